@@ -31,6 +31,13 @@ describe('csv', () => {
     expect(rows.map((r) => r.id)).toEqual(['1', '3', '4']);
   });
 
+  it('with a known field count, a stray opening quote costs only its own row', () => {
+    const text = 'id,text\n1,"ok\nstill ok"\n2,"broken\n3,"quoted, fine"\n4,plain\n';
+    const { rows, errors } = readCsvRows(text);
+    expect(errors.map((e) => [e.line, e.reason])).toEqual([[4, expect.stringMatching(/unclosed quote/)]]);
+    expect(rows.map((r) => r.id)).toEqual(['1', '3', '4']);
+  });
+
   it('flags wrong field counts and stray quotes with line numbers', () => {
     const { rows, errors } = readCsvRows('a,b\n1,2\n1,2,3\nx"y,2\n"a"b,2\n5,6');
     expect(rows).toEqual([{ a: '1', b: '2' }, { a: '5', b: '6' }]);

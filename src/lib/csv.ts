@@ -31,10 +31,24 @@ const MAX_RECORD_CHARS = 1_000_000;
  * Incremental parser: `push` chunks, then `end`. Items are returned from each call.
  * Chunks may split anywhere (inside quotes, between \r and \n).
  */
+export interface CsvParserOptions {
+  /**
+   * Take the first record (the header) as the expected field count. A quoted
+   * field that runs across lines and leaves a record with the wrong field count
+   * is then treated as an unclosed quote on its first line, so one stray quote
+   * costs one row instead of swallowing the rows up to the next quote.
+   */
+  headerFieldCount?: boolean;
+}
+
 export class CsvParser {
   private buf = '';
   private pos = 0;
   private line = 1;
+  private expected: number | null = null;
+  private seenHeader = false;
+
+  constructor(private readonly opts: CsvParserOptions = {}) {}
 
   push(chunk: string): CsvItem[] {
     this.buf = this.buf.slice(this.pos) + chunk;
@@ -69,6 +83,7 @@ export class CsvParser {
     let lines = 0;
     let field = '';
     let error: string | null = null;
+    let multiline = false;
 
     for (;;) {
       // start of a field
@@ -92,7 +107,10 @@ export class CsvParser {
             closed = true;
             break;
           }
-          if (c === 10) lines++;
+          if (c === 10) {
+            lines++;
+            multiline = true;
+          }
           i++;
           if (i - start > MAX_RECORD_CHARS) break;
         }
@@ -137,6 +155,13 @@ export class CsvParser {
       break;
     }
 
+    if (multiline && (error || (this.expected !== null && fields.length !== this.expected))) {
+      return this.recoverFromUnclosedQuote(startLine, start, 'unclosed quote (a quoted field runs on and breaks the record)');
+    }
+    if (this.opts.headerFieldCount && !this.seenHeader) {
+      this.seenHeader = true;
+      this.expected = fields.length;
+    }
     this.pos = i;
     this.line = startLine + lines;
     const raw = stripLineEnd(s.slice(start, i));
@@ -171,14 +196,14 @@ function stripLineEnd(s: string): string {
 }
 
 /** Parse a whole string. */
-export function parseCsv(text: string): CsvItem[] {
-  const p = new CsvParser();
+export function parseCsv(text: string, opts: CsvParserOptions = {}): CsvItem[] {
+  const p = new CsvParser(opts);
   return [...p.push(text), ...p.end()];
 }
 
 /** Parse a stream of chunks (e.g. fs.createReadStream(file, 'utf8')). */
-export async function* parseCsvStream(chunks: AsyncIterable<string | Buffer>): AsyncGenerator<CsvItem> {
-  const p = new CsvParser();
+export async function* parseCsvStream(chunks: AsyncIterable<string | Buffer>, opts: CsvParserOptions = {}): AsyncGenerator<CsvItem> {
+  const p = new CsvParser(opts);
   const decoder = new TextDecoder('utf-8');
   for await (const chunk of chunks) {
     const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
@@ -213,7 +238,7 @@ export function* withHeader(items: Iterable<CsvItem>): Generator<{ kind: 'row'; 
 export function readCsvRows(text: string): { rows: Record<string, string>[]; errors: CsvError[] } {
   const rows: Record<string, string>[] = [];
   const errors: CsvError[] = [];
-  for (const item of withHeader(parseCsv(text))) {
+  for (const item of withHeader(parseCsv(text, { headerFieldCount: true }))) {
     if (item.kind === 'error') errors.push(item);
     else rows.push(item.row);
   }

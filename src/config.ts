@@ -1,0 +1,96 @@
+/**
+ * Typed configuration, validated at start-up. A bad value stops the process with
+ * a list of everything that is wrong, not the first thing.
+ * Sources, later wins: defaults → environment → command-line flags.
+ */
+import { z } from 'zod';
+
+const bool = z
+  .union([z.boolean(), z.string()])
+  .transform((v, ctx) => {
+    if (typeof v === 'boolean') return v;
+    const s = v.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+    if (['0', 'false', 'no', 'off', ''].includes(s)) return false;
+    ctx.addIssue({ code: 'custom', message: `expected a boolean (true/false), got "${v}"` });
+    return z.NEVER;
+  });
+
+export const configSchema = z.object({
+  port: z.coerce.number().int().min(0).max(65535).default(3000),
+  host: z.string().min(1).default('127.0.0.1'),
+  dataDir: z.string().min(1).default('./data'),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must start with postgres:// or postgresql://')
+    .optional(),
+  /** Key for encrypting channel credentials at rest; generated into the data dir when unset. */
+  secret: z.string().min(32, 'PARLEY_SECRET must be at least 32 characters').optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Seed the demo brand on an empty database and replay TWCS conversations live. */
+  demo: bool.default(true),
+  demoSpeed: z.coerce.number().positive().max(1_000_000).default(60),
+  /** Public base URL (for links in notifications and webhooks). */
+  publicUrl: z.string().url().optional(),
+  /** Cookies marked Secure (set when served over HTTPS). */
+  secureCookies: bool.default(false),
+  /** Ingest queue bound: beyond it, webhooks get 503 with Retry-After instead of risking loss. */
+  ingestQueueMax: z.coerce.number().int().min(100).default(50_000),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const ENV: Record<keyof Config, string> = {
+  port: 'PORT',
+  host: 'HOST',
+  dataDir: 'PARLEY_DATA_DIR',
+  databaseUrl: 'DATABASE_URL',
+  secret: 'PARLEY_SECRET',
+  logLevel: 'LOG_LEVEL',
+  demo: 'PARLEY_DEMO',
+  demoSpeed: 'PARLEY_DEMO_SPEED',
+  publicUrl: 'PARLEY_PUBLIC_URL',
+  secureCookies: 'PARLEY_SECURE_COOKIES',
+  ingestQueueMax: 'PARLEY_INGEST_QUEUE_MAX',
+};
+
+/** Documented for README and `parley start --help`. */
+export const CONFIG_HELP: { env: string; flag: string; description: string; default: string }[] = [
+  { env: 'PORT', flag: '--port', description: 'HTTP port', default: '3000' },
+  { env: 'HOST', flag: '--host', description: 'interface to listen on (0.0.0.0 for all)', default: '127.0.0.1' },
+  { env: 'PARLEY_DATA_DIR', flag: '--data-dir', description: 'directory of the SQLite database and generated secret', default: './data' },
+  { env: 'DATABASE_URL', flag: '--database-url', description: 'PostgreSQL connection URL; when set, PostgreSQL is used instead of SQLite', default: '(unset)' },
+  { env: 'PARLEY_SECRET', flag: '', description: 'key (≥ 32 chars) that encrypts channel credentials at rest', default: 'generated into the data dir' },
+  { env: 'LOG_LEVEL', flag: '--log-level', description: 'fatal, error, warn, info, debug, trace, silent', default: 'info' },
+  { env: 'PARLEY_DEMO', flag: '--no-demo', description: 'seed a demo brand on an empty database and replay real TWCS conversations live', default: 'true' },
+  { env: 'PARLEY_DEMO_SPEED', flag: '--demo-speed', description: 'replay speed-up factor (60 = one recorded minute per second)', default: '60' },
+  { env: 'PARLEY_PUBLIC_URL', flag: '--public-url', description: 'public base URL, for links and webhook callbacks', default: '(unset)' },
+  { env: 'PARLEY_SECURE_COOKIES', flag: '', description: 'mark session cookies Secure (behind HTTPS)', default: 'false' },
+  { env: 'PARLEY_INGEST_QUEUE_MAX', flag: '', description: 'messages queued for ingest before webhooks get 503 + Retry-After', default: '50000' },
+];
+
+export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<keyof Config, unknown>> = {}): Config {
+  const input: Record<string, unknown> = {};
+  for (const [key, name] of Object.entries(ENV)) {
+    const v = env[name];
+    if (v !== undefined && v !== '') input[key] = v;
+  }
+  for (const [k, v] of Object.entries(flags)) if (v !== undefined) input[k] = v;
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const key = String(i.path[0] ?? '');
+        const name = ENV[key as keyof Config] ?? key;
+        return `${name}: ${i.message}`;
+      }),
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { applyMessage, applyStatus, newConversationState, type ConversationState } from './conversationState.js';
+
+const MIN = 60_000;
+const inbound = (t: number, priority = 10) => ({ direction: 'inbound' as const, createdAt: t, isAuto: false, priority });
+const reply = (t: number, isAuto = false) => ({ direction: 'outbound' as const, createdAt: t, isAuto });
+
+function run(events: Parameters<typeof applyMessage>[1][], start = 0) {
+  let s: ConversationState = newConversationState(start);
+  const facts = [];
+  for (const e of events) {
+    const r = applyMessage(s, e);
+    s = r.state;
+    facts.push(...r.facts);
+  }
+  return { s, facts: facts.filter((f) => f.kind !== 'inbound') };
+}
+
+describe('conversation state', () => {
+  it('measures the first response from the first unanswered inbound message', () => {
+    const { s, facts } = run([inbound(0), inbound(5 * MIN), reply(12 * MIN)]);
+    expect(facts).toEqual([{ kind: 'first_response', occurredAt: 12 * MIN, from: 0, to: 12 * MIN }]);
+    expect(s.status).toBe('open');
+    expect(s.waitingSince).toBeNull();
+    expect(s.firstResponseAt).toBe(12 * MIN);
+  });
+
+  it('never counts an auto-acknowledgement as a response', () => {
+    const { s, facts } = run([inbound(0), reply(1 * MIN, true), reply(40 * MIN)]);
+    expect(facts).toEqual([{ kind: 'first_response', occurredAt: 40 * MIN, from: 0, to: 40 * MIN }]);
+    expect(s.firstResponseAt).toBe(40 * MIN);
+  });
+
+  it('measures next responses from the next unanswered message', () => {
+    const { facts } = run([inbound(0), reply(10 * MIN), inbound(20 * MIN), reply(50 * MIN), reply(55 * MIN)]);
+    expect(facts.map((f) => [f.kind, f.from, f.to])).toEqual([
+      ['first_response', 0, 10 * MIN],
+      ['next_response', 20 * MIN, 50 * MIN],
+    ]);
+  });
+
+  it('measures a reopened conversation from the reopening, not the first message', () => {
+    let { s } = run([inbound(0), reply(10 * MIN)]);
+    const resolved = applyStatus(s, 'resolved', 15 * MIN);
+    expect(resolved.facts).toEqual([{ kind: 'resolution', occurredAt: 15 * MIN, from: 0, to: 15 * MIN }]);
+    s = resolved.state;
+    const day = 24 * 60 * MIN;
+    const r1 = applyMessage(s, inbound(day));
+    expect(r1.state.status).toBe('open');
+    expect(r1.state.reopenedCount).toBe(1);
+    expect(r1.facts.map((f) => f.kind)).toEqual(['inbound', 'reopen']);
+    const r2 = applyMessage(r1.state, reply(day + 7 * MIN));
+    expect(r2.facts).toEqual([{ kind: 'first_response', occurredAt: day + 7 * MIN, from: day, to: day + 7 * MIN }]);
+    expect(r2.state.firstResponseAt).toBe(10 * MIN); // the conversation's very first response is kept
+  });
+
+  it('moves a conversation waiting on the customer back to open when they write', () => {
+    let { s } = run([inbound(0), reply(MIN)]);
+    s = applyStatus(s, 'waiting', 2 * MIN, 10 * MIN).state;
+    expect(s.snoozedUntil).toBe(10 * MIN);
+    const r = applyMessage(s, inbound(3 * MIN));
+    expect(r.state.status).toBe('open');
+    expect(r.state.snoozedUntil).toBeNull();
+  });
+
+  it('raises priority while waiting and resets it after a response', () => {
+    let { s } = run([inbound(0, 20), inbound(MIN, 70)]);
+    expect(s.priority).toBe(70);
+    s = applyMessage(s, reply(2 * MIN)).state;
+    s = applyMessage(s, inbound(3 * MIN, 15)).state;
+    expect(s.priority).toBe(15);
+  });
+});

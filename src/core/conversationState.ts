@@ -1,0 +1,138 @@
+/**
+ * How a conversation's state moves when a message arrives or goes out, and
+ * which reporting facts that movement produces. Pure: the pipeline and the
+ * outbox call it with the stored state and persist the result.
+ *
+ * Rules that make the numbers trustworthy (docs/metrics.md):
+ * - an auto-acknowledgement or bot message is never a response;
+ * - a resolved conversation that hears from the customer again reopens, and the
+ *   next response is measured from the reopening, not from the first message;
+ * - first response = the first human reply of a cycle; later ones are next responses,
+ *   measured from the oldest inbound message that was still unanswered.
+ */
+import type { ConversationStatus, Direction } from './types.js';
+
+export interface ConversationState {
+  status: ConversationStatus;
+  createdAt: number;
+  lastMessageAt: number;
+  lastInboundAt: number | null;
+  lastOutboundAt: number | null;
+  waitingSince: number | null;
+  firstResponseAt: number | null;
+  cycleStartedAt: number;
+  cycleFirstResponseAt: number | null;
+  resolvedAt: number | null;
+  reopenedCount: number;
+  snoozedUntil: number | null;
+  messageCount: number;
+  priority: number;
+}
+
+export interface MessageEvent {
+  direction: Direction;
+  createdAt: number;
+  /** Auto-acknowledgement / bot: never a response. */
+  isAuto: boolean;
+  /** Triage priority of an inbound message. */
+  priority?: number | null;
+}
+
+/** A fact to append; the caller adds ids, dimensions and business-hours seconds. */
+export interface FactDraft {
+  kind: 'first_response' | 'next_response' | 'reopen' | 'resolution' | 'inbound';
+  occurredAt: number;
+  /** Interval measured, for wall-clock and business-hours seconds. */
+  from: number | null;
+  to: number | null;
+}
+
+export function newConversationState(firstAt: number): ConversationState {
+  return {
+    status: 'new',
+    createdAt: firstAt,
+    lastMessageAt: firstAt,
+    lastInboundAt: null,
+    lastOutboundAt: null,
+    waitingSince: null,
+    firstResponseAt: null,
+    cycleStartedAt: firstAt,
+    cycleFirstResponseAt: null,
+    resolvedAt: null,
+    reopenedCount: 0,
+    snoozedUntil: null,
+    messageCount: 0,
+    priority: 0,
+  };
+}
+
+/** Apply one message. Returns the new state and the facts it produced. */
+export function applyMessage(prev: ConversationState, msg: MessageEvent): { state: ConversationState; facts: FactDraft[] } {
+  const s: ConversationState = { ...prev };
+  const facts: FactDraft[] = [];
+  const t = msg.createdAt;
+  s.messageCount += 1;
+  if (t > s.lastMessageAt) s.lastMessageAt = t;
+  if (t < s.createdAt) s.createdAt = t;
+
+  if (msg.direction === 'inbound') {
+    s.lastInboundAt = s.lastInboundAt === null ? t : Math.max(s.lastInboundAt, t);
+    facts.push({ kind: 'inbound', occurredAt: t, from: null, to: null });
+    if (s.status === 'resolved') {
+      s.status = 'open';
+      s.reopenedCount += 1;
+      s.cycleStartedAt = t;
+      s.cycleFirstResponseAt = null;
+      s.resolvedAt = null;
+      s.waitingSince = t;
+      s.priority = msg.priority ?? 0;
+      facts.push({ kind: 'reopen', occurredAt: t, from: null, to: null });
+    } else {
+      if (s.status === 'waiting') s.status = 'open';
+      if (s.waitingSince === null || t < s.waitingSince) {
+        // Nothing was awaiting a reply: this message starts the wait, and its urgency replaces the old one.
+        if (s.waitingSince === null) s.priority = msg.priority ?? 0;
+        s.waitingSince = s.waitingSince === null ? t : Math.min(s.waitingSince, t);
+      }
+      s.priority = Math.max(s.priority, msg.priority ?? 0);
+    }
+    s.snoozedUntil = null;
+    return { state: s, facts };
+  }
+
+  // outbound
+  s.lastOutboundAt = s.lastOutboundAt === null ? t : Math.max(s.lastOutboundAt, t);
+  if (msg.isAuto) return { state: s, facts };
+  if (s.status === 'new') s.status = 'open';
+  if (s.waitingSince !== null && t >= s.waitingSince) {
+    const kind = s.cycleFirstResponseAt === null ? 'first_response' : 'next_response';
+    facts.push({ kind, occurredAt: t, from: s.waitingSince, to: t });
+    s.waitingSince = null;
+  }
+  if (s.firstResponseAt === null) s.firstResponseAt = t;
+  if (s.cycleFirstResponseAt === null) s.cycleFirstResponseAt = t;
+  return { state: s, facts };
+}
+
+/** An agent (or rule) changes the status. Resolution produces a fact measured from the cycle start. */
+export function applyStatus(prev: ConversationState, status: ConversationStatus, at: number, snoozedUntil: number | null = null): { state: ConversationState; facts: FactDraft[] } {
+  const s: ConversationState = { ...prev };
+  const facts: FactDraft[] = [];
+  if (status === prev.status && status !== 'waiting') return { state: s, facts };
+  if (status === 'resolved') {
+    s.resolvedAt = at;
+    s.waitingSince = null;
+    s.snoozedUntil = null;
+    facts.push({ kind: 'resolution', occurredAt: at, from: s.cycleStartedAt, to: at });
+  } else if (prev.status === 'resolved') {
+    // Reopened by hand: a new cycle, measured from now.
+    s.reopenedCount += 1;
+    s.cycleStartedAt = at;
+    s.cycleFirstResponseAt = null;
+    s.resolvedAt = null;
+    facts.push({ kind: 'reopen', occurredAt: at, from: null, to: null });
+  }
+  s.status = status;
+  s.snoozedUntil = status === 'waiting' ? snoozedUntil : null;
+  return { state: s, facts };
+}

@@ -1,0 +1,92 @@
+/**
+ * Live events, scoped to a brand. The server's SSE endpoint subscribes here;
+ * commands and the ingest pipeline publish after their transaction commits.
+ * A bounded ring buffer per brand lets a reconnecting client resume from its
+ * Last-Event-ID. With several processes on PostgreSQL, a bridge relays events
+ * between processes (see ./pgBridge.ts) through `publishRemote`.
+ */
+
+export interface LiveEvent {
+  /** Monotonic per process; SSE `id:`. */
+  id: number;
+  brandId: number;
+  type: string;
+  data: unknown;
+  at: number;
+  /** Only these users receive it (e.g. notifications); undefined = the whole brand. */
+  userIds?: number[];
+}
+
+type Listener = (e: LiveEvent) => void;
+
+export interface PublishOptions {
+  userIds?: number[];
+}
+
+export class EventBus {
+  /** Starts from the wall clock so ids keep growing across restarts; an id from before a restart is then "too old". */
+  private readonly firstId = Date.now() * 1000;
+  private seq = this.firstId;
+  private readonly trimmedUpTo = new Map<number, number>();
+  private readonly listeners = new Map<number, Set<Listener>>();
+  private readonly recentByBrand = new Map<number, LiveEvent[]>();
+  /** Called for locally published events, so a bridge can forward them. */
+  onLocalPublish: ((e: Omit<LiveEvent, 'id'>) => void) | null = null;
+
+  constructor(private readonly keep = 2000) {}
+
+  publish(brandId: number, type: string, data: unknown, opts: PublishOptions = {}): LiveEvent {
+    const e = this.deliver({ brandId, type, data, at: Date.now(), userIds: opts.userIds });
+    this.onLocalPublish?.({ brandId, type, data, at: e.at, userIds: opts.userIds });
+    return e;
+  }
+
+  /** An event that another process published (via the bridge): deliver, do not forward again. */
+  publishRemote(e: Omit<LiveEvent, 'id'>): LiveEvent {
+    return this.deliver(e);
+  }
+
+  private deliver(e: Omit<LiveEvent, 'id'>): LiveEvent {
+    const ev: LiveEvent = { ...e, id: ++this.seq };
+    let recent = this.recentByBrand.get(ev.brandId);
+    if (!recent) this.recentByBrand.set(ev.brandId, (recent = []));
+    recent.push(ev);
+    if (recent.length > this.keep * 1.5) {
+      const dropped = recent.splice(0, recent.length - this.keep);
+      this.trimmedUpTo.set(ev.brandId, dropped[dropped.length - 1]!.id);
+    }
+    const ls = this.listeners.get(ev.brandId);
+    if (ls) for (const l of ls) {
+      try {
+        l(ev);
+      } catch {
+        /* one broken listener must not stop the others */
+      }
+    }
+    return ev;
+  }
+
+  subscribe(brandId: number, listener: Listener): () => void {
+    let ls = this.listeners.get(brandId);
+    if (!ls) this.listeners.set(brandId, (ls = new Set()));
+    ls.add(listener);
+    return () => {
+      ls!.delete(listener);
+    };
+  }
+
+  /**
+   * Events after `lastId` still in the buffer; null when the client missed more
+   * than the buffer holds (or the id predates this process): it must refetch.
+   */
+  since(brandId: number, lastId: number): LiveEvent[] | null {
+    if (lastId < this.firstId || lastId < (this.trimmedUpTo.get(brandId) ?? 0)) return null;
+    return (this.recentByBrand.get(brandId) ?? []).filter((e) => e.id > lastId);
+  }
+
+  listenerCount(): number {
+    let n = 0;
+    for (const s of this.listeners.values()) n += s.size;
+    return n;
+  }
+}

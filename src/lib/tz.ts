@@ -1,0 +1,44 @@
+/** Local calendar parts of an instant in an IANA time zone, with cached formatters. */
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(tz: string): Intl.DateTimeFormat {
+  let f = formatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', weekday: 'short', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit' });
+    formatters.set(tz, f);
+  }
+  return f;
+}
+
+const WEEKDAY: Record<string, number> = { Mon: 0, Tue: 1, Wed: 2, Thu: 3, Fri: 4, Sat: 5, Sun: 6 };
+
+export interface LocalParts {
+  /** 0..167: Monday 00:00–00:59 is 0. */
+  hourOfWeek: number;
+  /** YYYY-MM-DD */
+  day: string;
+}
+
+/** Throws RangeError for an unknown zone: validate zones at the edge with `isValidTimeZone`. */
+export function localParts(tz: string, t: number): LocalParts {
+  const parts = formatter(tz).formatToParts(t);
+  let weekday = 'Mon', year = '1970', month = '01', day = '01', hour = '0';
+  for (const p of parts) {
+    if (p.type === 'weekday') weekday = p.value;
+    else if (p.type === 'year') year = p.value;
+    else if (p.type === 'month') month = p.value;
+    else if (p.type === 'day') day = p.value;
+    else if (p.type === 'hour') hour = p.value;
+  }
+  return { hourOfWeek: (WEEKDAY[weekday] ?? 0) * 24 + Number(hour), day: `${year}-${month}-${day}` };
+}
+
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

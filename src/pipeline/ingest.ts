@@ -1,0 +1,653 @@
+/**
+ * The ingest pipeline: normalized messages in, conversations out.
+ *
+ *   validate → dedupe → resolve authors → thread → triage → persist → publish → route
+ *
+ * One call handles a batch in one transaction, so throughput is not one
+ * transaction per message. Every item gets an outcome: stored (with its
+ * message and conversation ids), duplicate (already stored; a redelivery never
+ * doubles), or quarantined (with the reason; the raw payload is kept).
+ *
+ * Threading: a message joins the conversation of the message it replies to, or
+ * of its thread root, or of a stored reply to it (when the reply arrived first),
+ * or — for inbound items — the same author's latest conversation on the same
+ * channel account within the brand's threading window. Otherwise it starts one.
+ */
+import { sql } from 'kysely';
+import { applyMessage, newConversationState, type ConversationState, type FactDraft } from '../core/conversationState.js';
+import type { NormalizedMessage, TriageResult } from '../core/types.js';
+import type { EventBus } from '../events/bus.js';
+import type { Clock } from '../lib/clock.js';
+import { presentConversation, presentMessage, type AuthorJson } from '../server/presenters.js';
+import type { Store } from '../store/db.js';
+import { factRow, type FactDimensions } from '../store/facts.js';
+import type { ChannelAccount, Conversation, ContactIdentity, DB, NewMessage } from '../store/schema.js';
+import { encodeText, sanitizeShortText } from '../store/text.js';
+import { chunks, lockBrand, reserveIds, rowsPerInsert, type Tx } from '../store/util.js';
+import { validateMessage } from './validate.js';
+import type { Insertable } from 'kysely';
+
+export type MessageSource = 'network' | 'import' | 'api' | 'demo' | 'agent';
+
+export interface IngestItem {
+  channelAccountId: number;
+  /** A NormalizedMessage, validated here (it may come straight from a webhook). */
+  message: unknown;
+  source: MessageSource;
+  /** Where it came from, for quarantine records (e.g. `webhook:x`, `import:twcs line 42`). */
+  origin?: string;
+  /** Line number in an import file, for quarantine records. */
+  line?: number;
+}
+
+export type IngestOutcome =
+  | { status: 'stored'; messageId: number; conversationId: number; conversationCreated: boolean }
+  | { status: 'duplicate'; messageId: number | null; conversationId: number | null }
+  | { status: 'quarantined'; reason: string; quarantineId: number };
+
+/** What triage sees about one inbound message. */
+export interface TriageRequest {
+  message: NormalizedMessage;
+  /** Oldest unanswered inbound message of the conversation before this one, if any. */
+  waitingSince: number | null;
+  /** Earlier unanswered inbound texts in the conversation (newest last), for chaser detection. */
+  previousUnanswered: string[];
+  brandHandles: string[];
+}
+
+export type TriageFn = (reqs: TriageRequest[], now: number) => Promise<(TriageResult | null)[]> | (TriageResult | null)[];
+
+/** Called after commit with the conversations that got new inbound messages (routing, SLA, auto-ack). */
+export type AfterIngestHook = (brandId: number, touched: { conversationId: number; created: boolean; reopened: boolean; inbound: boolean }[]) => Promise<void> | void;
+
+export interface IngestDeps {
+  store: Store;
+  bus: EventBus;
+  clock: Clock;
+  triage?: TriageFn;
+  afterIngest?: AfterIngestHook;
+  /** Same author + same channel within this window joins the latest conversation. Default 24 h. */
+  threadingWindowMs?: number;
+  /** Business-hours seconds for facts (calendar of the channel account); wall-clock when absent. */
+  businessSeconds?: (account: ChannelAccount, from: number, to: number) => number;
+}
+
+interface AccountInfo {
+  account: ChannelAccount;
+  timezone: string;
+}
+
+interface Work {
+  index: number;
+  item: IngestItem;
+  msg: NormalizedMessage;
+  raw: string;
+  account: ChannelAccount;
+  key: string;
+  messageId?: number;
+  conversationKey?: string; // `c:<id>` existing, `n:<n>` new
+  conversationId?: number;
+  conversationCreated?: boolean;
+  identityId?: number | null;
+  contactId?: number | null;
+  triage?: TriageResult | null;
+}
+
+interface ConvWork {
+  key: string;
+  id?: number;
+  existing?: Conversation;
+  state: ConversationState;
+  channelAccountId: number;
+  contactId: number | null;
+  network: string;
+  visibility: string;
+  subject: string;
+  created: boolean;
+  reopened: boolean;
+  inbound: boolean;
+  facts: { draft: FactDraft; work: Work }[];
+  triage: TriageResult | null;
+  lastInboundText?: string;
+}
+
+const DEFAULT_WINDOW_MS = 24 * 3600_000;
+
+export class IngestPipeline {
+  private readonly accounts = new Map<number, AccountInfo>();
+
+  constructor(private readonly deps: IngestDeps) {}
+
+  /** Forget cached channel accounts (after an admin changes one). */
+  invalidateAccounts(): void {
+    this.accounts.clear();
+  }
+
+  private async accountInfo(db: Tx, ids: number[]): Promise<Map<number, AccountInfo>> {
+    const missing = ids.filter((id) => !this.accounts.has(id));
+    if (missing.length) {
+      const rows = await db
+        .selectFrom('channel_account')
+        .innerJoin('brand', 'brand.id', 'channel_account.brand_id')
+        .selectAll('channel_account')
+        .select('brand.timezone')
+        .where('channel_account.id', 'in', missing)
+        .execute();
+      for (const r of rows) {
+        const { timezone, ...account } = r;
+        this.accounts.set(account.id, { account, timezone });
+      }
+    }
+    return this.accounts;
+  }
+
+  /** Ingest a batch for one brand. */
+  async ingest(brandId: number, items: IngestItem[]): Promise<IngestOutcome[]> {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const outcomes: IngestOutcome[] = new Array(items.length);
+    const publish: (() => void)[] = [];
+    const touched = new Map<number, { conversationId: number; created: boolean; reopened: boolean; inbound: boolean }>();
+
+    await store.db.transaction().execute(async (trx) => {
+      await lockBrand(trx, store, brandId);
+      const accounts = await this.accountInfo(trx, [...new Set(items.map((i) => i.channelAccountId))]);
+
+      // 1. validate; quarantine what fails
+      const quarantine: { index: number; reason: string; raw: string; item: IngestItem }[] = [];
+      let work: Work[] = [];
+      items.forEach((item, index) => {
+        const info = accounts.get(item.channelAccountId);
+        const v = validateMessage(item.message);
+        if (!info || info.account.brand_id !== brandId) {
+          quarantine.push({ index, item, reason: `unknown channel account ${item.channelAccountId} for brand ${brandId}`, raw: v.raw });
+          return;
+        }
+        if (!v.ok) {
+          quarantine.push({ index, item, reason: v.reason, raw: v.raw });
+          return;
+        }
+        if (v.message.network !== info.account.network) {
+          quarantine.push({ index, item, reason: `message network ${v.message.network} does not match channel account network ${info.account.network}`, raw: v.raw });
+          return;
+        }
+        work.push({ index, item, msg: v.message, raw: v.raw, account: info.account, key: `${v.message.network}\u0000${v.message.networkMessageId}` });
+      });
+      for (const q of quarantine) {
+        const row = await trx
+          .insertInto('quarantine')
+          .values({ brand_id: brandId, source: q.item.origin ?? `ingest:${q.item.source}`, reason: q.reason, line: q.item.line ?? null, raw: q.raw, created_at: now })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        outcomes[q.index] = { status: 'quarantined', reason: q.reason, quarantineId: row.id };
+      }
+
+      // 2. dedupe within the batch and against the store
+      const firstByKey = new Map<string, Work>();
+      const dupInBatch: Work[] = [];
+      for (const w of work) {
+        if (firstByKey.has(w.key)) dupInBatch.push(w);
+        else firstByKey.set(w.key, w);
+      }
+      work = [...firstByKey.values()];
+      const existing = await this.findMessages(trx, brandId, work.map((w) => w.msg.networkMessageId));
+      const fresh: Work[] = [];
+      for (const w of work) {
+        const hit = existing.get(`${w.msg.network}\u0000${w.msg.networkMessageId}`);
+        if (hit) outcomes[w.index] = { status: 'duplicate', messageId: hit.id, conversationId: hit.conversation_id };
+        else fresh.push(w);
+      }
+      // Time order, so replies thread after their parents within a batch.
+      fresh.sort((a, b) => a.msg.createdAt - b.msg.createdAt || a.index - b.index);
+
+      if (fresh.length) await this.persist(trx, brandId, fresh, now, publish, touched);
+
+      for (const d of dupInBatch) {
+        const first = firstByKey.get(d.key)!;
+        const o = outcomes[first.index];
+        outcomes[d.index] = o && o.status === 'stored'
+          ? { status: 'duplicate', messageId: o.messageId, conversationId: o.conversationId }
+          : o && o.status === 'duplicate' ? o : { status: 'duplicate', messageId: null, conversationId: null };
+      }
+      for (const w of fresh) {
+        if (w.messageId !== undefined && w.conversationId !== undefined && !outcomes[w.index]) {
+          outcomes[w.index] = { status: 'stored', messageId: w.messageId, conversationId: w.conversationId, conversationCreated: w.conversationCreated ?? false };
+        }
+      }
+    });
+
+    for (const p of publish) p();
+    if (this.deps.afterIngest && touched.size) await this.deps.afterIngest(brandId, [...touched.values()]);
+    return outcomes;
+  }
+
+  private async findMessages(trx: Tx, brandId: number, networkIds: string[]) {
+    const out = new Map<string, { id: number; conversation_id: number; direction: string; created_at: number; first_reply_at: number | null; is_auto: number }>();
+    const unique = [...new Set(networkIds)];
+    for (const part of chunks(unique, 500)) {
+      const rows = await trx
+        .selectFrom('message')
+        .select(['id', 'conversation_id', 'network', 'network_message_id', 'direction', 'created_at', 'first_reply_at', 'is_auto'])
+        .where('brand_id', '=', brandId)
+        .where('network_message_id', 'in', part)
+        .execute();
+      for (const r of rows) out.set(`${r.network}\u0000${r.network_message_id}`, r);
+    }
+    return out;
+  }
+
+  private async persist(trx: Tx, brandId: number, fresh: Work[], now: number, publish: (() => void)[], touched: Map<number, { conversationId: number; created: boolean; reopened: boolean; inbound: boolean }>) {
+    const { store } = this.deps;
+    const windowMs = this.deps.threadingWindowMs ?? DEFAULT_WINDOW_MS;
+
+    // 3. authors → contact identities (brand's own posts have no contact)
+    const identities = await this.resolveIdentities(trx, fresh.filter((w) => !w.msg.fromBrand && w.msg.direction === 'inbound'), now);
+    const identityJson = new Map<number, AuthorJson>();
+    for (const w of fresh) {
+      if (w.msg.fromBrand || w.msg.direction !== 'inbound') { w.identityId = null; w.contactId = null; continue; }
+      const ident = identities.get(`${w.msg.network}\u0000${w.msg.author.networkUserId}`)!;
+      w.identityId = ident.id;
+      w.contactId = ident.contact_id;
+      identityJson.set(ident.id, identityToJson(ident));
+    }
+
+    // 4. threading: parents, roots, children already stored, and the window rule
+    const refIds = new Set<string>();
+    for (const w of fresh) {
+      if (w.msg.inReplyToNetworkId) refIds.add(w.msg.inReplyToNetworkId);
+      if (w.msg.threadRootNetworkId) refIds.add(w.msg.threadRootNetworkId);
+    }
+    const refs = await this.findMessages(trx, brandId, [...refIds]);
+    const children = new Map<string, { conversation_id: number; id: number; direction: string; created_at: number; is_auto: number }[]>();
+    for (const part of chunks(fresh.map((w) => w.msg.networkMessageId), 500)) {
+      const rows = await trx
+        .selectFrom('message')
+        .select(['id', 'conversation_id', 'network', 'in_reply_to_network_id', 'direction', 'created_at', 'is_auto'])
+        .where('brand_id', '=', brandId)
+        .where('in_reply_to_network_id', 'in', part)
+        .execute();
+      for (const r of rows) {
+        const k = `${r.network}\u0000${r.in_reply_to_network_id}`;
+        let list = children.get(k);
+        if (!list) children.set(k, (list = []));
+        list.push(r);
+      }
+    }
+    const contactIds = [...new Set(fresh.map((w) => w.contactId).filter((x): x is number => x != null))];
+    const minCreated = Math.min(...fresh.map((w) => w.msg.createdAt));
+    const recentByContact = new Map<string, { id: number; last_message_at: number }>();
+    for (const part of chunks(contactIds, 500)) {
+      const rows = await trx
+        .selectFrom('conversation')
+        .select(['id', 'contact_id', 'channel_account_id', 'last_message_at'])
+        .where('contact_id', 'in', part)
+        .where('last_message_at', '>=', minCreated - windowMs)
+        .orderBy('last_message_at', 'desc')
+        .execute();
+      for (const r of rows) {
+        const k = `${r.contact_id}:${r.channel_account_id}`;
+        if (!recentByContact.has(k)) recentByContact.set(k, r);
+      }
+    }
+
+    // Decide each message's conversation, in time order.
+    const byNetworkId = new Map<string, Work>();
+    const convKeyOf = (w: Work) => w.conversationKey!;
+    const newConvs: { key: string; w: Work }[] = [];
+    let newCount = 0;
+    const lastByContact = new Map<string, { key: string; at: number }>();
+    for (const w of fresh) {
+      const netKey = (id: string) => `${w.msg.network}\u0000${id}`;
+      let key: string | undefined;
+      const parentId = w.msg.inReplyToNetworkId;
+      const rootId = w.msg.threadRootNetworkId;
+      if (parentId) {
+        const inBatch = byNetworkId.get(netKey(parentId));
+        if (inBatch) key = convKeyOf(inBatch);
+        else if (refs.has(netKey(parentId))) key = `c:${refs.get(netKey(parentId))!.conversation_id}`;
+      }
+      if (!key && rootId) {
+        const inBatch = byNetworkId.get(netKey(rootId));
+        if (inBatch) key = convKeyOf(inBatch);
+        else if (refs.has(netKey(rootId))) key = `c:${refs.get(netKey(rootId))!.conversation_id}`;
+      }
+      if (!key) {
+        const kids = children.get(netKey(w.msg.networkMessageId));
+        if (kids?.length) key = `c:${kids[0]!.conversation_id}`;
+      }
+      if (!key && w.contactId != null) {
+        const ck = `${w.contactId}:${w.account.id}`;
+        const inBatch = lastByContact.get(ck);
+        const stored = recentByContact.get(ck);
+        if (inBatch && w.msg.createdAt - inBatch.at <= windowMs) key = inBatch.key;
+        else if (stored && w.msg.createdAt - stored.last_message_at <= windowMs) key = `c:${stored.id}`;
+      }
+      if (!key) {
+        key = `n:${newCount++}`;
+        newConvs.push({ key, w });
+      }
+      w.conversationKey = key;
+      byNetworkId.set(netKey(w.msg.networkMessageId), w);
+      if (w.contactId != null) lastByContact.set(`${w.contactId}:${w.account.id}`, { key, at: w.msg.createdAt });
+    }
+
+    // Load the existing conversations touched.
+    const existingIds = [...new Set(fresh.map((w) => w.conversationKey!).filter((k) => k.startsWith('c:')).map((k) => Number(k.slice(2))))];
+    const convs = new Map<string, ConvWork>();
+    for (const part of chunks(existingIds, 500)) {
+      const rows = await trx.selectFrom('conversation').selectAll().where('id', 'in', part).execute();
+      for (const c of rows) {
+        convs.set(`c:${c.id}`, {
+          key: `c:${c.id}`, id: c.id, existing: c, state: stateOf(c), channelAccountId: c.channel_account_id, contactId: c.contact_id,
+          network: c.network, visibility: c.visibility, subject: c.subject, created: false, reopened: false, inbound: false, facts: [], triage: null,
+        });
+      }
+    }
+    for (const { key, w } of newConvs) {
+      convs.set(key, {
+        key, state: newConversationState(w.msg.createdAt), channelAccountId: w.account.id, contactId: w.contactId ?? null,
+        network: w.msg.network, visibility: w.msg.visibility, subject: subjectOf(w.msg.text), created: true, reopened: false, inbound: false, facts: [], triage: null,
+      });
+    }
+
+    // 5. triage inbound messages with their conversation context
+    const previousUnanswered = await this.unansweredTexts(trx, [...convs.values()].filter((c) => c.existing && c.existing.waiting_since != null));
+    if (this.deps.triage) {
+      const inbound = fresh.filter((w) => w.msg.direction === 'inbound' && !w.msg.fromBrand);
+      const pending = new Map<string, string[]>();
+      const reqs: TriageRequest[] = inbound.map((w) => {
+        const conv = convs.get(w.conversationKey!)!;
+        const prev = [...(previousUnanswered.get(conv.key) ?? []), ...(pending.get(conv.key) ?? [])];
+        const waiting = conv.existing?.waiting_since ?? null;
+        const req: TriageRequest = { message: w.msg, waitingSince: waiting, previousUnanswered: prev.slice(-5), brandHandles: [w.account.handle] };
+        const list = pending.get(conv.key) ?? [];
+        list.push(w.msg.text.slice(0, 2000));
+        pending.set(conv.key, list);
+        return req;
+      });
+      const results = await this.deps.triage(reqs, now);
+      inbound.forEach((w, i) => (w.triage = results[i] ?? null));
+    }
+
+    // 6. conversation state transitions and facts
+    for (const w of fresh) {
+      const conv = convs.get(w.conversationKey!)!;
+      const inbound = w.msg.direction === 'inbound' && !w.msg.fromBrand;
+      const wasResolved = conv.state.status === 'resolved';
+      const r = applyMessage(conv.state, {
+        direction: inbound ? 'inbound' : 'outbound',
+        createdAt: w.msg.createdAt,
+        isAuto: false,
+        priority: w.triage?.priority.value ?? null,
+      });
+      conv.state = r.state;
+      if (inbound) {
+        conv.inbound = true;
+        if (wasResolved && r.state.status === 'open') conv.reopened = true;
+        if (w.triage) conv.triage = w.triage;
+        if (conv.contactId == null && w.contactId != null) conv.contactId = w.contactId;
+      }
+      for (const f of r.facts) conv.facts.push({ draft: f, work: w });
+    }
+
+    // 7. ids, rows
+    const newConvList = [...convs.values()].filter((c) => c.created);
+    const convIds = await reserveIds(trx, store, 'conversation', newConvList.length);
+    newConvList.forEach((c, i) => (c.id = convIds[i]));
+    const msgIds = await reserveIds(trx, store, 'message', fresh.length);
+    fresh.forEach((w, i) => {
+      const conv = convs.get(w.conversationKey!)!;
+      w.messageId = msgIds[i];
+      w.conversationId = conv.id;
+      w.conversationCreated = conv.created;
+    });
+
+    if (newConvList.length) {
+      const rows: Insertable<DB['conversation']>[] = newConvList.map((c) => ({
+        id: c.id!, brand_id: brandId, channel_account_id: c.channelAccountId, contact_id: c.contactId, network: c.network, visibility: c.visibility,
+        subject: c.subject, updated_at: now, version: 1, ...stateColumns(c.state), ...triageColumns(c.triage),
+      }));
+      for (const part of chunks(rows, rowsPerInsert(40))) await trx.insertInto('conversation').values(part).execute();
+    }
+
+    // message-level reply links (reply_to_message_id) and first-reply times
+    const firstReply = new Map<number, { at: number; inboundAt: number; work: Work }>(); // inbound message id → first reply
+    const msgRows: NewMessage[] = fresh.map((w) => {
+      const netKey = (id: string) => `${w.msg.network}\u0000${id}`;
+      let replyTo: number | null = null;
+      if (w.msg.inReplyToNetworkId) {
+        const p = byNetworkId.get(netKey(w.msg.inReplyToNetworkId));
+        const stored = refs.get(netKey(w.msg.inReplyToNetworkId));
+        replyTo = p?.messageId ?? stored?.id ?? null;
+        const outbound = w.msg.direction === 'outbound' || w.msg.fromBrand;
+        if (outbound) {
+          const parentInbound = p ? (p.msg.direction === 'inbound' && !p.msg.fromBrand) : stored?.direction === 'inbound';
+          const parentAt = p ? p.msg.createdAt : stored?.created_at;
+          const parentFirst = p ? undefined : stored?.first_reply_at;
+          if (replyTo != null && parentInbound && parentFirst == null && parentAt != null && w.msg.createdAt >= parentAt) {
+            const cur = firstReply.get(replyTo);
+            if (!cur || w.msg.createdAt < cur.at) firstReply.set(replyTo, { at: w.msg.createdAt, inboundAt: parentAt, work: w });
+          }
+        }
+      }
+      const t = encodeText(w.msg.text);
+      const tri = w.triage;
+      return {
+        id: w.messageId!, brand_id: brandId, conversation_id: convs.get(w.conversationKey!)!.id!, channel_account_id: w.account.id, network: w.msg.network,
+        network_message_id: w.msg.networkMessageId, direction: w.msg.fromBrand ? 'outbound' : w.msg.direction, visibility: w.msg.visibility, kind: w.msg.kind,
+        author_identity_id: w.identityId ?? null, author_user_id: null, in_reply_to_network_id: w.msg.inReplyToNetworkId ?? null,
+        thread_root_network_id: w.msg.threadRootNetworkId ?? null, reply_to_message_id: replyTo, text: t.text, text_escaped: t.escaped,
+        url: w.msg.url ?? null, created_at: w.msg.createdAt, received_at: now, raw: w.raw, status: w.msg.direction === 'inbound' && !w.msg.fromBrand ? 'received' : 'sent',
+        error: null, is_auto: 0, source: w.item.source, idempotency_key: null,
+        triage: tri ? JSON.stringify(tri) : null, triage_action: tri?.action.value ?? null, triage_category: tri?.category.value ?? null,
+        sentiment: tri?.sentiment.value ?? null, complaint: tri ? (tri.complaint.value ? 1 : 0) : null, accolade: tri ? (tri.accolade.value ? 1 : 0) : null,
+        chaser: tri ? (tri.chaser.value ? 1 : 0) : null, intent: tri?.intent?.value ?? null, language: tri?.language.value ?? null,
+        priority: tri?.priority.value ?? null, first_reply_at: null,
+      };
+    });
+    // A stored reply that arrived before this inbound message (out-of-order import/delivery).
+    for (const w of fresh) {
+      if (w.msg.direction !== 'inbound' || w.msg.fromBrand) continue;
+      const kids = children.get(`${w.msg.network}\u0000${w.msg.networkMessageId}`) ?? [];
+      for (const k of kids) {
+        if (k.direction !== 'outbound' || k.is_auto || k.created_at < w.msg.createdAt) continue;
+        const cur = firstReply.get(w.messageId!);
+        if (!cur || k.created_at < cur.at) firstReply.set(w.messageId!, { at: k.created_at, inboundAt: w.msg.createdAt, work: w });
+      }
+    }
+    const rowById = new Map(msgRows.map((r) => [r.id!, r]));
+    for (const [inboundId, fr] of firstReply) {
+      const row = rowById.get(inboundId);
+      if (row) row.first_reply_at = fr.at;
+    }
+    for (const part of chunks(msgRows, rowsPerInsert(45))) {
+      await trx.insertInto('message').values(part).onConflict((oc) => oc.doNothing()).execute();
+    }
+    const storedParents = [...firstReply.keys()].filter((id) => !rowById.has(id));
+    for (const id of storedParents) {
+      await trx.updateTable('message').set({ first_reply_at: firstReply.get(id)!.at }).where('id', '=', id).where('first_reply_at', 'is', null).execute();
+    }
+
+    // existing conversations: one update each
+    for (const c of convs.values()) {
+      if (c.created) continue;
+      await trx
+        .updateTable('conversation')
+        .set({ ...stateColumns(c.state), ...triageColumns(c.triage), contact_id: c.contactId, updated_at: now, version: sql<number>`version + 1` })
+        .where('id', '=', c.id!)
+        .execute();
+    }
+
+    // 8. reporting facts
+    const facts: Insertable<DB['reporting_fact']>[] = [];
+    const info = this.accounts;
+    for (const c of convs.values()) {
+      for (const { draft, work } of c.facts) {
+        const tz = info.get(work.account.id)?.timezone ?? 'UTC';
+        facts.push(factRow(this.dims(brandId, c, work, tz), draft.kind, draft.occurredAt, draft.from, draft.to, this.business(work.account)));
+      }
+    }
+    for (const [inboundId, fr] of firstReply) {
+      const conv = convs.get(fr.work.conversationKey!)!;
+      const tz = info.get(fr.work.account.id)?.timezone ?? 'UTC';
+      facts.push(factRow({ ...this.dims(brandId, conv, fr.work, tz), messageId: inboundId }, 'message_response', fr.at, fr.inboundAt, fr.at, this.business(fr.work.account)));
+    }
+    for (const w of fresh) {
+      if (w.triage?.accolade.value) {
+        const conv = convs.get(w.conversationKey!)!;
+        facts.push(factRow({ ...this.dims(brandId, conv, w, info.get(w.account.id)?.timezone ?? 'UTC'), messageId: w.messageId! }, 'accolade', w.msg.createdAt, null, null, null));
+      }
+    }
+    for (const part of chunks(facts, rowsPerInsert(18))) await trx.insertInto('reporting_fact').values(part).execute();
+
+    // 9. events, published after commit
+    for (const c of convs.values()) {
+      touched.set(c.id!, { conversationId: c.id!, created: c.created, reopened: c.reopened, inbound: c.inbound });
+    }
+    const convRows = new Map<number, Conversation>();
+    for (const c of convs.values()) convRows.set(c.id!, conversationRow(brandId, c, now));
+    publish.push(() => {
+      for (const w of fresh) {
+        const row = rowById.get(w.messageId!)!;
+        this.deps.bus.publish(brandId, 'message.created', presentMessage(row as any, w.identityId ? identityJson.get(w.identityId) : null));
+      }
+      for (const c of convs.values()) {
+        const conv = convRows.get(c.id!)!;
+        this.deps.bus.publish(brandId, c.created ? 'conversation.created' : 'conversation.updated', presentConversation(conv));
+      }
+    });
+  }
+
+  private dims(brandId: number, c: ConvWork, w: Work, tz: string): FactDimensions {
+    return {
+      brandId, timezone: tz, conversationId: c.id!, messageId: w.messageId ?? null, agentId: c.existing?.assignee_id ?? null, teamId: c.existing?.team_id ?? null,
+      channelAccountId: w.account.id, network: w.msg.network, visibility: c.visibility, priority: c.state.priority, category: c.triage?.category.value ?? c.existing?.category ?? null,
+    };
+  }
+
+  private business(account: ChannelAccount) {
+    const fn = this.deps.businessSeconds;
+    return fn ? (from: number, to: number) => fn(account, from, to) : null;
+  }
+
+  private async unansweredTexts(trx: Tx, convs: ConvWork[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    for (const c of convs) {
+      const rows = await trx
+        .selectFrom('message')
+        .select(['text'])
+        .where('conversation_id', '=', c.id!)
+        .where('direction', '=', 'inbound')
+        .where('created_at', '>=', c.existing!.waiting_since!)
+        .orderBy('created_at', 'desc')
+        .limit(5)
+        .execute();
+      out.set(c.key, rows.map((r) => r.text.slice(0, 2000)).reverse());
+    }
+    return out;
+  }
+
+  private async resolveIdentities(trx: Tx, works: Work[], now: number): Promise<Map<string, ContactIdentity>> {
+    const { store } = this.deps;
+    const brandId = works[0]?.account.brand_id;
+    const out = new Map<string, ContactIdentity>();
+    if (brandId === undefined) return out;
+    const latest = new Map<string, Work>();
+    for (const w of works) latest.set(`${w.msg.network}\u0000${w.msg.author.networkUserId}`, w); // time-sorted: last wins
+    const byNetwork = new Map<string, string[]>();
+    for (const w of latest.values()) {
+      const list = byNetwork.get(w.msg.network) ?? [];
+      list.push(w.msg.author.networkUserId);
+      byNetwork.set(w.msg.network, list);
+    }
+    for (const [network, ids] of byNetwork) {
+      for (const part of chunks(ids, 500)) {
+        const rows = await trx.selectFrom('contact_identity').selectAll().where('brand_id', '=', brandId).where('network', '=', network).where('network_user_id', 'in', part).execute();
+        for (const r of rows) out.set(`${r.network}\u0000${r.network_user_id}`, r);
+      }
+    }
+    // Refresh profile facts that changed (followers, names...).
+    for (const [k, w] of latest) {
+      const cur = out.get(k);
+      if (!cur) continue;
+      const next = identityColumns(w.msg);
+      const changed = (Object.keys(next) as (keyof typeof next)[]).some((f) => next[f] != null && next[f] !== cur[f]);
+      if (changed) {
+        const patch = Object.fromEntries(Object.entries(next).filter(([, v]) => v != null));
+        await trx.updateTable('contact_identity').set({ ...patch, updated_at: now }).where('id', '=', cur.id).execute();
+        out.set(k, { ...cur, ...patch, updated_at: now } as ContactIdentity);
+      }
+    }
+    const missing = [...latest.entries()].filter(([k]) => !out.has(k));
+    if (missing.length) {
+      const contactIds = await reserveIds(trx, store, 'contact', missing.length);
+      const identityIds = await reserveIds(trx, store, 'contact_identity', missing.length);
+      const contacts = missing.map(([, w], i) => ({
+        id: contactIds[i]!, brand_id: brandId, display_name: sanitizeShortText(w.msg.author.displayName || w.msg.author.handle), crm_customer_id: null, crm_consent_at: null, crm_linked_by: null, created_at: now, updated_at: now,
+      }));
+      for (const part of chunks(contacts, rowsPerInsert(8))) await trx.insertInto('contact').values(part).execute();
+      const idents = missing.map(([, w], i) => ({
+        id: identityIds[i]!, brand_id: brandId, contact_id: contactIds[i]!, network: w.msg.network, network_user_id: w.msg.author.networkUserId,
+        ...identityColumns(w.msg), handle: sanitizeShortText(w.msg.author.handle) ?? '', verified: w.msg.author.verified ? 1 : 0, created_at: now, updated_at: now,
+      }));
+      for (const part of chunks(idents, rowsPerInsert(13))) await trx.insertInto('contact_identity').values(part).execute();
+      for (const r of idents) out.set(`${r.network}\u0000${r.network_user_id}`, r as ContactIdentity);
+    }
+    return out;
+  }
+}
+
+function identityColumns(m: NormalizedMessage) {
+  const a = m.author;
+  return {
+    handle: sanitizeShortText(a.handle) ?? '',
+    display_name: sanitizeShortText(a.displayName ?? null),
+    followers: a.followers ?? null,
+    verified: a.verified == null ? null : a.verified ? 1 : 0,
+    profile_url: sanitizeShortText(a.profileUrl ?? null),
+    avatar_url: sanitizeShortText(a.avatarUrl ?? null),
+  } as { handle: string; display_name: string | null; followers: number | null; verified: number | null; profile_url: string | null; avatar_url: string | null };
+}
+
+function identityToJson(i: ContactIdentity): AuthorJson {
+  return {
+    identityId: i.id, contactId: i.contact_id, network: i.network, handle: i.handle, displayName: i.display_name, followers: i.followers,
+    verified: i.verified === 1, profileUrl: i.profile_url, avatarUrl: i.avatar_url,
+  };
+}
+
+function subjectOf(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return (sanitizeShortText(flat.length > 200 ? flat.slice(0, 199) + '…' : flat) ?? '').toWellFormed();
+}
+
+export function stateOf(c: Conversation): ConversationState {
+  return {
+    status: c.status as ConversationState['status'], createdAt: c.created_at, lastMessageAt: c.last_message_at, lastInboundAt: c.last_inbound_at,
+    lastOutboundAt: c.last_outbound_at, waitingSince: c.waiting_since, firstResponseAt: c.first_response_at, cycleStartedAt: c.cycle_started_at,
+    cycleFirstResponseAt: c.cycle_first_response_at, resolvedAt: c.resolved_at, reopenedCount: c.reopened_count, snoozedUntil: c.snoozed_until,
+    messageCount: c.message_count, priority: c.priority,
+  };
+}
+
+export function stateColumns(s: ConversationState) {
+  return {
+    status: s.status, created_at: s.createdAt, last_message_at: s.lastMessageAt, last_inbound_at: s.lastInboundAt, last_outbound_at: s.lastOutboundAt,
+    waiting_since: s.waitingSince, first_response_at: s.firstResponseAt, cycle_started_at: s.cycleStartedAt, cycle_first_response_at: s.cycleFirstResponseAt,
+    resolved_at: s.resolvedAt, reopened_count: s.reopenedCount, snoozed_until: s.snoozedUntil, message_count: s.messageCount, priority: s.priority,
+  };
+}
+
+function triageColumns(t: TriageResult | null) {
+  if (!t) return {};
+  return { sentiment: t.sentiment.value, category: t.category.value, triage_action: t.action.value, intent: t.intent?.value ?? null, language: t.language.value };
+}
+
+function conversationRow(brandId: number, c: ConvWork, now: number): Conversation {
+  const base = c.existing ?? ({
+    id: c.id!, brand_id: brandId, channel_account_id: c.channelAccountId, contact_id: c.contactId, network: c.network, visibility: c.visibility,
+    assignee_id: null, team_id: null, subject: c.subject, version: 0, sentiment: null, category: null, triage_action: null, intent: null, language: null,
+    sla_due_at: null, sla_state: null,
+  } as unknown as Conversation);
+  return { ...base, ...stateColumns(c.state), ...triageColumns(c.triage), contact_id: c.contactId, updated_at: now, version: base.version + 1 } as Conversation;
+}

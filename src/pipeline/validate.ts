@@ -1,0 +1,65 @@
+/**
+ * The edge check on every normalized message before it enters the pipeline.
+ * Whatever fails here is quarantined with the reason and its raw payload,
+ * never dropped silently. Text is NOT cleaned: hostile text is stored verbatim.
+ */
+import { z } from 'zod';
+import { MESSAGE_KINDS, NETWORKS, type NormalizedMessage } from '../core/types.js';
+
+/** Generous, but bounded: a runaway payload must not take the process down. */
+export const MAX_TEXT_CHARS = 1_000_000;
+export const MAX_RAW_CHARS = 4_000_000;
+
+const id = z.string().min(1).max(512);
+
+export const authorSchema = z.object({
+  networkUserId: id,
+  handle: z.string().max(512),
+  displayName: z.string().max(2048).nullish(),
+  followers: z.number().int().nonnegative().max(1e12).nullish(),
+  verified: z.boolean().nullish(),
+  profileUrl: z.string().max(2048).nullish(),
+  avatarUrl: z.string().max(2048).nullish(),
+});
+
+export const normalizedMessageSchema = z.object({
+  network: z.enum(NETWORKS),
+  networkMessageId: id,
+  direction: z.enum(['inbound', 'outbound']),
+  visibility: z.enum(['public', 'private']),
+  kind: z.enum(MESSAGE_KINDS),
+  author: authorSchema,
+  text: z.string().max(MAX_TEXT_CHARS, `text longer than ${MAX_TEXT_CHARS} characters`),
+  inReplyToNetworkId: id.nullish(),
+  threadRootNetworkId: id.nullish(),
+  createdAt: z.number().int().min(0).max(8.64e15),
+  url: z.string().max(4096).nullish(),
+  fromBrand: z.boolean().optional(),
+  raw: z.unknown(),
+});
+
+export type ValidationOutcome =
+  | { ok: true; message: NormalizedMessage; raw: string }
+  | { ok: false; reason: string; raw: string };
+
+/** Serialize the raw payload for storage; never throws. */
+export function serializeRaw(value: unknown): string {
+  try {
+    const s = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+    return s ?? 'null';
+  } catch (err) {
+    return JSON.stringify({ unserializable: String(err) });
+  }
+}
+
+export function validateMessage(input: unknown): ValidationOutcome {
+  const parsed = normalizedMessageSchema.safeParse(input);
+  const rawSource = parsed.success ? parsed.data.raw : input;
+  const raw = serializeRaw(rawSource);
+  if (!parsed.success) {
+    const reason = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`).join('; ');
+    return { ok: false, reason, raw: raw.length > MAX_RAW_CHARS ? raw.slice(0, MAX_RAW_CHARS) : raw };
+  }
+  if (raw.length > MAX_RAW_CHARS) return { ok: false, reason: `raw payload larger than ${MAX_RAW_CHARS} characters`, raw: raw.slice(0, MAX_RAW_CHARS) };
+  return { ok: true, message: parsed.data as NormalizedMessage, raw };
+}

@@ -1,0 +1,167 @@
+/**
+ * Presenters shape stored rows into the JSON the API and live events return.
+ * Times are ISO 8601 strings; hostile text is returned exactly as it arrived.
+ * Credentials, password hashes and raw payloads never pass through here unless
+ * a presenter says so.
+ */
+import type { ChannelAccount, Conversation, MessageRow, Note, User, AuditEvent, ContactIdentity } from '../store/schema.js';
+import { decodeText } from '../store/text.js';
+
+export const iso = (t: number | null | undefined): string | null => (t == null ? null : new Date(t).toISOString());
+
+function parseJson<T>(s: string | null | undefined, fallback: T): T {
+  if (!s) return fallback;
+  try {
+    return JSON.parse(s) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+export interface AuthorJson {
+  identityId: number;
+  contactId: number;
+  network: string;
+  handle: string;
+  displayName: string | null;
+  followers: number | null;
+  verified: boolean;
+  profileUrl: string | null;
+  avatarUrl: string | null;
+}
+
+export function presentIdentity(i: ContactIdentity): AuthorJson {
+  return {
+    identityId: i.id,
+    contactId: i.contact_id,
+    network: i.network,
+    handle: i.handle,
+    displayName: i.display_name,
+    followers: i.followers,
+    verified: i.verified === 1,
+    profileUrl: i.profile_url,
+    avatarUrl: i.avatar_url,
+  };
+}
+
+export function presentMessage(m: MessageRow, author?: AuthorJson | null) {
+  return {
+    id: m.id,
+    conversationId: m.conversation_id,
+    channelAccountId: m.channel_account_id,
+    network: m.network,
+    networkMessageId: m.network_message_id,
+    direction: m.direction,
+    visibility: m.visibility,
+    kind: m.kind,
+    author: author ?? null,
+    authorUserId: m.author_user_id,
+    inReplyToNetworkId: m.in_reply_to_network_id,
+    replyToMessageId: m.reply_to_message_id,
+    text: decodeText(m.text, m.text_escaped),
+    url: m.url,
+    createdAt: iso(m.created_at),
+    receivedAt: iso(m.received_at),
+    status: m.status,
+    error: m.error,
+    isAuto: m.is_auto === 1,
+    source: m.source,
+    triage: parseJson<unknown>(m.triage, null),
+  };
+}
+export type MessageJson = ReturnType<typeof presentMessage>;
+
+export interface ContactSummaryJson {
+  id: number;
+  displayName: string | null;
+  handle: string | null;
+  followers: number | null;
+  verified: boolean;
+}
+
+export function presentConversation(c: Conversation, extra: { contact?: ContactSummaryJson | null; labels?: string[] } = {}) {
+  return {
+    id: c.id,
+    channelAccountId: c.channel_account_id,
+    network: c.network,
+    visibility: c.visibility,
+    status: c.status,
+    priority: c.priority,
+    assigneeId: c.assignee_id,
+    teamId: c.team_id,
+    subject: c.subject,
+    contact: extra.contact ?? null,
+    labels: extra.labels ?? [],
+    createdAt: iso(c.created_at),
+    updatedAt: iso(c.updated_at),
+    lastMessageAt: iso(c.last_message_at),
+    lastInboundAt: iso(c.last_inbound_at),
+    waitingSince: iso(c.waiting_since),
+    firstResponseAt: iso(c.first_response_at),
+    resolvedAt: iso(c.resolved_at),
+    snoozedUntil: iso(c.snoozed_until),
+    messageCount: c.message_count,
+    version: c.version,
+    sentiment: c.sentiment,
+    category: c.category,
+    triageAction: c.triage_action,
+    intent: c.intent,
+    language: c.language,
+    slaDueAt: iso(c.sla_due_at),
+    slaState: c.sla_state,
+  };
+}
+export type ConversationJson = ReturnType<typeof presentConversation>;
+
+export function presentNote(n: Note) {
+  return { id: n.id, conversationId: n.conversation_id, authorUserId: n.author_user_id, text: n.text, mentions: parseJson<number[]>(n.mentions, []), createdAt: iso(n.created_at) };
+}
+
+export function presentUser(u: User) {
+  return {
+    id: u.id,
+    brandId: u.brand_id,
+    email: u.email,
+    name: u.name,
+    role: u.role,
+    availability: u.availability,
+    capacity: u.capacity,
+    skills: parseJson<Record<string, unknown>>(u.skills, {}),
+    lastSeenAt: iso(u.last_seen_at),
+    disabled: u.disabled_at != null,
+  };
+}
+
+export function presentChannelAccount(a: ChannelAccount) {
+  return {
+    id: a.id,
+    network: a.network,
+    driver: a.driver,
+    handle: a.handle,
+    externalId: a.external_id,
+    displayName: a.display_name,
+    purpose: a.purpose,
+    listenOnly: a.listen_only === 1,
+    status: a.status,
+    health: parseJson<Record<string, unknown>>(a.health, {}),
+    hasCredentials: a.credentials != null,
+    settings: parseJson<Record<string, unknown>>(a.settings, {}),
+    calendar: parseJson<unknown>(a.calendar, null),
+    lastSyncAt: iso(a.last_sync_at),
+    createdAt: iso(a.created_at),
+  };
+}
+
+export function presentAudit(e: AuditEvent) {
+  return {
+    id: e.id,
+    actor: e.actor,
+    actorUserId: e.actor_user_id,
+    action: e.action,
+    subjectType: e.subject_type,
+    subjectId: e.subject_id,
+    conversationId: e.conversation_id,
+    data: parseJson<Record<string, unknown>>(e.data, {}),
+    createdAt: iso(e.created_at),
+  };
+}

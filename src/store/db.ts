@@ -1,0 +1,76 @@
+/**
+ * Opening the store: SQLite (embedded, the default) or PostgreSQL (DATABASE_URL).
+ * Both behind one Kysely instance and one set of migrations.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect } from 'kysely';
+import { CachedSqliteDialect } from './sqliteDialect.js';
+import pg from 'pg';
+import type { DB } from './schema.js';
+import { migrateToLatest } from './migrate.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Store {
+  db: Kysely<DB>;
+  dialect: Dialect;
+  /** The underlying driver, for the few paths that need it (bulk load, LISTEN/NOTIFY). */
+  sqlite?: BetterSqlite3.Database;
+  pgPool?: pg.Pool;
+  /** Where the store lives, for logs (never includes a password). */
+  describe: string;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** postgres://... ; when absent, SQLite is used. */
+  databaseUrl?: string | undefined;
+  /** Directory for the SQLite file (created if missing). */
+  dataDir?: string;
+  /** Explicit SQLite file path, or ':memory:'. Overrides dataDir. */
+  sqliteFile?: string;
+  /** Run migrations on open (default true). */
+  migrate?: boolean;
+  /** PostgreSQL pool size. */
+  poolSize?: number;
+}
+
+const int8AsNumber = (oid: number, format?: any) => {
+  // COUNT(*), bigint ids and millisecond times: all well inside 2^53.
+  if (oid === 20) return (v: string) => Number(v);
+  return pg.types.getTypeParser(oid, format);
+};
+
+export async function openStore(opts: StoreOptions = {}): Promise<Store> {
+  let store: Store;
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10, types: { getTypeParser: int8AsNumber } as any });
+    pool.on('error', () => { /* idle client errors surface on the next query */ });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    const u = new URL(opts.databaseUrl);
+    store = { db, dialect: 'postgres', pgPool: pool, describe: `postgres://${u.host}${u.pathname}`, close: () => db.destroy() };
+  } else {
+    const file = opts.sqliteFile ?? join(opts.dataDir ?? './data', 'parley.db');
+    if (file !== ':memory:' && !opts.sqliteFile) mkdirSync(opts.dataDir ?? './data', { recursive: true });
+    const sqlite = new BetterSqlite3(file);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('temp_store = MEMORY');
+    sqlite.pragma('cache_size = -65536');
+    const db = new Kysely<DB>({ dialect: new CachedSqliteDialect(sqlite) });
+    store = { db, dialect: 'sqlite', sqlite, describe: `sqlite:${file}`, close: () => db.destroy() };
+  }
+  if (opts.migrate !== false) {
+    try {
+      await migrateToLatest(store.db, store.dialect);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+  return store;
+}

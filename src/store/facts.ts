@@ -1,0 +1,60 @@
+/**
+ * Reporting facts: append-only rows written as things happen, each with
+ * wall-clock and business-hours seconds and the dimensions reports filter by.
+ * Reports aggregate these and never re-derive history (docs/metrics.md).
+ */
+import type { Insertable } from 'kysely';
+import { localParts } from '../lib/tz.js';
+import type { DB } from './schema.js';
+
+export interface FactDimensions {
+  brandId: number;
+  /** The brand's zone: hour-of-week and day are local. */
+  timezone: string;
+  conversationId: number | null;
+  messageId: number | null;
+  agentId: number | null;
+  teamId: number | null;
+  channelAccountId: number | null;
+  network: string | null;
+  visibility: string | null;
+  priority: number | null;
+  category: string | null;
+}
+
+/**
+ * One fact row. `from`/`to` is the interval measured (null for point facts);
+ * `business` turns it into business-hours seconds (null: same as wall clock).
+ */
+export function factRow(
+  d: FactDimensions,
+  kind: string,
+  occurredAt: number,
+  from: number | null,
+  to: number | null,
+  business: ((from: number, to: number) => number) | null,
+  data?: Record<string, unknown>,
+): Insertable<DB['reporting_fact']> {
+  const local = localParts(d.timezone, occurredAt);
+  const measured = from != null && to != null;
+  const valueS = measured ? Math.max(0, (to - from) / 1000) : null;
+  return {
+    brand_id: d.brandId,
+    kind,
+    occurred_at: occurredAt,
+    conversation_id: d.conversationId,
+    message_id: d.messageId,
+    agent_id: d.agentId,
+    team_id: d.teamId,
+    channel_account_id: d.channelAccountId,
+    network: d.network,
+    visibility: d.visibility,
+    priority: d.priority,
+    category: d.category,
+    value_s: valueS,
+    business_s: measured ? (business ? Math.max(0, business(from, to)) : valueS) : null,
+    hour_of_week: local.hourOfWeek,
+    day: local.day,
+    data: data ? JSON.stringify(data) : null,
+  };
+}

@@ -1,0 +1,368 @@
+/**
+ * Kysely table types. The same schema runs on SQLite and PostgreSQL, so the
+ * column types are the portable subset: integers (flags are 0/1), bigint
+ * milliseconds for times, text (JSON as text), double precision for durations.
+ * Ids are integers that PostgreSQL's int8 parser turns into JS numbers.
+ */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Id = Generated<number>;
+/** JSON stored as text. */
+type Json = string;
+
+export interface BrandTable {
+  id: Id;
+  slug: string;
+  name: string;
+  timezone: string;
+  settings: Json;
+  created_at: number;
+}
+
+export interface TeamTable {
+  id: Id;
+  brand_id: number;
+  name: string;
+  /** round_robin | least_loaded | skills | manual */
+  routing_strategy: string;
+  settings: Json;
+  created_at: number;
+}
+
+export interface UserTable {
+  id: Id;
+  brand_id: number;
+  email: string;
+  name: string;
+  /** agent | expert | approver | admin */
+  role: string;
+  password_hash: string | null;
+  availability: string;
+  capacity: number;
+  skills: Json;
+  settings: Json;
+  created_at: number;
+  last_seen_at: number | null;
+  disabled_at: number | null;
+}
+
+export interface TeamMemberTable {
+  team_id: number;
+  user_id: number;
+  is_lead: number;
+}
+
+export interface SessionTable {
+  /** sha256 of the cookie token: a stolen database does not yield live sessions. */
+  id: string;
+  user_id: number;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+  last_seen_at: number;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface ApiTokenTable {
+  id: Id;
+  brand_id: number;
+  user_id: number;
+  name: string;
+  token_hash: string;
+  prefix: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface ChannelAccountTable {
+  id: Id;
+  brand_id: number;
+  network: string;
+  /** Which connector delivers for this account: null = the network's own; `demo` = the demo channel. */
+  driver: string | null;
+  handle: string;
+  external_id: string;
+  display_name: string | null;
+  /** care | brand */
+  purpose: string;
+  listen_only: number;
+  /** active | unhealthy | disabled */
+  status: string;
+  health: Json;
+  /** Encrypted credentials (AES-256-GCM with PARLEY_SECRET); never returned by the API. */
+  credentials: string | null;
+  settings: Json;
+  cursor: string | null;
+  calendar: Json | null;
+  last_sync_at: number | null;
+  created_at: number;
+}
+
+export interface ContactTable {
+  id: Id;
+  brand_id: number;
+  display_name: string | null;
+  crm_customer_id: string | null;
+  crm_consent_at: number | null;
+  crm_linked_by: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ContactIdentityTable {
+  id: Id;
+  brand_id: number;
+  contact_id: number;
+  network: string;
+  network_user_id: string;
+  handle: string;
+  display_name: string | null;
+  followers: number | null;
+  verified: number;
+  profile_url: string | null;
+  avatar_url: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ConversationTable {
+  id: Id;
+  brand_id: number;
+  channel_account_id: number;
+  contact_id: number | null;
+  network: string;
+  visibility: string;
+  status: string;
+  priority: number;
+  assignee_id: number | null;
+  team_id: number | null;
+  subject: string;
+  created_at: number;
+  updated_at: number;
+  last_message_at: number;
+  last_inbound_at: number | null;
+  last_outbound_at: number | null;
+  /** Oldest inbound message not yet answered; null when nothing awaits a reply. */
+  waiting_since: number | null;
+  first_response_at: number | null;
+  /** Start of the current cycle: creation, or the latest reopening. */
+  cycle_started_at: number;
+  cycle_first_response_at: number | null;
+  resolved_at: number | null;
+  reopened_count: number;
+  snoozed_until: number | null;
+  message_count: number;
+  /** Bumped on every change; replies carry the version they were written against. */
+  version: number;
+  sentiment: string | null;
+  category: string | null;
+  triage_action: string | null;
+  intent: string | null;
+  language: string | null;
+  sla_due_at: number | null;
+  sla_state: string | null;
+}
+
+export interface ConversationLabelTable {
+  conversation_id: number;
+  label: string;
+}
+
+export interface MessageTable {
+  id: Id;
+  brand_id: number;
+  conversation_id: number;
+  channel_account_id: number;
+  network: string;
+  network_message_id: string | null;
+  direction: string;
+  visibility: string;
+  kind: string;
+  author_identity_id: number | null;
+  author_user_id: number | null;
+  in_reply_to_network_id: string | null;
+  thread_root_network_id: string | null;
+  reply_to_message_id: number | null;
+  /** Searchable text: the original, or a well-formed copy when the original is not storable as text. */
+  text: string;
+  /** JSON-escaped original when it holds NUL or lone surrogates (see src/store/text.ts). */
+  text_escaped: string | null;
+  url: string | null;
+  created_at: number;
+  received_at: number;
+  raw: Json | null;
+  /** inbound: received. outbound: pending_approval | queued | sending | sent | failed | rejected */
+  status: string;
+  error: string | null;
+  /** Auto-acknowledgements and bot messages: never a response in SLA or reports. */
+  is_auto: number;
+  /** network | import | api | demo | agent */
+  source: string;
+  idempotency_key: string | null;
+  triage: Json | null;
+  triage_action: string | null;
+  triage_category: string | null;
+  sentiment: string | null;
+  complaint: number | null;
+  accolade: number | null;
+  chaser: number | null;
+  intent: string | null;
+  language: string | null;
+  priority: number | null;
+  /** For inbound: when the first reply to it went out (message-level reply time). */
+  first_reply_at: number | null;
+}
+
+export interface NoteTable {
+  id: Id;
+  brand_id: number;
+  conversation_id: number;
+  author_user_id: number;
+  text: string;
+  mentions: Json;
+  created_at: number;
+}
+
+export interface AuditEventTable {
+  id: Id;
+  brand_id: number;
+  actor_user_id: number | null;
+  /** `user:<id>`, `token:<id>`, `system`, `system:<job>` */
+  actor: string;
+  action: string;
+  subject_type: string;
+  subject_id: string;
+  conversation_id: number | null;
+  data: Json;
+  created_at: number;
+}
+
+export interface ReportingFactTable {
+  id: Id;
+  brand_id: number;
+  /** first_response | next_response | message_response | resolution | reopen | sla_met | sla_breached | approval_wait | expert_wait | accolade | inbound */
+  kind: string;
+  occurred_at: number;
+  conversation_id: number | null;
+  message_id: number | null;
+  agent_id: number | null;
+  team_id: number | null;
+  channel_account_id: number | null;
+  network: string | null;
+  visibility: string | null;
+  priority: number | null;
+  category: string | null;
+  value_s: number | null;
+  business_s: number | null;
+  /** 0..167, Monday 00:00 = 0, in the brand's time zone. */
+  hour_of_week: number;
+  /** YYYY-MM-DD in the brand's time zone. */
+  day: string;
+  data: Json | null;
+}
+
+export interface QuarantineTable {
+  id: Id;
+  brand_id: number | null;
+  source: string;
+  reason: string;
+  line: number | null;
+  raw: string;
+  created_at: number;
+  resolved_at: number | null;
+}
+
+export interface OutboxTable {
+  id: Id;
+  brand_id: number;
+  message_id: number;
+  channel_account_id: number;
+  idempotency_key: string;
+  /** queued | sending | sent | failed */
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  locked_until: number | null;
+  locked_by: string | null;
+  last_error_code: string | null;
+  last_error: string | null;
+  network_message_id: string | null;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
+}
+
+export interface JobTable {
+  id: Id;
+  kind: string;
+  /** Jobs with the same key are scheduled once. */
+  key: string | null;
+  payload: Json;
+  run_at: number;
+  attempts: number;
+  max_attempts: number;
+  locked_until: number | null;
+  locked_by: string | null;
+  last_error: string | null;
+  created_at: number;
+}
+
+export interface NotificationTable {
+  id: Id;
+  brand_id: number;
+  user_id: number;
+  kind: string;
+  title: string;
+  body: string;
+  conversation_id: number | null;
+  created_at: number;
+  read_at: number | null;
+}
+
+export interface KvTable {
+  key: string;
+  value: string;
+  updated_at: number;
+}
+
+export interface DB {
+  brand: BrandTable;
+  team: TeamTable;
+  app_user: UserTable;
+  team_member: TeamMemberTable;
+  session: SessionTable;
+  api_token: ApiTokenTable;
+  channel_account: ChannelAccountTable;
+  contact: ContactTable;
+  contact_identity: ContactIdentityTable;
+  conversation: ConversationTable;
+  conversation_label: ConversationLabelTable;
+  message: MessageTable;
+  note: NoteTable;
+  audit_event: AuditEventTable;
+  reporting_fact: ReportingFactTable;
+  quarantine: QuarantineTable;
+  outbox: OutboxTable;
+  job: JobTable;
+  notification: NotificationTable;
+  kv: KvTable;
+}
+
+export type Brand = Selectable<BrandTable>;
+export type User = Selectable<UserTable>;
+export type ChannelAccount = Selectable<ChannelAccountTable>;
+export type Conversation = Selectable<ConversationTable>;
+export type NewConversation = Insertable<ConversationTable>;
+export type ConversationUpdate = Updateable<ConversationTable>;
+export type MessageRow = Selectable<MessageTable>;
+export type NewMessage = Insertable<MessageTable>;
+export type ContactIdentity = Selectable<ContactIdentityTable>;
+export type Note = Selectable<NoteTable>;
+export type AuditEvent = Selectable<AuditEventTable>;
+export type NewReportingFact = Insertable<ReportingFactTable>;
+export type OutboxRow = Selectable<OutboxTable>;
+
+// Silence unused-import lint in some editors: ColumnType is re-exported for migrations' typing.
+export type { ColumnType };

@@ -1,0 +1,117 @@
+/**
+ * Kysely's SQLite dialect, with two changes measured to matter for ingest:
+ * - prepared statements are cached by SQL text (Kysely's driver re-prepares every
+ *   query; preparing costs more than running a small insert);
+ * - write transactions start with BEGIN IMMEDIATE, so a transaction that reads
+ *   and then writes never fails with SQLITE_BUSY half-way, and ids read inside
+ *   it (max(id)) cannot be taken by another writer.
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+import {
+  CompiledQuery,
+  SelectQueryNode,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type Kysely,
+  type QueryResult,
+} from 'kysely';
+
+const CACHE_SIZE = 500;
+
+class CachedConnection implements DatabaseConnection {
+  private readonly cache = new Map<string, BetterSqlite3.Statement>();
+  constructor(private readonly db: BetterSqlite3.Database) {}
+
+  private prepare(sql: string): BetterSqlite3.Statement {
+    let stmt = this.cache.get(sql);
+    if (stmt) {
+      // refresh LRU position
+      this.cache.delete(sql);
+      this.cache.set(sql, stmt);
+      return stmt;
+    }
+    stmt = this.db.prepare(sql);
+    this.cache.set(sql, stmt);
+    if (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
+    return stmt;
+  }
+
+  async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    const stmt = this.prepare(q.sql);
+    const params = q.parameters as unknown[];
+    if (stmt.reader) return { rows: stmt.all(params) as R[] };
+    const { changes, lastInsertRowid } = stmt.run(params);
+    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+  }
+
+  async *streamQuery<R>(q: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    if (!SelectQueryNode.is(q.query)) throw new Error('SQLite streaming supports only SELECT');
+    const stmt = this.db.prepare(q.sql);
+    for (const row of stmt.iterate(q.parameters as unknown[])) yield { rows: [row as R] };
+  }
+}
+
+class Mutex {
+  private chain: Promise<void> = Promise.resolve();
+  private release: (() => void) | null = null;
+  async lock(): Promise<void> {
+    const prev = this.chain;
+    let release!: () => void;
+    this.chain = new Promise<void>((r) => (release = r));
+    await prev;
+    this.release = release;
+  }
+  unlock(): void {
+    const r = this.release;
+    this.release = null;
+    r?.();
+  }
+}
+
+class CachedSqliteDriver implements Driver {
+  private readonly mutex = new Mutex();
+  private conn!: CachedConnection;
+  constructor(private readonly db: BetterSqlite3.Database) {}
+  async init(): Promise<void> {
+    this.conn = new CachedConnection(this.db);
+  }
+  async acquireConnection(): Promise<DatabaseConnection> {
+    await this.mutex.lock();
+    return this.conn;
+  }
+  async beginTransaction(c: DatabaseConnection): Promise<void> {
+    await c.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+  async commitTransaction(c: DatabaseConnection): Promise<void> {
+    await c.executeQuery(CompiledQuery.raw('commit'));
+  }
+  async rollbackTransaction(c: DatabaseConnection): Promise<void> {
+    await c.executeQuery(CompiledQuery.raw('rollback'));
+  }
+  async releaseConnection(): Promise<void> {
+    this.mutex.unlock();
+  }
+  async destroy(): Promise<void> {
+    this.db.close();
+  }
+}
+
+export class CachedSqliteDialect implements Dialect {
+  constructor(private readonly db: BetterSqlite3.Database) {}
+  createDriver(): Driver {
+    return new CachedSqliteDriver(this.db);
+  }
+  createQueryCompiler() {
+    return new SqliteQueryCompiler();
+  }
+  createAdapter() {
+    return new SqliteAdapter();
+  }
+  createIntrospector(db: Kysely<any>) {
+    return new SqliteIntrospector(db);
+  }
+}

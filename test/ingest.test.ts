@@ -1,0 +1,197 @@
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { EventBus } from '../src/events/bus.js';
+import { importTwcs } from '../src/import/importTwcs.js';
+import { parseCsv } from '../src/lib/csv.js';
+import { ManualClock } from '../src/lib/clock.js';
+import { sharedDataFile } from '../src/lib/paths.js';
+import { IngestPipeline } from '../src/pipeline/ingest.js';
+import { createBrand, createChannelAccount } from '../src/commands/setup.js';
+import { decodeText } from '../src/store/text.js';
+import type { NormalizedMessage } from '../src/core/types.js';
+import { describeEachStore } from './db.js';
+
+const T0 = Date.UTC(2026, 10, 23, 12);
+
+async function counts(db: any) {
+  const one = async (t: string) => Number((await db.selectFrom(t).select((eb: any) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  return { messages: await one('message'), conversations: await one('conversation'), contacts: await one('contact'), facts: await one('reporting_fact') };
+}
+
+describeEachStore('TWCS import through the pipeline', (get) => {
+  it('imports every row once, threads reply chains, and re-import changes nothing', async () => {
+    const { store } = get();
+    const bus = new EventBus();
+    const pipeline = new IngestPipeline({ store, bus, clock: new ManualClock(T0) });
+    const file = sharedDataFile('twcs/twcs_head5k.csv');
+    const first = await importTwcs(store, pipeline, file, { brandSlug: 'acme' });
+    expect(first.rows).toBe(3996);
+    expect(first.stored + first.quarantined).toBe(3996);
+    expect(first.bad).toEqual([]);
+    const c1 = await counts(store.db);
+    expect(c1.messages).toBe(first.stored);
+
+    // tweets 1..5 are one sprintcare thread (replies chain 5 ← 4 ← 3 ← 1 ← 2)
+    const thread = await store.db.selectFrom('message').select(['network_message_id', 'conversation_id', 'direction']).where('network_message_id', 'in', ['1', '2', '3', '4', '5']).execute();
+    expect(thread).toHaveLength(5);
+    expect(new Set(thread.map((m) => m.conversation_id)).size).toBe(1);
+    expect(thread.filter((m) => m.direction === 'outbound').map((m) => m.network_message_id).sort()).toEqual(['1', '4']);
+
+    const again = await importTwcs(store, pipeline, file, { brandSlug: 'acme' });
+    expect(again.stored).toBe(0);
+    expect(again.duplicates).toBe(first.stored);
+    expect(await counts(store.db)).toEqual(c1);
+  });
+
+  it('imports the good rows of a corrupted copy and names the bad lines', async () => {
+    const { store } = get();
+    const pipeline = new IngestPipeline({ store, bus: new EventBus(), clock: new ManualClock(T0) });
+    const records = parseCsv(readFileSync(sharedDataFile('twcs/twcs_head5k.csv'), 'utf8')).slice(0, 41).map((r) => r.raw);
+    const bad = [
+      '1,900000000001,cust1,Maybe,Tue Oct 31 22:10:47 +0000 2017,@AppleSupport hi,,', // bad inbound flag
+      '2,900000000002,cust2,True,not a date,@AppleSupport hi,,',
+      '3,900000000003,cust3,True,Tue Oct 31 22:10:47 +0000 2017,too,few',
+      '4,900000000004,cust4,True,Tue Oct 31 22:10:47 +0000 2017,"@AppleSupport unclosed quote,,',
+    ];
+    // header, then a bad row after every 5th good record
+    const out: string[] = [records[0]!];
+    const badLines: number[] = [];
+    let line = 2;
+    records.slice(1).forEach((rec, i) => {
+      out.push(rec);
+      line += rec.split('\n').length;
+      if (i % 5 === 4 && bad.length) {
+        badLines.push(line);
+        out.push(bad.shift()!);
+        line += 1;
+      }
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'parley-twcs-'));
+    const file = join(dir, 'broken.csv');
+    writeFileSync(file, out.join('\n') + '\n');
+    const r = await importTwcs(store, pipeline, file, { brandSlug: 'broken' });
+    expect(r.rows).toBe(44);
+    expect(r.bad.map((b) => b.line)).toEqual(badLines);
+    expect(r.bad.map((b) => b.reason)).toEqual([
+      expect.stringMatching(/inbound/),
+      expect.stringMatching(/created_at/),
+      expect.stringMatching(/expected 8 fields/),
+      expect.stringMatching(/unclosed quote/),
+    ]);
+    const q = await store.db.selectFrom('quarantine').select(['line', 'reason']).where('brand_id', '=', r.brandId).orderBy('line').execute();
+    expect(q.map((x) => x.line)).toEqual(badLines);
+    // every good record made it in
+    expect(r.stored).toBe(40);
+    const n = await store.db.selectFrom('message').select((eb) => eb.fn.countAll().as('n')).where('brand_id', '=', r.brandId).executeTakeFirstOrThrow();
+    expect(Number(n.n)).toBe(40);
+  });
+});
+
+describeEachStore('ingest pipeline', (get) => {
+  const base = (id: string, over: Partial<NormalizedMessage> = {}): NormalizedMessage => ({
+    network: 'x', networkMessageId: id, direction: 'inbound', visibility: 'public', kind: 'mention',
+    author: { networkUserId: 'u1', handle: 'alice', displayName: 'Alice', followers: 120 }, text: `hello ${id}`, createdAt: T0, raw: { id }, ...over,
+  });
+
+  it('stores a redelivered item once and reports duplicates', async () => {
+    const { store } = get();
+    const now = Date.now();
+    const brandId = await createBrand(store.db, { slug: 'dedupe', name: 'Dedupe' }, now);
+    const acct = await createChannelAccount(store.db, { brandId, network: 'x', handle: 'DedupeCare' }, now);
+    const bus = new EventBus();
+    const events: string[] = [];
+    bus.subscribe(brandId, (e) => events.push(e.type));
+    const p = new IngestPipeline({ store, bus, clock: new ManualClock(T0) });
+    const item = { channelAccountId: acct, message: base('d1'), source: 'network' as const };
+    const [a] = await p.ingest(brandId, [item, item]);
+    const [b] = await p.ingest(brandId, [item]);
+    const [c] = await p.ingest(brandId, [item]);
+    expect(a!.status).toBe('stored');
+    expect(b).toMatchObject({ status: 'duplicate', messageId: (a as any).messageId });
+    expect(c!.status).toBe('duplicate');
+    const n = await store.db.selectFrom('message').select((eb) => eb.fn.countAll().as('n')).where('brand_id', '=', brandId).executeTakeFirstOrThrow();
+    expect(Number(n.n)).toBe(1);
+    expect(events.filter((e) => e === 'message.created')).toHaveLength(1);
+  });
+
+  it('stores hostile text verbatim and quarantines malformed items with the reason', async () => {
+    const { store } = get();
+    const now = Date.now();
+    const brandId = await createBrand(store.db, { slug: 'hostile', name: 'Hostile' }, now);
+    const acct = await createChannelAccount(store.db, { brandId, network: 'x', handle: 'HostileCare' }, now);
+    const p = new IngestPipeline({ store, bus: new EventBus(), clock: new ManualClock(T0) });
+    const hostile = [
+      '<script>alert(1)</script>',
+      '<img src=x onerror="fetch(\'/api/me\')">',
+      'bidi \u202Eevil\u202C text',
+      'x'.repeat(100 * 1024),
+      'lone \ud800 surrogate and \udc00 another',
+      'nul \u0000 byte',
+      'emoji 👩‍👩‍👧 ok',
+    ];
+    const items = hostile.map((text, i) => ({ channelAccountId: acct, message: base(`h${i}`, { text, author: { networkUserId: `hu${i}`, handle: `h${i}` } }), source: 'api' as const }));
+    items.push({ channelAccountId: acct, message: { ...base('bad'), createdAt: 'yesterday' } as any, source: 'api' as const });
+    items.push({ channelAccountId: acct, message: { nonsense: true } as any, source: 'api' as const });
+    const out = await p.ingest(brandId, items);
+    expect(out.slice(0, hostile.length).every((o) => o.status === 'stored')).toBe(true);
+    expect(out[hostile.length]).toMatchObject({ status: 'quarantined', reason: expect.stringMatching(/createdAt/) });
+    expect(out[hostile.length + 1]!.status).toBe('quarantined');
+    for (let i = 0; i < hostile.length; i++) {
+      const row = await store.db.selectFrom('message').select(['text', 'text_escaped']).where('id', '=', (out[i] as any).messageId).executeTakeFirstOrThrow();
+      expect(decodeText(row.text, row.text_escaped)).toBe(hostile[i]);
+    }
+    const q = await store.db.selectFrom('quarantine').selectAll().where('brand_id', '=', brandId).execute();
+    expect(q).toHaveLength(2);
+    expect(q[0]!.raw).toContain('yesterday');
+  });
+
+  it('threads by reply chain, by same author within the window, and reopens resolved conversations', async () => {
+    const { store } = get();
+    const now = Date.now();
+    const brandId = await createBrand(store.db, { slug: 'thread', name: 'Thread' }, now);
+    const acct = await createChannelAccount(store.db, { brandId, network: 'x', handle: 'ThreadCare' }, now);
+    const p = new IngestPipeline({ store, bus: new EventBus(), clock: new ManualClock(T0), threadingWindowMs: 3600_000 });
+    const H = 3600_000;
+    const bob = { networkUserId: 'bob', handle: 'bob' };
+    const brand = { networkUserId: 'brand', handle: 'ThreadCare' };
+    const o = await p.ingest(brandId, [
+      { channelAccountId: acct, message: base('t1', { author: bob, createdAt: T0 }), source: 'network' },
+      { channelAccountId: acct, message: base('t2', { author: brand, fromBrand: true, direction: 'outbound', inReplyToNetworkId: 't1', createdAt: T0 + 600_000 }), source: 'network' },
+      { channelAccountId: acct, message: base('t3', { author: bob, createdAt: T0 + 0.5 * H }), source: 'network' },
+      { channelAccountId: acct, message: base('t4', { author: bob, createdAt: T0 + 5 * H }), source: 'network' },
+    ]);
+    const conv = (i: number) => (o[i] as any).conversationId;
+    expect(conv(1)).toBe(conv(0));
+    expect(conv(2)).toBe(conv(0)); // same author within the window
+    expect(conv(3)).not.toBe(conv(0)); // outside the window: a new conversation
+    const facts = await store.db.selectFrom('reporting_fact').select(['kind', 'value_s']).where('conversation_id', '=', conv(0)).where('kind', '!=', 'inbound').orderBy('id').execute();
+    expect(facts).toEqual([
+      { kind: 'first_response', value_s: 600 },
+      { kind: 'message_response', value_s: 600 },
+    ]);
+    // resolve, then a reply in the chain reopens it
+    await store.db.updateTable('conversation').set({ status: 'resolved', resolved_at: T0 + H }).where('id', '=', conv(0)).execute();
+    const [r] = await p.ingest(brandId, [{ channelAccountId: acct, message: base('t5', { author: bob, inReplyToNetworkId: 't2', createdAt: T0 + 30 * H }), source: 'network' }]);
+    expect((r as any).conversationId).toBe(conv(0));
+    const c = await store.db.selectFrom('conversation').selectAll().where('id', '=', conv(0)).executeTakeFirstOrThrow();
+    expect(c.status).toBe('open');
+    expect(c.reopened_count).toBe(1);
+    expect(c.cycle_started_at).toBe(T0 + 30 * H);
+    expect(c.message_count).toBe(4);
+  });
+
+  it('threads a reply that arrived before its parent into the same conversation', async () => {
+    const { store } = get();
+    const now = Date.now();
+    const brandId = await createBrand(store.db, { slug: 'ooo', name: 'Out of order' }, now);
+    const acct = await createChannelAccount(store.db, { brandId, network: 'x', handle: 'OooCare' }, now);
+    const p = new IngestPipeline({ store, bus: new EventBus(), clock: new ManualClock(T0) });
+    const [child] = await p.ingest(brandId, [{ channelAccountId: acct, message: base('c2', { author: { networkUserId: 'brand', handle: 'OooCare' }, fromBrand: true, direction: 'outbound', inReplyToNetworkId: 'c1', createdAt: T0 + 120_000 }), source: 'network' }]);
+    const [parent] = await p.ingest(brandId, [{ channelAccountId: acct, message: base('c1', { createdAt: T0 }), source: 'network' }]);
+    expect((parent as any).conversationId).toBe((child as any).conversationId);
+    const f = await store.db.selectFrom('reporting_fact').select(['kind', 'value_s']).where('kind', '=', 'message_response').where('brand_id', '=', brandId).execute();
+    expect(f).toEqual([{ kind: 'message_response', value_s: 120 }]);
+  });
+});
