@@ -179,11 +179,16 @@ export function tweetToMessage(t: TwcsTweet, opts: { idSuffix?: string; createdA
       displayName: null,
       profileUrl: /^\d+$/.test(handle) ? null : `https://x.com/${handle}`,
     },
-    text: t.text,
+    text: decodeTwitterEntities(t.text),
     inReplyToNetworkId: t.inReplyTo ? t.inReplyTo + sfx : null,
     createdAt: opts.createdAt ?? t.createdAt,
     url: /^\d+$/.test(handle) ? null : `https://x.com/${handle}/status/${t.id}`,
     fromBrand: !t.inbound,
     raw: { twcs: t.row, line: t.line },
   };
+}
+
+/** The v1.1 API (and so TWCS) escapes &, < and > in tweet text; the raw row keeps the original. */
+export function decodeTwitterEntities(s: string): string {
+  return s.includes('&') ? s.replace(/&(amp|lt|gt);/g, (_m, e: string) => (e === 'amp' ? '&' : e === 'lt' ? '<' : '>')) : s;
 }

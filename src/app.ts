@@ -1,0 +1,132 @@
+/**
+ * Composition root: builds the store, the pipeline, the outbox, the channels,
+ * the HTTP server and the background work from a validated Config, and stops
+ * them in the right order (stop taking requests → drain the ingest queue →
+ * stop workers → close the database).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { ChannelRegistry } from './channels/registry.js';
+import { ConversationCommands, type ConversationHooks } from './commands/conversations.js';
+import type { Config } from './config.js';
+import { DemoReplay } from './demo/replay.js';
+import { DEMO_SLUG, isEmpty, seedDemo, type DemoSeed } from './demo/seed.js';
+import { EventBus } from './events/bus.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import { createLogger } from './lib/log.js';
+import { repoRoot } from './lib/paths.js';
+import { resolveSecret, SecretBox } from './lib/secrets.js';
+import { OutboxWorker } from './outbox/outbox.js';
+import { IngestPipeline, type TriageFn } from './pipeline/ingest.js';
+import { IngestQueue } from './pipeline/queue.js';
+import { buildServer, type App, type AppHooks, type RouteModule } from './server/http.js';
+import { Metrics } from './server/metrics.js';
+import { Presence } from './server/presence.js';
+import type { Services } from './server/services.js';
+import { openStore, type Store } from './store/db.js';
+
+export interface ParleyOptions {
+  config: Config;
+  clock?: Clock;
+  log?: Logger;
+  /** Run the outbox worker and other background loops (tests may drive them by hand). */
+  workers?: boolean;
+  /** Replace the default triage (the shipped model). */
+  triage?: TriageFn;
+  /** An already-open store (tests). */
+  store?: Store;
+  extraRoutes?: RouteModule[];
+}
+
+export interface Parley {
+  services: Services;
+  app: App;
+  demo: { seeded: DemoSeed | null; replay: DemoReplay | null };
+  /** Listen on config.host:config.port; resolves with the bound address. */
+  listen(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export function packageVersion(): string {
+  try {
+    return JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version as string;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export async function createParley(opts: ParleyOptions): Promise<Parley> {
+  const { config } = opts;
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log ?? createLogger(config.logLevel);
+  const store = opts.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const secrets = new SecretBox(resolveSecret(config.secret, config.dataDir));
+  const bus = new EventBus();
+  const metrics = new Metrics();
+  const presence = new Presence(bus, () => clock.now());
+  const triage = opts.triage ?? (await loadDefaultTriage(log));
+
+  const hooks: ConversationHooks = {};
+  const appHooks: AppHooks = {};
+  const pipeline = new IngestPipeline({ store, bus, clock, triage });
+  const queue = new IngestQueue(pipeline, {
+    maxQueued: config.ingestQueueMax,
+    onFlush: (n, ms) => metrics.ingestBatchSeconds.observe(ms / 1000),
+  });
+  const registry = new ChannelRegistry(store, secrets, { fetch: globalThis.fetch, now: () => clock.now() });
+  const outbox = new OutboxWorker({ store, bus, clock, registry, log });
+  const commands = new ConversationCommands({ store, bus, clock, hooks, onQueued: () => outbox.poke() });
+
+  const services: Services = { config, store, bus, clock, pipeline, queue, commands, outbox, registry, secrets, metrics, presence, log, version: packageVersion(), startedAt: Date.now() };
+  const app = await buildServer(services, opts.extraRoutes ?? [], appHooks);
+
+  // The demo: seed an empty database, then replay the excerpt live.
+  let seeded: DemoSeed | null = null;
+  let replay: DemoReplay | null = null;
+  if (config.demo) {
+    if (await isEmpty(store)) seeded = await seedDemo(store, clock.now());
+    const demoBrand = await store.db.selectFrom('brand').select(['id', 'settings']).where('slug', '=', DEMO_SLUG).executeTakeFirst();
+    if (demoBrand && JSON.parse(demoBrand.settings).demo) {
+      replay = new DemoReplay({ store, queue, clock, brandId: demoBrand.id, speed: config.demoSpeed, log });
+    }
+  }
+
+  const workers = opts.workers ?? true;
+  let listening = false;
+  return {
+    services,
+    app,
+    demo: { seeded, replay },
+    async listen() {
+      const address = await app.listen({ port: config.port, host: config.host });
+      listening = true;
+      presence.start();
+      if (workers) outbox.start();
+      void replay?.start();
+      return address;
+    },
+    async stop() {
+      await replay?.stop();
+      if (listening) await app.close();
+      else await app.close().catch(() => {});
+      await queue.idle();
+      await outbox.stop();
+      presence.stop();
+      await registry.closeAll();
+      if (!opts.store) await store.close();
+    },
+  };
+}
+
+/** The shipped triage model, when it is present in this checkout. */
+async function loadDefaultTriage(log: Logger): Promise<TriageFn | undefined> {
+  try {
+    const path = './triage/pipelineTriage.js'; // optional module: absent until a model ships
+    const mod = (await import(path)) as { createPipelineTriage?: () => Promise<TriageFn> };
+    return mod.createPipelineTriage ? await mod.createPipelineTriage() : undefined;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') log.warn({ err }, 'triage model failed to load; messages are stored untriaged');
+    return undefined;
+  }
+}

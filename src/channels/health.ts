@@ -1,0 +1,54 @@
+/**
+ * Channel health: an account is `active` or `unhealthy` with the error code,
+ * what happened and what an admin should do. Turning unhealthy raises an
+ * alert (live event + notification to every admin); never silently green.
+ */
+import type { EventBus } from '../events/bus.js';
+import { presentChannelAccount } from '../server/presenters.js';
+import type { Store } from '../store/db.js';
+import type { ChannelAccount } from '../store/schema.js';
+import { audit } from '../store/audit.js';
+
+export interface HealthProblem {
+  code: string;
+  message: string;
+  advice: string;
+}
+
+/** Record a problem (or recovery, with null). Idempotent: repeats of the same problem do not re-alert. */
+export async function markChannelHealth(store: Store, bus: EventBus, account: ChannelAccount, problem: HealthProblem | null, now: number): Promise<void> {
+  const wasUnhealthy = account.status === 'unhealthy';
+  const prev = safe(account.health);
+  if (!problem) {
+    if (!wasUnhealthy) return;
+    const health = JSON.stringify({ ...prev, code: null, message: null, advice: null, recoveredAt: new Date(now).toISOString() });
+    await store.db.updateTable('channel_account').set({ status: 'active', health }).where('id', '=', account.id).execute();
+    await audit(store.db, { brandId: account.brand_id, actor: 'system', action: 'channel.recovered', subjectType: 'channel_account', subjectId: account.id }, now);
+    const row = await store.db.selectFrom('channel_account').selectAll().where('id', '=', account.id).executeTakeFirstOrThrow();
+    bus.publish(account.brand_id, 'channel.health', presentChannelAccount(row));
+    return;
+  }
+  const same = wasUnhealthy && prev.code === problem.code;
+  const health = JSON.stringify({ code: problem.code, message: problem.message, advice: problem.advice, since: same ? prev.since : new Date(now).toISOString(), lastErrorAt: new Date(now).toISOString() });
+  await store.db.updateTable('channel_account').set({ status: 'unhealthy', health }).where('id', '=', account.id).execute();
+  if (same) return;
+  await audit(store.db, { brandId: account.brand_id, actor: 'system', action: 'channel.unhealthy', subjectType: 'channel_account', subjectId: account.id, data: { ...problem } }, now);
+  const admins = await store.db.selectFrom('app_user').select('id').where('brand_id', '=', account.brand_id).where('role', '=', 'admin').where('disabled_at', 'is', null).execute();
+  for (const a of admins) {
+    await store.db
+      .insertInto('notification')
+      .values({ brand_id: account.brand_id, user_id: a.id, kind: 'channel.unhealthy', title: `${account.network} @${account.handle} needs attention`, body: `${problem.message}. ${problem.advice}`, conversation_id: null, created_at: now })
+      .execute();
+  }
+  const row = await store.db.selectFrom('channel_account').selectAll().where('id', '=', account.id).executeTakeFirstOrThrow();
+  bus.publish(account.brand_id, 'channel.health', presentChannelAccount(row));
+  if (admins.length) bus.publish(account.brand_id, 'notification', { kind: 'channel.unhealthy', channelAccountId: account.id, title: `${account.network} @${account.handle} needs attention`, body: `${problem.message}. ${problem.advice}` }, { userIds: admins.map((a) => a.id) });
+}
+
+function safe(s: string): Record<string, any> {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The one interface every network implements (src/channels/<network>/).
+ * A channel only talks to its network and normalizes at the edge: everything
+ * it hands in is a NormalizedMessage (raw payload kept), everything it sends
+ * comes from the outbox, which holds the outbound invariants (approval,
+ * idempotency, echo and note refusal) in one place. Rarer capabilities are
+ * optional methods, declared in `capabilities` with a reason when absent.
+ */
+import type { AuthorIdentity, Network, NormalizedMessage, Visibility } from '../core/types.js';
+
+export const CHANNEL_ERROR_CODES = ['RATE_LIMITED', 'TEMPORARY', 'AUTH_REVOKED', 'PERMISSION_DENIED', 'NOT_FOUND', 'CURSOR_INVALID', 'INVALID_REQUEST', 'TIMEOUT'] as const;
+export type ChannelErrorCode = (typeof CHANNEL_ERROR_CODES)[number];
+
+/**
+ * Connector errors carry a code; one policy (src/channels/errorPolicy.ts) maps
+ * each code to retry, back-off, or marking the channel unhealthy.
+ * TIMEOUT means "we do not know whether the network accepted it".
+ */
+export class ChannelError extends Error {
+  constructor(
+    readonly code: ChannelErrorCode,
+    message: string,
+    readonly opts: { retryAt?: number; status?: number; cause?: unknown } = {},
+  ) {
+    super(message, { cause: opts.cause });
+  }
+}
+
+export type Capability = 'publicReply' | 'privateMessage' | 'hide' | 'delete' | 'block' | 'mute' | 'like' | 'fetchProfile' | 'fetchThread' | 'search' | 'webhook' | 'poll' | 'stream';
+
+/** true, or the reason the network lacks it (shown to admins and in the contract suite). */
+export type Capabilities = Record<Capability, true | string>;
+
+/** The connected account a channel instance serves (credentials decrypted). */
+export interface ChannelAccountConfig {
+  id: number;
+  brandId: number;
+  network: Network;
+  handle: string;
+  externalId: string;
+  settings: Record<string, unknown>;
+  credentials: Record<string, unknown>;
+}
+
+export interface SyncResult {
+  messages: NormalizedMessage[];
+  /** Opaque position to resume from; null keeps the old cursor. */
+  cursor: string | null;
+  /** More is waiting right now (call again without sleeping). */
+  more?: boolean;
+}
+
+export interface SendRequest {
+  /** Stable across retries: the outbox's key for this message. */
+  idempotencyKey: string;
+  text: string;
+  visibility: Visibility;
+  /** The network item being answered (public replies, comment private replies). */
+  inReplyTo?: { networkMessageId: string; threadRootNetworkId?: string | null; raw?: unknown } | null;
+  /** The person addressed (private messages, mentions). */
+  recipient?: AuthorIdentity | null;
+}
+
+export interface SendResult {
+  networkMessageId: string;
+  url?: string | null;
+  createdAt?: number;
+  raw?: unknown;
+}
+
+export interface WebhookRequest {
+  method: string;
+  /** Path after the channel's webhook prefix, and the query string as parsed. */
+  query: Record<string, string | undefined>;
+  headers: Record<string, string | string[] | undefined>;
+  /** The exact bytes received (signatures are computed over them). */
+  rawBody: Buffer;
+}
+
+export interface WebhookResponse {
+  status: number;
+  body?: string | object;
+  headers?: Record<string, string>;
+}
+
+export interface WebhookResult {
+  /** What to answer the network (challenge responses, 200 OK...). */
+  response: WebhookResponse;
+  messages: NormalizedMessage[];
+}
+
+export interface Channel {
+  readonly network: Network;
+  readonly capabilities: Capabilities;
+
+  /** Poll for items after `cursor` (mentions, replies, DMs, comments). */
+  sync?(cursor: string | null, signal?: AbortSignal): Promise<SyncResult>;
+  /** Verify and parse a webhook delivery. Throws ChannelError('AUTH_REVOKED' | 'INVALID_REQUEST') for a bad signature. */
+  handleWebhook?(req: WebhookRequest): Promise<WebhookResult> | WebhookResult;
+  /** Keyword/hashtag listening. */
+  search?(query: string, cursor: string | null): Promise<SyncResult>;
+
+  sendPublicReply(req: SendRequest): Promise<SendResult>;
+  sendPrivateMessage?(req: SendRequest): Promise<SendResult>;
+  /**
+   * After an ambiguous failure (timeout, crash mid-send), look on the network
+   * for a post carrying this request, so a reply is never posted twice.
+   * Returns null when it is certainly not there.
+   */
+  findSent?(req: SendRequest): Promise<SendResult | null>;
+
+  hide?(networkMessageId: string, hidden: boolean): Promise<void>;
+  delete?(networkMessageId: string): Promise<void>;
+  block?(user: AuthorIdentity): Promise<void>;
+  mute?(user: AuthorIdentity): Promise<void>;
+  like?(networkMessageId: string): Promise<void>;
+  fetchProfile?(networkUserId: string): Promise<AuthorIdentity>;
+  fetchThread?(networkMessageId: string): Promise<NormalizedMessage[]>;
+
+  close?(): Promise<void>;
+}
+
+export type ChannelFactory = (account: ChannelAccountConfig, deps: ChannelDeps) => Channel;
+
+export interface ChannelDeps {
+  /** fetch, injectable so tests can point a connector at a contract server. */
+  fetch: typeof fetch;
+  now: () => number;
+}

@@ -1,0 +1,318 @@
+/**
+ * Named commands on conversations: assign, change status, label, prioritise,
+ * add an internal note, reply. Each runs in one transaction, writes the audit
+ * trail, and publishes live events after commit. Routes call these; so do the
+ * CLI and jobs.
+ */
+import { sql } from 'kysely';
+import { applyStatus } from '../core/conversationState.js';
+import type { ConversationStatus, Visibility } from '../core/types.js';
+import { badRequest, conflict, forbidden, notFound } from '../errors.js';
+import type { EventBus } from '../events/bus.js';
+import type { Clock } from '../lib/clock.js';
+import { enqueue } from '../outbox/outbox.js';
+import { stateColumns, stateOf } from '../pipeline/ingest.js';
+import { presentConversation, presentMessage, presentNote } from '../server/presenters.js';
+import { audit } from '../store/audit.js';
+import type { Store } from '../store/db.js';
+import { factRow } from '../store/facts.js';
+import type { Conversation, MessageRow } from '../store/schema.js';
+import { encodeText } from '../store/text.js';
+import type { Tx } from '../store/util.js';
+import type { Actor } from './context.js';
+
+export interface CommandDeps {
+  store: Store;
+  bus: EventBus;
+  clock: Clock;
+  /** Wake the outbox when a reply is queued. */
+  onQueued?: () => void;
+  /** Hooks for the care workflow (routing, SLA, approval): see src/workflow. */
+  hooks?: ConversationHooks;
+}
+
+export interface ReplyDecision {
+  /** `queued` sends now; `pending_approval` waits for an approver. */
+  status: 'queued' | 'pending_approval';
+  reasons?: { code: string; message: string }[];
+}
+
+export interface ConversationHooks {
+  /** Before a reply is stored: reply checks (throw AppError to refuse) and approval policy. */
+  beforeReply?(trx: Tx, ctx: { actor: Actor; conversation: Conversation; text: string; visibility: Visibility; now: number }): Promise<ReplyDecision>;
+  /** After any change that may move SLA clocks or routing. */
+  afterChange?(brandId: number, conversationId: number, what: 'assigned' | 'status' | 'reply' | 'note' | 'priority' | 'labels'): Promise<void> | void;
+}
+
+async function loadConversation(trx: Tx, actor: Actor, id: number): Promise<Conversation> {
+  const c = await trx.selectFrom('conversation').selectAll().where('id', '=', id).where('brand_id', '=', actor.brandId).executeTakeFirst();
+  if (!c) throw notFound('conversation');
+  return c;
+}
+
+function assertCanWork(actor: Actor) {
+  if (actor.role === 'expert') throw forbidden('experts answer the questions they are asked; they do not work the inbox');
+}
+
+async function bump(trx: Tx, id: number, patch: Record<string, unknown>, now: number) {
+  await trx.updateTable('conversation').set({ ...patch, updated_at: now, version: sql<number>`version + 1` } as any).where('id', '=', id).execute();
+  return trx.selectFrom('conversation').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+export class ConversationCommands {
+  constructor(private readonly deps: CommandDeps) {}
+
+  private publishConversation(c: Conversation) {
+    this.deps.bus.publish(c.brand_id, 'conversation.updated', presentConversation(c));
+  }
+
+  /** Assign to an agent and/or a team; null clears. Agents must belong to the brand and be active. */
+  async assign(actor: Actor, id: number, p: { assigneeId?: number | null; teamId?: number | null }) {
+    assertCanWork(actor);
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const c = await store.db.transaction().execute(async (trx) => {
+      const conv = await loadConversation(trx, actor, id);
+      const patch: Record<string, unknown> = {};
+      if (p.assigneeId !== undefined) {
+        if (p.assigneeId !== null) {
+          const u = await trx.selectFrom('app_user').select(['id', 'role', 'disabled_at']).where('id', '=', p.assigneeId).where('brand_id', '=', actor.brandId).executeTakeFirst();
+          if (!u || u.disabled_at) throw badRequest('assign.unknown_user', 'no active user with that id in this brand');
+          if (u.role === 'expert') throw badRequest('assign.expert', 'experts are asked questions, not assigned conversations');
+        }
+        patch.assignee_id = p.assigneeId;
+      }
+      if (p.teamId !== undefined) {
+        if (p.teamId !== null) {
+          const t = await trx.selectFrom('team').select('id').where('id', '=', p.teamId).where('brand_id', '=', actor.brandId).executeTakeFirst();
+          if (!t) throw badRequest('assign.unknown_team', 'no team with that id in this brand');
+        }
+        patch.team_id = p.teamId;
+      }
+      if (!Object.keys(patch).length) throw badRequest('validation', 'give assigneeId and/or teamId');
+      const updated = await bump(trx, conv.id, patch, now);
+      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'conversation.assigned', subjectType: 'conversation', subjectId: conv.id, conversationId: conv.id, data: { from: { assigneeId: conv.assignee_id, teamId: conv.team_id }, to: { assigneeId: updated.assignee_id, teamId: updated.team_id } } }, now);
+      return updated;
+    });
+    this.publishConversation(c);
+    await this.deps.hooks?.afterChange?.(actor.brandId, c.id, 'assigned');
+    return presentConversation(c);
+  }
+
+  /** Change status; `waiting` may carry a snooze time; resolving writes a resolution fact. */
+  async setStatus(actor: Actor, id: number, status: ConversationStatus, snoozeUntil: number | null = null) {
+    assertCanWork(actor);
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    if (snoozeUntil !== null && status !== 'waiting') throw badRequest('status.snooze_needs_waiting', 'a snooze time goes with status "waiting"');
+    if (snoozeUntil !== null && snoozeUntil <= now) throw badRequest('status.snooze_in_past', 'the snooze time must be in the future');
+    const c = await store.db.transaction().execute(async (trx) => {
+      const conv = await loadConversation(trx, actor, id);
+      const r = applyStatus(stateOf(conv), status, now, snoozeUntil);
+      const updated = await bump(trx, conv.id, stateColumns(r.state), now);
+      if (r.facts.length) {
+        const tz = (await trx.selectFrom('brand').select('timezone').where('id', '=', actor.brandId).executeTakeFirst())?.timezone ?? 'UTC';
+        const dims = { brandId: actor.brandId, timezone: tz, conversationId: conv.id, messageId: null, agentId: updated.assignee_id, teamId: updated.team_id, channelAccountId: conv.channel_account_id, network: conv.network, visibility: conv.visibility, priority: conv.priority, category: conv.category };
+        await trx.insertInto('reporting_fact').values(r.facts.map((f) => factRow(dims, f.kind, f.occurredAt, f.from, f.to, null))).execute();
+      }
+      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'conversation.status', subjectType: 'conversation', subjectId: conv.id, conversationId: conv.id, data: { from: conv.status, to: status, snoozeUntil } }, now);
+      return updated;
+    });
+    this.publishConversation(c);
+    await this.deps.hooks?.afterChange?.(actor.brandId, c.id, 'status');
+    return presentConversation(c);
+  }
+
+  async setPriority(actor: Actor, id: number, priority: number) {
+    assertCanWork(actor);
+    if (!Number.isInteger(priority) || priority < 0 || priority > 100) throw badRequest('validation', 'priority is an integer from 0 to 100');
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const c = await store.db.transaction().execute(async (trx) => {
+      const conv = await loadConversation(trx, actor, id);
+      const updated = await bump(trx, conv.id, { priority }, now);
+      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'conversation.priority', subjectType: 'conversation', subjectId: conv.id, conversationId: conv.id, data: { from: conv.priority, to: priority } }, now);
+      return updated;
+    });
+    this.publishConversation(c);
+    await this.deps.hooks?.afterChange?.(actor.brandId, c.id, 'priority');
+    return presentConversation(c);
+  }
+
+  async setLabels(actor: Actor, id: number, p: { add?: string[]; remove?: string[] }) {
+    assertCanWork(actor);
+    const clean = (xs: string[] | undefined) => [...new Set((xs ?? []).map((x) => x.trim().toLowerCase()).filter(Boolean))];
+    const add = clean(p.add);
+    const remove = clean(p.remove);
+    for (const l of add) if (l.length > 64 || !/^[\p{L}\p{N}][\p{L}\p{N} _.:/-]*$/u.test(l)) throw badRequest('label.invalid', `label "${l.slice(0, 70)}" must be letters, digits, spaces or _.:/- and at most 64 characters`);
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const { conv, labels } = await store.db.transaction().execute(async (trx) => {
+      const conv = await loadConversation(trx, actor, id);
+      for (const l of add) await trx.insertInto('conversation_label').values({ conversation_id: conv.id, label: l }).onConflict((oc) => oc.columns(['conversation_id', 'label']).doNothing()).execute();
+      if (remove.length) await trx.deleteFrom('conversation_label').where('conversation_id', '=', conv.id).where('label', 'in', remove).execute();
+      const updated = await bump(trx, conv.id, {}, now);
+      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'conversation.labels', subjectType: 'conversation', subjectId: conv.id, conversationId: conv.id, data: { add, remove } }, now);
+      const labels = (await trx.selectFrom('conversation_label').select('label').where('conversation_id', '=', conv.id).orderBy('label').execute()).map((r) => r.label);
+      return { conv: updated, labels };
+    });
+    this.deps.bus.publish(conv.brand_id, 'conversation.updated', presentConversation(conv, { labels }));
+    await this.deps.hooks?.afterChange?.(actor.brandId, conv.id, 'labels');
+    return presentConversation(conv, { labels });
+  }
+
+  /** An internal note: never leaves Parley (notes have their own table; the outbox cannot see them). */
+  async addNote(actor: Actor, id: number, text: string) {
+    if (actor.userId == null) throw forbidden('notes are written by people');
+    const body = text.trim();
+    if (!body) throw badRequest('note.empty', 'a note needs some text');
+    if (body.length > 20_000) throw badRequest('note.too_long', 'notes are limited to 20,000 characters');
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const note = await store.db.transaction().execute(async (trx) => {
+      const conv = await loadConversation(trx, actor, id);
+      if (actor.role === 'expert') {
+        // experts may only write into conversations they were asked about (see src/workflow/experts.ts)
+        const asked = await trx.selectFrom('audit_event').select('id').where('conversation_id', '=', conv.id).where('action', '=', 'expert.asked').where('data', 'like', `%"expertId":${actor.userId}%`).executeTakeFirst();
+        if (!asked) throw forbidden('experts can only answer conversations they were asked about');
+      }
+      const mentions = await resolveMentions(trx, actor.brandId, body);
+      const n = await trx
+        .insertInto('note')
+        .values({ brand_id: actor.brandId, conversation_id: conv.id, author_user_id: actor.userId!, text: encodeText(body).text, mentions: JSON.stringify(mentions), created_at: now })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await bump(trx, conv.id, {}, now);
+      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'note.added', subjectType: 'note', subjectId: n.id, conversationId: conv.id, data: { mentions } }, now);
+      for (const uid of mentions) {
+        if (uid === actor.userId) continue;
+        await trx.insertInto('notification').values({ brand_id: actor.brandId, user_id: uid, kind: 'note.mention', title: 'You were mentioned in a note', body: body.slice(0, 200), conversation_id: conv.id, created_at: now }).execute();
+      }
+      return n;
+    });
+    const presented = presentNote(note);
+    this.deps.bus.publish(actor.brandId, 'note.created', presented);
+    const mentioned = JSON.parse(note.mentions) as number[];
+    if (mentioned.length) this.deps.bus.publish(actor.brandId, 'notification', { kind: 'note.mention', conversationId: note.conversation_id, noteId: note.id }, { userIds: mentioned });
+    await this.deps.hooks?.afterChange?.(actor.brandId, note.conversation_id, 'note');
+    return presented;
+  }
+
+  /**
+   * Write a reply. It goes to the outbox (or waits for approval when policy says
+   * so). `lastSeenMessageId` guards against collisions: if someone else wrote in
+   * the conversation after the agent last looked, the reply is refused with the
+   * new messages unless `confirm` is set.
+   */
+  async reply(actor: Actor, id: number, p: { text: string; visibility: Visibility; replyToMessageId?: number | null; idempotencyKey?: string | null; lastSeenMessageId?: number | null; confirm?: boolean }) {
+    assertCanWork(actor);
+    if (actor.userId == null) throw forbidden('replies are written by people or by the auto-acknowledgement job');
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    if (!p.text.trim()) throw badRequest('reply.empty', 'a reply needs some text');
+    if (p.idempotencyKey != null && !/^[\w.:-]{8,128}$/.test(p.idempotencyKey)) throw badRequest('validation', 'idempotencyKey: 8 to 128 letters, digits or _.:-');
+    const idem = p.idempotencyKey ? `client:${actor.userId}:${p.idempotencyKey}` : null;
+
+    if (idem) {
+      const prior = await store.db.selectFrom('message').selectAll().where('brand_id', '=', actor.brandId).where('idempotency_key', '=', idem).executeTakeFirst();
+      if (prior) return { message: presentMessage(prior), duplicate: true as const, approval: null };
+    }
+
+    let result;
+    try {
+      result = await this.writeReply(actor, id, p, idem, now);
+    } catch (err) {
+      // Two identical requests raced past the check above: the unique index let one win; answer the other with it.
+      if (idem && isUniqueViolation(err)) {
+        const prior = await store.db.selectFrom('message').selectAll().where('brand_id', '=', actor.brandId).where('idempotency_key', '=', idem).executeTakeFirst();
+        if (prior) return { message: presentMessage(prior), duplicate: true as const, approval: null };
+      }
+      throw err;
+    }
+    this.deps.bus.publish(actor.brandId, 'message.created', presentMessage(result.msg));
+    this.publishConversation(result.conv);
+    if (result.outbox) this.deps.onQueued?.();
+    await this.deps.hooks?.afterChange?.(actor.brandId, result.conv.id, 'reply');
+    return { message: presentMessage(result.msg), duplicate: false as const, approval: result.decision.status === 'pending_approval' ? { reasons: result.decision.reasons ?? [] } : null };
+  }
+
+  private writeReply(actor: Actor, id: number, p: { text: string; visibility: Visibility; replyToMessageId?: number | null; lastSeenMessageId?: number | null; confirm?: boolean }, idem: string | null, now: number) {
+    return this.deps.store.db.transaction().execute(async (trx) => {
+      const conv = await loadConversation(trx, actor, id);
+      if (p.lastSeenMessageId != null && !p.confirm) {
+        const newer = await trx
+          .selectFrom('message')
+          .selectAll()
+          .where('conversation_id', '=', conv.id)
+          .where('id', '>', p.lastSeenMessageId)
+          .where((eb) => eb.or([eb('author_user_id', 'is', null), eb('author_user_id', '!=', actor.userId!)]))
+          .orderBy('id')
+          .limit(20)
+          .execute();
+        if (newer.length) {
+          throw conflict('reply.conflict', `${newer.length} new message(s) arrived in this conversation since you opened it; read them, then send again to confirm`, { newMessages: newer.map((m) => presentMessage(m)) });
+        }
+      }
+      let replyTo: MessageRow | undefined;
+      if (p.replyToMessageId != null) {
+        replyTo = await trx.selectFrom('message').selectAll().where('id', '=', p.replyToMessageId).where('conversation_id', '=', conv.id).executeTakeFirst();
+        if (!replyTo) throw badRequest('reply.unknown_parent', 'replyToMessageId is not a message of this conversation');
+      } else {
+        replyTo = await trx
+          .selectFrom('message')
+          .selectAll()
+          .where('conversation_id', '=', conv.id)
+          .where('direction', '=', 'inbound')
+          .where('visibility', '=', p.visibility)
+          .orderBy('created_at', 'desc')
+          .limit(1)
+          .executeTakeFirst();
+      }
+      const decision: ReplyDecision = this.deps.hooks?.beforeReply
+        ? await this.deps.hooks.beforeReply(trx, { actor, conversation: conv, text: p.text, visibility: p.visibility, now })
+        : { status: 'queued' };
+      const t = encodeText(p.text);
+      const msg = await trx
+        .insertInto('message')
+        .values({
+          brand_id: actor.brandId, conversation_id: conv.id, channel_account_id: conv.channel_account_id, network: conv.network, network_message_id: null,
+          direction: 'outbound', visibility: p.visibility, kind: p.visibility === 'private' ? 'dm' : 'reply', author_identity_id: null, author_user_id: actor.userId,
+          in_reply_to_network_id: replyTo?.network_message_id ?? null, thread_root_network_id: replyTo?.thread_root_network_id ?? null, reply_to_message_id: replyTo?.id ?? null,
+          text: t.text, text_escaped: t.escaped, url: null, created_at: now, received_at: now, raw: null, status: decision.status, error: null, is_auto: 0, source: 'agent',
+          idempotency_key: idem,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      let outbox: { id: number; idempotencyKey: string } | null = null;
+      if (decision.status === 'queued') outbox = await enqueue(trx, msg, now);
+      const updated = await bump(trx, conv.id, conv.status === 'new' ? { status: 'open' } : {}, now);
+      await audit(trx, {
+        brandId: actor.brandId, actor: actor.name, action: decision.status === 'queued' ? 'reply.queued' : 'reply.pending_approval', subjectType: 'message', subjectId: msg.id, conversationId: conv.id,
+        data: { visibility: p.visibility, reasons: decision.reasons ?? [] },
+      }, now);
+      return { msg, conv: updated, outbox, decision };
+    });
+  }
+}
+
+/** `@name` or `@email` tokens in a note that match users of the brand. */
+async function resolveMentions(trx: Tx, brandId: number, text: string): Promise<number[]> {
+  const tokens = [...text.matchAll(/@([\p{L}\p{N}._+-]+(?:@[\w.-]+)?)/gu)].map((m) => m[1]!.toLowerCase());
+  if (!tokens.length) return [];
+  const users = await trx.selectFrom('app_user').select(['id', 'email', 'name']).where('brand_id', '=', brandId).where('disabled_at', 'is', null).execute();
+  const out = new Set<number>();
+  for (const u of users) {
+    const first = u.name.split(/\s+/)[0]!.toLowerCase();
+    const joined = u.name.replace(/\s+/g, '').toLowerCase();
+    const local = u.email.split('@')[0]!.toLowerCase();
+    if (tokens.some((t) => t === u.email || t === local || t === first || t === joined)) out.add(u.id);
+  }
+  return [...out];
+}
+
+
+/** A unique-index violation on either engine. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(e?.message ?? '');
+}

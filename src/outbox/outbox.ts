@@ -1,0 +1,311 @@
+/**
+ * The one send path. Every outbound message goes through `enqueue` (inside the
+ * transaction that created it) and is delivered by the worker, which holds the
+ * outbound invariants in one place:
+ *  - only outbound replies written in Parley (never an inbound item, an echo of
+ *    the brand's own post, or an internal note — notes live in their own table);
+ *  - only messages whose status is `queued`: a reply waiting for approval or
+ *    rejected never gets here;
+ *  - one outbox row per message and per idempotency key (unique indexes), so a
+ *    double click or a client retry cannot post twice;
+ *  - after an ambiguous failure (timeout, crash mid-send) the next attempt first
+ *    asks the network whether the post went out (findSent), so a reply is never
+ *    posted twice;
+ *  - rate limits wait until the network's reset; temporary errors back off;
+ *    revoked credentials mark the channel unhealthy and keep the reply queued.
+ * Each message shows queued / sending / sent (network id and URL) / failed (reason).
+ */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { applyMessage } from '../core/conversationState.js';
+import { decide } from '../channels/errorPolicy.js';
+import type { ChannelRegistry } from '../channels/registry.js';
+import type { SendRequest, SendResult } from '../channels/types.js';
+import type { EventBus } from '../events/bus.js';
+import type { Clock } from '../lib/clock.js';
+import { stateColumns, stateOf } from '../pipeline/ingest.js';
+import { presentConversation, presentMessage } from '../server/presenters.js';
+import type { Store } from '../store/db.js';
+import { factRow } from '../store/facts.js';
+import type { ChannelAccount, MessageRow, OutboxRow } from '../store/schema.js';
+import type { Tx } from '../store/util.js';
+import { decodeText } from '../store/text.js';
+import { audit } from '../store/audit.js';
+import { markChannelHealth } from '../channels/health.js';
+
+export class OutboxRefusal extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+/** Put a message on the outbox. Called inside the transaction that made the message sendable. */
+export async function enqueue(trx: Tx, msg: Pick<MessageRow, 'id' | 'brand_id' | 'direction' | 'source' | 'status' | 'channel_account_id' | 'kind'>, now: number, idempotencyKey?: string): Promise<{ id: number; idempotencyKey: string }> {
+  if (msg.direction !== 'outbound') throw new OutboxRefusal('outbox.not_outbound', 'only outbound messages can be sent');
+  if (msg.source !== 'agent' && msg.source !== 'auto') throw new OutboxRefusal('outbox.echo', 'this message came from the network; it is not sent again');
+  if (msg.status !== 'queued') throw new OutboxRefusal('outbox.not_approved', `a message in status "${msg.status}" cannot be sent`);
+  const key = idempotencyKey ?? `msg-${msg.id}-${randomUUID()}`;
+  const existing = await trx.selectFrom('outbox').select(['id', 'idempotency_key']).where('message_id', '=', msg.id).executeTakeFirst();
+  if (existing) return { id: existing.id, idempotencyKey: existing.idempotency_key };
+  const row = await trx
+    .insertInto('outbox')
+    .values({
+      brand_id: msg.brand_id,
+      message_id: msg.id,
+      channel_account_id: msg.channel_account_id,
+      idempotency_key: key,
+      status: 'queued',
+      attempts: 0,
+      next_attempt_at: now,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { id: row.id, idempotencyKey: key };
+}
+
+export interface OutboxDeps {
+  store: Store;
+  bus: EventBus;
+  clock: Clock;
+  registry: ChannelRegistry;
+  /** Business-hours seconds for facts (calendar of the account); wall clock when absent. */
+  businessSeconds?: (account: ChannelAccount, from: number, to: number) => number;
+  /** A unique name for this process, for locks. */
+  workerId?: string;
+  /** How long a claimed send may take before another worker treats it as ambiguous. */
+  lockMs?: number;
+  log?: { warn(obj: unknown, msg?: string): void; error(obj: unknown, msg?: string): void };
+  /** Called after a send completes (SLA and routing hooks). */
+  afterSent?: (brandId: number, conversationId: number) => Promise<void> | void;
+}
+
+export class OutboxWorker {
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private stopped = true;
+  private wake: (() => void) | null = null;
+  private readonly workerId: string;
+
+  constructor(private readonly deps: OutboxDeps) {
+    this.workerId = deps.workerId ?? `outbox-${process.pid}-${randomUUID().slice(0, 8)}`;
+  }
+
+  start(intervalMs = 500): void {
+    this.stopped = false;
+    const loop = async () => {
+      if (this.stopped) return;
+      try {
+        while (!this.stopped && (await this.runOnce()) > 0) { /* drain */ }
+      } catch (err) {
+        this.deps.log?.error({ err }, 'outbox loop failed');
+      }
+      if (this.stopped) return;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        this.timer = setTimeout(resolve, intervalMs);
+      });
+      this.wake = null;
+      void loop();
+    };
+    void loop();
+  }
+
+  /** New work: run now instead of at the next tick. */
+  poke(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.poke();
+    while (this.running) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  /** Claim and process due sends; returns how many were processed. */
+  async runOnce(limit = 20): Promise<number> {
+    if (this.running) return 0;
+    this.running = true;
+    try {
+      const claimed = await this.claim(limit);
+      for (const row of claimed) await this.process(row);
+      return claimed.length;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async claim(limit: number): Promise<(OutboxRow & { ambiguous: boolean })[]> {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const lockMs = this.deps.lockMs ?? 120_000;
+    return store.db.transaction().execute(async (trx) => {
+      let q = trx
+        .selectFrom('outbox')
+        .selectAll()
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('status', '=', 'queued'), eb('next_attempt_at', '<=', now)]),
+            // a send whose worker died or hung: its outcome is unknown
+            eb.and([eb('status', '=', 'sending'), eb('locked_until', '<', now)]),
+          ]),
+        )
+        .orderBy('next_attempt_at')
+        .limit(limit);
+      if (store.dialect === 'postgres') q = q.forUpdate().skipLocked();
+      const rows = await q.execute();
+      for (const r of rows) {
+        await trx
+          .updateTable('outbox')
+          .set({ status: 'sending', locked_until: now + lockMs, locked_by: this.workerId, attempts: r.attempts + 1, updated_at: now })
+          .where('id', '=', r.id)
+          .execute();
+        await trx.updateTable('message').set({ status: 'sending' }).where('id', '=', r.message_id).execute();
+      }
+      // A row found in `sending` was interrupted mid-send, or a previous attempt timed out (`verify`).
+      return rows.map((r) => ({ ...r, attempts: r.attempts + 1, ambiguous: r.status === 'sending' || r.last_error_code === 'TIMEOUT' }));
+    });
+  }
+
+  private async process(row: OutboxRow & { ambiguous: boolean }): Promise<void> {
+    const { store, clock, registry, bus } = this.deps;
+    const msg = await store.db.selectFrom('message').selectAll().where('id', '=', row.message_id).executeTakeFirst();
+    const account = await store.db.selectFrom('channel_account').selectAll().where('id', '=', row.channel_account_id).executeTakeFirst();
+    if (!msg || !account) return this.fail(row, 'INVALID_REQUEST', 'message or channel account no longer exists');
+    if (msg.direction !== 'outbound' || (msg.source !== 'agent' && msg.source !== 'auto')) return this.fail(row, 'INVALID_REQUEST', 'refused: not a reply written in Parley');
+    if (account.listen_only) return this.fail(row, 'PERMISSION_DENIED', 'this account is in listen-only mode: Parley never sends from it');
+    const channel = registry.forAccount(account);
+    if (!channel) return this.fail(row, 'INVALID_REQUEST', `no connector is installed for ${account.driver ?? account.network}`);
+
+    const req = await this.buildRequest(msg, row);
+    try {
+      let result: SendResult | null = null;
+      if (row.ambiguous && channel.findSent) result = await channel.findSent(req);
+      if (!result) {
+        if (msg.visibility === 'private') {
+          if (!channel.sendPrivateMessage) return this.fail(row, 'INVALID_REQUEST', `${account.network} has no private messages for this account`);
+          result = await channel.sendPrivateMessage(req);
+        } else {
+          result = await channel.sendPublicReply(req);
+        }
+      }
+      await this.markSent(row, msg, account, result);
+      if (account.status === 'unhealthy') await markChannelHealth(store, bus, account, null, clock.now());
+    } catch (err) {
+      const d = decide(err, row.attempts, clock.now());
+      if (d.action === 'fail') return this.fail(row, d.code, d.reason);
+      if (d.action === 'unhealthy') await markChannelHealth(store, bus, account, { code: d.code, message: d.reason, advice: d.advice }, clock.now());
+      await this.retryLater(row, d.at, d.code, d.reason);
+      this.deps.log?.warn({ outboxId: row.id, code: d.code, reason: d.reason }, 'send will be retried');
+    }
+  }
+
+  private async buildRequest(msg: MessageRow, row: OutboxRow): Promise<SendRequest> {
+    const { store } = this.deps;
+    let inReplyTo: SendRequest['inReplyTo'] = null;
+    let recipient: SendRequest['recipient'] = null;
+    const parent = msg.reply_to_message_id
+      ? await store.db.selectFrom('message').selectAll().where('id', '=', msg.reply_to_message_id).executeTakeFirst()
+      : await store.db
+          .selectFrom('message')
+          .selectAll()
+          .where('conversation_id', '=', msg.conversation_id)
+          .where('direction', '=', 'inbound')
+          .orderBy('created_at', 'desc')
+          .limit(1)
+          .executeTakeFirst();
+    if (parent?.network_message_id) {
+      inReplyTo = { networkMessageId: parent.network_message_id, threadRootNetworkId: parent.thread_root_network_id, raw: parent.raw ? safeParse(parent.raw) : undefined };
+    }
+    const authorId = parent?.author_identity_id;
+    if (authorId) {
+      const i = await store.db.selectFrom('contact_identity').selectAll().where('id', '=', authorId).executeTakeFirst();
+      if (i) recipient = { networkUserId: i.network_user_id, handle: i.handle, displayName: i.display_name };
+    }
+    return { idempotencyKey: row.idempotency_key, text: decodeText(msg.text, msg.text_escaped), visibility: msg.visibility as 'public' | 'private', inReplyTo, recipient };
+  }
+
+  private async markSent(row: OutboxRow, msg: MessageRow, account: ChannelAccount, result: SendResult): Promise<void> {
+    const { store, clock, bus } = this.deps;
+    const now = clock.now();
+    const sentAt = now;
+    let convOut: any = null;
+    let msgOut: MessageRow | null = null;
+    await store.db.transaction().execute(async (trx) => {
+      // The network may have echoed our post back before we learned its id (a
+      // webhook or poll can be faster than the API response): keep ours, drop the echo.
+      const echo = await trx
+        .selectFrom('message')
+        .select(['id', 'source'])
+        .where('brand_id', '=', msg.brand_id)
+        .where('network', '=', msg.network)
+        .where('network_message_id', '=', result.networkMessageId)
+        .executeTakeFirst();
+      if (echo && echo.id !== msg.id) {
+        await trx.deleteFrom('reporting_fact').where('message_id', '=', echo.id).execute();
+        await trx.deleteFrom('message').where('id', '=', echo.id).execute();
+      }
+      await trx.updateTable('outbox').set({ status: 'sent', network_message_id: result.networkMessageId, sent_at: sentAt, locked_until: null, last_error: null, last_error_code: null, updated_at: now }).where('id', '=', row.id).execute();
+      await trx.updateTable('message').set({ status: 'sent', network_message_id: result.networkMessageId, url: result.url ?? null, error: null, raw: result.raw === undefined ? msg.raw : JSON.stringify(result.raw) }).where('id', '=', msg.id).execute();
+
+      const conv = await trx.selectFrom('conversation').selectAll().where('id', '=', msg.conversation_id).executeTakeFirstOrThrow();
+      const r = applyMessage(stateOf(conv), { direction: 'outbound', createdAt: sentAt, isAuto: msg.is_auto === 1 });
+      await trx.updateTable('conversation').set({ ...stateColumns(r.state), updated_at: now, version: sql<number>`version + 1` }).where('id', '=', conv.id).execute();
+      const tz = (await trx.selectFrom('brand').select('timezone').where('id', '=', msg.brand_id).executeTakeFirst())?.timezone ?? 'UTC';
+      const biz = this.deps.businessSeconds ? (a: number, b: number) => this.deps.businessSeconds!(account, a, b) : null;
+      const dims = {
+        brandId: msg.brand_id, timezone: tz, conversationId: conv.id, messageId: msg.id, agentId: msg.author_user_id, teamId: conv.team_id,
+        channelAccountId: account.id, network: msg.network, visibility: msg.visibility, priority: conv.priority, category: conv.category,
+      };
+      const facts = r.facts.map((f) => factRow(dims, f.kind, f.occurredAt, f.from, f.to, biz));
+      if (msg.reply_to_message_id && msg.is_auto !== 1) {
+        const parent = await trx.selectFrom('message').select(['id', 'direction', 'created_at', 'first_reply_at']).where('id', '=', msg.reply_to_message_id).executeTakeFirst();
+        if (parent && parent.direction === 'inbound' && parent.first_reply_at == null) {
+          await trx.updateTable('message').set({ first_reply_at: sentAt }).where('id', '=', parent.id).execute();
+          facts.push(factRow({ ...dims, messageId: parent.id }, 'message_response', sentAt, parent.created_at, sentAt, biz));
+        }
+      }
+      if (facts.length) await trx.insertInto('reporting_fact').values(facts).execute();
+      await audit(trx, { brandId: msg.brand_id, actor: 'system:outbox', action: 'reply.sent', subjectType: 'message', subjectId: msg.id, conversationId: conv.id, data: { networkMessageId: result.networkMessageId, url: result.url ?? null, attempts: row.attempts } }, now);
+      msgOut = await trx.selectFrom('message').selectAll().where('id', '=', msg.id).executeTakeFirstOrThrow();
+      convOut = await trx.selectFrom('conversation').selectAll().where('id', '=', conv.id).executeTakeFirstOrThrow();
+    });
+    bus.publish(msg.brand_id, 'message.updated', presentMessage(msgOut!));
+    bus.publish(msg.brand_id, 'conversation.updated', presentConversation(convOut));
+    await this.deps.afterSent?.(msg.brand_id, msg.conversation_id);
+  }
+
+  private async retryLater(row: OutboxRow, at: number, code: string, reason: string): Promise<void> {
+    const { store, clock, bus } = this.deps;
+    const now = clock.now();
+    await store.db.transaction().execute(async (trx) => {
+      await trx.updateTable('outbox').set({ status: 'queued', next_attempt_at: at, locked_until: null, last_error_code: code, last_error: reason, updated_at: now }).where('id', '=', row.id).execute();
+      await trx.updateTable('message').set({ status: 'queued', error: `${code}: ${reason} — retrying at ${new Date(at).toISOString()}` }).where('id', '=', row.message_id).execute();
+    });
+    const m = await store.db.selectFrom('message').selectAll().where('id', '=', row.message_id).executeTakeFirst();
+    if (m) bus.publish(m.brand_id, 'message.updated', presentMessage(m));
+  }
+
+  private async fail(row: OutboxRow, code: string, reason: string): Promise<void> {
+    const { store, clock, bus } = this.deps;
+    const now = clock.now();
+    await store.db.transaction().execute(async (trx) => {
+      await trx.updateTable('outbox').set({ status: 'failed', locked_until: null, last_error_code: code, last_error: reason, updated_at: now }).where('id', '=', row.id).execute();
+      await trx.updateTable('message').set({ status: 'failed', error: `${code}: ${reason}` }).where('id', '=', row.message_id).execute();
+      const m = await trx.selectFrom('message').select(['conversation_id']).where('id', '=', row.message_id).executeTakeFirst();
+      await audit(trx, { brandId: row.brand_id, actor: 'system:outbox', action: 'reply.failed', subjectType: 'message', subjectId: row.message_id, conversationId: m?.conversation_id ?? null, data: { code, reason } }, now);
+    });
+    const m = await store.db.selectFrom('message').selectAll().where('id', '=', row.message_id).executeTakeFirst();
+    if (m) bus.publish(m.brand_id, 'message.updated', presentMessage(m));
+  }
+}
+
+function safeParse(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
+}

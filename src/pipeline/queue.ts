@@ -1,0 +1,109 @@
+/**
+ * Group commit in front of the pipeline. Webhooks and the ingest API submit
+ * items and wait until they are durably stored; concurrent submissions are
+ * written together in one transaction. When the queue is full the submitter
+ * is refused at once (the HTTP edge answers 503 with Retry-After), so a burst
+ * is absorbed or pushed back, never dropped.
+ */
+import type { IngestItem, IngestOutcome, IngestPipeline } from './ingest.js';
+
+export class QueueFullError extends Error {
+  constructor(readonly depth: number, readonly retryAfterS: number) {
+    super(`ingest queue is full (${depth} messages waiting)`);
+  }
+}
+
+interface Pending {
+  brandId: number;
+  items: IngestItem[];
+  resolve: (o: IngestOutcome[]) => void;
+  reject: (e: unknown) => void;
+}
+
+export interface IngestQueueOptions {
+  /** Items waiting (not yet stored) beyond which submissions are refused. */
+  maxQueued?: number;
+  /** Items per transaction. */
+  maxBatch?: number;
+  /** Observed throughput, for the Retry-After estimate. */
+  onFlush?: (n: number, ms: number) => void;
+}
+
+export class IngestQueue {
+  private pending: Pending[] = [];
+  private queued = 0;
+  private flushing = false;
+  private readonly maxQueued: number;
+  private readonly maxBatch: number;
+  private rate = 2000; // items/s, refined as we go
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly pipeline: IngestPipeline, private readonly opts: IngestQueueOptions = {}) {
+    this.maxQueued = opts.maxQueued ?? 50_000;
+    this.maxBatch = opts.maxBatch ?? 1000;
+  }
+
+  depth(): number {
+    return this.queued;
+  }
+
+  submit(brandId: number, items: IngestItem[]): Promise<IngestOutcome[]> {
+    if (!items.length) return Promise.resolve([]);
+    if (this.queued + items.length > this.maxQueued) {
+      throw new QueueFullError(this.queued, Math.max(1, Math.ceil(this.queued / this.rate)));
+    }
+    this.queued += items.length;
+    const p = new Promise<IngestOutcome[]>((resolve, reject) => this.pending.push({ brandId, items, resolve, reject }));
+    if (!this.flushing) queueMicrotask(() => void this.flush());
+    return p;
+  }
+
+  /** Resolves when everything submitted so far is stored. */
+  idle(): Promise<void> {
+    if (!this.flushing && !this.pending.length) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.pending.length) {
+        // Take submissions of the first brand in line, up to maxBatch items.
+        const brandId = this.pending[0]!.brandId;
+        const take: Pending[] = [];
+        let n = 0;
+        const rest: Pending[] = [];
+        for (const p of this.pending) {
+          if (p.brandId === brandId && (n === 0 || n + p.items.length <= this.maxBatch)) {
+            take.push(p);
+            n += p.items.length;
+          } else rest.push(p);
+        }
+        this.pending = rest;
+        const items = take.flatMap((p) => p.items);
+        const t0 = performance.now();
+        try {
+          const outcomes = await this.pipeline.ingest(brandId, items);
+          let i = 0;
+          for (const p of take) {
+            p.resolve(outcomes.slice(i, i + p.items.length));
+            i += p.items.length;
+          }
+        } catch (err) {
+          for (const p of take) p.reject(err);
+        } finally {
+          this.queued -= items.length;
+        }
+        const ms = performance.now() - t0;
+        if (ms > 0) this.rate = 0.8 * this.rate + 0.2 * ((items.length / ms) * 1000);
+        this.opts.onFlush?.(items.length, ms);
+      }
+    } finally {
+      this.flushing = false;
+      const w = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const r of w) r();
+    }
+  }
+}

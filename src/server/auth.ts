@@ -1,0 +1,140 @@
+/**
+ * Authentication: session cookies for people (scrypt passwords, httpOnly,
+ * SameSite=Lax, CSRF token required on cookie-authenticated writes), bearer API
+ * tokens for integrations. Tokens and session ids are stored only as SHA-256.
+ * Login attempts are rate-limited per address and per account.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Actor } from '../commands/context.js';
+import type { Role } from '../core/types.js';
+import { AppError } from '../errors.js';
+import type { Store } from '../store/db.js';
+import type { User } from '../store/schema.js';
+
+export const SESSION_COOKIE = 'parley_session';
+export const SESSION_TTL_MS = 14 * 24 * 3600_000;
+
+export interface AuthContext {
+  user: User;
+  actor: Actor;
+  via: 'session' | 'token';
+  sessionId?: string;
+  csrfToken?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth?: AuthContext;
+  }
+}
+
+export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const token = (bytes = 32) => randomBytes(bytes).toString('base64url');
+
+export async function createSession(store: Store, user: User, now: number, meta: { ip?: string; userAgent?: string }) {
+  const raw = token();
+  const csrf = token(24);
+  await store.db
+    .insertInto('session')
+    .values({ id: sha256(raw), user_id: user.id, csrf_token: csrf, created_at: now, expires_at: now + SESSION_TTL_MS, last_seen_at: now, ip: meta.ip ?? null, user_agent: meta.userAgent?.slice(0, 300) ?? null })
+    .execute();
+  return { cookie: raw, csrfToken: csrf };
+}
+
+export async function destroySession(store: Store, sessionId: string) {
+  await store.db.deleteFrom('session').where('id', '=', sessionId).execute();
+}
+
+export async function createApiToken(store: Store, user: User, name: string, now: number): Promise<string> {
+  const raw = `prl_${token(30)}`;
+  await store.db.insertInto('api_token').values({ brand_id: user.brand_id, user_id: user.id, name, token_hash: sha256(raw), prefix: raw.slice(0, 8), created_at: now }).execute();
+  return raw;
+}
+
+function actorFor(user: User, via: 'session' | 'token', tokenId?: number): Actor {
+  return { brandId: user.brand_id, userId: user.id, role: user.role as Role, name: via === 'token' && tokenId != null ? `token:${tokenId}` : `user:${user.id}` };
+}
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Resolve who is calling; throws 401 when nobody is. */
+export async function authenticate(store: Store, req: FastifyRequest, now: number): Promise<AuthContext> {
+  const authz = req.headers.authorization;
+  if (authz?.startsWith('Bearer ')) {
+    const raw = authz.slice(7).trim();
+    const row = await store.db
+      .selectFrom('api_token')
+      .innerJoin('app_user', 'app_user.id', 'api_token.user_id')
+      .selectAll('app_user')
+      .select(['api_token.id as token_id', 'api_token.revoked_at as token_revoked', 'api_token.last_used_at as token_used'])
+      .where('api_token.token_hash', '=', sha256(raw))
+      .executeTakeFirst();
+    if (!row || row.token_revoked || row.disabled_at) throw new AppError(401, 'auth.invalid_token', 'the API token is unknown or revoked');
+    if (!row.token_used || now - row.token_used > 60_000) await store.db.updateTable('api_token').set({ last_used_at: now }).where('id', '=', row.token_id).execute();
+    const { token_id, token_revoked: _r, token_used: _u, ...user } = row;
+    return { user, actor: actorFor(user, 'token', token_id), via: 'token' };
+  }
+  const cookie = req.cookies?.[SESSION_COOKIE];
+  if (!cookie) throw new AppError(401, 'auth.required', 'sign in first');
+  const sid = sha256(cookie);
+  const row = await store.db
+    .selectFrom('session')
+    .innerJoin('app_user', 'app_user.id', 'session.user_id')
+    .selectAll('app_user')
+    .select(['session.csrf_token', 'session.expires_at', 'session.last_seen_at as session_seen'])
+    .where('session.id', '=', sid)
+    .executeTakeFirst();
+  if (!row || row.expires_at < now || row.disabled_at) throw new AppError(401, 'auth.session_expired', 'your session has ended; sign in again');
+  const { csrf_token, expires_at: _e, session_seen, ...user } = row;
+  if (UNSAFE.has(req.method)) {
+    const sent = req.headers['x-csrf-token'];
+    const ok = typeof sent === 'string' && sent.length === csrf_token.length && timingSafeEqual(Buffer.from(sent), Buffer.from(csrf_token));
+    if (!ok) throw new AppError(403, 'auth.csrf', 'missing or wrong X-CSRF-Token header');
+  }
+  if (now - session_seen > 60_000) {
+    await store.db.updateTable('session').set({ last_seen_at: now, expires_at: now + SESSION_TTL_MS }).where('id', '=', sid).execute();
+    await store.db.updateTable('app_user').set({ last_seen_at: now }).where('id', '=', user.id).execute();
+  }
+  return { user, actor: actorFor(user, 'session'), via: 'session', sessionId: sid, csrfToken: csrf_token };
+}
+
+export function requireRole(req: FastifyRequest, ...roles: Role[]): AuthContext {
+  const a = req.auth;
+  if (!a) throw new AppError(401, 'auth.required', 'sign in first');
+  if (roles.length && !roles.includes(a.user.role as Role)) throw new AppError(403, 'forbidden', `this needs the ${roles.join(' or ')} role`);
+  return a;
+}
+
+/** Sliding-window limiter for login attempts (in memory; per process). */
+export class LoginLimiter {
+  private readonly hits = new Map<string, number[]>();
+  constructor(private readonly max: number, private readonly windowMs: number) {}
+
+  /** Seconds to wait, or 0 when allowed. */
+  check(key: string, now: number): number {
+    const list = (this.hits.get(key) ?? []).filter((t) => t > now - this.windowMs);
+    this.hits.set(key, list);
+    if (list.length < this.max) return 0;
+    return Math.ceil((list[0]! + this.windowMs - now) / 1000);
+  }
+
+  record(key: string, now: number): void {
+    const list = this.hits.get(key) ?? [];
+    list.push(now);
+    this.hits.set(key, list);
+    if (this.hits.size > 50_000) this.hits.delete(this.hits.keys().next().value!);
+  }
+
+  reset(key: string): void {
+    this.hits.delete(key);
+  }
+}
+
+export function setSessionCookie(reply: FastifyReply, value: string, secure: boolean) {
+  reply.setCookie(SESSION_COOKIE, value, { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: SESSION_TTL_MS / 1000 });
+}
+
+export function clearSessionCookie(reply: FastifyReply) {
+  reply.clearCookie(SESSION_COOKIE, { path: '/' });
+}

@@ -1,0 +1,187 @@
+/**
+ * The HTTP server: Fastify 5 with zod-validated routes, problem+json errors,
+ * OpenAPI generated from the same schemas, session/token authentication, a
+ * strict Content-Security-Policy, and the built agent UI at `/`.
+ *
+ * Every route runs in the same order: authenticate (global hook) → validate
+ * (zod) → authorize (requireRole in the handler) → command → present.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { AppError } from '../errors.js';
+import { repoRoot } from '../lib/paths.js';
+import { authenticate, type AuthContext } from './auth.js';
+import { adminRoutes } from './routes/admin.js';
+import { authRoutes } from './routes/auth.js';
+import { conversationRoutes } from './routes/conversations.js';
+import { eventRoutes } from './routes/events.js';
+import { ingestRoutes } from './routes/ingest.js';
+import { systemRoutes } from './routes/system.js';
+import type { Services } from './services.js';
+
+/** Extension points the care workflow plugs into (routing, experts...). */
+export interface AppHooks {
+  afterAvailability?: (brandId: number, userId: number) => Promise<void> | void;
+  assertExpertMayRead?: (auth: AuthContext, conversationId: number) => Promise<void>;
+}
+
+export type App = FastifyInstance<any, any, any, any, ZodTypeProvider> & { services: Services; hooks: AppHooks };
+
+/** Routes anyone may call (webhooks authenticate by signature instead). */
+const PUBLIC = new Set(['/api/auth/login', '/api/health', '/api/openapi.json']);
+const isPublic = (url: string) => PUBLIC.has(url) || url.startsWith('/api/webhooks/') || url === '/metrics';
+
+export const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'self'",
+].join('; ');
+
+export type RouteModule = (app: App) => void;
+
+export async function buildServer(services: Services, extraRoutes: RouteModule[] = [], hooks: AppHooks = {}): Promise<App> {
+  const app = Fastify({
+    loggerInstance: services.log,
+    logController: new LogController({ disableRequestLogging: true }) as never,
+    bodyLimit: 2 * 1024 * 1024,
+    trustProxy: process.env.PARLEY_TRUST_PROXY === 'true',
+    ajv: undefined,
+  }).withTypeProvider<ZodTypeProvider>() as unknown as App;
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorate('services', services);
+  app.decorate('hooks', hooks);
+
+  await app.register(fastifyCookie);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Parley API',
+        version: services.version,
+        description: 'Social customer care desk. Errors are application/problem+json with a stable `code`. Authenticate with the session cookie (and X-CSRF-Token on writes) or `Authorization: Bearer <API token>`.',
+      },
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'parley_session' }, token: { type: 'http', scheme: 'bearer' } } },
+      security: [{ session: [] }, { token: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  // Raw body for webhook signature checks (HMAC over the exact bytes).
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body: Buffer, done) => {
+    (req as FastifyRequest & { rawBody?: Buffer }).rawBody = body;
+    if (body.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(body.toString('utf8')));
+    } catch {
+      done(new AppError(400, 'request.invalid_json', 'the request body is not valid JSON'), undefined);
+    }
+  });
+  app.addContentTypeParser(['application/x-www-form-urlencoded', 'text/plain'], { parseAs: 'buffer' }, (req, body: Buffer, done) => {
+    (req as FastifyRequest & { rawBody?: Buffer }).rawBody = body;
+    done(null, body.toString('utf8'));
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('content-security-policy', CSP);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('permissions-policy', 'camera=(), microphone=(), geolocation=()');
+    (req as FastifyRequest & { t0?: number }).t0 = performance.now();
+  });
+
+  app.addHook('preHandler', async (req) => {
+    const url = req.routeOptions.url ?? req.url;
+    if (!url.startsWith('/api/')) return;
+    if (isPublic(url)) {
+      // Sign-in still benefits from knowing a caller, but never requires one.
+      return;
+    }
+    req.auth = await authenticate(services.store, req, services.clock.now());
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const t0 = (req as FastifyRequest & { t0?: number }).t0;
+    if (t0 !== undefined && req.routeOptions.url !== '/api/events') {
+      services.metrics.httpSeconds.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, (performance.now() - t0) / 1000);
+    }
+  });
+
+  app.setErrorHandler((err: FastifyError | AppError | Error, req, reply) => problem(reply, req, err));
+
+  systemRoutes(app);
+  authRoutes(app);
+  conversationRoutes(app);
+  ingestRoutes(app);
+  adminRoutes(app);
+  eventRoutes(app);
+  for (const r of extraRoutes) r(app);
+
+  await serveUi(app);
+  return app;
+}
+
+function problem(reply: FastifyReply, req: FastifyRequest, err: FastifyError | AppError | Error) {
+  let status = 500;
+  let code = 'internal';
+  let detail = 'something went wrong on our side; it has been logged';
+  let extra: Record<string, unknown> = {};
+  if (err instanceof AppError) {
+    status = err.status;
+    code = err.code;
+    detail = err.message;
+    extra = err.extra;
+  } else if (hasZodFastifySchemaValidationErrors(err)) {
+    status = 400;
+    code = 'validation';
+    const issues = err.validation.map((v) => ({ path: `${err.validationContext ?? ''}${v.instancePath || ''}`, message: v.message }));
+    detail = issues.map((i) => `${i.path || '(request)'}: ${i.message}`).join('; ');
+    extra = { errors: issues };
+  } else if (isResponseSerializationError(err)) {
+    req.log.error({ err, issues: err.cause.issues }, 'response did not match its schema');
+  } else if ((err as FastifyError).statusCode && (err as FastifyError).statusCode! < 500) {
+    status = (err as FastifyError).statusCode!;
+    code = status === 413 ? 'request.too_large' : status === 415 ? 'request.unsupported_media_type' : status === 404 ? 'not_found' : 'request.invalid';
+    detail = err.message;
+  } else {
+    req.log.error({ err }, 'unhandled error');
+  }
+  return reply
+    .code(status)
+    .type('application/problem+json')
+    .send(JSON.stringify({ type: `https://parley.dev/problems/${code}`, title: titleFor(status), status, code, detail, ...extra }));
+}
+
+function titleFor(status: number): string {
+  return ({ 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 422: 'Unprocessable', 429: 'Too Many Requests', 503: 'Service Unavailable' } as Record<number, string>)[status] ?? (status >= 500 ? 'Internal Server Error' : 'Error');
+}
+
+/** The built UI (web/dist) at `/`, with client-side routes falling back to index.html. */
+async function serveUi(app: App) {
+  const dist = join(repoRoot, 'web', 'dist');
+  const hasUi = existsSync(join(dist, 'index.html'));
+  if (hasUi) await app.register(fastifyStatic, { root: dist, prefix: '/', index: ['index.html'], wildcard: false, cacheControl: false, setHeaders: (res, path) => {
+    res.setHeader('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+  } });
+  app.setNotFoundHandler((req, reply) => {
+    if (req.url.startsWith('/api/') || req.url === '/metrics' || req.method !== 'GET') {
+      return problem(reply, req, new AppError(404, 'not_found', `no route ${req.method} ${req.url.split('?')[0]}`));
+    }
+    if (!hasUi) return reply.code(503).type('text/plain').send('The web UI is not built yet: run `npm run build:web` (npm install does it for you).');
+    return reply.type('text/html').header('cache-control', 'no-cache').sendFile('index.html');
+  });
+}

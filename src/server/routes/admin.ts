@@ -1,0 +1,95 @@
+/** Brand administration: people, teams, channel accounts, API tokens, quarantine. */
+import { z } from 'zod';
+import { addTeamMember, createTeam, createUser, ValidationError } from '../../commands/setup.js';
+import { ROLES } from '../../core/types.js';
+import { AppError } from '../../errors.js';
+import { audit } from '../../store/audit.js';
+import { createApiToken, requireRole } from '../auth.js';
+import type { App } from '../http.js';
+import { presentChannelAccount, presentUser } from '../presenters.js';
+import { channelAccountSchema, userSchema } from '../schemas.js';
+
+export function adminRoutes(app: App) {
+  const s = app.services;
+
+  app.get('/api/users', { schema: { tags: ['admin'], summary: 'People of the brand', response: { 200: z.object({ items: z.array(userSchema) }) } } }, async (req) => {
+    const a = requireRole(req, 'agent', 'approver', 'admin');
+    const rows = await s.store.db.selectFrom('app_user').selectAll().where('brand_id', '=', a.user.brand_id).orderBy('name').execute();
+    return { items: rows.map(presentUser) };
+  });
+
+  app.post('/api/users', {
+    schema: {
+      tags: ['admin'], summary: 'Add a person (admin)',
+      body: z.object({ email: z.string().max(320), name: z.string().min(1).max(200), role: z.enum(ROLES), password: z.string().min(8).max(1024).optional(), capacity: z.number().int().min(0).max(1000).optional(), skills: z.record(z.string(), z.unknown()).optional() }),
+      response: { 201: userSchema },
+    },
+  }, async (req, reply) => {
+    const a = requireRole(req, 'admin');
+    try {
+      const id = await createUser(s.store.db, { brandId: a.user.brand_id, ...req.body, actor: a.actor.name }, s.clock.now());
+      const u = await s.store.db.selectFrom('app_user').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      return reply.code(201).send(presentUser(u));
+    } catch (err) {
+      if (err instanceof ValidationError) throw new AppError(err.code === 'user.exists' ? 409 : 400, err.code, err.message);
+      throw err;
+    }
+  });
+
+  app.get('/api/teams', { schema: { tags: ['admin'], summary: 'Teams (queues) and their members', response: { 200: z.object({ items: z.array(z.object({ id: z.number(), name: z.string(), routingStrategy: z.string(), members: z.array(z.object({ userId: z.number(), isLead: z.boolean() })) })) }) } } }, async (req) => {
+    const a = requireRole(req);
+    const teams = await s.store.db.selectFrom('team').selectAll().where('brand_id', '=', a.user.brand_id).orderBy('name').execute();
+    const members = teams.length ? await s.store.db.selectFrom('team_member').selectAll().where('team_id', 'in', teams.map((t) => t.id)).execute() : [];
+    return { items: teams.map((t) => ({ id: t.id, name: t.name, routingStrategy: t.routing_strategy, members: members.filter((m) => m.team_id === t.id).map((m) => ({ userId: m.user_id, isLead: m.is_lead === 1 })) })) };
+  });
+
+  app.post('/api/teams', {
+    schema: { tags: ['admin'], summary: 'Create a team (admin)', body: z.object({ name: z.string().min(1).max(100), routingStrategy: z.enum(['round_robin', 'least_loaded', 'skills', 'manual']).default('round_robin'), members: z.array(z.object({ userId: z.number().int(), isLead: z.boolean().default(false) })).default([]) }), response: { 201: z.object({ id: z.number() }) } },
+  }, async (req, reply) => {
+    const a = requireRole(req, 'admin');
+    const now = s.clock.now();
+    const id = await s.store.db.transaction().execute(async (trx) => {
+      const id = await createTeam(trx, { brandId: a.user.brand_id, name: req.body.name, routingStrategy: req.body.routingStrategy }, now);
+      for (const m of req.body.members) {
+        const u = await trx.selectFrom('app_user').select('id').where('id', '=', m.userId).where('brand_id', '=', a.user.brand_id).executeTakeFirst();
+        if (!u) throw new AppError(400, 'team.unknown_user', `no user ${m.userId} in this brand`);
+        await addTeamMember(trx, id, m.userId, m.isLead);
+      }
+      await audit(trx, { brandId: a.user.brand_id, actor: a.actor.name, action: 'team.created', subjectType: 'team', subjectId: id, data: req.body }, now);
+      return id;
+    });
+    return reply.code(201).send({ id });
+  });
+
+  app.get('/api/channel-accounts', { schema: { tags: ['channels'], summary: 'Connected accounts with their health (credentials are never returned)', response: { 200: z.object({ items: z.array(channelAccountSchema) }) } } }, async (req) => {
+    const a = requireRole(req);
+    const rows = await s.store.db.selectFrom('channel_account').selectAll().where('brand_id', '=', a.user.brand_id).orderBy('network').orderBy('handle').execute();
+    return { items: rows.map(presentChannelAccount) };
+  });
+
+  app.post('/api/tokens', {
+    schema: { tags: ['admin'], summary: 'Create an API token acting as you (shown once)', body: z.object({ name: z.string().min(1).max(100) }), response: { 201: z.object({ token: z.string(), name: z.string() }) } },
+  }, async (req, reply) => {
+    const a = requireRole(req, 'admin');
+    if (a.via !== 'session') throw new AppError(403, 'forbidden', 'tokens are created by a signed-in admin, not by another token');
+    const token = await createApiToken(s.store, a.user, req.body.name, s.clock.now());
+    await audit(s.store.db, { brandId: a.user.brand_id, actor: a.actor.name, action: 'token.created', subjectType: 'api_token', subjectId: req.body.name }, s.clock.now());
+    return reply.code(201).send({ token, name: req.body.name });
+  });
+
+  app.get('/api/quarantine', {
+    schema: { tags: ['admin'], summary: 'Items that failed validation, with the reason and raw payload', querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }), response: { 200: z.object({ items: z.array(z.object({ id: z.number(), source: z.string(), reason: z.string(), line: z.number().nullable(), raw: z.string(), createdAt: z.string() })) }) } },
+  }, async (req) => {
+    const a = requireRole(req, 'admin');
+    const rows = await s.store.db.selectFrom('quarantine').selectAll().where('brand_id', '=', a.user.brand_id).orderBy('id', 'desc').limit(req.query.limit).execute();
+    return { items: rows.map((r) => ({ id: r.id, source: r.source, reason: r.reason, line: r.line, raw: r.raw.length > 20_000 ? r.raw.slice(0, 20_000) + '…' : r.raw, createdAt: new Date(r.created_at).toISOString() })) };
+  });
+
+  app.get('/api/notifications', {
+    schema: { tags: ['auth'], summary: 'Your in-app notifications, newest first', response: { 200: z.object({ items: z.array(z.object({ id: z.number(), kind: z.string(), title: z.string(), body: z.string(), conversationId: z.number().nullable(), createdAt: z.string(), read: z.boolean() })) }) } },
+  }, async (req) => {
+    const a = requireRole(req);
+    const rows = await s.store.db.selectFrom('notification').selectAll().where('user_id', '=', a.user.id).orderBy('id', 'desc').limit(100).execute();
+    return { items: rows.map((r) => ({ id: r.id, kind: r.kind, title: r.title, body: r.body, conversationId: r.conversation_id, createdAt: new Date(r.created_at).toISOString(), read: r.read_at != null })) };
+  });
+}

@@ -1,0 +1,72 @@
+/** Sign-in, sign-out, the current user, and availability. */
+import { z } from 'zod';
+import { AVAILABILITIES } from '../../core/types.js';
+import { AppError } from '../../errors.js';
+import { verifyPassword } from '../../lib/password.js';
+import { audit } from '../../store/audit.js';
+import { clearSessionCookie, createSession, destroySession, LoginLimiter, requireRole, setSessionCookie } from '../auth.js';
+import type { App } from '../http.js';
+import { presentUser } from '../presenters.js';
+import { userSchema } from '../schemas.js';
+
+export function authRoutes(app: App) {
+  const s = app.services;
+  const perIp = new LoginLimiter(30, 10 * 60_000);
+  const perAccount = new LoginLimiter(10, 15 * 60_000);
+  const meSchema = z.object({ user: userSchema, csrfToken: z.string().nullable(), teams: z.array(z.object({ id: z.number(), name: z.string(), isLead: z.boolean() })) });
+
+  const me = async (userId: number, csrfToken: string | null) => {
+    const user = await s.store.db.selectFrom('app_user').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
+    const teams = await s.store.db.selectFrom('team_member').innerJoin('team', 'team.id', 'team_member.team_id').select(['team.id', 'team.name', 'team_member.is_lead']).where('team_member.user_id', '=', userId).execute();
+    return { user: presentUser(user), csrfToken, teams: teams.map((t) => ({ id: t.id, name: t.name, isLead: t.is_lead === 1 })) };
+  };
+
+  app.post('/api/auth/login', {
+    config: { public: true },
+    schema: { tags: ['auth'], summary: 'Sign in with email and password (sets the session cookie)', body: z.object({ email: z.string().max(320), password: z.string().max(1024) }), response: { 200: meSchema } },
+  }, async (req, reply) => {
+    const now = s.clock.now();
+    const email = req.body.email.trim().toLowerCase();
+    const wait = Math.max(perIp.check(req.ip, now), perAccount.check(email, now));
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      throw new AppError(429, 'auth.rate_limited', `too many sign-in attempts; try again in ${wait} s`);
+    }
+    const user = await s.store.db.selectFrom('app_user').selectAll().where('email', '=', email).executeTakeFirst();
+    const ok = await verifyPassword(req.body.password, user?.password_hash ?? null);
+    if (!user || !ok || user.disabled_at) {
+      perIp.record(req.ip, now);
+      perAccount.record(email, now);
+      throw new AppError(401, 'auth.invalid_credentials', 'wrong email or password');
+    }
+    perAccount.reset(email);
+    const session = await createSession(s.store, user, now, { ip: req.ip, userAgent: req.headers['user-agent'] });
+    setSessionCookie(reply, session.cookie, s.config.secureCookies);
+    await audit(s.store.db, { brandId: user.brand_id, actor: `user:${user.id}`, action: 'auth.login', subjectType: 'user', subjectId: user.id, data: { ip: req.ip } }, now);
+    return me(user.id, session.csrfToken);
+  });
+
+  app.post('/api/auth/logout', { schema: { tags: ['auth'], summary: 'Sign out', response: { 204: z.null() } } }, async (req, reply) => {
+    if (req.auth?.sessionId) await destroySession(s.store, req.auth.sessionId);
+    clearSessionCookie(reply);
+    return reply.code(204).send(null);
+  });
+
+  app.get('/api/me', { schema: { tags: ['auth'], summary: 'The signed-in user, their teams, and the CSRF token for writes', response: { 200: meSchema } } }, async (req) => {
+    const a = requireRole(req);
+    return me(a.user.id, a.csrfToken ?? null);
+  });
+
+  app.patch('/api/me', {
+    schema: { tags: ['auth'], summary: 'Set your availability (routing only assigns to online agents)', body: z.object({ availability: z.enum(AVAILABILITIES) }), response: { 200: meSchema } },
+  }, async (req) => {
+    const a = requireRole(req);
+    const now = s.clock.now();
+    await s.store.db.updateTable('app_user').set({ availability: req.body.availability, last_seen_at: now }).where('id', '=', a.user.id).execute();
+    await audit(s.store.db, { brandId: a.user.brand_id, actor: a.actor.name, action: 'user.availability', subjectType: 'user', subjectId: a.user.id, data: { from: a.user.availability, to: req.body.availability } }, now);
+    const out = await me(a.user.id, a.csrfToken ?? null);
+    s.bus.publish(a.user.brand_id, 'user.updated', out.user);
+    await app.hooks.afterAvailability?.(a.user.brand_id, a.user.id);
+    return out;
+  });
+}

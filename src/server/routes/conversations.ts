@@ -1,0 +1,146 @@
+/** The inbox API: list, count, read, and act on conversations. */
+import { z } from 'zod';
+import { CONVERSATION_STATUSES } from '../../core/types.js';
+import { AppError, notFound } from '../../errors.js';
+import { getConversationDetail, listConversations, searchMessages, viewCounts } from '../../store/queries.js';
+import { requireRole } from '../auth.js';
+import type { App } from '../http.js';
+import { auditSchema, conversationSchema, countsSchema, idParams, listQuery, messageSchema, noteSchema, replyBody } from '../schemas.js';
+
+const WORKERS = ['agent', 'approver', 'admin'] as const;
+
+export function conversationRoutes(app: App) {
+  const s = app.services;
+  const tags = ['conversations'];
+
+  app.get('/api/conversations', {
+    schema: { tags, summary: 'List conversations of a view, filtered, newest activity first (keyset pagination)', querystring: listQuery, response: { 200: z.object({ items: z.array(conversationSchema), nextCursor: z.string().nullable() }) } },
+  }, async (req) => {
+    const a = requireRole(req, ...WORKERS);
+    const q = req.query;
+    try {
+      return await listConversations(s.store, {
+        brandId: a.user.brand_id, userId: a.user.id, view: q.view, status: q.status, assigneeId: q.assignee === 'me' ? a.user.id : q.assignee, teamId: q.team,
+        channelAccountId: q.channel, network: q.network, priorityMin: q.priorityMin, label: q.label, sentiment: q.sentiment, category: q.category,
+        dueWithinMs: q.dueWithinMin != null ? q.dueWithinMin * 60_000 : undefined, q: q.q, sort: q.sort, cursor: q.cursor, limit: q.limit, now: s.clock.now(),
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code === 'cursor.invalid') throw new AppError(400, 'cursor.invalid', 'the cursor is not one this server issued');
+      throw err;
+    }
+  });
+
+  app.get('/api/conversations/counts', { schema: { tags, summary: 'Conversation counts per inbox view, for the signed-in user', response: { 200: countsSchema } } }, async (req) => {
+    const a = requireRole(req, ...WORKERS);
+    return viewCounts(s.store, a.user.brand_id, a.user.id);
+  });
+
+  app.get('/api/conversations/:id', {
+    schema: {
+      tags, summary: 'A conversation with its messages, notes, author card and audit trail', params: idParams,
+      response: { 200: z.object({ conversation: conversationSchema, messages: z.array(messageSchema), notes: z.array(noteSchema), contact: z.unknown().nullable(), audit: z.array(auditSchema), presence: z.array(z.object({ userId: z.number(), name: z.string(), state: z.string() })) }) },
+    },
+  }, async (req) => {
+    const a = requireRole(req, ...WORKERS, 'expert');
+    if (a.user.role === 'expert') await app.hooks.assertExpertMayRead?.(a, req.params.id);
+    const d = await getConversationDetail(s.store, a.user.brand_id, req.params.id);
+    if (!d) throw notFound('conversation');
+    return { ...d, presence: s.presence.list(a.user.brand_id, req.params.id) };
+  });
+
+  app.post('/api/conversations/:id/assign', {
+    schema: { tags, summary: 'Assign to an agent and/or a team (null clears)', params: idParams, body: z.object({ assigneeId: z.number().int().positive().nullable().optional(), teamId: z.number().int().positive().nullable().optional() }), response: { 200: conversationSchema } },
+  }, async (req) => {
+    const a = requireRole(req, ...WORKERS);
+    return s.commands.assign(a.actor, req.params.id, req.body);
+  });
+
+  app.post('/api/conversations/:id/status', {
+    schema: { tags, summary: 'Change status; waiting may snooze until a time', params: idParams, body: z.object({ status: z.enum(CONVERSATION_STATUSES), snoozeUntil: z.string().datetime({ offset: true }).nullable().optional() }), response: { 200: conversationSchema } },
+  }, async (req) => {
+    const a = requireRole(req, ...WORKERS);
+    return s.commands.setStatus(a.actor, req.params.id, req.body.status, req.body.snoozeUntil ? Date.parse(req.body.snoozeUntil) : null);
+  });
+
+  app.post('/api/conversations/:id/priority', {
+    schema: { tags, summary: 'Set priority (0–100)', params: idParams, body: z.object({ priority: z.number().int().min(0).max(100) }), response: { 200: conversationSchema } },
+  }, async (req) => {
+    const a = requireRole(req, ...WORKERS);
+    return s.commands.setPriority(a.actor, req.params.id, req.body.priority);
+  });
+
+  app.post('/api/conversations/:id/labels', {
+    schema: { tags, summary: 'Add and remove labels', params: idParams, body: z.object({ add: z.array(z.string().max(64)).max(50).optional(), remove: z.array(z.string().max(64)).max(50).optional() }), response: { 200: conversationSchema } },
+  }, async (req) => {
+    const a = requireRole(req, ...WORKERS);
+    return s.commands.setLabels(a.actor, req.params.id, req.body);
+  });
+
+  app.post('/api/conversations/:id/notes', {
+    schema: { tags, summary: 'Add an internal note (never sent; @name mentions notify colleagues)', params: idParams, body: z.object({ text: z.string().min(1).max(20_000) }), response: { 201: noteSchema } },
+  }, async (req, reply) => {
+    const a = requireRole(req, ...WORKERS, 'expert');
+    return reply.code(201).send(await s.commands.addNote(a.actor, req.params.id, req.body.text));
+  });
+
+  app.post('/api/conversations/:id/replies', {
+    schema: {
+      tags, summary: 'Reply publicly or privately; the reply goes to the outbox (or waits for approval)', params: idParams, body: replyBody,
+      response: { 202: z.object({ message: messageSchema, duplicate: z.boolean(), approval: z.object({ reasons: z.array(z.object({ code: z.string(), message: z.string() })) }).nullable() }), 200: z.object({ message: messageSchema, duplicate: z.boolean(), approval: z.null() }) },
+    },
+  }, async (req, reply) => {
+    const a = requireRole(req, ...WORKERS);
+    const r = await s.commands.reply(a.actor, req.params.id, req.body);
+    return reply.code(r.duplicate ? 200 : 202).send(r as any);
+  });
+
+  app.post('/api/conversations/:id/presence', {
+    schema: { tags, summary: 'Tell colleagues you are viewing or typing in this conversation (heartbeat every 10 s)', params: idParams, body: z.object({ state: z.enum(['viewing', 'typing', 'left']) }), response: { 204: z.null() } },
+  }, async (req, reply) => {
+    const a = requireRole(req, ...WORKERS, 'expert');
+    const exists = await s.store.db.selectFrom('conversation').select('id').where('id', '=', req.params.id).where('brand_id', '=', a.user.brand_id).executeTakeFirst();
+    if (!exists) throw notFound('conversation');
+    s.presence.set(a.user.brand_id, req.params.id, { id: a.user.id, name: a.user.name }, req.body.state);
+    return reply.code(204).send(null);
+  });
+
+  app.post('/api/conversations/bulk', {
+    schema: {
+      tags, summary: 'Apply one action to many conversations', body: z.object({
+        ids: z.array(z.number().int().positive()).min(1).max(500),
+        action: z.discriminatedUnion('type', [
+          z.object({ type: z.literal('assign'), assigneeId: z.number().int().positive().nullable().optional(), teamId: z.number().int().positive().nullable().optional() }),
+          z.object({ type: z.literal('status'), status: z.enum(CONVERSATION_STATUSES) }),
+          z.object({ type: z.literal('priority'), priority: z.number().int().min(0).max(100) }),
+          z.object({ type: z.literal('labels'), add: z.array(z.string().max(64)).optional(), remove: z.array(z.string().max(64)).optional() }),
+        ]),
+      }),
+      response: { 200: z.object({ done: z.array(z.number()), failed: z.array(z.object({ id: z.number(), code: z.string(), detail: z.string() })) }) },
+    },
+  }, async (req) => {
+    const a = requireRole(req, ...WORKERS);
+    const done: number[] = [];
+    const failed: { id: number; code: string; detail: string }[] = [];
+    const act = req.body.action;
+    for (const id of req.body.ids) {
+      try {
+        if (act.type === 'assign') await s.commands.assign(a.actor, id, act);
+        else if (act.type === 'status') await s.commands.setStatus(a.actor, id, act.status);
+        else if (act.type === 'priority') await s.commands.setPriority(a.actor, id, act.priority);
+        else await s.commands.setLabels(a.actor, id, act);
+        done.push(id);
+      } catch (err) {
+        if (err instanceof AppError) failed.push({ id, code: err.code, detail: err.message });
+        else throw err;
+      }
+    }
+    return { done, failed };
+  });
+
+  app.get('/api/search', {
+    schema: { tags, summary: 'Full-text search over message text, newest first', querystring: z.object({ q: z.string().min(1).max(500), limit: z.coerce.number().int().min(1).max(200).default(50), before: z.coerce.number().int().positive().optional() }), response: { 200: z.object({ items: z.array(messageSchema.extend({ conversationSubject: z.string(), conversationStatus: z.string() })), nextBefore: z.number().nullable() }) } },
+  }, async (req) => {
+    const a = requireRole(req, ...WORKERS);
+    return searchMessages(s.store, a.user.brand_id, req.query.q, req.query.limit, req.query.before);
+  });
+}

@@ -1,0 +1,32 @@
+/** Everything a route may use, built once by src/app.ts. */
+import type { Logger } from 'pino';
+import type { ChannelRegistry } from '../channels/registry.js';
+import type { ConversationCommands } from '../commands/conversations.js';
+import type { Config } from '../config.js';
+import type { EventBus } from '../events/bus.js';
+import type { Clock } from '../lib/clock.js';
+import type { SecretBox } from '../lib/secrets.js';
+import type { OutboxWorker } from '../outbox/outbox.js';
+import type { IngestPipeline } from '../pipeline/ingest.js';
+import type { IngestQueue } from '../pipeline/queue.js';
+import type { Store } from '../store/db.js';
+import type { Metrics } from './metrics.js';
+import type { Presence } from './presence.js';
+
+export interface Services {
+  config: Config;
+  store: Store;
+  bus: EventBus;
+  clock: Clock;
+  pipeline: IngestPipeline;
+  queue: IngestQueue;
+  commands: ConversationCommands;
+  outbox: OutboxWorker;
+  registry: ChannelRegistry;
+  secrets: SecretBox;
+  metrics: Metrics;
+  presence: Presence;
+  log: Logger;
+  version: string;
+  startedAt: number;
+}

@@ -1,0 +1,303 @@
+/**
+ * Read queries behind the inbox: conversation lists with filters and keyset
+ * pagination, per-view counts, a conversation with everything the agent needs,
+ * and full-text search (FTS5 on SQLite, tsvector on PostgreSQL), newest first.
+ */
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import { presentAudit, presentConversation, presentIdentity, presentMessage, presentNote, type AuthorJson, type ContactSummaryJson } from '../server/presenters.js';
+import type { Store } from './db.js';
+import type { Conversation, DB } from './schema.js';
+import { chunks } from './util.js';
+
+export const VIEWS = ['new', 'open', 'mine', 'team', 'waiting', 'resolved', 'all'] as const;
+export type View = (typeof VIEWS)[number];
+export const SORTS = ['recent', 'priority', 'due', 'oldest'] as const;
+export type Sort = (typeof SORTS)[number];
+
+export interface ConversationFilter {
+  brandId: number;
+  /** The viewer, for `mine` and `team`. */
+  userId: number | null;
+  view?: View;
+  status?: string[];
+  assigneeId?: number | 'none';
+  teamId?: number;
+  channelAccountId?: number;
+  network?: string;
+  priorityMin?: number;
+  label?: string;
+  sentiment?: string;
+  category?: string;
+  /** Only conversations whose SLA is due before now + this many ms (and not met). */
+  dueWithinMs?: number;
+  q?: string;
+  sort?: Sort;
+  cursor?: string | null;
+  limit?: number;
+  now: number;
+}
+
+type Cursor = { k: (number | null)[]; id: number };
+
+export function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+export function decodeCursor(s: string | null | undefined): Cursor | null {
+  if (!s) return null;
+  try {
+    const c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
+    if (c && Array.isArray(c.k) && typeof c.id === 'number') return c as Cursor;
+  } catch {
+    /* fall through */
+  }
+  throw Object.assign(new Error('invalid cursor'), { code: 'cursor.invalid' });
+}
+
+const FAR = 8.64e15;
+
+/** The sort keys of a conversation, in order, all descending-compared after normalisation. */
+function sortKeys(sort: Sort, c: Conversation): (number | null)[] {
+  switch (sort) {
+    case 'recent':
+      return [c.last_message_at];
+    case 'priority':
+      return [c.priority, c.last_message_at];
+    case 'due':
+      return [c.sla_due_at ?? FAR];
+    case 'oldest':
+      return [c.waiting_since ?? FAR];
+  }
+}
+
+/** Tokens of a search box, safe to splice into either engine's query language. */
+export function searchTokens(q: string): string[] {
+  return (q.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 8);
+}
+
+/** Message ids matching `q`, newest first. Every token must match; the last one as a prefix (search-as-you-type). */
+export async function searchMessageIds(store: Store, brandId: number, q: string, limit: number, beforeId?: number): Promise<number[]> {
+  const tokens = searchTokens(q);
+  if (!tokens.length) return [];
+  if (store.dialect === 'sqlite') {
+    const match = tokens.map((t, i) => `"${t}"${i === tokens.length - 1 ? '*' : ''}`).join(' ');
+    const rows = await sql<{ id: number }>`
+      select m.id from message_fts f join message m on m.id = f.rowid
+      where message_fts match ${match} and m.brand_id = ${brandId} ${beforeId ? sql`and f.rowid < ${beforeId}` : sql``}
+      order by f.rowid desc limit ${limit}`.execute(store.db);
+    return rows.rows.map((r) => r.id);
+  }
+  const tsq = tokens.map((t, i) => (i === tokens.length - 1 ? `${t}:*` : t)).join(' & ');
+  const rows = await sql<{ id: number }>`
+    select id from message where search @@ to_tsquery('simple', ${tsq}) and brand_id = ${brandId} ${beforeId ? sql`and id < ${beforeId}` : sql``}
+    order by id desc limit ${limit}`.execute(store.db);
+  return rows.rows.map((r) => Number(r.id));
+}
+
+function viewFilter(eb: ExpressionBuilder<DB, 'conversation'>, f: ConversationFilter, teamIds: number[]): Expression<SqlBool>[] {
+  const out: Expression<SqlBool>[] = [];
+  switch (f.view ?? 'all') {
+    case 'new':
+      out.push(eb('status', '=', 'new'));
+      break;
+    case 'open':
+      out.push(eb('status', 'in', ['new', 'open']));
+      break;
+    case 'mine':
+      out.push(eb('assignee_id', '=', f.userId ?? -1), eb('status', '!=', 'resolved'));
+      break;
+    case 'team':
+      out.push(eb('team_id', 'in', teamIds.length ? teamIds : [-1]), eb('status', '!=', 'resolved'));
+      break;
+    case 'waiting':
+      out.push(eb('status', '=', 'waiting'));
+      break;
+    case 'resolved':
+      out.push(eb('status', '=', 'resolved'));
+      break;
+    case 'all':
+      break;
+  }
+  return out;
+}
+
+export async function teamIdsOf(store: Store, userId: number | null): Promise<number[]> {
+  if (userId == null) return [];
+  return (await store.db.selectFrom('team_member').select('team_id').where('user_id', '=', userId).execute()).map((r) => r.team_id);
+}
+
+export async function listConversations(store: Store, f: ConversationFilter) {
+  const sort = f.sort ?? 'recent';
+  const limit = Math.min(Math.max(f.limit ?? 50, 1), 200);
+  const teamIds = f.view === 'team' ? await teamIdsOf(store, f.userId) : [];
+  let matchIds: number[] | null = null;
+  if (f.q && f.q.trim()) {
+    const msgIds = await searchMessageIds(store, f.brandId, f.q, 1000);
+    const convIds = new Set<number>();
+    for (const part of chunks(msgIds, 500)) {
+      const rows = await store.db.selectFrom('message').select('conversation_id').where('id', 'in', part).execute();
+      for (const r of rows) convIds.add(r.conversation_id);
+    }
+    matchIds = [...convIds];
+    if (!matchIds.length) return { items: [], nextCursor: null };
+  }
+  const cursor = decodeCursor(f.cursor);
+  let q = store.db.selectFrom('conversation').selectAll().where('brand_id', '=', f.brandId);
+  q = q.where((eb) => {
+    const conds = viewFilter(eb, f, teamIds);
+    if (f.status?.length) conds.push(eb('status', 'in', f.status));
+    if (f.assigneeId === 'none') conds.push(eb('assignee_id', 'is', null));
+    else if (f.assigneeId != null) conds.push(eb('assignee_id', '=', f.assigneeId));
+    if (f.teamId != null) conds.push(eb('team_id', '=', f.teamId));
+    if (f.channelAccountId != null) conds.push(eb('channel_account_id', '=', f.channelAccountId));
+    if (f.network) conds.push(eb('network', '=', f.network));
+    if (f.priorityMin != null) conds.push(eb('priority', '>=', f.priorityMin));
+    if (f.sentiment) conds.push(eb('sentiment', '=', f.sentiment));
+    if (f.category) conds.push(eb('category', '=', f.category));
+    if (f.dueWithinMs != null) conds.push(eb('sla_due_at', 'is not', null), eb('sla_due_at', '<=', f.now + f.dueWithinMs), eb('status', '!=', 'resolved'));
+    if (f.label) conds.push(eb('id', 'in', eb.selectFrom('conversation_label').select('conversation_id').where('label', '=', f.label.toLowerCase())));
+    if (matchIds) conds.push(eb('id', 'in', matchIds));
+    if (cursor) conds.push(keysetAfter(eb, sort, cursor));
+    return eb.and(conds);
+  });
+  switch (sort) {
+    case 'recent':
+      q = q.orderBy('last_message_at', 'desc').orderBy('id', 'desc');
+      break;
+    case 'priority':
+      q = q.orderBy('priority', 'desc').orderBy('last_message_at', 'desc').orderBy('id', 'desc');
+      break;
+    case 'due':
+      q = q.orderBy(sql`coalesce(sla_due_at, ${FAR})`, 'asc').orderBy('id', 'asc');
+      break;
+    case 'oldest':
+      q = q.orderBy(sql`coalesce(waiting_since, ${FAR})`, 'asc').orderBy('id', 'asc');
+      break;
+  }
+  const rows = await q.limit(limit + 1).execute();
+  const page = rows.slice(0, limit);
+  const items = await decorate(store, page);
+  const last = page[page.length - 1];
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor({ k: sortKeys(sort, last), id: last.id }) : null };
+}
+
+function keysetAfter(eb: ExpressionBuilder<DB, 'conversation'>, sort: Sort, c: Cursor): Expression<SqlBool> {
+  const [a, b] = c.k;
+  switch (sort) {
+    case 'recent':
+      return eb.or([eb('last_message_at', '<', a!), eb.and([eb('last_message_at', '=', a!), eb('id', '<', c.id)])]);
+    case 'priority':
+      return eb.or([
+        eb('priority', '<', a!),
+        eb.and([eb('priority', '=', a!), eb('last_message_at', '<', b!)]),
+        eb.and([eb('priority', '=', a!), eb('last_message_at', '=', b!), eb('id', '<', c.id)]),
+      ]);
+    case 'due': {
+      const due = sql<number>`coalesce(sla_due_at, ${FAR})`;
+      return eb.or([eb(due, '>', a!), eb.and([eb(due, '=', a!), eb('id', '>', c.id)])]);
+    }
+    case 'oldest': {
+      const w = sql<number>`coalesce(waiting_since, ${FAR})`;
+      return eb.or([eb(w, '>', a!), eb.and([eb(w, '=', a!), eb('id', '>', c.id)])]);
+    }
+  }
+}
+
+/** Contact summary and labels for a page of conversations, in two queries. */
+async function decorate(store: Store, convs: Conversation[]) {
+  if (!convs.length) return [];
+  const contactIds = [...new Set(convs.map((c) => c.contact_id).filter((x): x is number => x != null))];
+  const contacts = new Map<number, ContactSummaryJson>();
+  if (contactIds.length) {
+    const rows = await store.db
+      .selectFrom('contact')
+      .leftJoin('contact_identity', 'contact_identity.contact_id', 'contact.id')
+      .select(['contact.id as id', 'contact.display_name as display_name', 'contact_identity.handle as handle', 'contact_identity.followers as followers', 'contact_identity.verified as verified', 'contact_identity.network as network'])
+      .where('contact.id', 'in', contactIds)
+      .execute();
+    for (const r of rows) {
+      if (contacts.has(r.id)) continue;
+      contacts.set(r.id, { id: r.id, displayName: r.display_name, handle: r.handle, followers: r.followers, verified: r.verified === 1 });
+    }
+  }
+  const labels = new Map<number, string[]>();
+  const lrows = await store.db.selectFrom('conversation_label').select(['conversation_id', 'label']).where('conversation_id', 'in', convs.map((c) => c.id)).orderBy('label').execute();
+  for (const r of lrows) {
+    const l = labels.get(r.conversation_id) ?? [];
+    l.push(r.label);
+    labels.set(r.conversation_id, l);
+  }
+  return convs.map((c) => presentConversation(c, { contact: c.contact_id != null ? contacts.get(c.contact_id) ?? null : null, labels: labels.get(c.id) ?? [] }));
+}
+
+/** Counts for the inbox views, for the viewer. */
+export async function viewCounts(store: Store, brandId: number, userId: number | null) {
+  const teamIds = await teamIdsOf(store, userId);
+  const byStatus = await store.db.selectFrom('conversation').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('brand_id', '=', brandId).groupBy('status').execute();
+  const s = Object.fromEntries(byStatus.map((r) => [r.status, Number(r.n)])) as Record<string, number>;
+  const mine = userId == null ? 0 : Number((await store.db.selectFrom('conversation').select((eb) => eb.fn.countAll<number>().as('n')).where('assignee_id', '=', userId).where('status', '!=', 'resolved').executeTakeFirstOrThrow()).n);
+  const team = teamIds.length ? Number((await store.db.selectFrom('conversation').select((eb) => eb.fn.countAll<number>().as('n')).where('team_id', 'in', teamIds).where('status', '!=', 'resolved').executeTakeFirstOrThrow()).n) : 0;
+  const total = Object.values(s).reduce((a, b) => a + b, 0);
+  return { new: s.new ?? 0, open: (s.new ?? 0) + (s.open ?? 0), mine, team, waiting: s.waiting ?? 0, resolved: s.resolved ?? 0, all: total };
+}
+
+export async function getConversationDetail(store: Store, brandId: number, id: number) {
+  const conv = await store.db.selectFrom('conversation').selectAll().where('id', '=', id).where('brand_id', '=', brandId).executeTakeFirst();
+  if (!conv) return null;
+  const messages = await store.db.selectFrom('message').selectAll().where('conversation_id', '=', id).orderBy('created_at').orderBy('id').limit(1000).execute();
+  const identityIds = [...new Set(messages.map((m) => m.author_identity_id).filter((x): x is number => x != null))];
+  const authors = new Map<number, AuthorJson>();
+  if (identityIds.length) for (const i of await store.db.selectFrom('contact_identity').selectAll().where('id', 'in', identityIds).execute()) authors.set(i.id, presentIdentity(i));
+  const notes = await store.db.selectFrom('note').selectAll().where('conversation_id', '=', id).orderBy('created_at').execute();
+  const auditRows = await store.db.selectFrom('audit_event').selectAll().where('conversation_id', '=', id).orderBy('id', 'desc').limit(200).execute();
+  const labels = (await store.db.selectFrom('conversation_label').select('label').where('conversation_id', '=', id).orderBy('label').execute()).map((r) => r.label);
+  let contact = null;
+  if (conv.contact_id != null) {
+    const c = await store.db.selectFrom('contact').selectAll().where('id', '=', conv.contact_id).executeTakeFirst();
+    const identities = await store.db.selectFrom('contact_identity').selectAll().where('contact_id', '=', conv.contact_id).execute();
+    const past = await store.db
+      .selectFrom('conversation')
+      .select(['id', 'network', 'status', 'subject', 'last_message_at', 'channel_account_id'])
+      .where('contact_id', '=', conv.contact_id)
+      .where('id', '!=', id)
+      .orderBy('last_message_at', 'desc')
+      .limit(20)
+      .execute();
+    if (c) {
+      contact = {
+        id: c.id,
+        displayName: c.display_name,
+        crmCustomerId: c.crm_customer_id,
+        crmConsentAt: c.crm_consent_at ? new Date(c.crm_consent_at).toISOString() : null,
+        identities: identities.map(presentIdentity),
+        pastConversations: past.map((p) => ({ id: p.id, network: p.network, status: p.status, subject: p.subject, lastMessageAt: new Date(p.last_message_at).toISOString(), channelAccountId: p.channel_account_id })),
+      };
+    }
+  }
+  const first = identityIds.length ? authors.get(identityIds[0]!) ?? null : null;
+  return {
+    conversation: presentConversation(conv, { labels, contact: first ? { id: first.contactId, displayName: first.displayName, handle: first.handle, followers: first.followers, verified: first.verified } : null }),
+    messages: messages.map((m) => presentMessage(m, m.author_identity_id != null ? authors.get(m.author_identity_id) ?? null : null)),
+    notes: notes.map(presentNote),
+    contact,
+    audit: auditRows.map(presentAudit),
+  };
+}
+
+/** Messages matching a search, newest first, with their conversation's subject. */
+export async function searchMessages(store: Store, brandId: number, q: string, limit = 50, beforeId?: number) {
+  const ids = await searchMessageIds(store, brandId, q, limit, beforeId);
+  if (!ids.length) return { items: [], nextBefore: null };
+  const rows = await store.db
+    .selectFrom('message')
+    .innerJoin('conversation', 'conversation.id', 'message.conversation_id')
+    .selectAll('message')
+    .select(['conversation.subject as conversation_subject', 'conversation.status as conversation_status'])
+    .where('message.id', 'in', ids)
+    .orderBy('message.id', 'desc')
+    .execute();
+  return {
+    items: rows.map((r) => ({ ...presentMessage(r), conversationSubject: r.conversation_subject, conversationStatus: r.conversation_status })),
+    nextBefore: ids.length === limit ? ids[ids.length - 1]! : null,
+  };
+}

@@ -1,0 +1,209 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS } from './db.js';
+import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
+
+/** Read SSE events from /api/events until `until` returns true or the time runs out. */
+async function collectEvents(desk: TestDesk, client: Client, until: (events: { type: string; data: any }[]) => boolean, act: () => Promise<void>, ms = 5000) {
+  const ctrl = new AbortController();
+  const res = await fetch(`${desk.url}/api/events`, { headers: { cookie: client.cookie }, signal: ctrl.signal });
+  expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+  const events: { type: string; data: any }[] = [];
+  const reader = res.body!.getReader();
+  const dec = new TextDecoder();
+  let buf = '';
+  const deadline = Date.now() + ms;
+  let acted = false;
+  try {
+    while (Date.now() < deadline) {
+      const { value, done } = await Promise.race([reader.read(), new Promise<{ value: undefined; done: true }>((r) => setTimeout(() => r({ value: undefined, done: true }), deadline - Date.now()))]);
+      if (value) buf += dec.decode(value, { stream: true });
+      let i;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        const type = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (type && data) events.push({ type, data: JSON.parse(data) });
+      }
+      if (!acted && buf.includes(': connected') || !acted && events.length === 0 && value) {
+        acted = true;
+        await act();
+      }
+      if (until(events)) break;
+      if (done) break;
+    }
+  } finally {
+    ctrl.abort();
+  }
+  return events;
+}
+
+for (const dialect of DIALECTS) {
+  describe(`HTTP API [${dialect}]`, () => {
+    let desk: TestDesk;
+    let admin: Client;
+    let ana: Client;
+    beforeAll(async () => {
+      desk = await startDesk(dialect);
+      admin = await Client.signIn(desk.url, 'admin@acme.test');
+      ana = await Client.signIn(desk.url, 'ana@acme.test');
+    });
+    afterAll(async () => desk?.stop());
+
+    it('answers health and serves an OpenAPI document generated from the schemas', async () => {
+      const h = await (await fetch(`${desk.url}/api/health`)).json();
+      expect(h).toMatchObject({ status: 'ok', database: dialect });
+      const doc = await (await fetch(`${desk.url}/api/openapi.json`)).json();
+      expect(doc.openapi).toBe('3.1.0');
+      expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/conversations', '/api/conversations/{id}/replies', '/api/ingest/messages', '/api/events']));
+      expect(doc.paths['/api/conversations'].get.parameters.map((p: any) => p.name)).toEqual(expect.arrayContaining(['view', 'q', 'cursor']));
+      const metrics = await (await fetch(`${desk.url}/metrics`)).text();
+      expect(metrics).toContain('parley_ingest_items_total');
+    });
+
+    it('refuses unauthenticated calls, wrong passwords and cookie writes without the CSRF token, as problem+json', async () => {
+      const anon = await fetch(`${desk.url}/api/conversations`);
+      expect(anon.status).toBe(401);
+      expect(anon.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      expect(await anon.json()).toMatchObject({ status: 401, code: 'auth.required' });
+      const bad = await fetch(`${desk.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ana@acme.test', password: 'nope' }) });
+      expect((await bad.json()).code).toBe('auth.invalid_credentials');
+      const noCsrf = await fetch(`${desk.url}/api/conversations/1/notes`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: ana.cookie }, body: JSON.stringify({ text: 'x' }) });
+      expect(noCsrf.status).toBe(403);
+      expect((await noCsrf.json()).code).toBe('auth.csrf');
+      const invalid = await admin.post('/api/ingest/messages', { channelAccountId: 'seven', messages: [] });
+      expect(invalid.status).toBe(400);
+      expect(invalid.json.code).toBe('validation');
+    });
+
+    it('rate-limits repeated failed sign-ins for an account', async () => {
+      let last = 0;
+      for (let i = 0; i < 12; i++) {
+        const r = await fetch(`${desk.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'mallory@acme.test', password: `wrong${i}` }) });
+        last = r.status;
+        if (r.status === 429) {
+          expect(r.headers.get('retry-after')).toMatch(/^\d+$/);
+          break;
+        }
+      }
+      expect(last).toBe(429);
+    });
+
+    it('ingests through the API, shows the conversation, and pushes it live over SSE', async () => {
+      const m = mention({ text: '@AcmeCare where is my parcel? it was due Monday' });
+      const events = await collectEvents(desk, ana, (ev) => ev.some((e) => e.type === 'message.created' && e.data.networkMessageId === m.networkMessageId), async () => {
+        const r = await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [m, m] });
+        expect(r.status).toBe(200);
+        expect(r.json.outcomes.map((o: any) => o.status)).toEqual(['stored', 'duplicate']);
+      });
+      const created = events.find((e) => e.type === 'message.created' && e.data.networkMessageId === m.networkMessageId);
+      expect(created?.data.text).toBe(m.text);
+      const list = await ana.get('/api/conversations?view=new');
+      expect(list.json.items[0].subject).toContain('where is my parcel');
+      const counts = await ana.get('/api/conversations/counts');
+      expect(counts.json.new).toBeGreaterThanOrEqual(1);
+      const search = await ana.get('/api/search?q=parcel');
+      expect(search.json.items.map((i: any) => i.networkMessageId)).toContain(m.networkMessageId);
+    });
+
+    it('returns hostile text exactly as it arrived', async () => {
+      const texts = ['<script>alert(1)</script>', '<img src=x onerror=alert(1)>', 'a\u202Eb', 'lone \ud83d half', 'nul\u0000byte', 'z'.repeat(100 * 1024)];
+      const msgs = texts.map((text) => mention({ text }));
+      const r = await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: msgs });
+      expect(r.json.outcomes.every((o: any) => o.status === 'stored')).toBe(true);
+      for (let i = 0; i < texts.length; i++) {
+        const d = await ana.get(`/api/conversations/${r.json.outcomes[i].conversationId}`);
+        expect(d.json.messages[0].text).toBe(texts[i]);
+      }
+    });
+
+    it('quarantines malformed items with the reason and keeps the rest', async () => {
+      const good = mention();
+      const r = await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [{ network: 'x', text: 42 }, good] });
+      expect(r.json.outcomes[0]).toMatchObject({ status: 'quarantined', reason: expect.stringContaining('networkMessageId') });
+      expect(r.json.outcomes[1].status).toBe('stored');
+      const q = await admin.get('/api/quarantine');
+      expect(q.json.items[0].raw).toContain('"text":42');
+    });
+
+    it('sends a reply through the outbox exactly once, even when the client retries', async () => {
+      const m = mention();
+      const r = await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [m] });
+      const convId = r.json.outcomes[0].conversationId;
+      const body = { text: 'Sorry about that! I have checked: it arrives tomorrow before noon.', visibility: 'public', idempotencyKey: `key-${convId}-abcdef` };
+      const [a, b] = await Promise.all([ana.post(`/api/conversations/${convId}/replies`, body), ana.post(`/api/conversations/${convId}/replies`, body)]);
+      expect([a.status, b.status].sort()).toEqual([200, 202]);
+      expect(a.json.message.id).toBe(b.json.message.id);
+      const again = await ana.post(`/api/conversations/${convId}/replies`, body);
+      expect(again.status).toBe(200);
+      expect(again.json.duplicate).toBe(true);
+      let detail: any;
+      for (let i = 0; i < 50; i++) {
+        detail = (await ana.get(`/api/conversations/${convId}`)).json;
+        if (detail.messages.some((x: any) => x.direction === 'outbound' && x.status === 'sent')) break;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      const outbound = detail.messages.filter((x: any) => x.direction === 'outbound');
+      expect(outbound).toHaveLength(1);
+      expect(outbound[0]).toMatchObject({ status: 'sent', networkMessageId: expect.stringMatching(/^demo-/), authorUserId: desk.users.ana, replyToMessageId: detail.messages[0].id });
+      expect(detail.conversation.firstResponseAt).not.toBeNull();
+      expect(detail.conversation.waitingSince).toBeNull();
+      const n = await desk.db.store.db.selectFrom('outbox').select((eb) => eb.fn.countAll().as('n')).where('message_id', '=', outbound[0].id).executeTakeFirstOrThrow();
+      expect(Number(n.n)).toBe(1);
+      expect(detail.audit.map((e: any) => e.action)).toEqual(expect.arrayContaining(['reply.queued', 'reply.sent']));
+    });
+
+    it('refuses a reply written against an older view of the conversation unless confirmed', async () => {
+      const m = mention();
+      const r = await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [m] });
+      const convId = r.json.outcomes[0].conversationId;
+      const seen = r.json.outcomes[0].messageId;
+      await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention({ author: m.author, inReplyToNetworkId: m.networkMessageId, text: 'hello?? anyone?' })] });
+      const stale = await ana.post(`/api/conversations/${convId}/replies`, { text: 'On it, checking now.', lastSeenMessageId: seen });
+      expect(stale.status).toBe(409);
+      expect(stale.json.code).toBe('reply.conflict');
+      expect(stale.json.newMessages[0].text).toBe('hello?? anyone?');
+      const ok = await ana.post(`/api/conversations/${convId}/replies`, { text: 'On it, checking now.', lastSeenMessageId: seen, confirm: true });
+      expect(ok.status).toBe(202);
+    });
+
+    it('assigns, labels, notes and resolves, writing the audit trail', async () => {
+      const r = await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention()] });
+      const id = r.json.outcomes[0].conversationId;
+      expect((await ana.post(`/api/conversations/${id}/assign`, { assigneeId: desk.users.ben, teamId: desk.teamId })).json).toMatchObject({ assigneeId: desk.users.ben, teamId: desk.teamId });
+      const ben = await Client.signIn(desk.url, 'ben@acme.test');
+      expect((await ben.get('/api/conversations?view=mine')).json.items.map((c: any) => c.id)).toContain(id);
+      expect((await ana.post(`/api/conversations/${id}/assign`, { assigneeId: desk.users.expert })).json.code).toBe('assign.expert');
+      expect((await ana.post(`/api/conversations/${id}/labels`, { add: ['Delivery', 'vip'] })).json.labels).toEqual(['delivery', 'vip']);
+      expect((await ana.get('/api/conversations?label=vip')).json.items.map((c: any) => c.id)).toEqual([id]);
+      const note = await ana.post(`/api/conversations/${id}/notes`, { text: '@ben can you check the courier? <b>not html</b>' });
+      expect(note.status).toBe(201);
+      expect(note.json.mentions).toEqual([desk.users.ben]);
+      expect((await ana.post(`/api/conversations/${id}/status`, { status: 'resolved' })).json.status).toBe('resolved');
+      const d = (await ana.get(`/api/conversations/${id}`)).json;
+      expect(d.notes[0].text).toBe('@ben can you check the courier? <b>not html</b>');
+      expect(d.audit.map((e: any) => e.action)).toEqual(expect.arrayContaining(['conversation.assigned', 'conversation.labels', 'note.added', 'conversation.status']));
+      const bulk = await ana.post('/api/conversations/bulk', { ids: [id, 999999], action: { type: 'status', status: 'open' } });
+      expect(bulk.json).toMatchObject({ done: [id], failed: [{ id: 999999, code: 'not_found' }] });
+    });
+
+    it('pages through conversations with a cursor, without repeats', async () => {
+      await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: Array.from({ length: 12 }, () => mention()) });
+      const seen = new Set<number>();
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const r: any = await ana.get(`/api/conversations?limit=5${cursor ? `&cursor=${cursor}` : ''}`);
+        for (const c of r.json.items) {
+          expect(seen.has(c.id)).toBe(false);
+          seen.add(c.id);
+        }
+        cursor = r.json.nextCursor;
+        pages++;
+      } while (cursor && pages < 100);
+      const total = await desk.db.store.db.selectFrom('conversation').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+      expect(seen.size).toBe(Number(total.n));
+      expect((await ana.get('/api/conversations?cursor=garbage')).json.code).toBe('cursor.invalid');
+    });
+  });
+}

@@ -1,0 +1,107 @@
+/**
+ * Start a real Parley (HTTP server, pipeline, outbox) on a loopback port against
+ * a fresh SQLite or PostgreSQL database, with a brand, people and a demo-driven
+ * care account, plus a tiny HTTP client that signs in like the browser does.
+ */
+import { createParley, type Parley } from '../../src/app.js';
+import { createBrand, createChannelAccount, createTeam, addTeamMember, createUser } from '../../src/commands/setup.js';
+import { loadConfig } from '../../src/config.js';
+import type { NormalizedMessage } from '../../src/core/types.js';
+import type { Clock } from '../../src/lib/clock.js';
+import type { Dialect } from '../../src/store/db.js';
+import { createTestDatabase, type TestDatabase } from '../db.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const PASSWORD = 'correct horse battery';
+
+export interface TestDesk {
+  parley: Parley;
+  db: TestDatabase;
+  url: string;
+  brandId: number;
+  accountId: number;
+  teamId: number;
+  users: { admin: number; ana: number; ben: number; approver: number; expert: number };
+  stop(): Promise<void>;
+}
+
+export async function startDesk(dialect: Dialect = 'sqlite', opts: { clock?: Clock; workers?: boolean } = {}): Promise<TestDesk> {
+  const db = await createTestDatabase(dialect);
+  const now = Date.now();
+  const brandId = await createBrand(db.store.db, { slug: 'acme', name: 'Acme', timezone: 'Europe/London' }, now);
+  const accountId = await createChannelAccount(db.store.db, { brandId, network: 'x', handle: 'AcmeCare', driver: 'demo' }, now);
+  const mk = (email: string, name: string, role: 'admin' | 'agent' | 'approver' | 'expert') => createUser(db.store.db, { brandId, email, name, role, password: PASSWORD, availability: 'online' }, now);
+  const users = { admin: await mk('admin@acme.test', 'Ada Admin', 'admin'), ana: await mk('ana@acme.test', 'Ana Agent', 'agent'), ben: await mk('ben@acme.test', 'Ben Agent', 'agent'), approver: await mk('cleo@acme.test', 'Cleo Approver', 'approver'), expert: await mk('eli@acme.test', 'Eli Expert', 'expert') };
+  const teamId = await createTeam(db.store.db, { brandId, name: 'Care' }, now);
+  for (const u of [users.ana, users.ben]) await addTeamMember(db.store.db, teamId, u);
+  await addTeamMember(db.store.db, teamId, users.approver, true);
+  const config = loadConfig({}, { port: 0, host: '127.0.0.1', demo: false, logLevel: 'warn', dataDir: mkdtempSync(join(tmpdir(), 'parley-data-')) });
+  const parley = await createParley({ config, store: db.store, clock: opts.clock, workers: opts.workers ?? true });
+  const url = await parley.listen();
+  return {
+    parley, db, url, brandId, accountId, teamId, users,
+    async stop() {
+      await parley.stop();
+      await db.drop();
+    },
+  };
+}
+
+/** A signed-in HTTP client (cookie + CSRF header, like the web UI). */
+export class Client {
+  cookie = '';
+  csrf = '';
+  constructor(readonly base: string) {}
+
+  static async signIn(base: string, email: string, password = PASSWORD): Promise<Client> {
+    const c = new Client(base);
+    const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+    if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
+    c.cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+    c.csrf = ((await res.json()) as { csrfToken: string }).csrfToken;
+    return c;
+  }
+
+  async req(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+    const res = await fetch(`${this.base}${path}`, {
+      method,
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), cookie: this.cookie, 'x-csrf-token': this.csrf, ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json: any = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      json = text;
+    }
+    return { status: res.status, json, headers: res.headers };
+  }
+
+  get(path: string) {
+    return this.req('GET', path);
+  }
+  post(path: string, body: unknown = {}) {
+    return this.req('POST', path, body);
+  }
+}
+
+let seq = 0;
+/** A normalized inbound mention for the ingest API. */
+export function mention(over: Partial<NormalizedMessage> = {}): NormalizedMessage {
+  seq++;
+  return {
+    network: 'x',
+    networkMessageId: `t${Date.now()}${seq}`,
+    direction: 'inbound',
+    visibility: 'public',
+    kind: 'mention',
+    author: { networkUserId: `u${seq}`, handle: `customer${seq}`, displayName: `Customer ${seq}`, followers: 10 },
+    text: `@AcmeCare my order #${seq} has not arrived`,
+    createdAt: Date.now(),
+    raw: { seq },
+    ...over,
+  };
+}
