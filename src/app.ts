@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ChannelRegistry } from './channels/registry.js';
+import { ChannelSyncWorker } from './channels/sync.js';
 import { ConversationCommands, type ConversationHooks } from './commands/conversations.js';
 import type { Config } from './config.js';
 import { DemoReplay } from './demo/replay.js';
@@ -76,9 +77,10 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
   });
   const registry = new ChannelRegistry(store, secrets, { fetch: globalThis.fetch, now: () => clock.now() });
   const outbox = new OutboxWorker({ store, bus, clock, registry, log });
+  const sync = new ChannelSyncWorker({ store, bus, clock, registry, queue, log });
   const commands = new ConversationCommands({ store, bus, clock, hooks, onQueued: () => outbox.poke() });
 
-  const services: Services = { config, store, bus, clock, pipeline, queue, commands, outbox, registry, secrets, metrics, presence, log, version: packageVersion(), startedAt: Date.now() };
+  const services: Services = { config, store, bus, clock, pipeline, queue, commands, outbox, sync, registry, secrets, metrics, presence, log, version: packageVersion(), startedAt: Date.now() };
   const app = await buildServer(services, opts.extraRoutes ?? [], appHooks);
 
   // The demo: seed an empty database, then replay the excerpt live.
@@ -102,7 +104,10 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
       const address = await app.listen({ port: config.port, host: config.host });
       listening = true;
       presence.start();
-      if (workers) outbox.start();
+      if (workers) {
+        outbox.start();
+        sync.start();
+      }
       void replay?.start();
       return address;
     },
@@ -112,6 +117,7 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
       else await app.close().catch(() => {});
       await queue.idle();
       await outbox.stop();
+      await sync.stop();
       presence.stop();
       await registry.closeAll();
       if (!opts.store) await store.close();

@@ -97,6 +97,12 @@ export interface Channel {
   sync?(cursor: string | null, signal?: AbortSignal): Promise<SyncResult>;
   /** Verify and parse a webhook delivery. Throws ChannelError('AUTH_REVOKED' | 'INVALID_REQUEST') for a bad signature. */
   handleWebhook?(req: WebhookRequest): Promise<WebhookResult> | WebhookResult;
+  /**
+   * A live connection (streaming API, IMAP IDLE...). Calls `emit` with new items
+   * and resolves/rejects when the connection ends; the sync worker restarts it
+   * with back-off and keeps polling with `sync` as the fallback.
+   */
+  stream?(emit: (messages: NormalizedMessage[]) => Promise<void>, signal: AbortSignal): Promise<void>;
   /** Keyword/hashtag listening. */
   search?(query: string, cursor: string | null): Promise<SyncResult>;
 

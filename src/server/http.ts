@@ -17,6 +17,8 @@ import { AppError } from '../errors.js';
 import { repoRoot } from '../lib/paths.js';
 import { authenticate, type AuthContext } from './auth.js';
 import { adminRoutes } from './routes/admin.js';
+import { channelRoutes } from './routes/channels.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { authRoutes } from './routes/auth.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { eventRoutes } from './routes/events.js';
@@ -90,7 +92,7 @@ export async function buildServer(services: Services, extraRoutes: RouteModule[]
       done(new AppError(400, 'request.invalid_json', 'the request body is not valid JSON'), undefined);
     }
   });
-  app.addContentTypeParser(['application/x-www-form-urlencoded', 'text/plain'], { parseAs: 'buffer' }, (req, body: Buffer, done) => {
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body: Buffer, done) => {
     (req as FastifyRequest & { rawBody?: Buffer }).rawBody = body;
     done(null, body.toString('utf8'));
   });
@@ -129,6 +131,8 @@ export async function buildServer(services: Services, extraRoutes: RouteModule[]
   ingestRoutes(app);
   adminRoutes(app);
   eventRoutes(app);
+  channelRoutes(app);
+  webhookRoutes(app);
   for (const r of extraRoutes) r(app);
 
   await serveUi(app);

@@ -1,6 +1,7 @@
 /** Everything a route may use, built once by src/app.ts. */
 import type { Logger } from 'pino';
 import type { ChannelRegistry } from '../channels/registry.js';
+import type { ChannelSyncWorker } from '../channels/sync.js';
 import type { ConversationCommands } from '../commands/conversations.js';
 import type { Config } from '../config.js';
 import type { EventBus } from '../events/bus.js';
@@ -23,6 +24,7 @@ export interface Services {
   commands: ConversationCommands;
   outbox: OutboxWorker;
   registry: ChannelRegistry;
+  sync: ChannelSyncWorker;
   secrets: SecretBox;
   metrics: Metrics;
   presence: Presence;

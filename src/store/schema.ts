@@ -98,6 +98,9 @@ export interface ChannelAccountTable {
   calendar: Json | null;
   last_sync_at: number | null;
   created_at: number;
+  sync_lease_until: number | null;
+  sync_lease_owner: string | null;
+  next_sync_at: number | null;
 }
 
 export interface ContactTable {

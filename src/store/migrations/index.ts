@@ -1,7 +1,9 @@
 /** Every migration, in order. Append new files here; never edit a shipped one. */
 import type { MigrationModule } from '../migrate.js';
 import * as m20261123T1900 from './20261123T1900_initial_schema.js';
+import * as m20261123T2000 from './20261123T2000_channel_sync_lease.js';
 
 export const migrations: Record<string, MigrationModule> = {
   '20261123T1900_initial_schema': m20261123T1900,
+  '20261123T2000_channel_sync_lease': m20261123T2000,
 };

@@ -1,0 +1,213 @@
+/**
+ * Channel sync: polls every account whose connector can `sync` (mentions,
+ * replies, DMs, comments), keeps live `stream` connections open where the
+ * network offers them, and stores what arrives through the ingest queue before
+ * moving the account's cursor — so a crash between the two re-fetches rather
+ * than loses. Accounts are leased (sync_lease_owner/until), so two Parley
+ * processes never poll the same account at once. Errors go through the one
+ * policy (errorPolicy.ts): rate limits wait for the reset, revoked credentials
+ * mark the account unhealthy with what to do, an invalid cursor restarts from a
+ * fresh backfill.
+ */
+import { randomUUID } from 'node:crypto';
+import type { NormalizedMessage } from '../core/types.js';
+import type { EventBus } from '../events/bus.js';
+import type { Clock } from '../lib/clock.js';
+import type { IngestQueue } from '../pipeline/queue.js';
+import type { Store } from '../store/db.js';
+import type { ChannelAccount } from '../store/schema.js';
+import { backoff, decide } from './errorPolicy.js';
+import { markChannelHealth } from './health.js';
+import type { ChannelRegistry } from './registry.js';
+import { ChannelError } from './types.js';
+
+export interface SyncDeps {
+  store: Store;
+  bus: EventBus;
+  clock: Clock;
+  registry: ChannelRegistry;
+  queue: IngestQueue;
+  workerId?: string;
+  /** Default poll interval when an account does not set `settings.pollIntervalS`. */
+  intervalMs?: number;
+  leaseMs?: number;
+  log?: { info(o: unknown, m?: string): void; warn(o: unknown, m?: string): void; error(o: unknown, m?: string): void };
+}
+
+const MAX_PAGES_PER_RUN = 20;
+
+export class ChannelSyncWorker {
+  private readonly workerId: string;
+  private stopped = true;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private readonly streams = new Map<number, { ctrl: AbortController; failures: number; retryAt: number }>();
+
+  constructor(private readonly deps: SyncDeps) {
+    this.workerId = deps.workerId ?? `sync-${process.pid}-${randomUUID().slice(0, 8)}`;
+  }
+
+  start(tickMs = 1000): void {
+    this.stopped = false;
+    const tick = async () => {
+      if (this.stopped) return;
+      this.running = this.runOnce().catch((err) => this.deps.log?.error({ err }, 'channel sync tick failed')) as Promise<void>;
+      await this.running;
+      this.running = null;
+      if (!this.stopped) this.timer = setTimeout(() => void tick(), tickMs);
+    };
+    void tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    for (const s of this.streams.values()) s.ctrl.abort();
+    this.streams.clear();
+    await this.running;
+  }
+
+  /** Ask for an immediate sync of one account. */
+  async syncSoon(accountId: number): Promise<void> {
+    await this.deps.store.db.updateTable('channel_account').set({ next_sync_at: this.deps.clock.now() }).where('id', '=', accountId).execute();
+  }
+
+  /** Sync every due account once; returns the ids synced. */
+  async runOnce(): Promise<number[]> {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const due = await store.db
+      .selectFrom('channel_account')
+      .selectAll()
+      .where('status', '!=', 'disabled')
+      .where((eb) => eb.or([eb('next_sync_at', 'is', null), eb('next_sync_at', '<=', now)]))
+      .where((eb) => eb.or([eb('sync_lease_until', 'is', null), eb('sync_lease_until', '<', now), eb('sync_lease_owner', '=', this.workerId)]))
+      .orderBy('next_sync_at')
+      .limit(50)
+      .execute();
+    const done: number[] = [];
+    for (const account of due) {
+      const channel = this.deps.registry.forAccount(account);
+      if (!channel || (!channel.sync && !channel.stream)) {
+        // webhook-only (or demo) accounts: nothing to poll
+        await store.db.updateTable('channel_account').set({ next_sync_at: now + 3600_000 }).where('id', '=', account.id).execute();
+        continue;
+      }
+      if (!(await this.lease(account.id, now))) continue;
+      try {
+        if (channel.stream) this.ensureStream(account);
+        if (channel.sync) await this.syncAccount(account);
+        else await this.release(account.id, { next_sync_at: now + this.interval(account) });
+        done.push(account.id);
+      } catch (err) {
+        await this.handleError(account, err);
+      }
+    }
+    return done;
+  }
+
+  private interval(account: ChannelAccount): number {
+    try {
+      const s = JSON.parse(account.settings).pollIntervalS;
+      if (typeof s === 'number' && s >= 5) return s * 1000;
+    } catch { /* default */ }
+    return this.deps.intervalMs ?? 60_000;
+  }
+
+  private async lease(accountId: number, now: number): Promise<boolean> {
+    const r = await this.deps.store.db
+      .updateTable('channel_account')
+      .set({ sync_lease_owner: this.workerId, sync_lease_until: now + (this.deps.leaseMs ?? 120_000) })
+      .where('id', '=', accountId)
+      .where((eb) => eb.or([eb('sync_lease_until', 'is', null), eb('sync_lease_until', '<', now), eb('sync_lease_owner', '=', this.workerId)]))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  private async release(accountId: number, patch: Record<string, unknown>) {
+    await this.deps.store.db.updateTable('channel_account').set({ ...patch, sync_lease_owner: null, sync_lease_until: null } as never).where('id', '=', accountId).where('sync_lease_owner', '=', this.workerId).execute();
+  }
+
+  private async store(account: ChannelAccount, messages: NormalizedMessage[]) {
+    if (!messages.length) return;
+    await this.deps.queue.submit(account.brand_id, messages.map((message) => ({ channelAccountId: account.id, message, source: 'network' as const, origin: `sync:${account.network}` })));
+  }
+
+  private async syncAccount(account: ChannelAccount): Promise<void> {
+    const { clock, store } = this.deps;
+    const channel = this.deps.registry.forAccount(account)!;
+    let cursor = account.cursor;
+    for (let page = 0; page < MAX_PAGES_PER_RUN; page++) {
+      const r = await channel.sync!(cursor);
+      await this.store(account, r.messages); // durable before the cursor moves
+      if (r.cursor !== null) cursor = r.cursor;
+      await store.db.updateTable('channel_account').set({ cursor, last_sync_at: clock.now() }).where('id', '=', account.id).execute();
+      if (!r.more) break;
+    }
+    const fresh = await store.db.selectFrom('channel_account').selectAll().where('id', '=', account.id).executeTakeFirstOrThrow();
+    if (fresh.status === 'unhealthy') await markChannelHealth(store, this.deps.bus, fresh, null, clock.now());
+    const health = safeJson(fresh.health);
+    const patch: Record<string, unknown> = { next_sync_at: clock.now() + this.interval(account) };
+    if (health.failures) {
+      delete health.failures;
+      patch.health = JSON.stringify(health);
+    }
+    await this.release(account.id, patch);
+  }
+
+  private async handleError(account: ChannelAccount, err: unknown) {
+    const { clock, store, bus } = this.deps;
+    const now = clock.now();
+    const attempts = Number(safeJson(account.health).failures ?? 0) + 1;
+    const d = decide(err, attempts, now);
+    this.deps.log?.warn({ accountId: account.id, network: account.network, code: d.code, reason: d.reason }, 'channel sync failed');
+    if (d.code === 'CURSOR_INVALID') {
+      await this.release(account.id, { cursor: null, next_sync_at: now });
+      return;
+    }
+    const fresh = await store.db.selectFrom('channel_account').selectAll().where('id', '=', account.id).executeTakeFirstOrThrow();
+    if (d.action === 'unhealthy') {
+      await markChannelHealth(store, bus, fresh, { code: d.code, message: d.reason, advice: d.advice }, now);
+      await this.release(account.id, { next_sync_at: d.at });
+      return;
+    }
+    const next = d.action === 'fail' ? now + backoff(attempts) : d.at;
+    const health = JSON.stringify({ ...safeJson(fresh.health), failures: attempts, lastError: `${d.code}: ${d.reason}`, lastErrorAt: new Date(now).toISOString() });
+    await this.release(account.id, { next_sync_at: next, health });
+    // Repeated temporary failures are a problem someone should see too.
+    if (attempts >= 5 && fresh.status !== 'unhealthy') {
+      await markChannelHealth(store, bus, { ...fresh, health }, { code: d.code, message: `sync has failed ${attempts} times in a row: ${d.reason}`, advice: 'Parley keeps retrying with back-off. Check the network\'s status page and the account\'s settings.' }, now);
+    }
+  }
+
+  private ensureStream(account: ChannelAccount) {
+    const existing = this.streams.get(account.id);
+    const now = this.deps.clock.now();
+    if (existing && (!existing.ctrl.signal.aborted || existing.retryAt > now)) return;
+    const ctrl = new AbortController();
+    const entry = { ctrl, failures: existing?.failures ?? 0, retryAt: 0 };
+    this.streams.set(account.id, entry);
+    const channel = this.deps.registry.forAccount(account)!;
+    channel.stream!((messages) => this.store(account, messages), ctrl.signal).then(
+      () => {
+        entry.failures = 0;
+        entry.retryAt = this.deps.clock.now() + 1000;
+        ctrl.abort();
+      },
+      (err) => {
+        entry.failures++;
+        entry.retryAt = this.deps.clock.now() + backoff(entry.failures);
+        this.deps.log?.warn({ accountId: account.id, err: err instanceof ChannelError ? `${err.code}: ${err.message}` : String(err) }, 'stream ended; polling meanwhile');
+        ctrl.abort();
+      },
+    );
+  }
+}
+
+function safeJson(s: string): Record<string, any> {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return {};
+  }
+}

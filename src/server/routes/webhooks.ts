@@ -1,0 +1,52 @@
+/**
+ * Webhooks from the networks: /api/webhooks/<network>/<accountId>. No session:
+ * each connector verifies the network's signature over the exact bytes
+ * received (and answers verification challenges). A bad signature gets 401 and
+ * stores nothing. Good deliveries are stored before we answer, so a network
+ * that sees our 200 never needs to redeliver — and a redelivery is deduplicated.
+ */
+import { z } from 'zod';
+import { ChannelError } from '../../channels/types.js';
+import { AppError } from '../../errors.js';
+import { QueueFullError } from '../../pipeline/queue.js';
+import type { App } from '../http.js';
+
+export function webhookRoutes(app: App) {
+  const s = app.services;
+  const handler = async (req: any, reply: any) => {
+    const { network, accountId } = req.params as { network: string; accountId: number };
+    const account = await s.store.db.selectFrom('channel_account').selectAll().where('id', '=', accountId).executeTakeFirst();
+    if (!account || account.network !== network || account.status === 'disabled') throw new AppError(404, 'not_found', 'no such webhook');
+    const channel = s.registry.forAccount(account);
+    if (!channel?.handleWebhook) throw new AppError(404, 'not_found', `${network} accounts do not receive webhooks`);
+    let result;
+    try {
+      result = await channel.handleWebhook({ method: req.method, query: req.query ?? {}, headers: req.headers, rawBody: req.rawBody ?? Buffer.alloc(0) });
+    } catch (err) {
+      if (err instanceof ChannelError && (err.code === 'AUTH_REVOKED' || err.code === 'PERMISSION_DENIED')) throw new AppError(401, 'webhook.signature', err.message);
+      if (err instanceof ChannelError && err.code === 'INVALID_REQUEST') throw new AppError(400, 'webhook.invalid', err.message);
+      throw err;
+    }
+    if (result.messages.length) {
+      try {
+        const outcomes = await s.queue.submit(account.brand_id, result.messages.map((message) => ({ channelAccountId: account.id, message, source: 'network' as const, origin: `webhook:${network}` })));
+        for (const o of outcomes) s.metrics.ingested.inc({ outcome: o.status });
+      } catch (err) {
+        if (err instanceof QueueFullError) {
+          s.metrics.ingestRejected.inc();
+          reply.header('retry-after', String(err.retryAfterS));
+          throw new AppError(503, 'ingest.busy', err.message);
+        }
+        throw err;
+      }
+    }
+    const r = result.response;
+    for (const [k, v] of Object.entries(r.headers ?? {})) reply.header(k, v);
+    reply.code(r.status);
+    if (r.body === undefined) return reply.send();
+    return reply.send(typeof r.body === 'string' ? r.body : JSON.stringify(r.body));
+  };
+  const schema = { tags: ['webhooks'], summary: 'Network webhook (signature-checked by the connector)', params: z.object({ network: z.string().max(32), accountId: z.coerce.number().int().positive() }) };
+  app.get('/api/webhooks/:network/:accountId', { schema }, handler);
+  app.post('/api/webhooks/:network/:accountId', { schema, bodyLimit: 8 * 1024 * 1024 }, handler);
+}
