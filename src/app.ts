@@ -11,6 +11,7 @@ import { ChannelRegistry } from './channels/registry.js';
 import { ChannelSyncWorker } from './channels/sync.js';
 import { ConversationCommands, type ConversationHooks } from './commands/conversations.js';
 import type { Config } from './config.js';
+import { NETWORKS } from './core/types.js';
 import { DemoReplay } from './demo/replay.js';
 import { DEMO_SLUG, isEmpty, seedDemo, type DemoSeed } from './demo/seed.js';
 import { EventBus } from './events/bus.js';
@@ -76,6 +77,7 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
     onFlush: (n, ms) => metrics.ingestBatchSeconds.observe(ms / 1000),
   });
   const registry = new ChannelRegistry(store, secrets, { fetch: globalThis.fetch, now: () => clock.now() });
+  await registry.loadBuiltIns(NETWORKS);
   const outbox = new OutboxWorker({ store, bus, clock, registry, log });
   const sync = new ChannelSyncWorker({ store, bus, clock, registry, queue, log });
   const commands = new ConversationCommands({ store, bus, clock, hooks, onQueued: () => outbox.poke() });

@@ -51,9 +51,9 @@ for (const dialect of DIALECTS) {
     afterAll(async () => desk?.stop());
 
     it('answers health and serves an OpenAPI document generated from the schemas', async () => {
-      const h = await (await fetch(`${desk.url}/api/health`)).json();
+      const h = (await (await fetch(`${desk.url}/api/health`)).json()) as any;
       expect(h).toMatchObject({ status: 'ok', database: dialect });
-      const doc = await (await fetch(`${desk.url}/api/openapi.json`)).json();
+      const doc = (await (await fetch(`${desk.url}/api/openapi.json`)).json()) as any;
       expect(doc.openapi).toBe('3.1.0');
       expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/conversations', '/api/conversations/{id}/replies', '/api/ingest/messages', '/api/events']));
       expect(doc.paths['/api/conversations'].get.parameters.map((p: any) => p.name)).toEqual(expect.arrayContaining(['view', 'q', 'cursor']));
@@ -65,12 +65,12 @@ for (const dialect of DIALECTS) {
       const anon = await fetch(`${desk.url}/api/conversations`);
       expect(anon.status).toBe(401);
       expect(anon.headers.get('content-type')).toMatch(/application\/problem\+json/);
-      expect(await anon.json()).toMatchObject({ status: 401, code: 'auth.required' });
+      expect((await anon.json()) as any).toMatchObject({ status: 401, code: 'auth.required' });
       const bad = await fetch(`${desk.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ana@acme.test', password: 'nope' }) });
-      expect((await bad.json()).code).toBe('auth.invalid_credentials');
+      expect(((await bad.json()) as any).code).toBe('auth.invalid_credentials');
       const noCsrf = await fetch(`${desk.url}/api/conversations/1/notes`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: ana.cookie }, body: JSON.stringify({ text: 'x' }) });
       expect(noCsrf.status).toBe(403);
-      expect((await noCsrf.json()).code).toBe('auth.csrf');
+      expect(((await noCsrf.json()) as any).code).toBe('auth.csrf');
       const invalid = await admin.post('/api/ingest/messages', { channelAccountId: 'seven', messages: [] });
       expect(invalid.status).toBe(400);
       expect(invalid.json.code).toBe('validation');

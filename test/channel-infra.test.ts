@@ -84,7 +84,7 @@ describe('channel sync, webhooks and health', () => {
     const count = async () => (await desk.db.store.db.selectFrom('message').select('id').where('channel_account_id', '=', id).execute()).length;
     const bad = await fetch(`${desk.url}/api/webhooks/x/${id}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-signature': 'deadbeef' }, body });
     expect(bad.status).toBe(401);
-    expect((await bad.json()).code).toBe('webhook.signature');
+    expect(((await bad.json()) as { code: string }).code).toBe('webhook.signature');
     expect(await count()).toBe(0);
     const sig = createHmac('sha256', 'hook-secret').update(body).digest('hex');
     for (let i = 0; i < 3; i++) {

@@ -17,6 +17,29 @@ export class ChannelRegistry {
     this.register('demo', (account) => new DemoChannel(account, store, deps.now));
   }
 
+  /**
+   * Load the connectors shipped in src/channels/<network>/index.ts (each exports
+   * `createChannel`). A network without a folder yet simply has no connector.
+   */
+  async loadBuiltIns(networks: readonly string[]): Promise<string[]> {
+    const loaded: string[] = [];
+    for (const n of networks) {
+      if (n === 'demo') continue;
+      try {
+        const mod = (await import(`./${n}/index.js`)) as { createChannel?: ChannelFactory };
+        if (mod.createChannel) {
+          this.register(n, mod.createChannel);
+          loaded.push(n);
+        }
+      } catch (err) {
+        // no folder for this network yet; a broken connector (or a missing dependency of one) still fails loudly
+        const e = err as NodeJS.ErrnoException;
+        if (e.code !== 'ERR_MODULE_NOT_FOUND' || !String(e.message).includes(`channels/${n}/index`)) throw err;
+      }
+    }
+    return loaded;
+  }
+
   register(driverOrNetwork: string, factory: ChannelFactory): void {
     this.factories.set(driverOrNetwork, factory);
   }
