@@ -3,6 +3,9 @@
  * or its network's connector. Connectors register a factory; the registry
  * decrypts credentials and caches one instance per account until it changes.
  */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { SecretBox } from '../lib/secrets.js';
 import type { Store } from '../store/db.js';
 import type { ChannelAccount } from '../store/schema.js';
@@ -23,18 +26,16 @@ export class ChannelRegistry {
    */
   async loadBuiltIns(networks: readonly string[]): Promise<string[]> {
     const loaded: string[] = [];
+    const here = dirname(fileURLToPath(import.meta.url));
     for (const n of networks) {
       if (n === 'demo') continue;
-      try {
-        const mod = (await import(`./${n}/index.js`)) as { createChannel?: ChannelFactory };
-        if (mod.createChannel) {
-          this.register(n, mod.createChannel);
-          loaded.push(n);
-        }
-      } catch (err) {
-        // no folder for this network yet; a broken connector (or a missing dependency of one) still fails loudly
-        const e = err as NodeJS.ErrnoException;
-        if (e.code !== 'ERR_MODULE_NOT_FOUND' || !String(e.message).includes(`channels/${n}/index`)) throw err;
+      // no folder for this network yet: no connector (a broken one still fails loudly below)
+      const file = ['index.ts', 'index.js'].map((f) => join(here, n, f)).find((f) => existsSync(f));
+      if (!file) continue;
+      const mod = (await import(/* @vite-ignore */ pathToFileURL(file).href)) as { createChannel?: ChannelFactory };
+      if (mod.createChannel) {
+        this.register(n, mod.createChannel);
+        loaded.push(n);
       }
     }
     return loaded;
