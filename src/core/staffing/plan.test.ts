@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { erlangCMetrics, staffErlangC } from './erlang.js';
+import { arrivalsPerHourOfWeek, hourOfWeek, planWeek, rosterFromPlan, rosterGap, type PlanInput } from './plan.js';
+
+// A weekday profile: quiet nights, busy office hours; lighter weekends.
+const arrivals = Array.from({ length: 168 }, (_, h) => {
+  const day = Math.floor(h / 24);
+  const hour = h % 24;
+  const base = hour >= 8 && hour < 20 ? 200 : 20;
+  return day >= 5 ? base / 2 : base;
+});
+const input: PlanInput = { arrivalsPerHour: arrivals, ahtS: 180, target: { serviceLevel: 0.8, answerWithinS: 20, shrinkage: 0.3, maxOccupancy: 0.85 } };
+
+describe('planWeek', () => {
+  it('solves each hour with Erlang C', () => {
+    const plan = planWeek(input);
+    expect(plan).toHaveLength(168);
+    const monday9 = plan[9]!;
+    // 200 per hour = 100 per half hour: the golden case → 14 agents, 20 heads.
+    expect(monday9).toMatchObject({ hourOfWeek: 9, volume: 200, agents: 14, scheduled: 20 });
+    expect(monday9.serviceLevel).toBeCloseTo(staffErlangC({ volume: 100, intervalS: 1800, ahtS: 180 }, input.target).serviceLevel, 12);
+    expect(plan[3]!.agents).toBeLessThan(monday9.agents);
+    for (const p of plan) expect(p.serviceLevel).toBeGreaterThanOrEqual(0.8);
+  });
+  it('plans fewer agents with Erlang A when customers give up', () => {
+    const c = planWeek(input);
+    const a = planWeek({ ...input, patienceS: 120 });
+    expect(a[9]!.agents).toBeLessThanOrEqual(c[9]!.agents);
+    expect(a[9]!.abandonProbability).toBeGreaterThan(0);
+  });
+  it('rejects a week of the wrong length', () => {
+    expect(() => planWeek({ ...input, arrivalsPerHour: arrivals.slice(1) })).toThrow(/168/);
+  });
+});
+
+describe('rosterGap', () => {
+  it('finds no gap for the plan itself, and the short hours when heads are taken away', () => {
+    const plan = planWeek(input);
+    const exact = rosterGap(input, rosterFromPlan(plan), plan);
+    expect(exact.shortHours).toEqual([]);
+    expect(exact.volumeShareMeetingTarget).toBe(1);
+
+    const roster = rosterFromPlan(plan);
+    roster[9] = roster[9]! - 3; // Monday 09:00: 17 heads → 11 productive
+    const g = rosterGap(input, roster, plan);
+    expect(g.shortHours).toEqual([9]);
+    expect(g.shortHeadHours).toBe(3);
+    const h = g.hours[9]!;
+    expect(h).toMatchObject({ rostered: 17, scheduledNeeded: 20, gap: -3, productive: 11, meetsTarget: false });
+    expect(h.serviceLevel).toBeCloseTo(erlangCMetrics(11, { volume: 200, intervalS: 3600, ahtS: 180 }, 20).serviceLevel, 12);
+    expect(g.volumeShareMeetingTarget).toBeLessThan(1);
+  });
+  it('counts surplus heads', () => {
+    const plan = planWeek(input);
+    const roster = rosterFromPlan(plan).map((x) => x + 1);
+    expect(rosterGap(input, roster, plan).surplusHeadHours).toBe(168);
+  });
+});
+
+describe('hour of week', () => {
+  it('starts on Monday 00:00 local time', () => {
+    expect(hourOfWeek(Date.UTC(2017, 9, 30, 0, 30))).toBe(0); // Monday
+    expect(hourOfWeek(Date.UTC(2017, 9, 31, 22, 10))).toBe(24 + 22); // Tuesday 22:00
+    expect(hourOfWeek(Date.UTC(2017, 9, 29, 23, 10))).toBe(167); // Sunday 23:00
+    expect(hourOfWeek(Date.UTC(2017, 9, 29, 23, 10), 60)).toBe(0); // Monday 00:10 at UTC+1
+  });
+  it('averages arrivals over the weeks each hour occurs', () => {
+    const from = Date.UTC(2017, 9, 30); // Monday
+    const to = from + 14 * 24 * 3_600_000; // two weeks
+    const ts = [from + 9.5 * 3_600_000, from + 9.6 * 3_600_000, from + (168 + 9.1) * 3_600_000, to + 1];
+    const a = arrivalsPerHourOfWeek(ts, from, to);
+    expect(a[9]).toBe(1.5);
+    expect(a.reduce((x, y) => x + y, 0)).toBe(1.5);
+  });
+});
