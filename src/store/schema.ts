@@ -324,6 +324,14 @@ export interface NotificationTable {
   read_at: number | null;
 }
 
+export interface LiveEventTable {
+  id: Id;
+  brand_id: number;
+  type: string;
+  data: Json;
+  created_at: number;
+}
+
 export interface KvTable {
   key: string;
   value: string;
@@ -351,6 +359,7 @@ export interface DB {
   job: JobTable;
   notification: NotificationTable;
   kv: KvTable;
+  live_event: LiveEventTable;
 }
 
 export type Brand = Selectable<BrandTable>;

@@ -1,0 +1,111 @@
+/**
+ * Live events across processes on PostgreSQL: events published in one Parley
+ * process reach SSE clients connected to another, through LISTEN/NOTIFY.
+ *
+ * Cost note: every NOTIFY takes a cluster-wide lock on the notification queue
+ * while its transaction commits, serialising notifying commits. So the bridge
+ * never notifies inside the ingest transaction and coalesces the events of one
+ * tick into as few NOTIFYs as fit in PostgreSQL's 8,000-byte payload limit;
+ * larger events go through the `live_event` table and the NOTIFY carries only
+ * their id. At very high write rates the alternative is a broker (Redis
+ * pub/sub, NATS) or logical decoding; see docs/scaling.md.
+ */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { EventBus, LiveEvent } from './bus.js';
+import type { Store } from '../store/db.js';
+
+const CHANNEL = 'parley_events';
+const MAX_PAYLOAD = 7_500;
+
+type Wire = { o: string; e?: Omit<LiveEvent, 'id'>[]; ref?: number[] };
+
+export class PgEventBridge {
+  private readonly origin = randomUUID();
+  private listener: pg.Client | null = null;
+  private pending: Omit<LiveEvent, 'id'>[] = [];
+  private flushing: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(private readonly store: Store, private readonly bus: EventBus, private readonly databaseUrl: string, private readonly log?: { warn(o: unknown, m?: string): void }) {}
+
+  async start(): Promise<void> {
+    await this.connect();
+    this.bus.onLocalPublish = (e) => {
+      this.pending.push(e);
+      if (!this.flushing) this.flushing = new Promise<void>((r) => setImmediate(() => this.flush().finally(() => { this.flushing = null; r(); })));
+    };
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.databaseUrl });
+    await client.connect();
+    client.on('notification', (n) => void this.receive(n.payload ?? ''));
+    client.on('error', (err) => {
+      this.log?.warn({ err }, 'event bridge connection lost; reconnecting');
+      this.listener = null;
+      if (!this.stopped) setTimeout(() => void this.connect().catch(() => {}), 1000);
+    });
+    await client.query(`LISTEN ${CHANNEL}`);
+    this.listener = client;
+  }
+
+  private async flush(): Promise<void> {
+    const events = this.pending;
+    this.pending = [];
+    const small: Omit<LiveEvent, 'id'>[] = [];
+    const refs: number[] = [];
+    for (const e of events) {
+      const size = JSON.stringify(e).length;
+      if (size < MAX_PAYLOAD - 200) small.push(e);
+      else {
+        const r = await this.store.db.insertInto('live_event').values({ brand_id: e.brandId, type: e.type, data: JSON.stringify(e), created_at: Date.now() }).returning('id').executeTakeFirstOrThrow();
+        refs.push(r.id);
+      }
+    }
+    const batches: Wire[] = [];
+    let cur: Wire = { o: this.origin, e: [] };
+    let size = 60;
+    for (const e of small) {
+      const s = JSON.stringify(e).length + 1;
+      if (size + s > MAX_PAYLOAD && cur.e!.length) {
+        batches.push(cur);
+        cur = { o: this.origin, e: [] };
+        size = 60;
+      }
+      cur.e!.push(e);
+      size += s;
+    }
+    if (cur.e!.length) batches.push(cur);
+    if (refs.length) batches.push({ o: this.origin, ref: refs });
+    for (const b of batches) {
+      try {
+        await this.store.pgPool!.query('select pg_notify($1, $2)', [CHANNEL, JSON.stringify(b)]);
+      } catch (err) {
+        this.log?.warn({ err }, 'could not relay live events to other processes');
+      }
+    }
+  }
+
+  private async receive(payload: string): Promise<void> {
+    let w: Wire;
+    try {
+      w = JSON.parse(payload) as Wire;
+    } catch {
+      return;
+    }
+    if (w.o === this.origin) return;
+    for (const e of w.e ?? []) this.bus.publishRemote(e);
+    if (w.ref?.length) {
+      const rows = await this.store.db.selectFrom('live_event').select('data').where('id', 'in', w.ref).execute();
+      for (const r of rows) this.bus.publishRemote(JSON.parse(r.data));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.bus.onLocalPublish = null;
+    await this.flushing;
+    await this.listener?.end().catch(() => {});
+  }
+}
