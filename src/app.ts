@@ -15,6 +15,8 @@ import { NETWORKS } from './core/types.js';
 import { DemoReplay } from './demo/replay.js';
 import { DEMO_SLUG, isEmpty, seedDemo, type DemoSeed } from './demo/seed.js';
 import { EventBus } from './events/bus.js';
+import { PgEventBridge } from './events/pgBridge.js';
+import { createJobs } from './jobs/jobs.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createLogger } from './lib/log.js';
 import { repoRoot } from './lib/paths.js';
@@ -80,9 +82,17 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
   await registry.loadBuiltIns(NETWORKS);
   const outbox = new OutboxWorker({ store, bus, clock, registry, log });
   const sync = new ChannelSyncWorker({ store, bus, clock, registry, queue, log });
+  const jobs = createJobs(store, clock, log);
+  // Housekeeping: expired sessions, relayed live events.
+  jobs.every('housekeeping', 60_000, async () => {
+    const now = clock.now();
+    await store.db.deleteFrom('session').where('expires_at', '<', now).execute();
+    await store.db.deleteFrom('live_event').where('created_at', '<', now - 600_000).execute();
+  });
+  const bridge = store.dialect === 'postgres' && config.databaseUrl ? new PgEventBridge(store, bus, config.databaseUrl, log) : null;
   const commands = new ConversationCommands({ store, bus, clock, hooks, onQueued: () => outbox.poke() });
 
-  const services: Services = { config, store, bus, clock, pipeline, queue, commands, outbox, sync, registry, secrets, metrics, presence, log, version: packageVersion(), startedAt: Date.now() };
+  const services: Services = { config, store, bus, clock, pipeline, queue, commands, outbox, sync, jobs, registry, secrets, metrics, presence, log, version: packageVersion(), startedAt: Date.now() };
   const app = await buildServer(services, opts.extraRoutes ?? [], appHooks);
 
   // The demo: seed an empty database, then replay the excerpt live.
@@ -103,12 +113,14 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
     app,
     demo: { seeded, replay },
     async listen() {
+      await bridge?.start();
       const address = await app.listen({ port: config.port, host: config.host });
       listening = true;
       presence.start();
       if (workers) {
         outbox.start();
         sync.start();
+        await jobs.start();
       }
       void replay?.start();
       return address;
@@ -120,6 +132,8 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
       await queue.idle();
       await outbox.stop();
       await sync.stop();
+      await jobs.stop();
+      await bridge?.stop();
       presence.stop();
       await registry.closeAll();
       if (!opts.store) await store.close();

@@ -5,6 +5,7 @@ import type { ChannelSyncWorker } from '../channels/sync.js';
 import type { ConversationCommands } from '../commands/conversations.js';
 import type { Config } from '../config.js';
 import type { EventBus } from '../events/bus.js';
+import type { Jobs } from '../jobs/jobs.js';
 import type { Clock } from '../lib/clock.js';
 import type { SecretBox } from '../lib/secrets.js';
 import type { OutboxWorker } from '../outbox/outbox.js';
@@ -25,6 +26,7 @@ export interface Services {
   outbox: OutboxWorker;
   registry: ChannelRegistry;
   sync: ChannelSyncWorker;
+  jobs: Jobs;
   secrets: SecretBox;
   metrics: Metrics;
   presence: Presence;
