@@ -222,12 +222,12 @@ export class IngestPipeline {
   }
 
   private async findMessages(trx: Tx, brandId: number, networkIds: string[]) {
-    const out = new Map<string, { id: number; conversation_id: number; direction: string; created_at: number; first_reply_at: number | null; is_auto: number }>();
+    const out = new Map<string, { id: number; conversation_id: number; direction: string; created_at: number; first_reply_at: number | null; is_auto: number; triage_action: string | null; sentiment: string | null }>();
     const unique = [...new Set(networkIds)];
     for (const part of chunks(unique, 500)) {
       const rows = await trx
         .selectFrom('message')
-        .select(['id', 'conversation_id', 'network', 'network_message_id', 'direction', 'created_at', 'first_reply_at', 'is_auto'])
+        .select(['id', 'conversation_id', 'network', 'network_message_id', 'direction', 'created_at', 'first_reply_at', 'is_auto', 'triage_action', 'sentiment'])
         .where('brand_id', '=', brandId)
         .where('network_message_id', 'in', part)
         .execute();
@@ -411,7 +411,8 @@ export class IngestPipeline {
     }
 
     // message-level reply links (reply_to_message_id) and first-reply times
-    const firstReply = new Map<number, { at: number; inboundAt: number; work: Work }>(); // inbound message id → first reply
+    // inbound message id → its first reply (and the inbound's triage, for the fact)
+    const firstReply = new Map<number, { at: number; inboundAt: number; work: Work; needs: boolean | null; sentiment: string | null }>();
     const msgRows: NewMessage[] = fresh.map((w) => {
       const netKey = (id: string) => `${w.msg.network}\u0000${id}`;
       let replyTo: number | null = null;
@@ -426,7 +427,9 @@ export class IngestPipeline {
           const parentFirst = p ? undefined : stored?.first_reply_at;
           if (replyTo != null && parentInbound && parentFirst == null && parentAt != null && w.msg.createdAt >= parentAt) {
             const cur = firstReply.get(replyTo);
-            if (!cur || w.msg.createdAt < cur.at) firstReply.set(replyTo, { at: w.msg.createdAt, inboundAt: parentAt, work: w });
+            const needs = p ? (p.triage ? p.triage.action.value === 'respond' : null) : stored?.triage_action ? stored.triage_action === 'respond' : null;
+            const sentiment = p ? p.triage?.sentiment.value ?? null : stored?.sentiment ?? null;
+            if (!cur || w.msg.createdAt < cur.at) firstReply.set(replyTo, { at: w.msg.createdAt, inboundAt: parentAt, work: w, needs, sentiment });
           }
         }
       }
@@ -452,7 +455,7 @@ export class IngestPipeline {
       for (const k of kids) {
         if (k.direction !== 'outbound' || k.is_auto || k.created_at < w.msg.createdAt) continue;
         const cur = firstReply.get(w.messageId!);
-        if (!cur || k.created_at < cur.at) firstReply.set(w.messageId!, { at: k.created_at, inboundAt: w.msg.createdAt, work: w });
+        if (!cur || k.created_at < cur.at) firstReply.set(w.messageId!, { at: k.created_at, inboundAt: w.msg.createdAt, work: w, needs: w.triage ? w.triage.action.value === 'respond' : null, sentiment: w.triage?.sentiment.value ?? null });
       }
     }
     const rowById = new Map(msgRows.map((r) => [r.id!, r]));
@@ -490,7 +493,7 @@ export class IngestPipeline {
     for (const [inboundId, fr] of firstReply) {
       const conv = convs.get(fr.work.conversationKey!)!;
       const tz = info.get(fr.work.account.id)?.timezone ?? 'UTC';
-      facts.push(factRow({ ...this.dims(brandId, conv, fr.work, tz), messageId: inboundId }, 'message_response', fr.at, fr.inboundAt, fr.at, this.business(fr.work.account)));
+      facts.push(factRow({ ...this.dims(brandId, conv, fr.work, tz), messageId: inboundId, needsResponse: fr.needs, sentiment: fr.sentiment }, 'message_response', fr.at, fr.inboundAt, fr.at, this.business(fr.work.account)));
     }
     for (const w of fresh) {
       if (w.triage?.accolade.value) {
@@ -519,7 +522,10 @@ export class IngestPipeline {
   }
 
   private dims(brandId: number, c: ConvWork, w: Work, tz: string): FactDimensions {
+    const inbound = w.msg.direction === 'inbound' && !w.msg.fromBrand;
     return {
+      needsResponse: inbound && w.triage ? w.triage.action.value === 'respond' : null,
+      sentiment: inbound ? w.triage?.sentiment.value ?? null : null,
       brandId, timezone: tz, conversationId: c.id!, messageId: w.messageId ?? null, agentId: c.existing?.assignee_id ?? null, teamId: c.existing?.team_id ?? null,
       channelAccountId: w.account.id, network: w.msg.network, visibility: c.visibility, priority: c.state.priority, category: c.triage?.category.value ?? c.existing?.category ?? null,
     };

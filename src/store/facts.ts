@@ -20,6 +20,8 @@ export interface FactDimensions {
   visibility: string | null;
   priority: number | null;
   category: string | null;
+  needsResponse?: boolean | null;
+  sentiment?: string | null;
 }
 
 /**
@@ -56,5 +58,7 @@ export function factRow(
     hour_of_week: local.hourOfWeek,
     day: local.day,
     data: data ? JSON.stringify(data) : null,
+    needs_response: d.needsResponse == null ? null : d.needsResponse ? 1 : 0,
+    sentiment: d.sentiment ?? null,
   };
 }

@@ -264,6 +264,9 @@ export interface ReportingFactTable {
   /** YYYY-MM-DD in the brand's time zone. */
   day: string;
   data: Json | null;
+  /** For inbound and message_response facts: did triage say this message needs a response (1/0; null = untriaged). */
+  needs_response: number | null;
+  sentiment: string | null;
 }
 
 export interface QuarantineTable {
