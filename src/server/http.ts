@@ -18,6 +18,7 @@ import { repoRoot } from '../lib/paths.js';
 import { authenticate, type AuthContext } from './auth.js';
 import { adminRoutes } from './routes/admin.js';
 import { channelRoutes } from './routes/channels.js';
+import { reportRoutes } from './routes/reports.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { authRoutes } from './routes/auth.js';
 import { conversationRoutes } from './routes/conversations.js';
@@ -132,6 +133,7 @@ export async function buildServer(services: Services, extraRoutes: RouteModule[]
   adminRoutes(app);
   eventRoutes(app);
   channelRoutes(app);
+  reportRoutes(app);
   webhookRoutes(app);
   for (const r of extraRoutes) r(app);
 
