@@ -10,6 +10,8 @@ import type { Logger } from 'pino';
 import { ChannelRegistry } from './channels/registry.js';
 import { ChannelSyncWorker } from './channels/sync.js';
 import { ConversationCommands, type ConversationHooks } from './commands/conversations.js';
+import { ContactCommands } from './commands/contacts.js';
+import { ModerationCommands } from './commands/moderation.js';
 import type { Config } from './config.js';
 import { NETWORKS } from './core/types.js';
 import { DemoReplay } from './demo/replay.js';
@@ -91,8 +93,10 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
   });
   const bridge = store.dialect === 'postgres' && config.databaseUrl ? new PgEventBridge(store, bus, config.databaseUrl, log) : null;
   const commands = new ConversationCommands({ store, bus, clock, hooks, onQueued: () => outbox.poke() });
+  const moderation = new ModerationCommands({ store, bus, clock, registry });
+  const contacts = new ContactCommands({ store, bus, clock });
 
-  const services: Services = { config, store, bus, clock, pipeline, queue, commands, outbox, sync, jobs, registry, secrets, metrics, presence, log, version: packageVersion(), startedAt: Date.now() };
+  const services: Services = { config, store, bus, clock, pipeline, queue, commands, moderation, contacts, outbox, sync, jobs, registry, secrets, metrics, presence, log, version: packageVersion(), startedAt: Date.now() };
   const app = await buildServer(services, opts.extraRoutes ?? [], appHooks);
 
   // The demo: seed an empty database, then replay the excerpt live.

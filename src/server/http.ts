@@ -19,6 +19,7 @@ import { authenticate, type AuthContext } from './auth.js';
 import { adminRoutes } from './routes/admin.js';
 import { channelRoutes } from './routes/channels.js';
 import { reportRoutes } from './routes/reports.js';
+import { moderationRoutes } from './routes/moderation.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { authRoutes } from './routes/auth.js';
 import { conversationRoutes } from './routes/conversations.js';
@@ -134,6 +135,7 @@ export async function buildServer(services: Services, extraRoutes: RouteModule[]
   eventRoutes(app);
   channelRoutes(app);
   reportRoutes(app);
+  moderationRoutes(app);
   webhookRoutes(app);
   for (const r of extraRoutes) r(app);
 

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { ChannelRegistry } from '../channels/registry.js';
 import type { ChannelSyncWorker } from '../channels/sync.js';
 import type { ConversationCommands } from '../commands/conversations.js';
+import type { ContactCommands } from '../commands/contacts.js';
+import type { ModerationCommands } from '../commands/moderation.js';
 import type { Config } from '../config.js';
 import type { EventBus } from '../events/bus.js';
 import type { Jobs } from '../jobs/jobs.js';
@@ -23,6 +25,8 @@ export interface Services {
   pipeline: IngestPipeline;
   queue: IngestQueue;
   commands: ConversationCommands;
+  moderation: ModerationCommands;
+  contacts: ContactCommands;
   outbox: OutboxWorker;
   registry: ChannelRegistry;
   sync: ChannelSyncWorker;

@@ -335,6 +335,51 @@ export interface LiveEventTable {
   created_at: number;
 }
 
+export interface CommunityGuidelineTable {
+  id: Id;
+  brand_id: number;
+  /** Short stable code cited in actions, e.g. `spam`, `harassment`, `doxxing`. */
+  code: string;
+  title: string;
+  description: string;
+  /** JSON array of the actions this rule justifies: hide, delete, block, mute. */
+  allowed_actions: Json;
+  created_at: number;
+  retired_at: number | null;
+}
+
+export interface ModerationActionTable {
+  id: Id;
+  brand_id: number;
+  message_id: number | null;
+  conversation_id: number | null;
+  identity_id: number | null;
+  /** hide | unhide | delete | block | mute */
+  action: string;
+  guideline_id: number;
+  /** The agent's words on how the item breaks the rule. */
+  evidence: string;
+  actor_user_id: number;
+  /** done | failed */
+  status: string;
+  error: string | null;
+  created_at: number;
+}
+
+export interface CrmConsentTable {
+  id: Id;
+  brand_id: number;
+  contact_id: number;
+  crm_customer_id: string;
+  /** customer_message | verified_form | verbal */
+  method: string;
+  evidence_message_id: number | null;
+  note: string | null;
+  granted_at: number;
+  withdrawn_at: number | null;
+  recorded_by: number;
+}
+
 export interface KvTable {
   key: string;
   value: string;
@@ -363,6 +408,9 @@ export interface DB {
   notification: NotificationTable;
   kv: KvTable;
   live_event: LiveEventTable;
+  community_guideline: CommunityGuidelineTable;
+  moderation_action: ModerationActionTable;
+  crm_consent: CrmConsentTable;
 }
 
 export type Brand = Selectable<BrandTable>;

@@ -1,0 +1,58 @@
+/** Community guidelines, rule-cited moderation, and consent-based CRM links. */
+import { z } from 'zod';
+import { CONSENT_METHODS } from '../../commands/contacts.js';
+import { MODERATION_ACTIONS } from '../../commands/moderation.js';
+import { requireRole } from '../auth.js';
+import type { App } from '../http.js';
+import { idParams } from '../schemas.js';
+
+export function moderationRoutes(app: App) {
+  const s = app.services;
+  const guideline = z.object({ id: z.number(), code: z.string(), title: z.string(), description: z.string(), allowedActions: z.array(z.string()) });
+
+  app.get('/api/guidelines', { schema: { tags: ['moderation'], summary: 'The brand\'s published community guidelines', response: { 200: z.object({ items: z.array(guideline) }) } } }, async (req) => {
+    const a = requireRole(req);
+    return { items: await s.moderation.listGuidelines(a.user.brand_id) };
+  });
+
+  app.post('/api/guidelines', {
+    schema: { tags: ['moderation'], summary: 'Publish a community guideline (admin)', body: z.object({ code: z.string().max(41), title: z.string().min(3).max(200), description: z.string().min(10).max(5000), allowedActions: z.array(z.enum(MODERATION_ACTIONS)).min(1).optional() }), response: { 201: z.object({ id: z.number() }) } },
+  }, async (req, reply) => {
+    const a = requireRole(req, 'admin');
+    return reply.code(201).send({ id: await s.moderation.addGuideline(a.actor, req.body) });
+  });
+
+  app.post('/api/messages/:id/moderation', {
+    schema: {
+      tags: ['moderation'],
+      summary: 'Hide, unhide, delete, block or mute — only citing a guideline that allows it, with evidence (never for mere negativity)',
+      params: idParams,
+      body: z.object({ action: z.enum(MODERATION_ACTIONS), guidelineId: z.number().int().positive().nullish(), evidence: z.string().max(2000).nullish() }),
+      response: { 200: z.object({ status: z.string(), action: z.string(), guideline: z.string().nullable() }) },
+    },
+  }, async (req) => {
+    const a = requireRole(req, 'agent', 'approver', 'admin');
+    return s.moderation.moderate(a.actor, req.params.id, req.body);
+  });
+
+  app.post('/api/contacts/:id/crm-link', {
+    schema: {
+      tags: ['contacts'],
+      summary: 'Link a social profile to a CRM customer — only with the customer\'s recorded consent',
+      params: idParams,
+      body: z.object({ crmCustomerId: z.string().min(1).max(200), consent: z.object({ method: z.enum(CONSENT_METHODS), messageId: z.number().int().positive().nullish(), note: z.string().max(2000).nullish() }).nullish() }),
+      response: { 200: z.object({ contactId: z.number(), crmCustomerId: z.string(), consentAt: z.string(), method: z.string() }) },
+    },
+  }, async (req) => {
+    const a = requireRole(req, 'agent', 'approver', 'admin');
+    return s.contacts.linkCrm(a.actor, req.params.id, req.body);
+  });
+
+  app.post('/api/contacts/:id/crm-unlink', {
+    schema: { tags: ['contacts'], summary: 'Remove the CRM link (consent withdrawn); history is kept', params: idParams, body: z.object({ reason: z.string().min(3).max(1000) }), response: { 204: z.null() } },
+  }, async (req, reply) => {
+    const a = requireRole(req, 'agent', 'approver', 'admin');
+    await s.contacts.unlinkCrm(a.actor, req.params.id, req.body.reason);
+    return reply.code(204).send(null);
+  });
+}

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Capabilities, Channel } from '../src/channels/types.js';
+import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
+
+describe('rule-cited moderation and consent-based CRM links', () => {
+  let desk: TestDesk;
+  let admin: Client;
+  let ana: Client;
+  const calls: string[] = [];
+  let modAccount = 0;
+  beforeAll(async () => {
+    desk = await startDesk('sqlite');
+    admin = await Client.signIn(desk.url, 'admin@acme.test');
+    ana = await Client.signIn(desk.url, 'ana@acme.test');
+    const caps = { publicReply: true, privateMessage: true, hide: true, delete: 'comments cannot be deleted by pages here', block: true, mute: true, like: true, fetchProfile: true, fetchThread: true, search: true, webhook: true, poll: true, stream: true } as Capabilities;
+    desk.parley.services.registry.register('modnet', (account) => ({
+      network: account.network, capabilities: caps,
+      async sendPublicReply() { return { networkMessageId: 'r' }; },
+      async hide(id, hidden) { calls.push(`${hidden ? 'hide' : 'unhide'}:${id}`); },
+      async block(u) { calls.push(`block:${u.handle}`); },
+      async mute(u) { calls.push(`mute:${u.handle}`); },
+    }) as Channel);
+    modAccount = (await admin.post('/api/channel-accounts', { network: 'facebook', handle: 'AcmePage', driver: 'modnet' })).json.id;
+  });
+  afterAll(async () => desk?.stop());
+
+  it('refuses to hide a merely negative post, and hides a rule-breaking one citing the rule', async () => {
+    const g = await admin.post('/api/guidelines', { code: 'harassment', title: 'No harassment', description: 'Threats, slurs or targeting people (staff or customers) are removed.', allowedActions: ['hide', 'block'] });
+    expect(g.status).toBe(201);
+    expect((await ana.post('/api/guidelines', { code: 'x', title: 'xyz', description: 'agents cannot publish rules' })).status).toBe(403);
+    const angry = mention({ network: 'facebook', kind: 'comment', text: 'Worst service ever, you are all useless and I want a refund' });
+    const threat = mention({ network: 'facebook', kind: 'comment', text: 'I know where your agent Sam lives. Watch out.' });
+    const r = await admin.post('/api/ingest/messages', { channelAccountId: modAccount, messages: [angry, threat] });
+    const [angryId, threatId] = r.json.outcomes.map((o: any) => o.messageId);
+
+    expect((await ana.post(`/api/messages/${angryId}/moderation`, { action: 'hide' })).json.code).toBe('moderation.needs_guideline');
+    expect((await ana.post(`/api/messages/${angryId}/moderation`, { action: 'hide', guidelineId: g.json.id, evidence: 'negative' })).json.code).toBe('moderation.needs_evidence');
+    expect((await ana.post(`/api/messages/${threatId}/moderation`, { action: 'delete', guidelineId: g.json.id, evidence: 'Threatens a named member of staff at home.' })).json.code).toBe('moderation.not_allowed');
+    const ok = await ana.post(`/api/messages/${threatId}/moderation`, { action: 'hide', guidelineId: g.json.id, evidence: 'Threatens a named member of staff at home.' });
+    expect(ok.status).toBe(200);
+    expect(ok.json).toEqual({ status: 'done', action: 'hide', guideline: 'harassment' });
+    const blocked = await ana.post(`/api/messages/${threatId}/moderation`, { action: 'block', guidelineId: g.json.id, evidence: 'Repeated threat against staff; see the hidden comment.' });
+    expect(blocked.status).toBe(200);
+    expect(calls).toEqual([`hide:${threat.networkMessageId}`, `block:${threat.author.handle}`]);
+    const d = (await ana.get(`/api/conversations/${r.json.outcomes[1].conversationId}`)).json;
+    const entry = d.audit.find((e: any) => e.action === 'moderation.hide');
+    expect(entry.data).toMatchObject({ guideline: { code: 'harassment' }, evidence: 'Threatens a named member of staff at home.', status: 'done' });
+    // a network that cannot do it says why
+    const onDemo = (await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention()] })).json.outcomes[0].messageId;
+    expect((await ana.post(`/api/messages/${onDemo}/moderation`, { action: 'hide', guidelineId: g.json.id, evidence: 'Threatens a named member of staff.' })).json.code).toBe('moderation.unsupported');
+  });
+
+  it('links a profile to a CRM customer only with recorded consent, and unlinks on withdrawal', async () => {
+    const m = mention({ text: 'Yes, you can link my account 4411 to this profile' });
+    const other = mention({ text: 'hello' });
+    const r = await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [m, other] });
+    const detail = (await ana.get(`/api/conversations/${r.json.outcomes[0].conversationId}`)).json;
+    const contactId = detail.contact.id;
+    expect((await ana.post(`/api/contacts/${contactId}/crm-link`, { crmCustomerId: 'CUST-4411' })).json.code).toBe('crm.consent_required');
+    expect((await ana.post(`/api/contacts/${contactId}/crm-link`, { crmCustomerId: 'CUST-4411', consent: { method: 'customer_message', messageId: r.json.outcomes[1].messageId } })).json.code).toBe('crm.consent_evidence');
+    const ok = await ana.post(`/api/contacts/${contactId}/crm-link`, { crmCustomerId: 'CUST-4411', consent: { method: 'customer_message', messageId: r.json.outcomes[0].messageId } });
+    expect(ok.status).toBe(200);
+    expect((await ana.get(`/api/conversations/${r.json.outcomes[0].conversationId}`)).json.contact.crmCustomerId).toBe('CUST-4411');
+    expect((await ana.post(`/api/contacts/${contactId}/crm-unlink`, { reason: 'customer asked us to forget the link' })).status).toBe(204);
+    expect((await ana.get(`/api/conversations/${r.json.outcomes[0].conversationId}`)).json.contact.crmCustomerId).toBeNull();
+  });
+});
