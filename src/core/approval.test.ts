@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_LEGAL_TERMS,
+  parseAmounts,
+  requiresApproval,
+  type ApprovalInput,
+  type ApprovalPolicy,
+} from './approval.js';
+
+const base: ApprovalInput = {
+  agent: { id: 'a1', roles: ['agent'], flags: [] },
+  reply: { text: 'Hi Jane, sorry about the delay – your parcel is on its way today.', visibility: 'public' },
+  author: { followers: 120, verified: false },
+  triage: { sentiment: 'neutral', complaint: false },
+  incidentOpen: false,
+};
+const withInput = (patch: Partial<ApprovalInput>): ApprovalInput => ({ ...base, ...patch });
+const text = (t: string, visibility: 'public' | 'private' = 'public') => withInput({ reply: { text: t, visibility } });
+
+const full: ApprovalPolicy = {
+  exemptRoles: ['approver', 'admin'],
+  agents: { agentIds: ['a-new'], flags: ['in_training'] },
+  audience: { followersAtLeast: 10_000, verifiedAuthors: true, publicNegativeComplaint: true },
+  content: { keywords: [...DEFAULT_LEGAL_TERMS], refundTerms: true, amountLimits: { USD: 100, EUR: 90, '*': 50 } },
+  incident: { requireDuringIncident: true, publicOnly: true },
+};
+
+describe('requiresApproval: policy matrix', () => {
+  it.each<[string, ApprovalPolicy, ApprovalInput, string[]]>([
+    ['nothing configured', {}, base, []],
+    ['an ordinary reply under the full policy', full, base, []],
+    ['listed agent', full, withInput({ agent: { id: 'a-new' } }), ['approval.agent_listed']],
+    ['agent in training', full, withInput({ agent: { id: 'a2', flags: ['in_training'] } }), ['approval.agent_flagged']],
+    ['flag not in the policy', full, withInput({ agent: { id: 'a2', flags: ['night_shift'] } }), []],
+    ['author with many followers', full, withInput({ author: { followers: 25_000 } }), ['approval.high_reach']],
+    ['exactly at the follower threshold', full, withInput({ author: { followers: 10_000 } }), ['approval.high_reach']],
+    ['below the follower threshold', full, withInput({ author: { followers: 9_999 } }), []],
+    ['unknown follower count', full, withInput({ author: { followers: null } }), []],
+    ['verified author', full, withInput({ author: { followers: 5, verified: true } }), ['approval.verified_author']],
+    [
+      'public reply on a negative complaint',
+      full,
+      withInput({ triage: { sentiment: 'negative', complaint: true } }),
+      ['approval.public_negative_complaint'],
+    ],
+    [
+      'private reply on a negative complaint',
+      full,
+      withInput({ triage: { sentiment: 'negative', complaint: true }, reply: { text: 'Sorry!', visibility: 'private' } }),
+      [],
+    ],
+    ['positive complaint (mixed)', full, withInput({ triage: { sentiment: 'positive', complaint: true } }), []],
+    ['legal term', full, text('Our legal team says you could talk to a lawyer.'), ['approval.keyword']],
+    ['legal term inside another word does not count', full, text('We pursue every issue and sued… no: pursued it.'), []],
+    ['refund language', full, text('We have refunded your order.'), ['approval.refund']],
+    ['amount within the USD limit', full, text('That will be $80 in total.'), []],
+    ['amount above the USD limit', full, text('We will send $120 back to you.'), ['approval.amount_over_limit']],
+    ['refund above the EUR limit', full, text('Sie erhalten 95,50 € zurück als Erstattung.'), ['approval.amount_over_limit']],
+    ['other currency uses the * limit', full, text('We can offer 60 CHF.'), ['approval.amount_over_limit']],
+    ['ambiguous currency uses the * limit', full, text('Du får 60 kr tilbake.'), ['approval.amount_over_limit']],
+    ['incident open, public reply', full, withInput({ incidentOpen: true }), ['approval.incident']],
+    ['incident open, private reply (policy is public only)', full, withInput({ incidentOpen: true, reply: { text: 'Hi!', visibility: 'private' } }), []],
+    [
+      'several reasons at once',
+      full,
+      withInput({
+        agent: { id: 'a2', flags: ['in_training'] },
+        author: { followers: 50_000 },
+        reply: { text: 'We will refund $500 – no need for a lawyer.', visibility: 'public' },
+      }),
+      ['approval.agent_flagged', 'approval.high_reach', 'approval.keyword', 'approval.refund', 'approval.amount_over_limit'],
+    ],
+    [
+      'approver is exempt from everything',
+      full,
+      withInput({ agent: { id: 'a-new', roles: ['approver'], flags: ['in_training'] }, incidentOpen: true }),
+      [],
+    ],
+  ])('%s', (_label, policy, input, codes) => {
+    const decision = requiresApproval(policy, input);
+    expect(decision.reasons.map((r) => r.code)).toEqual(codes);
+    expect(decision.required).toBe(codes.length > 0);
+    for (const r of decision.reasons) expect(r.message.length).toBeGreaterThan(5);
+  });
+
+  it('reports what triggered a reason', () => {
+    const d = requiresApproval(full, text('We can refund $1,200 via your lawyer or in court.'));
+    expect(d.reasons.find((r) => r.code === 'approval.keyword')!.data).toEqual({ keywords: ['lawyer', 'court'] });
+    expect(d.reasons.find((r) => r.code === 'approval.amount_over_limit')!.data).toEqual({
+      amounts: [{ amount: 1200, currency: 'USD', text: '$1,200' }],
+    });
+  });
+});
+
+describe('parseAmounts', () => {
+  it.each<[string, Array<[number, string | null]>]>([
+    ['$1,200', [[1200, 'USD']]],
+    ['refund of $49.99 today', [[49.99, 'USD']]],
+    ['49,99 €', [[49.99, 'EUR']]],
+    ['€1.500', [[1500, 'EUR']]],
+    ['1.234,56 EUR', [[1234.56, 'EUR']]],
+    ['GBP 300 and £12.5', [[300, 'GBP'], [12.5, 'GBP']]],
+    ['US$20 or CA$25', [[20, 'USD'], [25, 'CAD']]],
+    ['$2k', [[2000, 'USD']]],
+    ["CHF 1'250.00", [[1250, 'CHF']]],
+    ['10 000 EUR', [[10000, 'EUR']]],
+    ['200 dollars', [[200, 'USD']]],
+    ['40 kr', [[40, null]]],
+    ['order 12345 and 3 items', []],
+    ['', []],
+  ])('%j', (input, expected) => {
+    expect(parseAmounts(input).map((a) => [a.amount, a.currency])).toEqual(expected);
+  });
+
+  it('survives hostile text', () => {
+    expect(parseAmounts(`$${'1,'.repeat(30_000)}`).length).toBeGreaterThanOrEqual(0);
+    expect(parseAmounts('\uD800$5\u0000')).toEqual([{ amount: 5, currency: 'USD', text: '$5', start: 1, end: 3 }]);
+  });
+});

@@ -1,0 +1,305 @@
+/**
+ * Reply checks: run live in the composer and again on the server before sending.
+ *
+ * They encode what practitioners keep repeating: answer the question directly (a link is
+ * not an answer — answer first, then link), don't sound like a robot (no near-copies of your
+ * own recent replies, greet and use the customer's name), keep sensitive matters private,
+ * and fit the network (offer a thread when it does not).
+ *
+ * Each check has a stable code, a stable message and a default severity (`block` stops
+ * sending, `warn` asks for a second look, `hint` is a nudge); admins can override
+ * severities per code, or switch a check `off`. Specifics (lengths, matches, the thread
+ * split) go in `detail` and `data`.
+ */
+
+import type { Network, Visibility } from './types.js';
+import { measure, splitIntoThread, type LengthRule } from './textLength.js';
+import { detectSensitive, privateOffer, sensitiveLabel, usableName, type SensitiveKind } from './privateOffer.js';
+import { findMentions, findUrls, foldText, words } from './wf_text.js';
+
+export const REPLY_CHECK_CODES = [
+  'reply.empty',
+  'reply.link_only',
+  'reply.too_long',
+  'reply.near_duplicate',
+  'reply.personal_data',
+  'reply.shouting',
+  'reply.no_greeting',
+  'reply.no_name',
+] as const;
+export type ReplyCheckCode = (typeof REPLY_CHECK_CODES)[number];
+
+export type CheckSeverity = 'block' | 'warn' | 'hint';
+/** An admin override: another severity, or `off` to disable the check. */
+export type SeverityOverride = CheckSeverity | 'off';
+
+export interface ReplyCheckDefinition {
+  severity: CheckSeverity;
+  message: string;
+}
+
+export const REPLY_CHECKS: Readonly<Record<ReplyCheckCode, ReplyCheckDefinition>> = {
+  'reply.empty': { severity: 'block', message: 'Write a reply before sending' },
+  'reply.link_only': { severity: 'block', message: 'Answer first, then link' },
+  'reply.too_long': { severity: 'block', message: 'Too long for this network: split it into a thread' },
+  'reply.near_duplicate': { severity: 'warn', message: 'Nearly the same as one of your recent replies: make it personal' },
+  'reply.personal_data': { severity: 'warn', message: 'Personal data in a public reply: take it private' },
+  'reply.shouting': { severity: 'hint', message: 'Mostly capitals reads as shouting' },
+  'reply.no_greeting': { severity: 'hint', message: 'Greet the customer' },
+  'reply.no_name': { severity: 'hint', message: "Use the customer's name" },
+};
+
+export interface ReplyCheckInput {
+  text: string;
+  /** The network (or a channel's own length rule) the reply goes to. */
+  network: Network | LengthRule;
+  visibility: Visibility;
+  customer?: { name?: string | null; handle?: string | null } | null;
+  /** The same agent's recent replies, newest first. */
+  recentReplies?: readonly string[] | null;
+  /** Enables a ready-made "take it private" reply in `reply.personal_data` data. */
+  conversationId?: string | null;
+  overrides?: Partial<Record<ReplyCheckCode, SeverityOverride>> | null;
+  options?: {
+    /** Jaccard similarity from which a reply is a near-duplicate. Default 0.8. */
+    duplicateThreshold?: number;
+    /** How many recent replies to compare against. Default 20. */
+    recentLimit?: number;
+    /** Word shingle size. Default 3. */
+    shingleSize?: number;
+    /** Number the thread split (" 1/3"). Default true. */
+    threadNumbering?: boolean;
+    /** Whether a greeting is expected (e.g. false for the 5th message of a chat). Default true. */
+    expectGreeting?: boolean;
+  } | null;
+}
+
+export interface ReplyCheckResult {
+  code: ReplyCheckCode;
+  severity: CheckSeverity;
+  /** Stable text for the code (see `REPLY_CHECKS`). */
+  message: string;
+  /** Specifics of this occurrence, e.g. "312/280". */
+  detail?: string;
+  /** What to do about it. */
+  suggestion?: string;
+  data?: Record<string, unknown>;
+}
+
+export interface ReplyCheckReport {
+  /** False when any result blocks sending. */
+  ok: boolean;
+  /** Blocks first, then warnings, then hints. */
+  results: ReplyCheckResult[];
+}
+
+const INVISIBLE = /[\s\u200B-\u200F\u2060\uFEFF\u00AD\u034F\u180E]/gu;
+const FILLER = new Set([
+  'hi', 'hello', 'hey', 'see', 'here', 'this', 'that', 'link', 'check', 'out', 'please', 'pls', 'thanks', 'thank', 'you',
+  'the', 'at', 'more', 'info', 'information', 'read', 'visit', 'follow', 'go', 'to', 'our', 'faq', 'faqs', 'help', 'page',
+  'article', 'via', 'it', 'a', 'for', 'details', 'on', 'is', 'are', 'and', 'or', 'there', 'try', 'use', 'click',
+]);
+const GREETING =
+  /^(?:hi|hello|hey|hiya|heya|howdy|dear|greetings|good\s+(?:morning|afternoon|evening|day)|morning|afternoon|evening|thanks|thank\s+you|many\s+thanks|sorry|apologies|welcome|hola|buenos|buenas|bonjour|bonsoir|salut|hallo|guten|moin|servus|ciao|buongiorno|salve|olá|ola|oi|hej|hoi|dag|goedemorgen|cześć|dzień\s+dobry|merhaba|namaste)(?![\p{L}\p{N}])/iu;
+
+/** Text without leading @mentions (networks prepend them to replies). */
+function withoutLeadingMentions(text: string): string {
+  let s = text.trimStart();
+  for (;;) {
+    const m = /^[@＠][\p{L}\p{N}_.\-]+(?:@[\p{L}\p{N}.\-]+)?[\s,:]*/u.exec(s);
+    if (!m || m[0].length === 0) return s;
+    s = s.slice(m[0].length);
+  }
+}
+
+function nameTokens(customer: ReplyCheckInput['customer']): string[] {
+  const out: string[] = [];
+  const name = usableName(customer?.name);
+  if (name) {
+    const first = words(name).find((w) => /\p{L}/u.test(w) && w.length >= 2);
+    if (first) out.push(foldText(first));
+    if (name.includes(' ')) out.push(foldText(name));
+  }
+  const handle = (customer?.handle ?? '').replace(/^[@＠]/, '').split('@')[0]!.trim();
+  if (handle.length >= 2) out.push(foldText(handle));
+  return [...new Set(out)];
+}
+
+function containsWord(haystack: string, needle: string): boolean {
+  if (!needle) return false;
+  let from = 0;
+  for (;;) {
+    const i = haystack.indexOf(needle, from);
+    if (i < 0) return false;
+    const before = haystack[i - 1];
+    const after = haystack[i + needle.length];
+    const isWordChar = (c: string | undefined) => c !== undefined && /[\p{L}\p{N}_]/u.test(c);
+    if (!isWordChar(before) && !isWordChar(after)) return true;
+    from = i + 1;
+  }
+}
+
+function normalizedWords(text: string): string[] {
+  let s = text;
+  const urls = findUrls(s, { bareDomains: true });
+  for (let i = urls.length - 1; i >= 0; i--) s = `${s.slice(0, urls[i]!.start)} url ${s.slice(urls[i]!.end)}`;
+  return words(foldText(s)).map((w) => (/^\d[\d.,]*$/.test(w) ? '0' : w));
+}
+
+function shingles(tokens: string[], k: number): Set<string> {
+  const out = new Set<string>();
+  if (tokens.length < k) {
+    if (tokens.length > 0) out.add(tokens.join(' '));
+    return out;
+  }
+  for (let i = 0; i + k <= tokens.length; i++) out.add(tokens.slice(i, i + k).join(' '));
+  return out;
+}
+
+/** Jaccard similarity of two sets (1 for two empty sets). */
+export function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
+  if (a.size === 0 && b.size === 0) return 1;
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  let inter = 0;
+  for (const x of small) if (large.has(x)) inter++;
+  return inter / (a.size + b.size - inter);
+}
+
+/** Similarity of two replies on shingled words (URLs and numbers normalized). */
+export function replySimilarity(a: string, b: string, shingleSize = 3): number {
+  return jaccard(shingles(normalizedWords(a), shingleSize), shingles(normalizedWords(b), shingleSize));
+}
+
+const SEVERITY_ORDER: Record<CheckSeverity, number> = { block: 0, warn: 1, hint: 2 };
+
+/**
+ * Runs every check on a draft reply. Never throws on odd text; `ok` is false when any
+ * result blocks sending.
+ */
+export function checkReply(input: ReplyCheckInput): ReplyCheckReport {
+  const text = typeof input.text === 'string' ? input.text : '';
+  const overrides = input.overrides ?? {};
+  const opts = input.options ?? {};
+  const results: ReplyCheckResult[] = [];
+  const report = (code: ReplyCheckCode, extra: Omit<ReplyCheckResult, 'code' | 'severity' | 'message'> = {}) => {
+    const override = overrides[code];
+    if (override === 'off') return;
+    const def = REPLY_CHECKS[code];
+    results.push({ code, severity: override ?? def.severity, message: def.message, ...extra });
+  };
+  const finish = (): ReplyCheckReport => {
+    results.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || REPLY_CHECK_CODES.indexOf(a.code) - REPLY_CHECK_CODES.indexOf(b.code));
+    return { ok: !results.some((r) => r.severity === 'block'), results };
+  };
+
+  if (text.replace(INVISIBLE, '') === '') {
+    report('reply.empty');
+    return finish();
+  }
+
+  const body = withoutLeadingMentions(text);
+  const names = nameTokens(input.customer);
+
+  // Link only, or a link before the answer.
+  const urls = findUrls(body, { bareDomains: true });
+  if (urls.length > 0) {
+    const startsWithLink = urls[0]!.start === body.length - body.trimStart().length;
+    let rest = body;
+    for (let i = urls.length - 1; i >= 0; i--) rest = rest.slice(0, urls[i]!.start) + ' ' + rest.slice(urls[i]!.end);
+    for (const m of findMentions(rest).reverse()) rest = rest.slice(0, m.start) + ' ' + rest.slice(m.end);
+    const meaningful = words(foldText(rest)).filter((w) => !FILLER.has(w) && !names.includes(w) && !/^\d+$/.test(w));
+    if (startsWithLink || meaningful.length === 0) {
+      report('reply.link_only', {
+        detail: startsWithLink ? 'The reply starts with a link' : 'The reply is only a link',
+        suggestion: 'Answer the question in your own words, then add the link for details',
+        data: { urls: urls.map((u) => u.url) },
+      });
+    }
+  }
+
+  // Length for the network, with a ready thread split.
+  const m = measure(input.network, text);
+  if (m.over) {
+    const parts = splitIntoThread(input.network, text, { numbering: opts.threadNumbering ?? true });
+    report('reply.too_long', {
+      detail: m.bytes !== undefined && m.bytes > (m.maxBytes ?? Infinity) ? `${m.bytes}/${m.maxBytes} bytes` : `${m.length}/${m.limit}`,
+      suggestion: `Send it as a thread of ${parts.length} posts`,
+      data: { length: m.length, limit: m.limit, unit: m.unit, parts },
+    });
+  }
+
+  // Robotic: a near-copy of the agent's own recent replies.
+  const recent = (input.recentReplies ?? []).slice(0, Math.max(0, opts.recentLimit ?? 20));
+  if (recent.length > 0) {
+    const k = Math.max(1, Math.floor(opts.shingleSize ?? 3));
+    const threshold = opts.duplicateThreshold ?? 0.8;
+    const own = normalizedWords(text);
+    if (own.length >= 4) {
+      const mine = shingles(own, k);
+      let best = 0;
+      let bestIndex = -1;
+      recent.forEach((r, i) => {
+        if (typeof r !== 'string') return;
+        const sim = jaccard(mine, shingles(normalizedWords(r), k));
+        if (sim > best) {
+          best = sim;
+          bestIndex = i;
+        }
+      });
+      if (best >= threshold) {
+        report('reply.near_duplicate', {
+          detail: `${Math.round(best * 100)}% the same as a reply you sent recently`,
+          suggestion: 'Rephrase it for this customer and their question',
+          data: { similarity: best, recentIndex: bestIndex },
+        });
+      }
+    }
+  }
+
+  // Personal data in public.
+  if (input.visibility === 'public') {
+    const found = detectSensitive(text);
+    if (found.length > 0) {
+      const kinds = [...new Set(found.map((f) => f.kind))] as SensitiveKind[];
+      const network = typeof input.network === 'string' ? input.network : null;
+      const offer =
+        network && input.conversationId
+          ? privateOffer({ network, conversationId: input.conversationId, customerName: input.customer?.name ?? input.customer?.handle ?? null, reason: 'personal_data' })
+          : null;
+      report('reply.personal_data', {
+        detail: `Contains ${kinds.map(sensitiveLabel).join(', ')}`,
+        suggestion: offer ? `Take it private, e.g. “${offer.text}”` : 'Take it private: ask the customer to message you privately',
+        data: { kinds, matches: found.map(({ kind, start, end }) => ({ kind, start, end })), privateOffer: offer?.text ?? null },
+      });
+    }
+  }
+
+  // Shouting.
+  let plain = body;
+  for (const u of findUrls(plain, { bareDomains: true }).reverse()) plain = plain.slice(0, u.start) + plain.slice(u.end);
+  plain = plain.replace(/[#@＠][\p{L}\p{N}_.\-]+/gu, '');
+  const upper = plain.match(/\p{Lu}/gu)?.length ?? 0;
+  const lowerCount = plain.match(/\p{Ll}/gu)?.length ?? 0;
+  if (upper + lowerCount >= 12 && upper / (upper + lowerCount) >= 0.7) {
+    report('reply.shouting', {
+      detail: `${Math.round((upper / (upper + lowerCount)) * 100)}% capitals`,
+      suggestion: 'Write in sentence case; emphasise with words, not capitals',
+      data: { upperRatio: upper / (upper + lowerCount) },
+    });
+  }
+
+  // Greeting and name.
+  const folded = foldText(body);
+  const greetName = usableName(input.customer?.name)?.split(/\s+/)[0] ?? null;
+  if (opts.expectGreeting !== false) {
+    const startsWithName = names.some((n) => folded.startsWith(n));
+    if (!GREETING.test(body.trimStart()) && !startsWithName) {
+      report('reply.no_greeting', { suggestion: greetName ? `Start with “Hi ${greetName},”` : 'Start with a short greeting such as “Hi,”' });
+    }
+  }
+  if (names.length > 0 && !names.some((n) => containsWord(folded, n))) {
+    report('reply.no_name', { suggestion: greetName ? `Address them by name, e.g. “Hi ${greetName},”` : "Address them by their name or handle" });
+  }
+
+  return finish();
+}

@@ -1,0 +1,308 @@
+import { describe, expect, it } from 'vitest';
+import type { BusinessCalendar, HoursInterval } from './businessHours.js';
+import {
+  DEFAULT_SLA_POLICY,
+  evaluateSla,
+  priorityBand,
+  resolveTarget,
+  SlaError,
+  validateSlaPolicy,
+  type SlaConversation,
+  type SlaEvent,
+  type SlaPolicy,
+} from './sla.js';
+
+const t = (iso: string) => Date.parse(iso);
+const M = 60_000;
+const H = 60 * M;
+const nineToFive: HoursInterval[] = [{ start: '09:00', end: '17:00' }];
+const londonHours: BusinessCalendar = {
+  timeZone: 'Europe/London',
+  weekly: { mon: nineToFive, tue: nineToFive, wed: nineToFive, thu: nineToFive, fri: nineToFive },
+};
+
+function businessPolicy(calendar: BusinessCalendar, extra: Partial<SlaPolicy> = {}): SlaPolicy {
+  return {
+    businessHours: true,
+    calendar,
+    targets: [
+      { metric: 'first_response', visibility: 'public', targetMs: 30 * M },
+      { metric: 'first_response', visibility: 'private', targetMs: 60 * M },
+      { metric: 'next_response', targetMs: 30 * M },
+      { metric: 'resolution', targetMs: 8 * H },
+    ],
+    ...extra,
+  };
+}
+
+const conv = (events: SlaEvent[], visibility: 'public' | 'private' = 'public', priority = 10): SlaConversation => ({
+  visibility,
+  priority,
+  events,
+});
+
+describe('golden: 30-minute first response in business hours', () => {
+  it.each([
+    ['Friday 16:45 → Monday 09:15', londonHours, '2026-03-20T16:45:00Z', '2026-03-23T09:15:00Z', '2026-03-23T09:07:30Z'],
+    ['over the spring-forward weekend', londonHours, '2026-03-27T16:45:00Z', '2026-03-30T08:15:00Z', '2026-03-30T08:07:30Z'],
+    ['over the fall-back weekend', londonHours, '2026-10-23T15:45:00Z', '2026-10-26T09:15:00Z', '2026-10-26T09:07:30Z'],
+    [
+      'a holiday Monday pushes it to Tuesday',
+      { ...londonHours, holidays: [{ date: '2026-05-04', name: 'Early May bank holiday' }] },
+      '2026-05-01T15:45:00Z',
+      '2026-05-05T08:15:00Z',
+      '2026-05-05T08:07:30Z',
+    ],
+  ])('%s', (_label, calendar, received, due, warning) => {
+    const policy = businessPolicy(calendar);
+    const events: SlaEvent[] = [{ type: 'inbound', at: t(received) }];
+
+    const friday = evaluateSla(policy, conv(events), t(received) + 30 * M);
+    expect(friday.firstResponse).toMatchObject({
+      metric: 'first_response',
+      startedAt: t(received),
+      dueAt: t(due),
+      warningAt: t(warning),
+      state: 'active',
+      elapsedMs: 15 * M,
+      remainingMs: 15 * M,
+    });
+    expect(friday.nextChangeAt).toBe(t(warning));
+
+    const inWarning = evaluateSla(policy, conv(events), t(warning));
+    expect(inWarning.firstResponse!.state).toBe('warning');
+    expect(inWarning.nextChangeAt).toBe(t(due));
+
+    const justBefore = evaluateSla(policy, conv(events), t(due) - 1);
+    expect(justBefore.firstResponse!.state).toBe('warning');
+    const atDue = evaluateSla(policy, conv(events), t(due));
+    expect(atDue.firstResponse!.state).toBe('breached');
+    expect(atDue.firstResponse!.nextChangeAt).toBeNull();
+
+    const answered = evaluateSla(policy, conv([...events, { type: 'outbound', at: t(due) - M }]), t(due) + H);
+    expect(answered.firstResponse).toMatchObject({ state: 'met', stoppedAt: t(due) - M, stopReason: 'responded' });
+    const late = evaluateSla(policy, conv([...events, { type: 'outbound', at: t(due) + M }]), t(due) + H);
+    expect(late.firstResponse!.state).toBe('breached');
+  });
+
+  it('a reply after closing on Friday still breaches the Friday deadline', () => {
+    const policy = businessPolicy(londonHours);
+    const events: SlaEvent[] = [
+      { type: 'inbound', at: t('2026-03-20T16:30:00Z') },
+      { type: 'outbound', at: t('2026-03-20T17:20:00Z') },
+    ];
+    const r = evaluateSla(policy, conv(events), t('2026-03-20T18:00:00Z'));
+    expect(r.firstResponse).toMatchObject({ dueAt: t('2026-03-20T17:00:00Z'), state: 'breached', elapsedMs: 30 * M });
+  });
+});
+
+describe('responses', () => {
+  const policy = DEFAULT_SLA_POLICY;
+  const at = (hhmm: string) => t(`2026-03-23T${hhmm}:00Z`);
+
+  it('uses 30 minutes for public mentions and 60 for private messages by default', () => {
+    const pub = evaluateSla(policy, conv([{ type: 'inbound', at: at('10:00') }], 'public'), at('10:01'));
+    const priv = evaluateSla(policy, conv([{ type: 'inbound', at: at('10:00') }], 'private'), at('10:01'));
+    expect(pub.firstResponse!.dueAt).toBe(at('10:30'));
+    expect(priv.firstResponse!.dueAt).toBe(at('11:00'));
+    expect(pub.firstResponse!.businessHours).toBe(false);
+  });
+
+  it('never counts an auto-acknowledgement as a response', () => {
+    const r = evaluateSla(
+      policy,
+      conv([
+        { type: 'inbound', at: at('10:00') },
+        { type: 'outbound', at: at('10:00'), autoAck: true },
+      ]),
+      at('10:31'),
+    );
+    expect(r.firstResponse).toMatchObject({ state: 'breached', stoppedAt: null });
+  });
+
+  it('a chaser restarts nothing', () => {
+    const r = evaluateSla(
+      policy,
+      conv([
+        { type: 'inbound', at: at('10:00') },
+        { type: 'inbound', at: at('10:20'), chaser: true },
+        { type: 'inbound', at: at('10:25') },
+      ]),
+      at('10:26'),
+    );
+    expect(r.firstResponse).toMatchObject({ startedAt: at('10:00'), dueAt: at('10:30'), state: 'warning' });
+    expect(r.nextResponse).toBeNull();
+    expect(r.history).toHaveLength(2); // first response + resolution
+  });
+
+  it('starts a next-response clock when the customer writes again after our reply', () => {
+    const events: SlaEvent[] = [
+      { type: 'inbound', at: at('10:00') },
+      { type: 'outbound', at: at('10:10') },
+      { type: 'inbound', at: at('11:00') },
+      { type: 'inbound', at: at('11:20') }, // chaser
+    ];
+    const open = evaluateSla(policy, conv(events), at('11:23'));
+    expect(open.firstResponse).toMatchObject({ state: 'met', stoppedAt: at('10:10') });
+    expect(open.nextResponse).toMatchObject({ startedAt: at('11:00'), dueAt: at('11:30'), state: 'warning' });
+    expect(open.nextChangeAt).toBe(at('11:30'));
+
+    const late = evaluateSla(policy, conv([...events, { type: 'outbound', at: at('11:40') }]), at('12:00'));
+    expect(late.nextResponse).toMatchObject({ state: 'breached', stoppedAt: at('11:40') });
+  });
+
+  it('orders unsorted events and ignores events after now', () => {
+    const r = evaluateSla(
+      policy,
+      conv([
+        { type: 'outbound', at: at('10:10') },
+        { type: 'inbound', at: at('10:00') },
+        { type: 'inbound', at: at('12:00') },
+      ]),
+      at('10:20'),
+    );
+    expect(r.firstResponse!.state).toBe('met');
+    expect(r.nextResponse).toBeNull();
+  });
+
+  it('picks targets by priority band', () => {
+    const banded: SlaPolicy = {
+      targets: [
+        { metric: 'first_response', bands: ['urgent'], targetMs: 10 * M },
+        { metric: 'first_response', targetMs: 60 * M },
+      ],
+    };
+    expect(priorityBand(banded, 95)).toBe('urgent');
+    expect(priorityBand(banded, 60)).toBe('high');
+    expect(priorityBand(banded, -5)).toBe('normal');
+    const urgent = evaluateSla(banded, conv([{ type: 'inbound', at: at('10:00') }], 'public', 90), at('10:01'));
+    expect(urgent.band).toBe('urgent');
+    expect(urgent.firstResponse!.dueAt).toBe(at('10:10'));
+    expect(urgent.resolution).toBeNull(); // no resolution target in this policy
+    const normal = evaluateSla(banded, conv([{ type: 'inbound', at: at('10:00') }], 'public', 20), at('10:01'));
+    expect(normal.firstResponse!.dueAt).toBe(at('11:00'));
+    expect(resolveTarget(banded, 'next_response', 'normal', 'public')).toBeNull();
+  });
+});
+
+describe('reopening', () => {
+  const policy = DEFAULT_SLA_POLICY;
+  const base: SlaEvent[] = [
+    { type: 'inbound', at: t('2026-03-23T10:00:00Z') },
+    { type: 'outbound', at: t('2026-03-23T10:05:00Z') },
+    { type: 'status', at: t('2026-03-23T10:30:00Z'), status: 'resolved' },
+  ];
+
+  it('measures a reopened conversation from the reopening, not the first message', () => {
+    const reopenAt = t('2026-03-25T14:00:00Z');
+    const events: SlaEvent[] = [
+      ...base,
+      { type: 'inbound', at: reopenAt },
+      { type: 'reopened', at: reopenAt + 50 },
+      { type: 'status', at: reopenAt + 50, status: 'open' },
+    ];
+    const r = evaluateSla(policy, conv(events), reopenAt + 10 * M);
+    expect(r.firstResponse).toMatchObject({ cycle: 2, startedAt: reopenAt, dueAt: reopenAt + 30 * M, state: 'active' });
+    expect(r.resolution).toMatchObject({ cycle: 2, startedAt: reopenAt, state: 'active' });
+    expect(r.nextResponse).toBeNull();
+    // The first cycle stays in the history for reports.
+    expect(r.history.filter((c) => c.cycle === 1).map((c) => [c.metric, c.state])).toEqual([
+      ['resolution', 'met'],
+      ['first_response', 'met'],
+    ]);
+  });
+
+  it('an agent reopening without an owed reply starts only the resolution clock', () => {
+    const reopenAt = t('2026-03-25T14:00:00Z');
+    const r = evaluateSla(policy, conv([...base, { type: 'reopened', at: reopenAt }]), reopenAt + M);
+    expect(r.firstResponse).toBeNull();
+    expect(r.resolution).toMatchObject({ startedAt: reopenAt, cycle: 2 });
+    // The customer's next message then starts the cycle's first response.
+    const r2 = evaluateSla(
+      policy,
+      conv([...base, { type: 'reopened', at: reopenAt }, { type: 'inbound', at: reopenAt + H }]),
+      reopenAt + H + M,
+    );
+    expect(r2.firstResponse).toMatchObject({ startedAt: reopenAt + H, cycle: 2 });
+  });
+
+  it('reopening an unanswered resolved conversation owes a reply from the reopening', () => {
+    const reopenAt = t('2026-03-25T14:00:00Z');
+    const r = evaluateSla(
+      policy,
+      conv([
+        { type: 'inbound', at: t('2026-03-23T10:00:00Z') },
+        { type: 'status', at: t('2026-03-23T10:10:00Z'), status: 'resolved' },
+        { type: 'status', at: reopenAt, status: 'open' },
+      ]),
+      reopenAt + M,
+    );
+    expect(r.history[1]).toMatchObject({ metric: 'first_response', cycle: 1, stopReason: 'resolved', state: 'met' });
+    expect(r.firstResponse).toMatchObject({ startedAt: reopenAt, cycle: 2 });
+  });
+});
+
+describe('pausing while waiting on the customer', () => {
+  const day = (d: number, hhmm: string) => t(`2026-03-${String(d).padStart(2, '0')}T${hhmm}:00Z`);
+  const events: SlaEvent[] = [
+    { type: 'inbound', at: day(23, '10:00') },
+    { type: 'outbound', at: day(23, '10:05') },
+    { type: 'status', at: day(23, '10:05'), status: 'waiting' },
+    { type: 'inbound', at: day(24, '10:05') },
+  ];
+  const pausing: SlaPolicy = { ...DEFAULT_SLA_POLICY, pauseWhileWaitingOnCustomer: true };
+
+  it('shows paused with no deadline while waiting', () => {
+    const r = evaluateSla(pausing, conv(events.slice(0, 3)), day(23, '12:00'));
+    expect(r.resolution).toMatchObject({ state: 'paused', dueAt: null, elapsedMs: 5 * M, nextChangeAt: null });
+    expect(r.nextChangeAt).toBeNull();
+  });
+
+  it('extends the deadline by the paused time once the customer answers', () => {
+    const r = evaluateSla(pausing, conv(events), day(24, '10:06'));
+    expect(r.resolution).toMatchObject({ state: 'active', dueAt: day(25, '10:00'), elapsedMs: 6 * M });
+    expect(r.nextResponse).toMatchObject({ startedAt: day(24, '10:05'), dueAt: day(24, '10:35') });
+    expect(r.nextChangeAt).toBe(day(24, '10:27') + 30_000);
+  });
+
+  it('does not pause when the policy does not say so', () => {
+    const r = evaluateSla(DEFAULT_SLA_POLICY, conv(events), day(24, '10:06'));
+    expect(r.resolution).toMatchObject({ state: 'breached', dueAt: day(24, '10:00') });
+  });
+
+  it('pauses business-hours clocks too', () => {
+    const policy = businessPolicy(londonHours, { pauseWhileWaitingOnCustomer: true });
+    const r = evaluateSla(policy, conv(events), day(24, '10:06'));
+    // 8 business hours: 5 min on Monday before the pause, 6h55 on Tuesday from 10:05, 1h on Wednesday.
+    expect(r.resolution).toMatchObject({ state: 'active', dueAt: day(25, '10:00'), elapsedMs: 6 * M });
+  });
+});
+
+describe('resolution', () => {
+  it('stops at resolved and is met when in time; a first response not given is stopped too', () => {
+    const r = evaluateSla(
+      DEFAULT_SLA_POLICY,
+      conv([
+        { type: 'inbound', at: t('2026-03-23T10:00:00Z') },
+        { type: 'status', at: t('2026-03-23T10:20:00Z'), status: 'resolved' },
+      ]),
+      t('2026-03-24T12:00:00Z'),
+    );
+    expect(r.resolution).toMatchObject({ state: 'met', stopReason: 'resolved', elapsedMs: 20 * M });
+    expect(r.firstResponse).toMatchObject({ state: 'met', stopReason: 'resolved' });
+    expect(r.nextChangeAt).toBeNull();
+  });
+});
+
+describe('validation', () => {
+  it('rejects a policy with a bad target and events without timestamps', () => {
+    expect(validateSlaPolicy({ targets: [{ metric: 'first_response', targetMs: -1 }] })[0]!.code).toBe('sla.invalid_target');
+    expect(() => evaluateSla({ targets: [{ metric: 'nope' as never, targetMs: 5 }] }, conv([]), 0)).toThrow(SlaError);
+    expect(() => evaluateSla(DEFAULT_SLA_POLICY, conv([{ type: 'inbound', at: Number.NaN }]), 0)).toThrow(/timestamp/);
+  });
+
+  it('returns no clocks for an empty timeline', () => {
+    const r = evaluateSla(DEFAULT_SLA_POLICY, conv([]), 0);
+    expect(r).toMatchObject({ firstResponse: null, nextResponse: null, resolution: null, history: [], nextChangeAt: null });
+  });
+});

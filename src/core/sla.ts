@@ -1,0 +1,457 @@
+/**
+ * SLA clocks: how long the customer has been waiting for us, against the policy's targets.
+ *
+ * Input is a conversation's timeline as plain events; output is, for each clock (first
+ * response, next response, resolution), when it started, when it is due, when it warns,
+ * its state at `now` and the next instant that state changes — so a scheduler can sleep
+ * until exactly then instead of polling.
+ *
+ * Rules that follow the practitioners (answer within 30–60 minutes; an acknowledgement is
+ * not an answer; chasing does not reset the wait):
+ * - Auto-acknowledgements never stop a response clock.
+ * - A chaser (another inbound while a reply is owed) restarts nothing: the clock keeps its
+ *   original start.
+ * - A reopened conversation starts a new cycle measured from the reopening: first response
+ *   and resolution restart there, not at the conversation's first message.
+ * - When the policy says so, clocks pause while the conversation waits on the customer
+ *   (status `waiting`); an inbound message ends the wait.
+ * - Targets are counted in business hours when the policy (or the target) says so, with the
+ *   policy's calendar; otherwise on the wall clock.
+ */
+
+import type { ConversationStatus, Visibility } from './types.js';
+import { addBusinessMs, businessMsBetween, type BusinessCalendar } from './businessHours.js';
+
+export const SLA_METRICS = ['first_response', 'next_response', 'resolution'] as const;
+export type SlaMetric = (typeof SLA_METRICS)[number];
+
+/**
+ * `active`: running, below the warning threshold. `warning`: the warning share of the
+ * target is used. `breached`: past due without a stop (or stopped late). `met`: stopped in
+ * time. `paused`: waiting on the customer (only when the policy pauses).
+ */
+export type SlaClockState = 'active' | 'warning' | 'breached' | 'met' | 'paused';
+
+/** A priority band: the first band (in order) whose `minPriority` is ≤ the priority applies. */
+export interface PriorityBand {
+  name: string;
+  /** Omitted or null: catch-all (put it last). */
+  minPriority?: number | null;
+}
+
+/** One target; the first rule (in order) matching metric, band and visibility wins. */
+export interface SlaTargetRule {
+  metric: SlaMetric;
+  /** Bands the rule applies to; any band when omitted. */
+  bands?: string[] | null;
+  /** Public mentions vs private messages; both when omitted. */
+  visibility?: Visibility | null;
+  targetMs: number;
+  /** Overrides the policy's `businessHours` for this target. */
+  businessHours?: boolean | null;
+}
+
+export interface SlaPolicy {
+  id?: string;
+  targets: SlaTargetRule[];
+  /** Defaults to `DEFAULT_PRIORITY_BANDS`. */
+  priorityBands?: PriorityBand[] | null;
+  /** Count targets in business hours of `calendar` (a null calendar is 24/7). Default false. */
+  businessHours?: boolean | null;
+  calendar?: BusinessCalendar | null;
+  /** Share of the target after which a clock is in `warning`. Default 0.75. */
+  warningRatio?: number | null;
+  /** Pause clocks while the conversation waits on the customer. Default false. */
+  pauseWhileWaitingOnCustomer?: boolean | null;
+}
+
+/** One item of a conversation's timeline. Events after `now` are ignored. */
+export type SlaEvent =
+  /** A customer message. `chaser` is informational: chasers never restart a clock. */
+  | { type: 'inbound'; at: number; chaser?: boolean | null }
+  /** A message sent by the brand. Auto-acknowledgements never count as a response. */
+  | { type: 'outbound'; at: number; autoAck?: boolean | null }
+  | { type: 'status'; at: number; status: ConversationStatus }
+  | { type: 'reopened'; at: number };
+
+export interface SlaConversation {
+  visibility: Visibility;
+  /** Triage priority value (see `TriageResult.priority.value`). */
+  priority: number;
+  events: readonly SlaEvent[];
+}
+
+export interface SlaClock {
+  metric: SlaMetric;
+  /** 1 for the first cycle, +1 per reopening. */
+  cycle: number;
+  targetMs: number;
+  businessHours: boolean;
+  startedAt: number;
+  /** When the target is used up; null while paused (unknown) or if the calendar never opens. */
+  dueAt: number | null;
+  /** When the warning share is used up; null as for `dueAt`. */
+  warningAt: number | null;
+  stoppedAt: number | null;
+  stopReason: 'responded' | 'resolved' | null;
+  state: SlaClockState;
+  /** Counted time (business time when `businessHours`) from start to the stop or `now`, minus pauses. */
+  elapsedMs: number;
+  /** `targetMs - elapsedMs` (negative once over). */
+  remainingMs: number;
+  /** Next instant at which `state` changes by itself (warning, breach); null if only an event can change it. */
+  nextChangeAt: number | null;
+}
+
+export interface SlaEvaluation {
+  band: string;
+  /** Clocks of the current cycle (null when the metric has no target or has not started). */
+  firstResponse: SlaClock | null;
+  nextResponse: SlaClock | null;
+  resolution: SlaClock | null;
+  /** Every clock of every cycle, in start order — for reports. */
+  history: SlaClock[];
+  /** Earliest `nextChangeAt` of the current clocks: when a scheduler should look again. */
+  nextChangeAt: number | null;
+}
+
+/** Invalid policy or timeline; `code` is stable (`sla.*`). */
+export class SlaError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'SlaError';
+    this.code = code;
+  }
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+export const DEFAULT_PRIORITY_BANDS: readonly PriorityBand[] = [
+  { name: 'urgent', minPriority: 80 },
+  { name: 'high', minPriority: 50 },
+  { name: 'normal', minPriority: null },
+];
+
+/**
+ * Defaults from practice: reply to public mentions within 30 minutes and private messages
+ * within 60, on the wall clock; resolve within a day. Pausing is off by default so a
+ * forgotten `waiting` status cannot hide a waiting customer.
+ */
+export const DEFAULT_SLA_POLICY: SlaPolicy = {
+  id: 'default',
+  businessHours: false,
+  calendar: null,
+  warningRatio: 0.75,
+  pauseWhileWaitingOnCustomer: false,
+  priorityBands: [...DEFAULT_PRIORITY_BANDS],
+  targets: [
+    { metric: 'first_response', visibility: 'public', targetMs: 30 * MINUTE },
+    { metric: 'first_response', visibility: 'private', targetMs: 60 * MINUTE },
+    { metric: 'next_response', visibility: 'public', targetMs: 30 * MINUTE },
+    { metric: 'next_response', visibility: 'private', targetMs: 60 * MINUTE },
+    { metric: 'resolution', targetMs: 24 * HOUR },
+  ],
+};
+
+/** The band a priority falls in under the policy (first band whose minimum is met). */
+export function priorityBand(policy: SlaPolicy, priority: number): string {
+  const bands = policy.priorityBands ?? DEFAULT_PRIORITY_BANDS;
+  for (const b of bands) {
+    if (b.minPriority === null || b.minPriority === undefined || priority >= b.minPriority) return b.name;
+  }
+  return bands.length ? bands[bands.length - 1]!.name : 'normal';
+}
+
+/** The first target rule for a metric, band and visibility, or null if none applies. */
+export function resolveTarget(policy: SlaPolicy, metric: SlaMetric, band: string, visibility: Visibility): SlaTargetRule | null {
+  for (const rule of policy.targets) {
+    if (rule.metric !== metric) continue;
+    if (rule.bands && rule.bands.length > 0 && !rule.bands.includes(band)) continue;
+    if (rule.visibility && rule.visibility !== visibility) continue;
+    return rule;
+  }
+  return null;
+}
+
+/** Lists what is wrong with a policy (empty when usable). `evaluateSla` throws on the first. */
+export function validateSlaPolicy(policy: SlaPolicy): Array<{ code: string; message: string; path: string }> {
+  const issues: Array<{ code: string; message: string; path: string }> = [];
+  if (!policy || !Array.isArray(policy.targets)) {
+    issues.push({ code: 'sla.invalid_policy', message: 'Policy must have a list of targets', path: 'targets' });
+    return issues;
+  }
+  policy.targets.forEach((r, i) => {
+    if (!(SLA_METRICS as readonly string[]).includes(r?.metric)) {
+      issues.push({ code: 'sla.invalid_metric', message: `Unknown metric ${JSON.stringify(r?.metric)}`, path: `targets[${i}].metric` });
+    }
+    if (typeof r?.targetMs !== 'number' || !Number.isFinite(r.targetMs) || r.targetMs <= 0) {
+      issues.push({ code: 'sla.invalid_target', message: `Target must be a positive number of ms, got ${String(r?.targetMs)}`, path: `targets[${i}].targetMs` });
+    }
+  });
+  const ratio = policy.warningRatio;
+  if (ratio !== null && ratio !== undefined && !(typeof ratio === 'number' && ratio > 0 && ratio <= 1)) {
+    issues.push({ code: 'sla.invalid_warning_ratio', message: `Warning ratio must be in (0, 1], got ${String(ratio)}`, path: 'warningRatio' });
+  }
+  return issues;
+}
+
+interface RawClock {
+  metric: SlaMetric;
+  cycle: number;
+  rule: SlaTargetRule;
+  startedAt: number;
+  stoppedAt: number | null;
+  stopReason: 'responded' | 'resolved' | null;
+}
+
+interface Measure {
+  between(a: number, b: number): number;
+  add(from: number, ms: number): number | null;
+}
+
+/** Closed pause spans [start, end) plus possibly one still open (end = null). */
+type Pause = [number, number | null];
+
+/**
+ * Computes every SLA clock of a conversation at `now`.
+ *
+ * Throws `SlaError` for an invalid policy or an event without a finite timestamp.
+ */
+export function evaluateSla(policy: SlaPolicy, conversation: SlaConversation, now: number): SlaEvaluation {
+  const issues = validateSlaPolicy(policy);
+  if (issues.length > 0) throw new SlaError(issues[0]!.code, `Invalid SLA policy at ${issues[0]!.path}: ${issues[0]!.message}`);
+  if (typeof now !== 'number' || !Number.isFinite(now)) throw new SlaError('sla.invalid_now', `now must be a finite number, got ${String(now)}`);
+
+  const band = priorityBand(policy, conversation.priority);
+  const visibility = conversation.visibility;
+  const ruleFor = (metric: SlaMetric) => resolveTarget(policy, metric, band, visibility);
+  const pauseEnabled = policy.pauseWhileWaitingOnCustomer === true;
+
+  const events = conversation.events
+    .map((e, i) => {
+      if (!e || typeof e.at !== 'number' || !Number.isFinite(e.at)) {
+        throw new SlaError('sla.invalid_event', `Event ${i} has no finite timestamp (at = ${String(e?.at)})`);
+      }
+      return { e, i };
+    })
+    .filter(({ e }) => e.at <= now)
+    .sort((a, b) => a.e.at - b.e.at || a.i - b.i)
+    .map(({ e }) => e);
+
+  const clocks: RawClock[] = [];
+  const pauses: Pause[] = [];
+  let cycle = 0;
+  let cycleStarted = false;
+  let respondedInCycle = false;
+  let resolved = false;
+  let waiting = false;
+  let lastMessageInbound = false;
+  let response: RawClock | null = null;
+  let resolution: RawClock | null = null;
+
+  const startClock = (metric: SlaMetric, at: number): RawClock | null => {
+    const rule = ruleFor(metric);
+    if (!rule) return null;
+    const c: RawClock = { metric, cycle, rule, startedAt: at, stoppedAt: null, stopReason: null };
+    clocks.push(c);
+    return c;
+  };
+  const stop = (c: RawClock | null, at: number, reason: 'responded' | 'resolved') => {
+    if (c && c.stoppedAt === null) {
+      c.stoppedAt = at;
+      c.stopReason = reason;
+    }
+  };
+  const endWait = (at: number) => {
+    if (!waiting) return;
+    waiting = false;
+    const open = pauses[pauses.length - 1];
+    if (open && open[1] === null) open[1] = at;
+  };
+  const beginWait = (at: number) => {
+    if (waiting) return;
+    waiting = true;
+    if (pauseEnabled) pauses.push([at, null]);
+  };
+  const newCycle = (at: number, owed: boolean) => {
+    cycle += 1;
+    cycleStarted = true;
+    respondedInCycle = false;
+    resolved = false;
+    resolution = startClock('resolution', at);
+    response = owed ? startClock('first_response', at) : null;
+  };
+
+  for (const ev of events) {
+    switch (ev.type) {
+      case 'inbound': {
+        endWait(ev.at);
+        lastMessageInbound = true;
+        if (!cycleStarted || resolved) {
+          // First contact, or a customer writing into a resolved conversation (implicit reopen).
+          newCycle(ev.at, true);
+        } else if (response === null || (response as RawClock).stoppedAt !== null) {
+          response = startClock(respondedInCycle ? 'next_response' : 'first_response', ev.at);
+        }
+        // Otherwise a reply is already owed: a chaser restarts nothing.
+        break;
+      }
+      case 'outbound': {
+        if (ev.autoAck) break;
+        lastMessageInbound = false;
+        if (response && response.stoppedAt === null) {
+          stop(response, ev.at, 'responded');
+          respondedInCycle = true;
+        } else if (cycleStarted) {
+          respondedInCycle = true;
+        }
+        break;
+      }
+      case 'status': {
+        if (ev.status === 'resolved') {
+          if (!cycleStarted || resolved) break;
+          endWait(ev.at);
+          resolved = true;
+          stop(response, ev.at, 'resolved');
+          stop(resolution, ev.at, 'resolved');
+          break;
+        }
+        if (resolved) newCycle(ev.at, lastMessageInbound);
+        if (ev.status === 'waiting') beginWait(ev.at);
+        else endWait(ev.at);
+        break;
+      }
+      case 'reopened': {
+        if (resolved) newCycle(ev.at, lastMessageInbound);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  const defaultMeasure: Measure = { between: (a, b) => Math.max(0, b - a), add: (from, ms) => from + ms };
+  const calendar = policy.calendar ?? null;
+  const businessMeasure: Measure = {
+    between: (a, b) => businessMsBetween(calendar, a, b),
+    add: (from, ms) => addBusinessMs(calendar, from, ms),
+  };
+  const ratio = policy.warningRatio ?? 0.75;
+
+  const evaluated = clocks.map((c) => {
+    const business = c.rule.businessHours ?? policy.businessHours ?? false;
+    return evaluateClock(c, pauses, business ? businessMeasure : defaultMeasure, business, ratio, now);
+  });
+  const byRaw = new Map<RawClock, SlaClock>();
+  clocks.forEach((c, i) => byRaw.set(c, evaluated[i]!));
+
+  const current = (metric: SlaMetric): SlaClock | null => {
+    for (let i = clocks.length - 1; i >= 0; i--) {
+      const c = clocks[i]!;
+      if (c.cycle !== cycle) break;
+      if (c.metric === metric) return byRaw.get(c)!;
+    }
+    return null;
+  };
+  const firstResponse = current('first_response');
+  const nextResponse = current('next_response');
+  const resolutionClock = current('resolution');
+  let nextChangeAt: number | null = null;
+  for (const c of [firstResponse, nextResponse, resolutionClock]) {
+    if (c && c.nextChangeAt !== null && (nextChangeAt === null || c.nextChangeAt < nextChangeAt)) nextChangeAt = c.nextChangeAt;
+  }
+  return { band, firstResponse, nextResponse, resolution: resolutionClock, history: evaluated, nextChangeAt };
+}
+
+/**
+ * The instant at which counted time over `segments` (closed) and then from `openFrom`
+ * (open-ended, if given) reaches `amount`; null if it never does.
+ */
+function reachInstant(segments: Array<[number, number]>, openFrom: number | null, amount: number, m: Measure): number | null {
+  let remaining = amount;
+  for (const [a, b] of segments) {
+    const len = m.between(a, b);
+    if (remaining <= len) return m.add(a, remaining);
+    remaining -= len;
+  }
+  if (openFrom === null) return null;
+  return m.add(openFrom, remaining);
+}
+
+function evaluateClock(c: RawClock, pauses: Pause[], m: Measure, business: boolean, ratio: number, now: number): SlaClock {
+  const end = c.stoppedAt ?? now;
+  // Running segments of the clock up to `end`, i.e. [startedAt, end] minus pauses.
+  const segments: Array<[number, number]> = [];
+  let cursor = c.startedAt;
+  let pausedAtEnd = false;
+  for (const [ps, pe] of pauses) {
+    const pauseEnd = pe ?? Number.POSITIVE_INFINITY;
+    if (pauseEnd <= cursor || ps >= end) continue;
+    if (ps > cursor) segments.push([cursor, ps]);
+    if (pauseEnd > end) {
+      pausedAtEnd = true;
+      break;
+    }
+    cursor = Math.max(cursor, pauseEnd);
+  }
+  let openFrom: number | null = null;
+  if (!pausedAtEnd) {
+    if (c.stoppedAt === null) openFrom = cursor;
+    else {
+      segments.push([cursor, end]);
+    }
+  }
+  let elapsed = 0;
+  for (const [a, b] of segments) elapsed += m.between(a, b);
+  if (openFrom !== null) elapsed += m.between(openFrom, now);
+
+  const target = c.rule.targetMs;
+  const warnAmount = target * ratio;
+  let dueAt: number | null;
+  let warningAt: number | null;
+  if (c.stoppedAt !== null) {
+    // The deadline that applied: as if the clock had kept running after its stop.
+    const tailFrom = pausedAtEnd ? c.stoppedAt : null;
+    const closed = pausedAtEnd ? segments : segments.slice(0, -1);
+    const lastStart = pausedAtEnd ? tailFrom : (segments[segments.length - 1]?.[0] ?? c.startedAt);
+    dueAt = reachInstant(closed, lastStart, target, m);
+    warningAt = reachInstant(closed, lastStart, warnAmount, m);
+  } else {
+    dueAt = reachInstant(segments, openFrom, target, m);
+    warningAt = reachInstant(segments, openFrom, warnAmount, m);
+  }
+
+  let state: SlaClockState;
+  let nextChangeAt: number | null = null;
+  if (c.stoppedAt !== null) {
+    state = dueAt === null || c.stoppedAt <= dueAt ? 'met' : 'breached';
+  } else if (pausedAtEnd) {
+    // Breached before the pause began stays breached.
+    state = dueAt !== null && dueAt <= now ? 'breached' : 'paused';
+  } else if (dueAt !== null && now >= dueAt) {
+    state = 'breached';
+  } else if (warningAt !== null && now >= warningAt) {
+    state = 'warning';
+    nextChangeAt = dueAt;
+  } else {
+    state = 'active';
+    nextChangeAt = warningAt ?? dueAt;
+  }
+  return {
+    metric: c.metric,
+    cycle: c.cycle,
+    targetMs: target,
+    businessHours: business,
+    startedAt: c.startedAt,
+    dueAt,
+    warningAt,
+    stoppedAt: c.stoppedAt,
+    stopReason: c.stopReason,
+    state,
+    elapsedMs: elapsed,
+    remainingMs: target - elapsed,
+    nextChangeAt,
+  };
+}

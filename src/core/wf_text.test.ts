@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { findMentions, findUrls, graphemeCount, graphemes, phraseMatcher, seededIndex, utf8Length, wellFormed, words } from './wf_text.js';
+
+describe('graphemes', () => {
+  it('matches Intl.Segmenter on long mixed text (windowed segmentation)', () => {
+    const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
+    const pieces = [
+      'a', ' ', 'é', 'e\u0301', '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}', '\u{1F1EC}', '\u{1F1E7}', '\r', '\n', '한', '\u1100',
+      '\u1161', '\u11A8', 'क्ष', '\u{1F44D}', '\u{1F3FD}', '\uD800', '\uDC00', '\u0000', '\u200D', '\uFE0F', '\u0600', '\u0E33',
+    ];
+    for (let s = 1; s <= 12; s++) {
+      let seed = s;
+      const rnd = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+      let text = '';
+      const n = 2_000 + Math.floor(rnd() * 6_000);
+      while (text.length < n) text += pieces[Math.floor(rnd() * pieces.length)];
+      const reference = [...segmenter.segment(text)].map((x) => x.segment);
+      expect(graphemes(text)).toEqual(reference);
+      expect(graphemeCount(text)).toBe(reference.length);
+    }
+  });
+
+  it('takes fast paths without changing results', () => {
+    expect(graphemeCount('plain ascii')).toBe(11);
+    expect(graphemeCount('caf\u00E9 \u{1F642}')).toBe(6);
+    expect(graphemes('a\u{1F642}b')).toEqual(['a', '\u{1F642}', 'b']);
+  });
+});
+
+describe('findUrls', () => {
+  it.each([
+    ['see https://example.com/a?b=1.', ['https://example.com/a?b=1']],
+    ['(https://en.wikipedia.org/wiki/Foo_(bar))', ['https://en.wikipedia.org/wiki/Foo_(bar)']],
+    ['http://256.1.2.3/ and http://-bad.com/', []],
+    ['mail me@example.com', []],
+    ['ftp://example.com', []],
+  ])('%j', (text, urls) => {
+    expect(findUrls(text).map((u) => u.url)).toEqual(urls);
+  });
+
+  it('finds bare domains only when asked', () => {
+    const text = 'visit example.com, www.shop.co.uk/sale or t.co — not hello.it';
+    expect(findUrls(text).map((u) => u.url)).toEqual([]);
+    expect(findUrls(text, { bareDomains: true }).map((u) => u.url)).toEqual(['example.com', 'www.shop.co.uk/sale', 't.co']);
+  });
+});
+
+describe('misc', () => {
+  it('finds local and remote mentions', () => {
+    expect(findMentions('hi @jane and @bob@mastodon.social, mail x@y.com').map((m) => [m.username, m.domain])).toEqual([
+      ['jane', null],
+      ['bob', 'mastodon.social'],
+    ]);
+  });
+
+  it('matches whole phrases only', () => {
+    const re = phraseMatcher(['legal action', 'sue'])!;
+    expect('We may take legal   action'.match(re)).toEqual(['legal   action']);
+    expect('pursue it'.match(re)).toBeNull();
+    expect(phraseMatcher([' ', ''])).toBeNull();
+  });
+
+  it('splits words, CJK per character', () => {
+    expect(words("It's a well-known café 日本語!")).toEqual(["It's", 'a', 'well-known', 'café', '日', '本', '語']);
+  });
+
+  it('is deterministic and well-formed', () => {
+    expect(seededIndex('conv-1', 4)).toBe(seededIndex('conv-1', 4));
+    expect(seededIndex('x', 0)).toBe(0);
+    expect(wellFormed('a\uD800b\uDC00\u{1F600}')).toBe('a\uFFFDb\uFFFD\u{1F600}');
+    expect(utf8Length('aé€\u{1F600}\uD800')).toBe(1 + 2 + 3 + 4 + 3);
+  });
+});

@@ -1,0 +1,304 @@
+/**
+ * Private text helpers for the care-workflow core: grapheme segmentation, URL and mention
+ * spotting, well-formedness, deterministic seeding and phrase matching.
+ *
+ * Everything here must survive hostile input (lone surrogates, NUL, 100 KB of one
+ * character) without throwing and in roughly linear time: regular expressions avoid
+ * nested unbounded quantifiers, and bare-domain matching only runs when a dot is present.
+ */
+
+let graphemeSegmenter: Intl.Segmenter | undefined;
+
+// V8's segment iterator slows down quadratically on long strings, so text is segmented in
+// windows that start on a known boundary; each window's last segment (possibly cut short by
+// the window) is dropped and re-read by the next window.
+const WINDOW = 2048;
+
+function forEachSegment(seg: Intl.Segmenter, text: string, cb: (segment: string) => void): void {
+  let start = 0;
+  while (start < text.length) {
+    let end = Math.min(text.length, start + WINDOW);
+    // Never cut a surrogate pair: the half would change the boundary before it.
+    const lastUnit = text.charCodeAt(end - 1);
+    if (end < text.length && lastUnit >= 0xd800 && lastUnit <= 0xdbff && (text.charCodeAt(end) & 0xfc00) === 0xdc00) end += 1;
+    const last = end === text.length;
+    let pending: Intl.SegmentData | null = null;
+    let consumed = start;
+    for (const s of seg.segment(text.slice(start, end))) {
+      if (pending) {
+        cb(pending.segment);
+        consumed = start + s.index;
+      }
+      pending = s;
+    }
+    if (!pending) break;
+    if (last || consumed === start) {
+      // End of text, or a single segment longer than the window: take it as it is.
+      cb(pending.segment);
+      start = start + pending.index + pending.segment.length;
+    } else {
+      start = consumed;
+    }
+  }
+}
+
+function segmenter(): Intl.Segmenter {
+  graphemeSegmenter ??= new Intl.Segmenter('en', { granularity: 'grapheme' });
+  return graphemeSegmenter;
+}
+
+const WORD = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}]|[\p{L}\p{M}\p{N}]+(?:['’\-][\p{L}\p{M}\p{N}]+)*/gu;
+
+/**
+ * Words of a text: runs of letters and digits (with inner apostrophes and hyphens), and
+ * single characters for scripts written without spaces (CJK, Thai) — fast and good enough
+ * for similarity and keyword checks.
+ */
+export function words(text: string): string[] {
+  return text.match(WORD) ?? [];
+}
+
+// Characters that can join a grapheme cluster with a neighbour (extend, spacing marks,
+// ZWJ, regional indicators, Hangul jamo, prepend marks, CR). Text without any of them has
+// one grapheme per code point, which avoids the (slow) segmenter on most replies.
+const CLUSTERING =
+  /[\p{Grapheme_Extend}\p{Mc}\p{Emoji_Modifier}\p{RI}\u200D\r\u0E33\u0EB3\u1100-\u11FF\uA960-\uA97F\uD7B0-\uD7FF\u0600-\u0605\u06DD\u070F\u0890\u0891\u08E2\u0D4E\u{110BD}\u{110CD}\u{111C2}\u{111C3}\u{1193F}\u{11941}\u{11A3A}\u{11A84}-\u{11A89}\u{11D46}\u{11F02}]/u;
+
+const SIMPLE_ASCII = /^[\x20-\x7e]*$/;
+
+/** User-perceived characters (extended grapheme clusters). */
+export function graphemeCount(text: string): number {
+  if (SIMPLE_ASCII.test(text)) return text.length;
+  if (!CLUSTERING.test(text)) return codePointCount(text);
+  let n = 0;
+  forEachSegment(segmenter(), text, () => {
+    n++;
+  });
+  return n;
+}
+
+/** The grapheme clusters of a text, in order. */
+export function graphemes(text: string): string[] {
+  if (SIMPLE_ASCII.test(text)) return text.split('');
+  if (!CLUSTERING.test(text)) return Array.from(text);
+  const out: string[] = [];
+  forEachSegment(segmenter(), text, (segment) => {
+    out.push(segment);
+  });
+  return out;
+}
+
+/** Unicode code points (not UTF-16 units). */
+export function codePointCount(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+    n++;
+  }
+  return n;
+}
+
+/** UTF-8 byte length, lone surrogates counted as the 3-byte replacement character. */
+export function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** Replaces lone surrogates with U+FFFD so the text can be encoded and stored safely. */
+export function wellFormed(text: string): string {
+  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
+/** Removes C0/DEL control characters (NUL included), keeping tab, CR and LF. */
+export function stripControls(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '');
+}
+
+export interface UrlSpan {
+  start: number;
+  end: number;
+  url: string;
+  /** Written with `http://` or `https://`. */
+  hasProtocol: boolean;
+}
+
+const PROTOCOL_URL = /\bhttps?:\/\/[^\s<>"'`\u00A0\u2000-\u200B\u3000]+/giu;
+// Generic TLDs a bare domain may end with; two-letter country codes are matched generically
+// but (like twitter-text) a bare `name.cc` without a path is not treated as a link.
+const GTLDS =
+  'com|net|org|edu|gov|mil|int|info|biz|io|co|ai|app|dev|me|tv|xyz|online|site|shop|store|tech|blog|news|cloud|page|link|live|pro|mobi|name|jobs|travel|museum|aero|asia|cat|coop|tel|post|social|help|support|email|agency|company|services|digital|network|solutions|team|today|world|global|media|studio|design|life|club|space|website|art|bank|bio|eco|fun|game|games|group|health|inc|love|ltd|money|music|one|plus|run|top|wiki';
+const BARE_DOMAIN = new RegExp(
+  `(?<![\\p{L}\\p{N}@\uFF20$#\uFF03.\\/_\\-:])((?:[a-z0-9](?:[a-z0-9\\-]{0,61}[a-z0-9])?\\.)+)(${GTLDS}|[a-z]{2})(?::\\d{2,5})?(?=[/?#]|[^\\p{L}\\p{N}_\\-@.]|\\.(?![\\p{L}\\p{N}])|$)([/?#][^\\s<>"'\`\u00A0\u2000-\u200B\u3000]*)?`,
+  'giu',
+);
+const GTLD_SET = new Set(GTLDS.split('|'));
+const TRAILING_PUNCT = new Set(['.', ',', ';', ':', '!', '?', "'", '"', '»', '”', '’', '…', '*', '>']);
+
+function trimUrlEnd(url: string): string {
+  let end = url.length;
+  for (;;) {
+    const ch = url[end - 1];
+    if (ch === undefined) break;
+    if (TRAILING_PUNCT.has(ch)) {
+      end--;
+      continue;
+    }
+    if (ch === ')' || ch === ']' || ch === '}') {
+      const open = ch === ')' ? '(' : ch === ']' ? '[' : '{';
+      const body = url.slice(0, end);
+      const opens = body.split(open).length - 1;
+      const closes = body.split(ch).length - 1;
+      if (closes > opens) {
+        end--;
+        continue;
+      }
+    }
+    break;
+  }
+  return url.slice(0, end);
+}
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/**
+ * Whether a `scheme://` URL has a usable host, following twitter-text: labels of at most 63
+ * characters once punycode-encoded, no leading or trailing hyphen, underscores only in
+ * subdomains, a real IPv4 address, or a bracketed IPv6 one.
+ */
+function validHost(url: string): boolean {
+  const afterScheme = url.indexOf('//') + 2;
+  const rest = url.slice(afterScheme);
+  const pathAt = rest.search(/[/?#]/);
+  let authority = pathAt >= 0 ? rest.slice(0, pathAt) : rest;
+  const at = authority.lastIndexOf('@');
+  if (at >= 0) {
+    if (/[\[\]]/.test(authority.slice(0, at))) return false;
+    authority = authority.slice(at + 1);
+  }
+  if (authority.startsWith('[')) return /^\[[0-9a-f:.]+\](?::\d{1,5})?$/i.test(authority);
+  const host = authority.replace(/:\d{1,5}$/, '');
+  if (host === '' || /[:%]/.test(host)) return false;
+  const ip = IPV4.exec(host);
+  if (ip) return ip.slice(1).every((n) => Number(n) <= 255);
+  let ascii: string;
+  try {
+    ascii = new URL(`http://${host}/`).hostname;
+  } catch {
+    return false;
+  }
+  if (IPV4.test(ascii) || ascii !== ascii.replace(/[^a-z0-9.\-_]/g, '')) return false;
+  const labels = ascii.split('.');
+  if (labels.length < 2 || labels.some((l) => l.length === 0 || l.length > 63 || l.startsWith('-') || l.endsWith('-'))) return false;
+  const tld = labels[labels.length - 1]!;
+  if (!/^(?:[a-z]{2,63}|xn--[a-z0-9\-]{1,59})$/.test(tld)) return false;
+  // Underscores are tolerated in subdomains only.
+  if (labels.slice(-2).some((l) => l.includes('_'))) return false;
+  return true;
+}
+
+/**
+ * Links in a text. With `bareDomains` (X counts `example.com` as a link) domains without
+ * a protocol are included too: with a path, or three labels, or a generic TLD, or `t.co`.
+ * Trailing punctuation and unbalanced closing brackets are not part of a link.
+ */
+export function findUrls(text: string, options: { bareDomains?: boolean } = {}): UrlSpan[] {
+  const out: UrlSpan[] = [];
+  if (text.indexOf(':') >= 0) {
+    PROTOCOL_URL.lastIndex = 0;
+    for (let m = PROTOCOL_URL.exec(text); m; m = PROTOCOL_URL.exec(text)) {
+      const url = trimUrlEnd(m[0]);
+      if (!validHost(url)) continue;
+      out.push({ start: m.index, end: m.index + url.length, url, hasProtocol: true });
+    }
+  }
+  if (options.bareDomains && text.indexOf('.') >= 0) {
+    BARE_DOMAIN.lastIndex = 0;
+    for (let m = BARE_DOMAIN.exec(text); m; m = BARE_DOMAIN.exec(text)) {
+      const start = m.index;
+      if (out.some((u) => start >= u.start && start < u.end)) continue;
+      const labels = m[1]!.split('.').length - 1;
+      const tld = m[2]!.toLowerCase();
+      const path = m[3] ?? '';
+      const host = (m[1]! + m[2]!).toLowerCase();
+      const ok = path.length > 0 || labels >= 2 || GTLD_SET.has(tld) || host === 't.co';
+      if (!ok) continue;
+      const url = trimUrlEnd(m[0]);
+      out.push({ start, end: start + url.length, url, hasProtocol: false });
+    }
+    out.sort((a, b) => a.start - b.start);
+  }
+  return out;
+}
+
+export interface MentionSpan {
+  start: number;
+  end: number;
+  /** Local username, without `@`. */
+  username: string;
+  /** Instance domain for fediverse mentions (`@user@domain`), else null. */
+  domain: string | null;
+}
+
+const MENTION = /(?<![\p{L}\p{N}_@\/])@([A-Za-z0-9_]{1,30}(?:[.\-][A-Za-z0-9_]+){0,10})(?:@([A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?){1,8}))?/gu;
+
+/** `@user` and `@user@instance.example` mentions. */
+export function findMentions(text: string): MentionSpan[] {
+  if (text.indexOf('@') < 0) return [];
+  const out: MentionSpan[] = [];
+  MENTION.lastIndex = 0;
+  for (let m = MENTION.exec(text); m; m = MENTION.exec(text)) {
+    out.push({ start: m.index, end: m.index + m[0].length, username: m[1]!, domain: m[2] ?? null });
+  }
+  return out;
+}
+
+/** 32-bit FNV-1a over UTF-16 units: a stable seed from an id. */
+export function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** A deterministic index in [0, n) for a seed (e.g. a conversation id). */
+export function seededIndex(seed: string, n: number): number {
+  if (n <= 0) return 0;
+  return fnv1a(seed) % n;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * A case-insensitive regular expression matching any of the phrases as whole words
+ * (letters or digits may not touch either side); inner spaces match any whitespace.
+ * Returns null when there is nothing to match.
+ */
+export function phraseMatcher(phrases: readonly string[]): RegExp | null {
+  const cleaned = [...new Set(phrases.map((p) => p.trim().toLowerCase()).filter((p) => p.length > 0))];
+  if (cleaned.length === 0) return null;
+  cleaned.sort((a, b) => b.length - a.length);
+  const body = cleaned.map((p) => escapeRegExp(p).replace(/\s+/g, '\\s+')).join('|');
+  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${body})(?![\\p{L}\\p{N}])`, 'giu');
+}
+
+/** Lower-cases and strips accents, for lenient comparisons ("José" ~ "jose"). */
+export function foldText(text: string): string {
+  return text.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase();
+}
