@@ -13,12 +13,16 @@ import { ConversationCommands, type ConversationHooks } from './commands/convers
 import { ContactCommands } from './commands/contacts.js';
 import { ModerationCommands } from './commands/moderation.js';
 import type { Config } from './config.js';
+import { AppError } from './errors.js';
 import { NETWORKS } from './core/types.js';
 import { DemoReplay } from './demo/replay.js';
 import { DEMO_SLUG, isEmpty, seedDemo, type DemoSeed } from './demo/seed.js';
 import { EventBus } from './events/bus.js';
 import { PgEventBridge } from './events/pgBridge.js';
 import { createJobs } from './jobs/jobs.js';
+import { Workflow } from './workflow/workflow.js';
+import { WorkflowCommands } from './workflow/commands.js';
+import { WorkflowSettingsStore } from './workflow/settings.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createLogger } from './lib/log.js';
 import { repoRoot } from './lib/paths.js';
@@ -75,16 +79,21 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
 
   const hooks: ConversationHooks = {};
   const appHooks: AppHooks = {};
-  const pipeline = new IngestPipeline({ store, bus, clock, triage });
+  const jobs = createJobs(store, clock, log);
+  const workflowSettings = new WorkflowSettingsStore(store);
+  let outboxRef: OutboxWorker | null = null;
+  const workflow = new Workflow({ store, bus, clock, jobs, settings: workflowSettings, log, onQueued: () => outboxRef?.poke() });
+  Object.assign(hooks, workflow.conversationHooks());
+  const pipeline = new IngestPipeline({ store, bus, clock, triage, businessSeconds: workflow.businessSeconds, afterIngest: (brandId, touched) => workflow.afterIngest(brandId, touched) });
   const queue = new IngestQueue(pipeline, {
     maxQueued: config.ingestQueueMax,
     onFlush: (n, ms) => metrics.ingestBatchSeconds.observe(ms / 1000),
   });
   const registry = new ChannelRegistry(store, secrets, { fetch: globalThis.fetch, now: () => clock.now() });
   await registry.loadBuiltIns(NETWORKS);
-  const outbox = new OutboxWorker({ store, bus, clock, registry, log });
+  const outbox = new OutboxWorker({ store, bus, clock, registry, log, businessSeconds: workflow.businessSeconds, afterSent: (brandId, conversationId) => workflow.afterSent(brandId, conversationId) });
+  outboxRef = outbox;
   const sync = new ChannelSyncWorker({ store, bus, clock, registry, queue, log });
-  const jobs = createJobs(store, clock, log);
   // Housekeeping: expired sessions, relayed live events.
   jobs.every('housekeeping', 60_000, async () => {
     const now = clock.now();
@@ -95,8 +104,18 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
   const commands = new ConversationCommands({ store, bus, clock, hooks, onQueued: () => outbox.poke() });
   const moderation = new ModerationCommands({ store, bus, clock, registry });
   const contacts = new ContactCommands({ store, bus, clock });
+  const workflowCommands = new WorkflowCommands({ store, bus, clock, settings: workflowSettings, conversations: commands, onQueued: () => outbox.poke() });
+  appHooks.afterAvailability = (brandId, userId) => workflow.afterAvailability(brandId, userId);
+  appHooks.assertExpertMayRead = async (auth, conversationId) => {
+    if (!(await workflowCommands.expertMayAccess(auth.user.id, conversationId))) throw new AppError(403, 'forbidden', 'experts see only the conversations they are asked about');
+  };
+  // A safety net for SLA timers (e.g. after downtime), and burst detection per brand.
+  jobs.every('sla.sweep', 30_000, async () => void (await workflow.sweepSla()));
+  jobs.every('incidents.detect', 60_000, async () => {
+    for (const b of await store.db.selectFrom('brand').select('id').execute()) await workflowCommands.detectBursts(b.id);
+  });
 
-  const services: Services = { config, store, bus, clock, pipeline, queue, commands, moderation, contacts, outbox, sync, jobs, registry, secrets, metrics, presence, log, version: packageVersion(), startedAt: Date.now() };
+  const services: Services = { config, store, bus, clock, pipeline, queue, commands, moderation, contacts, outbox, sync, jobs, workflow, workflowCommands, workflowSettings, registry, secrets, metrics, presence, log, version: packageVersion(), startedAt: Date.now() };
   const app = await buildServer(services, opts.extraRoutes ?? [], appHooks);
 
   // The demo: seed an empty database, then replay the excerpt live.

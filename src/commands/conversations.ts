@@ -31,10 +31,21 @@ export interface CommandDeps {
   hooks?: ConversationHooks;
 }
 
+export interface ReplyCheckNote {
+  code: string;
+  severity: string;
+  message: string;
+  detail?: string;
+  suggestion?: string;
+  data?: Record<string, unknown>;
+}
+
 export interface ReplyDecision {
   /** `queued` sends now; `pending_approval` waits for an approver. */
   status: 'queued' | 'pending_approval';
   reasons?: { code: string; message: string }[];
+  /** Reply-check warnings and hints that did not block the reply. */
+  checks?: ReplyCheckNote[];
 }
 
 export interface ConversationHooks {
@@ -172,8 +183,14 @@ export class ConversationCommands {
     const note = await store.db.transaction().execute(async (trx) => {
       const conv = await loadConversation(trx, actor, id);
       if (actor.role === 'expert') {
-        // experts may only write into conversations they were asked about (see src/workflow/experts.ts)
-        const asked = await trx.selectFrom('audit_event').select('id').where('conversation_id', '=', conv.id).where('action', '=', 'expert.asked').where('data', 'like', `%"expertId":${actor.userId}%`).executeTakeFirst();
+        // experts write only into conversations they were asked about
+        const teams = (await trx.selectFrom('team_member').select('team_id').where('user_id', '=', actor.userId!).execute()).map((t) => t.team_id);
+        const asked = await trx
+          .selectFrom('expert_request')
+          .select('id')
+          .where('conversation_id', '=', conv.id)
+          .where((eb) => eb.or([eb('expert_id', '=', actor.userId!), ...(teams.length ? [eb('team_id', 'in', teams)] : [])]))
+          .executeTakeFirst();
         if (!asked) throw forbidden('experts can only answer conversations they were asked about');
       }
       const mentions = await resolveMentions(trx, actor.brandId, body);
@@ -215,7 +232,7 @@ export class ConversationCommands {
 
     if (idem) {
       const prior = await store.db.selectFrom('message').selectAll().where('brand_id', '=', actor.brandId).where('idempotency_key', '=', idem).executeTakeFirst();
-      if (prior) return { message: presentMessage(prior), duplicate: true as const, approval: null };
+      if (prior) return { message: presentMessage(prior), duplicate: true as const, approval: null, checks: [] as ReplyCheckNote[] };
     }
 
     let result;
@@ -225,7 +242,7 @@ export class ConversationCommands {
       // Two identical requests raced past the check above: the unique index let one win; answer the other with it.
       if (idem && isUniqueViolation(err)) {
         const prior = await store.db.selectFrom('message').selectAll().where('brand_id', '=', actor.brandId).where('idempotency_key', '=', idem).executeTakeFirst();
-        if (prior) return { message: presentMessage(prior), duplicate: true as const, approval: null };
+        if (prior) return { message: presentMessage(prior), duplicate: true as const, approval: null, checks: [] as ReplyCheckNote[] };
       }
       throw err;
     }
@@ -233,7 +250,7 @@ export class ConversationCommands {
     this.publishConversation(result.conv);
     if (result.outbox) this.deps.onQueued?.();
     await this.deps.hooks?.afterChange?.(actor.brandId, result.conv.id, 'reply');
-    return { message: presentMessage(result.msg), duplicate: false as const, approval: result.decision.status === 'pending_approval' ? { reasons: result.decision.reasons ?? [] } : null };
+    return { message: presentMessage(result.msg), duplicate: false as const, approval: result.decision.status === 'pending_approval' ? { reasons: result.decision.reasons ?? [] } : null, checks: result.decision.checks ?? [] };
   }
 
   private writeReply(actor: Actor, id: number, p: { text: string; visibility: Visibility; replyToMessageId?: number | null; lastSeenMessageId?: number | null; confirm?: boolean }, idem: string | null, now: number) {
@@ -279,7 +296,7 @@ export class ConversationCommands {
           direction: 'outbound', visibility: p.visibility, kind: p.visibility === 'private' ? 'dm' : 'reply', author_identity_id: null, author_user_id: actor.userId,
           in_reply_to_network_id: replyTo?.network_message_id ?? null, thread_root_network_id: replyTo?.thread_root_network_id ?? null, reply_to_message_id: replyTo?.id ?? null,
           text: t.text, text_escaped: t.escaped, url: null, created_at: now, received_at: now, raw: null, status: decision.status, error: null, is_auto: 0, source: 'agent',
-          idempotency_key: idem,
+          idempotency_key: idem, approval_reasons: decision.status === 'pending_approval' ? JSON.stringify(decision.reasons ?? []) : null,
         })
         .returningAll()
         .executeTakeFirstOrThrow();

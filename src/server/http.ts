@@ -20,6 +20,7 @@ import { adminRoutes } from './routes/admin.js';
 import { channelRoutes } from './routes/channels.js';
 import { reportRoutes } from './routes/reports.js';
 import { moderationRoutes } from './routes/moderation.js';
+import { workflowRoutes } from './routes/workflow.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { authRoutes } from './routes/auth.js';
 import { conversationRoutes } from './routes/conversations.js';
@@ -136,6 +137,7 @@ export async function buildServer(services: Services, extraRoutes: RouteModule[]
   channelRoutes(app);
   reportRoutes(app);
   moderationRoutes(app);
+  workflowRoutes(app);
   webhookRoutes(app);
   for (const r of extraRoutes) r(app);
 

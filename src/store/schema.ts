@@ -166,6 +166,11 @@ export interface ConversationTable {
   language: string | null;
   sla_due_at: number | null;
   sla_state: string | null;
+  /** JSON: the current SLA clocks, and which transitions were already announced. */
+  sla: Json | null;
+  /** When it entered its team's queue (unassigned), for priority-then-age order. */
+  queued_at: number | null;
+  incident_id: number | null;
 }
 
 export interface ConversationLabelTable {
@@ -216,6 +221,11 @@ export interface MessageTable {
   priority: number | null;
   /** For inbound: when the first reply to it went out (message-level reply time). */
   first_reply_at: number | null;
+  /** JSON: why the reply needs sign-off. */
+  approval_reasons: Json | null;
+  reviewed_by: number | null;
+  reviewed_at: number | null;
+  review_note: string | null;
 }
 
 export interface NoteTable {
@@ -380,6 +390,68 @@ export interface CrmConsentTable {
   recorded_by: number;
 }
 
+export interface ExpertRequestTable {
+  id: Id;
+  brand_id: number;
+  conversation_id: number;
+  asked_by: number;
+  /** A named expert, or null when asked of an expert group (team_id). */
+  expert_id: number | null;
+  team_id: number | null;
+  question: string;
+  /** open | answered | cancelled */
+  status: string;
+  due_at: number | null;
+  answered_by: number | null;
+  answer_note_id: number | null;
+  created_at: number;
+  answered_at: number | null;
+}
+
+export interface AutoAckTable {
+  id: Id;
+  conversation_id: number;
+  /** The closed period acknowledged (its next opening instant): once per conversation per period. */
+  period_key: string;
+  message_id: number | null;
+  created_at: number;
+}
+
+export interface PlaybookTable {
+  id: Id;
+  brand_id: number;
+  title: string;
+  /** JSON PlaybookMatch (categories, intents...). */
+  match: Json;
+  outline: string;
+  snippets: Json;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SnippetTable {
+  id: Id;
+  brand_id: number;
+  shortcut: string;
+  title: string;
+  body: string;
+  created_at: number;
+}
+
+export interface IncidentTable {
+  id: Id;
+  brand_id: number;
+  title: string;
+  /** open | closed */
+  status: string;
+  /** `detector` or `user:<id>` */
+  opened_by: string;
+  reason: string;
+  opened_at: number;
+  closed_at: number | null;
+  statement_message_id: number | null;
+}
+
 export interface KvTable {
   key: string;
   value: string;
@@ -411,6 +483,11 @@ export interface DB {
   community_guideline: CommunityGuidelineTable;
   moderation_action: ModerationActionTable;
   crm_consent: CrmConsentTable;
+  expert_request: ExpertRequestTable;
+  auto_ack: AutoAckTable;
+  playbook: PlaybookTable;
+  snippet: SnippetTable;
+  incident: IncidentTable;
 }
 
 export type Brand = Selectable<BrandTable>;

@@ -8,6 +8,7 @@ import type { App } from '../http.js';
 import { auditSchema, conversationSchema, countsSchema, idParams, listQuery, messageSchema, noteSchema, replyBody } from '../schemas.js';
 
 const WORKERS = ['agent', 'approver', 'admin'] as const;
+const checkSchema = z.object({ code: z.string(), severity: z.string(), message: z.string(), detail: z.string().optional(), suggestion: z.string().optional(), data: z.record(z.string(), z.unknown()).optional() });
 
 export function conversationRoutes(app: App) {
   const s = app.services;
@@ -86,7 +87,10 @@ export function conversationRoutes(app: App) {
   app.post('/api/conversations/:id/replies', {
     schema: {
       tags, summary: 'Reply publicly or privately; the reply goes to the outbox (or waits for approval)', params: idParams, body: replyBody,
-      response: { 202: z.object({ message: messageSchema, duplicate: z.boolean(), approval: z.object({ reasons: z.array(z.object({ code: z.string(), message: z.string() })) }).nullable() }), 200: z.object({ message: messageSchema, duplicate: z.boolean(), approval: z.null() }) },
+      response: {
+        202: z.object({ message: messageSchema, duplicate: z.boolean(), approval: z.object({ reasons: z.array(z.object({ code: z.string(), message: z.string() })) }).nullable(), checks: z.array(checkSchema) }),
+        200: z.object({ message: messageSchema, duplicate: z.boolean(), approval: z.null(), checks: z.array(checkSchema) }),
+      },
     },
   }, async (req, reply) => {
     const a = requireRole(req, ...WORKERS);

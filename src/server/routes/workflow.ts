@@ -1,0 +1,224 @@
+/**
+ * The care workflow's API: settings (routing, SLA, approval, reply checks),
+ * queues, sign-off, knowledge experts, take-it-private, playbooks and snippets,
+ * incidents, live reply checks, and people's capacity/skills.
+ */
+import { z } from 'zod';
+import { availabilityLine } from '../../core/autoAck.js';
+import { checkReply } from '../../core/replyChecks.js';
+import { isOpen, nextOpening } from '../../core/businessHours.js';
+import { ROLES, type Network } from '../../core/types.js';
+import { notFound } from '../../errors.js';
+import { audit } from '../../store/audit.js';
+import { decodeText } from '../../store/text.js';
+import { checkCalendar, settingsPatchSchema } from '../../workflow/settings.js';
+import { requireRole } from '../auth.js';
+import type { App } from '../http.js';
+import { presentUser } from '../presenters.js';
+import { idParams, messageSchema, userSchema } from '../schemas.js';
+
+export function workflowRoutes(app: App) {
+  const s = app.services;
+  const wf = s.workflowCommands;
+  const tags = ['workflow'];
+
+  app.get('/api/settings/workflow', { schema: { tags, summary: 'Routing rules, SLA policy, approval policy, reply-check severities' } }, async (req) => {
+    const a = requireRole(req, 'admin', 'approver');
+    return s.workflowSettings.get(a.user.brand_id);
+  });
+
+  app.patch('/api/settings/workflow', { schema: { tags, summary: 'Change workflow settings (admin); validated, every problem listed', body: settingsPatchSchema } }, async (req) => {
+    const a = requireRole(req, 'admin');
+    const saved = await s.workflowSettings.update(a.user.brand_id, req.body);
+    await audit(s.store.db, { brandId: a.user.brand_id, actor: a.actor.name, action: 'settings.workflow', subjectType: 'brand', subjectId: a.user.brand_id, data: { changed: Object.keys(req.body) } }, s.clock.now());
+    return saved;
+  });
+
+  app.put('/api/channel-accounts/:id/calendar', {
+    schema: { tags, summary: 'Set the account\'s business hours (time zone, weekly hours, holidays); null = 24/7', params: idParams, body: z.object({ calendar: z.unknown().nullable() }) },
+  }, async (req) => {
+    const a = requireRole(req, 'admin');
+    const cal = req.body.calendar === null ? null : checkCalendar(req.body.calendar);
+    const r = await s.store.db.updateTable('channel_account').set({ calendar: cal ? JSON.stringify(cal) : null }).where('id', '=', req.params.id).where('brand_id', '=', a.user.brand_id).executeTakeFirst();
+    if (!Number(r.numUpdatedRows)) throw notFound('channel account');
+    s.workflowSettings.invalidate();
+    await audit(s.store.db, { brandId: a.user.brand_id, actor: a.actor.name, action: 'channel.calendar', subjectType: 'channel_account', subjectId: req.params.id }, s.clock.now());
+    return { calendar: cal, availabilityLine: availabilityLine(cal) };
+  });
+
+  app.get('/api/channel-accounts/:id/availability', {
+    schema: { tags, summary: 'Open now? Next opening, and the availability line for the profile bio', params: idParams },
+  }, async (req) => {
+    const a = requireRole(req);
+    const acc = await s.store.db.selectFrom('channel_account').selectAll().where('id', '=', req.params.id).where('brand_id', '=', a.user.brand_id).executeTakeFirst();
+    if (!acc) throw notFound('channel account');
+    const cal = s.workflowSettings.calendarOf(acc);
+    const now = s.clock.now();
+    const next = cal ? nextOpening(cal, now) : now;
+    return { open: isOpen(cal, now), nextOpening: next == null ? null : new Date(next).toISOString(), availabilityLine: availabilityLine(cal), calendar: cal };
+  });
+
+  app.get('/api/queues', { schema: { tags, summary: 'Per team: waiting conversations, oldest wait, agents online and their load' } }, async (req) => {
+    const a = requireRole(req, 'agent', 'approver', 'admin');
+    const teams = await s.store.db.selectFrom('team').selectAll().where('brand_id', '=', a.user.brand_id).execute();
+    const out = [];
+    for (const t of teams) {
+      const waiting = await s.store.db.selectFrom('conversation').select([(eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.min('queued_at').as('oldest')]).where('team_id', '=', t.id).where('assignee_id', 'is', null).where('status', 'in', ['new', 'open']).executeTakeFirst();
+      const agents = await s.store.db
+        .selectFrom('team_member')
+        .innerJoin('app_user', 'app_user.id', 'team_member.user_id')
+        .select(['app_user.id', 'app_user.name', 'app_user.availability', 'app_user.capacity', 'team_member.is_lead'])
+        .where('team_member.team_id', '=', t.id)
+        .execute();
+      const loads = agents.length ? await s.store.db.selectFrom('conversation').select(['assignee_id', (eb) => eb.fn.countAll<number>().as('n')]).where('assignee_id', 'in', agents.map((x) => x.id)).where('status', 'in', ['new', 'open']).groupBy('assignee_id').execute() : [];
+      out.push({
+        id: t.id, name: t.name, strategy: t.routing_strategy, waiting: Number(waiting?.n ?? 0), oldestQueuedAt: waiting?.oldest ? new Date(Number(waiting.oldest)).toISOString() : null,
+        agents: agents.map((x) => ({ id: x.id, name: x.name, availability: x.availability, capacity: x.capacity, lead: x.is_lead === 1, open: Number(loads.find((l) => l.assignee_id === x.id)?.n ?? 0) })),
+      });
+    }
+    return { items: out };
+  });
+
+  app.patch('/api/users/:id', {
+    schema: {
+      tags: ['admin'], summary: 'Capacity, skills, flags (e.g. in_training), role, availability (admin)', params: idParams,
+      body: z.object({ capacity: z.number().int().min(0).max(1000).optional(), skills: z.object({ languages: z.array(z.string()).optional(), networks: z.array(z.string()).optional(), intents: z.array(z.string()).optional() }).optional(), flags: z.array(z.string().max(40)).max(20).optional(), role: z.enum(ROLES).optional(), availability: z.enum(['online', 'away', 'offline']).optional(), disabled: z.boolean().optional() }),
+      response: { 200: userSchema },
+    },
+  }, async (req) => {
+    const a = requireRole(req, 'admin');
+    const u = await s.store.db.selectFrom('app_user').selectAll().where('id', '=', req.params.id).where('brand_id', '=', a.user.brand_id).executeTakeFirst();
+    if (!u) throw notFound('user');
+    const b = req.body;
+    const patch: Record<string, unknown> = {};
+    if (b.capacity !== undefined) patch.capacity = b.capacity;
+    if (b.skills) patch.skills = JSON.stringify(b.skills);
+    if (b.flags) patch.settings = JSON.stringify({ ...JSON.parse(u.settings || '{}'), flags: b.flags });
+    if (b.role) patch.role = b.role;
+    if (b.availability) patch.availability = b.availability;
+    if (b.disabled !== undefined) patch.disabled_at = b.disabled ? s.clock.now() : null;
+    if (Object.keys(patch).length) await s.store.db.updateTable('app_user').set(patch as never).where('id', '=', u.id).execute();
+    await audit(s.store.db, { brandId: a.user.brand_id, actor: a.actor.name, action: 'user.updated', subjectType: 'user', subjectId: u.id, data: b }, s.clock.now());
+    await s.workflow.drain(a.user.brand_id);
+    return presentUser(await s.store.db.selectFrom('app_user').selectAll().where('id', '=', u.id).executeTakeFirstOrThrow());
+  });
+
+  // -- sign-off
+  app.get('/api/approvals', { schema: { tags, summary: 'Replies waiting for sign-off, oldest first' } }, async (req) => {
+    const a = requireRole(req, 'approver', 'admin', 'agent');
+    return { items: await wf.pendingApprovals(a.actor) };
+  });
+
+  app.post('/api/approvals/:id', {
+    schema: { tags, summary: 'Approve (optionally edited) or reject a reply; only approved replies are sent', params: idParams, body: z.object({ decision: z.enum(['approve', 'reject']), text: z.string().min(1).max(100_000).nullish(), note: z.string().max(2000).nullish() }), response: { 200: messageSchema } },
+  }, async (req) => {
+    const a = requireRole(req, 'approver', 'admin');
+    return wf.review(a.actor, req.params.id, req.body);
+  });
+
+  // -- experts
+  app.post('/api/conversations/:id/expert-requests', {
+    schema: { tags, summary: 'Ask a knowledge expert (or an expert group); the agent keeps the conversation', params: idParams, body: z.object({ expertId: z.number().int().positive().nullish(), teamId: z.number().int().positive().nullish(), question: z.string().min(5).max(5000) }) },
+  }, async (req, reply) => {
+    const a = requireRole(req, 'agent', 'approver', 'admin');
+    return reply.code(201).send(await wf.askExpert(a.actor, req.params.id, req.body));
+  });
+
+  app.get('/api/expert-requests', {
+    schema: { tags, summary: 'Questions for me (experts) or for a conversation', querystring: z.object({ conversation: z.coerce.number().int().positive().optional(), status: z.enum(['open', 'answered', 'cancelled']).optional() }) },
+  }, async (req) => {
+    const a = requireRole(req);
+    return { items: await wf.expertRequests(a.actor, { conversationId: req.query.conversation, status: req.query.status }) };
+  });
+
+  app.post('/api/expert-requests/:id/answer', {
+    schema: { tags, summary: 'Answer a question inside the conversation, as an internal note', params: idParams, body: z.object({ text: z.string().min(1).max(20_000) }) },
+  }, async (req) => {
+    const a = requireRole(req, 'expert', 'agent', 'approver', 'admin');
+    return wf.answerExpert(a.actor, req.params.id, req.body.text);
+  });
+
+  // -- take it private
+  app.post('/api/conversations/:id/take-private', {
+    schema: { tags, summary: 'Reply publicly inviting a private message (network wording); the private thread joins this conversation', params: idParams, body: z.object({ reason: z.enum(['personal_data', 'account', 'complex']).optional(), text: z.string().max(5000).nullish() }) },
+  }, async (req, reply) => {
+    const a = requireRole(req, 'agent', 'approver', 'admin');
+    return reply.code(202).send(await wf.takePrivate(a.actor, req.params.id, req.body));
+  });
+
+  // -- live reply checks for the composer
+  app.post('/api/reply-checks', {
+    schema: { tags, summary: 'Run the reply checks on a draft (the same run again before sending)', body: z.object({ conversationId: z.number().int().positive(), text: z.string().max(100_000), visibility: z.enum(['public', 'private']) }) },
+  }, async (req) => {
+    const a = requireRole(req, 'agent', 'approver', 'admin');
+    const conv = await s.store.db.selectFrom('conversation').selectAll().where('id', '=', req.body.conversationId).where('brand_id', '=', a.user.brand_id).executeTakeFirst();
+    if (!conv) throw notFound('conversation');
+    const ident = conv.contact_id != null ? await s.store.db.selectFrom('contact_identity').select(['display_name', 'handle']).where('contact_id', '=', conv.contact_id).executeTakeFirst() : undefined;
+    const recent = await s.store.db.selectFrom('message').select(['text', 'text_escaped']).where('author_user_id', '=', a.user.id).where('direction', '=', 'outbound').orderBy('id', 'desc').limit(20).execute();
+    const settings = await s.workflowSettings.get(a.user.brand_id);
+    return checkReply({
+      text: req.body.text, network: conv.network as Network, visibility: req.body.visibility, customer: { name: ident?.display_name ?? null, handle: ident?.handle ?? null },
+      recentReplies: recent.map((r) => decodeText(r.text, r.text_escaped)), conversationId: String(conv.id), overrides: settings.replyChecks as never,
+    });
+  });
+
+  // -- playbooks and snippets
+  app.get('/api/conversations/:id/playbooks', { schema: { tags, summary: 'Rules-of-engagement playbooks that fit this conversation', params: idParams } }, async (req) => {
+    const a = requireRole(req, 'agent', 'approver', 'admin');
+    return { items: await wf.suggestions(a.actor, req.params.id) };
+  });
+
+  app.get('/api/playbooks', { schema: { tags, summary: 'The brand\'s playbooks (outlines, not verbatim text)' } }, async (req) => {
+    const a = requireRole(req);
+    return { items: await wf.listPlaybooks(a.user.brand_id) };
+  });
+
+  app.post('/api/playbooks', {
+    schema: { tags, summary: 'Create or update a playbook (leads/admins)', body: z.object({ id: z.number().int().positive().optional(), title: z.string().min(3).max(200), match: z.record(z.string(), z.unknown()), outline: z.array(z.string().min(1).max(1000)).min(1).max(30), snippets: z.array(z.unknown()).optional() }) },
+  }, async (req, reply) => {
+    const a = requireRole(req, 'approver', 'admin');
+    return reply.code(201).send({ id: await wf.savePlaybook(a.actor, req.body) });
+  });
+
+  app.get('/api/snippets', { schema: { tags, summary: 'Saved snippets with variables for facts that must be exact' } }, async (req) => {
+    const a = requireRole(req);
+    return { items: await wf.listSnippets(a.user.brand_id) };
+  });
+
+  app.post('/api/snippets', { schema: { tags, summary: 'Create or update a snippet (leads/admins)', body: z.object({ shortcut: z.string().min(1).max(41), title: z.string().min(1).max(200), body: z.string().min(1).max(5000) }) } }, async (req, reply) => {
+    const a = requireRole(req, 'approver', 'admin');
+    return reply.code(201).send({ id: await wf.saveSnippet(a.actor, req.body) });
+  });
+
+  app.post('/api/snippets/:id/render', { schema: { tags, summary: 'Fill a snippet for a conversation; missing variables are named, never guessed', params: idParams, body: z.object({ conversationId: z.number().int().positive() }) } }, async (req) => {
+    const a = requireRole(req, 'agent', 'approver', 'admin');
+    return wf.renderSnippetFor(a.actor, req.params.id, req.body.conversationId);
+  });
+
+  // -- incidents
+  app.get('/api/incidents', { schema: { tags, summary: 'Mass problems (outages, recalls), newest first' } }, async (req) => {
+    const a = requireRole(req);
+    return { items: await wf.listIncidents(a.user.brand_id) };
+  });
+
+  app.post('/api/incidents', { schema: { tags, summary: 'Declare an incident (approvers/admins)', body: z.object({ title: z.string().min(3).max(200), reason: z.string().min(3).max(2000) }) } }, async (req, reply) => {
+    const a = requireRole(req, 'approver', 'admin');
+    const inc = await wf.openIncident(a.actor, a.user.brand_id, req.body);
+    return reply.code(201).send({ id: inc.id });
+  });
+
+  app.post('/api/incidents/:id/close', { schema: { tags, summary: 'Close an incident', params: idParams } }, async (req) => {
+    const a = requireRole(req, 'approver', 'admin');
+    const inc = await wf.closeIncident(a.actor, a.user.brand_id, req.params.id);
+    if (!inc) throw notFound('incident');
+    return { id: inc.id, status: inc.status };
+  });
+
+  app.post('/api/incidents/:id/statement', {
+    schema: { tags, summary: 'Post the public statement from a brand account (approvers/admins); people are still answered one by one', params: idParams, body: z.object({ channelAccountId: z.number().int().positive(), text: z.string().min(10).max(10_000) }), response: { 202: messageSchema } },
+  }, async (req, reply) => {
+    const a = requireRole(req, 'approver', 'admin');
+    return reply.code(202).send(await wf.postStatement(a.actor, req.params.id, req.body));
+  });
+
+}

@@ -1,0 +1,404 @@
+/**
+ * Commands of the care workflow that people invoke: sign-off on replies,
+ * questions to knowledge experts, "take it private", playbooks and snippets,
+ * and incidents (mass problems) with a public statement.
+ */
+import { sql } from 'kysely';
+import { availabilityLine } from '../core/autoAck.js';
+import { createDetector, observe, type DetectorState } from '../core/incidents.js';
+import { DEFAULT_PLAYBOOKS, matchPlaybooks, renderSnippet, type Playbook, type PlaybookMatch } from '../core/playbooks.js';
+import { privateOffer } from '../core/privateOffer.js';
+import { checkReply } from '../core/replyChecks.js';
+import type { Network, Role, TriageCategory } from '../core/types.js';
+import type { Actor } from '../commands/context.js';
+import type { ConversationCommands } from '../commands/conversations.js';
+import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js';
+import type { EventBus } from '../events/bus.js';
+import type { Clock } from '../lib/clock.js';
+import { enqueue } from '../outbox/outbox.js';
+import { presentMessage, presentNote } from '../server/presenters.js';
+import { audit } from '../store/audit.js';
+import type { Store } from '../store/db.js';
+import { factRow } from '../store/facts.js';
+import { decodeText, encodeText } from '../store/text.js';
+import type { WorkflowSettingsStore } from './settings.js';
+import type { Tx } from '../store/util.js';
+
+export interface WorkflowCommandDeps {
+  store: Store;
+  bus: EventBus;
+  clock: Clock;
+  settings: WorkflowSettingsStore;
+  conversations: ConversationCommands;
+  onQueued?: () => void;
+}
+
+const REVIEWERS: Role[] = ['approver', 'admin'];
+
+export class WorkflowCommands {
+  constructor(private readonly deps: WorkflowCommandDeps) {}
+
+  private async tz(brandId: number, db: Tx = this.deps.store.db) {
+    return (await db.selectFrom('brand').select('timezone').where('id', '=', brandId).executeTakeFirst())?.timezone ?? 'UTC';
+  }
+
+  // ------------------------------------------------------------ sign-off
+
+  async pendingApprovals(actor: Actor) {
+    const rows = await this.deps.store.db
+      .selectFrom('message')
+      .innerJoin('conversation', 'conversation.id', 'message.conversation_id')
+      .leftJoin('app_user', 'app_user.id', 'message.author_user_id')
+      .selectAll('message')
+      .select(['conversation.subject as conversation_subject', 'app_user.name as author_name'])
+      .where('message.brand_id', '=', actor.brandId)
+      .where('message.status', '=', 'pending_approval')
+      .orderBy('message.created_at')
+      .limit(500)
+      .execute();
+    return rows.map((r) => ({ ...presentMessage(r), conversationSubject: r.conversation_subject, authorName: r.author_name, reasons: safeArr(r.approval_reasons) }));
+  }
+
+  /** Approve (optionally edited) or reject a reply waiting for sign-off. Only approved replies enter the outbox. */
+  async review(actor: Actor, messageId: number, p: { decision: 'approve' | 'reject'; text?: string | null; note?: string | null }) {
+    if (!REVIEWERS.includes(actor.role as Role)) throw forbidden('only approvers sign replies off');
+    const { store, clock, bus } = this.deps;
+    const now = clock.now();
+    const result = await store.db.transaction().execute(async (trx) => {
+      const msg = await trx.selectFrom('message').selectAll().where('id', '=', messageId).where('brand_id', '=', actor.brandId).executeTakeFirst();
+      if (!msg) throw notFound('reply');
+      if (msg.status !== 'pending_approval') throw conflict('approval.not_pending', `this reply is ${msg.status}, not waiting for approval`);
+      if (msg.author_user_id === actor.userId) throw forbidden('a reply is signed off by someone other than its author');
+      const conv = await trx.selectFrom('conversation').selectAll().where('id', '=', msg.conversation_id).executeTakeFirstOrThrow();
+      const before = decodeText(msg.text, msg.text_escaped);
+      let after = before;
+      if (p.decision === 'approve' && p.text != null && p.text !== before) {
+        after = p.text;
+        const report = checkReply({ text: after, network: conv.network as Network, visibility: msg.visibility as 'public' | 'private', overrides: (await this.deps.settings.get(actor.brandId, trx)).replyChecks as never });
+        if (!report.ok) {
+          const b = report.results.find((r) => r.severity === 'block')!;
+          throw new AppError(422, b.code, b.message, { checks: report.results });
+        }
+      }
+      const t = encodeText(after);
+      await trx
+        .updateTable('message')
+        .set({ status: p.decision === 'approve' ? 'queued' : 'rejected', text: t.text, text_escaped: t.escaped, reviewed_by: actor.userId, reviewed_at: now, review_note: p.note ?? null, error: p.decision === 'reject' ? `rejected: ${p.note ?? 'no reason given'}` : null })
+        .where('id', '=', msg.id)
+        .execute();
+      const fresh = await trx.selectFrom('message').selectAll().where('id', '=', msg.id).executeTakeFirstOrThrow();
+      if (p.decision === 'approve') await enqueue(trx, fresh, now);
+      await audit(trx, {
+        brandId: actor.brandId, actor: actor.name, action: p.decision === 'approve' ? (after !== before ? 'reply.edited_and_approved' : 'reply.approved') : 'reply.rejected',
+        subjectType: 'message', subjectId: msg.id, conversationId: msg.conversation_id, data: { note: p.note ?? null, ...(after !== before ? { before, after } : {}), waitedS: (now - msg.created_at) / 1000 },
+      }, now);
+      const dims = { brandId: actor.brandId, timezone: await this.tz(actor.brandId, trx), conversationId: conv.id, messageId: msg.id, agentId: msg.author_user_id, teamId: conv.team_id, channelAccountId: conv.channel_account_id, network: conv.network, visibility: msg.visibility, priority: conv.priority, category: conv.category };
+      await trx.insertInto('reporting_fact').values(factRow(dims, 'approval_wait', now, msg.created_at, now, null, { decision: p.decision, approver: actor.userId })).execute();
+      if (msg.author_user_id != null) {
+        await trx.insertInto('notification').values({ brand_id: actor.brandId, user_id: msg.author_user_id, kind: `reply.${p.decision === 'approve' ? 'approved' : 'rejected'}`, title: p.decision === 'approve' ? 'Your reply was approved' : 'Your reply was not approved', body: p.note ?? after.slice(0, 200), conversation_id: conv.id, created_at: now }).execute();
+      }
+      return fresh;
+    });
+    bus.publish(actor.brandId, 'message.updated', presentMessage(result));
+    if (result.author_user_id != null) bus.publish(actor.brandId, 'notification', { kind: `reply.${p.decision === 'approve' ? 'approved' : 'rejected'}`, conversationId: result.conversation_id, messageId: result.id }, { userIds: [result.author_user_id] });
+    if (p.decision === 'approve') this.deps.onQueued?.();
+    return presentMessage(result);
+  }
+
+  // ------------------------------------------------------------ knowledge experts
+
+  async askExpert(actor: Actor, conversationId: number, p: { expertId?: number | null; teamId?: number | null; question: string }) {
+    if (actor.userId == null || actor.role === 'expert') throw forbidden('agents ask experts');
+    if ((p.expertId == null) === (p.teamId == null)) throw badRequest('expert.target', 'ask one expert (expertId) or an expert group (teamId)');
+    const q = p.question.trim();
+    if (q.length < 5) throw badRequest('expert.question', 'write the question for the expert');
+    const { store, clock, bus } = this.deps;
+    const now = clock.now();
+    const settings = await this.deps.settings.get(actor.brandId);
+    const conv = await store.db.selectFrom('conversation').select(['id']).where('id', '=', conversationId).where('brand_id', '=', actor.brandId).executeTakeFirst();
+    if (!conv) throw notFound('conversation');
+    let recipients: number[];
+    if (p.expertId != null) {
+      const e = await store.db.selectFrom('app_user').select(['id', 'role']).where('id', '=', p.expertId).where('brand_id', '=', actor.brandId).where('disabled_at', 'is', null).executeTakeFirst();
+      if (!e) throw badRequest('expert.unknown', 'no such person in this brand');
+      recipients = [e.id];
+    } else {
+      const t = await store.db.selectFrom('team').select('id').where('id', '=', p.teamId!).where('brand_id', '=', actor.brandId).executeTakeFirst();
+      if (!t) throw badRequest('expert.unknown_team', 'no such group in this brand');
+      recipients = (await store.db.selectFrom('team_member').select('user_id').where('team_id', '=', t.id).execute()).map((r) => r.user_id);
+    }
+    const req = await store.db.transaction().execute(async (trx) => {
+      const r = await trx.insertInto('expert_request').values({ brand_id: actor.brandId, conversation_id: conv.id, asked_by: actor.userId!, expert_id: p.expertId ?? null, team_id: p.teamId ?? null, question: q, status: 'open', due_at: now + settings.expertTargetMin * 60_000, created_at: now }).returningAll().executeTakeFirstOrThrow();
+      for (const uid of recipients) await trx.insertInto('notification').values({ brand_id: actor.brandId, user_id: uid, kind: 'expert.asked', title: 'A colleague needs your expertise', body: q.slice(0, 300), conversation_id: conv.id, created_at: now }).execute();
+      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'expert.asked', subjectType: 'expert_request', subjectId: r.id, conversationId: conv.id, data: { expertId: p.expertId ?? null, teamId: p.teamId ?? null, question: q } }, now);
+      return r;
+    });
+    bus.publish(actor.brandId, 'expert.request', presentRequest(req));
+    bus.publish(actor.brandId, 'notification', { kind: 'expert.asked', conversationId: conv.id, requestId: req.id }, { userIds: recipients });
+    return presentRequest(req);
+  }
+
+  /** Requests for an expert (their own and their groups'), or every request of a conversation. */
+  async expertRequests(actor: Actor, opts: { conversationId?: number; status?: string } = {}) {
+    let q = this.deps.store.db.selectFrom('expert_request').innerJoin('conversation', 'conversation.id', 'expert_request.conversation_id').selectAll('expert_request').select('conversation.subject').where('expert_request.brand_id', '=', actor.brandId);
+    if (opts.conversationId != null) q = q.where('expert_request.conversation_id', '=', opts.conversationId);
+    if (opts.status) q = q.where('expert_request.status', '=', opts.status);
+    if (actor.role === 'expert') {
+      const teams = (await this.deps.store.db.selectFrom('team_member').select('team_id').where('user_id', '=', actor.userId!).execute()).map((t) => t.team_id);
+      q = q.where((eb) => eb.or([eb('expert_request.expert_id', '=', actor.userId!), ...(teams.length ? [eb('expert_request.team_id', 'in', teams)] : [])]));
+    }
+    const rows = await q.orderBy('expert_request.created_at', 'desc').limit(500).execute();
+    return rows.map((r) => ({ ...presentRequest(r), conversationSubject: r.subject }));
+  }
+
+  /** Whether an expert may see (and note on) a conversation: only what they were asked. */
+  async expertMayAccess(userId: number, conversationId: number): Promise<boolean> {
+    const teams = (await this.deps.store.db.selectFrom('team_member').select('team_id').where('user_id', '=', userId).execute()).map((t) => t.team_id);
+    const r = await this.deps.store.db
+      .selectFrom('expert_request')
+      .select('id')
+      .where('conversation_id', '=', conversationId)
+      .where((eb) => eb.or([eb('expert_id', '=', userId), ...(teams.length ? [eb('team_id', 'in', teams)] : [])]))
+      .executeTakeFirst();
+    return !!r;
+  }
+
+  /** The expert answers inside the conversation, as a note; the agent keeps ownership. */
+  async answerExpert(actor: Actor, requestId: number, text: string) {
+    const { store, clock, bus } = this.deps;
+    const req = await store.db.selectFrom('expert_request').selectAll().where('id', '=', requestId).where('brand_id', '=', actor.brandId).executeTakeFirst();
+    if (!req) throw notFound('expert request');
+    if (req.status !== 'open') throw conflict('expert.closed', `this request is ${req.status}`);
+    if (actor.userId == null || !(await this.expertMayAccess(actor.userId, req.conversation_id)) && actor.role === 'expert') throw forbidden('this question was not asked of you');
+    const note = await this.deps.conversations.addNote(actor, req.conversation_id, text);
+    const now = clock.now();
+    await store.db.transaction().execute(async (trx) => {
+      await trx.updateTable('expert_request').set({ status: 'answered', answered_by: actor.userId, answer_note_id: note.id, answered_at: now }).where('id', '=', req.id).where('status', '=', 'open').execute();
+      const conv = await trx.selectFrom('conversation').selectAll().where('id', '=', req.conversation_id).executeTakeFirstOrThrow();
+      const dims = { brandId: actor.brandId, timezone: await this.tz(actor.brandId, trx), conversationId: conv.id, messageId: null, agentId: actor.userId, teamId: req.team_id, channelAccountId: conv.channel_account_id, network: conv.network, visibility: conv.visibility, priority: conv.priority, category: conv.category };
+      await trx.insertInto('reporting_fact').values(factRow(dims, 'expert_wait', now, req.created_at, now, null, { requestId: req.id, onTime: req.due_at == null || now <= req.due_at })).execute();
+      await trx.insertInto('notification').values({ brand_id: actor.brandId, user_id: req.asked_by, kind: 'expert.answered', title: 'An expert answered your question', body: text.slice(0, 300), conversation_id: conv.id, created_at: now }).execute();
+      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'expert.answered', subjectType: 'expert_request', subjectId: req.id, conversationId: conv.id, data: { noteId: note.id } }, now);
+    });
+    bus.publish(actor.brandId, 'notification', { kind: 'expert.answered', conversationId: req.conversation_id, requestId: req.id }, { userIds: [req.asked_by] });
+    return { request: { ...presentRequest(req), status: 'answered' }, note };
+  }
+
+  // ------------------------------------------------------------ take it private
+
+  /** Post a short public reply inviting a private message (wording per network); the private thread joins this conversation. */
+  async takePrivate(actor: Actor, conversationId: number, p: { reason?: 'personal_data' | 'account' | 'complex'; text?: string | null }) {
+    const conv = await this.deps.store.db.selectFrom('conversation').selectAll().where('id', '=', conversationId).where('brand_id', '=', actor.brandId).executeTakeFirst();
+    if (!conv) throw notFound('conversation');
+    const ident = conv.contact_id != null ? await this.deps.store.db.selectFrom('contact_identity').select(['display_name', 'handle']).where('contact_id', '=', conv.contact_id).executeTakeFirst() : undefined;
+    const offer = privateOffer({ network: conv.network as Network, conversationId: String(conv.id), customerName: ident?.display_name ?? null, reason: p.reason });
+    const text = p.text?.trim() || offer?.text;
+    if (!text) throw badRequest('private.not_applicable', `${conv.network} conversations are already private`);
+    const r = await this.deps.conversations.reply(actor, conv.id, { text, visibility: 'public' });
+    await this.deps.conversations.setLabels(actor, conv.id, { add: ['taken-private'] });
+    return r;
+  }
+
+  // ------------------------------------------------------------ playbooks and snippets
+
+  private async playbooks(brandId: number): Promise<Playbook[]> {
+    const rows = await this.deps.store.db.selectFrom('playbook').selectAll().where('brand_id', '=', brandId).orderBy('id').execute();
+    if (!rows.length) return [...DEFAULT_PLAYBOOKS];
+    return rows.map((r) => ({ id: String(r.id), title: r.title, match: JSON.parse(r.match) as PlaybookMatch, outline: JSON.parse(r.outline), snippets: JSON.parse(r.snippets) }) as unknown as Playbook);
+  }
+
+  async listPlaybooks(brandId: number) {
+    return this.playbooks(brandId);
+  }
+
+  async savePlaybook(actor: Actor, p: { id?: number; title: string; match: Record<string, unknown>; outline: string[]; snippets?: unknown[] }) {
+    if (actor.role !== 'admin' && actor.role !== 'approver') throw forbidden('leads and admins write the rules of engagement');
+    const now = this.deps.clock.now();
+    const values = { brand_id: actor.brandId, title: p.title, match: JSON.stringify(p.match), outline: JSON.stringify(p.outline), snippets: JSON.stringify(p.snippets ?? []), updated_at: now };
+    if (p.id != null) {
+      const r = await this.deps.store.db.updateTable('playbook').set(values).where('id', '=', p.id).where('brand_id', '=', actor.brandId).executeTakeFirst();
+      if (!Number(r.numUpdatedRows)) throw notFound('playbook');
+      return p.id;
+    }
+    return (await this.deps.store.db.insertInto('playbook').values({ ...values, created_at: now }).returning('id').executeTakeFirstOrThrow()).id;
+  }
+
+  async suggestions(actor: Actor, conversationId: number) {
+    const conv = await this.deps.store.db.selectFrom('conversation').selectAll().where('id', '=', conversationId).where('brand_id', '=', actor.brandId).executeTakeFirst();
+    if (!conv) throw notFound('conversation');
+    const last = await this.deps.store.db.selectFrom('message').select(['complaint', 'chaser', 'accolade']).where('conversation_id', '=', conv.id).where('direction', '=', 'inbound').orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+    return matchPlaybooks(await this.playbooks(actor.brandId), {
+      category: conv.category as TriageCategory | null, intent: conv.intent, sentiment: conv.sentiment as never, network: conv.network as Network, visibility: conv.visibility as never,
+      complaint: last?.complaint === 1, chaser: last?.chaser === 1, accolade: last?.accolade === 1,
+    } as never);
+  }
+
+  async listSnippets(brandId: number) {
+    return (await this.deps.store.db.selectFrom('snippet').selectAll().where('brand_id', '=', brandId).orderBy('shortcut').execute()).map((s) => ({ id: s.id, shortcut: s.shortcut, title: s.title, body: s.body }));
+  }
+
+  async saveSnippet(actor: Actor, p: { shortcut: string; title: string; body: string }) {
+    if (actor.role !== 'admin' && actor.role !== 'approver') throw forbidden('leads and admins maintain snippets');
+    if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(p.shortcut)) throw badRequest('snippet.invalid_shortcut', 'shortcut: lowercase letters, digits and -');
+    const parsed = renderSnippet(p.body, {});
+    if (!parsed.ok && parsed.errors.some((e) => e.code === 'snippet.syntax')) throw badRequest('snippet.syntax', parsed.errors.map((e) => e.message).join('; '));
+    const now = this.deps.clock.now();
+    return (await this.deps.store.db.insertInto('snippet').values({ brand_id: actor.brandId, shortcut: p.shortcut, title: p.title, body: p.body, created_at: now }).onConflict((oc) => oc.columns(['brand_id', 'shortcut']).doUpdateSet({ title: p.title, body: p.body })).returning('id').executeTakeFirstOrThrow()).id;
+  }
+
+  /** Fill a snippet's variables for a conversation: exact facts (hours, names) filled in, missing ones named. */
+  async renderSnippetFor(actor: Actor, snippetId: number, conversationId: number) {
+    const { store } = this.deps;
+    const s = await store.db.selectFrom('snippet').selectAll().where('id', '=', snippetId).where('brand_id', '=', actor.brandId).executeTakeFirst();
+    if (!s) throw notFound('snippet');
+    const conv = await store.db.selectFrom('conversation').selectAll().where('id', '=', conversationId).where('brand_id', '=', actor.brandId).executeTakeFirst();
+    if (!conv) throw notFound('conversation');
+    const account = await store.db.selectFrom('channel_account').selectAll().where('id', '=', conv.channel_account_id).executeTakeFirstOrThrow();
+    const brand = await store.db.selectFrom('brand').select(['name']).where('id', '=', actor.brandId).executeTakeFirstOrThrow();
+    const ident = conv.contact_id != null ? await store.db.selectFrom('contact_identity').select(['display_name', 'handle']).where('contact_id', '=', conv.contact_id).executeTakeFirst() : undefined;
+    const agent = actor.userId != null ? await store.db.selectFrom('app_user').select(['name']).where('id', '=', actor.userId).executeTakeFirst() : undefined;
+    const cal = this.deps.settings.calendarOf(account);
+    const vars = {
+      customer: { name: ident?.display_name?.split(/\s+/)[0] ?? null, handle: ident?.handle ? `@${ident.handle}` : null },
+      agent: { name: agent?.name.split(/\s+/)[0] ?? null },
+      brand: { name: brand.name },
+      account: { handle: account.handle },
+      hours: cal ? availabilityLine(cal) : null,
+    };
+    return renderSnippet(s.body, vars);
+  }
+
+  // ------------------------------------------------------------ incidents
+
+  async openIncident(actor: Actor | null, brandId: number, p: { title: string; reason: string }) {
+    const { store, clock, bus } = this.deps;
+    const now = clock.now();
+    const open = await store.db.selectFrom('incident').selectAll().where('brand_id', '=', brandId).where('status', '=', 'open').executeTakeFirst();
+    if (open) return open;
+    const inc = await store.db.transaction().execute(async (trx) => {
+      const r = await trx.insertInto('incident').values({ brand_id: brandId, title: p.title, status: 'open', opened_by: actor ? actor.name : 'detector', reason: p.reason, opened_at: now }).returningAll().executeTakeFirstOrThrow();
+      const leads = await trx.selectFrom('app_user').select('id').where('brand_id', '=', brandId).where('role', 'in', ['admin', 'approver']).where('disabled_at', 'is', null).execute();
+      for (const l of leads) await trx.insertInto('notification').values({ brand_id: brandId, user_id: l.id, kind: 'incident.opened', title: `Incident: ${p.title}`, body: p.reason, conversation_id: null, created_at: now }).execute();
+      await audit(trx, { brandId, actor: actor?.name ?? 'system:incidents', action: 'incident.opened', subjectType: 'incident', subjectId: r.id, data: { title: p.title, reason: p.reason } }, now);
+      return r;
+    });
+    bus.publish(brandId, 'incident', presentIncident(inc));
+    return inc;
+  }
+
+  async closeIncident(actor: Actor | null, brandId: number, id: number) {
+    const { store, clock, bus } = this.deps;
+    const now = clock.now();
+    await store.db.updateTable('incident').set({ status: 'closed', closed_at: now }).where('id', '=', id).where('brand_id', '=', brandId).where('status', '=', 'open').execute();
+    await audit(store.db, { brandId, actor: actor?.name ?? 'system:incidents', action: 'incident.closed', subjectType: 'incident', subjectId: id }, now);
+    const inc = await store.db.selectFrom('incident').selectAll().where('id', '=', id).executeTakeFirst();
+    if (inc) bus.publish(brandId, 'incident', presentIncident(inc));
+    return inc;
+  }
+
+  async listIncidents(brandId: number) {
+    return (await this.deps.store.db.selectFrom('incident').selectAll().where('brand_id', '=', brandId).orderBy('opened_at', 'desc').limit(50).execute()).map(presentIncident);
+  }
+
+  /**
+   * Post the public statement of an incident from a (brand) account — like an
+   * official press statement, so only approvers and admins post it. It goes
+   * through the outbox as a top-level post; people are still answered one by one.
+   */
+  async postStatement(actor: Actor, incidentId: number, p: { channelAccountId: number; text: string }) {
+    if (!REVIEWERS.includes(actor.role as Role)) throw forbidden('statements are posted by approvers or admins');
+    const { store, clock, bus } = this.deps;
+    const now = clock.now();
+    const inc = await store.db.selectFrom('incident').selectAll().where('id', '=', incidentId).where('brand_id', '=', actor.brandId).executeTakeFirst();
+    if (!inc) throw notFound('incident');
+    const account = await store.db.selectFrom('channel_account').selectAll().where('id', '=', p.channelAccountId).where('brand_id', '=', actor.brandId).executeTakeFirst();
+    if (!account) throw badRequest('incident.unknown_account', 'no such channel account');
+    const report = checkReply({ text: p.text, network: account.network as Network, visibility: 'public', options: { expectGreeting: false } });
+    if (!report.ok) {
+      const b = report.results.find((r) => r.severity === 'block')!;
+      throw new AppError(422, b.code, b.message, { checks: report.results });
+    }
+    const msg = await store.db.transaction().execute(async (trx) => {
+      // statements live in a conversation of their own, so the inbox and audit show them
+      const conv = await trx.insertInto('conversation').values({
+        brand_id: actor.brandId, channel_account_id: account.id, contact_id: null, network: account.network, visibility: 'public', status: 'resolved', priority: 0, subject: `Statement: ${inc.title}`,
+        created_at: now, updated_at: now, last_message_at: now, cycle_started_at: now, resolved_at: now, message_count: 1, version: 1, incident_id: inc.id, reopened_count: 0,
+      }).returning('id').executeTakeFirstOrThrow();
+      const t = encodeText(p.text);
+      const m = await trx.insertInto('message').values({
+        brand_id: actor.brandId, conversation_id: conv.id, channel_account_id: account.id, network: account.network, network_message_id: null, direction: 'outbound', visibility: 'public', kind: 'post',
+        author_identity_id: null, author_user_id: actor.userId, in_reply_to_network_id: null, thread_root_network_id: null, reply_to_message_id: null, text: t.text, text_escaped: t.escaped, url: null,
+        created_at: now, received_at: now, raw: null, status: 'queued', error: null, is_auto: 0, source: 'agent', idempotency_key: null,
+      }).returningAll().executeTakeFirstOrThrow();
+      await enqueue(trx, m, now);
+      await trx.updateTable('incident').set({ statement_message_id: m.id }).where('id', '=', inc.id).execute();
+      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'incident.statement', subjectType: 'incident', subjectId: inc.id, conversationId: conv.id, data: { channelAccountId: account.id } }, now);
+      return m;
+    });
+    bus.publish(actor.brandId, 'message.created', presentMessage(msg));
+    this.deps.onQueued?.();
+    return presentMessage(msg);
+  }
+
+  /**
+   * Feed the burst detector with the brand's inbound volume per 5 minutes and
+   * open/close incidents from its verdicts. State is kept between runs.
+   */
+  async detectBursts(brandId: number): Promise<void> {
+    const { store, clock } = this.deps;
+    const settings = await this.deps.settings.get(brandId);
+    if (!settings.incidents.autoDetect) return;
+    const now = clock.now();
+    const key = `incident.detector.${brandId}`;
+    const row = await store.db.selectFrom('kv').select('value').where('key', '=', key).executeTakeFirst();
+    let saved = row ? (JSON.parse(row.value) as { state: DetectorState; next: number }) : null;
+    if (!saved) saved = { state: createDetector({}), next: Math.floor((now - 24 * 3600_000) / 300_000) * 300_000 };
+    let { state, next } = saved;
+    const intervalMs = state.config.intervalMs;
+    const end = Math.floor(now / intervalMs) * intervalMs; // only complete intervals
+    if (next >= end) return;
+    const counts = await store.db
+      .selectFrom('message')
+      .select([sql<number>`(created_at / ${intervalMs})`.as('slot'), (eb) => eb.fn.countAll<number>().as('c')])
+      .where('brand_id', '=', brandId)
+      .where('direction', '=', 'inbound')
+      .where('created_at', '>=', next)
+      .where('created_at', '<', end)
+      .groupBy(sql`(created_at / ${intervalMs})`)
+      .execute();
+    const bySlot = new Map(counts.map((c) => [Math.floor(Number(c.slot)) * intervalMs, Number(c.c)]));
+    for (let t = next; t < end; t += intervalMs) {
+      const r = observe(state, { start: t, count: bySlot.get(t) ?? 0 });
+      state = r.state;
+      for (const e of r.events) {
+        if (e.kind === 'open') await this.openIncident(null, brandId, { title: 'Unusual volume of mentions', reason: e.incident.reason ?? 'burst detected' });
+        else {
+          const open = await store.db.selectFrom('incident').select('id').where('brand_id', '=', brandId).where('status', '=', 'open').where('opened_by', '=', 'detector').executeTakeFirst();
+          if (open) await this.closeIncident(null, brandId, open.id);
+        }
+      }
+    }
+    next = end;
+    const value = JSON.stringify({ state, next });
+    await store.db.insertInto('kv').values({ key, value, updated_at: now }).onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: now })).execute();
+  }
+}
+
+function presentRequest(r: { id: number; conversation_id: number; asked_by: number; expert_id: number | null; team_id: number | null; question: string; status: string; due_at: number | null; created_at: number; answered_at: number | null; answer_note_id: number | null }) {
+  const iso = (t: number | null) => (t == null ? null : new Date(t).toISOString());
+  return { id: r.id, conversationId: r.conversation_id, askedBy: r.asked_by, expertId: r.expert_id, teamId: r.team_id, question: r.question, status: r.status, dueAt: iso(r.due_at), createdAt: iso(r.created_at), answeredAt: iso(r.answered_at), answerNoteId: r.answer_note_id };
+}
+
+function presentIncident(i: { id: number; title: string; status: string; opened_by: string; reason: string; opened_at: number; closed_at: number | null; statement_message_id: number | null }) {
+  return { id: i.id, title: i.title, status: i.status, openedBy: i.opened_by, reason: i.reason, openedAt: new Date(i.opened_at).toISOString(), closedAt: i.closed_at ? new Date(i.closed_at).toISOString() : null, statementMessageId: i.statement_message_id };
+}
+
+function safeArr(s: string | null): unknown[] {
+  try {
+    return s ? JSON.parse(s) : [];
+  } catch {
+    return [];
+  }
+}
+
+export { presentNote };

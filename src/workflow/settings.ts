@@ -1,0 +1,149 @@
+/**
+ * A brand's care-workflow settings (routing rules, SLA policy, approval policy,
+ * reply-check severities, auto-acknowledgement), kept in brand.settings as
+ * JSON, validated when saved, with safe defaults, and cached per process.
+ */
+import { z } from 'zod';
+import type { ApprovalPolicy } from '../core/approval.js';
+import { validateCalendar, type BusinessCalendar } from '../core/businessHours.js';
+import type { BrandRouting } from '../core/routing.js';
+import { DEFAULT_SLA_POLICY, validateSlaPolicy, type SlaPolicy } from '../core/sla.js';
+import { REPLY_CHECK_CODES } from '../core/replyChecks.js';
+import type { Store } from '../store/db.js';
+import type { ChannelAccount } from '../store/schema.js';
+import type { Tx } from '../store/util.js';
+import { badRequest } from '../errors.js';
+
+export interface WorkflowSettings {
+  routing: BrandRouting | null;
+  sla: SlaPolicy;
+  approval: ApprovalPolicy;
+  replyChecks: Record<string, 'block' | 'warn' | 'hint' | 'off'>;
+  /** Minutes within which a question to an expert should be answered. */
+  expertTargetMin: number;
+  incidents: { autoDetect: boolean };
+}
+
+export const DEFAULT_APPROVAL_POLICY: ApprovalPolicy = {
+  exemptRoles: ['approver', 'admin'],
+  agents: { flags: ['in_training'] },
+  audience: { followersAtLeast: 100_000, publicNegativeComplaint: false },
+  content: { keywords: null, refundTerms: false, amountLimits: null },
+  incident: { requireDuringIncident: true, publicOnly: true },
+};
+
+export const DEFAULT_SETTINGS: WorkflowSettings = {
+  routing: null,
+  sla: DEFAULT_SLA_POLICY,
+  approval: DEFAULT_APPROVAL_POLICY,
+  replyChecks: {},
+  expertTargetMin: 120,
+  incidents: { autoDetect: true },
+};
+
+const interval = z.object({ start: z.string().regex(/^\d{2}:\d{2}$/), end: z.string().regex(/^\d{2}:\d{2}$/) });
+export const calendarSchema = z.object({
+  timeZone: z.string().min(1),
+  weekly: z.partialRecord(z.enum(['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']), z.array(interval)),
+  holidays: z.array(z.object({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), name: z.string().optional(), hours: z.array(interval).optional() })).optional(),
+});
+
+export const settingsPatchSchema = z.object({
+  routing: z
+    .object({
+      rules: z.array(z.object({ id: z.string().optional(), teamId: z.coerce.string(), when: z.record(z.string(), z.unknown()) })),
+      defaultTeamId: z.coerce.string(),
+    })
+    .nullable()
+    .optional(),
+  sla: z.record(z.string(), z.unknown()).optional(),
+  approval: z.record(z.string(), z.unknown()).optional(),
+  replyChecks: z.partialRecord(z.enum(REPLY_CHECK_CODES), z.enum(['block', 'warn', 'hint', 'off'])).optional(),
+  expertTargetMin: z.number().int().min(1).max(60 * 24 * 14).optional(),
+  incidents: z.object({ autoDetect: z.boolean() }).optional(),
+});
+
+export class WorkflowSettingsStore {
+  private readonly cache = new Map<number, { at: number; settings: WorkflowSettings }>();
+  private readonly calendars = new Map<number, { raw: string | null; cal: BusinessCalendar | null }>();
+
+  constructor(private readonly store: Store, private readonly ttlMs = 5_000) {}
+
+  /** Pass the transaction when calling from inside one (SQLite has a single connection). */
+  async get(brandId: number, db: Tx = this.store.db): Promise<WorkflowSettings> {
+    const c = this.cache.get(brandId);
+    if (c && Date.now() - c.at < this.ttlMs) return c.settings;
+    const row = await db.selectFrom('brand').select('settings').where('id', '=', brandId).executeTakeFirst();
+    const raw = safe(row?.settings);
+    const wf = (raw.workflow ?? {}) as Partial<WorkflowSettings>;
+    const settings: WorkflowSettings = {
+      routing: wf.routing ?? null,
+      sla: wf.sla ?? DEFAULT_SETTINGS.sla,
+      approval: wf.approval ?? DEFAULT_SETTINGS.approval,
+      replyChecks: wf.replyChecks ?? {},
+      expertTargetMin: wf.expertTargetMin ?? DEFAULT_SETTINGS.expertTargetMin,
+      incidents: wf.incidents ?? DEFAULT_SETTINGS.incidents,
+    };
+    this.cache.set(brandId, { at: Date.now(), settings });
+    return settings;
+  }
+
+  /** Validate and save part of the settings; returns the whole. Throws 400 with every problem. */
+  async update(brandId: number, patch: z.infer<typeof settingsPatchSchema>): Promise<WorkflowSettings> {
+    const problems: string[] = [];
+    if (patch.sla) {
+      for (const p of validateSlaPolicy(patch.sla as unknown as SlaPolicy)) problems.push(`sla${p.path ? '.' + p.path : ''}: ${p.message}`);
+    }
+    if (patch.routing) {
+      const teams = new Set((await this.store.db.selectFrom('team').select('id').where('brand_id', '=', brandId).execute()).map((t) => String(t.id)));
+      for (const t of [patch.routing.defaultTeamId, ...patch.routing.rules.map((r) => r.teamId)]) if (!teams.has(t)) problems.push(`routing: team ${t} does not exist in this brand`);
+    }
+    if (problems.length) throw badRequest('settings.invalid', problems.join('; '), { errors: problems });
+    const row = await this.store.db.selectFrom('brand').select('settings').where('id', '=', brandId).executeTakeFirstOrThrow();
+    const raw = safe(row.settings);
+    raw.workflow = { ...(raw.workflow ?? {}), ...patch };
+    await this.store.db.updateTable('brand').set({ settings: JSON.stringify(raw) }).where('id', '=', brandId).execute();
+    this.cache.delete(brandId);
+    return this.get(brandId);
+  }
+
+  /** The channel account's business-hours calendar (null: open 24/7). */
+  calendarOf(account: Pick<ChannelAccount, 'id' | 'calendar'>): BusinessCalendar | null {
+    const c = this.calendars.get(account.id);
+    if (c && c.raw === account.calendar) return c.cal;
+    let cal: BusinessCalendar | null = null;
+    if (account.calendar) {
+      try {
+        const parsed = JSON.parse(account.calendar) as BusinessCalendar;
+        cal = validateCalendar(parsed).length ? null : parsed;
+      } catch {
+        cal = null;
+      }
+    }
+    this.calendars.set(account.id, { raw: account.calendar, cal });
+    return cal;
+  }
+
+  invalidate(brandId?: number) {
+    if (brandId == null) this.cache.clear();
+    else this.cache.delete(brandId);
+    this.calendars.clear();
+  }
+}
+
+/** Validate a calendar for saving (400 with every problem). */
+export function checkCalendar(cal: unknown): BusinessCalendar {
+  const parsed = calendarSchema.safeParse(cal);
+  if (!parsed.success) throw badRequest('calendar.invalid', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  const issues = validateCalendar(parsed.data as BusinessCalendar);
+  if (issues.length) throw badRequest('calendar.invalid', issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+  return parsed.data as BusinessCalendar;
+}
+
+function safe(s: string | undefined | null): Record<string, any> {
+  try {
+    return s ? JSON.parse(s) : {};
+  } catch {
+    return {};
+  }
+}

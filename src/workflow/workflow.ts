@@ -1,0 +1,390 @@
+/**
+ * The care workflow around each conversation: routing to a team and an agent,
+ * SLA clocks with warning/breach alerts, out-of-hours acknowledgements, reply
+ * checks and sign-off before anything is sent. The decisions are the pure
+ * functions of src/core (routing, sla, businessHours, autoAck, replyChecks,
+ * approval); this module gathers their inputs from the store, persists their
+ * outputs, schedules the next SLA instant as a keyed job, and announces changes.
+ */
+import { sql } from 'kysely';
+import { requiresApproval } from '../core/approval.js';
+import { autoAckText, shouldAutoAck } from '../core/autoAck.js';
+import { businessMsBetween, type BusinessCalendar } from '../core/businessHours.js';
+import { checkReply } from '../core/replyChecks.js';
+import { drainQueue, pickTeam, type AssignmentStrategy, type QueuedConversation, type RoutingAgent, type RoutingState } from '../core/routing.js';
+import { evaluateSla, type SlaClock, type SlaEvent } from '../core/sla.js';
+import type { Network, Role, Sentiment, TriageCategory, Visibility } from '../core/types.js';
+import type { Actor } from '../commands/context.js';
+import type { ConversationHooks, ReplyDecision } from '../commands/conversations.js';
+import { AppError } from '../errors.js';
+import type { EventBus } from '../events/bus.js';
+import type { Jobs } from '../jobs/jobs.js';
+import type { Clock } from '../lib/clock.js';
+import { enqueue } from '../outbox/outbox.js';
+import { presentConversation, presentMessage } from '../server/presenters.js';
+import { audit } from '../store/audit.js';
+import type { Store } from '../store/db.js';
+import { factRow } from '../store/facts.js';
+import type { ChannelAccount, Conversation } from '../store/schema.js';
+import { encodeText, decodeText } from '../store/text.js';
+import { lockBrand, type Tx } from '../store/util.js';
+import type { WorkflowSettingsStore } from './settings.js';
+
+export interface WorkflowDeps {
+  store: Store;
+  bus: EventBus;
+  clock: Clock;
+  jobs: Jobs;
+  settings: WorkflowSettingsStore;
+  /** Wake the outbox (auto-acknowledgements). */
+  onQueued?: () => void;
+  log?: { warn(o: unknown, m?: string): void; error(o: unknown, m?: string): void };
+}
+
+const SLA_JOB = 'sla.tick';
+const OPEN = ['new', 'open'];
+
+interface SlaMemo {
+  /** metric:cycle → the last state announced. */
+  announced: Record<string, string>;
+  clocks: Pick<SlaClock, 'metric' | 'cycle' | 'state' | 'dueAt' | 'warningAt' | 'targetMs' | 'businessHours' | 'startedAt' | 'stoppedAt'>[];
+}
+
+export class Workflow {
+  constructor(private readonly deps: WorkflowDeps) {
+    deps.jobs.register(SLA_JOB, async (p: { conversationId: number }) => {
+      await this.refreshSla(p.conversationId);
+    });
+  }
+
+  // ---------------------------------------------------------------- hooks
+
+  /** Hooks for the conversation commands (reply checks, sign-off, re-evaluation). */
+  conversationHooks(): ConversationHooks {
+    return {
+      beforeReply: (trx, ctx) => this.beforeReply(trx, ctx),
+      afterChange: async (brandId, conversationId, what) => {
+        await this.refreshSla(conversationId);
+        if (what === 'status' || what === 'assigned') await this.drain(brandId);
+      },
+    };
+  }
+
+  /** After the pipeline stored new messages. */
+  async afterIngest(brandId: number, touched: { conversationId: number; created: boolean; reopened: boolean; inbound: boolean }[]): Promise<void> {
+    const withInbound = touched.filter((t) => t.inbound);
+    if (!withInbound.length) return;
+    try {
+      await this.route(brandId, withInbound.map((t) => t.conversationId));
+      for (const t of withInbound) {
+        await this.refreshSla(t.conversationId);
+        await this.maybeAutoAck(t.conversationId);
+      }
+    } catch (err) {
+      // the messages are stored; workflow steps are re-run by the next change or sweep
+      this.deps.log?.error({ err, brandId }, 'workflow after ingest failed');
+    }
+  }
+
+  async afterSent(brandId: number, conversationId: number): Promise<void> {
+    await this.refreshSla(conversationId);
+    void brandId;
+  }
+
+  async afterAvailability(brandId: number, _userId: number): Promise<void> {
+    await this.drain(brandId);
+  }
+
+  /** Business-hours seconds for facts, on the account's calendar (wall clock when it has none). */
+  businessSeconds = (account: ChannelAccount, from: number, to: number): number => {
+    const cal = this.deps.settings.calendarOf(account);
+    return cal ? businessMsBetween(cal, from, to) / 1000 : Math.max(0, (to - from) / 1000);
+  };
+
+  // ---------------------------------------------------------------- reply checks and sign-off
+
+  private async beforeReply(trx: Tx, ctx: { actor: Actor; conversation: Conversation; text: string; visibility: Visibility; now: number }): Promise<ReplyDecision> {
+    const { conversation: conv, actor } = ctx;
+    const settings = await this.deps.settings.get(conv.brand_id, trx);
+    const contact = conv.contact_id != null ? await trx.selectFrom('contact_identity').select(['handle', 'display_name', 'followers', 'verified']).where('contact_id', '=', conv.contact_id).orderBy('updated_at', 'desc').executeTakeFirst() : undefined;
+    const recent = actor.userId != null
+      ? await trx.selectFrom('message').select(['text', 'text_escaped']).where('brand_id', '=', conv.brand_id).where('author_user_id', '=', actor.userId).where('direction', '=', 'outbound').orderBy('id', 'desc').limit(20).execute()
+      : [];
+    const report = checkReply({
+      text: ctx.text,
+      network: conv.network as Network,
+      visibility: ctx.visibility,
+      customer: { name: contact?.display_name ?? null, handle: contact?.handle ?? null },
+      recentReplies: recent.map((r) => decodeText(r.text, r.text_escaped)),
+      conversationId: String(conv.id),
+      overrides: settings.replyChecks as never,
+    });
+    if (!report.ok) {
+      const block = report.results.find((r) => r.severity === 'block')!;
+      throw new AppError(422, block.code, `${block.message}${block.detail ? ` (${block.detail})` : ''}`, { checks: report.results });
+    }
+    const user = actor.userId != null ? await trx.selectFrom('app_user').select(['id', 'role', 'settings']).where('id', '=', actor.userId).executeTakeFirst() : undefined;
+    const flags = (safe(user?.settings).flags as string[] | undefined) ?? [];
+    const lastInbound = await trx.selectFrom('message').select(['sentiment', 'complaint']).where('conversation_id', '=', conv.id).where('direction', '=', 'inbound').orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+    const incidentOpen = !!(await trx.selectFrom('incident').select('id').where('brand_id', '=', conv.brand_id).where('status', '=', 'open').executeTakeFirst());
+    const decision = requiresApproval(settings.approval, {
+      agent: { id: String(actor.userId), roles: user ? [user.role as Role] : [], flags },
+      reply: { text: ctx.text, visibility: ctx.visibility },
+      author: contact ? { followers: contact.followers, verified: contact.verified === 1 } : null,
+      triage: lastInbound ? { sentiment: (lastInbound.sentiment as Sentiment | null) ?? null, complaint: lastInbound.complaint == null ? null : lastInbound.complaint === 1 } : null,
+      incidentOpen,
+    });
+    const warnings = report.results.filter((r) => r.severity !== 'block');
+    return decision.required
+      ? { status: 'pending_approval', reasons: decision.reasons.map((r) => ({ code: r.code, message: r.message })), checks: warnings }
+      : { status: 'queued', checks: warnings };
+  }
+
+  // ---------------------------------------------------------------- routing
+
+  /** Put new or returning conversations in their team's queue, then assign what capacity allows. */
+  async route(brandId: number, conversationIds: number[]): Promise<void> {
+    const settings = await this.deps.settings.get(brandId);
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    if (settings.routing) {
+      const convs = await store.db.selectFrom('conversation').selectAll().where('id', 'in', conversationIds).execute();
+      for (const c of convs) {
+        if (c.assignee_id != null || c.team_id != null || c.status === 'resolved') continue;
+        const choice = pickTeam(settings.routing, {
+          channelAccountId: String(c.channel_account_id), network: c.network as Network, category: c.category as TriageCategory | null, intent: c.intent, language: c.language, priority: c.priority, visibility: c.visibility as Visibility,
+        });
+        const teamId = Number(choice.teamId);
+        await store.db.updateTable('conversation').set({ team_id: teamId, queued_at: now, updated_at: now, version: sql<number>`version + 1` }).where('id', '=', c.id).where('team_id', 'is', null).execute();
+        await audit(store.db, { brandId, actor: 'system:routing', action: 'conversation.queued', subjectType: 'conversation', subjectId: c.id, conversationId: c.id, data: { teamId, rule: choice.ruleId ?? choice.ruleIndex } }, now);
+      }
+    }
+    // returning conversations already in a team but unassigned wait in the queue too
+    await store.db.updateTable('conversation').set({ queued_at: now }).where('id', 'in', conversationIds).where('team_id', 'is not', null).where('assignee_id', 'is', null).where('queued_at', 'is', null).execute();
+    await this.drain(brandId);
+  }
+
+  /** Assign queued conversations, priority then age, to online agents with capacity. */
+  async drain(brandId: number): Promise<number> {
+    const { store, clock, bus } = this.deps;
+    const now = clock.now();
+    const assigned = await store.db.transaction().execute(async (trx) => {
+      await lockBrand(trx, store, brandId, 2);
+      const queue = await trx
+        .selectFrom('conversation')
+        .select(['id', 'team_id', 'priority', 'queued_at', 'created_at', 'language', 'network', 'intent', 'contact_id'])
+        .where('brand_id', '=', brandId)
+        .where('team_id', 'is not', null)
+        .where('assignee_id', 'is', null)
+        .where('status', 'in', OPEN)
+        .orderBy('priority', 'desc')
+        .orderBy('queued_at')
+        .limit(1000)
+        .execute();
+      if (!queue.length) return [];
+      const teams = await trx.selectFrom('team').select(['id', 'routing_strategy', 'settings']).where('brand_id', '=', brandId).execute();
+      const members = await trx
+        .selectFrom('team_member')
+        .innerJoin('app_user', 'app_user.id', 'team_member.user_id')
+        .select(['team_member.team_id', 'app_user.id', 'app_user.availability', 'app_user.capacity', 'app_user.skills', 'app_user.role', 'app_user.disabled_at'])
+        .where('app_user.brand_id', '=', brandId)
+        .execute();
+      const byAgent = new Map<number, RoutingAgent>();
+      for (const m of members) {
+        if (m.disabled_at || m.role === 'expert') continue;
+        const a = byAgent.get(m.id) ?? { id: String(m.id), availability: m.availability as RoutingAgent['availability'], teamIds: [], maxOpen: m.capacity, openCount: 0, skills: safe(m.skills) as RoutingAgent['skills'] };
+        (a.teamIds as string[]).push(String(m.team_id));
+        byAgent.set(m.id, a);
+      }
+      if (!byAgent.size) return [];
+      const loads = await trx.selectFrom('conversation').select(['assignee_id', (eb) => eb.fn.countAll<number>().as('n')]).where('brand_id', '=', brandId).where('assignee_id', 'in', [...byAgent.keys()]).where('status', 'in', OPEN).groupBy('assignee_id').execute();
+      for (const l of loads) byAgent.get(l.assignee_id!)!.openCount = Number(l.n);
+      // a customer's follow-ups go back to whoever has their other open conversation
+      const contacts = [...new Set(queue.map((q) => q.contact_id).filter((x): x is number => x != null))];
+      const owners = new Map<number, number>();
+      if (contacts.length) {
+        const rows = await trx.selectFrom('conversation').select(['contact_id', 'assignee_id']).where('contact_id', 'in', contacts).where('assignee_id', 'is not', null).where('status', '!=', 'resolved').orderBy('last_message_at', 'desc').execute();
+        for (const r of rows) if (!owners.has(r.contact_id!)) owners.set(r.contact_id!, r.assignee_id!);
+      }
+      const items: QueuedConversation[] = queue.map((q) => ({
+        conversationId: String(q.id), teamId: String(q.team_id), priority: q.priority, queuedAt: q.queued_at ?? q.created_at, language: q.language, network: q.network as Network, intent: q.intent,
+        stickyAgentId: q.contact_id != null && owners.has(q.contact_id) ? String(owners.get(q.contact_id)) : null,
+      }));
+      const stateRow = await trx.selectFrom('kv').select('value').where('key', '=', `routing.state.${brandId}`).executeTakeFirst();
+      const state = (stateRow ? JSON.parse(stateRow.value) : { roundRobin: {} }) as RoutingState;
+      const result = drainQueue(items, [...byAgent.values()], state, {
+        teams: teams.map((t) => ({ teamId: String(t.id), strategy: t.routing_strategy as AssignmentStrategy, requireLanguageMatch: !!safe(t.settings).requireLanguageMatch })),
+        now,
+      });
+      const value = JSON.stringify(result.state);
+      await trx.insertInto('kv').values({ key: `routing.state.${brandId}`, value, updated_at: now }).onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: now })).execute();
+      for (const a of result.assignments) {
+        await trx.updateTable('conversation').set({ assignee_id: Number(a.agentId), queued_at: null, updated_at: now, version: sql<number>`version + 1` }).where('id', '=', Number(a.conversationId)).where('assignee_id', 'is', null).execute();
+        await audit(trx, { brandId, actor: 'system:routing', action: 'conversation.assigned', subjectType: 'conversation', subjectId: a.conversationId, conversationId: Number(a.conversationId), data: { to: { assigneeId: Number(a.agentId), teamId: Number(a.teamId) }, reason: a.reason } }, now);
+      }
+      return result.assignments;
+    });
+    if (assigned.length) {
+      const rows = await store.db.selectFrom('conversation').selectAll().where('id', 'in', assigned.map((a) => Number(a.conversationId))).execute();
+      for (const c of rows) {
+        bus.publish(brandId, 'conversation.updated', presentConversation(c));
+        bus.publish(brandId, 'notification', { kind: 'assigned', conversationId: c.id, title: 'New conversation assigned to you', body: c.subject }, { userIds: [c.assignee_id!] });
+      }
+      for (const c of rows) await this.refreshSla(c.id);
+    }
+    return assigned.length;
+  }
+
+  // ---------------------------------------------------------------- SLA clocks
+
+  /** Re-evaluate a conversation's SLA clocks now; announce transitions; schedule the next one. */
+  async refreshSla(conversationId: number): Promise<void> {
+    const { store, clock, jobs, bus } = this.deps;
+    const now = clock.now();
+    const conv = await store.db.selectFrom('conversation').selectAll().where('id', '=', conversationId).executeTakeFirst();
+    if (!conv) return;
+    const account = await store.db.selectFrom('channel_account').selectAll().where('id', '=', conv.channel_account_id).executeTakeFirstOrThrow();
+    const settings = await this.deps.settings.get(conv.brand_id);
+    const calendar: BusinessCalendar | null = this.deps.settings.calendarOf(account);
+    const policy = { ...settings.sla, calendar: settings.sla.businessHours ? calendar : null };
+    const events = await this.timeline(conv);
+    const ev = evaluateSla(policy, { visibility: conv.visibility as Visibility, priority: conv.priority, events }, now);
+    const current = [ev.firstResponse, ev.nextResponse, ev.resolution].filter((c): c is SlaClock => !!c);
+    const memo: SlaMemo = { announced: {}, clocks: [], ...safe(conv.sla) } as SlaMemo;
+    const running = current.filter((c) => c.stoppedAt == null && c.state !== 'met');
+    const responseClock = current.find((c) => c.metric !== 'resolution' && c.stoppedAt == null) ?? null;
+    const dueAt = (responseClock ?? running[0])?.dueAt ?? null;
+    const rank: Record<string, number> = { breached: 4, warning: 3, active: 2, paused: 1, met: 0 };
+    const worst = running.length ? running.reduce((a, b) => (rank[b.state]! > rank[a.state]! ? b : a)).state : current.length ? 'met' : null;
+
+    const transitions: { clock: SlaClock; to: string }[] = [];
+    for (const c of ev.history) {
+      const key = `${c.metric}:${c.cycle}`;
+      const prev = memo.announced[key];
+      if (c.state === prev || c.state === 'active' || c.state === 'paused') continue;
+      if (prev === 'met' || prev === 'breached') continue; // final: announced once
+      transitions.push({ clock: c, to: c.state });
+      memo.announced[key] = c.state;
+    }
+    memo.clocks = current.map((c) => ({ metric: c.metric, cycle: c.cycle, state: c.state, dueAt: c.dueAt, warningAt: c.warningAt, targetMs: c.targetMs, businessHours: c.businessHours, startedAt: c.startedAt, stoppedAt: c.stoppedAt }));
+    const changed = conv.sla_due_at !== dueAt || conv.sla_state !== worst || JSON.stringify(safe(conv.sla)) !== JSON.stringify(memo);
+
+    if (changed || transitions.length) {
+      await store.db.transaction().execute(async (trx) => {
+        await trx.updateTable('conversation').set({ sla_due_at: dueAt, sla_state: worst, sla: JSON.stringify(memo) }).where('id', '=', conv.id).execute();
+        const tz = (await trx.selectFrom('brand').select('timezone').where('id', '=', conv.brand_id).executeTakeFirst())?.timezone ?? 'UTC';
+        const dims = { brandId: conv.brand_id, timezone: tz, conversationId: conv.id, messageId: null, agentId: conv.assignee_id, teamId: conv.team_id, channelAccountId: conv.channel_account_id, network: conv.network, visibility: conv.visibility, priority: conv.priority, category: conv.category };
+        for (const t of transitions) {
+          if (t.to === 'met' || t.to === 'breached') {
+            const at = t.to === 'met' ? t.clock.stoppedAt ?? now : t.clock.dueAt ?? now;
+            await trx.insertInto('reporting_fact').values(factRow(dims, t.to === 'met' ? 'sla_met' : 'sla_breached', at, t.clock.startedAt, t.clock.stoppedAt ?? at, (a, b) => this.businessSeconds(account, a, b), { clock: t.clock.metric, cycle: t.clock.cycle, targetMs: t.clock.targetMs })).execute();
+          }
+          if (t.to === 'warning' || t.to === 'breached') await this.notifySla(trx, conv, t.clock, t.to, now);
+        }
+      });
+      const fresh = await store.db.selectFrom('conversation').selectAll().where('id', '=', conv.id).executeTakeFirstOrThrow();
+      bus.publish(conv.brand_id, 'conversation.updated', presentConversation(fresh));
+      for (const t of transitions.filter((x) => x.to !== 'met')) {
+        bus.publish(conv.brand_id, 'sla', { conversationId: conv.id, clock: t.clock.metric, state: t.to, dueAt: t.clock.dueAt ? new Date(t.clock.dueAt).toISOString() : null });
+      }
+    }
+    if (ev.nextChangeAt != null) await jobs.add(SLA_JOB, { conversationId: conv.id }, { runAt: ev.nextChangeAt, key: `sla:${conv.id}` });
+    else await jobs.cancel(`sla:${conv.id}`);
+  }
+
+  private async notifySla(trx: Tx, conv: Conversation, c: SlaClock, state: 'warning' | 'breached', now: number) {
+    const leads = conv.team_id != null ? (await trx.selectFrom('team_member').select('user_id').where('team_id', '=', conv.team_id).where('is_lead', '=', 1).execute()).map((r) => r.user_id) : [];
+    let to = [...new Set([conv.assignee_id, ...leads].filter((x): x is number => x != null))];
+    if (!to.length) {
+      // nobody owns it yet: whoever leads the desk must know
+      to = (await trx.selectFrom('app_user').select('id').where('brand_id', '=', conv.brand_id).where('role', 'in', ['approver', 'admin']).where('disabled_at', 'is', null).execute()).map((u) => u.id);
+    }
+    const what = c.metric.replace('_', ' ');
+    const title = state === 'warning' ? `SLA warning: ${what} due ${c.dueAt ? new Date(c.dueAt).toISOString().slice(11, 16) + ' UTC' : 'soon'}` : `SLA breached: ${what}`;
+    for (const userId of to) {
+      await trx.insertInto('notification').values({ brand_id: conv.brand_id, user_id: userId, kind: `sla.${state}`, title, body: conv.subject, conversation_id: conv.id, created_at: now }).execute();
+    }
+    await audit(trx, { brandId: conv.brand_id, actor: 'system:sla', action: `sla.${state}`, subjectType: 'conversation', subjectId: conv.id, conversationId: conv.id, data: { clock: c.metric, cycle: c.cycle, dueAt: c.dueAt } }, now);
+    if (to.length) this.deps.bus.publish(conv.brand_id, 'notification', { kind: `sla.${state}`, conversationId: conv.id, title, body: conv.subject }, { userIds: to });
+  }
+
+  /** The conversation's timeline as SLA events: messages, and status changes from the audit trail. */
+  private async timeline(conv: Conversation): Promise<SlaEvent[]> {
+    const { store } = this.deps;
+    const msgs = await store.db
+      .selectFrom('message')
+      .leftJoin('outbox', 'outbox.message_id', 'message.id')
+      .select(['message.direction', 'message.created_at', 'message.status', 'message.is_auto', 'message.chaser', 'outbox.sent_at'])
+      .where('message.conversation_id', '=', conv.id)
+      .execute();
+    const events: SlaEvent[] = [];
+    for (const m of msgs) {
+      if (m.direction === 'inbound') events.push({ type: 'inbound', at: m.created_at, chaser: m.chaser === 1 });
+      else if (m.status === 'sent') events.push({ type: 'outbound', at: m.sent_at ?? m.created_at, autoAck: m.is_auto === 1 });
+    }
+    const statuses = await store.db.selectFrom('audit_event').select(['data', 'created_at']).where('conversation_id', '=', conv.id).where('action', '=', 'conversation.status').execute();
+    for (const s of statuses) {
+      const to = safe(s.data).to as string | undefined;
+      if (to === 'resolved' || to === 'open' || to === 'waiting' || to === 'new') events.push({ type: 'status', at: s.created_at, status: to });
+    }
+    events.sort((a, b) => a.at - b.at);
+    return events;
+  }
+
+  /** A recurring safety net: re-evaluate clocks that are due (e.g. after downtime). */
+  async sweepSla(limit = 500): Promise<number> {
+    const now = this.deps.clock.now();
+    const due = await this.deps.store.db.selectFrom('conversation').select('id').where('sla_due_at', 'is not', null).where('sla_due_at', '<=', now).where('sla_state', 'in', ['active', 'warning']).limit(limit).execute();
+    for (const d of due) await this.refreshSla(d.id);
+    return due.length;
+  }
+
+  // ---------------------------------------------------------------- out-of-hours acknowledgement
+
+  /** When the account's desk is closed, tell the customer when help will be there — once per closed period. */
+  async maybeAutoAck(conversationId: number): Promise<boolean> {
+    const { store, clock, bus } = this.deps;
+    const now = clock.now();
+    const conv = await store.db.selectFrom('conversation').selectAll().where('id', '=', conversationId).executeTakeFirst();
+    if (!conv || conv.status === 'resolved') return false;
+    const account = await store.db.selectFrom('channel_account').selectAll().where('id', '=', conv.channel_account_id).executeTakeFirstOrThrow();
+    const cfg = safe(account.settings).autoAck as { enabled?: boolean; visibility?: Visibility; signature?: string } | undefined;
+    if (!cfg?.enabled || account.listen_only) return false;
+    const calendar = this.deps.settings.calendarOf(account);
+    const last = await store.db.selectFrom('message').select(['id', 'created_at', 'visibility', 'network_message_id', 'author_identity_id']).where('conversation_id', '=', conv.id).where('direction', '=', 'inbound').orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+    if (!last || now - last.created_at > 15 * 60_000) return false; // only for what just arrived
+    const prev = (await store.db.selectFrom('auto_ack').select('created_at').where('conversation_id', '=', conv.id).execute()).map((r) => r.created_at);
+    const decision = shouldAutoAck(calendar, now, prev, { skipIfOpensWithinMs: 10 * 60_000 });
+    if (!decision.send || !calendar) return false;
+    const ident = last.author_identity_id ? await store.db.selectFrom('contact_identity').select(['handle', 'display_name']).where('id', '=', last.author_identity_id).executeTakeFirst() : undefined;
+    const ack = autoAckText({ calendar, now, conversationId: String(conv.id), network: conv.network as Network, customer: { name: ident?.display_name ?? null, handle: ident?.handle ?? null }, signature: cfg.signature ?? null });
+    const visibility: Visibility = cfg.visibility ?? (last.visibility as Visibility);
+    const created = await store.db.transaction().execute(async (trx) => {
+      const key = String(decision.nextOpeningAt ?? 'never');
+      const ins = await trx.insertInto('auto_ack').values({ conversation_id: conv.id, period_key: key, message_id: null, created_at: now }).onConflict((oc) => oc.columns(['conversation_id', 'period_key']).doNothing()).returning('id').executeTakeFirst();
+      if (!ins) return null; // another process acknowledged this period already
+      const t = encodeText(ack.text);
+      const msg = await trx.insertInto('message').values({
+        brand_id: conv.brand_id, conversation_id: conv.id, channel_account_id: conv.channel_account_id, network: conv.network, network_message_id: null, direction: 'outbound', visibility,
+        kind: visibility === 'private' ? 'dm' : 'reply', author_identity_id: null, author_user_id: null, in_reply_to_network_id: last.network_message_id, thread_root_network_id: null,
+        reply_to_message_id: last.id, text: t.text, text_escaped: t.escaped, url: null, created_at: now, received_at: now, raw: null, status: 'queued', error: null, is_auto: 1, source: 'auto', idempotency_key: null,
+      }).returningAll().executeTakeFirstOrThrow();
+      await trx.updateTable('auto_ack').set({ message_id: msg.id }).where('id', '=', ins.id).execute();
+      await enqueue(trx, msg, now);
+      await audit(trx, { brandId: conv.brand_id, actor: 'system:auto_ack', action: 'auto_ack.queued', subjectType: 'message', subjectId: msg.id, conversationId: conv.id, data: { nextOpeningAt: decision.nextOpeningAt, variant: ack.variant } }, now);
+      return msg;
+    });
+    if (!created) return false;
+    bus.publish(conv.brand_id, 'message.created', presentMessage(created));
+    this.deps.onQueued?.();
+    return true;
+  }
+}
+
+function safe(s: string | null | undefined): Record<string, any> {
+  try {
+    return s ? JSON.parse(s) : {};
+  } catch {
+    return {};
+  }
+}
