@@ -30,8 +30,11 @@ export async function seedDemo(store: Store, now: number, password = generatePas
   for await (const item of readTwcs(DEMO_FILE)) if (item.kind === 'tweet') attribution.add(item.tweet);
   return store.db.transaction().execute(async (trx) => {
     const brandId = await createBrand(trx, { slug: DEMO_SLUG, name: 'Parley Demo', timezone: 'Europe/London', settings: { demo: true } }, now);
-    await createUser(trx, { brandId, email: DEMO_ADMIN_EMAIL, name: 'Demo Admin', role: 'admin', password, availability: 'online', capacity: 10 }, now);
+    const adminId = await createUser(trx, { brandId, email: DEMO_ADMIN_EMAIL, name: 'Demo Admin', role: 'admin', password, availability: 'online', capacity: 10 }, now);
     const team = await createTeam(trx, { brandId, name: 'Care', routingStrategy: 'round_robin' }, now);
+    await addTeamMember(trx, team, adminId, true);
+    // route everything to the Care team; agents get work round robin up to their capacity
+    await trx.updateTable('brand').set({ settings: JSON.stringify({ demo: true, workflow: { routing: { rules: [], defaultTeamId: String(team) } } }) }).where('id', '=', brandId).execute();
     const people: [string, string, 'agent' | 'approver' | 'expert'][] = [
       ['ana@demo.parley.local', 'Ana Agent', 'agent'],
       ['ben@demo.parley.local', 'Ben Agent', 'agent'],
