@@ -78,7 +78,8 @@ export async function importTwcs(store: Store, pipeline: IngestPipeline, file: s
   const totalRows = rows;
 
   const brandId = await ensureBrand(store, opts.brandSlug ?? 'demo', now(), opts.brandSlug ? undefined : 'Parley Demo');
-  const { ids: accountIds, created: accountsCreated } = await ensureXAccounts(store, brandId, attribution.brands.values(), now());
+  // Imported accounts are archives until someone connects them: no connector polls or sends for them.
+  const { ids: accountIds, created: accountsCreated } = await ensureXAccounts(store, brandId, attribution.brands.values(), now(), 'archive');
 
   // Pass 2: ingest.
   const summary: ImportSummary = { rows: 0, stored: 0, duplicates: 0, quarantined: 0, bad: [], accountsCreated, brandId, ms: 0 };

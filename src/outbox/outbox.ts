@@ -177,7 +177,12 @@ export class OutboxWorker {
     if (msg.direction !== 'outbound' || (msg.source !== 'agent' && msg.source !== 'auto')) return this.fail(row, 'INVALID_REQUEST', 'refused: not a reply written in Parley');
     if (account.listen_only) return this.fail(row, 'PERMISSION_DENIED', 'this account is in listen-only mode: Parley never sends from it');
     const channel = registry.forAccount(account);
-    if (!channel) return this.fail(row, 'INVALID_REQUEST', `no connector is installed for ${account.driver ?? account.network}`);
+    if (!channel) {
+      const why = account.driver === 'archive'
+        ? 'this account was imported from an archive: connect it in Settings → Channels to reply from Parley'
+        : `no connector is installed for ${account.driver ?? account.network}`;
+      return this.fail(row, 'INVALID_REQUEST', why);
+    }
 
     const req = await this.buildRequest(msg, row);
     try {

@@ -2,6 +2,9 @@
 import { z } from 'zod';
 import { NETWORKS } from '../../core/types.js';
 import { REPORTS, reportCsv, runReport } from '../../reports/reports.js';
+import { saveRoster, staffingPlan, staffingSimulation } from '../../reports/staffing.js';
+import { AppError } from '../../errors.js';
+import { audit } from '../../store/audit.js';
 import { requireRole } from '../auth.js';
 import type { App } from '../http.js';
 
@@ -37,5 +40,57 @@ export function reportRoutes(app: App) {
       return reply.send(reportCsv(req.params.name, data));
     }
     return data;
+  });
+
+  const staffingQuery = z.object({
+    from: z.string().datetime({ offset: true }).optional(),
+    to: z.string().datetime({ offset: true }).optional(),
+    channel: z.coerce.number().int().positive().optional(),
+    ahtS: z.coerce.number().positive().max(86_400).default(300),
+    serviceLevel: z.coerce.number().min(0.01).max(0.999).default(0.8),
+    answerWithinS: z.coerce.number().positive().max(86_400).default(1800),
+    shrinkage: z.coerce.number().min(0).max(0.95).default(0.3),
+    maxOccupancy: z.coerce.number().min(0.1).max(1).default(0.85),
+    concurrency: z.coerce.number().int().min(1).max(20).default(3),
+    patienceS: z.coerce.number().positive().optional(),
+  });
+  const period = (q: { from?: string; to?: string }) => {
+    const to = q.to ? Date.parse(q.to) : s.clock.now();
+    const from = q.from ? Date.parse(q.from) : to - 28 * 24 * 3600_000;
+    if (!(from < to)) throw new AppError(400, 'validation', '`from` must be before `to`');
+    return { from, to };
+  };
+
+  app.get('/api/staffing/plan', {
+    schema: { tags: ['reports'], summary: 'Agents needed per hour of week from measured arrivals (Erlang C; Erlang A with patienceS), against the roster', querystring: staffingQuery },
+  }, async (req) => {
+    const a = requireRole(req, 'approver', 'admin', 'agent');
+    const q = req.query;
+    return staffingPlan(s.store, { brandId: a.user.brand_id, ...period(q), channelAccountId: q.channel, ahtS: q.ahtS, serviceLevel: q.serviceLevel, answerWithinS: q.answerWithinS, shrinkage: q.shrinkage, maxOccupancy: q.maxOccupancy, concurrency: q.concurrency, patienceS: q.patienceS });
+  });
+
+  app.put('/api/staffing/roster', {
+    schema: { tags: ['reports'], summary: 'Heads on shift per hour of week (Monday 00:00 first), 168 numbers; null clears', body: z.object({ roster: z.array(z.number().int().min(0).max(10_000)).length(168).nullable() }) },
+  }, async (req) => {
+    const a = requireRole(req, 'approver', 'admin');
+    await saveRoster(s.store, a.user.brand_id, req.body.roster);
+    await audit(s.store.db, { brandId: a.user.brand_id, actor: a.actor.name, action: 'staffing.roster', subjectType: 'brand', subjectId: a.user.brand_id }, s.clock.now());
+    return { roster: req.body.roster };
+  });
+
+  app.post('/api/staffing/simulate', {
+    schema: {
+      tags: ['reports'], summary: 'Replay the period\'s real arrivals against the roster (optionally adjusted) with the simulator',
+      body: staffingQuery.extend({ roster: z.array(z.number().int().min(0)).length(168).nullish(), adjust: z.array(z.object({ hours: z.array(z.number().int().min(0).max(167)), delta: z.number().int().min(-1000).max(1000) })).optional(), seed: z.number().int().optional() }),
+    },
+  }, async (req) => {
+    const a = requireRole(req, 'approver', 'admin', 'agent');
+    const b = req.body;
+    try {
+      return await staffingSimulation(s.store, { brandId: a.user.brand_id, ...period(b), channelAccountId: b.channel, ahtS: b.ahtS, serviceLevel: b.serviceLevel, answerWithinS: b.answerWithinS, shrinkage: b.shrinkage, maxOccupancy: b.maxOccupancy, concurrency: b.concurrency, patienceS: b.patienceS, roster: b.roster, adjust: b.adjust, seed: b.seed });
+    } catch (err) {
+      if ((err as { code?: string }).code === 'staffing.no_roster') throw new AppError(400, 'staffing.no_roster', (err as Error).message);
+      throw err;
+    }
   });
 }

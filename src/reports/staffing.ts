@@ -1,0 +1,132 @@
+/**
+ * Staffing from measured volume: arrivals per hour of week come from the
+ * reporting facts (inbound mentions that need handling, in the brand's time
+ * zone, averaged over the weeks of the period); the planner (Erlang C, or
+ * Erlang A with patience) turns them into agents per hour; the brand's roster
+ * shows the gap; the simulator replays the real arrival times against a roster
+ * ("what if we had two more agents on Monday mornings?"). See docs/metrics.md.
+ */
+import { HOURS_PER_WEEK, planWeek, rosterGap, type HourPlan, type PlanInput } from '../core/staffing/plan.js';
+import { simulate } from '../core/staffing/simulate.js';
+import { localParts } from '../lib/tz.js';
+import type { Store } from '../store/db.js';
+
+export interface StaffingParams {
+  brandId: number;
+  from: number;
+  to: number;
+  channelAccountId?: number;
+  /** Handling time per conversation, seconds (elapsed, per conversation, with concurrency). */
+  ahtS: number;
+  serviceLevel: number;
+  answerWithinS: number;
+  shrinkage?: number;
+  maxOccupancy?: number;
+  concurrency?: number;
+  patienceS?: number;
+}
+
+export interface StaffingSettings {
+  /** Heads on shift per hour of week (Monday 00:00 = 0), 168 numbers. */
+  roster: number[] | null;
+}
+
+async function brandTz(store: Store, brandId: number) {
+  return (await store.db.selectFrom('brand').select(['timezone', 'settings']).where('id', '=', brandId).executeTakeFirstOrThrow());
+}
+
+export async function getRoster(store: Store, brandId: number): Promise<number[] | null> {
+  const b = await brandTz(store, brandId);
+  const r = safe(b.settings).staffing?.roster;
+  return Array.isArray(r) && r.length === HOURS_PER_WEEK ? r.map(Number) : null;
+}
+
+export async function saveRoster(store: Store, brandId: number, roster: number[] | null): Promise<void> {
+  const b = await brandTz(store, brandId);
+  const s = safe(b.settings);
+  s.staffing = { ...(s.staffing ?? {}), roster };
+  await store.db.updateTable('brand').set({ settings: JSON.stringify(s) }).where('id', '=', brandId).execute();
+}
+
+/** Mean arrivals per hour of week over the period, and how many of each hour the period held. */
+export async function measuredArrivals(store: Store, brandId: number, from: number, to: number, channelAccountId?: number) {
+  const { timezone } = await brandTz(store, brandId);
+  const occurrences = new Array<number>(HOURS_PER_WEEK).fill(0);
+  for (let t = Math.floor(from / 3600_000) * 3600_000; t < to; t += 3600_000) occurrences[localParts(timezone, t).hourOfWeek]!++;
+  let q = store.db
+    .selectFrom('reporting_fact')
+    .select(['hour_of_week', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('brand_id', '=', brandId)
+    .where('kind', '=', 'inbound')
+    .where('occurred_at', '>=', from)
+    .where('occurred_at', '<', to)
+    .where((eb) => eb.or([eb('needs_response', 'is', null), eb('needs_response', '=', 1)]));
+  if (channelAccountId != null) q = q.where('channel_account_id', '=', channelAccountId);
+  const rows = await q.groupBy('hour_of_week').execute();
+  const totals = new Array<number>(HOURS_PER_WEEK).fill(0);
+  for (const r of rows) totals[r.hour_of_week] = Number(r.n);
+  return { timezone, totals, occurrences, perHour: totals.map((n, h) => (occurrences[h] ? n / occurrences[h]! : 0)) };
+}
+
+export async function staffingPlan(store: Store, p: StaffingParams) {
+  const arrivals = await measuredArrivals(store, p.brandId, p.from, p.to, p.channelAccountId);
+  const input: PlanInput = {
+    arrivalsPerHour: arrivals.perHour,
+    ahtS: p.ahtS,
+    target: { serviceLevel: p.serviceLevel, answerWithinS: p.answerWithinS, shrinkage: p.shrinkage ?? 0, maxOccupancy: p.maxOccupancy ?? 1, concurrency: p.concurrency ?? 1 },
+    patienceS: p.patienceS,
+  };
+  const plan: HourPlan[] = planWeek(input);
+  const roster = await getRoster(store, p.brandId);
+  const gap = roster ? rosterGap(input, roster, plan) : null;
+  return {
+    model: p.patienceS ? 'erlang-a' : 'erlang-c',
+    timezone: arrivals.timezone,
+    weeks: Math.max(...arrivals.occurrences),
+    arrivals_per_hour: arrivals.perHour,
+    plan,
+    roster,
+    gap,
+    totals: { scheduled_head_hours: plan.reduce((s, h) => s + h.scheduled, 0), volume_per_week: arrivals.perHour.reduce((a, b) => a + b, 0) },
+  };
+}
+
+/** Monday 00:00 (brand zone) at or before `t`, found by stepping back whole hours. */
+function weekStart(tz: string, t: number): number {
+  let x = Math.floor(t / 3600_000) * 3600_000;
+  for (let i = 0; i < 24 * 8; i++) {
+    if (localParts(tz, x).hourOfWeek === 0) return x;
+    x -= 3600_000;
+  }
+  return x;
+}
+
+/**
+ * Replay the real arrivals of the period against a roster (the brand's, or one
+ * given), optionally adjusted: `adjust: [{ hours: [0..167], delta: +2 }]`.
+ */
+export async function staffingSimulation(store: Store, p: StaffingParams & { roster?: number[] | null; adjust?: { hours: number[]; delta: number }[]; seed?: number }) {
+  const { timezone } = await brandTz(store, p.brandId);
+  const base = p.roster ?? (await getRoster(store, p.brandId));
+  if (!base) throw Object.assign(new Error('no roster: save one (PUT /api/staffing/roster) or pass `roster`'), { code: 'staffing.no_roster' });
+  const roster = [...base];
+  for (const a of p.adjust ?? []) for (const h of a.hours) roster[h] = Math.max(0, (roster[h] ?? 0) + a.delta);
+  const shrink = p.shrinkage ?? 0;
+  const productive = roster.map((r) => Math.floor(r * (1 - shrink) + 1e-9));
+  let q = store.db.selectFrom('reporting_fact').select('occurred_at').where('brand_id', '=', p.brandId).where('kind', '=', 'inbound').where('occurred_at', '>=', p.from).where('occurred_at', '<', p.to).where((eb) => eb.or([eb('needs_response', 'is', null), eb('needs_response', '=', 1)]));
+  if (p.channelAccountId != null) q = q.where('channel_account_id', '=', p.channelAccountId);
+  const arrivals = (await q.orderBy('occurred_at').execute()).map((r) => r.occurred_at);
+  const result = simulate({
+    arrivals, roster: { startMs: weekStart(timezone, p.from), intervalS: 3600, agents: productive, cyclic: true }, ahtS: p.ahtS, concurrency: p.concurrency ?? 1,
+    patienceS: p.patienceS, answerWithinS: p.answerWithinS, seed: p.seed ?? 1, endMs: p.to + 7 * 24 * 3600_000,
+  });
+  return { roster, productive, arrivals: arrivals.length, result };
+}
+
+function safe(s: string | null | undefined): Record<string, any> {
+  try {
+    return s ? JSON.parse(s) : {};
+  } catch {
+    return {};
+  }
+}
