@@ -1,0 +1,179 @@
+/**
+ * Facebook Page payloads → NormalizedMessage (shared with Instagram for messaging):
+ *  - webhook `feed` changes (Graph webhooks reference, Page object): comments
+ *    (`item: comment`, `comment_id`, `post_id`, `parent_id`, `from`, `message`,
+ *    `created_time` in seconds) and visitor posts (`item: status|post`, `post_id`);
+ *  - webhook `messaging` events (Messenger Platform): `sender.id` (PSID), `recipient.id`,
+ *    `timestamp` (ms), `message.mid`, `message.text`, `message.is_echo`, `message.reply_to.mid`;
+ *  - the same objects read back by polling (`/{page-id}/feed` with comments,
+ *    `/{page-id}/conversations` with messages).
+ * Threading: a comment replies to its `parent_id` (the post, or the comment it answers);
+ * the Page's own posts are not ingested, so comments by different people on one brand post
+ * become separate conversations, while replies under a visitor's post join that post's.
+ * Meta does not HTML-escape text: it is kept verbatim. Normalizers never throw.
+ */
+import type { AuthorIdentity, Network, NormalizedMessage } from '../../core/types.js';
+import { graphTime } from './graph.js';
+
+export interface PageRef {
+  pageId: string;
+  name: string;
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+
+function fbAuthor(from: any, page: PageRef): AuthorIdentity {
+  const id = str(from?.id);
+  if (id && id === page.pageId) return { networkUserId: id, handle: page.name || id, displayName: page.name || null };
+  const name = typeof from?.name === 'string' ? from.name : null;
+  return { networkUserId: id, handle: name || id, displayName: name, profileUrl: null };
+}
+
+/** One `feed` change value. Returns null for what is not a message (likes, reactions, removals, the Page's own posts). */
+export function normalizeFeedChange(value: any, page: PageRef, fallbackTime: number): NormalizedMessage | null {
+  if (!value || typeof value !== 'object') return null;
+  const verb = str(value.verb);
+  if (verb !== 'add' && verb !== 'edited') return null;
+  const item = str(value.item);
+  const from = value.from ?? {};
+  const fromBrand = str(from.id) !== '' && str(from.id) === page.pageId;
+  const createdAt = graphTime(value.created_time, fallbackTime);
+  if (item === 'comment') {
+    const postId = str(value.post_id);
+    const parentId = str(value.parent_id) || postId;
+    return {
+      network: 'facebook',
+      networkMessageId: str(value.comment_id),
+      direction: fromBrand ? 'outbound' : 'inbound',
+      visibility: 'public',
+      kind: 'comment',
+      author: fbAuthor(from, page),
+      text: str(value.message),
+      inReplyToNetworkId: parentId || null,
+      threadRootNetworkId: postId || null,
+      createdAt,
+      url: typeof value.post?.permalink_url === 'string' ? value.post.permalink_url : null,
+      ...(fromBrand ? { fromBrand: true } : {}),
+      raw: value,
+    };
+  }
+  if (item === 'status' || item === 'post') {
+    if (fromBrand) return null;
+    return {
+      network: 'facebook',
+      networkMessageId: str(value.post_id),
+      direction: 'inbound',
+      visibility: 'public',
+      kind: 'post',
+      author: fbAuthor(from, page),
+      text: str(value.message),
+      inReplyToNetworkId: null,
+      threadRootNetworkId: null,
+      createdAt,
+      url: typeof value.link === 'string' ? value.link : null,
+      raw: value,
+    };
+  }
+  return null;
+}
+
+/**
+ * One Messenger (or Instagram messaging) event. `selfId` is the Page id (Messenger) or the
+ * Instagram account id; echoes of our own messages become `fromBrand` outbound messages.
+ */
+export function normalizeMessagingEvent(ev: any, self: { id: string; name: string }, network: Extract<Network, 'facebook' | 'instagram'>, fallbackTime: number): NormalizedMessage | null {
+  const msg = ev?.message;
+  if (!msg || typeof msg !== 'object' || msg.is_deleted || msg.is_unsupported) return null;
+  const senderId = str(ev.sender?.id);
+  const fromBrand = msg.is_echo === true || (senderId !== '' && senderId === self.id);
+  const attachments = Array.isArray(msg.attachments) ? msg.attachments : [];
+  const text = typeof msg.text === 'string' ? msg.text : attachments.length ? attachments.map((a: any) => `[${str(a?.type) || 'attachment'}]`).join(' ') : '';
+  return {
+    network,
+    networkMessageId: str(msg.mid),
+    direction: fromBrand ? 'outbound' : 'inbound',
+    visibility: 'private',
+    kind: 'dm',
+    author: fromBrand ? { networkUserId: self.id, handle: self.name || self.id, displayName: self.name || null } : { networkUserId: senderId, handle: senderId, displayName: null },
+    text,
+    inReplyToNetworkId: str(msg.reply_to?.mid) || null,
+    threadRootNetworkId: null,
+    createdAt: graphTime(ev.timestamp, fallbackTime),
+    url: null,
+    ...(fromBrand ? { fromBrand: true } : {}),
+    raw: ev,
+  };
+}
+
+/** A comment read by polling `/{page-id}/feed?fields=…comments{…}` (the post it belongs to alongside). */
+export function normalizePolledComment(c: any, post: any, page: PageRef, fallbackTime: number): NormalizedMessage {
+  const from = c?.from ?? {};
+  const fromBrand = str(from.id) !== '' && str(from.id) === page.pageId;
+  const postId = str(post?.id);
+  return {
+    network: 'facebook',
+    networkMessageId: str(c?.id),
+    direction: fromBrand ? 'outbound' : 'inbound',
+    visibility: 'public',
+    kind: 'comment',
+    author: fbAuthor(from, page),
+    text: str(c?.message),
+    inReplyToNetworkId: str(c?.parent?.id) || postId || null,
+    threadRootNetworkId: postId || null,
+    createdAt: graphTime(c?.created_time, fallbackTime),
+    url: typeof c?.permalink_url === 'string' ? c.permalink_url : null,
+    ...(fromBrand ? { fromBrand: true } : {}),
+    raw: { comment: c, post: { id: postId, permalink_url: post?.permalink_url ?? null } },
+  };
+}
+
+/** A visitor post read by polling `/{page-id}/feed` (null for the Page's own posts). */
+export function normalizePolledPost(p: any, page: PageRef, fallbackTime: number): NormalizedMessage | null {
+  const from = p?.from ?? {};
+  if (!str(from.id) || str(from.id) === page.pageId) return null;
+  const { comments: _comments, ...post } = p ?? {};
+  return {
+    network: 'facebook',
+    networkMessageId: str(p?.id),
+    direction: 'inbound',
+    visibility: 'public',
+    kind: 'post',
+    author: fbAuthor(from, page),
+    text: str(p?.message),
+    inReplyToNetworkId: null,
+    threadRootNetworkId: null,
+    createdAt: graphTime(p?.created_time, fallbackTime),
+    url: typeof p?.permalink_url === 'string' ? p.permalink_url : null,
+    raw: post,
+  };
+}
+
+/**
+ * A message read from `/{page-id}/conversations?fields=messages{id,message,created_time,from,to}`.
+ * `inReplyTo` is the account's previous message in the same conversation, if any.
+ */
+export function normalizeConversationMessage(m: any, self: { id: string; name: string }, network: Extract<Network, 'facebook' | 'instagram'>, inReplyTo: string | null, fallbackTime: number): NormalizedMessage {
+  const from = m?.from ?? {};
+  const fromBrand = str(from.id) !== '' && str(from.id) === self.id;
+  const handle = str(from.username) || str(from.name) || str(from.id);
+  return {
+    network,
+    networkMessageId: str(m?.id),
+    direction: fromBrand ? 'outbound' : 'inbound',
+    visibility: 'private',
+    kind: 'dm',
+    author: fromBrand ? { networkUserId: self.id, handle: self.name || self.id, displayName: self.name || null } : { networkUserId: str(from.id), handle, displayName: str(from.name) || null },
+    text: str(m?.message),
+    inReplyToNetworkId: fromBrand ? null : inReplyTo,
+    threadRootNetworkId: null,
+    createdAt: graphTime(m?.created_time, fallbackTime),
+    url: null,
+    ...(fromBrand ? { fromBrand: true } : {}),
+    raw: m,
+  };
+}
+
+/** Whitespace- and Unicode-normalized text, to recognise a post we sent among what the network holds. */
+export function comparable(text: string): string {
+  return text.normalize('NFC').replace(/\s+/g, ' ').trim();
+}

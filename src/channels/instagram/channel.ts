@@ -1,0 +1,259 @@
+/**
+ * The Instagram connector (Instagram API with Facebook Login, over the shared Graph
+ * client in src/channels/facebook/graph.ts). The professional account is linked to a
+ * Facebook Page; messaging goes through that Page (Messenger Platform for Instagram).
+ *  - Ingest: the Instagram webhook (`comments`, `mentions`, `messages`) and polling as
+ *    catch-up (the latest media with their comments and replies, Instagram conversations).
+ *  - Send: reply to a comment (`POST /{ig-comment-id}/replies`), reply where we were
+ *    @mentioned (`POST /{ig-user-id}/mentions`), private reply to a commenter
+ *    (`POST /{page-id}/messages`, `recipient: {comment_id}`; within 7 days), DMs,
+ *    hide/unhide (`POST /{ig-comment-id}?hide=…`) and delete comments.
+ * Credentials: `accessToken` (a Page access token for the linked Page, or the user token
+ * with instagram_* permissions), `appSecret`, `verifyToken`. `externalId` is the Instagram
+ * professional account id. Settings: `pageId` (the linked Page, needed for messaging),
+ * `apiBaseUrl`, `graphVersion`, `requestTimeoutMs`, `backfillHours`, `mediaPerPoll`, `linkDmReplies`.
+ */
+import type { AuthorIdentity, NormalizedMessage } from '../../core/types.js';
+import {
+  ChannelError,
+  type Capabilities,
+  type Channel,
+  type ChannelAccountConfig,
+  type ChannelDeps,
+  type SendRequest,
+  type SendResult,
+  type SyncResult,
+  type WebhookRequest,
+  type WebhookResult,
+} from '../types.js';
+import { answerVerification, credentialString, GraphClient, graphTime, readMetaDelivery, settingString } from '../facebook/graph.js';
+import { findSentMessage, linkDirectMessages, pollConversations, sendApi } from '../facebook/messaging.js';
+import { comparable, normalizeMessagingEvent } from '../facebook/normalize.js';
+import { normalizeIgCommentChange, normalizeIgMention, normalizeIgPolledComment, type IgAccountRef } from './normalize.js';
+
+const COMMENT_FIELDS = 'id,text,timestamp,username,from,parent_id';
+
+interface IgCursor {
+  v: 1;
+  comments?: number;
+  dms?: number;
+}
+
+function parseCursor(cursor: string | null): IgCursor {
+  if (!cursor) return { v: 1 };
+  try {
+    const c = JSON.parse(cursor) as IgCursor;
+    if (c && c.v === 1) return c;
+  } catch {
+    /* fall through */
+  }
+  throw new ChannelError('CURSOR_INVALID', 'the stored Instagram sync position is not one this connector wrote');
+}
+
+export class InstagramChannel implements Channel {
+  readonly network = 'instagram' as const;
+  readonly capabilities: Capabilities;
+  readonly graph: GraphClient;
+  private readonly me: IgAccountRef;
+  private readonly pageId: string | null;
+  private readonly appSecret: string | null;
+  private readonly verifyToken: string | null;
+  private readonly settings: Record<string, unknown>;
+
+  constructor(account: ChannelAccountConfig, private readonly deps: ChannelDeps) {
+    const c = account.credentials ?? {};
+    this.settings = account.settings ?? {};
+    this.appSecret = credentialString(c, 'appSecret');
+    this.verifyToken = credentialString(c, 'verifyToken');
+    this.me = { igUserId: account.externalId, username: account.handle.replace(/^@/, '') };
+    this.pageId = settingString(this.settings, 'pageId') ?? null;
+    this.graph = new GraphClient({
+      baseUrl: settingString(this.settings, 'apiBaseUrl'),
+      version: settingString(this.settings, 'graphVersion'),
+      accessToken: credentialString(c, 'accessToken'),
+      appSecret: this.appSecret,
+      fetch: deps.fetch,
+      now: deps.now,
+      timeoutMs: typeof this.settings.requestTimeoutMs === 'number' ? this.settings.requestTimeoutMs : undefined,
+    });
+    const noPage = 'set settings.pageId to the Facebook Page linked to this Instagram account to use Instagram messaging';
+    this.capabilities = {
+      publicReply: true,
+      privateMessage: this.pageId ? true : noPage,
+      hide: true,
+      delete: true,
+      block: 'the Instagram Graph API has no block endpoint; hide or delete the comments',
+      mute: 'the Instagram Graph API has no mute endpoint',
+      like: 'the Instagram Graph API cannot like comments',
+      fetchProfile: this.pageId ? true : noPage,
+      fetchThread: 'comments arrive with their media and parent ids; the whole thread is not re-read',
+      search: 'Instagram hashtag search needs a separate approved feature; not used',
+      webhook: true,
+      poll: true,
+      stream: 'Meta delivers through webhooks, not streams',
+    };
+  }
+
+  private get self() {
+    return { id: this.me.igUserId, name: this.me.username };
+  }
+
+  private requirePage(): string {
+    if (!this.pageId) throw new ChannelError('INVALID_REQUEST', 'Instagram messaging goes through the linked Facebook Page: set settings.pageId');
+    return this.pageId;
+  }
+
+  // ---- ingest ----------------------------------------------------------------
+
+  async handleWebhook(req: WebhookRequest): Promise<WebhookResult> {
+    if (req.method.toUpperCase() === 'GET') return answerVerification(req, this.verifyToken);
+    const body = readMetaDelivery(req, this.appSecret);
+    const now = this.deps.now();
+    const messages: NormalizedMessage[] = [];
+    if (body.object === 'instagram') {
+      for (const entry of Array.isArray(body.entry) ? body.entry : []) {
+        if (String(entry?.id ?? '') !== this.me.igUserId) continue;
+        const entryTime = graphTime(entry.time, now);
+        for (const ch of Array.isArray(entry.changes) ? entry.changes : []) {
+          if (ch?.field === 'comments' || ch?.field === 'live_comments') {
+            const m = normalizeIgCommentChange(ch.value, this.me, entryTime);
+            if (m) messages.push(m);
+          } else if (ch?.field === 'mentions' && ch.value?.comment_id) {
+            // the notification holds only ids: read the comment (a failure makes Meta redeliver)
+            messages.push(await this.mentionedComment(ch.value, entryTime));
+          }
+        }
+        for (const ev of Array.isArray(entry.messaging) ? entry.messaging : []) {
+          const m = normalizeMessagingEvent(ev, this.self, 'instagram', entryTime);
+          if (m) messages.push(m);
+        }
+      }
+    }
+    if (this.pageId && this.settings.linkDmReplies !== false) await linkDirectMessages(messages, this.graph, this.pageId, 'instagram', this.me.igUserId);
+    return { response: { status: 200, body: 'EVENT_RECEIVED', headers: { 'content-type': 'text/plain; charset=utf-8' } }, messages };
+  }
+
+  private async mentionedComment(change: { media_id?: string; comment_id?: string }, at: number): Promise<NormalizedMessage> {
+    const r = await this.graph.get<{ mentioned_comment?: any }>(
+      this.me.igUserId,
+      { fields: `mentioned_comment.comment_id(${change.comment_id}){id,text,timestamp,like_count,from,username,media{id,permalink}}` },
+      'read the comment we were mentioned in',
+    );
+    return normalizeIgMention(change, r?.mentioned_comment ?? { id: change.comment_id }, this.me, at);
+  }
+
+  async sync(cursor: string | null): Promise<SyncResult> {
+    const state = parseCursor(cursor);
+    const now = this.deps.now();
+    const backfill = now - (typeof this.settings.backfillHours === 'number' ? this.settings.backfillHours : 24) * 3_600_000;
+    const since = state.comments ?? backfill;
+    const limit = typeof this.settings.mediaPerPoll === 'number' ? Math.max(1, Math.min(100, this.settings.mediaPerPoll)) : 10;
+    const media = await this.graph.get<{ data?: any[] }>(
+      `${this.me.igUserId}/media`,
+      { fields: `id,caption,permalink,timestamp,comments.limit(50){${COMMENT_FIELDS},replies{${COMMENT_FIELDS}}}`, limit },
+      'read the account\'s media and comments',
+    );
+    const messages: NormalizedMessage[] = [];
+    let newest = since;
+    for (const m of media?.data ?? []) {
+      for (const c of m?.comments?.data ?? []) {
+        for (const item of [c, ...(c?.replies?.data ?? []).map((r: any) => ({ ...r, parent_id: r?.parent_id ?? c?.id }))]) {
+          const msg = normalizeIgPolledComment(item, m, this.me, now);
+          if (msg.createdAt >= since) {
+            messages.push(msg);
+            newest = Math.max(newest, msg.createdAt);
+          }
+        }
+      }
+    }
+    let dmsNewest = state.dms ?? backfill;
+    if (this.pageId) {
+      const dms = await pollConversations(this.graph, this.pageId, 'instagram', this.self, 'instagram', dmsNewest, now);
+      messages.push(...dms.messages);
+      dmsNewest = dms.newest;
+    }
+    return { messages: messages.sort((a, b) => a.createdAt - b.createdAt), cursor: JSON.stringify({ v: 1, comments: newest, dms: dmsNewest } satisfies IgCursor), more: false };
+  }
+
+  // ---- send ------------------------------------------------------------------
+
+  /** Instagram comment ids are numeric; message ids (`mid`) are not. */
+  private isDirectMessage(id: string, raw: any): boolean {
+    return raw?.message?.mid === id || !/^\d+$/.test(id);
+  }
+
+  async sendPublicReply(req: SendRequest): Promise<SendResult> {
+    const target = req.inReplyTo?.networkMessageId;
+    const raw = req.inReplyTo?.raw as any;
+    if (!target) throw new ChannelError('INVALID_REQUEST', 'Parley answers Instagram comments; it does not publish new media');
+    if (this.isDirectMessage(target, raw)) throw new ChannelError('INVALID_REQUEST', 'an Instagram direct message cannot get a public reply; answer it privately');
+    if (!req.text.trim()) throw new ChannelError('INVALID_REQUEST', 'an Instagram comment needs text');
+    let r: { id?: string };
+    if (raw?.mention?.media_id) {
+      // we were @mentioned on someone else's media: reply through the mentions edge
+      r = await this.graph.post(`${this.me.igUserId}/mentions`, { media_id: raw.mention.media_id, comment_id: target, message: req.text }, 'reply to the mention');
+    } else {
+      r = await this.graph.post(`${target}/replies`, { message: req.text }, 'reply to the comment');
+    }
+    if (!r?.id) throw new ChannelError('TIMEOUT', 'Meta accepted the reply but returned no id');
+    return { networkMessageId: r.id, url: null, createdAt: this.deps.now(), raw: r };
+  }
+
+  async sendPrivateMessage(req: SendRequest): Promise<SendResult> {
+    const pageId = this.requirePage();
+    const target = req.inReplyTo?.networkMessageId;
+    if (!req.text.trim()) throw new ChannelError('INVALID_REQUEST', 'an Instagram message needs text');
+    const now = this.deps.now();
+    if (target && !this.isDirectMessage(target, req.inReplyTo?.raw)) {
+      return sendApi(this.graph, pageId, { recipient: { comment_id: target }, message: { text: req.text } }, 'send the private reply', now);
+    }
+    const igsid = req.recipient?.networkUserId;
+    if (!igsid) throw new ChannelError('INVALID_REQUEST', 'an Instagram message needs the person\'s Instagram-scoped id');
+    return sendApi(this.graph, pageId, { recipient: { id: igsid }, messaging_type: 'RESPONSE', message: { text: req.text } }, 'send the Instagram message', now);
+  }
+
+  /**
+   * Public: our reply with the same text among the comment's replies. Private (DM or private
+   * reply): our message with the same text in the conversation with the person (the
+   * commenter's id is the same Instagram-scoped id they have in DMs). Residual risk: the
+   * same text sent twice on purpose is taken as already sent.
+   */
+  async findSent(req: SendRequest): Promise<SendResult | null> {
+    const want = comparable(req.text);
+    if (req.visibility === 'public') {
+      const target = req.inReplyTo?.networkMessageId;
+      if (!target) return null;
+      const r = await this.graph.get<{ data?: any[] }>(`${target}/replies`, { fields: COMMENT_FIELDS }, 'look for the reply');
+      const hit = (r?.data ?? []).find((c) => (c?.from?.id === this.me.igUserId || c?.username === this.me.username) && comparable(String(c?.text ?? '')) === want);
+      return hit ? { networkMessageId: hit.id, url: null, createdAt: graphTime(hit.timestamp, 0) || undefined, raw: hit } : null;
+    }
+    const igsid = req.recipient?.networkUserId;
+    if (!igsid || !this.pageId) return null;
+    return findSentMessage(this.graph, this.pageId, 'instagram', igsid, this.me.igUserId, req.text);
+  }
+
+  // ---- moderation and lookups ------------------------------------------------
+
+  async hide(networkMessageId: string, hidden: boolean): Promise<void> {
+    await this.graph.post(networkMessageId, { hide: hidden }, hidden ? 'hide the comment' : 'unhide the comment');
+  }
+
+  async delete(networkMessageId: string): Promise<void> {
+    await this.graph.delete(networkMessageId, {}, 'delete the comment');
+  }
+
+  /** Instagram user profile for messaging (name, username, picture, followers, verified). */
+  async fetchProfile(networkUserId: string): Promise<AuthorIdentity> {
+    this.requirePage();
+    const r = await this.graph.get<{ name?: string; username?: string; profile_pic?: string; follower_count?: number; is_verified_user?: boolean }>(
+      networkUserId,
+      { fields: 'name,username,profile_pic,follower_count,is_verified_user' },
+      'look up the person',
+    );
+    return {
+      networkUserId, handle: r?.username ?? networkUserId, displayName: r?.name ?? null, avatarUrl: r?.profile_pic ?? null,
+      followers: typeof r?.follower_count === 'number' ? r.follower_count : null, verified: typeof r?.is_verified_user === 'boolean' ? r.is_verified_user : null,
+      profileUrl: r?.username ? `https://www.instagram.com/${encodeURIComponent(r.username)}/` : null,
+    };
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * X normalization on the payloads X documents (docs.x.com: mentions quickstart response,
+ * Account Activity `direct_message_events` and longform `tweet_create_events` examples),
+ * hostile text, malformed items (quarantined by the pipeline's edge check, never thrown),
+ * and the error mapping of twitter-api-v2 errors.
+ */
+import { ApiPartialResponseError, ApiRequestError, ApiResponseError } from 'twitter-api-v2';
+import { describe, expect, it } from 'vitest';
+import { validateMessage } from '../../pipeline/validate.js';
+import { ChannelError } from '../types.js';
+import { mapXError } from './errors.js';
+import { decodeXText, matchesSent, normalizeV1DmEvent, normalizeV1Tweet, normalizeV2DmEvent, normalizeV2Tweet, postedText, sentText } from './normalize.js';
+import { crcResponseToken, handleXWebhook, signXWebhook } from './webhook.js';
+
+const me = { userId: '2244994945', username: 'XDevelopers' };
+
+// GET /2/users/:id/mentions response, docs "User mention timeline quickstart" (+ includes as the expansion returns them)
+const mentionsResponse = {
+  data: [{ id: '1301573587187331074', text: 'Hey @XDevelopers, love the new API! 5 &gt; 3 &amp;&amp; &lt;3', author_id: '1234567890', created_at: '2024-01-15T10:30:00.000Z', public_metrics: { retweet_count: 5, reply_count: 2, like_count: 42, quote_count: 1 } }],
+  includes: { users: [{ id: '1234567890', name: 'Dev Fan', username: 'devfan', verified: false, public_metrics: { followers_count: 1500 } }] },
+  meta: { newest_id: '1301573587187331074', oldest_id: '1301573587187331074', result_count: 1 },
+};
+
+// Account Activity direct_message_events example (docs: x-api/account-activity/introduction)
+const dmDelivery = {
+  for_user_id: '4337869213',
+  direct_message_events: [{
+    type: 'message_create', id: '954491830116155396', created_timestamp: '1516403560557',
+    message_create: { target: { recipient_id: '4337869213' }, sender_id: '3001969357', source_app_id: '13090192', message_data: { text: 'Hello World!', entities: { hashtags: [], symbols: [], user_mentions: [], urls: [] } } },
+  }],
+  apps: { 13090192: { id: '13090192', name: 'FuriousCamperTestApp1', url: 'https://x.com/furiouscamper' } },
+  users: {
+    3001969357: { id: '3001969357', created_timestamp: '1422556069340', name: 'Jordan Brinks', screen_name: 'furiouscamper', location: 'Boulder, CO', description: 'Alter Ego - X PE opinions-are-my-own', url: 'https://t.co/SnxaA15ZuY', protected: false, verified: false, followers_count: 22, friends_count: 45, statuses_count: 494, profile_image_url_https: 'https://pbs.twimg.com/profile_images/851526626785480705/cW4WTi7C_normal.jpg' },
+    4337869213: { id: '4337869213', created_timestamp: '1448312972328', name: 'Harrison Test', screen_name: 'Harris_0ff', location: 'Burlington, MA', protected: false, verified: false, followers_count: 8, friends_count: 8, statuses_count: 240, profile_image_url_https: 'https://abs.twimg.com/sticky/default_profile_images/default_profile_normal.png' },
+  },
+};
+
+// Account Activity longform tweet_create_events example (abridged as in the docs); the numeric id is the lossy one
+const longform = {
+  created_at: 'Mon May 19 14:01:46 +0000 2025', id: 1924465506158879000, id_str: '1924465506158878979',
+  text: 'The Antikythera Mechanism: A Window into Ancient Ingenuity Discovered in 1901 among the wreckage of a Roman ship of… https://t.co/bzbEKj8cd8',
+  display_text_range: [0, 140], truncated: true,
+  user: { id: 1603419180975409200, id_str: '1603419180975409153', name: 'History Fan', screen_name: 'historyfan', followers_count: 12, verified: false },
+  in_reply_to_status_id: null, in_reply_to_status_id_str: null, in_reply_to_user_id_str: null,
+  extended_tweet: { full_text: 'The Antikythera Mechanism: A Window into Ancient Ingenuity … making it one of the most remarkable artifacts ever unearthed.\n@xai\n@XDevelopers', display_text_range: [0, 2051], entities: { hashtags: [], urls: [], user_mentions: [], symbols: [] } },
+  timestamp_ms: '1747663306000',
+};
+
+describe('x normalization', () => {
+  it('normalizes a documented v2 mention with its expanded author, decoding X\'s HTML escapes', () => {
+    const m = normalizeV2Tweet(mentionsResponse.data[0]!, mentionsResponse.includes, me)!;
+    expect(m).toMatchObject({
+      network: 'x', networkMessageId: '1301573587187331074', direction: 'inbound', visibility: 'public', kind: 'mention',
+      author: { networkUserId: '1234567890', handle: 'devfan', displayName: 'Dev Fan', followers: 1500, verified: false, profileUrl: 'https://x.com/devfan' },
+      text: 'Hey @XDevelopers, love the new API! 5 > 3 && <3', createdAt: Date.parse('2024-01-15T10:30:00.000Z'), url: 'https://x.com/devfan/status/1301573587187331074',
+      inReplyToNetworkId: null, threadRootNetworkId: null,
+    });
+    expect(m.raw).toMatchObject({ data: mentionsResponse.data[0], includes: { users: mentionsResponse.includes.users } });
+    expect(validateMessage(m).ok).toBe(true);
+  });
+
+  it('normalizes the documented Account Activity DM example as a private message, with the one-to-one conversation id', () => {
+    const [m] = handleXWebhook({ method: 'POST', query: {}, headers: { 'x-twitter-webhooks-signature': signXWebhook('s', JSON.stringify(dmDelivery)) }, rawBody: Buffer.from(JSON.stringify(dmDelivery)) }, 's', { userId: '4337869213', username: 'Harris_0ff' }, 0).messages;
+    expect(m).toMatchObject({
+      networkMessageId: '954491830116155396', visibility: 'private', kind: 'dm', direction: 'inbound', text: 'Hello World!', createdAt: 1516403560557,
+      author: { networkUserId: '3001969357', handle: 'furiouscamper', displayName: 'Jordan Brinks', followers: 22 }, threadRootNetworkId: '3001969357-4337869213',
+    });
+    // the same DM seen through the v2 DM events endpoint gets the same ids
+    const v2 = normalizeV2DmEvent({ id: '954491830116155396', event_type: 'MessageCreate', text: 'Hello World!', sender_id: '3001969357', dm_conversation_id: '3001969357-4337869213', created_at: '2018-01-19T23:12:40.557Z' }, undefined, { userId: '4337869213', username: 'x' })!;
+    expect(v2.networkMessageId).toBe(m!.networkMessageId);
+    expect(v2.threadRootNetworkId).toBe(m!.threadRootNetworkId);
+  });
+
+  it('reads ids from id_str (the numeric id loses precision) and the full text of a longform post', () => {
+    const m = normalizeV1Tweet(longform, me)!;
+    expect(m.networkMessageId).toBe('1924465506158878979');
+    expect(String(longform.id)).not.toBe(longform.id_str);
+    expect(m.text).toMatch(/ever unearthed\.\n@xai\n@XDevelopers$/);
+    expect(m.createdAt).toBe(1747663306000);
+    expect(m.author).toMatchObject({ networkUserId: '1603419180975409153', handle: 'historyfan' });
+  });
+
+  it('marks the brand\'s own posts and DMs as fromBrand outbound, and drops reposts', () => {
+    const own = normalizeV1Tweet({ ...longform, user: { id_str: me.userId, screen_name: me.username } }, me)!;
+    expect(own).toMatchObject({ fromBrand: true, direction: 'outbound' });
+    expect(normalizeV1Tweet({ ...longform, retweeted_status: { id_str: '1' } }, me)).toBeNull();
+    expect(normalizeV2Tweet({ id: '5', text: 'RT', author_id: '9', referenced_tweets: [{ type: 'retweeted', id: '4' }] }, undefined, me)).toBeNull();
+    const outDm = normalizeV1DmEvent({ ...dmDelivery.direct_message_events[0], message_create: { ...dmDelivery.direct_message_events[0]!.message_create, sender_id: me.userId } }, {}, me)!;
+    expect(outDm).toMatchObject({ fromBrand: true, direction: 'outbound' });
+  });
+
+  it('keeps hostile text verbatim: markup, huge text, odd Unicode', () => {
+    const nasty = '<script>alert("x")</script><img src=x onerror=alert(1)> \u202Egnp.exe \u0000 👩‍👩‍👧‍👦 \uD800 e\u0301 ﷽';
+    const escaped = nasty.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    const m = normalizeV2Tweet({ id: '1', text: escaped, author_id: '2' }, undefined, me)!;
+    expect(m.text).toBe(nasty);
+    expect(validateMessage(m).ok).toBe(true);
+    // a customer who typed an entity keeps it: X sends "&amp;lt;" for "&lt;"
+    expect(decodeXText('&amp;lt;b&amp;gt; &amp;amp;')).toBe('&lt;b&gt; &amp;');
+    const huge = 'a'.repeat(2_000_000);
+    const big = normalizeV1Tweet({ ...longform, extended_tweet: { full_text: huge } }, me)!;
+    expect(big.text.length).toBe(2_000_000);
+    const v = validateMessage(big);
+    expect(v.ok).toBe(false); // quarantined with a reason, not dropped
+    expect(!v.ok && v.reason).toMatch(/text longer than/);
+  });
+
+  it('turns malformed items into messages the pipeline quarantines, without throwing', () => {
+    const m = normalizeV1Tweet({ text: 'no id, no user' }, me)!;
+    const v = validateMessage(m);
+    expect(v.ok).toBe(false);
+    expect(!v.ok && v.reason).toMatch(/networkMessageId/);
+    expect(!v.ok && v.raw).toContain('no id, no user');
+    expect(normalizeV1Tweet(null, me)).toBeNull();
+    expect(normalizeV1DmEvent({ type: 'message_create' }, undefined, me)).not.toBeNull();
+  });
+
+  it('compares sent and posted text across X\'s rewriting (escapes, t.co, reply @mentions)', () => {
+    const want = sentText('Track it: https://acme.test/t?a=1&b=2  now');
+    const posted = postedText('@cust Track it: https://t.co/abc now', [{ url: 'https://t.co/abc', expanded_url: 'https://acme.test/t?a=1&b=2' }]);
+    expect(matchesSent(posted, want)).toBe(true);
+    expect(matchesSent(postedText('@cust @other Track it'), sentText('Track it'))).toBe(true);
+    expect(matchesSent(postedText('Not quite Track it'), sentText('Track it'))).toBe(false);
+    expect(matchesSent(postedText('5 &amp;&amp; 6'), sentText('5 && 6'))).toBe(true);
+  });
+});
+
+describe('x webhook security', () => {
+  const body = Buffer.from(JSON.stringify({ for_user_id: me.userId, tweet_create_events: [] }));
+  it('answers the CRC as documented', () => {
+    // the example pair from X's CRC sample code
+    expect(crcResponseToken('z3ZX4v7mAAUGykl3EcmkqbartmuW8VFOOzCloLx9Q45P0hLrFu', '9b4507b3-9040-4669-9ca3-6b94edb50553')).toMatch(/^sha256=[A-Za-z0-9+/]{43}=$/);
+    const r = handleXWebhook({ method: 'GET', query: { crc_token: 'abc' }, headers: {}, rawBody: Buffer.alloc(0) }, 'secret', me, 0);
+    expect(r.response).toMatchObject({ status: 200, body: { response_token: crcResponseToken('secret', 'abc') } });
+  });
+  it('rejects a bad signature with AUTH_REVOKED (the route answers 401)', () => {
+    const bad = () => handleXWebhook({ method: 'POST', query: {}, headers: { 'x-twitter-webhooks-signature': signXWebhook('other', body) }, rawBody: body }, 'secret', me, 0);
+    expect(bad).toThrow(ChannelError);
+    expect(() => bad()).toThrow(/signature/);
+    const ok = handleXWebhook({ method: 'POST', query: {}, headers: { 'x-twitter-webhooks-signature': signXWebhook('secret', body) }, rawBody: body }, 'secret', me, 0);
+    expect(ok.response.status).toBe(200);
+  });
+});
+
+describe('x error mapping', () => {
+  const response = (code: number, data: unknown, rateLimit?: { limit: number; remaining: number; reset: number; day?: { limit: number; remaining: number; reset: number } }) =>
+    new ApiResponseError(`Request failed with code ${code}`, { code, data: data as never, headers: {}, rateLimit, request: {} as never, response: {} as never });
+
+  it('maps statuses and problem types', () => {
+    const reset = Math.floor(Date.now() / 1000) + 900;
+    const rl = mapXError(response(429, { title: 'Too Many Requests', type: 'about:blank', status: 429 }, { limit: 300, remaining: 0, reset }), 'write', 'post');
+    expect(rl).toMatchObject({ code: 'RATE_LIMITED', opts: { retryAt: reset * 1000 } });
+    // the 24-hour app cap resets later than the 15-minute window: wait for the later one
+    const day = mapXError(response(429, {}, { limit: 300, remaining: 5, reset, day: { limit: 17, remaining: 0, reset: reset + 80_000 } }), 'write', 'post');
+    expect(day.opts.retryAt).toBe((reset + 80_000) * 1000);
+    expect(mapXError(response(401, { title: 'Unauthorized', status: 401 }), 'read', 'r').code).toBe('AUTH_REVOKED');
+    expect(mapXError(response(403, { title: 'Forbidden', detail: 'You are not allowed to create a Tweet with duplicate content.' }), 'write', 'w').code).toBe('INVALID_REQUEST');
+    expect(mapXError(response(403, { title: 'Forbidden', type: 'https://api.x.com/2/problems/client-forbidden' }), 'read', 'r').code).toBe('PERMISSION_DENIED');
+    expect(mapXError(response(404, {}), 'write', 'w').code).toBe('NOT_FOUND');
+    expect(mapXError(response(400, { errors: [{ parameters: { pagination_token: ['x'] }, message: 'bad' }] }), 'read', 'r').code).toBe('CURSOR_INVALID');
+    expect(mapXError(response(400, { errors: [{ parameters: { text: ['x'] }, message: 'bad' }] }), 'write', 'w').code).toBe('INVALID_REQUEST');
+    expect(mapXError(response(500, {}), 'write', 'w').code).toBe('TIMEOUT'); // may have been applied
+    expect(mapXError(response(503, {}), 'write', 'w').code).toBe('TEMPORARY');
+    expect(mapXError(response(500, {}), 'read', 'r').code).toBe('TEMPORARY');
+  });
+
+  it('maps transport failures by whether the request may have reached X', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    expect(mapXError(new ApiRequestError('Request failed.', { request: {} as never, error: refused }), 'write', 'w').code).toBe('TEMPORARY');
+    expect(mapXError(new ApiRequestError('Request failed.', { request: {} as never, error: new Error('Request timeout.') }), 'write', 'w').code).toBe('TIMEOUT');
+    expect(mapXError(new ApiRequestError('Request failed.', { request: {} as never, error: new Error('Request timeout.') }), 'read', 'r').code).toBe('TEMPORARY');
+    expect(mapXError(new ApiPartialResponseError('cut', { request: {} as never, response: {} as never, responseError: new Error('x'), rawContent: '' }), 'write', 'w').code).toBe('TIMEOUT');
+    expect(mapXError(new Error('weird'), 'read', 'r').code).toBe('TEMPORARY');
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * X Account Activity API webhooks (docs: "Securing webhooks", AAA data objects):
+ *  - CRC: X sends `GET ?crc_token=…`; we answer
+ *    `{"response_token": "sha256=" + base64(HMAC-SHA256(consumer_secret, crc_token))}`;
+ *  - each POST carries `x-twitter-webhooks-signature: sha256=<base64 HMAC-SHA256 of the
+ *    raw body with the consumer secret>`, checked in constant time over the exact bytes.
+ * One webhook serves every subscribed user of an app; `for_user_id` says whose events
+ * a delivery holds, and this account keeps only its own.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { NormalizedMessage } from '../../core/types.js';
+import { ChannelError, type WebhookRequest, type WebhookResult } from '../types.js';
+import { normalizeV1DmEvent, normalizeV1Tweet, type XAccountRef } from './normalize.js';
+
+export const SIGNATURE_HEADER = 'x-twitter-webhooks-signature';
+
+export function crcResponseToken(consumerSecret: string, crcToken: string): string {
+  return `sha256=${createHmac('sha256', consumerSecret).update(crcToken).digest('base64')}`;
+}
+
+export function signXWebhook(consumerSecret: string, body: Buffer | string): string {
+  return `sha256=${createHmac('sha256', consumerSecret).update(body).digest('base64')}`;
+}
+
+function header(req: WebhookRequest, name: string): string | undefined {
+  const v = req.headers[name] ?? req.headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export function verifyXSignature(consumerSecret: string, rawBody: Buffer, given: string | undefined): boolean {
+  if (!given) return false;
+  const expected = Buffer.from(signXWebhook(consumerSecret, rawBody));
+  const actual = Buffer.from(given.trim());
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+/** Answer a CRC or verify and parse an event delivery for the account `me`. */
+export function handleXWebhook(req: WebhookRequest, consumerSecret: string | null, me: XAccountRef, now: number): WebhookResult {
+  if (!consumerSecret) throw new ChannelError('AUTH_REVOKED', 'the X account has no API key secret (consumer secret) to check webhooks with; reconnect it with apiSecret');
+  if (req.method.toUpperCase() === 'GET') {
+    const token = req.query.crc_token;
+    if (!token) throw new ChannelError('INVALID_REQUEST', 'a GET on the X webhook must carry crc_token');
+    return { response: { status: 200, body: { response_token: crcResponseToken(consumerSecret, token) }, headers: { 'content-type': 'application/json' } }, messages: [] };
+  }
+  if (!verifyXSignature(consumerSecret, req.rawBody, header(req, SIGNATURE_HEADER))) {
+    throw new ChannelError('AUTH_REVOKED', `the X webhook signature (${SIGNATURE_HEADER}) is missing or does not match the body`);
+  }
+  let body: any;
+  try {
+    body = JSON.parse(req.rawBody.toString('utf8'));
+  } catch {
+    throw new ChannelError('INVALID_REQUEST', 'the X webhook body is not JSON');
+  }
+  const messages: NormalizedMessage[] = [];
+  if (!body || typeof body !== 'object') return { response: { status: 200 }, messages };
+  // deliveries for other users subscribed to the same app webhook are not ours
+  if (body.for_user_id !== undefined && String(body.for_user_id) !== me.userId) return { response: { status: 200 }, messages };
+  for (const t of Array.isArray(body.tweet_create_events) ? body.tweet_create_events : []) {
+    const m = normalizeV1Tweet(t, me, { now });
+    if (m) messages.push(m);
+  }
+  for (const ev of Array.isArray(body.direct_message_events) ? body.direct_message_events : []) {
+    const m = normalizeV1DmEvent(ev, body.users, me, { now });
+    if (m) messages.push(m);
+  }
+  // likes, follows, typing, read receipts, revokes: not messages (a revoke shows up as
+  // AUTH_REVOKED on the next poll, which marks the account unhealthy)
+  return { response: { status: 200 }, messages };
+}
