@@ -47,8 +47,12 @@ export interface ContractNetwork {
   countPosts(text: string): Promise<number>;
   /** Make the network answer the next write with: 429 + reset, an auth failure, a 5xx, or accept it and then time out. */
   failNext?(mode: 'rate_limit' | 'auth_revoked' | 'server_error' | 'timeout_after_accept'): void;
-  /** Revoke the account's credentials on the network (reads fail too). */
-  revokeAuth?(): void;
+  /**
+   * Revoke the account's credentials on the network (reads fail too). May be
+   * async: revoking for real is a request to the network (e.g. Bluesky's
+   * com.atproto.server.revokeAppPassword).
+   */
+  revokeAuth?(): void | Promise<void>;
   /** Capabilities the network lacks, with the reason (shown in the suite as skips). */
   skip?: Partial<Record<'private' | 'rateLimit' | 'authRevoked' | 'timeout', string>>;
   teardown?(): Promise<void>;
@@ -212,7 +216,7 @@ export function runChannelContract(name: string, setup: () => Promise<ContractNe
     });
     it('turns the account unhealthy when the network revokes its credentials', async (ctx) => {
       if (!net.revokeAuth) return ctx.skip(net.skip?.authRevoked ?? 'credentials cannot be revoked on this test network');
-      net.revokeAuth();
+      await net.revokeAuth();
       const worker = new ChannelSyncWorker({ store: db.store, bus, clock: systemClock, registry, queue: new IngestQueue(pipeline) });
       await db.store.db.updateTable('channel_account').set({ next_sync_at: 0, sync_lease_until: null }).where('id', '=', accountId).execute();
       if (channel.sync) {

@@ -1,0 +1,589 @@
+/**
+ * The Bluesky connector against a real local AT Protocol network, started once
+ * for this file with @atproto/dev-env's TestNetwork: PLC + PDS + AppView (on
+ * the test PostgreSQL and a Redis provisioned here) + Ozone. Chat goes through
+ * the real PDS proxy to BlueskyChatContractServer (the chat service is not open
+ * source). Fault injection (429, timeout after the PDS stored the post) wraps
+ * the connector's fetch; the network behind it stays real. Auth is revoked for
+ * real with com.atproto.server.revokeAppPassword.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AtpAgent, RichText } from '@atproto/api';
+import { TestNetwork } from '@atproto/dev-env';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runChannelContract, type ContractNetwork } from '../../../test/channel-contract.js';
+import { createTestDatabase, type TestDatabase } from '../../../test/db.js';
+import { ensureDebianPackage, freePort } from '../../../test/setup/services.js';
+import { createBrand, createChannelAccount } from '../../commands/setup.js';
+import { EventBus } from '../../events/bus.js';
+import { systemClock } from '../../lib/clock.js';
+import { SecretBox } from '../../lib/secrets.js';
+import { enqueue, OutboxWorker } from '../../outbox/outbox.js';
+import { IngestPipeline } from '../../pipeline/ingest.js';
+import { encodeText } from '../../store/text.js';
+import { ChannelRegistry } from '../registry.js';
+import type { Channel, ChannelAccountConfig } from '../types.js';
+import { ChannelError } from '../types.js';
+import { BlueskyChatContractServer } from '../../../test/contract-servers/bluesky-chat.js';
+import { BlueskyChannel, createChannel } from './index.js';
+import { parseAtUri, parseChatMessageId } from './normalize.js';
+import { rkeyForIdempotencyKey } from './rkey.js';
+
+// ------------------------------------------------------------------ the network
+
+type FaultMode = 'rate_limit' | 'auth_revoked' | 'server_error' | 'timeout_after_accept';
+
+/** Wraps the connector's fetch: the next write gets a fault; everything else reaches the real PDS. */
+class Faults {
+  private next: FaultMode | null = null;
+  arm(mode: FaultMode) {
+    this.next = mode;
+  }
+  readonly fetch: typeof fetch = async (input, init) => {
+    const req = input instanceof Request ? input : new Request(input, init);
+    const path = new URL(req.url).pathname;
+    const isWrite = req.method === 'POST' && /^\/xrpc\/(com\.atproto\.repo\.(createRecord|putRecord|deleteRecord|applyWrites)|chat\.bsky\.convo\.sendMessage)$/.test(path);
+    const mode = isWrite ? this.next : null;
+    if (!mode) return fetch(req);
+    this.next = null;
+    const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+      new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+    switch (mode) {
+      case 'rate_limit':
+        // the PDS's answer when a rate limit is exceeded (RateLimit-* headers, reset in epoch seconds)
+        return json(429, { error: 'RateLimitExceeded', message: 'Rate Limit Exceeded' }, {
+          'ratelimit-limit': '5000', 'ratelimit-remaining': '0', 'ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 2), 'ratelimit-policy': '5000;w=3600',
+        });
+      case 'server_error':
+        return new Response('<html><body>502 Bad Gateway</body></html>', { status: 502, headers: { 'content-type': 'text/html' } });
+      case 'auth_revoked':
+        return json(401, { error: 'AuthenticationRequired', message: 'Authentication Required' });
+      case 'timeout_after_accept': {
+        const res = await fetch(req); // the PDS stores the record...
+        await res.arrayBuffer();
+        return new Promise<Response>((_, reject) => {
+          // ...and the answer never arrives: the connector's deadline aborts the request
+          if (req.signal.aborted) reject(req.signal.reason);
+          req.signal.addEventListener('abort', () => reject(req.signal.reason), { once: true });
+        });
+      }
+    }
+  };
+}
+
+interface User {
+  did: string;
+  handle: string;
+  password: string;
+  agent: AtpAgent;
+}
+
+interface World {
+  net: TestNetwork;
+  chat: BlueskyChatContractServer;
+  brand: User;
+  alice: User;
+  bob: User;
+  post(user: User, text: string, opts?: { replyTo?: { uri: string; cid: string } }): Promise<{ uri: string; cid: string }>;
+  dm(from: User, toDid: string, text: string): Promise<string>;
+  appPassword(name: string, privileged?: boolean): Promise<string>;
+  brandPosts(): Promise<{ uri: string; cid: string; value: Record<string, any> }[]>;
+  close(): Promise<void>;
+}
+
+async function waitForPort(port: number, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => (s.end(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > until) throw new Error(`nothing listens on 127.0.0.1:${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function startRedis(): Promise<{ host: string; stop(): Promise<void> }> {
+  ensureDebianPackage('/usr/bin/redis-server', ['redis-server']);
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'parley-redis-'));
+  const proc = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  await waitForPort(port, 15_000);
+  return {
+    host: `127.0.0.1:${port}`,
+    async stop() {
+      if (proc.exitCode === null) {
+        const exited = once(proc, 'exit');
+        proc.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startWorld(): Promise<World> {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const close = async () => {
+    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {});
+  };
+  try {
+    // the PDS keeps its data directories in os.tmpdir(): give it a scratch one
+    const scratch = mkdtempSync(join(tmpdir(), 'parley-atproto-'));
+    const previousTmp = process.env.TMPDIR;
+    process.env.TMPDIR = scratch;
+    cleanups.push(() => {
+      if (previousTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = previousTmp;
+      rmSync(scratch, { recursive: true, force: true });
+    });
+
+    const redis = await startRedis();
+    cleanups.push(() => redis.stop());
+    process.env.REDIS_HOST = redis.host;
+
+    const adminUrl = inject('pgUrl');
+    const dbName = `parley_bsky_${process.pid}_${Date.now().toString(36)}`;
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    await admin.end();
+    cleanups.push(async () => {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await c.end();
+    });
+    const u = new URL(adminUrl);
+    u.pathname = `/${dbName}`;
+
+    const chat = new BlueskyChatContractServer();
+    await chat.start();
+    cleanups.push(() => chat.stop());
+
+    const net = await TestNetwork.create({ dbPostgresUrl: u.toString(), dbPostgresSchema: 'bsky' });
+    cleanups.push(() => net.close());
+    // The chat service's DID resolves to the contract server (offline there is no api.bsky.chat).
+    const resolver = net.pds.ctx.idResolver.did as unknown as { resolveNoCache(did: string): Promise<unknown> };
+    const resolveNoCache = resolver.resolveNoCache.bind(resolver);
+    resolver.resolveNoCache = async (did: string) => (did === chat.did ? chat.didDocument() : resolveNoCache(did));
+
+    const createUser = async (name: string): Promise<User> => {
+      const agent = new AtpAgent({ service: net.pds.url });
+      const password = `${name}-password`;
+      const res = await agent.createAccount({ handle: `${name}.test`, email: `${name}@parley.test`, password });
+      chat.addProfile({ did: res.data.did, handle: res.data.handle }, name === 'bob' ? 'none' : 'all');
+      return { did: res.data.did, handle: res.data.handle, password, agent };
+    };
+    const brand = await createUser('brand');
+    const alice = await createUser('alice');
+    const bob = await createUser('bob');
+    await brand.agent.upsertProfile((p) => ({ ...p, displayName: 'Brand Care' }));
+    await alice.agent.upsertProfile((p) => ({ ...p, displayName: 'Alice Ü <script>' }));
+    await bob.agent.follow(alice.did);
+    await net.processAll();
+
+    return {
+      net,
+      chat,
+      brand,
+      alice,
+      bob,
+      async post(user, text, opts = {}) {
+        const rt = new RichText({ text });
+        await rt.detectFacets(user.agent);
+        let reply;
+        if (opts.replyTo) {
+          const parent = await user.agent.com.atproto.repo.getRecord({ ...split(opts.replyTo.uri) });
+          const root = (parent.data.value as { reply?: { root: { uri: string; cid: string } } }).reply?.root ?? opts.replyTo;
+          reply = { root: { uri: root.uri, cid: root.cid }, parent: opts.replyTo };
+        }
+        const r = await user.agent.post({ text: rt.text, facets: rt.facets, ...(reply ? { reply } : {}) });
+        await net.processAll();
+        return { uri: r.uri, cid: r.cid };
+      },
+      async dm(from, toDid, text) {
+        const chatAgent = from.agent.withProxy('bsky_chat', chat.did);
+        const convo = await chatAgent.chat.bsky.convo.getConvoForMembers({ members: [toDid] });
+        const m = await chatAgent.chat.bsky.convo.sendMessage({ convoId: convo.data.convo.id, message: { text } });
+        return `chat:${convo.data.convo.id}:${m.data.id}`;
+      },
+      async appPassword(name, privileged = true) {
+        const r = await brand.agent.com.atproto.server.createAppPassword({ name, privileged });
+        return r.data.password;
+      },
+      async brandPosts() {
+        const out: { uri: string; cid: string; value: Record<string, any> }[] = [];
+        let cursor: string | undefined;
+        do {
+          const r = await alice.agent.com.atproto.repo.listRecords({ repo: brand.did, collection: 'app.bsky.feed.post', limit: 100, cursor });
+          out.push(...(r.data.records as typeof out));
+          cursor = r.data.records.length ? r.data.cursor : undefined;
+        } while (cursor);
+        return out;
+      },
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+function split(uri: string) {
+  const p = parseAtUri(uri);
+  if (!p) throw new Error(`not an at:// uri: ${uri}`);
+  return { repo: p.did, collection: p.collection, rkey: p.rkey };
+}
+
+let worldPromise: Promise<World> | null = null;
+const world = () => (worldPromise ??= startWorld());
+afterAll(async () => {
+  if (worldPromise) await (await worldPromise.catch(() => null))?.close();
+}, 120_000);
+
+/** A channel for the brand with its own app password and clock. */
+async function brandChannel(w: World, opts: { name: string; privileged?: boolean; settings?: Record<string, unknown>; faults?: Faults; clock?: { now(): number } }) {
+  const password = await w.appPassword(opts.name, opts.privileged ?? true);
+  const account: ChannelAccountConfig = {
+    id: 1, brandId: 1, network: 'bluesky', handle: w.brand.handle, externalId: w.brand.did,
+    credentials: { identifier: w.brand.handle, password },
+    settings: { service: w.net.pds.url, timeoutMs: 3000, ...opts.settings },
+  };
+  return { account, channel: new BlueskyChannel(account, { fetch: opts.faults?.fetch ?? globalThis.fetch, now: opts.clock?.now ?? Date.now }), password };
+}
+
+// ------------------------------------------------------------------ the contract suite
+
+runChannelContract('bluesky (local AT Protocol network; chat via the PDS proxy to a chat contract server)', async () => {
+  const w = await world();
+  const faults = new Faults();
+  const clock = { offset: 0, now: () => Date.now() + clock.offset };
+  const password = await w.appPassword('parley-contract');
+  let cursor: string | null = null;
+  const net: ContractNetwork = {
+    network: 'bluesky',
+    makeChannel: (acc) => createChannel(acc, { fetch: faults.fetch, now: clock.now }),
+    account: {
+      handle: w.brand.handle,
+      externalId: w.brand.did,
+      credentials: { identifier: w.brand.handle, password },
+      settings: { service: w.net.pds.url, timeoutMs: 2000 },
+    },
+    postMention: async (text) => (await w.post(w.alice, text)).uri,
+    postPrivate: (text) => w.dm(w.alice, w.brand.did, text),
+    async receive(channel, opts) {
+      await w.net.processAll();
+      const r = await channel.sync!(opts?.redeliver ? null : cursor);
+      if (!opts?.redeliver) cursor = r.cursor;
+      return r.messages;
+    },
+    async readBack(id) {
+      const chatRef = parseChatMessageId(id);
+      if (chatRef) {
+        const m = w.chat.findMessage(chatRef.convoId, chatRef.messageId);
+        return m ? { text: m.text, inReplyToNetworkId: null, visibility: 'private' } : null;
+      }
+      const r = await w.alice.agent.com.atproto.repo.getRecord(split(id));
+      const v = r.data.value as { text: string; reply?: { parent: { uri: string } } };
+      return { text: v.text, inReplyToNetworkId: v.reply?.parent.uri ?? null, visibility: 'public' };
+    },
+    countPosts: async (text) => (await w.brandPosts()).filter((p) => p.value.text === text).length,
+    failNext: (mode) => faults.arm(mode),
+    async revokeAuth() {
+      // for real: the app password (and its refresh tokens) are revoked on the PDS; access
+      // tokens are stateless JWTs valid up to 2 h, so the channel's clock moves past their expiry
+      await w.brand.agent.com.atproto.server.revokeAppPassword({ name: 'parley-contract' });
+      clock.offset += 3 * 3600_000;
+    },
+  };
+  return net;
+});
+
+// ------------------------------------------------------------------ acceptance: mention → outbox → reply on the network
+
+describe('bluesky acceptance: a mention is ingested, answered through the outbox, and the network holds a correct reply', () => {
+  let w: World;
+  let db: TestDatabase;
+  let channel: BlueskyChannel;
+  let brandId: number;
+  let accountId: number;
+  let pipeline: IngestPipeline;
+  let outbox: OutboxWorker;
+  const bus = new EventBus();
+  const secrets = new SecretBox('bluesky-acceptance-secret-0123456789abcdef');
+
+  beforeAll(async () => {
+    w = await world();
+    const b = await brandChannel(w, { name: 'parley-acceptance' });
+    db = await createTestDatabase('sqlite');
+    const now = Date.now();
+    brandId = await createBrand(db.store.db, { slug: 'bsky', name: 'Bluesky brand' }, now);
+    accountId = await createChannelAccount(db.store.db, {
+      brandId, network: 'bluesky', handle: b.account.handle, externalId: b.account.externalId, settings: b.account.settings, credentials: secrets.seal(b.account.credentials),
+    }, now);
+    channel = new BlueskyChannel({ ...b.account, id: accountId, brandId }, { fetch: globalThis.fetch, now: Date.now });
+    pipeline = new IngestPipeline({ store: db.store, bus, clock: systemClock });
+    const registry = new ChannelRegistry(db.store, secrets, { fetch: globalThis.fetch, now: Date.now });
+    registry.register('bluesky', () => channel);
+    outbox = new OutboxWorker({ store: db.store, bus, clock: systemClock, registry, lockMs: 1 });
+  }, 180_000);
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('replies under the customer\'s post with reply.root = the thread start and reply.parent = the mention (URI + CID)', async () => {
+    // alice starts a thread, then mentions the brand in a reply inside it
+    const start = await w.post(w.alice, 'Anyone else waiting for a parcel this week?');
+    const mention = await w.post(w.alice, `@${w.brand.handle} mine is two weeks late, order 4711`, { replyTo: start });
+
+    const { messages } = await channel.sync(null);
+    const m = messages.find((x) => x.networkMessageId === mention.uri);
+    expect(m, 'the mention comes through listNotifications').toBeDefined();
+    expect(m).toMatchObject({
+      network: 'bluesky', direction: 'inbound', visibility: 'public', kind: 'mention',
+      text: `@${w.brand.handle} mine is two weeks late, order 4711`,
+      inReplyToNetworkId: start.uri, threadRootNetworkId: start.uri,
+      url: `https://bsky.app/profile/alice.test/post/${split(mention.uri).rkey}`,
+      author: { networkUserId: w.alice.did, handle: 'alice.test', displayName: 'Alice Ü <script>', profileUrl: 'https://bsky.app/profile/alice.test' },
+    });
+    expect(m!.author.followers).toBe(1); // bob follows alice: fetched with getProfiles
+
+    const [o] = await pipeline.ingest(brandId, [{ channelAccountId: accountId, message: m!, source: 'network' }]);
+    expect(o!.status).toBe('stored');
+    const { messageId, conversationId } = o as unknown as { messageId: number; conversationId: number };
+
+    const text = `Sorry @${w.alice.handle}! Order 4711 ships today: https://example.com/track/4711`;
+    const now = Date.now();
+    const queued = await db.store.db.transaction().execute(async (trx) => {
+      const t = encodeText(text);
+      const row = await trx.insertInto('message').values({
+        brand_id: brandId, conversation_id: conversationId, channel_account_id: accountId, network: 'bluesky', network_message_id: null, direction: 'outbound', visibility: 'public',
+        kind: 'reply', author_identity_id: null, author_user_id: null, in_reply_to_network_id: mention.uri, thread_root_network_id: start.uri, reply_to_message_id: messageId,
+        text: t.text, text_escaped: t.escaped, url: null, created_at: now, received_at: now, raw: null, status: 'queued', error: null, is_auto: 0, source: 'agent', idempotency_key: null,
+      }).returningAll().executeTakeFirstOrThrow();
+      const e = await enqueue(trx, row, now);
+      return { row, key: e.idempotencyKey };
+    });
+    await outbox.runOnce();
+    const sent = await db.store.db.selectFrom('message').selectAll().where('id', '=', queued.row.id).executeTakeFirstOrThrow();
+    expect(sent.status, sent.error ?? '').toBe('sent');
+    const rkey = rkeyForIdempotencyKey(queued.key);
+    expect(sent.network_message_id).toBe(`at://${w.brand.did}/app.bsky.feed.post/${rkey}`);
+    expect(sent.url).toBe(`https://bsky.app/profile/brand.test/post/${rkey}`);
+
+    // read back from the network: the record on the brand's PDS...
+    const rec = await w.alice.agent.com.atproto.repo.getRecord(split(sent.network_message_id!));
+    const value = rec.data.value as { text: string; reply: { root: { uri: string; cid: string }; parent: { uri: string; cid: string } }; facets?: { features: { $type: string; did?: string; uri?: string }[] }[] };
+    expect(value.text).toBe(text);
+    expect(value.reply.root).toEqual({ uri: start.uri, cid: start.cid });
+    expect(value.reply.parent).toEqual({ uri: mention.uri, cid: mention.cid });
+    const features = (value.facets ?? []).flatMap((f) => f.features);
+    expect(features).toContainEqual(expect.objectContaining({ $type: 'app.bsky.richtext.facet#mention', did: w.alice.did }));
+    expect(features).toContainEqual(expect.objectContaining({ $type: 'app.bsky.richtext.facet#link', uri: 'https://example.com/track/4711' }));
+
+    // ...and the AppView shows it in the thread, under the mention
+    await w.net.processAll();
+    const thread = await w.alice.agent.app.bsky.feed.getPostThread({ uri: start.uri, depth: 5 });
+    const t = thread.data.thread as any;
+    const mentionNode = t.replies.find((r: any) => r.post.uri === mention.uri);
+    expect(mentionNode.replies.map((r: any) => r.post.uri)).toContain(sent.network_message_id);
+    // alice is notified of it (as a reply to her post, which also mentions her)
+    const notes = await w.alice.agent.app.bsky.notification.listNotifications({ limit: 100 });
+    const note = notes.data.notifications.find((n) => n.uri === sent.network_message_id);
+    expect(note?.reason).toMatch(/^(reply|mention)$/);
+  });
+});
+
+// ------------------------------------------------------------------ the rest of the connector against the network
+
+describe('bluesky connector on the local network', () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await world();
+  }, 180_000);
+
+  it('polls with a cursor: a second sync brings nothing old, a new mention once; a garbage cursor is CURSOR_INVALID', async () => {
+    const { channel } = await brandChannel(w, { name: 'parley-cursor' });
+    const first = await channel.sync(null);
+    const again = await channel.sync(first.cursor);
+    expect(again.messages).toEqual([]);
+    const p = await w.post(w.bob, `@${w.brand.handle} hello from bob ${Date.now()}`);
+    const next = await channel.sync(again.cursor);
+    expect(next.messages.map((m) => m.networkMessageId)).toEqual([p.uri]);
+    expect((await channel.sync(next.cursor)).messages).toEqual([]);
+    await expect(channel.sync('{not json')).rejects.toMatchObject({ code: 'CURSOR_INVALID' });
+    await expect(channel.sync('{"v":2}')).rejects.toMatchObject({ code: 'CURSOR_INVALID' });
+  });
+
+  it('listens for brand keywords with searchPosts: kind listening, the brand\'s own posts left out, each post once', async () => {
+    const { channel } = await brandChannel(w, { name: 'parley-listen', settings: { keywords: ['zorblatt'] } });
+    const start = await channel.sync(null);
+    const hit = await w.post(w.alice, 'Just bought Zorblatt sneakers — zorblatt rocks');
+    await w.post(w.brand, 'zorblatt news from the brand itself');
+    await w.post(w.bob, 'nothing to see here');
+    const r = await channel.sync(start.cursor);
+    const listening = r.messages.filter((m) => m.kind === 'listening');
+    expect(listening.map((m) => m.networkMessageId)).toEqual([hit.uri]);
+    expect(listening[0]).toMatchObject({ visibility: 'public', direction: 'inbound', author: { handle: 'alice.test' } });
+    expect((await channel.sync(r.cursor)).messages.filter((m) => m.kind === 'listening')).toEqual([]);
+    // the same listening through search()
+    const s = await channel.search('zorblatt', null);
+    expect(s.messages.map((m) => m.networkMessageId)).toContain(hit.uri);
+    expect((await channel.search('zorblatt', s.cursor)).messages).toEqual([]);
+    await expect(channel.search('zorblatt', 'not json')).rejects.toMatchObject({ code: 'CURSOR_INVALID' });
+    await expect(channel.search('zorblatt', '{"at":"never","uris":[]}')).rejects.toMatchObject({ code: 'CURSOR_INVALID' });
+  });
+
+  it('a retried send with the same key cannot make a second post; findSent finds it by its key', async () => {
+    const { channel } = await brandChannel(w, { name: 'parley-idem' });
+    const target = await w.post(w.alice, `@${w.brand.handle} idempotency check ${Date.now()}`);
+    const req = { idempotencyKey: `msg-1-${Date.now()}`, text: `One answer only ${Date.now()}`, visibility: 'public' as const, inReplyTo: { networkMessageId: target.uri } };
+    expect(await channel.findSent(req)).toBeNull();
+    const a = await channel.sendPublicReply(req);
+    const b = await channel.sendPublicReply(req); // the PDS refuses the duplicate key; the first post is the answer
+    expect(b.networkMessageId).toBe(a.networkMessageId);
+    expect((await channel.findSent(req))?.networkMessageId).toBe(a.networkMessageId);
+    expect((await w.brandPosts()).filter((p) => p.value.text === req.text)).toHaveLength(1);
+  });
+
+  it('refuses what Bluesky would refuse, with a clear code: too long, private thread answered publicly, DMs to someone who does not accept them', async () => {
+    const { channel } = await brandChannel(w, { name: 'parley-refusals' });
+    const target = await w.post(w.alice, `@${w.brand.handle} refusals ${Date.now()}`);
+    const long = 'é'.repeat(301);
+    await expect(channel.sendPublicReply({ idempotencyKey: 'long-1', text: long, visibility: 'public', inReplyTo: { networkMessageId: target.uri } })).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    await expect(channel.sendPublicReply({ idempotencyKey: 'dm-pub', text: 'x', visibility: 'public', inReplyTo: { networkMessageId: 'chat:c1:m1' } })).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    const missing = `at://${w.alice.did}/app.bsky.feed.post/3jzfcijpj2z2a`;
+    await expect(channel.sendPublicReply({ idempotencyKey: 'gone-1', text: 'hello', visibility: 'public', inReplyTo: { networkMessageId: missing } })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const err = await channel.sendPrivateMessage({ idempotencyKey: 'dm-bob', text: 'hi bob', visibility: 'private', recipient: { networkUserId: w.bob.did, handle: w.bob.handle } }).catch((e) => e);
+    expect(err).toBeInstanceOf(ChannelError);
+    expect(err.code).toBe('INVALID_REQUEST');
+    expect(err.message).toMatch(/does not accept direct messages/);
+  });
+
+  it('opens a chat to answer a public mention privately, and findSent recognizes that DM', async () => {
+    const { channel } = await brandChannel(w, { name: 'parley-private-offer' });
+    const mention = await w.post(w.alice, `@${w.brand.handle} can I send you my address privately? ${Date.now()}`);
+    const req = { idempotencyKey: `pm-${Date.now()}`, text: `Yes — send it here ${Date.now()}`, visibility: 'private' as const, inReplyTo: { networkMessageId: mention.uri }, recipient: { networkUserId: w.alice.did, handle: w.alice.handle } };
+    expect(await channel.findSent(req)).toBeNull();
+    const sent = await channel.sendPrivateMessage(req);
+    const ref = parseChatMessageId(sent.networkMessageId)!;
+    expect(w.chat.findMessage(ref.convoId, ref.messageId)).toMatchObject({ text: req.text, senderDid: w.brand.did });
+    expect((await channel.findSent(req))?.networkMessageId).toBe(sent.networkMessageId);
+  });
+
+  it('an app password without DM access is PERMISSION_DENIED (with what to do); directMessages: false polls without chat', async () => {
+    const plain = await brandChannel(w, { name: 'parley-no-dm', privileged: false });
+    const err = await plain.channel.sync(null).catch((e) => e);
+    expect(err).toMatchObject({ code: 'PERMISSION_DENIED' });
+    expect(err.message).toMatch(/Allow access to your direct messages/);
+    const noDm = new BlueskyChannel({ ...plain.account, settings: { ...plain.account.settings, directMessages: false } }, { fetch: globalThis.fetch, now: Date.now });
+    const r = await noDm.sync(null);
+    expect(r.messages.every((m) => m.kind !== 'dm')).toBe(true);
+  });
+
+  it('a wrong app password is AUTH_REVOKED at login', async () => {
+    const { account } = await brandChannel(w, { name: 'parley-wrong' });
+    const c = new BlueskyChannel({ ...account, credentials: { identifier: w.brand.handle, password: 'aaaa-bbbb-cccc-dddd' } }, { fetch: globalThis.fetch, now: Date.now });
+    await expect(c.sync(null)).rejects.toMatchObject({ code: 'AUTH_REVOKED' });
+  });
+
+  it('logs in again when the access token is refused, and refreshes it before it expires', async () => {
+    const clock = { offset: 0, now: () => Date.now() + clock.offset };
+    const calls: string[] = [];
+    const recording: typeof fetch = (input, init) => {
+      const req = input instanceof Request ? input : new Request(input, init);
+      calls.push(new URL(req.url).pathname.replace('/xrpc/', ''));
+      return fetch(req);
+    };
+    const password = await w.appPassword('parley-refresh');
+    const c = new BlueskyChannel(
+      { id: 1, brandId: 1, network: 'bluesky', handle: w.brand.handle, externalId: w.brand.did, credentials: { identifier: w.brand.handle, password }, settings: { service: w.net.pds.url } },
+      { fetch: recording, now: clock.now },
+    );
+    await c.sync(null);
+    expect(calls.filter((x) => x === 'com.atproto.server.createSession')).toHaveLength(1);
+    calls.length = 0;
+    clock.offset = 2 * 3600_000; // the access token's exp is behind the clock: refreshed before the next call
+    await c.sync(null);
+    expect(calls[0]).toBe('com.atproto.server.refreshSession');
+    expect(calls).not.toContain('com.atproto.server.createSession');
+    clock.offset = 0;
+    calls.length = 0;
+    const agent = (c as unknown as { agent: AtpAgent }).agent;
+    agent.sessionManager.session = { ...agent.session!, accessJwt: 'garbage.token.value', refreshJwt: 'garbage.refresh.value' };
+    await c.sync(null); // the PDS refuses token and refresh: one fresh login, then the poll goes through
+    expect(calls.filter((x) => x === 'com.atproto.server.createSession')).toHaveLength(1);
+    expect(calls).toContain('app.bsky.notification.listNotifications');
+  });
+
+  it('a chat outage does not hold up mentions; the third failure in a row fails the poll', async () => {
+    let chatDown = 0;
+    const flaky: typeof fetch = (input, init) => {
+      const req = input instanceof Request ? input : new Request(input, init);
+      if (chatDown > 0 && new URL(req.url).pathname === '/xrpc/chat.bsky.convo.listConvos') {
+        chatDown--;
+        return Promise.resolve(new Response(JSON.stringify({ error: 'UpstreamFailure', message: 'Upstream Failure' }), { status: 502, headers: { 'content-type': 'application/json' } }));
+      }
+      return fetch(req);
+    };
+    const { account } = await brandChannel(w, { name: 'parley-chat-outage' });
+    const c = new BlueskyChannel(account, { fetch: flaky, now: Date.now });
+    const start = await c.sync(null);
+    chatDown = 3;
+    const mention = await w.post(w.bob, `@${w.brand.handle} during the chat outage ${Date.now()}`);
+    const dm = await w.dm(w.alice, w.brand.did, `a DM during the outage ${Date.now()}`);
+    const r1 = await c.sync(start.cursor);
+    expect(r1.messages.map((m) => m.networkMessageId)).toEqual([mention.uri]);
+    expect(JSON.parse(r1.cursor!).c).toEqual(JSON.parse(start.cursor!).c);
+    await c.sync(r1.cursor);
+    await expect(c.sync(r1.cursor)).rejects.toMatchObject({ code: 'TEMPORARY' });
+    // chat is back: the DM from the outage comes through
+    const r2 = await c.sync(r1.cursor);
+    expect(r2.messages.map((m) => m.networkMessageId)).toContain(dm);
+  });
+
+  it('blocks and mutes on the network, likes and deletes, fetches profiles and threads', async () => {
+    const { channel } = await brandChannel(w, { name: 'parley-moderation' });
+    await channel.sync(null);
+    const bob = { networkUserId: w.bob.did, handle: w.bob.handle };
+    await channel.block(bob);
+    await channel.block(bob); // idempotent: still one block record
+    await channel.mute(bob);
+    await w.net.processAll();
+    const blocks = await w.alice.agent.com.atproto.repo.listRecords({ repo: w.brand.did, collection: 'app.bsky.graph.block' });
+    expect(blocks.data.records.map((r) => (r.value as { subject: string }).subject)).toEqual([w.bob.did]);
+    const viewer = new AtpAgent({ service: w.net.pds.url });
+    await viewer.login({ identifier: w.brand.handle, password: w.brand.password });
+    const seen = await viewer.app.bsky.actor.getProfile({ actor: w.bob.did });
+    expect(seen.data.viewer?.blocking).toBe(blocks.data.records[0]!.uri);
+    expect(seen.data.viewer?.muted).toBe(true);
+
+    const post = await w.post(w.alice, 'a post to like and to answer');
+    await channel.like(post.uri);
+    await channel.like(post.uri);
+    const likes = await w.alice.agent.com.atproto.repo.listRecords({ repo: w.brand.did, collection: 'app.bsky.feed.like' });
+    expect(likes.data.records.filter((r) => (r.value as { subject: { uri: string } }).subject.uri === post.uri)).toHaveLength(1);
+
+    const reply = await channel.sendPublicReply({ idempotencyKey: `del-${Date.now()}`, text: 'to be deleted', visibility: 'public', inReplyTo: { networkMessageId: post.uri } });
+    await w.net.processAll();
+    const thread = await channel.fetchThread(post.uri);
+    expect(thread.map((m) => m.networkMessageId)).toEqual([post.uri, reply.networkMessageId]);
+    expect(thread[1]).toMatchObject({ fromBrand: true, direction: 'outbound', inReplyToNetworkId: post.uri });
+    await channel.delete(reply.networkMessageId);
+    await expect(w.alice.agent.com.atproto.repo.getRecord(split(reply.networkMessageId))).rejects.toThrow();
+    await expect(channel.delete(post.uri)).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+
+    const profile = await channel.fetchProfile(w.alice.did);
+    expect(profile).toMatchObject({ networkUserId: w.alice.did, handle: 'alice.test', displayName: 'Alice Ü <script>', followers: 1 });
+  });
+});

@@ -1,0 +1,657 @@
+/**
+ * Bluesky connector (AT Protocol, via @atproto/api).
+ *
+ * Connect: credentials `{ identifier, password }` — the account's handle (or DID)
+ * and an app password (Settings → Privacy and security → App passwords; tick
+ * "Allow access to your direct messages" for DMs). Settings: `service` (the PDS or
+ * entryway to log in at, default https://bsky.social), `keywords` (listening),
+ * `webUrl`, `chatService` (the chat service DID), `directMessages` (false to skip
+ * the chat API), `timeoutMs`.
+ *
+ * Ingest (polling `sync`): mention/reply/quote notifications
+ * (app.bsky.notification.listNotifications), keyword listening
+ * (app.bsky.feed.searchPosts, kind `listening`) and chat messages
+ * (chat.bsky.convo.listConvos/getMessages through the PDS with the
+ * `atproto-proxy: <chat DID>#bsky_chat` header). The cursor holds high-water
+ * marks (indexedAt for notifications and searches, per-conversation revs for
+ * chat), so each poll fetches only what is new.
+ *
+ * Send: a reply is an app.bsky.feed.post record with the reply reference
+ * {root, parent} (URI + CID of each), written with com.atproto.repo.createRecord
+ * under a record key derived from the outbox's idempotency key (rkey.ts): a
+ * retry cannot create a second post, and `findSent` is one getRecord. DMs go
+ * through chat.bsky.convo.sendMessage.
+ *
+ * Sessions: logs in with the app password, refreshes the access token before it
+ * expires, and logs in again when a token is refused; a refused app password
+ * (revoked, wrong, account taken down) is AUTH_REVOKED.
+ */
+import { AtpAgent, RichText } from '@atproto/api';
+import type { AuthorIdentity, MessageKind, NormalizedMessage } from '../../core/types.js';
+import type { Capabilities, Channel, ChannelAccountConfig, ChannelDeps, ChannelFactory, SendRequest, SendResult, SyncResult } from '../types.js';
+import { ChannelError } from '../types.js';
+import { isSessionFailure, toChannelError, type Operation } from './errors.js';
+import {
+  authorOf,
+  chatMessageId,
+  DEFAULT_WEB_URL,
+  INBOUND_REASONS,
+  normalizeChatMessage,
+  normalizeNotification,
+  normalizePost,
+  parseAtUri,
+  parseChatMessageId,
+  POST_COLLECTION,
+  postUrl,
+  replyRefFor,
+  type ChatMessageLike,
+  type NotificationLike,
+  type PostLike,
+  type ProfileLike,
+  type StrongRef,
+} from './normalize.js';
+import { rkeyForIdempotencyKey } from './rkey.js';
+
+export const DEFAULT_SERVICE = 'https://bsky.social';
+export const DEFAULT_CHAT_SERVICE = 'did:web:api.bsky.chat';
+/** Bluesky's limits (app.bsky.feed.post maxGraphemes; chat.bsky.convo.defs#messageInput maxGraphemes). */
+export const POST_MAX_GRAPHEMES = 300;
+export const DM_MAX_GRAPHEMES = 1000;
+
+const CAPABILITIES: Capabilities = {
+  publicReply: true,
+  privateMessage: true,
+  hide: 'Bluesky can only hide replies under the account\'s own thread roots (threadgate hiddenReplies); Parley does not manage threadgates yet — mute or block the author instead',
+  delete: true,
+  block: true,
+  mute: true,
+  like: true,
+  fetchProfile: true,
+  fetchThread: true,
+  search: true,
+  webhook: 'Bluesky has no webhooks; Parley polls notifications, searches and chats',
+  poll: true,
+  stream: 'the firehose/Jetstream carry repository commits, not an account\'s notifications or chats (those need the AppView and chat APIs); Parley polls instead',
+};
+
+/** How far back the first sync reaches (one page each). */
+const BACKFILL_NOTIFICATIONS = 50;
+const BACKFILL_SEARCH = 25;
+const BACKFILL_CONVOS = 20;
+const BACKFILL_MESSAGES = 20;
+/** Bounds per poll; what does not fit waits for the next one. */
+const MAX_NOTIFICATION_PAGES = 10;
+const MAX_SEARCH_PAGES = 4;
+const MAX_CONVO_PAGES = 5;
+const MAX_MESSAGE_PAGES = 5;
+/** Per-conversation chat revs kept in the cursor (most recently active first). */
+const MAX_TRACKED_CONVOS = 500;
+
+interface Mark {
+  /** ISO indexedAt of the newest item seen. */
+  at: string;
+  /** URIs seen at exactly `at` (ties are not delivered twice). */
+  uris: string[];
+}
+
+interface BlueskyCursor {
+  v: 1;
+  /** Notifications high-water mark. */
+  n: Mark | null;
+  /** Listening high-water marks, per keyword. */
+  k: Record<string, Mark>;
+  /** Chat: newest message rev seen, per conversation. */
+  c: Record<string, string> | null;
+}
+
+export function parseCursor(s: string | null): BlueskyCursor {
+  if (!s) return { v: 1, n: null, k: {}, c: null };
+  let o: unknown;
+  try {
+    o = JSON.parse(s);
+  } catch {
+    throw new ChannelError('CURSOR_INVALID', 'the stored Bluesky cursor is not JSON');
+  }
+  const c = o as Partial<BlueskyCursor>;
+  const validMark = (m: unknown): m is Mark => !!m && typeof (m as Mark).at === 'string' && Number.isFinite(Date.parse((m as Mark).at)) && Array.isArray((m as Mark).uris);
+  if (!c || c.v !== 1 || (c.n !== null && !validMark(c.n)) || typeof c.k !== 'object' || c.k === null || Object.values(c.k).some((m) => !validMark(m)) || (c.c !== null && (typeof c.c !== 'object' || Array.isArray(c.c)))) {
+    throw new ChannelError('CURSOR_INVALID', 'the stored Bluesky cursor has an unknown shape');
+  }
+  return { v: 1, n: c.n ?? null, k: c.k, c: c.c ?? null };
+}
+
+/** Items newer than the mark (ties at the mark's instant only if not seen yet). */
+function isNew(indexedAt: string, uri: string, mark: Mark | null): boolean {
+  if (!mark) return true;
+  const t = Date.parse(indexedAt);
+  const m = Date.parse(mark.at);
+  return t > m || (t === m && !mark.uris.includes(uri));
+}
+
+function advance(mark: Mark | null, items: { indexedAt: string; uri: string }[]): Mark | null {
+  let best = mark;
+  for (const it of items) {
+    const t = Date.parse(it.indexedAt);
+    if (!Number.isFinite(t)) continue;
+    const b = best ? Date.parse(best.at) : -Infinity;
+    if (t > b) best = { at: it.indexedAt, uris: [it.uri] };
+    else if (t === b && best && !best.uris.includes(it.uri)) best = { at: best.at, uris: [...best.uris, it.uri] };
+  }
+  return best;
+}
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    throw new ChannelError('CURSOR_INVALID', 'the stored Bluesky search cursor is not JSON');
+  }
+}
+
+function stringList(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map((x) => x.trim()) : [];
+}
+
+/** Decode a JWT's `exp` (seconds) without verifying it (we only schedule a refresh). */
+function jwtExpiry(jwt: string | undefined): number | null {
+  const part = jwt?.split('.')[1];
+  if (!part) return null;
+  try {
+    const payload = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as { exp?: unknown };
+    return typeof payload.exp === 'number' ? payload.exp * 1000 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** fetch with a deadline per request (the AT client has none of its own). */
+function withDeadline(f: typeof fetch, ms: number): typeof fetch {
+  return (input, init) => {
+    const deadline = AbortSignal.timeout(ms);
+    if (input instanceof Request) {
+      const signal = AbortSignal.any([input.signal, deadline, ...(init?.signal ? [init.signal] : [])]);
+      return f(new Request(input, { ...init, signal }));
+    }
+    const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    return f(input, { ...init, signal });
+  };
+}
+
+export class BlueskyChannel implements Channel {
+  readonly network = 'bluesky' as const;
+  readonly capabilities = CAPABILITIES;
+  private readonly agent: AtpAgent;
+  private readonly now: () => number;
+  private readonly webUrl: string;
+  private readonly keywords: string[];
+  private readonly chatDid: string;
+  private readonly directMessages: boolean;
+  private loggingIn: Promise<void> | null = null;
+  /** Consecutive passing failures of listening/chat polls (see `secondary`). */
+  private readonly sourceFailures = new Map<string, number>();
+
+  constructor(private readonly account: ChannelAccountConfig, deps: ChannelDeps) {
+    const s = account.settings;
+    const service = typeof s.service === 'string' && s.service ? s.service : DEFAULT_SERVICE;
+    const timeoutMs = typeof s.timeoutMs === 'number' && s.timeoutMs > 0 ? s.timeoutMs : 30_000;
+    this.agent = new AtpAgent({ service, fetch: withDeadline(deps.fetch, timeoutMs) });
+    this.now = deps.now;
+    this.webUrl = typeof s.webUrl === 'string' && s.webUrl ? s.webUrl : DEFAULT_WEB_URL;
+    this.keywords = stringList(s.keywords);
+    this.chatDid = typeof s.chatService === 'string' && s.chatService ? s.chatService : DEFAULT_CHAT_SERVICE;
+    this.directMessages = s.directMessages !== false;
+  }
+
+  // ---------------------------------------------------------------- session
+
+  private get credentials(): { identifier: string; password: string } {
+    const c = this.account.credentials;
+    const identifier = typeof c.identifier === 'string' && c.identifier ? c.identifier : this.account.handle;
+    const password = typeof c.password === 'string' ? c.password : '';
+    if (!identifier || !password) throw new ChannelError('AUTH_REVOKED', 'no Bluesky identifier/app password is stored for this account');
+    return { identifier, password };
+  }
+
+  private login(): Promise<void> {
+    if (!this.loggingIn) {
+      const attempt = (async () => {
+        try {
+          await this.agent.login(this.credentials);
+        } catch (err) {
+          throw toChannelError(err, 'login', this.now());
+        }
+      })();
+      this.loggingIn = attempt;
+      attempt.then(
+        () => { if (this.loggingIn === attempt) this.loggingIn = null; },
+        () => { if (this.loggingIn === attempt) this.loggingIn = null; },
+      );
+    }
+    return this.loggingIn;
+  }
+
+  /** A usable session: log in, or refresh an access token that is (about to be) expired. */
+  private async ensureSession(): Promise<void> {
+    if (this.loggingIn) return this.loggingIn;
+    const session = this.agent.session;
+    if (!session) return this.login();
+    const exp = jwtExpiry(session.accessJwt);
+    if (exp !== null && exp - 60_000 <= this.now()) {
+      try {
+        await this.agent.sessionManager.refreshSession();
+      } catch (err) {
+        if (!isSessionFailure(err)) throw toChannelError(err, 'read', this.now());
+        this.agent.sessionManager.session = undefined;
+        return this.login();
+      }
+    }
+  }
+
+  get did(): string {
+    const did = this.agent.session?.did;
+    if (!did) throw new ChannelError('TEMPORARY', 'no Bluesky session');
+    return did;
+  }
+
+  /** Run a call with a session; a refused token gets one fresh login and one retry (the server refused it, so a write is safe to repeat). */
+  private async call<T>(op: Operation, fn: () => Promise<T>): Promise<T> {
+    await this.ensureSession();
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isSessionFailure(err)) throw toChannelError(err, op, this.now());
+      this.agent.sessionManager.session = undefined;
+      await this.login();
+      try {
+        return await fn();
+      } catch (err2) {
+        throw toChannelError(err2, op, this.now());
+      }
+    }
+  }
+
+  private get chat() {
+    return this.agent.withProxy('bsky_chat', this.chatDid);
+  }
+
+  // ---------------------------------------------------------------- ingest
+
+  async sync(cursor: string | null): Promise<SyncResult> {
+    const cur = parseCursor(cursor);
+    await this.ensureSession();
+    const messages: NormalizedMessage[] = [];
+    const notes = await this.pollNotifications(cur.n);
+    messages.push(...notes.messages);
+    const k: Record<string, Mark> = {};
+    for (const kw of this.keywords) {
+      const r = await this.secondary(`search:${kw}`, () => this.pollSearch(kw, cur.k[kw] ?? null));
+      if (r) messages.push(...r.messages);
+      const mark = r ? r.mark : (cur.k[kw] ?? null);
+      if (mark) k[kw] = mark;
+    }
+    let c = cur.c;
+    if (this.directMessages) {
+      const r = await this.secondary('chat', () => this.pollChat(cur.c));
+      if (r) {
+        messages.push(...r.messages);
+        c = r.revs;
+      }
+    }
+    await this.addFollowers(messages);
+    const next: BlueskyCursor = { v: 1, n: notes.mark, k, c };
+    return { messages, cursor: JSON.stringify(next) };
+  }
+
+  /**
+   * Listening and chat must not hold up mentions: a passing failure there
+   * (5xx, timeout, rate limit of that service) skips the source for this poll
+   * and keeps its position; the third in a row fails the sync so it is seen.
+   * Account-level errors (revoked, no DM permission) fail at once.
+   */
+  private async secondary<T>(source: string, poll: () => Promise<T>): Promise<T | null> {
+    try {
+      const r = await poll();
+      this.sourceFailures.delete(source);
+      return r;
+    } catch (err) {
+      const e = toChannelError(err, 'read', this.now());
+      const n = (this.sourceFailures.get(source) ?? 0) + 1;
+      if (!['TEMPORARY', 'TIMEOUT', 'RATE_LIMITED'].includes(e.code) || n >= 3) {
+        this.sourceFailures.delete(source);
+        throw e;
+      }
+      this.sourceFailures.set(source, n);
+      return null;
+    }
+  }
+
+  private ctx(followers?: ReadonlyMap<string, number>) {
+    return { ownDid: this.did, webUrl: this.webUrl, followers };
+  }
+
+  private async pollNotifications(mark: Mark | null): Promise<{ messages: NormalizedMessage[]; mark: Mark | null }> {
+    const fresh: NotificationLike[] = [];
+    let pageCursor: string | undefined;
+    for (let page = 0; page < MAX_NOTIFICATION_PAGES; page++) {
+      const res = await this.call('read', () =>
+        this.agent.app.bsky.notification.listNotifications({ limit: mark ? 100 : BACKFILL_NOTIFICATIONS, cursor: pageCursor, reasons: [...INBOUND_REASONS] }),
+      );
+      let crossed = false;
+      for (const n of res.data.notifications as NotificationLike[]) {
+        if (isNew(n.indexedAt, n.uri, mark)) fresh.push(n);
+        else crossed = true;
+      }
+      if (!mark || crossed || !res.data.cursor || res.data.notifications.length === 0) break;
+      pageCursor = res.data.cursor;
+    }
+    const ctx = this.ctx();
+    const messages = fresh.map((n) => normalizeNotification(n, ctx)).filter((m): m is NormalizedMessage => m !== null && !m.fromBrand);
+    return { messages, mark: advance(mark, fresh) };
+  }
+
+  private async pollSearch(q: string, mark: Mark | null): Promise<{ messages: NormalizedMessage[]; mark: Mark | null }> {
+    const fresh: PostLike[] = [];
+    let pageCursor: string | undefined;
+    for (let page = 0; page < MAX_SEARCH_PAGES; page++) {
+      const res = await this.call('read', () =>
+        this.agent.app.bsky.feed.searchPosts({ q, sort: 'latest', limit: mark ? 100 : BACKFILL_SEARCH, cursor: pageCursor, ...(mark ? { since: mark.at } : {}) }),
+      );
+      let crossed = false;
+      for (const p of res.data.posts as PostLike[]) {
+        if (isNew(p.indexedAt, p.uri, mark)) fresh.push(p);
+        else crossed = true;
+      }
+      if (!mark || crossed || !res.data.cursor || res.data.posts.length === 0) break;
+      pageCursor = res.data.cursor;
+    }
+    const ctx = this.ctx();
+    // the account's own posts match its brand keywords too; they are not listening hits
+    const messages = fresh.filter((p) => p.author.did !== ctx.ownDid).map((p) => normalizePost(p, 'listening', ctx));
+    return { messages, mark: advance(mark, fresh) };
+  }
+
+  private async pollChat(revs: Record<string, string> | null): Promise<{ messages: NormalizedMessage[]; revs: Record<string, string> }> {
+    const chat = this.chat;
+    const backfill = revs === null;
+    const known = { ...(revs ?? {}) };
+    const messages: NormalizedMessage[] = [];
+    const ctx = this.ctx();
+    let pageCursor: string | undefined;
+    outer: for (let page = 0; page < (backfill ? 1 : MAX_CONVO_PAGES); page++) {
+      const res = await this.call('read', () => chat.chat.bsky.convo.listConvos({ limit: backfill ? BACKFILL_CONVOS : 50, cursor: pageCursor }));
+      for (const convo of res.data.convos) {
+        const seen = known[convo.id];
+        if (seen !== undefined && convo.rev <= seen) {
+          // conversations come most recently active first: the rest are unchanged
+          if (!backfill) break outer;
+          continue;
+        }
+        let newest = seen ?? '';
+        let msgCursor: string | undefined;
+        for (let mp = 0; mp < (backfill ? 1 : MAX_MESSAGE_PAGES); mp++) {
+          const mres = await this.call('read', () => chat.chat.bsky.convo.getMessages({ convoId: convo.id, limit: backfill ? BACKFILL_MESSAGES : 100, cursor: msgCursor }));
+          let crossed = false;
+          for (const m of mres.data.messages as ChatMessageLike[]) {
+            if (seen !== undefined && m.rev <= seen) {
+              crossed = true;
+              continue;
+            }
+            if (m.rev > newest) newest = m.rev;
+            const n = normalizeChatMessage(m, { id: convo.id, members: convo.members as ProfileLike[] }, ctx);
+            if (n) messages.push(n);
+          }
+          if (crossed || !mres.data.cursor || mres.data.messages.length === 0) break;
+          msgCursor = mres.data.cursor;
+        }
+        known[convo.id] = newest > convo.rev ? newest : convo.rev;
+      }
+      if (!res.data.cursor || res.data.convos.length === 0) break;
+      pageCursor = res.data.cursor;
+    }
+    const trimmed = Object.entries(known).sort((a, b) => (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : 0)).slice(0, MAX_TRACKED_CONVOS);
+    return { messages: messages.reverse(), revs: Object.fromEntries(trimmed) };
+  }
+
+  /** Follower counts for inbound authors (profile views in notifications do not carry them); one call per 25 authors. */
+  private async addFollowers(messages: NormalizedMessage[]): Promise<void> {
+    if (this.account.settings.fetchFollowers === false) return;
+    const dids = [...new Set(messages.filter((m) => !m.fromBrand && m.author.followers == null).map((m) => m.author.networkUserId))];
+    const counts = new Map<string, number>();
+    for (let i = 0; i < dids.length; i += 25) {
+      try {
+        const res = await this.call('read', () => this.agent.app.bsky.actor.getProfiles({ actors: dids.slice(i, i + 25) }));
+        for (const p of res.data.profiles) if (typeof p.followersCount === 'number') counts.set(p.did, p.followersCount);
+      } catch (err) {
+        // follower counts are a nicety; a rate limit or revoked session still has to surface
+        const e = toChannelError(err, 'read', this.now());
+        if (e.code === 'RATE_LIMITED' || e.code === 'AUTH_REVOKED') throw e;
+      }
+    }
+    for (const m of messages) {
+      const f = counts.get(m.author.networkUserId);
+      if (f !== undefined) m.author = { ...m.author, followers: f };
+    }
+  }
+
+  async search(query: string, cursor: string | null): Promise<SyncResult> {
+    let mark: Mark | null = null;
+    if (cursor) {
+      // the same mark `sync` keeps per keyword
+      const k = parseCursor(JSON.stringify({ v: 1, n: null, k: { q: safeJson(cursor) }, c: null })).k.q;
+      mark = k ?? null;
+    }
+    await this.ensureSession();
+    const r = await this.pollSearch(query, mark);
+    await this.addFollowers(r.messages);
+    return { messages: r.messages, cursor: r.mark ? JSON.stringify(r.mark) : null };
+  }
+
+  // ---------------------------------------------------------------- send
+
+  /** The post being answered: from the stored raw payload when it carries uri+cid, else from the AppView. */
+  private async parentPost(inReplyTo: NonNullable<SendRequest['inReplyTo']>): Promise<{ uri: string; cid: string; record?: unknown; author?: ProfileLike }> {
+    const uri = inReplyTo.networkMessageId;
+    const raw = inReplyTo.raw as Partial<PostLike> | undefined;
+    if (raw && raw.uri === uri && typeof raw.cid === 'string') return { uri, cid: raw.cid, record: raw.record, author: raw.author };
+    if (!parseAtUri(uri)) throw new ChannelError('INVALID_REQUEST', `not a Bluesky post URI: ${uri}`);
+    const res = await this.call('read', () => this.agent.app.bsky.feed.getPosts({ uris: [uri] }));
+    const post = res.data.posts[0];
+    if (!post) throw new ChannelError('NOT_FOUND', `the post ${uri} no longer exists (deleted, or its author blocked the account)`);
+    return { uri: post.uri, cid: post.cid, record: post.record, author: post.author };
+  }
+
+  private async richText(text: string, maxGraphemes: number, what: string): Promise<RichText> {
+    const rt = new RichText({ text });
+    if (rt.graphemeLength > maxGraphemes) {
+      throw new ChannelError('INVALID_REQUEST', `a Bluesky ${what} holds at most ${maxGraphemes} characters; this one has ${rt.graphemeLength}`);
+    }
+    try {
+      await rt.detectFacets(this.agent); // links, tags, and @mentions resolved to DIDs
+    } catch {
+      rt.detectFacetsWithoutResolution();
+    }
+    return rt;
+  }
+
+  private sentResult(uri: string, cid: string, record: unknown, createdAt: number): SendResult {
+    return { networkMessageId: uri, url: postUrl(uri, this.agent.session?.handle, this.webUrl), createdAt, raw: { uri, cid, value: record } };
+  }
+
+  /** Our own post stored under this key, or null. */
+  private async ownPost(rkey: string): Promise<SendResult | null> {
+    try {
+      const res = await this.call('read', () => this.agent.com.atproto.repo.getRecord({ repo: this.did, collection: POST_COLLECTION, rkey }));
+      const value = res.data.value as { createdAt?: string };
+      const at = typeof value.createdAt === 'string' ? Date.parse(value.createdAt) : NaN;
+      return this.sentResult(res.data.uri, res.data.cid ?? '', res.data.value, Number.isFinite(at) ? at : this.now());
+    } catch (err) {
+      if (err instanceof ChannelError && err.code === 'NOT_FOUND') return null;
+      throw err;
+    }
+  }
+
+  async sendPublicReply(req: SendRequest): Promise<SendResult> {
+    if (!req.inReplyTo) throw new ChannelError('INVALID_REQUEST', 'a Bluesky reply needs the post it answers');
+    if (req.inReplyTo.networkMessageId.startsWith('chat:')) throw new ChannelError('INVALID_REQUEST', 'the customer wrote privately; answer with a private message, not a public post');
+    await this.ensureSession();
+    const parent = await this.parentPost(req.inReplyTo);
+    const rt = await this.richText(req.text, POST_MAX_GRAPHEMES, 'post');
+    const createdAt = this.now();
+    const record = {
+      $type: POST_COLLECTION,
+      text: rt.text,
+      ...(rt.facets?.length ? { facets: rt.facets } : {}),
+      reply: replyRefFor(parent),
+      createdAt: new Date(createdAt).toISOString(),
+    };
+    const rkey = rkeyForIdempotencyKey(req.idempotencyKey);
+    try {
+      const res = await this.call('write', () => this.agent.com.atproto.repo.createRecord({ repo: this.did, collection: POST_COLLECTION, rkey, record }));
+      return this.sentResult(res.data.uri, res.data.cid, record, createdAt);
+    } catch (err) {
+      const e = toChannelError(err, 'write', this.now());
+      // A record under our key already exists when an earlier attempt went through
+      // (the PDS answers 500 for the duplicate key): that earlier post is the reply.
+      if (e.code === 'TIMEOUT' && e.opts.status !== undefined) {
+        const existing = await this.ownPost(rkey).catch(() => null);
+        if (existing) return existing;
+      }
+      throw e;
+    }
+  }
+
+  private async convoFor(req: SendRequest): Promise<string> {
+    const replyTo = req.inReplyTo?.networkMessageId;
+    const chatRef = replyTo ? parseChatMessageId(replyTo) : null;
+    if (chatRef) return chatRef.convoId;
+    // a private answer to a public post: open (or find) the chat with its author
+    const did = req.recipient?.networkUserId?.startsWith('did:') ? req.recipient.networkUserId : replyTo ? parseAtUri(replyTo)?.did : undefined;
+    if (!did) throw new ChannelError('INVALID_REQUEST', 'a Bluesky direct message needs a recipient (their DID)');
+    const res = await this.call('read', () => this.chat.chat.bsky.convo.getConvoForMembers({ members: [did] }));
+    return res.data.convo.id;
+  }
+
+  async sendPrivateMessage(req: SendRequest): Promise<SendResult> {
+    if (!this.directMessages) throw new ChannelError('INVALID_REQUEST', 'direct messages are turned off for this Bluesky account (settings.directMessages)');
+    await this.ensureSession();
+    const rt = await this.richText(req.text, DM_MAX_GRAPHEMES, 'direct message');
+    const convoId = await this.convoFor(req);
+    const res = await this.call('write', () =>
+      this.chat.chat.bsky.convo.sendMessage({ convoId, message: { text: rt.text, ...(rt.facets?.length ? { facets: rt.facets } : {}) } }),
+    );
+    const sentAt = Date.parse(res.data.sentAt);
+    return {
+      networkMessageId: chatMessageId(convoId, res.data.id),
+      url: `${this.webUrl.replace(/\/+$/, '')}/messages/${encodeURIComponent(convoId)}`,
+      createdAt: Number.isFinite(sentAt) ? sentAt : this.now(),
+      raw: res.data,
+    };
+  }
+
+  /**
+   * Public replies: the record under the key-derived rkey. DMs carry no key, so
+   * we look for our message with exactly this text in the conversation, sent
+   * after the message being answered (or within the last day): at worst an
+   * identical message sent twice in a row is taken as already sent.
+   */
+  async findSent(req: SendRequest): Promise<SendResult | null> {
+    await this.ensureSession();
+    if (req.visibility !== 'private') return this.ownPost(rkeyForIdempotencyKey(req.idempotencyKey));
+    const convoId = await this.convoFor(req);
+    const answered = req.inReplyTo?.raw as { message?: { rev?: string } } | undefined;
+    const afterRev = typeof answered?.message?.rev === 'string' ? answered.message.rev : null;
+    const notBefore = this.now() - 24 * 3600_000;
+    const res = await this.call('read', () => this.chat.chat.bsky.convo.getMessages({ convoId, limit: 50 }));
+    for (const m of res.data.messages as ChatMessageLike[]) {
+      if (afterRev !== null ? m.rev <= afterRev : Date.parse(m.sentAt) < notBefore) break;
+      if (m.sender?.did === this.did && m.text === req.text) {
+        const sentAt = Date.parse(m.sentAt);
+        return { networkMessageId: chatMessageId(convoId, m.id), createdAt: Number.isFinite(sentAt) ? sentAt : this.now(), raw: m };
+      }
+    }
+    return null;
+  }
+
+  // ---------------------------------------------------------------- moderation & lookups
+
+  private ownRecordKey(networkMessageId: string): { collection: string; rkey: string } {
+    const p = parseAtUri(networkMessageId);
+    if (!p) throw new ChannelError('INVALID_REQUEST', `not a Bluesky record URI: ${networkMessageId}`);
+    if (p.did !== this.did) throw new ChannelError('PERMISSION_DENIED', 'only the account\'s own posts can be deleted');
+    return { collection: p.collection, rkey: p.rkey };
+  }
+
+  async delete(networkMessageId: string): Promise<void> {
+    if (networkMessageId.startsWith('chat:')) throw new ChannelError('INVALID_REQUEST', 'Bluesky chat messages cannot be unsent (only hidden for yourself)');
+    await this.ensureSession();
+    const { collection, rkey } = this.ownRecordKey(networkMessageId);
+    await this.call('write', () => this.agent.com.atproto.repo.deleteRecord({ repo: this.did, collection, rkey }));
+  }
+
+  async block(user: AuthorIdentity): Promise<void> {
+    await this.ensureSession();
+    const profile = await this.call('read', () => this.agent.app.bsky.actor.getProfile({ actor: user.networkUserId }));
+    if (profile.data.viewer?.blocking) return; // already blocked: one block record is enough
+    await this.call('write', () =>
+      this.agent.com.atproto.repo.createRecord({
+        repo: this.did,
+        collection: 'app.bsky.graph.block',
+        record: { $type: 'app.bsky.graph.block', subject: profile.data.did, createdAt: new Date(this.now()).toISOString() },
+      }),
+    );
+  }
+
+  async mute(user: AuthorIdentity): Promise<void> {
+    await this.ensureSession();
+    await this.call('write', () => this.agent.app.bsky.graph.muteActor({ actor: user.networkUserId }));
+  }
+
+  async like(networkMessageId: string): Promise<void> {
+    await this.ensureSession();
+    const res = await this.call('read', () => this.agent.app.bsky.feed.getPosts({ uris: [networkMessageId] }));
+    const post = res.data.posts[0];
+    if (!post) throw new ChannelError('NOT_FOUND', `the post ${networkMessageId} no longer exists`);
+    if (post.viewer?.like) return;
+    const subject: StrongRef = { uri: post.uri, cid: post.cid };
+    await this.call('write', () =>
+      this.agent.com.atproto.repo.createRecord({
+        repo: this.did,
+        collection: 'app.bsky.feed.like',
+        record: { $type: 'app.bsky.feed.like', subject, createdAt: new Date(this.now()).toISOString() },
+      }),
+    );
+  }
+
+  async fetchProfile(networkUserId: string): Promise<AuthorIdentity> {
+    await this.ensureSession();
+    const res = await this.call('read', () => this.agent.app.bsky.actor.getProfile({ actor: networkUserId }));
+    return authorOf(res.data as ProfileLike, { webUrl: this.webUrl });
+  }
+
+  async fetchThread(networkMessageId: string): Promise<NormalizedMessage[]> {
+    await this.ensureSession();
+    const res = await this.call('read', () => this.agent.app.bsky.feed.getPostThread({ uri: networkMessageId, depth: 10, parentHeight: 50 }));
+    const out: NormalizedMessage[] = [];
+    const ctx = this.ctx();
+    type Node = { $type?: string; post?: PostLike; parent?: Node; replies?: Node[] };
+    const kindOf = (p: PostLike): MessageKind => (p.record.reply ? 'reply' : 'post');
+    const add = (n: Node | undefined) => {
+      if (n?.$type === 'app.bsky.feed.defs#threadViewPost' && n.post) out.push(normalizePost(n.post, kindOf(n.post), ctx));
+    };
+    const root = res.data.thread as Node;
+    const ancestors: Node[] = [];
+    for (let p = root.parent; p; p = p.parent) ancestors.unshift(p);
+    ancestors.forEach(add);
+    add(root);
+    const walk = (n: Node) => {
+      for (const r of n.replies ?? []) {
+        add(r);
+        walk(r);
+      }
+    };
+    walk(root);
+    return out.sort((a, b) => a.createdAt - b.createdAt);
+  }
+}
+
+export const createChannel: ChannelFactory = (account, deps) => new BlueskyChannel(account, deps);

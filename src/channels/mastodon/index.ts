@@ -1,0 +1,408 @@
+/**
+ * Mastodon connector (REST + streaming, via `masto`).
+ *
+ * Connect: `settings.instanceUrl` (https://mastodon.example) and
+ * `credentials.accessToken` — a user token of an application registered on that
+ * instance (Preferences → Development → New application) with the scopes
+ * read:accounts read:notifications read:statuses read:search write:statuses
+ * write:blocks write:mutes write:favourites. Optional settings: `streamingUrl`
+ * (else discovered from /api/v2/instance), `hashtags` and `keywords`
+ * (listening), `timeoutMs`.
+ *
+ * Ingest: `mention` notifications — mentions, replies (a reply mentions whom it
+ * answers) and private mentions (visibility `direct` = DMs) — polled with
+ * GET /api/v1/notifications?types[]=mention&min_id=<cursor> (paging forward
+ * through the Link header), and live from the streaming API (`user:notification`
+ * over WebSocket); the sync worker keeps polling as the fallback. Listening:
+ * hashtag timelines and status search (/api/v2/search), kind `listening`.
+ *
+ * Send: POST /api/v1/statuses with `in_reply_to_id`, the mention's visibility
+ * (public/unlisted/private; never wider), the customer @mentioned (Mastodon only
+ * notifies mentioned accounts), and `Idempotency-Key` = the outbox key on every
+ * POST. DMs are `visibility: direct` statuses mentioning the customer.
+ * `findSent` looks among the replies to the answered status (then the account's
+ * own statuses) for ours by text.
+ */
+import { createRestAPIClient, createStreamingAPIClient, type mastodon } from 'masto';
+import type { AuthorIdentity, NormalizedMessage } from '../../core/types.js';
+import type { Capabilities, Channel, ChannelAccountConfig, ChannelDeps, ChannelFactory, SendRequest, SendResult, SyncResult } from '../types.js';
+import { ChannelError } from '../types.js';
+import { toChannelError, type Operation } from './errors.js';
+import {
+  authorOf,
+  compareIds,
+  comparableText,
+  normalizeNotification,
+  normalizeStatus,
+  statusFromRaw,
+  statusText,
+  withMentions,
+  type MastoAccount,
+  type MastoNotification,
+  type MastoStatus,
+} from './normalize.js';
+
+const CAPABILITIES: Capabilities = {
+  publicReply: true,
+  privateMessage: true,
+  hide: 'Mastodon has no way for an account to hide replies to its posts; mute or block the author, or report the status',
+  delete: true,
+  block: true,
+  mute: true,
+  like: true,
+  fetchProfile: true,
+  fetchThread: true,
+  search: true,
+  webhook: 'Mastodon webhooks are server-wide admin events (needs an admin of the instance), not per account; Parley uses the streaming API and polling',
+  poll: true,
+  stream: true,
+};
+
+const BACKFILL = 40;
+const PAGE = 80;
+const LISTEN_PAGE = 40;
+
+interface MastodonCursor {
+  v: 1;
+  /** Newest notification id seen (min_id for the next page). */
+  n: string | null;
+  /** Newest status id seen per hashtag. */
+  t: Record<string, string>;
+  /** Newest status id seen per search keyword. */
+  k: Record<string, string>;
+}
+
+export function parseCursor(s: string | null): MastodonCursor {
+  if (!s) return { v: 1, n: null, t: {}, k: {} };
+  let c: Partial<MastodonCursor>;
+  try {
+    c = JSON.parse(s) as Partial<MastodonCursor>;
+  } catch {
+    throw new ChannelError('CURSOR_INVALID', 'the stored Mastodon cursor is not JSON');
+  }
+  const idMap = (m: unknown) => !!m && typeof m === 'object' && !Array.isArray(m) && Object.values(m).every((v) => typeof v === 'string');
+  if (!c || c.v !== 1 || (c.n !== null && typeof c.n !== 'string') || !idMap(c.t) || !idMap(c.k)) {
+    throw new ChannelError('CURSOR_INVALID', 'the stored Mastodon cursor has an unknown shape');
+  }
+  return { v: 1, n: c.n ?? null, t: c.t!, k: c.k! };
+}
+
+/** `min_id` of the Link header's rel="prev" (the newest item of the page), if present. */
+export function prevMinId(link: string | null): string | null {
+  if (!link) return null;
+  for (const part of link.split(',')) {
+    const m = /<([^>]+)>\s*;\s*rel="?prev"?/.exec(part);
+    if (m) {
+      try {
+        return new URL(m[1]!).searchParams.get('min_id');
+      } catch {
+        return null;
+      }
+    }
+  }
+  return null;
+}
+
+function newest(ids: string[], current: string | null): string | null {
+  let best = current;
+  for (const id of ids) if (best === null || compareIds(id, best) > 0) best = id;
+  return best;
+}
+
+function stringList(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map((x) => x.trim()) : [];
+}
+
+export class MastodonChannel implements Channel {
+  readonly network = 'mastodon' as const;
+  readonly capabilities = CAPABILITIES;
+  private readonly rest: mastodon.rest.Client;
+  private readonly now: () => number;
+  private readonly instanceUrl: string;
+  private readonly token: string;
+  private readonly hashtags: string[];
+  private readonly keywords: string[];
+  private me: Promise<MastoAccount> | null = null;
+  /** Consecutive passing failures of listening polls (see `secondary`). */
+  private readonly sourceFailures = new Map<string, number>();
+
+  constructor(private readonly account: ChannelAccountConfig, deps: ChannelDeps) {
+    const s = account.settings;
+    this.instanceUrl = typeof s.instanceUrl === 'string' ? s.instanceUrl.replace(/\/+$/, '') : '';
+    this.token = typeof account.credentials.accessToken === 'string' ? account.credentials.accessToken : '';
+    const timeout = typeof s.timeoutMs === 'number' && s.timeoutMs > 0 ? s.timeoutMs : 30_000;
+    // masto calls the global fetch (it takes no custom one); tests point instanceUrl at a contract server
+    this.rest = createRestAPIClient({ url: this.instanceUrl || 'http://invalid.invalid', accessToken: this.token, timeout });
+    this.now = deps.now;
+    this.hashtags = stringList(s.hashtags).map((t) => t.replace(/^#/, ''));
+    this.keywords = stringList(s.keywords);
+  }
+
+  private async call<T>(op: Operation, fn: () => PromiseLike<T>): Promise<T> {
+    if (!this.instanceUrl) throw new ChannelError('INVALID_REQUEST', 'settings.instanceUrl is missing for this Mastodon account');
+    if (!this.token) throw new ChannelError('AUTH_REVOKED', 'no Mastodon access token is stored for this account');
+    try {
+      return await fn();
+    } catch (err) {
+      throw toChannelError(err, op, this.now());
+    }
+  }
+
+  /** The connected account (verify_credentials), once per channel. */
+  private whoami(): Promise<MastoAccount> {
+    if (!this.me) {
+      const p = this.call('read', () => this.rest.v1.accounts.verifyCredentials() as Promise<MastoAccount>);
+      this.me = p;
+      p.catch(() => {
+        if (this.me === p) this.me = null;
+      });
+    }
+    return this.me;
+  }
+
+  // ---------------------------------------------------------------- ingest
+
+  async sync(cursor: string | null): Promise<SyncResult> {
+    const cur = parseCursor(cursor);
+    const me = await this.whoami();
+    const ctx = { ownId: me.id };
+    const messages: NormalizedMessage[] = [];
+    let more = false;
+
+    const page = await this.call('read', () =>
+      this.rest.v1.notifications.list.$raw({ types: ['mention'], limit: cur.n ? PAGE : BACKFILL, ...(cur.n ? { minId: cur.n } : {}) }),
+    );
+    const notifications = page.data as unknown as MastoNotification[];
+    for (const n of notifications) {
+      const m = normalizeNotification(n, ctx);
+      if (m && !m.fromBrand) messages.push(m);
+    }
+    const n = newest([prevMinId(page.headers.get('link')), ...notifications.map((x) => x.id)].filter((x): x is string => !!x), cur.n);
+    if (cur.n && notifications.length >= PAGE) more = true;
+
+    const t: Record<string, string> = {};
+    for (const tag of this.hashtags) {
+      const r = await this.secondary(`tag:${tag}`, () => this.listenTag(tag, cur.t[tag] ?? null, ctx));
+      if (r) messages.push(...r.messages);
+      const at = r ? r.cursor : (cur.t[tag] ?? null);
+      if (at) t[tag] = at;
+      more ||= !!r?.more;
+    }
+    const k: Record<string, string> = {};
+    for (const q of this.keywords) {
+      const r = await this.secondary(`search:${q}`, () => this.listenSearch(q, cur.k[q] ?? null, ctx));
+      if (r) messages.push(...r.messages);
+      const at = r ? r.cursor : (cur.k[q] ?? null);
+      if (at) k[q] = at;
+    }
+    const next: MastodonCursor = { v: 1, n, t, k };
+    return { messages, cursor: JSON.stringify(next), more };
+  }
+
+  /**
+   * Listening must not hold up mentions: a passing failure (5xx, timeout, rate
+   * limit) skips that hashtag/search for this poll and keeps its position; the
+   * third in a row fails the sync so it is seen. Other errors fail at once.
+   */
+  private async secondary<T>(source: string, poll: () => Promise<T>): Promise<T | null> {
+    try {
+      const r = await poll();
+      this.sourceFailures.delete(source);
+      return r;
+    } catch (err) {
+      const e = toChannelError(err, 'read', this.now());
+      const n = (this.sourceFailures.get(source) ?? 0) + 1;
+      if (!['TEMPORARY', 'TIMEOUT', 'RATE_LIMITED'].includes(e.code) || n >= 3) {
+        this.sourceFailures.delete(source);
+        throw e;
+      }
+      this.sourceFailures.set(source, n);
+      return null;
+    }
+  }
+
+  private listening(statuses: MastoStatus[], ctx: { ownId: string }): NormalizedMessage[] {
+    // boosts and the account's own posts are not listening hits; only public ones are listened to
+    return statuses.filter((s) => !s.reblog && s.account.id !== ctx.ownId && (s.visibility === 'public' || s.visibility === 'unlisted')).map((s) => normalizeStatus(s, 'listening', ctx));
+  }
+
+  private async listenTag(tag: string, since: string | null, ctx: { ownId: string }) {
+    const statuses = (await this.call('read', () =>
+      this.rest.v1.timelines.tag.$select(tag).list({ limit: LISTEN_PAGE, ...(since ? { minId: since } : {}) }),
+    )) as unknown as MastoStatus[];
+    return { messages: this.listening(statuses, ctx), cursor: newest(statuses.map((s) => s.id), since), more: !!since && statuses.length >= LISTEN_PAGE };
+  }
+
+  private async listenSearch(q: string, since: string | null, ctx: { ownId: string }) {
+    const res = (await this.call('read', () =>
+      this.rest.v2.search.list({ q, type: 'statuses', limit: LISTEN_PAGE, resolve: false, ...(since ? { minId: since } : {}) }),
+    )) as unknown as { statuses: MastoStatus[] };
+    // not every server honours min_id for search: filter here too
+    const statuses = res.statuses.filter((s) => !since || compareIds(s.id, since) > 0);
+    return { messages: this.listening(statuses, ctx), cursor: newest(statuses.map((s) => s.id), since), more: false };
+  }
+
+  async search(query: string, cursor: string | null): Promise<SyncResult> {
+    const me = await this.whoami();
+    const ctx = { ownId: me.id };
+    const r = query.startsWith('#') ? await this.listenTag(query.slice(1), cursor, ctx) : await this.listenSearch(query, cursor, ctx);
+    return { messages: r.messages, cursor: r.cursor, more: r.more };
+  }
+
+  /** Streaming URL: settings, else the instance's configuration.urls.streaming, else the instance itself. */
+  private async streamingUrl(): Promise<string> {
+    const s = this.account.settings.streamingUrl;
+    if (typeof s === 'string' && s) return s;
+    try {
+      const instance = (await this.rest.v2.instance.fetch()) as unknown as { configuration?: { urls?: { streaming?: string } } };
+      const url = instance.configuration?.urls?.streaming;
+      if (url) return url;
+    } catch {
+      /* older servers: same host */
+    }
+    return this.instanceUrl.replace(/^http/, 'ws');
+  }
+
+  /**
+   * The user's notification stream over WebSocket. Resolves when the server
+   * closes the connection (the sync worker reconnects, polling meanwhile) or
+   * `signal` aborts; rejects when it cannot connect.
+   */
+  async stream(emit: (messages: NormalizedMessage[]) => Promise<void>, signal: AbortSignal): Promise<void> {
+    const me = await this.whoami();
+    const ctx = { ownId: me.id };
+    if (signal.aborted) return;
+    const client = createStreamingAPIClient({ streamingApiUrl: await this.streamingUrl(), accessToken: this.token, retry: false });
+    const stop = () => client.close();
+    signal.addEventListener('abort', stop, { once: true });
+    try {
+      // masto reconnects on its own; we hand the reconnect (with back-off and polling) to the sync worker instead
+      const ws = (await (client as unknown as { prepare(): Promise<unknown> }).prepare().catch((err: unknown) => {
+        throw new ChannelError('TEMPORARY', `could not open the Mastodon streaming connection: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      })) as { addEventListener?: (type: string, fn: () => void) => void } | undefined;
+      ws?.addEventListener?.('close', stop);
+      for await (const event of client.user.notification.subscribe()) {
+        if (event.event !== 'notification') continue;
+        const m = normalizeNotification(event.payload as unknown as MastoNotification, ctx);
+        if (m && !m.fromBrand) await emit([m]);
+      }
+    } catch (err) {
+      if (signal.aborted) return;
+      if (err instanceof ChannelError) throw err;
+      throw new ChannelError('TEMPORARY', `the Mastodon stream failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    } finally {
+      signal.removeEventListener('abort', stop);
+      client.close();
+    }
+  }
+
+  // ---------------------------------------------------------------- send
+
+  /** The status being answered: from the stored raw payload, else fetched. */
+  private async target(inReplyTo: NonNullable<SendRequest['inReplyTo']>): Promise<MastoStatus> {
+    const id = inReplyTo.networkMessageId;
+    const fromRaw = statusFromRaw(inReplyTo.raw, id);
+    if (fromRaw) return fromRaw;
+    return (await this.call('read', () => this.rest.v1.statuses.$select(id).fetch())) as unknown as MastoStatus;
+  }
+
+  private result(s: MastoStatus): SendResult {
+    const t = Date.parse(s.createdAt);
+    return { networkMessageId: s.id, url: s.url ?? s.uri ?? null, createdAt: Number.isFinite(t) ? t : this.now(), raw: s };
+  }
+
+  private async post(params: { status: string; inReplyToId?: string; visibility: 'public' | 'unlisted' | 'private' | 'direct' }, idempotencyKey: string): Promise<SendResult> {
+    const s = await this.call('write', () =>
+      this.rest.v1.statuses.create(params, { requestInit: { headers: { 'Idempotency-Key': idempotencyKey } } }),
+    );
+    return this.result(s as unknown as MastoStatus);
+  }
+
+  async sendPublicReply(req: SendRequest): Promise<SendResult> {
+    if (!req.inReplyTo) throw new ChannelError('INVALID_REQUEST', 'a Mastodon reply needs the status it answers');
+    const me = await this.whoami();
+    const target = await this.target(req.inReplyTo);
+    if (target.visibility === 'direct') throw new ChannelError('INVALID_REQUEST', 'the customer wrote privately (a direct message); answer privately, not in public');
+    // never wider than what is answered: a followers-only mention gets a followers-only reply
+    const visibility = target.visibility === 'public' ? 'public' : target.visibility === 'unlisted' ? 'unlisted' : 'private';
+    const addressees = target.account.id === me.id ? [] : [target.account.acct];
+    return this.post({ status: withMentions(req.text, addressees), inReplyToId: target.id, visibility }, req.idempotencyKey);
+  }
+
+  async sendPrivateMessage(req: SendRequest): Promise<SendResult> {
+    const me = await this.whoami();
+    const target = req.inReplyTo ? await this.target(req.inReplyTo) : null;
+    const acct = target && target.account.id !== me.id ? target.account.acct : req.recipient?.handle;
+    if (!acct) throw new ChannelError('INVALID_REQUEST', 'a Mastodon direct message needs a recipient');
+    // a direct status reaches exactly the accounts it mentions
+    return this.post({ status: withMentions(req.text, [acct.replace(/^@/, '')]), ...(target ? { inReplyToId: target.id } : {}), visibility: 'direct' }, req.idempotencyKey);
+  }
+
+  /**
+   * After an ambiguous failure: our status answering the same status with the
+   * same text (ignoring the @mentions we put in front). The Idempotency-Key
+   * also makes the instance return the first status for a resend within an hour.
+   */
+  async findSent(req: SendRequest): Promise<SendResult | null> {
+    const me = await this.whoami();
+    const want = comparableText(req.text);
+    const replyTo = req.inReplyTo?.networkMessageId ?? null;
+    const matches = (s: MastoStatus) =>
+      s.account.id === me.id && (s.inReplyToId ?? null) === replyTo && (s.visibility === 'direct') === (req.visibility === 'private') && comparableText(statusText(s)) === want;
+    let candidates: MastoStatus[] = [];
+    if (replyTo) {
+      try {
+        const ctx = (await this.call('read', () => this.rest.v1.statuses.$select(replyTo).context.fetch())) as unknown as { descendants: MastoStatus[] };
+        candidates = ctx.descendants;
+      } catch (err) {
+        if (!(err instanceof ChannelError && err.code === 'NOT_FOUND')) throw err;
+      }
+    }
+    if (!candidates.some(matches)) {
+      const own = (await this.call('read', () => this.rest.v1.accounts.$select(me.id).statuses.list({ limit: 40 }))) as unknown as MastoStatus[];
+      candidates = [...candidates, ...own];
+    }
+    const found = candidates.find(matches);
+    return found ? this.result(found) : null;
+  }
+
+  // ---------------------------------------------------------------- moderation & lookups
+
+  async block(user: AuthorIdentity): Promise<void> {
+    await this.call('write', () => this.rest.v1.accounts.$select(user.networkUserId).block());
+  }
+
+  async mute(user: AuthorIdentity): Promise<void> {
+    await this.call('write', () => this.rest.v1.accounts.$select(user.networkUserId).mute({ notifications: true }));
+  }
+
+  async like(networkMessageId: string): Promise<void> {
+    await this.call('write', () => this.rest.v1.statuses.$select(networkMessageId).favourite());
+  }
+
+  async delete(networkMessageId: string): Promise<void> {
+    await this.call('write', () => this.rest.v1.statuses.$select(networkMessageId).remove());
+  }
+
+  async fetchProfile(networkUserId: string): Promise<AuthorIdentity> {
+    const a = await this.call('read', () => this.rest.v1.accounts.$select(networkUserId).fetch());
+    return authorOf(a as unknown as MastoAccount);
+  }
+
+  async fetchThread(networkMessageId: string): Promise<NormalizedMessage[]> {
+    const me = await this.whoami();
+    const ctx = { ownId: me.id };
+    const [status, context] = await Promise.all([
+      this.call('read', () => this.rest.v1.statuses.$select(networkMessageId).fetch()),
+      this.call('read', () => this.rest.v1.statuses.$select(networkMessageId).context.fetch()),
+    ]);
+    const all = [...(context.ancestors as unknown as MastoStatus[]), status as unknown as MastoStatus, ...(context.descendants as unknown as MastoStatus[])];
+    return all.map((s) => normalizeStatus(s, s.inReplyToId ? 'reply' : 'post', ctx));
+  }
+
+  async close(): Promise<void> {
+    // REST calls hold no connection; streams close through their AbortSignal
+  }
+}
+
+export const createChannel: ChannelFactory = (account, deps) => new MastodonChannel(account, deps);
