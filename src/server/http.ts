@@ -184,7 +184,8 @@ function titleFor(status: number): string {
 async function serveUi(app: App) {
   const dist = join(repoRoot, 'web', 'dist');
   const hasUi = existsSync(join(dist, 'index.html'));
-  if (hasUi) await app.register(fastifyStatic, { root: dist, prefix: '/', index: ['index.html'], wildcard: false, cacheControl: false, setHeaders: (res, path) => {
+  // wildcard: files are looked up on disk per request, so a rebuilt UI is served without a restart
+  if (hasUi) await app.register(fastifyStatic, { root: dist, prefix: '/', index: ['index.html'], wildcard: true, cacheControl: false, setHeaders: (res, path) => {
     res.setHeader('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
   } });
   app.setNotFoundHandler((req, reply) => {

@@ -1,0 +1,152 @@
+/**
+ * Browser fixtures for the e2e specs: Debian's Chromium driven by playwright-core,
+ * provisioned with apt when missing; the web UI built when web/dist is missing or older
+ * than its sources; pages that record every request, dialog and page error so specs
+ * can assert that nothing ran or left the server; axe-core; screenshots.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { ensureDebianPackage } from '../setup/services.js';
+import { PASSWORD } from '../helpers/parley.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const SCREENSHOTS = join(repo, 'test', 'e2e', 'screenshots');
+const AXE = join(repo, 'node_modules', 'axe-core', 'axe.min.js');
+
+/** apt-get install chromium when it is missing (as root), or a clear error. */
+export function ensureChromium(): void {
+  ensureDebianPackage(CHROMIUM, ['chromium']);
+}
+
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const name of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, name)));
+  return newest;
+}
+
+/** `npm run build:web` when web/dist is missing or older than the UI's sources. */
+export function ensureWebBuild(): void {
+  const built = join(repo, 'web', 'dist', 'index.html');
+  const sources = [join(repo, 'web', 'src'), join(repo, 'web', 'index.html'), join(repo, 'web', 'vite.config.ts'), join(repo, 'src', 'core', 'textLength.ts'), join(repo, 'src', 'core', 'wf_text.ts')];
+  const newest = Math.max(...sources.map(newestMtime));
+  if (existsSync(built) && statSync(built).mtimeMs >= newest) return;
+  const r = spawnSync('npm', ['run', 'build:web', '--silent'], { cwd: repo, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
+  if (r.status !== 0 || !existsSync(built)) throw new Error('npm run build:web failed; see the output above');
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** A page that remembers what happened on it. */
+export interface WatchedPage {
+  context: BrowserContext;
+  page: Page;
+  /** Every request URL the page made. */
+  requests: string[];
+  /** Messages of alert/confirm/prompt dialogs (dismissed). */
+  dialogs: string[];
+  /** Uncaught page errors. */
+  errors: string[];
+  /** console.error messages. */
+  consoleErrors: string[];
+  close(): Promise<void>;
+}
+
+export async function openPage(browser: Browser, opts: { viewport?: { width: number; height: number }; deviceScaleFactor?: number; bypassCSP?: boolean } = {}): Promise<WatchedPage> {
+  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1440, height: 900 }, deviceScaleFactor: opts.deviceScaleFactor ?? 1, bypassCSP: opts.bypassCSP ?? false, locale: 'en-GB', timezoneId: 'Europe/London' });
+  const page = await context.newPage();
+  const w: WatchedPage = {
+    context, page, requests: [], dialogs: [], errors: [], consoleErrors: [],
+    close: () => context.close(),
+  };
+  page.on('request', (r) => w.requests.push(r.url()));
+  page.on('dialog', (d) => {
+    w.dialogs.push(d.message());
+    void d.dismiss().catch(() => {});
+  });
+  page.on('pageerror', (e) => w.errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') w.consoleErrors.push(m.text());
+  });
+  return w;
+}
+
+/** Sign in through the UI and wait for the inbox. */
+export async function signIn(page: Page, baseUrl: string, email: string, password = PASSWORD): Promise<void> {
+  await page.goto(`${baseUrl}/login`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('.list-pane').waitFor({ timeout: 15_000 });
+  // the live connection is up once the header says so
+  await page.locator('.live-live').waitFor({ state: 'attached', timeout: 15_000 });
+}
+
+/** The inbox row of a conversation. */
+export function row(page: Page, conversationId: number): Locator {
+  return page.locator(`.conv-row[data-conversation-id="${conversationId}"]`);
+}
+
+/** Wait until `fn` returns a truthy value (polling), or fail with `what`. */
+export async function eventually<T>(fn: () => Promise<T> | T, what: string, timeoutMs = 10_000, everyMs = 100): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: string[];
+}
+
+/**
+ * Run axe-core in the page; returns serious and critical violations. The page's context
+ * must bypass CSP (axe is injected as an inline script).
+ */
+export async function axeSerious(page: Page): Promise<AxeViolation[]> {
+  await page.addScriptTag({ path: AXE });
+  const result = (await page.evaluate(`(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ') + ' :: ' + (n.failureSummary || '')) }));
+  })()`)) as AxeViolation[];
+  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+export async function screenshot(page: Page, name: string, fullPage = false): Promise<string> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const path = join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage });
+  return path;
+}
+
+/** The origin of a URL, for "no request left the server" checks. */
+export function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * Server state: query keys, fetchers and the mutations behind every action. Live
+ * events (../live/events.ts) keep these caches fresh; mutations write their result
+ * into the caches at once so the agent never waits for the round trip to show it.
+ */
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type InfiniteData, type QueryClient } from '@tanstack/react-query';
+import { api, qs } from './client.js';
+import type {
+  BulkAction, ChannelAccount, Conversation, ConversationDetail, ConversationPage, ConversationStatus, Counts, Me, Note, Notification, ReplyResult, SearchPage, Sort, Team, User, View,
+} from './types.js';
+import { patchConversationEverywhere } from '../live/listCache.js';
+import { clearPresence } from '../live/presence.js';
+
+/** Everything that narrows a conversation list (the view plus the filter bar). */
+export interface ListParams {
+  view: View;
+  status?: string;
+  assignee?: string;
+  team?: number;
+  channel?: number;
+  network?: string;
+  priorityMin?: number;
+  label?: string;
+  sentiment?: string;
+  category?: string;
+  dueWithinMin?: number;
+  q?: string;
+  sort: Sort;
+}
+
+export const PAGE_SIZE = 100;
+
+export const keys = {
+  me: ['me'] as const,
+  users: ['users'] as const,
+  teams: ['teams'] as const,
+  channels: ['channel-accounts'] as const,
+  counts: ['counts'] as const,
+  notifications: ['notifications'] as const,
+  lists: ['conversations', 'list'] as const,
+  list: (p: ListParams) => ['conversations', 'list', p] as const,
+  detail: (id: number) => ['conversation', id] as const,
+  search: (q: string) => ['search', q] as const,
+};
+
+export type ListData = InfiniteData<ConversationPage, string | null>;
+
+export function useMe() {
+  return useQuery({
+    queryKey: keys.me,
+    queryFn: async () => {
+      try {
+        return await api<Me>('GET', '/api/me');
+      } catch (err) {
+        if ((err as { status?: number }).status === 401) return null;
+        throw err;
+      }
+    },
+    staleTime: Infinity,
+    retry: 1,
+  });
+}
+
+export const useUsers = () => useQuery({ queryKey: keys.users, queryFn: async () => (await api<{ items: User[] }>('GET', '/api/users')).items, staleTime: 60_000 });
+export const useTeams = () => useQuery({ queryKey: keys.teams, queryFn: async () => (await api<{ items: Team[] }>('GET', '/api/teams')).items, staleTime: 60_000 });
+export const useChannels = () => useQuery({ queryKey: keys.channels, queryFn: async () => (await api<{ items: ChannelAccount[] }>('GET', '/api/channel-accounts')).items, staleTime: 60_000 });
+export const useCounts = () => useQuery({ queryKey: keys.counts, queryFn: () => api<Counts>('GET', '/api/conversations/counts'), staleTime: 30_000, refetchInterval: 60_000 });
+export const useNotifications = () => useQuery({ queryKey: keys.notifications, queryFn: async () => (await api<{ items: Notification[] }>('GET', '/api/notifications')).items, staleTime: 60_000 });
+
+export function listQueryString(p: ListParams, cursor: string | null): string {
+  return qs({
+    view: p.view, status: p.status, assignee: p.assignee, team: p.team, channel: p.channel, network: p.network, priorityMin: p.priorityMin, label: p.label,
+    sentiment: p.sentiment, category: p.category, dueWithinMin: p.dueWithinMin, q: p.q, sort: p.sort, cursor, limit: PAGE_SIZE,
+  });
+}
+
+export function useConversationList(p: ListParams, enabled = true) {
+  return useInfiniteQuery({
+    queryKey: keys.list(p),
+    queryFn: ({ pageParam, signal }) => api<ConversationPage>('GET', `/api/conversations${listQueryString(p, pageParam)}`, undefined, { signal }),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+    enabled,
+    // Live events keep loaded pages current; refetching 100 pages on focus would not.
+    staleTime: Infinity,
+    refetchOnWindowFocus: false,
+    gcTime: 5 * 60_000,
+  });
+}
+
+export function useSearch(q: string) {
+  return useInfiniteQuery({
+    queryKey: keys.search(q),
+    queryFn: ({ pageParam, signal }) => api<SearchPage>('GET', `/api/search${qs({ q, limit: 50, before: pageParam })}`, undefined, { signal }),
+    initialPageParam: null as number | null,
+    getNextPageParam: (last) => last.nextBefore,
+    enabled: q.trim().length > 0,
+    staleTime: 15_000,
+  });
+}
+
+export function useConversation(id: number | null) {
+  return useQuery({
+    queryKey: keys.detail(id ?? 0),
+    queryFn: ({ signal }) => api<ConversationDetail>('GET', `/api/conversations/${id}`, undefined, { signal }),
+    enabled: id != null,
+    staleTime: 30_000,
+  });
+}
+
+/** Forget everything about the session (sign-out, expired session); the root then shows sign-in. */
+export function signedOut(qc: QueryClient): void {
+  // set "no one" first so the mounted session observer sees it, then drop the rest
+  qc.setQueryData(keys.me, null);
+  qc.removeQueries({ predicate: (q) => q.queryKey[0] !== keys.me[0] });
+  clearPresence();
+}
+
+/** Put a fresh conversation (from an action's response) into every cache that shows it. */
+export function storeConversation(qc: QueryClient, c: Conversation): void {
+  patchConversationEverywhere(qc, [c], { authoritativeLabels: true });
+  qc.invalidateQueries({ queryKey: keys.counts });
+}
+
+function useConversationAction<V>(fn: (v: V) => Promise<Conversation>) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: fn,
+    onSuccess: (c) => {
+      storeConversation(qc, c);
+      qc.invalidateQueries({ queryKey: keys.detail(c.id), refetchType: 'active' });
+    },
+  });
+}
+
+export const useAssign = () => useConversationAction((v: { id: number; assigneeId?: number | null; teamId?: number | null }) => api<Conversation>('POST', `/api/conversations/${v.id}/assign`, { assigneeId: v.assigneeId, teamId: v.teamId }));
+export const useSetStatus = () => useConversationAction((v: { id: number; status: ConversationStatus; snoozeUntil?: string | null }) => api<Conversation>('POST', `/api/conversations/${v.id}/status`, { status: v.status, snoozeUntil: v.snoozeUntil ?? undefined }));
+export const useSetPriority = () => useConversationAction((v: { id: number; priority: number }) => api<Conversation>('POST', `/api/conversations/${v.id}/priority`, { priority: v.priority }));
+export const useSetLabels = () => useConversationAction((v: { id: number; add?: string[]; remove?: string[] }) => api<Conversation>('POST', `/api/conversations/${v.id}/labels`, { add: v.add, remove: v.remove }));
+
+export function useAddNote() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { id: number; text: string }) => api<Note>('POST', `/api/conversations/${v.id}/notes`, { text: v.text }),
+    onSuccess: (n) => {
+      qc.setQueryData<ConversationDetail>(keys.detail(n.conversationId), (d) => (d && !d.notes.some((x) => x.id === n.id) ? { ...d, notes: [...d.notes, n] } : d));
+      qc.invalidateQueries({ queryKey: keys.detail(n.conversationId), refetchType: 'active' });
+    },
+  });
+}
+
+export interface ReplyInput {
+  id: number;
+  text: string;
+  visibility: 'public' | 'private';
+  idempotencyKey: string;
+  lastSeenMessageId: number | null;
+  replyToMessageId?: number | null;
+  confirm?: boolean;
+}
+
+export function useReply() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: ReplyInput) =>
+      api<ReplyResult>('POST', `/api/conversations/${v.id}/replies`, {
+        text: v.text, visibility: v.visibility, idempotencyKey: v.idempotencyKey, lastSeenMessageId: v.lastSeenMessageId, replyToMessageId: v.replyToMessageId ?? undefined, confirm: v.confirm || undefined,
+      }),
+    onSuccess: (r) => {
+      qc.setQueryData<ConversationDetail>(keys.detail(r.message.conversationId), (d) => (d && !d.messages.some((m) => m.id === r.message.id) ? { ...d, messages: [...d.messages, r.message] } : d));
+    },
+  });
+}
+
+export function useBulk() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { ids: number[]; action: BulkAction }) => api<{ done: number[]; failed: { id: number; code: string; detail: string }[] }>('POST', '/api/conversations/bulk', v),
+    onSettled: () => qc.invalidateQueries({ queryKey: keys.counts }),
+  });
+}
+
+export function useSetAvailability() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (availability: string) => api<Me>('PATCH', '/api/me', { availability }),
+    onSuccess: (me) => {
+      qc.setQueryData(keys.me, me);
+      qc.setQueryData<User[]>(keys.users, (us) => us?.map((u) => (u.id === me.user.id ? me.user : u)));
+    },
+  });
+}

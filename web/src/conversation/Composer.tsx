@@ -1,0 +1,405 @@
+/**
+ * The composer: reply publicly, privately, or write an internal note.
+ *
+ * - A live length counter with the network's own rules (X weighted like twitter-text v3,
+ *   Bluesky graphemes, ...), and an offer to split a too-long reply into a thread whose
+ *   parts are sent one after another, each replying to the previous.
+ * - Every send carries an idempotency key (a double click or a retry never posts twice)
+ *   and the newest message the agent had seen when they started writing: if someone
+ *   wrote since, the server answers 409 with the new messages, shown here to confirm.
+ * - The reply's journey (queued → sending → sent, or failed with the reason) shows live.
+ */
+import { forwardRef, useEffect, useId, useImperativeHandle, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { ApiError, newIdempotencyKey } from '../api/client.js';
+import { keys, useAddNote, useReply } from '../api/queries.js';
+import type { Conversation, ConversationDetail, Message, User } from '../api/types.js';
+import { measureReply, splitReply, unitLabel } from '../lib/length.js';
+import { clip, networkLabel } from '../lib/format.js';
+import { SafeText } from '../lib/SafeText.js';
+import { useToast } from '../ui/Toasts.js';
+
+export type ComposerMode = 'public' | 'private' | 'note';
+
+export interface ComposerHandle {
+  focus(mode?: ComposerMode): void;
+}
+
+interface Draft {
+  text: string;
+  key: string;
+  /** Newest message id seen when the draft was started. */
+  seen: number | null;
+}
+
+// Drafts survive switching conversations (per browser tab).
+const drafts = new Map<string, Draft>();
+
+interface Props {
+  conversation: Conversation;
+  messages: Message[];
+  users: Map<number, User>;
+  meId: number;
+  onTyping: () => void;
+}
+
+const FINAL = new Set(['sent', 'failed', 'rejected']);
+
+/** Resolves when the message reaches a final state (or after the timeout). */
+function waitForFinal(qc: QueryClient, conversationId: number, messageId: number, timeoutMs = 60_000): Promise<Message | null> {
+  const find = () => qc.getQueryData<ConversationDetail>(keys.detail(conversationId))?.messages.find((m) => m.id === messageId) ?? null;
+  return new Promise((resolve) => {
+    const now = find();
+    if (now && FINAL.has(now.status)) return resolve(now);
+    const timer = setTimeout(() => (unsub(), resolve(find())), timeoutMs);
+    const unsub = qc.getQueryCache().subscribe(() => {
+      const m = find();
+      if (m && FINAL.has(m.status)) {
+        clearTimeout(timer);
+        unsub();
+        resolve(m);
+      }
+    });
+  });
+}
+
+export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ conversation, messages, users, meId, onTyping }, ref) {
+  const qc = useQueryClient();
+  const toast = useToast();
+  const reply = useReply();
+  const addNote = useAddNote();
+  const id = useId();
+  const taRef = useRef<HTMLTextAreaElement>(null);
+  const convId = conversation.id;
+  const defaultMode: ComposerMode = conversation.visibility === 'private' ? 'private' : 'public';
+  const [mode, setMode] = useState<ComposerMode>(defaultMode);
+  const draftKey = `${convId}:${mode === 'note' ? 'note' : 'reply'}`;
+  const [draft, setDraftState] = useState<Draft>(() => drafts.get(draftKey) ?? { text: '', key: newIdempotencyKey(), seen: null });
+  const [conflict, setConflict] = useState<Message[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [threadOpen, setThreadOpen] = useState(false);
+  const [numbering, setNumbering] = useState(true);
+  const [sending, setSending] = useState(false);
+  const [tracked, setTracked] = useState<{ ids: number[]; approval: string[] | null }>({ ids: [], approval: null });
+
+  useEffect(() => {
+    setDraftState(drafts.get(draftKey) ?? { text: '', key: newIdempotencyKey(), seen: null });
+    setConflict(null);
+    setError(null);
+    setThreadOpen(false);
+  }, [draftKey]);
+
+  const newestSeen = useMemo(() => messages.reduce((mx, m) => Math.max(mx, m.id), 0) || null, [messages]);
+  const setDraft = (d: Draft) => {
+    drafts.set(draftKey, d);
+    setDraftState(d);
+  };
+  const setText = (text: string) => {
+    setDraft({ ...draft, text, seen: draft.text === '' || draft.seen == null ? newestSeen : draft.seen });
+    if (text) onTyping();
+  };
+
+  useImperativeHandle(ref, () => ({
+    focus(m?: ComposerMode) {
+      if (m) setMode(m);
+      requestAnimationFrame(() => taRef.current?.focus());
+    },
+  }));
+
+  const text = draft.text;
+  const isNote = mode === 'note';
+  const m = useMemo(() => (isNote ? null : measureReply(conversation.network, mode as 'public' | 'private', text)), [isNote, conversation.network, mode, text]);
+  const parts = useMemo(() => (threadOpen && m?.over ? splitReply(conversation.network, mode as 'public' | 'private', text, numbering) : []), [threadOpen, m?.over, conversation.network, mode, text, numbering]);
+  const blank = text.trim() === '';
+  const noteTooLong = isNote && text.length > 20_000;
+
+  const handle = conversation.contact?.handle;
+  const label = isNote ? 'Internal note (only your team sees it; @name notifies a colleague)' : mode === 'public' ? `Public reply${handle ? ` to @${handle}` : ''} on ${networkLabel(conversation.network)}` : `Private message${handle ? ` to @${handle}` : ''}`;
+
+  const finish = () => {
+    const fresh = { text: '', key: newIdempotencyKey(), seen: null };
+    drafts.delete(draftKey);
+    setDraftState(fresh);
+    setConflict(null);
+    setError(null);
+    setThreadOpen(false);
+  };
+
+  const fail = (err: unknown) => {
+    if (err instanceof ApiError && err.code === 'reply.conflict') {
+      const fresh = (err.body.newMessages as Message[] | undefined) ?? [];
+      setConflict(fresh);
+      // show them in the thread too
+      qc.setQueryData<ConversationDetail>(keys.detail(convId), (d) => {
+        if (!d) return d;
+        const have = new Set(d.messages.map((x) => x.id));
+        const add = fresh.filter((x) => !have.has(x.id));
+        return add.length ? { ...d, messages: [...d.messages, ...add].sort((a, b) => Date.parse(a.createdAt ?? '') - Date.parse(b.createdAt ?? '') || a.id - b.id) } : d;
+      });
+      return;
+    }
+    setError(err instanceof Error ? err.message : String(err));
+  };
+
+  const sendNote = () => {
+    addNote.mutate(
+      { id: convId, text },
+      {
+        onSuccess: () => {
+          finish();
+          toast('Note added');
+        },
+        onError: fail,
+      },
+    );
+  };
+
+  const sendReply = async (confirm: boolean) => {
+    setSending(true);
+    setError(null);
+    try {
+      const r = await reply.mutateAsync({ id: convId, text, visibility: mode as 'public' | 'private', idempotencyKey: draft.key, lastSeenMessageId: draft.seen ?? newestSeen, confirm });
+      setTracked({ ids: [r.message.id], approval: r.approval ? r.approval.reasons.map((x) => x.message) : null });
+      finish();
+    } catch (err) {
+      fail(err);
+    } finally {
+      setSending(false);
+    }
+  };
+
+  /** A thread: each part replies to the previous one once that one is sent. */
+  const sendThread = async (confirm: boolean) => {
+    if (!parts.length) return;
+    setSending(true);
+    setError(null);
+    const ids: number[] = [];
+    let prev: number | null = null;
+    try {
+      for (let i = 0; i < parts.length; i++) {
+        const r = await reply.mutateAsync({
+          id: convId, text: parts[i]!, visibility: mode as 'public' | 'private', idempotencyKey: `${draft.key}.p${i + 1}`,
+          lastSeenMessageId: draft.seen ?? newestSeen, confirm: confirm || i > 0, replyToMessageId: prev,
+        });
+        ids.push(r.message.id);
+        setTracked({ ids: [...ids], approval: r.approval ? r.approval.reasons.map((x) => x.message) : null });
+        if (r.approval) {
+          if (i < parts.length - 1) setError(`Part ${i + 1} waits for approval; the remaining ${parts.length - i - 1} part(s) were not sent. They are still in the composer.`);
+          setDraft({ ...draft, text: parts.slice(i + 1).join('\n\n') });
+          return;
+        }
+        if (i < parts.length - 1) {
+          const done = await waitForFinal(qc, convId, r.message.id);
+          if (!done || done.status !== 'sent') {
+            setError(`Part ${i + 1} was not sent (${done?.error ?? done?.status ?? 'timed out'}); the rest are still in the composer.`);
+            setDraft({ ...draft, text: parts.slice(i + 1).join('\n\n'), key: newIdempotencyKey() });
+            return;
+          }
+        }
+        prev = r.message.id;
+      }
+      finish();
+    } catch (err) {
+      fail(err);
+    } finally {
+      setSending(false);
+    }
+  };
+
+  const canSend = !blank && !sending && !addNote.isPending && !noteTooLong && (isNote || !m?.over || parts.length > 0);
+  const send = (confirm = false) => {
+    if (!canSend) return;
+    if (isNote) sendNote();
+    else if (m?.over && parts.length) void sendThread(confirm);
+    else if (!m?.over) void sendReply(confirm);
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      send();
+    } else if (e.key === 'Escape') {
+      e.preventDefault();
+      taRef.current?.blur();
+    }
+  };
+
+  const trackedMessages = tracked.ids.map((mid) => messages.find((x) => x.id === mid)).filter((x): x is Message => !!x);
+
+  return (
+    <div className={`composer composer-${mode}`}>
+      <div className="composer-tabs" role="group" aria-label="Reply type">
+        <button type="button" aria-pressed={mode === 'public'} onClick={() => setMode('public')} disabled={conversation.visibility === 'private'} title={conversation.visibility === 'private' ? 'This conversation is private' : 'Reply publicly (r)'}>
+          Public reply
+        </button>
+        <button type="button" aria-pressed={mode === 'private'} onClick={() => setMode('private')} title="Reply privately (p)">
+          Private message
+        </button>
+        <button type="button" aria-pressed={mode === 'note'} onClick={() => setMode('note')} title="Internal note (n)">
+          Internal note
+        </button>
+      </div>
+      {conflict && (
+        <div className="conflict" role="alert">
+          <strong>
+            {conflict.length} new message{conflict.length === 1 ? '' : 's'} arrived while you were writing.
+          </strong>
+          <ul className="plain-list">
+            {conflict.map((x) => (
+              <li key={x.id}>
+                <span className="muted">{x.author ? `@${clip(x.author.handle, 100)}` : x.authorUserId != null ? users.get(x.authorUserId)?.name ?? 'A colleague' : 'Brand'}:</span> <SafeText text={x.text} />
+              </li>
+            ))}
+          </ul>
+          <div className="row-gap">
+            <button type="button" className="btn btn-primary btn-small" onClick={() => send(true)} disabled={!canSend}>
+              Send anyway
+            </button>
+            <button type="button" className="btn btn-small" onClick={() => (setConflict(null), setDraft({ ...draft, seen: newestSeen }), taRef.current?.focus())}>
+              Edit my reply first
+            </button>
+          </div>
+        </div>
+      )}
+      <label htmlFor={`${id}-text`} className="composer-label">
+        {label}
+      </label>
+      <textarea
+        id={`${id}-text`}
+        ref={taRef}
+        className="composer-text"
+        rows={3}
+        value={text}
+        placeholder={isNote ? 'Write a note for your team…' : 'Write your reply…  (Ctrl+Enter to send)'}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={onKeyDown}
+        aria-describedby={`${id}-count`}
+        aria-invalid={m?.over || noteTooLong ? true : undefined}
+      />
+      <div className="composer-foot">
+        <span id={`${id}-count`} className={`counter${m?.over || noteTooLong ? ' over' : m && m.remaining < 20 ? ' near' : ''}`} title={m ? unitLabel(m) : undefined}>
+          {m ? (
+            <>
+              {m.length.toLocaleString()} / {m.limit.toLocaleString()}
+              {m.maxBytes != null && m.bytes != null && m.bytes > m.maxBytes * 0.8 ? ` · ${m.bytes.toLocaleString()}/${m.maxBytes.toLocaleString()} bytes` : ''}
+              <span className="visually-hidden"> {unitLabel(m)}</span>
+            </>
+          ) : (
+            `${text.length.toLocaleString()} / 20,000`
+          )}
+        </span>
+        {m?.over && (
+          <span className="over-msg">
+            Too long for {networkLabel(conversation.network)} by {Math.max(1, Math.round(-m.remaining)).toLocaleString()}.{' '}
+            {!threadOpen && (
+              <button type="button" className="link-button" onClick={() => setThreadOpen(true)}>
+                Split into a thread
+              </button>
+            )}
+          </span>
+        )}
+        <span className="spacer" />
+        <button type="button" className="btn btn-primary" onClick={() => send()} disabled={!canSend}>
+          {sending ? 'Sending…' : isNote ? 'Add note' : m?.over && parts.length ? `Send thread of ${parts.length}` : mode === 'public' ? 'Send reply' : 'Send privately'}
+        </button>
+      </div>
+      <span className="visually-hidden" aria-live="polite">
+        {m?.over ? `Over the ${networkLabel(conversation.network)} limit by ${Math.round(-m.remaining)}` : ''}
+      </span>
+      {threadOpen && m?.over && (
+        <div className="thread-preview" aria-label="Thread preview" role="region">
+          <div className="row-gap">
+            <strong>{parts.length ? `${parts.length} posts` : 'This text cannot be split'}</strong>
+            <label className="checkbox">
+              <input type="checkbox" checked={numbering} onChange={(e) => setNumbering(e.target.checked)} /> Number the posts (1/{parts.length || 'n'})
+            </label>
+            <button type="button" className="link-button" onClick={() => setThreadOpen(false)}>
+              Cancel split
+            </button>
+          </div>
+          <ol className="thread-parts">
+            {parts.map((p, i) => {
+              const pm = measureReply(conversation.network, mode as 'public' | 'private', p);
+              return (
+                <li key={i}>
+                  <SafeText text={p} linkify={false} />
+                  <span className={`counter${pm.over ? ' over' : ''}`}>
+                    {pm.length}/{pm.limit}
+                  </span>
+                </li>
+              );
+            })}
+          </ol>
+        </div>
+      )}
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      {trackedMessages.length > 0 && (
+        <div className="delivery" aria-live="polite">
+          {trackedMessages.map((x, i) => (
+            <span key={x.id} className={`delivery-item st-${x.status}`}>
+              {trackedMessages.length > 1 ? `Part ${i + 1}: ` : 'Your reply: '}
+              <DeliveryStatus m={x} />
+            </span>
+          ))}
+          {tracked.approval && <span className="muted">Needs approval: {tracked.approval.join('; ')}</span>}
+        </div>
+      )}
+      {mode === 'note' && <NoteMentionHint users={users} meId={meId} text={text} />}
+    </div>
+  );
+});
+
+/** "INVALID_REQUEST: reason" → the reason, with the code kept for the tooltip. */
+function splitError(error: string | null): { code: string | null; reason: string } {
+  if (!error) return { code: null, reason: 'unknown reason' };
+  const m = /^([A-Z][A-Z0-9_]{2,40}): ([\s\S]*)$/.exec(error);
+  return m ? { code: m[1]!, reason: m[2]! } : { code: null, reason: error };
+}
+
+export function DeliveryStatus({ m }: { m: Message }) {
+  const { code, reason } = splitError(m.error);
+  switch (m.status) {
+    case 'queued':
+      return m.error ? (
+        <span className="delivery-state warn" title={code ?? undefined}>
+          Retrying: {reason}
+        </span>
+      ) : (
+        <span className="delivery-state">Queued…</span>
+      );
+    case 'sending':
+      return <span className="delivery-state">Sending…</span>;
+    case 'sent':
+      return <span className="delivery-state ok">Sent ✓</span>;
+    case 'failed':
+      return (
+        <span className="delivery-state bad" title={code ?? undefined}>
+          Failed: {reason}
+        </span>
+      );
+    case 'pending_approval':
+      return <span className="delivery-state">Waiting for approval</span>;
+    case 'rejected':
+      return <span className="delivery-state bad">Rejected{m.error ? `: ${reason}` : ''}</span>;
+    default:
+      return <span className="delivery-state">{m.status}</span>;
+  }
+}
+
+/** While typing `@na…` in a note: who that will notify. */
+function NoteMentionHint({ users, meId, text }: { users: Map<number, User>; meId: number; text: string }) {
+  const m = /@([\p{L}\p{N}._+-]*)$/u.exec(text);
+  if (!m) return null;
+  const t = m[1]!.toLowerCase();
+  const matches = [...users.values()].filter((u) => !u.disabled && u.id !== meId && (u.name.toLowerCase().split(/\s+/).some((w) => w.startsWith(t)) || u.email.toLowerCase().startsWith(t))).slice(0, 5);
+  if (!matches.length) return null;
+  return (
+    <p className="muted small mention-hint">
+      Mention: {matches.map((u) => `@${u.name.split(/\s+/)[0]!.toLowerCase()} (${u.name})`).join(', ')}
+    </p>
+  );
+}

@@ -1,0 +1,279 @@
+/**
+ * One conversation: who and where, the actions (assign, status, snooze, priority,
+ * labels), who else is here (presence), the thread with notes, the author card and
+ * audit trail, and the composer. Loaded lazily: the inbox list renders without it.
+ */
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { api } from '../api/client.js';
+import { useAssign, useChannels, useConversation, useMe, useSetLabels, useSetPriority, useSetStatus, useTeams, useUsers } from '../api/queries.js';
+import type { ConversationStatus, Team, User } from '../api/types.js';
+import { clip, duration, networkLabel, priorityLabel, useNow } from '../lib/format.js';
+import { useHotkeys } from '../lib/keyboard.js';
+import { setPresence, usePresence } from '../live/presence.js';
+import { AssignDialog } from '../inbox/AssignDialog.js';
+import { SnoozeDialog } from '../inbox/SnoozeDialog.js';
+import { Avatar, EyeIcon, NetworkBadge, Spinner, StatusBadge, VisibilityBadge, SelectField } from '../ui/bits.js';
+import { useToast } from '../ui/Toasts.js';
+import { Composer, type ComposerHandle } from './Composer.js';
+import { AuditTrail, AuthorCard } from './Sidepanel.js';
+import { Thread } from './Thread.js';
+
+const HEARTBEAT_MS = 10_000;
+const TYPING_IDLE_MS = 4_000;
+
+/** Tell colleagues we are here (heartbeat), typing, or gone. */
+function usePresenceHeartbeat(id: number) {
+  const state = useRef<'viewing' | 'typing'>('viewing');
+  const idle = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const send = (s: 'viewing' | 'typing' | 'left', keepalive = false) => api('POST', `/api/conversations/${id}/presence`, { state: s }, { keepalive }).catch(() => {});
+  useEffect(() => {
+    state.current = 'viewing';
+    void send('viewing');
+    const beat = setInterval(() => {
+      if (document.visibilityState === 'visible') void send(state.current);
+    }, HEARTBEAT_MS);
+    const onVisible = () => document.visibilityState === 'visible' && void send(state.current);
+    const onHide = () => void send('left', true);
+    document.addEventListener('visibilitychange', onVisible);
+    window.addEventListener('pagehide', onHide);
+    return () => {
+      clearInterval(beat);
+      if (idle.current) clearTimeout(idle.current);
+      document.removeEventListener('visibilitychange', onVisible);
+      window.removeEventListener('pagehide', onHide);
+      void send('left', true);
+    };
+  }, [id]); // eslint-disable-line react-hooks/exhaustive-deps
+  return () => {
+    if (state.current !== 'typing') {
+      state.current = 'typing';
+      void send('typing');
+    }
+    if (idle.current) clearTimeout(idle.current);
+    idle.current = setTimeout(() => {
+      state.current = 'viewing';
+      void send('viewing');
+    }, TYPING_IDLE_MS);
+  };
+}
+
+export default function ConversationPane({ id, onClose, onOpenConversation }: { id: number; onClose: () => void; onOpenConversation: (id: number | undefined) => void }) {
+  const q = useConversation(id);
+  const me = useMe().data!;
+  const usersQ = useUsers();
+  const teamsQ = useTeams();
+  const channelsQ = useChannels();
+  const users = useMemo(() => new Map<number, User>((usersQ.data ?? []).map((u) => [u.id, u])), [usersQ.data]);
+  const teams = useMemo(() => new Map<number, Team>((teamsQ.data ?? []).map((t) => [t.id, t])), [teamsQ.data]);
+  const onTyping = usePresenceHeartbeat(id);
+  const presence = usePresence(id).filter((p) => p.userId !== me.user.id);
+  const composer = useRef<ComposerHandle>(null);
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  const toast = useToast();
+  const assign = useAssign();
+  const setStatus = useSetStatus();
+  const setPriority = useSetPriority();
+  const setLabels = useSetLabels();
+  const [assignOpen, setAssignOpen] = useState(false);
+  const [snoozeOpen, setSnoozeOpen] = useState(false);
+  const [asideOpen, setAsideOpen] = useState(false);
+  // Messages newer than what was there on opening get a "New" mark.
+  const [openedAt, setOpenedAt] = useState<number | null>(null);
+  const now = useNow();
+
+  // Presence from the detail response seeds the live store (events keep it current).
+  const seeded = useRef(false);
+  useEffect(() => {
+    if (q.data && !seeded.current) {
+      seeded.current = true;
+      if (q.data.presence.length) setPresence(id, q.data.presence);
+      setOpenedAt(q.data.messages.reduce((mx, m) => Math.max(mx, m.id), 0));
+    }
+  }, [q.data, id]);
+
+  // Focus the conversation heading when it opens, so screen readers and keyboard users land here.
+  useEffect(() => {
+    if (q.data && document.activeElement === document.body) headingRef.current?.focus({ preventScroll: true });
+  }, [!!q.data]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const c = q.data?.conversation;
+  const act = <T,>(p: Promise<T>, done: string) => p.then(() => toast(done)).catch((err: Error) => toast(err.message, 'error'));
+
+  useHotkeys({
+    r: () => composer.current?.focus(c?.visibility === 'private' ? 'private' : 'public'),
+    p: () => composer.current?.focus('private'),
+    n: () => composer.current?.focus('note'),
+    a: () => setAssignOpen(true),
+    s: () => setSnoozeOpen(true),
+    e: () => {
+      if (!c) return;
+      if (c.status === 'resolved') return false;
+      void act(setStatus.mutateAsync({ id, status: 'resolved' }), 'Resolved');
+    },
+  });
+
+  if (q.isPending) {
+    return (
+      <div className="pane-empty">
+        <Spinner label="Loading conversation" />
+      </div>
+    );
+  }
+  if (q.isError || !q.data || !c) {
+    return (
+      <div className="pane-empty" role="alert">
+        <p>This conversation could not be loaded: {(q.error as Error | null)?.message ?? 'not found'}</p>
+        <button type="button" className="btn" onClick={onClose}>
+          Back to the list
+        </button>
+      </div>
+    );
+  }
+  const d = q.data;
+  const channel = channelsQ.data?.find((a) => a.id === c.channelAccountId);
+  const assignee = c.assigneeId != null ? users.get(c.assigneeId) : undefined;
+  const team = c.teamId != null ? teams.get(c.teamId) : undefined;
+  const name = clip(c.contact?.displayName || (c.contact?.handle ? `@${c.contact.handle}` : d.messages.find((m) => m.author)?.author?.handle ?? 'Unknown customer'), 200);
+  const due = c.slaDueAt && c.status !== 'resolved' ? Date.parse(c.slaDueAt) - now : null;
+  const typing = presence.filter((p) => p.state === 'typing');
+
+  return (
+    <div className={`conversation${asideOpen ? ' aside-open' : ''}`}>
+      <div className="conv-head">
+        <button type="button" className="btn btn-small btn-ghost back-button" onClick={onClose} aria-label="Back to the list">
+          ← List
+        </button>
+        <Avatar name={name} seed={c.contact?.handle ?? name} />
+        <div className="conv-title">
+          <h2 ref={headingRef} tabIndex={-1} dir="auto">
+            {name}
+          </h2>
+          <div className="conv-sub">
+            <StatusBadge status={c.status} />
+            <NetworkBadge network={c.network} />
+            <VisibilityBadge visibility={c.visibility} />
+            {channel && (
+              <span className={channel.status !== 'active' ? 'badge badge-danger' : 'muted small'} title={channel.status !== 'active' ? String(channel.health.message ?? channel.status) : undefined}>
+                via {networkLabel(channel.network)} @{channel.handle}
+                {channel.status !== 'active' ? ` — ${channel.status}` : ''}
+              </span>
+            )}
+            {due != null && <span className={`badge ${due < 0 ? 'sla-over' : due < 15 * 60_000 ? 'sla-soon' : 'sla-ok'}`}>{due < 0 ? `SLA overdue ${duration(due)}` : `SLA due in ${duration(due)}`}</span>}
+            {c.snoozedUntil && c.status === 'waiting' && <span className="badge">Snoozed until {new Date(c.snoozedUntil).toLocaleString()}</span>}
+            {c.sentiment && <span className={`badge sent-${c.sentiment.slice(0, 3)}`}>{c.sentiment}</span>}
+            {c.category && <span className="badge">{c.category.replace(/_/g, ' ')}</span>}
+          </div>
+        </div>
+        <button type="button" className="btn btn-small btn-ghost aside-toggle" aria-expanded={asideOpen} onClick={() => setAsideOpen((x) => !x)}>
+          {asideOpen ? 'Show thread' : 'Customer & activity'}
+        </button>
+      </div>
+
+      <div className="conv-actions" role="toolbar" aria-label="Conversation actions">
+        <button type="button" className="btn btn-small" onClick={() => setAssignOpen(true)} title="Assign (a)">
+          {assignee ? `Assigned: ${assignee.id === me.user.id ? 'me' : assignee.name}` : 'Assign'}
+          {team ? ` · ${team.name}` : ''}
+        </button>
+        {c.assigneeId !== me.user.id && (
+          <button type="button" className="btn btn-small btn-ghost" onClick={() => void act(assign.mutateAsync({ id, assigneeId: me.user.id }), 'Assigned to you')}>
+            Take it
+          </button>
+        )}
+        <SelectField label="Status" hideLabel value={c.status} onChange={(e) => void act(setStatus.mutateAsync({ id, status: e.target.value as ConversationStatus }), `Status: ${e.target.value}`)}>
+            <option value="new">New</option>
+            <option value="open">Open</option>
+            <option value="waiting">Waiting on customer</option>
+            <option value="resolved">Resolved</option>
+          </SelectField>
+        {c.status === 'resolved' ? (
+          <button type="button" className="btn btn-small" onClick={() => void act(setStatus.mutateAsync({ id, status: 'open' }), 'Reopened')}>
+            Reopen
+          </button>
+        ) : (
+          <button type="button" className="btn btn-small btn-primary" onClick={() => void act(setStatus.mutateAsync({ id, status: 'resolved' }), 'Resolved')} title="Resolve (e)">
+            Resolve
+          </button>
+        )}
+        <button type="button" className="btn btn-small" onClick={() => setSnoozeOpen(true)} title="Snooze (s)">
+          Snooze…
+        </button>
+        <SelectField label="Priority" hideLabel value={String(c.priority)} onChange={(e) => void act(setPriority.mutateAsync({ id, priority: Number(e.target.value) }), `Priority: ${priorityLabel(Number(e.target.value))}`)}>
+            {[...new Set([0, 25, 50, 75, 95, c.priority])].sort((a, b) => a - b).map((p) => (
+              <option key={p} value={String(p)}>
+                Priority: {priorityLabel(p)} ({p})
+              </option>
+            ))}
+          </SelectField>
+        <Labels labels={c.labels} onAdd={(l) => void act(setLabels.mutateAsync({ id, add: [l] }), `Label “${l}” added`)} onRemove={(l) => void act(setLabels.mutateAsync({ id, remove: [l] }), `Label “${l}” removed`)} />
+      </div>
+
+      {presence.length > 0 && (
+        <div className="presence-bar" role="status">
+          <EyeIcon />{' '}
+          {typing.length > 0
+            ? `${typing.map((p) => p.name).join(', ')} ${typing.length > 1 ? 'are' : 'is'} typing a reply…`
+            : `${presence.map((p) => p.name).join(', ')} ${presence.length > 1 ? 'are' : 'is'} also viewing this conversation`}
+        </div>
+      )}
+
+      <div className="conv-body">
+        <div className="conv-main">
+          <Thread messages={d.messages} notes={d.notes} users={users} channel={channel} highlightAfter={openedAt} meId={me.user.id} />
+          <Composer ref={composer} conversation={c} messages={d.messages} users={users} meId={me.user.id} onTyping={onTyping} />
+        </div>
+        <aside className="conv-aside" aria-label="Customer and activity">
+          <AuthorCard conversation={c} contact={d.contact} messages={d.messages} onOpenConversation={(pid) => onOpenConversation(pid)} />
+          <AuditTrail audit={d.audit} users={users} teams={teams} />
+        </aside>
+      </div>
+
+      <AssignDialog
+        open={assignOpen}
+        onClose={() => setAssignOpen(false)}
+        currentAssigneeId={c.assigneeId}
+        currentTeamId={c.teamId}
+        onPick={(choice) => {
+          setAssignOpen(false);
+          void act(assign.mutateAsync({ id, assigneeId: choice.assigneeId, teamId: choice.teamId }), choice.label === 'Assign to me' ? 'Assigned to you' : `${choice.label}: done`);
+        }}
+      />
+      <SnoozeDialog
+        open={snoozeOpen}
+        onClose={() => setSnoozeOpen(false)}
+        onSnooze={(until) => {
+          setSnoozeOpen(false);
+          void act(setStatus.mutateAsync({ id, status: 'waiting', snoozeUntil: until.toISOString() }), `Snoozed until ${until.toLocaleString()}`);
+        }}
+      />
+    </div>
+  );
+}
+
+function Labels({ labels, onAdd, onRemove }: { labels: string[]; onAdd: (l: string) => void; onRemove: (l: string) => void }) {
+  const [value, setValue] = useState('');
+  return (
+    <div className="labels" role="group" aria-label="Labels">
+      {labels.map((l) => (
+        <span key={l} className="badge label">
+          {l}
+          <button type="button" className="chip-x" aria-label={`Remove label ${l}`} onClick={() => onRemove(l)}>
+            ×
+          </button>
+        </span>
+      ))}
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          const l = value.trim();
+          if (l) onAdd(l);
+          setValue('');
+        }}
+      >
+        <label className="visually-hidden" htmlFor="add-label">
+          Add a label
+        </label>
+        <input id="add-label" className="label-input" placeholder="+ label" maxLength={64} value={value} list="known-labels" onChange={(e) => setValue(e.target.value)} />
+      </form>
+    </div>
+  );
+}

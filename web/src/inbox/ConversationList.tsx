@@ -1,0 +1,227 @@
+/**
+ * The inbox list: virtualized (only the visible rows are in the DOM, so 100,000 open
+ * conversations scroll like 100), loading the next keyset page as the end comes near.
+ */
+import { forwardRef, memo, useEffect, useImperativeHandle, useLayoutEffect, useRef, type MouseEvent } from 'react';
+import { Link } from '@tanstack/react-router';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import type { ChannelAccount, Conversation, User, View } from '../api/types.js';
+import { clip, duration, priorityLabel, shortAgo, useNow } from '../lib/format.js';
+import { usePresence } from '../live/presence.js';
+import { Avatar, EyeIcon, NetworkBadge, StatusBadge, VerifiedIcon } from '../ui/bits.js';
+import type { InboxSearch } from './search.js';
+
+export const ROW_HEIGHT = 78;
+
+export interface ListHandle {
+  focusRow(index: number): void;
+}
+
+interface Props {
+  view: View;
+  search: InboxSearch;
+  items: Conversation[];
+  hasNextPage: boolean;
+  isFetchingNextPage: boolean;
+  fetchNextPage: () => void;
+  cursor: number;
+  onCursor: (i: number) => void;
+  selected: ReadonlySet<number>;
+  onToggle: (id: number, index: number, range: boolean) => void;
+  users: Map<number, User>;
+  channels: Map<number, ChannelAccount>;
+  meId: number;
+  label: string;
+}
+
+export const ConversationList = forwardRef<ListHandle, Props>(function ConversationList(props, ref) {
+  const { items, hasNextPage, isFetchingNextPage, fetchNextPage, cursor } = props;
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const now = useNow();
+  const virtualizer = useVirtualizer({
+    count: items.length + (hasNextPage ? 1 : 0),
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 8,
+    getItemKey: (i) => items[i]?.id ?? `more-${i}`,
+  });
+  const virtualItems = virtualizer.getVirtualItems();
+  const lastIndex = virtualItems.length ? virtualItems[virtualItems.length - 1]!.index : -1;
+
+  useEffect(() => {
+    if (hasNextPage && !isFetchingNextPage && lastIndex >= items.length - 30) fetchNextPage();
+  }, [lastIndex, items.length, hasNextPage, isFetchingNextPage, fetchNextPage]);
+
+  // Scroll anchoring: when rows arrive or leave above what the agent is reading, keep the
+  // rows they are looking at still (at the very top, new arrivals simply appear).
+  const anchor = useRef<{ id: number; index: number } | null>(null);
+  const recordAnchor = () => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const first = Math.floor(el.scrollTop / ROW_HEIGHT);
+    const c = items[first];
+    anchor.current = el.scrollTop > 0 && c ? { id: c.id, index: first } : null;
+  };
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    const a = anchor.current;
+    if (el && a && items[a.index]?.id !== a.id) {
+      const lo = Math.max(0, a.index - 500);
+      let found = -1;
+      for (let i = lo; i < Math.min(items.length, a.index + 500); i++) {
+        if (items[i]!.id === a.id) {
+          found = i;
+          break;
+        }
+      }
+      if (found >= 0) el.scrollTop += (found - a.index) * ROW_HEIGHT;
+    }
+    recordAnchor();
+  }, [items]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  useImperativeHandle(ref, () => ({
+    focusRow(index: number) {
+      virtualizer.scrollToIndex(index, { align: 'auto' });
+      const focus = (tries: number) => {
+        const a = scrollRef.current?.querySelector<HTMLAnchorElement>(`[data-index="${index}"] a.row-link`);
+        if (a) a.focus({ preventScroll: true });
+        else if (tries > 0) requestAnimationFrame(() => focus(tries - 1));
+      };
+      requestAnimationFrame(() => focus(5));
+    },
+  }), [virtualizer]);
+
+  return (
+    <div ref={scrollRef} className="list-scroll" tabIndex={-1} onScroll={recordAnchor}>
+      <ul className="conv-list" aria-label={props.label} style={{ height: virtualizer.getTotalSize() }}>
+        {virtualItems.map((vi) => {
+          const c = items[vi.index];
+          if (!c) {
+            return (
+              <li key={vi.key} className="conv-row loading-row" data-index={vi.index} style={{ transform: `translateY(${vi.start}px)` }}>
+                {isFetchingNextPage ? 'Loading more…' : ''}
+              </li>
+            );
+          }
+          return (
+            <Row
+              key={vi.key}
+              c={c}
+              index={vi.index}
+              start={vi.start}
+              setSize={hasNextPage ? -1 : items.length}
+              cursor={cursor === vi.index}
+              open={props.search.c === c.id}
+              checked={props.selected.has(c.id)}
+              onToggle={props.onToggle}
+              onCursor={props.onCursor}
+              view={props.view}
+              search={props.search}
+              assignee={c.assigneeId != null ? props.users.get(c.assigneeId) : undefined}
+              channel={props.channels.get(c.channelAccountId)}
+              meId={props.meId}
+              now={now}
+            />
+          );
+        })}
+      </ul>
+    </div>
+  );
+});
+
+interface RowProps {
+  c: Conversation;
+  index: number;
+  start: number;
+  setSize: number;
+  cursor: boolean;
+  open: boolean;
+  checked: boolean;
+  onToggle: (id: number, index: number, range: boolean) => void;
+  onCursor: (i: number) => void;
+  view: View;
+  search: InboxSearch;
+  assignee: User | undefined;
+  channel: ChannelAccount | undefined;
+  meId: number;
+  now: number;
+}
+
+const Row = memo(function Row({ c, index, start, setSize, cursor, open, checked, onToggle, onCursor, view, search, assignee, channel, meId, now }: RowProps) {
+  const presence = usePresence(c.id).filter((p) => p.userId !== meId);
+  const name = clip(c.contact?.displayName || c.contact?.handle || 'Unknown customer', 120);
+  const handle = c.contact?.handle ? clip(c.contact.handle, 80) : null;
+  const due = c.slaDueAt && c.status !== 'resolved' ? Date.parse(c.slaDueAt) - now : null;
+  const subject = clip(c.subject, 240);
+  return (
+    <li
+      className={`conv-row${cursor ? ' cursor' : ''}${open ? ' open' : ''}${checked ? ' checked' : ''}${c.status === 'new' ? ' unread' : ''}`}
+      data-index={index}
+      data-conversation-id={c.id}
+      aria-posinset={index + 1}
+      aria-setsize={setSize}
+      style={{ transform: `translateY(${start}px)` }}
+    >
+      <input
+        type="checkbox"
+        className="row-check"
+        checked={checked}
+        aria-label={`Select conversation with ${name}`}
+        onClick={(e: MouseEvent<HTMLInputElement>) => onToggle(c.id, index, e.shiftKey)}
+        onChange={() => {}}
+      />
+      <Link
+        to="/inbox/$view"
+        params={{ view }}
+        search={{ ...search, c: c.id }}
+        className="row-link"
+        aria-current={open ? 'true' : undefined}
+        onFocus={() => onCursor(index)}
+      >
+        <Avatar name={name} seed={c.contact?.handle ?? String(c.id)} />
+        <span className="row-main">
+          <span className="row-top">
+            <span className="row-name" dir="auto">
+              {name}
+            </span>
+            {c.contact?.verified && <VerifiedIcon />}
+            {handle && handle !== name && (
+              <span className="row-handle" dir="auto">
+                @{handle}
+              </span>
+            )}
+            {presence.length > 0 && (
+              <span className="presence-chip" title={presence.map((p) => `${p.name} is ${p.state}`).join(', ')}>
+                <EyeIcon /> {presence[0]!.name.split(' ')[0]}
+                {presence.length > 1 ? ` +${presence.length - 1}` : ''}
+              </span>
+            )}
+            <span className="row-time" title={c.lastMessageAt ?? ''}>
+              {shortAgo(c.lastMessageAt, now)}
+            </span>
+          </span>
+          <span className="row-subject" dir="auto">
+            {subject || <span className="muted">(no text)</span>}
+          </span>
+          <span className="row-meta">
+            <StatusBadge status={c.status} />
+            <NetworkBadge network={c.network} />
+            {c.visibility === 'private' && <span className="badge vis-private">Private</span>}
+            {c.priority > 0 && <span className={`badge prio prio-${priorityLabel(c.priority).toLowerCase()}`}>{priorityLabel(c.priority)}</span>}
+            {due != null && (
+              <span className={`badge ${due < 0 ? 'sla-over' : due < 15 * 60_000 ? 'sla-soon' : 'sla-ok'}`}>{due < 0 ? `Overdue ${duration(due)}` : `Due ${duration(due)}`}</span>
+            )}
+            {c.sentiment === 'negative' && <span className="badge sent-neg">Negative</span>}
+            {assignee ? <span className="small assignee">→ {assignee.id === meId ? 'me' : assignee.name}</span> : <span className="small muted">Unassigned</span>}
+            {c.labels.slice(0, 3).map((l) => (
+              <span key={l} className="badge label">
+                {l}
+              </span>
+            ))}
+            {channel && <span className="muted small">@{channel.handle}</span>}
+          </span>
+        </span>
+      </Link>
+    </li>
+  );
+});

@@ -1,0 +1,124 @@
+/** Filters over the current view; every choice is written to the URL. */
+import { useEffect, useState } from 'react';
+import { useChannels, useUsers } from '../api/queries.js';
+import { networkLabel } from '../lib/format.js';
+import { SelectField } from '../ui/bits.js';
+import { activeFilterCount, type InboxSearch } from './search.js';
+
+export function FilterBar({ search, onChange, knownLabels }: { search: InboxSearch; onChange: (patch: Partial<InboxSearch>) => void; knownLabels: string[] }) {
+  const channels = useChannels().data ?? [];
+  const users = (useUsers().data ?? []).filter((u) => u.role !== 'expert' && !u.disabled);
+  const networks = [...new Set(channels.map((c) => c.network))].sort();
+  const [label, setLabel] = useState(search.label ?? '');
+  const [open, setOpen] = useState(activeFilterCount(search) > 0);
+  useEffect(() => setLabel(search.label ?? ''), [search.label]);
+  const n = activeFilterCount(search);
+  const num = (v: string) => (v === '' ? undefined : Number(v));
+
+  return (
+    <div className="filterbar">
+      <div className="filterbar-row">
+        <button type="button" className="btn btn-small btn-ghost" aria-expanded={open} aria-controls="filters" onClick={() => setOpen((x) => !x)}>
+          Filters{n > 0 ? ` (${n})` : ''} {open ? '▴' : '▾'}
+        </button>
+        <SelectField label="Sort" value={search.sort ?? 'recent'} onChange={(e) => onChange({ sort: e.target.value === 'recent' ? undefined : (e.target.value as InboxSearch['sort']) })}>
+            <option value="recent">Latest activity</option>
+            <option value="priority">Priority</option>
+            <option value="due">SLA due first</option>
+            <option value="oldest">Waiting longest</option>
+          </SelectField>
+        {n > 0 && (
+          <button
+            type="button"
+            className="btn btn-small btn-ghost"
+            onClick={() => onChange({ status: undefined, assignee: undefined, team: undefined, channel: undefined, network: undefined, priorityMin: undefined, label: undefined, sentiment: undefined, category: undefined, due: undefined })}
+          >
+            Clear filters
+          </button>
+        )}
+      </div>
+      {open && (
+        <div id="filters" className="filters" role="group" aria-label="Filters">
+          <SelectField label="Channel" value={search.channel ?? ''} onChange={(e) => onChange({ channel: num(e.target.value) })}>
+              <option value="">All channels</option>
+              {channels.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {networkLabel(c.network)} @{c.handle}
+                  {c.status !== 'active' ? ` (${c.status})` : ''}
+                </option>
+              ))}
+            </SelectField>
+          <SelectField label="Network" value={search.network ?? ''} onChange={(e) => onChange({ network: e.target.value || undefined })}>
+              <option value="">All networks</option>
+              {networks.map((nw) => (
+                <option key={nw} value={nw}>
+                  {networkLabel(nw)}
+                </option>
+              ))}
+            </SelectField>
+          <SelectField label="Status" value={search.status ?? ''} onChange={(e) => onChange({ status: e.target.value || undefined })}>
+              <option value="">Any status</option>
+              <option value="new">New</option>
+              <option value="open">Open</option>
+              <option value="new,open">New or open</option>
+              <option value="waiting">Waiting on customer</option>
+              <option value="resolved">Resolved</option>
+            </SelectField>
+          <SelectField label="Assignee" value={search.assignee ?? ''} onChange={(e) => onChange({ assignee: e.target.value || undefined })}>
+              <option value="">Anyone</option>
+              <option value="me">Me</option>
+              <option value="none">Unassigned</option>
+              {users.map((u) => (
+                <option key={u.id} value={String(u.id)}>
+                  {u.name}
+                </option>
+              ))}
+            </SelectField>
+          <SelectField label="Priority" value={search.priorityMin ?? ''} onChange={(e) => onChange({ priorityMin: num(e.target.value) })}>
+              <option value="">Any priority</option>
+              <option value="25">Low and up</option>
+              <option value="50">Medium and up</option>
+              <option value="75">High and up</option>
+              <option value="90">Urgent</option>
+            </SelectField>
+          <SelectField label="SLA" value={search.due ?? ''} onChange={(e) => onChange({ due: num(e.target.value) })}>
+              <option value="">Any time</option>
+              <option value="0">Overdue</option>
+              <option value="15">Due within 15 min</option>
+              <option value="60">Due within 1 hour</option>
+              <option value="240">Due within 4 hours</option>
+            </SelectField>
+          <SelectField label="Sentiment" value={search.sentiment ?? ''} onChange={(e) => onChange({ sentiment: e.target.value || undefined })}>
+              <option value="">Any sentiment</option>
+              <option value="negative">Negative</option>
+              <option value="neutral">Neutral</option>
+              <option value="positive">Positive</option>
+            </SelectField>
+          <SelectField label="Category" value={search.category ?? ''} onChange={(e) => onChange({ category: e.target.value || undefined })}>
+              <option value="">Any category</option>
+              <option value="customer_service">Customer service</option>
+              <option value="brand">Brand</option>
+              <option value="spam">Spam</option>
+              <option value="abuse">Abuse</option>
+              <option value="other">Other</option>
+            </SelectField>
+          <form
+            className="inline-field"
+            onSubmit={(e) => {
+              e.preventDefault();
+              onChange({ label: label.trim() || undefined });
+            }}
+          >
+            <label htmlFor="filter-label">Label</label>
+            <input id="filter-label" list="known-labels" value={label} maxLength={64} placeholder="any" onChange={(e) => setLabel(e.target.value)} onBlur={() => label.trim() !== (search.label ?? '') && onChange({ label: label.trim() || undefined })} />
+            <datalist id="known-labels">
+              {knownLabels.map((l) => (
+                <option key={l} value={l} />
+              ))}
+            </datalist>
+          </form>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,97 @@
+/** Full-text search hits over message text, newest first (virtualized like the inbox). */
+import { forwardRef, useEffect, useImperativeHandle, useMemo, useRef } from 'react';
+import { Link } from '@tanstack/react-router';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useSearch as useMessageSearch } from '../api/queries.js';
+import type { SearchHit, User, View } from '../api/types.js';
+import { clip, shortAgo, useNow } from '../lib/format.js';
+import { Highlighted } from '../lib/SafeText.js';
+import { Avatar, NetworkBadge, StatusBadge, VisibilityBadge } from '../ui/bits.js';
+import type { ListHandle } from './ConversationList.js';
+import type { InboxSearch } from './search.js';
+
+const HIT_HEIGHT = 84;
+
+export function searchTerms(q: string): string[] {
+  return (q.normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 8);
+}
+
+interface Props {
+  q: string;
+  view: View;
+  search: InboxSearch;
+  cursor: number;
+  onCursor: (i: number) => void;
+  onItems: (ids: number[]) => void;
+  users: Map<number, User>;
+}
+
+export const SearchResults = forwardRef<ListHandle, Props>(function SearchResults({ q, view, search, cursor, onCursor, onItems, users }, ref) {
+  const res = useMessageSearch(q);
+  const hits = useMemo(() => res.data?.pages.flatMap((p) => p.items) ?? [], [res.data]);
+  const terms = useMemo(() => searchTerms(q), [q]);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const now = useNow();
+  const virtualizer = useVirtualizer({ count: hits.length + (res.hasNextPage ? 1 : 0), getScrollElement: () => scrollRef.current, estimateSize: () => HIT_HEIGHT, overscan: 6 });
+  const vis = virtualizer.getVirtualItems();
+  const last = vis.length ? vis[vis.length - 1]!.index : -1;
+  useEffect(() => {
+    if (res.hasNextPage && !res.isFetchingNextPage && last >= hits.length - 10) void res.fetchNextPage();
+  }, [last, hits.length, res.hasNextPage, res.isFetchingNextPage]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => onItems(hits.map((h) => h.conversationId)), [hits, onItems]);
+  useImperativeHandle(ref, () => ({
+    focusRow(index: number) {
+      virtualizer.scrollToIndex(index, { align: 'auto' });
+      requestAnimationFrame(() => scrollRef.current?.querySelector<HTMLAnchorElement>(`[data-index="${index}"] a`)?.focus({ preventScroll: true }));
+    },
+  }), [virtualizer]);
+
+  return (
+    <div className="list-scroll" ref={scrollRef} tabIndex={-1}>
+      <p className="list-status" role="status">
+        {res.isPending ? 'Searching…' : res.isError ? `Search failed: ${(res.error as Error).message}` : `${hits.length}${res.hasNextPage ? '+' : ''} message${hits.length === 1 ? '' : 's'} match, newest first`}
+      </p>
+      <ul className="conv-list" aria-label={`Messages matching “${q}”`} style={{ height: virtualizer.getTotalSize() }}>
+        {vis.map((vi) => {
+          const h = hits[vi.index];
+          return (
+            <li key={vi.key} data-index={vi.index} className={`conv-row hit-row${cursor === vi.index ? ' cursor' : ''}${search.c === h?.conversationId ? ' open' : ''}`} style={{ transform: `translateY(${vi.start}px)` }}>
+              {h ? <Hit h={h} view={view} search={search} terms={terms} now={now} onFocus={() => onCursor(vi.index)} users={users} /> : 'Loading more…'}
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+});
+
+function Hit({ h, view, search, terms, now, onFocus, users }: { h: SearchHit; view: View; search: InboxSearch; terms: string[]; now: number; onFocus: () => void; users: Map<number, User> }) {
+  const who = h.author ? clip(h.author.displayName || `@${h.author.handle}`, 120) : h.authorUserId != null ? users.get(h.authorUserId)?.name ?? 'Agent' : 'Brand';
+  return (
+    <Link to="/inbox/$view" params={{ view }} search={{ ...search, c: h.conversationId }} className="row-link" onFocus={onFocus}>
+      <Avatar name={who} seed={h.author?.handle ?? who} />
+      <span className="row-main">
+        <span className="row-top">
+          <span className="row-name" dir="auto">
+            {who}
+          </span>
+          <span className="row-handle">{h.direction === 'outbound' ? 'reply' : h.kind}</span>
+          <span className="row-time" title={h.createdAt ?? ''}>
+            {shortAgo(h.createdAt, now)}
+          </span>
+        </span>
+        <span className="row-subject" dir="auto">
+          <Highlighted text={clip(h.text, 300)} terms={terms} />
+        </span>
+        <span className="row-meta">
+          <StatusBadge status={h.conversationStatus} />
+          <NetworkBadge network={h.network} />
+          <VisibilityBadge visibility={h.visibility} />
+          <span className="small muted" dir="auto">
+            in “{clip(h.conversationSubject, 60)}”
+          </span>
+        </span>
+      </span>
+    </Link>
+  );
+}

@@ -1,0 +1,205 @@
+/**
+ * Live updates over Server-Sent Events (`GET /api/events`, cookie auth).
+ *
+ * Events are buffered and applied in one batch every ~50 ms: a burst of thousands of
+ * ingested messages becomes a few cache writes and renders, not thousands. The browser's
+ * EventSource reconnects by itself and sends Last-Event-ID; the server then replays what
+ * was missed or sends `reset`, on which everything is refetched.
+ */
+import { useEffect, useSyncExternalStore } from 'react';
+import { useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { keys } from '../api/queries.js';
+import type { ChannelAccount, Conversation, ConversationDetail, Message, Note, PresenceUser, User } from '../api/types.js';
+import { patchConversationEverywhere, rememberContact } from './listCache.js';
+import { setPresence } from './presence.js';
+
+export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'offline';
+
+let status: LiveStatus = 'connecting';
+const statusListeners = new Set<() => void>();
+function setStatus(s: LiveStatus) {
+  if (s === status) return;
+  status = s;
+  for (const l of statusListeners) l();
+}
+export function useLiveStatus(): LiveStatus {
+  return useSyncExternalStore((l) => (statusListeners.add(l), () => statusListeners.delete(l)), () => status);
+}
+
+type Incoming = { type: string; data: any };
+
+const EVENT_TYPES = ['message.created', 'message.updated', 'conversation.created', 'conversation.updated', 'note.created', 'presence', 'notification', 'channel.health', 'user.updated', 'reset'] as const;
+
+/** Listeners for tests of the UI and for components that react to one kind of event. */
+const eventListeners = new Set<(e: Incoming) => void>();
+export function onLiveEvent(fn: (e: Incoming) => void): () => void {
+  eventListeners.add(fn);
+  return () => eventListeners.delete(fn);
+}
+
+const BURST = 2000;
+
+function applyBatch(qc: QueryClient, batch: Incoming[]) {
+  if (batch.some((e) => e.type === 'reset') || batch.length > BURST) {
+    // Lists go back to their first page (refetching every loaded page of a deep scroll
+    // would be hundreds of requests); everything else is refetched.
+    void qc.resetQueries({ queryKey: keys.lists });
+    void qc.invalidateQueries({ predicate: (q) => !(q.queryKey[0] === 'conversations' && q.queryKey[1] === 'list') });
+    return;
+  }
+  const conversations = new Map<number, Conversation>();
+  const touched = new Set<number>();
+  const messages: Message[] = [];
+  const notes: Note[] = [];
+  let counts = false;
+  for (const e of batch) {
+    switch (e.type) {
+      case 'message.created':
+      case 'message.updated': {
+        const m = e.data as Message;
+        messages.push(m);
+        touched.add(m.conversationId);
+        if (m.direction === 'inbound' && m.author) {
+          rememberContact(m.conversationId, { id: m.author.contactId, displayName: m.author.displayName, handle: m.author.handle, followers: m.author.followers, verified: m.author.verified });
+        }
+        break;
+      }
+      case 'conversation.created':
+      case 'conversation.updated': {
+        const c = e.data as Conversation;
+        const prev = conversations.get(c.id);
+        conversations.set(c.id, prev && prev.version > c.version ? prev : { ...c, labels: c.labels.length ? c.labels : prev?.labels ?? c.labels });
+        touched.add(c.id);
+        counts = true;
+        break;
+      }
+      case 'note.created': {
+        const n = e.data as Note;
+        notes.push(n);
+        touched.add(n.conversationId);
+        break;
+      }
+      case 'presence': {
+        const d = e.data as { conversationId: number; users: PresenceUser[] };
+        setPresence(d.conversationId, d.users);
+        break;
+      }
+      case 'notification':
+        qc.invalidateQueries({ queryKey: keys.notifications });
+        break;
+      case 'channel.health': {
+        const a = e.data as ChannelAccount;
+        qc.setQueryData<ChannelAccount[]>(keys.channels, (xs) => (xs ? xs.map((x) => (x.id === a.id ? { ...x, ...a } : x)) : xs));
+        break;
+      }
+      case 'user.updated': {
+        const u = e.data as User;
+        qc.setQueryData<User[]>(keys.users, (xs) => (xs ? xs.map((x) => (x.id === u.id ? { ...x, ...u } : x)) : xs));
+        break;
+      }
+    }
+  }
+  for (const m of messages) {
+    qc.setQueryData<ConversationDetail>(keys.detail(m.conversationId), (d) => {
+      if (!d) return d;
+      const i = d.messages.findIndex((x) => x.id === m.id);
+      if (i >= 0) {
+        const next = d.messages.slice();
+        // an event never loses the author the detail already had
+        next[i] = { ...m, author: m.author ?? next[i]!.author };
+        return { ...d, messages: next };
+      }
+      const next = [...d.messages, m].sort((a, b) => Date.parse(a.createdAt ?? '') - Date.parse(b.createdAt ?? '') || a.id - b.id);
+      return { ...d, messages: next };
+    });
+  }
+  for (const n of notes) {
+    qc.setQueryData<ConversationDetail>(keys.detail(n.conversationId), (d) => (d && !d.notes.some((x) => x.id === n.id) ? { ...d, notes: [...d.notes, n] } : d));
+  }
+  patchConversationEverywhere(qc, [...conversations.values()]);
+  if (counts) scheduleCounts(qc);
+  // The open conversation's audit trail is not carried by events: refresh it soon after.
+  for (const id of touched) scheduleDetailRefresh(qc, id);
+}
+
+let countsTimer: ReturnType<typeof setTimeout> | null = null;
+function scheduleCounts(qc: QueryClient) {
+  if (countsTimer) return;
+  countsTimer = setTimeout(() => {
+    countsTimer = null;
+    qc.invalidateQueries({ queryKey: keys.counts });
+  }, 1000);
+}
+
+const detailTimers = new Map<number, ReturnType<typeof setTimeout>>();
+function scheduleDetailRefresh(qc: QueryClient, id: number) {
+  if (detailTimers.has(id) || !qc.getQueryCache().find({ queryKey: keys.detail(id), type: 'active' })) return;
+  detailTimers.set(id, setTimeout(() => {
+    detailTimers.delete(id);
+    qc.invalidateQueries({ queryKey: keys.detail(id), refetchType: 'active' });
+  }, 1500));
+}
+
+/** Connect while signed in; apply events to the query caches. */
+export function useLiveEvents(enabled: boolean): void {
+  const qc = useQueryClient();
+  useEffect(() => {
+    if (!enabled) return;
+    let es: EventSource | null = null;
+    let buffer: Incoming[] = [];
+    let flushTimer: ReturnType<typeof setTimeout> | null = null;
+    let retryTimer: ReturnType<typeof setTimeout> | null = null;
+    let closed = false;
+
+    const flush = () => {
+      flushTimer = null;
+      const batch = buffer;
+      buffer = [];
+      applyBatch(qc, batch);
+      for (const e of batch) for (const l of eventListeners) l(e);
+    };
+    const push = (type: string, raw: string) => {
+      let data: unknown = {};
+      try {
+        data = raw ? JSON.parse(raw) : {};
+      } catch {
+        return;
+      }
+      buffer.push({ type, data });
+      flushTimer ??= setTimeout(flush, 50);
+    };
+
+    const connect = () => {
+      setStatus(status === 'live' ? 'reconnecting' : 'connecting');
+      es = new EventSource('/api/events');
+      es.onopen = () => {
+        const wasDown = status === 'reconnecting' || status === 'offline';
+        setStatus('live');
+        // After an outage longer than the server's replay buffer, `reset` arrives; after a
+        // short one the replay covers it. Counts are cheap: refresh them either way.
+        if (wasDown) qc.invalidateQueries({ queryKey: keys.counts });
+      };
+      es.onerror = () => {
+        if (closed) return;
+        if (es && es.readyState === EventSource.CLOSED) {
+          // The server refused (e.g. session expired): check the session, then retry.
+          setStatus('offline');
+          es = null;
+          qc.invalidateQueries({ queryKey: keys.me });
+          retryTimer = setTimeout(connect, 5000);
+        } else {
+          setStatus('reconnecting');
+        }
+      };
+      for (const type of EVENT_TYPES) es.addEventListener(type, (ev) => push(type, (ev as MessageEvent<string>).data));
+    };
+    connect();
+    return () => {
+      closed = true;
+      es?.close();
+      if (flushTimer) clearTimeout(flushTimer);
+      if (retryTimer) clearTimeout(retryTimer);
+      setStatus('connecting');
+    };
+  }, [enabled, qc]);
+}

@@ -1,0 +1,198 @@
+/**
+ * The top bar: search over message text, live connection state, channel health alerts,
+ * notifications, and the signed-in person with their availability (routing only
+ * assigns to agents who are online).
+ */
+import { forwardRef, useEffect, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { api } from '../api/client.js';
+import { signedOut, useChannels, useNotifications, useSetAvailability } from '../api/queries.js';
+import type { Me } from '../api/types.js';
+import { useLiveStatus } from '../live/events.js';
+import { ROLE_LABEL, networkLabel, shortAgo, useNow } from '../lib/format.js';
+import { SafeText } from '../lib/SafeText.js';
+import { Avatar, WarningIcon } from '../ui/bits.js';
+import { Modal } from '../ui/Modal.js';
+import { useToast } from '../ui/Toasts.js';
+
+export interface HeaderProps {
+  me: Me;
+  query: string;
+  onQuery: (q: string) => void;
+  onOpenConversation: (id: number) => void;
+  onShowShortcuts: () => void;
+}
+
+export const Header = forwardRef<HTMLInputElement, HeaderProps>(function Header({ me, query, onQuery, onOpenConversation, onShowShortcuts }, searchRef) {
+  const qc = useQueryClient();
+  const toast = useToast();
+  const availability = useSetAvailability();
+  const live = useLiveStatus();
+  const [draft, setDraft] = useState(query);
+  const [notesOpen, setNotesOpen] = useState(false);
+  const [healthOpen, setHealthOpen] = useState(false);
+  const channels = useChannels().data ?? [];
+  const unhealthy = channels.filter((c) => c.status !== 'active' && c.status !== 'paused');
+  const notifications = useNotifications().data ?? [];
+  const unread = notifications.filter((n) => !n.read).length;
+  const now = useNow();
+
+  useEffect(() => setDraft(query), [query]);
+  useEffect(() => {
+    if (draft === query) return;
+    const t = setTimeout(() => onQuery(draft), 250);
+    return () => clearTimeout(t);
+  }, [draft]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const signOut = async () => {
+    try {
+      await api('POST', '/api/auth/logout');
+    } finally {
+      signedOut(qc);
+    }
+  };
+
+  return (
+    <header className="topbar">
+      <div className="brand">
+        <span className="brand-mark" aria-hidden="true">
+          P
+        </span>
+        <span className="brand-name">Parley</span>
+      </div>
+      <form
+        role="search"
+        className="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          onQuery(draft);
+        }}
+      >
+        <label htmlFor="global-search" className="visually-hidden">
+          Search messages
+        </label>
+        <input
+          id="global-search"
+          ref={searchRef}
+          type="search"
+          placeholder="Search messages  ( / )"
+          autoComplete="off"
+          value={draft}
+          maxLength={500}
+          onChange={(e) => setDraft(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') {
+              if (draft) {
+                setDraft('');
+                onQuery('');
+              }
+              (e.target as HTMLInputElement).blur();
+            }
+          }}
+        />
+      </form>
+      <div className="topbar-right">
+        <span className={`live live-${live}`} title={live === 'live' ? 'Receiving live updates' : 'Live updates interrupted; reconnecting'}>
+          <span className="dot" aria-hidden="true" />
+          <span className="live-text">{live === 'live' ? 'Live' : live === 'connecting' ? 'Connecting…' : 'Reconnecting…'}</span>
+        </span>
+        {unhealthy.length > 0 && (
+          <button type="button" className="btn btn-danger btn-small" onClick={() => setHealthOpen(true)}>
+            <WarningIcon /> {unhealthy.length} channel{unhealthy.length > 1 ? 's' : ''} need{unhealthy.length > 1 ? '' : 's'} attention
+          </button>
+        )}
+        <button type="button" className="btn btn-ghost btn-small" onClick={() => setNotesOpen(true)} aria-label={`Notifications, ${unread} unread`}>
+          <span aria-hidden="true">Notifications</span>
+          {unread > 0 && <span className="count-pill count-alert" aria-hidden="true">{unread}</span>}
+        </button>
+        <button type="button" className="btn btn-ghost btn-small" onClick={onShowShortcuts} aria-label="Keyboard shortcuts">
+          <span aria-hidden="true">?</span>
+        </button>
+        <div className="me">
+          <Avatar name={me.user.name} seed={`u${me.user.id}`} size="sm" />
+          <div className="me-text">
+            <span className="me-name">{me.user.name}</span>
+            <span className="me-role">{ROLE_LABEL[me.user.role] ?? me.user.role}</span>
+          </div>
+          <label className="visually-hidden" htmlFor="availability">
+            Availability
+          </label>
+          <select
+            id="availability"
+            className={`availability avail-${me.user.availability}`}
+            value={me.user.availability}
+            disabled={availability.isPending}
+            onChange={(e) =>
+              availability.mutate(e.target.value, {
+                onSuccess: (m) => toast(`You are now ${m.user.availability}`),
+                onError: (err) => toast((err as Error).message, 'error'),
+              })
+            }
+          >
+            <option value="online">● Online</option>
+            <option value="away">● Away</option>
+            <option value="offline">● Offline</option>
+          </select>
+          <button type="button" className="btn btn-ghost btn-small" onClick={signOut}>
+            Sign out
+          </button>
+        </div>
+      </div>
+
+      <Modal open={healthOpen} onClose={() => setHealthOpen(false)} title="Channels that need attention">
+        <ul className="plain-list">
+          {unhealthy.map((c) => (
+            <li key={c.id} className="health-item">
+              <strong>
+                {networkLabel(c.network)} @{c.handle}
+              </strong>{' '}
+              <span className="badge badge-danger">{c.status}</span>
+              {c.health.message && (
+                <p>
+                  <SafeText text={String(c.health.message)} linkify={false} />
+                </p>
+              )}
+              {c.health.advice && (
+                <p className="muted">
+                  <SafeText text={String(c.health.advice)} linkify={false} />
+                </p>
+              )}
+              {c.health.since && <p className="muted">Since {shortAgo(String(c.health.since), now)} ago</p>}
+            </li>
+          ))}
+        </ul>
+      </Modal>
+
+      <Modal open={notesOpen} onClose={() => setNotesOpen(false)} title="Notifications">
+        {notifications.length === 0 ? (
+          <p className="muted">Nothing yet. Mentions in internal notes and channel alerts show up here.</p>
+        ) : (
+          <ul className="plain-list notification-list">
+            {notifications.slice(0, 50).map((n) => (
+              <li key={n.id} className={n.read ? 'read' : 'unread'}>
+                <div className="notification-title">
+                  {n.title} <span className="muted">· {shortAgo(n.createdAt, now)}</span>
+                </div>
+                <div className="muted">
+                  <SafeText text={n.body} linkify={false} />
+                </div>
+                {n.conversationId != null && (
+                  <button
+                    type="button"
+                    className="link-button"
+                    onClick={() => {
+                      setNotesOpen(false);
+                      onOpenConversation(n.conversationId!);
+                    }}
+                  >
+                    Open conversation #{n.conversationId}
+                  </button>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+      </Modal>
+    </header>
+  );
+});
