@@ -35,6 +35,7 @@ import { Metrics } from './server/metrics.js';
 import { Presence } from './server/presence.js';
 import type { Services } from './server/services.js';
 import { openStore, type Store } from './store/db.js';
+import { indexPending } from './store/fts.js';
 
 export interface ParleyOptions {
   config: Config;
@@ -94,6 +95,8 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
   const outbox = new OutboxWorker({ store, bus, clock, registry, log, businessSeconds: workflow.businessSeconds, afterSent: (brandId, conversationId) => workflow.afterSent(brandId, conversationId) });
   outboxRef = outbox;
   const sync = new ChannelSyncWorker({ store, bus, clock, registry, queue, log });
+  // Messages written outside ingest batches (replies, acknowledgements) become searchable within a second.
+  jobs.every('search.index', 1_000, async () => void (await indexPending(store)));
   // Housekeeping: expired sessions, relayed live events.
   jobs.every('housekeeping', 60_000, async () => {
     const now = clock.now();

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Clock } from '../lib/clock.js';
 import type { Store } from '../store/db.js';
+import { insertRows } from '../store/util.js';
 
 export type JobHandler = (payload: any, ctx: { attempt: number }) => Promise<void>;
 
@@ -25,6 +26,8 @@ export interface Jobs {
   register(kind: string, handler: JobHandler): void;
   every(name: string, everyMs: number, fn: () => Promise<void>): void;
   add(kind: string, payload: object, opts?: AddOptions): Promise<void>;
+  /** Schedule many keyed jobs at once (SLA timers after an ingest batch). */
+  addMany(jobs: { kind: string; payload: object; runAt: number; key: string }[]): Promise<void>;
   /** Drop the pending job with this key, if any. */
   cancel(key: string): Promise<void>;
   start(): Promise<void>;
@@ -94,6 +97,10 @@ abstract class BaseJobs implements Jobs {
   }
 
   abstract add(kind: string, payload: object, opts?: AddOptions): Promise<void>;
+
+  async addMany(jobs: { kind: string; payload: object; runAt: number; key: string }[]): Promise<void> {
+    for (const j of jobs) await this.add(j.kind, j.payload, { runAt: j.runAt, key: j.key });
+  }
   abstract cancel(key: string): Promise<void>;
   abstract start(): Promise<void>;
   abstract stop(): Promise<void>;
@@ -126,6 +133,14 @@ export class TableJobs extends BaseJobs {
 
   async cancel(key: string): Promise<void> {
     await this.store.db.deleteFrom('job').where('key', '=', key).execute();
+  }
+
+  /** One upsert per job on a cached statement (SQLite) or multi-row (PostgreSQL), in one transaction. */
+  override async addMany(jobs: { kind: string; payload: object; runAt: number; key: string }[]): Promise<void> {
+    if (!jobs.length) return;
+    const now = this.clock.now();
+    const rows = jobs.map((j) => ({ kind: j.kind, key: j.key, payload: JSON.stringify(j.payload), run_at: j.runAt, attempts: 0, max_attempts: 10, created_at: now, last_error: null }));
+    await this.store.db.transaction().execute((trx) => insertRows(trx, this.store, 'job', rows, { upsertOn: 'key', upsertColumns: ['kind', 'payload', 'run_at', 'attempts', 'max_attempts', 'created_at', 'last_error'] }));
   }
 
   async start(): Promise<void> {
@@ -221,6 +236,12 @@ export class GraphileJobs extends BaseJobs {
     const spec = { runAt: opts.runAt ? new Date(opts.runAt) : undefined, jobKey: opts.key, jobKeyMode: 'replace' as const, maxAttempts: opts.maxAttempts ?? 10 };
     if (this.runner) await this.runner.addJob(kind, payload, spec);
     else await (await this.workerUtils()).addJob(kind, payload, spec);
+  }
+
+  /** One round trip for a whole batch (graphile-worker's add_jobs); keyed jobs are replaced. */
+  override async addMany(jobs: { kind: string; payload: object; runAt: number; key: string }[]): Promise<void> {
+    if (!jobs.length) return;
+    await (await this.workerUtils()).addJobs(jobs.map((j) => ({ identifier: j.kind, payload: j.payload, runAt: new Date(j.runAt), jobKey: j.key, maxAttempts: 10 })));
   }
 
   async cancel(key: string): Promise<void> {

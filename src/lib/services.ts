@@ -1,5 +1,5 @@
 /**
- * Throwaway services for tests: real PostgreSQL (and, where a suite needs them,
+ * Throwaway services for tests and benchmarks: real PostgreSQL (and, where a suite needs them,
  * other Debian packages) on loopback, installed with apt-get when missing and we
  * are root, started in a temp dir, stopped afterwards. Nothing here is mocked.
  */

@@ -23,7 +23,8 @@ import type { Store } from '../store/db.js';
 import { factRow, type FactDimensions } from '../store/facts.js';
 import type { ChannelAccount, Conversation, ContactIdentity, DB, NewMessage } from '../store/schema.js';
 import { encodeText, sanitizeShortText } from '../store/text.js';
-import { chunks, lockBrand, reserveIds, rowsPerInsert, type Tx } from '../store/util.js';
+import { chunks, insertRows, lockBrand, reserveIds, type Tx } from '../store/util.js';
+import { indexPendingMessages } from '../store/fts.js';
 import { validateMessage } from './validate.js';
 import type { Insertable } from 'kysely';
 
@@ -190,7 +191,7 @@ export class IngestPipeline {
         else firstByKey.set(w.key, w);
       }
       work = [...firstByKey.values()];
-      const existing = await this.findMessages(trx, brandId, work.map((w) => w.msg.networkMessageId));
+      const existing = await this.findMessages(trx, brandId, work.map((w) => w.key));
       const fresh: Work[] = [];
       for (const w of work) {
         const hit = existing.get(`${w.msg.network}\u0000${w.msg.networkMessageId}`);
@@ -221,17 +222,28 @@ export class IngestPipeline {
     return outcomes;
   }
 
-  private async findMessages(trx: Tx, brandId: number, networkIds: string[]) {
+  /** Stored messages by network id; `keys` are `${network}\0${id}` (the unique index is brand, network, id). */
+  private async findMessages(trx: Tx, brandId: number, keys: Iterable<string>) {
     const out = new Map<string, { id: number; conversation_id: number; direction: string; created_at: number; first_reply_at: number | null; is_auto: number; triage_action: string | null; sentiment: string | null }>();
-    const unique = [...new Set(networkIds)];
-    for (const part of chunks(unique, 500)) {
-      const rows = await trx
-        .selectFrom('message')
-        .select(['id', 'conversation_id', 'network', 'network_message_id', 'direction', 'created_at', 'first_reply_at', 'is_auto', 'triage_action', 'sentiment'])
-        .where('brand_id', '=', brandId)
-        .where('network_message_id', 'in', part)
-        .execute();
-      for (const r of rows) out.set(`${r.network}\u0000${r.network_message_id}`, r);
+    const byNetwork = new Map<string, Set<string>>();
+    for (const k of keys) {
+      const i = k.indexOf('\u0000');
+      const n = k.slice(0, i);
+      let set = byNetwork.get(n);
+      if (!set) byNetwork.set(n, (set = new Set()));
+      set.add(k.slice(i + 1));
+    }
+    for (const [network, ids] of byNetwork) {
+      for (const part of chunks([...ids], 500)) {
+        const rows = await trx
+          .selectFrom('message')
+          .select(['id', 'conversation_id', 'network', 'network_message_id', 'direction', 'created_at', 'first_reply_at', 'is_auto', 'triage_action', 'sentiment'])
+          .where('brand_id', '=', brandId)
+          .where('network', '=', network)
+          .where('network_message_id', 'in', part)
+          .execute();
+        for (const r of rows) out.set(`${r.network}\u0000${r.network_message_id}`, r);
+      }
     }
     return out;
   }
@@ -252,12 +264,12 @@ export class IngestPipeline {
     }
 
     // 4. threading: parents, roots, children already stored, and the window rule
-    const refIds = new Set<string>();
+    const refKeys = new Set<string>();
     for (const w of fresh) {
-      if (w.msg.inReplyToNetworkId) refIds.add(w.msg.inReplyToNetworkId);
-      if (w.msg.threadRootNetworkId) refIds.add(w.msg.threadRootNetworkId);
+      if (w.msg.inReplyToNetworkId) refKeys.add(`${w.msg.network}\u0000${w.msg.inReplyToNetworkId}`);
+      if (w.msg.threadRootNetworkId) refKeys.add(`${w.msg.network}\u0000${w.msg.threadRootNetworkId}`);
     }
-    const refs = await this.findMessages(trx, brandId, [...refIds]);
+    const refs = await this.findMessages(trx, brandId, refKeys);
     const children = new Map<string, { conversation_id: number; id: number; direction: string; created_at: number; is_auto: number }[]>();
     for (const part of chunks(fresh.map((w) => w.msg.networkMessageId), 500)) {
       const rows = await trx
@@ -407,7 +419,7 @@ export class IngestPipeline {
         id: c.id!, brand_id: brandId, channel_account_id: c.channelAccountId, contact_id: c.contactId, network: c.network, visibility: c.visibility,
         subject: c.subject, updated_at: now, version: 1, ...stateColumns(c.state), ...triageColumns(c.triage),
       }));
-      for (const part of chunks(rows, rowsPerInsert(40))) await trx.insertInto('conversation').values(part).execute();
+      await insertRows(trx, store, 'conversation', rows);
     }
 
     // message-level reply links (reply_to_message_id) and first-reply times
@@ -463,22 +475,20 @@ export class IngestPipeline {
       const row = rowById.get(inboundId);
       if (row) row.first_reply_at = fr.at;
     }
-    for (const part of chunks(msgRows, rowsPerInsert(45))) {
-      await trx.insertInto('message').values(part).onConflict((oc) => oc.doNothing()).execute();
-    }
+    await insertRows(trx, store, 'message', msgRows, { ignoreConflicts: true });
     const storedParents = [...firstReply.keys()].filter((id) => !rowById.has(id));
     for (const id of storedParents) {
       await trx.updateTable('message').set({ first_reply_at: firstReply.get(id)!.at }).where('id', '=', id).where('first_reply_at', 'is', null).execute();
     }
 
-    // existing conversations: one update each
-    for (const c of convs.values()) {
-      if (c.created) continue;
-      await trx
-        .updateTable('conversation')
-        .set({ ...stateColumns(c.state), ...triageColumns(c.triage), contact_id: c.contactId, updated_at: now, version: sql<number>`version + 1` })
-        .where('id', '=', c.id!)
-        .execute();
+    // existing conversations: one multi-row upsert instead of an UPDATE each
+    const changed = [...convs.values()].filter((c) => !c.created);
+    if (changed.length) {
+      const rows = changed.map((c) => {
+        const { id: _id, ...rest } = c.existing!;
+        return { ...rest, id: c.id!, ...stateColumns(c.state), ...triageColumns(c.triage), contact_id: c.contactId, updated_at: now };
+      });
+      await insertRows(trx, store, 'conversation', rows, { upsertOn: 'id', upsertColumns: UPSERT_COLUMNS, bumpVersion: true });
     }
 
     // 8. reporting facts
@@ -501,7 +511,8 @@ export class IngestPipeline {
         facts.push(factRow({ ...this.dims(brandId, conv, w, info.get(w.account.id)?.timezone ?? 'UTC'), messageId: w.messageId! }, 'accolade', w.msg.createdAt, null, null, null));
       }
     }
-    for (const part of chunks(facts, rowsPerInsert(18))) await trx.insertInto('reporting_fact').values(part).execute();
+    await insertRows(trx, store, 'reporting_fact', facts);
+    await indexPendingMessages(trx, store);
 
     // 9. events, published after commit
     for (const c of convs.values()) {
@@ -536,19 +547,28 @@ export class IngestPipeline {
     return fn ? (from: number, to: number) => fn(account, from, to) : null;
   }
 
+  /** The last few unanswered inbound texts per waiting conversation (chaser detection), in one query per 500. */
   private async unansweredTexts(trx: Tx, convs: ConvWork[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
-    for (const c of convs) {
+    const since = new Map(convs.map((c) => [c.id!, c.existing!.waiting_since!]));
+    for (const part of chunks(convs, 500)) {
+      const minSince = Math.min(...part.map((c) => c.existing!.waiting_since!));
       const rows = await trx
         .selectFrom('message')
-        .select(['text'])
-        .where('conversation_id', '=', c.id!)
+        .select(['conversation_id', 'text', 'created_at'])
+        .where('conversation_id', 'in', part.map((c) => c.id!))
         .where('direction', '=', 'inbound')
-        .where('created_at', '>=', c.existing!.waiting_since!)
-        .orderBy('created_at', 'desc')
-        .limit(5)
+        .where('created_at', '>=', minSince)
+        .orderBy('created_at')
         .execute();
-      out.set(c.key, rows.map((r) => r.text.slice(0, 2000)).reverse());
+      const by = new Map<number, string[]>();
+      for (const r of rows) {
+        if (r.created_at < since.get(r.conversation_id)!) continue;
+        const l = by.get(r.conversation_id) ?? [];
+        l.push(r.text.slice(0, 2000));
+        by.set(r.conversation_id, l);
+      }
+      for (const c of part) out.set(c.key, (by.get(c.id!) ?? []).slice(-5));
     }
     return out;
   }
@@ -577,7 +597,14 @@ export class IngestPipeline {
       const cur = out.get(k);
       if (!cur) continue;
       const next = identityColumns(w.msg);
-      const changed = (Object.keys(next) as (keyof typeof next)[]).some((f) => next[f] != null && next[f] !== cur[f]);
+      // names and flags when they change; follower counts when they move by 10 % or a day has passed
+      const changed = (Object.keys(next) as (keyof typeof next)[]).some((f) => {
+        if (next[f] == null || next[f] === cur[f]) return false;
+        if (f !== 'followers') return true;
+        const a = Number(cur.followers ?? 0);
+        const b = Number(next.followers);
+        return Math.abs(b - a) > Math.max(1, a * 0.1) || now - cur.updated_at > 24 * 3600_000;
+      });
       if (changed) {
         const patch = Object.fromEntries(Object.entries(next).filter(([, v]) => v != null));
         await trx.updateTable('contact_identity').set({ ...patch, updated_at: now }).where('id', '=', cur.id).execute();
@@ -591,12 +618,12 @@ export class IngestPipeline {
       const contacts = missing.map(([, w], i) => ({
         id: contactIds[i]!, brand_id: brandId, display_name: sanitizeShortText(w.msg.author.displayName || w.msg.author.handle), crm_customer_id: null, crm_consent_at: null, crm_linked_by: null, created_at: now, updated_at: now,
       }));
-      for (const part of chunks(contacts, rowsPerInsert(8))) await trx.insertInto('contact').values(part).execute();
+      await insertRows(trx, store, 'contact', contacts);
       const idents = missing.map(([, w], i) => ({
         id: identityIds[i]!, brand_id: brandId, contact_id: contactIds[i]!, network: w.msg.network, network_user_id: w.msg.author.networkUserId,
         ...identityColumns(w.msg), handle: sanitizeShortText(w.msg.author.handle) ?? '', verified: w.msg.author.verified ? 1 : 0, created_at: now, updated_at: now,
       }));
-      for (const part of chunks(idents, rowsPerInsert(13))) await trx.insertInto('contact_identity').values(part).execute();
+      await insertRows(trx, store, 'contact_identity', idents);
       for (const r of idents) out.set(`${r.network}\u0000${r.network_user_id}`, r as ContactIdentity);
     }
     return out;
@@ -626,6 +653,12 @@ function subjectOf(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return (sanitizeShortText(flat.length > 200 ? flat.slice(0, 199) + '…' : flat) ?? '').toWellFormed();
 }
+
+/** Columns an ingest batch may change on an existing conversation. */
+const UPSERT_COLUMNS = [
+  'status', 'created_at', 'last_message_at', 'last_inbound_at', 'last_outbound_at', 'waiting_since', 'first_response_at', 'cycle_started_at', 'cycle_first_response_at',
+  'resolved_at', 'reopened_count', 'snoozed_until', 'message_count', 'priority', 'sentiment', 'category', 'triage_action', 'intent', 'language', 'contact_id', 'updated_at',
+] as const;
 
 export function stateOf(c: Conversation): ConversationState {
   return {

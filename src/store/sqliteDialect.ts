@@ -22,6 +22,23 @@ import {
 
 const CACHE_SIZE = 500;
 
+/** PARLEY_SQL_PROFILE=1: time per statement shape, printed at exit (for `parley bench` profiling). */
+const PROFILE = process.env.PARLEY_SQL_PROFILE === '1';
+const profile = new Map<string, { n: number; ms: number }>();
+function record(sql: string, ms: number) {
+  const key = sql.replace(/\(\?(, \?)*\)(, \(\?(, \?)*\))*/g, '(…)').slice(0, 160);
+  const e = profile.get(key) ?? { n: 0, ms: 0 };
+  e.n++;
+  e.ms += ms;
+  profile.set(key, e);
+}
+if (PROFILE) {
+  process.on('exit', () => {
+    const rows = [...profile].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25);
+    for (const [k, v] of rows) process.stderr.write(`${v.ms.toFixed(0).padStart(7)} ms ${String(v.n).padStart(7)}x  ${k}\n`);
+  });
+}
+
 class CachedConnection implements DatabaseConnection {
   private readonly cache = new Map<string, BetterSqlite3.Statement>();
   constructor(private readonly db: BetterSqlite3.Database) {}
@@ -41,11 +58,16 @@ class CachedConnection implements DatabaseConnection {
   }
 
   async executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+    const t0 = PROFILE ? performance.now() : 0;
     const stmt = this.prepare(q.sql);
     const params = q.parameters as unknown[];
-    if (stmt.reader) return { rows: stmt.all(params) as R[] };
-    const { changes, lastInsertRowid } = stmt.run(params);
-    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+    try {
+      if (stmt.reader) return { rows: stmt.all(params) as R[] };
+      const { changes, lastInsertRowid } = stmt.run(params);
+      return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+    } finally {
+      if (PROFILE) record(q.sql, performance.now() - t0);
+    }
   }
 
   async *streamQuery<R>(q: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {

@@ -1,5 +1,5 @@
 /** Small store helpers shared by queries and the pipeline. */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
 import type { Store } from './db.js';
 import type { DB } from './schema.js';
 
@@ -34,4 +34,52 @@ export async function reserveIds(trx: Tx, store: Store, table: 'conversation' | 
 /** Serialize writers of one brand across processes (PostgreSQL); SQLite's write lock already does. */
 export async function lockBrand(trx: Tx, store: Store, brandId: number, scope = 1): Promise<void> {
   if (store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${872000 + scope}, ${brandId})`.execute(trx);
+}
+
+const sqliteStatements = new WeakMap<object, Map<string, import('better-sqlite3').Statement>>();
+
+function sqliteStmt(store: Store, key: string, sqlText: string) {
+  const db = store.sqlite!;
+  let m = sqliteStatements.get(db);
+  if (!m) sqliteStatements.set(db, (m = new Map()));
+  let st = m.get(key);
+  if (!st) m.set(key, (st = db.prepare(sqlText)));
+  return st;
+}
+
+const quoteId = (s: string) => `"${s.replace(/"/g, '""')}"`;
+const toSqlite = (v: unknown) => (v === undefined ? null : typeof v === 'boolean' ? (v ? 1 : 0) : v);
+
+/**
+ * Insert many rows fast. SQLite: one cached single-row prepared statement run
+ * per row — no SQL to build or parse per batch (measured several times faster
+ * than multi-row INSERTs through the query builder). PostgreSQL: multi-row
+ * INSERTs (one round trip per chunk). `upsertOn` turns it into an upsert that
+ * overwrites `upsertColumns` (and bumps `version` when `bumpVersion`).
+ * Call inside the caller's transaction; on SQLite the Kysely transaction and
+ * better-sqlite3 share the one connection.
+ */
+export async function insertRows(
+  trx: Tx,
+  store: Store,
+  table: keyof DB & string,
+  rows: Record<string, unknown>[],
+  opts: { upsertOn?: string; upsertColumns?: readonly string[]; bumpVersion?: boolean; ignoreConflicts?: boolean } = {},
+): Promise<void> {
+  if (!rows.length) return;
+  const cols = Object.keys(rows[0]!);
+  const conflict = opts.upsertOn
+    ? ` ON CONFLICT (${quoteId(opts.upsertOn)}) DO UPDATE SET ${[...(opts.upsertColumns ?? []).map((c) => `${quoteId(c)} = excluded.${quoteId(c)}`), ...(opts.bumpVersion ? [`"version" = ${quoteId(table)}."version" + 1`] : [])].join(', ')}`
+    : opts.ignoreConflicts ? ' ON CONFLICT DO NOTHING' : '';
+  if (store.dialect === 'sqlite') {
+    const key = `${table}|${cols.join(',')}|${conflict}`;
+    const st = sqliteStmt(store, key, `INSERT INTO ${quoteId(table)} (${cols.map(quoteId).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})${conflict}`);
+    for (const r of rows) st.run(cols.map((c) => toSqlite(r[c])));
+    return;
+  }
+  for (const part of chunks(rows, rowsPerInsert(cols.length))) {
+    const params: unknown[] = [];
+    const values = part.map((r) => `(${cols.map((c) => (params.push(r[c] ?? null), `$${params.length}`)).join(', ')})`).join(', ');
+    await trx.executeQuery(CompiledQuery.raw(`INSERT INTO ${quoteId(table)} (${cols.map(quoteId).join(', ')}) VALUES ${values}${conflict}`, params));
+  }
 }

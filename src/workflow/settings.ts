@@ -124,10 +124,23 @@ export class WorkflowSettingsStore {
     return cal;
   }
 
+  private readonly autoAck = new Map<number, { at: number; any: boolean }>();
+
+  /** Whether any account of the brand sends out-of-hours acknowledgements (cached; cleared by `invalidate`). */
+  async anyAutoAck(brandId: number): Promise<boolean> {
+    const c = this.autoAck.get(brandId);
+    if (c && Date.now() - c.at < this.ttlMs) return c.any;
+    const rows = await this.store.db.selectFrom('channel_account').select(['settings']).where('brand_id', '=', brandId).where('calendar', 'is not', null).execute();
+    const any = rows.some((r) => safe(r.settings).autoAck?.enabled === true);
+    this.autoAck.set(brandId, { at: Date.now(), any });
+    return any;
+  }
+
   invalidate(brandId?: number) {
     if (brandId == null) this.cache.clear();
     else this.cache.delete(brandId);
     this.calendars.clear();
+    this.autoAck.clear();
   }
 }
 

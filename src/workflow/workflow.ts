@@ -27,7 +27,7 @@ import type { Store } from '../store/db.js';
 import { factRow } from '../store/facts.js';
 import type { ChannelAccount, Conversation } from '../store/schema.js';
 import { encodeText, decodeText } from '../store/text.js';
-import { lockBrand, type Tx } from '../store/util.js';
+import { chunks, insertRows, lockBrand, type Tx } from '../store/util.js';
 import type { WorkflowSettingsStore } from './settings.js';
 
 export interface WorkflowDeps {
@@ -75,11 +75,10 @@ export class Workflow {
     const withInbound = touched.filter((t) => t.inbound);
     if (!withInbound.length) return;
     try {
-      await this.route(brandId, withInbound.map((t) => t.conversationId));
-      for (const t of withInbound) {
-        await this.refreshSla(t.conversationId);
-        await this.maybeAutoAck(t.conversationId);
-      }
+      const ids = withInbound.map((t) => t.conversationId);
+      await this.route(brandId, ids);
+      await this.refreshSlaMany(ids);
+      if (await this.anyAutoAck(brandId)) for (const id of ids) await this.maybeAutoAck(id);
     } catch (err) {
       // the messages are stored; workflow steps are re-run by the next change or sweep
       this.deps.log?.error({ err, brandId }, 'workflow after ingest failed');
@@ -148,19 +147,35 @@ export class Workflow {
     const { store, clock } = this.deps;
     const now = clock.now();
     if (settings.routing) {
-      const convs = await store.db.selectFrom('conversation').selectAll().where('id', 'in', conversationIds).execute();
+      const convs: Conversation[] = [];
+      for (const part of chunks(conversationIds, 500)) convs.push(...(await store.db.selectFrom('conversation').selectAll().where('id', 'in', part).where('assignee_id', 'is', null).where('team_id', 'is', null).where('status', '!=', 'resolved').execute()));
+      const byTeam = new Map<number, number[]>();
+      const audits: Record<string, unknown>[] = [];
       for (const c of convs) {
-        if (c.assignee_id != null || c.team_id != null || c.status === 'resolved') continue;
         const choice = pickTeam(settings.routing, {
           channelAccountId: String(c.channel_account_id), network: c.network as Network, category: c.category as TriageCategory | null, intent: c.intent, language: c.language, priority: c.priority, visibility: c.visibility as Visibility,
         });
         const teamId = Number(choice.teamId);
-        await store.db.updateTable('conversation').set({ team_id: teamId, queued_at: now, updated_at: now, version: sql<number>`version + 1` }).where('id', '=', c.id).where('team_id', 'is', null).execute();
-        await audit(store.db, { brandId, actor: 'system:routing', action: 'conversation.queued', subjectType: 'conversation', subjectId: c.id, conversationId: c.id, data: { teamId, rule: choice.ruleId ?? choice.ruleIndex } }, now);
+        const l = byTeam.get(teamId) ?? [];
+        l.push(c.id);
+        byTeam.set(teamId, l);
+        audits.push({ brand_id: brandId, actor_user_id: null, actor: 'system:routing', action: 'conversation.queued', subject_type: 'conversation', subject_id: String(c.id), conversation_id: c.id, data: JSON.stringify({ teamId, rule: choice.ruleId ?? choice.ruleIndex }), created_at: now });
+      }
+      if (byTeam.size) {
+        await store.db.transaction().execute(async (trx) => {
+          for (const [teamId, ids] of byTeam) {
+            for (const part of chunks(ids, 500)) {
+              await trx.updateTable('conversation').set({ team_id: teamId, queued_at: now, updated_at: now, version: sql<number>`version + 1` }).where('id', 'in', part).where('team_id', 'is', null).execute();
+            }
+          }
+          await insertRows(trx, store, 'audit_event', audits);
+        });
       }
     }
     // returning conversations already in a team but unassigned wait in the queue too
-    await store.db.updateTable('conversation').set({ queued_at: now }).where('id', 'in', conversationIds).where('team_id', 'is not', null).where('assignee_id', 'is', null).where('queued_at', 'is', null).execute();
+    for (const part of chunks(conversationIds, 500)) {
+      await store.db.updateTable('conversation').set({ queued_at: now }).where('id', 'in', part).where('team_id', 'is not', null).where('assignee_id', 'is', null).where('queued_at', 'is', null).execute();
+    }
     await this.drain(brandId);
   }
 
@@ -230,7 +245,7 @@ export class Workflow {
         bus.publish(brandId, 'conversation.updated', presentConversation(c));
         bus.publish(brandId, 'notification', { kind: 'assigned', conversationId: c.id, title: 'New conversation assigned to you', body: c.subject }, { userIds: [c.assignee_id!] });
       }
-      for (const c of rows) await this.refreshSla(c.id);
+      await this.refreshSlaMany(rows.map((c) => c.id));
     }
     return assigned.length;
   }
@@ -239,57 +254,83 @@ export class Workflow {
 
   /** Re-evaluate a conversation's SLA clocks now; announce transitions; schedule the next one. */
   async refreshSla(conversationId: number): Promise<void> {
+    await this.refreshSlaMany([conversationId]);
+  }
+
+  /**
+   * Re-evaluate many conversations' SLA clocks with a handful of queries (this
+   * runs after every ingest batch): load conversations, accounts and timelines
+   * in bulk, evaluate in memory, write back only what changed.
+   */
+  async refreshSlaMany(conversationIds: number[]): Promise<void> {
     const { store, clock, jobs, bus } = this.deps;
+    if (!conversationIds.length) return;
     const now = clock.now();
-    const conv = await store.db.selectFrom('conversation').selectAll().where('id', '=', conversationId).executeTakeFirst();
-    if (!conv) return;
-    const account = await store.db.selectFrom('channel_account').selectAll().where('id', '=', conv.channel_account_id).executeTakeFirstOrThrow();
-    const settings = await this.deps.settings.get(conv.brand_id);
-    const calendar: BusinessCalendar | null = this.deps.settings.calendarOf(account);
-    const policy = { ...settings.sla, calendar: settings.sla.businessHours ? calendar : null };
-    const events = await this.timeline(conv);
-    const ev = evaluateSla(policy, { visibility: conv.visibility as Visibility, priority: conv.priority, events }, now);
-    const current = [ev.firstResponse, ev.nextResponse, ev.resolution].filter((c): c is SlaClock => !!c);
-    const memo: SlaMemo = { announced: {}, clocks: [], ...safe(conv.sla) } as SlaMemo;
-    const running = current.filter((c) => c.stoppedAt == null && c.state !== 'met');
-    const responseClock = current.find((c) => c.metric !== 'resolution' && c.stoppedAt == null) ?? null;
-    const dueAt = (responseClock ?? running[0])?.dueAt ?? null;
-    const rank: Record<string, number> = { breached: 4, warning: 3, active: 2, paused: 1, met: 0 };
-    const worst = running.length ? running.reduce((a, b) => (rank[b.state]! > rank[a.state]! ? b : a)).state : current.length ? 'met' : null;
-
-    const transitions: { clock: SlaClock; to: string }[] = [];
-    for (const c of ev.history) {
-      const key = `${c.metric}:${c.cycle}`;
-      const prev = memo.announced[key];
-      if (c.state === prev || c.state === 'active' || c.state === 'paused') continue;
-      if (prev === 'met' || prev === 'breached') continue; // final: announced once
-      transitions.push({ clock: c, to: c.state });
-      memo.announced[key] = c.state;
+    const ids = [...new Set(conversationIds)];
+    const convs: Conversation[] = [];
+    for (const part of chunks(ids, 500)) convs.push(...(await store.db.selectFrom('conversation').selectAll().where('id', 'in', part).execute()));
+    if (!convs.length) return;
+    const accountIds = [...new Set(convs.map((c) => c.channel_account_id))];
+    const accounts = new Map((await store.db.selectFrom('channel_account').selectAll().where('id', 'in', accountIds).execute()).map((a) => [a.id, a]));
+    const timelines = await this.timelines(convs.map((c) => c.id));
+    const changes: { conv: Conversation; dueAt: number | null; worst: string | null; memo: SlaMemo; transitions: { clock: SlaClock; to: string }[] }[] = [];
+    const schedule: { id: number; at: number | null }[] = [];
+    for (const conv of convs) {
+      const account = accounts.get(conv.channel_account_id)!;
+      const settings = await this.deps.settings.get(conv.brand_id);
+      const calendar: BusinessCalendar | null = this.deps.settings.calendarOf(account);
+      const policy = { ...settings.sla, calendar: settings.sla.businessHours ? calendar : null };
+      const ev = evaluateSla(policy, { visibility: conv.visibility as Visibility, priority: conv.priority, events: timelines.get(conv.id) ?? [] }, now);
+      const current = [ev.firstResponse, ev.nextResponse, ev.resolution].filter((c): c is SlaClock => !!c);
+      const memo: SlaMemo = { announced: {}, clocks: [], ...safe(conv.sla) } as SlaMemo;
+      const running = current.filter((c) => c.stoppedAt == null && c.state !== 'met');
+      const responseClock = current.find((c) => c.metric !== 'resolution' && c.stoppedAt == null) ?? null;
+      const dueAt = (responseClock ?? running[0])?.dueAt ?? null;
+      const rank: Record<string, number> = { breached: 4, warning: 3, active: 2, paused: 1, met: 0 };
+      const worst = running.length ? running.reduce((a, b) => (rank[b.state]! > rank[a.state]! ? b : a)).state : current.length ? 'met' : null;
+      const transitions: { clock: SlaClock; to: string }[] = [];
+      for (const c of ev.history) {
+        const key = `${c.metric}:${c.cycle}`;
+        const prev = memo.announced[key];
+        if (c.state === prev || c.state === 'active' || c.state === 'paused') continue;
+        if (prev === 'met' || prev === 'breached') continue; // final: announced once
+        transitions.push({ clock: c, to: c.state });
+        memo.announced[key] = c.state;
+      }
+      const before = conv.sla;
+      memo.clocks = current.map((c) => ({ metric: c.metric, cycle: c.cycle, state: c.state, dueAt: c.dueAt, warningAt: c.warningAt, targetMs: c.targetMs, businessHours: c.businessHours, startedAt: c.startedAt, stoppedAt: c.stoppedAt }));
+      const memoJson = JSON.stringify(memo);
+      if (conv.sla_due_at !== dueAt || conv.sla_state !== worst || before !== memoJson || transitions.length) changes.push({ conv, dueAt, worst, memo, transitions });
+      schedule.push({ id: conv.id, at: ev.nextChangeAt });
     }
-    memo.clocks = current.map((c) => ({ metric: c.metric, cycle: c.cycle, state: c.state, dueAt: c.dueAt, warningAt: c.warningAt, targetMs: c.targetMs, businessHours: c.businessHours, startedAt: c.startedAt, stoppedAt: c.stoppedAt }));
-    const changed = conv.sla_due_at !== dueAt || conv.sla_state !== worst || JSON.stringify(safe(conv.sla)) !== JSON.stringify(memo);
-
-    if (changed || transitions.length) {
+    if (changes.length) {
       await store.db.transaction().execute(async (trx) => {
-        await trx.updateTable('conversation').set({ sla_due_at: dueAt, sla_state: worst, sla: JSON.stringify(memo) }).where('id', '=', conv.id).execute();
-        const tz = (await trx.selectFrom('brand').select('timezone').where('id', '=', conv.brand_id).executeTakeFirst())?.timezone ?? 'UTC';
-        const dims = { brandId: conv.brand_id, timezone: tz, conversationId: conv.id, messageId: null, agentId: conv.assignee_id, teamId: conv.team_id, channelAccountId: conv.channel_account_id, network: conv.network, visibility: conv.visibility, priority: conv.priority, category: conv.category };
-        for (const t of transitions) {
-          if (t.to === 'met' || t.to === 'breached') {
-            const at = t.to === 'met' ? t.clock.stoppedAt ?? now : t.clock.dueAt ?? now;
-            await trx.insertInto('reporting_fact').values(factRow(dims, t.to === 'met' ? 'sla_met' : 'sla_breached', at, t.clock.startedAt, t.clock.stoppedAt ?? at, (a, b) => this.businessSeconds(account, a, b), { clock: t.clock.metric, cycle: t.clock.cycle, targetMs: t.clock.targetMs })).execute();
+        for (const ch of changes) {
+          await trx.updateTable('conversation').set({ sla_due_at: ch.dueAt, sla_state: ch.worst, sla: JSON.stringify(ch.memo) }).where('id', '=', ch.conv.id).execute();
+          if (!ch.transitions.length) continue;
+          const account = accounts.get(ch.conv.channel_account_id)!;
+          const tz = (await trx.selectFrom('brand').select('timezone').where('id', '=', ch.conv.brand_id).executeTakeFirst())?.timezone ?? 'UTC';
+          const conv = ch.conv;
+          const dims = { brandId: conv.brand_id, timezone: tz, conversationId: conv.id, messageId: null, agentId: conv.assignee_id, teamId: conv.team_id, channelAccountId: conv.channel_account_id, network: conv.network, visibility: conv.visibility, priority: conv.priority, category: conv.category };
+          for (const t of ch.transitions) {
+            if (t.to === 'met' || t.to === 'breached') {
+              const at = t.to === 'met' ? t.clock.stoppedAt ?? now : t.clock.dueAt ?? now;
+              await trx.insertInto('reporting_fact').values(factRow(dims, t.to === 'met' ? 'sla_met' : 'sla_breached', at, t.clock.startedAt, t.clock.stoppedAt ?? at, (a, b) => this.businessSeconds(account, a, b), { clock: t.clock.metric, cycle: t.clock.cycle, targetMs: t.clock.targetMs })).execute();
+            }
+            if (t.to === 'warning' || t.to === 'breached') await this.notifySla(trx, conv, t.clock, t.to, now);
           }
-          if (t.to === 'warning' || t.to === 'breached') await this.notifySla(trx, conv, t.clock, t.to, now);
         }
       });
-      const fresh = await store.db.selectFrom('conversation').selectAll().where('id', '=', conv.id).executeTakeFirstOrThrow();
-      bus.publish(conv.brand_id, 'conversation.updated', presentConversation(fresh));
-      for (const t of transitions.filter((x) => x.to !== 'met')) {
-        bus.publish(conv.brand_id, 'sla', { conversationId: conv.id, clock: t.clock.metric, state: t.to, dueAt: t.clock.dueAt ? new Date(t.clock.dueAt).toISOString() : null });
+      for (const ch of changes) {
+        const c = { ...ch.conv, sla_due_at: ch.dueAt, sla_state: ch.worst, sla: JSON.stringify(ch.memo) };
+        bus.publish(c.brand_id, 'conversation.updated', presentConversation(c));
+        for (const t of ch.transitions.filter((x) => x.to !== 'met')) {
+          bus.publish(c.brand_id, 'sla', { conversationId: c.id, clock: t.clock.metric, state: t.to, dueAt: t.clock.dueAt ? new Date(t.clock.dueAt).toISOString() : null });
+        }
       }
     }
-    if (ev.nextChangeAt != null) await jobs.add(SLA_JOB, { conversationId: conv.id }, { runAt: ev.nextChangeAt, key: `sla:${conv.id}` });
-    else await jobs.cancel(`sla:${conv.id}`);
+    await jobs.addMany(schedule.filter((x) => x.at != null).map((x) => ({ kind: SLA_JOB, payload: { conversationId: x.id }, runAt: x.at!, key: `sla:${x.id}` })));
+    for (const x of schedule) if (x.at == null) await jobs.cancel(`sla:${x.id}`);
   }
 
   private async notifySla(trx: Tx, conv: Conversation, c: SlaClock, state: 'warning' | 'breached', now: number) {
@@ -308,27 +349,34 @@ export class Workflow {
     if (to.length) this.deps.bus.publish(conv.brand_id, 'notification', { kind: `sla.${state}`, conversationId: conv.id, title, body: conv.subject }, { userIds: to });
   }
 
-  /** The conversation's timeline as SLA events: messages, and status changes from the audit trail. */
-  private async timeline(conv: Conversation): Promise<SlaEvent[]> {
+  /** Conversations' timelines as SLA events: messages, and status changes from the audit trail. */
+  private async timelines(conversationIds: number[]): Promise<Map<number, SlaEvent[]>> {
     const { store } = this.deps;
-    const msgs = await store.db
-      .selectFrom('message')
-      .leftJoin('outbox', 'outbox.message_id', 'message.id')
-      .select(['message.direction', 'message.created_at', 'message.status', 'message.is_auto', 'message.chaser', 'outbox.sent_at'])
-      .where('message.conversation_id', '=', conv.id)
-      .execute();
-    const events: SlaEvent[] = [];
-    for (const m of msgs) {
-      if (m.direction === 'inbound') events.push({ type: 'inbound', at: m.created_at, chaser: m.chaser === 1 });
-      else if (m.status === 'sent') events.push({ type: 'outbound', at: m.sent_at ?? m.created_at, autoAck: m.is_auto === 1 });
+    const out = new Map<number, SlaEvent[]>();
+    const push = (id: number, e: SlaEvent) => {
+      let l = out.get(id);
+      if (!l) out.set(id, (l = []));
+      l.push(e);
+    };
+    for (const part of chunks(conversationIds, 500)) {
+      const msgs = await store.db
+        .selectFrom('message')
+        .leftJoin('outbox', 'outbox.message_id', 'message.id')
+        .select(['message.conversation_id', 'message.direction', 'message.created_at', 'message.status', 'message.is_auto', 'message.chaser', 'outbox.sent_at'])
+        .where('message.conversation_id', 'in', part)
+        .execute();
+      for (const m of msgs) {
+        if (m.direction === 'inbound') push(m.conversation_id, { type: 'inbound', at: m.created_at, chaser: m.chaser === 1 });
+        else if (m.status === 'sent') push(m.conversation_id, { type: 'outbound', at: m.sent_at ?? m.created_at, autoAck: m.is_auto === 1 });
+      }
+      const statuses = await store.db.selectFrom('audit_event').select(['conversation_id', 'data', 'created_at']).where('conversation_id', 'in', part).where('action', '=', 'conversation.status').execute();
+      for (const st of statuses) {
+        const to = safe(st.data).to as string | undefined;
+        if (to === 'resolved' || to === 'open' || to === 'waiting' || to === 'new') push(st.conversation_id!, { type: 'status', at: st.created_at, status: to });
+      }
     }
-    const statuses = await store.db.selectFrom('audit_event').select(['data', 'created_at']).where('conversation_id', '=', conv.id).where('action', '=', 'conversation.status').execute();
-    for (const s of statuses) {
-      const to = safe(s.data).to as string | undefined;
-      if (to === 'resolved' || to === 'open' || to === 'waiting' || to === 'new') events.push({ type: 'status', at: s.created_at, status: to });
-    }
-    events.sort((a, b) => a.at - b.at);
-    return events;
+    for (const l of out.values()) l.sort((a, b) => a.at - b.at);
+    return out;
   }
 
   /** A recurring safety net: re-evaluate clocks that are due (e.g. after downtime). */
@@ -340,6 +388,11 @@ export class Workflow {
   }
 
   // ---------------------------------------------------------------- out-of-hours acknowledgement
+
+  /** Whether any account of the brand acknowledges out of hours (cheap check before per-conversation work). */
+  private anyAutoAck(brandId: number): Promise<boolean> {
+    return this.deps.settings.anyAutoAck(brandId);
+  }
 
   /** When the account's desk is closed, tell the customer when help will be there — once per closed period. */
   async maybeAutoAck(conversationId: number): Promise<boolean> {

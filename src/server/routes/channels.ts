@@ -80,6 +80,7 @@ export function channelRoutes(app: App) {
     if (Object.keys(patch).length) await s.store.db.updateTable('channel_account').set(patch as never).where('id', '=', acc.id).execute();
     await audit(s.store.db, { brandId: a.user.brand_id, actor: a.actor.name, action: b.credentials ? 'channel.reconnected' : 'channel.updated', subjectType: 'channel_account', subjectId: acc.id, data: { fields: Object.keys(b).filter((k) => k !== 'credentials') } }, now);
     s.pipeline.invalidateAccounts();
+    s.workflowSettings.invalidate();
     const row = await s.store.db.selectFrom('channel_account').selectAll().where('id', '=', acc.id).executeTakeFirstOrThrow();
     s.bus.publish(a.user.brand_id, 'channel.health', presentChannelAccount(row));
     return withWebhook(presentChannelAccount(row));
