@@ -14,13 +14,14 @@ import { ChannelError } from '../src/channels/types.js';
 import { ChannelRegistry } from '../src/channels/registry.js';
 import { ChannelSyncWorker } from '../src/channels/sync.js';
 import { createBrand, createChannelAccount } from '../src/commands/setup.js';
-import type { Network, NormalizedMessage } from '../src/core/types.js';
+import type { Network, NormalizedMessage, Visibility } from '../src/core/types.js';
 import { EventBus } from '../src/events/bus.js';
 import { systemClock } from '../src/lib/clock.js';
 import { SecretBox } from '../src/lib/secrets.js';
 import { enqueue, OutboxWorker } from '../src/outbox/outbox.js';
 import { IngestPipeline } from '../src/pipeline/ingest.js';
 import { IngestQueue } from '../src/pipeline/queue.js';
+import type { Store } from '../src/store/db.js';
 import { encodeText } from '../src/store/text.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
@@ -55,6 +56,17 @@ export interface ContractNetwork {
   revokeAuth?(): void | Promise<void>;
   /** Capabilities the network lacks, with the reason (shown in the suite as skips). */
   skip?: Partial<Record<'private' | 'rateLimit' | 'authRevoked' | 'timeout', string>>;
+  /**
+   * How the network shows the items `postMention` makes and the account's replies to them.
+   * Default 'public'. Networks without public posts (email, web chat) say 'private': their
+   * "mention" is a customer's message to the account and every reply is private.
+   */
+  visibility?: Visibility;
+  /**
+   * For networks that live inside Parley itself (web chat, whose visitors read replies from
+   * Parley's database): the suite's store and account, given before `makeChannel` is called.
+   */
+  attach?(ctx: { store: Store; brandId: number; accountId: number }): void | Promise<void>;
   teardown?(): Promise<void>;
 }
 
@@ -81,6 +93,7 @@ export function runChannelContract(name: string, setup: () => Promise<ContractNe
         credentials: secrets.seal(net.account.credentials),
       }, now);
       const config: ChannelAccountConfig = { ...net.account, id: accountId, brandId, network: net.network };
+      await net.attach?.({ store: db.store, brandId, accountId });
       channel = net.makeChannel(config);
       pipeline = new IngestPipeline({ store: db.store, bus, clock: systemClock });
       registry = new ChannelRegistry(db.store, secrets, { fetch: globalThis.fetch, now: () => Date.now() });
@@ -94,6 +107,8 @@ export function runChannelContract(name: string, setup: () => Promise<ContractNe
       await db?.drop();
     });
 
+    /** The visibility of the network's items and of replies to them (see ContractNetwork.visibility). */
+    const vis = (): Visibility => net.visibility ?? 'public';
     const ingest = (msgs: NormalizedMessage[]) => pipeline.ingest(brandId, msgs.map((message) => ({ channelAccountId: accountId, message, source: 'network' as const })));
 
     /** Queue an agent reply on a conversation and let the outbox deliver it. */
@@ -136,7 +151,7 @@ export function runChannelContract(name: string, setup: () => Promise<ContractNe
       const items = await net.receive(channel);
       const m = items.find((x) => x.networkMessageId === mentionId);
       expect(m, `the mention ${mentionId} should come through`).toBeDefined();
-      expect(m!).toMatchObject({ network: net.network, direction: 'inbound', visibility: 'public' });
+      expect(m!).toMatchObject({ network: net.network, direction: 'inbound', visibility: vis() });
       expect(m!.text).toContain('my order has not arrived <b>#');
       expect(m!.author.networkUserId).toBeTruthy();
       expect(m!.author.handle).toBeTruthy();
@@ -160,14 +175,14 @@ export function runChannelContract(name: string, setup: () => Promise<ContractNe
 
     it('replies in thread through the outbox, and the network shows it as a reply', async () => {
       const text = `Sorry to hear that! It ships today. ${Date.now()}`;
-      const msg = await queueReply(conversationId, text, 'public', mentionMessageId);
+      const msg = await queueReply(conversationId, text, vis(), mentionMessageId);
       const row = await drainOutbox(msg.id);
       expect(row.status, row.error ?? '').toBe('sent');
       const back = await net.readBack(row.network_message_id!);
       expect(back).not.toBeNull();
       expect(back!.text).toContain('Sorry to hear that!');
       expect(back!.inReplyToNetworkId).toBe(mentionId);
-      expect(back!.visibility).toBe('public');
+      expect(back!.visibility).toBe(vis());
     });
 
     it('sends a private message', async (ctx) => {
@@ -195,7 +210,7 @@ export function runChannelContract(name: string, setup: () => Promise<ContractNe
       expect(err.opts.retryAt).toBeGreaterThan(Date.now() - 1000);
       // through the outbox: queued again until the reset, then sent once
       net.failNext('rate_limit');
-      const msg = await queueReply(conversationId, `after the limit ${Date.now()}`, 'public', mentionMessageId);
+      const msg = await queueReply(conversationId, `after the limit ${Date.now()}`, vis(), mentionMessageId);
       await outbox.runOnce();
       const waiting = await db.store.db.selectFrom('outbox').selectAll().where('message_id', '=', msg.id).executeTakeFirstOrThrow();
       expect(waiting.status).toBe('queued');
@@ -209,7 +224,7 @@ export function runChannelContract(name: string, setup: () => Promise<ContractNe
       if (!channel.findSent) throw new Error(`${name}: a channel without findSent cannot guarantee at-most-once after a timeout`);
       const text = `Timed out but posted ${Date.now()}`;
       net.failNext('timeout_after_accept');
-      const msg = await queueReply(conversationId, text, 'public', mentionMessageId);
+      const msg = await queueReply(conversationId, text, vis(), mentionMessageId);
       const row = await drainOutbox(msg.id);
       expect(row.status, row.error ?? '').toBe('sent');
       expect(await net.countPosts(text)).toBe(1);
@@ -224,7 +239,7 @@ export function runChannelContract(name: string, setup: () => Promise<ContractNe
       } else {
         const err = await channel.sendPublicReply({ idempotencyKey: `auth-${Date.now()}`, text: 'x', visibility: 'public', inReplyTo: { networkMessageId: mentionId } }).then(() => null, (e) => e);
         expect(err?.code).toBe('AUTH_REVOKED');
-        const msg = await queueReply(conversationId, `after revoke ${Date.now()}`, 'public', mentionMessageId);
+        const msg = await queueReply(conversationId, `after revoke ${Date.now()}`, vis(), mentionMessageId);
         await outbox.runOnce();
         expect((await db.store.db.selectFrom('outbox').select('status').where('message_id', '=', msg.id).executeTakeFirstOrThrow()).status).toBe('queued');
       }

@@ -22,6 +22,7 @@ import { reportRoutes } from './routes/reports.js';
 import { moderationRoutes } from './routes/moderation.js';
 import { workflowRoutes } from './routes/workflow.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { webchatRoutes } from './routes/webchat.js';
 import { authRoutes } from './routes/auth.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { eventRoutes } from './routes/events.js';
@@ -139,6 +140,7 @@ export async function buildServer(services: Services, extraRoutes: RouteModule[]
   moderationRoutes(app);
   workflowRoutes(app);
   webhookRoutes(app);
+  webchatRoutes(app);
   for (const r of extraRoutes) r(app);
 
   await serveUi(app);

@@ -1,0 +1,209 @@
+/**
+ * One email (RFC 5322 bytes, as fetched over IMAP) → a NormalizedMessage.
+ *
+ * - networkMessageId is the Message-ID, angle brackets included (a mail
+ *   without one gets a stable id hashed from its bytes, so a redelivery still
+ *   deduplicates);
+ * - threading: inReplyToNetworkId = In-Reply-To, threadRootNetworkId = the
+ *   first References entry — so a customer's answer to our reply joins the
+ *   conversation of the mail we answered;
+ * - text: the plain-text part (an HTML-only mail is converted to text by
+ *   mailparser's html-to-text: scripts and styles dropped, nothing executed,
+ *   inline data: images replaced by a placeholder) with quoted history and
+ *   the signature trimmed (./quote.ts). A mail that starts a thread begins with
+ *   its subject line, so the conversation's subject is the email's. Attachments
+ *   are listed by name;
+ * - author: the From address (networkUserId = lowercase address);
+ * - raw: the full untrimmed text, headers that matter for replying, the
+ *   attachments' names and sizes, and the whole RFC 5322 source when it is at
+ *   most 1 MB (bigger mails are mostly attachments, which Parley does not store).
+ */
+import { createHash } from 'node:crypto';
+import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import type { NormalizedMessage } from '../../core/types.js';
+import { trimQuoted } from './quote.js';
+
+/** Where the mail was found. */
+export interface MailboxPosition {
+  mailbox: string;
+  uid: number;
+  uidValidity: string;
+  /** The server's INTERNALDATE: when the mail arrived. */
+  internalDate?: Date | null;
+  /** RFC822.SIZE on the server; more than the bytes fetched means only the start was read. */
+  size?: number | null;
+}
+
+export interface EmailAddress {
+  address: string;
+  name: string | null;
+}
+
+/** What an email message keeps in `raw`. */
+export interface EmailRaw {
+  kind: 'email';
+  mailbox: string | null;
+  uid: number | null;
+  uidValidity: string | null;
+  messageId: string;
+  subject: string | null;
+  date: string | null;
+  from: EmailAddress[];
+  replyTo: EmailAddress[];
+  to: EmailAddress[];
+  cc: EmailAddress[];
+  inReplyTo: string | null;
+  references: string[];
+  autoSubmitted: string | null;
+  /** The whole plain text as the sender wrote it, quotes and signature included. */
+  text: string;
+  /** The HTML part, if any (capped). */
+  html: string | null;
+  /** Whether quoted history or a signature was trimmed from the message text. */
+  trimmed: boolean;
+  attachments: { filename: string | null; contentType: string; size: number }[];
+  sourceBytes: number;
+  /** Only the first `sourceBytes` of a larger mail were fetched (the rest is attachments). */
+  truncated: boolean;
+  /** The RFC 5322 source (UTF-8) when at most SOURCE_LIMIT bytes and valid UTF-8. */
+  source: string | null;
+  /** The same as base64 when it is not valid UTF-8 (8-bit legacy charsets). */
+  sourceBase64: string | null;
+}
+
+export const SOURCE_LIMIT = 1024 * 1024;
+const TEXT_LIMIT = 500_000;
+const HTML_LIMIT = 500_000;
+const MAX_ID = 500;
+
+/** Message-IDs in a header value, angle brackets included, in order. */
+export function extractIds(value: string | string[] | undefined | null): string[] {
+  if (!value) return [];
+  const all = Array.isArray(value) ? value.join(' ') : value;
+  const ids = all.match(/<[^<>\s]{1,500}>/g) ?? [];
+  return ids.filter((id) => id.length <= MAX_ID);
+}
+
+function addresses(v: AddressObject | AddressObject[] | undefined): EmailAddress[] {
+  const list = Array.isArray(v) ? v : v ? [v] : [];
+  const out: EmailAddress[] = [];
+  const walk = (entries: AddressObject['value']) => {
+    for (const e of entries) {
+      if (e.group) walk(e.group);
+      else if (e.address) out.push({ address: e.address.trim(), name: e.name?.trim() || null });
+    }
+  };
+  for (const a of list) walk(a.value);
+  return out;
+}
+
+/** Plain text of an HTML part when mailparser could not convert it: tags out, nothing interpreted. */
+function crudeHtmlText(html: string): string {
+  return html
+    .slice(0, HTML_LIMIT)
+    .replace(/<(script|style|head)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/<\/(p|div|li|tr|h\d)>/gi, '\n')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
+}
+
+function humanSize(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${Math.round(n / 1024)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** The text of a parsed mail: the plain part, or the HTML converted; inline images as placeholders. */
+function bodyText(mail: ParsedMail): string {
+  let text = mail.text ?? '';
+  // empty: the HTML could not be converted (too deep, too long), or the text part is blank
+  if (!text.trim() && mail.html) text = crudeHtmlText(mail.html);
+  // html-to-text writes images as "alt [src]": a data: URL would be megabytes of base64
+  text = text.replace(/\[(data:[^\]\s]{0,50})[^\]\s]*\]/g, '[inline image]').replace(/\[cid:[^\]\s]*\]/g, '[inline image]');
+  return text.length > TEXT_LIMIT ? text.slice(0, TEXT_LIMIT) : text;
+}
+
+export interface NormalizeOptions {
+  /** The account's own address: mail from it is the brand's own (outbound). */
+  accountAddress: string;
+  position?: MailboxPosition | null;
+  now: number;
+}
+
+/** Parse and normalize one email. Never throws for a malformed mail: what cannot be read stays in raw. */
+export async function normalizeEmail(source: Buffer, opts: NormalizeOptions): Promise<NormalizedMessage> {
+  const mail = await simpleParser(source, { skipTextToHtml: true, skipImageLinks: true, keepCidLinks: true, maxHtmlLengthToParse: 2_000_000 });
+  const from = addresses(mail.from);
+  const replyTo = addresses(mail.replyTo);
+  const messageId = extractIds(mail.messageId)[0] ?? `<parley-noid.${createHash('sha256').update(source).digest('hex').slice(0, 40)}@invalid>`;
+  const inReplyTo = extractIds(mail.inReplyTo)[0] ?? null;
+  const references = extractIds(mail.references);
+  const subject = mail.subject?.replace(/\s+/g, ' ').trim() || null;
+
+  const fullText = bodyText(mail);
+  const trim = trimQuoted(fullText);
+  const startsThread = !inReplyTo && references.length === 0;
+  const parts: string[] = [];
+  if (startsThread && subject) parts.push(subject);
+  if (trim.text) parts.push(trim.text);
+  const attachments = mail.attachments.map((a) => ({ filename: a.filename ?? null, contentType: a.contentType, size: a.size }));
+  const listed = attachments.filter((a) => a.filename);
+  if (listed.length) parts.push(listed.map((a) => `[attachment: ${a.filename} (${a.contentType}, ${humanSize(a.size)})]`).join('\n'));
+
+  const sender = from[0] ?? replyTo[0] ?? { address: 'unknown-sender@invalid', name: null };
+  const address = sender.address.toLowerCase();
+  const fromBrand = address === opts.accountAddress.toLowerCase();
+  const validUtf8 = source.length <= SOURCE_LIMIT && Buffer.from(source.toString('utf8'), 'utf8').equals(source);
+  const autoSubmitted = mail.headers.get('auto-submitted');
+
+  const raw: EmailRaw = {
+    kind: 'email',
+    mailbox: opts.position?.mailbox ?? null,
+    uid: opts.position?.uid ?? null,
+    uidValidity: opts.position?.uidValidity ?? null,
+    messageId,
+    subject,
+    date: mail.date && Number.isFinite(mail.date.getTime()) ? mail.date.toISOString() : null,
+    from,
+    replyTo,
+    to: addresses(mail.to),
+    cc: addresses(mail.cc),
+    inReplyTo,
+    references,
+    autoSubmitted: typeof autoSubmitted === 'string' ? autoSubmitted : null,
+    text: fullText,
+    html: mail.html ? mail.html.slice(0, HTML_LIMIT) : null,
+    trimmed: trim.trimmed,
+    attachments,
+    sourceBytes: source.length,
+    truncated: (opts.position?.size ?? 0) > source.length,
+    source: validUtf8 ? source.toString('utf8') : null,
+    sourceBase64: !validUtf8 && source.length <= SOURCE_LIMIT ? source.toString('base64') : null,
+  };
+
+  const internal = opts.position?.internalDate?.getTime();
+  const dated = mail.date?.getTime();
+  const createdAt = Number.isFinite(internal) ? internal! : Number.isFinite(dated) && dated! <= opts.now + 86_400_000 ? dated! : opts.now;
+
+  return {
+    network: 'email',
+    networkMessageId: messageId,
+    direction: fromBrand ? 'outbound' : 'inbound',
+    visibility: 'private',
+    kind: 'email',
+    author: { networkUserId: address, handle: address, displayName: sender.name },
+    text: parts.join('\n\n'),
+    inReplyToNetworkId: inReplyTo,
+    threadRootNetworkId: references[0] ?? null,
+    createdAt: Math.round(createdAt),
+    url: null,
+    fromBrand,
+    raw,
+  };
+}
