@@ -10,7 +10,7 @@ import type { NormalizedMessage } from '../../src/core/types.js';
 import type { Clock } from '../../src/lib/clock.js';
 import type { Dialect } from '../../src/store/db.js';
 import { createTestDatabase, type TestDatabase } from '../db.js';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -37,7 +37,8 @@ export async function startDesk(dialect: Dialect = 'sqlite', opts: { clock?: Clo
   const teamId = await createTeam(db.store.db, { brandId, name: 'Care' }, now);
   for (const u of [users.ana, users.ben]) await addTeamMember(db.store.db, teamId, u);
   await addTeamMember(db.store.db, teamId, users.approver, true);
-  const config = loadConfig({}, { port: 0, host: '127.0.0.1', demo: false, logLevel: 'warn', dataDir: mkdtempSync(join(tmpdir(), 'parley-data-')) });
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-data-'));
+  const config = loadConfig({}, { port: 0, host: '127.0.0.1', demo: false, logLevel: 'warn', dataDir });
   const parley = await createParley({ config, store: db.store, clock: opts.clock, workers: opts.workers ?? true });
   const url = await parley.listen();
   return {
@@ -45,6 +46,7 @@ export async function startDesk(dialect: Dialect = 'sqlite', opts: { clock?: Clo
     async stop() {
       await parley.stop();
       await db.drop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
