@@ -1,0 +1,68 @@
+/**
+ * The pipeline's triage step (src/pipeline/ingest.ts `TriageFn`), backed by the
+ * shipped model. src/app.ts loads this module when present (`createPipelineTriage`).
+ *
+ * Maps each `TriageRequest` (normalized message + conversation context) to a
+ * `TriageInput`, runs the built-in classifier (synchronous, ~50 µs) or a configured
+ * pluggable one, and never lets one bad message fail the batch: a message whose
+ * triage throws gets `null` (stored untriaged), the others are triaged.
+ */
+import type { TriageResult } from '../core/types.js';
+import type { TriageClassifier } from '../core/triage/classifier.js';
+import { triageWith } from '../core/triage/classifier.js';
+import type { TriageModel } from '../core/triage/model.js';
+import { triage } from '../core/triage/triage.js';
+import type { TriageInput } from '../core/triage/types.js';
+import type { TriageFn, TriageRequest } from '../pipeline/ingest.js';
+import { loadShippedModel } from './model-io.js';
+
+export interface PipelineTriageOptions {
+  /** Model to use (default: PARLEY_TRIAGE_MODEL or models/triage.bin.gz). */
+  model?: TriageModel;
+  /** A pluggable classifier (e.g. withFallback(linearClassifier(model), llm, 0.7)); async. */
+  classifier?: TriageClassifier;
+}
+
+/** Build the pipeline's TriageFn. Loads the model once (about 0.3 s). */
+export async function createPipelineTriage(opts: PipelineTriageOptions = {}): Promise<TriageFn> {
+  const model = opts.model ?? loadShippedModel();
+  const classifier = opts.classifier;
+  if (!classifier) {
+    return (reqs, now) => reqs.map((r) => safely(() => triage(toTriageInput(r), now, model)));
+  }
+  return async (reqs, now) => Promise.all(reqs.map(async (r) => {
+    try {
+      return await triageWith(classifier, toTriageInput(r), now);
+    } catch {
+      return safely(() => triage(toTriageInput(r), now, model)); // plug-in failed: built-in answer
+    }
+  }));
+}
+
+/** What triage knows about a pipeline request. */
+export function toTriageInput(r: TriageRequest): TriageInput {
+  const m = r.message;
+  return {
+    text: m.text,
+    network: m.network,
+    visibility: m.visibility,
+    kind: m.kind,
+    author: { handle: m.author?.handle ?? null, followers: m.author?.followers ?? null, verified: m.author?.verified ?? null },
+    createdAt: m.createdAt,
+    context: {
+      unansweredSince: r.waitingSince,
+      previousInbound: r.previousUnanswered,
+      brandHandles: r.brandHandles,
+      replyTo: r.replyTo ?? null,
+      threadDepth: r.threadDepth ?? null,
+    },
+  };
+}
+
+function safely(f: () => TriageResult): TriageResult | null {
+  try {
+    return f();
+  } catch {
+    return null;
+  }
+}
