@@ -29,6 +29,7 @@ import { repoRoot } from './lib/paths.js';
 import { resolveSecret, SecretBox } from './lib/secrets.js';
 import { OutboxWorker } from './outbox/outbox.js';
 import { IngestPipeline, type TriageFn } from './pipeline/ingest.js';
+import { createPipelineTriage } from './triage/pipelineTriage.js';
 import { IngestQueue } from './pipeline/queue.js';
 import { buildServer, type App, type AppHooks, type RouteModule } from './server/http.js';
 import { Metrics } from './server/metrics.js';
@@ -85,7 +86,7 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
   let outboxRef: OutboxWorker | null = null;
   const workflow = new Workflow({ store, bus, clock, jobs, settings: workflowSettings, log, onQueued: () => outboxRef?.poke() });
   Object.assign(hooks, workflow.conversationHooks());
-  const pipeline = new IngestPipeline({ store, bus, clock, triage, businessSeconds: workflow.businessSeconds, afterIngest: (brandId, touched) => workflow.afterIngest(brandId, touched) });
+  const pipeline = new IngestPipeline({ store, bus, clock, triage, businessSeconds: workflow.businessSeconds, workflow, log });
   const queue = new IngestQueue(pipeline, {
     maxQueued: config.ingestQueueMax,
     onFlush: (n, ms) => metrics.ingestBatchSeconds.observe(ms / 1000),
@@ -167,14 +168,12 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
   };
 }
 
-/** The shipped triage model, when it is present in this checkout. */
+/** The shipped triage model (models/triage.bin.gz, or PARLEY_TRIAGE_MODEL). */
 async function loadDefaultTriage(log: Logger): Promise<TriageFn | undefined> {
   try {
-    const path = './triage/pipelineTriage.js'; // optional module: absent until a model ships
-    const mod = (await import(path)) as { createPipelineTriage?: () => Promise<TriageFn> };
-    return mod.createPipelineTriage ? await mod.createPipelineTriage() : undefined;
+    return await createPipelineTriage();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') log.warn({ err }, 'triage model failed to load; messages are stored untriaged');
+    log.error({ err }, 'the triage model failed to load; messages are stored untriaged');
     return undefined;
   }
 }

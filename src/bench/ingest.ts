@@ -46,7 +46,7 @@ export async function benchPipeline(store: Store, n: number, triage: TriageFn | 
   const jobs = new TableJobs(store, systemClock);
   const settings = new WorkflowSettingsStore(store);
   const workflow = new Workflow({ store, bus, clock: systemClock, jobs, settings });
-  const pipeline = new IngestPipeline({ store, bus, clock: systemClock, triage, businessSeconds: workflow.businessSeconds, afterIngest: process.env.BENCH_NO_WF ? undefined : (b, t) => workflow.afterIngest(b, t) });
+  const pipeline = new IngestPipeline({ store, bus, clock: systemClock, triage, businessSeconds: workflow.businessSeconds, workflow: process.env.BENCH_NO_WF ? undefined : workflow });
   const queue = new IngestQueue(pipeline, { maxQueued: n + 1, maxBatch: 1000 });
   const msgs = [...messageStream(n, { t0: Date.now() - n, rate: 1000, prefix: `p${Date.now()}-` })];
   const t0 = performance.now();

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Clock } from '../lib/clock.js';
 import type { Store } from '../store/db.js';
-import { insertRows } from '../store/util.js';
+import { chunks, insertRows, type Tx } from '../store/util.js';
 
 export type JobHandler = (payload: any, ctx: { attempt: number }) => Promise<void>;
 
@@ -28,6 +28,10 @@ export interface Jobs {
   add(kind: string, payload: object, opts?: AddOptions): Promise<void>;
   /** Schedule many keyed jobs at once (SLA timers after an ingest batch). */
   addMany(jobs: { kind: string; payload: object; runAt: number; key: string }[]): Promise<void>;
+  /** The same, inside the caller's transaction: the timers exist exactly when the change that set them commits. */
+  addManyIn(trx: Tx, jobs: { kind: string; payload: object; runAt: number; key: string }[]): Promise<void>;
+  /** Drop pending keyed jobs, inside the caller's transaction. */
+  cancelManyIn(trx: Tx, keys: string[]): Promise<void>;
   /** Drop the pending job with this key, if any. */
   cancel(key: string): Promise<void>;
   start(): Promise<void>;
@@ -97,6 +101,8 @@ abstract class BaseJobs implements Jobs {
   }
 
   abstract add(kind: string, payload: object, opts?: AddOptions): Promise<void>;
+  abstract addManyIn(trx: Tx, jobs: { kind: string; payload: object; runAt: number; key: string }[]): Promise<void>;
+  abstract cancelManyIn(trx: Tx, keys: string[]): Promise<void>;
 
   async addMany(jobs: { kind: string; payload: object; runAt: number; key: string }[]): Promise<void> {
     for (const j of jobs) await this.add(j.kind, j.payload, { runAt: j.runAt, key: j.key });
@@ -138,9 +144,18 @@ export class TableJobs extends BaseJobs {
   /** One upsert per job on a cached statement (SQLite) or multi-row (PostgreSQL), in one transaction. */
   override async addMany(jobs: { kind: string; payload: object; runAt: number; key: string }[]): Promise<void> {
     if (!jobs.length) return;
+    await this.store.db.transaction().execute((trx) => this.addManyIn(trx, jobs));
+  }
+
+  async addManyIn(trx: Tx, jobs: { kind: string; payload: object; runAt: number; key: string }[]): Promise<void> {
+    if (!jobs.length) return;
     const now = this.clock.now();
     const rows = jobs.map((j) => ({ kind: j.kind, key: j.key, payload: JSON.stringify(j.payload), run_at: j.runAt, attempts: 0, max_attempts: 10, created_at: now, last_error: null }));
-    await this.store.db.transaction().execute((trx) => insertRows(trx, this.store, 'job', rows, { upsertOn: 'key', upsertColumns: ['kind', 'payload', 'run_at', 'attempts', 'max_attempts', 'created_at', 'last_error'] }));
+    await insertRows(trx, this.store, 'job', rows, { upsertOn: 'key', upsertColumns: ['kind', 'payload', 'run_at', 'attempts', 'max_attempts', 'created_at', 'last_error'] });
+  }
+
+  async cancelManyIn(trx: Tx, keys: string[]): Promise<void> {
+    for (const part of chunks(keys, 500)) await trx.deleteFrom('job').where('key', 'in', part).execute();
   }
 
   async start(): Promise<void> {
@@ -242,6 +257,20 @@ export class GraphileJobs extends BaseJobs {
   override async addMany(jobs: { kind: string; payload: object; runAt: number; key: string }[]): Promise<void> {
     if (!jobs.length) return;
     await (await this.workerUtils()).addJobs(jobs.map((j) => ({ identifier: j.kind, payload: j.payload, runAt: new Date(j.runAt), jobKey: j.key, maxAttempts: 10 })));
+  }
+
+  /** graphile-worker's add_jobs is SQL: called in the caller's transaction, timers commit with the change. */
+  async addManyIn(trx: Tx, jobs: { kind: string; payload: object; runAt: number; key: string }[]): Promise<void> {
+    if (!jobs.length) return;
+    await this.workerUtils(); // schema installed
+    const specs = jobs.map((j) => ({ identifier: j.kind, payload: j.payload, run_at: new Date(j.runAt).toISOString(), job_key: j.key, max_attempts: 10 }));
+    await sql`select * from graphile_worker.add_jobs(array(select json_populate_recordset(null::graphile_worker.job_spec, ${JSON.stringify(specs)}::json)), false)`.execute(trx);
+  }
+
+  async cancelManyIn(trx: Tx, keys: string[]): Promise<void> {
+    if (!keys.length) return;
+    await this.workerUtils();
+    for (const part of chunks(keys, 500)) await sql`select graphile_worker.remove_job(k) from unnest(${part}::text[]) as k`.execute(trx);
   }
 
   async cancel(key: string): Promise<void> {

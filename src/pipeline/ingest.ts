@@ -16,6 +16,8 @@
 import { sql } from 'kysely';
 import { applyMessage, newConversationState, type ConversationState, type FactDraft } from '../core/conversationState.js';
 import type { NormalizedMessage, TriageResult } from '../core/types.js';
+import type { SlaEvent } from '../core/sla.js';
+import type { IngestDraft, IngestWorkflowResult } from '../workflow/workflow.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
 import { presentConversation, presentMessage, type AuthorJson } from '../server/presenters.js';
@@ -54,23 +56,37 @@ export interface TriageRequest {
   /** Earlier unanswered inbound texts in the conversation (newest last), for chaser detection. */
   previousUnanswered: string[];
   brandHandles: string[];
+  /** What this message answers, when it is a reply: the brand's post, or the author's own earlier one. */
+  replyTo?: { fromBrand: boolean; sameAuthor: boolean | null } | null;
+  /** How many messages the conversation already had. */
+  threadDepth?: number;
 }
 
 export type TriageFn = (reqs: TriageRequest[], now: number) => Promise<(TriageResult | null)[]> | (TriageResult | null)[];
 
-/** Called after commit with the conversations that got new inbound messages (routing, SLA, auto-ack). */
-export type AfterIngestHook = (brandId: number, touched: { conversationId: number; created: boolean; reopened: boolean; inbound: boolean }[]) => Promise<void> | void;
+/**
+ * The care workflow's part of a batch (src/workflow/workflow.ts), run inside the
+ * batch's transaction: routing and SLA clocks on the in-memory rows before they
+ * are written, then assignment from the team queues; what it must announce runs
+ * after commit.
+ */
+export interface IngestWorkflow {
+  beforePersist(trx: Tx, brandId: number, drafts: IngestDraft[], now: number): Promise<IngestWorkflowResult>;
+  drainTx(trx: Tx, brandId: number, now: number): Promise<number[]>;
+  announceAssignments(brandId: number, conversationIds: number[]): Promise<void>;
+}
 
 export interface IngestDeps {
   store: Store;
   bus: EventBus;
   clock: Clock;
   triage?: TriageFn;
-  afterIngest?: AfterIngestHook;
+  workflow?: IngestWorkflow;
   /** Same author + same channel within this window joins the latest conversation. Default 24 h. */
   threadingWindowMs?: number;
   /** Business-hours seconds for facts (calendar of the channel account); wall-clock when absent. */
   businessSeconds?: (account: ChannelAccount, from: number, to: number) => number;
+  log?: { error(o: unknown, m?: string): void };
 }
 
 interface AccountInfo {
@@ -110,9 +126,26 @@ interface ConvWork {
   facts: { draft: FactDraft; work: Work }[];
   triage: TriageResult | null;
   lastInboundText?: string;
+  /** This batch's messages as SLA events. */
+  events: SlaEvent[];
+  /** The row as written (after the workflow completed it). */
+  row?: Conversation;
 }
 
 const DEFAULT_WINDOW_MS = 24 * 3600_000;
+
+/** PARLEY_PIPELINE_PROFILE=1: milliseconds per pipeline stage, printed at exit (benchmark profiling). */
+const STAGES = process.env.PARLEY_PIPELINE_PROFILE === '1' ? new Map<string, number>() : null;
+let stageT = 0;
+function stage(name: string | null) {
+  if (!STAGES) return;
+  const now = performance.now();
+  if (name) STAGES.set(name, (STAGES.get(name) ?? 0) + (now - stageT));
+  stageT = now;
+}
+if (STAGES) process.on('exit', () => {
+  for (const [k, v] of [...STAGES].sort((a, b) => b[1] - a[1])) process.stderr.write(`${v.toFixed(0).padStart(7)} ms  ${k}\n`);
+});
 
 export class IngestPipeline {
   private readonly accounts = new Map<number, AccountInfo>();
@@ -148,12 +181,13 @@ export class IngestPipeline {
     const now = clock.now();
     const outcomes: IngestOutcome[] = new Array(items.length);
     const publish: (() => void)[] = [];
-    const touched = new Map<number, { conversationId: number; created: boolean; reopened: boolean; inbound: boolean }>();
+    const after: (() => Promise<void>)[] = [];
 
     await store.db.transaction().execute(async (trx) => {
       await lockBrand(trx, store, brandId);
       const accounts = await this.accountInfo(trx, [...new Set(items.map((i) => i.channelAccountId))]);
 
+      stage(null);
       // 1. validate; quarantine what fails
       const quarantine: { index: number; reason: string; raw: string; item: IngestItem }[] = [];
       let work: Work[] = [];
@@ -183,6 +217,7 @@ export class IngestPipeline {
         outcomes[q.index] = { status: 'quarantined', reason: q.reason, quarantineId: row.id };
       }
 
+      stage('1 validate');
       // 2. dedupe within the batch and against the store
       const firstByKey = new Map<string, Work>();
       const dupInBatch: Work[] = [];
@@ -201,7 +236,7 @@ export class IngestPipeline {
       // Time order, so replies thread after their parents within a batch.
       fresh.sort((a, b) => a.msg.createdAt - b.msg.createdAt || a.index - b.index);
 
-      if (fresh.length) await this.persist(trx, brandId, fresh, now, publish, touched);
+      if (fresh.length) await this.persist(trx, brandId, fresh, now, publish, after);
 
       for (const d of dupInBatch) {
         const first = firstByKey.get(d.key)!;
@@ -217,14 +252,24 @@ export class IngestPipeline {
       }
     });
 
+    stage('commit');
     for (const p of publish) p();
-    if (this.deps.afterIngest && touched.size) await this.deps.afterIngest(brandId, [...touched.values()]);
+    stage('9 publish');
+    for (const a of after) {
+      try {
+        await a();
+      } catch (err) {
+        // the batch is stored; what failed here (announcements, acknowledgements) is retried by the next change or sweep
+        this.deps.log?.error({ err, brandId }, 'after-ingest step failed');
+      }
+    }
+    stage('10 workflow (route, SLA, auto-ack)');
     return outcomes;
   }
 
   /** Stored messages by network id; `keys` are `${network}\0${id}` (the unique index is brand, network, id). */
   private async findMessages(trx: Tx, brandId: number, keys: Iterable<string>) {
-    const out = new Map<string, { id: number; conversation_id: number; direction: string; created_at: number; first_reply_at: number | null; is_auto: number; triage_action: string | null; sentiment: string | null }>();
+    const out = new Map<string, { id: number; conversation_id: number; direction: string; created_at: number; first_reply_at: number | null; is_auto: number; triage_action: string | null; sentiment: string | null; author_identity_id: number | null }>();
     const byNetwork = new Map<string, Set<string>>();
     for (const k of keys) {
       const i = k.indexOf('\u0000');
@@ -237,7 +282,7 @@ export class IngestPipeline {
       for (const part of chunks([...ids], 500)) {
         const rows = await trx
           .selectFrom('message')
-          .select(['id', 'conversation_id', 'network', 'network_message_id', 'direction', 'created_at', 'first_reply_at', 'is_auto', 'triage_action', 'sentiment'])
+          .select(['id', 'conversation_id', 'network', 'network_message_id', 'direction', 'created_at', 'first_reply_at', 'is_auto', 'triage_action', 'sentiment', 'author_identity_id'])
           .where('brand_id', '=', brandId)
           .where('network', '=', network)
           .where('network_message_id', 'in', part)
@@ -248,10 +293,11 @@ export class IngestPipeline {
     return out;
   }
 
-  private async persist(trx: Tx, brandId: number, fresh: Work[], now: number, publish: (() => void)[], touched: Map<number, { conversationId: number; created: boolean; reopened: boolean; inbound: boolean }>) {
+  private async persist(trx: Tx, brandId: number, fresh: Work[], now: number, publish: (() => void)[], after: (() => Promise<void>)[]) {
     const { store } = this.deps;
     const windowMs = this.deps.threadingWindowMs ?? DEFAULT_WINDOW_MS;
 
+    stage('2 dedupe');
     // 3. authors → contact identities (brand's own posts have no contact)
     const identities = await this.resolveIdentities(trx, fresh.filter((w) => !w.msg.fromBrand && w.msg.direction === 'inbound'), now);
     const identityJson = new Map<number, AuthorJson>();
@@ -263,6 +309,7 @@ export class IngestPipeline {
       identityJson.set(ident.id, identityToJson(ident));
     }
 
+    stage('3 identities');
     // 4. threading: parents, roots, children already stored, and the window rule
     const refKeys = new Set<string>();
     for (const w of fresh) {
@@ -351,17 +398,18 @@ export class IngestPipeline {
       for (const c of rows) {
         convs.set(`c:${c.id}`, {
           key: `c:${c.id}`, id: c.id, existing: c, state: stateOf(c), channelAccountId: c.channel_account_id, contactId: c.contact_id,
-          network: c.network, visibility: c.visibility, subject: c.subject, created: false, reopened: false, inbound: false, facts: [], triage: null,
+          network: c.network, visibility: c.visibility, subject: c.subject, created: false, reopened: false, inbound: false, facts: [], triage: null, events: [],
         });
       }
     }
     for (const { key, w } of newConvs) {
       convs.set(key, {
         key, state: newConversationState(w.msg.createdAt), channelAccountId: w.account.id, contactId: w.contactId ?? null,
-        network: w.msg.network, visibility: w.msg.visibility, subject: subjectOf(w.msg.text), created: true, reopened: false, inbound: false, facts: [], triage: null,
+        network: w.msg.network, visibility: w.msg.visibility, subject: subjectOf(w.msg.text), created: true, reopened: false, inbound: false, facts: [], triage: null, events: [],
       });
     }
 
+    stage('4 threading');
     // 5. triage inbound messages with their conversation context
     const previousUnanswered = await this.unansweredTexts(trx, [...convs.values()].filter((c) => c.existing && c.existing.waiting_since != null));
     if (this.deps.triage) {
@@ -371,7 +419,15 @@ export class IngestPipeline {
         const conv = convs.get(w.conversationKey!)!;
         const prev = [...(previousUnanswered.get(conv.key) ?? []), ...(pending.get(conv.key) ?? [])];
         const waiting = conv.existing?.waiting_since ?? null;
-        const req: TriageRequest = { message: w.msg, waitingSince: waiting, previousUnanswered: prev.slice(-5), brandHandles: [w.account.handle] };
+        let replyTo: TriageRequest['replyTo'] = null;
+        if (w.msg.inReplyToNetworkId) {
+          const k = `${w.msg.network}\u0000${w.msg.inReplyToNetworkId}`;
+          const p = byNetworkId.get(k);
+          const stored = refs.get(k);
+          if (p) replyTo = { fromBrand: !!p.msg.fromBrand || p.msg.direction === 'outbound', sameAuthor: p.msg.author.networkUserId === w.msg.author.networkUserId };
+          else if (stored) replyTo = { fromBrand: stored.direction === 'outbound', sameAuthor: stored.author_identity_id != null && stored.author_identity_id === w.identityId };
+        }
+        const req: TriageRequest = { message: w.msg, waitingSince: waiting, previousUnanswered: prev.slice(-5), brandHandles: [w.account.handle], replyTo, threadDepth: (conv.existing?.message_count ?? 0) + (pending.get(conv.key)?.length ?? 0) };
         const list = pending.get(conv.key) ?? [];
         list.push(w.msg.text.slice(0, 2000));
         pending.set(conv.key, list);
@@ -381,6 +437,7 @@ export class IngestPipeline {
       inbound.forEach((w, i) => (w.triage = results[i] ?? null));
     }
 
+    stage('5 triage');
     // 6. conversation state transitions and facts
     for (const w of fresh) {
       const conv = convs.get(w.conversationKey!)!;
@@ -393,6 +450,7 @@ export class IngestPipeline {
         priority: w.triage?.priority.value ?? null,
       });
       conv.state = r.state;
+      conv.events.push(inbound ? { type: 'inbound', at: w.msg.createdAt, chaser: w.triage?.chaser.value ?? false } : { type: 'outbound', at: w.msg.createdAt, autoAck: false });
       if (inbound) {
         conv.inbound = true;
         if (wasResolved && r.state.status === 'open') conv.reopened = true;
@@ -402,6 +460,7 @@ export class IngestPipeline {
       for (const f of r.facts) conv.facts.push({ draft: f, work: w });
     }
 
+    stage('6 state');
     // 7. ids, rows
     const newConvList = [...convs.values()].filter((c) => c.created);
     const convIds = await reserveIds(trx, store, 'conversation', newConvList.length);
@@ -414,13 +473,11 @@ export class IngestPipeline {
       w.conversationCreated = conv.created;
     });
 
-    if (newConvList.length) {
-      const rows: Insertable<DB['conversation']>[] = newConvList.map((c) => ({
-        id: c.id!, brand_id: brandId, channel_account_id: c.channelAccountId, contact_id: c.contactId, network: c.network, visibility: c.visibility,
-        subject: c.subject, updated_at: now, version: 1, ...stateColumns(c.state), ...triageColumns(c.triage),
-      }));
-      await insertRows(trx, store, 'conversation', rows);
-    }
+    // the workflow completes the rows (team, queue, SLA clocks) before they are written
+    for (const c of convs.values()) c.row = conversationRow(brandId, c, now);
+    const drafts: IngestDraft[] = [...convs.values()].map((c) => ({ id: c.id!, created: c.created, inbound: c.inbound, row: c.row!, events: c.events }));
+    const wf = this.deps.workflow ? await this.deps.workflow.beforePersist(trx, brandId, drafts, now) : null;
+    if (newConvList.length) await insertRows(trx, store, 'conversation', newConvList.map((c) => ({ ...c.row!, version: 1 })));
 
     // message-level reply links (reply_to_message_id) and first-reply times
     // inbound message id → its first reply (and the inbound's triage, for the fact)
@@ -484,11 +541,13 @@ export class IngestPipeline {
     // existing conversations: one multi-row upsert instead of an UPDATE each
     const changed = [...convs.values()].filter((c) => !c.created);
     if (changed.length) {
-      const rows = changed.map((c) => {
-        const { id: _id, ...rest } = c.existing!;
-        return { ...rest, id: c.id!, ...stateColumns(c.state), ...triageColumns(c.triage), contact_id: c.contactId, updated_at: now };
-      });
-      await insertRows(trx, store, 'conversation', rows, { upsertOn: 'id', upsertColumns: UPSERT_COLUMNS, bumpVersion: true });
+      await insertRows(trx, store, 'conversation', changed.map((c) => ({ ...c.row!, version: c.existing!.version })), { upsertOn: 'id', upsertColumns: UPSERT_COLUMNS, bumpVersion: true });
+      // routing put some in a team's queue: only where nobody set a team meanwhile
+      for (const c of changed) {
+        if (c.existing!.team_id == null && c.row!.team_id != null) {
+          await trx.updateTable('conversation').set({ team_id: c.row!.team_id }).where('id', '=', c.id!).where('team_id', 'is', null).execute();
+        }
+      }
     }
 
     // 8. reporting facts
@@ -512,24 +571,23 @@ export class IngestPipeline {
       }
     }
     await insertRows(trx, store, 'reporting_fact', facts);
+    if (wf?.facts.length) await insertRows(trx, store, 'reporting_fact', wf.facts);
     await indexPendingMessages(trx, store);
+    const assigned = wf?.routed ? await this.deps.workflow!.drainTx(trx, brandId, now) : [];
 
+    stage('8 facts+fts');
     // 9. events, published after commit
-    for (const c of convs.values()) {
-      touched.set(c.id!, { conversationId: c.id!, created: c.created, reopened: c.reopened, inbound: c.inbound });
-    }
-    const convRows = new Map<number, Conversation>();
-    for (const c of convs.values()) convRows.set(c.id!, conversationRow(brandId, c, now));
     publish.push(() => {
       for (const w of fresh) {
         const row = rowById.get(w.messageId!)!;
         this.deps.bus.publish(brandId, 'message.created', presentMessage(row as any, w.identityId ? identityJson.get(w.identityId) : null));
       }
       for (const c of convs.values()) {
-        const conv = convRows.get(c.id!)!;
-        this.deps.bus.publish(brandId, c.created ? 'conversation.created' : 'conversation.updated', presentConversation(conv));
+        this.deps.bus.publish(brandId, c.created ? 'conversation.created' : 'conversation.updated', presentConversation({ ...c.row!, version: (c.existing?.version ?? 0) + 1 }));
       }
     });
+    if (assigned.length) after.push(() => this.deps.workflow!.announceAssignments(brandId, assigned));
+    if (wf) after.push(() => wf.afterCommit([...convs.values()].map((c) => c.row!)));
   }
 
   private dims(brandId: number, c: ConvWork, w: Work, tz: string): FactDimensions {
@@ -658,6 +716,7 @@ function subjectOf(text: string): string {
 const UPSERT_COLUMNS = [
   'status', 'created_at', 'last_message_at', 'last_inbound_at', 'last_outbound_at', 'waiting_since', 'first_response_at', 'cycle_started_at', 'cycle_first_response_at',
   'resolved_at', 'reopened_count', 'snoozed_until', 'message_count', 'priority', 'sentiment', 'category', 'triage_action', 'intent', 'language', 'contact_id', 'updated_at',
+  'queued_at', 'sla_due_at', 'sla_state', 'sla',
 ] as const;
 
 export function stateOf(c: Conversation): ConversationState {
@@ -682,11 +741,14 @@ function triageColumns(t: TriageResult | null) {
   return { sentiment: t.sentiment.value, category: t.category.value, triage_action: t.action.value, intent: t.intent?.value ?? null, language: t.language.value };
 }
 
+/** The row to write: the stored one (or a new one) with this batch's state and triage. */
 function conversationRow(brandId: number, c: ConvWork, now: number): Conversation {
-  const base = c.existing ?? ({
-    id: c.id!, brand_id: brandId, channel_account_id: c.channelAccountId, contact_id: c.contactId, network: c.network, visibility: c.visibility,
-    assignee_id: null, team_id: null, subject: c.subject, version: 0, sentiment: null, category: null, triage_action: null, intent: null, language: null,
-    sla_due_at: null, sla_state: null,
-  } as unknown as Conversation);
-  return { ...base, ...stateColumns(c.state), ...triageColumns(c.triage), contact_id: c.contactId, updated_at: now, version: base.version + 1 } as Conversation;
+  const base: Conversation = c.existing ?? {
+    id: c.id!, brand_id: brandId, channel_account_id: c.channelAccountId, contact_id: c.contactId, network: c.network, visibility: c.visibility, status: 'new', priority: 0,
+    assignee_id: null, team_id: null, subject: c.subject, created_at: c.state.createdAt, updated_at: now, last_message_at: c.state.lastMessageAt, last_inbound_at: null,
+    last_outbound_at: null, waiting_since: null, first_response_at: null, cycle_started_at: c.state.cycleStartedAt, cycle_first_response_at: null, resolved_at: null,
+    reopened_count: 0, snoozed_until: null, message_count: 0, version: 0, sentiment: null, category: null, triage_action: null, intent: null, language: null,
+    sla_due_at: null, sla_state: null, sla: null, queued_at: null, incident_id: null,
+  };
+  return { ...base, ...stateColumns(c.state), ...triageColumns(c.triage), contact_id: c.contactId, updated_at: now };
 }

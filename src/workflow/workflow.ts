@@ -28,7 +28,7 @@ import { factRow } from '../store/facts.js';
 import type { ChannelAccount, Conversation } from '../store/schema.js';
 import { encodeText, decodeText } from '../store/text.js';
 import { chunks, insertRows, lockBrand, type Tx } from '../store/util.js';
-import type { WorkflowSettingsStore } from './settings.js';
+import type { WorkflowSettings, WorkflowSettingsStore } from './settings.js';
 
 export interface WorkflowDeps {
   store: Store;
@@ -50,6 +50,28 @@ interface SlaMemo {
   clocks: Pick<SlaClock, 'metric' | 'cycle' | 'state' | 'dueAt' | 'warningAt' | 'targetMs' | 'businessHours' | 'startedAt' | 'stoppedAt'>[];
 }
 
+/** A conversation as the ingest pipeline is about to write it, for the workflow to complete. */
+export interface IngestDraft {
+  id: number;
+  created: boolean;
+  /** Whether a customer message arrived in this batch. */
+  inbound: boolean;
+  /** The row to be written; the workflow may set team_id, queued_at and the sla columns. */
+  row: Omit<Conversation, 'id'> & { id: number };
+  /** This batch's messages of the conversation as SLA events. */
+  events: SlaEvent[];
+}
+
+export interface IngestWorkflowResult {
+  /** Reporting facts to insert with the batch (SLA met/breached). */
+  facts: Record<string, unknown>[];
+  /** Whether routing is configured (the pipeline then drains the queue). */
+  routed: boolean;
+  afterCommit(rows: Conversation[]): Promise<void>;
+}
+
+type SlaEvaluated = { dueAt: number | null; worst: string | null; memo: SlaMemo; transitions: { clock: SlaClock; to: string }[]; nextChangeAt: number | null; conv: Conversation; account: ChannelAccount };
+
 export class Workflow {
   constructor(private readonly deps: WorkflowDeps) {
     deps.jobs.register(SLA_JOB, async (p: { conversationId: number }) => {
@@ -70,19 +92,68 @@ export class Workflow {
     };
   }
 
-  /** After the pipeline stored new messages. */
-  async afterIngest(brandId: number, touched: { conversationId: number; created: boolean; reopened: boolean; inbound: boolean }[]): Promise<void> {
-    const withInbound = touched.filter((t) => t.inbound);
-    if (!withInbound.length) return;
-    try {
-      const ids = withInbound.map((t) => t.conversationId);
-      await this.route(brandId, ids);
-      await this.refreshSlaMany(ids);
-      if (await this.anyAutoAck(brandId)) for (const id of ids) await this.maybeAutoAck(id);
-    } catch (err) {
-      // the messages are stored; workflow steps are re-run by the next change or sweep
-      this.deps.log?.error({ err, brandId }, 'workflow after ingest failed');
+  /**
+   * Inside the ingest transaction, before conversations are written: route the
+   * conversations that heard from a customer to a team, and evaluate their SLA
+   * clocks from the stored timeline plus this batch — all on the in-memory rows,
+   * so a batch costs one commit and no re-reads. Returns what to do after commit.
+   */
+  async beforePersist(trx: Tx, brandId: number, drafts: IngestDraft[], now: number): Promise<IngestWorkflowResult> {
+    const settings = await this.deps.settings.get(brandId, trx);
+    const audits: Record<string, unknown>[] = [];
+    if (settings.routing) {
+      for (const d of drafts) {
+        const r = d.row;
+        if (!d.inbound || r.assignee_id != null || r.status === 'resolved') continue;
+        if (r.team_id == null) {
+          const choice = pickTeam(settings.routing, {
+            channelAccountId: String(r.channel_account_id), network: r.network as Network, category: r.category as TriageCategory | null, intent: r.intent, language: r.language, priority: r.priority, visibility: r.visibility as Visibility,
+          });
+          r.team_id = Number(choice.teamId);
+          r.queued_at = now;
+          audits.push({ brand_id: brandId, actor_user_id: null, actor: 'system:routing', action: 'conversation.queued', subject_type: 'conversation', subject_id: String(d.id), conversation_id: d.id, data: JSON.stringify({ teamId: r.team_id, rule: choice.ruleId ?? choice.ruleIndex }), created_at: now });
+        } else if (r.queued_at == null) {
+          r.queued_at = now;
+        }
+      }
     }
+    // SLA: stored timeline (before this batch) + this batch's messages
+    const existing = drafts.filter((d) => !d.created).map((d) => d.id);
+    const stored = existing.length ? await this.timelines(existing, trx) : new Map<number, SlaEvent[]>();
+    const accountIds = [...new Set(drafts.map((d) => d.row.channel_account_id))];
+    const accounts = new Map((await trx.selectFrom('channel_account').selectAll().where('id', 'in', accountIds).execute()).map((a) => [a.id, a]));
+    const evaluated: SlaEvaluated[] = [];
+    for (const d of drafts) {
+      const events = [...(stored.get(d.id) ?? []), ...d.events].sort((a, b) => a.at - b.at);
+      const e = this.evaluate(d.row as Conversation, accounts.get(d.row.channel_account_id)!, settings, events, now);
+      d.row.sla_due_at = e.dueAt;
+      d.row.sla_state = e.worst;
+      d.row.sla = JSON.stringify(e.memo);
+      evaluated.push({ ...e, conv: d.row as Conversation, account: accounts.get(d.row.channel_account_id)! });
+    }
+    const facts = await this.transitionsTx(trx, evaluated, now);
+    const timers = evaluated.filter((e) => e.nextChangeAt != null).map((e) => ({ kind: SLA_JOB, payload: { conversationId: e.conv.id }, runAt: e.nextChangeAt!, key: `sla:${e.conv.id}` }));
+    const cancel = evaluated.filter((e) => e.nextChangeAt == null).map((e) => `sla:${e.conv.id}`);
+    await this.deps.jobs.addManyIn(trx, timers);
+    await this.deps.jobs.cancelManyIn(trx, cancel);
+    if (audits.length) await insertRows(trx, this.deps.store, 'audit_event', audits);
+    return {
+      facts,
+      routed: !!settings.routing,
+      afterCommit: async (publishedRows) => {
+        for (const e of evaluated) for (const t of e.transitions.filter((x) => x.to !== 'met')) {
+          this.deps.bus.publish(brandId, 'sla', { conversationId: e.conv.id, clock: t.clock.metric, state: t.to, dueAt: t.clock.dueAt ? new Date(t.clock.dueAt).toISOString() : null });
+        }
+        for (const n of this.pendingNotices.splice(0)) this.deps.bus.publish(n.brandId, 'notification', n.data, { userIds: n.userIds });
+        void publishedRows;
+        const ids = drafts.filter((d) => d.inbound).map((d) => d.id);
+        try {
+          if (await this.anyAutoAck(brandId)) for (const id of ids) await this.maybeAutoAck(id);
+        } catch (err) {
+          this.deps.log?.error({ err, brandId }, 'auto-acknowledgement after ingest failed');
+        }
+      },
+    };
   }
 
   async afterSent(brandId: number, conversationId: number): Promise<void> {
@@ -141,113 +212,102 @@ export class Workflow {
 
   // ---------------------------------------------------------------- routing
 
-  /** Put new or returning conversations in their team's queue, then assign what capacity allows. */
-  async route(brandId: number, conversationIds: number[]): Promise<void> {
-    const settings = await this.deps.settings.get(brandId);
-    const { store, clock } = this.deps;
-    const now = clock.now();
-    if (settings.routing) {
-      const convs: Conversation[] = [];
-      for (const part of chunks(conversationIds, 500)) convs.push(...(await store.db.selectFrom('conversation').selectAll().where('id', 'in', part).where('assignee_id', 'is', null).where('team_id', 'is', null).where('status', '!=', 'resolved').execute()));
-      const byTeam = new Map<number, number[]>();
-      const audits: Record<string, unknown>[] = [];
-      for (const c of convs) {
-        const choice = pickTeam(settings.routing, {
-          channelAccountId: String(c.channel_account_id), network: c.network as Network, category: c.category as TriageCategory | null, intent: c.intent, language: c.language, priority: c.priority, visibility: c.visibility as Visibility,
-        });
-        const teamId = Number(choice.teamId);
-        const l = byTeam.get(teamId) ?? [];
-        l.push(c.id);
-        byTeam.set(teamId, l);
-        audits.push({ brand_id: brandId, actor_user_id: null, actor: 'system:routing', action: 'conversation.queued', subject_type: 'conversation', subject_id: String(c.id), conversation_id: c.id, data: JSON.stringify({ teamId, rule: choice.ruleId ?? choice.ruleIndex }), created_at: now });
-      }
-      if (byTeam.size) {
-        await store.db.transaction().execute(async (trx) => {
-          for (const [teamId, ids] of byTeam) {
-            for (const part of chunks(ids, 500)) {
-              await trx.updateTable('conversation').set({ team_id: teamId, queued_at: now, updated_at: now, version: sql<number>`version + 1` }).where('id', 'in', part).where('team_id', 'is', null).execute();
-            }
-          }
-          await insertRows(trx, store, 'audit_event', audits);
-        });
-      }
-    }
-    // returning conversations already in a team but unassigned wait in the queue too
-    for (const part of chunks(conversationIds, 500)) {
-      await store.db.updateTable('conversation').set({ queued_at: now }).where('id', 'in', part).where('team_id', 'is not', null).where('assignee_id', 'is', null).where('queued_at', 'is', null).execute();
-    }
-    await this.drain(brandId);
-  }
+  /**
+   * Brands whose last drain found no agent with free capacity: new arrivals just
+   * join the queue until capacity frees (a resolve, an agent coming online), or a
+   * few seconds pass (another process may have freed capacity).
+   */
+  private readonly saturated = new Map<number, number>();
 
   /** Assign queued conversations, priority then age, to online agents with capacity. */
   async drain(brandId: number): Promise<number> {
-    const { store, clock, bus } = this.deps;
-    const now = clock.now();
-    const assigned = await store.db.transaction().execute(async (trx) => {
-      await lockBrand(trx, store, brandId, 2);
-      const queue = await trx
-        .selectFrom('conversation')
-        .select(['id', 'team_id', 'priority', 'queued_at', 'created_at', 'language', 'network', 'intent', 'contact_id'])
-        .where('brand_id', '=', brandId)
-        .where('team_id', 'is not', null)
-        .where('assignee_id', 'is', null)
-        .where('status', 'in', OPEN)
-        .orderBy('priority', 'desc')
-        .orderBy('queued_at')
-        .limit(1000)
-        .execute();
-      if (!queue.length) return [];
-      const teams = await trx.selectFrom('team').select(['id', 'routing_strategy', 'settings']).where('brand_id', '=', brandId).execute();
-      const members = await trx
-        .selectFrom('team_member')
-        .innerJoin('app_user', 'app_user.id', 'team_member.user_id')
-        .select(['team_member.team_id', 'app_user.id', 'app_user.availability', 'app_user.capacity', 'app_user.skills', 'app_user.role', 'app_user.disabled_at'])
-        .where('app_user.brand_id', '=', brandId)
-        .execute();
-      const byAgent = new Map<number, RoutingAgent>();
-      for (const m of members) {
-        if (m.disabled_at || m.role === 'expert') continue;
-        const a = byAgent.get(m.id) ?? { id: String(m.id), availability: m.availability as RoutingAgent['availability'], teamIds: [], maxOpen: m.capacity, openCount: 0, skills: safe(m.skills) as RoutingAgent['skills'] };
-        (a.teamIds as string[]).push(String(m.team_id));
-        byAgent.set(m.id, a);
-      }
-      if (!byAgent.size) return [];
-      const loads = await trx.selectFrom('conversation').select(['assignee_id', (eb) => eb.fn.countAll<number>().as('n')]).where('brand_id', '=', brandId).where('assignee_id', 'in', [...byAgent.keys()]).where('status', 'in', OPEN).groupBy('assignee_id').execute();
-      for (const l of loads) byAgent.get(l.assignee_id!)!.openCount = Number(l.n);
-      // a customer's follow-ups go back to whoever has their other open conversation
-      const contacts = [...new Set(queue.map((q) => q.contact_id).filter((x): x is number => x != null))];
-      const owners = new Map<number, number>();
-      if (contacts.length) {
-        const rows = await trx.selectFrom('conversation').select(['contact_id', 'assignee_id']).where('contact_id', 'in', contacts).where('assignee_id', 'is not', null).where('status', '!=', 'resolved').orderBy('last_message_at', 'desc').execute();
-        for (const r of rows) if (!owners.has(r.contact_id!)) owners.set(r.contact_id!, r.assignee_id!);
-      }
-      const items: QueuedConversation[] = queue.map((q) => ({
-        conversationId: String(q.id), teamId: String(q.team_id), priority: q.priority, queuedAt: q.queued_at ?? q.created_at, language: q.language, network: q.network as Network, intent: q.intent,
-        stickyAgentId: q.contact_id != null && owners.has(q.contact_id) ? String(owners.get(q.contact_id)) : null,
-      }));
-      const stateRow = await trx.selectFrom('kv').select('value').where('key', '=', `routing.state.${brandId}`).executeTakeFirst();
-      const state = (stateRow ? JSON.parse(stateRow.value) : { roundRobin: {} }) as RoutingState;
-      const result = drainQueue(items, [...byAgent.values()], state, {
-        teams: teams.map((t) => ({ teamId: String(t.id), strategy: t.routing_strategy as AssignmentStrategy, requireLanguageMatch: !!safe(t.settings).requireLanguageMatch })),
-        now,
-      });
-      const value = JSON.stringify(result.state);
-      await trx.insertInto('kv').values({ key: `routing.state.${brandId}`, value, updated_at: now }).onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: now })).execute();
-      for (const a of result.assignments) {
-        await trx.updateTable('conversation').set({ assignee_id: Number(a.agentId), queued_at: null, updated_at: now, version: sql<number>`version + 1` }).where('id', '=', Number(a.conversationId)).where('assignee_id', 'is', null).execute();
-        await audit(trx, { brandId, actor: 'system:routing', action: 'conversation.assigned', subjectType: 'conversation', subjectId: a.conversationId, conversationId: Number(a.conversationId), data: { to: { assigneeId: Number(a.agentId), teamId: Number(a.teamId) }, reason: a.reason } }, now);
-      }
-      return result.assignments;
-    });
-    if (assigned.length) {
-      const rows = await store.db.selectFrom('conversation').selectAll().where('id', 'in', assigned.map((a) => Number(a.conversationId))).execute();
-      for (const c of rows) {
-        bus.publish(brandId, 'conversation.updated', presentConversation(c));
-        bus.publish(brandId, 'notification', { kind: 'assigned', conversationId: c.id, title: 'New conversation assigned to you', body: c.subject }, { userIds: [c.assignee_id!] });
-      }
-      await this.refreshSlaMany(rows.map((c) => c.id));
-    }
+    this.saturated.delete(brandId);
+    const { store, clock } = this.deps;
+    const assigned = await store.db.transaction().execute((trx) => this.drainTx(trx, brandId, clock.now()));
+    await this.announceAssignments(brandId, assigned);
     return assigned.length;
+  }
+
+  /** Publish what a drain assigned (after its transaction committed). */
+  async announceAssignments(brandId: number, assigned: number[]): Promise<void> {
+    if (!assigned.length) return;
+    const rows: Conversation[] = [];
+    for (const part of chunks(assigned, 500)) rows.push(...(await this.deps.store.db.selectFrom('conversation').selectAll().where('id', 'in', part).execute()));
+    for (const c of rows) {
+      this.deps.bus.publish(brandId, 'conversation.updated', presentConversation(c));
+      this.deps.bus.publish(brandId, 'notification', { kind: 'assigned', conversationId: c.id, title: 'New conversation assigned to you', body: c.subject }, { userIds: [c.assignee_id!] });
+    }
+  }
+
+  /** The drain itself, inside the caller's transaction; returns the conversation ids assigned. */
+  async drainTx(trx: Tx, brandId: number, now: number): Promise<number[]> {
+    const { store } = this.deps;
+    const sat = this.saturated.get(brandId);
+    if (sat && now - sat < 5_000) return [];
+    await lockBrand(trx, store, brandId, 2);
+    const queue = await trx
+      .selectFrom('conversation')
+      .select(['id', 'team_id', 'priority', 'queued_at', 'created_at', 'language', 'network', 'intent', 'contact_id'])
+      .where('brand_id', '=', brandId)
+      .where('team_id', 'is not', null)
+      .where('assignee_id', 'is', null)
+      .where('status', 'in', OPEN)
+      .orderBy('priority', 'desc')
+      .orderBy('queued_at')
+      .limit(1000)
+      .execute();
+    if (!queue.length) return [];
+    const teams = await trx.selectFrom('team').select(['id', 'routing_strategy', 'settings']).where('brand_id', '=', brandId).execute();
+    const members = await trx
+      .selectFrom('team_member')
+      .innerJoin('app_user', 'app_user.id', 'team_member.user_id')
+      .select(['team_member.team_id', 'app_user.id', 'app_user.availability', 'app_user.capacity', 'app_user.skills', 'app_user.role', 'app_user.disabled_at'])
+      .where('app_user.brand_id', '=', brandId)
+      .execute();
+    const byAgent = new Map<number, RoutingAgent>();
+    for (const m of members) {
+      if (m.disabled_at || m.role === 'expert') continue;
+      const a = byAgent.get(m.id) ?? { id: String(m.id), availability: m.availability as RoutingAgent['availability'], teamIds: [], maxOpen: m.capacity, openCount: 0, skills: safe(m.skills) as RoutingAgent['skills'] };
+      (a.teamIds as string[]).push(String(m.team_id));
+      byAgent.set(m.id, a);
+    }
+    if (!byAgent.size) {
+      this.saturated.set(brandId, now);
+      return [];
+    }
+    const loads = await trx.selectFrom('conversation').select(['assignee_id', (eb) => eb.fn.countAll<number>().as('n')]).where('brand_id', '=', brandId).where('assignee_id', 'in', [...byAgent.keys()]).where('status', 'in', OPEN).groupBy('assignee_id').execute();
+    for (const l of loads) byAgent.get(l.assignee_id!)!.openCount = Number(l.n);
+    // a customer's follow-ups go back to whoever has their other open conversation
+    const contacts = [...new Set(queue.map((q) => q.contact_id).filter((x): x is number => x != null))];
+    const owners = new Map<number, number>();
+    for (const part of chunks(contacts, 500)) {
+      const rows = await trx.selectFrom('conversation').select(['contact_id', 'assignee_id']).where('contact_id', 'in', part).where('assignee_id', 'is not', null).where('status', '!=', 'resolved').orderBy('last_message_at', 'desc').execute();
+      for (const r of rows) if (!owners.has(r.contact_id!)) owners.set(r.contact_id!, r.assignee_id!);
+    }
+    const items: QueuedConversation[] = queue.map((q) => ({
+      conversationId: String(q.id), teamId: String(q.team_id), priority: q.priority, queuedAt: q.queued_at ?? q.created_at, language: q.language, network: q.network as Network, intent: q.intent,
+      stickyAgentId: q.contact_id != null && owners.has(q.contact_id) ? String(owners.get(q.contact_id)) : null,
+    }));
+    const stateRow = await trx.selectFrom('kv').select('value').where('key', '=', `routing.state.${brandId}`).executeTakeFirst();
+    const state = (stateRow ? JSON.parse(stateRow.value) : { roundRobin: {} }) as RoutingState;
+    const result = drainQueue(items, [...byAgent.values()], state, {
+      teams: teams.map((t) => ({ teamId: String(t.id), strategy: t.routing_strategy as AssignmentStrategy, requireLanguageMatch: !!safe(t.settings).requireLanguageMatch })),
+      now,
+    });
+    if (!result.assignments.length) {
+      this.saturated.set(brandId, now);
+      return [];
+    }
+    const value = JSON.stringify(result.state);
+    await trx.insertInto('kv').values({ key: `routing.state.${brandId}`, value, updated_at: now }).onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: now })).execute();
+    const audits: Record<string, unknown>[] = [];
+    for (const a of result.assignments) {
+      await trx.updateTable('conversation').set({ assignee_id: Number(a.agentId), queued_at: null, updated_at: now, version: sql<number>`version + 1` }).where('id', '=', Number(a.conversationId)).where('assignee_id', 'is', null).execute();
+      audits.push({ brand_id: brandId, actor_user_id: null, actor: 'system:routing', action: 'conversation.assigned', subject_type: 'conversation', subject_id: a.conversationId, conversation_id: Number(a.conversationId), data: JSON.stringify({ to: { assigneeId: Number(a.agentId), teamId: Number(a.teamId) }, reason: a.reason }), created_at: now });
+    }
+    await insertRows(trx, store, 'audit_event', audits);
+    if (result.waiting.length) this.saturated.set(brandId, now);
+    return result.assignments.map((a) => Number(a.conversationId));
   }
 
   // ---------------------------------------------------------------- SLA clocks
@@ -258,80 +318,91 @@ export class Workflow {
   }
 
   /**
-   * Re-evaluate many conversations' SLA clocks with a handful of queries (this
-   * runs after every ingest batch): load conversations, accounts and timelines
-   * in bulk, evaluate in memory, write back only what changed.
+   * Re-evaluate many conversations' SLA clocks with a handful of queries (after a
+   * reply, a status change, a timer): load rows and timelines in bulk, evaluate
+   * in memory, write back only what changed, in one transaction.
    */
   async refreshSlaMany(conversationIds: number[]): Promise<void> {
-    const { store, clock, jobs, bus } = this.deps;
+    const { store, clock, bus } = this.deps;
     if (!conversationIds.length) return;
     const now = clock.now();
     const ids = [...new Set(conversationIds)];
     const convs: Conversation[] = [];
     for (const part of chunks(ids, 500)) convs.push(...(await store.db.selectFrom('conversation').selectAll().where('id', 'in', part).execute()));
     if (!convs.length) return;
-    const accountIds = [...new Set(convs.map((c) => c.channel_account_id))];
-    const accounts = new Map((await store.db.selectFrom('channel_account').selectAll().where('id', 'in', accountIds).execute()).map((a) => [a.id, a]));
+    const accounts = new Map((await store.db.selectFrom('channel_account').selectAll().where('id', 'in', [...new Set(convs.map((c) => c.channel_account_id))]).execute()).map((a) => [a.id, a]));
     const timelines = await this.timelines(convs.map((c) => c.id));
-    const changes: { conv: Conversation; dueAt: number | null; worst: string | null; memo: SlaMemo; transitions: { clock: SlaClock; to: string }[] }[] = [];
-    const schedule: { id: number; at: number | null }[] = [];
+    const evaluated: SlaEvaluated[] = [];
     for (const conv of convs) {
-      const account = accounts.get(conv.channel_account_id)!;
       const settings = await this.deps.settings.get(conv.brand_id);
-      const calendar: BusinessCalendar | null = this.deps.settings.calendarOf(account);
-      const policy = { ...settings.sla, calendar: settings.sla.businessHours ? calendar : null };
-      const ev = evaluateSla(policy, { visibility: conv.visibility as Visibility, priority: conv.priority, events: timelines.get(conv.id) ?? [] }, now);
-      const current = [ev.firstResponse, ev.nextResponse, ev.resolution].filter((c): c is SlaClock => !!c);
-      const memo: SlaMemo = { announced: {}, clocks: [], ...safe(conv.sla) } as SlaMemo;
-      const running = current.filter((c) => c.stoppedAt == null && c.state !== 'met');
-      const responseClock = current.find((c) => c.metric !== 'resolution' && c.stoppedAt == null) ?? null;
-      const dueAt = (responseClock ?? running[0])?.dueAt ?? null;
-      const rank: Record<string, number> = { breached: 4, warning: 3, active: 2, paused: 1, met: 0 };
-      const worst = running.length ? running.reduce((a, b) => (rank[b.state]! > rank[a.state]! ? b : a)).state : current.length ? 'met' : null;
-      const transitions: { clock: SlaClock; to: string }[] = [];
-      for (const c of ev.history) {
-        const key = `${c.metric}:${c.cycle}`;
-        const prev = memo.announced[key];
-        if (c.state === prev || c.state === 'active' || c.state === 'paused') continue;
-        if (prev === 'met' || prev === 'breached') continue; // final: announced once
-        transitions.push({ clock: c, to: c.state });
-        memo.announced[key] = c.state;
-      }
-      const before = conv.sla;
-      memo.clocks = current.map((c) => ({ metric: c.metric, cycle: c.cycle, state: c.state, dueAt: c.dueAt, warningAt: c.warningAt, targetMs: c.targetMs, businessHours: c.businessHours, startedAt: c.startedAt, stoppedAt: c.stoppedAt }));
-      const memoJson = JSON.stringify(memo);
-      if (conv.sla_due_at !== dueAt || conv.sla_state !== worst || before !== memoJson || transitions.length) changes.push({ conv, dueAt, worst, memo, transitions });
-      schedule.push({ id: conv.id, at: ev.nextChangeAt });
+      const account = accounts.get(conv.channel_account_id)!;
+      evaluated.push({ ...this.evaluate(conv, account, settings, timelines.get(conv.id) ?? [], now), conv, account });
     }
-    if (changes.length) {
-      await store.db.transaction().execute(async (trx) => {
-        for (const ch of changes) {
-          await trx.updateTable('conversation').set({ sla_due_at: ch.dueAt, sla_state: ch.worst, sla: JSON.stringify(ch.memo) }).where('id', '=', ch.conv.id).execute();
-          if (!ch.transitions.length) continue;
-          const account = accounts.get(ch.conv.channel_account_id)!;
-          const tz = (await trx.selectFrom('brand').select('timezone').where('id', '=', ch.conv.brand_id).executeTakeFirst())?.timezone ?? 'UTC';
-          const conv = ch.conv;
-          const dims = { brandId: conv.brand_id, timezone: tz, conversationId: conv.id, messageId: null, agentId: conv.assignee_id, teamId: conv.team_id, channelAccountId: conv.channel_account_id, network: conv.network, visibility: conv.visibility, priority: conv.priority, category: conv.category };
-          for (const t of ch.transitions) {
-            if (t.to === 'met' || t.to === 'breached') {
-              const at = t.to === 'met' ? t.clock.stoppedAt ?? now : t.clock.dueAt ?? now;
-              await trx.insertInto('reporting_fact').values(factRow(dims, t.to === 'met' ? 'sla_met' : 'sla_breached', at, t.clock.startedAt, t.clock.stoppedAt ?? at, (a, b) => this.businessSeconds(account, a, b), { clock: t.clock.metric, cycle: t.clock.cycle, targetMs: t.clock.targetMs })).execute();
-            }
-            if (t.to === 'warning' || t.to === 'breached') await this.notifySla(trx, conv, t.clock, t.to, now);
-          }
-        }
-      });
-      for (const ch of changes) {
-        const c = { ...ch.conv, sla_due_at: ch.dueAt, sla_state: ch.worst, sla: JSON.stringify(ch.memo) };
-        bus.publish(c.brand_id, 'conversation.updated', presentConversation(c));
-        for (const t of ch.transitions.filter((x) => x.to !== 'met')) {
-          bus.publish(c.brand_id, 'sla', { conversationId: c.id, clock: t.clock.metric, state: t.to, dueAt: t.clock.dueAt ? new Date(t.clock.dueAt).toISOString() : null });
-        }
+    const changed = evaluated.filter((e) => e.conv.sla_due_at !== e.dueAt || e.conv.sla_state !== e.worst || e.conv.sla !== JSON.stringify(e.memo) || e.transitions.length);
+    await store.db.transaction().execute(async (trx) => {
+      for (const e of changed) await trx.updateTable('conversation').set({ sla_due_at: e.dueAt, sla_state: e.worst, sla: JSON.stringify(e.memo) }).where('id', '=', e.conv.id).execute();
+      const facts = await this.transitionsTx(trx, changed, now);
+      await insertRows(trx, store, 'reporting_fact', facts);
+      await this.deps.jobs.addManyIn(trx, evaluated.filter((e) => e.nextChangeAt != null).map((e) => ({ kind: SLA_JOB, payload: { conversationId: e.conv.id }, runAt: e.nextChangeAt!, key: `sla:${e.conv.id}` })));
+      await this.deps.jobs.cancelManyIn(trx, evaluated.filter((e) => e.nextChangeAt == null).map((e) => `sla:${e.conv.id}`));
+    });
+    for (const e of changed) {
+      const c = { ...e.conv, sla_due_at: e.dueAt, sla_state: e.worst, sla: JSON.stringify(e.memo) };
+      bus.publish(c.brand_id, 'conversation.updated', presentConversation(c));
+      for (const t of e.transitions.filter((x) => x.to !== 'met')) {
+        bus.publish(c.brand_id, 'sla', { conversationId: c.id, clock: t.clock.metric, state: t.to, dueAt: t.clock.dueAt ? new Date(t.clock.dueAt).toISOString() : null });
       }
     }
-    await jobs.addMany(schedule.filter((x) => x.at != null).map((x) => ({ kind: SLA_JOB, payload: { conversationId: x.id }, runAt: x.at!, key: `sla:${x.id}` })));
-    for (const x of schedule) if (x.at == null) await jobs.cancel(`sla:${x.id}`);
+    for (const n of this.pendingNotices.splice(0)) bus.publish(n.brandId, 'notification', n.data, { userIds: n.userIds });
   }
+
+  /** Evaluate one conversation's clocks (pure apart from reading cached settings). */
+  private evaluate(conv: Conversation, account: ChannelAccount, settings: WorkflowSettings, events: SlaEvent[], now: number) {
+    const calendar: BusinessCalendar | null = this.deps.settings.calendarOf(account);
+    const policy = { ...settings.sla, calendar: settings.sla.businessHours ? calendar : null };
+    const ev = evaluateSla(policy, { visibility: conv.visibility as Visibility, priority: conv.priority, events }, now);
+    const current = [ev.firstResponse, ev.nextResponse, ev.resolution].filter((c): c is SlaClock => !!c);
+    const memo: SlaMemo = { announced: {}, clocks: [], ...safe(conv.sla) } as SlaMemo;
+    const running = current.filter((c) => c.stoppedAt == null && c.state !== 'met');
+    const responseClock = current.find((c) => c.metric !== 'resolution' && c.stoppedAt == null) ?? null;
+    const dueAt = (responseClock ?? running[0])?.dueAt ?? null;
+    const rank: Record<string, number> = { breached: 4, warning: 3, active: 2, paused: 1, met: 0 };
+    const worst = running.length ? running.reduce((a, b) => (rank[b.state]! > rank[a.state]! ? b : a)).state : current.length ? 'met' : null;
+    const transitions: { clock: SlaClock; to: string }[] = [];
+    for (const c of ev.history) {
+      const key = `${c.metric}:${c.cycle}`;
+      const prev = memo.announced[key];
+      if (c.state === prev || c.state === 'active' || c.state === 'paused') continue;
+      if (prev === 'met' || prev === 'breached') continue; // final: announced once
+      transitions.push({ clock: c, to: c.state });
+      memo.announced[key] = c.state;
+    }
+    memo.clocks = current.map((c) => ({ metric: c.metric, cycle: c.cycle, state: c.state, dueAt: c.dueAt, warningAt: c.warningAt, targetMs: c.targetMs, businessHours: c.businessHours, startedAt: c.startedAt, stoppedAt: c.stoppedAt }));
+    return { dueAt, worst, memo, transitions, nextChangeAt: ev.nextChangeAt };
+  }
+
+  /** Notifications (queued for publishing after commit) and facts for clock transitions. */
+  private async transitionsTx(trx: Tx, evaluated: SlaEvaluated[], now: number): Promise<Record<string, unknown>[]> {
+    const facts: Record<string, unknown>[] = [];
+    const tzs = new Map<number, string>();
+    for (const e of evaluated) {
+      if (!e.transitions.length) continue;
+      const conv = e.conv;
+      if (!tzs.has(conv.brand_id)) tzs.set(conv.brand_id, (await trx.selectFrom('brand').select('timezone').where('id', '=', conv.brand_id).executeTakeFirst())?.timezone ?? 'UTC');
+      const dims = { brandId: conv.brand_id, timezone: tzs.get(conv.brand_id)!, conversationId: conv.id, messageId: null, agentId: conv.assignee_id, teamId: conv.team_id, channelAccountId: conv.channel_account_id, network: conv.network, visibility: conv.visibility, priority: conv.priority, category: conv.category };
+      for (const t of e.transitions) {
+        if (t.to === 'met' || t.to === 'breached') {
+          const at = t.to === 'met' ? t.clock.stoppedAt ?? now : t.clock.dueAt ?? now;
+          facts.push(factRow(dims, t.to === 'met' ? 'sla_met' : 'sla_breached', at, t.clock.startedAt, t.clock.stoppedAt ?? at, (a, b) => this.businessSeconds(e.account, a, b), { clock: t.clock.metric, cycle: t.clock.cycle, targetMs: t.clock.targetMs }) as Record<string, unknown>);
+        }
+        if (t.to === 'warning' || t.to === 'breached') await this.notifySla(trx, conv, t.clock, t.to, now);
+      }
+    }
+    return facts;
+  }
+
+  /** Notifications waiting for their transaction to commit. */
+  private readonly pendingNotices: { brandId: number; data: Record<string, unknown>; userIds: number[] }[] = [];
 
   private async notifySla(trx: Tx, conv: Conversation, c: SlaClock, state: 'warning' | 'breached', now: number) {
     const leads = conv.team_id != null ? (await trx.selectFrom('team_member').select('user_id').where('team_id', '=', conv.team_id).where('is_lead', '=', 1).execute()).map((r) => r.user_id) : [];
@@ -346,12 +417,11 @@ export class Workflow {
       await trx.insertInto('notification').values({ brand_id: conv.brand_id, user_id: userId, kind: `sla.${state}`, title, body: conv.subject, conversation_id: conv.id, created_at: now }).execute();
     }
     await audit(trx, { brandId: conv.brand_id, actor: 'system:sla', action: `sla.${state}`, subjectType: 'conversation', subjectId: conv.id, conversationId: conv.id, data: { clock: c.metric, cycle: c.cycle, dueAt: c.dueAt } }, now);
-    if (to.length) this.deps.bus.publish(conv.brand_id, 'notification', { kind: `sla.${state}`, conversationId: conv.id, title, body: conv.subject }, { userIds: to });
+    if (to.length) this.pendingNotices.push({ brandId: conv.brand_id, data: { kind: `sla.${state}`, conversationId: conv.id, title, body: conv.subject }, userIds: to });
   }
 
   /** Conversations' timelines as SLA events: messages, and status changes from the audit trail. */
-  private async timelines(conversationIds: number[]): Promise<Map<number, SlaEvent[]>> {
-    const { store } = this.deps;
+  private async timelines(conversationIds: number[], db: Tx = this.deps.store.db): Promise<Map<number, SlaEvent[]>> {
     const out = new Map<number, SlaEvent[]>();
     const push = (id: number, e: SlaEvent) => {
       let l = out.get(id);
@@ -359,7 +429,7 @@ export class Workflow {
       l.push(e);
     };
     for (const part of chunks(conversationIds, 500)) {
-      const msgs = await store.db
+      const msgs = await db
         .selectFrom('message')
         .leftJoin('outbox', 'outbox.message_id', 'message.id')
         .select(['message.conversation_id', 'message.direction', 'message.created_at', 'message.status', 'message.is_auto', 'message.chaser', 'outbox.sent_at'])
@@ -369,7 +439,7 @@ export class Workflow {
         if (m.direction === 'inbound') push(m.conversation_id, { type: 'inbound', at: m.created_at, chaser: m.chaser === 1 });
         else if (m.status === 'sent') push(m.conversation_id, { type: 'outbound', at: m.sent_at ?? m.created_at, autoAck: m.is_auto === 1 });
       }
-      const statuses = await store.db.selectFrom('audit_event').select(['conversation_id', 'data', 'created_at']).where('conversation_id', 'in', part).where('action', '=', 'conversation.status').execute();
+      const statuses = await db.selectFrom('audit_event').select(['conversation_id', 'data', 'created_at']).where('conversation_id', 'in', part).where('action', '=', 'conversation.status').execute();
       for (const st of statuses) {
         const to = safe(st.data).to as string | undefined;
         if (to === 'resolved' || to === 'open' || to === 'waiting' || to === 'new') push(st.conversation_id!, { type: 'status', at: st.created_at, status: to });

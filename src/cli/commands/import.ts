@@ -7,6 +7,7 @@ import { IngestPipeline } from '../../pipeline/ingest.js';
 import { openStore } from '../../store/db.js';
 import { parse, storeOptions } from '../args.js';
 import { UsageError, type Command } from '../command.js';
+import { createPipelineTriage } from '../../triage/pipelineTriage.js';
 import { Progress } from '../progress.js';
 
 const command: Command = {
@@ -49,13 +50,7 @@ changes nothing.
 };
 
 async function loadTriage() {
-  try {
-    const path = '../../triage/pipelineTriage.js';
-    const mod = (await import(path)) as { createPipelineTriage?: () => Promise<any> };
-    return mod.createPipelineTriage ? await mod.createPipelineTriage() : undefined;
-  } catch {
-    return undefined;
-  }
+  return createPipelineTriage();
 }
 
 export default command;
