@@ -30,6 +30,8 @@ import { resolveSecret, SecretBox } from './lib/secrets.js';
 import { OutboxWorker } from './outbox/outbox.js';
 import { IngestPipeline, type TriageFn } from './pipeline/ingest.js';
 import { createPipelineTriage } from './triage/pipelineTriage.js';
+import { loadActiveModel } from './triage/history.js';
+import { TriageCommands } from './commands/triage.js';
 import { IngestQueue } from './pipeline/queue.js';
 import { buildServer, type App, type AppHooks, type RouteModule } from './server/http.js';
 import { Metrics } from './server/metrics.js';
@@ -77,7 +79,7 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
   const bus = new EventBus();
   const metrics = new Metrics();
   const presence = new Presence(bus, () => clock.now());
-  const triage = opts.triage ?? (await loadDefaultTriage(log));
+  const triage = opts.triage ?? (await loadDefaultTriage(log, config.dataDir));
 
   const hooks: ConversationHooks = {};
   const appHooks: AppHooks = {};
@@ -108,6 +110,7 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
   const commands = new ConversationCommands({ store, bus, clock, hooks, onQueued: () => outbox.poke() });
   const moderation = new ModerationCommands({ store, bus, clock, registry });
   const contacts = new ContactCommands({ store, bus, clock });
+  const triageCommands = new TriageCommands({ store, bus, clock });
   const workflowCommands = new WorkflowCommands({ store, bus, clock, settings: workflowSettings, conversations: commands, onQueued: () => outbox.poke() });
   appHooks.afterAvailability = (brandId, userId) => workflow.afterAvailability(brandId, userId);
   appHooks.assertExpertMayRead = async (auth, conversationId) => {
@@ -119,7 +122,7 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
     for (const b of await store.db.selectFrom('brand').select('id').execute()) await workflowCommands.detectBursts(b.id);
   });
 
-  const services: Services = { config, store, bus, clock, pipeline, queue, commands, moderation, contacts, outbox, sync, jobs, workflow, workflowCommands, workflowSettings, registry, secrets, metrics, presence, log, version: packageVersion(), startedAt: Date.now() };
+  const services: Services = { config, store, bus, clock, pipeline, queue, commands, moderation, contacts, triage: triageCommands, outbox, sync, jobs, workflow, workflowCommands, workflowSettings, registry, secrets, metrics, presence, log, version: packageVersion(), startedAt: Date.now() };
   const app = await buildServer(services, opts.extraRoutes ?? [], appHooks);
 
   // The demo: seed an empty database, then replay the excerpt live.
@@ -169,9 +172,11 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
 }
 
 /** The shipped triage model (models/triage.bin.gz, or PARLEY_TRIAGE_MODEL). */
-async function loadDefaultTriage(log: Logger): Promise<TriageFn | undefined> {
+async function loadDefaultTriage(log: Logger, dataDir: string): Promise<TriageFn | undefined> {
   try {
-    return await createPipelineTriage();
+    const { model, source } = loadActiveModel(dataDir);
+    if (source !== 'shipped') log.info({ model: source }, 'triage uses a model trained for this desk');
+    return await createPipelineTriage({ model });
   } catch (err) {
     log.error({ err }, 'the triage model failed to load; messages are stored untriaged');
     return undefined;

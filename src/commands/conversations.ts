@@ -20,6 +20,7 @@ import type { Conversation, MessageRow } from '../store/schema.js';
 import { encodeText } from '../store/text.js';
 import type { Tx } from '../store/util.js';
 import type { Actor } from './context.js';
+import { recordAnswered, recordDismissed } from './triage.js';
 
 export interface CommandDeps {
   store: Store;
@@ -120,6 +121,7 @@ export class ConversationCommands {
     const c = await store.db.transaction().execute(async (trx) => {
       const conv = await loadConversation(trx, actor, id);
       const r = applyStatus(stateOf(conv), status, now, snoozeUntil);
+      if (status === 'resolved' && conv.status !== 'resolved') await recordDismissed(trx, actor.brandId, conv.id, actor.userId, conv.cycle_started_at, now);
       const updated = await bump(trx, conv.id, stateColumns(r.state), now);
       if (r.facts.length) {
         const tz = (await trx.selectFrom('brand').select('timezone').where('id', '=', actor.brandId).executeTakeFirst())?.timezone ?? 'UTC';
@@ -302,6 +304,7 @@ export class ConversationCommands {
         .executeTakeFirstOrThrow();
       let outbox: { id: number; idempotencyKey: string } | null = null;
       if (decision.status === 'queued') outbox = await enqueue(trx, msg, now);
+      await recordAnswered(trx, actor.brandId, conv.id, actor.userId, conv.waiting_since, now);
       const updated = await bump(trx, conv.id, conv.status === 'new' ? { status: 'open' } : {}, now);
       await audit(trx, {
         brandId: actor.brandId, actor: actor.name, action: decision.status === 'queued' ? 'reply.queued' : 'reply.pending_approval', subjectType: 'message', subjectId: msg.id, conversationId: conv.id,

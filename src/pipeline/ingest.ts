@@ -476,9 +476,12 @@ export class IngestPipeline {
     // the workflow completes the rows (team, queue, SLA clocks) before they are written
     for (const c of convs.values()) c.row = conversationRow(brandId, c, now);
     const drafts: IngestDraft[] = [...convs.values()].map((c) => ({ id: c.id!, created: c.created, inbound: c.inbound, row: c.row!, events: c.events }));
+    stage('7a ids, rows');
     const wf = this.deps.workflow ? await this.deps.workflow.beforePersist(trx, brandId, drafts, now) : null;
+    stage('7b workflow: routing, SLA');
     if (newConvList.length) await insertRows(trx, store, 'conversation', newConvList.map((c) => ({ ...c.row!, version: 1 })));
 
+    stage('7c new conversations');
     // message-level reply links (reply_to_message_id) and first-reply times
     // inbound message id → its first reply (and the inbound's triage, for the fact)
     const firstReply = new Map<number, { at: number; inboundAt: number; work: Work; needs: boolean | null; sentiment: string | null }>();
@@ -538,6 +541,7 @@ export class IngestPipeline {
       await trx.updateTable('message').set({ first_reply_at: firstReply.get(id)!.at }).where('id', '=', id).where('first_reply_at', 'is', null).execute();
     }
 
+    stage('7d messages');
     // existing conversations: one multi-row upsert instead of an UPDATE each
     const changed = [...convs.values()].filter((c) => !c.created);
     if (changed.length) {
@@ -549,6 +553,7 @@ export class IngestPipeline {
         }
       }
     }
+    stage('7e existing conversations');
 
     // 8. reporting facts
     const facts: Insertable<DB['reporting_fact']>[] = [];
@@ -573,9 +578,10 @@ export class IngestPipeline {
     await insertRows(trx, store, 'reporting_fact', facts);
     if (wf?.facts.length) await insertRows(trx, store, 'reporting_fact', wf.facts);
     await indexPendingMessages(trx, store);
+    stage('8 facts, search index');
     const assigned = wf?.routed ? await this.deps.workflow!.drainTx(trx, brandId, now) : [];
+    stage('8b assignment');
 
-    stage('8 facts+fts');
     // 9. events, published after commit
     publish.push(() => {
       for (const w of fresh) {

@@ -5,6 +5,7 @@ import type { ChannelSyncWorker } from '../channels/sync.js';
 import type { ConversationCommands } from '../commands/conversations.js';
 import type { ContactCommands } from '../commands/contacts.js';
 import type { ModerationCommands } from '../commands/moderation.js';
+import type { TriageCommands } from '../commands/triage.js';
 import type { Config } from '../config.js';
 import type { EventBus } from '../events/bus.js';
 import type { Jobs } from '../jobs/jobs.js';
@@ -30,6 +31,7 @@ export interface Services {
   commands: ConversationCommands;
   moderation: ModerationCommands;
   contacts: ContactCommands;
+  triage: TriageCommands;
   outbox: OutboxWorker;
   registry: ChannelRegistry;
   sync: ChannelSyncWorker;

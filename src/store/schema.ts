@@ -452,6 +452,19 @@ export interface IncidentTable {
   statement_message_id: number | null;
 }
 
+export interface TriageCorrectionTable {
+  id: Id;
+  brand_id: number;
+  message_id: number;
+  conversation_id: number;
+  user_id: number | null;
+  /** agent: set by hand; implicit: the message was answered (respond) or dismissed (ignore). */
+  source: string;
+  /** JSON { category?, action?, complaint?, sentiment?, intent? } */
+  labels: Json;
+  created_at: number;
+}
+
 export interface KvTable {
   key: string;
   value: string;
@@ -488,6 +501,7 @@ export interface DB {
   playbook: PlaybookTable;
   snippet: SnippetTable;
   incident: IncidentTable;
+  triage_correction: TriageCorrectionTable;
 }
 
 export type Brand = Selectable<BrandTable>;

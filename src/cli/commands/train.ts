@@ -10,6 +10,9 @@ import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { buildModel } from '../../triage/build.js';
 import { LOCAL_MODEL_PATH, saveModel, SHIPPED_MODEL_PATH } from '../../triage/model-io.js';
+import { loadActiveModel, teamModelPath, trainFromHistory } from '../../triage/history.js';
+import { loadConfig } from '../../config.js';
+import { openStore } from '../../store/db.js';
 
 const usage = `Usage: parley train [--include-restricted] [--out <path>] [--from-history]
 
@@ -19,7 +22,9 @@ Rebuilds the triage model from the datasets in ../shared/data (PARLEY_SHARED_DAT
   --include-restricted    also train on the non-commercial / unlicensed sets (complaints,
                           airline sentiment, TWCS). Writes a LOCAL model for users who
                           accept those terms; it cannot be written into the repo's models/.
-  --from-history          learn from agents' corrections in the database (not available yet)`;
+  --from-history          learn from agents' corrections in the database (PARLEY_DATA_DIR /
+                          DATABASE_URL); writes <data dir>/models/triage-team.bin.gz, which the
+                          server uses from its next start`;
 
 const command: Command = {
   summary: 'rebuild the triage model from the shared datasets',
@@ -40,11 +45,27 @@ const command: Command = {
       else throw new UsageError(`unexpected argument ${a}`);
     }
     if (history) {
-      process.stderr.write(
-        'parley train: --from-history is not available yet: it needs the database wiring (reading agents\' corrections from the store).\n' +
-          'The training function it will call exists: trainFromExamples(examples, base) in src/core/triage/learn.ts.\n',
-      );
-      return 1;
+      const config = loadConfig(process.env, {});
+      const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      try {
+        const { model: base, source } = loadActiveModel(config.dataDir);
+        const r = await trainFromHistory(store, base);
+        const target = resolve(out ?? teamModelPath(config.dataDir));
+        if (resolve(target) === resolve(SHIPPED_MODEL_PATH)) {
+          process.stderr.write('parley train: a model trained on your team\'s history stays in your data directory; choose another --out\n');
+          return 1;
+        }
+        if (!Object.keys(r.used).length) {
+          process.stderr.write(`parley train: ${r.examples} corrected messages in ${store.describe}; not enough to learn from yet (${Object.entries(r.skipped).map(([k, v]) => `${k}: ${v}`).join('; ') || 'no labels'})\n`);
+          return 1;
+        }
+        const bytes = saveModel(target, r.model);
+        process.stderr.write(`learned from ${r.examples} corrected messages (on top of ${source}): ${Object.entries(r.used).map(([k, n]) => `${k} ${n}`).join(', ')}${Object.keys(r.skipped).length ? `; skipped ${Object.entries(r.skipped).map(([k, v]) => `${k} (${v})`).join(', ')}` : ''}\n`);
+        process.stderr.write(`wrote ${relative(process.cwd(), target) || target} (${(bytes / 1024).toFixed(0)} KB); restart Parley to use it\n`);
+        return 0;
+      } finally {
+        await store.close();
+      }
     }
     const path = resolve(out ?? LOCAL_MODEL_PATH);
     if (restricted && resolve(path) === resolve(SHIPPED_MODEL_PATH)) {

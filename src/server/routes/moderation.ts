@@ -4,7 +4,7 @@ import { CONSENT_METHODS } from '../../commands/contacts.js';
 import { MODERATION_ACTIONS } from '../../commands/moderation.js';
 import { requireRole } from '../auth.js';
 import type { App } from '../http.js';
-import { idParams } from '../schemas.js';
+import { idParams, messageSchema } from '../schemas.js';
 
 export function moderationRoutes(app: App) {
   const s = app.services;
@@ -33,6 +33,25 @@ export function moderationRoutes(app: App) {
   }, async (req) => {
     const a = requireRole(req, 'agent', 'approver', 'admin');
     return s.moderation.moderate(a.actor, req.params.id, req.body);
+  });
+
+  app.post('/api/messages/:id/triage', {
+    schema: {
+      tags: ['triage'],
+      summary: 'Correct triage (re-categorise, mark spam, needs / does not need a response); recorded so `parley train --from-history` learns from it',
+      params: idParams,
+      body: z.object({
+        category: z.enum(['customer_service', 'brand', 'spam', 'abuse', 'other']).optional(),
+        action: z.enum(['respond', 'monitor', 'ignore']).optional(),
+        complaint: z.boolean().optional(),
+        sentiment: z.enum(['negative', 'neutral', 'positive']).optional(),
+        intent: z.string().min(1).max(64).optional(),
+      }),
+      response: { 200: messageSchema },
+    },
+  }, async (req) => {
+    const a = requireRole(req, 'agent', 'approver', 'admin');
+    return s.triage.correct(a.actor, req.params.id, req.body);
   });
 
   app.post('/api/contacts/:id/crm-link', {
