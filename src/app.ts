@@ -39,6 +39,7 @@ import { Presence } from './server/presence.js';
 import type { Services } from './server/services.js';
 import { openStore, type Store } from './store/db.js';
 import { indexPending } from './store/fts.js';
+import { rebuildRollups } from './store/rollup.js';
 
 export interface ParleyOptions {
   config: Config;
@@ -76,6 +77,12 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
   const log = opts.log ?? createLogger(config.logLevel);
   const store = opts.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const secrets = new SecretBox(resolveSecret(config.secret, config.dataDir));
+  // Facts written before rollups existed (or bulk-loaded) are counted once, at start.
+  if (await store.db.selectFrom('kv').select('key').where('key', '=', 'rollup.rebuild').executeTakeFirst()) {
+    const n = await rebuildRollups(store);
+    await store.db.deleteFrom('kv').where('key', '=', 'rollup.rebuild').execute();
+    if (n) log.info({ facts: n }, 'reporting rollups rebuilt');
+  }
   const bus = new EventBus();
   const metrics = new Metrics();
   const presence = new Presence(bus, () => clock.now());

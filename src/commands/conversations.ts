@@ -16,6 +16,7 @@ import { presentConversation, presentMessage, presentNote } from '../server/pres
 import { audit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
 import { factRow } from '../store/facts.js';
+import { writeFacts } from '../store/rollup.js';
 import type { Conversation, MessageRow } from '../store/schema.js';
 import { encodeText } from '../store/text.js';
 import type { Tx } from '../store/util.js';
@@ -126,7 +127,7 @@ export class ConversationCommands {
       if (r.facts.length) {
         const tz = (await trx.selectFrom('brand').select('timezone').where('id', '=', actor.brandId).executeTakeFirst())?.timezone ?? 'UTC';
         const dims = { brandId: actor.brandId, timezone: tz, conversationId: conv.id, messageId: null, agentId: updated.assignee_id, teamId: updated.team_id, channelAccountId: conv.channel_account_id, network: conv.network, visibility: conv.visibility, priority: conv.priority, category: conv.category };
-        await trx.insertInto('reporting_fact').values(r.facts.map((f) => factRow(dims, f.kind, f.occurredAt, f.from, f.to, null))).execute();
+        await writeFacts(trx, this.deps.store, r.facts.map((f) => factRow(dims, f.kind, f.occurredAt, f.from, f.to, null)));
       }
       await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'conversation.status', subjectType: 'conversation', subjectId: conv.id, conversationId: conv.id, data: { from: conv.status, to: status, snoozeUntil } }, now);
       return updated;

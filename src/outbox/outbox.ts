@@ -27,6 +27,7 @@ import { stateColumns, stateOf } from '../pipeline/ingest.js';
 import { presentConversation, presentMessage } from '../server/presenters.js';
 import type { Store } from '../store/db.js';
 import { factRow } from '../store/facts.js';
+import { retractFactsOfMessage, writeFacts } from '../store/rollup.js';
 import type { ChannelAccount, MessageRow, OutboxRow } from '../store/schema.js';
 import type { Tx } from '../store/util.js';
 import { decodeText } from '../store/text.js';
@@ -249,7 +250,7 @@ export class OutboxWorker {
         .where('network_message_id', '=', result.networkMessageId)
         .executeTakeFirst();
       if (echo && echo.id !== msg.id) {
-        await trx.deleteFrom('reporting_fact').where('message_id', '=', echo.id).execute();
+        await retractFactsOfMessage(trx, store, echo.id);
         await trx.deleteFrom('message').where('id', '=', echo.id).execute();
       }
       await trx.updateTable('outbox').set({ status: 'sent', network_message_id: result.networkMessageId, sent_at: sentAt, locked_until: null, last_error: null, last_error_code: null, updated_at: now }).where('id', '=', row.id).execute();
@@ -272,7 +273,7 @@ export class OutboxWorker {
           facts.push(factRow({ ...dims, messageId: parent.id }, 'message_response', sentAt, parent.created_at, sentAt, biz));
         }
       }
-      if (facts.length) await trx.insertInto('reporting_fact').values(facts).execute();
+      await writeFacts(trx, store, facts);
       await audit(trx, { brandId: msg.brand_id, actor: 'system:outbox', action: 'reply.sent', subjectType: 'message', subjectId: msg.id, conversationId: conv.id, data: { networkMessageId: result.networkMessageId, url: result.url ?? null, attempts: row.attempts } }, now);
       msgOut = await trx.selectFrom('message').selectAll().where('id', '=', msg.id).executeTakeFirstOrThrow();
       convOut = await trx.selectFrom('conversation').selectAll().where('id', '=', conv.id).executeTakeFirstOrThrow();

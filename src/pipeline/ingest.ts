@@ -27,6 +27,7 @@ import type { ChannelAccount, Conversation, ContactIdentity, DB, NewMessage } fr
 import { encodeText, sanitizeShortText } from '../store/text.js';
 import { chunks, insertRows, lockBrand, reserveIds, type Tx } from '../store/util.js';
 import { indexPendingMessages } from '../store/fts.js';
+import { writeFacts } from '../store/rollup.js';
 import { validateMessage } from './validate.js';
 import type { Insertable } from 'kysely';
 
@@ -575,8 +576,7 @@ export class IngestPipeline {
         facts.push(factRow({ ...this.dims(brandId, conv, w, info.get(w.account.id)?.timezone ?? 'UTC'), messageId: w.messageId! }, 'accolade', w.msg.createdAt, null, null, null));
       }
     }
-    await insertRows(trx, store, 'reporting_fact', facts);
-    if (wf?.facts.length) await insertRows(trx, store, 'reporting_fact', wf.facts);
+    await writeFacts(trx, store, wf?.facts.length ? [...facts, ...(wf.facts as typeof facts)] : facts);
     await indexPendingMessages(trx, store);
     stage('8 facts, search index');
     const assigned = wf?.routed ? await this.deps.workflow!.drainTx(trx, brandId, now) : [];

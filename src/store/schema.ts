@@ -465,6 +465,31 @@ export interface TriageCorrectionTable {
   created_at: number;
 }
 
+export interface FactRollupTable {
+  /** Hash of the dimensions (see src/store/rollup.ts). */
+  k: string;
+  brand_id: number;
+  kind: string;
+  /** UTC hour start (ms). */
+  hour: number;
+  hour_of_week: number;
+  day: string;
+  channel_account_id: number;
+  team_id: number;
+  agent_id: number;
+  network: string;
+  visibility: string;
+  category: string;
+  sentiment: string;
+  needs_response: number;
+  clock: string;
+  n: number;
+  sum_s: number;
+  sum_bs: number;
+  hist: string;
+  hist_b: string;
+}
+
 export interface KvTable {
   key: string;
   value: string;
@@ -502,6 +527,7 @@ export interface DB {
   snippet: SnippetTable;
   incident: IncidentTable;
   triage_correction: TriageCorrectionTable;
+  fact_rollup: FactRollupTable;
 }
 
 export type Brand = Selectable<BrandTable>;

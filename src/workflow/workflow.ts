@@ -25,6 +25,7 @@ import { presentConversation, presentMessage } from '../server/presenters.js';
 import { audit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
 import { factRow } from '../store/facts.js';
+import { writeFacts, type Fact } from '../store/rollup.js';
 import type { ChannelAccount, Conversation } from '../store/schema.js';
 import { encodeText, decodeText } from '../store/text.js';
 import { chunks, insertRows, lockBrand, type Tx } from '../store/util.js';
@@ -342,7 +343,7 @@ export class Workflow {
     await store.db.transaction().execute(async (trx) => {
       for (const e of changed) await trx.updateTable('conversation').set({ sla_due_at: e.dueAt, sla_state: e.worst, sla: JSON.stringify(e.memo) }).where('id', '=', e.conv.id).execute();
       const facts = await this.transitionsTx(trx, changed, now);
-      await insertRows(trx, store, 'reporting_fact', facts);
+      await writeFacts(trx, store, facts as Fact[]);
       await this.deps.jobs.addManyIn(trx, evaluated.filter((e) => e.nextChangeAt != null).map((e) => ({ kind: SLA_JOB, payload: { conversationId: e.conv.id }, runAt: e.nextChangeAt!, key: `sla:${e.conv.id}` })));
       await this.deps.jobs.cancelManyIn(trx, evaluated.filter((e) => e.nextChangeAt == null).map((e) => `sla:${e.conv.id}`));
     });

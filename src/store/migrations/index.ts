@@ -8,6 +8,7 @@ import * as m20261123T2030 from './20261123T2030_moderation_crm.js';
 import * as m20261123T2040 from './20261123T2040_workflow.js';
 import * as m20261123T2050 from './20261123T2050_fts_batched.js';
 import * as m20261123T2100 from './20261123T2100_triage_corrections.js';
+import * as m20261123T2110 from './20261123T2110_fact_rollup.js';
 
 export const migrations: Record<string, MigrationModule> = {
   '20261123T1900_initial_schema': m20261123T1900,
@@ -18,4 +19,5 @@ export const migrations: Record<string, MigrationModule> = {
   '20261123T2040_workflow': m20261123T2040,
   '20261123T2050_fts_batched': m20261123T2050,
   '20261123T2100_triage_corrections': m20261123T2100,
+  '20261123T2110_fact_rollup': m20261123T2110,
 };

@@ -1,0 +1,183 @@
+/**
+ * Reporting facts are append-only rows; reports over a million conversations
+ * must not scan a million rows. Every fact is therefore also counted, as it is
+ * written and in the same transaction, into an hourly rollup keyed by the
+ * dimensions reports filter and group by, with the count, the sums of its
+ * durations and a log-scaled histogram of them (2 % buckets).
+ *
+ * Reports read rollups for whole hours and the raw facts of the partial hours
+ * at the edges of the period, so counts are always exact; percentiles are exact
+ * (from the raw facts) up to EXACT_LIMIT values in the selection and come from
+ * the histograms beyond it (within 2 %, reported as `exact: false`).
+ */
+import { createHash } from 'node:crypto';
+import type { Insertable } from 'kysely';
+import type { Store } from './db.js';
+import type { DB } from './schema.js';
+import { chunks, insertRows, lockBrand, type Tx } from './util.js';
+
+export const HOUR = 3600_000;
+const BASE = Math.log(1.02);
+
+/** Histogram bucket of a duration in seconds: 0 for < 1 s, then 2 % wide. */
+export function bucketOf(s: number): number {
+  return s < 1 ? 0 : 1 + Math.floor(Math.log(s) / BASE);
+}
+
+/** A representative value of a bucket (its geometric middle). */
+export function bucketValue(b: number): number {
+  return b === 0 ? 0.5 : Math.exp((b - 1 + 0.5) * BASE);
+}
+
+/** The dimensions of a rollup row (nulls stored as 0 / '' / -1 so the key is unique). */
+export interface RollupKey {
+  brand_id: number;
+  kind: string;
+  hour: number;
+  hour_of_week: number;
+  day: string;
+  channel_account_id: number;
+  team_id: number;
+  agent_id: number;
+  network: string;
+  visibility: string;
+  category: string;
+  sentiment: string;
+  needs_response: number;
+  clock: string;
+}
+
+export interface RollupRow extends RollupKey {
+  n: number;
+  sum_s: number;
+  sum_bs: number;
+  /** JSON {bucket: count} of value_s */
+  hist: string;
+  /** JSON {bucket: count} of business_s */
+  hist_b: string;
+}
+
+export type Fact = Insertable<DB['reporting_fact']>;
+
+export function keyOf(f: Fact): RollupKey {
+  let clock = '';
+  if ((f.kind === 'sla_met' || f.kind === 'sla_breached') && f.data) {
+    try {
+      clock = String((JSON.parse(f.data) as { clock?: string }).clock ?? '');
+    } catch { /* no clock */ }
+  }
+  return {
+    brand_id: f.brand_id,
+    kind: f.kind,
+    hour: Math.floor(f.occurred_at / HOUR) * HOUR,
+    hour_of_week: f.hour_of_week,
+    day: f.day,
+    channel_account_id: f.channel_account_id ?? 0,
+    team_id: f.team_id ?? 0,
+    agent_id: f.agent_id ?? 0,
+    network: f.network ?? '',
+    visibility: f.visibility ?? '',
+    category: f.category ?? '',
+    sentiment: f.sentiment ?? '',
+    needs_response: f.needs_response == null ? -1 : f.needs_response,
+    clock,
+  };
+}
+
+const KEY_FIELDS: (keyof RollupKey)[] = ['brand_id', 'kind', 'hour', 'hour_of_week', 'day', 'channel_account_id', 'team_id', 'agent_id', 'network', 'visibility', 'category', 'sentiment', 'needs_response', 'clock'];
+
+export function keyString(k: RollupKey): string {
+  return createHash('sha1').update(KEY_FIELDS.map((f) => String(k[f])).join('\u0001')).digest('base64url');
+}
+
+type Hist = Record<string, number>;
+
+function addTo(h: Hist, b: number, c: number) {
+  const k = String(b);
+  const v = (h[k] ?? 0) + c;
+  if (v === 0) delete h[k];
+  else h[k] = v;
+}
+
+/** Aggregate facts into rollup deltas (sign -1 retracts). */
+export function deltasOf(facts: Fact[], sign = 1): Map<string, RollupRow> {
+  const acc = new Map<string, { key: RollupKey; n: number; sum_s: number; sum_bs: number; h: Hist; hb: Hist }>();
+  for (const f of facts) {
+    const key = keyOf(f);
+    const k = keyString(key);
+    let r = acc.get(k);
+    if (!r) acc.set(k, (r = { key, n: 0, sum_s: 0, sum_bs: 0, h: {}, hb: {} }));
+    r.n += sign;
+    if (f.value_s != null) {
+      r.sum_s += sign * f.value_s;
+      addTo(r.h, bucketOf(f.value_s), sign);
+    }
+    if (f.business_s != null) {
+      r.sum_bs += sign * f.business_s;
+      addTo(r.hb, bucketOf(f.business_s), sign);
+    }
+  }
+  const out = new Map<string, RollupRow>();
+  for (const [k, r] of acc) out.set(k, { ...r.key, n: r.n, sum_s: r.sum_s, sum_bs: r.sum_bs, hist: JSON.stringify(r.h), hist_b: JSON.stringify(r.hb) });
+  return out;
+}
+
+function merge(a: string, b: string): string {
+  const h = JSON.parse(a) as Hist;
+  for (const [k, c] of Object.entries(JSON.parse(b) as Hist)) addTo(h, Number(k), c);
+  return JSON.stringify(h);
+}
+
+/** Add deltas into the stored rollups (read, merge, upsert), serialised per brand. */
+export async function applyRollups(trx: Tx, store: Store, deltas: Map<string, RollupRow>): Promise<void> {
+  if (!deltas.size) return;
+  const brands = new Set([...deltas.values()].map((d) => d.brand_id));
+  for (const b of brands) await lockBrand(trx, store, b, 3);
+  const existing = new Map<string, { n: number; sum_s: number; sum_bs: number; hist: string; hist_b: string }>();
+  for (const part of chunks([...deltas.keys()], 500)) {
+    for (const r of await trx.selectFrom('fact_rollup').select(['k', 'n', 'sum_s', 'sum_bs', 'hist', 'hist_b']).where('k', 'in', part).execute()) existing.set(r.k, r);
+  }
+  const rows = [...deltas].map(([k, d]) => {
+    const e = existing.get(k);
+    return e
+      ? { k, ...d, n: e.n + d.n, sum_s: e.sum_s + d.sum_s, sum_bs: e.sum_bs + d.sum_bs, hist: merge(e.hist, d.hist), hist_b: merge(e.hist_b, d.hist_b) }
+      : { k, ...d };
+  });
+  await insertRows(trx, store, 'fact_rollup', rows, { upsertOn: 'k', upsertColumns: ['n', 'sum_s', 'sum_bs', 'hist', 'hist_b'] });
+}
+
+/** Append facts and count them into the rollups, in the caller's transaction. */
+export async function writeFacts(trx: Tx, store: Store, facts: Fact[]): Promise<void> {
+  if (!facts.length) return;
+  await insertRows(trx, store, 'reporting_fact', facts as Record<string, unknown>[]);
+  await applyRollups(trx, store, deltasOf(facts));
+}
+
+/** Withdraw facts (e.g. of a duplicate echo that is being replaced). */
+export async function retractFactsOfMessage(trx: Tx, store: Store, messageId: number): Promise<void> {
+  const rows = await trx.selectFrom('reporting_fact').selectAll().where('message_id', '=', messageId).execute();
+  if (!rows.length) return;
+  await trx.deleteFrom('reporting_fact').where('message_id', '=', messageId).execute();
+  await applyRollups(trx, store, deltasOf(rows as Fact[], -1));
+}
+
+/** Rebuild all rollups from the facts (after a bulk load, or to repair). */
+export async function rebuildRollups(store: Store, brandId?: number): Promise<number> {
+  await store.db.transaction().execute(async (trx) => {
+    let del = trx.deleteFrom('fact_rollup');
+    if (brandId != null) del = del.where('brand_id', '=', brandId);
+    await del.execute();
+  });
+  let last = 0;
+  let n = 0;
+  for (;;) {
+    let q = store.db.selectFrom('reporting_fact').selectAll().where('id', '>', last).orderBy('id').limit(50_000);
+    if (brandId != null) q = q.where('brand_id', '=', brandId);
+    const rows = await q.execute();
+    if (!rows.length) break;
+    await store.db.transaction().execute((trx) => applyRollups(trx, store, deltasOf(rows as Fact[])));
+    last = rows[rows.length - 1]!.id;
+    n += rows.length;
+  }
+  return n;
+}
