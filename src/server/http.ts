@@ -28,6 +28,7 @@ import { conversationRoutes } from './routes/conversations.js';
 import { eventRoutes } from './routes/events.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { systemRoutes } from './routes/system.js';
+import { slaAndFlagsRoutes } from './routes/slaAndFlags.js';
 import type { Services } from './services.js';
 
 /** Extension points the care workflow plugs into (routing, experts...). */
@@ -141,6 +142,7 @@ export async function buildServer(services: Services, extraRoutes: RouteModule[]
   workflowRoutes(app);
   webhookRoutes(app);
   webchatRoutes(app);
+  slaAndFlagsRoutes(app);
   for (const r of extraRoutes) r(app);
 
   await serveUi(app);

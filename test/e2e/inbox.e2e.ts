@@ -286,7 +286,7 @@ describe('the agent inbox', () => {
     await w.page.keyboard.press('r');
     // a URL counts 23 however long it is; CJK characters count 2
     await w.page.keyboard.type('See https://example.com/a/very/long/path/to/the/returns/policy/page 日本');
-    expect(await w.page.locator('.composer .counter').first().textContent()).toContain('32 / 280');
+    await eventually(async () => (await w.page.locator('.composer .counter').first().textContent())?.includes('32 / 280'), 'the X-weighted count of 32');
     const long = Array.from({ length: 12 }, (_, i) => `Step ${i + 1}: bring the item to any store and show the gift message.`).join(' ');
     await w.page.locator('.composer-text').fill(long);
     const over = measure('x', long);

@@ -3,7 +3,7 @@
  * parameters). The root checks the session and keeps the live connection open.
  */
 import { useEffect } from 'react';
-import { createRootRoute, createRoute, createRouter, Navigate, Outlet, redirect, useRouterState } from '@tanstack/react-router';
+import { createRootRoute, createRoute, createRouter, lazyRouteComponent, Navigate, Outlet, redirect, useRouterState } from '@tanstack/react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { setCsrfToken, setUnauthorizedHandler } from './api/client.js';
 import { keys, signedOut, useMe } from './api/queries.js';
@@ -12,7 +12,10 @@ import { setViewer } from './live/listCache.js';
 import { LoginPage } from './shell/LoginPage.js';
 import { InboxPage } from './inbox/InboxPage.js';
 import { isView, parseInboxSearch } from './inbox/search.js';
+import { isSection, parseReportsSearch } from './reports/search.js';
 import { Spinner } from './ui/bits.js';
+import { useWorkflowLive } from './workflow/live.js';
+import { isAdminSection } from './admin/sections.js';
 
 function Root() {
   const qc = useQueryClient();
@@ -33,6 +36,7 @@ function Root() {
     }
   }, [me.data]);
   useLiveEvents(signedIn);
+  useWorkflowLive(signedIn);
 
   if (me.isPending) {
     return (
@@ -51,17 +55,22 @@ function Root() {
       </main>
     );
   }
-  if (!signedIn && path !== '/login') return <Navigate to="/login" search={{ redirect: path.startsWith('/inbox') ? href : undefined }} replace />;
+  if (!signedIn && path !== '/login') return <Navigate to="/login" search={{ redirect: returnable(path) ? href : undefined }} replace />;
+  // Experts work only on the questions they are asked (the inbox is not theirs).
+  if (signedIn && me.data!.user.role === 'expert' && (path === '/login' || path.startsWith('/inbox'))) return <Navigate to="/expert" replace />;
   if (signedIn && path === '/login') return <Navigate to="/inbox/$view" params={{ view: 'open' }} replace />;
   return <Outlet />;
 }
+
+/** Pages a sign-in may return to. */
+const returnable = (p: string) => ['/inbox', '/queues', '/approvals', '/expert', '/incidents', '/admin', '/reports'].some((x) => p === x || p.startsWith(`${x}/`) || p.startsWith(`${x}?`));
 
 const rootRoute = createRootRoute({ component: Root, notFoundComponent: () => <Navigate to="/inbox/$view" params={{ view: 'open' }} replace /> });
 
 export const loginRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/login',
-  validateSearch: (s: Record<string, unknown>): { redirect?: string } => (typeof s.redirect === 'string' && s.redirect.startsWith('/inbox') ? { redirect: s.redirect } : {}),
+  validateSearch: (s: Record<string, unknown>): { redirect?: string } => (typeof s.redirect === 'string' && returnable(s.redirect) ? { redirect: s.redirect } : {}),
   component: LoginPage,
 });
 
@@ -83,7 +92,61 @@ export const inboxRoute = createRoute({
   component: InboxPage,
 });
 
-const routeTree = rootRoute.addChildren([loginRoute, indexRoute, inboxRoute]);
+// Reports: lazy (ECharts and the report pages stay out of the inbox bundle).
+const reportsIndexRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/reports',
+  beforeLoad: () => {
+    throw redirect({ to: '/reports/$section', params: { section: 'volume' } });
+  },
+});
+
+export const reportsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/reports/$section',
+  validateSearch: parseReportsSearch,
+  beforeLoad: ({ params }) => {
+    if (!isSection(params.section)) throw redirect({ to: '/reports/$section', params: { section: 'volume' } });
+  },
+  component: lazyRouteComponent(() => import('./reports/ReportsPage.js'), 'ReportsPage'),
+});
+
+// The care workflow and settings: lazy, like reports.
+const num = (v: unknown): number | undefined => {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,12}$/.test(v) ? Number(v) : NaN;
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+};
+const queuesRoute = createRoute({ getParentRoute: () => rootRoute, path: '/queues', component: lazyRouteComponent(() => import('./workflow/QueuesPage.js'), 'QueuesPage') });
+const approvalsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/approvals',
+  validateSearch: (s: Record<string, unknown>): { m?: number } => (num(s.m) ? { m: num(s.m) } : {}),
+  component: lazyRouteComponent(() => import('./workflow/ApprovalsPage.js'), 'ApprovalsPage'),
+});
+const expertRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/expert',
+  validateSearch: (s: Record<string, unknown>): { r?: number; c?: number } => ({ ...(num(s.r) ? { r: num(s.r) } : {}), ...(num(s.c) ? { c: num(s.c) } : {}) }),
+  component: lazyRouteComponent(() => import('./workflow/ExpertPage.js'), 'ExpertPage'),
+});
+const incidentsRoute = createRoute({ getParentRoute: () => rootRoute, path: '/incidents', component: lazyRouteComponent(() => import('./workflow/IncidentsPage.js'), 'IncidentsPage') });
+const adminIndexRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/admin',
+  beforeLoad: () => {
+    throw redirect({ to: '/admin/$section', params: { section: 'channels' } });
+  },
+});
+const adminRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/admin/$section',
+  beforeLoad: ({ params }) => {
+    if (!isAdminSection(params.section)) throw redirect({ to: '/admin/$section', params: { section: 'channels' } });
+  },
+  component: lazyRouteComponent(() => import('./admin/AdminPage.js'), 'AdminPage'),
+});
+
+const routeTree = rootRoute.addChildren([loginRoute, indexRoute, inboxRoute, reportsIndexRoute, reportsRoute, queuesRoute, approvalsRoute, expertRoute, incidentsRoute, adminIndexRoute, adminRoute]);
 
 export const router = createRouter({ routeTree, defaultPreload: false, scrollRestoration: false });
 

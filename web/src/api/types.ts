@@ -119,6 +119,9 @@ export interface PresenceUser {
 export interface ContactDetail {
   id: number;
   displayName: string | null;
+  /** Set only with the customer's recorded consent. */
+  crmCustomerId?: string | null;
+  crmConsentAt?: string | null;
   identities: Author[];
   pastConversations: { id: number; network: string; status: string; subject: string; lastMessageAt: string; channelAccountId: number }[];
 }
@@ -209,6 +212,8 @@ export interface ReplyResult {
   message: Message;
   duplicate: boolean;
   approval: { reasons: { code: string; message: string }[] } | null;
+  /** Reply checks that did not block (warnings, hints). */
+  checks?: ReplyCheck[];
 }
 
 export type BulkAction =
@@ -216,3 +221,243 @@ export type BulkAction =
   | { type: 'status'; status: ConversationStatus }
   | { type: 'priority'; priority: number }
   | { type: 'labels'; add?: string[]; remove?: string[] };
+
+// ---------------------------------------------------------------- care workflow
+
+export interface ReplyCheck {
+  code: string;
+  severity: 'block' | 'warn' | 'hint' | string;
+  message: string;
+  detail?: string;
+  suggestion?: string;
+  data?: Record<string, unknown>;
+}
+
+export interface ReplyCheckReport {
+  ok: boolean;
+  results: ReplyCheck[];
+}
+
+export interface ApprovalReason {
+  code: string;
+  message: string;
+}
+
+/** A reply waiting for sign-off (GET /api/approvals). */
+export interface PendingApproval extends Message {
+  conversationSubject: string;
+  authorName: string | null;
+  reasons: ApprovalReason[];
+}
+
+export interface SlaClockView {
+  metric: 'first_response' | 'next_response' | 'resolution' | string;
+  cycle: number;
+  state: 'active' | 'warning' | 'breached' | 'met' | 'paused' | string;
+  dueAt: string | null;
+  warningAt: string | null;
+  targetMs: number;
+  businessHours: boolean;
+  startedAt: string | null;
+  stoppedAt: string | null;
+}
+
+export interface QueueAgent {
+  id: number;
+  name: string;
+  availability: Availability | string;
+  capacity: number;
+  lead: boolean;
+  open: number;
+}
+
+export interface QueueTeam {
+  id: number;
+  name: string;
+  strategy: string;
+  waiting: number;
+  oldestQueuedAt: string | null;
+  agents: QueueAgent[];
+}
+
+export interface ExpertRequest {
+  id: number;
+  conversationId: number;
+  askedBy: number;
+  expertId: number | null;
+  teamId: number | null;
+  question: string;
+  status: 'open' | 'answered' | 'cancelled' | string;
+  dueAt: string | null;
+  createdAt: string | null;
+  answeredAt: string | null;
+  answerNoteId: number | null;
+  conversationSubject?: string;
+}
+
+export interface PlaybookMatchRule {
+  categories?: string[] | null;
+  intents?: string[] | null;
+  sentiments?: string[] | null;
+  complaint?: boolean | null;
+  networks?: string[] | null;
+  visibility?: string | null;
+}
+
+export interface Playbook {
+  id: string | number;
+  /** Built-in playbooks have a name; saved ones a title. */
+  name?: string;
+  title?: string;
+  match: PlaybookMatchRule;
+  outline: string[];
+  dos?: string[];
+  donts?: string[];
+  takePrivate?: boolean;
+  escalateTo?: string | null;
+  snippets?: { id: string; title: string; body: string }[];
+}
+
+export interface PlaybookSuggestion {
+  playbook: Playbook;
+  score: number;
+  matchedOn: string[];
+}
+
+export interface Snippet {
+  id: number;
+  shortcut: string;
+  title: string;
+  body: string;
+}
+
+export interface SnippetIssue {
+  code: string;
+  message: string;
+  variable: string | null;
+  index: number;
+}
+
+export type SnippetRender = { ok: true; text: string; variables: string[] } | { ok: false; text: string; variables: string[]; errors: SnippetIssue[] };
+
+export interface Incident {
+  id: number;
+  title: string;
+  status: 'open' | 'closed' | string;
+  openedBy: string;
+  reason: string;
+  openedAt: string;
+  closedAt: string | null;
+  statementMessageId: number | null;
+}
+
+export interface Guideline {
+  id: number;
+  code: string;
+  title: string;
+  description: string;
+  allowedActions: string[];
+}
+
+export type ModerationAction = 'hide' | 'unhide' | 'delete' | 'block' | 'mute';
+export const MODERATION_ACTIONS: readonly ModerationAction[] = ['hide', 'unhide', 'delete', 'block', 'mute'];
+
+export const CONSENT_METHODS = ['customer_message', 'verified_form', 'verbal'] as const;
+export type ConsentMethod = (typeof CONSENT_METHODS)[number];
+
+export interface QuarantineItem {
+  id: number;
+  source: string;
+  reason: string;
+  line: number | null;
+  raw: string;
+  createdAt: string;
+}
+
+export interface Availability2 {
+  open: boolean;
+  nextOpening: string | null;
+  availabilityLine: string | null;
+  calendar: BusinessCalendar | null;
+}
+
+export interface HoursInterval {
+  start: string;
+  end: string;
+}
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+export interface BusinessCalendar {
+  timeZone: string;
+  weekly: Partial<Record<Weekday, HoursInterval[]>>;
+  holidays?: { date: string; name?: string; hours?: HoursInterval[] }[];
+}
+
+/** A connected account as the admin API returns it (credentials are never returned). */
+export interface ChannelAccountAdmin extends ChannelAccount {
+  externalId: string;
+  hasCredentials: boolean;
+  settings: Record<string, unknown>;
+  calendar: BusinessCalendar | null;
+  createdAt: string | null;
+  webhookUrl?: string;
+}
+
+export interface UserAdmin extends User {
+  skills: { languages?: string[]; networks?: string[]; intents?: string[] } & Record<string, unknown>;
+}
+
+export interface SlaTargetRule {
+  metric: 'first_response' | 'next_response' | 'resolution' | string;
+  bands?: string[] | null;
+  visibility?: 'public' | 'private' | null;
+  targetMs: number;
+  businessHours?: boolean | null;
+}
+
+export interface SlaPolicy {
+  id?: string;
+  targets: SlaTargetRule[];
+  priorityBands?: { name: string; minPriority?: number | null }[] | null;
+  businessHours?: boolean | null;
+  calendar?: BusinessCalendar | null;
+  warningRatio?: number | null;
+  pauseWhileWaitingOnCustomer?: boolean | null;
+}
+
+export interface ApprovalPolicy {
+  id?: string;
+  exemptRoles?: string[] | null;
+  agents?: { agentIds?: string[] | null; flags?: string[] | null } | null;
+  audience?: { followersAtLeast?: number | null; verifiedAuthors?: boolean | null; publicNegativeComplaint?: boolean | null } | null;
+  content?: { keywords?: string[] | null; refundTerms?: boolean | string[] | null; amountLimits?: Record<string, number> | null } | null;
+  incident?: { requireDuringIncident?: boolean | null; publicOnly?: boolean | null } | null;
+}
+
+export interface RoutingRule {
+  id?: string;
+  teamId: string;
+  when: {
+    channelAccountIds?: string[] | null;
+    networks?: string[] | null;
+    categories?: string[] | null;
+    intents?: string[] | null;
+    languages?: string[] | null;
+    minPriority?: number | null;
+    maxPriority?: number | null;
+    visibility?: 'public' | 'private' | null;
+  };
+}
+
+export interface WorkflowSettings {
+  routing: { rules: RoutingRule[]; defaultTeamId: string } | null;
+  sla: SlaPolicy;
+  approval: ApprovalPolicy;
+  replyChecks: Record<string, 'block' | 'warn' | 'hint' | 'off'>;
+  expertTargetMin: number;
+  incidents: { autoDetect: boolean };
+}
+
+export const REPLY_CHECK_CODES = ['reply.empty', 'reply.link_only', 'reply.too_long', 'reply.near_duplicate', 'reply.personal_data', 'reply.shouting', 'reply.no_greeting', 'reply.no_name'] as const;

@@ -18,6 +18,10 @@ import { measureReply, splitReply, unitLabel } from '../lib/length.js';
 import { clip, networkLabel } from '../lib/format.js';
 import { SafeText } from '../lib/SafeText.js';
 import { useToast } from '../ui/Toasts.js';
+import { useTakePrivate } from '../api/workflow.js';
+import type { ApprovalReason, ReplyCheck } from '../api/types.js';
+import { blocking, ChecksList, useReplyChecks } from '../workflow/ReplyChecks.js';
+import { SnippetPicker } from '../workflow/Snippets.js';
 
 export type ComposerMode = 'public' | 'private' | 'note';
 
@@ -80,7 +84,10 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
   const [threadOpen, setThreadOpen] = useState(false);
   const [numbering, setNumbering] = useState(true);
   const [sending, setSending] = useState(false);
-  const [tracked, setTracked] = useState<{ ids: number[]; approval: string[] | null }>({ ids: [], approval: null });
+  const [tracked, setTracked] = useState<{ ids: number[]; approval: ApprovalReason[] | null; checks?: ReplyCheck[] }>({ ids: [], approval: null });
+  const [sendChecks, setSendChecks] = useState<{ forText: string; results: ReplyCheck[] } | null>(null);
+  const [snippetsOpen, setSnippetsOpen] = useState(false);
+  const takePrivate = useTakePrivate();
 
   useEffect(() => {
     setDraftState(drafts.get(draftKey) ?? { text: '', key: newIdempotencyKey(), seen: null });
@@ -102,7 +109,13 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
   useImperativeHandle(ref, () => ({
     focus(m?: ComposerMode) {
       if (m) setMode(m);
-      requestAnimationFrame(() => taRef.current?.focus());
+      // focus now, so the keys typed right after the shortcut land in the draft (the
+      // shortcut's own keydown is default-prevented, so it is not typed); once more after
+      // the next paint in case the textarea was re-rendered by the mode change
+      taRef.current?.focus();
+      requestAnimationFrame(() => {
+        if (taRef.current && document.activeElement !== taRef.current && (document.activeElement === document.body || document.activeElement == null)) taRef.current.focus();
+      });
     },
   }));
 
@@ -112,6 +125,12 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
   const parts = useMemo(() => (threadOpen && m?.over ? splitReply(conversation.network, mode as 'public' | 'private', text, numbering) : []), [threadOpen, m?.over, conversation.network, mode, text, numbering]);
   const blank = text.trim() === '';
   const noteTooLong = isNote && text.length > 20_000;
+  const visibility: 'public' | 'private' = mode === 'private' ? 'private' : 'public';
+  // Live checks (not for notes, and not for a too-long draft: the thread split has its own preview).
+  const checks = useReplyChecks(convId, text, visibility, !isNote && !blank);
+  const shownChecks: ReplyCheck[] = isNote || blank ? [] : checks.results && checks.forText === text ? checks.results : sendChecks && sendChecks.forText === text ? sendChecks.results : checks.results ?? [];
+  // The split thread is checked part by part by the server; the length block is the counter's job here.
+  const blocks = blocking(shownChecks).filter((r) => !(r.code === 'reply.too_long' && m?.over));
 
   const handle = conversation.contact?.handle;
   const label = isNote ? 'Internal note (only your team sees it; @name notifies a colleague)' : mode === 'public' ? `Public reply${handle ? ` to @${handle}` : ''} on ${networkLabel(conversation.network)}` : `Private message${handle ? ` to @${handle}` : ''}`;
@@ -138,6 +157,10 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
       });
       return;
     }
+    if (err instanceof ApiError && Array.isArray(err.body.checks)) {
+      setSendChecks({ forText: text, results: err.body.checks as ReplyCheck[] });
+      return;
+    }
     setError(err instanceof Error ? err.message : String(err));
   };
 
@@ -159,7 +182,7 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
     setError(null);
     try {
       const r = await reply.mutateAsync({ id: convId, text, visibility: mode as 'public' | 'private', idempotencyKey: draft.key, lastSeenMessageId: draft.seen ?? newestSeen, confirm });
-      setTracked({ ids: [r.message.id], approval: r.approval ? r.approval.reasons.map((x) => x.message) : null });
+      setTracked({ ids: [r.message.id], approval: r.approval ? r.approval.reasons : null, checks: (r.checks ?? []).filter((x) => x.severity !== 'hint') });
       finish();
     } catch (err) {
       fail(err);
@@ -182,7 +205,7 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
           lastSeenMessageId: draft.seen ?? newestSeen, confirm: confirm || i > 0, replyToMessageId: prev,
         });
         ids.push(r.message.id);
-        setTracked({ ids: [...ids], approval: r.approval ? r.approval.reasons.map((x) => x.message) : null });
+        setTracked({ ids: [...ids], approval: r.approval ? r.approval.reasons : null });
         if (r.approval) {
           if (i < parts.length - 1) setError(`Part ${i + 1} waits for approval; the remaining ${parts.length - i - 1} part(s) were not sent. They are still in the composer.`);
           setDraft({ ...draft, text: parts.slice(i + 1).join('\n\n') });
@@ -206,7 +229,40 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
     }
   };
 
-  const canSend = !blank && !sending && !addNote.isPending && !noteTooLong && (isNote || !m?.over || parts.length > 0);
+  const canSend = !blank && !sending && !addNote.isPending && !noteTooLong && (isNote || !m?.over || parts.length > 0) && (isNote || blocks.length === 0);
+
+  /** Personal data in a public draft: invite a private message publicly, and keep the draft for the private reply. */
+  const goPrivate = () => {
+    setError(null);
+    takePrivate.mutate(
+      { id: convId, reason: 'personal_data' },
+      {
+        onSuccess: (r) => {
+          setTracked({ ids: [r.message.id], approval: r.approval ? r.approval.reasons : null });
+          setMode('private');
+          toast('Invited them to a private message. Your draft is now a private reply.');
+          requestAnimationFrame(() => taRef.current?.focus());
+        },
+        onError: (err) => setError(err instanceof Error ? err.message : String(err)),
+      },
+    );
+  };
+
+  const insertText = (snippet: string) => {
+    const ta = taRef.current;
+    const start = ta?.selectionStart ?? text.length;
+    const end = ta?.selectionEnd ?? text.length;
+    const before = text.slice(0, start);
+    const sep = before && !/\s$/.test(before) ? ' ' : '';
+    const next = `${before}${sep}${snippet}${text.slice(end)}`;
+    setText(next);
+    requestAnimationFrame(() => {
+      if (!taRef.current) return;
+      const at = before.length + sep.length + snippet.length;
+      taRef.current.focus();
+      taRef.current.setSelectionRange(at, at);
+    });
+  };
   const send = (confirm = false) => {
     if (!canSend) return;
     if (isNote) sendNote();
@@ -237,6 +293,10 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
         </button>
         <button type="button" aria-pressed={mode === 'note'} onClick={() => setMode('note')} title="Internal note (n)">
           Internal note
+        </button>
+        <span className="spacer" />
+        <button type="button" className="composer-tool" onClick={() => setSnippetsOpen(true)} aria-haspopup="dialog">
+          Insert snippet…
         </button>
       </div>
       {conflict && (
@@ -273,7 +333,7 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
         placeholder={isNote ? 'Write a note for your team…' : 'Write your reply…  (Ctrl+Enter to send)'}
         onChange={(e) => setText(e.target.value)}
         onKeyDown={onKeyDown}
-        aria-describedby={`${id}-count`}
+        aria-describedby={`${id}-count ${id}-checks`}
         aria-invalid={m?.over || noteTooLong ? true : undefined}
       />
       <div className="composer-foot">
@@ -299,13 +359,17 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
           </span>
         )}
         <span className="spacer" />
-        <button type="button" className="btn btn-primary" onClick={() => send()} disabled={!canSend}>
+        <button type="button" className="btn btn-primary" onClick={() => send()} disabled={!canSend} title={blocks.length ? `Cannot send: ${blocks.map((b) => b.message).join('; ')}` : undefined}>
           {sending ? 'Sending…' : isNote ? 'Add note' : m?.over && parts.length ? `Send thread of ${parts.length}` : mode === 'public' ? 'Send reply' : 'Send privately'}
         </button>
       </div>
       <span className="visually-hidden" aria-live="polite">
         {m?.over ? `Over the ${networkLabel(conversation.network)} limit by ${Math.round(-m.remaining)}` : ''}
+        {blocks.length ? ` Cannot send: ${blocks.map((b) => b.message).join('; ')}` : ''}
       </span>
+      <div id={`${id}-checks`}>
+        <ChecksList results={shownChecks} visibility={visibility} onTakePrivate={goPrivate} takingPrivate={takePrivate.isPending} />
+      </div>
       {threadOpen && m?.over && (
         <div className="thread-preview" aria-label="Thread preview" role="region">
           <div className="row-gap">
@@ -345,10 +409,23 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
               <DeliveryStatus m={x} />
             </span>
           ))}
-          {tracked.approval && <span className="muted">Needs approval: {tracked.approval.join('; ')}</span>}
+          {tracked.checks && tracked.checks.length > 0 && <span className="muted">Noted: {tracked.checks.map((x) => x.message).join('; ')}</span>}
+        </div>
+      )}
+      {tracked.approval && trackedMessages.some((x) => x.status === 'pending_approval') && (
+        <div className="approval-wait" role="status">
+          <strong>Waiting for approval.</strong> An approver signs this reply off before it is sent; you will see the outcome here and in the thread.
+          <ul className="approval-reasons">
+            {tracked.approval.map((r) => (
+              <li key={r.code} data-reason={r.code}>
+                {r.message}
+              </li>
+            ))}
+          </ul>
         </div>
       )}
       {mode === 'note' && <NoteMentionHint users={users} meId={meId} text={text} />}
+      <SnippetPicker open={snippetsOpen} onClose={() => setSnippetsOpen(false)} conversationId={convId} onInsert={insertText} />
     </div>
   );
 });
@@ -382,9 +459,16 @@ export function DeliveryStatus({ m }: { m: Message }) {
         </span>
       );
     case 'pending_approval':
-      return <span className="delivery-state">Waiting for approval</span>;
-    case 'rejected':
-      return <span className="delivery-state bad">Rejected{m.error ? `: ${reason}` : ''}</span>;
+      return <span className="delivery-state wait">Waiting for approval</span>;
+    case 'rejected': {
+      const note = (m.error ?? '').replace(/^rejected:\s*/i, '');
+      return (
+        <span className="delivery-state bad">
+          Not approved{note ? ': ' : ''}
+          {note && <SafeText text={note} linkify={false} />}
+        </span>
+      );
+    }
     default:
       return <span className="delivery-state">{m.status}</span>;
   }

@@ -6,8 +6,8 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { api } from '../api/client.js';
 import { useAssign, useChannels, useConversation, useMe, useSetLabels, useSetPriority, useSetStatus, useTeams, useUsers } from '../api/queries.js';
-import type { ConversationStatus, Team, User } from '../api/types.js';
-import { clip, duration, networkLabel, priorityLabel, useNow } from '../lib/format.js';
+import type { ConversationStatus, Message, Team, User } from '../api/types.js';
+import { clip, networkLabel, priorityLabel } from '../lib/format.js';
 import { useHotkeys } from '../lib/keyboard.js';
 import { setPresence, usePresence } from '../live/presence.js';
 import { AssignDialog } from '../inbox/AssignDialog.js';
@@ -17,6 +17,10 @@ import { useToast } from '../ui/Toasts.js';
 import { Composer, type ComposerHandle } from './Composer.js';
 import { AuditTrail, AuthorCard } from './Sidepanel.js';
 import { Thread } from './Thread.js';
+import { SlaClocks, SlaCountdown } from '../workflow/Sla.js';
+import { AskExpertDialog, ExpertRequestsCard } from '../workflow/Experts.js';
+import { GuidancePanel } from '../workflow/Guidance.js';
+import { ModerationDialog } from '../workflow/Moderation.js';
 
 const HEARTBEAT_MS = 10_000;
 const TYPING_IDLE_MS = 4_000;
@@ -79,7 +83,8 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
   const [asideOpen, setAsideOpen] = useState(false);
   // Messages newer than what was there on opening get a "New" mark.
   const [openedAt, setOpenedAt] = useState<number | null>(null);
-  const now = useNow();
+  const [askOpen, setAskOpen] = useState(false);
+  const [moderating, setModerating] = useState<Message | null>(null);
 
   // Presence from the detail response seeds the live store (events keep it current).
   const seeded = useRef(false);
@@ -134,7 +139,6 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
   const assignee = c.assigneeId != null ? users.get(c.assigneeId) : undefined;
   const team = c.teamId != null ? teams.get(c.teamId) : undefined;
   const name = clip(c.contact?.displayName || (c.contact?.handle ? `@${c.contact.handle}` : d.messages.find((m) => m.author)?.author?.handle ?? 'Unknown customer'), 200);
-  const due = c.slaDueAt && c.status !== 'resolved' ? Date.parse(c.slaDueAt) - now : null;
   const typing = presence.filter((p) => p.state === 'typing');
 
   return (
@@ -158,7 +162,7 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
                 {channel.status !== 'active' ? ` — ${channel.status}` : ''}
               </span>
             )}
-            {due != null && <span className={`badge ${due < 0 ? 'sla-over' : due < 15 * 60_000 ? 'sla-soon' : 'sla-ok'}`}>{due < 0 ? `SLA overdue ${duration(due)}` : `SLA due in ${duration(due)}`}</span>}
+            <SlaCountdown conversation={c} />
             {c.snoozedUntil && c.status === 'waiting' && <span className="badge">Snoozed until {new Date(c.snoozedUntil).toLocaleString()}</span>}
             {c.sentiment && <span className={`badge sent-${c.sentiment.slice(0, 3)}`}>{c.sentiment}</span>}
             {c.category && <span className="badge">{c.category.replace(/_/g, ' ')}</span>}
@@ -204,6 +208,9 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
               </option>
             ))}
           </SelectField>
+        <button type="button" className="btn btn-small" onClick={() => setAskOpen(true)}>
+          Ask an expert…
+        </button>
         <Labels labels={c.labels} onAdd={(l) => void act(setLabels.mutateAsync({ id, add: [l] }), `Label “${l}” added`)} onRemove={(l) => void act(setLabels.mutateAsync({ id, remove: [l] }), `Label “${l}” removed`)} />
       </div>
 
@@ -218,11 +225,14 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
 
       <div className="conv-body">
         <div className="conv-main">
-          <Thread messages={d.messages} notes={d.notes} users={users} channel={channel} highlightAfter={openedAt} meId={me.user.id} />
+          <Thread messages={d.messages} notes={d.notes} users={users} channel={channel} highlightAfter={openedAt} meId={me.user.id} onModerate={setModerating} />
           <Composer ref={composer} conversation={c} messages={d.messages} users={users} meId={me.user.id} onTyping={onTyping} />
         </div>
         <aside className="conv-aside" aria-label="Customer and activity">
+          <GuidancePanel conversationId={id} />
           <AuthorCard conversation={c} contact={d.contact} messages={d.messages} onOpenConversation={(pid) => onOpenConversation(pid)} />
+          <ExpertRequestsCard conversationId={id} onAsk={() => setAskOpen(true)} />
+          <SlaClocks conversationId={id} />
           <AuditTrail audit={d.audit} users={users} teams={teams} />
         </aside>
       </div>
@@ -237,6 +247,8 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
           void act(assign.mutateAsync({ id, assigneeId: choice.assigneeId, teamId: choice.teamId }), choice.label === 'Assign to me' ? 'Assigned to you' : `${choice.label}: done`);
         }}
       />
+      <AskExpertDialog open={askOpen} onClose={() => setAskOpen(false)} conversationId={id} />
+      <ModerationDialog message={moderating} onClose={() => setModerating(null)} />
       <SnoozeDialog
         open={snoozeOpen}
         onClose={() => setSnoozeOpen(false)}

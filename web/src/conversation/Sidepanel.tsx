@@ -3,8 +3,9 @@ import type { AuditEvent, ContactDetail, Conversation, Message, Team, User } fro
 import { clip, compactNumber, fullTime, networkLabel, priorityLabel, shortAgo, STATUS_LABEL, useNow } from '../lib/format.js';
 import { ExternalLink, safeHref } from '../lib/SafeText.js';
 import { Avatar, NetworkBadge, StatusBadge, VerifiedIcon } from '../ui/bits.js';
+import { CrmSection } from '../workflow/Crm.js';
 
-export function AuthorCard({ conversation, contact, messages, onOpenConversation }: { conversation: Conversation; contact: ContactDetail | null; messages: Message[]; onOpenConversation: (id: number) => void }) {
+export function AuthorCard({ conversation, contact, messages, onOpenConversation, readOnly }: { conversation: Conversation; contact: ContactDetail | null; messages: Message[]; onOpenConversation: (id: number) => void; readOnly?: boolean }) {
   const now = useNow();
   const first = messages.find((m) => m.direction === 'inbound' && m.author)?.author ?? null;
   const primary = contact?.identities.find((i) => i.identityId === first?.identityId) ?? first ?? contact?.identities[0] ?? null;
@@ -73,6 +74,9 @@ export function AuthorCard({ conversation, contact, messages, onOpenConversation
           </ul>
         </>
       )}
+      {contact && !readOnly && <CrmSection contact={contact} conversationId={conversation.id} messages={messages} />}
+      {!readOnly && (
+        <>
       <h3>Past conversations</h3>
       {contact?.pastConversations.length ? (
         <ul className="plain-list past">
@@ -92,6 +96,8 @@ export function AuthorCard({ conversation, contact, messages, onOpenConversation
         </ul>
       ) : (
         <p className="muted small">None — this is their first conversation.</p>
+      )}
+        </>
       )}
     </section>
   );
@@ -131,7 +137,26 @@ export function describeAudit(e: AuditEvent, users: Map<number, User>, teams: Ma
       return `sent a ${d.visibility === 'private' ? 'private' : 'public'} reply`;
     case 'reply.pending_approval':
       return 'wrote a reply that needs approval';
+    case 'reply.approved':
+      return 'approved a reply';
+    case 'reply.edited_and_approved':
+      return 'edited and approved a reply';
+    case 'reply.rejected':
+      return `did not approve a reply${d.note ? `: “${String(d.note).slice(0, 200)}”` : ''}`;
+    case 'expert.asked':
+      return 'asked an expert';
+    case 'expert.answered':
+      return 'answered a question to experts';
+    case 'sla.warning':
+      return `warned: SLA ${String(d.clock ?? '').replace(/_/g, ' ')} due soon`;
+    case 'sla.breached':
+      return `recorded an SLA breach (${String(d.clock ?? '').replace(/_/g, ' ')})`;
+    case 'contact.crm_linked':
+      return 'linked the customer to the CRM, with consent';
+    case 'contact.crm_unlinked':
+      return 'removed the CRM link';
     default:
+      if (e.action.startsWith('moderation.')) return `moderation: ${e.action.slice(11)}, citing “${String(d.guideline?.title ?? d.guideline?.code ?? 'no rule')}”${d.status === 'failed' ? ' — the network refused' : ''}`;
       return e.action.replace(/[._]/g, ' ');
   }
 }

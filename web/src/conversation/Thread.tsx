@@ -13,7 +13,7 @@ type Item = { kind: 'message'; at: number; m: Message } | { kind: 'note'; at: nu
 
 const ts = (s: string | null) => (s ? Date.parse(s) : 0);
 
-export function Thread({ messages, notes, users, channel, highlightAfter, meId }: { messages: Message[]; notes: Note[]; users: Map<number, User>; channel: ChannelAccount | undefined; highlightAfter: number | null; meId: number }) {
+export function Thread({ messages, notes, users, channel, highlightAfter, meId, onModerate }: { messages: Message[]; notes: Note[]; users: Map<number, User>; channel: ChannelAccount | undefined; highlightAfter: number | null; meId: number; onModerate?: (m: Message) => void }) {
   const items = useMemo<Item[]>(() => {
     const all: Item[] = [...messages.map((m) => ({ kind: 'message' as const, at: ts(m.createdAt), m })), ...notes.map((n) => ({ kind: 'note' as const, at: ts(n.createdAt), n }))];
     return all.sort((a, b) => a.at - b.at || (a.kind === 'message' ? a.m.id : a.n.id) - (b.kind === 'message' ? b.m.id : b.n.id));
@@ -53,7 +53,7 @@ export function Thread({ messages, notes, users, channel, highlightAfter, meId }
       <div className="thread" ref={scrollRef} tabIndex={0} role="log" aria-label="Messages and internal notes" aria-live="off">
         {items.map((it) =>
           it.kind === 'message' ? (
-            <MessageItem key={`m${it.m.id}`} m={it.m} users={users} channel={channel} now={now} fresh={highlightAfter != null && it.m.id > highlightAfter && it.m.authorUserId !== meId} />
+            <MessageItem key={`m${it.m.id}`} m={it.m} users={users} channel={channel} now={now} fresh={highlightAfter != null && it.m.id > highlightAfter && it.m.authorUserId !== meId} onModerate={onModerate} />
           ) : (
             <NoteItem key={`n${it.n.id}`} n={it.n} users={users} now={now} />
           ),
@@ -76,7 +76,7 @@ export function Thread({ messages, notes, users, channel, highlightAfter, meId }
   );
 }
 
-const MessageItem = memo(function MessageItem({ m, users, channel, now, fresh }: { m: Message; users: Map<number, User>; channel: ChannelAccount | undefined; now: number; fresh: boolean }) {
+const MessageItem = memo(function MessageItem({ m, users, channel, now, fresh, onModerate }: { m: Message; users: Map<number, User>; channel: ChannelAccount | undefined; now: number; fresh: boolean; onModerate?: (m: Message) => void }) {
   const out = m.direction === 'outbound';
   const agent = m.authorUserId != null ? users.get(m.authorUserId) : undefined;
   const name = clip(out ? (agent ? agent.name : m.isAuto ? 'Auto-reply' : channel ? `@${channel.handle}` : 'Brand') : m.author?.displayName || (m.author ? `@${m.author.handle}` : 'Unknown'), 200);
@@ -109,9 +109,14 @@ const MessageItem = memo(function MessageItem({ m, users, channel, now, fresh }:
         <div className="msg-text">
           <SafeText text={m.text} />
         </div>
-        {(out || link) && (
+        {(out || link || onModerate) && (
           <footer className="msg-foot">
             {out && m.source === 'agent' && <DeliveryStatus m={m} />}
+            {!out && onModerate && (
+              <button type="button" className="link-button small msg-moderate" onClick={() => onModerate(m)} aria-label={`Moderate this post by ${name}`}>
+                Moderate…
+              </button>
+            )}
             {link && (
               <ExternalLink href={link} className="small">
                 View on network: {link}

@@ -6,7 +6,8 @@ import { forwardRef, memo, useEffect, useImperativeHandle, useLayoutEffect, useR
 import { Link } from '@tanstack/react-router';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { ChannelAccount, Conversation, User, View } from '../api/types.js';
-import { clip, duration, priorityLabel, shortAgo, useNow } from '../lib/format.js';
+import { clip, priorityLabel, shortAgo, useNow } from '../lib/format.js';
+import { SlaBadge } from '../workflow/Sla.js';
 import { usePresence } from '../live/presence.js';
 import { Avatar, EyeIcon, NetworkBadge, StatusBadge, VerifiedIcon } from '../ui/bits.js';
 import type { InboxSearch } from './search.js';
@@ -151,7 +152,6 @@ const Row = memo(function Row({ c, index, start, setSize, cursor, open, checked,
   const presence = usePresence(c.id).filter((p) => p.userId !== meId);
   const name = clip(c.contact?.displayName || c.contact?.handle || 'Unknown customer', 120);
   const handle = c.contact?.handle ? clip(c.contact.handle, 80) : null;
-  const due = c.slaDueAt && c.status !== 'resolved' ? Date.parse(c.slaDueAt) - now : null;
   const subject = clip(c.subject, 240);
   return (
     <li
@@ -208,9 +208,7 @@ const Row = memo(function Row({ c, index, start, setSize, cursor, open, checked,
             <NetworkBadge network={c.network} />
             {c.visibility === 'private' && <span className="badge vis-private">Private</span>}
             {c.priority > 0 && <span className={`badge prio prio-${priorityLabel(c.priority).toLowerCase()}`}>{priorityLabel(c.priority)}</span>}
-            {due != null && (
-              <span className={`badge ${due < 0 ? 'sla-over' : due < 15 * 60_000 ? 'sla-soon' : 'sla-ok'}`}>{due < 0 ? `Overdue ${duration(due)}` : `Due ${duration(due)}`}</span>
-            )}
+            <SlaBadge conversation={c} now={now} />
             {c.sentiment === 'negative' && <span className="badge sent-neg">Negative</span>}
             {assignee ? <span className="small assignee">→ {assignee.id === meId ? 'me' : assignee.name}</span> : <span className="small muted">Unassigned</span>}
             {c.labels.slice(0, 3).map((l) => (

@@ -27,6 +27,15 @@ export function FilterBar({ search, onChange, knownLabels }: { search: InboxSear
             <option value="due">SLA due first</option>
             <option value="oldest">Waiting longest</option>
           </SelectField>
+        <button
+          type="button"
+          className="btn btn-small due-soon"
+          aria-pressed={search.due != null && search.due <= 60 && search.sort === 'due'}
+          title="SLA due within the hour (or overdue), soonest first"
+          onClick={() => (search.due != null && search.sort === 'due' ? onChange({ due: undefined, sort: undefined }) : onChange({ due: 60, sort: 'due' }))}
+        >
+          Due soon
+        </button>
         {n > 0 && (
           <button
             type="button"

@@ -28,7 +28,7 @@ export function useLiveStatus(): LiveStatus {
 
 type Incoming = { type: string; data: any };
 
-const EVENT_TYPES = ['message.created', 'message.updated', 'conversation.created', 'conversation.updated', 'note.created', 'presence', 'notification', 'channel.health', 'user.updated', 'reset'] as const;
+const EVENT_TYPES = ['message.created', 'message.updated', 'conversation.created', 'conversation.updated', 'note.created', 'presence', 'notification', 'channel.health', 'user.updated', 'reset', 'sla', 'incident', 'expert.request', 'moderation', 'contact.updated'] as const;
 
 /** Listeners for tests of the UI and for components that react to one kind of event. */
 const eventListeners = new Set<(e: Incoming) => void>();

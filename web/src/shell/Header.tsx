@@ -14,6 +14,9 @@ import { SafeText } from '../lib/SafeText.js';
 import { Avatar, WarningIcon } from '../ui/bits.js';
 import { Modal } from '../ui/Modal.js';
 import { useToast } from '../ui/Toasts.js';
+import { LiveAlerts } from '../workflow/Alerts.js';
+import { IncidentBanner } from '../workflow/Incidents.js';
+import { DeskNav } from './DeskNav.js';
 
 export interface HeaderProps {
   me: Me;
@@ -21,9 +24,11 @@ export interface HeaderProps {
   onQuery: (q: string) => void;
   onOpenConversation: (id: number) => void;
   onShowShortcuts: () => void;
+  /** Experts do not search the inbox. */
+  hideSearch?: boolean;
 }
 
-export const Header = forwardRef<HTMLInputElement, HeaderProps>(function Header({ me, query, onQuery, onOpenConversation, onShowShortcuts }, searchRef) {
+export const Header = forwardRef<HTMLInputElement, HeaderProps>(function Header({ me, query, onQuery, onOpenConversation, onShowShortcuts, hideSearch }, searchRef) {
   const qc = useQueryClient();
   const toast = useToast();
   const availability = useSetAvailability();
@@ -53,6 +58,7 @@ export const Header = forwardRef<HTMLInputElement, HeaderProps>(function Header(
   };
 
   return (
+    <>
     <header className="topbar">
       <div className="brand">
         <span className="brand-mark" aria-hidden="true">
@@ -60,7 +66,20 @@ export const Header = forwardRef<HTMLInputElement, HeaderProps>(function Header(
         </span>
         <span className="brand-name">Parley</span>
       </div>
-      <form
+      <details className="desk-menu">
+        <summary className="btn btn-small btn-ghost">Menu</summary>
+        <nav
+          className="desk-menu-list"
+          aria-label="Desk pages"
+          onClick={(e) => {
+            // a followed link closes the menu
+            if ((e.target as HTMLElement).closest('a')) e.currentTarget.closest('details')?.removeAttribute('open');
+          }}
+        >
+          <DeskNav me={me} compact />
+        </nav>
+      </details>
+      {!hideSearch && <form
         role="search"
         className="search"
         onSubmit={(e) => {
@@ -90,7 +109,7 @@ export const Header = forwardRef<HTMLInputElement, HeaderProps>(function Header(
             }
           }}
         />
-      </form>
+      </form>}
       <div className="topbar-right">
         <span className={`live live-${live}`} title={live === 'live' ? 'Receiving live updates' : 'Live updates interrupted; reconnecting'}>
           <span className="dot" aria-hidden="true" />
@@ -101,9 +120,14 @@ export const Header = forwardRef<HTMLInputElement, HeaderProps>(function Header(
             <WarningIcon /> {unhealthy.length} channel{unhealthy.length > 1 ? 's' : ''} need{unhealthy.length > 1 ? '' : 's'} attention
           </button>
         )}
-        <button type="button" className="btn btn-ghost btn-small" onClick={() => setNotesOpen(true)} aria-label={`Notifications, ${unread} unread`}>
-          <span aria-hidden="true">Notifications</span>
-          {unread > 0 && <span className="count-pill count-alert" aria-hidden="true">{unread}</span>}
+        <button type="button" className="btn btn-ghost btn-small" onClick={() => setNotesOpen(true)}>
+          Notifications
+          {unread > 0 && (
+            <span className="count-pill count-alert">
+              {unread}
+              <span className="visually-hidden"> unread</span>
+            </span>
+          )}
         </button>
         <button type="button" className="btn btn-ghost btn-small" onClick={onShowShortcuts} aria-label="Keyboard shortcuts">
           <span aria-hidden="true">?</span>
@@ -194,5 +218,8 @@ export const Header = forwardRef<HTMLInputElement, HeaderProps>(function Header(
         )}
       </Modal>
     </header>
+    <IncidentBanner me={me} />
+    <LiveAlerts onOpenConversation={onOpenConversation} />
+    </>
   );
 });

@@ -1,6 +1,7 @@
 /** Views with live counts, and the connected channel accounts (unhealthy ones first). */
 import { Link } from '@tanstack/react-router';
-import { useChannels, useCounts } from '../api/queries.js';
+import { useChannels, useCounts, useMe } from '../api/queries.js';
+import { DeskNav } from './DeskNav.js';
 import { VIEWS, type View } from '../api/types.js';
 import { networkLabel } from '../lib/format.js';
 import { VIEW_LABEL, type InboxSearch } from '../inbox/search.js';
@@ -10,6 +11,7 @@ const VIEW_KEY: Partial<Record<View, string>> = { open: 'g i', mine: 'g m', team
 
 export function Sidebar({ view, search }: { view: View; search: InboxSearch }) {
   const counts = useCounts().data;
+  const me = useMe().data;
   const channels = useChannels().data ?? [];
   const sorted = [...channels].sort((a, b) => Number(a.status === 'active') - Number(b.status === 'active') || a.network.localeCompare(b.network) || a.handle.localeCompare(b.handle));
   // Keep filters when switching views, but not the open conversation or the search.
@@ -36,6 +38,7 @@ export function Sidebar({ view, search }: { view: View; search: InboxSearch }) {
           </li>
         ))}
       </ul>
+      {me && <DeskNav me={me} />}
       <h2 className="sidebar-title">Channels</h2>
       <ul className="channel-list">
         {sorted.map((a) => {

@@ -1,0 +1,60 @@
+/**
+ * Settings: channels, people, teams, workflow, guidelines, playbooks, snippets and
+ * quarantine, one section per URL (`/admin/<section>`). Admins change things;
+ * approvers (team leads) see them read-only, and maintain playbooks and snippets.
+ */
+import { Link, useParams } from '@tanstack/react-router';
+import { useMe } from '../api/queries.js';
+import { Frame } from '../workflow/Frame.js';
+import { ChannelsAdmin } from './Channels.js';
+import { GuidelinesAdmin, PlaybooksAdmin, QuarantineAdmin, SnippetsAdmin } from './Content.js';
+import { PeopleAdmin, TeamsAdmin } from './People.js';
+import { WorkflowAdmin } from './WorkflowSettings.js';
+import { ADMIN_SECTIONS, isAdminSection, type AdminSection } from './sections.js';
+
+
+const LABEL: Record<AdminSection, string> = {
+  channels: 'Channels',
+  people: 'People',
+  teams: 'Teams',
+  workflow: 'Workflow',
+  guidelines: 'Guidelines',
+  playbooks: 'Playbooks',
+  snippets: 'Snippets',
+  quarantine: 'Quarantine',
+};
+
+export function AdminPage() {
+  const me = useMe().data;
+  const { section } = useParams({ from: '/admin/$section' });
+  if (!me) return null;
+  const s = isAdminSection(section) ? section : 'channels';
+  const role = me.user.role;
+  const admin = role === 'admin';
+  const lead = admin || role === 'approver';
+  return (
+    <Frame me={me} title={`Settings · ${LABEL[s]}`} className="admin-app">
+      <nav className="tabs" aria-label="Settings sections">
+        {ADMIN_SECTIONS.filter((x) => x !== 'quarantine' || admin).map((x) => (
+          <Link key={x} to="/admin/$section" params={{ section: x }} className={`tab${x === s ? ' active' : ''}`} aria-current={x === s ? 'page' : undefined}>
+            {LABEL[x]}
+          </Link>
+        ))}
+      </nav>
+      {!lead ? (
+        <p className="muted">Settings are for admins and team leads.</p>
+      ) : (
+        <div className="page-sections">
+          {s === 'channels' && <ChannelsAdmin admin={admin} />}
+          {s === 'people' && <PeopleAdmin admin={admin} />}
+          {s === 'teams' && <TeamsAdmin admin={admin} />}
+          {s === 'workflow' && <WorkflowAdmin admin={admin} />}
+          {s === 'guidelines' && <GuidelinesAdmin admin={admin} />}
+          {s === 'playbooks' && <PlaybooksAdmin canWrite={lead} />}
+          {s === 'snippets' && <SnippetsAdmin canWrite={lead} />}
+          {s === 'quarantine' && <QuarantineAdmin admin={admin} />}
+        </div>
+      )}
+    </Frame>
+  );
+}

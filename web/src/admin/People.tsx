@@ -1,0 +1,390 @@
+/**
+ * Settings → People and Teams: who works the desk, their role, capacity (how many
+ * open conversations routing gives them), skills (languages, networks, intents for
+ * skills-based routing), flags (e.g. `in_training`: their replies are signed off), and
+ * disabling; teams with their routing strategy and members.
+ */
+import { useMemo, useState } from 'react';
+import { api } from '../api/client.js';
+import { keys, useMe, useTeams } from '../api/queries.js';
+import type { UserAdmin } from '../api/types.js';
+import { useAdminUsers, useAdminWrite, useUserFlags, wkeys } from '../api/workflow.js';
+import { ROLE_LABEL, useNow } from '../lib/format.js';
+import { agoText } from '../workflow/Sla.js';
+import { Spinner } from '../ui/bits.js';
+import { useToast } from '../ui/Toasts.js';
+import { ListInput, Problem, ReadOnlyNote, Section } from './fields.js';
+
+const ROLES = ['agent', 'expert', 'approver', 'admin'];
+const KNOWN_FLAGS = [{ flag: 'in_training', label: 'In training (replies need sign-off)' }];
+
+export function PeopleAdmin({ admin }: { admin: boolean }) {
+  const q = useAdminUsers();
+  const flags = useUserFlags();
+  const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<number | null>(null);
+  const now = useNow();
+  const me = useMe().data;
+  const list = q.data ?? [];
+  return (
+    <>
+      {!admin && <ReadOnlyNote what="people and their settings" />}
+      {admin && (
+        <Section
+          title="Add a person"
+          id="add-user-title"
+          actions={
+            <button type="button" className="btn btn-small" aria-expanded={adding} onClick={() => setAdding((x) => !x)}>
+              {adding ? 'Close' : 'Add…'}
+            </button>
+          }
+        >
+          {adding && <AddUser onDone={() => setAdding(false)} />}
+        </Section>
+      )}
+      <Section title={`People (${list.length})`} id="people-title">
+        {q.isPending ? (
+          <Spinner label="Loading people" />
+        ) : q.isError ? (
+          <Problem error={q.error} />
+        ) : (
+          <table className="data-table people-table">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Role</th>
+                <th scope="col">Status</th>
+                <th scope="col">Capacity</th>
+                <th scope="col">Skills</th>
+                <th scope="col">Flags</th>
+                {admin && <th scope="col"><span className="visually-hidden">Actions</span></th>}
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((u) => (
+                <PersonRow key={u.id} u={u} flags={flags.data?.get(u.id) ?? []} admin={admin} isMe={u.id === me?.user.id} editing={editing === u.id} onEdit={() => setEditing(editing === u.id ? null : u.id)} now={now} />
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Section>
+    </>
+  );
+}
+
+const skillText = (u: UserAdmin) =>
+  [u.skills.languages?.length ? `speaks ${u.skills.languages.join(', ')}` : '', u.skills.networks?.length ? `on ${u.skills.networks.join(', ')}` : '', u.skills.intents?.length ? `for ${u.skills.intents.join(', ')}` : ''].filter(Boolean).join('; ') || '—';
+
+function PersonRow({ u, flags, admin, isMe, editing, onEdit, now }: { u: UserAdmin; flags: string[]; admin: boolean; isMe: boolean; editing: boolean; onEdit: () => void; now: number }) {
+  return (
+    <>
+      <tr data-user-id={u.id} className={u.disabled ? 'row-disabled' : undefined}>
+        <td>
+          <strong>{u.name}</strong>
+          {isMe && <span className="muted small"> (you)</span>}
+          <div className="muted small">{u.email}</div>
+        </td>
+        <td>{ROLE_LABEL[u.role] ?? u.role}</td>
+        <td className="small">
+          {u.disabled ? <span className="badge badge-danger">disabled</span> : <span className={`avail-${u.availability}`}>● {u.availability}</span>}
+          {u.lastSeenAt && <div className="muted">seen {agoText(u.lastSeenAt, now)}</div>}
+        </td>
+        <td>{u.capacity}</td>
+        <td className="small">{skillText(u)}</td>
+        <td className="small">{flags.length ? flags.map((f) => <span key={f} className="badge badge-warn">{f.replace(/_/g, ' ')}</span>) : '—'}</td>
+        {admin && (
+          <td>
+            <button type="button" className="btn btn-small" aria-expanded={editing} onClick={onEdit} aria-label={`Edit ${u.name}`}>
+              {editing ? 'Close' : 'Edit'}
+            </button>
+          </td>
+        )}
+      </tr>
+      {editing && (
+        <tr className="edit-row">
+          <td colSpan={admin ? 7 : 6}>
+            <EditUser u={u} flags={flags} isMe={isMe} onDone={onEdit} />
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}
+
+function EditUser({ u, flags, isMe, onDone }: { u: UserAdmin; flags: string[]; isMe: boolean; onDone: () => void }) {
+  const toast = useToast();
+  const [role, setRole] = useState(u.role);
+  const [capacity, setCapacity] = useState(String(u.capacity));
+  const [languages, setLanguages] = useState<string[]>(u.skills.languages ?? []);
+  const [networks, setNetworks] = useState<string[]>(u.skills.networks ?? []);
+  const [intents, setIntents] = useState<string[]>(u.skills.intents ?? []);
+  const [userFlags, setUserFlags] = useState<string[]>(flags);
+  const [disabled, setDisabled] = useState(u.disabled);
+  const save = useAdminWrite(
+    () =>
+      api<UserAdmin>('PATCH', `/api/users/${u.id}`, {
+        role: role !== u.role ? role : undefined, capacity: Number(capacity), skills: { languages, networks, intents }, flags: userFlags, disabled: disabled !== u.disabled ? disabled : undefined,
+      }),
+    [keys.users, wkeys.userFlags, wkeys.queues],
+  );
+  const other = userFlags.filter((f) => !KNOWN_FLAGS.some((k) => k.flag === f));
+  return (
+    <form
+      className="subform form-grid"
+      aria-label={`Edit ${u.name}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.mutate(undefined, {
+          onSuccess: () => {
+            toast(`${u.name} saved`);
+            onDone();
+          },
+        });
+      }}
+    >
+      <div className="form-row">
+        <label className="field">
+          <span>Role</span>
+          <select value={role} onChange={(e) => setRole(e.target.value)} disabled={isMe}>
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {ROLE_LABEL[r] ?? r}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Capacity (open conversations)</span>
+          <input type="number" min={0} max={1000} value={capacity} onChange={(e) => setCapacity(e.target.value)} required />
+        </label>
+      </div>
+      <div className="form-row">
+        <ListInput label="Languages" value={languages} onChange={setLanguages} placeholder="en, de" />
+        <ListInput label="Networks" value={networks} onChange={setNetworks} placeholder="x, instagram" />
+        <ListInput label="Intents" value={intents} onChange={setIntents} placeholder="billing, refund" />
+      </div>
+      <fieldset className="field">
+        <legend>Flags</legend>
+        {KNOWN_FLAGS.map((k) => (
+          <label key={k.flag} className="checkbox">
+            <input type="checkbox" checked={userFlags.includes(k.flag)} onChange={(e) => setUserFlags(e.target.checked ? [...userFlags, k.flag] : userFlags.filter((f) => f !== k.flag))} /> {k.label}
+          </label>
+        ))}
+        <ListInput label="Other flags" value={other} onChange={(v) => setUserFlags([...userFlags.filter((f) => KNOWN_FLAGS.some((k) => k.flag === f)), ...v])} placeholder="e.g. vip_desk" />
+      </fieldset>
+      <label className="checkbox">
+        <input type="checkbox" checked={disabled} onChange={(e) => setDisabled(e.target.checked)} disabled={isMe} /> Disabled (cannot sign in, gets no work)
+      </label>
+      <Problem error={save.error} />
+      <div className="row-gap">
+        <button type="submit" className="btn btn-primary btn-small" disabled={save.isPending}>
+          Save {u.name}
+        </button>
+        <button type="button" className="btn btn-ghost btn-small" onClick={onDone}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function AddUser({ onDone }: { onDone: () => void }) {
+  const toast = useToast();
+  const [email, setEmail] = useState('');
+  const [name, setName] = useState('');
+  const [role, setRole] = useState('agent');
+  const [password, setPassword] = useState('');
+  const [capacity, setCapacity] = useState('8');
+  const add = useAdminWrite(
+    () => api<UserAdmin>('POST', '/api/users', { email: email.trim(), name: name.trim(), role, password: password || undefined, capacity: Number(capacity) }),
+    [keys.users, wkeys.userFlags],
+  );
+  return (
+    <form
+      className="form-grid"
+      onSubmit={(e) => {
+        e.preventDefault();
+        add.mutate(undefined, {
+          onSuccess: (u) => {
+            toast(`${u.name} added`);
+            onDone();
+          },
+        });
+      }}
+    >
+      <div className="form-row">
+        <label className="field">
+          <span>Name</span>
+          <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} autoComplete="off" />
+        </label>
+        <label className="field">
+          <span>Email</span>
+          <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required maxLength={320} autoComplete="off" />
+        </label>
+        <label className="field">
+          <span>Role</span>
+          <select value={role} onChange={(e) => setRole(e.target.value)}>
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {ROLE_LABEL[r] ?? r}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <div className="form-row">
+        <label className="field">
+          <span>Initial password (8+ characters)</span>
+          <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} minLength={8} maxLength={1024} autoComplete="new-password" />
+        </label>
+        <label className="field">
+          <span>Capacity</span>
+          <input type="number" min={0} max={1000} value={capacity} onChange={(e) => setCapacity(e.target.value)} />
+        </label>
+      </div>
+      <Problem error={add.error} />
+      <div>
+        <button type="submit" className="btn btn-primary" disabled={add.isPending}>
+          Add person
+        </button>
+      </div>
+    </form>
+  );
+}
+
+const STRATEGIES: Record<string, string> = { round_robin: 'Round robin', least_loaded: 'Least loaded', skills: 'By skills', manual: 'Manual (leads assign)' };
+
+export function TeamsAdmin({ admin }: { admin: boolean }) {
+  const teams = useTeams();
+  const users = useAdminUsers();
+  const byId = useMemo(() => new Map((users.data ?? []).map((u) => [u.id, u])), [users.data]);
+  const [adding, setAdding] = useState(false);
+  return (
+    <>
+      {!admin && <ReadOnlyNote what="teams" />}
+      {admin && (
+        <Section
+          title="Create a team"
+          id="add-team-title"
+          actions={
+            <button type="button" className="btn btn-small" aria-expanded={adding} onClick={() => setAdding((x) => !x)}>
+              {adding ? 'Close' : 'Create…'}
+            </button>
+          }
+        >
+          {adding && <AddTeam users={users.data ?? []} onDone={() => setAdding(false)} />}
+        </Section>
+      )}
+      <Section title={`Teams (${teams.data?.length ?? 0})`} id="teams-title" description="Teams are the queues routing fills; each has a way of choosing the agent.">
+        {teams.isPending ? (
+          <Spinner label="Loading teams" />
+        ) : (
+          <table className="data-table">
+            <thead>
+              <tr>
+                <th scope="col">Team</th>
+                <th scope="col">Assignment</th>
+                <th scope="col">Members</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(teams.data ?? []).map((t) => (
+                <tr key={t.id}>
+                  <td>
+                    <strong>{t.name}</strong>
+                  </td>
+                  <td>{STRATEGIES[t.routingStrategy] ?? t.routingStrategy}</td>
+                  <td className="small">
+                    {t.members.length
+                      ? t.members.map((m) => (
+                          <span key={m.userId} className="member">
+                            {byId.get(m.userId)?.name ?? `#${m.userId}`}
+                            {m.isLead ? ' (lead)' : ''}
+                          </span>
+                        ))
+                      : '—'}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Section>
+    </>
+  );
+}
+
+function AddTeam({ users, onDone }: { users: UserAdmin[]; onDone: () => void }) {
+  const toast = useToast();
+  const [name, setName] = useState('');
+  const [strategy, setStrategy] = useState('round_robin');
+  const [members, setMembers] = useState<Map<number, boolean>>(new Map());
+  const add = useAdminWrite(() => api<{ id: number }>('POST', '/api/teams', { name: name.trim(), routingStrategy: strategy, members: [...members].map(([userId, isLead]) => ({ userId, isLead })) }), [keys.teams, ['queues']]);
+  return (
+    <form
+      className="form-grid"
+      onSubmit={(e) => {
+        e.preventDefault();
+        add.mutate(undefined, {
+          onSuccess: () => {
+            toast(`Team ${name} created`);
+            onDone();
+          },
+        });
+      }}
+    >
+      <div className="form-row">
+        <label className="field">
+          <span>Name</span>
+          <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} />
+        </label>
+        <label className="field">
+          <span>Assignment</span>
+          <select value={strategy} onChange={(e) => setStrategy(e.target.value)}>
+            {Object.entries(STRATEGIES).map(([k, v]) => (
+              <option key={k} value={k}>
+                {v}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <fieldset className="field">
+        <legend>Members</legend>
+        <div className="member-grid">
+          {users
+            .filter((u) => !u.disabled)
+            .map((u) => (
+              <span key={u.id} className="member-pick">
+                <label className="checkbox">
+                  <input
+                    type="checkbox"
+                    checked={members.has(u.id)}
+                    onChange={(e) => {
+                      const next = new Map(members);
+                      if (e.target.checked) next.set(u.id, false);
+                      else next.delete(u.id);
+                      setMembers(next);
+                    }}
+                  />{' '}
+                  {u.name}
+                </label>
+                {members.has(u.id) && (
+                  <label className="checkbox small">
+                    <input type="checkbox" checked={members.get(u.id) === true} onChange={(e) => setMembers(new Map(members).set(u.id, e.target.checked))} /> lead
+                    <span className="visually-hidden"> ({u.name})</span>
+                  </label>
+                )}
+              </span>
+            ))}
+        </div>
+      </fieldset>
+      <Problem error={add.error} />
+      <div>
+        <button type="submit" className="btn btn-primary" disabled={add.isPending || !name.trim()}>
+          Create team
+        </button>
+      </div>
+    </form>
+  );
+}

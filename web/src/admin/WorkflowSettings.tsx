@@ -1,0 +1,468 @@
+/**
+ * Settings → Workflow: routing rules (which team gets what), SLA targets, the approval
+ * policy (which replies need sign-off), reply-check severities, and the expert answer
+ * target. Each part saves on its own; the server validates and lists every problem.
+ * Approvers see the settings read-only.
+ */
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { api } from '../api/client.js';
+import { useChannels, useTeams } from '../api/queries.js';
+import type { ApprovalPolicy, RoutingRule, SlaPolicy, SlaTargetRule, WorkflowSettings } from '../api/types.js';
+import { REPLY_CHECK_CODES } from '../api/types.js';
+import { useAdminWrite, useWorkflowSettings, wkeys } from '../api/workflow.js';
+import { networkLabel } from '../lib/format.js';
+import { Spinner } from '../ui/bits.js';
+import { useToast } from '../ui/Toasts.js';
+import { ListInput, Problem, ReadOnlyNote, Section } from './fields.js';
+
+const save = (patch: Partial<WorkflowSettings>) => api<WorkflowSettings>('PATCH', '/api/settings/workflow', patch);
+
+export function WorkflowAdmin({ admin }: { admin: boolean }) {
+  const q = useWorkflowSettings();
+  if (q.isPending) return <Spinner label="Loading workflow settings" />;
+  if (q.isError) return <Problem error={q.error} />;
+  return (
+    <>
+      {!admin && <ReadOnlyNote what="the workflow settings" />}
+      <RoutingSettings s={q.data} admin={admin} />
+      <SlaSettings s={q.data} admin={admin} />
+      <ApprovalSettings s={q.data} admin={admin} />
+      <ReplyCheckSettings s={q.data} admin={admin} />
+      <OtherSettings s={q.data} admin={admin} />
+    </>
+  );
+}
+
+function SaveBar({ pending, error, dirty, admin, label }: { pending: boolean; error: unknown; dirty: boolean; admin: boolean; label: string }) {
+  if (!admin) return null;
+  return (
+    <>
+      <Problem error={error} />
+      <div className="row-gap">
+        <button type="submit" className="btn btn-primary btn-small" disabled={pending || !dirty}>
+          {pending ? 'Saving…' : `Save ${label}`}
+        </button>
+        {dirty && <span className="muted small">Unsaved changes</span>}
+      </div>
+    </>
+  );
+}
+
+function useDraft<T>(value: T) {
+  const [draft, setDraft] = useState<T>(value);
+  const [dirty, setDirty] = useState(false);
+  useEffect(() => {
+    setDraft(value);
+    setDirty(false);
+  }, [value]);
+  return { draft, dirty, set: (v: T) => (setDraft(v), setDirty(true)) };
+}
+
+function SettingsForm({ title, id, description, admin, children, onSubmit }: { title: string; id: string; description?: ReactNode; admin: boolean; children: ReactNode; onSubmit: () => void }) {
+  return (
+    <Section title={title} id={id} description={description}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          onSubmit();
+        }}
+      >
+        <fieldset className="plain-fieldset" disabled={!admin}>
+          <legend className="visually-hidden">{title}</legend>
+          {children}
+        </fieldset>
+      </form>
+    </Section>
+  );
+}
+
+// ---------------------------------------------------------------- routing
+
+const CATEGORIES = ['customer_service', 'brand', 'spam', 'abuse', 'other'];
+
+function RoutingSettings({ s, admin }: { s: WorkflowSettings; admin: boolean }) {
+  const teams = useTeams().data ?? [];
+  const channels = useChannels().data ?? [];
+  const toast = useToast();
+  const initial = useMemo(() => s.routing ?? { rules: [], defaultTeamId: '' }, [s.routing]);
+  const { draft, dirty, set } = useDraft(initial);
+  const w = useAdminWrite(() => save({ routing: draft.defaultTeamId ? draft : null }), [wkeys.settings]);
+  const setRule = (i: number, r: RoutingRule) => set({ ...draft, rules: draft.rules.map((x, j) => (j === i ? r : x)) });
+  const move = (i: number, d: number) => {
+    const rules = draft.rules.slice();
+    const [r] = rules.splice(i, 1);
+    rules.splice(i + d, 0, r!);
+    set({ ...draft, rules });
+  };
+  return (
+    <SettingsForm title="Routing" id="routing-title" admin={admin} description="Rules are tried in order; the first whose conditions all hold picks the team. Empty conditions always hold." onSubmit={() => w.mutate(undefined, { onSuccess: () => toast('Routing saved') })}>
+      <label className="field">
+        <span>Default team (when no rule matches)</span>
+        <select value={draft.defaultTeamId} onChange={(e) => set({ ...draft, defaultTeamId: e.target.value })}>
+          <option value="">No routing (conversations stay unassigned)</option>
+          {teams.map((t) => (
+            <option key={t.id} value={String(t.id)}>
+              {t.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <ol className="rule-list">
+        {draft.rules.map((r, i) => (
+          <li key={i} className="rule">
+            <fieldset className="rule-fields">
+              <legend>Rule {i + 1}</legend>
+              <div className="form-row">
+                <label className="field">
+                  <span>Team</span>
+                  <select value={r.teamId} onChange={(e) => setRule(i, { ...r, teamId: e.target.value })}>
+                    {teams.map((t) => (
+                      <option key={t.id} value={String(t.id)}>
+                        {t.name}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+                <label className="field">
+                  <span>Channel accounts</span>
+                  <select multiple size={3} value={r.when.channelAccountIds ?? []} onChange={(e) => setRule(i, { ...r, when: { ...r.when, channelAccountIds: [...e.target.selectedOptions].map((o) => o.value) } })}>
+                    {channels.map((c) => (
+                      <option key={c.id} value={String(c.id)}>
+                        {networkLabel(c.network)} @{c.handle}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+                <ListInput label="Networks" value={r.when.networks} onChange={(v) => setRule(i, { ...r, when: { ...r.when, networks: v } })} placeholder="x, instagram" />
+              </div>
+              <fieldset className="field">
+                <legend>Categories</legend>
+                <div className="row-gap">
+                  {CATEGORIES.map((c) => (
+                    <label key={c} className="checkbox">
+                      <input
+                        type="checkbox"
+                        checked={(r.when.categories ?? []).includes(c)}
+                        onChange={(e) => setRule(i, { ...r, when: { ...r.when, categories: e.target.checked ? [...(r.when.categories ?? []), c] : (r.when.categories ?? []).filter((x) => x !== c) } })}
+                      />{' '}
+                      {c.replace(/_/g, ' ')}
+                    </label>
+                  ))}
+                </div>
+              </fieldset>
+              <div className="form-row">
+                <ListInput label="Intents" value={r.when.intents} onChange={(v) => setRule(i, { ...r, when: { ...r.when, intents: v } })} placeholder="billing, refund" />
+                <ListInput label="Languages" value={r.when.languages} onChange={(v) => setRule(i, { ...r, when: { ...r.when, languages: v } })} placeholder="de, fr" />
+                <NumberField label="Priority at least" value={r.when.minPriority} onChange={(v) => setRule(i, { ...r, when: { ...r.when, minPriority: v } })} />
+                <NumberField label="Priority at most" value={r.when.maxPriority} onChange={(v) => setRule(i, { ...r, when: { ...r.when, maxPriority: v } })} />
+                <label className="field">
+                  <span>Visibility</span>
+                  <select value={r.when.visibility ?? ''} onChange={(e) => setRule(i, { ...r, when: { ...r.when, visibility: (e.target.value || null) as 'public' | 'private' | null } })}>
+                    <option value="">Public or private</option>
+                    <option value="public">Public only</option>
+                    <option value="private">Private only</option>
+                  </select>
+                </label>
+              </div>
+              <div className="row-gap">
+                <button type="button" className="btn btn-small" disabled={i === 0} onClick={() => move(i, -1)}>
+                  Move up<span className="visually-hidden"> rule {i + 1}</span>
+                </button>
+                <button type="button" className="btn btn-small" disabled={i === draft.rules.length - 1} onClick={() => move(i, 1)}>
+                  Move down<span className="visually-hidden"> rule {i + 1}</span>
+                </button>
+                <button type="button" className="btn btn-small btn-ghost" onClick={() => set({ ...draft, rules: draft.rules.filter((_, j) => j !== i) })}>
+                  Remove rule {i + 1}
+                </button>
+              </div>
+            </fieldset>
+          </li>
+        ))}
+      </ol>
+      {admin && (
+        <button type="button" className="btn btn-small" disabled={!teams.length} onClick={() => set({ ...draft, rules: [...draft.rules, { teamId: String(teams[0]?.id ?? ''), when: {} }] })}>
+          Add a rule
+        </button>
+      )}
+      <SaveBar pending={w.isPending} error={w.error} dirty={dirty} admin={admin} label="routing" />
+    </SettingsForm>
+  );
+}
+
+function NumberField({ label, value, onChange, step, hint }: { label: string; value: number | null | undefined; onChange: (v: number | null) => void; step?: number; hint?: string }) {
+  return (
+    <label className="field">
+      <span>{label}</span>
+      <input type="number" step={step ?? 1} value={value ?? ''} onChange={(e) => onChange(e.target.value === '' ? null : Number(e.target.value))} />
+      {hint && <span className="muted small">{hint}</span>}
+    </label>
+  );
+}
+
+// ---------------------------------------------------------------- SLA
+
+const METRICS: Record<string, string> = { first_response: 'First response', next_response: 'Next response', resolution: 'Resolution' };
+
+function SlaSettings({ s, admin }: { s: WorkflowSettings; admin: boolean }) {
+  const toast = useToast();
+  const { draft, dirty, set } = useDraft<SlaPolicy>(s.sla);
+  const w = useAdminWrite(() => save({ sla: draft }), [wkeys.settings]);
+  const setTarget = (i: number, t: SlaTargetRule) => set({ ...draft, targets: draft.targets.map((x, j) => (j === i ? t : x)) });
+  const bands = draft.priorityBands ?? [];
+  return (
+    <SettingsForm title="Service levels (SLA)" id="sla-title" admin={admin} description="How soon customers must hear back. The first target matching the metric, priority band and visibility applies." onSubmit={() => w.mutate(undefined, { onSuccess: () => toast('SLA targets saved') })}>
+      <div className="form-row">
+        <NumberField label="Warn at this share of the target (%)" value={draft.warningRatio != null ? Math.round(draft.warningRatio * 100) : null} onChange={(v) => set({ ...draft, warningRatio: v == null ? null : v / 100 })} />
+        <label className="checkbox field-check">
+          <input type="checkbox" checked={draft.pauseWhileWaitingOnCustomer === true} onChange={(e) => set({ ...draft, pauseWhileWaitingOnCustomer: e.target.checked })} /> Pause while waiting on the customer
+        </label>
+        <label className="checkbox field-check">
+          <input type="checkbox" checked={draft.businessHours === true} onChange={(e) => set({ ...draft, businessHours: e.target.checked })} /> Count business hours only (each account’s hours)
+        </label>
+      </div>
+      <table className="data-table sla-targets">
+        <caption className="visually-hidden">SLA targets</caption>
+        <thead>
+          <tr>
+            <th scope="col">Metric</th>
+            <th scope="col">Priority bands</th>
+            <th scope="col">Visibility</th>
+            <th scope="col">Target (minutes)</th>
+            <th scope="col">Hours</th>
+            <th scope="col">
+              <span className="visually-hidden">Remove</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {draft.targets.map((t, i) => (
+            <tr key={i}>
+              <td>
+                <label className="visually-hidden" htmlFor={`sla-m-${i}`}>
+                  Target {i + 1} metric
+                </label>
+                <select id={`sla-m-${i}`} value={t.metric} onChange={(e) => setTarget(i, { ...t, metric: e.target.value })}>
+                  {Object.entries(METRICS).map(([k, v]) => (
+                    <option key={k} value={k}>
+                      {v}
+                    </option>
+                  ))}
+                </select>
+              </td>
+              <td>
+                <label className="visually-hidden" htmlFor={`sla-b-${i}`}>
+                  Target {i + 1} bands (comma-separated; empty for all)
+                </label>
+                <input id={`sla-b-${i}`} value={(t.bands ?? []).join(', ')} placeholder="all" onChange={(e) => setTarget(i, { ...t, bands: e.target.value.split(',').map((x) => x.trim()).filter(Boolean) })} />
+              </td>
+              <td>
+                <label className="visually-hidden" htmlFor={`sla-v-${i}`}>
+                  Target {i + 1} visibility
+                </label>
+                <select id={`sla-v-${i}`} value={t.visibility ?? ''} onChange={(e) => setTarget(i, { ...t, visibility: (e.target.value || null) as 'public' | 'private' | null })}>
+                  <option value="">Both</option>
+                  <option value="public">Public</option>
+                  <option value="private">Private</option>
+                </select>
+              </td>
+              <td>
+                <label className="visually-hidden" htmlFor={`sla-t-${i}`}>
+                  Target {i + 1} in minutes
+                </label>
+                <input id={`sla-t-${i}`} type="number" className="num-input" value={Number.isFinite(t.targetMs) ? t.targetMs / 60_000 : ''} onChange={(e) => setTarget(i, { ...t, targetMs: e.target.value === '' ? Number.NaN : Number(e.target.value) * 60_000 })} />
+              </td>
+              <td>
+                <label className="visually-hidden" htmlFor={`sla-h-${i}`}>
+                  Target {i + 1} hours
+                </label>
+                <select id={`sla-h-${i}`} value={t.businessHours == null ? '' : t.businessHours ? 'yes' : 'no'} onChange={(e) => setTarget(i, { ...t, businessHours: e.target.value === '' ? null : e.target.value === 'yes' })}>
+                  <option value="">As the policy</option>
+                  <option value="yes">Business hours</option>
+                  <option value="no">Around the clock</option>
+                </select>
+              </td>
+              <td>
+                <button type="button" className="btn btn-small btn-ghost" onClick={() => set({ ...draft, targets: draft.targets.filter((_, j) => j !== i) })}>
+                  Remove<span className="visually-hidden"> target {i + 1}</span>
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {admin && (
+        <button type="button" className="btn btn-small" onClick={() => set({ ...draft, targets: [...draft.targets, { metric: 'first_response', targetMs: 30 * 60_000 }] })}>
+          Add a target
+        </button>
+      )}
+      <fieldset className="field">
+        <legend>Priority bands (first whose minimum the priority reaches)</legend>
+        {bands.map((b, i) => (
+          <div key={i} className="kv-row">
+            <label className="visually-hidden" htmlFor={`band-n-${i}`}>
+              Band {i + 1} name
+            </label>
+            <input id={`band-n-${i}`} value={b.name} onChange={(e) => set({ ...draft, priorityBands: bands.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)) })} />
+            <label className="visually-hidden" htmlFor={`band-p-${i}`}>
+              Band {i + 1} minimum priority (empty: everything else)
+            </label>
+            <input id={`band-p-${i}`} type="number" className="num-input" placeholder="rest" value={b.minPriority ?? ''} onChange={(e) => set({ ...draft, priorityBands: bands.map((x, j) => (j === i ? { ...x, minPriority: e.target.value === '' ? null : Number(e.target.value) } : x)) })} />
+          </div>
+        ))}
+      </fieldset>
+      <SaveBar pending={w.isPending} error={w.error} dirty={dirty} admin={admin} label="SLA targets" />
+    </SettingsForm>
+  );
+}
+
+// ---------------------------------------------------------------- approval
+
+function ApprovalSettings({ s, admin }: { s: WorkflowSettings; admin: boolean }) {
+  const toast = useToast();
+  const { draft, dirty, set } = useDraft<ApprovalPolicy>(s.approval);
+  const w = useAdminWrite(() => save({ approval: draft }), [wkeys.settings]);
+  const audience = draft.audience ?? {};
+  const content = draft.content ?? {};
+  const incident = draft.incident ?? {};
+  const limits = Object.entries(content.amountLimits ?? {});
+  const setLimits = (rows: [string, number][]) => set({ ...draft, content: { ...content, amountLimits: rows.length ? Object.fromEntries(rows) : null } });
+  return (
+    <SettingsForm title="Approval policy (sign-off)" id="approval-title" admin={admin} description="Replies matching any of these wait for an approver before they are sent." onSubmit={() => w.mutate(undefined, { onSuccess: () => toast('Approval policy saved') })}>
+      <div className="form-row">
+        <fieldset className="field">
+          <legend>Never need approval</legend>
+          {['approver', 'admin', 'agent'].map((r) => (
+            <label key={r} className="checkbox">
+              <input type="checkbox" checked={(draft.exemptRoles ?? []).includes(r)} onChange={(e) => set({ ...draft, exemptRoles: e.target.checked ? [...(draft.exemptRoles ?? []), r] : (draft.exemptRoles ?? []).filter((x) => x !== r) })} /> {r}s
+            </label>
+          ))}
+        </fieldset>
+        <ListInput label="Agents with these flags" value={draft.agents?.flags} onChange={(v) => set({ ...draft, agents: { ...(draft.agents ?? {}), flags: v } })} placeholder="in_training" hint="Set flags on people in Settings → People." />
+      </div>
+      <div className="form-row">
+        <NumberField label="Authors with at least this many followers" value={audience.followersAtLeast} onChange={(v) => set({ ...draft, audience: { ...audience, followersAtLeast: v } })} hint="Empty: no follower threshold" />
+        <label className="checkbox field-check">
+          <input type="checkbox" checked={audience.verifiedAuthors === true} onChange={(e) => set({ ...draft, audience: { ...audience, verifiedAuthors: e.target.checked } })} /> Verified authors
+        </label>
+        <label className="checkbox field-check">
+          <input type="checkbox" checked={audience.publicNegativeComplaint === true} onChange={(e) => set({ ...draft, audience: { ...audience, publicNegativeComplaint: e.target.checked } })} /> Public replies to a negative complaint
+        </label>
+      </div>
+      <div className="form-row">
+        <ListInput label="Keywords (whole words)" value={content.keywords} onChange={(v) => set({ ...draft, content: { ...content, keywords: v.length ? v : null } })} placeholder="lawsuit, lawyer, GDPR" />
+        <label className="checkbox field-check">
+          <input type="checkbox" checked={content.refundTerms === true || (Array.isArray(content.refundTerms) && content.refundTerms.length > 0)} onChange={(e) => set({ ...draft, content: { ...content, refundTerms: e.target.checked } })} /> Refund and compensation language
+        </label>
+      </div>
+      <fieldset className="field">
+        <legend>Amounts above a limit (per currency; * for any other)</legend>
+        {limits.map(([cur, amt], i) => (
+          <div key={i} className="kv-row">
+            <label className="visually-hidden" htmlFor={`lim-c-${i}`}>
+              Limit {i + 1} currency
+            </label>
+            <input id={`lim-c-${i}`} className="num-input" value={cur} maxLength={3} onChange={(e) => setLimits(limits.map((x, j) => (j === i ? [e.target.value.toUpperCase(), x[1]] : x)))} />
+            <label className="visually-hidden" htmlFor={`lim-a-${i}`}>
+              Limit {i + 1} amount
+            </label>
+            <input id={`lim-a-${i}`} type="number" className="num-input" value={amt} onChange={(e) => setLimits(limits.map((x, j) => (j === i ? [x[0], Number(e.target.value)] : x)))} />
+            <button type="button" className="btn btn-small btn-ghost" onClick={() => setLimits(limits.filter((_, j) => j !== i))}>
+              Remove<span className="visually-hidden"> limit {i + 1}</span>
+            </button>
+          </div>
+        ))}
+        {admin && (
+          <button type="button" className="btn btn-small" onClick={() => setLimits([...limits, [limits.length ? 'EUR' : '*', 100]])}>
+            Add a limit
+          </button>
+        )}
+      </fieldset>
+      <div className="form-row">
+        <label className="checkbox field-check">
+          <input type="checkbox" checked={incident.requireDuringIncident === true} onChange={(e) => set({ ...draft, incident: { ...incident, requireDuringIncident: e.target.checked } })} /> During an open incident
+        </label>
+        <label className="checkbox field-check">
+          <input type="checkbox" checked={incident.publicOnly === true} disabled={incident.requireDuringIncident !== true} onChange={(e) => set({ ...draft, incident: { ...incident, publicOnly: e.target.checked } })} /> …only public replies
+        </label>
+      </div>
+      <SaveBar pending={w.isPending} error={w.error} dirty={dirty} admin={admin} label="approval policy" />
+    </SettingsForm>
+  );
+}
+
+// ---------------------------------------------------------------- reply checks
+
+const CHECKS: Record<string, { label: string; severity: string }> = {
+  'reply.empty': { label: 'Empty reply', severity: 'block' },
+  'reply.link_only': { label: 'Only a link (answer first, then link)', severity: 'block' },
+  'reply.too_long': { label: 'Too long for the network', severity: 'block' },
+  'reply.near_duplicate': { label: 'Nearly the same as a recent reply', severity: 'warn' },
+  'reply.personal_data': { label: 'Personal data in a public reply', severity: 'warn' },
+  'reply.shouting': { label: 'Mostly capitals', severity: 'hint' },
+  'reply.no_greeting': { label: 'No greeting', severity: 'hint' },
+  'reply.no_name': { label: 'Customer’s name not used', severity: 'hint' },
+};
+
+function ReplyCheckSettings({ s, admin }: { s: WorkflowSettings; admin: boolean }) {
+  const toast = useToast();
+  const { draft, dirty, set } = useDraft(s.replyChecks);
+  const w = useAdminWrite(() => save({ replyChecks: draft }), [wkeys.settings]);
+  return (
+    <SettingsForm title="Reply checks" id="checks-title" admin={admin} description="Blocks stop sending, warnings ask the agent to look again, hints are quiet." onSubmit={() => w.mutate(undefined, { onSuccess: () => toast('Reply checks saved') })}>
+      <table className="data-table">
+        <thead>
+          <tr>
+            <th scope="col">Check</th>
+            <th scope="col">Severity</th>
+          </tr>
+        </thead>
+        <tbody>
+          {REPLY_CHECK_CODES.map((code) => (
+            <tr key={code}>
+              <th scope="row" className="normal-weight">
+                <label htmlFor={`chk-${code}`}>{CHECKS[code]?.label ?? code}</label>
+              </th>
+              <td>
+                <select
+                  id={`chk-${code}`}
+                  value={draft[code] ?? ''}
+                  onChange={(e) => {
+                    const next = { ...draft };
+                    if (e.target.value) next[code] = e.target.value as 'block';
+                    else delete next[code];
+                    set(next);
+                  }}
+                >
+                  <option value="">Default ({CHECKS[code]?.severity ?? '?'})</option>
+                  <option value="block">Block</option>
+                  <option value="warn">Warn</option>
+                  <option value="hint">Hint</option>
+                  <option value="off">Off</option>
+                </select>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <SaveBar pending={w.isPending} error={w.error} dirty={dirty} admin={admin} label="reply checks" />
+    </SettingsForm>
+  );
+}
+
+function OtherSettings({ s, admin }: { s: WorkflowSettings; admin: boolean }) {
+  const toast = useToast();
+  const initial = useMemo(() => ({ expertTargetMin: s.expertTargetMin, autoDetect: s.incidents.autoDetect }), [s.expertTargetMin, s.incidents.autoDetect]);
+  const { draft, dirty, set } = useDraft(initial);
+  const w = useAdminWrite(() => save({ expertTargetMin: draft.expertTargetMin, incidents: { autoDetect: draft.autoDetect } }), [wkeys.settings]);
+  return (
+    <SettingsForm title="Experts and incidents" id="other-title" admin={admin} onSubmit={() => w.mutate(undefined, { onSuccess: () => toast('Saved') })}>
+      <div className="form-row">
+        <NumberField label="Experts answer within (minutes)" value={draft.expertTargetMin} onChange={(v) => set({ ...draft, expertTargetMin: v ?? 0 })} />
+        <label className="checkbox field-check">
+          <input type="checkbox" checked={draft.autoDetect} onChange={(e) => set({ ...draft, autoDetect: e.target.checked })} /> Open an incident automatically on unusual volume
+        </label>
+      </div>
+      <SaveBar pending={w.isPending} error={w.error} dirty={dirty} admin={admin} label="these settings" />
+    </SettingsForm>
+  );
+}

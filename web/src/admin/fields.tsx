@@ -1,0 +1,119 @@
+/** Form pieces the settings pages share: list inputs, key/value rows, server problems. */
+import { useEffect, useId, useState, type ReactNode } from 'react';
+import { ApiError } from '../api/client.js';
+
+/** A comma-separated list edited as text, reported as trimmed, non-empty items. */
+export function ListInput({ label, value, onChange, placeholder, disabled, hint }: { label: string; value: string[] | null | undefined; onChange: (v: string[]) => void; placeholder?: string; disabled?: boolean; hint?: string }) {
+  const id = useId();
+  const joined = (value ?? []).join(', ');
+  const [text, setText] = useState(joined);
+  useEffect(() => {
+    // follow outside changes, but do not fight the cursor while typing
+    if (split(text).join(', ') !== joined) setText(joined);
+  }, [joined]); // eslint-disable-line react-hooks/exhaustive-deps
+  return (
+    <div className="field">
+      <label htmlFor={id}>
+        <span className="field-label">{label}</span>
+      </label>
+      <input id={id} value={text} placeholder={placeholder} disabled={disabled} aria-describedby={hint ? `${id}-hint` : undefined} onChange={(e) => (setText(e.target.value), onChange(split(e.target.value)))} />
+      {hint && (
+        <span id={`${id}-hint`} className="muted small">
+          {hint}
+        </span>
+      )}
+    </div>
+  );
+}
+
+export const split = (s: string) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+export interface KV {
+  key: string;
+  value: string;
+}
+
+/** Rows of key and value (credentials, settings); values may be secret (password inputs). */
+export function KeyValueRows({ legend, rows, onChange, secret, disabled, keyPlaceholder, valuePlaceholder }: { legend: string; rows: KV[]; onChange: (rows: KV[]) => void; secret?: boolean; disabled?: boolean; keyPlaceholder?: string; valuePlaceholder?: string }) {
+  const set = (i: number, patch: Partial<KV>) => onChange(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  return (
+    <fieldset className="field kv" disabled={disabled}>
+      <legend>{legend}</legend>
+      {rows.map((r, i) => (
+        <div key={i} className="kv-row">
+          <label className="visually-hidden" htmlFor={`${legend}-k-${i}`}>
+            {legend} {i + 1}: name
+          </label>
+          <input id={`${legend}-k-${i}`} value={r.key} placeholder={keyPlaceholder ?? 'name'} onChange={(e) => set(i, { key: e.target.value })} autoComplete="off" />
+          <label className="visually-hidden" htmlFor={`${legend}-v-${i}`}>
+            {legend} {i + 1}: value
+          </label>
+          <input id={`${legend}-v-${i}`} type={secret ? 'password' : 'text'} value={r.value} placeholder={valuePlaceholder ?? 'value'} onChange={(e) => set(i, { value: e.target.value })} autoComplete={secret ? 'new-password' : 'off'} />
+          <button type="button" className="btn btn-small btn-ghost" onClick={() => onChange(rows.filter((_, j) => j !== i))} aria-label={`Remove ${legend} row ${i + 1}`}>
+            Remove
+          </button>
+        </div>
+      ))}
+      <button type="button" className="btn btn-small" onClick={() => onChange([...rows, { key: '', value: '' }])}>
+        Add a row
+      </button>
+    </fieldset>
+  );
+}
+
+/** Key/value rows as an object; values that look like JSON (numbers, booleans) are parsed. */
+export function kvToObject(rows: KV[], parse = false): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const r of rows) {
+    const k = r.key.trim();
+    if (!k) continue;
+    if (parse && /^(true|false|-?\d+(\.\d+)?)$/.test(r.value.trim())) out[k] = JSON.parse(r.value.trim());
+    else out[k] = r.value;
+  }
+  return out;
+}
+
+/** A server problem, with every listed validation error. */
+export function Problem({ error }: { error: unknown }) {
+  if (!error) return null;
+  const errors = error instanceof ApiError && Array.isArray(error.body.errors) ? (error.body.errors as unknown[]).map(String) : null;
+  return (
+    <div className="form-error" role="alert">
+      {errors && errors.length > 1 ? (
+        <>
+          <strong>Not saved:</strong>
+          <ul>
+            {errors.map((e, i) => (
+              <li key={i}>{e}</li>
+            ))}
+          </ul>
+        </>
+      ) : (
+        <>
+          <strong>Not saved:</strong> {(error as Error).message}
+        </>
+      )}
+    </div>
+  );
+}
+
+export function Section({ title, id, children, actions, description }: { title: string; id: string; children: ReactNode; actions?: ReactNode; description?: ReactNode }) {
+  return (
+    <section className="panel" aria-labelledby={id}>
+      <div className="panel-head">
+        <h2 id={id}>{title}</h2>
+        {actions}
+      </div>
+      {description && <p className="muted small">{description}</p>}
+      {children}
+    </section>
+  );
+}
+
+export function ReadOnlyNote({ what }: { what: string }) {
+  return <p className="readonly-note small">You can see {what}; only admins change them.</p>;
+}

@@ -1,0 +1,185 @@
+/**
+ * Server state of the care workflow and administration: sign-off, queues, experts,
+ * playbooks and snippets, incidents, guidelines, SLA clocks, settings, channels and
+ * people. Live events invalidate these (../workflow/live.ts); mutations write their
+ * results back so the screen changes at once.
+ */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, qs } from './client.js';
+import { keys } from './queries.js';
+import type {
+  Availability2, BusinessCalendar, ChannelAccountAdmin, ConversationDetail, ExpertRequest, Guideline, Incident, Message, ModerationAction, PendingApproval, Playbook, PlaybookSuggestion,
+  QuarantineItem, QueueTeam, ReplyCheckReport, ReplyResult, SlaClockView, Snippet, SnippetRender, UserAdmin, WorkflowSettings, ConsentMethod,
+} from './types.js';
+
+export const wkeys = {
+  approvals: ['approvals'] as const,
+  queues: ['queues'] as const,
+  incidents: ['incidents'] as const,
+  expertRequests: ['expert-requests'] as const,
+  expertRequestsFor: (conversationId: number | null) => ['expert-requests', conversationId ?? 'mine'] as const,
+  playbooks: ['playbooks'] as const,
+  playbooksFor: (conversationId: number) => ['playbooks', 'for', conversationId] as const,
+  snippets: ['snippets'] as const,
+  guidelines: ['guidelines'] as const,
+  sla: (conversationId: number) => ['sla', conversationId] as const,
+  settings: ['settings', 'workflow'] as const,
+  userFlags: ['users', 'flags'] as const,
+  availability: (accountId: number) => ['channel-accounts', accountId, 'availability'] as const,
+  quarantine: ['quarantine'] as const,
+};
+
+const items = <T,>(path: string) => async () => (await api<{ items: T[] }>('GET', path)).items;
+
+export const useApprovals = (enabled = true) => useQuery({ queryKey: wkeys.approvals, queryFn: items<PendingApproval>('/api/approvals'), enabled, staleTime: 10_000, refetchInterval: 60_000 });
+export const useQueues = () => useQuery({ queryKey: wkeys.queues, queryFn: items<QueueTeam>('/api/queues'), staleTime: 5_000, refetchInterval: 30_000 });
+export const useIncidents = () => useQuery({ queryKey: wkeys.incidents, queryFn: items<Incident>('/api/incidents'), staleTime: 30_000, refetchInterval: 120_000 });
+export const useExpertRequests = (conversationId: number | null, enabled = true) =>
+  useQuery({ queryKey: wkeys.expertRequestsFor(conversationId), queryFn: items<ExpertRequest>(`/api/expert-requests${qs({ conversation: conversationId })}`), enabled, staleTime: 15_000 });
+export const usePlaybooksFor = (conversationId: number) => useQuery({ queryKey: wkeys.playbooksFor(conversationId), queryFn: items<PlaybookSuggestion>(`/api/conversations/${conversationId}/playbooks`), staleTime: 60_000 });
+export const usePlaybooks = () => useQuery({ queryKey: wkeys.playbooks, queryFn: items<Playbook>('/api/playbooks'), staleTime: 60_000 });
+export const useSnippets = () => useQuery({ queryKey: wkeys.snippets, queryFn: items<Snippet>('/api/snippets'), staleTime: 60_000 });
+export const useGuidelines = () => useQuery({ queryKey: wkeys.guidelines, queryFn: items<Guideline>('/api/guidelines'), staleTime: 60_000 });
+export const useSlaClocks = (conversationId: number) => useQuery({ queryKey: wkeys.sla(conversationId), queryFn: items<SlaClockView>(`/api/conversations/${conversationId}/sla`), staleTime: 15_000 });
+export const useWorkflowSettings = (enabled = true) => useQuery({ queryKey: wkeys.settings, queryFn: () => api<WorkflowSettings>('GET', '/api/settings/workflow'), enabled, staleTime: 30_000 });
+export const useUserFlags = (enabled = true) =>
+  useQuery({ queryKey: wkeys.userFlags, queryFn: async () => new Map((await items<{ id: number; flags: string[] }>('/api/users/flags')()).map((x) => [x.id, x.flags])), enabled, staleTime: 30_000 });
+export const useAdminUsers = () => useQuery({ queryKey: keys.users, queryFn: items<UserAdmin>('/api/users'), staleTime: 60_000 });
+export const useAdminChannels = () => useQuery({ queryKey: keys.channels, queryFn: items<ChannelAccountAdmin>('/api/channel-accounts'), staleTime: 60_000, select: (xs) => xs as ChannelAccountAdmin[] });
+export const useChannelAvailability = (accountId: number, enabled = true) =>
+  useQuery({ queryKey: wkeys.availability(accountId), queryFn: () => api<Availability2>('GET', `/api/channel-accounts/${accountId}/availability`), enabled, staleTime: 60_000 });
+export const useQuarantine = (enabled = true) => useQuery({ queryKey: wkeys.quarantine, queryFn: items<QuarantineItem>('/api/quarantine?limit=200'), enabled, staleTime: 30_000 });
+
+/** Run the reply checks on a draft (the composer calls this debounced as the agent types). */
+export const runReplyChecks = (conversationId: number, text: string, visibility: 'public' | 'private', signal?: AbortSignal) =>
+  api<ReplyCheckReport>('POST', '/api/reply-checks', { conversationId, text, visibility }, { signal });
+
+/** Put a changed message into the conversation it belongs to. */
+function storeMessage(qc: ReturnType<typeof useQueryClient>, m: Message) {
+  qc.setQueryData<ConversationDetail>(keys.detail(m.conversationId), (d) => {
+    if (!d) return d;
+    const i = d.messages.findIndex((x) => x.id === m.id);
+    if (i < 0) return { ...d, messages: [...d.messages, m] };
+    const next = d.messages.slice();
+    next[i] = { ...m, author: m.author ?? next[i]!.author };
+    return { ...d, messages: next };
+  });
+}
+
+export function useReview() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { id: number; decision: 'approve' | 'reject'; text?: string | null; note?: string | null }) =>
+      api<Message>('POST', `/api/approvals/${v.id}`, { decision: v.decision, text: v.text ?? undefined, note: v.note ?? undefined }),
+    onSuccess: (m) => {
+      qc.setQueryData<PendingApproval[]>(wkeys.approvals, (xs) => xs?.filter((x) => x.id !== m.id));
+      storeMessage(qc, m);
+      void qc.invalidateQueries({ queryKey: wkeys.approvals });
+    },
+  });
+}
+
+export function useTakePrivate() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { id: number; reason?: 'personal_data' | 'account' | 'complex'; text?: string }) => api<ReplyResult>('POST', `/api/conversations/${v.id}/take-private`, { reason: v.reason, text: v.text || undefined }),
+    onSuccess: (r) => {
+      storeMessage(qc, r.message);
+      void qc.invalidateQueries({ queryKey: keys.detail(r.message.conversationId), refetchType: 'active' });
+    },
+  });
+}
+
+export function useAskExpert() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { conversationId: number; expertId?: number; teamId?: number; question: string }) =>
+      api<ExpertRequest>('POST', `/api/conversations/${v.conversationId}/expert-requests`, { expertId: v.expertId, teamId: v.teamId, question: v.question }),
+    onSuccess: (r) => {
+      qc.setQueryData<ExpertRequest[]>(wkeys.expertRequestsFor(r.conversationId), (xs) => (xs ? [r, ...xs.filter((x) => x.id !== r.id)] : xs));
+      void qc.invalidateQueries({ queryKey: wkeys.expertRequests });
+    },
+  });
+}
+
+export function useAnswerExpert() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { id: number; text: string }) => api<{ request: ExpertRequest; note: { conversationId: number } }>('POST', `/api/expert-requests/${v.id}/answer`, { text: v.text }),
+    onSuccess: (r) => {
+      void qc.invalidateQueries({ queryKey: wkeys.expertRequests });
+      void qc.invalidateQueries({ queryKey: keys.detail(r.request.conversationId) });
+    },
+  });
+}
+
+export const renderSnippet = (snippetId: number, conversationId: number) => api<SnippetRender>('POST', `/api/snippets/${snippetId}/render`, { conversationId });
+
+export function useModerate() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { messageId: number; conversationId: number; action: ModerationAction; guidelineId: number | null; evidence: string }) =>
+      api<{ status: string; action: string; guideline: string | null }>('POST', `/api/messages/${v.messageId}/moderation`, { action: v.action, guidelineId: v.guidelineId ?? undefined, evidence: v.evidence || undefined }),
+    onSettled: (_r, _e, v) => void qc.invalidateQueries({ queryKey: keys.detail(v.conversationId) }),
+  });
+}
+
+export function useCrmLink() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { contactId: number; conversationId: number; crmCustomerId: string; consent: { method: ConsentMethod; messageId?: number | null; note?: string | null } }) =>
+      api<{ contactId: number; crmCustomerId: string; consentAt: string; method: string }>('POST', `/api/contacts/${v.contactId}/crm-link`, { crmCustomerId: v.crmCustomerId, consent: v.consent }),
+    onSuccess: (r, v) => {
+      qc.setQueryData<ConversationDetail>(keys.detail(v.conversationId), (d) => (d?.contact ? { ...d, contact: { ...d.contact, crmCustomerId: r.crmCustomerId, crmConsentAt: r.consentAt } } : d));
+      void qc.invalidateQueries({ queryKey: keys.detail(v.conversationId) });
+    },
+  });
+}
+
+export function useCrmUnlink() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { contactId: number; conversationId: number; reason: string }) => api<void>('POST', `/api/contacts/${v.contactId}/crm-unlink`, { reason: v.reason }),
+    onSuccess: (_r, v) => {
+      qc.setQueryData<ConversationDetail>(keys.detail(v.conversationId), (d) => (d?.contact ? { ...d, contact: { ...d.contact, crmCustomerId: null, crmConsentAt: null } } : d));
+      void qc.invalidateQueries({ queryKey: keys.detail(v.conversationId) });
+    },
+  });
+}
+
+export function useDeclareIncident() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { title: string; reason: string }) => api<{ id: number }>('POST', '/api/incidents', v),
+    onSettled: () => void qc.invalidateQueries({ queryKey: wkeys.incidents }),
+  });
+}
+
+export function useCloseIncident() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) => api<{ id: number; status: string }>('POST', `/api/incidents/${id}/close`),
+    onSettled: () => void qc.invalidateQueries({ queryKey: wkeys.incidents }),
+  });
+}
+
+export function usePostStatement() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { incidentId: number; channelAccountId: number; text: string }) => api<Message>('POST', `/api/incidents/${v.incidentId}/statement`, { channelAccountId: v.channelAccountId, text: v.text }),
+    onSettled: () => void qc.invalidateQueries({ queryKey: wkeys.incidents }),
+  });
+}
+
+/** A generic admin write that refreshes the given caches afterwards. */
+export function useAdminWrite<V, R = unknown>(fn: (v: V) => Promise<R>, invalidate: readonly (readonly unknown[])[]) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: fn,
+    onSuccess: () => {
+      for (const k of invalidate) void qc.invalidateQueries({ queryKey: k });
+    },
+  });
+}
+
+export const saveCalendar = (accountId: number, calendar: BusinessCalendar | null) => api<{ calendar: BusinessCalendar | null; availabilityLine: string | null }>('PUT', `/api/channel-accounts/${accountId}/calendar`, { calendar });

@@ -1,0 +1,264 @@
+/**
+ * The staffing planner: inputs (handling time, target, shrinkage, occupancy cap,
+ * concurrency, optional patience for Erlang A), agents needed per hour of week against
+ * the roster and the gap, the roster editor (saved with PUT /api/staffing/roster) and the
+ * what-if simulator (POST /api/staffing/simulate, baseline vs adjusted, same customers).
+ */
+import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
+import { useStaffingPlan, type StaffingParams, type StaffingPlan } from '../api/reports.js';
+import type { Me } from '../api/types.js';
+import { Chart, COLORS, type ChartOption } from './Chart.js';
+import { DAY_SHORT, daysBetween, fmtCount, fmtHourOfWeek, fmtPct, fmtSec } from './format.js';
+import { HELP } from './help.js';
+import { rangeLabel, staffingPeriod, type ResolvedPeriod } from './period.js';
+import { RosterEditor } from './RosterEditor.js';
+import type { ReportsSearch } from './search.js';
+import { ChartNumbers, DataTable, Note, QueryState, ReportCard, Stats } from './ui.js';
+import { WhatIf } from './WhatIf.js';
+
+/** Planner inputs in human units (minutes, percent), with the API's defaults. */
+export interface PlannerInputs {
+  aht: number;
+  sl: number;
+  within: number;
+  shrink: number;
+  occ: number;
+  conc: number;
+  patience?: number;
+}
+
+export function plannerInputs(s: ReportsSearch): PlannerInputs {
+  return { aht: s.aht ?? 5, sl: s.sl ?? 80, within: s.within ?? 30, shrink: s.shrink ?? 30, occ: s.occ ?? 85, conc: s.conc ?? 3, patience: s.patience };
+}
+
+export function toParams(i: PlannerInputs, period: { from: string; to: string }, channel?: number): StaffingParams {
+  const p: StaffingParams = {
+    from: period.from, to: period.to, ahtS: Math.round(i.aht * 60), serviceLevel: i.sl / 100, answerWithinS: Math.round(i.within * 60),
+    shrinkage: i.shrink / 100, maxOccupancy: i.occ / 100, concurrency: i.conc,
+  };
+  if (channel) p.channel = channel;
+  if (i.patience) p.patienceS = Math.round(i.patience * 60);
+  return p;
+}
+
+export function StaffingSection({ me, search, period, tz, onChange }: { me: Me; search: ReportsSearch; period: ResolvedPeriod; tz: string; onChange: (patch: Partial<ReportsSearch>) => void }) {
+  const inputs = plannerInputs(search);
+  const sp = staffingPeriod(period, tz);
+  const params = useMemo(() => (sp ? toParams(inputs, sp, search.channel) : null), [sp?.from, sp?.to, search.channel, inputs.aht, inputs.sl, inputs.within, inputs.shrink, inputs.occ, inputs.conc, inputs.patience]); // eslint-disable-line react-hooks/exhaustive-deps
+  const plan = useStaffingPlan(params);
+  const canSave = me.user.role === 'admin' || me.user.role === 'approver';
+
+  // The roster being edited: starts from the saved one, follows it until edited.
+  const saved = plan.data?.roster ?? null;
+  const [roster, setRoster] = useState<number[] | null>(null);
+  const [dirty, setDirty] = useState(false);
+  useEffect(() => {
+    if (!dirty && plan.data && !plan.isPlaceholderData) setRoster(saved ? [...saved] : new Array<number>(168).fill(0));
+  }, [saved?.join(','), plan.data, plan.isPlaceholderData]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  return (
+    <div className="report-grid">
+      <ReportCard title="Planner inputs" help={HELP.staffing} wide testId="staffing-inputs">
+        {sp?.derived && <Note>All time is not a plannable period: planning over the last four weeks with data ({rangeLabel(sp.fromDate, sp.toDate)}).</Note>}
+        {!sp && period.ready && <Note tone="warn">Pick a period to plan from.</Note>}
+        <PlannerForm inputs={inputs} onApply={(i) => onChange({ aht: i.aht, sl: i.sl, within: i.within, shrink: i.shrink, occ: i.occ, conc: i.conc, patience: i.patience })} />
+      </ReportCard>
+      <ReportCard title="Agents needed per hour of week" help={`${HELP.gap} ${HELP.serviceLevel}`} wide testId="staffing-plan">
+        <QueryState q={plan} what="the staffing plan" empty={(d) => (d.totals.volume_per_week === 0 ? `No inbound mentions that need a response in ${sp ? rangeLabel(sp.fromDate, sp.toDate) : 'this period'}${search.channel ? ' on this channel' : ''}: nothing to plan for. Pick a period with traffic.` : null)}>
+          {(d) => <Plan plan={d} inputs={inputs} days={sp ? daysBetween(sp.fromDate, sp.toDate) : 0} />}
+        </QueryState>
+      </ReportCard>
+      {plan.data && roster && (
+        <ReportCard title="Roster" help="Heads on shift per hour of week (brand time zone, Monday first). The plan's gap uses the saved roster; the what-if below uses the roster as edited here." wide testId="roster">
+          <RosterEditor
+            roster={roster}
+            saved={saved}
+            plan={plan.data}
+            canSave={canSave}
+            dirty={dirty}
+            onChange={(r) => {
+              setRoster(r);
+              setDirty(true);
+            }}
+            onSaved={() => setDirty(false)}
+            onRevert={() => {
+              setRoster(saved ? [...saved] : new Array<number>(168).fill(0));
+              setDirty(false);
+            }}
+          />
+        </ReportCard>
+      )}
+      {plan.data && roster && params && (
+        <ReportCard title="What if…" help={HELP.simulate} wide testId="what-if">
+          <WhatIf params={params} roster={roster} plan={plan.data} inputs={inputs} />
+        </ReportCard>
+      )}
+    </div>
+  );
+}
+
+function PlannerForm({ inputs, onApply }: { inputs: PlannerInputs; onApply: (i: PlannerInputs) => void }) {
+  const id = useId();
+  const [draft, setDraft] = useState(() => toDraft(inputs));
+  const key = JSON.stringify(inputs);
+  useEffect(() => setDraft(toDraft(inputs)), [key]); // eslint-disable-line react-hooks/exhaustive-deps
+  const [error, setError] = useState<string | null>(null);
+  const fields: { k: keyof typeof draft; label: string; unit: string; min: number; max: number; step: number; help: string; optional?: boolean }[] = [
+    { k: 'aht', label: 'Handling time', unit: 'min', min: 0.1, max: 1440, step: 0.1, help: HELP.aht },
+    { k: 'sl', label: 'Service-level target', unit: '%', min: 1, max: 99.9, step: 0.1, help: HELP.serviceLevel },
+    { k: 'within', label: 'Answer within', unit: 'min', min: 0.1, max: 1440, step: 0.1, help: 'The target time of the service level.' },
+    { k: 'shrink', label: 'Shrinkage', unit: '%', min: 0, max: 95, step: 1, help: HELP.shrinkage },
+    { k: 'occ', label: 'Max occupancy', unit: '%', min: 10, max: 100, step: 1, help: HELP.maxOccupancy },
+    { k: 'conc', label: 'Concurrency', unit: 'at once', min: 1, max: 20, step: 1, help: HELP.concurrency },
+    { k: 'patience', label: 'Patience (Erlang A)', unit: 'min', min: 0.1, max: 1440, step: 0.1, help: HELP.patience, optional: true },
+  ];
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const out: Partial<PlannerInputs> = {};
+    for (const f of fields) {
+      const raw = draft[f.k].trim();
+      if (raw === '' && f.optional) continue;
+      const n = Number(raw);
+      if (raw === '' || !Number.isFinite(n) || n < f.min || n > f.max) return setError(`${f.label} must be between ${f.min} and ${f.max} ${f.unit}.`);
+      if (f.k === 'conc' && !Number.isInteger(n)) return setError('Concurrency must be a whole number.');
+      out[f.k] = n;
+    }
+    setError(null);
+    onApply(out as PlannerInputs);
+  };
+  return (
+    <form className="planner-form" onSubmit={submit} aria-describedby={error ? `${id}-err` : undefined}>
+      <div className="planner-fields">
+        {fields.map((f) => (
+          <div key={f.k} className="planner-field">
+            <label htmlFor={`${id}-${f.k}`}>{f.label}</label>
+            <span className="with-unit">
+              <input
+                id={`${id}-${f.k}`}
+                type="number"
+                inputMode="decimal"
+                min={f.min}
+                max={f.max}
+                step={f.step}
+                value={draft[f.k]}
+                placeholder={f.optional ? 'none' : undefined}
+                aria-describedby={`${id}-${f.k}-help`}
+                onChange={(e) => setDraft((d) => ({ ...d, [f.k]: e.target.value }))}
+              />
+              <span className="unit" aria-hidden="true">
+                {f.unit}
+              </span>
+            </span>
+            <span id={`${id}-${f.k}-help`} className="field-help">
+              {f.help}
+            </span>
+          </div>
+        ))}
+      </div>
+      <div className="planner-actions">
+        <button type="submit" className="btn btn-primary btn-small">
+          Update plan
+        </button>
+        <span className="muted small">{inputs.patience ? 'Erlang A (customers give up)' : 'Erlang C (nobody gives up)'}</span>
+        {error && (
+          <span id={`${id}-err`} className="form-error" role="alert">
+            {error}
+          </span>
+        )}
+      </div>
+    </form>
+  );
+}
+
+function toDraft(i: PlannerInputs): Record<'aht' | 'sl' | 'within' | 'shrink' | 'occ' | 'conc' | 'patience', string> {
+  return { aht: String(i.aht), sl: String(i.sl), within: String(i.within), shrink: String(i.shrink), occ: String(i.occ), conc: String(i.conc), patience: i.patience ? String(i.patience) : '' };
+}
+
+const HOUR_LABELS = Array.from({ length: 168 }, (_, h) => `${DAY_SHORT[Math.floor(h / 24)]} ${String(h % 24).padStart(2, '0')}:00`);
+const dayStart = (i: number) => i % 24 === 0;
+
+export function planSummary(plan: StaffingPlan): string {
+  const peak = plan.plan.reduce((a, b) => (b.scheduled > a.scheduled ? b : a), plan.plan[0]!);
+  const base = `The plan needs ${fmtCount(plan.totals.scheduled_head_hours)} head-hours a week for ${fmtCount(Math.round(plan.totals.volume_per_week * 10) / 10)} contacts; the most at ${fmtHourOfWeek(peak.hourOfWeek)} (${peak.scheduled} heads).`;
+  if (!plan.gap) return `${base} No roster is saved, so there is no gap to show.`;
+  const g = plan.gap;
+  return `${base} The saved roster is short in ${g.shortHours.length} of 168 hours (${fmtCount(g.shortHeadHours)} head-hours missing, ${fmtCount(g.surplusHeadHours)} beyond the plan); ${fmtPct(g.volumeShareMeetingTarget)} of the week's contacts arrive in hours that meet the target.`;
+}
+
+function planOption(plan: StaffingPlan): ChartOption {
+  const gap = plan.gap;
+  const xCommon = { type: 'category' as const, data: HOUR_LABELS, axisTick: { interval: dayStart }, splitLine: { show: true, interval: dayStart, lineStyle: { color: COLORS.border } } };
+  const dayLabels = { interval: dayStart, formatter: (v: string) => v.slice(0, 3) };
+  return {
+    legend: { top: 0, right: 0, itemWidth: 14, itemHeight: 10 },
+    tooltip: { trigger: 'axis' },
+    axisPointer: { link: [{ xAxisIndex: 'all' }] },
+    grid: gap ? [{ left: 44, right: 16, top: 44, height: '48%' }, { left: 44, right: 16, top: '72%', bottom: 24 }] : [{ left: 44, right: 16, top: 44, bottom: 24 }],
+    xAxis: gap ? [{ ...xCommon, gridIndex: 0, axisLabel: { show: false } }, { ...xCommon, gridIndex: 1, axisLabel: dayLabels }] : [{ ...xCommon, axisLabel: dayLabels }],
+    yAxis: gap
+      ? [{ type: 'value', gridIndex: 0, minInterval: 1, name: 'Heads', nameTextStyle: { align: 'left' } }, { type: 'value', gridIndex: 1, minInterval: 1, name: 'Gap', nameTextStyle: { align: 'left' } }]
+      : [{ type: 'value', minInterval: 1, name: 'Heads', nameTextStyle: { align: 'left' } }],
+    series: [
+      ...(gap ? [{ type: 'bar' as const, name: 'Rostered heads', data: gap.hours.map((h) => h.rostered), itemStyle: { color: '#b9c7da' }, barCategoryGap: '15%' }] : []),
+      { type: 'line', name: 'Heads needed', step: 'middle', symbol: 'none', data: plan.plan.map((h) => h.scheduled), lineStyle: { width: 2, color: COLORS.accent }, itemStyle: { color: COLORS.accent } },
+      ...(gap
+        ? [{
+            type: 'bar' as const, name: 'Gap (rostered − needed)', xAxisIndex: 1, yAxisIndex: 1, barCategoryGap: '15%', itemStyle: { color: COLORS.danger },
+            data: gap.hours.map((h) => ({ value: h.gap, itemStyle: { color: h.gap < 0 ? COLORS.danger : '#9fd3ae' } })),
+          }]
+        : []),
+    ],
+  };
+}
+
+function Plan({ plan, inputs, days }: { plan: StaffingPlan; inputs: PlannerInputs; days: number }) {
+  const option = useMemo(() => planOption(plan), [plan]);
+  const summary = planSummary(plan);
+  const g = plan.gap;
+  const peak = Math.max(...plan.plan.map((h) => h.scheduled));
+  const rows = plan.plan.map((h, i) => ({ h, r: g?.hours[i] }));
+  return (
+    <>
+      <Stats
+        label="Staffing figures"
+        items={[
+          { label: 'Contacts per week', value: fmtCount(Math.round(plan.totals.volume_per_week * 10) / 10), sub: `averaged over ${(days / 7).toLocaleString(undefined, { maximumFractionDigits: 1 })} weeks` },
+          { label: 'Head-hours needed', value: fmtCount(plan.totals.scheduled_head_hours), sub: `peak ${peak} heads` },
+          ...(g
+            ? [
+                { label: 'Short hours', value: `${g.shortHours.length} of 168`, sub: `${fmtCount(g.shortHeadHours)} head-hours missing`, tone: g.shortHours.length ? ('bad' as const) : ('good' as const), testId: 'short-hours' },
+                { label: 'Contacts in hours meeting target', value: fmtPct(g.volumeShareMeetingTarget), sub: `target ${inputs.sl} % within ${inputs.within} min`, testId: 'meeting-target' },
+              ]
+            : []),
+        ]}
+      />
+      <Chart option={option} className={g ? 'chart-plan' : 'chart-plan-small'} label={`Chart of heads needed per hour of week${g ? ' against the saved roster, with the gap below' : ''}. ${summary}`} testId="staffing-chart" />
+      <p className="chart-caption" data-testid="staffing-summary">
+        {summary} Model: {plan.model === 'erlang-a' ? 'Erlang A' : 'Erlang C'}; times in {plan.timezone}.
+      </p>
+      {!g && <Note>No roster is saved yet. Build one below (for example from the plan) and save it to see the gap.</Note>}
+      <ChartNumbers label="Show the plan hour by hour">
+        <DataTable
+          caption="Plan per hour of week"
+          captionHidden
+          columns={[
+            { key: 'hour', label: 'Hour', render: (x) => fmtHourOfWeek(x.h.hourOfWeek, true) },
+            { key: 'vol', label: 'Contacts', numeric: true, render: (x) => fmtCount(Math.round(x.h.volume * 10) / 10) },
+            { key: 'agents', label: 'Agents needed', numeric: true, render: (x) => fmtCount(x.h.agents) },
+            { key: 'heads', label: 'Heads needed', numeric: true, render: (x) => fmtCount(x.h.scheduled) },
+            { key: 'asa', label: 'Mean wait (plan)', numeric: true, render: (x) => (x.h.volume ? fmtSec(x.h.asaS) : '—') },
+            ...(g
+              ? [
+                  { key: 'rostered', label: 'Rostered', numeric: true, render: (x: (typeof rows)[number]) => fmtCount(x.r!.rostered) },
+                  { key: 'gap', label: 'Gap', numeric: true, render: (x: (typeof rows)[number]) => (x.r!.gap > 0 ? `+${x.r!.gap}` : String(x.r!.gap)) },
+                  { key: 'sl', label: 'Service level (roster)', numeric: true, render: (x: (typeof rows)[number]) => (x.h.volume ? fmtPct(x.r!.serviceLevel) : '—') },
+                ]
+              : []),
+          ]}
+          rows={rows}
+          rowKey={(x) => x.h.hourOfWeek}
+        />
+      </ChartNumbers>
+    </>
+  );
+}

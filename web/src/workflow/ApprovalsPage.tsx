@@ -1,0 +1,279 @@
+/**
+ * Sign-off: replies waiting for an approver, oldest first. Each shows the draft, why
+ * it needs approval, and the conversation it answers; the approver approves it,
+ * edits and approves it, or rejects it with a note the author sees. Only approved
+ * replies are sent. Live: the queue follows new drafts and other approvers' decisions.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import { Link, useNavigate, useSearch } from '@tanstack/react-router';
+import { ApiError } from '../api/client.js';
+import { useChannels, useConversation, useMe, useUsers } from '../api/queries.js';
+import type { Me, PendingApproval, ReplyCheck, User } from '../api/types.js';
+import { useApprovals, useReview } from '../api/workflow.js';
+import { clip, fullTime, networkLabel, useNow } from '../lib/format.js';
+import { agoText } from './Sla.js';
+import { measureReply } from '../lib/length.js';
+import { SafeText } from '../lib/SafeText.js';
+import { Thread } from '../conversation/Thread.js';
+import { NetworkBadge, Spinner, VisibilityBadge } from '../ui/bits.js';
+import { useToast } from '../ui/Toasts.js';
+import { Frame } from './Frame.js';
+import { ChecksList } from './ReplyChecks.js';
+
+export function ApprovalsPage() {
+  const me = useMe().data;
+  if (!me) return null;
+  return (
+    <Frame me={me} title="Approvals" className="approvals-app">
+      <Approvals me={me} />
+    </Frame>
+  );
+}
+
+function Approvals({ me }: { me: Me }) {
+  const q = useApprovals();
+  const search = useSearch({ from: '/approvals' });
+  const navigate = useNavigate({ from: '/approvals' });
+  const usersQ = useUsers();
+  const users = useMemo(() => new Map<number, User>((usersQ.data ?? []).map((u) => [u.id, u])), [usersQ.data]);
+  const now = useNow();
+  const list = q.data ?? [];
+  const selectedId = search.m ?? list[0]?.id ?? null;
+  const selected = list.find((x) => x.id === selectedId) ?? null;
+  const [handled, setHandled] = useState<string | null>(null);
+  const reviewer = me.user.role === 'approver' || me.user.role === 'admin';
+
+  if (q.isPending) return <Spinner label="Loading replies waiting for approval" />;
+  if (q.isError)
+    return (
+      <p className="form-error" role="alert">
+        Could not load approvals: {(q.error as Error).message}
+      </p>
+    );
+
+  return (
+    <div className="approvals">
+      <section className="approval-list-pane" aria-labelledby="approval-list-title">
+        <h2 id="approval-list-title">
+          Waiting <span className="muted">{list.length}</span>
+        </h2>
+        {handled && (
+          <p className="small approval-handled" role="status">
+            {handled}
+          </p>
+        )}
+        {list.length === 0 ? (
+          <p className="muted">Nothing waiting. Replies that need sign-off appear here as agents send them.</p>
+        ) : (
+          <ul className="plain-list approval-list">
+            {list.map((a) => (
+              <li key={a.id}>
+                <Link to="/approvals" search={{ m: a.id }} className={`approval-item${a.id === selectedId ? ' active' : ''}`} aria-current={a.id === selectedId ? 'true' : undefined} data-message-id={a.id}>
+                  <span className="approval-top">
+                    <strong>{a.authorName ?? 'Someone'}</strong>
+                    <span className="muted small">{agoText(a.createdAt, now)}</span>
+                  </span>
+                  <span className="approval-draft small" dir="auto">
+                    {clip(a.text, 140)}
+                  </span>
+                  <span className="approval-reasons-inline">
+                    {a.reasons.map((r) => (
+                      <span key={r.code} className="badge badge-warn">
+                        {reasonLabel(r.code)}
+                      </span>
+                    ))}
+                  </span>
+                </Link>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <section className="approval-detail" aria-label="Reply to review">
+        {selected ? (
+          <ReviewPanel
+            key={selected.id}
+            a={selected}
+            me={me}
+            users={users}
+            reviewer={reviewer}
+            onDone={(msg) => {
+              setHandled(msg);
+              const next = list.find((x) => x.id !== selected.id);
+              void navigate({ search: { m: next?.id } });
+            }}
+          />
+        ) : search.m ? (
+          <p className="muted">This reply is no longer waiting: someone has already decided on it.</p>
+        ) : (
+          <p className="muted">Pick a reply to review.</p>
+        )}
+      </section>
+    </div>
+  );
+}
+
+const REASON_LABEL: Record<string, string> = {
+  'approval.agent_listed': 'Agent on the list',
+  'approval.agent_flagged': 'Agent in training',
+  'approval.high_reach': 'High reach',
+  'approval.verified_author': 'Verified author',
+  'approval.public_negative_complaint': 'Public complaint',
+  'approval.keyword': 'Sensitive words',
+  'approval.refund': 'Refund',
+  'approval.amount_over_limit': 'Amount over limit',
+  'approval.incident': 'During an incident',
+};
+const reasonLabel = (code: string) => REASON_LABEL[code] ?? code.replace(/^approval\./, '').replace(/_/g, ' ');
+
+function ReviewPanel({ a, me, users, reviewer, onDone }: { a: PendingApproval; me: Me; users: Map<number, User>; reviewer: boolean; onDone: (msg: string) => void }) {
+  const conv = useConversation(a.conversationId);
+  const channel = useChannels().data?.find((c) => c.id === a.channelAccountId);
+  const review = useReview();
+  const toast = useToast();
+  const [mode, setMode] = useState<'view' | 'edit' | 'reject'>('view');
+  const [text, setText] = useState(a.text);
+  const [note, setNote] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [checks, setChecks] = useState<ReplyCheck[]>([]);
+  const own = a.authorUserId === me.user.id;
+  const m = measureReply(a.network, a.visibility === 'private' ? 'private' : 'public', text);
+  useEffect(() => setText(a.text), [a.text]);
+
+  const decide = (decision: 'approve' | 'reject') => {
+    setError(null);
+    setChecks([]);
+    review.mutate(
+      { id: a.id, decision, text: decision === 'approve' && mode === 'edit' && text !== a.text ? text : null, note: note.trim() || null },
+      {
+        onSuccess: () => {
+          const whose = a.authorName ? `${a.authorName}’s` : 'the';
+          const msg = decision === 'approve' ? `Approved ${whose} reply${mode === 'edit' && text !== a.text ? ' (edited)' : ''}: it is being sent.` : `Rejected ${whose} reply; the author sees your note.`;
+          toast(msg);
+          onDone(msg);
+        },
+        onError: (err) => {
+          if (err instanceof ApiError && Array.isArray(err.body.checks)) setChecks(err.body.checks as ReplyCheck[]);
+          setError(err instanceof ApiError && err.code === 'approval.not_pending' ? `${err.message}. Someone else decided first.` : (err as Error).message);
+        },
+      },
+    );
+  };
+
+  return (
+    <div className="review">
+      <div className="review-head">
+        <h2>
+          Reply by {a.authorName ?? 'someone'} <span className="muted small">· {fullTime(a.createdAt)}</span>
+        </h2>
+        <div className="row-gap">
+          <VisibilityBadge visibility={a.visibility} />
+          <NetworkBadge network={a.network} />
+          {channel && <span className="muted small">as @{channel.handle}</span>}
+          <Link to="/inbox/$view" params={{ view: 'all' }} search={{ c: a.conversationId }} className="small">
+            Open the conversation
+          </Link>
+        </div>
+      </div>
+      <div className="review-why" role="note">
+        <strong>Why it needs approval</strong>
+        <ul>
+          {a.reasons.map((r) => (
+            <li key={r.code} data-reason={r.code}>
+              {r.message}
+            </li>
+          ))}
+        </ul>
+      </div>
+      <div className="review-draft">
+        <h3>The draft</h3>
+        {mode === 'edit' ? (
+          <>
+            <label htmlFor="edit-draft" className="visually-hidden">
+              Edit the reply
+            </label>
+            <textarea id="edit-draft" className="composer-text" rows={4} value={text} onChange={(e) => setText(e.target.value)} aria-describedby="edit-count" />
+            <span id="edit-count" className={`counter${m.over ? ' over' : ''}`}>
+              {m.length} / {m.limit} on {networkLabel(a.network)}
+            </span>
+          </>
+        ) : (
+          <blockquote className="draft-text">
+            <SafeText text={a.text} />
+          </blockquote>
+        )}
+      </div>
+      {mode === 'reject' && (
+        <label className="field">
+          <span>Note to {a.authorName ?? 'the author'}: what should change?</span>
+          <textarea id="reject-note" rows={3} maxLength={2000} value={note} onChange={(e) => setNote(e.target.value)} required />
+        </label>
+      )}
+      {mode === 'edit' && (
+        <label className="field">
+          <span>Note to the author (optional)</span>
+          <input value={note} maxLength={2000} onChange={(e) => setNote(e.target.value)} />
+        </label>
+      )}
+      {checks.length > 0 && <ChecksList results={checks} visibility={a.visibility === 'private' ? 'private' : 'public'} />}
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      {!reviewer ? (
+        <p className="muted">Approvers and admins sign replies off.</p>
+      ) : own ? (
+        <p className="muted">You wrote this reply: another approver signs it off.</p>
+      ) : (
+        <div className="row-gap review-actions">
+          {mode === 'view' && (
+            <>
+              <button type="button" className="btn btn-primary" onClick={() => decide('approve')} disabled={review.isPending}>
+                Approve and send
+              </button>
+              <button type="button" className="btn" onClick={() => setMode('edit')}>
+                Edit and approve…
+              </button>
+              <button type="button" className="btn" onClick={() => setMode('reject')}>
+                Reject…
+              </button>
+            </>
+          )}
+          {mode === 'edit' && (
+            <>
+              <button type="button" className="btn btn-primary" onClick={() => decide('approve')} disabled={review.isPending || !text.trim() || m.over}>
+                Approve the edited reply
+              </button>
+              <button type="button" className="btn btn-ghost" onClick={() => (setMode('view'), setText(a.text))}>
+                Cancel edit
+              </button>
+            </>
+          )}
+          {mode === 'reject' && (
+            <>
+              <button type="button" className="btn btn-danger" onClick={() => decide('reject')} disabled={review.isPending || note.trim().length === 0}>
+                Reject with note
+              </button>
+              <button type="button" className="btn btn-ghost" onClick={() => setMode('view')}>
+                Cancel
+              </button>
+            </>
+          )}
+        </div>
+      )}
+      <div className="review-context">
+        <h3>The conversation</h3>
+        {conv.isPending ? (
+          <Spinner label="Loading the conversation" />
+        ) : conv.isError || !conv.data ? (
+          <p className="muted">The conversation could not be loaded: {(conv.error as Error | null)?.message}</p>
+        ) : (
+          <div className="review-thread">
+            <Thread messages={conv.data.messages} notes={conv.data.notes} users={users} channel={channel} highlightAfter={null} meId={me.user.id} />
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}

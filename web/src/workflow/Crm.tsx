@@ -1,0 +1,176 @@
+/**
+ * Linking a social profile to a CRM customer, only with the customer's consent:
+ * the agent records how it was given (their own message, a verified form, or on a
+ * call) and can remove the link at any time with a reason. History stays in the audit.
+ */
+import { useRef, useState } from 'react';
+import type { ConsentMethod, ContactDetail, Message } from '../api/types.js';
+import { useCrmLink, useCrmUnlink } from '../api/workflow.js';
+import { clip, fullTime } from '../lib/format.js';
+import { Modal } from '../ui/Modal.js';
+import { useToast } from '../ui/Toasts.js';
+
+const METHOD_LABEL: Record<ConsentMethod, string> = {
+  customer_message: 'They agreed in a message here',
+  verified_form: 'They agreed on a verified form',
+  verbal: 'They agreed on a call',
+};
+
+export function CrmSection({ contact, conversationId, messages }: { contact: ContactDetail; conversationId: number; messages: Message[] }) {
+  const [linkOpen, setLinkOpen] = useState(false);
+  const [unlinkOpen, setUnlinkOpen] = useState(false);
+  const box = useRef<HTMLDivElement>(null);
+  // The dialogs mount only while open (they sit inside the author card); focus returns to the card's button.
+  const closed = () => requestAnimationFrame(() => box.current?.querySelector<HTMLButtonElement>('button')?.focus());
+  return (
+    <div className="crm" ref={box}>
+      <h3>CRM</h3>
+      {contact.crmCustomerId ? (
+        <>
+          <p className="small">
+            Linked to customer <code className="crm-id">{clip(contact.crmCustomerId, 80)}</code>
+            {contact.crmConsentAt && <span className="muted"> · consent recorded {fullTime(contact.crmConsentAt)}</span>}
+          </p>
+          <button type="button" className="btn btn-small" onClick={() => setUnlinkOpen(true)}>
+            Remove link…
+          </button>
+        </>
+      ) : (
+        <>
+          <p className="muted small">Not linked. Link only when the customer has agreed.</p>
+          <button type="button" className="btn btn-small" onClick={() => setLinkOpen(true)}>
+            Link to CRM customer…
+          </button>
+        </>
+      )}
+      {linkOpen && <LinkDialog open onClose={() => (setLinkOpen(false), closed())} contact={contact} conversationId={conversationId} messages={messages} />}
+      {unlinkOpen && <UnlinkDialog open onClose={() => (setUnlinkOpen(false), closed())} contact={contact} conversationId={conversationId} />}
+    </div>
+  );
+}
+
+function LinkDialog({ open, onClose, contact, conversationId, messages }: { open: boolean; onClose: () => void; contact: ContactDetail; conversationId: number; messages: Message[] }) {
+  const link = useCrmLink();
+  const toast = useToast();
+  const [crmId, setCrmId] = useState('');
+  const [method, setMethod] = useState<ConsentMethod>('customer_message');
+  const [messageId, setMessageId] = useState<number | ''>('');
+  const [note, setNote] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const theirs = messages.filter((m) => m.direction === 'inbound' && m.author?.contactId === contact.id);
+
+  const submit = () => {
+    setError(null);
+    link.mutate(
+      { contactId: contact.id, conversationId, crmCustomerId: crmId.trim(), consent: { method, messageId: method === 'customer_message' && messageId !== '' ? messageId : null, note: note.trim() || null } },
+      {
+        onSuccess: () => {
+          toast('Linked to the CRM customer, with consent recorded');
+          onClose();
+        },
+        onError: (err) => setError((err as Error).message),
+      },
+    );
+  };
+
+  return (
+    <Modal open={open} onClose={onClose} title="Link to a CRM customer" description="Only with the customer's consent. Record how they gave it; they can withdraw it at any time.">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          submit();
+        }}
+      >
+        <label className="field">
+          <span>CRM customer ID</span>
+          <input value={crmId} onChange={(e) => setCrmId(e.target.value)} maxLength={200} required data-autofocus autoComplete="off" />
+        </label>
+        <fieldset className="field">
+          <legend>How did they consent?</legend>
+          {(Object.keys(METHOD_LABEL) as ConsentMethod[]).map((m) => (
+            <label key={m} className="checkbox">
+              <input type="radio" name="consent-method" value={m} checked={method === m} onChange={() => setMethod(m)} /> {METHOD_LABEL[m]}
+            </label>
+          ))}
+        </fieldset>
+        {method === 'customer_message' ? (
+          <label className="field">
+            <span>Their message saying so</span>
+            <select value={messageId} onChange={(e) => setMessageId(e.target.value ? Number(e.target.value) : '')} required>
+              <option value="">Choose the message…</option>
+              {theirs.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {clip(m.text, 90)}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : (
+          <label className="field">
+            <span>{method === 'verbal' ? 'Call date and who took it' : 'Form reference'}</span>
+            <textarea rows={2} maxLength={2000} value={note} onChange={(e) => setNote(e.target.value)} required />
+          </label>
+        )}
+        {error && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="row-gap">
+          <button type="submit" className="btn btn-primary" disabled={link.isPending || !crmId.trim()}>
+            Link with consent
+          </button>
+          <button type="button" className="btn btn-ghost" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+function UnlinkDialog({ open, onClose, contact, conversationId }: { open: boolean; onClose: () => void; contact: ContactDetail; conversationId: number }) {
+  const unlink = useCrmUnlink();
+  const toast = useToast();
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <Modal open={open} onClose={onClose} title="Remove the CRM link" description="The customer record is no longer linked to this profile. The history of the link is kept.">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          setError(null);
+          unlink.mutate(
+            { contactId: contact.id, conversationId, reason: reason.trim() },
+            {
+              onSuccess: () => {
+                toast('CRM link removed');
+                setReason('');
+                onClose();
+              },
+              onError: (err) => setError((err as Error).message),
+            },
+          );
+        }}
+      >
+        <label className="field">
+          <span>Reason</span>
+          <input value={reason} onChange={(e) => setReason(e.target.value)} minLength={3} maxLength={1000} required data-autofocus placeholder="e.g. the customer withdrew consent" />
+        </label>
+        {error && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="row-gap">
+          <button type="submit" className="btn btn-danger" disabled={unlink.isPending || reason.trim().length < 3}>
+            Remove link
+          </button>
+          <button type="button" className="btn btn-ghost" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,161 @@
+/**
+ * Knowledge experts: an agent asks an expert (or an expert group) a question about a
+ * conversation and keeps the conversation; the answer arrives as an internal note.
+ * The conversation shows its open and answered questions.
+ */
+import { useMemo, useState } from 'react';
+import { useTeams, useUsers } from '../api/queries.js';
+import type { ExpertRequest, User } from '../api/types.js';
+import { useAskExpert, useExpertRequests } from '../api/workflow.js';
+import { fullTime, useNow } from '../lib/format.js';
+import { agoText } from './Sla.js';
+import { SafeText } from '../lib/SafeText.js';
+import { Modal } from '../ui/Modal.js';
+import { useToast } from '../ui/Toasts.js';
+
+export function AskExpertDialog({ open, onClose, conversationId }: { open: boolean; onClose: () => void; conversationId: number }) {
+  const users = useUsers().data ?? [];
+  const teams = useTeams().data ?? [];
+  const experts = users.filter((u) => u.role === 'expert' && !u.disabled);
+  // Groups with at least one expert in them are expert groups.
+  const expertIds = new Set(experts.map((u) => u.id));
+  const groups = teams.filter((t) => t.members.some((m) => expertIds.has(m.userId)));
+  const [target, setTarget] = useState('');
+  const [question, setQuestion] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const ask = useAskExpert();
+  const toast = useToast();
+
+  const submit = () => {
+    setError(null);
+    const [kind, idStr] = target.split(':');
+    const idNum = Number(idStr);
+    if (!kind || !idNum) return setError('Choose an expert or an expert group.');
+    if (question.trim().length < 5) return setError('Write the question for the expert (at least a few words).');
+    ask.mutate(
+      { conversationId, question: question.trim(), ...(kind === 'u' ? { expertId: idNum } : { teamId: idNum }) },
+      {
+        onSuccess: () => {
+          toast('Question sent to the expert');
+          setQuestion('');
+          setTarget('');
+          onClose();
+        },
+        onError: (err) => setError((err as Error).message),
+      },
+    );
+  };
+
+  return (
+    <Modal open={open} onClose={onClose} title="Ask an expert" description="The expert sees this conversation and answers with an internal note. You keep the conversation and reply to the customer yourself.">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          submit();
+        }}
+      >
+        <label className="field">
+          <span>Who should answer</span>
+          <select value={target} onChange={(e) => setTarget(e.target.value)} data-autofocus required>
+            <option value="">Choose…</option>
+            {experts.length > 0 && (
+              <optgroup label="Experts">
+                {experts.map((u) => (
+                  <option key={u.id} value={`u:${u.id}`}>
+                    {u.name}
+                  </option>
+                ))}
+              </optgroup>
+            )}
+            {groups.length > 0 && (
+              <optgroup label="Expert groups">
+                {groups.map((t) => (
+                  <option key={t.id} value={`t:${t.id}`}>
+                    {t.name}
+                  </option>
+                ))}
+              </optgroup>
+            )}
+          </select>
+        </label>
+        {experts.length === 0 && <p className="muted small">No one has the expert role yet. Admins add experts in Settings → People.</p>}
+        <label className="field">
+          <span>Your question</span>
+          <textarea rows={4} value={question} maxLength={5000} onChange={(e) => setQuestion(e.target.value)} placeholder="What do you need to know to answer the customer?" required />
+        </label>
+        {error && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="row-gap">
+          <button type="submit" className="btn btn-primary" disabled={ask.isPending}>
+            {ask.isPending ? 'Sending…' : 'Ask'}
+          </button>
+          <button type="button" className="btn btn-ghost" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+export function requestTarget(r: ExpertRequest, users: Map<number, User>, teams: Map<number, { name: string }>): string {
+  if (r.expertId != null) return users.get(r.expertId)?.name ?? `expert #${r.expertId}`;
+  if (r.teamId != null) return teams.get(r.teamId)?.name ?? `group #${r.teamId}`;
+  return 'an expert';
+}
+
+/** The conversation's questions to experts, open first. */
+export function ExpertRequestsCard({ conversationId, onAsk }: { conversationId: number; onAsk?: () => void }) {
+  const q = useExpertRequests(conversationId);
+  const usersQ = useUsers();
+  const teamsQ = useTeams();
+  const users = useMemo(() => new Map((usersQ.data ?? []).map((u) => [u.id, u])), [usersQ.data]);
+  const teams = useMemo(() => new Map((teamsQ.data ?? []).map((t) => [t.id, t])), [teamsQ.data]);
+  const now = useNow();
+  const list = [...(q.data ?? [])].sort((a, b) => Number(b.status === 'open') - Number(a.status === 'open') || b.id - a.id);
+  return (
+    <section className="card experts-card" aria-labelledby="experts-title">
+      <div className="card-head">
+        <h2 id="experts-title">Questions to experts</h2>
+        {onAsk && (
+          <button type="button" className="btn btn-small" onClick={onAsk}>
+            Ask…
+          </button>
+        )}
+      </div>
+      {list.length === 0 ? (
+        <p className="muted small">{q.isPending ? 'Loading…' : 'None. Ask an expert when you need knowledge you do not have.'}</p>
+      ) : (
+        <ul className="plain-list expert-list">
+          {list.map((r) => {
+            const late = r.status === 'open' && r.dueAt && Date.parse(r.dueAt) < now;
+            return (
+              <li key={r.id} className={`expert-item expert-${r.status}`} data-request-id={r.id}>
+                <div className="row-gap">
+                  <span className={`badge ${r.status === 'answered' ? 'sla-ok' : late ? 'sla-over' : 'badge-warn'}`}>{r.status === 'answered' ? 'Answered' : late ? 'Overdue' : 'Open'}</span>
+                  <span className="small">
+                    to <strong>{requestTarget(r, users, teams)}</strong>
+                    {r.askedBy ? ` by ${users.get(r.askedBy)?.name ?? 'a colleague'}` : ''}
+                  </span>
+                </div>
+                <p className="expert-question">
+                  <SafeText text={r.question} />
+                </p>
+                <p className="muted small">
+                  {r.status === 'answered' && r.answeredAt ? (
+                    <>Answered {agoText(r.answeredAt, now)} — see the internal note in the thread.</>
+                  ) : r.dueAt ? (
+                    <span title={fullTime(r.dueAt)}>Asked {agoText(r.createdAt, now)} · answer expected by {fullTime(r.dueAt)}</span>
+                  ) : null}
+                </p>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,258 @@
+/**
+ * Incidents (outages, recalls): a banner on every page while one is open, declaring
+ * and closing them (approvers and admins), and the public statement posted from a
+ * chosen brand account — people are still answered one by one.
+ */
+import { useState } from 'react';
+import { Link } from '@tanstack/react-router';
+import { useChannels, useUsers } from '../api/queries.js';
+import type { Incident, Me } from '../api/types.js';
+import { useCloseIncident, useDeclareIncident, useIncidents, usePostStatement } from '../api/workflow.js';
+import { fullTime, networkLabel, useNow } from '../lib/format.js';
+import { agoText } from './Sla.js';
+import { measureReply } from '../lib/length.js';
+import { SafeText } from '../lib/SafeText.js';
+import { Modal } from '../ui/Modal.js';
+import { useToast } from '../ui/Toasts.js';
+import { WarningIcon } from '../ui/bits.js';
+
+const canLead = (me: Me) => me.user.role === 'approver' || me.user.role === 'admin';
+
+export function IncidentBanner({ me }: { me: Me }) {
+  const open = (useIncidents().data ?? []).filter((i) => i.status === 'open');
+  const [statementFor, setStatementFor] = useState<Incident | null>(null);
+  const close = useCloseIncident();
+  const toast = useToast();
+  const now = useNow();
+  if (!open.length) return null;
+  const lead = canLead(me);
+  return (
+    <div className="incident-banner" role="region" aria-label="Open incident">
+      {open.map((i) => (
+        <div key={i.id} className="incident-line">
+          <WarningIcon />
+          <span className="incident-text">
+            <strong>Incident: {i.title}</strong> <span className="incident-reason">— <SafeText text={i.reason} linkify={false} /></span>{' '}
+            <span className="small">· opened {agoText(i.openedAt, now)} · public replies may need sign-off</span>
+          </span>
+          {lead && (
+            <>
+              <button type="button" className="btn btn-small" onClick={() => setStatementFor(i)}>
+                {i.statementMessageId ? 'Post another statement…' : 'Post statement…'}
+              </button>
+              <button
+                type="button"
+                className="btn btn-small"
+                disabled={close.isPending}
+                onClick={() => close.mutate(i.id, { onSuccess: () => toast(`Incident closed: ${i.title}`), onError: (e) => toast((e as Error).message, 'error') })}
+              >
+                Close incident
+              </button>
+            </>
+          )}
+          <Link to="/incidents" className="small incident-link">
+            Details
+          </Link>
+        </div>
+      ))}
+      <StatementDialog incident={statementFor} onClose={() => setStatementFor(null)} />
+    </div>
+  );
+}
+
+export function StatementDialog({ incident, onClose }: { incident: Incident | null; onClose: () => void }) {
+  const channels = (useChannels().data ?? []).filter((c) => c.status === 'active' && !c.listenOnly);
+  const post = usePostStatement();
+  const toast = useToast();
+  const [accountId, setAccountId] = useState<number | ''>('');
+  const [text, setText] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const account = channels.find((c) => c.id === accountId);
+  const m = account ? measureReply(account.network, 'public', text) : null;
+  return (
+    <Modal open={!!incident} onClose={onClose} title="Post the public statement" description="A top-level post from a brand account, like a press statement. Keep answering people one by one as well.">
+      {incident && (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (accountId === '') return;
+            setError(null);
+            post.mutate(
+              { incidentId: incident.id, channelAccountId: accountId, text: text.trim() },
+              {
+                onSuccess: () => {
+                  toast('Statement queued for posting');
+                  setText('');
+                  onClose();
+                },
+                onError: (err) => setError((err as Error).message),
+              },
+            );
+          }}
+        >
+          <p className="small">
+            Incident: <strong>{incident.title}</strong>
+          </p>
+          <label className="field">
+            <span>Post from</span>
+            <select value={accountId} onChange={(e) => setAccountId(e.target.value ? Number(e.target.value) : '')} required data-autofocus>
+              <option value="">Choose an account…</option>
+              {channels.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {networkLabel(c.network)} @{c.handle}
+                  {c.purpose === 'brand' ? ' (brand)' : ''}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            <span>Statement</span>
+            <textarea rows={5} value={text} onChange={(e) => setText(e.target.value)} minLength={10} maxLength={10_000} required />
+          </label>
+          {m && (
+            <p className={`counter${m.over ? ' over' : ''}`}>
+              {m.length} / {m.limit}
+              {m.over ? ` — too long for ${networkLabel(account!.network)}` : ''}
+            </p>
+          )}
+          {error && (
+            <p className="form-error" role="alert">
+              {error}
+            </p>
+          )}
+          <div className="row-gap">
+            <button type="submit" className="btn btn-primary" disabled={post.isPending || accountId === '' || text.trim().length < 10 || !!m?.over}>
+              Post statement
+            </button>
+            <button type="button" className="btn btn-ghost" onClick={onClose}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      )}
+    </Modal>
+  );
+}
+
+/** The incidents page: declare, close, post statements; history. */
+export function IncidentsPanel({ me }: { me: Me }) {
+  const q = useIncidents();
+  const declare = useDeclareIncident();
+  const close = useCloseIncident();
+  const toast = useToast();
+  const [title, setTitle] = useState('');
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [statementFor, setStatementFor] = useState<Incident | null>(null);
+  const lead = canLead(me);
+  const list = q.data ?? [];
+  const users = useUsers().data ?? [];
+  /** Actors are recorded as `user:<id>`; show the person's name. */
+  const who = (actor: string) => {
+    if (actor === 'detector') return 'the burst detector';
+    const m = /^user:(\d+)$/.exec(actor);
+    return m ? users.find((u) => u.id === Number(m[1]))?.name ?? actor : actor;
+  };
+  return (
+    <div className="page-sections">
+      {lead && (
+        <section className="panel" aria-labelledby="declare-title">
+          <h2 id="declare-title">Declare an incident</h2>
+          <p className="muted small">For a mass problem (an outage, a recall): everyone sees the banner, and public replies follow the approval policy for incidents.</p>
+          <form
+            className="form-grid"
+            onSubmit={(e) => {
+              e.preventDefault();
+              setError(null);
+              declare.mutate(
+                { title: title.trim(), reason: reason.trim() },
+                {
+                  onSuccess: () => {
+                    toast('Incident declared');
+                    setTitle('');
+                    setReason('');
+                  },
+                  onError: (err) => setError((err as Error).message),
+                },
+              );
+            }}
+          >
+            <label className="field">
+              <span>Title</span>
+              <input value={title} onChange={(e) => setTitle(e.target.value)} minLength={3} maxLength={200} required placeholder="e.g. Checkout is down" />
+            </label>
+            <label className="field">
+              <span>What is happening</span>
+              <textarea rows={2} value={reason} onChange={(e) => setReason(e.target.value)} minLength={3} maxLength={2000} required />
+            </label>
+            {error && (
+              <p className="form-error" role="alert">
+                {error}
+              </p>
+            )}
+            <div>
+              <button type="submit" className="btn btn-danger" disabled={declare.isPending}>
+                Declare incident
+              </button>
+            </div>
+          </form>
+        </section>
+      )}
+      <section className="panel" aria-labelledby="incidents-title">
+        <h2 id="incidents-title">Incidents</h2>
+        {list.length === 0 ? (
+          <p className="muted">{q.isPending ? 'Loading…' : 'No incidents so far.'}</p>
+        ) : (
+          <table className="data-table">
+            <thead>
+              <tr>
+                <th scope="col">Incident</th>
+                <th scope="col">Status</th>
+                <th scope="col">Opened</th>
+                <th scope="col">Closed</th>
+                <th scope="col">Statement</th>
+                {lead && <th scope="col">Actions</th>}
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((i) => (
+                <tr key={i.id}>
+                  <td>
+                    <strong>{i.title}</strong>
+                    <div className="muted small">
+                      <SafeText text={i.reason} linkify={false} />
+                    </div>
+                  </td>
+                  <td>
+                    <span className={`badge ${i.status === 'open' ? 'badge-danger' : ''}`}>{i.status}</span>
+                  </td>
+                  <td className="small">
+                    {fullTime(i.openedAt)}
+                    <div className="muted">by {who(i.openedBy)}</div>
+                  </td>
+                  <td className="small">{i.closedAt ? fullTime(i.closedAt) : '—'}</td>
+                  <td className="small">{i.statementMessageId ? 'Posted' : '—'}</td>
+                  {lead && (
+                    <td>
+                      {i.status === 'open' && (
+                        <div className="row-gap">
+                          <button type="button" className="btn btn-small" onClick={() => setStatementFor(i)}>
+                            Post statement…
+                          </button>
+                          <button type="button" className="btn btn-small" onClick={() => close.mutate(i.id, { onSuccess: () => toast('Incident closed'), onError: (e) => toast((e as Error).message, 'error') })}>
+                            Close
+                          </button>
+                        </div>
+                      )}
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <StatementDialog incident={statementFor} onClose={() => setStatementFor(null)} />
+    </div>
+  );
+}
