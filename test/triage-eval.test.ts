@@ -7,6 +7,8 @@
  * Also checks the `parley eval` / `parley train` command-line contract.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TriageModel } from '../src/core/triage/model.js';
@@ -111,9 +113,20 @@ describe('command line contract', () => {
     expect(bad.stderr).toMatch(/unknown task/);
   });
 
-  it('parley train --from-history fails clearly until the database wiring exists', () => {
-    const r = spawnSync(process.execPath, [parley, 'train', '--from-history'], { encoding: 'utf8', cwd: repoRoot });
-    expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/not available yet: it needs the database wiring/);
+  it('parley train --from-history on a desk without corrections says so and exits non-zero', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'parley-train-empty-'));
+    try {
+      const r = spawnSync(process.execPath, [parley, 'train', '--from-history'], { encoding: 'utf8', cwd: repoRoot, env: withoutDatabaseUrl({ ...process.env, PARLEY_DATA_DIR: dataDir }) });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/0 corrected messages .*not enough to learn from yet/);
+      expect(existsSync(join(dataDir, 'models', 'triage-team.bin.gz'))).toBe(false);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
+
+function withoutDatabaseUrl(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  delete env.DATABASE_URL;
+  return env;
+}

@@ -48,10 +48,11 @@ describe('graphile-worker jobs [postgres]', () => {
     const a = new GraphileJobs(db.store, 2);
     const b = new GraphileJobs(other, 2);
     for (const [i, j] of [a, b].entries()) j.register('once', async () => void runs.push(i));
-    await a.start();
-    await b.start();
+    // keyed adds before the workers run collapse into one job (a running keyed job is not replaced: that is graphile-worker's rule)
     for (let i = 0; i < 5; i++) await a.add('once', { i }, { key: 'only-one' });
     await a.add('once', { i: 'second' });
+    await a.start();
+    await b.start();
     const deadline = Date.now() + 15_000;
     while (runs.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 1500));
