@@ -13,9 +13,10 @@ import { startPostgres, type RunningPostgres } from '../lib/services.js';
 import { repoRoot } from '../lib/paths.js';
 import type { TriageFn } from '../pipeline/ingest.js';
 import { benchIngest } from './ingest.js';
+import { benchInbox } from './inbox.js';
 import { benchBurst, benchLatencyAndMemory, benchReports, benchSearch, benchTriage, seedLarge } from './sections.js';
 
-export const SECTIONS = ['ingest', 'triage', 'search', 'reports', 'latency', 'burst'] as const;
+export const SECTIONS = ['ingest', 'triage', 'search', 'reports', 'latency', 'inbox', 'burst'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -41,6 +42,7 @@ export const TARGETS: BenchTarget[] = [
   { key: 'reports.max_ms', target: '≤ 1000', ok: (v) => v <= 1000 },
   { key: 'memory.rss_mb', target: '≤ 512', ok: (v) => v <= 512 },
   { key: 'triage.ms_per_item', target: '≤ 0.1 (10k/s)', ok: (v) => v <= 0.1 },
+  { key: 'inbox.first_page_ms', target: '< 1000', ok: (v) => v < 1000 },
   { key: 'burst.lost', target: '0', ok: (v) => v === 0 },
 ];
 
@@ -71,6 +73,7 @@ export function markdownTable(results: Record<string, unknown>, meta: Record<str
     'reports.max_ms': `over ${fmt(flat['reports.conversations'])} conversations`,
     'latency.p99_ms': `p50 ${fmt(flat['latency.p50_ms'])} ms, ${fmt(flat['latency.clients'])} clients at ${fmt(flat['latency.rate'])} msg/s`,
     'memory.rss_mb': `${fmt(flat['memory.messages'])} messages stored, ${fmt(flat['latency.clients'])} clients`,
+    'inbox.first_page_ms': `API first page ${fmt(flat['inbox.api_first_page_ms'])} ms (ratio ${fmt(flat['inbox.ratio'])}), cold ${fmt(flat['inbox.first_page_cold_ms'])} ms, ${fmt(flat['inbox.open_conversations'])} open conversations, ${fmt(flat['inbox.dom_rows'])} rows in the DOM`,
     'burst.lost': `${fmt(flat['burst.offered'])} offered at once, ${fmt(flat['burst.refused_503'])} × 503 + Retry-After, drained in ${fmt(flat['burst.drained_s'])} s`,
   };
   for (const t of TARGETS) {
@@ -79,10 +82,9 @@ export function markdownTable(results: Record<string, unknown>, meta: Record<str
     const ok = typeof v === 'number' && t.ok(v);
     lines.push(`| \`${t.key}\` | ${fmt(v)} | ${t.target} ${ok ? '✅' : '❌'} | ${baseline[t.key] ?? ''} |`);
   }
-  const reports = flat['reports.by_report_ms'];
-  void reports;
   const per = Object.entries(flat).filter(([k]) => k.startsWith('reports.by_report_ms.'));
   if (per.length) lines.push('', 'Reports (ms): ' + per.map(([k, v]) => `${k.split('.').pop()} ${fmt(v)}`).join(', '));
+  if (flat['inbox.skipped']) lines.push('', `Inbox: skipped (${flat['inbox.skipped']}).`);
   return lines.join('\n') + '\n';
 }
 
@@ -96,8 +98,8 @@ export async function runBench(opts: BenchOptions): Promise<{ results: Record<st
   const log = opts.log ?? (() => {});
   const want = (s: Section) => !opts.only || opts.only.includes(s);
   const sizes = opts.quick
-    ? { ingest: 10_000, large: 100_000, latencySeconds: 5, burst: { normalRate: 40, factor: 25, seconds: 5 } }
-    : { ingest: 100_000, large: 1_000_000, latencySeconds: 20, burst: { normalRate: 100, factor: 25, seconds: 10 } };
+    ? { ingest: 10_000, large: 100_000, inbox: 100_000, latencySeconds: 5, burst: { normalRate: 40, factor: 25, seconds: 5 } }
+    : { ingest: 100_000, large: 1_000_000, inbox: 100_000, latencySeconds: 20, burst: { normalRate: 100, factor: 25, seconds: 10 } };
   const results: Record<string, any> = {};
   const scratch = mkdtempSync(join(tmpdir(), 'parley-bench-'));
   let pg: RunningPostgres | null = null;
@@ -160,6 +162,21 @@ export async function runBench(opts: BenchOptions): Promise<{ results: Record<st
         results.latency = lm.latency;
         results.memory = { ...lm.memory, messages: sizes.large };
       }
+    }
+    if (want('inbox')) {
+      log(`inbox: first page in Chromium with ${sizes.inbox.toLocaleString('en')} open conversations…`);
+      const dir = join(scratch, 'inbox');
+      mkdirSync(dir, { recursive: true });
+      const s = await openStore({ sqliteFile: join(dir, 'parley.db') });
+      let email: string;
+      try {
+        const seeded = await seedLarge(s, sizes.inbox, { openOnly: true });
+        email = (await s.db.selectFrom('app_user').select('email').where('id', '=', seeded.adminId).executeTakeFirstOrThrow()).email;
+      } finally {
+        await s.close();
+      }
+      results.inbox = await benchInbox({ dataDir: dir, adminEmail: email, openConversations: sizes.inbox });
+      log(`  ${JSON.stringify(results.inbox)}`);
     }
     if (want('burst')) {
       log('burst: 25× the normal rate offered at once, with back-pressure…');

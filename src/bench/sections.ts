@@ -19,13 +19,14 @@ import { messageStream, realTexts } from './data.js';
 import { percentileOf } from './stats.js';
 import { encodeText } from '../store/text.js';
 import { indexPending } from '../store/fts.js';
+import { rebuildRollups } from '../store/rollup.js';
 import { localParts } from '../lib/tz.js';
 import { repoRoot } from '../lib/paths.js';
 
 export const PASSWORD = 'bench-password-123';
 
 /** Fill a store fast (bare inserts) with `n` conversations of ~`perConv` messages and their facts. */
-export async function seedLarge(store: Store, n: number, opts: { perConv?: number; slug?: string } = {}) {
+export async function seedLarge(store: Store, n: number, opts: { perConv?: number; slug?: string; openOnly?: boolean } = {}) {
   const perConv = opts.perConv ?? 1;
   const now = Date.now();
   const brandId = await createBrand(store.db, { slug: opts.slug ?? `large-${now}`, name: 'Large' }, now);
@@ -37,7 +38,7 @@ export async function seedLarge(store: Store, n: number, opts: { perConv?: numbe
   const texts = realTexts();
   const t0 = now - 90 * 24 * 3600_000;
   const span = 90 * 24 * 3600_000;
-  const statuses = ['new', 'open', 'waiting', 'resolved', 'resolved', 'resolved'];
+  const statuses = opts.openOnly ? ['new', 'open', 'open'] : ['new', 'open', 'waiting', 'resolved', 'resolved', 'resolved'];
   const cats = ['customer_service', 'customer_service', 'brand', 'spam', 'other'];
   const sents = ['negative', 'neutral', 'positive'];
   if (store.dialect === 'sqlite') {
@@ -69,6 +70,7 @@ export async function seedLarge(store: Store, n: number, opts: { perConv?: numbe
     });
     for (let i = 0; i < n; i += 5000) batch(i, Math.min(n, i + 5000));
     await indexPending(store);
+    await rebuildRollups(store, brandId);
   } else {
     // PostgreSQL: generate_series on the server (the text column cycles through real texts)
     const client = await store.pgPool!.connect();
@@ -99,6 +101,7 @@ export async function seedLarge(store: Store, n: number, opts: { perConv?: numbe
     } finally {
       client.release();
     }
+    await rebuildRollups(store, brandId);
   }
   return { brandId, accountId, teamId, adminId, agentIds };
 }
@@ -153,7 +156,8 @@ export async function benchTriage(triage: TriageFn | undefined, n = 20_000) {
  * SSE clients, while messages arrive at `rate` per second; and the server's
  * peak memory. Runs a real server process on its own database.
  */
-export async function benchLatencyAndMemory(opts: { databaseUrl?: string; dataDir: string; seedMessages: number; clients: number; rate: number; seconds: number }) {
+/** A real `parley start` process on `dataDir` (no demo), ready to serve. */
+export async function startBenchServer(opts: { dataDir: string; databaseUrl?: string }) {
   const port = await freePort();
   const env = { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', PARLEY_SECRET: 'bench-secret-0123456789abcdefghijklmnop', PARLEY_INGEST_QUEUE_MAX: '1000000' };
   const args = ['bin/parley.js', 'start', '--port', String(port), '--no-demo', '--data-dir', opts.dataDir, ...(opts.databaseUrl ? ['--database-url', opts.databaseUrl] : [])];
@@ -162,14 +166,29 @@ export async function benchLatencyAndMemory(opts: { databaseUrl?: string; dataDi
   proc.stdout!.on('data', (c) => (out += c));
   proc.stderr!.on('data', (c) => (out += c));
   const base = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (proc.exitCode !== null) return;
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.once('exit', r));
+  };
   try {
     for (let i = 0; ; i++) {
       try {
         if ((await fetch(`${base}/api/health`)).ok) break;
       } catch { /* starting */ }
-      if (i > 600) throw new Error(`server did not start: ${out.slice(-2000)}`);
+      if (i > 600 || proc.exitCode !== null) throw new Error(`server did not start: ${out.slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { base, proc, stop };
+}
+
+export async function benchLatencyAndMemory(opts: { databaseUrl?: string; dataDir: string; seedMessages: number; clients: number; rate: number; seconds: number }) {
+  const { base, proc, stop } = await startBenchServer(opts);
+  try {
     const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: process.env.BENCH_ADMIN_EMAIL, password: PASSWORD }) });
     if (!login.ok) throw new Error(`bench login failed: ${login.status} ${await login.text()}`);
     const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
@@ -233,8 +252,7 @@ export async function benchLatencyAndMemory(opts: { databaseUrl?: string; dataDi
       memory: { rss_mb: Math.round(hwm), rss_now_mb: Math.round(rss) },
     };
   } finally {
-    proc.kill('SIGTERM');
-    await new Promise((r) => proc.once('exit', r));
+    await stop();
   }
 }
 
