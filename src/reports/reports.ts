@@ -9,7 +9,7 @@
  */
 import { sql, type SelectQueryBuilder } from 'kysely';
 import { replyTimeStats } from '../core/responseTimes.js';
-import { bucketValue, deltasOf, HOUR, type Fact, type RollupRow } from '../store/rollup.js';
+import { bucketValue, deltasOf, PERIOD, type Fact, type RollupRow } from '../store/rollup.js';
 import type { Store } from '../store/db.js';
 import type { DB } from '../store/schema.js';
 
@@ -24,6 +24,8 @@ export interface ReportFilter {
   visibility?: 'public' | 'private';
   /** Count durations in business hours (the channel account's calendar). */
   business?: boolean;
+  /** Percentiles are exact (from every fact) up to this many values, from the rollups' histograms beyond (default EXACT_LIMIT). */
+  exactLimit?: number;
 }
 
 /** Percentiles are computed from the raw facts up to this many values in a selection, from histograms beyond. */
@@ -31,36 +33,64 @@ export const EXACT_LIMIT = 100_000;
 
 const n = (v: unknown) => Number(v ?? 0);
 
-/**
- * The aggregated facts of a selection: rollup rows for the whole hours inside
- * the period, plus the raw facts of the partial hours at its edges turned into
- * rollup-shaped rows — so counts are exact whatever the period.
- */
-async function aggregates(store: Store, f: ReportFilter, kinds: string[]): Promise<RollupRow[]> {
+type Dim = 'kind' | 'hour_of_week' | 'day' | 'channel_account_id' | 'team_id' | 'agent_id' | 'category' | 'sentiment' | 'needs_response' | 'clock';
+type Agg<D extends Dim> = Pick<RollupRow, D> & { n: number };
+
+/** The whole rollup periods inside the selection, and its partial periods at the edges. */
+function periodsOf(f: ReportFilter): { pFrom: number; pTo: number; edges: [number, number][] } {
   const from = f.from ?? -Infinity;
   const to = f.to ?? Infinity;
-  const hFrom = Number.isFinite(from) ? Math.ceil(from / HOUR) * HOUR : -Infinity;
-  const hTo = Number.isFinite(to) ? Math.floor(to / HOUR) * HOUR : Infinity;
-  let q = store.db.selectFrom('fact_rollup').selectAll().where('brand_id', '=', f.brandId).where('kind', 'in', kinds);
-  if (Number.isFinite(hFrom)) q = q.where('hour', '>=', hFrom);
-  if (Number.isFinite(hTo)) q = q.where('hour', '<', hTo);
+  const pFrom = Number.isFinite(from) ? Math.ceil(from / PERIOD) * PERIOD : -Infinity;
+  const pTo = Number.isFinite(to) ? Math.floor(to / PERIOD) * PERIOD : Infinity;
+  const edges: [number, number][] = [];
+  if (pFrom > pTo) edges.push([from, to]); // the whole selection is inside one period
+  else {
+    if (Number.isFinite(from) && from < pFrom) edges.push([from, pFrom]);
+    if (Number.isFinite(to) && pTo < to) edges.push([pTo, to]);
+  }
+  return { pFrom, pTo, edges };
+}
+
+function rollups(store: Store, f: ReportFilter, kinds: string[]) {
+  const { pFrom, pTo } = periodsOf(f);
+  let q = store.db.selectFrom('fact_rollup').where('brand_id', '=', f.brandId).where('kind', 'in', kinds);
+  if (pFrom > pTo) q = q.where(sql<boolean>`1 = 0`);
+  if (Number.isFinite(pFrom)) q = q.where('period_start', '>=', pFrom);
+  if (Number.isFinite(pTo)) q = q.where('period_start', '<', pTo);
   if (f.teamId != null) q = q.where('team_id', '=', f.teamId);
   if (f.agentId != null) q = q.where('agent_id', '=', f.agentId);
   if (f.channelAccountId != null) q = q.where('channel_account_id', '=', f.channelAccountId);
   if (f.network) q = q.where('network', '=', f.network);
   if (f.visibility) q = q.where('visibility', '=', f.visibility);
-  const rows: RollupRow[] = (await q.execute()).map((r) => ({ ...r, n: Number(r.n) }));
-  const edges: [number, number][] = [];
-  if (hFrom > hTo) edges.push([from, to]); // the whole period is inside one hour
-  else {
-    if (Number.isFinite(from) && from < hFrom) edges.push([from, hFrom]);
-    if (Number.isFinite(to) && hTo < to) edges.push([hTo, to]);
-  }
-  for (const [a, b] of edges) {
+  return q;
+}
+
+/** The raw facts of the partial periods at the selection's edges, as rollup-shaped rows. */
+async function edgeRows(store: Store, f: ReportFilter, kinds: string[]): Promise<RollupRow[]> {
+  const out: RollupRow[] = [];
+  for (const [a, b] of periodsOf(f).edges) {
     const raw = await facts(store, { ...f, from: a, to: b }, kinds).selectAll().execute();
-    rows.push(...deltasOf(raw as Fact[]).values());
+    out.push(...deltasOf(raw as Fact[]).values());
   }
-  return rows;
+  return out;
+}
+
+/**
+ * Counts of a selection grouped by `dims`, summed in the database over the
+ * rollups of whole periods, plus the raw facts of the partial periods at the
+ * edges — so counts are exact whatever the period. Rows may repeat a group
+ * (one from the rollups, others from the edges): sum them (countBy does).
+ */
+async function aggregates<D extends Dim>(store: Store, f: ReportFilter, kinds: string[], dims: D[]): Promise<Agg<D>[]> {
+  let q = rollups(store, f, kinds).select((eb) => [...dims, eb.fn.sum<number>('n').as('n')] as never);
+  if (dims.length) q = q.groupBy(dims as never);
+  const rows = ((await q.execute()) as unknown as Agg<D>[]).map((r) => ({ ...r, n: Number(r.n ?? 0) }));
+  for (const e of await edgeRows(store, f, kinds)) {
+    const r = { n: e.n } as Agg<D>;
+    for (const d of dims) (r as Record<string, unknown>)[d] = e[d];
+    rows.push(r);
+  }
+  return rows.filter((r) => r.n !== 0);
 }
 
 type FactQuery = SelectQueryBuilder<DB, 'reporting_fact', object>;
@@ -78,7 +108,7 @@ function facts(store: Store, f: ReportFilter, kinds: string[]): FactQuery {
 }
 
 /** Sum n over rows grouped by a key. */
-function countBy<K>(rows: RollupRow[], key: (r: RollupRow) => K): Map<K, number> {
+function countBy<R extends { n: number }, K>(rows: R[], key: (r: R) => K): Map<K, number> {
   const m = new Map<K, number>();
   for (const r of rows) m.set(key(r), (m.get(key(r)) ?? 0) + r.n);
   return m;
@@ -104,9 +134,9 @@ export function durationStats(minutes: number[]): DurationStats {
 
 type Hist = Record<string, number>;
 
-function mergeHists(rows: RollupRow[], business: boolean): Hist {
+function mergeHists(hists: string[]): Hist {
   const h: Hist = {};
-  for (const r of rows) for (const [b, c] of Object.entries(JSON.parse(business ? r.hist_b : r.hist) as Hist)) h[b] = (h[b] ?? 0) + c;
+  for (const s of hists) for (const [b, c] of Object.entries(JSON.parse(s) as Hist)) h[b] = (h[b] ?? 0) + c;
   return h;
 }
 
@@ -115,14 +145,21 @@ export function histStats(h: Hist): DurationStats {
   const entries = Object.entries(h).map(([b, c]) => [Number(b), c] as const).filter(([, c]) => c > 0).sort((a, b) => a[0] - b[0]);
   const total = entries.reduce((s, [, c]) => s + c, 0);
   if (!total) return { n: 0, median_min: null, p25_min: null, p75_min: null, p90_min: null, share_within_60: null, exact: false };
-  const at = (p: number) => {
-    const target = Math.max(1, Math.ceil(p * total));
+  /** The value of the k-th smallest (1-based): its bucket's representative. */
+  const rank = (k: number) => {
     let acc = 0;
     for (const [b, c] of entries) {
       acc += c;
-      if (acc >= target) return bucketValue(b) / 60;
+      if (acc >= k) return bucketValue(b) / 60;
     }
     return bucketValue(entries[entries.length - 1]![0]) / 60;
+  };
+  // Hyndman–Fan type 2, as durationStats: average at discontinuities
+  const at = (p: number) => {
+    const np = p * total;
+    const k = Math.round(np);
+    if (Math.abs(np - k) < 1e-9 && k >= 1 && k < total) return (rank(k) + rank(k + 1)) / 2;
+    return rank(Math.min(total, Math.max(1, Math.ceil(np - 1e-9))));
   };
   let within = 0;
   for (const [b, c] of entries) if (bucketValue(b) <= 3600) within += c;
@@ -158,10 +195,9 @@ function bucketsOfHist(h: Hist) {
  * raw facts when the selection is small enough, from the rollups' histograms beyond.
  */
 async function durationSelection(store: Store, f: ReportFilter, kind: string, group?: 'channel_account_id' | 'agent_id' | 'team_id') {
-  const rows = await aggregates(store, f, [kind]);
   const business = !!f.business;
-  const measured = rows.reduce((s, r) => s + Object.values(JSON.parse(business ? r.hist_b : r.hist) as Hist).reduce((a, b) => a + b, 0), 0);
-  if (measured <= EXACT_LIMIT) {
+  const measured = (await aggregates(store, f, [kind], [])).reduce((s, r) => s + r.n, 0);
+  if (measured <= (f.exactLimit ?? EXACT_LIMIT)) {
     const col = business ? 'business_s' : 'value_s';
     const raw = await facts(store, f, [kind]).select(['reporting_fact.channel_account_id as channel_account_id', 'reporting_fact.agent_id as agent_id', 'reporting_fact.team_id as team_id', `reporting_fact.${col} as s`]).where(`reporting_fact.${col}`, 'is not', null).execute();
     const all = raw.map((r) => Number(r.s) / 60);
@@ -175,18 +211,22 @@ async function durationSelection(store: Store, f: ReportFilter, kind: string, gr
     }
     return { overall: durationStats(all), buckets: bucketsOfMinutes(all), groups: new Map([...groups].map(([g, m]) => [g, durationStats(m)])) };
   }
-  const h = mergeHists(rows, business);
+  // many values: merge the histograms (a few rows per day and group)
+  const col = business ? 'hist_b' : 'hist';
+  const stored = await rollups(store, f, [kind]).select([group ?? 'brand_id', col] as never).execute() as unknown as Record<string, unknown>[];
+  const rows = stored.map((r) => ({ g: Number(r[group ?? 'brand_id']), hist: String(r[col]) }));
+  for (const e of await edgeRows(store, f, [kind])) rows.push({ g: group ? e[group] : f.brandId, hist: business ? e.hist_b : e.hist });
+  const h = mergeHists(rows.map((r) => r.hist));
   const groups = new Map<number, DurationStats>();
   if (group) {
-    const by = new Map<number, RollupRow[]>();
+    const by = new Map<number, string[]>();
     for (const r of rows) {
-      const g = r[group];
-      if (!g) continue;
-      const l = by.get(g) ?? [];
-      l.push(r);
-      by.set(g, l);
+      if (!r.g) continue;
+      const l = by.get(r.g) ?? [];
+      l.push(r.hist);
+      by.set(r.g, l);
     }
-    for (const [g, rs] of by) groups.set(g, histStats(mergeHists(rs, business)));
+    for (const [g, hs] of by) groups.set(g, histStats(mergeHists(hs)));
   }
   return { overall: histStats(h), buckets: bucketsOfHist(h), groups };
 }
@@ -206,7 +246,7 @@ export async function responseTimeReport(store: Store, f: ReportFilter, kind: 'f
 
 /** Arrivals by hour of week (brand's zone; Monday 00:00 = 0) and by day. */
 export async function volumeReport(store: Store, f: ReportFilter) {
-  const rows = await aggregates(store, f, ['inbound']);
+  const rows = await aggregates(store, f, ['inbound'], ['hour_of_week', 'day']);
   const heat = new Array<number>(168).fill(0);
   for (const [h, c] of countBy(rows, (r) => r.hour_of_week)) heat[h] = c;
   const byDay = [...countBy(rows, (r) => r.day)].sort((a, b) => a[0].localeCompare(b[0])).map(([day, inbound]) => ({ day, inbound }));
@@ -215,25 +255,26 @@ export async function volumeReport(store: Store, f: ReportFilter) {
 
 /** Share of mentions that needed a response and got one (the seeds' "always respond"). */
 export async function responseRateReport(store: Store, f: ReportFilter) {
-  const rows = await aggregates(store, f, ['inbound', 'message_response']);
+  const rows = await aggregates(store, f, ['inbound', 'message_response'], ['kind', 'needs_response', 'day']);
   const needed = countBy(rows.filter((r) => r.kind === 'inbound' && r.needs_response === 1), (r) => r.day);
   const answered = countBy(rows.filter((r) => r.kind === 'message_response' && r.needs_response === 1), (r) => r.day);
   const untriaged = rows.filter((r) => r.kind === 'inbound' && r.needs_response === -1).reduce((s, r) => s + r.n, 0);
-  const days = [...needed].map(([day, nd]) => ({ day, needed: nd, answered: answered.get(day) ?? 0 })).sort((x, y) => x.day.localeCompare(y.day));
+  // every day with either (an agent filter has answers but no arrivals: arrivals are nobody's)
+  const days = [...new Set([...needed.keys(), ...answered.keys()])].map((day) => ({ day, needed: needed.get(day) ?? 0, answered: answered.get(day) ?? 0 })).sort((x, y) => x.day.localeCompare(y.day));
   const totalNeeded = days.reduce((s, d) => s + d.needed, 0);
   const totalAnswered = days.reduce((s, d) => s + d.answered, 0);
   return { needed: totalNeeded, answered: totalAnswered, rate: totalNeeded ? totalAnswered / totalNeeded : null, untriaged, by_day: days.map((d) => ({ ...d, rate: d.needed ? d.answered / d.needed : null })) };
 }
 
 export async function accoladesReport(store: Store, f: ReportFilter) {
-  const rows = await aggregates(store, f, ['accolade']);
+  const rows = await aggregates(store, f, ['accolade'], ['day']);
   const byDay = [...countBy(rows, (r) => r.day)].sort((a, b) => a[0].localeCompare(b[0]));
   return { total: byDay.reduce((s, [, c]) => s + c, 0), by_day: byDay.map(([day, accolades]) => ({ day, accolades })) };
 }
 
 /** SLA attainment: clocks met vs breached, overall and per clock. */
 export async function slaReport(store: Store, f: ReportFilter) {
-  const rows = await aggregates(store, f, ['sla_met', 'sla_breached']);
+  const rows = await aggregates(store, f, ['sla_met', 'sla_breached'], ['kind', 'clock']);
   const byClock = new Map<string, { met: number; breached: number }>();
   let met = 0;
   let breached = 0;
@@ -253,17 +294,17 @@ export async function slaReport(store: Store, f: ReportFilter) {
 /** Open work right now: by status, and how long customers have been waiting (current state, in SQL). */
 export async function backlogReport(store: Store, brandId: number, now: number) {
   const byStatus = await store.db.selectFrom('conversation').select(['status', (eb) => eb.fn.countAll<number>().as('c')]).where('brand_id', '=', brandId).where('status', 'in', ['new', 'open', 'waiting']).groupBy('status').execute();
-  const edges = DURATION_BUCKETS.map((b) => b.maxMin);
-  const cols = edges.map((m, i) => {
-    const lo = i === 0 ? null : now - edges[i - 1]! * 60_000;
-    const hi = Number.isFinite(m) ? now - m * 60_000 : null;
-    // waiting_since in (now - m, now - previous]
-    const conds = [hi != null ? sql`waiting_since >= ${hi}` : sql`1 = 1`, lo != null ? sql`waiting_since < ${lo}` : sql`1 = 1`];
-    return sql<number>`sum(case when ${conds[0]} and ${conds[1]} then 1 else 0 end)`.as(`b${i}`);
-  });
-  const ages = await store.db.selectFrom('conversation').select(cols as never).where('brand_id', '=', brandId).where('status', 'in', ['new', 'open', 'waiting']).where('waiting_since', 'is not', null).executeTakeFirst() as Record<string, unknown> | undefined;
-  const waitingAge = DURATION_BUCKETS.map((b, i) => ({ label: b.label, count: n(ages?.[`b${i}`]) }));
-  const oldest = await store.db.selectFrom('conversation').select(['id', 'subject', 'waiting_since', 'priority', 'assignee_id']).where('brand_id', '=', brandId).where('status', 'in', ['new', 'open', 'waiting']).where('waiting_since', 'is not', null).orderBy('waiting_since').limit(10).execute();
+  // waiting for at most maxMin and more than the previous band's: one range count per band over the
+  // partial index conversation_waiting (its predicate spelled literally, so SQLite can match it)
+  const open = () => store.db.selectFrom('conversation').where('brand_id', '=', brandId).where(sql<boolean>`status IN ('new', 'open', 'waiting') AND waiting_since IS NOT NULL`);
+  const waitingAge = await Promise.all(DURATION_BUCKETS.map(async (b, i) => {
+    let q = open();
+    if (i > 0) q = q.where('waiting_since', '<', now - DURATION_BUCKETS[i - 1]!.maxMin * 60_000);
+    if (Number.isFinite(b.maxMin)) q = q.where('waiting_since', '>=', now - b.maxMin * 60_000);
+    const r = await q.select((eb) => eb.fn.countAll<number>().as('c')).executeTakeFirst();
+    return { label: b.label, count: n(r?.c) };
+  }));
+  const oldest = await open().select(['id', 'subject', 'waiting_since', 'priority', 'assignee_id']).orderBy('waiting_since').limit(10).execute();
   return {
     open: byStatus.reduce((s, r) => s + n(r.c), 0),
     by_status: Object.fromEntries(byStatus.map((r) => [r.status, n(r.c)])),
@@ -276,7 +317,7 @@ export async function backlogReport(store: Store, brandId: number, now: number) 
 /** Per-agent or per-team table: responses, first-response time, resolutions, accolades, SLA. */
 export async function peopleReport(store: Store, f: ReportFilter, by: 'agent' | 'team') {
   const col = by === 'agent' ? 'agent_id' : 'team_id';
-  const rows = await aggregates(store, f, ['first_response', 'next_response', 'resolution', 'accolade', 'sla_met', 'sla_breached', 'reopen']);
+  const rows = await aggregates(store, f, ['first_response', 'next_response', 'resolution', 'accolade', 'sla_met', 'sla_breached', 'reopen'], ['kind', col]);
   const first = await durationSelection(store, f, 'first_response', col);
   const next = await durationSelection(store, f, 'next_response', col);
   const counts = new Map<string, number>();
@@ -307,8 +348,8 @@ export async function peopleReport(store: Store, f: ReportFilter, by: 'agent' | 
 
 /** Sentiment and category of inbound mentions by day. */
 export async function trendsReport(store: Store, f: ReportFilter) {
-  const rows = await aggregates(store, f, ['inbound']);
-  const pivot = (key: (r: RollupRow) => string) => {
+  const rows = await aggregates(store, f, ['inbound'], ['day', 'sentiment', 'category']);
+  const pivot = (key: (r: (typeof rows)[number]) => string) => {
     const days = new Map<string, Record<string, number>>();
     for (const r of rows) {
       const d = days.get(r.day) ?? {};

@@ -1,11 +1,14 @@
 /**
  * Reporting facts are append-only rows; reports over a million conversations
  * must not scan a million rows. Every fact is therefore also counted, as it is
- * written and in the same transaction, into an hourly rollup keyed by the
+ * written and in the same transaction, into a daily (UTC) rollup keyed by the
  * dimensions reports filter and group by, with the count, the sums of its
- * durations and a log-scaled histogram of them (2 % buckets).
+ * durations and a log-scaled histogram of them (2 % buckets). Dimensions only
+ * one kind of report reads are kept only for that kind (hour of week, category
+ * and sentiment for arrivals; needs-response for arrivals and replies), so a
+ * day of replies by 50 agents is ~50 rows whatever the volume.
  *
- * Reports read rollups for whole hours and the raw facts of the partial hours
+ * Reports read rollups for whole days and the raw facts of the partial days
  * at the edges of the period, so counts are always exact; percentiles are exact
  * (from the raw facts) up to EXACT_LIMIT values in the selection and come from
  * the histograms beyond it (within 2 %, reported as `exact: false`).
@@ -16,7 +19,8 @@ import type { Store } from './db.js';
 import type { DB } from './schema.js';
 import { chunks, insertRows, lockBrand, type Tx } from './util.js';
 
-export const HOUR = 3600_000;
+/** Width of a rollup period (ms): one UTC day. */
+export const PERIOD = 86_400_000;
 const BASE = Math.log(1.02);
 
 /** Histogram bucket of a duration in seconds: 0 for < 1 s, then 2 % wide. */
@@ -33,7 +37,7 @@ export function bucketValue(b: number): number {
 export interface RollupKey {
   brand_id: number;
   kind: string;
-  hour: number;
+  period_start: number;
   hour_of_week: number;
   day: string;
   channel_account_id: number;
@@ -66,25 +70,26 @@ export function keyOf(f: Fact): RollupKey {
       clock = String((JSON.parse(f.data) as { clock?: string }).clock ?? '');
     } catch { /* no clock */ }
   }
+  const inbound = f.kind === 'inbound';
   return {
     brand_id: f.brand_id,
     kind: f.kind,
-    hour: Math.floor(f.occurred_at / HOUR) * HOUR,
-    hour_of_week: f.hour_of_week,
+    period_start: Math.floor(f.occurred_at / PERIOD) * PERIOD,
+    hour_of_week: inbound ? f.hour_of_week : -1,
     day: f.day,
     channel_account_id: f.channel_account_id ?? 0,
     team_id: f.team_id ?? 0,
     agent_id: f.agent_id ?? 0,
     network: f.network ?? '',
     visibility: f.visibility ?? '',
-    category: f.category ?? '',
-    sentiment: f.sentiment ?? '',
-    needs_response: f.needs_response == null ? -1 : f.needs_response,
+    category: inbound ? f.category ?? '' : '',
+    sentiment: inbound ? f.sentiment ?? '' : '',
+    needs_response: (inbound || f.kind === 'message_response') && f.needs_response != null ? f.needs_response : -1,
     clock,
   };
 }
 
-const KEY_FIELDS: (keyof RollupKey)[] = ['brand_id', 'kind', 'hour', 'hour_of_week', 'day', 'channel_account_id', 'team_id', 'agent_id', 'network', 'visibility', 'category', 'sentiment', 'needs_response', 'clock'];
+const KEY_FIELDS: (keyof RollupKey)[] = ['brand_id', 'kind', 'period_start', 'hour_of_week', 'day', 'channel_account_id', 'team_id', 'agent_id', 'network', 'visibility', 'category', 'sentiment', 'needs_response', 'clock'];
 
 export function keyString(k: RollupKey): string {
   return createHash('sha1').update(KEY_FIELDS.map((f) => String(k[f])).join('\u0001')).digest('base64url');

@@ -470,8 +470,9 @@ export interface FactRollupTable {
   k: string;
   brand_id: number;
   kind: string;
-  /** UTC hour start (ms). */
-  hour: number;
+  /** Start of the UTC day the facts fall in (ms). */
+  period_start: number;
+  /** Arrivals only (else -1). */
   hour_of_week: number;
   day: string;
   channel_account_id: number;

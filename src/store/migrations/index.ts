@@ -9,6 +9,7 @@ import * as m20261123T2040 from './20261123T2040_workflow.js';
 import * as m20261123T2050 from './20261123T2050_fts_batched.js';
 import * as m20261123T2100 from './20261123T2100_triage_corrections.js';
 import * as m20261123T2110 from './20261123T2110_fact_rollup.js';
+import * as m20261203T0800 from './20261203T0800_backlog_index.js';
 
 export const migrations: Record<string, MigrationModule> = {
   '20261123T1900_initial_schema': m20261123T1900,
@@ -20,4 +21,5 @@ export const migrations: Record<string, MigrationModule> = {
   '20261123T2050_fts_batched': m20261123T2050,
   '20261123T2100_triage_corrections': m20261123T2100,
   '20261123T2110_fact_rollup': m20261123T2110,
+  '20261203T0800_backlog_index': m20261203T0800,
 };
