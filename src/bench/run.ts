@@ -71,7 +71,7 @@ export function markdownTable(results: Record<string, unknown>, meta: Record<str
     'triage.ms_per_item': `VADER ${fmt(flat['triage.vader_ms_per_item'])} ms/message`,
     'search.p95_ms': `p50 ${fmt(flat['search.p50_ms'])} ms over ${fmt(flat['search.rows'])} messages`,
     'reports.max_ms': `over ${fmt(flat['reports.conversations'])} conversations`,
-    'latency.p99_ms': `p50 ${fmt(flat['latency.p50_ms'])} ms, ${fmt(flat['latency.clients'])} clients at ${fmt(flat['latency.rate'])} msg/s`,
+    'latency.p99_ms': `p50 ${fmt(flat['latency.p50_ms'])} ms, ${fmt(flat['latency.clients'])} clients at ${fmt(flat['latency.rate'])} msg/s; CPU: server ${fmt(flat['latency.server_cores'])} cores, the clients ${fmt(flat['latency.clients_cores'])}`,
     'memory.rss_mb': `${fmt(flat['memory.messages'])} messages stored, ${fmt(flat['latency.clients'])} clients`,
     'inbox.first_page_ms': `API first page ${fmt(flat['inbox.api_first_page_ms'])} ms (ratio ${fmt(flat['inbox.ratio'])}), cold ${fmt(flat['inbox.first_page_cold_ms'])} ms, ${fmt(flat['inbox.open_conversations'])} open conversations, ${fmt(flat['inbox.dom_rows'])} rows in the DOM`,
     'burst.lost': `${fmt(flat['burst.offered'])} offered at once, ${fmt(flat['burst.refused_503'])} × 503 + Retry-After, drained in ${fmt(flat['burst.drained_s'])} s`,

@@ -71,6 +71,7 @@ export async function seedLarge(store: Store, n: number, opts: { perConv?: numbe
     for (let i = 0; i < n; i += 5000) batch(i, Math.min(n, i + 5000));
     await indexPending(store);
     await rebuildRollups(store, brandId);
+    await store.db.deleteFrom('kv').where('key', '=', 'rollup.rebuild').execute(); // counted: the server need not rebuild at start
   } else {
     // PostgreSQL: generate_series on the server (the text column cycles through real texts)
     const client = await store.pgPool!.connect();
@@ -102,6 +103,7 @@ export async function seedLarge(store: Store, n: number, opts: { perConv?: numbe
       client.release();
     }
     await rebuildRollups(store, brandId);
+    await store.db.deleteFrom('kv').where('key', '=', 'rollup.rebuild').execute(); // counted: the server need not rebuild at start
   }
   return { brandId, accountId, teamId, adminId, agentIds };
 }
@@ -160,7 +162,9 @@ export async function benchTriage(triage: TriageFn | undefined, n = 20_000) {
 export async function startBenchServer(opts: { dataDir: string; databaseUrl?: string }) {
   const port = await freePort();
   const env = { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', PARLEY_SECRET: 'bench-secret-0123456789abcdefghijklmnop', PARLEY_INGEST_QUEUE_MAX: '1000000' };
-  const args = ['bin/parley.js', 'start', '--port', String(port), '--no-demo', '--data-dir', opts.dataDir, ...(opts.databaseUrl ? ['--database-url', opts.databaseUrl] : [])];
+  // PARLEY_BENCH_PROFILE_DIR=<dir>: the server writes a V8 CPU profile there when it stops
+  const prof = process.env.PARLEY_BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PARLEY_BENCH_PROFILE_DIR}`] : [];
+  const args = [...prof, 'bin/parley.js', 'start', '--port', String(port), '--no-demo', '--data-dir', opts.dataDir, ...(opts.databaseUrl ? ['--database-url', opts.databaseUrl] : [])];
   const proc = spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (c) => (out += c));
@@ -170,6 +174,7 @@ export async function startBenchServer(opts: { dataDir: string; databaseUrl?: st
     if (proc.exitCode !== null) return;
     proc.kill('SIGTERM');
     await new Promise((r) => proc.once('exit', r));
+    if (process.env.PARLEY_BENCH_SERVER_LOG) process.stderr.write(out.slice(-20_000));
   };
   try {
     for (let i = 0; ; i++) {
@@ -227,28 +232,43 @@ export async function benchLatencyAndMemory(opts: { databaseUrl?: string; dataDi
         } catch { /* aborted */ }
       })();
     }));
-    // messages at `rate` per second, in requests of 10, stamped when sent
-    const total = opts.rate * opts.seconds;
-    const msgs = [...messageStream(total, { t0: Date.now(), prefix: `lat${Date.now()}-`, rate: opts.rate })].map((m) => ({ ...m, direction: 'inbound' as const, fromBrand: false }));
-    const tStart = performance.now();
+    // messages at `rate` per second, in requests of 10, stamped when sent; the first
+    // `warmup` seconds (code loaded and compiled on first use, caches filled) are not measured
+    const warmup = Math.min(5, Math.max(2, opts.seconds / 4));
+    const send = async (seconds: number, measure: boolean, posts: Promise<unknown>[]) => {
+      const total = Math.round(opts.rate * seconds);
+      const msgs = [...messageStream(total, { t0: Date.now(), prefix: `lat${measure ? 'm' : 'w'}${Date.now()}-`, rate: opts.rate })].map((m) => ({ ...m, direction: 'inbound' as const, fromBrand: false }));
+      const tStart = performance.now();
+      for (let i = 0; i < msgs.length; i += 10) {
+        const due = tStart + (i / opts.rate) * 1000;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const chunk = msgs.slice(i, i + 10);
+        const at = performance.now();
+        if (measure) for (const m of chunk) sent.set(m.networkMessageId, at);
+        posts.push(fetch(`${base}/api/ingest/messages`, { method: 'POST', headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf }, body: JSON.stringify({ channelAccountId: accountId, messages: chunk }) }));
+      }
+      return total;
+    };
     const posts: Promise<unknown>[] = [];
-    for (let i = 0; i < msgs.length; i += 10) {
-      const due = tStart + (i / opts.rate) * 1000;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const chunk = msgs.slice(i, i + 10);
-      const at = performance.now();
-      for (const m of chunk) sent.set(m.networkMessageId, at);
-      posts.push(fetch(`${base}/api/ingest/messages`, { method: 'POST', headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf }, body: JSON.stringify({ channelAccountId: accountId, messages: chunk }) }));
-    }
+    await send(warmup, false, posts);
+    // CPU of the server and of this process (the 50 clients) while measured: on a small machine the clients compete with the server
+    const cpuOf = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ').slice(11, 13).reduce((a, b) => a + Number(b), 0) / 100;
+    const server0 = cpuOf(proc.pid!);
+    const client0 = process.cpuUsage();
+    const m0 = performance.now();
+    const total = await send(opts.seconds, true, posts);
     await Promise.all(posts);
     await new Promise((r) => setTimeout(r, 2000));
+    const wall = (performance.now() - m0) / 1000;
+    const clientCpu = process.cpuUsage(client0);
+    const cpu = { server_cores: Number(((cpuOf(proc.pid!) - server0) / wall).toFixed(2)), clients_cores: Number(((clientCpu.user + clientCpu.system) / 1e6 / wall).toFixed(2)) };
     for (const c of ctrls) c.abort();
     const status = readFileSync(`/proc/${proc.pid}/status`, 'utf8');
     const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
     const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
     return {
-      latency: { p50_ms: percentileOf(lat, 0.5), p99_ms: percentileOf(lat, 0.99), samples: lat.length, expected: total * opts.clients, clients: connected, rate: opts.rate },
+      latency: { p50_ms: percentileOf(lat, 0.5), p99_ms: percentileOf(lat, 0.99), samples: lat.length, expected: total * opts.clients, clients: connected, rate: opts.rate, ...cpu },
       memory: { rss_mb: Math.round(hwm), rss_now_mb: Math.round(rss) },
     };
   } finally {

@@ -12,7 +12,7 @@ import { chromium, type Browser, type BrowserContext, type Locator, type Page } 
 import { ensureDebianPackage } from '../setup/services.js';
 import { PASSWORD } from '../helpers/parley.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SCREENSHOTS = join(repo, 'test', 'e2e', 'screenshots');
 const AXE = join(repo, 'node_modules', 'axe-core', 'axe.min.js');

@@ -25,14 +25,23 @@ export function eventRoutes(app: App) {
       ...securityHeaders(),
     });
     res.write(`retry: 3000\n: connected\n\n`);
-    const send = (e: LiveEvent) => {
-      if (e.userIds && !e.userIds.includes(userId)) return;
+    // frames published together (a committed batch) go out in one write per client
+    let queued: string[] = [];
+    let closed = false;
+    const flush = () => {
+      const out = queued.join('');
+      queued = [];
+      if (closed || !out) return;
       if (res.writableLength > MAX_BUFFERED_BYTES) {
         // a client this far behind cannot catch up: close; it reconnects with Last-Event-ID
         res.end();
         return;
       }
-      res.write(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`);
+      res.write(out);
+    };
+    const send = (e: LiveEvent) => {
+      if (e.userIds && !e.userIds.includes(userId)) return;
+      if (queued.push(frameOf(e)) === 1) setImmediate(flush);
     };
     const lastId = Number(req.headers['last-event-id']);
     if (Number.isFinite(lastId) && lastId > 0) {
@@ -44,6 +53,7 @@ export function eventRoutes(app: App) {
     s.metrics.sseClients.inc();
     const ping = setInterval(() => res.write(`: ping\n\n`), 15_000);
     const close = () => {
+      closed = true;
       clearInterval(ping);
       unsubscribe();
       s.metrics.sseClients.dec();
@@ -54,4 +64,12 @@ export function eventRoutes(app: App) {
 
 function securityHeaders() {
   return { 'x-content-type-options': 'nosniff' };
+}
+
+/** An event's SSE frame, serialised once however many clients receive it. */
+const frames = new WeakMap<LiveEvent, string>();
+function frameOf(e: LiveEvent): string {
+  let f = frames.get(e);
+  if (f === undefined) frames.set(e, (f = `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`));
+  return f;
 }
