@@ -85,6 +85,8 @@ export function markdownTable(results: Record<string, unknown>, meta: Record<str
   const per = Object.entries(flat).filter(([k]) => k.startsWith('reports.by_report_ms.'));
   if (per.length) lines.push('', 'Reports (ms): ' + per.map(([k, v]) => `${k.split('.').pop()} ${fmt(v)}`).join(', '));
   if (flat['inbox.skipped']) lines.push('', `Inbox: skipped (${flat['inbox.skipped']}).`);
+  const failures = Object.entries(flat).filter(([k]) => k.endsWith('.error'));
+  if (failures.length) lines.push('', 'Failed sections: ' + failures.map(([k, v]) => `${k.split('.')[0]} (${v})`).join('; ') + '.');
   return lines.join('\n') + '\n';
 }
 
@@ -120,32 +122,41 @@ export async function runBench(opts: BenchOptions): Promise<{ results: Record<st
     stores.push(s);
     return { store: s, url: u.toString() };
   };
+  /** A section that fails is reported as failed, and the others still run. */
+  const guard = async (name: string, fn: () => Promise<void>) => {
+    try {
+      await fn();
+    } catch (err) {
+      results[name] = { ...(results[name] ?? {}), error: err instanceof Error ? `${err.message}${err.cause ? ` (${String((err.cause as Error).message ?? err.cause)})` : ''}` : String(err) };
+      log(`  ${name} FAILED: ${results[name].error}`);
+    }
+  };
   try {
-    if (want('ingest')) {
+    if (want('ingest')) await guard('ingest', async () => {
       log(`ingest: ${sizes.ingest} messages through the pipeline, and bare inserts of the same rows (SQLite)…`);
       results.ingest = { sqlite: await benchIngest(await sqliteStore('ingest'), sizes.ingest, opts.triage) };
       log(`  sqlite ${JSON.stringify(results.ingest.sqlite)}`);
       log('ingest on PostgreSQL (COPY as the bare baseline)…');
       results.ingest.postgres = await benchIngest((await pgStore('bench_ingest')).store, sizes.ingest, opts.triage);
       log(`  postgres ${JSON.stringify(results.ingest.postgres)}`);
-    }
-    if (want('triage')) {
+    });
+    if (want('triage')) await guard('triage', async () => {
       log('triage: shipped model vs VADER on the same texts…');
       results.triage = await benchTriage(opts.triage, opts.quick ? 10_000 : 50_000);
-    }
+    });
     if (want('search') || want('reports') || want('latency')) {
       log(`seeding ${sizes.large.toLocaleString('en')} conversations and messages (bare inserts)…`);
       const large = await sqliteStore('large');
       const seeded = await seedLarge(large, sizes.large);
-      if (want('search')) {
+      if (want('search')) await guard('search', async () => {
         log('search: full-text, newest first…');
         results.search = { ...(await benchSearch(large, seeded.brandId)), rows: sizes.large };
-      }
-      if (want('reports')) {
+      });
+      if (want('reports')) await guard('reports', async () => {
         log('reports: every report over the whole period…');
         results.reports = { ...(await benchReports(large, seeded.brandId)), conversations: sizes.large };
-      }
-      if (want('latency')) {
+      });
+      if (want('latency')) await guard('latency', async () => {
         log('latency: 50 SSE clients, 1,000 messages/s, and the server\'s peak memory…');
         const acct = seeded.accountId;
         const admin = await large.db.selectFrom('app_user').select('email').where('id', '=', seeded.adminId).executeTakeFirstOrThrow();
@@ -158,12 +169,12 @@ export async function runBench(opts: BenchOptions): Promise<{ results: Record<st
         const { renameSync, existsSync } = await import('node:fs');
         renameSync(join(scratch, 'large.db'), join(scratch, 'parley.db'));
         for (const ext of ['-wal', '-shm']) if (existsSync(join(scratch, `large.db${ext}`))) renameSync(join(scratch, `large.db${ext}`), join(scratch, `parley.db${ext}`));
-        const lm = await benchLatencyAndMemory({ dataDir: scratch, seedMessages: sizes.large, clients: 50, rate: 1000, seconds: sizes.latencySeconds });
+        const lm = await benchLatencyAndMemory({ dataDir: scratch, seedMessages: sizes.large, clients: Number(process.env.PARLEY_BENCH_CLIENTS ?? 50), rate: 1000, seconds: sizes.latencySeconds });
         results.latency = lm.latency;
         results.memory = { ...lm.memory, messages: sizes.large };
-      }
+      });
     }
-    if (want('inbox')) {
+    if (want('inbox')) await guard('inbox', async () => {
       log(`inbox: first page in Chromium with ${sizes.inbox.toLocaleString('en')} open conversations…`);
       const dir = join(scratch, 'inbox');
       mkdirSync(dir, { recursive: true });
@@ -177,11 +188,11 @@ export async function runBench(opts: BenchOptions): Promise<{ results: Record<st
       }
       results.inbox = await benchInbox({ dataDir: dir, adminEmail: email, openConversations: sizes.inbox });
       log(`  ${JSON.stringify(results.inbox)}`);
-    }
-    if (want('burst')) {
+    });
+    if (want('burst')) await guard('burst', async () => {
       log('burst: 25× the normal rate offered at once, with back-pressure…');
       results.burst = await benchBurst(await sqliteStore('burst'), sizes.burst);
-    }
+    });
   } finally {
     for (const s of stores) await s.close().catch(() => {});
     (pg as RunningPostgres | null)?.stop();

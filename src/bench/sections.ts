@@ -202,6 +202,7 @@ export async function benchLatencyAndMemory(opts: { databaseUrl?: string; dataDi
     // 50 live clients
     const sent = new Map<string, number>();
     const lat: number[] = [];
+    const series: [number, number][] = [];
     const ctrls: AbortController[] = [];
     let connected = 0;
     await Promise.all(Array.from({ length: opts.clients }, async () => {
@@ -211,22 +212,29 @@ export async function benchLatencyAndMemory(opts: { databaseUrl?: string; dataDi
       connected++;
       void (async () => {
         const reader = res.body!.getReader();
-        const dec = new TextDecoder();
-        let buf = '';
+        // ids are ASCII: latin1 decoding is enough and cheap; one regex pass per chunk over the
+        // complete frames (the incomplete tail waits for the next chunk)
+        const re = /event: message\.created\ndata: [^\n]*?"networkMessageId":"([^"]+)"/g;
+        let tail = '';
         try {
           for (;;) {
             const { value, done } = await reader.read();
             if (done) break;
             const now = performance.now();
-            buf += dec.decode(value, { stream: true });
-            let i;
-            while ((i = buf.indexOf('\n\n')) >= 0) {
-              const block = buf.slice(0, i);
-              buf = buf.slice(i + 2);
-              if (!block.startsWith('id:') || !block.includes('event: message.created')) continue;
-              const m = /"networkMessageId":"([^"]+)"/.exec(block);
-              const t = m ? sent.get(m[1]!) : undefined;
-              if (t !== undefined) lat.push(now - t);
+            const text = tail + Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1');
+            const end = text.lastIndexOf('\n\n');
+            if (end < 0) {
+              tail = text;
+              continue;
+            }
+            const complete = text.slice(0, end);
+            tail = text.slice(end + 2);
+            re.lastIndex = 0;
+            for (let m = re.exec(complete); m; m = re.exec(complete)) {
+              const t = sent.get(m[1]!);
+              if (t === undefined) continue;
+              lat.push(now - t);
+              if (process.env.PARLEY_BENCH_SERVER_LOG) series.push([t, now - t]);
             }
           }
         } catch { /* aborted */ }
@@ -246,11 +254,13 @@ export async function benchLatencyAndMemory(opts: { databaseUrl?: string; dataDi
         const chunk = msgs.slice(i, i + 10);
         const at = performance.now();
         if (measure) for (const m of chunk) sent.set(m.networkMessageId, at);
-        posts.push(fetch(`${base}/api/ingest/messages`, { method: 'POST', headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf }, body: JSON.stringify({ channelAccountId: accountId, messages: chunk }) }));
+        posts.push(fetch(`${base}/api/ingest/messages`, { method: 'POST', headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf }, body: JSON.stringify({ channelAccountId: accountId, messages: chunk }) })
+          .then((r) => (r.ok ? r.arrayBuffer() : (failed++, r.arrayBuffer())), () => void failed++));
       }
       return total;
     };
     const posts: Promise<unknown>[] = [];
+    let failed = 0;
     await send(warmup, false, posts);
     // CPU of the server and of this process (the 50 clients) while measured: on a small machine the clients compete with the server
     const cpuOf = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ').slice(11, 13).reduce((a, b) => a + Number(b), 0) / 100;
@@ -261,6 +271,16 @@ export async function benchLatencyAndMemory(opts: { databaseUrl?: string; dataDi
     await Promise.all(posts);
     await new Promise((r) => setTimeout(r, 2000));
     const wall = (performance.now() - m0) / 1000;
+    if (series.length) {
+      const by = new Map<number, number[]>();
+      for (const [t, l] of series) {
+        const k = Math.floor((t - m0) / 500);
+        const list = by.get(k) ?? [];
+        list.push(l);
+        by.set(k, list);
+      }
+      process.stderr.write([...by].sort((a, b) => a[0] - b[0]).map(([k, ls]) => `${(k / 2).toFixed(1)}s: p50 ${percentileOf(ls, 0.5).toFixed(0)} max ${Math.max(...ls).toFixed(0)}`).join('\n') + '\n');
+    }
     const clientCpu = process.cpuUsage(client0);
     const cpu = { server_cores: Number(((cpuOf(proc.pid!) - server0) / wall).toFixed(2)), clients_cores: Number(((clientCpu.user + clientCpu.system) / 1e6 / wall).toFixed(2)) };
     for (const c of ctrls) c.abort();
@@ -268,7 +288,7 @@ export async function benchLatencyAndMemory(opts: { databaseUrl?: string; dataDi
     const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
     const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
     return {
-      latency: { p50_ms: percentileOf(lat, 0.5), p99_ms: percentileOf(lat, 0.99), samples: lat.length, expected: total * opts.clients, clients: connected, rate: opts.rate, ...cpu },
+      latency: { p50_ms: percentileOf(lat, 0.5), p99_ms: percentileOf(lat, 0.99), samples: lat.length, expected: total * opts.clients, clients: connected, rate: opts.rate, failed_requests: failed, ...cpu },
       memory: { rss_mb: Math.round(hwm), rss_now_mb: Math.round(rss) },
     };
   } finally {
@@ -282,7 +302,7 @@ export async function benchLatencyAndMemory(opts: { databaseUrl?: string; dataDi
  * and in the end every message is stored exactly once.
  */
 export async function benchBurst(store: Store, opts: { normalRate: number; factor: number; seconds: number }) {
-  const config = loadConfig({}, { port: 0, demo: false, logLevel: 'silent', dataDir: '/tmp', ingestQueueMax: 2000 });
+  const config = loadConfig({}, { port: 0, demo: false, logLevel: 'silent', dataDir: '/tmp', ingestQueueMax: 500 });
   const parley = await createParley({ config, store, workers: false });
   const base = await parley.listen();
   try {

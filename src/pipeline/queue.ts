@@ -33,6 +33,7 @@ export class IngestQueue {
   private pending: Pending[] = [];
   private queued = 0;
   private flushing = false;
+  private scheduled = false;
   private readonly maxQueued: number;
   private readonly maxBatch: number;
   private rate = 2000; // items/s, refined as we go
@@ -54,7 +55,17 @@ export class IngestQueue {
     }
     this.queued += items.length;
     const p = new Promise<IngestOutcome[]>((resolve, reject) => this.pending.push({ brandId, items, resolve, reject }));
-    if (!this.flushing) queueMicrotask(() => void this.flush());
+    // after the I/O phase, not in a microtask: every request already readable in this turn of
+    // the event loop is submitted first and goes into the same batch (better-sqlite3 is
+    // synchronous, so during a batch no new request is read; a microtask flush would commit
+    // each request on its own and pay the per-batch cost for every one)
+    if (!this.flushing && !this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        void this.flush();
+      });
+    }
     return p;
   }
 
@@ -98,6 +109,8 @@ export class IngestQueue {
         const ms = performance.now() - t0;
         if (ms > 0) this.rate = 0.8 * this.rate + 0.2 * ((items.length / ms) * 1000);
         this.opts.onFlush?.(items.length, ms);
+        // let the requests that arrived during this batch be read, so they share the next one
+        await new Promise<void>((r) => setImmediate(r));
       }
     } finally {
       this.flushing = false;

@@ -7,7 +7,7 @@ import { requireRole } from '../auth.js';
 import type { App } from '../http.js';
 import type { LiveEvent } from '../../events/bus.js';
 
-const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 export function eventRoutes(app: App) {
   const s = app.services;
