@@ -203,11 +203,10 @@ export async function runBench(opts: BenchOptions): Promise<{ results: Record<st
   const dir = join(repoRoot, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const stamp = meta.date.replace(/[:.]/g, '-');
-  const files = [join(dir, `${stamp}-${meta.mode}.json`), join(dir, `${stamp}-${meta.mode}.md`), join(dir, `latest-${meta.mode}.json`), join(dir, `latest-${meta.mode}.md`)];
-  const json = JSON.stringify({ meta, ...results }, null, 2) + '\n';
-  writeFileSync(files[0]!, json);
-  writeFileSync(files[1]!, markdown);
-  writeFileSync(files[2]!, json);
-  writeFileSync(files[3]!, markdown);
+  // a partial run (--only) never replaces the latest complete one
+  const tag = opts.only ? `${meta.mode}-${opts.only.join('+')}` : meta.mode;
+  const files = [join(dir, `${stamp}-${tag}.json`), join(dir, `${stamp}-${tag}.md`), ...(opts.only ? [] : [join(dir, `latest-${meta.mode}.json`), join(dir, `latest-${meta.mode}.md`)])];
+  const json = JSON.stringify({ meta: { ...meta, only: opts.only ?? null }, ...results }, null, 2) + '\n';
+  for (const f of files) writeFileSync(f, f.endsWith('.json') ? json : markdown);
   return { results: { meta, ...results }, markdown, files };
 }

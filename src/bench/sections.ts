@@ -329,6 +329,8 @@ export async function benchBurst(store: Store, opts: { normalRate: number; facto
         throw new Error(`burst: unexpected ${r.status} ${await r.text()}`);
       }
     };
+    // connections opened first (keep-alive), so the burst's requests reach the server together, as a spike of webhook deliveries would
+    await Promise.all(Array.from({ length: 100 }, () => fetch(`${base}/api/me`, { headers: { cookie } }).then((r) => r.arrayBuffer())));
     await Promise.all(Array.from({ length: Math.ceil(msgs.length / 50) }, (_, i) => send(msgs.slice(i * 50, i * 50 + 50))));
     const seconds = (performance.now() - t0) / 1000;
     const stored = Number((await store.db.selectFrom('message').select((eb) => eb.fn.countAll().as('n')).where('brand_id', '=', brandId).executeTakeFirstOrThrow()).n);

@@ -27,7 +27,7 @@ export interface TestDesk {
   stop(): Promise<void>;
 }
 
-export async function startDesk(dialect: Dialect = 'sqlite', opts: { clock?: Clock; workers?: boolean } = {}): Promise<TestDesk> {
+export async function startDesk(dialect: Dialect = 'sqlite', opts: { clock?: Clock; workers?: boolean; ingestQueueMax?: number } = {}): Promise<TestDesk> {
   const db = await createTestDatabase(dialect);
   const now = Date.now();
   const brandId = await createBrand(db.store.db, { slug: 'acme', name: 'Acme', timezone: 'Europe/London' }, now);
@@ -38,7 +38,7 @@ export async function startDesk(dialect: Dialect = 'sqlite', opts: { clock?: Clo
   for (const u of [users.ana, users.ben]) await addTeamMember(db.store.db, teamId, u);
   await addTeamMember(db.store.db, teamId, users.approver, true);
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-data-'));
-  const config = loadConfig({}, { port: 0, host: '127.0.0.1', demo: false, logLevel: 'warn', dataDir });
+  const config = loadConfig({}, { port: 0, host: '127.0.0.1', demo: false, logLevel: 'warn', dataDir, ingestQueueMax: opts.ingestQueueMax });
   const parley = await createParley({ config, store: db.store, clock: opts.clock, workers: opts.workers ?? true });
   const url = await parley.listen();
   return {
