@@ -202,7 +202,6 @@ export async function benchLatencyAndMemory(opts: { databaseUrl?: string; dataDi
     // 50 live clients
     const sent = new Map<string, number>();
     const lat: number[] = [];
-    const series: [number, number][] = [];
     const ctrls: AbortController[] = [];
     let connected = 0;
     await Promise.all(Array.from({ length: opts.clients }, async () => {
@@ -234,7 +233,6 @@ export async function benchLatencyAndMemory(opts: { databaseUrl?: string; dataDi
               const t = sent.get(m[1]!);
               if (t === undefined) continue;
               lat.push(now - t);
-              if (process.env.PARLEY_BENCH_SERVER_LOG) series.push([t, now - t]);
             }
           }
         } catch { /* aborted */ }
@@ -271,16 +269,6 @@ export async function benchLatencyAndMemory(opts: { databaseUrl?: string; dataDi
     await Promise.all(posts);
     await new Promise((r) => setTimeout(r, 2000));
     const wall = (performance.now() - m0) / 1000;
-    if (series.length) {
-      const by = new Map<number, number[]>();
-      for (const [t, l] of series) {
-        const k = Math.floor((t - m0) / 500);
-        const list = by.get(k) ?? [];
-        list.push(l);
-        by.set(k, list);
-      }
-      process.stderr.write([...by].sort((a, b) => a[0] - b[0]).map(([k, ls]) => `${(k / 2).toFixed(1)}s: p50 ${percentileOf(ls, 0.5).toFixed(0)} max ${Math.max(...ls).toFixed(0)}`).join('\n') + '\n');
-    }
     const clientCpu = process.cpuUsage(client0);
     const cpu = { server_cores: Number(((cpuOf(proc.pid!) - server0) / wall).toFixed(2)), clients_cores: Number(((clientCpu.user + clientCpu.system) / 1e6 / wall).toFixed(2)) };
     for (const c of ctrls) c.abort();

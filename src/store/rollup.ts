@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import type { Store } from './db.js';
-import type { DB } from './schema.js';
+import type { DB, FactRollupTable } from './schema.js';
 import { chunks, insertRows, lockBrand, type Tx } from './util.js';
 
 /** Width of a rollup period (ms): one UTC day. */
@@ -33,33 +33,11 @@ export function bucketValue(b: number): number {
   return b === 0 ? 0.5 : Math.exp((b - 1 + 0.5) * BASE);
 }
 
-/** The dimensions of a rollup row (nulls stored as 0 / '' / -1 so the key is unique). */
-export interface RollupKey {
-  brand_id: number;
-  kind: string;
-  period_start: number;
-  hour_of_week: number;
-  day: string;
-  channel_account_id: number;
-  team_id: number;
-  agent_id: number;
-  network: string;
-  visibility: string;
-  category: string;
-  sentiment: string;
-  needs_response: number;
-  clock: string;
-}
+/** A rollup row: its dimensions (nulls stored as 0 / '' / -1 so the key is unique), count, sums and histograms. */
+export type RollupRow = Omit<FactRollupTable, 'k'>;
 
-export interface RollupRow extends RollupKey {
-  n: number;
-  sum_s: number;
-  sum_bs: number;
-  /** JSON {bucket: count} of value_s */
-  hist: string;
-  /** JSON {bucket: count} of business_s */
-  hist_b: string;
-}
+/** The dimensions of a rollup row. */
+export type RollupKey = Omit<RollupRow, 'n' | 'sum_s' | 'sum_bs' | 'hist' | 'hist_b'>;
 
 export type Fact = Insertable<DB['reporting_fact']>;
 
