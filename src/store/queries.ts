@@ -7,7 +7,7 @@ import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kyse
 import { presentAudit, presentConversation, presentIdentity, presentMessage, presentNote, type AuthorJson, type ContactSummaryJson } from '../server/presenters.js';
 import type { Store } from './db.js';
 import type { Conversation, DB } from './schema.js';
-import { chunks } from './util.js';
+import { chunks, readSnapshot, type Tx } from './util.js';
 
 export const VIEWS = ['new', 'open', 'mine', 'team', 'waiting', 'resolved', 'all'] as const;
 export type View = (typeof VIEWS)[number];
@@ -242,20 +242,24 @@ export async function viewCounts(store: Store, brandId: number, userId: number |
 }
 
 export async function getConversationDetail(store: Store, brandId: number, id: number) {
-  const conv = await store.db.selectFrom('conversation').selectAll().where('id', '=', id).where('brand_id', '=', brandId).executeTakeFirst();
+  return readSnapshot(store, (db) => conversationDetail(db, brandId, id));
+}
+
+async function conversationDetail(db: Tx, brandId: number, id: number) {
+  const conv = await db.selectFrom('conversation').selectAll().where('id', '=', id).where('brand_id', '=', brandId).executeTakeFirst();
   if (!conv) return null;
-  const messages = await store.db.selectFrom('message').selectAll().where('conversation_id', '=', id).orderBy('created_at').orderBy('id').limit(1000).execute();
+  const messages = await db.selectFrom('message').selectAll().where('conversation_id', '=', id).orderBy('created_at').orderBy('id').limit(1000).execute();
   const identityIds = [...new Set(messages.map((m) => m.author_identity_id).filter((x): x is number => x != null))];
   const authors = new Map<number, AuthorJson>();
-  if (identityIds.length) for (const i of await store.db.selectFrom('contact_identity').selectAll().where('id', 'in', identityIds).execute()) authors.set(i.id, presentIdentity(i));
-  const notes = await store.db.selectFrom('note').selectAll().where('conversation_id', '=', id).orderBy('created_at').execute();
-  const auditRows = await store.db.selectFrom('audit_event').selectAll().where('conversation_id', '=', id).orderBy('id', 'desc').limit(200).execute();
-  const labels = (await store.db.selectFrom('conversation_label').select('label').where('conversation_id', '=', id).orderBy('label').execute()).map((r) => r.label);
+  if (identityIds.length) for (const i of await db.selectFrom('contact_identity').selectAll().where('id', 'in', identityIds).execute()) authors.set(i.id, presentIdentity(i));
+  const notes = await db.selectFrom('note').selectAll().where('conversation_id', '=', id).orderBy('created_at').execute();
+  const auditRows = await db.selectFrom('audit_event').selectAll().where('conversation_id', '=', id).orderBy('id', 'desc').limit(200).execute();
+  const labels = (await db.selectFrom('conversation_label').select('label').where('conversation_id', '=', id).orderBy('label').execute()).map((r) => r.label);
   let contact = null;
   if (conv.contact_id != null) {
-    const c = await store.db.selectFrom('contact').selectAll().where('id', '=', conv.contact_id).executeTakeFirst();
-    const identities = await store.db.selectFrom('contact_identity').selectAll().where('contact_id', '=', conv.contact_id).execute();
-    const past = await store.db
+    const c = await db.selectFrom('contact').selectAll().where('id', '=', conv.contact_id).executeTakeFirst();
+    const identities = await db.selectFrom('contact_identity').selectAll().where('contact_id', '=', conv.contact_id).execute();
+    const past = await db
       .selectFrom('conversation')
       .select(['id', 'network', 'status', 'subject', 'last_message_at', 'channel_account_id'])
       .where('contact_id', '=', conv.contact_id)

@@ -5,6 +5,16 @@ import type { DB } from './schema.js';
 
 export type Tx = Kysely<DB> | Transaction<DB>;
 
+/**
+ * Reads that must agree with each other (a conversation and its messages) in one
+ * consistent snapshot: REPEATABLE READ on PostgreSQL (its default READ COMMITTED
+ * would let a commit land between two reads), a read transaction on SQLite.
+ */
+export async function readSnapshot<T>(store: Store, fn: (db: Tx) => Promise<T>): Promise<T> {
+  if (store.dialect === 'postgres') return store.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(fn);
+  return store.db.transaction().execute(fn);
+}
+
 export function* chunks<T>(items: T[], size: number): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
