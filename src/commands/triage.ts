@@ -42,7 +42,8 @@ export class TriageCommands {
       if (msg.direction !== 'inbound') throw badRequest('triage.not_inbound', 'only customers\' messages are triaged');
       const triage = msg.triage ? (JSON.parse(msg.triage) as Record<string, any>) : {};
       const before = { category: msg.triage_category, action: msg.triage_action, complaint: msg.complaint == null ? null : msg.complaint === 1, sentiment: msg.sentiment, intent: msg.intent };
-      const note = `corrected by ${actor.name}`;
+      const who = actor.userId != null ? (await trx.selectFrom('app_user').select('name').where('id', '=', actor.userId).executeTakeFirst())?.name : undefined;
+      const note = `corrected by ${who ?? actor.name}`;
       if (labelsFinal.category) triage.category = { value: labelsFinal.category, confidence: 1, reason: note };
       if (labelsFinal.action) triage.action = { value: labelsFinal.action, confidence: 1, reason: note };
       if (labelsFinal.complaint !== undefined) triage.complaint = { value: labelsFinal.complaint, confidence: 1, reason: note };

@@ -47,7 +47,71 @@ export interface Message {
   error: string | null;
   isAuto: boolean;
   source: string;
-  triage: unknown;
+  /** Inbound messages: how triage judged it (null when untriaged, and for replies). */
+  triage: Triage | null;
+}
+
+// ---------------------------------------------------------------- triage
+
+export const TRIAGE_ACTIONS = ['respond', 'monitor', 'ignore'] as const;
+export type TriageAction = (typeof TRIAGE_ACTIONS)[number];
+export const TRIAGE_CATEGORIES = ['customer_service', 'brand', 'spam', 'abuse', 'other'] as const;
+export type TriageCategory = (typeof TRIAGE_CATEGORIES)[number];
+export const SENTIMENTS = ['negative', 'neutral', 'positive'] as const;
+export type Sentiment = (typeof SENTIMENTS)[number];
+/** The care intents (mirrors CARE_INTENTS in src/core/triage/intents.ts). */
+export const CARE_INTENTS = ['billing', 'payment_issue', 'refund', 'delivery', 'account_access', 'account_change', 'cancellation', 'fraud_security', 'technical_issue', 'outage', 'product_question'] as const;
+
+/** One judgement: the value, how sure (0..1) and why, in words. */
+export interface TriageScored<T> {
+  value: T;
+  confidence: number;
+  reason: string;
+}
+
+/** One contribution to the priority, in points (negative when a ceiling applies). */
+export interface TriagePriorityFactor {
+  code: string;
+  label: string;
+  points: number;
+}
+
+/**
+ * A message's triage as stored with it (TriageOutcome in src/core/triage/types.ts, plus
+ * `corrected` once an agent corrected it). It is stored JSON: rows triaged by older
+ * versions may lack fields, so everything is optional and the UI reads it through
+ * `readTriage` (../conversation/triage.ts), which drops what is malformed.
+ */
+export interface Triage {
+  action?: TriageScored<TriageAction | string> | null;
+  category?: TriageScored<TriageCategory | string> | null;
+  complaint?: TriageScored<boolean> | null;
+  sentiment?: TriageScored<Sentiment | string> | null;
+  accolade?: TriageScored<boolean> | null;
+  chaser?: TriageScored<boolean> | null;
+  /** Only for customer-service messages. */
+  intent?: TriageScored<string> | null;
+  language?: TriageScored<string> | null;
+  needsResponse?: TriageScored<boolean> | null;
+  /** 0–100: the sum of its factors (capped), every point listed. */
+  priority?: { value: number; factors?: TriagePriorityFactor[] | null } | null;
+  /** Which classifier produced it, e.g. `builtin-linear@2026-11-23`. */
+  model?: string | null;
+  /** Raw model scores (0..1) by name. */
+  scores?: Record<string, number> | null;
+  /** The text was cut to the classifiers' reading limit. */
+  truncated?: boolean | null;
+  /** Set when an agent corrected it: who (user id) and when. */
+  corrected?: { by?: number | null; at?: string | null } | null;
+}
+
+/** POST /api/messages/:id/triage: what triage got wrong (only the fields given change). */
+export interface TriageCorrection {
+  category?: TriageCategory;
+  action?: TriageAction;
+  complaint?: boolean;
+  sentiment?: Sentiment;
+  intent?: string;
 }
 
 export interface ContactSummary {

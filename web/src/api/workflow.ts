@@ -9,7 +9,7 @@ import { api, qs } from './client.js';
 import { keys } from './queries.js';
 import type {
   Availability2, BusinessCalendar, ChannelAccountAdmin, ConversationDetail, ExpertRequest, Guideline, Incident, Message, ModerationAction, PendingApproval, Playbook, PlaybookSuggestion,
-  QuarantineItem, QueueTeam, ReplyCheckReport, ReplyResult, SlaClockView, Snippet, SnippetRender, UserAdmin, WorkflowSettings, ConsentMethod,
+  QuarantineItem, QueueTeam, ReplyCheckReport, ReplyResult, SlaClockView, Snippet, SnippetRender, TriageCorrection, UserAdmin, WorkflowSettings, ConsentMethod,
 } from './types.js';
 
 export const wkeys = {
@@ -121,6 +121,22 @@ export function useModerate() {
     mutationFn: (v: { messageId: number; conversationId: number; action: ModerationAction; guidelineId: number | null; evidence: string }) =>
       api<{ status: string; action: string; guideline: string | null }>('POST', `/api/messages/${v.messageId}/moderation`, { action: v.action, guidelineId: v.guidelineId ?? undefined, evidence: v.evidence || undefined }),
     onSettled: (_r, _e, v) => void qc.invalidateQueries({ queryKey: keys.detail(v.conversationId) }),
+  });
+}
+
+/**
+ * Correct a customer message's triage. The answer is the updated message: shown at once;
+ * the conversation (its category, sentiment, action and activity) follows by refetch
+ * and by the live `conversation.updated` event.
+ */
+export function useCorrectTriage() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { messageId: number; conversationId: number; correction: TriageCorrection }) => api<Message>('POST', `/api/messages/${v.messageId}/triage`, v.correction),
+    onSuccess: (m) => {
+      storeMessage(qc, m);
+      void qc.invalidateQueries({ queryKey: keys.detail(m.conversationId), refetchType: 'active' });
+    },
   });
 }
 

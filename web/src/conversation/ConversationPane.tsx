@@ -17,12 +17,15 @@ import { useToast } from '../ui/Toasts.js';
 import { Composer, type ComposerHandle } from './Composer.js';
 import { AuditTrail, AuthorCard } from './Sidepanel.js';
 import { Thread } from './Thread.js';
+import { CorrectTriageDialog } from './TriagePanel.js';
 import { SlaClocks, SlaCountdown } from '../workflow/Sla.js';
 import { AskExpertDialog, ExpertRequestsCard } from '../workflow/Experts.js';
 import { GuidancePanel } from '../workflow/Guidance.js';
 import { ModerationDialog } from '../workflow/Moderation.js';
 
 const HEARTBEAT_MS = 10_000;
+/** Who may correct triage (POST /api/messages/:id/triage). */
+const CAN_CORRECT_TRIAGE = new Set(['agent', 'approver', 'admin']);
 const TYPING_IDLE_MS = 4_000;
 
 /** Tell colleagues we are here (heartbeat), typing, or gone. */
@@ -85,6 +88,7 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
   const [openedAt, setOpenedAt] = useState<number | null>(null);
   const [askOpen, setAskOpen] = useState(false);
   const [moderating, setModerating] = useState<Message | null>(null);
+  const [correcting, setCorrecting] = useState<Message | null>(null);
 
   // Presence from the detail response seeds the live store (events keep it current).
   const seeded = useRef(false);
@@ -225,7 +229,7 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
 
       <div className="conv-body">
         <div className="conv-main">
-          <Thread messages={d.messages} notes={d.notes} users={users} channel={channel} highlightAfter={openedAt} meId={me.user.id} onModerate={setModerating} />
+          <Thread messages={d.messages} notes={d.notes} users={users} channel={channel} highlightAfter={openedAt} meId={me.user.id} onModerate={setModerating} onCorrectTriage={CAN_CORRECT_TRIAGE.has(me.user.role) ? setCorrecting : undefined} />
           <Composer ref={composer} conversation={c} messages={d.messages} users={users} meId={me.user.id} onTyping={onTyping} />
         </div>
         <aside className="conv-aside" aria-label="Customer and activity">
@@ -249,6 +253,7 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
       />
       <AskExpertDialog open={askOpen} onClose={() => setAskOpen(false)} conversationId={id} />
       <ModerationDialog message={moderating} onClose={() => setModerating(null)} />
+      <CorrectTriageDialog message={correcting} onClose={() => setCorrecting(null)} />
       <SnoozeDialog
         open={snoozeOpen}
         onClose={() => setSnoozeOpen(false)}

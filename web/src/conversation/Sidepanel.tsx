@@ -155,6 +155,13 @@ export function describeAudit(e: AuditEvent, users: Map<number, User>, teams: Ma
       return 'linked the customer to the CRM, with consent';
     case 'contact.crm_unlinked':
       return 'removed the CRM link';
+    case 'triage.corrected': {
+      const before = (d.before ?? {}) as Record<string, unknown>;
+      const after = (d.after ?? {}) as Record<string, unknown>;
+      const show = (v: unknown) => (v == null ? '—' : typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v).replace(/_/g, ' '));
+      const parts = Object.keys(after).map((k) => `${k} ${show(before[k])} → ${show(after[k])}`);
+      return `corrected triage${parts.length ? `: ${parts.join(', ')}` : ''}`;
+    }
     default:
       if (e.action.startsWith('moderation.')) return `moderation: ${e.action.slice(11)}, citing “${String(d.guideline?.title ?? d.guideline?.code ?? 'no rule')}”${d.status === 'failed' ? ' — the network refused' : ''}`;
       return e.action.replace(/[._]/g, ' ');

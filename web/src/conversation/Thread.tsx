@@ -1,6 +1,7 @@
 /**
  * The thread: messages in order with internal notes inline (visually distinct), each
- * marked public/private and by network, with its time and, for replies, delivery state.
+ * marked public/private and by network, with its time and, for replies, delivery state;
+ * customers' messages with their triage (summary, "Why?", correction).
  */
 import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { ChannelAccount, Message, Note, User } from '../api/types.js';
@@ -8,12 +9,13 @@ import { clip, compactNumber, fullTime, messageTime, useNow } from '../lib/forma
 import { ExternalLink, safeHref, SafeText } from '../lib/SafeText.js';
 import { Avatar, LockIcon, NetworkBadge, VerifiedIcon, VisibilityBadge } from '../ui/bits.js';
 import { DeliveryStatus } from './Composer.js';
+import { TriageSummary } from './TriagePanel.js';
 
 type Item = { kind: 'message'; at: number; m: Message } | { kind: 'note'; at: number; n: Note };
 
 const ts = (s: string | null) => (s ? Date.parse(s) : 0);
 
-export function Thread({ messages, notes, users, channel, highlightAfter, meId, onModerate }: { messages: Message[]; notes: Note[]; users: Map<number, User>; channel: ChannelAccount | undefined; highlightAfter: number | null; meId: number; onModerate?: (m: Message) => void }) {
+export function Thread({ messages, notes, users, channel, highlightAfter, meId, onModerate, onCorrectTriage }: { messages: Message[]; notes: Note[]; users: Map<number, User>; channel: ChannelAccount | undefined; highlightAfter: number | null; meId: number; onModerate?: (m: Message) => void; onCorrectTriage?: (m: Message) => void }) {
   const items = useMemo<Item[]>(() => {
     const all: Item[] = [...messages.map((m) => ({ kind: 'message' as const, at: ts(m.createdAt), m })), ...notes.map((n) => ({ kind: 'note' as const, at: ts(n.createdAt), n }))];
     return all.sort((a, b) => a.at - b.at || (a.kind === 'message' ? a.m.id : a.n.id) - (b.kind === 'message' ? b.m.id : b.n.id));
@@ -53,7 +55,7 @@ export function Thread({ messages, notes, users, channel, highlightAfter, meId, 
       <div className="thread" ref={scrollRef} tabIndex={0} role="log" aria-label="Messages and internal notes" aria-live="off">
         {items.map((it) =>
           it.kind === 'message' ? (
-            <MessageItem key={`m${it.m.id}`} m={it.m} users={users} channel={channel} now={now} fresh={highlightAfter != null && it.m.id > highlightAfter && it.m.authorUserId !== meId} onModerate={onModerate} />
+            <MessageItem key={`m${it.m.id}`} m={it.m} users={users} channel={channel} now={now} fresh={highlightAfter != null && it.m.id > highlightAfter && it.m.authorUserId !== meId} onModerate={onModerate} onCorrectTriage={onCorrectTriage} />
           ) : (
             <NoteItem key={`n${it.n.id}`} n={it.n} users={users} now={now} />
           ),
@@ -76,7 +78,7 @@ export function Thread({ messages, notes, users, channel, highlightAfter, meId, 
   );
 }
 
-const MessageItem = memo(function MessageItem({ m, users, channel, now, fresh, onModerate }: { m: Message; users: Map<number, User>; channel: ChannelAccount | undefined; now: number; fresh: boolean; onModerate?: (m: Message) => void }) {
+const MessageItem = memo(function MessageItem({ m, users, channel, now, fresh, onModerate, onCorrectTriage }: { m: Message; users: Map<number, User>; channel: ChannelAccount | undefined; now: number; fresh: boolean; onModerate?: (m: Message) => void; onCorrectTriage?: (m: Message) => void }) {
   const out = m.direction === 'outbound';
   const agent = m.authorUserId != null ? users.get(m.authorUserId) : undefined;
   const name = clip(out ? (agent ? agent.name : m.isAuto ? 'Auto-reply' : channel ? `@${channel.handle}` : 'Brand') : m.author?.displayName || (m.author ? `@${m.author.handle}` : 'Unknown'), 200);
@@ -109,6 +111,7 @@ const MessageItem = memo(function MessageItem({ m, users, channel, now, fresh, o
         <div className="msg-text">
           <SafeText text={m.text} />
         </div>
+        {!out && m.triage != null && <TriageSummary triage={m.triage} who={name} users={users} onCorrect={onCorrectTriage ? () => onCorrectTriage(m) : undefined} />}
         {(out || link || onModerate) && (
           <footer className="msg-foot">
             {out && m.source === 'agent' && <DeliveryStatus m={m} />}
