@@ -84,6 +84,11 @@ export class EventBus {
     return (this.recentByBrand.get(brandId) ?? []).filter((e) => e.id > lastId);
   }
 
+  /** The id of the last event delivered in this process (a subscriber joining now gets only later ones). */
+  lastId(): number {
+    return this.seq;
+  }
+
   listenerCount(): number {
     let n = 0;
     for (const s of this.listeners.values()) n += s.size;

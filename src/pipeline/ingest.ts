@@ -138,6 +138,7 @@ const DEFAULT_WINDOW_MS = 24 * 3600_000;
 /** PARLEY_PIPELINE_PROFILE=1: milliseconds per pipeline stage, printed at exit (benchmark profiling). */
 const STAGES = process.env.PARLEY_PIPELINE_PROFILE === '1' ? new Map<string, number>() : null;
 let stageT = 0;
+const BATCHES = { n: 0, items: 0 };
 function stage(name: string | null) {
   if (!STAGES) return;
   const now = performance.now();
@@ -145,6 +146,7 @@ function stage(name: string | null) {
   stageT = now;
 }
 if (STAGES) process.on('exit', () => {
+  process.stderr.write(`${BATCHES.n} batches, ${BATCHES.items} items (${(BATCHES.items / Math.max(1, BATCHES.n)).toFixed(1)} per batch)\n`);
   for (const [k, v] of [...STAGES].sort((a, b) => b[1] - a[1])) process.stderr.write(`${v.toFixed(0).padStart(7)} ms  ${k}\n`);
 });
 
@@ -183,6 +185,7 @@ export class IngestPipeline {
     const outcomes: IngestOutcome[] = new Array(items.length);
     const publish: (() => void)[] = [];
     const after: (() => Promise<void>)[] = [];
+    if (STAGES) (BATCHES.n++, (BATCHES.items += items.length));
 
     await store.db.transaction().execute(async (trx) => {
       await lockBrand(trx, store, brandId);

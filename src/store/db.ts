@@ -10,6 +10,7 @@ import { CachedSqliteDialect } from './sqliteDialect.js';
 import pg from 'pg';
 import type { DB } from './schema.js';
 import { migrateToLatest } from './migrate.js';
+import { startCheckpointer } from './checkpointer.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -62,7 +63,20 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
     sqlite.pragma('temp_store = MEMORY');
     sqlite.pragma('cache_size = -65536');
     const db = new Kysely<DB>({ dialect: new CachedSqliteDialect(sqlite) });
-    store = { db, dialect: 'sqlite', sqlite, describe: `sqlite:${file}`, close: () => db.destroy() };
+    if (file === ':memory:') store = { db, dialect: 'sqlite', sqlite, describe: `sqlite:${file}`, close: () => db.destroy() };
+    else {
+      // checkpoints in a worker thread, never inside a commit (see checkpointer.ts); a reset WAL is cut back to 64 MB
+      sqlite.pragma('wal_autocheckpoint = 0');
+      sqlite.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+      const checkpointer = startCheckpointer(file);
+      store = {
+        db, dialect: 'sqlite', sqlite, describe: `sqlite:${file}`,
+        close: async () => {
+          await checkpointer.stop();
+          await db.destroy();
+        },
+      };
+    }
   }
   if (opts.migrate !== false) {
     try {
