@@ -541,8 +541,12 @@ export class IngestPipeline {
     }
     await insertRows(trx, store, 'message', msgRows, { ignoreConflicts: true });
     const storedParents = [...firstReply.keys()].filter((id) => !rowById.has(id));
-    for (const id of storedParents) {
-      await trx.updateTable('message').set({ first_reply_at: firstReply.get(id)!.at }).where('id', '=', id).where('first_reply_at', 'is', null).execute();
+    for (const part of chunks(storedParents, 400)) {
+      // one statement for the batch (CTE + correlated subquery: the same SQL on SQLite and PostgreSQL)
+      const values = sql.join(part.map((id) => sql`(cast(${id} as bigint), cast(${firstReply.get(id)!.at} as bigint))`));
+      await sql`with v(id, at) as (values ${values})
+        update message set first_reply_at = (select v.at from v where v.id = message.id)
+        where id in (select v.id from v) and first_reply_at is null`.execute(trx);
     }
 
     stage('7d messages');
@@ -659,7 +663,8 @@ export class IngestPipeline {
         for (const r of rows) out.set(`${r.network}\u0000${r.network_user_id}`, r);
       }
     }
-    // Refresh profile facts that changed (followers, names...).
+    // Refresh profile facts that changed (followers, names...): one multi-row upsert, not an UPDATE each.
+    const refreshed: ContactIdentity[] = [];
     for (const [k, w] of latest) {
       const cur = out.get(k);
       if (!cur) continue;
@@ -674,10 +679,12 @@ export class IngestPipeline {
       });
       if (changed) {
         const patch = Object.fromEntries(Object.entries(next).filter(([, v]) => v != null));
-        await trx.updateTable('contact_identity').set({ ...patch, updated_at: now }).where('id', '=', cur.id).execute();
-        out.set(k, { ...cur, ...patch, updated_at: now } as ContactIdentity);
+        const row = { ...cur, ...patch, updated_at: now } as ContactIdentity;
+        refreshed.push(row);
+        out.set(k, row);
       }
     }
+    await insertRows(trx, store, 'contact_identity', refreshed as unknown as Record<string, unknown>[], { upsertOn: 'id', upsertColumns: IDENTITY_REFRESH_COLUMNS });
     const missing = [...latest.entries()].filter(([k]) => !out.has(k));
     if (missing.length) {
       const contactIds = await reserveIds(trx, store, 'contact', missing.length);
@@ -696,6 +703,8 @@ export class IngestPipeline {
     return out;
   }
 }
+
+const IDENTITY_REFRESH_COLUMNS = ['handle', 'display_name', 'followers', 'verified', 'profile_url', 'avatar_url', 'updated_at'] as const;
 
 function identityColumns(m: NormalizedMessage) {
   const a = m.author;
