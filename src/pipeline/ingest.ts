@@ -593,7 +593,7 @@ export class IngestPipeline {
     publish.push(() => {
       for (const w of fresh) {
         const row = rowById.get(w.messageId!)!;
-        this.deps.bus.publish(brandId, 'message.created', presentMessage(row as any, w.identityId ? identityJson.get(w.identityId) : null));
+        this.deps.bus.publish(brandId, 'message.created', presentMessage(row as any, w.identityId ? identityJson.get(w.identityId) : null, w.triage ?? null));
       }
       for (const c of convs.values()) {
         this.deps.bus.publish(brandId, c.created ? 'conversation.created' : 'conversation.updated', presentConversation({ ...c.row!, version: (c.existing?.version ?? 0) + 1 }));

@@ -44,7 +44,8 @@ export function presentIdentity(i: ContactIdentity): AuthorJson {
   };
 }
 
-export function presentMessage(m: MessageRow, author?: AuthorJson | null) {
+/** `triage`: the parsed triage when the caller has it (the ingest pipeline), to skip re-parsing the stored JSON. */
+export function presentMessage(m: MessageRow, author?: AuthorJson | null, triage?: unknown) {
   return {
     id: m.id,
     conversationId: m.conversation_id,
@@ -66,7 +67,7 @@ export function presentMessage(m: MessageRow, author?: AuthorJson | null) {
     error: m.error,
     isAuto: m.is_auto === 1,
     source: m.source,
-    triage: parseJson<unknown>(m.triage, null),
+    triage: triage !== undefined ? triage : parseJson<unknown>(m.triage, null),
   };
 }
 export type MessageJson = ReturnType<typeof presentMessage>;
