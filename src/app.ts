@@ -114,11 +114,11 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
     await store.db.deleteFrom('live_event').where('created_at', '<', now - 600_000).execute();
   });
   const bridge = store.dialect === 'postgres' && config.databaseUrl ? new PgEventBridge(store, bus, config.databaseUrl, log) : null;
-  const commands = new ConversationCommands({ store, bus, clock, hooks, onQueued: () => outbox.poke() });
+  const commands = new ConversationCommands({ store, bus, clock, hooks, businessSeconds: workflow.businessSeconds, onQueued: () => outbox.poke() });
   const moderation = new ModerationCommands({ store, bus, clock, registry });
   const contacts = new ContactCommands({ store, bus, clock });
   const triageCommands = new TriageCommands({ store, bus, clock });
-  const workflowCommands = new WorkflowCommands({ store, bus, clock, settings: workflowSettings, conversations: commands, onQueued: () => outbox.poke() });
+  const workflowCommands = new WorkflowCommands({ store, bus, clock, settings: workflowSettings, conversations: commands, businessSeconds: workflow.businessSeconds, onQueued: () => outbox.poke() });
   appHooks.afterAvailability = (brandId, userId) => workflow.afterAvailability(brandId, userId);
   appHooks.assertExpertMayRead = async (auth, conversationId) => {
     if (!(await workflowCommands.expertMayAccess(auth.user.id, conversationId))) throw new AppError(403, 'forbidden', 'experts see only the conversations they are asked about');

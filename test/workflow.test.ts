@@ -209,4 +209,27 @@ describe('care workflow', () => {
     const dm = await ingest({ author, visibility: 'private', kind: 'dm', text: 'here are my details: pat@example.com' });
     expect(dm.conversationId).toBe(o.conversationId);
   });
+
+  it('measures resolution and expert waits in business hours too, on the account\'s calendar', async () => {
+    await admin.req('PUT', `/api/channel-accounts/${desk.accountId}/calendar`, { calendar: { timeZone: 'Europe/London', weekly: WEEKDAYS } });
+    try {
+      clock.set(SATURDAY_3AM);
+      const o = await ingest({ author: { networkUserId: 'weekend-1', handle: 'weekender' }, text: '@AcmeCare is the FX fee refundable?' });
+      clock.advance(60 * MIN);
+      const req = await ana.post(`/api/conversations/${o.conversationId}/expert-requests`, { expertId: desk.users.expert, question: 'FX fee refunds?' });
+      clock.advance(2 * 60 * MIN);
+      expect((await eli.post(`/api/expert-requests/${req.json.id}/answer`, { text: 'Refundable under £10.' })).status).toBe(200);
+      clock.advance(60 * MIN);
+      expect((await ana.post(`/api/conversations/${o.conversationId}/status`, { status: 'resolved' })).status).toBe(200);
+      const facts = await desk.db.store.db.selectFrom('reporting_fact').select(['kind', 'value_s', 'business_s']).where('conversation_id', '=', o.conversationId).where('kind', 'in', ['resolution', 'expert_wait']).orderBy('kind').execute();
+      // all of it on a Saturday night: hours on the wall clock, none in business hours
+      expect(facts).toEqual([
+        { kind: 'expert_wait', value_s: 2 * 3600, business_s: 0 },
+        { kind: 'resolution', value_s: 4 * 3600, business_s: 0 },
+      ]);
+    } finally {
+      await admin.req('PUT', `/api/channel-accounts/${desk.accountId}/calendar`, { calendar: null });
+      clock.set(TUESDAY_10AM + 3 * 3600_000);
+    }
+  });
 });

@@ -15,7 +15,7 @@ import { stateColumns, stateOf } from '../pipeline/ingest.js';
 import { presentConversation, presentMessage, presentNote } from '../server/presenters.js';
 import { audit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
-import { factRow } from '../store/facts.js';
+import { businessFor, factRow, type BusinessSeconds } from '../store/facts.js';
 import { writeFacts } from '../store/rollup.js';
 import type { Conversation, MessageRow } from '../store/schema.js';
 import { encodeText } from '../store/text.js';
@@ -31,6 +31,8 @@ export interface CommandDeps {
   onQueued?: () => void;
   /** Hooks for the care workflow (routing, SLA, approval): see src/workflow. */
   hooks?: ConversationHooks;
+  /** Business-hours seconds on an account's calendar, for the facts status changes write. */
+  businessSeconds?: BusinessSeconds;
 }
 
 export interface ReplyCheckNote {
@@ -127,7 +129,8 @@ export class ConversationCommands {
       if (r.facts.length) {
         const tz = (await trx.selectFrom('brand').select('timezone').where('id', '=', actor.brandId).executeTakeFirst())?.timezone ?? 'UTC';
         const dims = { brandId: actor.brandId, timezone: tz, conversationId: conv.id, messageId: null, agentId: updated.assignee_id, teamId: updated.team_id, channelAccountId: conv.channel_account_id, network: conv.network, visibility: conv.visibility, priority: conv.priority, category: conv.category };
-        await writeFacts(trx, this.deps.store, r.facts.map((f) => factRow(dims, f.kind, f.occurredAt, f.from, f.to, null)));
+        const biz = await businessFor(trx, this.deps.businessSeconds, conv.channel_account_id);
+        await writeFacts(trx, this.deps.store, r.facts.map((f) => factRow(dims, f.kind, f.occurredAt, f.from, f.to, biz)));
       }
       await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'conversation.status', subjectType: 'conversation', subjectId: conv.id, conversationId: conv.id, data: { from: conv.status, to: status, snoozeUntil } }, now);
       return updated;

@@ -5,7 +5,21 @@
  */
 import type { Insertable } from 'kysely';
 import { localParts } from '../lib/tz.js';
-import type { DB } from './schema.js';
+import type { ChannelAccount, DB } from './schema.js';
+import type { Tx } from './util.js';
+
+/** Business-hours seconds between two instants on a channel account's calendar (the workflow's). */
+export type BusinessSeconds = (account: ChannelAccount, from: number, to: number) => number;
+
+/**
+ * The business-hours measure for facts about a conversation on `accountId`: null (business
+ * seconds = wall-clock seconds) only when no calendar logic is wired in.
+ */
+export async function businessFor(db: Tx, businessSeconds: BusinessSeconds | undefined, accountId: number): Promise<((from: number, to: number) => number) | null> {
+  if (!businessSeconds) return null;
+  const account = await db.selectFrom('channel_account').selectAll().where('id', '=', accountId).executeTakeFirst();
+  return account ? (from, to) => businessSeconds(account, from, to) : null;
+}
 
 export interface FactDimensions {
   brandId: number;

@@ -19,7 +19,7 @@ import { enqueue } from '../outbox/outbox.js';
 import { presentMessage, presentNote } from '../server/presenters.js';
 import { audit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
-import { factRow } from '../store/facts.js';
+import { businessFor, factRow, type BusinessSeconds } from '../store/facts.js';
 import { writeFacts } from '../store/rollup.js';
 import { decodeText, encodeText } from '../store/text.js';
 import type { WorkflowSettingsStore } from './settings.js';
@@ -32,6 +32,8 @@ export interface WorkflowCommandDeps {
   settings: WorkflowSettingsStore;
   conversations: ConversationCommands;
   onQueued?: () => void;
+  /** Business-hours seconds on an account's calendar, for approval and expert waits. */
+  businessSeconds?: BusinessSeconds;
 }
 
 const REVIEWERS: Role[] = ['approver', 'admin'];
@@ -94,7 +96,7 @@ export class WorkflowCommands {
         subjectType: 'message', subjectId: msg.id, conversationId: msg.conversation_id, data: { note: p.note ?? null, ...(after !== before ? { before, after } : {}), waitedS: (now - msg.created_at) / 1000 },
       }, now);
       const dims = { brandId: actor.brandId, timezone: await this.tz(actor.brandId, trx), conversationId: conv.id, messageId: msg.id, agentId: msg.author_user_id, teamId: conv.team_id, channelAccountId: conv.channel_account_id, network: conv.network, visibility: msg.visibility, priority: conv.priority, category: conv.category };
-      await writeFacts(trx, this.deps.store, [factRow(dims, 'approval_wait', now, msg.created_at, now, null, { decision: p.decision, approver: actor.userId })]);
+      await writeFacts(trx, this.deps.store, [factRow(dims, 'approval_wait', now, msg.created_at, now, await businessFor(trx, this.deps.businessSeconds, conv.channel_account_id), { decision: p.decision, approver: actor.userId })]);
       if (msg.author_user_id != null) {
         await trx.insertInto('notification').values({ brand_id: actor.brandId, user_id: msg.author_user_id, kind: `reply.${p.decision === 'approve' ? 'approved' : 'rejected'}`, title: p.decision === 'approve' ? 'Your reply was approved' : 'Your reply was not approved', body: p.note ?? after.slice(0, 200), conversation_id: conv.id, created_at: now }).execute();
       }
@@ -177,7 +179,7 @@ export class WorkflowCommands {
       await trx.updateTable('expert_request').set({ status: 'answered', answered_by: actor.userId, answer_note_id: note.id, answered_at: now }).where('id', '=', req.id).where('status', '=', 'open').execute();
       const conv = await trx.selectFrom('conversation').selectAll().where('id', '=', req.conversation_id).executeTakeFirstOrThrow();
       const dims = { brandId: actor.brandId, timezone: await this.tz(actor.brandId, trx), conversationId: conv.id, messageId: null, agentId: actor.userId, teamId: req.team_id, channelAccountId: conv.channel_account_id, network: conv.network, visibility: conv.visibility, priority: conv.priority, category: conv.category };
-      await writeFacts(trx, this.deps.store, [factRow(dims, 'expert_wait', now, req.created_at, now, null, { requestId: req.id, onTime: req.due_at == null || now <= req.due_at })]);
+      await writeFacts(trx, this.deps.store, [factRow(dims, 'expert_wait', now, req.created_at, now, await businessFor(trx, this.deps.businessSeconds, conv.channel_account_id), { requestId: req.id, onTime: req.due_at == null || now <= req.due_at })]);
       await trx.insertInto('notification').values({ brand_id: actor.brandId, user_id: req.asked_by, kind: 'expert.answered', title: 'An expert answered your question', body: text.slice(0, 300), conversation_id: conv.id, created_at: now }).execute();
       await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'expert.answered', subjectType: 'expert_request', subjectId: req.id, conversationId: conv.id, data: { noteId: note.id } }, now);
     });
