@@ -153,6 +153,23 @@ for (const dialect of DIALECTS) {
       expect(detail.audit.map((e: any) => e.action)).toEqual(expect.arrayContaining(['reply.queued', 'reply.sent']));
     });
 
+    it('refuses to reply from a listen-only account, at once and with the reason, and queues nothing', async () => {
+      const r = await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention()] });
+      const convId = r.json.outcomes[0].conversationId;
+      expect((await admin.req('PATCH', `/api/channel-accounts/${desk.accountId}`, { listenOnly: true })).status).toBe(200);
+      try {
+        const refused = await ana.post(`/api/conversations/${convId}/replies`, { text: 'Sorry to hear that! It ships tomorrow.', visibility: 'public' });
+        expect(refused.status).toBe(409);
+        expect(refused.json.code).toBe('channel.listen_only');
+        expect(refused.json.detail).toMatch(/listen-only/);
+        const out = await desk.db.store.db.selectFrom('message').select('id').where('conversation_id', '=', convId).where('direction', '=', 'outbound').execute();
+        expect(out).toHaveLength(0);
+      } finally {
+        await admin.req('PATCH', `/api/channel-accounts/${desk.accountId}`, { listenOnly: false });
+      }
+      expect((await ana.post(`/api/conversations/${convId}/replies`, { text: 'Sorry to hear that! It ships tomorrow.', visibility: 'public' })).status).toBe(202);
+    });
+
     it('refuses a reply written against an older view of the conversation unless confirmed', async () => {
       const m = mention();
       const r = await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [m] });

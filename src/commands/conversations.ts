@@ -262,6 +262,10 @@ export class ConversationCommands {
   private writeReply(actor: Actor, id: number, p: { text: string; visibility: Visibility; replyToMessageId?: number | null; lastSeenMessageId?: number | null; confirm?: boolean }, idem: string | null, now: number) {
     return this.deps.store.db.transaction().execute(async (trx) => {
       const conv = await loadConversation(trx, actor, id);
+      const account = await trx.selectFrom('channel_account').select(['handle', 'listen_only']).where('id', '=', conv.channel_account_id).executeTakeFirst();
+      if (account?.listen_only) {
+        throw conflict('channel.listen_only', `@${account.handle} is in listen-only mode: Parley never sends from it (an admin can change this in Settings → Channels)`);
+      }
       if (p.lastSeenMessageId != null && !p.confirm) {
         const newer = await trx
           .selectFrom('message')

@@ -403,6 +403,21 @@ describe('the agent inbox', () => {
     await alert.waitFor({ state: 'detached', timeout: 5000 });
   });
 
+  it('says at once that a listen-only account cannot reply, and still takes notes', async () => {
+    const acct = await createChannelAccount(desk.db.store.db, { brandId: desk.brandId, network: 'x', handle: 'AcmeListens', driver: 'demo' }, Date.now());
+    await desk.db.store.db.updateTable('channel_account').set({ listen_only: 1 }).where('id', '=', acct).execute();
+    const { conversationId } = await ingest({ text: 'saw @AcmeListens mentioned in a thread about delays', author: { networkUserId: 'lurker', handle: 'lurker' } }, acct);
+    const w = await agentPage('ana@acme.test');
+    await openConversation(w.page, conversationId);
+    const notice = w.page.locator('.composer-listen-only');
+    await notice.waitFor();
+    expect(await notice.textContent()).toContain('@AcmeListens is in listen-only mode');
+    await w.page.getByLabel(/Public reply to @lurker/).fill('Sorry about the delays!');
+    expect(await w.page.getByRole('button', { name: 'Send reply' }).isDisabled()).toBe(true);
+    await w.page.getByRole('button', { name: 'Internal note' }).click();
+    await notice.waitFor({ state: 'detached' });
+  });
+
   it('renders the conversation view: thread, notes inline, author card, audit trail', async () => {
     const author = { networkUserId: 'card-user', handle: 'globetrotter', displayName: 'Gloria Trotter', followers: 48_200, verified: true };
     const { conversationId } = await ingest({ text: '@AcmeCare my suitcase went to Lisbon without me', author });

@@ -45,6 +45,8 @@ interface Props {
   users: Map<number, User>;
   meId: number;
   onTyping: () => void;
+  /** The handle of the conversation's account when it is listen-only: Parley never sends from it. */
+  listenOnly?: string | null;
 }
 
 const FINAL = new Set(['sent', 'failed', 'rejected']);
@@ -67,7 +69,7 @@ function waitForFinal(qc: QueryClient, conversationId: number, messageId: number
   });
 }
 
-export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ conversation, messages, users, meId, onTyping }, ref) {
+export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ conversation, messages, users, meId, onTyping, listenOnly }, ref) {
   const qc = useQueryClient();
   const toast = useToast();
   const reply = useReply();
@@ -229,7 +231,8 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
     }
   };
 
-  const canSend = !blank && !sending && !addNote.isPending && !noteTooLong && (isNote || !m?.over || parts.length > 0) && (isNote || blocks.length === 0);
+  const listenBlocked = !isNote && !!listenOnly;
+  const canSend = !listenBlocked && !blank && !sending && !addNote.isPending && !noteTooLong && (isNote || !m?.over || parts.length > 0) && (isNote || blocks.length === 0);
 
   /** Personal data in a public draft: invite a private message publicly, and keep the draft for the private reply. */
   const goPrivate = () => {
@@ -299,6 +302,11 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
           Insert snippet…
         </button>
       </div>
+      {listenBlocked && (
+        <p className="composer-listen-only" role="note">
+          @{listenOnly} is in listen-only mode: Parley never sends from it. Add an internal note, or ask an admin to change it in Settings → Channels.
+        </p>
+      )}
       {conflict && (
         <div className="conflict" role="alert">
           <strong>

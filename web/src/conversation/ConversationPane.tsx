@@ -230,7 +230,7 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
       <div className="conv-body">
         <div className="conv-main">
           <Thread messages={d.messages} notes={d.notes} users={users} channel={channel} highlightAfter={openedAt} meId={me.user.id} onModerate={setModerating} onCorrectTriage={CAN_CORRECT_TRIAGE.has(me.user.role) ? setCorrecting : undefined} />
-          <Composer ref={composer} conversation={c} messages={d.messages} users={users} meId={me.user.id} onTyping={onTyping} />
+          <Composer ref={composer} conversation={c} messages={d.messages} users={users} meId={me.user.id} onTyping={onTyping} listenOnly={channel?.listenOnly ? channel.handle : null} />
         </div>
         <aside className="conv-aside" aria-label="Customer and activity">
           <GuidancePanel conversationId={id} />
