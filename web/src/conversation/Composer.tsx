@@ -459,7 +459,11 @@ export function DeliveryStatus({ m }: { m: Message }) {
     case 'sending':
       return <span className="delivery-state">Sending…</span>;
     case 'sent':
-      return <span className="delivery-state ok">Sent ✓</span>;
+      return (
+        <span className="delivery-state ok">
+          Sent ✓{m.networkMessageId && <span className="muted"> · id <code>{clip(m.networkMessageId, 80)}</code></span>}
+        </span>
+      );
     case 'failed':
       return (
         <span className="delivery-state bad" title={code ?? undefined}>
