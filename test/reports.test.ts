@@ -37,3 +37,42 @@ describeEachStore('reports after a TWCS import', (get) => {
     expect(csv.split('\r\n')[0]).toContain('median_min');
   });
 });
+
+describeEachStore('backlog report', (get) => {
+  it('counts open work now, within the team, agent, channel, network and visibility filters', async () => {
+    const { store } = get();
+    const now = Date.UTC(2026, 11, 3, 12, 0);
+    const { createBrand, createChannelAccount, createTeam } = await import('../src/commands/setup.js');
+    const brandId = await createBrand(store.db, { slug: 'backlog', name: 'Backlog' }, now);
+    const x = await createChannelAccount(store.db, { brandId, network: 'x', handle: 'BlX', driver: 'demo' }, now);
+    const bsky = await createChannelAccount(store.db, { brandId, network: 'bluesky', handle: 'bl.bsky.social', driver: 'demo' }, now);
+    const teamA = await createTeam(store.db, { brandId, name: 'A' }, now);
+    const teamB = await createTeam(store.db, { brandId, name: 'B' }, now);
+    // a deterministic spread of conversations over the dimensions, waiting 0–47 h
+    const rows = Array.from({ length: 96 }, (_, i) => {
+      const account = i % 3 === 0 ? bsky : x;
+      return {
+        brand_id: brandId, channel_account_id: account, network: account === x ? 'x' : 'bluesky', visibility: i % 4 === 0 ? 'private' : 'public',
+        status: ['new', 'open', 'waiting', 'resolved'][i % 4]!, subject: `c${i}`, team_id: i % 2 ? teamA : teamB,
+        created_at: now - 48 * 3600_000, updated_at: now, last_message_at: now, cycle_started_at: now - 48 * 3600_000,
+        waiting_since: i % 4 === 3 ? null : now - ((i * 37) % 48) * 3600_000 - 60_000, reopened_count: 0, message_count: 1, version: 1, priority: i % 100,
+      };
+    });
+    await store.db.insertInto('conversation').values(rows).execute();
+    const filters: [string, Record<string, unknown>, (r: (typeof rows)[number]) => boolean][] = [
+      ['none', {}, () => true],
+      ['team', { teamId: teamA }, (r) => r.team_id === teamA],
+      ['channel', { channelAccountId: bsky }, (r) => r.channel_account_id === bsky],
+      ['network + visibility', { network: 'x', visibility: 'public' }, (r) => r.network === 'x' && r.visibility === 'public'],
+    ];
+    for (const [name, f, keep] of filters) {
+      const rep: any = await runReport(store, 'backlog', { brandId, from: 0, to: 1, ...f }, now);
+      const open = rows.filter((r) => keep(r) && r.status !== 'resolved');
+      expect(rep.open, name).toBe(open.length);
+      expect(rep.waiting, name).toBe(open.filter((r) => r.waiting_since != null).length);
+      expect(rep.by_status, name).toEqual(Object.fromEntries(['new', 'open', 'waiting'].map((s) => [s, open.filter((r) => r.status === s).length]).filter(([, c]) => c)));
+      expect(rep.waiting_age.reduce((s: number, b: any) => s + b.count, 0), name).toBe(rep.waiting);
+      expect(rep.oldest[0]?.waiting_min ?? null, name).toBe(open.length ? Math.max(...open.filter((r) => r.waiting_since != null).map((r) => (now - r.waiting_since!) / 60_000)) : null);
+    }
+  });
+});

@@ -291,12 +291,24 @@ export async function slaReport(store: Store, f: ReportFilter) {
   };
 }
 
-/** Open work right now: by status, and how long customers have been waiting (current state, in SQL). */
-export async function backlogReport(store: Store, brandId: number, now: number) {
-  const byStatus = await store.db.selectFrom('conversation').select(['status', (eb) => eb.fn.countAll<number>().as('c')]).where('brand_id', '=', brandId).where('status', 'in', ['new', 'open', 'waiting']).groupBy('status').execute();
+/**
+ * Open work right now: by status, and how long customers have been waiting (current state, in
+ * SQL). The period does not apply (it is now); team, agent, channel, network and public/private do.
+ */
+export async function backlogReport(store: Store, f: ReportFilter, now: number) {
+  const scoped = <Q extends SelectQueryBuilder<DB, 'conversation', object>>(q: Q): Q => {
+    let r = q.where('brand_id', '=', f.brandId);
+    if (f.teamId != null) r = r.where('team_id', '=', f.teamId);
+    if (f.agentId != null) r = r.where('assignee_id', '=', f.agentId);
+    if (f.channelAccountId != null) r = r.where('channel_account_id', '=', f.channelAccountId);
+    if (f.network != null) r = r.where('network', '=', f.network);
+    if (f.visibility != null) r = r.where('visibility', '=', f.visibility);
+    return r as Q;
+  };
+  const byStatus = await scoped(store.db.selectFrom('conversation')).select(['status', (eb) => eb.fn.countAll<number>().as('c')]).where('status', 'in', ['new', 'open', 'waiting']).groupBy('status').execute();
   // waiting for at most maxMin and more than the previous band's: one range count per band over the
   // partial index conversation_waiting (its predicate spelled literally, so SQLite can match it)
-  const open = () => store.db.selectFrom('conversation').where('brand_id', '=', brandId).where(sql<boolean>`status IN ('new', 'open', 'waiting') AND waiting_since IS NOT NULL`);
+  const open = () => scoped(store.db.selectFrom('conversation')).where(sql<boolean>`status IN ('new', 'open', 'waiting') AND waiting_since IS NOT NULL`);
   const waitingAge = await Promise.all(DURATION_BUCKETS.map(async (b, i) => {
     let q = open();
     if (i > 0) q = q.where('waiting_since', '<', now - DURATION_BUCKETS[i - 1]!.maxMin * 60_000);
@@ -389,7 +401,7 @@ export async function runReport(store: Store, name: ReportName, f: ReportFilter,
     case 'sla':
       return slaReport(store, f);
     case 'backlog':
-      return backlogReport(store, f.brandId, now);
+      return backlogReport(store, f, now);
     case 'agents':
       return peopleReport(store, f, 'agent');
     case 'teams':

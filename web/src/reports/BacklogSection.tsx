@@ -1,7 +1,7 @@
 /** Backlog and age: open conversations right now, by status and by how long customers have waited. */
 import { useMemo } from 'react';
 import { Link } from '@tanstack/react-router';
-import { useReport, type BacklogReport } from '../api/reports.js';
+import { useReport, type BacklogReport, type ReportFilter } from '../api/reports.js';
 import { useUsers } from '../api/queries.js';
 import { plain, priorityLabel, STATUS_LABEL } from '../lib/format.js';
 import { SafeText } from '../lib/SafeText.js';
@@ -20,11 +20,13 @@ function ageOption(r: BacklogReport): ChartOption {
   };
 }
 
-export function BacklogSection() {
-  const q = useReport('backlog', {});
+/** Current state: the period does not apply; team, agent, channel, network and public/private do. */
+export function BacklogSection({ filter }: { filter: ReportFilter }) {
+  const { from: _from, to: _to, ...scope } = filter;
+  const q = useReport('backlog', scope);
   return (
     <div className="report-grid">
-      <ReportCard title="Backlog and age" help={HELP.backlog} csv={{ name: 'backlog', filter: {} }} wide testId="backlog">
+      <ReportCard title="Backlog and age" help={HELP.backlog} csv={{ name: 'backlog', filter: scope }} wide testId="backlog">
         <QueryState q={q} what="the backlog" empty={(d) => (d.open === 0 ? 'Nothing is open: every conversation is resolved.' : null)}>
           {(d) => <Backlog r={d} />}
         </QueryState>

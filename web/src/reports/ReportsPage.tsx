@@ -146,7 +146,7 @@ function Reports({ me }: { me: Me }) {
               {section === 'quality' && <QualitySection filter={filter} period={period} />}
               {section === 'people' && <PeopleSection filter={filter} period={period} />}
               {section === 'trends' && <TrendsSection filter={filter} period={period} />}
-              {section === 'backlog' && <BacklogSection />}
+              {section === 'backlog' && <BacklogSection filter={filter} />}
               {section === 'staffing' && <StaffingSection me={me} search={search} period={period} tz={tz.data} onChange={update} />}
             </>
           )}
