@@ -232,4 +232,22 @@ describe('care workflow', () => {
       clock.set(TUESDAY_10AM + 3 * 3600_000);
     }
   });
+
+  it('lets an admin change a team after creating it: name, assignment and members with leads, audited', async () => {
+    const created = await admin.post('/api/teams', { name: 'Billing', routingStrategy: 'round_robin', members: [{ userId: desk.users.ana }] });
+    expect(created.status).toBe(201);
+    const id = created.json.id;
+    expect((await ana.req('PATCH', `/api/teams/${id}`, { name: 'Nope' })).status).toBe(403);
+    const bad = await admin.req('PATCH', `/api/teams/${id}`, { name: 'Billing & refunds', members: [{ userId: desk.users.ben, isLead: true }, { userId: 999_999 }] });
+    expect(bad.status).toBe(400);
+    expect(bad.json.code).toBe('team.unknown_user');
+    const ok = await admin.req('PATCH', `/api/teams/${id}`, { name: 'Billing & refunds', routingStrategy: 'least_loaded', members: [{ userId: desk.users.ben, isLead: true }, { userId: desk.users.ana }] });
+    expect(ok.status).toBe(200);
+    const team = (await admin.get('/api/teams')).json.items.find((t: any) => t.id === id);
+    expect(team).toMatchObject({ name: 'Billing & refunds', routingStrategy: 'least_loaded' });
+    expect([...team.members].sort((a: any, b: any) => a.userId - b.userId)).toEqual([{ userId: desk.users.ana, isLead: false }, { userId: desk.users.ben, isLead: true }].sort((a, b) => a.userId - b.userId));
+    const audits = await desk.db.store.db.selectFrom('audit_event').select(['action', 'data']).where('subject_type', '=', 'team').where('subject_id', '=', String(id)).orderBy('id').execute();
+    expect(audits.map((a) => a.action)).toEqual(['team.created', 'team.updated']); // the refused change left nothing
+    expect(JSON.parse(audits[1]!.data!).before.name).toBe('Billing');
+  });
 });

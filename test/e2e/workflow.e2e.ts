@@ -398,6 +398,25 @@ describe('administration', () => {
     await screenshot(w.page, 'workflow-admin-settings-error');
   });
 
+  it('edits a team: renames it, changes how it assigns and who leads it', async () => {
+    const team = await admin.post('/api/teams', { name: 'Returns', routingStrategy: 'round_robin', members: [{ userId: desk.users.ana, isLead: false }] });
+    const teamId = team.json.id as number;
+    const w = await pageAs('admin@acme.test');
+    await w.page.goto(`${desk.url}/admin/teams`);
+    await w.page.getByRole('button', { name: 'Edit team Returns' }).click();
+    await w.page.getByLabel('Name').last().fill('Returns & refunds');
+    await w.page.getByLabel('Assignment').last().selectOption('least_loaded');
+    await w.page.getByRole('checkbox', { name: 'Ben Agent' }).last().check();
+    await w.page.getByRole('checkbox', { name: 'lead (Ben Agent)' }).last().check();
+    await w.page.getByRole('button', { name: 'Save team' }).click();
+    await eventually(async () => {
+      const t = (await admin.get('/api/teams')).json.items.find((x: any) => x.id === teamId);
+      return t?.name === 'Returns & refunds' && t.routingStrategy === 'least_loaded' && t.members.some((m: any) => m.userId === desk.users.ben && m.isLead) && t.members.some((m: any) => m.userId === desk.users.ana && !m.isLead);
+    }, 'team saved');
+    await w.page.getByRole('cell', { name: 'Returns & refunds', exact: true }).waitFor();
+    expect(await w.page.getByText('Ben Agent (lead)').count()).toBeGreaterThan(0);
+  });
+
   it('the queues page shows waiting work, live', async () => {
     const team = await admin.post('/api/teams', { name: 'Billing', routingStrategy: 'manual', members: [{ userId: desk.users.ben, isLead: false }] });
     expect(team.status).toBe(201);

@@ -7,7 +7,7 @@ import { audit } from '../../store/audit.js';
 import { createApiToken, requireRole } from '../auth.js';
 import type { App } from '../http.js';
 import { presentChannelAccount, presentUser } from '../presenters.js';
-import { channelAccountSchema, userSchema } from '../schemas.js';
+import { channelAccountSchema, idParams, userSchema } from '../schemas.js';
 
 export function adminRoutes(app: App) {
   const s = app.services;
@@ -59,6 +59,39 @@ export function adminRoutes(app: App) {
       return id;
     });
     return reply.code(201).send({ id });
+  });
+
+  app.patch('/api/teams/:id', {
+    schema: {
+      tags: ['admin'], summary: 'Rename a team, change how it assigns, or replace its members and leads (admin)', params: idParams,
+      body: z.object({ name: z.string().min(1).max(100).optional(), routingStrategy: z.enum(['round_robin', 'least_loaded', 'skills', 'manual']).optional(), members: z.array(z.object({ userId: z.number().int(), isLead: z.boolean().default(false) })).optional() }),
+      response: { 200: z.object({ id: z.number() }) },
+    },
+  }, async (req) => {
+    const a = requireRole(req, 'admin');
+    const now = s.clock.now();
+    const b = req.body;
+    await s.store.db.transaction().execute(async (trx) => {
+      const team = await trx.selectFrom('team').selectAll().where('id', '=', req.params.id).where('brand_id', '=', a.user.brand_id).executeTakeFirst();
+      if (!team) throw new AppError(404, 'not_found', 'team not found');
+      const before = { name: team.name, routingStrategy: team.routing_strategy, members: await trx.selectFrom('team_member').select(['user_id', 'is_lead']).where('team_id', '=', team.id).orderBy('user_id').execute() };
+      if (b.name !== undefined || b.routingStrategy !== undefined) {
+        await trx.updateTable('team').set({ ...(b.name !== undefined ? { name: b.name } : {}), ...(b.routingStrategy !== undefined ? { routing_strategy: b.routingStrategy } : {}) }).where('id', '=', team.id).execute();
+      }
+      if (b.members) {
+        for (const m of b.members) {
+          const u = await trx.selectFrom('app_user').select('id').where('id', '=', m.userId).where('brand_id', '=', a.user.brand_id).executeTakeFirst();
+          if (!u) throw new AppError(400, 'team.unknown_user', `no user ${m.userId} in this brand`);
+        }
+        await trx.deleteFrom('team_member').where('team_id', '=', team.id).execute();
+        for (const m of b.members) await addTeamMember(trx, team.id, m.userId, m.isLead);
+      }
+      await audit(trx, { brandId: a.user.brand_id, actor: a.actor.name, action: 'team.updated', subjectType: 'team', subjectId: team.id, data: { before, after: b } }, now);
+    });
+    s.workflowSettings.invalidate(a.user.brand_id);
+    // new members or a new strategy may free capacity for waiting work
+    await s.workflow.drain(a.user.brand_id);
+    return { id: req.params.id };
   });
 
   app.get('/api/channel-accounts', { schema: { tags: ['channels'], summary: 'Connected accounts with their health (credentials are never returned)', response: { 200: z.object({ items: z.array(channelAccountSchema) }) } } }, async (req) => {

@@ -4,10 +4,10 @@
  * skills-based routing), flags (e.g. `in_training`: their replies are signed off), and
  * disabling; teams with their routing strategy and members.
  */
-import { useMemo, useState } from 'react';
+import { Fragment, useMemo, useState } from 'react';
 import { api } from '../api/client.js';
 import { keys, useMe, useTeams } from '../api/queries.js';
-import type { UserAdmin } from '../api/types.js';
+import type { Team, UserAdmin } from '../api/types.js';
 import { useAdminUsers, useAdminWrite, useUserFlags, wkeys } from '../api/workflow.js';
 import { ROLE_LABEL, useNow } from '../lib/format.js';
 import { agoText } from '../workflow/Sla.js';
@@ -259,6 +259,7 @@ export function TeamsAdmin({ admin }: { admin: boolean }) {
   const users = useAdminUsers();
   const byId = useMemo(() => new Map((users.data ?? []).map((u) => [u.id, u])), [users.data]);
   const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<number | null>(null);
   return (
     <>
       {!admin && <ReadOnlyNote what="teams" />}
@@ -272,7 +273,7 @@ export function TeamsAdmin({ admin }: { admin: boolean }) {
             </button>
           }
         >
-          {adding && <AddTeam users={users.data ?? []} onDone={() => setAdding(false)} />}
+          {adding && <TeamForm users={users.data ?? []} onDone={() => setAdding(false)} />}
         </Section>
       )}
       <Section title={`Teams (${teams.data?.length ?? 0})`} id="teams-title" description="Teams are the queues routing fills; each has a way of choosing the agent.">
@@ -285,11 +286,17 @@ export function TeamsAdmin({ admin }: { admin: boolean }) {
                 <th scope="col">Team</th>
                 <th scope="col">Assignment</th>
                 <th scope="col">Members</th>
+                {admin && (
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                )}
               </tr>
             </thead>
             <tbody>
               {(teams.data ?? []).map((t) => (
-                <tr key={t.id}>
+                <Fragment key={t.id}>
+                <tr>
                   <td>
                     <strong>{t.name}</strong>
                   </td>
@@ -304,7 +311,22 @@ export function TeamsAdmin({ admin }: { admin: boolean }) {
                         ))
                       : '—'}
                   </td>
+                  {admin && (
+                    <td>
+                      <button type="button" className="btn btn-small" aria-expanded={editing === t.id} onClick={() => setEditing(editing === t.id ? null : t.id)}>
+                        Edit<span className="visually-hidden"> team {t.name}</span>
+                      </button>
+                    </td>
+                  )}
                 </tr>
+                {editing === t.id && (
+                  <tr>
+                    <td colSpan={4}>
+                      <TeamForm users={users.data ?? []} team={t} onDone={() => setEditing(null)} />
+                    </td>
+                  </tr>
+                )}
+                </Fragment>
               ))}
             </tbody>
           </table>
@@ -314,12 +336,14 @@ export function TeamsAdmin({ admin }: { admin: boolean }) {
   );
 }
 
-function AddTeam({ users, onDone }: { users: UserAdmin[]; onDone: () => void }) {
+/** Create a team, or (given `team`) change its name, assignment and members. */
+function TeamForm({ users, team, onDone }: { users: UserAdmin[]; team?: Team; onDone: () => void }) {
   const toast = useToast();
-  const [name, setName] = useState('');
-  const [strategy, setStrategy] = useState('round_robin');
-  const [members, setMembers] = useState<Map<number, boolean>>(new Map());
-  const add = useAdminWrite(() => api<{ id: number }>('POST', '/api/teams', { name: name.trim(), routingStrategy: strategy, members: [...members].map(([userId, isLead]) => ({ userId, isLead })) }), [keys.teams, ['queues']]);
+  const [name, setName] = useState(team?.name ?? '');
+  const [strategy, setStrategy] = useState(team?.routingStrategy ?? 'round_robin');
+  const [members, setMembers] = useState<Map<number, boolean>>(new Map((team?.members ?? []).map((m) => [m.userId, m.isLead])));
+  const body = () => ({ name: name.trim(), routingStrategy: strategy, members: [...members].map(([userId, isLead]) => ({ userId, isLead })) });
+  const add = useAdminWrite(() => (team ? api<{ id: number }>('PATCH', `/api/teams/${team.id}`, body()) : api<{ id: number }>('POST', '/api/teams', body())), [keys.teams, ['queues']]);
   return (
     <form
       className="form-grid"
@@ -327,7 +351,7 @@ function AddTeam({ users, onDone }: { users: UserAdmin[]; onDone: () => void }) 
         e.preventDefault();
         add.mutate(undefined, {
           onSuccess: () => {
-            toast(`Team ${name} created`);
+            toast(team ? `Team ${name} saved` : `Team ${name} created`);
             onDone();
           },
         });
@@ -382,8 +406,13 @@ function AddTeam({ users, onDone }: { users: UserAdmin[]; onDone: () => void }) 
       <Problem error={add.error} />
       <div>
         <button type="submit" className="btn btn-primary" disabled={add.isPending || !name.trim()}>
-          Create team
+          {team ? 'Save team' : 'Create team'}
         </button>
+        {team && (
+          <button type="button" className="btn" onClick={onDone}>
+            Cancel
+          </button>
+        )}
       </div>
     </form>
   );
