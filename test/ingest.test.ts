@@ -194,4 +194,23 @@ describeEachStore('ingest pipeline', (get) => {
     const f = await store.db.selectFrom('reporting_fact').select(['kind', 'value_s']).where('kind', '=', 'message_response').where('brand_id', '=', brandId).execute();
     expect(f).toEqual([{ kind: 'message_response', value_s: 120 }]);
   });
+
+  it('stores a brand post the network marks as automated as automatic: never a response', async () => {
+    const { store } = get();
+    const now = Date.now();
+    const brandId = await createBrand(store.db, { slug: 'bots', name: 'Bots' }, now);
+    const acct = await createChannelAccount(store.db, { brandId, network: 'x', handle: 'BotCare' }, now);
+    const p = new IngestPipeline({ store, bus: new EventBus(), clock: new ManualClock(T0) });
+    const brand = { author: { networkUserId: 'brand', handle: 'BotCare' }, fromBrand: true, direction: 'outbound' as const, inReplyToNetworkId: 'q1' };
+    const [q] = await p.ingest(brandId, [{ channelAccountId: acct, message: base('q1', { createdAt: T0 }), source: 'network' }]);
+    await p.ingest(brandId, [{ channelAccountId: acct, message: base('bot1', { ...brand, automated: true, createdAt: T0 + 60_000 }), source: 'network' }]);
+    const convId = (q as any).conversationId;
+    const afterBot = await store.db.selectFrom('conversation').select(['first_response_at', 'waiting_since']).where('id', '=', convId).executeTakeFirstOrThrow();
+    expect(afterBot).toEqual({ first_response_at: null, waiting_since: T0 });
+    expect((await store.db.selectFrom('message').select('is_auto').where('network_message_id', '=', 'bot1').executeTakeFirstOrThrow()).is_auto).toBe(1);
+    await p.ingest(brandId, [{ channelAccountId: acct, message: base('human1', { ...brand, createdAt: T0 + 300_000 }), source: 'network' }]);
+    const facts = await store.db.selectFrom('reporting_fact').select(['kind', 'value_s']).where('brand_id', '=', brandId).where('kind', 'in', ['first_response', 'message_response']).orderBy('kind').execute();
+    expect(facts).toEqual([{ kind: 'first_response', value_s: 300 }, { kind: 'message_response', value_s: 300 }]);
+    expect((await store.db.selectFrom('conversation').select('first_response_at').where('id', '=', convId).executeTakeFirstOrThrow()).first_response_at).toBe(T0 + 300_000);
+  });
 });

@@ -59,6 +59,11 @@ export interface NormalizedMessage {
   url?: string | null;
   /** True for the brand's own posts seen on the network (made outside Parley, or imported). */
   fromBrand?: boolean;
+  /**
+   * Posted by a bot or an automation, as the network marks it (Mastodon's bot accounts, say).
+   * A brand message so marked is stored as automatic: it never counts as a response.
+   */
+  automated?: boolean;
   raw: unknown;
 }
 

@@ -35,6 +35,7 @@ export const normalizedMessageSchema = z.object({
   createdAt: z.number().int().min(0).max(8.64e15),
   url: z.string().max(4096).nullish(),
   fromBrand: z.boolean().optional(),
+  automated: z.boolean().optional(),
   raw: z.unknown(),
 });
 

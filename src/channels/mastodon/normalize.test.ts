@@ -74,6 +74,12 @@ describe('mastodon Status → NormalizedMessage', () => {
     expect(normalizeStatus(s, null, { ownId: '1' })).toMatchObject({ fromBrand: true, direction: 'outbound', text: 'CW: delivery rant\n\nit is late' });
   });
 
+  it('a status from a bot account is marked automated (Account.bot); a person\'s is not', () => {
+    const base = camelize<MastoStatus>(statusExample);
+    expect(normalizeStatus(base, null, { ownId: '1' }).automated).toBeUndefined();
+    expect(normalizeStatus({ ...base, account: { ...base.account, bot: true } }, null, { ownId: '1' })).toMatchObject({ fromBrand: true, automated: true });
+  });
+
   it('visibility: direct is a private dm; unlisted and followers-only posts are public items', () => {
     const base = camelize<MastoStatus>(statusExample);
     expect(normalizeStatus({ ...base, visibility: 'direct' }, null, { ownId: '42' })).toMatchObject({ visibility: 'private', kind: 'dm' });

@@ -87,6 +87,7 @@ export function normalizeStatus(s: MastoStatus, kind: MessageKind | null, ctx: N
     visibility: parleyVisibility(s.visibility),
     kind: s.visibility === 'direct' ? 'dm' : k,
     author: authorOf(s.account),
+    ...(s.account.bot ? { automated: true } : {}),
     text: statusText(s),
     inReplyToNetworkId: s.inReplyToId ?? null,
     threadRootNetworkId: null,
