@@ -279,6 +279,18 @@ describe('the agent inbox', () => {
     await row(w.page, b.conversationId).waitFor({ state: 'detached', timeout: 5000 });
     expect((await conversation(a.conversationId)).conversation.status).toBe('resolved');
     expect((await conversation(b.conversationId)).conversation.status).toBe('resolved');
+    // snooze a selection: both wait on the customer until the chosen time
+    const c = await ingest({ text: '@AcmeCare bulk three' });
+    const d = await ingest({ text: '@AcmeCare bulk four' });
+    await row(w.page, c.conversationId).getByRole('checkbox').check();
+    await row(w.page, d.conversationId).getByRole('checkbox').check();
+    const before = Date.now();
+    await bar.getByRole('button', { name: 'Snooze…' }).click();
+    await w.page.getByRole('dialog', { name: 'Snooze until…' }).getByRole('button', { name: 'In 4 hours' }).click();
+    await eventually(async () => {
+      const cs = [(await conversation(c.conversationId)).conversation, (await conversation(d.conversationId)).conversation];
+      return cs.every((x: any) => x.status === 'waiting' && x.snoozedUntil && Math.abs(Date.parse(x.snoozedUntil) - (before + 4 * 3600_000)) < 120_000);
+    }, 'both snoozed for 4 hours');
   });
 
   it('counts length the way X does and sends a too-long reply as a thread', async () => {

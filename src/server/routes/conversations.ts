@@ -114,7 +114,7 @@ export function conversationRoutes(app: App) {
         ids: z.array(z.number().int().positive()).min(1).max(500),
         action: z.discriminatedUnion('type', [
           z.object({ type: z.literal('assign'), assigneeId: z.number().int().positive().nullable().optional(), teamId: z.number().int().positive().nullable().optional() }),
-          z.object({ type: z.literal('status'), status: z.enum(CONVERSATION_STATUSES) }),
+          z.object({ type: z.literal('status'), status: z.enum(CONVERSATION_STATUSES), snoozeUntil: z.string().datetime({ offset: true }).nullable().optional() }),
           z.object({ type: z.literal('priority'), priority: z.number().int().min(0).max(100) }),
           z.object({ type: z.literal('labels'), add: z.array(z.string().max(64)).optional(), remove: z.array(z.string().max(64)).optional() }),
         ]),
@@ -129,7 +129,7 @@ export function conversationRoutes(app: App) {
     for (const id of req.body.ids) {
       try {
         if (act.type === 'assign') await s.commands.assign(a.actor, id, act);
-        else if (act.type === 'status') await s.commands.setStatus(a.actor, id, act.status);
+        else if (act.type === 'status') await s.commands.setStatus(a.actor, id, act.status, act.snoozeUntil ? Date.parse(act.snoozeUntil) : null);
         else if (act.type === 'priority') await s.commands.setPriority(a.actor, id, act.priority);
         else await s.commands.setLabels(a.actor, id, act);
         done.push(id);

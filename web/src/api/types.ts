@@ -282,7 +282,7 @@ export interface ReplyResult {
 
 export type BulkAction =
   | { type: 'assign'; assigneeId?: number | null; teamId?: number | null }
-  | { type: 'status'; status: ConversationStatus }
+  | { type: 'status'; status: ConversationStatus; snoozeUntil?: string | null }
   | { type: 'priority'; priority: number }
   | { type: 'labels'; add?: string[]; remove?: string[] };
 

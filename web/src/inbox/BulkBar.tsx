@@ -1,15 +1,17 @@
-/** Actions on a multi-selection: assign, status, priority, labels. */
+/** Actions on a multi-selection: assign, status, snooze, priority, labels. */
 import { useState } from 'react';
 import { useBulk } from '../api/queries.js';
 import type { BulkAction } from '../api/types.js';
 import { SelectField } from '../ui/bits.js';
 import { useToast } from '../ui/Toasts.js';
 import { AssignDialog } from './AssignDialog.js';
+import { SnoozeDialog } from './SnoozeDialog.js';
 
 export function BulkBar({ ids, onClear, onSelectAll, allSelected }: { ids: number[]; onClear: () => void; onSelectAll: () => void; allSelected: boolean }) {
   const bulk = useBulk();
   const toast = useToast();
   const [assignOpen, setAssignOpen] = useState(false);
+  const [snoozeOpen, setSnoozeOpen] = useState(false);
   const [label, setLabel] = useState('');
   const run = (action: BulkAction, what: string) => {
     bulk.mutate(
@@ -44,6 +46,9 @@ export function BulkBar({ ids, onClear, onSelectAll, allSelected }: { ids: numbe
           <option value="waiting">Waiting</option>
           <option value="resolved">Resolved</option>
         </SelectField>
+      <button type="button" className="btn btn-small" onClick={() => setSnoozeOpen(true)} disabled={bulk.isPending}>
+        Snooze…
+      </button>
       <SelectField label="Set priority of selected" hideLabel value="" disabled={bulk.isPending} onChange={(e) => e.target.value && run({ type: 'priority', priority: Number(e.target.value) }, 'Priority set')}>
           <option value="">Priority…</option>
           <option value="0">None</option>
@@ -70,6 +75,14 @@ export function BulkBar({ ids, onClear, onSelectAll, allSelected }: { ids: numbe
       <button type="button" className="btn btn-small btn-ghost" onClick={onClear}>
         Clear
       </button>
+      <SnoozeDialog
+        open={snoozeOpen}
+        onClose={() => setSnoozeOpen(false)}
+        onSnooze={(until) => {
+          setSnoozeOpen(false);
+          run({ type: 'status', status: 'waiting', snoozeUntil: until.toISOString() }, `Snoozed until ${until.toLocaleString()}`);
+        }}
+      />
       <AssignDialog
         open={assignOpen}
         title={`Assign ${ids.length} conversation${ids.length === 1 ? '' : 's'}`}
