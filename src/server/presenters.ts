@@ -133,7 +133,8 @@ export function presentUser(u: User) {
   };
 }
 
-export function presentChannelAccount(a: ChannelAccount) {
+/** `capabilities`: the connector's, when the caller has it (the account list). */
+export function presentChannelAccount(a: ChannelAccount, capabilities?: Record<string, true | string> | null) {
   return {
     id: a.id,
     network: a.network,
@@ -150,6 +151,7 @@ export function presentChannelAccount(a: ChannelAccount) {
     calendar: parseJson<unknown>(a.calendar, null),
     lastSyncAt: iso(a.last_sync_at),
     createdAt: iso(a.created_at),
+    ...(capabilities !== undefined ? { capabilities } : {}),
   };
 }
 

@@ -138,6 +138,8 @@ export const channelAccountSchema = z.object({
   calendar: z.unknown().nullable(),
   lastSyncAt: nullableTime,
   createdAt: nullableTime,
+  /** What the connector can do: true, or the reason the network lacks it (hide, block, mute...). */
+  capabilities: z.record(z.string(), z.union([z.literal(true), z.string()])).nullable().optional(),
 });
 
 export const idParams = z.object({ id: z.coerce.number().int().positive() });

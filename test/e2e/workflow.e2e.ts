@@ -514,22 +514,41 @@ describe('incidents and moderation', () => {
   it('moderates only by citing a guideline, and shows the refusal', async () => {
     const g = await admin.post('/api/guidelines', { code: 'doxxing', title: "No sharing of other people's private information", description: 'Posts that publish someone else’s address, phone number or documents are hidden.', allowedActions: ['hide'] });
     expect(g.status).toBe(201);
-    const { conversationId } = await ingest({ text: '@AcmeCare your product is terrible and so is your support' });
     const ana = await pageAs('ana@acme.test');
-    await openConversation(ana.page, conversationId);
+    // on a network that cannot hide posts the action is offered disabled, with the network's reason
+    const onDemo = await ingest({ text: '@AcmeCare your product is terrible' });
+    await openConversation(ana.page, onDemo.conversationId);
     await ana.page.getByRole('button', { name: /Moderate this post/ }).first().click();
-    const dialog = ana.page.getByRole('dialog', { name: 'Moderate by the community guidelines' });
-    expect(await dialog.textContent()).toContain('Negative feedback, criticism and complaints are not violations');
+    let dialog = ana.page.getByRole('dialog', { name: 'Moderate by the community guidelines' });
     await dialog.getByLabel(/No sharing of other people/).check();
-    await dialog.getByLabel('Action').selectOption('hide');
-    await dialog.getByLabel(/Evidence/).fill('negative');
-    await screenshot(ana.page, 'workflow-moderation');
-    await dialog.getByRole('button', { name: 'Hide the post' }).click();
-    const refusal = dialog.locator('.form-error');
-    await refusal.waitFor({ timeout: 5000 });
-    expect(await refusal.getAttribute('data-code')).toBe('moderation.needs_evidence');
-    expect(await refusal.textContent()).toContain('Being negative is not a violation');
+    const hideOption = dialog.getByLabel('Action').locator('option[value="hide"]');
+    expect(await hideOption.isDisabled()).toBe(true);
+    expect(await hideOption.textContent()).toContain('not on this network: the demo network has no moderation');
     await ana.page.keyboard.press('Escape');
+    // a Facebook page can hide comments: there the guideline's evidence rule decides
+    const fb = await admin.post('/api/channel-accounts', { network: 'facebook', handle: 'AcmeFB', externalId: '100200300', driver: 'facebook', credentials: { pageAccessToken: 'page-token', appSecret: 'app-secret', verifyToken: 'verify' }, settings: { apiBaseUrl: 'http://127.0.0.1:9' } });
+    expect(fb.status).toBe(201);
+    try {
+      const m = mention({ network: 'facebook', kind: 'comment', networkMessageId: `fbc-${Date.now()}`, author: { networkUserId: 'fb-user-1', handle: 'Pat Critic' }, text: 'your product is terrible and so is your support' });
+      const r = await admin.post('/api/ingest/messages', { channelAccountId: fb.json.id, messages: [m] });
+      const conversationId = r.json.outcomes[0].conversationId as number;
+      await openConversation(ana.page, conversationId);
+      await ana.page.getByRole('button', { name: /Moderate this post/ }).first().click();
+      dialog = ana.page.getByRole('dialog', { name: 'Moderate by the community guidelines' });
+      expect(await dialog.textContent()).toContain('Negative feedback, criticism and complaints are not violations');
+      await dialog.getByLabel(/No sharing of other people/).check();
+      await dialog.getByLabel('Action').selectOption('hide');
+      await dialog.getByLabel(/Evidence/).fill('negative');
+      await screenshot(ana.page, 'workflow-moderation');
+      await dialog.getByRole('button', { name: 'Hide the post' }).click();
+      const refusal = dialog.locator('.form-error');
+      await refusal.waitFor({ timeout: 5000 });
+      expect(await refusal.getAttribute('data-code')).toBe('moderation.needs_evidence');
+      expect(await refusal.textContent()).toContain('Being negative is not a violation');
+      await ana.page.keyboard.press('Escape');
+    } finally {
+      await admin.req('PATCH', `/api/channel-accounts/${fb.json.id}`, { enabled: false });
+    }
   });
 });
 

@@ -97,7 +97,7 @@ export function adminRoutes(app: App) {
   app.get('/api/channel-accounts', { schema: { tags: ['channels'], summary: 'Connected accounts with their health (credentials are never returned)', response: { 200: z.object({ items: z.array(channelAccountSchema) }) } } }, async (req) => {
     const a = requireRole(req);
     const rows = await s.store.db.selectFrom('channel_account').selectAll().where('brand_id', '=', a.user.brand_id).orderBy('network').orderBy('handle').execute();
-    return { items: rows.map(presentChannelAccount) };
+    return { items: rows.map((r) => presentChannelAccount(r, s.registry.forAccount(r)?.capabilities ?? null)) };
   });
 
   app.post('/api/tokens', {

@@ -235,6 +235,8 @@ export interface ChannelAccount {
   status: string;
   health: { code?: string | null; message?: string | null; advice?: string | null; since?: string; lastErrorAt?: string } & Record<string, unknown>;
   lastSyncAt: string | null;
+  /** What the connector can do: true, or the reason the network lacks it. */
+  capabilities?: Record<string, true | string> | null;
 }
 
 export interface Counts {

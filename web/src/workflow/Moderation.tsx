@@ -7,6 +7,7 @@
 import { useEffect, useState } from 'react';
 import { ApiError } from '../api/client.js';
 import type { Message, ModerationAction } from '../api/types.js';
+import { useChannels } from '../api/queries.js';
 import { useGuidelines, useModerate } from '../api/workflow.js';
 import { clip } from '../lib/format.js';
 import { SafeText } from '../lib/SafeText.js';
@@ -41,6 +42,13 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
   const g = list.find((x) => x.id === guidelineId) ?? null;
   const allowed = (g?.allowedActions ?? []) as ModerationAction[];
   const who = message?.author ? `@${clip(message.author.handle, 80)}` : 'the author';
+  // what the network itself can do: an action it lacks is shown, disabled, with the reason
+  const channels = useChannels();
+  const caps = channels.data?.find((c) => c.id === message?.channelAccountId)?.capabilities ?? null;
+  const lacks = (a: ModerationAction): string | null => {
+    const c = caps?.[a === 'unhide' ? 'hide' : a];
+    return c === undefined || c === true ? null : c;
+  };
 
   const submit = () => {
     if (!message || !action) return;
@@ -105,11 +113,15 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
             <span>Action</span>
             <select value={action} onChange={(e) => setAction(e.target.value as ModerationAction)} disabled={!g} required>
               <option value="">{g ? 'Choose what the guideline allows…' : 'Choose a guideline first'}</option>
-              {allowed.map((a) => (
-                <option key={a} value={a}>
-                  {ACTION_LABEL[a] ?? a}
-                </option>
-              ))}
+              {allowed.map((a) => {
+                const why = lacks(a);
+                return (
+                  <option key={a} value={a} disabled={!!why}>
+                    {ACTION_LABEL[a] ?? a}
+                    {why ? ` — not on this network: ${why}` : ''}
+                  </option>
+                );
+              })}
             </select>
           </label>
           <label className="field">
