@@ -319,6 +319,27 @@ describe('SLA', () => {
 });
 
 describe('administration', () => {
+  it('sets how the out-of-hours acknowledgement goes out: on, as a private message, signed', async () => {
+    const w = await pageAs('admin@acme.test');
+    await w.page.goto(`${desk.url}/admin/channels`);
+    const card = w.page.locator(`li.channel-card[data-account-id="${desk.accountId}"]`);
+    await card.waitFor();
+    if (!(await card.getByLabel('Acknowledge automatically outside business hours').isVisible())) await card.getByRole('button', { name: /Show details/ }).click();
+    // the box shows the saved state: it turns on once the server has it
+    await card.getByLabel('Acknowledge automatically outside business hours').click();
+    await card.getByLabel('Acknowledge as').waitFor();
+    await card.getByLabel('Acknowledge as').selectOption('private');
+    await card.getByLabel('Signature').fill('^Ana');
+    await card.getByRole('button', { name: 'Save signature' }).click();
+    const ack = async () => ((await admin.get('/api/channel-accounts')).json.items.find((x: any) => x.id === desk.accountId)?.settings?.autoAck ?? {}) as Record<string, unknown>;
+    await eventually(async () => {
+      const a = await ack();
+      return a.enabled === true && a.visibility === 'private' && a.signature === '^Ana';
+    }, 'auto-ack settings saved');
+    await card.getByLabel('Acknowledge automatically outside business hours').click();
+    await eventually(async () => (await ack()).enabled === false, 'auto-ack off again');
+  });
+
   it("an admin connects a channel account and sees an unhealthy one's advice", async () => {
     const w = await pageAs('admin@acme.test');
     await w.page.goto(`${desk.url}/admin/channels`);

@@ -218,8 +218,11 @@ function ChannelCard({ a, admin }: { a: ChannelAccountAdmin; admin: boolean }) {
     if (bad) setOpen(true);
   }, [bad]);
   const health = a.health ?? {};
-  const autoAck = (a.settings?.autoAck as { enabled?: boolean } | undefined)?.enabled === true;
+  const ackCfg = (a.settings?.autoAck as { enabled?: boolean; visibility?: 'public' | 'private'; signature?: string } | undefined) ?? {};
+  const autoAck = ackCfg.enabled === true;
   const change = (body: Record<string, unknown>, done: string) => patch.mutate(body, { onSuccess: () => toast(done), onError: (e) => toast((e as Error).message, 'error') });
+  const changeAck = (next: Record<string, unknown>, done: string) => change({ settings: { ...(a.settings ?? {}), autoAck: { ...ackCfg, ...next } } }, done);
+  const [signature, setSignature] = useState(ackCfg.signature ?? '');
   return (
     <li className={`channel-card${bad ? ' channel-bad' : ''}`} data-account-id={a.id} data-status={a.status}>
       <div className="channel-card-head">
@@ -296,6 +299,37 @@ function ChannelCard({ a, admin }: { a: ChannelAccountAdmin; admin: boolean }) {
                 />{' '}
                 Acknowledge automatically outside business hours
               </label>
+              {autoAck && (
+                <>
+                  <label className="field inline-field">
+                    <span>Acknowledge as</span>
+                    <select
+                      value={ackCfg.visibility ?? ''}
+                      disabled={patch.isPending}
+                      onChange={(e) => changeAck({ visibility: e.target.value || undefined }, e.target.value ? `Acknowledgements go out as ${e.target.value === 'public' ? 'a public reply' : 'a private message'}` : 'Acknowledgements answer the way the customer wrote')}
+                    >
+                      <option value="">the way the customer wrote</option>
+                      <option value="public">a public reply</option>
+                      <option value="private">a private message</option>
+                    </select>
+                  </label>
+                  <form
+                    className="inline-field"
+                    onSubmit={(e) => {
+                      e.preventDefault();
+                      changeAck({ signature: signature.trim() || undefined }, signature.trim() ? `Acknowledgements signed “${signature.trim()}”` : 'Acknowledgements unsigned');
+                    }}
+                  >
+                    <label className="field">
+                      <span>Signature</span>
+                      <input value={signature} maxLength={40} placeholder="e.g. ^The Acme team" onChange={(e) => setSignature(e.target.value)} />
+                    </label>
+                    <button type="submit" className="btn btn-small" disabled={patch.isPending}>
+                      Save signature
+                    </button>
+                  </form>
+                </>
+              )}
               {a.status === 'disabled' ? (
                 <button type="button" className="btn btn-small" onClick={() => change({ enabled: true }, `@${a.handle} enabled`)}>
                   Enable
