@@ -447,7 +447,7 @@ export class IngestPipeline {
       const conv = convs.get(w.conversationKey!)!;
       const inbound = w.msg.direction === 'inbound' && !w.msg.fromBrand;
       const wasResolved = conv.state.status === 'resolved';
-      const automatic = !inbound && !!w.msg.automated;
+      const automatic = isAutomatic(w.msg);
       const r = applyMessage(conv.state, {
         direction: inbound ? 'inbound' : 'outbound',
         createdAt: w.msg.createdAt,
@@ -498,7 +498,7 @@ export class IngestPipeline {
         const stored = refs.get(netKey(w.msg.inReplyToNetworkId));
         replyTo = p?.messageId ?? stored?.id ?? null;
         const outbound = w.msg.direction === 'outbound' || w.msg.fromBrand;
-        if (outbound && !w.msg.automated) {
+        if (outbound && !isAutomatic(w.msg)) {
           const parentInbound = p ? (p.msg.direction === 'inbound' && !p.msg.fromBrand) : stored?.direction === 'inbound';
           const parentAt = p ? p.msg.createdAt : stored?.created_at;
           const parentFirst = p ? undefined : stored?.first_reply_at;
@@ -518,7 +518,7 @@ export class IngestPipeline {
         author_identity_id: w.identityId ?? null, author_user_id: null, in_reply_to_network_id: w.msg.inReplyToNetworkId ?? null,
         thread_root_network_id: w.msg.threadRootNetworkId ?? null, reply_to_message_id: replyTo, text: t.text, text_escaped: t.escaped,
         url: w.msg.url ?? null, created_at: w.msg.createdAt, received_at: now, raw: w.raw, status: w.msg.direction === 'inbound' && !w.msg.fromBrand ? 'received' : 'sent',
-        error: null, is_auto: (w.msg.direction === 'outbound' || w.msg.fromBrand) && w.msg.automated ? 1 : 0, source: w.item.source, idempotency_key: null,
+        error: null, is_auto: isAutomatic(w.msg) ? 1 : 0, source: w.item.source, idempotency_key: null,
         triage: tri ? JSON.stringify(tri) : null, triage_action: tri?.action.value ?? null, triage_category: tri?.category.value ?? null,
         sentiment: tri?.sentiment.value ?? null, complaint: tri ? (tri.complaint.value ? 1 : 0) : null, accolade: tri ? (tri.accolade.value ? 1 : 0) : null,
         chaser: tri ? (tri.chaser.value ? 1 : 0) : null, intent: tri?.intent?.value ?? null, language: tri?.language.value ?? null,
@@ -704,6 +704,9 @@ export class IngestPipeline {
     return out;
   }
 }
+
+/** A brand message the network marks as automated: stored as automatic, never a response. */
+const isAutomatic = (m: NormalizedMessage): boolean => (m.direction === 'outbound' || !!m.fromBrand) && !!m.automated;
 
 const IDENTITY_REFRESH_COLUMNS = ['handle', 'display_name', 'followers', 'verified', 'profile_url', 'avatar_url', 'updated_at'] as const;
 

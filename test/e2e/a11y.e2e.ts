@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { Client, mention, startDesk, type TestDesk } from '../helpers/parley.js';
-import { axeSerious, ensureChromium, ensureWebBuild, launchBrowser, openPage, screenshot, signIn, type WatchedPage } from './browser.js';
+import { axeReport, axeSerious, ensureChromium, ensureWebBuild, launchBrowser, openPage, screenshot, signIn, type WatchedPage } from './browser.js';
 
 let desk: TestDesk;
 let browser: Browser;
@@ -51,13 +51,9 @@ async function page(opts: Parameters<typeof openPage>[1] = {}): Promise<Page> {
   return w.page;
 }
 
-function report(v: Awaited<ReturnType<typeof axeSerious>>): string {
-  return v.map((x) => `${x.impact} ${x.id}: ${x.help}\n  ${x.nodes.join('\n  ')}`).join('\n');
-}
-
 async function expectNoSerious(p: Page, where: string) {
   const v = await axeSerious(p);
-  expect(v, `${where}:\n${report(v)}`).toEqual([]);
+  expect(v, `${where}:\n${axeReport(v)}`).toEqual([]);
 }
 
 describe('accessibility', () => {

@@ -99,6 +99,13 @@ export function row(page: Page, conversationId: number): Locator {
   return page.locator(`.conv-row[data-conversation-id="${conversationId}"]`);
 }
 
+/** Open one conversation in a view of the inbox at `baseUrl`, and wait until it is shown and live. */
+export async function openConversationAt(page: Page, baseUrl: string, id: number, view = 'all'): Promise<void> {
+  await page.goto(`${baseUrl}/inbox/${view}?c=${id}`);
+  await page.locator('.conversation .conv-title h2').waitFor({ timeout: 10_000 });
+  await page.locator('.live-live').waitFor({ state: 'attached', timeout: 10_000 });
+}
+
 /** Wait until `fn` returns a truthy value (polling), or fail with `what`. */
 export async function eventually<T>(fn: () => Promise<T> | T, what: string, timeoutMs = 10_000, everyMs = 100): Promise<T> {
   const until = Date.now() + timeoutMs;
@@ -120,6 +127,11 @@ export interface AxeViolation {
   impact: string | null;
   help: string;
   nodes: string[];
+}
+
+/** Axe violations in words, for an assertion's message. */
+export function axeReport(v: AxeViolation[]): string {
+  return v.map((x) => `${x.impact} ${x.id}: ${x.help}\n  ${x.nodes.join('\n  ')}`).join('\n');
 }
 
 /**

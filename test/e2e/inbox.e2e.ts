@@ -10,7 +10,7 @@ import { markChannelHealth } from '../../src/channels/health.js';
 import { createChannelAccount } from '../../src/commands/setup.js';
 import { measure } from '../../src/core/textLength.js';
 import { Client, mention, startDesk, type TestDesk } from '../helpers/parley.js';
-import { ensureChromium, ensureWebBuild, eventually, launchBrowser, openPage, row, screenshot, signIn, type WatchedPage } from './browser.js';
+import { ensureChromium, ensureWebBuild, eventually, launchBrowser, openConversationAt, openPage, row, screenshot, signIn, type WatchedPage } from './browser.js';
 
 let desk: TestDesk;
 let browser: Browser;
@@ -43,11 +43,7 @@ async function conversation(id: number) {
   return r.json as { conversation: any; messages: any[]; notes: any[]; audit: any[] };
 }
 
-async function openConversation(page: Page, id: number, view = 'open') {
-  await page.goto(`${desk.url}/inbox/${view}?c=${id}`);
-  await page.locator('.conversation .conv-title h2').waitFor({ timeout: 10_000 });
-  await page.locator('.live-live').waitFor({ state: 'attached', timeout: 10_000 });
-}
+const openConversation = (page: Page, id: number, view = 'open') => openConversationAt(page, desk.url, id, view);
 
 beforeAll(async () => {
   ensureChromium();

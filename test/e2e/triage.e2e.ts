@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { Client, mention, startDesk, type TestDesk } from '../helpers/parley.js';
-import { axeSerious, ensureChromium, ensureWebBuild, eventually, launchBrowser, openPage, screenshot, signIn, type WatchedPage } from './browser.js';
+import { axeReport, axeSerious, ensureChromium, ensureWebBuild, eventually, launchBrowser, openConversationAt, openPage, screenshot, signIn, type WatchedPage } from './browser.js';
 
 let desk: TestDesk;
 let browser: Browser;
@@ -53,11 +53,7 @@ async function detail(id: number) {
   return r.json as { conversation: any; messages: any[]; audit: any[] };
 }
 
-async function openConversation(page: Page, id: number) {
-  await page.goto(`${desk.url}/inbox/all?c=${id}`);
-  await page.locator('.conversation .conv-title h2').waitFor({ timeout: 10_000 });
-  await page.locator('.live-live').waitFor({ state: 'attached', timeout: 10_000 });
-}
+const openConversation = (page: Page, id: number) => openConversationAt(page, desk.url, id);
 
 const message = (page: Page, messageId: number) => page.locator(`article[data-message-id="${messageId}"]`);
 /** The row of one judgement in the "Why?" table. */
@@ -65,10 +61,6 @@ const judgement = (panel: Locator, name: string) => panel.locator('tr', { has: p
 const pct = (c: number) => `${Math.round(c * 100)}%`;
 const signed = (n: number) => (n > 0 ? `+${n}` : n < 0 ? `\u2212${Math.abs(n)}` : '0');
 const text = async (l: Locator) => ((await l.textContent()) ?? '').replace(/\s+/g, ' ').trim();
-
-function report(v: Awaited<ReturnType<typeof axeSerious>>): string {
-  return v.map((x) => `${x.impact} ${x.id}: ${x.help}\n  ${x.nodes.join('\n  ')}`).join('\n');
-}
 
 beforeAll(async () => {
   ensureChromium();
@@ -155,7 +147,7 @@ describe('triage in the thread', () => {
     // no serious accessibility problems with the panel open
     await screenshot(ana.page, 'triage-why');
     let v = await axeSerious(ana.page);
-    expect(v, `conversation with "Why?" open:\n${report(v)}`).toEqual([]);
+    expect(v, `conversation with "Why?" open:\n${axeReport(v)}`).toEqual([]);
 
     // Ben keeps the panel open too: the correction must reach him live
     await message(ben.page, messageId).getByRole('button', { name: /^Why\?/ }).click();
@@ -175,7 +167,7 @@ describe('triage in the thread', () => {
     expect(await text(dialog)).toContain('Spam is then ignored');
     await screenshot(ana.page, 'triage-dialog');
     v = await axeSerious(ana.page);
-    expect(v, `correction dialog:\n${report(v)}`).toEqual([]);
+    expect(v, `correction dialog:\n${axeReport(v)}`).toEqual([]);
 
     await ana.page.route(`**/api/messages/${messageId}/triage`, (route) =>
       route.fulfill({ status: 409, contentType: 'application/problem+json', body: JSON.stringify({ type: 'about:blank', title: 'Conflict', status: 409, code: 'triage.test_refused', detail: 'Refused for this test: nothing was saved.' }) }), { times: 1 });

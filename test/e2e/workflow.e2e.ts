@@ -13,7 +13,7 @@ import { markChannelHealth } from '../../src/channels/health.js';
 import { ADVICE } from '../../src/channels/errorPolicy.js';
 import { ManualClock } from '../../src/lib/clock.js';
 import { Client, mention, PASSWORD, startDesk, type TestDesk } from '../helpers/parley.js';
-import { axeSerious, ensureChromium, ensureWebBuild, eventually, launchBrowser, openPage, row, screenshot, signIn, type WatchedPage } from './browser.js';
+import { axeReport, axeSerious, ensureChromium, ensureWebBuild, eventually, launchBrowser, openConversationAt, openPage, row, screenshot, signIn, type WatchedPage } from './browser.js';
 
 let desk: TestDesk;
 let browser: Browser;
@@ -55,19 +55,11 @@ async function detail(id: number, api: Client = admin) {
   return r.json as { conversation: any; messages: any[]; notes: any[]; audit: any[]; contact: any };
 }
 
-async function openConversation(page: Page, id: number, d: TestDesk = desk) {
-  await page.goto(`${d.url}/inbox/all?c=${id}`);
-  await page.locator('.conversation .conv-title h2').waitFor({ timeout: 10_000 });
-  await page.locator('.live-live').waitFor({ state: 'attached', timeout: 10_000 });
-}
+const openConversation = (page: Page, id: number, d: TestDesk = desk) => openConversationAt(page, d.url, id);
 
 async function setFlags(userId: number, flags: string[]) {
   const r = await admin.req('PATCH', `/api/users/${userId}`, { flags });
   expect(r.status).toBe(200);
-}
-
-function report(v: Awaited<ReturnType<typeof axeSerious>>): string {
-  return v.map((x) => `${x.impact} ${x.id}: ${x.help}\n  ${x.nodes.join('\n  ')}`).join('\n');
 }
 
 beforeAll(async () => {
@@ -588,7 +580,7 @@ describe('accessibility of the new pages', () => {
       await w.page.locator(ready).first().waitFor({ timeout: 10_000 });
       await w.page.waitForTimeout(300);
       const v = await axeSerious(w.page);
-      if (v.length) problems.push(`${path}:\n${report(v)}`);
+      if (v.length) problems.push(`${path}:\n${axeReport(v)}`);
       await screenshot(w.page, name);
     };
     await check('/approvals', '.review', 'axe-approvals');
@@ -600,11 +592,11 @@ describe('accessibility of the new pages', () => {
     await w.page.goto(`${desk.url}/inbox/all?c=${conversationId}`);
     await w.page.locator('.guidance').waitFor();
     let v = await axeSerious(w.page);
-    if (v.length) problems.push(`conversation:\n${report(v)}`);
+    if (v.length) problems.push(`conversation:\n${axeReport(v)}`);
     await w.page.getByRole('button', { name: 'Ask an expert…' }).click();
     await w.page.getByRole('dialog', { name: 'Ask an expert' }).waitFor();
     v = await axeSerious(w.page);
-    if (v.length) problems.push(`ask-an-expert dialog:\n${report(v)}`);
+    if (v.length) problems.push(`ask-an-expert dialog:\n${axeReport(v)}`);
     expect(problems, problems.join('\n\n')).toEqual([]);
   }, 240_000);
 });

@@ -4,10 +4,23 @@ import { addTeamMember, createTeam, createUser, ValidationError } from '../../co
 import { ROLES } from '../../core/types.js';
 import { AppError } from '../../errors.js';
 import { audit } from '../../store/audit.js';
+import type { Tx } from '../../store/util.js';
 import { createApiToken, requireRole } from '../auth.js';
 import type { App } from '../http.js';
 import { presentChannelAccount, presentUser } from '../presenters.js';
 import { channelAccountSchema, idParams, userSchema } from '../schemas.js';
+
+const ROUTING_STRATEGY = z.enum(['round_robin', 'least_loaded', 'skills', 'manual']);
+const TEAM_MEMBERS = z.array(z.object({ userId: z.number().int(), isLead: z.boolean().default(false) }));
+
+/** A team's members must be people of the brand (one query for all of them). */
+async function assertBrandUsers(trx: Tx, brandId: number, members: { userId: number }[]): Promise<void> {
+  const ids = [...new Set(members.map((m) => m.userId))];
+  if (!ids.length) return;
+  const found = new Set((await trx.selectFrom('app_user').select('id').where('brand_id', '=', brandId).where('id', 'in', ids).execute()).map((u) => u.id));
+  const missing = ids.find((id) => !found.has(id));
+  if (missing !== undefined) throw new AppError(400, 'team.unknown_user', `no user ${missing} in this brand`);
+}
 
 export function adminRoutes(app: App) {
   const s = app.services;
@@ -44,17 +57,14 @@ export function adminRoutes(app: App) {
   });
 
   app.post('/api/teams', {
-    schema: { tags: ['admin'], summary: 'Create a team (admin)', body: z.object({ name: z.string().min(1).max(100), routingStrategy: z.enum(['round_robin', 'least_loaded', 'skills', 'manual']).default('round_robin'), members: z.array(z.object({ userId: z.number().int(), isLead: z.boolean().default(false) })).default([]) }), response: { 201: z.object({ id: z.number() }) } },
+    schema: { tags: ['admin'], summary: 'Create a team (admin)', body: z.object({ name: z.string().min(1).max(100), routingStrategy: ROUTING_STRATEGY.default('round_robin'), members: TEAM_MEMBERS.default([]) }), response: { 201: z.object({ id: z.number() }) } },
   }, async (req, reply) => {
     const a = requireRole(req, 'admin');
     const now = s.clock.now();
     const id = await s.store.db.transaction().execute(async (trx) => {
+      await assertBrandUsers(trx, a.user.brand_id, req.body.members);
       const id = await createTeam(trx, { brandId: a.user.brand_id, name: req.body.name, routingStrategy: req.body.routingStrategy }, now);
-      for (const m of req.body.members) {
-        const u = await trx.selectFrom('app_user').select('id').where('id', '=', m.userId).where('brand_id', '=', a.user.brand_id).executeTakeFirst();
-        if (!u) throw new AppError(400, 'team.unknown_user', `no user ${m.userId} in this brand`);
-        await addTeamMember(trx, id, m.userId, m.isLead);
-      }
+      for (const m of req.body.members) await addTeamMember(trx, id, m.userId, m.isLead);
       await audit(trx, { brandId: a.user.brand_id, actor: a.actor.name, action: 'team.created', subjectType: 'team', subjectId: id, data: req.body }, now);
       return id;
     });
@@ -64,7 +74,7 @@ export function adminRoutes(app: App) {
   app.patch('/api/teams/:id', {
     schema: {
       tags: ['admin'], summary: 'Rename a team, change how it assigns, or replace its members and leads (admin)', params: idParams,
-      body: z.object({ name: z.string().min(1).max(100).optional(), routingStrategy: z.enum(['round_robin', 'least_loaded', 'skills', 'manual']).optional(), members: z.array(z.object({ userId: z.number().int(), isLead: z.boolean().default(false) })).optional() }),
+      body: z.object({ name: z.string().min(1).max(100).optional(), routingStrategy: ROUTING_STRATEGY.optional(), members: TEAM_MEMBERS.optional() }),
       response: { 200: z.object({ id: z.number() }) },
     },
   }, async (req) => {
@@ -79,10 +89,7 @@ export function adminRoutes(app: App) {
         await trx.updateTable('team').set({ ...(b.name !== undefined ? { name: b.name } : {}), ...(b.routingStrategy !== undefined ? { routing_strategy: b.routingStrategy } : {}) }).where('id', '=', team.id).execute();
       }
       if (b.members) {
-        for (const m of b.members) {
-          const u = await trx.selectFrom('app_user').select('id').where('id', '=', m.userId).where('brand_id', '=', a.user.brand_id).executeTakeFirst();
-          if (!u) throw new AppError(400, 'team.unknown_user', `no user ${m.userId} in this brand`);
-        }
+        await assertBrandUsers(trx, a.user.brand_id, b.members);
         await trx.deleteFrom('team_member').where('team_id', '=', team.id).execute();
         for (const m of b.members) await addTeamMember(trx, team.id, m.userId, m.isLead);
       }

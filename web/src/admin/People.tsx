@@ -296,36 +296,36 @@ export function TeamsAdmin({ admin }: { admin: boolean }) {
             <tbody>
               {(teams.data ?? []).map((t) => (
                 <Fragment key={t.id}>
-                <tr>
-                  <td>
-                    <strong>{t.name}</strong>
-                  </td>
-                  <td>{STRATEGIES[t.routingStrategy] ?? t.routingStrategy}</td>
-                  <td className="small">
-                    {t.members.length
-                      ? t.members.map((m) => (
-                          <span key={m.userId} className="member">
-                            {byId.get(m.userId)?.name ?? `#${m.userId}`}
-                            {m.isLead ? ' (lead)' : ''}
-                          </span>
-                        ))
-                      : '—'}
-                  </td>
-                  {admin && (
-                    <td>
-                      <button type="button" className="btn btn-small" aria-expanded={editing === t.id} onClick={() => setEditing(editing === t.id ? null : t.id)}>
-                        Edit<span className="visually-hidden"> team {t.name}</span>
-                      </button>
-                    </td>
-                  )}
-                </tr>
-                {editing === t.id && (
                   <tr>
-                    <td colSpan={4}>
-                      <TeamForm users={users.data ?? []} team={t} onDone={() => setEditing(null)} />
+                    <td>
+                      <strong>{t.name}</strong>
                     </td>
+                    <td>{STRATEGIES[t.routingStrategy] ?? t.routingStrategy}</td>
+                    <td className="small">
+                      {t.members.length
+                        ? t.members.map((m) => (
+                            <span key={m.userId} className="member">
+                              {byId.get(m.userId)?.name ?? `#${m.userId}`}
+                              {m.isLead ? ' (lead)' : ''}
+                            </span>
+                          ))
+                        : '—'}
+                    </td>
+                    {admin && (
+                      <td>
+                        <button type="button" className="btn btn-small" aria-expanded={editing === t.id} onClick={() => setEditing(editing === t.id ? null : t.id)}>
+                          Edit<span className="visually-hidden"> team {t.name}</span>
+                        </button>
+                      </td>
+                    )}
                   </tr>
-                )}
+                  {editing === t.id && (
+                    <tr>
+                      <td colSpan={4}>
+                        <TeamForm users={users.data ?? []} team={t} onDone={() => setEditing(null)} />
+                      </td>
+                    </tr>
+                  )}
                 </Fragment>
               ))}
             </tbody>
@@ -343,13 +343,13 @@ function TeamForm({ users, team, onDone }: { users: UserAdmin[]; team?: Team; on
   const [strategy, setStrategy] = useState(team?.routingStrategy ?? 'round_robin');
   const [members, setMembers] = useState<Map<number, boolean>>(new Map((team?.members ?? []).map((m) => [m.userId, m.isLead])));
   const body = () => ({ name: name.trim(), routingStrategy: strategy, members: [...members].map(([userId, isLead]) => ({ userId, isLead })) });
-  const add = useAdminWrite(() => (team ? api<{ id: number }>('PATCH', `/api/teams/${team.id}`, body()) : api<{ id: number }>('POST', '/api/teams', body())), [keys.teams, ['queues']]);
+  const save = useAdminWrite(() => (team ? api<{ id: number }>('PATCH', `/api/teams/${team.id}`, body()) : api<{ id: number }>('POST', '/api/teams', body())), [keys.teams, ['queues']]);
   return (
     <form
       className="form-grid"
       onSubmit={(e) => {
         e.preventDefault();
-        add.mutate(undefined, {
+        save.mutate(undefined, {
           onSuccess: () => {
             toast(team ? `Team ${name} saved` : `Team ${name} created`);
             onDone();
@@ -403,9 +403,9 @@ function TeamForm({ users, team, onDone }: { users: UserAdmin[]; team?: Team; on
             ))}
         </div>
       </fieldset>
-      <Problem error={add.error} />
+      <Problem error={save.error} />
       <div>
-        <button type="submit" className="btn btn-primary" disabled={add.isPending || !name.trim()}>
+        <button type="submit" className="btn btn-primary" disabled={save.isPending || !name.trim()}>
           {team ? 'Save team' : 'Create team'}
         </button>
         {team && (

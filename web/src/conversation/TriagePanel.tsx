@@ -6,12 +6,12 @@
  * Everything is rendered as text.
  */
 import { useEffect, useId, useMemo, useState, type ReactNode } from 'react';
-import { ApiError } from '../api/client.js';
 import { CARE_INTENTS, SENTIMENTS, TRIAGE_ACTIONS, TRIAGE_CATEGORIES, type Message, type TriageCorrection, type User } from '../api/types.js';
 import { useCorrectTriage } from '../api/workflow.js';
 import { clip, fullTime, priorityLabel } from '../lib/format.js';
 import { SafeText } from '../lib/SafeText.js';
 import { Modal } from '../ui/Modal.js';
+import { Refusal, refusalOf, type RefusalInfo } from '../ui/Refusal.js';
 import { useToast } from '../ui/Toasts.js';
 import { actionLabel, categoryLabel, intentLabel, percent, readTriage, sentimentLabel, signedPoints, yesNo, type ScoredView, type TriageView } from './triage.js';
 
@@ -255,17 +255,16 @@ export function CorrectTriageDialog({ message, onClose }: { message: Message | n
   const correct = useCorrectTriage();
   const toast = useToast();
   const t = useMemo(() => readTriage(message?.triage), [message?.triage]);
-  const [initial, setInitial] = useState<Choice>(() => choicesOf(t));
+  const initial = useMemo(() => choicesOf(t), [t]);
   const [choice, setChoice] = useState<Choice>(initial);
-  const [error, setError] = useState<{ code: string; detail: string } | null>(null);
+  const [error, setError] = useState<RefusalInfo | null>(null);
   const id = useId();
 
+  // another message (or its triage changed): start from what it says now
   useEffect(() => {
-    const c = choicesOf(t);
-    setInitial(c);
-    setChoice(c);
+    setChoice(initial);
     setError(null);
-  }, [message?.id]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [initial]);
 
   const change = correctionOf(initial, choice);
   const changed = Object.keys(change).length > 0;
@@ -286,7 +285,7 @@ export function CorrectTriageDialog({ message, onClose }: { message: Message | n
           toast('Triage corrected; triage learns from it');
           onClose();
         },
-        onError: (err) => setError(err instanceof ApiError ? { code: err.code, detail: err.message } : { code: 'error', detail: String(err) }),
+        onError: (err) => setError(refusalOf(err)),
       },
     );
   };
@@ -346,11 +345,7 @@ export function CorrectTriageDialog({ message, onClose }: { message: Message | n
               {change.category === 'spam' ? 'Spam is then ignored' : 'Abuse is then monitored'} (action {change.category === 'spam' ? 'Ignore' : 'Monitor'}) unless you choose the action too.
             </p>
           )}
-          {error && (
-            <div className="form-error" role="alert" data-code={error.code}>
-              <strong>Not saved.</strong> {error.detail}
-            </div>
-          )}
+          <Refusal refusal={error} lead="Not saved." />
           <div className="row-gap">
             <button type="submit" className="btn btn-primary" disabled={correct.isPending}>
               {correct.isPending ? 'Saving…' : 'Save correction'}

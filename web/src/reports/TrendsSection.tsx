@@ -1,6 +1,7 @@
 /** Sentiment and category of inbound mentions per day, as stacked bars (and tables). */
 import { useMemo } from 'react';
 import { useReport, type ReportFilter, type TrendRow } from '../api/reports.js';
+import { CATEGORY_LABEL as TRIAGE_CATEGORY_LABEL } from '../conversation/triage.js';
 import { Chart, COLORS, SERIES_COLORS, type ChartOption } from './Chart.js';
 import { dayLabels, fmtCount, fmtDay, fmtPct } from './format.js';
 import { HELP } from './help.js';
@@ -9,7 +10,7 @@ import { ChartNumbers, DataTable, Note, QueryState, ReportCard } from './ui.js';
 
 const SENTIMENT_ORDER = ['negative', 'neutral', 'positive', 'untriaged'];
 const SENTIMENT_COLOR: Record<string, string> = { negative: COLORS.danger, neutral: COLORS.neutral, positive: COLORS.ok, untriaged: '#d9dde3' };
-const CATEGORY_LABEL: Record<string, string> = { customer_service: 'Customer service', brand: 'Brand', spam: 'Spam', abuse: 'Abuse', other: 'Other', untriaged: 'Untriaged' };
+const CATEGORY_LABEL: Record<string, string> = { ...TRIAGE_CATEGORY_LABEL, untriaged: 'Untriaged' };
 const label = (k: string) => CATEGORY_LABEL[k] ?? (SENTIMENT_ORDER.includes(k) ? k[0]!.toUpperCase() + k.slice(1) : k.replace(/_/g, ' '));
 
 function keysOf(rows: TrendRow[], order: string[]): string[] {

@@ -5,13 +5,13 @@
  * server's refusals are shown as they are.
  */
 import { useEffect, useState } from 'react';
-import { ApiError } from '../api/client.js';
 import type { Message, ModerationAction } from '../api/types.js';
 import { useChannels } from '../api/queries.js';
 import { useGuidelines, useModerate } from '../api/workflow.js';
 import { clip } from '../lib/format.js';
 import { SafeText } from '../lib/SafeText.js';
 import { Modal } from '../ui/Modal.js';
+import { Refusal, refusalOf, type RefusalInfo } from '../ui/Refusal.js';
 import { useToast } from '../ui/Toasts.js';
 
 const ACTION_LABEL: Record<ModerationAction, string> = {
@@ -29,7 +29,7 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
   const [guidelineId, setGuidelineId] = useState<number | null>(null);
   const [action, setAction] = useState<ModerationAction | ''>('');
   const [evidence, setEvidence] = useState('');
-  const [refusal, setRefusal] = useState<{ code: string; detail: string } | null>(null);
+  const [refusal, setRefusal] = useState<RefusalInfo | null>(null);
 
   useEffect(() => {
     setGuidelineId(null);
@@ -60,7 +60,7 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
           toast(`${ACTION_LABEL[action]}: done, citing “${r.guideline ?? g?.code}”`);
           onClose();
         },
-        onError: (err) => setRefusal(err instanceof ApiError ? { code: err.code, detail: err.message } : { code: 'error', detail: String(err) }),
+        onError: (err) => setRefusal(refusalOf(err)),
       },
     );
   };
@@ -128,11 +128,7 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
             <span>Evidence: how does this post break the rule?</span>
             <textarea rows={3} maxLength={2000} value={evidence} onChange={(e) => setEvidence(e.target.value)} placeholder="e.g. it posts another customer's home address" required />
           </label>
-          {refusal && (
-            <div className="form-error" role="alert" data-code={refusal.code}>
-              <strong>Not done.</strong> {refusal.detail}
-            </div>
-          )}
+          <Refusal refusal={refusal} lead="Not done." />
           <div className="row-gap">
             <button type="submit" className="btn btn-danger" disabled={!g || !action || moderate.isPending}>
               {moderate.isPending ? 'Working…' : action ? ACTION_LABEL[action] : 'Moderate'}
