@@ -31,6 +31,7 @@ import { OutboxWorker } from './outbox/outbox.js';
 import { IngestPipeline, type TriageFn } from './pipeline/ingest.js';
 import { createPipelineTriage } from './triage/pipelineTriage.js';
 import { loadActiveModel } from './triage/history.js';
+import { SHIPPED_MODEL_PATH } from './triage/model-io.js';
 import { TriageCommands } from './commands/triage.js';
 import { IngestQueue } from './pipeline/queue.js';
 import { buildServer, type App, type AppHooks, type RouteModule } from './server/http.js';
@@ -167,6 +168,7 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
       if (listening) await app.close();
       else await app.close().catch(() => {});
       await queue.idle();
+      if (!opts.triage) await triage?.close?.();
       await outbox.stop();
       await sync.stop();
       await jobs.stop();
@@ -183,7 +185,9 @@ async function loadDefaultTriage(log: Logger, dataDir: string): Promise<TriageFn
   try {
     const { model, source } = loadActiveModel(dataDir);
     if (source !== 'shipped') log.info({ model: source }, 'triage uses a model trained for this desk');
-    return await createPipelineTriage({ model });
+    // the model's file, so a worker thread can load the same model and preanalyze texts ahead of each batch
+    const modelPath = source === 'shipped' ? SHIPPED_MODEL_PATH : source;
+    return await createPipelineTriage({ model, modelPath, onError: (message) => log.warn({ message }, 'triage preanalysis worker: falling back to inline triage') });
   } catch (err) {
     log.error({ err }, 'the triage model failed to load; messages are stored untriaged');
     return undefined;

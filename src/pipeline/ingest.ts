@@ -63,7 +63,11 @@ export interface TriageRequest {
   threadDepth?: number;
 }
 
-export type TriageFn = (reqs: TriageRequest[], now: number) => Promise<(TriageResult | null)[]> | (TriageResult | null)[];
+export type TriageFn = ((reqs: TriageRequest[], now: number) => Promise<(TriageResult | null)[]> | (TriageResult | null)[]) & {
+  /** Texts about to be triaged: work that needs only the text may start now (e.g. on another thread). */
+  prefetch?: (texts: string[]) => void;
+  close?: () => Promise<void>;
+};
 
 /**
  * The care workflow's part of a batch (src/workflow/workflow.ts), run inside the
@@ -179,8 +183,24 @@ export class IngestPipeline {
   }
 
   /** Ingest a batch for one brand. */
+  /**
+   * Customer texts about to be ingested: triage may start on their text alone now
+   * (on another thread), so the batch's triage step only adds the context.
+   */
+  prefetch(items: readonly IngestItem[]): void {
+    const pre = this.deps.triage?.prefetch;
+    if (!pre) return;
+    const texts: string[] = [];
+    for (const item of items) {
+      const m = item.message as { text?: unknown; direction?: unknown; fromBrand?: unknown } | null;
+      if (m && typeof m === 'object' && typeof m.text === 'string' && m.direction !== 'outbound' && !m.fromBrand) texts.push(m.text);
+    }
+    if (texts.length) pre(texts);
+  }
+
   async ingest(brandId: number, items: IngestItem[]): Promise<IngestOutcome[]> {
     const { store, clock } = this.deps;
+    this.prefetch(items);
     const now = clock.now();
     const outcomes: IngestOutcome[] = new Array(items.length);
     const publish: (() => void)[] = [];

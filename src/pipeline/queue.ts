@@ -54,6 +54,7 @@ export class IngestQueue {
       throw new QueueFullError(this.queued, Math.max(1, Math.ceil(this.queued / this.rate)));
     }
     this.queued += items.length;
+    this.pipeline.prefetch?.(items);
     const p = new Promise<IngestOutcome[]>((resolve, reject) => this.pending.push({ brandId, items, resolve, reject }));
     // after the I/O phase, not in a microtask: every request already readable in this turn of
     // the event loop is submitted first and goes into the same batch (better-sqlite3 is

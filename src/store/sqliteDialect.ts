@@ -23,9 +23,9 @@ import {
 const CACHE_SIZE = 500;
 
 /** PARLEY_SQL_PROFILE=1: time per statement shape, printed at exit (for `parley bench` profiling). */
-const PROFILE = process.env.PARLEY_SQL_PROFILE === '1';
+export const PROFILE = process.env.PARLEY_SQL_PROFILE === '1';
 const profile = new Map<string, { n: number; ms: number }>();
-function record(sql: string, ms: number) {
+export function record(sql: string, ms: number) {
   const key = sql.replace(/\(\?(, \?)*\)(, \(\?(, \?)*\))*/g, '(…)').slice(0, 160);
   const e = profile.get(key) ?? { n: 0, ms: 0 };
   e.n++;

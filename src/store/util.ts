@@ -2,6 +2,7 @@
 import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
 import type { Store } from './db.js';
 import type { DB } from './schema.js';
+import { PROFILE as SQL_PROFILE, record as recordSql } from './sqliteDialect.js';
 
 export type Tx = Kysely<DB> | Transaction<DB>;
 
@@ -84,7 +85,9 @@ export async function insertRows(
   if (store.dialect === 'sqlite') {
     const key = `${table}|${cols.join(',')}|${conflict}`;
     const st = sqliteStmt(store, key, `INSERT INTO ${quoteId(table)} (${cols.map(quoteId).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})${conflict}`);
+    const t0 = SQL_PROFILE ? performance.now() : 0;
     for (const r of rows) st.run(cols.map((c) => toSqlite(r[c])));
+    if (SQL_PROFILE) recordSql(`insertRows ${table}${opts.upsertOn ? ' (upsert)' : ''}`, performance.now() - t0);
     return;
   }
   for (const part of chunks(rows, rowsPerInsert(cols.length))) {

@@ -14,13 +14,23 @@ import type { TriageModel } from '../core/triage/model.js';
 import { triage } from '../core/triage/triage.js';
 import type { TriageInput } from '../core/triage/types.js';
 import type { TriageFn, TriageRequest } from '../pipeline/ingest.js';
-import { loadShippedModel } from './model-io.js';
+import { loadShippedModel, SHIPPED_MODEL_PATH } from './model-io.js';
+import { PreanalysisWorker } from './preanalysisWorker.js';
 
 export interface PipelineTriageOptions {
   /** Model to use (default: PARLEY_TRIAGE_MODEL or models/triage.bin.gz). */
   model?: TriageModel;
+  /**
+   * The file `model` was loaded from: given, the text-only part of triage runs on a
+   * worker thread ahead of each batch (src/triage/preanalysisWorker.ts). Without
+   * `model`, the shipped model's file.
+   */
+  modelPath?: string;
+  /** false: triage wholly on the calling thread (default: true unless PARLEY_TRIAGE_WORKER=0). */
+  worker?: boolean;
   /** A pluggable classifier (e.g. withFallback(linearClassifier(model), llm, 0.7)); async. */
   classifier?: TriageClassifier;
+  onError?: (message: string) => void;
 }
 
 /** Build the pipeline's TriageFn. Loads the model once (about 0.3 s). */
@@ -28,7 +38,16 @@ export async function createPipelineTriage(opts: PipelineTriageOptions = {}): Pr
   const model = opts.model ?? loadShippedModel();
   const classifier = opts.classifier;
   if (!classifier) {
-    return (reqs, now) => reqs.map((r) => safely(() => triage(toTriageInput(r), now, model)));
+    const modelPath = (opts.worker ?? process.env.PARLEY_TRIAGE_WORKER !== '0') === false ? undefined : opts.modelPath ?? (opts.model ? undefined : process.env.PARLEY_TRIAGE_MODEL ?? SHIPPED_MODEL_PATH);
+    if (!modelPath) return (reqs, now) => reqs.map((r) => safely(() => triage(toTriageInput(r), now, model)));
+    const worker = new PreanalysisWorker({ modelPath, version: model.version, onError: opts.onError });
+    const fn: TriageFn = async (reqs, now) => {
+      const pres = await Promise.all(reqs.map((r) => worker.take(r.message.text)));
+      return reqs.map((r, i) => safely(() => triage(toTriageInput(r), now, model, pres[i] ?? undefined)));
+    };
+    fn.prefetch = (texts) => worker.prefetch(texts);
+    fn.close = () => worker.close();
+    return fn;
   }
   return async (reqs, now) => Promise.all(reqs.map(async (r) => {
     try {

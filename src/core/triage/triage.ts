@@ -102,12 +102,30 @@ interface Ctx {
 }
 
 /** Model outputs + message facts every rule reads. */
-function buildCtx(input: TriageInput, model: TriageModel): { ctx: Ctx; sent: Float64Array } {
-  const a = analyze(input?.text, model.lexicon);
-  const settings = effectiveSettings(model);
+/**
+ * The part of triage that depends on the text alone (text → features → head logits):
+ * most of its cost, and computable ahead of time or on another thread
+ * (src/triage/preanalysis.ts) while the context (thread, waiting time) is worked out.
+ */
+export interface Preanalysis {
+  a: Analysis;
+  /** Packed-table row of each feature. */
+  rows: Int32Array;
+  /** Logits of every narrow head (packed layout). */
+  logits: Float64Array;
+}
+
+export function preanalyze(text: unknown, model: TriageModel): Preanalysis {
+  const a = analyze(text, model.lexicon);
   const packed = packedModel(model);
   const rows = lookupRows(packed, a.fv);
-  const logits = narrowLogits(packed, a.fv, rows);
+  return { a, rows, logits: narrowLogits(packed, a.fv, rows) };
+}
+
+function buildCtx(input: TriageInput, model: TriageModel, pre?: Preanalysis): { ctx: Ctx; sent: Float64Array } {
+  const { a, rows, logits } = pre ?? preanalyze(input?.text, model);
+  const settings = effectiveSettings(model);
+  const packed = packedModel(model);
   const sent = narrowProba(packed, 'sentiment', logits) ?? Float64Array.of(0.2, 0.6, 0.2);
   const prob1 = (name: string, fallback: number) => narrowProba(packed, name, logits)?.[1] ?? fallback;
   const p = {
@@ -141,8 +159,8 @@ function ruleSignals(ctx: Ctx, sent: Float64Array) {
 }
 
 /** Run the built-in linear classifier and rules. */
-export function computeSignals(input: TriageInput, model: TriageModel): TriageSignals & { analysis: Analysis; fineIntent: Scored<string> | null; truncated: boolean } {
-  const { ctx, sent } = buildCtx(input, model);
+export function computeSignals(input: TriageInput, model: TriageModel, pre?: Preanalysis): TriageSignals & { analysis: Analysis; fineIntent: Scored<string> | null; truncated: boolean } {
+  const { ctx, sent } = buildCtx(input, model, pre);
   const { a, p } = ctx;
   const H = model.heads;
   const words = a.tokens.words;
@@ -203,9 +221,9 @@ export function decide(input: TriageInput, signals: TriageSignals, now: number, 
   return { action, priority: priorityOf(input, signals, action.value, now, settings) };
 }
 
-/** Full triage of one message with the built-in model. */
-export function triage(input: TriageInput, now: number, model: TriageModel): TriageOutcome {
-  const s = computeSignals(input, model);
+/** Full triage of one message with the built-in model (`pre`: its text's preanalysis, when already computed). */
+export function triage(input: TriageInput, now: number, model: TriageModel, pre?: Preanalysis): TriageOutcome {
+  const s = computeSignals(input, model, pre);
   return assemble(input, s, now, effectiveSettings(model), model.version, s.truncated, s.fineIntent);
 }
 
