@@ -605,7 +605,7 @@ export class IngestPipeline {
       }
     }
     await writeFacts(trx, store, wf?.facts.length ? [...facts, ...(wf.facts as typeof facts)] : facts);
-    await indexPendingMessages(trx, store);
+    await indexPendingMessages(trx, store, { minPending: FTS_MIN_PENDING });
     stage('8 facts, search index');
     const assigned = wf?.routed ? await this.deps.workflow!.drainTx(trx, brandId, now) : [];
     stage('8b assignment');
@@ -755,6 +755,9 @@ function subjectOf(text: string): string {
 }
 
 /** Columns an ingest batch may change on an existing conversation. */
+/** Full-text indexing within a batch once this many messages wait for it (see src/store/fts.ts). */
+const FTS_MIN_PENDING = 2_000;
+
 const UPSERT_COLUMNS = [
   'status', 'created_at', 'last_message_at', 'last_inbound_at', 'last_outbound_at', 'waiting_since', 'first_response_at', 'cycle_started_at', 'cycle_first_response_at',
   'resolved_at', 'reopened_count', 'snoozed_until', 'message_count', 'priority', 'sentiment', 'category', 'triage_action', 'intent', 'language', 'contact_id', 'updated_at',

@@ -8,6 +8,7 @@ import { presentAudit, presentConversation, presentIdentity, presentMessage, pre
 import type { Store } from './db.js';
 import type { Conversation, DB } from './schema.js';
 import { chunks, readSnapshot, type Tx } from './util.js';
+import { indexPending } from './fts.js';
 
 export const VIEWS = ['new', 'open', 'mine', 'team', 'waiting', 'resolved', 'all'] as const;
 export type View = (typeof VIEWS)[number];
@@ -80,6 +81,7 @@ export async function searchMessageIds(store: Store, brandId: number, q: string,
   const tokens = searchTokens(q);
   if (!tokens.length) return [];
   if (store.dialect === 'sqlite') {
+    await indexPending(store); // what ingest has not indexed yet (it does so in thousands)
     const match = tokens.map((t, i) => `"${t}"${i === tokens.length - 1 ? '*' : ''}`).join(' ');
     const rows = await sql<{ id: number }>`
       select m.id from message_fts f join message m on m.id = f.rowid
