@@ -25,7 +25,7 @@ import type { Store } from '../store/db.js';
 import { factRow, type FactDimensions } from '../store/facts.js';
 import type { ChannelAccount, Conversation, ContactIdentity, DB, NewMessage } from '../store/schema.js';
 import { encodeText, sanitizeShortText } from '../store/text.js';
-import { chunks, insertRows, lockBrand, reserveIds, type Tx } from '../store/util.js';
+import { chunks, insertRows, updateChangedRows, lockBrand, reserveIds, type Tx } from '../store/util.js';
 import { indexPendingMessages } from '../store/fts.js';
 import { writeFacts } from '../store/rollup.js';
 import { validateMessage } from './validate.js';
@@ -571,10 +571,10 @@ export class IngestPipeline {
     }
 
     stage('7d messages');
-    // existing conversations: one multi-row upsert instead of an UPDATE each
+    // existing conversations: only what changed (read in this transaction, so nobody changed it meanwhile)
     const changed = [...convs.values()].filter((c) => !c.created);
     if (changed.length) {
-      await insertRows(trx, store, 'conversation', changed.map((c) => ({ ...c.row!, version: c.existing!.version })), { upsertOn: 'id', upsertColumns: UPSERT_COLUMNS, bumpVersion: true });
+      await updateChangedRows(trx, store, 'conversation', changed.map((c) => ({ before: c.existing!, after: c.row! as Record<string, unknown> })), UPSERT_COLUMNS);
       // routing put some in a team's queue: only where nobody set a team meanwhile
       for (const c of changed) {
         if (c.existing!.team_id == null && c.row!.team_id != null) {

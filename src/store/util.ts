@@ -99,6 +99,34 @@ export async function insertRows(
   await trx.executeQuery(CompiledQuery.raw(`INSERT INTO ${quoteId(table)} (${cols.map(quoteId).join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})${conflict}`, params));
 }
 
+/**
+ * Write changed rows back by id, bumping `version`. SQLite: an UPDATE of only the
+ * columns whose value differs from `before` (one cached statement per set of
+ * columns), so an index none of whose columns changed is left alone — an upsert
+ * of the whole row rewrites every index entry of the row (the conversation has
+ * eight). PostgreSQL: one upsert of `columns` for all rows (one round trip).
+ */
+export async function updateChangedRows(
+  trx: Tx,
+  store: Store,
+  table: keyof DB & string,
+  rows: { before: Record<string, unknown> & { id: number; version: number }; after: Record<string, unknown> }[],
+  columns: readonly string[],
+): Promise<void> {
+  if (!rows.length) return;
+  if (store.dialect !== 'sqlite') {
+    await insertRows(trx, store, table, rows.map((r) => ({ ...r.after, version: r.before.version })), { upsertOn: 'id', upsertColumns: columns, bumpVersion: true });
+    return;
+  }
+  const t0 = SQL_PROFILE ? performance.now() : 0;
+  for (const { before, after } of rows) {
+    const set = columns.filter((c) => toSqlite(after[c]) !== toSqlite(before[c]));
+    const st = sqliteStmt(store, `update|${table}|${set.join(',')}`, `UPDATE ${quoteId(table)} SET ${[...set.map((c) => `${quoteId(c)} = ?`), '"version" = "version" + 1'].join(', ')} WHERE "id" = ?`);
+    st.run([...set.map((c) => toSqlite(after[c])), before.id]);
+  }
+  if (SQL_PROFILE) recordSql(`updateChangedRows ${table}`, performance.now() - t0);
+}
+
 const pgColumnTypes = new Map<string, Promise<Map<string, string>>>();
 
 /** A table's column types as PostgreSQL spells them (`bigint`, `text`, `jsonb`, …), read once per process. */
