@@ -13,7 +13,7 @@ import { businessMsBetween, type BusinessCalendar } from '../core/businessHours.
 import { checkReply } from '../core/replyChecks.js';
 import { drainQueue, pickTeam, type AssignmentStrategy, type QueuedConversation, type RoutingAgent, type RoutingState } from '../core/routing.js';
 import { evaluateSla, type SlaClock, type SlaEvent } from '../core/sla.js';
-import type { Network, Role, Sentiment, TriageCategory, Visibility } from '../core/types.js';
+import type { ConversationStatus, Network, Role, Sentiment, TriageCategory, Visibility } from '../core/types.js';
 import type { Actor } from '../commands/context.js';
 import type { ConversationHooks, ReplyDecision } from '../commands/conversations.js';
 import { AppError } from '../errors.js';
@@ -49,7 +49,41 @@ interface SlaMemo {
   /** metric:cycle → the last state announced. */
   announced: Record<string, string>;
   clocks: Pick<SlaClock, 'metric' | 'cycle' | 'state' | 'dueAt' | 'warningAt' | 'targetMs' | 'businessHours' | 'startedAt' | 'stoppedAt'>[];
+  /**
+   * The conversation's SLA timeline as of its version `v`, so the next ingest batch
+   * need not read the messages and status changes back. Valid only while the row's
+   * version is still `v`: every writer of the timeline (ingest, the outbox marking a
+   * reply sent, a status change) bumps the version in the same transaction.
+   */
+  tl?: { v: number; e: TimelineEntry[] };
 }
+
+/** A compact SLA event: inbound (chaser flag), outbound (auto-acknowledgement flag), status. */
+type TimelineEntry = ['i', number, 0 | 1] | ['o', number, 0 | 1] | ['s', number, string];
+/** Longer timelines are read back from the tables each time rather than carried in the row. */
+const MAX_MEMO_EVENTS = 200;
+
+function encodeTimeline(events: SlaEvent[]): TimelineEntry[] | null {
+  if (events.length > MAX_MEMO_EVENTS) return null;
+  const out: TimelineEntry[] = [];
+  for (const e of events) {
+    if (e.type === 'inbound') out.push(['i', e.at, e.chaser ? 1 : 0]);
+    else if (e.type === 'outbound') out.push(['o', e.at, e.autoAck ? 1 : 0]);
+    else if (e.type === 'status') out.push(['s', e.at, e.status]);
+    else return null; // not produced by the stored timeline
+  }
+  return out;
+}
+
+/** The timeline carried in a conversation's memo, when it is of the row's current version. */
+function memoTimeline(memo: Partial<SlaMemo>, version: number): SlaEvent[] | null {
+  const tl = memo.tl;
+  if (!tl || tl.v !== version || !Array.isArray(tl.e)) return null;
+  return tl.e.map((x): SlaEvent => (x[0] === 'i' ? { type: 'inbound', at: x[1], chaser: x[2] === 1 } : x[0] === 'o' ? { type: 'outbound', at: x[1], autoAck: x[2] === 1 } : { type: 'status', at: x[1], status: x[2] as ConversationStatus }));
+}
+
+/** The memo as agents see it (the carried timeline is bookkeeping). */
+const visibleMemo = (m: Partial<SlaMemo>) => JSON.stringify({ announced: m.announced ?? {}, clocks: m.clocks ?? [] });
 
 /** A conversation as the ingest pipeline is about to write it, for the workflow to complete. */
 export interface IngestDraft {
@@ -118,15 +152,24 @@ export class Workflow {
         }
       }
     }
-    // SLA: stored timeline (before this batch) + this batch's messages
-    const existing = drafts.filter((d) => !d.created).map((d) => d.id);
-    const stored = existing.length ? await this.timelines(existing, trx) : new Map<number, SlaEvent[]>();
+    // SLA: stored timeline (before this batch; carried in the row's memo when current) + this batch's messages
+    const memos = new Map(drafts.map((d) => [d.id, safe(d.row.sla) as Partial<SlaMemo>]));
+    const stored = new Map<number, SlaEvent[]>();
+    const unread: number[] = [];
+    for (const d of drafts) {
+      if (d.created) continue;
+      const carried = memoTimeline(memos.get(d.id)!, d.row.version);
+      if (carried) stored.set(d.id, carried);
+      else unread.push(d.id);
+    }
+    if (unread.length) for (const [id, events] of await this.timelines(unread, trx)) stored.set(id, events);
     const accountIds = [...new Set(drafts.map((d) => d.row.channel_account_id))];
     const accounts = new Map((await trx.selectFrom('channel_account').selectAll().where('id', 'in', accountIds).execute()).map((a) => [a.id, a]));
     const evaluated: SlaEvaluated[] = [];
     for (const d of drafts) {
       const events = [...(stored.get(d.id) ?? []), ...d.events].sort((a, b) => a.at - b.at);
-      const e = this.evaluate(d.row as Conversation, accounts.get(d.row.channel_account_id)!, settings, events, now);
+      // the batch writes the row with its version bumped (a new one with version 1)
+      const e = this.evaluate(d.row as Conversation, accounts.get(d.row.channel_account_id)!, settings, events, now, d.row.version + 1, memos.get(d.id));
       d.row.sla_due_at = e.dueAt;
       d.row.sla_state = e.worst;
       d.row.sla = JSON.stringify(e.memo);
@@ -337,11 +380,13 @@ export class Workflow {
     for (const conv of convs) {
       const settings = await this.deps.settings.get(conv.brand_id);
       const account = accounts.get(conv.channel_account_id)!;
-      evaluated.push({ ...this.evaluate(conv, account, settings, timelines.get(conv.id) ?? [], now), conv, account });
+      evaluated.push({ ...this.evaluate(conv, account, settings, timelines.get(conv.id) ?? [], now, conv.version), conv, account });
     }
-    const changed = evaluated.filter((e) => e.conv.sla_due_at !== e.dueAt || e.conv.sla_state !== e.worst || e.conv.sla !== JSON.stringify(e.memo) || e.transitions.length);
+    const changed = evaluated.filter((e) => e.conv.sla_due_at !== e.dueAt || e.conv.sla_state !== e.worst || visibleMemo(safe(e.conv.sla)) !== visibleMemo(e.memo) || e.transitions.length);
+    // only the carried timeline differs: written, not announced
+    const quiet = evaluated.filter((e) => !changed.includes(e) && e.conv.sla !== JSON.stringify(e.memo));
     await store.db.transaction().execute(async (trx) => {
-      for (const e of changed) await trx.updateTable('conversation').set({ sla_due_at: e.dueAt, sla_state: e.worst, sla: JSON.stringify(e.memo) }).where('id', '=', e.conv.id).execute();
+      for (const e of [...changed, ...quiet]) await trx.updateTable('conversation').set({ sla_due_at: e.dueAt, sla_state: e.worst, sla: JSON.stringify(e.memo) }).where('id', '=', e.conv.id).execute();
       const facts = await this.transitionsTx(trx, changed, now);
       await writeFacts(trx, store, facts as Fact[]);
       await this.deps.jobs.addManyIn(trx, evaluated.filter((e) => e.nextChangeAt != null).map((e) => ({ kind: SLA_JOB, payload: { conversationId: e.conv.id }, runAt: e.nextChangeAt!, key: `sla:${e.conv.id}` })));
@@ -358,12 +403,13 @@ export class Workflow {
   }
 
   /** Evaluate one conversation's clocks (pure apart from reading cached settings). */
-  private evaluate(conv: Conversation, account: ChannelAccount, settings: WorkflowSettings, events: SlaEvent[], now: number) {
+  /** `version`: the row's version once written, which the carried timeline is stamped with. */
+  private evaluate(conv: Conversation, account: ChannelAccount, settings: WorkflowSettings, events: SlaEvent[], now: number, version: number, parsed?: Partial<SlaMemo>) {
     const calendar: BusinessCalendar | null = this.deps.settings.calendarOf(account);
     const policy = { ...settings.sla, calendar: settings.sla.businessHours ? calendar : null };
     const ev = evaluateSla(policy, { visibility: conv.visibility as Visibility, priority: conv.priority, events }, now);
     const current = [ev.firstResponse, ev.nextResponse, ev.resolution].filter((c): c is SlaClock => !!c);
-    const memo: SlaMemo = { announced: {}, clocks: [], ...safe(conv.sla) } as SlaMemo;
+    const memo: SlaMemo = { announced: {}, clocks: [], ...(parsed ?? safe(conv.sla)) } as SlaMemo;
     const running = current.filter((c) => c.stoppedAt == null && c.state !== 'met');
     const responseClock = current.find((c) => c.metric !== 'resolution' && c.stoppedAt == null) ?? null;
     const dueAt = (responseClock ?? running[0])?.dueAt ?? null;
@@ -379,6 +425,8 @@ export class Workflow {
       memo.announced[key] = c.state;
     }
     memo.clocks = current.map((c) => ({ metric: c.metric, cycle: c.cycle, state: c.state, dueAt: c.dueAt, warningAt: c.warningAt, targetMs: c.targetMs, businessHours: c.businessHours, startedAt: c.startedAt, stoppedAt: c.stoppedAt }));
+    const e = encodeTimeline(events);
+    memo.tl = e ? { v: version, e } : undefined;
     return { dueAt, worst, memo, transitions, nextChangeAt: ev.nextChangeAt };
   }
 
