@@ -198,9 +198,10 @@ export class IngestPipeline {
     if (texts.length) pre(texts);
   }
 
-  async ingest(brandId: number, items: IngestItem[]): Promise<IngestOutcome[]> {
+  /** `prefetched`: the caller has already handed the items to `prefetch` (the ingest queue does, ahead of the batch). */
+  async ingest(brandId: number, items: IngestItem[], opts: { prefetched?: boolean } = {}): Promise<IngestOutcome[]> {
     const { store, clock } = this.deps;
-    this.prefetch(items);
+    if (!opts.prefetched) this.prefetch(items);
     const now = clock.now();
     const outcomes: IngestOutcome[] = new Array(items.length);
     const publish: (() => void)[] = [];

@@ -16,6 +16,8 @@ export class QueueFullError extends Error {
 interface Pending {
   brandId: number;
   items: IngestItem[];
+  /** Handed to the pipeline's prefetch (triage's text-only work, ahead of the batch). */
+  prefetched?: boolean;
   resolve: (o: IngestOutcome[]) => void;
   reject: (e: unknown) => void;
 }
@@ -28,6 +30,9 @@ export interface IngestQueueOptions {
   /** Observed throughput, for the Retry-After estimate. */
   onFlush?: (n: number, ms: number) => void;
 }
+
+/** Items ahead of the current batch whose texts are prefetched (bounds what is held for them). */
+const LOOKAHEAD = 3_000;
 
 export class IngestQueue {
   private pending: Pending[] = [];
@@ -54,8 +59,8 @@ export class IngestQueue {
       throw new QueueFullError(this.queued, Math.max(1, Math.ceil(this.queued / this.rate)));
     }
     this.queued += items.length;
-    this.pipeline.prefetch?.(items);
     const p = new Promise<IngestOutcome[]>((resolve, reject) => this.pending.push({ brandId, items, resolve, reject }));
+    this.lookahead();
     // after the I/O phase, not in a microtask: every request already readable in this turn of
     // the event loop is submitted first and goes into the same batch (better-sqlite3 is
     // synchronous, so during a batch no new request is read; a microtask flush would commit
@@ -76,6 +81,19 @@ export class IngestQueue {
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
+  /** Hand the texts of the next LOOKAHEAD queued items to the pipeline's prefetch, once each. */
+  private lookahead(): void {
+    let n = 0;
+    for (const p of this.pending) {
+      if (n >= LOOKAHEAD) break;
+      if (!p.prefetched) {
+        p.prefetched = true;
+        this.pipeline.prefetch(p.items);
+      }
+      n += p.items.length;
+    }
+  }
+
   private async flush(): Promise<void> {
     if (this.flushing) return;
     this.flushing = true;
@@ -94,9 +112,13 @@ export class IngestQueue {
         }
         this.pending = rest;
         const items = take.flatMap((p) => p.items);
+        const unprefetched = take.filter((p) => !p.prefetched).flatMap((p) => p.items);
+        // the next batches' texts are analyzed (on the triage worker) while this one is stored
+        this.lookahead();
         const t0 = performance.now();
         try {
-          const outcomes = await this.pipeline.ingest(brandId, items);
+          if (unprefetched.length) this.pipeline.prefetch(unprefetched);
+          const outcomes = await this.pipeline.ingest(brandId, items, { prefetched: true });
           let i = 0;
           for (const p of take) {
             p.resolve(outcomes.slice(i, i + p.items.length));

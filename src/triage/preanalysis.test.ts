@@ -68,6 +68,14 @@ describe('preanalysis across threads', () => {
       expect(await w.take('same words twice')).not.toBeNull();
       expect(await w.take('same words twice')).not.toBeNull();
       expect(await w.take('same words twice')).toBeNull();
+      // handed over and never taken (a duplicate delivery dropped at dedupe): forgotten once old
+      w.prefetch(['dropped duplicate']);
+      w.expire(Date.now() - 60_000);
+      expect(await w.take('dropped duplicate')).not.toBeNull();
+      w.prefetch(['dropped duplicate']);
+      w.expire(Date.now() + 1);
+      expect(w.held).toBe(0);
+      expect(await w.take('dropped duplicate')).toBeNull();
       expect(await w.take('never handed over')).toBeNull();
       expect(errors).toEqual([]);
     } finally {

@@ -28,6 +28,8 @@ try {
 
 /** Texts waiting for (or holding) their preanalysis; beyond this, new texts are triaged inline. */
 const MAX_ENTRIES = 20_000;
+/** A text handed over and not taken within this long is forgotten once the table is half full. */
+const EXPIRE_MS = 60_000;
 
 type Reply = { id: number; e: EncodedPreanalyses } | { id: number; error: string } | { ready: true; version: string } | { fatal: string };
 
@@ -46,7 +48,7 @@ export class PreanalysisWorker {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (p: Preanalysis[] | null) => void }>();
   /** Per text: where its preanalysis comes from, and how many messages with that text will take it. */
-  private readonly entries = new Map<string, { batch: Promise<Preanalysis[] | null>; i: number; count: number }>();
+  private readonly entries = new Map<string, { batch: Promise<Preanalysis[] | null>; i: number; count: number; at: number }>();
 
   constructor(private readonly opts: PreanalysisWorkerOptions) {
     const ts = import.meta.url.endsWith('.ts');
@@ -72,16 +74,18 @@ export class PreanalysisWorker {
    */
   prefetch(texts: readonly string[]): void {
     if (!this.usable) return;
+    // texts handed over but never triaged (a duplicate dropped, a message quarantined) expire
+    if (this.entries.size >= MAX_ENTRIES / 2) this.expire(Date.now() - EXPIRE_MS);
     const fresh: string[] = [];
     const id = this.nextId;
     let batch: Promise<Preanalysis[] | null> | null = null;
     for (const t of texts) {
       if (typeof t !== 'string') continue;
       const e = this.entries.get(t);
-      if (e) { e.count++; continue; }
+      if (e) { e.count++; e.at = Date.now(); continue; }
       if (this.entries.size >= MAX_ENTRIES) continue;
       batch ??= new Promise<Preanalysis[] | null>((resolve) => this.pending.set(id, { resolve }));
-      this.entries.set(t, { batch, i: fresh.length, count: 1 });
+      this.entries.set(t, { batch, i: fresh.length, count: 1, at: Date.now() });
       fresh.push(t);
     }
     if (!fresh.length) return;
@@ -97,6 +101,11 @@ export class PreanalysisWorker {
     if (--e.count === 0) this.entries.delete(text);
     const all = await e.batch;
     return all?.[e.i] ?? null;
+  }
+
+  /** Forget texts handed over before `before` and never taken. */
+  expire(before: number): void {
+    for (const [t, e] of this.entries) if (e.at < before) this.entries.delete(t);
   }
 
   /** Texts handed over and not yet taken (for tests and metrics). */
