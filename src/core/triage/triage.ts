@@ -93,6 +93,9 @@ interface Ctx {
   packed: PackedModel;
   /** Packed-table row of each feature (reused by the wide intent head). */
   rows: Int32Array;
+  /** Precomputed on another thread, when present (see Preanalysis). */
+  intentProba?: Float64Array | null;
+  language?: Scored<string>;
   addressed: boolean;
   addressedReason: string;
   toOthers: boolean;
@@ -113,6 +116,10 @@ export interface Preanalysis {
   rows: Int32Array;
   /** Logits of every narrow head (packed layout). */
   logits: Float64Array;
+  /** The intent head's probabilities (null: the model has none); absent: computed when needed. Read-only. */
+  intentProba?: Float64Array | null;
+  /** The language; absent: computed when needed. */
+  language?: Scored<string>;
 }
 
 export function preanalyze(text: unknown, model: TriageModel): Preanalysis {
@@ -120,6 +127,18 @@ export function preanalyze(text: unknown, model: TriageModel): Preanalysis {
   const packed = packedModel(model);
   const rows = lookupRows(packed, a.fv);
   return { a, rows, logits: narrowLogits(packed, a.fv, rows) };
+}
+
+/**
+ * The rest of the text-only work, for a preanalysis made on another thread: the
+ * intent head (a wide table, cache-hungry) and the language, used by every message
+ * that turns out to be a service matter.
+ */
+export function completePreanalysis(pre: Preanalysis, model: TriageModel): Preanalysis {
+  const z = model.heads.intent ? wideLogits(packedModel(model), 'intent', pre.a.fv, pre.rows) : null;
+  pre.intentProba = z ? softmaxInPlace(z) : null;
+  pre.language = detectLanguage(pre.a.clean.text, pre.a.tokens.words);
+  return pre;
 }
 
 function buildCtx(input: TriageInput, model: TriageModel, pre?: Preanalysis): { ctx: Ctx; sent: Float64Array } {
@@ -138,7 +157,7 @@ function buildCtx(input: TriageInput, model: TriageModel, pre?: Preanalysis): { 
   const addr = addressing(input, a);
   const question = a.tokens.questions > 0 || a.cues.question.length > 0;
   const ctx: Ctx = {
-    input, a, model, settings, p, packed, rows,
+    input, a, model, settings, p, packed, rows, intentProba: pre?.intentProba, language: pre?.language,
     addressed: addr.addressed, addressedReason: addr.reason, toOthers: addr.toOthers,
     question,
     closingOnly: isClosingOnly(a, question),
@@ -196,7 +215,7 @@ export function computeSignals(input: TriageInput, model: TriageModel, pre?: Pre
   }
   const cs = category.value === 'customer_service' || complaint.value || chaser.value;
   const intents = cs ? intentSignal(ctx) : { intent: null, fine: null };
-  const language = detectLanguage(a.clean.text, words);
+  const language = ctx.language ?? detectLanguage(a.clean.text, words);
   const scores: Record<string, number> = {
     negative: round3(p.neg), neutral: round3(p.neu), positive: round3(p.pos), offensive: round3(p.off),
     spam: round3(p.spam), care: round3(p.care), problem: round3(p.problem), urgency: a.cues.urgency.length,
@@ -474,11 +493,14 @@ function intentSignal(c: Ctx): { intent: Scored<string> | null; fine: Scored<str
   const map = c.model.intentMap && Object.keys(c.model.intentMap).length ? c.model.intentMap : BANKING77_TO_CARE;
   const cues = c.a.cues;
   let fine: Scored<string> | null = null;
-  const z = head ? wideLogits(c.packed, 'intent', c.a.fv, c.rows) : null;
+  let pr = c.intentProba;
+  if (pr === undefined) {
+    const z = head ? wideLogits(c.packed, 'intent', c.a.fv, c.rows) : null;
+    pr = z ? softmaxInPlace(z) : null;
+  }
   let best = '';
   let bestP = 0;
-  if (head && z) {
-    const pr = softmaxInPlace(z);
+  if (head && pr) {
     const k = argmax(pr);
     fine = { value: head.labels[k]!, confidence: round3(pr[k]!), reason: 'banking77-trained intent model' };
     const { names, index } = careIndex(head, map);
