@@ -88,6 +88,7 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
   const metrics = new Metrics();
   const presence = new Presence(bus, () => clock.now());
   const triage = opts.triage ?? (await loadDefaultTriage(log, config.dataDir));
+  metrics.triageStats = triage?.stats ?? null;
 
   const hooks: ConversationHooks = {};
   const appHooks: AppHooks = {};

@@ -61,6 +61,14 @@ for (const dialect of DIALECTS) {
       expect(metrics).toContain('parley_ingest_items_total');
     });
 
+    it('counts in /metrics where the triage of each message ran (the triage worker or the pipeline thread)', async () => {
+      await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention({ text: '@AcmeCare my order is late' })] });
+      const text = await (await fetch(`${desk.url}/metrics`)).text();
+      const value = (path: string) => Number(text.match(new RegExp(`parley_triage_messages\\{path="${path}"\\} (\\d+)`))?.[1] ?? NaN);
+      expect(value('preanalyzed') + value('inline')).toBeGreaterThanOrEqual(1);
+      expect(text).toMatch(/parley_triage_prefetched_held \d+/);
+    });
+
     it('refuses unauthenticated calls, wrong passwords and cookie writes without the CSRF token, as problem+json', async () => {
       const anon = await fetch(`${desk.url}/api/conversations`);
       expect(anon.status).toBe(401);

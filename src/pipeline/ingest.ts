@@ -67,6 +67,8 @@ export type TriageFn = ((reqs: TriageRequest[], now: number) => Promise<(TriageR
   /** Texts about to be triaged: work that needs only the text may start now (e.g. on another thread). */
   prefetch?: (texts: string[]) => void;
   close?: () => Promise<void>;
+  /** Messages triaged with a prefetched preanalysis and without one; texts held for later. */
+  stats?: () => { preanalyzed: number; inline: number; held: number };
 };
 
 /**

@@ -11,7 +11,25 @@ export class Metrics {
   readonly sseClients = new Gauge({ name: 'parley_sse_clients', help: 'Connected live-event clients', registers: [this.registry] });
   readonly httpSeconds = new Histogram({ name: 'parley_http_request_seconds', help: 'HTTP request duration', labelNames: ['method', 'route', 'status'] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [this.registry] });
 
+  /** Where triage's counts come from (src/triage/pipelineTriage.ts `stats`), when triage runs. */
+  triageStats: (() => { preanalyzed: number; inline: number; held: number }) | null = null;
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'parley_' });
+    const stats = () => this.triageStats?.();
+    new Gauge({
+      name: 'parley_triage_messages', help: 'Messages triaged since start, by where the text-only half ran: preanalyzed (the triage worker thread) or inline (the pipeline thread)', labelNames: ['path'] as const, registers: [this.registry],
+      collect() {
+        const s = stats();
+        if (s) for (const path of ['preanalyzed', 'inline'] as const) this.set({ path }, s[path]);
+      },
+    });
+    new Gauge({
+      name: 'parley_triage_prefetched_held', help: 'Texts handed to the triage worker ahead of their batch and not yet triaged', registers: [this.registry],
+      collect() {
+        const s = stats();
+        if (s) this.set(s.held);
+      },
+    });
   }
 }

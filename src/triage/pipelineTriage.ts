@@ -41,12 +41,18 @@ export async function createPipelineTriage(opts: PipelineTriageOptions = {}): Pr
     const modelPath = (opts.worker ?? process.env.PARLEY_TRIAGE_WORKER !== '0') === false ? undefined : opts.modelPath ?? (opts.model ? undefined : process.env.PARLEY_TRIAGE_MODEL ?? SHIPPED_MODEL_PATH);
     if (!modelPath) return (reqs, now) => reqs.map((r) => safely(() => triage(toTriageInput(r), now, model)));
     const worker = new PreanalysisWorker({ modelPath, version: model.version, onError: opts.onError });
+    const counts = { preanalyzed: 0, inline: 0 };
     const fn: TriageFn = async (reqs, now) => {
       const pres = await Promise.all(reqs.map((r) => worker.take(r.message.text)));
-      return reqs.map((r, i) => safely(() => triage(toTriageInput(r), now, model, pres[i] ?? undefined)));
+      return reqs.map((r, i) => {
+        const pre = pres[i] ?? undefined;
+        counts[pre ? 'preanalyzed' : 'inline']++;
+        return safely(() => triage(toTriageInput(r), now, model, pre));
+      });
     };
     fn.prefetch = (texts) => worker.prefetch(texts);
     fn.close = () => worker.close();
+    fn.stats = () => ({ ...counts, held: worker.held });
     return fn;
   }
   return async (reqs, now) => Promise.all(reqs.map(async (r) => {
