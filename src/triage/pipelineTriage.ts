@@ -28,6 +28,13 @@ export interface PipelineTriageOptions {
   modelPath?: string;
   /** false: triage wholly on the calling thread (default: true unless PARLEY_TRIAGE_WORKER=0). */
   worker?: boolean;
+  /**
+   * How long a batch waits for preanalyses still on the worker before triaging those
+   * messages inline (default 250 ms, PARLEY_TRIAGE_WAIT_MS): a stalled worker never
+   * holds the pipeline up for long. (Tried 2 ms, so that a late worker never adds
+   * latency: p99 was worse, since the pipeline's thread then does the work itself.)
+   */
+  maxWaitMs?: number;
   /** A pluggable classifier (e.g. withFallback(linearClassifier(model), llm, 0.7)); async. */
   classifier?: TriageClassifier;
   onError?: (message: string) => void;
@@ -43,7 +50,7 @@ export async function createPipelineTriage(opts: PipelineTriageOptions = {}): Pr
     const worker = new PreanalysisWorker({ modelPath, version: model.version, onError: opts.onError });
     const counts = { preanalyzed: 0, inline: 0 };
     const fn: TriageFn = async (reqs, now) => {
-      const pres = await Promise.all(reqs.map((r) => worker.take(r.message.text)));
+      const pres = await within(reqs.map((r) => worker.take(r.message.text)), opts.maxWaitMs ?? Number(process.env.PARLEY_TRIAGE_WAIT_MS ?? 250));
       return reqs.map((r, i) => {
         const pre = pres[i] ?? undefined;
         counts[pre ? 'preanalyzed' : 'inline']++;
@@ -62,6 +69,17 @@ export async function createPipelineTriage(opts: PipelineTriageOptions = {}): Pr
       return safely(() => triage(toTriageInput(r), now, model)); // plug-in failed: built-in answer
     }
   }));
+}
+
+/** The values of `ps` settled within `ms` (the others: null). */
+async function within<T>(ps: Promise<T | null>[], ms: number): Promise<(T | null)[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
+  try {
+    return await Promise.all(ps.map((p) => Promise.race([p, late])));
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** What triage knows about a pipeline request. */
