@@ -46,8 +46,15 @@ export async function createPipelineTriage(opts: PipelineTriageOptions = {}): Pr
   const classifier = opts.classifier;
   if (!classifier) {
     const modelPath = (opts.worker ?? process.env.PARLEY_TRIAGE_WORKER !== '0') === false ? undefined : opts.modelPath ?? (opts.model ? undefined : process.env.PARLEY_TRIAGE_MODEL ?? SHIPPED_MODEL_PATH);
-    if (!modelPath) return (reqs, now) => reqs.map((r) => safely(() => triage(toTriageInput(r), now, model)));
-    const worker = new PreanalysisWorker({ modelPath, version: model.version, onError: opts.onError });
+    const inline: TriageFn = (reqs, now) => reqs.map((r) => safely(() => triage(toTriageInput(r), now, model)));
+    if (!modelPath) return inline;
+    let worker: PreanalysisWorker;
+    try {
+      worker = new PreanalysisWorker({ modelPath, version: model.version, onError: opts.onError });
+    } catch (err) {
+      opts.onError?.(`the triage worker did not start: ${(err as Error)?.message ?? err}`);
+      return inline;
+    }
     const counts = { preanalyzed: 0, inline: 0 };
     const fn: TriageFn = async (reqs, now) => {
       const pres = await within(reqs.map((r) => worker.take(r.message.text)), opts.maxWaitMs ?? Number(process.env.PARLEY_TRIAGE_WAIT_MS ?? 250));

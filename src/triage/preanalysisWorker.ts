@@ -10,28 +10,42 @@
  * model is not the pipeline's, or for a text it was not given, triage runs inline
  * exactly as before (the two paths give identical results: preanalysis.test.ts).
  */
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { buildSync } from 'esbuild';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Preanalysis } from '../core/triage/triage.js';
 import { decodePreanalyses, type EncodedPreanalyses } from './preanalysis.js';
 
-const BOOT = `
-const { workerData, parentPort } = require('node:worker_threads');
-try {
-  const ready = workerData.tsx ? import(workerData.tsx).then((m) => m.register()) : Promise.resolve();
-  ready.then(() => import(workerData.entry)).catch((err) => parentPort.postMessage({ fatal: String((err && err.stack) || err) }));
-} catch (err) {
-  parentPort.postMessage({ fatal: String((err && err.stack) || err) });
+/**
+ * The worker's code: its entry module bundled with its imports into one script
+ * (esbuild, ~50 KB, once per process). A worker that loaded TypeScript through tsx
+ * instead would carry tsx's loader thread too: measured ~20 MB more per process.
+ */
+let source: string | undefined;
+function workerSource(): string {
+  if (source === undefined) {
+    const file = fileURLToPath(new URL(`./preanalysis.worker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url));
+    source = buildSync({
+      entryPoints: [file], bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, logLevel: 'silent',
+      define: { 'import.meta.url': JSON.stringify(pathToFileURL(file).href) },
+    }).outputFiles[0]!.text;
+  }
+  return source;
 }
-`;
+
+/**
+ * The worker's heap: a small young generation (it allocates briefly per text; the
+ * default lets garbage grow tens of MB before a scavenge) and a ceiling well above
+ * the model it holds (~25 MB). Over the ceiling the worker dies and triage runs inline.
+ */
+const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 160 };
 
 /** Texts waiting for (or holding) their preanalysis; beyond this, new texts are triaged inline. */
 const MAX_ENTRIES = 20_000;
 /** A text handed over and not taken within this long is forgotten once the table is half full. */
 const EXPIRE_MS = 60_000;
 
-type Reply = { id: number; e: EncodedPreanalyses } | { id: number; error: string } | { ready: true; version: string } | { fatal: string };
+type Reply = { id: number; e: EncodedPreanalyses } | { id: number; error: string } | { ready: true; version: string };
 
 export interface PreanalysisWorkerOptions {
   /** The model file the pipeline's model was loaded from. */
@@ -51,11 +65,7 @@ export class PreanalysisWorker {
   private readonly entries = new Map<string, { batch: Promise<Preanalysis[] | null>; i: number; count: number; at: number }>();
 
   constructor(private readonly opts: PreanalysisWorkerOptions) {
-    const ts = import.meta.url.endsWith('.ts');
-    const entry = new URL(`./preanalysis.worker.${ts ? 'ts' : 'js'}`, import.meta.url).href;
-    // running from the TypeScript sources (npm start, tests): the worker registers tsx's ESM loader first
-    const tsx = ts ? pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href : null;
-    this.worker = new Worker(BOOT, { eval: true, workerData: { entry, tsx, modelPath: opts.modelPath } });
+    this.worker = new Worker(workerSource(), { eval: true, workerData: { modelPath: opts.modelPath }, resourceLimits: RESOURCE_LIMITS });
     this.worker.on('message', (m: Reply) => this.onMessage(m));
     this.worker.on('error', (err) => this.fail(err.message));
     this.worker.on('exit', () => this.fail(null));
@@ -126,7 +136,6 @@ export class PreanalysisWorker {
       else this.fail(`the preanalysis worker loaded model ${m.version}, the pipeline uses ${this.opts.version}`);
       return;
     }
-    if ('fatal' in m) return this.fail(m.fatal);
     const p = this.pending.get(m.id);
     if (!p) return;
     this.pending.delete(m.id);
