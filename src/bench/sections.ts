@@ -167,7 +167,8 @@ export async function benchTriage(triage: TriageFn | undefined, n = 20_000) {
 /** A real `parley start` process on `dataDir` (no demo), ready to serve. */
 export async function startBenchServer(opts: { dataDir: string; databaseUrl?: string }) {
   const port = await freePort();
-  const env = { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', PARLEY_SECRET: 'bench-secret-0123456789abcdefghijklmnop', PARLEY_INGEST_QUEUE_MAX: '1000000' };
+  // glibc's malloc arenas capped as `npm start` caps them (docs/performance.md, Memory)
+  const env = { MALLOC_ARENA_MAX: '2', ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', PARLEY_SECRET: 'bench-secret-0123456789abcdefghijklmnop', PARLEY_INGEST_QUEUE_MAX: '1000000' };
   // PARLEY_BENCH_PROFILE_DIR=<dir>: the server writes a V8 CPU profile there when it stops
   const prof = process.env.PARLEY_BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PARLEY_BENCH_PROFILE_DIR}`] : [];
   const args = [...prof, 'bin/parley.js', 'start', '--port', String(port), '--no-demo', '--data-dir', opts.dataDir, ...(opts.databaseUrl ? ['--database-url', opts.databaseUrl] : [])];
