@@ -184,7 +184,6 @@ export class IngestPipeline {
     return this.accounts;
   }
 
-  /** Ingest a batch for one brand. */
   /**
    * Customer texts about to be ingested: triage may start on their text alone now
    * (on another thread), so the batch's triage step only adds the context.
@@ -200,7 +199,7 @@ export class IngestPipeline {
     if (texts.length) pre(texts);
   }
 
-  /** `prefetched`: the caller has already handed the items to `prefetch` (the ingest queue does, ahead of the batch). */
+  /** Ingest a batch for one brand. `prefetched`: the caller has already handed the items to `prefetch` (the ingest queue does, ahead of the batch). */
   async ingest(brandId: number, items: IngestItem[], opts: { prefetched?: boolean } = {}): Promise<IngestOutcome[]> {
     const { store, clock } = this.deps;
     if (!opts.prefetched) this.prefetch(items);
@@ -757,10 +756,10 @@ function subjectOf(text: string): string {
   return (sanitizeShortText(flat.length > 200 ? flat.slice(0, 199) + '…' : flat) ?? '').toWellFormed();
 }
 
-/** Columns an ingest batch may change on an existing conversation. */
 /** Full-text indexing within a batch once this many messages wait for it (see src/store/fts.ts). */
 const FTS_MIN_PENDING = 2_000;
 
+/** Columns an ingest batch may change on an existing conversation. */
 const UPSERT_COLUMNS = [
   'status', 'created_at', 'last_message_at', 'last_inbound_at', 'last_outbound_at', 'waiting_since', 'first_response_at', 'cycle_started_at', 'cycle_first_response_at',
   'resolved_at', 'reopened_count', 'snoozed_until', 'message_count', 'priority', 'sentiment', 'category', 'triage_action', 'intent', 'language', 'contact_id', 'updated_at',

@@ -45,7 +45,9 @@ export async function createPipelineTriage(opts: PipelineTriageOptions = {}): Pr
   const model = opts.model ?? loadShippedModel();
   const classifier = opts.classifier;
   if (!classifier) {
-    const modelPath = (opts.worker ?? process.env.PARLEY_TRIAGE_WORKER !== '0') === false ? undefined : opts.modelPath ?? (opts.model ? undefined : process.env.PARLEY_TRIAGE_MODEL ?? SHIPPED_MODEL_PATH);
+    const useWorker = opts.worker ?? process.env.PARLEY_TRIAGE_WORKER !== '0';
+    // the worker loads the model from its file: the one given, or the default model's
+    const modelPath = !useWorker ? undefined : opts.modelPath ?? (opts.model ? undefined : process.env.PARLEY_TRIAGE_MODEL ?? SHIPPED_MODEL_PATH);
     const inline: TriageFn = (reqs, now) => reqs.map((r) => safely(() => triage(toTriageInput(r), now, model)));
     if (!modelPath) return inline;
     let worker: PreanalysisWorker;

@@ -107,24 +107,32 @@ describe('preanalysis across threads', () => {
         message: { network: 'x', networkMessageId: `m${i}`, direction: 'inbound', visibility: 'public', kind: 'mention', author: { networkUserId: `u${i}`, handle: `u${i}` }, text, createdAt: NOW - 60_000, raw: {} },
         waitingSince: i % 2 ? NOW - 7_200_000 : null, previousUnanswered: [], brandHandles: ['AcmeHelp'],
       }));
-      // before the worker is up, and after: the same answers
+      // before the worker is up (inline), and once it preanalyzes: the same answers
       threaded.prefetch!(texts);
       const early = await threaded(reqs, NOW);
-      await new Promise((r) => setTimeout(r, 3000));
-      threaded.prefetch!(texts);
-      const late = await threaded(reqs, NOW);
       const expected = JSON.stringify(await inline(reqs, NOW));
       expect(JSON.stringify(early)).toBe(expected);
+      const before = threaded.stats!().preanalyzed;
+      let late: unknown;
+      await until(() => threaded.stats!().preanalyzed > before, 30_000, async () => {
+        threaded.prefetch!(texts);
+        late = await threaded(reqs, NOW);
+      });
+      expect(threaded.stats!().preanalyzed - before).toBeGreaterThan(0);
       expect(JSON.stringify(late)).toBe(expected);
+      expect(threaded.stats!().held).toBe(0);
     } finally {
       await threaded.close!();
     }
   });
 });
 
-async function until(f: () => boolean, ms = 30_000) {
+/** Poll `f` (running `step` before each look) until it holds. */
+async function until(f: () => boolean, ms = 30_000, step?: () => Promise<void>) {
   const t0 = Date.now();
-  while (!f()) {
+  for (;;) {
+    await step?.();
+    if (f()) return;
     if (Date.now() - t0 > ms) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -84,18 +84,19 @@ export class PreanalysisWorker {
    */
   prefetch(texts: readonly string[]): void {
     if (!this.usable) return;
+    const now = Date.now();
     // texts handed over but never triaged (a duplicate dropped, a message quarantined) expire
-    if (this.entries.size >= MAX_ENTRIES / 2) this.expire(Date.now() - EXPIRE_MS);
+    if (this.entries.size >= MAX_ENTRIES / 2) this.expire(now - EXPIRE_MS);
     const fresh: string[] = [];
     const id = this.nextId;
     let batch: Promise<Preanalysis[] | null> | null = null;
     for (const t of texts) {
       if (typeof t !== 'string') continue;
       const e = this.entries.get(t);
-      if (e) { e.count++; e.at = Date.now(); continue; }
+      if (e) { e.count++; e.at = now; continue; }
       if (this.entries.size >= MAX_ENTRIES) continue;
       batch ??= new Promise<Preanalysis[] | null>((resolve) => this.pending.set(id, { resolve }));
-      this.entries.set(t, { batch, i: fresh.length, count: 1, at: Date.now() });
+      this.entries.set(t, { batch, i: fresh.length, count: 1, at: now });
       fresh.push(t);
     }
     if (!fresh.length) return;
@@ -148,8 +149,8 @@ export class PreanalysisWorker {
   }
 
   private fail(message: string | null) {
-    if (message && !this.dead) this.opts.onError?.(message);
     if (this.dead) return;
+    if (message) this.opts.onError?.(message);
     this.dead = true;
     this.settleAll();
     void this.worker.terminate();

@@ -382,9 +382,13 @@ export class Workflow {
       const account = accounts.get(conv.channel_account_id)!;
       evaluated.push({ ...this.evaluate(conv, account, settings, timelines.get(conv.id) ?? [], now, conv.version), conv, account });
     }
-    const changed = evaluated.filter((e) => e.conv.sla_due_at !== e.dueAt || e.conv.sla_state !== e.worst || visibleMemo(safe(e.conv.sla)) !== visibleMemo(e.memo) || e.transitions.length);
-    // only the carried timeline differs: written, not announced
-    const quiet = evaluated.filter((e) => !changed.includes(e) && e.conv.sla !== JSON.stringify(e.memo));
+    // changed: written and announced; quiet (only the carried timeline differs): written, not announced
+    const changed: SlaEvaluated[] = [];
+    const quiet: SlaEvaluated[] = [];
+    for (const e of evaluated) {
+      if (e.conv.sla_due_at !== e.dueAt || e.conv.sla_state !== e.worst || visibleMemo(safe(e.conv.sla)) !== visibleMemo(e.memo) || e.transitions.length) changed.push(e);
+      else if (e.conv.sla !== JSON.stringify(e.memo)) quiet.push(e);
+    }
     await store.db.transaction().execute(async (trx) => {
       for (const e of [...changed, ...quiet]) await trx.updateTable('conversation').set({ sla_due_at: e.dueAt, sla_state: e.worst, sla: JSON.stringify(e.memo) }).where('id', '=', e.conv.id).execute();
       const facts = await this.transitionsTx(trx, changed, now);

@@ -104,7 +104,6 @@ interface Ctx {
   agentSignature: boolean;
 }
 
-/** Model outputs + message facts every rule reads. */
 /**
  * The part of triage that depends on the text alone (text → features → head logits):
  * most of its cost, and computable ahead of time or on another thread
@@ -141,6 +140,7 @@ export function completePreanalysis(pre: Preanalysis, model: TriageModel): Prean
   return pre;
 }
 
+/** Model outputs + message facts every rule reads. */
 function buildCtx(input: TriageInput, model: TriageModel, pre?: Preanalysis): { ctx: Ctx; sent: Float64Array } {
   const { a, rows, logits } = pre ?? preanalyze(input?.text, model);
   const settings = effectiveSettings(model);
