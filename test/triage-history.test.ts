@@ -37,6 +37,11 @@ describe('learning from the team', () => {
       expect(c.status).toBe(200);
       expect(c.json.triage.category.value).toBe('spam');
       expect(c.json.triage.action.value).toBe('ignore');
+      // the rest of what triage said is kept (the pipeline stores it compactly; a correction rewrites it)
+      expect(c.json.triage.corrected.by).toBeGreaterThan(0);
+      expect(c.json.triage.model).toMatch(/^builtin-linear@/);
+      expect(typeof c.json.triage.sentiment.value).toBe('string');
+      expect(Object.keys(c.json.triage.scores)).toEqual(expect.arrayContaining(['negative', 'spam', 'care']));
     }
     const d = (await ana.get(`/api/conversations/${r.json.outcomes[0].conversationId}`)).json;
     expect(d.conversation.category).toBe('spam');

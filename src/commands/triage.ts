@@ -13,6 +13,7 @@ import type { Clock } from '../lib/clock.js';
 import { presentConversation, presentMessage } from '../server/presenters.js';
 import { audit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
+import { readStoredTriage } from '../store/triageJson.js';
 import type { Tx } from '../store/util.js';
 import type { Actor } from './context.js';
 
@@ -40,7 +41,7 @@ export class TriageCommands {
       const msg = await trx.selectFrom('message').selectAll().where('id', '=', messageId).where('brand_id', '=', actor.brandId).executeTakeFirst();
       if (!msg) throw notFound('message');
       if (msg.direction !== 'inbound') throw badRequest('triage.not_inbound', 'only customers\' messages are triaged');
-      const triage = msg.triage ? (JSON.parse(msg.triage) as Record<string, any>) : {};
+      const triage: Record<string, any> = readStoredTriage(msg.triage) ?? {};
       const before = { category: msg.triage_category, action: msg.triage_action, complaint: msg.complaint == null ? null : msg.complaint === 1, sentiment: msg.sentiment, intent: msg.intent };
       const who = actor.userId != null ? (await trx.selectFrom('app_user').select('name').where('id', '=', actor.userId).executeTakeFirst())?.name : undefined;
       const note = `corrected by ${who ?? actor.name}`;

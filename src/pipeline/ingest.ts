@@ -25,6 +25,7 @@ import type { Store } from '../store/db.js';
 import { factRow, type FactDimensions } from '../store/facts.js';
 import type { ChannelAccount, Conversation, ContactIdentity, DB, NewMessage } from '../store/schema.js';
 import { encodeText, sanitizeShortText } from '../store/text.js';
+import { storeTriage } from '../store/triageJson.js';
 import { chunks, insertRows, updateChangedRows, lockBrand, reserveIds, type Tx } from '../store/util.js';
 import { indexPendingMessages } from '../store/fts.js';
 import { writeFacts } from '../store/rollup.js';
@@ -541,7 +542,7 @@ export class IngestPipeline {
         thread_root_network_id: w.msg.threadRootNetworkId ?? null, reply_to_message_id: replyTo, text: t.text, text_escaped: t.escaped,
         url: w.msg.url ?? null, created_at: w.msg.createdAt, received_at: now, raw: w.raw, status: w.msg.direction === 'inbound' && !w.msg.fromBrand ? 'received' : 'sent',
         error: null, is_auto: isAutomatic(w.msg) ? 1 : 0, source: w.item.source, idempotency_key: null,
-        triage: tri ? JSON.stringify(tri) : null, triage_action: tri?.action.value ?? null, triage_category: tri?.category.value ?? null,
+        triage: storeTriage(tri), triage_action: tri?.action.value ?? null, triage_category: tri?.category.value ?? null,
         sentiment: tri?.sentiment.value ?? null, complaint: tri ? (tri.complaint.value ? 1 : 0) : null, accolade: tri ? (tri.accolade.value ? 1 : 0) : null,
         chaser: tri ? (tri.chaser.value ? 1 : 0) : null, intent: tri?.intent?.value ?? null, language: tri?.language.value ?? null,
         priority: tri?.priority.value ?? null, first_reply_at: null,

@@ -6,6 +6,7 @@
  */
 import type { ChannelAccount, Conversation, MessageRow, Note, User, AuditEvent, ContactIdentity } from '../store/schema.js';
 import { decodeText } from '../store/text.js';
+import { readStoredTriage } from '../store/triageJson.js';
 
 export const iso = (t: number | null | undefined): string | null => (t == null ? null : new Date(t).toISOString());
 
@@ -67,7 +68,7 @@ export function presentMessage(m: MessageRow, author?: AuthorJson | null, triage
     error: m.error,
     isAuto: m.is_auto === 1,
     source: m.source,
-    triage: triage !== undefined ? triage : parseJson<unknown>(m.triage, null),
+    triage: triage !== undefined ? triage : readStoredTriage(m.triage),
   };
 }
 export type MessageJson = ReturnType<typeof presentMessage>;
