@@ -35,7 +35,8 @@ describe('stored triage', () => {
       // same key order too: the API sends what it always sent
       expect(JSON.stringify(back)).toBe(JSON.stringify(t));
     }
-    expect(positional).toBe(texts.length);
+    // all but results with a number not in thousandths (script-detected languages), which stay plain JSON
+    expect(positional).toBeGreaterThan(texts.length * 0.99);
     expect(actions).toEqual(new Set(['respond', 'monitor', 'ignore'])); // spam/abuse, where needsResponse differs from the action
     expect(compact / plain).toBeLessThan(0.6);
   });
@@ -54,6 +55,8 @@ describe('stored triage', () => {
       { ...t, complaint: { value: 'yes', confidence: 1, reason: 'x' } }, // wrong type
       { ...t, sentiment: { value: 'positive', confidence: 1, reason: 'x', extra: 1 } },
       { ...t, scores: { spam: 0.1 } }, // not the usual scores
+      { ...t, action: { ...t.action, confidence: 0.12345 } }, // not in thousandths
+      { ...t, scores: { ...t.scores, 'intent:x': 1 / 3 } },
       { ...t, priority: { value: 3, factors: [{ code: 'x', label: 'y', points: 1, note: 'z' }] } },
       { category: { value: 'other', confidence: 1, reason: 'a plugin without the rest' } },
     ];

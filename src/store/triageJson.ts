@@ -25,6 +25,16 @@ const KNOWN_KEYS = new Set([...SIGNALS, 'priority', 'model', 'needsResponse', 's
 type Obj = Record<string, unknown>;
 type Packed = [unknown, number, string];
 
+/**
+ * Confidences and scores in thousandths, as integers: triage rounds them to three
+ * decimals, and an integer is written and read several times faster than a fraction.
+ * NaN when `x` is not exactly a number of thousandths (the result is then stored as plain JSON).
+ */
+function milli(x: number): number {
+  const k = Math.round(x * 1000);
+  return k / 1000 === x ? k : NaN;
+}
+
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /** A Scored<…> with exactly value, confidence, reason (in any order) and the value type the slot expects. */
@@ -34,12 +44,14 @@ function packScored(s: unknown, boolean: boolean): Packed | null | undefined {
   for (const _ in s) n++;
   if (n !== 3 || typeof s.confidence !== 'number' || typeof s.reason !== 'string') return undefined;
   if (boolean ? typeof s.value !== 'boolean' : typeof s.value !== 'string') return undefined;
-  return [boolean ? (s.value ? 1 : 0) : s.value, s.confidence, s.reason];
+  const c = milli(s.confidence);
+  if (c !== c) return undefined;
+  return [boolean ? (s.value ? 1 : 0) : s.value, c, s.reason];
 }
 
 function unpackScored(p: unknown, boolean: boolean): Scored<unknown> | null {
   if (!Array.isArray(p)) return null;
-  return { value: boolean ? p[0] === 1 : p[0], confidence: p[1] as number, reason: p[2] as string };
+  return { value: boolean ? p[0] === 1 : p[0], confidence: (p[1] as number) / 1000, reason: p[2] as string };
 }
 
 /** The string to store for a triage result (null: none). */
@@ -75,7 +87,7 @@ function packTriage(t: Obj): string | null {
   const nr = packScored(t.needsResponse, true);
   if (!nr) return null;
   const action = t.action as Scored<string>;
-  const same = nr[0] === (action.value === 'respond' ? 1 : 0) && nr[1] === action.confidence && nr[2] === action.reason;
+  const same = nr[0] === (action.value === 'respond' ? 1 : 0) && nr[1] === milli(action.confidence) && nr[2] === action.reason;
   out.push(same ? 0 : nr);
   // scores: the fixed ones in order, the rest (e.g. `intent:refund`) by name
   const scores = t.scores;
@@ -84,14 +96,16 @@ function packTriage(t: Obj): string | null {
   const keys = Object.keys(scores);
   for (let i = 0; i < SCORE_KEYS.length; i++) {
     const v = scores[SCORE_KEYS[i]!];
-    if (keys[i] !== SCORE_KEYS[i] || typeof v !== 'number') return null;
-    fixed.push(v);
+    const k = typeof v === 'number' ? milli(v) : NaN;
+    if (keys[i] !== SCORE_KEYS[i] || k !== k) return null;
+    fixed.push(k);
   }
   const extra: Obj = {};
   for (let i = SCORE_KEYS.length; i < keys.length; i++) {
     const v = scores[keys[i]!];
-    if (typeof v !== 'number') return null;
-    extra[keys[i]!] = v;
+    const k = typeof v === 'number' ? milli(v) : NaN;
+    if (k !== k) return null;
+    extra[keys[i]!] = k;
   }
   out.push(fixed, keys.length > SCORE_KEYS.length ? extra : 0);
   return JSON.stringify(out);
@@ -111,8 +125,8 @@ export function readStoredTriage(stored: string | null | undefined): Obj | null 
   const [, model, truncated, action, category, complaint, sentiment, accolade, chaser, intent, language, pValue, factors, nr, fixed, extra] = v as unknown[];
   const act = unpackScored(action, false);
   const scores: Record<string, number> = {};
-  if (Array.isArray(fixed)) SCORE_KEYS.forEach((k, i) => (scores[k] = fixed[i] as number));
-  if (isObj(extra)) Object.assign(scores, extra);
+  if (Array.isArray(fixed)) SCORE_KEYS.forEach((k, i) => (scores[k] = (fixed[i] as number) / 1000));
+  if (isObj(extra)) for (const k in extra) scores[k] = (extra[k] as number) / 1000;
   return {
     action: act,
     category: unpackScored(category, false),
