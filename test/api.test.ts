@@ -106,6 +106,19 @@ for (const dialect of DIALECTS) {
       });
       const created = events.find((e) => e.type === 'message.created' && e.data.networkMessageId === m.networkMessageId);
       expect(created?.data.text).toBe(m.text);
+      // the live event carries the judgements, not the reasons and scores; the message itself has them all
+      const live = created!.data.triage;
+      expect(live.partial).toBe(true);
+      expect(live.action).toEqual({ value: expect.any(String), confidence: expect.any(Number) });
+      expect(live.priority.factors.length).toBeGreaterThan(0);
+      expect(live.scores).toBeUndefined();
+      expect(JSON.stringify(live).length).toBeLessThan(600);
+      const detail = (await ana.get(`/api/conversations/${created!.data.conversationId}`)).json;
+      const full = detail.messages.find((x: any) => x.networkMessageId === m.networkMessageId).triage;
+      expect(full.partial).toBeUndefined();
+      expect(full.action).toEqual({ ...live.action, reason: expect.stringMatching(/\S/) });
+      expect(full.priority).toEqual(live.priority);
+      expect(Object.keys(full.scores).length).toBeGreaterThanOrEqual(8);
       const list = await ana.get('/api/conversations?view=new');
       expect(list.json.items[0].subject).toContain('where is my parcel');
       const counts = await ana.get('/api/conversations/counts');

@@ -20,7 +20,7 @@ import type { SlaEvent } from '../core/sla.js';
 import type { IngestDraft, IngestWorkflowResult } from '../workflow/workflow.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
-import { presentConversation, presentMessage, type AuthorJson } from '../server/presenters.js';
+import { liveTriage, presentConversation, presentMessage, type AuthorJson } from '../server/presenters.js';
 import type { Store } from '../store/db.js';
 import { factRow, type FactDimensions } from '../store/facts.js';
 import type { ChannelAccount, Conversation, ContactIdentity, DB, NewMessage } from '../store/schema.js';
@@ -617,7 +617,7 @@ export class IngestPipeline {
     publish.push(() => {
       for (const w of fresh) {
         const row = rowById.get(w.messageId!)!;
-        this.deps.bus.publish(brandId, 'message.created', presentMessage(row as any, w.identityId ? identityJson.get(w.identityId) : null, w.triage ?? null));
+        this.deps.bus.publish(brandId, 'message.created', presentMessage(row as any, w.identityId ? identityJson.get(w.identityId) : null, liveTriage(w.triage)));
       }
       for (const c of convs.values()) {
         this.deps.bus.publish(brandId, c.created ? 'conversation.created' : 'conversation.updated', presentConversation({ ...c.row!, version: (c.existing?.version ?? 0) + 1 }));

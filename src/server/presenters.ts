@@ -4,6 +4,7 @@
  * Credentials, password hashes and raw payloads never pass through here unless
  * a presenter says so.
  */
+import type { TriageResult } from '../core/types.js';
 import type { ChannelAccount, Conversation, MessageRow, Note, User, AuditEvent, ContactIdentity } from '../store/schema.js';
 import { decodeText } from '../store/text.js';
 import { readStoredTriage } from '../store/triageJson.js';
@@ -42,6 +43,25 @@ export function presentIdentity(i: ContactIdentity): AuthorJson {
     verified: i.verified === 1,
     profileUrl: i.profile_url,
     avatarUrl: i.avatar_url,
+  };
+}
+
+type ScoredLike = { value: unknown; confidence: number } | null | undefined;
+const valueOf = (s: ScoredLike) => (s ? { value: s.value, confidence: s.confidence } : null);
+
+/**
+ * A new message's triage as its live event carries it: every judgement with its
+ * confidence, and the priority with its points, but not the reasons and raw scores
+ * (about two thirds of the bytes). `partial: true` says so: the message itself
+ * (`GET /api/conversations/:id`) has all of it, and the UI fetches it.
+ * With 50 agents online every byte of an event is sent 50 times.
+ */
+export function liveTriage(t: TriageResult | null | undefined) {
+  if (!t) return null;
+  return {
+    action: valueOf(t.action), category: valueOf(t.category), complaint: valueOf(t.complaint), sentiment: valueOf(t.sentiment),
+    accolade: valueOf(t.accolade), chaser: valueOf(t.chaser), intent: valueOf(t.intent), language: valueOf(t.language),
+    priority: t.priority, partial: true as const,
   };
 }
 

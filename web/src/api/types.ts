@@ -103,6 +103,8 @@ export interface Triage {
   truncated?: boolean | null;
   /** Set when an agent corrected it: who (user id) and when. */
   corrected?: { by?: number | null; at?: string | null } | null;
+  /** A live event's triage: judgements and priority without reasons and scores (the message itself has them). */
+  partial?: boolean;
 }
 
 /** POST /api/messages/:id/triage: what triage got wrong (only the fields given change). */

@@ -54,7 +54,7 @@ export function TriageSummary({ triage, who, users, onCorrect }: { triage: Messa
   const panelId = useId();
   if (!t) return null;
   const by = correctedBy(t, users);
-  const sure = (label: string, s: ScoredView<unknown> | null) => (s ? `${label} (${percent(s.confidence)} sure): ${s.reason || 'no reason recorded'}` : undefined);
+  const sure = (label: string, s: ScoredView<unknown> | null) => (s ? `${label} (${percent(s.confidence)} sure): ${s.reason || (t.partial ? 'reason loading…' : 'no reason recorded')}` : undefined);
   const facts: { key: string; name?: string; text: ReactNode; title?: string; className?: string }[] = [];
   if (t.action) facts.push({ key: 'action', name: 'Action', text: actionLabel(t.action.value), title: sure('Action', t.action), className: `triage-action act-${cls(t.action.value)}` });
   if (t.category) facts.push({ key: 'category', name: 'Category', text: categoryLabel(t.category.value), title: sure('Category', t.category) });
@@ -103,7 +103,7 @@ export function TriageSummary({ triage, who, users, onCorrect }: { triage: Messa
   );
 }
 
-function Row<T>({ label, s, show }: { label: string; s: ScoredView<T> | null; show: (v: T) => string }) {
+function Row<T>({ label, s, show, partial }: { label: string; s: ScoredView<T> | null; show: (v: T) => string; partial?: boolean }) {
   if (!s) return null;
   const corrected = s.reason.startsWith('corrected by ');
   return (
@@ -111,7 +111,7 @@ function Row<T>({ label, s, show }: { label: string; s: ScoredView<T> | null; sh
       <th scope="row">{label}</th>
       <td>{show(s.value)}</td>
       <td className="num">{percent(s.confidence)}</td>
-      <td dir="auto">{s.reason || '—'}</td>
+      <td dir="auto">{s.reason || (partial ? 'loading…' : '—')}</td>
     </tr>
   );
 }
@@ -132,14 +132,14 @@ function TriageDetails({ t, who, by, onCorrect }: { t: TriageView; who: string; 
           </tr>
         </thead>
         <tbody>
-          <Row label="Action" s={t.action} show={actionLabel} />
-          <Row label="Category" s={t.category} show={categoryLabel} />
-          <Row label="Complaint" s={t.complaint} show={yesNo} />
-          <Row label="Sentiment" s={t.sentiment} show={sentimentLabel} />
-          <Row label="Thanks/praise" s={t.accolade} show={yesNo} />
-          <Row label="Chaser" s={t.chaser} show={yesNo} />
+          <Row partial={t.partial} label="Action" s={t.action} show={actionLabel} />
+          <Row partial={t.partial} label="Category" s={t.category} show={categoryLabel} />
+          <Row partial={t.partial} label="Complaint" s={t.complaint} show={yesNo} />
+          <Row partial={t.partial} label="Sentiment" s={t.sentiment} show={sentimentLabel} />
+          <Row partial={t.partial} label="Thanks/praise" s={t.accolade} show={yesNo} />
+          <Row partial={t.partial} label="Chaser" s={t.chaser} show={yesNo} />
           {t.intent ? (
-            <Row label="Intent" s={t.intent} show={intentLabel} />
+            <Row partial={t.partial} label="Intent" s={t.intent} show={intentLabel} />
           ) : (
             <tr>
               <th scope="row">Intent</th>

@@ -27,6 +27,8 @@ export interface TriageView {
   scores: [string, number][];
   truncated: boolean;
   corrected: { by: number | null; at: string | null } | null;
+  /** From a live event: reasons and scores are still being fetched. */
+  partial: boolean;
 }
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -69,6 +71,7 @@ export function readTriage(raw: Triage | null | undefined | unknown): TriageView
     scores,
     truncated: raw.truncated === true,
     corrected: isObj(c) ? { by: num(c.by), at: str(c.at, 64) || null } : null,
+    partial: raw.partial === true,
   };
   const any = view.action || view.category || view.complaint || view.sentiment || view.intent || view.language || view.priority;
   return any ? view : null;

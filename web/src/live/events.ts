@@ -100,18 +100,24 @@ function applyBatch(qc: QueryClient, batch: Incoming[]) {
     }
   }
   for (const m of messages) {
+    let partial = false;
     qc.setQueryData<ConversationDetail>(keys.detail(m.conversationId), (d) => {
       if (!d) return d;
       const i = d.messages.findIndex((x) => x.id === m.id);
       if (i >= 0) {
         const next = d.messages.slice();
-        // an event never loses the author the detail already had
-        next[i] = { ...m, author: m.author ?? next[i]!.author };
+        // an event never loses the author, nor the full triage, the detail already had
+        const had = next[i]!;
+        next[i] = { ...m, author: m.author ?? had.author, triage: m.triage?.partial && had.triage && !had.triage.partial ? had.triage : m.triage };
         return { ...d, messages: next };
       }
+      // a new message's event carries its triage without reasons: the detail is fetched again for them
+      partial ||= !!m.triage?.partial;
       const next = [...d.messages, m].sort((a, b) => Date.parse(a.createdAt ?? '') - Date.parse(b.createdAt ?? '') || a.id - b.id);
       return { ...d, messages: next };
     });
+    // an open conversation is refetched below (scheduleDetailRefresh); a cached one is refetched when opened
+    if (partial) void qc.invalidateQueries({ queryKey: keys.detail(m.conversationId), refetchType: 'none' });
   }
   for (const n of notes) {
     qc.setQueryData<ConversationDetail>(keys.detail(n.conversationId), (d) => (d && !d.notes.some((x) => x.id === n.id) ? { ...d, notes: [...d.notes, n] } : d));
