@@ -1,7 +1,8 @@
 /**
  * Which Channel serves a connected account: the account's driver (e.g. `demo`)
  * or its network's connector. Connectors register a factory; the registry
- * decrypts credentials and caches one instance per account until it changes.
+ * decrypts credentials and caches one instance per account until it changes
+ * (handle, settings or credentials: see the stamp in `forAccount`).
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -52,7 +53,8 @@ export class ChannelRegistry {
   /** The channel for an account, or null when no connector is installed for it. */
   forAccount(row: ChannelAccount): Channel | null {
     const key = row.driver ?? row.network;
-    const stamp = `${key}|${row.credentials ?? ''}|${row.settings}`;
+    // anything the connector is built from: an admin's edit of any of it gives a new instance
+    const stamp = `${key}|${row.handle}|${row.external_id}|${row.credentials ?? ''}|${row.settings}`;
     const cached = this.instances.get(row.id);
     if (cached && cached.stamp === stamp) return cached.channel;
     const factory = this.factories.get(key);

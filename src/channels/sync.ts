@@ -19,7 +19,7 @@ import type { ChannelAccount } from '../store/schema.js';
 import { backoff, decide } from './errorPolicy.js';
 import { markChannelHealth } from './health.js';
 import type { ChannelRegistry } from './registry.js';
-import { ChannelError } from './types.js';
+import { ChannelError, type Channel } from './types.js';
 
 export interface SyncDeps {
   store: Store;
@@ -41,7 +41,7 @@ export class ChannelSyncWorker {
   private stopped = true;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
-  private readonly streams = new Map<number, { ctrl: AbortController; failures: number; retryAt: number }>();
+  private readonly streams = new Map<number, { ctrl: AbortController; channel: Channel; failures: number; retryAt: number }>();
 
   constructor(private readonly deps: SyncDeps) {
     this.workerId = deps.workerId ?? `sync-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -85,6 +85,14 @@ export class ChannelSyncWorker {
       .orderBy('next_sync_at')
       .limit(50)
       .execute();
+    if (this.streams.size) {
+      // an account disabled by an admin stops listening now, not at the next restart
+      const off = await store.db.selectFrom('channel_account').select('id').where('id', 'in', [...this.streams.keys()]).where('status', '=', 'disabled').execute();
+      for (const { id } of off) {
+        this.streams.get(id)?.ctrl.abort();
+        this.streams.delete(id);
+      }
+    }
     const done: number[] = [];
     for (const account of due) {
       const channel = this.deps.registry.forAccount(account);
@@ -141,8 +149,12 @@ export class ChannelSyncWorker {
       const r = await channel.sync!(cursor);
       await this.store(account, r.messages); // durable before the cursor moves
       if (r.cursor !== null) cursor = r.cursor;
-      await store.db.updateTable('channel_account').set({ cursor, last_sync_at: clock.now() }).where('id', '=', account.id).execute();
-      if (!r.more) break;
+      // Only while the settings are the ones this run started with: after an admin's edit
+      // the position may belong to the old listening terms, or was reset on purpose. What
+      // this run stored stays stored; the next run fetches from the last position again
+      // and dedupe (network message id) drops what it already has.
+      const moved = await store.db.updateTable('channel_account').set({ cursor, last_sync_at: clock.now() }).where('id', '=', account.id).where('settings', '=', account.settings).executeTakeFirst();
+      if (Number(moved.numUpdatedRows) !== 1 || !r.more) break;
     }
     const fresh = await store.db.selectFrom('channel_account').selectAll().where('id', '=', account.id).executeTakeFirstOrThrow();
     if (fresh.status === 'unhealthy') await markChannelHealth(store, this.deps.bus, fresh, null, clock.now());
@@ -153,6 +165,12 @@ export class ChannelSyncWorker {
       patch.health = JSON.stringify(health);
     }
     await this.release(account.id, patch);
+    await this.soonIfEdited(account);
+  }
+
+  /** Settings edited while a run was going: run again at once with the new ones (not after a whole interval). */
+  private async soonIfEdited(account: ChannelAccount) {
+    await this.deps.store.db.updateTable('channel_account').set({ next_sync_at: this.deps.clock.now() }).where('id', '=', account.id).where('settings', '!=', account.settings).execute();
   }
 
   private async handleError(account: ChannelAccount, err: unknown) {
@@ -169,11 +187,14 @@ export class ChannelSyncWorker {
     if (d.action === 'unhealthy') {
       await markChannelHealth(store, bus, fresh, { code: d.code, message: d.reason, advice: d.advice }, now);
       await this.release(account.id, { next_sync_at: d.at });
+      await this.soonIfEdited(account);
       return;
     }
     const next = d.action === 'fail' ? now + backoff(attempts) : d.at;
     const health = JSON.stringify({ ...safeJson(fresh.health), failures: attempts, lastError: `${d.code}: ${d.reason}`, lastErrorAt: new Date(now).toISOString() });
     await this.release(account.id, { next_sync_at: next, health });
+    // the failure may be the old settings' (an admin just fixed them): try the new ones at once
+    await this.soonIfEdited(account);
     // Repeated temporary failures are a problem someone should see too.
     if (attempts >= 5 && fresh.status !== 'unhealthy') {
       await markChannelHealth(store, bus, { ...fresh, health }, { code: d.code, message: `sync has failed ${attempts} times in a row: ${d.reason}`, advice: 'Parley keeps retrying with back-off. Check the network\'s status page and the account\'s settings.' }, now);
@@ -183,11 +204,15 @@ export class ChannelSyncWorker {
   private ensureStream(account: ChannelAccount) {
     const existing = this.streams.get(account.id);
     const now = this.deps.clock.now();
-    if (existing && (!existing.ctrl.signal.aborted || existing.retryAt > now)) return;
-    const ctrl = new AbortController();
-    const entry = { ctrl, failures: existing?.failures ?? 0, retryAt: 0 };
-    this.streams.set(account.id, entry);
+    // the registry makes a new instance when settings or credentials change: the old
+    // connection still listens with the old ones, so it is replaced at once
     const channel = this.deps.registry.forAccount(account)!;
+    const current = existing?.channel === channel;
+    if (existing && current && (!existing.ctrl.signal.aborted || existing.retryAt > now)) return;
+    existing?.ctrl.abort();
+    const ctrl = new AbortController();
+    const entry = { ctrl, channel, failures: current ? existing.failures : 0, retryAt: 0 };
+    this.streams.set(account.id, entry);
     channel.stream!((messages) => this.store(account, messages), ctrl.signal).then(
       () => {
         entry.failures = 0;

@@ -344,7 +344,7 @@ describe('administration', () => {
     await form.getByLabel('Credentials 1: name').fill('identifier');
     await form.getByLabel('Credentials 1: value').fill('acme.bsky.social');
     await form.getByRole('button', { name: 'Add a row' }).first().click();
-    await form.getByLabel('Credentials 2: name').fill('appPassword');
+    await form.getByLabel('Credentials 2: name').fill('password');
     await form.getByLabel('Credentials 2: value').fill('abcd-efgh-ijkl-mnop');
     await screenshot(w.page, 'workflow-admin-connect');
     await form.getByRole('button', { name: 'Connect account' }).click();
@@ -368,7 +368,7 @@ describe('administration', () => {
 
     // reconnecting with new credentials makes it healthy again
     await card.getByRole('button', { name: /Reconnect/ }).click();
-    await card.getByLabel(/New credentials for @acme.bsky.social 1: name/).fill('appPassword');
+    await card.getByLabel(/New credentials for @acme.bsky.social 1: name/).fill('password');
     await card.getByLabel(/New credentials for @acme.bsky.social 1: value/).fill('qrst-uvwx-yzab-cdef');
     await card.getByRole('button', { name: 'Reconnect', exact: true }).click();
     await eventually(async () => (await card.getAttribute('data-status')) === 'active', 'reconnected account active', 10_000);
@@ -383,6 +383,61 @@ describe('administration', () => {
     const saved = (await admin.get(`/api/channel-accounts/${created.id}/availability`)).json;
     expect(saved.calendar.weekly.mon).toEqual([{ start: '09:00', end: '17:00' }]);
     expect(saved.availabilityLine).toBeTruthy();
+  });
+
+  it("edits a connected account's listening keywords: prefilled, the server's objection shown inline, saved, secrets never shown", async () => {
+    const secret = `k-${Date.now().toString(36)}-SECRET`;
+    const seeded = await admin.req('PATCH', `/api/channel-accounts/${desk.accountId}`, { settings: { keywords: ['rocket skates'] }, credentials: { apiKey: secret } });
+    expect(seeded.status, JSON.stringify(seeded.json)).toBe(200);
+    const settingsNow = async () => (await admin.get(`/api/channel-accounts/${desk.accountId}`)).json.settings as Record<string, unknown>;
+    const autoAckBefore = (await settingsNow()).autoAck;
+    const w = await pageAs('admin@acme.test');
+    await w.page.goto(`${desk.url}/admin/channels`);
+    const card = w.page.locator(`li.channel-card[data-account-id="${desk.accountId}"]`);
+    await card.waitFor();
+    if (!(await card.getByRole('button', { name: 'Edit…' }).isVisible())) await card.getByRole('button', { name: /Show details/ }).click();
+    await card.getByRole('button', { name: 'Edit…' }).click();
+    const form = card.getByRole('form', { name: 'Edit @AcmeCare' });
+    const keywords = form.getByLabel('Listening keywords');
+    await keywords.waitFor();
+    // prefilled from what is stored; the credential is there by name only
+    expect(await keywords.inputValue()).toBe('rocket skates');
+    const apiKey = form.getByLabel('apiKey', { exact: true });
+    expect(await apiKey.getAttribute('placeholder')).toBe('unchanged');
+    expect(await apiKey.inputValue()).toBe('');
+    expect(await w.page.content()).not.toContain(secret);
+
+    // a setting the server refuses: shown beside it, nothing saved
+    await keywords.fill('anvil\nroadrunner');
+    await form.getByRole('button', { name: 'Add a row' }).first().click();
+    await form.getByLabel('Settings of @AcmeCare 1: name').fill('pageSize');
+    await form.getByLabel('Settings of @AcmeCare 1: value').fill('5');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    const rowError = form.locator('.kv-row .field-error').filter({ hasText: /10 to 100/ });
+    await rowError.waitFor({ timeout: 10_000 });
+    expect(await form.getByLabel('Settings of @AcmeCare 1: value').getAttribute('aria-invalid')).toBe('true');
+    expect((await settingsNow()).keywords).toEqual(['rocket skates']);
+    await screenshot(w.page, 'workflow-admin-channel-edit-error');
+
+    // without it the edit goes through, and only the keywords change
+    await form.getByRole('button', { name: 'Remove Settings of @AcmeCare row 1' }).click();
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await form.waitFor({ state: 'detached', timeout: 10_000 });
+    const after = await settingsNow();
+    expect(after.keywords).toEqual(['anvil', 'roadrunner']);
+    expect(after.autoAck).toEqual(autoAckBefore);
+    expect(after.pageSize).toBeUndefined();
+    const stored = await desk.db.store.db.selectFrom('channel_account').select(['credentials', 'next_sync_at']).where('id', '=', desk.accountId).executeTakeFirstOrThrow();
+    expect(desk.parley.services.secrets.open<Record<string, string>>(stored.credentials!)).toEqual({ apiKey: secret });
+    const audited = await desk.db.store.db.selectFrom('audit_event').select(['action', 'data']).where('subject_type', '=', 'channel_account').where('subject_id', '=', String(desk.accountId)).orderBy('id', 'desc').executeTakeFirstOrThrow();
+    expect(audited.action).toBe('channel.updated');
+    expect(JSON.parse(audited.data).after.settings.keywords).toEqual(['anvil', 'roadrunner']);
+
+    // reopened, it shows what was saved
+    await card.getByRole('button', { name: 'Edit…' }).click();
+    expect(await card.getByRole('form', { name: 'Edit @AcmeCare' }).getByLabel('Listening keywords').inputValue()).toBe('anvil\nroadrunner');
+    expect(await w.page.content()).not.toContain(secret);
+    await card.getByRole('button', { name: 'Cancel' }).click();
   });
 
   it('edits a person (in training) and shows the server’s validation errors for workflow settings', async () => {

@@ -79,7 +79,8 @@ export interface EmailSettings {
   rateLimitRetryMs: number;
 }
 
-function readSettings(account: ChannelAccountConfig): EmailSettings {
+/** The account's settings with defaults; throws INVALID_REQUEST naming what is missing or wrong (also the connect/edit check). */
+export function readSettings(account: Pick<ChannelAccountConfig, 'settings' | 'handle'>): EmailSettings {
   const s = account.settings ?? {};
   const str = (k: string) => (typeof s[k] === 'string' && (s[k] as string).trim() ? (s[k] as string).trim() : null);
   const num = (k: string, d: number, min: number, max: number) => {

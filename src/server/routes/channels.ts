@@ -1,89 +1,112 @@
 /**
  * Connecting and administering channel accounts. Credentials are encrypted at
  * rest with the server's secret, never logged and never returned: the API says
- * only whether an account has them.
+ * only whether an account has them (and, to admins, their names). Settings are
+ * checked per network by the same rules when connecting and when editing
+ * (src/channels/settings.ts); a refused request changes nothing.
  */
 import { z } from 'zod';
-import { createChannelAccount } from '../../commands/setup.js';
+import { connectChannelAccount, credentialNamesOf, editChannelAccount } from '../../commands/channelAccounts.js';
+import { describeSettings } from '../../channels/settings.js';
 import { NETWORKS } from '../../core/types.js';
-import { AppError, notFound } from '../../errors.js';
-import { audit } from '../../store/audit.js';
+import { notFound } from '../../errors.js';
+import type { ChannelAccount } from '../../store/schema.js';
 import { requireRole } from '../auth.js';
 import type { App } from '../http.js';
 import { presentChannelAccount } from '../presenters.js';
 import { channelAccountSchema, idParams } from '../schemas.js';
 
+/** Secret values: write-only strings. */
+const credentialValue = z.string().min(1).max(8192);
+const credentialName = z.string().min(1).max(100);
+
 export function channelRoutes(app: App) {
   const s = app.services;
   const tags = ['channels'];
-  const withWebhook = (a: ReturnType<typeof presentChannelAccount>) => ({ ...a, webhookUrl: `${s.config.publicUrl ?? ''}/api/webhooks/${a.network}/${a.id}` });
-  const accountOut = channelAccountSchema.extend({ webhookUrl: z.string() });
+  /** What an admin sees of an account: the list's fields, the webhook URL, and the names (only) of the stored credentials. */
+  const forAdmin = (row: ChannelAccount) => {
+    const a = presentChannelAccount(row);
+    return { ...a, webhookUrl: `${s.config.publicUrl ?? ''}/api/webhooks/${a.network}/${a.id}`, credentialNames: credentialNamesOf(s.secrets, row) };
+  };
+  const accountOut = channelAccountSchema.extend({
+    webhookUrl: z.string(),
+    credentialNames: z.array(z.string()).describe('Names of the stored credentials; their values are never returned'),
+  });
+  /** After a commit: the ingest pipeline and workflow drop what they cached of accounts, and open admin pages update live. */
+  const changed = (row: ChannelAccount) => {
+    s.pipeline.invalidateAccounts();
+    s.workflowSettings.invalidate();
+    s.bus.publish(row.brand_id, 'channel.health', presentChannelAccount(row));
+  };
+
+  app.get('/api/channel-networks', {
+    schema: {
+      tags, summary: 'What each network\'s accounts take: setting names (those that are listening terms apart), credential names, and the settings that restart sync (admin)',
+      response: { 200: z.object({ items: z.array(z.object({ network: z.string(), settings: z.array(z.string()), listening: z.array(z.string()), credentials: z.array(z.string()), resetCursorOn: z.array(z.string()) })) }) },
+    },
+  }, async (req) => {
+    requireRole(req, 'admin');
+    return { items: NETWORKS.map((network) => ({ network, ...describeSettings(network) })) };
+  });
 
   app.post('/api/channel-accounts', {
     schema: {
-      tags, summary: 'Connect an account (admin). Credentials are encrypted at rest and never returned.',
+      tags, summary: 'Connect an account (admin). Settings are checked against what the network\'s connector reads; credentials are encrypted at rest and never returned.',
       body: z.object({
         network: z.enum(NETWORKS), handle: z.string().min(1).max(200), externalId: z.string().min(1).max(300).optional(), displayName: z.string().max(200).optional(),
         purpose: z.enum(['care', 'brand']).default('care'), listenOnly: z.boolean().default(false), driver: z.string().max(40).nullable().optional(),
-        credentials: z.record(z.string(), z.unknown()).optional(), settings: z.record(z.string(), z.unknown()).optional(),
+        credentials: z.record(credentialName, credentialValue).optional(), settings: z.record(z.string(), z.unknown()).optional(),
       }),
       response: { 201: accountOut },
     },
   }, async (req, reply) => {
     const a = requireRole(req, 'admin');
     const b = req.body;
-    const now = s.clock.now();
-    const exists = await s.store.db.selectFrom('channel_account').select('id').where('brand_id', '=', a.user.brand_id).where('network', '=', b.network).where('external_id', '=', b.externalId ?? b.handle.toLowerCase()).executeTakeFirst();
-    if (exists) throw new AppError(409, 'channel.exists', 'this account is already connected');
-    const id = await createChannelAccount(s.store.db, {
-      brandId: a.user.brand_id, network: b.network, handle: b.handle, externalId: b.externalId, displayName: b.displayName, purpose: b.purpose, listenOnly: b.listenOnly,
-      driver: b.driver ?? null, settings: b.settings, credentials: b.credentials ? s.secrets.seal(b.credentials) : null,
-    }, now);
-    await s.store.db.updateTable('channel_account').set({ next_sync_at: now }).where('id', '=', id).execute();
-    await audit(s.store.db, { brandId: a.user.brand_id, actor: a.actor.name, action: 'channel.connected', subjectType: 'channel_account', subjectId: id, data: { network: b.network, handle: b.handle, listenOnly: b.listenOnly } }, now);
-    s.pipeline.invalidateAccounts();
-    const row = await s.store.db.selectFrom('channel_account').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-    s.bus.publish(a.user.brand_id, 'channel.health', presentChannelAccount(row));
-    return reply.code(201).send(withWebhook(presentChannelAccount(row)));
+    const row = await connectChannelAccount(s, {
+      actor: a.actor, network: b.network, handle: b.handle, externalId: b.externalId, displayName: b.displayName, purpose: b.purpose, listenOnly: b.listenOnly,
+      driver: b.driver ?? null, credentials: b.credentials, settings: b.settings,
+    }, s.clock.now());
+    changed(row);
+    return reply.code(201).send(forAdmin(row));
+  });
+
+  app.get('/api/channel-accounts/:id', {
+    schema: { tags, summary: 'One account as an admin edits it (credential names, never values) (admin)', params: idParams, response: { 200: accountOut } },
+  }, async (req) => {
+    const a = requireRole(req, 'admin');
+    const row = await s.store.db.selectFrom('channel_account').selectAll().where('id', '=', req.params.id).where('brand_id', '=', a.user.brand_id).executeTakeFirst();
+    if (!row) throw notFound('channel account');
+    return forAdmin(row);
   });
 
   app.patch('/api/channel-accounts/:id', {
     schema: {
-      tags, summary: 'Reconnect (new credentials), change settings, listen-only, purpose, or disable (admin)', params: idParams,
-      body: z.object({
-        credentials: z.record(z.string(), z.unknown()).optional(), settings: z.record(z.string(), z.unknown()).optional(), listenOnly: z.boolean().optional(),
-        purpose: z.enum(['care', 'brand']).optional(), displayName: z.string().max(200).optional(), enabled: z.boolean().optional(), calendar: z.unknown().optional(),
+      tags, params: idParams,
+      summary: 'Edit a connected account (admin): listening terms and other settings, handle, display name, credentials, listen-only, purpose, business hours, or disable it',
+      description: [
+        '`settings` and `credentials` are merge patches: a value sets that entry, `null` removes it, entries not named stay as they are.',
+        'The settings it names are checked as connecting checks them (unknown or mistyped settings are refused with the reason), and the network\'s required settings on the result; a refused request changes nothing.',
+        'New settings or credentials are used from the next poll, which starts at once. The sync position is kept (each listening term has its own), except when a',
+        'setting that points the account at another server or mailbox changes (e.g. Mastodon `instanceUrl`, email `imapHost`): then sync restarts from a backfill,',
+        'and dedupe by network message id keeps what is already stored from coming in twice. Changing credentials marks the account healthy until the network says otherwise.',
+      ].join(' '),
+      body: z.strictObject({
+        handle: z.string().trim().min(1).max(200).optional(),
+        displayName: z.string().max(200).nullable().optional(),
+        settings: z.record(z.string(), z.unknown()).optional(),
+        credentials: z.record(credentialName, credentialValue.nullable()).optional(),
+        listenOnly: z.boolean().optional(),
+        purpose: z.enum(['care', 'brand']).optional(),
+        enabled: z.boolean().optional(),
+        calendar: z.unknown().optional(),
       }),
       response: { 200: accountOut },
     },
   }, async (req) => {
     const a = requireRole(req, 'admin');
-    const now = s.clock.now();
-    const acc = await s.store.db.selectFrom('channel_account').selectAll().where('id', '=', req.params.id).where('brand_id', '=', a.user.brand_id).executeTakeFirst();
-    if (!acc) throw notFound('channel account');
-    const b = req.body;
-    const patch: Record<string, unknown> = {};
-    if (b.credentials) {
-      patch.credentials = s.secrets.seal(b.credentials);
-      // reconnected: healthy until the network says otherwise, and sync at once
-      patch.status = 'active';
-      patch.health = JSON.stringify({ reconnectedAt: new Date(now).toISOString() });
-      patch.next_sync_at = now;
-    }
-    if (b.settings) patch.settings = JSON.stringify(b.settings);
-    if (b.listenOnly !== undefined) patch.listen_only = b.listenOnly ? 1 : 0;
-    if (b.purpose) patch.purpose = b.purpose;
-    if (b.displayName !== undefined) patch.display_name = b.displayName;
-    if (b.calendar !== undefined) patch.calendar = b.calendar === null ? null : JSON.stringify(b.calendar);
-    if (b.enabled === false) patch.status = 'disabled';
-    if (b.enabled === true && acc.status === 'disabled') patch.status = 'active';
-    if (Object.keys(patch).length) await s.store.db.updateTable('channel_account').set(patch as never).where('id', '=', acc.id).execute();
-    await audit(s.store.db, { brandId: a.user.brand_id, actor: a.actor.name, action: b.credentials ? 'channel.reconnected' : 'channel.updated', subjectType: 'channel_account', subjectId: acc.id, data: { fields: Object.keys(b).filter((k) => k !== 'credentials') } }, now);
-    s.pipeline.invalidateAccounts();
-    s.workflowSettings.invalidate();
-    const row = await s.store.db.selectFrom('channel_account').selectAll().where('id', '=', acc.id).executeTakeFirstOrThrow();
-    s.bus.publish(a.user.brand_id, 'channel.health', presentChannelAccount(row));
-    return withWebhook(presentChannelAccount(row));
+    const r = await editChannelAccount(s, { actor: a.actor, accountId: req.params.id, ...req.body }, s.clock.now());
+    if (r.changed.length) changed(r.account);
+    return forAdmin(r.account);
   });
 
   app.post('/api/channel-accounts/:id/sync', {

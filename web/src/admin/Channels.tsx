@@ -1,14 +1,16 @@
 /**
  * Settings → Channels: connected accounts with their health (and what to do about
- * it), connecting and reconnecting (credentials are write-only: the API never returns
- * them), listen-only, disabling, sync now, the webhook URL to give the network,
- * business hours with the availability line for the profile bio, and the automatic
- * acknowledgement.
+ * it), connecting, editing a connected account (listening terms, settings, handle,
+ * credentials) and reconnecting (credentials are write-only: the API never returns
+ * them, only their names), listen-only, disabling, sync now, the webhook URL to give
+ * the network, business hours with the availability line for the profile bio, and the
+ * automatic acknowledgement.
  */
-import { useEffect, useId, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { useEffect, useId, useState, type ReactNode } from 'react';
 import { api } from '../api/client.js';
 import { keys } from '../api/queries.js';
-import type { BusinessCalendar, ChannelAccountAdmin, HoursInterval, Weekday } from '../api/types.js';
+import type { BusinessCalendar, ChannelAccountAdmin, ChannelNetworkInfo, HoursInterval, Weekday } from '../api/types.js';
 import { WEEKDAYS } from '../api/types.js';
 import { saveCalendar, useAdminChannels, useAdminWrite, useChannelAvailability, wkeys } from '../api/workflow.js';
 import { fullTime, networkLabel, NETWORK_LABEL, useNow } from '../lib/format.js';
@@ -16,21 +18,17 @@ import { agoText } from '../workflow/Sla.js';
 import { SafeText } from '../lib/SafeText.js';
 import { NetworkBadge, Spinner, WarningIcon } from '../ui/bits.js';
 import { useToast } from '../ui/Toasts.js';
-import { KeyValueRows, kvToObject, Problem, ReadOnlyNote, Section, type KV } from './fields.js';
+import { fieldErrors, KeyValueRows, kvToObject, Problem, ReadOnlyNote, Section, type KV } from './fields.js';
 
 const NETWORKS = ['x', 'facebook', 'instagram', 'mastodon', 'bluesky', 'email', 'webchat', 'demo'];
 
-/** What each network's connector reads from the credentials (a hint, not a rule). */
-const CREDENTIAL_HINT: Record<string, string> = {
-  x: 'e.g. bearerToken, accessToken, accessSecret, consumerKey, consumerSecret',
-  facebook: 'e.g. pageAccessToken, appSecret',
-  instagram: 'e.g. pageAccessToken, appSecret',
-  mastodon: 'e.g. accessToken (settings: instanceUrl)',
-  bluesky: 'e.g. identifier, appPassword (settings: service)',
-  email: 'e.g. imap/smtp user and password (settings: hosts)',
-  webchat: 'usually none',
-  demo: 'none',
-};
+/** What each network's accounts take: the server's own rules, which connect and edit both check. */
+const useChannelNetworks = () => useQuery({ queryKey: ['channel-networks'], queryFn: async () => (await api<{ items: ChannelNetworkInfo[] }>('GET', '/api/channel-networks')).items, staleTime: Infinity });
+/** One account as an admin edits it: fresh settings and the names of its stored credentials. */
+const useAccountForEdit = (id: number) => useQuery({ queryKey: [...keys.channels, id, 'edit'], queryFn: () => api<ChannelAccountAdmin>('GET', `/api/channel-accounts/${id}`), staleTime: 0, gcTime: 0 });
+
+const credentialHint = (info: ChannelNetworkInfo | undefined) => (!info ? 'see docs/channels.md' : info.credentials.length ? info.credentials.join(', ') : 'none');
+const settingsHint = (info: ChannelNetworkInfo | undefined, leaveOut: string[] = []) => (info ? `${networkLabel(info.network)} accounts read: ${info.settings.filter((k) => !leaveOut.includes(k)).join(', ')}.` : null);
 
 /** The URL the network posts events to. The server answers a path when it has no public URL configured; the list does not carry it at all. */
 export function webhookUrlOf(a: ChannelAccountAdmin): string {
@@ -89,6 +87,7 @@ function ConnectForm({ onDone }: { onDone: () => void }) {
   const [creds, setCreds] = useState<KV[]>([{ key: '', value: '' }]);
   const [settings, setSettings] = useState<KV[]>([]);
   const [created, setCreated] = useState<ChannelAccountAdmin | null>(null);
+  const info = useChannelNetworks().data?.find((n) => n.network === network);
   const connect = useAdminWrite(
     () =>
       api<ChannelAccountAdmin>('POST', '/api/channel-accounts', {
@@ -169,8 +168,8 @@ function ConnectForm({ onDone }: { onDone: () => void }) {
         </label>
       </div>
       <KeyValueRows legend="Credentials" rows={creds} onChange={setCreds} secret valuePlaceholder="secret value" />
-      <p className="muted small">Credentials for {networkLabel(network)}: {CREDENTIAL_HINT[network] ?? 'see the connector’s documentation'}. They are encrypted at rest and never shown again.</p>
-      <KeyValueRows legend="Settings" rows={settings} onChange={setSettings} />
+      <p className="muted small">Credentials for {networkLabel(network)}: {credentialHint(info)}. They are encrypted at rest and never shown again.</p>
+      <KeyValueRows legend="Settings" rows={settings} onChange={setSettings} hint={settingsHint(info)} errorOf={(r) => fieldErrors(connect.error).get(`settings/${r.key.trim()}`)} />
       <Problem error={connect.error} />
       <div>
         <button type="submit" className="btn btn-primary" disabled={connect.isPending || !handle.trim()}>
@@ -208,7 +207,7 @@ export function CopyField({ label, value }: { label: string; value: string }) {
 function ChannelCard({ a, admin }: { a: ChannelAccountAdmin; admin: boolean }) {
   const toast = useToast();
   const now = useNow();
-  const [panel, setPanel] = useState<'none' | 'reconnect' | 'hours'>('none');
+  const [panel, setPanel] = useState<'none' | 'edit' | 'reconnect' | 'hours'>('none');
   const [open, setOpen] = useState(a.status !== 'active');
   const patch = useAdminWrite((body: Record<string, unknown>) => api<ChannelAccountAdmin>('PATCH', `/api/channel-accounts/${a.id}`, body), [keys.channels]);
   const sync = useAdminWrite(() => api<{ scheduled: boolean }>('POST', `/api/channel-accounts/${a.id}/sync`), []);
@@ -221,7 +220,8 @@ function ChannelCard({ a, admin }: { a: ChannelAccountAdmin; admin: boolean }) {
   const ackCfg = (a.settings?.autoAck as { enabled?: boolean; visibility?: 'public' | 'private'; signature?: string } | undefined) ?? {};
   const autoAck = ackCfg.enabled === true;
   const change = (body: Record<string, unknown>, done: string) => patch.mutate(body, { onSuccess: () => toast(done), onError: (e) => toast((e as Error).message, 'error') });
-  const changeAck = (next: Record<string, unknown>, done: string) => change({ settings: { ...(a.settings ?? {}), autoAck: { ...ackCfg, ...next } } }, done);
+  // settings are a merge patch: only the acknowledgement is sent, so nothing else is overwritten
+  const changeAck = (next: Record<string, unknown>, done: string) => change({ settings: { autoAck: { ...ackCfg, ...next } } }, done);
   const [signature, setSignature] = useState(ackCfg.signature ?? '');
   return (
     <li className={`channel-card${bad ? ' channel-bad' : ''}`} data-account-id={a.id} data-status={a.status}>
@@ -281,6 +281,9 @@ function ChannelCard({ a, admin }: { a: ChannelAccountAdmin; admin: boolean }) {
               <button type="button" className="btn btn-small" disabled={sync.isPending} onClick={() => sync.mutate(undefined, { onSuccess: () => toast(`Syncing @${a.handle}`), onError: (e) => toast((e as Error).message, 'error') })}>
                 Sync now
               </button>
+              <button type="button" className="btn btn-small" aria-expanded={panel === 'edit'} onClick={() => setPanel(panel === 'edit' ? 'none' : 'edit')}>
+                Edit…
+              </button>
               <button type="button" className="btn btn-small" aria-expanded={panel === 'reconnect'} onClick={() => setPanel(panel === 'reconnect' ? 'none' : 'reconnect')}>
                 Reconnect…
               </button>
@@ -295,7 +298,7 @@ function ChannelCard({ a, admin }: { a: ChannelAccountAdmin; admin: boolean }) {
                   type="checkbox"
                   checked={autoAck}
                   disabled={patch.isPending}
-                  onChange={(e) => change({ settings: { ...(a.settings ?? {}), autoAck: { ...((a.settings?.autoAck as object | undefined) ?? {}), enabled: e.target.checked } } }, e.target.checked ? 'Automatic acknowledgement on' : 'Automatic acknowledgement off')}
+                  onChange={(e) => change({ settings: { autoAck: { ...((a.settings?.autoAck as object | undefined) ?? {}), enabled: e.target.checked } } }, e.target.checked ? 'Automatic acknowledgement on' : 'Automatic acknowledgement off')}
                 />{' '}
                 Acknowledge automatically outside business hours
               </label>
@@ -341,6 +344,7 @@ function ChannelCard({ a, admin }: { a: ChannelAccountAdmin; admin: boolean }) {
               )}
             </div>
           )}
+          {panel === 'edit' && <EditAccount a={a} onDone={() => setPanel('none')} />}
           {panel === 'reconnect' && <Reconnect a={a} onDone={() => setPanel('none')} />}
           {panel === 'hours' && <CalendarEditor a={a} onDone={() => setPanel('none')} />}
         </div>
@@ -367,8 +371,190 @@ function Availability({ account }: { account: ChannelAccountAdmin }) {
   );
 }
 
+/** Settings shown as their own controls, not as rows: the acknowledgement has its switches on the card. */
+const OWN_CONTROLS = ['autoAck'];
+/** A setting's value as editable text: strings as they are, anything else as JSON. */
+const settingText = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+/** Listening terms as lines. */
+const termsText = (v: unknown) => (Array.isArray(v) ? v.map(String).join('\n') : typeof v === 'string' ? v : '');
+const LISTENING_LABEL: Record<string, string> = { keywords: 'Listening keywords', hashtags: 'Listening hashtags' };
+
+/** Text from a row back to a value: the type the setting had, or for a new one numbers, true/false and JSON lists read as such. */
+function settingValue(text: string, original: unknown): unknown {
+  if (typeof original === 'string') return text;
+  const t = text.trim();
+  if (original !== undefined || /^(true|false|null|-?\d+(\.\d+)?)$/.test(t) || /^[[{]/.test(t)) {
+    try {
+      return JSON.parse(t);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+/** Edit a connected account, prefilled from what is stored now; the server's objections show beside the fields they concern. */
+function EditAccount({ a, onDone }: { a: ChannelAccountAdmin; onDone: () => void }) {
+  const account = useAccountForEdit(a.id);
+  const networks = useChannelNetworks();
+  if (account.isPending || networks.isPending) return <Spinner label={`Loading @${a.handle}`} />;
+  if (account.isError) return <Problem error={account.error} />;
+  return <EditAccountForm account={account.data} info={networks.data?.find((n) => n.network === a.network)} onDone={onDone} />;
+}
+
+function EditAccountForm({ account, info, onDone }: { account: ChannelAccountAdmin; info: ChannelNetworkInfo | undefined; onDone: () => void }) {
+  const toast = useToast();
+  const id = useId();
+  const stored = account.settings ?? {};
+  const listeningKeys = info?.listening ?? [];
+  const [initial] = useState(() => ({
+    listening: Object.fromEntries(listeningKeys.map((k) => [k, termsText(stored[k])])) as Record<string, string>,
+    rows: Object.entries(stored).filter(([k]) => !listeningKeys.includes(k) && !OWN_CONTROLS.includes(k)).map(([key, v]) => ({ key, value: settingText(v) })),
+  }));
+  const [handle, setHandle] = useState(account.handle);
+  const [displayName, setDisplayName] = useState(account.displayName ?? '');
+  const [listening, setListening] = useState(initial.listening);
+  const [rows, setRows] = useState<KV[]>(initial.rows);
+  const [secrets, setSecrets] = useState<Record<string, string>>({});
+  const [removed, setRemoved] = useState<string[]>([]);
+  const [newCreds, setNewCreds] = useState<KV[]>([]);
+  const save = useAdminWrite((body: Record<string, unknown>) => api<ChannelAccountAdmin>('PATCH', `/api/channel-accounts/${account.id}`, body), [keys.channels]);
+  const errors = fieldErrors(save.error);
+  /** The problem with a field (and anything under it, e.g. one term of a list). */
+  const errorAt = (path: string) => [...errors].filter(([p]) => p === path || p.startsWith(`${path}/`)).map(([, m]) => m).join('; ') || undefined;
+
+  /** Only what changed: settings and credentials as merge patches (null removes). */
+  const changes = () => {
+    const body: Record<string, unknown> = {};
+    if (handle.trim().replace(/^@/, '') !== account.handle) body.handle = handle.trim();
+    if ((displayName.trim() || null) !== (account.displayName ?? null)) body.displayName = displayName.trim() || null;
+    const settings: Record<string, unknown> = {};
+    for (const k of listeningKeys) if (listening[k] !== initial.listening[k]) settings[k] = listening[k]!.trim() ? listening[k] : null;
+    const edited = new Map(rows.filter((r) => r.key.trim()).map((r) => [r.key.trim(), r.value]));
+    for (const r of initial.rows) if (!edited.has(r.key)) settings[r.key] = null;
+    for (const [k, text] of edited) if (stored[k] === undefined || settingText(stored[k]) !== text) settings[k] = settingValue(text, stored[k]);
+    if (Object.keys(settings).length) body.settings = settings;
+    const credentials: Record<string, string | null> = {};
+    for (const n of removed) credentials[n] = null;
+    for (const [n, v] of Object.entries(secrets)) if (v && !removed.includes(n)) credentials[n] = v;
+    for (const r of newCreds) if (r.key.trim() && r.value) credentials[r.key.trim()] = r.value;
+    if (Object.keys(credentials).length) body.credentials = credentials;
+    return body;
+  };
+
+  const field = (key: string, label: string, input: (props: { id: string; 'aria-invalid'?: true; 'aria-describedby'?: string }) => ReactNode, hint?: string) => {
+    const error = errorAt(key);
+    const fid = `${id}-${key}`;
+    const described = [hint ? `${fid}-hint` : '', error ? `${fid}-error` : ''].filter(Boolean).join(' ') || undefined;
+    return (
+      <div className="field" key={key}>
+        <label htmlFor={fid}>
+          <span className="field-label">{label}</span>
+        </label>
+        {input({ id: fid, 'aria-invalid': error ? true : undefined, 'aria-describedby': described })}
+        {hint && (
+          <span id={`${fid}-hint`} className="muted small">
+            {hint}
+          </span>
+        )}
+        {error && (
+          <span id={`${fid}-error`} className="field-error">
+            {error}
+          </span>
+        )}
+      </div>
+    );
+  };
+
+  return (
+    <form
+      className="subform edit-account"
+      aria-label={`Edit @${account.handle}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        const body = changes();
+        if (!Object.keys(body).length) {
+          toast('Nothing changed');
+          onDone();
+          return;
+        }
+        save.mutate(body, {
+          onSuccess: (saved) => {
+            const heard = body.settings && listeningKeys.some((k) => k in (body.settings as object));
+            toast(heard ? `@${saved.handle} saved: listening for the new terms from the next poll, starting now` : `@${saved.handle} saved`);
+            onDone();
+          },
+        });
+      }}
+    >
+      <div className="form-row">
+        {field('handle', 'Handle', (p) => <input {...p} value={handle} onChange={(e) => setHandle(e.target.value)} required maxLength={200} autoComplete="off" />)}
+        {field('displayName', 'Display name', (p) => <input {...p} value={displayName} onChange={(e) => setDisplayName(e.target.value)} maxLength={200} />)}
+      </div>
+      {listeningKeys.map((k) =>
+        field(`settings/${k}`, LISTENING_LABEL[k] ?? `Listening: ${k}`, (p) => <textarea {...p} rows={3} value={listening[k] ?? ''} onChange={(e) => setListening({ ...listening, [k]: e.target.value })} />, 'One per line (or separated by commas). Mentions and messages are read as before; the new terms are searched from the next poll, which starts when you save.'),
+      )}
+      <KeyValueRows
+        legend={`Settings of @${account.handle}`}
+        rows={rows}
+        onChange={setRows}
+        hint={[settingsHint(info, [...listeningKeys, ...OWN_CONTROLS]), info?.resetCursorOn.length ? `Changing ${info.resetCursorOn.join(' or ')} restarts sync from a backfill (nothing is stored twice).` : ''].filter(Boolean).join(' ')}
+        errorOf={(r) => errorAt(`settings/${r.key.trim()}`)}
+      />
+      {errors.get('settings') && <p className="field-error">{errors.get('settings')}</p>}
+      <fieldset className="field credentials-edit">
+        <legend>Credentials</legend>
+        <p className="muted small">Stored encrypted and never shown. Leave a field empty to keep it; type to replace it. ({networkLabel(account.network)} reads: {credentialHint(info)})</p>
+        {(account.credentialNames ?? []).length === 0 && <p className="muted small">None stored.</p>}
+        {(account.credentialNames ?? []).map((n) => {
+          const gone = removed.includes(n);
+          const error = errorAt(`credentials/${n}`);
+          return (
+            <div key={n} className="kv-row">
+              <label htmlFor={`${id}-cred-${n}`} className="credential-name">
+                {n}
+              </label>
+              <input
+                id={`${id}-cred-${n}`}
+                type="password"
+                autoComplete="new-password"
+                placeholder={gone ? 'removed' : 'unchanged'}
+                value={secrets[n] ?? ''}
+                disabled={gone}
+                onChange={(e) => setSecrets({ ...secrets, [n]: e.target.value })}
+                aria-invalid={error ? true : undefined}
+                aria-describedby={error ? `${id}-cred-${n}-error` : undefined}
+              />
+              <button type="button" className="btn btn-small btn-ghost" aria-pressed={gone} onClick={() => setRemoved(gone ? removed.filter((x) => x !== n) : [...removed, n])}>
+                {gone ? 'Keep' : 'Remove'}
+                <span className="visually-hidden"> {n}</span>
+              </button>
+              {error && (
+                <span id={`${id}-cred-${n}-error`} className="field-error">
+                  {error}
+                </span>
+              )}
+            </div>
+          );
+        })}
+      </fieldset>
+      <KeyValueRows legend={`New credentials of @${account.handle}`} rows={newCreds} onChange={setNewCreds} secret valuePlaceholder="secret value" errorOf={(r) => errorAt(`credentials/${r.key.trim()}`)} />
+      <Problem error={save.error} />
+      <div className="row-gap">
+        <button type="submit" className="btn btn-primary btn-small" disabled={save.isPending}>
+          {save.isPending ? 'Saving…' : 'Save changes'}
+        </button>
+        <button type="button" className="btn btn-ghost btn-small" onClick={onDone}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
 function Reconnect({ a, onDone }: { a: ChannelAccountAdmin; onDone: () => void }) {
   const toast = useToast();
+  const info = useChannelNetworks().data?.find((n) => n.network === a.network);
   const [creds, setCreds] = useState<KV[]>([{ key: '', value: '' }]);
   const save = useAdminWrite(() => api<ChannelAccountAdmin>('PATCH', `/api/channel-accounts/${a.id}`, { credentials: kvToObject(creds) }), [keys.channels]);
   return (
@@ -384,8 +570,8 @@ function Reconnect({ a, onDone }: { a: ChannelAccountAdmin; onDone: () => void }
         });
       }}
     >
-      <p className="small">New credentials replace the stored ones; the account is marked healthy and synced at once. {CREDENTIAL_HINT[a.network] ? `(${CREDENTIAL_HINT[a.network]})` : ''}</p>
-      <KeyValueRows legend={`New credentials for @${a.handle}`} rows={creds} onChange={setCreds} secret valuePlaceholder="secret value" />
+      <p className="small">New credentials replace the stored ones of the same name (the others are kept; Edit… removes them); the account is marked healthy and synced at once. ({networkLabel(a.network)} reads: {credentialHint(info)})</p>
+      <KeyValueRows legend={`New credentials for @${a.handle}`} rows={creds} onChange={setCreds} secret valuePlaceholder="secret value" errorOf={(r) => fieldErrors(save.error).get(`credentials/${r.key.trim()}`)} />
       <Problem error={save.error} />
       <div className="row-gap">
         <button type="submit" className="btn btn-primary btn-small" disabled={save.isPending || Object.keys(kvToObject(creds)).length === 0}>

@@ -37,27 +37,39 @@ export interface KV {
   value: string;
 }
 
-/** Rows of key and value (credentials, settings); values may be secret (password inputs). */
-export function KeyValueRows({ legend, rows, onChange, secret, disabled, keyPlaceholder, valuePlaceholder }: { legend: string; rows: KV[]; onChange: (rows: KV[]) => void; secret?: boolean; disabled?: boolean; keyPlaceholder?: string; valuePlaceholder?: string }) {
+/**
+ * Rows of key and value (credentials, settings); values may be secret (password inputs).
+ * `errorOf` gives a row's problem from the server, shown under it and tied to its inputs.
+ */
+export function KeyValueRows({ legend, rows, onChange, secret, disabled, keyPlaceholder, valuePlaceholder, errorOf, hint }: { legend: string; rows: KV[]; onChange: (rows: KV[]) => void; secret?: boolean; disabled?: boolean; keyPlaceholder?: string; valuePlaceholder?: string; errorOf?: (row: KV) => string | undefined; hint?: ReactNode }) {
   const set = (i: number, patch: Partial<KV>) => onChange(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   return (
     <fieldset className="field kv" disabled={disabled}>
       <legend>{legend}</legend>
-      {rows.map((r, i) => (
-        <div key={i} className="kv-row">
-          <label className="visually-hidden" htmlFor={`${legend}-k-${i}`}>
-            {legend} {i + 1}: name
-          </label>
-          <input id={`${legend}-k-${i}`} value={r.key} placeholder={keyPlaceholder ?? 'name'} onChange={(e) => set(i, { key: e.target.value })} autoComplete="off" />
-          <label className="visually-hidden" htmlFor={`${legend}-v-${i}`}>
-            {legend} {i + 1}: value
-          </label>
-          <input id={`${legend}-v-${i}`} type={secret ? 'password' : 'text'} value={r.value} placeholder={valuePlaceholder ?? 'value'} onChange={(e) => set(i, { value: e.target.value })} autoComplete={secret ? 'new-password' : 'off'} />
-          <button type="button" className="btn btn-small btn-ghost" onClick={() => onChange(rows.filter((_, j) => j !== i))} aria-label={`Remove ${legend} row ${i + 1}`}>
-            Remove
-          </button>
-        </div>
-      ))}
+      {hint && <p className="muted small">{hint}</p>}
+      {rows.map((r, i) => {
+        const error = errorOf?.(r);
+        return (
+          <div key={i} className="kv-row">
+            <label className="visually-hidden" htmlFor={`${legend}-k-${i}`}>
+              {legend} {i + 1}: name
+            </label>
+            <input id={`${legend}-k-${i}`} value={r.key} placeholder={keyPlaceholder ?? 'name'} onChange={(e) => set(i, { key: e.target.value })} autoComplete="off" aria-invalid={error ? true : undefined} aria-describedby={error ? `${legend}-e-${i}` : undefined} />
+            <label className="visually-hidden" htmlFor={`${legend}-v-${i}`}>
+              {legend} {i + 1}: value
+            </label>
+            <input id={`${legend}-v-${i}`} type={secret ? 'password' : 'text'} value={r.value} placeholder={valuePlaceholder ?? 'value'} onChange={(e) => set(i, { value: e.target.value })} autoComplete={secret ? 'new-password' : 'off'} aria-invalid={error ? true : undefined} aria-describedby={error ? `${legend}-e-${i}` : undefined} />
+            <button type="button" className="btn btn-small btn-ghost" onClick={() => onChange(rows.filter((_, j) => j !== i))} aria-label={`Remove ${legend} row ${i + 1}`}>
+              Remove
+            </button>
+            {error && (
+              <span id={`${legend}-e-${i}`} className="field-error">
+                {error}
+              </span>
+            )}
+          </div>
+        );
+      })}
       <button type="button" className="btn btn-small" onClick={() => onChange([...rows, { key: '', value: '' }])}>
         Add a row
       </button>
@@ -77,10 +89,32 @@ export function kvToObject(rows: KV[], parse = false): Record<string, unknown> {
   return out;
 }
 
+/** One listed validation error as text: `{ path, message }` from request validation, or a plain string. */
+export function problemText(e: unknown): string {
+  if (e && typeof e === 'object' && 'message' in e) {
+    const path = String((e as { path?: unknown }).path ?? '').replace(/^body\/?/, '');
+    return path ? `${path.replace(/\//g, '.')}: ${String((e as { message: unknown }).message)}` : String((e as { message: unknown }).message);
+  }
+  return String(e);
+}
+
+/** Validation errors by field, the `body/` prefix dropped (`settings/keywords` → its message), for showing them inline. */
+export function fieldErrors(error: unknown): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!(error instanceof ApiError) || !Array.isArray(error.body.errors)) return out;
+  for (const e of error.body.errors as unknown[]) {
+    if (!e || typeof e !== 'object' || !('path' in e)) continue;
+    const path = String((e as { path: unknown }).path).replace(/^body\/?/, '');
+    const message = String((e as { message?: unknown }).message ?? '');
+    out.set(path, out.has(path) ? `${out.get(path)}; ${message}` : message);
+  }
+  return out;
+}
+
 /** A server problem, with every listed validation error. */
 export function Problem({ error }: { error: unknown }) {
   if (!error) return null;
-  const errors = error instanceof ApiError && Array.isArray(error.body.errors) ? (error.body.errors as unknown[]).map(String) : null;
+  const errors = error instanceof ApiError && Array.isArray(error.body.errors) ? (error.body.errors as unknown[]).map(problemText) : null;
   return (
     <div className="form-error" role="alert">
       {errors && errors.length > 1 ? (
@@ -94,7 +128,7 @@ export function Problem({ error }: { error: unknown }) {
         </>
       ) : (
         <>
-          <strong>Not saved:</strong> {(error as Error).message}
+          <strong>Not saved:</strong> {errors?.length === 1 ? errors[0] : (error as Error).message}
         </>
       )}
     </div>

@@ -1,0 +1,21 @@
+/** What the Mastodon connector reads from a connected account (see ./index.ts and docs/channels.md). */
+import { z } from 'zod';
+import { httpUrl, termList, timeoutMs, type ChannelSettingsSpec } from '../settingFields.js';
+
+export const settingsSpec: ChannelSettingsSpec = {
+  settings: {
+    /** The account's server; required: nothing works without it. */
+    instanceUrl: httpUrl,
+    streamingUrl: z.string().trim().regex(/^(wss?|https?):\/\/[^\s]+$/, 'must be a ws(s):// or http(s):// URL'),
+    /** Listening: hashtag timelines (with or without #). */
+    hashtags: termList({ max: 25, maxLength: 100, strip: /^#+/ }),
+    /** Listening: status search terms. */
+    keywords: termList({ max: 25, maxLength: 128 }),
+    timeoutMs,
+  },
+  listening: ['keywords', 'hashtags'],
+  // notification and status ids are the server's own: another server's ids mean nothing
+  resetCursorOn: ['instanceUrl'],
+  credentials: ['accessToken'],
+  check: (s) => (typeof s.instanceUrl === 'string' && s.instanceUrl ? null : 'instanceUrl: the account\'s Mastodon server is required, e.g. https://mastodon.social'),
+};

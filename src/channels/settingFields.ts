@@ -1,0 +1,69 @@
+/**
+ * The pieces a connector describes its settings with (each network's `settings.ts`):
+ * which settings it reads, typed as zod fields, and the names of the credentials it
+ * reads. Settings are not secret (admins and agents see them); credentials are
+ * write-only. src/channels/settings.ts checks connect and edit input against them.
+ */
+import { z } from 'zod';
+
+/** What a network's connector reads from a connected account. */
+export interface ChannelSettingsSpec {
+  /** Every setting the connector reads; each is optional (say what is required in `check`). */
+  settings: z.ZodRawShape;
+  /** Names of the credentials it reads (secret: stored encrypted, never returned). */
+  credentials: readonly string[];
+  /** The settings that are listening terms (shown as "Listening" in the admin UI). */
+  listening?: readonly string[];
+  /**
+   * Settings that point the account at another server or mailbox: the stored sync
+   * position means nothing there, so changing one restarts sync from a backfill.
+   */
+  resetCursorOn?: readonly string[];
+  /** Checks across fields, with the connector's own rules; returns the problem or null. */
+  check?: (settings: Record<string, unknown>) => string | null;
+}
+
+/**
+ * Listening terms: a list of words or phrases, or one string of them separated by
+ * commas or new lines (what a form field gives). Stored as a trimmed list without
+ * repeats, so every connector reads the same shape.
+ */
+export const termList = (opts: { max?: number; maxLength?: number; strip?: RegExp } = {}) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => {
+      const items = (Array.isArray(v) ? v : v.split(/[\n,]/)).map((x) => (opts.strip ? x.trim().replace(opts.strip, '') : x.trim())).filter(Boolean);
+      const seen = new Set<string>();
+      return items.filter((x) => !seen.has(x.toLowerCase()) && seen.add(x.toLowerCase()));
+    })
+    .pipe(z.array(z.string().max(opts.maxLength ?? 128, `a term is at most ${opts.maxLength ?? 128} characters`)).max(opts.max ?? 50, `at most ${opts.max ?? 50} terms`));
+
+/** An http(s) URL (API bases, servers). */
+export const httpUrl = z
+  .string()
+  .trim()
+  .refine((s) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(s).protocol);
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL, e.g. https://example.com');
+
+/** A deadline in milliseconds. */
+export const timeoutMs = z.number().int('must be whole milliseconds').min(100, 'at least 100 ms').max(600_000, 'at most 600000 ms (10 minutes)');
+
+/** A network's id for something (a Page id...): a form may send digits as a number. */
+export const idString = z.union([z.string().trim().min(1), z.number().int().nonnegative().transform(String)]);
+
+/** Settings every account may carry, whatever its network (read by the sync worker and the workflow). */
+export const COMMON_SETTINGS: z.ZodRawShape = {
+  /** How often the sync worker polls this account. */
+  pollIntervalS: z.number().min(5, 'at least 5 seconds').max(86_400, 'at most 86400 seconds (a day)'),
+  /** The out-of-hours acknowledgement (src/core/autoAck.ts). */
+  autoAck: z.strictObject({
+    enabled: z.boolean().optional(),
+    visibility: z.enum(['public', 'private']).optional(),
+    signature: z.string().max(40).optional(),
+  }),
+};
