@@ -120,13 +120,15 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
   const moderation = new ModerationCommands({ store, bus, clock, registry });
   const contacts = new ContactCommands({ store, bus, clock });
   const triageCommands = new TriageCommands({ store, bus, clock });
-  const workflowCommands = new WorkflowCommands({ store, bus, clock, settings: workflowSettings, conversations: commands, businessSeconds: workflow.businessSeconds, onQueued: () => outbox.poke() });
+  const workflowCommands = new WorkflowCommands({ store, bus, clock, jobs, settings: workflowSettings, conversations: commands, businessSeconds: workflow.businessSeconds, onQueued: () => outbox.poke() });
   appHooks.afterAvailability = (brandId, userId) => workflow.afterAvailability(brandId, userId);
   appHooks.assertExpertMayRead = async (auth, conversationId) => {
     if (!(await workflowCommands.expertMayAccess(auth.user.id, conversationId))) throw new AppError(403, 'forbidden', 'experts see only the conversations they are asked about');
   };
   // A safety net for SLA timers (e.g. after downtime), and burst detection per brand.
   jobs.every('sla.sweep', 30_000, async () => void (await workflow.sweepSla()));
+  // Expert questions past their target: each has a keyed job at its due time; this catches any the jobs missed.
+  jobs.every('experts.overdue', 30_000, async () => void (await workflowCommands.sweepOverdueExpertRequests()));
   jobs.every('incidents.detect', 60_000, async () => {
     for (const b of await store.db.selectFrom('brand').select('id').execute()) await workflowCommands.detectBursts(b.id);
   });

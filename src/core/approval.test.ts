@@ -3,6 +3,7 @@ import {
   DEFAULT_LEGAL_TERMS,
   parseAmounts,
   requiresApproval,
+  signOffRefusal,
   type ApprovalInput,
   type ApprovalPolicy,
 } from './approval.js';
@@ -89,6 +90,58 @@ describe('requiresApproval: policy matrix', () => {
     expect(d.reasons.find((r) => r.code === 'approval.amount_over_limit')!.data).toEqual({
       amounts: [{ amount: 1200, currency: 'USD', text: '$1,200' }],
     });
+  });
+});
+
+describe('requiresApproval: incident statements', () => {
+  const statement = (patch: Partial<ApprovalInput> = {}, text = 'We know checkout is failing and are fixing it. Updates here.'): ApprovalInput => ({
+    agent: { id: 'lead-1', roles: ['approver'], flags: [] },
+    reply: { text, visibility: 'public', kind: 'statement' },
+    incidentOpen: true,
+    ...patch,
+  });
+  const withStatements: ApprovalPolicy = { ...full, incident: { ...full.incident, statementSignOff: true } };
+  const codes = (policy: ApprovalPolicy, input: ApprovalInput) => requiresApproval(policy, input).reasons.map((r) => r.code);
+
+  it('needs a second person whoever writes it, exempt roles included', () => {
+    expect(codes(withStatements, statement())).toEqual(['approval.incident_statement']);
+    expect(codes(withStatements, statement({ agent: { id: 'admin-1', roles: ['admin'] } }))).toEqual(['approval.incident_statement']);
+    expect(requiresApproval(withStatements, statement()).required).toBe(true);
+  });
+
+  it('without the statement rule an exempt author posts directly', () => {
+    expect(requiresApproval(full, statement())).toEqual({ required: false, reasons: [] });
+    expect(requiresApproval({ ...full, incident: { ...full.incident, statementSignOff: false } }, statement())).toEqual({ required: false, reasons: [] });
+  });
+
+  it('the statement rule concerns statements only: an approver\'s ordinary reply stays exempt', () => {
+    expect(codes(withStatements, withInput({ agent: { id: 'lead-1', roles: ['approver'] }, incidentOpen: true }))).toEqual([]);
+  });
+
+  it('a non-exempt author also meets the content rules, not the during-an-incident rule', () => {
+    const open: ApprovalPolicy = { ...withStatements, exemptRoles: [] };
+    expect(codes(open, statement({}, 'Everyone affected gets a refund of $150 within a week.'))).toEqual(['approval.incident_statement', 'approval.refund', 'approval.amount_over_limit']);
+    expect(codes({ ...open, incident: { requireDuringIncident: true, publicOnly: false, statementSignOff: false } }, statement())).toEqual([]);
+  });
+
+  it('has no author, so audience rules never apply to it', () => {
+    const open: ApprovalPolicy = { ...full, exemptRoles: [], incident: null };
+    const input = statement({ author: { followers: 1_000_000, verified: true }, triage: { sentiment: 'negative', complaint: true } });
+    expect(codes(open, input)).toEqual([]);
+  });
+});
+
+describe('signOffRefusal', () => {
+  it.each<[string, number | null, { userId: number | null; role: string }, string | null]>([
+    ['an approver on a colleague\'s draft', 7, { userId: 3, role: 'approver' }, null],
+    ['an admin on a colleague\'s draft', 7, { userId: 1, role: 'admin' }, null],
+    ['the author, even as an approver', 3, { userId: 3, role: 'approver' }, 'approval.own_draft'],
+    ['the author, even as an admin', 1, { userId: 1, role: 'admin' }, 'approval.own_draft'],
+    ['an agent', 7, { userId: 4, role: 'agent' }, 'approval.not_reviewer'],
+    ['an expert', 7, { userId: 5, role: 'expert' }, 'approval.not_reviewer'],
+    ['an approver on a draft without a person as author', null, { userId: 3, role: 'approver' }, null],
+  ])('%s', (_label, authorUserId, reviewer, code) => {
+    expect(signOffRefusal({ authorUserId }, reviewer)?.code ?? null).toBe(code);
   });
 });
 

@@ -10,7 +10,9 @@
  *   negative complaint (where the whole room is watching);
  * - by content: legal terms and other keywords, refund language, money amounts above a
  *   limit (amounts are parsed from the text: "$1,200", "49,99 €", "GBP 300", "2k dollars");
- * - during an open incident.
+ * - during an open incident;
+ * - an incident's public statement: it speaks for the whole brand, so it can require a
+ *   second person's sign-off whoever writes it (exempt roles do not apply to that rule).
  *
  * Pure: the caller passes the agent, the draft, the author and the triage outcome.
  */
@@ -50,12 +52,22 @@ export interface ApprovalPolicy {
     requireDuringIncident?: boolean | null;
     /** Only public replies during an incident. */
     publicOnly?: boolean | null;
+    /**
+     * An incident's public statement is signed off by someone other than its author, even
+     * when the author has an exempt role (statements are posted by approvers and admins).
+     */
+    statementSignOff?: boolean | null;
   } | null;
 }
 
 export interface ApprovalInput {
   agent: { id: string; roles?: readonly Role[] | null; flags?: readonly string[] | null };
-  reply: { text: string; visibility: Visibility };
+  /**
+   * `statement`: an incident's public statement, a top-level post for the brand rather than
+   * an answer to someone (default `reply`). Audience rules have no author to look at, and the
+   * statement rule takes the place of the during-an-incident rule.
+   */
+  reply: { text: string; visibility: Visibility; kind?: 'reply' | 'statement' | null };
   author?: { followers?: number | null; verified?: boolean | null } | null;
   triage?: { sentiment?: Sentiment | null; complaint?: boolean | null } | null;
   /** Whether the brand currently has an open incident. */
@@ -71,7 +83,8 @@ export type ApprovalReasonCode =
   | 'approval.keyword'
   | 'approval.refund'
   | 'approval.amount_over_limit'
-  | 'approval.incident';
+  | 'approval.incident'
+  | 'approval.incident_statement';
 
 export interface ApprovalReason {
   code: ApprovalReasonCode;
@@ -251,13 +264,18 @@ function matches(phrases: readonly string[], text: string): string[] {
 const formatAmount = (a: MoneyAmount) => `${a.currency ?? ''} ${a.amount}`.trim();
 
 /**
- * Decides whether a draft reply needs sign-off under a policy, and why. Every matching rule
- * adds a reason; an agent with an exempt role never needs approval.
+ * Decides whether a draft reply (or an incident statement) needs sign-off under a policy,
+ * and why. Every matching rule adds a reason; an agent with an exempt role needs approval
+ * only for a statement under `incident.statementSignOff`.
  */
 export function requiresApproval(policy: ApprovalPolicy, input: ApprovalInput): ApprovalDecision {
   const roles = input.agent.roles ?? [];
-  if ((policy.exemptRoles ?? []).some((r) => roles.includes(r))) return { required: false, reasons: [] };
+  const statement = input.reply.kind === 'statement';
   const reasons: ApprovalReason[] = [];
+  if (statement && policy.incident?.statementSignOff) {
+    reasons.push({ code: 'approval.incident_statement', message: 'An incident statement speaks for the brand: a second person signs it off' });
+  }
+  if ((policy.exemptRoles ?? []).some((r) => roles.includes(r))) return { required: reasons.length > 0, reasons };
   const text = typeof input.reply.text === 'string' ? input.reply.text : '';
   const isPublic = input.reply.visibility === 'public';
 
@@ -271,7 +289,7 @@ export function requiresApproval(policy: ApprovalPolicy, input: ApprovalInput): 
   }
 
   const audience = policy.audience ?? {};
-  const followers = input.author?.followers ?? null;
+  const followers = statement ? null : input.author?.followers ?? null;
   if (audience.followersAtLeast !== null && audience.followersAtLeast !== undefined && followers !== null && followers >= audience.followersAtLeast) {
     reasons.push({
       code: 'approval.high_reach',
@@ -279,10 +297,10 @@ export function requiresApproval(policy: ApprovalPolicy, input: ApprovalInput): 
       data: { followers, threshold: audience.followersAtLeast },
     });
   }
-  if (audience.verifiedAuthors && input.author?.verified) {
+  if (audience.verifiedAuthors && !statement && input.author?.verified) {
     reasons.push({ code: 'approval.verified_author', message: 'Replies to verified accounts are signed off' });
   }
-  if (audience.publicNegativeComplaint && isPublic && input.triage?.complaint === true && input.triage.sentiment === 'negative') {
+  if (audience.publicNegativeComplaint && !statement && isPublic && input.triage?.complaint === true && input.triage.sentiment === 'negative') {
     reasons.push({ code: 'approval.public_negative_complaint', message: 'Public reply to a negative complaint: everyone is watching' });
   }
 
@@ -312,8 +330,26 @@ export function requiresApproval(policy: ApprovalPolicy, input: ApprovalInput): 
   }
 
   const incident = policy.incident ?? {};
-  if (incident.requireDuringIncident && input.incidentOpen && (!incident.publicOnly || isPublic)) {
+  if (incident.requireDuringIncident && !statement && input.incidentOpen && (!incident.publicOnly || isPublic)) {
     reasons.push({ code: 'approval.incident', message: 'An incident is open: replies are signed off until it is closed' });
   }
   return { required: reasons.length > 0, reasons };
+}
+
+/** Roles that sign drafts off. */
+export const SIGN_OFF_ROLES: readonly Role[] = ['approver', 'admin'];
+
+export interface SignOffRefusal {
+  code: 'approval.not_reviewer' | 'approval.own_draft';
+  message: string;
+}
+
+/**
+ * Why this person may not sign this draft off, or null when they may: approvers and
+ * admins sign off, and never a draft they wrote themselves (sign-off is a second pair of eyes).
+ */
+export function signOffRefusal(draft: { authorUserId: number | null }, reviewer: { userId: number | null; role: string }): SignOffRefusal | null {
+  if (!(SIGN_OFF_ROLES as readonly string[]).includes(reviewer.role)) return { code: 'approval.not_reviewer', message: 'only approvers and admins sign drafts off' };
+  if (draft.authorUserId != null && draft.authorUserId === reviewer.userId) return { code: 'approval.own_draft', message: 'a draft is signed off by someone other than its author' };
+  return null;
 }

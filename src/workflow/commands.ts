@@ -1,19 +1,23 @@
 /**
- * Commands of the care workflow that people invoke: sign-off on replies,
- * questions to knowledge experts, "take it private", playbooks and snippets,
+ * Commands of the care workflow that people invoke: sign-off on replies and
+ * incident statements, questions to knowledge experts (and the notice when one
+ * goes unanswered past its target), "take it private", playbooks and snippets,
  * and incidents (mass problems) with a public statement.
  */
 import { sql } from 'kysely';
+import { requiresApproval, signOffRefusal, type ApprovalReason } from '../core/approval.js';
 import { availabilityLine } from '../core/autoAck.js';
+import { expertDueAt, expertTarget, formatTarget, isOverdueUnannounced, overdueRecipients } from '../core/expertRequests.js';
 import { createDetector, observe, type DetectorState } from '../core/incidents.js';
 import { DEFAULT_PLAYBOOKS, matchPlaybooks, renderSnippet, type Playbook, type PlaybookMatch } from '../core/playbooks.js';
 import { privateOffer } from '../core/privateOffer.js';
 import { checkReply } from '../core/replyChecks.js';
 import type { Network, Role, TriageCategory } from '../core/types.js';
 import type { Actor } from '../commands/context.js';
-import type { ConversationCommands } from '../commands/conversations.js';
+import { isUniqueViolation, type ConversationCommands } from '../commands/conversations.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
+import type { Jobs } from '../jobs/jobs.js';
 import type { Clock } from '../lib/clock.js';
 import { enqueue } from '../outbox/outbox.js';
 import { presentMessage, presentNote } from '../server/presenters.js';
@@ -22,8 +26,9 @@ import type { Store } from '../store/db.js';
 import { businessFor, factRow, type BusinessSeconds } from '../store/facts.js';
 import { writeFacts } from '../store/rollup.js';
 import { decodeText, encodeText } from '../store/text.js';
-import type { WorkflowSettingsStore } from './settings.js';
+import { groupExpertTargetMin, type WorkflowSettingsStore } from './settings.js';
 import type { Tx } from '../store/util.js';
+import type { Incident, MessageRow } from '../store/schema.js';
 
 export interface WorkflowCommandDeps {
   store: Store;
@@ -34,12 +39,20 @@ export interface WorkflowCommandDeps {
   onQueued?: () => void;
   /** Business-hours seconds on an account's calendar, for approval and expert waits. */
   businessSeconds?: BusinessSeconds;
+  /** Background jobs: the overdue notice of each expert question is a keyed job at its due time. */
+  jobs?: Jobs;
 }
 
 const REVIEWERS: Role[] = ['approver', 'admin'];
+const EXPERT_OVERDUE_JOB = 'expert.overdue';
+const expertJobKey = (requestId: number) => `expert:${requestId}`;
 
 export class WorkflowCommands {
-  constructor(private readonly deps: WorkflowCommandDeps) {}
+  constructor(private readonly deps: WorkflowCommandDeps) {
+    deps.jobs?.register(EXPERT_OVERDUE_JOB, async (p: { requestId: number }) => {
+      await this.notifyExpertOverdue(p.requestId);
+    });
+  }
 
   private async tz(brandId: number, db: Tx = this.deps.store.db) {
     return (await db.selectFrom('brand').select('timezone').where('id', '=', brandId).executeTakeFirst())?.timezone ?? 'UTC';
@@ -47,69 +60,104 @@ export class WorkflowCommands {
 
   // ------------------------------------------------------------ sign-off
 
+  /** Drafts waiting for sign-off, oldest first: replies, and incident statements (with their incident). */
   async pendingApprovals(actor: Actor) {
     const rows = await this.deps.store.db
       .selectFrom('message')
       .innerJoin('conversation', 'conversation.id', 'message.conversation_id')
       .leftJoin('app_user', 'app_user.id', 'message.author_user_id')
+      .leftJoin('incident', 'incident.id', 'conversation.incident_id')
       .selectAll('message')
-      .select(['conversation.subject as conversation_subject', 'app_user.name as author_name'])
+      .select(['conversation.subject as conversation_subject', 'app_user.name as author_name', 'incident.id as incident_id', 'incident.title as incident_title'])
       .where('message.brand_id', '=', actor.brandId)
       .where('message.status', '=', 'pending_approval')
       .orderBy('message.created_at')
       .limit(500)
       .execute();
-    return rows.map((r) => ({ ...presentMessage(r), conversationSubject: r.conversation_subject, authorName: r.author_name, reasons: safeArr(r.approval_reasons) }));
+    return rows.map((r) => ({
+      ...presentMessage(r), conversationSubject: r.conversation_subject, authorName: r.author_name, reasons: safeArr(r.approval_reasons),
+      statement: r.incident_id != null && r.kind === 'post' ? { incidentId: r.incident_id, incidentTitle: r.incident_title ?? '' } : null,
+    }));
   }
 
-  /** Approve (optionally edited) or reject a reply waiting for sign-off. Only approved replies enter the outbox. */
+  /**
+   * Approve (optionally edited) or reject a reply or an incident statement waiting for
+   * sign-off. Only approved drafts enter the outbox, once: the decision applies only while
+   * the draft is still pending, so a second decision (a double click, another approver, a
+   * retry) is refused. A draft is never signed off by its author.
+   */
   async review(actor: Actor, messageId: number, p: { decision: 'approve' | 'reject'; text?: string | null; note?: string | null }) {
-    if (!REVIEWERS.includes(actor.role as Role)) throw forbidden('only approvers sign replies off');
+    const notReviewer = signOffRefusal({ authorUserId: null }, { userId: actor.userId, role: actor.role });
+    if (notReviewer) throw forbidden(notReviewer.message);
     const { store, clock, bus } = this.deps;
     const now = clock.now();
     const result = await store.db.transaction().execute(async (trx) => {
       const msg = await trx.selectFrom('message').selectAll().where('id', '=', messageId).where('brand_id', '=', actor.brandId).executeTakeFirst();
       if (!msg) throw notFound('reply');
-      if (msg.status !== 'pending_approval') throw conflict('approval.not_pending', `this reply is ${msg.status}, not waiting for approval`);
-      if (msg.author_user_id === actor.userId) throw forbidden('a reply is signed off by someone other than its author');
+      if (msg.status !== 'pending_approval') throw conflict('approval.not_pending', `this draft is ${msg.status}, not waiting for approval`);
+      const refusal = signOffRefusal({ authorUserId: msg.author_user_id }, { userId: actor.userId, role: actor.role });
+      if (refusal) throw new AppError(403, refusal.code, refusal.message);
       const conv = await trx.selectFrom('conversation').selectAll().where('id', '=', msg.conversation_id).executeTakeFirstOrThrow();
+      // statements live in a conversation of their own, linked to their incident
+      const incidentId = conv.incident_id != null && msg.kind === 'post' ? conv.incident_id : null;
+      const note = p.note?.trim() || null;
+      if (incidentId != null && p.decision === 'reject' && !note) throw badRequest('approval.reason_required', 'say why the statement is rejected: its author reads it');
+      const settings = await this.deps.settings.get(actor.brandId, trx);
       const before = decodeText(msg.text, msg.text_escaped);
       let after = before;
       if (p.decision === 'approve' && p.text != null && p.text !== before) {
         after = p.text;
-        const report = checkReply({ text: after, network: conv.network as Network, visibility: msg.visibility as 'public' | 'private', overrides: (await this.deps.settings.get(actor.brandId, trx)).replyChecks as never });
+        const report = checkReply({ text: after, network: conv.network as Network, visibility: msg.visibility as 'public' | 'private', overrides: settings.replyChecks as never, options: incidentId != null ? { expectGreeting: false } : null });
         if (!report.ok) {
           const b = report.results.find((r) => r.severity === 'block')!;
           throw new AppError(422, b.code, b.message, { checks: report.results });
         }
       }
       const t = encodeText(after);
-      await trx
+      const decided = await trx
         .updateTable('message')
-        .set({ status: p.decision === 'approve' ? 'queued' : 'rejected', text: t.text, text_escaped: t.escaped, reviewed_by: actor.userId, reviewed_at: now, review_note: p.note ?? null, error: p.decision === 'reject' ? `rejected: ${p.note ?? 'no reason given'}` : null })
+        .set({ status: p.decision === 'approve' ? 'queued' : 'rejected', text: t.text, text_escaped: t.escaped, reviewed_by: actor.userId, reviewed_at: now, review_note: note, error: p.decision === 'reject' ? `rejected: ${note ?? 'no reason given'}` : null })
         .where('id', '=', msg.id)
-        .execute();
+        .where('status', '=', 'pending_approval')
+        .executeTakeFirst();
+      // another approver decided in between (PostgreSQL: their transaction committed first)
+      if (!Number(decided.numUpdatedRows)) throw conflict('approval.not_pending', 'this draft was decided by someone else a moment ago');
       const fresh = await trx.selectFrom('message').selectAll().where('id', '=', msg.id).executeTakeFirstOrThrow();
       if (p.decision === 'approve') await enqueue(trx, fresh, now);
-      await audit(trx, {
-        brandId: actor.brandId, actor: actor.name, action: p.decision === 'approve' ? (after !== before ? 'reply.edited_and_approved' : 'reply.approved') : 'reply.rejected',
-        subjectType: 'message', subjectId: msg.id, conversationId: msg.conversation_id, data: { note: p.note ?? null, ...(after !== before ? { before, after } : {}), waitedS: (now - msg.created_at) / 1000 },
-      }, now);
+      const edited = after !== before;
+      const outcome = p.decision === 'approve' ? (edited ? 'edited_and_approved' : 'approved') : 'rejected';
+      const data = { note, ...(edited ? { before, after } : {}), waitedS: (now - msg.created_at) / 1000 };
+      if (incidentId != null) {
+        await audit(trx, { brandId: actor.brandId, actor: actor.name, action: `incident.statement_${outcome}`, subjectType: 'incident', subjectId: incidentId, conversationId: msg.conversation_id, data: { messageId: msg.id, ...data } }, now);
+      } else {
+        await audit(trx, { brandId: actor.brandId, actor: actor.name, action: `reply.${outcome}`, subjectType: 'message', subjectId: msg.id, conversationId: msg.conversation_id, data }, now);
+      }
       const dims = { brandId: actor.brandId, timezone: await this.tz(actor.brandId, trx), conversationId: conv.id, messageId: msg.id, agentId: msg.author_user_id, teamId: conv.team_id, channelAccountId: conv.channel_account_id, network: conv.network, visibility: msg.visibility, priority: conv.priority, category: conv.category };
       await writeFacts(trx, this.deps.store, [factRow(dims, 'approval_wait', now, msg.created_at, now, await businessFor(trx, this.deps.businessSeconds, conv.channel_account_id), { decision: p.decision, approver: actor.userId })]);
+      const what = incidentId != null ? 'statement' : 'reply';
+      const kind = `${what}.${p.decision === 'approve' ? 'approved' : 'rejected'}`;
+      const title = p.decision === 'approve' ? `Your ${what} was approved` : `Your ${what} was not approved`;
       if (msg.author_user_id != null) {
-        await trx.insertInto('notification').values({ brand_id: actor.brandId, user_id: msg.author_user_id, kind: `reply.${p.decision === 'approve' ? 'approved' : 'rejected'}`, title: p.decision === 'approve' ? 'Your reply was approved' : 'Your reply was not approved', body: p.note ?? after.slice(0, 200), conversation_id: conv.id, created_at: now }).execute();
+        await trx.insertInto('notification').values({ brand_id: actor.brandId, user_id: msg.author_user_id, kind, title, body: note ?? after.slice(0, 200), conversation_id: conv.id, created_at: now }).execute();
       }
-      return fresh;
+      const incident = incidentId != null ? await trx.selectFrom('incident').selectAll().where('id', '=', incidentId).executeTakeFirst() : undefined;
+      return { fresh, kind, incident };
     });
-    bus.publish(actor.brandId, 'message.updated', presentMessage(result));
-    if (result.author_user_id != null) bus.publish(actor.brandId, 'notification', { kind: `reply.${p.decision === 'approve' ? 'approved' : 'rejected'}`, conversationId: result.conversation_id, messageId: result.id }, { userIds: [result.author_user_id] });
+    const { fresh, kind, incident } = result;
+    bus.publish(actor.brandId, 'message.updated', presentMessage(fresh));
+    if (incident) bus.publish(actor.brandId, 'incident', presentIncident(incident, fresh));
+    if (fresh.author_user_id != null) bus.publish(actor.brandId, 'notification', { kind, conversationId: fresh.conversation_id, messageId: fresh.id }, { userIds: [fresh.author_user_id] });
     if (p.decision === 'approve') this.deps.onQueued?.();
-    return presentMessage(result);
+    return presentMessage(fresh);
   }
 
   // ------------------------------------------------------------ knowledge experts
 
+  /**
+   * Ask one expert or an expert group. The answer is due within the group's own target
+   * (else the brand's), in business hours on the conversation's account calendar when the
+   * brand's SLA counts in business hours; the overdue notice is scheduled for that instant.
+   */
   async askExpert(actor: Actor, conversationId: number, p: { expertId?: number | null; teamId?: number | null; question: string }) {
     if (actor.userId == null || actor.role === 'expert') throw forbidden('agents ask experts');
     if ((p.expertId == null) === (p.teamId == null)) throw badRequest('expert.target', 'ask one expert (expertId) or an expert group (teamId)');
@@ -118,27 +166,82 @@ export class WorkflowCommands {
     const { store, clock, bus } = this.deps;
     const now = clock.now();
     const settings = await this.deps.settings.get(actor.brandId);
-    const conv = await store.db.selectFrom('conversation').select(['id']).where('id', '=', conversationId).where('brand_id', '=', actor.brandId).executeTakeFirst();
+    const conv = await store.db.selectFrom('conversation').select(['id', 'channel_account_id']).where('id', '=', conversationId).where('brand_id', '=', actor.brandId).executeTakeFirst();
     if (!conv) throw notFound('conversation');
     let recipients: number[];
+    let groupTargetMin: number | null = null;
     if (p.expertId != null) {
       const e = await store.db.selectFrom('app_user').select(['id', 'role']).where('id', '=', p.expertId).where('brand_id', '=', actor.brandId).where('disabled_at', 'is', null).executeTakeFirst();
       if (!e) throw badRequest('expert.unknown', 'no such person in this brand');
       recipients = [e.id];
     } else {
-      const t = await store.db.selectFrom('team').select('id').where('id', '=', p.teamId!).where('brand_id', '=', actor.brandId).executeTakeFirst();
+      const t = await store.db.selectFrom('team').select(['id', 'settings']).where('id', '=', p.teamId!).where('brand_id', '=', actor.brandId).executeTakeFirst();
       if (!t) throw badRequest('expert.unknown_team', 'no such group in this brand');
+      groupTargetMin = groupExpertTargetMin(t.settings);
       recipients = (await store.db.selectFrom('team_member').select('user_id').where('team_id', '=', t.id).execute()).map((r) => r.user_id);
     }
+    const target = expertTarget(settings.expertTargetMin, groupTargetMin);
+    const account = settings.sla.businessHours ? await store.db.selectFrom('channel_account').selectAll().where('id', '=', conv.channel_account_id).executeTakeFirst() : undefined;
+    const calendar = account ? this.deps.settings.calendarOf(account) : null;
+    const dueAt = expertDueAt(now, target.minutes, calendar);
     const req = await store.db.transaction().execute(async (trx) => {
-      const r = await trx.insertInto('expert_request').values({ brand_id: actor.brandId, conversation_id: conv.id, asked_by: actor.userId!, expert_id: p.expertId ?? null, team_id: p.teamId ?? null, question: q, status: 'open', due_at: now + settings.expertTargetMin * 60_000, created_at: now }).returningAll().executeTakeFirstOrThrow();
+      const r = await trx.insertInto('expert_request').values({ brand_id: actor.brandId, conversation_id: conv.id, asked_by: actor.userId!, expert_id: p.expertId ?? null, team_id: p.teamId ?? null, question: q, status: 'open', due_at: dueAt, created_at: now }).returningAll().executeTakeFirstOrThrow();
       for (const uid of recipients) await trx.insertInto('notification').values({ brand_id: actor.brandId, user_id: uid, kind: 'expert.asked', title: 'A colleague needs your expertise', body: q.slice(0, 300), conversation_id: conv.id, created_at: now }).execute();
-      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'expert.asked', subjectType: 'expert_request', subjectId: r.id, conversationId: conv.id, data: { expertId: p.expertId ?? null, teamId: p.teamId ?? null, question: q } }, now);
+      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'expert.asked', subjectType: 'expert_request', subjectId: r.id, conversationId: conv.id, data: { expertId: p.expertId ?? null, teamId: p.teamId ?? null, question: q, targetMin: target.minutes, targetFrom: target.source, businessHours: calendar != null, dueAt } }, now);
+      // the notice exists exactly when the question does
+      await this.deps.jobs?.addManyIn(trx, [{ kind: EXPERT_OVERDUE_JOB, payload: { requestId: r.id }, runAt: dueAt, key: expertJobKey(r.id) }]);
       return r;
     });
     bus.publish(actor.brandId, 'expert.request', presentRequest(req));
     bus.publish(actor.brandId, 'notification', { kind: 'expert.asked', conversationId: conv.id, requestId: req.id }, { userIds: recipients });
     return presentRequest(req);
+  }
+
+  /**
+   * Announce that a question went unanswered past its due time: an in-app notification to
+   * the named expert or the group's members and to the agent who asked, and an audit entry.
+   * Exactly once per question: setting `overdue_at` where it is still null is the claim, in
+   * the same transaction as the notifications, so a second run — the sweep after the job,
+   * another process, a restart — finds it claimed and does nothing. Returns whether this
+   * call announced it.
+   */
+  async notifyExpertOverdue(requestId: number): Promise<boolean> {
+    const { store, clock, bus } = this.deps;
+    const now = clock.now();
+    const done = await store.db.transaction().execute(async (trx) => {
+      const req = await trx.selectFrom('expert_request').selectAll().where('id', '=', requestId).executeTakeFirst();
+      if (!req || !isOverdueUnannounced({ status: req.status, dueAt: req.due_at, overdueAt: req.overdue_at }, now)) return null;
+      const claimed = await trx.updateTable('expert_request').set({ overdue_at: now }).where('id', '=', req.id).where('status', '=', 'open').where('overdue_at', 'is', null).executeTakeFirst();
+      if (!Number(claimed.numUpdatedRows)) return null;
+      const members = req.team_id != null ? (await trx.selectFrom('team_member').select('user_id').where('team_id', '=', req.team_id).execute()).map((m) => m.user_id) : [];
+      const candidates = overdueRecipients({ askedBy: req.asked_by, expertId: req.expert_id, groupMemberIds: members });
+      const active = new Set((await trx.selectFrom('app_user').select('id').where('id', 'in', candidates).where('disabled_at', 'is', null).execute()).map((u) => u.id));
+      const to = candidates.filter((id) => active.has(id));
+      const group = req.team_id != null ? await trx.selectFrom('team').select('name').where('id', '=', req.team_id).executeTakeFirst() : undefined;
+      const waitedMin = Math.round((now - req.created_at) / 60_000);
+      const title = `Expert question unanswered for ${formatTarget(waitedMin)}${group ? ` (${group.name})` : ''}`;
+      const body = req.question.slice(0, 300);
+      for (const userId of to) await trx.insertInto('notification').values({ brand_id: req.brand_id, user_id: userId, kind: 'expert.overdue', title, body, conversation_id: req.conversation_id, created_at: now }).execute();
+      await audit(trx, { brandId: req.brand_id, actor: 'system:experts', action: 'expert.overdue', subjectType: 'expert_request', subjectId: req.id, conversationId: req.conversation_id, data: { dueAt: req.due_at, teamId: req.team_id, expertId: req.expert_id, notified: to } }, now);
+      return { req: { ...req, overdue_at: now }, to, title, body };
+    });
+    if (!done) return false;
+    bus.publish(done.req.brand_id, 'expert.request', presentRequest(done.req));
+    if (done.to.length) bus.publish(done.req.brand_id, 'notification', { kind: 'expert.overdue', conversationId: done.req.conversation_id, requestId: done.req.id, title: done.title, body: done.body }, { userIds: done.to });
+    return true;
+  }
+
+  /**
+   * The safety net behind the per-question jobs (a missed job, downtime, a target that was
+   * already past when the job system was down): announce every open question past its due
+   * time that has not been announced yet. Returns how many were announced now.
+   */
+  async sweepOverdueExpertRequests(limit = 200): Promise<number> {
+    const now = this.deps.clock.now();
+    const due = await this.deps.store.db.selectFrom('expert_request').select('id').where('status', '=', 'open').where('due_at', '<=', now).where('overdue_at', 'is', null).orderBy('due_at').limit(limit).execute();
+    let n = 0;
+    for (const r of due) if (await this.notifyExpertOverdue(r.id)) n++;
+    return n;
   }
 
   /** Requests for an expert (their own and their groups'), or every request of a conversation. */
@@ -177,6 +280,7 @@ export class WorkflowCommands {
     const now = clock.now();
     await store.db.transaction().execute(async (trx) => {
       await trx.updateTable('expert_request').set({ status: 'answered', answered_by: actor.userId, answer_note_id: note.id, answered_at: now }).where('id', '=', req.id).where('status', '=', 'open').execute();
+      await this.deps.jobs?.cancelManyIn(trx, [expertJobKey(req.id)]);
       const conv = await trx.selectFrom('conversation').selectAll().where('id', '=', req.conversation_id).executeTakeFirstOrThrow();
       const dims = { brandId: actor.brandId, timezone: await this.tz(actor.brandId, trx), conversationId: conv.id, messageId: null, agentId: actor.userId, teamId: req.team_id, channelAccountId: conv.channel_account_id, network: conv.network, visibility: conv.visibility, priority: conv.priority, category: conv.category };
       await writeFacts(trx, this.deps.store, [factRow(dims, 'expert_wait', now, req.created_at, now, await businessFor(trx, this.deps.businessSeconds, conv.channel_account_id), { requestId: req.id, onTime: req.due_at == null || now <= req.due_at })]);
@@ -290,57 +394,122 @@ export class WorkflowCommands {
   }
 
   async closeIncident(actor: Actor | null, brandId: number, id: number) {
-    const { store, clock, bus } = this.deps;
+    const { store, clock } = this.deps;
     const now = clock.now();
     await store.db.updateTable('incident').set({ status: 'closed', closed_at: now }).where('id', '=', id).where('brand_id', '=', brandId).where('status', '=', 'open').execute();
     await audit(store.db, { brandId, actor: actor?.name ?? 'system:incidents', action: 'incident.closed', subjectType: 'incident', subjectId: id }, now);
     const inc = await store.db.selectFrom('incident').selectAll().where('id', '=', id).executeTakeFirst();
-    if (inc) bus.publish(brandId, 'incident', presentIncident(inc));
+    await this.incidentEvent(brandId, inc);
     return inc;
   }
 
+  /** Incidents, newest first, each with its latest statement and where that statement is (sign-off, outbox, sent). */
   async listIncidents(brandId: number) {
-    return (await this.deps.store.db.selectFrom('incident').selectAll().where('brand_id', '=', brandId).orderBy('opened_at', 'desc').limit(50).execute()).map(presentIncident);
+    const { db } = this.deps.store;
+    const incidents = await db.selectFrom('incident').selectAll().where('brand_id', '=', brandId).orderBy('opened_at', 'desc').limit(50).execute();
+    const ids = incidents.map((i) => i.statement_message_id).filter((x): x is number => x != null);
+    const statements = new Map((ids.length ? await db.selectFrom('message').selectAll().where('id', 'in', ids).execute() : []).map((m) => [m.id, m]));
+    return incidents.map((i) => presentIncident(i, i.statement_message_id != null ? statements.get(i.statement_message_id) : undefined));
+  }
+
+  /** Announce an incident with its latest statement's state. */
+  private async incidentEvent(brandId: number, inc: Incident | undefined) {
+    if (!inc) return;
+    const { db } = this.deps.store;
+    const st = inc.statement_message_id != null ? await db.selectFrom('message').selectAll().where('id', '=', inc.statement_message_id).executeTakeFirst() : undefined;
+    this.deps.bus.publish(brandId, 'incident', presentIncident(inc, st));
   }
 
   /**
-   * Post the public statement of an incident from a (brand) account — like an
-   * official press statement, so only approvers and admins post it. It goes
-   * through the outbox as a top-level post; people are still answered one by one.
+   * Post the public statement of an incident from a (brand) account — like an official
+   * press statement, so only approvers and admins write it. It passes the reply checks
+   * (length per network...) and the approval policy like any reply; under the policy's
+   * `incident.statementSignOff` (on by default) it waits for a second person's sign-off and
+   * reaches the outbox only once approved (`review`). It goes out as a top-level post;
+   * people are still answered one by one. One statement of an incident waits for sign-off
+   * at a time, and a client `idempotencyKey` makes a retried request return the first one.
    */
-  async postStatement(actor: Actor, incidentId: number, p: { channelAccountId: number; text: string }) {
-    if (!REVIEWERS.includes(actor.role as Role)) throw forbidden('statements are posted by approvers or admins');
+  async postStatement(actor: Actor, incidentId: number, p: { channelAccountId: number; text: string; idempotencyKey?: string | null }) {
+    if (!REVIEWERS.includes(actor.role as Role) || actor.userId == null) throw forbidden('statements are written by approvers or admins');
     const { store, clock, bus } = this.deps;
     const now = clock.now();
+    if (p.idempotencyKey != null && !/^[\w.:-]{8,128}$/.test(p.idempotencyKey)) throw badRequest('validation', 'idempotencyKey: 8 to 128 letters, digits or _.:-');
+    const idem = p.idempotencyKey ? `statement:${actor.userId}:${p.idempotencyKey}` : null;
+    const prior = async () => (idem ? await store.db.selectFrom('message').selectAll().where('brand_id', '=', actor.brandId).where('idempotency_key', '=', idem).executeTakeFirst() : undefined);
+    const duplicate = (m: MessageRow) => ({ message: presentMessage(m), duplicate: true as const, approval: null, checks: [] as unknown[] });
+    const earlier = await prior();
+    if (earlier) return duplicate(earlier);
+
     const inc = await store.db.selectFrom('incident').selectAll().where('id', '=', incidentId).where('brand_id', '=', actor.brandId).executeTakeFirst();
     if (!inc) throw notFound('incident');
     const account = await store.db.selectFrom('channel_account').selectAll().where('id', '=', p.channelAccountId).where('brand_id', '=', actor.brandId).executeTakeFirst();
     if (!account) throw badRequest('incident.unknown_account', 'no such channel account');
-    const report = checkReply({ text: p.text, network: account.network as Network, visibility: 'public', options: { expectGreeting: false } });
+    if (account.listen_only) throw conflict('channel.listen_only', `@${account.handle} is in listen-only mode: Parley never posts from it`);
+    const settings = await this.deps.settings.get(actor.brandId);
+    const report = checkReply({ text: p.text, network: account.network as Network, visibility: 'public', overrides: settings.replyChecks as never, options: { expectGreeting: false } });
     if (!report.ok) {
       const b = report.results.find((r) => r.severity === 'block')!;
-      throw new AppError(422, b.code, b.message, { checks: report.results });
+      throw new AppError(422, b.code, `${b.message}${b.detail ? ` (${b.detail})` : ''}`, { checks: report.results });
     }
-    const msg = await store.db.transaction().execute(async (trx) => {
-      // statements live in a conversation of their own, so the inbox and audit show them
-      const conv = await trx.insertInto('conversation').values({
-        brand_id: actor.brandId, channel_account_id: account.id, contact_id: null, network: account.network, visibility: 'public', status: 'resolved', priority: 0, subject: `Statement: ${inc.title}`,
-        created_at: now, updated_at: now, last_message_at: now, cycle_started_at: now, resolved_at: now, message_count: 1, version: 1, incident_id: inc.id, reopened_count: 0,
-      }).returning('id').executeTakeFirstOrThrow();
-      const t = encodeText(p.text);
-      const m = await trx.insertInto('message').values({
-        brand_id: actor.brandId, conversation_id: conv.id, channel_account_id: account.id, network: account.network, network_message_id: null, direction: 'outbound', visibility: 'public', kind: 'post',
-        author_identity_id: null, author_user_id: actor.userId, in_reply_to_network_id: null, thread_root_network_id: null, reply_to_message_id: null, text: t.text, text_escaped: t.escaped, url: null,
-        created_at: now, received_at: now, raw: null, status: 'queued', error: null, is_auto: 0, source: 'agent', idempotency_key: null,
-      }).returningAll().executeTakeFirstOrThrow();
-      await enqueue(trx, m, now);
-      await trx.updateTable('incident').set({ statement_message_id: m.id }).where('id', '=', inc.id).execute();
-      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'incident.statement', subjectType: 'incident', subjectId: inc.id, conversationId: conv.id, data: { channelAccountId: account.id } }, now);
-      return m;
+    const author = await store.db.selectFrom('app_user').select(['role', 'settings']).where('id', '=', actor.userId).executeTakeFirst();
+    const decision = requiresApproval(settings.approval, {
+      agent: { id: String(actor.userId), roles: author ? [author.role as Role] : [], flags: (safeObj(author?.settings).flags as string[] | undefined) ?? [] },
+      reply: { text: p.text, visibility: 'public', kind: 'statement' },
+      incidentOpen: inc.status === 'open',
     });
-    bus.publish(actor.brandId, 'message.created', presentMessage(msg));
-    this.deps.onQueued?.();
-    return presentMessage(msg);
+    const status = decision.required ? 'pending_approval' : 'queued';
+    const reasons: Pick<ApprovalReason, 'code' | 'message'>[] = decision.reasons.map((r) => ({ code: r.code, message: r.message }));
+    let written;
+    try {
+      written = await store.db.transaction().execute(async (trx) => {
+        // one statement of an incident waits for sign-off at a time (the row lock orders two posts on PostgreSQL)
+        let lock = trx.selectFrom('incident').select(['statement_message_id']).where('id', '=', inc.id);
+        if (store.dialect === 'postgres') lock = lock.forUpdate();
+        const current = (await lock.executeTakeFirstOrThrow()).statement_message_id;
+        if (current != null) {
+          const cur = await trx.selectFrom('message').select(['status']).where('id', '=', current).executeTakeFirst();
+          if (cur?.status === 'pending_approval') throw conflict('incident.statement_pending', 'a statement for this incident is already waiting for sign-off: approve or reject it first');
+        }
+        // statements live in a conversation of their own, so the inbox and audit show them
+        const conv = await trx.insertInto('conversation').values({
+          brand_id: actor.brandId, channel_account_id: account.id, contact_id: null, network: account.network, visibility: 'public', status: 'resolved', priority: 0, subject: `Statement: ${inc.title}`,
+          created_at: now, updated_at: now, last_message_at: now, cycle_started_at: now, resolved_at: now, message_count: 1, version: 1, incident_id: inc.id, reopened_count: 0,
+        }).returning('id').executeTakeFirstOrThrow();
+        const t = encodeText(p.text);
+        const m = await trx.insertInto('message').values({
+          brand_id: actor.brandId, conversation_id: conv.id, channel_account_id: account.id, network: account.network, network_message_id: null, direction: 'outbound', visibility: 'public', kind: 'post',
+          author_identity_id: null, author_user_id: actor.userId, in_reply_to_network_id: null, thread_root_network_id: null, reply_to_message_id: null, text: t.text, text_escaped: t.escaped, url: null,
+          created_at: now, received_at: now, raw: null, status, error: null, is_auto: 0, source: 'agent', idempotency_key: idem, approval_reasons: status === 'pending_approval' ? JSON.stringify(reasons) : null,
+        }).returningAll().executeTakeFirstOrThrow();
+        if (status === 'queued') await enqueue(trx, m, now);
+        await trx.updateTable('incident').set({ statement_message_id: m.id }).where('id', '=', inc.id).execute();
+        await audit(trx, {
+          brandId: actor.brandId, actor: actor.name, action: status === 'queued' ? 'incident.statement' : 'incident.statement_pending_approval', subjectType: 'incident', subjectId: inc.id, conversationId: conv.id,
+          data: { messageId: m.id, channelAccountId: account.id, reasons },
+        }, now);
+        let reviewers: number[] = [];
+        if (status === 'pending_approval') {
+          reviewers = (await trx.selectFrom('app_user').select('id').where('brand_id', '=', actor.brandId).where('role', 'in', REVIEWERS).where('disabled_at', 'is', null).where('id', '!=', actor.userId!).execute()).map((u) => u.id);
+          for (const uid of reviewers) await trx.insertInto('notification').values({ brand_id: actor.brandId, user_id: uid, kind: 'statement.pending_approval', title: `A statement on “${inc.title}” waits for your sign-off`, body: p.text.slice(0, 300), conversation_id: conv.id, created_at: now }).execute();
+        }
+        const fresh = await trx.selectFrom('incident').selectAll().where('id', '=', inc.id).executeTakeFirstOrThrow();
+        return { m, reviewers, incident: fresh };
+      });
+    } catch (err) {
+      // two identical requests raced past the check above: the one that won (by the unique
+      // index, or by the incident's row lock) is the answer to both
+      if (idem && (isUniqueViolation(err) || (err instanceof AppError && err.code === 'incident.statement_pending'))) {
+        const won = await prior();
+        if (won) return duplicate(won);
+      }
+      throw err;
+    }
+    const { m, reviewers, incident } = written;
+    bus.publish(actor.brandId, 'message.created', presentMessage(m));
+    bus.publish(actor.brandId, 'incident', presentIncident(incident, m));
+    if (reviewers.length) bus.publish(actor.brandId, 'notification', { kind: 'statement.pending_approval', conversationId: m.conversation_id, messageId: m.id }, { userIds: reviewers });
+    if (status === 'queued') this.deps.onQueued?.();
+    return { message: presentMessage(m), duplicate: false as const, approval: status === 'pending_approval' ? { reasons } : null, checks: report.results.filter((r) => r.severity !== 'block') as unknown[] };
   }
 
   /**
@@ -387,13 +556,34 @@ export class WorkflowCommands {
   }
 }
 
-function presentRequest(r: { id: number; conversation_id: number; asked_by: number; expert_id: number | null; team_id: number | null; question: string; status: string; due_at: number | null; created_at: number; answered_at: number | null; answer_note_id: number | null }) {
+function presentRequest(r: { id: number; conversation_id: number; asked_by: number; expert_id: number | null; team_id: number | null; question: string; status: string; due_at: number | null; created_at: number; answered_at: number | null; answer_note_id: number | null; overdue_at: number | null }) {
   const iso = (t: number | null) => (t == null ? null : new Date(t).toISOString());
-  return { id: r.id, conversationId: r.conversation_id, askedBy: r.asked_by, expertId: r.expert_id, teamId: r.team_id, question: r.question, status: r.status, dueAt: iso(r.due_at), createdAt: iso(r.created_at), answeredAt: iso(r.answered_at), answerNoteId: r.answer_note_id };
+  return { id: r.id, conversationId: r.conversation_id, askedBy: r.asked_by, expertId: r.expert_id, teamId: r.team_id, question: r.question, status: r.status, dueAt: iso(r.due_at), createdAt: iso(r.created_at), answeredAt: iso(r.answered_at), answerNoteId: r.answer_note_id, overdueAt: iso(r.overdue_at) };
 }
 
-function presentIncident(i: { id: number; title: string; status: string; opened_by: string; reason: string; opened_at: number; closed_at: number | null; statement_message_id: number | null }) {
-  return { id: i.id, title: i.title, status: i.status, openedBy: i.opened_by, reason: i.reason, openedAt: new Date(i.opened_at).toISOString(), closedAt: i.closed_at ? new Date(i.closed_at).toISOString() : null, statementMessageId: i.statement_message_id };
+/** An incident, with its latest statement's state when the statement row is given. */
+function presentIncident(i: Incident, st?: MessageRow) {
+  const iso = (t: number | null) => (t == null ? null : new Date(t).toISOString());
+  return {
+    id: i.id, title: i.title, status: i.status, openedBy: i.opened_by, reason: i.reason, openedAt: new Date(i.opened_at).toISOString(), closedAt: iso(i.closed_at), statementMessageId: i.statement_message_id,
+    statement: st
+      ? {
+          messageId: st.id, conversationId: st.conversation_id, channelAccountId: st.channel_account_id, network: st.network, text: decodeText(st.text, st.text_escaped),
+          /** pending_approval | queued | sending | sent | failed | rejected */
+          status: st.status, authorUserId: st.author_user_id, reasons: safeArr(st.approval_reasons), reviewedBy: st.reviewed_by, reviewedAt: iso(st.reviewed_at), reviewNote: st.review_note,
+          url: st.url, error: st.error, createdAt: iso(st.created_at),
+        }
+      : null,
+  };
+}
+
+function safeObj(s: string | null | undefined): Record<string, unknown> {
+  try {
+    const v = s ? JSON.parse(s) : {};
+    return v && typeof v === 'object' ? v : {};
+  } catch {
+    return {};
+  }
 }
 
 function safeArr(s: string | null): unknown[] {

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { ApprovalPolicy } from '../core/approval.js';
 import { validateCalendar, type BusinessCalendar } from '../core/businessHours.js';
+import { MAX_EXPERT_TARGET_MIN } from '../core/expertRequests.js';
 import type { BrandRouting } from '../core/routing.js';
 import { DEFAULT_SLA_POLICY, validateSlaPolicy, type SlaPolicy } from '../core/sla.js';
 import { REPLY_CHECK_CODES } from '../core/replyChecks.js';
@@ -19,7 +20,7 @@ export interface WorkflowSettings {
   sla: SlaPolicy;
   approval: ApprovalPolicy;
   replyChecks: Record<string, 'block' | 'warn' | 'hint' | 'off'>;
-  /** Minutes within which a question to an expert should be answered. */
+  /** Minutes within which a question to an expert should be answered, unless the expert group sets its own. */
   expertTargetMin: number;
   incidents: { autoDetect: boolean };
 }
@@ -29,8 +30,18 @@ export const DEFAULT_APPROVAL_POLICY: ApprovalPolicy = {
   agents: { flags: ['in_training'] },
   audience: { followersAtLeast: 100_000, publicNegativeComplaint: false },
   content: { keywords: null, refundTerms: false, amountLimits: null },
-  incident: { requireDuringIncident: true, publicOnly: true },
+  incident: { requireDuringIncident: true, publicOnly: true, statementSignOff: true },
 };
+
+/**
+ * A saved policy that never mentions incident statements (saved before they were covered)
+ * keeps the safe default: a second person signs a statement off. Only an explicit `false`
+ * turns that off.
+ */
+export function withStatementDefault(policy: ApprovalPolicy): ApprovalPolicy {
+  if (policy.incident?.statementSignOff != null) return policy;
+  return { ...policy, incident: { ...(policy.incident ?? {}), statementSignOff: DEFAULT_APPROVAL_POLICY.incident!.statementSignOff } };
+}
 
 export const DEFAULT_SETTINGS: WorkflowSettings = {
   routing: null,
@@ -59,7 +70,7 @@ export const settingsPatchSchema = z.object({
   sla: z.record(z.string(), z.unknown()).optional(),
   approval: z.record(z.string(), z.unknown()).optional(),
   replyChecks: z.partialRecord(z.enum(REPLY_CHECK_CODES), z.enum(['block', 'warn', 'hint', 'off'])).optional(),
-  expertTargetMin: z.number().int().min(1).max(60 * 24 * 14).optional(),
+  expertTargetMin: z.number().int().min(1).max(MAX_EXPERT_TARGET_MIN).optional(),
   incidents: z.object({ autoDetect: z.boolean() }).optional(),
 });
 
@@ -79,7 +90,7 @@ export class WorkflowSettingsStore {
     const settings: WorkflowSettings = {
       routing: wf.routing ?? null,
       sla: wf.sla ?? DEFAULT_SETTINGS.sla,
-      approval: wf.approval ?? DEFAULT_SETTINGS.approval,
+      approval: wf.approval ? withStatementDefault(wf.approval) : DEFAULT_SETTINGS.approval,
       replyChecks: wf.replyChecks ?? {},
       expertTargetMin: wf.expertTargetMin ?? DEFAULT_SETTINGS.expertTargetMin,
       incidents: wf.incidents ?? DEFAULT_SETTINGS.incidents,
@@ -159,4 +170,10 @@ function safe(s: string | undefined | null): Record<string, any> {
   } catch {
     return {};
   }
+}
+
+/** An expert group's own answer target in minutes (team.settings `expertTargetMin`), or null: the brand's applies. */
+export function groupExpertTargetMin(teamSettings: string | null | undefined): number | null {
+  const v = safe(teamSettings).expertTargetMin;
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_EXPERT_TARGET_MIN ? v : null;
 }

@@ -1,10 +1,12 @@
 /** Brand administration: people, teams, channel accounts, API tokens, quarantine. */
 import { z } from 'zod';
 import { addTeamMember, createTeam, createUser, ValidationError } from '../../commands/setup.js';
+import { MAX_EXPERT_TARGET_MIN } from '../../core/expertRequests.js';
 import { ROLES } from '../../core/types.js';
 import { AppError } from '../../errors.js';
 import { audit } from '../../store/audit.js';
 import type { Tx } from '../../store/util.js';
+import { groupExpertTargetMin } from '../../workflow/settings.js';
 import { createApiToken, requireRole } from '../auth.js';
 import type { App } from '../http.js';
 import { presentChannelAccount, presentUser } from '../presenters.js';
@@ -12,6 +14,21 @@ import { channelAccountSchema, idParams, userSchema } from '../schemas.js';
 
 const ROUTING_STRATEGY = z.enum(['round_robin', 'least_loaded', 'skills', 'manual']);
 const TEAM_MEMBERS = z.array(z.object({ userId: z.number().int(), isLead: z.boolean().default(false) }));
+/** As an expert group, the team's own answer target in minutes; null: the brand's default. */
+const EXPERT_TARGET = z.number().int().min(1).max(MAX_EXPERT_TARGET_MIN).nullable();
+
+/** team.settings with the expert target set (null removes it). */
+function withExpertTarget(settings: string | null, minutes: number | null): string {
+  let raw: Record<string, unknown> = {};
+  try {
+    raw = settings ? JSON.parse(settings) : {};
+  } catch {
+    raw = {};
+  }
+  if (minutes == null) delete raw.expertTargetMin;
+  else raw.expertTargetMin = minutes;
+  return JSON.stringify(raw);
+}
 
 /** A team's members must be people of the brand (one query for all of them). */
 async function assertBrandUsers(trx: Tx, brandId: number, members: { userId: number }[]): Promise<void> {
@@ -49,21 +66,22 @@ export function adminRoutes(app: App) {
     }
   });
 
-  app.get('/api/teams', { schema: { tags: ['admin'], summary: 'Teams (queues) and their members', response: { 200: z.object({ items: z.array(z.object({ id: z.number(), name: z.string(), routingStrategy: z.string(), members: z.array(z.object({ userId: z.number(), isLead: z.boolean() })) })) }) } } }, async (req) => {
+  app.get('/api/teams', { schema: { tags: ['admin'], summary: 'Teams (queues, expert groups) and their members; expertTargetMin null means the brand\'s expert target applies', response: { 200: z.object({ items: z.array(z.object({ id: z.number(), name: z.string(), routingStrategy: z.string(), expertTargetMin: z.number().nullable(), members: z.array(z.object({ userId: z.number(), isLead: z.boolean() })) })) }) } } }, async (req) => {
     const a = requireRole(req);
     const teams = await s.store.db.selectFrom('team').selectAll().where('brand_id', '=', a.user.brand_id).orderBy('name').execute();
     const members = teams.length ? await s.store.db.selectFrom('team_member').selectAll().where('team_id', 'in', teams.map((t) => t.id)).execute() : [];
-    return { items: teams.map((t) => ({ id: t.id, name: t.name, routingStrategy: t.routing_strategy, members: members.filter((m) => m.team_id === t.id).map((m) => ({ userId: m.user_id, isLead: m.is_lead === 1 })) })) };
+    return { items: teams.map((t) => ({ id: t.id, name: t.name, routingStrategy: t.routing_strategy, expertTargetMin: groupExpertTargetMin(t.settings), members: members.filter((m) => m.team_id === t.id).map((m) => ({ userId: m.user_id, isLead: m.is_lead === 1 })) })) };
   });
 
   app.post('/api/teams', {
-    schema: { tags: ['admin'], summary: 'Create a team (admin)', body: z.object({ name: z.string().min(1).max(100), routingStrategy: ROUTING_STRATEGY.default('round_robin'), members: TEAM_MEMBERS.default([]) }), response: { 201: z.object({ id: z.number() }) } },
+    schema: { tags: ['admin'], summary: 'Create a team (admin)', body: z.object({ name: z.string().min(1).max(100), routingStrategy: ROUTING_STRATEGY.default('round_robin'), members: TEAM_MEMBERS.default([]), expertTargetMin: EXPERT_TARGET.optional() }), response: { 201: z.object({ id: z.number() }) } },
   }, async (req, reply) => {
     const a = requireRole(req, 'admin');
     const now = s.clock.now();
     const id = await s.store.db.transaction().execute(async (trx) => {
       await assertBrandUsers(trx, a.user.brand_id, req.body.members);
       const id = await createTeam(trx, { brandId: a.user.brand_id, name: req.body.name, routingStrategy: req.body.routingStrategy }, now);
+      if (req.body.expertTargetMin != null) await trx.updateTable('team').set({ settings: withExpertTarget(null, req.body.expertTargetMin) }).where('id', '=', id).execute();
       for (const m of req.body.members) await addTeamMember(trx, id, m.userId, m.isLead);
       await audit(trx, { brandId: a.user.brand_id, actor: a.actor.name, action: 'team.created', subjectType: 'team', subjectId: id, data: req.body }, now);
       return id;
@@ -73,8 +91,8 @@ export function adminRoutes(app: App) {
 
   app.patch('/api/teams/:id', {
     schema: {
-      tags: ['admin'], summary: 'Rename a team, change how it assigns, or replace its members and leads (admin)', params: idParams,
-      body: z.object({ name: z.string().min(1).max(100).optional(), routingStrategy: ROUTING_STRATEGY.optional(), members: TEAM_MEMBERS.optional() }),
+      tags: ['admin'], summary: 'Rename a team, change how it assigns, its expert answer target (null: the brand\'s), or replace its members and leads (admin)', params: idParams,
+      body: z.object({ name: z.string().min(1).max(100).optional(), routingStrategy: ROUTING_STRATEGY.optional(), members: TEAM_MEMBERS.optional(), expertTargetMin: EXPERT_TARGET.optional() }),
       response: { 200: z.object({ id: z.number() }) },
     },
   }, async (req) => {
@@ -84,9 +102,13 @@ export function adminRoutes(app: App) {
     await s.store.db.transaction().execute(async (trx) => {
       const team = await trx.selectFrom('team').selectAll().where('id', '=', req.params.id).where('brand_id', '=', a.user.brand_id).executeTakeFirst();
       if (!team) throw new AppError(404, 'not_found', 'team not found');
-      const before = { name: team.name, routingStrategy: team.routing_strategy, members: await trx.selectFrom('team_member').select(['user_id', 'is_lead']).where('team_id', '=', team.id).orderBy('user_id').execute() };
-      if (b.name !== undefined || b.routingStrategy !== undefined) {
-        await trx.updateTable('team').set({ ...(b.name !== undefined ? { name: b.name } : {}), ...(b.routingStrategy !== undefined ? { routing_strategy: b.routingStrategy } : {}) }).where('id', '=', team.id).execute();
+      const before = { name: team.name, routingStrategy: team.routing_strategy, expertTargetMin: groupExpertTargetMin(team.settings), members: await trx.selectFrom('team_member').select(['user_id', 'is_lead']).where('team_id', '=', team.id).orderBy('user_id').execute() };
+      if (b.name !== undefined || b.routingStrategy !== undefined || b.expertTargetMin !== undefined) {
+        await trx.updateTable('team').set({
+          ...(b.name !== undefined ? { name: b.name } : {}),
+          ...(b.routingStrategy !== undefined ? { routing_strategy: b.routingStrategy } : {}),
+          ...(b.expertTargetMin !== undefined ? { settings: withExpertTarget(team.settings, b.expertTargetMin) } : {}),
+        }).where('id', '=', team.id).execute();
       }
       if (b.members) {
         await assertBrandUsers(trx, a.user.brand_id, b.members);

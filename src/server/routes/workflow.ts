@@ -17,6 +17,8 @@ import type { App } from '../http.js';
 import { presentUser } from '../presenters.js';
 import { idParams, messageSchema, userSchema } from '../schemas.js';
 
+const checkSchema = z.object({ code: z.string(), severity: z.string(), message: z.string(), detail: z.string().optional(), suggestion: z.string().optional(), data: z.record(z.string(), z.unknown()).optional() });
+
 export function workflowRoutes(app: App) {
   const s = app.services;
   const wf = s.workflowCommands;
@@ -104,13 +106,13 @@ export function workflowRoutes(app: App) {
   });
 
   // -- sign-off
-  app.get('/api/approvals', { schema: { tags, summary: 'Replies waiting for sign-off, oldest first' } }, async (req) => {
+  app.get('/api/approvals', { schema: { tags, summary: 'Replies and incident statements waiting for sign-off, oldest first' } }, async (req) => {
     const a = requireRole(req, 'approver', 'admin', 'agent');
     return { items: await wf.pendingApprovals(a.actor) };
   });
 
   app.post('/api/approvals/:id', {
-    schema: { tags, summary: 'Approve (optionally edited) or reject a reply; only approved replies are sent', params: idParams, body: z.object({ decision: z.enum(['approve', 'reject']), text: z.string().min(1).max(100_000).nullish(), note: z.string().max(2000).nullish() }), response: { 200: messageSchema } },
+    schema: { tags, summary: 'Approve (optionally edited) or reject a reply or incident statement; only approved drafts are sent, never signed off by their author; rejecting a statement needs a note', params: idParams, body: z.object({ decision: z.enum(['approve', 'reject']), text: z.string().min(1).max(100_000).nullish(), note: z.string().max(2000).nullish() }), response: { 200: messageSchema } },
   }, async (req) => {
     const a = requireRole(req, 'approver', 'admin');
     return wf.review(a.actor, req.params.id, req.body);
@@ -215,10 +217,19 @@ export function workflowRoutes(app: App) {
   });
 
   app.post('/api/incidents/:id/statement', {
-    schema: { tags, summary: 'Post the public statement from a brand account (approvers/admins); people are still answered one by one', params: idParams, body: z.object({ channelAccountId: z.number().int().positive(), text: z.string().min(10).max(10_000) }), response: { 202: messageSchema } },
+    schema: {
+      tags, params: idParams,
+      summary: 'Write the public statement from a brand account (approvers/admins): reply checks apply, and under the approval policy it waits for a second person\'s sign-off (POST /api/approvals/:id) before it is sent; people are still answered one by one',
+      body: z.object({ channelAccountId: z.number().int().positive(), text: z.string().min(10).max(10_000), idempotencyKey: z.string().max(128).nullish() }),
+      response: {
+        202: z.object({ message: messageSchema, duplicate: z.boolean(), approval: z.object({ reasons: z.array(z.object({ code: z.string(), message: z.string() })) }).nullable(), checks: z.array(checkSchema) }),
+        200: z.object({ message: messageSchema, duplicate: z.boolean(), approval: z.null(), checks: z.array(checkSchema) }),
+      },
+    },
   }, async (req, reply) => {
     const a = requireRole(req, 'approver', 'admin');
-    return reply.code(202).send(await wf.postStatement(a.actor, req.params.id, req.body));
+    const r = await wf.postStatement(a.actor, req.params.id, req.body);
+    return reply.code(r.duplicate ? 200 : 202).send(r as any);
   });
 
 }

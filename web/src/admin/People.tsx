@@ -2,7 +2,8 @@
  * Settings → People and Teams: who works the desk, their role, capacity (how many
  * open conversations routing gives them), skills (languages, networks, intents for
  * skills-based routing), flags (e.g. `in_training`: their replies are signed off), and
- * disabling; teams with their routing strategy and members.
+ * disabling; teams with their routing strategy and members, and — as expert groups —
+ * their own answer target (else the brand's, in Settings → Workflow).
  */
 import { Fragment, useMemo, useState } from 'react';
 import { api } from '../api/client.js';
@@ -285,6 +286,7 @@ export function TeamsAdmin({ admin }: { admin: boolean }) {
               <tr>
                 <th scope="col">Team</th>
                 <th scope="col">Assignment</th>
+                <th scope="col">Experts answer within</th>
                 <th scope="col">Members</th>
                 {admin && (
                   <th scope="col">
@@ -301,6 +303,7 @@ export function TeamsAdmin({ admin }: { admin: boolean }) {
                       <strong>{t.name}</strong>
                     </td>
                     <td>{STRATEGIES[t.routingStrategy] ?? t.routingStrategy}</td>
+                    <td className="small">{t.expertTargetMin != null ? `${t.expertTargetMin} min` : <span className="muted">brand default</span>}</td>
                     <td className="small">
                       {t.members.length
                         ? t.members.map((m) => (
@@ -321,7 +324,7 @@ export function TeamsAdmin({ admin }: { admin: boolean }) {
                   </tr>
                   {editing === t.id && (
                     <tr>
-                      <td colSpan={4}>
+                      <td colSpan={5}>
                         <TeamForm users={users.data ?? []} team={t} onDone={() => setEditing(null)} />
                       </td>
                     </tr>
@@ -342,7 +345,8 @@ function TeamForm({ users, team, onDone }: { users: UserAdmin[]; team?: Team; on
   const [name, setName] = useState(team?.name ?? '');
   const [strategy, setStrategy] = useState(team?.routingStrategy ?? 'round_robin');
   const [members, setMembers] = useState<Map<number, boolean>>(new Map((team?.members ?? []).map((m) => [m.userId, m.isLead])));
-  const body = () => ({ name: name.trim(), routingStrategy: strategy, members: [...members].map(([userId, isLead]) => ({ userId, isLead })) });
+  const [expertTarget, setExpertTarget] = useState<string>(team?.expertTargetMin != null ? String(team.expertTargetMin) : '');
+  const body = () => ({ name: name.trim(), routingStrategy: strategy, expertTargetMin: expertTarget.trim() === '' ? null : Number(expertTarget), members: [...members].map(([userId, isLead]) => ({ userId, isLead })) });
   const save = useAdminWrite(() => (team ? api<{ id: number }>('PATCH', `/api/teams/${team.id}`, body()) : api<{ id: number }>('POST', '/api/teams', body())), [keys.teams, ['queues']]);
   return (
     <form
@@ -371,6 +375,11 @@ function TeamForm({ users, team, onDone }: { users: UserAdmin[]; team?: Team; on
               </option>
             ))}
           </select>
+        </label>
+        <label className="field">
+          <span>As an expert group, answer within (minutes)</span>
+          <input type="number" min={1} max={20160} step={1} value={expertTarget} placeholder="brand default" onChange={(e) => setExpertTarget(e.target.value)} />
+          <span className="muted small">Empty: the brand’s target. Past it, the group and the asking agent are notified once.</span>
         </label>
       </div>
       <fieldset className="field">

@@ -384,6 +384,9 @@ function ApprovalSettings({ s, admin }: { s: WorkflowSettings; admin: boolean })
         <label className="checkbox field-check">
           <input type="checkbox" checked={incident.publicOnly === true} disabled={incident.requireDuringIncident !== true} onChange={(e) => set({ ...draft, incident: { ...incident, publicOnly: e.target.checked } })} /> …only public replies
         </label>
+        <label className="checkbox field-check">
+          <input type="checkbox" checked={incident.statementSignOff !== false} onChange={(e) => set({ ...draft, incident: { ...incident, statementSignOff: e.target.checked } })} /> Incident statements, by a second person (even from approvers and admins)
+        </label>
       </div>
       <SaveBar pending={w.isPending} error={w.error} dirty={dirty} admin={admin} label="approval policy" />
     </SettingsForm>
@@ -457,7 +460,7 @@ function OtherSettings({ s, admin }: { s: WorkflowSettings; admin: boolean }) {
   return (
     <SettingsForm title="Experts and incidents" id="other-title" admin={admin} onSubmit={() => w.mutate(undefined, { onSuccess: () => toast('Saved') })}>
       <div className="form-row">
-        <NumberField label="Experts answer within (minutes)" value={draft.expertTargetMin} onChange={(v) => set({ ...draft, expertTargetMin: v ?? 0 })} />
+        <NumberField label="Experts answer within (minutes)" value={draft.expertTargetMin} onChange={(v) => set({ ...draft, expertTargetMin: v ?? 0 })} hint="Unless the expert group sets its own (Settings → People). Counted in business hours when the SLA is; past it, the experts and the asking agent are notified once." />
         <label className="checkbox field-check">
           <input type="checkbox" checked={draft.autoDetect} onChange={(e) => set({ ...draft, autoDetect: e.target.checked })} /> Open an incident automatically on unusual volume
         </label>

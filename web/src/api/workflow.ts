@@ -9,7 +9,7 @@ import { api, qs } from './client.js';
 import { keys } from './queries.js';
 import type {
   Availability2, BusinessCalendar, ChannelAccountAdmin, ConversationDetail, ExpertRequest, Guideline, Incident, Message, ModerationAction, PendingApproval, Playbook, PlaybookSuggestion,
-  QuarantineItem, QueueTeam, ReplyCheckReport, ReplyResult, SlaClockView, Snippet, SnippetRender, TriageCorrection, UserAdmin, WorkflowSettings, ConsentMethod,
+  QuarantineItem, QueueTeam, ReplyCheck, ReplyCheckReport, ReplyResult, SlaClockView, Snippet, SnippetRender, TriageCorrection, UserAdmin, WorkflowSettings, ConsentMethod,
 } from './types.js';
 
 export const wkeys = {
@@ -179,11 +179,23 @@ export function useCloseIncident() {
   });
 }
 
+/** What posting a statement answers: the statement, and whether it waits for sign-off. */
+export interface StatementPosted {
+  message: Message;
+  duplicate: boolean;
+  approval: { reasons: { code: string; message: string }[] } | null;
+  checks: ReplyCheck[];
+}
+
 export function usePostStatement() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (v: { incidentId: number; channelAccountId: number; text: string }) => api<Message>('POST', `/api/incidents/${v.incidentId}/statement`, { channelAccountId: v.channelAccountId, text: v.text }),
-    onSettled: () => void qc.invalidateQueries({ queryKey: wkeys.incidents }),
+    mutationFn: (v: { incidentId: number; channelAccountId: number; text: string; idempotencyKey: string }) =>
+      api<StatementPosted>('POST', `/api/incidents/${v.incidentId}/statement`, { channelAccountId: v.channelAccountId, text: v.text, idempotencyKey: v.idempotencyKey }),
+    onSettled: () => {
+      void qc.invalidateQueries({ queryKey: wkeys.incidents });
+      void qc.invalidateQueries({ queryKey: wkeys.approvals });
+    },
   });
 }
 

@@ -1,6 +1,7 @@
 /**
  * Live alerts in a strip under the top bar (never covering what the agent works on):
- * SLA breaches and warnings, sign-off outcomes, questions for experts. Breaches and
+ * SLA breaches and warnings, sign-off outcomes and statements to sign off, questions for
+ * experts and those left unanswered past their target. Breaches and
  * rejections stay until dismissed; the rest fade after a while. Each can open its
  * conversation. The newest three show; older ones wait behind a count.
  */

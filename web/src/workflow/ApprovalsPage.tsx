@@ -1,8 +1,10 @@
 /**
- * Sign-off: replies waiting for an approver, oldest first. Each shows the draft, why
- * it needs approval, and the conversation it answers; the approver approves it,
- * edits and approves it, or rejects it with a note the author sees. Only approved
- * replies are sent. Live: the queue follows new drafts and other approvers' decisions.
+ * Sign-off: replies and incident statements waiting for an approver, oldest first. Each
+ * shows the draft, why it needs approval, and the conversation it answers (or the
+ * incident a statement is about); the approver approves it, edits and approves it, or
+ * rejects it with a note the author sees. Only approved drafts are sent, and never on
+ * their author's own say-so. Live: the queue follows new drafts and other approvers'
+ * decisions.
  */
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate, useSearch } from '@tanstack/react-router';
@@ -71,6 +73,7 @@ function Approvals({ me }: { me: Me }) {
                 <Link to="/approvals" search={{ m: a.id }} className={`approval-item${a.id === selectedId ? ' active' : ''}`} aria-current={a.id === selectedId ? 'true' : undefined} data-message-id={a.id}>
                   <span className="approval-top">
                     <strong>{a.authorName ?? 'Someone'}</strong>
+                    {a.statement && <span className="badge badge-danger">Incident statement</span>}
                     <span className="muted small">{agoText(a.createdAt, now)}</span>
                   </span>
                   <span className="approval-draft small" dir="auto">
@@ -123,6 +126,7 @@ const REASON_LABEL: Record<string, string> = {
   'approval.refund': 'Refund',
   'approval.amount_over_limit': 'Amount over limit',
   'approval.incident': 'During an incident',
+  'approval.incident_statement': 'Incident statement',
 };
 const reasonLabel = (code: string) => REASON_LABEL[code] ?? code.replace(/^approval\./, '').replace(/_/g, ' ');
 
@@ -140,6 +144,7 @@ function ReviewPanel({ a, me, users, reviewer, onDone }: { a: PendingApproval; m
   const m = measureReply(a.network, a.visibility === 'private' ? 'private' : 'public', text);
   useEffect(() => setText(a.text), [a.text]);
 
+  const what = a.statement ? 'statement' : 'reply';
   const decide = (decision: 'approve' | 'reject') => {
     setError(null);
     setChecks([]);
@@ -148,7 +153,7 @@ function ReviewPanel({ a, me, users, reviewer, onDone }: { a: PendingApproval; m
       {
         onSuccess: () => {
           const whose = a.authorName ? `${a.authorName}’s` : 'the';
-          const msg = decision === 'approve' ? `Approved ${whose} reply${mode === 'edit' && text !== a.text ? ' (edited)' : ''}: it is being sent.` : `Rejected ${whose} reply; the author sees your note.`;
+          const msg = decision === 'approve' ? `Approved ${whose} ${what}${mode === 'edit' && text !== a.text ? ' (edited)' : ''}: it is being sent.` : `Rejected ${whose} ${what}; the author sees your note.`;
           toast(msg);
           onDone(msg);
         },
@@ -164,16 +169,23 @@ function ReviewPanel({ a, me, users, reviewer, onDone }: { a: PendingApproval; m
     <div className="review">
       <div className="review-head">
         <h2>
-          Reply by {a.authorName ?? 'someone'} <span className="muted small">· {fullTime(a.createdAt)}</span>
+          {a.statement ? 'Incident statement' : 'Reply'} by {a.authorName ?? 'someone'} <span className="muted small">· {fullTime(a.createdAt)}</span>
         </h2>
         <div className="row-gap">
           <VisibilityBadge visibility={a.visibility} />
           <NetworkBadge network={a.network} />
           {channel && <span className="muted small">as @{channel.handle}</span>}
-          <Link to="/inbox/$view" params={{ view: 'all' }} search={{ c: a.conversationId }} className="small">
-            Open the conversation
-          </Link>
+          {a.statement ? (
+            <Link to="/incidents" className="small">
+              Incident: {a.statement.incidentTitle}
+            </Link>
+          ) : (
+            <Link to="/inbox/$view" params={{ view: 'all' }} search={{ c: a.conversationId }} className="small">
+              Open the conversation
+            </Link>
+          )}
         </div>
+        {a.statement && <p className="small muted">A top-level post for the whole brand, not an answer to one person: it goes out from @{channel?.handle ?? 'the account'} once approved.</p>}
       </div>
       <div className="review-why" role="note">
         <strong>Why it needs approval</strong>
@@ -190,7 +202,7 @@ function ReviewPanel({ a, me, users, reviewer, onDone }: { a: PendingApproval; m
         {mode === 'edit' ? (
           <>
             <label htmlFor="edit-draft" className="visually-hidden">
-              Edit the reply
+              Edit the {what}
             </label>
             <textarea id="edit-draft" className="composer-text" rows={4} value={text} onChange={(e) => setText(e.target.value)} aria-describedby="edit-count" />
             <span id="edit-count" className={`counter${m.over ? ' over' : ''}`}>
@@ -224,7 +236,7 @@ function ReviewPanel({ a, me, users, reviewer, onDone }: { a: PendingApproval; m
       {!reviewer ? (
         <p className="muted">Approvers and admins sign replies off.</p>
       ) : own ? (
-        <p className="muted">You wrote this reply: another approver signs it off.</p>
+        <p className="muted">You wrote this {what}: another approver or admin signs it off.</p>
       ) : (
         <div className="row-gap review-actions">
           {mode === 'view' && (
@@ -243,7 +255,7 @@ function ReviewPanel({ a, me, users, reviewer, onDone }: { a: PendingApproval; m
           {mode === 'edit' && (
             <>
               <button type="button" className="btn btn-primary" onClick={() => decide('approve')} disabled={review.isPending || !text.trim() || m.over}>
-                Approve the edited reply
+                Approve the edited {what}
               </button>
               <button type="button" className="btn btn-ghost" onClick={() => (setMode('view'), setText(a.text))}>
                 Cancel edit
@@ -262,18 +274,21 @@ function ReviewPanel({ a, me, users, reviewer, onDone }: { a: PendingApproval; m
           )}
         </div>
       )}
-      <div className="review-context">
-        <h3>The conversation</h3>
-        {conv.isPending ? (
-          <Spinner label="Loading the conversation" />
-        ) : conv.isError || !conv.data ? (
-          <p className="muted">The conversation could not be loaded: {(conv.error as Error | null)?.message}</p>
-        ) : (
-          <div className="review-thread">
-            <Thread messages={conv.data.messages} notes={conv.data.notes} users={users} channel={channel} highlightAfter={null} meId={me.user.id} />
-          </div>
-        )}
-      </div>
+      {/* a statement answers no one: its own conversation holds only the statement */}
+      {!a.statement && (
+        <div className="review-context">
+          <h3>The conversation</h3>
+          {conv.isPending ? (
+            <Spinner label="Loading the conversation" />
+          ) : conv.isError || !conv.data ? (
+            <p className="muted">The conversation could not be loaded: {(conv.error as Error | null)?.message}</p>
+          ) : (
+            <div className="review-thread">
+              <Thread messages={conv.data.messages} notes={conv.data.notes} users={users} channel={channel} highlightAfter={null} meId={me.user.id} />
+            </div>
+          )}
+        </div>
+      )}
     </div>
   );
 }

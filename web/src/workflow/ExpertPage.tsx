@@ -76,6 +76,7 @@ function Questions({ me }: { me: Me }) {
                 <Link to="/expert" search={{ r: r.id }} className={`approval-item${r.id === selected?.id ? ' active' : ''}`} aria-current={r.id === selected?.id ? 'true' : undefined} data-request-id={r.id}>
                   <span className="approval-top">
                     <strong>{r.status === 'open' ? 'Open' : r.status === 'answered' ? 'Answered' : r.status}</strong>
+                    {r.status === 'open' && r.dueAt && Date.parse(r.dueAt) <= now && <span className="badge sla-over">Overdue</span>}
                     <span className="muted small">{agoText(r.createdAt, now)}</span>
                   </span>
                   <span className="approval-draft small" dir="auto">
@@ -112,7 +113,11 @@ function Answer({ r, me, users, onAnswered }: { r: ExpertRequest; me: Me; users:
         <p className="expert-question">
           <SafeText text={r.question} />
         </p>
-        {r.dueAt && r.status === 'open' && <p className="small muted">An answer is expected by {fullTime(r.dueAt)}.</p>}
+        {r.dueAt && r.status === 'open' && (
+          <p className={`small ${r.overdueAt ? 'form-error' : 'muted'}`}>
+            {r.overdueAt ? `Overdue: an answer was expected by ${fullTime(r.dueAt)}.` : `An answer is expected by ${fullTime(r.dueAt)}.`}
+          </p>
+        )}
       </div>
       {r.status === 'open' ? (
         <form

@@ -147,6 +147,10 @@ export function ExpertRequestsCard({ conversationId, onAsk }: { conversationId: 
                 <p className="muted small">
                   {r.status === 'answered' && r.answeredAt ? (
                     <>Answered {agoText(r.answeredAt, now)} — see the internal note in the thread.</>
+                  ) : r.status === 'open' && r.overdueAt && r.dueAt ? (
+                    <span title={fullTime(r.dueAt)}>
+                      Asked {agoText(r.createdAt, now)} · was due {fullTime(r.dueAt)} · {r.teamId != null ? 'the group' : 'the expert'} and the asker were notified {agoText(r.overdueAt, now)}
+                    </span>
                   ) : r.dueAt ? (
                     <span title={fullTime(r.dueAt)}>Asked {agoText(r.createdAt, now)} · answer expected by {fullTime(r.dueAt)}</span>
                   ) : null}

@@ -1,12 +1,15 @@
 /**
  * Incidents (outages, recalls): a banner on every page while one is open, declaring
  * and closing them (approvers and admins), and the public statement posted from a
- * chosen brand account — people are still answered one by one.
+ * chosen brand account — people are still answered one by one. A statement follows
+ * the approval policy: by default it waits for a second person's sign-off (in
+ * Approvals), and the banner and the incidents page show where it is.
  */
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { Link } from '@tanstack/react-router';
+import { newIdempotencyKey } from '../api/client.js';
 import { useChannels, useUsers } from '../api/queries.js';
-import type { Incident, Me } from '../api/types.js';
+import type { Incident, IncidentStatement, Me, User } from '../api/types.js';
 import { useCloseIncident, useDeclareIncident, useIncidents, usePostStatement } from '../api/workflow.js';
 import { fullTime, networkLabel, useNow } from '../lib/format.js';
 import { agoText } from './Sla.js';
@@ -35,11 +38,14 @@ export function IncidentBanner({ me }: { me: Me }) {
             <strong>Incident: {i.title}</strong> <span className="incident-reason">— <SafeText text={i.reason} linkify={false} /></span>{' '}
             <span className="small">· opened {agoText(i.openedAt, now)} · public replies may need sign-off</span>
           </span>
+          {i.statement && <StatementState s={i.statement} compact />}
           {lead && (
             <>
-              <button type="button" className="btn btn-small" onClick={() => setStatementFor(i)}>
-                {i.statementMessageId ? 'Post another statement…' : 'Post statement…'}
-              </button>
+              {i.statement?.status !== 'pending_approval' && (
+                <button type="button" className="btn btn-small" onClick={() => setStatementFor(i)}>
+                  {i.statementMessageId ? 'Post another statement…' : 'Post statement…'}
+                </button>
+              )}
               <button
                 type="button"
                 className="btn btn-small"
@@ -67,10 +73,12 @@ export function StatementDialog({ incident, onClose }: { incident: Incident | nu
   const [accountId, setAccountId] = useState<number | ''>('');
   const [text, setText] = useState('');
   const [error, setError] = useState<string | null>(null);
+  // one key per statement being written: a retried or double-clicked post is the same statement
+  const key = useRef(newIdempotencyKey());
   const account = channels.find((c) => c.id === accountId);
   const m = account ? measureReply(account.network, 'public', text) : null;
   return (
-    <Modal open={!!incident} onClose={onClose} title="Post the public statement" description="A top-level post from a brand account, like a press statement. Keep answering people one by one as well.">
+    <Modal open={!!incident} onClose={onClose} title="Post the public statement" description="A top-level post from a brand account, like a press statement. It follows the approval policy: usually a second person signs it off before it goes out. Keep answering people one by one as well.">
       {incident && (
         <form
           onSubmit={(e) => {
@@ -78,10 +86,11 @@ export function StatementDialog({ incident, onClose }: { incident: Incident | nu
             if (accountId === '') return;
             setError(null);
             post.mutate(
-              { incidentId: incident.id, channelAccountId: accountId, text: text.trim() },
+              { incidentId: incident.id, channelAccountId: accountId, text: text.trim(), idempotencyKey: key.current },
               {
-                onSuccess: () => {
-                  toast('Statement queued for posting');
+                onSuccess: (r) => {
+                  toast(r.approval ? 'Statement waits for sign-off by another approver or admin' : 'Statement queued for posting');
+                  key.current = newIdempotencyKey();
                   setText('');
                   onClose();
                 },
@@ -231,14 +240,16 @@ export function IncidentsPanel({ me }: { me: Me }) {
                     <div className="muted">by {who(i.openedBy)}</div>
                   </td>
                   <td className="small">{i.closedAt ? fullTime(i.closedAt) : '—'}</td>
-                  <td className="small">{i.statementMessageId ? 'Posted' : '—'}</td>
+                  <td className="small">{i.statement ? <StatementState s={i.statement} users={users} /> : i.statementMessageId ? 'Posted' : '—'}</td>
                   {lead && (
                     <td>
                       {i.status === 'open' && (
                         <div className="row-gap">
-                          <button type="button" className="btn btn-small" onClick={() => setStatementFor(i)}>
-                            Post statement…
-                          </button>
+                          {i.statement?.status !== 'pending_approval' && (
+                            <button type="button" className="btn btn-small" onClick={() => setStatementFor(i)}>
+                              Post statement…
+                            </button>
+                          )}
                           <button type="button" className="btn btn-small" onClick={() => close.mutate(i.id, { onSuccess: () => toast('Incident closed'), onError: (e) => toast((e as Error).message, 'error') })}>
                             Close
                           </button>
@@ -254,5 +265,49 @@ export function IncidentsPanel({ me }: { me: Me }) {
       </section>
       <StatementDialog incident={statementFor} onClose={() => setStatementFor(null)} />
     </div>
+  );
+}
+
+const STATEMENT_STATE: Record<string, { label: string; badge: string }> = {
+  pending_approval: { label: 'Waiting for sign-off', badge: 'badge-warn' },
+  queued: { label: 'Approved, queued', badge: '' },
+  sending: { label: 'Sending', badge: '' },
+  sent: { label: 'Posted', badge: 'sla-ok' },
+  failed: { label: 'Failed', badge: 'badge-danger' },
+  rejected: { label: 'Not approved', badge: 'badge-danger' },
+};
+
+/** Where the latest statement is: waiting for sign-off (with a link to review it), posted, or not approved and why. */
+export function StatementState({ s, users, compact }: { s: IncidentStatement; users?: User[]; compact?: boolean }) {
+  const st = STATEMENT_STATE[s.status] ?? { label: s.status, badge: '' };
+  const reviewer = s.reviewedBy != null ? users?.find((u) => u.id === s.reviewedBy)?.name : undefined;
+  return (
+    <span className="statement-state" data-statement-status={s.status}>
+      <span className={`badge ${st.badge}`}>Statement: {st.label}</span>
+      {s.status === 'pending_approval' && (
+        <>
+          {' '}
+          <Link to="/approvals" search={{ m: s.messageId }} className="small">
+            Review
+          </Link>
+        </>
+      )}
+      {!compact && s.status === 'sent' && s.url && (
+        <>
+          {' '}
+          <a href={s.url} target="_blank" rel="noreferrer noopener" className="small">
+            View post
+          </a>
+        </>
+      )}
+      {!compact && reviewer && s.status !== 'pending_approval' && <span className="muted"> · {s.status === 'rejected' ? 'rejected' : 'signed off'} by {reviewer}</span>}
+      {!compact && s.status === 'rejected' && s.reviewNote && (
+        <span className="muted">
+          {' '}
+          — <SafeText text={s.reviewNote} linkify={false} />
+        </span>
+      )}
+      {!compact && s.status === 'failed' && s.error && <span className="muted"> — {s.error}</span>}
+    </span>
   );
 }

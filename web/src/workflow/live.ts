@@ -1,7 +1,8 @@
 /**
  * The care workflow's share of the live connection: SLA, incident, expert, approval
  * and contact events refresh the caches that show them, and personal notifications
- * (SLA warnings and breaches, sign-off outcomes, questions for experts) become alerts
+ * (SLA warnings and breaches, sign-off outcomes, statements to sign off, questions for
+ * experts and those left unanswered past their target) become alerts
  * the agent cannot miss. Alerts live in a small external store so they survive
  * navigating between pages.
  */
@@ -68,8 +69,12 @@ const TONE: Record<string, AlertTone> = {
   'sla.warning': 'warn',
   'reply.rejected': 'danger',
   'reply.approved': 'ok',
+  'statement.rejected': 'danger',
+  'statement.approved': 'ok',
+  'statement.pending_approval': 'warn',
   'expert.asked': 'info',
   'expert.answered': 'ok',
+  'expert.overdue': 'warn',
   // the incident banner and the channel-health button already stay on screen
   'incident.opened': 'warn',
   'channel.unhealthy': 'warn',
@@ -82,6 +87,10 @@ const FALLBACK_TITLE: Record<string, string> = {
   'reply.rejected': 'Your reply was not approved',
   'expert.asked': 'A colleague needs your expertise',
   'expert.answered': 'An expert answered your question',
+  'expert.overdue': 'A question to an expert is past its target',
+  'statement.approved': 'Your incident statement was approved and is being posted',
+  'statement.rejected': 'Your incident statement was not approved',
+  'statement.pending_approval': 'An incident statement waits for your sign-off',
   'note.mention': 'You were mentioned in a note',
 };
 
@@ -91,7 +100,7 @@ async function notify(qc: QueryClient, data: Record<string, unknown>) {
   const conversationId = typeof data.conversationId === 'number' ? data.conversationId : null;
   let title = typeof data.title === 'string' ? data.title : '';
   let body = typeof data.body === 'string' ? data.body : '';
-  if (!title || (!body && (kind === 'reply.rejected' || kind.startsWith('expert.')))) {
+  if (!title || (!body && (kind === 'reply.rejected' || kind === 'statement.rejected' || kind.startsWith('expert.')))) {
     try {
       const list = (await qc.fetchQuery({ queryKey: keys.notifications, queryFn: async () => (await api<{ items: Notification[] }>('GET', '/api/notifications')).items, staleTime: 0 })) ?? [];
       const n = list.find((x) => x.kind === kind && (conversationId == null || x.conversationId === conversationId));
@@ -130,7 +139,8 @@ export function useWorkflowLive(enabled: boolean): void {
         case 'notification':
           void notify(qc, d);
           if (String(d.kind).startsWith('expert.')) soon(wkeys.expertRequests, 200);
-          if (String(d.kind).startsWith('reply.')) soon(wkeys.approvals, 200);
+          if (String(d.kind).startsWith('reply.') || String(d.kind).startsWith('statement.')) soon(wkeys.approvals, 200);
+          if (String(d.kind).startsWith('statement.')) soon(wkeys.incidents, 200);
           break;
         case 'incident':
           soon(wkeys.incidents, 100);
