@@ -6,6 +6,7 @@
  */
 import { sql } from 'kysely';
 import { applyStatus } from '../core/conversationState.js';
+import type { HandlingTime } from '../core/staffing/handlingTime.js';
 import type { ConversationStatus, Visibility } from '../core/types.js';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
@@ -19,6 +20,7 @@ import { businessFor, factRow, type BusinessSeconds } from '../store/facts.js';
 import { writeFacts } from '../store/rollup.js';
 import type { Conversation, MessageRow } from '../store/schema.js';
 import { encodeText } from '../store/text.js';
+import { measureReplyHandling } from '../store/viewing.js';
 import type { Tx } from '../store/util.js';
 import type { Actor } from './context.js';
 import { recordAnswered, recordDismissed } from './triage.js';
@@ -298,6 +300,10 @@ export class ConversationCommands {
       const decision: ReplyDecision = this.deps.hooks?.beforeReply
         ? await this.deps.hooks.beforeReply(trx, { actor, conversation: conv, text: p.text, visibility: p.visibility, now })
         : { status: 'queued' };
+      // the author's working time on this reply (measured before the reply joins the conversation)
+      const handling: HandlingTime = actor.name.startsWith('token:')
+        ? { measured: false, reason: 'integration' }
+        : await measureReplyHandling(trx, { userId: actor.userId!, conversationId: conv.id, at: now, waitingSince: conv.waiting_since });
       const t = encodeText(p.text);
       const msg = await trx
         .insertInto('message')
@@ -314,12 +320,28 @@ export class ConversationCommands {
       if (decision.status === 'queued') outbox = await enqueue(trx, msg, now);
       await recordAnswered(trx, actor.brandId, conv.id, actor.userId, conv.waiting_since, now);
       const updated = await bump(trx, conv.id, conv.status === 'new' ? { status: 'open' } : {}, now);
+      // after the conversation's row lock, as every writer of facts takes them (the outbox marking a
+      // reply sent, ingest): the rollups' lock taken first here deadlocked with them on PostgreSQL
+      await this.writeHandlingFact(trx, actor, conv, msg, handling, now);
       await audit(trx, {
         brandId: actor.brandId, actor: actor.name, action: decision.status === 'queued' ? 'reply.queued' : 'reply.pending_approval', subjectType: 'message', subjectId: msg.id, conversationId: conv.id,
         data: { visibility: p.visibility, reasons: decision.reasons ?? [] },
       }, now);
       return { msg, conv: updated, outbox, decision };
     });
+  }
+
+  /**
+   * A `handling` fact for a reply written at a desk: its author's working time on it
+   * (null with the reason when unmeasured), for the measured AHT of staffing.
+   */
+  private async writeHandlingFact(trx: Tx, actor: Actor, conv: Conversation, msg: MessageRow, handling: HandlingTime, now: number) {
+    const tz = (await trx.selectFrom('brand').select('timezone').where('id', '=', actor.brandId).executeTakeFirst())?.timezone ?? 'UTC';
+    const dims = { brandId: actor.brandId, timezone: tz, conversationId: conv.id, messageId: msg.id, agentId: actor.userId, teamId: conv.team_id, channelAccountId: conv.channel_account_id, network: conv.network, visibility: msg.visibility, priority: conv.priority, category: conv.category };
+    const row = handling.measured
+      ? factRow(dims, 'handling', now, now - handling.handlingMs, now, null, handling.capped ? { capped: true } : undefined)
+      : factRow(dims, 'handling', now, null, null, null, { unmeasured: handling.reason });
+    await writeFacts(trx, this.deps.store, [row]);
   }
 }
 

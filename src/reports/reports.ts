@@ -9,6 +9,7 @@
  */
 import { sql, type SelectQueryBuilder } from 'kysely';
 import { replyTimeStats } from '../core/responseTimes.js';
+import { DEFAULT_HANDLING_RULES, handlingStats, type HandlingStats } from '../core/staffing/handlingTime.js';
 import { bucketValue, deltasOf, PERIOD, type Fact, type RollupRow } from '../store/rollup.js';
 import type { Store } from '../store/db.js';
 import type { DB } from '../store/schema.js';
@@ -381,7 +382,67 @@ export async function turnaroundReport(store: Store, f: ReportFilter) {
   return { approval: approval.overall, expert: expert.overall };
 }
 
-export const REPORTS = ['volume', 'first-response', 'next-response', 'reply-time', 'response-rate', 'accolades', 'sla', 'backlog', 'agents', 'teams', 'trends', 'turnaround'] as const;
+/**
+ * Handling time of the replies written in the selection (`handling` facts, one per reply
+ * written at a desk): the statistics of the measured ones, and how many could not be
+ * measured and why. Working time, so the business-hours toggle does not apply.
+ */
+export async function measuredHandling(store: Store, f: ReportFilter) {
+  const rows = await facts(store, f, ['handling'])
+    .select(['reporting_fact.value_s as s', 'reporting_fact.network as network', 'reporting_fact.team_id as team_id', 'reporting_fact.data as data'])
+    .execute();
+  const unmeasured: Record<string, number> = {};
+  const measured: { s: number; network: string | null; team_id: number | null }[] = [];
+  for (const r of rows) {
+    if (r.s != null) {
+      measured.push({ s: Number(r.s), network: r.network, team_id: r.team_id == null ? null : Number(r.team_id) });
+      continue;
+    }
+    let reason = 'unknown';
+    try {
+      reason = String((JSON.parse(r.data ?? '{}') as { unmeasured?: string }).unmeasured ?? 'unknown');
+    } catch { /* keep unknown */ }
+    unmeasured[reason] = (unmeasured[reason] ?? 0) + 1;
+  }
+  return { replies: rows.length, stats: handlingStats(measured.map((m) => m.s)), unmeasured, measured };
+}
+
+const statsMin = (st: HandlingStats) => {
+  const m = (x: number | null) => (x == null ? null : x / 60);
+  return { n: st.n, mean_min: m(st.meanS), median_min: m(st.medianS), trimmed_mean_min: m(st.trimmedMeanS), p90_min: m(st.p90S), capped: st.capped };
+};
+
+/**
+ * Measured handling time (the AHT staffing uses): per reply, its author's time with the
+ * conversation open (docs/metrics.md, "Measured handling time"), overall, per network
+ * and per team, with the sample size and the replies that could not be measured.
+ */
+export async function handlingTimeReport(store: Store, f: ReportFilter) {
+  const h = await measuredHandling(store, f);
+  const group = <K>(key: (m: (typeof h.measured)[number]) => K | null) => {
+    const g = new Map<K, number[]>();
+    for (const m of h.measured) {
+      const k = key(m);
+      if (k == null) continue;
+      const l = g.get(k) ?? [];
+      l.push(m.s);
+      g.set(k, l);
+    }
+    return [...g].map(([k, xs]) => [k, statsMin(handlingStats(xs))] as const).sort((a, b) => b[1].n - a[1].n);
+  };
+  const teams = new Map((await store.db.selectFrom('team').select(['id', 'name']).where('brand_id', '=', f.brandId).execute()).map((t) => [Number(t.id), t.name]));
+  const unmeasuredTotal = Object.values(h.unmeasured).reduce((a, b) => a + b, 0);
+  return {
+    cap_min: DEFAULT_HANDLING_RULES.capMs / 60_000,
+    replies: h.replies,
+    overall: statsMin(h.stats),
+    unmeasured: { total: unmeasuredTotal, by_reason: h.unmeasured },
+    by_network: group((m) => m.network).map(([network, st]) => ({ network, ...st })),
+    by_team: group((m) => m.team_id).map(([id, st]) => ({ team_id: id, name: teams.get(id) ?? `#${id}`, ...st })),
+  };
+}
+
+export const REPORTS = ['volume', 'first-response', 'next-response', 'reply-time', 'response-rate', 'accolades', 'sla', 'backlog', 'agents', 'teams', 'trends', 'turnaround', 'handling-time'] as const;
 export type ReportName = (typeof REPORTS)[number];
 
 export async function runReport(store: Store, name: ReportName, f: ReportFilter, now: number): Promise<unknown> {
@@ -410,6 +471,8 @@ export async function runReport(store: Store, name: ReportName, f: ReportFilter,
       return trendsReport(store, f);
     case 'turnaround':
       return turnaroundReport(store, f);
+    case 'handling-time':
+      return handlingTimeReport(store, f);
   }
 }
 
@@ -444,6 +507,11 @@ export function reportCsv(name: ReportName, data: any): string {
       break;
     case 'turnaround':
       rows = [{ what: 'approval', ...data.approval }, { what: 'expert', ...data.expert }];
+      break;
+    case 'handling-time':
+      rows = [['all', data.overall], ...data.by_network.map((r: any) => [`network: ${r.network}`, r]), ...data.by_team.map((r: any) => [`team: ${r.name}`, r])].map(([group, r]: any) => ({
+        group, n: r.n, mean_min: r.mean_min, median_min: r.median_min, trimmed_mean_min: r.trimmed_mean_min, p90_min: r.p90_min, capped: r.capped,
+      }));
       break;
   }
   const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];

@@ -4,20 +4,28 @@
  * zone, averaged over the weeks of the period); the planner (Erlang C, or
  * Erlang A with patience) turns them into agents per hour; the brand's roster
  * shows the gap; the simulator replays the real arrival times against a roster
- * ("what if we had two more agents on Monday mornings?"). See docs/metrics.md.
+ * ("what if we had two more agents on Monday mornings?"). The handling time is the
+ * period's measured one when enough replies were measured, else the one set by hand
+ * (the response says which, and why). See docs/metrics.md.
  */
+import { chooseAht, DEFAULT_MIN_SAMPLES } from '../core/staffing/handlingTime.js';
 import { HOURS_PER_WEEK, planWeek, rosterGap, type HourPlan, type PlanInput } from '../core/staffing/plan.js';
 import { simulate } from '../core/staffing/simulate.js';
 import { localParts } from '../lib/tz.js';
 import type { Store } from '../store/db.js';
+import { measuredHandling } from './reports.js';
 
 export interface StaffingParams {
   brandId: number;
   from: number;
   to: number;
   channelAccountId?: number;
-  /** Handling time per conversation, seconds (elapsed, per conversation, with concurrency). */
+  /** Handling time set by hand, seconds: the override (`manual`), or the fallback when too few replies were measured (`auto`). */
   ahtS: number;
+  /** `auto` (default): the measured handling time of the period when at least `ahtMinSamples` replies were measured, else `ahtS`. `manual`: `ahtS`. */
+  ahtMode?: 'auto' | 'manual';
+  /** Replies that must have been measured before the measurement is used (default 30). */
+  ahtMinSamples?: number;
   serviceLevel: number;
   answerWithinS: number;
   shrinkage?: number;
@@ -68,12 +76,41 @@ export async function measuredArrivals(store: Store, brandId: number, from: numb
   return { timezone, totals, occurrences, perHour: totals.map((n, h) => (occurrences[h] ? n / occurrences[h]! : 0)) };
 }
 
+/**
+ * The handling time a plan uses, and why: the period's measured handling time (same
+ * period and channel as the arrivals) when enough replies were measured and nobody
+ * overrode it, else the hand-set value. Measured time is focused time per reply, so
+ * it is planned at concurrency 1 (see chooseAht).
+ */
+export async function staffingAht(store: Store, p: StaffingParams) {
+  const h = await measuredHandling(store, { brandId: p.brandId, from: p.from, to: p.to, channelAccountId: p.channelAccountId });
+  const minSamples = p.ahtMinSamples ?? DEFAULT_MIN_SAMPLES;
+  const choice = chooseAht({ measured: h.stats, handSetS: p.ahtS, mode: p.ahtMode ?? 'auto', minSamples, concurrency: p.concurrency ?? 1 });
+  const st = h.stats;
+  return {
+    aht_s: choice.ahtS,
+    source: choice.source,
+    reason: choice.reason,
+    summary: choice.summary,
+    concurrency: choice.concurrency,
+    set_by_hand_s: p.ahtS,
+    min_samples: minSamples,
+    measured: {
+      n: st.n, mean_s: st.meanS, median_s: st.medianS, trimmed_mean_s: st.trimmedMeanS, p90_s: st.p90S, capped: st.capped,
+      replies: h.replies, unmeasured: h.replies - st.n,
+    },
+  };
+}
+
+export type StaffingAht = Awaited<ReturnType<typeof staffingAht>>;
+
 export async function staffingPlan(store: Store, p: StaffingParams) {
   const arrivals = await measuredArrivals(store, p.brandId, p.from, p.to, p.channelAccountId);
+  const aht = await staffingAht(store, p);
   const input: PlanInput = {
     arrivalsPerHour: arrivals.perHour,
-    ahtS: p.ahtS,
-    target: { serviceLevel: p.serviceLevel, answerWithinS: p.answerWithinS, shrinkage: p.shrinkage ?? 0, maxOccupancy: p.maxOccupancy ?? 1, concurrency: p.concurrency ?? 1 },
+    ahtS: aht.aht_s,
+    target: { serviceLevel: p.serviceLevel, answerWithinS: p.answerWithinS, shrinkage: p.shrinkage ?? 0, maxOccupancy: p.maxOccupancy ?? 1, concurrency: aht.concurrency },
     patienceS: p.patienceS,
   };
   const plan: HourPlan[] = planWeek(input);
@@ -81,6 +118,7 @@ export async function staffingPlan(store: Store, p: StaffingParams) {
   const gap = roster ? rosterGap(input, roster, plan) : null;
   return {
     model: p.patienceS ? 'erlang-a' : 'erlang-c',
+    aht,
     timezone: arrivals.timezone,
     weeks: Math.max(...arrivals.occurrences),
     arrivals_per_hour: arrivals.perHour,
@@ -116,11 +154,12 @@ export async function staffingSimulation(store: Store, p: StaffingParams & { ros
   let q = store.db.selectFrom('reporting_fact').select('occurred_at').where('brand_id', '=', p.brandId).where('kind', '=', 'inbound').where('occurred_at', '>=', p.from).where('occurred_at', '<', p.to).where((eb) => eb.or([eb('needs_response', 'is', null), eb('needs_response', '=', 1)]));
   if (p.channelAccountId != null) q = q.where('channel_account_id', '=', p.channelAccountId);
   const arrivals = (await q.orderBy('occurred_at').execute()).map((r) => r.occurred_at);
+  const aht = await staffingAht(store, p);
   const result = simulate({
-    arrivals, roster: { startMs: weekStart(timezone, p.from), intervalS: 3600, agents: productive, cyclic: true }, ahtS: p.ahtS, concurrency: p.concurrency ?? 1,
+    arrivals, roster: { startMs: weekStart(timezone, p.from), intervalS: 3600, agents: productive, cyclic: true }, ahtS: aht.aht_s, concurrency: aht.concurrency,
     patienceS: p.patienceS, answerWithinS: p.answerWithinS, seed: p.seed ?? 1, endMs: p.to + 7 * 24 * 3600_000,
   });
-  return { roster, productive, arrivals: arrivals.length, result };
+  return { roster, productive, arrivals: arrivals.length, aht, result };
 }
 
 function safe(s: string | null | undefined): Record<string, any> {

@@ -25,6 +25,7 @@ export interface TeamTable {
   name: string;
   /** round_robin | least_loaded | skills | manual */
   routing_strategy: string;
+  /** JSON; `expertTargetMin`: as an expert group, its own answer target (else the brand's). */
   settings: Json;
   created_at: number;
 }
@@ -255,7 +256,7 @@ export interface AuditEventTable {
 export interface ReportingFactTable {
   id: Id;
   brand_id: number;
-  /** first_response | next_response | message_response | resolution | reopen | sla_met | sla_breached | approval_wait | expert_wait | accolade | inbound */
+  /** first_response | next_response | message_response | resolution | reopen | sla_met | sla_breached | approval_wait | expert_wait | accolade | inbound | handling */
   kind: string;
   occurred_at: number;
   conversation_id: number | null;
@@ -406,6 +407,8 @@ export interface ExpertRequestTable {
   answer_note_id: number | null;
   created_at: number;
   answered_at: number | null;
+  /** When the overdue notice went out (once; null while not overdue or answered in time). */
+  overdue_at: number | null;
 }
 
 export interface AutoAckTable {
@@ -491,6 +494,17 @@ export interface FactRollupTable {
   hist_b: string;
 }
 
+/** An agent had a conversation open (presence: viewing or typing) from started_at to last_seen_at. */
+export interface ViewingSpanTable {
+  id: Id;
+  brand_id: number;
+  conversation_id: number;
+  user_id: number;
+  started_at: number;
+  /** The last heartbeat written (moved forward at most every 30 s, and on leaving). */
+  last_seen_at: number;
+}
+
 export interface KvTable {
   key: string;
   value: string;
@@ -529,6 +543,7 @@ export interface DB {
   incident: IncidentTable;
   triage_correction: TriageCorrectionTable;
   fact_rollup: FactRollupTable;
+  viewing_span: ViewingSpanTable;
 }
 
 export type Brand = Selectable<BrandTable>;
@@ -544,6 +559,7 @@ export type Note = Selectable<NoteTable>;
 export type AuditEvent = Selectable<AuditEventTable>;
 export type NewReportingFact = Insertable<ReportingFactTable>;
 export type OutboxRow = Selectable<OutboxTable>;
+export type Incident = Selectable<IncidentTable>;
 
 // Silence unused-import lint in some editors: ColumnType is re-exported for migrations' typing.
 export type { ColumnType };

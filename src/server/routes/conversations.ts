@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CONVERSATION_STATUSES } from '../../core/types.js';
 import { AppError, notFound } from '../../errors.js';
 import { getConversationDetail, listConversations, searchMessages, viewCounts } from '../../store/queries.js';
+import { ViewingLog } from '../../store/viewing.js';
 import { requireRole } from '../auth.js';
 import type { App } from '../http.js';
 import { auditSchema, conversationSchema, countsSchema, idParams, listQuery, messageSchema, noteSchema, replyBody } from '../schemas.js';
@@ -13,6 +14,7 @@ const checkSchema = z.object({ code: z.string(), severity: z.string(), message: 
 export function conversationRoutes(app: App) {
   const s = app.services;
   const tags = ['conversations'];
+  const viewing = new ViewingLog(s.store);
 
   app.get('/api/conversations', {
     schema: { tags, summary: 'List conversations of a view, filtered, newest activity first (keyset pagination)', querystring: listQuery, response: { 200: z.object({ items: z.array(conversationSchema), nextCursor: z.string().nullable() }) } },
@@ -99,12 +101,16 @@ export function conversationRoutes(app: App) {
   });
 
   app.post('/api/conversations/:id/presence', {
-    schema: { tags, summary: 'Tell colleagues you are viewing or typing in this conversation (heartbeat every 10 s)', params: idParams, body: z.object({ state: z.enum(['viewing', 'typing', 'left']) }), response: { 204: z.null() } },
+    schema: { tags, summary: 'Tell colleagues you are viewing or typing in this conversation (heartbeat every 10 s); visits are recorded to measure handling time', params: idParams, body: z.object({ state: z.enum(['viewing', 'typing', 'left']) }), response: { 204: z.null() } },
   }, async (req, reply) => {
     const a = requireRole(req, ...WORKERS, 'expert');
     const exists = await s.store.db.selectFrom('conversation').select('id').where('id', '=', req.params.id).where('brand_id', '=', a.user.brand_id).executeTakeFirst();
     if (!exists) throw notFound('conversation');
     s.presence.set(a.user.brand_id, req.params.id, { id: a.user.id, name: a.user.name }, req.body.state);
+    // the visit, for measured handling time (experts answer questions, they do not reply)
+    if (a.user.role !== 'expert') {
+      await viewing.beat(a.user.brand_id, req.params.id, a.user.id, req.body.state, s.clock.now()).catch((err) => req.log.warn({ err }, 'viewing span not recorded'));
+    }
     return reply.code(204).send(null);
   });
 

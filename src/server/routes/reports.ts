@@ -1,5 +1,6 @@
 /** Reports: JSON for the UI, CSV for spreadsheets. Same filters everywhere. */
 import { z } from 'zod';
+import { DEFAULT_AHT_S, DEFAULT_MIN_SAMPLES } from '../../core/staffing/handlingTime.js';
 import { NETWORKS } from '../../core/types.js';
 import { REPORTS, reportCsv, runReport } from '../../reports/reports.js';
 import { saveRoster, staffingPlan, staffingSimulation } from '../../reports/staffing.js';
@@ -46,13 +47,19 @@ export function reportRoutes(app: App) {
     from: z.string().datetime({ offset: true }).optional(),
     to: z.string().datetime({ offset: true }).optional(),
     channel: z.coerce.number().int().positive().optional(),
-    ahtS: z.coerce.number().positive().max(86_400).default(300),
+    ahtS: z.coerce.number().positive().max(86_400).optional().describe('handling time set by hand, seconds (default 300); given alone it overrides the measurement'),
+    ahtSource: z.enum(['auto', 'manual']).optional().describe('auto: the measured handling time when at least ahtMinSamples replies were measured, else ahtS; manual: ahtS. Default: manual when ahtS is given, else auto'),
+    ahtMinSamples: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_MIN_SAMPLES).describe('measured replies needed before the measurement is used'),
     serviceLevel: z.coerce.number().min(0.01).max(0.999).default(0.8),
     answerWithinS: z.coerce.number().positive().max(86_400).default(1800),
     shrinkage: z.coerce.number().min(0).max(0.95).default(0.3),
     maxOccupancy: z.coerce.number().min(0.1).max(1).default(0.85),
     concurrency: z.coerce.number().int().min(1).max(20).default(3),
     patienceS: z.coerce.number().positive().optional(),
+  });
+  /** The handling-time inputs: an explicit ahtS alone is an override; nothing asks for the measurement. */
+  const aht = (q: { ahtS?: number; ahtSource?: 'auto' | 'manual'; ahtMinSamples: number }) => ({
+    ahtS: q.ahtS ?? DEFAULT_AHT_S, ahtMode: q.ahtSource ?? (q.ahtS != null ? 'manual' as const : 'auto' as const), ahtMinSamples: q.ahtMinSamples,
   });
   const period = (q: { from?: string; to?: string }) => {
     const to = q.to ? Date.parse(q.to) : s.clock.now();
@@ -62,11 +69,11 @@ export function reportRoutes(app: App) {
   };
 
   app.get('/api/staffing/plan', {
-    schema: { tags: ['reports'], summary: 'Agents needed per hour of week from measured arrivals (Erlang C; Erlang A with patienceS), against the roster', querystring: staffingQuery },
+    schema: { tags: ['reports'], summary: 'Agents needed per hour of week from measured arrivals and handling time (Erlang C; Erlang A with patienceS), against the roster; `aht` says which handling time was used and why', querystring: staffingQuery },
   }, async (req) => {
     const a = requireRole(req, 'approver', 'admin', 'agent');
     const q = req.query;
-    return staffingPlan(s.store, { brandId: a.user.brand_id, ...period(q), channelAccountId: q.channel, ahtS: q.ahtS, serviceLevel: q.serviceLevel, answerWithinS: q.answerWithinS, shrinkage: q.shrinkage, maxOccupancy: q.maxOccupancy, concurrency: q.concurrency, patienceS: q.patienceS });
+    return staffingPlan(s.store, { brandId: a.user.brand_id, ...period(q), channelAccountId: q.channel, ...aht(q), serviceLevel: q.serviceLevel, answerWithinS: q.answerWithinS, shrinkage: q.shrinkage, maxOccupancy: q.maxOccupancy, concurrency: q.concurrency, patienceS: q.patienceS });
   });
 
   app.put('/api/staffing/roster', {
@@ -87,7 +94,7 @@ export function reportRoutes(app: App) {
     const a = requireRole(req, 'approver', 'admin', 'agent');
     const b = req.body;
     try {
-      return await staffingSimulation(s.store, { brandId: a.user.brand_id, ...period(b), channelAccountId: b.channel, ahtS: b.ahtS, serviceLevel: b.serviceLevel, answerWithinS: b.answerWithinS, shrinkage: b.shrinkage, maxOccupancy: b.maxOccupancy, concurrency: b.concurrency, patienceS: b.patienceS, roster: b.roster, adjust: b.adjust, seed: b.seed });
+      return await staffingSimulation(s.store, { brandId: a.user.brand_id, ...period(b), channelAccountId: b.channel, ...aht(b), serviceLevel: b.serviceLevel, answerWithinS: b.answerWithinS, shrinkage: b.shrinkage, maxOccupancy: b.maxOccupancy, concurrency: b.concurrency, patienceS: b.patienceS, roster: b.roster, adjust: b.adjust, seed: b.seed });
     } catch (err) {
       if ((err as { code?: string }).code === 'staffing.no_roster') throw new AppError(400, 'staffing.no_roster', (err as Error).message);
       throw err;

@@ -10,6 +10,8 @@ import * as m20261123T2050 from './20261123T2050_fts_batched.js';
 import * as m20261123T2100 from './20261123T2100_triage_corrections.js';
 import * as m20261123T2110 from './20261123T2110_fact_rollup.js';
 import * as m20261203T0800 from './20261203T0800_backlog_index.js';
+import * as m20261203T1600 from './20261203T1600_expert_request_overdue.js';
+import * as m20261203T1610 from './20261203T1610_viewing_span.js';
 
 export const migrations: Record<string, MigrationModule> = {
   '20261123T1900_initial_schema': m20261123T1900,
@@ -22,4 +24,6 @@ export const migrations: Record<string, MigrationModule> = {
   '20261123T2100_triage_corrections': m20261123T2100,
   '20261123T2110_fact_rollup': m20261123T2110,
   '20261203T0800_backlog_index': m20261203T0800,
+  '20261203T1600_expert_request_overdue': m20261203T1600,
+  '20261203T1610_viewing_span': m20261203T1610,
 };

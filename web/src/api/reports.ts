@@ -7,7 +7,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, qs } from './client.js';
 
-export type ReportName = 'volume' | 'first-response' | 'next-response' | 'reply-time' | 'response-rate' | 'accolades' | 'sla' | 'backlog' | 'agents' | 'teams' | 'trends' | 'turnaround';
+export type ReportName = 'volume' | 'first-response' | 'next-response' | 'reply-time' | 'response-rate' | 'accolades' | 'sla' | 'backlog' | 'agents' | 'teams' | 'trends' | 'turnaround' | 'handling-time';
 
 /** The filter every report takes (query parameters of GET /api/reports/<name>). */
 export interface ReportFilter {
@@ -110,6 +110,25 @@ export interface TurnaroundReport {
   expert: DurationStats;
 }
 
+export interface HandlingTimeStats {
+  n: number;
+  mean_min: number | null;
+  median_min: number | null;
+  trimmed_mean_min: number | null;
+  p90_min: number | null;
+  capped: number;
+}
+
+/** Measured handling time per reply (GET /api/reports/handling-time). */
+export interface HandlingTimeReport {
+  cap_min: number;
+  replies: number;
+  overall: HandlingTimeStats;
+  unmeasured: { total: number; by_reason: Record<string, number> };
+  by_network: (HandlingTimeStats & { network: string })[];
+  by_team: (HandlingTimeStats & { team_id: number; name: string })[];
+}
+
 export interface ReportData {
   volume: VolumeReport;
   'first-response': ResponseTimeReport;
@@ -123,6 +142,7 @@ export interface ReportData {
   teams: PeopleReport;
   trends: TrendsReport;
   turnaround: TurnaroundReport;
+  'handling-time': HandlingTimeReport;
 }
 
 export function reportQuery(f: ReportFilter): string {
@@ -161,7 +181,12 @@ export interface StaffingParams {
   from: string;
   to: string;
   channel?: number;
-  ahtS: number;
+  /** Handling time set by hand (an override). Absent: the measured one, or 300 s when too few replies were measured. */
+  ahtS?: number;
+  /** `auto`: measured when enough replies were, else ahtS; `manual`: ahtS. Default: manual with ahtS, else auto. */
+  ahtSource?: 'auto' | 'manual';
+  /** Measured replies needed before the measurement is used (default 30). */
+  ahtMinSamples?: number;
   serviceLevel: number;
   answerWithinS: number;
   shrinkage: number;
@@ -210,8 +235,23 @@ export interface RosterGap {
   volumeShareMeetingTarget: number;
 }
 
+/** Which handling time a plan used, and why (see docs/metrics.md, "Measured handling time"). */
+export interface StaffingAht {
+  aht_s: number;
+  source: 'measured' | 'set_by_hand';
+  reason: 'measured' | 'override' | 'too_few_samples';
+  /** e.g. "AHT 4.2 min, measured from 312 replies". */
+  summary: string;
+  /** Concurrency planned with: 1 with measured (focused) time. */
+  concurrency: number;
+  set_by_hand_s: number;
+  min_samples: number;
+  measured: { n: number; mean_s: number | null; median_s: number | null; trimmed_mean_s: number | null; p90_s: number | null; capped: number; replies: number; unmeasured: number };
+}
+
 export interface StaffingPlan {
   model: 'erlang-c' | 'erlang-a';
+  aht: StaffingAht;
   timezone: string;
   weeks: number;
   arrivals_per_hour: number[];
@@ -237,6 +277,7 @@ export interface Simulation {
   roster: number[];
   productive: number[];
   arrivals: number;
+  aht: StaffingAht;
   result: SimResult;
 }
 
@@ -247,7 +288,7 @@ export interface SimulateBody extends StaffingParams {
 }
 
 export function staffingQuery(p: StaffingParams): string {
-  return qs({ from: p.from, to: p.to, channel: p.channel, ahtS: p.ahtS, serviceLevel: p.serviceLevel, answerWithinS: p.answerWithinS, shrinkage: p.shrinkage, maxOccupancy: p.maxOccupancy, concurrency: p.concurrency, patienceS: p.patienceS });
+  return qs({ from: p.from, to: p.to, channel: p.channel, ahtS: p.ahtS, ahtSource: p.ahtSource, ahtMinSamples: p.ahtMinSamples, serviceLevel: p.serviceLevel, answerWithinS: p.answerWithinS, shrinkage: p.shrinkage, maxOccupancy: p.maxOccupancy, concurrency: p.concurrency, patienceS: p.patienceS });
 }
 
 export function useStaffingPlan(p: StaffingParams | null) {

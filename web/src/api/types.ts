@@ -223,6 +223,8 @@ export interface Team {
   id: number;
   name: string;
   routingStrategy: string;
+  /** As an expert group, its own answer target in minutes; null: the brand's applies. */
+  expertTargetMin: number | null;
   members: { userId: number; isLead: boolean }[];
 }
 
@@ -316,6 +318,8 @@ export interface PendingApproval extends Message {
   conversationSubject: string;
   authorName: string | null;
   reasons: ApprovalReason[];
+  /** Set when the draft is an incident's public statement. */
+  statement?: { incidentId: number; incidentTitle: string } | null;
 }
 
 export interface SlaClockView {
@@ -360,6 +364,8 @@ export interface ExpertRequest {
   createdAt: string | null;
   answeredAt: string | null;
   answerNoteId: number | null;
+  /** When the "unanswered past its target" notice went out (once). */
+  overdueAt?: string | null;
   conversationSubject?: string;
 }
 
@@ -417,6 +423,25 @@ export interface Incident {
   openedAt: string;
   closedAt: string | null;
   statementMessageId: number | null;
+  /** The latest statement and where it is: waiting for sign-off, queued, sent, rejected... */
+  statement?: IncidentStatement | null;
+}
+
+export interface IncidentStatement {
+  messageId: number;
+  conversationId: number;
+  channelAccountId: number;
+  network: string;
+  text: string;
+  status: 'pending_approval' | 'queued' | 'sending' | 'sent' | 'failed' | 'rejected' | string;
+  authorUserId: number | null;
+  reasons: ApprovalReason[];
+  reviewedBy: number | null;
+  reviewedAt: string | null;
+  reviewNote: string | null;
+  url: string | null;
+  error: string | null;
+  createdAt: string | null;
 }
 
 export interface Guideline {
@@ -471,6 +496,19 @@ export interface ChannelAccountAdmin extends ChannelAccount {
   calendar: BusinessCalendar | null;
   createdAt: string | null;
   webhookUrl?: string;
+  /** Names of the stored credentials (one account, admins only); their values are never returned. */
+  credentialNames?: string[];
+}
+
+/** What accounts of a network take (GET /api/channel-networks): the rules both connect and edit check. */
+export interface ChannelNetworkInfo {
+  network: string;
+  settings: string[];
+  /** The settings that are listening terms (keywords, hashtags). */
+  listening: string[];
+  credentials: string[];
+  /** Settings whose change restarts sync from a backfill. */
+  resetCursorOn: string[];
 }
 
 export interface UserAdmin extends User {
@@ -501,7 +539,7 @@ export interface ApprovalPolicy {
   agents?: { agentIds?: string[] | null; flags?: string[] | null } | null;
   audience?: { followersAtLeast?: number | null; verifiedAuthors?: boolean | null; publicNegativeComplaint?: boolean | null } | null;
   content?: { keywords?: string[] | null; refundTerms?: boolean | string[] | null; amountLimits?: Record<string, number> | null } | null;
-  incident?: { requireDuringIncident?: boolean | null; publicOnly?: boolean | null } | null;
+  incident?: { requireDuringIncident?: boolean | null; publicOnly?: boolean | null; statementSignOff?: boolean | null } | null;
 }
 
 export interface RoutingRule {

@@ -5,7 +5,7 @@
  * what-if simulator (POST /api/staffing/simulate, baseline vs adjusted, same customers).
  */
 import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
-import { useStaffingPlan, type StaffingParams, type StaffingPlan } from '../api/reports.js';
+import { useStaffingPlan, type StaffingAht, type StaffingParams, type StaffingPlan } from '../api/reports.js';
 import type { Me } from '../api/types.js';
 import { Chart, COLORS, type ChartOption } from './Chart.js';
 import { DAY_SHORT, daysBetween, fmtCount, fmtHourOfWeek, fmtPct, fmtSec } from './format.js';
@@ -18,7 +18,8 @@ import { WhatIf } from './WhatIf.js';
 
 /** Planner inputs in human units (minutes, percent), with the API's defaults. */
 export interface PlannerInputs {
-  aht: number;
+  /** Handling time set by hand (an override); absent: the measured one. */
+  aht?: number;
   sl: number;
   within: number;
   shrink: number;
@@ -28,14 +29,16 @@ export interface PlannerInputs {
 }
 
 export function plannerInputs(s: ReportsSearch): PlannerInputs {
-  return { aht: s.aht ?? 5, sl: s.sl ?? 80, within: s.within ?? 30, shrink: s.shrink ?? 30, occ: s.occ ?? 85, conc: s.conc ?? 3, patience: s.patience };
+  return { aht: s.aht, sl: s.sl ?? 80, within: s.within ?? 30, shrink: s.shrink ?? 30, occ: s.occ ?? 85, conc: s.conc ?? 3, patience: s.patience };
 }
 
 export function toParams(i: PlannerInputs, period: { from: string; to: string }, channel?: number): StaffingParams {
   const p: StaffingParams = {
-    from: period.from, to: period.to, ahtS: Math.round(i.aht * 60), serviceLevel: i.sl / 100, answerWithinS: Math.round(i.within * 60),
+    from: period.from, to: period.to, serviceLevel: i.sl / 100, answerWithinS: Math.round(i.within * 60),
     shrinkage: i.shrink / 100, maxOccupancy: i.occ / 100, concurrency: i.conc,
   };
+  // no handling time: the server uses the measured one (or 5 min when too few replies were measured)
+  if (i.aht != null) p.ahtS = Math.round(i.aht * 60);
   if (channel) p.channel = channel;
   if (i.patience) p.patienceS = Math.round(i.patience * 60);
   return p;
@@ -62,6 +65,7 @@ export function StaffingSection({ me, search, period, tz, onChange }: { me: Me; 
         {sp?.derived && <Note>All time is not a plannable period: planning over the last four weeks with data ({rangeLabel(sp.fromDate, sp.toDate)}).</Note>}
         {!sp && period.ready && <Note tone="warn">Pick a period to plan from.</Note>}
         <PlannerForm inputs={inputs} onApply={(i) => onChange({ aht: i.aht, sl: i.sl, within: i.within, shrink: i.shrink, occ: i.occ, conc: i.conc, patience: i.patience })} />
+        {plan.data?.aht && <HandlingTimeSource aht={plan.data.aht} onUseMeasured={() => onChange({ aht: undefined })} />}
       </ReportCard>
       <ReportCard title="Agents needed per hour of week" help={`${HELP.gap} ${HELP.serviceLevel}`} wide testId="staffing-plan">
         <QueryState q={plan} what="the staffing plan" empty={(d) => (d.totals.volume_per_week === 0 ? `No inbound mentions that need a response in ${sp ? rangeLabel(sp.fromDate, sp.toDate) : 'this period'}${search.channel ? ' on this channel' : ''}: nothing to plan for. Pick a period with traffic.` : null)}>
@@ -103,8 +107,8 @@ function PlannerForm({ inputs, onApply }: { inputs: PlannerInputs; onApply: (i: 
   const key = JSON.stringify(inputs);
   useEffect(() => setDraft(toDraft(inputs)), [key]); // eslint-disable-line react-hooks/exhaustive-deps
   const [error, setError] = useState<string | null>(null);
-  const fields: { k: keyof typeof draft; label: string; unit: string; min: number; max: number; step: number; help: string; optional?: boolean }[] = [
-    { k: 'aht', label: 'Handling time', unit: 'min', min: 0.1, max: 1440, step: 0.1, help: HELP.aht },
+  const fields: { k: keyof typeof draft; label: string; unit: string; min: number; max: number; step: number; help: string; optional?: boolean; placeholder?: string }[] = [
+    { k: 'aht', label: 'Handling time', unit: 'min', min: 0.1, max: 1440, step: 0.1, help: HELP.aht, optional: true, placeholder: 'measured' },
     { k: 'sl', label: 'Service-level target', unit: '%', min: 1, max: 99.9, step: 0.1, help: HELP.serviceLevel },
     { k: 'within', label: 'Answer within', unit: 'min', min: 0.1, max: 1440, step: 0.1, help: 'The target time of the service level.' },
     { k: 'shrink', label: 'Shrinkage', unit: '%', min: 0, max: 95, step: 1, help: HELP.shrinkage },
@@ -141,7 +145,7 @@ function PlannerForm({ inputs, onApply }: { inputs: PlannerInputs; onApply: (i: 
                 max={f.max}
                 step={f.step}
                 value={draft[f.k]}
-                placeholder={f.optional ? 'none' : undefined}
+                placeholder={f.optional ? f.placeholder ?? 'none' : undefined}
                 aria-describedby={`${id}-${f.k}-help`}
                 onChange={(e) => setDraft((d) => ({ ...d, [f.k]: e.target.value }))}
               />
@@ -171,7 +175,41 @@ function PlannerForm({ inputs, onApply }: { inputs: PlannerInputs; onApply: (i: 
 }
 
 function toDraft(i: PlannerInputs): Record<'aht' | 'sl' | 'within' | 'shrink' | 'occ' | 'conc' | 'patience', string> {
-  return { aht: String(i.aht), sl: String(i.sl), within: String(i.within), shrink: String(i.shrink), occ: String(i.occ), conc: String(i.conc), patience: i.patience ? String(i.patience) : '' };
+  return { aht: i.aht != null ? String(i.aht) : '', sl: String(i.sl), within: String(i.within), shrink: String(i.shrink), occ: String(i.occ), conc: String(i.conc), patience: i.patience ? String(i.patience) : '' };
+}
+
+/**
+ * Which handling time the plan uses and why, in the server's words ("AHT 4.2 min, measured
+ * from 312 replies" / "AHT 5 min, set by hand: only 12 replies measured"), with the
+ * measurement's spread, and a way back from an override to the measurement.
+ */
+function HandlingTimeSource({ aht, onUseMeasured }: { aht: StaffingAht; onUseMeasured: () => void }) {
+  const m = aht.measured;
+  const spread = m.n ? `median ${fmtSec(m.median_s)}, p90 ${fmtSec(m.p90_s)}` : null;
+  const unmeasured = m.unmeasured ? `${fmtCount(m.unmeasured)} ${m.unmeasured === 1 ? 'reply' : 'replies'} could not be measured (written without the conversation open, or by an integration)` : null;
+  return (
+    <div className={`report-note report-note-${aht.reason === 'too_few_samples' ? 'warn' : 'info'}`} data-testid="aht-source" data-source={aht.source} role="status">
+      <p style={{ margin: 0 }}>
+        <strong>{aht.summary}.</strong>{' '}
+        {aht.reason === 'measured' && (
+          <>
+            Each reply counts the time its author had the conversation open{spread ? ` (${spread})` : ''}. That is focused time per reply, so the plan uses a concurrency of 1.
+          </>
+        )}
+        {aht.reason === 'too_few_samples' && <>The measured time is used once {fmtCount(aht.min_samples)} replies in the period are measured (each reply counts the time its author had the conversation open); until then the plan uses this value. Type a handling time above to set your own.</>}
+        {aht.reason === 'override' && (
+          <>
+            {m.n >= aht.min_samples && (
+              <button type="button" className="btn btn-small btn-ghost" onClick={onUseMeasured}>
+                Use the measured {fmtSec(m.mean_s)}
+              </button>
+            )}
+          </>
+        )}
+      </p>
+      {unmeasured && <p className="muted small" style={{ margin: '4px 0 0' }}>{unmeasured}{m.capped ? `; ${fmtCount(m.capped)} counted at the 30-minute cap` : ''}.</p>}
+    </div>
+  );
 }
 
 const HOUR_LABELS = Array.from({ length: 168 }, (_, h) => `${DAY_SHORT[Math.floor(h / 24)]} ${String(h % 24).padStart(2, '0')}:00`);
@@ -223,6 +261,10 @@ function Plan({ plan, inputs, days }: { plan: StaffingPlan; inputs: PlannerInput
         label="Staffing figures"
         items={[
           { label: 'Contacts per week', value: fmtCount(Math.round(plan.totals.volume_per_week * 10) / 10), sub: `averaged over ${(days / 7).toLocaleString(undefined, { maximumFractionDigits: 1 })} weeks` },
+          {
+            label: 'Handling time', value: fmtSec(plan.aht.aht_s), testId: 'aht-used', title: plan.aht.summary,
+            sub: plan.aht.source === 'measured' ? `measured from ${fmtCount(plan.aht.measured.n)} replies` : plan.aht.reason === 'override' ? 'set by hand' : `set by hand: ${fmtCount(plan.aht.measured.n)} of ${fmtCount(plan.aht.min_samples)} replies measured`,
+          },
           { label: 'Head-hours needed', value: fmtCount(plan.totals.scheduled_head_hours), sub: `peak ${peak} heads` },
           ...(g
             ? [
@@ -234,7 +276,7 @@ function Plan({ plan, inputs, days }: { plan: StaffingPlan; inputs: PlannerInput
       />
       <Chart option={option} className={g ? 'chart-plan' : 'chart-plan-small'} label={`Chart of heads needed per hour of week${g ? ' against the saved roster, with the gap below' : ''}. ${summary}`} testId="staffing-chart" />
       <p className="chart-caption" data-testid="staffing-summary">
-        {summary} Model: {plan.model === 'erlang-a' ? 'Erlang A' : 'Erlang C'}; times in {plan.timezone}.
+        {summary} Model: {plan.model === 'erlang-a' ? 'Erlang A' : 'Erlang C'}; {plan.aht.summary}{plan.aht.concurrency !== inputs.conc ? ` (concurrency ${plan.aht.concurrency})` : ''}; times in {plan.timezone}.
       </p>
       {!g && <Note>No roster is saved yet. Build one below (for example from the plan) and save it to see the gap.</Note>}
       <ChartNumbers label="Show the plan hour by hour">
