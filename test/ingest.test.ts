@@ -116,6 +116,30 @@ describeEachStore('ingest pipeline', (get) => {
     expect(events.filter((e) => e === 'message.created')).toHaveLength(1);
   });
 
+  it("sees another process's edit of the channel account (its handle for triage) within five seconds, its own at once", async () => {
+    const { store } = get();
+    const brandId = await createBrand(store.db, { slug: 'acctttl', name: 'Ttl' }, Date.now());
+    const acct = await createChannelAccount(store.db, { brandId, network: 'x', handle: 'OldCare' }, Date.now());
+    const clock = new ManualClock(T0);
+    const handles: string[][] = [];
+    const triage = Object.assign((reqs: { brandHandles: string[] }[]) => reqs.map((r) => (handles.push(r.brandHandles), null)), {});
+    const p = new IngestPipeline({ store, bus: new EventBus(), clock, triage: triage as never });
+    const send = (id: string) => p.ingest(brandId, [{ channelAccountId: acct, message: base(id, { author: { networkUserId: `t${id}`, handle: `t${id}` } }), source: 'network' }]);
+    await send('t1');
+    // another process renames the account: this one keeps its cached row for a while…
+    await store.db.updateTable('channel_account').set({ handle: 'NewCare' }).where('id', '=', acct).execute();
+    clock.advance(4_000);
+    await send('t2');
+    // …and reads it again after five seconds
+    clock.advance(1_500);
+    await send('t3');
+    // an edit in this process clears the cache at once
+    await store.db.updateTable('channel_account').set({ handle: 'NewestCare' }).where('id', '=', acct).execute();
+    p.invalidateAccounts();
+    await send('t4');
+    expect(handles).toEqual([['OldCare'], ['OldCare'], ['NewCare'], ['NewestCare']]);
+  });
+
   it('stores hostile text verbatim and quarantines malformed items with the reason', async () => {
     const { store } = get();
     const now = Date.now();

@@ -100,7 +100,12 @@ export interface IngestDeps {
 interface AccountInfo {
   account: ChannelAccount;
   timezone: string;
+  /** When it was read (clock ms): re-read after ACCOUNT_TTL_MS, so an edit made by another process is seen. */
+  at: number;
 }
+
+/** How long a channel account row (handle, brand time zone) is reused between batches. */
+const ACCOUNT_TTL_MS = 5_000;
 
 interface Work {
   index: number;
@@ -168,7 +173,12 @@ export class IngestPipeline {
   }
 
   private async accountInfo(db: Tx, ids: number[]): Promise<Map<number, AccountInfo>> {
-    const missing = ids.filter((id) => !this.accounts.has(id));
+    const now = this.deps.clock.now();
+    // this process's edits clear the cache at once (invalidateAccounts); another process's show within the TTL
+    const missing = ids.filter((id) => {
+      const a = this.accounts.get(id);
+      return !a || now - a.at >= ACCOUNT_TTL_MS || now < a.at;
+    });
     if (missing.length) {
       const rows = await db
         .selectFrom('channel_account')
@@ -177,9 +187,10 @@ export class IngestPipeline {
         .select('brand.timezone')
         .where('channel_account.id', 'in', missing)
         .execute();
+      for (const id of missing) this.accounts.delete(id); // gone meanwhile: its items are quarantined, not stored
       for (const r of rows) {
         const { timezone, ...account } = r;
-        this.accounts.set(account.id, { account, timezone });
+        this.accounts.set(account.id, { account, timezone, at: now });
       }
     }
     return this.accounts;
