@@ -41,6 +41,7 @@ import type { Services } from './server/services.js';
 import { openStore, type Store } from './store/db.js';
 import { indexPending } from './store/fts.js';
 import { rebuildRollups } from './store/rollup.js';
+import { pruneViewingSpans } from './store/viewing.js';
 
 export interface ParleyOptions {
   config: Config;
@@ -129,6 +130,8 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
   jobs.every('sla.sweep', 30_000, async () => void (await workflow.sweepSla()));
   // Expert questions past their target: each has a keyed job at its due time; this catches any the jobs missed.
   jobs.every('experts.overdue', 30_000, async () => void (await workflowCommands.sweepOverdueExpertRequests()));
+  // Visits recorded for measured handling time are kept a week.
+  jobs.every('viewing.retention', 3_600_000, async () => void (await pruneViewingSpans(store, clock.now())));
   jobs.every('incidents.detect', 60_000, async () => {
     for (const b of await store.db.selectFrom('brand').select('id').execute()) await workflowCommands.detectBursts(b.id);
   });

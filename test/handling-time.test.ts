@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handlingStats } from '../src/core/staffing/handlingTime.js';
 import { staffErlangC } from '../src/core/staffing/erlang.js';
 import { ManualClock } from '../src/lib/clock.js';
+import { pruneViewingSpans, VIEWING_RETENTION_MS } from '../src/store/viewing.js';
 import { DIALECTS } from './db.js';
 import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
 
@@ -155,6 +156,21 @@ for (const dialect of DIALECTS) {
       // a channel with no replies has nothing measured
       const other = await plan(`&channel=${desk.accountId + 1000}`);
       expect(other.aht).toMatchObject({ reason: 'too_few_samples', measured: { n: 0, replies: 0 } });
+    });
+
+    it('keeps recorded visits a week, then deletes them; the handling facts stay', async () => {
+      const db = desk.db.store.db;
+      const count = async (t: 'viewing_span' | 'reporting_fact') => Number((await db.selectFrom(t).select((eb) => eb.fn.countAll().as('n')).$if(t === 'reporting_fact', (q) => q.where('kind' as never, '=', 'handling' as never)).executeTakeFirstOrThrow()).n);
+      const spans = await count('viewing_span');
+      const facts = await count('reporting_fact');
+      expect(spans).toBeGreaterThan(30);
+      const ends = await db.selectFrom('viewing_span').select((eb) => [eb.fn.min('last_seen_at').as('first'), eb.fn.max('last_seen_at').as('last')]).executeTakeFirstOrThrow();
+      expect(await pruneViewingSpans(desk.db.store, Number(ends.first) + VIEWING_RETENTION_MS)).toBe(0); // the oldest ended exactly a week ago: kept
+      expect(await pruneViewingSpans(desk.db.store, Number(ends.first) + VIEWING_RETENTION_MS + 1)).toBeGreaterThan(0);
+      expect(await count('viewing_span')).toBeGreaterThan(0);
+      expect(await pruneViewingSpans(desk.db.store, Number(ends.last) + VIEWING_RETENTION_MS + 1)).toBeGreaterThan(0);
+      expect(await count('viewing_span')).toBe(0);
+      expect(await count('reporting_fact')).toBe(facts);
     });
   });
 }

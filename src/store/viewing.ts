@@ -81,6 +81,15 @@ export class ViewingLog {
   }
 }
 
+/** Visits are kept this long: a reply's handling time looks back at most 30 minutes, the rest is for audit. */
+export const VIEWING_RETENTION_MS = 7 * 86_400_000;
+
+/** Delete visits that ended before the retention period (run hourly); returns how many. */
+export async function pruneViewingSpans(store: Store, now: number, keepMs = VIEWING_RETENTION_MS): Promise<number> {
+  const r = await store.db.deleteFrom('viewing_span').where('last_seen_at', '<', now - keepMs).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
 /**
  * Measure the handling time of a reply `userId` is writing now in `conversationId`
  * (call before inserting it): their visits around it, their previous reply there,
