@@ -575,6 +575,24 @@ describe('incidents and moderation', () => {
     await dialog.getByRole('button', { name: 'Post statement' }).click();
     await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
     await eventually(async () => (await cleoApi.get('/api/incidents')).json.items[0]?.statementMessageId != null, 'statement recorded');
+    // a statement speaks for the brand: it waits for a second person's sign-off, and its author cannot give it
+    const state = cleo.page.locator('.incident-banner .statement-state');
+    await eventually(async () => (await state.getAttribute('data-statement-status').catch(() => null)) === 'pending_approval', 'statement waiting for sign-off');
+    expect(await state.textContent()).toContain('Waiting for sign-off');
+    const statementId = (await cleoApi.get('/api/incidents')).json.items[0].statementMessageId as number;
+    await cleo.page.goto(`${desk.url}/approvals?m=${statementId}`);
+    await cleo.page.getByText('You wrote this statement: another approver or admin signs it off.').waitFor();
+    expect(await cleo.page.getByRole('button', { name: 'Approve and send' }).count()).toBe(0);
+    const ada = await pageAs('admin@acme.test');
+    await ada.page.goto(`${desk.url}/approvals?m=${statementId}`);
+    const item = ada.page.locator(`.approval-item[data-message-id="${statementId}"]`);
+    await item.locator('.badge', { hasText: 'Incident statement' }).first().waitFor(); // the kind, and the policy's reason
+    await screenshot(ada.page, 'workflow-statement-approval');
+    await ada.page.getByRole('button', { name: 'Approve and send' }).click();
+    await ada.page.locator('.approval-handled').getByText(/Approved .*statement/).waitFor({ timeout: 10_000 });
+    // the author sees it leave the sign-off state, live
+    await cleo.page.goto(`${desk.url}/incidents`);
+    await eventually(async () => ['queued', 'sent'].includes((await cleo.page.locator('.incident-banner .statement-state').getAttribute('data-statement-status').catch(() => null)) ?? ''), 'statement approved');
     await cleo.page.locator('.incident-banner').getByRole('button', { name: 'Close incident' }).click();
     await banner.waitFor({ state: 'detached', timeout: 10_000 });
   });
