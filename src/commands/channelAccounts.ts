@@ -11,6 +11,7 @@
  * see the new row by themselves (the registry keys its instances on settings and
  * credentials; the sync worker reads accounts fresh every tick).
  */
+import { parseObject } from '../lib/json.js';
 import type { Actor } from './context.js';
 import { changedPositionSettings, checkCredentialNames, checkSettings, type InputProblem } from '../channels/settings.js';
 import type { AccountPurpose, Network } from '../core/types.js';
@@ -98,7 +99,7 @@ export interface EditChannelAccountResult {
 
 /** Non-secret fields of an account, as the audit trail records them before and after. */
 function auditView(a: ChannelAccount, settings: Record<string, unknown>) {
-  return { handle: a.handle, displayName: a.display_name, purpose: a.purpose, listenOnly: a.listen_only === 1, status: a.status, calendar: parseJson(a.calendar, null), settings };
+  return { handle: a.handle, displayName: a.display_name, purpose: a.purpose, listenOnly: a.listen_only === 1, status: a.status, calendar: a.calendar ? parseObject(a.calendar) : null, settings };
 }
 
 /**
@@ -117,7 +118,7 @@ export async function editChannelAccount(deps: ChannelAccountDeps, p: EditChanne
     if (!acc) throw notFound('channel account');
 
     const problems: InputProblem[] = [];
-    const storedSettings = parseJson<Record<string, unknown>>(acc.settings, {});
+    const storedSettings = parseObject(acc.settings);
     let settings = storedSettings;
     if (p.settings) {
       const merged = { ...storedSettings };
@@ -234,13 +235,4 @@ function openOrEmpty(secrets: SecretBox, sealed: string): Record<string, string>
 
 function pick(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {
   return Object.fromEntries(keys.map((k) => [k, o[k] ?? null]));
-}
-
-function parseJson<T>(s: string | null, fallback: T): T {
-  if (!s) return fallback;
-  try {
-    return JSON.parse(s) as T;
-  } catch {
-    return fallback;
-  }
 }

@@ -16,7 +16,7 @@ import { stateColumns, stateOf } from '../pipeline/ingest.js';
 import { presentConversation, presentMessage, presentNote } from '../server/presenters.js';
 import { audit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
-import { businessFor, factRow, type BusinessSeconds } from '../store/facts.js';
+import { businessFor, factRow, type BusinessSeconds, type FactDimensions } from '../store/facts.js';
 import { writeFacts } from '../store/rollup.js';
 import type { Conversation, MessageRow } from '../store/schema.js';
 import { encodeText } from '../store/text.js';
@@ -129,8 +129,7 @@ export class ConversationCommands {
       if (status === 'resolved' && conv.status !== 'resolved') await recordDismissed(trx, actor.brandId, conv.id, actor.userId, conv.cycle_started_at, now);
       const updated = await bump(trx, conv.id, stateColumns(r.state), now);
       if (r.facts.length) {
-        const tz = (await trx.selectFrom('brand').select('timezone').where('id', '=', actor.brandId).executeTakeFirst())?.timezone ?? 'UTC';
-        const dims = { brandId: actor.brandId, timezone: tz, conversationId: conv.id, messageId: null, agentId: updated.assignee_id, teamId: updated.team_id, channelAccountId: conv.channel_account_id, network: conv.network, visibility: conv.visibility, priority: conv.priority, category: conv.category };
+        const dims = await factDims(trx, conv, { agentId: updated.assignee_id, teamId: updated.team_id });
         const biz = await businessFor(trx, this.deps.businessSeconds, conv.channel_account_id);
         await writeFacts(trx, this.deps.store, r.facts.map((f) => factRow(dims, f.kind, f.occurredAt, f.from, f.to, biz)));
       }
@@ -336,13 +335,21 @@ export class ConversationCommands {
    * (null with the reason when unmeasured), for the measured AHT of staffing.
    */
   private async writeHandlingFact(trx: Tx, actor: Actor, conv: Conversation, msg: MessageRow, handling: HandlingTime, now: number) {
-    const tz = (await trx.selectFrom('brand').select('timezone').where('id', '=', actor.brandId).executeTakeFirst())?.timezone ?? 'UTC';
-    const dims = { brandId: actor.brandId, timezone: tz, conversationId: conv.id, messageId: msg.id, agentId: actor.userId, teamId: conv.team_id, channelAccountId: conv.channel_account_id, network: conv.network, visibility: msg.visibility, priority: conv.priority, category: conv.category };
+    const dims = await factDims(trx, conv, { messageId: msg.id, agentId: actor.userId, visibility: msg.visibility });
     const row = handling.measured
       ? factRow(dims, 'handling', now, now - handling.handlingMs, now, null, handling.capped ? { capped: true } : undefined)
       : factRow(dims, 'handling', now, null, null, null, { unmeasured: handling.reason });
     await writeFacts(trx, this.deps.store, [row]);
   }
+}
+
+/** A conversation's reporting dimensions in its brand's time zone; `over` names the agent, message, visibility… of the fact. */
+async function factDims(trx: Tx, conv: Conversation, over: Partial<FactDimensions>): Promise<FactDimensions> {
+  const tz = (await trx.selectFrom('brand').select('timezone').where('id', '=', conv.brand_id).executeTakeFirst())?.timezone ?? 'UTC';
+  return {
+    brandId: conv.brand_id, timezone: tz, conversationId: conv.id, messageId: null, agentId: conv.assignee_id, teamId: conv.team_id, channelAccountId: conv.channel_account_id,
+    network: conv.network, visibility: conv.visibility, priority: conv.priority, category: conv.category, ...over,
+  };
 }
 
 /** `@name` or `@email` tokens in a note that match users of the brand. */

@@ -5,7 +5,7 @@
  * and incidents (mass problems) with a public statement.
  */
 import { sql } from 'kysely';
-import { requiresApproval, signOffRefusal, type ApprovalReason } from '../core/approval.js';
+import { requiresApproval, signOffRefusal, SIGN_OFF_ROLES, type ApprovalReason } from '../core/approval.js';
 import { availabilityLine } from '../core/autoAck.js';
 import { expertDueAt, expertTarget, formatTarget, isOverdueUnannounced, overdueRecipients } from '../core/expertRequests.js';
 import { createDetector, observe, type DetectorState } from '../core/incidents.js';
@@ -19,6 +19,7 @@ import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.j
 import type { EventBus } from '../events/bus.js';
 import type { Jobs } from '../jobs/jobs.js';
 import type { Clock } from '../lib/clock.js';
+import { parseObject } from '../lib/json.js';
 import { enqueue } from '../outbox/outbox.js';
 import { presentMessage, presentNote } from '../server/presenters.js';
 import { audit } from '../store/audit.js';
@@ -43,7 +44,6 @@ export interface WorkflowCommandDeps {
   jobs?: Jobs;
 }
 
-const REVIEWERS: Role[] = ['approver', 'admin'];
 const EXPERT_OVERDUE_JOB = 'expert.overdue';
 const expertJobKey = (requestId: number) => `expert:${requestId}`;
 
@@ -430,7 +430,7 @@ export class WorkflowCommands {
    * at a time, and a client `idempotencyKey` makes a retried request return the first one.
    */
   async postStatement(actor: Actor, incidentId: number, p: { channelAccountId: number; text: string; idempotencyKey?: string | null }) {
-    if (!REVIEWERS.includes(actor.role as Role) || actor.userId == null) throw forbidden('statements are written by approvers or admins');
+    if (!SIGN_OFF_ROLES.includes(actor.role as Role) || actor.userId == null) throw forbidden('statements are written by approvers or admins');
     const { store, clock, bus } = this.deps;
     const now = clock.now();
     if (p.idempotencyKey != null && !/^[\w.:-]{8,128}$/.test(p.idempotencyKey)) throw badRequest('validation', 'idempotencyKey: 8 to 128 letters, digits or _.:-');
@@ -453,7 +453,7 @@ export class WorkflowCommands {
     }
     const author = await store.db.selectFrom('app_user').select(['role', 'settings']).where('id', '=', actor.userId).executeTakeFirst();
     const decision = requiresApproval(settings.approval, {
-      agent: { id: String(actor.userId), roles: author ? [author.role as Role] : [], flags: (safeObj(author?.settings).flags as string[] | undefined) ?? [] },
+      agent: { id: String(actor.userId), roles: author ? [author.role as Role] : [], flags: (parseObject(author?.settings).flags as string[] | undefined) ?? [] },
       reply: { text: p.text, visibility: 'public', kind: 'statement' },
       incidentOpen: inc.status === 'open',
     });
@@ -489,7 +489,7 @@ export class WorkflowCommands {
         }, now);
         let reviewers: number[] = [];
         if (status === 'pending_approval') {
-          reviewers = (await trx.selectFrom('app_user').select('id').where('brand_id', '=', actor.brandId).where('role', 'in', REVIEWERS).where('disabled_at', 'is', null).where('id', '!=', actor.userId!).execute()).map((u) => u.id);
+          reviewers = (await trx.selectFrom('app_user').select('id').where('brand_id', '=', actor.brandId).where('role', 'in', [...SIGN_OFF_ROLES]).where('disabled_at', 'is', null).where('id', '!=', actor.userId!).execute()).map((u) => u.id);
           for (const uid of reviewers) await trx.insertInto('notification').values({ brand_id: actor.brandId, user_id: uid, kind: 'statement.pending_approval', title: `A statement on “${inc.title}” waits for your sign-off`, body: p.text.slice(0, 300), conversation_id: conv.id, created_at: now }).execute();
         }
         const fresh = await trx.selectFrom('incident').selectAll().where('id', '=', inc.id).executeTakeFirstOrThrow();
@@ -575,15 +575,6 @@ function presentIncident(i: Incident, st?: MessageRow) {
         }
       : null,
   };
-}
-
-function safeObj(s: string | null | undefined): Record<string, unknown> {
-  try {
-    const v = s ? JSON.parse(s) : {};
-    return v && typeof v === 'object' ? v : {};
-  } catch {
-    return {};
-  }
 }
 
 function safeArr(s: string | null): unknown[] {

@@ -3,6 +3,7 @@
  * reply-check severities, auto-acknowledgement), kept in brand.settings as
  * JSON, validated when saved, with safe defaults, and cached per process.
  */
+import { parseObject } from '../lib/json.js';
 import { z } from 'zod';
 import type { ApprovalPolicy } from '../core/approval.js';
 import { validateCalendar, type BusinessCalendar } from '../core/businessHours.js';
@@ -85,7 +86,7 @@ export class WorkflowSettingsStore {
     const c = this.cache.get(brandId);
     if (c && Date.now() - c.at < this.ttlMs) return c.settings;
     const row = await db.selectFrom('brand').select('settings').where('id', '=', brandId).executeTakeFirst();
-    const raw = safe(row?.settings);
+    const raw = parseObject(row?.settings);
     const wf = (raw.workflow ?? {}) as Partial<WorkflowSettings>;
     const settings: WorkflowSettings = {
       routing: wf.routing ?? null,
@@ -111,7 +112,7 @@ export class WorkflowSettingsStore {
     }
     if (problems.length) throw badRequest('settings.invalid', problems.join('; '), { errors: problems });
     const row = await this.store.db.selectFrom('brand').select('settings').where('id', '=', brandId).executeTakeFirstOrThrow();
-    const raw = safe(row.settings);
+    const raw = parseObject(row.settings);
     raw.workflow = { ...(raw.workflow ?? {}), ...patch };
     await this.store.db.updateTable('brand').set({ settings: JSON.stringify(raw) }).where('id', '=', brandId).execute();
     this.cache.delete(brandId);
@@ -142,7 +143,7 @@ export class WorkflowSettingsStore {
     const c = this.autoAck.get(brandId);
     if (c && Date.now() - c.at < this.ttlMs) return c.any;
     const rows = await this.store.db.selectFrom('channel_account').select(['settings']).where('brand_id', '=', brandId).where('calendar', 'is not', null).execute();
-    const any = rows.some((r) => safe(r.settings).autoAck?.enabled === true);
+    const any = rows.some((r) => parseObject(r.settings).autoAck?.enabled === true);
     this.autoAck.set(brandId, { at: Date.now(), any });
     return any;
   }
@@ -164,16 +165,9 @@ export function checkCalendar(cal: unknown): BusinessCalendar {
   return parsed.data as BusinessCalendar;
 }
 
-function safe(s: string | undefined | null): Record<string, any> {
-  try {
-    return s ? JSON.parse(s) : {};
-  } catch {
-    return {};
-  }
-}
 
 /** An expert group's own answer target in minutes (team.settings `expertTargetMin`), or null: the brand's applies. */
 export function groupExpertTargetMin(teamSettings: string | null | undefined): number | null {
-  const v = safe(teamSettings).expertTargetMin;
+  const v = parseObject(teamSettings).expertTargetMin;
   return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_EXPERT_TARGET_MIN ? v : null;
 }

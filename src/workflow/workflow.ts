@@ -6,6 +6,7 @@
  * approval); this module gathers their inputs from the store, persists their
  * outputs, schedules the next SLA instant as a keyed job, and announces changes.
  */
+import { parseObject } from '../lib/json.js';
 import { sql } from 'kysely';
 import { requiresApproval } from '../core/approval.js';
 import { autoAckText, shouldAutoAck } from '../core/autoAck.js';
@@ -153,7 +154,7 @@ export class Workflow {
       }
     }
     // SLA: stored timeline (before this batch; carried in the row's memo when current) + this batch's messages
-    const memos = new Map(drafts.map((d) => [d.id, safe(d.row.sla) as Partial<SlaMemo>]));
+    const memos = new Map(drafts.map((d) => [d.id, parseObject(d.row.sla) as Partial<SlaMemo>]));
     const stored = new Map<number, SlaEvent[]>();
     const unread: number[] = [];
     for (const d of drafts) {
@@ -238,7 +239,7 @@ export class Workflow {
       throw new AppError(422, block.code, `${block.message}${block.detail ? ` (${block.detail})` : ''}`, { checks: report.results });
     }
     const user = actor.userId != null ? await trx.selectFrom('app_user').select(['id', 'role', 'settings']).where('id', '=', actor.userId).executeTakeFirst() : undefined;
-    const flags = (safe(user?.settings).flags as string[] | undefined) ?? [];
+    const flags = (parseObject(user?.settings).flags as string[] | undefined) ?? [];
     const lastInbound = await trx.selectFrom('message').select(['sentiment', 'complaint']).where('conversation_id', '=', conv.id).where('direction', '=', 'inbound').orderBy('created_at', 'desc').limit(1).executeTakeFirst();
     const incidentOpen = !!(await trx.selectFrom('incident').select('id').where('brand_id', '=', conv.brand_id).where('status', '=', 'open').executeTakeFirst());
     const decision = requiresApproval(settings.approval, {
@@ -311,7 +312,7 @@ export class Workflow {
     const byAgent = new Map<number, RoutingAgent>();
     for (const m of members) {
       if (m.disabled_at || m.role === 'expert') continue;
-      const a = byAgent.get(m.id) ?? { id: String(m.id), availability: m.availability as RoutingAgent['availability'], teamIds: [], maxOpen: m.capacity, openCount: 0, skills: safe(m.skills) as RoutingAgent['skills'] };
+      const a = byAgent.get(m.id) ?? { id: String(m.id), availability: m.availability as RoutingAgent['availability'], teamIds: [], maxOpen: m.capacity, openCount: 0, skills: parseObject(m.skills) as RoutingAgent['skills'] };
       (a.teamIds as string[]).push(String(m.team_id));
       byAgent.set(m.id, a);
     }
@@ -335,7 +336,7 @@ export class Workflow {
     const stateRow = await trx.selectFrom('kv').select('value').where('key', '=', `routing.state.${brandId}`).executeTakeFirst();
     const state = (stateRow ? JSON.parse(stateRow.value) : { roundRobin: {} }) as RoutingState;
     const result = drainQueue(items, [...byAgent.values()], state, {
-      teams: teams.map((t) => ({ teamId: String(t.id), strategy: t.routing_strategy as AssignmentStrategy, requireLanguageMatch: !!safe(t.settings).requireLanguageMatch })),
+      teams: teams.map((t) => ({ teamId: String(t.id), strategy: t.routing_strategy as AssignmentStrategy, requireLanguageMatch: !!parseObject(t.settings).requireLanguageMatch })),
       now,
     });
     if (!result.assignments.length) {
@@ -386,7 +387,7 @@ export class Workflow {
     const changed: SlaEvaluated[] = [];
     const quiet: SlaEvaluated[] = [];
     for (const e of evaluated) {
-      if (e.conv.sla_due_at !== e.dueAt || e.conv.sla_state !== e.worst || visibleMemo(safe(e.conv.sla)) !== visibleMemo(e.memo) || e.transitions.length) changed.push(e);
+      if (e.conv.sla_due_at !== e.dueAt || e.conv.sla_state !== e.worst || visibleMemo(parseObject(e.conv.sla)) !== visibleMemo(e.memo) || e.transitions.length) changed.push(e);
       else if (e.conv.sla !== JSON.stringify(e.memo)) quiet.push(e);
     }
     await store.db.transaction().execute(async (trx) => {
@@ -413,7 +414,7 @@ export class Workflow {
     const policy = { ...settings.sla, calendar: settings.sla.businessHours ? calendar : null };
     const ev = evaluateSla(policy, { visibility: conv.visibility as Visibility, priority: conv.priority, events }, now);
     const current = [ev.firstResponse, ev.nextResponse, ev.resolution].filter((c): c is SlaClock => !!c);
-    const memo: SlaMemo = { announced: {}, clocks: [], ...(parsed ?? safe(conv.sla)) } as SlaMemo;
+    const memo: SlaMemo = { announced: {}, clocks: [], ...(parsed ?? parseObject(conv.sla)) } as SlaMemo;
     const running = current.filter((c) => c.stoppedAt == null && c.state !== 'met');
     const responseClock = current.find((c) => c.metric !== 'resolution' && c.stoppedAt == null) ?? null;
     const dueAt = (responseClock ?? running[0])?.dueAt ?? null;
@@ -494,7 +495,7 @@ export class Workflow {
       }
       const statuses = await db.selectFrom('audit_event').select(['conversation_id', 'data', 'created_at']).where('conversation_id', 'in', part).where('action', '=', 'conversation.status').execute();
       for (const st of statuses) {
-        const to = safe(st.data).to as string | undefined;
+        const to = parseObject(st.data).to as string | undefined;
         if (to === 'resolved' || to === 'open' || to === 'waiting' || to === 'new') push(st.conversation_id!, { type: 'status', at: st.created_at, status: to });
       }
     }
@@ -524,7 +525,7 @@ export class Workflow {
     const conv = await store.db.selectFrom('conversation').selectAll().where('id', '=', conversationId).executeTakeFirst();
     if (!conv || conv.status === 'resolved') return false;
     const account = await store.db.selectFrom('channel_account').selectAll().where('id', '=', conv.channel_account_id).executeTakeFirstOrThrow();
-    const cfg = safe(account.settings).autoAck as { enabled?: boolean; visibility?: Visibility; signature?: string } | undefined;
+    const cfg = parseObject(account.settings).autoAck as { enabled?: boolean; visibility?: Visibility; signature?: string } | undefined;
     if (!cfg?.enabled || account.listen_only) return false;
     const calendar = this.deps.settings.calendarOf(account);
     const last = await store.db.selectFrom('message').select(['id', 'created_at', 'visibility', 'network_message_id', 'author_identity_id']).where('conversation_id', '=', conv.id).where('direction', '=', 'inbound').orderBy('created_at', 'desc').limit(1).executeTakeFirst();
@@ -557,10 +558,3 @@ export class Workflow {
   }
 }
 
-function safe(s: string | null | undefined): Record<string, any> {
-  try {
-    return s ? JSON.parse(s) : {};
-  } catch {
-    return {};
-  }
-}
