@@ -6,6 +6,7 @@
  * write elsewhere that bumps the version — the result must be exactly what a
  * full re-evaluation from the tables gives.
  */
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/lib/clock.js';
 import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
@@ -34,13 +35,40 @@ for (const dialect of DIALECTS) {
       const m = c.sla ? JSON.parse(c.sla) : {};
       return { dueAt: c.sla_due_at, state: c.sla_state, announced: m.announced, clocks: m.clocks };
     };
-    /** What ingest wrote equals a full re-evaluation from the tables. */
+    /** When the conversation's pending `sla:<id>` timer runs (null: none pending). */
+    const pendingTimer = async (id: number): Promise<number | null> => {
+      if (dialect === 'sqlite') {
+        const j = await desk.db.store.db.selectFrom('job').select('run_at').where('key', '=', `sla:${id}`).executeTakeFirst();
+        return j ? Number(j.run_at) : null;
+      }
+      const r = await sql<{ run_at: Date }>`select run_at from graphile_worker.jobs where key = ${`sla:${id}`}`.execute(desk.db.store.db);
+      return r.rows[0] ? new Date(r.rows[0].run_at).getTime() : null;
+    };
+    /** What ingest wrote equals a full re-evaluation from the tables, its timer included (ingest skips writing an unchanged one). */
     const agreesWithFullEvaluation = async (id: number) => {
       const before = await row(id);
+      const timerBefore = await pendingTimer(id);
+      expect(timerBefore).toBe(JSON.parse(before.sla!).timer);
       await desk.parley.services.workflow.refreshSla(id);
       const after = await row(id);
       expect(visible(after)).toEqual(visible(before));
+      expect(await pendingTimer(id)).toBe(timerBefore);
+      expect(JSON.parse(after.sla!).timer).toBe(timerBefore);
       return before;
+    };
+    /** Counts the timers the workflow schedules from now on. */
+    const countJobWrites = () => {
+      const jobs = desk.parley.services.jobs;
+      const orig = jobs.addManyIn.bind(jobs);
+      let n = 0;
+      jobs.addManyIn = async (trx, list) => {
+        n += list.length;
+        return orig(trx, list);
+      };
+      return () => {
+        jobs.addManyIn = orig;
+        return n;
+      };
     };
     const ingest = async (m: ReturnType<typeof mention>) => (await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [m] })).json.outcomes[0];
 
@@ -51,6 +79,21 @@ for (const dialect of DIALECTS) {
       const id = o.conversationId as number;
       let c = await agreesWithFullEvaluation(id);
       expect(JSON.parse(c.sla!).tl).toMatchObject({ v: Number(c.version) });
+      const timerAtFirst = await pendingTimer(id);
+      expect(timerAtFirst).toBeGreaterThan(clock.now());
+
+      // another customer message before any clock changes state restarts nothing: the
+      // timer's time stays, and ingest does not write it again (a second conversation, so
+      // the first one's timeline stays as the steps below expect)
+      const other = { networkUserId: 'carry-2', handle: 'other', displayName: 'Other', followers: 10 };
+      const id2 = (await ingest(mention({ author: other, text: '@AcmeCare my card was charged twice', createdAt: clock.now() }))).conversationId as number;
+      const timer2 = await pendingTimer(id2);
+      clock.advance(2 * MIN);
+      const jobsWritten = countJobWrites();
+      expect((await ingest(mention({ author: other, text: '@AcmeCare the order number is 1234', createdAt: clock.now() }))).conversationId).toBe(id2);
+      expect(jobsWritten()).toBe(0);
+      expect(await pendingTimer(id2)).toBe(timer2);
+      await agreesWithFullEvaluation(id2);
 
       // a chaser 40 minutes later, carried timeline in use
       clock.advance(40 * MIN);

@@ -47,7 +47,7 @@ export async function benchPipeline(store: Store, n: number, triage: TriageFn | 
   const settings = new WorkflowSettingsStore(store);
   const workflow = new Workflow({ store, bus, clock: systemClock, jobs, settings });
   const pipeline = new IngestPipeline({ store, bus, clock: systemClock, triage, businessSeconds: workflow.businessSeconds, workflow: process.env.BENCH_NO_WF ? undefined : workflow });
-  const queue = new IngestQueue(pipeline, { maxQueued: n + 1, maxBatch: 1000 });
+  const queue = new IngestQueue(pipeline, { maxQueued: n + 1, maxBatch: Number(process.env.BENCH_MAX_BATCH ?? 1000) });
   const msgs = [...messageStream(n, { t0: Date.now() - n, rate: 1000, prefix: `p${Date.now()}-` })];
   const t0 = performance.now();
   const pending: Promise<unknown>[] = [];

@@ -57,6 +57,13 @@ interface SlaMemo {
    * reply sent, a status change) bumps the version in the same transaction.
    */
   tl?: { v: number; e: TimelineEntry[] };
+  /**
+   * When the conversation's `sla:<id>` timer was last set to run (null: none pending),
+   * written in the same transaction as the timer. An ingest batch that leaves the time
+   * unchanged then writes no job row. Absent in memos from before it existed: the timer
+   * is written.
+   */
+  timer?: number | null;
 }
 
 /** A compact SLA event: inbound (chaser flag), outbound (auto-acknowledgement flag), status. */
@@ -106,7 +113,12 @@ export interface IngestWorkflowResult {
   afterCommit(rows: Conversation[]): Promise<void>;
 }
 
-type SlaEvaluated = { dueAt: number | null; worst: string | null; memo: SlaMemo; transitions: { clock: SlaClock; to: string }[]; nextChangeAt: number | null; conv: Conversation; account: ChannelAccount };
+type SlaEvaluated = {
+  dueAt: number | null; worst: string | null; memo: SlaMemo; transitions: { clock: SlaClock; to: string }[]; nextChangeAt: number | null;
+  /** The pending timer already runs at `nextChangeAt` (or none is pending and none is needed). */
+  timerKept: boolean;
+  conv: Conversation; account: ChannelAccount;
+};
 
 export class Workflow {
   constructor(private readonly deps: WorkflowDeps) {
@@ -177,10 +189,7 @@ export class Workflow {
       evaluated.push({ ...e, conv: d.row as Conversation, account: accounts.get(d.row.channel_account_id)! });
     }
     const facts = await this.transitionsTx(trx, evaluated, now);
-    const timers = evaluated.filter((e) => e.nextChangeAt != null).map((e) => ({ kind: SLA_JOB, payload: { conversationId: e.conv.id }, runAt: e.nextChangeAt!, key: `sla:${e.conv.id}` }));
-    const cancel = evaluated.filter((e) => e.nextChangeAt == null).map((e) => `sla:${e.conv.id}`);
-    await this.deps.jobs.addManyIn(trx, timers);
-    await this.deps.jobs.cancelManyIn(trx, cancel);
+    await this.setTimers(trx, evaluated.filter((e) => !e.timerKept));
     if (audits.length) await insertRows(trx, this.deps.store, 'audit_event', audits);
     return {
       facts,
@@ -394,8 +403,8 @@ export class Workflow {
       for (const e of [...changed, ...quiet]) await trx.updateTable('conversation').set({ sla_due_at: e.dueAt, sla_state: e.worst, sla: JSON.stringify(e.memo) }).where('id', '=', e.conv.id).execute();
       const facts = await this.transitionsTx(trx, changed, now);
       await writeFacts(trx, store, facts as Fact[]);
-      await this.deps.jobs.addManyIn(trx, evaluated.filter((e) => e.nextChangeAt != null).map((e) => ({ kind: SLA_JOB, payload: { conversationId: e.conv.id }, runAt: e.nextChangeAt!, key: `sla:${e.conv.id}` })));
-      await this.deps.jobs.cancelManyIn(trx, evaluated.filter((e) => e.nextChangeAt == null).map((e) => `sla:${e.conv.id}`));
+      // every timer, kept or not: this is also how a timer lost meanwhile comes back
+      await this.setTimers(trx, evaluated);
     });
     for (const e of changed) {
       const c = { ...e.conv, sla_due_at: e.dueAt, sla_state: e.worst, sla: JSON.stringify(e.memo) };
@@ -407,6 +416,12 @@ export class Workflow {
     for (const n of this.pendingNotices.splice(0)) bus.publish(n.brandId, 'notification', n.data, { userIds: n.userIds });
   }
 
+  /** Schedule (or drop) each conversation's `sla:<id>` timer at its next change. */
+  private async setTimers(trx: Tx, evaluated: SlaEvaluated[]): Promise<void> {
+    await this.deps.jobs.addManyIn(trx, evaluated.filter((e) => e.nextChangeAt != null).map((e) => ({ kind: SLA_JOB, payload: { conversationId: e.conv.id }, runAt: e.nextChangeAt!, key: `sla:${e.conv.id}` })));
+    await this.deps.jobs.cancelManyIn(trx, evaluated.filter((e) => e.nextChangeAt == null).map((e) => `sla:${e.conv.id}`));
+  }
+
   /** Evaluate one conversation's clocks (pure apart from reading cached settings). */
   /** `version`: the row's version once written, which the carried timeline is stamped with. */
   private evaluate(conv: Conversation, account: ChannelAccount, settings: WorkflowSettings, events: SlaEvent[], now: number, version: number, parsed?: Partial<SlaMemo>) {
@@ -415,6 +430,8 @@ export class Workflow {
     const ev = evaluateSla(policy, { visibility: conv.visibility as Visibility, priority: conv.priority, events }, now);
     const current = [ev.firstResponse, ev.nextResponse, ev.resolution].filter((c): c is SlaClock => !!c);
     const memo: SlaMemo = { announced: {}, clocks: [], ...(parsed ?? parseObject(conv.sla)) } as SlaMemo;
+    const timerKept = memo.timer !== undefined && memo.timer === ev.nextChangeAt;
+    memo.timer = ev.nextChangeAt;
     const running = current.filter((c) => c.stoppedAt == null && c.state !== 'met');
     const responseClock = current.find((c) => c.metric !== 'resolution' && c.stoppedAt == null) ?? null;
     const dueAt = (responseClock ?? running[0])?.dueAt ?? null;
@@ -432,7 +449,7 @@ export class Workflow {
     memo.clocks = current.map((c) => ({ metric: c.metric, cycle: c.cycle, state: c.state, dueAt: c.dueAt, warningAt: c.warningAt, targetMs: c.targetMs, businessHours: c.businessHours, startedAt: c.startedAt, stoppedAt: c.stoppedAt }));
     const e = encodeTimeline(events);
     memo.tl = e ? { v: version, e } : undefined;
-    return { dueAt, worst, memo, transitions, nextChangeAt: ev.nextChangeAt };
+    return { dueAt, worst, memo, transitions, nextChangeAt: ev.nextChangeAt, timerKept };
   }
 
   /** Notifications (queued for publishing after commit) and facts for clock transitions. */
