@@ -68,8 +68,8 @@ export type TriageFn = ((reqs: TriageRequest[], now: number) => Promise<(TriageR
   /** Texts about to be triaged: work that needs only the text may start now (e.g. on another thread). */
   prefetch?: (texts: string[]) => void;
   close?: () => Promise<void>;
-  /** Messages triaged with a prefetched preanalysis and without one; texts held for later. */
-  stats?: () => { preanalyzed: number; inline: number; held: number };
+  /** Messages triaged with a prefetched preanalysis and without one; texts held for later; requests the pipeline's thread analyzed itself instead of waiting. */
+  stats?: () => { preanalyzed: number; inline: number; held: number; shared?: number };
 };
 
 /**

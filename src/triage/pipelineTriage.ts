@@ -11,7 +11,7 @@ import type { TriageResult } from '../core/types.js';
 import type { TriageClassifier } from '../core/triage/classifier.js';
 import { triageWith } from '../core/triage/classifier.js';
 import type { TriageModel } from '../core/triage/model.js';
-import { triage } from '../core/triage/triage.js';
+import { completePreanalysis, preanalyze, triage } from '../core/triage/triage.js';
 import type { TriageInput } from '../core/triage/types.js';
 import type { TriageFn, TriageRequest } from '../pipeline/ingest.js';
 import { loadShippedModel, SHIPPED_MODEL_PATH } from './model-io.js';
@@ -58,7 +58,10 @@ export async function createPipelineTriage(opts: PipelineTriageOptions = {}): Pr
       return inline;
     }
     const counts = { preanalyzed: 0, inline: 0 };
+    const analyze = (texts: readonly string[]) => texts.map((t) => completePreanalysis(preanalyze(t, model), model));
     const fn: TriageFn = async (reqs, now) => {
+      // what the worker has not started yet is analyzed here rather than waited for
+      worker.share(reqs.map((r) => r.message.text), analyze);
       const pres = await within(reqs.map((r) => worker.take(r.message.text)), opts.maxWaitMs ?? Number(process.env.PARLEY_TRIAGE_WAIT_MS ?? 250));
       return reqs.map((r, i) => {
         const pre = pres[i] ?? undefined;
@@ -68,7 +71,7 @@ export async function createPipelineTriage(opts: PipelineTriageOptions = {}): Pr
     };
     fn.prefetch = (texts) => worker.prefetch(texts);
     fn.close = () => worker.close();
-    fn.stats = () => ({ ...counts, held: worker.held });
+    fn.stats = () => ({ ...counts, held: worker.held, shared: worker.shared });
     return fn;
   }
   return async (reqs, now) => Promise.all(reqs.map(async (r) => {

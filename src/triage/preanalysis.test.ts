@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { triage } from '../core/triage/triage.js';
+import { completePreanalysis, preanalyze, triage } from '../core/triage/triage.js';
 import type { TriageInput } from '../core/triage/types.js';
 import { realTexts } from '../bench/data.js';
 import type { TriageRequest } from '../pipeline/ingest.js';
@@ -82,6 +82,35 @@ describe('preanalysis across threads', () => {
       await w.close();
     }
     expect(w.usable).toBe(false);
+  });
+
+  it('shares work with the worker instead of waiting: requests it has not started are analyzed on the calling thread, none twice', async () => {
+    const w = new PreanalysisWorker({ modelPath: SHIPPED_MODEL_PATH, version: model.version });
+    try {
+      await until(() => w.usable);
+      const texts = [...new Set(realTexts().slice(500, 2500))];
+      // handed over as many requests (webhook deliveries of 20 messages), then needed at once
+      for (let i = 0; i < texts.length; i += 20) w.prefetch(texts.slice(i, i + 20));
+      let analyzedHere = 0;
+      w.share(texts, (batch) => {
+        analyzedHere += batch.length;
+        return batch.map((t) => completePreanalysis(preanalyze(t, model), model));
+      });
+      // the worker cannot have started the newest of 100 requests yet: this thread took some
+      expect(w.shared).toBeGreaterThan(0);
+      expect(analyzedHere).toBeGreaterThan(0);
+      expect(analyzedHere).toBeLessThan(texts.length); // and left the oldest to the worker
+      for (const [i, t] of texts.entries()) {
+        const pre = await w.take(t);
+        expect(pre, `text ${i}`).not.toBeNull();
+        if (i % 50 === 0) expect(JSON.stringify(triage(input(t, i), NOW, model, pre!))).toBe(JSON.stringify(triage(input(t, i), NOW, model)));
+      }
+      // every request this thread claimed, the worker skipped rather than analyzed again
+      await until(() => w.skipped === w.shared);
+      expect(w.held).toBe(0);
+    } finally {
+      await w.close();
+    }
   });
 
   it('is not used when the worker loaded another model than the pipeline', async () => {

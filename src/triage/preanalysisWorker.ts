@@ -9,6 +9,10 @@
  * Never in the way: until the worker is ready, when it fails or dies, when its
  * model is not the pipeline's, or for a text it was not given, triage runs inline
  * exactly as before (the two paths give identical results: preanalysis.test.ts).
+ *
+ * When the pipeline keeps up with its input, a batch's texts were handed over just
+ * before the batch starts; rather than wait idle for the worker, the pipeline's thread
+ * takes the requests the worker has not started (`share`), so the two split the work.
  */
 import { buildSync } from 'esbuild';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -42,10 +46,19 @@ const RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 1
 
 /** Texts waiting for (or holding) their preanalysis; beyond this, new texts are triaged inline. */
 const MAX_ENTRIES = 20_000;
+/**
+ * Who analyzes a request, shared with the worker: slot `id % SLOTS` holds the request's
+ * id while nobody has started it, and `-id` once someone has (whoever swaps it first).
+ * Requests outstanding at once stay far below SLOTS (at most MAX_ENTRIES texts).
+ */
+const SLOTS = 1 << 16;
 /** A text handed over and not taken within this long is forgotten once the table is half full. */
 const EXPIRE_MS = 60_000;
 
-type Reply = { id: number; e: EncodedPreanalyses } | { id: number; error: string } | { ready: true; version: string };
+type Reply = { id: number; e: EncodedPreanalyses } | { id: number; error: string } | { id: number; skipped: true } | { ready: true; version: string };
+
+/** Analyzes texts on the calling thread (the same work the worker does). */
+export type AnalyzeInline = (texts: readonly string[]) => Preanalysis[];
 
 export interface PreanalysisWorkerOptions {
   /** The model file the pipeline's model was loaded from. */
@@ -60,12 +73,16 @@ export class PreanalysisWorker {
   private ready = false;
   private dead = false;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (p: Preanalysis[] | null) => void }>();
-  /** Per text: where its preanalysis comes from, and how many messages with that text will take it. */
-  private readonly entries = new Map<string, { batch: Promise<Preanalysis[] | null>; i: number; count: number; at: number }>();
+  private readonly pending = new Map<number, { texts: string[]; resolve: (p: Preanalysis[] | null) => void }>();
+  /** Per text: where its preanalysis comes from (request `id`), and how many messages with that text will take it. */
+  private readonly entries = new Map<string, { id: number; batch: Promise<Preanalysis[] | null>; i: number; count: number; at: number }>();
+  private readonly claims = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
+  /** Requests this thread analyzed itself (see `share`), and requests the worker skipped as claimed here: for metrics and tests. */
+  shared = 0;
+  skipped = 0;
 
   constructor(private readonly opts: PreanalysisWorkerOptions) {
-    this.worker = new Worker(workerSource(), { eval: true, workerData: { modelPath: opts.modelPath }, resourceLimits: RESOURCE_LIMITS });
+    this.worker = new Worker(workerSource(), { eval: true, workerData: { modelPath: opts.modelPath, claims: this.claims }, resourceLimits: RESOURCE_LIMITS });
     this.worker.on('message', (m: Reply) => this.onMessage(m));
     this.worker.on('error', (err) => this.fail(err.message));
     this.worker.on('exit', () => this.fail(null));
@@ -95,12 +112,13 @@ export class PreanalysisWorker {
       const e = this.entries.get(t);
       if (e) { e.count++; e.at = now; continue; }
       if (this.entries.size >= MAX_ENTRIES) continue;
-      batch ??= new Promise<Preanalysis[] | null>((resolve) => this.pending.set(id, { resolve }));
-      this.entries.set(t, { batch, i: fresh.length, count: 1, at: now });
+      batch ??= new Promise<Preanalysis[] | null>((resolve) => this.pending.set(id, { texts: fresh, resolve }));
+      this.entries.set(t, { id, batch, i: fresh.length, count: 1, at: now });
       fresh.push(t);
     }
     if (!fresh.length) return;
     this.nextId++;
+    Atomics.store(this.claims, id % SLOTS, id);
     if (this.pending.size === 1) this.worker.ref();
     this.worker.postMessage({ id, texts: fresh });
   }
@@ -112,6 +130,36 @@ export class PreanalysisWorker {
     if (--e.count === 0) this.entries.delete(text);
     const all = await e.batch;
     return all?.[e.i] ?? null;
+  }
+
+  /**
+   * Share the work on `texts` with the worker instead of waiting for it: the requests
+   * holding them that the worker has not started yet are analyzed here with `analyze`,
+   * newest first, while the worker goes on from the oldest; they meet in the middle.
+   * Nothing is analyzed twice: a request goes to whichever thread claims it first.
+   * (When the pipeline keeps up with its input, a batch's texts were handed over only
+   * just before it: waiting would leave this thread idle for the worker's whole share.)
+   */
+  share(texts: readonly string[], analyze: AnalyzeInline): void {
+    const ids = new Set<number>();
+    for (const t of texts) {
+      const e = this.entries.get(t);
+      if (e && this.pending.has(e.id)) ids.add(e.id);
+    }
+    for (const id of [...ids].sort((a, b) => b - a)) {
+      if (Atomics.compareExchange(this.claims, id % SLOTS, id, -id) !== id) break; // the worker has it, and every older one
+      const p = this.pending.get(id)!;
+      this.pending.delete(id);
+      if (!this.pending.size) this.worker.unref();
+      this.shared++;
+      let out: Preanalysis[] | null;
+      try {
+        out = analyze(p.texts);
+      } catch {
+        out = null; // triaged inline, one by one
+      }
+      p.resolve(out);
+    }
   }
 
   /** Forget texts handed over before `before` and never taken. */
@@ -137,14 +185,16 @@ export class PreanalysisWorker {
       else this.fail(`the preanalysis worker loaded model ${m.version}, the pipeline uses ${this.opts.version}`);
       return;
     }
+    if ('skipped' in m) this.skipped++;
     const p = this.pending.get(m.id);
-    if (!p) return;
+    if (!p) return; // analyzed here meanwhile (share)
     this.pending.delete(m.id);
     if (!this.pending.size) this.worker.unref();
     if ('error' in m) {
       this.opts.onError?.(m.error);
       return p.resolve(null);
     }
+    if ('skipped' in m) return p.resolve(null); // not expected: the worker skips only what this thread claimed
     p.resolve(this.dead ? null : decodePreanalyses(m.e));
   }
 
