@@ -169,7 +169,7 @@ export async function runBench(opts: BenchOptions): Promise<{ results: Record<st
         const { renameSync, existsSync } = await import('node:fs');
         renameSync(join(scratch, 'large.db'), join(scratch, 'parley.db'));
         for (const ext of ['-wal', '-shm']) if (existsSync(join(scratch, `large.db${ext}`))) renameSync(join(scratch, `large.db${ext}`), join(scratch, `parley.db${ext}`));
-        const lm = await benchLatencyAndMemory({ dataDir: scratch, seedMessages: sizes.large, clients: Number(process.env.PARLEY_BENCH_CLIENTS ?? 50), rate: 1000, seconds: sizes.latencySeconds });
+        const lm = await benchLatencyAndMemory({ dataDir: scratch, seedMessages: sizes.large, clients: Number(process.env.PARLEY_BENCH_CLIENTS ?? 50), rate: Number(process.env.PARLEY_BENCH_RATE ?? 1000), seconds: Number(process.env.PARLEY_BENCH_LATENCY_SECONDS ?? sizes.latencySeconds) });
         results.latency = lm.latency;
         results.memory = { ...lm.memory, messages: sizes.large };
       });

@@ -169,9 +169,11 @@ export async function startBenchServer(opts: { dataDir: string; databaseUrl?: st
   const port = await freePort();
   // glibc's malloc arenas capped as `npm start` caps them (docs/performance.md, Memory)
   const env = { MALLOC_ARENA_MAX: '2', ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', PARLEY_SECRET: 'bench-secret-0123456789abcdefghijklmnop', PARLEY_INGEST_QUEUE_MAX: '1000000' };
-  // PARLEY_BENCH_PROFILE_DIR=<dir>: the server writes a V8 CPU profile there when it stops
+  // PARLEY_BENCH_PROFILE_DIR=<dir>: the server writes a V8 CPU profile there when it stops;
+  // PARLEY_BENCH_SERVER_FLAGS: more node flags for the server (e.g. "--trace-gc"), its output
+  // printed at the end with PARLEY_BENCH_SERVER_LOG=1 (the last PARLEY_BENCH_SERVER_LOG_BYTES)
   const prof = process.env.PARLEY_BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PARLEY_BENCH_PROFILE_DIR}`] : [];
-  const args = [...prof, 'bin/parley.js', 'start', '--port', String(port), '--no-demo', '--data-dir', opts.dataDir, ...(opts.databaseUrl ? ['--database-url', opts.databaseUrl] : [])];
+  const args = [...prof, ...(process.env.PARLEY_BENCH_SERVER_FLAGS?.split(' ').filter(Boolean) ?? []), 'bin/parley.js', 'start', '--port', String(port), '--no-demo', '--data-dir', opts.dataDir, ...(opts.databaseUrl ? ['--database-url', opts.databaseUrl] : [])];
   const proc = spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (c) => (out += c));
@@ -181,7 +183,7 @@ export async function startBenchServer(opts: { dataDir: string; databaseUrl?: st
     if (proc.exitCode !== null) return;
     proc.kill('SIGTERM');
     await new Promise((r) => proc.once('exit', r));
-    if (process.env.PARLEY_BENCH_SERVER_LOG) process.stderr.write(out.slice(-20_000));
+    if (process.env.PARLEY_BENCH_SERVER_LOG) process.stderr.write(out.slice(-Number(process.env.PARLEY_BENCH_SERVER_LOG_BYTES ?? 20_000)));
   };
   try {
     for (let i = 0; ; i++) {
