@@ -143,6 +143,30 @@ for (const dialect of DIALECTS) {
       expect(sim.json.aht.aht_s).toBeCloseTo(mean, 9);
     });
 
+    it('plans each hour of the week with its own measured handling time when it has enough replies', async () => {
+      // the replies of this test fall in two or three local hours: with 10 needed, some hours have their own figure
+      const rows = await desk.db.store.db.selectFrom('reporting_fact').select(['hour_of_week', 'value_s']).where('kind', '=', 'handling').where('value_s', 'is not', null).execute();
+      const byHour = new Map<number, number[]>();
+      for (const r of rows) byHour.set(Number(r.hour_of_week), [...(byHour.get(Number(r.hour_of_week)) ?? []), Number(r.value_s)]);
+      const own = [...byHour].filter(([, v]) => v.length >= 10);
+      expect(own.length).toBeGreaterThan(0);
+      const p = await plan('&ahtMinSamples=10');
+      expect(p.aht.source).toBe('measured');
+      expect(p.aht.per_hour).toHaveLength(168);
+      expect(p.aht.per_hour_sources.hour_of_week).toBe(own.length);
+      expect(p.aht.summary).toMatch(/; by hour of week [\d.]+–[\d.]+ min \(\d+ hours from their own replies, \d+ from the same hour on other days, \d+ from all\)$/);
+      for (const [h, v] of own) {
+        expect(p.aht.per_hour[h]).toBeCloseTo(handlingStats(v).meanS!, 9);
+        const direct = staffErlangC({ volume: p.plan[h].volume, intervalS: 3600, ahtS: p.aht.per_hour[h] }, { serviceLevel: 0.8, answerWithinS: 1800, shrinkage: 0.3, maxOccupancy: 0.85, concurrency: 1 });
+        expect(p.plan[h].agents).toBe(direct.agents);
+      }
+      // an hour with no replies of its own, nor at that time of day, plans with the overall figure
+      const quiet = p.aht.per_hour.findIndex((_: number, h: number) => ![...byHour.keys()].some((k) => k % 24 === h % 24));
+      expect(p.aht.per_hour[quiet]).toBeCloseTo(p.aht.aht_s, 9);
+      // with 30 needed no hour has enough: one figure, as before
+      expect((await plan()).aht).toMatchObject({ per_hour: null, per_hour_sources: null });
+    });
+
     it('lets an admin override the measurement, or ask for more replies before using it', async () => {
       const override = await plan('&ahtS=420');
       expect(override.aht).toMatchObject({ aht_s: 420, source: 'set_by_hand', reason: 'override', concurrency: 3 });

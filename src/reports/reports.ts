@@ -389,13 +389,13 @@ export async function turnaroundReport(store: Store, f: ReportFilter) {
  */
 export async function measuredHandling(store: Store, f: ReportFilter) {
   const rows = await facts(store, f, ['handling'])
-    .select(['reporting_fact.value_s as s', 'reporting_fact.network as network', 'reporting_fact.team_id as team_id', 'reporting_fact.data as data'])
+    .select(['reporting_fact.value_s as s', 'reporting_fact.network as network', 'reporting_fact.team_id as team_id', 'reporting_fact.data as data', 'reporting_fact.hour_of_week as hour_of_week'])
     .execute();
   const unmeasured: Record<string, number> = {};
-  const measured: { s: number; network: string | null; team_id: number | null }[] = [];
+  const measured: { s: number; network: string | null; team_id: number | null; hourOfWeek: number }[] = [];
   for (const r of rows) {
     if (r.s != null) {
-      measured.push({ s: Number(r.s), network: r.network, team_id: r.team_id == null ? null : Number(r.team_id) });
+      measured.push({ s: Number(r.s), network: r.network, team_id: r.team_id == null ? null : Number(r.team_id), hourOfWeek: Number(r.hour_of_week) });
       continue;
     }
     let reason = 'unknown';

@@ -8,7 +8,7 @@
  * period's measured one when enough replies were measured, else the one set by hand
  * (the response says which, and why). See docs/metrics.md.
  */
-import { chooseAht, DEFAULT_MIN_SAMPLES } from '../core/staffing/handlingTime.js';
+import { ahtByHourOfWeek, chooseAht, DEFAULT_MIN_SAMPLES } from '../core/staffing/handlingTime.js';
 import { HOURS_PER_WEEK, planWeek, rosterGap, type HourPlan, type PlanInput } from '../core/staffing/plan.js';
 import { simulate } from '../core/staffing/simulate.js';
 import { localParts } from '../lib/tz.js';
@@ -87,11 +87,20 @@ export async function staffingAht(store: Store, p: StaffingParams) {
   const minSamples = p.ahtMinSamples ?? DEFAULT_MIN_SAMPLES;
   const choice = chooseAht({ measured: h.stats, handSetS: p.ahtS, mode: p.ahtMode ?? 'auto', minSamples, concurrency: p.concurrency ?? 1 });
   const st = h.stats;
+  // measured: each hour of the week with enough replies of its own (or of the same hour on other days) uses them
+  const hourly = choice.source === 'measured' ? ahtByHourOfWeek(h.measured, choice.ahtS, minSamples) : null;
+  const varies = hourly && hourly.counts.overall < 168 ? hourly : null;
+  const range = varies ? [Math.min(...varies.perHour), Math.max(...varies.perHour)].map((x) => Math.round((x / 60) * 10) / 10) : null;
   return {
     aht_s: choice.ahtS,
     source: choice.source,
     reason: choice.reason,
-    summary: choice.summary,
+    summary: varies && range
+      ? `${choice.summary}; by hour of week ${range[0]}–${range[1]} min (${varies.counts.hour_of_week} hours from their own replies, ${varies.counts.hour_of_day} from the same hour on other days, ${varies.counts.overall} from all)`
+      : choice.summary,
+    /** Seconds per hour of week when measured handling differs by hour (enough replies in some hours), else null: `aht_s` throughout. */
+    per_hour: varies?.perHour ?? null,
+    per_hour_sources: varies?.counts ?? null,
     concurrency: choice.concurrency,
     set_by_hand_s: p.ahtS,
     min_samples: minSamples,
@@ -110,6 +119,7 @@ export async function staffingPlan(store: Store, p: StaffingParams) {
   const input: PlanInput = {
     arrivalsPerHour: arrivals.perHour,
     ahtS: aht.aht_s,
+    ahtPerHour: aht.per_hour ?? undefined,
     target: { serviceLevel: p.serviceLevel, answerWithinS: p.answerWithinS, shrinkage: p.shrinkage ?? 0, maxOccupancy: p.maxOccupancy ?? 1, concurrency: aht.concurrency },
     patienceS: p.patienceS,
   };
@@ -156,7 +166,7 @@ export async function staffingSimulation(store: Store, p: StaffingParams & { ros
   const arrivals = (await q.orderBy('occurred_at').execute()).map((r) => r.occurred_at);
   const aht = await staffingAht(store, p);
   const result = simulate({
-    arrivals, roster: { startMs: weekStart(timezone, p.from), intervalS: 3600, agents: productive, cyclic: true }, ahtS: aht.aht_s, concurrency: aht.concurrency,
+    arrivals, roster: { startMs: weekStart(timezone, p.from), intervalS: 3600, agents: productive, cyclic: true }, ahtS: aht.aht_s, ahtPerInterval: aht.per_hour ?? undefined, concurrency: aht.concurrency,
     patienceS: p.patienceS, answerWithinS: p.answerWithinS, seed: p.seed ?? 1, endMs: p.to + 7 * 24 * 3600_000,
   });
   return { roster, productive, arrivals: arrivals.length, aht, result };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseAht, DEFAULT_HANDLING_RULES, handlingStats, handlingTimeOfReply, type ViewingSpan } from './handlingTime.js';
+import { ahtByHourOfWeek, chooseAht, DEFAULT_HANDLING_RULES, handlingStats, handlingTimeOfReply, type ViewingSpan } from './handlingTime.js';
 
 const S = 1000;
 const MIN = 60_000;
@@ -134,3 +134,38 @@ describe('chooseAht', () => {
     expect(c).toEqual({ ahtS: 420, source: 'set_by_hand', reason: 'override', concurrency: 3, summary: 'AHT 7 min, set by hand (measured: 4.2 min from 312 replies)' });
   });
 });
+
+describe('ahtByHourOfWeek', () => {
+  // Monday 09:00 (hour 9): 4 replies of 60 s; Tuesday 09:00 (hour 33): 2 of 240 s;
+  // Monday 03:00 (hour 3): 3 of 600 s and one of 3,600 s (counted at the 30-minute cap)
+  const samples = [
+    ...[60, 60, 60, 60].map((s) => ({ hourOfWeek: 9, s })),
+    ...[240, 240].map((s) => ({ hourOfWeek: 33, s })),
+    ...[600, 600, 600, 3600].map((s) => ({ hourOfWeek: 3, s })),
+  ];
+  it('uses the replies of the hour itself when it has enough, else the same hour of other days, else the overall figure', () => {
+    const r = ahtByHourOfWeek(samples, 300, 4);
+    expect(r.perHour).toHaveLength(168);
+    expect(r.perHour[9]).toBe(60); // its own 4
+    expect(r.source[9]).toBe('hour_of_week');
+    expect(r.perHour[3]).toBe((600 * 3 + 1800) / 4); // the cap applies
+    // Tuesday 09:00 has 2 of its own: 09:00 over the week has 6 (4 × 60 + 2 × 240)
+    expect(r.perHour[33]).toBe((4 * 60 + 2 * 240) / 6);
+    expect(r.source[33]).toBe('hour_of_day');
+    expect(r.perHour[9 + 24 * 4]).toBe(r.perHour[33]); // Friday 09:00 too
+    expect(r.perHour[3 + 24]).toBe(r.perHour[3]); // Tuesday 03:00 from Monday's
+    expect(r.perHour[12]).toBe(300);
+    expect(r.source[12]).toBe('overall');
+    expect(r.counts).toEqual({ hour_of_week: 2, hour_of_day: 12, overall: 154 });
+  });
+  it('falls back to the overall figure everywhere with too few replies, and ignores hours that are not hours of the week', () => {
+    const r = ahtByHourOfWeek([...samples, { hourOfWeek: 168, s: 5 }, { hourOfWeek: -1, s: 5 }, { hourOfWeek: 2.5, s: 5 }], 300, 50);
+    expect(r.perHour.every((x) => x === 300)).toBe(true);
+    expect(r.counts).toEqual({ hour_of_week: 0, hour_of_day: 0, overall: 168 });
+  });
+  it('rejects a non-positive fallback or sample minimum', () => {
+    expect(() => ahtByHourOfWeek(samples, 0, 4)).toThrow(RangeError);
+    expect(() => ahtByHourOfWeek(samples, 300, 0)).toThrow(RangeError);
+  });
+});
+

@@ -244,3 +244,59 @@ function fmtMin(s: number): string {
 function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+// ---------------------------------------------------------------------------
+// Handling time by hour of the week
+
+/** Where an hour's handling time came from. */
+export type HourAhtSource = 'hour_of_week' | 'hour_of_day' | 'overall';
+
+export interface HourlyAht {
+  /** Seconds, per hour of week (Monday 00:00 = 0), 168 numbers. */
+  perHour: number[];
+  /** Where each hour's value came from: its own replies, the same hour on every day, or all replies. */
+  source: HourAhtSource[];
+  /** How many hours use each source. */
+  counts: Record<HourAhtSource, number>;
+}
+
+/**
+ * The handling time of each hour of the week, from measured replies stamped with their
+ * local hour of week: an hour with at least `minSamples` replies of its own uses their
+ * mean; else the same hour of the day over the whole week, when that has `minSamples`;
+ * else `overallS` (the period's figure, measured or set by hand). Night shifts and
+ * Monday mornings may handle differently; few replies never make an hour's figure.
+ * Means are over values capped as in `handlingStats`.
+ */
+export function ahtByHourOfWeek(samples: readonly { hourOfWeek: number; s: number }[], overallS: number, minSamples: number, opts: HandlingStatsOptions = {}): HourlyAht {
+  if (!(overallS > 0)) throw new RangeError(`overallS must be positive, got ${overallS}`);
+  if (!(minSamples >= 1)) throw new RangeError(`minSamples must be at least 1, got ${minSamples}`);
+  const byWeekHour: number[][] = Array.from({ length: 168 }, () => []);
+  const byDayHour: number[][] = Array.from({ length: 24 }, () => []);
+  for (const x of samples) {
+    const h = x.hourOfWeek;
+    if (!Number.isInteger(h) || h < 0 || h >= 168) continue;
+    byWeekHour[h]!.push(x.s);
+    byDayHour[h % 24]!.push(x.s);
+  }
+  const dayMean = byDayHour.map((v) => {
+    const st = handlingStats(v, opts);
+    return st.n >= minSamples && st.meanS != null && st.meanS > 0 ? st.meanS : null;
+  });
+  const perHour: number[] = [];
+  const source: HourAhtSource[] = [];
+  const counts: Record<HourAhtSource, number> = { hour_of_week: 0, hour_of_day: 0, overall: 0 };
+  for (let h = 0; h < 168; h++) {
+    const st = handlingStats(byWeekHour[h]!, opts);
+    let src: HourAhtSource;
+    let v: number;
+    if (st.n >= minSamples && st.meanS != null && st.meanS > 0) (src = 'hour_of_week'), (v = st.meanS);
+    else if (dayMean[h % 24] != null) (src = 'hour_of_day'), (v = dayMean[h % 24]!);
+    else (src = 'overall'), (v = overallS);
+    perHour.push(v);
+    source.push(src);
+    counts[src]++;
+  }
+  return { perHour, source, counts };
+}
+

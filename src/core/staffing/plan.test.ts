@@ -33,6 +33,27 @@ describe('planWeek', () => {
   });
 });
 
+describe('planWeek with a handling time per hour', () => {
+  it('solves each hour with its own handling time', () => {
+    const ahtPerHour = arrivals.map((_, h) => (h % 24 < 6 ? 600 : 180)); // slow nights
+    const plan = planWeek({ ...input, ahtPerHour });
+    const flat = planWeek(input);
+    for (const h of [2, 10, 50, 100]) {
+      expect(plan[h]!.agents).toBe(staffErlangC({ volume: arrivals[h]!, intervalS: 3600, ahtS: ahtPerHour[h]! }, input.target).agents);
+    }
+    expect(plan[2]!.agents).toBeGreaterThan(flat[2]!.agents);
+    expect(plan[10]!.agents).toBe(flat[10]!.agents);
+    // the gap against a roster measures each hour with its handling time too
+    const gap = rosterGap({ ...input, ahtPerHour }, rosterFromPlan(flat));
+    expect(gap.shortHours).toContain(2);
+    expect(gap.shortHours).not.toContain(10);
+  });
+  it('rejects handling times that are not 168 positive numbers', () => {
+    expect(() => planWeek({ ...input, ahtPerHour: [180] })).toThrow(RangeError);
+    expect(() => planWeek({ ...input, ahtPerHour: arrivals.map((_, h) => (h === 5 ? 0 : 180)) })).toThrow(/ahtPerHour\[5\]/);
+  });
+});
+
 describe('rosterGap', () => {
   it('finds no gap for the plan itself, and the short hours when heads are taken away', () => {
     const plan = planWeek(input);

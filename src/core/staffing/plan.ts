@@ -25,6 +25,8 @@ export interface PlanInput {
   arrivalsPerHour: readonly number[];
   /** Mean handling time per contact, seconds (per conversation, elapsed, with concurrency). */
   ahtS: number;
+  /** Per hour of week (168 numbers), when handling time differs by hour: overrides `ahtS` hour by hour. */
+  ahtPerHour?: readonly number[];
   target: StaffingTarget;
   /** Mean customer patience in seconds: plan with Erlang A. Omit for Erlang C. */
   patienceS?: number;
@@ -114,8 +116,9 @@ export function arrivalsPerHourOfWeek(timestamps: Iterable<number>, fromMs: numb
 /** Agents needed in each hour of the week. */
 export function planWeek(input: PlanInput): HourPlan[] {
   checkWeek('arrivalsPerHour', input.arrivalsPerHour);
+  checkAht(input);
   return input.arrivalsPerHour.map((volume, h) => {
-    const w: Workload = { volume, intervalS: 3600, ahtS: input.ahtS };
+    const w: Workload = { volume, intervalS: 3600, ahtS: ahtAt(input, h) };
     if (input.patienceS !== undefined) {
       const r = staffErlangA(w, { ...input.target, patienceS: input.patienceS });
       return { hourOfWeek: h, volume, agents: r.agents, scheduled: r.scheduled, serviceLevel: r.serviceLevel, waitProbability: r.waitProbability, asaS: r.asaS, occupancy: r.occupancy, abandonProbability: r.abandonProbability };
@@ -131,6 +134,7 @@ export function planWeek(input: PlanInput): HourPlan[] {
  */
 export function rosterGap(input: PlanInput, roster: readonly number[], plan: HourPlan[] = planWeek(input)): RosterGap {
   checkWeek('roster', roster);
+  checkAht(input);
   roster.forEach((x, i) => {
     if (!Number.isInteger(x)) throw new RangeError(`roster[${i}] must be a whole number of heads, got ${x}`);
   });
@@ -140,7 +144,7 @@ export function rosterGap(input: PlanInput, roster: readonly number[], plan: Hou
   const hours: RosterHour[] = plan.map((p, h) => {
     const rostered = roster[h]!;
     const productive = productiveAgents(rostered, shrinkage);
-    const w: Workload = { volume: p.volume, intervalS: 3600, ahtS: input.ahtS };
+    const w: Workload = { volume: p.volume, intervalS: 3600, ahtS: ahtAt(input, h) };
     const m =
       input.patienceS !== undefined
         ? erlangAMetrics(productive * k, w, input.target.answerWithinS, input.patienceS)
@@ -170,6 +174,19 @@ export function rosterGap(input: PlanInput, roster: readonly number[], plan: Hou
     surplusHeadHours: hours.reduce((a, h) => a + Math.max(0, h.gap), 0),
     volumeShareMeetingTarget: total ? meeting / total : 1,
   };
+}
+
+/** The handling time of hour of week `h`. */
+export function ahtAt(input: Pick<PlanInput, 'ahtS' | 'ahtPerHour'>, h: number): number {
+  return input.ahtPerHour ? input.ahtPerHour[h]! : input.ahtS;
+}
+
+function checkAht(input: PlanInput) {
+  if (!input.ahtPerHour) return;
+  checkWeek('ahtPerHour', input.ahtPerHour);
+  input.ahtPerHour.forEach((x, i) => {
+    if (!(x > 0)) throw new RangeError(`ahtPerHour[${i}] must be positive, got ${x}`);
+  });
 }
 
 /** The heads the plan asks for, as a roster (e.g. to start editing from). */

@@ -68,6 +68,19 @@ describe('simulate, small cases worked by hand', () => {
     expect(r.serviceLevel).toBeCloseTo(2 / 3, 12);
     expect(r.wait).toEqual({ meanS: 20, p50S: 20, p90S: 40, maxS: 40 });
   });
+  it('uses the handling time of the interval a contact arrives in', () => {
+    const two = { startMs: MONDAY, intervalS: 3600, agents: [1, 1] };
+    // fixed handling: 30 s in the first hour, 90 s in the second (and, cyclic, the fourth)
+    const r = simulate({ arrivals: [at(0), at(10), at(3600), at(3610)], roster: two, ahtS: 1, ahtPerInterval: [30, 90], handling: 'fixed', answerWithinS: 20, seed: 1 });
+    // waits 0, 20 | 0, 80
+    expect(r.wait).toMatchObject({ meanS: 25, maxS: 80 });
+    const cyclic = simulate({ arrivals: [at(3 * 3600), at(3 * 3600 + 10)], roster: { ...two, cyclic: true }, ahtS: 1, ahtPerInterval: [30, 90], handling: 'fixed', answerWithinS: 20, seed: 1 });
+    expect(cyclic.wait.maxS).toBe(80);
+    // past the end of a roster that does not repeat: `ahtS`
+    const after = simulate({ arrivals: [at(2 * 3600), at(2 * 3600 + 1)], roster: { startMs: MONDAY, intervalS: 3600, agents: [1, 1, 1] }, ahtS: 5, ahtPerInterval: [30, 90], handling: 'fixed', answerWithinS: 20, seed: 1 });
+    expect(after.wait.maxS).toBe(4);
+    expect(() => simulate({ arrivals: [at(0)], roster: two, ahtS: 1, ahtPerInterval: [30, 0], answerWithinS: 20, seed: 1 })).toThrow(RangeError);
+  });
   it('lets a contact abandon when its patience runs out', () => {
     const r = simulate({
       arrivals: [{ at: at(0) }, { at: at(10), patienceS: 25 }, { at: at(20), patienceS: 15 }],

@@ -47,6 +47,11 @@ export interface SimConfig {
   roster: SimRoster;
   /** Mean handling time per conversation, seconds. */
   ahtS: number;
+  /**
+   * Mean handling time by the roster interval a contact arrives in (e.g. 168 hourly values
+   * of a weekly roster; repeated when the roster is cyclic); `ahtS` after its end otherwise.
+   */
+  ahtPerInterval?: readonly number[];
   /** 'exponential' (default, what Erlang C assumes) or 'fixed'. */
   handling?: 'exponential' | 'fixed';
   /** Conversations per agent at once (default 1). */
@@ -207,6 +212,13 @@ export function simulate(config: SimConfig): SimResult {
     if (!Number.isInteger(x) || x < 0) throw new RangeError(`roster.agents[${i}] must be a non-negative integer, got ${x}`);
   });
   if (config.patienceS !== undefined && !(config.patienceS > 0)) throw new RangeError('patienceS must be positive');
+  const ahtPer = config.ahtPerInterval;
+  if (ahtPer) {
+    if (!ahtPer.length) throw new RangeError('ahtPerInterval needs at least one interval');
+    ahtPer.forEach((x, i) => {
+      if (!(x > 0)) throw new RangeError(`ahtPerInterval[${i}] must be positive, got ${x}`);
+    });
+  }
   const rnd = seededRandom(config.seed);
   const priorityMode = config.discipline === 'priority';
 
@@ -242,7 +254,13 @@ export function simulate(config: SimConfig): SimResult {
     // Draw both for every arrival so the random stream does not depend on overrides.
     const u1 = rnd();
     const u2 = rnd();
-    let h = fixed ? config.ahtS : -Math.log(1 - u1) * config.ahtS;
+    let mean = config.ahtS;
+    if (ahtPer && at[j]! >= 0) {
+      const idx = Math.floor(at[j]! / roster.intervalS);
+      if (roster.cyclic) mean = ahtPer[idx % ahtPer.length]!;
+      else if (idx < ahtPer.length) mean = ahtPer[idx]!;
+    }
+    let h = fixed ? mean : -Math.log(1 - u1) * mean;
     let patience = meanPatience === undefined ? Infinity : -Math.log(1 - u2) * meanPatience;
     if (typeof a !== 'number') {
       if (a.handleS !== undefined) h = a.handleS;

@@ -246,6 +246,10 @@ export interface StaffingAht {
   concurrency: number;
   set_by_hand_s: number;
   min_samples: number;
+  /** Seconds per hour of week when measured handling differs by hour, else null (`aht_s` throughout). */
+  per_hour: number[] | null;
+  /** How many hours use their own replies, the same hour on other days, or all replies. */
+  per_hour_sources: { hour_of_week: number; hour_of_day: number; overall: number } | null;
   measured: { n: number; mean_s: number | null; median_s: number | null; trimmed_mean_s: number | null; p90_s: number | null; capped: number; replies: number; unmeasured: number };
 }
 
