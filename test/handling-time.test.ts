@@ -154,7 +154,7 @@ for (const dialect of DIALECTS) {
       expect(p.aht.source).toBe('measured');
       expect(p.aht.per_hour).toHaveLength(168);
       expect(p.aht.per_hour_sources.hour_of_week).toBe(own.length);
-      expect(p.aht.summary).toMatch(/; by hour of week [\d.]+–[\d.]+ min \(\d+ hours from their own replies, \d+ from the same hour on other days, \d+ from all\)$/);
+      expect(p.aht.summary).toMatch(/; by hour of week [\d.]+–[\d.]+ min \(\d+ hours? from their own replies, \d+ from the same hour on other days, \d+ from all\)$/);
       for (const [h, v] of own) {
         expect(p.aht.per_hour[h]).toBeCloseTo(handlingStats(v).meanS!, 9);
         const direct = staffErlangC({ volume: p.plan[h].volume, intervalS: 3600, ahtS: p.aht.per_hour[h] }, { serviceLevel: 0.8, answerWithinS: 1800, shrinkage: 0.3, maxOccupancy: 0.85, concurrency: 1 });

@@ -96,7 +96,7 @@ export async function staffingAht(store: Store, p: StaffingParams) {
     source: choice.source,
     reason: choice.reason,
     summary: varies && range
-      ? `${choice.summary}; by hour of week ${range[0]}–${range[1]} min (${varies.counts.hour_of_week} hours from their own replies, ${varies.counts.hour_of_day} from the same hour on other days, ${varies.counts.overall} from all)`
+      ? `${choice.summary}; by hour of week ${range[0]}–${range[1]} min (${hours(varies.counts.hour_of_week)} from their own replies, ${varies.counts.hour_of_day} from the same hour on other days, ${varies.counts.overall} from all)`
       : choice.summary,
     /** Seconds per hour of week when measured handling differs by hour (enough replies in some hours), else null: `aht_s` throughout. */
     per_hour: varies?.perHour ?? null,
@@ -110,6 +110,8 @@ export async function staffingAht(store: Store, p: StaffingParams) {
     },
   };
 }
+
+const hours = (n: number) => `${n} ${n === 1 ? 'hour' : 'hours'}`;
 
 export type StaffingAht = Awaited<ReturnType<typeof staffingAht>>;
 

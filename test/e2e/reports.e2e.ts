@@ -14,6 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { importTwcs } from '../../src/import/importTwcs.js';
 import { sharedDataFile } from '../../src/lib/paths.js';
+import { factRow } from '../../src/store/facts.js';
+import { writeFacts } from '../../src/store/rollup.js';
 import { Client, startDesk, type TestDesk } from '../helpers/parley.js';
 import { axeSerious, ensureChromium, ensureWebBuild, eventually, launchBrowser, openPage, screenshot, signIn, type WatchedPage } from './browser.js';
 
@@ -233,6 +235,39 @@ describe('reports', () => {
 
     await screenshot(page, 'staffing-planner');
     await page.setViewportSize({ width: 1440, height: 1000 });
+  });
+
+  it('says which handling time the plan uses: set by hand until enough replies are measured, then measured, by hour of week', async () => {
+    const page = w.page;
+    const url = `${desk.url}/reports/staffing?period=custom&from=2017-10-01&to=2017-10-31`;
+    await page.goto(url);
+    const note = page.getByTestId('aht-source');
+    await note.waitFor({ timeout: 15_000 });
+    // imported replies were not written at the desk: nothing measured
+    expect(await note.getAttribute('data-source')).toBe('set_by_hand');
+    expect(await note.textContent()).toContain('AHT 5 min, set by hand: no replies measured (30 needed).');
+
+    // 40 replies measured in October (as the reply command records them): 35 of 4 min on
+    // Tuesday mornings at 10:00, 5 of 10 min at other times
+    const conv = await desk.db.store.db.selectFrom('conversation').select(['id', 'channel_account_id']).orderBy('id').executeTakeFirstOrThrow();
+    const dims = { brandId: desk.brandId, timezone: 'Europe/London', conversationId: conv.id, messageId: null, agentId: null, teamId: null, channelAccountId: conv.channel_account_id, network: 'x', visibility: 'public', priority: 0, category: null };
+    const at = (day: number, hourUtc: number, min: number) => Date.UTC(2017, 9, day, hourUtc, min);
+    const facts = [
+      ...Array.from({ length: 35 }, (_, i) => ({ t: at([3, 10, 17, 24][i % 4]!, 9, i), s: 240 })), // 10:xx BST
+      ...Array.from({ length: 5 }, (_, i) => ({ t: at(5 + i, 15, 0), s: 600 })),
+    ].map(({ t, s }) => factRow(dims, 'handling', t, t - s * 1000, t, null));
+    await desk.db.store.db.transaction().execute((trx) => writeFacts(trx, desk.db.store, facts));
+
+    await page.goto(url);
+    await eventually(async () => (await note.getAttribute('data-source')) === 'measured', 'measured handling time shown');
+    // as the page asks (no handling time typed in: measured when there is enough)
+    const plan = (await admin.get(`/api/staffing/plan?from=${OCT_FROM}&to=${OCT_TO}&serviceLevel=0.8&answerWithinS=1800&shrinkage=0.3&maxOccupancy=0.85&concurrency=3`)).json;
+    expect(plan.aht).toMatchObject({ source: 'measured', concurrency: 1, measured: { n: 40 } });
+    expect(plan.aht.per_hour_sources).toMatchObject({ hour_of_week: 1 }); // Tuesday 10:00 has 35 of its own
+    expect(plan.aht.summary).toMatch(/^AHT 4\.8 min, measured from 40 replies; by hour of week 4–4\.8 min/);
+    const text = await note.textContent();
+    expect(text).toContain(`${plan.aht.summary}.`);
+    expect(text).toContain('the plan uses a concurrency of 1');
   });
 
   it('ran under the real CSP without violations or page errors', async () => {
