@@ -8,9 +8,10 @@
  * period's measured one when enough replies were measured, else the one set by hand
  * (the response says which, and why). See docs/metrics.md.
  */
-import { ahtByHourOfWeek, chooseAht, DEFAULT_MIN_SAMPLES } from '../core/staffing/handlingTime.js';
+import { ahtByHourOfWeek, chooseAht, DEFAULT_MIN_SAMPLES, describeHourlyAht } from '../core/staffing/handlingTime.js';
 import { HOURS_PER_WEEK, planWeek, rosterGap, type HourPlan, type PlanInput } from '../core/staffing/plan.js';
 import { simulate } from '../core/staffing/simulate.js';
+import { parseObject } from '../lib/json.js';
 import { localParts } from '../lib/tz.js';
 import type { Store } from '../store/db.js';
 import { measuredHandling } from './reports.js';
@@ -45,13 +46,13 @@ async function brandTz(store: Store, brandId: number) {
 
 export async function getRoster(store: Store, brandId: number): Promise<number[] | null> {
   const b = await brandTz(store, brandId);
-  const r = safe(b.settings).staffing?.roster;
+  const r = parseObject(b.settings).staffing?.roster;
   return Array.isArray(r) && r.length === HOURS_PER_WEEK ? r.map(Number) : null;
 }
 
 export async function saveRoster(store: Store, brandId: number, roster: number[] | null): Promise<void> {
   const b = await brandTz(store, brandId);
-  const s = safe(b.settings);
+  const s = parseObject(b.settings);
   s.staffing = { ...(s.staffing ?? {}), roster };
   await store.db.updateTable('brand').set({ settings: JSON.stringify(s) }).where('id', '=', brandId).execute();
 }
@@ -90,14 +91,11 @@ export async function staffingAht(store: Store, p: StaffingParams) {
   // measured: each hour of the week with enough replies of its own (or of the same hour on other days) uses them
   const hourly = choice.source === 'measured' ? ahtByHourOfWeek(h.measured, choice.ahtS, minSamples) : null;
   const varies = hourly && hourly.counts.overall < 168 ? hourly : null;
-  const range = varies ? [Math.min(...varies.perHour), Math.max(...varies.perHour)].map((x) => Math.round((x / 60) * 10) / 10) : null;
   return {
     aht_s: choice.ahtS,
     source: choice.source,
     reason: choice.reason,
-    summary: varies && range
-      ? `${choice.summary}; by hour of week ${range[0]}–${range[1]} min (${hours(varies.counts.hour_of_week)} from their own replies, ${varies.counts.hour_of_day} from the same hour on other days, ${varies.counts.overall} from all)`
-      : choice.summary,
+    summary: varies ? `${choice.summary}; ${describeHourlyAht(varies)}` : choice.summary,
     /** Seconds per hour of week when measured handling differs by hour (enough replies in some hours), else null: `aht_s` throughout. */
     per_hour: varies?.perHour ?? null,
     per_hour_sources: varies?.counts ?? null,
@@ -110,8 +108,6 @@ export async function staffingAht(store: Store, p: StaffingParams) {
     },
   };
 }
-
-const hours = (n: number) => `${n} ${n === 1 ? 'hour' : 'hours'}`;
 
 export type StaffingAht = Awaited<ReturnType<typeof staffingAht>>;
 
@@ -172,12 +168,4 @@ export async function staffingSimulation(store: Store, p: StaffingParams & { ros
     patienceS: p.patienceS, answerWithinS: p.answerWithinS, seed: p.seed ?? 1, endMs: p.to + 7 * 24 * 3600_000,
   });
   return { roster, productive, arrivals: arrivals.length, aht, result };
-}
-
-function safe(s: string | null | undefined): Record<string, any> {
-  try {
-    return s ? JSON.parse(s) : {};
-  } catch {
-    return {};
-  }
 }

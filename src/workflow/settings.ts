@@ -165,7 +165,6 @@ export function checkCalendar(cal: unknown): BusinessCalendar {
   return parsed.data as BusinessCalendar;
 }
 
-
 /** An expert group's own answer target in minutes (team.settings `expertTargetMin`), or null: the brand's applies. */
 export function groupExpertTargetMin(teamSettings: string | null | undefined): number | null {
   const v = parseObject(teamSettings).expertTargetMin;

@@ -574,4 +574,3 @@ export class Workflow {
     return true;
   }
 }
-

@@ -236,9 +236,11 @@ export function chooseAht(p: { measured: HandlingStats; handSetS: number; mode: 
   return { ahtS: p.handSetS, source: 'set_by_hand', reason: 'too_few_samples', concurrency: p.concurrency, summary: `AHT ${fmtMin(p.handSetS)}, set by hand: ${only} (${p.minSamples} needed)` };
 }
 
+/** Seconds as minutes with one decimal. */
+const minutes1 = (s: number) => Math.round((s / 60) * 10) / 10;
+
 function fmtMin(s: number): string {
-  const m = Math.round((s / 60) * 10) / 10;
-  return `${m} min`;
+  return `${minutes1(s)} min`;
 }
 
 function plural(n: number, one: string, many: string): string {
@@ -300,3 +302,9 @@ export function ahtByHourOfWeek(samples: readonly { hourOfWeek: number; s: numbe
   return { perHour, source, counts };
 }
 
+/** For the plan's summary line: the range by hour and where the hours' figures came from. */
+export function describeHourlyAht(h: HourlyAht): string {
+  const lo = Math.min(...h.perHour);
+  const hi = Math.max(...h.perHour);
+  return `by hour of week ${minutes1(lo)}–${fmtMin(hi)} (${plural(h.counts.hour_of_week, 'hour', 'hours')} from their own replies, ${h.counts.hour_of_day} from the same hour on other days, ${h.counts.overall} from all)`;
+}
