@@ -6,10 +6,11 @@
  */
 import type { TriageResult } from '../core/types.js';
 import type { ChannelAccount, Conversation, MessageRow, Note, User, AuditEvent, ContactIdentity } from '../store/schema.js';
+import { isoTime } from '../lib/clock.js';
 import { decodeText } from '../store/text.js';
 import { readStoredTriage } from '../store/triageJson.js';
 
-export const iso = (t: number | null | undefined): string | null => (t == null ? null : new Date(t).toISOString());
+export const iso = (t: number | null | undefined): string | null => (t == null ? null : isoTime(t));
 
 function parseJson<T>(s: string | null | undefined, fallback: T): T {
   if (!s) return fallback;
