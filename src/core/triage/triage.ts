@@ -374,7 +374,7 @@ function chaserSignal(c: Ctx): Scored<boolean> {
   if (prev.length > 0) {
     let best = 0;
     const cur = contentSet(c.a.tokens.words);
-    for (const t of prev.slice(-5)) best = Math.max(best, jaccard(cur, contentSet(analyzeWordsCheap(t))));
+    for (const t of prev.slice(-5)) best = Math.max(best, jaccard(cur, earlierContent(t)));
     if (best >= 0.5 && cur.size >= 3) return { value: true, confidence: round3(0.6 + 0.35 * best), reason: `repeats an unanswered earlier message (overlap ${best.toFixed(2)})` };
   }
   const weakAlone = weak.filter((f) => !NEEDS_CONTEXT.has(f));
@@ -647,8 +647,26 @@ function contentSet(words: readonly string[]): Set<string> {
 }
 const STOP = new Set(['the', 'and', 'you', 'your', 'for', 'this', 'that', 'with', 'have', 'has', 'was', 'are', 'but', 'not', 'can', 'just', 'get', 'got', 'from', 'please', 'any']);
 
+/**
+ * The content words of an earlier message, remembered by its text: a waiting conversation's
+ * earlier texts are compared again with every message that arrives in it (a pure cache,
+ * bounded; the sets are never modified).
+ */
+const earlierContentSets = new Map<string, Set<string>>();
+function earlierContent(text: string): Set<string> {
+  const key = String(text).slice(0, CHEAP_CHARS); // all analyzeWordsCheap reads
+  let set = earlierContentSets.get(key);
+  if (set === undefined) {
+    set = contentSet(analyzeWordsCheap(key));
+    if (earlierContentSets.size >= 4096) earlierContentSets.clear();
+    earlierContentSets.set(key, set);
+  }
+  return set;
+}
+
+const CHEAP_CHARS = 2000;
 function analyzeWordsCheap(text: string): string[] {
-  return String(text).slice(0, 2000).toLowerCase().split(/[^\p{L}\p{N}']+/u).filter(Boolean);
+  return String(text).slice(0, CHEAP_CHARS).toLowerCase().split(/[^\p{L}\p{N}']+/u).filter(Boolean);
 }
 
 function jaccard(a: Set<string>, b: Set<string>): number {
