@@ -186,7 +186,7 @@ export class Workflow {
       d.row.sla_due_at = e.dueAt;
       d.row.sla_state = e.worst;
       d.row.sla = JSON.stringify(e.memo);
-      evaluated.push({ ...e, conv: d.row as Conversation, account: accounts.get(d.row.channel_account_id)! });
+      evaluated.push(e);
     }
     const facts = await this.transitionsTx(trx, evaluated, now);
     await this.setTimers(trx, evaluated.filter((e) => !e.timerKept));
@@ -390,7 +390,7 @@ export class Workflow {
     for (const conv of convs) {
       const settings = await this.deps.settings.get(conv.brand_id);
       const account = accounts.get(conv.channel_account_id)!;
-      evaluated.push({ ...this.evaluate(conv, account, settings, timelines.get(conv.id) ?? [], now, conv.version), conv, account });
+      evaluated.push(this.evaluate(conv, account, settings, timelines.get(conv.id) ?? [], now, conv.version));
     }
     // changed: written and announced; quiet (only the carried timeline differs): written, not announced
     const changed: SlaEvaluated[] = [];
@@ -424,7 +424,7 @@ export class Workflow {
 
   /** Evaluate one conversation's clocks (pure apart from reading cached settings). */
   /** `version`: the row's version once written, which the carried timeline is stamped with. */
-  private evaluate(conv: Conversation, account: ChannelAccount, settings: WorkflowSettings, events: SlaEvent[], now: number, version: number, parsed?: Partial<SlaMemo>) {
+  private evaluate(conv: Conversation, account: ChannelAccount, settings: WorkflowSettings, events: SlaEvent[], now: number, version: number, parsed?: Partial<SlaMemo>): SlaEvaluated {
     const calendar: BusinessCalendar | null = this.deps.settings.calendarOf(account);
     const policy = { ...settings.sla, calendar: settings.sla.businessHours ? calendar : null };
     const ev = evaluateSla(policy, { visibility: conv.visibility as Visibility, priority: conv.priority, events }, now);
@@ -449,7 +449,7 @@ export class Workflow {
     memo.clocks = current.map((c) => ({ metric: c.metric, cycle: c.cycle, state: c.state, dueAt: c.dueAt, warningAt: c.warningAt, targetMs: c.targetMs, businessHours: c.businessHours, startedAt: c.startedAt, stoppedAt: c.stoppedAt }));
     const e = encodeTimeline(events);
     memo.tl = e ? { v: version, e } : undefined;
-    return { dueAt, worst, memo, transitions, nextChangeAt: ev.nextChangeAt, timerKept };
+    return { dueAt, worst, memo, transitions, nextChangeAt: ev.nextChangeAt, timerKept, conv, account };
   }
 
   /** Notifications (queued for publishing after commit) and facts for clock transitions. */
