@@ -291,6 +291,7 @@ export class IngestPipeline {
     });
 
     stage('commit');
+    this.deps.store.statistics?.check();
     for (const p of publish) p();
     stage('9 publish');
     for (const a of after) {

@@ -11,6 +11,7 @@ import pg from 'pg';
 import type { DB } from './schema.js';
 import { migrateToLatest } from './migrate.js';
 import { startCheckpointer } from './checkpointer.js';
+import { PlannerStatistics } from './statistics.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -22,6 +23,8 @@ export interface Store {
   pgPool?: pg.Pool;
   /** Where the store lives, for logs (never includes a password). */
   describe: string;
+  /** PostgreSQL: keeps the planner's statistics fresh while tables grow fast (see statistics.ts). */
+  statistics?: PlannerStatistics;
   close(): Promise<void>;
 }
 
@@ -51,7 +54,14 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
     pool.on('error', () => { /* idle client errors surface on the next query */ });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     const u = new URL(opts.databaseUrl);
-    store = { db, dialect: 'postgres', pgPool: pool, describe: `postgres://${u.host}${u.pathname}`, close: () => db.destroy() };
+    const statistics = new PlannerStatistics(db);
+    store = {
+      db, dialect: 'postgres', pgPool: pool, describe: `postgres://${u.host}${u.pathname}`, statistics,
+      close: async () => {
+        await statistics.idle();
+        await db.destroy();
+      },
+    };
   } else {
     const file = opts.sqliteFile ?? join(opts.dataDir ?? './data', 'parley.db');
     if (file !== ':memory:' && !opts.sqliteFile) mkdirSync(opts.dataDir ?? './data', { recursive: true });
