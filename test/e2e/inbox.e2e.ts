@@ -219,6 +219,9 @@ describe('the agent inbox', () => {
     await eventually(async () => (await cursorId()) === second, 'cursor on the second row');
     await page.keyboard.press('k');
     await eventually(async () => (await cursorId()) === first, 'cursor back on the first row');
+    // keys faster than the frames that move the focus: Enter opens the highlighted row, not the focused link
+    await page.keyboard.press('j');
+    await page.keyboard.press('k');
     await page.keyboard.press('Enter');
     await page.waitForURL(new RegExp(`[?&]c=${first}`));
     await page.locator('.conversation .conv-title h2').waitFor();

@@ -3,6 +3,7 @@
  * conversations scroll like 100), loading the next keyset page as the end comes near.
  */
 import { forwardRef, memo, useEffect, useImperativeHandle, useLayoutEffect, useRef, type MouseEvent } from 'react';
+import { focusRowLink } from '../lib/keyboard.js';
 import { Link } from '@tanstack/react-router';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { ChannelAccount, Conversation, User, View } from '../api/types.js';
@@ -80,15 +81,11 @@ export const ConversationList = forwardRef<ListHandle, Props>(function Conversat
     recordAnchor();
   }, [items]); // eslint-disable-line react-hooks/exhaustive-deps
 
+  const latestFocus = useRef(0);
   useImperativeHandle(ref, () => ({
     focusRow(index: number) {
       virtualizer.scrollToIndex(index, { align: 'auto' });
-      const focus = (tries: number) => {
-        const a = scrollRef.current?.querySelector<HTMLAnchorElement>(`[data-index="${index}"] a.row-link`);
-        if (a) a.focus({ preventScroll: true });
-        else if (tries > 0) requestAnimationFrame(() => focus(tries - 1));
-      };
-      requestAnimationFrame(() => focus(5));
+      focusRowLink(latestFocus, scrollRef.current, index);
     },
   }), [virtualizer]);
 

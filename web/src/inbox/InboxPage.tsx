@@ -111,8 +111,9 @@ function Inbox({ me }: { me: Me }) {
     ArrowDown: (e) => (e.target instanceof HTMLElement && e.target.closest('.list-scroll') ? move(1) : false),
     ArrowUp: (e) => (e.target instanceof HTMLElement && e.target.closest('.list-scroll') ? move(-1) : false),
     Enter: (e) => {
-      // a focused link or button handles Enter itself
-      if (e.target instanceof HTMLElement && e.target.closest('a,button,summary')) return false;
+      // a focused link or button handles Enter itself, except a row's own link: Enter opens the
+      // highlighted row, whose link may not have focus yet (it is focused on the next frame)
+      if (e.target instanceof HTMLElement && e.target.closest('a,button,summary') && !e.target.closest('a.row-link')) return false;
       const id = rowIds[cursor];
       if (id == null) return false;
       openConversation(id);

@@ -1,5 +1,6 @@
 /** Full-text search hits over message text, newest first (virtualized like the inbox). */
 import { forwardRef, useEffect, useImperativeHandle, useMemo, useRef } from 'react';
+import { focusRowLink } from '../lib/keyboard.js';
 import { Link } from '@tanstack/react-router';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useSearch as useMessageSearch } from '../api/queries.js';
@@ -39,10 +40,11 @@ export const SearchResults = forwardRef<ListHandle, Props>(function SearchResult
     if (res.hasNextPage && !res.isFetchingNextPage && last >= hits.length - 10) void res.fetchNextPage();
   }, [last, hits.length, res.hasNextPage, res.isFetchingNextPage]); // eslint-disable-line react-hooks/exhaustive-deps
   useEffect(() => onItems(hits.map((h) => h.conversationId)), [hits, onItems]);
+  const latestFocus = useRef(0);
   useImperativeHandle(ref, () => ({
     focusRow(index: number) {
       virtualizer.scrollToIndex(index, { align: 'auto' });
-      requestAnimationFrame(() => scrollRef.current?.querySelector<HTMLAnchorElement>(`[data-index="${index}"] a`)?.focus({ preventScroll: true }));
+      focusRowLink(latestFocus, scrollRef.current, index);
     },
   }), [virtualizer]);
 

@@ -65,3 +65,20 @@ export function useHotkeys(map: Record<string, (e: KeyboardEvent) => boolean | v
     return () => window.removeEventListener('keydown', onKey);
   }, []);
 }
+
+/**
+ * Focus a list row's link once it is rendered (a virtual list renders it on a coming frame;
+ * a few frames are tried). `latest` belongs to the list: a newer call makes an older one
+ * still waiting give way, so j then k within a frame never lands on the first row, whose
+ * focus would move the cursor back.
+ */
+export function focusRowLink(latest: { current: number }, container: HTMLElement | null, index: number): void {
+  const generation = ++latest.current;
+  const focus = (tries: number) => {
+    if (generation !== latest.current) return;
+    const a = container?.querySelector<HTMLAnchorElement>(`[data-index="${index}"] a.row-link`);
+    if (a) a.focus({ preventScroll: true });
+    else if (tries > 0) requestAnimationFrame(() => focus(tries - 1));
+  };
+  requestAnimationFrame(() => focus(5));
+}
