@@ -78,6 +78,7 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? createLogger(config.logLevel);
   const store = opts.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  if (store.statistics) store.statistics.onError = (err) => log.warn({ err }, 'analyzing a growing table failed: PostgreSQL keeps its older plans until autovacuum analyzes it');
   const secrets = new SecretBox(resolveSecret(config.secret, config.dataDir));
   // Facts written before rollups existed (or bulk-loaded) are counted once, at start.
   if (await store.db.selectFrom('kv').select('key').where('key', '=', 'rollup.rebuild').executeTakeFirst()) {

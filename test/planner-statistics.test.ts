@@ -1,3 +1,5 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBus } from '../src/events/bus.js';
 import { importTwcs } from '../src/import/importTwcs.js';
@@ -66,5 +68,21 @@ describe('planner statistics while tables grow (PostgreSQL)', () => {
     stats.check();
     await stats.idle();
     expect(stats.analyzed).toEqual(['message']);
+  });
+
+  it('reports a failed ANALYZE and keeps going', async () => {
+    const u = new URL(t.databaseUrl!);
+    u.pathname = '/parley_no_such_database';
+    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: u.toString(), max: 1 }) }) });
+    const stats = new PlannerStatistics(db, { minRows: 10 });
+    const errors: unknown[] = [];
+    stats.onError = (err) => errors.push(err);
+    stats.count('message', 100);
+    stats.check();
+    await stats.idle();
+    expect(errors).toHaveLength(1);
+    expect(String((errors[0] as Error).message)).toMatch(/parley_no_such_database/);
+    expect(stats.analyzed).toEqual([]);
+    await db.destroy();
   });
 });

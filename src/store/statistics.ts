@@ -28,7 +28,6 @@ export interface PlannerStatisticsOptions {
   minRows?: number;
   /** Growth, as a share of the rows at its last statistics, that makes a table due (default 0.5). */
   growth?: number;
-  onError?: (err: unknown) => void;
 }
 
 export class PlannerStatistics {
@@ -38,6 +37,8 @@ export class PlannerStatistics {
   private running: Promise<void> | null = null;
   /** Tables analyzed, in order (metrics and tests). */
   readonly analyzed: string[] = [];
+  /** A failed ANALYZE (the app logs it); the lookups then keep their older plans until autovacuum runs. */
+  onError: ((err: unknown) => void) | null = null;
 
   constructor(private readonly db: Kysely<DB>, private readonly opts: PlannerStatisticsOptions = {}) {}
 
@@ -50,7 +51,7 @@ export class PlannerStatistics {
   check(): void {
     if (this.running || !this.anyCandidate()) return;
     this.running = this.analyzeDue()
-      .catch((err) => this.opts.onError?.(err))
+      .catch((err) => this.onError?.(err))
       .finally(() => {
         this.running = null;
       });
