@@ -40,7 +40,13 @@ export class PlannerStatistics {
   /** A failed ANALYZE (the app logs it); the lookups then keep their older plans until autovacuum runs. */
   onError: ((err: unknown) => void) | null = null;
 
-  constructor(private readonly db: Kysely<DB>, private readonly opts: PlannerStatisticsOptions = {}) {}
+  private readonly minRows: number;
+  private readonly growth: number;
+
+  constructor(private readonly db: Kysely<DB>, opts: PlannerStatisticsOptions = {}) {
+    this.minRows = opts.minRows ?? 5_000;
+    this.growth = opts.growth ?? 0.5;
+  }
 
   /** `n` rows inserted into `table` (committed or about to be). */
   count(table: string, n: number): void {
@@ -63,17 +69,14 @@ export class PlannerStatistics {
   }
 
   private anyCandidate(): boolean {
-    const min = this.opts.minRows ?? 5_000;
-    for (const n of this.added.values()) if (n >= min) return true;
+    for (const n of this.added.values()) if (n >= this.minRows) return true;
     return false;
   }
 
   private async analyzeDue(): Promise<void> {
-    const min = this.opts.minRows ?? 5_000;
-    const growth = this.opts.growth ?? 0.5;
-    const tables = [...this.added].filter(([, n]) => n >= min).map(([t]) => t);
+    const tables = [...this.added].filter(([, n]) => n >= this.minRows).map(([t]) => t);
     for (const t of tables) if (!this.known.has(t)) this.known.set(t, await this.reltuples(t));
-    const due = tables.filter((t) => this.added.get(t)! >= growth * this.known.get(t)!);
+    const due = tables.filter((t) => this.added.get(t)! >= this.growth * this.known.get(t)!);
     if (!due.length) return;
     for (const t of due) this.added.set(t, 0);
     await sql`analyze ${sql.join(due.map((t) => sql.table(t)))}`.execute(this.db);

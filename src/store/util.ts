@@ -46,17 +46,12 @@ const pgSequences = new Map<string, Promise<string>>();
  * (~7 ms per thousand ids, against ~1 ms).
  */
 function serialSequence(trx: Tx, table: string): Promise<string> {
-  let p = pgSequences.get(table);
-  if (!p) {
-    p = sql<{ s: string | null }>`select pg_get_serial_sequence(${table}, 'id') as s`.execute(trx).then((r) => {
+  return readOnce(pgSequences, table, () =>
+    sql<{ s: string | null }>`select pg_get_serial_sequence(${table}, 'id') as s`.execute(trx).then((r) => {
       const s = r.rows[0]?.s;
       if (!s) throw new Error(`reserveIds: ${table}.id has no sequence`);
       return s;
-    });
-    p.catch(() => pgSequences.delete(table));
-    pgSequences.set(table, p);
-  }
-  return p;
+    }));
 }
 
 /** Serialize writers of one brand across processes (PostgreSQL); SQLite's write lock already does. */
@@ -111,14 +106,9 @@ export async function insertRows(
   }
   // one array parameter per column, unnested into rows: PostgreSQL parses and plans a
   // statement of a few dozen parameters instead of one with a parameter per value
-  const types = await columnTypes(trx, table);
+  const arrays = await arrayParameters(trx, table, cols);
   const params = cols.map((c) => rows.map((r) => r[c] ?? null));
-  const arrays = cols.map((c, i) => {
-    const t = types.get(c);
-    if (!t) throw new Error(`insertRows: ${table} has no column ${c}`);
-    return `$${i + 1}::${t}[]`;
-  });
-  await trx.executeQuery(CompiledQuery.raw(`INSERT INTO ${quoteId(table)} (${cols.map(quoteId).join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})${conflict}`, params));
+  await trx.executeQuery(CompiledQuery.raw(`INSERT INTO ${quoteId(table)} (${cols.map(quoteId).join(', ')}) SELECT * FROM unnest(${arrays})${conflict}`, params));
   if (!opts.upsertOn) store.statistics?.count(table, rows.length);
 }
 
@@ -140,16 +130,11 @@ export async function updateChangedRows(
   if (store.dialect !== 'sqlite') {
     // one UPDATE joined to an array parameter per column: 20–25 % cheaper than the upsert
     // (INSERT … ON CONFLICT DO UPDATE) it replaces, which first tried each row as an insert
-    const types = await columnTypes(trx, table);
     const cols = ['id', ...columns];
+    const arrays = await arrayParameters(trx, table, cols);
     const params = cols.map((c) => rows.map((r) => (c === 'id' ? r.before.id : r.after[c]) ?? null));
-    const arrays = cols.map((c, i) => {
-      const t = types.get(c);
-      if (!t) throw new Error(`updateChangedRows: ${table} has no column ${c}`);
-      return `$${i + 1}::${t}[]`;
-    });
     await trx.executeQuery(CompiledQuery.raw(
-      `UPDATE ${quoteId(table)} AS t SET ${columns.map((c) => `${quoteId(c)} = v.${quoteId(c)}`).join(', ')}, "version" = t."version" + 1 FROM unnest(${arrays.join(', ')}) AS v(${cols.map(quoteId).join(', ')}) WHERE t."id" = v."id"`,
+      `UPDATE ${quoteId(table)} AS t SET ${columns.map((c) => `${quoteId(c)} = v.${quoteId(c)}`).join(', ')}, "version" = t."version" + 1 FROM unnest(${arrays}) AS v(${cols.map(quoteId).join(', ')}) WHERE t."id" = v."id"`,
       params,
     ));
     return;
@@ -167,12 +152,28 @@ const pgColumnTypes = new Map<string, Promise<Map<string, string>>>();
 
 /** A table's column types as PostgreSQL spells them (`bigint`, `text`, `jsonb`, …), read once per process. */
 function columnTypes(trx: Tx, table: string): Promise<Map<string, string>> {
-  let p = pgColumnTypes.get(table);
+  return readOnce(pgColumnTypes, table, () =>
+    sql<{ name: string; type: string }>`select a.attname as name, format_type(a.atttypid, a.atttypmod) as type from pg_attribute a
+      where a.attrelid = ${table}::regclass and a.attnum > 0 and not a.attisdropped`.execute(trx).then((r) => new Map(r.rows.map((x) => [x.name, x.type]))));
+}
+
+/** `$1::bigint[], $2::text[], …`: one typed array parameter per column of `table`, for `unnest`. */
+async function arrayParameters(trx: Tx, table: string, cols: readonly string[]): Promise<string> {
+  const types = await columnTypes(trx, table);
+  return cols.map((c, i) => {
+    const t = types.get(c);
+    if (!t) throw new Error(`${table} has no column ${c}`);
+    return `$${i + 1}::${t}[]`;
+  }).join(', ');
+}
+
+/** A catalog lookup made once per process and key (a failed one is tried again next time). */
+function readOnce<T>(cache: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> {
+  let p = cache.get(key);
   if (!p) {
-    p = sql<{ name: string; type: string }>`select a.attname as name, format_type(a.atttypid, a.atttypmod) as type from pg_attribute a
-      where a.attrelid = ${table}::regclass and a.attnum > 0 and not a.attisdropped`.execute(trx).then((r) => new Map(r.rows.map((x) => [x.name, x.type])));
-    p.catch(() => pgColumnTypes.delete(table));
-    pgColumnTypes.set(table, p);
+    p = read();
+    p.catch(() => cache.delete(key));
+    cache.set(key, p);
   }
   return p;
 }
