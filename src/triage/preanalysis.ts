@@ -7,12 +7,11 @@
  * point of analyzing elsewhere.
  *
  * Beyond the features and narrow logits, the worker also computes the intent
- * head's probabilities and the language (text-only too). What is not sent is
- * recomputed on arrival: the cue matches (from the words) and the word-feature ids
- * (every other id of the word section).
+ * head's probabilities, the language and the cue matches (text-only too). What is not
+ * sent is recomputed on arrival: the word-feature ids (every other id of the word section).
  */
 import type { Analysis } from '../core/triage/features.js';
-import { matchCues } from '../core/triage/lexicons.js';
+import { decodeCues, encodeCues } from '../core/triage/lexicons.js';
 import type { TriageModel } from '../core/triage/model.js';
 import { completePreanalysis, preanalyze, type Preanalysis } from '../core/triage/triage.js';
 
@@ -20,10 +19,10 @@ import { completePreanalysis, preanalyze, type Preanalysis } from '../core/triag
 const SEP = '\u0001';
 /** Numbers per message in `nums`, strings per message in `strs`. */
 const NUMS = 13;
-const STRS = 5;
+const STRS = 6;
 
 export interface EncodedPreanalyses {
-  /** Per message: clean text, words joined by U+0001, handles joined by U+0001, language, its reason. */
+  /** Per message: clean text, words joined by U+0001, handles joined by U+0001, language, its reason, the cue matches (`encodeCues`). */
   strs: string[];
   /** Per message NUMS numbers: truncated, hadInvisible, mentions, urls, hashtags, capsRatio, exclamations, questions, pos, neg, wordEnd, charEnd, language confidence. */
   nums: Float64Array;
@@ -62,6 +61,7 @@ export function encodePreanalyses(texts: readonly string[], model: TriageModel):
     out.strs[STRS * i + 2] = t.handles.join(SEP);
     out.strs[STRS * i + 3] = p.language!.value;
     out.strs[STRS * i + 4] = p.language!.reason;
+    out.strs[STRS * i + 5] = encodeCues(a.cues);
     out.nums.set([a.clean.truncated ? 1 : 0, a.clean.hadInvisible ? 1 : 0, t.mentions, t.urls, t.hashtags, t.capsRatio, t.exclamations, t.questions, a.valence.pos, a.valence.neg, a.fv.wordEnd, a.fv.charEnd, p.language!.confidence], NUMS * i);
     if (p.intentProba) out.intent.set(p.intentProba, intentCols * i);
     out.off[i] = at;
@@ -96,7 +96,7 @@ export function decodePreanalyses(e: EncodedPreanalyses): Preanalysis[] {
     const a: Analysis = {
       clean: { text: e.strs[STRS * i]!, truncated: x[0] === 1, hadInvisible: x[1] === 1 },
       tokens: { words, mentions: x[2]!, urls: x[3]!, hashtags: x[4]!, handles: split(e.strs[STRS * i + 2]!), capsRatio: x[5]!, exclamations: x[6]!, questions: x[7]! },
-      cues: matchCues(words),
+      cues: decodeCues(e.strs[STRS * i + 5]!),
       valence: { pos: x[8]!, neg: x[9]! },
       wordIds,
       fv: { ids, vals: e.vals.subarray(n0, n1), n: n1 - n0, wordEnd: x[10]!, charEnd: x[11]! },

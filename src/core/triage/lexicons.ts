@@ -180,7 +180,7 @@ export type CueMatches = Record<CueKind, string[]>;
 
 // One index over every list, so a message is scanned once: first word → phrases, each
 // with the kinds it belongs to (a phrase may be in several lists).
-interface MultiPhrase { words: string[]; text: string; kinds: CueKind[] }
+interface MultiPhrase { words: string[]; text: string; kinds: CueKind[]; kindIndex: number[] }
 const MULTI = new Map<string, MultiPhrase[]>();
 {
   const byText = new Map<string, MultiPhrase>();
@@ -190,8 +190,8 @@ const MULTI = new Map<string, MultiPhrase[]>();
       if (words.length === 0) continue;
       const text = words.join(' ');
       let mp = byText.get(text);
-      if (!mp) { mp = { words, text, kinds: [] }; byText.set(text, mp); }
-      if (!mp.kinds.includes(k)) mp.kinds.push(k);
+      if (!mp) { mp = { words, text, kinds: [], kindIndex: [] }; byText.set(text, mp); }
+      if (!mp.kinds.includes(k)) (mp.kinds.push(k), mp.kindIndex.push(CUE_KINDS.indexOf(k)));
     }
   }
   for (const mp of byText.values()) {
@@ -208,9 +208,8 @@ const MULTI = new Map<string, MultiPhrase[]>();
  */
 export function matchCues(words: readonly string[]): CueMatches {
   const out = {} as CueMatches;
-  for (const k of CUE_KINDS) out[k] = [];
-  const blockedUntil = {} as Record<CueKind, number>;
-  for (const k of CUE_KINDS) blockedUntil[k] = 0;
+  for (const k of CUE_KINDS) out[k] = NO_MATCHES as string[]; // most kinds match nothing: one shared, frozen empty list
+  let blockedUntil: Int32Array | null = null;
   for (let i = 0; i < words.length; i++) {
     const list = MULTI.get(words[i]!);
     if (!list) continue;
@@ -220,12 +219,45 @@ export function matchCues(words: readonly string[]): CueMatches {
       let ok = true;
       for (let j = 1; j < L; j++) if (words[i + j] !== ph.words[j]) { ok = false; break; }
       if (!ok) continue;
-      for (const k of ph.kinds) {
-        if (blockedUntil[k] > i || out[k].length >= 12) continue;
-        out[k].push(ph.text);
-        blockedUntil[k] = i + L;
+      blockedUntil ??= new Int32Array(CUE_KINDS.length);
+      for (let x = 0; x < ph.kinds.length; x++) {
+        const k = ph.kinds[x]!;
+        const ki = ph.kindIndex[x]!;
+        let found = out[k];
+        if (blockedUntil[ki]! > i || found.length >= 12) continue;
+        if (found === NO_MATCHES) out[k] = found = [];
+        found.push(ph.text);
+        blockedUntil[ki] = i + L;
       }
     }
+  }
+  return out;
+}
+
+const NO_MATCHES: readonly string[] = Object.freeze([]);
+
+// Cue matches as one string, to cross a thread boundary (src/triage/preanalysis.ts):
+// `<kind index>\u0002<match>\u0001<match>…` per kind that matched, joined by \u0003.
+// Cue texts are lexicon phrases of words: never a control character.
+
+/** `matches` as one string ('' when nothing matched). */
+export function encodeCues(matches: CueMatches): string {
+  let s = '';
+  for (let k = 0; k < CUE_KINDS.length; k++) {
+    const list = matches[CUE_KINDS[k]!];
+    if (list.length) s += (s ? '\u0003' : '') + k + '\u0002' + list.join('\u0001');
+  }
+  return s;
+}
+
+/** The matches `encodeCues` wrote (the same as `matchCues` of the same words). */
+export function decodeCues(s: string): CueMatches {
+  const out = {} as CueMatches;
+  for (const k of CUE_KINDS) out[k] = NO_MATCHES as string[];
+  if (s === '') return out;
+  for (const part of s.split('\u0003')) {
+    const at = part.indexOf('\u0002');
+    out[CUE_KINDS[Number(part.slice(0, at))]!] = part.slice(at + 1).split('\u0001');
   }
   return out;
 }

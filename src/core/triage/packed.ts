@@ -158,6 +158,28 @@ export function wideLogits(p: PackedModel, name: string, fv: FeatureVector, rows
   return out;
 }
 
+/**
+ * The probability of one class of a narrow head (`narrowProba(...)[cls]`, the same
+ * number) without allocating the whole distribution; `fallback` when the model has no
+ * such head.
+ */
+export function narrowProbaOf(p: PackedModel, name: string, logits: Float64Array, cls: number, fallback: number): number {
+  const ph = p.narrow[name];
+  if (!ph) return fallback;
+  const h = ph.head;
+  if (h.cols === 1) {
+    const z = logits[ph.offset]!;
+    const q = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+    return cls === 1 ? q : 1 - q;
+  }
+  const o = ph.offset;
+  let m = -Infinity;
+  for (let i = 0; i < h.cols; i++) if (logits[o + i]! > m) m = logits[o + i]!;
+  let s = 0;
+  for (let i = 0; i < h.cols; i++) s += Math.exp(logits[o + i]! - m);
+  return Math.exp(logits[o + cls]! - m) / s;
+}
+
 /** Probabilities of a narrow head from packed logits. */
 export function narrowProba(p: PackedModel, name: string, logits: Float64Array): Float64Array | null {
   const ph = p.narrow[name];

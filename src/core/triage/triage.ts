@@ -15,7 +15,7 @@ import { fnv1a, mix32, namespaceSeed } from './hash.js';
 import { BANKING77_TO_CARE, CARE_INTENT_LABELS } from './intents.js';
 import { detectLanguage } from './language.js';
 import { argmax, predictProba, softmaxInPlace, type LinearHead } from './linear.js';
-import { lookupRows, narrowLogits, narrowProba, packedModel, wideLogits, type PackedModel } from './packed.js';
+import { lookupRows, narrowLogits, narrowProba, narrowProbaOf, packedModel, wideLogits, type PackedModel } from './packed.js';
 import type { TriageModel, TriageSettings } from './model.js';
 import type { TriageInput, TriageOutcome, TriageSignals } from './types.js';
 
@@ -96,6 +96,8 @@ interface Ctx {
   /** Precomputed on another thread, when present (see Preanalysis). */
   intentProba?: Float64Array | null;
   language?: Scored<string>;
+  /** The words with a letter or digit, other than the @user and URL placeholders. */
+  content: string[];
   addressed: boolean;
   addressedReason: string;
   toOthers: boolean;
@@ -146,21 +148,21 @@ function buildCtx(input: TriageInput, model: TriageModel, pre?: Preanalysis): { 
   const settings = effectiveSettings(model);
   const packed = packedModel(model);
   const sent = narrowProba(packed, 'sentiment', logits) ?? Float64Array.of(0.2, 0.6, 0.2);
-  const prob1 = (name: string, fallback: number) => narrowProba(packed, name, logits)?.[1] ?? fallback;
   const p = {
     neg: sent[0]!, neu: sent[1]!, pos: sent[2]!,
-    off: prob1('offensive', 0),
-    spam: prob1('spam', 0),
-    care: prob1('care', 0.5),
-    problem: prob1('problem', 0.3),
+    off: narrowProbaOf(packed, 'offensive', logits, 1, 0),
+    spam: narrowProbaOf(packed, 'spam', logits, 1, 0),
+    care: narrowProbaOf(packed, 'care', logits, 1, 0.5),
+    problem: narrowProbaOf(packed, 'problem', logits, 1, 0.3),
   };
   const addr = addressing(input, a);
   const question = a.tokens.questions > 0 || a.cues.question.length > 0;
+  const content = contentWords(a.tokens.words);
   const ctx: Ctx = {
     input, a, model, settings, p, packed, rows, intentProba: pre?.intentProba, language: pre?.language,
-    addressed: addr.addressed, addressedReason: addr.reason, toOthers: addr.toOthers,
+    content, addressed: addr.addressed, addressedReason: addr.reason, toOthers: addr.toOthers,
     question,
-    closingOnly: isClosingOnly(a, question),
+    closingOnly: isClosingOnly(a, question, content),
     agentSignature: AGENT_SIGNATURE.test(a.clean.text.trim()),
   };
   return { ctx, sent };
@@ -304,13 +306,21 @@ const RESOLVED = new Set(['sorted', 'all sorted', 'solved', 'resolved', 'fixed',
  * A message that only closes the conversation: thanks, "sorted now", goodbyes. Bare
  * "yes"/"ok" are not closings — they usually answer our question and need a follow-up.
  */
-function isClosingOnly(a: Analysis, question: boolean): boolean {
+function isClosingOnly(a: Analysis, question: boolean, content: readonly string[]): boolean {
   if (question) return false;
   if (a.cues.problem.length > 0 || a.cues.complaint.length > 0 || a.cues.urgency.length > 0 || a.cues.chaser.length > 0) return false;
-  const content = a.tokens.words.filter((w) => w !== '@user' && w !== 'httpurl' && w !== '#' && /[\p{L}\p{N}]/u.test(w));
   if (content.length === 0 || content.length > 10) return false;
-  const closers = a.cues.thanks.length + a.cues.closing.filter((c) => RESOLVED.has(c)).length;
+  let closers = a.cues.thanks.length;
+  for (const c of a.cues.closing) if (RESOLVED.has(c)) closers++;
   return closers > 0 && content.length <= 4 + 2 * closers;
+}
+
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+/** Words with a letter or digit, other than the @user and URL placeholders (`#` has neither). */
+function contentWords(words: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const w of words) if (w !== '@user' && w !== 'httpurl' && LETTER_OR_DIGIT.test(w)) out.push(w);
+  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -319,10 +329,12 @@ function isClosingOnly(a: Analysis, question: boolean): boolean {
 function sentimentSignal(c: Ctx, sent: Float64Array): Scored<Sentiment> {
   const k = argmax(sent);
   const value = SENTIMENTS[k]!;
-  const words = topWords(c, 'sentiment', k);
-  const lex = k === 0 ? c.a.cues.complaint.slice(0, 2) : [];
-  const why = [...new Set([...words, ...lex])].slice(0, 3);
-  return { value, confidence: round3(sent[k]!), reason: `${value} ${sent[k]!.toFixed(2)}${why.length ? ` (${why.map((w) => `'${w}'`).join(', ')})` : ''}` };
+  const why = topWords(c, 'sentiment', k); // at most 3, distinct
+  if (k === 0) {
+    const lex = c.a.cues.complaint;
+    for (let i = 0; i < lex.length && i < 2 && why.length < 3; i++) if (!why.includes(lex[i]!)) why.push(lex[i]!);
+  }
+  return { value, confidence: round3(sent[k]!), reason: `${value} ${sent[k]!.toFixed(2)}${why.length ? ` (${quoted(why)})` : ''}` };
 }
 
 const logit = (p: number) => {
@@ -348,36 +360,35 @@ function complaintSignal(c: Ctx): Scored<boolean> {
   const z = complaintLogit(c);
   const pc = 1 / (1 + Math.exp(-z));
   const value = pc >= c.settings.complaintThreshold;
-  const cues = [...c.a.cues.problem, ...c.a.cues.complaint];
-  const parts: string[] = [];
-  if (cues.length) parts.push(`cues ${[...new Set(cues)].slice(0, 3).map((x) => `'${x}'`).join(', ')}`);
-  else parts.push('no complaint cues');
-  parts.push(`negative ${c.p.neg.toFixed(2)}`);
-  if (c.p.problem >= 0.5) parts.push(`problem report ${c.p.problem.toFixed(2)}`);
-  return { value, confidence: round3(value ? pc : 1 - pc), reason: `${value ? 'complaint' : 'not a complaint'}: ${parts.join('; ')}` };
+  const cues = firstDistinct(c.a.cues.problem, c.a.cues.complaint, 3);
+  const head = cues.length ? `cues ${quoted(cues)}` : 'no complaint cues';
+  const problem = c.p.problem >= 0.5 ? `; problem report ${c.p.problem.toFixed(2)}` : '';
+  return { value, confidence: round3(value ? pc : 1 - pc), reason: `${value ? 'complaint' : 'not a complaint'}: ${head}; negative ${c.p.neg.toFixed(2)}${problem}` };
 }
 
+const NONE: readonly string[] = Object.freeze([]);
 const WEAK_CHASER = new Set(['??', 'hello ?', 'hello ??', 'hi ??', 'hello ?!', 'ping', 'bump', 'hellooo', 'helloo']);
 /** Weak cues that could as well open a conversation: only a chase when something is unanswered. */
 const NEEDS_CONTEXT = new Set(['hello ?', 'ping', 'bump']);
 
 function chaserSignal(c: Ctx): Scored<boolean> {
   const ctx = c.input?.context ?? {};
-  const prev = (ctx.previousInbound ?? []).filter((t): t is string => typeof t === 'string' && t.length > 0);
+  const given = ctx.previousInbound;
+  const prev = given && given.length ? given.filter((t): t is string => typeof t === 'string' && t.length > 0) : NONE;
   const hasContext = prev.length > 0 || typeof ctx.unansweredSince === 'number';
   const found = c.a.cues.chaser;
-  const strong = found.filter((f) => !WEAK_CHASER.has(f));
-  const weak = found.filter((f) => WEAK_CHASER.has(f));
-  const content = c.a.tokens.words.filter((w) => w !== '@user' && w !== 'httpurl' && /[\p{L}\p{N}]/u.test(w));
+  const strong = found.length ? found.filter((f) => !WEAK_CHASER.has(f)) : NONE;
+  const weak = found.length ? found.filter((f) => WEAK_CHASER.has(f)) : NONE;
+  const content = c.content;
   const short = content.length <= 4;
   if (strong.length > 0) return { value: true, confidence: hasContext ? 0.95 : 0.85, reason: `chasing: '${strong[0]}'${hasContext ? ' with an unanswered earlier message' : ''}` };
   if (prev.length > 0) {
     let best = 0;
-    const cur = contentSet(c.a.tokens.words);
+    const cur = contentSet(c.content);
     for (const t of prev.slice(-5)) best = Math.max(best, jaccard(cur, earlierContent(t)));
     if (best >= 0.5 && cur.size >= 3) return { value: true, confidence: round3(0.6 + 0.35 * best), reason: `repeats an unanswered earlier message (overlap ${best.toFixed(2)})` };
   }
-  const weakAlone = weak.filter((f) => !NEEDS_CONTEXT.has(f));
+  const weakAlone = weak.length ? weak.filter((f) => !NEEDS_CONTEXT.has(f)) : NONE;
   if ((weak.length > 0 && hasContext) || (weakAlone.length > 0 && short)) return { value: true, confidence: hasContext ? 0.85 : 0.6, reason: `chasing: '${weak[0]}'${hasContext ? ' after an unanswered message' : ''}` };
   if (hasContext && short && c.question && !c.closingOnly) {
     const greet = content.some((w) => /^(h+e+l+o+|hi+|hey+|anyone|anybody|helo|yo|ping)$/.test(w));
@@ -440,34 +451,43 @@ function needsResponseSignal(c: Ctx, category: TriageCategory, isComplaint: bool
   const depth = Math.max(0, Math.min(20, Number(c.input?.context?.threadDepth ?? 0) || 0));
   const priv = c.input?.visibility === 'private' || c.input?.kind === 'dm' || c.input?.kind === 'email' || c.input?.kind === 'chat';
   const reply = c.input?.context?.replyTo ?? null;
-  const terms: [string, number][] = [
+  // the terms in a fixed order (the sum's order, and the tie order of the reasons)
+  const values = [
     // where it sits in the thread: first messages get answered, long threads move to DM,
     // a customer threading onto their own unanswered tweet is usually still typing
-    ['starts a thread', depth === 0 && !reply ? g('starts_thread') : 0],
-    ['long thread', Math.max(-1.5, g('depth') * Math.min(depth, 12))],
-    ['replies to us', reply?.fromBrand ? g('reply_to_us') : 0],
-    ['continues own message', reply && !reply.fromBrand && reply.sameAuthor ? g('self_thread') : 0],
-    ['replies to someone else', reply && !reply.fromBrand && !reply.sameAuthor ? g('reply_to_other') : 0],
-    ['complaint', isComplaint ? g('complaint') : 0],
-    ['question', c.question ? g('question') : 0],
-    ['chaser', isChaser ? g('chaser') : 0],
-    ['closing', c.closingOnly ? g('closing_only') : 0],
-    ['to others', c.toOthers ? g('to_others') : 0],
-    ['agent signature', c.agentSignature ? g('agent_signature') : 0],
-    ['not addressed', !c.addressed && !c.toOthers ? g('not_addressed') : 0],
-    ['private', priv ? g('private') : 0],
+    depth === 0 && !reply ? g('starts_thread') : 0,
+    Math.max(-1.5, g('depth') * Math.min(depth, 12)),
+    reply?.fromBrand ? g('reply_to_us') : 0,
+    reply && !reply.fromBrand && reply.sameAuthor ? g('self_thread') : 0,
+    reply && !reply.fromBrand && !reply.sameAuthor ? g('reply_to_other') : 0,
+    isComplaint ? g('complaint') : 0,
+    c.question ? g('question') : 0,
+    isChaser ? g('chaser') : 0,
+    c.closingOnly ? g('closing_only') : 0,
+    c.toOthers ? g('to_others') : 0,
+    c.agentSignature ? g('agent_signature') : 0,
+    !c.addressed && !c.toOthers ? g('not_addressed') : 0,
+    priv ? g('private') : 0,
   ];
-  const z = g('bias') + terms.reduce((s, [, v]) => s + v, 0);
+  let sum = 0;
+  for (const v of values) sum += v;
+  const z = g('bias') + sum;
   const pr = 1 / (1 + Math.exp(-z));
   const value = pr >= 0.5 && category !== 'spam' && category !== 'abuse';
-  const top = terms.filter(([, v]) => v !== 0).sort((x, y) => Math.abs(y[1]) - Math.abs(x[1])).slice(0, 3);
   let why: string;
   if (c.closingOnly) why = 'closes the conversation (thanks/ok), nothing to answer';
   else if (c.toOthers) why = 'part of a conversation between other people';
   else if (c.agentSignature) why = 'looks written by an agent (signature)';
-  else why = top.map(([k, v]) => `${v > 0 ? '+' : '−'}${k}`).join(', ') || 'default';
+  else {
+    const top: number[] = [];
+    for (let i = 0; i < values.length; i++) if (values[i] !== 0) top.push(i);
+    top.sort((x, y) => Math.abs(values[y]!) - Math.abs(values[x]!)); // stable: ties keep the terms' order
+    why = top.slice(0, 3).map((i) => `${values[i]! > 0 ? '+' : '−'}${RESPONSE_TERMS[i]}`).join(', ') || 'default';
+  }
   return { value, confidence: round3(value ? pr : 1 - pr), reason: `${value ? 'needs a response' : 'no response needed'}: ${why}; ${c.addressedReason}` };
 }
+
+const RESPONSE_TERMS = ['starts a thread', 'long thread', 'replies to us', 'continues own message', 'replies to someone else', 'complaint', 'question', 'chaser', 'closing', 'to others', 'agent signature', 'not addressed', 'private'];
 
 const careIndexCache = new WeakMap<LinearHead, { names: string[]; index: Int32Array }>();
 /** Fine label index → care intent index, computed once per head. */
@@ -639,6 +659,21 @@ function topWords(c: Ctx, headName: string, cls: number): string[] {
 }
 
 const EXPLAIN_STOP = new Set(['is', 'are', 'was', 'were', 'be', 'been', 'am', 'the', 'a', 'an', 'and', 'or', 'of', 'to', 'in', 'on', 'at', 'for', 'with', 'my', 'me', 'i', 'you', 'your', 'it', 'this', 'that', 'we', 'they', 'he', 'she', 'his', 'her', 'our', 'us', 'so', 'as', 'by', 'from', 'there', 'here', 'have', 'has', 'had', 'do', 'does', 'did', 'will', 'would', 'can', 'just', 'much', 'very', 'ha']);
+
+/** `'a', 'b'`: cues and words as reasons show them. */
+function quoted(xs: readonly string[]): string {
+  let s = '';
+  for (let i = 0; i < xs.length; i++) s += (i ? ", '" : "'") + xs[i] + "'";
+  return s;
+}
+
+/** The first `n` distinct strings of `a` then `b`. */
+function firstDistinct(a: readonly string[], b: readonly string[], n: number): string[] {
+  const out: string[] = [];
+  for (const x of a) { if (out.length >= n) return out; if (!out.includes(x)) out.push(x); }
+  for (const x of b) { if (out.length >= n) return out; if (!out.includes(x)) out.push(x); }
+  return out;
+}
 
 function contentSet(words: readonly string[]): Set<string> {
   const s = new Set<string>();
