@@ -46,6 +46,9 @@ export type ValidationOutcome =
 /** Serialize the raw payload for storage; never throws. */
 export function serializeRaw(value: unknown): string {
   try {
+    return JSON.stringify(value) ?? 'null'; // without a replacer: V8's fast path
+  } catch { /* a BigInt (or a cycle): below */ }
+  try {
     const s = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
     return s ?? 'null';
   } catch (err) {

@@ -70,8 +70,17 @@ export function keyOf(f: Fact): RollupKey {
 const KEY_FIELDS: (keyof RollupKey)[] = ['brand_id', 'kind', 'period_start', 'hour_of_week', 'day', 'channel_account_id', 'team_id', 'agent_id', 'network', 'visibility', 'category', 'sentiment', 'needs_response', 'clock'];
 
 export function keyString(k: RollupKey): string {
-  return createHash('sha1').update(KEY_FIELDS.map((f) => String(k[f])).join('\u0001')).digest('base64url');
+  return hashKey(plainKey(k));
 }
+
+/** The dimensions joined: equal exactly when the keys are equal. */
+function plainKey(k: RollupKey): string {
+  let s = String(k[KEY_FIELDS[0]!]);
+  for (let i = 1; i < KEY_FIELDS.length; i++) s += '\u0001' + String(k[KEY_FIELDS[i]!]);
+  return s;
+}
+
+const hashKey = (plain: string) => createHash('sha1').update(plain).digest('base64url');
 
 type Hist = Record<string, number>;
 
@@ -85,9 +94,10 @@ function addTo(h: Hist, b: number, c: number) {
 /** Aggregate facts into rollup deltas (sign -1 retracts). */
 export function deltasOf(facts: Fact[], sign = 1): Map<string, RollupRow> {
   const acc = new Map<string, { key: RollupKey; n: number; sum_s: number; sum_bs: number; h: Hist; hb: Hist }>();
+  // grouped by the plain key; hashed once per group, not once per fact
   for (const f of facts) {
     const key = keyOf(f);
-    const k = keyString(key);
+    const k = plainKey(key);
     let r = acc.get(k);
     if (!r) acc.set(k, (r = { key, n: 0, sum_s: 0, sum_bs: 0, h: {}, hb: {} }));
     r.n += sign;
@@ -101,7 +111,7 @@ export function deltasOf(facts: Fact[], sign = 1): Map<string, RollupRow> {
     }
   }
   const out = new Map<string, RollupRow>();
-  for (const [k, r] of acc) out.set(k, { ...r.key, n: r.n, sum_s: r.sum_s, sum_bs: r.sum_bs, hist: JSON.stringify(r.h), hist_b: JSON.stringify(r.hb) });
+  for (const [k, r] of acc) out.set(hashKey(k), { ...r.key, n: r.n, sum_s: r.sum_s, sum_bs: r.sum_bs, hist: JSON.stringify(r.h), hist_b: JSON.stringify(r.hb) });
   return out;
 }
 

@@ -100,7 +100,11 @@ export async function insertRows(
     const key = `${table}|${cols.join(',')}|${conflict}`;
     const st = sqliteStmt(store, key, `INSERT INTO ${quoteId(table)} (${cols.map(quoteId).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})${conflict}`);
     const t0 = SQL_PROFILE ? performance.now() : 0;
-    for (const r of rows) st.run(cols.map((c) => toSqlite(r[c])));
+    const params = new Array<unknown>(cols.length); // bound synchronously by run: one array for every row
+    for (const r of rows) {
+      for (let i = 0; i < cols.length; i++) params[i] = toSqlite(r[cols[i]!]);
+      st.run(params);
+    }
     if (SQL_PROFILE) recordSql(`insertRows ${table}${opts.upsertOn ? ' (upsert)' : ''}`, performance.now() - t0);
     return;
   }

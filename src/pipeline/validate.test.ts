@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { serializeRaw, validateMessage } from './validate.js';
+
+describe('serializeRaw', () => {
+  it('is JSON.stringify for plain payloads', () => {
+    const v = { a: 1, b: ['x', null, { c: true }], s: '<script>"\u2028' };
+    expect(serializeRaw(v)).toBe(JSON.stringify(v));
+    expect(serializeRaw(undefined)).toBe('null');
+    expect(serializeRaw(() => 1)).toBe('null');
+  });
+
+  it('writes BigInts as their decimal digits', () => {
+    expect(serializeRaw({ id: 12345678901234567890n, n: [1n] })).toBe('{"id":"12345678901234567890","n":["1"]}');
+  });
+
+  it('never throws: a cycle becomes a marker with the error', () => {
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = cyclic;
+    const out = JSON.parse(serializeRaw(cyclic)) as { unserializable: string };
+    expect(out.unserializable).toMatch(/circular/i);
+  });
+});
+
+describe('validateMessage', () => {
+  const good = { network: 'x', networkMessageId: '1', direction: 'inbound', visibility: 'public', kind: 'mention', author: { networkUserId: 'u', handle: 'h' }, text: 'hi', createdAt: 1, raw: { id: 1n } };
+
+  it('keeps the raw payload, BigInts included', () => {
+    const v = validateMessage(good);
+    expect(v.ok).toBe(true);
+    expect(v.raw).toBe('{"id":"1"}');
+  });
+
+  it('quarantines with the reason and the raw input', () => {
+    const v = validateMessage({ ...good, createdAt: 'yesterday' });
+    expect(v.ok).toBe(false);
+    if (!v.ok) expect(v.reason).toMatch(/^createdAt: /);
+    expect(JSON.parse(v.raw).createdAt).toBe('yesterday');
+  });
+});
