@@ -26,7 +26,7 @@ import { factRow, type FactDimensions } from '../store/facts.js';
 import type { ChannelAccount, Conversation, ContactIdentity, DB, NewMessage } from '../store/schema.js';
 import { encodeText, sanitizeShortText } from '../store/text.js';
 import { storeTriage } from '../store/triageJson.js';
-import { chunks, insertRows, updateChangedRows, lockBrand, reserveIds, type Tx } from '../store/util.js';
+import { chunks, inLists, insertRows, padInList, updateChangedRows, lockBrand, reserveIds, type Tx } from '../store/util.js';
 import { indexPendingMessages } from '../store/fts.js';
 import { writeFacts } from '../store/rollup.js';
 import { validateMessage } from './validate.js';
@@ -318,7 +318,7 @@ export class IngestPipeline {
       set.add(k.slice(i + 1));
     }
     for (const [network, ids] of byNetwork) {
-      for (const part of chunks([...ids], 500)) {
+      for (const part of inLists([...ids])) {
         const rows = await trx
           .selectFrom('message')
           .select(['id', 'conversation_id', 'network', 'network_message_id', 'direction', 'created_at', 'first_reply_at', 'is_auto', 'triage_action', 'sentiment', 'author_identity_id'])
@@ -357,7 +357,7 @@ export class IngestPipeline {
     }
     const refs = await this.findMessages(trx, brandId, refKeys);
     const children = new Map<string, { conversation_id: number; id: number; direction: string; created_at: number; is_auto: number }[]>();
-    for (const part of chunks(fresh.map((w) => w.msg.networkMessageId), 500)) {
+    for (const part of inLists(fresh.map((w) => w.msg.networkMessageId))) {
       const rows = await trx
         .selectFrom('message')
         .select(['id', 'conversation_id', 'network', 'in_reply_to_network_id', 'direction', 'created_at', 'is_auto'])
@@ -374,7 +374,7 @@ export class IngestPipeline {
     const contactIds = [...new Set(fresh.map((w) => w.contactId).filter((x): x is number => x != null))];
     const minCreated = Math.min(...fresh.map((w) => w.msg.createdAt));
     const recentByContact = new Map<string, { id: number; last_message_at: number }>();
-    for (const part of chunks(contactIds, 500)) {
+    for (const part of inLists(contactIds)) {
       const rows = await trx
         .selectFrom('conversation')
         .select(['id', 'contact_id', 'channel_account_id', 'last_message_at'])
@@ -432,7 +432,7 @@ export class IngestPipeline {
     // Load the existing conversations touched.
     const existingIds = [...new Set(fresh.map((w) => w.conversationKey!).filter((k) => k.startsWith('c:')).map((k) => Number(k.slice(2))))];
     const convs = new Map<string, ConvWork>();
-    for (const part of chunks(existingIds, 500)) {
+    for (const part of inLists(existingIds)) {
       const rows = await trx.selectFrom('conversation').selectAll().where('id', 'in', part).execute();
       for (const c of rows) {
         convs.set(`c:${c.id}`, {
@@ -663,7 +663,7 @@ export class IngestPipeline {
       const rows = await trx
         .selectFrom('message')
         .select(['conversation_id', 'text', 'created_at'])
-        .where('conversation_id', 'in', part.map((c) => c.id!))
+        .where('conversation_id', 'in', padInList(part.map((c) => c.id!)))
         .where('direction', '=', 'inbound')
         .where('created_at', '>=', minSince)
         .orderBy('created_at')
@@ -694,7 +694,7 @@ export class IngestPipeline {
       byNetwork.set(w.msg.network, list);
     }
     for (const [network, ids] of byNetwork) {
-      for (const part of chunks(ids, 500)) {
+      for (const part of inLists(ids)) {
         const rows = await trx.selectFrom('contact_identity').selectAll().where('brand_id', '=', brandId).where('network', '=', network).where('network_user_id', 'in', part).execute();
         for (const r of rows) out.set(`${r.network}\u0000${r.network_user_id}`, r);
       }

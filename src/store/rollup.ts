@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import type { Store } from './db.js';
 import type { DB, FactRollupTable } from './schema.js';
-import { chunks, insertRows, lockBrand, type Tx } from './util.js';
+import { chunks, inLists, insertRows, lockBrand, type Tx } from './util.js';
 
 /** Width of a rollup period (ms): one UTC day. */
 export const PERIOD = 86_400_000;
@@ -127,7 +127,7 @@ export async function applyRollups(trx: Tx, store: Store, deltas: Map<string, Ro
   const brands = new Set([...deltas.values()].map((d) => d.brand_id));
   for (const b of brands) await lockBrand(trx, store, b, 3);
   const existing = new Map<string, { n: number; sum_s: number; sum_bs: number; hist: string; hist_b: string }>();
-  for (const part of chunks([...deltas.keys()], 500)) {
+  for (const part of inLists([...deltas.keys()])) {
     for (const r of await trx.selectFrom('fact_rollup').select(['k', 'n', 'sum_s', 'sum_bs', 'hist', 'hist_b']).where('k', 'in', part).execute()) existing.set(r.k, r);
   }
   const rows = [...deltas].map(([k, d]) => {

@@ -21,6 +21,28 @@ export function* chunks<T>(items: T[], size: number): Generator<T[]> {
 }
 
 /**
+ * Values for `where x in (…)`, in parts of at most `size`, each padded to a power of two
+ * (or to `size`) by repeating its last value, which changes no IN test. A list's length is
+ * part of the SQL text, so unpadded lists made a new statement for nearly every batch: on
+ * SQLite each was prepared (and its row builder compiled) again, and the prepared-statement
+ * cache churned; padded, a query has at most ten shapes.
+ */
+export function* inLists<T>(items: readonly T[], size = 500): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield padInList(items.slice(i, i + size), size);
+}
+
+/** `part` (changed in place) padded as `inLists` pads: to a power of two, at most `size`. */
+export function padInList<T>(part: T[], size = 500): T[] {
+  if (part.length === 0) return part;
+  let n = 1;
+  while (n < part.length) n *= 2;
+  n = Math.max(part.length, Math.min(n, size));
+  const last = part[part.length - 1]!;
+  while (part.length < n) part.push(last);
+  return part;
+}
+
+/**
  * Reserve `n` ids for `table` inside the current write transaction, so a batch
  * knows its rows' ids before inserting them (RETURNING order is not guaranteed).
  * SQLite: the transaction holds the write lock (BEGIN IMMEDIATE), so max(id) is ours.

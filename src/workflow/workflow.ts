@@ -29,7 +29,7 @@ import { factRow } from '../store/facts.js';
 import { writeFacts, type Fact } from '../store/rollup.js';
 import type { ChannelAccount, Conversation } from '../store/schema.js';
 import { encodeText, decodeText } from '../store/text.js';
-import { chunks, insertRows, lockBrand, type Tx } from '../store/util.js';
+import { chunks, inLists, insertRows, lockBrand, type Tx } from '../store/util.js';
 import type { WorkflowSettings, WorkflowSettingsStore } from './settings.js';
 
 export interface WorkflowDeps {
@@ -499,7 +499,7 @@ export class Workflow {
       if (!l) out.set(id, (l = []));
       l.push(e);
     };
-    for (const part of chunks(conversationIds, 500)) {
+    for (const part of inLists(conversationIds)) {
       const msgs = await db
         .selectFrom('message')
         .leftJoin('outbox', 'outbox.message_id', 'message.id')
