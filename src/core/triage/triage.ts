@@ -384,7 +384,7 @@ function chaserSignal(c: Ctx): Scored<boolean> {
   if (strong.length > 0) return { value: true, confidence: hasContext ? 0.95 : 0.85, reason: `chasing: '${strong[0]}'${hasContext ? ' with an unanswered earlier message' : ''}` };
   if (prev.length > 0) {
     let best = 0;
-    const cur = contentSet(c.content);
+    const cur = contentSet(c.content, true);
     for (const t of prev.slice(-5)) best = Math.max(best, jaccard(cur, earlierContent(t)));
     if (best >= 0.5 && cur.size >= 3) return { value: true, confidence: round3(0.6 + 0.35 * best), reason: `repeats an unanswered earlier message (overlap ${best.toFixed(2)})` };
   }
@@ -675,9 +675,10 @@ function firstDistinct(a: readonly string[], b: readonly string[], n: number): s
   return out;
 }
 
-function contentSet(words: readonly string[]): Set<string> {
+/** `filtered`: the words are content words already (`contentWords`). */
+function contentSet(words: readonly string[], filtered = false): Set<string> {
   const s = new Set<string>();
-  for (const w of words) if (w.length > 2 && w !== '@user' && w !== 'httpurl' && /[\p{L}\p{N}]/u.test(w) && !STOP.has(w)) s.add(w);
+  for (const w of words) if (w.length > 2 && (filtered || (w !== '@user' && w !== 'httpurl' && LETTER_OR_DIGIT.test(w))) && !STOP.has(w)) s.add(w);
   return s;
 }
 const STOP = new Set(['the', 'and', 'you', 'your', 'for', 'this', 'that', 'with', 'have', 'has', 'was', 'are', 'but', 'not', 'can', 'just', 'get', 'got', 'from', 'please', 'any']);
@@ -685,17 +686,24 @@ const STOP = new Set(['the', 'and', 'you', 'your', 'for', 'this', 'that', 'with'
 /**
  * The content words of an earlier message, remembered by its text: a waiting conversation's
  * earlier texts are compared again with every message that arrives in it (a pure cache,
- * bounded; the sets are never modified).
+ * bounded; the sets are never modified). Two generations: when the young one is full it
+ * becomes the old one, and a text found in the old one moves back to the young; so the texts
+ * of conversations still waiting stay, where clearing the whole cache when full dropped them
+ * all at once (the waiting texts of a busy desk outnumber one generation).
  */
-const earlierContentSets = new Map<string, Set<string>>();
+const EARLIER_GENERATION = 4096;
+let earlierYoung = new Map<string, Set<string>>();
+let earlierOld = new Map<string, Set<string>>();
 function earlierContent(text: string): Set<string> {
   const key = String(text).slice(0, CHEAP_CHARS); // all analyzeWordsCheap reads
-  let set = earlierContentSets.get(key);
-  if (set === undefined) {
-    set = contentSet(analyzeWordsCheap(key));
-    if (earlierContentSets.size >= 4096) earlierContentSets.clear();
-    earlierContentSets.set(key, set);
+  let set = earlierYoung.get(key);
+  if (set !== undefined) return set;
+  set = earlierOld.get(key) ?? contentSet(analyzeWordsCheap(key));
+  if (earlierYoung.size >= EARLIER_GENERATION) {
+    earlierOld = earlierYoung;
+    earlierYoung = new Map();
   }
+  earlierYoung.set(key, set);
   return set;
 }
 
