@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import type { Store } from './db.js';
 import type { DB, FactRollupTable } from './schema.js';
-import { chunks, inLists, insertRows, lockBrand, type Tx } from './util.js';
+import { inLists, insertRows, lockBrand, type Tx } from './util.js';
 
 /** Width of a rollup period (ms): one UTC day. */
 export const PERIOD = 86_400_000;

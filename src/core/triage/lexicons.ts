@@ -234,7 +234,8 @@ export function matchCues(words: readonly string[]): CueMatches {
   return out;
 }
 
-const NO_MATCHES: readonly string[] = Object.freeze([]);
+/** One shared, frozen empty list (of cue matches, or of anything else of strings). */
+export const NO_MATCHES: readonly string[] = Object.freeze([]);
 
 // Cue matches as one string, to cross a thread boundary (src/triage/preanalysis.ts):
 // `<kind index>\u0002<match>\u0001<match>…` per kind that matched, joined by \u0003.

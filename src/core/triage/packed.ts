@@ -166,19 +166,13 @@ export function wideLogits(p: PackedModel, name: string, fv: FeatureVector, rows
 export function narrowProbaOf(p: PackedModel, name: string, logits: Float64Array, cls: number, fallback: number): number {
   const ph = p.narrow[name];
   if (!ph) return fallback;
-  const h = ph.head;
-  if (h.cols === 1) {
-    const z = logits[ph.offset]!;
-    const q = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
-    return cls === 1 ? q : 1 - q;
-  }
-  const o = ph.offset;
-  let m = -Infinity;
-  for (let i = 0; i < h.cols; i++) if (logits[o + i]! > m) m = logits[o + i]!;
-  let s = 0;
-  for (let i = 0; i < h.cols; i++) s += Math.exp(logits[o + i]! - m);
-  return Math.exp(logits[o + cls]! - m) / s;
+  if (ph.head.cols !== 1) return narrowProba(p, name, logits)![cls]!; // softmax heads: the distribution
+  const q = sigmoid(logits[ph.offset]!);
+  return cls === 1 ? q : 1 - q;
 }
+
+/** The logistic function, without overflow for large |z|. */
+const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
 /** Probabilities of a narrow head from packed logits. */
 export function narrowProba(p: PackedModel, name: string, logits: Float64Array): Float64Array | null {
@@ -186,8 +180,7 @@ export function narrowProba(p: PackedModel, name: string, logits: Float64Array):
   if (!ph) return null;
   const h = ph.head;
   if (h.cols === 1) {
-    const z = logits[ph.offset]!;
-    const q = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+    const q = sigmoid(logits[ph.offset]!);
     return Float64Array.of(1 - q, q);
   }
   const out = logits.slice(ph.offset, ph.offset + h.cols);

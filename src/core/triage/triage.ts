@@ -14,6 +14,7 @@ import { analyze, type Analysis, type FeatureVector } from './features.js';
 import { fnv1a, mix32, namespaceSeed } from './hash.js';
 import { BANKING77_TO_CARE, CARE_INTENT_LABELS } from './intents.js';
 import { detectLanguage } from './language.js';
+import { NO_MATCHES } from './lexicons.js';
 import { argmax, predictProba, softmaxInPlace, type LinearHead } from './linear.js';
 import { lookupRows, narrowLogits, narrowProba, narrowProbaOf, packedModel, wideLogits, type PackedModel } from './packed.js';
 import type { TriageModel, TriageSettings } from './model.js';
@@ -366,7 +367,6 @@ function complaintSignal(c: Ctx): Scored<boolean> {
   return { value, confidence: round3(value ? pc : 1 - pc), reason: `${value ? 'complaint' : 'not a complaint'}: ${head}; negative ${c.p.neg.toFixed(2)}${problem}` };
 }
 
-const NONE: readonly string[] = Object.freeze([]);
 const WEAK_CHASER = new Set(['??', 'hello ?', 'hello ??', 'hi ??', 'hello ?!', 'ping', 'bump', 'hellooo', 'helloo']);
 /** Weak cues that could as well open a conversation: only a chase when something is unanswered. */
 const NEEDS_CONTEXT = new Set(['hello ?', 'ping', 'bump']);
@@ -374,11 +374,11 @@ const NEEDS_CONTEXT = new Set(['hello ?', 'ping', 'bump']);
 function chaserSignal(c: Ctx): Scored<boolean> {
   const ctx = c.input?.context ?? {};
   const given = ctx.previousInbound;
-  const prev = given && given.length ? given.filter((t): t is string => typeof t === 'string' && t.length > 0) : NONE;
+  const prev = given && given.length ? given.filter((t): t is string => typeof t === 'string' && t.length > 0) : NO_MATCHES;
   const hasContext = prev.length > 0 || typeof ctx.unansweredSince === 'number';
   const found = c.a.cues.chaser;
-  const strong = found.length ? found.filter((f) => !WEAK_CHASER.has(f)) : NONE;
-  const weak = found.length ? found.filter((f) => WEAK_CHASER.has(f)) : NONE;
+  const strong = found.length ? found.filter((f) => !WEAK_CHASER.has(f)) : NO_MATCHES;
+  const weak = found.length ? found.filter((f) => WEAK_CHASER.has(f)) : NO_MATCHES;
   const content = c.content;
   const short = content.length <= 4;
   if (strong.length > 0) return { value: true, confidence: hasContext ? 0.95 : 0.85, reason: `chasing: '${strong[0]}'${hasContext ? ' with an unanswered earlier message' : ''}` };
@@ -388,7 +388,7 @@ function chaserSignal(c: Ctx): Scored<boolean> {
     for (const t of prev.slice(-5)) best = Math.max(best, jaccard(cur, earlierContent(t)));
     if (best >= 0.5 && cur.size >= 3) return { value: true, confidence: round3(0.6 + 0.35 * best), reason: `repeats an unanswered earlier message (overlap ${best.toFixed(2)})` };
   }
-  const weakAlone = weak.length ? weak.filter((f) => !NEEDS_CONTEXT.has(f)) : NONE;
+  const weakAlone = weak.length ? weak.filter((f) => !NEEDS_CONTEXT.has(f)) : NO_MATCHES;
   if ((weak.length > 0 && hasContext) || (weakAlone.length > 0 && short)) return { value: true, confidence: hasContext ? 0.85 : 0.6, reason: `chasing: '${weak[0]}'${hasContext ? ' after an unanswered message' : ''}` };
   if (hasContext && short && c.question && !c.closingOnly) {
     const greet = content.some((w) => /^(h+e+l+o+|hi+|hey+|anyone|anybody|helo|yo|ping)$/.test(w));
