@@ -1,13 +1,14 @@
 /**
  * The bulk write helpers the ingest pipeline uses (src/store/util.ts), on both
- * engines: rows inserted through PostgreSQL's unnested arrays come back exactly
- * (quotes, backslashes, braces, commas, newlines, emoji, NULLs, big JSON); an
+ * engines: rows inserted through PostgreSQL's unnested arrays (text columns carried
+ * as JSON) come back exactly (quotes, backslashes, braces, commas, newlines, emoji,
+ * NULLs, JSON escapes, a 300 KB payload; a lone surrogate as U+FFFD); an
  * update of changed columns writes those and bumps the version, leaving the rest.
  */
-import { expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrand, createChannelAccount } from '../src/commands/setup.js';
-import { insertRows, updateChangedRows } from '../src/store/util.js';
-import { describeEachStore } from './db.js';
+import { binaryArray, insertRows, updateChangedRows } from '../src/store/util.js';
+import { createTestDatabase, describeEachStore, type TestDatabase } from './db.js';
 
 const HOSTILE = [
   'plain',
@@ -20,7 +21,12 @@ const HOSTILE = [
   '👩🏽‍💻 \u202Ebidi\u202C ＠fullwidth',
   '<script>alert(1)</script>',
   JSON.stringify({ nested: { quote: '"', slash: '\\', list: [1, null, 'x'] } }),
+  '\\u0041 is not A, \\n is not a newline, and "\\"" stays',
+  `${'{"k":"v\\"","a":[1,2]}'.repeat(12_000)}`,
+  'lone \ud800 surrogate',
 ];
+/** What comes back: the same text, but a lone surrogate (not UTF-8) as U+FFFD, on both engines. */
+const STORED = HOSTILE.map((s) => s.toWellFormed());
 
 describeEachStore('bulk writes', (db) => {
   it('inserts rows with hostile text exactly, and updates only what changed', async () => {
@@ -32,8 +38,9 @@ describeEachStore('bulk writes', (db) => {
     const ids = HOSTILE.map((_, i) => 9000 + i);
     await store.db.transaction().execute((trx) => insertRows(trx, store, 'conversation', HOSTILE.map((subject, i) => ({ ...base, id: ids[i], subject, sla: i === 6 ? null : subject }))));
     const stored = await store.db.selectFrom('conversation').selectAll().where('id', 'in', ids).orderBy('id').execute();
-    expect(stored.map((c) => c.subject)).toEqual(HOSTILE);
-    expect(stored.map((c) => c.sla)).toEqual(HOSTILE.map((s, i) => (i === 6 ? null : s)));
+    expect(stored.map((c) => c.subject)).toEqual(STORED);
+    expect(stored.map((c) => c.sla)).toEqual(STORED.map((s, i) => (i === 6 ? null : s)));
+    expect(STORED.at(-1)).toBe('lone \ufffd surrogate');
 
     // change the priority of one, the status and subject of another; the rest are written unchanged
     const rows = stored.map((before) => ({ before: before as never, after: { ...before } as Record<string, unknown> }));
@@ -45,7 +52,46 @@ describeEachStore('bulk writes', (db) => {
     expect(after[0]!.priority).toBe(55);
     expect(after[0]!.status).toBe('open');
     expect([after[1]!.status, after[1]!.subject]).toEqual(['waiting', 'changed "again"']);
-    expect(after.slice(2).map((c) => c.subject)).toEqual(HOSTILE.slice(2));
+    expect(after.slice(2).map((c) => c.subject)).toEqual(STORED.slice(2));
+    expect(after.slice(2).map((c) => c.sla)).toEqual(STORED.slice(2).map((s, i) => (i + 2 === 6 ? null : s)));
     expect(after.map((c) => Number(c.version))).toEqual(ids.map(() => 2));
+  });
+});
+
+describe('binary array parameters (PostgreSQL reads them back as sent)', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase('postgres');
+  });
+  afterAll(async () => {
+    await t?.drop();
+  });
+  const roundTrip = async (type: string, values: unknown[]) => {
+    const buf = binaryArray(values, type);
+    expect(buf).toBeInstanceOf(Buffer);
+    const r = await t.store.pgPool!.query(`select x::text as x from unnest($1::${type}[]) with ordinality as u(x, n) order by n`, [buf]);
+    return r.rows.map((row: { x: string | null }) => row.x);
+  };
+
+  it('text: exact strings, NULLs, empty, huge and non-ASCII; other values as node-pg spells them', async () => {
+    const big = 'ж"\\{},'.repeat(50_000);
+    expect(await roundTrip('text', [...HOSTILE.slice(0, -1), null, big, 42, true, { a: 1 }])).toEqual([...HOSTILE.slice(0, -1), null, big, '42', 'true', '{"a":1}']);
+    expect(await roundTrip('text', ['lone \ud800'])).toEqual(['lone \ufffd']);
+  });
+
+  it('bigint, integer and double precision: extremes, negatives and timestamps', async () => {
+    const ints = [0, 1, -1, 2 ** 31, -(2 ** 31) - 1, 2 ** 32, -(2 ** 32), 1_764_806_400_123, -1_764_806_400_123, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, null];
+    expect(await roundTrip('bigint', ints)).toEqual(ints.map((v) => (v == null ? null : String(v))));
+    expect(await roundTrip('integer', [0, -1, 2 ** 31 - 1, -(2 ** 31), null])).toEqual(['0', '-1', '2147483647', '-2147483648', null]);
+    expect(await roundTrip('double precision', [0.1, -2.5, 1e300, Infinity, -Infinity, NaN, null])).toEqual(['0.1', '-2.5', '1e+300', 'Infinity', '-Infinity', 'NaN', null]);
+  });
+
+  it('leaves to node-pg what the binary form cannot carry', () => {
+    expect(binaryArray([1.5], 'bigint')).toBeNull();
+    expect(binaryArray([2 ** 53], 'bigint')).toBeNull();
+    expect(binaryArray(['7'], 'bigint')).toBeNull();
+    expect(binaryArray([2 ** 31], 'integer')).toBeNull();
+    expect(binaryArray([true], 'integer')).toBeNull();
+    expect(binaryArray(['x'], 'tsvector')).toBeNull();
   });
 });
