@@ -1,5 +1,6 @@
 /**
- * Ingest throughput: the full pipeline (validate → dedupe → triage → thread →
+ * Ingest throughput: the full pipeline from the bytes of X webhook deliveries
+ * (signature check → parse → normalize → validate → dedupe → triage → thread →
  * persist → facts → publish → route/SLA) against the bare insert rate of the
  * same rows into the same database (SQLite: one prepared statement, batched in
  * transactions; PostgreSQL: COPY).
@@ -18,7 +19,9 @@ import type { Store } from '../store/db.js';
 import { encodeText } from '../store/text.js';
 import { WorkflowSettingsStore } from '../workflow/settings.js';
 import { Workflow } from '../workflow/workflow.js';
+import { handleXWebhook, SIGNATURE_HEADER } from '../channels/x/webhook.js';
 import { messageStream } from './data.js';
+import { BENCH_X_ACCOUNT, BENCH_X_SECRET, xDeliveries, type XDelivery } from './deliveries.js';
 
 export interface IngestBenchResult {
   msgs_per_s: number;
@@ -48,57 +51,112 @@ export async function benchPipeline(store: Store, n: number, triage: TriageFn | 
   const workflow = new Workflow({ store, bus, clock: systemClock, jobs, settings });
   const pipeline = new IngestPipeline({ store, bus, clock: systemClock, triage, businessSeconds: workflow.businessSeconds, workflow: process.env.BENCH_NO_WF ? undefined : workflow });
   const queue = new IngestQueue(pipeline, { maxQueued: n + 1, maxBatch: Number(process.env.BENCH_MAX_BATCH ?? 1000) });
-  const msgs = [...messageStream(n, { t0: Date.now() - n, rate: 1000, prefix: `p${Date.now()}-` })];
+  const deliveries = benchDeliveries(n);
   const t0 = performance.now();
-  const pending: Promise<unknown>[] = [];
-  // submit in 100-message requests, as many webhook deliveries would
-  for (let i = 0; i < msgs.length; i += 100) pending.push(queue.submit(brandId, msgs.slice(i, i + 100).map((message) => ({ channelAccountId: accountId, message, source: 'network' as const }))));
-  await Promise.all(pending);
+  // as a webhook server receives them: each delivery checked, parsed and normalized on
+  // arrival and submitted to the group-commit queue, with up to WINDOW messages waiting
+  // (the next deliveries are read while a batch waits on the database)
+  const pending: { stored: Promise<unknown>; count: number }[] = [];
+  let waiting = 0;
+  for (const d of deliveries) {
+    while (waiting >= WINDOW) {
+      const oldest = pending.shift()!; // the queue stores in order: the oldest submission is the next to finish
+      await oldest.stored;
+      waiting -= oldest.count;
+    }
+    const { messages } = handleXWebhook(webhookRequest(d), BENCH_X_SECRET, BENCH_X_ACCOUNT, Date.now());
+    pending.push({ stored: queue.submit(brandId, messages.map((message) => ({ channelAccountId: accountId, message, source: 'network' as const, origin: 'webhook:x' }))), count: messages.length });
+    waiting += messages.length;
+  }
+  await Promise.all(pending.map((p) => p.stored));
   const s = (performance.now() - t0) / 1000;
   return { msgsPerS: n / s, events };
 }
 
-function bareRow(m: NormalizedMessage, brandId: number, conversationId: number, accountId: number, now: number) {
+/** Messages waiting in the queue beyond which the bench stops reading deliveries until a batch is taken. */
+const WINDOW = 5_000;
+
+/** `n` messages of the stream as signed X webhook deliveries of 100 events. */
+function benchDeliveries(n: number): XDelivery[] {
+  return xDeliveries([...messageStream(n, { t0: Date.now() - n, rate: 1000 })]);
+}
+
+const webhookRequest = (d: XDelivery) => ({ method: 'POST', query: {}, headers: { [SIGNATURE_HEADER]: d.signature }, rawBody: d.body });
+
+function bareRow(m: NormalizedMessage, brandId: number, conversationId: number, accountId: number, now: number): (string | number | null)[] {
   const t = encodeText(m.text);
-  return [brandId, conversationId, accountId, m.network, m.networkMessageId, m.direction, m.visibility, m.kind, t.text, t.escaped, m.createdAt, now, JSON.stringify(m.raw), 'received', 0, 'network'] as const;
+  return [brandId, conversationId, accountId, m.network, m.networkMessageId, m.direction, m.visibility, m.kind, t.text, t.escaped, m.createdAt, now, JSON.stringify(m.raw), 'received', 0, 'network'];
 }
 
 const BARE_COLS = ['brand_id', 'conversation_id', 'channel_account_id', 'network', 'network_message_id', 'direction', 'visibility', 'kind', 'text', 'text_escaped', 'created_at', 'received_at', 'raw', 'status', 'is_auto', 'source'];
+/** BARE_COLS' types: 8 = bigint, 4 = integer, 0 = text. */
+const BARE_SIZES = [8, 8, 8, 0, 0, 0, 0, 0, 0, 0, 8, 8, 0, 0, 4, 0];
 
-/** The bare insert rate of the same rows into the same database. */
+/**
+ * The bare insert rate of the same rows into the same database: the rows' values are
+ * ready before the clock starts (the message normalized, its raw payload serialized),
+ * and only the insert is timed.
+ */
 export async function benchBare(store: Store, n: number): Promise<number> {
   const { brandId, accountId } = await setupBrand(store, `bare-${Date.now()}`);
   const now = Date.now();
   const conv = await store.db.insertInto('conversation').values({ brand_id: brandId, channel_account_id: accountId, network: 'x', visibility: 'public', status: 'open', subject: 'bare', created_at: now, updated_at: now, last_message_at: now, cycle_started_at: now, reopened_count: 0, message_count: 0, version: 1, priority: 0 }).returning('id').executeTakeFirstOrThrow();
-  const msgs = [...messageStream(n, { t0: now - n, rate: 1000, prefix: `bare${now}-` })];
+  // the same messages as the pipeline stores them: normalized from the same deliveries
+  const rows = benchDeliveries(n).flatMap((d) => handleXWebhook(webhookRequest(d), BENCH_X_SECRET, BENCH_X_ACCOUNT, now).messages).map((m) => bareRow(m, brandId, conv.id, accountId, now));
   if (store.dialect === 'sqlite') {
     const db = store.sqlite!;
     const stmt = db.prepare(`insert into message (${BARE_COLS.join(',')}) values (${BARE_COLS.map(() => '?').join(',')})`);
-    const batch = db.transaction((rows: NormalizedMessage[]) => {
-      for (const m of rows) stmt.run(...bareRow(m, brandId, conv.id, accountId, now));
+    const batch = db.transaction((part: (typeof rows)[number][]) => {
+      for (const r of part) stmt.run(r);
     });
     const t0 = performance.now();
-    for (let i = 0; i < msgs.length; i += 1000) batch(msgs.slice(i, i + 1000));
+    for (let i = 0; i < rows.length; i += 1000) batch(rows.slice(i, i + 1000));
     return n / ((performance.now() - t0) / 1000);
   }
+  // PostgreSQL: COPY in its binary format (nothing to escape or parse), 1,000 rows a transaction
   const client = await store.pgPool!.connect();
   try {
-    const esc = (v: unknown) => {
-      if (v === null || v === undefined) return '';
-      const s = String(v);
-      return /[",\n\r]/.test(s) || s === '' ? `"${s.replace(/"/g, '""')}"` : s;
-    };
     const t0 = performance.now();
-    for (let i = 0; i < msgs.length; i += 1000) {
-      const lines = msgs.slice(i, i + 1000).map((m) => bareRow(m, brandId, conv.id, accountId, now).map(esc).join(',') + '\n');
+    for (let i = 0; i < rows.length; i += 1000) {
       await client.query('begin');
-      await streamPipeline(Readable.from(lines), client.query(copyFrom(`COPY message (${BARE_COLS.join(',')}) FROM STDIN WITH (FORMAT csv)`)));
+      await streamPipeline(Readable.from([copyBinary(rows.slice(i, i + 1000))]), client.query(copyFrom(`COPY message (${BARE_COLS.join(',')}) FROM STDIN WITH (FORMAT binary)`)));
       await client.query('commit');
     }
     return n / ((performance.now() - t0) / 1000);
   } finally {
     client.release();
   }
+}
+
+const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+
+/** Rows in PostgreSQL's binary COPY format: signature, flags, then per row its field count and each field's length and bytes; -1 at the end. */
+function copyBinary(rows: readonly (readonly (string | number | null)[])[]): Buffer {
+  let size = COPY_SIGNATURE.length + 8 + 2;
+  for (const r of rows) {
+    size += 2;
+    r.forEach((v, i) => (size += 4 + (v == null ? 0 : BARE_SIZES[i]! || Buffer.byteLength(String(v)))));
+  }
+  const buf = Buffer.allocUnsafe(size);
+  let o = COPY_SIGNATURE.copy(buf, 0);
+  o = buf.writeInt32BE(0, buf.writeInt32BE(0, o));
+  for (const r of rows) {
+    o = buf.writeInt16BE(r.length, o);
+    r.forEach((v, i) => {
+      const w = BARE_SIZES[i]!;
+      if (v == null) o = buf.writeInt32BE(-1, o);
+      else if (w === 8) {
+        const hi = Math.floor(Number(v) / 4294967296);
+        o = buf.writeUInt32BE(Number(v) - hi * 4294967296, buf.writeInt32BE(hi, buf.writeInt32BE(8, o)));
+      } else if (w === 4) o = buf.writeInt32BE(Number(v), buf.writeInt32BE(4, o));
+      else {
+        const len = buf.write(String(v), o + 4);
+        o = buf.writeInt32BE(len, o) + len;
+      }
+    });
+  }
+  buf.writeInt16BE(-1, o);
+  return buf;
 }
 
 export async function benchIngest(store: Store, n: number, triage: TriageFn | undefined): Promise<IngestBenchResult> {
