@@ -26,7 +26,7 @@ import { factRow, type FactDimensions } from '../store/facts.js';
 import type { ChannelAccount, Conversation, ContactIdentity, DB, NewMessage } from '../store/schema.js';
 import { encodeText, sanitizeShortText } from '../store/text.js';
 import { storeTriage } from '../store/triageJson.js';
-import { chunks, inLists, insertRows, padInList, updateChangedRows, lockBrand, reserveIds, type Tx } from '../store/util.js';
+import { chunks, inLists, inValues, insertRows, padInList, updateChangedRows, lockBrand, reserveIds, type Tx } from '../store/util.js';
 import { indexPendingMessages } from '../store/fts.js';
 import { writeFacts } from '../store/rollup.js';
 import { validateMessage } from './validate.js';
@@ -324,7 +324,7 @@ export class IngestPipeline {
           .select(['id', 'conversation_id', 'network', 'network_message_id', 'direction', 'created_at', 'first_reply_at', 'is_auto', 'triage_action', 'sentiment', 'author_identity_id'])
           .where('brand_id', '=', brandId)
           .where('network', '=', network)
-          .where('network_message_id', 'in', part)
+          .where(inValues(this.deps.store, 'network_message_id', part, 'text'))
           .execute();
         for (const r of rows) out.set(`${r.network}\u0000${r.network_message_id}`, r);
       }
@@ -362,7 +362,7 @@ export class IngestPipeline {
         .selectFrom('message')
         .select(['id', 'conversation_id', 'network', 'in_reply_to_network_id', 'direction', 'created_at', 'is_auto'])
         .where('brand_id', '=', brandId)
-        .where('in_reply_to_network_id', 'in', part)
+        .where(inValues(store, 'in_reply_to_network_id', part, 'text'))
         .execute();
       for (const r of rows) {
         const k = `${r.network}\u0000${r.in_reply_to_network_id}`;
@@ -378,7 +378,7 @@ export class IngestPipeline {
       const rows = await trx
         .selectFrom('conversation')
         .select(['id', 'contact_id', 'channel_account_id', 'last_message_at'])
-        .where('contact_id', 'in', part)
+        .where(inValues(store, 'contact_id', part, 'bigint'))
         .where('last_message_at', '>=', minCreated - windowMs)
         .orderBy('last_message_at', 'desc')
         .execute();
@@ -433,7 +433,7 @@ export class IngestPipeline {
     const existingIds = [...new Set(fresh.map((w) => w.conversationKey!).filter((k) => k.startsWith('c:')).map((k) => Number(k.slice(2))))];
     const convs = new Map<string, ConvWork>();
     for (const part of inLists(existingIds)) {
-      const rows = await trx.selectFrom('conversation').selectAll().where('id', 'in', part).execute();
+      const rows = await trx.selectFrom('conversation').selectAll().where(inValues(store, 'id', part, 'bigint')).execute();
       for (const c of rows) {
         convs.set(`c:${c.id}`, {
           key: `c:${c.id}`, id: c.id, existing: c, state: stateOf(c), channelAccountId: c.channel_account_id, contactId: c.contact_id,
@@ -663,7 +663,7 @@ export class IngestPipeline {
       const rows = await trx
         .selectFrom('message')
         .select(['conversation_id', 'text', 'created_at'])
-        .where('conversation_id', 'in', padInList(part.map((c) => c.id!)))
+        .where(inValues(this.deps.store, 'conversation_id', padInList(part.map((c) => c.id!)), 'bigint'))
         .where('direction', '=', 'inbound')
         .where('created_at', '>=', minSince)
         .orderBy('created_at')
@@ -695,7 +695,7 @@ export class IngestPipeline {
     }
     for (const [network, ids] of byNetwork) {
       for (const part of inLists(ids)) {
-        const rows = await trx.selectFrom('contact_identity').selectAll().where('brand_id', '=', brandId).where('network', '=', network).where('network_user_id', 'in', part).execute();
+        const rows = await trx.selectFrom('contact_identity').selectAll().where('brand_id', '=', brandId).where('network', '=', network).where(inValues(store, 'network_user_id', part, 'text')).execute();
         for (const r of rows) out.set(`${r.network}\u0000${r.network_user_id}`, r);
       }
     }

@@ -1,5 +1,5 @@
 /** Small store helpers shared by queries and the pipeline. */
-import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
 import type { Store } from './db.js';
 import type { DB } from './schema.js';
 import { PROFILE as SQL_PROFILE, record as recordSql } from './sqliteDialect.js';
@@ -40,6 +40,21 @@ export function padInList<T>(part: T[], size = 500): T[] {
   const last = part[part.length - 1]!;
   while (part.length < n) part.push(last);
   return part;
+}
+
+/**
+ * `column IN (values)` for a hot lookup. SQLite: a plain IN list (pass a part from
+ * `inLists`, so its length, part of the SQL, takes few values). PostgreSQL:
+ * `column = ANY($1::type[])` with the values as one binary array parameter, one
+ * parameter to bind instead of up to 500 (planning the lookups: ~150 → ~100 ms per
+ * 20,000 messages), executed the same way. (Hiding the values from the planner behind
+ * an InitPlan saved the rest of the reply-children lookup's planning, 1.5 ms for 500
+ * values, but then the planner cannot tell the lookup is selective and may scan all of
+ * a brand's messages instead.)
+ */
+export function inValues(store: Store, column: string, values: readonly (string | number)[], pgType: 'text' | 'bigint'): RawBuilder<SqlBool> {
+  if (store.dialect === 'sqlite') return sql<SqlBool>`${sql.ref(column)} in (${sql.join(values)})`;
+  return sql<SqlBool>`${sql.ref(column)} = any(${binaryArray(values, pgType) ?? [...values]}::${sql.raw(pgType)}[])`;
 }
 
 /**
