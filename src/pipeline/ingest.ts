@@ -145,6 +145,32 @@ interface ConvWork {
   row?: Conversation;
 }
 
+/** A stored message that replies to one of the batch's (it arrived first). */
+type ChildRow = { conversation_id: number; id: number; direction: string; created_at: number; is_auto: number };
+
+type StoredRef = Awaited<ReturnType<IngestPipeline['findMessages']>> extends Map<string, infer R> ? R : never;
+
+/** What threading found and decided for a batch. */
+interface Threading {
+  /** Stored messages the batch's replies and thread roots point at. */
+  refs: Map<string, StoredRef>;
+  /** Stored replies to the batch's messages (they arrived first). */
+  children: Map<string, ChildRow[]>;
+  /** The batch's messages by network id. */
+  byNetworkId: Map<string, Work>;
+  /** The conversations touched: `c:<id>` stored, `n:<n>` new. */
+  convs: Map<string, ConvWork>;
+}
+
+/** An inbound message's first reply, for its first_reply_at and its `message_response` fact. */
+interface FirstReply {
+  at: number;
+  inboundAt: number;
+  work: Work;
+  needs: boolean | null;
+  sentiment: string | null;
+}
+
 const DEFAULT_WINDOW_MS = 24 * 3600_000;
 
 /** PARLEY_PIPELINE_PROFILE=1: milliseconds per pipeline stage, printed at exit (benchmark profiling). */
@@ -244,7 +270,12 @@ export class IngestPipeline {
           quarantine.push({ index, item, reason: `message network ${v.message.network} does not match channel account network ${info.account.network}`, raw: v.raw });
           return;
         }
-        work.push({ index, item, msg: v.message, raw: v.raw, account: info.account, key: `${v.message.network}\u0000${v.message.networkMessageId}` });
+        // every field from the start: one object shape through the batch (fields added later
+        // in different orders gave V8 several, and optimized code that kept being thrown away)
+        work.push({
+          index, item, msg: v.message, raw: v.raw, account: info.account, key: `${v.message.network}\u0000${v.message.networkMessageId}`,
+          messageId: undefined, conversationKey: undefined, conversationId: undefined, conversationCreated: undefined, identityId: undefined, contactId: undefined, triage: undefined,
+        });
       });
       for (const q of quarantine) {
         const row = await trx
@@ -334,10 +365,92 @@ export class IngestPipeline {
 
   private async persist(trx: Tx, brandId: number, fresh: Work[], now: number, publish: (() => void)[], after: (() => Promise<void>)[]) {
     const { store } = this.deps;
-    const windowMs = this.deps.threadingWindowMs ?? DEFAULT_WINDOW_MS;
 
     stage('2 dedupe');
-    // 3. authors → contact identities (brand's own posts have no contact)
+    const identityJson = await this.authors(trx, fresh, now);
+
+    stage('3 identities');
+    const th = await this.thread(trx, brandId, fresh);
+    const { convs } = th;
+
+    stage('4 threading');
+    await this.triageBatch(trx, fresh, th, now);
+
+    stage('5 triage');
+    // 6. conversation state transitions and facts
+    applyStates(fresh, convs);
+
+    stage('6 state');
+    // 7. ids, rows
+    const newConvList = [...convs.values()].filter((c) => c.created);
+    const convIds = await reserveIds(trx, store, 'conversation', newConvList.length);
+    newConvList.forEach((c, i) => (c.id = convIds[i]));
+    const msgIds = await reserveIds(trx, store, 'message', fresh.length);
+    fresh.forEach((w, i) => {
+      const conv = convs.get(w.conversationKey!)!;
+      w.messageId = msgIds[i];
+      w.conversationId = conv.id;
+      w.conversationCreated = conv.created;
+    });
+
+    // the workflow completes the rows (team, queue, SLA clocks) before they are written
+    for (const c of convs.values()) c.row = conversationRow(brandId, c, now);
+    const drafts: IngestDraft[] = [...convs.values()].map((c) => ({ id: c.id!, created: c.created, inbound: c.inbound, row: c.row!, events: c.events }));
+    stage('7a ids, rows');
+    const wf = this.deps.workflow ? await this.deps.workflow.beforePersist(trx, brandId, drafts, now) : null;
+    stage('7b workflow: routing, SLA');
+    if (newConvList.length) await insertRows(trx, store, 'conversation', newConvList.map((c) => ({ ...c.row!, version: 1 })));
+
+    stage('7c new conversations');
+    const { msgRows, firstReply, rowById } = messageRows(brandId, fresh, th, now);
+    await insertRows(trx, store, 'message', msgRows, { ignoreConflicts: true });
+    const storedParents = [...firstReply.keys()].filter((id) => !rowById.has(id));
+    for (const part of chunks(storedParents, 400)) {
+      // one statement for the batch (CTE + correlated subquery: the same SQL on SQLite and PostgreSQL)
+      const values = sql.join(part.map((id) => sql`(cast(${id} as bigint), cast(${firstReply.get(id)!.at} as bigint))`));
+      await sql`with v(id, at) as (values ${values})
+        update message set first_reply_at = (select v.at from v where v.id = message.id)
+        where id in (select v.id from v) and first_reply_at is null`.execute(trx);
+    }
+
+    stage('7d messages');
+    // existing conversations: only what changed (read in this transaction, so nobody changed it meanwhile)
+    const changed = [...convs.values()].filter((c) => !c.created);
+    if (changed.length) {
+      await updateChangedRows(trx, store, 'conversation', changed.map((c) => ({ before: c.existing!, after: c.row! as Record<string, unknown> })), UPSERT_COLUMNS);
+      // routing put some in a team's queue: only where nobody set a team meanwhile
+      for (const c of changed) {
+        if (c.existing!.team_id == null && c.row!.team_id != null) {
+          await trx.updateTable('conversation').set({ team_id: c.row!.team_id }).where('id', '=', c.id!).where('team_id', 'is', null).execute();
+        }
+      }
+    }
+    stage('7e existing conversations');
+
+    // 8. reporting facts
+    const facts = this.factRows(brandId, convs, firstReply, fresh);
+    await writeFacts(trx, store, wf?.facts.length ? [...facts, ...(wf.facts as typeof facts)] : facts);
+    await indexPendingMessages(trx, store, { minPending: FTS_MIN_PENDING });
+    stage('8 facts, search index');
+    const assigned = wf?.routed ? await this.deps.workflow!.drainTx(trx, brandId, now) : [];
+    stage('8b assignment');
+
+    // 9. events, published after commit
+    publish.push(() => {
+      for (const w of fresh) {
+        const row = rowById.get(w.messageId!)!;
+        this.deps.bus.publish(brandId, 'message.created', presentMessage(row as any, w.identityId ? identityJson.get(w.identityId) : null, liveTriage(w.triage)));
+      }
+      for (const c of convs.values()) {
+        this.deps.bus.publish(brandId, c.created ? 'conversation.created' : 'conversation.updated', presentConversation({ ...c.row!, version: (c.existing?.version ?? 0) + 1 }));
+      }
+    });
+    if (assigned.length) after.push(() => this.deps.workflow!.announceAssignments(brandId, assigned));
+    if (wf) after.push(() => wf.afterCommit([...convs.values()].map((c) => c.row!)));
+  }
+
+  /** 3. Authors → contact identities (the brand's own posts have no contact); their JSON for the live events. */
+  private async authors(trx: Tx, fresh: Work[], now: number): Promise<Map<number, AuthorJson>> {
     const identities = await this.resolveIdentities(trx, fresh.filter((w) => !w.msg.fromBrand && w.msg.direction === 'inbound'), now);
     const identityJson = new Map<number, AuthorJson>();
     for (const w of fresh) {
@@ -347,16 +460,20 @@ export class IngestPipeline {
       w.contactId = ident.contact_id;
       identityJson.set(ident.id, identityToJson(ident));
     }
+    return identityJson;
+  }
 
-    stage('3 identities');
-    // 4. threading: parents, roots, children already stored, and the window rule
+  /** 4. Threading: parents, roots, children already stored, and the window rule; the conversations touched (stored ones loaded). */
+  private async thread(trx: Tx, brandId: number, fresh: Work[]): Promise<Threading> {
+    const { store } = this.deps;
+    const windowMs = this.deps.threadingWindowMs ?? DEFAULT_WINDOW_MS;
     const refKeys = new Set<string>();
     for (const w of fresh) {
       if (w.msg.inReplyToNetworkId) refKeys.add(`${w.msg.network}\u0000${w.msg.inReplyToNetworkId}`);
       if (w.msg.threadRootNetworkId) refKeys.add(`${w.msg.network}\u0000${w.msg.threadRootNetworkId}`);
     }
     const refs = await this.findMessages(trx, brandId, refKeys);
-    const children = new Map<string, { conversation_id: number; id: number; direction: string; created_at: number; is_auto: number }[]>();
+    const children = new Map<string, ChildRow[]>();
     for (const part of inLists(fresh.map((w) => w.msg.networkMessageId))) {
       const rows = await trx
         .selectFrom('message')
@@ -388,46 +505,7 @@ export class IngestPipeline {
       }
     }
 
-    // Decide each message's conversation, in time order.
-    const byNetworkId = new Map<string, Work>();
-    const convKeyOf = (w: Work) => w.conversationKey!;
-    const newConvs: { key: string; w: Work }[] = [];
-    let newCount = 0;
-    const lastByContact = new Map<string, { key: string; at: number }>();
-    for (const w of fresh) {
-      const netKey = (id: string) => `${w.msg.network}\u0000${id}`;
-      let key: string | undefined;
-      const parentId = w.msg.inReplyToNetworkId;
-      const rootId = w.msg.threadRootNetworkId;
-      if (parentId) {
-        const inBatch = byNetworkId.get(netKey(parentId));
-        if (inBatch) key = convKeyOf(inBatch);
-        else if (refs.has(netKey(parentId))) key = `c:${refs.get(netKey(parentId))!.conversation_id}`;
-      }
-      if (!key && rootId) {
-        const inBatch = byNetworkId.get(netKey(rootId));
-        if (inBatch) key = convKeyOf(inBatch);
-        else if (refs.has(netKey(rootId))) key = `c:${refs.get(netKey(rootId))!.conversation_id}`;
-      }
-      if (!key) {
-        const kids = children.get(netKey(w.msg.networkMessageId));
-        if (kids?.length) key = `c:${kids[0]!.conversation_id}`;
-      }
-      if (!key && w.contactId != null) {
-        const ck = `${w.contactId}:${w.account.id}`;
-        const inBatch = lastByContact.get(ck);
-        const stored = recentByContact.get(ck);
-        if (inBatch && w.msg.createdAt - inBatch.at <= windowMs) key = inBatch.key;
-        else if (stored && w.msg.createdAt - stored.last_message_at <= windowMs) key = `c:${stored.id}`;
-      }
-      if (!key) {
-        key = `n:${newCount++}`;
-        newConvs.push({ key, w });
-      }
-      w.conversationKey = key;
-      byNetworkId.set(netKey(w.msg.networkMessageId), w);
-      if (w.contactId != null) lastByContact.set(`${w.contactId}:${w.account.id}`, { key, at: w.msg.createdAt });
-    }
+    const { byNetworkId, newConvs } = decideConversations(fresh, refs, children, recentByContact, windowMs);
 
     // Load the existing conversations touched.
     const existingIds = [...new Set(fresh.map((w) => w.conversationKey!).filter((k) => k.startsWith('c:')).map((k) => Number(k.slice(2))))];
@@ -447,9 +525,12 @@ export class IngestPipeline {
         network: w.msg.network, visibility: w.msg.visibility, subject: subjectOf(w.msg.text), created: true, reopened: false, inbound: false, facts: [], triage: null, events: [],
       });
     }
+    return { refs, children, byNetworkId, convs };
+  }
 
-    stage('4 threading');
-    // 5. triage inbound messages with their conversation context
+  /** 5. Triage of the inbound messages, with their conversation's context. */
+  private async triageBatch(trx: Tx, fresh: Work[], th: Threading, now: number): Promise<void> {
+    const { convs, byNetworkId, refs } = th;
     const previousUnanswered = await this.unansweredTexts(trx, [...convs.values()].filter((c) => c.existing && c.existing.waiting_since != null));
     if (this.deps.triage) {
       const inbound = fresh.filter((w) => w.msg.direction === 'inbound' && !w.msg.fromBrand);
@@ -475,131 +556,10 @@ export class IngestPipeline {
       const results = await this.deps.triage(reqs, now);
       inbound.forEach((w, i) => (w.triage = results[i] ?? null));
     }
+  }
 
-    stage('5 triage');
-    // 6. conversation state transitions and facts
-    for (const w of fresh) {
-      const conv = convs.get(w.conversationKey!)!;
-      const inbound = w.msg.direction === 'inbound' && !w.msg.fromBrand;
-      const wasResolved = conv.state.status === 'resolved';
-      const automatic = isAutomatic(w.msg);
-      const r = applyMessage(conv.state, {
-        direction: inbound ? 'inbound' : 'outbound',
-        createdAt: w.msg.createdAt,
-        isAuto: automatic,
-        priority: w.triage?.priority.value ?? null,
-      });
-      conv.state = r.state;
-      conv.events.push(inbound ? { type: 'inbound', at: w.msg.createdAt, chaser: w.triage?.chaser.value ?? false } : { type: 'outbound', at: w.msg.createdAt, autoAck: automatic });
-      if (inbound) {
-        conv.inbound = true;
-        if (wasResolved && r.state.status === 'open') conv.reopened = true;
-        if (w.triage) conv.triage = w.triage;
-        if (conv.contactId == null && w.contactId != null) conv.contactId = w.contactId;
-      }
-      for (const f of r.facts) conv.facts.push({ draft: f, work: w });
-    }
-
-    stage('6 state');
-    // 7. ids, rows
-    const newConvList = [...convs.values()].filter((c) => c.created);
-    const convIds = await reserveIds(trx, store, 'conversation', newConvList.length);
-    newConvList.forEach((c, i) => (c.id = convIds[i]));
-    const msgIds = await reserveIds(trx, store, 'message', fresh.length);
-    fresh.forEach((w, i) => {
-      const conv = convs.get(w.conversationKey!)!;
-      w.messageId = msgIds[i];
-      w.conversationId = conv.id;
-      w.conversationCreated = conv.created;
-    });
-
-    // the workflow completes the rows (team, queue, SLA clocks) before they are written
-    for (const c of convs.values()) c.row = conversationRow(brandId, c, now);
-    const drafts: IngestDraft[] = [...convs.values()].map((c) => ({ id: c.id!, created: c.created, inbound: c.inbound, row: c.row!, events: c.events }));
-    stage('7a ids, rows');
-    const wf = this.deps.workflow ? await this.deps.workflow.beforePersist(trx, brandId, drafts, now) : null;
-    stage('7b workflow: routing, SLA');
-    if (newConvList.length) await insertRows(trx, store, 'conversation', newConvList.map((c) => ({ ...c.row!, version: 1 })));
-
-    stage('7c new conversations');
-    // message-level reply links (reply_to_message_id) and first-reply times
-    // inbound message id → its first reply (and the inbound's triage, for the fact)
-    const firstReply = new Map<number, { at: number; inboundAt: number; work: Work; needs: boolean | null; sentiment: string | null }>();
-    const msgRows: NewMessage[] = fresh.map((w) => {
-      const netKey = (id: string) => `${w.msg.network}\u0000${id}`;
-      let replyTo: number | null = null;
-      if (w.msg.inReplyToNetworkId) {
-        const p = byNetworkId.get(netKey(w.msg.inReplyToNetworkId));
-        const stored = refs.get(netKey(w.msg.inReplyToNetworkId));
-        replyTo = p?.messageId ?? stored?.id ?? null;
-        const outbound = w.msg.direction === 'outbound' || w.msg.fromBrand;
-        if (outbound && !isAutomatic(w.msg)) {
-          const parentInbound = p ? (p.msg.direction === 'inbound' && !p.msg.fromBrand) : stored?.direction === 'inbound';
-          const parentAt = p ? p.msg.createdAt : stored?.created_at;
-          const parentFirst = p ? undefined : stored?.first_reply_at;
-          if (replyTo != null && parentInbound && parentFirst == null && parentAt != null && w.msg.createdAt >= parentAt) {
-            const cur = firstReply.get(replyTo);
-            const needs = p ? (p.triage ? p.triage.action.value === 'respond' : null) : stored?.triage_action ? stored.triage_action === 'respond' : null;
-            const sentiment = p ? p.triage?.sentiment.value ?? null : stored?.sentiment ?? null;
-            if (!cur || w.msg.createdAt < cur.at) firstReply.set(replyTo, { at: w.msg.createdAt, inboundAt: parentAt, work: w, needs, sentiment });
-          }
-        }
-      }
-      const t = encodeText(w.msg.text);
-      const tri = w.triage;
-      return {
-        id: w.messageId!, brand_id: brandId, conversation_id: convs.get(w.conversationKey!)!.id!, channel_account_id: w.account.id, network: w.msg.network,
-        network_message_id: w.msg.networkMessageId, direction: w.msg.fromBrand ? 'outbound' : w.msg.direction, visibility: w.msg.visibility, kind: w.msg.kind,
-        author_identity_id: w.identityId ?? null, author_user_id: null, in_reply_to_network_id: w.msg.inReplyToNetworkId ?? null,
-        thread_root_network_id: w.msg.threadRootNetworkId ?? null, reply_to_message_id: replyTo, text: t.text, text_escaped: t.escaped,
-        url: w.msg.url ?? null, created_at: w.msg.createdAt, received_at: now, raw: w.raw, status: w.msg.direction === 'inbound' && !w.msg.fromBrand ? 'received' : 'sent',
-        error: null, is_auto: isAutomatic(w.msg) ? 1 : 0, source: w.item.source, idempotency_key: null,
-        triage: storeTriage(tri), triage_action: tri?.action.value ?? null, triage_category: tri?.category.value ?? null,
-        sentiment: tri?.sentiment.value ?? null, complaint: tri ? (tri.complaint.value ? 1 : 0) : null, accolade: tri ? (tri.accolade.value ? 1 : 0) : null,
-        chaser: tri ? (tri.chaser.value ? 1 : 0) : null, intent: tri?.intent?.value ?? null, language: tri?.language.value ?? null,
-        priority: tri?.priority.value ?? null, first_reply_at: null,
-      };
-    });
-    // A stored reply that arrived before this inbound message (out-of-order import/delivery).
-    for (const w of fresh) {
-      if (w.msg.direction !== 'inbound' || w.msg.fromBrand) continue;
-      const kids = children.get(`${w.msg.network}\u0000${w.msg.networkMessageId}`) ?? [];
-      for (const k of kids) {
-        if (k.direction !== 'outbound' || k.is_auto || k.created_at < w.msg.createdAt) continue;
-        const cur = firstReply.get(w.messageId!);
-        if (!cur || k.created_at < cur.at) firstReply.set(w.messageId!, { at: k.created_at, inboundAt: w.msg.createdAt, work: w, needs: w.triage ? w.triage.action.value === 'respond' : null, sentiment: w.triage?.sentiment.value ?? null });
-      }
-    }
-    const rowById = new Map(msgRows.map((r) => [r.id!, r]));
-    for (const [inboundId, fr] of firstReply) {
-      const row = rowById.get(inboundId);
-      if (row) row.first_reply_at = fr.at;
-    }
-    await insertRows(trx, store, 'message', msgRows, { ignoreConflicts: true });
-    const storedParents = [...firstReply.keys()].filter((id) => !rowById.has(id));
-    for (const part of chunks(storedParents, 400)) {
-      // one statement for the batch (CTE + correlated subquery: the same SQL on SQLite and PostgreSQL)
-      const values = sql.join(part.map((id) => sql`(cast(${id} as bigint), cast(${firstReply.get(id)!.at} as bigint))`));
-      await sql`with v(id, at) as (values ${values})
-        update message set first_reply_at = (select v.at from v where v.id = message.id)
-        where id in (select v.id from v) and first_reply_at is null`.execute(trx);
-    }
-
-    stage('7d messages');
-    // existing conversations: only what changed (read in this transaction, so nobody changed it meanwhile)
-    const changed = [...convs.values()].filter((c) => !c.created);
-    if (changed.length) {
-      await updateChangedRows(trx, store, 'conversation', changed.map((c) => ({ before: c.existing!, after: c.row! as Record<string, unknown> })), UPSERT_COLUMNS);
-      // routing put some in a team's queue: only where nobody set a team meanwhile
-      for (const c of changed) {
-        if (c.existing!.team_id == null && c.row!.team_id != null) {
-          await trx.updateTable('conversation').set({ team_id: c.row!.team_id }).where('id', '=', c.id!).where('team_id', 'is', null).execute();
-        }
-      }
-    }
-    stage('7e existing conversations');
-
-    // 8. reporting facts
+  /** 8. The batch's reporting facts: state transitions, first responses, accolades. */
+  private factRows(brandId: number, convs: Map<string, ConvWork>, firstReply: Map<number, FirstReply>, fresh: Work[]): Insertable<DB['reporting_fact']>[] {
     const facts: Insertable<DB['reporting_fact']>[] = [];
     const info = this.accounts;
     for (const c of convs.values()) {
@@ -619,24 +579,7 @@ export class IngestPipeline {
         facts.push(factRow({ ...this.dims(brandId, conv, w, info.get(w.account.id)?.timezone ?? 'UTC'), messageId: w.messageId! }, 'accolade', w.msg.createdAt, null, null, null));
       }
     }
-    await writeFacts(trx, store, wf?.facts.length ? [...facts, ...(wf.facts as typeof facts)] : facts);
-    await indexPendingMessages(trx, store, { minPending: FTS_MIN_PENDING });
-    stage('8 facts, search index');
-    const assigned = wf?.routed ? await this.deps.workflow!.drainTx(trx, brandId, now) : [];
-    stage('8b assignment');
-
-    // 9. events, published after commit
-    publish.push(() => {
-      for (const w of fresh) {
-        const row = rowById.get(w.messageId!)!;
-        this.deps.bus.publish(brandId, 'message.created', presentMessage(row as any, w.identityId ? identityJson.get(w.identityId) : null, liveTriage(w.triage)));
-      }
-      for (const c of convs.values()) {
-        this.deps.bus.publish(brandId, c.created ? 'conversation.created' : 'conversation.updated', presentConversation({ ...c.row!, version: (c.existing?.version ?? 0) + 1 }));
-      }
-    });
-    if (assigned.length) after.push(() => this.deps.workflow!.announceAssignments(brandId, assigned));
-    if (wf) after.push(() => wf.afterCommit([...convs.values()].map((c) => c.row!)));
+    return facts;
   }
 
   private dims(brandId: number, c: ConvWork, w: Work, tz: string): FactDimensions {
@@ -738,6 +681,140 @@ export class IngestPipeline {
     }
     return out;
   }
+}
+
+/**
+ * Each message's conversation, in time order: the conversation of the message it replies
+ * to, or of its thread root (in the batch or stored), or of a stored reply to it, or the
+ * author's latest on the same account within the window; otherwise a new one (`n:<n>`).
+ */
+function decideConversations(
+  fresh: Work[], refs: Map<string, StoredRef>, children: Map<string, ChildRow[]>, recentByContact: Map<string, { id: number; last_message_at: number }>, windowMs: number,
+): { byNetworkId: Map<string, Work>; newConvs: { key: string; w: Work }[] } {
+  const byNetworkId = new Map<string, Work>();
+  const convKeyOf = (w: Work) => w.conversationKey!;
+  const newConvs: { key: string; w: Work }[] = [];
+  let newCount = 0;
+  const lastByContact = new Map<string, { key: string; at: number }>();
+  for (const w of fresh) {
+    const netKey = (id: string) => `${w.msg.network}\u0000${id}`;
+    let key: string | undefined;
+    const parentId = w.msg.inReplyToNetworkId;
+    const rootId = w.msg.threadRootNetworkId;
+    if (parentId) {
+      const inBatch = byNetworkId.get(netKey(parentId));
+      if (inBatch) key = convKeyOf(inBatch);
+      else if (refs.has(netKey(parentId))) key = `c:${refs.get(netKey(parentId))!.conversation_id}`;
+    }
+    if (!key && rootId) {
+      const inBatch = byNetworkId.get(netKey(rootId));
+      if (inBatch) key = convKeyOf(inBatch);
+      else if (refs.has(netKey(rootId))) key = `c:${refs.get(netKey(rootId))!.conversation_id}`;
+    }
+    if (!key) {
+      const kids = children.get(netKey(w.msg.networkMessageId));
+      if (kids?.length) key = `c:${kids[0]!.conversation_id}`;
+    }
+    if (!key && w.contactId != null) {
+      const ck = `${w.contactId}:${w.account.id}`;
+      const inBatch = lastByContact.get(ck);
+      const stored = recentByContact.get(ck);
+      if (inBatch && w.msg.createdAt - inBatch.at <= windowMs) key = inBatch.key;
+      else if (stored && w.msg.createdAt - stored.last_message_at <= windowMs) key = `c:${stored.id}`;
+    }
+    if (!key) {
+      key = `n:${newCount++}`;
+      newConvs.push({ key, w });
+    }
+    w.conversationKey = key;
+    byNetworkId.set(netKey(w.msg.networkMessageId), w);
+    if (w.contactId != null) lastByContact.set(`${w.contactId}:${w.account.id}`, { key, at: w.msg.createdAt });
+  }
+  return { byNetworkId, newConvs };
+}
+
+/** 6. Each message's effect on its conversation's state, in time order; the facts those transitions make. */
+function applyStates(fresh: Work[], convs: Map<string, ConvWork>): void {
+  for (const w of fresh) {
+    const conv = convs.get(w.conversationKey!)!;
+    const inbound = w.msg.direction === 'inbound' && !w.msg.fromBrand;
+    const wasResolved = conv.state.status === 'resolved';
+    const automatic = isAutomatic(w.msg);
+    const r = applyMessage(conv.state, {
+      direction: inbound ? 'inbound' : 'outbound',
+      createdAt: w.msg.createdAt,
+      isAuto: automatic,
+      priority: w.triage?.priority.value ?? null,
+    });
+    conv.state = r.state;
+    conv.events.push(inbound ? { type: 'inbound', at: w.msg.createdAt, chaser: w.triage?.chaser.value ?? false } : { type: 'outbound', at: w.msg.createdAt, autoAck: automatic });
+    if (inbound) {
+      conv.inbound = true;
+      if (wasResolved && r.state.status === 'open') conv.reopened = true;
+      if (w.triage) conv.triage = w.triage;
+      if (conv.contactId == null && w.contactId != null) conv.contactId = w.contactId;
+    }
+    for (const f of r.facts) conv.facts.push({ draft: f, work: w });
+  }
+}
+
+/** 7d. The message rows, with their reply links, and each inbound message's first reply (in the batch or stored before it). */
+function messageRows(brandId: number, fresh: Work[], th: Threading, now: number): { msgRows: NewMessage[]; firstReply: Map<number, FirstReply>; rowById: Map<number, NewMessage> } {
+  const { byNetworkId, refs, children, convs } = th;
+  // message-level reply links (reply_to_message_id) and first-reply times
+  // inbound message id → its first reply (and the inbound's triage, for the fact)
+  const firstReply = new Map<number, FirstReply>();
+  const msgRows: NewMessage[] = fresh.map((w) => {
+    const netKey = (id: string) => `${w.msg.network}\u0000${id}`;
+    let replyTo: number | null = null;
+    if (w.msg.inReplyToNetworkId) {
+      const p = byNetworkId.get(netKey(w.msg.inReplyToNetworkId));
+      const stored = refs.get(netKey(w.msg.inReplyToNetworkId));
+      replyTo = p?.messageId ?? stored?.id ?? null;
+      const outbound = w.msg.direction === 'outbound' || w.msg.fromBrand;
+      if (outbound && !isAutomatic(w.msg)) {
+        const parentInbound = p ? (p.msg.direction === 'inbound' && !p.msg.fromBrand) : stored?.direction === 'inbound';
+        const parentAt = p ? p.msg.createdAt : stored?.created_at;
+        const parentFirst = p ? undefined : stored?.first_reply_at;
+        if (replyTo != null && parentInbound && parentFirst == null && parentAt != null && w.msg.createdAt >= parentAt) {
+          const cur = firstReply.get(replyTo);
+          const needs = p ? (p.triage ? p.triage.action.value === 'respond' : null) : stored?.triage_action ? stored.triage_action === 'respond' : null;
+          const sentiment = p ? p.triage?.sentiment.value ?? null : stored?.sentiment ?? null;
+          if (!cur || w.msg.createdAt < cur.at) firstReply.set(replyTo, { at: w.msg.createdAt, inboundAt: parentAt, work: w, needs, sentiment });
+        }
+      }
+    }
+    const t = encodeText(w.msg.text);
+    const tri = w.triage;
+    return {
+      id: w.messageId!, brand_id: brandId, conversation_id: convs.get(w.conversationKey!)!.id!, channel_account_id: w.account.id, network: w.msg.network,
+      network_message_id: w.msg.networkMessageId, direction: w.msg.fromBrand ? 'outbound' : w.msg.direction, visibility: w.msg.visibility, kind: w.msg.kind,
+      author_identity_id: w.identityId ?? null, author_user_id: null, in_reply_to_network_id: w.msg.inReplyToNetworkId ?? null,
+      thread_root_network_id: w.msg.threadRootNetworkId ?? null, reply_to_message_id: replyTo, text: t.text, text_escaped: t.escaped,
+      url: w.msg.url ?? null, created_at: w.msg.createdAt, received_at: now, raw: w.raw, status: w.msg.direction === 'inbound' && !w.msg.fromBrand ? 'received' : 'sent',
+      error: null, is_auto: isAutomatic(w.msg) ? 1 : 0, source: w.item.source, idempotency_key: null,
+      triage: storeTriage(tri), triage_action: tri?.action.value ?? null, triage_category: tri?.category.value ?? null,
+      sentiment: tri?.sentiment.value ?? null, complaint: tri ? (tri.complaint.value ? 1 : 0) : null, accolade: tri ? (tri.accolade.value ? 1 : 0) : null,
+      chaser: tri ? (tri.chaser.value ? 1 : 0) : null, intent: tri?.intent?.value ?? null, language: tri?.language.value ?? null,
+      priority: tri?.priority.value ?? null, first_reply_at: null,
+    };
+  });
+  // A stored reply that arrived before this inbound message (out-of-order import/delivery).
+  for (const w of fresh) {
+    if (w.msg.direction !== 'inbound' || w.msg.fromBrand) continue;
+    const kids = children.get(`${w.msg.network}\u0000${w.msg.networkMessageId}`) ?? [];
+    for (const k of kids) {
+      if (k.direction !== 'outbound' || k.is_auto || k.created_at < w.msg.createdAt) continue;
+      const cur = firstReply.get(w.messageId!);
+      if (!cur || k.created_at < cur.at) firstReply.set(w.messageId!, { at: k.created_at, inboundAt: w.msg.createdAt, work: w, needs: w.triage ? w.triage.action.value === 'respond' : null, sentiment: w.triage?.sentiment.value ?? null });
+    }
+  }
+  const rowById = new Map(msgRows.map((r) => [r.id!, r]));
+  for (const [inboundId, fr] of firstReply) {
+    const row = rowById.get(inboundId);
+    if (row) row.first_reply_at = fr.at;
+  }
+  return { msgRows, firstReply, rowById };
 }
 
 /** A brand message the network marks as automated: stored as automatic, never a response. */
