@@ -2,7 +2,7 @@
  * The bulk write helpers the ingest pipeline uses (src/store/util.ts), on both
  * engines: rows inserted through PostgreSQL's unnested arrays (text columns carried
  * as JSON) come back exactly (quotes, backslashes, braces, commas, newlines, emoji,
- * NULLs, JSON escapes, a 300 KB payload; a lone surrogate as U+FFFD); an
+ * NULLs, JSON escapes, a 300 KB payload); an
  * update of changed columns writes those and bumps the version, leaving the rest.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,10 +23,7 @@ const HOSTILE = [
   JSON.stringify({ nested: { quote: '"', slash: '\\', list: [1, null, 'x'] } }),
   '\\u0041 is not A, \\n is not a newline, and "\\"" stays',
   `${'{"k":"v\\"","a":[1,2]}'.repeat(12_000)}`,
-  'lone \ud800 surrogate',
 ];
-/** What comes back: the same text, but a lone surrogate (not UTF-8) as U+FFFD, on both engines. */
-const STORED = HOSTILE.map((s) => s.toWellFormed());
 
 describeEachStore('bulk writes', (db) => {
   it('inserts rows with hostile text exactly, and updates only what changed', async () => {
@@ -38,9 +35,8 @@ describeEachStore('bulk writes', (db) => {
     const ids = HOSTILE.map((_, i) => 9000 + i);
     await store.db.transaction().execute((trx) => insertRows(trx, store, 'conversation', HOSTILE.map((subject, i) => ({ ...base, id: ids[i], subject, sla: i === 6 ? null : subject }))));
     const stored = await store.db.selectFrom('conversation').selectAll().where('id', 'in', ids).orderBy('id').execute();
-    expect(stored.map((c) => c.subject)).toEqual(STORED);
-    expect(stored.map((c) => c.sla)).toEqual(STORED.map((s, i) => (i === 6 ? null : s)));
-    expect(STORED.at(-1)).toBe('lone \ufffd surrogate');
+    expect(stored.map((c) => c.subject)).toEqual(HOSTILE);
+    expect(stored.map((c) => c.sla)).toEqual(HOSTILE.map((s, i) => (i === 6 ? null : s)));
 
     // change the priority of one, the status and subject of another; the rest are written unchanged
     const rows = stored.map((before) => ({ before: before as never, after: { ...before } as Record<string, unknown> }));
@@ -52,8 +48,8 @@ describeEachStore('bulk writes', (db) => {
     expect(after[0]!.priority).toBe(55);
     expect(after[0]!.status).toBe('open');
     expect([after[1]!.status, after[1]!.subject]).toEqual(['waiting', 'changed "again"']);
-    expect(after.slice(2).map((c) => c.subject)).toEqual(STORED.slice(2));
-    expect(after.slice(2).map((c) => c.sla)).toEqual(STORED.slice(2).map((s, i) => (i + 2 === 6 ? null : s)));
+    expect(after.slice(2).map((c) => c.subject)).toEqual(HOSTILE.slice(2));
+    expect(after.slice(2).map((c) => c.sla)).toEqual(HOSTILE.slice(2).map((s, i) => (i + 2 === 6 ? null : s)));
     expect(after.map((c) => Number(c.version))).toEqual(ids.map(() => 2));
   });
 });
@@ -75,7 +71,8 @@ describe('binary array parameters (PostgreSQL reads them back as sent)', () => {
 
   it('text: exact strings, NULLs, empty, huge and non-ASCII; other values as node-pg spells them', async () => {
     const big = 'ж"\\{},'.repeat(50_000);
-    expect(await roundTrip('text', [...HOSTILE.slice(0, -1), null, big, 42, true, { a: 1 }])).toEqual([...HOSTILE.slice(0, -1), null, big, '42', 'true', '{"a":1}']);
+    expect(await roundTrip('text', [...HOSTILE, null, big, 42, true, { a: 1 }])).toEqual([...HOSTILE, null, big, '42', 'true', '{"a":1}']);
+    // a lone surrogate is not UTF-8: U+FFFD, as node-pg's text encoding makes it (text that reaches the store is sanitized before)
     expect(await roundTrip('text', ['lone \ud800'])).toEqual(['lone \ufffd']);
   });
 

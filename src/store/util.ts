@@ -108,8 +108,7 @@ function sqliteStmt(store: Store, key: string, sqlText: string) {
 }
 
 const quoteId = (s: string) => `"${s.replace(/"/g, '""')}"`;
-/** A value as better-sqlite3 binds it; a string with lone surrogates gets U+FFFD for them, as on PostgreSQL (better-sqlite3 would store their WTF-8 bytes). */
-const toSqlite = (v: unknown) => (v === undefined ? null : typeof v === 'boolean' ? (v ? 1 : 0) : typeof v === 'string' && !v.isWellFormed() ? v.toWellFormed() : v);
+const toSqlite = (v: unknown) => (v === undefined ? null : typeof v === 'boolean' ? (v ? 1 : 0) : v);
 
 /**
  * Insert many rows fast. SQLite: one cached single-row prepared statement run
