@@ -5,6 +5,7 @@
  * same rows into the same database (SQLite: one prepared statement, batched in
  * transactions; PostgreSQL: COPY).
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { pipeline as streamPipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -29,6 +30,13 @@ export interface IngestBenchResult {
   ratio: number;
   n: number;
   events: number;
+  /**
+   * Where the CPU went, in µs a message over the measured pass (Linux /proc): the
+   * pipeline's thread (this process's main thread), this process's other threads (the
+   * triage worker, V8's garbage collection and compiler threads), and every PostgreSQL
+   * process on the machine (its backends, WAL writer, autovacuum). Absent where /proc is.
+   */
+  cpu_us_per_msg?: { pipeline_thread: number; other_threads: number; postgres?: number };
 }
 
 async function setupBrand(store: Store, slug: string) {
@@ -165,8 +173,47 @@ export async function benchIngest(store: Store, n: number, triage: TriageFn | un
   // brand) warms the JIT, the statement caches and the triage worker; the first pass of a cold
   // process measured ~30 % slower than the later ones
   await benchPipeline(store, Math.max(2_000, Math.round(n / 10)), triage);
+  const before = cpuSample();
   const full = await benchPipeline(store, n, triage);
-  return { msgs_per_s: round(full.msgsPerS), bare_rows_per_s: round(bare), ratio: Number((full.msgsPerS / bare).toFixed(3)), n, events: full.events };
+  const after = cpuSample();
+  const cpu = before && after
+    ? {
+      pipeline_thread: round((after.main - before.main) / n),
+      other_threads: round((after.others - before.others) / n),
+      ...(store.dialect === 'postgres' ? { postgres: round((after.postgres - before.postgres) / n) } : {}),
+    }
+    : undefined;
+  return { msgs_per_s: round(full.msgsPerS), bare_rows_per_s: round(bare), ratio: Number((full.msgsPerS / bare).toFixed(3)), n, events: full.events, ...(cpu ? { cpu_us_per_msg: cpu } : {}) };
+}
+
+/** CPU time so far (µs) of this process's main thread, its other threads, and all `postgres` processes; null without /proc. */
+function cpuSample(): { main: number; others: number; postgres: number } | null {
+  if (!existsSync('/proc/self/task')) return null;
+  // utime + stime, in clock ticks (100 a second on Linux), after the command name
+  const ticks = (statPath: string) => {
+    const st = readFileSync(statPath, 'utf8');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10_000;
+  };
+  try {
+    let main = 0;
+    let others = 0;
+    for (const t of readdirSync('/proc/self/task')) {
+      const us = ticks(`/proc/self/task/${t}/stat`);
+      if (t === String(process.pid)) main += us;
+      else others += us;
+    }
+    let postgres = 0;
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') postgres += ticks(`/proc/${pid}/stat`);
+      } catch { /* gone meanwhile */ }
+    }
+    return { main, others, postgres };
+  } catch {
+    return null;
+  }
 }
 
 const round = (x: number) => Math.round(x);

@@ -65,9 +65,16 @@ export function markdownTable(results: Record<string, unknown>, meta: Record<str
     '| figure | value | target | baseline in the same run |',
     '|---|---:|---|---|',
   ];
+  // CPU a message while measured: the pipeline's thread, the process's other threads, PostgreSQL
+  const cpuNote = (db: string) => {
+    const t = flat[`ingest.${db}.cpu_us_per_msg.pipeline_thread`];
+    if (t === undefined) return '';
+    const pg = flat[`ingest.${db}.cpu_us_per_msg.postgres`];
+    return `; CPU µs a message: pipeline thread ${fmt(t)}, other threads ${fmt(flat[`ingest.${db}.cpu_us_per_msg.other_threads`])}${pg === undefined ? '' : `, PostgreSQL ${fmt(pg)}`}`;
+  };
   const baseline: Record<string, string> = {
-    'ingest.sqlite.msgs_per_s': `bare insert ${fmt(flat['ingest.sqlite.bare_rows_per_s'])} rows/s (ratio ${fmt(flat['ingest.sqlite.ratio'])})`,
-    'ingest.postgres.msgs_per_s': `COPY ${fmt(flat['ingest.postgres.bare_rows_per_s'])} rows/s (ratio ${fmt(flat['ingest.postgres.ratio'])})`,
+    'ingest.sqlite.msgs_per_s': `bare insert ${fmt(flat['ingest.sqlite.bare_rows_per_s'])} rows/s (ratio ${fmt(flat['ingest.sqlite.ratio'])})${cpuNote('sqlite')}`,
+    'ingest.postgres.msgs_per_s': `COPY ${fmt(flat['ingest.postgres.bare_rows_per_s'])} rows/s (ratio ${fmt(flat['ingest.postgres.ratio'])})${cpuNote('postgres')}`,
     'triage.ms_per_item': `VADER ${fmt(flat['triage.vader_ms_per_item'])} ms/message`,
     'search.p95_ms': `p50 ${fmt(flat['search.p50_ms'])} ms over ${fmt(flat['search.rows'])} messages`,
     'reports.max_ms': `over ${fmt(flat['reports.conversations'])} conversations`,
