@@ -189,11 +189,12 @@ export async function benchIngest(store: Store, n: number, triage: TriageFn | un
 /** CPU time so far (µs) of this process's main thread, its other threads, and all `postgres` processes; null without /proc. */
 function cpuSample(): { main: number; others: number; postgres: number } | null {
   if (!existsSync('/proc/self/task')) return null;
-  // utime + stime, in clock ticks (100 a second on Linux), after the command name
-  const ticks = (statPath: string) => {
+  // utime + stime (and, with `children`, cutime + cstime: the CPU of its children that exited
+  // and were waited for), in clock ticks (100 a second on Linux), after the command name
+  const ticks = (statPath: string, children = false) => {
     const st = readFileSync(statPath, 'utf8');
     const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10_000;
+    return (Number(f[11]) + Number(f[12]) + (children ? Number(f[13]) + Number(f[14]) : 0)) * 10_000;
   };
   try {
     let main = 0;
@@ -207,7 +208,9 @@ function cpuSample(): { main: number; others: number; postgres: number } | null 
     for (const pid of readdirSync('/proc')) {
       if (!/^\d+$/.test(pid)) continue;
       try {
-        if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') postgres += ticks(`/proc/${pid}/stat`);
+        // with the children's: a backend or autovacuum worker that exits moves its CPU to the
+        // postmaster's, so the sum does not drop when a process goes away
+        if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') postgres += ticks(`/proc/${pid}/stat`, true);
       } catch { /* gone meanwhile */ }
     }
     return { main, others, postgres };
