@@ -90,5 +90,9 @@ describe('binary array parameters (PostgreSQL reads them back as sent)', () => {
     expect(binaryArray([2 ** 31], 'integer')).toBeNull();
     expect(binaryArray([true], 'integer')).toBeNull();
     expect(binaryArray(['x'], 'tsvector')).toBeNull();
+    // objects node-pg converts its own way (a Date as a timestamp, an array as an array literal)
+    expect(binaryArray([new Date(0)], 'text')).toBeNull();
+    expect(binaryArray([['a']], 'text')).toBeNull();
+    expect(binaryArray([{ toPostgres: () => 'x' }], 'text')).toBeNull();
   });
 });

@@ -219,6 +219,12 @@ async function arrayParameters(trx: Tx, table: string, cols: readonly string[]):
   return { sql, param: (values, i) => binaryArray(values, typeOf[i]!) ?? values };
 }
 
+/** An object node-pg would send as its JSON (no prototype but Object's, no toPostgres). */
+function isPlainObject(v: object): boolean {
+  const proto = Object.getPrototypeOf(v);
+  return (proto === Object.prototype || proto === null) && typeof (v as { toPostgres?: unknown }).toPostgres !== 'function';
+}
+
 /** Element type OIDs (pg_type) and fixed sizes of the types sent in binary. */
 const BINARY_TYPES: Record<string, { oid: number; size: number }> = {
   text: { oid: 25, size: -1 },
@@ -247,7 +253,11 @@ export function binaryArray(values: readonly unknown[], type: string): Buffer | 
       const v = values[i];
       if (v == null) (texts[i] = null), nulls++;
       else {
-        const s = typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
+        let s: string;
+        if (typeof v === 'string') s = v;
+        else if (typeof v !== 'object') s = String(v);
+        else if (isPlainObject(v)) s = JSON.stringify(v);
+        else return null; // a Date, Buffer, array or value with toPostgres: node-pg's own conversion
         texts[i] = s;
         bytes += Buffer.byteLength(s, 'utf8');
       }
