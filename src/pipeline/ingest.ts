@@ -148,7 +148,18 @@ interface ConvWork {
 /** A stored message that replies to one of the batch's (it arrived first). */
 type ChildRow = { conversation_id: number; id: number; direction: string; created_at: number; is_auto: number };
 
-type StoredRef = Awaited<ReturnType<IngestPipeline['findMessages']>> extends Map<string, infer R> ? R : never;
+/** A stored message as the dedupe and threading lookups read it (`findMessages`). */
+interface StoredRef {
+  id: number;
+  conversation_id: number;
+  direction: string;
+  created_at: number;
+  first_reply_at: number | null;
+  is_auto: number;
+  triage_action: string | null;
+  sentiment: string | null;
+  author_identity_id: number | null;
+}
 
 /** What threading found and decided for a batch. */
 interface Threading {
@@ -338,8 +349,8 @@ export class IngestPipeline {
   }
 
   /** Stored messages by network id; `keys` are `${network}\0${id}` (the unique index is brand, network, id). */
-  private async findMessages(trx: Tx, brandId: number, keys: Iterable<string>) {
-    const out = new Map<string, { id: number; conversation_id: number; direction: string; created_at: number; first_reply_at: number | null; is_auto: number; triage_action: string | null; sentiment: string | null; author_identity_id: number | null }>();
+  private async findMessages(trx: Tx, brandId: number, keys: Iterable<string>): Promise<Map<string, StoredRef>> {
+    const out = new Map<string, StoredRef>();
     const byNetwork = new Map<string, Set<string>>();
     for (const k of keys) {
       const i = k.indexOf('\u0000');
