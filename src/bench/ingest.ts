@@ -18,6 +18,7 @@ import { IngestPipeline, type TriageFn } from '../pipeline/ingest.js';
 import { IngestQueue } from '../pipeline/queue.js';
 import type { Store } from '../store/db.js';
 import { encodeText } from '../store/text.js';
+import { binaryFieldSize, writeBinaryField, type BinaryType } from '../store/util.js';
 import { WorkflowSettingsStore } from '../workflow/settings.js';
 import { Workflow } from '../workflow/workflow.js';
 import { handleXWebhook, SIGNATURE_HEADER } from '../channels/x/webhook.js';
@@ -97,8 +98,8 @@ function bareRow(m: NormalizedMessage, brandId: number, conversationId: number, 
 }
 
 const BARE_COLS = ['brand_id', 'conversation_id', 'channel_account_id', 'network', 'network_message_id', 'direction', 'visibility', 'kind', 'text', 'text_escaped', 'created_at', 'received_at', 'raw', 'status', 'is_auto', 'source'];
-/** BARE_COLS' types: 8 = bigint, 4 = integer, 0 = text. */
-const BARE_SIZES = [8, 8, 8, 0, 0, 0, 0, 0, 0, 0, 8, 8, 0, 0, 4, 0];
+/** BARE_COLS' types, for binary COPY. */
+const BARE_TYPES: BinaryType[] = ['bigint', 'bigint', 'bigint', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'bigint', 'bigint', 'text', 'text', 'integer', 'text'];
 
 /**
  * The bare insert rate of the same rows into the same database: the rows' values are
@@ -138,30 +139,19 @@ export async function benchBare(store: Store, n: number): Promise<number> {
 
 const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 
-/** Rows in PostgreSQL's binary COPY format: signature, flags, then per row its field count and each field's length and bytes; -1 at the end. */
+/** Rows in PostgreSQL's binary COPY format: signature, flags, then per row its field count and its fields (`writeBinaryField`); -1 at the end. */
 function copyBinary(rows: readonly (readonly (string | number | null)[])[]): Buffer {
   let size = COPY_SIGNATURE.length + 8 + 2;
   for (const r of rows) {
     size += 2;
-    r.forEach((v, i) => (size += 4 + (v == null ? 0 : BARE_SIZES[i]! || Buffer.byteLength(String(v)))));
+    r.forEach((v, i) => (size += binaryFieldSize(v, BARE_TYPES[i]!)));
   }
   const buf = Buffer.allocUnsafe(size);
   let o = COPY_SIGNATURE.copy(buf, 0);
   o = buf.writeInt32BE(0, buf.writeInt32BE(0, o));
   for (const r of rows) {
     o = buf.writeInt16BE(r.length, o);
-    r.forEach((v, i) => {
-      const w = BARE_SIZES[i]!;
-      if (v == null) o = buf.writeInt32BE(-1, o);
-      else if (w === 8) {
-        const hi = Math.floor(Number(v) / 4294967296);
-        o = buf.writeUInt32BE(Number(v) - hi * 4294967296, buf.writeInt32BE(hi, buf.writeInt32BE(8, o)));
-      } else if (w === 4) o = buf.writeInt32BE(Number(v), buf.writeInt32BE(4, o));
-      else {
-        const len = buf.write(String(v), o + 4);
-        o = buf.writeInt32BE(len, o) + len;
-      }
-    });
+    r.forEach((v, i) => (o = writeBinaryField(buf, o, v, BARE_TYPES[i]!)));
   }
   buf.writeInt16BE(-1, o);
   return buf;

@@ -225,76 +225,86 @@ function isPlainObject(v: object): boolean {
   return (proto === Object.prototype || proto === null) && typeof (v as { toPostgres?: unknown }).toPostgres !== 'function';
 }
 
+/** The column types written in PostgreSQL's binary formats. */
+export type BinaryType = 'text' | 'bigint' | 'integer' | 'double precision';
+
 /** Element type OIDs (pg_type) and fixed sizes of the types sent in binary. */
-const BINARY_TYPES: Record<string, { oid: number; size: number }> = {
+const BINARY_TYPES: Record<BinaryType, { oid: number; size: number }> = {
   text: { oid: 25, size: -1 },
   bigint: { oid: 20, size: 8 },
   integer: { oid: 23, size: 4 },
   'double precision': { oid: 701, size: 8 },
 };
 
+/** Bytes `v` takes as a binary field of `type` (see `writeBinaryField`), its length word included. */
+export function binaryFieldSize(v: string | number | null, type: BinaryType): number {
+  if (v == null) return 4;
+  const size = BINARY_TYPES[type].size;
+  return 4 + (size < 0 ? Buffer.byteLength(String(v), 'utf8') : size);
+}
+
+/**
+ * One value as a field of PostgreSQL's binary formats (an array element, a binary COPY
+ * field): its byte length (-1 for NULL), then the bytes — text as UTF-8 (a lone surrogate
+ * as U+FFFD), integers and floats big-endian. `v` must fit `type` (a safe integer for
+ * bigint, an int32 for integer). Returns the offset after it.
+ */
+export function writeBinaryField(buf: Buffer, o: number, v: string | number | null, type: BinaryType): number {
+  if (v == null) return buf.writeInt32BE(-1, o);
+  switch (type) {
+    case 'text': {
+      const n = buf.write(String(v), o + 4, 'utf8');
+      buf.writeInt32BE(n, o);
+      return o + 4 + n;
+    }
+    case 'double precision':
+      return buf.writeDoubleBE(v as number, buf.writeInt32BE(8, o));
+    case 'integer':
+      return buf.writeInt32BE(v as number, buf.writeInt32BE(4, o));
+    default: {
+      // a safe integer as two 32-bit halves (no BigInt to allocate)
+      const x = Number(v);
+      const hi = Math.floor(x / 4294967296);
+      return buf.writeUInt32BE(x - hi * 4294967296, buf.writeInt32BE(hi, buf.writeInt32BE(8, o)));
+    }
+  }
+}
+
 /**
  * `values` as a one-dimensional PostgreSQL array in binary format: ndim, has-nulls
- * flag, element type OID, length and lower bound, then each element as its byte length
- * (-1 for NULL) and bytes (text as UTF-8, integers and floats big-endian). Null when
- * the type is not one of BINARY_TYPES or a value does not fit it. A string's lone
- * surrogates become U+FFFD in UTF-8, as node-pg's text encoding made them; PostgreSQL
- * still checks the bytes (a NUL is refused, as in text).
+ * flag, element type OID, length and lower bound, then each element as a binary field.
+ * Null when the type is not one of BINARY_TYPES or a value does not fit it. PostgreSQL
+ * still checks a text's bytes (a NUL is refused, as in text).
  */
 export function binaryArray(values: readonly unknown[], type: string): Buffer | null {
-  const t = BINARY_TYPES[type];
-  if (!t) return null;
+  if (!(type in BINARY_TYPES)) return null;
+  const kind = type as BinaryType;
+  const fields = new Array<string | number | null>(values.length);
   let nulls = 0;
-  let bytes = 20 + 4 * values.length;
-  let texts: (string | null)[] | null = null;
-  if (t.size < 0) {
-    texts = new Array<string | null>(values.length);
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (v == null) (texts[i] = null), nulls++;
-      else {
-        let s: string;
-        if (typeof v === 'string') s = v;
-        else if (typeof v !== 'object') s = String(v);
-        else if (isPlainObject(v)) s = JSON.stringify(v);
-        else return null; // a Date, Buffer, array or value with toPostgres: node-pg's own conversion
-        texts[i] = s;
-        bytes += Buffer.byteLength(s, 'utf8');
-      }
-    }
-  } else {
-    for (const v of values) {
-      if (v == null) nulls++;
-      else if (typeof v !== 'number') return null;
-      else if (t.oid === 23 ? (v | 0) !== v : t.oid === 20 ? !Number.isSafeInteger(v) : false) return null;
-      else bytes += t.size;
-    }
+  let bytes = 20;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    let f: string | number | null;
+    if (v == null) (f = null), nulls++;
+    else if (kind === 'text') {
+      if (typeof v === 'string') f = v;
+      else if (typeof v !== 'object') f = String(v);
+      else if (isPlainObject(v)) f = JSON.stringify(v);
+      else return null; // a Date, Buffer, array or value with toPostgres: node-pg's own conversion
+    } else if (typeof v !== 'number') return null;
+    else if (kind === 'integer' ? (v | 0) !== v : kind === 'bigint' ? !Number.isSafeInteger(v) : false) return null;
+    else f = v;
+    fields[i] = f;
+    bytes += binaryFieldSize(f, kind);
   }
   const buf = Buffer.allocUnsafe(bytes);
   buf.writeInt32BE(1, 0);
   buf.writeInt32BE(nulls ? 1 : 0, 4);
-  buf.writeUInt32BE(t.oid, 8);
+  buf.writeUInt32BE(BINARY_TYPES[kind].oid, 8);
   buf.writeInt32BE(values.length, 12);
   buf.writeInt32BE(1, 16);
   let o = 20;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v == null) {
-      o = buf.writeInt32BE(-1, o);
-    } else if (texts) {
-      const n = buf.write(texts[i]!, o + 4, 'utf8');
-      buf.writeInt32BE(n, o);
-      o += 4 + n;
-    } else if (t.oid === 701) {
-      o = buf.writeDoubleBE(v as number, buf.writeInt32BE(8, o));
-    } else if (t.oid === 23) {
-      o = buf.writeInt32BE(v as number, buf.writeInt32BE(4, o));
-    } else {
-      // a safe integer as two 32-bit halves (no BigInt to allocate)
-      const hi = Math.floor((v as number) / 4294967296);
-      o = buf.writeUInt32BE((v as number) - hi * 4294967296, buf.writeInt32BE(hi, buf.writeInt32BE(8, o)));
-    }
-  }
+  for (const f of fields) o = writeBinaryField(buf, o, f, kind);
   return buf;
 }
 
