@@ -23,6 +23,7 @@ import { WorkflowSettingsStore } from '../workflow/settings.js';
 import { Workflow } from '../workflow/workflow.js';
 import { handleXWebhook, SIGNATURE_HEADER } from '../channels/x/webhook.js';
 import { messageStream } from './data.js';
+import { procCpuUs } from './stats.js';
 import { BENCH_X_ACCOUNT, BENCH_X_SECRET, xDeliveries, type XDelivery } from './deliveries.js';
 
 export interface IngestBenchResult {
@@ -179,18 +180,11 @@ export async function benchIngest(store: Store, n: number, triage: TriageFn | un
 /** CPU time so far (µs) of this process's main thread, its other threads, and all `postgres` processes; null without /proc. */
 function cpuSample(): { main: number; others: number; postgres: number } | null {
   if (!existsSync('/proc/self/task')) return null;
-  // utime + stime (and, with `children`, cutime + cstime: the CPU of its children that exited
-  // and were waited for), in clock ticks (100 a second on Linux), after the command name
-  const ticks = (statPath: string, children = false) => {
-    const st = readFileSync(statPath, 'utf8');
-    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12]) + (children ? Number(f[13]) + Number(f[14]) : 0)) * 10_000;
-  };
   try {
     let main = 0;
     let others = 0;
     for (const t of readdirSync('/proc/self/task')) {
-      const us = ticks(`/proc/self/task/${t}/stat`);
+      const us = procCpuUs(`/proc/self/task/${t}/stat`);
       if (t === String(process.pid)) main += us;
       else others += us;
     }
@@ -200,7 +194,7 @@ function cpuSample(): { main: number; others: number; postgres: number } | null 
       try {
         // with the children's: a backend or autovacuum worker that exits moves its CPU to the
         // postmaster's, so the sum does not drop when a process goes away
-        if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') postgres += ticks(`/proc/${pid}/stat`, true);
+        if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') postgres += procCpuUs(`/proc/${pid}/stat`, true);
       } catch { /* gone meanwhile */ }
     }
     return { main, others, postgres };

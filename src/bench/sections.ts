@@ -17,7 +17,7 @@ import type { Store } from '../store/db.js';
 import { searchMessageIds } from '../store/queries.js';
 import { freePort } from '../lib/services.js';
 import { messageStream, realTexts } from './data.js';
-import { percentileOf } from './stats.js';
+import { percentileOf, procCpuUs } from './stats.js';
 import { encodeText } from '../store/text.js';
 import { indexPending } from '../store/fts.js';
 import { rebuildRollups } from '../store/rollup.js';
@@ -277,7 +277,7 @@ export async function benchLatencyAndMemory(opts: { databaseUrl?: string; dataDi
     let failed = 0;
     await send(warmup, false, posts);
     // CPU of the server and of this process (the 50 clients) while measured: on a small machine the clients compete with the server
-    const cpuOf = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ').slice(11, 13).reduce((a, b) => a + Number(b), 0) / 100;
+    const cpuOf = (pid: number) => procCpuUs(`/proc/${pid}/stat`) / 1e6;
     const server0 = cpuOf(proc.pid!);
     const client0 = process.cpuUsage();
     const m0 = performance.now();
