@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { MESSAGE_KINDS, NETWORKS, type NormalizedMessage } from '../core/types.js';
+import { RawJson } from '../lib/json.js';
 
 /** Generous, but bounded: a runaway payload must not take the process down. */
 export const MAX_TEXT_CHARS = 1_000_000;
@@ -43,8 +44,9 @@ export type ValidationOutcome =
   | { ok: true; message: NormalizedMessage; raw: string }
   | { ok: false; reason: string; raw: string };
 
-/** Serialize the raw payload for storage; never throws. */
+/** Serialize the raw payload for storage (exact text kept as it arrived, when it was); never throws. */
 export function serializeRaw(value: unknown): string {
+  if (value instanceof RawJson) return value.text;
   try {
     return JSON.stringify(value) ?? 'null'; // without a replacer: V8's fast path
   } catch { /* a BigInt (or a cycle): below */ }

@@ -71,6 +71,20 @@ describe('x normalization', () => {
     expect(v2.threadRootNetworkId).toBe(m!.threadRootNetworkId);
   });
 
+  it('keeps each webhook event\'s exact text as its raw payload (numeric ids beyond 2^53 as X wrote them)', () => {
+    const tweet = '{"created_at":"Mon May 19 14:15:06 +0000 2025","id":1924465506158878979,"id_str":"1924465506158878979","text":"@XDevelopers a \\"quoted\\" &amp; \\u00e9 one","user":{"id":15,"id_str":"15","screen_name":"pat","name":"Pat"},"timestamp_ms":"1747664106000"}';
+    const dm = '{"type":"message_create","id":"954491830116155396","created_timestamp":"1516403560557","message_create":{"target":{"recipient_id":"2244994945"},"sender_id":"15","message_data":{"text":"hi"}}}';
+    const deliver = (text: string) => handleXWebhook({ method: 'POST', query: {}, headers: { 'x-twitter-webhooks-signature': signXWebhook('s', text) }, rawBody: Buffer.from(text) }, 's', me, 0).messages;
+    const [t] = deliver(`{ "for_user_id": "2244994945", "tweet_create_events": [ ${tweet} ] }`);
+    expect(t!.text).toBe('@XDevelopers a "quoted" & é one');
+    const stored = validateMessage(t);
+    expect(stored.raw).toBe(tweet);
+    expect(stored.raw).toContain('"id":1924465506158878979');
+    expect(JSON.parse(JSON.stringify(t!.raw)).id_str).toBe('1924465506158878979');
+    const [d] = deliver(`{"for_user_id":"2244994945","direct_message_events":[${dm}],"users":{"15":{"id":"15","screen_name":"pat","name":"Pat"}}}`);
+    expect(validateMessage(d).raw).toBe(`{"event":${dm},"user":{"id":"15","screen_name":"pat","name":"Pat"}}`);
+  });
+
   it('reads ids from id_str (the numeric id loses precision) and the full text of a longform post', () => {
     const m = normalizeV1Tweet(longform, me)!;
     expect(m.networkMessageId).toBe('1924465506158878979');

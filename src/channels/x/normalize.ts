@@ -13,6 +13,7 @@
  * quarantines with its reason and raw payload.
  */
 import type { AuthorIdentity, MessageKind, NormalizedMessage } from '../../core/types.js';
+import { RawJson } from '../../lib/json.js';
 
 /** The connected X account: its numeric user id and @username. */
 export interface XAccountRef {
@@ -159,9 +160,11 @@ export function normalizeV2Tweet(tweet: TweetV2Like, includes: IncludesV2Like | 
 /**
  * A v1.1 Tweet object from an Account Activity `tweet_create_events` delivery. Ids are
  * read from the `*_str` fields (the numeric ones lose precision in JavaScript); long
- * posts carry their full text in `extended_tweet.full_text`.
+ * posts carry their full text in `extended_tweet.full_text`. `rawText`, the tweet's exact
+ * JSON text in the delivery, is kept as the raw payload (what X sent, ids beyond 2^53
+ * included) instead of the parsed object.
  */
-export function normalizeV1Tweet(t: any, me: XAccountRef, opts: { now?: number } = {}): NormalizedMessage | null {
+export function normalizeV1Tweet(t: any, me: XAccountRef, opts: { now?: number; rawText?: string } = {}): NormalizedMessage | null {
   if (!t || typeof t !== 'object') return null;
   if (t.retweeted_status) return null;
   const id = str(t.id_str) || str(t.id);
@@ -183,7 +186,7 @@ export function normalizeV1Tweet(t: any, me: XAccountRef, opts: { now?: number }
     createdAt: parseTime(t.timestamp_ms, parseTime(t.created_at, opts.now ?? Date.now())),
     url: postUrl(author.handle === author.networkUserId ? '' : author.handle, id),
     ...(fromBrand ? { fromBrand: true } : {}),
-    raw: t,
+    raw: opts.rawText !== undefined ? new RawJson(opts.rawText) : t,
   };
 }
 
@@ -226,8 +229,11 @@ export function normalizeV2DmEvent(ev: DmEventV2Like, includes: IncludesV2Like |
   };
 }
 
-/** A v1.1 `message_create` event from an Account Activity `direct_message_events` delivery. */
-export function normalizeV1DmEvent(ev: any, users: Record<string, unknown> | undefined, me: XAccountRef, opts: { now?: number } = {}): NormalizedMessage | null {
+/**
+ * A v1.1 `message_create` event from an Account Activity `direct_message_events` delivery;
+ * `rawText`, the event's exact JSON text, is kept in the raw payload.
+ */
+export function normalizeV1DmEvent(ev: any, users: Record<string, unknown> | undefined, me: XAccountRef, opts: { now?: number; rawText?: string } = {}): NormalizedMessage | null {
   if (!ev || typeof ev !== 'object' || (ev.type && ev.type !== 'message_create')) return null;
   const mc = ev.message_create ?? {};
   const senderId = str(mc.sender_id);
@@ -247,7 +253,7 @@ export function normalizeV1DmEvent(ev: any, users: Record<string, unknown> | und
     createdAt: parseTime(ev.created_timestamp, opts.now ?? Date.now()),
     url: null,
     ...(fromBrand ? { fromBrand: true } : {}),
-    raw: { event: ev, user: user ?? null },
+    raw: opts.rawText !== undefined ? new RawJson(`{"event":${opts.rawText},"user":${JSON.stringify(user ?? null)}}`) : { event: ev, user: user ?? null },
   };
 }
 

@@ -9,6 +9,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { NormalizedMessage } from '../../core/types.js';
+import { jsonArrayItems } from '../../lib/json.js';
 import { ChannelError, type WebhookRequest, type WebhookResult } from '../types.js';
 import { normalizeV1DmEvent, normalizeV1Tweet, type XAccountRef } from './normalize.js';
 
@@ -34,6 +35,13 @@ export function verifyXSignature(consumerSecret: string, rawBody: Buffer, given:
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
+/** The exact texts of the `n` items of the body's array `key`, or null (none, or not found as parsed). */
+function exactItems(body: string, key: string, n: number): string[] | null {
+  if (n === 0) return null;
+  const items = jsonArrayItems(body, key);
+  return items?.length === n ? items : null;
+}
+
 /** Answer a CRC or verify and parse an event delivery for the account `me`. */
 export function handleXWebhook(req: WebhookRequest, consumerSecret: string | null, me: XAccountRef, now: number): WebhookResult {
   if (!consumerSecret) throw new ChannelError('AUTH_REVOKED', 'the X account has no API key secret (consumer secret) to check webhooks with; reconnect it with apiSecret');
@@ -46,8 +54,9 @@ export function handleXWebhook(req: WebhookRequest, consumerSecret: string | nul
     throw new ChannelError('AUTH_REVOKED', `the X webhook signature (${SIGNATURE_HEADER}) is missing or does not match the body`);
   }
   let body: any;
+  const text = req.rawBody.toString('utf8');
   try {
-    body = JSON.parse(req.rawBody.toString('utf8'));
+    body = JSON.parse(text);
   } catch {
     throw new ChannelError('INVALID_REQUEST', 'the X webhook body is not JSON');
   }
@@ -55,14 +64,19 @@ export function handleXWebhook(req: WebhookRequest, consumerSecret: string | nul
   if (!body || typeof body !== 'object') return { response: { status: 200 }, messages };
   // deliveries for other users subscribed to the same app webhook are not ours
   if (body.for_user_id !== undefined && String(body.for_user_id) !== me.userId) return { response: { status: 200 }, messages };
-  for (const t of Array.isArray(body.tweet_create_events) ? body.tweet_create_events : []) {
-    const m = normalizeV1Tweet(t, me, { now });
+  // each event's raw payload is its exact text in the body (not the parsed copy serialized again)
+  const tweets: unknown[] = Array.isArray(body.tweet_create_events) ? body.tweet_create_events : [];
+  const tweetTexts = exactItems(text, 'tweet_create_events', tweets.length);
+  tweets.forEach((t, i) => {
+    const m = normalizeV1Tweet(t, me, { now, rawText: tweetTexts?.[i] });
     if (m) messages.push(m);
-  }
-  for (const ev of Array.isArray(body.direct_message_events) ? body.direct_message_events : []) {
-    const m = normalizeV1DmEvent(ev, body.users, me, { now });
+  });
+  const dms: unknown[] = Array.isArray(body.direct_message_events) ? body.direct_message_events : [];
+  const dmTexts = exactItems(text, 'direct_message_events', dms.length);
+  dms.forEach((ev, i) => {
+    const m = normalizeV1DmEvent(ev, body.users, me, { now, rawText: dmTexts?.[i] });
     if (m) messages.push(m);
-  }
+  });
   // likes, follows, typing, read receipts, revokes: not messages (a revoke shows up as
   // AUTH_REVOKED on the next poll, which marks the account unhealthy)
   return { response: { status: 200 }, messages };
