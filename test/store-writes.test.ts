@@ -83,6 +83,22 @@ describe('binary array parameters (PostgreSQL reads them back as sent)', () => {
     expect(await roundTrip('double precision', [0.1, -2.5, 1e300, Infinity, -Infinity, NaN, null])).toEqual(['0.1', '-2.5', '1e+300', 'Infinity', '-Infinity', 'NaN', null]);
   });
 
+  it('stores message payloads compressed with LZ4 where the server has it, and reads them back exactly', async () => {
+    const lz4 = (await t.store.pgPool!.query(`select 'lz4' = any(enumvals) as ok from pg_settings where name = 'default_toast_compression'`)).rows[0]?.ok;
+    const now = Date.UTC(2026, 11, 4, 12);
+    const brandId = await createBrand(t.store.db, { slug: 'lz4', name: 'LZ4' }, now);
+    const accountId = await createChannelAccount(t.store.db, { brandId, network: 'x', handle: 'Lz4Care', driver: 'demo' }, now);
+    const conversationId = 77_001;
+    const raw = JSON.stringify({ text: 'a payload over the TOAST threshold '.repeat(80), user: { id_str: '1590000000000000001' } });
+    await t.store.db.transaction().execute(async (trx) => {
+      await insertRows(trx, t.store, 'conversation', [{ id: conversationId, brand_id: brandId, channel_account_id: accountId, network: 'x', visibility: 'public', status: 'open', created_at: now, updated_at: now, last_message_at: now, cycle_started_at: now, reopened_count: 0, message_count: 1, version: 1, priority: 10 }]);
+      await insertRows(trx, t.store, 'message', [{ id: 88_001, brand_id: brandId, conversation_id: conversationId, channel_account_id: accountId, network: 'x', network_message_id: 'lz4-1', direction: 'inbound', visibility: 'public', kind: 'mention', text: 'hi', created_at: now, received_at: now, raw, status: 'received', is_auto: 0, source: 'network' }]);
+    });
+    const r = await t.store.pgPool!.query(`select raw, pg_column_compression(raw) as method from message where id = 88001`);
+    expect(r.rows[0].raw).toBe(raw);
+    expect(r.rows[0].method).toBe(lz4 ? 'lz4' : 'pglz');
+  });
+
   it('leaves to node-pg what the binary form cannot carry', () => {
     expect(binaryArray([1.5], 'bigint')).toBeNull();
     expect(binaryArray([2 ** 53], 'bigint')).toBeNull();

@@ -12,6 +12,7 @@ import * as m20261123T2110 from './20261123T2110_fact_rollup.js';
 import * as m20261203T0800 from './20261203T0800_backlog_index.js';
 import * as m20261203T1600 from './20261203T1600_expert_request_overdue.js';
 import * as m20261203T1610 from './20261203T1610_viewing_span.js';
+import * as m20261204T2100 from './20261204T2100_raw_lz4.js';
 
 export const migrations: Record<string, MigrationModule> = {
   '20261123T1900_initial_schema': m20261123T1900,
@@ -26,4 +27,5 @@ export const migrations: Record<string, MigrationModule> = {
   '20261203T0800_backlog_index': m20261203T0800,
   '20261203T1600_expert_request_overdue': m20261203T1600,
   '20261203T1610_viewing_span': m20261203T1610,
+  '20261204T2100_raw_lz4': m20261204T2100,
 };
