@@ -116,6 +116,34 @@ describeEachStore('ingest pipeline', (get) => {
     expect(events.filter((e) => e === 'message.created')).toHaveLength(1);
   });
 
+  it('gives triage the last five unanswered texts of each conversation, oldest first, since it began waiting', async () => {
+    const { store } = get();
+    const brandId = await createBrand(store.db, { slug: 'unanswered', name: 'Unanswered' }, T0);
+    const acct = await createChannelAccount(store.db, { brandId, network: 'x', handle: 'WaitCare' }, T0);
+    const seen = new Map<string, string[]>();
+    const triage = Object.assign((reqs: { message: NormalizedMessage; previousUnanswered: string[] }[]) => reqs.map((r) => (seen.set(r.message.networkMessageId, r.previousUnanswered), null)), {});
+    const p = new IngestPipeline({ store, bus: new EventBus(), clock: new ManualClock(T0 + 3600_000), triage: triage as never });
+    const min = 60_000;
+    const from = (user: string) => ({ author: { networkUserId: user, handle: user } });
+    const send = (...msgs: NormalizedMessage[]) => p.ingest(brandId, msgs.map((message) => ({ channelAccountId: acct, message, source: 'network' as const })));
+    // alice: asked, was answered, then waited through seven posts (one a batch); bob: waiting since long before
+    await send(base('b0', { ...from('bob'), text: 'bob first', createdAt: T0 - 180 * min }));
+    await send(base('a0', { ...from('alice'), text: 'answered question', createdAt: T0 }));
+    await send(base('r0', { ...from('brand'), direction: 'outbound', fromBrand: true, kind: 'reply', text: 'our answer', inReplyToNetworkId: 'a0', createdAt: T0 + min }));
+    for (let i = 1; i <= 7; i++) await send(base(`a${i}`, { ...from('alice'), text: `alice waits ${i}`, createdAt: T0 + (1 + i) * min }));
+    await send(base('b1', { ...from('bob'), text: 'bob again', createdAt: T0 + 20 * min }), base('a8', { ...from('alice'), text: 'alice waits 8', createdAt: T0 + 21 * min }), base('a9', { ...from('alice'), text: 'alice waits 9', createdAt: T0 + 22 * min }));
+    const convOf = async (id: string) => (await store.db.selectFrom('message').select('conversation_id').where('network_message_id', '=', id).executeTakeFirstOrThrow()).conversation_id;
+    expect(await convOf('r0')).toBe(await convOf('a0'));
+    expect(await convOf('a8')).toBe(await convOf('a0'));
+    expect(await convOf('b1')).toBe(await convOf('b0'));
+    expect(seen.get('a1')).toEqual([]);
+    expect(seen.get('a3')).toEqual(['alice waits 1', 'alice waits 2']);
+    expect(seen.get('a8')).toEqual(['alice waits 3', 'alice waits 4', 'alice waits 5', 'alice waits 6', 'alice waits 7']);
+    // a message of the same batch counts as well
+    expect(seen.get('a9')).toEqual(['alice waits 4', 'alice waits 5', 'alice waits 6', 'alice waits 7', 'alice waits 8']);
+    expect(seen.get('b1')).toEqual(['bob first']);
+  });
+
   it("sees another process's edit of the channel account (its handle for triage) within five seconds, its own at once", async () => {
     const { store } = get();
     const brandId = await createBrand(store.db, { slug: 'acctttl', name: 'Ttl' }, Date.now());

@@ -107,6 +107,15 @@ function sqliteStmt(store: Store, key: string, sqlText: string) {
   return st;
 }
 
+/**
+ * The rows of one SQLite query through a cached prepared statement: for a query run once
+ * per item of a batch, where going through the query builder would cost more than the
+ * query. It runs on the store's one connection, so inside the current transaction.
+ */
+export function sqliteAll<T>(store: Store, sqlText: string, params: readonly unknown[]): T[] {
+  return sqliteStmt(store, sqlText, sqlText).all(...params) as T[];
+}
+
 const quoteId = (s: string) => `"${s.replace(/"/g, '""')}"`;
 const toSqlite = (v: unknown) => (v === undefined ? null : typeof v === 'boolean' ? (v ? 1 : 0) : v);
 
