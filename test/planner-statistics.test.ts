@@ -57,6 +57,10 @@ describe('planner statistics while tables grow (PostgreSQL)', () => {
     const withStats = new Set((await store.pgPool!.query("select attname from pg_stats where tablename = 'message'")).rows.map((r) => r.attname as string));
     for (const c of ['brand_id', 'network', 'network_message_id', 'conversation_id', 'in_reply_to_network_id', 'created_at']) expect(withStats).toContain(c);
     for (const c of ['text', 'triage', 'raw', 'search']) expect(withStats).not.toContain(c);
+    // from a smaller sample than the default target's (at most 31 histogram bounds instead of 101)
+    const bounds = (await store.pgPool!.query("select array_length(histogram_bounds, 1) as n from pg_stats where tablename = 'message' and attname = 'created_at'")).rows[0]!.n;
+    expect(bounds).toBeGreaterThan(2);
+    expect(bounds).toBeLessThanOrEqual(31);
   });
 
   it('waits for half the rows it knew before analyzing a table again', async () => {
