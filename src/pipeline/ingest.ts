@@ -26,7 +26,7 @@ import { factRow, type FactDimensions } from '../store/facts.js';
 import type { ChannelAccount, Conversation, ContactIdentity, DB, NewMessage } from '../store/schema.js';
 import { encodeText, sanitizeShortText } from '../store/text.js';
 import { storeTriage } from '../store/triageJson.js';
-import { binaryArray, chunks, inLists, inValues, insertRows, sqliteAll, updateChangedRows, lockBrand, reserveIds, type Tx } from '../store/util.js';
+import { arrayParam, chunks, inLists, inValues, insertRows, sqliteAll, updateChangedRows, lockBrand, reserveIds, type Tx } from '../store/util.js';
 import { indexPendingMessages } from '../store/fts.js';
 import { writeFacts } from '../store/rollup.js';
 import { validateMessage } from './validate.js';
@@ -185,7 +185,6 @@ interface FirstReply {
 const DEFAULT_WINDOW_MS = 24 * 3600_000;
 /** How many earlier unanswered texts of its conversation triage sees with a message. */
 const UNANSWERED_KEPT = 5;
-const bigints = (v: number[]) => binaryArray(v, 'bigint') ?? v;
 const LAST_UNANSWERED_SQLITE = `SELECT text FROM message WHERE conversation_id = ? AND direction = 'inbound' AND created_at >= ? ORDER BY created_at DESC, id DESC LIMIT ${UNANSWERED_KEPT}`;
 
 /** PARLEY_PIPELINE_PROFILE=1: milliseconds per pipeline stage, printed at exit (benchmark profiling). */
@@ -546,8 +545,8 @@ export class IngestPipeline {
   /** 5. Triage of the inbound messages, with their conversation's context. */
   private async triageBatch(trx: Tx, fresh: Work[], th: Threading, now: number): Promise<void> {
     const { convs, byNetworkId, refs } = th;
-    const previousUnanswered = await this.unansweredTexts(trx, [...convs.values()].filter((c) => c.existing && c.existing.waiting_since != null));
     if (this.deps.triage) {
+      const previousUnanswered = await this.unansweredTexts(trx, [...convs.values()].filter((c) => c.existing && c.existing.waiting_since != null));
       const inbound = fresh.filter((w) => w.msg.direction === 'inbound' && !w.msg.fromBrand);
       const pending = new Map<string, string[]>();
       const reqs: TriageRequest[] = inbound.map((w) => {
@@ -612,7 +611,6 @@ export class IngestPipeline {
     return fn ? (from: number, to: number) => fn(account, from, to) : null;
   }
 
-  /** The last few unanswered inbound texts per waiting conversation (chaser detection), in one query per 500. */
   /**
    * The last five inbound texts of each waiting conversation since it began waiting, oldest
    * first. Each conversation's messages are walked newest first down the
@@ -632,7 +630,7 @@ export class IngestPipeline {
     for (const part of chunks(convs, 500)) {
       const rows = await sql<{ conversation_id: number | string; text: string }>`
         select v.id as conversation_id, m.text
-        from unnest(${bigints(part.map((c) => c.id!))}::bigint[], ${bigints(part.map((c) => c.existing!.waiting_since!))}::bigint[]) as v(id, since)
+        from unnest(${arrayParam(part.map((c) => c.id!), 'bigint')}::bigint[], ${arrayParam(part.map((c) => c.existing!.waiting_since!), 'bigint')}::bigint[]) as v(id, since)
         cross join lateral (
           select text, created_at, id from message
           where conversation_id = v.id and direction = 'inbound' and created_at >= v.since

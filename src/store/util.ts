@@ -54,7 +54,7 @@ export function padInList<T>(part: T[], size = 500): T[] {
  */
 export function inValues(store: Store, column: string, values: readonly (string | number)[], pgType: 'text' | 'bigint'): RawBuilder<SqlBool> {
   if (store.dialect === 'sqlite') return sql<SqlBool>`${sql.ref(column)} in (${sql.join(values)})`;
-  return sql<SqlBool>`${sql.ref(column)} = any(${binaryArray(values, pgType) ?? [...values]}::${sql.raw(pgType)}[])`;
+  return sql<SqlBool>`${sql.ref(column)} = any(${arrayParam(values, pgType)}::${sql.raw(pgType)}[])`;
 }
 
 /**
@@ -225,7 +225,7 @@ async function arrayParameters(trx: Tx, table: string, cols: readonly string[]):
     return t;
   });
   const sql = typeOf.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
-  return { sql, param: (values, i) => binaryArray(values, typeOf[i]!) ?? values };
+  return { sql, param: (values, i) => arrayParam(values, typeOf[i]!) };
 }
 
 /** An object node-pg would send as its JSON (no prototype but Object's, no toPostgres). */
@@ -277,6 +277,11 @@ export function writeBinaryField(buf: Buffer, o: number, v: string | number | nu
       return buf.writeUInt32BE(x - hi * 4294967296, buf.writeInt32BE(hi, buf.writeInt32BE(8, o)));
     }
   }
+}
+
+/** An array parameter of `type`: in binary (`binaryArray`) when the values fit it, else as node-pg sends an array. */
+export function arrayParam(values: readonly unknown[], type: string): unknown {
+  return binaryArray(values, type) ?? [...values];
 }
 
 /**
