@@ -100,7 +100,8 @@ for (const dialect of DIALECTS) {
       const chaser = mention({ author, text: '@AcmeCare hello?? still waiting', inReplyToNetworkId: first.networkMessageId, createdAt: clock.now() });
       expect((await ingest(chaser)).conversationId).toBe(id);
       c = await agreesWithFullEvaluation(id);
-      expect(JSON.parse(c.sla!).tl.e).toHaveLength(2);
+      // a chaser changes no clock: the carried timeline drops it, and remembers up to when it dropped
+      expect(JSON.parse(c.sla!).tl).toMatchObject({ e: [['i', first.createdAt, 0]], f: chaser.createdAt });
 
       // an agent answers; the outbox sends it (and bumps the version)
       clock.advance(10 * MIN);
@@ -135,7 +136,95 @@ for (const dialect of DIALECTS) {
       expect((await ingest(mention({ author, text: '@AcmeCare ??', inReplyToNetworkId: reopen.networkMessageId, createdAt: clock.now() }))).conversationId).toBe(id);
       c = await agreesWithFullEvaluation(id);
       expect(JSON.parse(c.sla!).tl).toMatchObject({ v: Number(c.version) });
-      expect(JSON.parse(c.sla!).tl.e.length).toBeGreaterThanOrEqual(8);
+      expect(JSON.parse(c.sla!).tl.e.length).toBeGreaterThanOrEqual(4);
+    });
+
+    /** The SLA facts written for a conversation: `kind clock:cycle`. */
+    const slaFacts = async (id: number) =>
+      (await desk.db.store.db.selectFrom('reporting_fact').select(['kind', 'data']).where('conversation_id', '=', id).where('kind', 'in', ['sla_met', 'sla_breached']).orderBy('id').execute())
+        .map((f) => `${f.kind} ${JSON.parse(f.data as string).clock}`);
+
+    it('stays short over a long back-and-forth, announces every wait once, and reads the tables for a late message', async () => {
+      const author = { networkUserId: 'carry-long', handle: 'talker', displayName: 'Talker', followers: 10 };
+      const brand = { networkUserId: 'brand', handle: 'AcmeCare' };
+      let last = mention({ author, text: '@AcmeCare my router keeps dropping', createdAt: clock.now() });
+      const id = (await ingest(last)).conversationId as number;
+      const replies: ReturnType<typeof mention>[] = [];
+      // ten waits: the customer writes, the brand answers five minutes later (met), apart from
+      // the fourth and the eighth, answered after 40 minutes (breached)
+      for (let round = 0; round < 10; round++) {
+        clock.advance(round === 3 || round === 7 ? 40 * MIN : 5 * MIN);
+        if (round === 3 || round === 7) await desk.parley.services.workflow.refreshSla(id); // the timer firing
+        const reply = mention({ direction: 'outbound', fromBrand: true, author: brand, text: `@talker step ${round}: restart it`, inReplyToNetworkId: last.networkMessageId, createdAt: clock.now() });
+        replies.push(reply);
+        await ingest(reply);
+        clock.advance(MIN);
+        last = mention({ author, text: `@AcmeCare tried step ${round}, still dropping`, inReplyToNetworkId: reply.networkMessageId, createdAt: clock.now() });
+        expect((await ingest(last)).conversationId).toBe(id);
+        const c = await agreesWithFullEvaluation(id);
+        expect(JSON.parse(c.sla!).tl.e.length).toBeLessThanOrEqual(4);
+      }
+      // every wait answered was announced once, the late ones as breached (the fact of each clock, in order)
+      const facts = await slaFacts(id);
+      expect(facts.filter((f) => f === 'sla_met first_response')).toHaveLength(1);
+      expect(facts.filter((f) => f.endsWith('next_response'))).toEqual([
+        'sla_met next_response', 'sla_met next_response', 'sla_breached next_response', 'sla_met next_response', 'sla_met next_response', 'sla_met next_response', 'sla_breached next_response', 'sla_met next_response', 'sla_met next_response',
+      ]);
+      // the eleventh wait runs late too: warned, then breached, by the timer
+      clock.advance(25 * MIN);
+      await desk.parley.services.workflow.refreshSla(id);
+      expect(JSON.parse((await row(id)).sla!).clocks.find((x: { metric: string }) => x.metric === 'next_response').state).toBe('warning');
+      clock.advance(10 * MIN);
+      await desk.parley.services.workflow.refreshSla(id);
+      expect((await slaFacts(id)).filter((f) => f === 'sla_breached next_response')).toHaveLength(3);
+      const notices = await desk.db.store.db.selectFrom('audit_event').select('action').where('conversation_id', '=', id).where('action', 'like', 'sla.%').execute();
+      expect(notices.filter((n) => n.action === 'sla.breached')).toHaveLength(3);
+      expect(notices.filter((n) => n.action === 'sla.warning')).toHaveLength(1); // the late ones before were past due when the timer looked
+
+      // a customer message delivered late, older than what the carried timeline dropped (from the
+      // carried timeline alone it would start the current wait): read from the tables, the same
+      // result, nothing announced twice
+      const fold = JSON.parse((await row(id)).sla!).tl.f as number;
+      expect(fold).toBe(replies[9]!.createdAt);
+      const before = (await slaFacts(id)).length;
+      expect((await ingest(mention({ author, text: '@AcmeCare (sent earlier) hello?', inReplyToNetworkId: replies[8]!.networkMessageId, createdAt: fold - 1 }))).conversationId).toBe(id);
+      await agreesWithFullEvaluation(id);
+      expect((await slaFacts(id)).length).toBe(before);
+    });
+
+    it('reads a memo written before clocks were settled by time without announcing anything again', async () => {
+      const author = { networkUserId: 'carry-legacy', handle: 'oldtimer', displayName: 'Old', followers: 10 };
+      const brand = { networkUserId: 'brand', handle: 'AcmeCare' };
+      let last = mention({ author, text: '@AcmeCare my bill is wrong', createdAt: clock.now() });
+      const id = (await ingest(last)).conversationId as number;
+      for (let round = 0; round < 3; round++) {
+        clock.advance(5 * MIN);
+        const reply = mention({ direction: 'outbound', fromBrand: true, author: brand, text: `@oldtimer answer ${round}`, inReplyToNetworkId: last.networkMessageId, createdAt: clock.now() });
+        await ingest(reply);
+        if (round < 2) {
+          clock.advance(MIN);
+          last = mention({ author, text: `@AcmeCare and ${round}?`, inReplyToNetworkId: reply.networkMessageId, createdAt: clock.now() });
+          await ingest(last);
+        }
+      }
+      const facts = await slaFacts(id);
+      expect(facts.filter((f) => f.endsWith('next_response'))).toHaveLength(2);
+      // as the code before wrote it: one entry per metric and cycle, no settled time, the whole timeline
+      const memo = JSON.parse((await row(id)).sla!);
+      const legacy = { announced: { 'first_response:1': 'met', 'next_response:1': 'met' }, clocks: memo.clocks, timer: memo.timer };
+      await desk.db.store.db.updateTable('conversation').set({ sla: JSON.stringify(legacy) }).where('id', '=', id).execute();
+      clock.advance(MIN);
+      await desk.parley.services.workflow.refreshSla(id);
+      expect(await slaFacts(id)).toEqual(facts);
+      const upgraded = JSON.parse((await row(id)).sla!);
+      expect(upgraded.h).toBeTypeOf('number');
+      expect(upgraded.tl.e).toHaveLength(4); // the first message and reply, the last wait and its reply
+      // and from then on a new wait is announced
+      clock.advance(MIN);
+      await ingest(mention({ author, text: '@AcmeCare one more thing', inReplyToNetworkId: last.networkMessageId, createdAt: clock.now() }));
+      clock.advance(40 * MIN);
+      await desk.parley.services.workflow.refreshSla(id);
+      expect((await slaFacts(id)).slice(facts.length)).toEqual(['sla_breached next_response']);
     });
   });
 }

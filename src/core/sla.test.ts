@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { BusinessCalendar, HoursInterval } from './businessHours.js';
+import { seededRandom } from './staffing/simulate.js';
 import {
+  compactSlaTimeline,
   DEFAULT_SLA_POLICY,
   evaluateSla,
   priorityBand,
   resolveTarget,
   SlaError,
   validateSlaPolicy,
+  type SlaClock,
   type SlaConversation,
   type SlaEvent,
   type SlaPolicy,
@@ -304,5 +307,109 @@ describe('validation', () => {
   it('returns no clocks for an empty timeline', () => {
     const r = evaluateSla(DEFAULT_SLA_POLICY, conv([]), 0);
     expect(r).toMatchObject({ firstResponse: null, nextResponse: null, resolution: null, history: [], nextChangeAt: null });
+  });
+});
+
+describe('compacting a timeline', () => {
+  const policies: [string, SlaPolicy][] = [
+    ['default', DEFAULT_SLA_POLICY],
+    ['pausing while waiting', { ...DEFAULT_SLA_POLICY, pauseWhileWaitingOnCustomer: true }],
+    ['business hours, pausing', businessPolicy(londonHours, { pauseWhileWaitingOnCustomer: true })],
+    ['no next-response target', { targets: [{ metric: 'first_response', targetMs: 20 * M }, { metric: 'resolution', targetMs: 4 * H }] }],
+    ['no first-response target', { targets: [{ metric: 'next_response', targetMs: 20 * M }, { metric: 'resolution', targetMs: 4 * H }] }],
+  ];
+  const clockId = (c: SlaClock) => `${c.metric}:${c.cycle}:${c.startedAt}`;
+
+  /** Random conversations fed a few events at a time, each step evaluated from the compacted timeline carried from the step before and from the whole one. */
+  it.each(policies)('gives what the whole timeline gives, step by step (%s)', (_label, policy) => {
+    const rnd = seededRandom(20261204);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+    let dropped = 0;
+    let total = 0;
+    for (let run = 0; run < 300; run++) {
+      let now = t('2026-03-16T08:00:00Z') + Math.floor(rnd() * 7 * 24) * H;
+      const all: SlaEvent[] = [];
+      let carried: SlaEvent[] = [];
+      let foldedUntil = -Infinity;
+      const priority = pick([10, 60, 90]);
+      const visibility = pick(['public', 'private'] as const);
+      for (let step = 0; step < 12; step++) {
+        const settledAt = now;
+        let at = now;
+        const fresh: SlaEvent[] = [];
+        for (let k = 1 + Math.floor(rnd() * 4); k > 0; k--) {
+          at += 1_000 + Math.floor(rnd() * (rnd() < 0.3 ? 3 * H : 20 * M));
+          const r = rnd();
+          fresh.push(
+            r < 0.4 ? { type: 'inbound', at, chaser: rnd() < 0.3 }
+            : r < 0.75 ? { type: 'outbound', at, autoAck: rnd() < 0.15 }
+            : r < 0.95 ? { type: 'status', at, status: pick(['resolved', 'open', 'waiting', 'new', 'resolved'] as const) }
+            : { type: 'reopened', at },
+          );
+        }
+        // now mostly after the new events, sometimes before the last of them (kept for later)
+        now = rnd() < 0.85 ? at + Math.floor(rnd() * 2 * H) : at - 1_000;
+        expect(fresh.every((e) => e.at > foldedUntil)).toBe(true);
+        all.push(...fresh);
+        const full = evaluateSla(policy, conv(all, visibility, priority), now);
+        const fromCarried = evaluateSla(policy, conv([...carried, ...fresh], visibility, priority), now);
+        expect(fromCarried.firstResponse).toEqual(full.firstResponse);
+        expect(fromCarried.nextResponse).toEqual(full.nextResponse);
+        expect(fromCarried.resolution).toEqual(full.resolution);
+        expect(fromCarried.nextChangeAt).toBe(full.nextChangeAt);
+        // the clocks that are left are the whole timeline's; the ones gone were over when the step before settled them
+        const inFull = new Map(full.history.map((c) => [clockId(c), c]));
+        for (const c of fromCarried.history) expect(c).toEqual(inFull.get(clockId(c)));
+        const kept = new Set(fromCarried.history.map(clockId));
+        for (const c of full.history) if (!kept.has(clockId(c))) expect(c.stoppedAt).not.toBeNull(), expect(c.stoppedAt!).toBeLessThanOrEqual(settledAt);
+        const compacted = compactSlaTimeline([...carried, ...fresh], now);
+        dropped += carried.length + fresh.length - compacted.events.length;
+        total += fresh.length;
+        carried = compacted.events;
+        if (compacted.foldedUntil !== null) {
+          expect(compacted.foldedUntil).toBeLessThanOrEqual(now);
+          foldedUntil = Math.max(foldedUntil, compacted.foldedUntil);
+        }
+      }
+    }
+    // it does shorten them
+    expect(dropped / total).toBeGreaterThan(0.3);
+  });
+
+  it('keeps a long back-and-forth to a handful of events', () => {
+    const start = t('2026-03-17T10:00:00Z');
+    const events: SlaEvent[] = [];
+    for (let i = 0; i < 200; i++) {
+      events.push({ type: 'inbound', at: start + i * 10 * M, chaser: false });
+      events.push({ type: 'inbound', at: start + i * 10 * M + M, chaser: true });
+      events.push({ type: 'outbound', at: start + i * 10 * M + 5 * M, autoAck: false });
+    }
+    events.push({ type: 'inbound', at: start + 2000 * M });
+    const now = start + 2010 * M;
+    const c = compactSlaTimeline(events, now);
+    // the first message and the first reply (first response), the last wait (next response)
+    expect(c.events).toEqual([events[0], events[2], events[events.length - 1]]);
+    expect(c.foldedUntil).toBe(events[events.length - 2]!.at);
+    const full = evaluateSla(DEFAULT_SLA_POLICY, conv(events), now);
+    const short = evaluateSla(DEFAULT_SLA_POLICY, conv(c.events), now);
+    expect([short.firstResponse, short.nextResponse, short.resolution]).toEqual([full.firstResponse, full.nextResponse, full.resolution]);
+    expect(full.nextResponse).toMatchObject({ startedAt: start + 2000 * M, state: 'active' });
+  });
+
+  it('keeps the events after now, and a resolved cycle as what reopening needs', () => {
+    const start = t('2026-03-17T10:00:00Z');
+    const events: SlaEvent[] = [
+      { type: 'inbound', at: start },
+      { type: 'outbound', at: start + M },
+      { type: 'inbound', at: start + 2 * M },
+      { type: 'outbound', at: start + 3 * M },
+      { type: 'status', at: start + 4 * M, status: 'resolved' },
+      { type: 'status', at: start + 5 * M, status: 'resolved' },
+      { type: 'inbound', at: start + 6 * M },
+      { type: 'inbound', at: start + 99 * M },
+    ];
+    const c = compactSlaTimeline(events, start + 10 * M);
+    expect(c.events).toEqual([events[0], events[1], events[4], events[6], events[7]]);
+    expect(c.foldedUntil).toBe(start + 5 * M);
   });
 });

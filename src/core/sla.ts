@@ -455,3 +455,115 @@ function evaluateClock(c: RawClock, pauses: Pause[], m: Measure, business: boole
     nextChangeAt,
   };
 }
+
+/** A timeline shortened by `compactSlaTimeline`. */
+export interface CompactedTimeline {
+  events: SlaEvent[];
+  /** The latest instant of a dropped event (null: nothing dropped). An event at or before it cannot be added to the shortened timeline. */
+  foldedUntil: number | null;
+}
+
+/**
+ * Shortens a timeline without changing what `evaluateSla` gives for it — its current
+ * clocks, their deadlines and the next change — at `now` or later, under any policy, when
+ * the events added later are all after `foldedUntil`. Dropped:
+ * - events that change nothing (a chaser while a reply is owed, an acknowledgement, the
+ *   brand posting again when nothing is owed, a status the conversation already had);
+ * - each next-response clock that is over — the customer's message that started it and
+ *   the reply that stopped it — unless it is the last one of the current cycle.
+ * What remains grows with the cycles (reopenings) of a conversation, not with its
+ * messages. The clocks of dropped events are over before `now`: whoever evaluates the
+ * shortened timeline must have settled them already (the workflow announces them in the
+ * evaluation that shortens it). Events after `now` are kept as they are.
+ */
+export function compactSlaTimeline(events: readonly SlaEvent[], now: number): CompactedTimeline {
+  const sorted = events
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => a.e.at - b.e.at || a.i - b.i)
+    .map(({ e }) => e);
+  // the state machine of `evaluateSla` with a target for every metric (what a policy
+  // without some target does is the same with those clocks absent)
+  let cycle = 0;
+  let cycleStarted = false;
+  let responded = false;
+  let resolved = false;
+  let waiting = false;
+  let lastInbound = false;
+  let running: { metric: SlaMetric; startIndex: number } | null = null;
+  const state = () => `${cycle}|${+cycleStarted}${+responded}${+resolved}${+waiting}${+lastInbound}|${running ? `${running.metric}@${running.startIndex}` : '-'}`;
+  const newCycle = (owed: boolean, index: number) => {
+    cycle += 1;
+    cycleStarted = true;
+    responded = false;
+    resolved = false;
+    running = owed ? { metric: 'first_response', startIndex: index } : null;
+    lastNextStartOfCycle = -1;
+  };
+  const keep = sorted.map(() => true);
+  const before: string[] = [];
+  const after: string[] = [];
+  /** Over next-response clocks: the indexes of the message that started and of the reply that stopped each, and its cycle. */
+  const over: { start: number; stop: number; cycle: number }[] = [];
+  let lastNextStartOfCycle = -1;
+  const pastCount = sorted.findIndex((e) => e.at > now);
+  const past = pastCount < 0 ? sorted.length : pastCount;
+  for (let i = 0; i < past; i++) {
+    const ev = sorted[i]!;
+    before.push(state());
+    switch (ev.type) {
+      case 'inbound':
+        waiting = false;
+        lastInbound = true;
+        if (!cycleStarted || resolved) newCycle(true, i);
+        else if (!running) {
+          running = { metric: responded ? 'next_response' : 'first_response', startIndex: i };
+          if (running.metric === 'next_response') lastNextStartOfCycle = i;
+        }
+        break;
+      case 'outbound':
+        if (ev.autoAck) break;
+        lastInbound = false;
+        if (running) {
+          if (running.metric === 'next_response') over.push({ start: running.startIndex, stop: i, cycle });
+          running = null;
+          responded = true;
+        } else if (cycleStarted) responded = true;
+        break;
+      case 'status':
+        if (ev.status === 'resolved') {
+          if (!cycleStarted || resolved) break;
+          waiting = false;
+          resolved = true;
+          running = null;
+          break;
+        }
+        if (resolved) newCycle(lastInbound, i);
+        waiting = ev.status === 'waiting';
+        break;
+      case 'reopened':
+        if (resolved) newCycle(lastInbound, i);
+        break;
+      default:
+        break;
+    }
+    after.push(state());
+    if (before[i] === after[i]) keep[i] = false;
+  }
+  for (const c of over) {
+    if (c.cycle === cycle && c.start === lastNextStartOfCycle) continue; // the current cycle's last: its clock is shown
+    let between = true;
+    for (let j = c.start + 1; j < c.stop && between; j++) between = !keep[j];
+    // the state before the customer's message is the state after the reply: nothing but the clock happened
+    if (between && before[c.start] === after[c.stop]) {
+      keep[c.start] = false;
+      keep[c.stop] = false;
+    }
+  }
+  let foldedUntil: number | null = null;
+  const out: SlaEvent[] = [];
+  sorted.forEach((e, i) => {
+    if (keep[i]) out.push(e);
+    else foldedUntil = e.at;
+  });
+  return { events: out, foldedUntil };
+}

@@ -13,7 +13,7 @@ import { autoAckText, shouldAutoAck } from '../core/autoAck.js';
 import { businessMsBetween, type BusinessCalendar } from '../core/businessHours.js';
 import { checkReply } from '../core/replyChecks.js';
 import { drainQueue, pickTeam, type AssignmentStrategy, type QueuedConversation, type RoutingAgent, type RoutingState } from '../core/routing.js';
-import { evaluateSla, type SlaClock, type SlaEvent } from '../core/sla.js';
+import { compactSlaTimeline, evaluateSla, type SlaClock, type SlaEvent } from '../core/sla.js';
 import type { ConversationStatus, Network, Role, Sentiment, TriageCategory, Visibility } from '../core/types.js';
 import type { Actor } from '../commands/context.js';
 import type { ConversationHooks, ReplyDecision } from '../commands/conversations.js';
@@ -47,16 +47,32 @@ const SLA_JOB = 'sla.tick';
 const OPEN = ['new', 'open'];
 
 interface SlaMemo {
-  /** metric:cycle → the last state announced. */
+  /**
+   * The last state announced of each current clock (`metric:cycle`, and the start for a
+   * next-response clock: `next_response:cycle:startedAt`). A clock that is no longer
+   * current is settled by `h` instead.
+   */
   announced: Record<string, string>;
   clocks: Pick<SlaClock, 'metric' | 'cycle' | 'state' | 'dueAt' | 'warningAt' | 'targetMs' | 'businessHours' | 'startedAt' | 'stoppedAt'>[];
   /**
-   * The conversation's SLA timeline as of its version `v`, so the next ingest batch
-   * need not read the messages and status changes back. Valid only while the row's
-   * version is still `v`: every writer of the timeline (ingest, the outbox marking a
-   * reply sent, a status change) bumps the version in the same transaction.
+   * Settled up to here: the latest stop of a clock when the memo was written. Every clock
+   * stopped by then was announced (its met or breached) in that evaluation or before, so
+   * a clock that is no longer current and stopped at or before `h` is not announced
+   * again (a clock that a late message makes up before `h` is not announced either).
+   * Absent in memos from before it existed, whose `announced` had one entry per metric and
+   * cycle — which silenced every next-response clock of a cycle after its first.
    */
-  tl?: { v: number; e: TimelineEntry[] };
+  h?: number;
+  /**
+   * The conversation's SLA timeline as of its version `v`, so the next ingest batch
+   * need not read the messages and status changes back — shortened (`compactSlaTimeline`),
+   * so it does not grow with the conversation; `f`: the latest instant of an event
+   * dropped from it. Valid only while the row's version is still `v` and for messages
+   * after `f`: every writer of the timeline (ingest, the outbox marking a reply sent, a
+   * status change) bumps the version in the same transaction, and a message older than
+   * `f` (a late delivery) is evaluated with the timeline read back from the tables.
+   */
+  tl?: { v: number; e: TimelineEntry[]; f?: number };
   /**
    * When the conversation's `sla:<id>` timer was last set to run (null: none pending),
    * written in the same transaction as the timer. An ingest batch that leaves the time
@@ -68,7 +84,7 @@ interface SlaMemo {
 
 /** A compact SLA event: inbound (chaser flag), outbound (auto-acknowledgement flag), status. */
 type TimelineEntry = ['i', number, 0 | 1] | ['o', number, 0 | 1] | ['s', number, string];
-/** Longer timelines are read back from the tables each time rather than carried in the row. */
+/** Longer timelines (even shortened: a conversation reopened many times) are read back from the tables each time rather than carried in the row. */
 const MAX_MEMO_EVENTS = 200;
 
 function encodeTimeline(events: SlaEvent[]): TimelineEntry[] | null {
@@ -83,12 +99,16 @@ function encodeTimeline(events: SlaEvent[]): TimelineEntry[] | null {
   return out;
 }
 
-/** The timeline carried in a conversation's memo, when it is of the row's current version. */
-function memoTimeline(memo: Partial<SlaMemo>, version: number): SlaEvent[] | null {
+/** The timeline carried in a conversation's memo, when it is of the row's current version and the batch's messages are all after what it dropped. */
+function memoTimeline(memo: Partial<SlaMemo>, version: number, batch: SlaEvent[]): SlaEvent[] | null {
   const tl = memo.tl;
   if (!tl || tl.v !== version || !Array.isArray(tl.e)) return null;
+  if (typeof tl.f === 'number' && batch.some((e) => e.at <= tl.f!)) return null;
   return tl.e.map((x): SlaEvent => (x[0] === 'i' ? { type: 'inbound', at: x[1], chaser: x[2] === 1 } : x[0] === 'o' ? { type: 'outbound', at: x[1], autoAck: x[2] === 1 } : { type: 'status', at: x[1], status: x[2] as ConversationStatus }));
 }
+
+/** A clock's key in the memo's `announced`: a cycle has one first-response and one resolution clock, and a next-response clock per wait. */
+const clockKey = (c: SlaClock) => (c.metric === 'next_response' ? `${c.metric}:${c.cycle}:${c.startedAt}` : `${c.metric}:${c.cycle}`);
 
 /** The memo as agents see it (the carried timeline is bookkeeping). */
 const visibleMemo = (m: Partial<SlaMemo>) => JSON.stringify({ announced: m.announced ?? {}, clocks: m.clocks ?? [] });
@@ -168,12 +188,16 @@ export class Workflow {
     // SLA: stored timeline (before this batch; carried in the row's memo when current) + this batch's messages
     const memos = new Map(drafts.map((d) => [d.id, parseObject(d.row.sla) as Partial<SlaMemo>]));
     const stored = new Map<number, SlaEvent[]>();
+    const folds = new Map<number, number>();
     const unread: number[] = [];
     for (const d of drafts) {
       if (d.created) continue;
-      const carried = memoTimeline(memos.get(d.id)!, d.row.version);
-      if (carried) stored.set(d.id, carried);
-      else unread.push(d.id);
+      const memo = memos.get(d.id)!;
+      const carried = memoTimeline(memo, d.row.version, d.events);
+      if (carried) {
+        stored.set(d.id, carried);
+        if (typeof memo.tl?.f === 'number') folds.set(d.id, memo.tl.f);
+      } else unread.push(d.id);
     }
     if (unread.length) for (const [id, events] of await this.timelines(unread, trx)) stored.set(id, events);
     const accountIds = [...new Set(drafts.map((d) => d.row.channel_account_id))];
@@ -182,7 +206,7 @@ export class Workflow {
     for (const d of drafts) {
       const events = [...(stored.get(d.id) ?? []), ...d.events].sort((a, b) => a.at - b.at);
       // the batch writes the row with its version bumped (a new one with version 1)
-      const e = this.evaluate(d.row as Conversation, accounts.get(d.row.channel_account_id)!, settings, events, now, d.row.version + 1, memos.get(d.id));
+      const e = this.evaluate(d.row as Conversation, accounts.get(d.row.channel_account_id)!, settings, events, now, d.row.version + 1, memos.get(d.id), folds.get(d.id));
       d.row.sla_due_at = e.dueAt;
       d.row.sla_state = e.worst;
       d.row.sla = JSON.stringify(e.memo);
@@ -423,8 +447,11 @@ export class Workflow {
   }
 
   /** Evaluate one conversation's clocks (pure apart from reading cached settings). */
-  /** `version`: the row's version once written, which the carried timeline is stamped with. */
-  private evaluate(conv: Conversation, account: ChannelAccount, settings: WorkflowSettings, events: SlaEvent[], now: number, version: number, parsed?: Partial<SlaMemo>): SlaEvaluated {
+  /**
+   * `version`: the row's version once written, which the carried timeline is stamped with;
+   * `carriedFold`: when `events` start with the carried timeline, the latest instant dropped from it.
+   */
+  private evaluate(conv: Conversation, account: ChannelAccount, settings: WorkflowSettings, events: SlaEvent[], now: number, version: number, parsed?: Partial<SlaMemo>, carriedFold?: number): SlaEvaluated {
     const calendar: BusinessCalendar | null = this.deps.settings.calendarOf(account);
     const policy = { ...settings.sla, calendar: settings.sla.businessHours ? calendar : null };
     const ev = evaluateSla(policy, { visibility: conv.visibility as Visibility, priority: conv.priority, events }, now);
@@ -438,17 +465,29 @@ export class Workflow {
     const rank: Record<string, number> = { breached: 4, warning: 3, active: 2, paused: 1, met: 0 };
     const worst = running.length ? running.reduce((a, b) => (rank[b.state]! > rank[a.state]! ? b : a)).state : current.length ? 'met' : null;
     const transitions: { clock: SlaClock; to: string }[] = [];
+    const legacy = typeof memo.h !== 'number';
+    const settledUntil = legacy ? -Infinity : memo.h!;
+    const announced: Record<string, string> = {};
+    let h = settledUntil;
     for (const c of ev.history) {
-      const key = `${c.metric}:${c.cycle}`;
-      const prev = memo.announced[key];
-      if (c.state === prev || c.state === 'active' || c.state === 'paused') continue;
-      if (prev === 'met' || prev === 'breached') continue; // final: announced once
-      transitions.push({ clock: c, to: c.state });
-      memo.announced[key] = c.state;
+      if (c.stoppedAt != null && c.stoppedAt > h) h = c.stoppedAt;
+      const isCurrent = current.includes(c);
+      if (!isCurrent && c.stoppedAt != null && c.stoppedAt <= settledUntil) continue; // over, and announced when it stopped
+      const key = clockKey(c);
+      const prev = memo.announced[key] ?? (legacy ? memo.announced[`${c.metric}:${c.cycle}`] : undefined);
+      if (c.state !== prev && c.state !== 'active' && c.state !== 'paused' && prev !== 'met' && prev !== 'breached') {
+        transitions.push({ clock: c, to: c.state });
+        if (isCurrent) announced[key] = c.state;
+      } else if (isCurrent && prev !== undefined) announced[key] = prev; // final: announced once
     }
+    memo.announced = announced;
+    memo.h = Number.isFinite(h) ? h : 0; // 0: nothing has stopped yet
     memo.clocks = current.map((c) => ({ metric: c.metric, cycle: c.cycle, state: c.state, dueAt: c.dueAt, warningAt: c.warningAt, targetMs: c.targetMs, businessHours: c.businessHours, startedAt: c.startedAt, stoppedAt: c.stoppedAt }));
-    const e = encodeTimeline(events);
-    memo.tl = e ? { v: version, e } : undefined;
+    // carried shortened: the clocks of the dropped events are over and were announced above
+    const compacted = compactSlaTimeline(events, now);
+    const e = encodeTimeline(compacted.events);
+    const folded = Math.max(compacted.foldedUntil ?? -Infinity, carriedFold ?? -Infinity);
+    memo.tl = e ? { v: version, e, ...(folded > -Infinity ? { f: folded } : {}) } : undefined;
     return { dueAt, worst, memo, transitions, nextChangeAt: ev.nextChangeAt, timerKept, conv, account };
   }
 
