@@ -65,7 +65,6 @@ export async function benchPipeline(store: Store, n: number, triage: TriageFn | 
   const t0 = performance.now();
   // as a webhook server receives them: each delivery checked, parsed and normalized on
   // arrival and submitted to the group-commit queue, with up to WINDOW messages waiting
-  // (the next deliveries are read while a batch waits on the database)
   const pending: { stored: Promise<unknown>; count: number }[] = [];
   let waiting = 0;
   for (const d of deliveries) {
@@ -77,6 +76,10 @@ export async function benchPipeline(store: Store, n: number, triage: TriageFn | 
     const { messages } = handleXWebhook(webhookRequest(d), BENCH_X_SECRET, BENCH_X_ACCOUNT, Date.now());
     pending.push({ stored: queue.submit(brandId, messages.map((message) => ({ channelAccountId: accountId, message, source: 'network' as const, origin: 'webhook:x' }))), count: messages.length });
     waiting += messages.length;
+    // with a batch's worth queued, the next delivery is read in a later turn of the event loop, as
+    // the HTTP edge reads requests: while a batch waits on the database (PostgreSQL), not all at
+    // once between two batches
+    if (queue.depth() >= YIELD_AT) await new Promise<void>((r) => setImmediate(r));
   }
   await Promise.all(pending.map((p) => p.stored));
   const s = (performance.now() - t0) / 1000;
@@ -85,6 +88,8 @@ export async function benchPipeline(store: Store, n: number, triage: TriageFn | 
 
 /** Messages waiting in the queue beyond which the bench stops reading deliveries until a batch is taken. */
 const WINDOW = 5_000;
+/** Messages queued (a batch) beyond which the bench reads one delivery per turn of the event loop. */
+const YIELD_AT = Number(process.env.BENCH_YIELD_AT ?? 1_000);
 
 /** `n` messages of the stream as signed X webhook deliveries of 100 events. */
 function benchDeliveries(n: number): XDelivery[] {
