@@ -3,11 +3,13 @@
  * engines: rows inserted through PostgreSQL's unnested arrays (text columns carried
  * as JSON) come back exactly (quotes, backslashes, braces, commas, newlines, emoji,
  * NULLs, JSON escapes, a 300 KB payload); an
- * update of changed columns writes those and bumps the version, leaving the rest.
+ * update of changed columns writes those and bumps the version, leaving the rest;
+ * writes queued while the next are prepared (`WriteQueue`) run in order, and a failed
+ * one stops those behind it and fails the transaction.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrand, createChannelAccount } from '../src/commands/setup.js';
-import { binaryArray, insertRows, updateChangedRows } from '../src/store/util.js';
+import { binaryArray, insertRows, prepareInsertRows, prepareUpdateChangedRows, updateChangedRows, WriteQueue } from '../src/store/util.js';
 import { createTestDatabase, describeEachStore, type TestDatabase } from './db.js';
 
 const HOSTILE = [
@@ -51,6 +53,53 @@ describeEachStore('bulk writes', (db) => {
     expect(after.slice(2).map((c) => c.subject)).toEqual(HOSTILE.slice(2));
     expect(after.slice(2).map((c) => c.sla)).toEqual(HOSTILE.slice(2).map((s, i) => (i + 2 === 6 ? null : s)));
     expect(after.map((c) => Number(c.version))).toEqual(ids.map(() => 2));
+  });
+});
+
+describeEachStore('writes queued while the next are prepared', (db) => {
+  const setup = async (slug: string) => {
+    const { store } = db();
+    const now = Date.UTC(2026, 11, 4, 12);
+    const brandId = await createBrand(store.db, { slug, name: slug }, now);
+    const accountId = await createChannelAccount(store.db, { brandId, network: 'x', handle: `${slug}Care`, driver: 'demo' }, now);
+    const conv = (id: number) => ({ id, brand_id: brandId, channel_account_id: accountId, network: 'x', visibility: 'public', status: 'open', subject: `c${id}`, created_at: now, updated_at: now, last_message_at: now, cycle_started_at: now, reopened_count: 0, message_count: 1, version: 1, priority: 10 });
+    const msg = (id: number, conversationId: number) => ({ id, brand_id: brandId, conversation_id: conversationId, channel_account_id: accountId, network: 'x', network_message_id: `q${id}`, direction: 'inbound', visibility: 'public', kind: 'mention', text: `m${id}`, text_escaped: 0, created_at: now, received_at: now, status: 'received', is_auto: 0, source: 'network' });
+    return { store, conv, msg };
+  };
+
+  it('runs them in the order given: conversations before the messages that reference them, then updates', async () => {
+    const { store, conv, msg } = await setup('queued');
+    const convs = [conv(7100), conv(7101)];
+    await store.db.transaction().execute(async (trx) => {
+      const writes = new WriteQueue();
+      writes.add(await prepareInsertRows(trx, store, 'conversation', convs));
+      writes.add(await prepareInsertRows(trx, store, 'message', [msg(7200, 7100), msg(7201, 7101), msg(7202, 7100)]));
+      await writes.started();
+      writes.add(await prepareUpdateChangedRows(trx, store, 'conversation', convs.map((c) => ({ before: c, after: { ...c, message_count: c.id === 7100 ? 2 : 1 } })), ['message_count']));
+      await writes.done();
+    });
+    const counts = await store.db.selectFrom('conversation').select(['id', 'message_count', 'version']).where('id', 'in', [7100, 7101]).orderBy('id').execute();
+    expect(counts.map((c) => [c.id, c.message_count, Number(c.version)])).toEqual([[7100, 2, 2], [7101, 1, 2]]);
+    const msgs = await store.db.selectFrom('message').select(['id', 'conversation_id']).where('id', 'in', [7200, 7201, 7202]).orderBy('id').execute();
+    expect(msgs).toEqual([{ id: 7200, conversation_id: 7100 }, { id: 7201, conversation_id: 7101 }, { id: 7202, conversation_id: 7100 }]);
+  });
+
+  it('stops at a failed write: what is behind it does not run, done() throws, the transaction rolls back', async () => {
+    const { store, conv, msg } = await setup('failing');
+    let behind = 0;
+    const attempt = store.db.transaction().execute(async (trx) => {
+      const writes = new WriteQueue();
+      writes.add(await prepareInsertRows(trx, store, 'conversation', [conv(7300)]));
+      writes.add(await prepareInsertRows(trx, store, 'conversation', [conv(7300)])); // the same id again
+      writes.add(async () => void behind++);
+      await writes.started(); // resolves although the write before it failed
+      writes.add(await prepareInsertRows(trx, store, 'message', [msg(7400, 7300)]));
+      await writes.done();
+    });
+    await expect(attempt).rejects.toThrow(/unique|duplicate/i);
+    expect(behind).toBe(0);
+    expect(await store.db.selectFrom('conversation').select('id').where('id', '=', 7300).execute()).toEqual([]);
+    expect(await store.db.selectFrom('message').select('id').where('id', '=', 7400).execute()).toEqual([]);
   });
 });
 

@@ -26,9 +26,9 @@ import { factRow, type FactDimensions } from '../store/facts.js';
 import type { ChannelAccount, Conversation, ContactIdentity, DB, NewMessage } from '../store/schema.js';
 import { encodeText, sanitizeShortText } from '../store/text.js';
 import { storeTriage } from '../store/triageJson.js';
-import { arrayParam, chunks, inLists, inValues, insertRows, sqliteAll, updateChangedRows, lockBrand, reserveIds, type Tx } from '../store/util.js';
+import { arrayParam, chunks, inLists, inValues, insertRows, prepareInsertRows, prepareUpdateChangedRows, sqliteAll, lockBrand, reserveIds, WriteQueue, type Tx } from '../store/util.js';
 import { indexPendingMessages } from '../store/fts.js';
-import { writeFacts } from '../store/rollup.js';
+import { prepareWriteFacts } from '../store/rollup.js';
 import { validateMessage } from './validate.js';
 import type { Insertable } from 'kysely';
 
@@ -413,51 +413,51 @@ export class IngestPipeline {
     stage('7a ids, rows');
     const wf = this.deps.workflow ? await this.deps.workflow.beforePersist(trx, brandId, drafts, now) : null;
     stage('7b workflow: routing, SLA');
-    if (newConvList.length) await insertRows(trx, store, 'conversation', newConvList.map((c) => ({ ...c.row!, version: 1 })));
-
-    stage('7c new conversations');
+    // the writes, in order, each prepared while the database runs the one before
+    const writes = new WriteQueue();
+    if (newConvList.length) writes.add(await prepareInsertRows(trx, store, 'conversation', newConvList.map((c) => ({ ...c.row!, version: 1 }))));
     const { msgRows, firstReply, rowById } = messageRows(brandId, fresh, th, now);
-    await insertRows(trx, store, 'message', msgRows, { ignoreConflicts: true });
+    writes.add(await prepareInsertRows(trx, store, 'message', msgRows, { ignoreConflicts: true }));
+    if (store.dialect !== 'sqlite') await writes.started(); // the messages are being inserted: what follows is prepared meanwhile (SQLite: at the next await, synchronously)
     const storedParents = [...firstReply.keys()].filter((id) => !rowById.has(id));
     for (const part of chunks(storedParents, 400)) {
       // one statement for the batch (CTE + correlated subquery: the same SQL on SQLite and PostgreSQL)
       const values = sql.join(part.map((id) => sql`(cast(${id} as bigint), cast(${firstReply.get(id)!.at} as bigint))`));
-      await sql`with v(id, at) as (values ${values})
+      writes.add(() => sql`with v(id, at) as (values ${values})
         update message set first_reply_at = (select v.at from v where v.id = message.id)
-        where id in (select v.id from v) and first_reply_at is null`.execute(trx);
+        where id in (select v.id from v) and first_reply_at is null`.execute(trx));
     }
-
-    stage('7d messages');
+    stage('7c-d conversations, messages (rows)');
     // existing conversations: only what changed (read in this transaction, so nobody changed it meanwhile)
     const changed = [...convs.values()].filter((c) => !c.created);
     if (changed.length) {
-      await updateChangedRows(trx, store, 'conversation', changed.map((c) => ({ before: c.existing!, after: c.row! as Record<string, unknown> })), UPSERT_COLUMNS);
+      writes.add(await prepareUpdateChangedRows(trx, store, 'conversation', changed.map((c) => ({ before: c.existing!, after: c.row! as Record<string, unknown> })), UPSERT_COLUMNS));
       // routing put some in a team's queue: only where nobody set a team meanwhile
       for (const c of changed) {
         if (c.existing!.team_id == null && c.row!.team_id != null) {
-          await trx.updateTable('conversation').set({ team_id: c.row!.team_id }).where('id', '=', c.id!).where('team_id', 'is', null).execute();
+          writes.add(() => trx.updateTable('conversation').set({ team_id: c.row!.team_id }).where('id', '=', c.id!).where('team_id', 'is', null).execute());
         }
       }
     }
-    stage('7e existing conversations');
-
     // 8. reporting facts
     const facts = this.factRows(brandId, convs, firstReply, fresh);
-    await writeFacts(trx, store, wf?.facts.length ? [...facts, ...(wf.facts as typeof facts)] : facts);
+    writes.add(await prepareWriteFacts(trx, store, wf?.facts.length ? [...facts, ...(wf.facts as typeof facts)] : facts));
+    // 9. the events, published after commit (prepared now, while the writes run)
+    const events: [string, unknown][] = [];
+    for (const w of fresh) {
+      const row = rowById.get(w.messageId!)!;
+      events.push(['message.created', presentMessage(row as any, w.identityId ? identityJson.get(w.identityId) : null, liveTriage(w.triage))]);
+    }
+    for (const c of convs.values()) events.push([c.created ? 'conversation.created' : 'conversation.updated', presentConversation({ ...c.row!, version: (c.existing?.version ?? 0) + 1 })]);
+    stage('8 facts, events (rows)');
+    await writes.done();
+    stage('7-8 writes (waiting)');
     await indexPendingMessages(trx, store, { minPending: FTS_MIN_PENDING });
-    stage('8 facts, search index');
+    stage('8 search index');
     const assigned = wf?.routed ? await this.deps.workflow!.drainTx(trx, brandId, now) : [];
     stage('8b assignment');
-
-    // 9. events, published after commit
     publish.push(() => {
-      for (const w of fresh) {
-        const row = rowById.get(w.messageId!)!;
-        this.deps.bus.publish(brandId, 'message.created', presentMessage(row as any, w.identityId ? identityJson.get(w.identityId) : null, liveTriage(w.triage)));
-      }
-      for (const c of convs.values()) {
-        this.deps.bus.publish(brandId, c.created ? 'conversation.created' : 'conversation.updated', presentConversation({ ...c.row!, version: (c.existing?.version ?? 0) + 1 }));
-      }
+      for (const [type, data] of events) this.deps.bus.publish(brandId, type, data);
     });
     if (assigned.length) after.push(() => this.deps.workflow!.announceAssignments(brandId, assigned));
     if (wf) after.push(() => wf.afterCommit([...convs.values()].map((c) => c.row!)));

@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import type { Store } from './db.js';
 import type { DB, FactRollupTable } from './schema.js';
-import { inLists, insertRows, lockBrand, type Tx } from './util.js';
+import { inLists, insertRows, lockBrand, prepareInsertRows, type Tx } from './util.js';
 
 /** Width of a rollup period (ms): one UTC day. */
 export const PERIOD = 86_400_000;
@@ -141,9 +141,18 @@ export async function applyRollups(trx: Tx, store: Store, deltas: Map<string, Ro
 
 /** Append facts and count them into the rollups, in the caller's transaction. */
 export async function writeFacts(trx: Tx, store: Store, facts: Fact[]): Promise<void> {
-  if (!facts.length) return;
-  await insertRows(trx, store, 'reporting_fact', facts as Record<string, unknown>[]);
-  await applyRollups(trx, store, deltasOf(facts));
+  await (await prepareWriteFacts(trx, store, facts))();
+}
+
+/** `writeFacts` in two steps (`prepareInsertRows`): the rows and the rollup deltas now, the writes by the function returned. */
+export async function prepareWriteFacts(trx: Tx, store: Store, facts: Fact[]): Promise<() => Promise<void>> {
+  if (!facts.length) return async () => {};
+  const insert = await prepareInsertRows(trx, store, 'reporting_fact', facts as Record<string, unknown>[]);
+  const deltas = deltasOf(facts);
+  return async () => {
+    await insert();
+    await applyRollups(trx, store, deltas);
+  };
 }
 
 /** Withdraw facts (e.g. of a duplicate echo that is being replaced). */

@@ -120,6 +120,61 @@ const quoteId = (s: string) => `"${s.replace(/"/g, '""')}"`;
 const toSqlite = (v: unknown) => (v === undefined ? null : typeof v === 'boolean' ? (v ? 1 : 0) : v);
 
 /**
+ * Writes of one transaction run in the order given, one after another, while the caller
+ * goes on computing: on PostgreSQL the database works on a statement while JavaScript
+ * prepares the next rows, instead of the two taking turns. A write added while none runs
+ * begins at once; one added behind others begins when they are done, which needs the
+ * caller to yield (`await started()`). `done()` waits for all of them and throws the
+ * first failure; after a failure the writes behind it do not run, and the transaction
+ * must be rolled back.
+ */
+export class WriteQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+  private running = 0;
+  private lastStarted: Promise<void> = Promise.resolve();
+
+  add(write: () => Promise<unknown>): void {
+    const run = (): Promise<unknown> => {
+      let p: Promise<unknown>;
+      try {
+        p = write();
+      } catch (err) {
+        p = Promise.reject(err);
+      }
+      return p.finally(() => void this.running--);
+    };
+    this.running++;
+    if (this.running === 1) {
+      this.tail = run();
+      this.lastStarted = Promise.resolve();
+    } else {
+      let mark!: () => void;
+      this.lastStarted = new Promise<void>((r) => (mark = r));
+      this.tail = this.tail.then(
+        () => (mark(), run()),
+        (err: unknown) => {
+          mark();
+          throw err;
+        },
+      );
+    }
+    this.tail.catch(() => {}); // observed by done(); not an unhandled rejection meanwhile
+  }
+
+  /**
+   * Resolves once the last write added has begun (or a write before it failed), and a turn
+   * of the event loop later, so that its first statement has been sent.
+   */
+  started(): Promise<void> {
+    return this.lastStarted.then(() => new Promise<void>((r) => setImmediate(r)));
+  }
+
+  async done(): Promise<void> {
+    await this.tail;
+  }
+}
+
+/**
  * Insert many rows fast. SQLite: one cached single-row prepared statement run
  * per row — no SQL to build or parse per batch (measured several times faster
  * than multi-row INSERTs through the query builder). PostgreSQL: one statement
@@ -135,31 +190,52 @@ export async function insertRows(
   store: Store,
   table: keyof DB & string,
   rows: Record<string, unknown>[],
-  opts: { upsertOn?: string; upsertColumns?: readonly string[]; bumpVersion?: boolean; ignoreConflicts?: boolean } = {},
+  opts: InsertOptions = {},
 ): Promise<void> {
-  if (!rows.length) return;
+  await (await prepareInsertRows(trx, store, table, rows, opts))();
+}
+
+type InsertOptions = { upsertOn?: string; upsertColumns?: readonly string[]; bumpVersion?: boolean; ignoreConflicts?: boolean };
+
+/**
+ * `insertRows` in two steps: its parameters built now (PostgreSQL), its statement sent by
+ * the function returned — so a `WriteQueue` can build the next write's while the database
+ * runs the last one.
+ */
+export async function prepareInsertRows(
+  trx: Tx,
+  store: Store,
+  table: keyof DB & string,
+  rows: Record<string, unknown>[],
+  opts: InsertOptions = {},
+): Promise<() => Promise<void>> {
+  if (!rows.length) return async () => {};
   const cols = Object.keys(rows[0]!);
   const conflict = opts.upsertOn
     ? ` ON CONFLICT (${quoteId(opts.upsertOn)}) DO UPDATE SET ${[...(opts.upsertColumns ?? []).map((c) => `${quoteId(c)} = excluded.${quoteId(c)}`), ...(opts.bumpVersion ? [`"version" = ${quoteId(table)}."version" + 1`] : [])].join(', ')}`
     : opts.ignoreConflicts ? ' ON CONFLICT DO NOTHING' : '';
   if (store.dialect === 'sqlite') {
-    const key = `${table}|${cols.join(',')}|${conflict}`;
-    const st = sqliteStmt(store, key, `INSERT INTO ${quoteId(table)} (${cols.map(quoteId).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})${conflict}`);
-    const t0 = SQL_PROFILE ? performance.now() : 0;
-    const params = new Array<unknown>(cols.length); // bound synchronously by run: one array for every row
-    for (const r of rows) {
-      for (let i = 0; i < cols.length; i++) params[i] = toSqlite(r[cols[i]!]);
-      st.run(params);
-    }
-    if (SQL_PROFILE) recordSql(`insertRows ${table}${opts.upsertOn ? ' (upsert)' : ''}`, performance.now() - t0);
-    return;
+    return async () => {
+      const key = `${table}|${cols.join(',')}|${conflict}`;
+      const st = sqliteStmt(store, key, `INSERT INTO ${quoteId(table)} (${cols.map(quoteId).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})${conflict}`);
+      const t0 = SQL_PROFILE ? performance.now() : 0;
+      const params = new Array<unknown>(cols.length); // bound synchronously by run: one array for every row
+      for (const r of rows) {
+        for (let i = 0; i < cols.length; i++) params[i] = toSqlite(r[cols[i]!]);
+        st.run(params);
+      }
+      if (SQL_PROFILE) recordSql(`insertRows ${table}${opts.upsertOn ? ' (upsert)' : ''}`, performance.now() - t0);
+    };
   }
   // one array parameter per column, unnested into rows: PostgreSQL parses and plans a
   // statement of a few dozen parameters instead of one with a parameter per value
   const arrays = await arrayParameters(trx, table, cols);
   const params = cols.map((c, i) => arrays.param(rows.map((r) => r[c] ?? null), i));
-  await trx.executeQuery(CompiledQuery.raw(`INSERT INTO ${quoteId(table)} (${cols.map(quoteId).join(', ')}) SELECT * FROM unnest(${arrays.sql})${conflict}`, params));
-  if (!opts.upsertOn) store.statistics?.count(table, rows.length);
+  const query = CompiledQuery.raw(`INSERT INTO ${quoteId(table)} (${cols.map(quoteId).join(', ')}) SELECT * FROM unnest(${arrays.sql})${conflict}`, params);
+  return async () => {
+    await trx.executeQuery(query);
+    if (!opts.upsertOn) store.statistics?.count(table, rows.length);
+  };
 }
 
 /**
@@ -173,29 +249,44 @@ export async function updateChangedRows(
   trx: Tx,
   store: Store,
   table: keyof DB & string,
-  rows: { before: Record<string, unknown> & { id: number; version: number }; after: Record<string, unknown> }[],
+  rows: ChangedRow[],
   columns: readonly string[],
 ): Promise<void> {
-  if (!rows.length) return;
+  await (await prepareUpdateChangedRows(trx, store, table, rows, columns))();
+}
+
+type ChangedRow = { before: Record<string, unknown> & { id: number; version: number }; after: Record<string, unknown> };
+
+/** `updateChangedRows` in two steps, as `prepareInsertRows`. */
+export async function prepareUpdateChangedRows(
+  trx: Tx,
+  store: Store,
+  table: keyof DB & string,
+  rows: ChangedRow[],
+  columns: readonly string[],
+): Promise<() => Promise<void>> {
+  if (!rows.length) return async () => {};
   if (store.dialect !== 'sqlite') {
     // one UPDATE joined to an array parameter per column: 20–25 % cheaper than the upsert
     // (INSERT … ON CONFLICT DO UPDATE) it replaces, which first tried each row as an insert
     const cols = ['id', ...columns];
     const arrays = await arrayParameters(trx, table, cols);
     const params = cols.map((c, i) => arrays.param(rows.map((r) => (c === 'id' ? r.before.id : r.after[c]) ?? null), i));
-    await trx.executeQuery(CompiledQuery.raw(
+    const query = CompiledQuery.raw(
       `UPDATE ${quoteId(table)} AS t SET ${columns.map((c) => `${quoteId(c)} = v.${quoteId(c)}`).join(', ')}, "version" = t."version" + 1 FROM unnest(${arrays.sql}) AS v(${cols.map(quoteId).join(', ')}) WHERE t."id" = v."id"`,
       params,
-    ));
-    return;
+    );
+    return async () => void (await trx.executeQuery(query));
   }
-  const t0 = SQL_PROFILE ? performance.now() : 0;
-  for (const { before, after } of rows) {
-    const set = columns.filter((c) => toSqlite(after[c]) !== toSqlite(before[c]));
-    const st = sqliteStmt(store, `update|${table}|${set.join(',')}`, `UPDATE ${quoteId(table)} SET ${[...set.map((c) => `${quoteId(c)} = ?`), '"version" = "version" + 1'].join(', ')} WHERE "id" = ?`);
-    st.run([...set.map((c) => toSqlite(after[c])), before.id]);
-  }
-  if (SQL_PROFILE) recordSql(`updateChangedRows ${table}`, performance.now() - t0);
+  return async () => {
+    const t0 = SQL_PROFILE ? performance.now() : 0;
+    for (const { before, after } of rows) {
+      const set = columns.filter((c) => toSqlite(after[c]) !== toSqlite(before[c]));
+      const st = sqliteStmt(store, `update|${table}|${set.join(',')}`, `UPDATE ${quoteId(table)} SET ${[...set.map((c) => `${quoteId(c)} = ?`), '"version" = "version" + 1'].join(', ')} WHERE "id" = ?`);
+      st.run([...set.map((c) => toSqlite(after[c])), before.id]);
+    }
+    if (SQL_PROFILE) recordSql(`updateChangedRows ${table}`, performance.now() - t0);
+  };
 }
 
 const pgColumnTypes = new Map<string, Promise<Map<string, string>>>();
