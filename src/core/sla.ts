@@ -490,6 +490,8 @@ export function compactSlaTimeline(events: readonly SlaEvent[], now: number): Co
   let waiting = false;
   let lastInbound = false;
   let running: { metric: SlaMetric; startIndex: number } | null = null;
+  /** Where the current cycle's last next-response clock started (-1: none yet). */
+  let lastNextStartOfCycle = -1;
   const state = () => `${cycle}|${+cycleStarted}${+responded}${+resolved}${+waiting}${+lastInbound}|${running ? `${running.metric}@${running.startIndex}` : '-'}`;
   const newCycle = (owed: boolean, index: number) => {
     cycle += 1;
@@ -504,7 +506,6 @@ export function compactSlaTimeline(events: readonly SlaEvent[], now: number): Co
   const after: string[] = [];
   /** Over next-response clocks: the indexes of the message that started and of the reply that stopped each, and its cycle. */
   const over: { start: number; stop: number; cycle: number }[] = [];
-  let lastNextStartOfCycle = -1;
   const pastCount = sorted.findIndex((e) => e.at > now);
   const past = pastCount < 0 ? sorted.length : pastCount;
   for (let i = 0; i < past; i++) {
