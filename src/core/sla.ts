@@ -214,6 +214,104 @@ interface Measure {
 /** Closed pause spans [start, end) plus possibly one still open (end = null). */
 type Pause = [number, number | null];
 
+/** Events sorted by time, equal times in their given order. */
+function inTimeOrder(events: readonly SlaEvent[]): SlaEvent[] {
+  return events
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => a.e.at - b.e.at || a.i - b.i)
+    .map(({ e }) => e);
+}
+
+/** Where a conversation's timeline has brought its SLA clocks (see `stepSla`), independent of the policy. */
+interface SlaMachine {
+  /** 1 for the first cycle, +1 per reopening; 0 before the first customer message. */
+  cycle: number;
+  cycleStarted: boolean;
+  /** The brand has answered in this cycle (a new wait is then a next response). */
+  responded: boolean;
+  resolved: boolean;
+  /** Waiting on the customer (status `waiting`). */
+  waiting: boolean;
+  /** The last message (not an acknowledgement) was the customer's. */
+  lastInbound: boolean;
+  /** The reply owed now (its clock runs when the policy has a target for it); null when none is owed. */
+  owed: 'first_response' | 'next_response' | null;
+}
+
+/** What one event did: a new cycle begun, a response clock started or stopped, a wait on the customer begun or ended. */
+interface SlaStep {
+  newCycle: boolean;
+  start: 'first_response' | 'next_response' | null;
+  stop: 'responded' | 'resolved' | null;
+  wait: 'begin' | 'end' | null;
+}
+
+const newSlaMachine = (): SlaMachine => ({ cycle: 0, cycleStarted: false, responded: false, resolved: false, waiting: false, lastInbound: false, owed: null });
+
+/**
+ * The rules of the clocks, one event at a time (`machine` is updated): an acknowledgement
+ * is not an answer; a chaser restarts nothing; a customer writing into a resolved
+ * conversation, or any status change after resolving, begins a new cycle (owing a reply
+ * when the customer had the last word); an inbound message ends a wait on the customer.
+ */
+function stepSla(m: SlaMachine, ev: SlaEvent): SlaStep {
+  const step: SlaStep = { newCycle: false, start: null, stop: null, wait: null };
+  const endWait = () => {
+    if (!m.waiting) return;
+    m.waiting = false;
+    step.wait = 'end';
+  };
+  const newCycle = (owed: boolean) => {
+    m.cycle += 1;
+    m.cycleStarted = true;
+    m.responded = false;
+    m.resolved = false;
+    m.owed = owed ? 'first_response' : null;
+    step.newCycle = true;
+    step.start = m.owed;
+  };
+  switch (ev.type) {
+    case 'inbound':
+      endWait();
+      m.lastInbound = true;
+      // first contact, or a customer writing into a resolved conversation (implicit reopen)
+      if (!m.cycleStarted || m.resolved) newCycle(true);
+      else if (!m.owed) step.start = m.owed = m.responded ? 'next_response' : 'first_response';
+      break;
+    case 'outbound':
+      if (ev.autoAck) break;
+      m.lastInbound = false;
+      if (m.owed) {
+        m.owed = null;
+        step.stop = 'responded';
+      }
+      if (m.cycleStarted) m.responded = true;
+      break;
+    case 'status':
+      if (ev.status === 'resolved') {
+        if (!m.cycleStarted || m.resolved) break;
+        endWait();
+        m.resolved = true;
+        m.owed = null;
+        step.stop = 'resolved';
+        break;
+      }
+      if (m.resolved) newCycle(m.lastInbound);
+      if (ev.status !== 'waiting') endWait();
+      else if (!m.waiting) {
+        m.waiting = true;
+        step.wait = 'begin';
+      }
+      break;
+    case 'reopened':
+      if (m.resolved) newCycle(m.lastInbound);
+      break;
+    default:
+      break;
+  }
+  return step;
+}
+
 /**
  * Computes every SLA clock of a conversation at `now`.
  *
@@ -229,32 +327,23 @@ export function evaluateSla(policy: SlaPolicy, conversation: SlaConversation, no
   const ruleFor = (metric: SlaMetric) => resolveTarget(policy, metric, band, visibility);
   const pauseEnabled = policy.pauseWhileWaitingOnCustomer === true;
 
-  const events = conversation.events
-    .map((e, i) => {
-      if (!e || typeof e.at !== 'number' || !Number.isFinite(e.at)) {
-        throw new SlaError('sla.invalid_event', `Event ${i} has no finite timestamp (at = ${String(e?.at)})`);
-      }
-      return { e, i };
-    })
-    .filter(({ e }) => e.at <= now)
-    .sort((a, b) => a.e.at - b.e.at || a.i - b.i)
-    .map(({ e }) => e);
+  conversation.events.forEach((e, i) => {
+    if (!e || typeof e.at !== 'number' || !Number.isFinite(e.at)) {
+      throw new SlaError('sla.invalid_event', `Event ${i} has no finite timestamp (at = ${String(e?.at)})`);
+    }
+  });
+  const events = inTimeOrder(conversation.events).filter((e) => e.at <= now);
 
   const clocks: RawClock[] = [];
   const pauses: Pause[] = [];
-  let cycle = 0;
-  let cycleStarted = false;
-  let respondedInCycle = false;
-  let resolved = false;
-  let waiting = false;
-  let lastMessageInbound = false;
+  const machine = newSlaMachine();
   let response: RawClock | null = null;
   let resolution: RawClock | null = null;
 
   const startClock = (metric: SlaMetric, at: number): RawClock | null => {
     const rule = ruleFor(metric);
     if (!rule) return null;
-    const c: RawClock = { metric, cycle, rule, startedAt: at, stoppedAt: null, stopReason: null };
+    const c: RawClock = { metric, cycle: machine.cycle, rule, startedAt: at, stoppedAt: null, stopReason: null };
     clocks.push(c);
     return c;
   };
@@ -264,72 +353,22 @@ export function evaluateSla(policy: SlaPolicy, conversation: SlaConversation, no
       c.stopReason = reason;
     }
   };
-  const endWait = (at: number) => {
-    if (!waiting) return;
-    waiting = false;
-    const open = pauses[pauses.length - 1];
-    if (open && open[1] === null) open[1] = at;
-  };
-  const beginWait = (at: number) => {
-    if (waiting) return;
-    waiting = true;
-    if (pauseEnabled) pauses.push([at, null]);
-  };
-  const newCycle = (at: number, owed: boolean) => {
-    cycle += 1;
-    cycleStarted = true;
-    respondedInCycle = false;
-    resolved = false;
-    resolution = startClock('resolution', at);
-    response = owed ? startClock('first_response', at) : null;
-  };
 
   for (const ev of events) {
-    switch (ev.type) {
-      case 'inbound': {
-        endWait(ev.at);
-        lastMessageInbound = true;
-        if (!cycleStarted || resolved) {
-          // First contact, or a customer writing into a resolved conversation (implicit reopen).
-          newCycle(ev.at, true);
-        } else if (response === null || (response as RawClock).stoppedAt !== null) {
-          response = startClock(respondedInCycle ? 'next_response' : 'first_response', ev.at);
-        }
-        // Otherwise a reply is already owed: a chaser restarts nothing.
-        break;
-      }
-      case 'outbound': {
-        if (ev.autoAck) break;
-        lastMessageInbound = false;
-        if (response && response.stoppedAt === null) {
-          stop(response, ev.at, 'responded');
-          respondedInCycle = true;
-        } else if (cycleStarted) {
-          respondedInCycle = true;
-        }
-        break;
-      }
-      case 'status': {
-        if (ev.status === 'resolved') {
-          if (!cycleStarted || resolved) break;
-          endWait(ev.at);
-          resolved = true;
-          stop(response, ev.at, 'resolved');
-          stop(resolution, ev.at, 'resolved');
-          break;
-        }
-        if (resolved) newCycle(ev.at, lastMessageInbound);
-        if (ev.status === 'waiting') beginWait(ev.at);
-        else endWait(ev.at);
-        break;
-      }
-      case 'reopened': {
-        if (resolved) newCycle(ev.at, lastMessageInbound);
-        break;
-      }
-      default:
-        break;
+    const step = stepSla(machine, ev);
+    if (step.wait === 'end') {
+      const open = pauses[pauses.length - 1];
+      if (open && open[1] === null) open[1] = ev.at;
     }
+    if (step.stop) {
+      stop(response, ev.at, step.stop);
+      if (step.stop === 'resolved') stop(resolution, ev.at, 'resolved');
+    }
+    if (step.newCycle) resolution = startClock('resolution', ev.at);
+    // a clock for the reply now owed (none without a target); a new cycle owes none until a customer writes
+    if (step.start) response = startClock(step.start, ev.at);
+    else if (step.newCycle) response = null;
+    if (step.wait === 'begin' && pauseEnabled) pauses.push([ev.at, null]);
   }
 
   const defaultMeasure: Measure = { between: (a, b) => Math.max(0, b - a), add: (from, ms) => from + ms };
@@ -350,7 +389,7 @@ export function evaluateSla(policy: SlaPolicy, conversation: SlaConversation, no
   const current = (metric: SlaMetric): SlaClock | null => {
     for (let i = clocks.length - 1; i >= 0; i--) {
       const c = clocks[i]!;
-      if (c.cycle !== cycle) break;
+      if (c.cycle !== machine.cycle) break;
       if (c.metric === metric) return byRaw.get(c)!;
     }
     return null;
@@ -477,30 +516,13 @@ export interface CompactedTimeline {
  * evaluation that shortens it). Events after `now` are kept as they are.
  */
 export function compactSlaTimeline(events: readonly SlaEvent[], now: number): CompactedTimeline {
-  const sorted = events
-    .map((e, i) => ({ e, i }))
-    .sort((a, b) => a.e.at - b.e.at || a.i - b.i)
-    .map(({ e }) => e);
-  // the state machine of `evaluateSla` with a target for every metric (what a policy
-  // without some target does is the same with those clocks absent)
-  let cycle = 0;
-  let cycleStarted = false;
-  let responded = false;
-  let resolved = false;
-  let waiting = false;
-  let lastInbound = false;
-  let running: { metric: SlaMetric; startIndex: number } | null = null;
+  const sorted = inTimeOrder(events);
+  const m = newSlaMachine();
+  /** Where the reply owed now began to be owed. */
+  let owedSince = -1;
   /** Where the current cycle's last next-response clock started (-1: none yet). */
   let lastNextStartOfCycle = -1;
-  const state = () => `${cycle}|${+cycleStarted}${+responded}${+resolved}${+waiting}${+lastInbound}|${running ? `${running.metric}@${running.startIndex}` : '-'}`;
-  const newCycle = (owed: boolean, index: number) => {
-    cycle += 1;
-    cycleStarted = true;
-    responded = false;
-    resolved = false;
-    running = owed ? { metric: 'first_response', startIndex: index } : null;
-    lastNextStartOfCycle = -1;
-  };
+  const state = () => `${m.cycle}|${+m.cycleStarted}${+m.responded}${+m.resolved}${+m.waiting}${+m.lastInbound}|${m.owed ? `${m.owed}@${owedSince}` : '-'}`;
   const keep = sorted.map(() => true);
   const before: string[] = [];
   const after: string[] = [];
@@ -509,49 +531,18 @@ export function compactSlaTimeline(events: readonly SlaEvent[], now: number): Co
   const pastCount = sorted.findIndex((e) => e.at > now);
   const past = pastCount < 0 ? sorted.length : pastCount;
   for (let i = 0; i < past; i++) {
-    const ev = sorted[i]!;
     before.push(state());
-    switch (ev.type) {
-      case 'inbound':
-        waiting = false;
-        lastInbound = true;
-        if (!cycleStarted || resolved) newCycle(true, i);
-        else if (!running) {
-          running = { metric: responded ? 'next_response' : 'first_response', startIndex: i };
-          if (running.metric === 'next_response') lastNextStartOfCycle = i;
-        }
-        break;
-      case 'outbound':
-        if (ev.autoAck) break;
-        lastInbound = false;
-        if (running) {
-          if (running.metric === 'next_response') over.push({ start: running.startIndex, stop: i, cycle });
-          running = null;
-          responded = true;
-        } else if (cycleStarted) responded = true;
-        break;
-      case 'status':
-        if (ev.status === 'resolved') {
-          if (!cycleStarted || resolved) break;
-          waiting = false;
-          resolved = true;
-          running = null;
-          break;
-        }
-        if (resolved) newCycle(lastInbound, i);
-        waiting = ev.status === 'waiting';
-        break;
-      case 'reopened':
-        if (resolved) newCycle(lastInbound, i);
-        break;
-      default:
-        break;
-    }
+    const owed = m.owed;
+    const step = stepSla(m, sorted[i]!);
+    if (step.newCycle) lastNextStartOfCycle = -1;
+    if (step.start) owedSince = i;
+    if (step.start === 'next_response') lastNextStartOfCycle = i;
+    if (step.stop === 'responded' && owed === 'next_response') over.push({ start: owedSince, stop: i, cycle: m.cycle });
     after.push(state());
-    if (before[i] === after[i]) keep[i] = false;
+    if (before[i] === after[i]) keep[i] = false; // changed nothing
   }
   for (const c of over) {
-    if (c.cycle === cycle && c.start === lastNextStartOfCycle) continue; // the current cycle's last: its clock is shown
+    if (c.cycle === m.cycle && c.start === lastNextStartOfCycle) continue; // the current cycle's last: its clock is shown
     let between = true;
     for (let j = c.start + 1; j < c.stop && between; j++) between = !keep[j];
     // the state before the customer's message is the state after the reply: nothing but the clock happened
