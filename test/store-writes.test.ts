@@ -5,7 +5,8 @@
  * NULLs, JSON escapes, a 300 KB payload); an
  * update of changed columns writes those and bumps the version, leaving the rest;
  * writes queued while the next are prepared (`WriteQueue`) run in order, and a failed
- * one stops those behind it and fails the transaction.
+ * one stops those behind it and fails the transaction. A text column may be given as
+ * UTF-8 bytes (the raw payloads of webhooks): stored and read back as text.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrand, createChannelAccount } from '../src/commands/setup.js';
@@ -53,6 +54,27 @@ describeEachStore('bulk writes', (db) => {
     expect(after.slice(2).map((c) => c.subject)).toEqual(HOSTILE.slice(2));
     expect(after.slice(2).map((c) => c.sla)).toEqual(HOSTILE.slice(2).map((s, i) => (i + 2 === 6 ? null : s)));
     expect(after.map((c) => Number(c.version))).toEqual(ids.map(() => 2));
+  });
+});
+
+describeEachStore('text given as UTF-8 bytes', (db) => {
+  it('is stored as text, exactly, next to rows whose value is a string', async () => {
+    const { store } = db();
+    const now = Date.UTC(2026, 11, 5, 12);
+    const brandId = await createBrand(store.db, { slug: 'bytes', name: 'Bytes' }, now);
+    const accountId = await createChannelAccount(store.db, { brandId, network: 'x', handle: 'BytesCare', driver: 'demo' }, now);
+    const base = { brand_id: brandId, channel_account_id: accountId, network: 'x', visibility: 'public', status: 'open', created_at: now, updated_at: now, last_message_at: now, cycle_started_at: now, reopened_count: 0, message_count: 1, version: 1, priority: 10 };
+    const ids = HOSTILE.map((_, i) => 9500 + i);
+    // a view into a larger buffer, as a webhook body's items are
+    const views = HOSTILE.map((t) => Buffer.from(`[${t}]`).subarray(1, 1 + Buffer.byteLength(t)));
+    const rows = HOSTILE.map((t, i) => ({ ...base, id: ids[i], subject: i % 2 ? t : views[i], sla: null }));
+    await store.db.transaction().execute((trx) => insertRows(trx, store, 'conversation', rows, { utf8Columns: ['subject'] }));
+    const stored = await store.db.selectFrom('conversation').select(['subject']).where('id', 'in', ids).orderBy('id').execute();
+    expect(stored.map((c) => c.subject)).toEqual(HOSTILE);
+    if (store.sqlite) {
+      const types = store.sqlite.prepare(`select distinct typeof(subject) as t from conversation where id between 9500 and 9600`).all();
+      expect(types).toEqual([{ t: 'text' }]);
+    }
   });
 });
 

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { jsonArrayItems, parseObject, RawJson } from './json.js';
+import { jsonArrayItemBytes, parseObject, RawJson } from './json.js';
+
+/** The items as strings (each a view into the bytes). */
+const jsonArrayItems = (text: string, key: string) => jsonArrayItemBytes(Buffer.from(text), key)?.map((b) => b.toString('utf8')) ?? null;
 
 describe('parseObject', () => {
   it('returns the stored object, and {} for what is absent, malformed or not an object', () => {
@@ -31,7 +34,7 @@ function randomValue(r: () => number, depth: number): unknown {
   return o;
 }
 
-describe('jsonArrayItems', () => {
+describe('jsonArrayItemBytes', () => {
   it('gives the exact text of each element, which parses to the element JSON.parse gives, for hostile values and any spacing', () => {
     const r = rng(7);
     for (let round = 0; round < 400; round++) {
@@ -64,9 +67,13 @@ describe('jsonArrayItems', () => {
 });
 
 describe('RawJson', () => {
-  it('serializes as the value it holds', () => {
+  it('serializes as the value it holds, given as text or as UTF-8 bytes', () => {
     const raw = new RawJson('{"a":[1,"x"]}');
     expect(JSON.stringify({ raw })).toBe('{"raw":{"a":[1,"x"]}}');
     expect(raw.text).toBe('{"a":[1,"x"]}');
+    const body = Buffer.from('{"e":[{"t":"caf\u00e9 😀 <b>"}]}');
+    const bytes = new RawJson(jsonArrayItemBytes(body, 'e')![0]!);
+    expect(bytes.text).toBe('{"t":"caf\u00e9 😀 <b>"}');
+    expect(JSON.stringify({ raw: bytes })).toBe('{"raw":{"t":"café 😀 <b>"}}');
   });
 });

@@ -20,6 +20,7 @@ import type { SlaEvent } from '../core/sla.js';
 import type { IngestDraft, IngestWorkflowResult } from '../workflow/workflow.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
+import { jsonText } from '../lib/json.js';
 import { liveTriage, presentConversation, presentMessage, type AuthorJson } from '../server/presenters.js';
 import type { Store } from '../store/db.js';
 import { factRow, type FactDimensions } from '../store/facts.js';
@@ -29,7 +30,7 @@ import { storeTriage } from '../store/triageJson.js';
 import { arrayParam, chunks, inLists, inValues, insertRows, prepareInsertRows, prepareUpdateChangedRows, sqliteAll, lockBrand, reserveIds, WriteQueue, type Tx } from '../store/util.js';
 import { indexPendingMessages } from '../store/fts.js';
 import { prepareWriteFacts } from '../store/rollup.js';
-import { validateMessage } from './validate.js';
+import { validateMessage, type StoredRaw } from './validate.js';
 import type { Insertable } from 'kysely';
 
 export type MessageSource = 'network' | 'import' | 'api' | 'demo' | 'agent';
@@ -111,7 +112,7 @@ interface Work {
   index: number;
   item: IngestItem;
   msg: NormalizedMessage;
-  raw: string;
+  raw: StoredRaw;
   account: ChannelAccount;
   key: string;
   messageId?: number;
@@ -273,7 +274,7 @@ export class IngestPipeline {
         const info = accounts.get(item.channelAccountId);
         const v = validateMessage(item.message);
         if (!info || info.account.brand_id !== brandId) {
-          quarantine.push({ index, item, reason: `unknown channel account ${item.channelAccountId} for brand ${brandId}`, raw: v.raw });
+          quarantine.push({ index, item, reason: `unknown channel account ${item.channelAccountId} for brand ${brandId}`, raw: jsonText(v.raw) });
           return;
         }
         if (!v.ok) {
@@ -281,7 +282,7 @@ export class IngestPipeline {
           return;
         }
         if (v.message.network !== info.account.network) {
-          quarantine.push({ index, item, reason: `message network ${v.message.network} does not match channel account network ${info.account.network}`, raw: v.raw });
+          quarantine.push({ index, item, reason: `message network ${v.message.network} does not match channel account network ${info.account.network}`, raw: jsonText(v.raw) });
           return;
         }
         // every field from the start: one object shape through the batch (fields added later
@@ -417,7 +418,7 @@ export class IngestPipeline {
     const writes = new WriteQueue();
     if (newConvList.length) writes.add(await prepareInsertRows(trx, store, 'conversation', newConvList.map((c) => ({ ...c.row!, version: 1 }))));
     const { msgRows, firstReply, rowById } = messageRows(brandId, fresh, th, now);
-    writes.add(await prepareInsertRows(trx, store, 'message', msgRows, { ignoreConflicts: true }));
+    writes.add(await prepareInsertRows(trx, store, 'message', msgRows, { ignoreConflicts: true, utf8Columns: ['raw'] }));
     if (store.dialect !== 'sqlite') await writes.started(); // the messages are being inserted: what follows is prepared meanwhile (SQLite: at the next await, synchronously)
     const storedParents = [...firstReply.keys()].filter((id) => !rowById.has(id));
     for (const part of chunks(storedParents, 400)) {
@@ -784,13 +785,16 @@ function applyStates(fresh: Work[], convs: Map<string, ConvWork>): void {
   }
 }
 
+/** A message row as the pipeline inserts it: the raw payload may be its exact UTF-8 bytes. */
+type MessageRow = Omit<NewMessage, 'raw'> & { raw: StoredRaw | null };
+
 /** 7d. The message rows, with their reply links, and each inbound message's first reply (in the batch or stored before it). */
-function messageRows(brandId: number, fresh: Work[], th: Threading, now: number): { msgRows: NewMessage[]; firstReply: Map<number, FirstReply>; rowById: Map<number, NewMessage> } {
+function messageRows(brandId: number, fresh: Work[], th: Threading, now: number): { msgRows: MessageRow[]; firstReply: Map<number, FirstReply>; rowById: Map<number, MessageRow> } {
   const { byNetworkId, refs, children, convs } = th;
   // message-level reply links (reply_to_message_id) and first-reply times
   // inbound message id → its first reply (and the inbound's triage, for the fact)
   const firstReply = new Map<number, FirstReply>();
-  const msgRows: NewMessage[] = fresh.map((w) => {
+  const msgRows: MessageRow[] = fresh.map((w) => {
     const netKey = (id: string) => `${w.msg.network}\u0000${id}`;
     let replyTo: number | null = null;
     if (w.msg.inReplyToNetworkId) {

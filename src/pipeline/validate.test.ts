@@ -33,7 +33,8 @@ describe('validateMessage', () => {
   it('quarantines with the reason and the raw input', () => {
     const v = validateMessage({ ...good, createdAt: 'yesterday' });
     expect(v.ok).toBe(false);
-    if (!v.ok) expect(v.reason).toMatch(/^createdAt: /);
+    if (v.ok) return;
+    expect(v.reason).toMatch(/^createdAt: /);
     expect(JSON.parse(v.raw).createdAt).toBe('yesterday');
   });
 });

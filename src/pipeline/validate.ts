@@ -40,8 +40,11 @@ export const normalizedMessageSchema = z.object({
   raw: z.unknown(),
 });
 
+/** A raw payload as stored: its exact UTF-8 bytes when it arrived as such (`RawJson`), else JSON text. */
+export type StoredRaw = string | Uint8Array;
+
 export type ValidationOutcome =
-  | { ok: true; message: NormalizedMessage; raw: string }
+  | { ok: true; message: NormalizedMessage; raw: StoredRaw }
   | { ok: false; reason: string; raw: string };
 
 /** Serialize the raw payload for storage (exact text kept as it arrived, when it was); never throws. */
@@ -60,12 +63,17 @@ export function serializeRaw(value: unknown): string {
 
 export function validateMessage(input: unknown): ValidationOutcome {
   const parsed = normalizedMessageSchema.safeParse(input);
-  const rawSource = parsed.success ? parsed.data.raw : input;
-  const raw = serializeRaw(rawSource);
   if (!parsed.success) {
+    const raw = serializeRaw(input);
     const reason = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`).join('; ');
     return { ok: false, reason, raw: raw.length > MAX_RAW_CHARS ? raw.slice(0, MAX_RAW_CHARS) : raw };
   }
-  if (raw.length > MAX_RAW_CHARS) return { ok: false, reason: `raw payload larger than ${MAX_RAW_CHARS} characters`, raw: raw.slice(0, MAX_RAW_CHARS) };
+  const source = parsed.data.raw;
+  const raw = source instanceof RawJson ? source.source : serializeRaw(source);
+  // bytes count for characters here (at least as many): bounded either way
+  if (raw.length > MAX_RAW_CHARS) {
+    const text = typeof raw === 'string' ? raw : serializeRaw(source);
+    return { ok: false, reason: `raw payload larger than ${MAX_RAW_CHARS} characters`, raw: text.slice(0, MAX_RAW_CHARS) };
+  }
   return { ok: true, message: parsed.data as NormalizedMessage, raw };
 }

@@ -195,7 +195,14 @@ export async function insertRows(
   await (await prepareInsertRows(trx, store, table, rows, opts))();
 }
 
-type InsertOptions = { upsertOn?: string; upsertColumns?: readonly string[]; bumpVersion?: boolean; ignoreConflicts?: boolean };
+type InsertOptions = {
+  upsertOn?: string;
+  upsertColumns?: readonly string[];
+  bumpVersion?: boolean;
+  ignoreConflicts?: boolean;
+  /** Text columns whose values may come as UTF-8 bytes (a Uint8Array), stored as text all the same. */
+  utf8Columns?: readonly string[];
+};
 
 /**
  * `insertRows` in two steps: its parameters built now (PostgreSQL), its statement sent by
@@ -216,8 +223,11 @@ export async function prepareInsertRows(
     : opts.ignoreConflicts ? ' ON CONFLICT DO NOTHING' : '';
   if (store.dialect === 'sqlite') {
     return async () => {
-      const key = `${table}|${cols.join(',')}|${conflict}`;
-      const st = sqliteStmt(store, key, `INSERT INTO ${quoteId(table)} (${cols.map(quoteId).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})${conflict}`);
+      const key = `${table}|${cols.join(',')}|${conflict}|${opts.utf8Columns?.join(',') ?? ''}`;
+      // bytes bind as a blob: cast to text, which takes them as UTF-8 (the database's encoding) as they are
+      const utf8 = opts.utf8Columns ?? [];
+      const values = cols.map((c) => (utf8.includes(c) ? 'CAST(? AS TEXT)' : '?')).join(', ');
+      const st = sqliteStmt(store, key, `INSERT INTO ${quoteId(table)} (${cols.map(quoteId).join(', ')}) VALUES (${values})${conflict}`);
       const t0 = SQL_PROFILE ? performance.now() : 0;
       const params = new Array<unknown>(cols.length); // bound synchronously by run: one array for every row
       for (const r of rows) {
@@ -337,22 +347,27 @@ const BINARY_TYPES: Record<BinaryType, { oid: number; size: number }> = {
 };
 
 /** Bytes `v` takes as a binary field of `type` (see `writeBinaryField`), its length word included. */
-export function binaryFieldSize(v: string | number | null, type: BinaryType): number {
+export function binaryFieldSize(v: string | number | Uint8Array | null, type: BinaryType): number {
   if (v == null) return 4;
   const size = BINARY_TYPES[type].size;
-  return 4 + (size < 0 ? Buffer.byteLength(String(v), 'utf8') : size);
+  return 4 + (size >= 0 ? size : v instanceof Uint8Array ? v.byteLength : Buffer.byteLength(String(v), 'utf8'));
 }
 
 /**
  * One value as a field of PostgreSQL's binary formats (an array element, a binary COPY
  * field): its byte length (-1 for NULL), then the bytes — text as UTF-8 (a lone surrogate
- * as U+FFFD), integers and floats big-endian. `v` must fit `type` (a safe integer for
+ * as U+FFFD; a Uint8Array is taken as UTF-8 already), integers and floats big-endian. `v` must fit `type` (a safe integer for
  * bigint, an int32 for integer). Returns the offset after it.
  */
-export function writeBinaryField(buf: Buffer, o: number, v: string | number | null, type: BinaryType): number {
+export function writeBinaryField(buf: Buffer, o: number, v: string | number | Uint8Array | null, type: BinaryType): number {
   if (v == null) return buf.writeInt32BE(-1, o);
   switch (type) {
     case 'text': {
+      if (v instanceof Uint8Array) {
+        buf.set(v, o + 4);
+        buf.writeInt32BE(v.byteLength, o);
+        return o + 4 + v.byteLength;
+      }
       const n = buf.write(String(v), o + 4, 'utf8');
       buf.writeInt32BE(n, o);
       return o + 4 + n;
@@ -384,15 +399,15 @@ export function arrayParam(values: readonly unknown[], type: string): unknown {
 export function binaryArray(values: readonly unknown[], type: string): Buffer | null {
   if (!(type in BINARY_TYPES)) return null;
   const kind = type as BinaryType;
-  const fields = new Array<string | number | null>(values.length);
+  const fields = new Array<string | number | Uint8Array | null>(values.length);
   let nulls = 0;
   let bytes = 20;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    let f: string | number | null;
+    let f: string | number | Uint8Array | null;
     if (v == null) (f = null), nulls++;
     else if (kind === 'text') {
-      if (typeof v === 'string') f = v;
+      if (typeof v === 'string' || v instanceof Uint8Array) f = v;
       else if (typeof v !== 'object') f = String(v);
       else if (isPlainObject(v)) f = JSON.stringify(v);
       else return null; // a Date, Buffer, array or value with toPostgres: node-pg's own conversion

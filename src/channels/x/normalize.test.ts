@@ -7,6 +7,7 @@
 import { ApiPartialResponseError, ApiRequestError, ApiResponseError } from 'twitter-api-v2';
 import { describe, expect, it } from 'vitest';
 import { validateMessage } from '../../pipeline/validate.js';
+import { jsonText } from '../../lib/json.js';
 import { ChannelError } from '../types.js';
 import { mapXError } from './errors.js';
 import { decodeXText, matchesSent, normalizeV1DmEvent, normalizeV1Tweet, normalizeV2DmEvent, normalizeV2Tweet, postedText, sentText } from './normalize.js';
@@ -78,11 +79,27 @@ describe('x normalization', () => {
     const [t] = deliver(`{ "for_user_id": "2244994945", "tweet_create_events": [ ${tweet} ] }`);
     expect(t!.text).toBe('@XDevelopers a "quoted" & é one');
     const stored = validateMessage(t);
-    expect(stored.raw).toBe(tweet);
-    expect(stored.raw).toContain('"id":1924465506158878979');
+    expect(stored.raw).toBeInstanceOf(Uint8Array); // the body's bytes, not a copy held as a string
+    expect(jsonText(stored.raw)).toBe(tweet);
+    expect(jsonText(stored.raw)).toContain('"id":1924465506158878979');
     expect(JSON.parse(JSON.stringify(t!.raw)).id_str).toBe('1924465506158878979');
     const [d] = deliver(`{"for_user_id":"2244994945","direct_message_events":[${dm}],"users":{"15":{"id":"15","screen_name":"pat","name":"Pat"}}}`);
-    expect(validateMessage(d).raw).toBe(`{"event":${dm},"user":{"id":"15","screen_name":"pat","name":"Pat"}}`);
+    expect(jsonText(validateMessage(d).raw)).toBe(`{"event":${dm},"user":{"id":"15","screen_name":"pat","name":"Pat"}}`);
+    // multi-byte text is cut at the right bytes
+    const emoji = tweet.replace('\\u00e9 one', 'é 😀 “one”');
+    const [e] = deliver(`{"for_user_id":"2244994945","tweet_create_events":[${emoji},${tweet}]}`);
+    expect(jsonText(validateMessage(e).raw)).toBe(emoji);
+    expect(e!.text).toBe('@XDevelopers a "quoted" & é 😀 “one”');
+  });
+
+  it('stores the parsed event when the body is not valid UTF-8 (its bytes would not be the text that was read)', () => {
+    const tweet = '{"id_str":"7","text":"caf\xff","user":{"id_str":"15","screen_name":"pat"}}';
+    const body = Buffer.concat([Buffer.from('{"for_user_id":"2244994945","tweet_create_events":['), Buffer.from(tweet, 'latin1'), Buffer.from(']}')]);
+    const [t] = handleXWebhook({ method: 'POST', query: {}, headers: { 'x-twitter-webhooks-signature': signXWebhook('s', body) }, rawBody: body }, 's', me, 0).messages;
+    expect(t!.text).toBe('caf\ufffd');
+    const raw = validateMessage(t).raw;
+    expect(typeof raw).toBe('string');
+    expect(JSON.parse(raw as string)).toMatchObject({ id_str: '7', text: 'caf\ufffd' });
   });
 
   it('reads ids from id_str (the numeric id loses precision) and the full text of a longform post', () => {

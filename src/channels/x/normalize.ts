@@ -160,11 +160,11 @@ export function normalizeV2Tweet(tweet: TweetV2Like, includes: IncludesV2Like | 
 /**
  * A v1.1 Tweet object from an Account Activity `tweet_create_events` delivery. Ids are
  * read from the `*_str` fields (the numeric ones lose precision in JavaScript); long
- * posts carry their full text in `extended_tweet.full_text`. `rawText`, the tweet's exact
- * JSON text in the delivery, is kept as the raw payload (what X sent, ids beyond 2^53
- * included) instead of the parsed object.
+ * posts carry their full text in `extended_tweet.full_text`. `rawBytes`, the tweet's exact
+ * JSON text in the delivery (UTF-8), is kept as the raw payload (what X sent, ids beyond
+ * 2^53 included) instead of the parsed object.
  */
-export function normalizeV1Tweet(t: any, me: XAccountRef, opts: { now?: number; rawText?: string } = {}): NormalizedMessage | null {
+export function normalizeV1Tweet(t: any, me: XAccountRef, opts: { now?: number; rawBytes?: Buffer } = {}): NormalizedMessage | null {
   if (!t || typeof t !== 'object') return null;
   if (t.retweeted_status) return null;
   const id = str(t.id_str) || str(t.id);
@@ -186,9 +186,11 @@ export function normalizeV1Tweet(t: any, me: XAccountRef, opts: { now?: number; 
     createdAt: parseTime(t.timestamp_ms, parseTime(t.created_at, opts.now ?? Date.now())),
     url: postUrl(author.handle === author.networkUserId ? '' : author.handle, id),
     ...(fromBrand ? { fromBrand: true } : {}),
-    raw: opts.rawText !== undefined ? new RawJson(opts.rawText) : t,
+    raw: opts.rawBytes !== undefined ? new RawJson(opts.rawBytes) : t,
   };
 }
+
+const DM_RAW_HEAD = Buffer.from('{"event":');
 
 /** X's one-to-one DM conversation id: `{smaller_user_id}-{larger_user_id}`. */
 export function oneToOneConversationId(a: string, b: string): string {
@@ -231,9 +233,9 @@ export function normalizeV2DmEvent(ev: DmEventV2Like, includes: IncludesV2Like |
 
 /**
  * A v1.1 `message_create` event from an Account Activity `direct_message_events` delivery;
- * `rawText`, the event's exact JSON text, is kept in the raw payload.
+ * `rawBytes`, the event's exact JSON text (UTF-8), is kept in the raw payload.
  */
-export function normalizeV1DmEvent(ev: any, users: Record<string, unknown> | undefined, me: XAccountRef, opts: { now?: number; rawText?: string } = {}): NormalizedMessage | null {
+export function normalizeV1DmEvent(ev: any, users: Record<string, unknown> | undefined, me: XAccountRef, opts: { now?: number; rawBytes?: Buffer } = {}): NormalizedMessage | null {
   if (!ev || typeof ev !== 'object' || (ev.type && ev.type !== 'message_create')) return null;
   const mc = ev.message_create ?? {};
   const senderId = str(mc.sender_id);
@@ -253,7 +255,9 @@ export function normalizeV1DmEvent(ev: any, users: Record<string, unknown> | und
     createdAt: parseTime(ev.created_timestamp, opts.now ?? Date.now()),
     url: null,
     ...(fromBrand ? { fromBrand: true } : {}),
-    raw: opts.rawText !== undefined ? new RawJson(`{"event":${opts.rawText},"user":${JSON.stringify(user ?? null)}}`) : { event: ev, user: user ?? null },
+    raw: opts.rawBytes !== undefined
+      ? new RawJson(Buffer.concat([DM_RAW_HEAD, opts.rawBytes, Buffer.from(`,"user":${JSON.stringify(user ?? null)}}`)]))
+      : { event: ev, user: user ?? null },
   };
 }
 

@@ -7,9 +7,10 @@
  * One webhook serves every subscribed user of an app; `for_user_id` says whose events
  * a delivery holds, and this account keeps only its own.
  */
+import { isUtf8 } from 'node:buffer';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { NormalizedMessage } from '../../core/types.js';
-import { jsonArrayItems } from '../../lib/json.js';
+import { jsonArrayItemBytes } from '../../lib/json.js';
 import { ChannelError, type WebhookRequest, type WebhookResult } from '../types.js';
 import { normalizeV1DmEvent, normalizeV1Tweet, type XAccountRef } from './normalize.js';
 
@@ -35,10 +36,13 @@ export function verifyXSignature(consumerSecret: string, rawBody: Buffer, given:
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
-/** The exact texts of the `n` items of the body's array `key`, or null (none, or not found as parsed). */
-function exactItems(body: string, key: string, n: number): string[] | null {
-  if (n === 0) return null;
-  const items = jsonArrayItems(body, key);
+/**
+ * The exact bytes of the `n` items of the body's array `key`, or null (none, not found
+ * as parsed, or a body that is not valid UTF-8, whose decoded text differs from its bytes).
+ */
+function exactItems(body: Buffer, key: string, n: number): Buffer[] | null {
+  if (n === 0 || !isUtf8(body)) return null;
+  const items = jsonArrayItemBytes(body, key);
   return items?.length === n ? items : null;
 }
 
@@ -66,15 +70,15 @@ export function handleXWebhook(req: WebhookRequest, consumerSecret: string | nul
   if (body.for_user_id !== undefined && String(body.for_user_id) !== me.userId) return { response: { status: 200 }, messages };
   // each event's raw payload is its exact text in the body (not the parsed copy serialized again)
   const tweets: unknown[] = Array.isArray(body.tweet_create_events) ? body.tweet_create_events : [];
-  const tweetTexts = exactItems(text, 'tweet_create_events', tweets.length);
+  const tweetTexts = exactItems(req.rawBody, 'tweet_create_events', tweets.length);
   tweets.forEach((t, i) => {
-    const m = normalizeV1Tweet(t, me, { now, rawText: tweetTexts?.[i] });
+    const m = normalizeV1Tweet(t, me, { now, rawBytes: tweetTexts?.[i] });
     if (m) messages.push(m);
   });
   const dms: unknown[] = Array.isArray(body.direct_message_events) ? body.direct_message_events : [];
-  const dmTexts = exactItems(text, 'direct_message_events', dms.length);
+  const dmTexts = exactItems(req.rawBody, 'direct_message_events', dms.length);
   dms.forEach((ev, i) => {
-    const m = normalizeV1DmEvent(ev, body.users, me, { now, rawText: dmTexts?.[i] });
+    const m = normalizeV1DmEvent(ev, body.users, me, { now, rawBytes: dmTexts?.[i] });
     if (m) messages.push(m);
   });
   // likes, follows, typing, read receipts, revokes: not messages (a revoke shows up as
