@@ -12,6 +12,10 @@ import { createBrand, createChannelAccount } from '../src/commands/setup.js';
 import { decodeText } from '../src/store/text.js';
 import type { NormalizedMessage } from '../src/core/types.js';
 import { describeEachStore } from './db.js';
+import { messageStream } from '../src/bench/data.js';
+import { BENCH_X_ACCOUNT, BENCH_X_SECRET, xDeliveries } from '../src/bench/deliveries.js';
+import { handleXWebhook, SIGNATURE_HEADER } from '../src/channels/x/webhook.js';
+import { jsonArrayItemBytes } from '../src/lib/json.js';
 
 const T0 = Date.UTC(2026, 10, 23, 12);
 
@@ -264,5 +268,38 @@ describeEachStore('ingest pipeline', (get) => {
     const facts = await store.db.selectFrom('reporting_fact').select(['kind', 'value_s']).where('brand_id', '=', brandId).where('kind', 'in', ['first_response', 'message_response']).orderBy('kind').execute();
     expect(facts).toEqual([{ kind: 'first_response', value_s: 300 }, { kind: 'message_response', value_s: 300 }]);
     expect((await store.db.selectFrom('conversation').select('first_response_at').where('id', '=', convId).executeTakeFirstOrThrow()).first_response_at).toBe(T0 + 300_000);
+  });
+});
+
+describeEachStore('X webhook deliveries through the pipeline', (get) => {
+  it('store each event once, its payload exactly as X sent it (multi-byte text included)', async () => {
+    const { store } = get();
+    const brandId = await createBrand(store.db, { slug: 'xhook', name: 'X hook' }, T0);
+    const acct = await createChannelAccount(store.db, { brandId, network: 'x', handle: BENCH_X_ACCOUNT.username }, T0);
+    const p = new IngestPipeline({ store, bus: new EventBus(), clock: new ManualClock(T0) });
+    const stream = [...messageStream(300, { t0: T0, rate: 1000 })];
+    stream[7] = { ...stream[7]!, text: 'caf\u00e9 \u{1F600} \u201Cquoted\u201D <b>&amp;</b> \u202Ebidi' };
+    const deliveries = xDeliveries(stream);
+    const sent = new Map<string, string>(); // network id → the event's exact text in its delivery
+    for (const d of deliveries) {
+      const body = JSON.parse(d.body.toString('utf8'));
+      const items = jsonArrayItemBytes(d.body, body.tweet_create_events ? 'tweet_create_events' : 'direct_message_events')!;
+      const { messages } = handleXWebhook({ method: 'POST', query: {}, headers: { [SIGNATURE_HEADER]: d.signature }, rawBody: d.body }, BENCH_X_SECRET, BENCH_X_ACCOUNT, T0);
+      messages.forEach((m, i) => sent.set(m.networkMessageId, items[i]!.toString('utf8')));
+      const out = await p.ingest(brandId, messages.map((message) => ({ channelAccountId: acct, message, source: 'network' as const })));
+      expect(out.every((o) => o.status === 'stored')).toBe(true);
+      // redelivered: stored once
+      expect((await p.ingest(brandId, messages.map((message) => ({ channelAccountId: acct, message, source: 'network' as const })))).every((o) => o.status === 'duplicate')).toBe(true);
+    }
+    const rows = await store.db.selectFrom('message').select(['network_message_id', 'raw', 'visibility']).where('brand_id', '=', brandId).execute();
+    expect(rows).toHaveLength(stream.length);
+    for (const r of rows) {
+      expect(typeof r.raw).toBe('string');
+      const want = sent.get(r.network_message_id!)!;
+      // a DM's payload is its event with the sender's user object
+      expect(r.visibility === 'private' ? JSON.parse(r.raw as string).event : r.raw).toEqual(r.visibility === 'private' ? JSON.parse(want) : want);
+    }
+    const odd = rows.filter((r) => (r.raw as string).includes('caf\u00e9 \u{1F600} \u201Cquoted\u201D'));
+    expect(odd).toHaveLength(1);
   });
 });
