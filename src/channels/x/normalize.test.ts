@@ -92,6 +92,22 @@ describe('x normalization', () => {
     expect(e!.text).toBe('@XDevelopers a "quoted" & é 😀 “one”');
   });
 
+  it('keeps no more of a body than the delivery itself (a view into a larger buffer is copied)', () => {
+    const tweet = '{"id_str":"8","text":"hi","user":{"id_str":"15","screen_name":"pat"}}';
+    const text = `{"for_user_id":"2244994945","tweet_create_events":[${tweet}]}`;
+    const big = Buffer.alloc(1 << 20);
+    const at = big.write(text, 4096);
+    const body = big.subarray(4096, 4096 + at);
+    const [t] = handleXWebhook({ method: 'POST', query: {}, headers: { 'x-twitter-webhooks-signature': signXWebhook('s', body) }, rawBody: body }, 's', me, 0).messages;
+    const raw = validateMessage(t).raw as Uint8Array;
+    expect(jsonText(raw)).toBe(tweet);
+    expect(raw.buffer.byteLength).toBeLessThan(16_384);
+    // a body of its own is not copied
+    const own = Buffer.from(text);
+    const [u] = handleXWebhook({ method: 'POST', query: {}, headers: { 'x-twitter-webhooks-signature': signXWebhook('s', own) }, rawBody: own }, 's', me, 0).messages;
+    expect((validateMessage(u).raw as Uint8Array).buffer).toBe(own.buffer);
+  });
+
   it('stores the parsed event when the body is not valid UTF-8 (its bytes would not be the text that was read)', () => {
     const tweet = '{"id_str":"7","text":"caf\xff","user":{"id_str":"15","screen_name":"pat"}}';
     const body = Buffer.concat([Buffer.from('{"for_user_id":"2244994945","tweet_create_events":['), Buffer.from(tweet, 'latin1'), Buffer.from(']}')]);

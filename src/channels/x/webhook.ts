@@ -39,10 +39,14 @@ export function verifyXSignature(consumerSecret: string, rawBody: Buffer, given:
 /**
  * The exact bytes of the `n` items of the body's array `key`, or null (none, not found
  * as parsed, or a body that is not valid UTF-8, whose decoded text differs from its bytes).
+ * The items are views into the body, which they keep alive until their batch is stored: a
+ * body that is itself a view into a much larger buffer is copied first, so a queued message
+ * never holds more than its delivery.
  */
 function exactItems(body: Buffer, key: string, n: number): Buffer[] | null {
   if (n === 0 || !isUtf8(body)) return null;
-  const items = jsonArrayItemBytes(body, key);
+  const own = body.buffer.byteLength > 2 * body.byteLength + 8192 ? Buffer.from(body) : body;
+  const items = jsonArrayItemBytes(own, key);
   return items?.length === n ? items : null;
 }
 
