@@ -14,6 +14,8 @@ describe('isoTime', () => {
     }
     // the same day many times over, as a batch of live events does
     for (let i = 0; i < 1000; i++) samples.push(1_796_336_235_666 + i * 997);
+    // minutes that share a slot of the prefix table, alternating
+    for (let i = 0; i < 200; i++) samples.push(1_796_336_235_666 + (i % 2) * 1024 * 60_000 + i, 1_796_336_235_666 + (i % 3) * 2048 * 60_000 + i * 1000);
     for (const t of samples) expect(isoTime(t), String(t)).toBe(new Date(t).toISOString());
   });
 
