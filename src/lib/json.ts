@@ -49,6 +49,11 @@ function stringEnd(b: Buffer, i: number): number {
   }
 }
 
+function hasByte(b: Buffer, byte: number, from: number, to: number): boolean {
+  for (let j = from; j < to; j++) if (b[j] === byte) return true;
+  return false;
+}
+
 function skipSpace(b: Buffer, i: number): number {
   for (let c = b[i]; c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09; c = b[++i]);
   return i;
@@ -95,7 +100,7 @@ export function jsonArrayItemBytes(bytes: Buffer, key: string): Buffer[] | null 
     const keyEnd = stringEnd(b, i);
     if (keyEnd < 0) return null;
     let isKey = keyEnd - i === quoted.length && quoted.equals(b.subarray(i, keyEnd));
-    if (!isKey && b.indexOf(BACKSLASH, i) < keyEnd) isKey = JSON.parse(b.toString('utf8', i, keyEnd)) === key;
+    if (!isKey && hasByte(b, BACKSLASH, i, keyEnd)) isKey = JSON.parse(b.toString('utf8', i, keyEnd)) === key;
     i = skipSpace(b, keyEnd);
     if (b[i] !== COLON) return null;
     i = skipSpace(b, i + 1);
