@@ -28,13 +28,17 @@ const HOSTILE = [
   `${'{"k":"v\\"","a":[1,2]}'.repeat(12_000)}`,
 ];
 
+/** A brand with an X account, and the columns every conversation row of a test needs. */
+async function conversationBase(store: TestDatabase['store'], slug: string, now: number) {
+  const brandId = await createBrand(store.db, { slug, name: slug }, now);
+  const accountId = await createChannelAccount(store.db, { brandId, network: 'x', handle: `${slug}Care`, driver: 'demo' }, now);
+  return { brand_id: brandId, channel_account_id: accountId, network: 'x', visibility: 'public', status: 'open', created_at: now, updated_at: now, last_message_at: now, cycle_started_at: now, reopened_count: 0, message_count: 1, version: 1, priority: 10 };
+}
+
 describeEachStore('bulk writes', (db) => {
   it('inserts rows with hostile text exactly, and updates only what changed', async () => {
     const { store } = db();
-    const now = Date.UTC(2026, 11, 3, 12);
-    const brandId = await createBrand(store.db, { slug: 'writes', name: 'Writes' }, now);
-    const accountId = await createChannelAccount(store.db, { brandId, network: 'x', handle: 'WritesCare', driver: 'demo' }, now);
-    const base = { brand_id: brandId, channel_account_id: accountId, network: 'x', visibility: 'public', status: 'open', created_at: now, updated_at: now, last_message_at: now, cycle_started_at: now, reopened_count: 0, message_count: 1, version: 1, priority: 10 };
+    const base = await conversationBase(store, 'writes', Date.UTC(2026, 11, 3, 12));
     const ids = HOSTILE.map((_, i) => 9000 + i);
     await store.db.transaction().execute((trx) => insertRows(trx, store, 'conversation', HOSTILE.map((subject, i) => ({ ...base, id: ids[i], subject, sla: i === 6 ? null : subject }))));
     const stored = await store.db.selectFrom('conversation').selectAll().where('id', 'in', ids).orderBy('id').execute();
@@ -60,10 +64,7 @@ describeEachStore('bulk writes', (db) => {
 describeEachStore('text given as UTF-8 bytes', (db) => {
   it('is stored as text, exactly, next to rows whose value is a string', async () => {
     const { store } = db();
-    const now = Date.UTC(2026, 11, 5, 12);
-    const brandId = await createBrand(store.db, { slug: 'bytes', name: 'Bytes' }, now);
-    const accountId = await createChannelAccount(store.db, { brandId, network: 'x', handle: 'BytesCare', driver: 'demo' }, now);
-    const base = { brand_id: brandId, channel_account_id: accountId, network: 'x', visibility: 'public', status: 'open', created_at: now, updated_at: now, last_message_at: now, cycle_started_at: now, reopened_count: 0, message_count: 1, version: 1, priority: 10 };
+    const base = await conversationBase(store, 'bytes', Date.UTC(2026, 11, 5, 12));
     const ids = HOSTILE.map((_, i) => 9500 + i);
     // a view into a larger buffer, as a webhook body's items are
     const views = HOSTILE.map((t) => Buffer.from(`[${t}]`).subarray(1, 1 + Buffer.byteLength(t)));

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { MESSAGE_KINDS, NETWORKS, type NormalizedMessage } from '../core/types.js';
-import { RawJson } from '../lib/json.js';
+import { jsonText, RawJson } from '../lib/json.js';
 
 /** Generous, but bounded: a runaway payload must not take the process down. */
 export const MAX_TEXT_CHARS = 1_000_000;
@@ -71,9 +71,6 @@ export function validateMessage(input: unknown): ValidationOutcome {
   const source = parsed.data.raw;
   const raw = source instanceof RawJson ? source.source : serializeRaw(source);
   // bytes count for characters here (at least as many): bounded either way
-  if (raw.length > MAX_RAW_CHARS) {
-    const text = typeof raw === 'string' ? raw : serializeRaw(source);
-    return { ok: false, reason: `raw payload larger than ${MAX_RAW_CHARS} characters`, raw: text.slice(0, MAX_RAW_CHARS) };
-  }
+  if (raw.length > MAX_RAW_CHARS) return { ok: false, reason: `raw payload larger than ${MAX_RAW_CHARS} characters`, raw: jsonText(raw).slice(0, MAX_RAW_CHARS) };
   return { ok: true, message: parsed.data as NormalizedMessage, raw };
 }

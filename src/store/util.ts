@@ -356,8 +356,9 @@ export function binaryFieldSize(v: string | number | Uint8Array | null, type: Bi
 /**
  * One value as a field of PostgreSQL's binary formats (an array element, a binary COPY
  * field): its byte length (-1 for NULL), then the bytes — text as UTF-8 (a lone surrogate
- * as U+FFFD; a Uint8Array is taken as UTF-8 already), integers and floats big-endian. `v` must fit `type` (a safe integer for
- * bigint, an int32 for integer). Returns the offset after it.
+ * as U+FFFD; a Uint8Array is taken as UTF-8 already), integers and floats big-endian. `v`
+ * must fit `type` (a safe integer for bigint, an int32 for integer). Returns the offset
+ * after it.
  */
 export function writeBinaryField(buf: Buffer, o: number, v: string | number | Uint8Array | null, type: BinaryType): number {
   if (v == null) return buf.writeInt32BE(-1, o);
@@ -410,7 +411,7 @@ export function binaryArray(values: readonly unknown[], type: string): Buffer | 
       if (typeof v === 'string' || v instanceof Uint8Array) f = v;
       else if (typeof v !== 'object') f = String(v);
       else if (isPlainObject(v)) f = JSON.stringify(v);
-      else return null; // a Date, Buffer, array or value with toPostgres: node-pg's own conversion
+      else return null; // a Date, array or value with toPostgres: node-pg's own conversion (bytes are taken as UTF-8 text above)
     } else if (typeof v !== 'number') return null;
     else if (kind === 'integer' ? (v | 0) !== v : kind === 'bigint' ? !Number.isSafeInteger(v) : false) return null;
     else f = v;
