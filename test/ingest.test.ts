@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -75,7 +75,7 @@ describeEachStore('TWCS import through the pipeline', (get) => {
     const dir = mkdtempSync(join(tmpdir(), 'parley-twcs-'));
     const file = join(dir, 'broken.csv');
     writeFileSync(file, out.join('\n') + '\n');
-    const r = await importTwcs(store, pipeline, file, { brandSlug: 'broken' });
+    const r = await importTwcs(store, pipeline, file, { brandSlug: 'broken' }).finally(() => rmSync(dir, { recursive: true, force: true }));
     expect(r.rows).toBe(44);
     expect(r.bad.map((b) => b.line)).toEqual(badLines);
     expect(r.bad.map((b) => b.reason)).toEqual([

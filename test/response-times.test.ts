@@ -2,7 +2,7 @@
  * Golden test: `parley report response-times --json` on the real TWCS head
  * reproduces the figures published in ../shared/data/README.md §1.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -90,7 +90,7 @@ describe('report response-times on bad input', () => {
         '5,52,OtherCare,False,Tue Oct 31 22:20:00 +0000 2017,earlier reply,,50', // line 11
       ].join('\n') + '\n',
     );
-    const { code, out, err } = await run(['response-times', '--twcs', f, '--json']);
+    const { code, out, err } = await run(['response-times', '--twcs', f, '--json']).finally(() => rmSync(dir, { recursive: true, force: true }));
     expect(code).toBe(0);
     expect(err).toMatch(/line 5: created_at is not a date/);
     expect(err).toMatch(/line 6: inbound must be True or False/);

@@ -3,7 +3,7 @@
  * (LISTEN/NOTIFY), and work claimed by one is never done twice.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -13,14 +13,18 @@ import { Client, mention, PASSWORD } from './helpers/parley.js';
 import { freePort } from './setup/services.js';
 
 const procs: ChildProcess[] = [];
+const dataDirs: string[] = [];
 let db: TestDatabase | undefined;
 afterAll(async () => {
   for (const p of procs) p.kill('SIGKILL');
   await db?.drop();
+  for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
 });
 
 function start(databaseUrl: string, port: number) {
-  const proc = spawn(process.execPath, ['bin/parley.js', 'start', '--port', String(port), '--no-demo', '--database-url', databaseUrl, '--data-dir', mkdtempSync(join(tmpdir(), 'parley-so-'))], {
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-so-'));
+  dataDirs.push(dataDir);
+  const proc = spawn(process.execPath, ['bin/parley.js', 'start', '--port', String(port), '--no-demo', '--database-url', databaseUrl, '--data-dir', dataDir], {
     env: { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', PARLEY_SECRET: 'scale-out-test-secret-0123456789abcdef' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
