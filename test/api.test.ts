@@ -125,6 +125,9 @@ for (const dialect of DIALECTS) {
       expect(counts.json.new).toBeGreaterThanOrEqual(1);
       const search = await ana.get('/api/search?q=parcel');
       expect(search.json.items.map((i: any) => i.networkMessageId)).toContain(m.networkMessageId);
+      // each result names its author, as the conversation does
+      const hit = search.json.items.find((i: any) => i.networkMessageId === m.networkMessageId);
+      expect(hit.author).toMatchObject({ handle: m.author.handle, network: 'x' });
     });
 
     it('returns hostile text exactly as it arrived', async () => {

@@ -302,8 +302,11 @@ export async function searchMessages(store: Store, brandId: number, q: string, l
     .where('message.id', 'in', ids)
     .orderBy('message.id', 'desc')
     .execute();
+  const identityIds = [...new Set(rows.map((r) => r.author_identity_id).filter((x): x is number => x != null))];
+  const authors = new Map<number, AuthorJson>();
+  if (identityIds.length) for (const i of await store.db.selectFrom('contact_identity').selectAll().where('id', 'in', identityIds).execute()) authors.set(i.id, presentIdentity(i));
   return {
-    items: rows.map((r) => ({ ...presentMessage(r), conversationSubject: r.conversation_subject, conversationStatus: r.conversation_status })),
+    items: rows.map((r) => ({ ...presentMessage(r, r.author_identity_id != null ? authors.get(r.author_identity_id) ?? null : null), conversationSubject: r.conversation_subject, conversationStatus: r.conversation_status })),
     nextBefore: ids.length === limit ? ids[ids.length - 1]! : null,
   };
 }
