@@ -1,3 +1,4 @@
+import { createPipelineTriage } from '../src/triage/pipelineTriage.js';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,6 +147,36 @@ describeEachStore('ingest pipeline', (get) => {
     // a message of the same batch counts as well
     expect(seen.get('a9')).toEqual(['alice waits 4', 'alice waits 5', 'alice waits 6', 'alice waits 7', 'alice waits 8']);
     expect(seen.get('b1')).toEqual(['bob first']);
+  });
+
+  it('keeps the triage of an unanswered complaint when a milder message follows it, and lets a new wait speak for itself', async () => {
+    const { store } = get();
+    const brandId = await createBrand(store.db, { slug: 'mild', name: 'Mild' }, T0);
+    const acct = await createChannelAccount(store.db, { brandId, network: 'x', handle: 'AcmeHelp' }, T0);
+    const p = new IngestPipeline({ store, bus: new EventBus(), clock: new ManualClock(T0 + 10 * 60_000), triage: await createPipelineTriage({ worker: false }) });
+    const send = (m: NormalizedMessage) => p.ingest(brandId, [{ channelAccountId: acct, message: m, source: 'network' as const }]);
+    const conv = async () => store.db.selectFrom('conversation').select(['id', 'triage_action', 'category', 'sentiment', 'priority']).where('brand_id', '=', brandId).executeTakeFirstOrThrow();
+    await send(base('c1', { text: '@AcmeHelp my laptop is completely broken after the update and nobody answers. I want a refund NOW!!', createdAt: T0 }));
+    const complaint = await conv();
+    expect(complaint).toMatchObject({ triage_action: 'respond', sentiment: 'negative' });
+    // unanswered, the customer adds a mild word: the conversation still reads as the complaint
+    await send(base('c2', { text: '@AcmeHelp ok thanks', kind: 'reply', inReplyToNetworkId: 'c1', createdAt: T0 + 60_000 }));
+    const afterThanks = await conv();
+    expect(afterThanks.id).toBe(complaint.id);
+    expect(afterThanks).toMatchObject({ triage_action: 'respond', category: complaint.category, sentiment: 'negative', priority: complaint.priority });
+    // a more urgent message while waiting does speak for it
+    const m3 = (await p.ingest(brandId, [{ channelAccountId: acct, message: base('c3', { text: '@AcmeHelp STILL WAITING??? this is the third time I ask, where is my refund', kind: 'reply', inReplyToNetworkId: 'c2', createdAt: T0 + 120_000 }), source: 'network' }]))[0] as { messageId: number };
+    const chased = await conv();
+    const stored = await store.db.selectFrom('message').select(['triage_action', 'sentiment']).where('id', '=', m3.messageId).executeTakeFirstOrThrow();
+    expect(chased.priority).toBeGreaterThanOrEqual(complaint.priority);
+    expect(chased).toMatchObject({ triage_action: stored.triage_action, sentiment: stored.sentiment });
+    // once answered, the next message starts a new wait and speaks for the conversation
+    await send(base('r1', { author: { networkUserId: 'brand', handle: 'AcmeHelp' }, direction: 'outbound', fromBrand: true, kind: 'reply', text: 'So sorry, Alice: the refund is on its way, 3-5 days.', inReplyToNetworkId: 'c3', createdAt: T0 + 180_000 }));
+    const m4 = (await send(base('c4', { text: '@AcmeHelp great, thank you so much, you are the best!', kind: 'reply', inReplyToNetworkId: 'r1', createdAt: T0 + 240_000 })))[0] as { messageId: number };
+    const own = await store.db.selectFrom('message').select(['triage_action', 'triage_category', 'sentiment']).where('id', '=', m4.messageId).executeTakeFirstOrThrow();
+    const thanked = await conv();
+    expect(own.sentiment).toBe('positive');
+    expect(thanked).toMatchObject({ sentiment: own.sentiment, triage_action: own.triage_action, category: own.triage_category });
   });
 
   it("sees another process's edit of the channel account (its handle for triage) within five seconds, its own at once", async () => {

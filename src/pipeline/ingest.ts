@@ -766,6 +766,10 @@ function applyStates(fresh: Work[], convs: Map<string, ConvWork>): void {
     const conv = convs.get(w.conversationKey!)!;
     const inbound = w.msg.direction === 'inbound' && !w.msg.fromBrand;
     const wasResolved = conv.state.status === 'resolved';
+    // a message that starts a wait (nothing was unanswered) speaks for the conversation; while
+    // others wait unanswered, it does only if it is at least as urgent as they are — an
+    // "ok thanks" after an unanswered complaint must not turn it into praise to monitor
+    const speaks = wasResolved || conv.state.waitingSince === null || (w.triage?.priority.value ?? -1) >= conv.state.priority;
     const automatic = isAutomatic(w.msg);
     const r = applyMessage(conv.state, {
       direction: inbound ? 'inbound' : 'outbound',
@@ -778,7 +782,7 @@ function applyStates(fresh: Work[], convs: Map<string, ConvWork>): void {
     if (inbound) {
       conv.inbound = true;
       if (wasResolved && r.state.status === 'open') conv.reopened = true;
-      if (w.triage) conv.triage = w.triage;
+      if (w.triage && speaks) conv.triage = w.triage;
       if (conv.contactId == null && w.contactId != null) conv.contactId = w.contactId;
     }
     for (const f of r.facts) conv.facts.push({ draft: f, work: w });
