@@ -54,6 +54,21 @@ describe('conversation state', () => {
     expect(r2.state.firstResponseAt).toBe(10 * MIN); // the conversation's very first response is kept
   });
 
+  it("keeps the brand's own post out of the open inbox, and makes a customer's first answer to it a first contact", () => {
+    const post = run([reply(0)]);
+    expect(post.s.status).toBe('resolved');
+    expect(post.s.firstResponseAt).toBeNull(); // a post answers nobody
+    expect(post.facts).toEqual([]);
+    const r = applyMessage(post.s, inbound(30 * MIN, 40));
+    expect(r.state).toMatchObject({ status: 'new', reopenedCount: 0, waitingSince: 30 * MIN, cycleStartedAt: 30 * MIN, resolvedAt: null, priority: 40 });
+    expect(r.facts.map((f) => f.kind)).toEqual(['inbound']); // not a reopening
+    const answered = applyMessage(r.state, reply(40 * MIN));
+    expect(answered.facts).toEqual([{ kind: 'first_response', occurredAt: 40 * MIN, from: 30 * MIN, to: 40 * MIN }]);
+    expect(answered.state.status).toBe('open');
+    // an auto-acknowledgement alone leaves a new conversation as it was
+    expect(run([reply(0, true)]).s.status).toBe('new');
+  });
+
   it('moves a conversation waiting on the customer back to open when they write', () => {
     let { s } = run([inbound(0), reply(MIN)]);
     s = applyStatus(s, 'waiting', 2 * MIN, 10 * MIN).state;

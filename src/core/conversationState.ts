@@ -78,7 +78,17 @@ export function applyMessage(prev: ConversationState, msg: MessageEvent): { stat
   if (msg.direction === 'inbound') {
     s.lastInboundAt = s.lastInboundAt === null ? t : Math.max(s.lastInboundAt, t);
     facts.push({ kind: 'inbound', occurredAt: t, from: null, to: null });
-    if (s.status === 'resolved') {
+    if (s.status === 'resolved' && prev.lastInboundAt === null) {
+      // the first word from a customer on what the brand began (its own post): a first
+      // contact, not a reopening — its cycle starts now and its first response is still to come
+      s.status = 'new';
+      s.resolvedAt = null;
+      s.cycleStartedAt = t;
+      s.cycleFirstResponseAt = null;
+      s.firstResponseAt = null;
+      s.waitingSince = t;
+      s.priority = msg.priority ?? 0;
+    } else if (s.status === 'resolved') {
       s.status = 'open';
       s.reopenedCount += 1;
       s.cycleStartedAt = t;
@@ -103,6 +113,15 @@ export function applyMessage(prev: ConversationState, msg: MessageEvent): { stat
   // outbound
   s.lastOutboundAt = s.lastOutboundAt === null ? t : Math.max(s.lastOutboundAt, t);
   if (msg.isAuto) return { state: s, facts };
+  if (s.lastInboundAt === null) {
+    // the brand wrote first (its own post, a public statement): nothing awaits a reply, and
+    // it answers nobody — no response is measured, and it does not sit open in the inbox
+    if (s.status === 'new') {
+      s.status = 'resolved';
+      s.resolvedAt = t;
+    }
+    return { state: s, facts };
+  }
   if (s.status === 'new') s.status = 'open';
   if (s.waitingSince !== null && t >= s.waitingSince) {
     const kind = s.cycleFirstResponseAt === null ? 'first_response' : 'next_response';
