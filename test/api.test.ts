@@ -130,6 +130,22 @@ for (const dialect of DIALECTS) {
       expect(hit.author).toMatchObject({ handle: m.author.handle, network: 'x' });
     });
 
+    it('an unanswered complaint keeps its triage and its playbook when the customer adds "ok thanks"', async () => {
+      const first = mention({ text: '@AcmeCare my laptop is completely broken after your update and nobody answers. I want a refund NOW!!' });
+      const r1 = await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [first] });
+      const id = r1.json.outcomes[0].conversationId;
+      const before = (await ana.get(`/api/conversations/${id}`)).json.conversation;
+      const thanks = mention({ text: '@AcmeCare ok thanks', kind: 'reply', inReplyToNetworkId: first.networkMessageId, author: first.author, createdAt: first.createdAt + 60_000 });
+      const r2 = await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [thanks] });
+      expect(r2.json.outcomes[0].conversationId).toBe(id);
+      const after = (await ana.get(`/api/conversations/${id}`)).json.conversation;
+      expect(after.sentiment).toBe(before.sentiment);
+      expect(after.triageAction).toBe('respond');
+      const playbooks = (await ana.get(`/api/conversations/${id}/playbooks`)).json.items.map((p: any) => p.playbook?.id ?? p.id);
+      expect(playbooks).toContain('public-complaint');
+      expect(playbooks).not.toContain('praise');
+    });
+
     it('returns hostile text exactly as it arrived', async () => {
       const texts = ['<script>alert(1)</script>', '<img src=x onerror=alert(1)>', 'a\u202Eb', 'lone \ud83d half', 'nul\u0000byte', 'z'.repeat(100 * 1024)];
       const msgs = texts.map((text) => mention({ text }));

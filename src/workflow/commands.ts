@@ -333,10 +333,15 @@ export class WorkflowCommands {
   async suggestions(actor: Actor, conversationId: number) {
     const conv = await this.deps.store.db.selectFrom('conversation').selectAll().where('id', '=', conversationId).where('brand_id', '=', actor.brandId).executeTakeFirst();
     if (!conv) throw notFound('conversation');
-    const last = await this.deps.store.db.selectFrom('message').select(['complaint', 'chaser', 'accolade']).where('conversation_id', '=', conv.id).where('direction', '=', 'inbound').orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+    // what the customer is waiting on: every unanswered message (a complaint followed by "ok
+    // thanks" is still a complaint), or the last one when nothing waits
+    let q = this.deps.store.db.selectFrom('message').select(['complaint', 'chaser', 'accolade']).where('conversation_id', '=', conv.id).where('direction', '=', 'inbound').orderBy('created_at', 'desc');
+    q = conv.waiting_since != null ? q.where('created_at', '>=', conv.waiting_since).limit(50) : q.limit(1);
+    const waiting = await q.execute();
+    const complaint = waiting.some((m) => m.complaint === 1);
     return matchPlaybooks(await this.playbooks(actor.brandId), {
       category: conv.category as TriageCategory | null, intent: conv.intent, sentiment: conv.sentiment as never, network: conv.network as Network, visibility: conv.visibility as never,
-      complaint: last?.complaint === 1, chaser: last?.chaser === 1, accolade: last?.accolade === 1,
+      complaint, chaser: waiting.some((m) => m.chaser === 1), accolade: !complaint && waiting.length > 0 && waiting.every((m) => m.accolade === 1),
     } as never);
   }
 
