@@ -17,3 +17,19 @@ export const notFound = (what: string) => new AppError(404, 'not_found', `${what
 export const forbidden = (why = 'you are not allowed to do this') => new AppError(403, 'forbidden', why);
 export const badRequest = (code: string, message: string, extra?: Record<string, unknown>) => new AppError(400, code, message, extra);
 export const conflict = (code: string, message: string, extra?: Record<string, unknown>) => new AppError(409, code, message, extra);
+
+/** A unique-index violation on either engine (PostgreSQL 23505, SQLite's UNIQUE constraint). */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(e?.message ?? '');
+}
+
+/**
+ * For `.catch` on a write a unique index guards (a team's name, a person's email): a
+ * violation becomes a 409 with `code` and `message`, any other error is thrown as it is.
+ * Checking first is not enough: two requests can both pass the check before either
+ * inserts. On PostgreSQL the violation also ends the transaction, so throw it out of it.
+ */
+export const conflictOnUnique = (code: string, message: string) => (err: unknown): never => {
+  throw isUniqueViolation(err) ? conflict(code, message) : err;
+};

@@ -4,7 +4,9 @@
  *  - an incident's public statement follows the approval policy: by default it waits
  *    for a second person's sign-off, reaches the outbox only once approved and is sent
  *    once; its author cannot approve it; a rejection keeps the reason and sends nothing;
- *    reply checks apply to it;
+ *    reply checks apply to it; closing the incident withdraws a statement not yet sent,
+ *    and nothing about a closed incident is published; the same text is not posted twice,
+ *    and the incident keeps every statement it sent;
  *  - a question to an expert group is due within the group's own target (else the
  *    brand's), and once overdue the group and the asking agent are notified exactly once,
  *    however often and wherever the sweep runs.
@@ -86,7 +88,7 @@ for (const dialect of DIALECTS) {
 
         // in the approvals queue, as the statement of its incident; the incident shows it waiting
         const queued = (await admin.get('/api/approvals')).json.items.find((x: any) => x.id === mid);
-        expect(queued.statement).toEqual({ incidentId, incidentTitle: 'Checkout is down' });
+        expect(queued.statement).toEqual({ incidentId, incidentTitle: 'Checkout is down', incidentStatus: 'open' });
         expect(queued.reasons.map((x: any) => x.code)).toEqual(['approval.incident_statement']);
         expect((await incidentOf(incidentId)).statement).toMatchObject({ messageId: mid, status: 'pending_approval', text: STATEMENT, authorUserId: desk.users.approver });
         // the other people who can sign it off are told; its author is not
@@ -213,6 +215,148 @@ for (const dialect of DIALECTS) {
 
       afterAll(async () => {
         await cleo.post(`/api/incidents/${incidentId}/close`);
+      });
+    });
+
+    describe('closed incidents and repeated statements', () => {
+      const declare = async (title: string) => {
+        const r = await cleo.post('/api/incidents', { title, reason: 'Many people report it at once' });
+        expect(r.status).toBe(201);
+        return r.json.id as number;
+      };
+      const postStatement = (incidentId: number, text: string) => cleo.post(`/api/incidents/${incidentId}/statement`, { channelAccountId: desk.accountId, text });
+      const postedOnNetwork = async (messageId: number) => {
+        const keys = (await outboxRows(messageId)).map((o) => `demo.posted.${o.idempotency_key}`);
+        return keys.length ? db().selectFrom('kv').select('key').where('key', 'in', keys).execute() : [];
+      };
+
+      it('closing an incident withdraws its statement waiting for sign-off: approving it is refused, nothing is posted, and no statement can follow', async () => {
+        const incidentId = await declare('Login fails');
+        const r = await postStatement(incidentId, 'Some of you cannot log in right now. We are on it and will update you here.');
+        expect(r.status).toBe(202);
+        const mid = r.json.message.id as number;
+
+        const closed = await admin.post(`/api/incidents/${incidentId}/close`);
+        expect(closed.status).toBe(200);
+        expect(closed.json).toEqual({ id: incidentId, status: 'closed', withdrawnStatementIds: [mid] });
+        expect((await messageRow(mid)).status).toBe('withdrawn');
+        expect((await admin.get('/api/approvals')).json.items.map((x: any) => x.id)).not.toContain(mid);
+
+        const approve = await admin.post(`/api/approvals/${mid}`, { decision: 'approve' });
+        expect(approve.status).toBe(409);
+        expect(approve.json.code).toBe('incident.closed');
+        expect(approve.json.detail).toMatch(/incident is closed/);
+        await runOutbox();
+        expect((await messageRow(mid)).status).toBe('withdrawn');
+        expect(await outboxRows(mid)).toHaveLength(0);
+
+        const trail = await incidentAudit(incidentId);
+        expect(trail.map((a) => a.action)).toEqual(['incident.opened', 'incident.statement_pending_approval', 'incident.closed', 'incident.statement_withdrawn']);
+        expect(trail[3]!.actor).toBe(`user:${desk.users.admin}`);
+        expect(trail[3]!.data).toMatchObject({ messageId: mid, was: 'pending_approval' });
+        expect((await incidentOf(incidentId)).statement).toMatchObject({ messageId: mid, status: 'withdrawn' });
+
+        const after = await postStatement(incidentId, 'Login works again for everyone. Thank you for your patience.');
+        expect(after.status).toBe(409);
+        expect(after.json.code).toBe('incident.closed');
+        // closing again changes nothing and records nothing
+        expect((await admin.post(`/api/incidents/${incidentId}/close`)).json.withdrawnStatementIds).toEqual([]);
+        expect(await incidentAudit(incidentId)).toHaveLength(4);
+      });
+
+      it('closing an incident withdraws an approved statement the outbox has not sent yet', async () => {
+        const incidentId = await declare('Card payments fail');
+        const r = await postStatement(incidentId, 'Card payments fail for some of you. We are fixing it now.');
+        const mid = r.json.message.id as number;
+        expect((await admin.post(`/api/approvals/${mid}`, { decision: 'approve' })).status).toBe(200);
+        expect((await outboxRows(mid)).map((o) => o.status)).toEqual(['queued']);
+
+        const closed = await cleo.post(`/api/incidents/${incidentId}/close`);
+        expect(closed.json.withdrawnStatementIds).toEqual([mid]);
+        await runOutbox();
+        expect((await messageRow(mid)).status).toBe('withdrawn');
+        expect((await outboxRows(mid)).map((o) => o.status)).toEqual(['withdrawn']);
+        expect(await postedOnNetwork(mid)).toHaveLength(0);
+        expect((await incidentAudit(incidentId)).at(-1)).toMatchObject({ action: 'incident.statement_withdrawn', data: { messageId: mid, was: 'queued' } });
+      });
+
+      it('a statement the outbox was sending when the incident closed is withdrawn at its next attempt, not published', async () => {
+        const incidentId = await declare('Logins fail');
+        const r = await postStatement(incidentId, 'Logins fail for some of you. We are on it.');
+        const mid = r.json.message.id as number;
+        expect((await admin.post(`/api/approvals/${mid}`, { decision: 'approve' })).status).toBe(200);
+        // a worker had claimed it and then died (or its attempt failed and it was queued again) …
+        await db().updateTable('outbox').set({ status: 'sending', locked_until: clock.now() - 1 }).where('message_id', '=', mid).execute();
+        // … when the incident was closed: closing leaves a send in flight alone
+        expect((await cleo.post(`/api/incidents/${incidentId}/close`)).json.withdrawnStatementIds).toEqual([]);
+        await runOutbox();
+        expect((await messageRow(mid)).status).toBe('withdrawn');
+        expect((await outboxRows(mid)).map((o) => o.status)).toEqual(['withdrawn']);
+        expect(await postedOnNetwork(mid)).toHaveLength(0);
+        expect((await incidentAudit(incidentId)).at(-1)).toMatchObject({ action: 'incident.statement_withdrawn', data: { messageId: mid, was: 'sending' } });
+      });
+
+      it('a statement still waiting for an incident that is closed is never approved, and the approvals list says so', async () => {
+        const incidentId = await declare('App crashes on start');
+        const r = await postStatement(incidentId, 'The app crashes on start for some of you. A fix is on its way.');
+        const mid = r.json.message.id as number;
+        // closed without the close command (a statement left over from before withdrawal existed)
+        await db().updateTable('incident').set({ status: 'closed', closed_at: clock.now() }).where('id', '=', incidentId).execute();
+        const listed = (await admin.get('/api/approvals')).json.items.find((x: any) => x.id === mid);
+        expect(listed.statement).toEqual({ incidentId, incidentTitle: 'App crashes on start', incidentStatus: 'closed' });
+        const approve = await admin.post(`/api/approvals/${mid}`, { decision: 'approve' });
+        expect(approve.status).toBe(409);
+        expect(approve.json.code).toBe('incident.closed');
+        expect((await messageRow(mid)).status).toBe('pending_approval');
+        expect(await outboxRows(mid)).toHaveLength(0);
+        // it can still be rejected, out of the queue
+        expect((await admin.post(`/api/approvals/${mid}`, { decision: 'reject', note: 'The incident is over' })).status).toBe(200);
+      });
+
+      it('the same statement is not published twice, and the incident keeps every statement it sent, newest first', async () => {
+        const incidentId = await declare('Orders are delayed');
+        const FIRST = 'Orders placed today ship a day late. We are sorry and are catching up.';
+        const SECOND = 'We have caught up: orders placed today ship on time again.';
+        const first = await postStatement(incidentId, FIRST);
+        const m1 = first.json.message.id as number;
+        expect((await admin.post(`/api/approvals/${m1}`, { decision: 'approve' })).status).toBe(200);
+        await runOutbox();
+        expect((await messageRow(m1)).status).toBe('sent');
+        const sentAt1 = clock.now();
+
+        clock.advance(5 * MIN);
+        const again = await postStatement(incidentId, `  ${FIRST}\n`);
+        expect(again.status).toBe(409);
+        expect(again.json.code).toBe('incident.statement_duplicate');
+        expect(await db().selectFrom('message').select('id').where('kind', '=', 'post').where('id', '>', m1).execute()).toHaveLength(0);
+
+        const second = await postStatement(incidentId, SECOND);
+        expect(second.status).toBe(202);
+        const m2 = second.json.message.id as number;
+        // the same text as one waiting for sign-off is refused too
+        const twin = await postStatement(incidentId, SECOND);
+        expect(twin.status).toBe(409);
+        expect(twin.json.code).toBe('incident.statement_duplicate');
+        expect((await admin.post(`/api/approvals/${m2}`, { decision: 'approve' })).status).toBe(200);
+        clock.advance(MIN);
+        await runOutbox();
+        expect(await postedOnNetwork(m1)).toHaveLength(1);
+        expect(await postedOnNetwork(m2)).toHaveLength(1);
+
+        const inc = await incidentOf(incidentId);
+        expect(inc.statementMessageId).toBe(m2);
+        expect(inc.statement).toMatchObject({ messageId: m2, status: 'sent', text: SECOND });
+        expect(inc.statements.map((x: any) => [x.messageId, x.status, x.text])).toEqual([[m2, 'sent', SECOND], [m1, 'sent', FIRST]]);
+        expect(inc.statements[1].sentAt).toBe(iso(sentAt1));
+        expect(inc.statements[0].sentAt).toBe(iso(sentAt1 + 6 * MIN));
+        expect(inc.statements[1].createdAt).toBe(iso(sentAt1));
+        // a rejected text may be written again
+        const redo = await postStatement(incidentId, 'Orders ship on time again; thank you for waiting.');
+        expect((await admin.post(`/api/approvals/${redo.json.message.id}`, { decision: 'reject', note: 'Say it in our voice' })).status).toBe(200);
+        expect((await postStatement(incidentId, 'Orders ship on time again; thank you for waiting.')).status).toBe(202);
+        const closed = await admin.post(`/api/incidents/${incidentId}/close`);
+        expect(closed.json.withdrawnStatementIds).toHaveLength(1);
+        expect((await incidentOf(incidentId)).statements.map((x: any) => x.status)).toEqual(['withdrawn', 'rejected', 'sent', 'sent']);
       });
     });
 

@@ -15,7 +15,7 @@ import { parseObject } from '../lib/json.js';
 import type { Actor } from './context.js';
 import { changedPositionSettings, checkCredentialNames, checkSettings, type InputProblem } from '../channels/settings.js';
 import type { AccountPurpose, Network } from '../core/types.js';
-import { AppError, conflict, notFound } from '../errors.js';
+import { AppError, conflict, conflictOnUnique, notFound } from '../errors.js';
 import type { SecretBox } from '../lib/secrets.js';
 import { audit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
@@ -48,6 +48,8 @@ export interface ConnectChannelAccountProps {
   settings?: Record<string, unknown>;
 }
 
+const ALREADY_CONNECTED = 'this account is already connected';
+
 /** Connect an account: checked settings and credential names, sealed credentials, synced at once. */
 export async function connectChannelAccount(deps: ChannelAccountDeps, p: ConnectChannelAccountProps, now: number): Promise<ChannelAccount> {
   const driver = p.driver ?? null;
@@ -57,11 +59,11 @@ export async function connectChannelAccount(deps: ChannelAccountDeps, p: Connect
   const brandId = p.actor.brandId;
   return deps.store.db.transaction().execute(async (trx) => {
     const exists = await trx.selectFrom('channel_account').select('id').where('brand_id', '=', brandId).where('network', '=', p.network).where('external_id', '=', p.externalId ?? p.handle.toLowerCase()).executeTakeFirst();
-    if (exists) throw conflict('channel.exists', 'this account is already connected');
+    if (exists) throw conflict('channel.exists', ALREADY_CONNECTED);
     const id = await createChannelAccount(trx, {
       brandId, network: p.network, handle: p.handle, externalId: p.externalId, displayName: p.displayName, purpose: p.purpose, listenOnly: p.listenOnly,
       driver, settings: checked.settings, credentials: p.credentials ? deps.secrets.seal(p.credentials) : null,
-    }, now);
+    }, now).catch(conflictOnUnique('channel.exists', ALREADY_CONNECTED)); // connected by another request since the check
     await trx.updateTable('channel_account').set({ next_sync_at: now }).where('id', '=', id).execute();
     await audit(trx, {
       brandId, actor: p.actor.name, action: 'channel.connected', subjectType: 'channel_account', subjectId: id,

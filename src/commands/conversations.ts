@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { applyStatus } from '../core/conversationState.js';
 import type { HandlingTime } from '../core/staffing/handlingTime.js';
 import type { ConversationStatus, Visibility } from '../core/types.js';
-import { badRequest, conflict, forbidden, notFound } from '../errors.js';
+import { badRequest, conflict, forbidden, isUniqueViolation, notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
 import { enqueue } from '../outbox/outbox.js';
@@ -367,9 +367,5 @@ async function resolveMentions(trx: Tx, brandId: number, text: string): Promise<
   return [...out];
 }
 
-
-/** A unique-index violation on either engine. */
-export function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(e?.message ?? '');
-}
+/** Moved to errors.ts (shared with the admin routes); still exported here for existing importers. */
+export { isUniqueViolation };

@@ -2,6 +2,7 @@
  * Named commands that create the tenant-level records: brands, users, teams,
  * channel accounts. Used by the CLI, the demo seeder and the admin API.
  */
+import { conflictOnUnique, isUniqueViolation } from '../errors.js';
 import { hashPassword } from '../lib/password.js';
 import { isValidTimeZone } from '../lib/tz.js';
 import type { Role, Network, AccountPurpose } from '../core/types.js';
@@ -68,19 +69,28 @@ export async function createUser(db: Tx, p: CreateUserProps, now: number): Promi
       created_at: now,
     })
     .returning('id')
-    .executeTakeFirstOrThrow();
+    .executeTakeFirstOrThrow()
+    .catch((err) => {
+      // another request added the same address after the check above
+      throw isUniqueViolation(err) ? new ValidationError(`a user with email ${email} already exists`, 'user.exists') : err;
+    });
   await audit(db, { brandId: p.brandId, actor: p.actor ?? 'system', action: 'user.created', subjectType: 'user', subjectId: r.id, data: { email, role: p.role } }, now);
   return r.id;
 }
 
+/** A team's name is unique in its brand: a taken one is a 409 `team.exists` (`teamExists`). */
 export async function createTeam(db: Tx, p: { brandId: number; name: string; routingStrategy?: string; settings?: Record<string, unknown> }, now: number): Promise<number> {
   const r = await db
     .insertInto('team')
     .values({ brand_id: p.brandId, name: p.name, routing_strategy: p.routingStrategy ?? 'round_robin', settings: JSON.stringify(p.settings ?? {}), created_at: now })
     .returning('id')
-    .executeTakeFirstOrThrow();
+    .executeTakeFirstOrThrow()
+    .catch(teamExists(p.name));
   return r.id;
 }
+
+/** For `.catch` on a write of a team's name: the unique index's violation as a 409 that names the team. */
+export const teamExists = (name: string) => conflictOnUnique('team.exists', `a team named "${name}" already exists`);
 
 export async function addTeamMember(db: Tx, teamId: number, userId: number, isLead = false): Promise<void> {
   await db.insertInto('team_member').values({ team_id: teamId, user_id: userId, is_lead: isLead ? 1 : 0 }).onConflict((oc) => oc.columns(['team_id', 'user_id']).doUpdateSet({ is_lead: isLead ? 1 : 0 })).execute();

@@ -304,6 +304,21 @@ describe('validation', () => {
     expect(() => evaluateSla(DEFAULT_SLA_POLICY, conv([{ type: 'inbound', at: Number.NaN }]), 0)).toThrow(/timestamp/);
   });
 
+  it('says what is wrong in the units targets are set in (minutes, the warning share in percent)', () => {
+    const messages = (policy: Partial<SlaPolicy>) => validateSlaPolicy({ targets: [], ...policy }).map((i) => i.message);
+    expect(messages({ targets: [{ metric: 'first_response', targetMs: -5 * M }] })).toEqual(['First response target must be a positive duration (got -5 min)']);
+    expect(messages({ targets: [{ metric: 'resolution', targetMs: 0 }, { metric: 'next_response', targetMs: -90_000 }, { metric: 'next_response', targetMs: -1500 }] })).toEqual([
+      'Resolution target must be a positive duration (got 0 min)',
+      'Next response target must be a positive duration (got -1.5 min)',
+      'Next response target must be a positive duration (got -1.5 s)',
+    ]);
+    // an emptied field reaches the server as null (NaN in JSON)
+    expect(messages({ targets: [{ metric: 'first_response', targetMs: JSON.parse(JSON.stringify(Number.NaN)) }] })).toEqual(['First response target must be a positive duration (got nothing)']);
+    expect(messages({ targets: [{ metric: 'nope' as never, targetMs: '30' as never }] })).toEqual(['Unknown SLA metric "nope"', 'A target must be a positive duration (got "30")']);
+    expect(messages({ warningRatio: 1.5 })).toEqual(['The warning share must be more than 0 % and at most 100 % of the target (got 150 %)']);
+    expect(validateSlaPolicy({ targets: [{ metric: 'first_response', targetMs: -5 * M }] })[0]!.path).toBe('targets[0].targetMs');
+  });
+
   it('returns no clocks for an empty timeline', () => {
     const r = evaluateSla(DEFAULT_SLA_POLICY, conv([]), 0);
     expect(r).toMatchObject({ firstResponse: null, nextResponse: null, resolution: null, history: [], nextChangeAt: null });

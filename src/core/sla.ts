@@ -179,22 +179,43 @@ export function resolveTarget(policy: SlaPolicy, metric: SlaMetric, band: string
 export function validateSlaPolicy(policy: SlaPolicy): Array<{ code: string; message: string; path: string }> {
   const issues: Array<{ code: string; message: string; path: string }> = [];
   if (!policy || !Array.isArray(policy.targets)) {
-    issues.push({ code: 'sla.invalid_policy', message: 'Policy must have a list of targets', path: 'targets' });
+    issues.push({ code: 'sla.invalid_policy', message: 'The SLA policy must have a list of targets', path: 'targets' });
     return issues;
   }
   policy.targets.forEach((r, i) => {
     if (!(SLA_METRICS as readonly string[]).includes(r?.metric)) {
-      issues.push({ code: 'sla.invalid_metric', message: `Unknown metric ${JSON.stringify(r?.metric)}`, path: `targets[${i}].metric` });
+      issues.push({ code: 'sla.invalid_metric', message: `Unknown SLA metric ${JSON.stringify(r?.metric)}`, path: `targets[${i}].metric` });
     }
     if (typeof r?.targetMs !== 'number' || !Number.isFinite(r.targetMs) || r.targetMs <= 0) {
-      issues.push({ code: 'sla.invalid_target', message: `Target must be a positive number of ms, got ${String(r?.targetMs)}`, path: `targets[${i}].targetMs` });
+      const what = (SLA_METRICS as readonly string[]).includes(r?.metric) ? METRIC_LABELS[r.metric] : 'A';
+      issues.push({ code: 'sla.invalid_target', message: `${what} target must be a positive duration (got ${describeMs(r?.targetMs)})`, path: `targets[${i}].targetMs` });
     }
   });
   const ratio = policy.warningRatio;
   if (ratio !== null && ratio !== undefined && !(typeof ratio === 'number' && ratio > 0 && ratio <= 1)) {
-    issues.push({ code: 'sla.invalid_warning_ratio', message: `Warning ratio must be in (0, 1], got ${String(ratio)}`, path: 'warningRatio' });
+    const got = typeof ratio === 'number' && Number.isFinite(ratio) ? `${round(ratio * 100)} %` : JSON.stringify(ratio) ?? String(ratio);
+    issues.push({ code: 'sla.invalid_warning_ratio', message: `The warning share must be more than 0 % and at most 100 % of the target (got ${got})`, path: 'warningRatio' });
   }
   return issues;
+}
+
+/**
+ * Messages speak as people set targets (in minutes, the warning share in percent), not in
+ * the milliseconds and ratios the policy is stored in: they are shown to the admin as they are.
+ */
+const METRIC_LABELS: Record<SlaMetric, string> = { first_response: 'First response', next_response: 'Next response', resolution: 'Resolution' };
+
+const round = (x: number) => Math.round(x * 100) / 100;
+
+/** A target as given, for a message: whole minutes and more in min, shorter ones in s or ms, anything else as JSON. */
+function describeMs(ms: unknown): string {
+  if (ms === undefined || ms === null || Number.isNaN(ms)) return 'nothing'; // an emptied field (NaN is null in JSON)
+  if (typeof ms !== 'number') return JSON.stringify(ms) ?? String(ms);
+  if (!Number.isFinite(ms)) return String(ms);
+  const a = Math.abs(ms);
+  if (a === 0 || a >= 60_000) return `${round(ms / 60_000)} min`;
+  if (a >= 1_000) return `${round(ms / 1_000)} s`;
+  return `${ms} ms`;
 }
 
 interface RawClock {

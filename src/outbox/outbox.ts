@@ -190,6 +190,10 @@ export class OutboxWorker {
       let result: SendResult | null = null;
       if (row.ambiguous && channel.findSent) result = await channel.findSent(req);
       if (!result) {
+        // an incident's statement that was being sent when the incident closed, and is back for
+        // another attempt: withdrawn, never published after the close
+        const incident = await this.incidentOf(msg);
+        if (incident?.status === 'closed') return this.withdraw(row, msg, incident.id);
         if (msg.visibility === 'private') {
           if (!channel.sendPrivateMessage) return this.fail(row, 'INVALID_REQUEST', `${account.network} has no private messages for this account`);
           result = await channel.sendPrivateMessage(req);
@@ -291,6 +295,30 @@ export class OutboxWorker {
       await trx.updateTable('message').set({ status: 'queued', error: `${code}: ${reason} — retrying at ${new Date(at).toISOString()}` }).where('id', '=', row.message_id).execute();
     });
     const m = await store.db.selectFrom('message').selectAll().where('id', '=', row.message_id).executeTakeFirst();
+    if (m) bus.publish(m.brand_id, 'message.updated', presentMessage(m));
+  }
+
+  /** The incident a message is the public statement of (a post in its conversation), if any. */
+  private async incidentOf(msg: MessageRow): Promise<{ id: number; status: string } | null> {
+    if (msg.kind !== 'post') return null;
+    const r = await this.deps.store.db
+      .selectFrom('conversation')
+      .innerJoin('incident', 'incident.id', 'conversation.incident_id')
+      .select(['incident.id as id', 'incident.status as status'])
+      .where('conversation.id', '=', msg.conversation_id)
+      .executeTakeFirst();
+    return r ?? null;
+  }
+
+  private async withdraw(row: OutboxRow, msg: MessageRow, incidentId: number): Promise<void> {
+    const { store, clock, bus } = this.deps;
+    const now = clock.now();
+    await store.db.transaction().execute(async (trx) => {
+      await trx.updateTable('outbox').set({ status: 'withdrawn', locked_until: null, last_error_code: 'WITHDRAWN', last_error: 'the incident was closed', updated_at: now }).where('id', '=', row.id).execute();
+      await trx.updateTable('message').set({ status: 'withdrawn', error: 'withdrawn: the incident was closed' }).where('id', '=', msg.id).execute();
+      await audit(trx, { brandId: msg.brand_id, actor: 'system:outbox', action: 'incident.statement_withdrawn', subjectType: 'incident', subjectId: incidentId, conversationId: msg.conversation_id, data: { messageId: msg.id, was: 'sending', reason: 'incident closed' } }, now);
+    });
+    const m = await store.db.selectFrom('message').selectAll().where('id', '=', msg.id).executeTakeFirst();
     if (m) bus.publish(m.brand_id, 'message.updated', presentMessage(m));
   }
 

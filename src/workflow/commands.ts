@@ -68,7 +68,7 @@ export class WorkflowCommands {
       .leftJoin('app_user', 'app_user.id', 'message.author_user_id')
       .leftJoin('incident', 'incident.id', 'conversation.incident_id')
       .selectAll('message')
-      .select(['conversation.subject as conversation_subject', 'app_user.name as author_name', 'incident.id as incident_id', 'incident.title as incident_title'])
+      .select(['conversation.subject as conversation_subject', 'app_user.name as author_name', 'incident.id as incident_id', 'incident.title as incident_title', 'incident.status as incident_status'])
       .where('message.brand_id', '=', actor.brandId)
       .where('message.status', '=', 'pending_approval')
       .orderBy('message.created_at')
@@ -76,7 +76,8 @@ export class WorkflowCommands {
       .execute();
     return rows.map((r) => ({
       ...presentMessage(r), conversationSubject: r.conversation_subject, authorName: r.author_name, reasons: safeArr(r.approval_reasons),
-      statement: r.incident_id != null && r.kind === 'post' ? { incidentId: r.incident_id, incidentTitle: r.incident_title ?? '' } : null,
+      // a statement of a closed incident is not published: approving it is refused (it can still be rejected)
+      statement: r.incident_id != null && r.kind === 'post' ? { incidentId: r.incident_id, incidentTitle: r.incident_title ?? '', incidentStatus: r.incident_status ?? 'closed' } : null,
     }));
   }
 
@@ -84,7 +85,9 @@ export class WorkflowCommands {
    * Approve (optionally edited) or reject a reply or an incident statement waiting for
    * sign-off. Only approved drafts enter the outbox, once: the decision applies only while
    * the draft is still pending, so a second decision (a double click, another approver, a
-   * retry) is refused. A draft is never signed off by its author.
+   * retry) is refused. A draft is never signed off by its author. A statement of a closed
+   * incident is never approved: the check holds the incident's row (PostgreSQL) so that it
+   * and `closeIncident` happen one after the other.
    */
   async review(actor: Actor, messageId: number, p: { decision: 'approve' | 'reject'; text?: string | null; note?: string | null }) {
     const notReviewer = signOffRefusal({ authorUserId: null }, { userId: actor.userId, role: actor.role });
@@ -94,6 +97,8 @@ export class WorkflowCommands {
     const result = await store.db.transaction().execute(async (trx) => {
       const msg = await trx.selectFrom('message').selectAll().where('id', '=', messageId).where('brand_id', '=', actor.brandId).executeTakeFirst();
       if (!msg) throw notFound('reply');
+      // only closing its incident withdraws a statement
+      if (msg.status === 'withdrawn') throw conflict('incident.closed', 'the incident is closed: this statement was withdrawn and is not published');
       if (msg.status !== 'pending_approval') throw conflict('approval.not_pending', `this draft is ${msg.status}, not waiting for approval`);
       const refusal = signOffRefusal({ authorUserId: msg.author_user_id }, { userId: actor.userId, role: actor.role });
       if (refusal) throw new AppError(403, refusal.code, refusal.message);
@@ -102,6 +107,11 @@ export class WorkflowCommands {
       const incidentId = conv.incident_id != null && msg.kind === 'post' ? conv.incident_id : null;
       const note = p.note?.trim() || null;
       if (incidentId != null && p.decision === 'reject' && !note) throw badRequest('approval.reason_required', 'say why the statement is rejected: its author reads it');
+      if (incidentId != null && p.decision === 'approve') {
+        let lock = trx.selectFrom('incident').select(['status']).where('id', '=', incidentId);
+        if (store.dialect === 'postgres') lock = lock.forUpdate();
+        if ((await lock.executeTakeFirst())?.status !== 'open') throw conflict('incident.closed', 'the incident is closed: nothing more is published about it (reject the statement instead)');
+      }
       const settings = await this.deps.settings.get(actor.brandId, trx);
       const before = decodeText(msg.text, msg.text_escaped);
       let after = before;
@@ -145,7 +155,7 @@ export class WorkflowCommands {
     });
     const { fresh, kind, incident } = result;
     bus.publish(actor.brandId, 'message.updated', presentMessage(fresh));
-    if (incident) bus.publish(actor.brandId, 'incident', presentIncident(incident, fresh));
+    await this.incidentEvent(actor.brandId, incident);
     if (fresh.author_user_id != null) bus.publish(actor.brandId, 'notification', { kind, conversationId: fresh.conversation_id, messageId: fresh.id }, { userIds: [fresh.author_user_id] });
     if (p.decision === 'approve') this.deps.onQueued?.();
     return presentMessage(fresh);
@@ -278,17 +288,21 @@ export class WorkflowCommands {
     if (actor.userId == null || !(await this.expertMayAccess(actor.userId, req.conversation_id)) && actor.role === 'expert') throw forbidden('this question was not asked of you');
     const note = await this.deps.conversations.addNote(actor, req.conversation_id, text);
     const now = clock.now();
-    await store.db.transaction().execute(async (trx) => {
-      await trx.updateTable('expert_request').set({ status: 'answered', answered_by: actor.userId, answer_note_id: note.id, answered_at: now }).where('id', '=', req.id).where('status', '=', 'open').execute();
+    const answered = await store.db.transaction().execute(async (trx) => {
+      const claimed = await trx.updateTable('expert_request').set({ status: 'answered', answered_by: actor.userId, answer_note_id: note.id, answered_at: now }).where('id', '=', req.id).where('status', '=', 'open').executeTakeFirst();
+      // answered (or cancelled) by another request since the check above: its answer stands; this one stays a plain note
+      if (!Number(claimed.numUpdatedRows)) throw conflict('expert.closed', 'this request was answered or cancelled meanwhile');
       await this.deps.jobs?.cancelManyIn(trx, [expertJobKey(req.id)]);
       const conv = await trx.selectFrom('conversation').selectAll().where('id', '=', req.conversation_id).executeTakeFirstOrThrow();
       const dims = { brandId: actor.brandId, timezone: await this.tz(actor.brandId, trx), conversationId: conv.id, messageId: null, agentId: actor.userId, teamId: req.team_id, channelAccountId: conv.channel_account_id, network: conv.network, visibility: conv.visibility, priority: conv.priority, category: conv.category };
       await writeFacts(trx, this.deps.store, [factRow(dims, 'expert_wait', now, req.created_at, now, await businessFor(trx, this.deps.businessSeconds, conv.channel_account_id), { requestId: req.id, onTime: req.due_at == null || now <= req.due_at })]);
       await trx.insertInto('notification').values({ brand_id: actor.brandId, user_id: req.asked_by, kind: 'expert.answered', title: 'An expert answered your question', body: text.slice(0, 300), conversation_id: conv.id, created_at: now }).execute();
       await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'expert.answered', subjectType: 'expert_request', subjectId: req.id, conversationId: conv.id, data: { noteId: note.id } }, now);
+      return trx.selectFrom('expert_request').selectAll().where('id', '=', req.id).executeTakeFirstOrThrow();
     });
+    bus.publish(actor.brandId, 'expert.request', presentRequest(answered));
     bus.publish(actor.brandId, 'notification', { kind: 'expert.answered', conversationId: req.conversation_id, requestId: req.id }, { userIds: [req.asked_by] });
-    return { request: { ...presentRequest(req), status: 'answered' }, note };
+    return { request: presentRequest(answered), note };
   }
 
   // ------------------------------------------------------------ take it private
@@ -398,31 +412,55 @@ export class WorkflowCommands {
     return inc;
   }
 
+  /**
+   * Close an incident. Nothing about a closed incident is published afterwards: in the same
+   * transaction its statements still waiting for sign-off, or approved but not yet picked up
+   * by the outbox, are withdrawn (status `withdrawn`, each in the audit trail). A statement
+   * the outbox already claimed is on its way and is left to finish. Returns the incident and
+   * the ids of the withdrawn statements; closing a closed incident changes nothing.
+   */
   async closeIncident(actor: Actor | null, brandId: number, id: number) {
-    const { store, clock } = this.deps;
+    const { store, clock, bus } = this.deps;
     const now = clock.now();
-    await store.db.updateTable('incident').set({ status: 'closed', closed_at: now }).where('id', '=', id).where('brand_id', '=', brandId).where('status', '=', 'open').execute();
-    await audit(store.db, { brandId, actor: actor?.name ?? 'system:incidents', action: 'incident.closed', subjectType: 'incident', subjectId: id }, now);
-    const inc = await store.db.selectFrom('incident').selectAll().where('id', '=', id).executeTakeFirst();
+    const withdrawn = await store.db.transaction().execute(async (trx) => {
+      // the update holds the incident's row (PostgreSQL): a sign-off of its statement waits for it, then finds it closed
+      const closed = await trx.updateTable('incident').set({ status: 'closed', closed_at: now }).where('id', '=', id).where('brand_id', '=', brandId).where('status', '=', 'open').executeTakeFirst();
+      if (!Number(closed.numUpdatedRows)) return [];
+      const who = actor?.name ?? 'system:incidents';
+      await audit(trx, { brandId, actor: who, action: 'incident.closed', subjectType: 'incident', subjectId: id }, now);
+      const out: MessageRow[] = [];
+      for (const st of await statementRows(trx, [id])) {
+        if (st.status !== 'pending_approval' && st.status !== 'queued') continue;
+        if (st.status === 'queued') {
+          // only while the outbox has not claimed it (a worker holding the row makes this wait, then find it `sending`)
+          const pulled = await trx.updateTable('outbox').set({ status: 'withdrawn', last_error_code: 'WITHDRAWN', last_error: 'the incident was closed', locked_until: null, updated_at: now }).where('message_id', '=', st.id).where('status', '=', 'queued').executeTakeFirst();
+          if (!Number(pulled.numUpdatedRows)) continue;
+        }
+        const w = await trx.updateTable('message').set({ status: 'withdrawn', error: 'withdrawn: the incident was closed' }).where('id', '=', st.id).where('status', '=', st.status).executeTakeFirst();
+        if (!Number(w.numUpdatedRows)) continue;
+        await audit(trx, { brandId, actor: who, action: 'incident.statement_withdrawn', subjectType: 'incident', subjectId: id, conversationId: st.conversation_id, data: { messageId: st.id, was: st.status, reason: 'incident closed' } }, now);
+        out.push(await trx.selectFrom('message').selectAll().where('id', '=', st.id).executeTakeFirstOrThrow());
+      }
+      return out;
+    });
+    for (const m of withdrawn) bus.publish(brandId, 'message.updated', presentMessage(m));
+    const inc = await store.db.selectFrom('incident').selectAll().where('id', '=', id).where('brand_id', '=', brandId).executeTakeFirst();
     await this.incidentEvent(brandId, inc);
-    return inc;
+    return inc && { ...inc, withdrawnStatementIds: withdrawn.map((m) => m.id) };
   }
 
-  /** Incidents, newest first, each with its latest statement and where that statement is (sign-off, outbox, sent). */
+  /** Incidents, newest first, each with its latest statement (sign-off, outbox, sent...) and every statement it has had, newest first. */
   async listIncidents(brandId: number) {
     const { db } = this.deps.store;
     const incidents = await db.selectFrom('incident').selectAll().where('brand_id', '=', brandId).orderBy('opened_at', 'desc').limit(50).execute();
-    const ids = incidents.map((i) => i.statement_message_id).filter((x): x is number => x != null);
-    const statements = new Map((ids.length ? await db.selectFrom('message').selectAll().where('id', 'in', ids).execute() : []).map((m) => [m.id, m]));
-    return incidents.map((i) => presentIncident(i, i.statement_message_id != null ? statements.get(i.statement_message_id) : undefined));
+    const rows = await statementRows(db, incidents.map((i) => i.id));
+    return incidents.map((i) => presentIncident(i, rows.filter((r) => r.incident_id === i.id)));
   }
 
-  /** Announce an incident with its latest statement's state. */
+  /** Announce an incident with its statements' state. */
   private async incidentEvent(brandId: number, inc: Incident | undefined) {
     if (!inc) return;
-    const { db } = this.deps.store;
-    const st = inc.statement_message_id != null ? await db.selectFrom('message').selectAll().where('id', '=', inc.statement_message_id).executeTakeFirst() : undefined;
-    this.deps.bus.publish(brandId, 'incident', presentIncident(inc, st));
+    this.deps.bus.publish(brandId, 'incident', presentIncident(inc, await statementRows(this.deps.store.db, [inc.id])));
   }
 
   /**
@@ -447,6 +485,7 @@ export class WorkflowCommands {
 
     const inc = await store.db.selectFrom('incident').selectAll().where('id', '=', incidentId).where('brand_id', '=', actor.brandId).executeTakeFirst();
     if (!inc) throw notFound('incident');
+    if (inc.status !== 'open') throw closedIncident();
     const account = await store.db.selectFrom('channel_account').selectAll().where('id', '=', p.channelAccountId).where('brand_id', '=', actor.brandId).executeTakeFirst();
     if (!account) throw badRequest('incident.unknown_account', 'no such channel account');
     if (account.listen_only) throw conflict('channel.listen_only', `@${account.handle} is in listen-only mode: Parley never posts from it`);
@@ -467,10 +506,18 @@ export class WorkflowCommands {
     let written;
     try {
       written = await store.db.transaction().execute(async (trx) => {
-        // one statement of an incident waits for sign-off at a time (the row lock orders two posts on PostgreSQL)
-        let lock = trx.selectFrom('incident').select(['statement_message_id']).where('id', '=', inc.id);
+        // one statement of an incident waits for sign-off at a time, none once it is closed, and
+        // never the same text twice (the row lock orders two posts, and a post and a close, on PostgreSQL)
+        let lock = trx.selectFrom('incident').select(['statement_message_id', 'status']).where('id', '=', inc.id);
         if (store.dialect === 'postgres') lock = lock.forUpdate();
-        const current = (await lock.executeTakeFirstOrThrow()).statement_message_id;
+        const { statement_message_id: current, status: incidentStatus } = await lock.executeTakeFirstOrThrow();
+        if (incidentStatus !== 'open') throw closedIncident();
+        const same = (await statementRows(trx, [inc.id])).find((st) => LIVE_STATEMENT.has(st.status) && decodeText(st.text, st.text_escaped).trim() === p.text.trim());
+        if (same) {
+          throw conflict('incident.statement_duplicate', same.status === 'pending_approval'
+            ? 'the same statement is already waiting for sign-off for this incident'
+            : `the same statement was already ${same.status === 'sent' ? 'posted' : 'approved and is being posted'} for this incident: write what is new`, { messageId: same.id });
+        }
         if (current != null) {
           const cur = await trx.selectFrom('message').select(['status']).where('id', '=', current).executeTakeFirst();
           if (cur?.status === 'pending_approval') throw conflict('incident.statement_pending', 'a statement for this incident is already waiting for sign-off: approve or reject it first');
@@ -503,7 +550,7 @@ export class WorkflowCommands {
     } catch (err) {
       // two identical requests raced past the check above: the one that won (by the unique
       // index, or by the incident's row lock) is the answer to both
-      if (idem && (isUniqueViolation(err) || (err instanceof AppError && err.code === 'incident.statement_pending'))) {
+      if (idem && (isUniqueViolation(err) || (err instanceof AppError && (err.code === 'incident.statement_pending' || err.code === 'incident.statement_duplicate')))) {
         const won = await prior();
         if (won) return duplicate(won);
       }
@@ -511,7 +558,7 @@ export class WorkflowCommands {
     }
     const { m, reviewers, incident } = written;
     bus.publish(actor.brandId, 'message.created', presentMessage(m));
-    bus.publish(actor.brandId, 'incident', presentIncident(incident, m));
+    await this.incidentEvent(actor.brandId, incident);
     if (reviewers.length) bus.publish(actor.brandId, 'notification', { kind: 'statement.pending_approval', conversationId: m.conversation_id, messageId: m.id }, { userIds: reviewers });
     if (status === 'queued') this.deps.onQueued?.();
     return { message: presentMessage(m), duplicate: false as const, approval: status === 'pending_approval' ? { reasons } : null, checks: report.results.filter((r) => r.severity !== 'block') as unknown[] };
@@ -566,21 +613,58 @@ function presentRequest(r: { id: number; conversation_id: number; asked_by: numb
   return { id: r.id, conversationId: r.conversation_id, askedBy: r.asked_by, expertId: r.expert_id, teamId: r.team_id, question: r.question, status: r.status, dueAt: iso(r.due_at), createdAt: iso(r.created_at), answeredAt: iso(r.answered_at), answerNoteId: r.answer_note_id, overdueAt: iso(r.overdue_at) };
 }
 
-/** An incident, with its latest statement's state when the statement row is given. */
-function presentIncident(i: Incident, st?: MessageRow) {
-  const iso = (t: number | null) => (t == null ? null : new Date(t).toISOString());
+/** Statuses of a statement that is out, or on its way out: the same text is not posted again. */
+const LIVE_STATEMENT = new Set(['pending_approval', 'queued', 'sending', 'sent']);
+
+const closedIncident = () => conflict('incident.closed', 'the incident is closed: nothing more is published about it');
+
+/** A statement row, with the incident it is about and when the outbox sent it. */
+type StatementRow = MessageRow & { incident_id: number | null; sent_at: number | null };
+
+/**
+ * The statements of incidents, newest first. Each lives in a conversation of its own linked
+ * to its incident; only those conversations have no contact, so the contact index finds them.
+ */
+async function statementRows(db: Tx, incidentIds: number[]): Promise<StatementRow[]> {
+  if (!incidentIds.length) return [];
+  return db
+    .selectFrom('message')
+    .innerJoin('conversation', 'conversation.id', 'message.conversation_id')
+    .leftJoin('outbox', 'outbox.message_id', 'message.id')
+    .selectAll('message')
+    .select(['conversation.incident_id as incident_id', 'outbox.sent_at as sent_at'])
+    .where('conversation.contact_id', 'is', null)
+    .where('conversation.incident_id', 'in', incidentIds)
+    .where('message.kind', '=', 'post')
+    .orderBy('message.created_at', 'desc')
+    .orderBy('message.id', 'desc')
+    .execute();
+}
+
+/**
+ * An incident with its statements: `statement` is the latest (the one `statementMessageId`
+ * names), `statements` every one it has had, newest first — a statement sent earlier stays
+ * in view when a newer one is posted.
+ */
+function presentIncident(i: Incident, statements: StatementRow[] = []) {
+  const current = statements.find((st) => st.id === i.statement_message_id);
   return {
     id: i.id, title: i.title, status: i.status, openedBy: i.opened_by, reason: i.reason, openedAt: new Date(i.opened_at).toISOString(), closedAt: iso(i.closed_at), statementMessageId: i.statement_message_id,
-    statement: st
-      ? {
-          messageId: st.id, conversationId: st.conversation_id, channelAccountId: st.channel_account_id, network: st.network, text: decodeText(st.text, st.text_escaped),
-          /** pending_approval | queued | sending | sent | failed | rejected */
-          status: st.status, authorUserId: st.author_user_id, reasons: safeArr(st.approval_reasons), reviewedBy: st.reviewed_by, reviewedAt: iso(st.reviewed_at), reviewNote: st.review_note,
-          url: st.url, error: st.error, createdAt: iso(st.created_at),
-        }
-      : null,
+    statement: current ? presentStatement(current) : null,
+    statements: statements.map(presentStatement),
   };
 }
+
+function presentStatement(st: StatementRow) {
+  return {
+    messageId: st.id, conversationId: st.conversation_id, channelAccountId: st.channel_account_id, network: st.network, text: decodeText(st.text, st.text_escaped),
+    /** pending_approval | queued | sending | sent | failed | rejected | withdrawn */
+    status: st.status, authorUserId: st.author_user_id, reasons: safeArr(st.approval_reasons), reviewedBy: st.reviewed_by, reviewedAt: iso(st.reviewed_at), reviewNote: st.review_note,
+    url: st.url, error: st.error, createdAt: iso(st.created_at), sentAt: iso(st.sent_at),
+  };
+}
+
+const iso = (t: number | null) => (t == null ? null : new Date(t).toISOString());
 
 function safeArr(s: string | null): unknown[] {
   try {

@@ -104,7 +104,8 @@ export class WorkflowSettingsStore {
   async update(brandId: number, patch: z.infer<typeof settingsPatchSchema>): Promise<WorkflowSettings> {
     const problems: string[] = [];
     if (patch.sla) {
-      for (const p of validateSlaPolicy(patch.sla as unknown as SlaPolicy)) problems.push(`sla${p.path ? '.' + p.path : ''}: ${p.message}`);
+      // the messages name the target and speak in the page's units; `targets[0].targetMs` would tell the admin nothing
+      for (const p of validateSlaPolicy(patch.sla as unknown as SlaPolicy)) problems.push(p.message);
     }
     if (patch.routing) {
       const teams = new Set((await this.store.db.selectFrom('team').select('id').where('brand_id', '=', brandId).execute()).map((t) => String(t.id)));

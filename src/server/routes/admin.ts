@@ -1,6 +1,6 @@
 /** Brand administration: people, teams, channel accounts, API tokens, quarantine. */
 import { z } from 'zod';
-import { addTeamMember, createTeam, createUser, ValidationError } from '../../commands/setup.js';
+import { addTeamMember, createTeam, createUser, teamExists, ValidationError } from '../../commands/setup.js';
 import { MAX_EXPERT_TARGET_MIN } from '../../core/expertRequests.js';
 import { ROLES } from '../../core/types.js';
 import { AppError } from '../../errors.js';
@@ -14,6 +14,8 @@ import { channelAccountSchema, idParams, userSchema } from '../schemas.js';
 
 const ROUTING_STRATEGY = z.enum(['round_robin', 'least_loaded', 'skills', 'manual']);
 const TEAM_MEMBERS = z.array(z.object({ userId: z.number().int(), isLead: z.boolean().default(false) }));
+/** A team's name, trimmed: one of only spaces is no name. */
+const TEAM_NAME = z.string().trim().min(1, 'a team needs a name').max(100);
 /** As an expert group, the team's own answer target in minutes; null: the brand's default. */
 const EXPERT_TARGET = z.number().int().min(1).max(MAX_EXPERT_TARGET_MIN).nullable();
 
@@ -51,7 +53,7 @@ export function adminRoutes(app: App) {
   app.post('/api/users', {
     schema: {
       tags: ['admin'], summary: 'Add a person (admin)',
-      body: z.object({ email: z.string().max(320), name: z.string().min(1).max(200), role: z.enum(ROLES), password: z.string().min(8).max(1024).optional(), capacity: z.number().int().min(0).max(1000).optional(), skills: z.record(z.string(), z.unknown()).optional() }),
+      body: z.object({ email: z.string().max(320), name: z.string().trim().min(1, 'a person needs a name').max(200), role: z.enum(ROLES), password: z.string().min(8).max(1024).optional(), capacity: z.number().int().min(0).max(1000).optional(), skills: z.record(z.string(), z.unknown()).optional() }),
       response: { 201: userSchema },
     },
   }, async (req, reply) => {
@@ -74,7 +76,7 @@ export function adminRoutes(app: App) {
   });
 
   app.post('/api/teams', {
-    schema: { tags: ['admin'], summary: 'Create a team (admin)', body: z.object({ name: z.string().min(1).max(100), routingStrategy: ROUTING_STRATEGY.default('round_robin'), members: TEAM_MEMBERS.default([]), expertTargetMin: EXPERT_TARGET.optional() }), response: { 201: z.object({ id: z.number() }) } },
+    schema: { tags: ['admin'], summary: 'Create a team (admin)', body: z.object({ name: TEAM_NAME, routingStrategy: ROUTING_STRATEGY.default('round_robin'), members: TEAM_MEMBERS.default([]), expertTargetMin: EXPERT_TARGET.optional() }), response: { 201: z.object({ id: z.number() }) } },
   }, async (req, reply) => {
     const a = requireRole(req, 'admin');
     const now = s.clock.now();
@@ -92,7 +94,7 @@ export function adminRoutes(app: App) {
   app.patch('/api/teams/:id', {
     schema: {
       tags: ['admin'], summary: 'Rename a team, change how it assigns, its expert answer target (null: the brand\'s), or replace its members and leads (admin)', params: idParams,
-      body: z.object({ name: z.string().min(1).max(100).optional(), routingStrategy: ROUTING_STRATEGY.optional(), members: TEAM_MEMBERS.optional(), expertTargetMin: EXPERT_TARGET.optional() }),
+      body: z.object({ name: TEAM_NAME.optional(), routingStrategy: ROUTING_STRATEGY.optional(), members: TEAM_MEMBERS.optional(), expertTargetMin: EXPERT_TARGET.optional() }),
       response: { 200: z.object({ id: z.number() }) },
     },
   }, async (req) => {
@@ -108,7 +110,7 @@ export function adminRoutes(app: App) {
           ...(b.name !== undefined ? { name: b.name } : {}),
           ...(b.routingStrategy !== undefined ? { routing_strategy: b.routingStrategy } : {}),
           ...(b.expertTargetMin !== undefined ? { settings: withExpertTarget(team.settings, b.expertTargetMin) } : {}),
-        }).where('id', '=', team.id).execute();
+        }).where('id', '=', team.id).execute().catch(teamExists(b.name ?? team.name));
       }
       if (b.members) {
         await assertBrandUsers(trx, a.user.brand_id, b.members);

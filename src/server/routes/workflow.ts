@@ -8,14 +8,31 @@ import { availabilityLine } from '../../core/autoAck.js';
 import { checkReply } from '../../core/replyChecks.js';
 import { isOpen, nextOpening } from '../../core/businessHours.js';
 import { ROLES, type Network } from '../../core/types.js';
-import { notFound } from '../../errors.js';
+import { conflict, notFound } from '../../errors.js';
 import { audit } from '../../store/audit.js';
 import { decodeText } from '../../store/text.js';
+import { lockBrand } from '../../store/util.js';
 import { checkCalendar, settingsPatchSchema } from '../../workflow/settings.js';
 import { requireRole } from '../auth.js';
 import type { App } from '../http.js';
 import { presentUser } from '../presenters.js';
 import { idParams, messageSchema, userSchema } from '../schemas.js';
+
+/** lockBrand's scope for changes of people (1–3 are ingest, routing and rollups). */
+const PEOPLE_LOCK = 4;
+
+const statementSchema = z.object({
+  messageId: z.number().int(), conversationId: z.number().int(), channelAccountId: z.number().int(), network: z.string(), text: z.string(),
+  status: z.string().describe('pending_approval | queued | sending | sent | failed | rejected | withdrawn (the incident closed before it went out)'),
+  authorUserId: z.number().int().nullable(), reasons: z.array(z.unknown()), reviewedBy: z.number().int().nullable(), reviewedAt: z.string().nullable(), reviewNote: z.string().nullable(),
+  url: z.string().nullable(), error: z.string().nullable(), createdAt: z.string().nullable(), sentAt: z.string().nullable().describe('when the outbox posted it'),
+});
+const incidentSchema = z.object({
+  id: z.number().int(), title: z.string(), status: z.string().describe('open | closed'), openedBy: z.string(), reason: z.string(), openedAt: z.string(), closedAt: z.string().nullable(),
+  statementMessageId: z.number().int().nullable(),
+  statement: statementSchema.nullable().describe('the latest statement'),
+  statements: z.array(statementSchema).describe('every statement of the incident, newest first'),
+});
 
 const checkSchema = z.object({ code: z.string(), severity: z.string(), message: z.string(), detail: z.string().optional(), suggestion: z.string().optional(), data: z.record(z.string(), z.unknown()).optional() });
 
@@ -89,18 +106,28 @@ export function workflowRoutes(app: App) {
     },
   }, async (req) => {
     const a = requireRole(req, 'admin');
-    const u = await s.store.db.selectFrom('app_user').selectAll().where('id', '=', req.params.id).where('brand_id', '=', a.user.brand_id).executeTakeFirst();
-    if (!u) throw notFound('user');
     const b = req.body;
-    const patch: Record<string, unknown> = {};
-    if (b.capacity !== undefined) patch.capacity = b.capacity;
-    if (b.skills) patch.skills = JSON.stringify(b.skills);
-    if (b.flags) patch.settings = JSON.stringify({ ...JSON.parse(u.settings || '{}'), flags: b.flags });
-    if (b.role) patch.role = b.role;
-    if (b.availability) patch.availability = b.availability;
-    if (b.disabled !== undefined) patch.disabled_at = b.disabled ? s.clock.now() : null;
-    if (Object.keys(patch).length) await s.store.db.updateTable('app_user').set(patch as never).where('id', '=', u.id).execute();
-    await audit(s.store.db, { brandId: a.user.brand_id, actor: a.actor.name, action: 'user.updated', subjectType: 'user', subjectId: u.id, data: b }, s.clock.now());
+    const u = await s.store.db.transaction().execute(async (trx) => {
+      // one change of people per brand at a time: two admins demoting each other at once must not both pass the check below
+      await lockBrand(trx, s.store, a.user.brand_id, PEOPLE_LOCK);
+      const u = await trx.selectFrom('app_user').selectAll().where('id', '=', req.params.id).where('brand_id', '=', a.user.brand_id).executeTakeFirst();
+      if (!u) throw notFound('user');
+      const activeAdmin = (role: string, disabled: boolean) => role === 'admin' && !disabled;
+      if (activeAdmin(u.role, u.disabled_at != null) && !activeAdmin(b.role ?? u.role, b.disabled ?? u.disabled_at != null)) {
+        const another = await trx.selectFrom('app_user').select('id').where('brand_id', '=', a.user.brand_id).where('role', '=', 'admin').where('disabled_at', 'is', null).where('id', '!=', u.id).executeTakeFirst();
+        if (!another) throw conflict('user.last_admin', `${u.name} is the last active admin of the brand: make someone else admin first`);
+      }
+      const patch: Record<string, unknown> = {};
+      if (b.capacity !== undefined) patch.capacity = b.capacity;
+      if (b.skills) patch.skills = JSON.stringify(b.skills);
+      if (b.flags) patch.settings = JSON.stringify({ ...JSON.parse(u.settings || '{}'), flags: b.flags });
+      if (b.role) patch.role = b.role;
+      if (b.availability) patch.availability = b.availability;
+      if (b.disabled !== undefined) patch.disabled_at = b.disabled ? s.clock.now() : null;
+      if (Object.keys(patch).length) await trx.updateTable('app_user').set(patch as never).where('id', '=', u.id).execute();
+      await audit(trx, { brandId: a.user.brand_id, actor: a.actor.name, action: 'user.updated', subjectType: 'user', subjectId: u.id, data: b }, s.clock.now());
+      return u;
+    });
     await s.workflow.drain(a.user.brand_id);
     return presentUser(await s.store.db.selectFrom('app_user').selectAll().where('id', '=', u.id).executeTakeFirstOrThrow());
   });
@@ -112,7 +139,7 @@ export function workflowRoutes(app: App) {
   });
 
   app.post('/api/approvals/:id', {
-    schema: { tags, summary: 'Approve (optionally edited) or reject a reply or incident statement; only approved drafts are sent, never signed off by their author; rejecting a statement needs a note', params: idParams, body: z.object({ decision: z.enum(['approve', 'reject']), text: z.string().min(1).max(100_000).nullish(), note: z.string().max(2000).nullish() }), response: { 200: messageSchema } },
+    schema: { tags, summary: 'Approve (optionally edited) or reject a reply or incident statement; only approved drafts are sent, never signed off by their author; rejecting a statement needs a note; a statement of a closed incident is not approved (409 incident.closed)', params: idParams, body: z.object({ decision: z.enum(['approve', 'reject']), text: z.string().min(1).max(100_000).nullish(), note: z.string().max(2000).nullish() }), response: { 200: messageSchema } },
   }, async (req) => {
     const a = requireRole(req, 'approver', 'admin');
     return wf.review(a.actor, req.params.id, req.body);
@@ -198,7 +225,7 @@ export function workflowRoutes(app: App) {
   });
 
   // -- incidents
-  app.get('/api/incidents', { schema: { tags, summary: 'Mass problems (outages, recalls), newest first' } }, async (req) => {
+  app.get('/api/incidents', { schema: { tags, summary: 'Mass problems (outages, recalls), newest first, each with its latest statement and all its statements', response: { 200: z.object({ items: z.array(incidentSchema) }) } } }, async (req) => {
     const a = requireRole(req);
     return { items: await wf.listIncidents(a.user.brand_id) };
   });
@@ -209,17 +236,23 @@ export function workflowRoutes(app: App) {
     return reply.code(201).send({ id: inc.id });
   });
 
-  app.post('/api/incidents/:id/close', { schema: { tags, summary: 'Close an incident', params: idParams } }, async (req) => {
+  app.post('/api/incidents/:id/close', {
+    schema: {
+      tags, params: idParams,
+      summary: 'Close an incident: its statement still waiting for sign-off or not yet sent is withdrawn, so nothing about it is published afterwards',
+      response: { 200: z.object({ id: z.number().int(), status: z.string(), withdrawnStatementIds: z.array(z.number().int()).describe('statements withdrawn by this close') }) },
+    },
+  }, async (req) => {
     const a = requireRole(req, 'approver', 'admin');
     const inc = await wf.closeIncident(a.actor, a.user.brand_id, req.params.id);
     if (!inc) throw notFound('incident');
-    return { id: inc.id, status: inc.status };
+    return { id: inc.id, status: inc.status, withdrawnStatementIds: inc.withdrawnStatementIds };
   });
 
   app.post('/api/incidents/:id/statement', {
     schema: {
       tags, params: idParams,
-      summary: 'Write the public statement from a brand account (approvers/admins): reply checks apply, and under the approval policy it waits for a second person\'s sign-off (POST /api/approvals/:id) before it is sent; people are still answered one by one',
+      summary: 'Write the public statement from a brand account (approvers/admins): reply checks apply, and under the approval policy it waits for a second person\'s sign-off (POST /api/approvals/:id) before it is sent; people are still answered one by one. Refused (409) once the incident is closed (incident.closed), and when the same text is already waiting or sent (incident.statement_duplicate)',
       body: z.object({ channelAccountId: z.number().int().positive(), text: z.string().min(10).max(10_000), idempotencyKey: z.string().max(128).nullish() }),
       response: {
         202: z.object({ message: messageSchema, duplicate: z.boolean(), approval: z.object({ reasons: z.array(z.object({ code: z.string(), message: z.string() })) }).nullable(), checks: z.array(checkSchema) }),

@@ -318,8 +318,8 @@ export interface PendingApproval extends Message {
   conversationSubject: string;
   authorName: string | null;
   reasons: ApprovalReason[];
-  /** Set when the draft is an incident's public statement. */
-  statement?: { incidentId: number; incidentTitle: string } | null;
+  /** Set when the draft is an incident's public statement; a closed incident's statement is not approved (only rejected). */
+  statement?: { incidentId: number; incidentTitle: string; incidentStatus: 'open' | 'closed' | string } | null;
 }
 
 export interface SlaClockView {
@@ -425,6 +425,8 @@ export interface Incident {
   statementMessageId: number | null;
   /** The latest statement and where it is: waiting for sign-off, queued, sent, rejected... */
   statement?: IncidentStatement | null;
+  /** Every statement of the incident, newest first (the latest is also `statement`). */
+  statements?: IncidentStatement[];
 }
 
 export interface IncidentStatement {
@@ -433,7 +435,8 @@ export interface IncidentStatement {
   channelAccountId: number;
   network: string;
   text: string;
-  status: 'pending_approval' | 'queued' | 'sending' | 'sent' | 'failed' | 'rejected' | string;
+  /** `withdrawn`: the incident was closed before it went out. */
+  status: 'pending_approval' | 'queued' | 'sending' | 'sent' | 'failed' | 'rejected' | 'withdrawn' | string;
   authorUserId: number | null;
   reasons: ApprovalReason[];
   reviewedBy: number | null;
@@ -442,6 +445,8 @@ export interface IncidentStatement {
   url: string | null;
   error: string | null;
   createdAt: string | null;
+  /** When the outbox posted it. */
+  sentAt?: string | null;
 }
 
 export interface Guideline {

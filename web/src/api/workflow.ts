@@ -174,8 +174,12 @@ export function useDeclareIncident() {
 export function useCloseIncident() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (id: number) => api<{ id: number; status: string }>('POST', `/api/incidents/${id}/close`),
-    onSettled: () => void qc.invalidateQueries({ queryKey: wkeys.incidents }),
+    // closing withdraws the statement not yet posted: it leaves the approvals queue too
+    mutationFn: (id: number) => api<{ id: number; status: string; withdrawnStatementIds: number[] }>('POST', `/api/incidents/${id}/close`),
+    onSettled: () => {
+      void qc.invalidateQueries({ queryKey: wkeys.incidents });
+      void qc.invalidateQueries({ queryKey: wkeys.approvals });
+    },
   });
 }
 

@@ -3,8 +3,8 @@
  * shows the draft, why it needs approval, and the conversation it answers (or the
  * incident a statement is about); the approver approves it, edits and approves it, or
  * rejects it with a note the author sees. Only approved drafts are sent, and never on
- * their author's own say-so. Live: the queue follows new drafts and other approvers'
- * decisions.
+ * their author's own say-so; a statement of a closed incident is not sent at all (it can
+ * only be rejected). Live: the queue follows new drafts and other approvers' decisions.
  */
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate, useSearch } from '@tanstack/react-router';
@@ -74,6 +74,7 @@ function Approvals({ me }: { me: Me }) {
                   <span className="approval-top">
                     <strong>{a.authorName ?? 'Someone'}</strong>
                     {a.statement && <span className="badge badge-danger">Incident statement</span>}
+                    {a.statement?.incidentStatus === 'closed' && <span className="badge">Incident closed</span>}
                     <span className="muted small">{agoText(a.createdAt, now)}</span>
                   </span>
                   <span className="approval-draft small" dir="auto">
@@ -145,6 +146,8 @@ function ReviewPanel({ a, me, users, reviewer, onDone }: { a: PendingApproval; m
   useEffect(() => setText(a.text), [a.text]);
 
   const what = a.statement ? 'statement' : 'reply';
+  // nothing about a closed incident is published: the server refuses the approval, so only rejecting is offered
+  const incidentClosed = a.statement?.incidentStatus === 'closed';
   const decide = (decision: 'approve' | 'reject') => {
     setError(null);
     setChecks([]);
@@ -185,7 +188,12 @@ function ReviewPanel({ a, me, users, reviewer, onDone }: { a: PendingApproval; m
             </Link>
           )}
         </div>
-        {a.statement && <p className="small muted">A top-level post for the whole brand, not an answer to one person: it goes out from @{channel?.handle ?? 'the account'} once approved.</p>}
+        {a.statement && !incidentClosed && <p className="small muted">A top-level post for the whole brand, not an answer to one person: it goes out from @{channel?.handle ?? 'the account'} once approved.</p>}
+        {incidentClosed && (
+          <p className="small" role="note">
+            <strong>The incident is closed:</strong> this statement is not published. Reject it to clear it from the queue.
+          </p>
+        )}
       </div>
       <div className="review-why" role="note">
         <strong>Why it needs approval</strong>
@@ -241,12 +249,16 @@ function ReviewPanel({ a, me, users, reviewer, onDone }: { a: PendingApproval; m
         <div className="row-gap review-actions">
           {mode === 'view' && (
             <>
-              <button type="button" className="btn btn-primary" onClick={() => decide('approve')} disabled={review.isPending}>
-                Approve and send
-              </button>
-              <button type="button" className="btn" onClick={() => setMode('edit')}>
-                Edit and approve…
-              </button>
+              {!incidentClosed && (
+                <>
+                  <button type="button" className="btn btn-primary" onClick={() => decide('approve')} disabled={review.isPending}>
+                    Approve and send
+                  </button>
+                  <button type="button" className="btn" onClick={() => setMode('edit')}>
+                    Edit and approve…
+                  </button>
+                </>
+              )}
               <button type="button" className="btn" onClick={() => setMode('reject')}>
                 Reject…
               </button>

@@ -3,7 +3,9 @@
  * and closing them (approvers and admins), and the public statement posted from a
  * chosen brand account — people are still answered one by one. A statement follows
  * the approval policy: by default it waits for a second person's sign-off (in
- * Approvals), and the banner and the incidents page show where it is.
+ * Approvals), and the banner and the incidents page show where it is; the incidents
+ * page keeps every statement an incident had. Closing an incident withdraws its
+ * statement not yet posted (the close buttons say so).
  */
 import { useRef, useState } from 'react';
 import { Link } from '@tanstack/react-router';
@@ -11,7 +13,7 @@ import { newIdempotencyKey } from '../api/client.js';
 import { useChannels, useUsers } from '../api/queries.js';
 import type { Incident, IncidentStatement, Me, User } from '../api/types.js';
 import { useCloseIncident, useDeclareIncident, useIncidents, usePostStatement } from '../api/workflow.js';
-import { fullTime, networkLabel, useNow } from '../lib/format.js';
+import { clip, fullTime, networkLabel, useNow } from '../lib/format.js';
 import { agoText } from './Sla.js';
 import { measureReply } from '../lib/length.js';
 import { SafeText } from '../lib/SafeText.js';
@@ -20,6 +22,12 @@ import { useToast } from '../ui/Toasts.js';
 import { WarningIcon } from '../ui/bits.js';
 
 const canLead = (me: Me) => me.user.role === 'approver' || me.user.role === 'admin';
+
+/** Whether closing the incident withdraws its latest statement (waiting for sign-off, or approved and not yet posted). */
+const closeWithdraws = (i: Incident) => i.statement?.status === 'pending_approval' || i.statement?.status === 'queued';
+const WITHDRAW_NOTE = 'Closing withdraws the statement not yet posted';
+const closedToast = (title: string, r: { withdrawnStatementIds?: number[] }) =>
+  r.withdrawnStatementIds?.length ? `Incident closed: ${title}. Its statement was withdrawn and will not be posted.` : `Incident closed: ${title}`;
 
 export function IncidentBanner({ me }: { me: Me }) {
   const open = (useIncidents().data ?? []).filter((i) => i.status === 'open');
@@ -50,10 +58,16 @@ export function IncidentBanner({ me }: { me: Me }) {
                 type="button"
                 className="btn btn-small"
                 disabled={close.isPending}
-                onClick={() => close.mutate(i.id, { onSuccess: () => toast(`Incident closed: ${i.title}`), onError: (e) => toast((e as Error).message, 'error') })}
+                aria-describedby={closeWithdraws(i) ? `close-note-${i.id}` : undefined}
+                onClick={() => close.mutate(i.id, { onSuccess: (r) => toast(closedToast(i.title, r)), onError: (e) => toast((e as Error).message, 'error') })}
               >
                 Close incident
               </button>
+              {closeWithdraws(i) && (
+                <span id={`close-note-${i.id}`} className="small">
+                  {WITHDRAW_NOTE}
+                </span>
+              )}
             </>
           )}
           <Link to="/incidents" className="small incident-link">
@@ -240,7 +254,10 @@ export function IncidentsPanel({ me }: { me: Me }) {
                     <div className="muted">by {who(i.openedBy)}</div>
                   </td>
                   <td className="small">{i.closedAt ? fullTime(i.closedAt) : '—'}</td>
-                  <td className="small">{i.statement ? <StatementState s={i.statement} users={users} /> : i.statementMessageId ? 'Posted' : '—'}</td>
+                  <td className="small">
+                    {i.statement ? <StatementState s={i.statement} users={users} /> : i.statementMessageId ? 'Posted' : '—'}
+                    {(i.statements?.length ?? 0) > 1 && <StatementHistory statements={i.statements!} />}
+                  </td>
                   {lead && (
                     <td>
                       {i.status === 'open' && (
@@ -250,9 +267,19 @@ export function IncidentsPanel({ me }: { me: Me }) {
                               Post statement…
                             </button>
                           )}
-                          <button type="button" className="btn btn-small" onClick={() => close.mutate(i.id, { onSuccess: () => toast('Incident closed'), onError: (e) => toast((e as Error).message, 'error') })}>
+                          <button
+                            type="button"
+                            className="btn btn-small"
+                            aria-describedby={closeWithdraws(i) ? `close-row-note-${i.id}` : undefined}
+                            onClick={() => close.mutate(i.id, { onSuccess: (r) => toast(closedToast(i.title, r)), onError: (e) => toast((e as Error).message, 'error') })}
+                          >
                             Close
                           </button>
+                          {closeWithdraws(i) && (
+                            <span id={`close-row-note-${i.id}`} className="small muted">
+                              {WITHDRAW_NOTE}
+                            </span>
+                          )}
                         </div>
                       )}
                     </td>
@@ -275,7 +302,35 @@ const STATEMENT_STATE: Record<string, { label: string; badge: string }> = {
   sent: { label: 'Posted', badge: 'sla-ok' },
   failed: { label: 'Failed', badge: 'badge-danger' },
   rejected: { label: 'Not approved', badge: 'badge-danger' },
+  withdrawn: { label: 'Withdrawn (incident closed)', badge: '' },
 };
+
+/** Every statement the incident had, newest first: one posted earlier stays in view when a newer one follows. */
+function StatementHistory({ statements }: { statements: IncidentStatement[] }) {
+  return (
+    <details className="statement-history">
+      <summary>All statements ({statements.length})</summary>
+      <ol className="plain-list">
+        {statements.map((s) => (
+          <li key={s.messageId} data-statement-status={s.status}>
+            <span className={`badge ${(STATEMENT_STATE[s.status] ?? { badge: '' }).badge}`}>{(STATEMENT_STATE[s.status] ?? { label: s.status }).label}</span> <span className="muted">{fullTime(s.sentAt ?? s.createdAt)}</span>
+            {s.status === 'sent' && s.url && (
+              <>
+                {' '}
+                <a href={s.url} target="_blank" rel="noreferrer noopener">
+                  View post
+                </a>
+              </>
+            )}
+            <div dir="auto">
+              <SafeText text={clip(s.text, 200)} linkify={false} />
+            </div>
+          </li>
+        ))}
+      </ol>
+    </details>
+  );
+}
 
 /** Where the latest statement is: waiting for sign-off (with a link to review it), posted, or not approved and why. */
 export function StatementState({ s, users, compact }: { s: IncidentStatement; users?: User[]; compact?: boolean }) {

@@ -1,0 +1,195 @@
+/**
+ * Settings the admin pages write, through the HTTP API on SQLite and PostgreSQL:
+ *  - a name or address a unique index guards (a team's name, a person's email, a
+ *    connected account) taken already is a 409 with a clear message, never a 500 —
+ *    also when two requests race past the check before the insert;
+ *  - team and people's names are trimmed and a blank one is refused;
+ *  - the brand always keeps an active admin: the last one cannot be demoted or
+ *    disabled, not even by two admins demoting each other at once;
+ *  - answering an expert question returns the request as stored;
+ *  - a refused SLA target is explained in the units the settings page uses.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SLA_POLICY } from '../src/core/sla.js';
+import { DIALECTS } from './db.js';
+import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
+
+for (const dialect of DIALECTS) {
+  describe(`admin settings [${dialect}]`, () => {
+    let desk: TestDesk;
+    let admin: Client;
+    let ana: Client;
+    let eli: Client;
+    beforeAll(async () => {
+      desk = await startDesk(dialect, { workers: false });
+      admin = await Client.signIn(desk.url, 'admin@acme.test');
+      ana = await Client.signIn(desk.url, 'ana@acme.test');
+      eli = await Client.signIn(desk.url, 'eli@acme.test');
+    });
+    afterAll(async () => desk?.stop());
+
+    const db = () => desk.db.store.db;
+    const teamNames = async () => (await admin.get('/api/teams')).json.items.map((t: any) => t.name).sort();
+
+    describe('teams', () => {
+      it('refuses a second team of the same name with 409, on create and on rename, and changes nothing', async () => {
+        const dup = await admin.post('/api/teams', { name: 'Care' });
+        expect(dup.status).toBe(409);
+        expect(dup.json).toMatchObject({ code: 'team.exists', detail: 'a team named "Care" already exists' });
+        expect((await admin.post('/api/teams', { name: '  Care ' })).status).toBe(409); // trimmed first
+
+        const billing = await admin.post('/api/teams', { name: 'Billing' });
+        expect(billing.status).toBe(201);
+        const rename = await admin.req('PATCH', `/api/teams/${billing.json.id}`, { name: 'Care', routingStrategy: 'manual' });
+        expect(rename.status).toBe(409);
+        expect(rename.json).toMatchObject({ code: 'team.exists', detail: 'a team named "Care" already exists' });
+        const team = (await admin.get('/api/teams')).json.items.find((t: any) => t.id === billing.json.id);
+        expect(team).toMatchObject({ name: 'Billing', routingStrategy: 'round_robin' });
+        const audits = await db().selectFrom('audit_event').select('action').where('subject_type', '=', 'team').where('subject_id', '=', String(billing.json.id)).execute();
+        expect(audits.map((a) => a.action)).toEqual(['team.created']);
+        expect(await teamNames()).toEqual(['Billing', 'Care']);
+      });
+
+      it('trims team names and refuses a blank one with 400', async () => {
+        const blank = await admin.post('/api/teams', { name: '   ' });
+        expect(blank.status).toBe(400);
+        expect(blank.json.code).toBe('validation');
+        expect(blank.json.detail).toMatch(/name/i);
+        const created = await admin.post('/api/teams', { name: '  Escalations  ' });
+        expect(created.status).toBe(201);
+        expect((await admin.req('PATCH', `/api/teams/${created.json.id}`, { name: ' \t ' })).status).toBe(400);
+        expect((await admin.req('PATCH', `/api/teams/${created.json.id}`, { name: ' Escalations 2 ' })).status).toBe(200);
+        expect(await teamNames()).toEqual(['Billing', 'Care', 'Escalations 2']);
+      });
+    });
+
+    describe('people', () => {
+      it('answers two requests adding the same email at once with one 201 and one 409', async () => {
+        const add = () => admin.post('/api/users', { email: 'dup@acme.test', name: 'Dup Licate', role: 'agent', password: 'long enough password' });
+        const statuses = (await Promise.all([add(), add()])).map((r) => r.status).sort();
+        expect(statuses).toEqual([201, 409]);
+        expect(await db().selectFrom('app_user').select('id').where('email', '=', 'dup@acme.test').execute()).toHaveLength(1);
+      });
+
+      it('trims a person\'s name and refuses a blank one with 400', async () => {
+        const blank = await admin.post('/api/users', { email: 'blank@acme.test', name: '   ', role: 'agent' });
+        expect(blank.status).toBe(400);
+        expect(blank.json.detail).toMatch(/name/i);
+        const ok = await admin.post('/api/users', { email: 'gus@acme.test', name: ' Gus Agent ', role: 'agent' });
+        expect(ok.status).toBe(201);
+        expect(ok.json.name).toBe('Gus Agent');
+      });
+    });
+
+    describe('channel accounts', () => {
+      it('answers concurrent connections of the same account with one 201 and 409s', async () => {
+        const connect = () => admin.post('/api/channel-accounts', { network: 'x', handle: 'AcmeRace', driver: 'demo' });
+        const statuses = (await Promise.all([connect(), connect(), connect(), connect()])).map((r) => r.status).sort();
+        expect(statuses).toEqual([201, 409, 409, 409]);
+      });
+    });
+
+    describe('expert requests', () => {
+      it('returns the answered request as stored: when, and the note that answers it', async () => {
+        const o = (await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention()] })).json.outcomes[0];
+        const asked = await ana.post(`/api/conversations/${o.conversationId}/expert-requests`, { expertId: desk.users.expert, question: 'Can we waive the FX fee here?' });
+        expect(asked.status).toBe(201);
+        const ans = await eli.post(`/api/expert-requests/${asked.json.id}/answer`, { text: 'Yes, under £10.' });
+        expect(ans.status).toBe(200);
+        expect(ans.json.request.status).toBe('answered');
+        expect(ans.json.request.answeredAt).not.toBeNull();
+        expect(ans.json.request.answerNoteId).toBe(ans.json.note.id);
+        const listed = (await ana.get(`/api/expert-requests?conversation=${o.conversationId}`)).json.items.find((r: any) => r.id === asked.json.id);
+        const { conversationSubject: _, ...stored } = listed;
+        expect(ans.json.request).toEqual(stored);
+      });
+
+      it('answers a question answered twice at once only once', async () => {
+        const o = (await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention()] })).json.outcomes[0];
+        const asked = await ana.post(`/api/conversations/${o.conversationId}/expert-requests`, { expertId: desk.users.expert, question: 'Can we waive the FX fee here?' });
+        const [a, b] = await Promise.all([eli.post(`/api/expert-requests/${asked.json.id}/answer`, { text: 'Yes.' }), eli.post(`/api/expert-requests/${asked.json.id}/answer`, { text: 'No.' })]);
+        expect([a.status, b.status].sort()).toEqual([200, 409]);
+        const facts = await db().selectFrom('reporting_fact').select('id').where('kind', '=', 'expert_wait').where('conversation_id', '=', o.conversationId).execute();
+        expect(facts).toHaveLength(1);
+        const won = a.status === 200 ? a : b;
+        const stored = await db().selectFrom('expert_request').select('answer_note_id').where('id', '=', asked.json.id).executeTakeFirstOrThrow();
+        expect(stored.answer_note_id).toBe(won.json.note.id);
+      });
+    });
+
+    describe('SLA settings', () => {
+      it('explains a refused target in minutes and a warning share in percent, as the settings page takes them', async () => {
+        const r = await admin.req('PATCH', '/api/settings/workflow', { sla: { ...DEFAULT_SLA_POLICY, warningRatio: 1.5, targets: [{ metric: 'first_response', targetMs: -5 * 60_000 }, { metric: 'resolution', targetMs: 24 * 3600_000 }] } });
+        expect(r.status).toBe(400);
+        expect(r.json.code).toBe('settings.invalid');
+        expect(r.json.errors).toEqual(['First response target must be a positive duration (got -5 min)', 'The warning share must be more than 0 % and at most 100 % of the target (got 150 %)']);
+        expect(r.json.detail).not.toMatch(/targetMs|ms\b/);
+        // what is stored stays in milliseconds
+        const ok = await admin.req('PATCH', '/api/settings/workflow', { sla: { ...DEFAULT_SLA_POLICY, targets: [{ metric: 'first_response', targetMs: 20 * 60_000 }] } });
+        expect(ok.status).toBe(200);
+        expect(ok.json.sla.targets).toEqual([{ metric: 'first_response', targetMs: 20 * 60_000 }]);
+      });
+    });
+
+    // last: it changes who is admin
+    describe('the last admin', () => {
+      it('never leaves the brand without an active admin', async () => {
+        const me = desk.users.admin;
+        for (const change of [{ role: 'agent' }, { role: 'approver' }, { disabled: true }, { role: 'expert', disabled: true }]) {
+          const r = await admin.req('PATCH', `/api/users/${me}`, change);
+          expect(r.status, JSON.stringify(change)).toBe(409);
+          expect(r.json.code).toBe('user.last_admin');
+          expect(r.json.detail).toMatch(/last active admin/);
+        }
+        const row = await db().selectFrom('app_user').select(['role', 'disabled_at']).where('id', '=', me).executeTakeFirstOrThrow();
+        expect(row).toEqual({ role: 'admin', disabled_at: null });
+        // what keeps them an active admin is fine, and so is anything for others
+        expect((await admin.req('PATCH', `/api/users/${me}`, { role: 'admin', capacity: 5, disabled: false })).status).toBe(200);
+        expect((await admin.req('PATCH', `/api/users/${desk.users.ana}`, { role: 'approver' })).status).toBe(200);
+        expect((await admin.req('PATCH', `/api/users/${desk.users.ana}`, { role: 'agent' })).status).toBe(200);
+
+        // a second admin: either may go, but a disabled admin does not count
+        const dora = await admin.post('/api/users', { email: 'dora@acme.test', name: 'Dora Admin', role: 'admin', password: 'correct horse battery' });
+        expect(dora.status).toBe(201);
+        expect((await admin.req('PATCH', `/api/users/${dora.json.id}`, { disabled: true })).status).toBe(200);
+        expect((await admin.req('PATCH', `/api/users/${me}`, { role: 'agent' })).status).toBe(409);
+        expect((await admin.req('PATCH', `/api/users/${dora.json.id}`, { disabled: false })).status).toBe(200);
+
+        // two admins demoting each other at once: one of them stays admin
+        const doraClient = await Client.signIn(desk.url, 'dora@acme.test');
+        const race = () => Promise.all([admin.req('PATCH', `/api/users/${dora.json.id}`, { role: 'agent' }), doraClient.req('PATCH', `/api/users/${me}`, { role: 'agent' })]);
+        let results: Awaited<ReturnType<typeof race>>;
+        if (dialect === 'postgres') {
+          // hold both rows until both requests wait inside their change: each has checked (or
+          // waits to check) that the other is still admin before either demotion is written
+          const holder = new pg.Client({ connectionString: desk.db.databaseUrl });
+          await holder.connect();
+          try {
+            await holder.query('begin');
+            await holder.query('select id from app_user where id = any($1) for update', [[me, dora.json.id]]);
+            const pending = race();
+            const waiting = async () => {
+              await holder.query('select pg_stat_clear_snapshot()'); // a transaction sees one snapshot of the activity otherwise
+              return Number((await holder.query(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows[0].n);
+            };
+            for (let i = 0; i < 200 && (await waiting()) < 2; i++) await new Promise((r) => setTimeout(r, 25));
+            expect(await waiting()).toBe(2);
+            await holder.query('commit');
+            results = await pending;
+          } finally {
+            await holder.end();
+          }
+          expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+        } else {
+          results = await race();
+          // SQLite runs one change after the other: the second is refused as the last admin's
+          // demotion, or as no longer an admin's when it was authenticated after the first
+          expect(results.map((r) => r.status).sort()).toSatisfy((st: number[]) => st[0] === 200 && [403, 409].includes(st[1]!));
+        }
+        const admins = await db().selectFrom('app_user').select('id').where('brand_id', '=', desk.brandId).where('role', '=', 'admin').where('disabled_at', 'is', null).execute();
+        expect(admins).toHaveLength(1);
+      });
+    });
+  });
+}
