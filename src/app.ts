@@ -103,6 +103,11 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
   const queue = new IngestQueue(pipeline, {
     maxQueued: config.ingestQueueMax,
     onFlush: (n, ms) => metrics.ingestBatchSeconds.observe(ms / 1000),
+    // counted here, so webhooks, polling, the ingest API, web chat and the demo replay all count
+    onOutcomes: (outcomes, n) => {
+      if (!outcomes) metrics.ingested.inc({ outcome: 'failed' }, n);
+      else for (const o of outcomes) metrics.ingested.inc({ outcome: o.status });
+    },
   });
   const registry = new ChannelRegistry(store, secrets, { fetch: globalThis.fetch, now: () => clock.now() });
   await registry.loadBuiltIns(NETWORKS);

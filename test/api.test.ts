@@ -61,6 +61,18 @@ for (const dialect of DIALECTS) {
       expect(metrics).toContain('parley_ingest_items_total');
     });
 
+    it('counts every ingested item in /metrics by outcome, whatever submitted it (API, webhook, polling, demo replay)', async () => {
+      const count = async (outcome: string) => Number((await (await fetch(`${desk.url}/metrics`)).text()).match(new RegExp(`parley_ingest_items_total\\{outcome="${outcome}"\\} (\\d+)`))?.[1] ?? 0);
+      const [stored0, dup0] = [await count('stored'), await count('duplicate')];
+      const a = mention({ text: '@AcmeCare counted through the API' });
+      await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [a, a] });
+      // what a poller or the demo replay submits goes through the same queue, without any route
+      const b = mention({ text: '@AcmeCare counted from polling' });
+      await desk.parley.services.queue.submit(desk.brandId, [{ channelAccountId: desk.accountId, message: b, source: 'network', origin: 'sync:x' }, { channelAccountId: desk.accountId, message: b, source: 'network', origin: 'sync:x' }]);
+      expect(await count('stored')).toBe(stored0 + 2);
+      expect(await count('duplicate')).toBe(dup0 + 2);
+    });
+
     it('counts in /metrics where the triage of each message ran (the triage worker or the pipeline thread)', async () => {
       await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention({ text: '@AcmeCare my order is late' })] });
       const text = await (await fetch(`${desk.url}/metrics`)).text();

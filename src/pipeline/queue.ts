@@ -29,6 +29,8 @@ export interface IngestQueueOptions {
   maxBatch?: number;
   /** Observed throughput, for the Retry-After estimate. */
   onFlush?: (n: number, ms: number) => void;
+  /** Every batch's outcomes, whatever submitted it (null: the batch failed, and its `n` items were refused). */
+  onOutcomes?: (outcomes: IngestOutcome[] | null, n: number) => void;
 }
 
 /** Items ahead of the current batch whose texts are prefetched (bounds what is held for them). */
@@ -119,12 +121,14 @@ export class IngestQueue {
         try {
           if (unprefetched.length) this.pipeline.prefetch(unprefetched);
           const outcomes = await this.pipeline.ingest(brandId, items, { prefetched: true });
+          this.opts.onOutcomes?.(outcomes, items.length);
           let i = 0;
           for (const p of take) {
             p.resolve(outcomes.slice(i, i + p.items.length));
             i += p.items.length;
           }
         } catch (err) {
+          this.opts.onOutcomes?.(null, items.length);
           for (const p of take) p.reject(err);
         } finally {
           this.queued -= items.length;

@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly ingested = new Counter({ name: 'parley_ingest_items_total', help: 'Items handed to the ingest pipeline, by outcome', labelNames: ['outcome'] as const, registers: [this.registry] });
+  readonly ingested = new Counter({ name: 'parley_ingest_items_total', help: 'Items handed to the ingest pipeline from any source, by outcome (stored, duplicate, quarantined; failed: its batch failed and was refused)', labelNames: ['outcome'] as const, registers: [this.registry] });
   readonly ingestBatchSeconds = new Histogram({ name: 'parley_ingest_batch_seconds', help: 'Time to store one ingest batch', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry] });
   readonly ingestQueueDepth = new Gauge({ name: 'parley_ingest_queue_depth', help: 'Items waiting to be stored', registers: [this.registry] });
   readonly ingestRejected = new Counter({ name: 'parley_ingest_rejected_total', help: 'Submissions refused because the ingest queue was full', registers: [this.registry] });

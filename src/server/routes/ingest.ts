@@ -26,7 +26,6 @@ export function ingestRoutes(app: App) {
     if (!acct || acct.brand_id !== a.user.brand_id) throw new AppError(404, 'not_found', 'channel account not found');
     try {
       const outcomes = await s.queue.submit(a.user.brand_id, req.body.messages.map((message) => ({ channelAccountId: acct.id, message, source: 'api' as const, origin: `api:${a.actor.name}` })));
-      for (const o of outcomes) s.metrics.ingested.inc({ outcome: o.status });
       return { outcomes };
     } catch (err) {
       if (err instanceof QueueFullError) {

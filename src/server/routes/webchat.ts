@@ -262,7 +262,6 @@ export function webchatRoutes(app: App) {
       }
       throw err;
     }
-    s.metrics.ingested.inc({ outcome: outcome!.status });
     if (outcome!.status === 'quarantined') throw new AppError(422, 'webchat.quarantined', `the message was not accepted: ${outcome!.reason}`);
     return reply.code(202).send({ id: message.networkMessageId, status: outcome!.status === 'duplicate' ? 'duplicate' : 'received' });
   });

@@ -29,8 +29,7 @@ export function webhookRoutes(app: App) {
     }
     if (result.messages.length) {
       try {
-        const outcomes = await s.queue.submit(account.brand_id, result.messages.map((message) => ({ channelAccountId: account.id, message, source: 'network' as const, origin: `webhook:${network}` })));
-        for (const o of outcomes) s.metrics.ingested.inc({ outcome: o.status });
+        await s.queue.submit(account.brand_id, result.messages.map((message) => ({ channelAccountId: account.id, message, source: 'network' as const, origin: `webhook:${network}` })));
       } catch (err) {
         if (err instanceof QueueFullError) {
           s.metrics.ingestRejected.inc();
