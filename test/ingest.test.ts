@@ -149,6 +149,23 @@ describeEachStore('ingest pipeline', (get) => {
     expect(seen.get('b1')).toEqual(['bob first']);
   });
 
+  it('quarantines what arrives for a disabled channel account, with the reason, and stores it again once enabled', async () => {
+    const { store } = get();
+    const brandId = await createBrand(store.db, { slug: 'paused', name: 'Paused' }, T0);
+    const acct = await createChannelAccount(store.db, { brandId, network: 'x', handle: 'PausedCare' }, T0);
+    await store.db.updateTable('channel_account').set({ status: 'disabled' }).where('id', '=', acct).execute();
+    const p = new IngestPipeline({ store, bus: new EventBus(), clock: new ManualClock(T0) });
+    const [o] = await p.ingest(brandId, [{ channelAccountId: acct, message: base('p1'), source: 'network' }]);
+    expect(o).toMatchObject({ status: 'quarantined', reason: expect.stringContaining('is disabled') });
+    expect(await store.db.selectFrom('message').select('id').where('brand_id', '=', brandId).execute()).toHaveLength(0);
+    const q = await store.db.selectFrom('quarantine').select(['reason', 'raw']).where('brand_id', '=', brandId).execute();
+    expect(q).toEqual([{ reason: expect.stringContaining('@PausedCare'), raw: expect.stringContaining('p1') }]);
+    await store.db.updateTable('channel_account').set({ status: 'active' }).where('id', '=', acct).execute();
+    p.invalidateAccounts();
+    const [again] = await p.ingest(brandId, [{ channelAccountId: acct, message: base('p1'), source: 'network' }]);
+    expect(again!.status).toBe('stored');
+  });
+
   it('keeps the triage of an unanswered complaint when a milder message follows it, and lets a new wait speak for itself', async () => {
     const { store } = get();
     const brandId = await createBrand(store.db, { slug: 'mild', name: 'Mild' }, T0);

@@ -281,6 +281,11 @@ export class IngestPipeline {
           quarantine.push({ index, item, reason: v.reason, raw: v.raw });
           return;
         }
+        if (info.account.status === 'disabled') {
+          // kept where an admin sees it, out of the inbox: the brand switched this account off
+          quarantine.push({ index, item, reason: `channel account ${info.account.id} (@${info.account.handle}) is disabled`, raw: jsonText(v.raw) });
+          return;
+        }
         if (v.message.network !== info.account.network) {
           quarantine.push({ index, item, reason: `message network ${v.message.network} does not match channel account network ${info.account.network}`, raw: jsonText(v.raw) });
           return;
