@@ -76,6 +76,8 @@ export function useReview() {
       storeMessage(qc, m);
       void qc.invalidateQueries({ queryKey: wkeys.approvals });
     },
+    // refused (decided by someone else, or its incident closed meanwhile): show the queue as it is now
+    onError: () => void qc.invalidateQueries({ queryKey: wkeys.approvals }),
   });
 }
 

@@ -108,7 +108,7 @@ function Approvals({ me }: { me: Me }) {
             }}
           />
         ) : search.m ? (
-          <p className="muted">This reply is no longer waiting: someone has already decided on it.</p>
+          <p className="muted">This draft is no longer waiting for sign-off: it was decided on, or withdrawn when its incident was closed.</p>
         ) : (
           <p className="muted">Pick a reply to review.</p>
         )}
@@ -162,7 +162,7 @@ function ReviewPanel({ a, me, users, reviewer, onDone }: { a: PendingApproval; m
         },
         onError: (err) => {
           if (err instanceof ApiError && Array.isArray(err.body.checks)) setChecks(err.body.checks as ReplyCheck[]);
-          setError(err instanceof ApiError && err.code === 'approval.not_pending' ? `${err.message}. Someone else decided first.` : (err as Error).message);
+          setError(err instanceof ApiError && err.code === 'approval.not_pending' ? `${err.message}. Someone else decided first.` : err instanceof ApiError && err.code === 'incident.closed' ? `${err.message}. It can only be rejected now.` : (err as Error).message);
         },
       },
     );
