@@ -18,6 +18,7 @@ import { ManualClock } from '../src/lib/clock.js';
 import { openStore, type Store } from '../src/store/db.js';
 import { WorkflowCommands } from '../src/workflow/commands.js';
 import { WorkflowSettingsStore } from '../src/workflow/settings.js';
+import { createChannelAccount } from '../src/commands/setup.js';
 import { DIALECTS } from './db.js';
 import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
 
@@ -357,6 +358,20 @@ for (const dialect of DIALECTS) {
         const closed = await admin.post(`/api/incidents/${incidentId}/close`);
         expect(closed.json.withdrawnStatementIds).toHaveLength(1);
         expect((await incidentOf(incidentId)).statements.map((x: any) => x.status)).toEqual(['withdrawn', 'rejected', 'sent', 'sent']);
+      });
+
+      it('the same statement may go out from another of the brand\'s accounts', async () => {
+        const incidentId = await declare('Checkout is slow');
+        const TEXT = 'Checkout is slow for some of you. We are on it and will update here.';
+        const first = await postStatement(incidentId, TEXT);
+        expect((await admin.post(`/api/approvals/${first.json.message.id}`, { decision: 'approve' })).status).toBe(200);
+        await runOutbox();
+        const other = await createChannelAccount(db(), { brandId: desk.brandId, network: 'x', handle: 'AcmeStatus', driver: 'demo' }, clock.now());
+        const there = await cleo.post(`/api/incidents/${incidentId}/statement`, { channelAccountId: other, text: TEXT });
+        expect(there.status).toBe(202);
+        const again = await cleo.post(`/api/incidents/${incidentId}/statement`, { channelAccountId: desk.accountId, text: TEXT });
+        expect(again.status).toBe(409);
+        expect(again.json.detail).toContain('@AcmeCare');
       });
     });
 

@@ -512,11 +512,12 @@ export class WorkflowCommands {
         if (store.dialect === 'postgres') lock = lock.forUpdate();
         const { statement_message_id: current, status: incidentStatus } = await lock.executeTakeFirstOrThrow();
         if (incidentStatus !== 'open') throw closedIncident();
-        const same = (await statementRows(trx, [inc.id])).find((st) => LIVE_STATEMENT.has(st.status) && decodeText(st.text, st.text_escaped).trim() === p.text.trim());
+        // (the same words from another of the brand's accounts are another post, and allowed)
+        const same = (await statementRows(trx, [inc.id])).find((st) => LIVE_STATEMENT.has(st.status) && st.channel_account_id === account.id && decodeText(st.text, st.text_escaped).trim() === p.text.trim());
         if (same) {
           throw conflict('incident.statement_duplicate', same.status === 'pending_approval'
-            ? 'the same statement is already waiting for sign-off for this incident'
-            : `the same statement was already ${same.status === 'sent' ? 'posted' : 'approved and is being posted'} for this incident: write what is new`, { messageId: same.id });
+            ? `the same statement from @${account.handle} is already waiting for sign-off for this incident`
+            : `the same statement was already ${same.status === 'sent' ? 'posted' : 'approved and is being posted'} from @${account.handle} for this incident: write what is new`, { messageId: same.id });
         }
         if (current != null) {
           const cur = await trx.selectFrom('message').select(['status']).where('id', '=', current).executeTakeFirst();
