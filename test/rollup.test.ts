@@ -86,8 +86,13 @@ describeEachStore('reports over rollups', (get) => {
         const sla: any = await runReport(store, 'sla', f, now);
         expect([sla.met, sla.breached]).toEqual([of('sla_met').length, of('sla_breached').length]);
         const trends: any = await runReport(store, 'trends', f, now);
-        const neg = trends.sentiment.reduce((s: number, d: any) => s + (d.negative ?? 0), 0);
+        const neg = trends.sentiment.reduce((s: number, d: any) => s + d.negative, 0);
         expect(neg).toBe(of('inbound').filter((x) => x.sentiment === 'negative').length);
+        // every day has every column (0 where none arrived): no holes in the table or its CSV
+        for (const table of [trends.sentiment, trends.category]) {
+          const keys = new Set(table.flatMap((d: any) => Object.keys(d)));
+          for (const d of table) expect(Object.keys(d).sort()).toEqual([...keys].sort());
+        }
         const people: any = await runReport(store, 'agents', f, now);
         for (const a of agents) {
           const row = people.rows.find((p: any) => p.id === a);

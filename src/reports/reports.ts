@@ -370,7 +370,14 @@ export async function trendsReport(store: Store, f: ReportFilter) {
       d[k] = (d[k] ?? 0) + r.n;
       days.set(r.day, d);
     }
-    return [...days].sort((a, b) => a[0].localeCompare(b[0])).map(([day, v]) => ({ day, ...v }));
+    // every day has every key (0 where none arrived), so a table or CSV has no holes
+    const keys = new Set<string>();
+    for (const v of days.values()) for (const k in v) keys.add(k);
+    return [...days].sort((a, b) => a[0].localeCompare(b[0])).map(([day, v]) => {
+      const row: Record<string, number | string> = { day };
+      for (const k of keys) row[k] = v[k] ?? 0;
+      return row as { day: string } & Record<string, number>;
+    });
   };
   return { sentiment: pivot((r) => r.sentiment), category: pivot((r) => r.category) };
 }
