@@ -142,6 +142,32 @@ for (const dialect of DIALECTS) {
       expect(hit.author).toMatchObject({ handle: m.author.handle, network: 'x' });
     });
 
+    it('carries the contact summary the list gives on every live conversation event (ingest, reply queued and sent, brand reply, actions)', async () => {
+      const m = mention({ text: '@AcmeCare my order never came', author: { networkUserId: `sse-contact-${Date.now()}`, handle: 'livecontact', displayName: 'Live Contact', followers: 321, verified: true } });
+      const convId = (await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [m] })).json.outcomes[0].conversationId as number;
+      const listed = (await ana.get('/api/conversations?view=all&limit=200')).json.items.find((c: any) => c.id === convId);
+      expect(listed.contact).toEqual({ id: expect.any(Number), displayName: 'Live Contact', handle: 'livecontact', followers: 321, verified: true });
+      const brandReply = mention({ direction: 'outbound', fromBrand: true, text: '@livecontact On its way!', inReplyToNetworkId: m.networkMessageId, author: { networkUserId: 'acme', handle: 'AcmeCare', displayName: 'Acme', followers: 1 } });
+      // (the workflow's own updates, SLA and routing, may come without one: the UI keeps what the row knew)
+      const mine = (ev: { type: string; data: any }[]) => ev.filter((e) => e.type === 'conversation.updated' && e.data.id === convId && e.data.contact !== null);
+      const events = await collectEvents(desk, ana, (ev) => mine(ev).length >= 7, async () => {
+        expect((await ana.post(`/api/conversations/${convId}/replies`, { text: 'So sorry! Checking now.', visibility: 'public' })).status).toBe(202);
+        // the outbox marks it sent
+        for (let i = 0; i < 50 && !(await ana.get(`/api/conversations/${convId}`)).json.messages.some((x: any) => x.status === 'sent'); i++) await new Promise((res) => setTimeout(res, 100));
+        expect((await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [brandReply] })).json.outcomes[0].conversationId).toBe(convId);
+        expect((await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention({ text: 'still nothing', author: m.author, inReplyToNetworkId: brandReply.networkMessageId })] })).json.outcomes[0].conversationId).toBe(convId);
+        expect((await ana.post(`/api/conversations/${convId}/priority`, { priority: 3 })).status).toBe(200);
+        expect((await ana.post(`/api/conversations/${convId}/labels`, { add: ['late'] })).status).toBe(200);
+        expect((await ana.post(`/api/conversations/${convId}/assign`, { assigneeId: desk.users.ana })).status).toBe(200);
+      }, 15_000);
+      // reply queued, reply sent, brand reply, customer again, priority, labels, assignment
+      expect(mine(events).length).toBeGreaterThanOrEqual(7);
+      for (const e of mine(events)) expect(e.data.contact).toEqual(listed.contact);
+      // what the actions answer is the row as listed, too
+      const r = await ana.post(`/api/conversations/${convId}/status`, { status: 'resolved' });
+      expect(r.json.contact).toEqual(listed.contact);
+    });
+
     it('an unanswered complaint keeps its triage and its playbook when the customer adds "ok thanks"', async () => {
       const first = mention({ text: '@AcmeCare my laptop is completely broken after your update and nobody answers. I want a refund NOW!!' });
       const r1 = await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [first] });

@@ -13,8 +13,9 @@ import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
 import { enqueue } from '../outbox/outbox.js';
 import { stateColumns, stateOf } from '../pipeline/ingest.js';
-import { presentConversation, presentMessage, presentNote } from '../server/presenters.js';
+import { presentMessage, presentNote } from '../server/presenters.js';
 import { audit } from '../store/audit.js';
+import { presentListedConversation } from '../store/queries.js';
 import type { Store } from '../store/db.js';
 import { businessFor, factRow, type BusinessSeconds, type FactDimensions } from '../store/facts.js';
 import { writeFacts } from '../store/rollup.js';
@@ -79,8 +80,11 @@ async function bump(trx: Tx, id: number, patch: Record<string, unknown>, now: nu
 export class ConversationCommands {
   constructor(private readonly deps: CommandDeps) {}
 
-  private publishConversation(c: Conversation) {
-    this.deps.bus.publish(c.brand_id, 'conversation.updated', presentConversation(c));
+  /** Publish a changed conversation with its contact summary (a row that arrives or moves live shows its customer); returns what was published. */
+  private async publishConversation(c: Conversation, extra: { labels?: string[] } = {}) {
+    const presented = await presentListedConversation(this.deps.store.db, c, extra);
+    this.deps.bus.publish(c.brand_id, 'conversation.updated', presented);
+    return presented;
   }
 
   /** Assign to an agent and/or a team; null clears. Agents must belong to the brand and be active. */
@@ -111,9 +115,9 @@ export class ConversationCommands {
       await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'conversation.assigned', subjectType: 'conversation', subjectId: conv.id, conversationId: conv.id, data: { from: { assigneeId: conv.assignee_id, teamId: conv.team_id }, to: { assigneeId: updated.assignee_id, teamId: updated.team_id } } }, now);
       return updated;
     });
-    this.publishConversation(c);
+    const presented = await this.publishConversation(c);
     await this.deps.hooks?.afterChange?.(actor.brandId, c.id, 'assigned');
-    return presentConversation(c);
+    return presented;
   }
 
   /** Change status; `waiting` may carry a snooze time; resolving writes a resolution fact. */
@@ -136,9 +140,9 @@ export class ConversationCommands {
       await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'conversation.status', subjectType: 'conversation', subjectId: conv.id, conversationId: conv.id, data: { from: conv.status, to: status, snoozeUntil } }, now);
       return updated;
     });
-    this.publishConversation(c);
+    const presented = await this.publishConversation(c);
     await this.deps.hooks?.afterChange?.(actor.brandId, c.id, 'status');
-    return presentConversation(c);
+    return presented;
   }
 
   async setPriority(actor: Actor, id: number, priority: number) {
@@ -152,9 +156,9 @@ export class ConversationCommands {
       await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'conversation.priority', subjectType: 'conversation', subjectId: conv.id, conversationId: conv.id, data: { from: conv.priority, to: priority } }, now);
       return updated;
     });
-    this.publishConversation(c);
+    const presented = await this.publishConversation(c);
     await this.deps.hooks?.afterChange?.(actor.brandId, c.id, 'priority');
-    return presentConversation(c);
+    return presented;
   }
 
   async setLabels(actor: Actor, id: number, p: { add?: string[]; remove?: string[] }) {
@@ -174,9 +178,9 @@ export class ConversationCommands {
       const labels = (await trx.selectFrom('conversation_label').select('label').where('conversation_id', '=', conv.id).orderBy('label').execute()).map((r) => r.label);
       return { conv: updated, labels };
     });
-    this.deps.bus.publish(conv.brand_id, 'conversation.updated', presentConversation(conv, { labels }));
+    const presented = await this.publishConversation(conv, { labels });
     await this.deps.hooks?.afterChange?.(actor.brandId, conv.id, 'labels');
-    return presentConversation(conv, { labels });
+    return presented;
   }
 
   /** An internal note: never leaves Parley (notes have their own table; the outbox cannot see them). */
@@ -253,8 +257,9 @@ export class ConversationCommands {
       }
       throw err;
     }
+    const conv = await presentListedConversation(store.db, result.conv);
     this.deps.bus.publish(actor.brandId, 'message.created', presentMessage(result.msg));
-    this.publishConversation(result.conv);
+    this.deps.bus.publish(actor.brandId, 'conversation.updated', conv);
     if (result.outbox) this.deps.onQueued?.();
     await this.deps.hooks?.afterChange?.(actor.brandId, result.conv.id, 'reply');
     return { message: presentMessage(result.msg), duplicate: false as const, approval: result.decision.status === 'pending_approval' ? { reasons: result.decision.reasons ?? [] } : null, checks: result.decision.checks ?? [] };

@@ -10,8 +10,9 @@ import type { Sentiment, TriageAction, TriageCategory } from '../core/types.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
-import { presentConversation, presentMessage } from '../server/presenters.js';
+import { presentMessage } from '../server/presenters.js';
 import { audit } from '../store/audit.js';
+import { presentListedConversation } from '../store/queries.js';
 import type { Store } from '../store/db.js';
 import { readStoredTriage } from '../store/triageJson.js';
 import type { Tx } from '../store/util.js';
@@ -77,8 +78,9 @@ export class TriageCommands {
         conv: await trx.selectFrom('conversation').selectAll().where('id', '=', msg.conversation_id).executeTakeFirstOrThrow(),
       };
     });
+    const conv = await presentListedConversation(store.db, out.conv);
     bus.publish(actor.brandId, 'message.updated', presentMessage(out.msg));
-    bus.publish(actor.brandId, 'conversation.updated', presentConversation(out.conv));
+    bus.publish(actor.brandId, 'conversation.updated', conv);
     return presentMessage(out.msg);
   }
 }

@@ -24,8 +24,9 @@ import type { SendRequest, SendResult } from '../channels/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
 import { stateColumns, stateOf } from '../pipeline/ingest.js';
-import { presentConversation, presentMessage } from '../server/presenters.js';
+import { presentMessage, type ConversationJson } from '../server/presenters.js';
 import type { Store } from '../store/db.js';
+import { presentListedConversation } from '../store/queries.js';
 import { factRow } from '../store/facts.js';
 import { retractFactsOfMessage, writeFacts } from '../store/rollup.js';
 import type { ChannelAccount, MessageRow, OutboxRow } from '../store/schema.js';
@@ -241,7 +242,7 @@ export class OutboxWorker {
     const { store, clock, bus } = this.deps;
     const now = clock.now();
     const sentAt = now;
-    let convOut: any = null;
+    let convOut: ConversationJson | null = null;
     let msgOut: MessageRow | null = null;
     await store.db.transaction().execute(async (trx) => {
       // The network may have echoed our post back before we learned its id (a
@@ -280,10 +281,12 @@ export class OutboxWorker {
       await writeFacts(trx, store, facts);
       await audit(trx, { brandId: msg.brand_id, actor: 'system:outbox', action: 'reply.sent', subjectType: 'message', subjectId: msg.id, conversationId: conv.id, data: { networkMessageId: result.networkMessageId, url: result.url ?? null, attempts: row.attempts } }, now);
       msgOut = await trx.selectFrom('message').selectAll().where('id', '=', msg.id).executeTakeFirstOrThrow();
-      convOut = await trx.selectFrom('conversation').selectAll().where('id', '=', conv.id).executeTakeFirstOrThrow();
+      // with its contact summary: a row that moves into a loaded inbox list still shows its customer
+      // (read here, not after commit: nothing may fail between the commit and the events, or the send would be retried)
+      convOut = await presentListedConversation(trx, await trx.selectFrom('conversation').selectAll().where('id', '=', conv.id).executeTakeFirstOrThrow());
     });
     bus.publish(msg.brand_id, 'message.updated', presentMessage(msgOut!));
-    bus.publish(msg.brand_id, 'conversation.updated', presentConversation(convOut));
+    bus.publish(msg.brand_id, 'conversation.updated', convOut!);
     await this.deps.afterSent?.(msg.brand_id, msg.conversation_id);
   }
 

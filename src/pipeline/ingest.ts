@@ -29,6 +29,7 @@ import { encodeText, sanitizeShortText } from '../store/text.js';
 import { storeTriage } from '../store/triageJson.js';
 import { arrayParam, chunks, inLists, inValues, insertRows, prepareInsertRows, prepareUpdateChangedRows, sqliteAll, lockBrand, reserveIds, WriteQueue, type Tx } from '../store/util.js';
 import { indexPendingMessages } from '../store/fts.js';
+import { contactSummaries } from '../store/queries.js';
 import { prepareWriteFacts } from '../store/rollup.js';
 import { validateMessage, type StoredRaw } from './validate.js';
 import type { Insertable } from 'kysely';
@@ -454,10 +455,17 @@ export class IngestPipeline {
       const row = rowById.get(w.messageId!)!;
       events.push(['message.created', presentMessage(row as any, w.identityId ? identityJson.get(w.identityId) : null, liveTriage(w.triage))]);
     }
-    for (const c of convs.values()) events.push([c.created ? 'conversation.created' : 'conversation.updated', presentConversation({ ...c.row!, version: (c.existing?.version ?? 0) + 1 })]);
     stage('8 facts, events (rows)');
     await writes.done();
     stage('7-8 writes (waiting)');
+    // conversations with their contact summary, as the list API gives it: a row that moves
+    // into a loaded inbox list (a brand reply, a customer writing again) still shows its customer
+    const contacts = await contactSummaries(trx, [...convs.values()].map((c) => c.row!.contact_id));
+    for (const c of convs.values()) {
+      const contact = c.row!.contact_id != null ? contacts.get(c.row!.contact_id) ?? null : null;
+      events.push([c.created ? 'conversation.created' : 'conversation.updated', presentConversation({ ...c.row!, version: (c.existing?.version ?? 0) + 1 }, { contact })]);
+    }
+    stage('8 contacts for the events');
     await indexPendingMessages(trx, store, { minPending: FTS_MIN_PENDING });
     stage('8 search index');
     const assigned = wf?.routed ? await this.deps.workflow!.drainTx(trx, brandId, now) : [];

@@ -4,7 +4,7 @@
  * and full-text search (FTS5 on SQLite, tsvector on PostgreSQL), newest first.
  */
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
-import { presentAudit, presentConversation, presentIdentity, presentMessage, presentNote, type AuthorJson, type ContactSummaryJson } from '../server/presenters.js';
+import { presentAudit, presentConversation, presentIdentity, presentMessage, presentNote, type AuthorJson, type ContactSummaryJson, type ConversationJson } from '../server/presenters.js';
 import type { Store } from './db.js';
 import type { Conversation, DB } from './schema.js';
 import { chunks, readSnapshot, type Tx } from './util.js';
@@ -205,23 +205,45 @@ function keysetAfter(eb: ExpressionBuilder<DB, 'conversation'>, sort: Sort, c: C
   }
 }
 
-/** Contact summary and labels for a page of conversations, in two queries. */
-async function decorate(store: Store, convs: Conversation[]) {
-  if (!convs.length) return [];
-  const contactIds = [...new Set(convs.map((c) => c.contact_id).filter((x): x is number => x != null))];
+/**
+ * The contact summaries the inbox shows on conversation rows, by contact id: the contact's
+ * name with its first identity's handle, followers and badge. The list API and the live
+ * conversation events both use this, so a row patched or inserted by an event shows the
+ * same customer as a reload would.
+ */
+export async function contactSummaries(db: Tx, contactIds: Iterable<number | null | undefined>): Promise<Map<number, ContactSummaryJson>> {
+  const ids = [...new Set([...contactIds].filter((x): x is number => x != null))];
   const contacts = new Map<number, ContactSummaryJson>();
-  if (contactIds.length) {
-    const rows = await store.db
+  for (const part of chunks(ids, 500)) {
+    const rows = await db
       .selectFrom('contact')
       .leftJoin('contact_identity', 'contact_identity.contact_id', 'contact.id')
-      .select(['contact.id as id', 'contact.display_name as display_name', 'contact_identity.handle as handle', 'contact_identity.followers as followers', 'contact_identity.verified as verified', 'contact_identity.network as network'])
-      .where('contact.id', 'in', contactIds)
+      .select(['contact.id as id', 'contact.display_name as display_name', 'contact_identity.handle as handle', 'contact_identity.followers as followers', 'contact_identity.verified as verified'])
+      .where('contact.id', 'in', part)
+      .orderBy('contact.id')
+      .orderBy('contact_identity.id')
       .execute();
     for (const r of rows) {
       if (contacts.has(r.id)) continue;
       contacts.set(r.id, { id: r.id, displayName: r.display_name, handle: r.handle, followers: r.followers, verified: r.verified === 1 });
     }
   }
+  return contacts;
+}
+
+/**
+ * A conversation as the inbox lists it, with its contact summary: what commands return
+ * and publish in `conversation.updated`, so a row that arrives or moves live knows its customer.
+ */
+export async function presentListedConversation(db: Tx, c: Conversation, extra: { labels?: string[] } = {}): Promise<ConversationJson> {
+  const contact = c.contact_id != null ? (await contactSummaries(db, [c.contact_id])).get(c.contact_id) ?? null : null;
+  return presentConversation(c, { ...extra, contact });
+}
+
+/** Contact summary and labels for a page of conversations, in two queries. */
+async function decorate(store: Store, convs: Conversation[]) {
+  if (!convs.length) return [];
+  const contacts = await contactSummaries(store.db, convs.map((c) => c.contact_id));
   const labels = new Map<number, string[]>();
   const lrows = await store.db.selectFrom('conversation_label').select(['conversation_id', 'label']).where('conversation_id', 'in', convs.map((c) => c.id)).orderBy('label').execute();
   for (const r of lrows) {

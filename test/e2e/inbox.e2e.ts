@@ -138,6 +138,42 @@ describe('the agent inbox', () => {
     });
   });
 
+  it('shows the customer on a row that moves into the loaded list live (an agent\'s reply, a brand reply seen on the network)', async () => {
+    // two older conversations, then more newer ones than the list's first page holds: the old ones are not loaded
+    const hourAgo = Date.now() - 3600_000;
+    const replied = await ingest({ text: '@AcmeCare where is my refund?', createdAt: hourAgo });
+    const repliedName = `Shopper ${seq}`;
+    const answered = await ingest({ text: '@AcmeCare is the store open on Sunday?', createdAt: hourAgo + 1000 });
+    const answeredName = `Shopper ${seq}`;
+    const newer = Array.from({ length: 110 }, (_, i) => mention({ text: `@AcmeCare filler ${i}`, createdAt: hourAgo + 60_000 + i * 1000 }));
+    expect((await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: newer })).status).toBe(200);
+
+    const w = await agentPage('ana@acme.test');
+    await openConversation(w.page, replied.conversationId, 'all');
+    expect(await row(w.page, replied.conversationId).count()).toBe(0);
+    // the agent replies: the conversation moves to the top of the list, from live events only
+    await w.page.keyboard.press('r');
+    await w.page.getByLabel(/Public reply to @shopper/).fill('Sorry for the wait! The refund went out this morning.');
+    await w.page.keyboard.press('Control+Enter');
+    await w.page.locator('.delivery').getByText('Sent ✓').waitFor({ timeout: 10_000 });
+    await row(w.page, replied.conversationId).waitFor({ timeout: 5000 });
+    expect(await row(w.page, replied.conversationId).locator('.row-name').textContent()).toBe(repliedName);
+
+    // the brand answered on the network (the listener ingests its reply): that row moves up too
+    const brandReply = mention({
+      direction: 'outbound', fromBrand: true, text: '@shopper We open 10:00 to 16:00 on Sundays.', inReplyToNetworkId: answered.networkMessageId,
+      author: { networkUserId: 'acme-care', handle: 'AcmeCare', displayName: 'Acme Care', followers: 5000 },
+    });
+    expect((await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [brandReply] })).json.outcomes[0].conversationId).toBe(answered.conversationId);
+    await row(w.page, answered.conversationId).waitFor({ timeout: 5000 });
+    expect(await row(w.page, answered.conversationId).locator('.row-name').textContent()).toBe(answeredName);
+
+    // and a later change that moves neither keeps them
+    expect((await anaApi.post(`/api/conversations/${replied.conversationId}/priority`, { priority: 2 })).status).toBe(200);
+    await eventually(async () => (await row(w.page, replied.conversationId).locator('.prio').count()) === 1, 'the priority change shown live');
+    expect(await row(w.page, replied.conversationId).locator('.row-name').textContent()).toBe(repliedName);
+  });
+
   it('shows a failed reply with its reason', async () => {
     const broken = await createChannelAccount(desk.db.store.db, { brandId: desk.brandId, network: 'x', handle: 'AcmeNoConnector', driver: 'no-such-driver' }, Date.now());
     const { conversationId } = await ingest({ text: '@AcmeNoConnector hello?' }, broken);

@@ -91,9 +91,11 @@ export function matchesList(c: Conversation, p: ListParams, v: Viewer = viewer, 
 }
 
 /**
- * Merge a presented conversation from an event into what we have. Events from most
- * commands carry no contact and an empty label list (only label changes carry labels),
- * so those are kept unless the source is authoritative (an action's own response).
+ * Merge a presented conversation from an event into what we have. Events carry the
+ * conversation's contact summary (the list API's), which wins, so a contact that changed
+ * (a merge) shows; an event without one keeps what the row knew. Events carry an empty
+ * label list unless labels changed, so labels are kept unless the source is
+ * authoritative (an action's own response).
  */
 export function mergeConversation(prev: Conversation | undefined, next: Conversation, authoritativeLabels: boolean): Conversation {
   const contact = next.contact ?? prev?.contact ?? contactByConversation.get(next.id) ?? null;
@@ -173,6 +175,13 @@ export function patchConversationEverywhere(qc: QueryClient, changed: Conversati
   if (!changed.length) return;
   const authoritative = opts.authoritativeLabels === true;
   const now = Date.now();
+  // Events carry the contact summary; one that has none (an older server, a background job)
+  // may still be placed with the customer an open or cached conversation already knows.
+  for (const c of changed) {
+    if (c.contact || contactByConversation.has(c.id)) continue;
+    const known = qc.getQueryData<ConversationDetail>(['conversation', c.id])?.conversation.contact;
+    if (known) rememberContact(c.id, known);
+  }
   for (const q of qc.getQueryCache().findAll({ queryKey: ['conversations', 'list'] })) {
     const data = q.state.data as ListData | undefined;
     if (!data) continue;
