@@ -3,7 +3,9 @@
  *  - a name or address a unique index guards (a team's name, a person's email, a
  *    connected account) taken already is a 409 with a clear message, never a 500 —
  *    also when two requests race past the check before the insert;
- *  - team and people's names are trimmed and a blank one is refused;
+ *  - team and people's names are trimmed and a blank one is refused; so are channel
+ *    accounts' handles (and an X handle must be one X allows); an account has
+ *    credentials only when at least one is stored;
  *  - the brand always keeps an active admin: the last one cannot be demoted or
  *    disabled, not even by two admins demoting each other at once;
  *  - answering an expert question returns the request as stored;
@@ -87,6 +89,50 @@ for (const dialect of DIALECTS) {
         const connect = () => admin.post('/api/channel-accounts', { network: 'x', handle: 'AcmeRace', driver: 'demo' });
         const statuses = (await Promise.all([connect(), connect(), connect(), connect()])).map((r) => r.status).sort();
         expect(statuses).toEqual([201, 409, 409, 409]);
+      });
+
+      it('trims the handle, refuses a blank one or one the network does not allow with 400, and connects nothing', async () => {
+        const count = async () => Number((await db().selectFrom('channel_account').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+        const before = await count();
+        for (const [network, handle, message] of [
+          ['x', '   ', /handle is needed/],
+          ['x', ' @ ', /handle is needed/],
+          ['webchat', '\t', /handle is needed/],
+          ['x', '<img src=x onerror=alert(1)>', /X handle is 1 to 15 letters, digits or underscores/],
+          ['x', 'Acme Care', /X handle/],
+          ['webchat', 'Acme\nchat', /control characters/],
+        ] as const) {
+          const r = await admin.post('/api/channel-accounts', { network, handle, driver: 'demo' });
+          expect(r.status, JSON.stringify(handle)).toBe(400);
+          expect(r.json.code).toBe('validation');
+          expect(r.json.errors).toEqual([{ path: 'body/handle', message: expect.stringMatching(message) }]);
+        }
+        expect(await count()).toBe(before);
+        // the same check when editing
+        const edit = await admin.req('PATCH', `/api/channel-accounts/${desk.accountId}`, { handle: 'Acme Care' });
+        expect(edit.status).toBe(400);
+        expect(edit.json.errors[0]).toMatchObject({ path: 'body/handle' });
+
+        const ok = await admin.post('/api/channel-accounts', { network: 'x', handle: '  @AcmeTrim ', driver: 'demo' });
+        expect(ok.status).toBe(201);
+        expect(ok.json.handle).toBe('AcmeTrim');
+        // other networks keep names with spaces (a web chat, a Facebook page)
+        const chat = await admin.post('/api/channel-accounts', { network: 'webchat', handle: ' Acme chat ', externalId: 'acme-trim-chat', settings: { allowedOrigins: [] } });
+        expect(chat.status, JSON.stringify(chat.json)).toBe(201);
+        expect(chat.json.handle).toBe('Acme chat');
+      });
+
+      it('says an account has credentials only when at least one is stored', async () => {
+        const none = await admin.post('/api/channel-accounts', { network: 'x', handle: 'AcmeNoCreds', driver: 'demo' });
+        expect(none.status).toBe(201);
+        expect(none.json).toMatchObject({ hasCredentials: false, credentialNames: [] });
+        const empty = await admin.post('/api/channel-accounts', { network: 'x', handle: 'AcmeEmptyCreds', driver: 'demo', credentials: {} });
+        expect(empty.status).toBe(201);
+        expect(empty.json).toMatchObject({ hasCredentials: false, credentialNames: [] });
+        expect((await admin.get('/api/channel-accounts')).json.items.find((a: any) => a.id === empty.json.id).hasCredentials).toBe(false);
+        const some = await admin.post('/api/channel-accounts', { network: 'x', handle: 'AcmeWithCreds', credentials: { apiKey: 'k' } });
+        expect(some.status).toBe(201);
+        expect(some.json).toMatchObject({ hasCredentials: true, credentialNames: ['apiKey'] });
       });
     });
 

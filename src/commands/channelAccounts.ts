@@ -50,24 +50,46 @@ export interface ConnectChannelAccountProps {
 
 const ALREADY_CONNECTED = 'this account is already connected';
 
+/**
+ * What a handle may hold, where the network's rule is plain and documented. Others take
+ * any text (a Facebook page's or a web chat's name has spaces), shown as text everywhere.
+ */
+const HANDLE_RULES: Partial<Record<Network, { pattern: RegExp; rule: string }>> = {
+  x: { pattern: /^[A-Za-z0-9_]{1,15}$/, rule: 'an X handle is 1 to 15 letters, digits or underscores' },
+};
+
+/** A handle as stored: trimmed, without its leading @; a blank one, control characters or one the network does not allow are problems. */
+export function checkHandle(network: string, raw: string): { handle: string; problems: InputProblem[] } {
+  const handle = raw.trim().replace(/^@+/, '').trim();
+  if (!handle) return { handle, problems: [{ path: 'handle', message: 'a handle is needed (without the @ and spaces it is empty)' }] };
+  if (/\p{Cc}/u.test(handle)) return { handle, problems: [{ path: 'handle', message: 'a handle cannot hold control characters (line breaks, tabs...)' }] };
+  const r = HANDLE_RULES[network as Network];
+  if (r && !r.pattern.test(handle)) return { handle, problems: [{ path: 'handle', message: `${r.rule} (got "${handle.slice(0, 40)}")` }] };
+  return { handle, problems: [] };
+}
+
 /** Connect an account: checked settings and credential names, sealed credentials, synced at once. */
 export async function connectChannelAccount(deps: ChannelAccountDeps, p: ConnectChannelAccountProps, now: number): Promise<ChannelAccount> {
   const driver = p.driver ?? null;
+  const { handle, problems: handleProblems } = checkHandle(p.network, p.handle);
   const checked = checkSettings(p.network, p.settings ?? {});
-  const problems = [...checked.problems, ...checkCredentialNames(p.network, driver, Object.keys(p.credentials ?? {}))];
+  const problems = [...handleProblems, ...checked.problems, ...checkCredentialNames(p.network, driver, Object.keys(p.credentials ?? {}))];
   if (problems.length) throw invalidInput(problems);
   const brandId = p.actor.brandId;
+  const externalId = p.externalId ?? handle.toLowerCase();
+  // no credentials given (or an empty set): none stored, so the account does not claim to have them
+  const credentials = p.credentials && Object.keys(p.credentials).length ? deps.secrets.seal(p.credentials) : null;
   return deps.store.db.transaction().execute(async (trx) => {
-    const exists = await trx.selectFrom('channel_account').select('id').where('brand_id', '=', brandId).where('network', '=', p.network).where('external_id', '=', p.externalId ?? p.handle.toLowerCase()).executeTakeFirst();
+    const exists = await trx.selectFrom('channel_account').select('id').where('brand_id', '=', brandId).where('network', '=', p.network).where('external_id', '=', externalId).executeTakeFirst();
     if (exists) throw conflict('channel.exists', ALREADY_CONNECTED);
     const id = await createChannelAccount(trx, {
-      brandId, network: p.network, handle: p.handle, externalId: p.externalId, displayName: p.displayName, purpose: p.purpose, listenOnly: p.listenOnly,
-      driver, settings: checked.settings, credentials: p.credentials ? deps.secrets.seal(p.credentials) : null,
+      brandId, network: p.network, handle, externalId, displayName: p.displayName, purpose: p.purpose, listenOnly: p.listenOnly,
+      driver, settings: checked.settings, credentials,
     }, now).catch(conflictOnUnique('channel.exists', ALREADY_CONNECTED)); // connected by another request since the check
     await trx.updateTable('channel_account').set({ next_sync_at: now }).where('id', '=', id).execute();
     await audit(trx, {
       brandId, actor: p.actor.name, action: 'channel.connected', subjectType: 'channel_account', subjectId: id,
-      data: { network: p.network, handle: p.handle, listenOnly: p.listenOnly ?? false, settings: checked.settings, credentials: Object.keys(p.credentials ?? {}) },
+      data: { network: p.network, handle, listenOnly: p.listenOnly ?? false, settings: checked.settings, credentials: Object.keys(p.credentials ?? {}) },
     }, now);
     return trx.selectFrom('channel_account').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   });
@@ -158,8 +180,12 @@ export async function editChannelAccount(deps: ChannelAccountDeps, p: EditChanne
         problems.push({ path: 'calendar', message: err.message });
       }
     }
-    const handle = p.handle?.trim().replace(/^@+/, '');
-    if (handle === '') problems.push({ path: 'handle', message: 'a handle is needed (without the @ it is empty)' });
+    let handle: string | undefined;
+    if (p.handle !== undefined) {
+      const h = checkHandle(acc.network, p.handle);
+      handle = h.handle;
+      problems.push(...h.problems);
+    }
     if (problems.length) throw invalidInput(problems);
 
     const patch: Partial<Record<keyof ChannelAccount, unknown>> = {};
