@@ -4,6 +4,7 @@
  */
 import type { Command } from './command.js';
 import { UsageError } from './command.js';
+import { InputFileError } from '../lib/inputFile.js';
 
 const commands: Record<string, () => Promise<{ default: Command }>> = {};
 
@@ -55,6 +56,11 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof UsageError) {
       process.stderr.write(`parley ${name}: ${err.message}\n\n${cmd.usage.trimEnd()}\n`);
       return 2;
+    }
+    if (err instanceof InputFileError) {
+      // a file the user gave cannot be used: the message names it and says why; no stack
+      process.stderr.write(`parley ${name}: ${err.message}\n`);
+      return 1;
     }
     process.stderr.write(`parley ${name}: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
     return 1;

@@ -122,13 +122,16 @@ function utc(y: number, mon: number, d: number, hh: number, mi: number, ss: numb
 
 const ID_RE = /^\d+$/;
 
+/** The columns reply-time reads from a TWCS CSV (others, such as text, may be there too). */
+export const REPLY_TIME_COLUMNS = ['tweet_id', 'author_id', 'inbound', 'created_at', 'in_response_to_tweet_id'] as const;
+
 /**
  * Validate one CSV row (keyed by header) into a tweet, or say why it is unusable.
  * Float-looking ids (`3.0`) are rejected: the shared files were cleaned of them.
  */
 export function parseTwcsRow(row: Record<string, string>, line: number): { ok: true; tweet: TwcsTweet } | { ok: false; issue: RowIssue } {
   const bad = (reason: string) => ({ ok: false as const, issue: { line, reason } });
-  for (const col of ['tweet_id', 'author_id', 'inbound', 'created_at', 'in_response_to_tweet_id']) {
+  for (const col of REPLY_TIME_COLUMNS) {
     if (row[col] === undefined) return bad(`missing column ${col}`);
   }
   const tweetId = row.tweet_id!.trim();

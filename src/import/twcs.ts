@@ -9,6 +9,7 @@
 import { createReadStream } from 'node:fs';
 import type { NormalizedMessage } from '../core/types.js';
 import { parseCsvStream, type CsvItem } from '../lib/csv.js';
+import { assertReadableFile, InputFileError } from '../lib/inputFile.js';
 
 export const TWCS_COLUMNS = ['tweet_id', 'author_id', 'inbound', 'created_at', 'text', 'response_tweet_id', 'in_response_to_tweet_id'] as const;
 
@@ -61,20 +62,29 @@ export function parseTwcsRow(row: Record<string, string>, line: number): { ok: t
 
 export type TwcsItem = { kind: 'tweet'; tweet: TwcsTweet } | { kind: 'bad'; line: number; reason: string; raw: string };
 
-/** Stream a TWCS file: tweets and bad rows (with line numbers), in file order. */
+/** What a TWCS file must start with, for errors: the header line with (at least) these columns. */
+const EXPECTED_HEADER = `a header line with the columns ${TWCS_COLUMNS.join(',')} (conversation_root optional)`;
+
+/**
+ * Stream a TWCS file: tweets and bad rows (with line numbers), in file order. A file that
+ * is not TWCS at all (missing, empty, no TWCS header) is an InputFileError naming the file
+ * and the header expected, before anything is yielded.
+ */
 export async function* readTwcs(file: string, onBytes?: (n: number) => void): AsyncGenerator<TwcsItem> {
+  assertReadableFile(file);
   const stream = createReadStream(file, { highWaterMark: 1 << 20 });
   if (onBytes) stream.on('data', (c) => onBytes(c.length));
   let header: string[] | null = null;
   for await (const item of parseCsvStream(stream, { headerFieldCount: true }) as AsyncGenerator<CsvItem>) {
     if (item.kind === 'error') {
+      if (!header) throw new InputFileError(`${file} is not a TWCS file: its first line cannot be read as a CSV header (${item.reason}); expected ${EXPECTED_HEADER}`);
       yield { kind: 'bad', line: item.line, reason: item.reason, raw: item.raw };
       continue;
     }
     if (!header) {
       header = item.fields.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h).trim());
       const missing = TWCS_COLUMNS.filter((c) => !header!.includes(c));
-      if (missing.length) throw new Error(`${file} is not a TWCS file: missing column(s) ${missing.join(', ')}`);
+      if (missing.length) throw new InputFileError(`${file} is not a TWCS file: expected ${EXPECTED_HEADER}; missing ${missing.join(', ')} (found: ${header.join(',').slice(0, 200) || 'an empty first line'})`);
       continue;
     }
     if (item.fields.length === 1 && item.fields[0] === '') continue;
@@ -88,6 +98,12 @@ export async function* readTwcs(file: string, onBytes?: (n: number) => void): As
     if (p.ok) yield { kind: 'tweet', tweet: p.tweet };
     else yield { kind: 'bad', line: item.line, reason: p.reason, raw: item.raw };
   }
+  if (!header) throw new InputFileError(`${file} is empty: expected ${EXPECTED_HEADER}, then one tweet per line`);
+}
+
+/** Throws the InputFileError readTwcs would, without reading past the first row: a check before any work starts. */
+export async function checkTwcsFile(file: string): Promise<void> {
+  for await (const _ of readTwcs(file)) break;
 }
 
 /**

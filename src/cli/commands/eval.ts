@@ -7,6 +7,7 @@ import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { EVAL_TASKS, evaluateFile, type EvalReport, type EvalTask } from '../../triage/eval.js';
 import { loadModel, loadShippedModel } from '../../triage/model-io.js';
+import { assertReadableFile } from '../../lib/inputFile.js';
 
 const usage = `Usage: parley eval <task> --file <csv> [--json] [--model <path>]
 
@@ -22,9 +23,18 @@ const command: Command = {
   usage,
   async run(argv) {
     const args = parseArgs(argv);
-    const model = args.model ? loadModel(args.model) : loadShippedModel();
+    let model;
+    try {
+      // a model file given by the user that cannot be loaded: one line, as for the CSV
+      model = args.model ? loadModel(args.model) : loadShippedModel();
+    } catch (err) {
+      if (!args.model) throw err;
+      process.stderr.write(`parley eval: --model ${args.model}: ${err instanceof Error ? err.message : String(err)}\n`);
+      return 1;
+    }
     let report: EvalReport;
     try {
+      assertReadableFile(args.file);
       report = evaluateFile(args.task, args.file, model);
     } catch (err) {
       process.stderr.write(`parley eval: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
 import { loadConfig } from '../../config.js';
 import { EventBus } from '../../events/bus.js';
 import { importTwcs } from '../../import/importTwcs.js';
+import { checkTwcsFile } from '../../import/twcs.js';
 import { systemClock } from '../../lib/clock.js';
 import { IngestPipeline } from '../../pipeline/ingest.js';
 import { openStore } from '../../store/db.js';
@@ -24,7 +24,8 @@ changes nothing.
     const [format, file] = positionals;
     if (format !== 'twcs') throw new UsageError('the only import format is "twcs"');
     if (!file) throw new UsageError('give the CSV file to import');
-    if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
+    // before opening the database: a wrong path or a file that is not TWCS is one line, not a half-started import
+    await checkTwcsFile(file);
     const config = loadConfig(process.env, { databaseUrl: values['database-url'], dataDir: values['data-dir'] });
     const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     const triage = await loadTriage();

@@ -3,13 +3,14 @@
  * Subcommands live in a small table so more can be added beside
  * `response-times` without touching the dispatcher.
  */
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { parseCsvStream, withHeader, type CsvItem, type CsvRecord } from '../../lib/csv.js';
-import { measureResponseTimes, parseTwcsRow, roundFixed, toResponseTimesJson, type RowIssue, type TwcsTweet } from '../../core/responseTimes.js';
+import { InputFileError, assertReadableFile } from '../../lib/inputFile.js';
+import { measureResponseTimes, parseTwcsRow, REPLY_TIME_COLUMNS, roundFixed, toResponseTimesJson, type RowIssue, type TwcsTweet } from '../../core/responseTimes.js';
 
 /** Where a subcommand writes; tests pass collectors, the CLI passes the process streams. */
 export interface ReportIo {
@@ -49,12 +50,16 @@ Rows that cannot be used are reported on stderr by line number and skipped.`,
     const minN = values['min-n'] === undefined ? 1 : Number(values['min-n']);
     if (!Number.isInteger(minN) || minN < 1) throw new UsageError('--min-n must be a positive integer');
     const file = values.twcs;
-    if (!existsSync(file)) {
-      io.err(`parley report response-times: file not found: ${file}\n`);
+    let read;
+    try {
+      read = await readTwcsFile(file);
+    } catch (err) {
+      // missing, a directory, empty, not TWCS: one line naming the file and what was expected
+      if (!(err instanceof InputFileError)) throw err;
+      io.err(`parley report response-times: ${err.message}\n`);
       return 1;
     }
-
-    const { tweets, issues } = await readTwcsFile(file);
+    const { tweets, issues } = read;
     const report = measureResponseTimes(tweets);
     const allIssues = [...issues, ...report.issues].sort((a, b) => a.line - b.line);
     for (const i of allIssues) io.err(`${file}: line ${i.line}: ${i.reason}\n`);
@@ -111,7 +116,9 @@ export async function runReport(argv: string[], io: ReportIo): Promise<number> {
 
 /**
  * Stream a TWCS CSV into tweets. Only the fields reply-time needs are kept, so a
- * full 2.8M-row export fits in memory. CSV errors and unusable rows become issues.
+ * full 2.8M-row export fits in memory. CSV errors and unusable rows become issues;
+ * a file that is not TWCS at all (missing, empty, without the columns reply-time
+ * reads in its header) is an InputFileError naming the file and the header expected.
  */
 export async function readTwcsFile(file: string): Promise<{ tweets: TwcsTweet[]; issues: RowIssue[] }> {
   const tweets: TwcsTweet[] = [];
@@ -132,15 +139,21 @@ export async function readTwcsFile(file: string): Promise<{ tweets: TwcsTweet[];
     }
     batch = [];
   };
+  assertReadableFile(file);
+  const expected = `a header line naming at least the columns ${REPLY_TIME_COLUMNS.join(',')}`;
   for await (const item of parseCsvStream(createReadStream(file))) {
     if (!header) {
-      if (item.kind === 'record') header = item;
-      else issues.push({ line: item.line, reason: item.reason });
+      if (item.kind === 'error') throw new InputFileError(`${file} is not a TWCS file: its first line cannot be read as a CSV header (${item.reason}); expected ${expected}`);
+      const names = item.fields.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h).trim()); // as withHeader keys rows
+      const missing = REPLY_TIME_COLUMNS.filter((c) => !names.includes(c));
+      if (missing.length) throw new InputFileError(`${file} is not a TWCS file: expected ${expected}; missing ${missing.join(', ')} (found: ${names.join(',').slice(0, 200) || 'an empty first line'})`);
+      header = item;
       continue;
     }
     batch.push(item);
     if (batch.length >= 4096) flush();
   }
+  if (!header) throw new InputFileError(`${file} is empty: expected ${expected}, then one tweet per line`);
   flush();
   return { tweets, issues };
 }
