@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { BusinessCalendar, HoursInterval } from './businessHours.js';
+import { businessMsBetween, type BusinessCalendar, type HoursInterval } from './businessHours.js';
 import { seededRandom } from './staffing/simulate.js';
 import {
   compactSlaTimeline,
   DEFAULT_SLA_POLICY,
   evaluateSla,
+  MAX_SLA_TARGET_MS,
   priorityBand,
   resolveTarget,
   SlaError,
+  usableSlaPolicy,
   validateSlaPolicy,
   type SlaClock,
   type SlaConversation,
@@ -426,5 +428,165 @@ describe('compacting a timeline', () => {
     const c = compactSlaTimeline(events, start + 10 * M);
     expect(c.events).toEqual([events[0], events[1], events[4], events[6], events[7]]);
     expect(c.foldedUntil).toBe(start + 5 * M);
+  });
+});
+
+describe('a conversation the brand began', () => {
+  const post = t('2026-03-17T09:00:00Z');
+  const reply = t('2026-03-17T10:00:00Z');
+  /** Its own post (resolved at once: nobody waits), then the customer's first message. */
+  const began = (extra: SlaEvent[] = []): SlaEvent[] => [
+    { type: 'outbound', at: post },
+    { type: 'status', at: post, status: 'resolved' },
+    { type: 'inbound', at: reply },
+    ...extra,
+  ];
+  /** The same messages in a conversation the customer began: the clocks to match. */
+  const customerBegan = (extra: SlaEvent[] = []): SlaEvent[] => [{ type: 'inbound', at: reply }, ...extra];
+  const clocks = (r: ReturnType<typeof evaluateSla>) => ({ firstResponse: r.firstResponse, nextResponse: r.nextResponse, resolution: r.resolution, history: r.history, nextChangeAt: r.nextChangeAt });
+
+  it('runs no clock for the post alone: it answers nobody', () => {
+    const r = evaluateSla(DEFAULT_SLA_POLICY, conv(began().slice(0, 2)), post + H);
+    expect(r).toMatchObject({ firstResponse: null, nextResponse: null, resolution: null, history: [], nextChangeAt: null });
+  });
+
+  it("starts the first-response clock at the customer's first message, as if the customer had begun it", () => {
+    for (const withStatus of [true, false]) {
+      // ingest gives the timeline without the status event; a row resolved by hand has it
+      const events = withStatus ? began() : began().filter((e) => e.type !== 'status');
+      const r = evaluateSla(DEFAULT_SLA_POLICY, conv(events), reply + 5 * M);
+      expect(r.firstResponse).toMatchObject({ metric: 'first_response', cycle: 1, startedAt: reply, dueAt: reply + 30 * M, warningAt: reply + 22.5 * M, state: 'active', stoppedAt: null, elapsedMs: 5 * M });
+      expect(r.resolution).toMatchObject({ startedAt: reply, dueAt: reply + 24 * H, state: 'active' });
+      // the post stopped nothing: no clock before the customer wrote
+      expect(r.history.every((c) => c.startedAt >= reply && c.stopReason === null)).toBe(true);
+      expect(clocks(r)).toEqual(clocks(evaluateSla(DEFAULT_SLA_POLICY, conv(customerBegan()), reply + 5 * M)));
+      expect(r.nextChangeAt).toBe(reply + 22.5 * M);
+    }
+    // a private reply gets the private target
+    expect(evaluateSla(DEFAULT_SLA_POLICY, conv(began(), 'private'), reply + 5 * M).firstResponse).toMatchObject({ startedAt: reply, dueAt: reply + 60 * M });
+  });
+
+  it("stops it as met at the agent's reply, late as breached", () => {
+    const answered = evaluateSla(DEFAULT_SLA_POLICY, conv(began([{ type: 'outbound', at: reply + 20 * M }])), reply + H);
+    expect(answered.firstResponse).toMatchObject({ state: 'met', stoppedAt: reply + 20 * M, stopReason: 'responded', dueAt: reply + 30 * M });
+    expect(answered.nextResponse).toBeNull();
+    expect(clocks(answered)).toEqual(clocks(evaluateSla(DEFAULT_SLA_POLICY, conv(customerBegan([{ type: 'outbound', at: reply + 20 * M }])), reply + H)));
+    const late = evaluateSla(DEFAULT_SLA_POLICY, conv(began([{ type: 'outbound', at: reply + 45 * M }])), reply + H);
+    expect(late.firstResponse).toMatchObject({ state: 'breached', stoppedAt: reply + 45 * M });
+  });
+
+  it('counts in business hours as configured: a reply on Friday 16:45 is due Monday 09:15', () => {
+    const policy = businessPolicy(londonHours);
+    const friday = t('2026-03-20T16:45:00Z');
+    const events: SlaEvent[] = [
+      { type: 'outbound', at: t('2026-03-20T12:00:00Z') },
+      { type: 'status', at: t('2026-03-20T12:00:00Z'), status: 'resolved' },
+      { type: 'inbound', at: friday },
+    ];
+    const r = evaluateSla(policy, conv(events), t('2026-03-21T10:00:00Z'));
+    expect(r.firstResponse).toMatchObject({ startedAt: friday, dueAt: t('2026-03-23T09:15:00Z'), warningAt: t('2026-03-23T09:07:30Z'), state: 'active', businessHours: true });
+  });
+
+  it('gives the same from the timeline shortened before the customer wrote (the carried memo)', () => {
+    const shortened = compactSlaTimeline(began().slice(0, 2), post + M);
+    const whole = evaluateSla(DEFAULT_SLA_POLICY, conv(began()), reply + 5 * M);
+    const carried = evaluateSla(DEFAULT_SLA_POLICY, conv([...shortened.events, began()[2]!]), reply + 5 * M);
+    expect(clocks(carried)).toEqual(clocks(whole));
+  });
+
+  it('looks again when a message stamped ahead of the clock comes due, and starts its clock then', () => {
+    // the customer's message is stamped two minutes after the evaluating clock (a network's clock ahead of ours)
+    const before = evaluateSla(DEFAULT_SLA_POLICY, conv(began()), reply - 2 * M);
+    expect(before).toMatchObject({ firstResponse: null, resolution: null, nextChangeAt: reply });
+    const then = evaluateSla(DEFAULT_SLA_POLICY, conv(began()), reply);
+    expect(then.firstResponse).toMatchObject({ startedAt: reply, dueAt: reply + 30 * M, state: 'active' });
+    // the earliest of a running clock's change and an upcoming message
+    const running = evaluateSla(DEFAULT_SLA_POLICY, conv(customerBegan([{ type: 'inbound', at: reply + H }])), reply + 5 * M);
+    expect(running.nextChangeAt).toBe(reply + 22.5 * M);
+    const soon = evaluateSla(DEFAULT_SLA_POLICY, conv(customerBegan([{ type: 'outbound', at: reply + 6 * M }, { type: 'inbound', at: reply + 10 * M }])), reply + 8 * M);
+    expect(soon.nextChangeAt).toBe(reply + 10 * M);
+  });
+});
+
+describe('targets no date can hold', () => {
+  const start = t('2026-03-17T10:00:00Z');
+  const huge = (targetMs: number, extra: Partial<SlaPolicy> = {}): SlaPolicy => ({
+    ...DEFAULT_SLA_POLICY,
+    targets: [{ metric: 'first_response', targetMs }, { metric: 'next_response', targetMs }, { metric: 'resolution', targetMs: 24 * H }],
+    ...extra,
+  });
+
+  it('are refused for saving, in the minutes the page takes, up to 365 days allowed', () => {
+    expect(validateSlaPolicy(huge(1_000_000_000_000 * M)).map((i) => i.message)).toEqual([
+      'First response target must be at most 365 days (got 1000000000000 min)',
+      'Next response target must be at most 365 days (got 1000000000000 min)',
+    ]);
+    expect(validateSlaPolicy(huge(1e20))[0]).toMatchObject({ code: 'sla.target_too_long', path: 'targets[0].targetMs' });
+    expect(validateSlaPolicy({ targets: [{ metric: 'resolution', targetMs: 365 * 24 * H + M }] }).map((i) => i.message)).toEqual(['Resolution target must be at most 365 days (got 525601 min)']);
+    expect(validateSlaPolicy({ targets: [{ metric: 'resolution', targetMs: MAX_SLA_TARGET_MS }] })).toEqual([]);
+    expect(MAX_SLA_TARGET_MS).toBe(365 * 24 * H);
+  });
+
+  it('are evaluated all the same (a stored policy from before the bound): a deadline past what a date can hold is none', () => {
+    for (const targetMs of [1_000_000_000_000 * M, 1e20, Number.MAX_VALUE]) {
+      const r = evaluateSla(huge(targetMs), conv([{ type: 'inbound', at: start }]), start + H);
+      expect(r.firstResponse).toMatchObject({ startedAt: start, dueAt: null, warningAt: null, state: 'active', nextChangeAt: null, elapsedMs: H });
+      expect(r.resolution).toMatchObject({ dueAt: start + 24 * H });
+      expect(r.nextChangeAt).toBe(r.resolution!.warningAt);
+      const answered = evaluateSla(huge(targetMs), conv([{ type: 'inbound', at: start }, { type: 'outbound', at: start + 2 * H }]), start + 3 * H);
+      expect(answered.firstResponse).toMatchObject({ state: 'met', dueAt: null, stoppedAt: start + 2 * H });
+    }
+  });
+
+  it('warn when the warning instant can be held though the deadline cannot', () => {
+    const policy = huge(1.2e16, { warningRatio: 0.5 });
+    const warnAt = start + 0.6e16;
+    const r = evaluateSla(policy, conv([{ type: 'inbound', at: start }]), start + H);
+    expect(r.firstResponse).toMatchObject({ warningAt: warnAt, dueAt: null, state: 'active', nextChangeAt: warnAt });
+    expect(evaluateSla(policy, conv([{ type: 'inbound', at: start }]), warnAt).firstResponse).toMatchObject({ state: 'warning', nextChangeAt: null });
+  });
+
+  it('in business hours, give up past a ten-year search instead of walking the calendar for ages', () => {
+    for (const targetMs of [1_000_000_000_000 * M, 1e15, 20 * 365 * 24 * H]) {
+      const r = evaluateSla(huge(targetMs, { businessHours: true, calendar: londonHours }), conv([{ type: 'inbound', at: start }]), start + H);
+      expect(r.firstResponse).toMatchObject({ dueAt: null, warningAt: null, state: 'active' });
+    }
+    // longer than can be saved, but found within the search: the real deadline
+    const twoYears = 2 * 365 * 24 * H;
+    const r = evaluateSla(huge(twoYears, { businessHours: true, calendar: londonHours }), conv([{ type: 'inbound', at: start }]), start + H);
+    expect(r.firstResponse!.dueAt).not.toBeNull();
+    expect(businessMsBetween(londonHours, start, r.firstResponse!.dueAt!)).toBe(twoYears);
+  });
+});
+
+describe('a stored policy that no longer passes', () => {
+  it('is evaluated as far as it can be: refused targets left out, defaults for the rest', () => {
+    const broken = {
+      targets: [{ metric: 'first_response', targetMs: -5 }, null, { metric: 'nope', targetMs: 5 }, { metric: 'resolution', targetMs: 8 * H }],
+      warningRatio: 7,
+      priorityBands: 5,
+    } as unknown as SlaPolicy;
+    expect(() => evaluateSla(broken, conv([]), 0)).toThrow(SlaError);
+    const usable = usableSlaPolicy(broken);
+    expect(usable.targets).toEqual([{ metric: 'resolution', targetMs: 8 * H }]);
+    expect(usable).toMatchObject({ warningRatio: 0.75, priorityBands: DEFAULT_SLA_POLICY.priorityBands });
+    const start = t('2026-03-17T10:00:00Z');
+    const r = evaluateSla(usable, conv([{ type: 'inbound', at: start }]), start + M);
+    expect(r.firstResponse).toBeNull();
+    expect(r.resolution).toMatchObject({ dueAt: start + 8 * H, warningAt: start + 6 * H });
+    expect(usableSlaPolicy(null as never)).toBe(DEFAULT_SLA_POLICY);
+    expect(usableSlaPolicy({ targets: 'all' } as never)).toBe(DEFAULT_SLA_POLICY);
+  });
+
+  it('is the policy itself when it passes, a too-long target included (it is evaluated)', () => {
+    expect(usableSlaPolicy(DEFAULT_SLA_POLICY)).toBe(DEFAULT_SLA_POLICY);
+    const long: SlaPolicy = { targets: [{ metric: 'first_response', targetMs: 6e16 }] };
+    expect(usableSlaPolicy(long)).toBe(long);
+  });
+
+  it('says what is wrong with priority bands that are not a list of bands', () => {
+    expect(validateSlaPolicy({ targets: [], priorityBands: 5 as never }).map((i) => i.code)).toEqual(['sla.invalid_bands']);
+    expect(validateSlaPolicy({ targets: [], priorityBands: [{ name: 'vip', minPriority: '90' as never }] }).map((i) => i.code)).toEqual(['sla.invalid_bands']);
+    expect(validateSlaPolicy({ targets: [], priorityBands: [{ name: 'vip', minPriority: 90 }, { name: 'rest', minPriority: null }] })).toEqual([]);
   });
 });

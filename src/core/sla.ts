@@ -17,6 +17,9 @@
  *   (status `waiting`); an inbound message ends the wait.
  * - Targets are counted in business hours when the policy (or the target) says so, with the
  *   policy's calendar; otherwise on the wall clock.
+ * - A deadline no date can hold (a target far beyond any that can be saved, in an old or
+ *   hand-edited policy) is no deadline: the clock runs without ever warning or breaching,
+ *   rather than stopping whoever evaluates it.
  */
 
 import type { ConversationStatus, Visibility } from './types.js';
@@ -111,7 +114,11 @@ export interface SlaEvaluation {
   resolution: SlaClock | null;
   /** Every clock of every cycle, in start order — for reports. */
   history: SlaClock[];
-  /** Earliest `nextChangeAt` of the current clocks: when a scheduler should look again. */
+  /**
+   * When a scheduler should look again: the earliest `nextChangeAt` of the current clocks, or
+   * the time of the earliest event after `now` if sooner (a message stamped ahead of the
+   * evaluating clock starts its clocks then, so they must not wait for another event).
+   */
   nextChangeAt: number | null;
 }
 
@@ -127,6 +134,22 @@ export class SlaError extends Error {
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** The longest target a policy may be saved with: a year (`validateSlaPolicy`). */
+export const MAX_SLA_TARGET_MS = 365 * DAY;
+
+/** The latest instant a JavaScript date can hold (±100,000,000 days from the epoch). */
+const MAX_INSTANT_MS = 8.64e15;
+
+/**
+ * How far ahead a business-hours deadline is looked for when its target is longer than any
+ * that can be saved: past it, none. Walking a calendar for centuries would stall the desk.
+ */
+const BUSINESS_SEARCH_HORIZON_MS = 10 * 366 * DAY;
+
+/** `t` when a date can hold it, otherwise null (no deadline). */
+const representable = (t: number | null): number | null => (t !== null && Math.abs(t) <= MAX_INSTANT_MS ? t : null);
 
 export const DEFAULT_PRIORITY_BANDS: readonly PriorityBand[] = [
   { name: 'urgent', minPriority: 80 },
@@ -175,28 +198,75 @@ export function resolveTarget(policy: SlaPolicy, metric: SlaMetric, band: string
   return null;
 }
 
-/** Lists what is wrong with a policy (empty when usable). `evaluateSla` throws on the first. */
-export function validateSlaPolicy(policy: SlaPolicy): Array<{ code: string; message: string; path: string }> {
-  const issues: Array<{ code: string; message: string; path: string }> = [];
-  if (!policy || !Array.isArray(policy.targets)) {
+type PolicyIssue = { code: string; message: string; path: string };
+
+/**
+ * Lists what is wrong with a policy for saving it (empty when it may be saved): what makes it
+ * unusable (`evaluateSla` throws on the first of those), and a target longer than
+ * `MAX_SLA_TARGET_MS` — which `evaluateSla` copes with (a deadline no date can hold is none),
+ * so an old or hand-edited policy that has one still works.
+ */
+export function validateSlaPolicy(policy: SlaPolicy): PolicyIssue[] {
+  return policyIssues(policy, true);
+}
+
+function policyIssues(policy: SlaPolicy, forSaving: boolean): PolicyIssue[] {
+  const issues: PolicyIssue[] = [];
+  if (!policy || typeof policy !== 'object' || !Array.isArray(policy.targets)) {
     issues.push({ code: 'sla.invalid_policy', message: 'The SLA policy must have a list of targets', path: 'targets' });
     return issues;
   }
-  policy.targets.forEach((r, i) => {
-    if (!(SLA_METRICS as readonly string[]).includes(r?.metric)) {
-      issues.push({ code: 'sla.invalid_metric', message: `Unknown SLA metric ${JSON.stringify(r?.metric)}`, path: `targets[${i}].metric` });
-    }
-    if (typeof r?.targetMs !== 'number' || !Number.isFinite(r.targetMs) || r.targetMs <= 0) {
-      const what = (SLA_METRICS as readonly string[]).includes(r?.metric) ? METRIC_LABELS[r.metric] : 'A';
-      issues.push({ code: 'sla.invalid_target', message: `${what} target must be a positive duration (got ${describeMs(r?.targetMs)})`, path: `targets[${i}].targetMs` });
-    }
-  });
+  policy.targets.forEach((r, i) => issues.push(...targetIssues(r, i, forSaving)));
   const ratio = policy.warningRatio;
   if (ratio !== null && ratio !== undefined && !(typeof ratio === 'number' && ratio > 0 && ratio <= 1)) {
     const got = typeof ratio === 'number' && Number.isFinite(ratio) ? `${round(ratio * 100)} %` : JSON.stringify(ratio) ?? String(ratio);
     issues.push({ code: 'sla.invalid_warning_ratio', message: `The warning share must be more than 0 % and at most 100 % of the target (got ${got})`, path: 'warningRatio' });
   }
+  const bands = policy.priorityBands;
+  if (bands !== null && bands !== undefined && !(Array.isArray(bands) && bands.every(validBand))) {
+    issues.push({ code: 'sla.invalid_bands', message: 'Priority bands must be a list, each band with a name and a minimum priority (a number, or none for the catch-all)', path: 'priorityBands' });
+  }
   return issues;
+}
+
+function targetIssues(r: SlaTargetRule, i: number, forSaving: boolean): PolicyIssue[] {
+  const issues: PolicyIssue[] = [];
+  const known = (SLA_METRICS as readonly string[]).includes(r?.metric);
+  if (!known) {
+    issues.push({ code: 'sla.invalid_metric', message: `Unknown SLA metric ${JSON.stringify(r?.metric)}`, path: `targets[${i}].metric` });
+  }
+  const what = known ? METRIC_LABELS[r.metric] : 'A';
+  if (typeof r?.targetMs !== 'number' || !Number.isFinite(r.targetMs) || r.targetMs <= 0) {
+    issues.push({ code: 'sla.invalid_target', message: `${what} target must be a positive duration (got ${describeMs(r?.targetMs)})`, path: `targets[${i}].targetMs` });
+  } else if (forSaving && r.targetMs > MAX_SLA_TARGET_MS) {
+    issues.push({ code: 'sla.target_too_long', message: `${what} target must be at most 365 days (got ${describeMs(r.targetMs)})`, path: `targets[${i}].targetMs` });
+  }
+  return issues;
+}
+
+const validBand = (b: unknown): boolean => {
+  if (!b || typeof b !== 'object') return false;
+  const { name, minPriority } = b as PriorityBand;
+  return typeof name === 'string' && name.length > 0 && (minPriority === null || minPriority === undefined || (typeof minPriority === 'number' && Number.isFinite(minPriority)));
+};
+
+/**
+ * The policy as `evaluateSla` can use it, for a stored policy that no longer passes (an old or
+ * hand-edited row must not stop the desk): targets it would refuse are left out, and a warning
+ * share or priority bands it would refuse give way to the defaults. Not a list of targets at
+ * all: the default policy. The policy itself when nothing is wrong.
+ */
+export function usableSlaPolicy(policy: SlaPolicy): SlaPolicy {
+  if (policyIssues(policy, false).length === 0) return policy;
+  if (!policy || typeof policy !== 'object' || !Array.isArray(policy.targets)) return DEFAULT_SLA_POLICY;
+  const ratio = policy.warningRatio;
+  const bands = policy.priorityBands;
+  return {
+    ...policy,
+    targets: policy.targets.filter((r, i) => targetIssues(r, i, false).length === 0),
+    warningRatio: ratio === null || ratio === undefined || (typeof ratio === 'number' && ratio > 0 && ratio <= 1) ? ratio : DEFAULT_SLA_POLICY.warningRatio,
+    priorityBands: bands === null || bands === undefined || (Array.isArray(bands) && bands.every(validBand)) ? bands : DEFAULT_SLA_POLICY.priorityBands,
+  };
 }
 
 /**
@@ -336,10 +406,13 @@ function stepSla(m: SlaMachine, ev: SlaEvent): SlaStep {
 /**
  * Computes every SLA clock of a conversation at `now`.
  *
- * Throws `SlaError` for an invalid policy or an event without a finite timestamp.
+ * Throws `SlaError` for an unusable policy (see `usableSlaPolicy`) or an event without a
+ * finite timestamp. A target longer than any that can be saved is evaluated; where its
+ * deadline is past what a date can hold (or, in business hours, past a ten-year search),
+ * the clock has none (`dueAt`/`warningAt` null).
  */
 export function evaluateSla(policy: SlaPolicy, conversation: SlaConversation, now: number): SlaEvaluation {
-  const issues = validateSlaPolicy(policy);
+  const issues = policyIssues(policy, false);
   if (issues.length > 0) throw new SlaError(issues[0]!.code, `Invalid SLA policy at ${issues[0]!.path}: ${issues[0]!.message}`);
   if (typeof now !== 'number' || !Number.isFinite(now)) throw new SlaError('sla.invalid_now', `now must be a finite number, got ${String(now)}`);
 
@@ -353,7 +426,10 @@ export function evaluateSla(policy: SlaPolicy, conversation: SlaConversation, no
       throw new SlaError('sla.invalid_event', `Event ${i} has no finite timestamp (at = ${String(e?.at)})`);
     }
   });
-  const events = inTimeOrder(conversation.events).filter((e) => e.at <= now);
+  const sorted = inTimeOrder(conversation.events);
+  const events = sorted.filter((e) => e.at <= now);
+  /** The earliest event not yet happened (a message stamped ahead of this clock): everything is looked at again then. */
+  const upcoming = sorted.find((e) => e.at > now)?.at ?? null;
 
   const clocks: RawClock[] = [];
   const pauses: Pause[] = [];
@@ -392,11 +468,17 @@ export function evaluateSla(policy: SlaPolicy, conversation: SlaConversation, no
     if (step.wait === 'begin' && pauseEnabled) pauses.push([ev.at, null]);
   }
 
-  const defaultMeasure: Measure = { between: (a, b) => Math.max(0, b - a), add: (from, ms) => from + ms };
+  const defaultMeasure: Measure = { between: (a, b) => Math.max(0, b - a), add: (from, ms) => representable(from + ms) };
   const calendar = policy.calendar ?? null;
   const businessMeasure: Measure = {
     between: (a, b) => businessMsBetween(calendar, a, b),
-    add: (from, ms) => addBusinessMs(calendar, from, ms),
+    add: (from, ms) => {
+      // business time never runs ahead of the wall clock: a deadline the wall clock cannot hold, the calendar cannot either
+      if (!(from + ms <= MAX_INSTANT_MS)) return null;
+      // a target longer than any that can be saved: its deadline is looked for within a horizon only
+      if (ms > MAX_SLA_TARGET_MS && businessMsBetween(calendar, from, Math.min(MAX_INSTANT_MS, from + BUSINESS_SEARCH_HORIZON_MS)) < ms) return null;
+      return representable(addBusinessMs(calendar, from, ms));
+    },
   };
   const ratio = policy.warningRatio ?? 0.75;
 
@@ -422,6 +504,7 @@ export function evaluateSla(policy: SlaPolicy, conversation: SlaConversation, no
   for (const c of [firstResponse, nextResponse, resolutionClock]) {
     if (c && c.nextChangeAt !== null && (nextChangeAt === null || c.nextChangeAt < nextChangeAt)) nextChangeAt = c.nextChangeAt;
   }
+  if (upcoming !== null && (nextChangeAt === null || upcoming < nextChangeAt)) nextChangeAt = upcoming;
   return { band, firstResponse, nextResponse, resolution: resolutionClock, history: evaluated, nextChangeAt };
 }
 

@@ -10,7 +10,15 @@ import { isoTime } from '../lib/clock.js';
 import { decodeText } from '../store/text.js';
 import { readStoredTriage } from '../store/triageJson.js';
 
-export const iso = (t: number | null | undefined): string | null => (t == null ? null : isoTime(t));
+/** The latest instant a JavaScript date can hold (±100,000,000 days from the epoch). */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * A time as ISO 8601, or null for none — and for a number no date can hold (NaN, infinite,
+ * past ±8.64e15: a deadline from a hand-edited setting, say), which `toISOString` would
+ * throw on: presenting a row must never fail the write or the request that produced it.
+ */
+export const iso = (t: number | null | undefined): string | null => (t == null || !(Math.abs(t) <= MAX_DATE_MS) ? null : isoTime(t));
 
 function parseJson<T>(s: string | null | undefined, fallback: T): T {
   if (!s) return fallback;

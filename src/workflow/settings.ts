@@ -71,7 +71,13 @@ export const settingsPatchSchema = z.object({
   sla: z.record(z.string(), z.unknown()).optional(),
   approval: z.record(z.string(), z.unknown()).optional(),
   replyChecks: z.partialRecord(z.enum(REPLY_CHECK_CODES), z.enum(['block', 'warn', 'hint', 'off'])).optional(),
-  expertTargetMin: z.number().int().min(1).max(MAX_EXPERT_TARGET_MIN).optional(),
+  // bounded like the SLA targets (see `validateSlaPolicy`), the message in the page's unit (minutes)
+  expertTargetMin: z
+    .number()
+    .int({ error: (iss) => `Experts' answer target must be a whole number of minutes (got ${String(iss.input)} min)` })
+    .min(1, { error: (iss) => `Experts' answer target must be at least 1 min (got ${String(iss.input)} min)` })
+    .max(MAX_EXPERT_TARGET_MIN, { error: (iss) => `Experts' answer target must be at most ${MAX_EXPERT_TARGET_MIN / (24 * 60)} days (got ${String(iss.input)} min)` })
+    .optional(),
   incidents: z.object({ autoDetect: z.boolean() }).optional(),
 });
 
@@ -104,7 +110,8 @@ export class WorkflowSettingsStore {
   async update(brandId: number, patch: z.infer<typeof settingsPatchSchema>): Promise<WorkflowSettings> {
     const problems: string[] = [];
     if (patch.sla) {
-      // the messages name the target and speak in the page's units; `targets[0].targetMs` would tell the admin nothing
+      // the messages name the target and speak in the page's units; `targets[0].targetMs` would tell the admin nothing.
+      // Targets are bounded above too (a year): a deadline beyond what a date can hold once made every ingest fail.
       for (const p of validateSlaPolicy(patch.sla as unknown as SlaPolicy)) problems.push(p.message);
     }
     if (patch.routing) {

@@ -13,7 +13,7 @@ import { autoAckText, shouldAutoAck } from '../core/autoAck.js';
 import { businessMsBetween, type BusinessCalendar } from '../core/businessHours.js';
 import { checkReply } from '../core/replyChecks.js';
 import { drainQueue, pickTeam, type AssignmentStrategy, type QueuedConversation, type RoutingAgent, type RoutingState } from '../core/routing.js';
-import { compactSlaTimeline, evaluateSla, type SlaClock, type SlaEvent } from '../core/sla.js';
+import { compactSlaTimeline, evaluateSla, usableSlaPolicy, type SlaClock, type SlaEvent } from '../core/sla.js';
 import type { ConversationStatus, Network, Role, Sentiment, TriageCategory, Visibility } from '../core/types.js';
 import type { Actor } from '../commands/context.js';
 import type { ConversationHooks, ReplyDecision } from '../commands/conversations.js';
@@ -22,7 +22,7 @@ import type { EventBus } from '../events/bus.js';
 import type { Jobs } from '../jobs/jobs.js';
 import type { Clock } from '../lib/clock.js';
 import { enqueue } from '../outbox/outbox.js';
-import { presentConversation, presentMessage } from '../server/presenters.js';
+import { iso, presentConversation, presentMessage } from '../server/presenters.js';
 import { audit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
 import { factRow } from '../store/facts.js';
@@ -220,7 +220,7 @@ export class Workflow {
       routed: !!settings.routing,
       afterCommit: async (publishedRows) => {
         for (const e of evaluated) for (const t of e.transitions.filter((x) => x.to !== 'met')) {
-          this.deps.bus.publish(brandId, 'sla', { conversationId: e.conv.id, clock: t.clock.metric, state: t.to, dueAt: t.clock.dueAt ? new Date(t.clock.dueAt).toISOString() : null });
+          this.deps.bus.publish(brandId, 'sla', { conversationId: e.conv.id, clock: t.clock.metric, state: t.to, dueAt: iso(t.clock.dueAt) });
         }
         for (const n of this.pendingNotices.splice(0)) this.deps.bus.publish(n.brandId, 'notification', n.data, { userIds: n.userIds });
         void publishedRows;
@@ -434,7 +434,7 @@ export class Workflow {
       const c = { ...e.conv, sla_due_at: e.dueAt, sla_state: e.worst, sla: JSON.stringify(e.memo) };
       bus.publish(c.brand_id, 'conversation.updated', presentConversation(c));
       for (const t of e.transitions.filter((x) => x.to !== 'met')) {
-        bus.publish(c.brand_id, 'sla', { conversationId: c.id, clock: t.clock.metric, state: t.to, dueAt: t.clock.dueAt ? new Date(t.clock.dueAt).toISOString() : null });
+        bus.publish(c.brand_id, 'sla', { conversationId: c.id, clock: t.clock.metric, state: t.to, dueAt: iso(t.clock.dueAt) });
       }
     }
     for (const n of this.pendingNotices.splice(0)) bus.publish(n.brandId, 'notification', n.data, { userIds: n.userIds });
@@ -453,7 +453,9 @@ export class Workflow {
    */
   private evaluate(conv: Conversation, account: ChannelAccount, settings: WorkflowSettings, events: SlaEvent[], now: number, version: number, parsed?: Partial<SlaMemo>, carriedFold?: number): SlaEvaluated {
     const calendar: BusinessCalendar | null = this.deps.settings.calendarOf(account);
-    const policy = { ...settings.sla, calendar: settings.sla.businessHours ? calendar : null };
+    // a stored policy is evaluated as far as it can be (an old or hand-edited row must not stop ingest)
+    const sla = usableSlaPolicy(settings.sla);
+    const policy = { ...sla, calendar: sla.businessHours ? calendar : null };
     const ev = evaluateSla(policy, { visibility: conv.visibility as Visibility, priority: conv.priority, events }, now);
     const current = [ev.firstResponse, ev.nextResponse, ev.resolution].filter((c): c is SlaClock => !!c);
     const memo: SlaMemo = { announced: {}, clocks: [], ...(parsed ?? parseObject(conv.sla)) } as SlaMemo;
@@ -522,7 +524,8 @@ export class Workflow {
       to = (await trx.selectFrom('app_user').select('id').where('brand_id', '=', conv.brand_id).where('role', 'in', ['approver', 'admin']).where('disabled_at', 'is', null).execute()).map((u) => u.id);
     }
     const what = c.metric.replace('_', ' ');
-    const title = state === 'warning' ? `SLA warning: ${what} due ${c.dueAt ? new Date(c.dueAt).toISOString().slice(11, 16) + ' UTC' : 'soon'}` : `SLA breached: ${what}`;
+    const due = iso(c.dueAt);
+    const title = state === 'warning' ? `SLA warning: ${what} due ${due ? due.slice(-13, -8) + ' UTC' : 'soon'}` : `SLA breached: ${what}`;
     for (const userId of to) {
       await trx.insertInto('notification').values({ brand_id: conv.brand_id, user_id: userId, kind: `sla.${state}`, title, body: conv.subject, conversation_id: conv.id, created_at: now }).execute();
     }

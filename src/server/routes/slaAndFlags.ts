@@ -9,9 +9,11 @@ import { z } from 'zod';
 import { notFound } from '../../errors.js';
 import { requireRole } from '../auth.js';
 import type { App } from '../http.js';
+import { iso as isoOf } from '../presenters.js';
 import { idParams } from '../schemas.js';
 
-const iso = (t: unknown): string | null => (typeof t === 'number' && Number.isFinite(t) ? new Date(t).toISOString() : null);
+/** A memo's time as ISO 8601; null for none or one no date can hold (a memo written under a hand-edited policy). */
+const iso = (t: unknown): string | null => (typeof t === 'number' ? isoOf(t) : null);
 
 function parse(s: string | null | undefined): Record<string, any> {
   try {
