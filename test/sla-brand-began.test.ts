@@ -7,12 +7,11 @@
  * A customer message stamped ahead of the desk's clock gets its clock when its time comes
  * (a timer is set for it) instead of none at all.
  */
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SLA_POLICY } from '../src/core/sla.js';
 import { ManualClock } from '../src/lib/clock.js';
 import { DIALECTS } from './db.js';
-import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
+import { Client, mention, pendingSlaTimer, startDesk, type TestDesk } from './helpers/parley.js';
 
 const MIN = 60_000;
 const TUESDAY_10AM = Date.UTC(2026, 10, 17, 10, 0);
@@ -52,15 +51,7 @@ for (const dialect of DIALECTS) {
       return r.json.items as any[];
     };
     const conversation = async (id: number) => (await ana.get(`/api/conversations/${id}`)).json.conversation;
-    /** When the conversation's pending `sla:<id>` timer runs (null: none pending). */
-    const pendingTimer = async (id: number): Promise<number | null> => {
-      if (dialect === 'sqlite') {
-        const j = await desk.db.store.db.selectFrom('job').select('run_at').where('key', '=', `sla:${id}`).executeTakeFirst();
-        return j ? Number(j.run_at) : null;
-      }
-      const r = await sql<{ run_at: Date }>`select run_at from graphile_worker.jobs where key = ${`sla:${id}`}`.execute(desk.db.store.db);
-      return r.rows[0] ? new Date(r.rows[0].run_at).getTime() : null;
-    };
+    const pendingTimer = (id: number) => pendingSlaTimer(desk, id);
     /** What ingest wrote is what a full re-evaluation from the tables gives. */
     const agreesWithFullEvaluation = async (id: number) => {
       const before = await clocksOf(id);

@@ -6,10 +6,9 @@
  * write elsewhere that bumps the version — the result must be exactly what a
  * full re-evaluation from the tables gives.
  */
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/lib/clock.js';
-import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
+import { Client, mention, pendingSlaTimer, startDesk, type TestDesk } from './helpers/parley.js';
 import { DIALECTS } from './db.js';
 
 const MIN = 60_000;
@@ -35,15 +34,7 @@ for (const dialect of DIALECTS) {
       const m = c.sla ? JSON.parse(c.sla) : {};
       return { dueAt: c.sla_due_at, state: c.sla_state, announced: m.announced, clocks: m.clocks };
     };
-    /** When the conversation's pending `sla:<id>` timer runs (null: none pending). */
-    const pendingTimer = async (id: number): Promise<number | null> => {
-      if (dialect === 'sqlite') {
-        const j = await desk.db.store.db.selectFrom('job').select('run_at').where('key', '=', `sla:${id}`).executeTakeFirst();
-        return j ? Number(j.run_at) : null;
-      }
-      const r = await sql<{ run_at: Date }>`select run_at from graphile_worker.jobs where key = ${`sla:${id}`}`.execute(desk.db.store.db);
-      return r.rows[0] ? new Date(r.rows[0].run_at).getTime() : null;
-    };
+    const pendingTimer = (id: number) => pendingSlaTimer(desk, id);
     /** What ingest wrote equals a full re-evaluation from the tables, its timer included (ingest skips writing an unchanged one). */
     const agreesWithFullEvaluation = async (id: number) => {
       const before = await row(id);

@@ -3,6 +3,7 @@
  * a fresh SQLite or PostgreSQL database, with a brand, people and a demo-driven
  * care account, plus a tiny HTTP client that signs in like the browser does.
  */
+import { sql } from 'kysely';
 import { createParley, type Parley } from '../../src/app.js';
 import { createBrand, createChannelAccount, createTeam, addTeamMember, createUser } from '../../src/commands/setup.js';
 import { loadConfig } from '../../src/config.js';
@@ -106,4 +107,15 @@ export function mention(over: Partial<NormalizedMessage> = {}): NormalizedMessag
     raw: { seq },
     ...over,
   };
+}
+
+/** When a conversation's pending `sla:<id>` timer runs (null: none pending), on either engine's job table. */
+export async function pendingSlaTimer(desk: TestDesk, id: number): Promise<number | null> {
+  const db = desk.db.store.db;
+  if (desk.db.store.dialect === 'sqlite') {
+    const j = await db.selectFrom('job').select('run_at').where('key', '=', `sla:${id}`).executeTakeFirst();
+    return j ? Number(j.run_at) : null;
+  }
+  const r = await sql<{ run_at: Date }>`select run_at from graphile_worker.jobs where key = ${`sla:${id}`}`.execute(db);
+  return r.rows[0] ? new Date(r.rows[0].run_at).getTime() : null;
 }
