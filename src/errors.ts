@@ -33,3 +33,10 @@ export function isUniqueViolation(err: unknown): boolean {
 export const conflictOnUnique = (code: string, message: string) => (err: unknown): never => {
   throw isUniqueViolation(err) ? conflict(code, message) : err;
 };
+
+/**
+ * A disabled channel account acts on nothing: no reply, statement, acknowledgement or
+ * moderation goes out from it until an admin enables it again (409 `channel.disabled`).
+ */
+export const disabledAccount = (handle: string) =>
+  conflict('channel.disabled', `@${handle} is disabled: Parley sends nothing from it and takes no action on the network until an admin enables it in Settings → Channels`);

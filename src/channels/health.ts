@@ -17,12 +17,14 @@ export interface HealthProblem {
 
 /** Record a problem (or recovery, with null). Idempotent: repeats of the same problem do not re-alert. */
 export async function markChannelHealth(store: Store, bus: EventBus, account: ChannelAccount, problem: HealthProblem | null, now: number): Promise<void> {
+  // a disabled account stays disabled: only an admin enables it again
+  if (account.status === 'disabled') return;
   const wasUnhealthy = account.status === 'unhealthy';
   const prev = safe(account.health);
   if (!problem) {
     if (!wasUnhealthy) return;
     const health = JSON.stringify({ ...prev, code: null, message: null, advice: null, recoveredAt: new Date(now).toISOString() });
-    await store.db.updateTable('channel_account').set({ status: 'active', health }).where('id', '=', account.id).execute();
+    await store.db.updateTable('channel_account').set({ status: 'active', health }).where('id', '=', account.id).where('status', '!=', 'disabled').execute();
     await audit(store.db, { brandId: account.brand_id, actor: 'system', action: 'channel.recovered', subjectType: 'channel_account', subjectId: account.id }, now);
     const row = await store.db.selectFrom('channel_account').selectAll().where('id', '=', account.id).executeTakeFirstOrThrow();
     bus.publish(account.brand_id, 'channel.health', presentChannelAccount(row));
@@ -30,7 +32,7 @@ export async function markChannelHealth(store: Store, bus: EventBus, account: Ch
   }
   const same = wasUnhealthy && prev.code === problem.code;
   const health = JSON.stringify({ code: problem.code, message: problem.message, advice: problem.advice, since: same ? prev.since : new Date(now).toISOString(), lastErrorAt: new Date(now).toISOString() });
-  await store.db.updateTable('channel_account').set({ status: 'unhealthy', health }).where('id', '=', account.id).execute();
+  await store.db.updateTable('channel_account').set({ status: 'unhealthy', health }).where('id', '=', account.id).where('status', '!=', 'disabled').execute();
   if (same) return;
   await audit(store.db, { brandId: account.brand_id, actor: 'system', action: 'channel.unhealthy', subjectType: 'channel_account', subjectId: account.id, data: { ...problem } }, now);
   const admins = await store.db.selectFrom('app_user').select('id').where('brand_id', '=', account.brand_id).where('role', '=', 'admin').where('disabled_at', 'is', null).execute();

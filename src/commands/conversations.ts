@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { applyStatus } from '../core/conversationState.js';
 import type { HandlingTime } from '../core/staffing/handlingTime.js';
 import type { ConversationStatus, Visibility } from '../core/types.js';
-import { badRequest, conflict, forbidden, isUniqueViolation, notFound } from '../errors.js';
+import { badRequest, conflict, disabledAccount, forbidden, isUniqueViolation, notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
 import { enqueue } from '../outbox/outbox.js';
@@ -268,10 +268,11 @@ export class ConversationCommands {
   private writeReply(actor: Actor, id: number, p: { text: string; visibility: Visibility; replyToMessageId?: number | null; lastSeenMessageId?: number | null; confirm?: boolean }, idem: string | null, now: number) {
     return this.deps.store.db.transaction().execute(async (trx) => {
       const conv = await loadConversation(trx, actor, id);
-      const account = await trx.selectFrom('channel_account').select(['handle', 'listen_only']).where('id', '=', conv.channel_account_id).executeTakeFirst();
+      const account = await trx.selectFrom('channel_account').select(['handle', 'listen_only', 'status']).where('id', '=', conv.channel_account_id).executeTakeFirst();
       if (account?.listen_only) {
         throw conflict('channel.listen_only', `@${account.handle} is in listen-only mode: Parley never sends from it (an admin can change this in Settings → Channels)`);
       }
+      if (account?.status === 'disabled') throw disabledAccount(account.handle);
       if (p.lastSeenMessageId != null && !p.confirm) {
         const newer = await trx
           .selectFrom('message')

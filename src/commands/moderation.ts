@@ -6,7 +6,7 @@
  * Every action, done or failed, is logged and audited.
  */
 import { ChannelError, type Channel } from '../channels/types.js';
-import { AppError, badRequest, forbidden, notFound } from '../errors.js';
+import { AppError, badRequest, disabledAccount, forbidden, notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
 import type { ChannelRegistry } from '../channels/registry.js';
@@ -79,6 +79,7 @@ export class ModerationCommands {
     }
     const account = await store.db.selectFrom('channel_account').selectAll().where('id', '=', msg.channel_account_id).executeTakeFirstOrThrow();
     if (account.listen_only) throw badRequest('moderation.listen_only', 'this account is in listen-only mode: Parley takes no action on the network');
+    if (account.status === 'disabled') throw disabledAccount(account.handle);
     const channel = registry.forAccount(account);
     const cap = CAPABILITY[p.action];
     const can = channel?.capabilities[cap];

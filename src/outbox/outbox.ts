@@ -178,6 +178,8 @@ export class OutboxWorker {
     if (!msg || !account) return this.fail(row, 'INVALID_REQUEST', 'message or channel account no longer exists');
     if (msg.direction !== 'outbound' || (msg.source !== 'agent' && msg.source !== 'auto')) return this.fail(row, 'INVALID_REQUEST', 'refused: not a reply written in Parley');
     if (account.listen_only) return this.fail(row, 'PERMISSION_DENIED', 'this account is in listen-only mode: Parley never sends from it');
+    // queued before the account was disabled (or approved since): not sent late, when it is enabled again
+    if (account.status === 'disabled') return this.fail(row, 'PERMISSION_DENIED', `@${account.handle} was disabled before this was sent: enable it in Settings → Channels and send again`);
     const channel = registry.forAccount(account);
     if (!channel) {
       const why = account.driver === 'archive'

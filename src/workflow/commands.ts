@@ -15,7 +15,7 @@ import { checkReply } from '../core/replyChecks.js';
 import type { Network, Role, TriageCategory } from '../core/types.js';
 import type { Actor } from '../commands/context.js';
 import { isUniqueViolation, type ConversationCommands } from '../commands/conversations.js';
-import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js';
+import { AppError, badRequest, conflict, disabledAccount, forbidden, notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Jobs } from '../jobs/jobs.js';
 import type { Clock } from '../lib/clock.js';
@@ -111,6 +111,10 @@ export class WorkflowCommands {
         let lock = trx.selectFrom('incident').select(['status']).where('id', '=', incidentId);
         if (store.dialect === 'postgres') lock = lock.forUpdate();
         if ((await lock.executeTakeFirst())?.status !== 'open') throw conflict('incident.closed', 'the incident is closed: nothing more is published about it (reject the statement instead)');
+      }
+      if (p.decision === 'approve') {
+        const account = await trx.selectFrom('channel_account').select(['handle', 'status']).where('id', '=', msg.channel_account_id).executeTakeFirst();
+        if (account?.status === 'disabled') throw disabledAccount(account.handle);
       }
       const settings = await this.deps.settings.get(actor.brandId, trx);
       const before = decodeText(msg.text, msg.text_escaped);
@@ -489,6 +493,7 @@ export class WorkflowCommands {
     const account = await store.db.selectFrom('channel_account').selectAll().where('id', '=', p.channelAccountId).where('brand_id', '=', actor.brandId).executeTakeFirst();
     if (!account) throw badRequest('incident.unknown_account', 'no such channel account');
     if (account.listen_only) throw conflict('channel.listen_only', `@${account.handle} is in listen-only mode: Parley never posts from it`);
+    if (account.status === 'disabled') throw disabledAccount(account.handle);
     const settings = await this.deps.settings.get(actor.brandId);
     const report = checkReply({ text: p.text, network: account.network as Network, visibility: 'public', overrides: settings.replyChecks as never, options: { expectGreeting: false } });
     if (!report.ok) {

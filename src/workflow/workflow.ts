@@ -585,7 +585,7 @@ export class Workflow {
     if (!conv || conv.status === 'resolved') return false;
     const account = await store.db.selectFrom('channel_account').selectAll().where('id', '=', conv.channel_account_id).executeTakeFirstOrThrow();
     const cfg = parseObject(account.settings).autoAck as { enabled?: boolean; visibility?: Visibility; signature?: string } | undefined;
-    if (!cfg?.enabled || account.listen_only) return false;
+    if (!cfg?.enabled || account.listen_only || account.status === 'disabled') return false;
     const calendar = this.deps.settings.calendarOf(account);
     const last = await store.db.selectFrom('message').select(['id', 'created_at', 'visibility', 'network_message_id', 'author_identity_id']).where('conversation_id', '=', conv.id).where('direction', '=', 'inbound').orderBy('created_at', 'desc').limit(1).executeTakeFirst();
     if (!last || now - last.created_at > 15 * 60_000) return false; // only for what just arrived
