@@ -383,6 +383,17 @@ describe('administration', () => {
     const saved = (await admin.get(`/api/channel-accounts/${created.id}/availability`)).json;
     expect(saved.calendar.weekly.mon).toEqual([{ start: '09:00', end: '17:00' }]);
     expect(saved.availabilityLine).toBeTruthy();
+
+    // disabling is asked once more, with what it does; cancelled, nothing changes
+    await card.getByRole('button', { name: 'Disable', exact: true }).click();
+    const confirm = w.page.getByRole('dialog', { name: 'Disable @acme.bsky.social?' });
+    await confirm.getByText(/sends nothing from it/).waitFor();
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await confirm.waitFor({ state: 'hidden' });
+    expect(await card.getAttribute('data-status')).toBe('active');
+    await card.getByRole('button', { name: 'Disable', exact: true }).click();
+    await confirm.getByRole('button', { name: 'Disable', exact: true }).click();
+    await eventually(async () => (await card.getAttribute('data-status')) === 'disabled', 'account disabled', 10_000);
   });
 
   it("edits a connected account's listening keywords: prefilled, the server's objection shown inline, saved, secrets never shown", async () => {
@@ -594,7 +605,16 @@ describe('incidents and moderation', () => {
     // the author sees it leave the sign-off state, live
     await cleo.page.goto(`${desk.url}/incidents`);
     await eventually(async () => ['queued', 'sent'].includes((await cleo.page.locator('.incident-banner .statement-state').getAttribute('data-statement-status').catch(() => null)) ?? ''), 'statement approved');
+    // closing is asked once more, with what it does; cancelling keeps it open
     await cleo.page.locator('.incident-banner').getByRole('button', { name: 'Close incident' }).click();
+    let confirm = cleo.page.getByRole('dialog', { name: /Close the incident/ });
+    await confirm.waitFor();
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await confirm.waitFor({ state: 'hidden' });
+    expect(await banner.isVisible()).toBe(true);
+    await cleo.page.locator('.incident-banner').getByRole('button', { name: 'Close incident' }).click();
+    confirm = cleo.page.getByRole('dialog', { name: /Close the incident/ });
+    await confirm.getByRole('button', { name: 'Close incident' }).click();
     await banner.waitFor({ state: 'detached', timeout: 10_000 });
   });
 

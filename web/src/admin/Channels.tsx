@@ -18,6 +18,7 @@ import { agoText } from '../workflow/Sla.js';
 import { SafeText } from '../lib/SafeText.js';
 import { NetworkBadge, Spinner, WarningIcon } from '../ui/bits.js';
 import { useToast } from '../ui/Toasts.js';
+import { ConfirmDialog } from '../ui/Modal.js';
 import { fieldErrors, KeyValueRows, kvToObject, Problem, ReadOnlyNote, Section, type KV } from './fields.js';
 
 const NETWORKS = ['x', 'facebook', 'instagram', 'mastodon', 'bluesky', 'email', 'webchat', 'demo'];
@@ -208,6 +209,7 @@ function ChannelCard({ a, admin }: { a: ChannelAccountAdmin; admin: boolean }) {
   const toast = useToast();
   const now = useNow();
   const [panel, setPanel] = useState<'none' | 'edit' | 'reconnect' | 'hours'>('none');
+  const [confirmDisable, setConfirmDisable] = useState(false);
   const [open, setOpen] = useState(a.status !== 'active');
   const patch = useAdminWrite((body: Record<string, unknown>) => api<ChannelAccountAdmin>('PATCH', `/api/channel-accounts/${a.id}`, body), [keys.channels]);
   const sync = useAdminWrite(() => api<{ scheduled: boolean }>('POST', `/api/channel-accounts/${a.id}/sync`), []);
@@ -338,9 +340,24 @@ function ChannelCard({ a, admin }: { a: ChannelAccountAdmin; admin: boolean }) {
                   Enable
                 </button>
               ) : (
-                <button type="button" className="btn btn-small btn-danger-outline" onClick={() => change({ enabled: false }, `@${a.handle} disabled`)}>
-                  Disable
-                </button>
+                <>
+                  <button type="button" className="btn btn-small btn-danger-outline" onClick={() => setConfirmDisable(true)}>
+                    Disable
+                  </button>
+                  <ConfirmDialog
+                    open={confirmDisable}
+                    onClose={() => setConfirmDisable(false)}
+                    title={`Disable @${a.handle}?`}
+                    description="Until it is enabled again Parley fetches nothing for it and refuses its webhook deliveries, and sends nothing from it: no replies, statements, acknowledgements or moderation. Replies already queued are not sent. Its conversations stay in the inbox."
+                    confirmLabel="Disable"
+                    danger
+                    busy={patch.isPending}
+                    onConfirm={() => {
+                      setConfirmDisable(false);
+                      change({ enabled: false }, `@${a.handle} disabled`);
+                    }}
+                  />
+                </>
               )}
             </div>
           )}

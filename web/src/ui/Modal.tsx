@@ -58,3 +58,32 @@ export function Modal({ open, onClose, title, children, className, description }
     </dialog>
   );
 }
+
+/**
+ * A yes/no question before an action that is hard to undo (closing an incident, disabling a
+ * channel): the consequence in the description, the action's own name on the button that
+ * does it, focus on Cancel so Enter does not confirm by accident.
+ */
+export function ConfirmDialog({ open, onClose, onConfirm, title, description, confirmLabel, busy, danger }: {
+  open: boolean;
+  onClose: () => void;
+  onConfirm: () => void;
+  title: string;
+  description: string;
+  confirmLabel: string;
+  busy?: boolean;
+  danger?: boolean;
+}) {
+  return (
+    <Modal open={open} onClose={onClose} title={title} description={description} className="confirm-dialog">
+      <div className="row-gap">
+        <button type="button" className={danger ? 'btn btn-danger' : 'btn btn-primary'} disabled={busy} onClick={onConfirm}>
+          {confirmLabel}
+        </button>
+        <button type="button" className="btn btn-ghost" data-autofocus onClick={onClose}>
+          Cancel
+        </button>
+      </div>
+    </Modal>
+  );
+}

@@ -17,7 +17,7 @@ import { clip, fullTime, networkLabel, useNow } from '../lib/format.js';
 import { agoText } from './Sla.js';
 import { measureReply } from '../lib/length.js';
 import { SafeText } from '../lib/SafeText.js';
-import { Modal } from '../ui/Modal.js';
+import { ConfirmDialog, Modal } from '../ui/Modal.js';
 import { useToast } from '../ui/Toasts.js';
 import { WarningIcon } from '../ui/bits.js';
 
@@ -29,11 +29,47 @@ const WITHDRAW_NOTE = 'Closing withdraws the statement not yet posted';
 const closedToast = (title: string, r: { withdrawnStatementIds?: number[] }) =>
   r.withdrawnStatementIds?.length ? `Incident closed: ${title}. Its statement was withdrawn and will not be posted.` : `Incident closed: ${title}`;
 
+/**
+ * Closing an incident ends its banner and withdraws its statement not yet posted: it is
+ * asked for once more, with what it will do, before it happens.
+ */
+function CloseIncidentButton({ incident: i, label, noteId }: { incident: Incident; label: string; noteId: string }) {
+  const close = useCloseIncident();
+  const toast = useToast();
+  const [asking, setAsking] = useState(false);
+  const withdraws = closeWithdraws(i);
+  return (
+    <>
+      <button type="button" className="btn btn-small" disabled={close.isPending} aria-describedby={withdraws ? noteId : undefined} onClick={() => setAsking(true)}>
+        {label}
+      </button>
+      <ConfirmDialog
+        open={asking}
+        onClose={() => setAsking(false)}
+        title={`Close the incident “${clip(i.title, 60)}”?`}
+        description={`Its banner goes away for everyone, and a sign-off rule for replies during an incident stops applying once no incident is open.${withdraws ? ' Its statement not yet posted is withdrawn and will not be posted.' : ''}`}
+        confirmLabel="Close incident"
+        busy={close.isPending}
+        onConfirm={() =>
+          close.mutate(i.id, {
+            onSuccess: (r) => {
+              setAsking(false);
+              toast(closedToast(i.title, r));
+            },
+            onError: (e) => {
+              setAsking(false);
+              toast((e as Error).message, 'error');
+            },
+          })
+        }
+      />
+    </>
+  );
+}
+
 export function IncidentBanner({ me }: { me: Me }) {
   const open = (useIncidents().data ?? []).filter((i) => i.status === 'open');
   const [statementFor, setStatementFor] = useState<Incident | null>(null);
-  const close = useCloseIncident();
-  const toast = useToast();
   const now = useNow();
   if (!open.length) return null;
   const lead = canLead(me);
@@ -54,15 +90,7 @@ export function IncidentBanner({ me }: { me: Me }) {
                   {i.statementMessageId ? 'Post another statement…' : 'Post statement…'}
                 </button>
               )}
-              <button
-                type="button"
-                className="btn btn-small"
-                disabled={close.isPending}
-                aria-describedby={closeWithdraws(i) ? `close-note-${i.id}` : undefined}
-                onClick={() => close.mutate(i.id, { onSuccess: (r) => toast(closedToast(i.title, r)), onError: (e) => toast((e as Error).message, 'error') })}
-              >
-                Close incident
-              </button>
+              <CloseIncidentButton incident={i} label="Close incident" noteId={`close-note-${i.id}`} />
               {closeWithdraws(i) && (
                 <span id={`close-note-${i.id}`} className="small">
                   {WITHDRAW_NOTE}
@@ -161,7 +189,6 @@ export function StatementDialog({ incident, onClose }: { incident: Incident | nu
 export function IncidentsPanel({ me }: { me: Me }) {
   const q = useIncidents();
   const declare = useDeclareIncident();
-  const close = useCloseIncident();
   const toast = useToast();
   const [title, setTitle] = useState('');
   const [reason, setReason] = useState('');
@@ -267,14 +294,7 @@ export function IncidentsPanel({ me }: { me: Me }) {
                               Post statement…
                             </button>
                           )}
-                          <button
-                            type="button"
-                            className="btn btn-small"
-                            aria-describedby={closeWithdraws(i) ? `close-row-note-${i.id}` : undefined}
-                            onClick={() => close.mutate(i.id, { onSuccess: (r) => toast(closedToast(i.title, r)), onError: (e) => toast((e as Error).message, 'error') })}
-                          >
-                            Close
-                          </button>
+                          <CloseIncidentButton incident={i} label="Close" noteId={`close-row-note-${i.id}`} />
                           {closeWithdraws(i) && (
                             <span id={`close-row-note-${i.id}`} className="small muted">
                               {WITHDRAW_NOTE}
