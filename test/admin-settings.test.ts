@@ -14,6 +14,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SLA_POLICY } from '../src/core/sla.js';
+import { createBrand } from '../src/commands/setup.js';
+import * as nocase from '../src/store/migrations/20261205T0600_team_name_nocase.js';
 import { DIALECTS } from './db.js';
 import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
 
@@ -40,12 +42,17 @@ for (const dialect of DIALECTS) {
         expect(dup.status).toBe(409);
         expect(dup.json).toMatchObject({ code: 'team.exists', detail: 'a team named "Care" already exists' });
         expect((await admin.post('/api/teams', { name: '  Care ' })).status).toBe(409); // trimmed first
+        // whatever the case: routing rules, the assign dialog and reports could not tell them apart
+        const lower = await admin.post('/api/teams', { name: 'care' });
+        expect(lower.status).toBe(409);
+        expect(lower.json).toMatchObject({ code: 'team.exists', detail: 'a team named "care" already exists' });
 
         const billing = await admin.post('/api/teams', { name: 'Billing' });
         expect(billing.status).toBe(201);
         const rename = await admin.req('PATCH', `/api/teams/${billing.json.id}`, { name: 'Care', routingStrategy: 'manual' });
         expect(rename.status).toBe(409);
         expect(rename.json).toMatchObject({ code: 'team.exists', detail: 'a team named "Care" already exists' });
+        expect((await admin.req('PATCH', `/api/teams/${billing.json.id}`, { name: 'CARE' })).status).toBe(409);
         const team = (await admin.get('/api/teams')).json.items.find((t: any) => t.id === billing.json.id);
         expect(team).toMatchObject({ name: 'Billing', routingStrategy: 'round_robin' });
         const audits = await db().selectFrom('audit_event').select('action').where('subject_type', '=', 'team').where('subject_id', '=', String(billing.json.id)).execute();
@@ -63,6 +70,22 @@ for (const dialect of DIALECTS) {
         expect((await admin.req('PATCH', `/api/teams/${created.json.id}`, { name: ' \t ' })).status).toBe(400);
         expect((await admin.req('PATCH', `/api/teams/${created.json.id}`, { name: ' Escalations 2 ' })).status).toBe(200);
         expect(await teamNames()).toEqual(['Billing', 'Care', 'Escalations 2']);
+        // a change of case only is the same team renamed, not a second one
+        expect((await admin.req('PATCH', `/api/teams/${created.json.id}`, { name: 'ESCALATIONS 2' })).status).toBe(200);
+        expect(await teamNames()).toEqual(['Billing', 'Care', 'ESCALATIONS 2']);
+      });
+
+      it('migrates teams whose names differed only in case: the later one renamed with its id, then unique', async () => {
+        const other = await createBrand(db(), { slug: `nocase-${dialect}`, name: 'Other' }, Date.now());
+        await db().schema.dropIndex('team_brand_name_nocase').execute();
+        const ids: number[] = [];
+        for (const name of ['Support', 'SUPPORT', 'support', 'Sales']) ids.push((await db().insertInto('team').values({ brand_id: other, name, routing_strategy: 'manual', settings: '{}', created_at: 0 }).returning('id').executeTakeFirstOrThrow()).id);
+        await nocase.up(db(), { dialect } as never);
+        const names = await db().selectFrom('team').select(['id', 'name']).where('brand_id', '=', other).orderBy('id').execute();
+        expect(names.map((t) => t.name)).toEqual(['Support', `SUPPORT (${ids[1]})`, `support (${ids[2]})`, 'Sales']);
+        // the other brand's "Care" is untouched, and a case variant is refused by the database itself
+        expect(await teamNames()).toContain('Care');
+        await expect(db().insertInto('team').values({ brand_id: other, name: 'sales', routing_strategy: 'manual', settings: '{}', created_at: 0 }).execute()).rejects.toThrow(/unique/i);
       });
     });
 
