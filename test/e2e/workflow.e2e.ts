@@ -406,6 +406,8 @@ describe('administration', () => {
     await w.page.goto(`${desk.url}/admin/channels`);
     const card = w.page.locator(`li.channel-card[data-account-id="${desk.accountId}"]`);
     await card.waitFor();
+    // the demo account is not polled, and says why rather than "never synced"
+    await card.getByText('not polled: the demo replays in-process').waitFor();
     if (!(await card.getByRole('button', { name: 'Edit…' }).isVisible())) await card.getByRole('button', { name: /Show details/ }).click();
     await card.getByRole('button', { name: 'Edit…' }).click();
     const form = card.getByRole('form', { name: 'Edit @AcmeCare' });

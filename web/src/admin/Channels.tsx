@@ -205,6 +205,18 @@ export function CopyField({ label, value }: { label: string; value: string }) {
   );
 }
 
+/**
+ * When the account was last polled. One its connector does not poll (pushed events,
+ * the demo's replay) says so with the connector's reason instead of "never synced",
+ * which read as a broken channel.
+ */
+function syncLine(a: ChannelAccountAdmin, now: number): string {
+  if (a.lastSyncAt) return `synced ${agoText(a.lastSyncAt, now)}`;
+  const poll = a.capabilities?.poll;
+  if (typeof poll === 'string') return `not polled: ${poll}`;
+  return poll === true ? 'not polled yet' : 'never synced';
+}
+
 function ChannelCard({ a, admin }: { a: ChannelAccountAdmin; admin: boolean }) {
   const toast = useToast();
   const now = useNow();
@@ -237,7 +249,7 @@ function ChannelCard({ a, admin }: { a: ChannelAccountAdmin; admin: boolean }) {
         {a.purpose === 'brand' && <span className="badge">brand</span>}
         {autoAck && <span className="badge">auto-ack</span>}
         <span className="spacer" />
-        <span className="muted small">{a.lastSyncAt ? `synced ${agoText(a.lastSyncAt, now)}` : 'never synced'}</span>
+        <span className="muted small">{syncLine(a, now)}</span>
         <button type="button" className="btn btn-small btn-ghost" aria-expanded={open} onClick={() => setOpen((x) => !x)} aria-label={`${open ? 'Hide' : 'Show'} details of @${a.handle}`}>
           {open ? 'Hide' : 'Details'}
         </button>
