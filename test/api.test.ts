@@ -231,6 +231,26 @@ for (const dialect of DIALECTS) {
       expect(detail.audit.map((e: any) => e.action)).toEqual(expect.arrayContaining(['reply.queued', 'reply.sent']));
     });
 
+    it('refuses an idempotency key reused for another conversation or another text, instead of dropping the new reply', async () => {
+      const [c1, c2] = (await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention(), mention()] })).json.outcomes.map((o: any) => o.conversationId);
+      const key = `reuse-${c1}-abcdef`;
+      const first = await ana.post(`/api/conversations/${c1}/replies`, { text: 'It ships tomorrow before noon, tracking comes by email.', visibility: 'public', idempotencyKey: key });
+      expect(first.status).toBe(202);
+      const elsewhere = await ana.post(`/api/conversations/${c2}/replies`, { text: 'Your refund was sent today.', visibility: 'public', idempotencyKey: key });
+      expect(elsewhere.status).toBe(409);
+      expect(elsewhere.json.code).toBe('reply.key_reused');
+      expect(elsewhere.json.detail).toContain(`conversation ${c1}`);
+      const otherText = await ana.post(`/api/conversations/${c1}/replies`, { text: 'Something else entirely.', visibility: 'public', idempotencyKey: key });
+      expect(otherText.status).toBe(409);
+      expect(otherText.json.code).toBe('reply.key_reused');
+      // the same request again is still the same reply
+      const retry = await ana.post(`/api/conversations/${c1}/replies`, { text: 'It ships tomorrow before noon, tracking comes by email.', visibility: 'public', idempotencyKey: key });
+      expect(retry.status).toBe(200);
+      expect(retry.json).toMatchObject({ duplicate: true, message: { id: first.json.message.id } });
+      const out = await desk.db.store.db.selectFrom('message').select('id').where('conversation_id', '=', c2).where('direction', '=', 'outbound').execute();
+      expect(out).toHaveLength(0);
+    });
+
     it('refuses to reply from a listen-only account, at once and with the reason, and queues nothing', async () => {
       const r = await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention()] });
       const convId = r.json.outcomes[0].conversationId;

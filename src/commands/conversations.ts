@@ -20,7 +20,7 @@ import type { Store } from '../store/db.js';
 import { businessFor, factRow, type BusinessSeconds, type FactDimensions } from '../store/facts.js';
 import { writeFacts } from '../store/rollup.js';
 import type { Conversation, MessageRow } from '../store/schema.js';
-import { encodeText } from '../store/text.js';
+import { decodeText, encodeText } from '../store/text.js';
 import { measureReplyHandling } from '../store/viewing.js';
 import type { Tx } from '../store/util.js';
 import type { Actor } from './context.js';
@@ -75,6 +75,20 @@ function assertCanWork(actor: Actor) {
 async function bump(trx: Tx, id: number, patch: Record<string, unknown>, now: number) {
   await trx.updateTable('conversation').set({ ...patch, updated_at: now, version: sql<number>`version + 1` } as any).where('id', '=', id).execute();
   return trx.selectFrom('conversation').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+/**
+ * The answer to a reply whose idempotency key was used before: the same reply (a retry, a
+ * double click) is the stored one, marked duplicate. A key reused for another conversation,
+ * or for other text (before any approver edited it), is a client's mistake that would
+ * otherwise drop the new reply without a word: 409 `reply.key_reused`.
+ */
+function sameReply(prior: MessageRow, conversationId: number, text: string) {
+  const differs = prior.conversation_id !== conversationId
+    ? `conversation ${prior.conversation_id}`
+    : prior.reviewed_by == null && decodeText(prior.text, prior.text_escaped) !== text ? 'another text' : null;
+  if (differs) throw conflict('reply.key_reused', `this idempotencyKey was already used for a reply in ${differs}: a new reply needs a new key`, { messageId: prior.id });
+  return { message: presentMessage(prior), duplicate: true as const, approval: null, checks: [] as ReplyCheckNote[] };
 }
 
 export class ConversationCommands {
@@ -243,7 +257,7 @@ export class ConversationCommands {
 
     if (idem) {
       const prior = await store.db.selectFrom('message').selectAll().where('brand_id', '=', actor.brandId).where('idempotency_key', '=', idem).executeTakeFirst();
-      if (prior) return { message: presentMessage(prior), duplicate: true as const, approval: null, checks: [] as ReplyCheckNote[] };
+      if (prior) return sameReply(prior, id, p.text);
     }
 
     let result;
@@ -253,7 +267,7 @@ export class ConversationCommands {
       // Two identical requests raced past the check above: the unique index let one win; answer the other with it.
       if (idem && isUniqueViolation(err)) {
         const prior = await store.db.selectFrom('message').selectAll().where('brand_id', '=', actor.brandId).where('idempotency_key', '=', idem).executeTakeFirst();
-        if (prior) return { message: presentMessage(prior), duplicate: true as const, approval: null, checks: [] as ReplyCheckNote[] };
+        if (prior) return sameReply(prior, id, p.text);
       }
       throw err;
     }
