@@ -320,5 +320,19 @@ for (const dialect of DIALECTS) {
       expect(seen.size).toBe(Number(total.n));
       expect((await ana.get('/api/conversations?cursor=garbage')).json.code).toBe('cursor.invalid');
     });
+
+    it('gives every report CSV its header over an empty period, the columns it has with rows; refuses from after to', async () => {
+      // by now replies were sent and conversations resolved: these tables have rows over all time
+      const withRows = ['response-rate', 'agents', 'teams', 'first-response'];
+      for (const name of withRows) {
+        const full = (await admin.get(`/api/reports/${name}?format=csv`)).json as string;
+        const empty = (await admin.get(`/api/reports/${name}?format=csv&from=1990-01-01T00:00:00Z&to=1990-01-02T00:00:00Z`)).json as string;
+        expect(full.split('\r\n').length, name).toBeGreaterThan(2);
+        expect(empty.split('\r\n')[0], name).toBe(full.split('\r\n')[0]);
+      }
+      const backwards = await admin.get('/api/reports/volume?from=2026-12-06T00:00:00Z&to=2026-12-01T00:00:00Z');
+      expect(backwards.status).toBe(400);
+      expect(backwards.json.detail).toMatch(/before/);
+    });
   });
 }

@@ -483,6 +483,16 @@ export async function runReport(store: Store, name: ReportName, f: ReportFilter,
   }
 }
 
+/** The columns of a report's CSV whose table can be empty (the others always have rows). */
+const EMPTY_COLUMNS: Partial<Record<ReportName, readonly string[]>> = {
+  'response-rate': ['day', 'needed', 'answered', 'rate'],
+  accolades: ['day', 'accolades'],
+  sla: ['clock', 'met', 'breached', 'attainment'],
+  agents: ['id', 'name', 'responses', 'first_responses', 'first_response_median_min', 'next_response_median_min', 'resolutions', 'reopens', 'accolades', 'sla_attainment'],
+  teams: ['id', 'name', 'responses', 'first_responses', 'first_response_median_min', 'next_response_median_min', 'resolutions', 'reopens', 'accolades', 'sla_attainment'],
+  trends: ['day'],
+};
+
 /** CSV of a report's main table (RFC 4180; formula-looking cells neutralised for spreadsheets). */
 export function reportCsv(name: ReportName, data: any): string {
   let rows: Record<string, unknown>[] = [];
@@ -521,7 +531,8 @@ export function reportCsv(name: ReportName, data: any): string {
       }));
       break;
   }
-  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  // an empty table still names its columns, so a spreadsheet or a script reading it sees a header
+  const cols = rows.length ? [...new Set(rows.flatMap((r) => Object.keys(r)))] : [...(EMPTY_COLUMNS[name] ?? [])];
   const cell = (v: unknown) => {
     let s = v == null ? '' : String(v);
     if (/^[=+\-@\t\r]/.test(s) && typeof v === 'string') s = `'${s}`;

@@ -31,6 +31,7 @@ export function reportRoutes(app: App) {
   }, async (req, reply) => {
     const a = requireRole(req, 'agent', 'approver', 'admin');
     const q = req.query;
+    if (q.from && q.to && !(Date.parse(q.from) < Date.parse(q.to))) throw new AppError(400, 'validation', '`from` must be before `to`');
     const filter = {
       brandId: a.user.brand_id, from: q.from ? Date.parse(q.from) : undefined, to: q.to ? Date.parse(q.to) : undefined, teamId: q.team, agentId: q.agent,
       channelAccountId: q.channel, network: q.network, visibility: q.visibility, business: q.business === '1' || q.business === 'true',
