@@ -55,6 +55,21 @@ describe('checkReply', () => {
     expect(codes(input(long, { network: 'mastodon' }))).not.toContain('reply.too_long');
   });
 
+  it('counts the @acct Mastodon puts in front of a reply that does not mention the customer', () => {
+    const erin = { name: 'Erin Example', handle: 'erin' };
+    const exactly500 = `Hi Erin, ${'x'.repeat(491)}`;
+    expect(measure('mastodon', exactly500).length).toBe(500);
+    // posted as "@erin Hi Erin, …": 506, refused by the instance, so refused here first
+    const r = checkReply(input(exactly500, { network: 'mastodon', customer: erin })).results.find((x) => x.code === 'reply.too_long');
+    expect(r?.detail).toBe('506/500, with the @erin put in front');
+    // a reply that mentions them already is posted as written; a remote acct counts as its local part
+    expect(codes(input(`@erin ${exactly500.slice(6)}`, { network: 'mastodon', customer: erin }))).not.toContain('reply.too_long');
+    const remote = checkReply(input(exactly500, { network: 'mastodon', customer: { name: 'Erin', handle: 'erin@other.social' } })).results.find((x) => x.code === 'reply.too_long');
+    expect(remote?.detail).toBe('506/500, with the @erin@other.social put in front');
+    // other networks post what is written
+    expect(codes(input('Hi Erin, thanks! It ships today.', { network: 'bluesky', customer: erin }))).not.toContain('reply.too_long');
+  });
+
   describe('reply.near_duplicate', () => {
     const template =
       'Hi Sam, sorry about the delay with your order. We are looking into it with the courier right now and will update you here as soon as we hear back from them, usually within the hour.';

@@ -13,7 +13,7 @@
  */
 
 import type { Network, Visibility } from './types.js';
-import { measure, splitIntoThread, type LengthRule } from './textLength.js';
+import { lengthRule, measure, splitIntoThread, withMastodonMentions, type LengthRule } from './textLength.js';
 import { detectSensitive, privateOffer, sensitiveLabel, usableName, type SensitiveKind } from './privateOffer.js';
 import { findMentions, findUrls, foldText, words } from './wf_text.js';
 
@@ -217,12 +217,15 @@ export function checkReply(input: ReplyCheckInput): ReplyCheckReport {
     }
   }
 
-  // Length for the network, with a ready thread split.
-  const m = measure(input.network, text);
+  // Length for the network, of what will be posted (on Mastodon the customer's @acct goes in
+  // front of a reply that does not mention them), with a ready thread split.
+  const handle = input.customer?.handle?.replace(/^@/, '');
+  const posted = handle && lengthRule(input.network).counter === 'mastodon' ? withMastodonMentions(text, [handle]) : text;
+  const m = measure(input.network, posted);
   if (m.over) {
     const parts = splitIntoThread(input.network, text, { numbering: opts.threadNumbering ?? true });
     report('reply.too_long', {
-      detail: m.bytes !== undefined && m.bytes > (m.maxBytes ?? Infinity) ? `${m.bytes}/${m.maxBytes} bytes` : `${m.length}/${m.limit}`,
+      detail: m.bytes !== undefined && m.bytes > (m.maxBytes ?? Infinity) ? `${m.bytes}/${m.maxBytes} bytes` : `${m.length}/${m.limit}${posted !== text ? `, with the @${handle} put in front` : ''}`,
       suggestion: `Send it as a thread of ${parts.length} posts`,
       data: { length: m.length, limit: m.limit, unit: m.unit, parts },
     });

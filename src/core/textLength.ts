@@ -167,6 +167,21 @@ export function mastodonLength(text: string): number {
   return graphemeCount(out);
 }
 
+/**
+ * `@acct ` in front of the text for each addressee it does not mention yet: what the Mastodon
+ * connector posts, since Mastodon notifies only the accounts a status mentions. The prefix
+ * counts towards the limit, so reply checks measure this text, not the draft.
+ */
+export function withMastodonMentions(text: string, accts: readonly string[]): string {
+  const missing = accts.filter((acct, i) => acct && accts.indexOf(acct) === i && !mentionsAcct(text, acct));
+  return missing.length ? `${missing.map((a) => `@${a}`).join(' ')} ${text}` : text;
+}
+
+function mentionsAcct(text: string, acct: string): boolean {
+  const escaped = acct.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^\\p{L}\\p{N}_@])@${escaped}(?![\\p{L}\\p{N}_@]|\\.[\\p{L}\\p{N}])`, 'iu').test(text);
+}
+
 function count(rule: LengthRule, text: string): number {
   switch (rule.counter) {
     case 'twitter':

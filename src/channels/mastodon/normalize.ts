@@ -8,6 +8,8 @@
  */
 import type { AuthorIdentity, MessageKind, NormalizedMessage } from '../../core/types.js';
 import { htmlToText } from './html.js';
+// what a reply's text becomes when posted: reply checks measure the same (src/core/replyChecks.ts)
+export { withMastodonMentions as withMentions } from '../../core/textLength.js';
 
 /** The Account fields we read (https://docs.joinmastodon.org/entities/Account/). */
 export interface MastoAccount {
@@ -118,17 +120,6 @@ const LEADING_MENTIONS = /^(?:\s*@[\p{L}\p{N}_.-]+(?:@[\p{L}\p{N}_.-]+)?)+\s*/u;
 /** Text compared without the @mentions a reply starts with, and with whitespace collapsed. */
 export function comparableText(text: string): string {
   return text.replace(LEADING_MENTIONS, '').replace(/\s+/g, ' ').trim();
-}
-
-/** `@acct ` in front of the text for each addressee it does not mention yet (Mastodon notifies only mentioned accounts). */
-export function withMentions(text: string, accts: string[]): string {
-  const missing = accts.filter((acct, i) => accts.indexOf(acct) === i && !mentions(text, acct));
-  return missing.length ? `${missing.map((a) => `@${a}`).join(' ')} ${text}` : text;
-}
-
-function mentions(text: string, acct: string): boolean {
-  const escaped = acct.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(^|[^\\p{L}\\p{N}_@])@${escaped}(?![\\p{L}\\p{N}_@]|\\.[\\p{L}\\p{N}])`, 'iu').test(text);
 }
 
 /** Mastodon ids are strings "cast from an integer but not guaranteed to be a number": compare numerically when they are. */
