@@ -97,7 +97,8 @@ export class WebchatChannel implements Channel {
       throw new ChannelError('INVALID_REQUEST', 'clientMessageId must be 8 to 64 letters, digits, _ or -');
     }
     if (typeof input.text !== 'string') throw new ChannelError('INVALID_REQUEST', 'text must be a string');
-    if (!input.text.trim()) throw new ChannelError('INVALID_REQUEST', 'the message is empty');
+    // only spaces or invisible characters (zero-width spaces and joiners, direction marks) is empty
+    if (/^[\s\p{Cf}]*$/u.test(input.text)) throw new ChannelError('INVALID_REQUEST', 'the message is empty');
     if (input.text.length > MAX_VISITOR_TEXT) throw new ChannelError('INVALID_REQUEST', `the message is longer than ${MAX_VISITOR_TEXT} characters`);
     const cap = (v: unknown, n: number) => (typeof v === 'string' && v ? v.slice(0, n) : null);
     return {

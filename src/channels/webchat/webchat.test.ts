@@ -265,6 +265,14 @@ describe('webchat routes', () => {
     expect(JSON.parse(q[q.length - 1]!.raw).visitorId).toBe(v.visitorId);
 
     expect((await say(v.token, '   ')).status).toBe(400);
+    expect((await say(v.token, '\u200B\u200D \u2060\u200E\uFEFF')).status).toBe(400); // invisible characters only
+    // the same id again with another text: not dropped silently, but refused and kept in quarantine
+    const reused = await say(v.token, 'actually, my order number is 4471', id);
+    expect(reused.status).toBe(409);
+    expect(reused.json.code).toBe('webchat.id_reused');
+    const kept = await desk.db.store.db.selectFrom('quarantine').selectAll().where('reason', 'like', 'clientMessageId was already used%').execute();
+    expect(kept.map((k) => JSON.parse(k.raw).body.text)).toEqual(['actually, my order number is 4471']);
+    expect((await wc(`/webchat/${accountId}/messages`, { token: v.token })).json.messages.map((m: any) => m.text)).toEqual([hostile]);
     expect((await wc(`/webchat/${accountId}/messages`, { method: 'POST', token: v.token, raw: '{"text": ' })).status).toBe(400);
     expect((await wc(`/webchat/${accountId}/messages`, { method: 'POST', token: v.token, body: { text: 'hi', clientMessageId: '../../etc' } })).status).toBe(400);
     const huge = await wc(`/webchat/${accountId}/messages`, { method: 'POST', token: v.token, body: { text: 'y'.repeat(100_000), clientMessageId: newClientId() } });

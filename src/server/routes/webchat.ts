@@ -34,6 +34,7 @@ import { repoRoot } from '../../lib/paths.js';
 import { QueueFullError } from '../../pipeline/queue.js';
 import { serializeRaw } from '../../pipeline/validate.js';
 import type { ChannelAccount } from '../../store/schema.js';
+import { decodeText } from '../../store/text.js';
 import { LoginLimiter } from '../auth.js';
 import type { App } from '../http.js';
 
@@ -263,6 +264,16 @@ export function webchatRoutes(app: App) {
       throw err;
     }
     if (outcome!.status === 'quarantined') throw new AppError(422, 'webchat.quarantined', `the message was not accepted: ${outcome!.reason}`);
+    if (outcome!.status === 'duplicate') {
+      // a retry is the same message; another text under the same id (a widget that reuses ids, an
+      // edit) would be dropped without a word: kept in quarantine with the reason, and refused
+      const stored = await s.store.db.selectFrom('message').select(['text', 'text_escaped']).where('brand_id', '=', account.brand_id).where('network', '=', 'webchat').where('network_message_id', '=', message.networkMessageId).executeTakeFirst();
+      if (stored && decodeText(stored.text, stored.text_escaped) !== message.text) {
+        const reason = 'clientMessageId was already used for a message with another text: a new message needs a new clientMessageId';
+        await s.store.db.insertInto('quarantine').values({ brand_id: account.brand_id, source: `webchat:${account.id}`, reason, line: null, raw: serializeRaw({ visitorId, body, origin: req.headers.origin ?? null }).slice(0, 256 * 1024), created_at: s.clock.now() }).execute();
+        throw new AppError(409, 'webchat.id_reused', reason);
+      }
+    }
     return reply.code(202).send({ id: message.networkMessageId, status: outcome!.status === 'duplicate' ? 'duplicate' : 'received' });
   });
 
