@@ -35,6 +35,12 @@ describe('rule-cited moderation and consent-based CRM links', () => {
 
     expect((await ana.post(`/api/messages/${angryId}/moderation`, { action: 'hide' })).json.code).toBe('moderation.needs_guideline');
     expect((await ana.post(`/api/messages/${angryId}/moderation`, { action: 'hide', guidelineId: g.json.id, evidence: 'negative' })).json.code).toBe('moderation.needs_evidence');
+    // a sentence about how the customer feels is no more a violation than the word alone
+    for (const evidence of ['very negative', 'keeps complaining about a late parcel']) {
+      const refused = await ana.post(`/api/messages/${angryId}/moderation`, { action: 'hide', guidelineId: g.json.id, evidence });
+      expect(refused.json.code, evidence).toBe('moderation.needs_evidence');
+      expect(refused.json.detail).toMatch(/not which rule the post breaks/);
+    }
     expect((await ana.post(`/api/messages/${threatId}/moderation`, { action: 'delete', guidelineId: g.json.id, evidence: 'Threatens a named member of staff at home.' })).json.code).toBe('moderation.not_allowed');
     const ok = await ana.post(`/api/messages/${threatId}/moderation`, { action: 'hide', guidelineId: g.json.id, evidence: 'Threatens a named member of staff at home.' });
     expect(ok.status).toBe(200);

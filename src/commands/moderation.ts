@@ -7,6 +7,7 @@
  */
 import { ChannelError, type Channel } from '../channels/types.js';
 import { AppError, badRequest, disabledAccount, forbidden, notFound } from '../errors.js';
+import { evidenceRefusal } from '../core/moderationEvidence.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
 import type { ChannelRegistry } from '../channels/registry.js';
@@ -70,6 +71,8 @@ export class ModerationCommands {
       if (evidence.length < 10 || NEGATIVITY_ONLY.test(evidence)) {
         throw badRequest('moderation.needs_evidence', 'describe how the post breaks the cited rule (at least a sentence). Being negative is not a violation.');
       }
+      const notAViolation = evidenceRefusal(evidence);
+      if (notAViolation) throw badRequest('moderation.needs_evidence', notAViolation);
     }
     const guideline = p.guidelineId != null ? await store.db.selectFrom('community_guideline').selectAll().where('id', '=', p.guidelineId).where('brand_id', '=', actor.brandId).where('retired_at', 'is', null).executeTakeFirst() : null;
     if (p.action !== 'unhide') {
