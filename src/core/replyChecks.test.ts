@@ -30,6 +30,9 @@ describe('checkReply', () => {
       ['a link with filler', 'Hi Jane! See here: https://help.example.com/refunds'],
       ['starts with the link', 'https://help.example.com/refunds explains how refunds work and how long they take.'],
       ['starts with the link after the reply mention', '@jane_doe help.example.com/refunds has the steps for this.'],
+      ['a link after an apology', 'Hi alice, sorry! https://example.com/help'],
+      ['a link called the answer', 'Hi alice, answer: https://example.com/help'],
+      ['a link we hope helps', 'Hi Jane, we hope this helps: https://example.com/help'],
     ])('blocks %s', (_label, text) => {
       const report = checkReply(input(text));
       const result = report.results.find((r) => r.code === 'reply.link_only')!;
@@ -84,6 +87,14 @@ describe('checkReply', () => {
       const dup = report.results.find((r) => r.code === 'reply.near_duplicate');
       expect(Boolean(dup)).toBe(flagged);
       if (dup) expect(dup).toMatchObject({ severity: 'warn', data: { recentIndex: 1 } });
+    });
+
+    it('sees a short canned reply with only the name or handle swapped as the same reply', () => {
+      const sent = 'Hi Dave, sorry for the inconvenience. Please DM us your order number.';
+      expect(codes(input('Hi Alice, sorry for the inconvenience. Please DM us your order number.', { recentReplies: [sent] }))).toContain('reply.near_duplicate');
+      expect(codes(input('@alice_b Hi Alice, sorry for the inconvenience. Please DM us your order number.', { recentReplies: [`@dave99 ${sent}`] }))).toContain('reply.near_duplicate');
+      // "thanks for …" is not a name: a different answer stays different
+      expect(codes(input('Thanks for waiting, Alice. Your refund of 20 EUR was sent this morning.', { recentReplies: [sent] }))).not.toContain('reply.near_duplicate');
     });
 
     it('only compares the last N replies, with a configurable threshold', () => {

@@ -98,6 +98,9 @@ const FILLER = new Set([
   'hi', 'hello', 'hey', 'see', 'here', 'this', 'that', 'link', 'check', 'out', 'please', 'pls', 'thanks', 'thank', 'you',
   'the', 'at', 'more', 'info', 'information', 'read', 'visit', 'follow', 'go', 'to', 'our', 'faq', 'faqs', 'help', 'page',
   'article', 'via', 'it', 'a', 'for', 'details', 'on', 'is', 'are', 'and', 'or', 'there', 'try', 'use', 'click',
+  // courtesy around a link is still no answer: "sorry! <link>", "answer: <link>", "hope this helps <link>"
+  'sorry', 'apologies', 'apologise', 'apologize', 'answer', 'answers', 'find', 'found', 's', 'we', 'us', 'your', 'in', 'of',
+  'with', 'about', 'hope', 'helps', 'should', 'can', 'an', 'take', 'look', 'ok', 'okay', 'sure', 'just', 'all', 'glad', 'happy',
 ]);
 const GREETING =
   /^(?:hi|hello|hey|hiya|heya|howdy|dear|greetings|good\s+(?:morning|afternoon|evening|day)|morning|afternoon|evening|thanks|thank\s+you|many\s+thanks|sorry|apologies|welcome|hola|buenos|buenas|bonjour|bonsoir|salut|hallo|guten|moin|servus|ciao|buongiorno|salve|olá|ola|oi|hej|hoi|dag|goedemorgen|cześć|dzień\s+dobry|merhaba|namaste)(?![\p{L}\p{N}])/iu;
@@ -139,12 +142,19 @@ function containsWord(haystack: string, needle: string): boolean {
   }
 }
 
+/**
+ * A reply's words as the near-duplicate check compares them: links, numbers, @handles and the
+ * name after a greeting made alike, so a canned reply with only the customer's name swapped
+ * ("Hi Dave, sorry…" / "Hi Alice, sorry…") is still the same reply.
+ */
 function normalizedWords(text: string): string[] {
   let s = text;
   const urls = findUrls(s, { bareDomains: true });
   for (let i = urls.length - 1; i >= 0; i--) s = `${s.slice(0, urls[i]!.start)} url ${s.slice(urls[i]!.end)}`;
+  s = s.replace(/[@＠][\p{L}\p{N}_.\-]+/gu, ' handle ').replace(SALUTATION_NAME, '$1 name');
   return words(foldText(s)).map((w) => (/^\d[\d.,]*$/.test(w) ? '0' : w));
 }
+const SALUTATION_NAME = /(?<![\p{L}\p{N}])(hi|hello|hey|hiya|dear|thanks|thank you|sorry)[\s,]+(?!there\b|again\b|so\b|for\b|to\b|about\b|that\b|we\b|i\b)[\p{Lu}\p{Ll}][\p{L}'’-]*/giu;
 
 function shingles(tokens: string[], k: number): Set<string> {
   const out = new Set<string>();
@@ -207,6 +217,7 @@ export function checkReply(input: ReplyCheckInput): ReplyCheckReport {
     let rest = body;
     for (let i = urls.length - 1; i >= 0; i--) rest = rest.slice(0, urls[i]!.start) + ' ' + rest.slice(urls[i]!.end);
     for (const m of findMentions(rest).reverse()) rest = rest.slice(0, m.start) + ' ' + rest.slice(m.end);
+    rest = rest.replace(SALUTATION_NAME, '$1'); // "Hi Alice, …": the name greeted answers nothing
     const meaningful = words(foldText(rest)).filter((w) => !FILLER.has(w) && !names.includes(w) && !/^\d+$/.test(w));
     if (startsWithLink || meaningful.length === 0) {
       report('reply.link_only', {
