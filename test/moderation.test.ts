@@ -19,6 +19,8 @@ describe('rule-cited moderation and consent-based CRM links', () => {
       async hide(id, hidden) { calls.push(`${hidden ? 'hide' : 'unhide'}:${id}`); },
       async block(u) { calls.push(`block:${u.handle}`); },
       async mute(u) { calls.push(`mute:${u.handle}`); },
+      async unblock(u) { calls.push(`unblock:${u.handle}`); },
+      async unmute(u) { calls.push(`unmute:${u.handle}`); },
     }) as Channel);
     modAccount = (await admin.post('/api/channel-accounts', { network: 'facebook', handle: 'AcmePage', driver: 'modnet' })).json.id;
   });
@@ -51,9 +53,41 @@ describe('rule-cited moderation and consent-based CRM links', () => {
     const d = (await ana.get(`/api/conversations/${r.json.outcomes[1].conversationId}`)).json;
     const entry = d.audit.find((e: any) => e.action === 'moderation.hide');
     expect(entry.data).toMatchObject({ guideline: { code: 'harassment' }, evidence: 'Threatens a named member of staff at home.', status: 'done' });
+    // the conversation shows what moderation did and has not undone
+    const threatMsg = d.messages.find((m: any) => m.id === threatId);
+    expect(d.moderation.messages).toEqual([{ messageId: threatId, hidden: true, deleted: false, at: expect.any(String), byUserId: desk.users.ana }]);
+    expect(d.moderation.authors).toEqual([{ identityId: threatMsg.author.identityId, blocked: true, muted: false, at: expect.any(String), byUserId: desk.users.ana }]);
     // a network that cannot do it says why
     const onDemo = (await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention()] })).json.outcomes[0].messageId;
     expect((await ana.post(`/api/messages/${onDemo}/moderation`, { action: 'hide', guidelineId: g.json.id, evidence: 'Threatens a named member of staff.' })).json.code).toBe('moderation.unsupported');
+  });
+
+  it('undoes a block, a mute or a hide without a guideline, audited, and the conversation shows it undone', async () => {
+    const g = (await admin.get('/api/guidelines')).json.items.find((x: any) => x.code === 'harassment');
+    const post = mention({ network: 'facebook', kind: 'comment', text: 'You will regret this, I know your address' });
+    const r = await admin.post('/api/ingest/messages', { channelAccountId: modAccount, messages: [post] });
+    const [{ messageId, conversationId }] = r.json.outcomes;
+    const evidence = 'Threatens the agent with a visit to their home address.';
+    for (const action of ['hide', 'block']) expect((await ana.post(`/api/messages/${messageId}/moderation`, { action, guidelineId: g.id, evidence })).status).toBe(200);
+    calls.length = 0;
+    // the author explains it was a quote from a film: undone, no rule needed, the reason kept
+    for (const action of ['unblock', 'unhide']) {
+      const undo = await ana.post(`/api/messages/${messageId}/moderation`, { action, evidence: 'It was a film quote; the customer explained' });
+      expect(undo.status, action).toBe(200);
+      expect(undo.json).toEqual({ status: 'done', action, guideline: null });
+    }
+    expect(calls).toEqual([`unblock:${post.author.handle}`, `unhide:${post.networkMessageId}`]);
+    const d = (await ana.get(`/api/conversations/${conversationId}`)).json;
+    expect(d.moderation).toEqual({ messages: [], authors: [] });
+    expect(d.audit.filter((e: any) => e.action === 'moderation.unblock').map((e: any) => e.data.evidence)).toEqual(['It was a film quote; the customer explained']);
+    // undoing is never a sanction a guideline allows
+    expect((await admin.post('/api/guidelines', { code: 'undo', title: 'Undo rule', description: 'should not exist at all', allowedActions: ['unblock'] })).json.code).toBe('guideline.invalid');
+    // a connector without the undo says so
+    desk.parley.services.registry.register('modnet2', (account) => ({ network: account.network, capabilities: { mute: true } as Capabilities, async sendPublicReply() { return { networkMessageId: 'r' }; }, async mute() {} }) as unknown as Channel);
+    const acc2 = (await admin.post('/api/channel-accounts', { network: 'facebook', handle: 'AcmePage2', driver: 'modnet2' })).json.id;
+    const other = (await admin.post('/api/ingest/messages', { channelAccountId: acc2, messages: [mention({ network: 'facebook', kind: 'comment' })] })).json.outcomes[0].messageId;
+    const unsupported = await ana.post(`/api/messages/${other}/moderation`, { action: 'unmute' });
+    expect(unsupported.json.code).toBe('moderation.unsupported');
   });
 
   it('links a profile to a CRM customer only with recorded consent, and unlinks on withdrawal', async () => {

@@ -119,6 +119,9 @@ export interface Channel {
   delete?(networkMessageId: string): Promise<void>;
   block?(user: AuthorIdentity): Promise<void>;
   mute?(user: AuthorIdentity): Promise<void>;
+  /** Undo a block or mute (a wrongful one, or one whose reason is gone); the `block` and `mute` capabilities cover them. */
+  unblock?(user: AuthorIdentity): Promise<void>;
+  unmute?(user: AuthorIdentity): Promise<void>;
   like?(networkMessageId: string): Promise<void>;
   fetchProfile?(networkUserId: string): Promise<AuthorIdentity>;
   fetchThread?(networkMessageId: string): Promise<NormalizedMessage[]>;

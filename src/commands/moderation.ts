@@ -15,10 +15,13 @@ import { audit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
 import type { Actor } from './context.js';
 
-export const MODERATION_ACTIONS = ['hide', 'unhide', 'delete', 'block', 'mute'] as const;
+export const MODERATION_ACTIONS = ['hide', 'unhide', 'delete', 'block', 'unblock', 'mute', 'unmute'] as const;
 export type ModerationAction = (typeof MODERATION_ACTIONS)[number];
+/** Undoing is never a sanction: it needs no guideline (a reason, when given, is recorded). */
+export const UNDO_ACTIONS: readonly ModerationAction[] = ['unhide', 'unblock', 'unmute'];
+const isUndo = (a: ModerationAction) => UNDO_ACTIONS.includes(a);
 
-const CAPABILITY: Record<ModerationAction, 'hide' | 'delete' | 'block' | 'mute'> = { hide: 'hide', unhide: 'hide', delete: 'delete', block: 'block', mute: 'mute' };
+const CAPABILITY: Record<ModerationAction, 'hide' | 'delete' | 'block' | 'mute'> = { hide: 'hide', unhide: 'hide', delete: 'delete', block: 'block', unblock: 'block', mute: 'mute', unmute: 'mute' };
 
 /** Words that describe disagreement or anger, not a rule broken: refused as evidence on their own. */
 const NEGATIVITY_ONLY = /^\s*(negative|rude|angry|complain(s|t|ing)?|bad review|mean|hostile|unfair|critical|criticism|insulting us|bad press)\W*\s*$/i;
@@ -42,7 +45,7 @@ export class ModerationCommands {
     if (actor.role !== 'admin') throw forbidden('only admins publish community guidelines');
     if (!/^[a-z0-9][a-z0-9_-]{0,40}$/.test(g.code)) throw badRequest('guideline.invalid_code', 'the code is lowercase letters, digits, - or _');
     const actions = g.allowedActions ?? ['hide', 'delete', 'block', 'mute'];
-    if (actions.includes('unhide')) throw badRequest('guideline.invalid', 'unhiding needs no rule');
+    if (actions.some(isUndo)) throw badRequest('guideline.invalid', 'undoing (unhide, unblock, unmute) needs no rule');
     const now = this.deps.clock.now();
     const row = await this.deps.store.db
       .insertInto('community_guideline')
@@ -64,7 +67,7 @@ export class ModerationCommands {
     if (!msg) throw notFound('message');
     if (msg.direction !== 'inbound') throw badRequest('moderation.own_message', 'moderation applies to what people post, not to the brand\'s own replies');
     const evidence = (p.evidence ?? '').trim();
-    if (p.action !== 'unhide') {
+    if (!isUndo(p.action)) {
       if (p.guidelineId == null) {
         throw badRequest('moderation.needs_guideline', 'cite the community guideline this breaks. Negative or critical posts are not a violation: answer them instead.');
       }
@@ -74,8 +77,8 @@ export class ModerationCommands {
       const notAViolation = evidenceRefusal(evidence);
       if (notAViolation) throw badRequest('moderation.needs_evidence', notAViolation);
     }
-    const guideline = p.guidelineId != null ? await store.db.selectFrom('community_guideline').selectAll().where('id', '=', p.guidelineId).where('brand_id', '=', actor.brandId).where('retired_at', 'is', null).executeTakeFirst() : null;
-    if (p.action !== 'unhide') {
+    const guideline = p.guidelineId != null && !isUndo(p.action) ? await store.db.selectFrom('community_guideline').selectAll().where('id', '=', p.guidelineId).where('brand_id', '=', actor.brandId).where('retired_at', 'is', null).executeTakeFirst() : null;
+    if (!isUndo(p.action)) {
       if (!guideline) throw badRequest('moderation.unknown_guideline', 'no published guideline with that id');
       const allowed = JSON.parse(guideline.allowed_actions) as string[];
       if (!allowed.includes(p.action)) throw badRequest('moderation.not_allowed', `guideline "${guideline.code}" does not justify "${p.action}" (it allows: ${allowed.join(', ')})`);
@@ -87,6 +90,7 @@ export class ModerationCommands {
     const cap = CAPABILITY[p.action];
     const can = channel?.capabilities[cap];
     if (!channel || can !== true) throw badRequest('moderation.unsupported', `${account.network} cannot ${p.action} here: ${typeof can === 'string' ? can : 'no connector'}`);
+    if ((p.action === 'unblock' || p.action === 'unmute') && !channel[p.action]) throw badRequest('moderation.unsupported', `the ${account.network} connector cannot ${p.action}: do it on the network itself`);
     const identity = msg.author_identity_id ? await store.db.selectFrom('contact_identity').selectAll().where('id', '=', msg.author_identity_id).executeTakeFirst() : null;
 
     let status = 'done';
@@ -101,7 +105,7 @@ export class ModerationCommands {
     await store.db.transaction().execute(async (trx) => {
       await trx.insertInto('moderation_action').values({
         brand_id: actor.brandId, message_id: msg.id, conversation_id: msg.conversation_id, identity_id: identity?.id ?? null, action: p.action,
-        guideline_id: guideline?.id ?? 0, evidence: evidence || '(unhide)', actor_user_id: actor.userId!, status, error, created_at: now,
+        guideline_id: guideline?.id ?? 0, evidence: evidence || `(${p.action})`, actor_user_id: actor.userId!, status, error, created_at: now,
       }).execute();
       await audit(trx, {
         brandId: actor.brandId, actor: actor.name, action: `moderation.${p.action}`, subjectType: 'message', subjectId: msg.id, conversationId: msg.conversation_id,
@@ -129,5 +133,9 @@ async function perform(channel: Channel, action: ModerationAction, networkMessag
     case 'mute':
       if (!user) throw new ChannelError('INVALID_REQUEST', 'the author of this message is unknown');
       return channel.mute!(user);
+    case 'unblock':
+    case 'unmute':
+      if (!user) throw new ChannelError('INVALID_REQUEST', 'the author of this message is unknown');
+      return channel[action]!(user);
   }
 }

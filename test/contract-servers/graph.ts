@@ -784,6 +784,14 @@ export class GraphContractServer {
       this.unknownObject(id);
     }
 
+    if (method === 'DELETE' && isPage && edge === 'blocked') {
+      // Page blocked users, Deleting: DELETE /{page-id}/blocked with one of user, psid, asid, uid → {success}
+      const user = params.user ?? params.psid ?? params.asid ?? params.uid;
+      if (!user) this.invalid('(#100) The parameter user is required');
+      this.blocked.delete(user);
+      return { success: true };
+    }
+
     if (method === 'DELETE' && !edge) {
       const c = this.comment(id);
       if (c) {

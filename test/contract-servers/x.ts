@@ -682,6 +682,19 @@ export class XContractServer {
       return respond(200, { data: { muting: true } });
     }
 
+    // unblock / unmute: DELETE /2/users/:source_user_id/(blocking|muting)/:target_user_id → {data: {blocking|muting: false}};
+    // "succeeds with no action" when the target was not blocked or muted
+    if (method === 'DELETE' && (m = /^\/2\/users\/(\d+)\/(blocking|muting)\/(\d+)$/.exec(p))) {
+      if (m[1] !== this.brand.id) return forbidden('You are not permitted to perform this action on behalf of another user.');
+      if (m[2] === 'blocking') {
+        if (this.tier !== 'enterprise') return forbidden('When authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens from a Twitter developer App that is attached to a Project.', 'https://api.x.com/2/problems/client-forbidden');
+        this.blocks.delete(m[3]!);
+        return respond(200, { data: { blocking: false } });
+      }
+      this.mutes.delete(m[3]!);
+      return respond(200, { data: { muting: false } });
+    }
+
     return problem(404, 'Not Found', `no route ${method} ${p}`);
   }
 }

@@ -567,6 +567,17 @@ describe('bluesky connector on the local network', () => {
     const seen = await viewer.app.bsky.actor.getProfile({ actor: w.bob.did });
     expect(seen.data.viewer?.blocking).toBe(blocks.data.records[0]!.uri);
     expect(seen.data.viewer?.muted).toBe(true);
+    // undone: the block record deleted, the mute lifted (and again: nothing left to undo is no error)
+    await channel.unblock(bob);
+    await channel.unmute(bob);
+    await channel.unblock(bob);
+    await w.net.processAll();
+    expect((await w.alice.agent.com.atproto.repo.listRecords({ repo: w.brand.did, collection: 'app.bsky.graph.block' })).data.records).toEqual([]);
+    const after = await viewer.app.bsky.actor.getProfile({ actor: w.bob.did });
+    expect([after.data.viewer?.blocking ?? null, after.data.viewer?.muted]).toEqual([null, false]);
+    await channel.block(bob);
+    await channel.mute(bob);
+    await w.net.processAll();
 
     const post = await w.post(w.alice, 'a post to like and to answer');
     await channel.like(post.uri);

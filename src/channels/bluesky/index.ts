@@ -606,6 +606,21 @@ export class BlueskyChannel implements Channel {
     await this.call('write', () => this.agent.app.bsky.graph.muteActor({ actor: user.networkUserId }));
   }
 
+  /** A block is a record in the brand's repository: unblocking deletes it (none: nothing to do). */
+  async unblock(user: AuthorIdentity): Promise<void> {
+    await this.ensureSession();
+    const profile = await this.call('read', () => this.agent.app.bsky.actor.getProfile({ actor: user.networkUserId }));
+    const uri = profile.data.viewer?.blocking;
+    if (!uri) return;
+    const { collection, rkey } = this.ownRecordKey(uri);
+    await this.call('write', () => this.agent.com.atproto.repo.deleteRecord({ repo: this.did, collection, rkey }));
+  }
+
+  async unmute(user: AuthorIdentity): Promise<void> {
+    await this.ensureSession();
+    await this.call('write', () => this.agent.app.bsky.graph.unmuteActor({ actor: user.networkUserId }));
+  }
+
   async like(networkMessageId: string): Promise<void> {
     await this.ensureSession();
     const res = await this.call('read', () => this.agent.app.bsky.feed.getPosts({ uris: [networkMessageId] }));

@@ -242,6 +242,11 @@ export class FacebookChannel implements Channel {
     await this.graph.post(`${this.page.pageId}/blocked`, { user: user.networkUserId }, 'ban the person from the Page');
   }
 
+  /** Lift the ban (Page blocked users, deleting). */
+  async unblock(user: AuthorIdentity): Promise<void> {
+    await this.graph.delete(`${this.page.pageId}/blocked`, { user: user.networkUserId }, 'lift the ban from the Page');
+  }
+
   async like(networkMessageId: string): Promise<void> {
     await this.graph.post(`${networkMessageId}/likes`, {}, 'like the comment');
   }

@@ -302,6 +302,8 @@ describe('facebook connector behaviour', () => {
     expect(server.comment(id)!.likes).toBe(1);
     await channel.block!({ networkUserId: troll.id, handle: 'Troll' });
     expect(server.isBlocked(troll.id)).toBe(true);
+    await channel.unblock!({ networkUserId: troll.id, handle: 'Troll' });
+    expect(server.isBlocked(troll.id)).toBe(false);
     await channel.delete!(id);
     expect(server.comment(id)).toBeUndefined();
     await expect(channel.hide!(id, true)).rejects.toMatchObject({ code: 'NOT_FOUND' });

@@ -376,6 +376,14 @@ export class MastodonChannel implements Channel {
     await this.call('write', () => this.rest.v1.accounts.$select(user.networkUserId).mute({ notifications: true }));
   }
 
+  async unblock(user: AuthorIdentity): Promise<void> {
+    await this.call('write', () => this.rest.v1.accounts.$select(user.networkUserId).unblock());
+  }
+
+  async unmute(user: AuthorIdentity): Promise<void> {
+    await this.call('write', () => this.rest.v1.accounts.$select(user.networkUserId).unmute());
+  }
+
   async like(networkMessageId: string): Promise<void> {
     await this.call('write', () => this.rest.v1.statuses.$select(networkMessageId).favourite());
   }

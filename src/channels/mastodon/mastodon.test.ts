@@ -272,6 +272,14 @@ describe('mastodon connector against the contract server', () => {
     const start = await c.sync(null);
     await malloryClient.post('@brand spam spam');
     expect((await c.sync(start.cursor)).messages).toEqual([]);
+    // undone: mentions come through again
+    await c.unblock({ networkUserId: mallory.id, handle: 'mallory' });
+    await c.unmute({ networkUserId: bob.id, handle: 'bob' });
+    expect([server.blockedBy(brand.id), server.mutedBy(brand.id)]).toEqual([[], []]);
+    const back = await malloryClient.post('@brand sorry, I was wrong');
+    const afterUnblock = await c.sync(start.cursor);
+    expect(afterUnblock.messages.map((m) => m.networkMessageId)).toContain(back);
+    await c.block({ networkUserId: mallory.id, handle: 'mallory' });
 
     const root = await aliceClient.post('@brand thread root');
     const reply = await c.sendPublicReply({ idempotencyKey: `t-${Date.now()}`, text: 'in thread', visibility: 'public', inReplyTo: { networkMessageId: root } });

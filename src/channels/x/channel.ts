@@ -386,6 +386,16 @@ export class XChannel implements Channel {
     await this.call('write', 'mute the user', (api) => api.post(`users/${me.userId}/muting`, { target_user_id: user.networkUserId }));
   }
 
+  async unblock(user: AuthorIdentity): Promise<void> {
+    const me = await this.self();
+    await this.call('write', 'unblock the user', (api) => api.delete(`users/${me.userId}/blocking/${encodeURIComponent(user.networkUserId)}`));
+  }
+
+  async unmute(user: AuthorIdentity): Promise<void> {
+    const me = await this.self();
+    await this.call('write', 'unmute the user', (api) => api.delete(`users/${me.userId}/muting/${encodeURIComponent(user.networkUserId)}`));
+  }
+
   async like(networkMessageId: string): Promise<void> {
     const me = await this.self();
     await this.call('write', 'like the post', (api) => api.post(`users/${me.userId}/likes`, { tweet_id: networkMessageId }));

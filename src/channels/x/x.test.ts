@@ -266,6 +266,11 @@ describe('x connector behaviour', () => {
     expect(server.isMuted(troll.id)).toBe(true);
     await channel.block!({ networkUserId: troll.id, handle: 'troll' });
     expect(server.isBlocked(troll.id)).toBe(true);
+    // undone, e.g. after a wrongful block (twice: nothing to undo is no error)
+    await channel.unblock!({ networkUserId: troll.id, handle: 'troll' });
+    await channel.unmute!({ networkUserId: troll.id, handle: 'troll' });
+    await channel.unmute!({ networkUserId: troll.id, handle: 'troll' });
+    expect([server.isBlocked(troll.id), server.isMuted(troll.id)]).toEqual([false, false]);
     await channel.like!(reply);
     await expect(channel.hide!('1', true)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     server.tier = 'self-serve';

@@ -11,6 +11,12 @@ import { auditSchema, conversationSchema, countsSchema, idParams, listQuery, mes
 const WORKERS = ['agent', 'approver', 'admin'] as const;
 const checkSchema = z.object({ code: z.string(), severity: z.string(), message: z.string(), detail: z.string().optional(), suggestion: z.string().optional(), data: z.record(z.string(), z.unknown()).optional() });
 
+/** What moderation did on the network and has not undone: hidden or deleted posts, blocked or muted authors. */
+const moderationStateSchema = z.object({
+  messages: z.array(z.object({ messageId: z.number().int(), hidden: z.boolean(), deleted: z.boolean(), at: z.string(), byUserId: z.number().int() })),
+  authors: z.array(z.object({ identityId: z.number().int(), blocked: z.boolean(), muted: z.boolean(), at: z.string(), byUserId: z.number().int() })),
+});
+
 export function conversationRoutes(app: App) {
   const s = app.services;
   const tags = ['conversations'];
@@ -41,7 +47,7 @@ export function conversationRoutes(app: App) {
   app.get('/api/conversations/:id', {
     schema: {
       tags, summary: 'A conversation with its messages, notes, author card and audit trail', params: idParams,
-      response: { 200: z.object({ conversation: conversationSchema, messages: z.array(messageSchema), notes: z.array(noteSchema), contact: z.unknown().nullable(), audit: z.array(auditSchema), presence: z.array(z.object({ userId: z.number(), name: z.string(), state: z.string() })) }) },
+      response: { 200: z.object({ conversation: conversationSchema, messages: z.array(messageSchema), notes: z.array(noteSchema), contact: z.unknown().nullable(), audit: z.array(auditSchema), moderation: moderationStateSchema, presence: z.array(z.object({ userId: z.number(), name: z.string(), state: z.string() })) }) },
     },
   }, async (req) => {
     const a = requireRole(req, ...WORKERS, 'expert');

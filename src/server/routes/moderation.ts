@@ -25,7 +25,7 @@ export function moderationRoutes(app: App) {
   app.post('/api/messages/:id/moderation', {
     schema: {
       tags: ['moderation'],
-      summary: 'Hide, unhide, delete, block or mute — only citing a guideline that allows it, with evidence (never for mere negativity)',
+      summary: 'Hide, delete, block or mute — only citing a guideline that allows it, with evidence (never for mere negativity); unhide, unblock or unmute — no guideline needed, the reason (evidence) recorded',
       params: idParams,
       body: z.object({ action: z.enum(MODERATION_ACTIONS), guidelineId: z.number().int().positive().nullish(), evidence: z.string().max(2000).nullish() }),
       response: { 200: z.object({ status: z.string(), action: z.string(), guideline: z.string().nullable() }) },

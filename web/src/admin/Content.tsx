@@ -6,7 +6,7 @@
 import { useState } from 'react';
 import { api } from '../api/client.js';
 import type { Playbook, Snippet } from '../api/types.js';
-import { MODERATION_ACTIONS } from '../api/types.js';
+import { MODERATION_ACTIONS, UNDO_ACTIONS } from '../api/types.js';
 import { useAdminWrite, useGuidelines, usePlaybooks, useQuarantine, useSnippets, wkeys } from '../api/workflow.js';
 import { fullTime } from '../lib/format.js';
 import { SafeText } from '../lib/SafeText.js';
@@ -80,7 +80,7 @@ export function GuidelinesAdmin({ admin }: { admin: boolean }) {
             <fieldset className="field">
               <legend>Actions it justifies</legend>
               <div className="row-gap">
-                {MODERATION_ACTIONS.filter((a) => a !== 'unhide').map((a) => (
+                {MODERATION_ACTIONS.filter((a) => !UNDO_ACTIONS.includes(a)).map((a) => (
                   <label key={a} className="checkbox">
                     <input type="checkbox" checked={actions.includes(a)} onChange={(e) => setActions(e.target.checked ? [...actions, a] : actions.filter((x) => x !== a))} /> {a}
                   </label>

@@ -199,6 +199,13 @@ export interface ConversationDetail {
   contact: ContactDetail | null;
   audit: AuditEvent[];
   presence: PresenceUser[];
+  /** What moderation did on the network and has not undone. */
+  moderation?: ModerationState;
+}
+
+export interface ModerationState {
+  messages: { messageId: number; hidden: boolean; deleted: boolean; at: string; byUserId: number }[];
+  authors: { identityId: number; blocked: boolean; muted: boolean; at: string; byUserId: number }[];
 }
 
 export interface User {
@@ -457,8 +464,10 @@ export interface Guideline {
   allowedActions: string[];
 }
 
-export type ModerationAction = 'hide' | 'unhide' | 'delete' | 'block' | 'mute';
-export const MODERATION_ACTIONS: readonly ModerationAction[] = ['hide', 'unhide', 'delete', 'block', 'mute'];
+export type ModerationAction = 'hide' | 'unhide' | 'delete' | 'block' | 'unblock' | 'mute' | 'unmute';
+export const MODERATION_ACTIONS: readonly ModerationAction[] = ['hide', 'unhide', 'delete', 'block', 'unblock', 'mute', 'unmute'];
+/** Undoing a moderation action: no guideline needed. */
+export const UNDO_ACTIONS: readonly ModerationAction[] = ['unhide', 'unblock', 'unmute'];
 
 export const CONSENT_METHODS = ['customer_message', 'verified_form', 'verbal'] as const;
 export type ConsentMethod = (typeof CONSENT_METHODS)[number];

@@ -19,7 +19,9 @@ const ACTION_LABEL: Record<ModerationAction, string> = {
   unhide: 'Unhide the post',
   delete: 'Delete the post',
   block: 'Block the author',
+  unblock: 'Unblock the author',
   mute: 'Mute the author',
+  unmute: 'Unmute the author',
 };
 
 export function ModerationDialog({ message, onClose }: { message: Message | null; onClose: () => void }) {
@@ -46,7 +48,7 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
   const channels = useChannels();
   const caps = channels.data?.find((c) => c.id === message?.channelAccountId)?.capabilities ?? null;
   const lacks = (a: ModerationAction): string | null => {
-    const c = caps?.[a === 'unhide' ? 'hide' : a];
+    const c = caps?.[a === 'unhide' ? 'hide' : a === 'unblock' ? 'block' : a === 'unmute' ? 'mute' : a];
     return c === undefined || c === true ? null : c;
   };
 
