@@ -7,12 +7,17 @@
  * - says when someone will be back in the customer's terms — "tomorrow at 9:00",
  *   "on Monday at 9:00" — in the account's zone with its abbreviation (GMT/BST, EST/EDT);
  * - greets by name, comes in several wordings chosen deterministically per conversation,
- *   and always fits the network.
+ *   and always fits the network;
+ * - goes only to people who wrote to us and need an answer (`autoAckEligibility`): never to
+ *   spam, abuse, what triage would only monitor or ignore, listening results that do not tag
+ *   us, moderated messages or authors we blocked or muted;
+ * - never interrupts a person: not while an agent is answering the conversation
+ *   (`RECENT_AGENT_REPLY_MS`) or its assignee is online.
  *
  * Auto-acknowledgements never count as a response for SLAs (see sla.ts).
  */
 
-import type { Network } from './types.js';
+import type { MessageKind, Network, TriageAction, TriageCategory, Visibility } from './types.js';
 import {
   calendarTimeZone,
   isOpen,
@@ -26,7 +31,15 @@ import { usableName } from './privateOffer.js';
 import { civilDayOf, genericZoneLabel, toWallMs, weekdayOfDay, zoneAbbreviation, DAY_MS, MINUTE_MS } from './wf_time.js';
 import { seededIndex } from './wf_text.js';
 
-export type AutoAckSkipReason = 'no_calendar' | 'open' | 'already_acknowledged' | 'opens_soon';
+export type AutoAckSkipReason = 'no_calendar' | 'open' | 'already_acknowledged' | 'opens_soon' | 'agent_present';
+
+/**
+ * How recently a person's reply in the conversation means someone is on it: "we're away"
+ * after an agent has just written is untrue. An hour covers the pauses of a live exchange
+ * (the customer looking up an order number, the agent asking a colleague) and, after it, a
+ * customer writing again is no longer in that exchange and is told when we are back.
+ */
+export const RECENT_AGENT_REPLY_MS = 60 * 60_000;
 
 export interface AutoAckDecision {
   send: boolean;
@@ -39,6 +52,10 @@ export interface AutoAckDecision {
 export interface AutoAckOptions {
   /** Don't acknowledge when the desk opens within this many ms anyway. Default 0. */
   skipIfOpensWithinMs?: number;
+  /** When a person last replied in the conversation (not an automatic message), if ever. */
+  lastAgentReplyAt?: number | null;
+  /** Whether the conversation's assignee is available right now. */
+  assigneeAvailable?: boolean;
 }
 
 /**
@@ -57,6 +74,11 @@ export function shouldAutoAck(
   const opening = nextOpening(calendar, now);
   const skip = options.skipIfOpensWithinMs ?? 0;
   if (opening !== null && skip > 0 && opening - now <= skip) return { send: false, reason: 'opens_soon', nextOpeningAt: opening };
+  // someone is here after all: the customer is in a conversation with a person
+  const replied = options.lastAgentReplyAt;
+  if (options.assigneeAvailable === true || (replied != null && replied <= now && now - replied < RECENT_AGENT_REPLY_MS)) {
+    return { send: false, reason: 'agent_present', nextOpeningAt: opening };
+  }
   let lastAck: number | null = null;
   for (const at of previousAcks) if (Number.isFinite(at) && at <= now && (lastAck === null || at > lastAck)) lastAck = at;
   if (lastAck !== null) {
@@ -65,6 +87,59 @@ export function shouldAutoAck(
     if (reopened === null || reopened > now) return { send: false, reason: 'already_acknowledged', nextOpeningAt: opening };
   }
   return { send: true, reason: null, nextOpeningAt: opening };
+}
+
+/** Why a message is never acknowledged, whatever the hours. */
+export type AutoAckIneligibleReason = 'spam_or_abuse' | 'moderated' | 'author_blocked' | 'not_addressed' | 'no_response_needed';
+
+/** A customer message as the acknowledgement sees it. */
+export interface AutoAckMessage {
+  kind: MessageKind | string;
+  visibility: Visibility | string;
+  text: string;
+  /** Triage's decision (null: not triaged). */
+  triageAction: TriageAction | string | null;
+  triageCategory: TriageCategory | string | null;
+  /** The brand hid or deleted it. */
+  moderated: boolean;
+  /** The brand blocked or muted its author. */
+  authorBlocked: boolean;
+}
+
+/** Hostile or moderated: the reasons that also veto acknowledging an earlier message of the same batch. */
+export const HOSTILE_REASONS: ReadonlySet<AutoAckIneligibleReason> = new Set(['spam_or_abuse', 'moderated', 'author_blocked']);
+
+const MENTION = /[@＠]([\p{L}\p{N}_]+(?:[.\-@][\p{L}\p{N}_]+)*)/gu;
+
+/** Whether the text tags one of the handles (`@acme`, `@acme.bsky.social`, `@acme@mastodon.social`). */
+export function mentionsHandle(text: string, handles: readonly string[]): boolean {
+  const own = handles.map((h) => h.replace(/^[@＠]/, '').toLowerCase()).filter(Boolean);
+  if (!own.length) return false;
+  for (const m of text.matchAll(MENTION)) {
+    const tag = m[1]!.toLowerCase();
+    for (const h of own) {
+      if (tag === h) return true;
+      // Mastodon: `@acme` and `@acme@instance` name the same account when one side has no instance
+      if ((!tag.includes('@') || !h.includes('@')) && tag.split('@')[0] === h.split('@')[0]) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Whether a message is one to acknowledge at all (null) or why not. Only what was written to
+ * us — a listening result counts only when it tags one of our `handles` — and needs an answer:
+ * triage said respond (an untriaged message addressed to us is given the benefit of the doubt).
+ * Never spam or abuse whatever triage's action, nor what the brand moderated or whose author
+ * it blocked or muted: "we've got your message" to a troll invites more.
+ */
+export function autoAckEligibility(message: AutoAckMessage, handles: readonly string[]): AutoAckIneligibleReason | null {
+  if (message.triageCategory === 'spam' || message.triageCategory === 'abuse') return 'spam_or_abuse';
+  if (message.moderated) return 'moderated';
+  if (message.authorBlocked) return 'author_blocked';
+  if (message.kind === 'listening' && message.visibility !== 'private' && !mentionsHandle(message.text, handles)) return 'not_addressed';
+  if (message.triageAction != null && message.triageAction !== 'respond') return 'no_response_needed';
+  return null;
 }
 
 const WEEKDAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];

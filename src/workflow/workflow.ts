@@ -9,10 +9,10 @@
 import { parseObject } from '../lib/json.js';
 import { sql } from 'kysely';
 import { requiresApproval } from '../core/approval.js';
-import { autoAckText, shouldAutoAck } from '../core/autoAck.js';
-import { businessMsBetween, type BusinessCalendar } from '../core/businessHours.js';
+import { autoAckEligibility, autoAckText, HOSTILE_REASONS, shouldAutoAck } from '../core/autoAck.js';
+import { businessMsBetween, isOpen, type BusinessCalendar } from '../core/businessHours.js';
 import { checkReply } from '../core/replyChecks.js';
-import { drainQueue, pickTeam, type AssignmentStrategy, type QueuedConversation, type RoutingAgent, type RoutingState } from '../core/routing.js';
+import { drainQueue, pickTeam, type AssignmentStrategy, type DrainResult, type QueuedConversation, type RoutingAgent, type RoutingState } from '../core/routing.js';
 import { compactSlaTimeline, evaluateSla, usableSlaPolicy, type SlaClock, type SlaEvent } from '../core/sla.js';
 import type { ConversationStatus, Network, Role, Sentiment, TriageCategory, Visibility } from '../core/types.js';
 import type { Actor } from '../commands/context.js';
@@ -44,6 +44,17 @@ export interface WorkflowDeps {
 }
 
 const SLA_JOB = 'sla.tick';
+const DRAIN_JOB = 'routing.drain';
+/**
+ * How long a drain's finding that a team's agents are all full stands in for draining again:
+ * while every agent of the teams new work joins is at capacity, an ingest batch need not lock
+ * the brand and read the queue just to leave it waiting (throughput when the desk is swamped).
+ * Capacity freed here drains at once; freed by another process, it is picked up by the next
+ * drain past this window, which a skipped drain schedules (`DRAIN_JOB`).
+ */
+const SATURATION_WINDOW_MS = 5_000;
+/** An acknowledgement answers only what arrived this recently (not a late delivery of an old message). */
+const AUTO_ACK_FRESH_MS = 15 * 60_000;
 const OPEN = ['new', 'open'];
 
 interface SlaMemo {
@@ -145,6 +156,9 @@ export class Workflow {
     deps.jobs.register(SLA_JOB, async (p: { conversationId: number }) => {
       await this.refreshSla(p.conversationId);
     });
+    deps.jobs.register(DRAIN_JOB, async (p: { brandId: number }) => {
+      await this.drain(p.brandId);
+    });
   }
 
   // ---------------------------------------------------------------- hooks
@@ -170,6 +184,8 @@ export class Workflow {
     const settings = await this.deps.settings.get(brandId, trx);
     const audits: Record<string, unknown>[] = [];
     if (settings.routing) {
+      const arrivals = new Set<number>();
+      this.arrivals.set(trx, arrivals);
       for (const d of drafts) {
         const r = d.row;
         if (!d.inbound || r.assignee_id != null || r.status === 'resolved') continue;
@@ -183,6 +199,7 @@ export class Workflow {
         } else if (r.queued_at == null) {
           r.queued_at = now;
         }
+        arrivals.add(r.team_id);
       }
     }
     // SLA: stored timeline (before this batch; carried in the row's memo when current) + this batch's messages
@@ -224,6 +241,7 @@ export class Workflow {
         }
         for (const n of this.pendingNotices.splice(0)) this.deps.bus.publish(n.brandId, 'notification', n.data, { userIds: n.userIds });
         void publishedRows;
+        this.retryCommitted(trx, brandId);
         const ids = drafts.filter((d) => d.inbound).map((d) => d.id);
         try {
           if (await this.anyAutoAck(brandId)) for (const id of ids) await this.maybeAutoAck(id);
@@ -291,11 +309,19 @@ export class Workflow {
   // ---------------------------------------------------------------- routing
 
   /**
-   * Brands whose last drain found no agent with free capacity: new arrivals just
-   * join the queue until capacity frees (a resolve, an agent coming online), or a
-   * few seconds pass (another process may have freed capacity).
+   * Per brand, what its last drain found while it left work waiting: the teams where nobody
+   * could take more (every online member at capacity, nobody online, or a manual team) and
+   * whether that was every team. An ingest batch whose new work all joined such teams skips
+   * its drain within `SATURATION_WINDOW_MS`; a team with room is drained whatever another
+   * team's backlog. `retryAt`: the drain a skip scheduled for the end of the window.
    */
-  private readonly saturated = new Map<number, number>();
+  private readonly saturated = new Map<number, { at: number; teams: Set<number>; all: boolean; retryAt: number | null }>();
+
+  /** The teams an ingest batch put conversations in the queue of, by its transaction (`beforePersist` → `drainTx`). */
+  private readonly arrivals = new WeakMap<Tx, Set<number>>();
+
+  /** The retry a skipped drain scheduled in a transaction, remembered once that transaction commits. */
+  private readonly retries = new WeakMap<Tx, number>();
 
   /** Assign queued conversations, priority then age, to online agents with capacity. */
   async drain(brandId: number): Promise<number> {
@@ -320,8 +346,19 @@ export class Workflow {
   /** The drain itself, inside the caller's transaction; returns the conversation ids assigned. */
   async drainTx(trx: Tx, brandId: number, now: number): Promise<number[]> {
     const { store } = this.deps;
+    const arrivals = this.arrivals.get(trx);
+    this.arrivals.delete(trx);
     const sat = this.saturated.get(brandId);
-    if (sat && now - sat < 5_000) return [];
+    // new work only for full teams (unknown: every team is full) waits for capacity anyway
+    if (sat && now - sat.at < SATURATION_WINDOW_MS && (arrivals ? [...arrivals].every((t) => sat.teams.has(t)) : sat.all)) {
+      // …which may have freed meanwhile where this process cannot see it: drain once the window is over
+      const at = sat.at + SATURATION_WINDOW_MS;
+      if (sat.retryAt !== at && (!arrivals || arrivals.size > 0)) {
+        await this.deps.jobs.addManyIn(trx, [{ kind: DRAIN_JOB, payload: { brandId }, runAt: at, key: `${DRAIN_JOB}:${brandId}` }]);
+        this.retries.set(trx, at);
+      }
+      return [];
+    }
     await lockBrand(trx, store, brandId, 2);
     const queue = await trx
       .selectFrom('conversation')
@@ -350,7 +387,8 @@ export class Workflow {
       byAgent.set(m.id, a);
     }
     if (!byAgent.size) {
-      this.saturated.set(brandId, now);
+      const all = new Set([...teams.map((t) => t.id), ...queue.map((q) => q.team_id!)]);
+      this.saturated.set(brandId, { at: now, teams: all, all: true, retryAt: null });
       return [];
     }
     const loads = await trx.selectFrom('conversation').select(['assignee_id', (eb) => eb.fn.countAll<number>().as('n')]).where('brand_id', '=', brandId).where('assignee_id', 'in', [...byAgent.keys()]).where('status', 'in', OPEN).groupBy('assignee_id').execute();
@@ -372,10 +410,8 @@ export class Workflow {
       teams: teams.map((t) => ({ teamId: String(t.id), strategy: t.routing_strategy as AssignmentStrategy, requireLanguageMatch: !!parseObject(t.settings).requireLanguageMatch })),
       now,
     });
-    if (!result.assignments.length) {
-      this.saturated.set(brandId, now);
-      return [];
-    }
+    this.noteSaturation(brandId, now, result, teams, queue.map((q) => q.team_id!));
+    if (!result.assignments.length) return [];
     const value = JSON.stringify(result.state);
     await trx.insertInto('kv').values({ key: `routing.state.${brandId}`, value, updated_at: now }).onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: now })).execute();
     const audits: Record<string, unknown>[] = [];
@@ -384,8 +420,33 @@ export class Workflow {
       audits.push({ brand_id: brandId, actor_user_id: null, actor: 'system:routing', action: 'conversation.assigned', subject_type: 'conversation', subject_id: a.conversationId, conversation_id: Number(a.conversationId), data: JSON.stringify({ to: { assigneeId: Number(a.agentId), teamId: Number(a.teamId) }, reason: a.reason }), created_at: now });
     }
     await insertRows(trx, store, 'audit_event', audits);
-    if (result.waiting.length) this.saturated.set(brandId, now);
     return result.assignments.map((a) => Number(a.conversationId));
+  }
+
+  /** After a drain: the teams it left full, when it left anything waiting. */
+  private noteSaturation(brandId: number, now: number, result: DrainResult, teams: { id: number; routing_strategy: string }[], queuedTeams: number[]): void {
+    if (!result.waiting.length) {
+      this.saturated.delete(brandId);
+      return;
+    }
+    const manual = new Set(teams.filter((t) => t.routing_strategy === 'manual').map((t) => t.id));
+    const full = new Set<number>();
+    const ids = new Set([...teams.map((t) => t.id), ...queuedTeams]);
+    for (const id of ids) {
+      const room = result.agents.some((a) => a.availability === 'online' && a.openCount < a.maxOpen && a.teamIds.includes(String(id)));
+      if (manual.has(id) || !room) full.add(id);
+    }
+    if (!full.size) this.saturated.delete(brandId);
+    else this.saturated.set(brandId, { at: now, teams: full, all: full.size === ids.size, retryAt: null });
+  }
+
+  /** After an ingest batch committed: a retry its skipped drain scheduled now exists. */
+  private retryCommitted(trx: Tx, brandId: number): void {
+    const at = this.retries.get(trx);
+    if (at === undefined) return;
+    this.retries.delete(trx);
+    const sat = this.saturated.get(brandId);
+    if (sat && sat.at + SATURATION_WINDOW_MS === at) sat.retryAt = at;
   }
 
   // ---------------------------------------------------------------- SLA clocks
@@ -577,7 +638,13 @@ export class Workflow {
     return this.deps.settings.anyAutoAck(brandId);
   }
 
-  /** When the account's desk is closed, tell the customer when help will be there — once per closed period. */
+  /**
+   * When the account's desk is closed, tell the customer when help will be there — once per
+   * closed period, only for a message that was written to us and needs an answer (never spam,
+   * abuse, a listening result that does not tag us, a moderated message or a blocked or muted
+   * author), and never while a person is on the conversation (an agent replied within
+   * `RECENT_AGENT_REPLY_MS`, or its assignee is online).
+   */
   async maybeAutoAck(conversationId: number): Promise<boolean> {
     const { store, clock, bus } = this.deps;
     const now = clock.now();
@@ -587,10 +654,72 @@ export class Workflow {
     const cfg = parseObject(account.settings).autoAck as { enabled?: boolean; visibility?: Visibility; signature?: string } | undefined;
     if (!cfg?.enabled || account.listen_only || account.status === 'disabled') return false;
     const calendar = this.deps.settings.calendarOf(account);
-    const last = await store.db.selectFrom('message').select(['id', 'created_at', 'visibility', 'network_message_id', 'author_identity_id']).where('conversation_id', '=', conv.id).where('direction', '=', 'inbound').orderBy('created_at', 'desc').limit(1).executeTakeFirst();
-    if (!last || now - last.created_at > 15 * 60_000) return false; // only for what just arrived
+    if (!calendar || isOpen(calendar, now)) return false; // shouldAutoAck's first answer, before reading anything more
+    // what just arrived, newest first (a batch may bring several messages of one conversation)
+    const fresh = await store.db
+      .selectFrom('message')
+      .select(['id', 'created_at', 'visibility', 'network_message_id', 'author_identity_id', 'kind', 'text', 'triage_action', 'triage_category'])
+      .where('conversation_id', '=', conv.id)
+      .where('direction', '=', 'inbound')
+      .where('created_at', '>=', now - AUTO_ACK_FRESH_MS)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(20)
+      .execute();
+    if (!fresh.length) return false; // only for what just arrived
+    const moderation = await store.db
+      .selectFrom('moderation_action')
+      .select(['message_id', 'identity_id', 'action', 'id'])
+      .where('brand_id', '=', conv.brand_id)
+      .where('status', '=', 'done')
+      .where((eb) => {
+        const identities = [...new Set(fresh.map((m) => m.author_identity_id).filter((x): x is number => x != null))];
+        const byMessage = eb('message_id', 'in', fresh.map((m) => m.id));
+        return identities.length ? eb.or([byMessage, eb.and([eb('identity_id', 'in', identities), eb('action', 'in', ['block', 'unblock', 'mute', 'unmute'])])]) : byMessage;
+      })
+      .orderBy('id')
+      .execute();
+    // in order, so the latest of hide/unhide, block/unblock and mute/unmute wins
+    const hidden = new Map<number, boolean>();
+    const deleted = new Set<number>();
+    const blocked = new Map<number, boolean>();
+    const muted = new Map<number, boolean>();
+    for (const a of moderation) {
+      if (a.action === 'block' || a.action === 'unblock') {
+        if (a.identity_id != null) blocked.set(a.identity_id, a.action === 'block');
+      } else if (a.action === 'mute' || a.action === 'unmute') {
+        if (a.identity_id != null) muted.set(a.identity_id, a.action === 'mute');
+      } else if (a.message_id != null) {
+        if (a.action === 'delete') deleted.add(a.message_id);
+        else if (a.action === 'hide' || a.action === 'unhide') hidden.set(a.message_id, a.action === 'hide');
+      }
+    }
+    const verdicts = fresh.map((m) => ({
+      m,
+      why: autoAckEligibility({
+        kind: m.kind, visibility: m.visibility, text: m.text, triageAction: m.triage_action, triageCategory: m.triage_category,
+        moderated: deleted.has(m.id) || hidden.get(m.id) === true, authorBlocked: m.author_identity_id != null && (blocked.get(m.author_identity_id) === true || muted.get(m.author_identity_id) === true),
+      }, [account.handle]),
+    }));
+    // a hostile latest message vetoes the acknowledgement; otherwise answer the latest that needs one
+    if (verdicts[0]!.why !== null && HOSTILE_REASONS.has(verdicts[0]!.why)) return false;
+    const last = verdicts.find((v) => v.why === null)?.m;
+    if (!last) return false;
     const prev = (await store.db.selectFrom('auto_ack').select('created_at').where('conversation_id', '=', conv.id).execute()).map((r) => r.created_at);
-    const decision = shouldAutoAck(calendar, now, prev, { skipIfOpensWithinMs: 10 * 60_000 });
+    const replied = await store.db
+      .selectFrom('message')
+      .select((eb) => eb.fn.max('created_at').as('at'))
+      .where('conversation_id', '=', conv.id)
+      .where('direction', '=', 'outbound')
+      .where('is_auto', '=', 0)
+      .where('status', 'not in', ['failed', 'rejected'])
+      .executeTakeFirst();
+    const assignee = conv.assignee_id != null ? await store.db.selectFrom('app_user').select(['availability', 'disabled_at']).where('id', '=', conv.assignee_id).executeTakeFirst() : undefined;
+    const decision = shouldAutoAck(calendar, now, prev, {
+      skipIfOpensWithinMs: 10 * 60_000,
+      lastAgentReplyAt: replied?.at == null ? null : Number(replied.at),
+      assigneeAvailable: assignee?.availability === 'online' && assignee.disabled_at == null,
+    });
     if (!decision.send || !calendar) return false;
     const ident = last.author_identity_id ? await store.db.selectFrom('contact_identity').select(['handle', 'display_name']).where('id', '=', last.author_identity_id).executeTakeFirst() : undefined;
     const ack = autoAckText({ calendar, now, conversationId: String(conv.id), network: conv.network as Network, customer: { name: ident?.display_name ?? null, handle: ident?.handle ?? null }, signature: cfg.signature ?? null });
