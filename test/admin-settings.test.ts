@@ -98,10 +98,10 @@ for (const dialect of DIALECTS) {
       });
 
       it('trims a person\'s name and refuses a blank one with 400', async () => {
-        const blank = await admin.post('/api/users', { email: 'blank@acme.test', name: '   ', role: 'agent' });
+        const blank = await admin.post('/api/users', { email: 'blank@acme.test', name: '   ', role: 'agent', password: 'long enough password' });
         expect(blank.status).toBe(400);
         expect(blank.json.detail).toMatch(/name/i);
-        const ok = await admin.post('/api/users', { email: 'gus@acme.test', name: ' Gus Agent ', role: 'agent' });
+        const ok = await admin.post('/api/users', { email: 'gus@acme.test', name: ' Gus Agent ', role: 'agent', password: 'long enough password' });
         expect(ok.status).toBe(201);
         expect(ok.json.name).toBe('Gus Agent');
       });

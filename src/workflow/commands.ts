@@ -7,12 +7,14 @@
 import { sql } from 'kysely';
 import { requiresApproval, signOffRefusal, SIGN_OFF_ROLES, type ApprovalReason } from '../core/approval.js';
 import { availabilityLine } from '../core/autoAck.js';
+import type { BusinessCalendar } from '../core/businessHours.js';
 import { expertDueAt, expertTarget, formatTarget, isOverdueUnannounced, overdueRecipients } from '../core/expertRequests.js';
 import { createDetector, observe, type DetectorState } from '../core/incidents.js';
 import { DEFAULT_PLAYBOOKS, matchPlaybooks, renderSnippet, type Playbook, type PlaybookMatch } from '../core/playbooks.js';
 import { privateOffer } from '../core/privateOffer.js';
 import { checkReply } from '../core/replyChecks.js';
-import type { Network, Role, TriageCategory } from '../core/types.js';
+import { priorityBand, resolveTarget, type SlaPolicy } from '../core/sla.js';
+import type { Network, Role, TriageCategory, Visibility } from '../core/types.js';
 import type { Actor } from '../commands/context.js';
 import { isUniqueViolation, type ConversationCommands } from '../commands/conversations.js';
 import { AppError, badRequest, conflict, disabledAccount, forbidden, notFound } from '../errors.js';
@@ -185,14 +187,20 @@ export class WorkflowCommands {
     let recipients: number[];
     let groupTargetMin: number | null = null;
     if (p.expertId != null) {
-      const e = await store.db.selectFrom('app_user').select(['id', 'role']).where('id', '=', p.expertId).where('brand_id', '=', actor.brandId).where('disabled_at', 'is', null).executeTakeFirst();
+      if (p.expertId === actor.userId) throw badRequest('expert.self', 'you cannot ask yourself: choose a knowledge expert');
+      const e = await store.db.selectFrom('app_user').select(['id', 'role', 'name']).where('id', '=', p.expertId).where('brand_id', '=', actor.brandId).where('disabled_at', 'is', null).executeTakeFirst();
       if (!e) throw badRequest('expert.unknown', 'no such person in this brand');
+      if (e.role !== 'expert') throw badRequest('expert.not_expert', `${e.name} is not a knowledge expert: ask someone with the expert role, or an expert group`);
       recipients = [e.id];
     } else {
-      const t = await store.db.selectFrom('team').select(['id', 'settings']).where('id', '=', p.teamId!).where('brand_id', '=', actor.brandId).executeTakeFirst();
+      const t = await store.db.selectFrom('team').select(['id', 'name', 'settings']).where('id', '=', p.teamId!).where('brand_id', '=', actor.brandId).executeTakeFirst();
       if (!t) throw badRequest('expert.unknown_team', 'no such group in this brand');
       groupTargetMin = groupExpertTargetMin(t.settings);
-      recipients = (await store.db.selectFrom('team_member').select('user_id').where('team_id', '=', t.id).execute()).map((r) => r.user_id);
+      const members = await store.db.selectFrom('team_member').innerJoin('app_user', 'app_user.id', 'team_member.user_id').select(['app_user.id', 'app_user.role', 'app_user.disabled_at']).where('team_member.team_id', '=', t.id).execute();
+      if (!isExpertGroup(members, groupTargetMin)) throw badRequest('expert.not_expert_group', `${t.name} is not an expert group (it has no knowledge expert and no answer target of its own): ask an expert or an expert group`);
+      // the asker never answers their own question, so is not asked it
+      recipients = members.filter((m) => m.disabled_at == null && m.id !== actor.userId).map((m) => m.id);
+      if (!recipients.length) throw badRequest('expert.no_one_to_ask', `nobody else in ${t.name} can answer: ask an expert`);
     }
     const target = expertTarget(settings.expertTargetMin, groupTargetMin);
     const account = settings.sla.businessHours ? await store.db.selectFrom('channel_account').selectAll().where('id', '=', conv.channel_account_id).executeTakeFirst() : undefined;
@@ -283,13 +291,31 @@ export class WorkflowCommands {
     return !!r;
   }
 
+  /**
+   * Who may answer a question: the expert it was asked of, or a member of the expert group
+   * it was asked of; an admin may answer on their behalf (recorded as such). Never the
+   * person who asked it — their own answer would close the question and count as an
+   * expert's answer in the reports. Returns whether the answer is on someone's behalf.
+   */
+  private async mayAnswer(actor: Actor, req: { asked_by: number; expert_id: number | null; team_id: number | null }): Promise<{ onBehalf: boolean }> {
+    if (actor.userId == null) throw forbidden('questions to experts are answered by people');
+    if (actor.userId === req.asked_by) throw new AppError(403, 'expert.own_question', 'you asked this question: the expert answers it (add a note to the conversation instead)');
+    const asked = req.expert_id != null
+      ? req.expert_id === actor.userId
+      : req.team_id != null && !!(await this.deps.store.db.selectFrom('team_member').select('user_id').where('team_id', '=', req.team_id).where('user_id', '=', actor.userId).executeTakeFirst());
+    if (asked) return { onBehalf: false };
+    if (actor.role === 'admin') return { onBehalf: true };
+    throw forbidden('this question was not asked of you');
+  }
+
   /** The expert answers inside the conversation, as a note; the agent keeps ownership. */
   async answerExpert(actor: Actor, requestId: number, text: string) {
     const { store, clock, bus } = this.deps;
     const req = await store.db.selectFrom('expert_request').selectAll().where('id', '=', requestId).where('brand_id', '=', actor.brandId).executeTakeFirst();
     if (!req) throw notFound('expert request');
     if (req.status !== 'open') throw conflict('expert.closed', `this request is ${req.status}`);
-    if (actor.userId == null || !(await this.expertMayAccess(actor.userId, req.conversation_id)) && actor.role === 'expert') throw forbidden('this question was not asked of you');
+    const { onBehalf } = await this.mayAnswer(actor, req);
+    const onBehalfOf = onBehalf ? { expertId: req.expert_id, teamId: req.team_id } : null;
     const note = await this.deps.conversations.addNote(actor, req.conversation_id, text);
     const now = clock.now();
     const answered = await store.db.transaction().execute(async (trx) => {
@@ -299,9 +325,9 @@ export class WorkflowCommands {
       await this.deps.jobs?.cancelManyIn(trx, [expertJobKey(req.id)]);
       const conv = await trx.selectFrom('conversation').selectAll().where('id', '=', req.conversation_id).executeTakeFirstOrThrow();
       const dims = { brandId: actor.brandId, timezone: await this.tz(actor.brandId, trx), conversationId: conv.id, messageId: null, agentId: actor.userId, teamId: req.team_id, channelAccountId: conv.channel_account_id, network: conv.network, visibility: conv.visibility, priority: conv.priority, category: conv.category };
-      await writeFacts(trx, this.deps.store, [factRow(dims, 'expert_wait', now, req.created_at, now, await businessFor(trx, this.deps.businessSeconds, conv.channel_account_id), { requestId: req.id, onTime: req.due_at == null || now <= req.due_at })]);
-      await trx.insertInto('notification').values({ brand_id: actor.brandId, user_id: req.asked_by, kind: 'expert.answered', title: 'An expert answered your question', body: text.slice(0, 300), conversation_id: conv.id, created_at: now }).execute();
-      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'expert.answered', subjectType: 'expert_request', subjectId: req.id, conversationId: conv.id, data: { noteId: note.id } }, now);
+      await writeFacts(trx, this.deps.store, [factRow(dims, 'expert_wait', now, req.created_at, now, await businessFor(trx, this.deps.businessSeconds, conv.channel_account_id), { requestId: req.id, onTime: req.due_at == null || now <= req.due_at, ...(onBehalf ? { onBehalf: true } : {}) })]);
+      await trx.insertInto('notification').values({ brand_id: actor.brandId, user_id: req.asked_by, kind: 'expert.answered', title: onBehalf ? 'An admin answered your question for the expert' : 'An expert answered your question', body: text.slice(0, 300), conversation_id: conv.id, created_at: now }).execute();
+      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'expert.answered', subjectType: 'expert_request', subjectId: req.id, conversationId: conv.id, data: { noteId: note.id, ...(onBehalfOf ? { onBehalfOf } : {}) } }, now);
       return trx.selectFrom('expert_request').selectAll().where('id', '=', req.id).executeTakeFirstOrThrow();
     });
     bus.publish(actor.brandId, 'expert.request', presentRequest(answered));
@@ -309,18 +335,63 @@ export class WorkflowCommands {
     return { request: presentRequest(answered), note };
   }
 
+  // ------------------------------------------------------------ people who stop taking conversations
+
+  /**
+   * Hand back the open conversations of someone who no longer takes any (disabled, or now
+   * an expert): each goes back unassigned to its team's queue — the conversation's team,
+   * else the person's own, else the routing default — through the ordinary assignment
+   * command, so each change is audited, published live, its SLA re-evaluated and the
+   * queue routed again to the agents online with capacity. Returns the conversations released.
+   */
+  async releaseConversations(actor: Actor, userId: number, reason: 'disabled' | 'role'): Promise<number[]> {
+    const { db } = this.deps.store;
+    const held = await db.selectFrom('conversation').select(['id', 'team_id']).where('brand_id', '=', actor.brandId).where('assignee_id', '=', userId).where('status', '!=', 'resolved').orderBy('id').execute();
+    if (!held.length) return [];
+    const ownTeam = (await db.selectFrom('team_member').innerJoin('team', 'team.id', 'team_member.team_id').select('team.id').where('team_member.user_id', '=', userId).where('team.brand_id', '=', actor.brandId).orderBy('team.id').executeTakeFirst())?.id;
+    const routing = (await this.deps.settings.get(actor.brandId)).routing;
+    const fallbackTeam = ownTeam ?? (routing ? Number(routing.defaultTeamId) : null);
+    const released: number[] = [];
+    for (const c of held) {
+      await this.deps.conversations.assign(actor, c.id, { assigneeId: null, ...(c.team_id == null && fallbackTeam != null ? { teamId: fallbackTeam } : {}) });
+      released.push(c.id);
+    }
+    await audit(db, { brandId: actor.brandId, actor: actor.name, action: 'user.conversations_released', subjectType: 'user', subjectId: userId, data: { reason, conversationIds: released } }, this.deps.clock.now());
+    return released;
+  }
+
   // ------------------------------------------------------------ take it private
 
-  /** Post a short public reply inviting a private message (wording per network); the private thread joins this conversation. */
-  async takePrivate(actor: Actor, conversationId: number, p: { reason?: 'personal_data' | 'account' | 'complex'; text?: string | null }) {
-    const conv = await this.deps.store.db.selectFrom('conversation').selectAll().where('id', '=', conversationId).where('brand_id', '=', actor.brandId).executeTakeFirst();
+  /**
+   * Post a short public reply inviting a private message (wording per network); the private
+   * thread joins this conversation. The offer is sent at most once: a client's
+   * `idempotencyKey` (one per offer) makes a retried or doubled request the same reply, and
+   * without one the key is derived from the conversation and the newest public message the
+   * offer answers — a second offer to the same message is the first one (`duplicate`), or a
+   * 409 `private.already_offered` when it would say something else.
+   */
+  async takePrivate(actor: Actor, conversationId: number, p: { reason?: 'personal_data' | 'account' | 'complex'; text?: string | null; idempotencyKey?: string | null }) {
+    const { db } = this.deps.store;
+    const conv = await db.selectFrom('conversation').selectAll().where('id', '=', conversationId).where('brand_id', '=', actor.brandId).executeTakeFirst();
     if (!conv) throw notFound('conversation');
-    const ident = conv.contact_id != null ? await this.deps.store.db.selectFrom('contact_identity').select(['display_name', 'handle']).where('contact_id', '=', conv.contact_id).executeTakeFirst() : undefined;
-    const offer = privateOffer({ network: conv.network as Network, conversationId: String(conv.id), customerName: ident?.display_name ?? null, reason: p.reason });
+    const ident = conv.contact_id != null ? await db.selectFrom('contact_identity').select(['display_name', 'handle']).where('contact_id', '=', conv.contact_id).orderBy('updated_at', 'desc').executeTakeFirst() : undefined;
+    const offer = privateOffer({ network: conv.network as Network, conversationId: String(conv.id), customerName: greetingName(ident), reason: p.reason });
     const text = p.text?.trim() || offer?.text;
     if (!text) throw badRequest('private.not_applicable', `${conv.network} conversations are already private`);
-    const r = await this.deps.conversations.reply(actor, conv.id, { text, visibility: 'public' });
-    await this.deps.conversations.setLabels(actor, conv.id, { add: ['taken-private'] });
+    // the customer's newest public message: what the offer answers, and (without a client key) what makes it one offer
+    const answers = await db.selectFrom('message').select('id').where('conversation_id', '=', conv.id).where('direction', '=', 'inbound').where('visibility', '=', 'public').orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+    const derived = p.idempotencyKey == null;
+    const idempotencyKey = p.idempotencyKey ?? `take-private:${conv.id}:${answers?.id ?? 0}`;
+    let r;
+    try {
+      r = await this.deps.conversations.reply(actor, conv.id, { text, visibility: 'public', replyToMessageId: answers?.id ?? null, idempotencyKey });
+    } catch (err) {
+      if (derived && err instanceof AppError && err.code === 'reply.key_reused') {
+        throw conflict('private.already_offered', 'a private message was already offered in reply to the customer\'s latest message; it goes out once (send a new offer with an idempotencyKey)', err.extra);
+      }
+      throw err;
+    }
+    if (!r.duplicate) await this.deps.conversations.setLabels(actor, conv.id, { add: ['taken-private'] });
     return r;
   }
 
@@ -393,9 +464,20 @@ export class WorkflowCommands {
       agent: { name: agent?.name.split(/\s+/)[0] ?? null },
       brand: { name: brand.name },
       account: { handle: account.handle },
-      hours: cal ? availabilityLine(cal) : null,
+      hours: cal ? await this.availabilityLineFor(actor.brandId, cal, conv.visibility as Visibility) : null,
     };
     return renderSnippet(s.body, vars);
+  }
+
+  /**
+   * The availability line ("We're here Mon–Fri 9am–5pm GMT; we reply within 4 hours during
+   * those hours") for an account's calendar, promising what the brand's SLA policy targets
+   * for a first response to an ordinary (lowest-band) message of that visibility — never a
+   * figure the desk does not work to. No first-response target: no promise.
+   */
+  async availabilityLineFor(brandId: number, calendar: BusinessCalendar | null, visibility: Visibility = 'public'): Promise<string> {
+    const settings = await this.deps.settings.get(brandId);
+    return availabilityLine(calendar, { responseTimeMinutes: firstResponseMinutes(settings.sla, visibility) });
   }
 
   // ------------------------------------------------------------ incidents
@@ -612,6 +694,37 @@ export class WorkflowCommands {
     const value = JSON.stringify({ state, next });
     await store.db.insertInto('kv').values({ key, value, updated_at: now }).onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: now })).execute();
   }
+}
+
+/**
+ * The first-response target, in minutes, for an ordinary message of a visibility under an
+ * SLA policy (the band of priority 0); 0 when the policy sets none, so nothing is promised.
+ */
+export function firstResponseMinutes(policy: SlaPolicy, visibility: Visibility): number {
+  const rule = resolveTarget(policy, 'first_response', priorityBand(policy, 0), visibility);
+  return rule && rule.targetMs > 0 ? rule.targetMs / 60_000 : 0;
+}
+
+/**
+ * Whether a team is an expert group, one a question may be asked of: it has a knowledge
+ * expert (role `expert`, not disabled) among its members — as the ask dialog lists them —
+ * or an answer target of its own. A routing team of agents is neither.
+ */
+function isExpertGroup(members: { role: string; disabled_at: number | null }[], ownTargetMin: number | null): boolean {
+  return ownTargetMin != null || members.some((m) => m.role === 'expert' && m.disabled_at == null);
+}
+
+/**
+ * How a person greets the customer in public: by first name ("Erin", not "Erin Example"),
+ * else by handle; the @mention itself is the network's. A leading title ("Dr.") or a
+ * word without letters (an emoji) is not a name.
+ */
+function greetingName(ident: { display_name: string | null; handle: string | null } | undefined): string | null {
+  const first = (ident?.display_name ?? '').split(/\s+/).find((w) => /\p{L}/u.test(w) && !/^\p{L}{1,4}\.$/u.test(w));
+  const name = first?.replace(/[^\p{L}\p{M}\p{N}'’-]+$/u, '').replace(/^[^\p{L}\p{N}]+/u, '');
+  if (name && /\p{L}/u.test(name)) return name;
+  const handle = ident?.handle?.replace(/^[@＠]/, '').split('@')[0];
+  return handle || null;
 }
 
 function presentRequest(r: { id: number; conversation_id: number; asked_by: number; expert_id: number | null; team_id: number | null; question: string; status: string; due_at: number | null; created_at: number; answered_at: number | null; answer_note_id: number | null; overdue_at: number | null }) {

@@ -1,13 +1,14 @@
-/** Brand administration: people, teams, channel accounts, API tokens, quarantine. */
+/** Brand administration: people (and changing your own password), teams, channel accounts, API tokens, quarantine. */
 import { z } from 'zod';
-import { addTeamMember, createTeam, createUser, teamExists, ValidationError } from '../../commands/setup.js';
+import { addTeamMember, createTeam, createUser, passwordProblem, teamExists, ValidationError } from '../../commands/setup.js';
 import { MAX_EXPERT_TARGET_MIN } from '../../core/expertRequests.js';
 import { ROLES } from '../../core/types.js';
 import { AppError } from '../../errors.js';
+import { hashPassword, verifyPassword } from '../../lib/password.js';
 import { audit } from '../../store/audit.js';
 import type { Tx } from '../../store/util.js';
 import { groupExpertTargetMin } from '../../workflow/settings.js';
-import { createApiToken, requireRole } from '../auth.js';
+import { createApiToken, LoginLimiter, requireRole } from '../auth.js';
 import type { App } from '../http.js';
 import { presentChannelAccount, presentUser } from '../presenters.js';
 import { channelAccountSchema, idParams, userSchema } from '../schemas.js';
@@ -16,6 +17,11 @@ const ROUTING_STRATEGY = z.enum(['round_robin', 'least_loaded', 'skills', 'manua
 const TEAM_MEMBERS = z.array(z.object({ userId: z.number().int(), isLead: z.boolean().default(false) }));
 /** A team's name, trimmed: one of only spaces is no name. */
 const TEAM_NAME = z.string().trim().min(1, 'a team needs a name').max(100);
+/** A password someone is given or chooses: the same rule everywhere (not only spaces, see `passwordProblem`). */
+export const NEW_PASSWORD = z.string().max(1024).superRefine((pw, ctx) => {
+  const problem = passwordProblem(pw);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 /** As an expert group, the team's own answer target in minutes; null: the brand's default. */
 const EXPERT_TARGET = z.number().int().min(1).max(MAX_EXPERT_TARGET_MIN).nullable();
 
@@ -52,8 +58,8 @@ export function adminRoutes(app: App) {
 
   app.post('/api/users', {
     schema: {
-      tags: ['admin'], summary: 'Add a person (admin)',
-      body: z.object({ email: z.string().max(320), name: z.string().trim().min(1, 'a person needs a name').max(200), role: z.enum(ROLES), password: z.string().min(8).max(1024).optional(), capacity: z.number().int().min(0).max(1000).optional(), skills: z.record(z.string(), z.unknown()).optional() }),
+      tags: ['admin'], summary: 'Add a person (admin) with the password they first sign in with (at least 8 characters other than spaces)',
+      body: z.object({ email: z.string().max(320), name: z.string().trim().min(1, 'a person needs a name').max(200), role: z.enum(ROLES), password: NEW_PASSWORD, capacity: z.number().int().min(0).max(1000).optional(), skills: z.record(z.string(), z.unknown()).optional() }),
       response: { 201: userSchema },
     },
   }, async (req, reply) => {
@@ -66,6 +72,41 @@ export function adminRoutes(app: App) {
       if (err instanceof ValidationError) throw new AppError(err.code === 'user.exists' ? 409 : 400, err.code, err.message);
       throw err;
     }
+  });
+
+  // a stolen session must not guess its way to the password: a few tries per person
+  const passwordTries = new LoginLimiter(10, 15 * 60_000);
+
+  app.post('/api/me/password', {
+    schema: {
+      tags: ['auth'], summary: 'Change your own password: the current one, then the new one (at least 8 characters other than spaces); your other sessions are signed out',
+      body: z.strictObject({ currentPassword: z.string().max(1024), newPassword: NEW_PASSWORD }),
+      response: { 204: z.null() },
+    },
+  }, async (req, reply) => {
+    const a = requireRole(req);
+    if (a.via !== 'session') throw new AppError(403, 'forbidden', 'a password is changed by the person signed in, not by an API token');
+    const now = s.clock.now();
+    const key = String(a.user.id);
+    const wait = passwordTries.check(key, now);
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      throw new AppError(429, 'auth.rate_limited', `too many attempts; try again in ${wait} s`);
+    }
+    const row = await s.store.db.selectFrom('app_user').select('password_hash').where('id', '=', a.user.id).executeTakeFirstOrThrow();
+    if (!(await verifyPassword(req.body.currentPassword, row.password_hash))) {
+      passwordTries.record(key, now);
+      throw new AppError(403, 'auth.wrong_password', 'your current password is not right');
+    }
+    passwordTries.reset(key);
+    const hash = await hashPassword(req.body.newPassword);
+    await s.store.db.transaction().execute(async (trx) => {
+      await trx.updateTable('app_user').set({ password_hash: hash }).where('id', '=', a.user.id).execute();
+      // this browser stays signed in; every other one signs in again with the new password
+      await trx.deleteFrom('session').where('user_id', '=', a.user.id).where('id', '!=', a.sessionId!).execute();
+      await audit(trx, { brandId: a.user.brand_id, actor: a.actor.name, action: 'user.password_changed', subjectType: 'user', subjectId: a.user.id }, now);
+    });
+    return reply.code(204).send(null);
   });
 
   app.get('/api/teams', { schema: { tags: ['admin'], summary: 'Teams (queues, expert groups) and their members; expertTargetMin null means the brand\'s expert target applies', response: { 200: z.object({ items: z.array(z.object({ id: z.number(), name: z.string(), routingStrategy: z.string(), expertTargetMin: z.number().nullable(), members: z.array(z.object({ userId: z.number(), isLead: z.boolean() })) })) }) } } }, async (req) => {

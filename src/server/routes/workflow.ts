@@ -4,19 +4,24 @@
  * incidents, live reply checks, and people's capacity/skills.
  */
 import { z } from 'zod';
-import { availabilityLine } from '../../core/autoAck.js';
 import { checkReply } from '../../core/replyChecks.js';
 import { isOpen, nextOpening } from '../../core/businessHours.js';
-import { ROLES, type Network } from '../../core/types.js';
+import { ROLES, type Network, type Visibility } from '../../core/types.js';
 import { conflict, notFound } from '../../errors.js';
+import { hashPassword } from '../../lib/password.js';
 import { audit } from '../../store/audit.js';
 import { decodeText } from '../../store/text.js';
+import type { ChannelAccount } from '../../store/schema.js';
 import { lockBrand } from '../../store/util.js';
 import { checkCalendar, settingsPatchSchema } from '../../workflow/settings.js';
 import { requireRole } from '../auth.js';
 import type { App } from '../http.js';
+import { NEW_PASSWORD } from './admin.js';
 import { presentUser } from '../presenters.js';
 import { idParams, messageSchema, userSchema } from '../schemas.js';
+
+/** Experts are asked questions; they are never given conversations (see routing's drain). */
+const takesConversations = (role: string) => role !== 'expert';
 
 /** lockBrand's scope for changes of people (1–3 are ingest, routing and rollups). */
 const PEOPLE_LOCK = 4;
@@ -40,6 +45,8 @@ export function workflowRoutes(app: App) {
   const s = app.services;
   const wf = s.workflowCommands;
   const tags = ['workflow'];
+  /** Where an account's customers are answered: in public, unless its network has no public replies (e-mail, web chat). */
+  const answersIn = (acc: ChannelAccount): Visibility => (s.registry.forAccount(acc)?.capabilities.publicReply ?? true) === true ? 'public' : 'private';
 
   app.get('/api/settings/workflow', { schema: { tags, summary: 'Routing rules, SLA policy, approval policy, reply-check severities' } }, async (req) => {
     const a = requireRole(req, 'admin', 'approver');
@@ -62,7 +69,8 @@ export function workflowRoutes(app: App) {
     if (!Number(r.numUpdatedRows)) throw notFound('channel account');
     s.workflowSettings.invalidate();
     await audit(s.store.db, { brandId: a.user.brand_id, actor: a.actor.name, action: 'channel.calendar', subjectType: 'channel_account', subjectId: req.params.id }, s.clock.now());
-    return { calendar: cal, availabilityLine: availabilityLine(cal) };
+    const acc = await s.store.db.selectFrom('channel_account').selectAll().where('id', '=', req.params.id).executeTakeFirstOrThrow();
+    return { calendar: cal, availabilityLine: await wf.availabilityLineFor(a.user.brand_id, cal, answersIn(acc)) };
   });
 
   app.get('/api/channel-accounts/:id/availability', {
@@ -74,7 +82,7 @@ export function workflowRoutes(app: App) {
     const cal = s.workflowSettings.calendarOf(acc);
     const now = s.clock.now();
     const next = cal ? nextOpening(cal, now) : now;
-    return { open: isOpen(cal, now), nextOpening: next == null ? null : new Date(next).toISOString(), availabilityLine: availabilityLine(cal), calendar: cal };
+    return { open: isOpen(cal, now), nextOpening: next == null ? null : new Date(next).toISOString(), availabilityLine: await wf.availabilityLineFor(a.user.brand_id, cal, answersIn(acc)), calendar: cal };
   });
 
   app.get('/api/queues', { schema: { tags, summary: 'Per team: waiting conversations, oldest wait, agents online and their load' } }, async (req) => {
@@ -88,6 +96,9 @@ export function workflowRoutes(app: App) {
         .innerJoin('app_user', 'app_user.id', 'team_member.user_id')
         .select(['app_user.id', 'app_user.name', 'app_user.availability', 'app_user.capacity', 'team_member.is_lead'])
         .where('team_member.team_id', '=', t.id)
+        // the people routing gives conversations to: not disabled people, not experts
+        .where('app_user.disabled_at', 'is', null)
+        .where('app_user.role', '!=', 'expert')
         .execute();
       const loads = agents.length ? await s.store.db.selectFrom('conversation').select(['assignee_id', (eb) => eb.fn.countAll<number>().as('n')]).where('assignee_id', 'in', agents.map((x) => x.id)).where('status', 'in', ['new', 'open']).groupBy('assignee_id').execute() : [];
       out.push({
@@ -100,13 +111,24 @@ export function workflowRoutes(app: App) {
 
   app.patch('/api/users/:id', {
     schema: {
-      tags: ['admin'], summary: 'Capacity, skills, flags (e.g. in_training), role, availability (admin)', params: idParams,
-      body: z.object({ capacity: z.number().int().min(0).max(1000).optional(), skills: z.object({ languages: z.array(z.string()).optional(), networks: z.array(z.string()).optional(), intents: z.array(z.string()).optional() }).optional(), flags: z.array(z.string().max(40)).max(20).optional(), role: z.enum(ROLES).optional(), availability: z.enum(['online', 'away', 'offline']).optional(), disabled: z.boolean().optional() }),
+      tags: ['admin'], params: idParams,
+      summary: 'Capacity, skills, flags (e.g. in_training), role, availability, disabling, a new password (admin). Disabling someone, or making them an expert, puts their open conversations back in their team\'s queue, routed again; a new password signs them out everywhere. Unknown fields are refused',
+      body: z.strictObject({
+        capacity: z.number().int().min(0).max(1000).optional(),
+        skills: z.strictObject({ languages: z.array(z.string()).optional(), networks: z.array(z.string()).optional(), intents: z.array(z.string()).optional() }).optional(),
+        flags: z.array(z.string().max(40)).max(20).optional(),
+        role: z.enum(ROLES).optional(),
+        availability: z.enum(['online', 'away', 'offline']).optional(),
+        disabled: z.boolean().optional(),
+        password: NEW_PASSWORD.optional().describe('a new password they sign in with (at least 8 characters other than spaces); their sessions end'),
+      }),
       response: { 200: userSchema },
     },
   }, async (req) => {
     const a = requireRole(req, 'admin');
-    const b = req.body;
+    const { password, ...b } = req.body;
+    const now = s.clock.now();
+    const passwordHash = password !== undefined ? await hashPassword(password) : null;
     const u = await s.store.db.transaction().execute(async (trx) => {
       // one change of people per brand at a time: two admins demoting each other at once must not both pass the check below
       await lockBrand(trx, s.store, a.user.brand_id, PEOPLE_LOCK);
@@ -123,13 +145,30 @@ export function workflowRoutes(app: App) {
       if (b.flags) patch.settings = JSON.stringify({ ...JSON.parse(u.settings || '{}'), flags: b.flags });
       if (b.role) patch.role = b.role;
       if (b.availability) patch.availability = b.availability;
-      if (b.disabled !== undefined) patch.disabled_at = b.disabled ? s.clock.now() : null;
+      if (b.disabled !== undefined) patch.disabled_at = b.disabled ? (u.disabled_at ?? now) : null;
+      // someone disabled is nobody's online colleague (the queues, presence, routing)
+      if (b.disabled) patch.availability = 'offline';
+      if (passwordHash) patch.password_hash = passwordHash;
       if (Object.keys(patch).length) await trx.updateTable('app_user').set(patch as never).where('id', '=', u.id).execute();
-      await audit(trx, { brandId: a.user.brand_id, actor: a.actor.name, action: 'user.updated', subjectType: 'user', subjectId: u.id, data: b }, s.clock.now());
-      return u;
+      // the password itself is never written down, only that it was set
+      await audit(trx, { brandId: a.user.brand_id, actor: a.actor.name, action: 'user.updated', subjectType: 'user', subjectId: u.id, data: { ...b, ...(passwordHash ? { password: 'set' } : {}) } }, now);
+      if (passwordHash) {
+        // whoever was signed in as them (the old password's holder) signs in again; an admin setting their own keeps this session
+        let ended = trx.deleteFrom('session').where('user_id', '=', u.id);
+        if (u.id === a.user.id && a.sessionId) ended = ended.where('id', '!=', a.sessionId);
+        const r = await ended.executeTakeFirst();
+        await audit(trx, { brandId: a.user.brand_id, actor: a.actor.name, action: 'user.password_set', subjectType: 'user', subjectId: u.id, data: { sessionsEnded: Number(r.numDeletedRows) } }, now);
+      }
+      return trx.selectFrom('app_user').selectAll().where('id', '=', u.id).executeTakeFirstOrThrow();
     });
+    // who takes no conversations any more hands back the open ones, to be routed again
+    if ((b.disabled !== undefined || b.role !== undefined) && (u.disabled_at != null || !takesConversations(u.role))) {
+      await wf.releaseConversations(a.actor, u.id, u.disabled_at != null ? 'disabled' : 'role');
+    }
     await s.workflow.drain(a.user.brand_id);
-    return presentUser(await s.store.db.selectFrom('app_user').selectAll().where('id', '=', u.id).executeTakeFirstOrThrow());
+    const out = presentUser(await s.store.db.selectFrom('app_user').selectAll().where('id', '=', u.id).executeTakeFirstOrThrow());
+    s.bus.publish(a.user.brand_id, 'user.updated', out);
+    return out;
   });
 
   // -- sign-off
@@ -169,10 +208,15 @@ export function workflowRoutes(app: App) {
 
   // -- take it private
   app.post('/api/conversations/:id/take-private', {
-    schema: { tags, summary: 'Reply publicly inviting a private message (network wording); the private thread joins this conversation', params: idParams, body: z.object({ reason: z.enum(['personal_data', 'account', 'complex']).optional(), text: z.string().max(5000).nullish() }) },
+    schema: {
+      tags, params: idParams,
+      summary: 'Reply publicly inviting a private message (network wording); the private thread joins this conversation. Sent at most once: the same idempotencyKey (one per offer), or without one a second offer to the same customer message, answers with the first (200, duplicate); another text for that message without a key is 409 private.already_offered',
+      body: z.object({ reason: z.enum(['personal_data', 'account', 'complex']).optional(), text: z.string().max(5000).nullish(), idempotencyKey: z.string().max(128).nullish() }),
+    },
   }, async (req, reply) => {
     const a = requireRole(req, 'agent', 'approver', 'admin');
-    return reply.code(202).send(await wf.takePrivate(a.actor, req.params.id, req.body));
+    const r = await wf.takePrivate(a.actor, req.params.id, req.body);
+    return reply.code(r.duplicate ? 200 : 202).send(r);
   });
 
   // -- live reply checks for the composer

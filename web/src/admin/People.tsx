@@ -2,14 +2,16 @@
  * Settings → People and Teams: who works the desk, their role, capacity (how many
  * open conversations routing gives them), skills (languages, networks, intents for
  * skills-based routing), flags (e.g. `in_training`: their replies are signed off), and
- * disabling; teams with their routing strategy and members, and — as expert groups —
- * their own answer target (else the brand's, in Settings → Workflow).
+ * disabling (their open conversations go back to their team's queue, as when they become
+ * an expert), and a new password; your own password; teams with their routing strategy and
+ * members, and — as expert groups — their own answer target (else the brand's, in
+ * Settings → Workflow).
  */
 import { Fragment, useMemo, useState } from 'react';
 import { api } from '../api/client.js';
 import { keys, useMe, useTeams } from '../api/queries.js';
 import type { Team, UserAdmin } from '../api/types.js';
-import { useAdminUsers, useAdminWrite, useUserFlags, wkeys } from '../api/workflow.js';
+import { changeMyPassword, useAdminUsers, useAdminWrite, useUserFlags, wkeys } from '../api/workflow.js';
 import { ROLE_LABEL, useNow } from '../lib/format.js';
 import { agoText } from '../workflow/Sla.js';
 import { Spinner } from '../ui/bits.js';
@@ -17,6 +19,9 @@ import { useToast } from '../ui/Toasts.js';
 import { ListInput, Problem, ReadOnlyNote, Section } from './fields.js';
 
 const ROLES = ['agent', 'expert', 'approver', 'admin'];
+/** The server's rule (`passwordProblem`): at least this many characters other than spaces. */
+const MIN_PASSWORD_CHARS = 8;
+const passwordProblem = (pw: string) => ([...pw.replace(/\s+/gu, '')].length < MIN_PASSWORD_CHARS ? `A password needs at least ${MIN_PASSWORD_CHARS} characters other than spaces.` : null);
 const KNOWN_FLAGS = [{ flag: 'in_training', label: 'In training (replies need sign-off)' }];
 
 export function PeopleAdmin({ admin }: { admin: boolean }) {
@@ -69,7 +74,59 @@ export function PeopleAdmin({ admin }: { admin: boolean }) {
           </table>
         )}
       </Section>
+      <Section title="Your password" id="my-password-title" description="Your other signed-in browsers are signed out when you change it.">
+        <MyPassword />
+      </Section>
     </>
+  );
+}
+
+function MyPassword() {
+  const toast = useToast();
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [invalid, setInvalid] = useState<string | null>(null);
+  const change = useAdminWrite(() => changeMyPassword(current, next), []);
+  return (
+    <form
+      className="form-grid"
+      aria-label="Change your password"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const problem = passwordProblem(next);
+        setInvalid(problem);
+        if (problem) return;
+        change.mutate(undefined, {
+          onSuccess: () => {
+            toast('Your password was changed');
+            setCurrent('');
+            setNext('');
+          },
+        });
+      }}
+    >
+      <div className="form-row">
+        <label className="field">
+          <span>Current password</span>
+          <input type="password" value={current} onChange={(e) => setCurrent(e.target.value)} required maxLength={1024} autoComplete="current-password" />
+        </label>
+        <label className="field">
+          <span>New password (at least {MIN_PASSWORD_CHARS} characters other than spaces)</span>
+          <input type="password" value={next} onChange={(e) => setNext(e.target.value)} required maxLength={1024} autoComplete="new-password" aria-invalid={invalid ? true : undefined} />
+        </label>
+      </div>
+      {invalid && (
+        <p className="form-error" role="alert">
+          {invalid}
+        </p>
+      )}
+      <Problem error={change.error} />
+      <div>
+        <button type="submit" className="btn btn-primary btn-small" disabled={change.isPending}>
+          Change password
+        </button>
+      </div>
+    </form>
   );
 }
 
@@ -121,13 +178,18 @@ function EditUser({ u, flags, isMe, onDone }: { u: UserAdmin; flags: string[]; i
   const [intents, setIntents] = useState<string[]>(u.skills.intents ?? []);
   const [userFlags, setUserFlags] = useState<string[]>(flags);
   const [disabled, setDisabled] = useState(u.disabled);
+  const [password, setPassword] = useState('');
+  const [invalid, setInvalid] = useState<string | null>(null);
   const save = useAdminWrite(
     () =>
       api<UserAdmin>('PATCH', `/api/users/${u.id}`, {
         role: role !== u.role ? role : undefined, capacity: Number(capacity), skills: { languages, networks, intents }, flags: userFlags, disabled: disabled !== u.disabled ? disabled : undefined,
+        password: password !== '' ? password : undefined,
       }),
     [keys.users, wkeys.userFlags, wkeys.queues],
   );
+  // who stops taking conversations hands back their open ones
+  const handsBack = (disabled && !u.disabled) || (role === 'expert' && u.role !== 'expert');
   const other = userFlags.filter((f) => !KNOWN_FLAGS.some((k) => k.flag === f));
   return (
     <form
@@ -135,9 +197,12 @@ function EditUser({ u, flags, isMe, onDone }: { u: UserAdmin; flags: string[]; i
       aria-label={`Edit ${u.name}`}
       onSubmit={(e) => {
         e.preventDefault();
+        const problem = password !== '' ? passwordProblem(password) : null;
+        setInvalid(problem);
+        if (problem) return;
         save.mutate(undefined, {
           onSuccess: () => {
-            toast(`${u.name} saved`);
+            toast(password !== '' ? `${u.name} saved, with a new password` : `${u.name} saved`);
             onDone();
           },
         });
@@ -176,6 +241,16 @@ function EditUser({ u, flags, isMe, onDone }: { u: UserAdmin; flags: string[]; i
       <label className="checkbox">
         <input type="checkbox" checked={disabled} onChange={(e) => setDisabled(e.target.checked)} disabled={isMe} /> Disabled (cannot sign in, gets no work)
       </label>
+      {handsBack && <p className="muted small">Their open conversations go back to their team's queue and are assigned again.</p>}
+      <label className="field">
+        <span>New password (leave empty to keep theirs; at least {MIN_PASSWORD_CHARS} characters other than spaces; signs them out everywhere)</span>
+        <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} maxLength={1024} autoComplete="new-password" aria-invalid={invalid ? true : undefined} />
+      </label>
+      {invalid && (
+        <p className="form-error" role="alert">
+          {invalid}
+        </p>
+      )}
       <Problem error={save.error} />
       <div className="row-gap">
         <button type="submit" className="btn btn-primary btn-small" disabled={save.isPending}>
@@ -197,14 +272,18 @@ function AddUser({ onDone }: { onDone: () => void }) {
   const [password, setPassword] = useState('');
   const [capacity, setCapacity] = useState('8');
   const add = useAdminWrite(
-    () => api<UserAdmin>('POST', '/api/users', { email: email.trim(), name: name.trim(), role, password: password || undefined, capacity: Number(capacity) }),
+    () => api<UserAdmin>('POST', '/api/users', { email: email.trim(), name: name.trim(), role, password, capacity: Number(capacity) }),
     [keys.users, wkeys.userFlags],
   );
+  const [invalid, setInvalid] = useState<string | null>(null);
   return (
     <form
       className="form-grid"
       onSubmit={(e) => {
         e.preventDefault();
+        const problem = passwordProblem(password);
+        setInvalid(problem);
+        if (problem) return;
         add.mutate(undefined, {
           onSuccess: (u) => {
             toast(`${u.name} added`);
@@ -235,14 +314,19 @@ function AddUser({ onDone }: { onDone: () => void }) {
       </div>
       <div className="form-row">
         <label className="field">
-          <span>Initial password (8+ characters)</span>
-          <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} minLength={8} maxLength={1024} autoComplete="new-password" />
+          <span>Password they first sign in with (at least {MIN_PASSWORD_CHARS} characters other than spaces)</span>
+          <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} required minLength={MIN_PASSWORD_CHARS} maxLength={1024} autoComplete="new-password" aria-invalid={invalid ? true : undefined} />
         </label>
         <label className="field">
           <span>Capacity</span>
           <input type="number" min={0} max={1000} value={capacity} onChange={(e) => setCapacity(e.target.value)} />
         </label>
       </div>
+      {invalid && (
+        <p className="form-error" role="alert">
+          {invalid}
+        </p>
+      )}
       <Problem error={add.error} />
       <div>
         <button type="submit" className="btn btn-primary" disabled={add.isPending}>

@@ -84,7 +84,9 @@ export function useReview() {
 export function useTakePrivate() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (v: { id: number; reason?: 'personal_data' | 'account' | 'complex'; text?: string }) => api<ReplyResult>('POST', `/api/conversations/${v.id}/take-private`, { reason: v.reason, text: v.text || undefined }),
+    /** `idempotencyKey`: one per offer, so a double click or a retry posts it once. */
+    mutationFn: (v: { id: number; reason?: 'personal_data' | 'account' | 'complex'; text?: string; idempotencyKey: string }) =>
+      api<ReplyResult>('POST', `/api/conversations/${v.id}/take-private`, { reason: v.reason, text: v.text || undefined, idempotencyKey: v.idempotencyKey }),
     onSuccess: (r) => {
       storeMessage(qc, r.message);
       void qc.invalidateQueries({ queryKey: keys.detail(r.message.conversationId), refetchType: 'active' });
@@ -215,5 +217,8 @@ export function useAdminWrite<V, R = unknown>(fn: (v: V) => Promise<R>, invalida
     },
   });
 }
+
+/** Change your own password (the current one proves it is you); your other sessions are signed out. */
+export const changeMyPassword = (currentPassword: string, newPassword: string) => api<null>('POST', '/api/me/password', { currentPassword, newPassword });
 
 export const saveCalendar = (accountId: number, calendar: BusinessCalendar | null) => api<{ calendar: BusinessCalendar | null; availabilityLine: string | null }>('PUT', `/api/channel-accounts/${accountId}/calendar`, { calendar });

@@ -90,6 +90,11 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
   const [sendChecks, setSendChecks] = useState<{ forText: string; results: ReplyCheck[] } | null>(null);
   const [snippetsOpen, setSnippetsOpen] = useState(false);
   const takePrivate = useTakePrivate();
+  // one key per offer: a double click, or a retry after an error, is the same offer and posts once
+  const privateKey = useRef<string | null>(null);
+  useEffect(() => {
+    privateKey.current = null;
+  }, [convId]);
 
   useEffect(() => {
     setDraftState(drafts.get(draftKey) ?? { text: '', key: newIdempotencyKey(), seen: null });
@@ -237,10 +242,12 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
   /** Personal data in a public draft: invite a private message publicly, and keep the draft for the private reply. */
   const goPrivate = () => {
     setError(null);
+    privateKey.current ??= newIdempotencyKey();
     takePrivate.mutate(
-      { id: convId, reason: 'personal_data' },
+      { id: convId, reason: 'personal_data', idempotencyKey: privateKey.current },
       {
         onSuccess: (r) => {
+          privateKey.current = null;
           setTracked({ ids: [r.message.id], approval: r.approval ? r.approval.reasons : null });
           setMode('private');
           toast('Invited them to a private message. Your draft is now a private reply.');
