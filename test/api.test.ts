@@ -302,6 +302,22 @@ for (const dialect of DIALECTS) {
       expect(bulk.json).toMatchObject({ done: [id], failed: [{ id: 999999, code: 'not_found' }] });
     });
 
+    it('hands an unassigned conversation back to the queue where its customer began waiting', async () => {
+      const team = await admin.post('/api/teams', { name: `Manual ${dialect}`, routingStrategy: 'manual' });
+      expect(team.status).toBe(201);
+      const m = mention({ createdAt: Date.now() - 20 * 60_000 });
+      const id = (await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [m] })).json.outcomes[0].conversationId;
+      expect((await ana.post(`/api/conversations/${id}/assign`, { assigneeId: desk.users.ana, teamId: team.json.id })).status).toBe(200);
+      const row = () => desk.db.store.db.selectFrom('conversation').select(['assignee_id', 'queued_at', 'waiting_since']).where('id', '=', id).executeTakeFirstOrThrow();
+      expect((await row()).queued_at).toBeNull();
+      expect((await ana.post(`/api/conversations/${id}/assign`, { assigneeId: null })).status).toBe(200);
+      const back = await row();
+      expect(back.assignee_id).toBeNull();
+      expect(back.queued_at).toBe(back.waiting_since);
+      const queue = (await admin.get('/api/queues')).json.items.find((t: any) => t.id === team.json.id);
+      expect(queue).toMatchObject({ waiting: 1, oldestQueuedAt: new Date(back.waiting_since!).toISOString() });
+    });
+
     it('pages through conversations with a cursor, without repeats', async () => {
       await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: Array.from({ length: 12 }, () => mention()) });
       const seen = new Set<number>();

@@ -116,6 +116,10 @@ export class ConversationCommands {
           if (u.role === 'expert') throw badRequest('assign.expert', 'experts are asked questions, not assigned conversations');
         }
         patch.assignee_id = p.assigneeId;
+        // handed back to the queue: it waits there from when its customer began waiting (not at the
+        // back, and counted in the queue's oldest wait); taken by someone, it leaves the queue
+        if (p.assigneeId === null && conv.assignee_id != null && conv.status !== 'resolved') patch.queued_at = Math.min(conv.waiting_since ?? now, now);
+        if (p.assigneeId !== null) patch.queued_at = null;
       }
       if (p.teamId !== undefined) {
         if (p.teamId !== null) {
