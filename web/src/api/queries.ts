@@ -40,6 +40,8 @@ export const keys = {
   lists: ['conversations', 'list'] as const,
   list: (p: ListParams) => ['conversations', 'list', p] as const,
   detail: (id: number) => ['conversation', id] as const,
+  /** Every conversation's detail (the prefix of `detail`). */
+  details: ['conversation'] as const,
   search: (q: string) => ['search', q] as const,
 };
 

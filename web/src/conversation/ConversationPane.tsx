@@ -21,11 +21,13 @@ import { CorrectTriageDialog } from './TriagePanel.js';
 import { SlaClocks, SlaCountdown } from '../workflow/Sla.js';
 import { AskExpertDialog, ExpertRequestsCard } from '../workflow/Experts.js';
 import { GuidancePanel } from '../workflow/Guidance.js';
-import { ModerationDialog } from '../workflow/Moderation.js';
+import { ModerationDialog, UndoModerationDialog, useModerationLive, type UndoTarget } from '../workflow/Moderation.js';
 
 const HEARTBEAT_MS = 10_000;
 /** Who may correct triage (POST /api/messages/:id/triage). */
 const CAN_CORRECT_TRIAGE = new Set(['agent', 'approver', 'admin']);
+/** Who may moderate, and undo it (POST /api/messages/:id/moderation). */
+const CAN_MODERATE = new Set(['agent', 'approver', 'admin']);
 const TYPING_IDLE_MS = 4_000;
 
 /** Tell colleagues we are here (heartbeat), typing, or gone. */
@@ -89,6 +91,9 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
   const [askOpen, setAskOpen] = useState(false);
   const [moderating, setModerating] = useState<Message | null>(null);
   const [correcting, setCorrecting] = useState<Message | null>(null);
+  const [undoing, setUndoing] = useState<UndoTarget | null>(null);
+  // colleagues' moderation (and its undoing) shows here without a reload
+  useModerationLive();
 
   // Presence from the detail response seeds the live store (events keep it current).
   const seeded = useRef(false);
@@ -229,7 +234,7 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
 
       <div className="conv-body">
         <div className="conv-main">
-          <Thread messages={d.messages} notes={d.notes} users={users} channel={channel} highlightAfter={openedAt} meId={me.user.id} onModerate={setModerating} onCorrectTriage={CAN_CORRECT_TRIAGE.has(me.user.role) ? setCorrecting : undefined} />
+          <Thread messages={d.messages} notes={d.notes} users={users} channel={channel} highlightAfter={openedAt} meId={me.user.id} onModerate={setModerating} onCorrectTriage={CAN_CORRECT_TRIAGE.has(me.user.role) ? setCorrecting : undefined} moderation={d.moderation} onUndoModeration={CAN_MODERATE.has(me.user.role) ? setUndoing : undefined} />
           <Composer ref={composer} conversation={c} messages={d.messages} users={users} meId={me.user.id} onTyping={onTyping} listenOnly={channel?.listenOnly ? channel.handle : null} />
         </div>
         <aside className="conv-aside" aria-label="Customer and activity">
@@ -253,6 +258,7 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
       />
       <AskExpertDialog open={askOpen} onClose={() => setAskOpen(false)} conversationId={id} />
       <ModerationDialog message={moderating} onClose={() => setModerating(null)} />
+      <UndoModerationDialog target={undoing} channel={channel} users={users} onClose={() => setUndoing(null)} />
       <CorrectTriageDialog message={correcting} onClose={() => setCorrecting(null)} />
       <SnoozeDialog
         open={snoozeOpen}

@@ -1,21 +1,42 @@
 /**
  * The thread: messages in order with internal notes inline (visually distinct), each
  * marked public/private and by network, with its time and, for replies, delivery state;
- * customers' messages with their triage (summary, "Why?", correction).
+ * customers' messages with their triage (summary, "Why?", correction), and what moderation
+ * did and has not undone (a hidden or deleted post, a blocked or muted author: who, when)
+ * with the action that undoes it.
  */
 import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import type { ChannelAccount, Message, Note, User } from '../api/types.js';
+import type { ChannelAccount, Message, ModerationState, Note, User } from '../api/types.js';
 import { clip, compactNumber, fullTime, messageTime, useNow } from '../lib/format.js';
 import { ExternalLink, safeHref, SafeText } from '../lib/SafeText.js';
 import { Avatar, LockIcon, NetworkBadge, VerifiedIcon, VisibilityBadge } from '../ui/bits.js';
 import { DeliveryStatus } from './Composer.js';
 import { TriageSummary } from './TriagePanel.js';
+import type { UndoAction, UndoTarget } from '../workflow/Moderation.js';
+
+type PostModeration = ModerationState['messages'][number];
+type AuthorModeration = ModerationState['authors'][number];
 
 type Item = { kind: 'message'; at: number; m: Message } | { kind: 'note'; at: number; n: Note };
 
 const ts = (s: string | null) => (s ? Date.parse(s) : 0);
 
-export function Thread({ messages, notes, users, channel, highlightAfter, meId, onModerate, onCorrectTriage }: { messages: Message[]; notes: Note[]; users: Map<number, User>; channel: ChannelAccount | undefined; highlightAfter: number | null; meId: number; onModerate?: (m: Message) => void; onCorrectTriage?: (m: Message) => void }) {
+export function Thread({ messages, notes, users, channel, highlightAfter, meId, onModerate, onCorrectTriage, moderation, onUndoModeration }: {
+  messages: Message[];
+  notes: Note[];
+  users: Map<number, User>;
+  channel: ChannelAccount | undefined;
+  highlightAfter: number | null;
+  meId: number;
+  onModerate?: (m: Message) => void;
+  onCorrectTriage?: (m: Message) => void;
+  /** What moderation did and has not undone: shown on each post it concerns. */
+  moderation?: ModerationState;
+  /** Offer unhide / unblock / unmute on what moderation did. */
+  onUndoModeration?: (t: UndoTarget) => void;
+}) {
+  const posts = useMemo(() => new Map((moderation?.messages ?? []).map((x) => [x.messageId, x])), [moderation]);
+  const authors = useMemo(() => new Map((moderation?.authors ?? []).map((x) => [x.identityId, x])), [moderation]);
   const items = useMemo<Item[]>(() => {
     const all: Item[] = [...messages.map((m) => ({ kind: 'message' as const, at: ts(m.createdAt), m })), ...notes.map((n) => ({ kind: 'note' as const, at: ts(n.createdAt), n }))];
     return all.sort((a, b) => a.at - b.at || (a.kind === 'message' ? a.m.id : a.n.id) - (b.kind === 'message' ? b.m.id : b.n.id));
@@ -55,7 +76,19 @@ export function Thread({ messages, notes, users, channel, highlightAfter, meId, 
       <div className="thread" ref={scrollRef} tabIndex={0} role="log" aria-label="Messages and internal notes" aria-live="off">
         {items.map((it) =>
           it.kind === 'message' ? (
-            <MessageItem key={`m${it.m.id}`} m={it.m} users={users} channel={channel} now={now} fresh={highlightAfter != null && it.m.id > highlightAfter && it.m.authorUserId !== meId} onModerate={onModerate} onCorrectTriage={onCorrectTriage} />
+            <MessageItem
+              key={`m${it.m.id}`}
+              m={it.m}
+              users={users}
+              channel={channel}
+              now={now}
+              fresh={highlightAfter != null && it.m.id > highlightAfter && it.m.authorUserId !== meId}
+              onModerate={onModerate}
+              onCorrectTriage={onCorrectTriage}
+              post={it.m.direction === 'inbound' ? posts.get(it.m.id) : undefined}
+              author={it.m.direction === 'inbound' && it.m.author ? authors.get(it.m.author.identityId) : undefined}
+              onUndoModeration={onUndoModeration}
+            />
           ) : (
             <NoteItem key={`n${it.n.id}`} n={it.n} users={users} now={now} />
           ),
@@ -78,14 +111,25 @@ export function Thread({ messages, notes, users, channel, highlightAfter, meId, 
   );
 }
 
-const MessageItem = memo(function MessageItem({ m, users, channel, now, fresh, onModerate, onCorrectTriage }: { m: Message; users: Map<number, User>; channel: ChannelAccount | undefined; now: number; fresh: boolean; onModerate?: (m: Message) => void; onCorrectTriage?: (m: Message) => void }) {
+const MessageItem = memo(function MessageItem({ m, users, channel, now, fresh, onModerate, onCorrectTriage, post, author, onUndoModeration }: {
+  m: Message;
+  users: Map<number, User>;
+  channel: ChannelAccount | undefined;
+  now: number;
+  fresh: boolean;
+  onModerate?: (m: Message) => void;
+  onCorrectTriage?: (m: Message) => void;
+  post?: PostModeration;
+  author?: AuthorModeration;
+  onUndoModeration?: (t: UndoTarget) => void;
+}) {
   const out = m.direction === 'outbound';
   const agent = m.authorUserId != null ? users.get(m.authorUserId) : undefined;
   const name = clip(out ? (agent ? agent.name : m.isAuto ? 'Auto-reply' : channel ? `@${channel.handle}` : 'Brand') : m.author?.displayName || (m.author ? `@${m.author.handle}` : 'Unknown'), 200);
   const handle = !out && m.author ? clip(m.author.handle, 100) : null;
   const link = safeHref(m.url);
   return (
-    <article className={`msg ${out ? 'msg-out' : 'msg-in'} msg-${m.visibility === 'private' ? 'private' : 'public'}${fresh ? ' msg-fresh' : ''}`} aria-label={`${out ? 'Reply' : 'Message'} from ${name}`} data-message-id={m.id}>
+    <article className={`msg ${out ? 'msg-out' : 'msg-in'} msg-${m.visibility === 'private' ? 'private' : 'public'}${fresh ? ' msg-fresh' : ''}${post?.deleted || post?.hidden ? ' msg-moderated' : ''}`} aria-label={`${out ? 'Reply' : 'Message'} from ${name}`} data-message-id={m.id}>
       <Avatar name={out && !agent ? channel?.handle ?? 'Brand' : name} seed={handle ?? name} size="sm" />
       <div className="msg-body">
         <header className="msg-head">
@@ -108,6 +152,7 @@ const MessageItem = memo(function MessageItem({ m, users, channel, now, fresh, o
             {messageTime(m.createdAt, now)}
           </time>
         </header>
+        {(post || author) && <ModerationMarks m={m} name={name} post={post} author={author} users={users} now={now} onUndo={onUndoModeration} />}
         <div className="msg-text">
           <SafeText text={m.text} />
         </div>
@@ -150,3 +195,48 @@ const NoteItem = memo(function NoteItem({ n, users, now }: { n: Note; users: Map
     </article>
   );
 });
+
+/** One thing moderation did and has not undone, and the action that undoes it. */
+interface Mark {
+  kind: 'deleted' | 'hidden' | 'blocked' | 'muted';
+  what: string;
+  at: string;
+  byUserId: number;
+  undo?: { action: UndoAction; label: string; name: string };
+}
+
+/**
+ * "Hidden by Ana · 10:42", "Author blocked by Ana · 10:42" on the post: what the network
+ * shows (or no longer shows) of it and its author, with Unhide… / Unblock… / Unmute….
+ * A deleted post cannot come back: it has no undo.
+ */
+function ModerationMarks({ m, name, post, author, users, now, onUndo }: { m: Message; name: string; post?: PostModeration; author?: AuthorModeration; users: Map<number, User>; now: number; onUndo?: (t: UndoTarget) => void }) {
+  const marks: Mark[] = [];
+  if (post?.deleted) marks.push({ kind: 'deleted', what: 'Deleted on the network', at: post.at, byUserId: post.byUserId });
+  else if (post?.hidden) marks.push({ kind: 'hidden', what: 'Hidden', at: post.at, byUserId: post.byUserId, undo: { action: 'unhide', label: 'Unhide…', name: `Unhide this post by ${name}` } });
+  if (author?.blocked) marks.push({ kind: 'blocked', what: 'Author blocked', at: author.at, byUserId: author.byUserId, undo: { action: 'unblock', label: 'Unblock…', name: `Unblock ${name}` } });
+  if (author?.muted) marks.push({ kind: 'muted', what: 'Author muted', at: author.at, byUserId: author.byUserId, undo: { action: 'unmute', label: 'Unmute…', name: `Unmute ${name}` } });
+  if (!marks.length) return null;
+  return (
+    <ul className="plain-list msg-moderation" aria-label="Moderation">
+      {marks.map((k) => {
+        const by = clip(users.get(k.byUserId)?.name ?? 'a colleague', 120);
+        return (
+          <li key={k.kind} data-moderation={k.kind}>
+            <span className={`badge ${k.kind === 'deleted' || k.kind === 'blocked' ? 'badge-danger' : 'badge-warn'} moderation-mark`}>
+              {k.what} by {by} ·{' '}
+              <time dateTime={k.at} title={fullTime(k.at)}>
+                {messageTime(k.at, now)}
+              </time>
+            </span>
+            {k.undo && onUndo && (
+              <button type="button" className="link-button small" aria-label={k.undo.name} onClick={() => onUndo({ message: m, action: k.undo!.action, since: { at: k.at, byUserId: k.byUserId } })}>
+                {k.undo.label}
+              </button>
+            )}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}

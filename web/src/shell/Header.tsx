@@ -1,9 +1,9 @@
 /**
  * The top bar: search over message text, live connection state, channel health alerts,
  * notifications, and the signed-in person with their availability (routing only
- * assigns to agents who are online).
+ * assigns to agents who are online) and their account menu (change password).
  */
-import { forwardRef, useEffect, useState } from 'react';
+import { forwardRef, useEffect, useId, useRef, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { api } from '../api/client.js';
 import { signedOut, useChannels, useNotifications, useSetAvailability } from '../api/queries.js';
@@ -17,6 +17,7 @@ import { useToast } from '../ui/Toasts.js';
 import { LiveAlerts } from '../workflow/Alerts.js';
 import { IncidentBanner } from '../workflow/Incidents.js';
 import { DeskNav } from './DeskNav.js';
+import { PasswordDialog } from './PasswordDialog.js';
 
 export interface HeaderProps {
   me: Me;
@@ -133,11 +134,7 @@ export const Header = forwardRef<HTMLInputElement, HeaderProps>(function Header(
           <span aria-hidden="true">?</span>
         </button>
         <div className="me">
-          <Avatar name={me.user.name} seed={`u${me.user.id}`} size="sm" />
-          <div className="me-text">
-            <span className="me-name">{me.user.name}</span>
-            <span className="me-role">{ROLE_LABEL[me.user.role] ?? me.user.role}</span>
-          </div>
+          <UserMenu me={me} />
           <label className="visually-hidden" htmlFor="availability">
             Availability
           </label>
@@ -223,3 +220,66 @@ export const Header = forwardRef<HTMLInputElement, HeaderProps>(function Header(
     </>
   );
 });
+
+/**
+ * The signed-in person's account menu: a disclosure under their name (Esc or a click
+ * elsewhere closes it). Everyone, whatever their role, changes their password here.
+ */
+function UserMenu({ me }: { me: Me }) {
+  const [open, setOpen] = useState(false);
+  const [passwordOpen, setPasswordOpen] = useState(false);
+  const wrap = useRef<HTMLDivElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
+  const listId = useId();
+  useEffect(() => {
+    if (!open) return;
+    const onDown = (e: MouseEvent) => {
+      if (wrap.current && !wrap.current.contains(e.target as Node)) setOpen(false);
+    };
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
+      setOpen(false);
+      button.current?.focus();
+    };
+    document.addEventListener('mousedown', onDown);
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('mousedown', onDown);
+      document.removeEventListener('keydown', onKey);
+    };
+  }, [open]);
+  return (
+    <div className="user-menu" ref={wrap}>
+      <button ref={button} type="button" className="user-menu-button" aria-expanded={open} aria-controls={listId} onClick={() => setOpen((o) => !o)}>
+        {/* named by what it shows (the person), after what it is */}
+        <span className="visually-hidden">Your account: </span>
+        <Avatar name={me.user.name} seed={`u${me.user.id}`} size="sm" />
+        <span className="me-text">
+          <span className="me-name">{me.user.name}</span>
+          <span className="me-role">{ROLE_LABEL[me.user.role] ?? me.user.role}</span>
+        </span>
+        <span className="user-menu-caret" aria-hidden="true">
+          ▾
+        </span>
+      </button>
+      <div id={listId} className="user-menu-list" hidden={!open}>
+        <p className="user-menu-who small muted">
+          Signed in as <span dir="auto">{me.user.email}</span>
+        </p>
+        <button
+          type="button"
+          className="btn btn-ghost btn-small user-menu-item"
+          onClick={() => {
+            setOpen(false);
+            // the dialog gives focus back to what had it: the menu's button, not this hidden item
+            button.current?.focus();
+            setPasswordOpen(true);
+          }}
+        >
+          Change password…
+        </button>
+      </div>
+      <PasswordDialog open={passwordOpen} onClose={() => setPasswordOpen(false)} email={me.user.email} />
+    </div>
+  );
+}

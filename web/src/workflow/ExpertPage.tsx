@@ -1,7 +1,9 @@
 /**
  * Questions for experts. An expert sees only what they were asked (and the
  * conversations those questions are about), answers inside the conversation as an
- * internal note, and never takes the conversation over. Leads see every question.
+ * internal note, and never takes the conversation over. Leads see every question. The
+ * person who asked never answers their own question; an admin may answer on the expert's
+ * behalf (recorded as such).
  */
 import { useMemo, useState } from 'react';
 import { Link, useNavigate, useSearch } from '@tanstack/react-router';
@@ -14,9 +16,19 @@ import { clip, fullTime, useNow } from '../lib/format.js';
 import { agoText } from './Sla.js';
 import { SafeText } from '../lib/SafeText.js';
 import { Spinner } from '../ui/bits.js';
+import { Refusal, refusalOf, type RefusalInfo } from '../ui/Refusal.js';
 import { useToast } from '../ui/Toasts.js';
 import { requestTarget } from './Experts.js';
 import { Frame } from './Frame.js';
+import { useModerationLive } from './Moderation.js';
+
+/** Who `me` is to a question: its asker, the one asked, an admin who may answer for them, or a reader. */
+function answererRole(r: ExpertRequest, me: Me): 'asker' | 'asked' | 'on-behalf' | 'reader' {
+  if (r.askedBy === me.user.id) return 'asker';
+  const asked = r.expertId != null ? r.expertId === me.user.id : r.teamId != null && me.teams.some((t) => t.id === r.teamId);
+  if (asked) return 'asked';
+  return me.user.role === 'admin' ? 'on-behalf' : 'reader';
+}
 
 export function ExpertPage() {
   const me = useMe().data;
@@ -90,25 +102,28 @@ function Questions({ me }: { me: Me }) {
         )}
       </section>
       <section className="approval-detail" aria-label="Question">
-        {selected ? <Answer key={selected.id} r={selected} me={me} users={users} onAnswered={() => void navigate({ search: { r: selected.id } })} /> : <p className="muted">Pick a question.</p>}
+        {selected ? <Answer key={selected.id} r={selected} me={me} users={users} teams={teams} onAnswered={() => void navigate({ search: { r: selected.id } })} /> : <p className="muted">Pick a question.</p>}
       </section>
     </div>
   );
 }
 
-function Answer({ r, me, users, onAnswered }: { r: ExpertRequest; me: Me; users: Map<number, User>; onAnswered: () => void }) {
+function Answer({ r, me, users, teams, onAnswered }: { r: ExpertRequest; me: Me; users: Map<number, User>; teams: Map<number, { name: string }>; onAnswered: () => void }) {
   const conv = useConversation(r.conversationId);
   const channel = useChannels().data?.find((c) => c.id === conv.data?.conversation.channelAccountId);
   const answer = useAnswerExpert();
   const toast = useToast();
   const [text, setText] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const asker = users.get(r.askedBy)?.name ?? 'A colleague';
+  const [refusal, setRefusal] = useState<RefusalInfo | null>(null);
+  const asker = r.askedBy === me.user.id ? 'You' : users.get(r.askedBy)?.name ?? 'A colleague';
+  const role = answererRole(r, me);
+  const target = requestTarget(r, users, teams);
+  useModerationLive();
   return (
     <div className="review">
       <div className="review-why" role="note">
         <strong>
-          {asker} asks{r.createdAt ? ` (${fullTime(r.createdAt)})` : ''}:
+          {asker} {role === 'asker' ? 'asked' : 'asks'} {target}{r.createdAt ? ` (${fullTime(r.createdAt)})` : ''}:
         </strong>
         <p className="expert-question">
           <SafeText text={r.question} />
@@ -119,12 +134,20 @@ function Answer({ r, me, users, onAnswered }: { r: ExpertRequest; me: Me; users:
           </p>
         )}
       </div>
-      {r.status === 'open' ? (
+      {r.status === 'open' && role === 'asker' ? (
+        <p className="expert-own-question" role="note">
+          You asked this; the expert answers. To add what you learn meanwhile, write an internal note in the conversation.
+        </p>
+      ) : r.status === 'open' && role === 'reader' ? (
+        <p className="muted" role="note">
+          Asked of {target}: they answer it.
+        </p>
+      ) : r.status === 'open' ? (
         <form
           className="review-draft"
           onSubmit={(e) => {
             e.preventDefault();
-            setError(null);
+            setRefusal(null);
             answer.mutate(
               { id: r.id, text: text.trim() },
               {
@@ -133,22 +156,23 @@ function Answer({ r, me, users, onAnswered }: { r: ExpertRequest; me: Me; users:
                   setText('');
                   onAnswered();
                 },
-                onError: (err) => setError((err as Error).message),
+                onError: (err) => setRefusal(refusalOf(err)),
               },
             );
           }}
         >
-          <label className="field">
-            <span>Your answer (an internal note: the customer never sees it)</span>
-            <textarea className="composer-text" rows={4} value={text} maxLength={20_000} onChange={(e) => setText(e.target.value)} required />
-          </label>
-          {error && (
-            <p className="form-error" role="alert">
-              {error}
+          {role === 'on-behalf' && (
+            <p className="small muted">
+              You are not the expert asked ({target}). An admin may answer for them: your answer is recorded as given on their behalf.
             </p>
           )}
+          <label className="field">
+            <span>{role === 'on-behalf' ? `Answer on their behalf (an internal note: the customer never sees it)` : 'Your answer (an internal note: the customer never sees it)'}</span>
+            <textarea className="composer-text" rows={4} value={text} maxLength={20_000} onChange={(e) => setText(e.target.value)} required />
+          </label>
+          <Refusal refusal={refusal} lead="Not answered." />
           <button type="submit" className="btn btn-primary" disabled={answer.isPending || !text.trim()}>
-            {answer.isPending ? 'Sending…' : 'Answer'}
+            {answer.isPending ? 'Sending…' : role === 'on-behalf' ? 'Answer on their behalf' : 'Answer'}
           </button>
         </form>
       ) : (
@@ -165,7 +189,7 @@ function Answer({ r, me, users, onAnswered }: { r: ExpertRequest; me: Me; users:
         ) : (
           <div className="expert-context">
             <div className="review-thread">
-              <Thread messages={conv.data.messages} notes={conv.data.notes} users={users} channel={channel} highlightAfter={null} meId={me.user.id} />
+              <Thread messages={conv.data.messages} notes={conv.data.notes} users={users} channel={channel} highlightAfter={null} meId={me.user.id} moderation={conv.data.moderation} />
             </div>
             <aside className="expert-aside" aria-label="Customer">
               <AuthorCard conversation={conv.data.conversation} contact={conv.data.contact} messages={conv.data.messages} onOpenConversation={() => {}} readOnly />

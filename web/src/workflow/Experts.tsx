@@ -4,25 +4,44 @@
  * The conversation shows its open and answered questions.
  */
 import { useMemo, useState } from 'react';
-import { useTeams, useUsers } from '../api/queries.js';
-import type { ExpertRequest, User } from '../api/types.js';
+import { useMe, useTeams, useUsers } from '../api/queries.js';
+import type { ExpertRequest, Team, User } from '../api/types.js';
 import { useAskExpert, useExpertRequests } from '../api/workflow.js';
 import { fullTime, useNow } from '../lib/format.js';
 import { agoText } from './Sla.js';
 import { SafeText } from '../lib/SafeText.js';
 import { Modal } from '../ui/Modal.js';
+import { Refusal, refusalOf, type RefusalInfo } from '../ui/Refusal.js';
 import { useToast } from '../ui/Toasts.js';
+
+/**
+ * Whom a question may be asked of, as the server decides (askExpert): a knowledge expert
+ * (role `expert`, not disabled) other than yourself, or an expert group — a team with an
+ * active knowledge expert among its members, or with an answer target of its own — that
+ * has someone other than yourself to answer it (you are never asked your own question).
+ */
+export function askableTargets(users: User[], teams: Team[], meId: number | null): { experts: User[]; groups: Team[] } {
+  const byId = new Map(users.map((u) => [u.id, u]));
+  const experts = users.filter((u) => u.role === 'expert' && !u.disabled && u.id !== meId);
+  const groups = teams.filter((t) => {
+    const isGroup = t.expertTargetMin != null || t.members.some((m) => {
+      const u = byId.get(m.userId);
+      return u?.role === 'expert' && !u.disabled;
+    });
+    const someoneElse = t.members.some((m) => m.userId !== meId && !byId.get(m.userId)?.disabled);
+    return isGroup && someoneElse;
+  });
+  return { experts, groups };
+}
 
 export function AskExpertDialog({ open, onClose, conversationId }: { open: boolean; onClose: () => void; conversationId: number }) {
   const users = useUsers().data ?? [];
   const teams = useTeams().data ?? [];
-  const experts = users.filter((u) => u.role === 'expert' && !u.disabled);
-  // Groups with at least one expert in them are expert groups.
-  const expertIds = new Set(experts.map((u) => u.id));
-  const groups = teams.filter((t) => t.members.some((m) => expertIds.has(m.userId)));
+  const meId = useMe().data?.user.id ?? null;
+  const { experts, groups } = askableTargets(users, teams, meId);
   const [target, setTarget] = useState('');
   const [question, setQuestion] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<RefusalInfo | null>(null);
   const ask = useAskExpert();
   const toast = useToast();
 
@@ -30,8 +49,8 @@ export function AskExpertDialog({ open, onClose, conversationId }: { open: boole
     setError(null);
     const [kind, idStr] = target.split(':');
     const idNum = Number(idStr);
-    if (!kind || !idNum) return setError('Choose an expert or an expert group.');
-    if (question.trim().length < 5) return setError('Write the question for the expert (at least a few words).');
+    if (!kind || !idNum) return setError({ code: 'form.target', detail: 'Choose an expert or an expert group.' });
+    if (question.trim().length < 5) return setError({ code: 'form.question', detail: 'Write the question for the expert (at least a few words).' });
     ask.mutate(
       { conversationId, question: question.trim(), ...(kind === 'u' ? { expertId: idNum } : { teamId: idNum }) },
       {
@@ -41,7 +60,7 @@ export function AskExpertDialog({ open, onClose, conversationId }: { open: boole
           setTarget('');
           onClose();
         },
-        onError: (err) => setError((err as Error).message),
+        onError: (err) => setError(refusalOf(err)),
       },
     );
   };
@@ -78,16 +97,12 @@ export function AskExpertDialog({ open, onClose, conversationId }: { open: boole
             )}
           </select>
         </label>
-        {experts.length === 0 && <p className="muted small">No one has the expert role yet. Admins add experts in Settings → People.</p>}
+        {experts.length === 0 && groups.length === 0 && <p className="muted small">There is no one to ask yet: questions go to people with the expert role, or to expert groups. Admins add them in Settings → People and Teams.</p>}
         <label className="field">
           <span>Your question</span>
           <textarea rows={4} value={question} maxLength={5000} onChange={(e) => setQuestion(e.target.value)} placeholder="What do you need to know to answer the customer?" required />
         </label>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
+        <Refusal refusal={error} lead="Not asked." />
         <div className="row-gap">
           <button type="submit" className="btn btn-primary" disabled={ask.isPending}>
             {ask.isPending ? 'Sending…' : 'Ask'}

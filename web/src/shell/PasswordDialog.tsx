@@ -1,0 +1,118 @@
+/**
+ * Changing your own password, for everyone (from the header's account menu): the current
+ * password proves it is you, the new one follows the server's rule (at least 8 characters
+ * other than spaces) and is typed twice. This browser stays signed in; every other session
+ * of yours is signed out, and the confirmation says so. The server's refusals (a wrong
+ * current password, too many tries) are shown as they are.
+ */
+import { useEffect, useId, useState } from 'react';
+import { useMutation } from '@tanstack/react-query';
+import { changeMyPassword } from '../api/workflow.js';
+import { Modal } from '../ui/Modal.js';
+import { Refusal, refusalOf, type RefusalInfo } from '../ui/Refusal.js';
+import { useToast } from '../ui/Toasts.js';
+
+/** The server's rule (`passwordProblem`): at least this many characters other than spaces. */
+const MIN_PASSWORD_CHARS = 8;
+const passwordProblem = (pw: string) => ([...pw.replace(/\s+/gu, '')].length < MIN_PASSWORD_CHARS ? `A password needs at least ${MIN_PASSWORD_CHARS} characters other than spaces.` : null);
+
+export function PasswordDialog({ open, onClose, email }: { open: boolean; onClose: () => void; email: string }) {
+  const toast = useToast();
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [problem, setProblem] = useState<{ field: 'next' | 'confirm'; text: string } | null>(null);
+  const [refusal, setRefusal] = useState<RefusalInfo | null>(null);
+  const ruleId = useId();
+  const problemId = useId();
+  const change = useMutation({ mutationFn: (v: { current: string; next: string }) => changeMyPassword(v.current, v.next) });
+
+  // nothing typed survives closing the dialog
+  useEffect(() => {
+    if (open) return;
+    setCurrent('');
+    setNext('');
+    setConfirm('');
+    setProblem(null);
+    setRefusal(null);
+  }, [open]);
+
+  const submit = () => {
+    setRefusal(null);
+    const rule = passwordProblem(next);
+    if (rule) return setProblem({ field: 'next', text: rule });
+    if (next !== confirm) return setProblem({ field: 'confirm', text: 'The two new passwords differ: type the same one twice.' });
+    setProblem(null);
+    change.mutate(
+      { current, next },
+      {
+        onSuccess: () => {
+          toast('Your password was changed. Your other sessions were signed out; this one stays signed in.');
+          onClose();
+        },
+        onError: (err) => setRefusal(refusalOf(err)),
+      },
+    );
+  };
+
+  return (
+    <Modal open={open} onClose={onClose} title="Change your password" description="Your other signed-in browsers and devices are signed out when you change it.">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          submit();
+        }}
+      >
+        {/* for password managers: whose password this is */}
+        <input type="text" name="username" autoComplete="username" value={email} readOnly hidden />
+        <label className="field">
+          <span>Current password</span>
+          <input type="password" value={current} onChange={(e) => setCurrent(e.target.value)} required maxLength={1024} autoComplete="current-password" data-autofocus />
+        </label>
+        <label className="field">
+          <span>New password</span>
+          <input
+            type="password"
+            value={next}
+            onChange={(e) => setNext(e.target.value)}
+            required
+            maxLength={1024}
+            autoComplete="new-password"
+            aria-describedby={problem?.field === 'next' ? `${ruleId} ${problemId}` : ruleId}
+            aria-invalid={problem?.field === 'next' ? true : undefined}
+          />
+        </label>
+        <p id={ruleId} className="muted small">
+          At least {MIN_PASSWORD_CHARS} characters other than spaces. A few unrelated words make a strong one.
+        </p>
+        <label className="field">
+          <span>Confirm the new password</span>
+          <input
+            type="password"
+            value={confirm}
+            onChange={(e) => setConfirm(e.target.value)}
+            required
+            maxLength={1024}
+            autoComplete="new-password"
+            aria-describedby={problem?.field === 'confirm' ? problemId : undefined}
+            aria-invalid={problem?.field === 'confirm' ? true : undefined}
+          />
+        </label>
+        {problem && (
+          <p id={problemId} className="form-error" role="alert">
+            {problem.text}
+          </p>
+        )}
+        <Refusal refusal={refusal} lead="Not changed." />
+        <div className="row-gap">
+          <button type="submit" className="btn btn-primary" disabled={change.isPending}>
+            {change.isPending ? 'Changing…' : 'Change password'}
+          </button>
+          <button type="button" className="btn btn-ghost" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
