@@ -129,7 +129,10 @@ describe('undoing moderation from the thread', () => {
     expect(calls).toEqual([`hide:${c.networkMessageId}`, `unhide:${c.networkMessageId}`]);
 
     // the activity in the side panel lists the undo; the reason is recorded with it
-    await ana.page.locator('.audit-list li', { hasText: 'moderation: unhide' }).waitFor({ timeout: 10_000 });
+    const undoLine = ana.page.locator('.audit-list li', { hasText: 'moderation: unhide' });
+    await undoLine.waitFor({ timeout: 10_000 });
+    expect(await undoLine.textContent()).toContain(reason);
+    expect(await undoLine.textContent()).not.toContain('citing');
     const d = (await admin.get(`/api/conversations/${c.conversationId}`)).json;
     expect(d.moderation).toEqual({ messages: [], authors: [] });
     const undo = d.audit.find((e: any) => e.action === 'moderation.unhide');

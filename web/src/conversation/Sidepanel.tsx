@@ -163,7 +163,12 @@ export function describeAudit(e: AuditEvent, users: Map<number, User>, teams: Ma
       return `corrected triage${parts.length ? `: ${parts.join(', ')}` : ''}`;
     }
     default:
-      if (e.action.startsWith('moderation.')) return `moderation: ${e.action.slice(11)}, citing “${String(d.guideline?.title ?? d.guideline?.code ?? 'no rule')}”${d.status === 'failed' ? ' — the network refused' : ''}`;
+      if (e.action.startsWith('moderation.')) {
+        const failed = d.status === 'failed' ? ' — the network refused' : '';
+        // an undo cites no rule: its reason, when one was given, is what it says
+        if (!d.guideline) return `moderation: ${e.action.slice(11)}${d.evidence ? ` — “${String(d.evidence)}”` : ''}${failed}`;
+        return `moderation: ${e.action.slice(11)}, citing “${String(d.guideline.title ?? d.guideline.code)}”${failed}`;
+      }
       return e.action.replace(/[._]/g, ' ');
   }
 }
