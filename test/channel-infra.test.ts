@@ -34,7 +34,7 @@ describe('channel sync, webhooks and health', () => {
           const sig = createHmac('sha256', String(account.credentials.secret)).update(req.rawBody).digest('hex');
           if (req.headers['x-signature'] !== sig) throw new ChannelError('AUTH_REVOKED', 'bad signature');
           const body = JSON.parse(req.rawBody.toString('utf8'));
-          return { response: { status: 200, body: { ok: true } }, messages: body.messages };
+          return { response: { status: 200, body: { ok: true } }, messages: body.messages, ...(body.rejected ? { rejected: body.rejected } : {}) };
         },
         async sendPublicReply() {
           return { networkMessageId: 'x' };
@@ -94,5 +94,12 @@ describe('channel sync, webhooks and health', () => {
     expect(await count()).toBe(1);
     const wrongNetwork = await fetch(`${desk.url}/api/webhooks/mastodon/${id}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(wrongNetwork.status).toBe(404);
+    // what the connector could not read is kept in quarantine with its reason; the rest is stored
+    const mixed = JSON.stringify({ messages: [mention({ text: 'next to junk' })], rejected: [{ reason: 'tweet_create_events[1] is not a Tweet object', raw: 42 }] });
+    const r = await fetch(`${desk.url}/api/webhooks/x/${id}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-signature': createHmac('sha256', 'hook-secret').update(mixed).digest('hex') }, body: mixed });
+    expect(r.status).toBe(200);
+    expect(await count()).toBe(2);
+    const q = await desk.db.store.db.selectFrom('quarantine').selectAll().where('source', '=', `webhook:x:${id}`).execute();
+    expect(q.map((x) => [x.reason, x.raw])).toEqual([['tweet_create_events[1] is not a Tweet object', '42']]);
   });
 });

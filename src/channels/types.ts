@@ -87,6 +87,8 @@ export interface WebhookResult {
   /** What to answer the network (challenge responses, 200 OK...). */
   response: WebhookResponse;
   messages: NormalizedMessage[];
+  /** Items of the delivery that are not what the network documents (kept in quarantine with the reason, never dropped silently). */
+  rejected?: { reason: string; raw: unknown }[];
 }
 
 export interface Channel {

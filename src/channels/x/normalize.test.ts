@@ -92,6 +92,18 @@ describe('x normalization', () => {
     expect(e!.text).toBe('@XDevelopers a "quoted" & é 😀 “one”');
   });
 
+  it('hands back the items of a delivery that are not event objects, with the reason, keeping the rest', () => {
+    const tweet = '{"id_str":"1924465506158878979","text":"@XDevelopers hi","user":{"id_str":"15","screen_name":"pat","name":"Pat"},"timestamp_ms":"1747664106000"}';
+    const body = `{"for_user_id":"2244994945","tweet_create_events":[42,${tweet},"text"],"direct_message_events":[null]}`;
+    const r = handleXWebhook({ method: 'POST', query: {}, headers: { 'x-twitter-webhooks-signature': signXWebhook('s', body) }, rawBody: Buffer.from(body) }, 's', me, 0);
+    expect(r.messages.map((m) => m.networkMessageId)).toEqual(['1924465506158878979']);
+    expect(r.rejected).toEqual([
+      { reason: 'tweet_create_events[0] is not a Tweet object', raw: 42 },
+      { reason: 'tweet_create_events[2] is not a Tweet object', raw: 'text' },
+      { reason: 'direct_message_events[0] is not a message event object', raw: null },
+    ]);
+  });
+
   it('keeps no more of a body than the delivery itself (a view into a larger buffer is copied)', () => {
     const tweet = '{"id_str":"8","text":"hi","user":{"id_str":"15","screen_name":"pat"}}';
     const text = `{"for_user_id":"2244994945","tweet_create_events":[${tweet}]}`;

@@ -69,6 +69,7 @@ export function handleXWebhook(req: WebhookRequest, consumerSecret: string | nul
     throw new ChannelError('INVALID_REQUEST', 'the X webhook body is not JSON');
   }
   const messages: NormalizedMessage[] = [];
+  const rejected: { reason: string; raw: unknown }[] = [];
   if (!body || typeof body !== 'object') return { response: { status: 200 }, messages };
   // deliveries for other users subscribed to the same app webhook are not ours
   if (body.for_user_id !== undefined && String(body.for_user_id) !== me.userId) return { response: { status: 200 }, messages };
@@ -76,16 +77,18 @@ export function handleXWebhook(req: WebhookRequest, consumerSecret: string | nul
   const tweets: unknown[] = Array.isArray(body.tweet_create_events) ? body.tweet_create_events : [];
   const tweetTexts = exactItems(req.rawBody, 'tweet_create_events', tweets.length);
   tweets.forEach((t, i) => {
+    if (!t || typeof t !== 'object' || Array.isArray(t)) return void rejected.push({ reason: `tweet_create_events[${i}] is not a Tweet object`, raw: t });
     const m = normalizeV1Tweet(t, me, { now, rawBytes: tweetTexts?.[i] });
     if (m) messages.push(m);
   });
   const dms: unknown[] = Array.isArray(body.direct_message_events) ? body.direct_message_events : [];
   const dmTexts = exactItems(req.rawBody, 'direct_message_events', dms.length);
   dms.forEach((ev, i) => {
+    if (!ev || typeof ev !== 'object' || Array.isArray(ev)) return void rejected.push({ reason: `direct_message_events[${i}] is not a message event object`, raw: ev });
     const m = normalizeV1DmEvent(ev, body.users, me, { now, rawBytes: dmTexts?.[i] });
     if (m) messages.push(m);
   });
   // likes, follows, typing, read receipts, revokes: not messages (a revoke shows up as
   // AUTH_REVOKED on the next poll, which marks the account unhealthy)
-  return { response: { status: 200 }, messages };
+  return { response: { status: 200 }, messages, ...(rejected.length ? { rejected } : {}) };
 }

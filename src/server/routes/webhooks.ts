@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { ChannelError } from '../../channels/types.js';
 import { AppError } from '../../errors.js';
 import { QueueFullError } from '../../pipeline/queue.js';
+import { serializeRaw } from '../../pipeline/validate.js';
 import type { App } from '../http.js';
 
 export function webhookRoutes(app: App) {
@@ -26,6 +27,10 @@ export function webhookRoutes(app: App) {
       if (err instanceof ChannelError && (err.code === 'AUTH_REVOKED' || err.code === 'PERMISSION_DENIED')) throw new AppError(401, 'webhook.signature', err.message);
       if (err instanceof ChannelError && err.code === 'INVALID_REQUEST') throw new AppError(400, 'webhook.invalid', err.message);
       throw err;
+    }
+    if (result.rejected?.length) {
+      const now = s.clock.now();
+      await s.store.db.insertInto('quarantine').values(result.rejected.map((r) => ({ brand_id: account.brand_id, source: `webhook:${network}:${account.id}`, reason: r.reason, line: null, raw: serializeRaw(r.raw).slice(0, 256 * 1024), created_at: now }))).execute();
     }
     if (result.messages.length) {
       try {
