@@ -4,7 +4,7 @@
  * (their own message saying so, a verified form, or verbally on a call) and
  * withdrawable at any time. Linking and unlinking are audited.
  */
-import { badRequest, forbidden, notFound } from '../errors.js';
+import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
 import { audit } from '../store/audit.js';
@@ -45,16 +45,28 @@ export class ContactCommands {
     return { contactId, crmCustomerId: id, consentAt: new Date(now).toISOString(), method: c.method };
   }
 
-  /** The customer withdrew consent (or the link was wrong): the CRM id is removed, the history kept. */
+  /**
+   * The customer withdrew consent (or the link was wrong): the CRM id is removed, the history kept.
+   * A contact that is not linked is a 409 `crm.not_linked` and nothing is written: the link is
+   * cleared only by an update that still finds it, so of two unlinks at once only one is recorded.
+   */
   async unlinkCrm(actor: Actor, contactId: number, reason: string) {
     if (!['agent', 'approver', 'admin'].includes(actor.role)) throw forbidden();
     const { store, clock } = this.deps;
     const contact = await store.db.selectFrom('contact').selectAll().where('id', '=', contactId).where('brand_id', '=', actor.brandId).executeTakeFirst();
     if (!contact) throw notFound('contact');
+    const notLinked = () => conflict('crm.not_linked', 'this customer is not linked to a CRM record (any more); there is nothing to remove');
+    if (contact.crm_customer_id == null) throw notLinked();
     const now = clock.now();
     await store.db.transaction().execute(async (trx) => {
+      const cleared = await trx
+        .updateTable('contact')
+        .set({ crm_customer_id: null, crm_consent_at: null, crm_linked_by: null, updated_at: now })
+        .where('id', '=', contactId)
+        .where('crm_customer_id', 'is not', null)
+        .executeTakeFirst();
+      if (Number(cleared.numUpdatedRows) === 0) throw notLinked();
       await trx.updateTable('crm_consent').set({ withdrawn_at: now }).where('contact_id', '=', contactId).where('withdrawn_at', 'is', null).execute();
-      await trx.updateTable('contact').set({ crm_customer_id: null, crm_consent_at: null, crm_linked_by: null, updated_at: now }).where('id', '=', contactId).execute();
       await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'contact.crm_unlinked', subjectType: 'contact', subjectId: contactId, data: { reason, previous: contact.crm_customer_id } }, now);
     });
     this.deps.bus.publish(actor.brandId, 'contact.updated', { contactId, crmCustomerId: null });

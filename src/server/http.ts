@@ -17,6 +17,7 @@ import { AppError } from '../errors.js';
 import { repoRoot } from '../lib/paths.js';
 import { authenticate, type AuthContext } from './auth.js';
 import { adminRoutes } from './routes/admin.js';
+import { auditRoutes } from './routes/audit.js';
 import { channelRoutes } from './routes/channels.js';
 import { reportRoutes } from './routes/reports.js';
 import { moderationRoutes } from './routes/moderation.js';
@@ -143,6 +144,7 @@ export async function buildServer(services: Services, extraRoutes: RouteModule[]
   webhookRoutes(app);
   webchatRoutes(app);
   slaAndFlagsRoutes(app);
+  auditRoutes(app);
   for (const r of extraRoutes) r(app);
 
   await serveUi(app);

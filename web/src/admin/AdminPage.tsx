@@ -1,11 +1,12 @@
 /**
- * Settings: channels, people, teams, workflow, guidelines, playbooks, snippets and
- * quarantine, one section per URL (`/admin/<section>`). Admins change things;
- * approvers (team leads) see them read-only, and maintain playbooks and snippets.
+ * Settings: channels, people, teams, workflow, guidelines, playbooks, snippets,
+ * quarantine and the audit log, one section per URL (`/admin/<section>`). Admins change
+ * things; approvers (team leads) see them read-only, and maintain playbooks and snippets.
  */
 import { Link, useParams } from '@tanstack/react-router';
 import { useMe } from '../api/queries.js';
 import { Frame } from '../workflow/Frame.js';
+import { AuditLogAdmin } from './AuditLog.js';
 import { ChannelsAdmin } from './Channels.js';
 import { GuidelinesAdmin, PlaybooksAdmin, QuarantineAdmin, SnippetsAdmin } from './Content.js';
 import { PeopleAdmin, TeamsAdmin } from './People.js';
@@ -22,6 +23,7 @@ const LABEL: Record<AdminSection, string> = {
   playbooks: 'Playbooks',
   snippets: 'Snippets',
   quarantine: 'Quarantine',
+  audit: 'Audit log',
 };
 
 export function AdminPage() {
@@ -53,6 +55,7 @@ export function AdminPage() {
           {s === 'playbooks' && <PlaybooksAdmin canWrite={lead} />}
           {s === 'snippets' && <SnippetsAdmin canWrite={lead} />}
           {s === 'quarantine' && <QuarantineAdmin admin={admin} />}
+          {s === 'audit' && <AuditLogAdmin />}
         </div>
       )}
     </Frame>

@@ -3,10 +3,13 @@
  * the agent records how it was given (their own message, a verified form, or on a
  * call) and can remove the link at any time with a reason. History stays in the audit.
  */
+import { Link } from '@tanstack/react-router';
 import { useRef, useState } from 'react';
+import { useCrmConsent } from '../api/audit.js';
 import type { ConsentMethod, ContactDetail, Message } from '../api/types.js';
 import { useCrmLink, useCrmUnlink } from '../api/workflow.js';
 import { clip, fullTime } from '../lib/format.js';
+import { SafeText } from '../lib/SafeText.js';
 import { Modal } from '../ui/Modal.js';
 import { useToast } from '../ui/Toasts.js';
 
@@ -14,6 +17,13 @@ const METHOD_LABEL: Record<ConsentMethod, string> = {
   customer_message: 'They agreed in a message here',
   verified_form: 'They agreed on a verified form',
   verbal: 'They agreed on a call',
+};
+
+/** How the recorded consent was given, as the card states it. */
+const METHOD_SHOWN: Record<string, string> = {
+  customer_message: 'in their own message',
+  verified_form: 'on a verified form',
+  verbal: 'on a call',
 };
 
 export function CrmSection({ contact, conversationId, messages }: { contact: ContactDetail; conversationId: number; messages: Message[] }) {
@@ -31,6 +41,7 @@ export function CrmSection({ contact, conversationId, messages }: { contact: Con
             Linked to customer <code className="crm-id">{clip(contact.crmCustomerId, 80)}</code>
             {contact.crmConsentAt && <span className="muted"> · consent recorded {fullTime(contact.crmConsentAt)}</span>}
           </p>
+          <ConsentRecord contact={contact} conversationId={conversationId} />
           <button type="button" className="btn btn-small" onClick={() => setUnlinkOpen(true)}>
             Remove link…
           </button>
@@ -45,6 +56,46 @@ export function CrmSection({ contact, conversationId, messages }: { contact: Con
       )}
       {linkOpen && <LinkDialog open onClose={() => (setLinkOpen(false), closed())} contact={contact} conversationId={conversationId} messages={messages} />}
       {unlinkOpen && <UnlinkDialog open onClose={() => (setUnlinkOpen(false), closed())} contact={contact} conversationId={conversationId} />}
+    </div>
+  );
+}
+
+/**
+ * The consent behind the link, as it was recorded: how it was given, the customer's own
+ * message or the note (both hostile text, shown as text), and who recorded it.
+ */
+function ConsentRecord({ contact, conversationId }: { contact: ContactDetail; conversationId: number }) {
+  const q = useCrmConsent(contact.id, contact.crmConsentAt);
+  if (q.isPending) return <p className="muted small">Loading the recorded consent…</p>;
+  if (q.isError) return <p className="muted small">The recorded consent could not be loaded: {(q.error as Error).message}</p>;
+  const c = q.data.consent;
+  if (!c) return <p className="muted small">No consent is on record for this link.</p>;
+  const m = c.evidenceMessage;
+  return (
+    <div className="crm-consent small" data-testid="crm-consent">
+      <p>
+        Consent given <strong>{METHOD_SHOWN[c.method] ?? c.method.replace(/_/g, ' ')}</strong>, recorded by {c.recordedBy.name ?? `person #${c.recordedBy.id}`} on {fullTime(c.grantedAt)}
+      </p>
+      {m && (
+        <blockquote className="crm-evidence">
+          <span className="muted">Their message, {fullTime(m.createdAt)}: </span>
+          <SafeText text={m.text} />
+          {m.conversationId !== conversationId && (
+            <>
+              {' '}
+              <Link to="/inbox/$view" params={{ view: 'all' }} search={{ c: m.conversationId }}>
+                (in another conversation)
+              </Link>
+            </>
+          )}
+        </blockquote>
+      )}
+      {c.note && (
+        <p className="crm-note">
+          <span className="muted">{c.method === 'verbal' ? 'Call: ' : c.method === 'verified_form' ? 'Form: ' : 'Note: '}</span>
+          <SafeText text={c.note} linkify={false} />
+        </p>
+      )}
     </div>
   );
 }
