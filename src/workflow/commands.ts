@@ -99,8 +99,12 @@ export class WorkflowCommands {
     const result = await store.db.transaction().execute(async (trx) => {
       const msg = await trx.selectFrom('message').selectAll().where('id', '=', messageId).where('brand_id', '=', actor.brandId).executeTakeFirst();
       if (!msg) throw notFound('reply');
-      // only closing its incident withdraws a statement
-      if (msg.status === 'withdrawn') throw conflict('incident.closed', 'the incident is closed: this statement was withdrawn and is not published');
+      // withdrawn by its author, or (a statement) by closing its incident
+      if (msg.status === 'withdrawn') {
+        throw (msg.error ?? '').includes('incident was closed')
+          ? conflict('incident.closed', 'the incident is closed: this statement was withdrawn and is not published')
+          : conflict('approval.withdrawn', 'its author withdrew this draft: there is nothing to sign off');
+      }
       if (msg.status !== 'pending_approval') throw conflict('approval.not_pending', `this draft is ${msg.status}, not waiting for approval`);
       const refusal = signOffRefusal({ authorUserId: msg.author_user_id }, { userId: actor.userId, role: actor.role });
       if (refusal) throw new AppError(403, refusal.code, refusal.message);
@@ -164,6 +168,27 @@ export class WorkflowCommands {
     await this.incidentEvent(actor.brandId, incident);
     if (fresh.author_user_id != null) bus.publish(actor.brandId, 'notification', { kind, conversationId: fresh.conversation_id, messageId: fresh.id }, { userIds: [fresh.author_user_id] });
     if (p.decision === 'approve') this.deps.onQueued?.();
+    return presentMessage(fresh);
+  }
+
+  /**
+   * The author takes back their own draft while it waits for sign-off (to rewrite it, or because
+   * the customer was answered meanwhile): it is never sent, leaves the approvals queue, and the
+   * thread keeps it as withdrawn. Only the author; only while nobody has decided yet.
+   */
+  async withdrawDraft(actor: Actor, messageId: number) {
+    const { store, clock, bus } = this.deps;
+    const now = clock.now();
+    const fresh = await store.db.transaction().execute(async (trx) => {
+      const msg = await trx.selectFrom('message').selectAll().where('id', '=', messageId).where('brand_id', '=', actor.brandId).executeTakeFirst();
+      if (!msg) throw notFound('reply');
+      if (msg.author_user_id == null || msg.author_user_id !== actor.userId) throw forbidden('only its author withdraws a draft (an approver rejects it instead)');
+      const done = await trx.updateTable('message').set({ status: 'withdrawn', error: 'withdrawn by its author before sign-off' }).where('id', '=', msg.id).where('status', '=', 'pending_approval').executeTakeFirst();
+      if (!Number(done.numUpdatedRows)) throw conflict('approval.not_pending', `this draft is ${msg.status}, not waiting for approval: it can no longer be withdrawn`);
+      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'reply.withdrawn', subjectType: 'message', subjectId: msg.id, conversationId: msg.conversation_id, data: { waitedS: (now - msg.created_at) / 1000 } }, now);
+      return trx.selectFrom('message').selectAll().where('id', '=', msg.id).executeTakeFirstOrThrow();
+    });
+    bus.publish(actor.brandId, 'message.updated', presentMessage(fresh));
     return presentMessage(fresh);
   }
 

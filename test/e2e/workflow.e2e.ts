@@ -124,6 +124,26 @@ describe('sign-off', () => {
     expect(sent.networkMessageId).toBeTruthy();
   });
 
+  it('the author withdraws a reply waiting for sign-off: it leaves the queue and is never sent', async () => {
+    await setFlags(desk.users.ana, ['in_training']);
+    const { conversationId } = await ingest({ text: '@AcmeCare is my order shipped yet?' });
+    const ana = await pageAs('ana@acme.test');
+    await openConversation(ana.page, conversationId);
+    const text = 'Hi Client, it shipped this morning and arrives on Thursday.';
+    await ana.page.getByLabel(/Public reply to @client/).fill(text);
+    await ana.page.getByRole('button', { name: 'Send reply' }).click();
+    const msg = ana.page.locator('.msg-out', { hasText: text });
+    await msg.getByText('Waiting for approval').waitFor({ timeout: 10_000 });
+    const pending = (await detail(conversationId)).messages.find((m) => m.text === text);
+    await ana.page.locator('.approval-wait').getByRole('button', { name: 'Withdraw it' }).click();
+    await msg.getByText('Withdrawn before sign-off').waitFor({ timeout: 10_000 });
+    const cleo = await pageAs('cleo@acme.test');
+    await cleo.page.goto(`${desk.url}/approvals`);
+    await cleo.page.getByRole('heading', { name: 'Approvals', level: 1 }).waitFor();
+    expect(await cleo.page.locator(`.approval-item[data-message-id="${pending.id}"]`).count()).toBe(0);
+    expect((await detail(conversationId)).messages.find((m) => m.id === pending.id).status).toBe('withdrawn');
+  });
+
   it('a rejected reply shows the note to the agent and is never sent', async () => {
     await setFlags(desk.users.ana, ['in_training']);
     const { conversationId } = await ingest({ text: '@AcmeCare when will my broken kettle be replaced?' });

@@ -28,7 +28,7 @@ const PEOPLE_LOCK = 4;
 
 const statementSchema = z.object({
   messageId: z.number().int(), conversationId: z.number().int(), channelAccountId: z.number().int(), network: z.string(), text: z.string(),
-  status: z.string().describe('pending_approval | queued | sending | sent | failed | rejected | withdrawn (the incident closed before it went out)'),
+  status: z.string().describe('pending_approval | queued | sending | sent | failed | rejected | withdrawn (by its author before sign-off, or its incident closed before it went out)'),
   authorUserId: z.number().int().nullable(), reasons: z.array(z.unknown()), reviewedBy: z.number().int().nullable(), reviewedAt: z.string().nullable(), reviewNote: z.string().nullable(),
   url: z.string().nullable(), error: z.string().nullable(), createdAt: z.string().nullable(), sentAt: z.string().nullable().describe('when the outbox posted it'),
 });
@@ -182,6 +182,13 @@ export function workflowRoutes(app: App) {
   }, async (req) => {
     const a = requireRole(req, 'approver', 'admin');
     return wf.review(a.actor, req.params.id, req.body);
+  });
+
+  app.post('/api/approvals/:id/withdraw', {
+    schema: { tags, summary: 'The author withdraws their own draft while it waits for sign-off: never sent, out of the approvals queue (409 once decided)', params: idParams, response: { 200: messageSchema } },
+  }, async (req) => {
+    const a = requireRole(req, 'agent', 'approver', 'admin');
+    return wf.withdrawDraft(a.actor, req.params.id);
   });
 
   // -- experts

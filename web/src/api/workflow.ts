@@ -81,6 +81,18 @@ export function useReview() {
   });
 }
 
+/** The author takes back their own draft while it waits for sign-off. */
+export function useWithdrawDraft() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) => api<Message>('POST', `/api/approvals/${id}/withdraw`),
+    onSuccess: (m) => {
+      qc.setQueryData<PendingApproval[]>(wkeys.approvals, (xs) => xs?.filter((x) => x.id !== m.id));
+      storeMessage(qc, m);
+    },
+  });
+}
+
 export function useTakePrivate() {
   const qc = useQueryClient();
   return useMutation({

@@ -18,7 +18,7 @@ import { measureReply, splitReply, unitLabel } from '../lib/length.js';
 import { clip, networkLabel } from '../lib/format.js';
 import { SafeText } from '../lib/SafeText.js';
 import { useToast } from '../ui/Toasts.js';
-import { useTakePrivate } from '../api/workflow.js';
+import { useTakePrivate, useWithdrawDraft } from '../api/workflow.js';
 import type { ApprovalReason, ReplyCheck } from '../api/types.js';
 import { blocking, ChecksList, useReplyChecks } from '../workflow/ReplyChecks.js';
 import { SnippetPicker } from '../workflow/Snippets.js';
@@ -73,6 +73,7 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
   const qc = useQueryClient();
   const toast = useToast();
   const reply = useReply();
+  const withdraw = useWithdrawDraft();
   const addNote = useAddNote();
   const id = useId();
   const taRef = useRef<HTMLTextAreaElement>(null);
@@ -429,7 +430,19 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
       )}
       {tracked.approval && trackedMessages.some((x) => x.status === 'pending_approval') && (
         <div className="approval-wait" role="status">
-          <strong>Waiting for approval.</strong> An approver signs this reply off before it is sent; you will see the outcome here and in the thread.
+          <strong>Waiting for approval.</strong> An approver signs this reply off before it is sent; you will see the outcome here and in the thread.{' '}
+          <button
+            type="button"
+            className="btn btn-small btn-ghost"
+            disabled={withdraw.isPending}
+            onClick={() => {
+              for (const x of trackedMessages.filter((t) => t.status === 'pending_approval')) {
+                withdraw.mutate(x.id, { onSuccess: () => toast('Reply withdrawn: it will not be sent'), onError: (e) => toast((e as Error).message, 'error') });
+              }
+            }}
+          >
+            Withdraw it
+          </button>
           <ul className="approval-reasons">
             {tracked.approval.map((r) => (
               <li key={r.code} data-reason={r.code}>
@@ -479,6 +492,8 @@ export function DeliveryStatus({ m }: { m: Message }) {
       );
     case 'pending_approval':
       return <span className="delivery-state wait">Waiting for approval</span>;
+    case 'withdrawn':
+      return <span className="delivery-state">Withdrawn{(m.error ?? '').includes('incident') ? ': the incident was closed' : ' before sign-off'}</span>;
     case 'rejected': {
       const note = (m.error ?? '').replace(/^rejected:\s*/i, '');
       return (
