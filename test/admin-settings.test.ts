@@ -75,6 +75,21 @@ for (const dialect of DIALECTS) {
         expect(await teamNames()).toEqual(['Billing', 'Care', 'ESCALATIONS 2']);
       });
 
+      it('sets a team to give work only to agents who speak the customer’s language, keeping its other settings', async () => {
+        const t = await admin.post('/api/teams', { name: 'Spanish desk', expertTargetMin: 45, requireLanguageMatch: true });
+        expect(t.status).toBe(201);
+        const get = async () => (await admin.get('/api/teams')).json.items.find((x: any) => x.id === t.json.id);
+        expect(await get()).toMatchObject({ expertTargetMin: 45, requireLanguageMatch: true });
+        expect((await admin.req('PATCH', `/api/teams/${t.json.id}`, { requireLanguageMatch: false })).status).toBe(200);
+        expect(await get()).toMatchObject({ expertTargetMin: 45, requireLanguageMatch: false });
+        expect((await admin.req('PATCH', `/api/teams/${t.json.id}`, { expertTargetMin: null, requireLanguageMatch: true })).status).toBe(200);
+        expect(await get()).toMatchObject({ expertTargetMin: null, requireLanguageMatch: true });
+        // what routing reads
+        const row = await db().selectFrom('team').select('settings').where('id', '=', t.json.id).executeTakeFirstOrThrow();
+        expect(JSON.parse(row.settings!)).toEqual({ requireLanguageMatch: true });
+        expect((await admin.req('PATCH', `/api/teams/${t.json.id}`, { requireLanguageMatch: 'yes' })).status).toBe(400);
+      });
+
       it('migrates teams whose names differed only in case: the later one renamed with its id, then unique', async () => {
         const other = await createBrand(db(), { slug: `nocase-${dialect}`, name: 'Other' }, Date.now());
         await db().schema.dropIndex('team_brand_name_nocase').execute();

@@ -25,18 +25,30 @@ export const NEW_PASSWORD = z.string().max(1024).superRefine((pw, ctx) => {
 /** As an expert group, the team's own answer target in minutes; null: the brand's default. */
 const EXPERT_TARGET = z.number().int().min(1).max(MAX_EXPERT_TARGET_MIN).nullable();
 
-/** team.settings with the expert target set (null removes it). */
-function withExpertTarget(settings: string | null, minutes: number | null): string {
+/** team.settings with the expert target (null removes it) and/or the language rule changed; what is not given stays. */
+function withTeamSettings(settings: string | null, p: { expertTargetMin?: number | null; requireLanguageMatch?: boolean }): string {
   let raw: Record<string, unknown> = {};
   try {
     raw = settings ? JSON.parse(settings) : {};
   } catch {
     raw = {};
   }
-  if (minutes == null) delete raw.expertTargetMin;
-  else raw.expertTargetMin = minutes;
+  if (p.expertTargetMin === null) delete raw.expertTargetMin;
+  else if (p.expertTargetMin !== undefined) raw.expertTargetMin = p.expertTargetMin;
+  if (p.requireLanguageMatch !== undefined) raw.requireLanguageMatch = p.requireLanguageMatch;
   return JSON.stringify(raw);
 }
+
+/** Whether routing gives this team's conversations only to agents who speak the customer's language (team.settings). */
+const requiresLanguage = (settings: string | null): boolean => {
+  try {
+    return settings ? JSON.parse(settings).requireLanguageMatch === true : false;
+  } catch {
+    return false;
+  }
+};
+/** Routing gives the team's conversations only to agents whose skills list the customer's language. */
+const LANGUAGE_MATCH = z.boolean();
 
 /** A team's members must be people of the brand (one query for all of them). */
 async function assertBrandUsers(trx: Tx, brandId: number, members: { userId: number }[]): Promise<void> {
@@ -109,22 +121,24 @@ export function adminRoutes(app: App) {
     return reply.code(204).send(null);
   });
 
-  app.get('/api/teams', { schema: { tags: ['admin'], summary: 'Teams (queues, expert groups) and their members; expertTargetMin null means the brand\'s expert target applies', response: { 200: z.object({ items: z.array(z.object({ id: z.number(), name: z.string(), routingStrategy: z.string(), expertTargetMin: z.number().nullable(), members: z.array(z.object({ userId: z.number(), isLead: z.boolean() })) })) }) } } }, async (req) => {
+  app.get('/api/teams', { schema: { tags: ['admin'], summary: 'Teams (queues, expert groups) and their members; expertTargetMin null means the brand\'s expert target applies', response: { 200: z.object({ items: z.array(z.object({ id: z.number(), name: z.string(), routingStrategy: z.string(), expertTargetMin: z.number().nullable(), requireLanguageMatch: z.boolean(), members: z.array(z.object({ userId: z.number(), isLead: z.boolean() })) })) }) } } }, async (req) => {
     const a = requireRole(req);
     const teams = await s.store.db.selectFrom('team').selectAll().where('brand_id', '=', a.user.brand_id).orderBy('name').execute();
     const members = teams.length ? await s.store.db.selectFrom('team_member').selectAll().where('team_id', 'in', teams.map((t) => t.id)).execute() : [];
-    return { items: teams.map((t) => ({ id: t.id, name: t.name, routingStrategy: t.routing_strategy, expertTargetMin: groupExpertTargetMin(t.settings), members: members.filter((m) => m.team_id === t.id).map((m) => ({ userId: m.user_id, isLead: m.is_lead === 1 })) })) };
+    return { items: teams.map((t) => ({ id: t.id, name: t.name, routingStrategy: t.routing_strategy, expertTargetMin: groupExpertTargetMin(t.settings), requireLanguageMatch: requiresLanguage(t.settings), members: members.filter((m) => m.team_id === t.id).map((m) => ({ userId: m.user_id, isLead: m.is_lead === 1 })) })) };
   });
 
   app.post('/api/teams', {
-    schema: { tags: ['admin'], summary: 'Create a team (admin)', body: z.object({ name: TEAM_NAME, routingStrategy: ROUTING_STRATEGY.default('round_robin'), members: TEAM_MEMBERS.default([]), expertTargetMin: EXPERT_TARGET.optional() }), response: { 201: z.object({ id: z.number() }) } },
+    schema: { tags: ['admin'], summary: 'Create a team (admin)', body: z.object({ name: TEAM_NAME, routingStrategy: ROUTING_STRATEGY.default('round_robin'), members: TEAM_MEMBERS.default([]), expertTargetMin: EXPERT_TARGET.optional(), requireLanguageMatch: LANGUAGE_MATCH.optional() }), response: { 201: z.object({ id: z.number() }) } },
   }, async (req, reply) => {
     const a = requireRole(req, 'admin');
     const now = s.clock.now();
     const id = await s.store.db.transaction().execute(async (trx) => {
       await assertBrandUsers(trx, a.user.brand_id, req.body.members);
       const id = await createTeam(trx, { brandId: a.user.brand_id, name: req.body.name, routingStrategy: req.body.routingStrategy }, now);
-      if (req.body.expertTargetMin != null) await trx.updateTable('team').set({ settings: withExpertTarget(null, req.body.expertTargetMin) }).where('id', '=', id).execute();
+      if (req.body.expertTargetMin != null || req.body.requireLanguageMatch !== undefined) {
+        await trx.updateTable('team').set({ settings: withTeamSettings(null, { expertTargetMin: req.body.expertTargetMin ?? undefined, requireLanguageMatch: req.body.requireLanguageMatch }) }).where('id', '=', id).execute();
+      }
       for (const m of req.body.members) await addTeamMember(trx, id, m.userId, m.isLead);
       await audit(trx, { brandId: a.user.brand_id, actor: a.actor.name, action: 'team.created', subjectType: 'team', subjectId: id, data: req.body }, now);
       return id;
@@ -134,8 +148,8 @@ export function adminRoutes(app: App) {
 
   app.patch('/api/teams/:id', {
     schema: {
-      tags: ['admin'], summary: 'Rename a team, change how it assigns, its expert answer target (null: the brand\'s), or replace its members and leads (admin)', params: idParams,
-      body: z.object({ name: TEAM_NAME.optional(), routingStrategy: ROUTING_STRATEGY.optional(), members: TEAM_MEMBERS.optional(), expertTargetMin: EXPERT_TARGET.optional() }),
+      tags: ['admin'], summary: 'Rename a team, change how it assigns (strategy; requireLanguageMatch: only to agents whose skills list the customer\'s language), its expert answer target (null: the brand\'s), or replace its members and leads (admin)', params: idParams,
+      body: z.object({ name: TEAM_NAME.optional(), routingStrategy: ROUTING_STRATEGY.optional(), members: TEAM_MEMBERS.optional(), expertTargetMin: EXPERT_TARGET.optional(), requireLanguageMatch: LANGUAGE_MATCH.optional() }),
       response: { 200: z.object({ id: z.number() }) },
     },
   }, async (req) => {
@@ -145,12 +159,12 @@ export function adminRoutes(app: App) {
     await s.store.db.transaction().execute(async (trx) => {
       const team = await trx.selectFrom('team').selectAll().where('id', '=', req.params.id).where('brand_id', '=', a.user.brand_id).executeTakeFirst();
       if (!team) throw new AppError(404, 'not_found', 'team not found');
-      const before = { name: team.name, routingStrategy: team.routing_strategy, expertTargetMin: groupExpertTargetMin(team.settings), members: await trx.selectFrom('team_member').select(['user_id', 'is_lead']).where('team_id', '=', team.id).orderBy('user_id').execute() };
-      if (b.name !== undefined || b.routingStrategy !== undefined || b.expertTargetMin !== undefined) {
+      const before = { name: team.name, routingStrategy: team.routing_strategy, expertTargetMin: groupExpertTargetMin(team.settings), requireLanguageMatch: requiresLanguage(team.settings), members: await trx.selectFrom('team_member').select(['user_id', 'is_lead']).where('team_id', '=', team.id).orderBy('user_id').execute() };
+      if (b.name !== undefined || b.routingStrategy !== undefined || b.expertTargetMin !== undefined || b.requireLanguageMatch !== undefined) {
         await trx.updateTable('team').set({
           ...(b.name !== undefined ? { name: b.name } : {}),
           ...(b.routingStrategy !== undefined ? { routing_strategy: b.routingStrategy } : {}),
-          ...(b.expertTargetMin !== undefined ? { settings: withExpertTarget(team.settings, b.expertTargetMin) } : {}),
+          ...(b.expertTargetMin !== undefined || b.requireLanguageMatch !== undefined ? { settings: withTeamSettings(team.settings, { expertTargetMin: b.expertTargetMin, requireLanguageMatch: b.requireLanguageMatch }) } : {}),
         }).where('id', '=', team.id).execute().catch(teamExists(b.name ?? team.name));
       }
       if (b.members) {

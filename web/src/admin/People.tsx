@@ -430,7 +430,8 @@ function TeamForm({ users, team, onDone }: { users: UserAdmin[]; team?: Team; on
   const [strategy, setStrategy] = useState(team?.routingStrategy ?? 'round_robin');
   const [members, setMembers] = useState<Map<number, boolean>>(new Map((team?.members ?? []).map((m) => [m.userId, m.isLead])));
   const [expertTarget, setExpertTarget] = useState<string>(team?.expertTargetMin != null ? String(team.expertTargetMin) : '');
-  const body = () => ({ name: name.trim(), routingStrategy: strategy, expertTargetMin: expertTarget.trim() === '' ? null : Number(expertTarget), members: [...members].map(([userId, isLead]) => ({ userId, isLead })) });
+  const [languageMatch, setLanguageMatch] = useState(team?.requireLanguageMatch === true);
+  const body = () => ({ name: name.trim(), routingStrategy: strategy, expertTargetMin: expertTarget.trim() === '' ? null : Number(expertTarget), requireLanguageMatch: languageMatch, members: [...members].map(([userId, isLead]) => ({ userId, isLead })) });
   const save = useAdminWrite(() => (team ? api<{ id: number }>('PATCH', `/api/teams/${team.id}`, body()) : api<{ id: number }>('POST', '/api/teams', body())), [keys.teams, ['queues']]);
   return (
     <form
@@ -466,6 +467,10 @@ function TeamForm({ users, team, onDone }: { users: UserAdmin[]; team?: Team; on
           <span className="muted small">Empty: the brand’s target. Past it, the group and the asking agent are notified once.</span>
         </label>
       </div>
+      <label className="checkbox">
+        <input type="checkbox" checked={languageMatch} onChange={(e) => setLanguageMatch(e.target.checked)} /> Only to agents who speak the customer’s language
+        <span className="muted small"> (their skills list it; a conversation in another language waits for one)</span>
+      </label>
       <fieldset className="field">
         <legend>Members</legend>
         <div className="member-grid">

@@ -232,6 +232,8 @@ export interface Team {
   routingStrategy: string;
   /** As an expert group, its own answer target in minutes; null: the brand's applies. */
   expertTargetMin: number | null;
+  /** Routing gives its conversations only to agents whose skills list the customer's language. */
+  requireLanguageMatch?: boolean;
   members: { userId: number; isLead: boolean }[];
 }
 
