@@ -108,7 +108,7 @@ function PlannerForm({ inputs, onApply }: { inputs: PlannerInputs; onApply: (i: 
   useEffect(() => setDraft(toDraft(inputs)), [key]); // eslint-disable-line react-hooks/exhaustive-deps
   const [error, setError] = useState<string | null>(null);
   const fields: { k: keyof typeof draft; label: string; unit: string; min: number; max: number; step: number; help: string; optional?: boolean; placeholder?: string }[] = [
-    { k: 'aht', label: 'Handling time', unit: 'min', min: 0.1, max: 1440, step: 0.1, help: HELP.aht, optional: true, placeholder: 'measured' },
+    { k: 'aht', label: 'Handling time', unit: 'min', min: 0.1, max: 1440, step: 0.1, help: HELP.aht, optional: true, placeholder: 'auto' },
     { k: 'sl', label: 'Service-level target', unit: '%', min: 1, max: 99.9, step: 0.1, help: HELP.serviceLevel },
     { k: 'within', label: 'Answer within', unit: 'min', min: 0.1, max: 1440, step: 0.1, help: 'The target time of the service level.' },
     { k: 'shrink', label: 'Shrinkage', unit: '%', min: 0, max: 95, step: 1, help: HELP.shrinkage },

@@ -72,7 +72,7 @@ function PlaybookItem({ s, open }: { s: PlaybookSuggestion; open: boolean }) {
       {p.takePrivate && <p className="small playbook-note">This usually needs account details: take it private before asking for them.</p>}
       {p.escalateTo && (
         <p className="small playbook-note">
-          Experts for this: <strong>{p.escalateTo}</strong> (Ask an expert)
+          If you cannot answer it yourself, ask an expert: the playbook suggests someone in <strong>{p.escalateTo.replace(/[-_]+/g, ' ')}</strong> (use Ask an expert on this conversation).
         </p>
       )}
     </details>
