@@ -694,14 +694,18 @@ export class WorkflowCommands {
     const intervalMs = state.config.intervalMs;
     const end = Math.floor(now / intervalMs) * intervalMs; // only complete intervals
     if (next >= end) return;
+    // the interval as a literal (a whole number of ms, checked by createDetector): as a bound
+    // parameter, PostgreSQL sees the SELECT's and the GROUP BY's expressions as different
+    // ($1 vs $2) and refuses the query
+    const slot = sql<number>`(created_at / ${sql.lit(Math.trunc(intervalMs))})`;
     const counts = await store.db
       .selectFrom('message')
-      .select([sql<number>`(created_at / ${intervalMs})`.as('slot'), (eb) => eb.fn.countAll<number>().as('c')])
+      .select([slot.as('slot'), (eb) => eb.fn.countAll<number>().as('c')])
       .where('brand_id', '=', brandId)
       .where('direction', '=', 'inbound')
       .where('created_at', '>=', next)
       .where('created_at', '<', end)
-      .groupBy(sql`(created_at / ${intervalMs})`)
+      .groupBy(slot)
       .execute();
     const bySlot = new Map(counts.map((c) => [Math.floor(Number(c.slot)) * intervalMs, Number(c.c)]));
     for (let t = next; t < end; t += intervalMs) {
