@@ -131,6 +131,35 @@ export class LoginLimiter {
   }
 }
 
+/**
+ * Who may try to sign in now. Failures are counted per address, per account from one address,
+ * and per account from anywhere with a much higher bound: someone guessing from one address is
+ * stopped after a few tries, but cannot lock a person out from their own address by failing
+ * under their name (they would need 50 failures in 15 minutes), and a whole office behind one
+ * address is not locked out by one person's typos. Behind a proxy, the address is the client's
+ * only with PARLEY_TRUST_PROXY=true; otherwise every sign-in shares the proxy's.
+ */
+export class LoginGuard {
+  private readonly perIp = new LoginLimiter(30, 10 * 60_000);
+  private readonly perAccountIp = new LoginLimiter(10, 15 * 60_000);
+  private readonly perAccount = new LoginLimiter(50, 15 * 60_000);
+
+  /** Seconds to wait, or 0 when this attempt may go ahead. */
+  check(email: string, ip: string, now: number): number {
+    return Math.max(this.perIp.check(ip, now), this.perAccountIp.check(`${email}\u0000${ip}`, now), this.perAccount.check(email, now));
+  }
+
+  failed(email: string, ip: string, now: number): void {
+    this.perIp.record(ip, now);
+    this.perAccountIp.record(`${email}\u0000${ip}`, now);
+    this.perAccount.record(email, now);
+  }
+
+  succeeded(email: string, ip: string): void {
+    this.perAccountIp.reset(`${email}\u0000${ip}`);
+  }
+}
+
 export function setSessionCookie(reply: FastifyReply, value: string, secure: boolean) {
   reply.setCookie(SESSION_COOKIE, value, { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: SESSION_TTL_MS / 1000 });
 }

@@ -4,15 +4,14 @@ import { AVAILABILITIES } from '../../core/types.js';
 import { AppError } from '../../errors.js';
 import { verifyPassword } from '../../lib/password.js';
 import { audit } from '../../store/audit.js';
-import { clearSessionCookie, createSession, destroySession, LoginLimiter, requireRole, setSessionCookie } from '../auth.js';
+import { clearSessionCookie, createSession, destroySession, LoginGuard, requireRole, setSessionCookie } from '../auth.js';
 import type { App } from '../http.js';
 import { presentUser } from '../presenters.js';
 import { userSchema } from '../schemas.js';
 
 export function authRoutes(app: App) {
   const s = app.services;
-  const perIp = new LoginLimiter(30, 10 * 60_000);
-  const perAccount = new LoginLimiter(10, 15 * 60_000);
+  const guard = new LoginGuard();
   const meSchema = z.object({ user: userSchema, csrfToken: z.string().nullable(), teams: z.array(z.object({ id: z.number(), name: z.string(), isLead: z.boolean() })) });
 
   const me = async (userId: number, csrfToken: string | null) => {
@@ -27,7 +26,7 @@ export function authRoutes(app: App) {
   }, async (req, reply) => {
     const now = s.clock.now();
     const email = req.body.email.trim().toLowerCase();
-    const wait = Math.max(perIp.check(req.ip, now), perAccount.check(email, now));
+    const wait = guard.check(email, req.ip, now);
     if (wait > 0) {
       reply.header('retry-after', String(wait));
       throw new AppError(429, 'auth.rate_limited', `too many sign-in attempts; try again in ${wait} s`);
@@ -35,11 +34,10 @@ export function authRoutes(app: App) {
     const user = await s.store.db.selectFrom('app_user').selectAll().where('email', '=', email).executeTakeFirst();
     const ok = await verifyPassword(req.body.password, user?.password_hash ?? null);
     if (!user || !ok || user.disabled_at) {
-      perIp.record(req.ip, now);
-      perAccount.record(email, now);
+      guard.failed(email, req.ip, now);
       throw new AppError(401, 'auth.invalid_credentials', 'wrong email or password');
     }
-    perAccount.reset(email);
+    guard.succeeded(email, req.ip);
     const session = await createSession(s.store, user, now, { ip: req.ip, userAgent: req.headers['user-agent'] });
     setSessionCookie(reply, session.cookie, s.config.secureCookies);
     await audit(s.store.db, { brandId: user.brand_id, actor: `user:${user.id}`, action: 'auth.login', subjectType: 'user', subjectId: user.id, data: { ip: req.ip } }, now);
