@@ -73,8 +73,9 @@ export async function openPage(browser: Browser, opts: { viewport?: { width: num
   };
   page.on('request', (r) => w.requests.push(r.url()));
   page.on('dialog', (d) => {
-    w.dialogs.push(d.message());
-    void d.dismiss().catch(() => {});
+    if (d.type() !== 'beforeunload') w.dialogs.push(d.message());
+    // a leave-page prompt (a draft is open) is accepted, so a test's navigation goes through
+    void (d.type() === 'beforeunload' ? d.accept() : d.dismiss()).catch(() => {});
   });
   page.on('pageerror', (e) => w.errors.push(e.message));
   page.on('console', (m) => {

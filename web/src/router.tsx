@@ -9,13 +9,26 @@ import { setCsrfToken, setUnauthorizedHandler } from './api/client.js';
 import { keys, signedOut, useMe } from './api/queries.js';
 import { useLiveEvents } from './live/events.js';
 import { setViewer } from './live/listCache.js';
-import { LoginPage } from './shell/LoginPage.js';
+import { claimTab, LoginPage } from './shell/LoginPage.js';
 import { InboxPage } from './inbox/InboxPage.js';
 import { isView, parseInboxSearch } from './inbox/search.js';
 import { isSection, parseReportsSearch } from './reports/search.js';
 import { Spinner } from './ui/bits.js';
 import { useWorkflowLive } from './workflow/live.js';
 import { isAdminSection } from './admin/sections.js';
+
+/**
+ * Set when the person signed out on purpose: the sign-in page then offers no way back to the
+ * page they were on (the next person to sign in on this tab lands on the inbox). A session
+ * that expired keeps it, for the same person signing in again.
+ */
+let signedOutOnPurpose = false;
+if (typeof window !== 'undefined') {
+  // dispatched by signedOut() (api/queries.ts)
+  window.addEventListener('parley:signed-out', (e) => {
+    if ((e as CustomEvent<{ why?: string }>).detail?.why === 'signed-out') signedOutOnPurpose = true;
+  });
+}
 
 function Root() {
   const qc = useQueryClient();
@@ -26,15 +39,19 @@ function Root() {
 
   useEffect(() => {
     setUnauthorizedHandler(() => {
-      if (qc.getQueryData(keys.me)) signedOut(qc);
+      // the server ended the session: the same person may sign in again and keep their drafts
+      if (qc.getQueryData(keys.me)) signedOut(qc, 'expired');
     });
   }, [qc]);
   useEffect(() => {
     if (me.data) {
+      signedOutOnPurpose = false;
+      // someone else's session on this tab before (a reload after another sign-in): forget theirs
+      claimTab(qc, me.data.user.id);
       setCsrfToken(me.data.csrfToken);
       setViewer({ userId: me.data.user.id, teamIds: me.data.teams.map((t) => t.id) });
     }
-  }, [me.data]);
+  }, [me.data, qc]);
   useLiveEvents(signedIn);
   useWorkflowLive(signedIn);
 
@@ -55,7 +72,7 @@ function Root() {
       </main>
     );
   }
-  if (!signedIn && path !== '/login') return <Navigate to="/login" search={{ redirect: returnable(path) ? href : undefined }} replace />;
+  if (!signedIn && path !== '/login') return <Navigate to="/login" search={{ redirect: !signedOutOnPurpose && returnable(path) ? href : undefined }} replace />;
   // Experts work only on the questions they are asked (the inbox is not theirs).
   if (signedIn && me.data!.user.role === 'expert' && (path === '/login' || path.startsWith('/inbox'))) return <Navigate to="/expert" replace />;
   if (signedIn && path === '/login') return <Navigate to="/inbox/$view" params={{ view: 'open' }} replace />;

@@ -2,9 +2,11 @@
  * Settings → Workflow: routing rules (which team gets what), SLA targets, the approval
  * policy (which replies need sign-off), reply-check severities, and the expert answer
  * target. Each part saves on its own; the server validates and lists every problem.
- * Approvers see the settings read-only.
+ * Approvers see the settings read-only. Unsaved changes are not lost by leaving: moving to
+ * another page asks first (in the app, and the browser's own prompt for a reload or close).
  */
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useBlocker } from '@tanstack/react-router';
 import { api } from '../api/client.js';
 import { useChannels, useTeams } from '../api/queries.js';
 import type { ApprovalPolicy, RoutingRule, SlaPolicy, SlaTargetRule, WorkflowSettings } from '../api/types.js';
@@ -12,23 +14,48 @@ import { REPLY_CHECK_CODES } from '../api/types.js';
 import { useAdminWrite, useWorkflowSettings, wkeys } from '../api/workflow.js';
 import { networkLabel } from '../lib/format.js';
 import { Spinner } from '../ui/bits.js';
+import { ConfirmDialog } from '../ui/Modal.js';
 import { useToast } from '../ui/Toasts.js';
 import { ListInput, Problem, ReadOnlyNote, Section } from './fields.js';
 
 const save = (patch: Partial<WorkflowSettings>) => api<WorkflowSettings>('PATCH', '/api/settings/workflow', patch);
 
+const PART_LABEL: Record<string, string> = { routing: 'routing', sla: 'SLA targets', approval: 'approval policy', checks: 'reply checks', other: 'experts and incidents' };
+
+type ReportDirty = (part: string, dirty: boolean) => void;
+
 export function WorkflowAdmin({ admin }: { admin: boolean }) {
   const q = useWorkflowSettings();
+  // which parts have changes not saved yet
+  const [unsaved, setUnsaved] = useState<Record<string, boolean>>({});
+  const report = useCallback<ReportDirty>((part, dirty) => setUnsaved((u) => (!!u[part] === dirty ? u : { ...u, [part]: dirty })), []);
+  const parts = Object.keys(unsaved).filter((k) => unsaved[k]);
+  const dirty = parts.length > 0;
+  const shouldBlockFn = useCallback(
+    // leaving the page (not a change of its search), never the way to sign-in (the session ended)
+    ({ current, next }: { current: { pathname: string }; next: { pathname: string } }) => next.pathname !== current.pathname && next.pathname !== '/login',
+    [],
+  );
+  const blocker = useBlocker({ shouldBlockFn, enableBeforeUnload: dirty, disabled: !dirty, withResolver: true });
   if (q.isPending) return <Spinner label="Loading workflow settings" />;
   if (q.isError) return <Problem error={q.error} />;
   return (
     <>
       {!admin && <ReadOnlyNote what="the workflow settings" />}
-      <RoutingSettings s={q.data} admin={admin} />
-      <SlaSettings s={q.data} admin={admin} />
-      <ApprovalSettings s={q.data} admin={admin} />
-      <ReplyCheckSettings s={q.data} admin={admin} />
-      <OtherSettings s={q.data} admin={admin} />
+      <RoutingSettings s={q.data} admin={admin} report={report} />
+      <SlaSettings s={q.data} admin={admin} report={report} />
+      <ApprovalSettings s={q.data} admin={admin} report={report} />
+      <ReplyCheckSettings s={q.data} admin={admin} report={report} />
+      <OtherSettings s={q.data} admin={admin} report={report} />
+      <ConfirmDialog
+        open={blocker.status === 'blocked'}
+        onClose={() => blocker.reset?.()}
+        onConfirm={() => blocker.proceed?.()}
+        title="Leave without saving?"
+        description={`Your changes to the ${parts.map((p) => PART_LABEL[p] ?? p).join(', ')} are not saved yet. Leaving this page discards them.`}
+        confirmLabel="Leave and discard changes"
+        danger
+      />
     </>
   );
 }
@@ -48,13 +75,16 @@ function SaveBar({ pending, error, dirty, admin, label }: { pending: boolean; er
   );
 }
 
-function useDraft<T>(value: T) {
+/** A part's edited copy of the saved settings; whether it differs is reported to the page (it asks before leaving). */
+function useDraft<T>(value: T, part: string, report: ReportDirty) {
   const [draft, setDraft] = useState<T>(value);
   const [dirty, setDirty] = useState(false);
   useEffect(() => {
     setDraft(value);
     setDirty(false);
   }, [value]);
+  useEffect(() => report(part, dirty), [part, dirty, report]);
+  useEffect(() => () => report(part, false), [part, report]);
   return { draft, dirty, set: (v: T) => (setDraft(v), setDirty(true)) };
 }
 
@@ -80,12 +110,12 @@ function SettingsForm({ title, id, description, admin, children, onSubmit }: { t
 
 const CATEGORIES = ['customer_service', 'brand', 'spam', 'abuse', 'other'];
 
-function RoutingSettings({ s, admin }: { s: WorkflowSettings; admin: boolean }) {
+function RoutingSettings({ s, admin, report }: { s: WorkflowSettings; admin: boolean; report: ReportDirty }) {
   const teams = useTeams().data ?? [];
   const channels = useChannels().data ?? [];
   const toast = useToast();
   const initial = useMemo(() => s.routing ?? { rules: [], defaultTeamId: '' }, [s.routing]);
-  const { draft, dirty, set } = useDraft(initial);
+  const { draft, dirty, set } = useDraft(initial, 'routing', report);
   const w = useAdminWrite(() => save({ routing: draft.defaultTeamId ? draft : null }), [wkeys.settings]);
   const setRule = (i: number, r: RoutingRule) => set({ ...draft, rules: draft.rules.map((x, j) => (j === i ? r : x)) });
   const move = (i: number, d: number) => {
@@ -203,9 +233,9 @@ function NumberField({ label, value, onChange, step, hint }: { label: string; va
 
 const METRICS: Record<string, string> = { first_response: 'First response', next_response: 'Next response', resolution: 'Resolution' };
 
-function SlaSettings({ s, admin }: { s: WorkflowSettings; admin: boolean }) {
+function SlaSettings({ s, admin, report }: { s: WorkflowSettings; admin: boolean; report: ReportDirty }) {
   const toast = useToast();
-  const { draft, dirty, set } = useDraft<SlaPolicy>(s.sla);
+  const { draft, dirty, set } = useDraft<SlaPolicy>(s.sla, 'sla', report);
   const w = useAdminWrite(() => save({ sla: draft }), [wkeys.settings]);
   const setTarget = (i: number, t: SlaTargetRule) => set({ ...draft, targets: draft.targets.map((x, j) => (j === i ? t : x)) });
   const bands = draft.priorityBands ?? [];
@@ -317,9 +347,9 @@ function SlaSettings({ s, admin }: { s: WorkflowSettings; admin: boolean }) {
 
 // ---------------------------------------------------------------- approval
 
-function ApprovalSettings({ s, admin }: { s: WorkflowSettings; admin: boolean }) {
+function ApprovalSettings({ s, admin, report }: { s: WorkflowSettings; admin: boolean; report: ReportDirty }) {
   const toast = useToast();
-  const { draft, dirty, set } = useDraft<ApprovalPolicy>(s.approval);
+  const { draft, dirty, set } = useDraft<ApprovalPolicy>(s.approval, 'approval', report);
   const w = useAdminWrite(() => save({ approval: draft }), [wkeys.settings]);
   const audience = draft.audience ?? {};
   const content = draft.content ?? {};
@@ -406,9 +436,9 @@ const CHECKS: Record<string, { label: string; severity: string }> = {
   'reply.no_name': { label: 'Customer’s name not used', severity: 'hint' },
 };
 
-function ReplyCheckSettings({ s, admin }: { s: WorkflowSettings; admin: boolean }) {
+function ReplyCheckSettings({ s, admin, report }: { s: WorkflowSettings; admin: boolean; report: ReportDirty }) {
   const toast = useToast();
-  const { draft, dirty, set } = useDraft(s.replyChecks);
+  const { draft, dirty, set } = useDraft(s.replyChecks, 'checks', report);
   const w = useAdminWrite(() => save({ replyChecks: draft }), [wkeys.settings]);
   return (
     <SettingsForm title="Reply checks" id="checks-title" admin={admin} description="Blocks stop sending, warnings ask the agent to look again, hints are quiet." onSubmit={() => w.mutate(undefined, { onSuccess: () => toast('Reply checks saved') })}>
@@ -452,10 +482,10 @@ function ReplyCheckSettings({ s, admin }: { s: WorkflowSettings; admin: boolean 
   );
 }
 
-function OtherSettings({ s, admin }: { s: WorkflowSettings; admin: boolean }) {
+function OtherSettings({ s, admin, report }: { s: WorkflowSettings; admin: boolean; report: ReportDirty }) {
   const toast = useToast();
   const initial = useMemo(() => ({ expertTargetMin: s.expertTargetMin, autoDetect: s.incidents.autoDetect }), [s.expertTargetMin, s.incidents.autoDetect]);
-  const { draft, dirty, set } = useDraft(initial);
+  const { draft, dirty, set } = useDraft(initial, 'other', report);
   const w = useAdminWrite(() => save({ expertTargetMin: draft.expertTargetMin, incidents: { autoDetect: draft.autoDetect } }), [wkeys.settings]);
   return (
     <SettingsForm title="Experts and incidents" id="other-title" admin={admin} onSubmit={() => w.mutate(undefined, { onSuccess: () => toast('Saved') })}>

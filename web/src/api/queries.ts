@@ -110,12 +110,24 @@ export function useConversation(id: number | null) {
   });
 }
 
-/** Forget everything about the session (sign-out, expired session); the root then shows sign-in. */
-export function signedOut(qc: QueryClient): void {
+/**
+ * Forget everything about the session; the root then shows sign-in. `why`:
+ * - 'signed-out' (the person signed out): their cached data, drafts, alerts and the page
+ *   they were on all go, so whoever signs in next on this tab starts clean;
+ * - 'expired' (the server ended the session): the cached data goes, but the drafts and the
+ *   way back stay for the same person signing in again (a different person signing in
+ *   forgets them then: shell/LoginPage.tsx).
+ * The drafts (conversation/Composer.tsx), the alerts (workflow/live.ts) and the sign-in page's
+ * way back (router.tsx) listen for the `parley:signed-out` event.
+ */
+export function signedOut(qc: QueryClient, why: 'signed-out' | 'expired' = 'signed-out'): void {
   // set "no one" first so the mounted session observer sees it, then drop the rest
   qc.setQueryData(keys.me, null);
   qc.removeQueries({ predicate: (q) => q.queryKey[0] !== keys.me[0] });
   clearPresence();
+  // (globalThis: the window in the browser; nothing to tell where this module runs without one)
+  const page = globalThis as { dispatchEvent?: (e: Event) => boolean };
+  page.dispatchEvent?.(new CustomEvent('parley:signed-out', { detail: { why } }));
 }
 
 /** Put a fresh conversation (from an action's response) into every cache that shows it. */

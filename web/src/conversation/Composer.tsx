@@ -8,6 +8,9 @@
  *   and the newest message the agent had seen when they started writing: if someone
  *   wrote since, the server answers 409 with the new messages, shown here to confirm.
  * - The reply's journey (queued → sending → sent, or failed with the reason) shows live.
+ * - Drafts are the signed-in person's, per conversation, in this tab's sessionStorage: they
+ *   survive a reload, go when sent, and go on sign-out (or when someone else signs in on the
+ *   tab). While one exists, leaving the page asks first.
  */
 import { forwardRef, useEffect, useId, useImperativeHandle, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
@@ -15,7 +18,7 @@ import { ApiError, newIdempotencyKey } from '../api/client.js';
 import { keys, useAddNote, useReply } from '../api/queries.js';
 import type { Conversation, ConversationDetail, Message, User } from '../api/types.js';
 import { measureReply, splitReply, unitLabel } from '../lib/length.js';
-import { clip, networkLabel } from '../lib/format.js';
+import { clip, networkLabel, plain } from '../lib/format.js';
 import { SafeText } from '../lib/SafeText.js';
 import { useToast } from '../ui/Toasts.js';
 import { useTakePrivate, useWithdrawDraft } from '../api/workflow.js';
@@ -36,8 +39,127 @@ interface Draft {
   seen: number | null;
 }
 
-// Drafts survive switching conversations (per browser tab).
+// ---------------------------------------------------------------- drafts
+
+/**
+ * Drafts by `<userId>:<conversationId>:<reply|note>`: in memory, and written through to this
+ * tab's sessionStorage so a reload keeps them (the memory copy alone when storage is
+ * unavailable or full). Another person's drafts are never read: the user id is in the key,
+ * and sign-out (or someone else signing in on this tab) forgets them all.
+ */
+const DRAFT_PREFIX = 'parley.draft:';
 const drafts = new Map<string, Draft>();
+const KEY_SHAPE = /^[\w.:-]{8,100}$/;
+
+function tabStorage(): Storage | null {
+  try {
+    return typeof window === 'undefined' ? null : window.sessionStorage;
+  } catch {
+    return null;
+  }
+}
+
+function loadDraft(id: string): Draft | null {
+  const mem = drafts.get(id);
+  if (mem) return mem;
+  try {
+    const raw = tabStorage()?.getItem(DRAFT_PREFIX + id);
+    if (!raw) return null;
+    const v = JSON.parse(raw) as Partial<Draft> | null;
+    if (!v || typeof v.text !== 'string' || v.text === '') return null;
+    const d: Draft = { text: v.text, key: typeof v.key === 'string' && KEY_SHAPE.test(v.key) ? v.key : newIdempotencyKey(), seen: Number.isSafeInteger(v.seen) ? (v.seen as number) : null };
+    drafts.set(id, d);
+    return d;
+  } catch {
+    return null;
+  }
+}
+
+function saveDraft(id: string, d: Draft): void {
+  if (d.text === '') return dropDraft(id);
+  drafts.set(id, d);
+  try {
+    tabStorage()?.setItem(DRAFT_PREFIX + id, JSON.stringify(d));
+  } catch {
+    /* storage full or unavailable: the memory copy still survives switching conversations */
+  }
+}
+
+function dropDraft(id: string): void {
+  drafts.delete(id);
+  try {
+    tabStorage()?.removeItem(DRAFT_PREFIX + id);
+  } catch {
+    /* nothing stored */
+  }
+}
+
+function storedDraftKeys(): string[] {
+  const s = tabStorage();
+  const out: string[] = [];
+  try {
+    for (let i = 0; s && i < s.length; i++) {
+      const k = s.key(i);
+      if (k?.startsWith(DRAFT_PREFIX)) out.push(k);
+    }
+  } catch {
+    /* unavailable */
+  }
+  return out;
+}
+
+/** Forget every draft of this tab (sign-out, or another person signing in). */
+export function forgetDrafts(): void {
+  drafts.clear();
+  const s = tabStorage();
+  for (const k of storedDraftKeys()) {
+    try {
+      s?.removeItem(k);
+    } catch {
+      /* unavailable */
+    }
+  }
+}
+
+/** Whether any unsent draft would be lost with this tab. */
+function hasUnsentDraft(): boolean {
+  for (const d of drafts.values()) if (d.text.trim()) return true;
+  return storedDraftKeys().length > 0;
+}
+
+if (typeof window !== 'undefined') {
+  // signedOut() (api/queries.ts) and a different person signing in (shell/LoginPage.tsx) announce
+  // this; a session that merely expired keeps the drafts for the same person signing in again
+  window.addEventListener('parley:signed-out', (e) => {
+    if ((e as CustomEvent<{ why?: string }>).detail?.why !== 'expired') forgetDrafts();
+  });
+  // a reload keeps the drafts, closing the tab would not: ask first
+  window.addEventListener('beforeunload', (e) => {
+    if (!hasUnsentDraft()) return;
+    e.preventDefault();
+    e.returnValue = '';
+  });
+}
+
+/** The "n/m" suffixes splitReply added, taken off again (the parts left over are renumbered when sent). */
+function unnumbered(parts: string[], numbered: boolean): string[] {
+  if (!numbered) return parts;
+  return parts.map((p, k) => {
+    const suffix = ` ${k + 1}/${parts.length}`;
+    return p.endsWith(suffix) ? p.slice(0, -suffix.length) : p;
+  });
+}
+
+/** Who wrote a message that arrived while the agent was writing. */
+function conflictAuthor(x: Message, users: Map<number, User>): string {
+  if (x.direction === 'inbound') {
+    if (!x.author) return 'The customer';
+    const handle = `@${clip(x.author.handle, 100)}`;
+    return x.author.displayName ? `${clip(x.author.displayName, 100)} (${handle})` : handle;
+  }
+  if (x.authorUserId != null) return clip(users.get(x.authorUserId)?.name ?? 'A colleague', 100);
+  return x.isAuto ? 'Auto-reply' : 'Brand';
+}
 
 interface Props {
   conversation: Conversation;
@@ -49,9 +171,10 @@ interface Props {
   listenOnly?: string | null;
 }
 
-const FINAL = new Set(['sent', 'failed', 'rejected']);
+// where a thread stops waiting for a part: sent, not sent, or waiting for a person (sign-off)
+const FINAL = new Set(['sent', 'failed', 'rejected', 'withdrawn', 'pending_approval']);
 
-/** Resolves when the message reaches a final state (or after the timeout). */
+/** Resolves when the message reaches a final state, or waits for sign-off (or after the timeout). */
 function waitForFinal(qc: QueryClient, conversationId: number, messageId: number, timeoutMs = 60_000): Promise<Message | null> {
   const find = () => qc.getQueryData<ConversationDetail>(keys.detail(conversationId))?.messages.find((m) => m.id === messageId) ?? null;
   return new Promise((resolve) => {
@@ -80,8 +203,11 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
   const convId = conversation.id;
   const defaultMode: ComposerMode = conversation.visibility === 'private' ? 'private' : 'public';
   const [mode, setMode] = useState<ComposerMode>(defaultMode);
-  const draftKey = `${convId}:${mode === 'note' ? 'note' : 'reply'}`;
-  const [draft, setDraftState] = useState<Draft>(() => drafts.get(draftKey) ?? { text: '', key: newIdempotencyKey(), seen: null });
+  const draftKey = `${meId}:${convId}:${mode === 'note' ? 'note' : 'reply'}`;
+  const [draft, setDraftState] = useState<Draft>(() => loadDraft(draftKey) ?? { text: '', key: newIdempotencyKey(), seen: null });
+  // the draft on screen: a send that finishes after the agent moved on updates the stored draft only
+  const shownKey = useRef(draftKey);
+  shownKey.current = draftKey;
   const [conflict, setConflict] = useState<Message[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [threadOpen, setThreadOpen] = useState(false);
@@ -98,17 +224,19 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
   }, [convId]);
 
   useEffect(() => {
-    setDraftState(drafts.get(draftKey) ?? { text: '', key: newIdempotencyKey(), seen: null });
+    setDraftState(loadDraft(draftKey) ?? { text: '', key: newIdempotencyKey(), seen: null });
     setConflict(null);
     setError(null);
     setThreadOpen(false);
   }, [draftKey]);
 
   const newestSeen = useMemo(() => messages.reduce((mx, m) => Math.max(mx, m.id), 0) || null, [messages]);
-  const setDraft = (d: Draft) => {
-    drafts.set(draftKey, d);
-    setDraftState(d);
+  /** Store a draft, and show it if it is still the one on screen. */
+  const setDraftFor = (k: string, d: Draft) => {
+    saveDraft(k, d);
+    if (shownKey.current === k) setDraftState(d);
   };
+  const setDraft = (d: Draft) => setDraftFor(draftKey, d);
   const setText = (text: string) => {
     setDraft({ ...draft, text, seen: draft.text === '' || draft.seen == null ? newestSeen : draft.seen });
     if (text) onTyping();
@@ -141,18 +269,31 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
   const blocks = blocking(shownChecks).filter((r) => !(r.code === 'reply.too_long' && m?.over));
 
   const handle = conversation.contact?.handle;
-  const label = isNote ? 'Internal note (only your team sees it; @name notifies a colleague)' : mode === 'public' ? `Public reply${handle ? ` to @${handle}` : ''} on ${networkLabel(conversation.network)}` : `Private message${handle ? ` to @${handle}` : ''}`;
+  // the handle is the customer's own text: direction overrides and control codes shown, not obeyed
+  const to = handle ? ` to @${clip(handle, 100)}` : '';
+  const label = isNote ? 'Internal note (only your team sees it; @name notifies a colleague)' : mode === 'public' ? `Public reply${to} on ${networkLabel(conversation.network)}` : `Private message${to}`;
 
-  const finish = () => {
-    const fresh = { text: '', key: newIdempotencyKey(), seen: null };
-    drafts.delete(draftKey);
-    setDraftState(fresh);
+  /** Sent: the draft goes (from storage too); `k` is the draft that was sent. */
+  const finish = (k: string = draftKey) => {
+    dropDraft(k);
+    if (shownKey.current !== k) return;
+    setDraftState({ text: '', key: newIdempotencyKey(), seen: null });
     setConflict(null);
     setError(null);
     setThreadOpen(false);
   };
 
-  const fail = (err: unknown) => {
+  const fail = (err: unknown, k: string = draftKey) => {
+    if (err instanceof ApiError && err.code === 'reply.key_reused') {
+      // this send's key already stands for another reply (one sent earlier with other text):
+      // never reuse it; a new key makes the next send this text's own reply
+      const d = loadDraft(k);
+      if (d) setDraftFor(k, { ...d, key: newIdempotencyKey() });
+      else if (shownKey.current === k) setDraftState((x) => ({ ...x, key: newIdempotencyKey() }));
+      if (shownKey.current === k) setError('An earlier reply already went out with this send (see the conversation). Your text is still here: send again to post it as a new reply.');
+      return;
+    }
+    if (shownKey.current !== k) return;
     if (err instanceof ApiError && err.code === 'reply.conflict') {
       const fresh = (err.body.newMessages as Message[] | undefined) ?? [];
       setConflict(fresh);
@@ -173,65 +314,95 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
   };
 
   const sendNote = () => {
+    const k = draftKey;
     addNote.mutate(
       { id: convId, text },
       {
         onSuccess: () => {
-          finish();
+          finish(k);
           toast('Note added');
         },
-        onError: fail,
+        onError: (err) => fail(err, k),
       },
     );
   };
 
   const sendReply = async (confirm: boolean) => {
+    const k = draftKey;
     setSending(true);
     setError(null);
     try {
       const r = await reply.mutateAsync({ id: convId, text, visibility: mode as 'public' | 'private', idempotencyKey: draft.key, lastSeenMessageId: draft.seen ?? newestSeen, confirm });
-      setTracked({ ids: [r.message.id], approval: r.approval ? r.approval.reasons : null, checks: (r.checks ?? []).filter((x) => x.severity !== 'hint') });
-      finish();
+      const waits = r.approval ? r.approval.reasons : r.message.status === 'pending_approval' ? [] : null;
+      if (shownKey.current === k) setTracked({ ids: [r.message.id], approval: waits, checks: (r.checks ?? []).filter((x) => x.severity !== 'hint') });
+      finish(k);
     } catch (err) {
-      fail(err);
+      fail(err, k);
     } finally {
       setSending(false);
     }
   };
 
-  /** A thread: each part replies to the previous one once that one is sent. */
+  /** What the composer says when a part of a thread waits for sign-off and `left` parts after it were not sent. */
+  const waitsNote = (i: number, left: number) =>
+    `Part ${i + 1} waits for approval. ${left === 1 ? 'The last part was not sent: it is in the composer, ready to send as a reply of its own.' : `The other ${left} parts were not sent: they are in the composer, ready to send as a thread of their own.`}`;
+
+  /**
+   * A thread: each part replies to the previous one once that one is sent. When a part waits
+   * for sign-off (or is not sent) the parts after it stay in the composer as a draft of their
+   * own: a new idempotency key (the next send is a new thread, never the old parts again) and
+   * without the old "n/m" numbering (the split numbers them afresh).
+   */
   const sendThread = async (confirm: boolean) => {
     if (!parts.length) return;
+    const k = draftKey;
+    const base = draft;
+    const sentParts = parts;
+    const plainParts = unnumbered(sentParts, numbering);
     setSending(true);
     setError(null);
     const ids: number[] = [];
     let prev: number | null = null;
+    const track = (approval: ApprovalReason[] | null) => shownKey.current === k && setTracked({ ids: [...ids], approval });
+    const keepRest = (from: number, why: string) => {
+      setDraftFor(k, { text: plainParts.slice(from).join('\n\n'), key: newIdempotencyKey(), seen: base.seen });
+      if (shownKey.current === k) setError(why);
+    };
     try {
-      for (let i = 0; i < parts.length; i++) {
+      for (let i = 0; i < sentParts.length; i++) {
         const r = await reply.mutateAsync({
-          id: convId, text: parts[i]!, visibility: mode as 'public' | 'private', idempotencyKey: `${draft.key}.p${i + 1}`,
-          lastSeenMessageId: draft.seen ?? newestSeen, confirm: confirm || i > 0, replyToMessageId: prev,
+          id: convId, text: sentParts[i]!, visibility: mode as 'public' | 'private', idempotencyKey: `${base.key}.p${i + 1}`,
+          lastSeenMessageId: base.seen ?? newestSeen, confirm: confirm || i > 0, replyToMessageId: prev,
         });
         ids.push(r.message.id);
-        setTracked({ ids: [...ids], approval: r.approval ? r.approval.reasons : null });
-        if (r.approval) {
-          if (i < parts.length - 1) setError(`Part ${i + 1} waits for approval; the remaining ${parts.length - i - 1} part(s) were not sent. They are still in the composer.`);
-          setDraft({ ...draft, text: parts.slice(i + 1).join('\n\n') });
+        // a repeated send answers with the stored part: one waiting for sign-off says so by its status
+        const waits = r.approval ? r.approval.reasons : r.message.status === 'pending_approval' ? [] : null;
+        track(waits);
+        const left = sentParts.length - i - 1;
+        if (waits) {
+          if (left > 0) keepRest(i + 1, waitsNote(i, left));
+          else finish(k);
           return;
         }
-        if (i < parts.length - 1) {
+        if (left > 0) {
           const done = await waitForFinal(qc, convId, r.message.id);
+          if (done?.status === 'pending_approval') {
+            track([]);
+            keepRest(i + 1, waitsNote(i, left));
+            return;
+          }
           if (!done || done.status !== 'sent') {
-            setError(`Part ${i + 1} was not sent (${done?.error ?? done?.status ?? 'timed out'}); the rest are still in the composer.`);
-            setDraft({ ...draft, text: parts.slice(i + 1).join('\n\n'), key: newIdempotencyKey() });
+            keepRest(i + 1, `Part ${i + 1} was not sent (${done?.error ?? done?.status ?? 'timed out'}); the rest are still in the composer.`);
             return;
           }
         }
         prev = r.message.id;
       }
-      finish();
+      finish(k);
     } catch (err) {
-      fail(err);
+      // the draft keeps its key: sending again resumes the thread (the parts already stored
+      // answer as duplicates, each part's key is its own)
+      fail(err, k);
     } finally {
       setSending(false);
     }
@@ -312,7 +483,7 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
       </div>
       {listenBlocked && (
         <p className="composer-listen-only" role="note">
-          @{listenOnly} is in listen-only mode: Parley never sends from it. Add an internal note, or ask an admin to change it in Settings → Channels.
+          @{plain(listenOnly)} is in listen-only mode: Parley never sends from it. Add an internal note, or ask an admin to change it in Settings → Channels.
         </p>
       )}
       {conflict && (
@@ -323,7 +494,7 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
           <ul className="plain-list">
             {conflict.map((x) => (
               <li key={x.id}>
-                <span className="muted">{x.author ? `@${clip(x.author.handle, 100)}` : x.authorUserId != null ? users.get(x.authorUserId)?.name ?? 'A colleague' : 'Brand'}:</span> <SafeText text={x.text} />
+                <span className="muted conflict-author" data-direction={x.direction}>{conflictAuthor(x, users)}:</span> <SafeText text={x.text} />
               </li>
             ))}
           </ul>

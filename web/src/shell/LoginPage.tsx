@@ -1,10 +1,41 @@
-/** Sign-in: email and password; the server sets an httpOnly session cookie. */
+/**
+ * Sign-in: email and password; the server sets an httpOnly session cookie. A tab remembers
+ * who used it last: when someone else signs in, the previous person's drafts, alerts and
+ * cached data are forgotten and their page is not where the new person lands.
+ */
 import { useState, type FormEvent } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
+import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
 import { api, ApiError, setCsrfToken } from '../api/client.js';
 import { keys } from '../api/queries.js';
 import type { Me } from '../api/types.js';
+
+const OWNER = 'parley.tab-user';
+let ownerInMemory: string | null = null;
+
+/**
+ * Record who is signed in on this tab (sessionStorage: a reload remembers it). When it is not
+ * the person who used the tab before, what was theirs is forgotten (the drafts and alerts
+ * listen for `parley:signed-out`, see api/queries.ts `signedOut`); with `dropCache`, the cached
+ * server data too. Returns whether it was someone else.
+ */
+export function claimTab(qc: QueryClient, userId: number, dropCache = false): boolean {
+  let prev = ownerInMemory;
+  const id = String(userId);
+  try {
+    prev = window.sessionStorage.getItem(OWNER) ?? prev;
+    window.sessionStorage.setItem(OWNER, id);
+  } catch {
+    /* storage unavailable: this page's memory only */
+  }
+  ownerInMemory = id;
+  const switched = prev != null && prev !== id;
+  if (switched) {
+    if (dropCache) qc.removeQueries({ predicate: (q) => q.queryKey[0] !== keys.me[0] });
+    window.dispatchEvent(new CustomEvent('parley:signed-out', { detail: { why: 'switched-user' } }));
+  }
+  return switched;
+}
 
 export function LoginPage() {
   const qc = useQueryClient();
@@ -22,8 +53,10 @@ export function LoginPage() {
     try {
       const me = await api<Me>('POST', '/api/auth/login', { email, password });
       setCsrfToken(me.csrfToken);
+      // not the person who used this tab before (their session ended): start clean, and not on their page
+      const switched = claimTab(qc, me.user.id, true);
       qc.setQueryData(keys.me, me);
-      if (search.redirect) await navigate({ href: search.redirect, replace: true });
+      if (search.redirect && !switched) await navigate({ href: search.redirect, replace: true });
       else await navigate({ to: '/inbox/$view', params: { view: 'open' }, replace: true });
     } catch (err) {
       const code = err instanceof ApiError ? err.code : '';

@@ -1,5 +1,11 @@
-/** Short confirmations and errors, announced to screen readers (aria-live). */
+/**
+ * Short confirmations and errors, announced to screen readers (aria-live). A toast may echo
+ * a server's message that quotes outside text (a title, a handle): it is shown as text, with
+ * direction overrides and control codes visible instead of applied.
+ */
 import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from 'react';
+import { SafeText } from '../lib/SafeText.js';
+import { clip } from '../lib/format.js';
 
 type Kind = 'info' | 'error';
 interface Toast {
@@ -29,7 +35,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
       <div className="toasts" role="status" aria-live="polite">
         {toasts.map((t) => (
           <div key={t.id} className={`toast toast-${t.kind}`}>
-            {t.text}
+            <SafeText text={clip(t.text, 600)} linkify={false} fold={false} />
           </div>
         ))}
       </div>

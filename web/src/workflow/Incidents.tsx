@@ -79,7 +79,10 @@ export function IncidentBanner({ me }: { me: Me }) {
         <div key={i.id} className="incident-line">
           <WarningIcon />
           <span className="incident-text">
-            <strong>Incident: {i.title}</strong> <span className="incident-reason">— <SafeText text={i.reason} linkify={false} /></span>{' '}
+            <strong>
+              Incident: <SafeText text={i.title} linkify={false} fold={false} />
+            </strong>{' '}
+            <span className="incident-reason">— <SafeText text={i.reason} linkify={false} /></span>{' '}
             <span className="small">· opened {agoText(i.openedAt, now)} · public replies may need sign-off</span>
           </span>
           {i.statement && <StatementState s={i.statement} compact />}
@@ -142,7 +145,10 @@ export function StatementDialog({ incident, onClose }: { incident: Incident | nu
           }}
         >
           <p className="small">
-            Incident: <strong>{incident.title}</strong>
+            Incident:{' '}
+            <strong>
+              <SafeText text={incident.title} linkify={false} fold={false} />
+            </strong>
           </p>
           <label className="field">
             <span>Post from</span>
@@ -268,7 +274,9 @@ export function IncidentsPanel({ me }: { me: Me }) {
               {list.map((i) => (
                 <tr key={i.id}>
                   <td>
-                    <strong>{i.title}</strong>
+                    <strong>
+                      <SafeText text={i.title} linkify={false} fold={false} />
+                    </strong>
                     <div className="muted small">
                       <SafeText text={i.reason} linkify={false} />
                     </div>

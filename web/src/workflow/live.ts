@@ -4,7 +4,8 @@
  * (SLA warnings and breaches, sign-off outcomes, statements to sign off, questions for
  * experts and those left unanswered past their target) become alerts
  * the agent cannot miss. Alerts live in a small external store so they survive
- * navigating between pages.
+ * navigating between pages; they are the signed-in person's, so signing out (or someone
+ * else signing in on the tab) clears them.
  */
 import { useEffect, useSyncExternalStore } from 'react';
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
@@ -28,6 +29,8 @@ export interface LiveAlert {
 
 let alerts: LiveAlert[] = [];
 let seq = 0;
+/** Bumped by clearAlerts: an alert still being looked up for the previous person is dropped. */
+let generation = 0;
 const listeners = new Set<() => void>();
 const emit = () => {
   for (const l of listeners) l();
@@ -56,8 +59,16 @@ export function dismissAlert(id: number): void {
 }
 
 export function clearAlerts(): void {
+  generation++;
   alerts = [];
   emit();
+}
+
+if (typeof window !== 'undefined') {
+  // signedOut() (api/queries.ts) and a different person signing in (shell/LoginPage.tsx) announce this
+  window.addEventListener('parley:signed-out', (e) => {
+    if ((e as CustomEvent<{ why?: string }>).detail?.why !== 'expired') clearAlerts();
+  });
 }
 
 export function useAlerts(): LiveAlert[] {
@@ -96,6 +107,7 @@ const FALLBACK_TITLE: Record<string, string> = {
 
 /** A personal notification event → an alert, with the stored notification's words when there are none in the event. */
 async function notify(qc: QueryClient, data: Record<string, unknown>) {
+  const gen = generation;
   const kind = typeof data.kind === 'string' ? data.kind : 'notification';
   const conversationId = typeof data.conversationId === 'number' ? data.conversationId : null;
   let title = typeof data.title === 'string' ? data.title : '';
@@ -112,6 +124,7 @@ async function notify(qc: QueryClient, data: Record<string, unknown>) {
       /* the alert still shows with the fallback words */
     }
   }
+  if (gen !== generation) return;
   pushAlert({ kind, tone: TONE[kind] ?? 'info', title: title || FALLBACK_TITLE[kind] || kind.replace(/[._]/g, ' '), body, conversationId });
 }
 
