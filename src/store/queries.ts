@@ -29,14 +29,25 @@ export interface ConversationFilter {
   label?: string;
   sentiment?: string;
   category?: string;
+  /** What triage says the conversation needs (any of): respond, monitor, ignore. */
+  triageAction?: string[];
   /** Only conversations whose SLA is due before now + this many ms (and not met). */
   dueWithinMs?: number;
   q?: string;
   sort?: Sort;
   cursor?: string | null;
   limit?: number;
+  /**
+   * Also count what the filter matches (ignoring the cursor): see `listConversations`.
+   */
+  total?: boolean;
   now: number;
 }
+
+/** A list total stops counting here; more are reported as `totalCapped` (the UI says "10,000+"). */
+export const LIST_TOTAL_CAP = 10_000;
+/** Views that hold only unresolved work, whose rows an index narrows to the active set. */
+const ACTIVE_VIEWS: ReadonlySet<View> = new Set(['new', 'open', 'mine', 'team', 'waiting']);
 
 type Cursor = { k: (number | null)[]; id: number };
 
@@ -128,7 +139,15 @@ export async function teamIdsOf(store: Store, userId: number | null): Promise<nu
   return (await store.db.selectFrom('team_member').select('team_id').where('user_id', '=', userId).execute()).map((r) => r.team_id);
 }
 
-export async function listConversations(store: Store, f: ConversationFilter) {
+/**
+ * A page of a view, filtered, in keyset order. With `total`, also how many conversations the
+ * filter matches, when that is cheap to know: a list that fits on its first page is its own
+ * total; otherwise the count walks the same indexes as the page (brand and status, assignee
+ * or team), stops at `LIST_TOTAL_CAP` matches, and runs only over unresolved work or a
+ * full-text match (at most 1,000 conversations), never over the brand's whole resolved
+ * history, whose size has no bound: there `total` is null (the UI says how many it shows).
+ */
+export async function listConversations(store: Store, f: ConversationFilter): Promise<{ items: ConversationJson[]; nextCursor: string | null; total?: number | null; totalCapped?: boolean }> {
   const sort = f.sort ?? 'recent';
   const limit = Math.min(Math.max(f.limit ?? 50, 1), 200);
   const teamIds = f.view === 'team' ? await teamIdsOf(store, f.userId) : [];
@@ -141,11 +160,11 @@ export async function listConversations(store: Store, f: ConversationFilter) {
       for (const r of rows) convIds.add(r.conversation_id);
     }
     matchIds = [...convIds];
-    if (!matchIds.length) return { items: [], nextCursor: null };
+    if (!matchIds.length) return { items: [], nextCursor: null, ...(f.total ? { total: 0, totalCapped: false } : {}) };
   }
   const cursor = decodeCursor(f.cursor);
-  let q = store.db.selectFrom('conversation').selectAll().where('brand_id', '=', f.brandId);
-  q = q.where((eb) => {
+  // Every filter but the cursor: shared by the page and its total.
+  const filters = (eb: ExpressionBuilder<DB, 'conversation'>): Expression<SqlBool>[] => {
     const conds = viewFilter(eb, f, teamIds);
     if (f.status?.length) conds.push(eb('status', 'in', f.status));
     if (f.assigneeId === 'none') conds.push(eb('assignee_id', 'is', null));
@@ -156,9 +175,16 @@ export async function listConversations(store: Store, f: ConversationFilter) {
     if (f.priorityMin != null) conds.push(eb('priority', '>=', f.priorityMin));
     if (f.sentiment) conds.push(eb('sentiment', '=', f.sentiment));
     if (f.category) conds.push(eb('category', '=', f.category));
+    // a residual test on the rows the view's index walk reads, like sentiment and category
+    if (f.triageAction?.length) conds.push(eb('triage_action', 'in', f.triageAction));
     if (f.dueWithinMs != null) conds.push(eb('sla_due_at', 'is not', null), eb('sla_due_at', '<=', f.now + f.dueWithinMs), eb('status', '!=', 'resolved'));
     if (f.label) conds.push(eb('id', 'in', eb.selectFrom('conversation_label').select('conversation_id').where('label', '=', f.label.toLowerCase())));
     if (matchIds) conds.push(eb('id', 'in', matchIds));
+    return conds;
+  };
+  let q = store.db.selectFrom('conversation').selectAll().where('brand_id', '=', f.brandId);
+  q = q.where((eb) => {
+    const conds = filters(eb);
     if (cursor) conds.push(keysetAfter(eb, sort, cursor));
     return eb.and(conds);
   });
@@ -180,7 +206,16 @@ export async function listConversations(store: Store, f: ConversationFilter) {
   const page = rows.slice(0, limit);
   const items = await decorate(store, page);
   const last = page[page.length - 1];
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor({ k: sortKeys(sort, last), id: last.id }) : null };
+  const nextCursor = rows.length > limit && last ? encodeCursor({ k: sortKeys(sort, last), id: last.id }) : null;
+  if (!f.total) return { items, nextCursor };
+  // The whole list is on this page: its length is the total, no count needed.
+  if (!cursor && !nextCursor) return { items, nextCursor, total: items.length, totalCapped: false };
+  const bounded = matchIds != null || ACTIVE_VIEWS.has(f.view ?? 'all') || (!!f.status?.length && !f.status.includes('resolved'));
+  if (!bounded) return { items, nextCursor, total: null, totalCapped: false };
+  const matching = store.db.selectFrom('conversation').select(sql<number>`1`.as('one')).where('brand_id', '=', f.brandId).where((eb) => eb.and(filters(eb))).limit(LIST_TOTAL_CAP + 1);
+  const counted = await store.db.selectFrom(matching.as('m')).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+  const n = Number(counted.n);
+  return { items, nextCursor, total: Math.min(n, LIST_TOTAL_CAP), totalCapped: n > LIST_TOTAL_CAP };
 }
 
 function keysetAfter(eb: ExpressionBuilder<DB, 'conversation'>, sort: Sort, c: Cursor): Expression<SqlBool> {

@@ -1,14 +1,32 @@
 /** The inbox API: list, count, read, and act on conversations. */
 import { z } from 'zod';
-import { CONVERSATION_STATUSES } from '../../core/types.js';
+import { CONVERSATION_STATUSES, type TriageAction } from '../../core/types.js';
 import { AppError, notFound } from '../../errors.js';
-import { getConversationDetail, listConversations, searchMessages, viewCounts } from '../../store/queries.js';
+import { getConversationDetail, LIST_TOTAL_CAP, listConversations, searchMessages, viewCounts } from '../../store/queries.js';
 import { ViewingLog } from '../../store/viewing.js';
 import { requireRole } from '../auth.js';
 import type { App } from '../http.js';
 import { auditSchema, conversationSchema, countsSchema, idParams, listQuery, messageSchema, noteSchema, replyBody } from '../schemas.js';
 
 const WORKERS = ['agent', 'approver', 'admin'] as const;
+
+/** What triage says a conversation needs (src/core/types.ts `TriageAction`). */
+const TRIAGE_ACTIONS = ['respond', 'monitor', 'ignore'] as const satisfies readonly TriageAction[];
+
+/** The list's querystring: the shared list filters, plus triage's verdict and an optional total. */
+const conversationListQuery = listQuery.extend({
+  triageAction: z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(TRIAGE_ACTIONS)).min(1))
+    .optional()
+    .describe('Comma-separated: what triage says the conversation needs (respond, monitor, ignore); any of them'),
+  total: z
+    .enum(['true', 'false', '1', '0'])
+    .transform((v) => v === 'true' || v === '1')
+    .optional()
+    .describe('Also count the conversations the filters match (capped; null where the view spans resolved history)'),
+});
 const checkSchema = z.object({ code: z.string(), severity: z.string(), message: z.string(), detail: z.string().optional(), suggestion: z.string().optional(), data: z.record(z.string(), z.unknown()).optional() });
 
 /** What moderation did on the network and has not undone: hidden or deleted posts, blocked or muted authors. */
@@ -23,15 +41,25 @@ export function conversationRoutes(app: App) {
   const viewing = new ViewingLog(s.store);
 
   app.get('/api/conversations', {
-    schema: { tags, summary: 'List conversations of a view, filtered, newest activity first (keyset pagination)', querystring: listQuery, response: { 200: z.object({ items: z.array(conversationSchema), nextCursor: z.string().nullable() }) } },
+    schema: {
+      tags, summary: 'List conversations of a view, filtered, newest activity first (keyset pagination)', querystring: conversationListQuery,
+      response: {
+        200: z.object({
+          items: z.array(conversationSchema),
+          nextCursor: z.string().nullable(),
+          total: z.number().int().nullable().optional().describe(`With total=true: how many conversations the filters match, at most ${LIST_TOTAL_CAP.toLocaleString('en')} (see totalCapped); null when not counted (views over resolved history)`),
+          totalCapped: z.boolean().optional().describe('True when more than `total` match'),
+        }),
+      },
+    },
   }, async (req) => {
     const a = requireRole(req, ...WORKERS);
     const q = req.query;
     try {
       return await listConversations(s.store, {
         brandId: a.user.brand_id, userId: a.user.id, view: q.view, status: q.status, assigneeId: q.assignee === 'me' ? a.user.id : q.assignee, teamId: q.team,
-        channelAccountId: q.channel, network: q.network, priorityMin: q.priorityMin, label: q.label, sentiment: q.sentiment, category: q.category,
-        dueWithinMs: q.dueWithinMin != null ? q.dueWithinMin * 60_000 : undefined, q: q.q, sort: q.sort, cursor: q.cursor, limit: q.limit, now: s.clock.now(),
+        channelAccountId: q.channel, network: q.network, priorityMin: q.priorityMin, label: q.label, sentiment: q.sentiment, category: q.category, triageAction: q.triageAction,
+        dueWithinMs: q.dueWithinMin != null ? q.dueWithinMin * 60_000 : undefined, q: q.q, sort: q.sort, cursor: q.cursor, limit: q.limit, total: q.total, now: s.clock.now(),
       });
     } catch (err) {
       if ((err as { code?: string }).code === 'cursor.invalid') throw new AppError(400, 'cursor.invalid', 'the cursor is not one this server issued');

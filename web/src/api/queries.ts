@@ -23,6 +23,8 @@ export interface ListParams {
   label?: string;
   sentiment?: string;
   category?: string;
+  /** Comma-separated triage actions (respond, monitor, ignore): any of them. */
+  triageAction?: string;
   dueWithinMin?: number;
   q?: string;
   sort: Sort;
@@ -39,6 +41,9 @@ export const keys = {
   notifications: ['notifications'] as const,
   lists: ['conversations', 'list'] as const,
   list: (p: ListParams) => ['conversations', 'list', p] as const,
+  /** How many filtered lists match (the prefix of `listTotal`). */
+  listTotals: ['conversations', 'total'] as const,
+  listTotal: (p: ListParams) => ['conversations', 'total', p] as const,
   detail: (id: number) => ['conversation', id] as const,
   /** Every conversation's detail (the prefix of `detail`). */
   details: ['conversation'] as const,
@@ -69,11 +74,56 @@ export const useChannels = () => useQuery({ queryKey: keys.channels, queryFn: as
 export const useCounts = () => useQuery({ queryKey: keys.counts, queryFn: () => api<Counts>('GET', '/api/conversations/counts'), staleTime: 30_000, refetchInterval: 60_000 });
 export const useNotifications = () => useQuery({ queryKey: keys.notifications, queryFn: async () => (await api<{ items: Notification[] }>('GET', '/api/notifications')).items, staleTime: 60_000 });
 
-export function listQueryString(p: ListParams, cursor: string | null): string {
+export function listQueryString(p: ListParams, cursor: string | null, opts: { limit?: number; total?: boolean } = {}): string {
   return qs({
     view: p.view, status: p.status, assignee: p.assignee, team: p.team, channel: p.channel, network: p.network, priorityMin: p.priorityMin, label: p.label,
-    sentiment: p.sentiment, category: p.category, dueWithinMin: p.dueWithinMin, q: p.q, sort: p.sort, cursor, limit: PAGE_SIZE,
+    sentiment: p.sentiment, category: p.category, triageAction: p.triageAction, dueWithinMin: p.dueWithinMin, q: p.q, sort: p.sort, cursor, limit: opts.limit ?? PAGE_SIZE,
+    total: opts.total ? 'true' : undefined,
   });
+}
+
+/** How many conversations a list's filters match: `count` (at most the server's cap, then `capped`), or null where the server does not count (views over resolved history). */
+export interface ListTotal {
+  count: number | null;
+  capped: boolean;
+}
+
+/**
+ * The total of a filtered list, from the list API (`total=true` with a one-row page). Only worth
+ * asking when the list has more than its first page. Counting walks every match up to the
+ * server's cap (tens of ms over 100,000 open conversations), so it is refreshed every minute
+ * and after bulk actions, not on every live event as the view counts are; the loaded rows,
+ * which live events keep current, are never shown as fewer than they are.
+ */
+export function useListTotal(p: ListParams, enabled: boolean) {
+  return useQuery({
+    queryKey: keys.listTotal(p),
+    queryFn: async ({ signal }): Promise<ListTotal> => {
+      const r = await api<ConversationPage & { total?: number | null; totalCapped?: boolean }>('GET', `/api/conversations${listQueryString(p, null, { limit: 1, total: true })}`, undefined, { signal });
+      return { count: r.total ?? null, capped: r.totalCapped === true };
+    },
+    enabled,
+    staleTime: 30_000,
+    refetchInterval: 60_000,
+  });
+}
+
+/**
+ * Live events place rows into loaded lists by `matchesList` (live/listCache.ts), which does not
+ * judge the triage filter: a triage-filtered list shows only the rows that pass it. (One
+ * selector per filter value, so the query keeps its memoized result.)
+ */
+const triageSelectors = new Map<string, (d: ListData) => ListData>();
+function triageSelect(triageAction: string | undefined): ((d: ListData) => ListData) | undefined {
+  if (!triageAction) return undefined;
+  let select = triageSelectors.get(triageAction);
+  if (!select) {
+    const allowed = new Set(triageAction.split(','));
+    const passes = (c: Conversation) => c.triageAction != null && allowed.has(c.triageAction);
+    select = (d) => (d.pages.every((pg) => pg.items.every(passes)) ? d : { ...d, pages: d.pages.map((pg) => ({ ...pg, items: pg.items.filter(passes) })) });
+    triageSelectors.set(triageAction, select);
+  }
+  return select;
 }
 
 export function useConversationList(p: ListParams, enabled = true) {
@@ -82,6 +132,7 @@ export function useConversationList(p: ListParams, enabled = true) {
     queryFn: ({ pageParam, signal }) => api<ConversationPage>('GET', `/api/conversations${listQueryString(p, pageParam)}`, undefined, { signal }),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
+    select: triageSelect(p.triageAction),
     enabled,
     // Live events keep loaded pages current; refetching 100 pages on focus would not.
     staleTime: Infinity,

@@ -11,9 +11,16 @@ import { clip, priorityLabel, shortAgo, useNow } from '../lib/format.js';
 import { SlaBadge } from '../workflow/Sla.js';
 import { usePresence } from '../live/presence.js';
 import { Avatar, EyeIcon, NetworkBadge, StatusBadge, VerifiedIcon } from '../ui/bits.js';
+import { ACTION_LABEL } from '../conversation/triage.js';
 import type { InboxSearch } from './search.js';
 
 export const ROW_HEIGHT = 78;
+
+/** Rows triage says need no response carry a marker (respond, the usual case, carries none). */
+const TRIAGE_MARKER_TITLE = {
+  monitor: 'Triage says: monitor (watch it, no answer needed: thanks, chatter, abuse)',
+  ignore: 'Triage says: ignore (nothing to do: spam)',
+} as const;
 
 export interface ListHandle {
   focusRow(index: number): void;
@@ -205,6 +212,12 @@ const Row = memo(function Row({ c, index, start, setSize, cursor, open, checked,
             <NetworkBadge network={c.network} />
             {c.visibility === 'private' && <span className="badge vis-private">Private</span>}
             {c.priority > 0 && <span className={`badge prio prio-${priorityLabel(c.priority).toLowerCase()}`}>{priorityLabel(c.priority)}</span>}
+            {(c.triageAction === 'monitor' || c.triageAction === 'ignore') && (
+              <span className={`badge triage-action act-${c.triageAction}`} data-triage={c.triageAction} title={TRIAGE_MARKER_TITLE[c.triageAction]}>
+                <span className="visually-hidden">Triage: </span>
+                {ACTION_LABEL[c.triageAction]}
+              </span>
+            )}
             <SlaBadge conversation={c} now={now} />
             {c.sentiment === 'negative' && <span className="badge sent-neg">Negative</span>}
             {assignee ? <span className="small assignee">→ {assignee.id === meId ? 'me' : assignee.name}</span> : <span className="small muted">Unassigned</span>}

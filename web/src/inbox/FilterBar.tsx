@@ -1,9 +1,18 @@
 /** Filters over the current view; every choice is written to the URL. */
 import { useEffect, useState } from 'react';
 import { useChannels, useUsers } from '../api/queries.js';
-import { networkLabel } from '../lib/format.js';
+import { TRIAGE_ACTIONS, type TriageAction } from '../api/types.js';
+import { ACTION_LABEL } from '../conversation/triage.js';
+import { networkLabel, PRIORITY_LEVELS } from '../lib/format.js';
 import { SelectField } from '../ui/bits.js';
-import { activeFilterCount, type InboxSearch } from './search.js';
+import { activeFilterCount, NO_FILTERS, priorityFilterLabel, triageActionsOf, type InboxSearch } from './search.js';
+
+/** What each triage action means, for the filter's tooltips. */
+const TRIAGE_HINT: Record<TriageAction, string> = {
+  respond: 'Triage says someone should answer',
+  monitor: 'Triage says watch it, no answer needed (thanks, chatter, abuse)',
+  ignore: 'Triage says nothing to do (spam)',
+};
 
 export function FilterBar({ search, onChange, knownLabels }: { search: InboxSearch; onChange: (patch: Partial<InboxSearch>) => void; knownLabels: string[] }) {
   const channels = useChannels().data ?? [];
@@ -14,6 +23,12 @@ export function FilterBar({ search, onChange, knownLabels }: { search: InboxSear
   useEffect(() => setLabel(search.label ?? ''), [search.label]);
   const n = activeFilterCount(search);
   const num = (v: string) => (v === '' ? undefined : Number(v));
+  const triage = triageActionsOf(search.triage);
+  const toggleTriage = (a: TriageAction, on: boolean) => {
+    const next = TRIAGE_ACTIONS.filter((x) => (x === a ? on : triage.includes(x)));
+    onChange({ triage: next.length ? next.join(',') : undefined });
+  };
+  const customPriority = search.priorityMin != null && !PRIORITY_LEVELS.some((l) => l.min === search.priorityMin);
 
   return (
     <div className="filterbar">
@@ -40,7 +55,7 @@ export function FilterBar({ search, onChange, knownLabels }: { search: InboxSear
           <button
             type="button"
             className="btn btn-small btn-ghost"
-            onClick={() => onChange({ status: undefined, assignee: undefined, team: undefined, channel: undefined, network: undefined, priorityMin: undefined, label: undefined, sentiment: undefined, category: undefined, due: undefined })}
+            onClick={() => onChange(NO_FILTERS)}
           >
             Clear filters
           </button>
@@ -85,10 +100,12 @@ export function FilterBar({ search, onChange, knownLabels }: { search: InboxSear
             </SelectField>
           <SelectField label="Priority" value={search.priorityMin ?? ''} onChange={(e) => onChange({ priorityMin: num(e.target.value) })}>
               <option value="">Any priority</option>
-              <option value="25">Low and up</option>
-              <option value="50">Medium and up</option>
-              <option value="75">High and up</option>
-              <option value="90">Urgent</option>
+              {PRIORITY_LEVELS.map((l) => (
+                <option key={l.min} value={l.min}>
+                  {priorityFilterLabel(l.min)} ({l.min}+)
+                </option>
+              ))}
+              {customPriority && <option value={search.priorityMin}>{priorityFilterLabel(search.priorityMin!)}</option>}
             </SelectField>
           <SelectField label="SLA" value={search.due ?? ''} onChange={(e) => onChange({ due: num(e.target.value) })}>
               <option value="">Any time</option>
@@ -111,6 +128,15 @@ export function FilterBar({ search, onChange, knownLabels }: { search: InboxSear
               <option value="abuse">Abuse</option>
               <option value="other">Other</option>
             </SelectField>
+          <span className="inline-field" role="group" aria-labelledby="filter-triage">
+            <span id="filter-triage">Triage says</span>
+            {TRIAGE_ACTIONS.map((a) => (
+              <label key={a} className="checkbox" title={TRIAGE_HINT[a]}>
+                <input type="checkbox" checked={triage.includes(a)} onChange={(e) => toggleTriage(a, e.target.checked)} />
+                {ACTION_LABEL[a]}
+              </label>
+            ))}
+          </span>
           <form
             className="inline-field"
             onSubmit={(e) => {

@@ -5,9 +5,10 @@
  */
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useNavigate, useParams, useSearch } from '@tanstack/react-router';
-import { useChannels, useConversationList, useCounts, useMe, useUsers } from '../api/queries.js';
+import { useChannels, useConversationList, useCounts, useListTotal, useMe, useTeams, useUsers } from '../api/queries.js';
 import type { ChannelAccount, Conversation, Me, User, View } from '../api/types.js';
 import { useHotkeys } from '../lib/keyboard.js';
+import { networkLabel } from '../lib/format.js';
 import { Header } from '../shell/Header.js';
 import { Sidebar } from '../shell/Sidebar.js';
 import { ShortcutsDialog } from '../shell/ShortcutsDialog.js';
@@ -16,7 +17,7 @@ import { BulkBar } from './BulkBar.js';
 import { ConversationList, type ListHandle } from './ConversationList.js';
 import { FilterBar } from './FilterBar.js';
 import { SearchResults } from './SearchResults.js';
-import { toListParams, VIEW_LABEL, type InboxSearch } from './search.js';
+import { activeFilterCount, describeFilters, NO_FILTERS, titleCountText, toListParams, VIEW_LABEL, type InboxSearch, type Matching } from './search.js';
 
 const ConversationPane = lazy(() => import('../conversation/ConversationPane.js'));
 
@@ -52,6 +53,7 @@ function Inbox({ me }: { me: Me }) {
   // The cursor follows a conversation, not a position: new arrivals on top do not move it.
   const [cursorAt, setCursorAt] = useState<{ index: number; id: number | null }>({ index: 0, id: null });
   const [selected, setSelected] = useState<Set<number>>(() => new Set());
+  /** The row last ticked or unticked (by id: rows arriving above it move its index), the anchor of a Shift-click range. */
   const lastToggled = useRef<number | null>(null);
   const [shortcutsOpen, setShortcutsOpen] = useState(false);
   const listRef = useRef<ListHandle>(null);
@@ -73,18 +75,24 @@ function Inbox({ me }: { me: Me }) {
   };
 
   const onToggle = useCallback((id: number, index: number, range: boolean) => {
+    // Read the anchor now: the updater below runs later, after the anchor has moved to this row.
+    const ids = rowIdsRef.current;
+    const anchorId = lastToggled.current;
+    const anchor = range && anchorId != null && anchorId !== id ? ids.indexOf(anchorId) : -1;
+    lastToggled.current = id;
     setSelected((prev) => {
       const next = new Set(prev);
-      const ids = rowIdsRef.current;
-      if (range && lastToggled.current != null) {
-        const a = Math.min(lastToggled.current, index);
-        const b = Math.max(lastToggled.current, index);
-        for (let i = a; i <= b; i++) if (ids[i] != null) next.add(ids[i]!);
-      } else if (next.has(id)) next.delete(id);
-      else next.add(id);
+      // the clicked row flips; a Shift-click gives every row from the anchor to it the same state
+      const on = !prev.has(id);
+      const [a, b] = anchor >= 0 ? [Math.min(anchor, index), Math.max(anchor, index)] : [index, index];
+      for (let i = a; i <= b; i++) {
+        const rowId = i === index ? id : ids[i];
+        if (rowId == null) continue;
+        if (on) next.add(rowId);
+        else next.delete(rowId);
+      }
       return next;
     });
-    lastToggled.current = index;
   }, []);
   const rowIdsRef = useRef(rowIds);
   rowIdsRef.current = rowIds;
@@ -140,7 +148,24 @@ function Inbox({ me }: { me: Me }) {
   });
 
   const listLabel = `${VIEW_LABEL[view]} conversations`;
-  const total = counts?.[view];
+  // How many the list holds: the view's count when unfiltered; with filters, the list's own
+  // length once it is all loaded, else the server's (capped) count of what they match.
+  const filtered = activeFilterCount(search) > 0 || !!params.q;
+  const moreToLoad = !!list.hasNextPage;
+  const totalQ = useListTotal(params, !searching && filtered && list.isSuccess && moreToLoad);
+  const matching = useMemo((): Matching | null => {
+    if (searching) return null;
+    if (!filtered) return counts ? { n: counts[view], kind: 'exact' } : null;
+    if (!list.isSuccess) return null;
+    if (!moreToLoad) return { n: items.length, kind: 'exact' };
+    const t = totalQ.data;
+    if (t && t.count != null) return { n: Math.max(t.count, items.length), kind: t.capped ? 'atLeast' : 'exact' };
+    if (t || totalQ.isError) return { n: items.length, kind: 'shown' };
+    return null;
+  }, [searching, filtered, counts, view, list.isSuccess, moreToLoad, items.length, totalQ.data, totalQ.isError]);
+  const titleCount = titleCountText(matching, filtered, moreToLoad);
+  const clearFilters = () => update(NO_FILTERS);
+  const allLoadedSelected = rowIds.length > 0 && selected.size >= rowIds.length && rowIds.every((id) => selected.has(id));
 
   return (
     <div className={`app${search.c ? ' has-conversation' : ''}`}>
@@ -154,14 +179,20 @@ function Inbox({ me }: { me: Me }) {
           <div className="list-head">
             <h1 id="list-title">
               {searching ? 'Search' : VIEW_LABEL[view]}
-              {!searching && total != null && <span className="muted title-count"> {total.toLocaleString()}</span>}
+              {!searching && titleCount != null && (
+                <span className="muted title-count" title={filtered && counts ? `${counts[view].toLocaleString()} in ${VIEW_LABEL[view]} without filters` : undefined}>
+                  {' '}
+                  {titleCount}
+                </span>
+              )}
             </h1>
             <span className="view-select">
               <SelectField label="View" hideLabel value={view} onChange={(e) => goView(e.target.value as View)}>
                 {(Object.keys(VIEW_LABEL) as View[]).map((v) => (
                   <option key={v} value={v}>
                     {VIEW_LABEL[v]}
-                    {counts ? ` (${counts[v].toLocaleString()})` : ''}
+                    {/* with filters on, only the current view's count is known (the others' would be filtered too) */}
+                    {!filtered ? (counts ? ` (${counts[v].toLocaleString()})` : '') : v === view && !searching && titleCount ? ` (${titleCount})` : ''}
                   </option>
                 ))}
               </SelectField>
@@ -179,7 +210,15 @@ function Inbox({ me }: { me: Me }) {
           </div>
           {!searching && <FilterBar search={search} onChange={update} knownLabels={knownLabels} />}
           {selected.size > 0 && (
-            <BulkBar ids={[...selected]} allSelected={selected.size >= rowIds.length} onClear={() => setSelected(new Set())} onSelectAll={() => setSelected(new Set(rowIds))} />
+            <BulkBar
+              ids={[...selected]}
+              loaded={rowIds.length}
+              allLoadedSelected={allLoadedSelected}
+              moreToLoad={!searching && moreToLoad}
+              matching={matching}
+              onClear={() => setSelected(new Set())}
+              onSelectAll={() => setSelected(new Set(rowIds))}
+            />
           )}
           {searching ? (
             <SearchResults ref={listRef} q={search.q!} view={view} search={search} cursor={cursor} onCursor={setCursor} onItems={setHitConversationIds} users={users} />
@@ -195,9 +234,7 @@ function Inbox({ me }: { me: Me }) {
               </button>
             </div>
           ) : items.length === 0 ? (
-            <div className="list-empty">
-              <p>Nothing here. {search.q ? 'No conversation matches the search.' : 'New mentions appear here as they arrive.'}</p>
-            </div>
+            <EmptyList view={view} search={search} me={me} users={users} channels={channels} onClearFilters={clearFilters} />
           ) : (
             <ConversationList
               ref={listRef}
@@ -240,6 +277,49 @@ function Inbox({ me }: { me: Me }) {
         </section>
       </div>
       <ShortcutsDialog open={shortcutsOpen} onClose={() => setShortcutsOpen(false)} />
+    </div>
+  );
+}
+
+/** An empty list: with filters on, which ones hide everything, and a way to clear them. */
+function EmptyList({ view, search, me, users, channels, onClearFilters }: { view: View; search: InboxSearch; me: Me; users: Map<number, User>; channels: Map<number, ChannelAccount>; onClearFilters: () => void }) {
+  if (activeFilterCount(search) === 0) {
+    return (
+      <div className="list-empty">
+        <p>Nothing here. {search.q ? 'No conversation matches the search.' : 'New mentions appear here as they arrive.'}</p>
+      </div>
+    );
+  }
+  return <FilteredEmpty view={view} search={search} me={me} users={users} channels={channels} onClearFilters={onClearFilters} />;
+}
+
+function FilteredEmpty({ view, search, me, users, channels, onClearFilters }: { view: View; search: InboxSearch; me: Me; users: Map<number, User>; channels: Map<number, ChannelAccount>; onClearFilters: () => void }) {
+  const teams = useTeams().data;
+  const filters = describeFilters(search, {
+    meId: me.user.id,
+    userName: (id) => users.get(id)?.name,
+    teamName: (id) => teams?.find((t) => t.id === id)?.name,
+    channelName: (id) => {
+      const c = channels.get(id);
+      return c ? `${networkLabel(c.network)} @${c.handle}` : undefined;
+    },
+  });
+  return (
+    <div className="list-empty" role="status">
+      <p>
+        No conversation in {VIEW_LABEL[view]} matches {search.q ? 'the search and ' : ''}
+        {filters.length === 1 ? 'this filter' : `these ${filters.length} filters`}:
+      </p>
+      <ul className="filter-summary" aria-label="Active filters" style={{ listStyle: 'none', padding: 0, display: 'flex', flexWrap: 'wrap', justifyContent: 'center', gap: 6 }}>
+        {filters.map((f) => (
+          <li key={f.key}>
+            <span className="badge">{f.text}</span>
+          </li>
+        ))}
+      </ul>
+      <button type="button" className="btn btn-small" onClick={onClearFilters}>
+        Clear filters
+      </button>
     </div>
   );
 }

@@ -120,13 +120,30 @@ export const STATUS_LABEL: Record<string, string> = { new: 'New', open: 'Open', 
 
 export const ROLE_LABEL: Record<string, string> = { agent: 'Agent', expert: 'Expert', approver: 'Approver', admin: 'Admin' };
 
-export function priorityLabel(p: number): string {
-  if (p >= 90) return 'Urgent';
-  if (p >= 70) return 'High';
-  if (p >= 40) return 'Medium';
-  if (p > 0) return 'Low';
-  return 'None';
+/**
+ * The priority scale of the whole UI, lowest first: a conversation's priority (an integer,
+ * 0–100) is labelled with the highest level whose minimum it reaches, 0 is "None". The
+ * labels, the inbox's "… and up" filter and the priority presets (bulk and conversation
+ * header) all come from here, so "Medium and up" shows exactly what is labelled Medium or
+ * higher, and a preset shows as its own label. Not the SLA policy's priority bands: those
+ * are configured per brand and only choose SLA targets.
+ */
+export const PRIORITY_LEVELS = [
+  { label: 'Low', min: 1 },
+  { label: 'Medium', min: 40 },
+  { label: 'High', min: 70 },
+  { label: 'Urgent', min: 90 },
+] as const;
+export type PriorityLevel = (typeof PRIORITY_LEVELS)[number]['label'];
+
+export function priorityLabel(p: number): PriorityLevel | 'None' {
+  for (let i = PRIORITY_LEVELS.length - 1; i >= 0; i--) if (p >= PRIORITY_LEVELS[i]!.min) return PRIORITY_LEVELS[i]!.label;
+  // below the lowest minimum but above 0 (never for integer priorities): still some priority
+  return p > 0 ? 'Low' : 'None';
 }
+
+/** What the priority presets set: None, then each level's minimum ("Priority: Medium (40)"). */
+export const PRIORITY_PRESETS: readonly { label: PriorityLevel | 'None'; value: number }[] = [{ label: 'None', value: 0 }, ...PRIORITY_LEVELS.map((l) => ({ label: l.label, value: l.min }))];
 
 // A shared clock for relative times: one timer for the whole UI.
 let nowValue = Date.now();
