@@ -380,13 +380,13 @@ describe('the agent inbox', () => {
     const { conversationId } = await ingest({ text: '@AcmeCare where is my refund?' });
     const w = await agentPage('ana@acme.test');
     await openConversation(w.page, conversationId);
-    await w.page.getByLabel('Priority', { exact: true }).selectOption({ label: 'Priority: High (75)' });
-    await eventually(async () => (await conversation(conversationId)).conversation.priority === 75, 'priority saved');
+    await w.page.getByLabel('Priority', { exact: true }).selectOption({ label: 'Priority: High (70)' });
+    await eventually(async () => (await conversation(conversationId)).conversation.priority === 70, 'priority saved');
     await w.page.getByLabel('Add a label').fill('Refund');
     await w.page.getByLabel('Add a label').press('Enter');
     await w.page.locator('.conv-actions .label').getByText('refund').waitFor();
     // filter the list by label and priority
-    await w.page.goto(`${desk.url}/inbox/open?label=refund&priorityMin=75`);
+    await w.page.goto(`${desk.url}/inbox/open?label=refund&priorityMin=70`);
     await row(w.page, conversationId).waitFor();
     expect(await w.page.locator('.conv-row').count()).toBe(1);
 

@@ -7,7 +7,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { api } from '../api/client.js';
 import { useAssign, useChannels, useConversation, useMe, useSetLabels, useSetPriority, useSetStatus, useTeams, useUsers } from '../api/queries.js';
 import type { ConversationStatus, Message, Team, User } from '../api/types.js';
-import { clip, networkLabel, priorityLabel } from '../lib/format.js';
+import { clip, networkLabel, PRIORITY_PRESETS, priorityLabel } from '../lib/format.js';
 import { useHotkeys } from '../lib/keyboard.js';
 import { setPresence, usePresence } from '../live/presence.js';
 import { AssignDialog } from '../inbox/AssignDialog.js';
@@ -211,7 +211,7 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
           Snooze…
         </button>
         <SelectField label="Priority" hideLabel value={String(c.priority)} onChange={(e) => void act(setPriority.mutateAsync({ id, priority: Number(e.target.value) }), `Priority: ${priorityLabel(Number(e.target.value))}`)}>
-            {[...new Set([0, 25, 50, 75, 95, c.priority])].sort((a, b) => a - b).map((p) => (
+            {[...new Set([...PRIORITY_PRESETS.map((x) => x.value), c.priority])].sort((a, b) => a - b).map((p) => (
               <option key={p} value={String(p)}>
                 Priority: {priorityLabel(p)} ({p})
               </option>
