@@ -16,7 +16,7 @@ import type { Config } from './config.js';
 import { AppError } from './errors.js';
 import { NETWORKS } from './core/types.js';
 import { DemoReplay } from './demo/replay.js';
-import { DEMO_SLUG, isEmpty, seedDemo, type DemoSeed } from './demo/seed.js';
+import { claimDemoLogin, DEMO_SLUG, seedDemoIfEmpty, type DemoLogin, type DemoSeed } from './demo/seed.js';
 import { EventBus } from './events/bus.js';
 import { PgEventBridge } from './events/pgBridge.js';
 import { createJobs } from './jobs/jobs.js';
@@ -59,8 +59,12 @@ export interface ParleyOptions {
 export interface Parley {
   services: Services;
   app: App;
-  demo: { seeded: DemoSeed | null; replay: DemoReplay | null };
-  /** Listen on config.host:config.port; resolves with the bound address. */
+  /**
+   * Set by `listen`: the demo seeded by this process, its replay, and the demo admin's login
+   * when this process is the one to show it (generated then; shown once, by a desk that listens).
+   */
+  demo: { seeded: DemoSeed | null; replay: DemoReplay | null; login: DemoLogin | null };
+  /** Listen on config.host:config.port, then seed the demo (an empty database) and start the work; resolves with the bound address. */
   listen(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -145,38 +149,40 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
   const services: Services = { config, store, bus, clock, pipeline, queue, commands, moderation, contacts, triage: triageCommands, outbox, sync, jobs, workflow, workflowCommands, workflowSettings, registry, secrets, metrics, presence, log, version: packageVersion(), startedAt: Date.now() };
   const app = await buildServer(services, opts.extraRoutes ?? [], appHooks);
 
-  // The demo: seed an empty database, then replay the excerpt live.
-  let seeded: DemoSeed | null = null;
-  let replay: DemoReplay | null = null;
-  if (config.demo) {
-    if (await isEmpty(store)) seeded = await seedDemo(store, clock.now());
-    const demoBrand = await store.db.selectFrom('brand').select(['id', 'settings']).where('slug', '=', DEMO_SLUG).executeTakeFirst();
-    if (demoBrand && JSON.parse(demoBrand.settings).demo) {
-      replay = new DemoReplay({ store, queue, clock, brandId: demoBrand.id, speed: config.demoSpeed, log });
-    }
-  }
+  // The demo is seeded once the desk listens (see listen), so a start that fails first leaves the database as it was.
+  const demo: Parley['demo'] = { seeded: null, replay: null, login: null };
 
   const workers = opts.workers ?? true;
   let listening = false;
   return {
     services,
     app,
-    demo: { seeded, replay },
+    demo,
     async listen() {
       await bridge?.start();
       const address = await app.listen({ port: config.port, host: config.host });
       listening = true;
+      // The demo: seed an empty database (one process wins when several start together), then replay the excerpt live.
+      if (config.demo) {
+        demo.seeded = await seedDemoIfEmpty(store, clock.now());
+        const demoBrand = await store.db.selectFrom('brand').select(['id', 'settings']).where('slug', '=', DEMO_SLUG).executeTakeFirst();
+        if (demoBrand && JSON.parse(demoBrand.settings).demo) {
+          demo.replay = new DemoReplay({ store, queue, clock, brandId: demoBrand.id, speed: config.demoSpeed, log });
+        }
+      }
+      // A demo login not shown yet (this start's seed, or one whose start failed before it could show it).
+      demo.login = await claimDemoLogin(store);
       presence.start();
       if (workers) {
         outbox.start();
         sync.start();
         await jobs.start();
       }
-      void replay?.start();
+      void demo.replay?.start();
       return address;
     },
     async stop() {
-      await replay?.stop();
+      await demo.replay?.stop();
       if (listening) await app.close();
       else await app.close().catch(() => {});
       await queue.idle();

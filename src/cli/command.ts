@@ -10,3 +10,6 @@ export interface Command {
 
 /** Thrown for bad command-line input; main prints the message and the usage. */
 export class UsageError extends Error {}
+
+/** An expected failure that is not about the arguments' form (no such brand, …): main prints the message alone and exits 1. */
+export class CliError extends Error {}

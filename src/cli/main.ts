@@ -4,7 +4,7 @@
  */
 import type { Command } from './command.js';
 import { UsageError } from './command.js';
-import { InputFileError } from '../lib/inputFile.js';
+import { describeExpectedError } from './errors.js';
 
 const commands: Record<string, () => Promise<{ default: Command }>> = {};
 
@@ -15,6 +15,7 @@ function register(name: string, load: () => Promise<{ default: Command }>) {
 
 register('start', () => import('./commands/start.js'));
 register('migrate', () => import('./commands/migrate.js'));
+register('brand', () => import('./commands/brand.js'));
 register('user', () => import('./commands/user.js'));
 register('import', () => import('./commands/import.js'));
 register('demo', () => import('./commands/demo.js'));
@@ -25,7 +26,9 @@ register('staffing', () => import('./commands/staffing.js'));
 register('bench', () => import('./commands/bench.js'));
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  // --debug (anywhere after the command): stack traces for expected errors too
+  const debug = argv.slice(1).includes('--debug') || ['debug', 'trace'].includes((process.env.LOG_LEVEL ?? '').trim().toLowerCase());
+  const [name, ...rest] = argv.filter((a, i) => i === 0 || a !== '--debug');
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     await printHelp();
     return name ? 0 : 1;
@@ -57,9 +60,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`parley ${name}: ${err.message}\n\n${cmd.usage.trimEnd()}\n`);
       return 2;
     }
-    if (err instanceof InputFileError) {
-      // a file the user gave cannot be used: the message names it and says why; no stack
-      process.stderr.write(`parley ${name}: ${err.message}\n`);
+    // a mistake in what the person gave (a file, a setting, a value, a database that is not there, a port
+    // in use): one line saying what and how to fix it, no stack; anything else is a bug and keeps its stack
+    const expected = describeExpectedError(err);
+    if (expected !== null) {
+      process.stderr.write(`parley ${name}: ${expected}\n`);
+      if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
       return 1;
     }
     process.stderr.write(`parley ${name}: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);

@@ -23,15 +23,30 @@ export interface CreateBrandProps {
   settings?: Record<string, unknown>;
 }
 
+/** What is wrong with a brand's slug (lowercase letters, digits and dashes, starting with a letter or digit), or null. */
+export function brandSlugProblem(slug: string): string | null {
+  return /^[a-z0-9][a-z0-9-]{0,62}$/.test(slug) ? null : `brand slug "${slug.slice(0, 80)}" must be 1–63 lowercase letters, digits and dashes, starting with a letter or digit`;
+}
+
+/**
+ * Add a brand. The slug is its name in URLs and on the command line; the time zone (IANA,
+ * e.g. Europe/London; default UTC) is the one its reports and staffing count hours and days in.
+ */
 export async function createBrand(db: Tx, p: CreateBrandProps, now: number): Promise<number> {
   const tz = p.timezone ?? 'UTC';
-  if (!isValidTimeZone(tz)) throw new ValidationError(`unknown time zone "${tz}"`);
-  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(p.slug)) throw new ValidationError('brand slug must be lowercase letters, digits and dashes');
+  if (!isValidTimeZone(tz)) throw new ValidationError(`unknown time zone "${tz}" (an IANA zone such as Europe/London, America/New_York or UTC)`, 'timezone.unknown');
+  const slugProblem = brandSlugProblem(p.slug);
+  if (slugProblem) throw new ValidationError(slugProblem);
+  const name = p.name.trim();
+  if (!name || name.length > 200) throw new ValidationError('a brand needs a name of 1–200 characters');
   const r = await db
     .insertInto('brand')
-    .values({ slug: p.slug, name: p.name, timezone: tz, settings: JSON.stringify(p.settings ?? {}), created_at: now })
+    .values({ slug: p.slug, name, timezone: tz, settings: JSON.stringify(p.settings ?? {}), created_at: now })
     .returning('id')
-    .executeTakeFirstOrThrow();
+    .executeTakeFirstOrThrow()
+    .catch((err) => {
+      throw isUniqueViolation(err) ? new ValidationError(`a brand "${p.slug}" already exists`, 'brand.exists') : err;
+    });
   return r.id;
 }
 
@@ -47,6 +62,13 @@ export interface CreateUserProps {
   actor?: string;
 }
 
+/** A person's limits, the same for the admin API, the CLI and the demo. */
+export const MAX_CAPACITY = 1000;
+export const MAX_NAME_CHARS = 200;
+export const MAX_EMAIL_CHARS = 320;
+/** local@domain, no spaces, the domain's labels non-empty. */
+const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)*$/;
+
 /** The fewest characters other than spaces a password has: eight spaces are no password. */
 export const MIN_PASSWORD_CHARS = 8;
 
@@ -58,13 +80,21 @@ export function passwordProblem(password: string): string | null {
 }
 
 /**
- * Add a person. Without a password (null) they cannot sign in until one is set: the admin
+ * Add a person, checked here so every way in (admin API, `parley user add`, the demo) shares
+ * one rule: a valid email, a name (trimmed, non-empty), a role from ROLES, a capacity that is
+ * a whole number from 0 to 1000. Without a password (null) they cannot sign in until one is set: the admin
  * API always asks for one; only tools that make people who never sign in (benchmarks) omit it.
  */
 export async function createUser(db: Tx, p: CreateUserProps, now: number): Promise<number> {
   const email = p.email.trim().toLowerCase();
-  if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new ValidationError(`"${p.email}" is not an email address`);
+  if (email.length > MAX_EMAIL_CHARS || !EMAIL.test(email)) throw new ValidationError(`"${p.email.slice(0, 80)}" is not an email address`);
+  const name = p.name.trim();
+  if (!name) throw new ValidationError('a person needs a name');
+  if (name.length > MAX_NAME_CHARS) throw new ValidationError(`a name has at most ${MAX_NAME_CHARS} characters`);
   if (!ROLES.includes(p.role)) throw new ValidationError(`role must be one of ${ROLES.join(', ')}`);
+  if (p.capacity !== undefined && !(Number.isInteger(p.capacity) && p.capacity >= 0 && p.capacity <= MAX_CAPACITY)) {
+    throw new ValidationError(`capacity is how many conversations a person holds at once: a whole number from 0 to ${MAX_CAPACITY}, not ${p.capacity}`);
+  }
   const weak = p.password != null ? passwordProblem(p.password) : null;
   if (weak) throw new ValidationError(weak, 'password.weak');
   const existing = await db.selectFrom('app_user').select('id').where('email', '=', email).executeTakeFirst();
@@ -74,7 +104,7 @@ export async function createUser(db: Tx, p: CreateUserProps, now: number): Promi
     .values({
       brand_id: p.brandId,
       email,
-      name: p.name,
+      name,
       role: p.role,
       password_hash: p.password != null ? await hashPassword(p.password) : null,
       availability: p.availability ?? 'offline',

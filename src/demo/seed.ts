@@ -1,36 +1,71 @@
 /**
  * The demo brand: created on an empty database so `npm start` shows a working
- * desk at once — an admin (login printed once), a small care team, and a care
- * account per brand found in the bundled TWCS excerpt (served by the demo
- * channel, so replies are "sent" without a network).
+ * desk at once — an admin, a small care team, and a care account per brand found
+ * in the bundled TWCS excerpt (served by the demo channel, so replies are "sent"
+ * without a network).
+ *
+ * The admin's login is shown once, and only by a desk that is listening: seeding
+ * leaves the demo people without a password and records that their login is still
+ * to be shown (`demo.login` in kv). The first process that starts listening claims
+ * that record, generates the password then, sets it and prints it; a start that
+ * failed before (port in use, a crash) leaves the record for the next one, and the
+ * password is never stored in clear. Seeding and claiming are each one transaction
+ * that only one process can win, so several processes starting together on an
+ * empty PostgreSQL seed once and print once.
  */
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { addTeamMember, createBrand, createTeam, createUser } from '../commands/setup.js';
 import { ensureXAccounts } from '../import/importTwcs.js';
 import { readTwcs, TwcsAttribution } from '../import/twcs.js';
-import { generatePassword } from '../lib/password.js';
+import { generatePassword, hashPassword } from '../lib/password.js';
 import { repoRoot } from '../lib/paths.js';
 import type { Store } from '../store/db.js';
+import type { Tx } from '../store/util.js';
 
 export const DEMO_FILE = join(repoRoot, 'demo', 'twcs-excerpt.csv');
 export const DEMO_SLUG = 'demo';
 export const DEMO_ADMIN_EMAIL = 'admin@demo.parley.local';
+/** kv key: the demo people whose shared password has not been shown yet. */
+export const DEMO_LOGIN_KEY = 'demo.login';
+/** PostgreSQL advisory lock (two-key form) held while deciding whether to seed. */
+const SEED_LOCK: [number, number] = [872200, 1];
 
 export interface DemoSeed {
   brandId: number;
-  admin: { email: string; password: string };
+  adminEmail: string;
 }
 
-export async function isEmpty(store: Store): Promise<boolean> {
-  return !(await store.db.selectFrom('brand').select('id').limit(1).executeTakeFirst());
+/** The demo admin's login, generated when it is shown. */
+export interface DemoLogin {
+  email: string;
+  password: string;
 }
 
-export async function seedDemo(store: Store, now: number, password = generatePassword()): Promise<DemoSeed> {
+interface PendingLogin {
+  admin: string;
+  people: string[];
+}
+
+export async function isEmpty(store: Tx): Promise<boolean> {
+  return !(await store.selectFrom('brand').select('id').limit(1).executeTakeFirst());
+}
+
+/**
+ * Seed the demo brand if the database has no brand yet; null when it has one (also when
+ * another process seeded it a moment ago). The people have no password until
+ * `claimDemoLogin` sets one.
+ */
+export async function seedDemoIfEmpty(store: Store, now: number): Promise<DemoSeed | null> {
+  if (!(await isEmpty(store.db))) return null;
   const attribution = new TwcsAttribution();
   for await (const item of readTwcs(DEMO_FILE)) if (item.kind === 'tweet') attribution.add(item.tweet);
   return store.db.transaction().execute(async (trx) => {
+    // PostgreSQL: one process at a time past this point (SQLite: BEGIN IMMEDIATE already is)
+    if (store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${SEED_LOCK[0]}, ${SEED_LOCK[1]})`.execute(trx);
+    if (!(await isEmpty(trx))) return null;
     const brandId = await createBrand(trx, { slug: DEMO_SLUG, name: 'Parley Demo', timezone: 'Europe/London', settings: { demo: true } }, now);
-    const adminId = await createUser(trx, { brandId, email: DEMO_ADMIN_EMAIL, name: 'Demo Admin', role: 'admin', password, availability: 'online', capacity: 10 }, now);
+    const adminId = await createUser(trx, { brandId, email: DEMO_ADMIN_EMAIL, name: 'Demo Admin', role: 'admin', password: null, availability: 'online', capacity: 10 }, now);
     const team = await createTeam(trx, { brandId, name: 'Care', routingStrategy: 'round_robin' }, now);
     await addTeamMember(trx, team, adminId, true);
     // route everything to the Care team; agents get work round robin up to their capacity
@@ -42,10 +77,39 @@ export async function seedDemo(store: Store, now: number, password = generatePas
       ['eli@demo.parley.local', 'Eli Billing Expert', 'expert'],
     ];
     for (const [email, name, role] of people) {
-      const id = await createUser(trx, { brandId, email, name, role, password, availability: role === 'expert' ? 'offline' : 'online', capacity: 8 }, now);
+      const id = await createUser(trx, { brandId, email, name, role, password: null, availability: role === 'expert' ? 'offline' : 'online', capacity: 8 }, now);
       if (role !== 'expert') await addTeamMember(trx, team, id, role === 'approver');
     }
     await ensureXAccounts({ ...store, db: trx } as Store, brandId, attribution.brands.values(), now, 'demo');
-    return { brandId, admin: { email: DEMO_ADMIN_EMAIL, password } };
+    const pending: PendingLogin = { admin: DEMO_ADMIN_EMAIL, people: [DEMO_ADMIN_EMAIL, ...people.map(([email]) => email)] };
+    await trx.insertInto('kv').values({ key: DEMO_LOGIN_KEY, value: JSON.stringify(pending), updated_at: now }).execute();
+    return { brandId, adminEmail: DEMO_ADMIN_EMAIL };
+  });
+}
+
+/**
+ * The demo login not shown yet, with a password generated now and set for the demo people
+ * who still have none; null when there is none to show (shown before, or no demo), and in
+ * every process but one when several ask at once. Call it only where the login is printed
+ * right away: the password exists nowhere else.
+ */
+export async function claimDemoLogin(store: Store): Promise<DemoLogin | null> {
+  const row = await store.db.selectFrom('kv').select('value').where('key', '=', DEMO_LOGIN_KEY).executeTakeFirst();
+  if (!row) return null;
+  const password = generatePassword();
+  const hash = await hashPassword(password);
+  return store.db.transaction().execute(async (trx) => {
+    const claimed = await trx.deleteFrom('kv').where('key', '=', DEMO_LOGIN_KEY).returning('value').executeTakeFirst();
+    if (!claimed) return null; // another process showed it
+    let pending: PendingLogin;
+    try {
+      pending = JSON.parse(claimed.value) as PendingLogin;
+    } catch {
+      return null;
+    }
+    if (!pending.admin || !Array.isArray(pending.people) || !pending.people.length) return null;
+    const set = await trx.updateTable('app_user').set({ password_hash: hash }).where('email', 'in', pending.people).where('password_hash', 'is', null).returning('email').execute();
+    // an admin who has a password meanwhile keeps it: nothing to show
+    return set.some((u) => u.email === pending.admin) ? { email: pending.admin, password } : null;
   });
 }

@@ -7,6 +7,7 @@
  * tweets become inbound mentions/replies on the care account they address.
  */
 import { createReadStream } from 'node:fs';
+import { parseTwcsTime } from '../core/responseTimes.js';
 import type { NormalizedMessage } from '../core/types.js';
 import { parseCsvStream, type CsvItem } from '../lib/csv.js';
 import { assertReadableFile, InputFileError } from '../lib/inputFile.js';
@@ -25,19 +26,14 @@ export interface TwcsTweet {
   row: Record<string, string>;
 }
 
-const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
-
-/** `Tue Oct 31 22:10:47 +0000 2017` (TWCS) or ISO `2017-11-07 13:21:48+00:00`; NaN when neither. */
+/**
+ * `Tue Oct 31 22:10:47 +0000 2017` (TWCS) or ISO `2017-11-07 13:21:48+00:00`; NaN when neither,
+ * and for a date that does not exist (Feb 30, hour 25) or a weekday that does not match it.
+ * The one strict parser `parley report response-times` uses too, so a row the report refuses
+ * is never stored with a rolled-over date.
+ */
 export function parseTwcsDate(s: string): number {
-  const m = /^\w{3} (\w{3}) (\d{1,2}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2}) (\d{4})$/.exec(s.trim());
-  if (m) {
-    const month = MONTHS[m[1]!];
-    if (month === undefined) return NaN;
-    const offset = (m[6] === '-' ? -1 : 1) * (Number(m[7]) * 60 + Number(m[8])) * 60_000;
-    return Date.UTC(Number(m[9]), month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])) - offset;
-  }
-  const iso = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/.test(s.trim()) ? Date.parse(s.trim().replace(' ', 'T')) : NaN;
-  return iso;
+  return parseTwcsTime(s) ?? NaN;
 }
 
 const ID = /^\d{1,30}$/;
@@ -52,7 +48,7 @@ export function parseTwcsRow(row: Record<string, string>, line: number): { ok: t
   const inboundRaw = row.inbound!.trim();
   if (inboundRaw !== 'True' && inboundRaw !== 'False') return { ok: false, reason: `inbound must be True or False, got "${inboundRaw.slice(0, 20)}"` };
   const createdAt = parseTwcsDate(row.created_at!);
-  if (!Number.isFinite(createdAt)) return { ok: false, reason: `created_at "${row.created_at!.slice(0, 40)}" is not a date` };
+  if (!Number.isFinite(createdAt)) return { ok: false, reason: `created_at is not a date: ${JSON.stringify(row.created_at!.slice(0, 60))}` };
   const responseIds = row.response_tweet_id!.split(',').map((x) => x.trim()).filter(Boolean);
   if (responseIds.some((r) => !ID.test(r))) return { ok: false, reason: 'response_tweet_id holds a non-numeric id' };
   const inReplyTo = row.in_response_to_tweet_id!.trim() || null;

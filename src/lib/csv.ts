@@ -24,8 +24,11 @@ export interface CsvError {
 
 export type CsvItem = CsvRecord | CsvError;
 
-/** Largest record we accept; a runaway quoted field beyond it is an error, not an OOM. */
-const MAX_RECORD_CHARS = 1_000_000;
+/** Largest record we accept; a runaway quoted field (or a line) beyond it is an error, not an OOM. */
+export const MAX_RECORD_CHARS = 1_000_000;
+/** The raw text kept with an error (for the quarantine): a record too long to accept is cut here. */
+export const MAX_ERROR_RAW_CHARS = 10_000;
+const TOO_LONG = 'record longer than 1,000,000 characters';
 
 /**
  * Incremental parser: `push` chunks, then `end`. Items are returned from each call.
@@ -47,6 +50,8 @@ export class CsvParser {
   private line = 1;
   private expected: number | null = null;
   private seenHeader = false;
+  /** After a record too long to keep: the rest of its physical line is still to be dropped (it may be in later chunks). */
+  private skipping = false;
 
   constructor(private readonly opts: CsvParserOptions = {}) {}
 
@@ -65,6 +70,15 @@ export class CsvParser {
   private drain(final: boolean): CsvItem[] {
     const out: CsvItem[] = [];
     for (;;) {
+      if (this.skipping) {
+        const nl = this.buf.indexOf('\n', this.pos);
+        if (nl < 0) {
+          this.pos = this.buf.length; // dropped, not kept: a huge line costs no memory
+          break;
+        }
+        this.pos = nl + 1;
+        this.skipping = false;
+      }
       if (this.pos >= this.buf.length) break;
       const r = this.parseRecord(final);
       if (r === null) break; // need more input
@@ -101,7 +115,7 @@ export class CsvParser {
               chunkStart = i;
               continue;
             }
-            if (i + 1 >= s.length && !final) return null; // might be a doubled quote split across chunks
+            if (i + 1 >= s.length && !final) return this.more(startLine, start); // might be a doubled quote split across chunks
             field += s.slice(chunkStart, i);
             i++;
             closed = true;
@@ -116,7 +130,7 @@ export class CsvParser {
         }
         if (!closed) {
           if (!final && i - start <= MAX_RECORD_CHARS) return null;
-          return this.recoverFromUnclosedQuote(startLine, start, i - start > MAX_RECORD_CHARS ? 'record longer than 1,000,000 characters (unbalanced quote?)' : 'unclosed quote');
+          return this.recoverFromUnclosedQuote(startLine, start, i - start > MAX_RECORD_CHARS ? `${TOO_LONG} (unbalanced quote?)` : 'unclosed quote', final);
         }
         // after a closing quote: delimiter, line end, or EOF
         if (i < s.length) {
@@ -125,17 +139,17 @@ export class CsvParser {
             error ??= `unexpected character after closing quote in field ${fields.length + 1}`;
             // take the rest of the field literally so the record still ends at the right place
             const j = nextDelimiter(s, i);
-            if (j < 0 && !final) return null;
+            if (j < 0 && !final) return this.more(startLine, start);
             const end = j < 0 ? s.length : j;
             field += s.slice(i, end);
             i = end;
           }
         } else if (!final) {
-          return null;
+          return this.more(startLine, start);
         }
       } else {
         const j = nextDelimiter(s, i);
-        if (j < 0 && !final) return null;
+        if (j < 0 && !final) return this.more(startLine, start);
         const end = j < 0 ? s.length : j;
         field = s.slice(i, end);
         if (field.includes('"')) error ??= `stray quote in unquoted field ${fields.length + 1}`;
@@ -144,9 +158,9 @@ export class CsvParser {
       fields.push(field);
       if (i >= s.length) break; // EOF ends the record (final only)
       const c = s.charCodeAt(i);
-      if (c === 44) { i++; if (i >= s.length) { if (!final) return null; fields.push(''); break; } continue; }
+      if (c === 44) { i++; if (i >= s.length) { if (!final) return this.more(startLine, start); fields.push(''); break; } continue; }
       if (c === 13) {
-        if (i + 1 >= s.length && !final) return null;
+        if (i + 1 >= s.length && !final) return this.more(startLine, start);
         i += s.charCodeAt(i + 1) === 10 ? 2 : 1;
       } else {
         i++; // \n
@@ -156,7 +170,7 @@ export class CsvParser {
     }
 
     if (multiline && (error || (this.expected !== null && fields.length !== this.expected))) {
-      return this.recoverFromUnclosedQuote(startLine, start, 'unclosed quote (a quoted field runs on and breaks the record)');
+      return this.recoverFromUnclosedQuote(startLine, start, 'unclosed quote (a quoted field runs on and breaks the record)', final);
     }
     if (this.opts.headerFieldCount && !this.seenHeader) {
       this.seenHeader = true;
@@ -164,23 +178,43 @@ export class CsvParser {
     }
     this.pos = i;
     this.line = startLine + lines;
+    if (i - start > MAX_RECORD_CHARS) return { kind: 'error', line: startLine, reason: TOO_LONG, raw: capRaw(s, start, i) };
     const raw = stripLineEnd(s.slice(start, i));
-    if (error) return { kind: 'error', line: startLine, reason: error, raw };
+    if (error) return { kind: 'error', line: startLine, reason: error, raw: capRaw(s, start, i) };
     return { kind: 'record', fields, line: startLine, raw };
   }
 
   /**
-   * A quote opened on `startLine` never closed. Report that line, then resume
-   * parsing on the next physical line so one broken row cannot eat the file.
+   * The record at `start` is not complete in the buffer: wait for more input, unless it is
+   * already longer than any record we accept — then it is one bad line, the rest of which
+   * is dropped as it arrives.
    */
-  private recoverFromUnclosedQuote(startLine: number, start: number, reason: string): CsvError {
+  private more(startLine: number, start: number): CsvError | null {
+    if (this.buf.length - start <= MAX_RECORD_CHARS) return null;
+    return this.recoverFromUnclosedQuote(startLine, start, TOO_LONG, false);
+  }
+
+  /**
+   * A quote opened on `startLine` never closed (or the record runs past MAX_RECORD_CHARS).
+   * Report that line, then resume parsing on the next physical line so one broken row cannot
+   * eat the file. When that line's end is not in the buffer yet, the rest of it is skipped
+   * as later chunks arrive: one error, and the lines after it keep their numbers.
+   */
+  private recoverFromUnclosedQuote(startLine: number, start: number, reason: string, final: boolean): CsvError {
     const s = this.buf;
     const nl = s.indexOf('\n', start);
     const end = nl < 0 ? s.length : nl + 1;
+    if (nl < 0 && !final) this.skipping = true;
     this.pos = end;
     this.line = startLine + 1;
-    return { kind: 'error', line: startLine, reason, raw: stripLineEnd(s.slice(start, end)) };
+    return { kind: 'error', line: startLine, reason, raw: capRaw(s, start, end) };
   }
+}
+
+/** The raw text of s[start, end) without its line end, cut to MAX_ERROR_RAW_CHARS (with an ellipsis). */
+function capRaw(s: string, start: number, end: number): string {
+  if (end - start <= MAX_ERROR_RAW_CHARS) return stripLineEnd(s.slice(start, end));
+  return `${s.slice(start, start + MAX_ERROR_RAW_CHARS)}…[cut at ${MAX_ERROR_RAW_CHARS.toLocaleString('en')} characters]`;
 }
 
 function nextDelimiter(s: string, from: number): number {

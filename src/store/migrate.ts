@@ -36,11 +36,15 @@ class CodeProvider implements MigrationProvider {
   }
 }
 
-/** Bring the schema up to date; returns the names applied now. Throws with the failing migration's name. */
+/** Bring the schema up to date; returns the names applied now. Throws with the failing migration's name (or none, when none could run), the driver's error as `cause`. */
 export async function migrateToLatest(db: Kysely<any>, dialect: Dialect): Promise<string[]> {
   const migrator = new Migrator({ db, provider: new CodeProvider(dialect), migrationTableName: 'parley_migration', migrationLockTableName: 'parley_migration_lock' });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
-  if (error) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  if (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    // no migration ran when the database could not be reached or read at all (it does not exist, wrong password…)
+    throw new Error(failed ? `migration ${failed.migrationName} failed: ${why}` : `cannot migrate the database: ${why}`, { cause: error });
+  }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

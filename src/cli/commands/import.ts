@@ -1,3 +1,4 @@
+import { brandSlugProblem, ValidationError } from '../../commands/setup.js';
 import { loadConfig } from '../../config.js';
 import { EventBus } from '../../events/bus.js';
 import { importTwcs } from '../../import/importTwcs.js';
@@ -24,15 +25,18 @@ changes nothing.
     const [format, file] = positionals;
     if (format !== 'twcs') throw new UsageError('the only import format is "twcs"');
     if (!file) throw new UsageError('give the CSV file to import');
-    // before opening the database: a wrong path or a file that is not TWCS is one line, not a half-started import
+    // before opening the database: a bad brand slug, a wrong path or a file that is not TWCS is one line, not a half-started import
+    const slugProblem = values.brand === undefined ? null : brandSlugProblem(values.brand);
+    if (slugProblem) throw new ValidationError(`--brand: ${slugProblem}`);
     await checkTwcsFile(file);
     const config = loadConfig(process.env, { databaseUrl: values['database-url'], dataDir: values['data-dir'] });
     const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-    const triage = await loadTriage();
-    const pipeline = new IngestPipeline({ store, bus: new EventBus(), clock: systemClock, triage });
+    let triage: Awaited<ReturnType<typeof loadTriage>> | null = null;
     const scan = new Progress('scanning ');
     const load = new Progress('importing');
     try {
+      triage = await loadTriage();
+      const pipeline = new IngestPipeline({ store, bus: new EventBus(), clock: systemClock, triage });
       const summary = await importTwcs(store, pipeline, file, {
         brandSlug: values.brand,
         onProgress: (p) => (p.phase === 'scan' ? scan.update(p.bytes, p.totalBytes, 'bytes') : load.update(p.rows, p.totalRows)),
@@ -45,6 +49,7 @@ changes nothing.
       else process.stdout.write(`${summary.rows} rows read: ${summary.stored} stored, ${summary.duplicates} already present, ${summary.quarantined} quarantined (${summary.bad.length} bad lines); ${summary.accountsCreated} care accounts created; ${(summary.ms / 1000).toFixed(1)} s into ${store.describe}\n`);
       return 0;
     } finally {
+      await triage?.close?.();
       await store.close();
     }
   },

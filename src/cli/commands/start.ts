@@ -1,5 +1,5 @@
 import { createParley } from '../../app.js';
-import { CONFIG_HELP, ConfigError, loadConfig } from '../../config.js';
+import { CONFIG_HELP, loadConfig } from '../../config.js';
 import { parse, num } from '../args.js';
 import type { Command } from '../command.js';
 
@@ -21,33 +21,32 @@ ${CONFIG_HELP.filter((c) => c.flag).map((c) => `  ${c.flag.padEnd(16)} ${c.env.p
       'demo-speed': { type: 'string' },
       'public-url': { type: 'string' },
     }, false);
-    let config;
-    try {
-      config = loadConfig(process.env, {
-        port: num(values.port, 'port'),
-        host: values.host,
-        dataDir: values['data-dir'],
-        databaseUrl: values['database-url'],
-        logLevel: values['log-level'] as never,
-        demo: values['no-demo'] ? false : undefined,
-        demoSpeed: num(values['demo-speed'], 'demo-speed'),
-        publicUrl: values['public-url'],
-      });
-    } catch (err) {
-      if (err instanceof ConfigError) {
-        process.stderr.write(`parley: ${err.message}\n`);
-        return 2;
-      }
-      throw err;
-    }
+    // a bad setting is a ConfigError: main lists what is wrong, without a stack
+    const config = loadConfig(process.env, {
+      port: num(values.port, 'port'),
+      host: values.host,
+      dataDir: values['data-dir'],
+      databaseUrl: values['database-url'],
+      logLevel: values['log-level'] as never,
+      demo: values['no-demo'] ? false : undefined,
+      demoSpeed: num(values['demo-speed'], 'demo-speed'),
+      publicUrl: values['public-url'],
+    });
     const parley = await createParley({ config });
     const log = parley.services.log;
-    const address = await parley.listen();
+    let address: string;
+    try {
+      address = await parley.listen();
+    } catch (err) {
+      // e.g. the port is taken: release what was opened, then main says what went wrong in one line
+      await parley.stop().catch(() => {});
+      throw err;
+    }
     const url = address.replace('127.0.0.1', 'localhost').replace('[::1]', 'localhost');
     log.info({ url, database: parley.services.store.describe }, 'Parley is running');
-    if (parley.demo.seeded) {
-      const { email, password } = parley.demo.seeded.admin;
-      process.stdout.write(`\n  Demo desk ready at ${url}\n  Sign in as ${email}\n  Password    ${password}\n  (shown once; the demo's other people share it)\n\n`);
+    if (parley.demo.login) {
+      const { email, password } = parley.demo.login;
+      process.stdout.write(`\n  Demo desk ready at ${url}\n  Sign in as ${email}\n  Password    ${password}\n  (shown once; the demo's other people share it)\n  Lost it? \`parley user add --role admin --email … --name …\` adds an admin with a new password\n\n`);
     }
     await new Promise<void>((resolve) => {
       let stopping = false;
