@@ -26,7 +26,7 @@ import { WorkflowSettingsStore } from './workflow/settings.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createLogger } from './lib/log.js';
 import { repoRoot } from './lib/paths.js';
-import { resolveSecret, SecretBox } from './lib/secrets.js';
+import { resolveSecret, SecretBox, verifySecret } from './lib/secrets.js';
 import { OutboxWorker } from './outbox/outbox.js';
 import { IngestPipeline, type TriageFn } from './pipeline/ingest.js';
 import { createPipelineTriage } from './triage/pipelineTriage.js';
@@ -84,6 +84,8 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
   const store = opts.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   if (store.statistics) store.statistics.onError = (err) => log.warn({ err }, 'analyzing a growing table failed: PostgreSQL keeps its older plans until autovacuum analyzes it');
   const secrets = new SecretBox(resolveSecret(config.secret, config.dataDir));
+  // every process on one database must hold the same secret: refused here, not discovered in a failed send
+  await verifySecret(store, secrets, clock.now());
   // Facts written before rollups existed (or bulk-loaded) are counted once, at start.
   if (await store.db.selectFrom('kv').select('key').where('key', '=', 'rollup.rebuild').executeTakeFirst()) {
     const n = await rebuildRollups(store);

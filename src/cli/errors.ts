@@ -7,6 +7,7 @@
  */
 import { ValidationError } from '../commands/setup.js';
 import { ConfigError } from '../config.js';
+import { SecretMismatchError } from '../lib/secrets.js';
 import { AppError } from '../errors.js';
 import { InputFileError } from '../lib/inputFile.js';
 import { CliError } from './command.js';
@@ -38,7 +39,7 @@ function chain(err: unknown): Coded[] {
 /** The one line for an expected error, or null when `err` is a bug. */
 export function describeExpectedError(err: unknown): string | null {
   if (err instanceof InputFileError || err instanceof ValidationError || err instanceof CliError) return err.message;
-  if (err instanceof AppError) return err.message;
+  if (err instanceof AppError || err instanceof SecretMismatchError) return err.message;
   if (err instanceof ConfigError) {
     const hint = 'see `parley start --help` for the settings and their environment variables';
     return err.problems.length === 1 ? `invalid configuration: ${err.problems[0]} (${hint})` : `${err.message}\n(${hint})`;

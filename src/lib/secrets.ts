@@ -6,6 +6,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Store } from '../store/db.js';
 
 export class SecretBox {
   private readonly key: Buffer;
@@ -40,4 +41,43 @@ export function resolveSecret(configured: string | undefined, dataDir: string): 
   writeFileSync(file, s + '\n', { mode: 0o600 });
   chmodSync(file, 0o600);
   return s;
+}
+
+const CHECK_KEY = 'secret.check';
+
+/** The secret does not open what this database holds: another process or an earlier start used another. */
+export class SecretMismatchError extends Error {
+  constructor() {
+    super('the channel credentials in this database were sealed with another secret: give every Parley process the same PARLEY_SECRET (each one otherwise generates its own into its data directory), or start with the data directory that holds the original `secret` file');
+    this.name = 'SecretMismatchError';
+  }
+}
+
+/**
+ * Check at start that this process's secret is the database's: a sealed marker is written by
+ * the first process and must open with every later one. Without it, processes sharing one
+ * PostgreSQL with their own generated secrets could not read each other's credentials (sends
+ * stuck until another process took them; an edit resealing an account without the rest).
+ */
+export async function verifySecret(store: Store, box: SecretBox, now: number): Promise<void> {
+  const read = async () => (await store.db.selectFrom('kv').select('value').where('key', '=', CHECK_KEY).executeTakeFirst())?.value;
+  let sealed = await read();
+  if (sealed === undefined) {
+    // first start with the check (or after an upgrade): credentials already stored must open too
+    const stored = await store.db.selectFrom('channel_account').select('credentials').where('credentials', 'is not', null).limit(1).executeTakeFirst();
+    if (stored?.credentials) {
+      try {
+        box.open(stored.credentials);
+      } catch {
+        throw new SecretMismatchError();
+      }
+    }
+    await store.db.insertInto('kv').values({ key: CHECK_KEY, value: box.seal({ parley: 'secret-check' }), updated_at: now }).onConflict((oc) => oc.column('key').doNothing()).execute();
+    sealed = await read();
+  }
+  try {
+    box.open(sealed ?? '');
+  } catch {
+    throw new SecretMismatchError();
+  }
 }
