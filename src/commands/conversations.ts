@@ -13,7 +13,7 @@ import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
 import { enqueue } from '../outbox/outbox.js';
 import { stateColumns, stateOf } from '../pipeline/ingest.js';
-import { presentMessage, presentNote } from '../server/presenters.js';
+import { presentIdentity, presentMessage, presentNote, type AuthorJson } from '../server/presenters.js';
 import { audit } from '../store/audit.js';
 import { presentListedConversation } from '../store/queries.js';
 import type { Store } from '../store/db.js';
@@ -302,7 +302,12 @@ export class ConversationCommands {
           .limit(20)
           .execute();
         if (newer.length) {
-          throw conflict('reply.conflict', `${newer.length} new message(s) arrived in this conversation since you opened it; read them, then send again to confirm`, { newMessages: newer.map((m) => presentMessage(m)) });
+          // with their authors, as the conversation shows them: the agent sees who wrote (the customer, a colleague, the brand)
+          const identityIds = [...new Set(newer.map((m) => m.author_identity_id).filter((x): x is number => x != null))];
+          const authors = new Map<number, AuthorJson>();
+          if (identityIds.length) for (const i of await trx.selectFrom('contact_identity').selectAll().where('id', 'in', identityIds).execute()) authors.set(i.id, presentIdentity(i));
+          const newMessages = newer.map((m) => presentMessage(m, m.author_identity_id != null ? authors.get(m.author_identity_id) ?? null : null));
+          throw conflict('reply.conflict', `${newer.length} new message(s) arrived in this conversation since you opened it; read them, then send again to confirm`, { newMessages });
         }
       }
       let replyTo: MessageRow | undefined;
