@@ -4,6 +4,9 @@
  * implicit labels — answering a message says it needed a response, resolving
  * without a word says it did not. `parley train --from-history` retrains on
  * these (src/triage/history.ts), so triage improves with use.
+ *
+ * A correction that changes what the conversation needs (respond, or monitor / ignore) also
+ * moves its SLA response clock: the workflow reacts to `triage.corrected` (docs/metrics.md).
  */
 import { sql } from 'kysely';
 import type { Sentiment, TriageAction, TriageCategory } from '../core/types.js';
@@ -60,20 +63,28 @@ export class TriageCommands {
         ...(labelsFinal.sentiment ? { sentiment: labelsFinal.sentiment } : {}),
         ...(labelsFinal.intent ? { intent: labelsFinal.intent } : {}),
       }).where('id', '=', msg.id).execute();
-      // the conversation shows its latest customer message's triage
-      const latest = await trx.selectFrom('message').select('id').where('conversation_id', '=', msg.conversation_id).where('direction', '=', 'inbound').orderBy('created_at', 'desc').limit(1).executeTakeFirst();
-      if (latest?.id === msg.id) {
-        await trx.updateTable('conversation').set({
+      // the conversation shows the triage of the message that speaks for it: its latest customer
+      // message, or the one of the unanswered wait its triage came from (ingest keeps an urgent
+      // message's triage when an "ok thanks" follows); and a person saying that a message of
+      // the wait needs an answer makes the conversation need one
+      const conv = await trx.selectFrom('conversation').select(['waiting_since', 'triage_action', 'category']).where('id', '=', msg.conversation_id).executeTakeFirstOrThrow();
+      const latest = await trx.selectFrom('message').select('id').where('conversation_id', '=', msg.conversation_id).where('direction', '=', 'inbound').orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+      const inWait = conv.waiting_since != null && msg.created_at >= conv.waiting_since;
+      const speaks = latest?.id === msg.id || (inWait && conv.triage_action === before.action && conv.category === before.category);
+      const patch = speaks
+        ? {
           ...(labelsFinal.category ? { category: labelsFinal.category } : {}),
           ...(labelsFinal.action ? { triage_action: labelsFinal.action } : {}),
           ...(labelsFinal.sentiment ? { sentiment: labelsFinal.sentiment } : {}),
           ...(labelsFinal.intent ? { intent: labelsFinal.intent } : {}),
-          updated_at: now, version: sql<number>`version + 1`,
-        }).where('id', '=', msg.conversation_id).execute();
-      }
+        }
+        : inWait && labelsFinal.action === 'respond' ? { triage_action: 'respond' } : null;
+      if (patch) await trx.updateTable('conversation').set({ ...patch, updated_at: now, version: sql<number>`version + 1` }).where('id', '=', msg.conversation_id).execute();
+      const conversationAction = patch?.triage_action ?? null;
       await trx.insertInto('triage_correction').values({ brand_id: actor.brandId, message_id: msg.id, conversation_id: msg.conversation_id, user_id: actor.userId, source: 'agent', labels: JSON.stringify(labelsFinal), created_at: now }).execute();
       await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'triage.corrected', subjectType: 'message', subjectId: msg.id, conversationId: msg.conversation_id, data: { before, after: labelsFinal } }, now);
       return {
+        conversationAction,
         msg: await trx.selectFrom('message').selectAll().where('id', '=', msg.id).executeTakeFirstOrThrow(),
         conv: await trx.selectFrom('conversation').selectAll().where('id', '=', msg.conversation_id).executeTakeFirstOrThrow(),
       };
@@ -81,6 +92,8 @@ export class TriageCommands {
     const conv = await presentListedConversation(store.db, out.conv);
     bus.publish(actor.brandId, 'message.updated', presentMessage(out.msg));
     bus.publish(actor.brandId, 'conversation.updated', conv);
+    // conversationAction: what the correction made the conversation need (null: its triage did not change)
+    bus.publish(actor.brandId, 'triage.corrected', { conversationId: out.conv.id, messageId: out.msg.id, conversationAction: out.conversationAction });
     return presentMessage(out.msg);
   }
 }

@@ -9,6 +9,10 @@
  * Rules that follow the practitioners (answer within 30–60 minutes; an acknowledgement is
  * not an answer; chasing does not reset the wait):
  * - Auto-acknowledgements never stop a response clock.
+ * - A response clock runs only for a wait that needs an answer: a conversation whose triage
+ *   says ignore or monitor has none for its latest wait, unless it already needed one in the
+ *   same cycle (a correction either way withdraws it or brings it back from where the
+ *   customer began waiting).
  * - A chaser (another inbound while a reply is owed) restarts nothing: the clock keeps its
  *   original start.
  * - A reopened conversation starts a new cycle measured from the reopening: first response
@@ -82,6 +86,27 @@ export interface SlaConversation {
   /** Triage priority value (see `TriageResult.priority.value`). */
   priority: number;
   events: readonly SlaEvent[];
+  /**
+   * Whether the customer's latest wait needs an answer, as the conversation's triage says
+   * (action `respond`, or not triaged): true when omitted. When false (and `neededInCycle`
+   * does not say otherwise), that wait has no response clock — running or already stopped,
+   * it is neither met nor breached and sets no deadline (see `SlaEvaluation.withdrawn`).
+   * Set true again, the clock is back, started where the customer began waiting.
+   */
+  needsResponse?: boolean | null;
+  /**
+   * When the earlier waits of the current cycle that needed no answer began (the starts of
+   * the last evaluation's `withdrawn` clocks): they stay without a clock once a later wait is
+   * the latest, whatever it needs. Other earlier waits keep their clocks.
+   */
+  withdrawnWaits?: readonly number[] | null;
+  /**
+   * The cycle in which the conversation already needed an answer (null: none, or a person
+   * said it needs none): while the latest wait is in that cycle it keeps its clock whatever
+   * `needsResponse` says — the customer's follow-up on a case ("which courier?") is owed an
+   * answer even when triage, reading it alone, would only monitor it.
+   */
+  neededInCycle?: number | null;
 }
 
 export interface SlaClock {
@@ -114,6 +139,15 @@ export interface SlaEvaluation {
   resolution: SlaClock | null;
   /** Every clock of every cycle, in start order — for reports. */
   history: SlaClock[];
+  /** The current cycle: 1 for the first, +1 per reopening; 0 before the first customer message. */
+  cycle: number;
+  /**
+   * Response clocks of the current cycle's waits that need no answer, as they would run, in
+   * start order: the latest wait's when it needs none, and the earlier ones `withdrawnWaits`
+   * names. In neither the current clocks nor `history`; no deadline or `nextChangeAt` comes
+   * from them. Their starts are the next evaluation's `withdrawnWaits`.
+   */
+  withdrawn: SlaClock[];
   /**
    * When a scheduler should look again: the earliest `nextChangeAt` of the current clocks, or
    * the time of the earliest event after `now` if sooner (a message stamped ahead of the
@@ -436,6 +470,8 @@ export function evaluateSla(policy: SlaPolicy, conversation: SlaConversation, no
   const machine = newSlaMachine();
   let response: RawClock | null = null;
   let resolution: RawClock | null = null;
+  /** The clock of the customer's latest wait in the current cycle (null: none, or no target for it). */
+  let latestWait: RawClock | null = null;
 
   const startClock = (metric: SlaMetric, at: number): RawClock | null => {
     const rule = ruleFor(metric);
@@ -463,10 +499,19 @@ export function evaluateSla(policy: SlaPolicy, conversation: SlaConversation, no
     }
     if (step.newCycle) resolution = startClock('resolution', ev.at);
     // a clock for the reply now owed (none without a target); a new cycle owes none until a customer writes
-    if (step.start) response = startClock(step.start, ev.at);
-    else if (step.newCycle) response = null;
+    if (step.start) latestWait = response = startClock(step.start, ev.at);
+    else if (step.newCycle) latestWait = response = null;
     if (step.wait === 'begin' && pauseEnabled) pauses.push([ev.at, null]);
   }
+  // a wait triage says needs no answer has no clock (it comes back, from the same start, when it does)
+  const needed = conversation.needsResponse !== false || (conversation.neededInCycle != null && conversation.neededInCycle === machine.cycle);
+  let withdrawnRaw: RawClock[] = [];
+  // (nothing to look for in the common case: the wait needs an answer and no earlier one went without)
+  if (!needed || conversation.withdrawnWaits?.length) {
+    const earlier = new Set(conversation.withdrawnWaits ?? []);
+    withdrawnRaw = clocks.filter((c) => c.cycle === machine.cycle && c.metric !== 'resolution' && (c === latestWait ? !needed : earlier.has(c.startedAt)));
+  }
+  const counted = withdrawnRaw.length ? clocks.filter((c) => !withdrawnRaw.includes(c)) : clocks;
 
   const defaultMeasure: Measure = { between: (a, b) => Math.max(0, b - a), add: (from, ms) => representable(from + ms) };
   const calendar = policy.calendar ?? null;
@@ -482,18 +527,20 @@ export function evaluateSla(policy: SlaPolicy, conversation: SlaConversation, no
   };
   const ratio = policy.warningRatio ?? 0.75;
 
-  const evaluated = clocks.map((c) => {
+  const evaluateRaw = (c: RawClock) => {
     const business = c.rule.businessHours ?? policy.businessHours ?? false;
     return evaluateClock(c, pauses, business ? businessMeasure : defaultMeasure, business, ratio, now);
-  });
+  };
+  const evaluated = counted.map(evaluateRaw);
   const byRaw = new Map<RawClock, SlaClock>();
-  clocks.forEach((c, i) => byRaw.set(c, evaluated[i]!));
+  counted.forEach((c, i) => byRaw.set(c, evaluated[i]!));
 
   const current = (metric: SlaMetric): SlaClock | null => {
     for (let i = clocks.length - 1; i >= 0; i--) {
       const c = clocks[i]!;
       if (c.cycle !== machine.cycle) break;
-      if (c.metric === metric) return byRaw.get(c)!;
+      // the latest clock of its metric is the current one, withdrawn or not (an earlier wait's is over)
+      if (c.metric === metric) return byRaw.get(c) ?? null;
     }
     return null;
   };
@@ -505,7 +552,7 @@ export function evaluateSla(policy: SlaPolicy, conversation: SlaConversation, no
     if (c && c.nextChangeAt !== null && (nextChangeAt === null || c.nextChangeAt < nextChangeAt)) nextChangeAt = c.nextChangeAt;
   }
   if (upcoming !== null && (nextChangeAt === null || upcoming < nextChangeAt)) nextChangeAt = upcoming;
-  return { band, firstResponse, nextResponse, resolution: resolutionClock, history: evaluated, nextChangeAt };
+  return { band, firstResponse, nextResponse, resolution: resolutionClock, history: evaluated, cycle: machine.cycle, withdrawn: withdrawnRaw.map(evaluateRaw), nextChangeAt };
 }
 
 /**

@@ -32,13 +32,37 @@ export class EventBus {
   private readonly recentByBrand = new Map<number, LiveEvent[]>();
   /** Called for locally published events, so a bridge can forward them. */
   onLocalPublish: ((e: Omit<LiveEvent, 'id'>) => void) | null = null;
+  private readonly reactions = new Map<string, Set<Listener>>();
 
   constructor(private readonly keep = 2000) {}
 
   publish(brandId: number, type: string, data: unknown, opts: PublishOptions = {}): LiveEvent {
     const e = this.deliver({ brandId, type, data, at: Date.now(), userIds: opts.userIds });
     this.onLocalPublish?.({ brandId, type, data, at: e.at, userIds: opts.userIds });
+    const rs = this.reactions.get(type);
+    if (rs) for (const r of rs) {
+      try {
+        r(e);
+      } catch {
+        /* a reaction's failure is its own (it logs); the publisher has committed */
+      }
+    }
     return e;
+  }
+
+  /**
+   * React, in this process, to every event of a type published here (not to those relayed
+   * from another process: they were reacted to where they were published). This is how work
+   * that follows a command's commit reaches another part of the desk without the command
+   * knowing it: a triage correction re-evaluates the conversation's SLA clocks.
+   */
+  onPublished(type: string, reaction: Listener): () => void {
+    let rs = this.reactions.get(type);
+    if (!rs) this.reactions.set(type, (rs = new Set()));
+    rs.add(reaction);
+    return () => {
+      rs!.delete(reaction);
+    };
   }
 
   /** An event that another process published (via the bridge): deliver, do not forward again. */

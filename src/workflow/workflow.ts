@@ -26,7 +26,7 @@ import { iso, presentConversation, presentMessage } from '../server/presenters.j
 import { audit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
 import { factRow } from '../store/facts.js';
-import { writeFacts, type Fact } from '../store/rollup.js';
+import { applyRollups, deltasOf, writeFacts, type Fact } from '../store/rollup.js';
 import type { ChannelAccount, Conversation } from '../store/schema.js';
 import { encodeText, decodeText } from '../store/text.js';
 import { chunks, inLists, insertRows, lockBrand, type Tx } from '../store/util.js';
@@ -91,6 +91,24 @@ interface SlaMemo {
    * is written.
    */
   timer?: number | null;
+  /**
+   * The cycle in which the conversation needed an answer (its triage said respond, or it was
+   * untriaged): the customer's later waits in that cycle keep their response clocks whatever
+   * triage makes of a short follow-up. Null: none, or a person corrected the conversation's
+   * triage to say it needs none. Absent in memos from before it existed: a cycle in which the
+   * brand already answered a wait (see `neededBefore`).
+   */
+  r?: number | null;
+  /** When the current cycle's waits that need no answer began (`SlaEvaluation.withdrawn`): earlier ones stay without a clock. Absent: none. */
+  w?: number[];
+}
+
+/** The cycle a memo says needed an answer; for a memo from before `r`, one in which a response clock already stopped with a response (a dialogue under way). */
+function neededBefore(memo: Partial<SlaMemo>): number | null {
+  if (memo.r !== undefined) return memo.r;
+  let cycle: number | null = null;
+  for (const c of memo.clocks ?? []) if (c.metric !== 'resolution' && c.stoppedAt != null && (cycle === null || c.cycle > cycle)) cycle = c.cycle;
+  return cycle;
 }
 
 /** A compact SLA event: inbound (chaser flag), outbound (auto-acknowledgement flag), status. */
@@ -149,7 +167,21 @@ type SlaEvaluated = {
   /** The pending timer already runs at `nextChangeAt` (or none is pending and none is needed). */
   timerKept: boolean;
   conv: Conversation; account: ChannelAccount;
+  /**
+   * The response clocks triage just withdrew (current or announced when the memo was written;
+   * their waits now need no answer), each with the state last announced of it.
+   */
+  withdrawn: { clock: SlaClock; announced: string | null }[];
+  /** SLA notices of the withdrawn clock marked read in the transaction, by recipient (published after commit). */
+  cleared?: Map<number, number[]>;
 };
+
+/** SLA notices that name a clock: `SLA warning: first response due …`, `SLA breached: next response`. */
+const SLA_NOTICE_KINDS = ['sla.warning', 'sla.breached'];
+const clockWords = (metric: string) => metric.replace('_', ' ');
+
+/** The conversation's triage says its customer's latest wait needs an answer (respond), or it is untriaged. */
+const needsResponse = (triageAction: string | null): boolean => triageAction == null || triageAction === 'respond';
 
 export class Workflow {
   constructor(private readonly deps: WorkflowDeps) {
@@ -158,6 +190,13 @@ export class Workflow {
     });
     deps.jobs.register(DRAIN_JOB, async (p: { brandId: number }) => {
       await this.drain(p.brandId);
+    });
+    // a person's triage correction may withdraw the response clock or bring it back (docs/metrics.md)
+    deps.bus.onPublished('triage.corrected', (e) => {
+      const d = e.data as { conversationId?: unknown; conversationAction?: unknown };
+      if (typeof d.conversationId !== 'number') return;
+      const id = d.conversationId;
+      this.refreshSlaMany([id], { triageCorrected: d.conversationAction != null }).catch((err) => deps.log?.error({ err, conversationId: id }, 'SLA clocks after a triage correction failed'));
     });
   }
 
@@ -236,9 +275,7 @@ export class Workflow {
       facts,
       routed: !!settings.routing,
       afterCommit: async (publishedRows) => {
-        for (const e of evaluated) for (const t of e.transitions.filter((x) => x.to !== 'met')) {
-          this.deps.bus.publish(brandId, 'sla', { conversationId: e.conv.id, clock: t.clock.metric, state: t.to, dueAt: iso(t.clock.dueAt) });
-        }
+        for (const e of evaluated) this.announceSla(brandId, e);
         for (const n of this.pendingNotices.splice(0)) this.deps.bus.publish(n.brandId, 'notification', n.data, { userIds: n.userIds });
         void publishedRows;
         this.retryCommitted(trx, brandId);
@@ -461,7 +498,7 @@ export class Workflow {
    * reply, a status change, a timer): load rows and timelines in bulk, evaluate
    * in memory, write back only what changed, in one transaction.
    */
-  async refreshSlaMany(conversationIds: number[]): Promise<void> {
+  async refreshSlaMany(conversationIds: number[], opts: { triageCorrected?: boolean } = {}): Promise<void> {
     const { store, clock, bus } = this.deps;
     if (!conversationIds.length) return;
     const now = clock.now();
@@ -475,13 +512,13 @@ export class Workflow {
     for (const conv of convs) {
       const settings = await this.deps.settings.get(conv.brand_id);
       const account = accounts.get(conv.channel_account_id)!;
-      evaluated.push(this.evaluate(conv, account, settings, timelines.get(conv.id) ?? [], now, conv.version));
+      evaluated.push(this.evaluate(conv, account, settings, timelines.get(conv.id) ?? [], now, conv.version, undefined, undefined, opts.triageCorrected));
     }
     // changed: written and announced; quiet (only the carried timeline differs): written, not announced
     const changed: SlaEvaluated[] = [];
     const quiet: SlaEvaluated[] = [];
     for (const e of evaluated) {
-      if (e.conv.sla_due_at !== e.dueAt || e.conv.sla_state !== e.worst || visibleMemo(parseObject(e.conv.sla)) !== visibleMemo(e.memo) || e.transitions.length) changed.push(e);
+      if (e.conv.sla_due_at !== e.dueAt || e.conv.sla_state !== e.worst || visibleMemo(parseObject(e.conv.sla)) !== visibleMemo(e.memo) || e.transitions.length || e.withdrawn.length) changed.push(e);
       else if (e.conv.sla !== JSON.stringify(e.memo)) quiet.push(e);
     }
     await store.db.transaction().execute(async (trx) => {
@@ -494,11 +531,22 @@ export class Workflow {
     for (const e of changed) {
       const c = { ...e.conv, sla_due_at: e.dueAt, sla_state: e.worst, sla: JSON.stringify(e.memo) };
       bus.publish(c.brand_id, 'conversation.updated', presentConversation(c));
-      for (const t of e.transitions.filter((x) => x.to !== 'met')) {
-        bus.publish(c.brand_id, 'sla', { conversationId: c.id, clock: t.clock.metric, state: t.to, dueAt: iso(t.clock.dueAt) });
-      }
+      this.announceSla(c.brand_id, e);
     }
     for (const n of this.pendingNotices.splice(0)) bus.publish(n.brandId, 'notification', n.data, { userIds: n.userIds });
+  }
+
+  /**
+   * After commit: each clock's warning or breach (met ones only as facts), a withdrawn clock (the
+   * UI drops its alerts), and the SLA notices that withdrawal marked read (each recipient's badge).
+   */
+  private announceSla(brandId: number, e: SlaEvaluated): void {
+    const { bus } = this.deps;
+    for (const t of e.transitions) {
+      if (t.to !== 'met') bus.publish(brandId, 'sla', { conversationId: e.conv.id, clock: t.clock.metric, state: t.to, dueAt: iso(t.clock.dueAt) });
+    }
+    for (const w of e.withdrawn) bus.publish(brandId, 'sla', { conversationId: e.conv.id, clock: w.clock.metric, state: 'withdrawn', dueAt: null });
+    for (const [userId, ids] of e.cleared ?? []) bus.publish(brandId, 'notification.read', { ids }, { userIds: [userId] });
   }
 
   /** Schedule (or drop) each conversation's `sla:<id>` timer at its next change. */
@@ -510,16 +558,23 @@ export class Workflow {
   /** Evaluate one conversation's clocks (pure apart from reading cached settings). */
   /**
    * `version`: the row's version once written, which the carried timeline is stamped with;
-   * `carriedFold`: when `events` start with the carried timeline, the latest instant dropped from it.
+   * `carriedFold`: when `events` start with the carried timeline, the latest instant dropped from it;
+   * `triageCorrected`: a person just corrected the conversation's triage, which then decides
+   * alone whether the latest wait needs an answer (what the cycle needed before is forgotten).
    */
-  private evaluate(conv: Conversation, account: ChannelAccount, settings: WorkflowSettings, events: SlaEvent[], now: number, version: number, parsed?: Partial<SlaMemo>, carriedFold?: number): SlaEvaluated {
+  private evaluate(conv: Conversation, account: ChannelAccount, settings: WorkflowSettings, events: SlaEvent[], now: number, version: number, parsed?: Partial<SlaMemo>, carriedFold?: number, triageCorrected = false): SlaEvaluated {
     const calendar: BusinessCalendar | null = this.deps.settings.calendarOf(account);
     // a stored policy is evaluated as far as it can be (an old or hand-edited row must not stop ingest)
     const sla = usableSlaPolicy(settings.sla);
     const policy = { ...sla, calendar: sla.businessHours ? calendar : null };
-    const ev = evaluateSla(policy, { visibility: conv.visibility as Visibility, priority: conv.priority, events }, now);
-    const current = [ev.firstResponse, ev.nextResponse, ev.resolution].filter((c): c is SlaClock => !!c);
     const memo: SlaMemo = { announced: {}, clocks: [], ...(parsed ?? parseObject(conv.sla)) } as SlaMemo;
+    // the triage is the row's (in ingest, the batch's own, computed before this step) and what the memo remembers: no query
+    const triageNeeds = needsResponse(conv.triage_action);
+    const neededInCycle = triageCorrected ? null : neededBefore(memo);
+    const ev = evaluateSla(policy, { visibility: conv.visibility as Visibility, priority: conv.priority, events, needsResponse: triageNeeds, neededInCycle, withdrawnWaits: memo.w }, now);
+    memo.r = ev.cycle >= 1 && (triageNeeds || neededInCycle === ev.cycle) ? ev.cycle : null;
+    memo.w = ev.withdrawn.length ? ev.withdrawn.map((c) => c.startedAt) : undefined;
+    const current = [ev.firstResponse, ev.nextResponse, ev.resolution].filter((c): c is SlaClock => !!c);
     const timerKept = memo.timer !== undefined && memo.timer === ev.nextChangeAt;
     memo.timer = ev.nextChangeAt;
     const running = current.filter((c) => c.stoppedAt == null && c.state !== 'met');
@@ -543,6 +598,14 @@ export class Workflow {
         if (isCurrent) announced[key] = c.state;
       } else if (isCurrent && prev !== undefined) announced[key] = prev; // final: announced once
     }
+    // a clock triage withdrew is settled once: what was announced of it is taken back, and its key
+    // leaves the memo (brought back, it is announced afresh); stopped, it is settled like any other
+    const withdrawn: SlaEvaluated['withdrawn'] = [];
+    for (const w of ev.withdrawn) {
+      if (w.stoppedAt != null && w.stoppedAt > h) h = w.stoppedAt;
+      const was = memo.announced[clockKey(w)] ?? (legacy ? memo.announced[`${w.metric}:${w.cycle}`] : undefined);
+      if (was !== undefined || memo.clocks.some((c) => c.metric === w.metric && c.cycle === w.cycle && c.startedAt === w.startedAt)) withdrawn.push({ clock: w, announced: was ?? null });
+    }
     memo.announced = announced;
     memo.h = Number.isFinite(h) ? h : 0; // 0: nothing has stopped yet
     memo.clocks = current.map((c) => ({ metric: c.metric, cycle: c.cycle, state: c.state, dueAt: c.dueAt, warningAt: c.warningAt, targetMs: c.targetMs, businessHours: c.businessHours, startedAt: c.startedAt, stoppedAt: c.stoppedAt }));
@@ -551,14 +614,15 @@ export class Workflow {
     const e = encodeTimeline(compacted.events);
     const folded = Math.max(compacted.foldedUntil ?? -Infinity, carriedFold ?? -Infinity);
     memo.tl = e ? { v: version, e, ...(folded > -Infinity ? { f: folded } : {}) } : undefined;
-    return { dueAt, worst, memo, transitions, nextChangeAt: ev.nextChangeAt, timerKept, conv, account };
+    return { dueAt, worst, memo, transitions, nextChangeAt: ev.nextChangeAt, timerKept, conv, account, withdrawn };
   }
 
-  /** Notifications (queued for publishing after commit) and facts for clock transitions. */
+  /** Notifications (queued for publishing after commit) and facts for clock transitions; what a withdrawn clock had announced, taken back. */
   private async transitionsTx(trx: Tx, evaluated: SlaEvaluated[], now: number): Promise<Record<string, unknown>[]> {
     const facts: Record<string, unknown>[] = [];
     const tzs = new Map<number, string>();
     for (const e of evaluated) {
+      for (const w of e.withdrawn) await this.withdrawTx(trx, e, w, now);
       if (!e.transitions.length) continue;
       const conv = e.conv;
       if (!tzs.has(conv.brand_id)) tzs.set(conv.brand_id, (await trx.selectFrom('brand').select('timezone').where('id', '=', conv.brand_id).executeTakeFirst())?.timezone ?? 'UTC');
@@ -574,6 +638,38 @@ export class Workflow {
     return facts;
   }
 
+  /**
+   * A response clock that triage withdrew counts neither way: its `sla_met` / `sla_breached`
+   * fact is retracted (from the facts and their rollups), its unread warning and breach notices
+   * are marked read, and the audit trail says so. Rare (a correction, or a batch that turns the
+   * conversation's triage), so the queries here are not on the common ingest path.
+   */
+  private async withdrawTx(trx: Tx, e: SlaEvaluated, w: SlaEvaluated['withdrawn'][number], now: number): Promise<void> {
+    const { clock: c, announced } = w;
+    const conv = e.conv;
+    if (announced === 'met' || announced === 'breached') {
+      const at = announced === 'met' ? c.stoppedAt : c.dueAt;
+      let q = trx.selectFrom('reporting_fact').selectAll().where('brand_id', '=', conv.brand_id).where('kind', '=', announced === 'met' ? 'sla_met' : 'sla_breached').where('conversation_id', '=', conv.id);
+      if (at != null) q = q.where('occurred_at', '=', at);
+      const rows = (await q.execute()).filter((f) => {
+        const d = parseObject(f.data);
+        return d.clock === c.metric && d.cycle === c.cycle;
+      });
+      if (rows.length) {
+        await trx.deleteFrom('reporting_fact').where('id', 'in', rows.map((f) => f.id)).execute();
+        await applyRollups(trx, this.deps.store, deltasOf(rows as Fact[], -1));
+      }
+    }
+    const notices = (await trx.selectFrom('notification').select(['id', 'user_id', 'title']).where('conversation_id', '=', conv.id).where('kind', 'in', SLA_NOTICE_KINDS).where('read_at', 'is', null).where('created_at', '>=', c.startedAt).execute())
+      .filter((n) => n.title.includes(clockWords(c.metric)));
+    if (notices.length) {
+      await trx.updateTable('notification').set({ read_at: now }).where('id', 'in', notices.map((n) => n.id)).execute();
+      e.cleared ??= new Map();
+      for (const n of notices) e.cleared.set(n.user_id, [...(e.cleared.get(n.user_id) ?? []), n.id]);
+    }
+    await audit(trx, { brandId: conv.brand_id, actor: 'system:sla', action: 'sla.withdrawn', subjectType: 'conversation', subjectId: conv.id, conversationId: conv.id, data: { clock: c.metric, cycle: c.cycle, startedAt: c.startedAt, announced, triageAction: conv.triage_action, noticesRead: notices.length } }, now);
+  }
+
   /** Notifications waiting for their transaction to commit. */
   private readonly pendingNotices: { brandId: number; data: Record<string, unknown>; userIds: number[] }[] = [];
 
@@ -584,7 +680,7 @@ export class Workflow {
       // nobody owns it yet: whoever leads the desk must know
       to = (await trx.selectFrom('app_user').select('id').where('brand_id', '=', conv.brand_id).where('role', 'in', ['approver', 'admin']).where('disabled_at', 'is', null).execute()).map((u) => u.id);
     }
-    const what = c.metric.replace('_', ' ');
+    const what = clockWords(c.metric);
     const due = iso(c.dueAt);
     const title = state === 'warning' ? `SLA warning: ${what} due ${due ? due.slice(-13, -8) + ' UTC' : 'soon'}` : `SLA breached: ${what}`;
     for (const userId of to) {

@@ -204,11 +204,32 @@ export function adminRoutes(app: App) {
     return { items: rows.map((r) => ({ id: r.id, source: r.source, reason: r.reason, line: r.line, raw: r.raw.length > 20_000 ? r.raw.slice(0, 20_000) + '…' : r.raw, createdAt: new Date(r.created_at).toISOString() })) };
   });
 
+  /** The caller's unread notifications, all of them (the list is a page; the badge is not). */
+  const unreadOf = async (userId: number) =>
+    Number((await s.store.db.selectFrom('notification').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).where('read_at', 'is', null).executeTakeFirst())?.n ?? 0);
+
   app.get('/api/notifications', {
-    schema: { tags: ['auth'], summary: 'Your in-app notifications, newest first', response: { 200: z.object({ items: z.array(z.object({ id: z.number(), kind: z.string(), title: z.string(), body: z.string(), conversationId: z.number().nullable(), createdAt: z.string(), read: z.boolean() })) }) } },
+    schema: { tags: ['auth'], summary: 'Your in-app notifications, newest first (the latest 100), and how many of all of yours are unread', response: { 200: z.object({ items: z.array(z.object({ id: z.number(), kind: z.string(), title: z.string(), body: z.string(), conversationId: z.number().nullable(), createdAt: z.string(), read: z.boolean() })), unread: z.number() }) } },
   }, async (req) => {
     const a = requireRole(req);
     const rows = await s.store.db.selectFrom('notification').selectAll().where('user_id', '=', a.user.id).orderBy('id', 'desc').limit(100).execute();
-    return { items: rows.map((r) => ({ id: r.id, kind: r.kind, title: r.title, body: r.body, conversationId: r.conversation_id, createdAt: new Date(r.created_at).toISOString(), read: r.read_at != null })) };
+    return { items: rows.map((r) => ({ id: r.id, kind: r.kind, title: r.title, body: r.body, conversationId: r.conversation_id, createdAt: new Date(r.created_at).toISOString(), read: r.read_at != null })), unread: await unreadOf(a.user.id) };
+  });
+
+  app.post('/api/notifications/read', {
+    schema: {
+      tags: ['auth'], summary: 'Mark your notifications read: these ids (others\' ids are left alone) or all of them; answers how many changed and how many stay unread',
+      body: z.union([z.strictObject({ ids: z.array(z.number().int().positive()).min(1).max(500) }), z.strictObject({ all: z.literal(true) })]),
+      response: { 200: z.object({ read: z.number(), unread: z.number() }) },
+    },
+  }, async (req) => {
+    const a = requireRole(req);
+    const now = s.clock.now();
+    let q = s.store.db.updateTable('notification').set({ read_at: now }).where('user_id', '=', a.user.id).where('read_at', 'is', null);
+    if ('ids' in req.body) q = q.where('id', 'in', [...new Set(req.body.ids)]);
+    const read = Number((await q.executeTakeFirst()).numUpdatedRows);
+    // the person's other tabs and devices update their badge
+    if (read) s.bus.publish(a.user.brand_id, 'notification.read', 'ids' in req.body ? { ids: req.body.ids } : { all: true }, { userIds: [a.user.id] });
+    return { read, unread: await unreadOf(a.user.id) };
   });
 }

@@ -1,7 +1,14 @@
 /**
  * Live events over Server-Sent Events, scoped to the user's brand (and to the
  * user for personal notifications). Reconnecting clients send Last-Event-ID
+ * (the header, or `?lastEventId=` from a client that opens a new stream itself)
  * and get what they missed, or a `reset` event telling them to refetch.
+ *
+ * Liveness: a `ping` event every `sse.pingMs` (its data says the period), so a
+ * client can tell a silent stream from a quiet desk and reconnect. Shutdown: when
+ * the server closes, every stream is ended at once (Fastify's preClose, before it
+ * waits for connections to finish), so the process exits and browsers reconnect
+ * to whichever process serves next instead of staying attached to a dying one.
  *
  * Fan-out: one subscription per brand, not per client. Events published in one
  * turn of the event loop (a committed ingest batch) are framed once, encoded
@@ -10,18 +17,27 @@
  * and 50 socket writes, not 50 of each.
  */
 import type { ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { AppError } from '../../errors.js';
 import { requireRole } from '../auth.js';
 import type { App } from '../http.js';
 import type { EventBus, LiveEvent } from '../../events/bus.js';
 
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
+/** How often an idle stream says it is alive (tests shorten it). Clients treat ~2 periods of silence as a dead stream. */
+export const sse = { pingMs: 15_000 };
+
 interface Client {
   userId: number;
   res: ServerResponse;
   /** Events up to this id predate the client (or were replayed to it): never sent again. */
   after: number;
+  /** End the stream now (server closing). */
+  end(): void;
 }
+
+const pingFrame = () => `event: ping\ndata: {"every":${sse.pingMs}}\n\n`;
 
 /** An event's SSE frame. */
 function frameOf(e: LiveEvent): string {
@@ -86,8 +102,20 @@ class BrandFanout {
 export function eventRoutes(app: App) {
   const s = app.services;
   const fanouts = new Map<number, BrandFanout>();
-  app.get('/api/events', { schema: { tags: ['events'], summary: 'Live events (text/event-stream): message.created, conversation.updated, presence, notification, ...' } }, async (req, reply) => {
+  let closing = false;
+  // before Fastify stops listening and waits for open connections: streams never finish by themselves
+  app.addHook('preClose', async () => {
+    closing = true;
+    for (const f of [...fanouts.values()]) for (const c of [...f.clients]) c.end();
+  });
+  app.get('/api/events', {
+    schema: {
+      tags: ['events'], summary: 'Live events (text/event-stream): message.created, conversation.updated, presence, notification, ping, ...; Last-Event-ID (header, or lastEventId) replays what was missed',
+      querystring: z.object({ lastEventId: z.string().regex(/^\d{1,20}$/).optional() }),
+    },
+  }, async (req, reply) => {
     const a = requireRole(req);
+    if (closing) throw new AppError(503, 'server.closing', 'the server is shutting down; reconnect in a moment');
     const brandId = a.user.brand_id;
     const res = reply.raw;
     reply.hijack();
@@ -99,8 +127,17 @@ export function eventRoutes(app: App) {
       'x-content-type-options': 'nosniff',
     });
     res.write(`retry: 3000\n: connected\n\n`);
-    const client: Client = { userId: a.user.id, res, after: s.bus.lastId() };
-    const lastId = Number(req.headers['last-event-id']);
+    let ping: ReturnType<typeof setInterval> | undefined;
+    const client: Client = {
+      userId: a.user.id, res, after: s.bus.lastId(),
+      end() {
+        clearInterval(ping);
+        if (!res.writableEnded) res.end();
+        // not kept alive for another request: the server is closing
+        res.socket?.end();
+      },
+    };
+    const lastId = Number(req.headers['last-event-id'] ?? req.query.lastEventId);
     if (Number.isFinite(lastId) && lastId > 0) {
       const missed = s.bus.since(brandId, lastId);
       if (missed === null) res.write(`event: reset\ndata: {}\n\n`);
@@ -113,7 +150,7 @@ export function eventRoutes(app: App) {
     if (!fanout) fanouts.set(brandId, (fanout = new BrandFanout(s.bus, brandId)));
     fanout.clients.add(client);
     s.metrics.sseClients.inc();
-    const ping = setInterval(() => res.write(`: ping\n\n`), 15_000);
+    ping = setInterval(() => send(client, pingFrame()), sse.pingMs);
     res.on('close', () => {
       clearInterval(ping);
       s.metrics.sseClients.dec();

@@ -5,6 +5,12 @@
  * ingested messages becomes a few cache writes and renders, not thousands. The browser's
  * EventSource reconnects by itself and sends Last-Event-ID; the server then replays what
  * was missed or sends `reset`, on which everything is refetched.
+ *
+ * A stream can also go silent without an error (a server that stopped without closing it,
+ * a proxy or a network that drops it quietly, a laptop waking up): the server pings every
+ * ~15 s (the `ping` event says the period), so when nothing at all has arrived for about two
+ * periods the status turns to "Reconnecting…" and a new stream is opened, resuming after the
+ * last event seen (`?lastEventId=`: a new EventSource cannot send the header).
  */
 import { useEffect, useSyncExternalStore } from 'react';
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
@@ -28,7 +34,12 @@ export function useLiveStatus(): LiveStatus {
 
 type Incoming = { type: string; data: any };
 
-const EVENT_TYPES = ['message.created', 'message.updated', 'conversation.created', 'conversation.updated', 'note.created', 'presence', 'notification', 'channel.health', 'user.updated', 'reset', 'sla', 'incident', 'expert.request', 'moderation', 'contact.updated'] as const;
+const EVENT_TYPES = ['message.created', 'message.updated', 'conversation.created', 'conversation.updated', 'note.created', 'presence', 'notification', 'notification.read', 'channel.health', 'user.updated', 'reset', 'sla', 'incident', 'expert.request', 'moderation', 'contact.updated'] as const;
+
+/** The server's ping period until its first ping says otherwise. */
+const DEFAULT_PING_MS = 15_000;
+/** Silence tolerated: two ping periods and a little (a ping may be late behind a busy event loop). */
+const silenceLimit = (pingMs: number) => 2 * pingMs + Math.min(5_000, pingMs);
 
 /** Listeners for tests of the UI and for components that react to one kind of event. */
 const eventListeners = new Set<(e: Incoming) => void>();
@@ -85,6 +96,8 @@ function applyBatch(qc: QueryClient, batch: Incoming[]) {
         break;
       }
       case 'notification':
+      case 'notification.read':
+        // new, or read elsewhere (another tab, or withdrawn with an SLA clock): list and unread count
         qc.invalidateQueries({ queryKey: keys.notifications });
         break;
       case 'channel.health': {
@@ -156,6 +169,10 @@ export function useLiveEvents(enabled: boolean): void {
     let flushTimer: ReturnType<typeof setTimeout> | null = null;
     let retryTimer: ReturnType<typeof setTimeout> | null = null;
     let closed = false;
+    /** The last event id seen, for resuming on a stream this code opens (the browser's own reconnects send it as a header). */
+    let lastEventId: string | null = null;
+    let pingMs = DEFAULT_PING_MS;
+    let lastHeard = Date.now();
 
     const flush = () => {
       flushTimer = null;
@@ -176,9 +193,12 @@ export function useLiveEvents(enabled: boolean): void {
     };
 
     const connect = () => {
-      setStatus(status === 'live' ? 'reconnecting' : 'connecting');
-      es = new EventSource('/api/events');
+      // the first connection is "connecting"; any later one (after live, an error or silence) is a reconnection
+      setStatus(status === 'connecting' ? 'connecting' : 'reconnecting');
+      lastHeard = Date.now();
+      es = new EventSource(lastEventId ? `/api/events?lastEventId=${encodeURIComponent(lastEventId)}` : '/api/events');
       es.onopen = () => {
+        lastHeard = Date.now();
         const wasDown = status === 'reconnecting' || status === 'offline';
         setStatus('live');
         // After an outage longer than the server's replay buffer, `reset` arrives; after a
@@ -197,12 +217,37 @@ export function useLiveEvents(enabled: boolean): void {
           setStatus('reconnecting');
         }
       };
-      for (const type of EVENT_TYPES) es.addEventListener(type, (ev) => push(type, (ev as MessageEvent<string>).data));
+      for (const type of EVENT_TYPES) {
+        es.addEventListener(type, (ev) => {
+          const m = ev as MessageEvent<string>;
+          lastHeard = Date.now();
+          // after a reset the old id means nothing to the server any more
+          lastEventId = type === 'reset' ? null : m.lastEventId || lastEventId;
+          push(type, m.data);
+        });
+      }
+      es.addEventListener('ping', (ev) => {
+        lastHeard = Date.now();
+        try {
+          const every = Number(JSON.parse((ev as MessageEvent<string>).data)?.every);
+          if (every >= 1_000) pingMs = every;
+        } catch {
+          /* keep the period we had */
+        }
+      });
     };
+    // a silent stream is a dead one: open another (an offline retry already waiting has its own timer)
+    const watchdog = setInterval(() => {
+      if (closed || !es || Date.now() - lastHeard <= silenceLimit(pingMs)) return;
+      es.close();
+      es = null;
+      connect();
+    }, 1_000);
     connect();
     return () => {
       closed = true;
       es?.close();
+      clearInterval(watchdog);
       if (flushTimer) clearTimeout(flushTimer);
       if (retryTimer) clearTimeout(retryTimer);
       setStatus('connecting');

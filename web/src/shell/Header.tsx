@@ -2,13 +2,18 @@
  * The top bar: search over message text, live connection state, channel health alerts,
  * notifications, and the signed-in person with their availability (routing only
  * assigns to agents who are online) and their account menu (change password).
+ *
+ * Notifications: the badge is the server's count of every unread one (the panel lists the
+ * latest); opening one (its conversation, from the panel or its alert) marks it read, and
+ * "Mark all read" reads them all. Other tabs follow through `notification.read` events.
  */
 import { forwardRef, useEffect, useId, useRef, useState } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { api } from '../api/client.js';
-import { signedOut, useChannels, useNotifications, useSetAvailability } from '../api/queries.js';
-import type { Me } from '../api/types.js';
+import { keys, signedOut, useChannels, useSetAvailability } from '../api/queries.js';
+import type { Me, Notification } from '../api/types.js';
 import { useLiveStatus } from '../live/events.js';
+import { useWithdrawnSlaAlerts } from '../live/slaAlerts.js';
 import { ROLE_LABEL, networkLabel, shortAgo, useNow } from '../lib/format.js';
 import { SafeText } from '../lib/SafeText.js';
 import { Avatar, WarningIcon } from '../ui/bits.js';
@@ -39,9 +44,18 @@ export const Header = forwardRef<HTMLInputElement, HeaderProps>(function Header(
   const [healthOpen, setHealthOpen] = useState(false);
   const channels = useChannels().data ?? [];
   const unhealthy = channels.filter((c) => c.status !== 'active' && c.status !== 'paused');
-  const notifications = useNotifications().data ?? [];
-  const unread = notifications.filter((n) => !n.read).length;
+  const notificationPage = useNotificationPage().data;
+  const notifications = notificationPage?.items ?? [];
+  const unread = notificationPage?.unread ?? 0;
+  const markRead = useMarkNotificationsRead();
   const now = useNow();
+  useWithdrawnSlaAlerts();
+  /** Opening a conversation from a notification or its alert reads that conversation's notifications. */
+  const openNotified = (conversationId: number) => {
+    const ids = notifications.filter((n) => !n.read && n.conversationId === conversationId).map((n) => n.id);
+    if (ids.length) markRead.mutate({ ids });
+    onOpenConversation(conversationId);
+  };
 
   useEffect(() => setDraft(query), [query]);
   useEffect(() => {
@@ -124,8 +138,8 @@ export const Header = forwardRef<HTMLInputElement, HeaderProps>(function Header(
         <button type="button" className="btn btn-ghost btn-small" onClick={() => setNotesOpen(true)}>
           Notifications
           {unread > 0 && (
-            <span className="count-pill count-alert">
-              {unread}
+            <span className="count-pill count-alert" data-testid="notifications-unread">
+              {unread.toLocaleString('en-GB')}
               <span className="visually-hidden"> unread</span>
             </span>
           )}
@@ -185,6 +199,14 @@ export const Header = forwardRef<HTMLInputElement, HeaderProps>(function Header(
       </Modal>
 
       <Modal open={notesOpen} onClose={() => setNotesOpen(false)} title="Notifications">
+        {unread > 0 && (
+          <p className="small">
+            {unread.toLocaleString('en-GB')} unread{' '}
+            <button type="button" className="btn btn-small" disabled={markRead.isPending} onClick={() => markRead.mutate({ all: true })}>
+              Mark all read
+            </button>
+          </p>
+        )}
         {notifications.length === 0 ? (
           <p className="muted">Nothing yet. Mentions in internal notes and channel alerts show up here.</p>
         ) : (
@@ -197,17 +219,24 @@ export const Header = forwardRef<HTMLInputElement, HeaderProps>(function Header(
                 <div className="muted">
                   <SafeText text={n.body} linkify={false} />
                 </div>
-                {n.conversationId != null && (
+                {n.conversationId != null ? (
                   <button
                     type="button"
                     className="link-button"
                     onClick={() => {
                       setNotesOpen(false);
+                      if (!n.read) markRead.mutate({ ids: [n.id] });
                       onOpenConversation(n.conversationId!);
                     }}
                   >
                     Open conversation #{n.conversationId}
                   </button>
+                ) : (
+                  !n.read && (
+                    <button type="button" className="link-button" onClick={() => markRead.mutate({ ids: [n.id] })}>
+                      Mark read
+                    </button>
+                  )
                 )}
               </li>
             ))}
@@ -216,10 +245,53 @@ export const Header = forwardRef<HTMLInputElement, HeaderProps>(function Header(
       </Modal>
     </header>
     <IncidentBanner me={me} />
-    <LiveAlerts onOpenConversation={onOpenConversation} />
+    <LiveAlerts onOpenConversation={openNotified} />
     </>
   );
 });
+
+/** The latest notifications and the count of every unread one. */
+interface NotificationPage {
+  items: Notification[];
+  unread: number;
+}
+
+/** Under `keys.notifications`, so every notification event (new, or read elsewhere) refetches it. */
+const notificationPageKey = [...keys.notifications, 'page'] as const;
+
+function useNotificationPage() {
+  return useQuery({ queryKey: notificationPageKey, queryFn: () => api<NotificationPage>('GET', '/api/notifications'), staleTime: 60_000 });
+}
+
+type MarkRead = { ids: number[] } | { all: true };
+
+/** Mark read on the server; the badge and the list change at once, and are put right if the server says otherwise. */
+function useMarkNotificationsRead() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: MarkRead) => api<{ read: number; unread: number }>('POST', '/api/notifications/read', body),
+    onMutate: (body) => {
+      void qc.cancelQueries({ queryKey: notificationPageKey });
+      markReadInCache(qc, body);
+    },
+    onSuccess: (r) => qc.setQueryData<NotificationPage>(notificationPageKey, (p) => (p ? { ...p, unread: r.unread } : p)),
+    onSettled: () => qc.invalidateQueries({ queryKey: keys.notifications }),
+  });
+}
+
+function markReadInCache(qc: QueryClient, body: MarkRead) {
+  qc.setQueryData<NotificationPage>(notificationPageKey, (p) => {
+    if (!p) return p;
+    const ids = 'ids' in body ? new Set(body.ids) : null;
+    let changed = 0;
+    const items = p.items.map((n) => {
+      if (n.read || (ids && !ids.has(n.id))) return n;
+      changed++;
+      return { ...n, read: true };
+    });
+    return { items, unread: ids ? Math.max(0, p.unread - changed) : 0 };
+  });
+}
 
 /**
  * The signed-in person's account menu: a disclosure under their name (Esc or a click
