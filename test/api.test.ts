@@ -1,42 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './db.js';
-import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
+import { Client, collectEvents, mention, startDesk, type TestDesk } from './helpers/parley.js';
 
 /** Read SSE events from /api/events until `until` returns true or the time runs out. */
-async function collectEvents(desk: TestDesk, client: Client, until: (events: { type: string; data: any }[]) => boolean, act: () => Promise<void>, ms = 5000) {
-  const ctrl = new AbortController();
-  const res = await fetch(`${desk.url}/api/events`, { headers: { cookie: client.cookie }, signal: ctrl.signal });
-  expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
-  const events: { type: string; data: any }[] = [];
-  const reader = res.body!.getReader();
-  const dec = new TextDecoder();
-  let buf = '';
-  const deadline = Date.now() + ms;
-  let acted = false;
-  try {
-    while (Date.now() < deadline) {
-      const { value, done } = await Promise.race([reader.read(), new Promise<{ value: undefined; done: true }>((r) => setTimeout(() => r({ value: undefined, done: true }), deadline - Date.now()))]);
-      if (value) buf += dec.decode(value, { stream: true });
-      let i;
-      while ((i = buf.indexOf('\n\n')) >= 0) {
-        const block = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        const type = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (type && data) events.push({ type, data: JSON.parse(data) });
-      }
-      if (!acted && buf.includes(': connected') || !acted && events.length === 0 && value) {
-        acted = true;
-        await act();
-      }
-      if (until(events)) break;
-      if (done) break;
-    }
-  } finally {
-    ctrl.abort();
-  }
-  return events;
-}
 
 for (const dialect of DIALECTS) {
   describe(`HTTP API [${dialect}]`, () => {

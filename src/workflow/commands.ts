@@ -305,6 +305,18 @@ export class WorkflowCommands {
   }
 
   /** Whether an expert may see (and note on) a conversation: only what they were asked. */
+  /** The conversations an expert may read: those they, or a group of theirs, were asked about. */
+  async expertConversationIds(userId: number): Promise<number[]> {
+    const teams = (await this.deps.store.db.selectFrom('team_member').select('team_id').where('user_id', '=', userId).execute()).map((t) => t.team_id);
+    const rows = await this.deps.store.db
+      .selectFrom('expert_request')
+      .select('conversation_id')
+      .distinct()
+      .where((eb) => eb.or([eb('expert_id', '=', userId), ...(teams.length ? [eb('team_id', 'in', teams)] : [])]))
+      .execute();
+    return rows.map((r) => r.conversation_id);
+  }
+
   async expertMayAccess(userId: number, conversationId: number): Promise<boolean> {
     const teams = (await this.deps.store.db.selectFrom('team_member').select('team_id').where('user_id', '=', userId).execute()).map((t) => t.team_id);
     const r = await this.deps.store.db

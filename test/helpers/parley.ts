@@ -4,6 +4,7 @@
  * care account, plus a tiny HTTP client that signs in like the browser does.
  */
 import { sql } from 'kysely';
+import { expect } from 'vitest';
 import { createParley, type Parley } from '../../src/app.js';
 import { createBrand, createChannelAccount, createTeam, addTeamMember, createUser } from '../../src/commands/setup.js';
 import { loadConfig } from '../../src/config.js';
@@ -118,4 +119,40 @@ export async function pendingSlaTimer(desk: TestDesk, id: number): Promise<numbe
   }
   const r = await sql<{ run_at: Date }>`select run_at from graphile_worker.jobs where key = ${`sla:${id}`}`.execute(db);
   return r.rows[0] ? new Date(r.rows[0].run_at).getTime() : null;
+}
+
+/** Read `/api/events` as `client` until `until` holds (or `ms` pass), running `act` once connected. */
+export async function collectEvents(desk: TestDesk, client: Client, until: (events: { type: string; data: any }[]) => boolean, act: () => Promise<void>, ms = 5000) {
+  const ctrl = new AbortController();
+  const res = await fetch(`${desk.url}/api/events`, { headers: { cookie: client.cookie }, signal: ctrl.signal });
+  expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+  const events: { type: string; data: any }[] = [];
+  const reader = res.body!.getReader();
+  const dec = new TextDecoder();
+  let buf = '';
+  const deadline = Date.now() + ms;
+  let acted = false;
+  try {
+    while (Date.now() < deadline) {
+      const { value, done } = await Promise.race([reader.read(), new Promise<{ value: undefined; done: true }>((r) => setTimeout(() => r({ value: undefined, done: true }), deadline - Date.now()))]);
+      if (value) buf += dec.decode(value, { stream: true });
+      let i;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        const type = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (type && data) events.push({ type, data: JSON.parse(data) });
+      }
+      if (!acted && buf.includes(': connected') || !acted && events.length === 0 && value) {
+        acted = true;
+        await act();
+      }
+      if (until(events)) break;
+      if (done) break;
+    }
+  } finally {
+    ctrl.abort();
+  }
+  return events;
 }

@@ -35,6 +35,34 @@ interface Client {
   after: number;
   /** End the stream now (server closing). */
   end(): void;
+  /**
+   * An expert's reach: they read only the conversations they are asked about (as the API lets
+   * them), so only those conversations' events, their own notifications and brand-wide notices
+   * reach them. Absent for everyone else.
+   */
+  scope?: Set<number>;
+}
+
+/** Brand-wide notices with no customer content, for experts too. */
+const BRAND_WIDE = new Set(['incident', 'channel.health']);
+
+/** The conversation an event is about, if any. */
+function conversationOf(e: LiveEvent): number | undefined {
+  const d = e.data as { conversationId?: unknown; id?: unknown } | null;
+  const id = d?.conversationId ?? (e.type.startsWith('conversation.') ? d?.id : undefined);
+  return typeof id === 'number' ? id : undefined;
+}
+
+/** Whether this client may see this event (personal ones only by their people; an expert only within their scope). */
+function mayReceive(c: Client, e: LiveEvent): boolean {
+  if (e.userIds && !e.userIds.includes(c.userId)) return false;
+  if (!c.scope) return true;
+  const conv = conversationOf(e);
+  // asked a new question: the conversation is theirs to read from now on
+  if (e.userIds && e.type === 'notification' && conv !== undefined && (e.data as { kind?: string }).kind === 'expert.asked') c.scope.add(conv);
+  if (e.userIds) return true;
+  if (BRAND_WIDE.has(e.type)) return true;
+  return conv !== undefined && c.scope.has(conv);
 }
 
 const pingFrame = () => `event: ping\ndata: {"every":${sse.pingMs}}\n\n`;
@@ -47,8 +75,9 @@ function frameOf(e: LiveEvent): string {
 function send(c: Client, out: Buffer | string): void {
   if (c.res.destroyed || c.res.writableEnded) return;
   if (c.res.writableLength > MAX_BUFFERED_BYTES) {
-    // a client this far behind cannot catch up: close; it reconnects with Last-Event-ID
-    c.res.end();
+    // a client this far behind cannot catch up: drop it now (ending would wait for it to read
+    // what is buffered); it reconnects with Last-Event-ID
+    c.res.destroy();
     return;
   }
   c.res.write(out);
@@ -85,14 +114,14 @@ class BrandFanout {
     let shared: Buffer | null = null;
     for (const c of this.clients) {
       frames ??= events.map(frameOf);
-      if (forEveryone && c.after < first) {
+      if (forEveryone && c.after < first && !c.scope) {
         send(c, (shared ??= Buffer.from(frames.join(''))));
         continue;
       }
       // a personal notification, or a client that joined mid-turn: its own selection
       let out = '';
       events.forEach((e, i) => {
-        if (e.id > c.after && (!e.userIds || e.userIds.includes(c.userId))) out += frames![i];
+        if (e.id > c.after && mayReceive(c, e)) out += frames![i];
       });
       if (out) send(c, out);
     }
@@ -117,6 +146,8 @@ export function eventRoutes(app: App) {
     const a = requireRole(req);
     if (closing) throw new AppError(503, 'server.closing', 'the server is shutting down; reconnect in a moment');
     const brandId = a.user.brand_id;
+    // read before the stream opens, so nothing published once it is open is missed
+    const scope = a.user.role === 'expert' ? new Set(await s.workflowCommands.expertConversationIds(a.user.id)) : undefined;
     const res = reply.raw;
     reply.hijack();
     res.writeHead(200, {
@@ -137,12 +168,15 @@ export function eventRoutes(app: App) {
         res.socket?.end();
       },
     };
+    // a write that fails (the client went away) ends this stream, never the process
+    res.on('error', () => client.end());
+    if (scope) client.scope = scope;
     const lastId = Number(req.headers['last-event-id'] ?? req.query.lastEventId);
     if (Number.isFinite(lastId) && lastId > 0) {
       const missed = s.bus.since(brandId, lastId);
       if (missed === null) res.write(`event: reset\ndata: {}\n\n`);
       else {
-        const out = missed.filter((e) => !e.userIds || e.userIds.includes(client.userId)).map(frameOf).join('');
+        const out = missed.filter((e) => mayReceive(client, e)).map(frameOf).join('');
         if (out) res.write(out);
       }
     }
