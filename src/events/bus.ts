@@ -104,7 +104,9 @@ export class EventBus {
    * than the buffer holds (or the id predates this process): it must refetch.
    */
   since(brandId: number, lastId: number): LiveEvent[] | null {
-    if (lastId < this.firstId || lastId < (this.trimmedUpTo.get(brandId) ?? 0)) return null;
+    // an id this process never gave (another process's, after a reconnect through the load
+    // balancer; or one from before a restart): what was missed is unknown, so the client resets
+    if (lastId < this.firstId || lastId > this.seq || lastId < (this.trimmedUpTo.get(brandId) ?? 0)) return null;
     return (this.recentByBrand.get(brandId) ?? []).filter((e) => e.id > lastId);
   }
 
