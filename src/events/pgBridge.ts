@@ -39,15 +39,43 @@ export class PgEventBridge {
 
   private async connect(): Promise<void> {
     const client = new pg.Client({ connectionString: this.databaseUrl });
-    await client.connect();
-    client.on('notification', (n) => void this.receive(n.payload ?? ''));
+    // a listener lost after it connected (the database restarted, the network dropped) is
+    // re-established until it is back, however long that takes: once, it was retried a single
+    // time and events stopped crossing processes for good after an outage longer than a second
     client.on('error', (err) => {
+      if (this.listener !== client) return;
       this.log?.warn({ err }, 'event bridge connection lost; reconnecting');
       this.listener = null;
-      if (!this.stopped) setTimeout(() => void this.connect().catch(() => {}), 1000);
+      void client.end().catch(() => {});
+      this.reconnect(1);
     });
-    await client.query(`LISTEN ${CHANNEL}`);
+    try {
+      await client.connect();
+      client.on('notification', (n) => void this.receive(n.payload ?? ''));
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (err) {
+      void client.end().catch(() => {});
+      throw err;
+    }
     this.listener = client;
+  }
+
+  /** Try again after 1, 2, 4 … s (at most 30 s between tries) until connected or stopped. */
+  private reconnect(attempt: number): void {
+    if (this.stopped) return;
+    const wait = Math.min(30_000, 1000 * 2 ** (attempt - 1));
+    setTimeout(() => {
+      if (this.stopped) return;
+      this.connect().catch((err) => {
+        this.log?.warn({ err, attempt }, 'event bridge still cannot reach PostgreSQL; retrying');
+        this.reconnect(attempt + 1);
+      });
+    }, wait).unref();
+  }
+
+  /** Whether live events currently cross processes (for health checks). */
+  get connected(): boolean {
+    return this.listener !== null;
   }
 
   private async flush(): Promise<void> {
