@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './db.js';
-import { Client, startDesk, type TestDesk } from './helpers/parley.js';
+import { Client, startDesk, streamFor, type TestDesk } from './helpers/parley.js';
 
 for (const dialect of DIALECTS) {
   describe(`notifications [${dialect}]`, () => {
@@ -76,27 +76,4 @@ for (const dialect of DIALECTS) {
 }
 
 /** `type` events on a person's live stream for ~1.5 s. */
-async function listen(desk: TestDesk, client: Client, type: string): Promise<any[]> {
-  const ctrl = new AbortController();
-  const res = await fetch(`${desk.url}/api/events`, { headers: { cookie: client.cookie }, signal: ctrl.signal });
-  const reader = res.body!.getReader();
-  const dec = new TextDecoder();
-  let buf = '';
-  const stop = setTimeout(() => ctrl.abort(), 1500);
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buf += dec.decode(value, { stream: true });
-    }
-  } catch {
-    /* aborted */
-  } finally {
-    clearTimeout(stop);
-  }
-  const out: any[] = [];
-  for (const block of buf.split('\n\n')) {
-    if (new RegExp(`^event: ${type.replace('.', '\\.')}$`, 'm').test(block)) out.push(JSON.parse(/^data: (.*)$/m.exec(block)![1]!));
-  }
-  return out;
-}
+const listen = async (desk: TestDesk, client: Client, type: string) => (await streamFor(desk, client, 1500)).filter((e) => e.type === type).map((e) => e.data);

@@ -7,19 +7,13 @@
  * to respond restarts it from when the customer began waiting. The pure rule first, then
  * the desk on both engines (ingest from the row's triage, corrections through the API).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createParley } from '../src/app.js';
-import { addTeamMember, createBrand, createChannelAccount, createTeam, createUser } from '../src/commands/setup.js';
-import { loadConfig } from '../src/config.js';
 import { compactSlaTimeline, DEFAULT_SLA_POLICY, evaluateSla, type SlaEvent } from '../src/core/sla.js';
 import type { TriageResult } from '../src/core/types.js';
 import { ManualClock } from '../src/lib/clock.js';
 import type { TriageFn } from '../src/pipeline/ingest.js';
-import { createTestDatabase, DIALECTS } from './db.js';
-import { Client, mention, PASSWORD, pendingSlaTimer, type TestDesk } from './helpers/parley.js';
+import { DIALECTS } from './db.js';
+import { Client, mention, pendingSlaTimer, startDesk, streamFor, type TestDesk } from './helpers/parley.js';
 
 const MIN = 60_000;
 const T = Date.UTC(2026, 10, 17, 10, 0);
@@ -131,30 +125,6 @@ function triageOf(text: string): TriageResult | null {
 }
 const triage: TriageFn = (reqs) => reqs.map((r) => triageOf(r.message.text));
 
-/** A desk as test/helpers/parley.ts starts it, with the triage above and a hand-driven clock (timers run by `jobs.runDue`). */
-async function startDesk(dialect: 'sqlite' | 'postgres', clock: ManualClock): Promise<TestDesk> {
-  const db = await createTestDatabase(dialect);
-  const now = clock.now();
-  const brandId = await createBrand(db.store.db, { slug: 'acme', name: 'Acme', timezone: 'Europe/London' }, now);
-  const accountId = await createChannelAccount(db.store.db, { brandId, network: 'x', handle: 'AcmeCare', driver: 'demo' }, now);
-  const mk = (email: string, name: string, role: 'admin' | 'agent' | 'approver' | 'expert') => createUser(db.store.db, { brandId, email, name, role, password: PASSWORD, availability: 'online' }, now);
-  const users = { admin: await mk('admin@acme.test', 'Ada Admin', 'admin'), ana: await mk('ana@acme.test', 'Ana Agent', 'agent'), ben: await mk('ben@acme.test', 'Ben Agent', 'agent'), approver: await mk('cleo@acme.test', 'Cleo Approver', 'approver'), expert: await mk('eli@acme.test', 'Eli Expert', 'expert') };
-  const teamId = await createTeam(db.store.db, { brandId, name: 'Care' }, now);
-  for (const u of [users.ana, users.ben]) await addTeamMember(db.store.db, teamId, u);
-  await addTeamMember(db.store.db, teamId, users.approver, true);
-  const dataDir = mkdtempSync(join(tmpdir(), 'parley-data-'));
-  const config = loadConfig({}, { port: 0, host: '127.0.0.1', demo: false, logLevel: 'warn', dataDir });
-  const parley = await createParley({ config, store: db.store, clock, workers: false, triage });
-  const url = await parley.listen();
-  return {
-    parley, db, url, brandId, accountId, teamId, users,
-    async stop() {
-      await parley.stop();
-      await db.drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 async function eventually<V>(fn: () => Promise<V | null | undefined | false>, what: string, ms = 5000): Promise<V> {
   const end = Date.now() + ms;
@@ -175,7 +145,7 @@ for (const dialect of DIALECTS) {
     let cleo: Client;
     beforeAll(async () => {
       clock = new ManualClock(T);
-      desk = await startDesk(dialect, clock);
+      desk = await startDesk(dialect, { clock, workers: false, triage });
       admin = await Client.signIn(desk.url, 'admin@acme.test');
       ana = await Client.signIn(desk.url, 'ana@acme.test');
       cleo = await Client.signIn(desk.url, 'cleo@acme.test');
@@ -396,28 +366,4 @@ for (const dialect of DIALECTS) {
 }
 
 /** `types` events on a person's live stream for ~2 s. */
-async function collect(desk: TestDesk, client: Client, types: string[]): Promise<{ type: string; data: any }[]> {
-  const ctrl = new AbortController();
-  const res = await fetch(`${desk.url}/api/events`, { headers: { cookie: client.cookie }, signal: ctrl.signal });
-  const reader = res.body!.getReader();
-  const dec = new TextDecoder();
-  let buf = '';
-  const stop = setTimeout(() => ctrl.abort(), 2000);
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buf += dec.decode(value, { stream: true });
-    }
-  } catch {
-    /* aborted */
-  } finally {
-    clearTimeout(stop);
-  }
-  const out: { type: string; data: any }[] = [];
-  for (const block of buf.split('\n\n')) {
-    const type = /^event: (.*)$/m.exec(block)?.[1];
-    if (type && types.includes(type)) out.push({ type, data: JSON.parse(/^data: (.*)$/m.exec(block)![1]!) });
-  }
-  return out;
-}
+const collect = async (desk: TestDesk, client: Client, types: string[]) => (await streamFor(desk, client, 2000)).filter((e) => types.includes(e.type));

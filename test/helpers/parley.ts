@@ -10,6 +10,7 @@ import { createBrand, createChannelAccount, createTeam, addTeamMember, createUse
 import { loadConfig } from '../../src/config.js';
 import type { NormalizedMessage } from '../../src/core/types.js';
 import type { Clock } from '../../src/lib/clock.js';
+import type { TriageFn } from '../../src/pipeline/ingest.js';
 import type { Dialect } from '../../src/store/db.js';
 import { createTestDatabase, type TestDatabase } from '../db.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,9 +30,9 @@ export interface TestDesk {
   stop(): Promise<void>;
 }
 
-export async function startDesk(dialect: Dialect = 'sqlite', opts: { clock?: Clock; workers?: boolean; ingestQueueMax?: number } = {}): Promise<TestDesk> {
+export async function startDesk(dialect: Dialect = 'sqlite', opts: { clock?: Clock; workers?: boolean; ingestQueueMax?: number; triage?: TriageFn } = {}): Promise<TestDesk> {
   const db = await createTestDatabase(dialect);
-  const now = Date.now();
+  const now = opts.clock?.now() ?? Date.now();
   const brandId = await createBrand(db.store.db, { slug: 'acme', name: 'Acme', timezone: 'Europe/London' }, now);
   const accountId = await createChannelAccount(db.store.db, { brandId, network: 'x', handle: 'AcmeCare', driver: 'demo' }, now);
   const mk = (email: string, name: string, role: 'admin' | 'agent' | 'approver' | 'expert') => createUser(db.store.db, { brandId, email, name, role, password: PASSWORD, availability: 'online' }, now);
@@ -41,7 +42,7 @@ export async function startDesk(dialect: Dialect = 'sqlite', opts: { clock?: Clo
   await addTeamMember(db.store.db, teamId, users.approver, true);
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-data-'));
   const config = loadConfig({}, { port: 0, host: '127.0.0.1', demo: false, logLevel: 'warn', dataDir, ingestQueueMax: opts.ingestQueueMax });
-  const parley = await createParley({ config, store: db.store, clock: opts.clock, workers: opts.workers ?? true });
+  const parley = await createParley({ config, store: db.store, clock: opts.clock, workers: opts.workers ?? true, ...(opts.triage ? { triage: opts.triage } : {}) });
   const url = await parley.listen();
   return {
     parley, db, url, brandId, accountId, teamId, users,
@@ -155,4 +156,32 @@ export async function collectEvents(desk: TestDesk, client: Client, until: (even
     ctrl.abort();
   }
   return events;
+}
+
+/** Every event on `client`'s live stream for `ms` (frames split as a browser's EventSource does). */
+export async function streamFor(desk: TestDesk, client: Client, ms: number): Promise<{ type: string; data: any }[]> {
+  const ctrl = new AbortController();
+  const res = await fetch(`${desk.url}/api/events`, { headers: { cookie: client.cookie }, signal: ctrl.signal });
+  const reader = res.body!.getReader();
+  const dec = new TextDecoder();
+  let buf = '';
+  const stop = setTimeout(() => ctrl.abort(), ms);
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += dec.decode(value, { stream: true });
+    }
+  } catch {
+    /* aborted */
+  } finally {
+    clearTimeout(stop);
+  }
+  const out: { type: string; data: any }[] = [];
+  for (const block of buf.split('\n\n')) {
+    const type = /^event: (.*)$/m.exec(block)?.[1];
+    const data = /^data: (.*)$/m.exec(block)?.[1];
+    if (type && data) out.push({ type, data: JSON.parse(data) });
+  }
+  return out;
 }
