@@ -16,6 +16,14 @@ import { normalizeV1DmEvent, normalizeV1Tweet, type XAccountRef } from './normal
 
 export const SIGNATURE_HEADER = 'x-twitter-webhooks-signature';
 
+/**
+ * The shape of the crc_token X sends (a UUID or base64/base64url text). Anything else is
+ * refused: the CRC answer is the HMAC of the token under the same secret that signs
+ * deliveries, so answering for a token that could be a JSON body would sign that body for
+ * whoever asked (a forged delivery). No JSON object or array fits this alphabet.
+ */
+const CRC_TOKEN = /^[A-Za-z0-9._~+/=-]{1,256}$/;
+
 export function crcResponseToken(consumerSecret: string, crcToken: string): string {
   return `sha256=${createHmac('sha256', consumerSecret).update(crcToken).digest('base64')}`;
 }
@@ -54,8 +62,11 @@ function exactItems(body: Buffer, key: string, n: number): Buffer[] | null {
 export function handleXWebhook(req: WebhookRequest, consumerSecret: string | null, me: XAccountRef, now: number): WebhookResult {
   if (!consumerSecret) throw new ChannelError('AUTH_REVOKED', 'the X account has no API key secret (consumer secret) to check webhooks with; reconnect it with apiSecret');
   if (req.method.toUpperCase() === 'GET') {
-    const token = req.query.crc_token;
+    const token: unknown = req.query.crc_token;
     if (!token) throw new ChannelError('INVALID_REQUEST', 'a GET on the X webhook must carry crc_token');
+    if (typeof token !== 'string' || !CRC_TOKEN.test(token)) {
+      throw new ChannelError('INVALID_REQUEST', 'crc_token must be one token of at most 256 letters, digits and ._~+/=- (as X sends it)');
+    }
     return { response: { status: 200, body: { response_token: crcResponseToken(consumerSecret, token) }, headers: { 'content-type': 'application/json' } }, messages: [] };
   }
   if (!verifyXSignature(consumerSecret, req.rawBody, header(req, SIGNATURE_HEADER))) {

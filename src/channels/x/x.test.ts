@@ -5,6 +5,7 @@
  *  - the webhook through Parley's real HTTP route (CRC, bad signatures, redelivery);
  *  - sync paging, listening, DMs, moderation, at-most-once and error mapping.
  */
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChannelContract, type ContractNetwork } from '../../../test/channel-contract.js';
 import { XContractServer, type XWebhookDelivery } from '../../../test/contract-servers/x.js';
@@ -129,6 +130,23 @@ describe('x webhook through the HTTP route', () => {
     expect(await server.post(tampered)).toBe(401);
     const unsigned = { ...d!, headers: { 'content-type': 'application/json' } };
     expect(await server.post(unsigned)).toBe(401);
+    expect(await snapshot(desk)).toEqual(before);
+  });
+
+  it('refuses a crc_token that is not one of X\'s tokens, so the CRC cannot sign a forged delivery', async () => {
+    server.webhookUrl = null;
+    await server.postMention(`@${server.brand.username} forged through the CRC`);
+    const [d] = server.takePending();
+    server.webhookUrl = hookUrl;
+    const before = await snapshot(desk);
+    const body = d!.body.toString('utf8');
+    const crc = await fetch(`${hookUrl}?crc_token=${encodeURIComponent(body)}`);
+    expect(crc.status).toBe(400);
+    // had the CRC answered, its token would be the signature of this body
+    const forged = { ...d!, headers: { ...d!.headers, 'x-twitter-webhooks-signature': `sha256=${createHmac('sha256', server.consumerSecret).update(body).digest('base64')}` } };
+    expect(forged.headers['x-twitter-webhooks-signature']).toBe(d!.headers['x-twitter-webhooks-signature']);
+    // a repeated parameter is a bad request too, not a crash
+    expect((await fetch(`${hookUrl}?crc_token=a&crc_token=b`)).status).toBe(400);
     expect(await snapshot(desk)).toEqual(before);
   });
 
