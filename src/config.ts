@@ -36,6 +36,31 @@ export const configSchema = z.object({
   secureCookies: bool.default(false),
   /** Ingest queue bound: beyond it, webhooks get 503 with Retry-After instead of risking loss. */
   ingestQueueMax: z.coerce.number().int().min(100).default(50_000),
+  /**
+   * Which proxies' X-Forwarded-For to believe: false (none), a number of hops (`true` is 1:
+   * the one proxy in front), or proxy addresses/CIDRs. Never the whole chain: its left end is
+   * whatever the client wrote.
+   */
+  trustProxy: z
+    .union([z.boolean(), z.number(), z.string()])
+    .transform((v, ctx): false | number | string[] => {
+      if (v === false || v === true) return v ? 1 : false;
+      if (typeof v === 'number') return Number.isInteger(v) && v >= 0 ? v || false : (ctx.addIssue({ code: 'custom', message: 'a hop count must be a whole number' }), z.NEVER);
+      const t = v.trim().toLowerCase();
+      if (['', '0', 'false', 'no', 'off'].includes(t)) return false;
+      if (['true', 'yes', 'on'].includes(t)) return 1;
+      if (/^\d+$/.test(t)) return Number(t);
+      const list = t.split(',').map((x) => x.trim()).filter(Boolean);
+      const bad = list.filter((x) => !/^[0-9a-f.:]+(\/\d{1,3})?$/.test(x) && !['loopback', 'linklocal', 'uniquelocal'].includes(x));
+      if (bad.length) {
+        ctx.addIssue({ code: 'custom', message: `expected true/false, a hop count, or proxy addresses/CIDRs; not ${bad.join(', ')}` });
+        return z.NEVER;
+      }
+      return list;
+    })
+    .default(false),
+  /** Bearer token /metrics asks for; unset: /metrics answers only on the loopback interface. */
+  metricsToken: z.string().min(16, 'PARLEY_METRICS_TOKEN must be at least 16 characters').optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -58,6 +83,8 @@ const ENV: Record<keyof Config, string> = {
   publicUrl: 'PARLEY_PUBLIC_URL',
   secureCookies: 'PARLEY_SECURE_COOKIES',
   ingestQueueMax: 'PARLEY_INGEST_QUEUE_MAX',
+  trustProxy: 'PARLEY_TRUST_PROXY',
+  metricsToken: 'PARLEY_METRICS_TOKEN',
 };
 
 /** Documented for README and `parley start --help`. */
@@ -73,6 +100,8 @@ export const CONFIG_HELP: { env: string; flag: string; description: string; defa
   { env: 'PARLEY_PUBLIC_URL', flag: '--public-url', description: 'public base URL, for links and webhook callbacks', default: '(unset)' },
   { env: 'PARLEY_SECURE_COOKIES', flag: '', description: 'mark session cookies Secure (behind HTTPS)', default: 'false' },
   { env: 'PARLEY_INGEST_QUEUE_MAX', flag: '', description: 'messages queued for ingest before webhooks get 503 + Retry-After', default: '50000' },
+  { env: 'PARLEY_TRUST_PROXY', flag: '', description: 'behind a reverse proxy: true (one proxy in front), a hop count, or the proxies\' addresses/CIDRs (comma-separated); client addresses (sign-in limits, audit) then come from X-Forwarded-For', default: 'false' },
+  { env: 'PARLEY_METRICS_TOKEN', flag: '', description: 'bearer token for /metrics (≥ 16 chars); unset: /metrics answers only to loopback clients', default: '(unset)' },
 ];
 
 export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<keyof Config, unknown>> = {}): Config {

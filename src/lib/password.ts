@@ -13,8 +13,14 @@ export async function hashPassword(password: string): Promise<string> {
   return `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
 }
 
+/** Hashed against when there is no stored hash, so a missing account takes as long as a wrong password. */
+let dummy: Promise<string> | null = null;
+
 export async function verifyPassword(password: string, stored: string | null): Promise<boolean> {
-  if (!stored) return false;
+  if (!stored || !stored.startsWith('scrypt$')) {
+    await verifyPassword(password, await (dummy ??= hashPassword(randomBytes(16).toString('hex'))));
+    return false;
+  }
   const [algo, n, r, p, saltB64, keyB64] = stored.split('$');
   if (algo !== 'scrypt' || !saltB64 || !keyB64) return false;
   const expected = Buffer.from(keyB64, 'base64url');

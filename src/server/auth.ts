@@ -126,37 +126,64 @@ export class LoginLimiter {
     if (this.hits.size > 50_000) this.hits.delete(this.hits.keys().next().value!);
   }
 
+  /** Take back one hit recorded at `at` (an attempt that turned out fine). */
+  unrecord(key: string, at: number): void {
+    const list = this.hits.get(key);
+    const i = list?.lastIndexOf(at) ?? -1;
+    if (i >= 0) list!.splice(i, 1);
+  }
+
   reset(key: string): void {
     this.hits.delete(key);
   }
 }
 
 /**
- * Who may try to sign in now. Failures are counted per address, per account from one address,
+ * Who may try to sign in now. Attempts are counted per address, per account from one address,
  * and per account from anywhere with a much higher bound: someone guessing from one address is
- * stopped after a few tries, but cannot lock a person out from their own address by failing
- * under their name (they would need 50 failures in 15 minutes), and a whole office behind one
- * address is not locked out by one person's typos. Behind a proxy, the address is the client's
- * only with PARLEY_TRUST_PROXY=true; otherwise every sign-in shares the proxy's.
+ * stopped after a few tries, and a whole office behind one address is not locked out by one
+ * person's typos. An attempt is counted when it starts, before the password is checked, so
+ * attempts sent at once are bounded like attempts sent one by one; a successful one is taken
+ * back. The bound per account from anywhere does not apply at an address where that person has
+ * signed in before (a live session from it, or a success this process saw), so failures under
+ * someone's name elsewhere cannot lock them out of their own desk. Behind a proxy, the address
+ * is the client's only with PARLEY_TRUST_PROXY set; otherwise every sign-in shares the proxy's.
  */
 export class LoginGuard {
   private readonly perIp = new LoginLimiter(30, 10 * 60_000);
   private readonly perAccountIp = new LoginLimiter(10, 15 * 60_000);
   private readonly perAccount = new LoginLimiter(50, 15 * 60_000);
+  /** account → addresses it signed in from (most recent last), bounded. */
+  private readonly known = new Map<string, string[]>();
 
-  /** Seconds to wait, or 0 when this attempt may go ahead. */
-  check(email: string, ip: string, now: number): number {
-    return Math.max(this.perIp.check(ip, now), this.perAccountIp.check(`${email}\u0000${ip}`, now), this.perAccount.check(email, now));
+  /** Whether this address has seen a successful sign-in of this account in this process. */
+  isKnown(email: string, ip: string): boolean {
+    return this.known.get(email)?.includes(ip) ?? false;
   }
 
-  failed(email: string, ip: string, now: number): void {
+  /**
+   * Seconds to wait, or 0 when this attempt may go ahead, in which case it is counted now
+   * (synchronously: no other attempt can slip in between the check and the count).
+   */
+  attempt(email: string, ip: string, now: number, knownAddress = false): number {
+    const keyed = `${email}\u0000${ip}`;
+    const wait = Math.max(this.perIp.check(ip, now), this.perAccountIp.check(keyed, now), knownAddress || this.isKnown(email, ip) ? 0 : this.perAccount.check(email, now));
+    if (wait > 0) return wait;
     this.perIp.record(ip, now);
-    this.perAccountIp.record(`${email}\u0000${ip}`, now);
+    this.perAccountIp.record(keyed, now);
     this.perAccount.record(email, now);
+    return 0;
   }
 
-  succeeded(email: string, ip: string): void {
+  /** The attempt counted at `at` succeeded: take it back, and remember the address. */
+  succeeded(email: string, ip: string, at: number): void {
+    this.perIp.unrecord(ip, at);
+    this.perAccount.unrecord(email, at);
     this.perAccountIp.reset(`${email}\u0000${ip}`);
+    const list = (this.known.get(email) ?? []).filter((a) => a !== ip);
+    list.push(ip);
+    this.known.set(email, list.slice(-20));
+    if (this.known.size > 50_000) this.known.delete(this.known.keys().next().value!);
   }
 }
 

@@ -59,12 +59,22 @@ export const CSP = [
 
 export type RouteModule = (app: App) => void;
 
+/**
+ * Fastify's form of the trust setting. A hop count becomes "trust the first n hops from the
+ * socket" (Fastify refuses bare numbers), so the client is the address the outermost trusted
+ * proxy saw, never what the client wrote further left in X-Forwarded-For.
+ */
+export function trustProxyOption(t: false | number | string[]): false | string[] | ((addr: string, hop: number) => boolean) {
+  if (t === false || Array.isArray(t)) return t;
+  return (_addr, hop) => hop < t;
+}
+
 export async function buildServer(services: Services, extraRoutes: RouteModule[] = [], hooks: AppHooks = {}): Promise<App> {
   const app = Fastify({
     loggerInstance: services.log,
     logController: new LogController({ disableRequestLogging: true }) as never,
     bodyLimit: 2 * 1024 * 1024,
-    trustProxy: process.env.PARLEY_TRUST_PROXY === 'true',
+    trustProxy: trustProxyOption(services.config.trustProxy),
     ajv: undefined,
   }).withTypeProvider<ZodTypeProvider>() as unknown as App;
 

@@ -30,7 +30,7 @@ export interface TestDesk {
   stop(): Promise<void>;
 }
 
-export async function startDesk(dialect: Dialect = 'sqlite', opts: { clock?: Clock; workers?: boolean; ingestQueueMax?: number; triage?: TriageFn } = {}): Promise<TestDesk> {
+export async function startDesk(dialect: Dialect = 'sqlite', opts: { clock?: Clock; workers?: boolean; ingestQueueMax?: number; triage?: TriageFn; config?: Record<string, unknown> } = {}): Promise<TestDesk> {
   const db = await createTestDatabase(dialect);
   const now = opts.clock?.now() ?? Date.now();
   const brandId = await createBrand(db.store.db, { slug: 'acme', name: 'Acme', timezone: 'Europe/London' }, now);
@@ -41,7 +41,7 @@ export async function startDesk(dialect: Dialect = 'sqlite', opts: { clock?: Clo
   for (const u of [users.ana, users.ben]) await addTeamMember(db.store.db, teamId, u);
   await addTeamMember(db.store.db, teamId, users.approver, true);
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-data-'));
-  const config = loadConfig({}, { port: 0, host: '127.0.0.1', demo: false, logLevel: 'warn', dataDir, ingestQueueMax: opts.ingestQueueMax });
+  const config = loadConfig({}, { port: 0, host: '127.0.0.1', demo: false, logLevel: 'warn', dataDir, ingestQueueMax: opts.ingestQueueMax, ...opts.config });
   const parley = await createParley({ config, store: db.store, clock: opts.clock, workers: opts.workers ?? true, ...(opts.triage ? { triage: opts.triage } : {}) });
   const url = await parley.listen();
   return {

@@ -26,18 +26,19 @@ export function authRoutes(app: App) {
   }, async (req, reply) => {
     const now = s.clock.now();
     const email = req.body.email.trim().toLowerCase();
-    const wait = guard.check(email, req.ip, now);
+    const user = await s.store.db.selectFrom('app_user').selectAll().where('email', '=', email).executeTakeFirst();
+    // an address with a live session of this person is theirs: the bound per account from
+    // anywhere does not lock them out of it
+    const known = user ? !!(await s.store.db.selectFrom('session').select('id').where('user_id', '=', user.id).where('ip', '=', req.ip).where('expires_at', '>', now).executeTakeFirst()) : false;
+    const wait = guard.attempt(email, req.ip, now, known);
     if (wait > 0) {
       reply.header('retry-after', String(wait));
       throw new AppError(429, 'auth.rate_limited', `too many sign-in attempts; try again in ${wait} s`);
     }
-    const user = await s.store.db.selectFrom('app_user').selectAll().where('email', '=', email).executeTakeFirst();
+    // an unknown address costs as much time as a wrong password (no account enumeration by timing)
     const ok = await verifyPassword(req.body.password, user?.password_hash ?? null);
-    if (!user || !ok || user.disabled_at) {
-      guard.failed(email, req.ip, now);
-      throw new AppError(401, 'auth.invalid_credentials', 'wrong email or password');
-    }
-    guard.succeeded(email, req.ip);
+    if (!user || !ok || user.disabled_at) throw new AppError(401, 'auth.invalid_credentials', 'wrong email or password');
+    guard.succeeded(email, req.ip, now);
     const session = await createSession(s.store, user, now, { ip: req.ip, userAgent: req.headers['user-agent'] });
     setSessionCookie(reply, session.cookie, s.config.secureCookies);
     await audit(s.store.db, { brandId: user.brand_id, actor: `user:${user.id}`, action: 'auth.login', subjectType: 'user', subjectId: user.id, data: { ip: req.ip } }, now);

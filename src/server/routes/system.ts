@@ -1,7 +1,21 @@
 /** Health, OpenAPI and Prometheus endpoints. */
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { timingSafeEqual } from 'node:crypto';
 import type { App } from '../http.js';
+
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+
+/**
+ * /metrics tells anyone who reads it the routes, volumes and queue depths: with a token set it
+ * needs that token, else only clients on loopback (the socket's address, never a forwarded one).
+ */
+export function metricsAllowed(authorization: string | undefined, remote: string | undefined, token: string | undefined): boolean {
+  if (!token) return !!remote && LOOPBACK.test(remote);
+  const given = Buffer.from(authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : '');
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
 
 export function systemRoutes(app: App) {
   const s = app.services;
@@ -22,7 +36,11 @@ export function systemRoutes(app: App) {
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+  app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
+    if (!metricsAllowed(req.headers.authorization, req.socket.remoteAddress, s.config.metricsToken)) {
+      reply.header('www-authenticate', 'Bearer realm="metrics"');
+      return reply.code(401).send({ error: { code: 'auth.required', message: s.config.metricsToken ? '/metrics needs Authorization: Bearer <PARLEY_METRICS_TOKEN>' : '/metrics answers only on loopback; set PARLEY_METRICS_TOKEN to scrape it from elsewhere' } });
+    }
     s.metrics.ingestQueueDepth.set(s.queue.depth());
     reply.header('content-type', s.metrics.registry.contentType);
     return s.metrics.registry.metrics();
