@@ -3,7 +3,8 @@
  * only the conversations they are asked about (the API refuses the others with 403), so the
  * event stream gives them only those conversations' events — not internal notes, messages or
  * updates of the rest — plus their own notifications; a conversation they are asked about
- * while connected is theirs from that moment.
+ * while connected is theirs from that moment. Their presence (viewing, typing) can be set only
+ * on conversations they are asked about.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './db.js';
@@ -45,6 +46,17 @@ for (const dialect of DIALECTS) {
         expect((await ben.post(`/api/conversations/${other}/notes`, { text: 'second note' })).status).toBe(201);
       });
       expect(all.some((e) => e.type === 'note.created' && e.data.conversationId === other)).toBe(true);
+    });
+
+    it('lets an expert show presence only where they are asked, without telling which ids exist', async () => {
+      const asked = await ingest('@AcmeCare does the X300 work with the old dock?');
+      const other = await ingest('@AcmeCare please close my account');
+      expect((await ana.post(`/api/conversations/${asked}/expert-requests`, { expertId: desk.users.expert, question: 'X300 on the old dock?' })).status).toBe(201);
+      expect((await eli.post(`/api/conversations/${other}/presence`, { state: 'typing' })).status).toBe(403);
+      expect((await eli.post('/api/conversations/99999999/presence', { state: 'typing' })).status).toBe(403);
+      expect((await ana.get(`/api/conversations/${other}`)).json.presence).toEqual([]);
+      expect((await eli.post(`/api/conversations/${asked}/presence`, { state: 'typing' })).status).toBe(204);
+      expect((await ana.get(`/api/conversations/${asked}`)).json.presence).toEqual([expect.objectContaining({ userId: desk.users.expert, state: 'typing' })]);
     });
 
     it('lets a conversation in once the expert is asked about it while connected', async () => {

@@ -138,6 +138,8 @@ export function conversationRoutes(app: App) {
     schema: { tags, summary: 'Tell colleagues you are viewing or typing in this conversation (heartbeat every 10 s); visits are recorded to measure handling time', params: idParams, body: z.object({ state: z.enum(['viewing', 'typing', 'left']) }), response: { 204: z.null() } },
   }, async (req, reply) => {
     const a = requireRole(req, ...WORKERS, 'expert');
+    // an expert shows up only where they were asked (and cannot probe which ids exist)
+    if (a.user.role === 'expert') await app.hooks.assertExpertMayRead?.(a, req.params.id);
     const exists = await s.store.db.selectFrom('conversation').select('id').where('id', '=', req.params.id).where('brand_id', '=', a.user.brand_id).executeTakeFirst();
     if (!exists) throw notFound('conversation');
     s.presence.set(a.user.brand_id, req.params.id, { id: a.user.id, name: a.user.name }, req.body.state);
