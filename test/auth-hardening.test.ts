@@ -2,7 +2,8 @@
  * Sign-in and operator-endpoint hardening, over HTTP against a real desk:
  * attempts sent at once are bounded like attempts sent one by one; a missing account costs
  * as long as a wrong password; behind a proxy only the proxy's own X-Forwarded-For entry is
- * believed; /metrics needs its token (or loopback).
+ * believed; a caller without credentials is refused before their body is read; /metrics needs
+ * its token (or loopback).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metricsAllowed } from '../src/server/routes/system.js';
@@ -65,8 +66,21 @@ describe('sign-in limits over HTTP', () => {
     expect(median(unknown)).toBeGreaterThan(median(known) * 0.4);
   });
 
+  it('refuses a caller without credentials before reading their body', async () => {
+    // a body that would fail validation: had it been parsed first, this would be a 400
+    const body = JSON.stringify({ channelAccountId: 'x', messages: 'y'.repeat(1024 * 1024) });
+    const res = await fetch(`${desk.url}/api/ingest/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(res.status).toBe(401);
+    expect((await res.json()).code).toMatch(/^auth\./);
+    // still answered normally with credentials
+    const admin = await Client.signIn(desk.url, 'admin@acme.test');
+    expect((await admin.post('/api/ingest/messages', { channelAccountId: 'x', messages: [] })).status).toBe(400);
+  });
+
   it('answers /metrics only with its bearer token when one is set', async () => {
-    expect((await fetch(`${desk.url}/metrics`)).status).toBe(401);
+    const refused = await fetch(`${desk.url}/metrics`);
+    expect(refused.status).toBe(401);
+    expect((await refused.json()).code).toBe('auth.required');
     expect((await fetch(`${desk.url}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
     const ok = await fetch(`${desk.url}/metrics`, { headers: { authorization: 'Bearer metrics-token-0123456789' } });
     expect(ok.status).toBe(200);

@@ -122,7 +122,9 @@ export async function buildServer(services: Services, extraRoutes: RouteModule[]
     (req as FastifyRequest & { t0?: number }).t0 = performance.now();
   });
 
-  app.addHook('preHandler', async (req) => {
+  // Before the body is read: a caller without a session or token is refused before the server
+  // buffers, parses and validates up to the route's body limit (64 MB on ingest) for them.
+  app.addHook('onRequest', async (req) => {
     const url = req.routeOptions.url ?? req.url;
     if (!url.startsWith('/api/')) return;
     if (isPublic(url)) {

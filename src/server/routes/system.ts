@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { timingSafeEqual } from 'node:crypto';
+import { AppError } from '../../errors.js';
 import type { App } from '../http.js';
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
@@ -39,7 +40,7 @@ export function systemRoutes(app: App) {
   app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
     if (!metricsAllowed(req.headers.authorization, req.socket.remoteAddress, s.config.metricsToken)) {
       reply.header('www-authenticate', 'Bearer realm="metrics"');
-      return reply.code(401).send({ error: { code: 'auth.required', message: s.config.metricsToken ? '/metrics needs Authorization: Bearer <PARLEY_METRICS_TOKEN>' : '/metrics answers only on loopback; set PARLEY_METRICS_TOKEN to scrape it from elsewhere' } });
+      throw new AppError(401, 'auth.required', s.config.metricsToken ? '/metrics needs Authorization: Bearer <PARLEY_METRICS_TOKEN>' : '/metrics answers only on loopback; set PARLEY_METRICS_TOKEN to scrape it from elsewhere');
     }
     s.metrics.ingestQueueDepth.set(s.queue.depth());
     reply.header('content-type', s.metrics.registry.contentType);
