@@ -3,7 +3,8 @@
  * desk, on SQLite and PostgreSQL: new listening keywords are used by the very next poll
  * (an X account against XContractServer, no restart, no message lost or stored twice),
  * only admins may edit, bad input is refused with the reason and changes nothing,
- * credentials never come back, every change is audited; and the sync worker's side of
+ * credentials never come back, and pointing the account at another server takes them again;
+ * every change is audited; and the sync worker's side of
  * it: a run that overlaps an edit leaves the position alone, a live stream is reopened
  * with the new settings, a disabled account's stream is closed.
  */
@@ -177,6 +178,20 @@ for (const dialect of DIALECTS) {
       const hit = await server.postMention('anvil number three', { author: server.addUser({ username: 'coyote' }) });
       await desk.parley.services.sync.runOnce();
       expect(await stored(hit)).toHaveLength(1);
+    });
+
+    it('sends stored credentials to another server only when they are given again in the same change', async () => {
+      const before = await row(xId);
+      const refused = await patch(xId, { settings: { apiBaseUrl: 'http://127.0.0.1:9/collect' } });
+      expect(refused.status).toBe(400);
+      expect(refused.json.errors).toEqual([{ path: 'body/settings/apiBaseUrl', message: expect.stringMatching(/give the credentials again/) }]);
+      expect(await row(xId)).toEqual(before);
+      // with them (and back to the real server), it goes through
+      const moved = await patch(xId, { settings: { apiBaseUrl: `${server.url}/` }, credentials: server.credentials() });
+      expect(moved.status, JSON.stringify(moved.json)).toBe(200);
+      expect((await patch(xId, { settings: { apiBaseUrl: server.url }, credentials: server.credentials() })).status).toBe(200);
+      // other settings still change on their own
+      expect((await patch(xId, { settings: { requestTimeoutMs: 4000 } })).status).toBe(200);
     });
 
     it('hands a new handle to the connector at the next poll (X leaves the account\'s own posts out of listening by it)', async () => {

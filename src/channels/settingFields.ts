@@ -19,6 +19,12 @@ export interface ChannelSettingsSpec {
    * position means nothing there, so changing one restarts sync from a backfill.
    */
   resetCursorOn?: readonly string[];
+  /**
+   * Settings that name where the credentials are sent (the API's or mail server's address, its
+   * port and TLS): changing one needs the credentials given again in the same change, so
+   * whoever may edit settings cannot send the stored ones to a server of their choosing.
+   */
+  credentialsBoundTo?: readonly string[];
   /** Checks across fields, with the connector's own rules; returns the problem or null. */
   check?: (settings: Record<string, unknown>) => string | null;
 }

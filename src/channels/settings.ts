@@ -88,6 +88,11 @@ export function checkCredentialNames(network: string, driver: string | null, nam
     .map((n) => ({ path: `credentials/${n}`, message: known.length ? `"${n}" is not a credential of ${network} accounts (they read ${known.join(', ')})` : `${network} accounts take no credentials` }));
 }
 
+/** Settings naming where the credentials go that differ between before and after (see ChannelSettingsSpec.credentialsBoundTo). */
+export function changedCredentialTargets(network: string, before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+  return (settingsSpecOf(network).credentialsBoundTo ?? []).filter((k) => JSON.stringify(before[k] ?? null) !== JSON.stringify(after[k] ?? null));
+}
+
 /** Settings whose change makes the stored sync position meaningless (see ChannelSettingsSpec.resetCursorOn). */
 export function changedPositionSettings(network: string, before: Record<string, unknown>, after: Record<string, unknown>): string[] {
   return (settingsSpecOf(network).resetCursorOn ?? []).filter((k) => JSON.stringify(before[k] ?? null) !== JSON.stringify(after[k] ?? null));

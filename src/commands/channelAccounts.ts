@@ -13,7 +13,7 @@
  */
 import { parseObject } from '../lib/json.js';
 import type { Actor } from './context.js';
-import { changedPositionSettings, checkCredentialNames, checkSettings, type InputProblem } from '../channels/settings.js';
+import { changedCredentialTargets, changedPositionSettings, checkCredentialNames, checkSettings, type InputProblem } from '../channels/settings.js';
 import type { AccountPurpose, Network } from '../core/types.js';
 import { AppError, conflict, conflictOnUnique, notFound } from '../errors.js';
 import type { SecretBox } from '../lib/secrets.js';
@@ -185,6 +185,12 @@ export async function editChannelAccount(deps: ChannelAccountDeps, p: EditChanne
       const h = checkHandle(acc.network, p.handle);
       handle = h.handle;
       problems.push(...h.problems);
+    }
+    // the stored credentials go only where they were given for: pointing the account at another
+    // server takes them again (else an edit could send them to a server of the editor's choosing)
+    const retargeted = p.settings && acc.credentials ? changedCredentialTargets(acc.network, storedSettings, settings) : [];
+    if (retargeted.length && !credentialNames.set.length) {
+      problems.push(...retargeted.map((k) => ({ path: `settings/${k}`, message: `changing ${k} sends this account's credentials somewhere else: give the credentials again in the same change` })));
     }
     if (problems.length) throw invalidInput(problems);
 

@@ -14,5 +14,6 @@ export const settingsSpec: ChannelSettingsSpec = {
     timeoutMs,
   },
   listening: ['keywords'],
+  credentialsBoundTo: ['service'],
   credentials: ['identifier', 'password'],
 };

@@ -26,6 +26,7 @@ export const settingsSpec: ChannelSettingsSpec = {
   },
   // UIDs belong to one mailbox on one server: elsewhere the stored position means nothing
   resetCursorOn: ['imapHost', 'imapPort', 'mailbox'],
+  credentialsBoundTo: ['imapHost', 'imapPort', 'imapSecure', 'smtpHost', 'smtpPort', 'smtpSecure'],
   credentials: ['user', 'password'],
   // the connector's own rules (required hosts and address, the address's form)
   check: (settings) => {

@@ -18,4 +18,5 @@ export const settingsSpec: ChannelSettingsSpec = {
     humanAgentTag: z.boolean(),
   },
   credentials: ['pageAccessToken', 'appSecret', 'verifyToken'],
+  credentialsBoundTo: ['apiBaseUrl'],
 };

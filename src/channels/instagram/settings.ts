@@ -11,4 +11,5 @@ export const settingsSpec: ChannelSettingsSpec = {
     mediaPerPoll: z.number().int().min(1).max(100),
   },
   credentials: ['accessToken', 'appSecret', 'verifyToken'],
+  credentialsBoundTo: ['apiBaseUrl'],
 };

@@ -16,6 +16,7 @@ export const settingsSpec: ChannelSettingsSpec = {
   listening: ['keywords', 'hashtags'],
   // notification and status ids are the server's own: another server's ids mean nothing
   resetCursorOn: ['instanceUrl'],
+  credentialsBoundTo: ['instanceUrl', 'streamingUrl'],
   credentials: ['accessToken'],
   check: (s) => (typeof s.instanceUrl === 'string' && s.instanceUrl ? null : 'instanceUrl: the account\'s Mastodon server is required, e.g. https://mastodon.social'),
 };

@@ -12,5 +12,6 @@ export const settingsSpec: ChannelSettingsSpec = {
     pageSize: z.number().int().min(10, 'X pages hold 10 to 100 items').max(100, 'X pages hold 10 to 100 items'),
   },
   listening: ['keywords'],
+  credentialsBoundTo: ['apiBaseUrl'],
   credentials: ['apiKey', 'apiSecret', 'accessToken', 'accessSecret', 'oauth2AccessToken'],
 };
