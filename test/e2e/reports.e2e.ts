@@ -169,7 +169,10 @@ describe('reports', () => {
 
     const [download] = await Promise.all([page.waitForEvent('download'), card.getByRole('link', { name: /^Export CSV/ }).click()]);
     expect(download.suggestedFilename()).toBe('parley-reply-time.csv');
-    const csv = readFileSync((await download.path())!, 'utf8');
+    const bytes = readFileSync((await download.path())!);
+    // a UTF-8 byte-order mark first, so a spreadsheet reads the text as UTF-8 ("≤ 5 min", names)
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const csv = bytes.toString('utf8').replace(/^\uFEFF/, '');
     const [header, all] = csv.split('\r\n');
     // `exact` says whether the percentiles come from every fact (true) or from the hourly histograms of a very long period
     expect(header).toBe('channel_account_id,handle,network,n,median_min,p25_min,p75_min,p90_min,share_within_60,exact');

@@ -11,6 +11,7 @@ import { actorNames, AUDIT_CSV_COLUMNS, AUDIT_PAGE_MAX, auditBatches, auditCsvLi
 import { requireRole } from '../auth.js';
 import type { App } from '../http.js';
 import { presentAudit } from '../presenters.js';
+import { UTF8_BOM } from './reports.js';
 import { auditSchema, idParams } from '../schemas.js';
 
 const auditQuery = z.object({
@@ -64,7 +65,8 @@ export function auditRoutes(app: App) {
       const first = await batches.next();
       const brandId = a.user.brand_id;
       async function* lines() {
-        yield `${AUDIT_CSV_COLUMNS.join(',')}\r\n`;
+        // the byte-order mark, once: Excel then reads the file as UTF-8 (see reports.ts)
+        yield `${UTF8_BOM}${AUDIT_CSV_COLUMNS.join(',')}\r\n`;
         if (first.done) return;
         yield auditCsvLines(first.value, await actorNames(s.store, brandId, first.value));
         for await (const rows of batches) yield auditCsvLines(rows, await actorNames(s.store, brandId, rows));

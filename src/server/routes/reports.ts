@@ -9,6 +9,13 @@ import { audit } from '../../store/audit.js';
 import { requireRole } from '../auth.js';
 import type { App } from '../http.js';
 
+/**
+ * Leads every CSV body: without it Excel reads the file in the machine's legacy code page,
+ * and "≤ 5 min" or a customer's name arrives as mojibake. Fetch's `text()` and most CSV
+ * readers drop it.
+ */
+export const UTF8_BOM = '\uFEFF';
+
 export function reportRoutes(app: App) {
   const s = app.services;
   app.get('/api/reports/:name', {
@@ -39,7 +46,7 @@ export function reportRoutes(app: App) {
     const data = await runReport(s.store, req.params.name, filter, s.clock.now());
     if (q.format === 'csv') {
       reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="parley-${req.params.name}.csv"`);
-      return reply.send(reportCsv(req.params.name, data));
+      return reply.send(UTF8_BOM + reportCsv(req.params.name, data));
     }
     return data;
   });
