@@ -239,9 +239,10 @@ export class WorkflowCommands {
       await this.deps.jobs?.addManyIn(trx, [{ kind: EXPERT_OVERDUE_JOB, payload: { requestId: r.id }, runAt: dueAt, key: expertJobKey(r.id) }]);
       return r;
     });
-    bus.publish(actor.brandId, 'expert.request', presentRequest(req));
+    const asked = presentRequest(req, await askerNameOf(store.db, req));
+    bus.publish(actor.brandId, 'expert.request', asked);
     bus.publish(actor.brandId, 'notification', { kind: 'expert.asked', conversationId: conv.id, requestId: req.id }, { userIds: recipients });
-    return presentRequest(req);
+    return asked;
   }
 
   /**
@@ -273,7 +274,7 @@ export class WorkflowCommands {
       return { req: { ...req, overdue_at: now }, to, title, body };
     });
     if (!done) return false;
-    bus.publish(done.req.brand_id, 'expert.request', presentRequest(done.req));
+    bus.publish(done.req.brand_id, 'expert.request', presentRequest(done.req, await askerNameOf(store.db, done.req)));
     if (done.to.length) bus.publish(done.req.brand_id, 'notification', { kind: 'expert.overdue', conversationId: done.req.conversation_id, requestId: done.req.id, title: done.title, body: done.body }, { userIds: done.to });
     return true;
   }
@@ -291,9 +292,15 @@ export class WorkflowCommands {
     return n;
   }
 
-  /** Requests for an expert (their own and their groups'), or every request of a conversation. */
+  /** Requests for an expert (their own and their groups'), or every request of a conversation; each with its asker's name. */
   async expertRequests(actor: Actor, opts: { conversationId?: number; status?: string } = {}) {
-    let q = this.deps.store.db.selectFrom('expert_request').innerJoin('conversation', 'conversation.id', 'expert_request.conversation_id').selectAll('expert_request').select('conversation.subject').where('expert_request.brand_id', '=', actor.brandId);
+    let q = this.deps.store.db
+      .selectFrom('expert_request')
+      .innerJoin('conversation', 'conversation.id', 'expert_request.conversation_id')
+      .leftJoin('app_user as asker', (j) => j.onRef('asker.id', '=', 'expert_request.asked_by').onRef('asker.brand_id', '=', 'expert_request.brand_id'))
+      .selectAll('expert_request')
+      .select(['conversation.subject', 'asker.name as asked_by_name'])
+      .where('expert_request.brand_id', '=', actor.brandId);
     if (opts.conversationId != null) q = q.where('expert_request.conversation_id', '=', opts.conversationId);
     if (opts.status) q = q.where('expert_request.status', '=', opts.status);
     if (actor.role === 'expert') {
@@ -301,7 +308,7 @@ export class WorkflowCommands {
       q = q.where((eb) => eb.or([eb('expert_request.expert_id', '=', actor.userId!), ...(teams.length ? [eb('expert_request.team_id', 'in', teams)] : [])]));
     }
     const rows = await q.orderBy('expert_request.created_at', 'desc').limit(500).execute();
-    return rows.map((r) => ({ ...presentRequest(r), conversationSubject: r.subject }));
+    return rows.map((r) => ({ ...presentRequest(r, r.asked_by_name), conversationSubject: r.subject }));
   }
 
   /** Whether an expert may see (and note on) a conversation: only what they were asked. */
@@ -367,9 +374,10 @@ export class WorkflowCommands {
       await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'expert.answered', subjectType: 'expert_request', subjectId: req.id, conversationId: conv.id, data: { noteId: note.id, ...(onBehalfOf ? { onBehalfOf } : {}) } }, now);
       return trx.selectFrom('expert_request').selectAll().where('id', '=', req.id).executeTakeFirstOrThrow();
     });
-    bus.publish(actor.brandId, 'expert.request', presentRequest(answered));
+    const request = presentRequest(answered, await askerNameOf(store.db, answered));
+    bus.publish(actor.brandId, 'expert.request', request);
     bus.publish(actor.brandId, 'notification', { kind: 'expert.answered', conversationId: req.conversation_id, requestId: req.id }, { userIds: [req.asked_by] });
-    return { request: presentRequest(answered), note };
+    return { request, note };
   }
 
   // ------------------------------------------------------------ people who stop taking conversations
@@ -768,9 +776,19 @@ function greetingName(ident: { display_name: string | null; handle: string | nul
   return handle || null;
 }
 
-function presentRequest(r: { id: number; conversation_id: number; asked_by: number; expert_id: number | null; team_id: number | null; question: string; status: string; due_at: number | null; created_at: number; answered_at: number | null; answer_note_id: number | null; overdue_at: number | null }) {
+/**
+ * A question to experts as the API shows it. `askedByName` is the asker's name: an expert
+ * may not list people, yet sees who asks them (nothing else about the asker).
+ */
+function presentRequest(r: { id: number; conversation_id: number; asked_by: number; expert_id: number | null; team_id: number | null; question: string; status: string; due_at: number | null; created_at: number; answered_at: number | null; answer_note_id: number | null; overdue_at: number | null }, askedByName: string | null) {
   const iso = (t: number | null) => (t == null ? null : new Date(t).toISOString());
-  return { id: r.id, conversationId: r.conversation_id, askedBy: r.asked_by, expertId: r.expert_id, teamId: r.team_id, question: r.question, status: r.status, dueAt: iso(r.due_at), createdAt: iso(r.created_at), answeredAt: iso(r.answered_at), answerNoteId: r.answer_note_id, overdueAt: iso(r.overdue_at) };
+  return { id: r.id, conversationId: r.conversation_id, askedBy: r.asked_by, askedByName, expertId: r.expert_id, teamId: r.team_id, question: r.question, status: r.status, dueAt: iso(r.due_at), createdAt: iso(r.created_at), answeredAt: iso(r.answered_at), answerNoteId: r.answer_note_id, overdueAt: iso(r.overdue_at) };
+}
+
+/** The name of the person who asked a question (of the question's brand), or null when they are gone. */
+async function askerNameOf(db: Tx, r: { brand_id: number; asked_by: number }): Promise<string | null> {
+  const u = await db.selectFrom('app_user').select('name').where('id', '=', r.asked_by).where('brand_id', '=', r.brand_id).executeTakeFirst();
+  return u?.name ?? null;
 }
 
 /** Statuses of a statement that is out, or on its way out: the same text is not posted again. */

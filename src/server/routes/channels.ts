@@ -23,13 +23,26 @@ const credentialName = z.string().min(1).max(100);
 export function channelRoutes(app: App) {
   const s = app.services;
   const tags = ['channels'];
-  /** What an admin sees of an account: the list's fields, the webhook URL, and the names (only) of the stored credentials. */
+  /**
+   * Whether the account's connector takes webhook deliveries (declares the capability and
+   * handles them): X, Facebook and Instagram do; Mastodon (streamed and polled), Bluesky,
+   * email, web chat and the demo do not, and /api/webhooks answers them 404.
+   */
+  const receivesWebhooks = (row: ChannelAccount): boolean => {
+    try {
+      const channel = s.registry.forAccount(row);
+      return channel?.capabilities.webhook === true && typeof channel.handleWebhook === 'function';
+    } catch {
+      return false; // a connector that cannot be built from what is stored receives nothing
+    }
+  };
+  /** What an admin sees of an account: the list's fields, the webhook URL (when it has one), and the names (only) of the stored credentials. */
   const forAdmin = (row: ChannelAccount) => {
     const a = presentChannelAccount(row);
-    return { ...a, webhookUrl: `${s.config.publicUrl ?? ''}/api/webhooks/${a.network}/${a.id}`, credentialNames: credentialNamesOf(s.secrets, row) };
+    return { ...a, ...(receivesWebhooks(row) ? { webhookUrl: `${s.config.publicUrl ?? ''}/api/webhooks/${a.network}/${a.id}` } : {}), credentialNames: credentialNamesOf(s.secrets, row) };
   };
   const accountOut = channelAccountSchema.extend({
-    webhookUrl: z.string(),
+    webhookUrl: z.string().optional().describe('Where the network posts events; only for accounts whose connector receives webhooks (absent for polled or streamed networks such as Mastodon)'),
     credentialNames: z.array(z.string()).describe('Names of the stored credentials; their values are never returned'),
   });
   /** After a commit: the ingest pipeline and workflow drop what they cached of accounts, and open admin pages update live. */

@@ -31,6 +31,15 @@ const useAccountForEdit = (id: number) => useQuery({ queryKey: [...keys.channels
 const credentialHint = (info: ChannelNetworkInfo | undefined) => (!info ? 'see docs/channels.md' : info.credentials.length ? info.credentials.join(', ') : 'none');
 const settingsHint = (info: ChannelNetworkInfo | undefined, leaveOut: string[] = []) => (info ? `${networkLabel(info.network)} accounts read: ${info.settings.filter((k) => !leaveOut.includes(k)).join(', ')}.` : null);
 
+/**
+ * Whether the network posts this account's events to Parley: the admin API sends a webhook
+ * URL only then, and the list says so through the connector's `webhook` capability. Polled
+ * or streamed accounts (Mastodon, Bluesky, email…) have none to give.
+ */
+export function receivesWebhooks(a: ChannelAccountAdmin): boolean {
+  return a.webhookUrl != null || a.capabilities?.webhook === true;
+}
+
 /** The URL the network posts events to. The server answers a path when it has no public URL configured; the list does not carry it at all. */
 export function webhookUrlOf(a: ChannelAccountAdmin): string {
   const u = a.webhookUrl ?? `/api/webhooks/${a.network}/${a.id}`;
@@ -104,9 +113,9 @@ function ConnectForm({ onDone }: { onDone: () => void }) {
           <strong>
             Connected {networkLabel(created.network)} @{created.handle}.
           </strong>{' '}
-          Parley syncs it now. Give the network this webhook URL:
+          {receivesWebhooks(created) ? 'Parley syncs it now. Give the network this webhook URL:' : 'Parley syncs it now.'}
         </p>
-        <CopyField label="Webhook URL" value={webhookUrlOf(created)} />
+        {receivesWebhooks(created) && <CopyField label="Webhook URL" value={webhookUrlOf(created)} />}
         <div className="row-gap">
           <button type="button" className="btn btn-small" onClick={() => (setCreated(null), setHandle(''), setDisplayName(''), setCreds([{ key: '', value: '' }]), setSettings([]))}>
             Connect another
@@ -288,7 +297,7 @@ function ChannelCard({ a, admin }: { a: ChannelAccountAdmin; admin: boolean }) {
               <dd>{a.driver ?? 'default'}</dd>
             </div>
           </dl>
-          <CopyField label="Webhook URL" value={webhookUrlOf(a)} />
+          {receivesWebhooks(a) && <CopyField label="Webhook URL" value={webhookUrlOf(a)} />}
           <Availability account={a} />
           {admin && (
             <div className="row-gap channel-actions">
@@ -360,7 +369,7 @@ function ChannelCard({ a, admin }: { a: ChannelAccountAdmin; admin: boolean }) {
                     open={confirmDisable}
                     onClose={() => setConfirmDisable(false)}
                     title={`Disable @${a.handle}?`}
-                    description="Until it is enabled again Parley fetches nothing for it and refuses its webhook deliveries, and sends nothing from it: no replies, statements, acknowledgements or moderation. Replies already queued are not sent. Its conversations stay in the inbox."
+                    description={`Until it is enabled again Parley fetches nothing for it${receivesWebhooks(a) ? ' and refuses its webhook deliveries' : ''}, and sends nothing from it: no replies, statements, acknowledgements or moderation. Replies already queued are not sent. Its conversations stay in the inbox.`}
                     confirmLabel="Disable"
                     danger
                     busy={patch.isPending}

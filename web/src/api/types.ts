@@ -365,6 +365,8 @@ export interface ExpertRequest {
   id: number;
   conversationId: number;
   askedBy: number;
+  /** The asker's name, with the list of questions: an expert, who may not list people, still sees who asks. */
+  askedByName?: string | null;
   expertId: number | null;
   teamId: number | null;
   question: string;

@@ -175,106 +175,109 @@ function Inbox({ me }: { me: Me }) {
       <Header ref={searchRef} me={me} query={search.q ?? ''} onQuery={(q) => update({ q: q || undefined, mode: q ? search.mode : undefined })} onOpenConversation={(id) => openConversation(id)} onShowShortcuts={() => setShortcutsOpen(true)} />
       <div className="workspace">
         <Sidebar view={view} search={search} />
-        <section className="list-pane" id="main-list" aria-labelledby="list-title" tabIndex={-1}>
-          <div className="list-head">
-            <h1 id="list-title">
-              {searching ? 'Search' : VIEW_LABEL[view]}
-              {!searching && titleCount != null && (
-                <span className="muted title-count" title={filtered && counts ? `${counts[view].toLocaleString()} in ${VIEW_LABEL[view]} without filters` : undefined}>
-                  {' '}
-                  {titleCount}
-                </span>
+        {/* the page's one main landmark: the list and the open conversation (the views are navigation) */}
+        <main className="inbox-main">
+          <section className="list-pane" id="main-list" aria-labelledby="list-title" tabIndex={-1}>
+            <div className="list-head">
+              <h1 id="list-title">
+                {searching ? 'Search' : VIEW_LABEL[view]}
+                {!searching && titleCount != null && (
+                  <span className="muted title-count" title={filtered && counts ? `${counts[view].toLocaleString()} in ${VIEW_LABEL[view]} without filters` : undefined}>
+                    {' '}
+                    {titleCount}
+                  </span>
+                )}
+              </h1>
+              <span className="view-select">
+                <SelectField label="View" hideLabel value={view} onChange={(e) => goView(e.target.value as View)}>
+                  {(Object.keys(VIEW_LABEL) as View[]).map((v) => (
+                    <option key={v} value={v}>
+                      {VIEW_LABEL[v]}
+                      {/* with filters on, only the current view's count is known (the others' would be filtered too) */}
+                      {!filtered ? (counts ? ` (${counts[v].toLocaleString()})` : '') : v === view && !searching && titleCount ? ` (${titleCount})` : ''}
+                    </option>
+                  ))}
+                </SelectField>
+              </span>
+              {search.q && (
+                <div className="segmented" role="group" aria-label="Show search results as">
+                  <button type="button" aria-pressed={searching} onClick={() => update({ mode: undefined })}>
+                    Messages
+                  </button>
+                  <button type="button" aria-pressed={!searching} onClick={() => update({ mode: 'conversations' })}>
+                    Conversations
+                  </button>
+                </div>
               )}
-            </h1>
-            <span className="view-select">
-              <SelectField label="View" hideLabel value={view} onChange={(e) => goView(e.target.value as View)}>
-                {(Object.keys(VIEW_LABEL) as View[]).map((v) => (
-                  <option key={v} value={v}>
-                    {VIEW_LABEL[v]}
-                    {/* with filters on, only the current view's count is known (the others' would be filtered too) */}
-                    {!filtered ? (counts ? ` (${counts[v].toLocaleString()})` : '') : v === view && !searching && titleCount ? ` (${titleCount})` : ''}
-                  </option>
-                ))}
-              </SelectField>
-            </span>
-            {search.q && (
-              <div className="segmented" role="group" aria-label="Show search results as">
-                <button type="button" aria-pressed={searching} onClick={() => update({ mode: undefined })}>
-                  Messages
-                </button>
-                <button type="button" aria-pressed={!searching} onClick={() => update({ mode: 'conversations' })}>
-                  Conversations
+            </div>
+            {!searching && <FilterBar search={search} onChange={update} knownLabels={knownLabels} />}
+            {selected.size > 0 && (
+              <BulkBar
+                ids={[...selected]}
+                loaded={rowIds.length}
+                allLoadedSelected={allLoadedSelected}
+                moreToLoad={!searching && moreToLoad}
+                matching={matching}
+                onClear={() => setSelected(new Set())}
+                onSelectAll={() => setSelected(new Set(rowIds))}
+              />
+            )}
+            {searching ? (
+              <SearchResults ref={listRef} q={search.q!} view={view} search={search} cursor={cursor} onCursor={setCursor} onItems={setHitConversationIds} users={users} />
+            ) : list.isPending ? (
+              <div className="list-empty">
+                <Spinner label="Loading conversations" />
+              </div>
+            ) : list.isError ? (
+              <div className="list-empty" role="alert">
+                Could not load conversations: {(list.error as Error).message}{' '}
+                <button type="button" className="btn btn-small" onClick={() => list.refetch()}>
+                  Retry
                 </button>
               </div>
+            ) : items.length === 0 ? (
+              <EmptyList view={view} search={search} me={me} users={users} channels={channels} onClearFilters={clearFilters} />
+            ) : (
+              <ConversationList
+                ref={listRef}
+                view={view}
+                search={search}
+                items={items}
+                hasNextPage={!!list.hasNextPage}
+                isFetchingNextPage={list.isFetchingNextPage}
+                fetchNextPage={list.fetchNextPage}
+                cursor={cursor}
+                onCursor={setCursor}
+                selected={selected}
+                onToggle={onToggle}
+                users={users}
+                channels={channels}
+                meId={me.user.id}
+                label={listLabel}
+              />
             )}
-          </div>
-          {!searching && <FilterBar search={search} onChange={update} knownLabels={knownLabels} />}
-          {selected.size > 0 && (
-            <BulkBar
-              ids={[...selected]}
-              loaded={rowIds.length}
-              allLoadedSelected={allLoadedSelected}
-              moreToLoad={!searching && moreToLoad}
-              matching={matching}
-              onClear={() => setSelected(new Set())}
-              onSelectAll={() => setSelected(new Set(rowIds))}
-            />
-          )}
-          {searching ? (
-            <SearchResults ref={listRef} q={search.q!} view={view} search={search} cursor={cursor} onCursor={setCursor} onItems={setHitConversationIds} users={users} />
-          ) : list.isPending ? (
-            <div className="list-empty">
-              <Spinner label="Loading conversations" />
-            </div>
-          ) : list.isError ? (
-            <div className="list-empty" role="alert">
-              Could not load conversations: {(list.error as Error).message}{' '}
-              <button type="button" className="btn btn-small" onClick={() => list.refetch()}>
-                Retry
-              </button>
-            </div>
-          ) : items.length === 0 ? (
-            <EmptyList view={view} search={search} me={me} users={users} channels={channels} onClearFilters={clearFilters} />
-          ) : (
-            <ConversationList
-              ref={listRef}
-              view={view}
-              search={search}
-              items={items}
-              hasNextPage={!!list.hasNextPage}
-              isFetchingNextPage={list.isFetchingNextPage}
-              fetchNextPage={list.fetchNextPage}
-              cursor={cursor}
-              onCursor={setCursor}
-              selected={selected}
-              onToggle={onToggle}
-              users={users}
-              channels={channels}
-              meId={me.user.id}
-              label={listLabel}
-            />
-          )}
-        </section>
-        <section className="conversation-pane" aria-label="Conversation">
-          {search.c ? (
-            <Suspense
-              fallback={
-                <div className="pane-empty">
-                  <Spinner label="Loading conversation" />
-                </div>
-              }
-            >
-              <ConversationPane key={search.c} id={search.c} onClose={() => openConversation(undefined)} onOpenConversation={openConversation} />
-            </Suspense>
-          ) : (
-            <div className="pane-empty">
-              <p>Pick a conversation, or press <kbd className="kbd">j</kbd> / <kbd className="kbd">k</kbd> and <kbd className="kbd">Enter</kbd>.</p>
-              <p className="muted">
-                <kbd className="kbd">?</kbd> shows every shortcut.
-              </p>
-            </div>
-          )}
-        </section>
+          </section>
+          <section className="conversation-pane" aria-label="Conversation">
+            {search.c ? (
+              <Suspense
+                fallback={
+                  <div className="pane-empty">
+                    <Spinner label="Loading conversation" />
+                  </div>
+                }
+              >
+                <ConversationPane key={search.c} id={search.c} onClose={() => openConversation(undefined)} onOpenConversation={openConversation} />
+              </Suspense>
+            ) : (
+              <div className="pane-empty">
+                <p>Pick a conversation, or press <kbd className="kbd">j</kbd> / <kbd className="kbd">k</kbd> and <kbd className="kbd">Enter</kbd>.</p>
+                <p className="muted">
+                  <kbd className="kbd">?</kbd> shows every shortcut.
+                </p>
+              </div>
+            )}
+          </section>
+        </main>
       </div>
       <ShortcutsDialog open={shortcutsOpen} onClose={() => setShortcutsOpen(false)} />
     </div>

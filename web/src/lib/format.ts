@@ -18,6 +18,23 @@ export function shortAgo(iso: string | null | undefined, now: number): string {
   return new Date(t).toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
 }
 
+/**
+ * How long ago, in words that follow "Since": "just now", "5 min ago", "3 hours ago",
+ * "2 days ago", then the date ("5 Mar"). `shortAgo`'s "now" and dates cannot take "ago".
+ */
+export function sinceText(iso: string | null | undefined, now: number): string {
+  if (!iso) return '';
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return '';
+  const d = Math.max(0, now - t);
+  const ago = (n: number, unit: string) => `${n} ${unit}${n === 1 || unit === 'min' ? '' : 's'} ago`;
+  if (d < MIN) return 'just now';
+  if (d < HOUR) return ago(Math.floor(d / MIN), 'min');
+  if (d < DAY) return ago(Math.floor(d / HOUR), 'hour');
+  if (d < 7 * DAY) return ago(Math.floor(d / DAY), 'day');
+  return new Date(t).toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+}
+
 /** A duration in words, for SLA badges: "12m", "1h 5m", "2d 3h". */
 export function duration(ms: number): string {
   const a = Math.abs(ms);

@@ -14,7 +14,7 @@ import { keys, signedOut, useChannels, useSetAvailability } from '../api/queries
 import type { Me, Notification } from '../api/types.js';
 import { useLiveStatus } from '../live/events.js';
 import { useWithdrawnSlaAlerts } from '../live/slaAlerts.js';
-import { ROLE_LABEL, networkLabel, shortAgo, useNow } from '../lib/format.js';
+import { ROLE_LABEL, networkLabel, shortAgo, sinceText, useNow } from '../lib/format.js';
 import { SafeText } from '../lib/SafeText.js';
 import { Avatar, WarningIcon } from '../ui/bits.js';
 import { Modal } from '../ui/Modal.js';
@@ -192,7 +192,7 @@ export const Header = forwardRef<HTMLInputElement, HeaderProps>(function Header(
                   <SafeText text={String(c.health.advice)} linkify={false} />
                 </p>
               )}
-              {c.health.since && <p className="muted">Since {shortAgo(String(c.health.since), now)} ago</p>}
+              {c.health.since && sinceText(String(c.health.since), now) && <p className="muted health-since">Since {sinceText(String(c.health.since), now)}</p>}
             </li>
           ))}
         </ul>

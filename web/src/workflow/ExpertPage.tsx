@@ -30,6 +30,11 @@ function answererRole(r: ExpertRequest, me: Me): 'asker' | 'asked' | 'on-behalf'
   return me.user.role === 'admin' ? 'on-behalf' : 'reader';
 }
 
+/** Who asked a question: the name the server sends with it (experts may not list people), else from the people list. */
+function askerName(r: ExpertRequest, users: Map<number, User>): string {
+  return clip(r.askedByName ?? users.get(r.askedBy)?.name ?? 'A colleague', 120);
+}
+
 export function ExpertPage() {
   const me = useMe().data;
   if (!me) return null;
@@ -94,7 +99,7 @@ function Questions({ me }: { me: Me }) {
                   <span className="approval-draft small" dir="auto">
                     {clip(r.question, 160)}
                   </span>
-                  {!isExpert && <span className="muted small">to {requestTarget(r, users, teams)}</span>}
+                  {isExpert ? <span className="muted small">from {r.askedBy === me.user.id ? 'you' : askerName(r, users)}</span> : <span className="muted small">to {requestTarget(r, users, teams)}</span>}
                 </Link>
               </li>
             ))}
@@ -115,7 +120,7 @@ function Answer({ r, me, users, teams, onAnswered }: { r: ExpertRequest; me: Me;
   const toast = useToast();
   const [text, setText] = useState('');
   const [refusal, setRefusal] = useState<RefusalInfo | null>(null);
-  const asker = r.askedBy === me.user.id ? 'You' : users.get(r.askedBy)?.name ?? 'A colleague';
+  const asker = r.askedBy === me.user.id ? 'You' : askerName(r, users);
   const role = answererRole(r, me);
   const target = requestTarget(r, users, teams);
   useModerationLive();

@@ -153,7 +153,7 @@ export function ExpertRequestsCard({ conversationId, onAsk }: { conversationId: 
                   <span className={`badge ${r.status === 'answered' ? 'sla-ok' : late ? 'sla-over' : 'badge-warn'}`}>{r.status === 'answered' ? 'Answered' : late ? 'Overdue' : 'Open'}</span>
                   <span className="small">
                     to <strong>{requestTarget(r, users, teams)}</strong>
-                    {r.askedBy ? ` by ${users.get(r.askedBy)?.name ?? 'a colleague'}` : ''}
+                    {r.askedBy ? ` by ${users.get(r.askedBy)?.name ?? r.askedByName ?? 'a colleague'}` : ''}
                   </span>
                 </div>
                 <p className="expert-question">
