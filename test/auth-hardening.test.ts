@@ -71,7 +71,7 @@ describe('sign-in limits over HTTP', () => {
     const body = JSON.stringify({ channelAccountId: 'x', messages: 'y'.repeat(1024 * 1024) });
     const res = await fetch(`${desk.url}/api/ingest/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(res.status).toBe(401);
-    expect((await res.json()).code).toMatch(/^auth\./);
+    expect(((await res.json()) as { code: string }).code).toMatch(/^auth\./);
     // still answered normally with credentials
     const admin = await Client.signIn(desk.url, 'admin@acme.test');
     expect((await admin.post('/api/ingest/messages', { channelAccountId: 'x', messages: [] })).status).toBe(400);
@@ -80,7 +80,7 @@ describe('sign-in limits over HTTP', () => {
   it('answers /metrics only with its bearer token when one is set', async () => {
     const refused = await fetch(`${desk.url}/metrics`);
     expect(refused.status).toBe(401);
-    expect((await refused.json()).code).toBe('auth.required');
+    expect(((await refused.json()) as { code: string }).code).toBe('auth.required');
     expect((await fetch(`${desk.url}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
     const ok = await fetch(`${desk.url}/metrics`, { headers: { authorization: 'Bearer metrics-token-0123456789' } });
     expect(ok.status).toBe(200);
