@@ -271,7 +271,8 @@ for (const dialect of DIALECTS) {
       expect(rows).toHaveLength(2);
       expect(rows[1]![4]).toBe('token.created');
       expect(rows[1]![3]).toBe('Ada Admin');
-      expect(rows[1]![6]).toBe(`'${evil}`);
+      expect(rows[1]![6]).toBe(String(t.json.id));
+      expect(JSON.parse(rows[1]![8]!)).toEqual({ name: evil, expiresAt: null });
 
       const g = (await auditOf(admin, '?action=guideline.published&limit=1')).json.items[0];
       expect(g.actor).toMatch(/^token:\d+$/);

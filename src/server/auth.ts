@@ -11,6 +11,7 @@ import type { Role } from '../core/types.js';
 import { AppError } from '../errors.js';
 import type { Store } from '../store/db.js';
 import type { User } from '../store/schema.js';
+import type { Tx } from '../store/util.js';
 
 export const SESSION_COOKIE = 'parley_session';
 export const SESSION_TTL_MS = 14 * 24 * 3600_000;
@@ -46,10 +47,16 @@ export async function destroySession(store: Store, sessionId: string) {
   await store.db.deleteFrom('session').where('id', '=', sessionId).execute();
 }
 
-export async function createApiToken(store: Store, user: User, name: string, now: number): Promise<string> {
+export async function createApiToken(store: Store, user: User, name: string, now: number, expiresAt: number | null = null): Promise<{ raw: string; id: number }> {
   const raw = `prl_${token(30)}`;
-  await store.db.insertInto('api_token').values({ brand_id: user.brand_id, user_id: user.id, name, token_hash: sha256(raw), prefix: raw.slice(0, 8), created_at: now }).execute();
-  return raw;
+  const row = await store.db.insertInto('api_token').values({ brand_id: user.brand_id, user_id: user.id, name, token_hash: sha256(raw), prefix: raw.slice(0, 8), created_at: now, expires_at: expiresAt }).returning('id').executeTakeFirstOrThrow();
+  return { raw, id: row.id };
+}
+
+/** Revoke every live token of a person (their password changed: whoever held a token made with a stolen session loses it). */
+export async function revokeTokensOf(db: Tx, userId: number, now: number): Promise<number> {
+  const r = await db.updateTable('api_token').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
+  return Number(r.numUpdatedRows);
 }
 
 function actorFor(user: User, via: 'session' | 'token', tokenId?: number): Actor {
@@ -67,12 +74,13 @@ export async function authenticate(store: Store, req: FastifyRequest, now: numbe
       .selectFrom('api_token')
       .innerJoin('app_user', 'app_user.id', 'api_token.user_id')
       .selectAll('app_user')
-      .select(['api_token.id as token_id', 'api_token.revoked_at as token_revoked', 'api_token.last_used_at as token_used'])
+      .select(['api_token.id as token_id', 'api_token.revoked_at as token_revoked', 'api_token.last_used_at as token_used', 'api_token.expires_at as token_expires'])
       .where('api_token.token_hash', '=', sha256(raw))
       .executeTakeFirst();
     if (!row || row.token_revoked || row.disabled_at) throw new AppError(401, 'auth.invalid_token', 'the API token is unknown or revoked');
+    if (row.token_expires != null && Number(row.token_expires) <= now) throw new AppError(401, 'auth.token_expired', 'the API token has expired; an admin creates a new one');
     if (!row.token_used || now - row.token_used > 60_000) await store.db.updateTable('api_token').set({ last_used_at: now }).where('id', '=', row.token_id).execute();
-    const { token_id, token_revoked: _r, token_used: _u, ...user } = row;
+    const { token_id, token_revoked: _r, token_used: _u, token_expires: _x, ...user } = row;
     return { user, actor: actorFor(user, 'token', token_id), via: 'token' };
   }
   const cookie = req.cookies?.[SESSION_COOKIE];

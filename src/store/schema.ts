@@ -75,6 +75,8 @@ export interface ApiTokenTable {
   created_at: number;
   last_used_at: number | null;
   revoked_at: number | null;
+  /** null: until revoked. */
+  expires_at: number | null;
 }
 
 export interface ChannelAccountTable {

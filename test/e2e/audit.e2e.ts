@@ -2,7 +2,8 @@
  * Settings → Audit log in a real browser: the entries that belong to no conversation
  * (CRM links, tokens, teams) listed with their action in words and the actor's name,
  * filtered, paged, linked to their conversation, exported as CSV, hostile names and notes
- * shown as text; and the contact card showing the consent behind a CRM link.
+ * shown as text; the contact card showing the consent behind a CRM link; and Settings → API
+ * tokens (list, create shown once, revoke after a confirmation).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -202,5 +203,41 @@ describe('the contact card shows the consent behind a CRM link', () => {
     await w.page.getByText('Not linked. Link only when the customer has agreed.').waitFor();
     expect(await w.page.getByTestId('crm-consent').count()).toBe(0);
     await assertNothingRan(w);
+  });
+});
+
+describe('Settings → API tokens', () => {
+  it('lists tokens with hostile names as text, creates one shown once, and revokes one after a confirmation', async () => {
+    const w = await pageAs('admin@acme.test');
+    const { page } = w;
+    await page.goto(`${desk.url}/admin/tokens`);
+    await page.getByRole('heading', { name: 'API tokens', exact: true, level: 2 }).waitFor();
+    const table = page.locator('table.tokens-table');
+    await table.getByRole('cell', { name: HOSTILE_TOKEN, exact: true }).waitFor();
+
+    await page.getByLabel('Name').fill('CRM sync');
+    await page.getByLabel('Expires').selectOption('30');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const secret = await page.getByLabel('New API token').inputValue();
+    expect(secret).toMatch(/^prl_/);
+    expect((await fetch(`${desk.url}/api/me`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(200);
+    await page.getByRole('button', { name: 'Done' }).click();
+    expect(await page.getByLabel('New API token').count()).toBe(0);
+    const row = table.getByRole('row').filter({ hasText: 'CRM sync' });
+    await row.getByText(/active until/).waitFor();
+
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke token' }).click();
+    await row.getByText(/^revoked/).waitFor();
+    expect((await fetch(`${desk.url}/api/me`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(401);
+    await assertNothingRan(w);
+  });
+
+  it('is not offered to agents or team leads', async () => {
+    const w = await pageAs('cleo@acme.test');
+    await w.page.goto(`${desk.url}/admin/tokens`);
+    await w.page.getByRole('navigation', { name: 'Settings sections' }).waitFor();
+    expect(await w.page.getByRole('link', { name: 'API tokens' }).count()).toBe(0);
+    await w.page.getByText('API tokens are for admins').waitFor();
   });
 });

@@ -3,12 +3,12 @@ import { z } from 'zod';
 import { addTeamMember, createTeam, createUser, passwordProblem, teamExists, ValidationError } from '../../commands/setup.js';
 import { MAX_EXPERT_TARGET_MIN } from '../../core/expertRequests.js';
 import { ROLES } from '../../core/types.js';
-import { AppError } from '../../errors.js';
+import { AppError, notFound } from '../../errors.js';
 import { hashPassword, verifyPassword } from '../../lib/password.js';
 import { audit } from '../../store/audit.js';
 import type { Tx } from '../../store/util.js';
 import { groupExpertTargetMin } from '../../workflow/settings.js';
-import { createApiToken, LoginLimiter, requireRole } from '../auth.js';
+import { createApiToken, LoginLimiter, requireRole, revokeTokensOf } from '../auth.js';
 import type { App } from '../http.js';
 import { presentChannelAccount, presentUser } from '../presenters.js';
 import { channelAccountSchema, idParams, userSchema } from '../schemas.js';
@@ -91,7 +91,7 @@ export function adminRoutes(app: App) {
 
   app.post('/api/me/password', {
     schema: {
-      tags: ['auth'], summary: 'Change your own password: the current one, then the new one (at least 8 characters other than spaces); your other sessions are signed out',
+      tags: ['auth'], summary: 'Change your own password: the current one, then the new one (at least 8 characters other than spaces); your other sessions are signed out and your API tokens revoked',
       body: z.strictObject({ currentPassword: z.string().max(1024), newPassword: NEW_PASSWORD }),
       response: { 204: z.null() },
     },
@@ -116,7 +116,9 @@ export function adminRoutes(app: App) {
       await trx.updateTable('app_user').set({ password_hash: hash }).where('id', '=', a.user.id).execute();
       // this browser stays signed in; every other one signs in again with the new password
       await trx.deleteFrom('session').where('user_id', '=', a.user.id).where('id', '!=', a.sessionId!).execute();
-      await audit(trx, { brandId: a.user.brand_id, actor: a.actor.name, action: 'user.password_changed', subjectType: 'user', subjectId: a.user.id }, now);
+      // and every API token made as them: one made with a stolen session must not outlive the new password
+      const tokensRevoked = await revokeTokensOf(trx, a.user.id, now);
+      await audit(trx, { brandId: a.user.brand_id, actor: a.actor.name, action: 'user.password_changed', subjectType: 'user', subjectId: a.user.id, data: tokensRevoked ? { tokensRevoked } : undefined }, now);
     });
     return reply.code(204).send(null);
   });
@@ -186,14 +188,52 @@ export function adminRoutes(app: App) {
     return { items: rows.map((r) => presentChannelAccount(r, s.registry.forAccount(r)?.capabilities ?? null)) };
   });
 
+  const tokenSchema = z.object({ id: z.number(), name: z.string(), prefix: z.string(), userId: z.number(), userName: z.string(), createdAt: z.string(), lastUsedAt: z.string().nullable(), expiresAt: z.string().nullable(), revokedAt: z.string().nullable() });
+  const iso = (t: number | string | null) => (t == null ? null : new Date(Number(t)).toISOString());
+
   app.post('/api/tokens', {
-    schema: { tags: ['admin'], summary: 'Create an API token acting as you (shown once)', body: z.object({ name: z.string().min(1).max(100) }), response: { 201: z.object({ token: z.string(), name: z.string() }) } },
+    schema: {
+      tags: ['admin'], summary: 'Create an API token acting as you (shown once); it lasts until revoked, or expiresInDays',
+      body: z.strictObject({ name: z.string().trim().min(1).max(100), expiresInDays: z.number().int().min(1).max(3650).optional() }),
+      response: { 201: z.object({ token: z.string(), id: z.number(), name: z.string(), expiresAt: z.string().nullable() }) },
+    },
   }, async (req, reply) => {
     const a = requireRole(req, 'admin');
     if (a.via !== 'session') throw new AppError(403, 'forbidden', 'tokens are created by a signed-in admin, not by another token');
-    const token = await createApiToken(s.store, a.user, req.body.name, s.clock.now());
-    await audit(s.store.db, { brandId: a.user.brand_id, actor: a.actor.name, action: 'token.created', subjectType: 'api_token', subjectId: req.body.name }, s.clock.now());
-    return reply.code(201).send({ token, name: req.body.name });
+    const now = s.clock.now();
+    const expiresAt = req.body.expiresInDays ? now + req.body.expiresInDays * 86_400_000 : null;
+    const { raw, id } = await createApiToken(s.store, a.user, req.body.name, now, expiresAt);
+    await audit(s.store.db, { brandId: a.user.brand_id, actor: a.actor.name, action: 'token.created', subjectType: 'api_token', subjectId: id, data: { name: req.body.name, expiresAt: iso(expiresAt) } }, now);
+    return reply.code(201).send({ token: raw, id, name: req.body.name, expiresAt: iso(expiresAt) });
+  });
+
+  app.get('/api/tokens', {
+    schema: { tags: ['admin'], summary: 'The brand\'s API tokens (never the secret: its first characters), whose they are, when last used, expired or revoked', response: { 200: z.object({ items: z.array(tokenSchema) }) } },
+  }, async (req) => {
+    const a = requireRole(req, 'admin');
+    const rows = await s.store.db.selectFrom('api_token').innerJoin('app_user', 'app_user.id', 'api_token.user_id')
+      .select(['api_token.id', 'api_token.name', 'api_token.prefix', 'api_token.user_id', 'app_user.name as user_name', 'api_token.created_at', 'api_token.last_used_at', 'api_token.expires_at', 'api_token.revoked_at'])
+      .where('api_token.brand_id', '=', a.user.brand_id).orderBy('api_token.id', 'desc').limit(1000).execute();
+    return { items: rows.map((r) => ({ id: r.id, name: r.name, prefix: r.prefix, userId: r.user_id, userName: r.user_name, createdAt: iso(r.created_at)!, lastUsedAt: iso(r.last_used_at), expiresAt: iso(r.expires_at), revokedAt: iso(r.revoked_at) })) };
+  });
+
+  app.delete('/api/tokens/:id', {
+    schema: { tags: ['admin'], summary: 'Revoke an API token (it stops working at once; revoking it again is a no-op)', params: z.object({ id: z.coerce.number().int().positive() }), response: { 200: z.object({ item: tokenSchema }) } },
+  }, async (req) => {
+    const a = requireRole(req, 'admin');
+    const now = s.clock.now();
+    const row = await s.store.db.transaction().execute(async (trx) => {
+      const t = await trx.selectFrom('api_token').select(['id', 'revoked_at']).where('id', '=', req.params.id).where('brand_id', '=', a.user.brand_id).executeTakeFirst();
+      if (!t) throw notFound('API token');
+      if (t.revoked_at == null) {
+        await trx.updateTable('api_token').set({ revoked_at: now }).where('id', '=', t.id).execute();
+        await audit(trx, { brandId: a.user.brand_id, actor: a.actor.name, action: 'token.revoked', subjectType: 'api_token', subjectId: t.id }, now);
+      }
+      return trx.selectFrom('api_token').innerJoin('app_user', 'app_user.id', 'api_token.user_id')
+        .select(['api_token.id', 'api_token.name', 'api_token.prefix', 'api_token.user_id', 'app_user.name as user_name', 'api_token.created_at', 'api_token.last_used_at', 'api_token.expires_at', 'api_token.revoked_at'])
+        .where('api_token.id', '=', t.id).executeTakeFirstOrThrow();
+    });
+    return { item: { id: row.id, name: row.name, prefix: row.prefix, userId: row.user_id, userName: row.user_name, createdAt: iso(row.created_at)!, lastUsedAt: iso(row.last_used_at), expiresAt: iso(row.expires_at), revokedAt: iso(row.revoked_at) } };
   });
 
   app.get('/api/quarantine', {

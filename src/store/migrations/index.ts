@@ -15,6 +15,7 @@ import * as m20261203T1610 from './20261203T1610_viewing_span.js';
 import * as m20261204T2100 from './20261204T2100_raw_lz4.js';
 import * as m20261205T0600 from './20261205T0600_team_name_nocase.js';
 import * as m20261205T0700 from './20261205T0700_moderation_identity.js';
+import * as m20261205T1000 from './20261205T1000_api_token_expiry.js';
 
 export const migrations: Record<string, MigrationModule> = {
   '20261123T1900_initial_schema': m20261123T1900,
@@ -32,4 +33,5 @@ export const migrations: Record<string, MigrationModule> = {
   '20261204T2100_raw_lz4': m20261204T2100,
   '20261205T0600_team_name_nocase': m20261205T0600,
   '20261205T0700_moderation_identity': m20261205T0700,
+  '20261205T1000_api_token_expiry': m20261205T1000,
 };

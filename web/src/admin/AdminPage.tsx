@@ -1,6 +1,6 @@
 /**
  * Settings: channels, people, teams, workflow, guidelines, playbooks, snippets,
- * quarantine and the audit log, one section per URL (`/admin/<section>`). Admins change
+ * quarantine, API tokens and the audit log, one section per URL (`/admin/<section>`). Admins change
  * things; approvers (team leads) see them read-only, and maintain playbooks and snippets.
  */
 import { Link, useParams } from '@tanstack/react-router';
@@ -10,6 +10,7 @@ import { AuditLogAdmin } from './AuditLog.js';
 import { ChannelsAdmin } from './Channels.js';
 import { GuidelinesAdmin, PlaybooksAdmin, QuarantineAdmin, SnippetsAdmin } from './Content.js';
 import { PeopleAdmin, TeamsAdmin } from './People.js';
+import { TokensAdmin } from './Tokens.js';
 import { WorkflowAdmin } from './WorkflowSettings.js';
 import { ADMIN_SECTIONS, isAdminSection, type AdminSection } from './sections.js';
 
@@ -23,6 +24,7 @@ const LABEL: Record<AdminSection, string> = {
   playbooks: 'Playbooks',
   snippets: 'Snippets',
   quarantine: 'Quarantine',
+  tokens: 'API tokens',
   audit: 'Audit log',
 };
 
@@ -37,7 +39,7 @@ export function AdminPage() {
   return (
     <Frame me={me} title={`Settings · ${LABEL[s]}`} className="admin-app">
       <nav className="tabs" aria-label="Settings sections">
-        {ADMIN_SECTIONS.filter((x) => x !== 'quarantine' || admin).map((x) => (
+        {ADMIN_SECTIONS.filter((x) => (x !== 'quarantine' && x !== 'tokens') || admin).map((x) => (
           <Link key={x} to="/admin/$section" params={{ section: x }} className={`tab${x === s ? ' active' : ''}`} aria-current={x === s ? 'page' : undefined}>
             {LABEL[x]}
           </Link>
@@ -55,6 +57,7 @@ export function AdminPage() {
           {s === 'playbooks' && <PlaybooksAdmin canWrite={lead} />}
           {s === 'snippets' && <SnippetsAdmin canWrite={lead} />}
           {s === 'quarantine' && <QuarantineAdmin admin={admin} />}
+          {s === 'tokens' && <TokensAdmin admin={admin} />}
           {s === 'audit' && <AuditLogAdmin />}
         </div>
       )}
