@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { AVAILABILITIES } from '../../core/types.js';
 import { AppError } from '../../errors.js';
+import { offlineIfNoSession } from '../../commands/availability.js';
 import { verifyPassword } from '../../lib/password.js';
 import { audit } from '../../store/audit.js';
 import { clearSessionCookie, createSession, destroySession, LoginGuard, requireRole, setSessionCookie } from '../auth.js';
@@ -45,8 +46,15 @@ export function authRoutes(app: App) {
     return me(user.id, session.csrfToken);
   });
 
-  app.post('/api/auth/logout', { schema: { tags: ['auth'], summary: 'Sign out', response: { 204: z.null() } } }, async (req, reply) => {
-    if (req.auth?.sessionId) await destroySession(s.store, req.auth.sessionId);
+  app.post('/api/auth/logout', { schema: { tags: ['auth'], summary: 'Sign out (signing out of your last session sets you offline: routing stops giving you work)', response: { 204: z.null() } } }, async (req, reply) => {
+    if (req.auth?.sessionId) {
+      await destroySession(s.store, req.auth.sessionId);
+      const off = await offlineIfNoSession(s.store, req.auth.user.id, s.clock.now(), 'signed out');
+      if (off) {
+        s.bus.publish(off.user.brand_id, 'user.updated', presentUser(off.user));
+        await app.hooks.afterAvailability?.(off.user.brand_id, off.user.id);
+      }
+    }
     clearSessionCookie(reply);
     return reply.code(204).send(null);
   });
