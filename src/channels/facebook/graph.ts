@@ -17,7 +17,7 @@
  *  - 1, 2 or `is_transient`, 5xx → TEMPORARY for reads; TIMEOUT for writes (may have been
  *    applied: the outbox checks with findSent before sending again)
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { ChannelError, type ChannelErrorCode, type WebhookRequest, type WebhookResult } from '../types.js';
 
 export const GRAPH_DEFAULT_BASE = 'https://graph.facebook.com';
@@ -187,6 +187,11 @@ function header(req: WebhookRequest, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** Compared in constant time (digests of equal length), so timing does not reveal the token. */
+function sameSecret(given: string, expected: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest());
+}
+
 /**
  * The verification request Meta sends when the callback URL is saved
  * (`hub.mode=subscribe&hub.verify_token=…&hub.challenge=…`): echo the challenge when the
@@ -195,7 +200,7 @@ function header(req: WebhookRequest, name: string): string | undefined {
 export function answerVerification(req: WebhookRequest, verifyToken: string | null): WebhookResult {
   const q = req.query;
   if (q['hub.mode'] !== 'subscribe' || !q['hub.challenge']) throw new ChannelError('INVALID_REQUEST', 'a GET on a Meta webhook must be a subscription verification (hub.mode=subscribe with hub.challenge)');
-  if (!verifyToken || q['hub.verify_token'] !== verifyToken) return { response: { status: 403, body: 'verify token mismatch', headers: { 'content-type': 'text/plain; charset=utf-8' } }, messages: [] };
+  if (!verifyToken || !sameSecret(String(q['hub.verify_token'] ?? ''), verifyToken)) return { response: { status: 403, body: 'verify token mismatch', headers: { 'content-type': 'text/plain; charset=utf-8' } }, messages: [] };
   return { response: { status: 200, body: String(q['hub.challenge']), headers: { 'content-type': 'text/plain; charset=utf-8' } }, messages: [] };
 }
 
