@@ -15,6 +15,8 @@ import type { Tx } from '../store/util.js';
 
 export const SESSION_COOKIE = 'parley_session';
 export const SESSION_TTL_MS = 14 * 24 * 3600_000;
+/** However active, a session ends this long after sign-in (a stolen cookie does not live for ever). */
+export const SESSION_MAX_AGE_MS = 30 * 24 * 3600_000;
 
 export interface AuthContext {
   user: User;
@@ -90,18 +92,18 @@ export async function authenticate(store: Store, req: FastifyRequest, now: numbe
     .selectFrom('session')
     .innerJoin('app_user', 'app_user.id', 'session.user_id')
     .selectAll('app_user')
-    .select(['session.csrf_token', 'session.expires_at', 'session.last_seen_at as session_seen'])
+    .select(['session.csrf_token', 'session.expires_at', 'session.last_seen_at as session_seen', 'session.created_at as session_created'])
     .where('session.id', '=', sid)
     .executeTakeFirst();
-  if (!row || row.expires_at < now || row.disabled_at) throw new AppError(401, 'auth.session_expired', 'your session has ended; sign in again');
-  const { csrf_token, expires_at: _e, session_seen, ...user } = row;
+  if (!row || row.expires_at < now || now - Number(row.session_created) >= SESSION_MAX_AGE_MS || row.disabled_at) throw new AppError(401, 'auth.session_expired', 'your session has ended; sign in again');
+  const { csrf_token, expires_at: _e, session_seen, session_created: _c, ...user } = row;
   if (UNSAFE.has(req.method)) {
     const sent = req.headers['x-csrf-token'];
     const ok = typeof sent === 'string' && sent.length === csrf_token.length && timingSafeEqual(Buffer.from(sent), Buffer.from(csrf_token));
     if (!ok) throw new AppError(403, 'auth.csrf', 'missing or wrong X-CSRF-Token header');
   }
   if (now - session_seen > 60_000) {
-    await store.db.updateTable('session').set({ last_seen_at: now, expires_at: now + SESSION_TTL_MS }).where('id', '=', sid).execute();
+    await store.db.updateTable('session').set({ last_seen_at: now, expires_at: Math.min(now + SESSION_TTL_MS, Number(row.session_created) + SESSION_MAX_AGE_MS) }).where('id', '=', sid).execute();
     await store.db.updateTable('app_user').set({ last_seen_at: now }).where('id', '=', user.id).execute();
   }
   return { user, actor: actorFor(user, 'session'), via: 'session', sessionId: sid, csrfToken: csrf_token };
