@@ -194,6 +194,21 @@ for (const dialect of DIALECTS) {
       expect((await patch(xId, { settings: { requestTimeoutMs: 4000 } })).status).toBe(200);
     });
 
+    it('sends the replies that waited out an outage as soon as an admin reconnects the account', async () => {
+      const conv = (await admin.post('/api/ingest/messages', { channelAccountId: xId, messages: [mention({ text: `@${server.brand.username} where is my refund?`, networkMessageId: `rc-${Date.now()}` })] })).json.outcomes[0].conversationId;
+      const r = await admin.post(`/api/conversations/${conv}/replies`, { text: 'Sorry for the wait: the refund left us on Monday and shows within 3 working days.', visibility: 'public' });
+      expect(r.status, JSON.stringify(r.json)).toBe(202);
+      // its last try failed on refused credentials: the back-off holds it for minutes
+      const later = Date.now() + 5 * 60_000;
+      await db().updateTable('outbox').set({ next_attempt_at: later, attempts: 1, last_error: 'AUTH_REVOKED' }).where('message_id', '=', r.json.message.id).execute();
+      const before = Date.now();
+      expect((await patch(xId, { credentials: { accessToken: server.credentials().accessToken } })).status).toBe(200);
+      const row = await db().selectFrom('outbox').select(['status', 'next_attempt_at']).where('message_id', '=', r.json.message.id).executeTakeFirstOrThrow();
+      expect(row.status).toBe('queued');
+      expect(Number(row.next_attempt_at)).toBeLessThan(later);
+      expect(Number(row.next_attempt_at)).toBeGreaterThanOrEqual(before - 1000);
+    });
+
     it('hands a new handle to the connector at the next poll (X leaves the account\'s own posts out of listening by it)', async () => {
       expect((await cursorOf(xId)).q).toContain(`-from:${server.brand.username}`);
       expect((await patch(xId, { handle: '@AcmeCareHQ' })).json.handle).toBe('AcmeCareHQ');

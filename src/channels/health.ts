@@ -2,12 +2,14 @@
  * Channel health: an account is `active` or `unhealthy` with the error code,
  * what happened and what an admin should do. Turning unhealthy raises an
  * alert (live event + notification to every admin); never silently green.
+ * Recovering makes the account's replies waiting on a retry due at once.
  */
 import type { EventBus } from '../events/bus.js';
 import { presentChannelAccount } from '../server/presenters.js';
 import type { Store } from '../store/db.js';
 import type { ChannelAccount } from '../store/schema.js';
 import { audit } from '../store/audit.js';
+import { sendWaitingNow } from '../outbox/waiting.js';
 
 export interface HealthProblem {
   code: string;
@@ -25,7 +27,9 @@ export async function markChannelHealth(store: Store, bus: EventBus, account: Ch
     if (!wasUnhealthy) return;
     const health = JSON.stringify({ ...prev, code: null, message: null, advice: null, recoveredAt: new Date(now).toISOString() });
     await store.db.updateTable('channel_account').set({ status: 'active', health }).where('id', '=', account.id).where('status', '!=', 'disabled').execute();
-    await audit(store.db, { brandId: account.brand_id, actor: 'system', action: 'channel.recovered', subjectType: 'channel_account', subjectId: account.id }, now);
+    // its replies held back while it was down go out now, not when their back-off (up to 5 minutes) ends
+    const due = await sendWaitingNow(store.db, account.id, now);
+    await audit(store.db, { brandId: account.brand_id, actor: 'system', action: 'channel.recovered', subjectType: 'channel_account', subjectId: account.id, ...(due ? { data: { repliesDueNow: due } } : {}) }, now);
     const row = await store.db.selectFrom('channel_account').selectAll().where('id', '=', account.id).executeTakeFirstOrThrow();
     bus.publish(account.brand_id, 'channel.health', presentChannelAccount(row));
     return;

@@ -13,6 +13,7 @@
  */
 import { parseObject } from '../lib/json.js';
 import type { Actor } from './context.js';
+import { sendWaitingNow } from '../outbox/waiting.js';
 import { changedCredentialTargets, changedPositionSettings, checkCredentialNames, checkSettings, type InputProblem } from '../channels/settings.js';
 import type { AccountPurpose, Network } from '../core/types.js';
 import { AppError, conflict, conflictOnUnique, notFound } from '../errors.js';
@@ -234,6 +235,8 @@ export async function editChannelAccount(deps: ChannelAccountDeps, p: EditChanne
     if (!changed.length) return { account: acc, changed, cursorReset };
 
     await trx.updateTable('channel_account').set(patch as never).where('id', '=', acc.id).execute();
+    // reconnected: replies that waited out the outage go now, not at their back-off's end
+    if (reconnected && acc.status !== 'disabled') await sendWaitingNow(trx, acc.id, now);
     const after = await trx.selectFrom('channel_account').selectAll().where('id', '=', acc.id).executeTakeFirstOrThrow();
     // before/after of what changed, never a credential's value (only which ones changed)
     const b = auditView(acc, pick(storedSettings, settingKeys));

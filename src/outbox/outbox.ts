@@ -35,6 +35,8 @@ import { decodeText } from '../store/text.js';
 import { audit } from '../store/audit.js';
 import { markChannelHealth } from '../channels/health.js';
 
+export { sendWaitingNow } from './waiting.js';
+
 export class OutboxRefusal extends Error {
   constructor(readonly code: string, message: string) {
     super(message);
