@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../lib/clock.js';
 import { createTestDatabase, describeEachStore } from '../../test/db.js';
 import { GraphileJobs, TableJobs } from './jobs.js';
@@ -61,5 +61,30 @@ describe('graphile-worker jobs [postgres]', () => {
     await other.close();
     await db.drop();
     expect(runs).toHaveLength(2);
+  }, 30_000);
+});
+
+describe('graphile-worker on the store\'s pool [postgres]', () => {
+  it('starts without a warning: the pool it is handed listens for errors of idle and checked-out connections, and is large enough', async () => {
+    const db = await createTestDatabase('postgres');
+    const printed: string[] = [];
+    const logged: string[] = [];
+    const spy = vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => void printed.push(args.map(String).join(' ')));
+    const jobs = new GraphileJobs(db.store, 4, { warn: (_o, m) => void logged.push(String(m)), error: (_o, m) => void logged.push(String(m)) });
+    try {
+      const ran: number[] = [];
+      jobs.register('hello', async (p) => void ran.push(p.n));
+      await jobs.add('hello', { n: 1 }); // worker utils on the pool
+      await jobs.start(); // the runner on the pool
+      const deadline = Date.now() + 10_000;
+      while (!ran.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(ran).toEqual([1]);
+    } finally {
+      await jobs.stop();
+      spy.mockRestore();
+      await db.drop();
+    }
+    expect(printed).toEqual([]);
+    expect(logged).toEqual([]);
   }, 30_000);
 });

@@ -51,7 +51,16 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
   let store: Store;
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10, types: { getTypeParser: int8AsNumber } as any });
+    // A connection that breaks (server restart, idle timeout, pg_terminate_backend) emits 'error':
+    // on the pool while the client is idle in it, on the client itself while it is checked out
+    // (between queries, e.g. graphile-worker's LISTEN connection or a sweep's advisory lock). An
+    // 'error' nobody listens to is an uncaught exception that ends the process, so both have a
+    // listener; pg marks the client broken and the next query on it fails (and the pool replaces
+    // it). graphile-worker, handed this pool, checks for exactly these two listeners.
     pool.on('error', () => { /* idle client errors surface on the next query */ });
+    pool.on('connect', (client) => {
+      client.on('error', () => { /* a checked-out client's error surfaces on its next query */ });
+    });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     const u = new URL(opts.databaseUrl);
     const statistics = new PlannerStatistics(db);
