@@ -24,10 +24,11 @@ describe('evaluateSla: the latest wait needs an answer or has no response clock'
   it('a wait that needs no answer has no first-response clock: no deadline, no breach, nothing in history', () => {
     const ev = evaluateSla(DEFAULT_SLA_POLICY, conv([{ type: 'inbound', at: T }], false), T + 40 * MIN);
     expect(ev.firstResponse).toBeNull();
-    expect(ev.history.map((c) => c.metric)).toEqual(['resolution']);
-    expect(ev.withdrawn).toMatchObject([{ metric: 'first_response', startedAt: T, state: 'breached' }]);
-    // the next change is the resolution clock's warning, not the response clock's
-    expect(ev.nextChangeAt).toBe(T + 18 * 60 * MIN);
+    expect(ev.history).toEqual([]);
+    // nor a resolution clock: a conversation that needs no response is never overdue
+    expect(ev.resolution).toBeNull();
+    expect(ev.withdrawn).toMatchObject([{ metric: 'resolution', startedAt: T, state: 'active' }, { metric: 'first_response', startedAt: T, state: 'breached' }]);
+    expect(ev.nextChangeAt).toBeNull();
   });
 
   it('needing an answer again brings the clock back from where the customer began waiting', () => {
@@ -51,12 +52,12 @@ describe('evaluateSla: the latest wait needs an answer or has no response clock'
     // a troll, answered anyway, posts again
     const events: SlaEvent[] = [{ type: 'inbound', at: T }, { type: 'outbound', at: T + 10 * MIN }, { type: 'inbound', at: T + 50 * MIN }];
     const first = evaluateSla(DEFAULT_SLA_POLICY, conv(events.slice(0, 2), false), T + 10 * MIN);
-    expect(first.withdrawn.map((c) => c.startedAt)).toEqual([T]);
+    expect(first.withdrawn.map((c) => [c.metric, c.startedAt])).toEqual([['resolution', T], ['first_response', T]]);
     const again = evaluateSla(DEFAULT_SLA_POLICY, { ...conv(events, false), withdrawnWaits: [T] }, T + 90 * MIN);
     expect(again.firstResponse).toBeNull();
     expect(again.nextResponse).toBeNull();
-    expect(again.history.map((c) => c.metric)).toEqual(['resolution']);
-    expect(again.withdrawn.map((c) => [c.metric, c.startedAt])).toEqual([['first_response', T], ['next_response', T + 50 * MIN]]);
+    expect(again.history).toEqual([]);
+    expect(again.withdrawn.map((c) => [c.metric, c.startedAt])).toEqual([['resolution', T], ['first_response', T], ['next_response', T + 50 * MIN]]);
     // the new wait needing an answer gets its clock; the old one does not come back
     const needed = evaluateSla(DEFAULT_SLA_POLICY, { ...conv(events, true), withdrawnWaits: [T] }, T + 90 * MIN);
     expect(needed.firstResponse).toBeNull();
@@ -75,7 +76,7 @@ describe('evaluateSla: the latest wait needs an answer or has no response clock'
     const later = evaluateSla(DEFAULT_SLA_POLICY, { ...conv(reopened, false), neededInCycle: 1 }, T + 45 * MIN);
     expect(later.cycle).toBe(2);
     expect(later.firstResponse).toBeNull();
-    expect(later.withdrawn).toMatchObject([{ metric: 'first_response', cycle: 2, startedAt: T + 40 * MIN }]);
+    expect(later.withdrawn).toMatchObject([{ metric: 'resolution', cycle: 2, startedAt: T + 40 * MIN }, { metric: 'first_response', cycle: 2, startedAt: T + 40 * MIN }]);
   });
 
   it('a new cycle the brand began (reopened with the brand having the last word) withdraws nothing of the last one', () => {
@@ -177,15 +178,15 @@ for (const dialect of DIALECTS) {
       const troll = await ingest('you are all useless clowns #troll');
       const answered = await ingest('my order never came');
       let c = await conv(troll.conversationId);
-      expect(c.slaState).toBe('active'); // the resolution clock only
-      expect(c.slaDueAt).toBe(new Date(start + 24 * 60 * MIN).toISOString());
-      expect((await clocks(troll.conversationId)).items.map((x: any) => x.metric)).toEqual(['resolution']);
+      expect(c.slaState).toBeNull(); // nor a resolution clock
+      expect(c.slaDueAt).toBeNull();
+      expect((await clocks(troll.conversationId)).items).toEqual([]);
       for (const at of [22.5, 30, 45]) {
         clock.set(start + at * MIN);
         await runTimers();
       }
       c = await conv(troll.conversationId);
-      expect(c.slaState).toBe('active');
+      expect(c.slaState).toBeNull();
       expect(await slaFacts(troll.conversationId)).toEqual([]);
       expect(await notices(cleo, troll.conversationId)).toEqual([]);
       expect(await overdue()).not.toContain(troll.conversationId);
@@ -211,7 +212,7 @@ for (const dialect of DIALECTS) {
       expect((await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [again] })).json.outcomes[0].conversationId).toBe(o.conversationId);
       clock.set(start + 120 * MIN);
       await runTimers();
-      expect((await clocks(o.conversationId)).items.map((x: any) => x.metric)).toEqual(['resolution']);
+      expect((await clocks(o.conversationId)).items).toEqual([]);
       expect(await slaFacts(o.conversationId)).toEqual([]);
       expect(await notices(cleo, o.conversationId)).toEqual([]);
     });
@@ -229,7 +230,7 @@ for (const dialect of DIALECTS) {
       await desk.db.store.db.updateTable('message').set({ triage_action: 'monitor', triage_category: 'abuse' }).where('id', '=', o.messageId).execute();
       clock.set(start + 35 * MIN);
       await runTimers();
-      expect((await conv(o.conversationId)).slaState).toBe('active');
+      expect((await conv(o.conversationId)).slaState).toBeNull();
       expect(await slaFacts(o.conversationId)).toEqual([]);
       expect((await notices(cleo, o.conversationId)).every((x: any) => x.read)).toBe(true);
     });
@@ -265,18 +266,18 @@ for (const dialect of DIALECTS) {
         return x.slaState !== 'breached' && x;
       }, 'the clock withdrawn');
       expect([c.triageAction, c.category]).toEqual(['ignore', 'spam']);
-      // its timer is the resolution clock's (warning at 75 % of a day), not the withdrawn one's
-      expect(await pendingSlaTimer(desk, o.conversationId)).toBe(start + 18 * 60 * MIN);
-      expect(c.slaState).toBe('active'); // resolution
-      expect(c.slaDueAt).toBe(new Date(start + 24 * 60 * MIN).toISOString());
-      expect((await clocks(o.conversationId)).items.map((x: any) => x.metric)).toEqual(['resolution']);
+      // no timer: the resolution clock is withdrawn with it (spam is never overdue)
+      expect(await pendingSlaTimer(desk, o.conversationId)).toBeNull();
+      expect(c.slaState).toBeNull();
+      expect(c.slaDueAt).toBeNull();
+      expect((await clocks(o.conversationId)).items).toEqual([]);
       expect(await slaFacts(o.conversationId)).toEqual([]);
       expect((await report()).breached).toBe(breachedBefore - 1);
       expect(await overdue()).not.toContain(o.conversationId);
       expect((await notices(cleo, o.conversationId)).map((x: any) => x.read)).toEqual([true, true]);
       expect((await cleo.get('/api/notifications')).json.unread).toBe(unreadBefore - 2);
       const audit = (await ana.get(`/api/conversations/${o.conversationId}`)).json.audit;
-      expect(audit.filter((e: any) => e.action === 'sla.withdrawn')).toHaveLength(1);
+      expect(audit.filter((e: any) => e.action === 'sla.withdrawn').map((e: any) => e.data.clock).sort()).toEqual(['first_response', 'resolution']);
       const heard = await events;
       expect(heard).toContainEqual({ type: 'sla', data: { conversationId: o.conversationId, clock: 'first_response', state: 'withdrawn', dueAt: null } });
       expect(heard.filter((e) => e.type === 'notification.read')).toHaveLength(1);

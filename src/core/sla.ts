@@ -12,7 +12,10 @@
  * - A response clock runs only for a wait that needs an answer: a conversation whose triage
  *   says ignore or monitor has none for its latest wait, unless it already needed one in the
  *   same cycle (a correction either way withdraws it or brings it back from where the
- *   customer began waiting).
+ *   customer began waiting). The cycle's resolution clock follows the same answer: a cycle
+ *   whose first wait needed no answer and whose latest wait needs none (spam, a troll) has
+ *   none either — it is never overdue — and needing an answer brings it back from the
+ *   cycle's start; a real case whose follow-up needs no answer keeps it.
  * - A chaser (another inbound while a reply is owed) restarts nothing: the clock keeps its
  *   original start.
  * - A reopened conversation starts a new cycle measured from the reopening: first response
@@ -89,9 +92,11 @@ export interface SlaConversation {
   /**
    * Whether the customer's latest wait needs an answer, as the conversation's triage says
    * (action `respond`, or not triaged): true when omitted. When false (and `neededInCycle`
-   * does not say otherwise), that wait has no response clock — running or already stopped,
-   * it is neither met nor breached and sets no deadline (see `SlaEvaluation.withdrawn`).
-   * Set true again, the clock is back, started where the customer began waiting.
+   * does not say otherwise), that wait has no response clock — and when the cycle's first
+   * wait needed none either (it is the latest, or `withdrawnWaits` names it), the cycle has no
+   * resolution clock. Running or already stopped, they are neither met nor breached and set
+   * no deadline (see `SlaEvaluation.withdrawn`). Set true again, they are back, started where
+   * they started: the wait where the customer began waiting, the resolution at the cycle's start.
    */
   needsResponse?: boolean | null;
   /**
@@ -142,10 +147,13 @@ export interface SlaEvaluation {
   /** The current cycle: 1 for the first, +1 per reopening; 0 before the first customer message. */
   cycle: number;
   /**
-   * Response clocks of the current cycle's waits that need no answer, as they would run, in
-   * start order: the latest wait's when it needs none, and the earlier ones `withdrawnWaits`
-   * names. In neither the current clocks nor `history`; no deadline or `nextChangeAt` comes
-   * from them. Their starts are the next evaluation's `withdrawnWaits`.
+   * Clocks of the current cycle that run for nothing that needs an answer, as they would run,
+   * in start order: the latest wait's response clock when it needs none (and then the cycle's
+   * resolution clock, when its first wait needed none either), and the response clocks of the
+   * earlier waits `withdrawnWaits` names. In neither the current clocks nor `history`; no
+   * deadline or `nextChangeAt` comes from them. Their starts are the next evaluation's
+   * `withdrawnWaits` (a resolution clock starts with the cycle's first wait, when the customer
+   * began the cycle).
    */
   withdrawn: SlaClock[];
   /**
@@ -472,6 +480,9 @@ export function evaluateSla(policy: SlaPolicy, conversation: SlaConversation, no
   let resolution: RawClock | null = null;
   /** The clock of the customer's latest wait in the current cycle (null: none, or no target for it). */
   let latestWait: RawClock | null = null;
+  /** When the current cycle's first wait began, and how many waits the cycle has had (targets or not). */
+  let firstWaitAt: number | null = null;
+  let waitsInCycle = 0;
 
   const startClock = (metric: SlaMetric, at: number): RawClock | null => {
     const rule = ruleFor(metric);
@@ -497,10 +508,17 @@ export function evaluateSla(policy: SlaPolicy, conversation: SlaConversation, no
       stop(response, ev.at, step.stop);
       if (step.stop === 'resolved') stop(resolution, ev.at, 'resolved');
     }
-    if (step.newCycle) resolution = startClock('resolution', ev.at);
+    if (step.newCycle) {
+      resolution = startClock('resolution', ev.at);
+      firstWaitAt = null;
+      waitsInCycle = 0;
+    }
     // a clock for the reply now owed (none without a target); a new cycle owes none until a customer writes
-    if (step.start) latestWait = response = startClock(step.start, ev.at);
-    else if (step.newCycle) latestWait = response = null;
+    if (step.start) {
+      latestWait = response = startClock(step.start, ev.at);
+      firstWaitAt ??= ev.at;
+      waitsInCycle++;
+    } else if (step.newCycle) latestWait = response = null;
     if (step.wait === 'begin' && pauseEnabled) pauses.push([ev.at, null]);
   }
   // a wait triage says needs no answer has no clock (it comes back, from the same start, when it does)
@@ -509,7 +527,13 @@ export function evaluateSla(policy: SlaPolicy, conversation: SlaConversation, no
   // (nothing to look for in the common case: the wait needs an answer and no earlier one went without)
   if (!needed || conversation.withdrawnWaits?.length) {
     const earlier = new Set(conversation.withdrawnWaits ?? []);
-    withdrawnRaw = clocks.filter((c) => c.cycle === machine.cycle && c.metric !== 'resolution' && (c === latestWait ? !needed : earlier.has(c.startedAt)));
+    // Nor has the cycle's resolution when the customer began it with nothing that needs an answer
+    // (its first wait) and still needs none (its latest): spam, trolls. A later wait that needs one
+    // brings it back; a real case whose follow-up needs none keeps it. (Only the first and latest
+    // waits decide: what `compactSlaTimeline` keeps.) A cycle the brand began with no wait keeps it.
+    const firstNeedsNone = firstWaitAt !== null && (waitsInCycle === 1 ? !needed : earlier.has(firstWaitAt));
+    const resolutionWithdrawn = !needed && firstNeedsNone;
+    withdrawnRaw = clocks.filter((c) => c.cycle === machine.cycle && (c.metric === 'resolution' ? resolutionWithdrawn : c === latestWait ? !needed : earlier.has(c.startedAt)));
   }
   const counted = withdrawnRaw.length ? clocks.filter((c) => !withdrawnRaw.includes(c)) : clocks;
 

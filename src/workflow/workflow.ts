@@ -168,8 +168,9 @@ type SlaEvaluated = {
   timerKept: boolean;
   conv: Conversation; account: ChannelAccount;
   /**
-   * The response clocks triage just withdrew (current or announced when the memo was written;
-   * their waits now need no answer), each with the state last announced of it.
+   * The clocks triage just withdrew (current or announced when the memo was written: response
+   * clocks of waits that now need no answer, and the resolution clock of a cycle that needs
+   * none), each with the state last announced of it.
    */
   withdrawn: { clock: SlaClock; announced: string | null }[];
   /** SLA notices of the withdrawn clock marked read in the transaction, by recipient (published after commit). */
@@ -573,7 +574,7 @@ export class Workflow {
     const neededInCycle = triageCorrected ? null : neededBefore(memo);
     const ev = evaluateSla(policy, { visibility: conv.visibility as Visibility, priority: conv.priority, events, needsResponse: triageNeeds, neededInCycle, withdrawnWaits: memo.w }, now);
     memo.r = ev.cycle >= 1 && (triageNeeds || neededInCycle === ev.cycle) ? ev.cycle : null;
-    memo.w = ev.withdrawn.length ? ev.withdrawn.map((c) => c.startedAt) : undefined;
+    memo.w = ev.withdrawn.length ? [...new Set(ev.withdrawn.map((c) => c.startedAt))] : undefined;
     const current = [ev.firstResponse, ev.nextResponse, ev.resolution].filter((c): c is SlaClock => !!c);
     const timerKept = memo.timer !== undefined && memo.timer === ev.nextChangeAt;
     memo.timer = ev.nextChangeAt;
@@ -639,10 +640,11 @@ export class Workflow {
   }
 
   /**
-   * A response clock that triage withdrew counts neither way: its `sla_met` / `sla_breached`
-   * fact is retracted (from the facts and their rollups), its unread warning and breach notices
-   * are marked read, and the audit trail says so. Rare (a correction, or a batch that turns the
-   * conversation's triage), so the queries here are not on the common ingest path.
+   * A clock that triage withdrew (a response clock, or the cycle's resolution clock) counts
+   * neither way: its `sla_met` / `sla_breached` fact is retracted (from the facts and their
+   * rollups), its unread warning and breach notices are marked read, and the audit trail says
+   * so. Rare (a correction, or a batch that turns the conversation's triage), so the queries
+   * here are not on the common ingest path.
    */
   private async withdrawTx(trx: Tx, e: SlaEvaluated, w: SlaEvaluated['withdrawn'][number], now: number): Promise<void> {
     const { clock: c, announced } = w;
