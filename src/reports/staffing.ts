@@ -9,8 +9,8 @@
  * (the response says which, and why). See docs/metrics.md.
  */
 import { ahtByHourOfWeek, chooseAht, DEFAULT_MIN_SAMPLES, describeHourlyAht } from '../core/staffing/handlingTime.js';
-import { HOURS_PER_WEEK, planWeek, rosterGap, type HourPlan, type PlanInput } from '../core/staffing/plan.js';
-import { simulate } from '../core/staffing/simulate.js';
+import { HOURS_PER_WEEK, hourOfWeekOccurrences, planWeek, rosterGap, type HourPlan, type PlanInput } from '../core/staffing/plan.js';
+import { simulate, weeklyRosterSequence } from '../core/staffing/simulate.js';
 import { parseObject } from '../lib/json.js';
 import { localParts } from '../lib/tz.js';
 import type { Store } from '../store/db.js';
@@ -57,11 +57,15 @@ export async function saveRoster(store: Store, brandId: number, roster: number[]
   await store.db.updateTable('brand').set({ settings: JSON.stringify(s) }).where('id', '=', brandId).execute();
 }
 
-/** Mean arrivals per hour of week over the period, and how many of each hour the period held. */
+/**
+ * Mean arrivals per hour of week over the period, and how many of each hour the period held:
+ * each local hour of the brand's zone once, across daylight-saving changes too (the hour the
+ * clocks repeat is one hour of that day, its arrivals both real hours'), as the facts file
+ * arrivals under local hours.
+ */
 export async function measuredArrivals(store: Store, brandId: number, from: number, to: number, channelAccountId?: number) {
   const { timezone } = await brandTz(store, brandId);
-  const occurrences = new Array<number>(HOURS_PER_WEEK).fill(0);
-  for (let t = Math.floor(from / 3600_000) * 3600_000; t < to; t += 3600_000) occurrences[localParts(timezone, t).hourOfWeek]!++;
+  const occurrences = hourOfWeekOccurrences(from, to, (t) => localParts(timezone, t));
   let q = store.db
     .selectFrom('reporting_fact')
     .select(['hour_of_week', (eb) => eb.fn.countAll<number>().as('n')])
@@ -163,9 +167,13 @@ export async function staffingSimulation(store: Store, p: StaffingParams & { ros
   if (p.channelAccountId != null) q = q.where('channel_account_id', '=', p.channelAccountId);
   const arrivals = (await q.orderBy('occurred_at').execute()).map((r) => r.occurred_at);
   const aht = await staffingAht(store, p);
+  const startMs = weekStart(timezone, p.from);
+  const endMs = p.to + 7 * 24 * 3600_000;
+  // the roster is by local hour of week: across a daylight-saving change it stays on the wall clock
+  const sequence = weeklyRosterSequence(startMs, endMs, (t) => localParts(timezone, t));
   const result = simulate({
-    arrivals, roster: { startMs: weekStart(timezone, p.from), intervalS: 3600, agents: productive, cyclic: true }, ahtS: aht.aht_s, ahtPerInterval: aht.per_hour ?? undefined, concurrency: aht.concurrency,
-    patienceS: p.patienceS, answerWithinS: p.answerWithinS, seed: p.seed ?? 1, endMs: p.to + 7 * 24 * 3600_000,
+    arrivals, roster: { startMs, intervalS: 3600, agents: productive, cyclic: true, sequence }, ahtS: aht.aht_s, ahtPerInterval: aht.per_hour ?? undefined, concurrency: aht.concurrency,
+    patienceS: p.patienceS, answerWithinS: p.answerWithinS, seed: p.seed ?? 1, endMs,
   });
   return { roster, productive, arrivals: arrivals.length, aht, result };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { erlangCMetrics, staffErlangC } from './erlang.js';
-import { arrivalsPerHourOfWeek, hourOfWeek, planWeek, rosterFromPlan, rosterGap, type PlanInput } from './plan.js';
+import { localParts } from '../../lib/tz.js';
+import { arrivalsPerHourOfWeek, hourOfWeek, hourOfWeekOccurrences, planWeek, rosterFromPlan, rosterGap, type PlanInput } from './plan.js';
 
 // A weekday profile: quiet nights, busy office hours; lighter weekends.
 const arrivals = Array.from({ length: 168 }, (_, h) => {
@@ -92,5 +93,42 @@ describe('hour of week', () => {
     const a = arrivalsPerHourOfWeek(ts, from, to);
     expect(a[9]).toBe(1.5);
     expect(a.reduce((x, y) => x + y, 0)).toBe(1.5);
+  });
+});
+
+describe('hours of week across daylight-saving changes', () => {
+  const H = 3_600_000;
+  const zone = (tz: string) => (t: number) => localParts(tz, t);
+  /** The week from a local Monday 00:00 (as UTC instants) to the next. */
+  const cases = [
+    // Europe/Amsterdam: clocks back Sun 25 Oct 2026 03:00 CEST → 02:00 CET (a 25-hour day), forward Sun 29 Mar 2026 02:00 CET → 03:00 CEST
+    { tz: 'Europe/Amsterdam', back: [Date.UTC(2026, 9, 18, 22), Date.UTC(2026, 9, 25, 23)], forward: [Date.UTC(2026, 2, 22, 23), Date.UTC(2026, 2, 29, 22)], repeated: 6 * 24 + 2, skipped: 6 * 24 + 2 },
+    // America/New_York: back Sun 1 Nov 2026 02:00 EDT → 01:00 EST, forward Sun 8 Mar 2026 02:00 EST → 03:00 EDT
+    { tz: 'America/New_York', back: [Date.UTC(2026, 9, 26, 4), Date.UTC(2026, 10, 2, 5)], forward: [Date.UTC(2026, 2, 2, 5), Date.UTC(2026, 2, 9, 4)], repeated: 6 * 24 + 1, skipped: 6 * 24 + 2 },
+  ];
+  for (const c of cases) {
+    it(`counts a week with the 25-hour day as one week, each local hour once (${c.tz})`, () => {
+      const [from, to] = c.back as [number, number];
+      expect((to - from) / H).toBe(169);
+      const occ = hourOfWeekOccurrences(from, to, zone(c.tz));
+      expect(occ).toEqual(new Array(168).fill(1));
+      // four weeks around it: four of every hour
+      expect(hourOfWeekOccurrences(from - 14 * 24 * H, to + 14 * 24 * H, zone(c.tz))).toEqual(new Array(168).fill(5));
+      // the repeated hour is two real hours of that week
+      expect(Array.from({ length: 169 }, (_, i) => localParts(c.tz, from + i * H).hourOfWeek).filter((h) => h === c.repeated)).toHaveLength(2);
+    });
+    it(`counts a week with the 23-hour day once, without the skipped hour (${c.tz})`, () => {
+      const [from, to] = c.forward as [number, number];
+      expect((to - from) / H).toBe(167);
+      const occ = hourOfWeekOccurrences(from, to, zone(c.tz));
+      expect(occ[c.skipped]).toBe(0);
+      expect(occ.filter((n, h) => h !== c.skipped && n !== 1)).toEqual([]);
+    });
+  }
+  it('is the plain count of hours at a fixed offset, partial hours at the edges included', () => {
+    const from = Date.UTC(2017, 9, 30, 0, 30); // a Monday
+    const occ = hourOfWeekOccurrences(from, from + 2 * 168 * H, (t) => ({ hourOfWeek: hourOfWeek(t), day: Math.floor(t / (24 * H)) }));
+    expect(occ[0]).toBe(3); // Monday 00:00 twice, and the partial hour the range ends in
+    expect(occ.reduce((a, b) => a + b, 0)).toBe(2 * 168 + 1);
   });
 });

@@ -4,7 +4,8 @@
  * patience is given); and, against a roster of heads on shift, the gap.
  *
  * Hour of week: 0 = Monday 00:00–01:00 … 167 = Sunday 23:00–24:00, in the
- * desk's local time (the caller chooses the UTC offset). Each hour is solved as
+ * desk's local time (the caller chooses the UTC offset, or, with daylight saving, gives the
+ * zone's local hours: see `hourOfWeekOccurrences`). Each hour is solved as
  * its own steady state, which ignores queues carried over from the hour before
  * (the simulator does not). Pure.
  */
@@ -111,6 +112,39 @@ export function arrivalsPerHourOfWeek(timestamps: Iterable<number>, fromMs: numb
   for (let t = first; t + hour <= toMs; t += hour) occurrences[hourOfWeek(t, utcOffsetMin)]!++;
   for (const t of timestamps) if (t >= first && t < toMs) counts[hourOfWeek(t, utcOffsetMin)]!++;
   return counts.map((c, i) => (occurrences[i]! ? c / occurrences[i]! : 0));
+}
+
+/** A local calendar hour: its hour of week and the local day it is on (any key that tells days apart, e.g. `YYYY-MM-DD`). */
+export interface LocalHour {
+  hourOfWeek: number;
+  day: string | number;
+}
+
+/** The local hour an instant falls in, in the desk's time zone (for an IANA zone: `localParts` in src/lib/tz.ts). */
+export type LocalHourOf = (ms: number) => LocalHour;
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * How many times each hour of week occurs in [fromMs, toMs), in a time zone with daylight
+ * saving: every local hour the range touches, once. The night the clocks go back has its
+ * repeated hour once (a 25-hour day is one day, and that hour, two real hours long, holds
+ * the arrivals of both); the night they go forward lacks the skipped hour (a 23-hour day).
+ * Counting real hours instead would count the repeated hour twice — as if that day were in
+ * two weeks. Local hours are found at each whole UTC hour, which every zone's hours share
+ * (or, at a half-hour offset, split in two at the same place).
+ */
+export function hourOfWeekOccurrences(fromMs: number, toMs: number, localHourOf: LocalHourOf): number[] {
+  const occurrences = new Array<number>(HOURS_PER_WEEK).fill(0);
+  let last: LocalHour | null = null;
+  for (let t = Math.floor(fromMs / HOUR_MS) * HOUR_MS; t < toMs; t += HOUR_MS) {
+    const h = localHourOf(t);
+    // the same local hour again: the hour a change back repeats
+    if (last && last.hourOfWeek === h.hourOfWeek && last.day === h.day) continue;
+    occurrences[h.hourOfWeek]!++;
+    last = h;
+  }
+  return occurrences;
 }
 
 /** Agents needed in each hour of the week. */

@@ -5,7 +5,8 @@ import { sharedDataFile } from '../../lib/paths.js';
 import { parseTwcsRow } from '../responseTimes.js';
 import { erlangAMetrics, erlangCMetrics } from './erlang.js';
 import { arrivalsPerHourOfWeek, planWeek, rosterFromPlan } from './plan.js';
-import { poissonArrivals, seededRandom, simulate } from './simulate.js';
+import { localParts } from '../../lib/tz.js';
+import { poissonArrivals, seededRandom, simulate, weeklyRosterSequence } from './simulate.js';
 
 const HOUR = 3_600_000;
 const MONDAY = Date.UTC(2024, 0, 1); // a Monday 00:00 UTC
@@ -183,5 +184,44 @@ describe('seededRandom', () => {
     expect(Math.abs(sum / 100_000 - 0.5)).toBeLessThan(0.01);
     for (const b of buckets) expect(Math.abs(b - 10_000)).toBeLessThan(500);
     expect(seededRandom(5)()).toBe(seededRandom(5)());
+  });
+});
+
+describe('a weekly roster across daylight-saving changes', () => {
+  // Europe/Amsterdam: Monday 19 Oct 2026 00:00 CEST; the clocks go back on Sunday 25 Oct (a 25-hour day)
+  const tz = 'Europe/Amsterdam';
+  const start = Date.UTC(2026, 9, 18, 22);
+  const local = (t: number) => localParts(tz, t);
+  /** Agents only on Monday 09:00–10:00 local. */
+  const agents = Array.from({ length: 168 }, (_, h) => (h === 9 ? 2 : 0));
+  // Monday 09:10 local in the week after the change (CET, UTC+1), and in the week before (CEST, UTC+2)
+  const before = Date.UTC(2026, 9, 19, 7, 10);
+  const after = Date.UTC(2026, 9, 26, 8, 10);
+
+  it('maps each real hour to its local hour of week: the repeated hour twice, then on the wall clock again', () => {
+    const seq = weeklyRosterSequence(start, start + 2 * 168 * HOUR, local);
+    expect(seq.slice(0, 146)).toEqual(Array.from({ length: 146 }, (_, i) => i));
+    expect(seq.slice(146, 149)).toEqual([146, 146, 147]); // Sunday 02:00 CEST, 02:00 CET, 03:00
+    expect(seq[169]).toBe(0); // Monday 00:00 CET: a new week, one real hour later
+    expect(local(start + 169 * HOUR).hourOfWeek).toBe(0);
+  });
+
+  it('staffs the local hour the roster says after the change, and files arrivals under it', () => {
+    const run = (sequence?: number[]) =>
+      simulate({ arrivals: [before, after], roster: { startMs: start, intervalS: 3600, agents, cyclic: true, sequence }, ahtS: 60, handling: 'fixed', answerWithinS: 60, seed: 1, endMs: start + 3 * 168 * HOUR });
+    const r = run(weeklyRosterSequence(start, start + 3 * 168 * HOUR, local));
+    expect([r.answered, r.answeredWithin, r.wait.maxS]).toEqual([2, 2, 0]);
+    expect(r.byInterval[9]!.offered).toBe(2);
+    expect(r.byInterval[10]!.offered).toBe(0);
+    // counted in real hours, the roster drifts an hour: Monday 09:10 after the change meets the 10:00 roster
+    const drift = run();
+    expect(drift.byInterval[10]!.offered).toBe(1);
+    expect(drift.answeredWithin).toBe(1);
+  });
+
+  it('refuses a sequence on a finite roster or one that points outside it', () => {
+    const base = { arrivals: [], ahtS: 60, answerWithinS: 60, seed: 1 };
+    expect(() => simulate({ ...base, roster: { startMs: start, intervalS: 3600, agents, sequence: [0] } })).toThrow(/cyclic/);
+    expect(() => simulate({ ...base, roster: { startMs: start, intervalS: 3600, agents, cyclic: true, sequence: [168] } })).toThrow(/sequence\[0\]/);
   });
 });

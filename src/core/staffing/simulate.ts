@@ -40,6 +40,15 @@ export interface SimRoster {
    * Monday 00:00). Otherwise there are no agents after the last interval.
    */
   cyclic?: boolean;
+  /**
+   * A cyclic roster only: which of `agents` each interval from `startMs` is, in order — for a
+   * weekly roster in a zone with daylight saving, the local hour of week of each real hour
+   * (`weeklyRosterSequence`): the week the clocks go back is 169 hours long (its repeated hour
+   * keeps that hour's agents for two hours), the week they go forward 167, and the roster
+   * follows the wall clock rather than drifting an hour. Past its end, intervals go on in
+   * order from its last one. Stats by interval (`byInterval`) are by these indexes.
+   */
+  sequence?: readonly number[];
 }
 
 export interface SimConfig {
@@ -201,6 +210,17 @@ function percentileSorted(xs: Float64Array, p: number): number {
   return xs[Math.ceil(h) - 1]!;
 }
 
+/**
+ * The hour of week of each real hour from `startMs` (a Monday 00:00 local) to `endMs`, in the
+ * zone `localHourOf` reads: a weekly roster's `sequence` that stays on the wall clock across
+ * daylight-saving changes (a repeated hour appears twice, a skipped one not at all).
+ */
+export function weeklyRosterSequence(startMs: number, endMs: number, localHourOf: (ms: number) => { hourOfWeek: number }): number[] {
+  const out: number[] = [];
+  for (let t = startMs; t < endMs; t += 3_600_000) out.push(localHourOf(t).hourOfWeek);
+  return out;
+}
+
 /** Run the simulation. 100k arrivals take a few tens of milliseconds. */
 export function simulate(config: SimConfig): SimResult {
   const { roster } = config;
@@ -211,6 +231,20 @@ export function simulate(config: SimConfig): SimResult {
   roster.agents.forEach((x, i) => {
     if (!Number.isInteger(x) || x < 0) throw new RangeError(`roster.agents[${i}] must be a non-negative integer, got ${x}`);
   });
+  const L = roster.agents.length;
+  const cyclic = roster.cyclic ?? false;
+  const seq = roster.sequence && roster.sequence.length ? roster.sequence : null;
+  if (seq) {
+    if (!cyclic) throw new RangeError('roster.sequence needs a cyclic roster');
+    seq.forEach((x, i) => {
+      if (!Number.isInteger(x) || x < 0 || x >= L) throw new RangeError(`roster.sequence[${i}] must be an index of roster.agents, got ${x}`);
+    });
+  }
+  /** Which of `agents` interval `idx` (counted from startMs) is, on a cyclic roster. */
+  const rosterIndex = (idx: number): number => {
+    if (!seq) return idx % L;
+    return idx < seq.length ? seq[idx]! : (seq[seq.length - 1]! + idx - seq.length + 1) % L;
+  };
   if (config.patienceS !== undefined && !(config.patienceS > 0)) throw new RangeError('patienceS must be positive');
   const ahtPer = config.ahtPerInterval;
   if (ahtPer) {
@@ -257,7 +291,7 @@ export function simulate(config: SimConfig): SimResult {
     let mean = config.ahtS;
     if (ahtPer && at[j]! >= 0) {
       const idx = Math.floor(at[j]! / roster.intervalS);
-      if (roster.cyclic) mean = ahtPer[idx % ahtPer.length]!;
+      if (cyclic) mean = ahtPer[rosterIndex(idx) % ahtPer.length]!;
       else if (idx < ahtPer.length) mean = ahtPer[idx]!;
     }
     let h = fixed ? mean : -Math.log(1 - u1) * mean;
@@ -277,9 +311,7 @@ export function simulate(config: SimConfig): SimResult {
   if (n && at[0]! < 0) throw new RangeError('an arrival comes before the roster starts');
 
   const intervalS = roster.intervalS;
-  const L = roster.agents.length;
-  const cyclic = roster.cyclic ?? false;
-  const capacityAt = (idx: number) => (cyclic ? roster.agents[idx % L]! : idx < L ? roster.agents[idx]! : 0) * k;
+  const capacityAt = (idx: number) => (cyclic ? roster.agents[rosterIndex(idx)]! : idx < L ? roster.agents[idx]! : 0) * k;
   const endS = config.endMs === undefined ? Infinity : (config.endMs - roster.startMs) / 1000;
 
   // Queues: one per distinct priority, each an array with a moving head.
@@ -315,7 +347,7 @@ export function simulate(config: SimConfig): SimResult {
   const sWait = new Float64Array(statsLen);
   const slotOf = (j: number) => {
     const idx = Math.floor(at[j]! / intervalS);
-    return cyclic ? idx % L : idx;
+    return cyclic ? rosterIndex(idx) : idx;
   };
 
   const advance = (t: number) => {
