@@ -142,10 +142,11 @@ export async function teamIdsOf(store: Store, userId: number | null): Promise<nu
 /**
  * A page of a view, filtered, in keyset order. With `total`, also how many conversations the
  * filter matches, when that is cheap to know: a list that fits on its first page is its own
- * total; otherwise the count walks the same indexes as the page (brand and status, assignee
- * or team), stops at `LIST_TOTAL_CAP` matches, and runs only over unresolved work or a
- * full-text match (at most 1,000 conversations), never over the brand's whole resolved
- * history, whose size has no bound: there `total` is null (the UI says how many it shows).
+ * total; otherwise the count walks an index of unresolved work (brand and status, assignee
+ * or team; on PostgreSQL `conversation_active`), is reported up to `LIST_TOTAL_CAP`, and runs
+ * only over unresolved work or a full-text match (at most 1,000 conversations), never over the
+ * brand's whole resolved history, whose size has no bound: there `total` is null (the UI says
+ * how many it shows).
  */
 export async function listConversations(store: Store, f: ConversationFilter): Promise<{ items: ConversationJson[]; nextCursor: string | null; total?: number | null; totalCapped?: boolean }> {
   const sort = f.sort ?? 'recent';
@@ -212,7 +213,14 @@ export async function listConversations(store: Store, f: ConversationFilter): Pr
   if (!cursor && !nextCursor) return { items, nextCursor, total: items.length, totalCapped: false };
   const bounded = matchIds != null || ACTIVE_VIEWS.has(f.view ?? 'all') || (!!f.status?.length && !f.status.includes('resolved'));
   if (!bounded) return { items, nextCursor, total: null, totalCapped: false };
-  const matching = store.db.selectFrom('conversation').select(sql<number>`1`.as('one')).where('brand_id', '=', f.brandId).where((eb) => eb.and(filters(eb))).limit(LIST_TOTAL_CAP + 1);
+  let matching = store.db.selectFrom('conversation').select(sql<number>`1`.as('one')).where('brand_id', '=', f.brandId).where((eb) => eb.and(filters(eb)));
+  // SQLite walks conversation_inbox (brand, status) and stops at the cap. PostgreSQL counts every
+  // match, and reports the cap: under a LIMIT its planner prices a sequential scan as stopping
+  // early, as if matches were spread evenly through the table, but unresolved work is the newest
+  // rows, behind the whole resolved history at the table's start, so the scan read nearly every
+  // row. Without one, reading the unresolved rows through `conversation_active` costs what it
+  // reads (bounded by the open work, not the history) and is the plan it takes.
+  if (store.dialect === 'sqlite') matching = matching.limit(LIST_TOTAL_CAP + 1);
   const counted = await store.db.selectFrom(matching.as('m')).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
   const n = Number(counted.n);
   return { items, nextCursor, total: Math.min(n, LIST_TOTAL_CAP), totalCapped: n > LIST_TOTAL_CAP };

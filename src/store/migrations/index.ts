@@ -16,6 +16,7 @@ import * as m20261204T2100 from './20261204T2100_raw_lz4.js';
 import * as m20261205T0600 from './20261205T0600_team_name_nocase.js';
 import * as m20261205T0700 from './20261205T0700_moderation_identity.js';
 import * as m20261205T1000 from './20261205T1000_api_token_expiry.js';
+import * as m20261205T1100 from './20261205T1100_conversation_active_index.js';
 
 export const migrations: Record<string, MigrationModule> = {
   '20261123T1900_initial_schema': m20261123T1900,
@@ -34,4 +35,5 @@ export const migrations: Record<string, MigrationModule> = {
   '20261205T0600_team_name_nocase': m20261205T0600,
   '20261205T0700_moderation_identity': m20261205T0700,
   '20261205T1000_api_token_expiry': m20261205T1000,
+  '20261205T1100_conversation_active_index': m20261205T1100,
 };
