@@ -2,7 +2,7 @@
  * Opening the store: SQLite (embedded, the default) or PostgreSQL (DATABASE_URL).
  * Both behind one Kysely instance and one set of migrations.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect } from 'kysely';
@@ -47,6 +47,15 @@ const int8AsNumber = (oid: number, format?: any) => {
   return pg.types.getTypeParser(oid, format);
 };
 
+/** chmod 600 when the file exists and is ours (another owner's file is left as it is). */
+function ownerOnly(file: string): void {
+  try {
+    if (existsSync(file)) chmodSync(file, 0o600);
+  } catch {
+    /* not ours to change */
+  }
+}
+
 export async function openStore(opts: StoreOptions = {}): Promise<Store> {
   let store: Store;
   if (opts.databaseUrl) {
@@ -73,8 +82,11 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
     };
   } else {
     const file = opts.sqliteFile ?? join(opts.dataDir ?? './data', 'parley.db');
-    if (file !== ':memory:' && !opts.sqliteFile) mkdirSync(opts.dataDir ?? './data', { recursive: true });
+    if (file !== ':memory:' && !opts.sqliteFile) mkdirSync(opts.dataDir ?? './data', { recursive: true, mode: 0o700 });
     const sqlite = new BetterSqlite3(file);
+    // customer data and password hashes: readable by this user only (SQLite gives the WAL and
+    // shared-memory files the database's mode; ones left by an earlier run are narrowed too)
+    if (file !== ':memory:') for (const f of [file, `${file}-wal`, `${file}-shm`]) ownerOnly(f);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
