@@ -73,7 +73,11 @@ describe('care workflow', () => {
     expect((await ana.post(`/api/approvals/${mid}`, { decision: 'approve' })).status).toBe(403);
     const queue = await cleo.get('/api/approvals');
     expect(queue.json.items.map((m: any) => m.id)).toContain(mid);
-    const ok = await cleo.post(`/api/approvals/${mid}`, { decision: 'approve', text: 'Hi! So sorry about that — your £20 refund went out today.', note: 'softer wording' });
+    // an edit at sign-off makes the reviewer the author: not sent, back for someone else's sign-off
+    const edited = await cleo.post(`/api/approvals/${mid}`, { decision: 'approve', text: 'Hi! So sorry about that — your £20 refund went out today.', note: 'softer wording' });
+    expect(edited.json.status).toBe('pending_approval');
+    expect((await cleo.post(`/api/approvals/${mid}`, { decision: 'approve' })).json.code).toBe('approval.own_draft');
+    const ok = await admin.post(`/api/approvals/${mid}`, { decision: 'approve' });
     expect(ok.json.status).toBe('queued');
     const sent = await waitFor(async () => {
       const m = (await ana.get(`/api/conversations/${o.conversationId}`)).json.messages.find((x: any) => x.id === mid);
@@ -81,7 +85,7 @@ describe('care workflow', () => {
     });
     expect(sent.text).toBe('Hi! So sorry about that — your £20 refund went out today.');
     const audit = (await ana.get(`/api/conversations/${o.conversationId}`)).json.audit.map((e: any) => e.action);
-    expect(audit).toEqual(expect.arrayContaining(['reply.pending_approval', 'reply.edited_and_approved', 'reply.sent']));
+    expect(audit).toEqual(expect.arrayContaining(['reply.pending_approval', 'reply.rewritten_for_sign_off', 'reply.approved', 'reply.sent']));
 
     const o2 = await ingest();
     const r2 = await ana.post(`/api/conversations/${o2.conversationId}/replies`, { text: 'Hi there, let me look into this for you right away.' });

@@ -3,6 +3,7 @@ import {
   DEFAULT_LEGAL_TERMS,
   parseAmounts,
   requiresApproval,
+  rewriteAtSignOff,
   signOffRefusal,
   type ApprovalInput,
   type ApprovalPolicy,
@@ -142,6 +143,40 @@ describe('signOffRefusal', () => {
     ['an approver on a draft without a person as author', null, { userId: 3, role: 'approver' }, null],
   ])('%s', (_label, authorUserId, reviewer, code) => {
     expect(signOffRefusal({ authorUserId }, reviewer)?.code ?? null).toBe(code);
+  });
+});
+
+describe('rewriteAtSignOff: a reviewer\'s edit is a new draft', () => {
+  const ANA = 4;
+  const CLEO = 3;
+  const ADA = 1;
+  const draft = { authorUserId: ANA, authorName: 'Ana Agent', reasons: [{ code: 'approval.agent_flagged' as const, message: 'Replies from agents flagged “in_training” are signed off' }] };
+
+  it('makes the reviewer who rewrote the text its author, with the rewrite first among the reasons', () => {
+    const r = rewriteAtSignOff(draft, { userId: CLEO, name: 'Cleo Approver' });
+    expect(r.authorUserId).toBe(CLEO);
+    expect(r.reasons.map((x) => x.code)).toEqual(['approval.rewritten_at_sign_off', 'approval.agent_flagged']);
+    expect(r.reasons[0]!.message).toBe('Cleo Approver rewrote Ana Agent’s draft at sign-off: someone other than Cleo Approver signs the new text off');
+    expect(r.reasons[0]!.data).toEqual({ editedBy: CLEO, editedByName: 'Cleo Approver', previousAuthorUserId: ANA, previousAuthorName: 'Ana Agent' });
+  });
+
+  it('so the reviewer who rewrote it may not sign it off, and whoever wrote the previous text may', () => {
+    const r = rewriteAtSignOff(draft, { userId: CLEO, name: 'Cleo Approver' });
+    expect(signOffRefusal({ authorUserId: r.authorUserId }, { userId: CLEO, role: 'approver' })?.code).toBe('approval.own_draft');
+    expect(signOffRefusal({ authorUserId: r.authorUserId }, { userId: ADA, role: 'admin' })).toBeNull();
+    // a statement's author is a lead: they did not write the new words, so they may sign them off
+    const statement = rewriteAtSignOff({ authorUserId: CLEO, authorName: 'Cleo Approver', reasons: [] }, { userId: ADA, name: 'Ada Admin' });
+    expect(signOffRefusal({ authorUserId: statement.authorUserId }, { userId: CLEO, role: 'approver' })).toBeNull();
+    expect(signOffRefusal({ authorUserId: statement.authorUserId }, { userId: ADA, role: 'admin' })?.code).toBe('approval.own_draft');
+  });
+
+  it('rewritten twice: the latest rewrite is recorded once, and the one before it may sign off', () => {
+    const once = rewriteAtSignOff(draft, { userId: CLEO, name: 'Cleo Approver' });
+    const twice = rewriteAtSignOff({ authorUserId: once.authorUserId, authorName: 'Cleo Approver', reasons: once.reasons }, { userId: ADA, name: 'Ada Admin' });
+    expect(twice.authorUserId).toBe(ADA);
+    expect(twice.reasons.map((x) => x.code)).toEqual(['approval.rewritten_at_sign_off', 'approval.agent_flagged']);
+    expect(twice.reasons[0]!.data).toMatchObject({ editedBy: ADA, previousAuthorUserId: CLEO });
+    expect(signOffRefusal({ authorUserId: twice.authorUserId }, { userId: CLEO, role: 'approver' })).toBeNull();
   });
 });
 

@@ -14,6 +14,10 @@
  * - an incident's public statement: it speaks for the whole brand, so it can require a
  *   second person's sign-off whoever writes it (exempt roles do not apply to that rule).
  *
+ * And who may sign a draft off (`signOffRefusal`), and what an edit at sign-off makes of it
+ * (`rewriteAtSignOff`): the reviewer who changes the text is its author, so the new text waits
+ * for someone else's sign-off.
+ *
  * Pure: the caller passes the agent, the draft, the author and the triage outcome.
  */
 
@@ -84,7 +88,8 @@ export type ApprovalReasonCode =
   | 'approval.refund'
   | 'approval.amount_over_limit'
   | 'approval.incident'
-  | 'approval.incident_statement';
+  | 'approval.incident_statement'
+  | 'approval.rewritten_at_sign_off';
 
 export interface ApprovalReason {
   code: ApprovalReasonCode;
@@ -352,4 +357,27 @@ export function signOffRefusal(draft: { authorUserId: number | null }, reviewer:
   if (!(SIGN_OFF_ROLES as readonly string[]).includes(reviewer.role)) return { code: 'approval.not_reviewer', message: 'only approvers and admins sign drafts off' };
   if (draft.authorUserId != null && draft.authorUserId === reviewer.userId) return { code: 'approval.own_draft', message: 'a draft is signed off by someone other than its author' };
   return null;
+}
+
+/** A reason as stored with a draft (`code`, `message`, maybe `data`). */
+export type StoredApprovalReason = Pick<ApprovalReason, 'code' | 'message'> & { data?: Record<string, unknown> };
+
+/**
+ * A reviewer approving with a text of their own has written a new draft: they are its
+ * author, it is not sent, and it waits for sign-off by someone other than them (the person
+ * who wrote the previous text may sign it off now: they did not write these words). The
+ * reasons keep what made the draft need sign-off, with the rewrite first — once, naming who
+ * rewrote whose text.
+ */
+export function rewriteAtSignOff(
+  draft: { authorUserId: number | null; authorName?: string | null; reasons: readonly StoredApprovalReason[] },
+  editor: { userId: number; name: string },
+): { authorUserId: number; reasons: StoredApprovalReason[] } {
+  const previous = draft.authorName?.trim() || 'its author';
+  const rewrite: StoredApprovalReason = {
+    code: 'approval.rewritten_at_sign_off',
+    message: `${editor.name} rewrote ${previous}’s draft at sign-off: someone other than ${editor.name} signs the new text off`,
+    data: { editedBy: editor.userId, editedByName: editor.name, previousAuthorUserId: draft.authorUserId, previousAuthorName: draft.authorName ?? null },
+  };
+  return { authorUserId: editor.userId, reasons: [rewrite, ...draft.reasons.filter((r) => r.code !== 'approval.rewritten_at_sign_off')] };
 }

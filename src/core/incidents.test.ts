@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from './staffing/simulate.js';
-import { burstReason, createDetector, DEFAULT_DETECTOR_CONFIG, detectAll, observe, type VolumeObservation } from './incidents.js';
+import { baselineFor, burstReason, createDetector, DEFAULT_DETECTOR_CONFIG, detectAll, engagementOf, observe, type DetectorConfig, type VolumeObservation } from './incidents.js';
+import { fromWallMs, zoneOffsetMs } from './wf_time.js';
 
 const FIVE_MIN = 5 * 60_000;
 const START = Date.UTC(2024, 0, 1); // Monday 00:00 UTC
@@ -160,5 +161,79 @@ describe('burstReason', () => {
     expect(burstReason(42, 6.7, tuesday14, DEFAULT_DETECTOR_CONFIG)).toBe('42 mentions in 5 min, 6.3× the usual 6.7 for Tuesday 14:00');
     expect(burstReason(11, 0, tuesday14, DEFAULT_DETECTOR_CONFIG)).toBe('11 mentions in 5 min; usually none for Tuesday 14:00');
     expect(burstReason(42, 6.7, tuesday14, { ...DEFAULT_DETECTOR_CONFIG, utcOffsetMin: 60 })).toMatch(/Tuesday 15:00$/);
+  });
+});
+
+describe('local time in the brand\'s time zone (America/New_York, across DST)', () => {
+  const NY = 'America/New_York';
+  /** A New York wall-clock time as an instant. */
+  const ny = (y: number, month: number, d: number, h = 0, min = 0) => fromWallMs(NY, Date.UTC(y, month - 1, d, h, min));
+  /** Every 5-min interval in [from, to), counted by `count(local wall time as a UTC Date)`. */
+  const localSeries = (from: number, to: number, count: (wall: Date) => number): VolumeObservation[] => {
+    const out: VolumeObservation[] = [];
+    for (let t = from; t < to; t += FIVE_MIN) out.push({ start: t, count: count(new Date(t + zoneOffsetMs(NY, t))) });
+    return out;
+  };
+
+  it('explains a burst in the brand\'s local time, before and after the clocks change', () => {
+    for (const friday of [ny(2026, 10, 30, 14), ny(2026, 11, 6, 14)]) { // 14:00 EDT (18:00 UTC), 14:00 EST (19:00 UTC)
+      const s = localSeries(friday - 16 * 86_400_000, friday + FIVE_MIN, () => 2);
+      s[s.length - 1]!.count = 30;
+      const local = detectAll(s, { timeZone: NY }).events;
+      expect(local.map((e) => e.kind)).toEqual(['open']);
+      expect(local[0]!.incident.reason).toBe('30 mentions in 5 min, 15.0× the usual 2.0 for Friday 14:00');
+      // (in UTC it would be "Friday 18:00" / "Friday 19:00": what the desk used to say)
+      expect(detectAll(s).events[0]!.incident.reason).toMatch(/for Friday 1[89]:00$/);
+    }
+  });
+
+  it('compares the same local time of day on each side of a DST change: a daily local peak is no burst', () => {
+    // 30 mentions per 5 min from 14:00 to 15:00 New York time every day, 3 otherwise
+    const peak = (wall: Date) => (wall.getUTCHours() === 14 ? 30 : 3);
+    // 13 whole local days (the history holds 14), across the change: 1 November (fall back), 8 March (spring forward)
+    for (const [from, to] of [[ny(2026, 10, 23), ny(2026, 11, 5)], [ny(2026, 2, 26), ny(2026, 3, 11)]] as const) {
+      const s = localSeries(from, to, peak);
+      expect(detectAll(s, { timeZone: NY }).events).toEqual([]);
+      // a fixed offset sees the peak move by an hour when the clocks change, and alarms
+      const fixed = detectAll(s, { utcOffsetMin: zoneOffsetMs(NY, from) / 60_000 }).events.filter((e) => e.kind === 'open');
+      expect(fixed.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('splits weekdays from weekends on local days', () => {
+    // 10 per 5 min on New York weekdays, 2 on New York weekends; judge Friday 21:00 New York
+    // (Saturday 02:00 UTC): a weekday evening, with a weekday's baseline
+    const fri21 = ny(2026, 11, 6, 21);
+    const s = localSeries(fri21 - 15 * 86_400_000, fri21, (wall) => (wall.getUTCDay() === 0 || wall.getUTCDay() === 6 ? 2 : 10));
+    const fed = (config: Partial<DetectorConfig>) => {
+      let state = createDetector(config);
+      for (const o of s) state = observe(state, o).state;
+      return baselineFor(state, fri21)!.baseline;
+    };
+    expect(fed({ timeZone: NY })).toBe(10);
+    expect(fed({})).not.toBe(10); // on UTC days it is a Saturday, judged with New York's Friday and Saturday evenings
+  });
+
+  it('refuses an unknown zone, and keeps the zone in its plain-data state', () => {
+    expect(() => createDetector({ timeZone: 'Mars/Olympus_Mons' })).toThrow(/time zone/i);
+    expect(JSON.parse(JSON.stringify(createDetector({ timeZone: NY }))).config.timeZone).toBe(NY);
+  });
+});
+
+describe('engagementOf: whether people are working on an incident', () => {
+  const none = { statements: [], notes: [], actions: [] };
+  it('an incident nobody touched (the detector opened it) is not engaged', () => {
+    expect(engagementOf(none)).toEqual({ engaged: false, people: [], reasons: [] });
+    // the system's own audit entries (opened, calm) are not engagement
+    expect(engagementOf({ ...none, actions: [{ userId: null, action: 'incident.opened' }, { userId: null, action: 'incident.calm' }] }).engaged).toBe(false);
+  });
+  it('a statement in any state, a note, or any action of a person is', () => {
+    const pending = engagementOf({ ...none, statements: [{ authorUserId: 4, reviewedBy: null, status: 'pending_approval' }], actions: [{ userId: 4, action: 'incident.statement_pending_approval' }] });
+    expect(pending).toEqual({ engaged: true, people: [4], reasons: ['a statement is waiting for sign-off'] });
+    for (const status of ['queued', 'sending', 'sent', 'rejected', 'withdrawn', 'failed']) {
+      expect(engagementOf({ ...none, statements: [{ authorUserId: 4, reviewedBy: 1, status }] })).toMatchObject({ engaged: true, people: [1, 4] });
+    }
+    expect(engagementOf({ ...none, notes: [{ authorUserId: 7 }] })).toEqual({ engaged: true, people: [7], reasons: ['a note was written'] });
+    expect(engagementOf({ ...none, actions: [{ userId: 9, action: 'incident.acknowledged' }] })).toEqual({ engaged: true, people: [9], reasons: ['someone worked on it'] });
   });
 });

@@ -22,10 +22,20 @@
  *  - hysteresis: it stays open until `closeAfter` intervals in a row are calm
  *    (ratio < `closeRatio`, or count < minVolume / 2).
  *
+ * Local time (time of day, weekday / weekend, the day a daily peak belongs to, the words of
+ * the reason) is the brand's: with `timeZone` set, each instant's own UTC offset, so "the
+ * same time of day" stays the same wall-clock time across a DST change; else the fixed
+ * `utcOffsetMin`.
+ *
+ * `engagementOf` says whether people are working on an incident (the caller then tells them
+ * the volume is back to normal instead of closing it under them).
+ *
  * Pure: `observe(state, observation)` returns a new state and the events; the
  * caller keeps the state (it is plain data, safe to serialise). Definitions and
  * measured quality on the NAB Twitter series: docs/metrics.md, "Incident detector".
  */
+
+import { canonicalTimeZone, DAY_MS, zoneOffsetMs } from './wf_time.js';
 
 export interface DetectorConfig {
   /** Interval length in ms (counts are per interval). */
@@ -68,8 +78,13 @@ export interface DetectorConfig {
   peakDays: number;
   /** Baseline samples needed before judging anything (warm-up). */
   minSamples: number;
-  /** Local time for day types and the words of the reason, minutes east of UTC. */
+  /** Local time for day types and the words of the reason, minutes east of UTC (when `timeZone` is not set). */
   utcOffsetMin: number;
+  /**
+   * IANA time zone (the brand's) for local time: each instant's own offset, DST included.
+   * Takes the place of `utcOffsetMin`; null or absent: the fixed offset.
+   */
+  timeZone?: string | null;
 }
 
 /**
@@ -95,6 +110,7 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   peakDays: 14,
   minSamples: 26,
   utcOffsetMin: 0,
+  timeZone: null,
 };
 
 /** Counts seen in one interval [start, start + intervalMs). */
@@ -168,7 +184,6 @@ export interface ObserveResult {
   assessment: Assessment;
 }
 
-const DAY_MS = 86_400_000;
 /** History marker for an interval with no observation. */
 const UNKNOWN = -1;
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
@@ -180,13 +195,24 @@ export function createDetector(config: Partial<DetectorConfig> = {}): DetectorSt
   if (!(c.closeAfter >= 1) || !(c.minSamples >= 1)) throw new RangeError('closeAfter and minSamples must be at least 1');
   if (!(c.historyDays >= 1) || !Number.isInteger(c.historyDays)) throw new RangeError('historyDays must be a positive integer');
   if (c.closeRatio > c.openRatio) throw new RangeError('closeRatio must not exceed openRatio (hysteresis)');
+  if (c.timeZone) c.timeZone = canonicalTimeZone(c.timeZone); // throws on an unknown zone
   const size = (c.historyDays * DAY_MS) / c.intervalMs;
   return { config: c, nextStart: null, history: new Array<number>(size).fill(UNKNOWN), pos: 0, open: null, streak: 0, elevated: 0, lastClosedAt: null, dayPeaks: [], day: null, dayPeak: 0 };
 }
 
-/** Saturday or Sunday at a fixed UTC offset (arithmetic: 1970-01-01 was a Thursday). */
-function isWeekend(ms: number, utcOffsetMin: number): boolean {
-  const day = Math.floor((ms + utcOffsetMin * 60_000) / DAY_MS);
+/** The local UTC offset (ms, east positive) at an instant: the zone's own at that instant, else the fixed one. */
+function offsetMs(c: Pick<DetectorConfig, 'utcOffsetMin' | 'timeZone'>, ms: number): number {
+  return c.timeZone ? zoneOffsetMs(c.timeZone, ms) : c.utcOffsetMin * 60_000;
+}
+
+/** Local day number (days since 1970-01-01 on the local calendar). */
+function localDay(c: Pick<DetectorConfig, 'utcOffsetMin' | 'timeZone'>, ms: number): number {
+  return Math.floor((ms + offsetMs(c, ms)) / DAY_MS);
+}
+
+/** Saturday or Sunday in local time (arithmetic: 1970-01-01 was a Thursday). */
+function isWeekend(ms: number, c: Pick<DetectorConfig, 'utcOffsetMin' | 'timeZone'>): boolean {
+  const day = localDay(c, ms);
   const dow = (((day + 4) % 7) + 7) % 7; // 0 = Sunday
   return dow === 0 || dow === 6;
 }
@@ -213,17 +239,21 @@ function baselineSample(state: DetectorState, start: number): Float64Array {
     scratchSame = new Float64Array(cap);
     scratchDev = new Float64Array(cap);
   }
-  const weekend = isWeekend(start, c.utcOffsetMin);
+  const weekend = isWeekend(start, c);
+  const offsetNow = offsetMs(c, start);
   let nSame = 0;
   let nAll = 0;
   for (let d = 1; d <= c.historyDays; d++) {
+    // the same local time of day d days ago: across a DST change it is an hour further (or
+    // nearer) than d × 24 h (offsets differ by whole intervals; rounded for odd intervals)
+    const shift = Math.round((offsetNow - offsetMs(c, start - d * DAY_MS)) / c.intervalMs);
     for (let o = -half; o <= half; o++) {
-      const back = d * perDay - o; // intervals before `start`
+      const back = d * perDay - o - shift; // intervals before `start`
       if (back <= 0 || back > size) continue;
       const v = state.history[(state.pos - back + size * 2) % size]!;
       if (v < 0) continue; // unknown
       scratchAll[nAll++] = v;
-      if (c.splitWeekend && isWeekend(start - back * c.intervalMs, c.utcOffsetMin) === weekend) scratchSame[nSame++] = v;
+      if (c.splitWeekend && isWeekend(start - back * c.intervalMs, c) === weekend) scratchSame[nSame++] = v;
     }
   }
   return c.splitWeekend && nSame >= c.minSamples ? scratchSame.subarray(0, nSame) : scratchAll.subarray(0, nAll);
@@ -265,9 +295,13 @@ function fmt(x: number): string {
   return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1).replace(/\.0$/, '') : x.toFixed(1);
 }
 
-/** "Tuesday 14:00" in the detector's local time. */
-export function describeSlot(ms: number, utcOffsetMin: number): string {
-  const d = new Date(ms + utcOffsetMin * 60_000);
+/**
+ * "Tuesday 14:00" in local time: the zone's (`timeZone`, that instant's offset) or a fixed
+ * offset in minutes east of UTC.
+ */
+export function describeSlot(ms: number, local: number | Pick<DetectorConfig, 'utcOffsetMin' | 'timeZone'>): string {
+  const off = typeof local === 'number' ? local * 60_000 : offsetMs(local, ms);
+  const d = new Date(ms + off);
   return `${WEEKDAYS[d.getUTCDay()]} ${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
 }
 
@@ -278,7 +312,7 @@ export function describeSlot(ms: number, utcOffsetMin: number): string {
  */
 export function burstReason(count: number, baseline: number, start: number, config: DetectorConfig, previous?: number): string {
   const minutes = Math.round(config.intervalMs / 60_000);
-  const slot = describeSlot(start, config.utcOffsetMin);
+  const slot = describeSlot(start, config);
   const before = previous === undefined ? '' : ` after ${previous} in the ${minutes} min before`;
   if (baseline === 0) return `${count} mentions in ${minutes} min${before}; usually none for ${slot}`;
   const ratio = count / Math.max(baseline, 0.5);
@@ -318,7 +352,7 @@ function step(s: DetectorState, obs: VolumeObservation): ObserveResult {
 
   let assessment: Assessment = { start: obs.start, count: obs.count, baseline: null, ratio: null, z: null, burst: false };
   // Roll the daily peak over at local midnight.
-  const day = Math.floor((obs.start + c.utcOffsetMin * 60_000) / DAY_MS);
+  const day = localDay(c, obs.start);
   if (s.day !== day) {
     if (s.day !== null && s.dayPeak > 0) {
       s.dayPeaks.push(s.dayPeak);
@@ -404,4 +438,61 @@ export function detectAll(series: readonly VolumeObservation[], config: Partial<
     assessments.push(r.assessment);
   }
   return { events, assessments, state };
+}
+
+/** What people have done about an incident, as the desk records it (read by the caller). */
+export interface IncidentActivity {
+  /** Its public statements, whatever became of them (written, waiting for sign-off, sent, rejected, withdrawn). */
+  statements: readonly { authorUserId: number | null; reviewedBy: number | null; status: string }[];
+  /** Internal notes written in its statements' conversations. */
+  notes: readonly { authorUserId: number }[];
+  /**
+   * Audit entries about the incident made by a person (not `system:*`): any action recorded
+   * on it — a statement posted, signed off, edited or rejected, and whatever is recorded on an
+   * incident later (an edit, an acknowledgement, a note on it) — counts without a change here.
+   */
+  actions: readonly { userId: number | null; action: string }[];
+}
+
+export interface Engagement {
+  /** Someone is working on it: the burst detector must not close it (nor withdraw their statement). */
+  engaged: boolean;
+  /** Who: each person who wrote, reviewed or did something recorded on it, once. */
+  people: number[];
+  /** What, in words for a notification ("a statement is waiting for sign-off"). */
+  reasons: string[];
+}
+
+const STATEMENT_WORDS: Record<string, string> = {
+  pending_approval: 'a statement is waiting for sign-off',
+  queued: 'a statement is being sent',
+  sending: 'a statement is being sent',
+  sent: 'a statement was posted',
+};
+
+/**
+ * Whether people have engaged with an incident: it has a statement (in any state — one was
+ * written, so someone is speaking for the brand about it), a note in a statement's
+ * conversation, or any action a person recorded on it. An incident the detector opened and
+ * nobody touched is not engaged: the detector may close it when the burst is over. An engaged
+ * one stays open until a person closes it (their statement is never withdrawn under them).
+ */
+export function engagementOf(a: IncidentActivity): Engagement {
+  const people = new Set<number>();
+  const reasons = new Set<string>();
+  for (const st of a.statements) {
+    reasons.add(STATEMENT_WORDS[st.status] ?? 'a statement was written');
+    if (st.authorUserId != null) people.add(st.authorUserId);
+    if (st.reviewedBy != null) people.add(st.reviewedBy);
+  }
+  for (const n of a.notes) {
+    reasons.add('a note was written');
+    people.add(n.authorUserId);
+  }
+  for (const x of a.actions) {
+    if (x.userId == null) continue; // the system's own entries (opened by the detector...) are not engagement
+    people.add(x.userId);
+    if (!a.statements.length || !x.action.startsWith('incident.statement')) reasons.add('someone worked on it');
+  }
+  return { engaged: reasons.size > 0, people: [...people].sort((x, y) => x - y), reasons: [...reasons] };
 }

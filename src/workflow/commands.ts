@@ -5,11 +5,11 @@
  * and incidents (mass problems) with a public statement.
  */
 import { sql } from 'kysely';
-import { requiresApproval, signOffRefusal, SIGN_OFF_ROLES, type ApprovalReason } from '../core/approval.js';
+import { requiresApproval, rewriteAtSignOff, signOffRefusal, SIGN_OFF_ROLES, type ApprovalReason, type StoredApprovalReason } from '../core/approval.js';
 import { availabilityLine } from '../core/autoAck.js';
 import type { BusinessCalendar } from '../core/businessHours.js';
 import { expertDueAt, expertTarget, formatTarget, isOverdueUnannounced, overdueRecipients } from '../core/expertRequests.js';
-import { createDetector, observe, type DetectorState } from '../core/incidents.js';
+import { createDetector, engagementOf, observe, type DetectorState, type Engagement, type IncidentEvent } from '../core/incidents.js';
 import { DEFAULT_PLAYBOOKS, matchPlaybooks, renderSnippet, type Playbook, type PlaybookMatch } from '../core/playbooks.js';
 import { privateOffer } from '../core/privateOffer.js';
 import { checkReply } from '../core/replyChecks.js';
@@ -78,18 +78,23 @@ export class WorkflowCommands {
       .execute();
     return rows.map((r) => ({
       ...presentMessage(r), conversationSubject: r.conversation_subject, authorName: r.author_name, reasons: safeArr(r.approval_reasons),
+      // who wrote the text before a reviewer rewrote it at sign-off (the author is now that reviewer), or null
+      rewrite: rewriteOf(safeArr(r.approval_reasons)),
       // a statement of a closed incident is not published: approving it is refused (it can still be rejected)
       statement: r.incident_id != null && r.kind === 'post' ? { incidentId: r.incident_id, incidentTitle: r.incident_title ?? '', incidentStatus: r.incident_status ?? 'closed' } : null,
     }));
   }
 
   /**
-   * Approve (optionally edited) or reject a reply or an incident statement waiting for
-   * sign-off. Only approved drafts enter the outbox, once: the decision applies only while
-   * the draft is still pending, so a second decision (a double click, another approver, a
-   * retry) is refused. A draft is never signed off by its author. A statement of a closed
-   * incident is never approved: the check holds the incident's row (PostgreSQL) so that it
-   * and `closeIncident` happen one after the other.
+   * Approve or reject a reply or an incident statement waiting for sign-off, or approve it
+   * with a text of one's own. Only approved drafts enter the outbox, once: the decision
+   * applies only while the draft is still pending, so a second decision (a double click,
+   * another approver, a retry) is refused. A draft is never signed off by its author — and a
+   * reviewer who changes the text is the author of the new text: it is not sent, it waits for
+   * sign-off by someone other than them (`rewriteAtSignOff`; who rewrote whose text is kept in
+   * its reasons and the audit trail), so one person never publishes words nobody else read. A
+   * statement of a closed incident is never approved: the check holds the incident's row
+   * (PostgreSQL) so that it and `closeIncident` happen one after the other.
    */
   async review(actor: Actor, messageId: number, p: { decision: 'approve' | 'reject'; text?: string | null; note?: string | null }) {
     const notReviewer = signOffRefusal({ authorUserId: null }, { userId: actor.userId, role: actor.role });
@@ -133,6 +138,8 @@ export class WorkflowCommands {
           throw new AppError(422, b.code, b.message, { checks: report.results });
         }
       }
+      // the reviewer's own words: a new draft of theirs, back in the queue for someone else
+      if (after !== before) return this.rewriteAtReview(trx, actor, { msg, conv, incidentId, before, after, note, now });
       const t = encodeText(after);
       const decided = await trx
         .updateTable('message')
@@ -161,14 +168,61 @@ export class WorkflowCommands {
         await trx.insertInto('notification').values({ brand_id: actor.brandId, user_id: msg.author_user_id, kind, title, body: note ?? after.slice(0, 200), conversation_id: conv.id, created_at: now }).execute();
       }
       const incident = incidentId != null ? await trx.selectFrom('incident').selectAll().where('id', '=', incidentId).executeTakeFirst() : undefined;
-      return { fresh, kind, incident };
+      return { fresh, incident, notices: msg.author_user_id != null ? [{ kind, userIds: [msg.author_user_id] }] : [], queued: p.decision === 'approve' };
     });
-    const { fresh, kind, incident } = result;
+    const { fresh, incident, notices, queued } = result;
     bus.publish(actor.brandId, 'message.updated', presentMessage(fresh));
     await this.incidentEvent(actor.brandId, incident);
-    if (fresh.author_user_id != null) bus.publish(actor.brandId, 'notification', { kind, conversationId: fresh.conversation_id, messageId: fresh.id }, { userIds: [fresh.author_user_id] });
-    if (p.decision === 'approve') this.deps.onQueued?.();
+    for (const n of notices) if (n.userIds.length) bus.publish(actor.brandId, 'notification', { kind: n.kind, conversationId: fresh.conversation_id, messageId: fresh.id }, { userIds: n.userIds });
+    if (queued) this.deps.onQueued?.();
     return presentMessage(fresh);
+  }
+
+  /**
+   * `review` with a text of the reviewer's own (checked already): the draft keeps waiting for
+   * sign-off with the new text and the reviewer as its author. The person who wrote the
+   * previous text is told (their words were replaced), and for a statement the other people who
+   * sign off are asked, as when a statement is posted. No `approval_wait` fact: nobody decided
+   * yet, the wait goes on until someone does.
+   */
+  private async rewriteAtReview(trx: Tx, actor: Actor, r: { msg: MessageRow; conv: { id: number }; incidentId: number | null; before: string; after: string; note: string | null; now: number }) {
+    const { msg, conv, incidentId, before, after, note, now } = r;
+    if (actor.userId == null) throw forbidden('a person rewrites a draft at sign-off: they become its author');
+    const nameOf = async (id: number | null) => (id == null ? null : (await trx.selectFrom('app_user').select('name').where('id', '=', id).executeTakeFirst())?.name ?? null);
+    const editorName = (await nameOf(actor.userId)) ?? 'An approver';
+    const previousAuthorName = await nameOf(msg.author_user_id);
+    const rewritten = rewriteAtSignOff({ authorUserId: msg.author_user_id, authorName: previousAuthorName, reasons: safeArr(msg.approval_reasons) as StoredApprovalReason[] }, { userId: actor.userId, name: editorName });
+    const t = encodeText(after);
+    const done = await trx
+      .updateTable('message')
+      .set({ text: t.text, text_escaped: t.escaped, author_user_id: rewritten.authorUserId, approval_reasons: JSON.stringify(rewritten.reasons), review_note: note })
+      .where('id', '=', msg.id)
+      .where('status', '=', 'pending_approval')
+      .executeTakeFirst();
+    if (!Number(done.numUpdatedRows)) throw conflict('approval.not_pending', 'this draft was decided by someone else a moment ago');
+    const fresh = await trx.selectFrom('message').selectAll().where('id', '=', msg.id).executeTakeFirstOrThrow();
+    const what = incidentId != null ? 'statement' : 'reply';
+    const data = { note, before, after, previousAuthorUserId: msg.author_user_id, editedBy: actor.userId, waitedS: (now - msg.created_at) / 1000 };
+    if (incidentId != null) {
+      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'incident.statement_rewritten_for_sign_off', subjectType: 'incident', subjectId: incidentId, conversationId: msg.conversation_id, data: { messageId: msg.id, ...data } }, now);
+    } else {
+      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'reply.rewritten_for_sign_off', subjectType: 'message', subjectId: msg.id, conversationId: msg.conversation_id, data }, now);
+    }
+    const notices: { kind: string; userIds: number[] }[] = [];
+    if (msg.author_user_id != null && msg.author_user_id !== actor.userId) {
+      const kind = `${what}.rewritten`;
+      await trx.insertInto('notification').values({ brand_id: actor.brandId, user_id: msg.author_user_id, kind, title: `${editorName} rewrote your ${what}: the new text waits for sign-off by someone other than ${editorName}`, body: note ?? after.slice(0, 200), conversation_id: conv.id, created_at: now }).execute();
+      notices.push({ kind, userIds: [msg.author_user_id] });
+    }
+    let incident: Incident | undefined;
+    if (incidentId != null) {
+      // (the previous author, told above, is not asked twice)
+      const reviewers = (await trx.selectFrom('app_user').select('id').where('brand_id', '=', actor.brandId).where('role', 'in', [...SIGN_OFF_ROLES]).where('disabled_at', 'is', null).where('id', '!=', actor.userId).execute()).map((u) => u.id).filter((id) => id !== msg.author_user_id);
+      incident = await trx.selectFrom('incident').selectAll().where('id', '=', incidentId).executeTakeFirst();
+      for (const uid of reviewers) await trx.insertInto('notification').values({ brand_id: actor.brandId, user_id: uid, kind: 'statement.pending_approval', title: `${editorName} rewrote the statement on “${incident?.title ?? 'the incident'}”: it waits for your sign-off`, body: after.slice(0, 300), conversation_id: conv.id, created_at: now }).execute();
+      notices.push({ kind: 'statement.pending_approval', userIds: reviewers });
+    }
+    return { fresh, incident, notices, queued: false };
   }
 
   /**
@@ -553,31 +607,86 @@ export class WorkflowCommands {
   async closeIncident(actor: Actor | null, brandId: number, id: number) {
     const { store, clock, bus } = this.deps;
     const now = clock.now();
-    const withdrawn = await store.db.transaction().execute(async (trx) => {
-      // the update holds the incident's row (PostgreSQL): a sign-off of its statement waits for it, then finds it closed
-      const closed = await trx.updateTable('incident').set({ status: 'closed', closed_at: now }).where('id', '=', id).where('brand_id', '=', brandId).where('status', '=', 'open').executeTakeFirst();
-      if (!Number(closed.numUpdatedRows)) return [];
-      const who = actor?.name ?? 'system:incidents';
-      await audit(trx, { brandId, actor: who, action: 'incident.closed', subjectType: 'incident', subjectId: id }, now);
-      const out: MessageRow[] = [];
-      for (const st of await statementRows(trx, [id])) {
-        if (st.status !== 'pending_approval' && st.status !== 'queued') continue;
-        if (st.status === 'queued') {
-          // only while the outbox has not claimed it (a worker holding the row makes this wait, then find it `sending`)
-          const pulled = await trx.updateTable('outbox').set({ status: 'withdrawn', last_error_code: 'WITHDRAWN', last_error: 'the incident was closed', locked_until: null, updated_at: now }).where('message_id', '=', st.id).where('status', '=', 'queued').executeTakeFirst();
-          if (!Number(pulled.numUpdatedRows)) continue;
-        }
-        const w = await trx.updateTable('message').set({ status: 'withdrawn', error: 'withdrawn: the incident was closed' }).where('id', '=', st.id).where('status', '=', st.status).executeTakeFirst();
-        if (!Number(w.numUpdatedRows)) continue;
-        await audit(trx, { brandId, actor: who, action: 'incident.statement_withdrawn', subjectType: 'incident', subjectId: id, conversationId: st.conversation_id, data: { messageId: st.id, was: st.status, reason: 'incident closed' } }, now);
-        out.push(await trx.selectFrom('message').selectAll().where('id', '=', st.id).executeTakeFirstOrThrow());
-      }
-      return out;
-    });
+    const withdrawn = await store.db.transaction().execute((trx) => this.closeIncidentIn(trx, actor?.name ?? 'system:incidents', brandId, id, now));
     for (const m of withdrawn) bus.publish(brandId, 'message.updated', presentMessage(m));
     const inc = await store.db.selectFrom('incident').selectAll().where('id', '=', id).where('brand_id', '=', brandId).executeTakeFirst();
     await this.incidentEvent(brandId, inc);
     return inc && { ...inc, withdrawnStatementIds: withdrawn.map((m) => m.id) };
+  }
+
+  /** `closeIncident`'s work inside the caller's transaction; returns the statements it withdrew. */
+  private async closeIncidentIn(trx: Tx, who: string, brandId: number, id: number, now: number): Promise<MessageRow[]> {
+    // the update holds the incident's row (PostgreSQL): a sign-off of its statement waits for it, then finds it closed
+    const closed = await trx.updateTable('incident').set({ status: 'closed', closed_at: now }).where('id', '=', id).where('brand_id', '=', brandId).where('status', '=', 'open').executeTakeFirst();
+    if (!Number(closed.numUpdatedRows)) return [];
+    await audit(trx, { brandId, actor: who, action: 'incident.closed', subjectType: 'incident', subjectId: id }, now);
+    const out: MessageRow[] = [];
+    for (const st of await statementRows(trx, [id])) {
+      if (st.status !== 'pending_approval' && st.status !== 'queued') continue;
+      if (st.status === 'queued') {
+        // only while the outbox has not claimed it (a worker holding the row makes this wait, then find it `sending`)
+        const pulled = await trx.updateTable('outbox').set({ status: 'withdrawn', last_error_code: 'WITHDRAWN', last_error: 'the incident was closed', locked_until: null, updated_at: now }).where('message_id', '=', st.id).where('status', '=', 'queued').executeTakeFirst();
+        if (!Number(pulled.numUpdatedRows)) continue;
+      }
+      const w = await trx.updateTable('message').set({ status: 'withdrawn', error: 'withdrawn: the incident was closed' }).where('id', '=', st.id).where('status', '=', st.status).executeTakeFirst();
+      if (!Number(w.numUpdatedRows)) continue;
+      await audit(trx, { brandId, actor: who, action: 'incident.statement_withdrawn', subjectType: 'incident', subjectId: id, conversationId: st.conversation_id, data: { messageId: st.id, was: st.status, reason: 'incident closed' } }, now);
+      out.push(await trx.selectFrom('message').selectAll().where('id', '=', st.id).executeTakeFirstOrThrow());
+    }
+    return out;
+  }
+
+  /**
+   * Whether people are working on an incident (`engagementOf`): its statements in any state,
+   * notes in their conversations, and every action a person recorded on it in the audit trail.
+   */
+  private async incidentEngagement(trx: Tx, brandId: number, id: number): Promise<Engagement> {
+    const statements = await statementRows(trx, [id]);
+    const notes = await trx.selectFrom('note').innerJoin('conversation', 'conversation.id', 'note.conversation_id').select('note.author_user_id').where('conversation.brand_id', '=', brandId).where('conversation.incident_id', '=', id).execute();
+    const actions = await trx.selectFrom('audit_event').select(['actor_user_id', 'action']).where('brand_id', '=', brandId).where('subject_type', '=', 'incident').where('subject_id', '=', String(id)).where('actor_user_id', 'is not', null).execute();
+    return engagementOf({
+      statements: statements.map((st) => ({ authorUserId: st.author_user_id, reviewedBy: st.reviewed_by, status: st.status })),
+      notes: notes.map((n) => ({ authorUserId: n.author_user_id })),
+      actions: actions.map((x) => ({ userId: x.actor_user_id, action: x.action })),
+    });
+  }
+
+  /**
+   * The burst detector finds the volume back to normal on the incident it opened. Nobody
+   * touched it: it is closed, as the detector opened it. People are working on it (a statement
+   * in any state, a note, any action of theirs on it): the mention spike is over but the
+   * outage may not be, so it stays open, nothing of theirs is withdrawn, and the leads and the
+   * people who worked on it are told it may be closed — by a person, who knows. Checked and
+   * decided while holding the incident's row (PostgreSQL), so a statement posted at this
+   * moment is either seen here or finds the incident closed (and is refused, never withdrawn).
+   */
+  private async burstOver(brandId: number, id: number, e: IncidentEvent, intervalMs: number): Promise<void> {
+    const { store, clock, bus } = this.deps;
+    const now = clock.now();
+    const r = await store.db.transaction().execute(async (trx) => {
+      let lock = trx.selectFrom('incident').selectAll().where('id', '=', id).where('brand_id', '=', brandId);
+      if (store.dialect === 'postgres') lock = lock.forUpdate();
+      const inc = await lock.executeTakeFirst();
+      if (inc?.status !== 'open') return null;
+      const engagement = await this.incidentEngagement(trx, brandId, id);
+      if (!engagement.engaged) return { closed: true as const, withdrawn: await this.closeIncidentIn(trx, 'system:incidents', brandId, id, now) };
+      const leads = await trx.selectFrom('app_user').select('id').where('brand_id', '=', brandId).where('role', 'in', [...SIGN_OFF_ROLES]).where('disabled_at', 'is', null).execute();
+      const involved = engagement.people.length ? await trx.selectFrom('app_user').select('id').where('brand_id', '=', brandId).where('id', 'in', engagement.people).where('disabled_at', 'is', null).execute() : [];
+      const to = [...new Set([...leads, ...involved].map((u) => u.id))].sort((a, b) => a - b);
+      const calmMin = Math.round((e.at + intervalMs - (e.endedAt ?? e.at)) / 60_000);
+      const title = `Mentions are back to normal: “${inc.title}” may be closed`;
+      const body = `The burst is over (peak ${e.incident.peakCount} mentions in ${Math.round(intervalMs / 60_000)} min; usual volume for ${calmMin} min). The incident stays open because ${engagement.reasons.join(', ')}: close it when the problem itself is solved.`;
+      for (const uid of to) await trx.insertInto('notification').values({ brand_id: brandId, user_id: uid, kind: 'incident.calm', title, body, conversation_id: null, created_at: now }).execute();
+      await audit(trx, { brandId, actor: 'system:incidents', action: 'incident.calm', subjectType: 'incident', subjectId: id, data: { endedAt: e.endedAt ?? null, peakCount: e.incident.peakCount, totalCount: e.incident.totalCount, keptOpenBecause: engagement.reasons, notified: to } }, now);
+      return { closed: false as const, to, title, body };
+    });
+    if (!r) return;
+    if (r.closed) {
+      for (const m of r.withdrawn) bus.publish(brandId, 'message.updated', presentMessage(m));
+      await this.incidentEvent(brandId, await store.db.selectFrom('incident').selectAll().where('id', '=', id).executeTakeFirst());
+    } else if (r.to.length) {
+      bus.publish(brandId, 'notification', { kind: 'incident.calm', conversationId: null, incidentId: id, title: r.title, body: r.body }, { userIds: r.to });
+    }
   }
 
   /** Incidents, newest first, each with its latest statement (sign-off, outbox, sent...) and every statement it has had, newest first. */
@@ -698,8 +807,11 @@ export class WorkflowCommands {
   }
 
   /**
-   * Feed the burst detector with the brand's inbound volume per 5 minutes and
-   * open/close incidents from its verdicts. State is kept between runs.
+   * Feed the burst detector with the brand's inbound volume per 5 minutes and open incidents
+   * from its verdicts; when it finds a burst over, close the incident it opened only if nobody
+   * is working on it (`burstOver`). Local time (time of day, weekday or weekend, the words of
+   * the reason) is the brand's time zone, each interval at its own offset (DST). State is kept
+   * between runs.
    */
   async detectBursts(brandId: number): Promise<void> {
     const { store, clock } = this.deps;
@@ -708,8 +820,11 @@ export class WorkflowCommands {
     const now = clock.now();
     const key = `incident.detector.${brandId}`;
     const row = await store.db.selectFrom('kv').select('value').where('key', '=', key).executeTakeFirst();
+    const timeZone = await this.tz(brandId);
     let saved = row ? (JSON.parse(row.value) as { state: DetectorState; next: number }) : null;
-    if (!saved) saved = { state: createDetector({}), next: Math.floor((now - 24 * 3600_000) / 300_000) * 300_000 };
+    if (!saved) saved = { state: createDetector({ timeZone }), next: Math.floor((now - 24 * 3600_000) / 300_000) * 300_000 };
+    // the brand's zone today (a state saved before zones were passed, or before the brand's zone changed, follows it)
+    else if (saved.state.config.timeZone !== timeZone) saved.state = { ...saved.state, config: createDetector({ ...saved.state.config, timeZone }).config };
     let { state, next } = saved;
     const intervalMs = state.config.intervalMs;
     const end = Math.floor(now / intervalMs) * intervalMs; // only complete intervals
@@ -735,7 +850,7 @@ export class WorkflowCommands {
         if (e.kind === 'open') await this.openIncident(null, brandId, { title: 'Unusual volume of mentions', reason: e.incident.reason ?? 'burst detected' });
         else {
           const open = await store.db.selectFrom('incident').select('id').where('brand_id', '=', brandId).where('status', '=', 'open').where('opened_by', '=', 'detector').executeTakeFirst();
-          if (open) await this.closeIncident(null, brandId, open.id);
+          if (open) await this.burstOver(brandId, open.id, e, intervalMs);
         }
       }
     }
@@ -843,6 +958,14 @@ function presentStatement(st: StatementRow) {
 }
 
 const iso = (t: number | null) => (t == null ? null : new Date(t).toISOString());
+
+/** The latest rewrite at sign-off recorded in a draft's reasons: who rewrote whose text. */
+function rewriteOf(reasons: unknown[]): { editedBy: number; editedByName: string; previousAuthorUserId: number | null; previousAuthorName: string | null } | null {
+  const r = reasons.find((x): x is StoredApprovalReason => typeof x === 'object' && x != null && (x as StoredApprovalReason).code === 'approval.rewritten_at_sign_off');
+  const d = r?.data;
+  if (!d || typeof d.editedBy !== 'number') return null;
+  return { editedBy: d.editedBy, editedByName: String(d.editedByName ?? ''), previousAuthorUserId: typeof d.previousAuthorUserId === 'number' ? d.previousAuthorUserId : null, previousAuthorName: typeof d.previousAuthorName === 'string' ? d.previousAuthorName : null };
+}
 
 function safeArr(s: string | null): unknown[] {
   try {

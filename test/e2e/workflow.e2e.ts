@@ -179,29 +179,6 @@ describe('sign-off', () => {
   });
 });
 
-describe('sign-off: edit and approve', () => {
-  it('an approver edits the draft and approves it; the edited text is what goes out', async () => {
-    await setFlags(desk.users.ana, ['in_training']);
-    const anaApi = await Client.signIn(desk.url, 'ana@acme.test');
-    const { conversationId } = await ingest({ text: '@AcmeCare can I return opened headphones?' });
-    const r = await anaApi.post(`/api/conversations/${conversationId}/replies`, { text: 'Hi Client, yes u can return them whenever.', visibility: 'public', idempotencyKey: 'edit-approve-1' });
-    expect(r.json.approval.reasons[0].code).toBe('approval.agent_flagged');
-    await setFlags(desk.users.ana, []);
-    const cleo = await pageAs('cleo@acme.test');
-    await cleo.page.goto(`${desk.url}/approvals?m=${r.json.message.id}`);
-    await cleo.page.getByRole('button', { name: 'Edit and approve…' }).click();
-    const edited = 'Hi Client, yes: opened headphones can be returned within 30 days with the receipt.';
-    await cleo.page.getByLabel('Edit the reply').fill(edited);
-    await cleo.page.getByRole('button', { name: 'Approve the edited reply' }).click();
-    await cleo.page.locator('.approval-handled').getByText('(edited)').waitFor({ timeout: 10_000 });
-    await eventually(async () => {
-      const m = (await detail(conversationId)).messages.find((x) => x.id === r.json.message.id);
-      return m.status === 'sent' && m.text === edited;
-    }, 'the edited reply sent');
-    expect((await detail(conversationId)).audit.some((e) => e.action === 'reply.edited_and_approved')).toBe(true);
-  });
-});
-
 describe('reply checks in the composer', () => {
   it('blocks a link-only reply with the message, and lets an answer with a link through', async () => {
     const { conversationId } = await ingest({ text: '@AcmeCare how do I reset my password?' });
@@ -375,7 +352,8 @@ describe('administration', () => {
     expect(created.network).toBe('bluesky');
     expect(created.hasCredentials).toBe(true);
     expect(JSON.stringify(created)).not.toContain('abcd-efgh');
-    expect(await done.locator('input').inputValue()).toContain(`/api/webhooks/bluesky/${created.id}`);
+    // Bluesky is polled: no webhook URL to hand out (test/e2e/shell-experts-channels.e2e.ts covers one that has)
+    expect(await done.locator('input').count()).toBe(0);
 
     // the network revokes the token: the card says what happened and what to do, live
     const row0 = await desk.db.store.db.selectFrom('channel_account').selectAll().where('id', '=', created.id).executeTakeFirstOrThrow();

@@ -329,6 +329,15 @@ export interface PendingApproval extends Message {
   reasons: ApprovalReason[];
   /** Set when the draft is an incident's public statement; a closed incident's statement is not approved (only rejected). */
   statement?: { incidentId: number; incidentTitle: string; incidentStatus: 'open' | 'closed' | string } | null;
+  /** Who rewrote whose draft at sign-off: the author is now the one who rewrote it. */
+  rewrite?: ApprovalRewrite | null;
+}
+
+export interface ApprovalRewrite {
+  editedBy: number;
+  editedByName: string;
+  previousAuthorUserId: number | null;
+  previousAuthorName: string | null;
 }
 
 export interface SlaClockView {

@@ -141,6 +141,8 @@ export function describeAudit(e: AuditEvent, users: Map<number, User>, teams: Ma
       return 'approved a reply';
     case 'reply.edited_and_approved':
       return 'edited and approved a reply';
+    case 'reply.rewritten_for_sign_off':
+      return 'rewrote a reply at sign-off and sent it back for sign-off';
     case 'reply.rejected':
       return `did not approve a reply${d.note ? `: “${String(d.note).slice(0, 200)}”` : ''}`;
     case 'expert.asked':

@@ -1,10 +1,12 @@
 /**
  * Sign-off: replies and incident statements waiting for an approver, oldest first. Each
- * shows the draft, why it needs approval, and the conversation it answers (or the
- * incident a statement is about); the approver approves it, edits and approves it, or
- * rejects it with a note the author sees. Only approved drafts are sent, and never on
- * their author's own say-so; a statement of a closed incident is not sent at all (it can
- * only be rejected). Live: the queue follows new drafts and other approvers' decisions.
+ * shows the draft, who wrote its current text, why it needs approval, and the conversation
+ * it answers (or the incident a statement is about); the approver approves it, rejects it
+ * with a note the author sees, or rewrites it — and then the new text is theirs: it is not
+ * sent but goes back to the queue for someone else's sign-off (the list says who rewrote
+ * whose draft). Only approved drafts are sent, and never on their author's own say-so; a
+ * statement of a closed incident is not sent at all (it can only be rejected). Live: the
+ * queue follows new drafts and other approvers' decisions.
  */
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate, useSearch } from '@tanstack/react-router';
@@ -21,6 +23,8 @@ import { NetworkBadge, Spinner, VisibilityBadge } from '../ui/bits.js';
 import { useToast } from '../ui/Toasts.js';
 import { Frame } from './Frame.js';
 import { ChecksList } from './ReplyChecks.js';
+
+type Pending = PendingApproval;
 
 export function ApprovalsPage() {
   const me = useMe().data;
@@ -39,7 +43,7 @@ function Approvals({ me }: { me: Me }) {
   const usersQ = useUsers();
   const users = useMemo(() => new Map<number, User>((usersQ.data ?? []).map((u) => [u.id, u])), [usersQ.data]);
   const now = useNow();
-  const list = q.data ?? [];
+  const list: Pending[] = q.data ?? [];
   const selectedId = search.m ?? list[0]?.id ?? null;
   const selected = list.find((x) => x.id === selectedId) ?? null;
   const [handled, setHandled] = useState<string | null>(null);
@@ -73,6 +77,7 @@ function Approvals({ me }: { me: Me }) {
                 <Link to="/approvals" search={{ m: a.id }} className={`approval-item${a.id === selectedId ? ' active' : ''}`} aria-current={a.id === selectedId ? 'true' : undefined} data-message-id={a.id}>
                   <span className="approval-top">
                     <strong>{a.authorName ?? 'Someone'}</strong>
+                    {a.rewrite && <span className="badge badge-warn approval-rewritten">Rewritten from {a.rewrite.previousAuthorName ?? 'another'}’s draft</span>}
                     {a.statement && <span className="badge badge-danger">Incident statement</span>}
                     {a.statement?.incidentStatus === 'closed' && <span className="badge">Incident closed</span>}
                     <span className="muted small">{agoText(a.createdAt, now)}</span>
@@ -128,10 +133,11 @@ const REASON_LABEL: Record<string, string> = {
   'approval.amount_over_limit': 'Amount over limit',
   'approval.incident': 'During an incident',
   'approval.incident_statement': 'Incident statement',
+  'approval.rewritten_at_sign_off': 'Rewritten at sign-off',
 };
 const reasonLabel = (code: string) => REASON_LABEL[code] ?? code.replace(/^approval\./, '').replace(/_/g, ' ');
 
-function ReviewPanel({ a, me, users, reviewer, onDone }: { a: PendingApproval; me: Me; users: Map<number, User>; reviewer: boolean; onDone: (msg: string) => void }) {
+function ReviewPanel({ a, me, users, reviewer, onDone }: { a: Pending; me: Me; users: Map<number, User>; reviewer: boolean; onDone: (msg: string) => void }) {
   const conv = useConversation(a.conversationId);
   const channel = useChannels().data?.find((c) => c.id === a.channelAccountId);
   const review = useReview();
@@ -142,6 +148,9 @@ function ReviewPanel({ a, me, users, reviewer, onDone }: { a: PendingApproval; m
   const [error, setError] = useState<string | null>(null);
   const [checks, setChecks] = useState<ReplyCheck[]>([]);
   const own = a.authorUserId === me.user.id;
+  // the author of the current text may sign off a rewrite of it only when they sign drafts off at all
+  const authorSignsOff = ['approver', 'admin'].includes(users.get(a.authorUserId ?? -1)?.role ?? '');
+  const authorMay = authorSignsOff && a.authorName ? ` (${a.authorName} may sign it off)` : '';
   const m = measureReply(a.network, a.visibility === 'private' ? 'private' : 'public', text);
   useEffect(() => setText(a.text), [a.text]);
 
@@ -156,7 +165,12 @@ function ReviewPanel({ a, me, users, reviewer, onDone }: { a: PendingApproval; m
       {
         onSuccess: () => {
           const whose = a.authorName ? `${a.authorName}’s` : 'the';
-          const msg = decision === 'approve' ? `Approved ${whose} ${what}${mode === 'edit' && text !== a.text ? ' (edited)' : ''}: it is being sent.` : `Rejected ${whose} ${what}; the author sees your note.`;
+          const rewritten = decision === 'approve' && mode === 'edit' && text !== a.text;
+          const msg = rewritten
+            ? `You rewrote ${whose} ${what}: it is not sent yet. It waits for sign-off by another approver or admin${authorMay}.`
+            : decision === 'approve'
+              ? `Approved ${whose} ${what}: it is being sent.`
+              : `Rejected ${whose} ${what}; the author sees your note.`;
           toast(msg);
           onDone(msg);
         },
@@ -174,6 +188,11 @@ function ReviewPanel({ a, me, users, reviewer, onDone }: { a: PendingApproval; m
         <h2>
           {a.statement ? 'Incident statement' : 'Reply'} by {a.authorName ?? 'someone'} <span className="muted small">· {fullTime(a.createdAt)}</span>
         </h2>
+        {a.rewrite && (
+          <p className="small approval-rewrite-note" role="note">
+            <strong>{a.rewrite.editedByName || a.authorName || 'A reviewer'}</strong> rewrote {a.rewrite.previousAuthorName ? <strong>{a.rewrite.previousAuthorName}</strong> : 'the author'}’s draft at sign-off: the text below is theirs, so someone other than them signs it off.
+          </p>
+        )}
         <div className="row-gap">
           <VisibilityBadge visibility={a.visibility} />
           <NetworkBadge network={a.network} />
@@ -230,10 +249,15 @@ function ReviewPanel({ a, me, users, reviewer, onDone }: { a: PendingApproval; m
         </label>
       )}
       {mode === 'edit' && (
-        <label className="field">
-          <span>Note to the author (optional)</span>
-          <input value={note} maxLength={2000} onChange={(e) => setNote(e.target.value)} />
-        </label>
+        <>
+          <p id="edit-sends-back" className="small" role="note">
+            Your edit makes the new text yours: it is <strong>not sent</strong>, but goes back to the queue for sign-off by another approver or admin{authorMay}. To send {a.authorName ? `${a.authorName}’s` : 'the'} text as it is, cancel and approve it.
+          </p>
+          <label className="field">
+            <span>Note to {a.authorName ?? 'the author'} (optional)</span>
+            <input value={note} maxLength={2000} onChange={(e) => setNote(e.target.value)} />
+          </label>
+        </>
       )}
       {checks.length > 0 && <ChecksList results={checks} visibility={a.visibility === 'private' ? 'private' : 'public'} />}
       {error && (
@@ -244,7 +268,7 @@ function ReviewPanel({ a, me, users, reviewer, onDone }: { a: PendingApproval; m
       {!reviewer ? (
         <p className="muted">Approvers and admins sign replies off.</p>
       ) : own ? (
-        <p className="muted">You wrote this {what}: another approver or admin signs it off.</p>
+        <p className="muted">{a.rewrite ? `You rewrote this ${what}` : `You wrote this ${what}`}: another approver or admin signs it off.</p>
       ) : (
         <div className="row-gap review-actions">
           {mode === 'view' && (
@@ -255,7 +279,7 @@ function ReviewPanel({ a, me, users, reviewer, onDone }: { a: PendingApproval; m
                     Approve and send
                   </button>
                   <button type="button" className="btn" onClick={() => setMode('edit')}>
-                    Edit and approve…
+                    Edit…
                   </button>
                 </>
               )}
@@ -266,8 +290,8 @@ function ReviewPanel({ a, me, users, reviewer, onDone }: { a: PendingApproval; m
           )}
           {mode === 'edit' && (
             <>
-              <button type="button" className="btn btn-primary" onClick={() => decide('approve')} disabled={review.isPending || !text.trim() || m.over}>
-                Approve the edited {what}
+              <button type="button" className="btn btn-primary" onClick={() => decide('approve')} disabled={review.isPending || !text.trim() || m.over || text === a.text} aria-describedby="edit-sends-back">
+                Edit and send back for sign-off
               </button>
               <button type="button" className="btn btn-ghost" onClick={() => (setMode('view'), setText(a.text))}>
                 Cancel edit

@@ -5,7 +5,9 @@
  * the approval policy: by default it waits for a second person's sign-off (in
  * Approvals), and the banner and the incidents page show where it is; the incidents
  * page keeps every statement an incident had. Closing an incident withdraws its
- * statement not yet posted (the close buttons say so).
+ * statement not yet posted (the close buttons say so). The burst detector closes only an
+ * incident it opened that nobody worked on; otherwise the leads get an `incident.calm`
+ * notification (an alert, see live.ts) saying the volume is back to normal and it may be closed.
  */
 import { useRef, useState } from 'react';
 import { Link } from '@tanstack/react-router';

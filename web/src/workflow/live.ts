@@ -83,11 +83,14 @@ const TONE: Record<string, AlertTone> = {
   'statement.rejected': 'danger',
   'statement.approved': 'ok',
   'statement.pending_approval': 'warn',
+  'reply.rewritten': 'warn',
+  'statement.rewritten': 'warn',
   'expert.asked': 'info',
   'expert.answered': 'ok',
   'expert.overdue': 'warn',
   // the incident banner and the channel-health button already stay on screen
   'incident.opened': 'warn',
+  'incident.calm': 'info',
   'channel.unhealthy': 'warn',
   assigned: 'info',
   'note.mention': 'info',
@@ -102,6 +105,9 @@ const FALLBACK_TITLE: Record<string, string> = {
   'statement.approved': 'Your incident statement was approved and is being posted',
   'statement.rejected': 'Your incident statement was not approved',
   'statement.pending_approval': 'An incident statement waits for your sign-off',
+  'reply.rewritten': 'Your reply was rewritten at sign-off: the new text waits for sign-off',
+  'statement.rewritten': 'Your incident statement was rewritten at sign-off: the new text waits for sign-off',
+  'incident.calm': 'Mentions are back to normal: the incident may be closed',
   'note.mention': 'You were mentioned in a note',
 };
 
@@ -153,7 +159,7 @@ export function useWorkflowLive(enabled: boolean): void {
           void notify(qc, d);
           if (String(d.kind).startsWith('expert.')) soon(wkeys.expertRequests, 200);
           if (String(d.kind).startsWith('reply.') || String(d.kind).startsWith('statement.')) soon(wkeys.approvals, 200);
-          if (String(d.kind).startsWith('statement.')) soon(wkeys.incidents, 200);
+          if (String(d.kind).startsWith('statement.') || String(d.kind).startsWith('incident.')) soon(wkeys.incidents, 200);
           break;
         case 'incident':
           soon(wkeys.incidents, 100);
