@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyMessage, applyStatus, newConversationState, type ConversationState } from './conversationState.js';
+import { applyMessage, applyStatus, asHistory, HISTORY_AFTER_MS, isHistory, isStoredHistory, newConversationState, resumeHistory, type ConversationState } from './conversationState.js';
 
 const MIN = 60_000;
 const inbound = (t: number, priority = 10) => ({ direction: 'inbound' as const, createdAt: t, isAuto: false, priority });
@@ -84,5 +84,55 @@ describe('conversation state', () => {
     s = applyMessage(s, reply(2 * MIN)).state;
     s = applyMessage(s, inbound(3 * MIN, 15)).state;
     expect(s.priority).toBe(15);
+  });
+
+  it('raises the priority of a chased conversation above where it stood, once per unanswered stretch', () => {
+    // a complaint scores 49; "hello??" scores 44 on its own text (its chaser points included)
+    const chaser = (t: number, priority = 44) => ({ ...inbound(t, priority), chaserPoints: 20 });
+    let { s } = run([inbound(0, 49)]);
+    expect(s.priority).toBe(49);
+    s = applyMessage(s, chaser(30 * MIN)).state;
+    expect(s.priority).toBe(69); // 49 + 20, not max(49, 44)
+    // the same wait chased again: the caller passes no more points, and the own score does not lower it
+    s = applyMessage(s, { ...chaser(60 * MIN), chaserPoints: 0 }).state;
+    expect(s.priority).toBe(69);
+    // a chaser whose own text scores more than the standing priority plus its points keeps its own
+    expect(applyMessage(run([inbound(0, 20)]).s, chaser(MIN, 80)).state.priority).toBe(80);
+    // bounded by the scale
+    expect(applyMessage(run([inbound(0, 95)]).s, chaser(MIN)).state.priority).toBe(100);
+    // nothing awaited a reply: a chaser starts the wait and is scored on its own
+    const answered = applyMessage(run([inbound(0, 49)]).s, reply(MIN)).state;
+    expect(applyMessage(answered, chaser(2 * MIN)).state.priority).toBe(44);
+  });
+
+  it('records a "thanks, all sorted" after resolving without reopening; a message that needs an answer still reopens', () => {
+    const { s } = run([inbound(0, 49), reply(10 * MIN)]);
+    const resolved = applyStatus(s, 'resolved', 15 * MIN).state;
+    const thanks = applyMessage(resolved, { ...inbound(20 * MIN, 0), closesOnly: true });
+    expect(thanks.state).toMatchObject({ status: 'resolved', resolvedAt: 15 * MIN, reopenedCount: 0, cycleStartedAt: 0, waitingSince: null, lastInboundAt: 20 * MIN, messageCount: 3, lastMessageAt: 20 * MIN });
+    expect(thanks.facts.map((f) => f.kind)).toEqual(['inbound']); // counted as volume, not as a reopening
+    const again = applyMessage(thanks.state, inbound(40 * MIN, 30));
+    expect(again.state).toMatchObject({ status: 'open', reopenedCount: 1, cycleStartedAt: 40 * MIN, waitingSince: 40 * MIN });
+    expect(again.facts.map((f) => f.kind)).toEqual(['inbound', 'reopen']);
+    // a closing message on an open conversation is an inbound message like any other
+    expect(applyMessage(run([inbound(0, 49)]).s, { ...inbound(MIN, 0), closesOnly: true }).state).toMatchObject({ status: 'new', waitingSince: 0, priority: 49 });
+  });
+
+  it('stores imported history resolved at its last message, and resumes it when more history follows', () => {
+    const now = 1_000 * HISTORY_AFTER_MS;
+    expect(isHistory(now - HISTORY_AFTER_MS - 1, now)).toBe(true);
+    expect(isHistory(now - HISTORY_AFTER_MS + 1, now)).toBe(false);
+    const { s, facts } = run([inbound(0, 49)]);
+    const h = asHistory(s);
+    expect(h).toMatchObject({ status: 'resolved', resolvedAt: 0, waitingSince: 0, reopenedCount: 0 });
+    expect(isStoredHistory(h)).toBe(true);
+    expect(facts).toEqual([]); // no resolution measured: nobody at the desk resolved it
+    // the brand's answer in the next batch is its first response, not a reply to a resolved conversation
+    const r = applyMessage(resumeHistory(h), reply(12 * MIN));
+    expect(r.facts).toEqual([{ kind: 'first_response', occurredAt: 12 * MIN, from: 0, to: 12 * MIN }]);
+    expect(isStoredHistory(asHistory(r.state))).toBe(true);
+    // resolved by a person, or the brand's own post: not history
+    expect(isStoredHistory(applyStatus(s, 'resolved', 5 * MIN).state)).toBe(false);
+    expect(isStoredHistory(run([reply(0)]).s)).toBe(false);
   });
 });

@@ -8,7 +8,13 @@
  * - a resolved conversation that hears from the customer again reopens, and the
  *   next response is measured from the reopening, not from the first message;
  * - first response = the first human reply of a cycle; later ones are next responses,
- *   measured from the oldest inbound message that was still unanswered.
+ *   measured from the oldest inbound message that was still unanswered;
+ * - a "thanks, all sorted" after the conversation was resolved is recorded, not a reopening:
+ *   nothing to answer, so no new cycle, no SLA clock, no reopen against the assignee;
+ * - a customer chasing an unanswered wait raises the conversation's priority above where it
+ *   stood (once per unanswered stretch), whatever the chaser's own text scores;
+ * - imported history (older than HISTORY_AFTER_MS) is stored resolved: it counts in the
+ *   reports, not in the live inbox.
  */
 import type { ConversationStatus, Direction } from './types.js';
 
@@ -36,7 +42,23 @@ export interface MessageEvent {
   isAuto: boolean;
   /** Triage priority of an inbound message. */
   priority?: number | null;
+  /**
+   * An inbound message that only closes the conversation (thanks, ok, praise with nothing to
+   * answer, as triage marks it: `closesConversation`). On a resolved conversation it is
+   * recorded without reopening it; elsewhere it is an inbound message like any other.
+   */
+  closesOnly?: boolean | null;
+  /**
+   * The points a chaser adds on top of the conversation's standing priority when it chases an
+   * unanswered wait (`chaserPoints` of its triage). The caller passes them once per
+   * unanswered stretch (0 for a later chaser of the same wait), so repeated chasers do not
+   * push the priority up without bound.
+   */
+  chaserPoints?: number | null;
 }
+
+/** The top of the priority scale (triage scores 0–100). */
+export const PRIORITY_MAX = 100;
 
 /** A fact to append; the caller adds ids, dimensions and business-hours seconds. */
 export interface FactDraft {
@@ -88,6 +110,9 @@ export function applyMessage(prev: ConversationState, msg: MessageEvent): { stat
       s.firstResponseAt = null;
       s.waitingSince = t;
       s.priority = msg.priority ?? 0;
+    } else if (s.status === 'resolved' && msg.closesOnly) {
+      // "thanks, all sorted": recorded (volume, accolades) but nothing to answer — the
+      // conversation stays resolved, no new cycle or clock, no reopen against anyone
     } else if (s.status === 'resolved') {
       s.status = 'open';
       s.reopenedCount += 1;
@@ -104,7 +129,10 @@ export function applyMessage(prev: ConversationState, msg: MessageEvent): { stat
         if (s.waitingSince === null) s.priority = msg.priority ?? 0;
         s.waitingSince = s.waitingSince === null ? t : Math.min(s.waitingSince, t);
       }
-      s.priority = Math.max(s.priority, msg.priority ?? 0);
+      // a chaser of the wait adds its points to where the conversation stood: "hello??" scores
+      // less on its own text than the complaint it chases, yet the customer now waits twice
+      const chased = prev.waitingSince !== null && t >= prev.waitingSince && msg.chaserPoints ? Math.min(PRIORITY_MAX, prev.priority + msg.chaserPoints) : 0;
+      s.priority = Math.max(s.priority, msg.priority ?? 0, chased);
     }
     s.snoozedUntil = null;
     return { state: s, facts };
@@ -131,6 +159,42 @@ export function applyMessage(prev: ConversationState, msg: MessageEvent): { stat
   if (s.firstResponseAt === null) s.firstResponseAt = t;
   if (s.cycleFirstResponseAt === null) s.cycleFirstResponseAt = t;
   return { state: s, facts };
+}
+
+/**
+ * Imported conversations whose last message is older than this are history: stored resolved,
+ * without routing, SLA clocks or acknowledgement, and without the waiting-time priority factor
+ * (a week: past any first-response or resolution target a desk would set, so nobody is
+ * still waiting on the desk for them; newer imported conversations stay open as live work).
+ */
+export const HISTORY_AFTER_MS = 7 * 24 * 3600_000;
+
+/** Whether an imported conversation whose last message is at `lastMessageAt` is history at `now`. */
+export function isHistory(lastMessageAt: number, now: number): boolean {
+  return lastMessageAt < now - HISTORY_AFTER_MS;
+}
+
+/**
+ * History as stored: resolved at its last message, with no resolution fact (nobody at the desk
+ * resolved it; its responses are measured as usual). The wait it ended with is kept, so that
+ * history imported over several batches continues where it left off (`resumeHistory`).
+ */
+export function asHistory(prev: ConversationState): ConversationState {
+  if (prev.status === 'resolved' && prev.resolvedAt === prev.lastMessageAt) return prev;
+  return { ...prev, status: 'resolved', resolvedAt: prev.lastMessageAt, snoozedUntil: null };
+}
+
+/**
+ * Whether a stored state is imported history (`asHistory`): resolved at its last message, with
+ * a customer in it. (The brand's own post, resolved as it is written, has none.)
+ */
+export function isStoredHistory(s: ConversationState): boolean {
+  return s.status === 'resolved' && s.resolvedAt === s.lastMessageAt && s.lastInboundAt !== null;
+}
+
+/** Stored history that more imported history continues: as it was before `asHistory`, so the import's messages are not a reopening. */
+export function resumeHistory(prev: ConversationState): ConversationState {
+  return { ...prev, status: prev.firstResponseAt !== null ? 'open' : 'new', resolvedAt: null };
 }
 
 /** An agent (or rule) changes the status. Resolution produces a fact measured from the cycle start. */

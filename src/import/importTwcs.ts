@@ -5,6 +5,10 @@
  * time-ordered batches through the normal pipeline. Re-importing changes
  * nothing (messages dedupe on tweet id); bad rows are quarantined with their
  * line number and the rest is imported.
+ *
+ * Imported items are marked source 'import': the pipeline stores conversations whose last
+ * message is older than HISTORY_AFTER_MS (a week) as history — resolved, out of the workflow
+ * (src/core/conversationState.ts, src/pipeline/ingest.ts) — and newer ones as live work.
  */
 import { statSync } from 'node:fs';
 import type { IngestItem, IngestPipeline } from '../pipeline/ingest.js';

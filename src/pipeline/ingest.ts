@@ -14,7 +14,8 @@
  * channel account within the brand's threading window. Otherwise it starts one.
  */
 import { sql } from 'kysely';
-import { applyMessage, newConversationState, type ConversationState, type FactDraft } from '../core/conversationState.js';
+import { applyMessage, asHistory, isHistory, isStoredHistory, newConversationState, resumeHistory, type ConversationState, type FactDraft } from '../core/conversationState.js';
+import { chasedPriority, chaserPoints, closesConversation, withoutWaitingTime } from '../core/triage/triage.js';
 import type { NormalizedMessage, TriageResult } from '../core/types.js';
 import type { SlaEvent } from '../core/sla.js';
 import type { IngestDraft, IngestWorkflowResult } from '../workflow/workflow.js';
@@ -145,6 +146,14 @@ interface ConvWork {
   events: SlaEvent[];
   /** The row as written (after the workflow completed it). */
   row?: Conversation;
+  /**
+   * Imported history (`isHistory`): every message of it in the batch is imported and its last
+   * message is older than the cutoff; stored resolved, kept out of the workflow (no routing,
+   * SLA clocks or acknowledgement) and without the waiting-time priority factor.
+   */
+  history: boolean;
+  /** The customer has already chased the current unanswered wait (a chaser raises the priority once per wait). */
+  chased: boolean;
 }
 
 /** A stored message that replies to one of the batch's (it arrived first). */
@@ -187,7 +196,7 @@ interface FirstReply {
 const DEFAULT_WINDOW_MS = 24 * 3600_000;
 /** How many earlier unanswered texts of its conversation triage sees with a message. */
 const UNANSWERED_KEPT = 5;
-const LAST_UNANSWERED_SQLITE = `SELECT text FROM message WHERE conversation_id = ? AND direction = 'inbound' AND created_at >= ? ORDER BY created_at DESC, id DESC LIMIT ${UNANSWERED_KEPT}`;
+const LAST_UNANSWERED_SQLITE = `SELECT text, chaser FROM message WHERE conversation_id = ? AND direction = 'inbound' AND created_at >= ? ORDER BY created_at DESC, id DESC LIMIT ${UNANSWERED_KEPT}`;
 
 /** PARLEY_PIPELINE_PROFILE=1: milliseconds per pipeline stage, printed at exit (benchmark profiling). */
 const STAGES = process.env.PARLEY_PIPELINE_PROFILE === '1' ? new Map<string, number>() : null;
@@ -395,11 +404,17 @@ export class IngestPipeline {
     const { convs } = th;
 
     stage('4 threading');
+    const history = markHistory(fresh, convs, now);
     await this.triageBatch(trx, fresh, th, now);
+    if (history) {
+      // a wait measured to the import ("waiting 3321 days") says nothing about history
+      for (const w of fresh) if (w.triage && convs.get(w.conversationKey!)!.history) w.triage = withoutWaitingTime(w.triage);
+    }
 
     stage('5 triage');
     // 6. conversation state transitions and facts
     applyStates(fresh, convs);
+    if (history) for (const c of convs.values()) if (c.history) c.state = asHistory(c.state);
 
     stage('6 state');
     // 7. ids, rows
@@ -416,9 +431,11 @@ export class IngestPipeline {
 
     // the workflow completes the rows (team, queue, SLA clocks) before they are written
     for (const c of convs.values()) c.row = conversationRow(brandId, c, now);
-    const drafts: IngestDraft[] = [...convs.values()].map((c) => ({ id: c.id!, created: c.created, inbound: c.inbound, row: c.row!, events: c.events }));
+    // imported history is not live work: no routing, SLA clocks or acknowledgement
+    const drafts: IngestDraft[] = [];
+    for (const c of convs.values()) if (!c.history) drafts.push({ id: c.id!, created: c.created, inbound: c.inbound, row: c.row!, events: c.events });
     stage('7a ids, rows');
-    const wf = this.deps.workflow ? await this.deps.workflow.beforePersist(trx, brandId, drafts, now) : null;
+    const wf = this.deps.workflow && drafts.length ? await this.deps.workflow.beforePersist(trx, brandId, drafts, now) : null;
     stage('7b workflow: routing, SLA');
     // the writes, in order, each prepared while the database runs the one before
     const writes = new WriteQueue();
@@ -543,14 +560,14 @@ export class IngestPipeline {
       for (const c of rows) {
         convs.set(`c:${c.id}`, {
           key: `c:${c.id}`, id: c.id, existing: c, state: stateOf(c), channelAccountId: c.channel_account_id, contactId: c.contact_id,
-          network: c.network, visibility: c.visibility, subject: c.subject, created: false, reopened: false, inbound: false, facts: [], triage: null, events: [],
+          network: c.network, visibility: c.visibility, subject: c.subject, created: false, reopened: false, inbound: false, facts: [], triage: null, events: [], history: false, chased: false,
         });
       }
     }
     for (const { key, w } of newConvs) {
       convs.set(key, {
         key, state: newConversationState(w.msg.createdAt), channelAccountId: w.account.id, contactId: w.contactId ?? null,
-        network: w.msg.network, visibility: w.msg.visibility, subject: subjectOf(w.msg.text), created: true, reopened: false, inbound: false, facts: [], triage: null, events: [],
+        network: w.msg.network, visibility: w.msg.visibility, subject: subjectOf(w.msg.text), created: true, reopened: false, inbound: false, facts: [], triage: null, events: [], history: false, chased: false,
       });
     }
     return { refs, children, byNetworkId, convs };
@@ -615,7 +632,9 @@ export class IngestPipeline {
     return {
       needsResponse: inbound && w.triage ? w.triage.action.value === 'respond' : null,
       sentiment: inbound ? w.triage?.sentiment.value ?? null : null,
-      brandId, timezone: tz, conversationId: c.id!, messageId: w.messageId ?? null, agentId: c.existing?.assignee_id ?? null, teamId: c.existing?.team_id ?? null,
+      brandId, timezone: tz, conversationId: c.id!, messageId: w.messageId ?? null,
+      // the row as this batch writes it: the team routing just chose for a new conversation, not the stored row's (none yet)
+      agentId: c.row ? c.row.assignee_id : c.existing?.assignee_id ?? null, teamId: c.row ? c.row.team_id : c.existing?.team_id ?? null,
       channelAccountId: w.account.id, network: w.msg.network, visibility: c.visibility, priority: c.state.priority, category: c.triage?.category.value ?? c.existing?.category ?? null,
     };
   }
@@ -627,7 +646,8 @@ export class IngestPipeline {
 
   /**
    * The last five inbound texts of each waiting conversation since it began waiting, oldest
-   * first. Each conversation's messages are walked newest first down the
+   * first; a conversation is marked `chased` when one of them was a chaser (read in the same
+   * statement: a chaser raises the priority once per wait). Each conversation's messages are walked newest first down the
    * (conversation_id, created_at) index, stopping at five, instead of reading every inbound
    * message since the longest wait of the batch and keeping the last five of each in
    * JavaScript: over 100,000 messages that read 13.7 rows a conversation to keep 4.3, and
@@ -636,22 +656,30 @@ export class IngestPipeline {
   private async unansweredTexts(trx: Tx, convs: ConvWork[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
     const { store } = this.deps;
-    const keep = (c: ConvWork, newestFirst: { text: string }[]) => out.set(c.key, newestFirst.map((r) => r.text.slice(0, 2000)).reverse());
+    const keep = (c: ConvWork, newestFirst: { text: string; chaser: number | null }[]) => {
+      const texts: string[] = new Array(newestFirst.length);
+      for (let i = 0, n = newestFirst.length; i < n; i++) {
+        const r = newestFirst[i]!;
+        texts[n - 1 - i] = r.text.slice(0, 2000);
+        if (r.chaser === 1) c.chased = true;
+      }
+      out.set(c.key, texts);
+    };
     if (store.dialect === 'sqlite') {
-      for (const c of convs) keep(c, sqliteAll<{ text: string }>(store, LAST_UNANSWERED_SQLITE, [c.id!, c.existing!.waiting_since!]));
+      for (const c of convs) keep(c, sqliteAll<{ text: string; chaser: number | null }>(store, LAST_UNANSWERED_SQLITE, [c.id!, c.existing!.waiting_since!]));
       return out;
     }
     for (const part of chunks(convs, 500)) {
-      const rows = await sql<{ conversation_id: number | string; text: string }>`
-        select v.id as conversation_id, m.text
+      const rows = await sql<{ conversation_id: number | string; text: string; chaser: number | null }>`
+        select v.id as conversation_id, m.text, m.chaser
         from unnest(${arrayParam(part.map((c) => c.id!), 'bigint')}::bigint[], ${arrayParam(part.map((c) => c.existing!.waiting_since!), 'bigint')}::bigint[]) as v(id, since)
         cross join lateral (
-          select text, created_at, id from message
+          select text, chaser, created_at, id from message
           where conversation_id = v.id and direction = 'inbound' and created_at >= v.since
           order by created_at desc limit ${UNANSWERED_KEPT} -- index order, so the scan stops at five
         ) m
         order by v.id, m.created_at desc, m.id desc`.execute(trx);
-      const by = new Map<number, { text: string }[]>();
+      const by = new Map<number, { text: string; chaser: number | null }[]>();
       for (const r of rows.rows) {
         const id = Number(r.conversation_id);
         const l = by.get(id);
@@ -773,6 +801,37 @@ function decideConversations(
   return { byNetworkId, newConvs };
 }
 
+/**
+ * 4b. Which conversations of the batch are imported history (`ConvWork.history`): every message
+ * of theirs in the batch imported, the last one older than the cutoff, and new or stored as
+ * history already (a live conversation stays live). Stored history that the batch continues is
+ * resumed, so the import's messages are not a reopening. Whether the batch has any.
+ */
+function markHistory(fresh: Work[], convs: Map<string, ConvWork>, now: number): boolean {
+  let any = false;
+  for (const w of fresh) if (w.item.source === 'import') any = true;
+  if (!any) return false;
+  for (const c of convs.values()) {
+    // stored history, or the brand's own post (resolved as written: a customer's first answer to it is a first contact)
+    c.history = c.created || (c.state.status === 'resolved' && (isStoredHistory(c.state) || c.state.lastInboundAt === null) && c.existing!.assignee_id == null && c.existing!.team_id == null);
+  }
+  for (const w of fresh) {
+    const c = convs.get(w.conversationKey!)!;
+    if (c.history && (w.item.source !== 'import' || !isHistory(w.msg.createdAt, now))) c.history = false;
+  }
+  any = false;
+  for (const c of convs.values()) {
+    if (!c.history) continue;
+    if (!isHistory(c.state.lastMessageAt, now)) {
+      c.history = false;
+      continue;
+    }
+    any = true;
+    if (!c.created && isStoredHistory(c.state)) c.state = resumeHistory(c.state);
+  }
+  return any;
+}
+
 /** 6. Each message's effect on its conversation's state, in time order; the facts those transitions make. */
 function applyStates(fresh: Work[], convs: Map<string, ConvWork>): void {
   for (const w of fresh) {
@@ -784,14 +843,27 @@ function applyStates(fresh: Work[], convs: Map<string, ConvWork>): void {
     // "ok thanks" after an unanswered complaint must not turn it into praise to monitor
     const speaks = wasResolved || conv.state.waitingSince === null || (w.triage?.priority.value ?? -1) >= conv.state.priority;
     const automatic = isAutomatic(w.msg);
+    // a chaser of a wait not chased yet adds its points to where the conversation stands
+    const chase = inbound && w.triage?.chaser.value && !conv.chased && conv.state.waitingSince !== null ? chaserPoints(w.triage) : 0;
+    const standing = conv.state.priority;
+    const waitedSince = conv.state.waitingSince;
     const r = applyMessage(conv.state, {
       direction: inbound ? 'inbound' : 'outbound',
       createdAt: w.msg.createdAt,
       isAuto: automatic,
       priority: w.triage?.priority.value ?? null,
+      closesOnly: inbound && wasResolved && closesConversation(w.triage),
+      chaserPoints: chase,
     });
     conv.state = r.state;
-    conv.events.push(inbound ? { type: 'inbound', at: w.msg.createdAt, chaser: w.triage?.chaser.value ?? false } : { type: 'outbound', at: w.msg.createdAt, autoAck: automatic });
+    // once per unanswered stretch: a new wait (after an answer, or reopening) may be chased again
+    if (r.state.waitingSince === null || (inbound && (waitedSince === null || wasResolved))) conv.chased = false;
+    if (inbound && w.triage?.chaser.value) conv.chased = true;
+    // the chaser's triage explains the priority it gave the conversation (its own text scored less)
+    if (chase && w.triage && r.state.priority > w.triage.priority.value && r.state.priority > standing) w.triage = { ...w.triage, priority: chasedPriority(standing, chase) };
+    // a closing message recorded on a resolved conversation begins nothing: no SLA event
+    const recordedOnly = inbound && wasResolved && r.state.status === 'resolved';
+    if (!recordedOnly) conv.events.push(inbound ? { type: 'inbound', at: w.msg.createdAt, chaser: w.triage?.chaser.value ?? false } : { type: 'outbound', at: w.msg.createdAt, autoAck: automatic });
     if (inbound) {
       conv.inbound = true;
       if (wasResolved && r.state.status === 'open') conv.reopened = true;

@@ -19,6 +19,12 @@ Imports a Customer Support on Twitter (TWCS) CSV into a brand (default "demo",
 created if missing), one care account per brand handle. Bad rows are reported
 by line number and quarantined; the rest is imported. Re-importing a file
 changes nothing.
+
+Imported conversations whose last message is more than 7 days old are history:
+stored resolved (at their last message), never routed, clocked by SLAs or
+acknowledged, and without the waiting-time priority factor. They count in the
+reports (volume, response times, accolades), not in the live inbox, the queues
+or the backlog. Newer imported conversations stay open as live work.
 `,
   async run(argv) {
     const { values, positionals } = parse(argv, { ...storeOptions, brand: { type: 'string' }, json: { type: 'boolean' } });

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, SHIPPED_MODEL_PATH } from '../../triage/model-io.js';
 import { CARE_INTENTS } from './intents.js';
 import type { TriageModel } from './model.js';
-import { DEFAULT_SETTINGS, triage, triageBatch } from './triage.js';
+import { chasedPriority, chaserPoints, closesConversation, DEFAULT_SETTINGS, triage, triageBatch, withoutWaitingTime } from './triage.js';
 import type { TriageInput, TriageOutcome } from './types.js';
 
 let model: TriageModel;
@@ -219,3 +219,54 @@ describe('hostile input never throws', () => {
     expect(triage(input('a'.repeat(50_000)), NOW, model).truncated).toBe(true);
   });
 });
+
+describe('triage: what a message means for its conversation', () => {
+  const inThread = (text: string) => input(text, { kind: 'reply', context: { brandHandles: ['acmehelp'], replyTo: { fromBrand: true, sameAuthor: false }, threadDepth: 2 } });
+
+  it('tells a message that only closes the conversation from one that needs an answer', () => {
+    for (const text of ['@AcmeHelp thanks, all sorted', '@AcmeHelp ok thanks', '@AcmeHelp thank you so much!']) {
+      const r = triage(inThread(text), NOW, model);
+      expect(r.action.value, text).toBe('monitor');
+      expect(closesConversation(r), text).toBe(true);
+    }
+    for (const text of ['@AcmeHelp actually one more thing, where is my refund?', '@AcmeHelp it still does not work', '@AcmeHelp you are all useless clowns']) {
+      expect(closesConversation(triage(inThread(text), NOW, model)), text).toBe(false);
+    }
+    expect(closesConversation(null)).toBe(false);
+  });
+
+  it("explains a chaser's raise of its conversation's priority, every point listed", () => {
+    const chase = triage(input('@AcmeHelp hello??', { context: { brandHandles: ['acmehelp'], unansweredSince: NOW - 2 * 60 * MIN, previousInbound: ['@AcmeHelp my order has not arrived yet'] } }), NOW, model);
+    expect(chase.chaser.value).toBe(true);
+    expect(chaserPoints(chase)).toBe(DEFAULT_SETTINGS.priority.chaser);
+    expect(chaserPoints(triage(input('@AcmeHelp my order has not arrived yet'), NOW, model))).toBe(0);
+    const p = chasedPriority(49, 20);
+    expect(p).toEqual({ value: 69, factors: [{ code: 'standing', label: expect.any(String), points: 49 }, { code: 'chased', label: 'chased: customer asked again', points: 20 }] });
+    const capped = chasedPriority(95, 20);
+    expect(capped.value).toBe(100);
+    expect(capped.factors.reduce((s, f) => s + f.points, 0)).toBe(100);
+  });
+
+  it('drops the waiting-time factor (history), settling the ceiling again', () => {
+    const old = input('@AcmeHelp my order has not arrived yet, this is ridiculous', { createdAt: NOW - 3321 * 1440 * MIN });
+    const r = triage(old, NOW, model);
+    const waited = r.priority.factors.find((f) => f.code === 'waiting_time')!;
+    expect(waited.label).toBe('waiting 3321 days');
+    const h = withoutWaitingTime(r);
+    expect(h.priority.factors.map((f) => f.code)).not.toContain('waiting_time');
+    expect(h.priority.value).toBe(r.priority.value - waited.points);
+    expect(h.action).toBe(r.action);
+    expectExplained(h);
+    const fresh = triage(input('@AcmeHelp my order has not arrived yet', { createdAt: NOW }), NOW, model);
+    expect(withoutWaitingTime(fresh)).toBe(fresh);
+    // monitored: the ceiling of 10 still holds, now from the remaining factors
+    const troll = triage(input('@AcmeHelp you are all idiots, go die', { createdAt: NOW - 3 * 1440 * MIN }), NOW, model);
+    expect(troll.action.value).toBe('monitor');
+    expect(troll.priority.factors.map((f) => f.code)).toContain('monitor_only');
+    const t = withoutWaitingTime(troll);
+    expect(t.priority.value).toBeLessThanOrEqual(10);
+    expect(t.priority.factors.reduce((s, f) => s + f.points, 0)).toBe(t.priority.value);
+    expect(t.priority.factors.filter((f) => f.code === 'monitor_only').length).toBeLessThanOrEqual(1);
+  });
+});
+

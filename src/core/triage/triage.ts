@@ -9,7 +9,7 @@
  *    (every point listed as a factor; author reach capped).
  * Pure: no I/O, no clock (now is passed in), the model is plain data.
  */
-import type { PriorityFactor, Scored, Sentiment, TriageAction, TriageCategory } from '../types.js';
+import type { PriorityFactor, Scored, Sentiment, TriageAction, TriageCategory, TriageResult } from '../types.js';
 import { analyze, type Analysis, type FeatureVector } from './features.js';
 import { fnv1a, mix32, namespaceSeed } from './hash.js';
 import { BANKING77_TO_CARE, CARE_INTENT_LABELS } from './intents.js';
@@ -445,6 +445,9 @@ function categorySignal(c: Ctx, complaint: Scored<boolean>, chaser: Scored<boole
   return { value: 'other', confidence: 0.55, reason: 'no service issue, praise, spam or abuse found' };
 }
 
+/** The reason triage gives a message that only closes the conversation. */
+const CLOSING_ONLY = 'closes the conversation (thanks/ok), nothing to answer';
+
 function needsResponseSignal(c: Ctx, category: TriageCategory, isComplaint: boolean, isChaser: boolean): Scored<boolean> {
   const w = c.settings.responseWeights;
   const g = (k: string) => w[k] ?? 0;
@@ -475,7 +478,7 @@ function needsResponseSignal(c: Ctx, category: TriageCategory, isComplaint: bool
   const pr = 1 / (1 + Math.exp(-z));
   const value = pr >= 0.5 && category !== 'spam' && category !== 'abuse';
   let why: string;
-  if (c.closingOnly) why = 'closes the conversation (thanks/ok), nothing to answer';
+  if (c.closingOnly) why = CLOSING_ONLY;
   else if (c.toOthers) why = 'part of a conversation between other people';
   else if (c.agentSignature) why = 'looks written by an agent (signature)';
   else {
@@ -576,13 +579,68 @@ function priorityOf(input: TriageInput, s: TriageSignals, action: TriageAction, 
   const reach = Math.min(P.reachCap, fromFollowers + fromVerified);
   if (reach > 0) f.push({ code: 'reach', label: `author reach (${followers.toLocaleString('en-US')} followers${fromVerified ? ', verified' : ''}; capped at ${P.reachCap})`, points: reach });
 
-  let sum = f.reduce((t, x) => t + x.points, 0);
+  return settle(f, action);
+}
+
+/** The action's ceiling factor codes (monitor ≤ 10, ignore 0): recomputed whenever the factors change. */
+const CEILING_CODES = new Set(['ignored', 'monitor_only']);
+
+/** The priority of `f` (modified: the action's ceiling is added as a factor when it applies), within 0–100. */
+function settle(f: PriorityFactor[], action: TriageAction): { value: number; factors: PriorityFactor[] } {
+  let sum = 0;
+  for (const x of f) sum += x.points;
   const ceiling = action === 'respond' ? 100 : action === 'monitor' ? 10 : 0;
   if (sum > ceiling) {
     f.push({ code: action === 'ignore' ? 'ignored' : 'monitor_only', label: action === 'ignore' ? 'ignored (spam): no priority' : 'monitor only: not queued for a reply', points: ceiling - sum });
     sum = ceiling;
   }
   return { value: Math.max(0, Math.min(100, Math.round(sum))), factors: f };
+}
+
+/**
+ * The triage without its waiting-time factor (the ceiling settled again), for a message whose
+ * wait means nothing now: imported history, where "waiting 3321 days" measures the import,
+ * not a customer. `t` itself when it has no such factor.
+ */
+export function withoutWaitingTime<T extends TriageResult>(t: T): T {
+  const factors = t.priority.factors;
+  if (!factors.some((x) => x.code === 'waiting_time')) return t;
+  const kept = factors.filter((x) => x.code !== 'waiting_time' && !CEILING_CODES.has(x.code));
+  return { ...t, priority: settle(kept, t.action.value) };
+}
+
+/**
+ * Whether triage marks a message as closing the conversation with nothing to answer:
+ * thanks, "ok", "all sorted", praise — monitored, not abuse. On a resolved conversation such
+ * a message is recorded without reopening it (src/core/conversationState.ts).
+ */
+export function closesConversation(t: Pick<TriageResult, 'action' | 'category' | 'accolade'> | null | undefined): boolean {
+  if (!t || t.action.value !== 'monitor' || t.category.value === 'abuse' || t.category.value === 'spam') return false;
+  return t.accolade.value || t.action.reason.includes(CLOSING_ONLY);
+}
+
+/**
+ * The points a chaser ("hello??", "still waiting") adds on top of its conversation's standing
+ * priority: its own chaser points, when triage says it needs an answer; 0 otherwise.
+ */
+export function chaserPoints(t: TriageResult | null | undefined): number {
+  if (!t || !t.chaser.value || t.action.value !== 'respond') return 0;
+  for (const x of t.priority.factors) if (x.code === 'chaser') return x.points;
+  return 0;
+}
+
+/**
+ * A chaser's priority when it raised its conversation's: the priority the conversation stood
+ * at plus the chaser's points, within 0–100, every point listed (the standing priority is
+ * explained by the message that set it).
+ */
+export function chasedPriority(standing: number, points: number): { value: number; factors: PriorityFactor[] } {
+  const f: PriorityFactor[] = [
+    { code: 'standing', label: `the conversation's priority before it was chased`, points: standing },
+    { code: 'chased', label: 'chased: customer asked again', points },
+  ];
+  if (standing + points > 100) f.push({ code: 'scale_max', label: 'kept within 0–100', points: 100 - standing - points });
+  return { value: Math.max(0, Math.min(100, standing + points)), factors: f };
 }
 
 // urgency is recomputed from the category/intent reasons the signals carry
