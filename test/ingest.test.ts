@@ -274,6 +274,7 @@ describeEachStore('ingest pipeline', (get) => {
     expect(facts).toEqual([
       { kind: 'first_response', value_s: 600 },
       { kind: 'message_response', value_s: 600 },
+      { kind: 'message_answered', value_s: null },
     ]);
     // resolve, then a reply in the chain reopens it
     await store.db.updateTable('conversation').set({ status: 'resolved', resolved_at: T0 + H }).where('id', '=', conv(0)).execute();

@@ -65,6 +65,8 @@ export async function seedLarge(store: Store, n: number, opts: { perConv?: numbe
           const v = 60 + ((i * 7919) % 7200);
           fact.run(brandId, 'first_response', created + v * 1000, id, agent, teamId, accountId, i % 100, cats[i % cats.length], v, v, lp.hourOfWeek, lp.day, null, null);
           fact.run(brandId, 'message_response', created + v * 1000, id, agent, teamId, accountId, i % 100, cats[i % cats.length], v, v, lp.hourOfWeek, lp.day, 1, null);
+          // the answered message's own inbound fact, copied (response rate counts by arrival)
+          fact.run(brandId, 'message_answered', created, id, null, teamId, accountId, i % 100, cats[i % cats.length], null, null, lp.hourOfWeek, lp.day, 1, sents[i % 3]);
         }
         if (status === 'resolved') fact.run(brandId, 'resolution', created + 3600_000, id, agent, teamId, accountId, i % 100, cats[i % cats.length], 3600, 3600, lp.hourOfWeek, lp.day, null, null);
       }
@@ -99,6 +101,10 @@ export async function seedLarge(store: Store, n: number, opts: { perConv?: numbe
           ((extract(isodow from to_timestamp(created_at / 1000.0) at time zone 'UTC')::int - 1) * 24 + extract(hour from to_timestamp(created_at / 1000.0) at time zone 'UTC')::int),
           to_char(to_timestamp(created_at / 1000.0) at time zone 'UTC', 'YYYY-MM-DD'), case when k.kind = 'message_response' then 1 else null end, null
         from conversation, (values ('first_response'), ('message_response')) k(kind) where brand_id = $1 and id % 4 <> 0`, [brandId]);
+      // the answered messages' own inbound facts, copied (response rate counts by arrival)
+      await client.query(`insert into reporting_fact (brand_id, kind, occurred_at, conversation_id, agent_id, team_id, channel_account_id, network, visibility, priority, category, value_s, business_s, hour_of_week, day, needs_response, sentiment)
+        select brand_id, 'message_answered', occurred_at, conversation_id, agent_id, team_id, channel_account_id, network, visibility, priority, category, null, null, hour_of_week, day, needs_response, sentiment
+        from reporting_fact where brand_id = $1 and kind = 'inbound' and conversation_id % 4 <> 0`, [brandId]);
       await client.query('analyze');
     } finally {
       client.release();

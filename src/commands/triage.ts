@@ -7,6 +7,9 @@
  *
  * A correction that changes what the conversation needs (respond, or monitor / ignore) also
  * moves its SLA response clock: the workflow reacts to `triage.corrected` (docs/metrics.md).
+ * The message's reporting facts (its arrival, and its answer if it has one) are re-filed under
+ * the corrected needs-response, category and sentiment in the same transaction, with their
+ * rollups, so the response rate, trends and staffing volume follow the correction.
  */
 import { sql } from 'kysely';
 import type { Sentiment, TriageAction, TriageCategory } from '../core/types.js';
@@ -17,6 +20,7 @@ import { presentMessage } from '../server/presenters.js';
 import { audit } from '../store/audit.js';
 import { presentListedConversation } from '../store/queries.js';
 import type { Store } from '../store/db.js';
+import { rewriteFacts, TRIAGED_KINDS } from '../store/rollup.js';
 import { readStoredTriage } from '../store/triageJson.js';
 import type { Tx } from '../store/util.js';
 import type { Actor } from './context.js';
@@ -63,6 +67,15 @@ export class TriageCommands {
         ...(labelsFinal.sentiment ? { sentiment: labelsFinal.sentiment } : {}),
         ...(labelsFinal.intent ? { intent: labelsFinal.intent } : {}),
       }).where('id', '=', msg.id).execute();
+      // its reporting facts say what the person said: the response rate, trends and staffing
+      // volume count it as corrected (its arrival, its answer's twin and the answer itself)
+      const refile: { needs_response?: number; category?: string; sentiment?: string } = {};
+      if (labelsFinal.action) refile.needs_response = labelsFinal.action === 'respond' ? 1 : 0;
+      if (labelsFinal.category) refile.category = labelsFinal.category;
+      if (labelsFinal.sentiment) refile.sentiment = labelsFinal.sentiment;
+      const factsRefiled = Object.keys(refile).length
+        ? await rewriteFacts(trx, store, await trx.selectFrom('reporting_fact').selectAll().where('message_id', '=', msg.id).where('kind', 'in', [...TRIAGED_KINDS]).execute(), refile)
+        : 0;
       // the conversation shows the triage of the message that speaks for it: its latest customer
       // message, or the one of the unanswered wait its triage came from (ingest keeps an urgent
       // message's triage when an "ok thanks" follows); and a person saying that a message of
@@ -82,7 +95,7 @@ export class TriageCommands {
       if (patch) await trx.updateTable('conversation').set({ ...patch, updated_at: now, version: sql<number>`version + 1` }).where('id', '=', msg.conversation_id).execute();
       const conversationAction = patch?.triage_action ?? null;
       await trx.insertInto('triage_correction').values({ brand_id: actor.brandId, message_id: msg.id, conversation_id: msg.conversation_id, user_id: actor.userId, source: 'agent', labels: JSON.stringify(labelsFinal), created_at: now }).execute();
-      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'triage.corrected', subjectType: 'message', subjectId: msg.id, conversationId: msg.conversation_id, data: { before, after: labelsFinal } }, now);
+      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'triage.corrected', subjectType: 'message', subjectId: msg.id, conversationId: msg.conversation_id, data: { before, after: labelsFinal, factsRefiled } }, now);
       return {
         conversationAction,
         msg: await trx.selectFrom('message').selectAll().where('id', '=', msg.id).executeTakeFirstOrThrow(),

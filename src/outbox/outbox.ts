@@ -276,10 +276,12 @@ export class OutboxWorker {
       };
       const facts = r.facts.map((f) => factRow(dims, f.kind, f.occurredAt, f.from, f.to, biz));
       if (msg.reply_to_message_id && msg.is_auto !== 1) {
-        const parent = await trx.selectFrom('message').select(['id', 'direction', 'created_at', 'first_reply_at']).where('id', '=', msg.reply_to_message_id).executeTakeFirst();
+        const parent = await trx.selectFrom('message').select(['id', 'direction', 'created_at', 'first_reply_at', 'triage_action', 'triage_category', 'sentiment']).where('id', '=', msg.reply_to_message_id).executeTakeFirst();
         if (parent && parent.direction === 'inbound' && parent.first_reply_at == null) {
           await trx.updateTable('message').set({ first_reply_at: sentAt }).where('id', '=', parent.id).execute();
-          facts.push(factRow({ ...dims, messageId: parent.id }, 'message_response', sentAt, parent.created_at, sentAt, biz));
+          // the answered message's triage, as ingest files a reply seen on the network (untriaged: null, never guessed)
+          const triaged = { needsResponse: parent.triage_action == null ? null : parent.triage_action === 'respond', sentiment: parent.sentiment, category: parent.triage_category ?? conv.category };
+          facts.push(factRow({ ...dims, ...triaged, messageId: parent.id }, 'message_response', sentAt, parent.created_at, sentAt, biz));
         }
       }
       await writeFacts(trx, store, facts);

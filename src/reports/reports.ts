@@ -254,13 +254,18 @@ export async function volumeReport(store: Store, f: ReportFilter) {
   return { total: heat.reduce((a, b) => a + b, 0), by_hour_of_week: heat, by_day: byDay };
 }
 
-/** Share of mentions that needed a response and got one (the seeds' "always respond"). */
+/**
+ * Share of mentions that needed a response and got one (the seeds' "always respond"): of the
+ * messages that arrived in the period (and day, in the brand's zone) and needed a response,
+ * those that were answered, whenever the answer went out. Both counts are of the same messages'
+ * facts (`inbound`, and its `message_answered` twin), filed at their arrival with the same
+ * dimensions, so a day or a filter never counts answers to messages it does not count as needed.
+ */
 export async function responseRateReport(store: Store, f: ReportFilter) {
-  const rows = await aggregates(store, f, ['inbound', 'message_response'], ['kind', 'needs_response', 'day']);
+  const rows = await aggregates(store, f, ['inbound', 'message_answered'], ['kind', 'needs_response', 'day']);
   const needed = countBy(rows.filter((r) => r.kind === 'inbound' && r.needs_response === 1), (r) => r.day);
-  const answered = countBy(rows.filter((r) => r.kind === 'message_response' && r.needs_response === 1), (r) => r.day);
+  const answered = countBy(rows.filter((r) => r.kind === 'message_answered' && r.needs_response === 1), (r) => r.day);
   const untriaged = rows.filter((r) => r.kind === 'inbound' && r.needs_response === -1).reduce((s, r) => s + r.n, 0);
-  // every day with either (an agent filter has answers but no arrivals: arrivals are nobody's)
   const days = [...new Set([...needed.keys(), ...answered.keys()])].map((day) => ({ day, needed: needed.get(day) ?? 0, answered: answered.get(day) ?? 0 })).sort((x, y) => x.day.localeCompare(y.day));
   const totalNeeded = days.reduce((s, d) => s + d.needed, 0);
   const totalAnswered = days.reduce((s, d) => s + d.answered, 0);

@@ -62,7 +62,7 @@ export function keyOf(f: Fact): RollupKey {
     visibility: f.visibility ?? '',
     category: inbound ? f.category ?? '' : '',
     sentiment: inbound ? f.sentiment ?? '' : '',
-    needs_response: (inbound || f.kind === 'message_response') && f.needs_response != null ? f.needs_response : -1,
+    needs_response: (inbound || f.kind === 'message_response' || f.kind === 'message_answered') && f.needs_response != null ? f.needs_response : -1,
     clock,
   };
 }
@@ -145,14 +145,72 @@ export async function writeFacts(trx: Tx, store: Store, facts: Fact[]): Promise<
 }
 
 /** `writeFacts` in two steps (`prepareInsertRows`): the rows and the rollup deltas now, the writes by the function returned. */
-export async function prepareWriteFacts(trx: Tx, store: Store, facts: Fact[]): Promise<() => Promise<void>> {
-  if (!facts.length) return async () => {};
+export async function prepareWriteFacts(trx: Tx, store: Store, written: Fact[]): Promise<() => Promise<void>> {
+  if (!written.length) return async () => {};
+  const twins = await answeredTwins(trx, written);
+  const facts = twins.length ? [...written, ...twins] : written;
   const insert = await prepareInsertRows(trx, store, 'reporting_fact', facts as Record<string, unknown>[]);
   const deltas = deltasOf(facts);
   return async () => {
     await insert();
     await applyRollups(trx, store, deltas);
   };
+}
+
+/** The kinds of fact that carry a customer message's triage (its own id in `message_id`): what a triage correction re-files. */
+export const TRIAGED_KINDS = ['inbound', 'message_answered', 'message_response'] as const;
+
+/**
+ * The `message_answered` fact of each inbound message a `message_response` says was answered:
+ * a twin of the message's own `inbound` fact (same instant, local day and hour, dimensions,
+ * needs-response, category and sentiment), so the response rate counts the answered share of
+ * the messages that *arrived* in a period, under any filter, from the rollups (docs/metrics.md,
+ * Reports: `response-rate`). Derived here, where every writer's facts pass (ingest for replies seen on
+ * the network, the outbox for replies sent from the desk), from the inbound fact in the same
+ * batch or already stored. A message without an inbound fact was never counted as needing a
+ * response, so it gets no twin.
+ */
+async function answeredTwins(trx: Tx, facts: Fact[]): Promise<Fact[]> {
+  const answered = new Set<number>();
+  for (const f of facts) if (f.kind === 'message_response' && f.message_id != null) answered.add(f.message_id);
+  if (!answered.size) return [];
+  const inbound = new Map<number, Fact>();
+  for (const f of facts) if (f.kind === 'inbound' && f.message_id != null && answered.has(f.message_id) && !inbound.has(f.message_id)) inbound.set(f.message_id, f);
+  const missing = [...answered].filter((id) => !inbound.has(id));
+  for (const part of inLists(missing)) {
+    const rows = await trx.selectFrom('reporting_fact').selectAll().where('message_id', 'in', part).where('kind', '=', 'inbound').orderBy('id').execute();
+    for (const r of rows) if (!inbound.has(r.message_id!)) inbound.set(r.message_id!, r as Fact);
+  }
+  const out: Fact[] = [];
+  for (const id of answered) {
+    const f = inbound.get(id);
+    if (!f) continue;
+    const { id: _id, ...dims } = f as Fact & { id?: number };
+    out.push({ ...dims, kind: 'message_answered', value_s: null, business_s: null, data: null });
+  }
+  return out;
+}
+
+/**
+ * Rewrite stored facts in place (e.g. the triage of the message they describe, corrected by a
+ * person), moving their counts between rollup rows in the same transaction. Only facts that
+ * change are touched.
+ */
+export async function rewriteFacts(trx: Tx, store: Store, rows: (Fact & { id: number })[], patch: Partial<Pick<Fact, 'needs_response' | 'category' | 'sentiment'>>): Promise<number> {
+  patch = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+  const before: Fact[] = [];
+  const after: Fact[] = [];
+  for (const f of rows) {
+    const next = { ...f, ...patch };
+    if (next.needs_response === f.needs_response && next.category === f.category && next.sentiment === f.sentiment) continue;
+    before.push(f);
+    after.push(next);
+    await trx.updateTable('reporting_fact').set(patch).where('id', '=', f.id).execute();
+  }
+  if (!before.length) return 0;
+  await applyRollups(trx, store, deltasOf(before, -1));
+  await applyRollups(trx, store, deltasOf(after));
+  return before.length;
 }
 
 /** Withdraw facts (e.g. of a duplicate echo that is being replaced). */

@@ -258,7 +258,7 @@ export interface AuditEventTable {
 export interface ReportingFactTable {
   id: Id;
   brand_id: number;
-  /** first_response | next_response | message_response | resolution | reopen | sla_met | sla_breached | approval_wait | expert_wait | accolade | inbound | handling */
+  /** first_response | next_response | message_response | message_answered | resolution | reopen | sla_met | sla_breached | approval_wait | expert_wait | accolade | inbound | handling */
   kind: string;
   occurred_at: number;
   conversation_id: number | null;
@@ -277,7 +277,7 @@ export interface ReportingFactTable {
   /** YYYY-MM-DD in the brand's time zone. */
   day: string;
   data: Json | null;
-  /** For inbound and message_response facts: did triage say this message needs a response (1/0; null = untriaged). */
+  /** For inbound, message_answered and message_response facts: did triage say this message needs a response (1/0; null = untriaged). */
   needs_response: number | null;
   sentiment: string | null;
 }

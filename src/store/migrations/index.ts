@@ -17,6 +17,9 @@ import * as m20261205T0600 from './20261205T0600_team_name_nocase.js';
 import * as m20261205T0700 from './20261205T0700_moderation_identity.js';
 import * as m20261205T1000 from './20261205T1000_api_token_expiry.js';
 import * as m20261205T1100 from './20261205T1100_conversation_active_index.js';
+import * as m20261205T1200 from './20261205T1200_fact_message_index.js';
+import * as m20261205T1210 from './20261205T1210_message_answered_facts.js';
+import * as m20261205T1220 from './20261205T1220_conversation_snoozed_index.js';
 
 export const migrations: Record<string, MigrationModule> = {
   '20261123T1900_initial_schema': m20261123T1900,
@@ -36,4 +39,7 @@ export const migrations: Record<string, MigrationModule> = {
   '20261205T0700_moderation_identity': m20261205T0700,
   '20261205T1000_api_token_expiry': m20261205T1000,
   '20261205T1100_conversation_active_index': m20261205T1100,
+  '20261205T1200_fact_message_index': m20261205T1200,
+  '20261205T1210_message_answered_facts': m20261205T1210,
+  '20261205T1220_conversation_snoozed_index': m20261205T1220,
 };
