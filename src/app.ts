@@ -146,6 +146,8 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
   };
   // A safety net for SLA timers (e.g. after downtime), and burst detection per brand.
   jobs.every('sla.sweep', 30_000, async () => void (await workflow.sweepSla()));
+  // Snoozed conversations wake at their time (a keyed job each); this catches any the jobs missed.
+  jobs.every('snooze.sweep', 60_000, async () => void (await workflow.sweepSnoozes()));
   // Expert questions past their target: each has a keyed job at its due time; this catches any the jobs missed.
   jobs.every('experts.overdue', 30_000, async () => void (await workflowCommands.sweepOverdueExpertRequests()));
   // Visits recorded for measured handling time are kept a week.

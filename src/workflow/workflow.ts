@@ -12,7 +12,7 @@ import { requiresApproval } from '../core/approval.js';
 import { autoAckEligibility, autoAckText, HOSTILE_REASONS, shouldAutoAck } from '../core/autoAck.js';
 import { businessMsBetween, isOpen, type BusinessCalendar } from '../core/businessHours.js';
 import { checkReply } from '../core/replyChecks.js';
-import { drainQueue, pickTeam, type AssignmentStrategy, type DrainResult, type QueuedConversation, type RoutingAgent, type RoutingState } from '../core/routing.js';
+import { drainQueue, pickTeam, type AssignmentStrategy, type QueuedConversation, type RoutingAgent, type RoutingState } from '../core/routing.js';
 import { compactSlaTimeline, evaluateSla, usableSlaPolicy, type SlaClock, type SlaEvent } from '../core/sla.js';
 import type { ConversationStatus, Network, Role, Sentiment, TriageCategory, Visibility } from '../core/types.js';
 import type { Actor } from '../commands/context.js';
@@ -23,7 +23,10 @@ import type { Jobs } from '../jobs/jobs.js';
 import type { Clock } from '../lib/clock.js';
 import { enqueue } from '../outbox/outbox.js';
 import { iso, presentConversation, presentMessage } from '../server/presenters.js';
+import { applyStatus } from '../core/conversationState.js';
+import { stateColumns, stateOf } from '../pipeline/ingest.js';
 import { audit } from '../store/audit.js';
+import { presentListedConversation } from '../store/queries.js';
 import type { Store } from '../store/db.js';
 import { factRow } from '../store/facts.js';
 import { applyRollups, deltasOf, writeFacts, type Fact } from '../store/rollup.js';
@@ -44,6 +47,8 @@ export interface WorkflowDeps {
 }
 
 const SLA_JOB = 'sla.tick';
+/** A snoozed conversation's wake-up, keyed `snooze:<id>` at its snooze time (`wakeSnoozed`). */
+const SNOOZE_JOB = 'conversation.wake';
 const DRAIN_JOB = 'routing.drain';
 /**
  * How long a drain's finding that a team's agents are all full stands in for draining again:
@@ -53,9 +58,15 @@ const DRAIN_JOB = 'routing.drain';
  * drain past this window, which a skipped drain schedules (`DRAIN_JOB`).
  */
 const SATURATION_WINDOW_MS = 5_000;
+/** The most of one team's queue a drain reads (a team that needs a language match reads this deep). */
+const QUEUE_READ_LIMIT = 1000;
+/** Beyond a team's free places, how many more of its queue a drain reads (conversations it may pass over). */
+const QUEUE_SLACK = 100;
 /** An acknowledgement answers only what arrived this recently (not a late delivery of an old message). */
 const AUTO_ACK_FRESH_MS = 15 * 60_000;
 const OPEN = ['new', 'open'];
+/** `incident.opened_by` of an incident the burst detector opened (a person's is their name). */
+const DETECTOR = 'detector';
 
 interface SlaMemo {
   /**
@@ -181,6 +192,40 @@ type SlaEvaluated = {
 const SLA_NOTICE_KINDS = ['sla.warning', 'sla.breached'];
 const clockWords = (metric: string) => metric.replace('_', ' ');
 
+const dueFormats = new Map<string, Intl.DateTimeFormat>();
+/** A cached formatter of local weekday, date, time and zone name in `tz`. */
+function dueFormat(locale: string, tz: string): Intl.DateTimeFormat {
+  const key = `${locale}|${tz}`;
+  let f = dueFormats.get(key);
+  if (!f) dueFormats.set(key, (f = new Intl.DateTimeFormat(locale, { timeZone: tz, weekday: 'short', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' })));
+  return f;
+}
+
+/**
+ * A due time as the brand's team reads it: its local time with the zone's abbreviation
+ * (`05:36 EST`, `14:00 BST`; `GMT+5:30` where a zone has no common one), and the weekday
+ * when it falls on another local day than `now` (`Mon 09:30 EST`).
+ */
+export function localDueTime(at: number, tz: string, now: number): string {
+  const parts = (locale: string, t: number) => Object.fromEntries(dueFormat(locale, tz).formatToParts(t).map((p) => [p.type, p.value]));
+  const us = parts('en-US', at);
+  // US English names the American zones (EST, PDT), British English the European ones (BST, CET)
+  const zone = /^GMT[+-]/.test(us.timeZoneName ?? '') ? parts('en-GB', at).timeZoneName : us.timeZoneName;
+  const today = parts('en-US', now);
+  const sameDay = us.year === today.year && us.month === today.month && us.day === today.day;
+  return `${sameDay ? '' : `${us.weekday} `}${us.hour}:${us.minute} ${zone}`;
+}
+
+/** Free places per team: the open conversations its online agents can still take (an agent in two teams counts in both). */
+function roomByTeam(agents: Iterable<RoutingAgent>): Map<number, number> {
+  const room = new Map<number, number>();
+  for (const a of agents) {
+    if (a.availability !== 'online' || a.openCount >= a.maxOpen) continue;
+    for (const t of a.teamIds) room.set(Number(t), (room.get(Number(t)) ?? 0) + a.maxOpen - a.openCount);
+  }
+  return room;
+}
+
 /** The conversation's triage says its customer's latest wait needs an answer (respond), or it is untriaged. */
 const needsResponse = (triageAction: string | null): boolean => triageAction == null || triageAction === 'respond';
 
@@ -191,6 +236,9 @@ export class Workflow {
     });
     deps.jobs.register(DRAIN_JOB, async (p: { brandId: number }) => {
       await this.drain(p.brandId);
+    });
+    deps.jobs.register(SNOOZE_JOB, async (p: { conversationId: number }) => {
+      await this.wakeSnoozed(p.conversationId);
     });
     // a person's triage correction may withdraw the response clock or bring it back (docs/metrics.md)
     deps.bus.onPublished('triage.corrected', (e) => {
@@ -208,6 +256,7 @@ export class Workflow {
     return {
       beforeReply: (trx, ctx) => this.beforeReply(trx, ctx),
       afterChange: async (brandId, conversationId, what) => {
+        if (what === 'status') await this.scheduleWake(conversationId);
         await this.refreshSla(conversationId);
         if (what === 'status' || what === 'assigned') await this.drain(brandId);
       },
@@ -269,7 +318,10 @@ export class Workflow {
       d.row.sla = JSON.stringify(e.memo);
       evaluated.push(e);
     }
-    const facts = await this.transitionsTx(trx, evaluated, now);
+    // replies in this batch were seen on the network: nobody at the desk wrote them (their clocks go to the assignee, like their response facts)
+    const seen = new Set<string>();
+    for (const d of drafts) for (const ev of d.events) if (ev.type === 'outbound') seen.add(`${d.id}:${ev.at}`);
+    const facts = await this.transitionsTx(trx, evaluated, now, seen);
     await this.setTimers(trx, evaluated.filter((e) => !e.timerKept));
     if (audits.length) await insertRows(trx, this.deps.store, 'audit_event', audits);
     return {
@@ -330,7 +382,10 @@ export class Workflow {
     const user = actor.userId != null ? await trx.selectFrom('app_user').select(['id', 'role', 'settings']).where('id', '=', actor.userId).executeTakeFirst() : undefined;
     const flags = (parseObject(user?.settings).flags as string[] | undefined) ?? [];
     const lastInbound = await trx.selectFrom('message').select(['sentiment', 'complaint']).where('conversation_id', '=', conv.id).where('direction', '=', 'inbound').orderBy('created_at', 'desc').limit(1).executeTakeFirst();
-    const incidentOpen = !!(await trx.selectFrom('incident').select('id').where('brand_id', '=', conv.brand_id).where('status', '=', 'open').executeTakeFirst());
+    // an incident a person declared: every public word is signed off while it lasts. One the burst
+    // detector opened on volume alone says nothing about this reply (a spike of mentions is not
+    // yet an outage), so it holds nothing back until a person declares one
+    const incidentOpen = !!(await trx.selectFrom('incident').select('id').where('brand_id', '=', conv.brand_id).where('status', '=', 'open').where('opened_by', '!=', DETECTOR).executeTakeFirst());
     const decision = requiresApproval(settings.approval, {
       agent: { id: String(actor.userId), roles: user ? [user.role as Role] : [], flags },
       reply: { text: ctx.text, visibility: ctx.visibility },
@@ -347,7 +402,7 @@ export class Workflow {
   // ---------------------------------------------------------------- routing
 
   /**
-   * Per brand, what its last drain found while it left work waiting: the teams where nobody
+   * Per brand, what its last drain left: the teams where nobody
    * could take more (every online member at capacity, nobody online, or a manual team) and
    * whether that was every team. An ingest batch whose new work all joined such teams skips
    * its drain within `SATURATION_WINDOW_MS`; a team with room is drained whatever another
@@ -398,18 +453,6 @@ export class Workflow {
       return [];
     }
     await lockBrand(trx, store, brandId, 2);
-    const queue = await trx
-      .selectFrom('conversation')
-      .select(['id', 'team_id', 'priority', 'queued_at', 'created_at', 'language', 'network', 'intent', 'contact_id'])
-      .where('brand_id', '=', brandId)
-      .where('team_id', 'is not', null)
-      .where('assignee_id', 'is', null)
-      .where('status', 'in', OPEN)
-      .orderBy('priority', 'desc')
-      .orderBy('queued_at')
-      .limit(1000)
-      .execute();
-    if (!queue.length) return [];
     const teams = await trx.selectFrom('team').select(['id', 'routing_strategy', 'settings']).where('brand_id', '=', brandId).execute();
     const members = await trx
       .selectFrom('team_member')
@@ -425,13 +468,44 @@ export class Workflow {
       byAgent.set(m.id, a);
     }
     if (!byAgent.size) {
-      const all = new Set([...teams.map((t) => t.id), ...queue.map((q) => q.team_id!)]);
-      this.saturated.set(brandId, { at: now, teams: all, all: true, retryAt: null });
+      this.saturated.set(brandId, { at: now, teams: new Set([...teams.map((t) => t.id), ...(arrivals ?? [])]), all: true, retryAt: null });
       return [];
     }
     const loads = await trx.selectFrom('conversation').select(['assignee_id', (eb) => eb.fn.countAll<number>().as('n')]).where('brand_id', '=', brandId).where('assignee_id', 'in', [...byAgent.keys()]).where('status', 'in', OPEN).groupBy('assignee_id').execute();
     for (const l of loads) byAgent.get(l.assignee_id!)!.openCount = Number(l.n);
-    // a customer's follow-ups go back to whoever has their other open conversation
+    const config = teams.map((t) => ({ teamId: String(t.id), strategy: t.routing_strategy as AssignmentStrategy, requireLanguageMatch: !!parseObject(t.settings).requireLanguageMatch }));
+    // The queue is read per team that can take work now (an online agent with room), each team's
+    // own head by priority then age: one team's backlog never hides another's, however long.
+    const room = roomByTeam(byAgent.values());
+    const columns = ['id', 'team_id', 'priority', 'queued_at', 'created_at', 'language', 'network', 'intent', 'contact_id'] as const;
+    const queued = () => trx.selectFrom('conversation').select(columns).where('brand_id', '=', brandId).where('assignee_id', 'is', null).where('status', 'in', OPEN);
+    const read = new Map<number, Awaited<ReturnType<ReturnType<typeof queued>['execute']>>[number]>();
+    for (const t of config) {
+      const free = room.get(Number(t.teamId)) ?? 0;
+      if (t.strategy === 'manual' || free <= 0) continue;
+      // a team that needs a language match may pass over many it cannot place: it reads deeper
+      const limit = t.strategy === 'skills' && t.requireLanguageMatch ? QUEUE_READ_LIMIT : Math.min(QUEUE_READ_LIMIT, free + QUEUE_SLACK);
+      for (const q of await queued().where('team_id', '=', Number(t.teamId)).orderBy('priority', 'desc').orderBy('queued_at').limit(limit).execute()) read.set(q.id, q);
+    }
+    // a customer's follow-up goes back to whoever has their other open conversation (not offline),
+    // at capacity or not, whatever its team: read those too, in teams with no room as well
+    const reachable = [...byAgent].filter(([, a]) => a.availability !== 'offline').map(([id]) => id);
+    if (reachable.length) {
+      const sticky = await queued()
+        .where('team_id', 'is not', null)
+        .where('contact_id', 'in', (eb) => eb.selectFrom('conversation as owned').select('owned.contact_id').where('owned.brand_id', '=', brandId).where('owned.assignee_id', 'in', reachable).where('owned.status', '!=', 'resolved').where('owned.contact_id', 'is not', null))
+        .orderBy('priority', 'desc')
+        .orderBy('queued_at')
+        .limit(QUEUE_READ_LIMIT)
+        .execute();
+      for (const q of sticky) read.set(q.id, q);
+    }
+    const queue = [...read.values()];
+    const known = [...teams.map((t) => t.id), ...(arrivals ?? [])];
+    if (!queue.length) {
+      this.noteSaturation(brandId, now, [...byAgent.values()], teams, known);
+      return [];
+    }
     const contacts = [...new Set(queue.map((q) => q.contact_id).filter((x): x is number => x != null))];
     const owners = new Map<number, number>();
     for (const part of chunks(contacts, 500)) {
@@ -444,11 +518,8 @@ export class Workflow {
     }));
     const stateRow = await trx.selectFrom('kv').select('value').where('key', '=', `routing.state.${brandId}`).executeTakeFirst();
     const state = (stateRow ? JSON.parse(stateRow.value) : { roundRobin: {} }) as RoutingState;
-    const result = drainQueue(items, [...byAgent.values()], state, {
-      teams: teams.map((t) => ({ teamId: String(t.id), strategy: t.routing_strategy as AssignmentStrategy, requireLanguageMatch: !!parseObject(t.settings).requireLanguageMatch })),
-      now,
-    });
-    this.noteSaturation(brandId, now, result, teams, queue.map((q) => q.team_id!));
+    const result = drainQueue(items, [...byAgent.values()], state, { teams: config, now });
+    this.noteSaturation(brandId, now, result.agents, teams, [...known, ...queue.map((q) => q.team_id!)]);
     if (!result.assignments.length) return [];
     const value = JSON.stringify(result.state);
     await trx.insertInto('kv').values({ key: `routing.state.${brandId}`, value, updated_at: now }).onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: now })).execute();
@@ -461,19 +532,17 @@ export class Workflow {
     return result.assignments.map((a) => Number(a.conversationId));
   }
 
-  /** After a drain: the teams it left full, when it left anything waiting. */
-  private noteSaturation(brandId: number, now: number, result: DrainResult, teams: { id: number; routing_strategy: string }[], queuedTeams: number[]): void {
-    if (!result.waiting.length) {
-      this.saturated.delete(brandId);
-      return;
-    }
+  /**
+   * After a drain: the teams it left full (nobody online with room, or a manual team), whose new
+   * work would wait anyway. Their queues beyond what was read are not known, and need not be:
+   * new work joining only such teams skips its drain within the window (`drainTx`).
+   */
+  private noteSaturation(brandId: number, now: number, agents: readonly RoutingAgent[], teams: { id: number; routing_strategy: string }[], knownTeams: number[]): void {
     const manual = new Set(teams.filter((t) => t.routing_strategy === 'manual').map((t) => t.id));
+    const room = roomByTeam(agents);
     const full = new Set<number>();
-    const ids = new Set([...teams.map((t) => t.id), ...queuedTeams]);
-    for (const id of ids) {
-      const room = result.agents.some((a) => a.availability === 'online' && a.openCount < a.maxOpen && a.teamIds.includes(String(id)));
-      if (manual.has(id) || !room) full.add(id);
-    }
+    const ids = new Set([...teams.map((t) => t.id), ...knownTeams]);
+    for (const id of ids) if (manual.has(id) || (room.get(id) ?? 0) <= 0) full.add(id);
     if (!full.size) this.saturated.delete(brandId);
     else this.saturated.set(brandId, { at: now, teams: full, all: full.size === ids.size, retryAt: null });
   }
@@ -567,7 +636,8 @@ export class Workflow {
     const calendar: BusinessCalendar | null = this.deps.settings.calendarOf(account);
     // a stored policy is evaluated as far as it can be (an old or hand-edited row must not stop ingest)
     const sla = usableSlaPolicy(settings.sla);
-    const policy = { ...sla, calendar: sla.businessHours ? calendar : null };
+    // the account's calendar whatever the policy says: a target may count business hours of its own (evaluateSla decides per target)
+    const policy = { ...sla, calendar };
     const memo: SlaMemo = { announced: {}, clocks: [], ...(parsed ?? parseObject(conv.sla)) } as SlaMemo;
     // the triage is the row's (in ingest, the batch's own, computed before this step) and what the memo remembers: no query
     const triageNeeds = needsResponse(conv.triage_action);
@@ -619,9 +689,10 @@ export class Workflow {
   }
 
   /** Notifications (queued for publishing after commit) and facts for clock transitions; what a withdrawn clock had announced, taken back. */
-  private async transitionsTx(trx: Tx, evaluated: SlaEvaluated[], now: number): Promise<Record<string, unknown>[]> {
+  private async transitionsTx(trx: Tx, evaluated: SlaEvaluated[], now: number, seenOnNetwork?: Set<string>): Promise<Record<string, unknown>[]> {
     const facts: Record<string, unknown>[] = [];
     const tzs = new Map<number, string>();
+    const answerers = await this.answerers(trx, evaluated, seenOnNetwork);
     for (const e of evaluated) {
       for (const w of e.withdrawn) await this.withdrawTx(trx, e, w, now);
       if (!e.transitions.length) continue;
@@ -631,12 +702,58 @@ export class Workflow {
       for (const t of e.transitions) {
         if (t.to === 'met' || t.to === 'breached') {
           const at = t.to === 'met' ? t.clock.stoppedAt ?? now : t.clock.dueAt ?? now;
-          facts.push(factRow(dims, t.to === 'met' ? 'sla_met' : 'sla_breached', at, t.clock.startedAt, t.clock.stoppedAt ?? at, (a, b) => this.businessSeconds(e.account, a, b), { clock: t.clock.metric, cycle: t.clock.cycle, targetMs: t.clock.targetMs }) as Record<string, unknown>);
+          // a response clock met is the answerer's; a breach (nobody answered in time) and the resolution clock are the assignee's
+          const answerer = t.to === 'met' && t.clock.metric !== 'resolution' && t.clock.stoppedAt != null ? answerers.get(`${conv.id}:${t.clock.stoppedAt}`) : undefined;
+          facts.push(factRow(answerer != null ? { ...dims, agentId: answerer } : dims, t.to === 'met' ? 'sla_met' : 'sla_breached', at, t.clock.startedAt, t.clock.stoppedAt ?? at, (a, b) => this.businessSeconds(e.account, a, b), { clock: t.clock.metric, cycle: t.clock.cycle, targetMs: t.clock.targetMs }) as Record<string, unknown>);
         }
-        if (t.to === 'warning' || t.to === 'breached') await this.notifySla(trx, conv, t.clock, t.to, now);
+        if (t.to === 'warning' || t.to === 'breached') await this.notifySla(trx, conv, t.clock, t.to, now, tzs.get(conv.brand_id)!);
       }
     }
     return facts;
+  }
+
+  /**
+   * Who answered in time, for each response clock met in `evaluated` (`conversationId:stoppedAt`
+   * → the author of the desk reply whose sending stopped it). A reply seen on the network (in
+   * `seenOnNetwork`, or with no author) has no person at the desk: its clock stays the assignee's,
+   * as its response facts are. One query, only when a clock was met by a reply sent from the desk.
+   */
+  private async answerers(trx: Tx, evaluated: SlaEvaluated[], seenOnNetwork?: Set<string>): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const wanted = new Set<string>();
+    const convIds = new Set<number>();
+    let latest = -Infinity;
+    for (const e of evaluated) {
+      for (const t of e.transitions) {
+        const at = t.clock.stoppedAt;
+        if (t.to !== 'met' || t.clock.metric === 'resolution' || at == null) continue;
+        const key = `${e.conv.id}:${at}`;
+        if (seenOnNetwork?.has(key)) continue;
+        wanted.add(key);
+        convIds.add(e.conv.id);
+        if (at > latest) latest = at;
+      }
+    }
+    if (!wanted.size) return out;
+    for (const part of inLists([...convIds])) {
+      const rows = await trx
+        .selectFrom('message')
+        .leftJoin('outbox', 'outbox.message_id', 'message.id')
+        .select(['message.conversation_id', 'message.author_user_id', 'message.created_at', 'outbox.sent_at'])
+        .where('message.conversation_id', 'in', part)
+        .where('message.direction', '=', 'outbound')
+        .where('message.status', '=', 'sent')
+        .where('message.is_auto', '=', 0)
+        .where('message.author_user_id', 'is not', null)
+        .where('message.created_at', '<=', latest)
+        .execute();
+      // the timeline's instant of a reply: when the outbox sent it (or when it was written, seen on the network)
+      for (const r of rows) {
+        const key = `${r.conversation_id}:${r.sent_at ?? r.created_at}`;
+        if (wanted.has(key) && !out.has(key)) out.set(key, r.author_user_id!);
+      }
+    }
+    return out;
   }
 
   /**
@@ -675,7 +792,7 @@ export class Workflow {
   /** Notifications waiting for their transaction to commit. */
   private readonly pendingNotices: { brandId: number; data: Record<string, unknown>; userIds: number[] }[] = [];
 
-  private async notifySla(trx: Tx, conv: Conversation, c: SlaClock, state: 'warning' | 'breached', now: number) {
+  private async notifySla(trx: Tx, conv: Conversation, c: SlaClock, state: 'warning' | 'breached', now: number, timezone: string) {
     const leads = conv.team_id != null ? (await trx.selectFrom('team_member').select('user_id').where('team_id', '=', conv.team_id).where('is_lead', '=', 1).execute()).map((r) => r.user_id) : [];
     let to = [...new Set([conv.assignee_id, ...leads].filter((x): x is number => x != null))];
     if (!to.length) {
@@ -683,8 +800,7 @@ export class Workflow {
       to = (await trx.selectFrom('app_user').select('id').where('brand_id', '=', conv.brand_id).where('role', 'in', ['approver', 'admin']).where('disabled_at', 'is', null).execute()).map((u) => u.id);
     }
     const what = clockWords(c.metric);
-    const due = iso(c.dueAt);
-    const title = state === 'warning' ? `SLA warning: ${what} due ${due ? due.slice(-13, -8) + ' UTC' : 'soon'}` : `SLA breached: ${what}`;
+    const title = state === 'warning' ? `SLA warning: ${what} due ${c.dueAt != null ? localDueTime(c.dueAt, timezone, now) : 'soon'}` : `SLA breached: ${what}`;
     for (const userId of to) {
       await trx.insertInto('notification').values({ brand_id: conv.brand_id, user_id: userId, kind: `sla.${state}`, title, body: conv.subject, conversation_id: conv.id, created_at: now }).execute();
     }
@@ -727,6 +843,66 @@ export class Workflow {
     const due = await this.deps.store.db.selectFrom('conversation').select('id').where('sla_due_at', 'is not', null).where('sla_due_at', '<=', now).where('sla_state', 'in', ['active', 'warning']).limit(limit).execute();
     for (const d of due) await this.refreshSla(d.id);
     return due.length;
+  }
+
+  // ---------------------------------------------------------------- snooze
+
+  /**
+   * After a status change: a conversation snoozed (waiting, with a snooze time) gets its wake-up
+   * job at that time, keyed per conversation so snoozing again moves it; any other status drops it.
+   * (A job left behind finds nothing to wake: `wakeSnoozed` checks the row.)
+   */
+  async scheduleWake(conversationId: number): Promise<void> {
+    const c = await this.deps.store.db.selectFrom('conversation').select(['status', 'snoozed_until']).where('id', '=', conversationId).executeTakeFirst();
+    const key = `snooze:${conversationId}`;
+    if (c?.status === 'waiting' && c.snoozed_until != null) await this.deps.jobs.add(SNOOZE_JOB, { conversationId }, { runAt: c.snoozed_until, key });
+    else await this.deps.jobs.cancel(key);
+  }
+
+  /**
+   * A snooze is over: the conversation is open again (snooze cleared, in the audit trail as the
+   * system), its assignee is told, everyone sees it live, and its clocks and routing follow.
+   * Only a conversation still waiting whose snooze has passed: a customer who wrote meanwhile
+   * already reopened it (and cleared the snooze), and a snooze moved later waits for its time.
+   */
+  async wakeSnoozed(conversationId: number): Promise<boolean> {
+    const { store, clock, bus } = this.deps;
+    const now = clock.now();
+    const woke = await store.db.transaction().execute(async (trx) => {
+      const conv = await trx.selectFrom('conversation').selectAll().where('id', '=', conversationId).executeTakeFirst();
+      if (!conv || conv.status !== 'waiting' || conv.snoozed_until == null) return null;
+      if (conv.snoozed_until > now) {
+        await this.deps.jobs.addManyIn(trx, [{ kind: SNOOZE_JOB, payload: { conversationId }, runAt: conv.snoozed_until, key: `snooze:${conversationId}` }]);
+        return null;
+      }
+      const r = applyStatus(stateOf(conv), 'open', now);
+      const done = await trx.updateTable('conversation').set({ ...stateColumns(r.state), updated_at: now, version: sql<number>`version + 1` })
+        .where('id', '=', conv.id).where('status', '=', 'waiting').where('snoozed_until', '=', conv.snoozed_until).executeTakeFirst();
+      if (!Number(done.numUpdatedRows)) return null;
+      // woken by the sweep (or run twice): no wake-up left behind
+      await this.deps.jobs.cancelManyIn(trx, [`snooze:${conversationId}`]);
+      await audit(trx, { brandId: conv.brand_id, actor: 'system:snooze', action: 'conversation.status', subjectType: 'conversation', subjectId: conv.id, conversationId: conv.id, data: { from: 'waiting', to: 'open', snoozeUntil: conv.snoozed_until, reason: 'snooze_ended' } }, now);
+      const title = 'Snooze over: a conversation is back in your inbox';
+      if (conv.assignee_id != null) await trx.insertInto('notification').values({ brand_id: conv.brand_id, user_id: conv.assignee_id, kind: 'snooze.ended', title, body: conv.subject, conversation_id: conv.id, created_at: now }).execute();
+      const row = await trx.selectFrom('conversation').selectAll().where('id', '=', conv.id).executeTakeFirstOrThrow();
+      return { row, listed: await presentListedConversation(trx, row), title };
+    });
+    if (!woke) return false;
+    const { row, listed, title } = woke;
+    bus.publish(row.brand_id, 'conversation.updated', listed);
+    if (row.assignee_id != null) bus.publish(row.brand_id, 'notification', { kind: 'snooze.ended', conversationId: row.id, title, body: row.subject }, { userIds: [row.assignee_id] });
+    await this.refreshSla(row.id);
+    if (row.assignee_id == null && row.team_id != null) await this.drain(row.brand_id);
+    return true;
+  }
+
+  /** A recurring safety net: wake conversations whose snooze has passed (a job lost, or the desk was down). */
+  async sweepSnoozes(limit = 500): Promise<number> {
+    const now = this.deps.clock.now();
+    const due = await this.deps.store.db.selectFrom('conversation').select('id').where(sql<boolean>`snoozed_until IS NOT NULL`).where('snoozed_until', '<=', now).where('status', '=', 'waiting').limit(limit).execute();
+    let n = 0;
+    for (const d of due) if (await this.wakeSnoozed(d.id)) n++;
+    return n;
   }
 
   // ---------------------------------------------------------------- out-of-hours acknowledgement
