@@ -2,8 +2,9 @@
  * One policy for connector errors (see ChannelError): retry with back-off,
  * wait for a rate-limit reset, check whether an ambiguous send went out, give
  * up with a reason, or mark the channel unhealthy with what an admin should do.
+ * Also the rules for items a network sends that are not what it documents (below).
  */
-import { ChannelError, type ChannelErrorCode } from './types.js';
+import { ChannelError, type ChannelErrorCode, type RejectedItem, type SyncResult } from './types.js';
 
 export type ErrorDecision =
   | { action: 'retry'; at: number; code: ChannelErrorCode; reason: string }
@@ -46,4 +47,138 @@ export function decide(err: unknown, attempt: number, now: number, rand?: number
     case 'INVALID_REQUEST':
       return { action: 'fail', code: e.code, reason };
   }
+}
+
+// ---- items a network sends that are not what it documents ------------------------
+
+/**
+ * A polled page with the items of it that could not be normalized (SyncResult.rejected). The
+ * sync worker keeps them in quarantine (source `sync:<network>:<account id>`) before it moves
+ * the cursor, so one bad item never fails the page nor stops the account's polling.
+ */
+export type SyncPage = SyncResult;
+export type { RejectedItem };
+
+/** Thrown by a normalizer for an item that is not what the network documents; the reason is shown to admins. */
+export class ItemRejected extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'ItemRejected';
+  }
+}
+
+/**
+ * Normalize one item so that it can never fail its neighbours: whatever the normalizer
+ * throws (ItemRejected with its reason, or anything unforeseen a hostile payload provokes)
+ * rejects this item alone, with `where` (e.g. `tweet_create_events[2]`) and the reason.
+ * Returns the normalizer's result (null: not a message, e.g. a repost or a reaction).
+ */
+export function normalizeItem<T>(rejected: RejectedItem[], raw: unknown, where: string, normalize: () => T | null): T | null {
+  try {
+    return normalize();
+  } catch (err) {
+    const reason = err instanceof ItemRejected ? err.message : `could not be read (${err instanceof Error ? `${err.name}: ${err.message}` : String(err)})`;
+    rejected.push({ reason: `${where}: ${reason}`, raw });
+    return null;
+  }
+}
+
+/** What a JSON value is, for reasons ("an object", "an array", "a number"...). */
+export function jsonKind(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+export function isPlainObject(v: unknown): v is Record<string, any> {
+  return !!v && typeof v === 'object' && !Array.isArray(v);
+}
+
+/**
+ * An id as exact text: a string as is, a whole number within 2^53 as its digits. A JSON
+ * number beyond that has already lost digits when it was parsed (two ids would collide),
+ * so the item is rejected with the reason rather than stored under a wrong id, as is text
+ * with a lone surrogate. Anything else (absent, an object...) is '' and the pipeline's edge
+ * check quarantines the item.
+ */
+export function exactId(v: unknown, field: string): string {
+  if (typeof v === 'string') {
+    // stored, a lone surrogate becomes U+FFFD: the id would no longer match itself and each redelivery would be stored again
+    if (!v.isWellFormed()) throw new ItemRejected(`${field} ${JSON.stringify(v.slice(0, 100))} is not well-formed Unicode (a lone surrogate): not an id`);
+    return v;
+  }
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number') {
+    if (Number.isSafeInteger(v)) return String(v);
+    if (!Number.isInteger(v)) throw new ItemRejected(`${field} is the number ${v}, not an id`);
+    throw new ItemRejected(`${field} is the number ${v}, beyond 2^53: the id lost precision (ids that large must be sent as strings)`);
+  }
+  return '';
+}
+
+/**
+ * A text field: its string, or `undefined` when absent (or null). Present with another
+ * type (an object, an array, a number) the item is rejected: storing it as an empty
+ * message would lose what was said and make a later correct redelivery a "duplicate".
+ */
+export function textField(o: Record<string, any> | null | undefined, key: string, where = key): string | undefined {
+  const v = o?.[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new ItemRejected(`${where} is ${jsonKind(v)}, not a string`);
+  return v;
+}
+
+/** `encodeURIComponent` for a URL built from what a network sent: null (no URL) instead of throwing on a lone surrogate. */
+export function urlSegment(s: unknown): string | null {
+  if (typeof s !== 'string' || !s || !s.isWellFormed()) return null;
+  try {
+    return encodeURIComponent(s);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * JSON.parse for a network's delivery, keeping whole numbers beyond 2^53 exact: each is
+ * read as a string of its digits (an id sent as a bare number would otherwise collide with
+ * its neighbour and be stored under the wrong id). Throws what JSON.parse throws.
+ */
+export function parseJsonExact(text: string): unknown {
+  const value: unknown = JSON.parse(text);
+  // an unsafe integer has at least 16 digits: most bodies need no second pass
+  return /\d{16}/.test(text) ? JSON.parse(quoteUnsafeIntegers(text)) : value;
+}
+
+const isNumberChar = (c: number) => (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2b || c === 0x2e || c === 0x45 || c === 0x65;
+
+/** Valid JSON text with every integer literal beyond Number.MAX_SAFE_INTEGER turned into a string literal. */
+function quoteUnsafeIntegers(text: string): string {
+  let out = '';
+  let last = 0;
+  for (let i = 0; i < text.length; ) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // skip the string literal (a quote preceded by an even run of backslashes ends it)
+      let j = i + 1;
+      for (;;) {
+        j = text.indexOf('"', j);
+        if (j < 0) return text;
+        let k = j - 1;
+        while (text.charCodeAt(k) === 0x5c) k--;
+        if ((j - 1 - k) % 2 === 0) break;
+        j++;
+      }
+      i = j + 1;
+    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      let j = i + 1;
+      while (j < text.length && isNumberChar(text.charCodeAt(j))) j++;
+      const token = text.slice(i, j);
+      if (/^-?\d+$/.test(token) && !Number.isSafeInteger(Number(token))) {
+        out += `${text.slice(last, i)}"${token}"`;
+        last = j;
+      }
+      i = j;
+    } else i++;
+  }
+  return last === 0 ? text : out + text.slice(last);
 }

@@ -19,6 +19,7 @@ import type { ChannelAccount } from '../store/schema.js';
 import { backoff, decide } from './errorPolicy.js';
 import { markChannelHealth } from './health.js';
 import type { ChannelRegistry } from './registry.js';
+import { quarantineOnce } from './quarantine.js';
 import { ChannelError, type Channel } from './types.js';
 
 export interface SyncDeps {
@@ -147,6 +148,8 @@ export class ChannelSyncWorker {
     let cursor = account.cursor;
     for (let page = 0; page < MAX_PAGES_PER_RUN; page++) {
       const r = await channel.sync!(cursor);
+      // what could not become a message is kept with the reason, and the cursor moves past it
+      if (r.rejected?.length) await quarantineOnce(store.db, account.brand_id, `sync:${account.network}:${account.id}`, r.rejected, clock.now());
       await this.store(account, r.messages); // durable before the cursor moves
       if (r.cursor !== null) cursor = r.cursor;
       // Only while the settings are the ones this run started with: after an admin's edit

@@ -48,6 +48,17 @@ export interface SyncResult {
   cursor: string | null;
   /** More is waiting right now (call again without sleeping). */
   more?: boolean;
+  /** Items of the page that could not become messages: quarantined with the reason before the cursor moves. */
+  rejected?: RejectedItem[];
+}
+
+/**
+ * One item of a webhook delivery or a polled page that cannot become a message: kept in
+ * quarantine with the reason and what the network sent, while the rest is stored.
+ */
+export interface RejectedItem {
+  reason: string;
+  raw: unknown;
 }
 
 export interface SendRequest {
@@ -88,7 +99,7 @@ export interface WebhookResult {
   response: WebhookResponse;
   messages: NormalizedMessage[];
   /** Items of the delivery that are not what the network documents (kept in quarantine with the reason, never dropped silently). */
-  rejected?: { reason: string; raw: unknown }[];
+  rejected?: RejectedItem[];
 }
 
 export interface Channel {

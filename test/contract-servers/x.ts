@@ -128,6 +128,8 @@ export class XContractServer {
   private revoked = false;
   private readonly windows = new Map<string, { remaining: number; reset: number }>();
   private readonly hung = new Set<ServerResponse>();
+  /** Posts the API shows with some fields replaced (see `corruptPost`). */
+  private readonly corrupted = new Map<string, Record<string, unknown>>();
   url = '';
 
   private constructor() {
@@ -254,6 +256,11 @@ export class XContractServer {
 
   revoke() {
     this.revoked = true;
+  }
+
+  /** Fault: API v2 reads show this post with these fields replaced (e.g. `text` as an object), as a broken or hostile response would. */
+  corruptPost(id: string, fields: Record<string, unknown>) {
+    this.corrupted.set(id, fields);
   }
   restore() {
     this.revoked = false;
@@ -466,6 +473,7 @@ export class XContractServer {
     if (fields.has('in_reply_to_user_id') && t.inReplyToUserId) o.in_reply_to_user_id = t.inReplyToUserId;
     if (fields.has('referenced_tweets') && t.inReplyToTweetId) o.referenced_tweets = [{ type: 'replied_to', id: t.inReplyToTweetId }];
     if (fields.has('entities') && t.urls.length) o.entities = { urls: t.urls };
+    Object.assign(o, this.corrupted.get(t.id));
     return o;
   }
 

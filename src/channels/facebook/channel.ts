@@ -23,11 +23,11 @@ import {
   type ChannelDeps,
   type SendRequest,
   type SendResult,
-  type SyncResult,
   type WebhookRequest,
   type WebhookResult,
 } from '../types.js';
-import { answerVerification, credentialString, GraphClient, graphTime, readMetaDelivery, settingString } from './graph.js';
+import { normalizeItem, type RejectedItem, type SyncPage } from '../errorPolicy.js';
+import { answerVerification, credentialString, GraphClient, graphTime, metaEntries, readMetaDelivery, settingString } from './graph.js';
 import { ageOf, findSentMessage, linkDirectMessages, pollConversations, sendApi } from './messaging.js';
 import { comparable, normalizeFeedChange, normalizeMessagingEvent, normalizePolledComment, normalizePolledPost, type PageRef } from './normalize.js';
 
@@ -105,24 +105,26 @@ export class FacebookChannel implements Channel {
     const body = readMetaDelivery(req, this.appSecret);
     const now = this.deps.now();
     const messages: NormalizedMessage[] = [];
-    if (body.object === 'page') {
-      for (const entry of Array.isArray(body.entry) ? body.entry : []) {
-        // one app webhook serves every Page that installed the app: keep this Page's entries
-        if (String(entry?.id ?? '') !== this.page.pageId) continue;
-        const entryTime = graphTime(entry.time, now);
-        for (const ch of Array.isArray(entry.changes) ? entry.changes : []) {
-          if (ch?.field !== 'feed') continue;
-          const m = normalizeFeedChange(ch.value, this.page, entryTime);
-          if (m) messages.push(m);
+    // what is not the documented shape is kept in quarantine with the reason; the rest is stored
+    const rejected: RejectedItem[] = [];
+    for (const entry of metaEntries(body, 'page', this.page.pageId, now, rejected)) {
+      for (const ch of entry.changes) {
+        if (ch.value.field !== 'feed') continue;
+        const value: unknown = ch.value.value;
+        if (!value || typeof value !== 'object' || Array.isArray(value)) {
+          rejected.push({ reason: `${ch.where}: the feed change value is ${value === undefined ? 'missing' : 'not an object'}`, raw: ch.value });
+          continue;
         }
-        for (const ev of Array.isArray(entry.messaging) ? entry.messaging : []) {
-          const m = normalizeMessagingEvent(ev, this.self, 'facebook', entryTime);
-          if (m) messages.push(m);
-        }
+        const m = normalizeItem(rejected, value, ch.where, () => normalizeFeedChange(value, this.page, entry.time));
+        if (m) messages.push(m);
+      }
+      for (const ev of entry.messaging) {
+        const m = normalizeItem(rejected, ev.value, ev.where, () => normalizeMessagingEvent(ev.value, this.self, 'facebook', entry.time));
+        if (m) messages.push(m);
       }
     }
     if (this.settings.linkDmReplies !== false) await linkDirectMessages(messages, this.graph, this.page.pageId, 'messenger', this.page.pageId);
-    return { response: { status: 200, body: 'EVENT_RECEIVED', headers: { 'content-type': 'text/plain; charset=utf-8' } }, messages };
+    return { response: { status: 200, body: 'EVENT_RECEIVED', headers: { 'content-type': 'text/plain; charset=utf-8' } }, messages, ...(rejected.length ? { rejected } : {}) };
   }
 
   /**
@@ -130,7 +132,7 @@ export class FacebookChannel implements Channel {
    * latest Messenger conversations, keeping what is newer than the cursor (the first run
    * looks back `backfillHours`). Webhooks are the primary path; this closes gaps.
    */
-  async sync(cursor: string | null): Promise<SyncResult> {
+  async sync(cursor: string | null): Promise<SyncPage> {
     const state = parseCursor(cursor);
     const now = this.deps.now();
     const backfill = now - (typeof this.settings.backfillHours === 'number' ? this.settings.backfillHours : 24) * 3_600_000;
@@ -142,16 +144,19 @@ export class FacebookChannel implements Channel {
       'read the Page feed',
     );
     const messages: NormalizedMessage[] = [];
+    // each item on its own: one that cannot be read is rejected with the reason, the page goes on
+    const rejected: RejectedItem[] = [];
     let newestFeed = feedSince;
-    for (const post of feed?.data ?? []) {
-      const p = normalizePolledPost(post, this.page, now);
+    for (const post of Array.isArray(feed?.data) ? feed.data : []) {
+      const p = normalizeItem(rejected, post, `feed post ${post?.id ?? ''}`.trim(), () => normalizePolledPost(post, this.page, now));
       if (p && p.createdAt >= feedSince) {
         messages.push(p);
         newestFeed = Math.max(newestFeed, p.createdAt);
       }
-      for (const c of post?.comments?.data ?? []) {
-        const m = normalizePolledComment(c, post, this.page, now);
-        if (m.createdAt >= feedSince) {
+      const comments = post?.comments?.data;
+      for (const c of Array.isArray(comments) ? comments : []) {
+        const m = normalizeItem(rejected, c, `comment ${c?.id ?? ''} on post ${post?.id ?? ''}`, () => normalizePolledComment(c, post, this.page, now));
+        if (m && m.createdAt >= feedSince) {
           messages.push(m);
           newestFeed = Math.max(newestFeed, m.createdAt);
         }
@@ -159,8 +164,14 @@ export class FacebookChannel implements Channel {
     }
     const dms = await pollConversations(this.graph, this.page.pageId, 'messenger', this.self, 'facebook', state.dms ?? backfill, now);
     messages.push(...dms.messages);
+    rejected.push(...dms.rejected);
     // timestamps are second-granular: keep the boundary second (the pipeline drops repeats)
-    return { messages: messages.sort((a, b) => a.createdAt - b.createdAt), cursor: JSON.stringify({ v: 1, feed: newestFeed, dms: dms.newest } satisfies FbCursor), more: false };
+    return {
+      messages: messages.sort((a, b) => a.createdAt - b.createdAt),
+      cursor: JSON.stringify({ v: 1, feed: newestFeed, dms: dms.newest } satisfies FbCursor),
+      more: false,
+      ...(rejected.length ? { rejected } : {}),
+    };
   }
 
   // ---- send ------------------------------------------------------------------

@@ -18,6 +18,7 @@
  *    applied: the outbox checks with findSent before sending again)
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { isPlainObject, jsonKind, parseJsonExact, type RejectedItem } from '../errorPolicy.js';
 import { ChannelError, type ChannelErrorCode, type WebhookRequest, type WebhookResult } from '../types.js';
 
 export const GRAPH_DEFAULT_BASE = 'https://graph.facebook.com';
@@ -204,18 +205,84 @@ export function answerVerification(req: WebhookRequest, verifyToken: string | nu
   return { response: { status: 200, body: String(q['hub.challenge']), headers: { 'content-type': 'text/plain; charset=utf-8' } }, messages: [] };
 }
 
-/** Verify `X-Hub-Signature-256` over the raw bytes and parse the delivery. */
-export function readMetaDelivery(req: WebhookRequest, appSecret: string | null): { object?: string; entry?: any[] } {
+/**
+ * Verify `X-Hub-Signature-256` over the raw bytes and parse the delivery (whole numbers
+ * beyond 2^53, such as ids sent as bare numbers, kept exact as strings). The shape is not
+ * checked here: `metaEntries` does, item by item.
+ */
+export function readMetaDelivery(req: WebhookRequest, appSecret: string | null): unknown {
   if (!appSecret) throw new ChannelError('AUTH_REVOKED', 'the account has no app secret to check Meta webhook signatures with; reconnect it with appSecret');
   if (!verifyMetaSignature(appSecret, req.rawBody, header(req, META_SIGNATURE_HEADER))) {
     throw new ChannelError('AUTH_REVOKED', `the Meta webhook signature (${META_SIGNATURE_HEADER}) is missing or does not match the body`);
   }
   try {
-    const body = JSON.parse(req.rawBody.toString('utf8'));
-    return body && typeof body === 'object' ? body : {};
+    return parseJsonExact(req.rawBody.toString('utf8'));
   } catch {
     throw new ChannelError('INVALID_REQUEST', 'the Meta webhook body is not JSON');
   }
+}
+
+/** One `changes[]` item or `messaging[]` event of an entry for this account, with where it was in the delivery. */
+export interface MetaItem {
+  where: string;
+  value: Record<string, any>;
+}
+
+export interface MetaEntry {
+  /** The entry's `time`, for items that carry none. */
+  time: number;
+  changes: MetaItem[];
+  messaging: MetaItem[];
+}
+
+/**
+ * The entries of a verified delivery that belong to this account (`selfId`: the Page id,
+ * or the Instagram account id), with their changes and messaging events. Whatever is not
+ * the documented shape (`{object, entry: [{id, time, changes: [{field, value}], messaging:
+ * [...]}]}`) — a body that is not an object, another or no `object`, a container that is not
+ * an array, an item that is not an object — is added to `rejected` with the reason and the
+ * part concerned, and the rest of the delivery is still read. Entries of other Pages or
+ * accounts of the same app webhook are not ours and are skipped.
+ */
+export function metaEntries(body: unknown, object: 'page' | 'instagram', selfId: string, now: number, rejected: RejectedItem[]): MetaEntry[] {
+  if (!isPlainObject(body)) {
+    rejected.push({ reason: `the delivery is ${jsonKind(body)}, not a webhook object ({"object": "${object}", "entry": [...]})`, raw: body });
+    return [];
+  }
+  if (body.object !== object) {
+    const what = body.object === undefined ? 'has no "object"' : `is for object ${JSON.stringify(body.object)}`;
+    rejected.push({ reason: `the delivery ${what}; this account receives "${object}" deliveries`, raw: body });
+    return [];
+  }
+  if (!Array.isArray(body.entry)) {
+    rejected.push({ reason: body.entry === undefined ? 'the delivery has no "entry" array' : `"entry" is ${jsonKind(body.entry)}, not an array`, raw: body });
+    return [];
+  }
+  const out: MetaEntry[] = [];
+  body.entry.forEach((entry: unknown, i: number) => {
+    const at = `entry[${i}]`;
+    if (!isPlainObject(entry)) return void rejected.push({ reason: `${at} is ${jsonKind(entry)}, not an object`, raw: entry });
+    if (typeof entry.id !== 'string' && typeof entry.id !== 'number') return void rejected.push({ reason: `${at} has no id`, raw: entry });
+    // one app webhook serves every Page (account) that installed the app: keep this one's entries
+    if (String(entry.id) !== selfId) return;
+    const e: MetaEntry = { time: graphTime(entry.time, now), changes: [], messaging: [] };
+    for (const key of ['changes', 'messaging'] as const) {
+      const list: unknown = entry[key];
+      if (list === undefined) continue;
+      if (!Array.isArray(list)) {
+        rejected.push({ reason: `${at}.${key} is ${jsonKind(list)}, not an array`, raw: list });
+        continue;
+      }
+      list.forEach((item: unknown, j: number) => {
+        const where = `${at}.${key}[${j}]`;
+        if (!isPlainObject(item)) return void rejected.push({ reason: `${where} is ${jsonKind(item)}, not an object`, raw: item });
+        if (key === 'changes' && typeof item.field !== 'string') return void rejected.push({ reason: `${where} has no "field"`, raw: item });
+        e[key].push({ where, value: item });
+      });
+    }
+    out.push(e);
+  });
+  return out;
 }
 
 /** Graph timestamps: ISO strings ("2024-01-15T10:30:00+0000"), or Unix seconds / ms numbers. */

@@ -5,6 +5,7 @@
  * looking for a message we already sent.
  */
 import type { Network, NormalizedMessage } from '../../core/types.js';
+import { normalizeItem, type RejectedItem } from '../errorPolicy.js';
 import { ChannelError, type SendRequest, type SendResult } from '../types.js';
 import { comparable, normalizeConversationMessage } from './normalize.js';
 import { graphTime, lastPageMessageBefore, type GraphClient } from './graph.js';
@@ -30,7 +31,10 @@ interface ConversationMessage {
   from?: { id?: string; name?: string; username?: string };
 }
 
-/** Messages of the account's conversations updated since `sinceMs`, oldest first, each reply tied to the account's previous message. */
+/**
+ * Messages of the account's conversations updated since `sinceMs`, oldest first, each reply
+ * tied to the account's previous message; a message that cannot be read is in `rejected`.
+ */
 export async function pollConversations(
   graph: GraphClient,
   pageId: string,
@@ -40,30 +44,33 @@ export async function pollConversations(
   sinceMs: number,
   now: number,
   limit = 25,
-): Promise<{ messages: NormalizedMessage[]; newest: number }> {
+): Promise<{ messages: NormalizedMessage[]; rejected: RejectedItem[]; newest: number }> {
   const r = await graph.get<{ data?: { id: string; updated_time?: string; messages?: { data?: ConversationMessage[] } }[] }>(
     `${pageId}/conversations`,
     { platform, fields: `id,updated_time,messages.limit(${limit}){id,message,created_time,from,to}`, limit },
     `read ${platform} conversations`,
   );
   const out: NormalizedMessage[] = [];
+  const rejected: RejectedItem[] = [];
   let newest = sinceMs;
-  for (const conv of r?.data ?? []) {
+  const objects = <T>(v: unknown): T[] => (Array.isArray(v) ? v.filter((x) => !!x && typeof x === 'object') : []);
+  for (const conv of objects<{ id: string; updated_time?: string; messages?: { data?: ConversationMessage[] } }>(r?.data)) {
     if (graphTime(conv.updated_time, now) < sinceMs) continue;
     // Graph lists newest first with second-granular times: reverse, then a stable sort keeps same-second order
-    const msgs = [...(conv.messages?.data ?? [])].reverse().sort((a, b) => graphTime(a.created_time, 0) - graphTime(b.created_time, 0));
+    const msgs = objects<ConversationMessage>(conv.messages?.data).reverse().sort((a, b) => graphTime(a.created_time, 0) - graphTime(b.created_time, 0));
     let lastOurs: string | null = null;
     for (const m of msgs) {
       const t = graphTime(m.created_time, now);
       const ours = m.from?.id === self.id;
       if (t >= sinceMs) {
-        out.push(normalizeConversationMessage(m, self, network, lastOurs, now));
+        const n = normalizeItem(rejected, m, `${platform} message ${m?.id ?? ''} in conversation ${conv.id ?? ''}`, () => normalizeConversationMessage(m, self, network, lastOurs, now));
+        if (n) out.push(n);
         newest = Math.max(newest, t);
       }
       if (ours) lastOurs = m.id;
     }
   }
-  return { messages: out, newest };
+  return { messages: out, rejected, newest };
 }
 
 /** Has the account already sent `text` to `userId` (in the conversation, recently)? */

@@ -10,9 +10,15 @@
  * Threading: a comment replies to its `parent_id` (the post, or the comment it answers);
  * the Page's own posts are not ingested, so comments by different people on one brand post
  * become separate conversations, while replies under a visitor's post join that post's.
- * Meta does not HTML-escape text: it is kept verbatim. Normalizers never throw.
+ * Meta does not HTML-escape text: it is kept verbatim. A malformed item (no id...) becomes
+ * a message the pipeline quarantines with its reason; an item whose fields have the wrong
+ * type (a `message` that is not a string, an id that lost precision as a JSON number)
+ * throws ItemRejected with the reason, and callers normalize each item through
+ * `normalizeItem`, so one item never fails its neighbours. Media-only items (a photo
+ * comment, an attachment) have no text field and are stored.
  */
 import type { AuthorIdentity, Network, NormalizedMessage } from '../../core/types.js';
+import { exactId, ItemRejected, jsonKind, textField } from '../errorPolicy.js';
 import { graphTime } from './graph.js';
 
 export interface PageRef {
@@ -23,7 +29,7 @@ export interface PageRef {
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
 
 function fbAuthor(from: any, page: PageRef): AuthorIdentity {
-  const id = str(from?.id);
+  const id = exactId(from?.id, 'from.id');
   if (id && id === page.pageId) return { networkUserId: id, handle: page.name || id, displayName: page.name || null };
   const name = typeof from?.name === 'string' ? from.name : null;
   return { networkUserId: id, handle: name || id, displayName: name, profileUrl: null };
@@ -35,20 +41,25 @@ export function normalizeFeedChange(value: any, page: PageRef, fallbackTime: num
   const verb = str(value.verb);
   if (verb !== 'add' && verb !== 'edited') return null;
   const item = str(value.item);
+  if (item !== 'comment' && item !== 'status' && item !== 'post') return null;
   const from = value.from ?? {};
-  const fromBrand = str(from.id) !== '' && str(from.id) === page.pageId;
+  const fromId = exactId(from.id, 'from.id');
+  const fromBrand = fromId !== '' && fromId === page.pageId;
   const createdAt = graphTime(value.created_time, fallbackTime);
+  if (item !== 'comment' && fromBrand) return null;
+  // a photo or sticker comment, a photo post: no `message`, stored without text
+  const text = textField(value, 'message') ?? '';
   if (item === 'comment') {
-    const postId = str(value.post_id);
-    const parentId = str(value.parent_id) || postId;
+    const postId = exactId(value.post_id, 'post_id');
+    const parentId = exactId(value.parent_id, 'parent_id') || postId;
     return {
       network: 'facebook',
-      networkMessageId: str(value.comment_id),
+      networkMessageId: exactId(value.comment_id, 'comment_id'),
       direction: fromBrand ? 'outbound' : 'inbound',
       visibility: 'public',
       kind: 'comment',
       author: fbAuthor(from, page),
-      text: str(value.message),
+      text,
       inReplyToNetworkId: parentId || null,
       threadRootNetworkId: postId || null,
       createdAt,
@@ -57,24 +68,20 @@ export function normalizeFeedChange(value: any, page: PageRef, fallbackTime: num
       raw: value,
     };
   }
-  if (item === 'status' || item === 'post') {
-    if (fromBrand) return null;
-    return {
-      network: 'facebook',
-      networkMessageId: str(value.post_id),
-      direction: 'inbound',
-      visibility: 'public',
-      kind: 'post',
-      author: fbAuthor(from, page),
-      text: str(value.message),
-      inReplyToNetworkId: null,
-      threadRootNetworkId: null,
-      createdAt,
-      url: typeof value.link === 'string' ? value.link : null,
-      raw: value,
-    };
-  }
-  return null;
+  return {
+    network: 'facebook',
+    networkMessageId: exactId(value.post_id, 'post_id'),
+    direction: 'inbound',
+    visibility: 'public',
+    kind: 'post',
+    author: fbAuthor(from, page),
+    text,
+    inReplyToNetworkId: null,
+    threadRootNetworkId: null,
+    createdAt,
+    url: typeof value.link === 'string' ? value.link : null,
+    raw: value,
+  };
 }
 
 /**
@@ -83,14 +90,18 @@ export function normalizeFeedChange(value: any, page: PageRef, fallbackTime: num
  */
 export function normalizeMessagingEvent(ev: any, self: { id: string; name: string }, network: Extract<Network, 'facebook' | 'instagram'>, fallbackTime: number): NormalizedMessage | null {
   const msg = ev?.message;
-  if (!msg || typeof msg !== 'object' || msg.is_deleted || msg.is_unsupported) return null;
-  const senderId = str(ev.sender?.id);
+  // read receipts, deliveries, reactions, postbacks: not messages
+  if (msg === undefined || msg === null) return null;
+  if (typeof msg !== 'object' || Array.isArray(msg)) throw new ItemRejected(`message is ${jsonKind(msg)}, not a message object`);
+  if (msg.is_deleted || msg.is_unsupported) return null;
+  const senderId = exactId(ev.sender?.id, 'sender.id');
   const fromBrand = msg.is_echo === true || (senderId !== '' && senderId === self.id);
   const attachments = Array.isArray(msg.attachments) ? msg.attachments : [];
-  const text = typeof msg.text === 'string' ? msg.text : attachments.length ? attachments.map((a: any) => `[${str(a?.type) || 'attachment'}]`).join(' ') : '';
+  const typed = textField(msg, 'text', 'message.text');
+  const text = typed ?? (attachments.length ? attachments.map((a: any) => `[${str(a?.type) || 'attachment'}]`).join(' ') : '');
   return {
     network,
-    networkMessageId: str(msg.mid),
+    networkMessageId: exactId(msg.mid, 'message.mid'),
     direction: fromBrand ? 'outbound' : 'inbound',
     visibility: 'private',
     kind: 'dm',
@@ -108,17 +119,18 @@ export function normalizeMessagingEvent(ev: any, self: { id: string; name: strin
 /** A comment read by polling `/{page-id}/feed?fields=…comments{…}` (the post it belongs to alongside). */
 export function normalizePolledComment(c: any, post: any, page: PageRef, fallbackTime: number): NormalizedMessage {
   const from = c?.from ?? {};
-  const fromBrand = str(from.id) !== '' && str(from.id) === page.pageId;
-  const postId = str(post?.id);
+  const fromId = exactId(from.id, 'from.id');
+  const fromBrand = fromId !== '' && fromId === page.pageId;
+  const postId = exactId(post?.id, 'post id');
   return {
     network: 'facebook',
-    networkMessageId: str(c?.id),
+    networkMessageId: exactId(c?.id, 'id'),
     direction: fromBrand ? 'outbound' : 'inbound',
     visibility: 'public',
     kind: 'comment',
     author: fbAuthor(from, page),
-    text: str(c?.message),
-    inReplyToNetworkId: str(c?.parent?.id) || postId || null,
+    text: textField(c, 'message') ?? '',
+    inReplyToNetworkId: exactId(c?.parent?.id, 'parent.id') || postId || null,
     threadRootNetworkId: postId || null,
     createdAt: graphTime(c?.created_time, fallbackTime),
     url: typeof c?.permalink_url === 'string' ? c.permalink_url : null,
@@ -130,16 +142,17 @@ export function normalizePolledComment(c: any, post: any, page: PageRef, fallbac
 /** A visitor post read by polling `/{page-id}/feed` (null for the Page's own posts). */
 export function normalizePolledPost(p: any, page: PageRef, fallbackTime: number): NormalizedMessage | null {
   const from = p?.from ?? {};
-  if (!str(from.id) || str(from.id) === page.pageId) return null;
+  const fromId = exactId(from.id, 'from.id');
+  if (!fromId || fromId === page.pageId) return null;
   const { comments: _comments, ...post } = p ?? {};
   return {
     network: 'facebook',
-    networkMessageId: str(p?.id),
+    networkMessageId: exactId(p?.id, 'id'),
     direction: 'inbound',
     visibility: 'public',
     kind: 'post',
     author: fbAuthor(from, page),
-    text: str(p?.message),
+    text: textField(p, 'message') ?? '',
     inReplyToNetworkId: null,
     threadRootNetworkId: null,
     createdAt: graphTime(p?.created_time, fallbackTime),
@@ -154,16 +167,17 @@ export function normalizePolledPost(p: any, page: PageRef, fallbackTime: number)
  */
 export function normalizeConversationMessage(m: any, self: { id: string; name: string }, network: Extract<Network, 'facebook' | 'instagram'>, inReplyTo: string | null, fallbackTime: number): NormalizedMessage {
   const from = m?.from ?? {};
-  const fromBrand = str(from.id) !== '' && str(from.id) === self.id;
-  const handle = str(from.username) || str(from.name) || str(from.id);
+  const fromId = exactId(from.id, 'from.id');
+  const fromBrand = fromId !== '' && fromId === self.id;
+  const handle = str(from.username) || str(from.name) || fromId;
   return {
     network,
-    networkMessageId: str(m?.id),
+    networkMessageId: exactId(m?.id, 'id'),
     direction: fromBrand ? 'outbound' : 'inbound',
     visibility: 'private',
     kind: 'dm',
-    author: fromBrand ? { networkUserId: self.id, handle: self.name || self.id, displayName: self.name || null } : { networkUserId: str(from.id), handle, displayName: str(from.name) || null },
-    text: str(m?.message),
+    author: fromBrand ? { networkUserId: self.id, handle: self.name || self.id, displayName: self.name || null } : { networkUserId: fromId, handle, displayName: str(from.name) || null },
+    text: textField(m, 'message') ?? '',
     inReplyToNetworkId: fromBrand ? null : inReplyTo,
     threadRootNetworkId: null,
     createdAt: graphTime(m?.created_time, fallbackTime),

@@ -16,22 +16,26 @@
 import type { AuthorIdentity, NormalizedMessage } from '../../core/types.js';
 import {
   ChannelError,
+  type ChannelErrorCode,
   type Capabilities,
   type Channel,
   type ChannelAccountConfig,
   type ChannelDeps,
   type SendRequest,
   type SendResult,
-  type SyncResult,
   type WebhookRequest,
   type WebhookResult,
 } from '../types.js';
-import { answerVerification, credentialString, GraphClient, graphTime, readMetaDelivery, settingString } from '../facebook/graph.js';
+import { exactId, ItemRejected, normalizeItem, urlSegment, type RejectedItem, type SyncPage } from '../errorPolicy.js';
+import { answerVerification, credentialString, GraphClient, graphTime, metaEntries, readMetaDelivery, settingString } from '../facebook/graph.js';
 import { findSentMessage, linkDirectMessages, pollConversations, sendApi } from '../facebook/messaging.js';
 import { comparable, normalizeMessagingEvent } from '../facebook/normalize.js';
 import { normalizeIgCommentChange, normalizeIgMention, normalizeIgPolledComment, type IgAccountRef } from './normalize.js';
 
 const COMMENT_FIELDS = 'id,text,timestamp,username,from,parent_id';
+
+/** Graph errors that pass: the delivery is answered 503 so that Meta delivers it again. */
+const TRANSIENT = new Set<ChannelErrorCode>(['TEMPORARY', 'RATE_LIMITED', 'TIMEOUT']);
 
 interface IgCursor {
   v: 1;
@@ -110,39 +114,68 @@ export class InstagramChannel implements Channel {
     const body = readMetaDelivery(req, this.appSecret);
     const now = this.deps.now();
     const messages: NormalizedMessage[] = [];
-    if (body.object === 'instagram') {
-      for (const entry of Array.isArray(body.entry) ? body.entry : []) {
-        if (String(entry?.id ?? '') !== this.me.igUserId) continue;
-        const entryTime = graphTime(entry.time, now);
-        for (const ch of Array.isArray(entry.changes) ? entry.changes : []) {
-          if (ch?.field === 'comments' || ch?.field === 'live_comments') {
-            const m = normalizeIgCommentChange(ch.value, this.me, entryTime);
-            if (m) messages.push(m);
-          } else if (ch?.field === 'mentions' && ch.value?.comment_id) {
-            // the notification holds only ids: read the comment (a failure makes Meta redeliver)
-            messages.push(await this.mentionedComment(ch.value, entryTime));
-          }
+    // what is not the documented shape, or cannot be read, is kept in quarantine with the reason; the rest is stored
+    const rejected: RejectedItem[] = [];
+    // a mention Graph could not be asked about right now: the rest is stored, and Meta is asked to redeliver
+    let retry: ChannelError | null = null;
+    for (const entry of metaEntries(body, 'instagram', this.me.igUserId, now, rejected)) {
+      for (const ch of entry.changes) {
+        const { field, value } = ch.value;
+        if (field !== 'comments' && field !== 'live_comments' && field !== 'mentions') continue;
+        if (!value || typeof value !== 'object' || Array.isArray(value)) {
+          rejected.push({ reason: `${ch.where}: the ${field} change value is ${value === undefined ? 'missing' : 'not an object'}`, raw: ch.value });
+          continue;
         }
-        for (const ev of Array.isArray(entry.messaging) ? entry.messaging : []) {
-          const m = normalizeMessagingEvent(ev, this.self, 'instagram', entryTime);
+        if (field !== 'mentions') {
+          const m = normalizeItem(rejected, value, ch.where, () => normalizeIgCommentChange(value, this.me, entry.time));
           if (m) messages.push(m);
+          continue;
         }
+        // the notification holds only ids: read the comment
+        try {
+          messages.push(await this.mentionedComment(value, entry.time));
+        } catch (err) {
+          if (err instanceof ChannelError && TRANSIENT.has(err.code)) {
+            retry ??= err;
+            continue;
+          }
+          // permanent (the comment is gone, or never was one we can read): kept with the reason
+          const reason = err instanceof ChannelError || err instanceof ItemRejected ? err.message : `could not be read (${String(err)})`;
+          rejected.push({ reason: `${ch.where}: ${reason}`, raw: value });
+        }
+      }
+      for (const ev of entry.messaging) {
+        const m = normalizeItem(rejected, ev.value, ev.where, () => normalizeMessagingEvent(ev.value, this.self, 'instagram', entry.time));
+        if (m) messages.push(m);
       }
     }
     if (this.pageId && this.settings.linkDmReplies !== false) await linkDirectMessages(messages, this.graph, this.pageId, 'instagram', this.me.igUserId);
-    return { response: { status: 200, body: 'EVENT_RECEIVED', headers: { 'content-type': 'text/plain; charset=utf-8' } }, messages };
+    const extra = rejected.length ? { rejected } : {};
+    if (retry) {
+      // what was read is stored now, and the redelivery's copies are dropped by dedupe (network id)
+      const s = retry.opts.retryAt ? Math.max(1, Math.ceil((retry.opts.retryAt - now) / 1000)) : 60;
+      return { response: { status: 503, body: `could not read a mentioned comment yet: ${retry.message}`, headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': String(s) } }, messages, ...extra };
+    }
+    return { response: { status: 200, body: 'EVENT_RECEIVED', headers: { 'content-type': 'text/plain; charset=utf-8' } }, messages, ...extra };
   }
 
-  private async mentionedComment(change: { media_id?: string; comment_id?: string }, at: number): Promise<NormalizedMessage> {
+  /** The comment a `mentions` change names, read from Graph (throws ChannelError when Graph refuses, ItemRejected for a change without a usable comment id). */
+  private async mentionedComment(change: Record<string, any>, at: number): Promise<NormalizedMessage> {
+    const commentId = exactId(change.comment_id, 'comment_id');
+    // it goes into the Graph field expansion: only a comment id (digits) may
+    if (!commentId) throw new ItemRejected('the mentions change has no comment_id');
+    if (!/^\d{1,40}$/.test(commentId)) throw new ItemRejected(`comment_id ${JSON.stringify(commentId.slice(0, 100))} is not an Instagram comment id (digits)`);
+    const mediaId = exactId(change.media_id, 'media_id');
     const r = await this.graph.get<{ mentioned_comment?: any }>(
       this.me.igUserId,
-      { fields: `mentioned_comment.comment_id(${change.comment_id}){id,text,timestamp,like_count,from,username,media{id,permalink}}` },
-      'read the comment we were mentioned in',
+      { fields: `mentioned_comment.comment_id(${commentId}){id,text,timestamp,like_count,from,username,media{id,permalink}}` },
+      `read the comment ${commentId} the account was mentioned in`,
     );
-    return normalizeIgMention(change, r?.mentioned_comment ?? { id: change.comment_id }, this.me, at);
+    const comment = r?.mentioned_comment && typeof r.mentioned_comment === 'object' ? r.mentioned_comment : { id: commentId };
+    return normalizeIgMention({ ...change, comment_id: commentId, ...(mediaId ? { media_id: mediaId } : {}) }, comment, this.me, at);
   }
 
-  async sync(cursor: string | null): Promise<SyncResult> {
+  async sync(cursor: string | null): Promise<SyncPage> {
     const state = parseCursor(cursor);
     const now = this.deps.now();
     const backfill = now - (typeof this.settings.backfillHours === 'number' ? this.settings.backfillHours : 24) * 3_600_000;
@@ -154,12 +187,15 @@ export class InstagramChannel implements Channel {
       'read the account\'s media and comments',
     );
     const messages: NormalizedMessage[] = [];
+    // each item on its own: one that cannot be read is rejected with the reason, the page goes on
+    const rejected: RejectedItem[] = [];
+    const list = (v: any): any[] => (Array.isArray(v) ? v : []);
     let newest = since;
-    for (const m of media?.data ?? []) {
-      for (const c of m?.comments?.data ?? []) {
-        for (const item of [c, ...(c?.replies?.data ?? []).map((r: any) => ({ ...r, parent_id: r?.parent_id ?? c?.id }))]) {
-          const msg = normalizeIgPolledComment(item, m, this.me, now);
-          if (msg.createdAt >= since) {
+    for (const m of list(media?.data)) {
+      for (const c of list(m?.comments?.data)) {
+        for (const item of [c, ...list(c?.replies?.data).map((r: any) => ({ ...r, parent_id: r?.parent_id ?? c?.id }))]) {
+          const msg = normalizeItem(rejected, item, `comment ${item?.id ?? ''} on media ${m?.id ?? ''}`, () => normalizeIgPolledComment(item, m, this.me, now));
+          if (msg && msg.createdAt >= since) {
             messages.push(msg);
             newest = Math.max(newest, msg.createdAt);
           }
@@ -170,9 +206,15 @@ export class InstagramChannel implements Channel {
     if (this.pageId) {
       const dms = await pollConversations(this.graph, this.pageId, 'instagram', this.self, 'instagram', dmsNewest, now);
       messages.push(...dms.messages);
+      rejected.push(...dms.rejected);
       dmsNewest = dms.newest;
     }
-    return { messages: messages.sort((a, b) => a.createdAt - b.createdAt), cursor: JSON.stringify({ v: 1, comments: newest, dms: dmsNewest } satisfies IgCursor), more: false };
+    return {
+      messages: messages.sort((a, b) => a.createdAt - b.createdAt),
+      cursor: JSON.stringify({ v: 1, comments: newest, dms: dmsNewest } satisfies IgCursor),
+      more: false,
+      ...(rejected.length ? { rejected } : {}),
+    };
   }
 
   // ---- send ------------------------------------------------------------------
@@ -253,7 +295,7 @@ export class InstagramChannel implements Channel {
     return {
       networkUserId, handle: r?.username ?? networkUserId, displayName: r?.name ?? null, avatarUrl: r?.profile_pic ?? null,
       followers: typeof r?.follower_count === 'number' ? r.follower_count : null, verified: typeof r?.is_verified_user === 'boolean' ? r.is_verified_user : null,
-      profileUrl: r?.username ? `https://www.instagram.com/${encodeURIComponent(r.username)}/` : null,
+      profileUrl: urlSegment(r?.username) ? `https://www.instagram.com/${urlSegment(r?.username)}/` : null,
     };
   }
 }

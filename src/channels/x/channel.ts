@@ -26,10 +26,10 @@ import {
   type ChannelDeps,
   type SendRequest,
   type SendResult,
-  type SyncResult,
   type WebhookRequest,
   type WebhookResult,
 } from '../types.js';
+import { normalizeItem, type RejectedItem, type SyncPage } from '../errorPolicy.js';
 import { isDuplicateContent, mapXError, type XOperation } from './errors.js';
 import {
   authorFromV2,
@@ -209,21 +209,24 @@ export class XChannel implements Channel {
     return handleXWebhook(req, this.consumerSecret, me, this.deps.now());
   }
 
-  async sync(cursor: string | null): Promise<SyncResult> {
+  async sync(cursor: string | null): Promise<SyncPage> {
     const state = parseCursor(cursor);
     const me = await this.self();
     const now = this.deps.now();
     const messages: NormalizedMessage[] = [];
+    const rejected: RejectedItem[] = [];
     let more = false;
 
+    // each item normalized on its own: one that cannot be read is rejected with the reason
+    // (kept in quarantine) and the page, its cursor and the items around it go on
     const m = await this.step(state.mentions, (since, token) => this.mentionsPage(me, since, token), true);
-    for (const t of m.items) pushIf(messages, normalizeV2Tweet(t, m.includes, me, { now }));
+    m.items.forEach((t, i) => pushIf(messages, normalizeItem(rejected, t, `mentions timeline post ${t.id ?? i}`, () => normalizeV2Tweet(t, m.includes, me, { now }))));
     state.mentions = m.state;
     more ||= m.more;
 
     if (this.account.settings?.pollDirectMessages !== false) {
       const d = await this.step(state.dms, (_since, token) => this.dmPage(token), false);
-      for (const ev of d.items) pushIf(messages, normalizeV2DmEvent(ev, d.includes, me, { now }));
+      d.items.forEach((ev, i) => pushIf(messages, normalizeItem(rejected, ev, `DM event ${ev.id ?? i}`, () => normalizeV2DmEvent(ev, d.includes, me, { now }))));
       state.dms = d.state;
       more ||= d.more;
     }
@@ -232,22 +235,23 @@ export class XChannel implements Channel {
     if (q) {
       if (state.q !== q) state.search = undefined;
       const s = await this.step(state.search, (since, token) => this.searchPage(q, since, token), true);
-      for (const t of s.items) pushIf(messages, normalizeV2Tweet(t, s.includes, me, { now, kind: 'listening' }));
+      s.items.forEach((t, i) => pushIf(messages, normalizeItem(rejected, t, `search result post ${t.id ?? i}`, () => normalizeV2Tweet(t, s.includes, me, { now, kind: 'listening' }))));
       state.search = s.state;
       state.q = q;
       more ||= s.more;
     }
-    return { messages, cursor: JSON.stringify(state), more };
+    return { messages, cursor: JSON.stringify(state), more, ...(rejected.length ? { rejected } : {}) };
   }
 
-  async search(query: string, cursor: string | null): Promise<SyncResult> {
+  async search(query: string, cursor: string | null): Promise<SyncPage> {
     const me = await this.self();
     const prev: StreamCursor | undefined = cursor ? (JSON.parse(cursor) as StreamCursor) : undefined;
     const s = await this.step(prev, (since, token) => this.searchPage(query, since, token), true);
     const now = this.deps.now();
     const messages: NormalizedMessage[] = [];
-    for (const t of s.items) pushIf(messages, normalizeV2Tweet(t, s.includes, me, { now, kind: 'listening' }));
-    return { messages, cursor: JSON.stringify(s.state), more: s.more };
+    const rejected: RejectedItem[] = [];
+    s.items.forEach((t, i) => pushIf(messages, normalizeItem(rejected, t, `search result post ${t.id ?? i}`, () => normalizeV2Tweet(t, s.includes, me, { now, kind: 'listening' }))));
+    return { messages, cursor: JSON.stringify(s.state), more: s.more, ...(rejected.length ? { rejected } : {}) };
   }
 
   /**
@@ -417,13 +421,15 @@ export class XChannel implements Channel {
     if (!post) throw new ChannelError('NOT_FOUND', `X has no post ${networkMessageId}`);
     const conversation = post.conversation_id ?? post.id!;
     const out: NormalizedMessage[] = [];
+    // a lookup for display: a post in the thread that cannot be read is left out, not the whole thread
+    const skipped: RejectedItem[] = [];
     if (conversation !== post.id) {
       const root = await this.call('read', 'read the thread root', (api) => api.get<any>(`tweets/${encodeURIComponent(conversation)}`, q)).catch(() => null);
-      if (root?.data) pushIf(out, normalizeV2Tweet(root.data, root.includes, me, { now }));
+      if (root?.data) pushIf(out, normalizeItem(skipped, root.data, 'thread root', () => normalizeV2Tweet(root.data, root.includes, me, { now })));
     }
     const s = await this.call('read', 'read the thread', (api) => api.get<any>('tweets/search/recent', { ...q, query: `conversation_id:${conversation}`, max_results: '100' }));
-    for (const t of Array.isArray(s?.data) ? s.data : []) pushIf(out, normalizeV2Tweet(t, s.includes, me, { now }));
-    pushIf(out, normalizeV2Tweet(post, r.includes, me, { now }));
+    for (const t of Array.isArray(s?.data) ? s.data : []) pushIf(out, normalizeItem(skipped, t, 'thread reply', () => normalizeV2Tweet(t, s.includes, me, { now })));
+    pushIf(out, normalizeItem(skipped, post, 'thread post', () => normalizeV2Tweet(post, r.includes, me, { now })));
     const unique = new Map(out.map((m) => [m.networkMessageId, m]));
     return [...unique.values()].sort((a, b) => a.createdAt - b.createdAt);
   }

@@ -9,11 +9,15 @@
  * v1.1/webhooks and observed on v2 too); we decode exactly those three, once, so the
  * text is stored verbatim as the customer typed it (a customer who typed "&lt;" arrives
  * as "&amp;lt;" and stays "&lt;"). Nothing else is cleaned: hostile text stays as is.
- * Normalizers never throw: a malformed item becomes a message the ingest pipeline
- * quarantines with its reason and raw payload.
+ * A malformed item becomes a message the ingest pipeline quarantines with its reason and
+ * raw payload; an item whose fields have the wrong type (text that is not a string, an id
+ * that lost precision as a JSON number) throws ItemRejected with the reason, and callers
+ * normalize each item through `normalizeItem`, so one item never fails its neighbours.
+ * URLs built from what X sent never throw (a handle with a lone surrogate gets no URL).
  */
 import type { AuthorIdentity, MessageKind, NormalizedMessage } from '../../core/types.js';
 import { RawJson } from '../../lib/json.js';
+import { exactId, ItemRejected, textField, urlSegment } from '../errorPolicy.js';
 
 /** The connected X account: its numeric user id and @username. */
 export interface XAccountRef {
@@ -48,11 +52,21 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'n
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.floor(v) : null);
 
 export function profileUrl(username: string): string | null {
-  return username ? `https://x.com/${encodeURIComponent(username)}` : null;
+  const u = urlSegment(username);
+  return u ? `https://x.com/${u}` : null;
 }
 
 export function postUrl(username: string, id: string): string | null {
-  return username && id ? `https://x.com/${encodeURIComponent(username)}/status/${encodeURIComponent(id)}` : null;
+  const u = urlSegment(username);
+  const i = urlSegment(id);
+  return u && i ? `https://x.com/${u}/status/${i}` : null;
+}
+
+/** A post's text, which X always sends: absent or not a string, the item is rejected (never stored empty). */
+function postText(o: Record<string, any>, key: string): string {
+  const t = textField(o, key);
+  if (t === undefined) throw new ItemRejected(`${key} is missing (X sends the text of every post)`);
+  return t;
 }
 
 /** A v2 user object (user.fields=public_metrics,verified,username,name,profile_image_url). */
@@ -81,7 +95,7 @@ export function authorFromV2(id: string, u: UserV2Like | undefined): AuthorIdent
 
 /** A v1.1 user object as found in webhook payloads (`user` of a Tweet, `users[id]` of DM events). */
 export function authorFromV1(u: any, fallbackId = ''): AuthorIdentity {
-  const id = str(u?.id_str) || str(u?.id) || fallbackId;
+  const id = exactId(u?.id_str, 'user.id_str') || exactId(u?.id, 'user.id') || fallbackId;
   const username = str(u?.screen_name);
   return {
     networkUserId: id,
@@ -129,15 +143,17 @@ function parseTime(v: unknown, fallback: number): number {
 export function normalizeV2Tweet(tweet: TweetV2Like, includes: IncludesV2Like | undefined, me: XAccountRef, opts: { kind?: MessageKind; now?: number } = {}): NormalizedMessage | null {
   const refs = Array.isArray(tweet.referenced_tweets) ? tweet.referenced_tweets : [];
   if (refs.some((r) => r?.type === 'retweeted')) return null;
-  const id = str(tweet.id);
-  const authorId = str(tweet.author_id);
+  const id = exactId(tweet.id, 'id');
+  const authorId = exactId(tweet.author_id, 'author_id');
   const user = includes?.users?.find((u) => u?.id === authorId);
   const author = authorFromV2(authorId, user);
   const fromBrand = authorId !== '' && authorId === me.userId;
   const repliedTo = str(refs.find((r) => r?.type === 'replied_to')?.id) || null;
   const conversation = str(tweet.conversation_id);
   // long posts: the full text is in note_tweet, `text` holds the first 280 characters
-  const text = decodeXText(str(tweet.note_tweet?.text) || str(tweet.text));
+  const note = tweet.note_tweet && typeof tweet.note_tweet === 'object' ? textField(tweet.note_tweet, 'text', 'note_tweet.text') : undefined;
+  const typed = postText(tweet, 'text');
+  const text = decodeXText(note || typed);
   const kind: MessageKind = opts.kind ?? (str(tweet.in_reply_to_user_id) === me.userId && repliedTo ? 'reply' : 'mention');
   const related = includes?.tweets?.filter((t) => refs.some((r) => r?.id === t?.id)) ?? [];
   return {
@@ -167,11 +183,14 @@ export function normalizeV2Tweet(tweet: TweetV2Like, includes: IncludesV2Like | 
 export function normalizeV1Tweet(t: any, me: XAccountRef, opts: { now?: number; rawBytes?: Buffer } = {}): NormalizedMessage | null {
   if (!t || typeof t !== 'object') return null;
   if (t.retweeted_status) return null;
-  const id = str(t.id_str) || str(t.id);
+  const id = exactId(t.id_str, 'id_str') || exactId(t.id, 'id');
   const author = authorFromV1(t.user);
   const fromBrand = author.networkUserId !== '' && author.networkUserId === me.userId;
   const repliedTo = str(t.in_reply_to_status_id_str) || null;
-  const full = t.truncated && typeof t.extended_tweet?.full_text === 'string' ? t.extended_tweet.full_text : str(t.full_text) || str(t.text);
+  const extended = t.extended_tweet && typeof t.extended_tweet === 'object' ? textField(t.extended_tweet, 'full_text', 'extended_tweet.full_text') : undefined;
+  const fullText = textField(t, 'full_text');
+  const short = fullText === undefined && extended === undefined ? postText(t, 'text') : textField(t, 'text');
+  const full = t.truncated && extended !== undefined ? extended : fullText || short || '';
   const kind: MessageKind = fromBrand ? 'post' : repliedTo && str(t.in_reply_to_user_id_str) === me.userId ? 'reply' : 'mention';
   return {
     network: 'x',
@@ -211,17 +230,17 @@ export interface DmEventV2Like {
 /** A v2 DM event (GET /2/dm_events). Only MessageCreate events are messages; others return null. */
 export function normalizeV2DmEvent(ev: DmEventV2Like, includes: IncludesV2Like | undefined, me: XAccountRef, opts: { now?: number } = {}): NormalizedMessage | null {
   if (ev.event_type && ev.event_type !== 'MessageCreate') return null;
-  const senderId = str(ev.sender_id);
+  const senderId = exactId(ev.sender_id, 'sender_id');
   const user = includes?.users?.find((u) => u?.id === senderId);
   const fromBrand = senderId !== '' && senderId === me.userId;
   return {
     network: 'x',
-    networkMessageId: str(ev.id),
+    networkMessageId: exactId(ev.id, 'id'),
     direction: fromBrand ? 'outbound' : 'inbound',
     visibility: 'private',
     kind: 'dm',
     author: authorFromV2(senderId, user),
-    text: decodeXText(str(ev.text)),
+    text: decodeXText(textField(ev, 'text') ?? ''),
     inReplyToNetworkId: null,
     threadRootNetworkId: str(ev.dm_conversation_id) || null,
     createdAt: parseTime(ev.created_at, opts.now ?? Date.now()),
@@ -237,19 +256,19 @@ export function normalizeV2DmEvent(ev: DmEventV2Like, includes: IncludesV2Like |
  */
 export function normalizeV1DmEvent(ev: any, users: Record<string, unknown> | undefined, me: XAccountRef, opts: { now?: number; rawBytes?: Buffer } = {}): NormalizedMessage | null {
   if (!ev || typeof ev !== 'object' || (ev.type && ev.type !== 'message_create')) return null;
-  const mc = ev.message_create ?? {};
-  const senderId = str(mc.sender_id);
+  const mc = ev.message_create && typeof ev.message_create === 'object' ? ev.message_create : {};
+  const senderId = exactId(mc.sender_id, 'message_create.sender_id');
   const recipientId = str(mc.target?.recipient_id);
   const fromBrand = senderId !== '' && senderId === me.userId;
   const user = users && typeof users === 'object' ? (users as Record<string, unknown>)[senderId] : undefined;
   return {
     network: 'x',
-    networkMessageId: str(ev.id),
+    networkMessageId: exactId(ev.id, 'id'),
     direction: fromBrand ? 'outbound' : 'inbound',
     visibility: 'private',
     kind: 'dm',
     author: authorFromV1(user, senderId),
-    text: decodeXText(str(mc.message_data?.text)),
+    text: decodeXText((mc.message_data && typeof mc.message_data === 'object' ? textField(mc.message_data, 'text', 'message_create.message_data.text') : undefined) ?? ''),
     inReplyToNetworkId: null,
     threadRootNetworkId: senderId && recipientId ? oneToOneConversationId(senderId, recipientId) : null,
     createdAt: parseTime(ev.created_timestamp, opts.now ?? Date.now()),

@@ -10,7 +10,8 @@
 import { isUtf8 } from 'node:buffer';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { NormalizedMessage } from '../../core/types.js';
-import { jsonArrayItemBytes } from '../../lib/json.js';
+import { jsonArrayItemBytes, RawJson } from '../../lib/json.js';
+import { exactId, isPlainObject, jsonKind, normalizeItem, parseJsonExact, type RejectedItem } from '../errorPolicy.js';
 import { ChannelError, type WebhookRequest, type WebhookResult } from '../types.js';
 import { normalizeV1DmEvent, normalizeV1Tweet, type XAccountRef } from './normalize.js';
 
@@ -75,31 +76,50 @@ export function handleXWebhook(req: WebhookRequest, consumerSecret: string | nul
   let body: any;
   const text = req.rawBody.toString('utf8');
   try {
-    body = JSON.parse(text);
+    // ids beyond 2^53 sent as bare numbers (and for_user_id) stay exact
+    body = parseJsonExact(text);
   } catch {
     throw new ChannelError('INVALID_REQUEST', 'the X webhook body is not JSON');
   }
   const messages: NormalizedMessage[] = [];
-  const rejected: { reason: string; raw: unknown }[] = [];
-  if (!body || typeof body !== 'object') return { response: { status: 200 }, messages };
-  // deliveries for other users subscribed to the same app webhook are not ours
-  if (body.for_user_id !== undefined && String(body.for_user_id) !== me.userId) return { response: { status: 200 }, messages };
+  const rejected: RejectedItem[] = [];
+  const done = () => ({ response: { status: 200 }, messages, ...(rejected.length ? { rejected } : {}) });
+  if (!isPlainObject(body)) {
+    rejected.push({ reason: `the delivery is ${jsonKind(body)}, not an Account Activity event object`, raw: body });
+    return done();
+  }
+  // deliveries for other users subscribed to the same app webhook are not ours (compared as exact text)
+  if (body.for_user_id !== undefined) {
+    let forUser: string;
+    try {
+      forUser = exactId(body.for_user_id, 'for_user_id');
+    } catch {
+      forUser = '';
+    }
+    if (forUser !== me.userId) return done();
+  }
+  for (const key of ['tweet_create_events', 'direct_message_events'] as const) {
+    if (body[key] !== undefined && !Array.isArray(body[key])) rejected.push({ reason: `${key} is ${jsonKind(body[key])}, not an array of events`, raw: body[key] });
+  }
   // each event's raw payload is its exact text in the body (not the parsed copy serialized again)
   const tweets: unknown[] = Array.isArray(body.tweet_create_events) ? body.tweet_create_events : [];
   const tweetTexts = exactItems(req.rawBody, 'tweet_create_events', tweets.length);
   tweets.forEach((t, i) => {
-    if (!t || typeof t !== 'object' || Array.isArray(t)) return void rejected.push({ reason: `tweet_create_events[${i}] is not a Tweet object`, raw: t });
-    const m = normalizeV1Tweet(t, me, { now, rawBytes: tweetTexts?.[i] });
+    if (!isPlainObject(t)) return void rejected.push({ reason: `tweet_create_events[${i}] is not a Tweet object`, raw: t });
+    // one item that cannot be read is quarantined with the reason; the rest are stored
+    const bytes = tweetTexts?.[i];
+    const m = normalizeItem(rejected, bytes ? new RawJson(bytes) : t, `tweet_create_events[${i}]`, () => normalizeV1Tweet(t, me, { now, rawBytes: bytes }));
     if (m) messages.push(m);
   });
   const dms: unknown[] = Array.isArray(body.direct_message_events) ? body.direct_message_events : [];
   const dmTexts = exactItems(req.rawBody, 'direct_message_events', dms.length);
   dms.forEach((ev, i) => {
-    if (!ev || typeof ev !== 'object' || Array.isArray(ev)) return void rejected.push({ reason: `direct_message_events[${i}] is not a message event object`, raw: ev });
-    const m = normalizeV1DmEvent(ev, body.users, me, { now, rawBytes: dmTexts?.[i] });
+    if (!isPlainObject(ev)) return void rejected.push({ reason: `direct_message_events[${i}] is not a message event object`, raw: ev });
+    const bytes = dmTexts?.[i];
+    const m = normalizeItem(rejected, bytes ? new RawJson(bytes) : ev, `direct_message_events[${i}]`, () => normalizeV1DmEvent(ev, body.users, me, { now, rawBytes: bytes }));
     if (m) messages.push(m);
   });
   // likes, follows, typing, read receipts, revokes: not messages (a revoke shows up as
   // AUTH_REVOKED on the next poll, which marks the account unhealthy)
-  return { response: { status: 200 }, messages, ...(rejected.length ? { rejected } : {}) };
+  return done();
 }

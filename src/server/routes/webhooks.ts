@@ -4,12 +4,16 @@
  * received (and answers verification challenges). A bad signature gets 401 and
  * stores nothing. Good deliveries are stored before we answer, so a network
  * that sees our 200 never needs to redeliver — and a redelivery is deduplicated.
+ * Items the connector rejects (not the documented shape, unreadable) are kept in
+ * quarantine with the reason, once however often the delivery comes again. A delivery
+ * for a disabled account is still checked and kept: its items go to the ingest
+ * pipeline, which quarantines them with "channel account N is disabled".
  */
 import { z } from 'zod';
 import { ChannelError } from '../../channels/types.js';
 import { AppError } from '../../errors.js';
 import { QueueFullError } from '../../pipeline/queue.js';
-import { serializeRaw } from '../../pipeline/validate.js';
+import { quarantineOnce } from '../../channels/quarantine.js';
 import type { App } from '../http.js';
 
 export function webhookRoutes(app: App) {
@@ -17,7 +21,8 @@ export function webhookRoutes(app: App) {
   const handler = async (req: any, reply: any) => {
     const { network, accountId } = req.params as { network: string; accountId: number };
     const account = await s.store.db.selectFrom('channel_account').selectAll().where('id', '=', accountId).executeTakeFirst();
-    if (!account || account.network !== network || account.status === 'disabled') throw new AppError(404, 'not_found', 'no such webhook');
+    // a disabled account's deliveries are verified and kept (the pipeline quarantines their items with the reason)
+    if (!account || account.network !== network) throw new AppError(404, 'not_found', 'no such webhook');
     const channel = s.registry.forAccount(account);
     if (!channel?.handleWebhook) throw new AppError(404, 'not_found', `${network} accounts do not receive webhooks`);
     let result;
@@ -28,10 +33,8 @@ export function webhookRoutes(app: App) {
       if (err instanceof ChannelError && err.code === 'INVALID_REQUEST') throw new AppError(400, 'webhook.invalid', err.message);
       throw err;
     }
-    if (result.rejected?.length) {
-      const now = s.clock.now();
-      await s.store.db.insertInto('quarantine').values(result.rejected.map((r) => ({ brand_id: account.brand_id, source: `webhook:${network}:${account.id}`, reason: r.reason, line: null, raw: serializeRaw(r.raw).slice(0, 256 * 1024), created_at: now }))).execute();
-    }
+    // a redelivery (the network retrying after a 503, or delivering twice) is quarantined once
+    if (result.rejected?.length) await quarantineOnce(s.store.db, account.brand_id, `webhook:${network}:${account.id}`, result.rejected, s.clock.now());
     if (result.messages.length) {
       try {
         await s.queue.submit(account.brand_id, result.messages.map((message) => ({ channelAccountId: account.id, message, source: 'network' as const, origin: `webhook:${network}` })));
