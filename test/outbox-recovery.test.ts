@@ -32,6 +32,8 @@ class ScriptedNetwork {
   readonly failures = new Map<string, () => Error>();
   polls = 0;
   pollFails: Error | null = null;
+  /** Answer "did it go out?" by text, newest first, as Facebook can only be asked (it keeps no idempotency key). */
+  findByText = false;
 
   channel(network: string): Channel {
     const net = this;
@@ -57,7 +59,7 @@ class ScriptedNetwork {
       },
       async findSent(req: SendRequest): Promise<SendResult | null> {
         net.findSentAsked.push(req.text);
-        const i = net.posted.findIndex((p) => p.key === req.idempotencyKey);
+        const i = net.findByText ? net.posted.map((p) => p.text).lastIndexOf(req.text) : net.posted.findIndex((p) => p.key === req.idempotencyKey);
         return i < 0 ? null : { networkMessageId: `out-${i + 1}` };
       },
     };
@@ -167,5 +169,31 @@ describeEachStore('replies held back while an account was down', (get) => {
     expect(await outbox.runOnce()).toBe(1);
     expect((await row(first)).status).toBe('sent');
     expect(net.posted.map((p) => p.text)).toEqual(['third reply', 'first reply']);
+  });
+  it('a network asked by text that points at another reply of ours: the uncertain one fails for a person to check, never posted again, and the other reply is kept', async () => {
+    const { store, clock, net, outbox, queueReply, row } = await setup();
+    net.findByText = true;
+    const text = 'your refund went out today';
+    const first = await queueReply(text);
+    net.failures.set(text, () => new ChannelError('TIMEOUT', 'no answer in 30 s')); // accepted, answer lost
+    await outbox.runOnce();
+    await store.db.updateTable('outbox').set({ next_attempt_at: clock.now() + 5 * 60_000 }).where('id', '=', first).execute(); // its back-off
+    const second = await queueReply(text);
+    await outbox.runOnce(); // the second, same text, goes out
+    expect((await row(second)).status).toBe('sent');
+    clock.advance(10 * 60_000);
+    await outbox.runOnce(); // the first again: asked first, and the answer is the second's post
+    const r1 = await row(first);
+    expect(r1.status).toBe('failed');
+    expect(r1.last_error_code).toBe('UNCERTAIN');
+    expect(r1.last_error).toMatch(/could not tell whether this reply went out/);
+    const ours = () => net.posted.filter((p) => p.text === text); // (rows of earlier tests may pass through this worker too)
+    expect(ours()).toHaveLength(2); // never a third post
+    const secondMsg = await store.db.selectFrom('message').select(['status', 'network_message_id']).where('id', '=', (await row(second)).message_id).executeTakeFirstOrThrow();
+    expect(secondMsg.status).toBe('sent');
+    expect(secondMsg.network_message_id).toBe(`out-${net.posted.map((p) => p.text).lastIndexOf(text) + 1}`);
+    clock.advance(60 * 60_000);
+    await outbox.runOnce();
+    expect(ours()).toHaveLength(2);
   });
 });

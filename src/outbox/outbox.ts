@@ -191,9 +191,13 @@ export class OutboxWorker {
     }
 
     const req = await this.buildRequest(msg, row);
+    // once the network has the post, nothing may send it again blind: a failure to record it
+    // leaves the row ambiguous, so the next attempt asks the network first
+    let accepted = false;
     try {
       let result: SendResult | null = null;
       if (row.ambiguous && channel.findSent) result = await channel.findSent(req);
+      if (result) accepted = true;
       if (!result) {
         // an incident's statement that was being sent when the incident closed, and is back for
         // another attempt: withdrawn, never published after the close
@@ -205,11 +209,24 @@ export class OutboxWorker {
         } else {
           result = await channel.sendPublicReply(req);
         }
+        accepted = true;
+      }
+      // the post the network points at is another reply written here (a network that can only be
+      // asked by text, two replies with the same text): whether this one went out cannot be told,
+      // and sending again could post it twice, so a person decides
+      const other = await this.otherReplyWith(msg, result.networkMessageId);
+      if (other != null) {
+        return this.fail(row, 'UNCERTAIN', `could not tell whether this reply went out: the ${account.network} post ${result.networkMessageId} with the same text belongs to reply ${other}. Check the conversation on ${account.network} before sending it again`);
       }
       await this.markSent(row, msg, account, result);
       if (account.status === 'unhealthy') await markChannelHealth(store, bus, account, null, clock.now());
     } catch (err) {
       const d = decide(err, row.attempts, clock.now());
+      if (accepted) {
+        // sent, but not recorded: retried as uncertain (findSent first), never as a fresh send
+        this.deps.log?.error({ err, outboxId: row.id }, 'sent, but recording it failed; the next attempt asks the network first');
+        return this.retryLater(row, d.action === 'fail' ? clock.now() + 30_000 : d.at, 'TIMEOUT', `sent, but recording it failed (${d.reason}); the next attempt checks the network first`);
+      }
       if (d.action === 'fail') return this.fail(row, d.code, d.reason);
       if (d.action === 'unhealthy') await markChannelHealth(store, bus, account, { code: d.code, message: d.reason, advice: d.advice }, clock.now());
       await this.retryLater(row, d.at, d.code, d.reason);
@@ -242,6 +259,16 @@ export class OutboxWorker {
     return { idempotencyKey: row.idempotency_key, text: decodeText(msg.text, msg.text_escaped), visibility: msg.visibility as 'public' | 'private', inReplyTo, recipient };
   }
 
+  /** Another reply written in Parley (not a network echo) already holding this network id, or null. */
+  private async otherReplyWith(msg: MessageRow, networkMessageId: string): Promise<number | null> {
+    const m = await this.deps.store.db
+      .selectFrom('message').select(['id', 'source'])
+      .where('brand_id', '=', msg.brand_id).where('network', '=', msg.network).where('network_message_id', '=', networkMessageId)
+      .where('id', '!=', msg.id).where('source', 'in', ['agent', 'auto'])
+      .executeTakeFirst();
+    return m?.id ?? null;
+  }
+
   private async markSent(row: OutboxRow, msg: MessageRow, account: ChannelAccount, result: SendResult): Promise<void> {
     const { store, clock, bus } = this.deps;
     const now = clock.now();
@@ -258,7 +285,8 @@ export class OutboxWorker {
         .where('network', '=', msg.network)
         .where('network_message_id', '=', result.networkMessageId)
         .executeTakeFirst();
-      if (echo && echo.id !== msg.id) {
+      // only a copy the network delivered is an echo; another reply written here is never deleted
+      if (echo && echo.id !== msg.id && echo.source !== 'agent' && echo.source !== 'auto') {
         await retractFactsOfMessage(trx, store, echo.id);
         await trx.deleteFrom('message').where('id', '=', echo.id).execute();
       }
