@@ -69,14 +69,18 @@ export async function importTwcs(store: Store, pipeline: IngestPipeline, file: s
   const totalBytes = statSync(file).size;
   const batchSize = opts.batchSize ?? 2000;
 
-  // Pass 1: brands and authors.
+  // Pass 1: brands and authors; tweet ids the file holds more than once (the first line counts).
   const attribution = new TwcsAttribution();
+  const repeated = new Set<string>();
   let rows = 0;
   let bytes = 0;
   const progress = (phase: ImportProgress['phase'], totalRows: number | null) => opts.onProgress?.({ phase, rows, totalRows, bytes, totalBytes });
   for await (const item of readTwcs(file, (n) => (bytes += n))) {
     rows++;
-    if (item.kind === 'tweet') attribution.add(item.tweet);
+    if (item.kind === 'tweet') {
+      if (attribution.has(item.tweet.id)) repeated.add(item.tweet.id);
+      else attribution.add(item.tweet);
+    }
     if (rows % 5000 === 0) progress('scan', null);
   }
   const totalRows = rows;
@@ -90,6 +94,11 @@ export async function importTwcs(store: Store, pipeline: IngestPipeline, file: s
   rows = 0;
   bytes = 0;
   let batch: TwcsTweet[] = [];
+  const bad = async (line: number, reason: string, raw: string, quarantineReason = reason) => {
+    await quarantineRow(store, brandId, line, quarantineReason, raw, now());
+    summary.quarantined++;
+    summary.bad.push({ line, reason });
+  };
   const flush = async () => {
     if (!batch.length) return;
     batch.sort((a, b) => a.createdAt - b.createdAt);
@@ -98,38 +107,62 @@ export async function importTwcs(store: Store, pipeline: IngestPipeline, file: s
       const handle = attribution.brandOf(t.id);
       const accountId = handle ? accountIds.get(handle.toLowerCase()) : undefined;
       if (!accountId) {
-        await quarantineRow(store, brandId, t.line, 'cannot tell which care account this tweet addresses (no brand mentioned, answered or answering)', JSON.stringify(t.row), now());
-        summary.quarantined++;
-        summary.bad.push({ line: t.line, reason: 'no care account for this tweet' });
+        await bad(t.line, 'no care account for this tweet', JSON.stringify(t.row), 'cannot tell which care account this tweet addresses (no brand mentioned, answered or answering)');
         continue;
       }
       items.push({ channelAccountId: accountId, message: tweetToMessage(t), source: 'import', origin: 'import:twcs', line: t.line });
     }
     const outcomes = await pipeline.ingest(brandId, items);
-    for (const o of outcomes) {
+    outcomes.forEach((o, i) => {
       if (o.status === 'stored') summary.stored++;
       else if (o.status === 'duplicate') summary.duplicates++;
-      else summary.quarantined++;
-    }
+      else {
+        // quarantined by the pipeline (a disabled care account, a field it refuses): a bad line like any other
+        summary.quarantined++;
+        summary.bad.push({ line: items[i]!.line!, reason: o.reason });
+      }
+    });
     batch = [];
   };
+  // the first line of each repeated tweet id, and its row: a later line must say the same, or it is bad
+  const firstOf = new Map<string, { line: number; row: string }>();
   for await (const item of readTwcs(file, (n) => (bytes += n))) {
     rows++;
     summary.rows++;
     if (item.kind === 'bad') {
-      summary.bad.push({ line: item.line, reason: item.reason });
-      await quarantineRow(store, brandId, item.line, item.reason, item.raw, now());
-      summary.quarantined++;
+      await bad(item.line, item.reason, item.raw);
     } else {
-      batch.push(item.tweet);
-      if (batch.length >= batchSize) await flush();
+      const t = item.tweet;
+      const conflict = repeated.has(t.id) ? repeatOf(firstOf, t) : null;
+      if (conflict) {
+        // its text (or another column) would be dropped without a word: the first line is imported, this one reported
+        await bad(t.line, `tweet_id ${t.id} is already on line ${conflict.line} with different content (that line is imported)`, conflict.row);
+      } else {
+        batch.push(t);
+        if (batch.length >= batchSize) await flush();
+      }
     }
     if (rows % 1000 === 0) progress('import', totalRows);
   }
   await flush();
   progress('import', totalRows);
+  summary.bad.sort((a, b) => a.line - b.line);
   summary.ms = Date.now() - started;
   return summary;
+}
+
+/**
+ * A tweet whose id an earlier line of the file has: that line and this row (as stored in the
+ * quarantine) when the two differ, else null (the first of its id, or the same row again).
+ */
+function repeatOf(firstOf: Map<string, { line: number; row: string }>, t: TwcsTweet): { line: number; row: string } | null {
+  const row = JSON.stringify(t.row);
+  const first = firstOf.get(t.id);
+  if (!first) {
+    firstOf.set(t.id, { line: t.line, row });
+    return null;
+  }
+  return first.row === row ? null : { line: first.line, row };
 }
 
 /** Record a bad import row once (re-importing the same file does not add it again). */

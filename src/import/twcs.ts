@@ -116,6 +116,11 @@ export class TwcsAttribution {
   private readonly parent = new Map<string, string>();
   private componentBrand: Map<string, string> | null = null;
 
+  /** Whether a tweet with this id was added. */
+  has(id: string): boolean {
+    return this.info.has(id);
+  }
+
   add(t: TwcsTweet): void {
     const mentions = [...t.text.matchAll(/@(\w{1,30})/g)].map((m) => m[1]!.toLowerCase());
     this.info.set(t.id, { author: t.authorId, inbound: t.inbound, inReplyTo: t.inReplyTo, responses: t.responseIds, mentions });

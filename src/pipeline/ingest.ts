@@ -172,6 +172,21 @@ interface StoredRef {
   author_identity_id: number | null;
 }
 
+/** What one transaction of a batch decided: the outcomes, and what to publish and run after its commit. */
+interface Attempt {
+  outcomes: IngestOutcome[];
+  publish: (() => void)[];
+  after: (() => Promise<void>)[];
+}
+
+/** Message rows of a batch its insert skipped as already stored (`checkInserted`); the batch is rolled back. */
+export class RowsNotInsertedError extends Error {
+  constructor(readonly messages: string[]) {
+    super(`ingest: ${messages.length} message(s) were not stored although no stored copy was found for them (${messages.slice(0, 5).join(', ')}${messages.length > 5 ? ', …' : ''}); the batch was rolled back`);
+    this.name = 'RowsNotInsertedError';
+  }
+}
+
 /** What threading found and decided for a batch. */
 interface Threading {
   /** Stored messages the batch's replies and thread roots point at. */
@@ -264,13 +279,44 @@ export class IngestPipeline {
 
   /** Ingest a batch for one brand. `prefetched`: the caller has already handed the items to `prefetch` (the ingest queue does, ahead of the batch). */
   async ingest(brandId: number, items: IngestItem[], opts: { prefetched?: boolean } = {}): Promise<IngestOutcome[]> {
-    const { store, clock } = this.deps;
     if (!opts.prefetched) this.prefetch(items);
+    if (STAGES) (BATCHES.n++, (BATCHES.items += items.length));
+    let done: Attempt;
+    try {
+      done = await this.attempt(brandId, items);
+    } catch (err) {
+      if (!(err instanceof RowsNotInsertedError)) throw err;
+      // Another writer stored one of these messages after the lookup (PostgreSQL: the outbox
+      // recording a sent reply's network id as its echo arrives). Everything was rolled back;
+      // once more, where the lookup finds it: a duplicate, with the stored row's ids. Should the
+      // insert skip a row again, the error stands: nothing of the batch is stored or reported.
+      done = await this.attempt(brandId, items);
+    }
+    const { outcomes, publish, after } = done;
+
+    stage('commit');
+    this.deps.store.statistics?.check();
+    for (const p of publish) p();
+    stage('9 publish');
+    for (const a of after) {
+      try {
+        await a();
+      } catch (err) {
+        // the batch is stored; what failed here (announcements, acknowledgements) is retried by the next change or sweep
+        this.deps.log?.error({ err, brandId }, 'after-ingest step failed');
+      }
+    }
+    stage('10 workflow (route, SLA, auto-ack)');
+    return outcomes;
+  }
+
+  /** One transaction of `ingest`: the outcomes, and what to publish and run once it has committed. */
+  private async attempt(brandId: number, items: IngestItem[]): Promise<Attempt> {
+    const { store, clock } = this.deps;
     const now = clock.now();
     const outcomes: IngestOutcome[] = new Array(items.length);
     const publish: (() => void)[] = [];
     const after: (() => Promise<void>)[] = [];
-    if (STAGES) (BATCHES.n++, (BATCHES.items += items.length));
 
     await store.db.transaction().execute(async (trx) => {
       await lockBrand(trx, store, brandId);
@@ -308,9 +354,16 @@ export class IngestPipeline {
         });
       });
       for (const q of quarantine) {
-        const row = await trx
+        const source = q.item.origin ?? `ingest:${q.item.source}`;
+        const line = q.item.line ?? null;
+        // a line of an import file is quarantined once: importing the file again adds nothing
+        const seen = line === null ? undefined : await trx
+          .selectFrom('quarantine').select('id')
+          .where('brand_id', '=', brandId).where('source', '=', source).where('line', '=', line).where('raw', '=', q.raw)
+          .executeTakeFirst();
+        const row = seen ?? await trx
           .insertInto('quarantine')
-          .values({ brand_id: brandId, source: q.item.origin ?? `ingest:${q.item.source}`, reason: q.reason, line: q.item.line ?? null, raw: q.raw, created_at: now })
+          .values({ brand_id: brandId, source, reason: q.reason, line, raw: q.raw, created_at: now })
           .returning('id')
           .executeTakeFirstOrThrow();
         outcomes[q.index] = { status: 'quarantined', reason: q.reason, quarantineId: row.id };
@@ -337,6 +390,12 @@ export class IngestPipeline {
 
       if (fresh.length) await this.persist(trx, brandId, fresh, now, publish, after);
 
+      // the stored outcomes first: a copy later in the batch names the message it repeats
+      for (const w of fresh) {
+        if (w.messageId !== undefined && w.conversationId !== undefined && !outcomes[w.index]) {
+          outcomes[w.index] = { status: 'stored', messageId: w.messageId, conversationId: w.conversationId, conversationCreated: w.conversationCreated ?? false };
+        }
+      }
       for (const d of dupInBatch) {
         const first = firstByKey.get(d.key)!;
         const o = outcomes[first.index];
@@ -344,27 +403,43 @@ export class IngestPipeline {
           ? { status: 'duplicate', messageId: o.messageId, conversationId: o.conversationId }
           : o && o.status === 'duplicate' ? o : { status: 'duplicate', messageId: null, conversationId: null };
       }
-      for (const w of fresh) {
-        if (w.messageId !== undefined && w.conversationId !== undefined && !outcomes[w.index]) {
-          outcomes[w.index] = { status: 'stored', messageId: w.messageId, conversationId: w.conversationId, conversationCreated: w.conversationCreated ?? false };
-        }
-      }
     });
+    return { outcomes, publish, after };
+  }
 
-    stage('commit');
-    this.deps.store.statistics?.check();
-    for (const p of publish) p();
-    stage('9 publish');
-    for (const a of after) {
-      try {
-        await a();
-      } catch (err) {
-        // the batch is stored; what failed here (announcements, acknowledgements) is retried by the next change or sweep
-        this.deps.log?.error({ err, brandId }, 'after-ingest step failed');
-      }
+  /**
+   * Throws RowsNotInsertedError unless every one of the batch's message rows was written. The
+   * insert skips a row whose (brand, network, network id) is already stored: one the lookup did
+   * not find (written by another transaction since, or an id the database stores differently
+   * from how it came) would otherwise be reported stored, under an id no row has, with its
+   * conversation counting it and facts and live events written for it. One count per batch
+   * (the ids are reserved in one block, so a range when they are consecutive).
+   */
+  private async checkInserted(trx: Tx, fresh: Work[]): Promise<void> {
+    const { store } = this.deps;
+    const n = fresh.length;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const w of fresh) {
+      if (w.messageId! < lo) lo = w.messageId!;
+      if (w.messageId! > hi) hi = w.messageId!;
     }
-    stage('10 workflow (route, SLA, auto-ack)');
-    return outcomes;
+    const ids = hi - lo === n - 1 ? null : fresh.map((w) => w.messageId!);
+    let stored: number;
+    if (store.dialect === 'sqlite' && !ids) {
+      stored = sqliteAll<{ n: number }>(store, 'SELECT count(*) AS n FROM message WHERE id BETWEEN ? AND ?', [lo, hi])[0]!.n;
+    } else {
+      const q = trx.selectFrom('message').select((eb) => eb.fn.countAll<number | string>().as('n'));
+      const r = await (ids ? q.where(inValues(store, 'id', ids, 'bigint')) : q.where('id', '>=', lo).where('id', '<=', hi)).executeTakeFirstOrThrow();
+      stored = Number(r.n);
+    }
+    if (stored === n) return;
+    // which ones (rare: the batch is rolled back and tried again)
+    const present = new Set<number>();
+    for (const part of inLists(fresh.map((w) => w.messageId!))) {
+      for (const r of await trx.selectFrom('message').select('id').where(inValues(store, 'id', part, 'bigint')).execute()) present.add(Number(r.id));
+    }
+    throw new RowsNotInsertedError(fresh.filter((w) => !present.has(w.messageId!)).map((w) => `${w.msg.network} ${JSON.stringify(w.msg.networkMessageId)}`));
   }
 
   /** Stored messages by network id; `keys` are `${network}\0${id}` (the unique index is brand, network, id). */
@@ -443,6 +518,7 @@ export class IngestPipeline {
     const { msgRows, firstReply, rowById } = messageRows(brandId, fresh, th, now);
     writes.add(await prepareInsertRows(trx, store, 'message', msgRows, { ignoreConflicts: true, utf8Columns: ['raw'] }));
     if (store.dialect !== 'sqlite') await writes.started(); // the messages are being inserted: what follows is prepared meanwhile (SQLite: at the next await, synchronously)
+    writes.add(() => this.checkInserted(trx, fresh)); // every row written, or the batch is rolled back (and run again)
     const storedParents = [...firstReply.keys()].filter((id) => !rowById.has(id));
     for (const part of chunks(storedParents, 400)) {
       // one statement for the batch (CTE + correlated subquery: the same SQL on SQLite and PostgreSQL)
@@ -910,7 +986,7 @@ function messageRows(brandId: number, fresh: Work[], th: Threading, now: number)
       network_message_id: w.msg.networkMessageId, direction: w.msg.fromBrand ? 'outbound' : w.msg.direction, visibility: w.msg.visibility, kind: w.msg.kind,
       author_identity_id: w.identityId ?? null, author_user_id: null, in_reply_to_network_id: w.msg.inReplyToNetworkId ?? null,
       thread_root_network_id: w.msg.threadRootNetworkId ?? null, reply_to_message_id: replyTo, text: t.text, text_escaped: t.escaped,
-      url: w.msg.url ?? null, created_at: w.msg.createdAt, received_at: now, raw: w.raw, status: w.msg.direction === 'inbound' && !w.msg.fromBrand ? 'received' : 'sent',
+      url: sanitizeShortText(w.msg.url ?? null, 4096), created_at: w.msg.createdAt, received_at: now, raw: w.raw, status: w.msg.direction === 'inbound' && !w.msg.fromBrand ? 'received' : 'sent',
       error: null, is_auto: isAutomatic(w.msg) ? 1 : 0, source: w.item.source, idempotency_key: null,
       triage: storeTriage(tri), triage_action: tri?.action.value ?? null, triage_category: tri?.category.value ?? null,
       sentiment: tri?.sentiment.value ?? null, complaint: tri ? (tri.complaint.value ? 1 : 0) : null, accolade: tri ? (tri.accolade.value ? 1 : 0) : null,

@@ -38,3 +38,28 @@ describe('validateMessage', () => {
     expect(JSON.parse(v.raw).createdAt).toBe('yesterday');
   });
 });
+
+describe('validateMessage: ids are stored exactly as they came', () => {
+  const good = { network: 'x', networkMessageId: '1', direction: 'inbound', visibility: 'public', kind: 'mention', author: { networkUserId: 'u', handle: 'h' }, text: 'hi', createdAt: 1, raw: {} };
+
+  it('quarantines an id with a lone surrogate or a NUL, naming the field, the raw input keeping it escaped', () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ networkMessageId: 'a\ud800' }, /^networkMessageId: not well-formed Unicode \(a lone surrogate\)/],
+      [{ author: { networkUserId: '\udc00u', handle: 'h' } }, /^author\.networkUserId: not well-formed Unicode/],
+      [{ inReplyToNetworkId: 'p\u0000' }, /^inReplyToNetworkId: contains a NUL character/],
+      [{ threadRootNetworkId: 'r\udfff' }, /^threadRootNetworkId: not well-formed Unicode/],
+    ];
+    for (const [over, reason] of cases) {
+      const v = validateMessage({ ...good, ...over });
+      expect(v.ok).toBe(false);
+      if (v.ok) continue;
+      expect(v.reason).toMatch(reason);
+      expect(v.raw.isWellFormed()).toBe(true);
+      expect(JSON.parse(v.raw)).toEqual({ ...good, ...over });
+    }
+  });
+
+  it('keeps a surrogate pair (well-formed) in an id, and hostile text', () => {
+    expect(validateMessage({ ...good, networkMessageId: 'emoji 👩', text: 'lone \ud800 and NUL \u0000' }).ok).toBe(true);
+  });
+});

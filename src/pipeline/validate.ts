@@ -11,7 +11,31 @@ import { jsonText, RawJson } from '../lib/json.js';
 export const MAX_TEXT_CHARS = 1_000_000;
 export const MAX_RAW_CHARS = 4_000_000;
 
+/**
+ * Why `s` cannot be an id, or null. An id is looked up and stored exactly as it came, so it
+ * must survive the database unchanged: a lone surrogate (not well-formed Unicode) is stored
+ * as U+FFFD and no longer matches itself (a redelivery would not be found as a duplicate),
+ * and PostgreSQL refuses a NUL in text.
+ */
+export function idProblem(s: string): string | null {
+  if (!s.isWellFormed()) return 'not well-formed Unicode (a lone surrogate): an id must be stored exactly as it came';
+  if (s.includes('\u0000')) return 'contains a NUL character: an id must be stored exactly as it came';
+  return null;
+}
+
 const id = z.string().min(1).max(512);
+
+/** The first id of a parsed message that cannot be stored exactly as it came (`idProblem`), as a reason; else null. */
+function idsProblem(m: NormalizedMessage): string | null {
+  return idFieldProblem('networkMessageId', m.networkMessageId) ?? idFieldProblem('author.networkUserId', m.author.networkUserId)
+    ?? idFieldProblem('inReplyToNetworkId', m.inReplyToNetworkId) ?? idFieldProblem('threadRootNetworkId', m.threadRootNetworkId);
+}
+
+function idFieldProblem(field: string, s: string | null | undefined): string | null {
+  if (!s) return null;
+  const problem = idProblem(s);
+  return problem ? `${field}: ${problem}` : null;
+}
 
 export const authorSchema = z.object({
   networkUserId: id,
@@ -68,9 +92,15 @@ export function validateMessage(input: unknown): ValidationOutcome {
     const reason = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`).join('; ');
     return { ok: false, reason, raw: raw.length > MAX_RAW_CHARS ? raw.slice(0, MAX_RAW_CHARS) : raw };
   }
-  const source = parsed.data.raw;
+  const message = parsed.data as NormalizedMessage;
+  const idIssue = idsProblem(message);
+  if (idIssue) {
+    const raw = serializeRaw(input); // JSON escapes the lone surrogate or NUL: the record keeps the id as it came
+    return { ok: false, reason: idIssue, raw: raw.length > MAX_RAW_CHARS ? raw.slice(0, MAX_RAW_CHARS) : raw };
+  }
+  const source = message.raw;
   const raw = source instanceof RawJson ? source.source : serializeRaw(source);
   // bytes count for characters here (at least as many): bounded either way
   if (raw.length > MAX_RAW_CHARS) return { ok: false, reason: `raw payload larger than ${MAX_RAW_CHARS} characters`, raw: jsonText(raw).slice(0, MAX_RAW_CHARS) };
-  return { ok: true, message: parsed.data as NormalizedMessage, raw };
+  return { ok: true, message, raw };
 }

@@ -17,8 +17,10 @@ const command: Command = {
 
 Imports a Customer Support on Twitter (TWCS) CSV into a brand (default "demo",
 created if missing), one care account per brand handle. Bad rows are reported
-by line number and quarantined; the rest is imported. Re-importing a file
-changes nothing.
+by line number with the reason and quarantined (a row for a disabled care
+account, or repeating an earlier line's tweet_id with different content,
+included); the rest is imported. Re-importing a file changes nothing. Exits 1
+when every row is bad.
 
 Imported conversations whose last message is more than 7 days old are history:
 stored resolved (at their last message), never routed, clocked by SLAs or
@@ -53,6 +55,11 @@ or the backlog. Newer imported conversations stay open as live work.
       if (summary.bad.length > 50) process.stderr.write(`… and ${summary.bad.length - 50} more bad lines (see the quarantine in the admin UI or GET /api/quarantine)\n`);
       if (values.json) process.stdout.write(JSON.stringify(summary) + '\n');
       else process.stdout.write(`${summary.rows} rows read: ${summary.stored} stored, ${summary.duplicates} already present, ${summary.quarantined} quarantined (${summary.bad.length} bad lines); ${summary.accountsCreated} care accounts created; ${(summary.ms / 1000).toFixed(1)} s into ${store.describe}\n`);
+      // every row bad: nothing of the file is in the desk (a re-import of a good file stores nothing new and is fine)
+      if (summary.bad.length && summary.stored + summary.duplicates === 0) {
+        process.stderr.write(`parley import: nothing imported from ${file}: all ${summary.bad.length} rows are bad (quarantined with the reasons above)\n`);
+        return 1;
+      }
       return 0;
     } finally {
       await triage?.close?.();
