@@ -122,6 +122,10 @@ for (const dialect of DIALECTS) {
       const sla = (await admin.get(`/api/conversations/${id}/sla`)).json.items;
       expect(sla).toEqual(slaBefore);
       expect(sla.filter((k: any) => k.cycle > 1)).toEqual([]);
+      // and when the clocks are worked out again from the stored messages (any later action does)
+      await desk.parley.services.workflow.refreshSla(id);
+      expect((await admin.get(`/api/conversations/${id}/sla`)).json.items).toEqual(slaBefore);
+      expect((await row(id)).sla_due_at).toBeNull();
       // counted as volume (and praise), not as a reopening
       expect(await factKinds(id)).toEqual([...factsBefore, 'inbound', 'accolade']);
       // not back in the live inbox

@@ -77,8 +77,12 @@ export interface SlaPolicy {
 
 /** One item of a conversation's timeline. Events after `now` are ignored. */
 export type SlaEvent =
-  /** A customer message. `chaser` is informational: chasers never restart a clock. */
-  | { type: 'inbound'; at: number; chaser?: boolean | null }
+  /**
+   * A customer message. `chaser` is informational: chasers never restart a clock. `reopens:
+   * false` marks a closing-only message (thanks, praise) that leaves a resolved conversation
+   * resolved: no new cycle, as ingest decided when it arrived.
+   */
+  | { type: 'inbound'; at: number; chaser?: boolean | null; reopens?: boolean | null }
   /** A message sent by the brand. Auto-acknowledgements never count as a response. */
   | { type: 'outbound'; at: number; autoAck?: boolean | null }
   | { type: 'status'; at: number; status: ConversationStatus }
@@ -405,6 +409,7 @@ function stepSla(m: SlaMachine, ev: SlaEvent): SlaStep {
   };
   switch (ev.type) {
     case 'inbound':
+      if (m.resolved && ev.reopens === false) break;
       endWait();
       m.lastInbound = true;
       // first contact, or a customer writing into a resolved conversation (implicit reopen)
