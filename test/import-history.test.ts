@@ -106,6 +106,14 @@ for (const dialect of DIALECTS) {
       expect((await admin.get(`/api/reports/reply-time?${period}`)).json.overall.n).toBe(1644); // the dataset README's answered inbound tweets
       expect((await admin.get(`/api/reports/accolades?${period}`)).json.total).toBe(s.byKind.accolade!.n);
       expect(s.byKind.first_response!.n).toBeGreaterThan(500);
+
+      // working their clocks out again (an agent acting on one does) starts none: they were never under an SLA
+      const ids = (await db().selectFrom('conversation').select('id').where('brand_id', '=', desk.brandId).limit(200).execute()).map((c) => c.id);
+      await desk.parley.services.workflow.refreshSlaMany(ids);
+      const after = await summary(desk.brandId);
+      expect(Object.keys(after.byKind).filter((k) => k.startsWith('sla_'))).toEqual([]);
+      expect(await db().selectFrom('notification').select('id').where('brand_id', '=', desk.brandId).execute()).toEqual([]);
+      expect(await db().selectFrom('conversation').select('id').where('brand_id', '=', desk.brandId).where('sla_due_at', 'is not', null).execute()).toEqual([]);
     });
 
     it('measures history imported in many small batches as it measures the same messages live', async () => {

@@ -576,7 +576,9 @@ export class Workflow {
     const now = clock.now();
     const ids = [...new Set(conversationIds)];
     const convs: Conversation[] = [];
-    for (const part of chunks(ids, 500)) convs.push(...(await store.db.selectFrom('conversation').selectAll().where('id', 'in', part).execute()));
+    // a conversation stored resolved that never had clocks (imported history) has none to work out:
+    // evaluated from its messages it would read as open and breach every target at once
+    for (const part of chunks(ids, 500)) convs.push(...(await store.db.selectFrom('conversation').selectAll().where('id', 'in', part).where((eb) => eb.or([eb('status', '!=', 'resolved'), eb('sla', 'is not', null)])).execute()));
     if (!convs.length) return;
     const accounts = new Map((await store.db.selectFrom('channel_account').selectAll().where('id', 'in', [...new Set(convs.map((c) => c.channel_account_id))]).execute()).map((a) => [a.id, a]));
     const timelines = await this.timelines(convs.map((c) => c.id));
