@@ -1,8 +1,8 @@
 /**
  * The during-an-incident sign-off holds replies only while an incident a person declared is
  * open. The burst detector's "Unusual volume of mentions" (opened on volume alone) holds back
- * no unrelated reply; an incident an admin declares does. Through the HTTP API on SQLite and
- * PostgreSQL.
+ * no unrelated reply; an incident an admin declares does, and closing it releases the replies
+ * held only for it. Through the HTTP API on SQLite and PostgreSQL.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/lib/clock.js';
@@ -48,7 +48,24 @@ for (const dialect of DIALECTS) {
       const r = await replyToNewMention('Hi! You can change it under Account → Addresses.');
       expect(r.message.status).toBe('pending_approval');
       expect(r.approval.reasons.map((x: any) => x.code)).toContain('approval.incident');
-      expect((await admin.post(`/api/incidents/${declared.json.id}/close`)).status).toBe(200);
+      // an agent in training: held for that too, so closing the incident does not release it
+      await admin.req('PATCH', `/api/users/${desk.users.ana}`, { flags: ['in_training'] });
+      const trainee = await replyToNewMention('Hi! Account → Addresses, then Save.');
+      expect(trainee.approval.reasons.map((x: any) => x.code).sort()).toEqual(['approval.agent_flagged', 'approval.incident']);
+      await admin.req('PATCH', `/api/users/${desk.users.ana}`, { flags: [] });
+
+      const closed = await admin.post(`/api/incidents/${declared.json.id}/close`);
+      expect(closed.status).toBe(200);
+      // held only for the incident: released to the outbox, audited
+      expect(closed.json.releasedReplyIds).toEqual([r.message.id]);
+      const row = (id: number) => desk.db.store.db.selectFrom('message').select(['status', 'approval_reasons']).where('id', '=', id).executeTakeFirstOrThrow();
+      expect((await row(r.message.id)).status).toBe('queued');
+      expect(await desk.db.store.db.selectFrom('outbox').select('id').where('message_id', '=', r.message.id).execute()).toHaveLength(1);
+      expect(await desk.db.store.db.selectFrom('audit_event').select('action').where('action', '=', 'reply.released').where('subject_id', '=', String(r.message.id)).execute()).toHaveLength(1);
+      // the trainee's reply still waits, for the other reason only
+      const t = await row(trainee.message.id);
+      expect(t.status).toBe('pending_approval');
+      expect(JSON.parse(String(t.approval_reasons)).map((x: any) => x.code)).toEqual(['approval.agent_flagged']);
     });
   });
 }

@@ -239,7 +239,7 @@ for (const dialect of DIALECTS) {
 
         const closed = await admin.post(`/api/incidents/${incidentId}/close`);
         expect(closed.status).toBe(200);
-        expect(closed.json).toEqual({ id: incidentId, status: 'closed', withdrawnStatementIds: [mid] });
+        expect(closed.json).toEqual({ id: incidentId, status: 'closed', withdrawnStatementIds: [mid], releasedReplyIds: [] });
         expect((await messageRow(mid)).status).toBe('withdrawn');
         expect((await admin.get('/api/approvals')).json.items.map((x: any) => x.id)).not.toContain(mid);
 

@@ -609,12 +609,13 @@ export class WorkflowCommands {
     const now = clock.now();
     const withdrawn = await store.db.transaction().execute((trx) => this.closeIncidentIn(trx, actor?.name ?? 'system:incidents', brandId, id, now));
     for (const m of withdrawn) bus.publish(brandId, 'message.updated', presentMessage(m));
+    if (withdrawn.some((m) => m.status === 'queued')) this.deps.onQueued?.();
     const inc = await store.db.selectFrom('incident').selectAll().where('id', '=', id).where('brand_id', '=', brandId).executeTakeFirst();
     await this.incidentEvent(brandId, inc);
-    return inc && { ...inc, withdrawnStatementIds: withdrawn.map((m) => m.id) };
+    return inc && { ...inc, withdrawnStatementIds: withdrawn.filter((m) => m.status === 'withdrawn').map((m) => m.id), releasedReplyIds: withdrawn.filter((m) => m.status === 'queued').map((m) => m.id) };
   }
 
-  /** `closeIncident`'s work inside the caller's transaction; returns the statements it withdrew. */
+  /** `closeIncident`'s work inside the caller's transaction; returns the statements it withdrew (`withdrawn`) and the replies it released (`queued`). */
   private async closeIncidentIn(trx: Tx, who: string, brandId: number, id: number, now: number): Promise<MessageRow[]> {
     // the update holds the incident's row (PostgreSQL): a sign-off of its statement waits for it, then finds it closed
     const closed = await trx.updateTable('incident').set({ status: 'closed', closed_at: now }).where('id', '=', id).where('brand_id', '=', brandId).where('status', '=', 'open').executeTakeFirst();
@@ -632,6 +633,25 @@ export class WorkflowCommands {
       if (!Number(w.numUpdatedRows)) continue;
       await audit(trx, { brandId, actor: who, action: 'incident.statement_withdrawn', subjectType: 'incident', subjectId: id, conversationId: st.conversation_id, data: { messageId: st.id, was: st.status, reason: 'incident closed' } }, now);
       out.push(await trx.selectFrom('message').selectAll().where('id', '=', st.id).executeTakeFirstOrThrow());
+    }
+    // replies held only because an incident was open go out once no incident a person opened is
+    // (a reply held for other reasons too keeps waiting, for those)
+    const stillOpen = await trx.selectFrom('incident').select('id').where('brand_id', '=', brandId).where('status', '=', 'open').where('opened_by', '!=', 'detector').executeTakeFirst();
+    if (!stillOpen) {
+      const held = await trx.selectFrom('message').selectAll().where('brand_id', '=', brandId).where('direction', '=', 'outbound').where('status', '=', 'pending_approval').where('kind', '!=', 'post').where('approval_reasons', 'like', '%"approval.incident"%').execute();
+      for (const msg of held) {
+        const reasons = (safeArr(msg.approval_reasons) as { code?: string }[]).filter((r) => r?.code !== 'approval.incident');
+        if (reasons.length) {
+          await trx.updateTable('message').set({ approval_reasons: JSON.stringify(reasons) }).where('id', '=', msg.id).execute();
+          continue;
+        }
+        const q = await trx.updateTable('message').set({ status: 'queued', approval_reasons: null }).where('id', '=', msg.id).where('status', '=', 'pending_approval').executeTakeFirst();
+        if (!Number(q.numUpdatedRows)) continue;
+        const queued = await trx.selectFrom('message').selectAll().where('id', '=', msg.id).executeTakeFirstOrThrow();
+        await enqueue(trx, queued, now);
+        await audit(trx, { brandId, actor: who, action: 'reply.released', subjectType: 'message', subjectId: msg.id, conversationId: msg.conversation_id, data: { incidentId: id, reason: 'incident closed' } }, now);
+        out.push(queued);
+      }
     }
     return out;
   }
@@ -683,6 +703,7 @@ export class WorkflowCommands {
     if (!r) return;
     if (r.closed) {
       for (const m of r.withdrawn) bus.publish(brandId, 'message.updated', presentMessage(m));
+      if (r.withdrawn.some((m) => m.status === 'queued')) this.deps.onQueued?.();
       await this.incidentEvent(brandId, await store.db.selectFrom('incident').selectAll().where('id', '=', id).executeTakeFirst());
     } else if (r.to.length) {
       bus.publish(brandId, 'notification', { kind: 'incident.calm', conversationId: null, incidentId: id, title: r.title, body: r.body }, { userIds: r.to });

@@ -291,13 +291,13 @@ export function workflowRoutes(app: App) {
     schema: {
       tags, params: idParams,
       summary: 'Close an incident: its statement still waiting for sign-off or not yet sent is withdrawn, so nothing about it is published afterwards',
-      response: { 200: z.object({ id: z.number().int(), status: z.string(), withdrawnStatementIds: z.array(z.number().int()).describe('statements withdrawn by this close') }) },
+      response: { 200: z.object({ id: z.number().int(), status: z.string(), withdrawnStatementIds: z.array(z.number().int()).describe('statements withdrawn by this close'), releasedReplyIds: z.array(z.number().int()).describe('replies held only because an incident was open, sent now that none a person opened is') }) },
     },
   }, async (req) => {
     const a = requireRole(req, 'approver', 'admin');
     const inc = await wf.closeIncident(a.actor, a.user.brand_id, req.params.id);
     if (!inc) throw notFound('incident');
-    return { id: inc.id, status: inc.status, withdrawnStatementIds: inc.withdrawnStatementIds };
+    return { id: inc.id, status: inc.status, withdrawnStatementIds: inc.withdrawnStatementIds, releasedReplyIds: inc.releasedReplyIds };
   });
 
   app.post('/api/incidents/:id/statement', {

@@ -48,6 +48,7 @@ export const AUDIT_ACTION_LABEL: Record<string, string> = {
   'reply.approved': 'Approved a reply',
   'reply.edited_and_approved': 'Edited and approved a reply',
   'reply.rewritten_for_sign_off': 'Rewrote a reply at sign-off (sent back for sign-off)',
+  'reply.released': 'Released a reply held for an incident (the incident closed)',
   'reply.rejected': 'Did not approve a reply',
   'reply.sent': 'A reply went out',
   'reply.failed': 'A reply failed',
