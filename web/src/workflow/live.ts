@@ -91,6 +91,7 @@ const TONE: Record<string, AlertTone> = {
   // the incident banner and the channel-health button already stay on screen
   'incident.opened': 'warn',
   'incident.calm': 'info',
+  'snooze.ended': 'info',
   'channel.unhealthy': 'warn',
   assigned: 'info',
   'note.mention': 'info',
@@ -108,6 +109,7 @@ const FALLBACK_TITLE: Record<string, string> = {
   'reply.rewritten': 'Your reply was rewritten at sign-off: the new text waits for sign-off',
   'statement.rewritten': 'Your incident statement was rewritten at sign-off: the new text waits for sign-off',
   'incident.calm': 'Mentions are back to normal: the incident may be closed',
+  'snooze.ended': 'A snoozed conversation is back in your inbox',
   'note.mention': 'You were mentioned in a note',
 };
 
