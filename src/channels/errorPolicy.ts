@@ -145,8 +145,16 @@ export function urlSegment(s: unknown): string | null {
  */
 export function parseJsonExact(text: string): unknown {
   const value: unknown = JSON.parse(text);
-  // an unsafe integer has at least 16 digits: most bodies need no second pass
-  return /\d{16}/.test(text) ? JSON.parse(quoteUnsafeIntegers(text)) : value;
+  // an unsafe integer is a number literal of at least 16 digits (not digits inside a string,
+  // which a quote precedes): most bodies need no second pass
+  return UNQUOTED_LONG_NUMBER.test(text) ? parseJsonExactly(text) : value;
+}
+
+const UNQUOTED_LONG_NUMBER = /[:[,]\s*-?\d{16}/;
+
+/** JSON.parse with every integer literal beyond 2^53 read as a string of its digits (a second, slower pass). */
+export function parseJsonExactly(text: string): unknown {
+  return JSON.parse(quoteUnsafeIntegers(text));
 }
 
 const isNumberChar = (c: number) => (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2b || c === 0x2e || c === 0x45 || c === 0x65;

@@ -11,7 +11,7 @@ import { isUtf8 } from 'node:buffer';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { NormalizedMessage } from '../../core/types.js';
 import { jsonArrayItemBytes, RawJson } from '../../lib/json.js';
-import { exactId, isPlainObject, jsonKind, normalizeItem, parseJsonExact, type RejectedItem } from '../errorPolicy.js';
+import { exactId, isPlainObject, jsonKind, normalizeItem, parseJsonExactly, type RejectedItem } from '../errorPolicy.js';
 import { ChannelError, type WebhookRequest, type WebhookResult } from '../types.js';
 import { normalizeV1DmEvent, normalizeV1Tweet, type XAccountRef } from './normalize.js';
 
@@ -76,11 +76,19 @@ export function handleXWebhook(req: WebhookRequest, consumerSecret: string | nul
   let body: any;
   const text = req.rawBody.toString('utf8');
   try {
-    // ids beyond 2^53 sent as bare numbers (and for_user_id) stay exact
-    body = parseJsonExact(text);
+    body = JSON.parse(text);
   } catch {
     throw new ChannelError('INVALID_REQUEST', 'the X webhook body is not JSON');
   }
+  const read = readDelivery(body, req.rawBody, me, now);
+  // X sends each id as a string beside the number (id_str): only a delivery that had to rely on
+  // a number beyond 2^53 is read again with such numbers exact (a slower second pass, rarely needed)
+  const lost = (typeof body?.for_user_id === 'number' && !Number.isSafeInteger(body.for_user_id)) || read.rejected?.some((r) => r.reason.includes('lost precision'));
+  return lost ? readDelivery(parseJsonExactly(text), req.rawBody, me, now) : read;
+}
+
+/** The messages (and rejected items) of a parsed, verified delivery for the account `me`. */
+function readDelivery(body: any, rawBody: Buffer, me: XAccountRef, now: number): WebhookResult {
   const messages: NormalizedMessage[] = [];
   const rejected: RejectedItem[] = [];
   const done = () => ({ response: { status: 200 }, messages, ...(rejected.length ? { rejected } : {}) });
@@ -103,7 +111,7 @@ export function handleXWebhook(req: WebhookRequest, consumerSecret: string | nul
   }
   // each event's raw payload is its exact text in the body (not the parsed copy serialized again)
   const tweets: unknown[] = Array.isArray(body.tweet_create_events) ? body.tweet_create_events : [];
-  const tweetTexts = exactItems(req.rawBody, 'tweet_create_events', tweets.length);
+  const tweetTexts = exactItems(rawBody, 'tweet_create_events', tweets.length);
   tweets.forEach((t, i) => {
     if (!isPlainObject(t)) return void rejected.push({ reason: `tweet_create_events[${i}] is not a Tweet object`, raw: t });
     // one item that cannot be read is quarantined with the reason; the rest are stored
@@ -112,7 +120,7 @@ export function handleXWebhook(req: WebhookRequest, consumerSecret: string | nul
     if (m) messages.push(m);
   });
   const dms: unknown[] = Array.isArray(body.direct_message_events) ? body.direct_message_events : [];
-  const dmTexts = exactItems(req.rawBody, 'direct_message_events', dms.length);
+  const dmTexts = exactItems(rawBody, 'direct_message_events', dms.length);
   dms.forEach((ev, i) => {
     if (!isPlainObject(ev)) return void rejected.push({ reason: `direct_message_events[${i}] is not a message event object`, raw: ev });
     const bytes = dmTexts?.[i];
