@@ -188,8 +188,10 @@ describe('two `parley start` at once on an empty PostgreSQL', () => {
   afterAll(() => t.drop());
 
   it('both run, neither crashes on the brand slug, and one prints the login', async () => {
-    const ports = [await freePort(), await freePort()];
-    const desks = ports.map((port) => start(['--port', String(port), '--database-url', t.databaseUrl!, '--data-dir', mkdtempSync(join(dir, 'pg-desk-'))]));
+    // each takes a port of its own choosing (--port 0) and says which: two ports picked here
+    // beforehand could be taken by another test's server before the desks bind them
+    const desks = [0, 1].map(() => start(['--port', '0', '--log-level', 'info', '--database-url', t.databaseUrl!, '--data-dir', mkdtempSync(join(dir, 'pg-desk-'))]));
+    const ports = await Promise.all(desks.map((d) => waitFor(() => Number(/Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(d.out())?.[1] ?? 0), 90_000, 'a desk saying where it listens')));
     for (const port of ports) await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/api/health`)).ok, 90_000, `the desk on ${port}`);
     await waitFor(() => desks.some((d) => /Password\s+\S+/.test(d.out())), 30_000, 'a login');
     await new Promise((r) => setTimeout(r, 1000));
