@@ -9,11 +9,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compactSlaTimeline, DEFAULT_SLA_POLICY, evaluateSla, type SlaEvent } from '../src/core/sla.js';
-import type { TriageResult } from '../src/core/types.js';
 import { ManualClock } from '../src/lib/clock.js';
-import type { TriageFn } from '../src/pipeline/ingest.js';
 import { DIALECTS } from './db.js';
-import { Client, mention, pendingSlaTimer, startDesk, type TestDesk } from './helpers/parley.js';
+import { Client, markerTriage, mention, pendingSlaTimer, startDesk, type TestDesk } from './helpers/parley.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -78,18 +76,7 @@ describe('evaluateSla: the resolution clock of a cycle that needs no answer', ()
   });
 });
 
-/** Triage by marker: `#spam` ignore, `#troll` monitor, anything else respond. */
-const scored = <V>(value: V) => ({ value, confidence: 1, reason: 'test' });
-const triage: TriageFn = (reqs) =>
-  reqs.map((r): TriageResult => {
-    const text = r.message.text;
-    const action = text.includes('#spam') ? 'ignore' : text.includes('#troll') ? 'monitor' : 'respond';
-    return {
-      action: scored(action), category: scored(action === 'ignore' ? 'spam' : action === 'monitor' ? 'abuse' : 'customer_service'), complaint: scored(action === 'respond'),
-      sentiment: scored('negative'), accolade: scored(false), chaser: scored(false), intent: null, language: scored('en'),
-      priority: { value: action === 'respond' ? 40 : 0, factors: [] }, model: 'test',
-    };
-  });
+const triage = markerTriage;
 
 for (const dialect of DIALECTS) {
   describe(`the resolution clock follows triage [${dialect}]`, () => {

@@ -9,11 +9,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compactSlaTimeline, DEFAULT_SLA_POLICY, evaluateSla, type SlaEvent } from '../src/core/sla.js';
-import type { TriageResult } from '../src/core/types.js';
 import { ManualClock } from '../src/lib/clock.js';
-import type { TriageFn } from '../src/pipeline/ingest.js';
 import { DIALECTS } from './db.js';
-import { Client, mention, pendingSlaTimer, startDesk, streamFor, type TestDesk } from './helpers/parley.js';
+import { Client, markerTriage, markerTriageOf, mention, pendingSlaTimer, startDesk, streamFor, type TestDesk } from './helpers/parley.js';
 
 const MIN = 60_000;
 const T = Date.UTC(2026, 10, 17, 10, 0);
@@ -113,18 +111,7 @@ describe('evaluateSla: the latest wait needs an answer or has no response clock'
   });
 });
 
-/** Triage by marker: `#spam` ignore, `#troll` monitor (abuse), `#untriaged` none, anything else respond. */
-const scored = <V>(value: V) => ({ value, confidence: 1, reason: 'test' });
-function triageOf(text: string): TriageResult | null {
-  if (text.includes('#untriaged')) return null;
-  const action = text.includes('#spam') ? 'ignore' : text.includes('#troll') ? 'monitor' : 'respond';
-  return {
-    action: scored(action), category: scored(action === 'ignore' ? 'spam' : action === 'monitor' ? 'abuse' : 'customer_service'), complaint: scored(action === 'respond'),
-    sentiment: scored('negative'), accolade: scored(false), chaser: scored(false), intent: null, language: scored('en'),
-    priority: { value: action === 'respond' ? 40 : action === 'monitor' ? 5 : 0, factors: [] }, model: 'test',
-  };
-}
-const triage: TriageFn = (reqs) => reqs.map((r) => triageOf(r.message.text));
+const triage = markerTriage;
 
 
 async function eventually<V>(fn: () => Promise<V | null | undefined | false>, what: string, ms = 5000): Promise<V> {

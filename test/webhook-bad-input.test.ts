@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChannel as createXChannel } from '../src/channels/x/index.js';
 import { normalizeV1Tweet, normalizeV2Tweet } from '../src/channels/x/normalize.js';
 import { normalizeFeedChange } from '../src/channels/facebook/normalize.js';
-import { normalizeItem, type RejectedItem, type SyncPage } from '../src/channels/errorPolicy.js';
+import { normalizeItem, type RejectedItem } from '../src/channels/errorPolicy.js';
 import { GraphContractServer } from './contract-servers/graph.js';
 import { XContractServer } from './contract-servers/x.js';
 import { Client, startDesk, type TestDesk } from './helpers/parley.js';
@@ -156,7 +156,7 @@ describe('one item that cannot be read never fails the delivery', () => {
       const ids = [await x.postMention('@AcmeCare one'), await x.postMention('@AcmeCare two'), await x.postMention('@AcmeCare three')];
       x.takePending();
       x.corruptPost(ids[1]!, { text: { value: '@AcmeCare two' } });
-      const r = (await channel.sync!(first.cursor)) as SyncPage;
+      const r = await channel.sync!(first.cursor);
       expect(r.messages.map((m) => m.networkMessageId).sort()).toEqual([ids[0], ids[2]].sort());
       expect(r.rejected).toHaveLength(1);
       expect(r.rejected![0]!.reason).toMatch(new RegExp(`post ${ids[1]}: text is an object, not a string`));

@@ -4,7 +4,7 @@
  * up with a reason, or mark the channel unhealthy with what an admin should do.
  * Also the rules for items a network sends that are not what it documents (below).
  */
-import { ChannelError, type ChannelErrorCode, type RejectedItem, type SyncResult } from './types.js';
+import { ChannelError, type ChannelErrorCode, type RejectedItem } from './types.js';
 
 export type ErrorDecision =
   | { action: 'retry'; at: number; code: ChannelErrorCode; reason: string }
@@ -51,12 +51,6 @@ export function decide(err: unknown, attempt: number, now: number, rand?: number
 
 // ---- items a network sends that are not what it documents ------------------------
 
-/**
- * A polled page with the items of it that could not be normalized (SyncResult.rejected). The
- * sync worker keeps them in quarantine (source `sync:<network>:<account id>`) before it moves
- * the cursor, so one bad item never fails the page nor stops the account's polling.
- */
-export type SyncPage = SyncResult;
 export type { RejectedItem };
 
 /** Thrown by a normalizer for an item that is not what the network documents; the reason is shown to admins. */

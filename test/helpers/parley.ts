@@ -8,7 +8,7 @@ import { expect } from 'vitest';
 import { createParley, type Parley } from '../../src/app.js';
 import { createBrand, createChannelAccount, createTeam, addTeamMember, createUser } from '../../src/commands/setup.js';
 import { loadConfig } from '../../src/config.js';
-import type { NormalizedMessage } from '../../src/core/types.js';
+import type { NormalizedMessage, TriageResult } from '../../src/core/types.js';
 import type { Clock } from '../../src/lib/clock.js';
 import type { TriageFn } from '../../src/pipeline/ingest.js';
 import type { Dialect } from '../../src/store/db.js';
@@ -185,3 +185,16 @@ export async function streamFor(desk: TestDesk, client: Client, ms: number): Pro
   }
   return out;
 }
+
+/** Triage by marker, for tests of what follows triage: `#spam` ignore, `#troll` monitor (abuse), `#untriaged` none, anything else respond. */
+export function markerTriageOf(text: string): TriageResult | null {
+  if (text.includes('#untriaged')) return null;
+  const scored = <V>(value: V) => ({ value, confidence: 1, reason: 'test' });
+  const action = text.includes('#spam') ? 'ignore' : text.includes('#troll') ? 'monitor' : 'respond';
+  return {
+    action: scored(action), category: scored(action === 'ignore' ? 'spam' : action === 'monitor' ? 'abuse' : 'customer_service'), complaint: scored(action === 'respond'),
+    sentiment: scored('negative'), accolade: scored(false), chaser: scored(false), intent: null, language: scored('en'),
+    priority: { value: action === 'respond' ? 40 : action === 'monitor' ? 5 : 0, factors: [] }, model: 'test',
+  };
+}
+export const markerTriage: TriageFn = (reqs) => reqs.map((r) => markerTriageOf(r.message.text));

@@ -23,10 +23,11 @@ import {
   type ChannelDeps,
   type SendRequest,
   type SendResult,
+  type SyncResult,
   type WebhookRequest,
   type WebhookResult,
 } from '../types.js';
-import { normalizeItem, type RejectedItem, type SyncPage } from '../errorPolicy.js';
+import { normalizeItem, type RejectedItem } from '../errorPolicy.js';
 import { answerVerification, credentialString, GraphClient, graphTime, metaEntries, readMetaDelivery, settingString } from './graph.js';
 import { ageOf, findSentMessage, linkDirectMessages, pollConversations, sendApi } from './messaging.js';
 import { comparable, normalizeFeedChange, normalizeMessagingEvent, normalizePolledComment, normalizePolledPost, type PageRef } from './normalize.js';
@@ -132,7 +133,7 @@ export class FacebookChannel implements Channel {
    * latest Messenger conversations, keeping what is newer than the cursor (the first run
    * looks back `backfillHours`). Webhooks are the primary path; this closes gaps.
    */
-  async sync(cursor: string | null): Promise<SyncPage> {
+  async sync(cursor: string | null): Promise<SyncResult> {
     const state = parseCursor(cursor);
     const now = this.deps.now();
     const backfill = now - (typeof this.settings.backfillHours === 'number' ? this.settings.backfillHours : 24) * 3_600_000;

@@ -23,10 +23,11 @@ import {
   type ChannelDeps,
   type SendRequest,
   type SendResult,
+  type SyncResult,
   type WebhookRequest,
   type WebhookResult,
 } from '../types.js';
-import { exactId, ItemRejected, normalizeItem, urlSegment, type RejectedItem, type SyncPage } from '../errorPolicy.js';
+import { exactId, ItemRejected, normalizeItem, urlSegment, type RejectedItem } from '../errorPolicy.js';
 import { answerVerification, credentialString, GraphClient, graphTime, metaEntries, readMetaDelivery, settingString } from '../facebook/graph.js';
 import { findSentMessage, linkDirectMessages, pollConversations, sendApi } from '../facebook/messaging.js';
 import { comparable, normalizeMessagingEvent } from '../facebook/normalize.js';
@@ -175,7 +176,7 @@ export class InstagramChannel implements Channel {
     return normalizeIgMention({ ...change, comment_id: commentId, ...(mediaId ? { media_id: mediaId } : {}) }, comment, this.me, at);
   }
 
-  async sync(cursor: string | null): Promise<SyncPage> {
+  async sync(cursor: string | null): Promise<SyncResult> {
     const state = parseCursor(cursor);
     const now = this.deps.now();
     const backfill = now - (typeof this.settings.backfillHours === 'number' ? this.settings.backfillHours : 24) * 3_600_000;

@@ -26,10 +26,11 @@ import {
   type ChannelDeps,
   type SendRequest,
   type SendResult,
+  type SyncResult,
   type WebhookRequest,
   type WebhookResult,
 } from '../types.js';
-import { normalizeItem, type RejectedItem, type SyncPage } from '../errorPolicy.js';
+import { normalizeItem, type RejectedItem } from '../errorPolicy.js';
 import { isDuplicateContent, mapXError, type XOperation } from './errors.js';
 import {
   authorFromV2,
@@ -209,7 +210,7 @@ export class XChannel implements Channel {
     return handleXWebhook(req, this.consumerSecret, me, this.deps.now());
   }
 
-  async sync(cursor: string | null): Promise<SyncPage> {
+  async sync(cursor: string | null): Promise<SyncResult> {
     const state = parseCursor(cursor);
     const me = await this.self();
     const now = this.deps.now();
@@ -243,7 +244,7 @@ export class XChannel implements Channel {
     return { messages, cursor: JSON.stringify(state), more, ...(rejected.length ? { rejected } : {}) };
   }
 
-  async search(query: string, cursor: string | null): Promise<SyncPage> {
+  async search(query: string, cursor: string | null): Promise<SyncResult> {
     const me = await this.self();
     const prev: StreamCursor | undefined = cursor ? (JSON.parse(cursor) as StreamCursor) : undefined;
     const s = await this.step(prev, (since, token) => this.searchPage(query, since, token), true);

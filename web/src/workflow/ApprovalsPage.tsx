@@ -24,7 +24,6 @@ import { useToast } from '../ui/Toasts.js';
 import { Frame } from './Frame.js';
 import { ChecksList } from './ReplyChecks.js';
 
-type Pending = PendingApproval;
 
 export function ApprovalsPage() {
   const me = useMe().data;
@@ -43,7 +42,7 @@ function Approvals({ me }: { me: Me }) {
   const usersQ = useUsers();
   const users = useMemo(() => new Map<number, User>((usersQ.data ?? []).map((u) => [u.id, u])), [usersQ.data]);
   const now = useNow();
-  const list: Pending[] = q.data ?? [];
+  const list: PendingApproval[] = q.data ?? [];
   const selectedId = search.m ?? list[0]?.id ?? null;
   const selected = list.find((x) => x.id === selectedId) ?? null;
   const [handled, setHandled] = useState<string | null>(null);
@@ -137,7 +136,7 @@ const REASON_LABEL: Record<string, string> = {
 };
 const reasonLabel = (code: string) => REASON_LABEL[code] ?? code.replace(/^approval\./, '').replace(/_/g, ' ');
 
-function ReviewPanel({ a, me, users, reviewer, onDone }: { a: Pending; me: Me; users: Map<number, User>; reviewer: boolean; onDone: (msg: string) => void }) {
+function ReviewPanel({ a, me, users, reviewer, onDone }: { a: PendingApproval; me: Me; users: Map<number, User>; reviewer: boolean; onDone: (msg: string) => void }) {
   const conv = useConversation(a.conversationId);
   const channel = useChannels().data?.find((c) => c.id === a.channelAccountId);
   const review = useReview();
