@@ -307,6 +307,9 @@ describe('the agent inbox', () => {
     await bar.getByLabel('Add a label to selected').fill('billing');
     await bar.getByLabel('Add a label to selected').press('Enter');
     await eventually(async () => (await conversation(a.conversationId)).conversation.labels.includes('billing') && (await conversation(b.conversationId)).conversation.labels.includes('billing'), 'labels on both');
+    // a bulk action that succeeded clears the selection; the server can be done before the page knows,
+    // so wait for the bar to go before selecting again (a tick made before the clear would be undone by it)
+    await bar.waitFor({ state: 'detached', timeout: 5000 });
     await row(w.page, a.conversationId).getByRole('checkbox').check();
     await row(w.page, b.conversationId).getByRole('checkbox').check();
     await bar.getByLabel('Set status of selected').selectOption('resolved');
@@ -314,6 +317,7 @@ describe('the agent inbox', () => {
     await row(w.page, b.conversationId).waitFor({ state: 'detached', timeout: 5000 });
     expect((await conversation(a.conversationId)).conversation.status).toBe('resolved');
     expect((await conversation(b.conversationId)).conversation.status).toBe('resolved');
+    await bar.waitFor({ state: 'detached', timeout: 5000 });
     // snooze a selection: both wait on the customer until the chosen time
     const c = await ingest({ text: '@AcmeCare bulk three' });
     const d = await ingest({ text: '@AcmeCare bulk four' });
