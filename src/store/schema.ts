@@ -507,6 +507,18 @@ export interface ViewingSpanTable {
   last_seen_at: number;
 }
 
+/** A web chat visitor the server issued a token to (src/channels/webchat/visitors.ts). */
+export interface WebchatVisitorTable {
+  id: Id;
+  brand_id: number;
+  channel_account_id: number;
+  /** `v` + 32 hex digits, random; the author id of the visitor's messages. */
+  visitor_id: string;
+  /** sha256 (hex) of the token: the token itself is only ever in the visitor's browser. */
+  token_hash: string;
+  created_at: number;
+}
+
 export interface KvTable {
   key: string;
   value: string;
@@ -546,6 +558,7 @@ export interface DB {
   triage_correction: TriageCorrectionTable;
   fact_rollup: FactRollupTable;
   viewing_span: ViewingSpanTable;
+  webchat_visitor: WebchatVisitorTable;
 }
 
 export type Brand = Selectable<BrandTable>;

@@ -4,9 +4,12 @@
  * connections to Parley; no inline styles). A visitor sees the opening hours,
  * writes; the message reaches Parley (read back through the agents' API); an
  * agent's reply — hostile markup included — appears live in the widget as
- * inert text; open hours show after the calendar changes; and a page on an
- * origin the account does not allow gets no chat.
+ * inert text; open hours show after the calendar changes; a page on an
+ * origin the account does not allow gets no chat; and a widget still holding a
+ * token Parley did not issue (one made before Parley recorded the tokens it
+ * issues) starts a new chat with an issued token.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { Browser } from 'playwright-core';
@@ -55,6 +58,19 @@ async function setCalendar(weekly: Record<string, { start: string; end: string }
 }
 
 const widget = () => w.page.locator('[data-parley-webchat]');
+/** Where the widget keeps its token (see widget.js). */
+const tokenKey = () => `parley-webchat:${new URL(desk.url).origin}:${accountId}`;
+/** The page's storage (the browser's; this file is type-checked without the DOM). */
+type Storage = { getItem(k: string): string | null; setItem(k: string, v: string): void };
+// (runs in the page: nothing from this module's scope)
+const storedToken = (page: WatchedPage['page']) => page.evaluate(([k]) => (globalThis as unknown as { localStorage: Storage }).localStorage.getItem(k!), [tokenKey()]);
+/** The visitor the server issued this token to, if it did. */
+async function issuedTo(token: string | null): Promise<string | null> {
+  if (!token) return null;
+  const hash = createHash('sha256').update(token).digest('hex');
+  const row = await desk.db.store.db.selectFrom('webchat_visitor').select('visitor_id').where('token_hash', '=', hash).where('channel_account_id', '=', accountId).executeTakeFirst();
+  return row?.visitor_id ?? null;
+}
 
 beforeAll(async () => {
   ensureChromium();
@@ -113,6 +129,11 @@ describe('web chat widget', () => {
     const d = await admin.get(`/api/conversations/${conv.id}`);
     expect(d.json.messages[0]).toMatchObject({ text: 'Where is my kettle? Order #4411 <b>asap</b>', kind: 'chat', visibility: 'private', direction: 'inbound' });
     expect(d.json.messages[0].author.handle).toMatch(/^visitor-/);
+    // the widget keeps the token the server issued, and the message is that visitor's
+    const token = await storedToken(w.page);
+    const visitorId = await issuedTo(token);
+    expect(visitorId).not.toBeNull();
+    expect(d.json.messages[0].networkMessageId).toMatch(new RegExp(`^wc-${visitorId}-m`));
   });
 
   it('shows the agent\'s reply live, hostile markup as inert text', async () => {
@@ -151,6 +172,60 @@ describe('web chat widget', () => {
       await other.page.getByRole('button', { name: 'Chat with us' }).click();
       await expect.poll(() => other.page.locator('[data-parley-webchat] .status-text').textContent()).toBe('Chat is unavailable right now.');
       expect(await other.page.locator('[data-parley-webchat] .msg:not(.greeting)').count()).toBe(0);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('drops a token Parley did not issue (kept from before the upgrade) and starts a new chat with an issued one', async () => {
+    const old = randomBytes(32).toString('hex'); // what a client could once make up for itself
+    const other = await openPage(browser);
+    try {
+      await other.page.goto(siteUrl);
+      await other.page.getByRole('button', { name: 'Chat with us' }).waitFor();
+      await other.page.evaluate(([k, t]) => (globalThis as unknown as { localStorage: Storage }).localStorage.setItem(k!, t!), [tokenKey(), old]);
+      await other.page.reload();
+      // the returning visitor's poll is refused (401): the widget forgets the token and says so
+      await expect.poll(() => storedToken(other.page)).toBeNull();
+      await other.page.getByRole('button', { name: 'Chat with us' }).click();
+      const notice = other.page.locator('[data-parley-webchat] .notice');
+      await expect.poll(() => notice.textContent()).toBe('Your earlier chat could not be resumed; your next message starts a new one.');
+      const input = other.page.getByLabel('Your message');
+      await input.fill('Hello again, is my kettle coming?');
+      await input.press('Enter');
+      const mine = other.page.locator('[data-parley-webchat] .msg.visitor');
+      await expect.poll(() => mine.last().locator('.meta').textContent(), { timeout: 10_000 }).not.toMatch(/Sending|Not sent/);
+      expect(await notice.textContent()).toBe('');
+      const token = await storedToken(other.page);
+      expect(token).not.toBe(old);
+      const visitorId = await issuedTo(token);
+      expect(visitorId).not.toBeNull();
+      // the message reached the team as the new visitor's; the made-up token named no one
+      expect(await issuedTo(old)).toBeNull();
+      const conv = await eventually(async () => {
+        const list = await admin.get('/api/conversations?network=webchat');
+        for (const c of list.json.items.filter((i: { channelAccountId: number }) => i.channelAccountId === accountId)) {
+          const d = await admin.get(`/api/conversations/${c.id}`);
+          if (d.json.messages.some((m: { networkMessageId: string }) => m.networkMessageId.startsWith(`wc-${visitorId}-`))) return d.json;
+        }
+        return undefined;
+      }, 'the new visitor\'s conversation');
+      expect(conv.messages.map((m: { text: string }) => m.text)).toEqual(['Hello again, is my kettle coming?']);
+
+      // refused on sending (the page kept a token across the upgrade, its poll not yet refused):
+      // the widget starts a new session once and the message is stored once, under the new visitor
+      await desk.db.store.db.deleteFrom('webchat_visitor').where('visitor_id', '=', visitorId!).execute();
+      await input.fill('Still there?');
+      await input.press('Enter');
+      await expect.poll(() => mine.last().locator('.meta').textContent(), { timeout: 10_000 }).not.toMatch(/Sending|Not sent/);
+      const renewed = await storedToken(other.page);
+      expect(renewed).not.toBe(token);
+      const third = await issuedTo(renewed);
+      expect(third).not.toBeNull();
+      const stored = await desk.db.store.db.selectFrom('message').select(['network_message_id', 'text']).where('text', '=', 'Still there?').execute();
+      expect(stored).toHaveLength(1);
+      expect(stored[0]!.network_message_id).toMatch(new RegExp(`^wc-${third}-m`));
+      expect(other.errors).toEqual([]);
     } finally {
       await other.close();
     }

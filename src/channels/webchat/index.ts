@@ -2,13 +2,15 @@
  * The web chat connector: a chat widget on the brand's own site
  * (./widget.js, served by src/server/routes/webchat.ts) talking to Parley.
  *
- * Visitors: a visitor holds a random token (kept in their browser); their id
- * is a hash of it, so knowing a visitor id (agents see it) never lets anyone
- * read that visitor's conversation. Nothing about a visitor is stored besides
- * their messages.
+ * Visitors: the server issues each visitor a token (./visitors.ts: a record
+ * with a random visitor id and the token's hash); the browser keeps the token.
+ * The visitor id is not derived from the token, so knowing it (agents see it)
+ * never lets anyone read that visitor's conversation. Nothing else about a
+ * visitor is stored besides their messages.
  *
- * Inbound: the public routes turn a visitor's POST into a NormalizedMessage
- * here (`visitorMessage`: kind chat, private, author = the visitor, text
+ * Inbound: the public routes authenticate the visitor by their token, then turn
+ * their POST into a NormalizedMessage here (`visitorMessage`: kind chat,
+ * private, author = the visitor, text
  * verbatim, id from the widget's client message id so a retried POST is stored
  * once) and hand it to the ingest queue.
  *
@@ -44,15 +46,8 @@ const CAPS: Capabilities = {
 
 /** Longest visitor message, in UTF-16 code units (what a textarea's maxlength counts). */
 export const MAX_VISITOR_TEXT = 4000;
-const TOKEN_RE = /^[A-Za-z0-9_-]{32,128}$/;
 const CLIENT_ID_RE = /^[A-Za-z0-9_-]{8,64}$/;
 const VISITOR_RE = /^v[0-9a-f]{32}$/;
-
-/** The visitor id of a token: `v` + 128 bits of its SHA-256, hex (safe in ids and LIKE patterns). */
-export function visitorIdOf(token: string): string {
-  if (typeof token !== 'string' || !TOKEN_RE.test(token)) throw new ChannelError('INVALID_REQUEST', 'the visitor token is malformed');
-  return `v${createHash('sha256').update(`parley-webchat:${token}`).digest('hex').slice(0, 32)}`;
-}
 
 export const isVisitorId = (s: unknown): s is string => typeof s === 'string' && VISITOR_RE.test(s);
 
@@ -72,7 +67,8 @@ export function visitorOfId(networkMessageId: string | null | undefined): string
 }
 
 export interface VisitorMessageInput {
-  token: string;
+  /** The visitor, as authenticated by their issued token (./visitors.ts). */
+  visitorId: string;
   text: unknown;
   clientMessageId: unknown;
   /** The page the visitor wrote from (kept in raw, capped). */
@@ -89,10 +85,12 @@ export class WebchatChannel implements Channel {
 
   /**
    * A visitor's message, normalized. Throws ChannelError('INVALID_REQUEST') with the reason for
-   * a malformed token or id, empty text or text over MAX_VISITOR_TEXT. The text is kept verbatim.
+   * a malformed visitor or client message id, empty text or text over MAX_VISITOR_TEXT. The text
+   * is kept verbatim.
    */
   visitorMessage(input: VisitorMessageInput): NormalizedMessage {
-    const visitorId = visitorIdOf(input.token);
+    const visitorId = input.visitorId;
+    if (!isVisitorId(visitorId)) throw new ChannelError('INVALID_REQUEST', 'the visitor id is malformed');
     if (typeof input.clientMessageId !== 'string' || !CLIENT_ID_RE.test(input.clientMessageId)) {
       throw new ChannelError('INVALID_REQUEST', 'clientMessageId must be 8 to 64 letters, digits, _ or -');
     }

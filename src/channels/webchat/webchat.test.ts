@@ -4,17 +4,20 @@
  * transcript), then the public routes on a real Parley server: the widget
  * script, CORS, visitor sessions, the ingest path, the long-poll that carries
  * agents' replies, visitor isolation, size limits with quarantine, rate limits,
- * and the opening-hours card.
+ * and the opening-hours card; then, on SQLite and PostgreSQL, that only tokens
+ * the server issued name a visitor.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChannelContract, type ContractNetwork } from '../../../test/channel-contract.js';
 import { Client, startDesk, type TestDesk } from '../../../test/helpers/parley.js';
 import type { Store } from '../../store/db.js';
-import { isVisitorId, replyIdFor, visitorIdOf, visitorMessageId, visitorOfId, WebchatChannel } from './index.js';
+import { DIALECTS } from '../../../test/db.js';
+import { isVisitorId, replyIdFor, visitorMessageId, visitorOfId, WebchatChannel } from './index.js';
 import { visitorTranscript } from './transcript.js';
+import { isTokenShaped, newVisitorId, startVisitor, tokenHash, visitorOfToken } from './visitors.js';
 
 const deps = { fetch: globalThis.fetch, now: () => Date.now() };
 const newToken = () => randomBytes(32).toString('base64url');
@@ -25,16 +28,15 @@ const newClientId = () => randomBytes(12).toString('hex');
 runChannelContract('webchat (delivered from Parley\'s own database)', async () => {
   let store: Store;
   let account = { id: 0, brand_id: 0 };
-  const queued: { token: string; text: string; clientMessageId: string }[] = [];
+  const queued: { visitorId: string; text: string; clientMessageId: string }[] = [];
   const all: typeof queued = [];
   const visitors = new Set<string>();
   const visitorWrites = async (text: string) => {
-    const p = { token: newToken(), text, clientMessageId: newClientId() };
-    const v = visitorIdOf(p.token);
-    visitors.add(v);
+    const p = { visitorId: newVisitorId(), text, clientMessageId: newClientId() };
+    visitors.add(p.visitorId);
     queued.push(p);
     all.push(p);
-    return visitorMessageId(v, p.clientMessageId);
+    return visitorMessageId(p.visitorId, p.clientMessageId);
   };
   const net: ContractNetwork = {
     network: 'webchat',
@@ -76,27 +78,29 @@ runChannelContract('webchat (delivered from Parley\'s own database)', async () =
 describe('webchat connector', () => {
   const channel = new WebchatChannel({ id: 5, brandId: 1, network: 'webchat', handle: 'chat', externalId: 'chat', settings: {}, credentials: {} }, { ...deps, now: () => 1_000 });
 
-  it('derives visitor ids from tokens, one-way and stable', () => {
-    const t = newToken();
-    expect(visitorIdOf(t)).toBe(visitorIdOf(t));
-    expect(isVisitorId(visitorIdOf(t))).toBe(true);
-    expect(visitorIdOf(t)).not.toContain(t.slice(0, 8));
-    expect(() => visitorIdOf('short')).toThrow(/malformed/);
+  it('makes random visitor ids, and knows the shape of an issued token', () => {
+    const a = newVisitorId();
+    expect(isVisitorId(a)).toBe(true);
+    expect(newVisitorId()).not.toBe(a);
+    expect(isTokenShaped(newToken())).toBe(true);
+    for (const t of ['short', 'a'.repeat(44), `${newToken().slice(0, 42)}!`, a]) expect(isTokenShaped(t)).toBe(false);
+    expect(tokenHash('x')).toBe(createHash('sha256').update('x').digest('hex'));
   });
 
   it('normalizes a visitor message verbatim, and refuses what breaks the rules', () => {
-    const token = newToken();
+    const visitorId = newVisitorId();
     const text = '<img src=x onerror=alert(1)> \u202Eevil\u202C \uD800 \u0000 end  ';
-    const m = channel.visitorMessage({ token, text, clientMessageId: 'abcdefgh12', pageUrl: 'https://shop.acme.test/p?q=1' });
-    expect(m).toMatchObject({ network: 'webchat', networkMessageId: `wc-${visitorIdOf(token)}-mabcdefgh12`, direction: 'inbound', visibility: 'private', kind: 'chat', text, createdAt: 1_000 });
-    expect(m.author).toMatchObject({ networkUserId: visitorIdOf(token), handle: expect.stringMatching(/^visitor-[0-9a-f]{6}$/) });
-    expect(() => channel.visitorMessage({ token, text: '   ', clientMessageId: 'abcdefgh12' })).toThrow(/empty/);
-    expect(() => channel.visitorMessage({ token, text: 'x'.repeat(4001), clientMessageId: 'abcdefgh12' })).toThrow(/longer than 4000/);
-    expect(() => channel.visitorMessage({ token, text: 'hi', clientMessageId: 'no spaces please' })).toThrow(/clientMessageId/);
+    const m = channel.visitorMessage({ visitorId, text, clientMessageId: 'abcdefgh12', pageUrl: 'https://shop.acme.test/p?q=1' });
+    expect(m).toMatchObject({ network: 'webchat', networkMessageId: `wc-${visitorId}-mabcdefgh12`, direction: 'inbound', visibility: 'private', kind: 'chat', text, createdAt: 1_000 });
+    expect(m.author).toMatchObject({ networkUserId: visitorId, handle: expect.stringMatching(/^visitor-[0-9a-f]{6}$/) });
+    expect(() => channel.visitorMessage({ visitorId, text: '   ', clientMessageId: 'abcdefgh12' })).toThrow(/empty/);
+    expect(() => channel.visitorMessage({ visitorId, text: 'x'.repeat(4001), clientMessageId: 'abcdefgh12' })).toThrow(/longer than 4000/);
+    expect(() => channel.visitorMessage({ visitorId, text: 'hi', clientMessageId: 'no spaces please' })).toThrow(/clientMessageId/);
+    expect(() => channel.visitorMessage({ visitorId: 'v-not-an-id', text: 'hi', clientMessageId: 'abcdefgh12' })).toThrow(/visitor id/);
   });
 
   it('addresses a reply to the visitor it answers, with an id from the idempotency key', async () => {
-    const v = visitorIdOf(newToken());
+    const v = newVisitorId();
     const r = await channel.sendPrivateMessage({ idempotencyKey: 'k-1', text: 'hello', visibility: 'private', inReplyTo: { networkMessageId: visitorMessageId(v, 'abcdefgh') } });
     expect(r.networkMessageId).toBe(replyIdFor(v, 'k-1'));
     expect(visitorOfId(r.networkMessageId)).toBe(v);
@@ -239,10 +243,10 @@ describe('webchat routes', () => {
     expect(seenByA.json.messages.map((m: any) => m.text)).toEqual(['secret of A: my address is 1 Main St', 'reply for A only']);
     expect((await wc(`/webchat/${accountId}/messages`)).status).toBe(401);
     expect((await wc(`/webchat/${accountId}/messages`, { token: 'not a token' })).status).toBe(401);
-    // knowing A's visitor id (agents see it) is no key: used as a token it is someone else, with nothing to read
+    // knowing A's visitor id (agents see it) is no key: it is not a token the server issued
     const guess = await wc(`/webchat/${accountId}/messages`, { headers: { authorization: `Bearer ${a.visitorId}` } });
-    expect(guess.json.visitorId).not.toBe(a.visitorId);
-    expect(guess.json.messages).toEqual([]);
+    expect(guess.status).toBe(401);
+    expect(JSON.stringify(guess.json)).not.toContain('secret of A');
   });
 
   it('stores hostile text verbatim, refuses oversize and malformed messages, quarantines what it refused, and stores a retried message once', async () => {
@@ -310,3 +314,144 @@ describe('webchat routes', () => {
     expect(c2.json.availability).toBe('We\'re here 24/7; we reply within 30 min.');
   });
 });
+
+// ------------------------------------------------------------------ only issued tokens name a visitor
+
+for (const dialect of DIALECTS) {
+  describe(`webchat visitor tokens (${dialect})`, () => {
+    const ORIGIN = 'https://shop.acme.test';
+    let desk: TestDesk;
+    let admin: Client;
+    let accountId: number;
+    let otherAccountId: number;
+
+    async function wc(path: string, opts: { method?: string; token?: string; body?: unknown } = {}) {
+      const headers: Record<string, string> = { origin: ORIGIN };
+      if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+      if (opts.body !== undefined) headers['content-type'] = 'application/json';
+      const res = await fetch(`${desk.url}${path}`, { method: opts.method ?? 'GET', headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
+      const text = await res.text();
+      return { status: res.status, json: text ? JSON.parse(text) : null, headers: res.headers };
+    }
+    const session = async (account = accountId) => {
+      const r = await wc(`/webchat/${account}/sessions`, { method: 'POST', body: {} });
+      expect(r.status).toBe(201);
+      return r.json as { token: string; visitorId: string };
+    };
+    const say = (token: string, text: string, clientMessageId = newClientId(), account = accountId) => wc(`/webchat/${account}/messages`, { method: 'POST', token, body: { text, clientMessageId } });
+    const read = (token: string, account = accountId) => wc(`/webchat/${account}/messages`, { token });
+    const counts = async () => {
+      const db = desk.db.store.db;
+      const n = async (t: 'message' | 'contact_identity' | 'quarantine' | 'webchat_visitor') => Number((await db.selectFrom(t).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+      return { message: await n('message'), identity: await n('contact_identity'), quarantine: await n('quarantine'), visitor: await n('webchat_visitor') };
+    };
+
+    beforeAll(async () => {
+      desk = await startDesk(dialect);
+      admin = await Client.signIn(desk.url, 'admin@acme.test');
+      const a = await admin.post('/api/channel-accounts', { network: 'webchat', handle: 'Acme chat', externalId: 'acme-site', settings: { allowedOrigins: [ORIGIN] } });
+      const b = await admin.post('/api/channel-accounts', { network: 'webchat', handle: 'Acme chat 2', externalId: 'acme-site-2', settings: { allowedOrigins: [ORIGIN] } });
+      expect([a.status, b.status]).toEqual([201, 201]);
+      accountId = a.json.id;
+      otherAccountId = b.json.id;
+    }, 120_000);
+    afterAll(async () => {
+      await desk?.stop();
+    });
+
+    it('issues a fresh 256-bit token bound to a new visitor record, and keeps only its hash', async () => {
+      const a = await session();
+      const b = await session();
+      expect(a.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(Buffer.from(a.token, 'base64url').length).toBe(32);
+      expect(isVisitorId(a.visitorId)).toBe(true);
+      expect(b.token).not.toBe(a.token);
+      expect(b.visitorId).not.toBe(a.visitorId);
+      const rows = await desk.db.store.db.selectFrom('webchat_visitor').selectAll().where('visitor_id', 'in', [a.visitorId, b.visitorId]).orderBy('id').execute();
+      expect(rows).toMatchObject([
+        { visitor_id: a.visitorId, token_hash: tokenHash(a.token), channel_account_id: accountId, brand_id: desk.brandId },
+        { visitor_id: b.visitorId, token_hash: tokenHash(b.token), channel_account_id: accountId, brand_id: desk.brandId },
+      ]);
+      expect(JSON.stringify(rows)).not.toContain(a.token);
+      expect(await visitorOfToken(desk.db.store, { id: accountId }, a.token)).toBe(a.visitorId);
+      // the store function on its own: what the route calls
+      const c = await startVisitor(desk.db.store, { id: accountId, brand_id: desk.brandId }, Date.now());
+      expect(await visitorOfToken(desk.db.store, { id: accountId }, c.token)).toBe(c.visitorId);
+      expect(await visitorOfToken(desk.db.store, { id: otherAccountId }, c.token)).toBeNull();
+    });
+
+    it('refuses a token the server did not issue — no posting, no reading — and creates nothing', async () => {
+      const before = await counts();
+      // well-formed but made up; a client-made token of the old kind; a visitor id; the hash of a real token
+      const real = await session();
+      const made = [newToken(), 'a'.repeat(64), real.visitorId, tokenHash(real.token)];
+      const afterSession = await counts();
+      for (const token of made) {
+        const post = await say(token, 'hello, I am someone else');
+        expect(post.status).toBe(401);
+        expect(post.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        expect(post.json).toMatchObject({ status: 401, code: 'webchat.token_unknown', detail: expect.stringMatching(/not issued by this chat.*sessions/) });
+        const get = await read(token);
+        expect(get.status).toBe(401);
+        expect(get.json.code).toBe('webchat.token_unknown');
+      }
+      // an oversize message would be quarantined for a visitor; for no one, nothing is kept
+      expect((await say(newToken(), 'x'.repeat(5000))).status).toBe(401);
+      expect(afterSession).toEqual({ ...before, visitor: before.visitor + 1 });
+      expect(await counts()).toEqual(afterSession);
+    });
+
+    it('lets an issued token post and read, its own transcript only, and stores a retried message once', async () => {
+      const a = await session();
+      const b = await session();
+      const cid = newClientId();
+      const sent = await say(a.token, 'A: my address is 1 Main St', cid);
+      expect(sent.status).toBe(202);
+      expect(sent.json.id).toBe(visitorMessageId(a.visitorId, cid));
+      expect((await say(a.token, 'A: my address is 1 Main St', cid)).json.status).toBe('duplicate');
+      expect((await say(b.token, 'B: hello')).status).toBe(202);
+      const seenByA = await read(a.token);
+      expect(seenByA.status).toBe(200);
+      expect(seenByA.json.visitorId).toBe(a.visitorId);
+      expect(seenByA.json.messages.map((m: any) => m.text)).toEqual(['A: my address is 1 Main St']);
+      const seenByB = await read(b.token);
+      expect(seenByB.json.visitorId).toBe(b.visitorId);
+      expect(seenByB.json.messages.map((m: any) => m.text)).toEqual(['B: hello']);
+      const stored = await desk.db.store.db.selectFrom('message').select('network_message_id').where('network', '=', 'webchat').where('network_message_id', 'like', `wc-${a.visitorId}-%`).execute();
+      expect(stored).toHaveLength(1);
+    });
+
+    it('binds a token to the account that issued it', async () => {
+      const a = await session();
+      expect((await say(a.token, 'hi there')).status).toBe(202);
+      expect((await say(a.token, 'hi other chat', newClientId(), otherAccountId)).status).toBe(401);
+      expect((await read(a.token, otherAccountId)).status).toBe(401);
+      const other = await session(otherAccountId);
+      expect((await read(other.token, otherAccountId)).json.messages).toEqual([]);
+      expect((await read(other.token)).status).toBe(401);
+    });
+
+    it('limits new visitors and unknown tokens per address (429 with Retry-After)', async () => {
+      let minted = 0;
+      let refused: Awaited<ReturnType<typeof wc>> | null = null;
+      for (let i = 0; i < 40 && !refused; i++) {
+        const r = await wc(`/webchat/${accountId}/sessions`, { method: 'POST', body: {} });
+        if (r.status === 201) minted++;
+        else refused = r;
+      }
+      expect(refused?.status).toBe(429);
+      expect(Number(refused!.headers.get('retry-after'))).toBeGreaterThan(0);
+      // 30 per hour from this address, counting this file's earlier sessions (the store-level one is not a request)
+      const rows = Number((await desk.db.store.db.selectFrom('webchat_visitor').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+      expect(rows).toBe(30 + 1);
+      expect(minted).toBeGreaterThan(0);
+      let miss: Awaited<ReturnType<typeof wc>> | null = null;
+      for (let i = 0; i < 25; i++) {
+        miss = await read(newToken());
+        if (miss.status !== 401) break;
+      }
+      expect(miss?.status).toBe(429);
+      expect(Number(miss!.headers.get('retry-after'))).toBeGreaterThan(0);
+    });
+  });
+}

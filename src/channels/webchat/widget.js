@@ -49,8 +49,12 @@
     '.notice:empty{display:none}' +
     '.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}';
 
+  // The token Parley issued this visitor (POST /sessions). One Parley did not issue (say, kept
+  // from before Parley recorded the tokens it issues) is refused with 401: the widget drops it
+  // and the visitor's next message starts a new chat; the earlier one stays with the team.
   var token = '';
   try { token = localStorage.getItem(KEY) || ''; } catch (e) { /* storage blocked: this page view only */ }
+  var starting = null;
   var etag = '';
   var polling = false;
   var unread = 0;
@@ -69,6 +73,8 @@
     token = t;
     try { if (t) localStorage.setItem(KEY, t); else localStorage.removeItem(KEY); } catch (e) { /* ignore */ }
   }
+  // only the token a refused request carried: a newer one may have replaced it meanwhile
+  function dropToken(t) { if (t && token === t) saveToken(''); }
   function randomId() {
     var b = new Uint8Array(16);
     crypto.getRandomValues(b);
@@ -83,7 +89,8 @@
 
   function request(method, path, body) {
     var headers = {};
-    if (token) headers.authorization = 'Bearer ' + token;
+    var used = token;
+    if (used) headers.authorization = 'Bearer ' + used;
     if (body !== undefined) headers['content-type'] = 'application/json';
     return fetch(API + path, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'omit', cache: 'no-store', mode: 'cors' }).then(function (res) {
       return res.text().then(function (t) {
@@ -93,6 +100,7 @@
           var err = new Error((json && json.detail) || 'HTTP ' + res.status);
           err.status = res.status;
           err.retryAfter = Number(res.headers.get('retry-after')) || 0;
+          err.token = used;
           throw err;
         }
         return json;
@@ -204,7 +212,14 @@
         render(t);
         setTimeout(loop, 0);
       }, function (err) {
-        if (err.status === 401) { saveToken(''); polling = false; return; }
+        if (err.status === 401) {
+          // a newer token (a message just started a new session): carry on with it
+          if (token && token !== err.token) { setTimeout(loop, 0); return; }
+          dropToken(err.token);
+          notice.textContent = 'Your earlier chat could not be resumed; your next message starts a new one.';
+          polling = false;
+          return;
+        }
         delay = Math.min(30000, delay ? delay * 2 : 1000);
         if (err.retryAfter) delay = Math.max(delay, err.retryAfter * 1000);
         setTimeout(loop, delay);
@@ -214,7 +229,11 @@
 
   function ensureToken() {
     if (token) return Promise.resolve(token);
-    return request('POST', '/sessions', {}).then(function (r) { saveToken(r.token); return r.token; });
+    // one session for messages sent at once
+    if (!starting) {
+      starting = request('POST', '/sessions', {}).then(function (r) { starting = null; saveToken(r.token); return r.token; }, function (err) { starting = null; throw err; });
+    }
+    return starting;
   }
 
   function send(text) {
@@ -223,6 +242,7 @@
     pending.push(entry);
     log.appendChild(entry.li);
     scrollDown();
+    var renewed = false;
     (function attempt(n) {
       ensureToken().then(function () {
         return request('POST', '/messages', { text: text, clientMessageId: cid, pageUrl: location.href });
@@ -232,6 +252,8 @@
         notice.textContent = '';
         poll();
       }, function (err) {
+        // a token Parley did not issue: start a new session, once (the message was not stored)
+        if (err.status === 401 && err.token && !renewed) { renewed = true; dropToken(err.token); attempt(n); return; }
         var retry = !err.status || err.status === 429 || err.status === 408 || err.status >= 500;
         if (!retry || n >= 6) {
           entry.li.classList.add('failed');

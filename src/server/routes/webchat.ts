@@ -3,12 +3,13 @@
  *
  *   GET  /webchat/widget.js               the widget (a few KB gzipped; <script data-account="<id>">)
  *   GET  /webchat/:accountId/config        title, open now?, business hours, expected reply time
- *   POST /webchat/:accountId/sessions      a new visitor token
+ *   POST /webchat/:accountId/sessions      a new visitor and the token the server issues them
  *   POST /webchat/:accountId/messages      a visitor's message → the ingest queue (Bearer token)
  *   GET  /webchat/:accountId/messages      the visitor's own transcript; `?since=<etag>&wait=25`
  *                                          holds the request until it changes (long-poll)
  *
- * No session cookies: a visitor is whoever holds the token (./channels/webchat). These
+ * No session cookies: a visitor is whoever holds a token this server issued for this account
+ * (../../channels/webchat/visitors.ts); any other token is a 401 and creates nothing. These
  * routes live outside /api/ so the agents' authentication never applies to them, and are
  * guarded here instead: the account must be an enabled web chat account; a browser's
  * Origin must be in the account's `settings.allowedOrigins` (CORS headers only for those);
@@ -20,12 +21,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ChannelError } from '../../channels/types.js';
-import { MAX_VISITOR_TEXT, visitorIdOf, visitorPrefix, webchatFactory, WebchatChannel } from '../../channels/webchat/index.js';
+import { MAX_VISITOR_TEXT, visitorPrefix, webchatFactory, WebchatChannel } from '../../channels/webchat/index.js';
 import { visitorTranscript } from '../../channels/webchat/transcript.js';
+import { startVisitor, visitorOfToken } from '../../channels/webchat/visitors.js';
 import { availabilityLine, describeNextOpening } from '../../core/autoAck.js';
 import { calendarTimeZone, isOpen, nextOpening } from '../../core/businessHours.js';
 import { zoneAbbreviation } from '../../core/wf_time.js';
@@ -100,6 +102,7 @@ export function webchatRoutes(app: App) {
   let widget: ReturnType<typeof loadWidget> | null = null;
   const limits = {
     sessions: new LoginLimiter(30, 3600_000), // per address: new visitors
+    unknownTokens: new LoginLimiter(20, 60_000), // per address: tokens this server did not issue
     messagesByVisitor: new LoginLimiter(20, 60_000),
     messagesByAddress: new LoginLimiter(60, 60_000),
     polls: new LoginLimiter(90, 60_000), // per visitor: a healthy widget polls every 25 s
@@ -144,15 +147,24 @@ export function webchatRoutes(app: App) {
     req.webchat = { account, settings };
   }
 
-  function visitorOf(req: FastifyRequest): { token: string; visitorId: string } {
+  /** The visitor whose issued token the request carries; 401 for none, and for one this server did not issue for this account. */
+  async function visitorOf(req: FastifyRequest, reply: FastifyReply, account: ChannelAccount): Promise<string> {
     const h = req.headers.authorization;
     const token = typeof h === 'string' && h.startsWith('Bearer ') ? h.slice(7).trim() : '';
     if (!token) throw new AppError(401, 'webchat.token_required', 'start a chat session first (POST /webchat/:accountId/sessions) and send its token as Authorization: Bearer <token>');
-    try {
-      return { token, visitorId: visitorIdOf(token) };
-    } catch {
-      throw new AppError(401, 'webchat.token_invalid', 'the visitor token is malformed');
+    // Guessing an issued token is hopeless (256 bits), but each miss costs a lookup: misses are limited per address.
+    const now = s.clock.now();
+    const wait = limits.unknownTokens.check(`u:${req.ip}`, now);
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      throw new AppError(429, 'webchat.rate_limited', `too many requests with unknown visitor tokens; try again in ${wait} s`, { retryAfterS: wait });
     }
+    const visitorId = await visitorOfToken(s.store, account, token);
+    if (!visitorId) {
+      limits.unknownTokens.record(`u:${req.ip}`, now);
+      throw new AppError(401, 'webchat.token_unknown', 'this visitor token was not issued by this chat: start a new session (POST /webchat/:accountId/sessions) and send the token it returns');
+    }
+    return visitorId;
   }
 
   function channelFor(account: ChannelAccount): WebchatChannel {
@@ -223,25 +235,25 @@ export function webchatRoutes(app: App) {
     };
   });
 
-  app.post('/webchat/:accountId/sessions', { ...hooks, bodyLimit: 1024, schema: { tags, summary: 'Start a visitor session: a token only this browser keeps (public)', params: accountParams, hide: true } }, async (req, reply) => {
+  app.post('/webchat/:accountId/sessions', { ...hooks, bodyLimit: 1024, schema: { tags, summary: 'Start a visitor session: a new visitor and a token only this browser keeps (public)', params: accountParams, hide: true } }, async (req, reply) => {
     limit(limits.sessions, `s:${req.ip}`, reply);
-    const token = randomBytes(32).toString('base64url');
-    return reply.code(201).send({ token, visitorId: visitorIdOf(token) });
+    const { token, visitorId } = await startVisitor(s.store, req.webchat!.account, s.clock.now());
+    return reply.code(201).send({ token, visitorId });
   });
 
   const messageBody = z.object({ text: z.unknown(), clientMessageId: z.unknown(), pageUrl: z.unknown().optional() }).passthrough();
 
   app.post('/webchat/:accountId/messages', { ...hooks, bodyLimit: 64 * 1024, schema: { tags, summary: 'A visitor\'s message; stored before the answer (public, Bearer visitor token)', params: accountParams, hide: true } }, async (req, reply) => {
     const { account } = req.webchat!;
-    const { token, visitorId } = visitorOf(req);
     limit(limits.messagesByAddress, `m:${req.ip}`, reply);
+    const visitorId = await visitorOf(req, reply, account);
     limit(limits.messagesByVisitor, `v:${visitorId}`, reply);
     const parsed = messageBody.safeParse(req.body);
     if (!parsed.success) throw new AppError(400, 'webchat.invalid', 'send JSON: {"text": "...", "clientMessageId": "..."}');
     const body = parsed.data;
     let message;
     try {
-      message = channelFor(account).visitorMessage({ token, text: body.text, clientMessageId: body.clientMessageId, pageUrl: body.pageUrl, origin: req.headers.origin ?? null, userAgent: req.headers['user-agent'] ?? null });
+      message = channelFor(account).visitorMessage({ visitorId, text: body.text, clientMessageId: body.clientMessageId, pageUrl: body.pageUrl, origin: req.headers.origin ?? null, userAgent: req.headers['user-agent'] ?? null });
     } catch (err) {
       if (!(err instanceof ChannelError)) throw err;
       const tooLong = typeof body.text === 'string' && body.text.length > MAX_VISITOR_TEXT;
@@ -281,7 +293,7 @@ export function webchatRoutes(app: App) {
 
   app.get('/webchat/:accountId/messages', { ...hooks, schema: { tags, summary: 'The visitor\'s own transcript; with since + wait, held until it changes (public, Bearer visitor token)', params: accountParams, querystring: pollQuery, hide: true } }, async (req, reply) => {
     const { account, settings } = req.webchat!;
-    const { visitorId } = visitorOf(req);
+    const visitorId = await visitorOf(req, reply, account);
     limit(limits.polls, `p:${visitorId}`, reply);
     const q = req.query as z.infer<typeof pollQuery>;
     const brand = await s.store.db.selectFrom('brand').select(['name']).where('id', '=', account.brand_id).executeTakeFirst();
