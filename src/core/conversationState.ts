@@ -11,6 +11,8 @@
  *   measured from the oldest inbound message that was still unanswered;
  * - a "thanks, all sorted" after the conversation was resolved is recorded, not a reopening:
  *   nothing to answer, so no new cycle, no SLA clock, no reopen against the assignee;
+ * - a message delivered late across a resolve (written before it, received after) counts from
+ *   its receipt: the reopening and the wait begin there (`countsFrom`);
  * - a customer chasing an unanswered wait raises the conversation's priority above where it
  *   stood (once per unanswered stretch), whatever the chaser's own text scores;
  * - imported history (older than HISTORY_AFTER_MS) is stored resolved: it counts in the
@@ -55,6 +57,14 @@ export interface MessageEvent {
    * push the priority up without bound.
    */
   chaserPoints?: number | null;
+  /**
+   * When an inbound message counts from, when that is not `createdAt`: a message delivered late
+   * across a resolve (written before the conversation's latest resolve, received after it) counts
+   * from its receipt — it reopens the conversation and begins its wait there, as its SLA clock
+   * does (`countedTimeline` in sla.ts) — while its own times (last message, volume) stay the
+   * network's.
+   */
+  countsFrom?: number | null;
 }
 
 /** The top of the priority scale (triage scores 0–100). */
@@ -98,6 +108,8 @@ export function applyMessage(prev: ConversationState, msg: MessageEvent): { stat
   if (t < s.createdAt) s.createdAt = t;
 
   if (msg.direction === 'inbound') {
+    /** Where its wait begins (a reopening included). */
+    const w = msg.countsFrom ?? t;
     s.lastInboundAt = s.lastInboundAt === null ? t : Math.max(s.lastInboundAt, t);
     facts.push({ kind: 'inbound', occurredAt: t, from: null, to: null });
     if (s.status === 'resolved' && prev.lastInboundAt === null) {
@@ -116,22 +128,22 @@ export function applyMessage(prev: ConversationState, msg: MessageEvent): { stat
     } else if (s.status === 'resolved') {
       s.status = 'open';
       s.reopenedCount += 1;
-      s.cycleStartedAt = t;
+      s.cycleStartedAt = w;
       s.cycleFirstResponseAt = null;
       s.resolvedAt = null;
-      s.waitingSince = t;
+      s.waitingSince = w;
       s.priority = msg.priority ?? 0;
-      facts.push({ kind: 'reopen', occurredAt: t, from: null, to: null });
+      facts.push({ kind: 'reopen', occurredAt: w, from: null, to: null });
     } else {
       if (s.status === 'waiting') s.status = 'open';
-      if (s.waitingSince === null || t < s.waitingSince) {
+      if (s.waitingSince === null || w < s.waitingSince) {
         // Nothing was awaiting a reply: this message starts the wait, and its urgency replaces the old one.
         if (s.waitingSince === null) s.priority = msg.priority ?? 0;
-        s.waitingSince = s.waitingSince === null ? t : Math.min(s.waitingSince, t);
+        s.waitingSince = s.waitingSince === null ? w : Math.min(s.waitingSince, w);
       }
       // a chaser of the wait adds its points to where the conversation stood: "hello??" scores
       // less on its own text than the complaint it chases, yet the customer now waits twice
-      const chased = prev.waitingSince !== null && t >= prev.waitingSince && msg.chaserPoints ? Math.min(PRIORITY_MAX, prev.priority + msg.chaserPoints) : 0;
+      const chased = prev.waitingSince !== null && w >= prev.waitingSince && msg.chaserPoints ? Math.min(PRIORITY_MAX, prev.priority + msg.chaserPoints) : 0;
       s.priority = Math.max(s.priority, msg.priority ?? 0, chased);
     }
     s.snoozedUntil = null;

@@ -3,6 +3,7 @@ import { businessMsBetween, type BusinessCalendar, type HoursInterval } from './
 import { seededRandom } from './staffing/simulate.js';
 import {
   compactSlaTimeline,
+  countedTimeline,
   DEFAULT_SLA_POLICY,
   evaluateSla,
   MAX_SLA_TARGET_MS,
@@ -247,6 +248,83 @@ describe('reopening', () => {
   });
 });
 
+describe('a message delivered late across a resolve', () => {
+  const policy = DEFAULT_SLA_POLICY;
+  const resolvedAt = t('2026-03-23T10:30:00Z');
+  const base: SlaEvent[] = [
+    { type: 'inbound', at: t('2026-03-23T10:00:00Z'), receivedAt: t('2026-03-23T10:00:05Z') },
+    { type: 'outbound', at: t('2026-03-23T10:05:00Z') },
+    { type: 'status', at: resolvedAt, status: 'resolved' },
+  ];
+  const received = resolvedAt + 20 * M;
+
+  it('reopens the conversation at its receipt, with a first-response clock from there that breaches at the target after it', () => {
+    const events: SlaEvent[] = [...base, { type: 'inbound', at: resolvedAt - 2 * M, receivedAt: received }];
+    const r = evaluateSla(policy, conv(events), received + 5 * M);
+    expect(r.cycle).toBe(2);
+    expect(r.firstResponse).toMatchObject({ cycle: 2, startedAt: received, dueAt: received + 30 * M, warningAt: received + 22.5 * M, state: 'active' });
+    expect(r.resolution).toMatchObject({ cycle: 2, startedAt: received, state: 'active' });
+    expect(r.nextChangeAt).toBe(received + 22.5 * M);
+    expect(evaluateSla(policy, conv(events), received + 30 * M).firstResponse).toMatchObject({ state: 'breached' });
+    // the first cycle is as it was when resolved: the late message made no wait in it
+    const before = evaluateSla(policy, conv(base), received + 5 * M);
+    expect(r.history.filter((c) => c.cycle === 1)).toEqual(before.history);
+    // without its receipt (as before): it falls before the resolve, and the conversation has no clock
+    const unknown = evaluateSla(policy, conv([...base, { type: 'inbound', at: resolvedAt - 2 * M }]), received + 5 * M);
+    expect([unknown.cycle, unknown.nextResponse?.stoppedAt, unknown.nextChangeAt]).toEqual([1, resolvedAt, null]);
+  });
+
+  it('leaves a late closing-only message (thanks) resolved: no cycle, no clock', () => {
+    const r = evaluateSla(policy, conv([...base, { type: 'inbound', at: resolvedAt - 2 * M, receivedAt: received, reopens: false }]), received + 5 * M);
+    expect(r).toEqual(evaluateSla(policy, conv(base), received + 5 * M));
+  });
+
+  it('counts a message written after the resolve from when it was written, however late it arrives', () => {
+    const r = evaluateSla(policy, conv([...base, { type: 'inbound', at: resolvedAt + 5 * M, receivedAt: received }]), received + M);
+    expect(r.firstResponse).toMatchObject({ cycle: 2, startedAt: resolvedAt + 5 * M, dueAt: resolvedAt + 35 * M });
+  });
+
+  it('counts from the receipt only what crossed a resolve: received before it, or never resolved, at its network time', () => {
+    const before: SlaEvent = { type: 'inbound', at: resolvedAt - 2 * M, receivedAt: resolvedAt - M };
+    expect(countedTimeline([...base, before])[3]).toEqual({ type: 'inbound', at: resolvedAt - 2 * M });
+    const open: SlaEvent[] = [...base.slice(0, 2), { type: 'inbound', at: resolvedAt - 2 * M, receivedAt: received }];
+    expect(countedTimeline(open)).toBe(open);
+    // a resolve in the same millisecond as the receipt counts as after it
+    expect(countedTimeline([...base, { type: 'inbound', at: resolvedAt - 2 * M, receivedAt: resolvedAt }])[3]).toEqual({ type: 'inbound', at: resolvedAt - 2 * M });
+    // written at the instant of the resolve: before it was seen
+    expect(countedTimeline([...base, { type: 'inbound', at: resolvedAt, receivedAt: received }])[3]).toEqual({ type: 'inbound', at: received });
+  });
+
+  it('reads the latest resolve that changed the status: a repeated resolve changes nothing, one before any customer message does not count', () => {
+    const repeated: SlaEvent[] = [...base, { type: 'status', at: resolvedAt + 10 * M, status: 'resolved' }, { type: 'inbound', at: resolvedAt + 5 * M, receivedAt: received }];
+    expect(countedTimeline(repeated)[4]).toEqual({ type: 'inbound', at: resolvedAt + 5 * M });
+    // resolved again after a reopening: the later resolve is the one crossed
+    const again: SlaEvent[] = [...base, { type: 'inbound', at: resolvedAt + 5 * M }, { type: 'status', at: resolvedAt + 10 * M, status: 'resolved' }, { type: 'inbound', at: resolvedAt + 8 * M, receivedAt: received }];
+    expect(countedTimeline(again)[5]).toEqual({ type: 'inbound', at: received, });
+    // the brand's own post, resolved as written: the customer's first message is a first contact at its time
+    const post: SlaEvent[] = [{ type: 'outbound', at: resolvedAt - 10 * M }, { type: 'status', at: resolvedAt, status: 'resolved' }, { type: 'inbound', at: resolvedAt - 5 * M, receivedAt: received }];
+    expect(countedTimeline(post)[2]).toEqual({ type: 'inbound', at: resolvedAt - 5 * M });
+  });
+
+  it('keeps a late message where the latest resolve put it after a reopening by hand: a wait of the reopened cycle from the receipt', () => {
+    const events: SlaEvent[] = [...base, { type: 'status', at: resolvedAt + 5 * M, status: 'open' }, { type: 'inbound', at: resolvedAt - 2 * M, receivedAt: received }];
+    const r = evaluateSla(policy, conv(events), received + M);
+    expect(r.firstResponse).toMatchObject({ cycle: 2, startedAt: received, dueAt: received + 30 * M });
+    expect(r.resolution).toMatchObject({ cycle: 2, startedAt: resolvedAt + 5 * M });
+  });
+
+  it('gives the same from the shortened timeline carried after it (no receipt left to decide)', () => {
+    const events: SlaEvent[] = [...base, { type: 'inbound', at: resolvedAt - 2 * M, receivedAt: received }];
+    const c = compactSlaTimeline(events, received + M);
+    expect(c.events.every((e) => !('receivedAt' in e))).toBe(true);
+    const later: SlaEvent = { type: 'outbound', at: received + 10 * M };
+    const whole = evaluateSla(policy, conv([...events, later]), received + 11 * M);
+    const carried = evaluateSla(policy, conv([...c.events, later]), received + 11 * M);
+    expect([carried.firstResponse, carried.nextResponse, carried.resolution]).toEqual([whole.firstResponse, whole.nextResponse, whole.resolution]);
+    expect(whole.firstResponse).toMatchObject({ startedAt: received, stoppedAt: received + 10 * M, state: 'met' });
+  });
+});
+
 describe('pausing while waiting on the customer', () => {
   const day = (d: number, hhmm: string) => t(`2026-03-${String(d).padStart(2, '0')}T${hhmm}:00Z`);
   const events: SlaEvent[] = [
@@ -338,11 +416,12 @@ describe('compacting a timeline', () => {
   const clockId = (c: SlaClock) => `${c.metric}:${c.cycle}:${c.startedAt}`;
 
   /** Random conversations fed a few events at a time, each step evaluated from the compacted timeline carried from the step before and from the whole one. */
-  it.each(policies)('gives what the whole timeline gives, step by step (%s)', (_label, policy) => {
+  it.each(policies.flatMap(([label, policy]) => [[label, policy, false], [`${label}, messages delivered late`, policy, true]] as const))('gives what the whole timeline gives, step by step (%s)', (_label, policy, late) => {
     const rnd = seededRandom(20261204);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
     let dropped = 0;
     let total = 0;
+    let moved = 0;
     for (let run = 0; run < 300; run++) {
       let now = t('2026-03-16T08:00:00Z') + Math.floor(rnd() * 7 * 24) * H;
       const all: SlaEvent[] = [];
@@ -357,8 +436,10 @@ describe('compacting a timeline', () => {
         for (let k = 1 + Math.floor(rnd() * 4); k > 0; k--) {
           at += 1_000 + Math.floor(rnd() * (rnd() < 0.3 ? 3 * H : 20 * M));
           const r = rnd();
+          // delivered late: written up to three hours earlier (but after what the carried timeline dropped), received now
+          const written = late && r < 0.4 && rnd() < 0.5 ? Math.max(Number.isFinite(foldedUntil) ? foldedUntil + 1 : -Infinity, at - Math.floor(rnd() * 3 * H)) : at;
           fresh.push(
-            r < 0.4 ? { type: 'inbound', at, chaser: rnd() < 0.3 }
+            r < 0.4 ? { type: 'inbound', at: written, chaser: rnd() < 0.3, ...(written < at ? { receivedAt: at } : {}), ...(rnd() < 0.2 ? { reopens: false } : {}) }
             : r < 0.75 ? { type: 'outbound', at, autoAck: rnd() < 0.15 }
             : r < 0.95 ? { type: 'status', at, status: pick(['resolved', 'open', 'waiting', 'new', 'resolved'] as const) }
             : { type: 'reopened', at },
@@ -388,9 +469,14 @@ describe('compacting a timeline', () => {
           foldedUntil = Math.max(foldedUntil, compacted.foldedUntil);
         }
       }
+      const counted = countedTimeline(all);
+      moved += counted.filter((e, i) => e.at !== all[i]!.at).length;
     }
     // it does shorten them
     expect(dropped / total).toBeGreaterThan(0.3);
+    // and late messages did cross resolves
+    if (late) expect(moved).toBeGreaterThan(100);
+    else expect(moved).toBe(0);
   });
 
   it('keeps a long back-and-forth to a handful of events', () => {

@@ -20,6 +20,9 @@
  *   original start.
  * - A reopened conversation starts a new cycle measured from the reopening: first response
  *   and resolution restart there, not at the conversation's first message.
+ * - A customer message delivered late across a resolve (written before it, received after)
+ *   counts from its receipt: it reopens the conversation and starts its clock there
+ *   (`countedTimeline`).
  * - When the policy says so, clocks pause while the conversation waits on the customer
  *   (status `waiting`); an inbound message ends the wait.
  * - Targets are counted in business hours when the policy (or the target) says so, with the
@@ -78,11 +81,13 @@ export interface SlaPolicy {
 /** One item of a conversation's timeline. Events after `now` are ignored. */
 export type SlaEvent =
   /**
-   * A customer message. `chaser` is informational: chasers never restart a clock. `reopens:
-   * false` marks a closing-only message (thanks, praise) that leaves a resolved conversation
-   * resolved: no new cycle, as ingest decided when it arrived.
+   * A customer message at its network time. `chaser` is informational: chasers never restart a
+   * clock. `reopens: false` marks a closing-only message (thanks, praise) that leaves a resolved
+   * conversation resolved: no new cycle, as ingest decided when it arrived. `receivedAt`: when
+   * Parley received it — a message delivered late across a resolve counts from then
+   * (`countedTimeline`); omitted, it counts from `at`.
    */
-  | { type: 'inbound'; at: number; chaser?: boolean | null; reopens?: boolean | null }
+  | { type: 'inbound'; at: number; chaser?: boolean | null; reopens?: boolean | null; receivedAt?: number | null }
   /** A message sent by the brand. Auto-acknowledgements never count as a response. */
   | { type: 'outbound'; at: number; autoAck?: boolean | null }
   | { type: 'status'; at: number; status: ConversationStatus }
@@ -351,6 +356,55 @@ interface Measure {
 /** Closed pause spans [start, end) plus possibly one still open (end = null). */
 type Pause = [number, number | null];
 
+/**
+ * The timeline as the clocks count it. A customer message delivered late across a resolve —
+ * written before the conversation's latest resolve, received after it (a webhook retry, a sync
+ * catching up) — counts from when Parley received it, as ingest counted it (`countsFrom` in
+ * `applyMessage`): nobody at the desk could have seen it before, so it reopens the conversation
+ * there and its wait starts there, rather than falling before the resolve, into a cycle already
+ * over, and leaving the reopened conversation without a clock. A message written after the
+ * resolve counts from when it was written, however late it arrives (the customer was waiting),
+ * and a late closing-only message (`reopens: false`) still reopens nothing.
+ *
+ * "The latest resolve" is read in the order Parley learned of things (messages by receipt): the
+ * resolve that began the resolved period before the message was received — a resolve repeated
+ * while resolved changes nothing, one before any customer message (the brand's own post) does
+ * not count, and a resolve in the same millisecond as the receipt counts as after it. Decided
+ * events lose their `receivedAt`, so a shortened timeline (`compactSlaTimeline`) keeps them
+ * where they count.
+ */
+export function countedTimeline(events: readonly SlaEvent[]): SlaEvent[] {
+  const late = (e: SlaEvent) => e.type === 'inbound' && e.receivedAt != null && e.receivedAt > e.at;
+  // (nothing to decide in the common case: never resolved, or nothing received after it was written)
+  if (!events.some((e) => e.type === 'status' && e.status === 'resolved') || !events.some(late)) return events as SlaEvent[];
+  const known = (e: SlaEvent) => (e.type === 'inbound' && e.receivedAt != null ? e.receivedAt : e.at);
+  const order = events
+    .map((e, i) => ({ e, i, k: known(e) }))
+    // messages before status changes known at the same instant: a resolve then is after the receipt
+    .sort((a, b) => a.k - b.k || +(a.e.type === 'status' || a.e.type === 'reopened') - +(b.e.type === 'status' || b.e.type === 'reopened') || a.e.at - b.e.at || a.i - b.i);
+  const out = [...events];
+  let heard = false;
+  let resolved = false;
+  let lastResolve: number | null = null;
+  for (const { e, i } of order) {
+    if (e.type === 'inbound') {
+      if (late(e)) {
+        const { receivedAt, ...rest } = e;
+        out[i] = lastResolve !== null && e.at <= lastResolve && receivedAt! > lastResolve ? { ...rest, at: receivedAt! } : rest;
+      }
+      heard = true;
+      if (e.reopens !== false) resolved = false;
+    } else if (e.type === 'status') {
+      if (e.status !== 'resolved') resolved = false;
+      else if (heard && !resolved) {
+        resolved = true;
+        lastResolve = e.at;
+      }
+    } else if (e.type === 'reopened') resolved = false;
+  }
+  return out;
+}
+
 /** Events sorted by time, equal times in their given order. */
 function inTimeOrder(events: readonly SlaEvent[]): SlaEvent[] {
   return events
@@ -473,7 +527,7 @@ export function evaluateSla(policy: SlaPolicy, conversation: SlaConversation, no
       throw new SlaError('sla.invalid_event', `Event ${i} has no finite timestamp (at = ${String(e?.at)})`);
     }
   });
-  const sorted = inTimeOrder(conversation.events);
+  const sorted = inTimeOrder(countedTimeline(conversation.events));
   const events = sorted.filter((e) => e.at <= now);
   /** The earliest event not yet happened (a message stamped ahead of this clock): everything is looked at again then. */
   const upcoming = sorted.find((e) => e.at > now)?.at ?? null;
@@ -693,10 +747,11 @@ export interface CompactedTimeline {
  * What remains grows with the cycles (reopenings) of a conversation, not with its
  * messages. The clocks of dropped events are over before `now`: whoever evaluates the
  * shortened timeline must have settled them already (the workflow announces them in the
- * evaluation that shortens it). Events after `now` are kept as they are.
+ * evaluation that shortens it). Events after `now` are kept as they are. Messages are where
+ * they count (`countedTimeline`): the shortened timeline carries no `receivedAt`.
  */
 export function compactSlaTimeline(events: readonly SlaEvent[], now: number): CompactedTimeline {
-  const sorted = inTimeOrder(events);
+  const sorted = inTimeOrder(countedTimeline(events));
   const m = newSlaMachine();
   /** Where the reply owed now began to be owed. */
   let owedSince = -1;

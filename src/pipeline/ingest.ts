@@ -21,7 +21,7 @@ import type { SlaEvent } from '../core/sla.js';
 import type { IngestDraft, IngestWorkflowResult } from '../workflow/workflow.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
-import { jsonText } from '../lib/json.js';
+import { jsonText, parseObject } from '../lib/json.js';
 import { liveTriage, presentConversation, presentMessage, type AuthorJson } from '../server/presenters.js';
 import type { Store } from '../store/db.js';
 import { factRow, type FactDimensions } from '../store/facts.js';
@@ -154,6 +154,12 @@ interface ConvWork {
   history: boolean;
   /** The customer has already chased the current unanswered wait (a chaser raises the priority once per wait). */
   chased: boolean;
+  /**
+   * When the conversation was last resolved, where a message of the batch may have been written
+   * before it (`lastResolves`): such a message, delivered late across the resolve, counts from
+   * its receipt. Null or absent: none that counts.
+   */
+  lastResolvedAt?: number | null;
 }
 
 /** A stored message that replies to one of the batch's (it arrived first). */
@@ -488,7 +494,8 @@ export class IngestPipeline {
 
     stage('5 triage');
     // 6. conversation state transitions and facts
-    applyStates(fresh, convs);
+    await this.lastResolves(trx, fresh, convs);
+    applyStates(fresh, convs, now);
     if (history) for (const c of convs.values()) if (c.history) c.state = asHistory(c.state);
 
     stage('6 state');
@@ -647,6 +654,40 @@ export class IngestPipeline {
       });
     }
     return { refs, children, byNetworkId, convs };
+  }
+
+  /**
+   * 6a. When each stored conversation was last resolved, for the batch's customer messages that
+   * may have been written before it (delivered late across it: they count from their receipt,
+   * `applyStates`). A resolved conversation says so itself; one reopened since (by hand, or by an
+   * earlier late message) has it only in its audit trail, which is read only for a conversation
+   * with a message older than its current cycle (rare). The latest resolve that changed the status
+   * counts (not one repeated while resolved), as `countedTimeline` reads the SLA timeline.
+   */
+  private async lastResolves(trx: Tx, fresh: Work[], convs: Map<string, ConvWork>): Promise<void> {
+    const oldest = new Map<string, number>();
+    for (const w of fresh) {
+      if (w.msg.direction !== 'inbound' || w.msg.fromBrand) continue;
+      const at = oldest.get(w.conversationKey!);
+      if (at === undefined || w.msg.createdAt < at) oldest.set(w.conversationKey!, w.msg.createdAt);
+    }
+    const unknown: ConvWork[] = [];
+    for (const [key, at] of oldest) {
+      const c = convs.get(key)!;
+      // a conversation the brand began is resolved without a customer in it: no resolve to cross
+      if (c.created || c.history || c.state.lastInboundAt === null) continue;
+      if (c.state.status === 'resolved') c.lastResolvedAt = c.state.resolvedAt;
+      else if (c.state.reopenedCount > 0 && at <= c.state.cycleStartedAt) unknown.push(c);
+    }
+    for (const part of inLists(unknown.map((c) => c.id!))) {
+      const rows = await trx.selectFrom('audit_event').select(['conversation_id', 'data', 'created_at']).where('conversation_id', 'in', part).where('action', '=', 'conversation.status').orderBy('id').execute();
+      const last = new Map<number, number>();
+      for (const r of rows) {
+        const d = parseObject(r.data);
+        if (d.to === 'resolved' && d.from !== 'resolved') last.set(r.conversation_id!, Number(r.created_at));
+      }
+      for (const c of unknown) if (last.has(c.id!)) c.lastResolvedAt = last.get(c.id!)!;
+    }
   }
 
   /** 5. Triage of the inbound messages, with their conversation's context. */
@@ -909,7 +950,7 @@ function markHistory(fresh: Work[], convs: Map<string, ConvWork>, now: number): 
 }
 
 /** 6. Each message's effect on its conversation's state, in time order; the facts those transitions make. */
-function applyStates(fresh: Work[], convs: Map<string, ConvWork>): void {
+function applyStates(fresh: Work[], convs: Map<string, ConvWork>, now: number): void {
   for (const w of fresh) {
     const conv = convs.get(w.conversationKey!)!;
     const inbound = w.msg.direction === 'inbound' && !w.msg.fromBrand;
@@ -923,6 +964,10 @@ function applyStates(fresh: Work[], convs: Map<string, ConvWork>): void {
     const chase = inbound && w.triage?.chaser.value && !conv.chased && conv.state.waitingSince !== null ? chaserPoints(w.triage) : 0;
     const standing = conv.state.priority;
     const waitedSince = conv.state.waitingSince;
+    // written before the conversation's latest resolve, received after it (a webhook retry, a sync
+    // catching up): it counts from now — nobody could have answered it before — as its SLA clock does
+    const resolve = conv.lastResolvedAt;
+    const late = inbound && resolve != null && w.msg.createdAt <= resolve && resolve < now;
     const r = applyMessage(conv.state, {
       direction: inbound ? 'inbound' : 'outbound',
       createdAt: w.msg.createdAt,
@@ -930,6 +975,7 @@ function applyStates(fresh: Work[], convs: Map<string, ConvWork>): void {
       priority: w.triage?.priority.value ?? null,
       closesOnly: inbound && wasResolved && closesConversation(w.triage),
       chaserPoints: chase,
+      countsFrom: late ? now : null,
     });
     conv.state = r.state;
     // once per unanswered stretch: a new wait (after an answer, or reopening) may be chased again
@@ -939,7 +985,7 @@ function applyStates(fresh: Work[], convs: Map<string, ConvWork>): void {
     if (chase && w.triage && r.state.priority > w.triage.priority.value && r.state.priority > standing) w.triage = { ...w.triage, priority: chasedPriority(standing, chase) };
     // a closing message recorded on a resolved conversation begins nothing: no SLA event
     const recordedOnly = inbound && wasResolved && r.state.status === 'resolved';
-    if (!recordedOnly) conv.events.push(inbound ? { type: 'inbound', at: w.msg.createdAt, chaser: w.triage?.chaser.value ?? false } : { type: 'outbound', at: w.msg.createdAt, autoAck: automatic });
+    if (!recordedOnly) conv.events.push(inbound ? { type: 'inbound', at: w.msg.createdAt, chaser: w.triage?.chaser.value ?? false, receivedAt: now } : { type: 'outbound', at: w.msg.createdAt, autoAck: automatic });
     if (inbound) {
       conv.inbound = true;
       if (wasResolved && r.state.status === 'open') conv.reopened = true;

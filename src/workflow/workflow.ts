@@ -824,13 +824,14 @@ export class Workflow {
       const msgs = await db
         .selectFrom('message')
         .leftJoin('outbox', 'outbox.message_id', 'message.id')
-        .select(['message.conversation_id', 'message.direction', 'message.created_at', 'message.status', 'message.is_auto', 'message.chaser', 'message.triage_action', 'outbox.sent_at'])
+        .select(['message.conversation_id', 'message.direction', 'message.created_at', 'message.received_at', 'message.status', 'message.is_auto', 'message.chaser', 'message.triage_action', 'outbox.sent_at'])
         // the stored triage only where it can say "closing only" (a monitor): thanks after a resolve reopen nothing
         .select((eb) => eb.case().when('message.triage_action', '=', 'monitor').then(eb.ref('message.triage')).else(null).end().as('monitor_triage'))
         .where('message.conversation_id', 'in', part)
         .execute();
       for (const m of msgs) {
-        if (m.direction === 'inbound') push(m.conversation_id, { type: 'inbound', at: m.created_at, chaser: m.chaser === 1, ...(m.monitor_triage && closesConversation(readStoredTriage(m.monitor_triage) as never) ? { reopens: false } : {}) });
+        // received after it was written: a late delivery across a resolve counts from its receipt (countedTimeline)
+        if (m.direction === 'inbound') push(m.conversation_id, { type: 'inbound', at: m.created_at, chaser: m.chaser === 1, ...(m.monitor_triage && closesConversation(readStoredTriage(m.monitor_triage) as never) ? { reopens: false } : {}), ...(m.received_at > m.created_at ? { receivedAt: m.received_at } : {}) });
         else if (m.status === 'sent') push(m.conversation_id, { type: 'outbound', at: m.sent_at ?? m.created_at, autoAck: m.is_auto === 1 });
       }
       const statuses = await db.selectFrom('audit_event').select(['conversation_id', 'data', 'created_at']).where('conversation_id', 'in', part).where('action', '=', 'conversation.status').execute();
