@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ChannelRegistry } from './channels/registry.js';
 import { ChannelSyncWorker } from './channels/sync.js';
-import { lapseAvailability } from './commands/availability.js';
 import { ConversationCommands, type ConversationHooks } from './commands/conversations.js';
 import { ContactCommands } from './commands/contacts.js';
 import { ModerationCommands } from './commands/moderation.js';
@@ -21,6 +20,7 @@ import { claimDemoLogin, DEMO_SLUG, seedDemoIfEmpty, type DemoLogin, type DemoSe
 import { EventBus } from './events/bus.js';
 import { PgEventBridge } from './events/pgBridge.js';
 import { createJobs } from './jobs/jobs.js';
+import { housekeeping } from './jobs/housekeeping.js';
 import { Workflow } from './workflow/workflow.js';
 import { WorkflowCommands } from './workflow/commands.js';
 import { WorkflowSettingsStore } from './workflow/settings.js';
@@ -38,7 +38,6 @@ import { IngestQueue } from './pipeline/queue.js';
 import { buildServer, type App, type AppHooks, type RouteModule } from './server/http.js';
 import { Metrics } from './server/metrics.js';
 import { Presence } from './server/presence.js';
-import { presentUser } from './server/presenters.js';
 import type { Services } from './server/services.js';
 import { openStore, type Store } from './store/db.js';
 import { indexPending } from './store/fts.js';
@@ -124,16 +123,8 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
   const sync = new ChannelSyncWorker({ store, bus, clock, registry, queue, log });
   // Messages written outside ingest batches (replies, acknowledgements) become searchable within a second.
   jobs.every('search.index', 1_000, async () => void (await indexPending(store)));
-  // Housekeeping: expired sessions (whoever had only those is no longer at the desk: offline), relayed live events.
-  jobs.every('housekeeping', 60_000, async () => {
-    const now = clock.now();
-    for (const off of await lapseAvailability(store, now)) {
-      bus.publish(off.user.brand_id, 'user.updated', presentUser(off.user));
-      await workflow.afterAvailability(off.user.brand_id, off.user.id);
-    }
-    await store.db.deleteFrom('session').where('expires_at', '<=', now).execute();
-    await store.db.deleteFrom('live_event').where('created_at', '<', now - 600_000).execute();
-  });
+  // Housekeeping: availability of whoever is no longer at the desk (sessions expired, or not seen), expired sessions, relayed live events.
+  jobs.every('housekeeping', 60_000, () => housekeeping({ store, bus, afterAvailability: (brandId, userId) => workflow.afterAvailability(brandId, userId) }, clock.now()));
   const bridge = store.dialect === 'postgres' && config.databaseUrl ? new PgEventBridge(store, bus, config.databaseUrl, log) : null;
   const commands = new ConversationCommands({ store, bus, clock, hooks, businessSeconds: workflow.businessSeconds, onQueued: () => outbox.poke() });
   const moderation = new ModerationCommands({ store, bus, clock, registry });

@@ -45,6 +45,8 @@ export interface UserTable {
   created_at: number;
   last_seen_at: number | null;
   disabled_at: number | null;
+  /** Set offline by the system for being away from the desk (not by themselves): online again when they come back. */
+  absent_since: number | null;
 }
 
 export interface TeamMemberTable {

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { AVAILABILITIES } from '../../core/types.js';
 import { AppError } from '../../errors.js';
-import { offlineIfNoSession } from '../../commands/availability.js';
+import { announceAvailability, offlineIfNoSession } from '../../commands/availability.js';
 import { verifyPassword } from '../../lib/password.js';
 import { audit } from '../../store/audit.js';
 import { clearSessionCookie, createSession, destroySession, LoginGuard, requireRole, setSessionCookie } from '../auth.js';
@@ -50,10 +50,7 @@ export function authRoutes(app: App) {
     if (req.auth?.sessionId) {
       await destroySession(s.store, req.auth.sessionId);
       const off = await offlineIfNoSession(s.store, req.auth.user.id, s.clock.now(), 'signed out');
-      if (off) {
-        s.bus.publish(off.user.brand_id, 'user.updated', presentUser(off.user));
-        await app.hooks.afterAvailability?.(off.user.brand_id, off.user.id);
-      }
+      if (off) await announceAvailability(s.bus, app.hooks.afterAvailability, [off]);
     }
     clearSessionCookie(reply);
     return reply.code(204).send(null);
@@ -69,7 +66,8 @@ export function authRoutes(app: App) {
   }, async (req) => {
     const a = requireRole(req);
     const now = s.clock.now();
-    await s.store.db.updateTable('app_user').set({ availability: req.body.availability, last_seen_at: now }).where('id', '=', a.user.id).execute();
+    // their own choice (absent_since cleared): the system never undoes it when they come back
+    await s.store.db.updateTable('app_user').set({ availability: req.body.availability, last_seen_at: now, absent_since: null }).where('id', '=', a.user.id).execute();
     await audit(s.store.db, { brandId: a.user.brand_id, actor: a.actor.name, action: 'user.availability', subjectType: 'user', subjectId: a.user.id, data: { from: a.user.availability, to: req.body.availability } }, now);
     const out = await me(a.user.id, a.csrfToken ?? null);
     s.bus.publish(a.user.brand_id, 'user.updated', out.user);

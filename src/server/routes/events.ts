@@ -10,6 +10,12 @@
  * waits for connections to finish), so the process exits and browsers reconnect
  * to whichever process serves next instead of staying attached to a dying one.
  *
+ * At the desk: an open stream means its person has the desk open, so the process holding it
+ * marks them seen (`app_user.last_seen_at`) when it opens and every `sse.seenMs` after, for all
+ * its streams together; whoever the housekeeping had set offline for absence is online
+ * again (src/commands/availability.ts). In the database, not in this process: with several
+ * processes the housekeeping runs in one, and the streams are held by any.
+ *
  * Fan-out: one subscription per brand, not per client. Events published in one
  * turn of the event loop (a committed ingest batch) are framed once, encoded
  * into one buffer, and that same buffer is written to every client of the brand:
@@ -22,11 +28,16 @@ import { AppError } from '../../errors.js';
 import { requireRole } from '../auth.js';
 import type { App } from '../http.js';
 import type { EventBus, LiveEvent } from '../../events/bus.js';
+import { announceAvailability, markAtDesk } from '../../commands/availability.js';
 
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
-/** How often an idle stream says it is alive (tests shorten it). Clients treat ~2 periods of silence as a dead stream. */
-export const sse = { pingMs: 15_000 };
+/**
+ * How often an idle stream says it is alive (`pingMs`; clients treat ~2 periods of silence as a
+ * dead stream), and how often the people with a stream open are marked seen (`seenMs`: well
+ * inside the absence grace, ABSENCE_GRACE_MS). Tests shorten them.
+ */
+export const sse = { pingMs: 15_000, seenMs: 60_000 };
 
 interface Client {
   userId: number;
@@ -132,9 +143,31 @@ export function eventRoutes(app: App) {
   const s = app.services;
   const fanouts = new Map<number, BrandFanout>();
   let closing = false;
+  // who is at the desk: everyone with a stream open here marked at once, while any is
+  let seenTimer: ReturnType<typeof setInterval> | null = null;
+  let marking = false;
+  const atDesk = async (userIds: number[]) => {
+    try {
+      await announceAvailability(s.bus, app.hooks.afterAvailability, await markAtDesk(s.store, userIds, s.clock.now()));
+    } catch (err) {
+      app.log.warn({ err }, 'marking who is at the desk failed');
+    }
+  };
+  const markStreams = async () => {
+    if (marking) return;
+    marking = true;
+    const ids = new Set<number>();
+    for (const f of fanouts.values()) for (const c of f.clients) ids.add(c.userId);
+    await atDesk([...ids]).finally(() => (marking = false));
+  };
+  const stopMarking = () => {
+    if (seenTimer) clearInterval(seenTimer);
+    seenTimer = null;
+  };
   // before Fastify stops listening and waits for open connections: streams never finish by themselves
   app.addHook('preClose', async () => {
     closing = true;
+    stopMarking();
     for (const f of [...fanouts.values()]) for (const c of [...f.clients]) c.end();
   });
   app.get('/api/events', {
@@ -185,6 +218,10 @@ export function eventRoutes(app: App) {
     fanout.clients.add(client);
     s.metrics.sseClients.inc();
     ping = setInterval(() => send(client, pingFrame()), sse.pingMs);
+    if (!seenTimer && !closing) {
+      seenTimer = setInterval(() => void markStreams(), sse.seenMs);
+      seenTimer.unref();
+    }
     res.on('close', () => {
       clearInterval(ping);
       s.metrics.sseClients.dec();
@@ -192,7 +229,11 @@ export function eventRoutes(app: App) {
       if (!fanout.clients.size && fanouts.get(brandId) === fanout) {
         fanout.close();
         fanouts.delete(brandId);
+        if (!fanouts.size) stopMarking();
       }
     });
+    // seen now; back at the desk if they were away from it (after the stream is in the fan-out,
+    // so their own desk hears that too)
+    await atDesk([a.user.id]);
   });
 }

@@ -148,6 +148,8 @@ export function workflowRoutes(app: App) {
       if (b.disabled !== undefined) patch.disabled_at = b.disabled ? (u.disabled_at ?? now) : null;
       // someone disabled is nobody's online colleague (the queues, presence, routing)
       if (b.disabled) patch.availability = 'offline';
+      // set by a person, not by the system's absence sweep: not undone when they come back to the desk
+      if (patch.availability) patch.absent_since = null;
       if (passwordHash) patch.password_hash = passwordHash;
       if (Object.keys(patch).length) await trx.updateTable('app_user').set(patch as never).where('id', '=', u.id).execute();
       // the password itself is never written down, only that it was set

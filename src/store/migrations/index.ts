@@ -20,6 +20,7 @@ import * as m20261205T1100 from './20261205T1100_conversation_active_index.js';
 import * as m20261205T1200 from './20261205T1200_fact_message_index.js';
 import * as m20261205T1210 from './20261205T1210_message_answered_facts.js';
 import * as m20261205T1220 from './20261205T1220_conversation_snoozed_index.js';
+import * as m20261205T1310 from './20261205T1310_user_absence.js';
 import * as m20261205T1320 from './20261205T1320_webchat_visitor.js';
 
 export const migrations: Record<string, MigrationModule> = {
@@ -43,5 +44,6 @@ export const migrations: Record<string, MigrationModule> = {
   '20261205T1200_fact_message_index': m20261205T1200,
   '20261205T1210_message_answered_facts': m20261205T1210,
   '20261205T1220_conversation_snoozed_index': m20261205T1220,
+  '20261205T1310_user_absence': m20261205T1310,
   '20261205T1320_webchat_visitor': m20261205T1320,
 };

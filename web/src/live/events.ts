@@ -15,7 +15,7 @@
 import { useEffect, useSyncExternalStore } from 'react';
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { keys } from '../api/queries.js';
-import type { ChannelAccount, Conversation, ConversationDetail, Message, Note, PresenceUser, User } from '../api/types.js';
+import type { ChannelAccount, Conversation, ConversationDetail, Me, Message, Note, PresenceUser, User } from '../api/types.js';
 import { patchConversationEverywhere, rememberContact } from './listCache.js';
 import { setPresence } from './presence.js';
 
@@ -108,6 +108,8 @@ function applyBatch(qc: QueryClient, batch: Incoming[]) {
       case 'user.updated': {
         const u = e.data as User;
         qc.setQueryData<User[]>(keys.users, (xs) => (xs ? xs.map((x) => (x.id === u.id ? { ...x, ...u } : x)) : xs));
+        // your own availability, also when the system changed it (back at the desk after an absence)
+        qc.setQueryData<Me | null>(keys.me, (m) => (m && m.user.id === u.id ? { ...m, user: { ...m.user, ...u } } : m));
         break;
       }
     }
