@@ -3,6 +3,9 @@
  * what happened and what an admin should do. Turning unhealthy raises an
  * alert (live event + notification to every admin); never silently green.
  * Recovering makes the account's replies waiting on a retry due at once.
+ * What happened is often the network's own words: only admins read them
+ * (see ./healthSummary.ts); the brand-wide event and the audit trail, which
+ * leads read too, carry the plain summary.
  */
 import type { EventBus } from '../events/bus.js';
 import { presentChannelAccount } from '../server/presenters.js';
@@ -10,6 +13,7 @@ import type { Store } from '../store/db.js';
 import type { ChannelAccount } from '../store/schema.js';
 import { audit } from '../store/audit.js';
 import { sendWaitingNow } from '../outbox/waiting.js';
+import { summarizeHealth } from './healthSummary.js';
 
 export interface HealthProblem {
   code: string;
@@ -31,15 +35,17 @@ export async function markChannelHealth(store: Store, bus: EventBus, account: Ch
     const due = await sendWaitingNow(store.db, account.id, now);
     await audit(store.db, { brandId: account.brand_id, actor: 'system', action: 'channel.recovered', subjectType: 'channel_account', subjectId: account.id, ...(due ? { data: { repliesDueNow: due } } : {}) }, now);
     const row = await store.db.selectFrom('channel_account').selectAll().where('id', '=', account.id).executeTakeFirstOrThrow();
-    bus.publish(account.brand_id, 'channel.health', presentChannelAccount(row));
+    await publishChannelHealth(store, bus, row);
     return;
   }
   const same = wasUnhealthy && prev.code === problem.code;
   const health = JSON.stringify({ code: problem.code, message: problem.message, advice: problem.advice, since: same ? prev.since : new Date(now).toISOString(), lastErrorAt: new Date(now).toISOString() });
   await store.db.updateTable('channel_account').set({ status: 'unhealthy', health }).where('id', '=', account.id).where('status', '!=', 'disabled').execute();
   if (same) return;
-  await audit(store.db, { brandId: account.brand_id, actor: 'system', action: 'channel.unhealthy', subjectType: 'channel_account', subjectId: account.id, data: { ...problem } }, now);
-  const admins = await store.db.selectFrom('app_user').select('id').where('brand_id', '=', account.brand_id).where('role', '=', 'admin').where('disabled_at', 'is', null).execute();
+  // approvers read the audit trail too: the summary of the problem, not the network's words
+  const { message } = summarizeHealth({ code: problem.code, message: problem.message });
+  await audit(store.db, { brandId: account.brand_id, actor: 'system', action: 'channel.unhealthy', subjectType: 'channel_account', subjectId: account.id, data: { code: problem.code, message, advice: problem.advice } }, now);
+  const admins = await adminsOf(store, account.brand_id);
   for (const a of admins) {
     await store.db
       .insertInto('notification')
@@ -47,8 +53,23 @@ export async function markChannelHealth(store: Store, bus: EventBus, account: Ch
       .execute();
   }
   const row = await store.db.selectFrom('channel_account').selectAll().where('id', '=', account.id).executeTakeFirstOrThrow();
-  bus.publish(account.brand_id, 'channel.health', presentChannelAccount(row));
+  await publishChannelHealth(store, bus, row, admins);
   if (admins.length) bus.publish(account.brand_id, 'notification', { kind: 'channel.unhealthy', channelAccountId: account.id, title: `${account.network} @${account.handle} needs attention`, body: `${problem.message}. ${problem.advice}` }, { userIds: admins.map((a) => a.id) });
+}
+
+/**
+ * Tell open pages that an account changed (`channel.health`): the whole brand (experts too)
+ * gets the account with its health summarized; its admins then get it with the network's
+ * words, which replace the summary on their pages.
+ */
+export async function publishChannelHealth(store: Store, bus: EventBus, row: ChannelAccount, admins?: { id: number }[]): Promise<void> {
+  bus.publish(row.brand_id, 'channel.health', presentChannelAccount(row));
+  const to = admins ?? (await adminsOf(store, row.brand_id));
+  if (to.length) bus.publish(row.brand_id, 'channel.health', presentChannelAccount(row, undefined, 'detail'), { userIds: to.map((a) => a.id) });
+}
+
+function adminsOf(store: Store, brandId: number) {
+  return store.db.selectFrom('app_user').select('id').where('brand_id', '=', brandId).where('role', '=', 'admin').where('disabled_at', 'is', null).execute();
 }
 
 function safe(s: string): Record<string, any> {

@@ -4,6 +4,7 @@
  * trail, and publishes live events after commit. Routes call these; so do the
  * CLI and jobs.
  */
+import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { applyStatus } from '../core/conversationState.js';
 import type { HandlingTime } from '../core/staffing/handlingTime.js';
@@ -88,7 +89,63 @@ function sameReply(prior: MessageRow, conversationId: number, text: string) {
     ? `conversation ${prior.conversation_id}`
     : prior.reviewed_by == null && decodeText(prior.text, prior.text_escaped) !== text ? 'another text' : null;
   if (differs) throw conflict('reply.key_reused', `this idempotencyKey was already used for a reply in ${differs}: a new reply needs a new key`, { messageId: prior.id });
+  return duplicateOf(prior);
+}
+
+/** The answer to a request that is a reply already stored: that reply, marked duplicate (HTTP 200), never a second send. */
+function duplicateOf(prior: MessageRow) {
   return { message: presentMessage(prior), duplicate: true as const, approval: null, checks: [] as ReplyCheckNote[] };
+}
+
+/**
+ * How long a reply sent without an idempotencyKey stays the same reply: the same author sending
+ * the same text (ignoring surrounding whitespace and line-ending style) with the same visibility
+ * and replyToMessageId in the same conversation within this window gets the first reply back
+ * (`duplicate`), never a second send. An API client that retries a timed-out request without a
+ * key would otherwise post twice to a customer; a reply meant to say the same again sooner
+ * needs a key of its own.
+ */
+export const KEYLESS_REPLY_WINDOW_MS = 10 * 60_000;
+
+/** PostgreSQL advisory lock (two-key form, first key) serializing identical keyless replies. */
+const KEYLESS_REPLY_LOCK = 872300;
+
+interface KeylessReply {
+  /** What makes two keyless requests the same reply (author, conversation, visibility, target, text). */
+  stem: string;
+  /** The key this reply is stored under: the stem and its window-long time bucket. */
+  key: string;
+  /** The keys an identical reply within the window can have: this bucket's and its neighbours'. */
+  candidates: string[];
+}
+
+/**
+ * A keyless reply's derived idempotency key, `auto:<userId>:<hash>:<bucket>`. The bucket is
+ * KEYLESS_REPLY_WINDOW_MS long, so a reply within the window has this bucket's key or the
+ * previous one's (a retry a second after a bucket boundary still finds it), or, when two
+ * identical requests run at once either side of a boundary and the later-stamped one stored
+ * first, the next one's. The lock `writeReply` takes on the stem makes them take turns (and the
+ * unique index on the key backs it): two identical requests at once are one reply.
+ */
+function keylessReply(userId: number, conversationId: number, p: { text: string; visibility: Visibility; replyToMessageId?: number | null }, now: number): KeylessReply {
+  const text = p.text.replace(/\r\n?/g, '\n').trim();
+  const hash = createHash('sha256').update(JSON.stringify([conversationId, p.visibility, p.replyToMessageId ?? null, text])).digest('base64url').slice(0, 32);
+  const stem = `auto:${userId}:${hash}`;
+  const bucket = Math.floor(now / KEYLESS_REPLY_WINDOW_MS);
+  return { stem, key: `${stem}:${bucket}`, candidates: [bucket, bucket - 1, bucket + 1].map((b) => `${stem}:${b}`) };
+}
+
+/** The reply a keyless request repeats: an identical one stored within the window (or stamped just after `now`, by a request running at once), if any. */
+function priorKeyless(db: Tx | Store['db'], brandId: number, k: KeylessReply, now: number): Promise<MessageRow | undefined> {
+  return db
+    .selectFrom('message')
+    .selectAll()
+    .where('brand_id', '=', brandId)
+    .where('idempotency_key', 'in', k.candidates)
+    .where('created_at', '>', now - KEYLESS_REPLY_WINDOW_MS)
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 export class ConversationCommands {
@@ -248,7 +305,10 @@ export class ConversationCommands {
    * Write a reply. It goes to the outbox (or waits for approval when policy says
    * so). `lastSeenMessageId` guards against collisions: if someone else wrote in
    * the conversation after the agent last looked, the reply is refused with the
-   * new messages unless `confirm` is set.
+   * new messages unless `confirm` is set. A reply is sent at most once: the same
+   * `idempotencyKey` is the same reply, and without one the same request within
+   * KEYLESS_REPLY_WINDOW_MS is (see there); either way a repeat answers with the
+   * first reply, marked `duplicate`.
    */
   async reply(actor: Actor, id: number, p: { text: string; visibility: Visibility; replyToMessageId?: number | null; idempotencyKey?: string | null; lastSeenMessageId?: number | null; confirm?: boolean }) {
     assertCanWork(actor);
@@ -258,23 +318,30 @@ export class ConversationCommands {
     if (!p.text.trim()) throw badRequest('reply.empty', 'a reply needs some text');
     if (p.idempotencyKey != null && !/^[\w.:-]{8,128}$/.test(p.idempotencyKey)) throw badRequest('validation', 'idempotencyKey: 8 to 128 letters, digits or _.:-');
     const idem = p.idempotencyKey ? `client:${actor.userId}:${p.idempotencyKey}` : null;
+    const keyless = idem ? null : keylessReply(actor.userId, id, p, now);
+    const prior = async () => (idem
+      ? await store.db.selectFrom('message').selectAll().where('brand_id', '=', actor.brandId).where('idempotency_key', '=', idem).executeTakeFirst()
+      : await priorKeyless(store.db, actor.brandId, keyless!, now));
+    const answer = (m: MessageRow) => (idem ? sameReply(m, id, p.text) : duplicateOf(m));
 
+    // a keyless repeat is found inside writeReply's transaction, under the lock that makes it race-free
     if (idem) {
-      const prior = await store.db.selectFrom('message').selectAll().where('brand_id', '=', actor.brandId).where('idempotency_key', '=', idem).executeTakeFirst();
-      if (prior) return sameReply(prior, id, p.text);
+      const first = await prior();
+      if (first) return answer(first);
     }
 
     let result;
     try {
-      result = await this.writeReply(actor, id, p, idem, now);
+      result = await this.writeReply(actor, id, p, idem ?? keyless!.key, now, keyless);
     } catch (err) {
       // Two identical requests raced past the check above: the unique index let one win; answer the other with it.
-      if (idem && isUniqueViolation(err)) {
-        const prior = await store.db.selectFrom('message').selectAll().where('brand_id', '=', actor.brandId).where('idempotency_key', '=', idem).executeTakeFirst();
-        if (prior) return sameReply(prior, id, p.text);
+      if (isUniqueViolation(err)) {
+        const first = await prior();
+        if (first) return answer(first);
       }
       throw err;
     }
+    if (result.repeats) return duplicateOf(result.repeats);
     const conv = await presentListedConversation(store.db, result.conv);
     this.deps.bus.publish(actor.brandId, 'message.created', presentMessage(result.msg));
     this.deps.bus.publish(actor.brandId, 'conversation.updated', conv);
@@ -283,8 +350,19 @@ export class ConversationCommands {
     return { message: presentMessage(result.msg), duplicate: false as const, approval: result.decision.status === 'pending_approval' ? { reasons: result.decision.reasons ?? [] } : null, checks: result.decision.checks ?? [] };
   }
 
-  private writeReply(actor: Actor, id: number, p: { text: string; visibility: Visibility; replyToMessageId?: number | null; lastSeenMessageId?: number | null; confirm?: boolean }, idem: string | null, now: number) {
-    return this.deps.store.db.transaction().execute(async (trx) => {
+  /** Store a reply; for a keyless one that repeats a reply within the window, that reply (`repeats`) and nothing written. */
+  private writeReply(actor: Actor, id: number, p: { text: string; visibility: Visibility; replyToMessageId?: number | null; lastSeenMessageId?: number | null; confirm?: boolean }, idem: string, now: number, keyless: KeylessReply | null) {
+    const { store } = this.deps;
+    return store.db.transaction().execute(async (trx) => {
+      if (keyless) {
+        // First in the transaction (holding no other lock, so it cannot deadlock): an identical
+        // request running now waits here until this one commits, then finds its reply. SQLite's
+        // write transactions are serial already. Without it, two requests either side of a bucket
+        // boundary would store under two keys and both send.
+        if (store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${KEYLESS_REPLY_LOCK}, hashtext(${`${actor.brandId}:${keyless.stem}`}))`.execute(trx);
+        const repeats = await priorKeyless(trx, actor.brandId, keyless, now);
+        if (repeats) return { repeats };
+      }
       const conv = await loadConversation(trx, actor, id);
       const account = await trx.selectFrom('channel_account').select(['handle', 'listen_only', 'status']).where('id', '=', conv.channel_account_id).executeTakeFirst();
       if (account?.listen_only) {

@@ -1,7 +1,7 @@
 /**
  * The HTTP server: Fastify 5 with zod-validated routes, problem+json errors,
  * OpenAPI generated from the same schemas, session/token authentication, a
- * strict Content-Security-Policy, and the built agent UI at `/`.
+ * strict Content-Security-Policy (and HSTS over HTTPS), and the built agent UI at `/`.
  *
  * Every route runs in the same order: authenticate (global hook) → validate
  * (zod) → authorize (requireRole in the handler) → command → present.
@@ -56,6 +56,14 @@ export const CSP = [
   "frame-ancestors 'none'",
   "form-action 'self'",
 ].join('; ');
+
+/**
+ * HTTP Strict Transport Security: a browser that reached the desk over HTTPS keeps to HTTPS
+ * for a year. Sent only when the request came over HTTPS (TLS on the socket, or the
+ * X-Forwarded-Proto of a proxy PARLEY_TRUST_PROXY trusts): over plain HTTP a browser ignores
+ * it, and a desk on loopback for development must never pin a browser to HTTPS.
+ */
+export const HSTS = 'max-age=31536000; includeSubDomains';
 
 export type RouteModule = (app: App) => void;
 
@@ -119,6 +127,8 @@ export async function buildServer(services: Services, extraRoutes: RouteModule[]
     reply.header('referrer-policy', 'no-referrer');
     reply.header('x-frame-options', 'DENY');
     reply.header('permissions-policy', 'camera=(), microphone=(), geolocation=()');
+    // Fastify reads X-Forwarded-Proto only from a trusted proxy (trustProxyOption)
+    if (req.protocol.toLowerCase() === 'https') reply.header('strict-transport-security', HSTS);
     (req as FastifyRequest & { t0?: number }).t0 = performance.now();
   });
 

@@ -4,6 +4,7 @@
  * Credentials, password hashes and raw payloads never pass through here unless
  * a presenter says so.
  */
+import { healthFor, type HealthView } from '../channels/healthSummary.js';
 import type { TriageResult } from '../core/types.js';
 import type { ChannelAccount, Conversation, MessageRow, Note, User, AuditEvent, ContactIdentity } from '../store/schema.js';
 import { isoTime } from '../lib/clock.js';
@@ -163,8 +164,12 @@ export function presentUser(u: User) {
   };
 }
 
-/** `capabilities`: the connector's, when the caller has it (the account list). */
-export function presentChannelAccount(a: ChannelAccount, capabilities?: Record<string, true | string> | null) {
+/**
+ * `capabilities`: the connector's, when the caller has it (the account list). `health`: what
+ * the network answered only for those who manage channel accounts (`healthViewFor`); by
+ * default the plain summary (src/channels/healthSummary.ts).
+ */
+export function presentChannelAccount(a: ChannelAccount, capabilities?: Record<string, true | string> | null, health: HealthView = 'summary') {
   return {
     id: a.id,
     network: a.network,
@@ -175,7 +180,7 @@ export function presentChannelAccount(a: ChannelAccount, capabilities?: Record<s
     purpose: a.purpose,
     listenOnly: a.listen_only === 1,
     status: a.status,
-    health: parseJson<Record<string, unknown>>(a.health, {}),
+    health: healthFor(parseJson<Record<string, unknown>>(a.health, {}), health),
     hasCredentials: a.credentials != null,
     settings: parseJson<Record<string, unknown>>(a.settings, {}),
     calendar: parseJson<unknown>(a.calendar, null),

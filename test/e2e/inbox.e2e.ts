@@ -448,8 +448,11 @@ describe('the agent inbox', () => {
     await w.page.locator('.channel-link.unhealthy', { hasText: 'acme.bsky.social' }).waitFor();
     await alert.click();
     const dialog = w.page.getByRole('dialog', { name: 'Channels that need attention' });
-    expect(await dialog.textContent()).toContain('The access token was revoked');
-    expect(await dialog.textContent()).toContain('Reconnect the account in Settings');
+    // an agent reads what kind of failure it is; the network's own words are for admins
+    const said = await dialog.textContent();
+    expect(said).toContain('The network no longer accepts this account\'s credentials.');
+    expect(said).toContain('Admins were told');
+    expect(said).not.toContain('The access token was revoked');
     await w.page.keyboard.press('Escape');
     const fresh = await desk.db.store.db.selectFrom('channel_account').selectAll().where('id', '=', acct).executeTakeFirstOrThrow();
     await markChannelHealth(desk.db.store, desk.parley.services.bus, fresh, null, Date.now());

@@ -10,6 +10,7 @@ import type { Tx } from '../../store/util.js';
 import { groupExpertTargetMin } from '../../workflow/settings.js';
 import { createApiToken, LoginLimiter, requireRole, revokeTokensOf } from '../auth.js';
 import type { App } from '../http.js';
+import { healthViewFor } from '../../channels/healthSummary.js';
 import { presentChannelAccount, presentUser } from '../presenters.js';
 import { channelAccountSchema, idParams, userSchema } from '../schemas.js';
 
@@ -182,10 +183,10 @@ export function adminRoutes(app: App) {
     return { id: req.params.id };
   });
 
-  app.get('/api/channel-accounts', { schema: { tags: ['channels'], summary: 'Connected accounts with their health (credentials are never returned)', response: { 200: z.object({ items: z.array(channelAccountSchema) }) } } }, async (req) => {
+  app.get('/api/channel-accounts', { schema: { tags: ['channels'], summary: 'Connected accounts with their health (credentials are never returned; what the network answered only to admins, a plain summary to everyone else)', response: { 200: z.object({ items: z.array(channelAccountSchema) }) } } }, async (req) => {
     const a = requireRole(req);
     const rows = await s.store.db.selectFrom('channel_account').selectAll().where('brand_id', '=', a.user.brand_id).orderBy('network').orderBy('handle').execute();
-    return { items: rows.map((r) => presentChannelAccount(r, s.registry.forAccount(r)?.capabilities ?? null)) };
+    return { items: rows.map((r) => presentChannelAccount(r, s.registry.forAccount(r)?.capabilities ?? null, healthViewFor(a.user.role))) };
   });
 
   const tokenSchema = z.object({ id: z.number(), name: z.string(), prefix: z.string(), userId: z.number(), userName: z.string(), createdAt: z.string(), lastUsedAt: z.string().nullable(), expiresAt: z.string().nullable(), revokedAt: z.string().nullable() });

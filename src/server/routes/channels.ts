@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { connectChannelAccount, credentialNamesOf, editChannelAccount } from '../../commands/channelAccounts.js';
+import { publishChannelHealth } from '../../channels/health.js';
 import { describeSettings } from '../../channels/settings.js';
 import { NETWORKS } from '../../core/types.js';
 import { notFound } from '../../errors.js';
@@ -38,18 +39,18 @@ export function channelRoutes(app: App) {
   };
   /** What an admin sees of an account: the list's fields, the webhook URL (when it has one), and the names (only) of the stored credentials. */
   const forAdmin = (row: ChannelAccount) => {
-    const a = presentChannelAccount(row);
+    const a = presentChannelAccount(row, undefined, 'detail');
     return { ...a, ...(receivesWebhooks(row) ? { webhookUrl: `${s.config.publicUrl ?? ''}/api/webhooks/${a.network}/${a.id}` } : {}), credentialNames: credentialNamesOf(s.secrets, row) };
   };
   const accountOut = channelAccountSchema.extend({
     webhookUrl: z.string().optional().describe('Where the network posts events; only for accounts whose connector receives webhooks (absent for polled or streamed networks such as Mastodon)'),
     credentialNames: z.array(z.string()).describe('Names of the stored credentials; their values are never returned'),
   });
-  /** After a commit: the ingest pipeline and workflow drop what they cached of accounts, and open admin pages update live. */
-  const changed = (row: ChannelAccount) => {
+  /** After a commit: the ingest pipeline and workflow drop what they cached of accounts, and open pages update live (health in full for admins only). */
+  const changed = async (row: ChannelAccount) => {
     s.pipeline.invalidateAccounts();
     s.workflowSettings.invalidate();
-    s.bus.publish(row.brand_id, 'channel.health', presentChannelAccount(row));
+    await publishChannelHealth(s.store, s.bus, row);
   };
 
   app.get('/api/channel-networks', {
@@ -79,7 +80,7 @@ export function channelRoutes(app: App) {
       actor: a.actor, network: b.network, handle: b.handle, externalId: b.externalId, displayName: b.displayName, purpose: b.purpose, listenOnly: b.listenOnly,
       driver: b.driver ?? null, credentials: b.credentials, settings: b.settings,
     }, s.clock.now());
-    changed(row);
+    await changed(row);
     return reply.code(201).send(forAdmin(row));
   });
 
@@ -118,7 +119,7 @@ export function channelRoutes(app: App) {
   }, async (req) => {
     const a = requireRole(req, 'admin');
     const r = await editChannelAccount(s, { actor: a.actor, accountId: req.params.id, ...req.body }, s.clock.now());
-    if (r.changed.length) changed(r.account);
+    if (r.changed.length) await changed(r.account);
     return forAdmin(r.account);
   });
 

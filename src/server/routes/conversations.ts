@@ -1,5 +1,6 @@
 /** The inbox API: list, count, read, and act on conversations. */
 import { z } from 'zod';
+import { KEYLESS_REPLY_WINDOW_MS } from '../../commands/conversations.js';
 import { CONVERSATION_STATUSES, type TriageAction } from '../../core/types.js';
 import { AppError, notFound } from '../../errors.js';
 import { getConversationDetail, LIST_TOTAL_CAP, listConversations, searchMessages, viewCounts } from '../../store/queries.js';
@@ -122,7 +123,13 @@ export function conversationRoutes(app: App) {
 
   app.post('/api/conversations/:id/replies', {
     schema: {
-      tags, summary: 'Reply publicly or privately; the reply goes to the outbox (or waits for approval)', params: idParams, body: replyBody,
+      tags, summary: 'Reply publicly or privately; the reply goes to the outbox (or waits for approval), and is sent at most once', params: idParams, body: replyBody,
+      description: [
+        'A new reply answers 202. A repeated request answers 200 with the first reply and `duplicate: true`, and nothing is sent again:',
+        'with an `idempotencyKey`, the same key from the same person is the same reply (reused for another conversation or another text it is a 409 `reply.key_reused`);',
+        `without one, the same person sending the same text (ignoring surrounding whitespace) with the same visibility and replyToMessageId in the same conversation within ${KEYLESS_REPLY_WINDOW_MS / 60_000} minutes is the same reply.`,
+        'To say the same thing again within that time on purpose, send a new idempotencyKey.',
+      ].join(' '),
       response: {
         202: z.object({ message: messageSchema, duplicate: z.boolean(), approval: z.object({ reasons: z.array(z.object({ code: z.string(), message: z.string() })) }).nullable(), checks: z.array(checkSchema) }),
         200: z.object({ message: messageSchema, duplicate: z.boolean(), approval: z.null(), checks: z.array(checkSchema) }),

@@ -246,6 +246,7 @@ export interface ChannelAccount {
   purpose: string;
   listenOnly: boolean;
   status: string;
+  /** `message` (and `lastError`) are the network's own words for admins only; everyone else gets a plain summary of `code`. */
   health: { code?: string | null; message?: string | null; advice?: string | null; since?: string; lastErrorAt?: string } & Record<string, unknown>;
   lastSyncAt: string | null;
   /** What the connector can do: true, or the reason the network lacks it. */
