@@ -24,22 +24,34 @@ export class ContactCommands {
     if (!contact) throw notFound('contact');
     const id = p.crmCustomerId.trim();
     if (!id || id.length > 200) throw badRequest('validation', 'crmCustomerId is required (at most 200 characters)');
+    // an id is copied between systems and exported: no line breaks, NULs or other control characters
+    if (/\p{Cc}/u.test(id)) throw badRequest('validation', 'crmCustomerId contains a control character (a line break, tab or NUL)');
     if (!p.consent) throw badRequest('crm.consent_required', 'link a social profile to a customer record only with their consent: record how they gave it');
     const c = p.consent;
-    if (c.method === 'customer_message') {
-      if (c.messageId == null) throw badRequest('crm.consent_evidence', 'point to the customer\'s message in which they agreed');
+    if (c.method === 'customer_message' && c.messageId == null) throw badRequest('crm.consent_evidence', 'point to the customer\'s message in which they agreed');
+    // a message given as evidence is shown as the customer's consent, whatever the method: it must be theirs
+    if (c.messageId != null) {
       const m = await store.db.selectFrom('message').select(['id', 'direction', 'author_identity_id']).where('id', '=', c.messageId).where('brand_id', '=', actor.brandId).executeTakeFirst();
       const ident = m?.author_identity_id ? await store.db.selectFrom('contact_identity').select('contact_id').where('id', '=', m.author_identity_id).executeTakeFirst() : null;
       if (!m || m.direction !== 'inbound' || ident?.contact_id !== contactId) throw badRequest('crm.consent_evidence', 'the consent message must be one this customer sent');
-    } else if (!c.note || c.note.trim().length < 10) {
+    }
+    if (c.method !== 'customer_message' && (!c.note || c.note.trim().length < 10)) {
       throw badRequest('crm.consent_evidence', 'describe how the customer consented (form reference, call date...)');
     }
+    const note = c.note?.trim() || null;
     const now = clock.now();
     await store.db.transaction().execute(async (trx) => {
-      await trx.updateTable('crm_consent').set({ withdrawn_at: now }).where('contact_id', '=', contactId).where('withdrawn_at', 'is', null).execute();
-      await trx.insertInto('crm_consent').values({ brand_id: actor.brandId, contact_id: contactId, crm_customer_id: id, method: c.method, evidence_message_id: c.messageId ?? null, note: c.note ?? null, granted_at: now, recorded_by: actor.userId! }).execute();
+      // The contact row first: on PostgreSQL the update locks it, so two links at once take
+      // turns and the second withdraws the first's consent (else both stay current, and the
+      // consent shown could be for another CRM id than the link). What it replaced is audited.
       await trx.updateTable('contact').set({ crm_customer_id: id, crm_consent_at: now, crm_linked_by: actor.userId, updated_at: now }).where('id', '=', contactId).execute();
-      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'contact.crm_linked', subjectType: 'contact', subjectId: contactId, data: { crmCustomerId: id, method: c.method, evidenceMessageId: c.messageId ?? null } }, now);
+      const replaced = await trx.updateTable('crm_consent').set({ withdrawn_at: now }).where('contact_id', '=', contactId).where('withdrawn_at', 'is', null).returning('crm_customer_id').execute();
+      await trx.insertInto('crm_consent').values({ brand_id: actor.brandId, contact_id: contactId, crm_customer_id: id, method: c.method, evidence_message_id: c.messageId ?? null, note, granted_at: now, recorded_by: actor.userId! }).execute();
+      await audit(trx, {
+        brandId: actor.brandId, actor: actor.name, action: 'contact.crm_linked', subjectType: 'contact', subjectId: contactId,
+        // the consent as recorded, so the audit export keeps it after a withdrawal
+        data: { crmCustomerId: id, method: c.method, evidenceMessageId: c.messageId ?? null, note, previous: replaced.map((r) => r.crm_customer_id).join(', ') || null },
+      }, now);
     });
     this.deps.bus.publish(actor.brandId, 'contact.updated', { contactId, crmCustomerId: id });
     return { contactId, crmCustomerId: id, consentAt: new Date(now).toISOString(), method: c.method };

@@ -3,16 +3,20 @@
  * with a cited community guideline that allows that action, and with the
  * agent's evidence of how the item breaks it — never for mere negativity
  * (the seeds: deleting negative comments "is never, ever appropriate").
- * Every action, done or failed, is logged and audited.
+ * Every action is logged before the network is asked and audited with how it
+ * ended: done, failed (the network refused) or unknown (it did not answer).
+ * A repeat of what Parley already did is `unchanged`: nothing is sent again.
  */
 import { ChannelError, type Channel } from '../channels/types.js';
-import { AppError, badRequest, disabledAccount, forbidden, notFound } from '../errors.js';
+import { AppError, badRequest, conflict, disabledAccount, forbidden, notFound } from '../errors.js';
 import { evidenceRefusal } from '../core/moderationEvidence.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
 import type { ChannelRegistry } from '../channels/registry.js';
 import { audit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
+import type { Tx } from '../store/util.js';
+import { sql } from 'kysely';
 import type { Actor } from './context.js';
 
 export const MODERATION_ACTIONS = ['hide', 'unhide', 'delete', 'block', 'unblock', 'mute', 'unmute'] as const;
@@ -46,6 +50,10 @@ export class ModerationCommands {
     if (!/^[a-z0-9][a-z0-9_-]{0,40}$/.test(g.code)) throw badRequest('guideline.invalid_code', 'the code is lowercase letters, digits, - or _');
     const actions = g.allowedActions ?? ['hide', 'delete', 'block', 'mute'];
     if (actions.some(isUndo)) throw badRequest('guideline.invalid', 'undoing (unhide, unblock, unmute) needs no rule');
+    // A rule that forbids only negativity ("no negative reviews") would let moderation cite it for
+    // exactly what moderation must never be for: the same test the evidence gets.
+    const negativityRule = evidenceRefusal(`${g.title}. ${g.description}`);
+    if (negativityRule) throw badRequest('guideline.negativity', `a community guideline names a violation, never negativity or criticism alone: ${negativityRule}`);
     const now = this.deps.clock.now();
     const row = await this.deps.store.db
       .insertInto('community_guideline')
@@ -57,6 +65,24 @@ export class ModerationCommands {
       });
     await audit(this.deps.store.db, { brandId: actor.brandId, actor: actor.name, action: 'guideline.published', subjectType: 'community_guideline', subjectId: row.id, data: { code: g.code, title: g.title, actions } }, now);
     return row.id;
+  }
+
+  /**
+   * Retire a guideline (admin): it can no longer be cited; what was done citing it keeps the
+   * citation in the moderation log and the audit trail. Retiring a retired one is a 409.
+   */
+  async retireGuideline(actor: Actor, guidelineId: number, reason: string) {
+    if (actor.role !== 'admin') throw forbidden('only admins retire community guidelines');
+    const { store, clock } = this.deps;
+    const g = await store.db.selectFrom('community_guideline').selectAll().where('id', '=', guidelineId).where('brand_id', '=', actor.brandId).executeTakeFirst();
+    if (!g) throw notFound('guideline');
+    const now = clock.now();
+    await store.db.transaction().execute(async (trx) => {
+      // only an update that still finds it live retires it: of two retirements at once, one is recorded
+      const r = await trx.updateTable('community_guideline').set({ retired_at: now }).where('id', '=', g.id).where('retired_at', 'is', null).executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) throw conflict('guideline.retired', `guideline "${g.code}" is already retired`);
+      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'guideline.retired', subjectType: 'community_guideline', subjectId: g.id, data: { code: g.code, title: g.title, reason } }, now);
+    });
   }
 
   /** Moderate an inbound message (or its author) citing a guideline. */
@@ -92,30 +118,122 @@ export class ModerationCommands {
     if (!channel || can !== true) throw badRequest('moderation.unsupported', `${account.network} cannot ${p.action} here: ${typeof can === 'string' ? can : 'no connector'}`);
     if ((p.action === 'unblock' || p.action === 'unmute') && !channel[p.action]) throw badRequest('moderation.unsupported', `the ${account.network} connector cannot ${p.action}: do it on the network itself`);
     const identity = msg.author_identity_id ? await store.db.selectFrom('contact_identity').selectAll().where('id', '=', msg.author_identity_id).executeTakeFirst() : null;
+    if (!msg.network_message_id && CAPABILITY[p.action] !== 'block' && CAPABILITY[p.action] !== 'mute') throw badRequest('moderation.unsupported', 'this post has no id on the network to act on');
 
-    let status = 'done';
+    // What Parley already did (done, not undone) decides a repeat: a post deleted is gone, and
+    // hiding what is hidden or blocking who is blocked again is answered `unchanged`, with no
+    // second call to the network and no second audit entry (a retried request). The same action
+    // on the same post or author still waiting for the network is a 409 (a double click).
+    // Checked and recorded in one transaction that takes turns per post or author (SQLite runs
+    // one transaction at a time; PostgreSQL takes an advisory lock), so two requests cannot
+    // both pass. Recorded as pending before the network is asked: if the desk fails after the
+    // network acted, the log says "we asked and never heard", not nothing.
+    const onAuthor = !MESSAGE_ACTIONS.includes(p.action);
+    const row = await store.db.transaction().execute(async (trx) => {
+      if (store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${MODERATION_LOCK}, hashtext(${`${onAuthor ? 'identity' : 'message'}:${onAuthor ? identity?.id ?? 0 : msg.id}`}))`.execute(trx);
+      const effect = await currentEffect(trx, actor.brandId, msg.id, identity?.id ?? null);
+      if (!onAuthor && effect.deleted) throw conflict('moderation.deleted', 'this post was deleted from the network: there is nothing left to hide, unhide or delete');
+      if (effect.last[cap] === p.action) return null;
+      const sameCap = (Object.keys(CAPABILITY) as ModerationAction[]).filter((a) => CAPABILITY[a] === cap);
+      const waiting = await trx
+        .selectFrom('moderation_action')
+        .select('id')
+        .where('brand_id', '=', actor.brandId)
+        .where('status', '=', 'pending')
+        .where('action', 'in', sameCap)
+        .where(onAuthor && identity ? 'identity_id' : 'message_id', '=', onAuthor && identity ? identity.id : msg.id)
+        .where('created_at', '>', clock.now() - IN_FLIGHT_MS)
+        .executeTakeFirst();
+      if (waiting) throw conflict('moderation.in_progress', `a ${cap} of this ${onAuthor ? 'author' : 'post'} is waiting for the network: see the conversation for how it ends`);
+      return trx.insertInto('moderation_action').values({
+        brand_id: actor.brandId, message_id: msg.id, conversation_id: msg.conversation_id, identity_id: identity?.id ?? null, action: p.action,
+        guideline_id: guideline?.id ?? 0, evidence: evidence || `(${p.action})`, actor_user_id: actor.userId!, status: 'pending', error: null, created_at: clock.now(),
+      }).returning('id').executeTakeFirstOrThrow();
+    });
+    if (!row) return { status: 'unchanged', action: p.action, guideline: guideline?.code ?? null };
+
+    let status: 'done' | 'failed' | 'unknown' = 'done';
     let error: string | null = null;
     try {
-      await perform(channel, p.action, msg.network_message_id!, identity);
+      await perform(channel, p.action, msg.network_message_id ?? '', identity);
     } catch (err) {
-      status = 'failed';
+      // a TIMEOUT (or an error the connector did not classify) may have happened on the network
+      status = err instanceof ChannelError && err.code !== 'TIMEOUT' ? 'failed' : 'unknown';
       error = err instanceof ChannelError ? `${err.code}: ${err.message}` : String((err as Error)?.message ?? err);
     }
     const now = clock.now();
     await store.db.transaction().execute(async (trx) => {
-      await trx.insertInto('moderation_action').values({
-        brand_id: actor.brandId, message_id: msg.id, conversation_id: msg.conversation_id, identity_id: identity?.id ?? null, action: p.action,
-        guideline_id: guideline?.id ?? 0, evidence: evidence || `(${p.action})`, actor_user_id: actor.userId!, status, error, created_at: now,
-      }).execute();
+      await trx.updateTable('moderation_action').set({ status, error, created_at: now }).where('id', '=', row.id).execute();
       await audit(trx, {
         brandId: actor.brandId, actor: actor.name, action: `moderation.${p.action}`, subjectType: 'message', subjectId: msg.id, conversationId: msg.conversation_id,
         data: { guideline: guideline ? { id: guideline.id, code: guideline.code, title: guideline.title } : null, evidence, status, error, author: identity?.handle ?? null },
       }, now);
     });
     bus.publish(actor.brandId, 'moderation', { conversationId: msg.conversation_id, messageId: msg.id, action: p.action, status, guideline: guideline?.code ?? null });
+    if (status === 'unknown') throw new AppError(502, 'moderation.network_unknown', `the network did not say whether it did it (${error}): check on the network, then repeat or undo it here`);
     if (status === 'failed') throw new AppError(502, 'moderation.network_failed', `the network refused: ${error}`);
     return { status, action: p.action, guideline: guideline?.code ?? null };
   }
+}
+
+/**
+ * Actions still `pending` long after they were asked (the desk stopped between asking the network
+ * and recording its answer): `unknown`, audited under the person who asked, with no second call
+ * to the network — someone checks there, then repeats or undoes it. Run by the housekeeping sweep.
+ */
+export async function settleStaleModeration(store: Store, bus: EventBus | null, now: number): Promise<number> {
+  const stale = await store.db.selectFrom('moderation_action').selectAll().where('status', '=', 'pending').where('created_at', '<=', now - IN_FLIGHT_MS).execute();
+  let settled = 0;
+  for (const r of stale) {
+    const error = 'the desk stopped before the network answered: check on the network';
+    const done = await store.db.transaction().execute(async (trx) => {
+      // only one sweep (or a late answer) settles it
+      const u = await trx.updateTable('moderation_action').set({ status: 'unknown', error }).where('id', '=', r.id).where('status', '=', 'pending').executeTakeFirst();
+      if (Number(u.numUpdatedRows) === 0) return false;
+      const g = r.guideline_id ? await trx.selectFrom('community_guideline').select(['id', 'code', 'title']).where('id', '=', r.guideline_id).executeTakeFirst() : null;
+      await audit(trx, {
+        brandId: r.brand_id, actor: `user:${r.actor_user_id}`, action: `moderation.${r.action}`, subjectType: 'message', subjectId: r.message_id, conversationId: r.conversation_id,
+        data: { guideline: g ? { id: g.id, code: g.code, title: g.title } : null, evidence: r.evidence, status: 'unknown', error, settledBy: 'housekeeping' },
+      }, now);
+      return true;
+    });
+    if (!done) continue;
+    settled++;
+    bus?.publish(r.brand_id, 'moderation', { conversationId: r.conversation_id, messageId: r.message_id, action: r.action, status: 'unknown', guideline: null });
+  }
+  return settled;
+}
+
+const MESSAGE_ACTIONS: readonly ModerationAction[] = ['hide', 'unhide', 'delete'];
+/** PostgreSQL advisory lock namespace for moderating one post or author at a time. */
+const MODERATION_LOCK = 872301;
+/** A pending action older than this is a desk that failed mid-call, not a request in flight. */
+const IN_FLIGHT_MS = 120_000;
+
+/**
+ * The latest done action on a post (hide / unhide), on its author (block / unblock, mute / unmute),
+ * and whether the post was deleted. Failed, unknown and pending actions changed nothing we know of.
+ */
+async function currentEffect(db: Tx, brandId: number, messageId: number, identityId: number | null) {
+  const rows = await db
+    .selectFrom('moderation_action')
+    .select(['action', 'message_id', 'identity_id'])
+    .where('brand_id', '=', brandId)
+    .where('status', '=', 'done')
+    .where((eb) => {
+      const byMessage = eb.and([eb('message_id', '=', messageId), eb('action', 'in', MESSAGE_ACTIONS)]);
+      return identityId == null ? byMessage : eb.or([byMessage, eb.and([eb('identity_id', '=', identityId), eb('action', 'in', ['block', 'unblock', 'mute', 'unmute'])])]);
+    })
+    .orderBy('id')
+    .execute();
+  const last: Partial<Record<'hide' | 'delete' | 'block' | 'mute', ModerationAction>> = {};
+  let deleted = false;
+  for (const r of rows) {
+    const a = r.action as ModerationAction;
+    if (a === 'delete') deleted = true;
+    else last[CAPABILITY[a]] = a;
+  }
+  return { last, deleted };
 }
 
 async function perform(channel: Channel, action: ModerationAction, networkMessageId: string, identity: { network_user_id: string; handle: string; display_name: string | null } | null | undefined) {

@@ -19,3 +19,17 @@ describe('evidenceRefusal', () => {
     expect(evidenceRefusal('Shares a screenshot of another customer\'s order with their full name')).toBeNull();
   });
 });
+
+describe('evidenceRefusal, when a word of a violation against people is aimed at the brand', () => {
+  it('refuses "attacks our product", "insulting us", "targets the company": criticism of a company, not harassment', () => {
+    for (const e of ['A negative review that attacks our product', 'insulting us in every post', 'targets the company with bad reviews', 'keeps attacking our new app', 'Harassing our support with complaints']) {
+      expect(evidenceRefusal(e), e).toMatch(/not which rule the post breaks/);
+    }
+  });
+
+  it('lets it stand when people are the target, or another violation is named', () => {
+    for (const e of ['attacks our staff by name', 'insults the brand\'s staff with a slur', 'insulting us and posting the agent\'s home address', 'targets our agent Sam in every reply', 'attacks the company and threatens violence at the store']) {
+      expect(evidenceRefusal(e), e).toBeNull();
+    }
+  });
+});

@@ -375,7 +375,7 @@ export interface ModerationActionTable {
   /** The agent's words on how the item breaks the rule. */
   evidence: string;
   actor_user_id: number;
-  /** done | failed */
+  /** pending (the network was asked, no answer recorded yet) | done | failed (the network refused) | unknown (it did not say) */
   status: string;
   error: string | null;
   created_at: number;

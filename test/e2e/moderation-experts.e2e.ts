@@ -189,6 +189,42 @@ describe('undoing moderation from the thread', () => {
   });
 });
 
+describe('retiring a community guideline', () => {
+  it('an admin retires a rule with a reason: it leaves the list, can no longer be cited, and the audit log says so; a repeat changes nothing', async () => {
+    const g = await admin.post('/api/guidelines', { code: 'spam-links', title: 'No spam links', description: 'Posts that only advertise unrelated links are hidden.', allowedActions: ['hide'] });
+    expect(g.status).toBe(201);
+    const w = await pageAs('admin@acme.test');
+    await w.page.goto(`${desk.url}/admin/guidelines`);
+    const item = w.page.locator('.guideline-list li', { hasText: 'No spam links' });
+    await item.waitFor({ timeout: 10_000 });
+    await item.getByRole('button', { name: 'Retire the guideline “No spam links”…' }).click();
+    await item.getByLabel(/Why retire/).fill('Merged into the harassment and spam rule');
+    await item.getByRole('button', { name: 'Retire guideline' }).click();
+    await item.waitFor({ state: 'detached', timeout: 10_000 });
+    // the rule that stays is still listed; the retired one cannot be cited
+    await w.page.locator('.guideline-list li', { hasText: 'No harassment' }).waitFor();
+    const c = await comment('Buy followers cheap at spam.example');
+    const cite = await admin.post(`/api/messages/${c.messageId}/moderation`, { action: 'hide', guidelineId: g.json.id, evidence: 'An advert for bought followers, unrelated to the brand.' });
+    expect(cite.status).toBeGreaterThanOrEqual(400);
+    expect(calls).not.toContain(`hide:${c.networkMessageId}`);
+    // the audit log names the retirement and keeps the reason
+    const audit = (await admin.get('/api/audit?action=guideline.')).json.items.find((e: any) => e.action === 'guideline.retired');
+    expect(audit.data).toMatchObject({ code: 'spam-links', reason: 'Merged into the harassment and spam rule' });
+    await w.page.goto(`${desk.url}/admin/audit`);
+    const row = w.page.locator('table.audit-log tr[data-action="guideline.retired"]');
+    await row.waitFor({ timeout: 10_000 });
+    expect(await row.textContent()).toContain('Retired a community guideline');
+    // hiding a hidden post again is answered "already done", sends nothing and adds no audit entry
+    const h = await comment('I will find your agent Sam after work.');
+    const first = await admin.post(`/api/messages/${h.messageId}/moderation`, { action: 'hide', guidelineId, evidence: 'A threat against a named member of staff.' });
+    expect(first.json.status).toBe('done');
+    const again = await admin.post(`/api/messages/${h.messageId}/moderation`, { action: 'hide', guidelineId, evidence: 'A threat against a named member of staff.' });
+    expect(again.status).toBe(200);
+    expect(again.json.status).toBe('unchanged');
+    expect(calls.filter((x) => x === `hide:${h.networkMessageId}`)).toHaveLength(1);
+  });
+});
+
 describe('knowledge experts', () => {
   it('offers exactly the experts and expert groups the server accepts', async () => {
     // an expert group by its expert member; one by its own answer target; a team that is neither; one with no one but the asker

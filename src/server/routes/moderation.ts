@@ -6,6 +6,9 @@ import { requireRole } from '../auth.js';
 import type { App } from '../http.js';
 import { idParams, messageSchema } from '../schemas.js';
 
+/** Free text that is stored and audited: PostgreSQL refuses a NUL in text, so it is a 400 here, not a 500 later. */
+const text = () => z.string().refine((v) => !v.includes('\u0000'), 'contains a NUL character');
+
 export function moderationRoutes(app: App) {
   const s = app.services;
   const guideline = z.object({ id: z.number(), code: z.string(), title: z.string(), description: z.string(), allowedActions: z.array(z.string()) });
@@ -16,18 +19,26 @@ export function moderationRoutes(app: App) {
   });
 
   app.post('/api/guidelines', {
-    schema: { tags: ['moderation'], summary: 'Publish a community guideline (admin)', body: z.object({ code: z.string().max(41), title: z.string().min(3).max(200), description: z.string().min(10).max(5000), allowedActions: z.array(z.enum(MODERATION_ACTIONS)).min(1).optional() }), response: { 201: z.object({ id: z.number() }) } },
+    schema: { tags: ['moderation'], summary: 'Publish a community guideline (admin)', body: z.object({ code: z.string().max(41), title: text().min(3).max(200), description: text().min(10).max(5000), allowedActions: z.array(z.enum(MODERATION_ACTIONS)).min(1).optional() }), response: { 201: z.object({ id: z.number() }) } },
   }, async (req, reply) => {
     const a = requireRole(req, 'admin');
     return reply.code(201).send({ id: await s.moderation.addGuideline(a.actor, req.body) });
   });
 
+  app.post('/api/guidelines/:id/retire', {
+    schema: { tags: ['moderation'], summary: 'Retire a community guideline (admin): it can no longer be cited; past moderation keeps its citation', params: idParams, body: z.object({ reason: text().min(3).max(1000) }), response: { 204: z.null() } },
+  }, async (req, reply) => {
+    const a = requireRole(req, 'admin');
+    await s.moderation.retireGuideline(a.actor, req.params.id, req.body.reason);
+    return reply.code(204).send(null);
+  });
+
   app.post('/api/messages/:id/moderation', {
     schema: {
       tags: ['moderation'],
-      summary: 'Hide, delete, block or mute — only citing a guideline that allows it, with evidence (never for mere negativity); unhide, unblock or unmute — no guideline needed, the reason (evidence) recorded',
+      summary: 'Hide, delete, block or mute — only citing a guideline that allows it, with evidence (never for mere negativity); unhide, unblock or unmute — no guideline needed, the reason (evidence) recorded. `status` is `done`, or `unchanged` when Parley already did it (nothing is sent again); the same action still waiting for the network is a 409 `moderation.in_progress`, a deleted post a 409 `moderation.deleted`, a network that does not answer a 502 `moderation.network_unknown`',
       params: idParams,
-      body: z.object({ action: z.enum(MODERATION_ACTIONS), guidelineId: z.number().int().positive().nullish(), evidence: z.string().max(2000).nullish() }),
+      body: z.object({ action: z.enum(MODERATION_ACTIONS), guidelineId: z.number().int().positive().nullish(), evidence: text().max(2000).nullish() }),
       response: { 200: z.object({ status: z.string(), action: z.string(), guideline: z.string().nullable() }) },
     },
   }, async (req) => {
@@ -59,7 +70,7 @@ export function moderationRoutes(app: App) {
       tags: ['contacts'],
       summary: 'Link a social profile to a CRM customer — only with the customer\'s recorded consent',
       params: idParams,
-      body: z.object({ crmCustomerId: z.string().min(1).max(200), consent: z.object({ method: z.enum(CONSENT_METHODS), messageId: z.number().int().positive().nullish(), note: z.string().max(2000).nullish() }).nullish() }),
+      body: z.object({ crmCustomerId: z.string().min(1).max(200), consent: z.object({ method: z.enum(CONSENT_METHODS), messageId: z.number().int().positive().nullish(), note: text().max(2000).nullish() }).nullish() }),
       response: { 200: z.object({ contactId: z.number(), crmCustomerId: z.string(), consentAt: z.string(), method: z.string() }) },
     },
   }, async (req) => {
@@ -68,7 +79,7 @@ export function moderationRoutes(app: App) {
   });
 
   app.post('/api/contacts/:id/crm-unlink', {
-    schema: { tags: ['contacts'], summary: 'Remove the CRM link (consent withdrawn); history is kept', params: idParams, body: z.object({ reason: z.string().min(3).max(1000) }), response: { 204: z.null() } },
+    schema: { tags: ['contacts'], summary: 'Remove the CRM link (consent withdrawn); history is kept', params: idParams, body: z.object({ reason: text().min(3).max(1000) }), response: { 204: z.null() } },
   }, async (req, reply) => {
     const a = requireRole(req, 'agent', 'approver', 'admin');
     await s.contacts.unlinkCrm(a.actor, req.params.id, req.body.reason);

@@ -35,6 +35,7 @@ export const AUDIT_ACTION_LABEL: Record<string, string> = {
   'channel.unhealthy': 'Channel became unhealthy',
   'channel.recovered': 'Channel recovered',
   'guideline.published': 'Published a community guideline',
+  'guideline.retired': 'Retired a community guideline',
   'contact.crm_linked': 'Linked a customer to the CRM (with consent)',
   'contact.crm_unlinked': 'Removed a CRM link',
   'conversation.assigned': 'Assigned a conversation',
@@ -73,7 +74,9 @@ export const AUDIT_ACTION_LABEL: Record<string, string> = {
   'moderation.unhide': 'Unhid a post',
   'moderation.delete': 'Deleted a post (citing a guideline)',
   'moderation.block': 'Blocked an author (citing a guideline)',
+  'moderation.unblock': 'Unblocked an author',
   'moderation.mute': 'Muted an author (citing a guideline)',
+  'moderation.unmute': 'Unmuted an author',
 };
 
 /** Groups of actions the filter offers as prefixes. */

@@ -17,6 +17,42 @@ import { ListInput, Problem, ReadOnlyNote, Section } from './fields.js';
 
 // ---------------------------------------------------------------- guidelines
 
+/** Retire a rule (admin): it leaves the list and can no longer be cited; what was done citing it keeps the citation. */
+function RetireGuideline({ id, title }: { id: number; title: string }) {
+  const toast = useToast();
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState('');
+  const retire = useAdminWrite(() => api<null>('POST', `/api/guidelines/${id}/retire`, { reason: reason.trim() }), [wkeys.guidelines]);
+  if (!open) {
+    return (
+      <button type="button" className="btn btn-small btn-ghost" onClick={() => setOpen(true)} aria-label={`Retire the guideline “${title}”…`}>
+        Retire…
+      </button>
+    );
+  }
+  return (
+    <form
+      className="inline-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        retire.mutate(undefined, { onSuccess: () => toast(`Guideline “${title}” retired: it can no longer be cited`) });
+      }}
+    >
+      <label>
+        Why retire “{title}”? <span className="muted small">(kept in the audit log)</span>
+        <input value={reason} onChange={(e) => setReason(e.target.value)} minLength={3} maxLength={1000} required autoFocus />
+      </label>
+      <button type="submit" className="btn btn-small btn-danger" disabled={retire.isPending || reason.trim().length < 3}>
+        Retire guideline
+      </button>
+      <button type="button" className="btn btn-small btn-ghost" onClick={() => setOpen(false)}>
+        Cancel
+      </button>
+      <Problem error={retire.error} />
+    </form>
+  );
+}
+
 export function GuidelinesAdmin({ admin }: { admin: boolean }) {
   const q = useGuidelines();
   const toast = useToast();
@@ -42,6 +78,7 @@ export function GuidelinesAdmin({ admin }: { admin: boolean }) {
                   <SafeText text={g.description} linkify={false} />
                 </p>
                 <p className="muted small">Allows: {g.allowedActions.join(', ')}</p>
+                {admin && <RetireGuideline id={g.id} title={g.title} />}
               </li>
             ))}
           </ul>

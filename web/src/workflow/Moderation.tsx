@@ -61,7 +61,8 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
       { messageId: message.id, conversationId: message.conversationId, action, guidelineId, evidence },
       {
         onSuccess: (r) => {
-          toast(`${ACTION_LABEL[action]}: done, citing “${r.guideline ?? g?.code}”`);
+          // a repeat of what was already done sends nothing to the network (and is not audited again)
+          toast(r.status === 'unchanged' ? `${ACTION_LABEL[action]}: already done — nothing sent again` : `${ACTION_LABEL[action]}: done, citing “${r.guideline ?? g?.code}”`);
           onClose();
         },
         onError: (err) => setRefusal(refusalOf(err)),
@@ -206,8 +207,8 @@ export function UndoModerationDialog({ target, channel, users, onClose }: { targ
     moderate.mutate(
       { messageId: m.id, conversationId: m.conversationId, action, guidelineId: null, evidence: reason.trim() },
       {
-        onSuccess: () => {
-          toast(`${text.done}${reason.trim() ? ' — your reason is in the activity' : ''}`);
+        onSuccess: (r) => {
+          toast(r.status === 'unchanged' ? 'Already undone — nothing sent again' : `${text.done}${reason.trim() ? ' — your reason is in the activity' : ''}`);
           onClose();
         },
         onError: (err) => setRefusal(refusalOf(err)),
