@@ -192,7 +192,7 @@ export async function settleStaleModeration(store: Store, bus: EventBus | null, 
       if (Number(u.numUpdatedRows) === 0) return false;
       const g = r.guideline_id ? await trx.selectFrom('community_guideline').select(['id', 'code', 'title']).where('id', '=', r.guideline_id).executeTakeFirst() : null;
       await audit(trx, {
-        brandId: r.brand_id, actor: `user:${r.actor_user_id}`, action: `moderation.${r.action}`, subjectType: 'message', subjectId: r.message_id, conversationId: r.conversation_id,
+        brandId: r.brand_id, actor: `user:${r.actor_user_id}`, action: `moderation.${r.action}`, subjectType: r.message_id != null ? 'message' : 'moderation_action', subjectId: r.message_id ?? r.id, conversationId: r.conversation_id,
         data: { guideline: g ? { id: g.id, code: g.code, title: g.title } : null, evidence: r.evidence, status: 'unknown', error, settledBy: 'housekeeping' },
       }, now);
       return true;
