@@ -1,9 +1,11 @@
 /**
  * Read queries behind the inbox: conversation lists with filters and keyset
  * pagination, per-view counts, a conversation with everything the agent needs,
- * and full-text search (FTS5 on SQLite, tsvector on PostgreSQL), newest first.
+ * and full-text search (FTS5 on SQLite, tsvector on PostgreSQL; emoji, which both drop, in
+ * `message_emoji`), newest first.
  */
-import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool } from 'kysely';
+import { splitQueryEmoji } from '../core/emojiSearch.js';
 import { presentAudit, presentConversation, presentIdentity, presentMessage, presentNote, type AuthorJson, type ContactSummaryJson, type ConversationJson } from '../server/presenters.js';
 import type { Store } from './db.js';
 import type { Conversation, DB } from './schema.js';
@@ -87,22 +89,45 @@ export function searchTokens(q: string): string[] {
   return (q.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 8);
 }
 
-/** Message ids matching `q`, newest first. Every token must match; the last one as a prefix (search-as-you-type). */
+/** A search box as the search runs it: its emoji (see src/core/emojiSearch.ts) and its words (the text less the emoji). */
+export function parseSearch(q: string): { words: string[]; emoji: string[] } {
+  const { emoji, rest } = splitQueryEmoji(q);
+  return { words: searchTokens(rest), emoji };
+}
+
+/**
+ * Message ids matching `q`, newest first. Every token must match; the last word as a prefix
+ * (search-as-you-type). Words go to the full-text index; emoji, which it drops, to
+ * `message_emoji` (each one a whole emoji: 👍 finds every skin tone, 👍🏽 only that one).
+ */
 export async function searchMessageIds(store: Store, brandId: number, q: string, limit: number, beforeId?: number): Promise<number[]> {
-  const tokens = searchTokens(q);
-  if (!tokens.length) return [];
+  const { words: tokens, emoji } = parseSearch(q);
+  if (!tokens.length && !emoji.length) return [];
+  if (store.dialect === 'sqlite') await indexPending(store); // what ingest has not indexed yet (it does so in thousands)
+  // each emoji narrows the ids, as each word does: a primary-key probe for each id the other
+  // terms find (as an IN list, SQLite would hand it to FTS5 as a rowid constraint, and FTS5
+  // would run the whole word query again for each id)
+  const hasEmoji = (id: RawBuilder<unknown>, terms: string[]) =>
+    sql.join(terms.map((t) => sql`and exists (select 1 from message_emoji x where x.brand_id = ${brandId} and x.term = ${t} and x.message_id = ${id})`), sql` `);
+  if (!tokens.length) {
+    const [first, ...more] = emoji;
+    const rows = await sql<{ id: number }>`
+      select e.message_id as id from message_emoji e
+      where e.brand_id = ${brandId} and e.term = ${first!} ${beforeId ? sql`and e.message_id < ${beforeId}` : sql``} ${hasEmoji(sql`e.message_id`, more)}
+      order by e.message_id desc limit ${limit}`.execute(store.db);
+    return rows.rows.map((r) => Number(r.id));
+  }
   if (store.dialect === 'sqlite') {
-    await indexPending(store); // what ingest has not indexed yet (it does so in thousands)
     const match = tokens.map((t, i) => `"${t}"${i === tokens.length - 1 ? '*' : ''}`).join(' ');
     const rows = await sql<{ id: number }>`
       select m.id from message_fts f join message m on m.id = f.rowid
-      where message_fts match ${match} and m.brand_id = ${brandId} ${beforeId ? sql`and f.rowid < ${beforeId}` : sql``}
+      where message_fts match ${match} and m.brand_id = ${brandId} ${beforeId ? sql`and f.rowid < ${beforeId}` : sql``} ${hasEmoji(sql`f.rowid`, emoji)}
       order by f.rowid desc limit ${limit}`.execute(store.db);
     return rows.rows.map((r) => r.id);
   }
   const tsq = tokens.map((t, i) => (i === tokens.length - 1 ? `${t}:*` : t)).join(' & ');
   const rows = await sql<{ id: number }>`
-    select id from message where search @@ to_tsquery('simple', ${tsq}) and brand_id = ${brandId} ${beforeId ? sql`and id < ${beforeId}` : sql``}
+    select id from message where search @@ to_tsquery('simple', ${tsq}) and brand_id = ${brandId} ${beforeId ? sql`and id < ${beforeId}` : sql``} ${hasEmoji(sql`id`, emoji)}
     order by id desc limit ${limit}`.execute(store.db);
   return rows.rows.map((r) => Number(r.id));
 }

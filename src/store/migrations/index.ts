@@ -22,6 +22,7 @@ import * as m20261205T1210 from './20261205T1210_message_answered_facts.js';
 import * as m20261205T1220 from './20261205T1220_conversation_snoozed_index.js';
 import * as m20261205T1310 from './20261205T1310_user_absence.js';
 import * as m20261205T1320 from './20261205T1320_webchat_visitor.js';
+import * as m20261205T1330 from './20261205T1330_emoji_search.js';
 
 export const migrations: Record<string, MigrationModule> = {
   '20261123T1900_initial_schema': m20261123T1900,
@@ -46,4 +47,5 @@ export const migrations: Record<string, MigrationModule> = {
   '20261205T1220_conversation_snoozed_index': m20261205T1220,
   '20261205T1310_user_absence': m20261205T1310,
   '20261205T1320_webchat_visitor': m20261205T1320,
+  '20261205T1330_emoji_search': m20261205T1330,
 };
