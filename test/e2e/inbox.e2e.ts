@@ -438,6 +438,20 @@ describe('the agent inbox', () => {
     await row(w.page, newer.conversationId).waitFor();
   });
 
+  it('searches by emoji, and marks the emoji found whole (tone and selector included)', async () => {
+    const word = `wombat${Date.now().toString(36)}`;
+    const liked = await ingest({ text: `@AcmeCare ${word} love the new flavour ❤️ 👍🏽` });
+    await ingest({ text: `@AcmeCare ${word} the family pack 👨‍👩‍👧 is great` });
+    const w = await agentPage('ana@acme.test');
+    await w.page.keyboard.press('/');
+    await w.page.keyboard.type(`👍 ❤ ${word}`);
+    const hits = w.page.locator('.hit-row');
+    await eventually(async () => (await hits.count()) === 1 && ((await hits.first().textContent()) ?? '').includes('new flavour'), 'one hit: the message with both emoji');
+    expect(await hits.first().locator('mark').allTextContents()).toEqual([word, '❤️', '👍🏽']);
+    await hits.first().locator('a').click();
+    await w.page.waitForURL(new RegExp(`[?&]c=${liked.conversationId}`));
+  });
+
   it('shows an unhealthy channel prominently, live', async () => {
     const acct = await createChannelAccount(desk.db.store.db, { brandId: desk.brandId, network: 'bluesky', handle: 'acme.bsky.social', driver: 'demo' }, Date.now());
     const w = await agentPage('ana@acme.test');

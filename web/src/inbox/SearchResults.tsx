@@ -13,8 +13,17 @@ import type { InboxSearch } from './search.js';
 
 const HIT_HEIGHT = 84;
 
+/** An emoji as the search takes it (src/core/emojiSearch.ts): a pictograph with its tone, selectors and joined parts, or a flag. */
+const EMOJI = /\p{Extended_Pictographic}(?:\p{Emoji_Modifier}|\uFE0F|\u20E3|\u200D\p{Extended_Pictographic}\uFE0F?)*|\p{Regional_Indicator}{2}|[#*0-9]\uFE0F?\u20E3/gu;
+
+/**
+ * What to mark in a hit: the query's words and its emoji, as the server searched them. An emoji
+ * is marked without its variation selector (❤️ marks ❤ too); a bare 👍 marks the 👍 of 👍🏽.
+ */
 export function searchTerms(q: string): string[] {
-  return (q.normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 8);
+  const emoji = (q.match(EMOJI) ?? []).map((e) => e.replace(/\uFE0F/g, '')).slice(0, 8);
+  const words = (q.replace(EMOJI, ' ').normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 8);
+  return [...words, ...emoji];
 }
 
 interface Props {

@@ -172,9 +172,11 @@ function showControls(text: string, key: string): ReactNode[] {
 
 /** Text with search terms wrapped in <mark> (case-insensitive, literal). */
 export function Highlighted({ text, terms }: { text: string; terms?: string[] }) {
-  const escaped = (terms ?? []).filter((t) => t.length > 0).slice(0, 8).map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const escaped = (terms ?? []).filter((t) => t.length > 0).slice(0, 16).map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   if (!escaped.length || !text) return <>{breakLongRuns(text, 't')}</>;
-  const re = new RegExp(`(${escaped.join('|')})`, 'giu');
+  // an emoji's tone and variation selector are marked with it (split from it they would show apart),
+  // and never a part of a joined sequence (👨 in 👨‍👩‍👧)
+  const re = new RegExp(`((?:${escaped.join('|')})(?:\\p{Emoji_Modifier}|\\uFE0F)*(?!\\u200D))`, 'giu');
   const out: ReactNode[] = [];
   let last = 0;
   let n = 0;
