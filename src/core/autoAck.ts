@@ -9,8 +9,9 @@
  * - greets by name, comes in several wordings chosen deterministically per conversation,
  *   and always fits the network;
  * - goes only to people who wrote to us and need an answer (`autoAckEligibility`): never to
- *   spam, abuse, what triage would only monitor or ignore, listening results that do not tag
- *   us, moderated messages or authors we blocked or muted;
+ *   spam, abuse, what triage would only monitor or ignore, a bare thanks or "all sorted", listening
+ *   results that do not tag us, moderated messages, authors we blocked or muted, or the brand's
+ *   own accounts;
  * - never interrupts a person: not while an agent is answering the conversation
  *   (`RECENT_AGENT_REPLY_MS`) or its assignee is online.
  *
@@ -90,7 +91,7 @@ export function shouldAutoAck(
 }
 
 /** Why a message is never acknowledged, whatever the hours. */
-export type AutoAckIneligibleReason = 'spam_or_abuse' | 'moderated' | 'author_blocked' | 'not_addressed' | 'no_response_needed';
+export type AutoAckIneligibleReason = 'spam_or_abuse' | 'moderated' | 'author_blocked' | 'own_account' | 'not_addressed' | 'no_response_needed';
 
 /** A customer message as the acknowledgement sees it. */
 export interface AutoAckMessage {
@@ -104,6 +105,10 @@ export interface AutoAckMessage {
   moderated: boolean;
   /** The brand blocked or muted its author. */
   authorBlocked: boolean;
+  /** Written by one of the brand's own accounts (a sister account tagging this one). */
+  fromBrand?: boolean;
+  /** Triage found it only closes the conversation (thanks, "all sorted"): nothing to answer (`nothingToAnswer` in triage.ts). */
+  closingOnly?: boolean;
 }
 
 /** Hostile or moderated: the reasons that also veto acknowledging an earlier message of the same batch. */
@@ -131,14 +136,18 @@ export function mentionsHandle(text: string, handles: readonly string[]): boolea
  * us — a listening result counts only when it tags one of our `handles` — and needs an answer:
  * triage said respond (an untriaged message addressed to us is given the benefit of the doubt).
  * Never spam or abuse whatever triage's action, nor what the brand moderated or whose author
- * it blocked or muted: "we've got your message" to a troll invites more.
+ * it blocked or muted: "we've got your message" to a troll invites more. Never the brand's own
+ * accounts, and never a message that only closes the conversation — thanks, "all sorted" — ("we'll
+ * get straight onto it" answers nothing there; a person thanks them back in hours).
  */
 export function autoAckEligibility(message: AutoAckMessage, handles: readonly string[]): AutoAckIneligibleReason | null {
   if (message.triageCategory === 'spam' || message.triageCategory === 'abuse') return 'spam_or_abuse';
   if (message.moderated) return 'moderated';
   if (message.authorBlocked) return 'author_blocked';
+  if (message.fromBrand) return 'own_account';
   if (message.kind === 'listening' && message.visibility !== 'private' && !mentionsHandle(message.text, handles)) return 'not_addressed';
   if (message.triageAction != null && message.triageAction !== 'respond') return 'no_response_needed';
+  if (message.closingOnly) return 'no_response_needed';
   return null;
 }
 

@@ -30,7 +30,7 @@ import { businessFor, factRow, type BusinessSeconds } from '../store/facts.js';
 import { writeFacts } from '../store/rollup.js';
 import { decodeText, encodeText } from '../store/text.js';
 import { groupExpertTargetMin, type WorkflowSettingsStore } from './settings.js';
-import type { Tx } from '../store/util.js';
+import { lockBrand, type Tx } from '../store/util.js';
 import type { Incident, MessageRow } from '../store/schema.js';
 
 export interface WorkflowCommandDeps {
@@ -581,20 +581,30 @@ export class WorkflowCommands {
 
   // ------------------------------------------------------------ incidents
 
-  async openIncident(actor: Actor | null, brandId: number, p: { title: string; reason: string }) {
+  /**
+   * Open an incident. A person declares one of their own (a recall while an outage is open is
+   * a second incident, and one declared while only the detector's "Unusual volume" is open holds
+   * replies for sign-off as theirs); declaring a title already open again (a double click, two
+   * leads at once) is that incident (`created` false). The detector opens one only while none is
+   * open. Decided under the brand's incident lock, so two at once cannot both create.
+   */
+  async openIncident(actor: Actor | null, brandId: number, p: { title: string; reason: string }): Promise<Incident & { created: boolean }> {
     const { store, clock, bus } = this.deps;
     const now = clock.now();
-    const open = await store.db.selectFrom('incident').selectAll().where('brand_id', '=', brandId).where('status', '=', 'open').executeTakeFirst();
-    if (open) return open;
-    const inc = await store.db.transaction().execute(async (trx) => {
-      const r = await trx.insertInto('incident').values({ brand_id: brandId, title: p.title, status: 'open', opened_by: actor ? actor.name : 'detector', reason: p.reason, opened_at: now }).returningAll().executeTakeFirstOrThrow();
+    const title = p.title.trim();
+    const r = await store.db.transaction().execute(async (trx) => {
+      await lockBrand(trx, store, brandId, INCIDENT_LOCK);
+      const open = await trx.selectFrom('incident').selectAll().where('brand_id', '=', brandId).where('status', '=', 'open').orderBy('id').execute();
+      const same = actor ? open.find((i) => i.opened_by !== DETECTOR && i.title.trim().toLowerCase() === title.toLowerCase()) : open[0];
+      if (same) return { inc: same, created: false };
+      const r = await trx.insertInto('incident').values({ brand_id: brandId, title: p.title, status: 'open', opened_by: actor ? actor.name : DETECTOR, reason: p.reason, opened_at: now }).returningAll().executeTakeFirstOrThrow();
       const leads = await trx.selectFrom('app_user').select('id').where('brand_id', '=', brandId).where('role', 'in', ['admin', 'approver']).where('disabled_at', 'is', null).execute();
       for (const l of leads) await trx.insertInto('notification').values({ brand_id: brandId, user_id: l.id, kind: 'incident.opened', title: `Incident: ${p.title}`, body: p.reason, conversation_id: null, created_at: now }).execute();
       await audit(trx, { brandId, actor: actor?.name ?? 'system:incidents', action: 'incident.opened', subjectType: 'incident', subjectId: r.id, data: { title: p.title, reason: p.reason } }, now);
-      return r;
+      return { inc: r, created: true };
     });
-    bus.publish(brandId, 'incident', presentIncident(inc));
-    return inc;
+    if (r.created) bus.publish(brandId, 'incident', presentIncident(r.inc));
+    return { ...r.inc, created: r.created };
   }
 
   /**
@@ -828,7 +838,7 @@ export class WorkflowCommands {
   }
 
   /**
-   * Feed the burst detector with the brand's inbound volume per 5 minutes and open incidents
+   * Feed the burst detector with the brand's inbound volume per 5 minutes (spam left out) and open incidents
    * from its verdicts; when it finds a burst over, close the incident it opened only if nobody
    * is working on it (`burstOver`). Local time (time of day, weekday or weekend, the words of
    * the reason) is the brand's time zone, each interval at its own offset (DST). State is kept
@@ -859,6 +869,8 @@ export class WorkflowCommands {
       .select([slot.as('slot'), (eb) => eb.fn.countAll<number>().as('c')])
       .where('brand_id', '=', brandId)
       .where('direction', '=', 'inbound')
+      // a spam run is not a mass problem: it never opens an incident (untriaged messages count)
+      .where((eb) => eb.or([eb('triage_category', 'is', null), eb('triage_category', '!=', 'spam')]))
       .where('created_at', '>=', next)
       .where('created_at', '<', end)
       .groupBy(slot)
@@ -929,6 +941,11 @@ async function askerNameOf(db: Tx, r: { brand_id: number; asked_by: number }): P
 
 /** Statuses of a statement that is out, or on its way out: the same text is not posted again. */
 const LIVE_STATEMENT = new Set(['pending_approval', 'queued', 'sending', 'sent']);
+
+/** `incident.opened_by` of an incident the burst detector opened (a person's is their name). */
+const DETECTOR = 'detector';
+/** lockBrand's scope for opening incidents (1–4 are ingest, routing, rollups and people). */
+const INCIDENT_LOCK = 5;
 
 const closedIncident = () => conflict('incident.closed', 'the incident is closed: nothing more is published about it');
 

@@ -24,7 +24,7 @@ import type { Clock } from '../lib/clock.js';
 import { enqueue } from '../outbox/outbox.js';
 import { iso, presentConversation, presentMessage } from '../server/presenters.js';
 import { applyStatus } from '../core/conversationState.js';
-import { closesConversation } from '../core/triage/triage.js';
+import { closesConversation, nothingToAnswer } from '../core/triage/triage.js';
 import { readStoredTriage } from '../store/triageJson.js';
 import { stateColumns, stateOf } from '../pipeline/ingest.js';
 import { audit } from '../store/audit.js';
@@ -922,9 +922,10 @@ export class Workflow {
   /**
    * When the account's desk is closed, tell the customer when help will be there — once per
    * closed period, only for a message that was written to us and needs an answer (never spam,
-   * abuse, a listening result that does not tag us, a moderated message or a blocked or muted
-   * author), and never while a person is on the conversation (an agent replied within
-   * `RECENT_AGENT_REPLY_MS`, or its assignee is online).
+   * abuse, a bare thanks or "all sorted", a listening result that does not tag us, a moderated
+   * message, a blocked or muted author, or one of the brand's own accounts), and never while a
+   * person is on the conversation (an agent replied within `RECENT_AGENT_REPLY_MS`, or its
+   * assignee is online).
    */
   async maybeAutoAck(conversationId: number): Promise<boolean> {
     const { store, clock, bus } = this.deps;
@@ -939,7 +940,7 @@ export class Workflow {
     // what just arrived, newest first (a batch may bring several messages of one conversation)
     const fresh = await store.db
       .selectFrom('message')
-      .select(['id', 'created_at', 'visibility', 'network_message_id', 'author_identity_id', 'kind', 'text', 'triage_action', 'triage_category'])
+      .select(['id', 'created_at', 'visibility', 'network_message_id', 'author_identity_id', 'kind', 'text', 'triage_action', 'triage_category', 'triage'])
       .where('conversation_id', '=', conv.id)
       .where('direction', '=', 'inbound')
       .where('created_at', '>=', now - AUTO_ACK_FRESH_MS)
@@ -975,11 +976,20 @@ export class Workflow {
         else if (a.action === 'hide' || a.action === 'unhide') hidden.set(a.message_id, a.action === 'hide');
       }
     }
+    // the brand's own accounts on this network (a sister account tagging this one is not a customer)
+    const ownAccounts = await store.db.selectFrom('channel_account').select(['handle', 'external_id']).where('brand_id', '=', conv.brand_id).where('network', '=', conv.network).execute();
+    const ownIds = new Set(ownAccounts.map((a) => a.external_id).filter((x) => x));
+    const ownHandles = new Set(ownAccounts.map((a) => a.handle.replace(/^[@＠]/, '').toLowerCase()).filter((x) => x));
+    const authorIds = [...new Set(fresh.map((m) => m.author_identity_id).filter((x): x is number => x != null))];
+    const authors = authorIds.length ? await store.db.selectFrom('contact_identity').select(['id', 'handle', 'network_user_id']).where('id', 'in', authorIds).execute() : [];
+    const brandAuthors = new Set(authors.filter((i) => ownIds.has(i.network_user_id) || (i.handle != null && ownHandles.has(i.handle.replace(/^[@＠]/, '').toLowerCase()))).map((i) => i.id));
     const verdicts = fresh.map((m) => ({
       m,
       why: autoAckEligibility({
         kind: m.kind, visibility: m.visibility, text: m.text, triageAction: m.triage_action, triageCategory: m.triage_category,
         moderated: deleted.has(m.id) || hidden.get(m.id) === true, authorBlocked: m.author_identity_id != null && (blocked.get(m.author_identity_id) === true || muted.get(m.author_identity_id) === true),
+        fromBrand: m.author_identity_id != null && brandAuthors.has(m.author_identity_id),
+        closingOnly: nothingToAnswer(readStoredTriage(m.triage) as never),
       }, [account.handle]),
     }));
     // a hostile latest message vetoes the acknowledgement; otherwise answer the latest that needs one

@@ -620,6 +620,16 @@ export function closesConversation(t: Pick<TriageResult, 'action' | 'category' |
 }
 
 /**
+ * Whether triage found a message only closes the conversation — thanks, "all sorted", goodbyes;
+ * no question, problem, complaint or chase — whatever its action (a first "thanks!" that tags us
+ * may still deserve a person's reply, but there is nothing in it to answer).
+ */
+export function nothingToAnswer(t: Pick<TriageResult, 'action' | 'category'> | null | undefined): boolean {
+  if (!t || t.category.value === 'abuse' || t.category.value === 'spam') return false;
+  return t.action.reason.includes(CLOSING_ONLY);
+}
+
+/**
  * The points a chaser ("hello??", "still waiting") adds on top of its conversation's standing
  * priority: its own chaser points, when triage says it needs an answer; 0 otherwise.
  */

@@ -283,10 +283,10 @@ export function workflowRoutes(app: App) {
     return { items: await wf.listIncidents(a.user.brand_id) };
   });
 
-  app.post('/api/incidents', { schema: { tags, summary: 'Declare an incident (approvers/admins)', body: z.object({ title: z.string().min(3).max(200), reason: z.string().min(3).max(2000) }) } }, async (req, reply) => {
+  app.post('/api/incidents', { schema: { tags, summary: 'Declare an incident (approvers/admins): 201 with a new incident — also while another, or the detector\'s, is open — or 200 with the open incident of the same title', body: z.object({ title: z.string().min(3).max(200), reason: z.string().min(3).max(2000) }) } }, async (req, reply) => {
     const a = requireRole(req, 'approver', 'admin');
     const inc = await wf.openIncident(a.actor, a.user.brand_id, req.body);
-    return reply.code(201).send({ id: inc.id });
+    return reply.code(inc.created ? 201 : 200).send({ id: inc.id });
   });
 
   app.post('/api/incidents/:id/close', {
