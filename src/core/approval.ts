@@ -266,6 +266,18 @@ function matches(phrases: readonly string[], text: string): string[] {
   return [...found];
 }
 
+// Characters that render as nothing (soft hyphen, zero-width space/joiners, word joiner, BOM…).
+const INVISIBLE_IN_WORDS = /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]/g;
+
+/**
+ * The text as the content rules read it: as the customer sees it. Characters that render as
+ * nothing are dropped and compatibility forms folded (NFKC: full-width ｒｅｆｕｎｄ, ＄500), so
+ * "re\u00ADfund" pasted from a document, or "$5\u200B00", is still a refund of $500 to sign off.
+ */
+function ruleText(text: string): string {
+  return text.replace(INVISIBLE_IN_WORDS, '').normalize('NFKC');
+}
+
 const formatAmount = (a: MoneyAmount) => `${a.currency ?? ''} ${a.amount}`.trim();
 
 /**
@@ -281,7 +293,7 @@ export function requiresApproval(policy: ApprovalPolicy, input: ApprovalInput): 
     reasons.push({ code: 'approval.incident_statement', message: 'An incident statement speaks for the brand: a second person signs it off' });
   }
   if ((policy.exemptRoles ?? []).some((r) => roles.includes(r))) return { required: reasons.length > 0, reasons };
-  const text = typeof input.reply.text === 'string' ? input.reply.text : '';
+  const text = ruleText(typeof input.reply.text === 'string' ? input.reply.text : '');
   const isPublic = input.reply.visibility === 'public';
 
   const agents = policy.agents ?? {};

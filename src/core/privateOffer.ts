@@ -57,9 +57,10 @@ const PRIORITY: SensitiveKind[] = ['iban', 'card_number', 'email', 'account_numb
 
 const EMAIL =
   /(?<![\p{L}\p{N}._%+\-@])[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?){0,8}\.[A-Za-z]{2,24}(?![\p{L}\p{N}_\-@])/gu;
-const CARD = /(?<![\p{N}\-])\d(?:[ \-]?\d){12,18}(?![\p{N}])/gu;
+// Digits grouped by spaces (also no-break and thin ones, as pasted from a document or a CRM) or dashes.
+const CARD = /(?<![\p{N}\-])\d(?:(?:[ \u00A0\u2007\u2009\u202F]?-?[ \u00A0\u2007\u2009\u202F]?)\d){12,18}(?![\p{N}])/gu;
 const IBAN = /(?<![\p{L}\p{N}])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![\p{L}\p{N}])/gu;
-const PHONE = /(?<![\p{L}\p{N}+$€£¥.,])(?:\+|00)?\(?\d[\d \t().\-]{5,22}\d(?![\p{L}\p{N}]|[.,]\d)/gu;
+const PHONE = /(?<![\p{L}\p{N}+$€£¥.,:])(?:\+|00)?\(?\d[\d \t\u00A0\u2007\u2009\u202F().\-]{5,22}\d(?![\p{L}\p{N}]|[.,:]\d)/gu;
 const ORDER_WORDS = 'order|booking|reservation|confirmation|ticket|case|invoice|tracking|reference|ref|parcel|shipment|transaction';
 const ACCOUNT_WORDS = 'account|acct|customer|member|membership|policy|contract|subscriber|subscription|loyalty';
 const KEYED_NUMBER = new RegExp(
@@ -114,16 +115,18 @@ function ibanValid(raw: string): boolean {
 }
 
 const DATE_LIKE = /^(?:\d{4}[-.]\d{1,2}[-.]\d{1,2}|\d{1,2}[-.]\d{1,2}[-.]\d{2,4})$/;
-const THOUSANDS = /^\d{1,3}(?:[.,]\d{3})+$/;
+const THOUSANDS = /^\d{1,3}(?:[.,]\d{3})+$|^\d{1,3}(?:[ \u00A0\u2009\u202F]000)+$/;
+// Opening hours, "10.00-18.00" or "9.30 - 17.30": times, not a phone number.
+const TIME_RANGE = /^\d{1,2}[.:]\d{2}[ \t\u00A0\u202F]?-[ \t\u00A0\u202F]?\d{1,2}[.:]\d{2}$/;
 
 function phoneLike(candidate: string): boolean {
   const digits = candidate.replace(/\D/g, '');
   if (digits.length < 7 || digits.length > 15) return false;
   const trimmed = candidate.trim();
-  if (DATE_LIKE.test(trimmed) || THOUSANDS.test(trimmed)) return false;
-  if (/[ \t.\-]{2,}/.test(trimmed)) return false;
+  if (DATE_LIKE.test(trimmed) || THOUSANDS.test(trimmed) || TIME_RANGE.test(trimmed)) return false;
+  if (/[ \t\u00A0\u2007\u2009\u202F.\-]{2,}/.test(trimmed)) return false;
   const international = trimmed.startsWith('+') || trimmed.startsWith('00');
-  const separated = /[ \t().\-]/.test(trimmed);
+  const separated = /[ \t\u00A0\u2007\u2009\u202F().\-]/.test(trimmed);
   // Bare 7–9 digit runs are too often order numbers or amounts to call them phones.
   return international || (separated && digits.length >= 7) || digits.length >= 10;
 }
@@ -136,7 +139,7 @@ export function detectSensitive(text: string): SensitiveMatch[] {
   const s = typeof text === 'string' ? text : String(text ?? '');
   const found: SensitiveMatch[] = [];
   const add = (kind: SensitiveKind, start: number, matched: string) => {
-    const trimmedEnd = matched.replace(/[ \t.,]+$/, '');
+    const trimmedEnd = matched.replace(/[ \t\u00A0\u2007\u2009\u202F.,]+$/, '');
     found.push({ kind, start, end: start + trimmedEnd.length, text: trimmedEnd });
   };
   const scan = (re: RegExp, fn: (m: RegExpExecArray) => void) => {

@@ -26,6 +26,7 @@ export const REPLY_CHECK_CODES = [
   'reply.shouting',
   'reply.no_greeting',
   'reply.no_name',
+  'reply.wrong_person',
 ] as const;
 export type ReplyCheckCode = (typeof REPLY_CHECK_CODES)[number];
 
@@ -47,6 +48,7 @@ export const REPLY_CHECKS: Readonly<Record<ReplyCheckCode, ReplyCheckDefinition>
   'reply.shouting': { severity: 'hint', message: 'Mostly capitals reads as shouting' },
   'reply.no_greeting': { severity: 'hint', message: 'Greet the customer' },
   'reply.no_name': { severity: 'hint', message: "Use the customer's name" },
+  'reply.wrong_person': { severity: 'warn', message: 'Addressed to someone else: check who this reply is for' },
 };
 
 export interface ReplyCheckInput {
@@ -101,9 +103,47 @@ const FILLER = new Set([
   // courtesy around a link is still no answer: "sorry! <link>", "answer: <link>", "hope this helps <link>"
   'sorry', 'apologies', 'apologise', 'apologize', 'answer', 'answers', 'find', 'found', 's', 'we', 'us', 'your', 'in', 'of',
   'with', 'about', 'hope', 'helps', 'should', 'can', 'an', 'take', 'look', 'ok', 'okay', 'sure', 'just', 'all', 'glad', 'happy',
+  // words that only point at the link: "kindly refer to <link>", "everything is explained here <link>",
+  // "have a look at <link>", "this article should answer your question <link>", "here's the guide <link>"
+  'kindly', 'refer', 'referring', 'have', 'has', 'explain', 'explains', 'explained', 'explaining', 'everything', 'anything', 'need',
+  'needs', 'step', 'steps', 'guide', 'guides', 'instructions', 'articles', 'question', 'questions', 'cover', 'covers', 'covered',
+  'outline', 'outlines', 'outlined', 'show', 'shows', 'learn', 'tell', 'tells', 'know', 'want', 'would', 'like', 'may', 'might',
+  'could', 'will', 'helpful', 'useful', 'further', 'below', 'above', 'following', 'resource', 'resources', 'documentation', 'docs',
+  'support', 'centre', 'center', 'knowledge', 'base', 'i', 'me', 'my', 'do', 'does', 'be', 'been', 'think', 'recommend', 'suggest',
+  'feel', 'free', 'through', 'simply', 'quick', 'quickly', 'full', 'latest', 'these', 'those', 'them', 'what', 'how', 'where',
+  'which', 'site', 'website', 'webpage', 'links', 'video', 'tutorial', 'so', 'also', 'as', 'explainer', 'overview',
+  "here's", "it's", "there's", "that's", "you'll", "i'm", "we've", "we're", 'heres', 'its', 'theres', 'thats', 'youll', 'im',
 ]);
+// "info on refunds", "details about your order": what the link is about, not an answer.
+const ABOUT_TOPIC = /(?<![\p{L}\p{N}])(?:info|information|details|help|guidance|everything|all)[ \t]+(?:on|about|regarding|for|re)[ \t]+(?:(?:your|our|the|a|an|this|that)[ \t]+)?[\p{L}\p{N}'’\-]+/giu;
 const GREETING =
   /^(?:hi|hello|hey|hiya|heya|howdy|dear|greetings|good\s+(?:morning|afternoon|evening|day)|morning|afternoon|evening|thanks|thank\s+you|many\s+thanks|sorry|apologies|welcome|hola|buenos|buenas|bonjour|bonsoir|salut|hallo|guten|moin|servus|ciao|buongiorno|salve|olá|ola|oi|hej|hoi|dag|goedemorgen|cześć|dzień\s+dobry|merhaba|namaste)(?![\p{L}\p{N}])/iu;
+
+// "call us on", "email us at", "our number is", "visit our store at": the brand's own contact
+// details (a hotline, a support address, a shop) are no personal data. Captures the words
+// between the phrase and the match, which must not turn to the customer ("our team will call you on").
+const BRAND_CONTACT =
+  /(?:(?<![\p{L}\p{N}])(?:call|ring|phone|text|sms|whatsapp|e-?mail|mail|message|contact|reach|write[ \t]+to|visit|find|join|meet)[ \t]+us(?![\p{L}\p{N}])|(?<![\p{L}\p{N}])our[ \t]+(?:[\p{L}\-]+[ \t]+){0,3}?(?:number|numbers|line|lines|hotline|helpline|phone|email|e-mail|mail|address|inbox|store|stores|shop|office|branch|showroom|desk|centre|center|team|headquarters|hq)(?![\p{L}\p{N}]))([^.!?\n]{0,30})$/iu;
+const TO_CUSTOMER = /(?<![\p{L}\p{N}])(?:you|your|yours|you're|you’re)(?![\p{L}\p{N}])/iu;
+
+/** Whether a detected e-mail address, phone number or postal address is the brand's own, offered as a way to reach it. */
+function brandsOwnContact(text: string, f: { kind: SensitiveKind; start: number }): boolean {
+  if (f.kind !== 'email' && f.kind !== 'phone' && f.kind !== 'postal_address') return false;
+  const m = BRAND_CONTACT.exec(text.slice(Math.max(0, f.start - 80), f.start));
+  return m !== null && !TO_CUSTOMER.test(m[1] ?? '');
+}
+
+/** The @handles a reply opens with: leading mentions, or the one greeted ("Hi @dave,"). Lower-cased, without @. */
+function addressedHandles(text: string): string[] {
+  const out: string[] = [];
+  let s = text.trimStart().replace(/^(?:hi|hello|hey|hiya|dear|thanks|thank\s+you|sorry)[\s,]+(?=[@＠])/i, '');
+  for (;;) {
+    const m = /^[@＠]([\p{L}\p{N}_.\-]+(?:@[\p{L}\p{N}.\-]+)?)[\s,:]*/u.exec(s);
+    if (!m) return out;
+    out.push(m[1]!.replace(/[.\-]+$/, '').toLowerCase());
+    s = s.slice(m[0].length);
+  }
+}
 
 /** Text without leading @mentions (networks prepend them to replies). */
 function withoutLeadingMentions(text: string): string {
@@ -115,12 +155,22 @@ function withoutLeadingMentions(text: string): string {
   }
 }
 
+// Titles are not names: "Dr. Jane Doe" is greeted "Hi Jane" (or "Dear Dr Doe").
+const HONORIFIC = /^(?:mr|mrs|ms|mx|miss|dr|prof|sir|dame|lord|lady|rev|herr|frau|sr|sra|srta|mme|mlle|m)$/i;
+
+/** The parts of a display name a reply may greet: first name first, then the others ("Mr Smith"). */
+function nameParts(name: string): string[] {
+  return name.split(/\s+/).map((p) => p.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '')).filter((p) => /\p{L}/u.test(p) && !HONORIFIC.test(p) && (p.length >= 2 || CJK.test(p)));
+}
+const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+
 function nameTokens(customer: ReplyCheckInput['customer']): string[] {
   const out: string[] = [];
   const name = usableName(customer?.name);
   if (name) {
-    const first = words(name).find((w) => /\p{L}/u.test(w) && w.length >= 2);
+    const first = words(name).find((w) => /\p{L}/u.test(w) && w.length >= 2 && !HONORIFIC.test(w));
     if (first) out.push(foldText(first));
+    for (const part of nameParts(name)) out.push(foldText(part));
     if (name.includes(' ')) out.push(foldText(name));
   }
   const handle = (customer?.handle ?? '').replace(/^[@＠]/, '').split('@')[0]!.trim();
@@ -130,6 +180,8 @@ function nameTokens(customer: ReplyCheckInput['customer']): string[] {
 
 function containsWord(haystack: string, needle: string): boolean {
   if (!needle) return false;
+  // Chinese and Japanese write names without spaces around them ("太郎さん")
+  if (CJK.test(needle)) return haystack.includes(needle);
   let from = 0;
   for (;;) {
     const i = haystack.indexOf(needle, from);
@@ -218,7 +270,8 @@ export function checkReply(input: ReplyCheckInput): ReplyCheckReport {
     for (let i = urls.length - 1; i >= 0; i--) rest = rest.slice(0, urls[i]!.start) + ' ' + rest.slice(urls[i]!.end);
     for (const m of findMentions(rest).reverse()) rest = rest.slice(0, m.start) + ' ' + rest.slice(m.end);
     rest = rest.replace(SALUTATION_NAME, '$1'); // "Hi Alice, …": the name greeted answers nothing
-    const meaningful = words(foldText(rest)).filter((w) => !FILLER.has(w) && !names.includes(w) && !/^\d+$/.test(w));
+    rest = rest.replace(ABOUT_TOPIC, ' '); // "more information on refunds <link>" names the question, it does not answer it
+    const meaningful = words(foldText(rest).replace(/’/g, "'")).filter((w) => !FILLER.has(w) && !names.includes(w) && !/^\d+$/.test(w));
     if (startsWithLink || meaningful.length === 0) {
       report('reply.link_only', {
         detail: startsWithLink ? 'The reply starts with a link' : 'The reply is only a link',
@@ -272,7 +325,7 @@ export function checkReply(input: ReplyCheckInput): ReplyCheckReport {
 
   // Personal data in public.
   if (input.visibility === 'public') {
-    const found = detectSensitive(text);
+    const found = detectSensitive(text).filter((f) => !brandsOwnContact(text, f));
     if (found.length > 0) {
       const kinds = [...new Set(found.map((f) => f.kind))] as SensitiveKind[];
       const network = typeof input.network === 'string' ? input.network : null;
@@ -304,7 +357,7 @@ export function checkReply(input: ReplyCheckInput): ReplyCheckReport {
 
   // Greeting and name.
   const folded = foldText(body);
-  const greetName = usableName(input.customer?.name)?.split(/\s+/)[0] ?? null;
+  const greetName = nameParts(usableName(input.customer?.name) ?? '')[0] ?? null;
   if (opts.expectGreeting !== false) {
     const startsWithName = names.some((n) => folded.startsWith(n));
     if (!GREETING.test(body.trimStart()) && !startsWithName) {
@@ -313,6 +366,21 @@ export function checkReply(input: ReplyCheckInput): ReplyCheckReport {
   }
   if (names.length > 0 && !names.some((n) => containsWord(folded, n))) {
     report('reply.no_name', { suggestion: greetName ? `Address them by name, e.g. “Hi ${greetName},”` : "Address them by their name or handle" });
+  }
+
+  // Addressed to someone else: the @handles a reply opens with (or greets) notify those people,
+  // and none of them is this customer: a reply pasted from another conversation, or a slip.
+  const customerHandle = (input.customer?.handle ?? '').replace(/^[@＠]/, '').trim().toLowerCase();
+  if (customerHandle) {
+    const addressed = addressedHandles(text);
+    const isCustomer = (h: string) => h === customerHandle || h.split('@')[0] === customerHandle.split('@')[0];
+    if (addressed.length > 0 && !addressed.some(isCustomer)) {
+      report('reply.wrong_person', {
+        detail: `Addressed to ${addressed.map((h) => `@${h}`).join(', ')}, but this customer is @${customerHandle}`,
+        suggestion: `Check the conversation, then address @${customerHandle}`,
+        data: { addressed, customer: customerHandle },
+      });
+    }
   }
 
   return finish();

@@ -8,8 +8,9 @@
  * Counters:
  * - `twitter`: twitter-text v3 (config/v3.json): scale 100, default weight 200, code points
  *   in 0–4351, 8192–8205, 8208–8223, 8242–8247 weigh 100, every URL (with or without
- *   protocol) weighs `transformedURLLength` 23, and each emoji sequence weighs the default
- *   200; the text is NFC-normalized first; limit 280.
+ *   protocol) weighs `transformedURLLength` 23 (a link ends where twitter-text's does: text in
+ *   other scripts written straight after it, "…/helpをご覧ください", is counted as text), and each
+ *   emoji sequence weighs the default 200; the text is NFC-normalized first; limit 280.
  * - `graphemes`: extended grapheme clusters (`Intl.Segmenter`), optionally with a UTF-8 byte
  *   cap (Bluesky: 300 graphemes and 3,000 bytes).
  * - `mastodon`: graphemes, after every `http(s)://` URL is replaced by 23 characters and every
@@ -95,6 +96,36 @@ export const TWITTER_TEXT_V3 = {
 const EMOJI_SEQUENCE =
   /\p{RI}\p{RI}|[#*0-9]\uFE0F?\u20E3|\u{1F3F4}[\u{E0020}-\u{E007E}]+\u{E007F}|\p{Extended_Pictographic}(?:\p{EMod}|\uFE0F)?(?:\u200D\p{Extended_Pictographic}(?:\p{EMod}|\uFE0F)?)*/gu;
 
+// What twitter-text lets a link's path and query hold: ASCII punctuation and letters, Latin
+// accents and Cyrillic. Anything else (Japanese, Chinese, Korean, emoji…) ends the link and is
+// counted as text: "https://example.com/helpをご覧ください" is a link and seven characters.
+const X_URL_PATH_CHAR = /[!-~\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F\u0253\u0254\u0256\u0257\u0259\u025B\u0263\u0268\u026F\u0272\u0289\u028B\u02BB\u0300-\u036F\u0400-\u0527\u1E00-\u1EFF\u2DE0-\u2DFF\uA640-\uA69F\u2013]/u;
+// A host followed straight by other text: up to the end of its ASCII top-level domain.
+const X_HOST_THEN_TEXT = /^(?:[a-z][a-z0-9+.\-]*:\/\/)?[^/?#]*?\.[a-z]{2,63}(?::\d{1,5})?(?![a-z0-9.\-:])/iu;
+
+/** The length (UTF-16 units) of the link X sees at the start of `url`, as `findUrls` found it. */
+function twitterUrlLength(url: string): number {
+  const hostEnd = url.search(/(?<=\/\/[^/?#]*|^[^/?#:]*)[/?#]/u);
+  let end = url.length;
+  if (hostEnd >= 0) {
+    for (let i = hostEnd; i < url.length; i++) {
+      if (!X_URL_PATH_CHAR.test(url[i]!)) {
+        end = i;
+        break;
+      }
+    }
+  }
+  const head = url.slice(0, hostEnd >= 0 ? hostEnd : url.length);
+  if (/[^\x00-\x7f]/.test(head)) {
+    // an IDN host ends where its top-level domain does ("example.comをご覧" → "example.com")
+    const host = X_HOST_THEN_TEXT.exec(head);
+    if (host && host[0].length < head.length && !/^[a-z0-9.\-]/i.test(head.slice(host[0].length))) end = host[0].length;
+  }
+  // trailing punctuation is not part of a link
+  while (end > 0 && /[.,;:!?'"*]/.test(url[end - 1]!) && end < url.length) end--;
+  return Math.max(1, end);
+}
+
 function codeUnitWeight(unit: number): number {
   for (const r of TWITTER_TEXT_V3.ranges) if (unit >= r.start && unit <= r.end) return r.weight;
   return TWITTER_TEXT_V3.defaultWeight;
@@ -106,7 +137,7 @@ function codeUnitWeight(unit: number): number {
  */
 export function twitterWeightedLength(text: string): number {
   const s = text.normalize('NFC');
-  const urls = findUrls(s, { bareDomains: true });
+  const urls = findUrls(s, { bareDomains: true }).map((u) => ({ start: u.start, end: u.start + twitterUrlLength(u.url) }));
   const { scale, defaultWeight, transformedURLLength } = TWITTER_TEXT_V3;
   let weight = 0;
   let u = 0;
@@ -231,29 +262,38 @@ interface Unit {
   isUrl: boolean;
 }
 
-const SENTENCE_END = /[.!?…。！？؟]['"”’»)\]]*$/u;
+const SENTENCE_END = /[.!?…。！？؟]['"”’»)\]」』）】》〉]*$/u;
 
 function tokenize(rule: LengthRule, body: string): Unit[] {
   const units: Unit[] = [];
   const re = /(\s*)(\S+)/gu;
   const bareDomains = rule.counter === 'twitter';
   for (let m = re.exec(body); m; m = re.exec(body)) {
-    const ws = m[1]!;
-    const word = m[2]!;
-    const urls = findUrls(word, { bareDomains });
-    units.push({
-      ws,
-      word,
-      wsLen: ws ? count(rule, ws) : 0,
-      len: count(rule, word),
-      wsBytes: utf8Length(ws),
-      bytes: utf8Length(word),
-      boundary: SENTENCE_END.test(word) && !(urls.length === 1 && urls[0]!.end === word.length),
-      isUrl: urls.length === 1 && urls[0]!.start === 0 && urls[0]!.end === word.length,
-    });
+    // Scripts written without spaces (Chinese, Japanese) break after their own punctuation:
+    // each sentence or clause is a word of its own, joined to the one before without a space.
+    const pieces = CJK_BREAK.test(m[2]!) ? m[2]!.match(CJK_PIECE)! : [m[2]!];
+    pieces.forEach((word, k) => units.push(unit(rule, k === 0 ? m![1]! : '', word, bareDomains)));
   }
   for (let i = 0; i + 1 < units.length; i++) if (units[i + 1]!.ws.includes('\n')) units[i]!.boundary = true;
   return units;
+}
+
+// Full-width sentence and clause punctuation, after which a thread may be cut.
+const CJK_BREAK = /[。！？、，；：．](?=.)/u;
+const CJK_PIECE = /[^。！？、，；：．]*[。！？、，；：．]+['"”’」』）】》〉)\]]*|[^。！？、，；：．]+$/gu;
+
+function unit(rule: LengthRule, ws: string, word: string, bareDomains: boolean): Unit {
+  const urls = findUrls(word, { bareDomains });
+  return {
+    ws,
+    word,
+    wsLen: ws ? count(rule, ws) : 0,
+    len: count(rule, word),
+    wsBytes: utf8Length(ws),
+    bytes: utf8Length(word),
+    boundary: SENTENCE_END.test(word) && !(urls.length === 1 && urls[0]!.end === word.length),
+    isUrl: urls.length === 1 && urls[0]!.start === 0 && urls[0]!.end === word.length,
+  };
 }
 
 interface Chunk {
@@ -348,7 +388,8 @@ function pack(rule: LengthRule, units: Unit[], budget: number, byteBudget: numbe
 
 /**
  * Splits a reply into posts that each fit the network: at sentence ends where that keeps
- * posts at least half full, otherwise between words, and only inside a word (at grapheme
+ * posts at least half full, otherwise between words (in Chinese and Japanese, after a
+ * sentence or clause mark such as 。 or 、), and only inside a word (at grapheme
  * boundaries) when a single word is longer than a post. Links are never split. With
  * `numbering`, " 1/3"-style suffixes are added and counted. Text that fits is returned as
  * one part (without numbering); blank text gives no parts.

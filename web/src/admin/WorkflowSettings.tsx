@@ -434,6 +434,7 @@ const CHECKS: Record<string, { label: string; severity: string }> = {
   'reply.shouting': { label: 'Mostly capitals', severity: 'hint' },
   'reply.no_greeting': { label: 'No greeting', severity: 'hint' },
   'reply.no_name': { label: 'Customer’s name not used', severity: 'hint' },
+  'reply.wrong_person': { label: 'Addressed to someone else (@handle)', severity: 'warn' },
 };
 
 function ReplyCheckSettings({ s, admin, report }: { s: WorkflowSettings; admin: boolean; report: ReportDirty }) {

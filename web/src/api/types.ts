@@ -594,4 +594,4 @@ export interface WorkflowSettings {
   incidents: { autoDetect: boolean };
 }
 
-export const REPLY_CHECK_CODES = ['reply.empty', 'reply.link_only', 'reply.too_long', 'reply.near_duplicate', 'reply.personal_data', 'reply.shouting', 'reply.no_greeting', 'reply.no_name'] as const;
+export const REPLY_CHECK_CODES = ['reply.empty', 'reply.link_only', 'reply.too_long', 'reply.near_duplicate', 'reply.personal_data', 'reply.shouting', 'reply.no_greeting', 'reply.no_name', 'reply.wrong_person'] as const;
