@@ -40,15 +40,26 @@ On an empty database it creates the demo brand first and prints its login once.
         ? 'replaying into the demo brand; desks on this PostgreSQL database show it live\n'
         : 'replaying into the demo brand; a desk running on this SQLite database shows the new conversations when its page is refreshed\n');
       let total = 0;
+      let batches = 0;
+      let stopped = false;
       const replay = new DemoReplay({ store, queue: ingest.queue, clock: systemClock, brandId: brand.id, speed: config.demoSpeed, once: values.once, log, onBatch: (n, pos) => {
         total += n;
+        batches++;
         process.stderr.write(`\rreplayed ${total} new messages (pass ${pos.pass}, position ${pos.index})\x1b[K`);
       } });
-      const stop = () => void replay.stop();
+      const stop = () => {
+        stopped = true;
+        void replay.stop();
+      };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       await replay.start();
-      process.stderr.write('\n');
+      // --once on a database whose replay already reached the excerpt's end: nothing was sent, say why
+      if (values.once && batches === 0 && !stopped) {
+        process.stderr.write(`nothing replayed: this database's demo replay already reached the end of the excerpt (${store.describe}); run without --once to replay it again as a new pass\n`);
+      } else {
+        process.stderr.write('\n');
+      }
       return 0;
     } finally {
       await ingest?.close();

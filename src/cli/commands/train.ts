@@ -14,17 +14,21 @@ import { loadActiveModel, teamModelPath, trainFromHistory } from '../../triage/h
 import { loadConfig } from '../../config.js';
 import { openStore } from '../../store/db.js';
 
-const usage = `Usage: parley train [--include-restricted] [--out <path>] [--from-history]
+const usage = `Usage: parley train [--include-restricted] [--out <path>]
+       parley train --from-history [--out <path>] [--data-dir <dir>] [--database-url <url>]
 
 Rebuilds the triage model from the datasets in ../shared/data (PARLEY_SHARED_DATA).
   --out <path>            where to write the model (default ./data/models/triage.bin.gz;
-                          the shipped model is rebuilt with --out models/triage.bin.gz)
+                          the shipped model is rebuilt with --out models/triage.bin.gz).
+                          A desk uses a model written elsewhere when started with
+                          PARLEY_TRIAGE_MODEL=<path>
   --include-restricted    also train on the non-commercial / unlicensed sets (complaints,
                           airline sentiment, TWCS). Writes a LOCAL model for users who
                           accept those terms; it cannot be written into the repo's models/.
-  --from-history          learn from agents' corrections in the database (PARLEY_DATA_DIR /
-                          DATABASE_URL); writes <data dir>/models/triage-team.bin.gz, which the
-                          server uses from its next start`;
+  --from-history          learn from agents' corrections in the database (--data-dir /
+                          PARLEY_DATA_DIR, --database-url / DATABASE_URL, as for parley start);
+                          writes <data dir>/models/triage-team.bin.gz, which the server uses
+                          from its next start`;
 
 const command: Command = {
   summary: 'rebuild the triage model from the shared datasets',
@@ -33,19 +37,30 @@ const command: Command = {
     let out: string | null = null;
     let restricted = false;
     let history = false;
+    const database: { dataDir?: string; databaseUrl?: string } = {};
+    const value = (i: number, flag: string, what: string) => {
+      const v = argv[i];
+      if (!v || v.startsWith('--')) throw new UsageError(`${flag} needs ${what}`);
+      return v;
+    };
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i]!;
       if (a === '--include-restricted') restricted = true;
       else if (a === '--from-history') history = true;
-      else if (a === '--out') {
-        const v = argv[++i];
-        if (!v || v.startsWith('--')) throw new UsageError('--out needs a path');
-        out = v;
-      } else if (a.startsWith('--out=')) out = a.slice(6);
+      else if (a === '--out') out = value(++i, '--out', 'a path');
+      else if (a.startsWith('--out=')) out = a.slice(6);
+      // the database the corrections are read from, given as `parley start` takes it
+      else if (a === '--data-dir') database.dataDir = value(++i, '--data-dir', 'a directory');
+      else if (a.startsWith('--data-dir=')) database.dataDir = a.slice(11);
+      else if (a === '--database-url') database.databaseUrl = value(++i, '--database-url', 'a postgres:// URL');
+      else if (a.startsWith('--database-url=')) database.databaseUrl = a.slice(15);
       else throw new UsageError(`unexpected argument ${a}`);
     }
+    if (!history && (database.dataDir !== undefined || database.databaseUrl !== undefined)) {
+      throw new UsageError('--data-dir and --database-url name the database --from-history learns from; training from ../shared/data reads no database');
+    }
     if (history) {
-      const config = loadConfig(process.env, {});
+      const config = loadConfig(process.env, database);
       const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
       try {
         const { model: base, source } = loadActiveModel(config.dataDir);
@@ -61,7 +76,8 @@ const command: Command = {
         }
         const bytes = saveModel(target, r.model);
         process.stderr.write(`learned from ${r.examples} corrected messages (on top of ${source}): ${Object.entries(r.used).map(([k, n]) => `${k} ${n}`).join(', ')}${Object.keys(r.skipped).length ? `; skipped ${Object.entries(r.skipped).map(([k, v]) => `${k} (${v})`).join(', ')}` : ''}\n`);
-        process.stderr.write(`wrote ${relative(process.cwd(), target) || target} (${(bytes / 1024).toFixed(0)} KB); restart Parley to use it\n`);
+        const use = target === resolve(teamModelPath(config.dataDir)) ? 'restart Parley to use it' : `start Parley with PARLEY_TRIAGE_MODEL=${target} to use it`;
+        process.stderr.write(`wrote ${relative(process.cwd(), target) || target} (${(bytes / 1024).toFixed(0)} KB); ${use}\n`);
         return 0;
       } finally {
         await store.close();
@@ -78,6 +94,8 @@ const command: Command = {
     const model = buildModel({ includeRestricted: restricted, log });
     const bytes = saveModel(path, model);
     log(`wrote ${relative(process.cwd(), path) || path} (${(bytes / 1024).toFixed(0)} KB, ${model.version}) in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    // the desk loads the shipped model, the team's, or PARLEY_TRIAGE_MODEL: say how to use any other
+    if (path !== resolve(SHIPPED_MODEL_PATH)) log(`a desk uses it when started with PARLEY_TRIAGE_MODEL=${path}`);
     return 0;
   },
 };
