@@ -141,12 +141,21 @@ export async function staffingPlan(store: Store, p: StaffingParams) {
   };
 }
 
-/** Monday 00:00 (brand zone) at or before `t`, found by stepping back whole hours. */
+/**
+ * Monday 00:00 (brand zone) at or before `t`, found by stepping back quarter hours (every zone's
+ * hours start on one): whole UTC hours fell 30 or 45 minutes into the local hour in zones such
+ * as Asia/Kolkata or Asia/Kathmandu, and the whole roster then ran that much late.
+ */
 function weekStart(tz: string, t: number): number {
-  let x = Math.floor(t / 3600_000) * 3600_000;
-  for (let i = 0; i < 24 * 8; i++) {
-    if (localParts(tz, x).hourOfWeek === 0) return x;
-    x -= 3600_000;
+  const quarter = 900_000;
+  let x = Math.floor(t / quarter) * quarter;
+  for (let i = 0; i < 4 * 24 * 8; i++) {
+    const here = localParts(tz, x);
+    if (here.hourOfWeek === 0) {
+      const before = localParts(tz, x - quarter);
+      if (before.hourOfWeek !== 0 || before.day !== here.day) return x;
+    }
+    x -= quarter;
   }
   return x;
 }

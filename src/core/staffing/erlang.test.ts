@@ -183,6 +183,21 @@ describe('Erlang A', () => {
     });
   }
 
+  it('answers nobody with no agents, at once whatever the patience (a roster hour with 0 heads)', () => {
+    const busy: Workload = { volume: 200, intervalS: 3600, ahtS: 300 };
+    for (const patience of [60, 3600, 1e12]) {
+      const m = erlangAMetrics(0, busy, 20, patience);
+      expect(m).toMatchObject({ servers: 0, serviceLevel: 0, waitProbability: 1, asaS: Infinity, occupancy: 1, abandonProbability: 1 });
+      // everyone waits out their patience: Little's law and the conservation law hold
+      expect(m.meanWaitAllS).toBeCloseTo(patience, 6);
+      expect(m.meanQueueLength).toBeCloseTo((200 / 3600) * patience, 6);
+    }
+    // the brute force agrees where it can run
+    const bf = bruteForceErlangA(0, 200 / 3600, 1 / 300, 1 / 60, 20);
+    expect(bf.serviceLevel).toBeCloseTo(0, 8);
+    expect(bf.abandonProbability).toBeCloseTo(1, 8);
+  });
+
   it('tends to Erlang C as patience grows', () => {
     const c = erlangCMetrics(14, w, 20);
     for (const patience of [1e7, 1e9]) {

@@ -230,6 +230,9 @@ export function erlangAMetrics(servers: number, w: Workload, answerWithinS: numb
     };
   }
   const lambda = w.volume / w.intervalS;
+  // Nobody on shift: every arrival waits its whole patience and leaves (exact, and O(1): the
+  // general solution would walk a queue of about λ·patience states, and throw beyond 2·10⁷)
+  if (N === 0) return { servers, traffic: a, serviceLevel: 0, waitProbability: 1, asaS: Infinity, occupancy: 1, abandonProbability: 1, meanWaitAllS: patienceS, meanQueueLength: lambda * patienceS };
   const mu = 1 / w.ahtS;
   const gamma = 1 / patienceS;
   const nmu = N * mu;

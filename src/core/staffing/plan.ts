@@ -123,6 +123,8 @@ export interface LocalHour {
 /** The local hour an instant falls in, in the desk's time zone (for an IANA zone: `localParts` in src/lib/tz.ts). */
 export type LocalHourOf = (ms: number) => LocalHour;
 
+/** Every zone's UTC offset, and every change of it, is a whole number of quarter hours. */
+const QUARTER_MS = 900_000;
 const HOUR_MS = 3_600_000;
 
 /**
@@ -131,19 +133,37 @@ const HOUR_MS = 3_600_000;
  * repeated hour once (a 25-hour day is one day, and that hour, two real hours long, holds
  * the arrivals of both); the night they go forward lacks the skipped hour (a 23-hour day).
  * Counting real hours instead would count the repeated hour twice — as if that day were in
- * two weeks. Local hours are found at each whole UTC hour, which every zone's hours share
- * (or, at a half-hour offset, split in two at the same place).
+ * two weeks.
+ *
+ * Local hours are looked up at `fromMs`, at each whole UTC hour after it and at the range's
+ * last instant: a 60-minute local hour holds exactly one whole UTC hour, also at a 30- or
+ * 45-minute offset (Asia/Kolkata, Asia/Kathmandu), and a partial one at an edge holds `fromMs`
+ * or the last instant. Where two lookups are more than one local hour apart (a change of
+ * offset), the quarter hours between them are looked up too, so a shorter local hour is not
+ * missed. (Sampling whole UTC hours from the hour *before* `fromMs` counted a local hour
+ * outside the range at such offsets: a week from Monday 00:00 had two Sunday 23:00s.)
  */
 export function hourOfWeekOccurrences(fromMs: number, toMs: number, localHourOf: LocalHourOf): number[] {
   const occurrences = new Array<number>(HOURS_PER_WEEK).fill(0);
+  if (!(toMs > fromMs)) return occurrences;
   let last: LocalHour | null = null;
-  for (let t = Math.floor(fromMs / HOUR_MS) * HOUR_MS; t < toMs; t += HOUR_MS) {
-    const h = localHourOf(t);
-    // the same local hour again: the hour a change back repeats
-    if (last && last.hourOfWeek === h.hourOfWeek && last.day === h.day) continue;
+  let lastAt = fromMs;
+  const count = (h: LocalHour) => {
+    // the same local hour again: a later part of it, or the hour a change back repeats
+    if (last && last.hourOfWeek === h.hourOfWeek && last.day === h.day) return;
     occurrences[h.hourOfWeek]!++;
     last = h;
-  }
+  };
+  const visit = (t: number) => {
+    const h = localHourOf(t);
+    const step = last ? (h.hourOfWeek - last.hourOfWeek + HOURS_PER_WEEK) % HOURS_PER_WEEK : 0;
+    if (step > 1) for (let q = (Math.floor(lastAt / QUARTER_MS) + 1) * QUARTER_MS; q < t; q += QUARTER_MS) count(localHourOf(q));
+    count(h);
+    lastAt = t;
+  };
+  visit(fromMs);
+  for (let t = (Math.floor(fromMs / HOUR_MS) + 1) * HOUR_MS; t < toMs; t += HOUR_MS) visit(t);
+  if (toMs - 1 > lastAt) visit(toMs - 1);
   return occurrences;
 }
 

@@ -16,6 +16,15 @@ import type { App } from '../http.js';
  */
 export const UTF8_BOM = '\uFEFF';
 
+/**
+ * Longest mean patience a plan accepts (one day). Erlang A in an overloaded hour walks about
+ * λ·patience queue states: a patience of years made a plan with a thin roster hour spin for
+ * seconds and fail (500); a customer waiting on average more than a day is no abandonment.
+ */
+const MAX_PATIENCE_S = 86_400;
+/** Longest staffing period: five years (the plan and the simulator walk it hour by hour). */
+const MAX_STAFFING_PERIOD_MS = 5 * 366 * 24 * 3600_000;
+
 export function reportRoutes(app: App) {
   const s = app.services;
   app.get('/api/reports/:name', {
@@ -63,7 +72,7 @@ export function reportRoutes(app: App) {
     shrinkage: z.coerce.number().min(0).max(0.95).default(0.3),
     maxOccupancy: z.coerce.number().min(0.1).max(1).default(0.85),
     concurrency: z.coerce.number().int().min(1).max(20).default(3),
-    patienceS: z.coerce.number().positive().optional(),
+    patienceS: z.coerce.number().positive().max(MAX_PATIENCE_S).optional().describe('mean customer patience, seconds (at most a day): plan with Erlang A'),
   });
   /** The handling-time inputs: an explicit ahtS alone is an override; nothing asks for the measurement. */
   const aht = (q: { ahtS?: number; ahtSource?: 'auto' | 'manual'; ahtMinSamples: number }) => ({
@@ -73,6 +82,7 @@ export function reportRoutes(app: App) {
     const to = q.to ? Date.parse(q.to) : s.clock.now();
     const from = q.from ? Date.parse(q.from) : to - 28 * 24 * 3600_000;
     if (!(from < to)) throw new AppError(400, 'validation', '`from` must be before `to`');
+    if (to - from > MAX_STAFFING_PERIOD_MS) throw new AppError(400, 'validation', 'a staffing period spans at most 5 years (the plan walks it hour by hour)');
     return { from, to };
   };
 
@@ -96,7 +106,7 @@ export function reportRoutes(app: App) {
   app.post('/api/staffing/simulate', {
     schema: {
       tags: ['reports'], summary: 'Replay the period\'s real arrivals against the roster (optionally adjusted) with the simulator',
-      body: staffingQuery.extend({ roster: z.array(z.number().int().min(0)).length(168).nullish(), adjust: z.array(z.object({ hours: z.array(z.number().int().min(0).max(167)), delta: z.number().int().min(-1000).max(1000) })).optional(), seed: z.number().int().optional() }),
+      body: staffingQuery.extend({ roster: z.array(z.number().int().min(0).max(10_000)).length(168).nullish(), adjust: z.array(z.object({ hours: z.array(z.number().int().min(0).max(167)), delta: z.number().int().min(-1000).max(1000) })).optional(), seed: z.number().int().optional() }),
     },
   }, async (req) => {
     const a = requireRole(req, 'approver', 'admin', 'agent');
