@@ -37,6 +37,8 @@ describe('learning from the team', () => {
       expect(c.status).toBe(200);
       expect(c.json.triage.category.value).toBe('spam');
       expect(c.json.triage.action.value).toBe('ignore');
+      // the corrected message is the message as the conversation shows it: its author too
+      expect(c.json.author).toMatchObject({ handle: expect.stringMatching(/^promo\d+$/) });
       // the rest of what triage said is kept (the pipeline stores it compactly; a correction rewrites it)
       expect(c.json.triage.corrected.by).toBeGreaterThan(0);
       expect(c.json.triage.model).toMatch(/^builtin-linear@/);

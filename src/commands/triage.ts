@@ -16,7 +16,7 @@ import type { Sentiment, TriageAction, TriageCategory } from '../core/types.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
-import { presentMessage } from '../server/presenters.js';
+import { presentIdentity, presentMessage } from '../server/presenters.js';
 import { audit } from '../store/audit.js';
 import { presentListedConversation } from '../store/queries.js';
 import type { Store } from '../store/db.js';
@@ -103,11 +103,14 @@ export class TriageCommands {
       };
     });
     const conv = await presentListedConversation(store.db, out.conv);
-    bus.publish(actor.brandId, 'message.updated', presentMessage(out.msg));
+    // the message as the conversation shows it, author included
+    const identity = out.msg.author_identity_id != null ? await store.db.selectFrom('contact_identity').selectAll().where('id', '=', out.msg.author_identity_id).executeTakeFirst() : undefined;
+    const message = presentMessage(out.msg, identity ? presentIdentity(identity) : null);
+    bus.publish(actor.brandId, 'message.updated', message);
     bus.publish(actor.brandId, 'conversation.updated', conv);
     // conversationAction: what the correction made the conversation need (null: its triage did not change)
     bus.publish(actor.brandId, 'triage.corrected', { conversationId: out.conv.id, messageId: out.msg.id, conversationAction: out.conversationAction });
-    return presentMessage(out.msg);
+    return message;
   }
 }
 
