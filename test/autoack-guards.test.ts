@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Capabilities, Channel } from '../src/channels/types.js';
 import { autoAckEligibility, mentionsHandle, RECENT_AGENT_REPLY_MS, shouldAutoAck } from '../src/core/autoAck.js';
 import { ManualClock } from '../src/lib/clock.js';
+import { measure } from '../src/core/textLength.js';
 import { DIALECTS } from './db.js';
 import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
 
@@ -207,6 +208,42 @@ for (const dialect of DIALECTS) {
       await ingest({ author, text: '@AcmeCare hello, anyone?' });
       expect(await acks(o.conversationId)).toHaveLength(1);
       await admin.req('PATCH', `/api/users/${desk.users.ana}`, { availability: 'online' });
+    });
+
+    it('points people to an open incident\'s statement once it is out on their network, and stops when the incident closes', async () => {
+      const FRIDAY = 20;
+      clock.set(at(FRIDAY, 21)); // closed
+      const cleo = await Client.signIn(desk.url, 'cleo@acme.test');
+      const inc = await cleo.post('/api/incidents', { title: 'Checkout is down', reason: 'Payments fail for everyone since 20:30' });
+      expect(inc.status).toBe(201);
+      const st = await cleo.post(`/api/incidents/${inc.json.id}/statement`, { channelAccountId: desk.accountId, text: 'Checkout is failing for many of you tonight. We are on it and will post here when it works again.' });
+      expect(st.status).toBe(202);
+      const mid = st.json.message.id as number;
+      const customer = (n: number) => ({ networkUserId: `mass-${n}`, handle: `masscustomer${n}` });
+      // while the statement waits for sign-off nothing is said of it
+      const early = await ingest({ author: customer(1), text: '@AcmeCare checkout keeps failing, is it down?' });
+      expect((await acks(early.conversationId))[0]!.text).not.toMatch(/many are reporting/);
+      expect((await admin.post(`/api/approvals/${mid}`, { decision: 'approve' })).status).toBe(200);
+      await desk.parley.services.outbox.runOnce();
+      const sent = await db().selectFrom('message').select(['status', 'url']).where('id', '=', mid).executeTakeFirstOrThrow();
+      expect(sent.status).toBe('sent');
+      // sent: the acknowledgement on that network points to it
+      clock.set(at(FRIDAY, 21, 5));
+      const o = await ingest({ author: customer(2), text: '@AcmeCare I cannot pay for my order, what is going on?' });
+      const [ack] = await acks(o.conversationId);
+      expect(ack!.text).toMatch(/tomorrow|Monday/);
+      // the demo network gives no link to a post (a network that does is linked: src/core/autoAck.test.ts)
+      expect(sent.url).toBeNull();
+      expect(ack!.text).toContain("If it's about the problem many are reporting, our latest post has the update.");
+      expect(measure('x', ack!.text).over).toBe(false);
+      // not on another network, where the statement was not posted
+      const fb = await ingest(page('Cannot pay on your site tonight, help', customer(3)), pageId);
+      expect((await acks(fb.conversationId))[0]!.text).not.toMatch(/many are reporting/);
+      // closed: no more pointer
+      expect((await cleo.post(`/api/incidents/${inc.json.id}/close`, {})).status).toBe(200);
+      clock.set(at(FRIDAY, 21, 10));
+      const later = await ingest({ author: customer(4), text: '@AcmeCare is checkout working again? mine fails' });
+      expect((await acks(later.conversationId))[0]!.text).not.toMatch(/many are reporting/);
     });
   });
 }

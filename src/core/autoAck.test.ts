@@ -113,6 +113,22 @@ describe('autoAckText', () => {
     expect(tight.text.length).toBeLessThanOrEqual(100);
   });
 
+  it('points to an open incident\'s statement for whoever writes about it, and drops the pointer before it would not fit', () => {
+    const now = t('2026-03-20T18:00:00Z');
+    const url = 'https://x.com/AcmeCare/status/1850000000000000001';
+    const ack = autoAckText({ ...base, now, conversationId: 'c4', statement: { url } });
+    expect(ack.text).toContain(`our latest update is here: ${url}`);
+    expect(ack.text).toContain('on Monday at 9:00 GMT');
+    expect(measure('x', ack.text).over).toBe(false);
+    expect(autoAckText({ ...base, now, conversationId: 'c4', statement: { url: null } }).text).toContain('our latest post has the update');
+    // without a statement nothing is said of one
+    expect(autoAckText({ ...base, now, conversationId: 'c4' }).text).not.toMatch(/update/);
+    // too tight for the pointer: the acknowledgement itself still goes, without it
+    const tight = autoAckText({ ...base, network: { counter: 'graphemes', limit: 120 }, now, conversationId: 'c4', statement: { url } });
+    expect(tight.text.length).toBeLessThanOrEqual(120);
+    expect(tight.text).not.toContain(url);
+  });
+
   it('still acknowledges politely when the desk never opens', () => {
     const ack = autoAckText({ ...base, calendar: { timeZone: 'UTC', weekly: {} }, now: 0, conversationId: 'c' });
     expect(ack.when).toBeNull();

@@ -200,6 +200,12 @@ export interface AutoAckInput {
   /** Appended after a space, e.g. "– The Acme team". */
   signature?: string | null;
   hour12?: boolean;
+  /**
+   * The public statement of an open incident, sent on this network: the acknowledgement points
+   * to it for whoever writes about that problem (a mass problem out of hours: people still get
+   * their own answer when the team is back, and the update now). Dropped when it does not fit.
+   */
+  statement?: { url: string | null } | null;
 }
 
 export interface AutoAck {
@@ -237,6 +243,11 @@ function customerName(customer: AutoAckInput['customer']): string | null {
   return handle;
 }
 
+/** The pointer to an open incident's statement: worded for whoever writes about it, as not everyone does. */
+function statementLine(url: string | null): string {
+  return url ? `If it's about the problem many are reporting, our latest update is here: ${url}` : "If it's about the problem many are reporting, our latest post has the update.";
+}
+
 /**
  * The out-of-hours acknowledgement text. Variants rotate by conversation; when the chosen
  * one does not fit the network, the next one that fits is used (first with the name, then
@@ -253,14 +264,18 @@ export function autoAckText(input: AutoAckInput): AutoAck {
       : `${describeNextOpening(input.calendar, input.now, opening, { hour12: input.hour12 })} ${zoneAbbreviation(zone, opening)}`;
   const templates = when === null ? NEVER_OPEN_TEMPLATES : ACK_TEMPLATES;
   const start = seededIndex(input.conversationId, templates.length);
+  const update = input.statement ? statementLine(input.statement.url) : null;
   const candidates: Array<{ text: string; variant: number }> = [];
-  for (const withName of [name, null]) {
-    for (let k = 0; k < templates.length; k++) {
-      const variant = (start + k) % templates.length;
-      const body = templates[variant]!({ name: withName, when: when ?? '' });
-      candidates.push({ text: signature ? `${body} ${signature}` : body, variant });
+  for (const withUpdate of update ? [update, null] : [null]) {
+    for (const withName of [name, null]) {
+      for (let k = 0; k < templates.length; k++) {
+        const variant = (start + k) % templates.length;
+        const body = templates[variant]!({ name: withName, when: when ?? '' });
+        const text = withUpdate ? `${body} ${withUpdate}` : body;
+        candidates.push({ text: signature ? `${text} ${signature}` : text, variant });
+      }
+      if (name === null) break;
     }
-    if (name === null) break;
   }
   const chosen = candidates.find((c) => !measure(input.network, c.text).over) ?? candidates.reduce((a, b) => (a.text.length <= b.text.length ? a : b));
   return { ...chosen, nextOpeningAt: opening, when };

@@ -1013,7 +1013,18 @@ export class Workflow {
     });
     if (!decision.send || !calendar) return false;
     const ident = last.author_identity_id ? await store.db.selectFrom('contact_identity').select(['handle', 'display_name']).where('id', '=', last.author_identity_id).executeTakeFirst() : undefined;
-    const ack = autoAckText({ calendar, now, conversationId: String(conv.id), network: conv.network as Network, customer: { name: ident?.display_name ?? null, handle: ident?.handle ?? null }, signature: cfg.signature ?? null });
+    // a mass problem out of hours: the public statement of an open incident, sent on this network
+    const statement = await store.db
+      .selectFrom('incident')
+      .innerJoin('message', 'message.id', 'incident.statement_message_id')
+      .select(['message.url'])
+      .where('incident.brand_id', '=', conv.brand_id)
+      .where('incident.status', '=', 'open')
+      .where('message.status', '=', 'sent')
+      .where('message.network', '=', conv.network)
+      .orderBy('incident.id', 'desc')
+      .executeTakeFirst();
+    const ack = autoAckText({ calendar, now, conversationId: String(conv.id), network: conv.network as Network, customer: { name: ident?.display_name ?? null, handle: ident?.handle ?? null }, signature: cfg.signature ?? null, statement: statement ? { url: statement.url } : null });
     const visibility: Visibility = cfg.visibility ?? (last.visibility as Visibility);
     const created = await store.db.transaction().execute(async (trx) => {
       const key = String(decision.nextOpeningAt ?? 'never');
