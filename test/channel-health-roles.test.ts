@@ -6,6 +6,7 @@
  * not in the account list, not on the live stream, not in the audit trail leads read.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { markChannelHealth } from '../src/channels/health.js';
 import { HEALTH_SUMMARY } from '../src/channels/healthSummary.js';
 import { ChannelError, type Capabilities, type Channel } from '../src/channels/types.js';
 import { DIALECTS } from './db.js';
@@ -111,6 +112,23 @@ for (const dialect of DIALECTS) {
       expect(hasSecret(audit.json)).toBe(false);
       // admins are notified with the network's words
       expect((await admin.get('/api/notifications')).json.items.find((n: any) => n.kind === 'channel.unhealthy').body).toContain(REMOTE_REVOKED);
+    });
+
+    it('shows an account\'s settings, which name its servers, to admins only', async () => {
+      const internal = 'https://x-proxy.internal.example.net:8443';
+      await desk.db.store.db.updateTable('channel_account').set({ settings: JSON.stringify({ apiBaseUrl: internal }) }).where('id', '=', id).execute();
+      expect((await accountAs(admin)).settings).toEqual({ apiBaseUrl: internal });
+      for (const c of [ana, cleo, eli]) {
+        const a = await accountAs(c);
+        expect(a.settings).toBeUndefined();
+        expect(JSON.stringify(a)).not.toContain('internal.example.net');
+      }
+      // nor on the live stream the whole brand reads
+      const row = await desk.db.store.db.selectFrom('channel_account').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      const anaEvents = await collectEvents(desk, ana, (es) => es.some((e) => e.type === 'channel.health'), () => markChannelHealth(desk.db.store, desk.parley.services.bus, row, null, Date.now()));
+      const health = anaEvents.filter((e) => e.type === 'channel.health' && e.data.id === id);
+      expect(health.length).toBeGreaterThanOrEqual(1);
+      expect(JSON.stringify(health)).not.toContain('internal.example.net');
     });
   });
 }

@@ -166,8 +166,8 @@ export function presentUser(u: User) {
 
 /**
  * `capabilities`: the connector's, when the caller has it (the account list). `health`: what
- * the network answered only for those who manage channel accounts (`healthViewFor`); by
- * default the plain summary (src/channels/healthSummary.ts).
+ * the network answered, and the account's settings, only for those who manage channel accounts
+ * (`healthViewFor`); by default the plain summary (src/channels/healthSummary.ts) and no settings.
  */
 export function presentChannelAccount(a: ChannelAccount, capabilities?: Record<string, true | string> | null, health: HealthView = 'summary') {
   return {
@@ -182,7 +182,9 @@ export function presentChannelAccount(a: ChannelAccount, capabilities?: Record<s
     status: a.status,
     health: healthFor(parseJson<Record<string, unknown>>(a.health, {}), health),
     hasCredentials: a.credentials != null,
-    settings: parseJson<Record<string, unknown>>(a.settings, {}),
+    // the settings name servers (API base URL, mail hosts, instance) and how the account is set up:
+    // for admins, who manage accounts; nobody else's page uses them
+    ...(health === 'detail' ? { settings: parseJson<Record<string, unknown>>(a.settings, {}) } : {}),
     calendar: parseJson<unknown>(a.calendar, null),
     lastSyncAt: iso(a.last_sync_at),
     createdAt: iso(a.created_at),

@@ -134,7 +134,8 @@ export const channelAccountSchema = z.object({
   status: z.string(),
   health: z.record(z.string(), z.unknown()),
   hasCredentials: z.boolean(),
-  settings: z.record(z.string(), z.unknown()),
+  /** Admins only (they manage accounts): the settings may name servers. */
+  settings: z.record(z.string(), z.unknown()).optional(),
   calendar: z.unknown().nullable(),
   lastSyncAt: nullableTime,
   createdAt: nullableTime,
