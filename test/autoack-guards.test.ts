@@ -219,6 +219,12 @@ for (const dialect of DIALECTS) {
       const st = await cleo.post(`/api/incidents/${inc.json.id}/statement`, { channelAccountId: desk.accountId, text: 'Checkout is failing for many of you tonight. We are on it and will post here when it works again.' });
       expect(st.status).toBe(202);
       const mid = st.json.message.id as number;
+      // the Facebook version may wait for sign-off beside it; a second one for X may not
+      const fbStatement = await cleo.post(`/api/incidents/${inc.json.id}/statement`, { channelAccountId: pageId, text: 'Checkout is failing for many of you tonight. We are working on it and will post an update on this page.' });
+      expect(fbStatement.status).toBe(202);
+      const again = await cleo.post(`/api/incidents/${inc.json.id}/statement`, { channelAccountId: desk.accountId, text: 'Checkout fails for many tonight; we are on it and will post here soon.' });
+      expect(again.status).toBe(409);
+      expect(again.json.code).toBe('incident.statement_pending');
       const customer = (n: number) => ({ networkUserId: `mass-${n}`, handle: `masscustomer${n}` });
       // while the statement waits for sign-off nothing is said of it
       const early = await ingest({ author: customer(1), text: '@AcmeCare checkout keeps failing, is it down?' });
@@ -236,7 +242,7 @@ for (const dialect of DIALECTS) {
       expect(sent.url).toBeNull();
       expect(ack!.text).toContain("If it's about the problem many are reporting, our latest post has the update.");
       expect(measure('x', ack!.text).over).toBe(false);
-      // not on another network, where the statement was not posted
+      // not on another network, where the statement is not out yet (Facebook's still waits for sign-off)
       const fb = await ingest(page('Cannot pay on your site tonight, help', customer(3)), pageId);
       expect((await acks(fb.conversationId))[0]!.text).not.toMatch(/many are reporting/);
       // closed: no more pointer

@@ -741,7 +741,8 @@ export class WorkflowCommands {
    * `incident.statementSignOff` (on by default) it waits for a second person's sign-off and
    * reaches the outbox only once approved (`review`). It goes out as a top-level post;
    * people are still answered one by one. One statement of an incident waits for sign-off
-   * at a time, and a client `idempotencyKey` makes a retried request return the first one.
+   * at a time on each account (the versions for two networks may wait together), and a client
+   * `idempotencyKey` makes a retried request return the first one.
    */
   async postStatement(actor: Actor, incidentId: number, p: { channelAccountId: number; text: string; idempotencyKey?: string | null }) {
     if (!SIGN_OFF_ROLES.includes(actor.role as Role) || actor.userId == null) throw forbidden('statements are written by approvers or admins');
@@ -778,22 +779,23 @@ export class WorkflowCommands {
     let written;
     try {
       written = await store.db.transaction().execute(async (trx) => {
-        // one statement of an incident waits for sign-off at a time, none once it is closed, and
-        // never the same text twice (the row lock orders two posts, and a post and a close, on PostgreSQL)
-        let lock = trx.selectFrom('incident').select(['statement_message_id', 'status']).where('id', '=', inc.id);
+        // one statement of an incident waits for sign-off at a time on each account (the X and the
+        // Facebook versions may wait together), none once it is closed, and never the same text
+        // twice (the row lock orders two posts, and a post and a close, on PostgreSQL)
+        let lock = trx.selectFrom('incident').select(['status']).where('id', '=', inc.id);
         if (store.dialect === 'postgres') lock = lock.forUpdate();
-        const { statement_message_id: current, status: incidentStatus } = await lock.executeTakeFirstOrThrow();
+        const { status: incidentStatus } = await lock.executeTakeFirstOrThrow();
         if (incidentStatus !== 'open') throw closedIncident();
+        const onAccount = (await statementRows(trx, [inc.id])).filter((st) => st.channel_account_id === account.id);
         // (the same words from another of the brand's accounts are another post, and allowed)
-        const same = (await statementRows(trx, [inc.id])).find((st) => LIVE_STATEMENT.has(st.status) && st.channel_account_id === account.id && decodeText(st.text, st.text_escaped).trim() === p.text.trim());
+        const same = onAccount.find((st) => LIVE_STATEMENT.has(st.status) && decodeText(st.text, st.text_escaped).trim() === p.text.trim());
         if (same) {
           throw conflict('incident.statement_duplicate', same.status === 'pending_approval'
             ? `the same statement from @${account.handle} is already waiting for sign-off for this incident`
             : `the same statement was already ${same.status === 'sent' ? 'posted' : 'approved and is being posted'} from @${account.handle} for this incident: write what is new`, { messageId: same.id });
         }
-        if (current != null) {
-          const cur = await trx.selectFrom('message').select(['status']).where('id', '=', current).executeTakeFirst();
-          if (cur?.status === 'pending_approval') throw conflict('incident.statement_pending', 'a statement for this incident is already waiting for sign-off: approve or reject it first');
+        if (onAccount.some((st) => st.status === 'pending_approval')) {
+          throw conflict('incident.statement_pending', `a statement from @${account.handle} for this incident is already waiting for sign-off: approve or reject it first`);
         }
         // statements live in a conversation of their own, so the inbox and audit show them
         const conv = await trx.insertInto('conversation').values({

@@ -1014,15 +1014,20 @@ export class Workflow {
     if (!decision.send || !calendar) return false;
     const ident = last.author_identity_id ? await store.db.selectFrom('contact_identity').select(['handle', 'display_name']).where('id', '=', last.author_identity_id).executeTakeFirst() : undefined;
     // a mass problem out of hours: the public statement of an open incident, sent on this network
+    // (statements live in conversations of their own, conversation.incident_id; the latest sent wins)
     const statement = await store.db
       .selectFrom('incident')
-      .innerJoin('message', 'message.id', 'incident.statement_message_id')
+      .innerJoin('conversation', 'conversation.incident_id', 'incident.id')
+      .innerJoin('message', 'message.conversation_id', 'conversation.id')
       .select(['message.url'])
       .where('incident.brand_id', '=', conv.brand_id)
       .where('incident.status', '=', 'open')
+      .where('conversation.contact_id', 'is', null)
+      .where('message.kind', '=', 'post')
       .where('message.status', '=', 'sent')
       .where('message.network', '=', conv.network)
-      .orderBy('incident.id', 'desc')
+      .orderBy('message.id', 'desc')
+      .limit(1)
       .executeTakeFirst();
     const ack = autoAckText({ calendar, now, conversationId: String(conv.id), network: conv.network as Network, customer: { name: ident?.display_name ?? null, handle: ident?.handle ?? null }, signature: cfg.signature ?? null, statement: statement ? { url: statement.url } : null });
     const visibility: Visibility = cfg.visibility ?? (last.visibility as Visibility);

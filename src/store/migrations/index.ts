@@ -23,6 +23,7 @@ import * as m20261205T1220 from './20261205T1220_conversation_snoozed_index.js';
 import * as m20261205T1310 from './20261205T1310_user_absence.js';
 import * as m20261205T1320 from './20261205T1320_webchat_visitor.js';
 import * as m20261205T1330 from './20261205T1330_emoji_search.js';
+import * as m20261205T1400 from './20261205T1400_conversation_incident_index.js';
 
 export const migrations: Record<string, MigrationModule> = {
   '20261123T1900_initial_schema': m20261123T1900,
@@ -48,4 +49,5 @@ export const migrations: Record<string, MigrationModule> = {
   '20261205T1310_user_absence': m20261205T1310,
   '20261205T1320_webchat_visitor': m20261205T1320,
   '20261205T1330_emoji_search': m20261205T1330,
+  '20261205T1400_conversation_incident_index': m20261205T1400,
 };

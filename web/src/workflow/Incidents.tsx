@@ -90,11 +90,10 @@ export function IncidentBanner({ me }: { me: Me }) {
           {i.statement && <StatementState s={i.statement} compact />}
           {lead && (
             <>
-              {i.statement?.status !== 'pending_approval' && (
-                <button type="button" className="btn btn-small" onClick={() => setStatementFor(i)}>
-                  {i.statementMessageId ? 'Post another statement…' : 'Post statement…'}
-                </button>
-              )}
+              {/* one statement waits for sign-off per account: another network's may be written meanwhile */}
+              <button type="button" className="btn btn-small" onClick={() => setStatementFor(i)}>
+                {i.statementMessageId ? 'Post another statement…' : 'Post statement…'}
+              </button>
               <CloseIncidentButton incident={i} label="Close incident" noteId={`close-note-${i.id}`} />
               {closeWithdraws(i) && (
                 <span id={`close-note-${i.id}`} className="small">
@@ -299,11 +298,9 @@ export function IncidentsPanel({ me }: { me: Me }) {
                     <td>
                       {i.status === 'open' && (
                         <div className="row-gap">
-                          {i.statement?.status !== 'pending_approval' && (
-                            <button type="button" className="btn btn-small" onClick={() => setStatementFor(i)}>
-                              Post statement…
-                            </button>
-                          )}
+                          <button type="button" className="btn btn-small" onClick={() => setStatementFor(i)}>
+                            Post statement…
+                          </button>
                           <CloseIncidentButton incident={i} label="Close" noteId={`close-row-note-${i.id}`} />
                           {closeWithdraws(i) && (
                             <span id={`close-row-note-${i.id}`} className="small muted">
