@@ -59,6 +59,14 @@ const quarantine = (store: Store, brandId: number) =>
   store.db.selectFrom('quarantine').select(['line', 'reason']).where('brand_id', '=', brandId).orderBy('line').orderBy('id').execute();
 
 describeEachStore('import twcs: bad lines', (get) => {
+  it('imports into the demo brand, in the demo desk\'s time zone, when no brand is named', async () => {
+    const { store } = get();
+    const pipeline = new IngestPipeline({ store, bus: new EventBus(), clock: new ManualClock(NOW) });
+    const s = await importTwcs(store, pipeline, files['first.csv']!, {});
+    const brand = await store.db.selectFrom('brand').select(['slug', 'name', 'timezone']).where('id', '=', s.brandId).executeTakeFirstOrThrow();
+    expect(brand).toEqual({ slug: 'demo', name: 'Parley Demo', timezone: 'Europe/London' });
+  });
+
   it('reports a repeated tweet_id with different content as a bad line naming the first, imports the first, and adds nothing on re-import', async () => {
     const { store } = get();
     const pipeline = new IngestPipeline({ store, bus: new EventBus(), clock: new ManualClock(NOW) });

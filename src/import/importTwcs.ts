@@ -42,11 +42,14 @@ export interface ImportOptions {
   now?: () => number;
 }
 
-export async function ensureBrand(store: Store, slug: string, now: number, name?: string): Promise<number> {
+export async function ensureBrand(store: Store, slug: string, now: number, name?: string, timezone?: string): Promise<number> {
   const b = await store.db.selectFrom('brand').select('id').where('slug', '=', slug).executeTakeFirst();
   if (b) return b.id;
-  return createBrand(store.db, { slug, name: name ?? slug }, now);
+  return createBrand(store.db, { slug, name: name ?? slug, ...(timezone ? { timezone } : {}) }, now);
 }
+
+/** The brand an import without `--brand` goes to: the demo desk's, in the demo's time zone (`npm start` seeds the same). */
+const DEFAULT_BRAND = { slug: 'demo', name: 'Parley Demo', timezone: 'Europe/London' } as const;
 
 /** Find or create an X care account per brand handle; returns handle(lowercase) → account id. */
 export async function ensureXAccounts(store: Store, brandId: number, handles: Iterable<string>, now: number, driver: string | null = null): Promise<{ ids: Map<string, number>; created: number }> {
@@ -85,7 +88,7 @@ export async function importTwcs(store: Store, pipeline: IngestPipeline, file: s
   }
   const totalRows = rows;
 
-  const brandId = await ensureBrand(store, opts.brandSlug ?? 'demo', now(), opts.brandSlug ? undefined : 'Parley Demo');
+  const brandId = opts.brandSlug ? await ensureBrand(store, opts.brandSlug, now()) : await ensureBrand(store, DEFAULT_BRAND.slug, now(), DEFAULT_BRAND.name, DEFAULT_BRAND.timezone);
   // Imported accounts are archives until someone connects them: no connector polls or sends for them.
   const { ids: accountIds, created: accountsCreated } = await ensureXAccounts(store, brandId, attribution.brands.values(), now(), 'archive');
 

@@ -54,10 +54,10 @@ or the backlog. Newer imported conversations stay open as live work.
       for (const b of summary.bad.slice(0, 50)) process.stderr.write(`line ${b.line}: ${b.reason}\n`);
       if (summary.bad.length > 50) process.stderr.write(`… and ${summary.bad.length - 50} more bad lines (see the quarantine in the admin UI or GET /api/quarantine)\n`);
       if (values.json) process.stdout.write(JSON.stringify(summary) + '\n');
-      else process.stdout.write(`${summary.rows} rows read: ${summary.stored} stored, ${summary.duplicates} already present, ${summary.quarantined} quarantined (${summary.bad.length} bad lines); ${summary.accountsCreated} care accounts created; ${(summary.ms / 1000).toFixed(1)} s into ${store.describe}\n`);
+      else process.stdout.write(`${summary.rows} rows read: ${summary.stored} stored, ${summary.duplicates} already present, ${summary.quarantined} quarantined (${summary.bad.length} bad ${summary.bad.length === 1 ? 'line' : 'lines'}); ${summary.accountsCreated} care accounts created; ${(summary.ms / 1000).toFixed(1)} s into ${store.describe}\n`);
       // every row bad: nothing of the file is in the desk (a re-import of a good file stores nothing new and is fine)
       if (summary.bad.length && summary.stored + summary.duplicates === 0) {
-        process.stderr.write(`parley import: nothing imported from ${file}: all ${summary.bad.length} rows are bad (quarantined with the reasons above)\n`);
+        process.stderr.write(`parley import: nothing imported from ${file}: ${summary.bad.length === 1 ? 'its one row is bad' : `all ${summary.bad.length} rows are bad`} (quarantined with the reasons above)\n`);
         return 1;
       }
       return 0;
