@@ -66,6 +66,11 @@ describe('a desk without the demo, from the command line', () => {
     expect(badSlug.status).toBe(1);
     expect(oneLine(badSlug.stderr)).toMatch(/brand slug "Bad Slug!" must be/);
 
+    // before any brand: the list says so, and how to add one
+    const none = parley(['brand', 'list'], dataDir);
+    expect(none.status).toBe(0);
+    expect(none.stdout).toMatch(/^no brands yet in .*: add one with parley brand add/);
+
     const brand = parley(['brand', 'add', '--slug', 'acme', '--name', 'Acme Ltd', '--timezone', 'Europe/London'], dataDir);
     expect(brand.stderr).toBe('');
     expect(brand.status).toBe(0);

@@ -49,6 +49,7 @@ set-timezone  change a brand's zone (--brand when there are several); the facts
       if (sub === 'list') {
         const brands = await store.db.selectFrom('brand').select(['id', 'slug', 'name', 'timezone']).orderBy('id').execute();
         for (const b of brands) process.stdout.write(`${String(b.id).padStart(4)}  ${b.slug.padEnd(24)} ${b.timezone.padEnd(22)} ${b.name}\n`);
+        if (!brands.length) process.stdout.write(`no brands yet in ${store.describe}: add one with parley brand add --slug <slug> --name <name> (npm start adds the demo brand to an empty database)\n`);
         return 0;
       }
       if (sub === 'add') {
