@@ -43,5 +43,8 @@ describe('staffing from measured volume', () => {
     expect(base.arrivals).toBeGreaterThan(100);
     expect(more.result.serviceLevel).toBeGreaterThan(base.result.serviceLevel);
     expect(more.result.wait.meanS).toBeLessThan(base.result.wait.meanS);
+    // an hour named twice in one adjustment is one hour: the same replay as naming it once
+    const twice = (await admin.post('/api/staffing/simulate', { ...body, adjust: [{ hours: [...short, ...short], delta: 2 }] })).json;
+    expect(twice.result).toEqual(more.result);
   });
 });

@@ -169,7 +169,8 @@ export async function staffingSimulation(store: Store, p: StaffingParams & { ros
   const base = p.roster ?? (await getRoster(store, p.brandId));
   if (!base) throw Object.assign(new Error('no roster: save one (PUT /api/staffing/roster) or pass `roster`'), { code: 'staffing.no_roster' });
   const roster = [...base];
-  for (const a of p.adjust ?? []) for (const h of a.hours) roster[h] = Math.max(0, (roster[h] ?? 0) + a.delta);
+  // an hour named twice in one adjustment is one hour (a selection, not a count); separate adjustments add up
+  for (const a of p.adjust ?? []) for (const h of new Set(a.hours)) roster[h] = Math.max(0, (roster[h] ?? 0) + a.delta);
   const shrink = p.shrinkage ?? 0;
   const productive = roster.map((r) => Math.floor(r * (1 - shrink) + 1e-9));
   let q = store.db.selectFrom('reporting_fact').select('occurred_at').where('brand_id', '=', p.brandId).where('kind', '=', 'inbound').where('occurred_at', '>=', p.from).where('occurred_at', '<', p.to).where((eb) => eb.or([eb('needs_response', 'is', null), eb('needs_response', '=', 1)]));
