@@ -141,6 +141,7 @@ export function presentConversation(c: Conversation, extra: { contact?: ContactS
     language: c.language,
     slaDueAt: iso(c.sla_due_at),
     slaState: c.sla_state,
+    incidentId: c.incident_id,
   };
 }
 export type ConversationJson = ReturnType<typeof presentConversation>;

@@ -93,6 +93,7 @@ export const conversationSchema = z.object({
   language: z.string().nullable(),
   slaDueAt: nullableTime,
   slaState: z.string().nullable(),
+  incidentId: z.number().int().nullable().describe('The incident (mass problem) a customer\'s conversation is about (PUT /api/conversations/:id/incident), or the one a statement\'s conversation (no contact) belongs to'),
 });
 
 export const noteSchema = z.object({ id: z.number().int(), conversationId: z.number().int(), authorUserId: z.number().int(), text: z.string(), mentions: z.array(z.number().int()), createdAt: nullableTime });

@@ -35,6 +35,8 @@ export interface ConversationFilter {
   triageAction?: string[];
   /** Only conversations whose SLA is due before now + this many ms (and not met). */
   dueWithinMs?: number;
+  /** Only customers' conversations linked to this incident (its statements' conversations, which have no contact, are not). */
+  incidentId?: number;
   q?: string;
   sort?: Sort;
   cursor?: string | null;
@@ -204,6 +206,7 @@ export async function listConversations(store: Store, f: ConversationFilter): Pr
     // a residual test on the rows the view's index walk reads, like sentiment and category
     if (f.triageAction?.length) conds.push(eb('triage_action', 'in', f.triageAction));
     if (f.dueWithinMs != null) conds.push(eb('sla_due_at', 'is not', null), eb('sla_due_at', '<=', f.now + f.dueWithinMs), eb('status', '!=', 'resolved'));
+    if (f.incidentId != null) conds.push(eb('incident_id', '=', f.incidentId), eb('contact_id', 'is not', null));
     if (f.label) conds.push(eb('id', 'in', eb.selectFrom('conversation_label').select('conversation_id').where('label', '=', f.label.toLowerCase())));
     if (matchIds) conds.push(eb('id', 'in', matchIds));
     return conds;

@@ -25,6 +25,7 @@ import { parseObject } from '../lib/json.js';
 import { enqueue } from '../outbox/outbox.js';
 import { presentMessage, presentNote } from '../server/presenters.js';
 import { audit } from '../store/audit.js';
+import { presentListedConversation } from '../store/queries.js';
 import type { Store } from '../store/db.js';
 import { businessFor, factRow, type BusinessSeconds } from '../store/facts.js';
 import { writeFacts } from '../store/rollup.js';
@@ -70,7 +71,7 @@ export class WorkflowCommands {
       .leftJoin('app_user', 'app_user.id', 'message.author_user_id')
       .leftJoin('incident', 'incident.id', 'conversation.incident_id')
       .selectAll('message')
-      .select(['conversation.subject as conversation_subject', 'app_user.name as author_name', 'incident.id as incident_id', 'incident.title as incident_title', 'incident.status as incident_status'])
+      .select(['conversation.subject as conversation_subject', 'conversation.contact_id as conversation_contact_id', 'app_user.name as author_name', 'incident.id as incident_id', 'incident.title as incident_title', 'incident.status as incident_status'])
       .where('message.brand_id', '=', actor.brandId)
       .where('message.status', '=', 'pending_approval')
       .orderBy('message.created_at')
@@ -81,7 +82,7 @@ export class WorkflowCommands {
       // who wrote the text before a reviewer rewrote it at sign-off (the author is now that reviewer), or null
       rewrite: rewriteOf(safeArr(r.approval_reasons)),
       // a statement of a closed incident is not published: approving it is refused (it can still be rejected)
-      statement: r.incident_id != null && r.kind === 'post' ? { incidentId: r.incident_id, incidentTitle: r.incident_title ?? '', incidentStatus: r.incident_status ?? 'closed' } : null,
+      statement: r.incident_id != null && r.conversation_contact_id == null && r.kind === 'post' ? { incidentId: r.incident_id, incidentTitle: r.incident_title ?? '', incidentStatus: r.incident_status ?? 'closed' } : null,
     }));
   }
 
@@ -114,8 +115,8 @@ export class WorkflowCommands {
       const refusal = signOffRefusal({ authorUserId: msg.author_user_id }, { userId: actor.userId, role: actor.role });
       if (refusal) throw new AppError(403, refusal.code, refusal.message);
       const conv = await trx.selectFrom('conversation').selectAll().where('id', '=', msg.conversation_id).executeTakeFirstOrThrow();
-      // statements live in a conversation of their own, linked to their incident
-      const incidentId = conv.incident_id != null && msg.kind === 'post' ? conv.incident_id : null;
+      // statements live in a conversation of their own (no contact), linked to their incident
+      const incidentId = conv.incident_id != null && conv.contact_id == null && msg.kind === 'post' ? conv.incident_id : null;
       const note = p.note?.trim() || null;
       if (incidentId != null && p.decision === 'reject' && !note) throw badRequest('approval.reason_required', 'say why the statement is rejected: its author reads it');
       if (incidentId != null && p.decision === 'approve') {
@@ -672,7 +673,7 @@ export class WorkflowCommands {
    */
   private async incidentEngagement(trx: Tx, brandId: number, id: number): Promise<Engagement> {
     const statements = await statementRows(trx, [id]);
-    const notes = await trx.selectFrom('note').innerJoin('conversation', 'conversation.id', 'note.conversation_id').select('note.author_user_id').where('conversation.brand_id', '=', brandId).where('conversation.incident_id', '=', id).execute();
+    const notes = await trx.selectFrom('note').innerJoin('conversation', 'conversation.id', 'note.conversation_id').select('note.author_user_id').where('conversation.brand_id', '=', brandId).where('conversation.incident_id', '=', id).where('conversation.contact_id', 'is', null).execute();
     const actions = await trx.selectFrom('audit_event').select(['actor_user_id', 'action']).where('brand_id', '=', brandId).where('subject_type', '=', 'incident').where('subject_id', '=', String(id)).where('actor_user_id', 'is not', null).execute();
     return engagementOf({
       statements: statements.map((st) => ({ authorUserId: st.author_user_id, reviewedBy: st.reviewed_by, status: st.status })),
@@ -725,13 +726,67 @@ export class WorkflowCommands {
     const { db } = this.deps.store;
     const incidents = await db.selectFrom('incident').selectAll().where('brand_id', '=', brandId).orderBy('opened_at', 'desc').limit(50).execute();
     const rows = await statementRows(db, incidents.map((i) => i.id));
-    return incidents.map((i) => presentIncident(i, rows.filter((r) => r.incident_id === i.id)));
+    const affected = await affectedCounts(db, brandId, incidents.map((i) => i.id));
+    return incidents.map((i) => presentIncident(i, rows.filter((r) => r.incident_id === i.id), affected.get(i.id)));
   }
 
-  /** Announce an incident with its statements' state. */
+  /** Announce an incident with its statements' state and the customers it affects. */
   private async incidentEvent(brandId: number, inc: Incident | undefined) {
     if (!inc) return;
-    this.deps.bus.publish(brandId, 'incident', presentIncident(inc, await statementRows(this.deps.store.db, [inc.id])));
+    const { db } = this.deps.store;
+    this.deps.bus.publish(brandId, 'incident', presentIncident(inc, await statementRows(db, [inc.id]), (await affectedCounts(db, brandId, [inc.id])).get(inc.id)));
+  }
+
+  /**
+   * Say that a customer's conversation is about an incident (a mass problem), or no longer
+   * (`incidentId` null), so care leads see who is affected and answer each one. Agents,
+   * approvers and admins; never experts. Only an open incident of the brand takes new
+   * conversations (a closed one: 409 `incident.closed`; another brand's: 404); unlinking works
+   * whatever the incident's state. Only a customer's conversation (one with a contact) is
+   * linked: a statement's conversation belongs to its incident for good, and a conversation
+   * without a contact would pass for one (400 `incident.not_customer`). Linking to the
+   * incident it is already linked to changes nothing (no audit, no event). Decided while
+   * holding the incident's row (PostgreSQL), so a link and a close happen one after the other.
+   */
+  async linkIncident(actor: Actor, conversationId: number, incidentId: number | null) {
+    if (actor.role === 'expert') throw forbidden('experts answer the questions they are asked; they do not work the inbox');
+    const { store, clock, bus } = this.deps;
+    const now = clock.now();
+    const r = await store.db.transaction().execute(async (trx) => {
+      const conv = await trx.selectFrom('conversation').selectAll().where('id', '=', conversationId).where('brand_id', '=', actor.brandId).executeTakeFirst();
+      if (!conv) throw notFound('conversation');
+      if (conv.contact_id == null) {
+        throw badRequest('incident.not_customer', conv.incident_id != null
+          ? 'this is the conversation of an incident\'s statement: it belongs to its incident and is not linked or unlinked'
+          : 'only a customer\'s conversation is linked to an incident');
+      }
+      let inc: Incident | undefined;
+      if (incidentId != null) {
+        let q = trx.selectFrom('incident').selectAll().where('id', '=', incidentId).where('brand_id', '=', actor.brandId);
+        if (store.dialect === 'postgres') q = q.forUpdate();
+        inc = await q.executeTakeFirst();
+        if (!inc) throw notFound('incident');
+        if (inc.status !== 'open' && conv.incident_id !== inc.id) throw conflict('incident.closed', 'the incident is closed: link the conversation to an open one');
+      }
+      const before = conv.incident_id != null ? await trx.selectFrom('incident').selectAll().where('id', '=', conv.incident_id).executeTakeFirst() : undefined;
+      if (conv.incident_id === incidentId) return { conv, changed: false as const, inc, before };
+      await trx.updateTable('conversation').set({ incident_id: incidentId, updated_at: now, version: sql<number>`version + 1` }).where('id', '=', conv.id).execute();
+      const updated = await trx.selectFrom('conversation').selectAll().where('id', '=', conv.id).executeTakeFirstOrThrow();
+      if (inc) {
+        await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'conversation.incident_linked', subjectType: 'conversation', subjectId: conv.id, conversationId: conv.id, data: { incidentId: inc.id, title: inc.title, ...(before ? { previousIncidentId: before.id, previousTitle: before.title } : {}) } }, now);
+      } else {
+        await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'conversation.incident_unlinked', subjectType: 'conversation', subjectId: conv.id, conversationId: conv.id, data: { incidentId: conv.incident_id, title: before?.title ?? null } }, now);
+      }
+      return { conv: updated, changed: true as const, inc, before };
+    });
+    const labels = (await store.db.selectFrom('conversation_label').select('label').where('conversation_id', '=', r.conv.id).orderBy('label').execute()).map((l) => l.label);
+    const presented = await presentListedConversation(store.db, r.conv, { labels });
+    if (r.changed) {
+      bus.publish(actor.brandId, 'conversation.updated', presented);
+      // the incidents' counts of affected customers changed
+      for (const inc of [r.before, r.inc]) await this.incidentEvent(actor.brandId, inc);
+    }
+    return presented;
   }
 
   /**
@@ -979,13 +1034,41 @@ async function statementRows(db: Tx, incidentIds: number[]): Promise<StatementRo
  * names), `statements` every one it has had, newest first — a statement sent earlier stays
  * in view when a newer one is posted.
  */
-function presentIncident(i: Incident, statements: StatementRow[] = []) {
+function presentIncident(i: Incident, statements: StatementRow[] = [], affected: Affected = { total: 0, open: 0 }) {
   const current = statements.find((st) => st.id === i.statement_message_id);
   return {
     id: i.id, title: i.title, status: i.status, openedBy: i.opened_by, reason: i.reason, openedAt: new Date(i.opened_at).toISOString(), closedAt: iso(i.closed_at), statementMessageId: i.statement_message_id,
     statement: current ? presentStatement(current) : null,
     statements: statements.map(presentStatement),
+    affected,
   };
+}
+
+/** The customers' conversations linked to an incident: all of them, and those not resolved (still waiting for the team). */
+type Affected = { total: number; open: number };
+
+/**
+ * `Affected` of incidents, by incident id, in one grouped query over the partial index
+ * `conversation_incident`. Customers' conversations only: a statement's conversation (no
+ * contact) is not an affected customer.
+ */
+async function affectedCounts(db: Tx, brandId: number, incidentIds: number[]): Promise<Map<number, Affected>> {
+  const out = new Map<number, Affected>();
+  if (!incidentIds.length) return out;
+  const rows = await db
+    .selectFrom('conversation')
+    .select((eb) => [
+      'incident_id',
+      eb.fn.countAll<number | string>().as('total'),
+      eb.fn.sum<number | string | null>(eb.case().when('status', '!=', 'resolved').then(1).else(0).end()).as('open'),
+    ])
+    .where('incident_id', 'in', incidentIds)
+    .where('brand_id', '=', brandId)
+    .where('contact_id', 'is not', null)
+    .groupBy('incident_id')
+    .execute();
+  for (const r of rows) if (r.incident_id != null) out.set(Number(r.incident_id), { total: Number(r.total), open: Number(r.open ?? 0) });
+  return out;
 }
 
 function presentStatement(st: StatementRow) {

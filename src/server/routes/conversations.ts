@@ -22,6 +22,7 @@ const conversationListQuery = listQuery.extend({
     .pipe(z.array(z.enum(TRIAGE_ACTIONS)).min(1))
     .optional()
     .describe('Comma-separated: what triage says the conversation needs (respond, monitor, ignore); any of them'),
+  incident: z.coerce.number().int().positive().optional().describe('Only customers\' conversations linked to this incident (not its statements\' conversations)'),
   total: z
     .enum(['true', 'false', '1', '0'])
     .transform((v) => v === 'true' || v === '1')
@@ -59,7 +60,7 @@ export function conversationRoutes(app: App) {
     try {
       return await listConversations(s.store, {
         brandId: a.user.brand_id, userId: a.user.id, view: q.view, status: q.status, assigneeId: q.assignee === 'me' ? a.user.id : q.assignee, teamId: q.team,
-        channelAccountId: q.channel, network: q.network, priorityMin: q.priorityMin, label: q.label, sentiment: q.sentiment, category: q.category, triageAction: q.triageAction,
+        channelAccountId: q.channel, network: q.network, priorityMin: q.priorityMin, label: q.label, sentiment: q.sentiment, category: q.category, triageAction: q.triageAction, incidentId: q.incident,
         dueWithinMs: q.dueWithinMin != null ? q.dueWithinMin * 60_000 : undefined, q: q.q, sort: q.sort, cursor: q.cursor, limit: q.limit, total: q.total, now: s.clock.now(),
       });
     } catch (err) {
@@ -112,6 +113,16 @@ export function conversationRoutes(app: App) {
   }, async (req) => {
     const a = requireRole(req, ...WORKERS);
     return s.commands.setLabels(a.actor, req.params.id, req.body);
+  });
+
+  app.put('/api/conversations/:id/incident', {
+    schema: {
+      tags, params: idParams, body: z.object({ incidentId: z.number().int().positive().nullable() }), response: { 200: conversationSchema },
+      summary: 'Link a customer\'s conversation to an open incident of the brand (a mass problem: outage, recall), or unlink it (null); audited. 404 for an unknown incident, 409 incident.closed for a closed one, 400 incident.not_customer for a conversation without a customer (an incident statement\'s own)',
+    },
+  }, async (req) => {
+    const a = requireRole(req, ...WORKERS);
+    return s.workflowCommands.linkIncident(a.actor, req.params.id, req.body.incidentId);
   });
 
   app.post('/api/conversations/:id/notes', {

@@ -37,6 +37,7 @@ const incidentSchema = z.object({
   statementMessageId: z.number().int().nullable(),
   statement: statementSchema.nullable().describe('the latest statement'),
   statements: z.array(statementSchema).describe('every statement of the incident, newest first'),
+  affected: z.object({ total: z.number().int(), open: z.number().int() }).describe('customers\' conversations linked to the incident (PUT /api/conversations/:id/incident): all, and those not resolved'),
 });
 
 const checkSchema = z.object({ code: z.string(), severity: z.string(), message: z.string(), detail: z.string().optional(), suggestion: z.string().optional(), data: z.record(z.string(), z.unknown()).optional() });

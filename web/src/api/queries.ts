@@ -26,6 +26,8 @@ export interface ListParams {
   /** Comma-separated triage actions (respond, monitor, ignore): any of them. */
   triageAction?: string;
   dueWithinMin?: number;
+  /** Customers' conversations linked to this incident. */
+  incident?: number;
   q?: string;
   sort: Sort;
 }
@@ -77,7 +79,7 @@ export const useNotifications = () => useQuery({ queryKey: keys.notifications, q
 export function listQueryString(p: ListParams, cursor: string | null, opts: { limit?: number; total?: boolean } = {}): string {
   return qs({
     view: p.view, status: p.status, assignee: p.assignee, team: p.team, channel: p.channel, network: p.network, priorityMin: p.priorityMin, label: p.label,
-    sentiment: p.sentiment, category: p.category, triageAction: p.triageAction, dueWithinMin: p.dueWithinMin, q: p.q, sort: p.sort, cursor, limit: opts.limit ?? PAGE_SIZE,
+    sentiment: p.sentiment, category: p.category, triageAction: p.triageAction, dueWithinMin: p.dueWithinMin, incident: p.incident, q: p.q, sort: p.sort, cursor, limit: opts.limit ?? PAGE_SIZE,
     total: opts.total ? 'true' : undefined,
   });
 }

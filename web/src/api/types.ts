@@ -153,6 +153,8 @@ export interface Conversation {
   language: string | null;
   slaDueAt: string | null;
   slaState: string | null;
+  /** The incident a customer's conversation is linked to (PUT /api/conversations/:id/incident), or that a statement's conversation belongs to. */
+  incidentId?: number | null;
 }
 
 export interface Note {
@@ -448,6 +450,8 @@ export interface Incident {
   statement?: IncidentStatement | null;
   /** Every statement of the incident, newest first (the latest is also `statement`). */
   statements?: IncidentStatement[];
+  /** Customers' conversations linked to it: all, and those not resolved (still waiting). */
+  affected?: { total: number; open: number };
 }
 
 export interface IncidentStatement {

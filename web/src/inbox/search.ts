@@ -27,11 +27,13 @@ export interface InboxSearch {
   triage?: string;
   /** SLA due within this many minutes. */
   due?: number;
+  /** Customers' conversations linked to this incident (the incidents page links here). */
+  incident?: number;
   sort?: Sort;
 }
 
 /** The filters of the filter bar (everything in the URL that narrows the view, but the search). */
-export const FILTER_KEYS = ['status', 'assignee', 'team', 'channel', 'network', 'priorityMin', 'label', 'sentiment', 'category', 'triage', 'due'] as const;
+export const FILTER_KEYS = ['status', 'assignee', 'team', 'channel', 'network', 'priorityMin', 'label', 'sentiment', 'category', 'triage', 'due', 'incident'] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
 
 /** Every filter off (a patch for the URL). */
@@ -63,7 +65,7 @@ export function parseInboxSearch(raw: Record<string, unknown>): InboxSearch {
   if (status && status.split(',').every((s) => ['new', 'open', 'waiting', 'resolved'].includes(s))) out.status = status;
   const assignee = word(raw.assignee);
   if (assignee && /^(me|none|\d{1,12})$/.test(assignee)) out.assignee = assignee;
-  for (const k of ['team', 'channel', 'priorityMin', 'due'] as const) {
+  for (const k of ['team', 'channel', 'priorityMin', 'due', 'incident'] as const) {
     const n = posInt(raw[k]);
     if (n !== undefined) out[k] = n;
   }
@@ -102,6 +104,7 @@ export function toListParams(view: View, s: InboxSearch): ListParams {
   if (s.category) p.category = s.category;
   if (s.triage) p.triageAction = s.triage;
   if (s.due != null) p.dueWithinMin = s.due;
+  if (s.incident != null) p.incident = s.incident;
   if (s.q && s.mode === 'conversations') p.q = s.q;
   return p;
 }
@@ -144,6 +147,7 @@ export function describeFilters(s: InboxSearch, names: FilterNames = {}): { key:
   if (s.category) add('category', `Category: ${CATEGORY_LABEL[s.category] ?? s.category}`);
   if (s.triage) add('triage', `Triage: ${triageActionsOf(s.triage).map((a) => ACTION_LABEL[a]).join(' or ')}`);
   if (s.label) add('label', `Label: ${s.label}`);
+  if (s.incident != null) add('incident', `Incident #${s.incident}`);
   return out;
 }
 

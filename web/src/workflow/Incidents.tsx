@@ -8,6 +8,8 @@
  * statement not yet posted (the close buttons say so). The burst detector closes only an
  * incident it opened that nobody worked on; otherwise the leads get an `incident.calm`
  * notification (an alert, see live.ts) saying the volume is back to normal and it may be closed.
+ * Both say how many customers' conversations are linked to an incident and how many still
+ * wait, linking to them in the inbox (`/inbox/all?incident=<id>`).
  */
 import { useRef, useState } from 'react';
 import { Link } from '@tanstack/react-router';
@@ -69,6 +71,20 @@ function CloseIncidentButton({ incident: i, label, noteId }: { incident: Inciden
   );
 }
 
+/**
+ * How many customers' conversations are linked to the incident and how many still wait (not
+ * resolved), linking to them in the inbox to answer one by one.
+ */
+function AffectedLink({ incident: i }: { incident: Incident }) {
+  const a = i.affected;
+  if (!a?.total) return null;
+  return (
+    <Link to="/inbox/$view" params={{ view: 'all' }} search={{ incident: i.id }} className="small incident-affected" data-incident-affected={i.id}>
+      {a.total} {a.total === 1 ? 'customer' : 'customers'} affected · {a.open} waiting
+    </Link>
+  );
+}
+
 export function IncidentBanner({ me }: { me: Me }) {
   const open = (useIncidents().data ?? []).filter((i) => i.status === 'open');
   const [statementFor, setStatementFor] = useState<Incident | null>(null);
@@ -88,6 +104,7 @@ export function IncidentBanner({ me }: { me: Me }) {
             <span className="small">· opened {agoText(i.openedAt, now)} · public replies may need sign-off</span>
           </span>
           {i.statement && <StatementState s={i.statement} compact />}
+          <AffectedLink incident={i} />
           {lead && (
             <>
               {/* one statement waits for sign-off per account: another network's may be written meanwhile */}
@@ -281,6 +298,7 @@ export function IncidentsPanel({ me }: { me: Me }) {
                     <div className="muted small">
                       <SafeText text={i.reason} linkify={false} />
                     </div>
+                    <AffectedLink incident={i} />
                   </td>
                   <td>
                     <span className={`badge ${i.status === 'open' ? 'badge-danger' : ''}`}>{i.status}</span>
