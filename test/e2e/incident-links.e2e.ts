@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { Client, mention, startDesk, type TestDesk } from '../helpers/parley.js';
-import { ensureChromium, ensureWebBuild, eventually, launchBrowser, openPage, row, signIn, type WatchedPage } from './browser.js';
+import { ensureChromium, ensureWebBuild, eventually, launchBrowser, openConversationAt, openPage, row, signIn, type WatchedPage } from './browser.js';
 
 let desk: TestDesk;
 let browser: Browser;
@@ -75,6 +75,24 @@ describe('customers linked to an incident', () => {
     await link(unrelated, inc);
     await row(w.page, unrelated).waitFor({ timeout: 10_000 });
     await inBanner.getByText('4 customers affected · 3 waiting').waitFor({ timeout: 10_000 });
+    expect(w.errors).toEqual([]);
+  });
+
+  it('an agent links the conversation in front of them from its toolbar, and unlinks it', async () => {
+    const inc = (await admin.post('/api/incidents', { title: 'App login fails', reason: 'Sign-in errors since 10:05' })).json.id as number;
+    const conv = await customer('the app will not let me log in');
+    const w = await openPage(browser);
+    pages.push(w);
+    await signIn(w.page, desk.url, 'ana@acme.test');
+    await openConversationAt(w.page, desk.url, conv);
+    const pick = w.page.locator('.conv-actions').getByLabel('Incident');
+    await pick.selectOption({ label: 'Incident: App login fails' });
+    await eventually(async () => (await admin.get(`/api/conversations/${conv}`)).json.conversation.incidentId === inc, 'linked on the server');
+    const audit = (await admin.get(`/api/conversations/${conv}`)).json.audit.find((e: any) => e.action === 'conversation.incident_linked');
+    expect(audit).toMatchObject({ actorUserId: desk.users.ana, data: { incidentId: inc, title: 'App login fails' } });
+    await w.page.locator('.incident-banner .incident-affected').getByText('1 customer affected · 1 waiting').waitFor({ timeout: 10_000 });
+    await pick.selectOption({ label: 'Not part of an incident' });
+    await eventually(async () => (await admin.get(`/api/conversations/${conv}`)).json.conversation.incidentId == null, 'unlinked on the server');
     expect(w.errors).toEqual([]);
   });
 });

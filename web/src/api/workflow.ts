@@ -179,6 +179,15 @@ export function useCrmUnlink() {
   });
 }
 
+/** Link a customer's conversation to an open incident (or unlink it: null); the incidents' counts change. */
+export function useLinkIncident() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { id: number; incidentId: number | null }) => api<unknown>('PUT', `/api/conversations/${v.id}/incident`, { incidentId: v.incidentId }),
+    onSettled: () => void qc.invalidateQueries({ queryKey: wkeys.incidents }),
+  });
+}
+
 export function useDeclareIncident() {
   const qc = useQueryClient();
   return useMutation({

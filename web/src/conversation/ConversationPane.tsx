@@ -20,6 +20,7 @@ import { Thread } from './Thread.js';
 import { CorrectTriageDialog } from './TriagePanel.js';
 import { SlaClocks, SlaCountdown } from '../workflow/Sla.js';
 import { AskExpertDialog, ExpertRequestsCard } from '../workflow/Experts.js';
+import { useIncidents, useLinkIncident } from '../api/workflow.js';
 import { GuidancePanel } from '../workflow/Guidance.js';
 import { ModerationDialog, UndoModerationDialog, useModerationLive, type UndoTarget } from '../workflow/Moderation.js';
 
@@ -83,6 +84,8 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
   const setStatus = useSetStatus();
   const setPriority = useSetPriority();
   const setLabels = useSetLabels();
+  const linkIncident = useLinkIncident();
+  const openIncidents = (useIncidents().data ?? []).filter((i) => i.status === 'open');
   const [assignOpen, setAssignOpen] = useState(false);
   const [snoozeOpen, setSnoozeOpen] = useState(false);
   const [asideOpen, setAsideOpen] = useState(false);
@@ -217,6 +220,26 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
               </option>
             ))}
           </SelectField>
+        {d.contact && CAN_MODERATE.has(me.user.role) && (openIncidents.length > 0 || c.incidentId != null) && (
+          // a mass problem: which customers it affects, so they are counted and answered one by one
+          <SelectField
+            label="Incident"
+            hideLabel
+            value={c.incidentId != null ? String(c.incidentId) : ''}
+            onChange={(e) => {
+              const incidentId = e.target.value ? Number(e.target.value) : null;
+              void act(linkIncident.mutateAsync({ id, incidentId }), incidentId != null ? 'Linked to the incident' : 'No longer linked to the incident');
+            }}
+          >
+            <option value="">Not part of an incident</option>
+            {c.incidentId != null && !openIncidents.some((i) => i.id === c.incidentId) && <option value={String(c.incidentId)}>Incident #{c.incidentId} (closed)</option>}
+            {openIncidents.map((i) => (
+              <option key={i.id} value={String(i.id)}>
+                Incident: {i.title}
+              </option>
+            ))}
+          </SelectField>
+        )}
         <button type="button" className="btn btn-small" onClick={() => setAskOpen(true)}>
           Ask an expert…
         </button>
