@@ -235,5 +235,8 @@ describe('engagementOf: whether people are working on an incident', () => {
     }
     expect(engagementOf({ ...none, notes: [{ authorUserId: 7 }] })).toEqual({ engaged: true, people: [7], reasons: ['a note was written'] });
     expect(engagementOf({ ...none, actions: [{ userId: 9, action: 'incident.acknowledged' }] })).toEqual({ engaged: true, people: [9], reasons: ['someone worked on it'] });
+    // customers linked to it are being answered as part of it
+    expect(engagementOf({ ...none, linkedCustomers: 3 })).toEqual({ engaged: true, people: [], reasons: ['3 customers were linked to it'] });
+    expect(engagementOf({ ...none, linkedCustomers: 0 }).engaged).toBe(false);
   });
 });

@@ -452,6 +452,8 @@ export interface IncidentActivity {
    * incident later (an edit, an acknowledgement, a note on it) — counts without a change here.
    */
   actions: readonly { userId: number | null; action: string }[];
+  /** Customers' conversations people linked to it (they are being answered as part of it). */
+  linkedCustomers?: number;
 }
 
 export interface Engagement {
@@ -473,7 +475,7 @@ const STATEMENT_WORDS: Record<string, string> = {
 /**
  * Whether people have engaged with an incident: it has a statement (in any state — one was
  * written, so someone is speaking for the brand about it), a note in a statement's
- * conversation, or any action a person recorded on it. An incident the detector opened and
+ * conversation, any action a person recorded on it, or customers' conversations linked to it. An incident the detector opened and
  * nobody touched is not engaged: the detector may close it when the burst is over. An engaged
  * one stays open until a person closes it (their statement is never withdrawn under them).
  */
@@ -494,5 +496,6 @@ export function engagementOf(a: IncidentActivity): Engagement {
     people.add(x.userId);
     if (!a.statements.length || !x.action.startsWith('incident.statement')) reasons.add('someone worked on it');
   }
+  if (a.linkedCustomers) reasons.add(`${a.linkedCustomers} ${a.linkedCustomers === 1 ? 'customer was' : 'customers were'} linked to it`);
   return { engaged: reasons.size > 0, people: [...people].sort((x, y) => x - y), reasons: [...reasons] };
 }

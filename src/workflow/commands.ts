@@ -679,6 +679,7 @@ export class WorkflowCommands {
       statements: statements.map((st) => ({ authorUserId: st.author_user_id, reviewedBy: st.reviewed_by, status: st.status })),
       notes: notes.map((n) => ({ authorUserId: n.author_user_id })),
       actions: actions.map((x) => ({ userId: x.actor_user_id, action: x.action })),
+      linkedCustomers: (await affectedCounts(trx, brandId, [id])).get(id)?.total ?? 0,
     });
   }
 
