@@ -70,6 +70,8 @@ export interface SendRequest {
   inReplyTo?: { networkMessageId: string; threadRootNetworkId?: string | null; raw?: unknown } | null;
   /** The person addressed (private messages, mentions). */
   recipient?: AuthorIdentity | null;
+  /** Written by Parley itself (an out-of-hours acknowledgement): email marks it Auto-Submitted so auto-responders stay quiet. */
+  automatic?: boolean;
 }
 
 export interface SendResult {

@@ -61,7 +61,8 @@ export interface NormalizedMessage {
   fromBrand?: boolean;
   /**
    * Posted by a bot or an automation, as the network marks it (Mastodon's bot accounts, say).
-   * A brand message so marked is stored as automatic: it never counts as a response.
+   * A brand message so marked is stored as automatic: it never counts as a response; a customer's
+   * (an email auto-reply or bounce) is stored as automatic too and never gets an auto-acknowledgement.
    */
   automated?: boolean;
   raw: unknown;

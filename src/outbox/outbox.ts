@@ -256,7 +256,7 @@ export class OutboxWorker {
       const i = await store.db.selectFrom('contact_identity').selectAll().where('id', '=', authorId).executeTakeFirst();
       if (i) recipient = { networkUserId: i.network_user_id, handle: i.handle, displayName: i.display_name };
     }
-    return { idempotencyKey: row.idempotency_key, text: decodeText(msg.text, msg.text_escaped), visibility: msg.visibility as 'public' | 'private', inReplyTo, recipient };
+    return { idempotencyKey: row.idempotency_key, text: decodeText(msg.text, msg.text_escaped), visibility: msg.visibility as 'public' | 'private', inReplyTo, recipient, ...(msg.is_auto === 1 ? { automatic: true } : {}) };
   }
 
   /** Another reply written in Parley (not a network echo) already holding this network id, or null. */

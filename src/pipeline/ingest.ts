@@ -1058,8 +1058,8 @@ function messageRows(brandId: number, fresh: Work[], th: Threading, now: number)
   return { msgRows, firstReply, rowById };
 }
 
-/** A brand message the network marks as automated: stored as automatic, never a response. */
-const isAutomatic = (m: NormalizedMessage): boolean => (m.direction === 'outbound' || !!m.fromBrand) && !!m.automated;
+/** A message the network marks as automated: stored as automatic — a brand's never counts as a response, a customer's (an auto-reply, a bounce) never gets an auto-acknowledgement. */
+const isAutomatic = (m: NormalizedMessage): boolean => !!m.automated;
 
 const IDENTITY_REFRESH_COLUMNS = ['handle', 'display_name', 'followers', 'verified', 'profile_url', 'avatar_url', 'updated_at'] as const;
 

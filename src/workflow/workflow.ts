@@ -940,7 +940,7 @@ export class Workflow {
     // what just arrived, newest first (a batch may bring several messages of one conversation)
     const fresh = await store.db
       .selectFrom('message')
-      .select(['id', 'created_at', 'visibility', 'network_message_id', 'author_identity_id', 'kind', 'text', 'triage_action', 'triage_category', 'triage'])
+      .select(['id', 'created_at', 'visibility', 'network_message_id', 'author_identity_id', 'kind', 'text', 'triage_action', 'triage_category', 'triage', 'is_auto'])
       .where('conversation_id', '=', conv.id)
       .where('direction', '=', 'inbound')
       .where('created_at', '>=', now - AUTO_ACK_FRESH_MS)
@@ -989,7 +989,7 @@ export class Workflow {
         kind: m.kind, visibility: m.visibility, text: m.text, triageAction: m.triage_action, triageCategory: m.triage_category,
         moderated: deleted.has(m.id) || hidden.get(m.id) === true, authorBlocked: m.author_identity_id != null && (blocked.get(m.author_identity_id) === true || muted.get(m.author_identity_id) === true),
         fromBrand: m.author_identity_id != null && brandAuthors.has(m.author_identity_id),
-        closingOnly: nothingToAnswer(readStoredTriage(m.triage) as never),
+        closingOnly: m.is_auto === 1 || nothingToAnswer(readStoredTriage(m.triage) as never), // an auto-reply or bounce: answering it loops
       }, [account.handle]),
     }));
     // a hostile latest message vetoes the acknowledgement; otherwise answer the latest that needs one

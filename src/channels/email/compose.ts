@@ -29,6 +29,8 @@ export interface ReplyParent {
   /** Where replies go: Reply-To, else From. */
   replyTo: EmailAddress | null;
   from: EmailAddress | null;
+  /** Its first recipient: where a follow-up to one of our own mails goes. */
+  to: EmailAddress | null;
   date: string | null;
   /** The answered text, trimmed, for quoting. */
   text: string | null;
@@ -45,9 +47,21 @@ export function parentFromRaw(raw: unknown): ReplyParent | null {
     references: Array.isArray(r.references) ? r.references.filter((x): x is string => typeof x === 'string') : [],
     replyTo: first(r.replyTo) ?? first(r.from),
     from: first(r.from),
+    to: first(r.to),
     date: typeof r.date === 'string' ? r.date : null,
     text: typeof r.text === 'string' ? trimQuoted(r.text).text : null,
   };
+}
+
+/**
+ * Who a reply goes to: the answered mail's Reply-To, else its From — never our own address
+ * (a customer's Reply-To pointing at the support address, or an agent following up on one of
+ * our own mails: then whom that mail went to) — else the conversation's customer.
+ */
+export function replyAddress(parent: ReplyParent | null, recipient: string | null, own: string): string | null {
+  const mine = own.toLowerCase();
+  const candidates = [parent?.replyTo?.address, parent?.from?.address, parent?.to?.address, recipient];
+  return candidates.find((a): a is string => !!a && a.toLowerCase() !== mine) ?? null;
 }
 
 export function replySubject(subject: string | null, fallback: string): string {
@@ -78,6 +92,8 @@ export interface ComposeInput {
   /** Subject when there is no parent (a first message). */
   subject: string;
   date: Date;
+  /** Sent by Parley itself (an auto-acknowledgement): marked `Auto-Submitted: auto-replied` (RFC 3834) so auto-responders do not answer it. */
+  automatic?: boolean;
 }
 
 /** The complete RFC 5322 message, the same bytes for SMTP and for the Sent mailbox. */
@@ -97,7 +113,7 @@ export async function composeReply(input: ComposeInput): Promise<Buffer> {
     date: input.date,
     inReplyTo: parent?.messageId,
     references: parent ? replyReferences(parent) : undefined,
-    headers: { 'X-Mailer': 'Parley' },
+    headers: { 'X-Mailer': 'Parley', ...(input.automatic ? { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' } : {}) },
   });
   return composer.compile().build();
 }

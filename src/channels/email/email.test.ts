@@ -203,6 +203,40 @@ describe('email connector against Dovecot and SMTP', () => {
     expect(delivered).toHaveLength(1);
   });
 
+  it('never mails the support address itself, and refuses to answer a bounce', async () => {
+    const inbox = async (id: string) => (await mail.mailbox(SUPPORT)).filter((x) => x.parsed.messageId === id);
+    // a customer whose Reply-To points at the support address (a forwarding rule gone wrong): the reply goes to them
+    const m = await customerWrites('Loop?', 'Answer me, not yourself.', { headers: { 'Reply-To': SUPPORT } });
+    const a = await channel.sendPrivateMessage(req(`self-${Date.now()}`, m));
+    expect((await fromSupport(mail)).filter((x) => x.parsed.messageId === a.networkMessageId)).toHaveLength(1);
+    expect(await inbox(a.networkMessageId)).toHaveLength(0);
+    // an agent following up on our own reply: it goes to whom that reply went to
+    const b = await channel.sendPrivateMessage({ idempotencyKey: `followup-${Date.now()}`, text: 'One more thing.', visibility: 'private', inReplyTo: { networkMessageId: a.networkMessageId, raw: a.raw }, recipient: null });
+    const got = (await fromSupport(mail)).filter((x) => x.parsed.messageId === b.networkMessageId);
+    expect(got).toHaveLength(1);
+    expect(got[0]!.parsed.inReplyTo).toBe(a.networkMessageId);
+    expect(await inbox(b.networkMessageId)).toHaveLength(0);
+    // a bounce of that reply: marked automatic, threaded to it, and not answered
+    const bounceId = `<bounce-${Date.now()}@mx.desk.test>`;
+    await mail.append(SUPPORT, 'INBOX', `From: Mail Delivery System <MAILER-DAEMON@mx.desk.test>\r\nTo: ${SUPPORT}\r\nMessage-ID: ${bounceId}\r\nSubject: Undelivered Mail Returned to Sender\r\nAuto-Submitted: auto-replied\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=r\r\n\r\n--r\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n--r\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.desk.test\r\n\r\nFinal-Recipient: rfc822; ${CUSTOMER}\r\nAction: failed\r\nStatus: 5.1.1\r\n--r\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: ${SUPPORT}\r\nMessage-ID: ${b.networkMessageId}\r\n\r\n--r--\r\n`);
+    const bounce = (await channel.sync(null)).messages.find((x) => x.networkMessageId === bounceId)!;
+    expect(bounce).toMatchObject({ automated: true, inReplyToNetworkId: b.networkMessageId, direction: 'inbound' });
+    const key = `to-bounce-${Date.now()}`;
+    const err = await channel.sendPrivateMessage(req(key, bounce)).then(() => null, (e) => e);
+    expect(err?.code).toBe('INVALID_REQUEST');
+    expect(err.message).toMatch(/mail system/);
+    expect(await channel.findSent(req(key, bounce))).toBeNull();
+  });
+
+  it('marks an automatic reply Auto-Submitted (RFC 3834), and an agent\'s reply not', async () => {
+    const m = await customerWrites('Out of hours', 'Anyone there?');
+    const auto = await channel.sendPrivateMessage({ ...req(`ack-${Date.now()}`, m, 'We are away until 9:00.'), automatic: true });
+    const person = await channel.sendPrivateMessage(req(`agent-${Date.now()}`, m, 'Here now.'));
+    const got = await fromSupport(mail);
+    expect(got.find((x) => x.parsed.messageId === auto.networkMessageId)!.parsed.headers.get('auto-submitted')).toBe('auto-replied');
+    expect(got.find((x) => x.parsed.messageId === person.networkMessageId)!.parsed.headers.get('auto-submitted')).toBeUndefined();
+  });
+
   it('maps SMTP refusals, and leaves nothing behind when the mail was certainly not sent', async () => {
     const m = await customerWrites('Failures', 'Test the failures.');
     const cases: [Parameters<MailServers['failNext']>[0], string][] = [['rate_limit', 'RATE_LIMITED'], ['server_error', 'TEMPORARY'], ['refused', 'INVALID_REQUEST'], ['auth_revoked', 'AUTH_REVOKED']];

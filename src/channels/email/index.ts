@@ -28,9 +28,9 @@ import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import type { NormalizedMessage } from '../../core/types.js';
 import { ChannelError, type Capabilities, type Channel, type ChannelAccountConfig, type ChannelDeps, type ChannelFactory, type SendRequest, type SendResult, type SyncResult } from '../types.js';
-import { composeReply, messageIdFor, parentFromRaw, type ReplyParent } from './compose.js';
+import { composeReply, messageIdFor, parentFromRaw, replyAddress, type ReplyParent } from './compose.js';
 import { imapError, smtpError } from './errors.js';
-import { normalizeEmail, type MailboxPosition } from './parse.js';
+import { AUTO_SENDER, normalizeEmail, type MailboxPosition } from './parse.js';
 
 const CAPS: Capabilities = {
   publicReply: true,
@@ -349,8 +349,10 @@ export class EmailChannel implements Channel {
       if (prior) return prior;
       let parent = parentFromRaw(req.inReplyTo?.raw);
       if (!parent && req.inReplyTo?.networkMessageId) parent = await this.lookupParent(c, req.inReplyTo.networkMessageId);
-      const to = parent?.replyTo?.address ?? req.recipient?.networkUserId ?? null;
+      const to = replyAddress(parent, req.recipient?.networkUserId ?? null, s.address);
       if (!to || !/^[^\s@<>]+@[^\s@<>]+$/.test(to)) throw new ChannelError('INVALID_REQUEST', 'no email address to reply to (the answered mail is unknown and the recipient has no address)');
+      // a bounce's sender is a mail system: a reply to it is read by nobody (and may bounce again)
+      if (AUTO_SENDER.test(to)) throw new ChannelError('INVALID_REQUEST', `${to} is a mail system, not a person (the answered mail is a delivery report): answer the customer's own mail instead`);
       const now = this.deps.now();
       const raw = await composeReply({
         from: { address: s.address, name: s.fromName },
@@ -360,6 +362,7 @@ export class EmailChannel implements Channel {
         parent,
         subject: `Message from ${s.fromName ?? s.address}`,
         date: new Date(now),
+        automatic: req.automatic === true,
       });
 
       const sent = await this.sentMailbox(c);

@@ -87,6 +87,29 @@ describe('normalizeEmail', () => {
   });
 });
 
+describe('automatic mail (auto-replies, bounces, bulk): marked, never a person', () => {
+  const mk = (headers: string, body = 'x') => Buffer.from(`From: a@example.test\r\nMessage-ID: <am-${Math.random()}@example.test>\r\nSubject: s\r\n${headers}\r\n${body}\r\n`);
+  it('marks out-of-office, X-Autoreply, Precedence bulk, List-Id and an empty Return-Path as automated', async () => {
+    for (const h of ['Auto-Submitted: auto-replied\r\n', 'X-Autoreply: yes\r\n', 'Precedence: bulk\r\n', 'List-Id: <news.example.test>\r\n', 'Return-Path: <>\r\n']) {
+      const m = await normalizeEmail(mk(h), support);
+      expect(m.automated, h).toBe(true);
+      expect((m.raw as EmailRaw).automatic, h).toBeTruthy();
+    }
+    for (const h of ['', 'Auto-Submitted: no\r\n', 'Return-Path: <a@example.test>\r\n']) {
+      const m = await normalizeEmail(mk(h), support);
+      expect(m.automated, h).toBeUndefined();
+      expect((m.raw as EmailRaw).automatic).toBeNull();
+    }
+  });
+
+  it('marks a bounce (multipart/report) automated and threads it to the reply it returns', async () => {
+    const src = Buffer.from('From: MAILER-DAEMON@mx.test\r\nMessage-ID: <d2@mx.test>\r\nSubject: failure notice\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=r\r\n\r\n--r\r\nContent-Type: text/plain\r\n\r\nCould not deliver.\r\n--r\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: support@acme.test\r\nMessage-ID:\r\n <parley-k9@acme.test>\r\n\r\n--r--\r\n');
+    const m = await normalizeEmail(src, support);
+    expect(m).toMatchObject({ automated: true, inReplyToNetworkId: '<parley-k9@acme.test>' });
+    expect((m.raw as EmailRaw).automatic).toBe('report: delivery-status');
+  });
+});
+
 describe('composing replies', () => {
   it('derives the Message-ID from the idempotency key, deterministically', () => {
     expect(messageIdFor('msg-12-3f2a', 'support@Acme.test')).toBe('<parley-msg-12-3f2a@acme.test>');
@@ -117,7 +140,7 @@ describe('composing replies', () => {
     expect(replySubject('AW: x', 'f')).toBe('AW: x');
     expect(replySubject(null, 'fallback')).toBe('fallback');
     const refs = Array.from({ length: 30 }, (_, i) => `<r${i}@x>`);
-    const r = replyReferences({ messageId: '<last@x>', references: refs, subject: null, replyTo: null, from: null, date: null, text: null });
+    const r = replyReferences({ messageId: '<last@x>', references: refs, subject: null, replyTo: null, from: null, to: null, date: null, text: null });
     expect(r).toHaveLength(20);
     expect(r[0]).toBe('<r0@x>');
     expect(r[19]).toBe('<last@x>');

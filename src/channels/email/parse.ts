@@ -14,6 +14,8 @@
  *   its subject line, so the conversation's subject is the email's. Attachments
  *   are listed by name;
  * - author: the From address (networkUserId = lowercase address);
+ * - automated: an auto-reply, bounce, receipt or bulk mail (`automaticReason`), so it never
+ *   gets an automatic answer; a bounce is threaded to the mail it returns;
  * - raw: the full untrimmed text, headers that matter for replying, the
  *   attachments' names and sizes, and the whole RFC 5322 source when it is at
  *   most 1 MB (bigger mails are mostly attachments, which Parley does not store).
@@ -55,6 +57,8 @@ export interface EmailRaw {
   inReplyTo: string | null;
   references: string[];
   autoSubmitted: string | null;
+  /** Why this mail was written by a machine (see `automaticReason`), or null for a person's mail. */
+  automatic: string | null;
   /** The whole plain text as the sender wrote it, quotes and signature included. */
   text: string;
   /** The HTML part, if any (capped). */
@@ -129,6 +133,51 @@ function bodyText(mail: ParsedMail): string {
   return text.length > TEXT_LIMIT ? text.slice(0, TEXT_LIMIT) : text;
 }
 
+/** A header's raw values (unfolded, trimmed), as the sender wrote them. */
+function headerValues(mail: ParsedMail, key: string): string[] {
+  return mail.headerLines
+    .filter((h) => h.key === key)
+    .map((h) => h.line.slice(h.line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim());
+}
+
+/** Addresses of mail systems, not people: bounces come from them, and nobody reads replies to them. */
+export const AUTO_SENDER = /^(mailer-daemon|postmaster|mail-daemon|mailerdaemon)@/i;
+
+/**
+ * Why a mail was written by a machine, not a person — an out-of-office or other auto-reply, a
+ * bounce (delivery status notification), a read receipt, list or bulk mail — or null. Such mail
+ * must never get an automatic answer (RFC 3834: that is how mail loops start); it is kept and
+ * marked `automated`. Signals: Auto-Submitted other than "no", X-Autoreply/X-Autorespond,
+ * Precedence bulk/junk/list/auto_reply, List-Id, multipart/report, an empty Return-Path (the
+ * envelope sender of bounces and auto-replies) and mail from MAILER-DAEMON/postmaster.
+ */
+export function automaticReason(mail: ParsedMail): string | null {
+  const auto = headerValues(mail, 'auto-submitted')[0]?.toLowerCase().split(';')[0]!.trim();
+  if (auto && auto !== 'no') return `auto-submitted: ${auto}`;
+  if (headerValues(mail, 'x-autoreply').length || headerValues(mail, 'x-autorespond').length || headerValues(mail, 'x-autoreply-from').length) return 'auto-reply';
+  const prec = headerValues(mail, 'precedence')[0]?.toLowerCase();
+  if (prec && /^(bulk|junk|list|auto_reply)\b/.test(prec)) return `precedence: ${prec}`;
+  const type = mail.headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
+  if (type?.value?.toLowerCase() === 'multipart/report') return `report: ${type.params?.['report-type'] ?? 'unknown'}`;
+  if (headerValues(mail, 'list-id').length) return 'mailing list';
+  if (headerValues(mail, 'return-path').some((v) => /^<\s*>$/.test(v))) return 'empty return path';
+  const from = addresses(mail.from)[0]?.address;
+  if (from && AUTO_SENDER.test(from)) return 'mailer daemon';
+  return null;
+}
+
+/** The Message-ID of the mail a bounce or receipt reports on (its returned message or headers), if any. */
+function reportedMessageId(mail: ParsedMail): string | null {
+  for (const a of mail.attachments) {
+    if (!/^(message\/(rfc822|global|global-headers)|text\/rfc822-headers)$/i.test(a.contentType)) continue;
+    const text = a.content.subarray(0, 64 * 1024).toString('utf8');
+    const head = text.split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, ' ');
+    const m = /^message-id:\s*(<[^<>\s]{1,500}>)/im.exec(head);
+    if (m) return m[1]!;
+  }
+  return null;
+}
+
 export interface NormalizeOptions {
   /** The account's own address: mail from it is the brand's own (outbound). */
   accountAddress: string;
@@ -142,7 +191,10 @@ export async function normalizeEmail(source: Buffer, opts: NormalizeOptions): Pr
   const from = addresses(mail.from);
   const replyTo = addresses(mail.replyTo);
   const messageId = extractIds(mail.messageId)[0] ?? `<parley-noid.${createHash('sha256').update(source).digest('hex').slice(0, 40)}@invalid>`;
-  const inReplyTo = extractIds(mail.inReplyTo)[0] ?? null;
+  const automatic = automaticReason(mail);
+  // a bounce or receipt carries no In-Reply-To: it answers the mail it returns, so it joins that conversation
+  const isReport = (mail.headers.get('content-type') as { value?: string } | undefined)?.value?.toLowerCase() === 'multipart/report';
+  const inReplyTo = extractIds(mail.inReplyTo)[0] ?? (isReport ? reportedMessageId(mail) : null);
   const references = extractIds(mail.references);
   const subject = mail.subject?.replace(/\s+/g, ' ').trim() || null;
 
@@ -177,6 +229,7 @@ export async function normalizeEmail(source: Buffer, opts: NormalizeOptions): Pr
     inReplyTo,
     references,
     autoSubmitted: typeof autoSubmitted === 'string' ? autoSubmitted : null,
+    automatic,
     text: fullText,
     html: mail.html ? mail.html.slice(0, HTML_LIMIT) : null,
     trimmed: trim.trimmed,
@@ -204,6 +257,7 @@ export async function normalizeEmail(source: Buffer, opts: NormalizeOptions): Pr
     createdAt: Math.round(createdAt),
     url: null,
     fromBrand,
+    ...(automatic ? { automated: true } : {}),
     raw,
   };
 }
