@@ -83,5 +83,27 @@ for (const dialect of DIALECTS) {
         expect(row).toEqual({ is_auto: 1, direction: 'inbound' });
       }
     });
+
+    it('an out-of-office after the conversation was resolved reopens nothing, also when its clocks are worked out again; a person\'s mail does', async () => {
+      clock.set(Date.UTC(2026, 10, 17, 10, 0)); // Tuesday, open: clocks run by the minute
+      const first = await ingest(mail('Finn <finn@customer.test>', '', 'Hi, how do I change the delivery address of order #7781?'));
+      const opened = (await admin.get(`/api/conversations/${first.conversationId}`)).json.conversation;
+      const target = Date.parse(opened.slaDueAt) - Date.UTC(2026, 10, 17, 10, 0);
+      expect(target).toBeGreaterThan(0);
+      expect((await admin.post(`/api/conversations/${first.conversationId}/status`, { status: 'resolved' })).status).toBe(200);
+      const conv = async () => (await admin.get(`/api/conversations/${first.conversationId}`)).json.conversation;
+      const ooo = await ingest(mail('Finn <finn@customer.test>', 'Auto-Submitted: auto-replied\r\n', 'I am away until Monday with no access to email. Where urgent, call my office.'));
+      expect(ooo.conversationId).toBe(first.conversationId);
+      expect(await conv()).toMatchObject({ status: 'resolved', slaDueAt: null });
+      await desk.parley.services.workflow.refreshSla(first.conversationId);
+      expect(await conv()).toMatchObject({ status: 'resolved', slaDueAt: null });
+      // the control: Finn himself writes again, and the conversation reopens with a clock from his
+      // mail, not from the out-of-office before it — also when the clocks are worked out again
+      const writtenAt = clock.now();
+      await ingest(mail('Finn <finn@customer.test>', '', 'Sorry, one more question: can I also change the delivery day?'));
+      expect(await conv()).toMatchObject({ status: 'open', slaDueAt: new Date(writtenAt + target).toISOString() });
+      await desk.parley.services.workflow.refreshSla(first.conversationId);
+      expect(await conv()).toMatchObject({ status: 'open', slaDueAt: new Date(writtenAt + target).toISOString() });
+    });
   });
 }

@@ -973,7 +973,8 @@ function applyStates(fresh: Work[], convs: Map<string, ConvWork>, now: number): 
       createdAt: w.msg.createdAt,
       isAuto: automatic,
       priority: w.triage?.priority.value ?? null,
-      closesOnly: inbound && wasResolved && closesConversation(w.triage),
+      // an automatic message (an out-of-office, a bounce) answers nobody's question either
+      closesOnly: inbound && wasResolved && (automatic || closesConversation(w.triage)),
       chaserPoints: chase,
       countsFrom: late ? now : null,
     });

@@ -831,7 +831,8 @@ export class Workflow {
         .execute();
       for (const m of msgs) {
         // received after it was written: a late delivery across a resolve counts from its receipt (countedTimeline)
-        if (m.direction === 'inbound') push(m.conversation_id, { type: 'inbound', at: m.created_at, chaser: m.chaser === 1, ...(m.monitor_triage && closesConversation(readStoredTriage(m.monitor_triage) as never) ? { reopens: false } : {}), ...(m.received_at > m.created_at ? { receivedAt: m.received_at } : {}) });
+        // an automatic one (an out-of-office, a bounce) reopens nothing either, as ingest decided
+        if (m.direction === 'inbound') push(m.conversation_id, { type: 'inbound', at: m.created_at, chaser: m.chaser === 1, ...(m.is_auto === 1 || (m.monitor_triage && closesConversation(readStoredTriage(m.monitor_triage) as never)) ? { reopens: false } : {}), ...(m.received_at > m.created_at ? { receivedAt: m.received_at } : {}) });
         else if (m.status === 'sent') push(m.conversation_id, { type: 'outbound', at: m.sent_at ?? m.created_at, autoAck: m.is_auto === 1 });
       }
       const statuses = await db.selectFrom('audit_event').select(['conversation_id', 'data', 'created_at']).where('conversation_id', 'in', part).where('action', '=', 'conversation.status').execute();
