@@ -104,6 +104,12 @@ for (const dialect of DIALECTS) {
       expect(await conv()).toMatchObject({ status: 'open', slaDueAt: new Date(writtenAt + target).toISOString() });
       await desk.parley.services.workflow.refreshSla(first.conversationId);
       expect(await conv()).toMatchObject({ status: 'open', slaDueAt: new Date(writtenAt + target).toISOString() });
+      // his out-of-office answers again; an agent's reply answers Finn's own mail, not the auto-reply
+      const finnsMail = (await admin.get(`/api/conversations/${first.conversationId}`)).json.messages.filter((m: any) => m.direction === 'inbound').at(-1);
+      await ingest(mail('Finn <finn@customer.test>', 'Auto-Submitted: auto-replied\r\n', 'I am away until Monday with no access to email.'));
+      const reply = await admin.post(`/api/conversations/${first.conversationId}/replies`, { text: 'Hi Finn, yes: reply with the new day and we will change it for you.', visibility: 'private', confirm: true, idempotencyKey: 'finn-day-change-1' });
+      expect(reply.status).toBe(202);
+      expect(reply.json.message.replyToMessageId).toBe(finnsMail.id);
     });
   });
 }

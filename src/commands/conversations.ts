@@ -399,6 +399,9 @@ export class ConversationCommands {
           .where('conversation_id', '=', conv.id)
           .where('direction', '=', 'inbound')
           .where('visibility', '=', p.visibility)
+          // the customer's latest own message, not an out-of-office or a bounce after it (an
+          // email reply to a mail system reaches nobody)
+          .orderBy('is_auto')
           .orderBy('created_at', 'desc')
           .limit(1)
           .executeTakeFirst();

@@ -245,6 +245,8 @@ export class OutboxWorker {
           .selectAll()
           .where('conversation_id', '=', msg.conversation_id)
           .where('direction', '=', 'inbound')
+          // a person's latest message before an automatic one (an out-of-office, a bounce)
+          .orderBy('is_auto')
           .orderBy('created_at', 'desc')
           .limit(1)
           .executeTakeFirst();
