@@ -198,7 +198,7 @@ export const normalizedMessageDoc = z.object({
   createdAt: z.number().describe('ms since the Unix epoch'),
   url: z.string().nullish(),
   fromBrand: z.boolean().optional(),
-  automated: z.boolean().optional().describe('posted by a bot or automation: a brand message so marked never counts as a response; a customer's (an out-of-office, a bounce) gets no auto-acknowledgement and reopens no resolved conversation'),
+  automated: z.boolean().optional().describe('posted by a bot or automation: a brand message so marked never counts as a response; a customer\'s (an out-of-office, a bounce) gets no auto-acknowledgement and reopens no resolved conversation'),
   raw: z.unknown(),
 });
 
