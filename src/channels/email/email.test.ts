@@ -16,7 +16,7 @@ import { systemClock } from '../../lib/clock.js';
 import { IngestPipeline } from '../../pipeline/ingest.js';
 import { freePort } from '../../../test/setup/services.js';
 import type { ChannelAccountConfig, SendRequest } from '../types.js';
-import { createChannel, EmailChannel, PENDING_FLAG } from './index.js';
+import { createChannel, EmailChannel, fetchGroups, PENDING_FLAG } from './index.js';
 import { normalizeEmail, type EmailRaw } from './parse.js';
 import { trimQuoted } from './quote.js';
 
@@ -71,6 +71,21 @@ runChannelContract('email (Dovecot IMAP + SMTP on loopback)', async () => {
 });
 
 // ------------------------------------------------------------------ the rest of the connector
+
+describe('fetching a page of mail', () => {
+  const MB = 1024 * 1024;
+  it('reads the sources a budget at a time, in UID order, a mail bigger than the budget on its own', () => {
+    expect(fetchGroups([{ uid: 3, size: 1000 }, { uid: 1, size: 2000 }, { uid: 2, size: 500 }], 16 * MB, 8 * MB)).toEqual([[1, 2, 3]]);
+    // fifty 8 MB mails: two at a time within 16 MB, never the whole page (400 MB) at once
+    const big = Array.from({ length: 50 }, (_, i) => ({ uid: i + 1, size: 30 * MB }));
+    const groups = fetchGroups(big, 16 * MB, 8 * MB);
+    expect(groups).toHaveLength(25);
+    expect(groups.flat()).toEqual(big.map((m) => m.uid));
+    // a size the server did not give counts as the most that is read of a mail
+    expect(fetchGroups([{ uid: 1, size: null }, { uid: 2, size: undefined }, { uid: 3, size: 10 }], 16 * MB, 8 * MB)).toEqual([[1, 2], [3]]);
+    expect(fetchGroups([], 16 * MB, 8 * MB)).toEqual([]);
+  });
+});
 
 describe('email connector against Dovecot and SMTP', () => {
   let mail: MailServers;

@@ -112,6 +112,32 @@ export function readSettings(account: Pick<ChannelAccountConfig, 'settings' | 'h
   };
 }
 
+/** Bytes of mail sources fetched at once: a page of big mails is read a few at a time, not all into memory together. */
+export const FETCH_BUDGET = 16 * 1024 * 1024;
+
+/**
+ * The UIDs of a page in groups fetched one after the other, in order, each holding at most
+ * `budget` bytes of sources (a mail counts at most `limit`, what is read of it); a mail larger
+ * than the budget is a group of its own. Sizes unknown count as `limit`.
+ */
+export function fetchGroups(mails: readonly { uid: number; size: number | null | undefined }[], budget = FETCH_BUDGET, limit = FETCH_LIMIT): number[][] {
+  const groups: number[][] = [];
+  let group: number[] = [];
+  let bytes = 0;
+  for (const m of [...mails].sort((a, b) => a.uid - b.uid)) {
+    const b = Math.min(m.size ?? limit, limit);
+    if (group.length && bytes + b > budget) {
+      groups.push(group);
+      group = [];
+      bytes = 0;
+    }
+    group.push(m.uid);
+    bytes += b;
+  }
+  if (group.length) groups.push(group);
+  return groups;
+}
+
 /** `<UIDVALIDITY>:<last UID seen>` */
 export function parseCursor(cursor: string): { validity: string; uid: number } | null {
   const m = /^(\d{1,20}):(\d{1,10})$/.exec(cursor);
@@ -179,15 +205,19 @@ export class EmailChannel implements Channel {
 
   private async fetchNormalized(c: ImapFlow, uids: number[], mailbox: string, uidValidity: string): Promise<NormalizedMessage[]> {
     if (!uids.length) return [];
-    const fetched = await c.fetchAll(uids.join(','), { uid: true, source: { maxLength: FETCH_LIMIT }, internalDate: true, size: true }, { uid: true });
-    fetched.sort((a, b) => a.uid - b.uid);
     const s = this.settings;
     const out: NormalizedMessage[] = [];
-    for (const m of fetched) {
-      if (!m.source) continue;
-      const internalDate = m.internalDate instanceof Date ? m.internalDate : m.internalDate ? new Date(m.internalDate) : null;
-      const position: MailboxPosition = { mailbox, uid: m.uid, uidValidity, internalDate, size: m.size ?? null };
-      out.push(await normalizeEmail(m.source, { accountAddress: s.address, position, now: this.deps.now() }));
+    // sizes first (cheap), then the sources a budget at a time: a page of 8 MB mails is not all in memory at once
+    const sizes = await c.fetchAll(uids.join(','), { uid: true, size: true }, { uid: true });
+    for (const group of fetchGroups(sizes.map((m) => ({ uid: m.uid, size: m.size })))) {
+      const fetched = await c.fetchAll(group.join(','), { uid: true, source: { maxLength: FETCH_LIMIT }, internalDate: true, size: true }, { uid: true });
+      fetched.sort((a, b) => a.uid - b.uid);
+      for (const m of fetched) {
+        if (!m.source) continue;
+        const internalDate = m.internalDate instanceof Date ? m.internalDate : m.internalDate ? new Date(m.internalDate) : null;
+        const position: MailboxPosition = { mailbox, uid: m.uid, uidValidity, internalDate, size: m.size ?? null };
+        out.push(await normalizeEmail(m.source, { accountAddress: s.address, position, now: this.deps.now() }));
+      }
     }
     return out;
   }
