@@ -23,7 +23,7 @@ import { writeFacts } from '../store/rollup.js';
 import type { Conversation, MessageRow } from '../store/schema.js';
 import { decodeText, encodeText } from '../store/text.js';
 import { measureReplyHandling } from '../store/viewing.js';
-import type { Tx } from '../store/util.js';
+import { lockKey, type Tx } from '../store/util.js';
 import type { Actor } from './context.js';
 import { recordAnswered, recordDismissed } from './triage.js';
 
@@ -107,8 +107,8 @@ function duplicateOf(prior: MessageRow) {
  */
 export const KEYLESS_REPLY_WINDOW_MS = 10 * 60_000;
 
-/** PostgreSQL advisory lock (two-key form, first key) serializing identical keyless replies. */
-const KEYLESS_REPLY_LOCK = 872300;
+/** `lockKey`'s scope serializing identical keyless replies. */
+const KEYLESS_REPLY_LOCK = 6;
 
 interface KeylessReply {
   /** What makes two keyless requests the same reply (author, conversation, visibility, target, text). */
@@ -359,7 +359,7 @@ export class ConversationCommands {
         // request running now waits here until this one commits, then finds its reply. SQLite's
         // write transactions are serial already. Without it, two requests either side of a bucket
         // boundary would store under two keys and both send.
-        if (store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${KEYLESS_REPLY_LOCK}, hashtext(${`${actor.brandId}:${keyless.stem}`}))`.execute(trx);
+        await lockKey(trx, store, KEYLESS_REPLY_LOCK, `${actor.brandId}:${keyless.stem}`);
         const repeats = await priorKeyless(trx, actor.brandId, keyless, now);
         if (repeats) return { repeats };
       }

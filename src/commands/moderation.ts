@@ -10,13 +10,13 @@
 import { ChannelError, type Channel } from '../channels/types.js';
 import { AppError, badRequest, conflict, disabledAccount, forbidden, notFound } from '../errors.js';
 import { evidenceRefusal } from '../core/moderationEvidence.js';
+import { moderationEffect } from '../core/moderationEffect.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
 import type { ChannelRegistry } from '../channels/registry.js';
 import { audit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
-import type { Tx } from '../store/util.js';
-import { sql } from 'kysely';
+import { lockKey, type Tx } from '../store/util.js';
 import type { Actor } from './context.js';
 
 export const MODERATION_ACTIONS = ['hide', 'unhide', 'delete', 'block', 'unblock', 'mute', 'unmute'] as const;
@@ -130,10 +130,10 @@ export class ModerationCommands {
     // network acted, the log says "we asked and never heard", not nothing.
     const onAuthor = !MESSAGE_ACTIONS.includes(p.action);
     const row = await store.db.transaction().execute(async (trx) => {
-      if (store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${MODERATION_LOCK}, hashtext(${`${onAuthor ? 'identity' : 'message'}:${onAuthor ? identity?.id ?? 0 : msg.id}`}))`.execute(trx);
-      const effect = await currentEffect(trx, actor.brandId, msg.id, identity?.id ?? null);
+      await lockKey(trx, store, MODERATION_LOCK, onAuthor ? `identity:${identity?.id ?? 0}` : `message:${msg.id}`);
+      const effect = await inForce(trx, actor.brandId, msg.id, identity?.id ?? null);
       if (!onAuthor && effect.deleted) throw conflict('moderation.deleted', 'this post was deleted from the network: there is nothing left to hide, unhide or delete');
-      if (effect.last[cap] === p.action) return null;
+      if (effect.repeats(p.action)) return null;
       const sameCap = (Object.keys(CAPABILITY) as ModerationAction[]).filter((a) => CAPABILITY[a] === cap);
       const waiting = await trx
         .selectFrom('moderation_action')
@@ -205,16 +205,17 @@ export async function settleStaleModeration(store: Store, bus: EventBus | null, 
 }
 
 const MESSAGE_ACTIONS: readonly ModerationAction[] = ['hide', 'unhide', 'delete'];
-/** PostgreSQL advisory lock namespace for moderating one post or author at a time. */
-const MODERATION_LOCK = 872301;
+/** `lockKey`'s scope for moderating one post or author at a time. */
+const MODERATION_LOCK = 7;
 /** A pending action older than this is a desk that failed mid-call, not a request in flight. */
 const IN_FLIGHT_MS = 120_000;
 
 /**
- * The latest done action on a post (hide / unhide), on its author (block / unblock, mute / unmute),
- * and whether the post was deleted. Failed, unknown and pending actions changed nothing we know of.
+ * What moderation done (not failed, unknown or pending) leaves in force on a post and its
+ * author, and so whether `action` would repeat it: hiding what is hidden, unhiding what is
+ * shown again after a hide, blocking who is blocked...
  */
-async function currentEffect(db: Tx, brandId: number, messageId: number, identityId: number | null) {
+async function inForce(db: Tx, brandId: number, messageId: number, identityId: number | null) {
   const rows = await db
     .selectFrom('moderation_action')
     .select(['action', 'message_id', 'identity_id'])
@@ -226,14 +227,14 @@ async function currentEffect(db: Tx, brandId: number, messageId: number, identit
     })
     .orderBy('id')
     .execute();
-  const last: Partial<Record<'hide' | 'delete' | 'block' | 'mute', ModerationAction>> = {};
-  let deleted = false;
-  for (const r of rows) {
-    const a = r.action as ModerationAction;
-    if (a === 'delete') deleted = true;
-    else last[CAPABILITY[a]] = a;
-  }
-  return { last, deleted };
+  const e = moderationEffect(rows);
+  const state = (a: ModerationAction) =>
+    CAPABILITY[a] === 'hide' ? e.hidden.get(messageId) : identityId == null ? undefined : CAPABILITY[a] === 'block' ? e.blocked.get(identityId) : CAPABILITY[a] === 'mute' ? e.muted.get(identityId) : undefined;
+  return {
+    deleted: e.deleted.has(messageId),
+    /** Whether doing `a` now changes nothing Parley did before (hide after hide, unhide after unhide...). */
+    repeats: (a: ModerationAction) => state(a) === !isUndo(a),
+  };
 }
 
 async function perform(channel: Channel, action: ModerationAction, networkMessageId: string, identity: { network_user_id: string; handle: string; display_name: string | null } | null | undefined) {

@@ -91,9 +91,17 @@ function serialSequence(trx: Tx, table: string): Promise<string> {
     }));
 }
 
-/** Serialize writers of one brand across processes (PostgreSQL); SQLite's write lock already does. */
+/**
+ * Serialize writers of one brand across processes (PostgreSQL); SQLite's write lock already does.
+ * Scopes: 1 ingest, 2 routing, 3 rollups, 4 people, 5 incidents (6 and 7: `lockKey`'s).
+ */
 export async function lockBrand(trx: Tx, store: Store, brandId: number, scope = 1): Promise<void> {
   if (store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${872000 + scope}, ${brandId})`.execute(trx);
+}
+
+/** `lockBrand` for a finer thing than a brand, named by a string (hashed): scopes 6 keyless replies, 7 moderation. */
+export async function lockKey(trx: Tx, store: Store, scope: number, key: string): Promise<void> {
+  if (store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${872000 + scope}, hashtext(${key}))`.execute(trx);
 }
 
 const sqliteStatements = new WeakMap<object, Map<string, import('better-sqlite3').Statement>>();

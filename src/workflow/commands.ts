@@ -1002,7 +1002,7 @@ const LIVE_STATEMENT = new Set(['pending_approval', 'queued', 'sending', 'sent']
 
 /** `incident.opened_by` of an incident the burst detector opened (a person's is their name). */
 const DETECTOR = 'detector';
-/** lockBrand's scope for opening incidents (1–4 are ingest, routing, rollups and people). */
+/** lockBrand's scope for opening incidents (the scopes are listed at lockBrand). */
 const INCIDENT_LOCK = 5;
 
 const closedIncident = () => conflict('incident.closed', 'the incident is closed: nothing more is published about it');

@@ -25,6 +25,7 @@ import { enqueue } from '../outbox/outbox.js';
 import { iso, presentConversation, presentMessage } from '../server/presenters.js';
 import { applyStatus } from '../core/conversationState.js';
 import { closesConversation, nothingToAnswer } from '../core/triage/triage.js';
+import { moderationEffect } from '../core/moderationEffect.js';
 import { readStoredTriage } from '../store/triageJson.js';
 import { stateColumns, stateOf } from '../pipeline/ingest.js';
 import { audit } from '../store/audit.js';
@@ -963,20 +964,7 @@ export class Workflow {
       .orderBy('id')
       .execute();
     // in order, so the latest of hide/unhide, block/unblock and mute/unmute wins
-    const hidden = new Map<number, boolean>();
-    const deleted = new Set<number>();
-    const blocked = new Map<number, boolean>();
-    const muted = new Map<number, boolean>();
-    for (const a of moderation) {
-      if (a.action === 'block' || a.action === 'unblock') {
-        if (a.identity_id != null) blocked.set(a.identity_id, a.action === 'block');
-      } else if (a.action === 'mute' || a.action === 'unmute') {
-        if (a.identity_id != null) muted.set(a.identity_id, a.action === 'mute');
-      } else if (a.message_id != null) {
-        if (a.action === 'delete') deleted.add(a.message_id);
-        else if (a.action === 'hide' || a.action === 'unhide') hidden.set(a.message_id, a.action === 'hide');
-      }
-    }
+    const { hidden, deleted, blocked, muted } = moderationEffect(moderation);
     // the brand's own accounts on this network (a sister account tagging this one is not a customer)
     const ownAccounts = await store.db.selectFrom('channel_account').select(['handle', 'external_id']).where('brand_id', '=', conv.brand_id).where('network', '=', conv.network).execute();
     const ownIds = new Set(ownAccounts.map((a) => a.external_id).filter((x) => x));

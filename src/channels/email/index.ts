@@ -207,9 +207,12 @@ export class EmailChannel implements Channel {
     if (!uids.length) return [];
     const s = this.settings;
     const out: NormalizedMessage[] = [];
-    // sizes first (cheap), then the sources a budget at a time: a page of 8 MB mails is not all in memory at once
-    const sizes = await c.fetchAll(uids.join(','), { uid: true, size: true }, { uid: true });
-    for (const group of fetchGroups(sizes.map((m) => ({ uid: m.uid, size: m.size })))) {
+    // a page that fits one budget whatever its sizes (a new mail from IDLE) is fetched at once; a bigger
+    // one by its sizes first (cheap), then a budget at a time: 50 mails of 8 MB are never all in memory
+    const groups = uids.length * FETCH_LIMIT <= FETCH_BUDGET
+      ? [uids]
+      : fetchGroups((await c.fetchAll(uids.join(','), { uid: true, size: true }, { uid: true })).map((m) => ({ uid: m.uid, size: m.size })));
+    for (const group of groups) {
       const fetched = await c.fetchAll(group.join(','), { uid: true, source: { maxLength: FETCH_LIMIT }, internalDate: true, size: true }, { uid: true });
       fetched.sort((a, b) => a.uid - b.uid);
       for (const m of fetched) {
