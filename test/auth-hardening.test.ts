@@ -5,6 +5,7 @@
  * believed; a caller without credentials is refused before their body is read; /metrics needs
  * its token (or loopback).
  */
+import { randomBytes, scryptSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metricsAllowed } from '../src/server/routes/system.js';
 import { Client, PASSWORD, startDesk, type TestDesk } from './helpers/parley.js';
@@ -64,6 +65,22 @@ describe('sign-in limits over HTTP', () => {
     }
     // scrypt dominates a wrong password; without the dummy hash an unknown address took ~1/15 of it
     expect(median(unknown)).toBeGreaterThan(median(known) * 0.4);
+  });
+
+  it('upgrades a password hashed with older, weaker settings at the next sign-in, which keeps working', async () => {
+    const salt = randomBytes(16);
+    const key = scryptSync(PASSWORD, salt, 32, { N: 16384, r: 8, p: 1 });
+    const old = `scrypt$16384$8$1$${salt.toString('base64url')}$${key.toString('base64url')}`;
+    const users = desk.db.store.db.updateTable('app_user').where('email', '=', 'eli@acme.test');
+    await users.set({ password_hash: old }).execute();
+    expect((await login(desk.url, 'eli@acme.test', 'not it', { 'x-forwarded-for': '192.0.2.77' })).status).toBe(401);
+    const stored = () => desk.db.store.db.selectFrom('app_user').select('password_hash').where('email', '=', 'eli@acme.test').executeTakeFirstOrThrow().then((r) => r.password_hash);
+    expect(await stored()).toBe(old); // a wrong password changes nothing
+    expect((await login(desk.url, 'eli@acme.test', PASSWORD, { 'x-forwarded-for': '192.0.2.78' })).status).toBe(200);
+    const upgraded = await stored();
+    expect(upgraded?.split('$').slice(0, 4)).toEqual(['scrypt', '16384', '8', '5']);
+    expect((await login(desk.url, 'eli@acme.test', PASSWORD, { 'x-forwarded-for': '192.0.2.79' })).status).toBe(200);
+    expect(await stored()).toBe(upgraded); // hashed again once, not at every sign-in
   });
 
   it('refuses a caller without credentials before reading their body', async () => {

@@ -4,12 +4,20 @@ import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } 
 const scrypt = (password: string, salt: Buffer, keylen: number, opts: ScryptOptions) =>
   new Promise<Buffer>((resolve, reject) => scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))));
 
-const PARAMS = { N: 16384, r: 8, p: 1 };
+/**
+ * OWASP's password storage cheat sheet lists scrypt settings of equal strength: N=2^17 with
+ * p=1 (128 MiB a hash) down to N=2^13 with p=10 (8 MiB). N=2^14, r=8, p=5 is one of them: 16
+ * MiB a hash, so a burst of sign-ins cannot exhaust memory. It takes about 175 ms here.
+ * Hashes made with weaker settings are upgraded at the next successful sign-in (`needsRehash`).
+ */
+const PARAMS = { N: 16384, r: 8, p: 5 };
 const KEYLEN = 32;
+/** Settings above these are refused rather than computed (a stored value is trusted only so far). */
+const MAX = { N: 2 ** 20, r: 32, p: 16 };
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const key = await scrypt(password.normalize('NFC'), salt, KEYLEN, { ...PARAMS, maxmem: 64 * 1024 * 1024 });
+  const key = await scrypt(password.normalize('NFC'), salt, KEYLEN, { ...PARAMS, maxmem: 128 * PARAMS.N * PARAMS.r * 2 });
   return `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
 }
 
@@ -21,11 +29,27 @@ export async function verifyPassword(password: string, stored: string | null): P
     await verifyPassword(password, await (dummy ??= hashPassword(randomBytes(16).toString('hex'))));
     return false;
   }
-  const [algo, n, r, p, saltB64, keyB64] = stored.split('$');
-  if (algo !== 'scrypt' || !saltB64 || !keyB64) return false;
-  const expected = Buffer.from(keyB64, 'base64url');
-  const key = await scrypt(password.normalize('NFC'), Buffer.from(saltB64, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: 64 * 1024 * 1024 });
+  const parsed = parse(stored);
+  if (!parsed) return false;
+  const { N, r, p, salt, expected } = parsed;
+  const key = await scrypt(password.normalize('NFC'), salt, expected.length, { N, r, p, maxmem: 128 * N * r * 2 });
   return key.length === expected.length && timingSafeEqual(key, expected);
+}
+
+function parse(stored: string) {
+  const [algo, n, r, p, saltB64, keyB64, extra] = stored.split('$');
+  const N = Number(n), R = Number(r), P = Number(p);
+  if (algo !== 'scrypt' || !saltB64 || !keyB64 || extra !== undefined) return null;
+  if (![N, R, P].every(Number.isSafeInteger) || N < 2 || (N & (N - 1)) !== 0 || N > MAX.N || R < 1 || R > MAX.r || P < 1 || P > MAX.p) return null;
+  const expected = Buffer.from(keyB64, 'base64url');
+  if (expected.length < 16) return null;
+  return { N, r: R, p: P, salt: Buffer.from(saltB64, 'base64url'), expected };
+}
+
+/** Whether a stored hash was made with other settings than today's: hash it again at sign-in. */
+export function needsRehash(stored: string | null): boolean {
+  const parsed = stored ? parse(stored) : null;
+  return !parsed || parsed.N !== PARAMS.N || parsed.r !== PARAMS.r || parsed.p !== PARAMS.p || parsed.expected.length !== KEYLEN;
 }
 
 /** A random password people can type: 4 groups of 4 from an unambiguous alphabet. */

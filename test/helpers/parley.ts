@@ -10,6 +10,7 @@ import { createBrand, createChannelAccount, createTeam, addTeamMember, createUse
 import { loadConfig } from '../../src/config.js';
 import type { NormalizedMessage, TriageResult } from '../../src/core/types.js';
 import type { Clock } from '../../src/lib/clock.js';
+import { hashPassword } from '../../src/lib/password.js';
 import type { TriageFn } from '../../src/pipeline/ingest.js';
 import type { Dialect } from '../../src/store/db.js';
 import { createTestDatabase, type TestDatabase } from '../db.js';
@@ -30,13 +31,17 @@ export interface TestDesk {
   stop(): Promise<void>;
 }
 
+let passwordHash: Promise<string> | undefined;
+
 export async function startDesk(dialect: Dialect = 'sqlite', opts: { clock?: Clock; workers?: boolean; ingestQueueMax?: number; triage?: TriageFn; config?: Record<string, unknown> } = {}): Promise<TestDesk> {
   const db = await createTestDatabase(dialect);
   const now = opts.clock?.now() ?? Date.now();
   const brandId = await createBrand(db.store.db, { slug: 'acme', name: 'Acme', timezone: 'Europe/London' }, now);
   const accountId = await createChannelAccount(db.store.db, { brandId, network: 'x', handle: 'AcmeCare', driver: 'demo' }, now);
-  const mk = (email: string, name: string, role: 'admin' | 'agent' | 'approver' | 'expert') => createUser(db.store.db, { brandId, email, name, role, password: PASSWORD, availability: 'online' }, now);
+  const mk = (email: string, name: string, role: 'admin' | 'agent' | 'approver' | 'expert') => createUser(db.store.db, { brandId, email, name, role, availability: 'online' }, now);
   const users = { admin: await mk('admin@acme.test', 'Ada Admin', 'admin'), ana: await mk('ana@acme.test', 'Ana Agent', 'agent'), ben: await mk('ben@acme.test', 'Ben Agent', 'agent'), approver: await mk('cleo@acme.test', 'Cleo Approver', 'approver'), expert: await mk('eli@acme.test', 'Eli Expert', 'expert') };
+  // one real hash of PASSWORD a test process, shared by the five (a hash costs ~175 ms)
+  await db.store.db.updateTable('app_user').set({ password_hash: await (passwordHash ??= hashPassword(PASSWORD)) }).where('brand_id', '=', brandId).execute();
   const teamId = await createTeam(db.store.db, { brandId, name: 'Care' }, now);
   for (const u of [users.ana, users.ben]) await addTeamMember(db.store.db, teamId, u);
   await addTeamMember(db.store.db, teamId, users.approver, true);

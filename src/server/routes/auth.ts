@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AVAILABILITIES } from '../../core/types.js';
 import { AppError } from '../../errors.js';
 import { announceAvailability, offlineIfNoSession } from '../../commands/availability.js';
-import { verifyPassword } from '../../lib/password.js';
+import { hashPassword, needsRehash, verifyPassword } from '../../lib/password.js';
 import { audit } from '../../store/audit.js';
 import { clearSessionCookie, createSession, destroySession, LoginGuard, requireRole, setSessionCookie } from '../auth.js';
 import type { App } from '../http.js';
@@ -40,6 +40,11 @@ export function authRoutes(app: App) {
     const ok = await verifyPassword(req.body.password, user?.password_hash ?? null);
     if (!user || !ok || user.disabled_at) throw new AppError(401, 'auth.invalid_credentials', 'wrong email or password');
     guard.succeeded(email, req.ip, now);
+    if (needsRehash(user.password_hash)) {
+      // made with older, weaker settings: upgraded now, the one moment the password is known
+      const upgraded = await hashPassword(req.body.password);
+      await s.store.db.updateTable('app_user').set({ password_hash: upgraded }).where('id', '=', user.id).where('password_hash', '=', user.password_hash!).execute();
+    }
     const session = await createSession(s.store, user, now, { ip: req.ip, userAgent: req.headers['user-agent'] });
     setSessionCookie(reply, session.cookie, s.config.secureCookies);
     await audit(s.store.db, { brandId: user.brand_id, actor: `user:${user.id}`, action: 'auth.login', subjectType: 'user', subjectId: user.id, data: { ip: req.ip } }, now);
