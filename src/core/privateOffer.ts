@@ -68,6 +68,26 @@ const KEYED_NUMBER = new RegExp(
   'giu',
 );
 const HASH_NUMBER = /(?<![\p{L}\p{N}&])#(\d{5,20})(?![\p{L}\p{N}])/gu;
+// A calendar date where an id would start: year-month-day, or day and month (either order)
+// then the year, separated alike by - / or . (optionally with an ISO time). "ref 2024-12-05"
+// names a day, not an order; a date running on into more of an id ("2024-12-05-0042") is an id.
+const DATE_AT =
+  /(?:(\d{4})([-/.])(\d{1,2})\2(\d{1,2})|(\d{1,2})([-/.])(\d{1,2})\6(\d{4}|\d{2}))(?:T\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?(?![\p{L}\p{N}_]|[-/.:]\d)/uy;
+
+/** Length of the calendar date starting at `at`, or 0 when none starts there. */
+function dateLengthAt(s: string, at: number): number {
+  DATE_AT.lastIndex = at;
+  const m = DATE_AT.exec(s);
+  if (!m) return 0;
+  const n = (x: string | undefined) => Number(x);
+  if (m[1] !== undefined) {
+    const [month, day] = [n(m[3]), n(m[4])];
+    return month >= 1 && month <= 12 && day >= 1 && day <= 31 ? m[0].length : 0;
+  }
+  // 05/12/2024 or 12/05/2024: day and month in either order, one of them at most 12
+  const [a, b] = [n(m[5]), n(m[7])];
+  return a >= 1 && b >= 1 && a <= 31 && b <= 31 && (a <= 12 || b <= 12) ? m[0].length : 0;
+}
 const STREET_TYPES =
   'Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Court|Ct|Place|Pl|Terrace|Close|Crescent|Square|Sq|Parkway|Pkwy|Highway|Hwy|Row|Mews|Gardens|Grove|Hill|Walk';
 const STREET = new RegExp(
@@ -163,6 +183,8 @@ export function detectSensitive(text: string): SensitiveMatch[] {
       const id = m[3]!;
       if ((id.match(/\d/g)?.length ?? 0) < 3) return;
       const idStart = m.index + m[0].length - id.length;
+      // "ref 2024-12-05", "ref 2024/12/05" (the id stops at the slash): a date, not a number
+      if (dateLengthAt(s, idStart) >= id.length) return;
       add(m[2] ? 'account_number' : 'order_number', idStart, id);
     });
     scan(HASH_NUMBER, (m) => add('order_number', m.index, m[0]));
