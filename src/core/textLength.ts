@@ -9,7 +9,9 @@
  * - `twitter`: twitter-text v3 (config/v3.json): scale 100, default weight 200, code points
  *   in 0–4351, 8192–8205, 8208–8223, 8242–8247 weigh 100, every URL (with or without
  *   protocol) weighs `transformedURLLength` 23 (a link ends where twitter-text's does: text in
- *   other scripts written straight after it, "…/helpをご覧ください", is counted as text), and each
+ *   other scripts written straight after it, "…/helpをご覧ください", is counted as text; a domain
+ *   without protocol is a link only in ASCII or Latin accented letters — `bücher.com`, not
+ *   `пример.рф`, which needs `https://` — or with a punycode TLD, `xn--e1afmkfd.xn--p1ai`), and each
  *   emoji sequence weighs the default 200; the text is NFC-normalized first; limit 280.
  * - `graphemes`: extended grapheme clusters (`Intl.Segmenter`), optionally with a UTF-8 byte
  *   cap (Bluesky: 300 graphemes and 3,000 bytes).
@@ -126,6 +128,21 @@ function twitterUrlLength(url: string): number {
   return Math.max(1, end);
 }
 
+/**
+ * The links X sees in a text (UTF-16 spans): where `findUrls` took in text that twitter-text's
+ * link ends before ("example.com/path中国語example.com/path"), the rest is searched again, as
+ * twitter-text finds a link right after text in another script.
+ */
+function twitterLinks(text: string): Array<{ start: number; end: number }> {
+  const out: Array<{ start: number; end: number }> = [];
+  for (const u of findUrls(text, { bareDomains: true })) {
+    const end = u.start + twitterUrlLength(u.url);
+    out.push({ start: u.start, end });
+    if (end < u.end) for (const t of twitterLinks(text.slice(end, u.end))) out.push({ start: end + t.start, end: end + t.end });
+  }
+  return out;
+}
+
 function codeUnitWeight(unit: number): number {
   for (const r of TWITTER_TEXT_V3.ranges) if (unit >= r.start && unit <= r.end) return r.weight;
   return TWITTER_TEXT_V3.defaultWeight;
@@ -137,7 +154,7 @@ function codeUnitWeight(unit: number): number {
  */
 export function twitterWeightedLength(text: string): number {
   const s = text.normalize('NFC');
-  const urls = findUrls(s, { bareDomains: true }).map((u) => ({ start: u.start, end: u.start + twitterUrlLength(u.url) }));
+  const urls = twitterLinks(s);
   const { scale, defaultWeight, transformedURLLength } = TWITTER_TEXT_V3;
   let weight = 0;
   let u = 0;

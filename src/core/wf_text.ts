@@ -140,8 +140,17 @@ const PROTOCOL_URL = /\bhttps?:\/\/[^\s<>"'`\u00A0\u2000-\u200B\u3000]+/giu;
 // but (like twitter-text) a bare `name.cc` without a path is not treated as a link.
 const GTLDS =
   'com|net|org|edu|gov|mil|int|info|biz|io|co|ai|app|dev|me|tv|xyz|online|site|shop|store|tech|blog|news|cloud|page|link|live|pro|mobi|name|jobs|travel|museum|aero|asia|cat|coop|tel|post|social|help|support|email|agency|company|services|digital|network|solutions|team|today|world|global|media|studio|design|life|club|space|website|art|bank|bio|eco|fun|game|games|group|health|inc|love|ltd|money|music|one|plus|run|top|wiki';
+// What twitter-text lets a domain written without a protocol hold besides ASCII letters, digits
+// and hyphens: Latin accented letters (its latinAccentChars), so `bücher.com` and `ELPAÍS.com`
+// are links; a domain in another script (`пример.рф`) is a link only with http(s)://.
+const LATIN_ACCENTS = '\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u024F\\u0253\\u0254\\u0256\\u0257\\u0259\\u025B\\u0263\\u0268\\u026F\\u0272\\u0289\\u028B\\u02BB\\u0300-\\u036F\\u1E00-\\u1EFF';
+const LABEL_CHAR = `a-z0-9${LATIN_ACCENTS}`;
+// A bare domain: ASCII/Latin labels, then a generic TLD, a two-letter country code or a
+// punycode TLD (`xn--p1ai`). Text in another script may run straight into it on either side
+// (`中国語example.com`, `twitter.comこれは`), as twitter-text finds the ASCII domain inside such
+// a run; a Latin letter, a digit, or one of @ $ # . / _ - : right before it makes it no link.
 const BARE_DOMAIN = new RegExp(
-  `(?<![\\p{L}\\p{N}@\uFF20$#\uFF03.\\/_\\-:])((?:[a-z0-9](?:[a-z0-9\\-]{0,61}[a-z0-9])?\\.)+)(${GTLDS}|[a-z]{2})(?::\\d{2,5})?(?=[/?#]|[^\\p{L}\\p{N}_\\-@.]|\\.(?![\\p{L}\\p{N}])|$)([/?#][^\\s<>"'\`\u00A0\u2000-\u200B\u3000]*)?`,
+  `(?<![${LABEL_CHAR}@\uFF20$#\uFF03.\\/_\\-:])((?:[${LABEL_CHAR}](?:[${LABEL_CHAR}\\-]{0,61}[${LABEL_CHAR}])?\\.)+)(${GTLDS}|xn--[a-z0-9](?:[a-z0-9\\-]{0,57}[a-z0-9])?|[a-z]{2})(?::\\d{2,5})?(?=[/?#]|[^${LABEL_CHAR}\\p{N}_\\-@.]|\\.(?![\\p{L}\\p{N}])|$)([/?#][^\\s<>"'\`\u00A0\u2000-\u200B\u3000]*)?`,
   'giu',
 );
 const GTLD_SET = new Set(GTLDS.split('|'));
@@ -211,7 +220,8 @@ function validHost(url: string): boolean {
 
 /**
  * Links in a text. With `bareDomains` (X counts `example.com` as a link) domains without
- * a protocol are included too: with a path, or three labels, or a generic TLD, or `t.co`.
+ * a protocol are included too: with a path, or three labels, or a generic or punycode TLD, or
+ * `t.co`; their labels may hold Latin accented letters, as twitter-text allows.
  * Trailing punctuation and unbalanced closing brackets are not part of a link.
  */
 export function findUrls(text: string, options: { bareDomains?: boolean } = {}): UrlSpan[] {
@@ -233,7 +243,7 @@ export function findUrls(text: string, options: { bareDomains?: boolean } = {}):
       const tld = m[2]!.toLowerCase();
       const path = m[3] ?? '';
       const host = (m[1]! + m[2]!).toLowerCase();
-      const ok = path.length > 0 || labels >= 2 || GTLD_SET.has(tld) || host === 't.co';
+      const ok = path.length > 0 || labels >= 2 || GTLD_SET.has(tld) || tld.startsWith('xn--') || host === 't.co';
       if (!ok) continue;
       const url = trimUrlEnd(m[0]);
       out.push({ start, end: start + url.length, url, hasProtocol: false });
