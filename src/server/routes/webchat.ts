@@ -102,7 +102,7 @@ export function webchatRoutes(app: App) {
   let widget: ReturnType<typeof loadWidget> | null = null;
   const limits = {
     sessions: new LoginLimiter(30, 3600_000), // per address: new visitors
-    unknownTokens: new LoginLimiter(20, 60_000), // per address: tokens this server did not issue
+    unknownTokens: new LoginLimiter(20, 60_000), // per address: tokens this server did not issue (never an issued one)
     messagesByVisitor: new LoginLimiter(20, 60_000),
     messagesByAddress: new LoginLimiter(60, 60_000),
     polls: new LoginLimiter(90, 60_000), // per visitor: a healthy widget polls every 25 s
@@ -147,24 +147,30 @@ export function webchatRoutes(app: App) {
     req.webchat = { account, settings };
   }
 
-  /** The visitor whose issued token the request carries; 401 for none, and for one this server did not issue for this account. */
+  /**
+   * The visitor whose issued token the request carries; 401 for none, and for one this server did
+   * not issue for this account. An issued token always names its visitor: tokens this server did
+   * not issue are limited per address (429 once over the limit), and those refusals never fall on
+   * an issued token, so a neighbour behind the same address (an office NAT, a carrier's CGNAT)
+   * sending made-up tokens cannot lock out the visitors there.
+   */
   async function visitorOf(req: FastifyRequest, reply: FastifyReply, account: ChannelAccount): Promise<string> {
     const h = req.headers.authorization;
     const token = typeof h === 'string' && h.startsWith('Bearer ') ? h.slice(7).trim() : '';
     if (!token) throw new AppError(401, 'webchat.token_required', 'start a chat session first (POST /webchat/:accountId/sessions) and send its token as Authorization: Bearer <token>');
-    // Guessing an issued token is hopeless (256 bits), but each miss costs a lookup: misses are limited per address.
+    const visitorId = await visitorOfToken(s.store, account, token);
+    if (visitorId) return visitorId;
+    // Guessing an issued token is hopeless (256 bits); a client that keeps presenting tokens this
+    // server did not issue is told to stop: after the limit, its misses are 429 with Retry-After.
     const now = s.clock.now();
-    const wait = limits.unknownTokens.check(`u:${req.ip}`, now);
+    const key = `u:${req.ip}`;
+    const wait = limits.unknownTokens.check(key, now);
     if (wait > 0) {
       reply.header('retry-after', String(wait));
       throw new AppError(429, 'webchat.rate_limited', `too many requests with unknown visitor tokens; try again in ${wait} s`, { retryAfterS: wait });
     }
-    const visitorId = await visitorOfToken(s.store, account, token);
-    if (!visitorId) {
-      limits.unknownTokens.record(`u:${req.ip}`, now);
-      throw new AppError(401, 'webchat.token_unknown', 'this visitor token was not issued by this chat: start a new session (POST /webchat/:accountId/sessions) and send the token it returns');
-    }
-    return visitorId;
+    limits.unknownTokens.record(key, now);
+    throw new AppError(401, 'webchat.token_unknown', 'this visitor token was not issued by this chat: start a new session (POST /webchat/:accountId/sessions) and send the token it returns');
   }
 
   function channelFor(account: ChannelAccount): WebchatChannel {
@@ -245,8 +251,9 @@ export function webchatRoutes(app: App) {
 
   app.post('/webchat/:accountId/messages', { ...hooks, bodyLimit: 64 * 1024, schema: { tags, summary: 'A visitor\'s message; stored before the answer (public, Bearer visitor token)', params: accountParams, hide: true } }, async (req, reply) => {
     const { account } = req.webchat!;
-    limit(limits.messagesByAddress, `m:${req.ip}`, reply);
     const visitorId = await visitorOf(req, reply, account);
+    // counted only for issued tokens, so someone else's refused requests do not use up an address's messages
+    limit(limits.messagesByAddress, `m:${req.ip}`, reply);
     limit(limits.messagesByVisitor, `v:${visitorId}`, reply);
     const parsed = messageBody.safeParse(req.body);
     if (!parsed.success) throw new AppError(400, 'webchat.invalid', 'send JSON: {"text": "...", "clientMessageId": "..."}');
