@@ -515,7 +515,7 @@ export class IngestPipeline {
     for (const c of convs.values()) c.row = conversationRow(brandId, c, now);
     // imported history is not live work: no routing, SLA clocks or acknowledgement
     const drafts: IngestDraft[] = [];
-    for (const c of convs.values()) if (!c.history) drafts.push({ id: c.id!, created: c.created, inbound: c.inbound, row: c.row!, events: c.events });
+    for (const c of convs.values()) if (!c.history) drafts.push({ id: c.id!, created: c.created, inbound: c.inbound, reopened: c.reopened, row: c.row!, events: c.events });
     stage('7a ids, rows');
     const wf = this.deps.workflow && drafts.length ? await this.deps.workflow.beforePersist(trx, brandId, drafts, now) : null;
     stage('7b workflow: routing, SLA');

@@ -166,6 +166,8 @@ export interface IngestDraft {
   row: Omit<Conversation, 'id'> & { id: number };
   /** This batch's messages of the conversation as SLA events. */
   events: SlaEvent[];
+  /** A customer message in this batch reopened the resolved conversation. */
+  reopened?: boolean;
 }
 
 export interface IngestWorkflowResult {
@@ -275,6 +277,7 @@ export class Workflow {
   async beforePersist(trx: Tx, brandId: number, drafts: IngestDraft[], now: number): Promise<IngestWorkflowResult> {
     const settings = await this.deps.settings.get(brandId, trx);
     const audits: Record<string, unknown>[] = [];
+    await this.releaseUnreachable(trx, brandId, drafts, now, !!settings.routing, audits);
     if (settings.routing) {
       const arrivals = new Set<number>();
       this.arrivals.set(trx, arrivals);
@@ -343,6 +346,33 @@ export class Workflow {
         }
       },
     };
+  }
+
+  /**
+   * A customer writing again to a conversation whose assignee cannot answer: someone disabled or
+   * now an expert (their open work was handed back then, `releaseConversations`, but not what was
+   * resolved), or — on a routed desk, when the message reopens it — someone offline, as a follow-up
+   * sticks to its owner unless they are offline (routing.ts). It goes back unassigned to its
+   * team's queue, on the in-memory rows, so routing places it with this batch.
+   */
+  private async releaseUnreachable(trx: Tx, brandId: number, drafts: IngestDraft[], now: number, routed: boolean, audits: Record<string, unknown>[]): Promise<void> {
+    const held = drafts.filter((d) => d.inbound && d.row.assignee_id != null && d.row.status !== 'resolved');
+    if (!held.length) return;
+    const ids = [...new Set(held.map((d) => d.row.assignee_id!))];
+    const people = new Map((await trx.selectFrom('app_user').select(['id', 'availability', 'disabled_at', 'role']).where('id', 'in', ids).execute()).map((u) => [u.id, u]));
+    const released: IngestDraft[] = [];
+    for (const d of held) {
+      const u = people.get(d.row.assignee_id!);
+      const why = !u || u.disabled_at != null ? 'assignee_disabled' : u.role === 'expert' ? 'assignee_not_agent' : routed && d.reopened && u.availability === 'offline' ? 'assignee_offline' : null;
+      if (!why) continue;
+      const from = d.row.assignee_id;
+      d.row.assignee_id = null;
+      d.row.queued_at = now;
+      audits.push({ brand_id: brandId, actor_user_id: null, actor: 'system:routing', action: 'conversation.assigned', subject_type: 'conversation', subject_id: String(d.id), conversation_id: d.id, data: JSON.stringify({ from: { assigneeId: from, teamId: d.row.team_id }, to: { assigneeId: null, teamId: d.row.team_id }, reason: why }), created_at: now });
+      released.push(d);
+    }
+    // the batch writes only what ingest changes on a stored conversation (not its assignee): this does
+    for (const part of chunks(released.map((d) => d.id), 500)) await trx.updateTable('conversation').set({ assignee_id: null }).where('id', 'in', part).execute();
   }
 
   async afterSent(brandId: number, conversationId: number): Promise<void> {
