@@ -33,6 +33,7 @@ import { indexPendingMessages } from '../store/fts.js';
 import { contactSummaries } from '../store/queries.js';
 import { prepareWriteFacts } from '../store/rollup.js';
 import { validateMessage, type StoredRaw } from './validate.js';
+import { emailParticipants, normalizeAddress, referencesNeedParticipant } from '../channels/email/threading.js';
 import type { Insertable } from 'kysely';
 
 export type MessageSource = 'network' | 'import' | 'api' | 'demo' | 'agent';
@@ -633,7 +634,8 @@ export class IngestPipeline {
       }
     }
 
-    const { byNetworkId, newConvs } = decideConversations(fresh, refs, children, recentByContact, windowMs);
+    const participants = await this.participantsOf(trx, fresh, refs, children);
+    const { byNetworkId, newConvs } = decideConversations(fresh, refs, children, recentByContact, windowMs, participants);
 
     // Load the existing conversations touched.
     const existingIds = [...new Set(fresh.map((w) => w.conversationKey!).filter((k) => k.startsWith('c:')).map((k) => Number(k.slice(2))))];
@@ -654,6 +656,36 @@ export class IngestPipeline {
       });
     }
     return { refs, children, byNetworkId, convs };
+  }
+
+  /**
+   * 4a. The participants (normalized addresses) of each stored conversation that a message whose
+   * references are its sender's claim (an email: src/channels/email/threading.ts) points at: its
+   * customer's identities, its messages' authors, and the addresses its mails were from, to or cc'd.
+   */
+  private async participantsOf(trx: Tx, fresh: Work[], refs: Map<string, StoredRef>, children: Map<string, ChildRow[]>): Promise<Map<number, Set<string>>> {
+    const ids = new Set<number>();
+    for (const w of fresh) {
+      if (!referencesNeedParticipant(w.msg)) continue;
+      for (const id of [w.msg.inReplyToNetworkId, w.msg.threadRootNetworkId]) {
+        const r = id ? refs.get(`${w.msg.network}\u0000${id}`) : undefined;
+        if (r) ids.add(r.conversation_id);
+      }
+      for (const c of children.get(`${w.msg.network}\u0000${w.msg.networkMessageId}`) ?? []) ids.add(c.conversation_id);
+    }
+    const out = new Map<number, Set<string>>();
+    for (const part of inLists([...ids])) {
+      for (const id of part) out.set(id, new Set());
+      const customers = await trx.selectFrom('conversation').innerJoin('contact_identity', 'contact_identity.contact_id', 'conversation.contact_id')
+        .select(['conversation.id as id', 'contact_identity.network_user_id as address']).where('conversation.id', 'in', part).where('contact_identity.network', '=', 'email').execute();
+      for (const r of customers) out.get(r.id)!.add(normalizeAddress(r.address));
+      const authors = await trx.selectFrom('message').innerJoin('contact_identity', 'contact_identity.id', 'message.author_identity_id')
+        .select(['message.conversation_id as id', 'contact_identity.network_user_id as address']).where('message.conversation_id', 'in', part).where('contact_identity.network', '=', 'email').execute();
+      for (const r of authors) out.get(r.id)!.add(normalizeAddress(r.address));
+      const mails = await trx.selectFrom('message').select(['conversation_id', 'raw']).where('conversation_id', 'in', part).where('network', '=', 'email').execute();
+      for (const r of mails) for (const a of emailParticipants(r.raw)) out.get(r.conversation_id)!.add(a);
+    }
+    return out;
   }
 
   /**
@@ -875,14 +907,21 @@ export class IngestPipeline {
  */
 function decideConversations(
   fresh: Work[], refs: Map<string, StoredRef>, children: Map<string, ChildRow[]>, recentByContact: Map<string, { id: number; last_message_at: number }>, windowMs: number,
+  participants: Map<number, Set<string>> = new Map(),
 ): { byNetworkId: Map<string, Work>; newConvs: { key: string; w: Work }[] } {
   const byNetworkId = new Map<string, Work>();
   const convKeyOf = (w: Work) => w.conversationKey!;
   const newConvs: { key: string; w: Work }[] = [];
   let newCount = 0;
   const lastByContact = new Map<string, { key: string; at: number }>();
+  // the batch's own emails, by the conversation they joined: their addresses are participants too
+  const batchParticipants = new Map<string, Set<string>>();
   for (const w of fresh) {
     const netKey = (id: string) => `${w.msg.network}\u0000${id}`;
+    // an email's references are its sender's claim: they join only a conversation the sender takes part in
+    const checked = referencesNeedParticipant(w.msg);
+    const sender = normalizeAddress(w.msg.author.networkUserId);
+    const mayJoin = (k: string) => !checked || !!batchParticipants.get(k)?.has(sender) || (k.startsWith('c:') && !!participants.get(Number(k.slice(2)))?.has(sender));
     let key: string | undefined;
     const parentId = w.msg.inReplyToNetworkId;
     const rootId = w.msg.threadRootNetworkId;
@@ -890,15 +929,18 @@ function decideConversations(
       const inBatch = byNetworkId.get(netKey(parentId));
       if (inBatch) key = convKeyOf(inBatch);
       else if (refs.has(netKey(parentId))) key = `c:${refs.get(netKey(parentId))!.conversation_id}`;
+      if (key && !mayJoin(key)) key = undefined;
     }
     if (!key && rootId) {
       const inBatch = byNetworkId.get(netKey(rootId));
       if (inBatch) key = convKeyOf(inBatch);
       else if (refs.has(netKey(rootId))) key = `c:${refs.get(netKey(rootId))!.conversation_id}`;
+      if (key && !mayJoin(key)) key = undefined;
     }
     if (!key) {
       const kids = children.get(netKey(w.msg.networkMessageId));
       if (kids?.length) key = `c:${kids[0]!.conversation_id}`;
+      if (key && !mayJoin(key)) key = undefined;
     }
     if (!key && w.contactId != null) {
       const ck = `${w.contactId}:${w.account.id}`;
@@ -912,6 +954,12 @@ function decideConversations(
       newConvs.push({ key, w });
     }
     w.conversationKey = key;
+    if (w.msg.network === 'email') {
+      let set = batchParticipants.get(key);
+      if (!set) batchParticipants.set(key, (set = new Set()));
+      if (!w.msg.fromBrand && w.msg.direction === 'inbound') set.add(sender);
+      for (const a of emailParticipants(w.msg.raw)) set.add(a);
+    }
     byNetworkId.set(netKey(w.msg.networkMessageId), w);
     if (w.contactId != null) lastByContact.set(`${w.contactId}:${w.account.id}`, { key, at: w.msg.createdAt });
   }
