@@ -34,6 +34,7 @@ import type { Tx } from '../store/util.js';
 import { decodeText } from '../store/text.js';
 import { audit } from '../store/audit.js';
 import { markChannelHealth } from '../channels/health.js';
+import { summarizeReplyError } from './replyError.js';
 
 export { sendWaitingNow } from './waiting.js';
 
@@ -334,7 +335,7 @@ export class OutboxWorker {
       await trx.updateTable('message').set({ status: 'queued', error: `${code}: ${reason} — retrying at ${new Date(at).toISOString()}` }).where('id', '=', row.message_id).execute();
     });
     const m = await store.db.selectFrom('message').selectAll().where('id', '=', row.message_id).executeTakeFirst();
-    if (m) bus.publish(m.brand_id, 'message.updated', presentMessage(m));
+    if (m) await this.publishMessage(m);
   }
 
   /** The incident a message is the public statement of (a post in its conversation), if any. */
@@ -358,7 +359,20 @@ export class OutboxWorker {
       await audit(trx, { brandId: msg.brand_id, actor: 'system:outbox', action: 'incident.statement_withdrawn', subjectType: 'incident', subjectId: incidentId, conversationId: msg.conversation_id, data: { messageId: msg.id, was: 'sending', reason: 'incident closed' } }, now);
     });
     const m = await store.db.selectFrom('message').selectAll().where('id', '=', msg.id).executeTakeFirst();
-    if (m) bus.publish(m.brand_id, 'message.updated', presentMessage(m));
+    if (m) await this.publishMessage(m);
+  }
+
+  /**
+   * Tell open pages that a reply changed (`message.updated`): the whole brand gets its error
+   * summarized (src/outbox/replyError.ts); its admins then get it with the network's words,
+   * which replace the summary on their pages.
+   */
+  private async publishMessage(m: MessageRow): Promise<void> {
+    const { store, bus } = this.deps;
+    bus.publish(m.brand_id, 'message.updated', presentMessage(m));
+    if (m.error == null) return;
+    const admins = await store.db.selectFrom('app_user').select('id').where('brand_id', '=', m.brand_id).where('role', '=', 'admin').where('disabled_at', 'is', null).execute();
+    if (admins.length) bus.publish(m.brand_id, 'message.updated', presentMessage(m, undefined, undefined, 'detail'), { userIds: admins.map((a) => a.id) });
   }
 
   private async fail(row: OutboxRow, code: string, reason: string): Promise<void> {
@@ -368,10 +382,11 @@ export class OutboxWorker {
       await trx.updateTable('outbox').set({ status: 'failed', locked_until: null, last_error_code: code, last_error: reason, updated_at: now }).where('id', '=', row.id).execute();
       await trx.updateTable('message').set({ status: 'failed', error: `${code}: ${reason}` }).where('id', '=', row.message_id).execute();
       const m = await trx.selectFrom('message').select(['conversation_id']).where('id', '=', row.message_id).executeTakeFirst();
-      await audit(trx, { brandId: row.brand_id, actor: 'system:outbox', action: 'reply.failed', subjectType: 'message', subjectId: row.message_id, conversationId: m?.conversation_id ?? null, data: { code, reason } }, now);
+      // approvers read the audit trail too: the summary of the error, not the network's words (admins see those on the reply)
+      await audit(trx, { brandId: row.brand_id, actor: 'system:outbox', action: 'reply.failed', subjectType: 'message', subjectId: row.message_id, conversationId: m?.conversation_id ?? null, data: { code, reason: summarizeReplyError(`${code}: ${reason}`) } }, now);
     });
     const m = await store.db.selectFrom('message').selectAll().where('id', '=', row.message_id).executeTakeFirst();
-    if (m) bus.publish(m.brand_id, 'message.updated', presentMessage(m));
+    if (m) await this.publishMessage(m);
   }
 }
 

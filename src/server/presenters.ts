@@ -5,6 +5,7 @@
  * a presenter says so.
  */
 import { healthFor, type HealthView } from '../channels/healthSummary.js';
+import { replyErrorFor } from '../outbox/replyError.js';
 import type { TriageResult } from '../core/types.js';
 import type { ChannelAccount, Conversation, MessageRow, Note, User, AuditEvent, ContactIdentity } from '../store/schema.js';
 import { isoTime } from '../lib/clock.js';
@@ -75,8 +76,12 @@ export function liveTriage(t: TriageResult | null | undefined) {
   };
 }
 
-/** `triage`: the parsed triage when the caller has it (the ingest pipeline), to skip re-parsing the stored JSON. */
-export function presentMessage(m: MessageRow, author?: AuthorJson | null, triage?: unknown) {
+/**
+ * `triage`: the parsed triage when the caller has it (the ingest pipeline), to skip re-parsing the stored JSON.
+ * `view`: a failed reply's error as its reader may see it (src/outbox/replyError.ts): the plain summary
+ * by default, the network's own words too (`errorDetail`) for admins (`healthViewFor`).
+ */
+export function presentMessage(m: MessageRow, author?: AuthorJson | null, triage?: unknown, view: HealthView = 'summary') {
   return {
     id: m.id,
     conversationId: m.conversation_id,
@@ -95,7 +100,7 @@ export function presentMessage(m: MessageRow, author?: AuthorJson | null, triage
     createdAt: iso(m.created_at),
     receivedAt: iso(m.received_at),
     status: m.status,
-    error: m.error,
+    ...replyErrorFor(m.error, view),
     isAuto: m.is_auto === 1,
     source: m.source,
     triage: triage !== undefined ? triage : readStoredTriage(m.triage),

@@ -5,7 +5,9 @@
  * `message_emoji`), newest first.
  */
 import { sql, type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool } from 'kysely';
+import type { HealthView } from '../channels/healthSummary.js';
 import { splitQueryEmoji } from '../core/emojiSearch.js';
+import { summarizeReplyError } from '../outbox/replyError.js';
 import { presentAudit, presentConversation, presentIdentity, presentMessage, presentNote, type AuthorJson, type ContactSummaryJson, type ConversationJson } from '../server/presenters.js';
 import type { Store } from './db.js';
 import type { Conversation, DB } from './schema.js';
@@ -336,11 +338,21 @@ export async function viewCounts(store: Store, brandId: number, userId: number |
   return { new: s.new ?? 0, open: (s.new ?? 0) + (s.open ?? 0), mine, team, waiting: s.waiting ?? 0, resolved: s.resolved ?? 0, all: total };
 }
 
-export async function getConversationDetail(store: Store, brandId: number, id: number) {
-  return readSnapshot(store, (db) => conversationDetail(db, brandId, id));
+/**
+ * A `reply.failed` entry written before its reason was summarized quoted the network: for a
+ * reader who is not an admin, the summary of its code in its place.
+ */
+function auditFor(e: ReturnType<typeof presentAudit>, view: HealthView): ReturnType<typeof presentAudit> {
+  if (view === 'detail' || e.action !== 'reply.failed' || typeof e.data.code !== 'string') return e;
+  return { ...e, data: { ...e.data, reason: summarizeReplyError(`${e.data.code}: ${String(e.data.reason ?? '')}`) } };
 }
 
-async function conversationDetail(db: Tx, brandId: number, id: number) {
+/** `view`: how much of a failed reply's error its reader sees (`healthViewFor` their role). */
+export async function getConversationDetail(store: Store, brandId: number, id: number, view: HealthView = 'summary') {
+  return readSnapshot(store, (db) => conversationDetail(db, brandId, id, view));
+}
+
+async function conversationDetail(db: Tx, brandId: number, id: number, view: HealthView) {
   const conv = await db.selectFrom('conversation').selectAll().where('id', '=', id).where('brand_id', '=', brandId).executeTakeFirst();
   if (!conv) return null;
   const messages = await db.selectFrom('message').selectAll().where('conversation_id', '=', id).orderBy('created_at').orderBy('id').limit(1000).execute();
@@ -377,10 +389,10 @@ async function conversationDetail(db: Tx, brandId: number, id: number) {
   const moderation = await moderationState(db, id, identityIds);
   return {
     conversation: presentConversation(conv, { labels, contact: first ? { id: first.contactId, displayName: first.displayName, handle: first.handle, followers: first.followers, verified: first.verified } : null }),
-    messages: messages.map((m) => presentMessage(m, m.author_identity_id != null ? authors.get(m.author_identity_id) ?? null : null)),
+    messages: messages.map((m) => presentMessage(m, m.author_identity_id != null ? authors.get(m.author_identity_id) ?? null : null, undefined, view)),
     notes: notes.map(presentNote),
     contact,
-    audit: auditRows.map(presentAudit),
+    audit: auditRows.map((e) => auditFor(presentAudit(e), view)),
     moderation,
   };
 }

@@ -1,5 +1,6 @@
 /** The inbox API: list, count, read, and act on conversations. */
 import { z } from 'zod';
+import { healthViewFor } from '../../channels/healthSummary.js';
 import { KEYLESS_REPLY_WINDOW_MS } from '../../commands/conversations.js';
 import { CONVERSATION_STATUSES, type TriageAction } from '../../core/types.js';
 import { AppError, notFound } from '../../errors.js';
@@ -82,7 +83,7 @@ export function conversationRoutes(app: App) {
   }, async (req) => {
     const a = requireRole(req, ...WORKERS, 'expert');
     if (a.user.role === 'expert') await app.hooks.assertExpertMayRead?.(a, req.params.id);
-    const d = await getConversationDetail(s.store, a.user.brand_id, req.params.id);
+    const d = await getConversationDetail(s.store, a.user.brand_id, req.params.id, healthViewFor(a.user.role));
     if (!d) throw notFound('conversation');
     return { ...d, presence: s.presence.list(a.user.brand_id, req.params.id) };
   });

@@ -44,7 +44,10 @@ export interface Message {
   receivedAt: string | null;
   /** inbound: received; outbound: pending_approval | queued | sending | sent | failed | rejected */
   status: string;
+  /** Why a reply failed or waits: a plain summary of its class. */
   error: string | null;
+  /** The network's own words behind `error`: admins only (null, or absent in older events, for everyone else). */
+  errorDetail?: string | null;
   isAuto: boolean;
   source: string;
   /** Inbound messages: how triage judged it (null when untriaged, and for replies). */

@@ -641,7 +641,7 @@ export function DeliveryStatus({ m }: { m: Message }) {
   switch (m.status) {
     case 'queued':
       return m.error ? (
-        <span className="delivery-state warn" title={code ?? undefined}>
+        <span className="delivery-state warn" title={m.errorDetail ?? code ?? undefined}>
           Retrying: {reason}
         </span>
       ) : (
@@ -657,7 +657,7 @@ export function DeliveryStatus({ m }: { m: Message }) {
       );
     case 'failed':
       return (
-        <span className="delivery-state bad" title={code ?? undefined}>
+        <span className="delivery-state bad" title={m.errorDetail ?? code ?? undefined}>
           Failed: {reason}
         </span>
       );
