@@ -49,10 +49,10 @@ describe('twitterWeightedLength (twitter-text v3 conformance cases)', () => {
     expect(twitterWeightedLength('日本語')).toBe(6);
   });
 
-  it('does not treat e-mail addresses, version numbers or bare ccTLD names as links', () => {
+  it('does not treat e-mail addresses or version numbers as links; a bare ccTLD name is one, as on X', () => {
     expect(twitterWeightedLength('mail help@example.com')).toBe(21);
     expect(twitterWeightedLength('v1.2.3')).toBe(6);
-    expect(twitterWeightedLength('hello.it')).toBe(8);
+    expect(twitterWeightedLength('hello.it')).toBe(23);
     expect(twitterWeightedLength('foo.co.jp')).toBe(23);
     expect(twitterWeightedLength('(see https://example.com/a_(b)).')).toBe(5 + 23 + 2);
   });

@@ -8,7 +8,9 @@
  * Counters:
  * - `twitter`: twitter-text v3 (config/v3.json): scale 100, default weight 200, code points
  *   in 0–4351, 8192–8205, 8208–8223, 8242–8247 weigh 100, every URL (with or without
- *   protocol) weighs `transformedURLLength` 23 (a link ends where twitter-text's does: text in
+ *   protocol) weighs `transformedURLLength` 23 (a link must end in a TLD twitter-text knows,
+ *   `tlds.ts`, or a punycode one: `news.bbc` and `shop.みんな` are links, `hello.xx` and
+ *   `https://intranet.corp/` are text; a link ends where twitter-text's does: text in
  *   other scripts written straight after it, "…/helpをご覧ください", is counted as text; a domain
  *   without protocol is a link only in ASCII or Latin accented letters — `bücher.com`, not
  *   `пример.рф`, which needs `https://` — or with a punycode TLD, `xn--e1afmkfd.xn--p1ai`), and each
@@ -102,7 +104,9 @@ const EMOJI_SEQUENCE =
 // accents and Cyrillic. Anything else (Japanese, Chinese, Korean, emoji…) ends the link and is
 // counted as text: "https://example.com/helpをご覧ください" is a link and seven characters.
 const X_URL_PATH_CHAR = /[!-~\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F\u0253\u0254\u0256\u0257\u0259\u025B\u0263\u0268\u026F\u0272\u0289\u028B\u02BB\u0300-\u036F\u0400-\u0527\u1E00-\u1EFF\u2DE0-\u2DFF\uA640-\uA69F\u2013]/u;
-// A host followed straight by other text: up to the end of its ASCII top-level domain.
+// A host followed straight by other text: up to the end of its ASCII top-level domain, unless
+// the domain goes on in letters twitter-text allows in one (`.vermögensberatung`).
+const X_DOMAIN_CHAR = /^[a-z0-9.\-\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F\u0253\u0254\u0256\u0257\u0259\u025B\u0263\u0268\u026F\u0272\u0289\u028B\u02BB\u0300-\u036F\u1E00-\u1EFF]/iu;
 const X_HOST_THEN_TEXT = /^(?:[a-z][a-z0-9+.\-]*:\/\/)?[^/?#]*?\.[a-z]{2,63}(?::\d{1,5})?(?![a-z0-9.\-:])/iu;
 
 /** The length (UTF-16 units) of the link X sees at the start of `url`, as `findUrls` found it. */
@@ -121,7 +125,7 @@ function twitterUrlLength(url: string): number {
   if (/[^\x00-\x7f]/.test(head)) {
     // an IDN host ends where its top-level domain does ("example.comをご覧" → "example.com")
     const host = X_HOST_THEN_TEXT.exec(head);
-    if (host && host[0].length < head.length && !/^[a-z0-9.\-]/i.test(head.slice(host[0].length))) end = host[0].length;
+    if (host && host[0].length < head.length && !X_DOMAIN_CHAR.test(head.slice(host[0].length))) end = host[0].length;
   }
   // trailing punctuation is not part of a link
   while (end > 0 && /[.,;:!?'"*]/.test(url[end - 1]!) && end < url.length) end--;

@@ -34,12 +34,12 @@ describe('X length: Latin accented domains without protocol', () => {
     expect(measure('x', text).length).toBe(length);
   });
 
-  it('does not count a bare name.ccTLD without a path as a link, accented or not', () => {
-    // conformance/extract.yml urls, "DO NOT extract short URLs without protocol on ccTLD domains without path":
-    // "twitter.jp日本語it.so中国語foo.jp it.so foo.jp" → []
-    expect(twitterWeightedLength('twitter.jp日本語it.so中国語foo.jp it.so foo.jp')).toBe(10 + 6 + 5 + 6 + 6 + 13);
-    expect(twitterWeightedLength('bücher.de')).toBe(9);
-    expect(bare('bücher.de')).toEqual([]);
+  it('counts a bare name.ccTLD without a path as a link, accented or not, as twitter-text 3 does', () => {
+    // conformance/tests/extract.yml urls, "Extract short URLs without protocol on ccTLD domains without path":
+    // "twitter.jp日本語it.so中国語foo.jp it.so foo.jp" → all five (the older conformance/extract.yml said none)
+    expect(twitterWeightedLength('twitter.jp日本語it.so中国語foo.jp it.so foo.jp')).toBe(23 + 6 + 23 + 6 + 23 + 1 + 23 + 1 + 23);
+    expect(twitterWeightedLength('bücher.de')).toBe(23);
+    expect(bare('bücher.de')).toEqual(['bücher.de']);
     // conformance/extract.yml urls, "Extract some (tv|co) short URLs without protocol on ccTLD domains without path"
     expect(twitterWeightedLength('MLB.tv vine.co')).toBe(23 + 1 + 23);
   });

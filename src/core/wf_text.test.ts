@@ -39,9 +39,9 @@ describe('findUrls', () => {
   });
 
   it('finds bare domains only when asked', () => {
-    const text = 'visit example.com, www.shop.co.uk/sale or t.co — not hello.it';
+    const text = 'visit example.com, www.shop.co.uk/sale or t.co — and hello.it, not hello.xx';
     expect(findUrls(text).map((u) => u.url)).toEqual([]);
-    expect(findUrls(text, { bareDomains: true }).map((u) => u.url)).toEqual(['example.com', 'www.shop.co.uk/sale', 't.co']);
+    expect(findUrls(text, { bareDomains: true }).map((u) => u.url)).toEqual(['example.com', 'www.shop.co.uk/sale', 't.co', 'hello.it']);
   });
 });
 

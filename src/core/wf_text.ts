@@ -7,6 +7,8 @@
  * nested unbounded quantifiers, and bare-domain matching only runs when a dot is present.
  */
 
+import { LONGEST_TLD, isKnownTld } from './tlds.js';
+
 let graphemeSegmenter: Intl.Segmenter | undefined;
 
 // V8's segment iterator slows down quadratically on long strings, so text is segmented in
@@ -136,24 +138,50 @@ export interface UrlSpan {
 }
 
 const PROTOCOL_URL = /\bhttps?:\/\/[^\s<>"'`\u00A0\u2000-\u200B\u3000]+/giu;
-// Generic TLDs a bare domain may end with; two-letter country codes are matched generically
-// but (like twitter-text) a bare `name.cc` without a path is not treated as a link.
-const GTLDS =
-  'com|net|org|edu|gov|mil|int|info|biz|io|co|ai|app|dev|me|tv|xyz|online|site|shop|store|tech|blog|news|cloud|page|link|live|pro|mobi|name|jobs|travel|museum|aero|asia|cat|coop|tel|post|social|help|support|email|agency|company|services|digital|network|solutions|team|today|world|global|media|studio|design|life|club|space|website|art|bank|bio|eco|fun|game|games|group|health|inc|love|ltd|money|music|one|plus|run|top|wiki';
 // What twitter-text lets a domain written without a protocol hold besides ASCII letters, digits
 // and hyphens: Latin accented letters (its latinAccentChars), so `bücher.com` and `ELPAÍS.com`
 // are links; a domain in another script (`пример.рф`) is a link only with http(s)://.
 const LATIN_ACCENTS = '\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u024F\\u0253\\u0254\\u0256\\u0257\\u0259\\u025B\\u0263\\u0268\\u026F\\u0272\\u0289\\u028B\\u02BB\\u0300-\\u036F\\u1E00-\\u1EFF';
 const LABEL_CHAR = `a-z0-9${LATIN_ACCENTS}`;
-// A bare domain: ASCII/Latin labels, then a generic TLD, a two-letter country code or a
-// punycode TLD (`xn--p1ai`). Text in another script may run straight into it on either side
-// (`中国語example.com`, `twitter.comこれは`), as twitter-text finds the ASCII domain inside such
-// a run; a Latin letter, a digit, or one of @ $ # . / _ - : right before it makes it no link.
+// A bare domain candidate: ASCII/Latin labels, then a punycode TLD (`xn--p1ai`) or a run of
+// letters in any script that may start with a TLD twitter-text knows (`tlds.ts`): which one, and
+// where it ends, is settled in code (`bareTldEnd`), a Set lookup per candidate instead of a
+// 1,500-alternative regular expression. Text in another script may run straight into the domain
+// on either side (`中国語example.com`, `twitter.comこれは`, `twitter.みんなです`), as twitter-text
+// finds the domain inside such a run; a Latin letter, a digit, or one of @ $ # . / _ - : right
+// before it makes it no link.
 const BARE_DOMAIN = new RegExp(
-  `(?<![${LABEL_CHAR}@\uFF20$#\uFF03.\\/_\\-:])((?:[${LABEL_CHAR}](?:[${LABEL_CHAR}\\-]{0,61}[${LABEL_CHAR}])?\\.)+)(${GTLDS}|xn--[a-z0-9](?:[a-z0-9\\-]{0,57}[a-z0-9])?|[a-z]{2})(?::\\d{2,5})?(?=[/?#]|[^${LABEL_CHAR}\\p{N}_\\-@.]|\\.(?![\\p{L}\\p{N}])|$)([/?#][^\\s<>"'\`\u00A0\u2000-\u200B\u3000]*)?`,
+  `(?<![${LABEL_CHAR}@\uFF20$#\uFF03.\\/_\\-:])((?:[${LABEL_CHAR}](?:[${LABEL_CHAR}\\-]{0,61}[${LABEL_CHAR}])?\\.)+)(xn--[a-z0-9](?:[a-z0-9\\-]{0,57}[a-z0-9])?|[\\p{L}\\p{M}]{2,63})`,
   'giu',
 );
-const GTLD_SET = new Set(GTLDS.split('|'));
+// After the TLD: an optional port, then a path (a bare domain's `?query` or `#fragment` without a
+// path is not part of the link, as in twitter-text).
+const PORT = /:\d{2,5}/y;
+const BARE_PATH = /\/[^\s<>"'`\u00A0\u2000-\u200B\u3000]*/y;
+const TLD_FOLLOWER = new RegExp(`[${LABEL_CHAR}\\p{N}_\\-@.]`, 'iu');
+const LETTER_OR_DIGIT = /^[\p{L}\p{N}]/u;
+
+/** Whether the TLD of a bare domain may end at `i`: not run on by a letter, digit, `_ - @`, or `.name`. */
+function tldMayEndAt(text: string, i: number): boolean {
+  const ch = text[i];
+  if (ch === undefined) return true;
+  if (ch === '.') return !LETTER_OR_DIGIT.test(text.slice(i + 1, i + 3));
+  return !TLD_FOLLOWER.test(ch);
+}
+
+/**
+ * Where the TLD of a bare domain candidate ends (index in `text`), or -1: the longest known TLD
+ * at the start of `run` (as twitter-text's alternation, longest names first) that the text after
+ * it lets end there, so `example.community` is not cut at `.com` and `twitter.みんなです` ends
+ * after `みんな`.
+ */
+function bareTldEnd(text: string, start: number, run: string): number {
+  if (run.length > 4 && (run[0] === 'x' || run[0] === 'X') && /^xn--/i.test(run)) return tldMayEndAt(text, start + run.length) ? start + run.length : -1;
+  for (let len = Math.min(run.length, LONGEST_TLD); len >= 2; len--) {
+    if (isKnownTld(run.slice(0, len)) && tldMayEndAt(text, start + len)) return start + len;
+  }
+  return -1;
+}
 const TRAILING_PUNCT = new Set(['.', ',', ';', ':', '!', '?', "'", '"', '»', '”', '’', '…', '*', '>']);
 
 function trimUrlEnd(url: string): string {
@@ -180,14 +208,27 @@ function trimUrlEnd(url: string): string {
   return url.slice(0, end);
 }
 
+/**
+ * Whether a host's last label is a known TLD, or starts with one that text in another script
+ * runs straight into (`comをご覧`; the link is cut there when it is weighed).
+ */
+function startsWithKnownTld(label: string): boolean {
+  for (let len = Math.min(label.length, LONGEST_TLD); len >= 2; len--) {
+    if (isKnownTld(label.slice(0, len)) && (len === label.length || !/[a-z0-9\-]/i.test(label[len]!))) return true;
+  }
+  return false;
+}
+
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
 /**
  * Whether a `scheme://` URL has a usable host, following twitter-text: labels of at most 63
  * characters once punycode-encoded, no leading or trailing hyphen, underscores only in
- * subdomains, a real IPv4 address, or a bracketed IPv6 one.
+ * subdomains, a real IPv4 address, or a bracketed IPv6 one. With `knownTld` (X's rules) the
+ * top-level domain must also be one twitter-text knows (`tlds.ts`) or punycode: X counts
+ * `https://intranet.corp/…` as text.
  */
-function validHost(url: string): boolean {
+function validHost(url: string, knownTld: boolean): boolean {
   const afterScheme = url.indexOf('//') + 2;
   const rest = url.slice(afterScheme);
   const pathAt = rest.search(/[/?#]/);
@@ -213,15 +254,18 @@ function validHost(url: string): boolean {
   if (labels.length < 2 || labels.some((l) => l.length === 0 || l.length > 63 || l.startsWith('-') || l.endsWith('-'))) return false;
   const tld = labels[labels.length - 1]!;
   if (!/^(?:[a-z]{2,63}|xn--[a-z0-9\-]{1,59})$/.test(tld)) return false;
+  if (knownTld && !(tld.startsWith('xn--') && /^[\x00-\x7f]*$/.test(host)) && !startsWithKnownTld(host.split(/[.\u3002\uFF0E\uFF61]/).pop()!)) return false;
   // Underscores are tolerated in subdomains only.
   if (labels.slice(-2).some((l) => l.includes('_'))) return false;
   return true;
 }
 
 /**
- * Links in a text. With `bareDomains` (X counts `example.com` as a link) domains without
- * a protocol are included too: with a path, or three labels, or a generic or punycode TLD, or
- * `t.co`; their labels may hold Latin accented letters, as twitter-text allows.
+ * Links in a text. With `bareDomains` (X's rules: X counts `example.com` as a link) domains
+ * without a protocol are included too, and every link must end in a TLD twitter-text knows
+ * (`tlds.ts`: `parley.app`, `news.bbc`, `example.みんな` are links, `hello.xx` is not) or a
+ * punycode one; a bare `name.cc` with a country-code TLD is one too (twitter-text 3). Bare domains' labels may hold Latin accented letters, as twitter-text allows,
+ * and their `?query` or `#fragment` without a path is not part of the link.
  * Trailing punctuation and unbalanced closing brackets are not part of a link.
  */
 export function findUrls(text: string, options: { bareDomains?: boolean } = {}): UrlSpan[] {
@@ -230,22 +274,36 @@ export function findUrls(text: string, options: { bareDomains?: boolean } = {}):
     PROTOCOL_URL.lastIndex = 0;
     for (let m = PROTOCOL_URL.exec(text); m; m = PROTOCOL_URL.exec(text)) {
       const url = trimUrlEnd(m[0]);
-      if (!validHost(url)) continue;
+      if (!validHost(url, options.bareDomains === true)) continue;
       out.push({ start: m.index, end: m.index + url.length, url, hasProtocol: true });
     }
   }
   if (options.bareDomains && text.indexOf('.') >= 0) {
+    const withProtocol = out.length;
+    let p = 0; // the first link with a protocol that may still cover a later bare domain
     BARE_DOMAIN.lastIndex = 0;
     for (let m = BARE_DOMAIN.exec(text); m; m = BARE_DOMAIN.exec(text)) {
       const start = m.index;
-      if (out.some((u) => start >= u.start && start < u.end)) continue;
-      const labels = m[1]!.split('.').length - 1;
-      const tld = m[2]!.toLowerCase();
-      const path = m[3] ?? '';
-      const host = (m[1]! + m[2]!).toLowerCase();
-      const ok = path.length > 0 || labels >= 2 || GTLD_SET.has(tld) || tld.startsWith('xn--') || host === 't.co';
-      if (!ok) continue;
-      const url = trimUrlEnd(m[0]);
+      const tldStart = start + m[1]!.length;
+      while (p < withProtocol && out[p]!.end <= start) p++;
+      const insideLink = p < withProtocol && out[p]!.start <= start;
+      const tldEnd = insideLink ? -1 : bareTldEnd(text, tldStart, m[2]!);
+      if (tldEnd < 0) {
+        // Text in another script may follow in the same run ("hello.xx中国語example.com").
+        BARE_DOMAIN.lastIndex = tldStart;
+        continue;
+      }
+      let end = tldEnd;
+      PORT.lastIndex = end;
+      if (PORT.test(text)) end = PORT.lastIndex;
+      BARE_PATH.lastIndex = end;
+      const hasPath = BARE_PATH.test(text);
+      if (hasPath) end = BARE_PATH.lastIndex;
+      BARE_DOMAIN.lastIndex = end;
+      // A bare `name.cc` (country code) without a path is a link too: twitter-text dropped that
+      // exception in v3 (conformance/tests/extract.yml, "Extract short URLs without protocol on
+      // ccTLD domains without path"), and X counts `foo.jp` as 23.
+      const url = trimUrlEnd(text.slice(start, end));
       out.push({ start, end: start + url.length, url, hasProtocol: false });
     }
     out.sort((a, b) => a.start - b.start);
