@@ -139,7 +139,7 @@ function twitterUrlLength(url: string): number {
  */
 function twitterLinks(text: string): Array<{ start: number; end: number }> {
   const out: Array<{ start: number; end: number }> = [];
-  for (const u of findUrls(text, { bareDomains: true })) {
+  for (const u of findUrls(text, { bareDomains: true, strictTlds: true })) {
     const end = u.start + twitterUrlLength(u.url);
     out.push({ start: u.start, end });
     if (end < u.end) for (const t of twitterLinks(text.slice(end, u.end))) out.push({ start: end + t.start, end: end + t.end });
@@ -304,7 +304,7 @@ const CJK_BREAK = /[。！？、，；：．](?=.)/u;
 const CJK_PIECE = /[^。！？、，；：．]*[。！？、，；：．]+['"”’」』）】》〉)\]]*|[^。！？、，；：．]+$/gu;
 
 function unit(rule: LengthRule, ws: string, word: string, bareDomains: boolean): Unit {
-  const urls = findUrls(word, { bareDomains });
+  const urls = findUrls(word, { bareDomains, strictTlds: bareDomains });
   return {
     ws,
     word,
@@ -330,7 +330,7 @@ function splitWord(rule: LengthRule, word: string, budget: number, byteBudget: n
   const pushGraphemes = (s: string) => {
     for (const g of graphemes(s)) atoms.push({ text: g, link: false });
   };
-  for (const url of findUrls(word, { bareDomains: rule.counter === 'twitter' })) {
+  for (const url of findUrls(word, { bareDomains: rule.counter === 'twitter', strictTlds: rule.counter === 'twitter' })) {
     if (url.start > pos) pushGraphemes(word.slice(pos, url.start));
     atoms.push({ text: url.url, link: true });
     pos = url.end;
@@ -440,7 +440,7 @@ export function splitIntoThread(network: Network | LengthRule, text: string, opt
       let worst = 0;
       for (const p of parts) {
         const over = count(rule, p) - budget;
-        if (over > worst && !(findUrls(p, { bareDomains: rule.counter === 'twitter' }).length === 1 && !/\s/.test(p))) worst = over;
+        if (over > worst && !(findUrls(p, { bareDomains: rule.counter === 'twitter', strictTlds: rule.counter === 'twitter' }).length === 1 && !/\s/.test(p))) worst = over;
       }
       if (worst <= 0 || budget - worst < 1) break;
       budget -= worst;

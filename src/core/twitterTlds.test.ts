@@ -12,7 +12,7 @@ import { measure, twitterWeightedLength } from './textLength.js';
 import { COUNTRY_TLDS, GENERIC_TLDS, isKnownTld } from './tlds.js';
 import { findUrls } from './wf_text.js';
 
-const links = (text: string) => findUrls(text.normalize('NFC'), { bareDomains: true }).map((u) => u.url);
+const links = (text: string) => findUrls(text.normalize('NFC'), { bareDomains: true, strictTlds: true }).map((u) => u.url);
 
 // conformance/tlds.yml, tests.generic: a sample across the alphabet, long names first where one
 // is a prefix of another, and the non-Latin ones.
@@ -132,5 +132,12 @@ describe('reply checks with the full TLD list', () => {
     expect(codes('Hi Jane, see acme.travel/help')).toContain('reply.link_only');
     // an unknown TLD is text: the words count as an answer
     expect(codes('Hi Jane, see hello.xx')).not.toContain('reply.link_only');
+  });
+
+  it('still sees a link with a scheme on any TLD, which X counts as text but a customer sees as a link', () => {
+    const codes = (text: string) => checkReply(input(text)).results.map((r) => r.code);
+    expect(codes('Hi Jane, see https://help.acme.internal/reset')).toContain('reply.link_only');
+    expect(codes('Hi Jane, see https://acme.test/help/password')).toContain('reply.link_only');
+    expect(twitterWeightedLength('https://acme.test/help/password')).toBe(31); // not wrapped by X
   });
 });

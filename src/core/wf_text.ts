@@ -262,19 +262,20 @@ function validHost(url: string, knownTld: boolean): boolean {
 
 /**
  * Links in a text. With `bareDomains` (X's rules: X counts `example.com` as a link) domains
- * without a protocol are included too, and every link must end in a TLD twitter-text knows
+ * without a protocol are included too, and they must end in a TLD twitter-text knows
  * (`tlds.ts`: `parley.app`, `news.bbc`, `example.みんな` are links, `hello.xx` is not) or a
- * punycode one; a bare `name.cc` with a country-code TLD is one too (twitter-text 3). Bare domains' labels may hold Latin accented letters, as twitter-text allows,
+ * punycode one; with `strictTlds` (X's count) so must a `scheme://` link, which X otherwise
+ * counts as text (`https://intranet.corp/…`), while a reader still sees a link there; a bare `name.cc` with a country-code TLD is one too (twitter-text 3). Bare domains' labels may hold Latin accented letters, as twitter-text allows,
  * and their `?query` or `#fragment` without a path is not part of the link.
  * Trailing punctuation and unbalanced closing brackets are not part of a link.
  */
-export function findUrls(text: string, options: { bareDomains?: boolean } = {}): UrlSpan[] {
+export function findUrls(text: string, options: { bareDomains?: boolean; strictTlds?: boolean } = {}): UrlSpan[] {
   const out: UrlSpan[] = [];
   if (text.indexOf(':') >= 0) {
     PROTOCOL_URL.lastIndex = 0;
     for (let m = PROTOCOL_URL.exec(text); m; m = PROTOCOL_URL.exec(text)) {
       const url = trimUrlEnd(m[0]);
-      if (!validHost(url, options.bareDomains === true)) continue;
+      if (!validHost(url, options.strictTlds === true)) continue;
       out.push({ start: m.index, end: m.index + url.length, url, hasProtocol: true });
     }
   }
