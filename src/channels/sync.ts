@@ -16,6 +16,7 @@ import type { Clock } from '../lib/clock.js';
 import type { IngestQueue } from '../pipeline/queue.js';
 import type { Store } from '../store/db.js';
 import type { ChannelAccount } from '../store/schema.js';
+import { leaseNow } from '../jobs/leaseTime.js';
 import { backoff, decide } from './errorPolicy.js';
 import { markChannelHealth } from './health.js';
 import type { ChannelRegistry } from './registry.js';
@@ -77,12 +78,13 @@ export class ChannelSyncWorker {
   async runOnce(): Promise<number[]> {
     const { store, clock } = this.deps;
     const now = clock.now();
+    const leaseAt = await leaseNow(store, clock);
     const due = await store.db
       .selectFrom('channel_account')
       .selectAll()
       .where('status', '!=', 'disabled')
       .where((eb) => eb.or([eb('next_sync_at', 'is', null), eb('next_sync_at', '<=', now)]))
-      .where((eb) => eb.or([eb('sync_lease_until', 'is', null), eb('sync_lease_until', '<', now), eb('sync_lease_owner', '=', this.workerId)]))
+      .where((eb) => eb.or([eb('sync_lease_until', 'is', null), eb('sync_lease_until', '<', leaseAt), eb('sync_lease_owner', '=', this.workerId)]))
       .orderBy('next_sync_at')
       .limit(50)
       .execute();
@@ -102,7 +104,7 @@ export class ChannelSyncWorker {
         await store.db.updateTable('channel_account').set({ next_sync_at: now + 3600_000 }).where('id', '=', account.id).execute();
         continue;
       }
-      if (!(await this.lease(account.id, now))) continue;
+      if (!(await this.lease(account.id, await leaseNow(store, clock)))) continue;
       try {
         if (channel.stream) this.ensureStream(account);
         if (channel.sync) await this.syncAccount(account);
@@ -133,6 +135,17 @@ export class ChannelSyncWorker {
     return Number(r.numUpdatedRows) === 1;
   }
 
+  /** Extend this worker's lease for another term; false when it is no longer this worker's. */
+  private async renew(accountId: number): Promise<boolean> {
+    const r = await this.deps.store.db
+      .updateTable('channel_account')
+      .set({ sync_lease_until: (await leaseNow(this.deps.store, this.deps.clock)) + (this.deps.leaseMs ?? 120_000) })
+      .where('id', '=', accountId)
+      .where('sync_lease_owner', '=', this.workerId)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
   private async release(accountId: number, patch: Record<string, unknown>) {
     await this.deps.store.db.updateTable('channel_account').set({ ...patch, sync_lease_owner: null, sync_lease_until: null } as never).where('id', '=', accountId).where('sync_lease_owner', '=', this.workerId).execute();
   }
@@ -148,6 +161,13 @@ export class ChannelSyncWorker {
     let cursor = account.cursor;
     for (let page = 0; page < MAX_PAGES_PER_RUN; page++) {
       const r = await channel.sync!(cursor);
+      // A run that stalled (a slow network, a paused process) past its lease may have been taken
+      // over by another process: it writes nothing, neither what it fetched nor the cursor (the
+      // other run has its own, maybe further on). Held still: the lease runs for another term.
+      if (!(await this.renew(account.id))) {
+        this.deps.log?.warn({ accountId: account.id }, 'channel sync lease lost during a run; another process has the account');
+        return;
+      }
       // what could not become a message is kept with the reason, and the cursor moves past it
       if (r.rejected?.length) await quarantineOnce(store.db, account.brand_id, `sync:${account.network}:${account.id}`, r.rejected, clock.now());
       await this.store(account, r.messages); // durable before the cursor moves
@@ -156,7 +176,7 @@ export class ChannelSyncWorker {
       // the position may belong to the old listening terms, or was reset on purpose. What
       // this run stored stays stored; the next run fetches from the last position again
       // and dedupe (network message id) drops what it already has.
-      const moved = await store.db.updateTable('channel_account').set({ cursor, last_sync_at: clock.now() }).where('id', '=', account.id).where('settings', '=', account.settings).executeTakeFirst();
+      const moved = await store.db.updateTable('channel_account').set({ cursor, last_sync_at: clock.now() }).where('id', '=', account.id).where('settings', '=', account.settings).where('sync_lease_owner', '=', this.workerId).executeTakeFirst();
       if (Number(moved.numUpdatedRows) !== 1 || !r.more) break;
     }
     const fresh = await store.db.selectFrom('channel_account').selectAll().where('id', '=', account.id).executeTakeFirstOrThrow();

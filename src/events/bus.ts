@@ -70,6 +70,15 @@ export class EventBus {
     return this.deliver(e);
   }
 
+  /**
+   * Tell every client of this process to refetch what it shows (a `reset` event per brand with
+   * subscribers): events from other processes may have been missed (the bridge lost its
+   * connection), and the client cannot tell which. Delivered here only, never forwarded.
+   */
+  resetAll(): void {
+    for (const [brandId, ls] of this.listeners) if (ls.size) this.deliver({ brandId, type: 'reset', data: {}, at: Date.now() });
+  }
+
   private deliver(e: Omit<LiveEvent, 'id'>): LiveEvent {
     const ev: LiveEvent = { ...e, id: ++this.seq };
     let recent = this.recentByBrand.get(ev.brandId);

@@ -18,7 +18,8 @@ import type { Store } from '../store/db.js';
 const CHANNEL = 'parley_events';
 const MAX_PAYLOAD = 7_500;
 
-type Wire = { o: string; e?: Omit<LiveEvent, 'id'>[]; ref?: number[] };
+/** `reset`: the sender could not relay some of its events; its peers' clients must refetch. */
+type Wire = { o: string; e?: Omit<LiveEvent, 'id'>[]; ref?: number[]; reset?: true };
 
 export class PgEventBridge {
   private readonly origin = randomUUID();
@@ -26,6 +27,10 @@ export class PgEventBridge {
   private pending: Omit<LiveEvent, 'id'>[] = [];
   private flushing: Promise<void> | null = null;
   private stopped = false;
+  /** A listener was lost: notifications sent meanwhile never arrived here. */
+  private missed = false;
+  /** A NOTIFY failed: other processes never got those events. */
+  private undelivered = false;
 
   constructor(private readonly store: Store, private readonly bus: EventBus, private readonly databaseUrl: string, private readonly log?: { warn(o: unknown, m?: string): void }) {}
 
@@ -42,13 +47,17 @@ export class PgEventBridge {
     // a listener lost after it connected (the database restarted, the network dropped) is
     // re-established until it is back, however long that takes: once, it was retried a single
     // time and events stopped crossing processes for good after an outage longer than a second
-    client.on('error', (err) => {
-      if (this.listener !== client) return;
+    const lost = (err?: unknown) => {
+      if (this.listener !== client || this.stopped) return;
       this.log?.warn({ err }, 'event bridge connection lost; reconnecting');
       this.listener = null;
+      this.missed = true;
       void client.end().catch(() => {});
       this.reconnect(1);
-    });
+    };
+    client.on('error', lost);
+    // a connection closed without an error (the server shut it cleanly) is lost all the same
+    client.on('end', () => lost());
     try {
       await client.connect();
       client.on('notification', (n) => void this.receive(n.payload ?? ''));
@@ -58,6 +67,25 @@ export class PgEventBridge {
       throw err;
     }
     this.listener = client;
+    // Whatever other processes published while this one was not listening is gone (NOTIFY is
+    // not queued for a listener that is not there): this process's clients refetch. Events
+    // this process could not relay meanwhile: its peers' clients refetch too.
+    if (this.missed) {
+      this.missed = false;
+      this.bus.resetAll();
+    }
+    if (this.undelivered) await this.notify({ o: this.origin, reset: true });
+  }
+
+  /** One NOTIFY; a failure is remembered, so peers are told to reset once it works again. */
+  private async notify(w: Wire): Promise<void> {
+    try {
+      await this.store.pgPool!.query('select pg_notify($1, $2)', [CHANNEL, JSON.stringify(w)]);
+      if (w.reset) this.undelivered = false;
+    } catch (err) {
+      this.undelivered = true;
+      this.log?.warn({ err }, 'could not relay live events to other processes');
+    }
   }
 
   /** Try again after 1, 2, 4 … s (at most 30 s between tries) until connected or stopped. */
@@ -81,14 +109,20 @@ export class PgEventBridge {
   private async flush(): Promise<void> {
     const events = this.pending;
     this.pending = [];
+    if (this.undelivered) await this.notify({ o: this.origin, reset: true });
     const small: Omit<LiveEvent, 'id'>[] = [];
     const refs: number[] = [];
     for (const e of events) {
       const size = JSON.stringify(e).length;
       if (size < MAX_PAYLOAD - 200) small.push(e);
       else {
-        const r = await this.store.db.insertInto('live_event').values({ brand_id: e.brandId, type: e.type, data: JSON.stringify(e), created_at: Date.now() }).returning('id').executeTakeFirstOrThrow();
-        refs.push(r.id);
+        try {
+          const r = await this.store.db.insertInto('live_event').values({ brand_id: e.brandId, type: e.type, data: JSON.stringify(e), created_at: Date.now() }).returning('id').executeTakeFirstOrThrow();
+          refs.push(r.id);
+        } catch (err) {
+          this.undelivered = true;
+          this.log?.warn({ err }, 'could not relay a large live event to other processes');
+        }
       }
     }
     const batches: Wire[] = [];
@@ -106,13 +140,7 @@ export class PgEventBridge {
     }
     if (cur.e!.length) batches.push(cur);
     if (refs.length) batches.push({ o: this.origin, ref: refs });
-    for (const b of batches) {
-      try {
-        await this.store.pgPool!.query('select pg_notify($1, $2)', [CHANNEL, JSON.stringify(b)]);
-      } catch (err) {
-        this.log?.warn({ err }, 'could not relay live events to other processes');
-      }
-    }
+    for (const b of batches) await this.notify(b);
   }
 
   private async receive(payload: string): Promise<void> {
@@ -123,6 +151,7 @@ export class PgEventBridge {
       return;
     }
     if (w.o === this.origin) return;
+    if (w.reset) this.bus.resetAll();
     for (const e of w.e ?? []) this.bus.publishRemote(e);
     if (w.ref?.length) {
       const rows = await this.store.db.selectFrom('live_event').select('data').where('id', 'in', w.ref).execute();

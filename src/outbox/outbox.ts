@@ -34,6 +34,7 @@ import type { Tx } from '../store/util.js';
 import { decodeText } from '../store/text.js';
 import { audit } from '../store/audit.js';
 import { markChannelHealth } from '../channels/health.js';
+import { leaseNow } from '../jobs/leaseTime.js';
 import { summarizeReplyError } from './replyError.js';
 
 export { sendWaitingNow } from './waiting.js';
@@ -146,6 +147,7 @@ export class OutboxWorker {
     const { store, clock } = this.deps;
     const now = clock.now();
     const lockMs = this.deps.lockMs ?? 120_000;
+    const lockAt = await leaseNow(store, clock);
     return store.db.transaction().execute(async (trx) => {
       let q = trx
         .selectFrom('outbox')
@@ -154,7 +156,7 @@ export class OutboxWorker {
           eb.or([
             eb.and([eb('status', '=', 'queued'), eb('next_attempt_at', '<=', now)]),
             // a send whose worker died or hung: its outcome is unknown
-            eb.and([eb('status', '=', 'sending'), eb('locked_until', '<', now)]),
+            eb.and([eb('status', '=', 'sending'), eb('locked_until', '<', lockAt)]),
           ]),
         )
         .orderBy('next_attempt_at')
@@ -164,7 +166,7 @@ export class OutboxWorker {
       for (const r of rows) {
         await trx
           .updateTable('outbox')
-          .set({ status: 'sending', locked_until: now + lockMs, locked_by: this.workerId, attempts: r.attempts + 1, updated_at: now })
+          .set({ status: 'sending', locked_until: lockAt + lockMs, locked_by: this.workerId, attempts: r.attempts + 1, updated_at: now })
           .where('id', '=', r.id)
           .execute();
         await trx.updateTable('message').set({ status: 'sending' }).where('id', '=', r.message_id).execute();
@@ -204,6 +206,12 @@ export class OutboxWorker {
         // another attempt: withdrawn, never published after the close
         const incident = await this.incidentOf(msg);
         if (incident?.status === 'closed') return this.withdraw(row, msg, incident.id);
+        // a worker that stalled (a paused process, a slow database) past its lock may have lost
+        // the row to another, which may have sent it already: only the holder sends
+        if (!(await this.stillHolds(row))) {
+          this.deps.log?.warn({ outboxId: row.id }, 'outbox claim lost before sending; left to the worker that holds it');
+          return;
+        }
         if (msg.visibility === 'private') {
           if (!channel.sendPrivateMessage) return this.fail(row, 'INVALID_REQUEST', `${account.network} has no private messages for this account`);
           result = await channel.sendPrivateMessage(req);
@@ -233,6 +241,19 @@ export class OutboxWorker {
       await this.retryLater(row, d.at, d.code, d.reason);
       this.deps.log?.warn({ outboxId: row.id, code: d.code, reason: d.reason }, 'send will be retried');
     }
+  }
+
+  /** Renew this worker's claim on a row it is about to send; false when another worker has it (or it is done). */
+  private async stillHolds(row: OutboxRow): Promise<boolean> {
+    const r = await this.deps.store.db
+      .updateTable('outbox')
+      .set({ locked_until: (await leaseNow(this.deps.store, this.deps.clock)) + (this.deps.lockMs ?? 120_000) })
+      .where('id', '=', row.id)
+      .where('status', '=', 'sending')
+      .where('locked_by', '=', this.workerId)
+      .where('attempts', '=', row.attempts)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 
   private async buildRequest(msg: MessageRow, row: OutboxRow): Promise<SendRequest> {
