@@ -130,7 +130,7 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
   const moderation = new ModerationCommands({ store, bus, clock, registry });
   const contacts = new ContactCommands({ store, bus, clock });
   const triageCommands = new TriageCommands({ store, bus, clock });
-  const workflowCommands = new WorkflowCommands({ store, bus, clock, jobs, settings: workflowSettings, conversations: commands, businessSeconds: workflow.businessSeconds, onQueued: () => outbox.poke() });
+  const workflowCommands = new WorkflowCommands({ store, bus, clock, jobs, settings: workflowSettings, conversations: commands, businessSeconds: workflow.businessSeconds, onQueued: () => outbox.poke(), log });
   appHooks.afterAvailability = (brandId, userId) => workflow.afterAvailability(brandId, userId);
   appHooks.assertExpertMayRead = async (auth, conversationId) => {
     if (!(await workflowCommands.expertMayAccess(auth.user.id, conversationId))) throw new AppError(403, 'forbidden', 'experts see only the conversations they are asked about');

@@ -45,16 +45,39 @@ export interface WorkflowCommandDeps {
   businessSeconds?: BusinessSeconds;
   /** Background jobs: the overdue notice of each expert question is a keyed job at its due time. */
   jobs?: Jobs;
+  log?: { error(o: unknown, m?: string): void };
 }
 
 const EXPERT_OVERDUE_JOB = 'expert.overdue';
 const expertJobKey = (requestId: number) => `expert:${requestId}`;
 
 export class WorkflowCommands {
+  /** Incidents (by brand) whose affected counts may have changed, announced at the next turn (`affectedMayHaveChanged`). */
+  private readonly affectedDue = new Map<number, Set<number>>();
+  private affectedScheduled = false;
+  /** Announcements run one after another, so a later count is never overtaken by an earlier one. */
+  private affectedChain: Promise<void> = Promise.resolve();
+  /**
+   * The counts last announced per incident — by this process or, through the bridge, another —
+   * or listed: an unchanged count is not announced again.
+   */
+  private readonly affectedShown = new Map<number, string>();
+  /** Brands whose `incident` events (local and relayed) keep `affectedShown` up to date. */
+  private readonly affectedWatched = new Set<number>();
+  /** Brands in a `batchAffected` (how many at once): their incidents are announced when the last ends. */
+  private readonly affectedHeld = new Map<number, number>();
+
   constructor(private readonly deps: WorkflowCommandDeps) {
     deps.jobs?.register(EXPERT_OVERDUE_JOB, async (p: { requestId: number }) => {
       await this.notifyExpertOverdue(p.requestId);
     });
+    // A linked conversation resolved or reopened — by hand, in bulk, by a customer writing
+    // again, by any command — changes its incident's count of customers still waiting. Every
+    // one of those publishes the conversation after its commit, so the incident is recounted
+    // from there, without each of them knowing about incidents.
+    for (const type of ['conversation.updated', 'conversation.created']) {
+      deps.bus.onPublished(type, (e) => this.affectedMayHaveChanged(e.brandId, (e.data as { incidentId?: unknown } | null)?.incidentId));
+    }
   }
 
   private async tz(brandId: number, db: Tx = this.deps.store.db) {
@@ -728,6 +751,7 @@ export class WorkflowCommands {
     const incidents = await db.selectFrom('incident').selectAll().where('brand_id', '=', brandId).orderBy('opened_at', 'desc').limit(50).execute();
     const rows = await statementRows(db, incidents.map((i) => i.id));
     const affected = await affectedCounts(db, brandId, incidents.map((i) => i.id));
+    for (const i of incidents) this.shownAffected(i.id, affected.get(i.id));
     return incidents.map((i) => presentIncident(i, rows.filter((r) => r.incident_id === i.id), affected.get(i.id)));
   }
 
@@ -735,7 +759,88 @@ export class WorkflowCommands {
   private async incidentEvent(brandId: number, inc: Incident | undefined) {
     if (!inc) return;
     const { db } = this.deps.store;
-    this.deps.bus.publish(brandId, 'incident', presentIncident(inc, await statementRows(db, [inc.id]), (await affectedCounts(db, brandId, [inc.id])).get(inc.id)));
+    const affected = (await affectedCounts(db, brandId, [inc.id])).get(inc.id);
+    this.shownAffected(inc.id, affected);
+    this.deps.bus.publish(brandId, 'incident', presentIncident(inc, await statementRows(db, [inc.id]), affected));
+  }
+
+  private shownAffected(id: number, a: Affected | undefined) {
+    if (this.affectedShown.size >= 5000) this.affectedShown.clear();
+    this.affectedShown.set(id, `${a?.total ?? 0}/${a?.open ?? 0}`);
+  }
+
+  /**
+   * A conversation linked to `incidentId` was published (changed): its incident's counts may
+   * have changed. The incidents noted in this turn are recounted together just after it — or,
+   * while the brand is in a `batchAffected`, when that ends.
+   */
+  private affectedMayHaveChanged(brandId: number, incidentId: unknown) {
+    if (typeof incidentId !== 'number') return;
+    if (!this.affectedWatched.has(brandId)) {
+      this.affectedWatched.add(brandId);
+      this.deps.bus.subscribe(brandId, (e) => {
+        const d = e.type === 'incident' ? (e.data as { id?: unknown; affected?: Affected } | null) : null;
+        if (typeof d?.id === 'number' && d.affected) this.shownAffected(d.id, d.affected);
+      });
+    }
+    let ids = this.affectedDue.get(brandId);
+    if (!ids) this.affectedDue.set(brandId, (ids = new Set()));
+    ids.add(incidentId);
+    if (this.affectedHeld.has(brandId) || this.affectedScheduled) return;
+    this.affectedScheduled = true;
+    setImmediate(() => {
+      this.affectedScheduled = false;
+      void this.announceAffected(this.takeAffected());
+    });
+  }
+
+  /** The incidents noted for brands not in a batch (or for `brandId` only), no longer noted. */
+  private takeAffected(brandId?: number): Map<number, Set<number>> {
+    const out = new Map<number, Set<number>>();
+    for (const [b, ids] of this.affectedDue) {
+      if (brandId !== undefined ? b !== brandId : this.affectedHeld.has(b)) continue;
+      out.set(b, ids);
+      this.affectedDue.delete(b);
+    }
+    return out;
+  }
+
+  /** Recount the incidents and announce those whose counts changed (one `incident` event each). */
+  private announceAffected(due: Map<number, Set<number>>): Promise<void> {
+    const run = async () => {
+      const { db } = this.deps.store;
+      for (const [brandId, set] of due) {
+        const ids = [...set];
+        const counts = await affectedCounts(db, brandId, ids);
+        for (const id of ids) {
+          const a = counts.get(id);
+          if (this.affectedShown.get(id) === `${a?.total ?? 0}/${a?.open ?? 0}`) continue;
+          await this.incidentEvent(brandId, await db.selectFrom('incident').selectAll().where('id', '=', id).where('brand_id', '=', brandId).executeTakeFirst());
+        }
+      }
+    };
+    this.affectedChain = this.affectedChain.then(run).catch((err) => this.deps.log?.error({ err }, 'announcing the incidents\' counts failed'));
+    return this.affectedChain;
+  }
+
+  /**
+   * Run `fn` (a bulk action over many of the brand's conversations) announcing each incident
+   * whose counts changed meanwhile once, when it ends — resolving 50 customers of an incident
+   * is one update, not 50. (Other changes in the brand meanwhile wait for the end too.)
+   */
+  async batchAffected<T>(brandId: number, fn: () => Promise<T>): Promise<T> {
+    this.affectedHeld.set(brandId, (this.affectedHeld.get(brandId) ?? 0) + 1);
+    try {
+      return await fn();
+    } finally {
+      const left = this.affectedHeld.get(brandId)! - 1;
+      if (left > 0) this.affectedHeld.set(brandId, left);
+      else {
+        this.affectedHeld.delete(brandId);
+        const due = this.takeAffected(brandId);
+        if (due.size) await this.announceAffected(due);
+      }
+    }
   }
 
   /**
@@ -783,9 +888,11 @@ export class WorkflowCommands {
     const labels = (await store.db.selectFrom('conversation_label').select('label').where('conversation_id', '=', r.conv.id).orderBy('label').execute()).map((l) => l.label);
     const presented = await presentListedConversation(store.db, r.conv, { labels });
     if (r.changed) {
-      bus.publish(actor.brandId, 'conversation.updated', presented);
-      // the incidents' counts of affected customers changed
-      for (const inc of [r.before, r.inc]) await this.incidentEvent(actor.brandId, inc);
+      // the incidents' counts of affected customers changed: announced here, once each
+      await this.batchAffected(actor.brandId, async () => {
+        bus.publish(actor.brandId, 'conversation.updated', presented);
+        for (const inc of [r.before, r.inc]) await this.incidentEvent(actor.brandId, inc);
+      });
     }
     return presented;
   }

@@ -187,18 +187,21 @@ export function conversationRoutes(app: App) {
     const done: number[] = [];
     const failed: { id: number; code: string; detail: string }[] = [];
     const act = req.body.action;
-    for (const id of req.body.ids) {
-      try {
-        if (act.type === 'assign') await s.commands.assign(a.actor, id, act);
-        else if (act.type === 'status') await s.commands.setStatus(a.actor, id, act.status, act.snoozeUntil ? Date.parse(act.snoozeUntil) : null);
-        else if (act.type === 'priority') await s.commands.setPriority(a.actor, id, act.priority);
-        else await s.commands.setLabels(a.actor, id, act);
-        done.push(id);
-      } catch (err) {
-        if (err instanceof AppError) failed.push({ id, code: err.code, detail: err.message });
-        else throw err;
+    // an incident whose linked customers this resolves or reopens is announced once, at the end
+    await s.workflowCommands.batchAffected(a.user.brand_id, async () => {
+      for (const id of req.body.ids) {
+        try {
+          if (act.type === 'assign') await s.commands.assign(a.actor, id, act);
+          else if (act.type === 'status') await s.commands.setStatus(a.actor, id, act.status, act.snoozeUntil ? Date.parse(act.snoozeUntil) : null);
+          else if (act.type === 'priority') await s.commands.setPriority(a.actor, id, act.priority);
+          else await s.commands.setLabels(a.actor, id, act);
+          done.push(id);
+        } catch (err) {
+          if (err instanceof AppError) failed.push({ id, code: err.code, detail: err.message });
+          else throw err;
+        }
       }
-    }
+    });
     return { done, failed };
   });
 
