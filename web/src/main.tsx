@@ -5,6 +5,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { RouterProvider } from '@tanstack/react-router';
 import { router } from './router.js';
 import { ToastProvider } from './ui/Toasts.js';
+import { Announcer } from './ui/Announcer.js';
 import './styles.css';
 
 const queryClient = new QueryClient({
@@ -26,6 +27,7 @@ createRoot(document.getElementById('root')!).render(
     <QueryClientProvider client={queryClient}>
       <ToastProvider>
         <RouterProvider router={router} />
+        <Announcer />
       </ToastProvider>
     </QueryClientProvider>
   </StrictMode>,

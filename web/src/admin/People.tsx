@@ -7,7 +7,7 @@
  * members, and — as expert groups — their own answer target (else the brand's, in
  * Settings → Workflow).
  */
-import { Fragment, useMemo, useState } from 'react';
+import { Fragment, useId, useMemo, useState } from 'react';
 import { api } from '../api/client.js';
 import { keys, useMe, useTeams } from '../api/queries.js';
 import type { Team, UserAdmin } from '../api/types.js';
@@ -86,6 +86,7 @@ function MyPassword() {
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [invalid, setInvalid] = useState<string | null>(null);
+  const invalidId = useId();
   const change = useAdminWrite(() => changeMyPassword(current, next), []);
   return (
     <form
@@ -112,11 +113,11 @@ function MyPassword() {
         </label>
         <label className="field">
           <span>New password (at least {MIN_PASSWORD_CHARS} characters other than spaces)</span>
-          <input type="password" value={next} onChange={(e) => setNext(e.target.value)} required maxLength={1024} autoComplete="new-password" aria-invalid={invalid ? true : undefined} />
+          <input type="password" value={next} onChange={(e) => setNext(e.target.value)} required maxLength={1024} autoComplete="new-password" aria-invalid={invalid ? true : undefined} aria-describedby={invalid ? invalidId : undefined} />
         </label>
       </div>
       {invalid && (
-        <p className="form-error" role="alert">
+        <p id={invalidId} className="form-error" role="alert">
           {invalid}
         </p>
       )}
@@ -180,6 +181,7 @@ function EditUser({ u, flags, isMe, onDone }: { u: UserAdmin; flags: string[]; i
   const [disabled, setDisabled] = useState(u.disabled);
   const [password, setPassword] = useState('');
   const [invalid, setInvalid] = useState<string | null>(null);
+  const invalidId = useId();
   const save = useAdminWrite(
     () =>
       api<UserAdmin>('PATCH', `/api/users/${u.id}`, {
@@ -244,10 +246,10 @@ function EditUser({ u, flags, isMe, onDone }: { u: UserAdmin; flags: string[]; i
       {handsBack && <p className="muted small">Their open conversations go back to their team's queue and are assigned again.</p>}
       <label className="field">
         <span>New password (leave empty to keep theirs; at least {MIN_PASSWORD_CHARS} characters other than spaces; signs them out everywhere)</span>
-        <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} maxLength={1024} autoComplete="new-password" aria-invalid={invalid ? true : undefined} />
+        <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} maxLength={1024} autoComplete="new-password" aria-invalid={invalid ? true : undefined} aria-describedby={invalid ? invalidId : undefined} />
       </label>
       {invalid && (
-        <p className="form-error" role="alert">
+        <p id={invalidId} className="form-error" role="alert">
           {invalid}
         </p>
       )}
@@ -276,6 +278,7 @@ function AddUser({ onDone }: { onDone: () => void }) {
     [keys.users, wkeys.userFlags],
   );
   const [invalid, setInvalid] = useState<string | null>(null);
+  const invalidId = useId();
   return (
     <form
       className="form-grid"
@@ -315,7 +318,7 @@ function AddUser({ onDone }: { onDone: () => void }) {
       <div className="form-row">
         <label className="field">
           <span>Password they first sign in with (at least {MIN_PASSWORD_CHARS} characters other than spaces)</span>
-          <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} required minLength={MIN_PASSWORD_CHARS} maxLength={1024} autoComplete="new-password" aria-invalid={invalid ? true : undefined} />
+          <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} required minLength={MIN_PASSWORD_CHARS} maxLength={1024} autoComplete="new-password" aria-invalid={invalid ? true : undefined} aria-describedby={invalid ? invalidId : undefined} />
         </label>
         <label className="field">
           <span>Capacity</span>
@@ -323,7 +326,7 @@ function AddUser({ onDone }: { onDone: () => void }) {
         </label>
       </div>
       {invalid && (
-        <p className="form-error" role="alert">
+        <p id={invalidId} className="form-error" role="alert">
           {invalid}
         </p>
       )}

@@ -267,6 +267,7 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
   const shownChecks: ReplyCheck[] = isNote || blank ? [] : checks.results && checks.forText === text ? checks.results : sendChecks && sendChecks.forText === text ? sendChecks.results : checks.results ?? [];
   // The split thread is checked part by part by the server; the length block is the counter's job here.
   const blocks = blocking(shownChecks).filter((r) => !(r.code === 'reply.too_long' && m?.over));
+  const warnings = shownChecks.filter((r) => r.severity === 'warn');
 
   const handle = conversation.contact?.handle;
   // the handle is the customer's own text: direction overrides and control codes shown, not obeyed
@@ -550,9 +551,13 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
           {sending ? 'Sending…' : isNote ? 'Add note' : m?.over && parts.length ? `Send thread of ${parts.length}` : mode === 'public' ? 'Send reply' : 'Send privately'}
         </button>
       </div>
-      <span className="visually-hidden" aria-live="polite">
+      <span className="visually-hidden" aria-live="polite" data-composer-live="">
         {m?.over ? `Over the ${networkLabel(conversation.network)} limit by ${Math.round(-m.remaining)}` : ''}
+        {/* near the limit: said once on entering the last 20 (not on every key, like the counter) */}
+        {m && !m.over && m.remaining < 20 ? `Fewer than 20 characters left of ${m.limit.toLocaleString()}` : ''}
+        {noteTooLong ? 'The note is longer than 20,000 characters' : ''}
         {blocks.length ? ` Cannot send: ${blocks.map((b) => b.message).join('; ')}` : ''}
+        {warnings.length ? ` Check: ${warnings.map((w) => w.message).join('; ')}` : ''}
       </span>
       <div id={`${id}-checks`}>
         <ChecksList results={shownChecks} visibility={visibility} onTakePrivate={goPrivate} takingPrivate={takePrivate.isPending} />

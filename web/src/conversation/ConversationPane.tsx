@@ -110,7 +110,9 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
 
   // Focus the conversation heading when it opens, so screen readers and keyboard users land here.
   useEffect(() => {
-    if (q.data && document.activeElement === document.body) headingRef.current?.focus({ preventScroll: true });
+    // Opened from its row (Enter or a click), focus follows too: j / k still move along the list.
+    const from = document.activeElement;
+    if (q.data && (from === document.body || from == null || (from instanceof HTMLElement && from.matches('a.row-link, .hit-row a')))) headingRef.current?.focus({ preventScroll: true });
   }, [!!q.data]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const c = q.data?.conversation;

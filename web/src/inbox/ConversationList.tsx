@@ -229,6 +229,8 @@ const Row = memo(function Row({ c, index, start, setSize, cursor, open, checked,
             {channel && <span className="muted small">@{channel.handle}</span>}
           </span>
         </span>
+        {/* focus is on this link, not the checkbox: its name says whether the row is selected */}
+        {checked && <span className="visually-hidden">, selected</span>}
       </Link>
     </li>
   );

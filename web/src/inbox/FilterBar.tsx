@@ -34,7 +34,7 @@ export function FilterBar({ search, onChange, knownLabels }: { search: InboxSear
     <div className="filterbar">
       <div className="filterbar-row">
         <button type="button" className="btn btn-small btn-ghost" aria-expanded={open} aria-controls="filters" onClick={() => setOpen((x) => !x)}>
-          Filters{n > 0 ? ` (${n})` : ''} {open ? '▴' : '▾'}
+          Filters{n > 0 ? ` (${n})` : ''} <span aria-hidden="true">{open ? '▴' : '▾'}</span>
         </button>
         <SelectField label="Sort" value={search.sort ?? 'recent'} onChange={(e) => onChange({ sort: e.target.value === 'recent' ? undefined : (e.target.value as InboxSearch['sort']) })}>
             <option value="recent">Latest activity</option>

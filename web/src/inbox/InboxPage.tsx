@@ -13,6 +13,8 @@ import { Header } from '../shell/Header.js';
 import { Sidebar } from '../shell/Sidebar.js';
 import { ShortcutsDialog } from '../shell/ShortcutsDialog.js';
 import { SelectField, Spinner } from '../ui/bits.js';
+import { announce } from '../ui/Announcer.js';
+import { useNewMessageAnnouncements } from './announce.js';
 import { BulkBar } from './BulkBar.js';
 import { ConversationList, type ListHandle } from './ConversationList.js';
 import { FilterBar } from './FilterBar.js';
@@ -70,6 +72,16 @@ function Inbox({ me }: { me: Me }) {
     [navigate],
   );
   const openConversation = useCallback((id: number | undefined) => update({ c: id }), [update]);
+  /** Close the open conversation and put focus back on its row (else it would fall to the page's start). */
+  const closeConversation = () => {
+    const at = search.c != null ? rowIds.indexOf(search.c) : -1;
+    openConversation(undefined);
+    const i = at >= 0 ? at : cursor;
+    if (rowIds.length) {
+      setCursor(i);
+      listRef.current?.focusRow(i);
+    }
+  };
   const goView = (v: View) => {
     void navigate({ to: '/inbox/$view', params: { view: v }, search: (s: InboxSearch) => ({ ...s, c: undefined, q: undefined, mode: undefined }) });
   };
@@ -124,11 +136,20 @@ function Inbox({ me }: { me: Me }) {
       if (e.target instanceof HTMLElement && e.target.closest('a,button,summary') && !e.target.closest('a.row-link')) return false;
       const id = rowIds[cursor];
       if (id == null) return false;
-      openConversation(id);
+      // already open: Enter goes to it (as opening it does)
+      if (id === search.c) document.querySelector<HTMLElement>('.conversation .conv-title h2')?.focus({ preventScroll: true });
+      else openConversation(id);
     },
     x: () => {
       const id = rowIds[cursor];
-      if (id != null) onToggle(id, cursor, false);
+      if (id == null) return;
+      // the row's link has focus, not its checkbox: say what changed
+      const on = !selected.has(id);
+      const n = selected.size + (on ? 1 : -1);
+      const who = items.find((c) => c.id === id)?.contact;
+      const name = who?.displayName || who?.handle || 'conversation';
+      onToggle(id, cursor, false);
+      announce(`${on ? 'Selected' : 'Unselected'} ${name}. ${n === 0 ? 'No conversation' : n === 1 ? '1 conversation' : `${n} conversations`} selected.`);
     },
     '/': () => {
       searchRef.current?.focus();
@@ -136,8 +157,10 @@ function Inbox({ me }: { me: Me }) {
     },
     '?': () => setShortcutsOpen(true),
     Escape: () => {
-      if (selected.size) setSelected(new Set());
-      else if (search.c) openConversation(undefined);
+      if (selected.size) {
+        setSelected(new Set());
+        announce('Selection cleared.');
+      } else if (search.c) closeConversation();
       else return false;
     },
     'g i': () => goView('open'),
@@ -146,6 +169,8 @@ function Inbox({ me }: { me: Me }) {
     'g w': () => goView('waiting'),
     'g a': () => goView('all'),
   });
+
+  useNewMessageAnnouncements(search.c ?? null, me.user.id);
 
   const listLabel = `${VIEW_LABEL[view]} conversations`;
   // How many the list holds: the view's count when unfiltered; with filters, the list's own
@@ -218,7 +243,14 @@ function Inbox({ me }: { me: Me }) {
                 allLoadedSelected={allLoadedSelected}
                 moreToLoad={!searching && moreToLoad}
                 matching={matching}
-                onClear={() => setSelected(new Set())}
+                onClear={() => {
+                  // the bar (and the button that had focus) goes away: focus back on the list, not lost
+                  const active = document.activeElement;
+                  const lost = active === document.body || (active instanceof HTMLElement && !!active.closest('.bulkbar'));
+                  setSelected(new Set());
+                  announce('Selection cleared.');
+                  if (lost && rowIds.length) listRef.current?.focusRow(cursor);
+                }}
                 onSelectAll={() => setSelected(new Set(rowIds))}
               />
             )}
@@ -266,7 +298,7 @@ function Inbox({ me }: { me: Me }) {
                   </div>
                 }
               >
-                <ConversationPane key={search.c} id={search.c} onClose={() => openConversation(undefined)} onOpenConversation={openConversation} />
+                <ConversationPane key={search.c} id={search.c} onClose={closeConversation} onOpenConversation={openConversation} />
               </Suspense>
             ) : (
               <div className="pane-empty">

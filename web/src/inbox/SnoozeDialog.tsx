@@ -1,5 +1,5 @@
 /** Snooze: set the conversation to "waiting on customer" until a time (it reopens then). */
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import { Modal } from '../ui/Modal.js';
 
 function at(hour: number, addDays: number): Date {
@@ -30,6 +30,7 @@ export function SnoozeDialog({ open, onClose, onSnooze }: { open: boolean; onClo
   ];
   const [custom, setCustom] = useState(() => localInput(at(9, 1)));
   const [error, setError] = useState<string | null>(null);
+  const errorId = useId();
   return (
     <Modal open={open} onClose={onClose} title="Snooze until…" description="The conversation waits on the customer and comes back at this time (or when they write).">
       <div className="snooze-presets">
@@ -53,10 +54,10 @@ export function SnoozeDialog({ open, onClose, onSnooze }: { open: boolean; onClo
       >
         <label className="field">
           <span>Custom time</span>
-          <input type="datetime-local" value={custom} min={localInput(new Date())} onChange={(e) => setCustom(e.target.value)} required />
+          <input type="datetime-local" value={custom} min={localInput(new Date())} onChange={(e) => (setCustom(e.target.value), setError(null))} required aria-invalid={error ? true : undefined} aria-describedby={error ? errorId : undefined} />
         </label>
         {error && (
-          <p className="form-error" role="alert">
+          <p id={errorId} className="form-error" role="alert">
             {error}
           </p>
         )}

@@ -47,7 +47,11 @@ export function useHotkeys(map: Record<string, (e: KeyboardEvent) => boolean | v
     let pendingG = 0;
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
-      if (isTypingTarget(e.target)) return;
+      if (isTypingTarget(e.target)) {
+        // "Esc: leave a field" (outside dialogs, where Esc closes the dialog): the keys work again
+        if (e.key === 'Escape' && e.target instanceof HTMLElement && !e.target.closest('dialog')) e.target.blur();
+        return;
+      }
       if (document.querySelector('dialog[open]')) return;
       let key = e.key;
       if (pendingG && Date.now() - pendingG < 1500 && key.length === 1) key = `g ${key}`;

@@ -3,7 +3,7 @@
  * who used it last: when someone else signs in, the previous person's drafts, alerts and
  * cached data are forgotten and their page is not where the new person lands.
  */
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
 import { api, ApiError, setCsrfToken } from '../api/client.js';
@@ -45,6 +45,13 @@ export function LoginPage() {
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const passwordRef = useRef<HTMLInputElement>(null);
+  // after a refusal focus is back in the form (the button it left was disabled), on the
+  // password, selected, ready to type again; the error is tied to both fields
+  useEffect(() => {
+    if (error) passwordRef.current?.select();
+  }, [error]);
+  const errorProps = error ? { 'aria-invalid': true, 'aria-describedby': 'login-error' } : {};
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -75,14 +82,14 @@ export function LoginPage() {
         <p className="muted">Your team's social care desk.</p>
         <label className="field">
           <span>Email</span>
-          <input type="email" name="email" autoComplete="username" required autoFocus value={email} onChange={(e) => setEmail(e.target.value)} />
+          <input type="email" name="email" autoComplete="username" required autoFocus {...errorProps} value={email} onChange={(e) => setEmail(e.target.value)} />
         </label>
         <label className="field">
           <span>Password</span>
-          <input type="password" name="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+          <input ref={passwordRef} type="password" name="password" autoComplete="current-password" required {...errorProps} value={password} onChange={(e) => setPassword(e.target.value)} />
         </label>
         {error && (
-          <p className="form-error" role="alert">
+          <p id="login-error" className="form-error" role="alert">
             {error}
           </p>
         )}

@@ -5,7 +5,9 @@
  * rejections stay until dismissed; the rest fade after a while. Each can open its
  * conversation. The newest three show; older ones wait behind a count.
  */
+import { useEffect } from 'react';
 import { dismissAlert, useAlerts, type LiveAlert } from './live.js';
+import { announce } from '../ui/Announcer.js';
 import { clip } from '../lib/format.js';
 import { SafeText } from '../lib/SafeText.js';
 
@@ -25,8 +27,15 @@ export function LiveAlerts({ onOpenConversation }: { onOpenConversation: (id: nu
 }
 
 function AlertItem({ a, onOpen }: { a: LiveAlert; onOpen: (id: number) => void }) {
+  // A breach or a refusal interrupts (role alert); the rest, SLA warnings included, are said
+  // politely through the app's live region (a status region inserted with its text is often
+  // not read at all), and none of them takes focus.
+  const urgent = a.tone === 'danger';
+  useEffect(() => {
+    if (!urgent) announce(`${clip(a.title, 200)}${a.body ? ` — ${clip(a.body, 240)}` : ''}`);
+  }, [a.id]); // eslint-disable-line react-hooks/exhaustive-deps
   return (
-    <div className={`live-alert alert-${a.tone}`} role={a.tone === 'danger' || a.tone === 'warn' ? 'alert' : 'status'} data-kind={a.kind}>
+    <div className={`live-alert alert-${a.tone}`} role={urgent ? 'alert' : undefined} data-kind={a.kind}>
       <div className="live-alert-text">
         <strong>{clip(a.title, 200)}</strong>
         {a.body && (

@@ -44,6 +44,9 @@ export function slaView(c: Pick<Conversation, 'slaDueAt' | 'slaState' | 'status'
   return { tone: 'ok', short: `Due ${duration(due)}`, long: `SLA due in ${duration(due)}`, dueInMs: due };
 }
 
+/** What a screen reader hears before the badge's short text (which says only "Due 7m"). */
+const TONE_WORDS: Record<SlaTone, string> = { breached: 'SLA breached: ', warning: 'SLA warning: ', soon: 'SLA: ', ok: 'SLA: ', paused: '', met: 'SLA met: ' };
+
 const TONE_CLASS: Record<SlaTone, string> = { breached: 'sla-over', warning: 'sla-warn', soon: 'sla-soon', ok: 'sla-ok', paused: 'sla-paused', met: 'sla-ok' };
 
 /** The badge in a list row (re-rendered by the list's shared 30-second clock). */
@@ -53,6 +56,9 @@ export function SlaBadge({ conversation, now }: { conversation: Pick<Conversatio
   return (
     <span className={`badge sla ${TONE_CLASS[v.tone]}`} data-sla={v.tone} title={`${v.long}${conversation.slaDueAt ? ` (due ${fullTime(conversation.slaDueAt)})` : ''}`}>
       {v.tone === 'breached' && <span aria-hidden="true">⚠ </span>}
+      {/* a warning is not told by its colour alone: a mark to see, words to hear */}
+      {v.tone === 'warning' && <span aria-hidden="true">⏰ </span>}
+      {!v.short.startsWith('SLA') && <span className="visually-hidden">{TONE_WORDS[v.tone]}</span>}
       {v.short}
     </span>
   );
