@@ -44,6 +44,20 @@ export const termList = (opts: { max?: number; maxLength?: number; strip?: RegEx
     })
     .pipe(z.array(z.string().max(opts.maxLength ?? 128, `a term is at most ${opts.maxLength ?? 128} characters`)).max(opts.max ?? 50, `at most ${opts.max ?? 50} terms`));
 
+/**
+ * Listening keywords: a term list whose every term has something to search for and is not
+ * an exclusion. Each keyword is searched for as written; a word starting with "-" would be
+ * read by some networks as "without this word" and by others as part of a phrase, so it is
+ * refused rather than meaning one thing on one network and the opposite on another.
+ */
+export const keywordList = (opts: { max?: number; maxLength?: number } = {}) =>
+  termList(opts).superRefine((terms, ctx) => {
+    terms.forEach((t, i) => {
+      if (!/[\p{L}\p{N}]/u.test(t)) ctx.addIssue({ code: 'custom', path: [i], message: `"${t}" has no letter or digit to search for` });
+      else if (/(^|\s)-\S/u.test(t)) ctx.addIssue({ code: 'custom', path: [i], message: `"${t}": listening has no exclusions (a word starting with "-"); every keyword is searched for as written` });
+    });
+  });
+
 /** An http(s) URL (API bases, servers). */
 export const httpUrl = z
   .string()

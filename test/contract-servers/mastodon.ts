@@ -506,13 +506,20 @@ export class MastodonContractServer {
     }
     if (method === 'GET' && p === '/api/v2/search') {
       const viewer = this.requireUser(auth);
-      const needle = (q.get('q') ?? '').toLowerCase();
+      // a whole-query "phrase" as Mastodon's parser reads it; an unbalanced quote makes its parser
+      // fail, and the search answers nothing (StatusesSearchService rescues Parslet::ParseFailed)
+      const raw = q.get('q') ?? '';
+      const needle = (raw.split('"').length % 2 === 0 ? '' : raw.replace(/^"(.*)"$/, '$1')).toLowerCase();
       const type = q.get('type');
       const statuses = !type || type === 'statuses'
         ? this.statuses().filter((s) => (s.visibility === 'public' || s.visibility === 'unlisted') && needle !== '' && s.text.toLowerCase().includes(needle))
         : [];
       const limit = clampLimit(q.get('limit'), 20, 40);
-      return json(res, 200, { accounts: [], statuses: paginate(statuses, q, limit).map((s) => this.statusJson(s, viewer)), hashtags: [] });
+      // as Mastodon's StatusesSearchService: min_id/max_id only bound the results, which come
+      // newest first (order id desc), `offset` pages on
+      const bounded = statuses.filter((s) => (!q.get('min_id') || cmp(s.id, q.get('min_id')!) > 0) && (!q.get('max_id') || cmp(s.id, q.get('max_id')!) < 0)).sort((a, b) => cmp(b.id, a.id));
+      const offset = Math.max(0, Number(q.get('offset') ?? 0) || 0);
+      return json(res, 200, { accounts: [], statuses: bounded.slice(offset, offset + limit).map((s) => this.statusJson(s, viewer)), hashtags: [] });
     }
     if (method === 'GET' && (m = /^\/api\/v1\/timelines\/tag\/([^/]+)$/.exec(p))) {
       const viewer = auth?.accountId ?? null;

@@ -82,6 +82,10 @@ const BACKFILL_MESSAGES = 20;
 /** Bounds per poll; what does not fit waits for the next one. */
 const MAX_NOTIFICATION_PAGES = 10;
 const MAX_SEARCH_PAGES = 4;
+/** How far before the listening mark a search reaches: posts reach the AppView (are indexed) up to this long after they were written. */
+const SEARCH_SLACK_MS = 15 * 60_000;
+/** The listening mark of a search that has run and found nothing yet. */
+const NOTHING_SEEN: Mark = { at: new Date(0).toISOString(), uris: [] };
 const MAX_CONVO_PAGES = 5;
 const MAX_MESSAGE_PAGES = 5;
 /** Per-conversation chat revs kept in the cursor (most recently active first). */
@@ -118,6 +122,18 @@ export function parseCursor(s: string | null): BlueskyCursor {
     throw new ChannelError('CURSOR_INVALID', 'the stored Bluesky cursor has an unknown shape');
   }
   return { v: 1, n: c.n ?? null, k: c.k, c: c.c ?? null };
+}
+
+/**
+ * A listening keyword as searchPosts reads it literally: as it is when plain, else as a quoted
+ * phrase without its quotes. A word with a colon is an operator there (`from:x` or `did:…`
+ * filter by author, `lang:`, `since:`…), so `from:rival` would bring in everything that
+ * account posts; a stray quote would change where phrases start and end.
+ */
+export function blueskySearchQuery(keyword: string): string {
+  const k = keyword.trim();
+  if (!/[":]/.test(k)) return k;
+  return `"${k.replace(/"/g, ' ').replace(/\s+/g, ' ').trim()}"`;
 }
 
 /** Items newer than the mark (ties at the mark's instant only if not seen yet). */
@@ -349,25 +365,37 @@ export class BlueskyChannel implements Channel {
     return { messages, mark: advance(mark, fresh) };
   }
 
+  /**
+   * New search hits since the mark. Search orders and filters by `sortAt`, the earlier of a
+   * post's createdAt and indexedAt, while the mark is the newest indexedAt seen: a post
+   * written before the last poll but indexed after it sorts below the mark. So `since` reaches
+   * SEARCH_SLACK_MS further back, posts are told new by indexedAt, and paging goes on past
+   * posts already seen until a page brings nothing new.
+   */
   private async pollSearch(q: string, mark: Mark | null): Promise<{ messages: NormalizedMessage[]; mark: Mark | null }> {
     const fresh: PostLike[] = [];
+    const since = mark ? new Date(Date.parse(mark.at) - SEARCH_SLACK_MS).toISOString() : undefined;
     let pageCursor: string | undefined;
     for (let page = 0; page < MAX_SEARCH_PAGES; page++) {
       const res = await this.call('read', () =>
-        this.agent.app.bsky.feed.searchPosts({ q, sort: 'latest', limit: mark ? 100 : BACKFILL_SEARCH, cursor: pageCursor, ...(mark ? { since: mark.at } : {}) }),
+        this.agent.app.bsky.feed.searchPosts({ q: blueskySearchQuery(q), sort: 'latest', limit: mark ? 100 : BACKFILL_SEARCH, cursor: pageCursor, ...(since ? { since } : {}) }),
       );
-      let crossed = false;
+      let anyNew = false;
       for (const p of res.data.posts as PostLike[]) {
-        if (isNew(p.indexedAt, p.uri, mark)) fresh.push(p);
-        else crossed = true;
+        if (isNew(p.indexedAt, p.uri, mark) && !fresh.some((f) => f.uri === p.uri)) {
+          fresh.push(p);
+          anyNew = true;
+        }
       }
-      if (!mark || crossed || !res.data.cursor || res.data.posts.length === 0) break;
+      if (!mark || !anyNew || !res.data.cursor || res.data.posts.length === 0) break;
       pageCursor = res.data.cursor;
     }
     const ctx = this.ctx();
     // the account's own posts match its brand keywords too; they are not listening hits
     const messages = fresh.filter((p) => p.author.did !== ctx.ownDid).map((p) => normalizePost(p, 'listening', ctx));
-    return { messages, mark: advance(mark, fresh) };
+    // a first search with no hits still starts the position: whatever comes later is new, and
+    // is paged through rather than taken as another one-page backfill
+    return { messages, mark: advance(mark, fresh) ?? NOTHING_SEEN };
   }
 
   private async pollChat(revs: Record<string, string> | null): Promise<{ messages: NormalizedMessage[]; revs: Record<string, string> }> {

@@ -1,12 +1,12 @@
 /** What the Bluesky connector reads from a connected account (see ./index.ts and docs/channels.md). */
 import { z } from 'zod';
-import { httpUrl, termList, timeoutMs, type ChannelSettingsSpec } from '../settingFields.js';
+import { httpUrl, keywordList, timeoutMs, type ChannelSettingsSpec } from '../settingFields.js';
 
 export const settingsSpec: ChannelSettingsSpec = {
   settings: {
     service: httpUrl,
     /** Listening: app.bsky.feed.searchPosts for each term. */
-    keywords: termList({ max: 25, maxLength: 128 }),
+    keywords: keywordList({ max: 25, maxLength: 128 }),
     webUrl: httpUrl,
     chatService: z.string().trim().regex(/^did:[a-z]+:\S+$/, 'a DID such as did:web:api.bsky.chat'),
     directMessages: z.boolean(),

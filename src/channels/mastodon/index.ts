@@ -61,6 +61,13 @@ const CAPABILITIES: Capabilities = {
 const BACKFILL = 40;
 const PAGE = 80;
 const LISTEN_PAGE = 40;
+/** Search pages read per keyword and poll (search has no cursor, only an offset). */
+const SEARCH_PAGES = 5;
+/**
+ * The position of a hashtag or search that has run and found nothing yet: what comes later is
+ * all new, and is paged through rather than taken as another one-page backfill.
+ */
+const NOTHING_SEEN = '0';
 
 interface MastodonCursor {
   v: 1;
@@ -107,6 +114,21 @@ function newest(ids: string[], current: string | null): string | null {
   let best = current;
   for (const id of ids) if (best === null || compareIds(id, best) > 0) best = id;
   return best;
+}
+
+/** Mastodon's search prefixes (app/lib/search_query_parser.rb): `from:x` in a keyword would filter, not match. */
+const SEARCH_SYNTAX = /"|(^|\s)[+-]|(^|\s)(domain|is|has|lang|language|before|after|during|from|mentions|to|scope|sort|in):/i;
+
+/**
+ * A listening keyword as Mastodon's search reads it literally: as it is when it holds no
+ * search syntax (words, all of which must appear), else as a quoted phrase without its
+ * quotes — an unbalanced quote would make the server's parser fail and answer nothing, and
+ * `from:`/`-word` would filter instead of match.
+ */
+export function mastodonSearchQuery(keyword: string): string {
+  const k = keyword.trim();
+  if (!SEARCH_SYNTAX.test(k)) return k;
+  return `"${k.replace(/"/g, ' ').replace(/\s+/g, ' ').trim()}"`;
 }
 
 function stringList(v: unknown): string[] {
@@ -230,16 +252,27 @@ export class MastodonChannel implements Channel {
     const statuses = (await this.call('read', () =>
       this.rest.v1.timelines.tag.$select(tag).list({ limit: LISTEN_PAGE, ...(since ? { minId: since } : {}) }),
     )) as unknown as MastoStatus[];
-    return { messages: this.listening(statuses, ctx), cursor: newest(statuses.map((s) => s.id), since), more: !!since && statuses.length >= LISTEN_PAGE };
+    return { messages: this.listening(statuses, ctx), cursor: newest(statuses.map((s) => s.id), since) ?? NOTHING_SEEN, more: !!since && statuses.length >= LISTEN_PAGE };
   }
 
+  /**
+   * Search hits newer than `since`. Mastodon's search returns the newest first (min_id only
+   * bounds it), so a poll pages back with `offset` until it reaches `since` — otherwise
+   * everything past the first page since the last poll would be skipped for good. The first
+   * run takes one page (a backfill); a poll reads at most SEARCH_PAGES pages.
+   */
   private async listenSearch(q: string, since: string | null, ctx: { ownId: string }) {
-    const res = (await this.call('read', () =>
-      this.rest.v2.search.list({ q, type: 'statuses', limit: LISTEN_PAGE, resolve: false, ...(since ? { minId: since } : {}) }),
-    )) as unknown as { statuses: MastoStatus[] };
-    // not every server honours min_id for search: filter here too
-    const statuses = res.statuses.filter((s) => !since || compareIds(s.id, since) > 0);
-    return { messages: this.listening(statuses, ctx), cursor: newest(statuses.map((s) => s.id), since), more: false };
+    const statuses: MastoStatus[] = [];
+    for (let page = 0; page < (since ? SEARCH_PAGES : 1); page++) {
+      const res = (await this.call('read', () =>
+        this.rest.v2.search.list({ q: mastodonSearchQuery(q), type: 'statuses', limit: LISTEN_PAGE, offset: page * LISTEN_PAGE, resolve: false, ...(since ? { minId: since } : {}) }),
+      )) as unknown as { statuses: MastoStatus[] };
+      // not every server honours min_id for search: filter here too
+      const fresh = res.statuses.filter((s) => (!since || compareIds(s.id, since) > 0) && !statuses.some((x) => x.id === s.id));
+      statuses.push(...fresh);
+      if (res.statuses.length < LISTEN_PAGE || fresh.length < res.statuses.length) break;
+    }
+    return { messages: this.listening(statuses, ctx), cursor: newest(statuses.map((s) => s.id), since) ?? NOTHING_SEEN, more: false };
   }
 
   async search(query: string, cursor: string | null): Promise<SyncResult> {

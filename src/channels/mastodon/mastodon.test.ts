@@ -245,6 +245,48 @@ describe('mastodon connector against the contract server', () => {
     expect(viaSearch.messages.map((m) => m.networkMessageId)).toContain(tagged);
   });
 
+  it('keyword search pages back to the last position: more hits between polls than one page are all found, once', async () => {
+    const c = channel({ keywords: ['quuxbrand'] });
+    const before = await bobClient.post('quuxbrand before');
+    const start = await c.sync(null);
+    expect(start.messages.map((m) => m.networkMessageId)).toContain(before);
+    const ids: string[] = [];
+    for (let i = 0; i < 95; i++) ids.push(await bobClient.post(`quuxbrand post ${i}`));
+    const seen: string[] = [];
+    let cursor = start.cursor;
+    for (let i = 0; i < 3; i++) {
+      const r = await c.sync(cursor);
+      seen.push(...r.messages.filter((m) => m.kind === 'listening').map((m) => m.networkMessageId));
+      cursor = r.cursor;
+    }
+    expect(seen.length).toBe(new Set(seen).size);
+    expect(new Set(seen)).toEqual(new Set(ids));
+  });
+
+  it('a hashtag or keyword with no hits yet still starts its position: a burst after it is all found, once', async () => {
+    const c = channel({ hashtags: ['#QuuxLaunch'], keywords: ['quuxlaunchword'] });
+    const start = await c.sync(null);
+    expect(start.messages.filter((m) => m.kind === 'listening')).toEqual([]);
+    const ids: string[] = [];
+    for (let i = 0; i < 45; i++) ids.push(await bobClient.post(`quuxlaunchword #QuuxLaunch ${i}`));
+    const seen: string[] = [];
+    let cursor = start.cursor;
+    for (let i = 0; i < 4; i++) {
+      const r = await c.sync(cursor);
+      seen.push(...r.messages.filter((m) => m.kind === 'listening').map((m) => m.networkMessageId));
+      cursor = r.cursor;
+    }
+    expect(new Set(seen)).toEqual(new Set(ids));
+  });
+
+  it('searches a keyword holding search syntax literally (a stray quote would make the server answer nothing)', async () => {
+    const c = channel({ keywords: ['Quuxo 12" pizza'] });
+    const start = await c.sync(null);
+    const hit = await bobClient.post('my Quuxo 12 pizza oven stopped heating');
+    const r = await c.sync(start.cursor);
+    expect(r.messages.filter((m) => m.kind === 'listening').map((m) => m.networkMessageId)).toEqual([hit]);
+  });
+
   it('a listening outage does not hold up mentions; the third failure in a row fails the poll', async () => {
     const c = channel({ keywords: ['zorblatt'] });
     const start = await c.sync(null);

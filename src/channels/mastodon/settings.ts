@@ -1,6 +1,6 @@
 /** What the Mastodon connector reads from a connected account (see ./index.ts and docs/channels.md). */
 import { z } from 'zod';
-import { httpUrl, termList, timeoutMs, type ChannelSettingsSpec } from '../settingFields.js';
+import { httpUrl, keywordList, termList, timeoutMs, type ChannelSettingsSpec } from '../settingFields.js';
 
 export const settingsSpec: ChannelSettingsSpec = {
   settings: {
@@ -8,9 +8,13 @@ export const settingsSpec: ChannelSettingsSpec = {
     instanceUrl: httpUrl,
     streamingUrl: z.string().trim().regex(/^(wss?|https?):\/\/[^\s]+$/, 'must be a ws(s):// or http(s):// URL'),
     /** Listening: hashtag timelines (with or without #). */
-    hashtags: termList({ max: 25, maxLength: 100, strip: /^#+/ }),
+    hashtags: termList({ max: 25, maxLength: 100, strip: /^#+/ }).superRefine((tags, ctx) => {
+      tags.forEach((t, i) => {
+        if (!/^[\p{L}\p{M}\p{N}_\u00b7\u200c]+$/u.test(t)) ctx.addIssue({ code: 'custom', path: [i], message: `"${t}" is not a Mastodon hashtag: one word of letters, digits and _ (no spaces or punctuation); put phrases in keywords` });
+      });
+    }),
     /** Listening: status search terms. */
-    keywords: termList({ max: 25, maxLength: 128 }),
+    keywords: keywordList({ max: 25, maxLength: 128 }),
     timeoutMs,
   },
   listening: ['keywords', 'hashtags'],

@@ -48,6 +48,9 @@ import {
   type XAccountRef,
 } from './normalize.js';
 import { handleXWebhook } from './webhook.js';
+import { listeningQuery } from './query.js';
+
+export { listeningQuery, listeningTerm, X_QUERY_MAX } from './query.js';
 
 export const X_DEFAULT_API = 'https://api.x.com';
 
@@ -126,13 +129,6 @@ function keywordsOf(settings: Record<string, unknown>): string[] {
   const k = settings.keywords;
   const list = Array.isArray(k) ? k : typeof k === 'string' ? k.split(/[\n,]/) : [];
   return list.map((x) => String(x).trim()).filter(Boolean);
-}
-
-/** A recent-search query for listening: the keywords OR-ed, without our own posts and reposts. */
-export function listeningQuery(keywords: string[], username: string): string | null {
-  if (!keywords.length) return null;
-  const terms = keywords.map((k) => (/\s/.test(k) && !/^".*"$/.test(k) ? `"${k.replace(/"/g, '')}"` : k));
-  return `(${terms.join(' OR ')}) -is:retweet${username ? ` -from:${username}` : ''}`;
 }
 
 export class XChannel implements Channel {
