@@ -4,7 +4,7 @@ import { useReport, type AccoladesReport, type DurationStats, type ReportFilter,
 import { Chart, COLORS, type ChartOption } from './Chart.js';
 import { dayLabels, fmtCount, fmtDay, fmtMin, fmtMinExact, fmtPct } from './format.js';
 import { HELP } from './help.js';
-import type { ResolvedPeriod } from './period.js';
+import { everyDay, type ResolvedPeriod } from './period.js';
 import { ChartNumbers, DataTable, Note, QueryState, ReportCard, Stats } from './ui.js';
 
 const CLOCK_LABEL: Record<string, string> = { first_response: 'First response', next_response: 'Next response', resolution: 'Resolution' };
@@ -22,7 +22,7 @@ export function QualitySection({ filter, period }: { filter: ReportFilter; perio
     <div className="report-grid">
       <ReportCard title="Response rate" help={HELP.responseRate} csv={{ name: 'response-rate', filter }} wide testId="response-rate">
         <QueryState q={rate} what="the response rate" empty={(d) => (d.needed === 0 && d.untriaged === 0 ? `No inbound mentions ${when(period)}.` : null)}>
-          {(d) => <ResponseRate r={d} />}
+          {(d) => <ResponseRate r={d} period={period} />}
         </QueryState>
       </ReportCard>
       <ReportCard title="SLA attainment" help={HELP.sla} csv={{ name: 'sla', filter }} testId="sla">
@@ -32,7 +32,7 @@ export function QualitySection({ filter, period }: { filter: ReportFilter; perio
       </ReportCard>
       <ReportCard title="Accolades" help={HELP.accolades} csv={{ name: 'accolades', filter }} testId="accolades">
         <QueryState q={acc} what="accolades" empty={(d) => (d.total === 0 ? `No thanks or praise ${when(period)}. Accolades come from triage; untriaged mentions are not counted.` : null)}>
-          {(d) => <Accolades r={d} />}
+          {(d) => <Accolades r={d} period={period} />}
         </QueryState>
       </ReportCard>
       <ReportCard title="Approval and expert turnaround" help={HELP.turnaround} csv={{ name: 'turnaround', filter }} wide testId="turnaround">
@@ -59,6 +59,7 @@ export function QualitySection({ filter, period }: { filter: ReportFilter; perio
 }
 
 function rateOption(r: ResponseRateReport): ChartOption {
+  const count = (v: unknown) => `${fmtCount(Number(v))} mention${Number(v) === 1 ? '' : 's'}`;
   return {
     grid: { left: 48, right: 48, top: 44, bottom: 40 },
     legend: { top: 0, right: 0, itemWidth: 14, itemHeight: 10 },
@@ -66,17 +67,19 @@ function rateOption(r: ResponseRateReport): ChartOption {
     xAxis: { type: 'category', data: dayLabels(r.by_day.map((d) => d.day)) },
     yAxis: [
       { type: 'value', minInterval: 1, name: 'Mentions', nameTextStyle: { align: 'left' } },
-      { type: 'value', min: 0, max: 100, name: 'Rate %', splitLine: { show: false }, nameTextStyle: { align: 'right' } },
+      { type: 'value', min: 0, max: 100, name: 'Rate %', splitLine: { show: false }, nameTextStyle: { align: 'right' }, axisLabel: { formatter: '{value} %' } },
     ],
     series: [
-      { type: 'bar', name: 'Needed a response', data: r.by_day.map((d) => d.needed), itemStyle: { color: COLORS.accentWeak }, barMaxWidth: 20 },
-      { type: 'bar', name: 'Answered', data: r.by_day.map((d) => d.answered), itemStyle: { color: COLORS.accent }, barMaxWidth: 20 },
-      { type: 'line', name: 'Response rate', yAxisIndex: 1, data: r.by_day.map((d) => (d.rate == null ? null : Math.round(d.rate * 1000) / 10)), itemStyle: { color: COLORS.ok }, symbolSize: 5 },
+      { type: 'bar', name: 'Needed a response', data: r.by_day.map((d) => d.needed), itemStyle: { color: COLORS.accentWeak }, barMaxWidth: 20, tooltip: { valueFormatter: count } },
+      { type: 'bar', name: 'Answered', data: r.by_day.map((d) => d.answered), itemStyle: { color: COLORS.accent }, barMaxWidth: 20, tooltip: { valueFormatter: count } },
+      { type: 'line', name: 'Response rate', yAxisIndex: 1, data: r.by_day.map((d) => (d.rate == null ? null : Math.round(d.rate * 1000) / 10)), itemStyle: { color: COLORS.ok }, symbolSize: 5, tooltip: { valueFormatter: (v: unknown) => (v == null || v === '-' ? '—' : `${Number(v).toFixed(1)} %`) } },
     ],
   };
 }
 
-function ResponseRate({ r }: { r: ResponseRateReport }) {
+function ResponseRate({ r: raw, period }: { r: ResponseRateReport; period: ResolvedPeriod }) {
+  // every day of the period on the axis (a day with no mention needing a response has no rate)
+  const r = useMemo(() => ({ ...raw, by_day: everyDay(raw.by_day, period, (day) => ({ day, needed: 0, answered: 0, rate: null })) }), [raw, period]);
   const chart = useMemo(() => rateOption(r), [r]);
   return (
     <>
@@ -148,7 +151,7 @@ function Sla({ r: raw }: { r: SlaReport }) {
           { label: 'Breached', value: fmtCount(r.breached) },
         ]}
       />
-      <Chart option={chart} className="chart-small" label={`SLA clocks met and breached: ${r.by_clock.map((c) => `${CLOCK_LABEL[c.clock] ?? c.clock} ${c.met} met, ${c.breached} breached`).join('; ')}.`} />
+      <Chart option={chart} className="chart-small" label={`SLA clocks met and breached: ${r.by_clock.map((c) => `${CLOCK_LABEL[c.clock] ?? c.clock} ${fmtCount(c.met)} met, ${fmtCount(c.breached)} breached`).join('; ')}.`} />
       <DataTable
         caption="SLA attainment per clock"
         captionHidden
@@ -171,11 +174,12 @@ function accoladeOption(r: AccoladesReport): ChartOption {
     tooltip: { trigger: 'axis' },
     xAxis: { type: 'category', data: dayLabels(r.by_day.map((d) => d.day)) },
     yAxis: { type: 'value', minInterval: 1 },
-    series: [{ type: 'bar', name: 'Accolades', data: r.by_day.map((d) => d.accolades), itemStyle: { color: COLORS.ok }, barMaxWidth: 20 }],
+    series: [{ type: 'bar', name: 'Accolades', data: r.by_day.map((d) => d.accolades), itemStyle: { color: COLORS.ok }, barMaxWidth: 20, tooltip: { valueFormatter: (v: unknown) => `${fmtCount(Number(v))} accolade${Number(v) === 1 ? '' : 's'}` } }],
   };
 }
 
-function Accolades({ r }: { r: AccoladesReport }) {
+function Accolades({ r: raw, period }: { r: AccoladesReport; period: ResolvedPeriod }) {
+  const r = useMemo(() => ({ ...raw, by_day: everyDay(raw.by_day, period, (day) => ({ day, accolades: 0 })) }), [raw, period]);
   const chart = useMemo(() => accoladeOption(r), [r]);
   const best = r.by_day.reduce<AccoladesReport['by_day'][number] | null>((a, b) => (!a || b.accolades > a.accolades ? b : a), null);
   return (

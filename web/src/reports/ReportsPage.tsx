@@ -140,6 +140,11 @@ function Reports({ me }: { me: Me }) {
                   {period.dataRange ? ` (mentions from ${fmtDay(period.dataRange.first)} to ${fmtDay(period.dataRange.last)})` : ''}. Pick a period above to narrow them.
                 </Note>
               )}
+              {period.future && section !== 'backlog' && (
+                <Note tone="warn">
+                  This period starts after today ({fmtDay(period.fromDate!)}), so nothing can have happened in it yet. Pick a period up to today.
+                </Note>
+              )}
               {section === 'staffing' && <Note>Staffing uses the period and the channel account; the other filters do not apply.</Note>}
               {section === 'volume' && <VolumeSection filter={filter} period={period} />}
               {section === 'response-time' && <ResponseTimeSection filter={filter} period={period} metric={search.metric ?? 'first-response'} onMetric={(m) => update({ metric: m === 'first-response' ? undefined : m })} />}

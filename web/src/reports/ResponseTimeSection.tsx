@@ -27,7 +27,7 @@ function bucketOption(r: ResponseTimeReport): ChartOption {
     yAxis: { type: 'value', minInterval: 1, name: 'Responses', nameTextStyle: { align: 'left' } },
     tooltip: { trigger: 'axis' },
     series: [{
-      type: 'bar', name: 'Responses', barMaxWidth: 48,
+      type: 'bar', name: 'Responses', barMaxWidth: 48, tooltip: { valueFormatter: (v: unknown) => `${fmtCount(Number(v))} response${Number(v) === 1 ? '' : 's'}` },
       data: r.buckets.map((b, i) => ({ value: b.count, itemStyle: { color: i < 4 ? COLORS.accent : COLORS.warn } })),
     }],
   };
@@ -54,7 +54,7 @@ export function ResponseTimeSection({ filter, period, metric, onMetric }: { filt
         })}
       </div>
       <ReportCard title={title} help={<>{HELP[metric]} {HELP.percentiles} {HELP.within60}</>} csv={{ name: metric, filter }} wide testId={`rt-${metric}`}>
-        <QueryState q={q} what={title.toLowerCase()} empty={(d) => (d.overall.n === 0 ? emptyWhy(metric, period) : null)}>
+        <QueryState q={q} what={title.toLowerCase()} empty={(d) => (d.overall.n === 0 ? emptyWhy(metric, period, filter) : null)}>
           {(d) => <ResponseTimes r={d} metric={metric} />}
         </QueryState>
       </ReportCard>
@@ -62,11 +62,12 @@ export function ResponseTimeSection({ filter, period, metric, onMetric }: { filt
   );
 }
 
-function emptyWhy(metric: Metric, period: ResolvedPeriod): string {
-  const when = period.kind === 'all' ? 'at all' : `in this period (${period.label})`;
+function emptyWhy(metric: Metric, period: ResolvedPeriod, filter: ReportFilter): string {
+  const filtered = !!(filter.team || filter.agent || filter.channel || filter.network || filter.visibility || filter.business);
+  const when = `${period.kind === 'all' ? 'at all' : `in this period (${period.label})`}${filtered ? ' with these filters' : ''}`;
   if (metric === 'next-response') return `No next responses ${when}: a next response is measured when an agent answers a customer who wrote again while waiting.`;
-  if (metric === 'reply-time') return `No replies to inbound messages ${when} with these filters: reply time needs a brand reply linked to the message it answers.`;
-  return `No first responses ${when} with these filters: nothing was answered by a person yet.`;
+  if (metric === 'reply-time') return `No replies to inbound messages ${when}: reply time needs a brand reply linked to the message it answers.`;
+  return `No first responses ${when}: ${period.kind === 'all' ? 'nothing was answered by a person yet' : 'nothing in it was answered by a person'}.`;
 }
 
 function ResponseTimes({ r, metric }: { r: ResponseTimeReport; metric: Metric }) {
@@ -90,7 +91,7 @@ function ResponseTimes({ r, metric }: { r: ResponseTimeReport; metric: Metric })
       <Chart
         option={chart}
         className="chart-buckets"
-        label={`Bar chart of the ${name} distribution: ${r.buckets.map((b) => `${b.label}: ${b.count}`).join(', ')}.`}
+        label={`Bar chart of the ${name} distribution: ${r.buckets.map((b) => `${b.label}: ${fmtCount(b.count)}`).join(', ')}.`}
       />
       <ChartNumbers>
         <DataTable

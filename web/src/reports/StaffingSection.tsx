@@ -13,6 +13,7 @@ import { HELP } from './help.js';
 import { rangeLabel, staffingPeriod, type ResolvedPeriod } from './period.js';
 import { RosterEditor } from './RosterEditor.js';
 import type { ReportsSearch } from './search.js';
+import { Spinner } from '../ui/bits.js';
 import { ChartNumbers, DataTable, Note, QueryState, ReportCard, Stats } from './ui.js';
 import { WhatIf } from './WhatIf.js';
 
@@ -63,14 +64,26 @@ export function StaffingSection({ me, search, period, tz, onChange }: { me: Me; 
     <div className="report-grid">
       <ReportCard title="Planner inputs" help={HELP.staffing} wide testId="staffing-inputs">
         {sp?.derived && <Note>All time is not a plannable period: planning over the last four weeks with data ({rangeLabel(sp.fromDate, sp.toDate)}).</Note>}
-        {!sp && period.ready && <Note tone="warn">Pick a period to plan from.</Note>}
         <PlannerForm inputs={inputs} onApply={(i) => onChange({ aht: i.aht, sl: i.sl, within: i.within, shrink: i.shrink, occ: i.occ, conc: i.conc, patience: i.patience })} />
         {plan.data?.aht && <HandlingTimeSource aht={plan.data.aht} onUseMeasured={() => onChange({ aht: undefined })} />}
       </ReportCard>
       <ReportCard title="Agents needed per hour of week" help={`${HELP.gap} ${HELP.serviceLevel}`} wide testId="staffing-plan">
-        <QueryState q={plan} what="the staffing plan" empty={(d) => (d.totals.volume_per_week === 0 ? `No inbound mentions that need a response in ${sp ? rangeLabel(sp.fromDate, sp.toDate) : 'this period'}${search.channel ? ' on this channel' : ''}: nothing to plan for. Pick a period with traffic.` : null)}>
-          {(d) => <Plan plan={d} inputs={inputs} days={sp ? daysBetween(sp.fromDate, sp.toDate) : 0} />}
-        </QueryState>
+        {!sp ? (
+          // no bounded period and no data to derive one from (a brand with no mentions yet): nothing to ask the planner
+          period.ready && (period.kind !== 'all' || period.dataKnown) ? (
+            <div className="report-state report-empty" data-testid="staffing-empty">
+              <p>{period.kind === 'all' ? 'No inbound mentions yet: there is no volume to plan staffing from. The plan appears once mentions arrive (or pick a period with traffic).' : 'Pick a period to plan from.'}</p>
+            </div>
+          ) : (
+            <div className="report-state">
+              <Spinner label="Loading the staffing plan" />
+            </div>
+          )
+        ) : (
+          <QueryState q={plan} what="the staffing plan" empty={(d) => (d.totals.volume_per_week === 0 ? `No inbound mentions that need a response in ${rangeLabel(sp.fromDate, sp.toDate)}${search.channel ? ' on this channel' : ''}: nothing to plan for. Pick a period with traffic.` : null)}>
+            {(d) => <Plan plan={d} inputs={inputs} days={daysBetween(sp.fromDate, sp.toDate)} />}
+          </QueryState>
+        )}
       </ReportCard>
       {plan.data && roster && (
         <ReportCard title="Roster" help="Heads on shift per hour of week (brand time zone, Monday first). The plan's gap uses the saved roster; the what-if below uses the roster as edited here." wide testId="roster">
@@ -106,7 +119,8 @@ function PlannerForm({ inputs, onApply }: { inputs: PlannerInputs; onApply: (i: 
   const [draft, setDraft] = useState(() => toDraft(inputs));
   const key = JSON.stringify(inputs);
   useEffect(() => setDraft(toDraft(inputs)), [key]); // eslint-disable-line react-hooks/exhaustive-deps
-  const [error, setError] = useState<string | null>(null);
+  // one message per field, shown under that field (and linked to it), not one for the form
+  const [errors, setErrors] = useState<Partial<Record<keyof typeof draft, string>>>({});
   const fields: { k: keyof typeof draft; label: string; unit: string; min: number; max: number; step: number; help: string; optional?: boolean; placeholder?: string }[] = [
     { k: 'aht', label: 'Handling time', unit: 'min', min: 0.1, max: 1440, step: 0.1, help: HELP.aht, optional: true, placeholder: 'auto' },
     { k: 'sl', label: 'Service-level target', unit: '%', min: 1, max: 99.9, step: 0.1, help: HELP.serviceLevel },
@@ -116,59 +130,75 @@ function PlannerForm({ inputs, onApply }: { inputs: PlannerInputs; onApply: (i: 
     { k: 'conc', label: 'Concurrency', unit: 'at once', min: 1, max: 20, step: 1, help: HELP.concurrency },
     { k: 'patience', label: 'Patience (Erlang A)', unit: 'min', min: 0.1, max: 1440, step: 0.1, help: HELP.patience, optional: true },
   ];
-  const submit = (e: FormEvent) => {
+  const unitText = (f: (typeof fields)[number]) => (f.unit === '%' ? ' %' : f.unit === 'at once' ? '' : ` ${f.unit}`);
+  const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const out: Partial<PlannerInputs> = {};
+    const bad: Partial<Record<keyof typeof draft, string>> = {};
     for (const f of fields) {
       const raw = draft[f.k].trim();
       if (raw === '' && f.optional) continue;
       const n = Number(raw);
-      if (raw === '' || !Number.isFinite(n) || n < f.min || n > f.max) return setError(`${f.label} must be between ${f.min} and ${f.max} ${f.unit}.`);
-      if (f.k === 'conc' && !Number.isInteger(n)) return setError('Concurrency must be a whole number.');
-      out[f.k] = n;
+      if (raw === '') bad[f.k] = `Enter a ${f.label.toLowerCase()}${f.optional ? ', or leave it empty' : ''}.`;
+      else if (!Number.isFinite(n) || n < f.min || n > f.max) bad[f.k] = `${f.label} must be between ${f.min}${unitText(f)} and ${f.max}${unitText(f)}.`;
+      else if (f.k === 'conc' && !Number.isInteger(n)) bad[f.k] = 'Concurrency must be a whole number.';
+      else out[f.k] = n;
     }
-    setError(null);
+    setErrors(bad);
+    const first = fields.find((f) => bad[f.k]);
+    if (first) {
+      (e.currentTarget.querySelector(`#${CSS.escape(`${id}-${first.k}`)}`) as HTMLInputElement | null)?.focus();
+      return;
+    }
     onApply(out as PlannerInputs);
   };
+  // the browser's own validation bubbles are not used: they vanish, and say nothing to the page (noValidate)
   return (
-    <form className="planner-form" onSubmit={submit} aria-describedby={error ? `${id}-err` : undefined}>
+    <form className="planner-form" onSubmit={submit} noValidate>
       <div className="planner-fields">
-        {fields.map((f) => (
-          <div key={f.k} className="planner-field">
-            <label htmlFor={`${id}-${f.k}`}>{f.label}</label>
-            <span className="with-unit">
-              <input
-                id={`${id}-${f.k}`}
-                type="number"
-                inputMode="decimal"
-                min={f.min}
-                max={f.max}
-                step={f.step}
-                value={draft[f.k]}
-                placeholder={f.optional ? f.placeholder ?? 'none' : undefined}
-                aria-describedby={`${id}-${f.k}-help`}
-                onChange={(e) => setDraft((d) => ({ ...d, [f.k]: e.target.value }))}
-              />
-              <span className="unit" aria-hidden="true">
-                {f.unit}
+        {fields.map((f) => {
+          const err = errors[f.k];
+          return (
+            <div key={f.k} className="planner-field">
+              <label htmlFor={`${id}-${f.k}`}>{f.label}</label>
+              <span className="with-unit">
+                <input
+                  id={`${id}-${f.k}`}
+                  type="number"
+                  inputMode="decimal"
+                  min={f.min}
+                  max={f.max}
+                  step={f.step}
+                  value={draft[f.k]}
+                  placeholder={f.optional ? f.placeholder ?? 'none' : undefined}
+                  aria-invalid={err ? true : undefined}
+                  aria-describedby={err ? `${id}-${f.k}-err ${id}-${f.k}-help` : `${id}-${f.k}-help`}
+                  onChange={(e) => {
+                    setDraft((d) => ({ ...d, [f.k]: e.target.value }));
+                    if (err) setErrors((x) => ({ ...x, [f.k]: undefined }));
+                  }}
+                />
+                <span className="unit" aria-hidden="true">
+                  {f.unit}
+                </span>
               </span>
-            </span>
-            <span id={`${id}-${f.k}-help`} className="field-help">
-              {f.help}
-            </span>
-          </div>
-        ))}
+              {err && (
+                <span id={`${id}-${f.k}-err`} className="form-error field-error" role="alert">
+                  {err}
+                </span>
+              )}
+              <span id={`${id}-${f.k}-help`} className="field-help">
+                {f.help}
+              </span>
+            </div>
+          );
+        })}
       </div>
       <div className="planner-actions">
         <button type="submit" className="btn btn-primary btn-small">
           Update plan
         </button>
         <span className="muted small">{inputs.patience ? 'Erlang A (customers give up)' : 'Erlang C (nobody gives up)'}</span>
-        {error && (
-          <span id={`${id}-err`} className="form-error" role="alert">
-            {error}
-          </span>
-        )}
       </div>
     </form>
   );
@@ -223,6 +253,21 @@ export function planSummary(plan: StaffingPlan): string {
   return `${base} The saved roster is short in ${g.shortHours.length} of 168 hours (${fmtCount(g.shortHeadHours)} head-hours missing, ${fmtCount(g.surplusHeadHours)} beyond the plan); ${fmtPct(g.volumeShareMeetingTarget)} of the week's contacts arrive in hours that meet the target.`;
 }
 
+/** Tooltip values with their unit. */
+const heads = (v: unknown) => `${fmtCount(Number(v))} head${Math.abs(Number(v)) === 1 ? '' : 's'}`;
+const num1 = (n: number) => n.toLocaleString(undefined, { maximumFractionDigits: 1 });
+
+/** What the plan assumed, in words: the answer to "why this many heads?". */
+export function planAssumptions(plan: StaffingPlan, inputs: PlannerInputs): string {
+  const conc = plan.aht.concurrency;
+  const giveUp = plan.model === 'erlang-a' && inputs.patience ? `customers give up after ${num1(inputs.patience)} min of waiting on average (Erlang A)` : 'nobody gives up while waiting (Erlang C)';
+  return (
+    `Assumptions: ${num1(inputs.sl)} % of contacts answered within ${num1(inputs.within)} min; handling time ${fmtSec(plan.aht.aht_s)} per contact (${plan.aht.source === 'measured' ? 'measured' : 'set by hand'}); ` +
+    `${conc} conversation${conc === 1 ? '' : 's'} at once per agent; agents at most ${num1(inputs.occ)} % busy; ${giveUp}. ` +
+    `Agents needed per hour come from the contacts arriving in that hour; heads = agents ÷ (1 − ${num1(inputs.shrink)} % shrinkage), rounded up.`
+  );
+}
+
 function planOption(plan: StaffingPlan): ChartOption {
   const gap = plan.gap;
   const xCommon = { type: 'category' as const, data: HOUR_LABELS, axisTick: { interval: dayStart }, splitLine: { show: true, interval: dayStart, lineStyle: { color: COLORS.border } } };
@@ -237,11 +282,11 @@ function planOption(plan: StaffingPlan): ChartOption {
       ? [{ type: 'value', gridIndex: 0, minInterval: 1, name: 'Heads', nameTextStyle: { align: 'left' } }, { type: 'value', gridIndex: 1, minInterval: 1, name: 'Gap', nameTextStyle: { align: 'left' } }]
       : [{ type: 'value', minInterval: 1, name: 'Heads', nameTextStyle: { align: 'left' } }],
     series: [
-      ...(gap ? [{ type: 'bar' as const, name: 'Rostered heads', data: gap.hours.map((h) => h.rostered), itemStyle: { color: '#b9c7da' }, barCategoryGap: '15%' }] : []),
-      { type: 'line', name: 'Heads needed', step: 'middle', symbol: 'none', data: plan.plan.map((h) => h.scheduled), lineStyle: { width: 2, color: COLORS.accent }, itemStyle: { color: COLORS.accent } },
+      ...(gap ? [{ type: 'bar' as const, name: 'Rostered heads', data: gap.hours.map((h) => h.rostered), itemStyle: { color: '#b9c7da' }, barCategoryGap: '15%', tooltip: { valueFormatter: heads } }] : []),
+      { type: 'line', name: 'Heads needed', step: 'middle', symbol: 'none', data: plan.plan.map((h) => h.scheduled), lineStyle: { width: 2, color: COLORS.accent }, itemStyle: { color: COLORS.accent }, tooltip: { valueFormatter: heads } },
       ...(gap
         ? [{
-            type: 'bar' as const, name: 'Gap (rostered − needed)', xAxisIndex: 1, yAxisIndex: 1, barCategoryGap: '15%', itemStyle: { color: COLORS.danger },
+            type: 'bar' as const, name: 'Gap (rostered − needed)', xAxisIndex: 1, yAxisIndex: 1, barCategoryGap: '15%', itemStyle: { color: COLORS.danger }, tooltip: { valueFormatter: (v: unknown) => `${Number(v) > 0 ? '+' : ''}${heads(v)}` },
             data: gap.hours.map((h) => ({ value: h.gap, itemStyle: { color: h.gap < 0 ? COLORS.danger : '#9fd3ae' } })),
           }]
         : []),
@@ -277,6 +322,9 @@ function Plan({ plan, inputs, days }: { plan: StaffingPlan; inputs: PlannerInput
       <Chart option={option} className={g ? 'chart-plan' : 'chart-plan-small'} label={`Chart of heads needed per hour of week${g ? ' against the saved roster, with the gap below' : ''}. ${summary}`} testId="staffing-chart" />
       <p className="chart-caption" data-testid="staffing-summary">
         {summary} Model: {plan.model === 'erlang-a' ? 'Erlang A' : 'Erlang C'}; {plan.aht.summary}{plan.aht.concurrency !== inputs.conc ? ` (concurrency ${plan.aht.concurrency})` : ''}; times in {plan.timezone}.
+      </p>
+      <p className="chart-caption" data-testid="staffing-assumptions">
+        {planAssumptions(plan, inputs)}
       </p>
       {!g && <Note>No roster is saved yet. Build one below (for example from the plan) and save it to see the gap.</Note>}
       <ChartNumbers label="Show the plan hour by hour">

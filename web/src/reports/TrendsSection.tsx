@@ -5,7 +5,7 @@ import { CATEGORY_LABEL as TRIAGE_CATEGORY_LABEL } from '../conversation/triage.
 import { Chart, COLORS, SERIES_COLORS, type ChartOption } from './Chart.js';
 import { dayLabels, fmtCount, fmtDay, fmtPct } from './format.js';
 import { HELP } from './help.js';
-import type { ResolvedPeriod } from './period.js';
+import { everyDay, type ResolvedPeriod } from './period.js';
 import { ChartNumbers, DataTable, Note, QueryState, ReportCard } from './ui.js';
 
 const SENTIMENT_ORDER = ['negative', 'neutral', 'positive', 'untriaged'];
@@ -33,11 +33,13 @@ function stackedOption(rows: TrendRow[], keys: string[], colors: (k: string, i: 
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
     xAxis: { type: 'category', data: dayLabels(rows.map((r) => r.day)) },
     yAxis: { type: 'value', minInterval: 1, name: 'Mentions', nameTextStyle: { align: 'left' } },
-    series: keys.map((k, i) => ({ type: 'bar' as const, name: label(k), stack: 'all', data: rows.map((r) => Number(r[k] ?? 0)), itemStyle: { color: colors(k, i) }, barMaxWidth: 24 })),
+    series: keys.map((k, i) => ({ type: 'bar' as const, name: label(k), stack: 'all', data: rows.map((r) => Number(r[k] ?? 0)), itemStyle: { color: colors(k, i) }, barMaxWidth: 24, tooltip: { valueFormatter: (v: unknown) => `${fmtCount(Number(v))} mention${Number(v) === 1 ? '' : 's'}` } })),
   };
 }
 
-function Trend({ rows, order, colors, what }: { rows: TrendRow[]; order: string[]; colors: (k: string, i: number) => string; what: string }) {
+function Trend({ rows: raw, order, colors, what, period }: { rows: TrendRow[]; order: string[]; colors: (k: string, i: number) => string; what: string; period: ResolvedPeriod }) {
+  // every day of the period on the axis, quiet days as zero
+  const rows = useMemo(() => everyDay(raw, period, (day) => ({ day }) as TrendRow), [raw, period]);
   const keys = useMemo(() => keysOf(rows, order), [rows, order]);
   const chart = useMemo(() => stackedOption(rows, keys, colors), [rows, keys, colors]);
   const totals = keys.map((k) => rows.reduce((s, r) => s + Number(r[k] ?? 0), 0));
@@ -49,7 +51,7 @@ function Trend({ rows, order, colors, what }: { rows: TrendRow[]; order: string[
         {keys.map((k, i) => `${label(k)} ${fmtCount(totals[i])} (${fmtPct(all ? totals[i]! / all : null)})`).join(' · ')}
       </p>
       {onlyUntriaged && <Note tone="warn">No mention in this period has been triaged yet, so there is no {what} to show.</Note>}
-      <Chart option={chart} className="chart-daily" label={`Stacked bar chart of inbound mentions per day by ${what}. Totals: ${keys.map((k, i) => `${label(k)} ${totals[i]}`).join(', ')}.`} />
+      <Chart option={chart} className="chart-daily" label={`Stacked bar chart of inbound mentions per day by ${what}. Totals: ${keys.map((k, i) => `${label(k)} ${fmtCount(totals[i])}`).join(', ')}.`} />
       <ChartNumbers>
         <DataTable
           caption={`Inbound mentions per day by ${what}`}
@@ -74,12 +76,12 @@ export function TrendsSection({ filter, period }: { filter: ReportFilter; period
     <div className="report-grid">
       <ReportCard title="Sentiment per day" help={HELP.sentiment} csv={{ name: 'trends', filter }} wide testId="sentiment">
         <QueryState q={q} what="sentiment" empty={empty}>
-          {(d) => <Trend rows={d.sentiment} order={SENTIMENT_ORDER} colors={sentimentColor} what="sentiment" />}
+          {(d) => <Trend rows={d.sentiment} order={SENTIMENT_ORDER} colors={sentimentColor} what="sentiment" period={period} />}
         </QueryState>
       </ReportCard>
       <ReportCard title="Categories per day" help={HELP.category} wide testId="category">
         <QueryState q={q} what="categories" empty={empty}>
-          {(d) => <Trend rows={d.category} order={CATEGORY_ORDER} colors={categoryColor} what="category" />}
+          {(d) => <Trend rows={d.category} order={CATEGORY_ORDER} colors={categoryColor} what="category" period={period} />}
         </QueryState>
       </ReportCard>
     </div>

@@ -2,10 +2,13 @@
 import { useMemo } from 'react';
 import { useReport, type ReportFilter, type VolumeReport } from '../api/reports.js';
 import { Chart, COLORS, type ChartOption } from './Chart.js';
-import { dayLabels, dayRange, daysBetween, DAY_NAMES, DAY_SHORT, fmtCount, fmtDay, fmtHourOfWeek } from './format.js';
+import { dayLabels, DAY_NAMES, DAY_SHORT, fmtCount, fmtDay, fmtHourOfWeek } from './format.js';
 import { HELP } from './help.js';
-import type { ResolvedPeriod } from './period.js';
+import { everyDay, type ResolvedPeriod } from './period.js';
 import { ChartNumbers, QueryState, ReportCard, Stats } from './ui.js';
+
+/** Tooltip values with their unit. */
+const mentions = (v: unknown) => `${fmtCount(Number(v))} mention${Number(v) === 1 ? '' : 's'}`;
 
 const HOURS = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, '0'));
 
@@ -47,11 +50,7 @@ function heatmapOption(v: VolumeReport): ChartOption {
 
 /** Every day of the period (missing days are zero), unless it is very long. */
 function dailySeries(v: VolumeReport, period: ResolvedPeriod): { day: string; inbound: number }[] {
-  const got = new Map(v.by_day.map((d) => [d.day, d.inbound]));
-  const first = period.fromDate ?? v.by_day[0]?.day;
-  const last = period.toDate ?? v.by_day.at(-1)?.day;
-  if (!first || !last || daysBetween(first, last) > 400) return v.by_day;
-  return dayRange(first, last).map((day) => ({ day, inbound: got.get(day) ?? 0 }));
+  return everyDay(v.by_day, period, (day) => ({ day, inbound: 0 }));
 }
 
 function dailyOption(days: { day: string; inbound: number }[]): ChartOption {
@@ -60,7 +59,7 @@ function dailyOption(days: { day: string; inbound: number }[]): ChartOption {
     xAxis: { type: 'category', data: dayLabels(days.map((d) => d.day)), axisTick: { alignWithLabel: true } },
     yAxis: { type: 'value', minInterval: 1, name: 'Mentions', nameTextStyle: { align: 'left' } },
     tooltip: { trigger: 'axis' },
-    series: [{ type: 'bar', name: 'Inbound mentions', data: days.map((d) => d.inbound), itemStyle: { color: COLORS.accent }, barMaxWidth: 24 }],
+    series: [{ type: 'bar', name: 'Inbound mentions', data: days.map((d) => d.inbound), itemStyle: { color: COLORS.accent }, barMaxWidth: 24, tooltip: { valueFormatter: mentions } }],
   };
 }
 
@@ -118,7 +117,7 @@ function Volume({ v, period }: { v: VolumeReport; period: ResolvedPeriod }) {
                   <th scope="row">{name}</th>
                   {HOURS.map((_, h) => (
                     <td key={h} className="num">
-                      {v.by_hour_of_week[d * 24 + h]}
+                      {fmtCount(v.by_hour_of_week[d * 24 + h])}
                     </td>
                   ))}
                 </tr>

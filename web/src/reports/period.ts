@@ -7,7 +7,7 @@
 import { useMemo } from 'react';
 import { useReport, type ReportFilter } from '../api/reports.js';
 import { useNow } from '../lib/format.js';
-import { addDays, fmtDay, todayIn, zonedMidnight } from './format.js';
+import { addDays, dayRange, daysBetween, fmtDay, todayIn, zonedMidnight } from './format.js';
 import { PERIOD_LABEL, type Period, type ReportsSearch } from './search.js';
 
 export interface ResolvedPeriod {
@@ -28,6 +28,10 @@ export interface ResolvedPeriod {
   label: string;
   /** First and last day with inbound mentions (known for all time). */
   dataRange?: { first: string; last: string };
+  /** For all time: the all-time volume has loaded, so a missing `dataRange` means there are no mentions at all. */
+  dataKnown?: boolean;
+  /** The period starts after today (brand-local): nothing can have happened in it yet. */
+  future?: boolean;
 }
 
 const PRESET_DAYS: Partial<Record<Period, number>> = { '7d': 7, '30d': 30, '90d': 90 };
@@ -61,11 +65,11 @@ export function useResolvedPeriod(search: ReportsSearch, tz: string | undefined)
     if (!tz || !today) return { ready: false, kind, auto, fellBack: false, label: PERIOD_LABEL[kind] };
     const ready = !auto || (probe.isSuccess && !probe.isPlaceholderData) || probe.isError;
     const dataRange = first && last ? { first, last } : undefined;
-    if (kind === 'all') return { ready, kind, auto, fellBack, label: 'All time', dataRange };
-    if (kind === 'custom' && search.from && search.to) return { ready, auto, fellBack, ...bounded('custom', search.from, search.to, tz), label: rangeLabel(search.from, search.to) };
+    if (kind === 'all') return { ready, kind, auto, fellBack, label: 'All time', dataRange, dataKnown: allTime.isSuccess && !allTime.isPlaceholderData };
+    if (kind === 'custom' && search.from && search.to) return { ready, auto, fellBack, ...bounded('custom', search.from, search.to, tz), label: rangeLabel(search.from, search.to), future: search.from > today };
     const n = PRESET_DAYS[kind] ?? 30;
     return { ready, auto, fellBack, ...bounded(kind, addDays(today, -(n - 1)), today, tz), label: PERIOD_LABEL[kind] };
-  }, [tz, today, kind, auto, fellBack, probe.isSuccess, probe.isPlaceholderData, probe.isError, search.from, search.to, first, last]);
+  }, [tz, today, kind, auto, fellBack, probe.isSuccess, probe.isPlaceholderData, probe.isError, search.from, search.to, first, last, allTime.isSuccess, allTime.isPlaceholderData]);
 }
 
 /** The filter every report takes, from the period and the URL's filters. */
@@ -95,4 +99,18 @@ export function staffingPeriod(p: ResolvedPeriod, tz: string | undefined): { fro
     return { from: isoAtMidnight(fromDate, tz), to: isoAtMidnight(addDays(toDate, 1), tz), fromDate, toDate, derived: true };
   }
   return null;
+}
+
+/**
+ * Rows per day over the whole period, a zero row for each day without data, so a chart's
+ * day axis is a calendar (a quiet week is a gap, not left out) and "over N days" counts
+ * the period's days. Periods longer than 400 days, and all time without a known range, keep
+ * the rows as they are.
+ */
+export function everyDay<R extends { day: string }>(rows: R[], period: ResolvedPeriod, zero: (day: string) => R): R[] {
+  const first = period.fromDate ?? rows[0]?.day;
+  const last = period.toDate ?? rows.at(-1)?.day;
+  if (!first || !last || first > last || daysBetween(first, last) > 400) return rows;
+  const got = new Map(rows.map((r) => [r.day, r]));
+  return dayRange(first, last).map((day) => got.get(day) ?? zero(day));
 }
