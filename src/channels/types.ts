@@ -102,6 +102,8 @@ export interface WebhookResult {
   messages: NormalizedMessage[];
   /** Items of the delivery that are not what the network documents (kept in quarantine with the reason, never dropped silently). */
   rejected?: RejectedItem[];
+  /** Items the network says were deleted (by their author): redacted if stored, kept out if not (src/pipeline/deletions.ts). */
+  deletions?: { networkMessageId: string }[];
 }
 
 export interface Channel {

@@ -30,6 +30,7 @@ import { encodeText, sanitizeShortText } from '../store/text.js';
 import { storeTriage } from '../store/triageJson.js';
 import { arrayParam, chunks, inLists, inValues, insertRows, prepareInsertRows, prepareUpdateChangedRows, sqliteAll, lockBrand, reserveIds, WriteQueue, type Tx } from '../store/util.js';
 import { indexPendingMessages } from '../store/fts.js';
+import { tombstoned } from '../store/redact.js';
 import { contactSummaries } from '../store/queries.js';
 import { prepareWriteFacts } from '../store/rollup.js';
 import { validateMessage, type StoredRaw } from './validate.js';
@@ -137,6 +138,8 @@ interface ConvWork {
   network: string;
   visibility: string;
   subject: string;
+  /** A new conversation's `origin`: the kind of its first message. */
+  origin?: string;
   created: boolean;
   reopened: boolean;
   inbound: boolean;
@@ -387,9 +390,12 @@ export class IngestPipeline {
       work = [...firstByKey.values()];
       const existing = await this.findMessages(trx, brandId, work.map((w) => w.key));
       const fresh: Work[] = [];
+      // deleted on the network before it reached us (src/pipeline/deletions.ts): never stored; reported as seen
+      const gone = await tombstoned(trx, store, brandId, work.filter((w) => !existing.has(w.key)).map((w) => w.key));
       for (const w of work) {
         const hit = existing.get(`${w.msg.network}\u0000${w.msg.networkMessageId}`);
         if (hit) outcomes[w.index] = { status: 'duplicate', messageId: hit.id, conversationId: hit.conversation_id };
+        else if (gone.has(w.key)) outcomes[w.index] = { status: 'duplicate', messageId: null, conversationId: null };
         else fresh.push(w);
       }
       // Time order, so replies thread after their parents within a batch.
@@ -652,7 +658,7 @@ export class IngestPipeline {
     for (const { key, w } of newConvs) {
       convs.set(key, {
         key, state: newConversationState(w.msg.createdAt), channelAccountId: w.account.id, contactId: w.contactId ?? null,
-        network: w.msg.network, visibility: w.msg.visibility, subject: subjectOf(w.msg.text), created: true, reopened: false, inbound: false, facts: [], triage: null, events: [], history: false, chased: false,
+        network: w.msg.network, visibility: w.msg.visibility, subject: subjectOf(w.msg.text), origin: w.msg.kind, created: true, reopened: false, inbound: false, facts: [], triage: null, events: [], history: false, chased: false,
       });
     }
     return { refs, children, byNetworkId, convs };
@@ -1175,7 +1181,7 @@ function conversationRow(brandId: number, c: ConvWork, now: number): Conversatio
     assignee_id: null, team_id: null, subject: c.subject, created_at: c.state.createdAt, updated_at: now, last_message_at: c.state.lastMessageAt, last_inbound_at: null,
     last_outbound_at: null, waiting_since: null, first_response_at: null, cycle_started_at: c.state.cycleStartedAt, cycle_first_response_at: null, resolved_at: null,
     reopened_count: 0, snoozed_until: null, message_count: 0, version: 0, sentiment: null, category: null, triage_action: null, intent: null, language: null,
-    sla_due_at: null, sla_state: null, sla: null, queued_at: null, incident_id: null,
+    sla_due_at: null, sla_state: null, sla: null, queued_at: null, incident_id: null, origin: c.origin ?? null,
   };
   return { ...base, ...stateColumns(c.state), ...triageColumns(c.triage), contact_id: c.contactId, updated_at: now };
 }

@@ -104,6 +104,8 @@ export function presentMessage(m: MessageRow, author?: AuthorJson | null, triage
     isAuto: m.is_auto === 1,
     source: m.source,
     triage: triage !== undefined ? triage : readStoredTriage(m.triage),
+    // deleted by its author on the network, or erased: shown without text (src/store/redact.ts)
+    ...(m.redacted_reason ? { redacted: m.redacted_reason as 'deleted_by_author' | 'erasure' } : {}),
   };
 }
 export type MessageJson = ReturnType<typeof presentMessage>;
@@ -147,6 +149,8 @@ export function presentConversation(c: Conversation, extra: { contact?: ContactS
     slaDueAt: iso(c.sla_due_at),
     slaState: c.sla_state,
     incidentId: c.incident_id,
+    /** The kind of the message that opened it: `listening` when keyword listening found a post that did not address the brand. */
+    origin: c.origin,
   };
 }
 export type ConversationJson = ReturnType<typeof presentConversation>;

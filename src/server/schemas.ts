@@ -55,6 +55,7 @@ export const messageSchema = z.object({
   isAuto: z.boolean(),
   source: z.string(),
   triage: z.unknown().nullable(),
+  redacted: z.enum(['deleted_by_author', 'erasure']).optional().describe('Present when the message was deleted by its author on the network or erased: its text is empty'),
 });
 
 export const contactSummarySchema = z.object({
@@ -95,6 +96,7 @@ export const conversationSchema = z.object({
   slaDueAt: nullableTime,
   slaState: z.string().nullable(),
   incidentId: z.number().int().nullable().describe('The incident (mass problem) a customer\'s conversation is about (PUT /api/conversations/:id/incident), or the one a statement\'s conversation (no contact) belongs to'),
+  origin: z.string().nullable().describe('The kind of the message that opened it (mention, reply, comment, dm, email, chat, post, listening): `listening` when keyword listening found a post that did not address the brand'),
 });
 
 export const noteSchema = z.object({ id: z.number().int(), conversationId: z.number().int(), authorUserId: z.number().int(), text: z.string(), mentions: z.array(z.number().int()), createdAt: nullableTime });

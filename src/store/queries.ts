@@ -39,6 +39,11 @@ export interface ConversationFilter {
   dueWithinMs?: number;
   /** Only customers' conversations linked to this incident (its statements' conversations, which have no contact, are not). */
   incidentId?: number;
+  /**
+   * How the conversation began: `listening`, found by keyword listening (the post did not address
+   * the brand); `addressed`, anything else (a mention, reply, DM...). A residual test on `origin`.
+   */
+  origin?: 'listening' | 'addressed';
   q?: string;
   sort?: Sort;
   cursor?: string | null;
@@ -209,6 +214,8 @@ export async function listConversations(store: Store, f: ConversationFilter): Pr
     if (f.triageAction?.length) conds.push(eb('triage_action', 'in', f.triageAction));
     if (f.dueWithinMs != null) conds.push(eb('sla_due_at', 'is not', null), eb('sla_due_at', '<=', f.now + f.dueWithinMs), eb('status', '!=', 'resolved'));
     if (f.incidentId != null) conds.push(eb('incident_id', '=', f.incidentId), eb('contact_id', 'is not', null));
+    if (f.origin === 'listening') conds.push(eb('origin', '=', 'listening'));
+    else if (f.origin === 'addressed') conds.push(eb.or([eb('origin', 'is', null), eb('origin', '!=', 'listening')]));
     if (f.label) conds.push(eb('id', 'in', eb.selectFrom('conversation_label').select('conversation_id').where('label', '=', f.label.toLowerCase())));
     if (matchIds) conds.push(eb('id', 'in', matchIds));
     return conds;

@@ -176,6 +176,8 @@ export interface ConversationTable {
   /** When it entered its team's queue (unassigned), for priority-then-age order. */
   queued_at: number | null;
   incident_id: number | null;
+  /** The kind of the message that opened it (`MESSAGE_KINDS`: `listening` = found by keyword listening, not addressed to the brand); null before any. */
+  origin: string | null;
 }
 
 export interface ConversationLabelTable {
@@ -231,6 +233,19 @@ export interface MessageTable {
   reviewed_by: number | null;
   reviewed_at: number | null;
   review_note: string | null;
+  /** Set when the text and payload were cleared (src/store/redact.ts); the row stays for threading and reports. */
+  redacted_at: number | null;
+  /** deleted_by_author | erasure */
+  redacted_reason: string | null;
+}
+
+/** A network id whose deletion arrived before the post: never stored afterwards. */
+export interface MessageTombstoneTable {
+  brand_id: number;
+  network: string;
+  network_message_id: string;
+  reason: string;
+  created_at: number;
 }
 
 export interface NoteTable {
@@ -540,6 +555,7 @@ export interface DB {
   conversation: ConversationTable;
   conversation_label: ConversationLabelTable;
   message: MessageTable;
+  message_tombstone: MessageTombstoneTable;
   note: NoteTable;
   audit_event: AuditEventTable;
   reporting_fact: ReportingFactTable;

@@ -22,7 +22,9 @@ import type { EventBus } from '../events/bus.js';
 import type { Jobs } from '../jobs/jobs.js';
 import type { Clock } from '../lib/clock.js';
 import { parseObject } from '../lib/json.js';
+import type { HealthView } from '../channels/healthSummary.js';
 import { enqueue } from '../outbox/outbox.js';
+import { replyErrorFor } from '../outbox/replyError.js';
 import { presentMessage, presentNote } from '../server/presenters.js';
 import { audit } from '../store/audit.js';
 import { presentListedConversation } from '../store/queries.js';
@@ -745,23 +747,34 @@ export class WorkflowCommands {
     }
   }
 
-  /** Incidents, newest first, each with its latest statement (sign-off, outbox, sent...) and every statement it has had, newest first. */
-  async listIncidents(brandId: number) {
+  /**
+   * Incidents, newest first, each with its latest statement (sign-off, outbox, sent...) and every statement it has had, newest first.
+   * `view`: how much of a failed statement's error the reader sees (`healthViewFor` their role), as for a reply.
+   */
+  async listIncidents(brandId: number, view: HealthView = 'summary') {
     const { db } = this.deps.store;
     const incidents = await db.selectFrom('incident').selectAll().where('brand_id', '=', brandId).orderBy('opened_at', 'desc').limit(50).execute();
     const rows = await statementRows(db, incidents.map((i) => i.id));
     const affected = await affectedCounts(db, brandId, incidents.map((i) => i.id));
     for (const i of incidents) this.shownAffected(i.id, affected.get(i.id));
-    return incidents.map((i) => presentIncident(i, rows.filter((r) => r.incident_id === i.id), affected.get(i.id)));
+    return incidents.map((i) => presentIncident(i, rows.filter((r) => r.incident_id === i.id), affected.get(i.id), view));
   }
 
-  /** Announce an incident with its statements' state and the customers it affects. */
+  /**
+   * Announce an incident with its statements' state and the customers it affects. A statement's
+   * error goes to the whole brand summarized; when one has an error, the brand's admins then get
+   * the network's words too (as the outbox does for a reply), which replace the summary on their pages.
+   */
   private async incidentEvent(brandId: number, inc: Incident | undefined) {
     if (!inc) return;
     const { db } = this.deps.store;
     const affected = (await affectedCounts(db, brandId, [inc.id])).get(inc.id);
     this.shownAffected(inc.id, affected);
-    this.deps.bus.publish(brandId, 'incident', presentIncident(inc, await statementRows(db, [inc.id]), affected));
+    const statements = await statementRows(db, [inc.id]);
+    this.deps.bus.publish(brandId, 'incident', presentIncident(inc, statements, affected));
+    if (!statements.some((st) => st.error != null)) return;
+    const admins = await db.selectFrom('app_user').select('id').where('brand_id', '=', brandId).where('role', '=', 'admin').where('disabled_at', 'is', null).execute();
+    if (admins.length) this.deps.bus.publish(brandId, 'incident', presentIncident(inc, statements, affected, 'detail'), { userIds: admins.map((a) => a.id) });
   }
 
   private shownAffected(id: number, a: Affected | undefined) {
@@ -963,7 +976,7 @@ export class WorkflowCommands {
         // statements live in a conversation of their own, so the inbox and audit show them
         const conv = await trx.insertInto('conversation').values({
           brand_id: actor.brandId, channel_account_id: account.id, contact_id: null, network: account.network, visibility: 'public', status: 'resolved', priority: 0, subject: `Statement: ${inc.title}`,
-          created_at: now, updated_at: now, last_message_at: now, cycle_started_at: now, resolved_at: now, message_count: 1, version: 1, incident_id: inc.id, reopened_count: 0,
+          created_at: now, updated_at: now, last_message_at: now, cycle_started_at: now, resolved_at: now, message_count: 1, version: 1, incident_id: inc.id, reopened_count: 0, origin: 'post',
         }).returning('id').executeTakeFirstOrThrow();
         const t = encodeText(p.text);
         const m = await trx.insertInto('message').values({
@@ -1140,14 +1153,15 @@ async function statementRows(db: Tx, incidentIds: number[]): Promise<StatementRo
 /**
  * An incident with its statements: `statement` is the latest (the one `statementMessageId`
  * names), `statements` every one it has had, newest first — a statement sent earlier stays
- * in view when a newer one is posted.
+ * in view when a newer one is posted. `view`: a failed statement's error as its reader may see it
+ * (`presentStatement`); live events carry the summary to everyone, then the detail to admins (`incidentEvent`).
  */
-function presentIncident(i: Incident, statements: StatementRow[] = [], affected: Affected = { total: 0, open: 0 }) {
+function presentIncident(i: Incident, statements: StatementRow[] = [], affected: Affected = { total: 0, open: 0 }, view: HealthView = 'summary') {
   const current = statements.find((st) => st.id === i.statement_message_id);
   return {
     id: i.id, title: i.title, status: i.status, openedBy: i.opened_by, reason: i.reason, openedAt: new Date(i.opened_at).toISOString(), closedAt: iso(i.closed_at), statementMessageId: i.statement_message_id,
-    statement: current ? presentStatement(current) : null,
-    statements: statements.map(presentStatement),
+    statement: current ? presentStatement(current, view) : null,
+    statements: statements.map((st) => presentStatement(st, view)),
     affected,
   };
 }
@@ -1179,12 +1193,17 @@ async function affectedCounts(db: Tx, brandId: number, incidentIds: number[]): P
   return out;
 }
 
-function presentStatement(st: StatementRow) {
+/**
+ * A statement is sent by the outbox as a reply is, and its stored error is the same `<CODE>: <reason>`
+ * (often the network's own words): `error` is the plain summary (src/outbox/replyError.ts),
+ * `errorDetail` the stored text for admins only (`view` 'detail').
+ */
+function presentStatement(st: StatementRow, view: HealthView = 'summary') {
   return {
     messageId: st.id, conversationId: st.conversation_id, channelAccountId: st.channel_account_id, network: st.network, text: decodeText(st.text, st.text_escaped),
     /** pending_approval | queued | sending | sent | failed | rejected | withdrawn */
     status: st.status, authorUserId: st.author_user_id, reasons: safeArr(st.approval_reasons), reviewedBy: st.reviewed_by, reviewedAt: iso(st.reviewed_at), reviewNote: st.review_note,
-    url: st.url, error: st.error, createdAt: iso(st.created_at), sentAt: iso(st.sent_at),
+    url: st.url, ...replyErrorFor(st.error, view), createdAt: iso(st.created_at), sentAt: iso(st.sent_at),
   };
 }
 

@@ -24,7 +24,12 @@ export interface WorkflowSettings {
   /** Minutes within which a question to an expert should be answered, unless the expert group sets its own. */
   expertTargetMin: number;
   incidents: { autoDetect: boolean };
+  /** Network payloads (`message.raw`) of messages older than this many days are cleared by housekeeping; null: kept. */
+  retention: { rawPayloadDays: number | null };
 }
+
+/** The longest raw payload retention an admin can set (ten years): beyond it, keep them (null). */
+export const MAX_RAW_PAYLOAD_DAYS = 3650;
 
 export const DEFAULT_APPROVAL_POLICY: ApprovalPolicy = {
   exemptRoles: ['approver', 'admin'],
@@ -51,6 +56,7 @@ export const DEFAULT_SETTINGS: WorkflowSettings = {
   replyChecks: {},
   expertTargetMin: 120,
   incidents: { autoDetect: true },
+  retention: { rawPayloadDays: null },
 };
 
 const interval = z.object({ start: z.string().regex(/^\d{2}:\d{2}$/), end: z.string().regex(/^\d{2}:\d{2}$/) });
@@ -79,6 +85,14 @@ export const settingsPatchSchema = z.object({
     .max(MAX_EXPERT_TARGET_MIN, { error: (iss) => `Experts' answer target must be at most ${MAX_EXPERT_TARGET_MIN / (24 * 60)} days (got ${String(iss.input)} min)` })
     .optional(),
   incidents: z.object({ autoDetect: z.boolean() }).optional(),
+  retention: z.object({
+    rawPayloadDays: z
+      .number()
+      .int({ error: (iss) => `Raw payload retention must be a whole number of days (got ${String(iss.input)})` })
+      .min(1, { error: (iss) => `Raw payload retention must be at least 1 day (got ${String(iss.input)})` })
+      .max(MAX_RAW_PAYLOAD_DAYS, { error: (iss) => `Raw payload retention must be at most ${MAX_RAW_PAYLOAD_DAYS} days; leave it empty to keep payloads (got ${String(iss.input)})` })
+      .nullable(),
+  }).optional(),
 });
 
 export class WorkflowSettingsStore {
@@ -101,6 +115,7 @@ export class WorkflowSettingsStore {
       replyChecks: wf.replyChecks ?? {},
       expertTargetMin: wf.expertTargetMin ?? DEFAULT_SETTINGS.expertTargetMin,
       incidents: wf.incidents ?? DEFAULT_SETTINGS.incidents,
+      retention: { rawPayloadDays: rawPayloadDays(wf.retention?.rawPayloadDays) },
     };
     this.cache.set(brandId, { at: Date.now(), settings });
     return settings;
@@ -171,6 +186,11 @@ export function checkCalendar(cal: unknown): BusinessCalendar {
   const issues = validateCalendar(parsed.data as BusinessCalendar);
   if (issues.length) throw badRequest('calendar.invalid', issues.map((i) => `${i.path}: ${i.message}`).join('; '));
   return parsed.data as BusinessCalendar;
+}
+
+/** A stored retention in days, or null (keep) when absent or not a whole number in range: a bad value never clears anything. */
+export function rawPayloadDays(v: unknown): number | null {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_RAW_PAYLOAD_DAYS ? v : null;
 }
 
 /** An expert group's own answer target in minutes (team.settings `expertTargetMin`), or null: the brand's applies. */

@@ -290,6 +290,17 @@ export class GraphContractServer {
     return c.id;
   }
 
+  /** The author removes their comment; Meta sends the `feed` webhook with `verb: remove` (Page webhooks reference). */
+  async fbRemoveComment(id: string): Promise<void> {
+    const c = this.comments.get(id);
+    if (c) c.deleted = true;
+    const from = c ? { id: c.fromId, name: this.fbUsers.get(c.fromId)?.name ?? 'Someone' } : undefined;
+    await this.emit('page', {
+      id: this.page.id, time: sec(Date.now()),
+      changes: [{ field: 'feed', value: { ...(from ? { from } : {}), post_id: c?.postId ?? `${this.page.id}_0`, comment_id: id, ...(c ? { parent_id: c.parentId } : {}), created_time: sec(Date.now()), item: 'comment', verb: 'remove' } }],
+    });
+  }
+
   /** A visitor post on the Page; Meta sends the `feed` webhook with `item: status`. */
   async fbVisitorPost(text: string, author = this.addFbUser()): Promise<string> {
     const p: Post = { id: `${this.page.id}_${this.num()}`, message: text, fromId: author.id, createdAt: Date.now() };

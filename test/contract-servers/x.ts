@@ -266,6 +266,13 @@ export class XContractServer {
     this.revoked = false;
   }
 
+  /** The author deletes their Post; X sends `tweet_delete_events` (Account Activity data objects). */
+  async authorDeletesTweet(id: string): Promise<void> {
+    const t = this.tweets.find((x) => x.id === id);
+    if (t) t.deleted = true;
+    await this.emit({ for_user_id: this.brand.id, tweet_delete_events: [{ status: { id, user_id: t?.authorId ?? '0' }, timestamp_ms: String(Date.now()) }] });
+  }
+
   // ---- webhooks --------------------------------------------------------------
 
   sign(body: Buffer | string): string {

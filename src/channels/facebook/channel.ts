@@ -30,7 +30,7 @@ import {
 import { normalizeItem, type RejectedItem } from '../errorPolicy.js';
 import { answerVerification, credentialString, GraphClient, graphTime, metaEntries, readMetaDelivery, settingString } from './graph.js';
 import { ageOf, findSentMessage, linkDirectMessages, pollConversations, sendApi } from './messaging.js';
-import { comparable, normalizeFeedChange, normalizeMessagingEvent, normalizePolledComment, normalizePolledPost, type PageRef } from './normalize.js';
+import { comparable, feedRemoval, normalizeFeedChange, normalizeMessagingEvent, normalizePolledComment, normalizePolledPost, type PageRef } from './normalize.js';
 
 const CAPABILITIES: Capabilities = {
   publicReply: true,
@@ -108,12 +108,19 @@ export class FacebookChannel implements Channel {
     const messages: NormalizedMessage[] = [];
     // what is not the documented shape is kept in quarantine with the reason; the rest is stored
     const rejected: RejectedItem[] = [];
+    const deletions: { networkMessageId: string }[] = [];
     for (const entry of metaEntries(body, 'page', this.page.pageId, now, rejected)) {
       for (const ch of entry.changes) {
         if (ch.value.field !== 'feed') continue;
         const value: unknown = ch.value.value;
         if (!value || typeof value !== 'object' || Array.isArray(value)) {
           rejected.push({ reason: `${ch.where}: the feed change value is ${value === undefined ? 'missing' : 'not an object'}`, raw: ch.value });
+          continue;
+        }
+        // a comment or visitor post removed by its author: honoured, per Meta's platform terms
+        const removed = normalizeItem(rejected, value, ch.where, () => feedRemoval(value));
+        if (removed) {
+          deletions.push({ networkMessageId: removed });
           continue;
         }
         const m = normalizeItem(rejected, value, ch.where, () => normalizeFeedChange(value, this.page, entry.time));
@@ -125,7 +132,7 @@ export class FacebookChannel implements Channel {
       }
     }
     if (this.settings.linkDmReplies !== false) await linkDirectMessages(messages, this.graph, this.page.pageId, 'messenger', this.page.pageId);
-    return { response: { status: 200, body: 'EVENT_RECEIVED', headers: { 'content-type': 'text/plain; charset=utf-8' } }, messages, ...(rejected.length ? { rejected } : {}) };
+    return { response: { status: 200, body: 'EVENT_RECEIVED', headers: { 'content-type': 'text/plain; charset=utf-8' } }, messages, ...(rejected.length ? { rejected } : {}), ...(deletions.length ? { deletions } : {}) };
   }
 
   /**

@@ -85,6 +85,19 @@ export function normalizeFeedChange(value: any, page: PageRef, fallbackTime: num
 }
 
 /**
+ * The network id a `feed` change with `verb: "remove"` deletes (Page webhooks reference:
+ * `item: "comment"` names it by `comment_id`, a visitor post — `item: "status"` or `"post"` —
+ * by `post_id`), or null when the change is not a removal of one of those.
+ */
+export function feedRemoval(value: any): string | null {
+  if (!value || typeof value !== 'object' || str(value.verb) !== 'remove') return null;
+  const item = str(value.item);
+  if (item === 'comment') return exactId(value.comment_id, 'comment_id') || null;
+  if (item === 'status' || item === 'post') return exactId(value.post_id, 'post_id') || null;
+  return null;
+}
+
+/**
  * One Messenger (or Instagram messaging) event. `selfId` is the Page id (Messenger) or the
  * Instagram account id; echoes of our own messages become `fromBrand` outbound messages.
  */

@@ -91,7 +91,8 @@ export function handleXWebhook(req: WebhookRequest, consumerSecret: string | nul
 function readDelivery(body: any, rawBody: Buffer, me: XAccountRef, now: number): WebhookResult {
   const messages: NormalizedMessage[] = [];
   const rejected: RejectedItem[] = [];
-  const done = () => ({ response: { status: 200 }, messages, ...(rejected.length ? { rejected } : {}) });
+  const deletions: { networkMessageId: string }[] = [];
+  const done = () => ({ response: { status: 200 }, messages, ...(rejected.length ? { rejected } : {}), ...(deletions.length ? { deletions } : {}) });
   if (!isPlainObject(body)) {
     rejected.push({ reason: `the delivery is ${jsonKind(body)}, not an Account Activity event object`, raw: body });
     return done();
@@ -106,7 +107,7 @@ function readDelivery(body: any, rawBody: Buffer, me: XAccountRef, now: number):
     }
     if (forUser !== me.userId) return done();
   }
-  for (const key of ['tweet_create_events', 'direct_message_events'] as const) {
+  for (const key of ['tweet_create_events', 'direct_message_events', 'tweet_delete_events'] as const) {
     if (body[key] !== undefined && !Array.isArray(body[key])) rejected.push({ reason: `${key} is ${jsonKind(body[key])}, not an array of events`, raw: body[key] });
   }
   // each event's raw payload is its exact text in the body (not the parsed copy serialized again)
@@ -126,6 +127,19 @@ function readDelivery(body: any, rawBody: Buffer, me: XAccountRef, now: number):
     const bytes = dmTexts?.[i];
     const m = normalizeItem(rejected, bytes ? new RawJson(bytes) : ev, `direct_message_events[${i}]`, () => normalizeV1DmEvent(ev, body.users, me, { now, rawBytes: bytes }));
     if (m) messages.push(m);
+  });
+  // a Post deleted by its author: `{"status": {"id", "user_id"}, "timestamp_ms"}` (AAA data objects); honoured, per X's terms
+  const deletes: unknown[] = Array.isArray(body.tweet_delete_events) ? body.tweet_delete_events : [];
+  deletes.forEach((ev, i) => {
+    const where = `tweet_delete_events[${i}]`;
+    if (!isPlainObject(ev) || !isPlainObject(ev.status)) return void rejected.push({ reason: `${where} is not a delete event ({"status": {"id": …}})`, raw: ev });
+    try {
+      const id = exactId(ev.status.id, 'status.id');
+      if (!id) return void rejected.push({ reason: `${where} has no status.id`, raw: ev });
+      deletions.push({ networkMessageId: id });
+    } catch (err) {
+      rejected.push({ reason: `${where}: ${err instanceof Error ? err.message : String(err)}`, raw: ev });
+    }
   });
   // likes, follows, typing, read receipts, revokes: not messages (a revoke shows up as
   // AUTH_REVOKED on the next poll, which marks the account unhealthy)

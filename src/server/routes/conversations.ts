@@ -24,6 +24,7 @@ const conversationListQuery = listQuery.extend({
     .optional()
     .describe('Comma-separated: what triage says the conversation needs (respond, monitor, ignore); any of them'),
   incident: z.coerce.number().int().positive().optional().describe('Only customers\' conversations linked to this incident (not its statements\' conversations)'),
+  origin: z.enum(['listening', 'addressed']).optional().describe('How the conversation began: listening (found by keyword listening; the post did not address the brand) or addressed (a mention, reply, DM...)'),
   total: z
     .enum(['true', 'false', '1', '0'])
     .transform((v) => v === 'true' || v === '1')
@@ -61,7 +62,7 @@ export function conversationRoutes(app: App) {
     try {
       return await listConversations(s.store, {
         brandId: a.user.brand_id, userId: a.user.id, view: q.view, status: q.status, assigneeId: q.assignee === 'me' ? a.user.id : q.assignee, teamId: q.team,
-        channelAccountId: q.channel, network: q.network, priorityMin: q.priorityMin, label: q.label, sentiment: q.sentiment, category: q.category, triageAction: q.triageAction, incidentId: q.incident,
+        channelAccountId: q.channel, network: q.network, priorityMin: q.priorityMin, label: q.label, sentiment: q.sentiment, category: q.category, triageAction: q.triageAction, incidentId: q.incident, origin: q.origin,
         dueWithinMs: q.dueWithinMin != null ? q.dueWithinMin * 60_000 : undefined, q: q.q, sort: q.sort, cursor: q.cursor, limit: q.limit, total: q.total, now: s.clock.now(),
       });
     } catch (err) {

@@ -1,6 +1,9 @@
 /** Community guidelines, rule-cited moderation, and consent-based CRM links. */
+import { Readable } from 'node:stream';
 import { z } from 'zod';
+import { exportContact } from '../../commands/export.js';
 import { CONSENT_METHODS } from '../../commands/contacts.js';
+import { eraseContact } from '../../commands/erase.js';
 import { MODERATION_ACTIONS } from '../../commands/moderation.js';
 import { requireRole } from '../auth.js';
 import type { App } from '../http.js';
@@ -84,5 +87,29 @@ export function moderationRoutes(app: App) {
     const a = requireRole(req, 'agent', 'approver', 'admin');
     await s.contacts.unlinkCrm(a.actor, req.params.id, req.body.reason);
     return reply.code(204).send(null);
+  });
+
+  app.post('/api/contacts/:id/erase', {
+    schema: {
+      tags: ['contacts'],
+      summary: 'Erase a customer (GDPR Art. 17, admin): their messages redacted, identities and CRM links removed; counts in reports kept',
+      params: idParams,
+      body: z.object({ reason: text().min(3).max(1000) }),
+      response: { 200: z.object({ contactId: z.number(), messagesRedacted: z.number(), identitiesErased: z.number(), notesToReview: z.object({ count: z.number(), conversationIds: z.array(z.number()) }).describe('Internal notes may quote the person: not rewritten, for the admin to review') }) },
+    },
+  }, async (req) => {
+    const a = requireRole(req, 'admin');
+    return eraseContact(s, a.actor, { contactId: req.params.id, reason: req.body.reason });
+  });
+
+  // ---- subject access export (GDPR Art. 15): src/commands/export.ts
+  app.get('/api/contacts/:id/export', {
+    schema: { tags: ['contacts'], summary: 'Everything Parley holds about this customer, as one JSON file (admin; the export is audited). Streamed: any size', params: idParams },
+  }, async (req, reply) => {
+    const a = requireRole(req, 'admin');
+    const out = await exportContact(s.store, a.actor, req.params.id, s.clock.now());
+    reply.header('content-type', 'application/json; charset=utf-8').header('content-disposition', `attachment; filename="${out.filename}"`).header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
+    // a stream, sent as it is, never serialised
+    return reply.send(Readable.from(out.chunks) as never);
   });
 }

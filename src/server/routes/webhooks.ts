@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { ChannelError } from '../../channels/types.js';
 import { AppError } from '../../errors.js';
 import { QueueFullError } from '../../pipeline/queue.js';
+import { applyNetworkDeletions } from '../../pipeline/deletions.js';
 import { quarantineOnce } from '../../channels/quarantine.js';
 import type { App } from '../http.js';
 
@@ -46,6 +47,10 @@ export function webhookRoutes(app: App) {
         }
         throw err;
       }
+    }
+    // after the delivery's posts: a post and its deletion in one delivery end redacted
+    if (result.deletions?.length) {
+      await applyNetworkDeletions(s, { brandId: account.brand_id, network, networkMessageIds: result.deletions.map((d) => d.networkMessageId), actor: `system:webhook:${network}` });
     }
     const r = result.response;
     for (const [k, v] of Object.entries(r.headers ?? {})) reply.header(k, v);

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { checkReply } from '../../core/replyChecks.js';
 import { isOpen, nextOpening } from '../../core/businessHours.js';
+import { healthViewFor } from '../../channels/healthSummary.js';
 import { ROLES, type Network, type Visibility } from '../../core/types.js';
 import { conflict, notFound } from '../../errors.js';
 import { hashPassword } from '../../lib/password.js';
@@ -30,7 +31,8 @@ const statementSchema = z.object({
   messageId: z.number().int(), conversationId: z.number().int(), channelAccountId: z.number().int(), network: z.string(), text: z.string(),
   status: z.string().describe('pending_approval | queued | sending | sent | failed | rejected | withdrawn (by its author before sign-off, or its incident closed before it went out)'),
   authorUserId: z.number().int().nullable(), reasons: z.array(z.unknown()), reviewedBy: z.number().int().nullable(), reviewedAt: z.string().nullable(), reviewNote: z.string().nullable(),
-  url: z.string().nullable(), error: z.string().nullable(), createdAt: z.string().nullable(), sentAt: z.string().nullable().describe('when the outbox posted it'),
+  url: z.string().nullable(), error: z.string().nullable().describe('why it failed or waits, as a plain summary of its class'),
+  errorDetail: z.string().nullable().describe('the network\'s own words behind `error`: admins only, null for everyone else'), createdAt: z.string().nullable(), sentAt: z.string().nullable().describe('when the outbox posted it'),
 });
 const incidentSchema = z.object({
   id: z.number().int(), title: z.string(), status: z.string().describe('open | closed'), openedBy: z.string(), reason: z.string(), openedAt: z.string(), closedAt: z.string().nullable(),
@@ -281,7 +283,7 @@ export function workflowRoutes(app: App) {
   // -- incidents
   app.get('/api/incidents', { schema: { tags, summary: 'Mass problems (outages, recalls), newest first, each with its latest statement and all its statements', response: { 200: z.object({ items: z.array(incidentSchema) }) } } }, async (req) => {
     const a = requireRole(req);
-    return { items: await wf.listIncidents(a.user.brand_id) };
+    return { items: await wf.listIncidents(a.user.brand_id, healthViewFor(a.user.role)) };
   });
 
   app.post('/api/incidents', { schema: { tags, summary: 'Declare an incident (approvers/admins): 201 with a new incident — also while another, or the detector\'s, is open — or 200 with the open incident of the same title', body: z.object({ title: z.string().min(3).max(200), reason: z.string().min(3).max(2000) }) } }, async (req, reply) => {

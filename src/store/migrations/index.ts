@@ -24,6 +24,9 @@ import * as m20261205T1310 from './20261205T1310_user_absence.js';
 import * as m20261205T1320 from './20261205T1320_webchat_visitor.js';
 import * as m20261205T1330 from './20261205T1330_emoji_search.js';
 import * as m20261205T1400 from './20261205T1400_conversation_incident_index.js';
+import * as m20261205T1520 from './20261205T1520_message_redaction.js';
+import * as m20261205T1530 from './20261205T1530_message_retention_index.js';
+import * as m20261205T1540 from './20261205T1540_conversation_origin.js';
 
 export const migrations: Record<string, MigrationModule> = {
   '20261123T1900_initial_schema': m20261123T1900,
@@ -50,4 +53,7 @@ export const migrations: Record<string, MigrationModule> = {
   '20261205T1320_webchat_visitor': m20261205T1320,
   '20261205T1330_emoji_search': m20261205T1330,
   '20261205T1400_conversation_incident_index': m20261205T1400,
+  '20261205T1520_message_redaction': m20261205T1520,
+  '20261205T1530_message_retention_index': m20261205T1530,
+  '20261205T1540_conversation_origin': m20261205T1540,
 };

@@ -485,9 +485,10 @@ function ReplyCheckSettings({ s, admin, report }: { s: WorkflowSettings; admin: 
 
 function OtherSettings({ s, admin, report }: { s: WorkflowSettings; admin: boolean; report: ReportDirty }) {
   const toast = useToast();
-  const initial = useMemo(() => ({ expertTargetMin: s.expertTargetMin, autoDetect: s.incidents.autoDetect }), [s.expertTargetMin, s.incidents.autoDetect]);
+  const rawDays = s.retention?.rawPayloadDays ?? null;
+  const initial = useMemo(() => ({ expertTargetMin: s.expertTargetMin, autoDetect: s.incidents.autoDetect, rawPayloadDays: rawDays }), [s.expertTargetMin, s.incidents.autoDetect, rawDays]);
   const { draft, dirty, set } = useDraft(initial, 'other', report);
-  const w = useAdminWrite(() => save({ expertTargetMin: draft.expertTargetMin, incidents: { autoDetect: draft.autoDetect } }), [wkeys.settings]);
+  const w = useAdminWrite(() => save({ expertTargetMin: draft.expertTargetMin, incidents: { autoDetect: draft.autoDetect }, retention: { rawPayloadDays: draft.rawPayloadDays } }), [wkeys.settings]);
   return (
     <SettingsForm title="Experts and incidents" id="other-title" admin={admin} onSubmit={() => w.mutate(undefined, { onSuccess: () => toast('Saved') })}>
       <div className="form-row">
@@ -495,6 +496,7 @@ function OtherSettings({ s, admin, report }: { s: WorkflowSettings; admin: boole
         <label className="checkbox field-check">
           <input type="checkbox" checked={draft.autoDetect} onChange={(e) => set({ ...draft, autoDetect: e.target.checked })} /> Open an incident automatically on unusual volume
         </label>
+        <NumberField label="Keep raw network payloads (days)" value={draft.rawPayloadDays} onChange={(v) => set({ ...draft, rawPayloadDays: v })} hint="Empty: kept. Otherwise the networks' original payloads of older messages are cleared; their text, triage and search stay." />
       </div>
       <SaveBar pending={w.isPending} error={w.error} dirty={dirty} admin={admin} label="these settings" />
     </SettingsForm>

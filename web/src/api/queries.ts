@@ -28,6 +28,8 @@ export interface ListParams {
   dueWithinMin?: number;
   /** Customers' conversations linked to this incident. */
   incident?: number;
+  /** How the conversation began: found by keyword `listening`, or `addressed` to the brand (a mention, reply, DM...). */
+  origin?: 'listening' | 'addressed';
   q?: string;
   sort: Sort;
 }
@@ -79,7 +81,7 @@ export const useNotifications = () => useQuery({ queryKey: keys.notifications, q
 export function listQueryString(p: ListParams, cursor: string | null, opts: { limit?: number; total?: boolean } = {}): string {
   return qs({
     view: p.view, status: p.status, assignee: p.assignee, team: p.team, channel: p.channel, network: p.network, priorityMin: p.priorityMin, label: p.label,
-    sentiment: p.sentiment, category: p.category, triageAction: p.triageAction, dueWithinMin: p.dueWithinMin, incident: p.incident, q: p.q, sort: p.sort, cursor, limit: opts.limit ?? PAGE_SIZE,
+    sentiment: p.sentiment, category: p.category, triageAction: p.triageAction, dueWithinMin: p.dueWithinMin, incident: p.incident, origin: p.origin, q: p.q, sort: p.sort, cursor, limit: opts.limit ?? PAGE_SIZE,
     total: opts.total ? 'true' : undefined,
   });
 }

@@ -52,6 +52,8 @@ export interface Message {
   source: string;
   /** Inbound messages: how triage judged it (null when untriaged, and for replies). */
   triage: Triage | null;
+  /** Deleted by its author on the network, or erased on request: the text is gone. */
+  redacted?: 'deleted_by_author' | 'erasure';
 }
 
 // ---------------------------------------------------------------- triage
@@ -158,6 +160,8 @@ export interface Conversation {
   slaState: string | null;
   /** The incident a customer's conversation is linked to (PUT /api/conversations/:id/incident), or that a statement's conversation belongs to. */
   incidentId?: number | null;
+  /** The kind of the message that opened it (mention, reply, dm...): `listening` when keyword listening found a post that did not address the brand. */
+  origin?: string | null;
 }
 
 export interface Note {
@@ -471,7 +475,10 @@ export interface IncidentStatement {
   reviewedAt: string | null;
   reviewNote: string | null;
   url: string | null;
+  /** Why it failed or waits: a plain summary of the error's class. */
   error: string | null;
+  /** The network's own words behind `error`: admins only. */
+  errorDetail?: string | null;
   createdAt: string | null;
   /** When the outbox posted it. */
   sentAt?: string | null;
@@ -599,6 +606,8 @@ export interface WorkflowSettings {
   replyChecks: Record<string, 'block' | 'warn' | 'hint' | 'off'>;
   expertTargetMin: number;
   incidents: { autoDetect: boolean };
+  /** Raw payloads of messages older than this are cleared; null: kept. */
+  retention?: { rawPayloadDays: number | null };
 }
 
 export const REPLY_CHECK_CODES = ['reply.empty', 'reply.link_only', 'reply.too_long', 'reply.near_duplicate', 'reply.personal_data', 'reply.shouting', 'reply.no_greeting', 'reply.no_name', 'reply.wrong_person'] as const;

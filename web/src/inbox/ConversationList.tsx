@@ -22,6 +22,9 @@ const TRIAGE_MARKER_TITLE = {
   ignore: 'Triage says: ignore (nothing to do: spam)',
 } as const;
 
+/** The row's marker for a conversation keyword listening found: the person did not address the brand. */
+const LISTENING_TITLE = 'Found by keyword listening: the post does not tag or address the brand';
+
 export interface ListHandle {
   focusRow(index: number): void;
 }
@@ -211,6 +214,11 @@ const Row = memo(function Row({ c, index, start, setSize, cursor, open, checked,
             <StatusBadge status={c.status} />
             <NetworkBadge network={c.network} />
             {c.visibility === 'private' && <span className="badge vis-private">Private</span>}
+            {c.origin === 'listening' && (
+              <span className="badge origin-listening" data-origin="listening" title={LISTENING_TITLE}>
+                Listening<span className="visually-hidden"> (not addressed to the brand)</span>
+              </span>
+            )}
             {c.priority > 0 && <span className={`badge prio prio-${priorityLabel(c.priority).toLowerCase()}`}>{priorityLabel(c.priority)}</span>}
             {(c.triageAction === 'monitor' || c.triageAction === 'ignore') && (
               <span className={`badge triage-action act-${c.triageAction}`} data-triage={c.triageAction} title={TRIAGE_MARKER_TITLE[c.triageAction]}>

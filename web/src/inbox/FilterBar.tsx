@@ -128,6 +128,11 @@ export function FilterBar({ search, onChange, knownLabels }: { search: InboxSear
               <option value="abuse">Abuse</option>
               <option value="other">Other</option>
             </SelectField>
+          <SelectField label="Found by" value={search.origin ?? ''} onChange={(e) => onChange({ origin: (e.target.value || undefined) as InboxSearch['origin'] })}>
+              <option value="">Mentions and listening</option>
+              <option value="listening">Listening only (not addressed to us)</option>
+              <option value="addressed">Mentions only (addressed to us)</option>
+            </SelectField>
           <span className="inline-field" role="group" aria-labelledby="filter-triage">
             <span id="filter-triage">Triage says</span>
             {TRIAGE_ACTIONS.map((a) => (

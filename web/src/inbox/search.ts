@@ -29,11 +29,13 @@ export interface InboxSearch {
   due?: number;
   /** Customers' conversations linked to this incident (the incidents page links here). */
   incident?: number;
+  /** Found by keyword listening (not addressed to the brand), or addressed to it (a mention, reply, DM...). */
+  origin?: 'listening' | 'addressed';
   sort?: Sort;
 }
 
 /** The filters of the filter bar (everything in the URL that narrows the view, but the search). */
-export const FILTER_KEYS = ['status', 'assignee', 'team', 'channel', 'network', 'priorityMin', 'label', 'sentiment', 'category', 'triage', 'due', 'incident'] as const;
+export const FILTER_KEYS = ['status', 'assignee', 'team', 'channel', 'network', 'priorityMin', 'label', 'sentiment', 'category', 'triage', 'due', 'incident', 'origin'] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
 
 /** Every filter off (a patch for the URL). */
@@ -83,6 +85,7 @@ export function parseInboxSearch(raw: Record<string, unknown>): InboxSearch {
     const actions = triageActionsOf(triage);
     if (actions.length) out.triage = actions.join(',');
   }
+  if (raw.origin === 'listening' || raw.origin === 'addressed') out.origin = raw.origin;
   if (typeof raw.sort === 'string' && (SORTS as readonly string[]).includes(raw.sort)) out.sort = raw.sort as Sort;
   return out;
 }
@@ -105,6 +108,7 @@ export function toListParams(view: View, s: InboxSearch): ListParams {
   if (s.triage) p.triageAction = s.triage;
   if (s.due != null) p.dueWithinMin = s.due;
   if (s.incident != null) p.incident = s.incident;
+  if (s.origin) p.origin = s.origin;
   if (s.q && s.mode === 'conversations') p.q = s.q;
   return p;
 }
@@ -146,6 +150,7 @@ export function describeFilters(s: InboxSearch, names: FilterNames = {}): { key:
   if (s.sentiment) add('sentiment', `Sentiment: ${SENTIMENT_LABEL[s.sentiment] ?? s.sentiment}`);
   if (s.category) add('category', `Category: ${CATEGORY_LABEL[s.category] ?? s.category}`);
   if (s.triage) add('triage', `Triage: ${triageActionsOf(s.triage).map((a) => ACTION_LABEL[a]).join(' or ')}`);
+  if (s.origin) add('origin', s.origin === 'listening' ? 'Found by listening only' : 'Mentions only (addressed to the brand)');
   if (s.label) add('label', `Label: ${s.label}`);
   if (s.incident != null) add('incident', `Incident #${s.incident}`);
   return out;

@@ -84,6 +84,7 @@ export function matchesList(c: Conversation, p: ListParams, v: Viewer = viewer, 
   if (p.category && c.category !== p.category) return false;
   if (p.label && !c.labels.includes(p.label.toLowerCase())) return false;
   if (p.incident != null && c.incidentId !== p.incident) return false;
+  if (p.origin && (c.origin === 'listening') !== (p.origin === 'listening')) return false;
   if (p.dueWithinMin != null) {
     const due = t(c.slaDueAt);
     if (Number.isNaN(due) || due > now + p.dueWithinMin * 60_000 || c.status === 'resolved') return false;

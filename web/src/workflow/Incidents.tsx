@@ -407,7 +407,7 @@ export function StatementState({ s, users, compact }: { s: IncidentStatement; us
           — <SafeText text={s.reviewNote} linkify={false} />
         </span>
       )}
-      {!compact && s.status === 'failed' && s.error && <span className="muted"> — {s.error}</span>}
+      {!compact && s.status === 'failed' && s.error && <span className="muted" title={s.errorDetail ?? undefined}> — {s.error}</span>}
     </span>
   );
 }

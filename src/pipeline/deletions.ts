@@ -1,0 +1,64 @@
+/**
+ * Deletions from the networks: a customer deleted their post, comment or message, and the
+ * network told us (X `tweet_delete_events`, a Facebook `feed` change with `verb: "remove"`).
+ * The stored message is redacted (src/store/redact.ts): its content goes, its row stays for
+ * threading and reports. A deletion for a message never stored is no error: a tombstone
+ * keeps the post out should it still arrive (webhooks do not keep order). Runs under the
+ * brand's ingest lock, so a batch storing the same post either commits first (and is then
+ * redacted) or sees the tombstone.
+ */
+import type { EventBus } from '../events/bus.js';
+import type { Clock } from '../lib/clock.js';
+import { presentIdentity, presentMessage } from '../server/presenters.js';
+import type { Store } from '../store/db.js';
+import { addTombstone, redactMessages } from '../store/redact.js';
+import { inLists, inValues, lockBrand } from '../store/util.js';
+
+export interface NetworkDeletionBatch {
+  brandId: number;
+  network: string;
+  /** The network ids of the deleted items. */
+  networkMessageIds: readonly string[];
+  /** Audit actor, e.g. `system:webhook:x`. */
+  actor: string;
+}
+
+/** Redact what is stored, tombstone what is not; announce the redacted messages. */
+export async function applyNetworkDeletions(deps: { store: Store; bus: EventBus; clock: Clock }, d: NetworkDeletionBatch): Promise<{ redacted: number[]; tombstoned: number }> {
+  const { store, bus, clock } = deps;
+  const ids = [...new Set(d.networkMessageIds.filter((id) => id !== ''))];
+  if (!ids.length) return { redacted: [], tombstoned: 0 };
+  const now = clock.now();
+  const done = await store.db.transaction().execute(async (trx) => {
+    await lockBrand(trx, store, d.brandId);
+    const found = new Map<string, number>();
+    for (const part of inLists(ids)) {
+      const rows = await trx.selectFrom('message').select(['id', 'network_message_id']).where('brand_id', '=', d.brandId).where('network', '=', d.network).where(inValues(store, 'network_message_id', part, 'text')).execute();
+      for (const r of rows) found.set(r.network_message_id!, Number(r.id));
+    }
+    let tombstoned = 0;
+    for (const id of ids) {
+      if (found.has(id)) continue;
+      await addTombstone(trx, { brandId: d.brandId, network: d.network, networkMessageId: id, reason: 'deleted_by_author', now });
+      tombstoned++;
+    }
+    const r = await redactMessages(trx, store, { brandId: d.brandId, messageIds: [...found.values()], reason: 'deleted_by_author', actor: d.actor, now });
+    return { redacted: r.redacted, tombstoned };
+  });
+  await publishRedacted(deps, d.brandId, done.redacted);
+  return done;
+}
+
+/** Live `message.updated` events for redacted messages (author kept, so the view still shows who). */
+export async function publishRedacted(deps: { store: Store; bus: EventBus }, brandId: number, messageIds: readonly number[]): Promise<void> {
+  for (const part of inLists([...messageIds])) {
+    const rows = await deps.store.db.selectFrom('message').selectAll().where(inValues(deps.store, 'id', part, 'bigint')).execute();
+    const seen = new Set<number>();
+    for (const m of rows) {
+      if (seen.has(m.id)) continue;
+      seen.add(m.id);
+      const ident = m.author_identity_id ? await deps.store.db.selectFrom('contact_identity').selectAll().where('id', '=', m.author_identity_id).executeTakeFirst() : null;
+      deps.bus.publish(brandId, 'message.updated', presentMessage(m, ident ? presentIdentity(ident) : null));
+    }
+  }
+}
