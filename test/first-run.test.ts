@@ -121,11 +121,13 @@ describe('the first start, on SQLite', () => {
       db.close();
     }
 
-    const third = start(['--port', String(port), '--data-dir', dataDir]);
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/api/health`)).ok, 90_000, 'the third start');
+    // a port of its own: the second's may have been handed to another test's server meanwhile
+    const thirdPort = await freePort();
+    const third = start(['--port', String(thirdPort), '--data-dir', dataDir]);
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${thirdPort}/api/health`)).ok, 90_000, 'the third start');
     await new Promise((r) => setTimeout(r, 500));
     expect(third.out()).not.toMatch(/Password/);
-    expect(await signIn(port, DEMO_ADMIN_EMAIL, password)).toBe(200);
+    expect(await signIn(thirdPort, DEMO_ADMIN_EMAIL, password)).toBe(200);
   }, 240_000);
 
   it('a seed whose login was never shown (the process died first) is shown by the next desk that listens', async () => {
