@@ -189,6 +189,21 @@ export class MastodonContractServer {
     for (const c of this.streamClients) this.closeStream(c, 1001);
   }
 
+  /**
+   * Public statuses by an account, stored as federated posts arrive (no request, so no rate
+   * limit): a burst of hundreds between two polls. Returns their ids, oldest first.
+   */
+  addPublicStatuses(accountId: string, texts: string[]): string[] {
+    return texts.map((text) => {
+      const s: StatusRecord = {
+        id: this.nextId(), accountId, text, spoilerText: '', visibility: 'public', inReplyToId: null, inReplyToAccountId: null, mentionIds: [], tags: [],
+        language: 'en', createdAt: new Date().toISOString(), favouritedBy: new Set(), deleted: false,
+      };
+      this.statusesById.set(s.id, s);
+      return s.id;
+    });
+  }
+
   statuses(): StatusRecord[] {
     return [...this.statusesById.values()].filter((s) => !s.deleted);
   }

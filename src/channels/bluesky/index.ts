@@ -82,6 +82,8 @@ const BACKFILL_MESSAGES = 20;
 /** Bounds per poll; what does not fit waits for the next one. */
 const MAX_NOTIFICATION_PAGES = 10;
 const MAX_SEARCH_PAGES = 4;
+/** Unfinished search backfills kept per keyword; past this the two oldest merge (re-read, deduplicated). */
+const MAX_SEARCH_GAPS = 20;
 /** How far before the listening mark a search reaches: posts reach the AppView (are indexed) up to this long after they were written. */
 const SEARCH_SLACK_MS = 15 * 60_000;
 /** The listening mark of a search that has run and found nothing yet. */
@@ -98,12 +100,27 @@ interface Mark {
   uris: string[];
 }
 
+/**
+ * What a burst bigger than one poll left unread for a keyword: the hits new to `from` (the
+ * mark before the burst) with a sortAt before `until`, other than `seen`. Later polls page
+ * down from `until` until they meet `from`.
+ */
+interface SearchGap {
+  from: Mark;
+  /** ISO sortAt bound for the next page (exclusive): the oldest sortAt read + 1 ms. */
+  until: string;
+  /** URIs already read at the oldest sortAt (until − 1 ms). */
+  seen: string[];
+}
+
 interface BlueskyCursor {
   v: 1;
   /** Notifications high-water mark. */
   n: Mark | null;
   /** Listening high-water marks, per keyword. */
   k: Record<string, Mark>;
+  /** Unfinished listening backfills per keyword, newest first (absent in older cursors). */
+  g?: Record<string, SearchGap[]>;
   /** Chat: newest message rev seen, per conversation. */
   c: Record<string, string> | null;
 }
@@ -118,10 +135,13 @@ export function parseCursor(s: string | null): BlueskyCursor {
   }
   const c = o as Partial<BlueskyCursor>;
   const validMark = (m: unknown): m is Mark => !!m && typeof (m as Mark).at === 'string' && Number.isFinite(Date.parse((m as Mark).at)) && Array.isArray((m as Mark).uris);
-  if (!c || c.v !== 1 || (c.n !== null && !validMark(c.n)) || typeof c.k !== 'object' || c.k === null || Object.values(c.k).some((m) => !validMark(m)) || (c.c !== null && (typeof c.c !== 'object' || Array.isArray(c.c)))) {
+  const validGap = (g: unknown): g is SearchGap =>
+    !!g && validMark((g as SearchGap).from) && typeof (g as SearchGap).until === 'string' && Number.isFinite(Date.parse((g as SearchGap).until)) && Array.isArray((g as SearchGap).seen);
+  const validGaps = (g: unknown) => g === undefined || (!!g && typeof g === 'object' && !Array.isArray(g) && Object.values(g).every((gs) => Array.isArray(gs) && gs.every(validGap)));
+  if (!c || c.v !== 1 || (c.n !== null && !validMark(c.n)) || typeof c.k !== 'object' || c.k === null || Object.values(c.k).some((m) => !validMark(m)) || !validGaps(c.g) || (c.c !== null && (typeof c.c !== 'object' || Array.isArray(c.c)))) {
     throw new ChannelError('CURSOR_INVALID', 'the stored Bluesky cursor has an unknown shape');
   }
-  return { v: 1, n: c.n ?? null, k: c.k, c: c.c ?? null };
+  return { v: 1, n: c.n ?? null, k: c.k, g: c.g ?? {}, c: c.c ?? null };
 }
 
 /**
@@ -154,6 +174,29 @@ function advance(mark: Mark | null, items: { indexedAt: string; uri: string }[])
     else if (t === b && best && !best.uris.includes(it.uri)) best = { at: best.at, uris: [...best.uris, it.uri] };
   }
   return best;
+}
+
+/** What search sorts and filters on: the earlier of the record's createdAt and indexedAt. */
+function sortAt(p: PostLike): number {
+  const indexed = Date.parse(p.indexedAt);
+  const created = typeof p.record?.createdAt === 'string' ? Date.parse(p.record.createdAt) : NaN;
+  return Number.isFinite(created) && created < indexed ? created : indexed;
+}
+
+/** `since` for a mark: SEARCH_SLACK_MS before it (posts are indexed up to that long after they were written). */
+function searchSince(mark: Mark): string {
+  return new Date(Date.parse(mark.at) - SEARCH_SLACK_MS).toISOString();
+}
+
+/** The lowest sortAt among posts, with the URIs at it. */
+function lowEdge(edge: { at: number; uris: string[] } | null, posts: PostLike[]): { at: number; uris: string[] } | null {
+  for (const p of posts) {
+    const t = sortAt(p);
+    if (!Number.isFinite(t)) continue;
+    if (!edge || t < edge.at) edge = { at: t, uris: [p.uri] };
+    else if (t === edge.at && !edge.uris.includes(p.uri)) edge = { at: t, uris: [...edge.uris, p.uri] };
+  }
+  return edge;
 }
 
 function safeJson(s: string): unknown {
@@ -299,11 +342,17 @@ export class BlueskyChannel implements Channel {
     const notes = await this.pollNotifications(cur.n);
     messages.push(...notes.messages);
     const k: Record<string, Mark> = {};
+    const g: Record<string, SearchGap[]> = {};
+    let more = false;
     for (const kw of this.keywords) {
-      const r = await this.secondary(`search:${kw}`, () => this.pollSearch(kw, cur.k[kw] ?? null));
+      const r = await this.secondary(`search:${kw}`, () => this.pollSearch(kw, cur.k[kw] ?? null, cur.g?.[kw] ?? []));
       if (r) messages.push(...r.messages);
       const mark = r ? r.mark : (cur.k[kw] ?? null);
       if (mark) k[kw] = mark;
+      const gaps = r ? r.gaps : (cur.g?.[kw] ?? []);
+      if (gaps.length) g[kw] = gaps;
+      // a burst is not read through yet: poll again at once rather than after a whole interval
+      if (r && r.gaps.length) more = true;
     }
     let c = cur.c;
     if (this.directMessages) {
@@ -314,8 +363,8 @@ export class BlueskyChannel implements Channel {
       }
     }
     await this.addFollowers(messages);
-    const next: BlueskyCursor = { v: 1, n: notes.mark, k, c };
-    return { messages, cursor: JSON.stringify(next) };
+    const next: BlueskyCursor = { v: 1, n: notes.mark, k, ...(Object.keys(g).length ? { g } : {}), c };
+    return { messages, cursor: JSON.stringify(next), more };
   }
 
   /**
@@ -366,36 +415,95 @@ export class BlueskyChannel implements Channel {
   }
 
   /**
-   * New search hits since the mark. Search orders and filters by `sortAt`, the earlier of a
-   * post's createdAt and indexedAt, while the mark is the newest indexedAt seen: a post
-   * written before the last poll but indexed after it sorts below the mark. So `since` reaches
-   * SEARCH_SLACK_MS further back, posts are told new by indexedAt, and paging goes on past
-   * posts already seen until a page brings nothing new.
+   * New search hits since the mark, then what earlier bursts left unread. Search orders and
+   * filters by `sortAt`, the earlier of a post's createdAt and indexedAt, while the mark is the
+   * newest indexedAt seen: a post written before the last poll but indexed after it sorts below
+   * the mark. So `since` reaches SEARCH_SLACK_MS further back, posts are told new by indexedAt,
+   * and paging goes on past posts already seen until a page brings nothing new.
+   *
+   * A poll reads MAX_SEARCH_PAGES pages per keyword, the newest first (one page fewer when a
+   * backfill is open, so that gets on too). A burst that does not fit leaves a gap: the mark
+   * before it, and `until` = the oldest sortAt read. Later polls page down from `until` (a
+   * bound, not the server's cursor, which need not outlive a request) until they meet that
+   * mark, oldest gap first. The mark itself moves with the newest hits only.
    */
-  private async pollSearch(q: string, mark: Mark | null): Promise<{ messages: NormalizedMessage[]; mark: Mark | null }> {
+  private async pollSearch(q: string, mark: Mark | null, gaps: SearchGap[]): Promise<{ messages: NormalizedMessage[]; mark: Mark | null; gaps: SearchGap[] }> {
     const fresh: PostLike[] = [];
-    const since = mark ? new Date(Date.parse(mark.at) - SEARCH_SLACK_MS).toISOString() : undefined;
+    const have = new Set<string>();
+    const take = (p: PostLike) => {
+      if (have.has(p.uri)) return false;
+      have.add(p.uri);
+      fresh.push(p);
+      return true;
+    };
+    const search = (params: { limit: number; cursor?: string; since?: string; until?: string }) =>
+      this.call('read', () => this.agent.app.bsky.feed.searchPosts({ q: blueskySearchQuery(q), sort: 'latest', ...params }));
+    const done = () => {
+      const ctx = this.ctx();
+      // the account's own posts match its brand keywords too; they are not listening hits
+      return fresh.filter((p) => p.author.did !== ctx.ownDid).map((p) => normalizePost(p, 'listening', ctx));
+    };
+    if (!mark) {
+      const res = await search({ limit: BACKFILL_SEARCH });
+      for (const p of res.data.posts as PostLike[]) take(p);
+      // a first search with no hits still starts the position: whatever comes later is new, and
+      // is paged through rather than taken as another one-page backfill
+      return { messages: done(), mark: advance(null, fresh) ?? NOTHING_SEEN, gaps: [] };
+    }
+    const open = gaps.map((g) => ({ ...g, seen: [...g.seen] }));
+    let budget = MAX_SEARCH_PAGES;
+    let edge: { at: number; uris: string[] } | null = null;
+    let reached = false;
     let pageCursor: string | undefined;
-    for (let page = 0; page < MAX_SEARCH_PAGES; page++) {
-      const res = await this.call('read', () =>
-        this.agent.app.bsky.feed.searchPosts({ q: blueskySearchQuery(q), sort: 'latest', limit: mark ? 100 : BACKFILL_SEARCH, cursor: pageCursor, ...(since ? { since } : {}) }),
-      );
+    for (let page = 0; page < (open.length ? MAX_SEARCH_PAGES - 1 : MAX_SEARCH_PAGES); page++) {
+      const res = await search({ limit: 100, cursor: pageCursor, since: searchSince(mark) });
+      budget--;
+      const posts = res.data.posts as PostLike[];
+      edge = lowEdge(edge, posts);
       let anyNew = false;
-      for (const p of res.data.posts as PostLike[]) {
-        if (isNew(p.indexedAt, p.uri, mark) && !fresh.some((f) => f.uri === p.uri)) {
-          fresh.push(p);
-          anyNew = true;
-        }
+      for (const p of posts) if (isNew(p.indexedAt, p.uri, mark) && take(p)) anyNew = true;
+      if (!anyNew || !res.data.cursor || posts.length === 0) {
+        reached = true;
+        break;
       }
-      if (!mark || !anyNew || !res.data.cursor || res.data.posts.length === 0) break;
       pageCursor = res.data.cursor;
     }
-    const ctx = this.ctx();
-    // the account's own posts match its brand keywords too; they are not listening hits
-    const messages = fresh.filter((p) => p.author.did !== ctx.ownDid).map((p) => normalizePost(p, 'listening', ctx));
-    // a first search with no hits still starts the position: whatever comes later is new, and
-    // is paged through rather than taken as another one-page backfill
-    return { messages, mark: advance(mark, fresh) ?? NOTHING_SEEN };
+    // only what the newest pages brought moves the mark: a gap's posts may be indexed after others still unread
+    const next = advance(mark, fresh);
+    if (!reached && edge) open.unshift({ from: mark, until: new Date(edge.at + 1).toISOString(), seen: edge.uris });
+    while (open.length > MAX_SEARCH_GAPS) {
+      // the two oldest become one: what lies between them is read again (and dropped as a duplicate)
+      const older = open.pop()!;
+      open[open.length - 1]!.from = older.from;
+    }
+    while (budget > 0 && open.length) {
+      const gap = open[open.length - 1]!;
+      const until = gap.until;
+      const skip = new Set(gap.seen);
+      let closed = false;
+      pageCursor = undefined;
+      while (budget > 0) {
+        const res = await search({ limit: 100, cursor: pageCursor, since: searchSince(gap.from), until });
+        budget--;
+        // servers that do not know `until`: what lies above it was read already
+        const posts = (res.data.posts as PostLike[]).filter((p) => sortAt(p) < Date.parse(until) && !skip.has(p.uri));
+        let anyNew = false;
+        for (const p of posts) if (isNew(p.indexedAt, p.uri, gap.from) && take(p)) anyNew = true;
+        const low = lowEdge(null, posts);
+        if (low) {
+          if (low.at < Date.parse(gap.until) - 1) [gap.until, gap.seen] = [new Date(low.at + 1).toISOString(), low.uris];
+          else gap.seen = [...new Set([...gap.seen, ...low.uris])];
+        }
+        // the end: the server has no more, or a page brought nothing new from below the gap's mark
+        if (!res.data.cursor || res.data.posts.length === 0 || (!anyNew && low !== null && low.at <= Date.parse(gap.from.at))) {
+          closed = true;
+          break;
+        }
+        pageCursor = res.data.cursor;
+      }
+      if (closed) open.pop();
+    }
+    return { messages: done(), mark: next, gaps: open };
   }
 
   private async pollChat(revs: Record<string, string> | null): Promise<{ messages: NormalizedMessage[]; revs: Record<string, string> }> {
@@ -469,7 +577,8 @@ export class BlueskyChannel implements Channel {
       mark = k ?? null;
     }
     await this.ensureSession();
-    const r = await this.pollSearch(query, mark);
+    // an ad-hoc search keeps only its position (a burst past one call's pages is not resumed)
+    const r = await this.pollSearch(query, mark, []);
     await this.addFollowers(r.messages);
     return { messages: r.messages, cursor: r.mark ? JSON.stringify(r.mark) : null };
   }

@@ -1,8 +1,8 @@
 /**
  * Bluesky keyword listening across polls, against a small stand-in for the AppView's
  * app.bsky.feed.searchPosts as its lexicon documents it: `sort: latest` orders by
- * `sortAt` (the earlier of createdAt and indexedAt), `since` filters on sortAt
- * (inclusive), `cursor` pages on. (The dev-env AppView used by bluesky.test.ts ignores
+ * `sortAt` (the earlier of createdAt and indexedAt), `since` (inclusive) and `until`
+ * (exclusive) filter on sortAt, `cursor` pages on. (The dev-env AppView used by bluesky.test.ts ignores
  * `since`, so it cannot show what the real one drops.)
  */
 import { describe, expect, it } from 'vitest';
@@ -30,10 +30,11 @@ function fakeAppView() {
       searches.push(url.searchParams);
       const q = (url.searchParams.get('q') ?? '').toLowerCase();
       const since = url.searchParams.get('since');
+      const until = url.searchParams.get('until');
       const limit = Number(url.searchParams.get('limit') ?? 25);
       const offset = Number(url.searchParams.get('cursor') ?? 0);
       const hits = posts
-        .filter((p) => p.text.toLowerCase().includes(q) && (!since || Date.parse(sortAt(p)) >= Date.parse(since)))
+        .filter((p) => p.text.toLowerCase().includes(q) && (!since || Date.parse(sortAt(p)) >= Date.parse(since)) && (!until || Date.parse(sortAt(p)) < Date.parse(until)))
         .sort((a, b) => Date.parse(sortAt(b)) - Date.parse(sortAt(a)));
       const page = hits.slice(offset, offset + limit);
       return json({
@@ -103,6 +104,50 @@ describe('bluesky listening across polls', () => {
     const second = await channel.sync(first.cursor);
     expect(new Set(listened(second))).toEqual(new Set(burst));
     expect(listened(await channel.sync(second.cursor))).toEqual([]);
+  });
+
+  it('a burst bigger than one poll (950 hits) is read through over the next polls, each once, and a post written meanwhile is not held up', async () => {
+    const net = fakeAppView();
+    const channel = channelFor(net.fetch);
+    const before = net.add('zorblatt before', T, T);
+    let cursor = (await channel.sync(null)).cursor;
+    // an outage: 950 hits, some at the same instant, between two polls
+    const burst = Array.from({ length: 950 }, (_, i) => net.add(`zorblatt down ${i}`, T + 1000 + Math.floor(i / 3) * 1000, T + 1000 + Math.floor(i / 3) * 1000));
+    const seen: string[] = [];
+    const polls: boolean[] = [];
+    let late = '';
+    let lateFirstSeen = -1;
+    for (let i = 0; i < 6; i++) {
+      const r = await channel.sync(cursor);
+      const got = listened(r);
+      seen.push(...got);
+      polls.push(!!r.more);
+      cursor = r.cursor;
+      if (i === 1) late = net.add('zorblatt still down?', T + 600_000, T + 600_000);
+      if (late && lateFirstSeen < 0 && got.includes(late)) lateFirstSeen = i;
+    }
+    expect(seen).not.toContain(before);
+    expect(seen.length).toBe(new Set(seen).size);
+    expect(new Set(seen)).toEqual(new Set([...burst, late]));
+    // the newest come first, even while the backfill goes on
+    expect(lateFirstSeen).toBe(2);
+    // 400, then what the newest pages leave of four; `more` has the sync worker poll again at once until it is done
+    expect(polls).toEqual([true, true, true, false, false, false]);
+    expect(JSON.parse(cursor!).g).toBeUndefined();
+    expect(listened(await channel.sync(cursor))).toEqual([]);
+  });
+
+  it('reads a listening position stored before backfills existed (no `g`)', async () => {
+    const net = fakeAppView();
+    const channel = channelFor(net.fetch);
+    const before = net.add('zorblatt before', T, T);
+    const after = net.add('zorblatt after', T + 1000, T + 1000);
+    const legacy = JSON.stringify({ v: 1, n: null, k: { zorblatt: { at: ISO(T), uris: [before] } }, c: null });
+    const r = await channel.sync(legacy);
+    expect(listened(r)).toEqual([after]);
+    expect(r.more).toBeFalsy();
+    // (a malformed backfill is refused like any other malformed position)
+    await expect(channel.sync(JSON.stringify({ v: 1, n: null, k: {}, g: { zorblatt: [{ until: 'x' }] }, c: null }))).rejects.toMatchObject({ code: 'CURSOR_INVALID' });
   });
 
   it('sends a keyword with an operator or a quote as a literal phrase, not as a filter', async () => {

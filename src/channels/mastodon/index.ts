@@ -61,8 +61,10 @@ const CAPABILITIES: Capabilities = {
 const BACKFILL = 40;
 const PAGE = 80;
 const LISTEN_PAGE = 40;
-/** Search pages read per keyword and poll (search has no cursor, only an offset). */
+/** Search pages read per keyword and poll (search has no cursor: pages are bounded by max_id). */
 const SEARCH_PAGES = 5;
+/** Unfinished search backfills kept per keyword; past this the two oldest merge (re-read, deduplicated). */
+const MAX_SEARCH_GAPS = 20;
 /**
  * The position of a hashtag or search that has run and found nothing yet: what comes later is
  * all new, and is paged through rather than taken as another one-page backfill.
@@ -77,7 +79,14 @@ interface MastodonCursor {
   t: Record<string, string>;
   /** Newest status id seen per search keyword. */
   k: Record<string, string>;
+  /**
+   * Unfinished search backfills per keyword, newest first: [lo, hi] = the hits with
+   * lo < id < hi are not read yet (a burst bigger than one poll). Absent in older cursors.
+   */
+  g?: Record<string, SearchGap[]>;
 }
+
+type SearchGap = [lo: string, hi: string];
 
 export function parseCursor(s: string | null): MastodonCursor {
   if (!s) return { v: 1, n: null, t: {}, k: {} };
@@ -88,10 +97,13 @@ export function parseCursor(s: string | null): MastodonCursor {
     throw new ChannelError('CURSOR_INVALID', 'the stored Mastodon cursor is not JSON');
   }
   const idMap = (m: unknown) => !!m && typeof m === 'object' && !Array.isArray(m) && Object.values(m).every((v) => typeof v === 'string');
-  if (!c || c.v !== 1 || (c.n !== null && typeof c.n !== 'string') || !idMap(c.t) || !idMap(c.k)) {
+  const gapMap = (m: unknown) =>
+    m === undefined ||
+    (!!m && typeof m === 'object' && !Array.isArray(m) && Object.values(m).every((gs) => Array.isArray(gs) && gs.every((g) => Array.isArray(g) && g.length === 2 && g.every((x) => typeof x === 'string'))));
+  if (!c || c.v !== 1 || (c.n !== null && typeof c.n !== 'string') || !idMap(c.t) || !idMap(c.k) || !gapMap(c.g)) {
     throw new ChannelError('CURSOR_INVALID', 'the stored Mastodon cursor has an unknown shape');
   }
-  return { v: 1, n: c.n ?? null, t: c.t!, k: c.k! };
+  return { v: 1, n: c.n ?? null, t: c.t!, k: c.k!, g: c.g ?? {} };
 }
 
 /** `min_id` of the Link header's rel="prev" (the newest item of the page), if present. */
@@ -211,13 +223,18 @@ export class MastodonChannel implements Channel {
       more ||= !!r?.more;
     }
     const k: Record<string, string> = {};
+    const g: Record<string, SearchGap[]> = {};
     for (const q of this.keywords) {
-      const r = await this.secondary(`search:${q}`, () => this.listenSearch(q, cur.k[q] ?? null, ctx));
+      const r = await this.secondary(`search:${q}`, () => this.listenSearch(q, cur.k[q] ?? null, cur.g?.[q] ?? [], ctx));
       if (r) messages.push(...r.messages);
       const at = r ? r.cursor : (cur.k[q] ?? null);
       if (at) k[q] = at;
+      const gaps = r ? r.gaps : (cur.g?.[q] ?? []);
+      if (gaps.length) g[q] = gaps;
+      // a burst is not finished yet: poll again at once rather than after a whole interval
+      more ||= !!r?.more;
     }
-    const next: MastodonCursor = { v: 1, n, t, k };
+    const next: MastodonCursor = { v: 1, n, t, k, ...(Object.keys(g).length ? { g } : {}) };
     return { messages, cursor: JSON.stringify(next), more };
   }
 
@@ -255,30 +272,73 @@ export class MastodonChannel implements Channel {
     return { messages: this.listening(statuses, ctx), cursor: newest(statuses.map((s) => s.id), since) ?? NOTHING_SEEN, more: !!since && statuses.length >= LISTEN_PAGE };
   }
 
+  private async searchPage(q: string, minId: string | null, maxId: string | null): Promise<MastoStatus[]> {
+    const res = (await this.call('read', () =>
+      this.rest.v2.search.list({ q: mastodonSearchQuery(q), type: 'statuses', limit: LISTEN_PAGE, resolve: false, ...(minId ? { minId } : {}), ...(maxId ? { maxId } : {}) }),
+    )) as unknown as { statuses: MastoStatus[] };
+    return res.statuses;
+  }
+
   /**
-   * Search hits newer than `since`. Mastodon's search returns the newest first (min_id only
-   * bounds it), so a poll pages back with `offset` until it reaches `since` — otherwise
-   * everything past the first page since the last poll would be skipped for good. The first
-   * run takes one page (a backfill); a poll reads at most SEARCH_PAGES pages.
+   * Search hits newer than `since`, and what is left of earlier bursts (`gaps`). Mastodon's
+   * search returns the newest first (min_id and max_id only bound it), so a poll pages back
+   * with max_id until it reaches `since`. A burst bigger than one poll (SEARCH_PAGES pages)
+   * leaves a gap — [since, oldest read] — that later polls page through (oldest gap first,
+   * at least one page each poll) until it meets the old position, while each poll still
+   * reads the newest hits first; `more` says a gap is left. The first run takes one page.
    */
-  private async listenSearch(q: string, since: string | null, ctx: { ownId: string }) {
+  private async listenSearch(q: string, since: string | null, gaps: SearchGap[], ctx: { ownId: string }) {
     const statuses: MastoStatus[] = [];
-    for (let page = 0; page < (since ? SEARCH_PAGES : 1); page++) {
-      const res = (await this.call('read', () =>
-        this.rest.v2.search.list({ q: mastodonSearchQuery(q), type: 'statuses', limit: LISTEN_PAGE, offset: page * LISTEN_PAGE, resolve: false, ...(since ? { minId: since } : {}) }),
-      )) as unknown as { statuses: MastoStatus[] };
-      // not every server honours min_id for search: filter here too
-      const fresh = res.statuses.filter((s) => (!since || compareIds(s.id, since) > 0) && !statuses.some((x) => x.id === s.id));
+    /** One page of hits between lo and hi (exclusive; not every server honours the bounds: filtered here too). */
+    const read = async (lo: string | null, hi: string | null) => {
+      const page = await this.searchPage(q, lo, hi);
+      const fresh = page.filter((s) => (!lo || compareIds(s.id, lo) > 0) && (!hi || compareIds(s.id, hi) < 0) && !statuses.some((x) => x.id === s.id));
       statuses.push(...fresh);
-      if (res.statuses.length < LISTEN_PAGE || fresh.length < res.statuses.length) break;
+      let oldest: string | null = null;
+      for (const s of fresh) if (oldest === null || compareIds(s.id, oldest) < 0) oldest = s.id;
+      // the end: a short page, or one reaching past the bounds
+      return { oldest, end: page.length < LISTEN_PAGE || fresh.length < page.length || oldest === null };
+    };
+    if (!since) {
+      await read(null, null);
+      return { messages: this.listening(statuses, ctx), cursor: newest(statuses.map((s) => s.id), null) ?? NOTHING_SEEN, gaps: [] as SearchGap[], more: false };
     }
-    return { messages: this.listening(statuses, ctx), cursor: newest(statuses.map((s) => s.id), since) ?? NOTHING_SEEN, more: false };
+    const open: SearchGap[] = gaps.map(([lo, hi]) => [lo, hi]);
+    let budget = SEARCH_PAGES;
+    // the newest first, so a backfill never holds up what is being written now
+    let hi: string | null = null;
+    for (let top = open.length ? SEARCH_PAGES - 1 : SEARCH_PAGES; top > 0; top--) {
+      const r = await read(since, hi);
+      budget--;
+      if (r.oldest) hi = r.oldest;
+      if (r.end) {
+        hi = null;
+        break;
+      }
+    }
+    if (hi) open.unshift([since, hi]);
+    while (open.length > MAX_SEARCH_GAPS) {
+      // the two oldest become one: what lies between them is read again (and dropped as a duplicate)
+      const older = open.pop()!;
+      const newer = open.pop()!;
+      open.push([older[0], newer[1]]);
+    }
+    // then the oldest unfinished backfill, from where the last poll stopped
+    while (budget > 0 && open.length) {
+      const gap = open[open.length - 1]!;
+      const r = await read(gap[0], gap[1]);
+      budget--;
+      if (r.end) open.pop();
+      else gap[1] = r.oldest!;
+    }
+    return { messages: this.listening(statuses, ctx), cursor: newest(statuses.map((s) => s.id), since) ?? NOTHING_SEEN, gaps: open, more: open.length > 0 };
   }
 
   async search(query: string, cursor: string | null): Promise<SyncResult> {
     const me = await this.whoami();
     const ctx = { ownId: me.id };
-    const r = query.startsWith('#') ? await this.listenTag(query.slice(1), cursor, ctx) : await this.listenSearch(query, cursor, ctx);
+    // an ad-hoc search keeps only its position (a burst past one call's pages is not resumed)
+    const r = query.startsWith('#') ? await this.listenTag(query.slice(1), cursor, ctx) : await this.listenSearch(query, cursor, [], ctx);
     return { messages: r.messages, cursor: r.cursor, more: r.more };
   }
 

@@ -263,6 +263,52 @@ describe('mastodon connector against the contract server', () => {
     expect(new Set(seen)).toEqual(new Set(ids));
   });
 
+  it('a burst bigger than one poll (950 hits) is read through over the next polls, each once, and new posts during it are not held up', async () => {
+    const c = channel({ keywords: ['quuxstorm'] });
+    const start = await c.sync(null);
+    const old = server.addPublicStatuses(bob.id, ['quuxstorm already seen'])[0]!;
+    const seen: string[] = [];
+    let cursor = (await c.sync(start.cursor)).cursor;
+    const burst = server.addPublicStatuses(bob.id, Array.from({ length: 950 }, (_, i) => `quuxstorm outage ${i}`));
+    const polls: { more: boolean; got: string[] }[] = [];
+    let late: string | null = null;
+    for (let i = 0; i < 8; i++) {
+      const r = await c.sync(cursor);
+      const got = r.messages.filter((m) => m.kind === 'listening').map((m) => m.networkMessageId);
+      polls.push({ more: !!r.more, got });
+      seen.push(...got);
+      cursor = r.cursor;
+      // written while the backfill is under way
+      if (i === 1) late = server.addPublicStatuses(bob.id, ['quuxstorm still down?'])[0]!;
+    }
+    expect(seen).not.toContain(old);
+    expect(seen.length).toBe(new Set(seen).size);
+    expect(new Set(seen)).toEqual(new Set([...burst, late!]));
+    // found by the very next poll, not after the backfill
+    expect(polls[2]!.got).toContain(late);
+    // 200 hits, then 160 a poll (a page goes to the newest first); `more` has the sync worker poll again at once until done
+    expect(polls.map((p) => p.more)).toEqual([true, true, true, true, true, false, false, false]);
+    // done: the position is the newest hit and no backfill is left
+    expect(JSON.parse(cursor!).g).toBeUndefined();
+    expect((await c.sync(cursor)).messages.filter((m) => m.kind === 'listening')).toEqual([]);
+  });
+
+  it('reads a search position stored before backfills existed (no `g`), and a cursor with one', async () => {
+    const c = channel({ keywords: ['quuxlegacy'] });
+    const before = server.addPublicStatuses(bob.id, ['quuxlegacy before'])[0]!;
+    const hits = server.addPublicStatuses(bob.id, Array.from({ length: 3 }, (_, i) => `quuxlegacy ${i}`));
+    const legacy = JSON.stringify({ v: 1, n: null, t: {}, k: { quuxlegacy: before } });
+    const r = await c.sync(legacy);
+    expect(r.messages.filter((m) => m.kind === 'listening').map((m) => m.networkMessageId).sort()).toEqual([...hits].sort());
+    // a backfill left by an earlier poll: only what lies inside it is read
+    const gapped = JSON.stringify({ v: 1, n: null, t: {}, k: { quuxlegacy: hits[2] }, g: { quuxlegacy: [[before, hits[1]]] } });
+    const r2 = await c.sync(gapped);
+    expect(r2.messages.filter((m) => m.kind === 'listening').map((m) => m.networkMessageId)).toEqual([hits[0]]);
+    expect(JSON.parse(r2.cursor!)).toMatchObject({ k: { quuxlegacy: hits[2] } });
+    expect(JSON.parse(r2.cursor!).g).toBeUndefined();
+    await expect(c.sync(JSON.stringify({ v: 1, n: null, t: {}, k: {}, g: { x: [['1']] } }))).rejects.toMatchObject({ code: 'CURSOR_INVALID' });
+  });
+
   it('a hashtag or keyword with no hits yet still starts its position: a burst after it is all found, once', async () => {
     const c = channel({ hashtags: ['#QuuxLaunch'], keywords: ['quuxlaunchword'] });
     const start = await c.sync(null);
