@@ -24,6 +24,7 @@ register('train', () => import('./commands/train.js'));
 register('report', () => import('./commands/report.js'));
 register('staffing', () => import('./commands/staffing.js'));
 register('bench', () => import('./commands/bench.js'));
+register('contact', () => import('./commands/contact.js'));
 
 export async function main(argv: string[]): Promise<number> {
   // --debug (anywhere after the command): stack traces for expected errors too

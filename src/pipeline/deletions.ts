@@ -6,6 +6,12 @@
  * keeps the post out should it still arrive (webhooks do not keep order). Runs under the
  * brand's ingest lock, so a batch storing the same post either commits first (and is then
  * redacted) or sees the tombstone.
+ *
+ * A post the brand deleted through moderation (src/commands/moderation.ts) comes back the
+ * same way, as the network's notice that it is gone: it is redacted as `deleted_by_brand`,
+ * not as deleted by its author, when Parley asked the network to delete it (a delete action
+ * done, or still waiting for or without the network's answer: the notice can arrive before
+ * the answer is recorded). A delete the network refused (failed) does not count.
  */
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
@@ -42,8 +48,17 @@ export async function applyNetworkDeletions(deps: { store: Store; bus: EventBus;
       await addTombstone(trx, { brandId: d.brandId, network: d.network, networkMessageId: id, reason: 'deleted_by_author', now });
       tombstoned++;
     }
-    const r = await redactMessages(trx, store, { brandId: d.brandId, messageIds: [...found.values()], reason: 'deleted_by_author', actor: d.actor, now });
-    return { redacted: r.redacted, tombstoned };
+    const stored = [...found.values()];
+    const byBrand = new Set<number>();
+    for (const part of inLists(stored)) {
+      const rows = await trx.selectFrom('moderation_action').select('message_id').where('brand_id', '=', d.brandId).where('action', '=', 'delete')
+        .where('status', 'in', ['done', 'pending', 'unknown']).where(inValues(store, 'message_id', part, 'bigint')).execute();
+      for (const r of rows) byBrand.add(Number(r.message_id));
+    }
+    const byAuthor = stored.filter((id) => !byBrand.has(id));
+    const a = await redactMessages(trx, store, { brandId: d.brandId, messageIds: byAuthor, reason: 'deleted_by_author', actor: d.actor, now });
+    const b = await redactMessages(trx, store, { brandId: d.brandId, messageIds: [...byBrand], reason: 'deleted_by_brand', actor: d.actor, now });
+    return { redacted: [...a.redacted, ...b.redacted], tombstoned };
   });
   await publishRedacted(deps, d.brandId, done.redacted);
   return done;

@@ -105,7 +105,7 @@ export function presentMessage(m: MessageRow, author?: AuthorJson | null, triage
     source: m.source,
     triage: triage !== undefined ? triage : readStoredTriage(m.triage),
     // deleted by its author on the network, or erased: shown without text (src/store/redact.ts)
-    ...(m.redacted_reason ? { redacted: m.redacted_reason as 'deleted_by_author' | 'erasure' } : {}),
+    ...(m.redacted_reason ? { redacted: m.redacted_reason as 'deleted_by_author' | 'deleted_by_brand' | 'erasure' } : {}),
   };
 }
 export type MessageJson = ReturnType<typeof presentMessage>;

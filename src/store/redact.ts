@@ -10,7 +10,9 @@
  * out of `message_fts` for rows already indexed (rows above the watermark are indexed later,
  * with the empty text); on PostgreSQL the generated tsvector column is recomputed. The emoji
  * terms in `message_emoji` are deleted here (their triggers would do it too; this does not
- * depend on them). A conversation whose subject quotes a redacted message loses the subject.
+ * depend on them). A conversation whose subject quotes a redacted message loses the subject,
+ * and a notification on that conversation whose body quotes it (an SLA or snooze notice
+ * carries the subject) gets `[erased]` (erasure) or `[deleted]` as its body.
  *
  * Idempotent: a message already redacted is left alone and not audited again.
  */
@@ -20,7 +22,12 @@ import type { Store } from './db.js';
 import { decodeText } from './text.js';
 import { inLists, inValues, type Tx } from './util.js';
 
-export const REDACTION_REASONS = ['deleted_by_author', 'erasure'] as const;
+/**
+ * Why a message was redacted: its author deleted it on the network; the brand deleted it
+ * through moderation (the network's deletion notice came back for a post the desk deleted);
+ * the person was erased.
+ */
+export const REDACTION_REASONS = ['deleted_by_author', 'deleted_by_brand', 'erasure'] as const;
 export type RedactionReason = (typeof REDACTION_REASONS)[number];
 
 export interface RedactMessagesInput {
@@ -37,6 +44,8 @@ export interface RedactMessagesResult {
   redacted: number[];
   /** Their conversations, to announce. */
   conversationIds: number[];
+  /** Notifications whose body quoted one of them, now `[erased]` or `[deleted]`. */
+  notifications: number;
 }
 
 /**
@@ -72,7 +81,8 @@ export async function redactMessages(trx: Tx, store: Store, input: RedactMessage
       texts.push(decodeText(r.text, r.text_escaped));
     }
   }
-  if (!redacted.length) return { redacted, conversationIds: [] };
+  if (!redacted.length) return { redacted, conversationIds: [], notifications: 0 };
+  let notifications = 0;
 
   // the subject is the opening message's text, shortened: it goes with that text
   for (const [conversationId, texts] of conversations) {
@@ -80,6 +90,10 @@ export async function redactMessages(trx: Tx, store: Store, input: RedactMessage
     if (c && c.subject && texts.some((t) => quotes(t, c.subject))) {
       await trx.updateTable('conversation').set({ subject: '' }).where('id', '=', conversationId).execute();
     }
+    const notices = await trx.selectFrom('notification').select(['id', 'body']).where('brand_id', '=', input.brandId).where('conversation_id', '=', conversationId).execute();
+    const quoting = notices.filter((n) => n.body && texts.some((t) => quotes(t, n.body))).map((n) => n.id);
+    if (quoting.length) await trx.updateTable('notification').set({ body: input.reason === 'erasure' ? '[erased]' : '[deleted]' }).where('id', 'in', quoting).execute();
+    notifications += quoting.length;
   }
   const byId = new Map<number, number>();
   for (const part of inLists(redacted)) {
@@ -88,7 +102,7 @@ export async function redactMessages(trx: Tx, store: Store, input: RedactMessage
   for (const id of redacted) {
     await audit(trx, { brandId: input.brandId, actor: input.actor, action: 'message.redacted', subjectType: 'message', subjectId: id, conversationId: byId.get(id) ?? null, data: { reason: input.reason } }, input.now);
   }
-  return { redacted, conversationIds: [...conversations.keys()] };
+  return { redacted, conversationIds: [...conversations.keys()], notifications };
 }
 
 /** Does a subject come from this text (the whole of it, flattened, or its first 199 characters)? */

@@ -235,7 +235,7 @@ export interface MessageTable {
   review_note: string | null;
   /** Set when the text and payload were cleared (src/store/redact.ts); the row stays for threading and reports. */
   redacted_at: number | null;
-  /** deleted_by_author | erasure */
+  /** deleted_by_author | deleted_by_brand | erasure */
   redacted_reason: string | null;
 }
 

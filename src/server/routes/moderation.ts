@@ -95,7 +95,8 @@ export function moderationRoutes(app: App) {
       summary: 'Erase a customer (GDPR Art. 17, admin): their messages redacted, identities and CRM links removed; counts in reports kept',
       params: idParams,
       body: z.object({ reason: text().min(3).max(1000) }),
-      response: { 200: z.object({ contactId: z.number(), messagesRedacted: z.number(), identitiesErased: z.number(), notesToReview: z.object({ count: z.number(), conversationIds: z.array(z.number()) }).describe('Internal notes may quote the person: not rewritten, for the admin to review') }) },
+      response: { 200: z.object({ contactId: z.number(), messagesRedacted: z.number(), identitiesErased: z.number(), notesToReview: z.object({ count: z.number(), conversationIds: z.array(z.number()) }).describe('Internal notes may quote the person: not rewritten, for the admin to review'),
+        alsoErased: z.object({ notifications: z.number(), quarantined: z.number(), liveEvents: z.number(), auditEntries: z.number(), moderationEvidence: z.number(), webchatVisitors: z.number() }).describe('Other records changed or deleted: notifications naming or quoting them, quarantined deliveries of theirs, relayed live events, audit entries (CRM id, consent note, moderation evidence), moderation evidence, web chat visitor records') }) },
     },
   }, async (req) => {
     const a = requireRole(req, 'admin');
