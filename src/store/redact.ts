@@ -56,6 +56,7 @@ export interface RedactMessagesResult {
 export async function redactMessages(trx: Tx, store: Store, input: RedactMessagesInput): Promise<RedactMessagesResult> {
   const ids = [...new Set(input.messageIds)];
   const redacted: number[] = [];
+  const conversationOf = new Map<number, number>();
   const conversations = new Map<number, string[]>();
   for (const part of inLists(ids)) {
     const rows = await trx
@@ -76,6 +77,7 @@ export async function redactMessages(trx: Tx, store: Store, input: RedactMessage
     await sql`DELETE FROM message_emoji WHERE message_id IN (${sql.join(rowIds)})`.execute(trx);
     for (const r of rows) {
       redacted.push(Number(r.id));
+      conversationOf.set(Number(r.id), r.conversation_id);
       let texts = conversations.get(r.conversation_id);
       if (!texts) conversations.set(r.conversation_id, (texts = []));
       texts.push(decodeText(r.text, r.text_escaped));
@@ -95,12 +97,8 @@ export async function redactMessages(trx: Tx, store: Store, input: RedactMessage
     if (quoting.length) await trx.updateTable('notification').set({ body: input.reason === 'erasure' ? '[erased]' : '[deleted]' }).where('id', 'in', quoting).execute();
     notifications += quoting.length;
   }
-  const byId = new Map<number, number>();
-  for (const part of inLists(redacted)) {
-    for (const r of await trx.selectFrom('message').select(['id', 'conversation_id']).where(inValues(store, 'id', part, 'bigint')).execute()) byId.set(Number(r.id), r.conversation_id);
-  }
   for (const id of redacted) {
-    await audit(trx, { brandId: input.brandId, actor: input.actor, action: 'message.redacted', subjectType: 'message', subjectId: id, conversationId: byId.get(id) ?? null, data: { reason: input.reason } }, input.now);
+    await audit(trx, { brandId: input.brandId, actor: input.actor, action: 'message.redacted', subjectType: 'message', subjectId: id, conversationId: conversationOf.get(id) ?? null, data: { reason: input.reason } }, input.now);
   }
   return { redacted, conversationIds: [...conversations.keys()], notifications };
 }

@@ -141,7 +141,7 @@ export function parseCursor(s: string | null): BlueskyCursor {
   if (!c || c.v !== 1 || (c.n !== null && !validMark(c.n)) || typeof c.k !== 'object' || c.k === null || Object.values(c.k).some((m) => !validMark(m)) || !validGaps(c.g) || (c.c !== null && (typeof c.c !== 'object' || Array.isArray(c.c)))) {
     throw new ChannelError('CURSOR_INVALID', 'the stored Bluesky cursor has an unknown shape');
   }
-  return { v: 1, n: c.n ?? null, k: c.k, g: c.g ?? {}, c: c.c ?? null };
+  return { v: 1, n: c.n ?? null, k: c.k, ...(c.g ? { g: c.g } : {}), c: c.c ?? null };
 }
 
 /**

@@ -103,7 +103,7 @@ export function parseCursor(s: string | null): MastodonCursor {
   if (!c || c.v !== 1 || (c.n !== null && typeof c.n !== 'string') || !idMap(c.t) || !idMap(c.k) || !gapMap(c.g)) {
     throw new ChannelError('CURSOR_INVALID', 'the stored Mastodon cursor has an unknown shape');
   }
-  return { v: 1, n: c.n ?? null, t: c.t!, k: c.k!, g: c.g ?? {} };
+  return { v: 1, n: c.n ?? null, t: c.t!, k: c.k!, ...(c.g ? { g: c.g } : {}) };
 }
 
 /** `min_id` of the Link header's rel="prev" (the newest item of the page), if present. */
