@@ -8,6 +8,7 @@
  * leads read too, carry the plain summary.
  */
 import type { EventBus } from '../events/bus.js';
+import { adminsOf, publishWithAdminDetail } from '../events/adminDetail.js';
 import { presentChannelAccount } from '../server/presenters.js';
 import type { Store } from '../store/db.js';
 import type { ChannelAccount } from '../store/schema.js';
@@ -63,13 +64,7 @@ export async function markChannelHealth(store: Store, bus: EventBus, account: Ch
  * words, which replace the summary on their pages.
  */
 export async function publishChannelHealth(store: Store, bus: EventBus, row: ChannelAccount, admins?: { id: number }[]): Promise<void> {
-  bus.publish(row.brand_id, 'channel.health', presentChannelAccount(row));
-  const to = admins ?? (await adminsOf(store, row.brand_id));
-  if (to.length) bus.publish(row.brand_id, 'channel.health', presentChannelAccount(row, undefined, 'detail'), { userIds: to.map((a) => a.id) });
-}
-
-function adminsOf(store: Store, brandId: number) {
-  return store.db.selectFrom('app_user').select('id').where('brand_id', '=', brandId).where('role', '=', 'admin').where('disabled_at', 'is', null).execute();
+  await publishWithAdminDetail(store, bus, row.brand_id, 'channel.health', presentChannelAccount(row), presentChannelAccount(row, undefined, 'detail'), admins);
 }
 
 function safe(s: string): Record<string, any> {

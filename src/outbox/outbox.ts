@@ -22,6 +22,7 @@ import { decide } from '../channels/errorPolicy.js';
 import type { ChannelRegistry } from '../channels/registry.js';
 import type { SendRequest, SendResult } from '../channels/types.js';
 import type { EventBus } from '../events/bus.js';
+import { publishWithAdminDetail } from '../events/adminDetail.js';
 import type { Clock } from '../lib/clock.js';
 import { stateColumns, stateOf } from '../pipeline/ingest.js';
 import { presentMessage, type ConversationJson } from '../server/presenters.js';
@@ -390,10 +391,8 @@ export class OutboxWorker {
    */
   private async publishMessage(m: MessageRow): Promise<void> {
     const { store, bus } = this.deps;
-    bus.publish(m.brand_id, 'message.updated', presentMessage(m));
-    if (m.error == null) return;
-    const admins = await store.db.selectFrom('app_user').select('id').where('brand_id', '=', m.brand_id).where('role', '=', 'admin').where('disabled_at', 'is', null).execute();
-    if (admins.length) bus.publish(m.brand_id, 'message.updated', presentMessage(m, undefined, undefined, 'detail'), { userIds: admins.map((a) => a.id) });
+    if (m.error == null) bus.publish(m.brand_id, 'message.updated', presentMessage(m));
+    else await publishWithAdminDetail(store, bus, m.brand_id, 'message.updated', presentMessage(m), presentMessage(m, undefined, undefined, 'detail'));
   }
 
   private async fail(row: OutboxRow, code: string, reason: string): Promise<void> {

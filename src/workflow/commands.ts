@@ -19,6 +19,7 @@ import type { Actor } from '../commands/context.js';
 import { isUniqueViolation, type ConversationCommands } from '../commands/conversations.js';
 import { AppError, badRequest, conflict, disabledAccount, forbidden, notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
+import { publishWithAdminDetail } from '../events/adminDetail.js';
 import type { Jobs } from '../jobs/jobs.js';
 import type { Clock } from '../lib/clock.js';
 import { parseObject } from '../lib/json.js';
@@ -771,10 +772,9 @@ export class WorkflowCommands {
     const affected = (await affectedCounts(db, brandId, [inc.id])).get(inc.id);
     this.shownAffected(inc.id, affected);
     const statements = await statementRows(db, [inc.id]);
-    this.deps.bus.publish(brandId, 'incident', presentIncident(inc, statements, affected));
-    if (!statements.some((st) => st.error != null)) return;
-    const admins = await db.selectFrom('app_user').select('id').where('brand_id', '=', brandId).where('role', '=', 'admin').where('disabled_at', 'is', null).execute();
-    if (admins.length) this.deps.bus.publish(brandId, 'incident', presentIncident(inc, statements, affected, 'detail'), { userIds: admins.map((a) => a.id) });
+    const summary = presentIncident(inc, statements, affected);
+    if (!statements.some((st) => st.error != null)) this.deps.bus.publish(brandId, 'incident', summary);
+    else await publishWithAdminDetail(this.deps.store, this.deps.bus, brandId, 'incident', summary, presentIncident(inc, statements, affected, 'detail'));
   }
 
   private shownAffected(id: number, a: Affected | undefined) {
