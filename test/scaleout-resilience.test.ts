@@ -15,7 +15,7 @@ import type { Capabilities, Channel, SendRequest, SendResult, SyncResult } from 
 import { createBrand, createChannelAccount } from '../src/commands/setup.js';
 import { EventBus, type LiveEvent } from '../src/events/bus.js';
 import { PgEventBridge } from '../src/events/pgBridge.js';
-import { ManualClock, systemClock } from '../src/lib/clock.js';
+import { ManualClock, systemClock, type Clock } from '../src/lib/clock.js';
 import { SecretBox } from '../src/lib/secrets.js';
 import { enqueue, OutboxWorker } from '../src/outbox/outbox.js';
 import { IngestPipeline } from '../src/pipeline/ingest.js';
@@ -168,6 +168,28 @@ describe('channel sync lease', () => {
   }, 20_000);
 });
 
+/**
+ * A scripted channel registered for the account's driver, a customer's mention stored through
+ * the pipeline, and a public reply to it queued in the outbox: what each outbox test starts from.
+ */
+async function queuedReply(a: { T: number; brandId: number; accountId: number }, channel: Channel, clock: Clock, text: string) {
+  const registry = new ChannelRegistry(db.store, new SecretBox('scaleout-resilience-secret-0123456789'), { fetch: globalThis.fetch, now: () => clock.now() });
+  registry.register('scripted', () => channel);
+  const bus = new EventBus();
+  const [o] = await new IngestPipeline({ store: db.store, bus, clock }).ingest(a.brandId, [{ channelAccountId: a.accountId, message: mention({ createdAt: a.T }), source: 'network' }]);
+  if (o?.status !== 'stored') throw new Error(`the mention was not stored: ${JSON.stringify(o)}`);
+  const queued = await db.store.db.transaction().execute(async (trx) => {
+    const t = encodeText(text);
+    const m = await trx.insertInto('message').values({
+      brand_id: a.brandId, conversation_id: o.conversationId, channel_account_id: a.accountId, network: 'x', network_message_id: null, direction: 'outbound', visibility: 'public',
+      kind: 'reply', author_identity_id: null, author_user_id: null, in_reply_to_network_id: null, thread_root_network_id: null, reply_to_message_id: o.messageId,
+      text: t.text, text_escaped: t.escaped, url: null, created_at: a.T, received_at: a.T, raw: null, status: 'queued', error: null, is_auto: 0, source: 'agent', idempotency_key: null,
+    }).returningAll().executeTakeFirstOrThrow();
+    return { outboxId: (await enqueue(trx, m, a.T)).id, messageId: m.id };
+  });
+  return { registry, bus, ...queued };
+}
+
 describe('outbox claim', () => {
   it('a worker that stalls between its claim and its send, while another worker sends the reply, does not send it again', async () => {
     const { T, brandId, accountId } = await account('outboxstall');
@@ -186,21 +208,7 @@ describe('outbox claim', () => {
     };
     const clockA = new ManualClock(T);
     const clockB = new ManualClock(T);
-    const registry = new ChannelRegistry(db.store, new SecretBox('scaleout-resilience-secret-0123456789'), { fetch: globalThis.fetch, now: () => clockA.now() });
-    registry.register('scripted', () => channel);
-    const bus = new EventBus();
-    const pipeline = new IngestPipeline({ store: db.store, bus, clock: clockA });
-    const [o] = await pipeline.ingest(brandId, [{ channelAccountId: accountId, message: mention({ createdAt: T }), source: 'network' }]);
-    if (o?.status !== 'stored') throw new Error(`the mention was not stored: ${JSON.stringify(o)}`);
-    const outboxId = await db.store.db.transaction().execute(async (trx) => {
-      const t = encodeText('we are on it');
-      const m = await trx.insertInto('message').values({
-        brand_id: brandId, conversation_id: o.conversationId, channel_account_id: accountId, network: 'x', network_message_id: null, direction: 'outbound', visibility: 'public',
-        kind: 'reply', author_identity_id: null, author_user_id: null, in_reply_to_network_id: null, thread_root_network_id: null, reply_to_message_id: o.messageId,
-        text: t.text, text_escaped: t.escaped, url: null, created_at: T, received_at: T, raw: null, status: 'queued', error: null, is_auto: 0, source: 'agent', idempotency_key: null,
-      }).returningAll().executeTakeFirstOrThrow();
-      return (await enqueue(trx, m, T)).id;
-    });
+    const { registry, bus, outboxId } = await queuedReply({ T, brandId, accountId }, channel, clockA, 'we are on it');
     const a = new OutboxWorker({ store: db.store, bus, clock: clockA, registry, workerId: 'outbox-a', lockMs: 1000 });
     const b = new OutboxWorker({ store: db.store, bus, clock: clockB, registry, workerId: 'outbox-b', lockMs: 1000 });
     type Claimed = OutboxRow & { ambiguous: boolean };
@@ -239,21 +247,7 @@ describe('outbox claim', () => {
     };
     const clockA = new ManualClock(T);
     const clockB = new ManualClock(T);
-    const registry = new ChannelRegistry(db.store, new SecretBox('scaleout-resilience-secret-0123456789'), { fetch: globalThis.fetch, now: () => clockA.now() });
-    registry.register('scripted', () => channel);
-    const bus = new EventBus();
-    const [o] = await new IngestPipeline({ store: db.store, bus, clock: clockA }).ingest(brandId, [{ channelAccountId: accountId, message: mention({ createdAt: T }), source: 'network' }]);
-    if (o?.status !== 'stored') throw new Error('not stored');
-    const messageId = await db.store.db.transaction().execute(async (trx) => {
-      const t = encodeText('a replacement is on its way');
-      const m = await trx.insertInto('message').values({
-        brand_id: brandId, conversation_id: o.conversationId, channel_account_id: accountId, network: 'x', network_message_id: null, direction: 'outbound', visibility: 'public',
-        kind: 'reply', author_identity_id: null, author_user_id: null, in_reply_to_network_id: null, thread_root_network_id: null, reply_to_message_id: o.messageId,
-        text: t.text, text_escaped: t.escaped, url: null, created_at: T, received_at: T, raw: null, status: 'queued', error: null, is_auto: 0, source: 'agent', idempotency_key: null,
-      }).returningAll().executeTakeFirstOrThrow();
-      await enqueue(trx, m, T);
-      return m.id;
-    });
+    const { registry, bus, messageId } = await queuedReply({ T, brandId, accountId }, channel, clockA, 'a replacement is on its way');
     const a = new OutboxWorker({ store: db.store, bus, clock: clockA, registry, workerId: 'outbox-ka', lockMs: 1000 });
     const b = new OutboxWorker({ store: db.store, bus, clock: clockB, registry, workerId: 'outbox-kb', lockMs: 1000 });
     void a.runOnce(); // never returns: "killed" mid-send
@@ -292,20 +286,7 @@ describe('clock skew between processes', () => {
         return null; // the held claim has not sent yet
       },
     };
-    const registry = new ChannelRegistry(db.store, new SecretBox('scaleout-resilience-secret-0123456789'), { fetch: globalThis.fetch, now: () => Date.now() });
-    registry.register('scripted', () => channel);
-    const bus = new EventBus();
-    const [o] = await new IngestPipeline({ store: db.store, bus, clock: systemClock }).ingest(brandId, [{ channelAccountId: accountId, message: mention({ createdAt: T }), source: 'network' }]);
-    if (o?.status !== 'stored') throw new Error('not stored');
-    await db.store.db.transaction().execute(async (trx) => {
-      const t = encodeText('checking with the warehouse');
-      const m = await trx.insertInto('message').values({
-        brand_id: brandId, conversation_id: o.conversationId, channel_account_id: accountId, network: 'x', network_message_id: null, direction: 'outbound', visibility: 'public',
-        kind: 'reply', author_identity_id: null, author_user_id: null, in_reply_to_network_id: null, thread_root_network_id: null, reply_to_message_id: o.messageId,
-        text: t.text, text_escaped: t.escaped, url: null, created_at: T, received_at: T, raw: null, status: 'queued', error: null, is_auto: 0, source: 'agent', idempotency_key: null,
-      }).returningAll().executeTakeFirstOrThrow();
-      await enqueue(trx, m, T);
-    });
+    const { registry, bus } = await queuedReply({ T, brandId, accountId }, channel, systemClock, 'checking with the warehouse');
     const a = new OutboxWorker({ store: db.store, bus, clock: systemClock, registry, workerId: 'outbox-sa', lockMs: 60_000 });
     const b = new OutboxWorker({ store: db.store, bus, clock: systemClock, registry, workerId: 'outbox-sb', lockMs: 60_000 });
     type Claimed = OutboxRow & { ambiguous: boolean };

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, startDesk, type TestDesk } from '../../../test/helpers/parley.js';
+import { webchatClient } from '../../../test/helpers/webchat.js';
 import { DIALECTS } from '../../../test/db.js';
 
 const ORIGIN = 'https://shop.acme.test';
@@ -20,14 +21,7 @@ for (const dialect of DIALECTS) {
     /** A visitor who started a chat before the neighbour began guessing. */
     let early: { token: string; visitorId: string };
 
-    async function wc(path: string, opts: { method?: string; token?: string; body?: unknown } = {}) {
-      const headers: Record<string, string> = { origin: ORIGIN };
-      if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-      if (opts.body !== undefined) headers['content-type'] = 'application/json';
-      const res = await fetch(`${desk.url}${path}`, { method: opts.method ?? 'GET', headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
-      const text = await res.text();
-      return { status: res.status, json: text ? JSON.parse(text) : null, headers: res.headers };
-    }
+    const wc = webchatClient(() => desk.url, ORIGIN);
     const session = async () => {
       const r = await wc(`/webchat/${accountId}/sessions`, { method: 'POST', body: {} });
       expect(r.status).toBe(201);

@@ -11,6 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webchatClient } from '../../../test/helpers/webchat.js';
 import { runChannelContract, type ContractNetwork } from '../../../test/channel-contract.js';
 import { Client, startDesk, type TestDesk } from '../../../test/helpers/parley.js';
 import type { Store } from '../../store/db.js';
@@ -325,14 +326,7 @@ for (const dialect of DIALECTS) {
     let accountId: number;
     let otherAccountId: number;
 
-    async function wc(path: string, opts: { method?: string; token?: string; body?: unknown } = {}) {
-      const headers: Record<string, string> = { origin: ORIGIN };
-      if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-      if (opts.body !== undefined) headers['content-type'] = 'application/json';
-      const res = await fetch(`${desk.url}${path}`, { method: opts.method ?? 'GET', headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
-      const text = await res.text();
-      return { status: res.status, json: text ? JSON.parse(text) : null, headers: res.headers };
-    }
+    const wc = webchatClient(() => desk.url, ORIGIN);
     const session = async (account = accountId) => {
       const r = await wc(`/webchat/${account}/sessions`, { method: 'POST', body: {} });
       expect(r.status).toBe(201);
