@@ -276,6 +276,20 @@ describe('keyboard and screen reader', () => {
     await p.keyboard.press('j');
     await p.keyboard.press('Enter');
     await eventually(async () => (await focused(p)).tag === 'H2', 'focus on the heading again');
+    // k, then j and Enter before the next frame (a fast typist, or a loaded machine): the row's
+    // focus, still waiting for its frame, must not take focus back from the heading
+    await p.keyboard.press('k');
+    await eventually(async () => (await focused(p)).cls.includes('row-link'), 'k moves focus back to the list again');
+    // React renders j's cursor move in a microtask (as between two real key presses); no frame passes
+    await p.evaluate(`(async () => {
+      const press = (key) => (document.activeElement || document.body).dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }));
+      press('j');
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+      press('Enter');
+    })()`);
+    await eventually(async () => (await focused(p)).tag === 'H2', 'focus on the heading after j and Enter in one frame');
+    await new Promise((r) => setTimeout(r, 200)); // several frames: the row's pending focus has run
+    expect((await focused(p)).tag).toBe('H2');
     await p.keyboard.press('Escape');
     await heading.waitFor({ state: 'detached' });
     await eventually(async () => (await focused(p)).cls.includes('row-link'), 'focus back on a row, not the page');

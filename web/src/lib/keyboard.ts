@@ -74,12 +74,17 @@ export function useHotkeys(map: Record<string, (e: KeyboardEvent) => boolean | v
  * Focus a list row's link once it is rendered (a virtual list renders it on a coming frame;
  * a few frames are tried). `latest` belongs to the list: a newer call makes an older one
  * still waiting give way, so j then k within a frame never lands on the first row, whose
- * focus would move the cursor back.
+ * focus would move the cursor back. It also gives way when focus has meanwhile been put
+ * somewhere else on purpose (j then Enter within a frame focuses the conversation's heading,
+ * which the row must not take back); focus that merely fell to the page does not count.
  */
 export function focusRowLink(latest: { current: number }, container: HTMLElement | null, index: number): void {
   const generation = ++latest.current;
+  const before = document.activeElement;
   const focus = (tries: number) => {
     if (generation !== latest.current) return;
+    const now = document.activeElement;
+    if (now !== before && now != null && now !== document.body && !(now instanceof HTMLElement && now.matches('a.row-link, .hit-row a'))) return;
     const a = container?.querySelector<HTMLAnchorElement>(`[data-index="${index}"] a.row-link`);
     if (a) a.focus({ preventScroll: true });
     else if (tries > 0) requestAnimationFrame(() => focus(tries - 1));
