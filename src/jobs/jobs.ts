@@ -12,6 +12,7 @@ import { sql } from 'kysely';
 import type { Clock } from '../lib/clock.js';
 import type { Store } from '../store/db.js';
 import { chunks, insertRows, type Tx } from '../store/util.js';
+import { graphileLogLevel, type GraphileLevel } from './graphileLog.js';
 
 export type JobHandler = (payload: any, ctx: { attempt: number }) => Promise<void>;
 
@@ -285,8 +286,8 @@ export class GraphileJobs extends BaseJobs {
     const taskList: Record<string, (payload: unknown, helpers: { job: { attempts: number } }) => Promise<void>> = {};
     for (const [kind, h] of this.handlers) taskList[kind] = (payload, helpers) => h(payload, { attempt: helpers.job.attempts });
     const quiet = new Logger(() => (level, message, meta) => {
-      if (level === 'error') this.log?.error({ meta }, `jobs: ${message}`);
-      else if (level === 'warning') this.log?.warn({ meta }, `jobs: ${message}`);
+      const at = graphileLogLevel(level as GraphileLevel, message);
+      if (at) this.log?.[at]({ meta }, `jobs: ${message}`);
     });
     this.runner = await run({ pgPool: this.store.pgPool! as never, taskList: taskList as never, concurrency: this.concurrency, noHandleSignals: true, pollInterval: 1000, logger: quiet });
     this.startRecurring();
