@@ -12,9 +12,14 @@
  * not as deleted by its author, when Parley asked the network to delete it (a delete action
  * done, or still waiting for or without the network's answer: the notice can arrive before
  * the answer is recorded). A delete the network refused (failed) does not count.
+ *
+ * Public replies still waiting to go out in reply to a deleted message (queued, or waiting for
+ * sign-off) are withdrawn in the same transaction, audited and their authors told
+ * (src/outbox/deletedPost.ts): nothing is sent in reply to a post after its deletion committed.
  */
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
+import { publishWithdrawn, withdrawRepliesToDeleted } from '../outbox/deletedPost.js';
 import { presentIdentity, presentMessage } from '../server/presenters.js';
 import type { Store } from '../store/db.js';
 import { addTombstone, redactMessages } from '../store/redact.js';
@@ -29,11 +34,15 @@ export interface NetworkDeletionBatch {
   actor: string;
 }
 
-/** Redact what is stored, tombstone what is not; announce the redacted messages. */
-export async function applyNetworkDeletions(deps: { store: Store; bus: EventBus; clock: Clock }, d: NetworkDeletionBatch): Promise<{ redacted: number[]; tombstoned: number }> {
+/**
+ * Redact what is stored, tombstone what is not; withdraw the replies waiting to answer what is
+ * stored (already redacted or not: idempotent); announce the redacted messages and the
+ * withdrawn replies.
+ */
+export async function applyNetworkDeletions(deps: { store: Store; bus: EventBus; clock: Clock }, d: NetworkDeletionBatch): Promise<{ redacted: number[]; tombstoned: number; withdrawnReplies: number[] }> {
   const { store, bus, clock } = deps;
   const ids = [...new Set(d.networkMessageIds.filter((id) => id !== ''))];
-  if (!ids.length) return { redacted: [], tombstoned: 0 };
+  if (!ids.length) return { redacted: [], tombstoned: 0, withdrawnReplies: [] };
   const now = clock.now();
   const done = await store.db.transaction().execute(async (trx) => {
     await lockBrand(trx, store, d.brandId);
@@ -58,10 +67,12 @@ export async function applyNetworkDeletions(deps: { store: Store; bus: EventBus;
     const byAuthor = stored.filter((id) => !byBrand.has(id));
     const a = await redactMessages(trx, store, { brandId: d.brandId, messageIds: byAuthor, reason: 'deleted_by_author', actor: d.actor, now });
     const b = await redactMessages(trx, store, { brandId: d.brandId, messageIds: [...byBrand], reason: 'deleted_by_brand', actor: d.actor, now });
-    return { redacted: [...a.redacted, ...b.redacted], tombstoned };
+    const withdrawn = await withdrawRepliesToDeleted(trx, store, { brandId: d.brandId, messageIds: stored, actor: d.actor, now });
+    return { redacted: [...a.redacted, ...b.redacted], tombstoned, withdrawn };
   });
   await publishRedacted(deps, d.brandId, done.redacted);
-  return done;
+  publishWithdrawn(bus, d.brandId, done.withdrawn);
+  return { redacted: done.redacted, tombstoned: done.tombstoned, withdrawnReplies: done.withdrawn.messages.map((m) => m.id) };
 }
 
 /** Live `message.updated` events for redacted messages (author kept, so the view still shows who). */

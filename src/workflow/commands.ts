@@ -24,6 +24,7 @@ import type { Jobs } from '../jobs/jobs.js';
 import type { Clock } from '../lib/clock.js';
 import { parseObject } from '../lib/json.js';
 import type { HealthView } from '../channels/healthSummary.js';
+import { POST_DELETED, POST_DELETED_ERROR, refuseDeletedTarget } from '../outbox/deletedPost.js';
 import { enqueue } from '../outbox/outbox.js';
 import { replyErrorFor } from '../outbox/replyError.js';
 import { presentMessage, presentNote } from '../server/presenters.js';
@@ -131,8 +132,9 @@ export class WorkflowCommands {
     const result = await store.db.transaction().execute(async (trx) => {
       const msg = await trx.selectFrom('message').selectAll().where('id', '=', messageId).where('brand_id', '=', actor.brandId).executeTakeFirst();
       if (!msg) throw notFound('reply');
-      // withdrawn by its author, or (a statement) by closing its incident
+      // withdrawn by its author, (a statement) by closing its incident, or (a reply) by the deletion of the post it answers
       if (msg.status === 'withdrawn') {
+        if (msg.error === POST_DELETED_ERROR) throw conflict('reply.post_deleted', `${POST_DELETED}: this reply was withdrawn, there is nothing to sign off`);
         throw (msg.error ?? '').includes('incident was closed')
           ? conflict('incident.closed', 'the incident is closed: this statement was withdrawn and is not published')
           : conflict('approval.withdrawn', 'its author withdrew this draft: there is nothing to sign off');
@@ -140,6 +142,8 @@ export class WorkflowCommands {
       if (msg.status !== 'pending_approval') throw conflict('approval.not_pending', `this draft is ${msg.status}, not waiting for approval`);
       const refusal = signOffRefusal({ authorUserId: msg.author_user_id }, { userId: actor.userId, role: actor.role });
       if (refusal) throw new AppError(403, refusal.code, refusal.message);
+      // the post it answers deleted on the network (the deletion withdraws waiting drafts; this also holds the post's row against one arriving now)
+      if (p.decision === 'approve') await refuseDeletedTarget(trx, store, { visibility: msg.visibility, replyToMessageId: msg.reply_to_message_id });
       const conv = await trx.selectFrom('conversation').selectAll().where('id', '=', msg.conversation_id).executeTakeFirstOrThrow();
       // statements live in a conversation of their own (no contact), linked to their incident
       const incidentId = conv.incident_id != null && conv.contact_id == null && msg.kind === 'post' ? conv.incident_id : null;

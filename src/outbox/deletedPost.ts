@@ -1,0 +1,116 @@
+/**
+ * Replies to a post that is gone. When a network tells Parley that a post was deleted
+ * (src/pipeline/deletions.ts), the public replies still waiting to go out in reply to it
+ * would only fail at the network (or, worse, answer nothing): they are withdrawn in the
+ * deletion's transaction, each audited and its author told.
+ *  - queued in the outbox and not being sent: the outbox row and the message become
+ *    `withdrawn`. A row a worker claimed (`sending`) is left to it: the network answers, and
+ *    the failure path applies. So is a row whose last attempt timed out (it may have gone
+ *    out: the worker asks the network first). The outbox row is updated before the message,
+ *    in the order the worker's claim takes them, so on PostgreSQL the two wait for each
+ *    other instead of deadlocking; a row the worker locked first is `sending` when this
+ *    reads it again, and stays so.
+ *  - waiting for sign-off: withdrawn, like a draft its author takes back; approving it is
+ *    refused with the reason (src/workflow/commands.ts `review`).
+ * The target is the message the reply answers (`reply_to_message_id`, what the outbox sends
+ * it in reply to). Private replies are not touched: a public post's deletion takes nothing
+ * from a conversation in private messages.
+ *
+ * A reply written (or approved) after the post was deleted is refused at once
+ * (`refuseDeletedTarget`): the target's row is read under a share lock on PostgreSQL, so a
+ * reply and a deletion of its target happen one after the other, and the deletion's
+ * withdrawal sees every reply committed before it.
+ */
+import type { EventBus } from '../events/bus.js';
+import { conflict } from '../errors.js';
+import { presentMessage } from '../server/presenters.js';
+import { audit } from '../store/audit.js';
+import type { Store } from '../store/db.js';
+import type { MessageRow } from '../store/schema.js';
+import { decodeText } from '../store/text.js';
+import { inLists, inValues, type Tx } from '../store/util.js';
+
+/** Why such a reply was not sent: the stored reason the agent reads. */
+export const POST_DELETED = 'the post was deleted before the reply was sent';
+/** The message's stored error (Parley's own words: shown as stored, src/outbox/replyError.ts). */
+export const POST_DELETED_ERROR = `withdrawn: ${POST_DELETED}`;
+
+/** Redacted because it is gone from the network (not an erasure, where the post still exists). */
+export function isDeletedPost(m: Pick<MessageRow, 'redacted_at' | 'redacted_reason'>): boolean {
+  return m.redacted_at != null && (m.redacted_reason === 'deleted_by_author' || m.redacted_reason === 'deleted_by_brand');
+}
+
+/**
+ * Refuse (409 `reply.post_deleted`) a public reply to a message deleted on the network. Reads
+ * the target under a share lock on PostgreSQL (see above); private replies and replies with no
+ * target pass.
+ */
+export async function refuseDeletedTarget(trx: Tx, store: Store, reply: { visibility: string; replyToMessageId: number | null }): Promise<void> {
+  if (reply.visibility !== 'public' || reply.replyToMessageId == null) return;
+  let q = trx.selectFrom('message').select(['redacted_at', 'redacted_reason']).where('id', '=', reply.replyToMessageId);
+  if (store.dialect === 'postgres') q = q.forShare();
+  const target = await q.executeTakeFirst();
+  if (target && isDeletedPost(target)) {
+    throw conflict('reply.post_deleted', target.redacted_reason === 'deleted_by_brand'
+      ? 'the post this reply answers was deleted (by moderation): there is nothing to reply to publicly'
+      : 'the post this reply answers was deleted by its author: there is nothing to reply to publicly');
+  }
+}
+
+export interface WithdrawnReplies {
+  /** The replies withdrawn now (queued or waiting for sign-off before). */
+  messages: MessageRow[];
+  /** Their authors' notifications, to publish after commit. */
+  notices: { userId: number; conversationId: number; messageId: number }[];
+}
+
+/**
+ * Withdraw the public replies waiting to go out in reply to these (deleted) messages, inside
+ * the deletion's transaction. Idempotent: a reply already withdrawn, sent or being sent is
+ * left alone, and nothing is audited or notified again.
+ */
+export async function withdrawRepliesToDeleted(trx: Tx, store: Store, d: { brandId: number; messageIds: readonly number[]; actor: string; now: number }): Promise<WithdrawnReplies> {
+  const out: WithdrawnReplies = { messages: [], notices: [] };
+  for (const part of inLists([...new Set(d.messageIds)])) {
+    const replies = await trx
+      .selectFrom('message')
+      .selectAll()
+      .where('brand_id', '=', d.brandId)
+      .where(inValues(store, 'reply_to_message_id', part, 'bigint'))
+      .where('direction', '=', 'outbound')
+      .where('visibility', '=', 'public')
+      .where('status', 'in', ['queued', 'pending_approval'])
+      .orderBy('id')
+      .execute();
+    for (const r of replies) {
+      const was = r.status;
+      if (was === 'queued') {
+        // the outbox row first (the worker's claim order); a timed-out attempt may have gone out: the worker checks
+        const pulled = await trx
+          .updateTable('outbox')
+          .set({ status: 'withdrawn', locked_until: null, last_error_code: 'WITHDRAWN', last_error: POST_DELETED, updated_at: d.now })
+          .where('message_id', '=', r.id)
+          .where('status', '=', 'queued')
+          .where((eb) => eb.or([eb('last_error_code', 'is', null), eb('last_error_code', '!=', 'TIMEOUT')]))
+          .executeTakeFirst();
+        if (!Number(pulled.numUpdatedRows)) continue;
+      }
+      const done = await trx.updateTable('message').set({ status: 'withdrawn', error: POST_DELETED_ERROR }).where('id', '=', r.id).where('status', '=', was).executeTakeFirst();
+      if (!Number(done.numUpdatedRows)) continue;
+      await audit(trx, { brandId: d.brandId, actor: d.actor, action: 'reply.withdrawn', subjectType: 'message', subjectId: r.id, conversationId: r.conversation_id, data: { reason: 'post_deleted', was, deletedMessageId: r.reply_to_message_id } }, d.now);
+      if (r.author_user_id != null) {
+        const title = was === 'pending_approval' ? 'Your reply waiting for sign-off was withdrawn: the post it answers was deleted' : 'Your reply was not sent: the post it answers was deleted';
+        await trx.insertInto('notification').values({ brand_id: d.brandId, user_id: r.author_user_id, kind: 'reply.withdrawn', title, body: decodeText(r.text, r.text_escaped).slice(0, 200), conversation_id: r.conversation_id, created_at: d.now }).execute();
+        out.notices.push({ userId: r.author_user_id, conversationId: r.conversation_id, messageId: r.id });
+      }
+      out.messages.push(await trx.selectFrom('message').selectAll().where('id', '=', r.id).executeTakeFirstOrThrow());
+    }
+  }
+  return out;
+}
+
+/** After commit: the withdrawn replies' `message.updated`, and their authors' notifications. */
+export function publishWithdrawn(bus: EventBus, brandId: number, w: WithdrawnReplies): void {
+  for (const m of w.messages) bus.publish(brandId, 'message.updated', presentMessage(m));
+  for (const n of w.notices) bus.publish(brandId, 'notification', { kind: 'reply.withdrawn', conversationId: n.conversationId, messageId: n.messageId }, { userIds: [n.userId] });
+}
