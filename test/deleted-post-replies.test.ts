@@ -134,6 +134,33 @@ for (const dialect of DIALECTS) {
       expect(await audits(sending.id, 'reply.withdrawn')).toBe(0);
     });
 
+    it('the worker withdraws, and does not send, a reply left to it whose post was deleted (a timed-out attempt, a claim that came back)', async () => {
+      const p = await post();
+      const timedOut = await reply(ana, p.conv, 'Sorry! Your parcel is on its way.');
+      const claimed = await reply(ana, p.conv, 'Sorry! We have rebooked the courier.');
+      await db().updateTable('outbox').set({ last_error_code: 'TIMEOUT', last_error: 'no answer', attempts: 1 }).where('message_id', '=', timedOut.id).execute();
+      await db().updateTable('outbox').set({ status: 'sending', locked_by: 'outbox-other', locked_until: Date.now() + 120_000, attempts: 1 }).where('message_id', '=', claimed.id).execute();
+      await db().updateTable('message').set({ status: 'sending' }).where('id', '=', claimed.id).execute();
+      expect((await deleted(p.networkId)).withdrawnReplies).toEqual([]);
+      // the other worker's attempt failed for a while (rate limited): the row is due again
+      await db().updateTable('outbox').set({ status: 'queued', locked_by: null, locked_until: null, last_error_code: 'RATE_LIMITED', last_error: 'slow down', next_attempt_at: 0 }).where('message_id', '=', claimed.id).execute();
+      await db().updateTable('message').set({ status: 'queued' }).where('id', '=', claimed.id).execute();
+      await db().updateTable('outbox').set({ next_attempt_at: 0 }).where('message_id', '=', timedOut.id).execute();
+      const toldHere = async () => (await notices(ana, 'reply.withdrawn')).filter((n: any) => n.conversationId === p.conv).length;
+      expect(await toldHere()).toBe(0);
+
+      await desk.parley.services.outbox.runOnce(100);
+      for (const r of [timedOut, claimed]) {
+        expect(await outboxOf(r.id)).toMatchObject({ status: 'withdrawn', last_error: 'the post was deleted before the reply was sent' });
+        expect(await messageOf(r.id)).toMatchObject({ status: 'withdrawn', error: REASON, network_message_id: null });
+        expect(await audits(r.id, 'reply.withdrawn')).toBe(1);
+      }
+      expect(await toldHere()).toBe(2);
+      // nothing told twice
+      await desk.parley.services.outbox.runOnce(100);
+      expect(await toldHere()).toBe(2);
+    });
+
     it('does not touch a private reply to the person', async () => {
       const p = await post();
       const pub = await reply(ana, p.conv, 'Sorry to hear that! Sending you a DM.');

@@ -95,18 +95,51 @@ export async function withdrawRepliesToDeleted(trx: Tx, store: Store, d: { brand
           .executeTakeFirst();
         if (!Number(pulled.numUpdatedRows)) continue;
       }
-      const done = await trx.updateTable('message').set({ status: 'withdrawn', error: POST_DELETED_ERROR }).where('id', '=', r.id).where('status', '=', was).executeTakeFirst();
-      if (!Number(done.numUpdatedRows)) continue;
-      await audit(trx, { brandId: d.brandId, actor: d.actor, action: 'reply.withdrawn', subjectType: 'message', subjectId: r.id, conversationId: r.conversation_id, data: { reason: 'post_deleted', was, deletedMessageId: r.reply_to_message_id } }, d.now);
-      if (r.author_user_id != null) {
-        const title = was === 'pending_approval' ? 'Your reply waiting for sign-off was withdrawn: the post it answers was deleted' : 'Your reply was not sent: the post it answers was deleted';
-        await trx.insertInto('notification').values({ brand_id: d.brandId, user_id: r.author_user_id, kind: 'reply.withdrawn', title, body: decodeText(r.text, r.text_escaped).slice(0, 200), conversation_id: r.conversation_id, created_at: d.now }).execute();
-        out.notices.push({ userId: r.author_user_id, conversationId: r.conversation_id, messageId: r.id });
-      }
-      out.messages.push(await trx.selectFrom('message').selectAll().where('id', '=', r.id).executeTakeFirstOrThrow());
+      await markWithdrawn(trx, r, was, d, out);
     }
   }
   return out;
+}
+
+/**
+ * The message side of a withdrawal (its outbox row already withdrawn, or none): the message,
+ * its audit entry and its author's notification, once (a message no longer in `was` is left).
+ */
+async function markWithdrawn(trx: Tx, r: MessageRow, was: string, d: { brandId: number; actor: string; now: number }, out: WithdrawnReplies): Promise<void> {
+  const done = await trx.updateTable('message').set({ status: 'withdrawn', error: POST_DELETED_ERROR }).where('id', '=', r.id).where('status', '=', was).executeTakeFirst();
+  if (!Number(done.numUpdatedRows)) return;
+  await audit(trx, { brandId: d.brandId, actor: d.actor, action: 'reply.withdrawn', subjectType: 'message', subjectId: r.id, conversationId: r.conversation_id, data: { reason: 'post_deleted', was, deletedMessageId: r.reply_to_message_id } }, d.now);
+  if (r.author_user_id != null) {
+    const title = was === 'pending_approval' ? 'Your reply waiting for sign-off was withdrawn: the post it answers was deleted' : 'Your reply was not sent: the post it answers was deleted';
+    await trx.insertInto('notification').values({ brand_id: d.brandId, user_id: r.author_user_id, kind: 'reply.withdrawn', title, body: decodeText(r.text, r.text_escaped).slice(0, 200), conversation_id: r.conversation_id, created_at: d.now }).execute();
+    out.notices.push({ userId: r.author_user_id, conversationId: r.conversation_id, messageId: r.id });
+  }
+  out.messages.push(await trx.selectFrom('message').selectAll().where('id', '=', r.id).executeTakeFirstOrThrow());
+}
+
+/**
+ * The outbox worker's side: a public reply it has claimed, about to be sent, whose post was
+ * deleted meanwhile (the deletion left the claimed row to the worker: an attempt that failed
+ * and came back, or a claim taken just before the deletion committed). Withdrawn as the
+ * deletion would have, if this worker still holds the row; false when it does not.
+ */
+export async function withdrawClaimedReply(store: Store, bus: EventBus, row: { id: number; attempts: number; lockedBy: string }, msg: MessageRow, now: number): Promise<boolean> {
+  const out: WithdrawnReplies = { messages: [], notices: [] };
+  const held = await store.db.transaction().execute(async (trx) => {
+    const pulled = await trx
+      .updateTable('outbox')
+      .set({ status: 'withdrawn', locked_until: null, last_error_code: 'WITHDRAWN', last_error: POST_DELETED, updated_at: now })
+      .where('id', '=', row.id)
+      .where('status', '=', 'sending')
+      .where('locked_by', '=', row.lockedBy)
+      .where('attempts', '=', row.attempts)
+      .executeTakeFirst();
+    if (!Number(pulled.numUpdatedRows)) return false;
+    await markWithdrawn(trx, msg, msg.status, { brandId: msg.brand_id, actor: 'system:outbox', now }, out);
+    return true;
+  });
+  publishWithdrawn(bus, msg.brand_id, out);
+  return held;
 }
 
 /** After commit: the withdrawn replies' `message.updated`, and their authors' notifications. */

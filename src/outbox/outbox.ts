@@ -37,6 +37,7 @@ import { audit } from '../store/audit.js';
 import { markChannelHealth } from '../channels/health.js';
 import { leaseNow } from '../jobs/leaseTime.js';
 import { summarizeReplyError } from './replyError.js';
+import { isDeletedPost, withdrawClaimedReply } from './deletedPost.js';
 
 export { sendWaitingNow } from './waiting.js';
 
@@ -194,7 +195,7 @@ export class OutboxWorker {
       return this.fail(row, 'INVALID_REQUEST', why);
     }
 
-    const req = await this.buildRequest(msg, row);
+    const { req, target } = await this.buildRequest(msg, row);
     // once the network has the post, nothing may send it again blind: a failure to record it
     // leaves the row ambiguous, so the next attempt asks the network first
     let accepted = false;
@@ -207,6 +208,14 @@ export class OutboxWorker {
         // another attempt: withdrawn, never published after the close
         const incident = await this.incidentOf(msg);
         if (incident?.status === 'closed') return this.withdraw(row, msg, incident.id);
+        // the post it answers was deleted on the network since it was queued (an attempt that
+        // failed and came back, or a claim taken just before the deletion): withdrawn, not sent
+        if (msg.visibility === 'public' && msg.reply_to_message_id != null && target && isDeletedPost(target)) {
+          if (!(await withdrawClaimedReply(store, bus, { id: row.id, attempts: row.attempts, lockedBy: this.workerId }, msg, clock.now()))) {
+            this.deps.log?.warn({ outboxId: row.id }, 'outbox claim lost before withdrawing a reply to a deleted post; left to the worker that holds it');
+          }
+          return;
+        }
         // a worker that stalled (a paused process, a slow database) past its lock may have lost
         // the row to another, which may have sent it already: only the holder sends
         if (!(await this.stillHolds(row))) {
@@ -257,7 +266,8 @@ export class OutboxWorker {
     return Number(r.numUpdatedRows) === 1;
   }
 
-  private async buildRequest(msg: MessageRow, row: OutboxRow): Promise<SendRequest> {
+  /** The request to send, and the message it answers (its row, as stored now). */
+  private async buildRequest(msg: MessageRow, row: OutboxRow): Promise<{ req: SendRequest; target: MessageRow | undefined }> {
     const { store } = this.deps;
     let inReplyTo: SendRequest['inReplyTo'] = null;
     let recipient: SendRequest['recipient'] = null;
@@ -281,7 +291,8 @@ export class OutboxWorker {
       const i = await store.db.selectFrom('contact_identity').selectAll().where('id', '=', authorId).executeTakeFirst();
       if (i) recipient = { networkUserId: i.network_user_id, handle: i.handle, displayName: i.display_name };
     }
-    return { idempotencyKey: row.idempotency_key, text: decodeText(msg.text, msg.text_escaped), visibility: msg.visibility as 'public' | 'private', inReplyTo, recipient, ...(msg.is_auto === 1 ? { automatic: true } : {}) };
+    const req: SendRequest = { idempotencyKey: row.idempotency_key, text: decodeText(msg.text, msg.text_escaped), visibility: msg.visibility as 'public' | 'private', inReplyTo, recipient, ...(msg.is_auto === 1 ? { automatic: true } : {}) };
+    return { req, target: parent };
   }
 
   /** Another reply written in Parley (not a network echo) already holding this network id, or null. */
