@@ -8,11 +8,19 @@
  * policy (errorPolicy.ts): rate limits wait for the reset, revoked credentials
  * mark the account unhealthy with what to do, an invalid cursor restarts from a
  * fresh backfill.
+ *
+ * Deletions: a stream's deletion notices (Mastodon `delete` events) redact the stored
+ * messages they name. For a network that tells nobody (Bluesky), each sync run of an account
+ * whose connector has `goneFrom` asks, at most every `goneCheck.everyMs`, whether up to
+ * `goneCheck.max` of its recent inbound messages (the last `goneCheck.days` days, in
+ * conversations not resolved, newest first) still exist, going on from where the last check
+ * stopped until all were asked, then from the newest again; what is gone is redacted.
  */
 import { randomUUID } from 'node:crypto';
 import type { NormalizedMessage } from '../core/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
+import { applyNetworkDeletions } from '../pipeline/deletions.js';
 import type { IngestQueue } from '../pipeline/queue.js';
 import type { Store } from '../store/db.js';
 import type { ChannelAccount } from '../store/schema.js';
@@ -33,10 +41,13 @@ export interface SyncDeps {
   /** Default poll interval when an account does not set `settings.pollIntervalS`. */
   intervalMs?: number;
   leaseMs?: number;
+  /** The check for deleted posts of connectors with `goneFrom` (defaults: every 15 minutes, 100 messages, 7 days). */
+  goneCheck?: { everyMs?: number; max?: number; days?: number };
   log?: { info(o: unknown, m?: string): void; warn(o: unknown, m?: string): void; error(o: unknown, m?: string): void };
 }
 
 const MAX_PAGES_PER_RUN = 20;
+const DAY_MS = 86_400_000;
 
 export class ChannelSyncWorker {
   private readonly workerId: string;
@@ -44,6 +55,8 @@ export class ChannelSyncWorker {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private readonly streams = new Map<number, { ctrl: AbortController; channel: Channel; failures: number; retryAt: number }>();
+  /** Per account: when its stored posts were last checked for deletion, and below which message id the next check goes on. */
+  private readonly goneChecks = new Map<number, { at: number; below: number | null }>();
 
   constructor(private readonly deps: SyncDeps) {
     this.workerId = deps.workerId ?? `sync-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -155,6 +168,66 @@ export class ChannelSyncWorker {
     await this.deps.queue.submit(account.brand_id, messages.map((message) => ({ channelAccountId: account.id, message, source: 'network' as const, origin: `sync:${account.network}` })));
   }
 
+  /**
+   * A stream's deletion notices. A Mastodon `user` stream names every deleted status of the
+   * home feed too (followed accounts' posts): only those stored are the desk's business, so
+   * no tombstone is written for the rest (it would grow with every deletion of everyone
+   * followed). A notice for a post not stored yet needs none either: Mastodon's notification
+   * of it went with it.
+   */
+  private async streamDeleted(account: ChannelAccount, ids: readonly string[]) {
+    const { store } = this.deps;
+    const wanted = [...new Set(ids.filter((id) => id !== ''))];
+    if (!wanted.length) return;
+    const rows = await store.db.selectFrom('message').select('network_message_id').where('brand_id', '=', account.brand_id).where('network', '=', account.network).where('network_message_id', 'in', wanted).execute();
+    const stored = rows.map((r) => r.network_message_id!);
+    if (stored.length) await applyNetworkDeletions(this.deps, { brandId: account.brand_id, network: account.network, networkMessageIds: stored, actor: `system:stream:${account.network}` });
+  }
+
+  /**
+   * Ask the connector which recent stored posts are gone (see the header), under this run's
+   * lease. A failure is logged and tried again next time: it never fails the sync.
+   */
+  private async checkGone(account: ChannelAccount, channel: Channel): Promise<void> {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const every = this.deps.goneCheck?.everyMs ?? 15 * 60_000;
+    const max = this.deps.goneCheck?.max ?? 100;
+    const days = this.deps.goneCheck?.days ?? 7;
+    const last = this.goneChecks.get(account.id);
+    if (last && now - last.at < every) return;
+    const recent = (below: number | null) => {
+      let q = store.db
+        .selectFrom('message')
+        .innerJoin('conversation', 'conversation.id', 'message.conversation_id')
+        .select(['message.id', 'message.network_message_id'])
+        .where('message.channel_account_id', '=', account.id)
+        .where('message.direction', '=', 'inbound')
+        .where('message.network_message_id', 'is not', null)
+        .where('message.redacted_at', 'is', null)
+        .where('message.created_at', '>=', now - days * DAY_MS)
+        .where('conversation.status', '!=', 'resolved');
+      if (below !== null) q = q.where('message.id', '<', below);
+      return q.orderBy('message.id', 'desc').limit(max).execute();
+    };
+    let rows = await recent(last?.below ?? null);
+    // the last round ended on a full batch: this one starts from the newest again
+    if (!rows.length && last?.below) rows = await recent(null);
+    // the next check goes on below these (or from the newest again when they were the last)
+    this.goneChecks.set(account.id, { at: now, below: rows.length === max ? Number(rows[rows.length - 1]!.id) : null });
+    if (!rows.length) return;
+    const asked = new Set(rows.map((r) => r.network_message_id!));
+    try {
+      const gone = (await channel.goneFrom!([...asked])).filter((id) => asked.has(id));
+      if (!gone.length || !(await this.renew(account.id))) return;
+      await applyNetworkDeletions(this.deps, { brandId: account.brand_id, network: account.network, networkMessageIds: gone, actor: `system:sync:${account.network}` });
+    } catch (err) {
+      // these are asked again next time
+      this.goneChecks.set(account.id, { at: now, below: last?.below ?? null });
+      this.deps.log?.warn({ accountId: account.id, err: err instanceof ChannelError ? `${err.code}: ${err.message}` : String(err) }, 'checking for deleted posts failed; trying again next time');
+    }
+  }
+
   private async syncAccount(account: ChannelAccount): Promise<void> {
     const { clock, store } = this.deps;
     const channel = this.deps.registry.forAccount(account)!;
@@ -179,6 +252,7 @@ export class ChannelSyncWorker {
       const moved = await store.db.updateTable('channel_account').set({ cursor, last_sync_at: clock.now() }).where('id', '=', account.id).where('settings', '=', account.settings).where('sync_lease_owner', '=', this.workerId).executeTakeFirst();
       if (Number(moved.numUpdatedRows) !== 1 || !r.more) break;
     }
+    if (channel.goneFrom) await this.checkGone(account, channel);
     const fresh = await store.db.selectFrom('channel_account').selectAll().where('id', '=', account.id).executeTakeFirstOrThrow();
     if (fresh.status === 'unhealthy') await markChannelHealth(store, this.deps.bus, fresh, null, clock.now());
     const health = safeJson(fresh.health);
@@ -236,7 +310,11 @@ export class ChannelSyncWorker {
     const ctrl = new AbortController();
     const entry = { ctrl, channel, failures: current ? existing.failures : 0, retryAt: 0 };
     this.streams.set(account.id, entry);
-    channel.stream!((messages) => this.store(account, messages), ctrl.signal).then(
+    const emit = async (messages: NormalizedMessage[], deleted?: readonly string[]) => {
+      await this.store(account, messages);
+      if (deleted?.length) await this.streamDeleted(account, deleted);
+    };
+    channel.stream!(emit, ctrl.signal).then(
       () => {
         entry.failures = 0;
         entry.retryAt = this.deps.clock.now() + 1000;

@@ -117,9 +117,19 @@ export interface Channel {
   /**
    * A live connection (streaming API, IMAP IDLE...). Calls `emit` with new items
    * and resolves/rejects when the connection ends; the sync worker restarts it
-   * with back-off and keeps polling with `sync` as the fallback.
+   * with back-off and keeps polling with `sync` as the fallback. `deleted`: network
+   * ids the connection says were deleted (a Mastodon `delete` event); the worker
+   * redacts those it has stored (src/pipeline/deletions.ts).
    */
-  stream?(emit: (messages: NormalizedMessage[]) => Promise<void>, signal: AbortSignal): Promise<void>;
+  stream?(emit: (messages: NormalizedMessage[], deleted?: readonly string[]) => Promise<void>, signal: AbortSignal): Promise<void>;
+  /**
+   * Which of these stored items (network ids) are certainly gone from the network: deleted
+   * by their author, not merely hidden from the account (a block, a takedown elsewhere).
+   * For networks that tell nobody of a deletion (Bluesky): the sync worker asks it, bounded,
+   * about recent items of open conversations, and redacts what is gone. An id the connector
+   * cannot judge is not gone.
+   */
+  goneFrom?(networkMessageIds: readonly string[]): Promise<string[]>;
   /** Keyword/hashtag listening. */
   search?(query: string, cursor: string | null): Promise<SyncResult>;
 

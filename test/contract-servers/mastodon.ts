@@ -22,7 +22,10 @@
  * - Pagination by max_id / since_id / min_id / limit with Link headers.
  * - The streaming API over WebSocket at /api/v1/streaming (token as
  *   Sec-WebSocket-Protocol, Authorization header or access_token), subscribe /
- *   unsubscribe messages, `notification` events with the payload as a string.
+ *   unsubscribe messages, `notification` events with the payload as a string; on the
+ *   `user` stream, `delete` events (payload: the deleted status's id as a plain string) for
+ *   the author and the accounts the status mentioned, as RemoveStatusService publishes them.
+ * - Deleting a status (DELETE /api/v1/statuses/:id) takes its mention notifications with it.
  *
  * Faults for the contract suite: `failNext` makes the next POST /api/v1/statuses
  * answer 429, 401 (token revoked), 502 (an HTML page, as from a proxy), or
@@ -516,6 +519,9 @@ export class MastodonContractServer {
       if (method === 'DELETE' && !m[2]) {
         if (s.accountId !== this.requireUser(auth)) throw new HttpFailure(404, 'Record not found');
         s.deleted = true;
+        // its mentions go with it, and their notifications (Mention has_one :notification, dependent: :destroy)
+        for (let i = this.notifications.length - 1; i >= 0; i--) if (this.notifications[i]!.statusId === s.id) this.notifications.splice(i, 1);
+        this.publishDelete(s);
         return json(res, 200, { ...this.statusJson({ ...s, deleted: false }, viewer), text: s.text });
       }
     }
@@ -757,6 +763,20 @@ export class MastodonContractServer {
     this.writeFrame(c, 0x8, p);
     c.socket.end();
     this.streamClients.delete(c);
+  }
+
+  /**
+   * RemoveStatusService: `{"event":"delete","payload":"<status id>"}` to `timeline:<account id>`
+   * of the author (remove_from_self) and of every account the status mentioned
+   * (remove_from_mentions), which the `user` stream carries; `user:notification` carries
+   * notifications only. (Followers' home feeds get it too; follows are not modelled here.)
+   */
+  private publishDelete(s: StatusRecord): void {
+    const to = new Set([s.accountId, ...s.mentionIds]);
+    for (const c of this.streamClients) {
+      if (!to.has(c.accountId) || !c.streams.has('user')) continue;
+      this.sendText(c, JSON.stringify({ stream: ['user'], event: 'delete', payload: s.id }));
+    }
   }
 
   private publishNotification(n: NotificationRecord): void {

@@ -18,7 +18,7 @@ import { TestNetwork } from '@atproto/dev-env';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runChannelContract, type ContractNetwork } from '../../../test/channel-contract.js';
-import { createTestDatabase, type TestDatabase } from '../../../test/db.js';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../../../test/db.js';
 import { ensureDebianPackage, freePort } from '../../../test/setup/services.js';
 import { createBrand, createChannelAccount } from '../../commands/setup.js';
 import { EventBus } from '../../events/bus.js';
@@ -26,8 +26,10 @@ import { systemClock } from '../../lib/clock.js';
 import { SecretBox } from '../../lib/secrets.js';
 import { enqueue, OutboxWorker } from '../../outbox/outbox.js';
 import { IngestPipeline } from '../../pipeline/ingest.js';
+import { IngestQueue } from '../../pipeline/queue.js';
 import { encodeText } from '../../store/text.js';
 import { ChannelRegistry } from '../registry.js';
+import { ChannelSyncWorker } from '../sync.js';
 import type { Channel, ChannelAccountConfig } from '../types.js';
 import { ChannelError } from '../types.js';
 import { BlueskyChatContractServer } from '../../../test/contract-servers/bluesky-chat.js';
@@ -597,4 +599,122 @@ describe('bluesky connector on the local network', () => {
     const profile = await channel.fetchProfile(w.alice.did);
     expect(profile).toMatchObject({ networkUserId: w.alice.did, handle: 'alice.test', displayName: 'Alice Ü <script>', followers: 1 });
   });
+});
+
+// ------------------------------------------------------------------ deletions: a deleted post is redacted, a blocked one is not
+
+describe('bluesky deletions: the sync worker finds a post its author deleted and redacts it; a post hidden by a block stays', () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await world();
+  }, 180_000);
+
+  it.each(DIALECTS)('on %s', async (dialect) => {
+    const db = await createTestDatabase(dialect);
+    const secrets = new SecretBox('bluesky-deletions-secret-0123456789abcdef');
+    const b = await brandChannel(w, { name: `parley-deletions-${dialect}` });
+    const bob = { networkUserId: w.bob.did, handle: w.bob.handle };
+    // (the moderation test above leaves bob blocked and muted: his mentions would not come)
+    await b.channel.unblock(bob);
+    await b.channel.unmute(bob);
+    await w.net.processAll();
+    const worker = (() => {
+      const bus = new EventBus();
+      const registry = new ChannelRegistry(db.store, secrets, { fetch: globalThis.fetch, now: Date.now });
+      registry.register('bluesky', () => b.channel);
+      return new ChannelSyncWorker({ store: db.store, bus, clock: systemClock, registry, queue: new IngestQueue(new IngestPipeline({ store: db.store, bus, clock: systemClock })), goneCheck: { everyMs: 0, max: 500 } });
+    })();
+    try {
+      const now = Date.now();
+      const brandId = await createBrand(db.store.db, { slug: `bsky-del-${dialect}`, name: 'Bluesky deletions' }, now);
+      const accountId = await createChannelAccount(db.store.db, {
+        brandId, network: 'bluesky', handle: b.account.handle, externalId: b.account.externalId, settings: b.account.settings, credentials: secrets.seal(b.account.credentials),
+      }, now);
+      const run = async () => {
+        await w.net.processAll();
+        await db.store.db.updateTable('channel_account').set({ next_sync_at: 0 }).where('id', '=', accountId).execute();
+        expect(await worker.runOnce()).toEqual([accountId]);
+      };
+      const row = (uri: string) => db.store.db.selectFrom('message').selectAll().where('channel_account_id', '=', accountId).where('network_message_id', '=', uri).executeTakeFirstOrThrow();
+      const tag = `${dialect}-${Date.now()}`;
+      const gone = await w.post(w.alice, `@${w.brand.handle} my phone number is 555-0100 (${tag})`);
+      const kept = await w.post(w.alice, `@${w.brand.handle} still waiting on my refund (${tag})`);
+      const blocked = await w.post(w.bob, `@${w.brand.handle} bob asks too (${tag})`);
+      await run(); // stores the three; all still there
+      for (const p of [gone, kept, blocked]) expect(await row(p.uri)).toMatchObject({ redacted_at: null });
+
+      // alice deletes her post for real; the brand blocks bob: getPosts leaves out both
+      await w.alice.agent.com.atproto.repo.deleteRecord(split(gone.uri));
+      await b.channel.block(bob);
+      await w.net.processAll();
+      const shown = await b.channel['agent'].app.bsky.feed.getPosts({ uris: [gone.uri, kept.uri, blocked.uri] });
+      expect(shown.data.posts.map((p) => p.uri)).toEqual([kept.uri]);
+
+      await run();
+      expect(await row(gone.uri)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_by_author' });
+      expect(await row(kept.uri)).toMatchObject({ redacted_at: null, text: `@${w.brand.handle} still waiting on my refund (${tag})` });
+      expect(await row(blocked.uri)).toMatchObject({ redacted_at: null, text: `@${w.brand.handle} bob asks too (${tag})` });
+      const audit = await db.store.db.selectFrom('audit_event').select(['actor', 'action']).where('brand_id', '=', brandId).execute();
+      expect(audit.some((a) => a.actor === 'system:sync:bluesky')).toBe(true);
+
+      // a resolved conversation is not checked any more (the check stays bounded)
+      const conv = (await row(kept.uri)).conversation_id;
+      await db.store.db.updateTable('conversation').set({ status: 'resolved' }).where('id', '=', conv).execute();
+      await w.alice.agent.com.atproto.repo.deleteRecord(split(kept.uri));
+      await run();
+      expect(await row(kept.uri)).toMatchObject({ redacted_at: null });
+    } finally {
+      await worker.stop();
+      await b.channel.unblock(bob);
+      await db.drop();
+    }
+  }, 120_000);
+
+  it('the check is bounded: at most `max` messages a run, going on from where the last run stopped, then from the newest again', async () => {
+    const db = await createTestDatabase('sqlite');
+    const secrets = new SecretBox('bluesky-deletions-secret-0123456789abcdef');
+    const b = await brandChannel(w, { name: 'parley-deletions-bounds' });
+    const asked: string[][] = [];
+    const counting: typeof fetch = async (input, init) => {
+      const req = input instanceof Request ? input : new Request(input, init);
+      const url = new URL(req.url);
+      if (url.pathname === '/xrpc/app.bsky.feed.getPosts') asked[asked.length - 1]!.push(...url.searchParams.getAll('uris'));
+      return fetch(req);
+    };
+    const channel = new BlueskyChannel(b.account, { fetch: counting, now: Date.now });
+    const bus = new EventBus();
+    const registry = new ChannelRegistry(db.store, secrets, { fetch: globalThis.fetch, now: Date.now });
+    registry.register('bluesky', () => channel);
+    const worker = new ChannelSyncWorker({ store: db.store, bus, clock: systemClock, registry, queue: new IngestQueue(new IngestPipeline({ store: db.store, bus, clock: systemClock })), goneCheck: { everyMs: 0, max: 3 } });
+    try {
+      const now = Date.now();
+      const brandId = await createBrand(db.store.db, { slug: 'bsky-del-bounds', name: 'Bluesky deletions' }, now);
+      const accountId = await createChannelAccount(db.store.db, {
+        brandId, network: 'bluesky', handle: b.account.handle, externalId: b.account.externalId, settings: b.account.settings, credentials: secrets.seal(b.account.credentials),
+      }, now);
+      for (let i = 0; i < 4; i++) await w.post(w.alice, `@${w.brand.handle} bounded ${i} ${Date.now()}`);
+      const run = async () => {
+        asked.push([]);
+        await db.store.db.updateTable('channel_account').set({ next_sync_at: 0 }).where('id', '=', accountId).execute();
+        expect(await worker.runOnce()).toEqual([accountId]);
+        return asked[asked.length - 1]!;
+      };
+      const first = await run(); // stores the backfill, then checks the newest three
+      const rows = await db.store.db.selectFrom('message').select(['id', 'network_message_id']).where('channel_account_id', '=', accountId).where('direction', '=', 'inbound').orderBy('id', 'desc').execute();
+      const ids = rows.map((r) => r.network_message_id!);
+      const posts = ids.filter((id) => id.startsWith('at://'));
+      expect(posts.length).toBeGreaterThanOrEqual(4);
+      const seen = new Set(first);
+      const runs = Math.ceil(ids.length / 3);
+      for (let i = 1; i < runs; i++) for (const u of await run()) seen.add(u);
+      for (const a of asked) expect(a.length).toBeLessThanOrEqual(3);
+      expect(new Set(seen)).toEqual(new Set(posts)); // every stored post once in a round
+      expect(asked.flat().length).toBe(posts.length);
+      // the next round starts again from the newest
+      expect(await run()).toEqual(ids.slice(0, 3).filter((id) => id.startsWith('at://')));
+    } finally {
+      await worker.stop();
+      await db.drop();
+    }
+  }, 120_000);
 });

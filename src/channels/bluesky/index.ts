@@ -22,6 +22,15 @@
  * retry cannot create a second post, and `findSent` is one getRecord. DMs go
  * through chat.bsky.convo.sendMessage.
  *
+ * Deletions: Bluesky tells nobody that a post was deleted (it leaves the author's
+ * repository; the AppView stops showing it). `goneFrom` is the sync worker's bounded
+ * check of stored posts: app.bsky.feed.getPosts (25 URIs a call) shows what exists,
+ * but it also leaves out posts whose author blocks the account or is blocked by it
+ * (the AppView's `noBlocks` rule) and taken-down ones; so a post it leaves out is
+ * asked for as a record (com.atproto.repo.getRecord through the account's PDS: the
+ * author's own repository when it lives there, else the AppView's copy, neither of
+ * which applies blocks), and only `RecordNotFound` counts as deleted.
+ *
  * Sessions: logs in with the app password, refreshes the access token before it
  * expires, and logs in again when a token is refused; a refused app password
  * (revoked, wrong, account taken down) is AUTH_REVOKED.
@@ -73,6 +82,9 @@ const CAPABILITIES: Capabilities = {
   poll: true,
   stream: 'the firehose/Jetstream carry repository commits, not an account\'s notifications or chats (those need the AppView and chat APIs); Parley polls instead',
 };
+
+/** URIs per app.bsky.feed.getPosts call (the lexicon's maxLength). */
+const GET_POSTS_MAX = 25;
 
 /** How far back the first sync reaches (one page each). */
 const BACKFILL_NOTIFICATIONS = 50;
@@ -581,6 +593,37 @@ export class BlueskyChannel implements Channel {
     const r = await this.pollSearch(query, mark, []);
     await this.addFollowers(r.messages);
     return { messages: r.messages, cursor: r.mark ? JSON.stringify(r.mark) : null };
+  }
+
+  /**
+   * Which stored posts are deleted (see the header): getPosts for what is still shown, then the
+   * record itself for each post it leaves out. Chat messages and anything not a post URI are
+   * never judged gone (chat messages are not checked).
+   */
+  async goneFrom(networkMessageIds: readonly string[]): Promise<string[]> {
+    const uris = [...new Set(networkMessageIds)].filter((id) => parseAtUri(id)?.collection === POST_COLLECTION);
+    const gone: string[] = [];
+    for (let i = 0; i < uris.length; i += GET_POSTS_MAX) {
+      const part = uris.slice(i, i + GET_POSTS_MAX);
+      const res = await this.call('read', () => this.agent.app.bsky.feed.getPosts({ uris: part }));
+      const shown = new Set(res.data.posts.map((p) => p.uri));
+      for (const uri of part) if (!shown.has(uri) && (await this.recordDeleted(uri))) gone.push(uri);
+    }
+    return gone;
+  }
+
+  /** true only when the record is not there (RecordNotFound); an existing record (hidden by a block) or a repository not found is not a deletion. */
+  private async recordDeleted(uri: string): Promise<boolean> {
+    const { did, collection, rkey } = parseAtUri(uri)!;
+    return this.call('read', async () => {
+      try {
+        await this.agent.com.atproto.repo.getRecord({ repo: did, collection, rkey });
+        return false;
+      } catch (err) {
+        if ((err as { error?: unknown }).error === 'RecordNotFound') return true;
+        throw err;
+      }
+    });
   }
 
   // ---------------------------------------------------------------- send

@@ -12,9 +12,18 @@
  * Ingest: `mention` notifications — mentions, replies (a reply mentions whom it
  * answers) and private mentions (visibility `direct` = DMs) — polled with
  * GET /api/v1/notifications?types[]=mention&min_id=<cursor> (paging forward
- * through the Link header), and live from the streaming API (`user:notification`
+ * through the Link header), and live from the streaming API (the `user` stream
  * over WebSocket); the sync worker keeps polling as the fallback. Listening:
  * hashtag timelines and status search (/api/v2/search), kind `listening`.
+ *
+ * Deletions: when a status is deleted, Mastodon publishes `delete` (payload: the
+ * status id) to the `user` stream of every account it mentioned
+ * (RemoveStatusService#remove_from_mentions; a remote author's Delete activity
+ * runs the same service on the brand's instance) — not to `user:notification`,
+ * which is why the connector listens to `user`. The ids are handed to the sync
+ * worker, which redacts the stored ones. Its mention notification goes with the
+ * status, so polling alone never sees a deletion: one made while no stream is
+ * connected is not noticed.
  *
  * Send: POST /api/v1/statuses with `in_reply_to_id`, the mention's visibility
  * (public/unlisted/private; never wider), the customer @mentioned (Mastodon only
@@ -357,11 +366,12 @@ export class MastodonChannel implements Channel {
   }
 
   /**
-   * The user's notification stream over WebSocket. Resolves when the server
+   * The user's stream over WebSocket: mention notifications, and the ids of deleted
+   * statuses (`delete`; home-feed `update`s are left to polling). Resolves when the server
    * closes the connection (the sync worker reconnects, polling meanwhile) or
    * `signal` aborts; rejects when it cannot connect.
    */
-  async stream(emit: (messages: NormalizedMessage[]) => Promise<void>, signal: AbortSignal): Promise<void> {
+  async stream(emit: (messages: NormalizedMessage[], deleted?: readonly string[]) => Promise<void>, signal: AbortSignal): Promise<void> {
     const me = await this.whoami();
     const ctx = { ownId: me.id };
     if (signal.aborted) return;
@@ -374,7 +384,12 @@ export class MastodonChannel implements Channel {
         throw new ChannelError('TEMPORARY', `could not open the Mastodon streaming connection: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       })) as { addEventListener?: (type: string, fn: () => void) => void } | undefined;
       ws?.addEventListener?.('close', stop);
-      for await (const event of client.user.notification.subscribe()) {
+      for await (const event of client.user.subscribe()) {
+        if (event.event === 'delete') {
+          // the id as a string (masto does not parse this payload as JSON)
+          if (typeof event.payload === 'string' && event.payload) await emit([], [event.payload]);
+          continue;
+        }
         if (event.event !== 'notification') continue;
         const m = normalizeNotification(event.payload as unknown as MastoNotification, ctx);
         if (m && !m.fromBrand) await emit([m]);

@@ -144,6 +144,25 @@ describe('mastodon connector against the contract server', () => {
     await again;
   });
 
+  it('listens to the `user` stream and hands on the id of a deleted status that mentioned the brand (its `delete` event)', async () => {
+    const c = channel();
+    const got: NormalizedMessage[] = [];
+    const deleted: string[] = [];
+    const ctrl = new AbortController();
+    const running = c.stream(async (ms, gone) => void (got.push(...ms), deleted.push(...(gone ?? []))), ctrl.signal);
+    for (let i = 0; i < 100 && server.streamCount() === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 50)); // the subscribe message
+    const id = await aliceClient.post('@brand please forget this one');
+    for (let i = 0; i < 100 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(got.map((m) => m.networkMessageId)).toEqual([id]);
+    await bobClient.rest.v1.statuses.$select(await bobClient.post('not about the brand')).remove();
+    await aliceClient.rest.v1.statuses.$select(id).remove();
+    for (let i = 0; i < 100 && deleted.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(deleted).toEqual([id]);
+    ctrl.abort();
+    await running;
+  });
+
   it('a revoked token: the stream cannot connect (rejects) and polling is AUTH_REVOKED', async () => {
     const token = server.issueToken(brand.id);
     const c = channel({}, token);
