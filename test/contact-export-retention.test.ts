@@ -88,11 +88,13 @@ for (const dialect of DIALECTS) {
       expect(doc.messagesWritten[0]).toHaveProperty('triage');
       const actions = doc.auditEvents.map((e: any) => e.action);
       expect(actions).toContain('contact.crm_linked');
-      expect(actions).toContain('contact.exported');
+      // this export's start is on record in it; its end is audited after the last byte
+      expect(actions).toContain('contact.export_started');
       for (const e of doc.auditEvents) if (e.conversationId != null) expect(doc.conversations.map((c: any) => c.id)).toContain(e.conversationId);
       // who exported whom, when
-      const audited = await desk.db.store.db.selectFrom('audit_event').selectAll().where('action', '=', 'contact.exported').execute();
-      expect(audited.map((a) => [a.actor, a.subject_id])).toEqual([[`user:${desk.users.admin}`, String(aliceId)]]);
+      const audited = await desk.db.store.db.selectFrom('audit_event').selectAll().where('action', 'in', ['contact.export_started', 'contact.exported', 'contact.export_failed']).orderBy('id').execute();
+      expect(audited.map((a) => [a.action, a.actor, a.subject_id])).toEqual([['contact.export_started', `user:${desk.users.admin}`, String(aliceId)], ['contact.exported', `user:${desk.users.admin}`, String(aliceId)]]);
+      expect(JSON.parse(audited[1]!.data)).toEqual({ format: 'json', bytes: Buffer.byteLength(body) });
 
       // read a page at a time: the same document with pages of one row
       const small = await exportContact(desk.db.store, { brandId: desk.brandId, userId: desk.users.admin, role: 'admin', name: `user:${desk.users.admin}` }, aliceId, Date.now(), 1);
@@ -102,7 +104,8 @@ for (const dialect of DIALECTS) {
       expect(paged.messagesWritten.map((m: any) => m.id)).toEqual(doc.messagesWritten.map((m: any) => m.id));
       expect(paged.messagesReceived).toEqual(doc.messagesReceived);
       expect(paged.notes).toEqual(doc.notes);
-      expect(paged.auditEvents.length).toBe(doc.auditEvents.length + 1);
+      // the first export's end, and this one's start
+      expect(paged.auditEvents.length).toBe(doc.auditEvents.length + 2);
     });
 
     it('refuses a bad retention and clears only old payloads, a batch at a time; the messages still show and are found', async () => {

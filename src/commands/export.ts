@@ -48,16 +48,46 @@ export interface ContactExport {
 }
 
 /**
- * Check the request and audit it (who exported whom, when), then return the document as a
+ * Check the request and audit it (who exported whom, when: `contact.export_started`, before the
+ * first byte, so that even a download cut short is on record), then return the document as a
  * stream. Admins only: the export holds every private message of the person. A contact of
  * another brand is a 404, like one that does not exist.
+ *
+ * The end is audited too: `contact.exported` once the last chunk was produced, or
+ * `contact.export_failed` with the reason when reading failed part way (the database) or the
+ * consumer stopped reading (a client that went away). A failure is thrown on to the consumer
+ * after the chunks already handed out: the HTTP route's stream errors, and Fastify destroys the
+ * response, so the client never gets the end of the chunked body; the CLI exits non-zero and
+ * keeps no file.
  */
-export async function exportContact(store: Store, actor: Actor, contactId: number, now: number, page = EXPORT_PAGE): Promise<ContactExport> {
+export async function exportContact(store: Store, actor: Actor, contactId: number, now: number, page = EXPORT_PAGE, clock: () => number = Date.now): Promise<ContactExport> {
   if (actor.role !== 'admin' && actor.role !== 'system') throw forbidden();
   const contact = await store.db.selectFrom('contact').selectAll().where('id', '=', contactId).where('brand_id', '=', actor.brandId).executeTakeFirst();
   if (!contact) throw notFound('contact');
-  await audit(store.db, { brandId: actor.brandId, actor: actor.name, action: 'contact.exported', subjectType: 'contact', subjectId: contactId, data: { format: 'json' } }, now);
-  return { chunks: contactDocument(store, actor.brandId, contactId, now, page), filename: `parley-contact-${contactId}.json` };
+  await audit(store.db, { brandId: actor.brandId, actor: actor.name, action: 'contact.export_started', subjectType: 'contact', subjectId: contactId, data: { format: 'json' } }, now);
+  return { chunks: audited(store, actor, contactId, contactDocument(store, actor.brandId, contactId, now, page), clock), filename: `parley-contact-${contactId}.json` };
+}
+
+/** The document's chunks, passed on; how the export ended is audited when it ends. */
+async function* audited(store: Store, actor: Actor, contactId: number, chunks: AsyncGenerator<string>, clock: () => number): AsyncGenerator<string> {
+  let bytes = 0;
+  let failure: string | null = 'the export was abandoned before its end (the reader stopped)';
+  try {
+    for await (const c of chunks) {
+      bytes += Buffer.byteLength(c);
+      yield c;
+    }
+    failure = null;
+  } catch (err) {
+    failure = err instanceof Error ? err.message : String(err);
+    throw err;
+  } finally {
+    const entry = failure == null
+      ? { action: 'contact.exported', data: { format: 'json', bytes } }
+      : { action: 'contact.export_failed', data: { format: 'json', bytesSent: bytes, error: failure.slice(0, 500) } };
+    // the database may be what failed: the error thrown on is what the consumer must see
+    await audit(store.db, { brandId: actor.brandId, actor: actor.name, subjectType: 'contact', subjectId: contactId, ...entry }, clock()).catch(() => {});
+  }
 }
 
 async function* contactDocument(store: Store, brandId: number, contactId: number, now: number, page: number): AsyncGenerator<string> {

@@ -7,15 +7,20 @@
  * (src/commands/moderation.ts). Then expired sessions and old relayed live events are deleted.
  * Last, raw payload retention: a brand that set `retention.rawPayloadDays` has `message.raw`
  * cleared on messages older than that, at most RAW_RETENTION_BATCH rows a brand a run (a first
- * run over a million old rows must not hold the table), audited with the count. Text, triage
- * and the search index stay.
+ * run over a million old rows must not hold the table), audited with the count. What a network's
+ * connector still reads when answering an old message (ids only: an Instagram mention's media
+ * id, a DM's mid) is kept, marked (src/channels/retainedRaw.ts). Text, triage and the search
+ * index stay.
  */
 import { announceAvailability, lapseAbsent, lapseAvailability } from '../commands/availability.js';
 import { settleStaleModeration } from '../commands/moderation.js';
+import { sql, type SqlBool } from 'kysely';
 import type { EventBus } from '../events/bus.js';
-import { parseObject } from '../lib/json.js';
+import { retainedRaw, RETAINED_MARK } from '../channels/retainedRaw.js';
+import { jsonText, parseObject } from '../lib/json.js';
 import { audit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
+import { inLists, inValues, type Tx } from '../store/util.js';
 import { rawPayloadDays } from '../workflow/settings.js';
 
 export interface HousekeepingDeps {
@@ -30,6 +35,12 @@ export interface HousekeepingDeps {
 /** Payloads cleared a brand a run: 5,000 small updates every minute, 300,000 an hour. */
 export const RAW_RETENTION_BATCH = 5_000;
 const DAY_MS = 86_400_000;
+
+/**
+ * Rows whose payload is not yet trimmed to its kept keys. A literal, not a bound value: a partial
+ * index that leaves trimmed rows out too is usable only when the query's term is the same text.
+ */
+const NOT_TRIMMED = sql<SqlBool>`raw NOT LIKE ${sql.lit(`{"${RETAINED_MARK}":%`)}`;
 
 /** Live events too large for a NOTIFY, relayed between processes through the table: read at once, kept this long. */
 const LIVE_EVENT_KEEP_MS = 600_000;
@@ -48,8 +59,10 @@ export async function housekeeping(deps: HousekeepingDeps, now: number): Promise
 
 /**
  * One batch of raw payload retention for each brand that set it; returns how many payloads each
- * cleared. The inner select reads the partial index `message_raw_kept` (rows still holding a
- * payload, by brand and time): a brand with nothing left to clear costs one empty index probe.
+ * cleared or trimmed to the kept keys. The select reads the partial index `message_raw_kept`
+ * (rows still holding a payload, by brand and time). Rows trimmed to their kept keys stay in
+ * that index and are passed over by their mark, read from the row: a brand whose old messages
+ * keep keys pays for reading them on each run until the index also leaves out marked rows.
  */
 export async function expireRawPayloads(store: Store, now: number, batch = RAW_RETENTION_BATCH): Promise<Map<number, number>> {
   const cleared = new Map<number, number>();
@@ -59,16 +72,42 @@ export async function expireRawPayloads(store: Store, now: number, batch = RAW_R
     if (days == null) continue;
     const before = now - days * DAY_MS;
     const n = await store.db.transaction().execute(async (trx) => {
-      const r = await trx.updateTable('message').set({ raw: null })
-        .where('id', 'in', (eb) => eb.selectFrom('message').select('id').where('brand_id', '=', b.id).where('raw', 'is not', null).where('created_at', '<', before).limit(batch))
-        .executeTakeFirst();
-      const count = Number(r.numUpdatedRows);
+      // a row retention already trimmed holds a payload still, but one that opens with the mark
+      const rows = await retentionBatch(trx, b.id, before, batch).execute();
+      const clear: number[] = [];
+      for (const r of rows) {
+        const kept = retainedRaw(r.network, parseRaw(r.raw), now);
+        if (kept == null) clear.push(Number(r.id));
+        else await trx.updateTable('message').set({ raw: kept }).where('id', '=', r.id).execute();
+      }
+      for (const part of inLists(clear)) await trx.updateTable('message').set({ raw: null }).where(inValues(store, 'id', part, 'bigint')).execute();
+      const count = rows.length;
       if (count > 0) {
-        await audit(trx, { brandId: b.id, actor: 'system:retention', action: 'message.raw_expired', subjectType: 'brand', subjectId: b.id, data: { count, days, olderThan: new Date(before).toISOString() } }, now);
+        await audit(trx, { brandId: b.id, actor: 'system:retention', action: 'message.raw_expired', subjectType: 'brand', subjectId: b.id, data: { count, kept: count - clear.length, days, olderThan: new Date(before).toISOString() } }, now);
       }
       return count;
     });
     if (n > 0) cleared.set(b.id, n);
   }
   return cleared;
+}
+
+/**
+ * The next rows of a brand whose payload retention clears or trims: still holding the network's
+ * payload (the partial index `message_raw_kept`, whose predicate is this query's), older than
+ * `before`.
+ */
+export function retentionBatch(db: Tx | Store['db'], brandId: number, before: number, batch: number) {
+  return db.selectFrom('message').select(['id', 'network', 'raw'])
+    .where('brand_id', '=', brandId).where('raw', 'is not', null).where(NOT_TRIMMED).where('created_at', '<', before)
+    .limit(batch);
+}
+
+/** A stored payload (JSON text, or its UTF-8 bytes) parsed; undefined when it is not JSON. */
+function parseRaw(raw: unknown): unknown {
+  try {
+    return JSON.parse(typeof raw === 'string' ? raw : jsonText(raw as Uint8Array));
+  } catch {
+    return undefined;
+  }
 }

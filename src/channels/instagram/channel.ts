@@ -225,19 +225,34 @@ export class InstagramChannel implements Channel {
     return raw?.message?.mid === id || !/^\d+$/.test(id);
   }
 
+  /**
+   * Where a public reply to a stored comment goes. A mention on someone else's media is answered
+   * through `/{ig-user-id}/mentions` with its media id, kept in the payload (also past raw
+   * retention: ./retain.ts); any other comment through `/{ig-comment-id}/replies`. A stored comment
+   * on media whose payload is gone entirely (cleared before retention kept the mention's ids) may
+   * be either, and the wrong edge either fails or answers elsewhere: it is refused with the reason.
+   */
+  private replyEdge(req: SendRequest, target: string): { path: string; params: Record<string, string>; what: string } {
+    const raw = req.inReplyTo?.raw as any;
+    if (raw?.mention && typeof raw.mention === 'object') {
+      // normalize.ts sets the thread root of a mention to the same change's media_id
+      const mediaId = typeof raw.mention.media_id === 'string' && raw.mention.media_id ? raw.mention.media_id : req.inReplyTo?.threadRootNetworkId;
+      if (!mediaId) throw new ChannelError('INVALID_REQUEST', `the mention ${target} has no media id to answer it through the mentions edge`);
+      return { path: `${this.me.igUserId}/mentions`, params: { media_id: mediaId, comment_id: target, message: req.text }, what: 'reply to the mention' };
+    }
+    if (raw == null && req.inReplyTo?.threadRootNetworkId) {
+      throw new ChannelError('INVALID_REQUEST', `the stored payload of the comment ${target} is gone: Parley cannot tell whether it is a mention on someone else's media or a comment on the account's own, so it does not guess; answer it on Instagram`);
+    }
+    return { path: `${target}/replies`, params: { message: req.text }, what: 'reply to the comment' };
+  }
+
   async sendPublicReply(req: SendRequest): Promise<SendResult> {
     const target = req.inReplyTo?.networkMessageId;
-    const raw = req.inReplyTo?.raw as any;
     if (!target) throw new ChannelError('INVALID_REQUEST', 'Parley answers Instagram comments; it does not publish new media');
-    if (this.isDirectMessage(target, raw)) throw new ChannelError('INVALID_REQUEST', 'an Instagram direct message cannot get a public reply; answer it privately');
+    if (this.isDirectMessage(target, req.inReplyTo?.raw)) throw new ChannelError('INVALID_REQUEST', 'an Instagram direct message cannot get a public reply; answer it privately');
     if (!req.text.trim()) throw new ChannelError('INVALID_REQUEST', 'an Instagram comment needs text');
-    let r: { id?: string };
-    if (raw?.mention?.media_id) {
-      // we were @mentioned on someone else's media: reply through the mentions edge
-      r = await this.graph.post(`${this.me.igUserId}/mentions`, { media_id: raw.mention.media_id, comment_id: target, message: req.text }, 'reply to the mention');
-    } else {
-      r = await this.graph.post(`${target}/replies`, { message: req.text }, 'reply to the comment');
-    }
+    const edge = this.replyEdge(req, target);
+    const r = await this.graph.post<{ id?: string }>(edge.path, edge.params, edge.what);
     if (!r?.id) throw new ChannelError('TIMEOUT', 'Meta accepted the reply but returned no id');
     return { networkMessageId: r.id, url: null, createdAt: this.deps.now(), raw: r };
   }

@@ -2,10 +2,13 @@
  * `parley contact export|erase`: the subject access export (GDPR Art. 15) and the erasure
  * (Art. 17) from the command line, for an operator answering a request without the web UI.
  * Both run the same commands as the API (src/commands/export.ts, src/commands/erase.ts),
- * acting as the system: audited with actor `system:cli`. The erasure cannot be undone, so it
- * asks first (type "yes") unless --yes is given.
+ * acting as the system: audited with actor `system:cli`. An export to a file is written under a
+ * temporary name and given its name only when whole: one that fails part way (the database)
+ * exits 1 and leaves no file. The erasure cannot be undone, so it asks first (type "yes")
+ * unless --yes is given.
  */
-import { createWriteStream, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, linkSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { eraseContact } from '../../commands/erase.js';
@@ -27,7 +30,8 @@ const command: Command = {
 
 export  everything Parley holds about the customer (contact) <id>, as one JSON
         document (a subject access request, GDPR Art. 15): to --out <file>, or
-        to standard output. The export is audited.
+        to standard output. The export is audited. The file appears only when
+        the document is whole; an export that fails part way exits 1.
 erase   erase the customer (GDPR Art. 17): their messages redacted, their
         identities, name, CRM link and consent removed, notifications, quarantined
         deliveries and audit details naming them cleared; report counts kept.
@@ -55,35 +59,58 @@ Contact ids are shown in the web UI and in the API (/api/contacts/<id>).
       if (!contact) throw new CliError(`no contact ${id} in brand ${brand.slug}`);
 
       if (sub === 'export') {
+        const failed = (err: unknown, what: string) => new CliError(`the export failed part way (${err instanceof Error ? err.message : String(err)}): ${what}`, { cause: err });
         if (values.out === undefined) {
           const doc = await exportContact(store, actor, id, systemClock.now());
-          for await (const chunk of doc.chunks) if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+          try {
+            for await (const chunk of doc.chunks) if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+          } catch (err) {
+            // the start is already out: say so, and exit non-zero so a pipe's reader knows
+            throw failed(err, 'what was written to standard output is incomplete, not a whole document');
+          }
           return 0;
         }
+        // an export is never overwritten; the name is taken only by a whole document: written
+        // under a temporary name beside it, linked to the name at the end (link refuses an
+        // existing name), so a failed, killed or still running export never looks complete
+        const out = resolve(values.out);
+        const cannot = (code: string | undefined, err: unknown) => new CliError(`cannot write ${values.out}: ${code === 'EEXIST' ? 'the file exists (an export is not overwritten: give another name)' : code ?? (err as Error).message}`);
+        if (existsSync(out)) throw cannot('EEXIST', null);
+        const partial = join(dirname(out), `.${basename(out)}.${process.pid}.partial`);
         // the file first: an export that cannot be written is not audited as made
-        const file = createWriteStream(values.out, { flags: 'wx' });
+        const file = createWriteStream(partial, { flags: 'wx', mode: 0o600 });
         try {
           await new Promise<void>((resolve, reject) => {
             file.once('open', () => resolve());
             file.once('error', reject);
           });
         } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code;
-          throw new CliError(`cannot write ${values.out}: ${code === 'EEXIST' ? 'the file exists (an export is not overwritten: give another name)' : code ?? (err as Error).message}`);
+          throw cannot((err as NodeJS.ErrnoException).code, err);
         }
         let bytes = 0;
         try {
-          const doc = await exportContact(store, actor, id, systemClock.now());
-          for await (const chunk of doc.chunks) {
-            bytes += Buffer.byteLength(chunk);
-            if (!file.write(chunk)) await once(file, 'drain');
+          try {
+            const doc = await exportContact(store, actor, id, systemClock.now());
+            for await (const chunk of doc.chunks) {
+              bytes += Buffer.byteLength(chunk);
+              if (!file.write(chunk)) await once(file, 'drain');
+            }
+          } catch (err) {
+            throw failed(err, `nothing was written to ${values.out}`);
           }
           await new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve())));
-        } catch (err) {
-          // no half a document left behind
+          try {
+            linkSync(partial, out);
+          } catch (err) {
+            const code = (err as NodeJS.ErrnoException).code;
+            // a file system without hard links: a rename, after the same check
+            if (code === 'EEXIST' || existsSync(out) || !['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes(code ?? '')) throw cannot(code, err);
+            renameSync(partial, out);
+          }
+        } finally {
+          // no half a document left behind, under either name
           file.destroy();
-          rmSync(values.out, { force: true });
-          throw err;
+          rmSync(partial, { force: true });
         }
         process.stdout.write(`exported contact ${id} to ${values.out} (${bytes} bytes)\n`);
         return 0;
