@@ -41,7 +41,7 @@ export interface SyncDeps {
   /** Default poll interval when an account does not set `settings.pollIntervalS`. */
   intervalMs?: number;
   leaseMs?: number;
-  /** The check for deleted posts of connectors with `goneFrom` (defaults: every 15 minutes, 100 messages, 7 days). */
+  /** The check for deleted posts of connectors with `goneFrom` (defaults: the connector's `goneCheck`, else every 15 minutes, 100 messages; 7 days). */
   goneCheck?: { everyMs?: number; max?: number; days?: number };
   log?: { info(o: unknown, m?: string): void; warn(o: unknown, m?: string): void; error(o: unknown, m?: string): void };
 }
@@ -191,8 +191,8 @@ export class ChannelSyncWorker {
   private async checkGone(account: ChannelAccount, channel: Channel): Promise<void> {
     const { store, clock } = this.deps;
     const now = clock.now();
-    const every = this.deps.goneCheck?.everyMs ?? 15 * 60_000;
-    const max = this.deps.goneCheck?.max ?? 100;
+    const every = this.deps.goneCheck?.everyMs ?? channel.goneCheck?.everyMs ?? 15 * 60_000;
+    const max = this.deps.goneCheck?.max ?? channel.goneCheck?.max ?? 100;
     const days = this.deps.goneCheck?.days ?? 7;
     const last = this.goneChecks.get(account.id);
     if (last && now - last.at < every) return;

@@ -130,6 +130,11 @@ export interface Channel {
    * cannot judge is not gone.
    */
   goneFrom?(networkMessageIds: readonly string[]): Promise<string[]>;
+  /**
+   * How often, and how many items at most, the sync worker asks `goneFrom` (defaults: every
+   * 15 minutes, 100): a network whose every read counts against a small budget asks less.
+   */
+  readonly goneCheck?: { everyMs?: number; max?: number };
   /** Keyword/hashtag listening. */
   search?(query: string, cursor: string | null): Promise<SyncResult>;
 

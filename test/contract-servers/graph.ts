@@ -21,6 +21,12 @@
  *                 POST /{ig-comment-id}/replies (message), /{ig-user-id}/mentions (media_id,
  *                        comment_id, message), /{ig-comment-id} (hide), Send API via the Page
  *                 DELETE /{ig-comment-id}
+ *                 GET  /{ig-comment-id} answers only for comments on the account's own media: a
+ *                        comment it was @mentioned in elsewhere is read through mentioned_comment
+ *                        (IG Comment reference, Limitations); a deleted comment is 100/33
+ *  Batch          POST / with `batch=[{method, relative_url}]` (at most 50, `include_headers`):
+ *                        `[{code, headers?, body: "<JSON string>"}]` in the order asked, each
+ *                        operation authorized and answered as on its own (Graph API Batch Requests)
  *  Errors as documented: `{"error": {message, type: "OAuthException", code, error_subcode,
  *  fbtrace_id}}` — 190/460 for a revoked token, 80001/80002 (BUC rate limit) with
  *  `x-business-use-case-usage` `estimated_time_to_regain_access`, `is_transient` code 2 for
@@ -30,8 +36,9 @@
  *  `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, body)>`; the verification GET
  *  (`hub.mode`, `hub.verify_token`, `hub.challenge`) can be run against a URL.
  * Test controls: customers comment, post on the Page, send Messenger/Instagram DMs and
- * @mention the Instagram account (each emitting the webhook Meta would send); fail the
- * next write or read; revoke the token.
+ * @mention the Instagram account (each emitting the webhook Meta would send); delete an
+ * Instagram comment as its author (no webhook: Instagram sends none); fail the next write,
+ * read or whole batch; revoke the token; withdraw a permission.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -208,6 +215,9 @@ export class GraphContractServer {
   private readonly blocked = new Set<string>();
   private readonly failWrites: GraphFailMode[] = [];
   private readonly failReads: GraphFailMode[] = [];
+  private readonly failBatches: GraphFailMode[] = [];
+  /** Permissions the app user took back (Business Integrations settings), e.g. instagram_manage_comments. */
+  private readonly withdrawn = new Set<string>();
   private revoked = false;
   private readonly hung = new Set<ServerResponse>();
 
@@ -337,6 +347,13 @@ export class GraphContractServer {
     return c.id;
   }
 
+  /** The author deletes their Instagram comment (or the comment the account was @mentioned in). Instagram sends no webhook for it. */
+  igRemoveComment(id: string): void {
+    const c = this.igComments.get(id);
+    if (!c) throw new Error(`no Instagram comment ${id}`);
+    c.deleted = true;
+  }
+
   /** A person sends the Instagram account a DM; Meta sends the `messages` webhook. */
   async igDm(text: string, author = this.addIgUser()): Promise<string> {
     const m = this.addMessage('instagram', author.id, author.id, this.ig.id, text);
@@ -378,8 +395,18 @@ export class GraphContractServer {
       + this.conversations.flatMap((c) => c.messages).filter((m) => selves.has(m.fromId) && m.text === text).length;
   }
 
-  failNext(mode: GraphFailMode, on: 'write' | 'read' = 'write') {
-    (on === 'write' ? this.failWrites : this.failReads).push(mode);
+  /** Fail the next write, the next read (also one inside a batch), or the next whole batch request. */
+  failNext(mode: GraphFailMode, on: 'write' | 'read' | 'batch' = 'write') {
+    (on === 'write' ? this.failWrites : on === 'read' ? this.failReads : this.failBatches).push(mode);
+  }
+
+  /** The app user removes a permission from the app (instagram_manage_comments: comments can no longer be read). */
+  withdrawPermission(permission: string) {
+    this.withdrawn.add(permission);
+  }
+
+  grantPermission(permission: string) {
+    this.withdrawn.delete(permission);
   }
 
   revoke() {
@@ -496,14 +523,9 @@ export class GraphContractServer {
       }
     }
     const path = url.pathname.replace(/^\/v\d+\.\d+/, '').replace(/^\/+|\/+$/g, '').split('/').filter(Boolean);
-    const write = method !== 'GET';
-    const usage = (minutes: number) => ({
-      'x-app-usage': JSON.stringify({ call_count: 1, total_cputime: 1, total_time: 1 }),
-      'x-business-use-case-usage': JSON.stringify({ [this.page.id]: [{ type: 'pages', call_count: minutes ? 100 : 1, total_cputime: 1, total_time: 1, estimated_time_to_regain_access: minutes }] }),
-    });
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       this.requests.push({ method, path: url.pathname, status, params });
-      res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...usage(0), ...headers });
+      res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...this.usage(0), ...headers });
       res.end(JSON.stringify(body));
     };
     const trace = () => randomBytes(8).toString('base64url');
@@ -518,28 +540,98 @@ export class GraphContractServer {
     if ((this.requireProof && !params.appsecret_proof) || (params.appsecret_proof && params.appsecret_proof !== proof)) {
       return fail(400, { message: 'Invalid appsecret_proof provided in the API argument', type: 'GraphMethodException', code: 100 });
     }
-    const forced = (write ? this.failWrites : this.failReads).shift();
-    if (forced === 'rate_limit') {
-      const ig = path[0] === this.ig.id || this.igComments.has(path[0] ?? '');
-      return fail(400, {
-        message: ig ? 'Application request limit reached' : 'There have been too many calls to this Page account. Wait a bit and try again. For more info, please refer to https://developers.facebook.com/docs/graph-api/overview/rate-limiting.',
-        type: 'OAuthException', code: ig ? 80002 : 80001, is_transient: true,
-      }, usage(this.rateLimitMinutes));
+    if (method === 'POST' && path.length === 0 && params.batch !== undefined) {
+      const forced = this.failBatches.shift();
+      if (forced) {
+        const f = this.forcedFailure(forced, path);
+        return fail(f.status, f.error, f.headers);
+      }
+      try {
+        return send(200, this.batch(params));
+      } catch (err) {
+        if (err instanceof GraphError) return fail(err.status, err.body, err.headers);
+        return fail(500, { message: String(err), type: 'OAuthException', code: 1, is_transient: false });
+      }
     }
-    if (forced === 'auth_revoked') return fail(400, { message: 'Error validating access token: The user has not authorized application.', type: 'OAuthException', code: 190, error_subcode: 458 });
-    if (forced === 'server_error') return fail(500, { message: 'An unexpected error has occurred. Please retry your request later.', type: 'OAuthException', is_transient: true, code: 2 });
+    const r = this.operate(method, path, params, json);
+    if (r.hang) {
+      this.requests.push({ method, path: url.pathname, status: 0, params });
+      this.hung.add(res);
+      return;
+    }
+    send(r.status, r.body, r.headers);
+  }
+
+  /** The error body and headers of a forced failure (test control). */
+  private forcedFailure(mode: GraphFailMode, path: string[]): { status: number; error: Record<string, unknown>; headers: Record<string, string> } {
+    if (mode === 'rate_limit') {
+      const ig = path[0] === this.ig.id || this.igComments.has(path[0] ?? '');
+      return {
+        status: 400,
+        error: {
+          message: ig ? 'Application request limit reached' : 'There have been too many calls to this Page account. Wait a bit and try again. For more info, please refer to https://developers.facebook.com/docs/graph-api/overview/rate-limiting.',
+          type: 'OAuthException', code: ig ? 80002 : 80001, is_transient: true,
+        },
+        headers: this.usage(this.rateLimitMinutes),
+      };
+    }
+    if (mode === 'auth_revoked') return { status: 400, error: { message: 'Error validating access token: The user has not authorized application.', type: 'OAuthException', code: 190, error_subcode: 458 }, headers: {} };
+    return { status: 500, error: { message: 'An unexpected error has occurred. Please retry your request later.', type: 'OAuthException', is_transient: true, code: 2 }, headers: {} };
+  }
+
+  private usage(minutes: number): Record<string, string> {
+    return {
+      'x-app-usage': JSON.stringify({ call_count: 1, total_cputime: 1, total_time: 1 }),
+      'x-business-use-case-usage': JSON.stringify({ [this.page.id]: [{ type: 'pages', call_count: minutes ? 100 : 1, total_cputime: 1, total_time: 1, estimated_time_to_regain_access: minutes }] }),
+    };
+  }
+
+  /** One authorized operation (a request, or an operation of a batch): forced failures, then the route. */
+  private operate(method: string, path: string[], params: Record<string, string>, json: any): { status: number; body: unknown; headers?: Record<string, string>; hang?: boolean } {
+    const write = method !== 'GET';
+    const forced = (write ? this.failWrites : this.failReads).shift();
+    if (forced && forced !== 'timeout_after_accept') {
+      const f = this.forcedFailure(forced, path);
+      return { status: f.status, body: { error: { ...f.error, fbtrace_id: randomBytes(8).toString('base64url') } }, headers: f.headers };
+    }
     try {
       const out = this.route(method, path, params, json);
-      if (forced === 'timeout_after_accept') {
-        this.requests.push({ method, path: url.pathname, status: 0, params });
-        this.hung.add(res);
-        return;
-      }
-      send(200, out);
+      return forced === 'timeout_after_accept' ? { status: 0, body: null, hang: true } : { status: 200, body: out };
     } catch (err) {
-      if (err instanceof GraphError) return fail(err.status, err.body, err.headers);
-      fail(500, { message: String(err), type: 'OAuthException', code: 1, is_transient: false });
+      const body = err instanceof GraphError ? err.body : { message: String(err), type: 'OAuthException', code: 1, is_transient: false };
+      return { status: err instanceof GraphError ? err.status : 500, body: { error: { ...body, fbtrace_id: randomBytes(8).toString('base64url') } }, headers: err instanceof GraphError ? err.headers : {} };
     }
+  }
+
+  /**
+   * Graph API Batch Requests: `batch` is a JSON array of `{method, relative_url, body?}`, at most
+   * 50; each operation runs as a request of its own with the batch's access token, and the answer
+   * is the list of `{code, headers, body}` (body a JSON-encoded string) in the order asked;
+   * `include_headers=false` leaves the headers out.
+   */
+  private batch(params: Record<string, string>): unknown[] {
+    let ops: unknown;
+    try {
+      ops = JSON.parse(params.batch ?? '');
+    } catch {
+      this.invalid('(#100) The parameter batch must be a JSON-encoded array');
+    }
+    if (!Array.isArray(ops) || !ops.length) this.invalid('(#100) The parameter batch must be a non-empty JSON-encoded array');
+    if (ops.length > 50) this.invalid('(#100) Too many requests in batch message. Maximum batch size is 50');
+    const headers = params.include_headers !== 'false';
+    return ops.map((op: any) => {
+      const method = String(op?.method ?? 'GET').toUpperCase();
+      if (typeof op?.relative_url !== 'string') this.invalid('(#100) relative_url is required for each operation of the batch');
+      const u = new URL(op.relative_url.replace(/^\/+/, ''), 'http://graph.invalid/');
+      const p: Record<string, string> = Object.fromEntries(u.searchParams);
+      if (typeof op.body === 'string') Object.assign(p, Object.fromEntries(new URLSearchParams(op.body)));
+      const path = u.pathname.replace(/^\/v\d+\.\d+/, '').replace(/^\/+|\/+$/g, '').split('/').filter(Boolean);
+      const r = this.operate(method, path, p, undefined);
+      this.requests.push({ method, path: `batch ${u.pathname}`, status: r.status, params: p });
+      // an operation that does not complete in time is answered null
+      if (r.hang) return null;
+      return { code: r.status, ...(headers ? { headers: [{ name: 'Content-Type', value: 'text/javascript; charset=UTF-8' }] } : {}), body: JSON.stringify(r.body) };
+    });
   }
 
   private invalid(message: string, extra: Record<string, unknown> = {}): never {
@@ -619,6 +711,26 @@ export class GraphContractServer {
     });
   }
 
+  /** The account's own media, newest first. */
+  private ownMedia(): Media[] {
+    return [...this.media.values()].filter((m) => m.ownerId === this.ig.id).sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  private renderIgMedia(m: Media, specs: FieldSpec[]): Record<string, unknown> {
+    return this.render('IGMedia', specs, {
+      id: () => m.id, caption: () => m.caption, timestamp: () => iso(m.createdAt), permalink: () => `https://www.instagram.com/p/${m.id}/`, username: () => m.ownerUsername,
+      comments: (f) => {
+        this.needPermission('instagram_manage_comments');
+        return this.edge([...this.igComments.values()].filter((c) => !c.deleted && c.mediaId === m.id && !c.parentId).reverse(), f, (c, ch) => this.renderIgComment(c, ch), 'id,text,timestamp');
+      },
+    });
+  }
+
+  /** Handling Errors: 10 "API Permission Denied", the permission was not granted or has been removed. */
+  private needPermission(permission: string) {
+    if (this.withdrawn.has(permission)) throw new GraphError(400, { message: '(#10) Application does not have permission for this action', type: 'OAuthException', code: 10 });
+  }
+
   private renderIgComment(c: IgComment, specs: FieldSpec[]): Record<string, unknown> {
     return this.render('IGComment', specs, {
       id: () => c.id,
@@ -678,9 +790,11 @@ export class GraphContractServer {
             id: () => this.ig.id, username: () => this.ig.username,
             mentioned_comment: (f) => {
               const c = this.igCommentById(f.mods.comment_id ?? '');
-              if (!c) this.unknownObject(f.mods.comment_id ?? '');
+              // without the comments permission, an existing comment "cannot be loaded due to missing permissions"
+              if (!c || this.withdrawn.has('instagram_manage_comments')) this.unknownObject(f.mods.comment_id ?? '');
               return this.renderIgComment(c, f.children ?? parseFields('id'));
             },
+            media: (f) => this.edge(this.ownMedia(), f, (m, ch) => this.renderIgMedia(m, ch), 'id'),
           });
         }
         const c = this.comment(id);
@@ -688,7 +802,9 @@ export class GraphContractServer {
         const p = this.posts.get(id);
         if (p) return this.renderPost(p, this.fields(params, 'created_time,message,id'));
         const igc = this.igCommentById(id);
-        if (igc) return this.renderIgComment(igc, this.fields(params, 'id,text,timestamp'));
+        // IG Comment, Limitations: a comment found through mentions is read only by its owner (the Mentioned Comment node otherwise)
+        if (igc && this.media.get(igc.mediaId)?.ownerId === this.ig.id && !this.withdrawn.has('instagram_manage_comments')) return this.renderIgComment(igc, this.fields(params, 'id,text,timestamp'));
+        if (igc) this.unknownObject(id);
         const fb = this.fbUserByPsid(id);
         if (fb) {
           const [first, ...last] = fb.name.split(' ');
@@ -722,15 +838,10 @@ export class GraphContractServer {
       }
       if (isIg && edge === 'media') {
         const specs = this.fields(params, 'id');
-        const list = [...this.media.values()].filter((m) => m.ownerId === this.ig.id).sort((a, b) => b.createdAt - a.createdAt).slice(0, Number(params.limit ?? 25));
-        return {
-          data: list.map((m) => this.render('IGMedia', specs, {
-            id: () => m.id, caption: () => m.caption, timestamp: () => iso(m.createdAt), permalink: () => `https://www.instagram.com/p/${m.id}/`, username: () => m.ownerUsername,
-            comments: (f) => this.edge([...this.igComments.values()].filter((c) => !c.deleted && c.mediaId === m.id && !c.parentId).reverse(), f, (c, ch) => this.renderIgComment(c, ch), 'id,text,timestamp'),
-          })),
-        };
+        return { data: this.ownMedia().slice(0, Number(params.limit ?? 25)).map((m) => this.renderIgMedia(m, specs)) };
       }
       if (edge === 'replies' && this.igCommentById(id)) {
+        this.needPermission('instagram_manage_comments');
         const f: FieldSpec = { name: 'replies', mods: {}, children: this.fields(params, 'id,text,timestamp') };
         return this.edge([...this.igComments.values()].filter((r) => !r.deleted && r.parentId === id), f, (x, ch) => this.renderIgComment(x, ch), '');
       }

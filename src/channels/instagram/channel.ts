@@ -8,6 +8,9 @@
  *    @mentioned (`POST /{ig-user-id}/mentions`), private reply to a commenter
  *    (`POST /{page-id}/messages`, `recipient: {comment_id}`; within 7 days), DMs,
  *    hide/unhide (`POST /{ig-comment-id}?hide=…`) and delete comments.
+ *  - Deletions: Instagram tells nobody when a comment is deleted; `goneFrom` (./gone.ts) reads
+ *    the stored comments back, batched, and reports only the documented "does not exist" answer
+ *    vouched for by a control read of the account in the same batch. DMs are never reported.
  * Credentials: `accessToken` (a Page access token for the linked Page, or the user token
  * with instagram_* permissions), `appSecret`, `verifyToken`. `externalId` is the Instagram
  * professional account id. Settings: `pageId` (the linked Page, needed for messaging),
@@ -32,6 +35,7 @@ import { answerVerification, credentialString, GraphClient, graphTime, metaEntri
 import { findSentMessage, linkDirectMessages, pollConversations, sendApi } from '../facebook/messaging.js';
 import { comparable, normalizeMessagingEvent } from '../facebook/normalize.js';
 import { normalizeIgCommentChange, normalizeIgMention, normalizeIgPolledComment, type IgAccountRef } from './normalize.js';
+import { goneComments } from './gone.js';
 
 const COMMENT_FIELDS = 'id,text,timestamp,username,from,parent_id';
 
@@ -216,6 +220,18 @@ export class InstagramChannel implements Channel {
       more: false,
       ...(rejected.length ? { rejected } : {}),
     };
+  }
+
+  /**
+   * Every read in a Graph batch counts against the account's rate limit (Instagram's Business
+   * Use Case limit grows with the account's impressions: small for a small account), and the
+   * replies must not run out of it: asked hourly, 50 at most (~1,250 reads a day).
+   */
+  readonly goneCheck = { everyMs: 3_600_000, max: 50 };
+
+  /** Stored comments and mentions Instagram certainly no longer has (./gone.ts); a token, permission or outage problem reports none. */
+  goneFrom(networkMessageIds: readonly string[]): Promise<string[]> {
+    return goneComments(this.graph, this.me.igUserId, networkMessageIds, this.deps.now);
   }
 
   // ---- send ------------------------------------------------------------------

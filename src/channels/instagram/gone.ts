@@ -1,0 +1,88 @@
+/**
+ * Which stored Instagram comments are certainly deleted (the connector's `goneFrom`). Instagram's
+ * webhooks (`comments`, `mentions`) carry no deletion, so the sync worker asks, bounded, about
+ * recent stored items (src/channels/sync.ts `checkGone`).
+ *
+ * What Graph answers for an object it cannot read is one error for several causes: code 100,
+ * subcode 33, "Object with ID '…' does not exist, cannot be loaded due to missing permissions, or
+ * does not support this operation" (Graph API "Handling Errors"). A deletion is therefore counted
+ * only when everything else that answer could mean is ruled out in the same Graph batch
+ * (`POST /?batch=[…]`, at most 50 operations, processed together with the same token: Graph API
+ * "Batch Requests"):
+ *  - a control operation, `GET /{ig-user-id}?fields=id,media.limit(1){comments.limit(1){id}}`,
+ *    answers 200 with this account's id: the token is valid, the Page still reaches the
+ *    Instagram account, and comments can be read (instagram_manage_comments). A revoked or
+ *    expired token (190), a permission removed (10, 200–299), a rate limit or an outage fails it,
+ *    and then nothing is reported gone;
+ *  - `GET /{ig-comment-id}?fields=id` answers exactly 100/33. A comment in which the account was
+ *    @mentioned on someone else's media cannot be read that way even when it exists (IG Comment
+ *    reference, Limitations: "use the Mentioned Comment node instead"), so
+ *  - `GET /{ig-user-id}?fields=mentioned_comment.comment_id({id}){id}` answers exactly 100/33 too.
+ * An answer that is neither 200 nor 100/33 for one item (another 4xx, no answer within the batch)
+ * leaves it not gone; a token, rate-limit or temporary error anywhere throws, and the worker asks
+ * again next time. Direct messages (ids that are not numeric comment ids) are never gone.
+ */
+import { ChannelError } from '../types.js';
+import { mapGraphError, type GraphClient } from '../facebook/graph.js';
+
+/** Graph's batch limit (Batch Requests, Limitations); one place is the control. */
+const BATCH_MAX = 50;
+
+/** Errors that say nothing about one item but about the token, the app's limits or Meta's health. */
+const ACCOUNT_WIDE = new Set(['AUTH_REVOKED', 'RATE_LIMITED', 'TEMPORARY', 'TIMEOUT']);
+
+type Answer = { kind: 'ok'; body: any } | { kind: 'missing' } | { kind: 'error'; error: ChannelError } | { kind: 'none' };
+
+/** One batch of GETs; the answers in the order asked (Batch Requests: "The ordering of responses correspond with the ordering of operations"). */
+async function batch(graph: GraphClient, urls: string[], what: string, now: () => number): Promise<Answer[]> {
+  const r = await graph.post<unknown>('', { batch: JSON.stringify(urls.map((relative_url) => ({ method: 'GET', relative_url }))), include_headers: false }, what);
+  if (!Array.isArray(r) || r.length !== urls.length) {
+    throw new ChannelError('TEMPORARY', `${what}: Meta answered the batch with ${Array.isArray(r) ? `${r.length} answers` : 'no list'} for ${urls.length} requests`);
+  }
+  return r.map((item): Answer => {
+    // an operation that did not complete in time is answered null
+    if (!item || typeof item !== 'object' || typeof (item as any).code !== 'number') return { kind: 'none' };
+    const status = (item as any).code as number;
+    let body: any;
+    try {
+      body = typeof (item as any).body === 'string' ? JSON.parse((item as any).body) : undefined;
+    } catch {
+      body = undefined;
+    }
+    if (status === 200 && body && typeof body === 'object' && !body.error) return { kind: 'ok', body };
+    const e = body?.error;
+    if (status < 500 && e?.code === 100 && e?.error_subcode === 33) return { kind: 'missing' };
+    return { kind: 'error', error: mapGraphError(status, e, new Headers(), 'read', what, now()) };
+  });
+}
+
+/** Throws unless the control answered for this account, and on any account-wide error among the answers. */
+function vouch(answers: Answer[], igUserId: string, what: string): void {
+  const control = answers[0]!;
+  if (control.kind !== 'ok' || String(control.body?.id ?? '') !== igUserId) {
+    if (control.kind === 'error') throw control.error;
+    throw new ChannelError('TEMPORARY', `${what}: the control read of the account ${igUserId} ${control.kind === 'missing' ? 'found no such account (100/33)' : control.kind === 'none' ? 'got no answer' : 'answered for another object'}; nothing is taken as deleted`);
+  }
+  for (const a of answers) if (a.kind === 'error' && ACCOUNT_WIDE.has(a.error.code)) throw a.error;
+}
+
+/** The ids among `ids` that are comments Instagram certainly no longer has (see the header). */
+export async function goneComments(graph: GraphClient, igUserId: string, ids: readonly string[], now: () => number): Promise<string[]> {
+  // comment ids are digits; a direct message's id (mid) is not, and is never reported gone
+  const asked = [...new Set(ids)].filter((id) => /^\d{1,40}$/.test(id));
+  const control = `${igUserId}?fields=id,media.limit(1){comments.limit(1){id}}`;
+  const gone: string[] = [];
+  for (let i = 0; i < asked.length; i += BATCH_MAX - 1) {
+    const part = asked.slice(i, i + BATCH_MAX - 1);
+    const what = 'check whether stored Instagram comments still exist';
+    const direct = await batch(graph, [control, ...part.map((id) => `${id}?fields=id`)], what, now);
+    vouch(direct, igUserId, what);
+    const unread = part.filter((_, j) => direct[j + 1]!.kind === 'missing');
+    if (!unread.length) continue;
+    // a comment on someone else's media (a mention) is read only through the Mentioned Comment node
+    const mentions = await batch(graph, [control, ...unread.map((id) => `${igUserId}?fields=mentioned_comment.comment_id(${id}){id}`)], what, now);
+    vouch(mentions, igUserId, what);
+    gone.push(...unread.filter((_, j) => mentions[j + 1]!.kind === 'missing'));
+  }
+  return gone;
+}

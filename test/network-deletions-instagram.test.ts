@@ -1,0 +1,237 @@
+/**
+ * A customer deletes on Instagram a comment they wrote on the brand's media, or the comment they
+ * @mentioned the brand in on their own media. Instagram's webhooks say nothing of it, so each sync
+ * run reads the stored comments back (src/channels/instagram/gone.ts, through the sync worker's
+ * `checkGone`) and the deleted ones are redacted (content gone, row kept). Only Graph's "does not
+ * exist" answer (100/33), vouched for by a control read of the account in the same batch, counts:
+ * a revoked token, an outage or a withdrawn permission redacts nothing, and a DM is never asked.
+ * Through the real sync worker, ingest pipeline and database (SQLite and PostgreSQL), against
+ * GraphContractServer.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createChannel } from '../src/channels/instagram/index.js';
+import { ChannelRegistry } from '../src/channels/registry.js';
+import { ChannelSyncWorker } from '../src/channels/sync.js';
+import type { Channel } from '../src/channels/types.js';
+import { createBrand, createChannelAccount } from '../src/commands/setup.js';
+import type { NormalizedMessage } from '../src/core/types.js';
+import { EventBus } from '../src/events/bus.js';
+import { ManualClock, systemClock, type Clock } from '../src/lib/clock.js';
+import { SecretBox } from '../src/lib/secrets.js';
+import { IngestPipeline } from '../src/pipeline/ingest.js';
+import { IngestQueue } from '../src/pipeline/queue.js';
+import { GraphContractServer } from './contract-servers/graph.js';
+import { describeEachStore } from './db.js';
+
+const deps = { fetch: globalThis.fetch, now: () => Date.now() };
+
+describeEachStore('deletions on Instagram', (get) => {
+  let server: GraphContractServer;
+  beforeAll(async () => {
+    server = await GraphContractServer.start();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  /** A brand with the Instagram account connected, a sync worker that checks for deletions at every run, and what the pending webhooks hold stored. */
+  async function setup(slug: string, opts: { clock?: Clock; goneCheck?: { everyMs?: number; max?: number } | null; server?: GraphContractServer } = {}) {
+    const srv = opts.server ?? server;
+    const { store } = get();
+    const secrets = new SecretBox('network-deletions-instagram-0123456789abcdef');
+    const now = Date.now();
+    const settings = { apiBaseUrl: srv.url, requestTimeoutMs: 3000, pageId: srv.page.id };
+    const brandId = await createBrand(store.db, { slug: `${slug}-${now}`, name: 'Instagram deletions' }, now);
+    const accountId = await createChannelAccount(store.db, {
+      brandId, network: 'instagram', handle: srv.ig.username, externalId: srv.ig.id, settings, credentials: secrets.seal(srv.credentials('instagram')),
+    }, now);
+    const channel: Channel = createChannel({ id: accountId, brandId, network: 'instagram', handle: srv.ig.username, externalId: srv.ig.id, settings, credentials: srv.credentials('instagram') }, deps);
+    const bus = new EventBus();
+    const pipeline = new IngestPipeline({ store, bus, clock: systemClock });
+    const registry = new ChannelRegistry(store, secrets, deps);
+    registry.register('instagram', (acc) => createChannel(acc, deps));
+    const goneCheck = opts.goneCheck === null ? undefined : (opts.goneCheck ?? { everyMs: 0 });
+    const worker = new ChannelSyncWorker({ store, bus, clock: opts.clock ?? systemClock, registry, queue: new IngestQueue(pipeline), ...(goneCheck ? { goneCheck } : {}) });
+    const ingestWebhooks = async () => {
+      const msgs: NormalizedMessage[] = [];
+      for (const d of srv.takePending('instagram')) {
+        const r = await channel.handleWebhook!({ method: 'POST', query: {}, headers: d.headers, rawBody: d.body });
+        expect(r.response.status).toBe(200);
+        msgs.push(...r.messages);
+      }
+      await pipeline.ingest(brandId, msgs.map((message) => ({ channelAccountId: accountId, message, source: 'network' as const })));
+    };
+    const row = (id: string) => store.db.selectFrom('message').selectAll().where('channel_account_id', '=', accountId).where('network_message_id', '=', id).executeTakeFirstOrThrow();
+    const run = async () => {
+      await worker.syncSoon(accountId);
+      await worker.runOnce();
+    };
+    return { store, brandId, accountId, channel, worker, ingestWebhooks, row, run };
+  }
+
+  it('a deleted comment on the brand\'s media and a deleted @mention elsewhere are redacted at the next sync; the rest, and DMs, are kept', async () => {
+    const s = await setup('igdel');
+    try {
+      const fan = server.addIgUser('fan.of.acme');
+      const media = server.igMedia('New drop');
+      const keepComment = await server.igComment('love it, when does it ship?', { mediaId: media, author: fan });
+      const goneComment = await server.igComment('my address is 1 Secret Lane, ring 555-0100', { mediaId: media });
+      const goneReply = await server.igComment('and my email is me@example.com', { parentId: keepComment });
+      const keepMention = await server.igMention('@acmecare my order 4411 never came', fan);
+      const goneMention = await server.igMention('@acmecare I am at 2 Hidden Road, come and fix it');
+      const dm = await server.igDm('hi, my card ends 4242');
+      await s.ingestWebhooks();
+      for (const id of [keepComment, goneComment, goneReply, keepMention, goneMention, dm]) expect((await s.row(id)).redacted_at).toBeNull();
+
+      await s.run(); // all still there: nothing redacted
+      for (const id of [keepComment, goneComment, goneReply, keepMention, goneMention, dm]) expect((await s.row(id)).redacted_at).toBeNull();
+      const batches = server.requests.filter((r) => r.method === 'POST' && /\/v\d+\.\d+\/?$/.test(r.path) && r.status === 200);
+      expect(batches.length).toBeGreaterThan(0);
+      // the DM's id is never asked about
+      expect(server.requests.some((r) => r.path.includes(dm))).toBe(false);
+
+      server.igRemoveComment(goneComment);
+      server.igRemoveComment(goneReply);
+      server.igRemoveComment(goneMention);
+      await s.run();
+      for (const id of [goneComment, goneReply, goneMention]) {
+        expect(await s.row(id)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_by_author', direction: 'inbound' });
+      }
+      expect(await s.row(keepComment)).toMatchObject({ text: 'love it, when does it ship?', redacted_at: null });
+      expect(await s.row(keepMention)).toMatchObject({ text: '@acmecare my order 4411 never came', redacted_at: null });
+      expect(await s.row(dm)).toMatchObject({ text: 'hi, my card ends 4242', redacted_at: null });
+    } finally {
+      await s.worker.stop();
+    }
+  }, 60_000);
+
+  it('an outage or a refused token during the check redacts nothing; the next check, once Meta answers, does', async () => {
+    const s = await setup('igdel-outage');
+    try {
+      const goneComment = await server.igComment('delete me later, phone 555-0101');
+      const goneMention = await server.igMention('@acmecare delete me too');
+      await s.ingestWebhooks();
+      server.igRemoveComment(goneComment);
+      server.igRemoveComment(goneMention);
+
+      server.failNext('server_error', 'batch'); // the whole batch answers 500
+      await s.run();
+      server.failNext('auth_revoked', 'batch'); // the whole batch answers 190
+      await s.run();
+      server.failNext('rate_limit', 'batch');
+      await s.run();
+      for (const id of [goneComment, goneMention]) expect((await s.row(id)).redacted_at).toBeNull();
+
+      await s.run();
+      for (const id of [goneComment, goneMention]) expect((await s.row(id)).redacted_reason).toBe('deleted_by_author');
+    } finally {
+      await s.worker.stop();
+    }
+  }, 60_000);
+
+  it('a revoked token, a withdrawn comments permission or a failed control read reports nothing gone, though every comment then reads as 100/33', async () => {
+    const s = await setup('igdel-auth');
+    try {
+      const media = server.igMedia();
+      const a = await server.igComment('still here', { mediaId: media });
+      const b = await server.igComment('still here too', { mediaId: media });
+      const m = await server.igMention('@acmecare still here as well');
+      const gone = await server.igComment('really deleted');
+      server.igRemoveComment(gone);
+      const dm = await server.igDm('a DM is never gone');
+      await s.ingestWebhooks();
+      const ids = [a, b, m, gone, dm];
+      expect(await s.channel.goneFrom!(ids)).toEqual([gone]);
+
+      // instagram_manage_comments taken back: each comment "cannot be loaded due to missing permissions" (100/33)
+      server.withdrawPermission('instagram_manage_comments');
+      try {
+        await expect(s.channel.goneFrom!(ids)).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+        // through the worker too: the sync fails on the comments it cannot read, and nothing is redacted
+        await s.run();
+        for (const id of [a, b, m]) expect((await s.row(id)).redacted_at).toBeNull();
+      } finally {
+        server.grantPermission('instagram_manage_comments');
+      }
+
+      // the control read answers 500 (it is the batch's first read): nothing taken as deleted
+      server.failNext('server_error', 'read');
+      await expect(s.channel.goneFrom!(ids)).rejects.toMatchObject({ code: 'TEMPORARY' });
+      // the token refused for operations inside the batch (190 on the control and the first comment): nothing either
+      server.failNext('auth_revoked', 'read');
+      server.failNext('auth_revoked', 'read');
+      await expect(s.channel.goneFrom!(ids)).rejects.toMatchObject({ code: 'AUTH_REVOKED' });
+
+      server.revoke();
+      try {
+        await expect(s.channel.goneFrom!(ids)).rejects.toMatchObject({ code: 'AUTH_REVOKED' });
+        await s.run();
+        for (const id of [a, b, m, dm]) expect((await s.row(id)).redacted_at).toBeNull();
+        const account = await s.store.db.selectFrom('channel_account').select('status').where('id', '=', s.accountId).executeTakeFirstOrThrow();
+        expect(account.status).toBe('unhealthy');
+      } finally {
+        server.restore();
+      }
+      expect(await s.channel.goneFrom!(ids)).toEqual([gone]);
+    } finally {
+      await s.worker.stop();
+    }
+  }, 60_000);
+
+  it('asks in batches of at most 50 operations, the control first in each', async () => {
+    const s = await setup('igdel-batch');
+    try {
+      const media = server.igMedia();
+      const ids: string[] = [];
+      for (let i = 0; i < 60; i++) ids.push(await server.igComment(`comment ${i}`, { mediaId: media }));
+      server.takePending('instagram');
+      server.igRemoveComment(ids[0]!);
+      server.igRemoveComment(ids[59]!);
+      const before = server.requests.length;
+      expect((await s.channel.goneFrom!(ids)).sort()).toEqual([ids[0]!, ids[59]!].sort());
+      const ops = server.requests.slice(before).filter((r) => r.path.startsWith('batch '));
+      const batches = server.requests.slice(before).filter((r) => !r.path.startsWith('batch '));
+      // per part of 49 comments: a batch of direct reads with its control, then one of mention reads (with the control) for those not found
+      expect(batches).toHaveLength(4);
+      expect(ops.map((o) => o.path.startsWith(`batch /${server.ig.id}`))).toEqual([
+        true, ...Array(49).fill(false), true, true,
+        true, ...Array(11).fill(false), true, true,
+      ]);
+      // the mention reads go through the Mentioned Comment node, for exactly the comments not found directly
+      expect(ops[51]!.params.fields).toBe(`mentioned_comment.comment_id(${ids[0]}){id}`);
+      expect(ops[65]!.params.fields).toBe(`mentioned_comment.comment_id(${ids[59]}){id}`);
+    } finally {
+      await s.worker.stop();
+    }
+  }, 60_000);
+
+  it('asks hourly and 50 at a time by default: every read counts against the account\'s rate limit', async () => {
+    // a Graph of its own: only this account's comments to poll and check
+    const server = await GraphContractServer.start();
+    const clock = new ManualClock(Date.now());
+    const s = await setup('igdel-budget', { clock, goneCheck: null, server });
+    try {
+      const media = server.igMedia();
+      for (let i = 0; i < 60; i++) await server.igComment(`question ${i}`, { mediaId: media });
+      await s.ingestWebhooks();
+      // reads of comments by id (the control reads the account)
+      const directReads = (from: number) => server.requests.slice(from).filter((r) => r.path.startsWith('batch /') && !r.path.startsWith(`batch /${server.ig.id}`)).length;
+      let at = server.requests.length;
+      await s.run();
+      expect(directReads(at)).toBe(50);
+      // 20 minutes on (the default for other networks is 15): not yet
+      clock.advance(20 * 60_000);
+      at = server.requests.length;
+      await s.run();
+      expect(directReads(at)).toBe(0);
+      // past the hour: the other 10
+      clock.advance(41 * 60_000);
+      at = server.requests.length;
+      await s.run();
+      expect(directReads(at)).toBe(10);
+    } finally {
+      await s.worker.stop();
+      await server.stop();
+    }
+  }, 60_000);
+});
