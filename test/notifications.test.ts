@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './db.js';
-import { Client, startDesk, streamFor, type TestDesk } from './helpers/parley.js';
+import { Client, mention, startDesk, streamFor, type TestDesk } from './helpers/parley.js';
 
 for (const dialect of DIALECTS) {
   describe(`notifications [${dialect}]`, () => {
@@ -61,6 +61,28 @@ for (const dialect of DIALECTS) {
       expect(r.json).toEqual({ read: 148, unread: 0 });
       expect((await ana.get('/api/notifications')).json.items.every((n: any) => n.read)).toBe(true);
       expect((await ben.get('/api/notifications')).json.unread).toBe(3);
+    });
+
+    it('tells a person when someone else assigns them a conversation, once; not when they take it themselves', async () => {
+      const admin = await Client.signIn(desk.url, 'admin@acme.test');
+      const r = await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention()] });
+      expect(r.status).toBe(200);
+      const conv = r.json.outcomes[0].conversationId as number;
+      await admin.post(`/api/conversations/${conv}/assign`, { assigneeId: null });
+      // Ana takes it herself: nothing to tell her
+      let heard = listen(desk, ana, 'notification');
+      await new Promise((ok) => setTimeout(ok, 300));
+      expect((await ana.post(`/api/conversations/${conv}/assign`, { assigneeId: desk.users.ana })).status).toBe(200);
+      expect((await heard).filter((n: any) => n.kind === 'assigned')).toEqual([]);
+      // Ben hands it to himself, then back to Ana (by the bulk action, which assigns one by one): she hears it once
+      expect((await ben.post(`/api/conversations/${conv}/assign`, { assigneeId: desk.users.ben })).status).toBe(200);
+      heard = listen(desk, ana, 'notification');
+      const benHeard = listen(desk, ben, 'notification');
+      await new Promise((ok) => setTimeout(ok, 300));
+      expect((await ben.post('/api/conversations/bulk', { ids: [conv], action: { type: 'assign', assigneeId: desk.users.ana } })).json.done).toEqual([conv]);
+      expect((await ben.post('/api/conversations/bulk', { ids: [conv], action: { type: 'assign', assigneeId: desk.users.ana } })).json.done).toEqual([conv]);
+      expect((await heard).filter((n: any) => n.kind === 'assigned')).toEqual([expect.objectContaining({ kind: 'assigned', conversationId: conv, title: 'Conversation assigned to you' })]);
+      expect((await benHeard).filter((n: any) => n.kind === 'assigned')).toEqual([]);
     });
 
     it('refuses a body that says neither, both, or no ids, and a write without the CSRF token', async () => {

@@ -189,10 +189,15 @@ export class ConversationCommands {
       if (!Object.keys(patch).length) throw badRequest('validation', 'give assigneeId and/or teamId');
       const updated = await bump(trx, conv.id, patch, now);
       await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'conversation.assigned', subjectType: 'conversation', subjectId: conv.id, conversationId: conv.id, data: { from: { assigneeId: conv.assignee_id, teamId: conv.team_id }, to: { assigneeId: updated.assignee_id, teamId: updated.team_id } } }, now);
-      return updated;
+      return { ...updated, before: conv.assignee_id };
     });
-    const presented = await this.publishConversation(c);
-    await this.deps.hooks?.afterChange?.(actor.brandId, c.id, 'assigned');
+    const { before, ...conv } = c;
+    const presented = await this.publishConversation(conv);
+    // handed to someone by someone else: they are told, as routing tells them (not the one who took it)
+    if (conv.assignee_id != null && conv.assignee_id !== before && conv.assignee_id !== actor.userId) {
+      this.deps.bus.publish(actor.brandId, 'notification', { kind: 'assigned', conversationId: conv.id, title: 'Conversation assigned to you', body: conv.subject }, { userIds: [conv.assignee_id] });
+    }
+    await this.deps.hooks?.afterChange?.(actor.brandId, conv.id, 'assigned');
     return presented;
   }
 
