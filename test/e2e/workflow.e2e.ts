@@ -12,6 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { markChannelHealth } from '../../src/channels/health.js';
 import { ADVICE } from '../../src/channels/errorPolicy.js';
 import { ManualClock } from '../../src/lib/clock.js';
+import { applyNetworkDeletions } from '../../src/pipeline/deletions.js';
 import { Client, mention, PASSWORD, startDesk, type TestDesk } from '../helpers/parley.js';
 import { axeReport, axeSerious, ensureChromium, ensureWebBuild, eventually, launchBrowser, openConversationAt, openPage, row, screenshot, signIn, type WatchedPage } from './browser.js';
 
@@ -142,6 +143,22 @@ describe('sign-off', () => {
     await cleo.page.getByRole('heading', { name: 'Approvals', level: 1 }).waitFor();
     expect(await cleo.page.locator(`.approval-item[data-message-id="${pending.id}"]`).count()).toBe(0);
     expect((await detail(conversationId)).messages.find((m) => m.id === pending.id).status).toBe('withdrawn');
+  });
+
+  it('a reply waiting for sign-off whose post its author deleted says so, live', async () => {
+    await setFlags(desk.users.ana, ['in_training']);
+    const { conversationId, messageId } = await ingest({ text: '@AcmeCare my parcel is late again' });
+    const ana = await pageAs('ana@acme.test');
+    await openConversation(ana.page, conversationId);
+    const text = 'Hi Client, sorry! It is with the courier and arrives tomorrow.';
+    await ana.page.getByLabel(/Public reply to @client/).fill(text);
+    await ana.page.getByRole('button', { name: 'Send reply' }).click();
+    const msg = ana.page.locator('.msg-out', { hasText: text });
+    await msg.getByText('Waiting for approval').waitFor({ timeout: 10_000 });
+    // the network says the customer deleted the post (as its webhook does)
+    const post = await desk.db.store.db.selectFrom('message').select('network_message_id').where('id', '=', messageId).executeTakeFirstOrThrow();
+    await applyNetworkDeletions(desk.parley.services, { brandId: desk.brandId, network: 'x', networkMessageIds: [post.network_message_id!], actor: 'system:webhook:x' });
+    await msg.getByText('Withdrawn: the post was deleted before the reply was sent').waitFor({ timeout: 10_000 });
   });
 
   it('a rejected reply shows the note to the agent and is never sent', async () => {

@@ -19,7 +19,8 @@ import { SafeText } from '../lib/SafeText.js';
 import { NetworkBadge, Spinner, WarningIcon } from '../ui/bits.js';
 import { useToast } from '../ui/Toasts.js';
 import { ConfirmDialog } from '../ui/Modal.js';
-import { fieldErrors, KeyValueRows, kvToObject, Problem, ReadOnlyNote, Section, type KV } from './fields.js';
+import { focusAfterRemoving } from '../ui/focus.js';
+import { DisclosureButton, fieldErrors, KeyValueRows, kvToObject, Problem, ReadOnlyNote, Section, type KV } from './fields.js';
 
 const NETWORKS = ['x', 'facebook', 'instagram', 'mastodon', 'bluesky', 'email', 'webchat', 'demo'];
 
@@ -59,9 +60,9 @@ export function ChannelsAdmin({ admin }: { admin: boolean }) {
           title="Connect an account"
           id="connect-title"
           actions={
-            <button type="button" className="btn btn-small" aria-expanded={connectOpen} aria-controls="connect-form" onClick={() => setConnectOpen((x) => !x)}>
+            <DisclosureButton open={connectOpen} controls="connect-form" onClick={() => setConnectOpen((x) => !x)}>
               {connectOpen ? 'Close' : 'Connect…'}
-            </button>
+            </DisclosureButton>
           }
         >
           {connectOpen && <ConnectForm onDone={() => setConnectOpen(false)} />}
@@ -304,15 +305,15 @@ function ChannelCard({ a, admin }: { a: ChannelAccountAdmin; admin: boolean }) {
               <button type="button" className="btn btn-small" disabled={sync.isPending} onClick={() => sync.mutate(undefined, { onSuccess: () => toast(`Syncing @${a.handle}`), onError: (e) => toast((e as Error).message, 'error') })}>
                 Sync now
               </button>
-              <button type="button" className="btn btn-small" aria-expanded={panel === 'edit'} onClick={() => setPanel(panel === 'edit' ? 'none' : 'edit')}>
+              <DisclosureButton open={panel === 'edit'} onClick={() => setPanel(panel === 'edit' ? 'none' : 'edit')}>
                 Edit…
-              </button>
-              <button type="button" className="btn btn-small" aria-expanded={panel === 'reconnect'} onClick={() => setPanel(panel === 'reconnect' ? 'none' : 'reconnect')}>
+              </DisclosureButton>
+              <DisclosureButton open={panel === 'reconnect'} onClick={() => setPanel(panel === 'reconnect' ? 'none' : 'reconnect')}>
                 Reconnect…
-              </button>
-              <button type="button" className="btn btn-small" aria-expanded={panel === 'hours'} onClick={() => setPanel(panel === 'hours' ? 'none' : 'hours')}>
+              </DisclosureButton>
+              <DisclosureButton open={panel === 'hours'} onClick={() => setPanel(panel === 'hours' ? 'none' : 'hours')}>
                 Business hours…
-              </button>
+              </DisclosureButton>
               <label className="checkbox">
                 <input type="checkbox" checked={a.listenOnly} disabled={patch.isPending} onChange={(e) => change({ listenOnly: e.target.checked }, e.target.checked ? 'Listen only: Parley will not post' : 'Parley may post again')} /> Listen only
               </label>
@@ -687,12 +688,21 @@ function CalendarEditor({ a, onDone }: { a: ChannelAccountAdmin; onDone: () => v
                           {DAY_LABEL[d]} closes
                         </label>
                         <input id={`h-${a.id}-${d}-${i}-e`} type="time" value={iv.end} onChange={(e) => setDay(d, ivs.map((x, j) => (j === i ? { ...x, end: e.target.value } : x)))} required />
-                        <button type="button" className="btn btn-small btn-ghost" onClick={() => setDay(d, ivs.filter((_, j) => j !== i))} aria-label={`Remove ${DAY_LABEL[d]} hours ${iv.start}–${iv.end}`}>
+                        <button
+                          type="button"
+                          className="btn btn-small btn-ghost"
+                          data-removes={`hours-${a.id}-${d}`}
+                          onClick={() => {
+                            setDay(d, ivs.filter((_, j) => j !== i));
+                            focusAfterRemoving(`hours-${a.id}-${d}`, i);
+                          }}
+                          aria-label={`Remove ${DAY_LABEL[d]} hours ${iv.start}–${iv.end}`}
+                        >
                           ×
                         </button>
                       </span>
                     ))}
-                    <button type="button" className="btn btn-small btn-ghost" onClick={() => setDay(d, [...ivs, { start: '09:00', end: '17:00' }])}>
+                    <button type="button" className="btn btn-small btn-ghost" data-adds={`hours-${a.id}-${d}`} onClick={() => setDay(d, [...ivs, { start: '09:00', end: '17:00' }])}>
                       + hours<span className="visually-hidden"> on {DAY_LABEL[d]}</span>
                     </button>
                   </td>
@@ -714,12 +724,20 @@ function CalendarEditor({ a, onDone }: { a: ChannelAccountAdmin; onDone: () => v
               Holiday {i + 1} name
             </label>
             <input id={`hol-${a.id}-${i}-n`} value={h.name ?? ''} placeholder="name" onChange={(e) => setCal({ ...cal, holidays: holidays.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)) })} />
-            <button type="button" className="btn btn-small btn-ghost" onClick={() => setCal({ ...cal, holidays: holidays.filter((_, j) => j !== i) })}>
+            <button
+              type="button"
+              className="btn btn-small btn-ghost"
+              data-removes={`holidays-${a.id}`}
+              onClick={() => {
+                setCal({ ...cal, holidays: holidays.filter((_, j) => j !== i) });
+                focusAfterRemoving(`holidays-${a.id}`, i);
+              }}
+            >
               Remove<span className="visually-hidden"> holiday {i + 1}</span>
             </button>
           </div>
         ))}
-        <button type="button" className="btn btn-small" onClick={() => setCal({ ...cal, holidays: [...holidays, { date: '', name: '' }] })}>
+        <button type="button" className="btn btn-small" data-adds={`holidays-${a.id}`} onClick={() => setCal({ ...cal, holidays: [...holidays, { date: '', name: '' }] })}>
           Add a holiday
         </button>
       </fieldset>

@@ -13,7 +13,7 @@ import { SafeText } from '../lib/SafeText.js';
 import { Spinner } from '../ui/bits.js';
 import { useToast } from '../ui/Toasts.js';
 import { playbookName } from '../workflow/Guidance.js';
-import { ListInput, Problem, ReadOnlyNote, Section } from './fields.js';
+import { ListInput, Problem, ReadOnlyNote, Section, useEditorFocus } from './fields.js';
 
 // ---------------------------------------------------------------- guidelines
 
@@ -145,6 +145,7 @@ const CATEGORIES = ['customer_service', 'brand', 'spam', 'abuse', 'other'];
 export function PlaybooksAdmin({ canWrite }: { canWrite: boolean }) {
   const q = usePlaybooks();
   const [editing, setEditing] = useState<Playbook | 'new' | null>(null);
+  useEditorFocus(editing, 'playbook-edit-title');
   const builtIn = (q.data ?? []).some((p) => typeof p.id === 'string');
   return (
     <>
@@ -314,6 +315,7 @@ const VARIABLES = ['customer.name', 'customer.handle', 'agent.name', 'brand.name
 export function SnippetsAdmin({ canWrite }: { canWrite: boolean }) {
   const q = useSnippets();
   const [editing, setEditing] = useState<Snippet | 'new' | null>(null);
+  useEditorFocus(editing, 'snippet-edit-title');
   return (
     <>
       {!canWrite && <ReadOnlyNote what="the snippets" />}

@@ -16,7 +16,7 @@ import { ROLE_LABEL, useNow } from '../lib/format.js';
 import { agoText } from '../workflow/Sla.js';
 import { Spinner } from '../ui/bits.js';
 import { useToast } from '../ui/Toasts.js';
-import { ListInput, Problem, ReadOnlyNote, Section } from './fields.js';
+import { DisclosureButton, ListInput, Problem, ReadOnlyNote, Section } from './fields.js';
 
 const ROLES = ['agent', 'expert', 'approver', 'admin'];
 /** The server's rule (`passwordProblem`): at least this many characters other than spaces. */
@@ -40,9 +40,9 @@ export function PeopleAdmin({ admin }: { admin: boolean }) {
           title="Add a person"
           id="add-user-title"
           actions={
-            <button type="button" className="btn btn-small" aria-expanded={adding} onClick={() => setAdding((x) => !x)}>
+            <DisclosureButton open={adding} onClick={() => setAdding((x) => !x)}>
               {adding ? 'Close' : 'Add…'}
-            </button>
+            </DisclosureButton>
           }
         >
           {adding && <AddUser onDone={() => setAdding(false)} />}
@@ -153,9 +153,11 @@ function PersonRow({ u, flags, admin, isMe, editing, onEdit, now }: { u: UserAdm
         <td className="small">{flags.length ? flags.map((f) => <span key={f} className="badge badge-warn">{f.replace(/_/g, ' ')}</span>) : '—'}</td>
         {admin && (
           <td>
-            <button type="button" className="btn btn-small" aria-expanded={editing} onClick={onEdit} aria-label={`Edit ${u.name}`}>
+            {/* the visible word begins the name (a name that does not hold it fails speech input) */}
+            <DisclosureButton open={editing} onClick={onEdit}>
               {editing ? 'Close' : 'Edit'}
-            </button>
+              <span className="visually-hidden">{editing ? ` editing ${u.name}` : ` ${u.name}`}</span>
+            </DisclosureButton>
           </td>
         )}
       </tr>
@@ -356,9 +358,9 @@ export function TeamsAdmin({ admin }: { admin: boolean }) {
           title="Create a team"
           id="add-team-title"
           actions={
-            <button type="button" className="btn btn-small" aria-expanded={adding} onClick={() => setAdding((x) => !x)}>
+            <DisclosureButton open={adding} onClick={() => setAdding((x) => !x)}>
               {adding ? 'Close' : 'Create…'}
-            </button>
+            </DisclosureButton>
           }
         >
           {adding && <TeamForm users={users.data ?? []} onDone={() => setAdding(false)} />}
@@ -403,9 +405,9 @@ export function TeamsAdmin({ admin }: { admin: boolean }) {
                     </td>
                     {admin && (
                       <td>
-                        <button type="button" className="btn btn-small" aria-expanded={editing === t.id} onClick={() => setEditing(editing === t.id ? null : t.id)}>
+                        <DisclosureButton open={editing === t.id} onClick={() => setEditing(editing === t.id ? null : t.id)}>
                           Edit<span className="visually-hidden"> team {t.name}</span>
-                        </button>
+                        </DisclosureButton>
                       </td>
                     )}
                   </tr>

@@ -4,7 +4,7 @@
  * acts as the admin who made it; changing that admin's password revokes it.
  */
 import { useQuery, useQueryClient, useMutation } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api } from '../api/client.js';
 import { fullTime } from '../lib/format.js';
 import { Spinner } from '../ui/bits.js';
@@ -26,6 +26,8 @@ export interface ApiTokenItem {
 
 const KEY = ['api-tokens'] as const;
 
+const isLive = (t: ApiTokenItem, now: number) => !t.revokedAt && !(t.expiresAt && Date.parse(t.expiresAt) <= now);
+
 function stateOf(t: ApiTokenItem, now: number): string {
   if (t.revokedAt) return `revoked ${fullTime(t.revokedAt)}`;
   if (t.expiresAt && Date.parse(t.expiresAt) <= now) return `expired ${fullTime(t.expiresAt)}`;
@@ -40,6 +42,23 @@ export function TokensAdmin({ admin }: { admin: boolean }) {
   const [days, setDays] = useState('90');
   const [shown, setShown] = useState<{ name: string; token: string } | null>(null);
   const [revoking, setRevoking] = useState<ApiTokenItem | null>(null);
+  /** A revoked token loses its Revoke button: focus goes to its neighbour's (none left: the list's heading) once the list shows it revoked. */
+  const [revoked, setRevoked] = useState<{ id: number; next: number | null } | null>(null);
+  useEffect(() => {
+    if (!revoked || q.data?.some((t) => t.id === revoked.id && isLive(t, Date.now()))) return;
+    const el = revoked.next != null ? document.querySelector<HTMLElement>(`button[data-token-id="${revoked.next}"]`) : null;
+    (el ?? document.getElementById('tokens-title'))?.focus();
+    setRevoked(null);
+  }, [revoked, q.data]);
+  // the form and the shown secret take each other's place: focus follows (the secret is selected, ready to copy)
+  const secretRef = useRef<HTMLInputElement>(null);
+  const nameRef = useRef<HTMLInputElement>(null);
+  const wasShown = useRef(false);
+  useEffect(() => {
+    if (shown) secretRef.current?.focus();
+    else if (wasShown.current) nameRef.current?.focus();
+    wasShown.current = !!shown;
+  }, [shown]);
   const create = useMutation({
     mutationFn: () => api<{ token: string; name: string }>('POST', '/api/tokens', { name: name.trim(), ...(days ? { expiresInDays: Number(days) } : {}) }),
     onSuccess: (r) => {
@@ -52,6 +71,9 @@ export function TokensAdmin({ admin }: { admin: boolean }) {
     mutationFn: (id: number) => api<{ item: ApiTokenItem }>('DELETE', `/api/tokens/${id}`),
     onSuccess: (r) => {
       toast(`Token “${r.item.name}” revoked`);
+      const live = (q.data ?? []).filter((t) => isLive(t, Date.now()));
+      const at = live.findIndex((t) => t.id === r.item.id);
+      setRevoked({ id: r.item.id, next: (live[at + 1] ?? (at > 0 ? live[at - 1] : undefined))?.id ?? null });
       setRevoking(null);
       void qc.invalidateQueries({ queryKey: KEY });
     },
@@ -79,7 +101,7 @@ export function TokensAdmin({ admin }: { admin: boolean }) {
             </thead>
             <tbody>
               {(q.data ?? []).map((t) => {
-                const live = !t.revokedAt && !(t.expiresAt && Date.parse(t.expiresAt) <= now);
+                const live = isLive(t, now);
                 return (
                   <tr key={t.id} className={live ? undefined : 'muted'}>
                     <td>{t.name}</td>
@@ -89,7 +111,7 @@ export function TokensAdmin({ admin }: { admin: boolean }) {
                     <td>{stateOf(t, now)}</td>
                     <td>
                       {live && (
-                        <button type="button" className="btn btn-small btn-danger" onClick={() => setRevoking(t)}>
+                        <button type="button" className="btn btn-small btn-danger" data-token-id={t.id} aria-label={`Revoke “${t.name}”`} onClick={() => setRevoking(t)}>
                           Revoke
                         </button>
                       )}
@@ -107,7 +129,7 @@ export function TokensAdmin({ admin }: { admin: boolean }) {
             <p>
               Token “{shown.name}”: copy it now, it is not shown again.
             </p>
-            <input readOnly value={shown.token} aria-label="New API token" onFocus={(e) => e.currentTarget.select()} className="token-secret" />
+            <input ref={secretRef} readOnly value={shown.token} aria-label="New API token" onFocus={(e) => e.currentTarget.select()} className="token-secret" />
             <div>
               <button type="button" className="btn" onClick={() => setShown(null)}>
                 Done
@@ -125,7 +147,7 @@ export function TokensAdmin({ admin }: { admin: boolean }) {
             <div className="form-row">
               <label className="field">
                 <span>Name</span>
-                <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} placeholder="CRM sync" />
+                <input ref={nameRef} value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} placeholder="CRM sync" />
               </label>
               <label className="field">
                 <span>Expires</span>

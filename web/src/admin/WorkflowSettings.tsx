@@ -16,6 +16,7 @@ import { networkLabel } from '../lib/format.js';
 import { Spinner } from '../ui/bits.js';
 import { ConfirmDialog } from '../ui/Modal.js';
 import { useToast } from '../ui/Toasts.js';
+import { focusAfterRemoving } from '../ui/focus.js';
 import { ListInput, Problem, ReadOnlyNote, Section } from './fields.js';
 
 const save = (patch: Partial<WorkflowSettings>) => api<WorkflowSettings>('PATCH', '/api/settings/workflow', patch);
@@ -123,6 +124,12 @@ function RoutingSettings({ s, admin, report }: { s: WorkflowSettings; admin: boo
     const [r] = rules.splice(i, 1);
     rules.splice(i + d, 0, r!);
     set({ ...draft, rules });
+    // focus follows the rule it moved; at the top or the bottom its button is disabled, so the other one
+    setTimeout(() => {
+      const to = i + d;
+      const same = document.querySelector<HTMLButtonElement>(`[data-rule-move="${to}-${d < 0 ? 'up' : 'down'}"]`);
+      (same && !same.disabled ? same : document.querySelector<HTMLButtonElement>(`[data-rule-move="${to}-${d < 0 ? 'down' : 'up'}"]`))?.focus();
+    }, 0);
   };
   return (
     <SettingsForm title="Routing" id="routing-title" admin={admin} description="Rules are tried in order; the first whose conditions all hold picks the team. Empty conditions always hold." onSubmit={() => w.mutate(undefined, { onSuccess: () => toast('Routing saved') })}>
@@ -195,13 +202,21 @@ function RoutingSettings({ s, admin, report }: { s: WorkflowSettings; admin: boo
                 </label>
               </div>
               <div className="row-gap">
-                <button type="button" className="btn btn-small" disabled={i === 0} onClick={() => move(i, -1)}>
+                <button type="button" className="btn btn-small" data-rule-move={`${i}-up`} disabled={i === 0} onClick={() => move(i, -1)}>
                   Move up<span className="visually-hidden"> rule {i + 1}</span>
                 </button>
-                <button type="button" className="btn btn-small" disabled={i === draft.rules.length - 1} onClick={() => move(i, 1)}>
+                <button type="button" className="btn btn-small" data-rule-move={`${i}-down`} disabled={i === draft.rules.length - 1} onClick={() => move(i, 1)}>
                   Move down<span className="visually-hidden"> rule {i + 1}</span>
                 </button>
-                <button type="button" className="btn btn-small btn-ghost" onClick={() => set({ ...draft, rules: draft.rules.filter((_, j) => j !== i) })}>
+                <button
+                  type="button"
+                  className="btn btn-small btn-ghost"
+                  data-removes="routing-rules"
+                  onClick={() => {
+                    set({ ...draft, rules: draft.rules.filter((_, j) => j !== i) });
+                    focusAfterRemoving('routing-rules', i);
+                  }}
+                >
                   Remove rule {i + 1}
                 </button>
               </div>
@@ -210,7 +225,7 @@ function RoutingSettings({ s, admin, report }: { s: WorkflowSettings; admin: boo
         ))}
       </ol>
       {admin && (
-        <button type="button" className="btn btn-small" disabled={!teams.length} onClick={() => set({ ...draft, rules: [...draft.rules, { teamId: String(teams[0]?.id ?? ''), when: {} }] })}>
+        <button type="button" className="btn btn-small" data-adds="routing-rules" disabled={!teams.length} onClick={() => set({ ...draft, rules: [...draft.rules, { teamId: String(teams[0]?.id ?? ''), when: {} }] })}>
           Add a rule
         </button>
       )}
@@ -312,7 +327,15 @@ function SlaSettings({ s, admin, report }: { s: WorkflowSettings; admin: boolean
                 </select>
               </td>
               <td>
-                <button type="button" className="btn btn-small btn-ghost" onClick={() => set({ ...draft, targets: draft.targets.filter((_, j) => j !== i) })}>
+                <button
+                  type="button"
+                  className="btn btn-small btn-ghost"
+                  data-removes="sla-targets"
+                  onClick={() => {
+                    set({ ...draft, targets: draft.targets.filter((_, j) => j !== i) });
+                    focusAfterRemoving('sla-targets', i);
+                  }}
+                >
                   Remove<span className="visually-hidden"> target {i + 1}</span>
                 </button>
               </td>
@@ -321,7 +344,7 @@ function SlaSettings({ s, admin, report }: { s: WorkflowSettings; admin: boolean
         </tbody>
       </table>
       {admin && (
-        <button type="button" className="btn btn-small" onClick={() => set({ ...draft, targets: [...draft.targets, { metric: 'first_response', targetMs: 30 * 60_000 }] })}>
+        <button type="button" className="btn btn-small" data-adds="sla-targets" onClick={() => set({ ...draft, targets: [...draft.targets, { metric: 'first_response', targetMs: 30 * 60_000 }] })}>
           Add a target
         </button>
       )}
@@ -396,13 +419,21 @@ function ApprovalSettings({ s, admin, report }: { s: WorkflowSettings; admin: bo
               Limit {i + 1} amount
             </label>
             <input id={`lim-a-${i}`} type="number" className="num-input" value={amt} onChange={(e) => setLimits(limits.map((x, j) => (j === i ? [x[0], Number(e.target.value)] : x)))} />
-            <button type="button" className="btn btn-small btn-ghost" onClick={() => setLimits(limits.filter((_, j) => j !== i))}>
+            <button
+              type="button"
+              className="btn btn-small btn-ghost"
+              data-removes="approval-limits"
+              onClick={() => {
+                setLimits(limits.filter((_, j) => j !== i));
+                focusAfterRemoving('approval-limits', i);
+              }}
+            >
               Remove<span className="visually-hidden"> limit {i + 1}</span>
             </button>
           </div>
         ))}
         {admin && (
-          <button type="button" className="btn btn-small" onClick={() => setLimits([...limits, [limits.length ? 'EUR' : '*', 100]])}>
+          <button type="button" className="btn btn-small" data-adds="approval-limits" onClick={() => setLimits([...limits, [limits.length ? 'EUR' : '*', 100]])}>
             Add a limit
           </button>
         )}

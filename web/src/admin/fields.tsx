@@ -1,6 +1,7 @@
 /** Form pieces the settings pages share: list inputs, key/value rows, server problems. */
-import { useEffect, useId, useState, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from '../api/client.js';
+import { focusAfterRemoving } from '../ui/focus.js';
 
 /** A comma-separated list edited as text, reported as trimmed, non-empty items. */
 export function ListInput({ label, value, onChange, placeholder, disabled, hint }: { label: string; value: string[] | null | undefined; onChange: (v: string[]) => void; placeholder?: string; disabled?: boolean; hint?: string }) {
@@ -43,6 +44,7 @@ export interface KV {
  */
 export function KeyValueRows({ legend, rows, onChange, secret, disabled, keyPlaceholder, valuePlaceholder, errorOf, hint }: { legend: string; rows: KV[]; onChange: (rows: KV[]) => void; secret?: boolean; disabled?: boolean; keyPlaceholder?: string; valuePlaceholder?: string; errorOf?: (row: KV) => string | undefined; hint?: ReactNode }) {
   const set = (i: number, patch: Partial<KV>) => onChange(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  const group = `kv-${useId()}`;
   return (
     <fieldset className="field kv" disabled={disabled}>
       <legend>{legend}</legend>
@@ -59,7 +61,16 @@ export function KeyValueRows({ legend, rows, onChange, secret, disabled, keyPlac
               {legend} {i + 1}: value
             </label>
             <input id={`${legend}-v-${i}`} type={secret ? 'password' : 'text'} value={r.value} placeholder={valuePlaceholder ?? 'value'} onChange={(e) => set(i, { value: e.target.value })} autoComplete={secret ? 'new-password' : 'off'} aria-invalid={error ? true : undefined} aria-describedby={error ? `${legend}-e-${i}` : undefined} />
-            <button type="button" className="btn btn-small btn-ghost" onClick={() => onChange(rows.filter((_, j) => j !== i))} aria-label={`Remove ${legend} row ${i + 1}`}>
+            <button
+              type="button"
+              className="btn btn-small btn-ghost"
+              data-removes={group}
+              onClick={() => {
+                onChange(rows.filter((_, j) => j !== i));
+                focusAfterRemoving(group, i);
+              }}
+              aria-label={`Remove ${legend} row ${i + 1}`}
+            >
               Remove
             </button>
             {error && (
@@ -70,7 +81,7 @@ export function KeyValueRows({ legend, rows, onChange, secret, disabled, keyPlac
           </div>
         );
       })}
-      <button type="button" className="btn btn-small" onClick={() => onChange([...rows, { key: '', value: '' }])}>
+      <button type="button" className="btn btn-small" data-adds={group} onClick={() => onChange([...rows, { key: '', value: '' }])}>
         Add a row
       </button>
     </fieldset>
@@ -139,7 +150,10 @@ export function Section({ title, id, children, actions, description }: { title: 
   return (
     <section className="panel" aria-labelledby={id}>
       <div className="panel-head">
-        <h2 id={id}>{title}</h2>
+        {/* focusable from code: where focus goes when what had it is gone */}
+        <h2 id={id} tabIndex={-1}>
+          {title}
+        </h2>
         {actions}
       </div>
       {description && <p className="muted small">{description}</p>}
@@ -150,4 +164,45 @@ export function Section({ title, id, children, actions, description }: { title: 
 
 export function ReadOnlyNote({ what }: { what: string }) {
   return <p className="readonly-note small">You can see {what}; only admins change them.</p>;
+}
+
+/**
+ * A button that opens a form in place (Add…, Edit): when the form closes, saved or
+ * cancelled, and focus went with it, focus comes back to the button rather than the page.
+ */
+export function DisclosureButton({ open, onClick, children, controls, disabled }: { open: boolean; onClick: () => void; children: ReactNode; controls?: string; disabled?: boolean }) {
+  const ref = useRef<HTMLButtonElement>(null);
+  const was = useRef(open);
+  useEffect(() => {
+    if (was.current && !open) {
+      const active = document.activeElement;
+      if (!active || active === document.body) ref.current?.focus();
+    }
+    was.current = open;
+  }, [open]);
+  return (
+    <button ref={ref} type="button" className="btn btn-small" aria-expanded={open} aria-controls={controls} disabled={disabled} onClick={onClick}>
+      {children}
+    </button>
+  );
+}
+
+/**
+ * An editor that opens away from the button that opened it (below the list): focus goes
+ * to its heading (a Section's, by id) when it opens, and back to that button when it closes
+ * and took focus with it. `editing`: what is being edited (null or undefined: closed).
+ */
+export function useEditorFocus(editing: unknown, headingId: string): void {
+  const opener = useRef<HTMLElement | null>(null);
+  useEffect(() => {
+    if (editing) {
+      const active = document.activeElement;
+      if (active instanceof HTMLElement && active !== document.body && !document.getElementById(headingId)?.closest('section')?.contains(active)) opener.current = active;
+      document.getElementById(headingId)?.focus();
+    } else if (opener.current) {
+      const active = document.activeElement;
+      if ((!active || active === document.body) && opener.current.isConnected) opener.current.focus();
+      opener.current = null;
+    }
+  }, [editing, headingId]);
 }

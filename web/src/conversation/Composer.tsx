@@ -668,8 +668,10 @@ export function DeliveryStatus({ m }: { m: Message }) {
       );
     case 'pending_approval':
       return <span className="delivery-state wait">Waiting for approval</span>;
-    case 'withdrawn':
-      return <span className="delivery-state">Withdrawn{(m.error ?? '').includes('incident') ? ': the incident was closed' : ' before sign-off'}</span>;
+    case 'withdrawn': {
+      const e = m.error ?? '';
+      return <span className="delivery-state">Withdrawn{e.includes('incident') ? ': the incident was closed' : e.includes('post was deleted') ? ': the post was deleted before the reply was sent' : ' before sign-off'}</span>;
+    }
     case 'rejected': {
       const note = (m.error ?? '').replace(/^rejected:\s*/i, '');
       return (

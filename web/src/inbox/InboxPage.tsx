@@ -170,7 +170,7 @@ function Inbox({ me }: { me: Me }) {
     'g a': () => goView('all'),
   });
 
-  useNewMessageAnnouncements(search.c ?? null, me.user.id);
+  useNewMessageAnnouncements(search.c ?? null, me.user.id, rowIds);
 
   const listLabel = `${VIEW_LABEL[view]} conversations`;
   // How many the list holds: the view's count when unfiltered; with filters, the list's own

@@ -8,7 +8,7 @@
  * statement of a closed incident is not sent at all (it can only be rejected). Live: the
  * queue follows new drafts and other approvers' decisions.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useSearch } from '@tanstack/react-router';
 import { ApiError } from '../api/client.js';
 import { useChannels, useConversation, useMe, useUsers } from '../api/queries.js';
@@ -46,6 +46,15 @@ function Approvals({ me }: { me: Me }) {
   const selectedId = search.m ?? list[0]?.id ?? null;
   const selected = list.find((x) => x.id === selectedId) ?? null;
   const [handled, setHandled] = useState<string | null>(null);
+  /** After a decision, focus goes to the draft that took the decided one's place in the list (none left: the list's heading). */
+  const [focusNext, setFocusNext] = useState<{ id: number | null } | null>(null);
+  useEffect(() => {
+    if (!focusNext) return;
+    const el = focusNext.id != null ? document.querySelector<HTMLElement>(`.approval-item[data-message-id="${focusNext.id}"]`) : document.getElementById('approval-list-title');
+    if (!el) return;
+    el.focus();
+    setFocusNext(null);
+  }, [focusNext, list]);
   const reviewer = me.user.role === 'approver' || me.user.role === 'admin';
 
   if (q.isPending) return <Spinner label="Loading replies waiting for approval" />;
@@ -59,7 +68,7 @@ function Approvals({ me }: { me: Me }) {
   return (
     <div className="approvals">
       <section className="approval-list-pane" aria-labelledby="approval-list-title">
-        <h2 id="approval-list-title">
+        <h2 id="approval-list-title" tabIndex={-1}>
           Waiting <span className="muted">{list.length}</span>
         </h2>
         {handled && (
@@ -107,8 +116,11 @@ function Approvals({ me }: { me: Me }) {
             reviewer={reviewer}
             onDone={(msg) => {
               setHandled(msg);
-              const next = list.find((x) => x.id !== selected.id);
+              // its neighbour in the list: the one after it, else the one before
+              const at = list.findIndex((x) => x.id === selected.id);
+              const next = list[at + 1] ?? (at > 0 ? list[at - 1] : undefined);
               void navigate({ search: { m: next?.id } });
+              setFocusNext({ id: next?.id ?? null });
             }}
           />
         ) : search.m ? (
@@ -146,6 +158,20 @@ function ReviewPanel({ a, me, users, reviewer, onDone }: { a: PendingApproval; m
   const [note, setNote] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [checks, setChecks] = useState<ReplyCheck[]>([]);
+  // Edit… and Reject… give way to a field: focus goes into it, and back to the button that opened it on Cancel
+  const editRef = useRef<HTMLTextAreaElement>(null);
+  const noteRef = useRef<HTMLTextAreaElement>(null);
+  const editButton = useRef<HTMLButtonElement>(null);
+  const rejectButton = useRef<HTMLButtonElement>(null);
+  const lastMode = useRef(mode);
+  useEffect(() => {
+    const was = lastMode.current;
+    lastMode.current = mode;
+    if (was === mode) return;
+    if (mode === 'edit') editRef.current?.focus();
+    else if (mode === 'reject') noteRef.current?.focus();
+    else (was === 'edit' ? editButton.current : rejectButton.current)?.focus();
+  }, [mode]);
   const own = a.authorUserId === me.user.id;
   // the author of the current text may sign off a rewrite of it only when they sign drafts off at all
   const authorSignsOff = ['approver', 'admin'].includes(users.get(a.authorUserId ?? -1)?.role ?? '');
@@ -230,7 +256,7 @@ function ReviewPanel({ a, me, users, reviewer, onDone }: { a: PendingApproval; m
             <label htmlFor="edit-draft" className="visually-hidden">
               Edit the {what}
             </label>
-            <textarea id="edit-draft" className="composer-text" rows={4} value={text} onChange={(e) => setText(e.target.value)} aria-describedby="edit-count" />
+            <textarea ref={editRef} id="edit-draft" className="composer-text" rows={4} value={text} onChange={(e) => setText(e.target.value)} aria-describedby="edit-count" />
             <span id="edit-count" className={`counter${m.over ? ' over' : ''}`}>
               {m.length} / {m.limit} on {networkLabel(a.network)}
             </span>
@@ -244,7 +270,7 @@ function ReviewPanel({ a, me, users, reviewer, onDone }: { a: PendingApproval; m
       {mode === 'reject' && (
         <label className="field">
           <span>Note to {a.authorName ?? 'the author'}: what should change?</span>
-          <textarea id="reject-note" rows={3} maxLength={2000} value={note} onChange={(e) => setNote(e.target.value)} required />
+          <textarea ref={noteRef} id="reject-note" rows={3} maxLength={2000} value={note} onChange={(e) => setNote(e.target.value)} required />
         </label>
       )}
       {mode === 'edit' && (
@@ -277,12 +303,12 @@ function ReviewPanel({ a, me, users, reviewer, onDone }: { a: PendingApproval; m
                   <button type="button" className="btn btn-primary" onClick={() => decide('approve')} disabled={review.isPending}>
                     Approve and send
                   </button>
-                  <button type="button" className="btn" onClick={() => setMode('edit')}>
+                  <button ref={editButton} type="button" className="btn" onClick={() => setMode('edit')}>
                     Edit…
                   </button>
                 </>
               )}
-              <button type="button" className="btn" onClick={() => setMode('reject')}>
+              <button ref={rejectButton} type="button" className="btn" onClick={() => setMode('reject')}>
                 Reject…
               </button>
             </>

@@ -5,7 +5,7 @@
  * person who asked never answers their own question; an admin may answer on the expert's
  * behalf (recorded as such).
  */
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useSearch } from '@tanstack/react-router';
 import { useChannels, useConversation, useMe, useTeams, useUsers } from '../api/queries.js';
 import type { ExpertRequest, Me, User } from '../api/types.js';
@@ -120,6 +120,12 @@ function Answer({ r, me, users, teams, onAnswered }: { r: ExpertRequest; me: Me;
   const toast = useToast();
   const [text, setText] = useState('');
   const [refusal, setRefusal] = useState<RefusalInfo | null>(null);
+  // the answer form gives way to "Answered" once the question is: focus goes there, not to the page
+  const [answered, setAnswered] = useState(false);
+  const answeredRef = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (answered && r.status !== 'open') answeredRef.current?.focus();
+  }, [answered, r.status]);
   const asker = r.askedBy === me.user.id ? 'You' : askerName(r, users);
   const role = answererRole(r, me);
   const target = requestTarget(r, users, teams);
@@ -159,6 +165,7 @@ function Answer({ r, me, users, teams, onAnswered }: { r: ExpertRequest; me: Me;
                 onSuccess: () => {
                   toast('Answer added to the conversation as an internal note');
                   setText('');
+                  setAnswered(true);
                   onAnswered();
                 },
                 onError: (err) => setRefusal(refusalOf(err)),
@@ -181,7 +188,7 @@ function Answer({ r, me, users, teams, onAnswered }: { r: ExpertRequest; me: Me;
           </button>
         </form>
       ) : (
-        <p className="small">
+        <p className="small expert-answered" ref={answeredRef} tabIndex={-1}>
           <span className="badge sla-ok">Answered</span> {r.answeredAt ? fullTime(r.answeredAt) : ''} — the answer is the internal note in the thread below.
         </p>
       )}

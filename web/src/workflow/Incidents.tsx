@@ -34,6 +34,21 @@ const closedToast = (title: string, r: { withdrawnStatementIds?: number[] }) =>
   r.withdrawnStatementIds?.length ? `Incident closed: ${title}. Its statement was withdrawn and will not be posted.` : `Incident closed: ${title}`;
 
 /**
+ * Once `gone` has left the page (its row or banner redrawn without it), focus `target()`,
+ * unless focus was put somewhere else meanwhile on purpose.
+ */
+function focusWhenGone(gone: HTMLElement | null, target: () => HTMLElement | null | undefined): void {
+  const until = Date.now() + 10_000;
+  const tick = () => {
+    if (gone?.isConnected && Date.now() < until) return void setTimeout(tick, 50);
+    const active = document.activeElement;
+    if (active && active !== document.body && active.isConnected) return;
+    target()?.focus();
+  };
+  tick();
+}
+
+/**
  * Closing an incident ends its banner and withdraws its statement not yet posted: it is
  * asked for once more, with what it will do, before it happens.
  */
@@ -41,10 +56,11 @@ function CloseIncidentButton({ incident: i, label, noteId }: { incident: Inciden
   const close = useCloseIncident();
   const toast = useToast();
   const [asking, setAsking] = useState(false);
+  const button = useRef<HTMLButtonElement>(null);
   const withdraws = closeWithdraws(i);
   return (
     <>
-      <button type="button" className="btn btn-small" disabled={close.isPending} aria-describedby={withdraws ? noteId : undefined} onClick={() => setAsking(true)}>
+      <button ref={button} type="button" className="btn btn-small" disabled={close.isPending} aria-describedby={withdraws ? noteId : undefined} onClick={() => setAsking(true)}>
         {label}
       </button>
       <ConfirmDialog
@@ -59,6 +75,8 @@ function CloseIncidentButton({ incident: i, label, noteId }: { incident: Inciden
             onSuccess: (r) => {
               setAsking(false);
               toast(closedToast(i.title, r));
+              // the button goes with the open incident: focus goes to its row (the incidents page), else to the page
+              focusWhenGone(button.current, () => document.querySelector<HTMLElement>(`[data-incident-title="${i.id}"]`) ?? document.getElementById('page-main') ?? document.querySelector<HTMLElement>('main'));
             },
             onError: (e) => {
               setAsking(false);
@@ -292,7 +310,7 @@ export function IncidentsPanel({ me }: { me: Me }) {
               {list.map((i) => (
                 <tr key={i.id}>
                   <td>
-                    <strong>
+                    <strong tabIndex={-1} data-incident-title={i.id}>
                       <SafeText text={i.title} linkify={false} fold={false} />
                     </strong>
                     <div className="muted small">
