@@ -84,6 +84,9 @@ export async function buildServer(services: Services, extraRoutes: RouteModule[]
     bodyLimit: 2 * 1024 * 1024,
     trustProxy: trustProxyOption(services.config.trustProxy),
     ajv: undefined,
+    // a URL the router cannot read (a lone `%`, an encoded lone surrogate, a path parameter over
+    // 100 characters) is refused as problem+json like every other refusal, not Fastify's own JSON
+    frameworkErrors: (err, req, reply) => problem(reply, req, new AppError(err.statusCode && err.statusCode < 500 ? err.statusCode : 400, 'request.invalid_url', err.message)),
   }).withTypeProvider<ZodTypeProvider>() as unknown as App;
 
   app.setValidatorCompiler(validatorCompiler);
@@ -110,6 +113,7 @@ export async function buildServer(services: Services, extraRoutes: RouteModule[]
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body: Buffer, done) => {
     (req as FastifyRequest & { rawBody?: Buffer }).rawBody = body;
     if (body.length === 0) return done(null, undefined);
+    if (tooDeep(body)) return done(new AppError(400, 'request.too_deep', `the request body nests more than ${MAX_JSON_DEPTH} levels deep`), undefined);
     try {
       done(null, JSON.parse(body.toString('utf8')));
     } catch {
@@ -173,6 +177,30 @@ export async function buildServer(services: Services, extraRoutes: RouteModule[]
   return app;
 }
 
+/**
+ * How deep a JSON body may nest. No request the desk documents comes near it, and a deeper one
+ * (10,000 levels fit in a 2 MB body) would overflow the stack of whatever walks it later
+ * (JSON.stringify when a free-form field is stored, zod), a 500 in the middle of a command.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether JSON text nests deeper than MAX_JSON_DEPTH (brackets inside strings do not count). */
+export function tooDeep(body: Buffer): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash escapes the next byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > MAX_JSON_DEPTH) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
+
 function problem(reply: FastifyReply, req: FastifyRequest, err: FastifyError | AppError | Error) {
   let status = 500;
   let code = 'internal';
@@ -189,6 +217,12 @@ function problem(reply: FastifyReply, req: FastifyRequest, err: FastifyError | A
     const issues = err.validation.map((v) => ({ path: `${err.validationContext ?? ''}${v.instancePath || ''}`, message: v.message }));
     detail = issues.map((i) => `${i.path || '(request)'}: ${i.message}`).join('; ');
     extra = { errors: issues };
+  } else if ((err as { code?: string }).code === '22021' && /0x00/.test(err.message)) {
+    // PostgreSQL's text cannot hold NUL: a name, title or filter with one is the caller's to fix
+    // (message text, which keeps what arrived, is escaped before it is stored: ../store/text.ts)
+    status = 400;
+    code = 'request.nul_character';
+    detail = 'text here may not contain the NUL character (U+0000)';
   } else if (isResponseSerializationError(err)) {
     req.log.error({ err, issues: err.cause.issues }, 'response did not match its schema');
   } else if ((err as FastifyError).statusCode && (err as FastifyError).statusCode! < 500) {
@@ -217,7 +251,7 @@ async function serveUi(app: App) {
     res.setHeader('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
   } });
   app.setNotFoundHandler((req, reply) => {
-    if (req.url.startsWith('/api/') || req.url === '/metrics' || req.method !== 'GET') {
+    if (req.url.startsWith('/api/') || req.url.startsWith('/webchat/') || req.url === '/metrics' || req.method !== 'GET') {
       return problem(reply, req, new AppError(404, 'not_found', `no route ${req.method} ${req.url.split('?')[0]}`));
     }
     if (!hasUi) return reply.code(503).type('text/plain').send('The web UI is not built yet: run `npm run build:web` (npm install does it for you).');

@@ -60,20 +60,23 @@ export function reportRoutes(app: App) {
     return data;
   });
 
-  const staffingQuery = z.object({
+  /** The planner's inputs: coerced from a querystring's text, but a JSON body's numbers must be numbers (`true` is no handling time). */
+  const staffingFields = (number: () => z.ZodNumber) => ({
     from: z.string().datetime({ offset: true }).optional(),
     to: z.string().datetime({ offset: true }).optional(),
-    channel: z.coerce.number().int().positive().optional(),
-    ahtS: z.coerce.number().positive().max(86_400).optional().describe('handling time set by hand, seconds (default 300); given alone it overrides the measurement'),
+    channel: number().int().positive().optional(),
+    ahtS: number().positive().max(86_400).optional().describe('handling time set by hand, seconds (default 300); given alone it overrides the measurement'),
     ahtSource: z.enum(['auto', 'manual']).optional().describe('auto: the measured handling time when at least ahtMinSamples replies were measured, else ahtS; manual: ahtS. Default: manual when ahtS is given, else auto'),
-    ahtMinSamples: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_MIN_SAMPLES).describe('measured replies needed before the measurement is used'),
-    serviceLevel: z.coerce.number().min(0.01).max(0.999).default(0.8),
-    answerWithinS: z.coerce.number().positive().max(86_400).default(1800),
-    shrinkage: z.coerce.number().min(0).max(0.95).default(0.3),
-    maxOccupancy: z.coerce.number().min(0.1).max(1).default(0.85),
-    concurrency: z.coerce.number().int().min(1).max(20).default(3),
-    patienceS: z.coerce.number().positive().max(MAX_PATIENCE_S).optional().describe('mean customer patience, seconds (at most a day): plan with Erlang A'),
+    ahtMinSamples: number().int().min(1).max(1_000_000).default(DEFAULT_MIN_SAMPLES).describe('measured replies needed before the measurement is used'),
+    serviceLevel: number().min(0.01).max(0.999).default(0.8),
+    answerWithinS: number().positive().max(86_400).default(1800),
+    shrinkage: number().min(0).max(0.95).default(0.3),
+    maxOccupancy: number().min(0.1).max(1).default(0.85),
+    concurrency: number().int().min(1).max(20).default(3),
+    patienceS: number().positive().max(MAX_PATIENCE_S).optional().describe('mean customer patience, seconds (at most a day): plan with Erlang A'),
   });
+  const staffingQuery = z.object(staffingFields(() => z.coerce.number() as unknown as z.ZodNumber));
+  const staffingBody = z.object(staffingFields(() => z.number()));
   /** The handling-time inputs: an explicit ahtS alone is an override; nothing asks for the measurement. */
   const aht = (q: { ahtS?: number; ahtSource?: 'auto' | 'manual'; ahtMinSamples: number }) => ({
     ahtS: q.ahtS ?? DEFAULT_AHT_S, ahtMode: q.ahtSource ?? (q.ahtS != null ? 'manual' as const : 'auto' as const), ahtMinSamples: q.ahtMinSamples,
@@ -106,7 +109,7 @@ export function reportRoutes(app: App) {
   app.post('/api/staffing/simulate', {
     schema: {
       tags: ['reports'], summary: 'Replay the period\'s real arrivals against the roster (optionally adjusted) with the simulator',
-      body: staffingQuery.extend({ roster: z.array(z.number().int().min(0).max(10_000)).length(168).nullish(), adjust: z.array(z.object({ hours: z.array(z.number().int().min(0).max(167)), delta: z.number().int().min(-1000).max(1000) })).optional(), seed: z.number().int().optional() }),
+      body: staffingBody.extend({ roster: z.array(z.number().int().min(0).max(10_000)).length(168).nullish(), adjust: z.array(z.object({ hours: z.array(z.number().int().min(0).max(167)), delta: z.number().int().min(-1000).max(1000) })).optional(), seed: z.number().int().optional() }),
     },
   }, async (req) => {
     const a = requireRole(req, 'approver', 'admin', 'agent');
