@@ -17,9 +17,11 @@
  * from a conversation in private messages.
  *
  * A reply written (or approved) after the post was deleted is refused at once
- * (`refuseDeletedTarget`): the target's row is read under a share lock on PostgreSQL, so a
- * reply and a deletion of its target happen one after the other, and the deletion's
- * withdrawal sees every reply committed before it.
+ * (`refuseDeletedTarget`). One written while the deletion's transaction runs is not held for
+ * it (a share lock on the post here deadlocked on PostgreSQL with the outbox worker, which
+ * locks the conversation before the post): committed before the withdrawal reads, it is
+ * withdrawn with the rest; committed after, the outbox worker finds its post deleted and
+ * withdraws it instead of sending it (`withdrawClaimedReply`).
  */
 import type { EventBus } from '../events/bus.js';
 import { conflict } from '../errors.js';
@@ -41,15 +43,13 @@ export function isDeletedPost(m: Pick<MessageRow, 'redacted_at' | 'redacted_reas
 }
 
 /**
- * Refuse (409 `reply.post_deleted`) a public reply to a message deleted on the network. Reads
- * the target under a share lock on PostgreSQL (see above); private replies and replies with no
- * target pass.
+ * Refuse (409 `reply.post_deleted`) a public reply to a message deleted on the network (see
+ * above for one written while the deletion runs); private replies and replies with no target
+ * pass.
  */
 export async function refuseDeletedTarget(trx: Tx, store: Store, reply: { visibility: string; replyToMessageId: number | null }): Promise<void> {
   if (reply.visibility !== 'public' || reply.replyToMessageId == null) return;
-  let q = trx.selectFrom('message').select(['redacted_at', 'redacted_reason']).where('id', '=', reply.replyToMessageId);
-  if (store.dialect === 'postgres') q = q.forShare();
-  const target = await q.executeTakeFirst();
+  const target = await trx.selectFrom('message').select(['redacted_at', 'redacted_reason']).where('id', '=', reply.replyToMessageId).executeTakeFirst();
   if (target && isDeletedPost(target)) {
     throw conflict('reply.post_deleted', target.redacted_reason === 'deleted_by_brand'
       ? 'the post this reply answers was deleted (by moderation): there is nothing to reply to publicly'
