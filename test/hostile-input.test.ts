@@ -23,6 +23,7 @@ import { createChannelAccount } from '../src/commands/setup.js';
 import { GraphContractServer } from './contract-servers/graph.js';
 import { XContractServer } from './contract-servers/x.js';
 import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
+import { registeredRoutes, routeKey, type Route } from './helpers/routes.js';
 
 const NO_SUCH = 987_654_321;
 const MB = 1024 * 1024;
@@ -70,7 +71,6 @@ const PATH_IDS: Record<string, (x: Seeded) => number> = {
  */
 const WEBHOOK_NETWORKS = ['instagram', 'mastodon', 'bluesky', 'email'] as const;
 
-interface Route { method: string; url: string }
 type Schema = { type?: string | string[]; properties?: Record<string, Schema>; required?: string[]; items?: Schema; enum?: unknown[]; const?: unknown; anyOf?: Schema[]; oneOf?: Schema[]; allOf?: Schema[]; format?: string; minLength?: number; maxLength?: number; minimum?: number; maximum?: number; exclusiveMinimum?: number; minItems?: number; default?: unknown; $ref?: string; pattern?: string; additionalProperties?: unknown };
 interface Op { parameters?: { in: string; name: string; required?: boolean; schema: Schema }[]; requestBody?: { required?: boolean; content?: Record<string, { schema: Schema }> } }
 
@@ -86,22 +86,7 @@ interface Case {
   mustRefuse: boolean;
 }
 
-/** Every route Fastify registered (as in tenant-isolation.test.ts): its printed radix tree joined back into paths. */
-function registeredRoutes(tree: string): Route[] {
-  const out: Route[] = [];
-  const stack: string[] = [];
-  for (const line of tree.split('\n')) {
-    const m = /^((?:[│ ] {3})*)[├└]── (.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
-    if (!m) continue;
-    const depth = [...m[1]!].length / 4;
-    stack.length = depth;
-    stack[depth] = m[2]!;
-    const url = stack.join('');
-    for (const method of m[3]?.split(', ') ?? []) if (method !== 'HEAD') out.push({ method, url });
-  }
-  return out;
-}
-const key = (r: Route) => `${r.method} ${r.url}`;
+const key = routeKey;
 
 const typesOf = (s: Schema): string[] => {
   if (s.anyOf || s.oneOf) return (s.anyOf ?? s.oneOf)!.flatMap(typesOf);

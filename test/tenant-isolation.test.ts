@@ -21,6 +21,7 @@ import { createBrand, createChannelAccount, createUser } from '../src/commands/s
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DIALECTS } from './db.js';
 import { Client, mention, PASSWORD, startDesk, streamFor, type TestDesk } from './helpers/parley.js';
+import { registeredRoutes, routeKey, type Route } from './helpers/routes.js';
 
 /** Brand B's words: every record of brand B carries it, so an answer to brand A never may. */
 const MARK = 'zqbrandb';
@@ -185,29 +186,8 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/staffing/simulate': { roles: WORKERS, foreignBodyIdsIgnored: true, body: (x) => ({ from: new Date(Date.now() - 7 * 86_400_000).toISOString(), to: new Date().toISOString(), channel: x.account }) },
 };
 
-interface Route { method: string; url: string }
 
-/**
- * Every route Fastify registered: its printed radix tree, joined back into whole paths. The tree
- * prints a wildcard route as a bare `*` (the UI's files; the web chat's CORS preflight is not
- * printed at all), so `*` is classified like any other route.
- */
-function registeredRoutes(tree: string): Route[] {
-  const out: Route[] = [];
-  const stack: string[] = [];
-  for (const line of tree.split('\n')) {
-    const m = /^((?:[│ ] {3})*)[├└]── (.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
-    if (!m) continue;
-    const depth = [...m[1]!].length / 4;
-    stack.length = depth;
-    stack[depth] = m[2]!;
-    const url = stack.join('');
-    for (const method of m[3]?.split(', ') ?? []) if (method !== 'HEAD') out.push({ method, url });
-  }
-  return out;
-}
-
-const key = (r: Route) => `${r.method} ${r.url}`;
+const key = routeKey;
 /** An answer without what moves with the clock (ages, times) and without the ids it echoes. */
 const still = (v: unknown) => JSON.stringify(v, (k, x) => (/min$|_min|age|At$|_at$|seconds|generated|^id$/i.test(k) ? undefined : x));
 let unique = 0;
