@@ -413,7 +413,7 @@ export class ConversationCommands {
           .executeTakeFirst();
       }
       // a post deleted on the network gets no public reply (409, not a send that fails at the network)
-      await refuseDeletedTarget(trx, store, { visibility: p.visibility, replyToMessageId: replyTo?.id ?? null });
+      await refuseDeletedTarget(trx, { visibility: p.visibility, replyToMessageId: replyTo?.id ?? null });
       const decision: ReplyDecision = this.deps.hooks?.beforeReply
         ? await this.deps.hooks.beforeReply(trx, { actor, conversation: conv, text: p.text, visibility: p.visibility, now })
         : { status: 'queued' };

@@ -47,7 +47,7 @@ export function isDeletedPost(m: Pick<MessageRow, 'redacted_at' | 'redacted_reas
  * above for one written while the deletion runs); private replies and replies with no target
  * pass.
  */
-export async function refuseDeletedTarget(trx: Tx, store: Store, reply: { visibility: string; replyToMessageId: number | null }): Promise<void> {
+export async function refuseDeletedTarget(trx: Tx, reply: { visibility: string; replyToMessageId: number | null }): Promise<void> {
   if (reply.visibility !== 'public' || reply.replyToMessageId == null) return;
   const target = await trx.selectFrom('message').select(['redacted_at', 'redacted_reason']).where('id', '=', reply.replyToMessageId).executeTakeFirst();
   if (target && isDeletedPost(target)) {

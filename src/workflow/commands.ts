@@ -142,8 +142,8 @@ export class WorkflowCommands {
       if (msg.status !== 'pending_approval') throw conflict('approval.not_pending', `this draft is ${msg.status}, not waiting for approval`);
       const refusal = signOffRefusal({ authorUserId: msg.author_user_id }, { userId: actor.userId, role: actor.role });
       if (refusal) throw new AppError(403, refusal.code, refusal.message);
-      // the post it answers deleted on the network (the deletion withdraws waiting drafts; this also holds the post's row against one arriving now)
-      if (p.decision === 'approve') await refuseDeletedTarget(trx, store, { visibility: msg.visibility, replyToMessageId: msg.reply_to_message_id });
+      // the post it answers deleted on the network (the deletion withdraws waiting drafts; this catches one it did not: src/outbox/deletedPost.ts)
+      if (p.decision === 'approve') await refuseDeletedTarget(trx, { visibility: msg.visibility, replyToMessageId: msg.reply_to_message_id });
       const conv = await trx.selectFrom('conversation').selectAll().where('id', '=', msg.conversation_id).executeTakeFirstOrThrow();
       // statements live in a conversation of their own (no contact), linked to their incident
       const incidentId = conv.incident_id != null && conv.contact_id == null && msg.kind === 'post' ? conv.incident_id : null;

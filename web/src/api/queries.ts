@@ -10,7 +10,6 @@ import type {
 } from './types.js';
 import { patchConversationEverywhere } from '../live/listCache.js';
 import { clearPresence } from '../live/presence.js';
-import { markOwnChange } from '../live/ownActions.js';
 
 /** Everything that narrows a conversation list (the view plus the filter bar). */
 export interface ListParams {
@@ -196,8 +195,6 @@ function useConversationAction<V>(fn: (v: V) => Promise<Conversation>) {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: fn,
-    // the events this change causes are the agent's own doing (inbox/announce.ts says nothing of them)
-    onMutate: (v) => markOwnChange([(v as { id: number }).id]),
     onSuccess: (c) => {
       storeConversation(qc, c);
       qc.invalidateQueries({ queryKey: keys.detail(c.id), refetchType: 'active' });
@@ -248,7 +245,6 @@ export function useBulk() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (v: { ids: number[]; action: BulkAction }) => api<{ done: number[]; failed: { id: number; code: string; detail: string }[] }>('POST', '/api/conversations/bulk', v),
-    onMutate: (v) => markOwnChange(v.ids),
     onSettled: () => qc.invalidateQueries({ queryKey: keys.counts }),
   });
 }

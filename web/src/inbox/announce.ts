@@ -2,9 +2,9 @@
  * New messages, said politely (never moving focus): a customer's message in the open
  * conversation is read with its first words; a customer writing again in another
  * conversation the agent has (assigned to them, or a row of the inbox view they are on) is
- * said with who and where; a conversation someone else assigned to them is said too; new
- * conversations elsewhere are counted. The agent's own actions and other agents' replies
- * are not news. A burst (the demo replay, a storm of mentions) becomes one sentence every
+ * said with who and where; new conversations elsewhere are counted. A conversation assigned
+ * to them (by routing or by someone else) is said by the server's notification's alert
+ * (workflow/Alerts.tsx). The agent's own actions and other agents' replies are not news. A burst (the demo replay, a storm of mentions) becomes one sentence every
  * few seconds, not a queue of announcements the agent cannot stop.
  */
 import { useEffect, useRef } from 'react';
@@ -12,8 +12,7 @@ import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import type { ListData } from '../api/queries.js';
 import type { Conversation, ConversationDetail, Message } from '../api/types.js';
 import { clip } from '../lib/format.js';
-import { onLiveBatch, onLiveEvent } from '../live/events.js';
-import { isOwnChange } from '../live/ownActions.js';
+import { onLiveEvent } from '../live/events.js';
 import { announce } from '../ui/Announcer.js';
 
 const QUIET_MS = 1_500;
@@ -27,7 +26,7 @@ export interface Elsewhere {
 const quoted = (subject: string) => `“${clip(subject.replace(/\s+/g, ' ').trim(), 60) || 'untitled'}”`;
 
 /** What to say for what arrived in one quiet interval (null: nothing). Pure, for the tests. */
-export function newMessagesSentence(openHere: Pick<Message, 'author' | 'text'>[], newConversations: number, more: { elsewhere?: Elsewhere[]; assigned?: string[] } = {}): string | null {
+export function newMessagesSentence(openHere: Pick<Message, 'author' | 'text'>[], newConversations: number, more: { elsewhere?: Elsewhere[] } = {}): string | null {
   const parts: string[] = [];
   if (openHere.length === 1) {
     const m = openHere[0]!;
@@ -43,9 +42,6 @@ export function newMessagesSentence(openHere: Pick<Message, 'author' | 'text'>[]
     const e = elsewhere[0]!;
     parts.push(`${elsewhere.length} new messages: ${clip(e.who, 80)} in ${quoted(e.subject)}, and ${elsewhere.length - 1} more.`);
   }
-  const assigned = more.assigned ?? [];
-  if (assigned.length === 1) parts.push(`Assigned to you: ${quoted(assigned[0]!)}.`);
-  else if (assigned.length > 1) parts.push(`${assigned.length} conversations assigned to you: ${quoted(assigned[0]!)}, and ${assigned.length - 1} more.`);
   if (newConversations === 1) parts.push('1 new conversation in the inbox.');
   else if (newConversations > 1) parts.push(`${newConversations} new conversations in the inbox.`);
   return parts.length ? parts.join(' ') : null;
@@ -82,8 +78,6 @@ export function useNewMessageAnnouncements(openId: number | null, meId: number, 
     let here: Message[] = [];
     let elsewhere: Message[] = [];
     const created = new Set<number>();
-    /** Conversations newly assigned to me by someone else, in the order heard. */
-    const assigned = new Map<number, string>();
     /** The latest of each conversation heard in this interval (a message's conversation may not be cached). */
     const heard = new Map<number, Conversation>();
     const seen = new Set<number>();
@@ -98,30 +92,16 @@ export function useNewMessageAnnouncements(openId: number | null, meId: number, 
         if (!c || (c.assigneeId !== meId && !inView.has(c.id))) continue;
         said.push({ who: authorName(m), subject: c.subject });
       }
-      const text = newMessagesSentence(here, created.size, { elsewhere: said, assigned: [...assigned.values()] });
+      const text = newMessagesSentence(here, created.size, { elsewhere: said });
       here = [];
       elsewhere = [];
       created.clear();
-      assigned.clear();
       heard.clear();
       if (text) announce(text);
     };
     const later = () => {
       timer ??= setTimeout(flush, QUIET_MS);
     };
-    // Before a batch reaches the caches: whether a conversation was mine already.
-    const offBatch = onLiveBatch((batch) => {
-      for (const e of batch) {
-        if (e.type !== 'conversation.updated' && e.type !== 'conversation.created') continue;
-        const c = e.data as Conversation;
-        if (c.assigneeId !== meId || c.id === open.current || isOwnChange(c.id)) continue;
-        const before = heard.get(c.id) ?? cachedConversation(qc, c.id);
-        // unknown before (not loaded anywhere): routing's own notification says so, when it assigned it
-        if (!before || before.assigneeId === meId || before.version > c.version) continue;
-        assigned.set(c.id, c.subject);
-        later();
-      }
-    });
     const off = onLiveEvent((e) => {
       if (e.type === 'message.created') {
         const m = e.data as Message;
@@ -136,16 +116,10 @@ export function useNewMessageAnnouncements(openId: number | null, meId: number, 
         if (!had || had.version <= c.version) heard.set(c.id, c);
         if (e.type === 'conversation.created' && c.id !== open.current) created.add(c.id);
         else return;
-      } else if (e.type === 'notification') {
-        // routing's assignment is said by its alert (workflow/Alerts.tsx)
-        const d = e.data as { kind?: string; conversationId?: number };
-        if (d.kind === 'assigned' && typeof d.conversationId === 'number') assigned.delete(d.conversationId);
-        return;
       } else return;
       later();
     });
     return () => {
-      offBatch();
       off();
       if (timer) clearTimeout(timer);
     };

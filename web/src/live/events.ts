@@ -48,13 +48,6 @@ export function onLiveEvent(fn: (e: Incoming) => void): () => void {
   return () => eventListeners.delete(fn);
 }
 
-/** Listeners that see each batch before it is applied to the caches (so they can tell what it changes). */
-const batchListeners = new Set<(batch: readonly Incoming[]) => void>();
-export function onLiveBatch(fn: (batch: readonly Incoming[]) => void): () => void {
-  batchListeners.add(fn);
-  return () => batchListeners.delete(fn);
-}
-
 const BURST = 2000;
 
 function applyBatch(qc: QueryClient, batch: Incoming[]) {
@@ -187,7 +180,6 @@ export function useLiveEvents(enabled: boolean): void {
       flushTimer = null;
       const batch = buffer;
       buffer = [];
-      for (const l of batchListeners) l(batch);
       applyBatch(qc, batch);
       for (const e of batch) for (const l of eventListeners) l(e);
     };
