@@ -612,7 +612,7 @@ describe('bluesky deletions: the sync worker finds a post its author deleted and
   it.each(DIALECTS)('on %s', async (dialect) => {
     const db = await createTestDatabase(dialect);
     const secrets = new SecretBox('bluesky-deletions-secret-0123456789abcdef');
-    const b = await brandChannel(w, { name: `parley-deletions-${dialect}` });
+    const b = await brandChannel(w, { name: `parley-deletions-${dialect}`, settings: { plcUrl: w.net.plc.url } });
     const bob = { networkUserId: w.bob.did, handle: w.bob.handle };
     // (the moderation test above leaves bob blocked and muted: his mentions would not come)
     await b.channel.unblock(bob);
@@ -712,6 +712,85 @@ describe('bluesky deletions: the sync worker finds a post its author deleted and
       expect(asked.flat().length).toBe(posts.length);
       // the next round starts again from the newest
       expect(await run()).toEqual(ids.slice(0, 3).filter((id) => id.startsWith('at://')));
+    } finally {
+      await worker.stop();
+      await db.drop();
+    }
+  }, 120_000);
+
+  it('asks the author\'s own repository: a deleted account\'s posts are deleted; a deactivated account\'s, and posts taken down by moderation, are not; an unreachable repository holds up nobody else', async () => {
+    const db = await createTestDatabase('sqlite');
+    const secrets = new SecretBox('bluesky-deletions-secret-0123456789abcdef');
+    // the authors' PDS answers through this fetch: `down` makes one DID's repository unreachable
+    const down = new Set<string>();
+    const faulty: typeof fetch = async (input, init) => {
+      const req = input instanceof Request ? input : new Request(input, init);
+      const url = new URL(req.url);
+      if (url.pathname === '/xrpc/com.atproto.sync.getRecord' && down.has(url.searchParams.get('did')!)) return new Response('bad gateway', { status: 502 });
+      return fetch(req);
+    };
+    const b = await brandChannel(w, { name: 'parley-deletions-accounts', settings: { plcUrl: w.net.plc.url } });
+    const channel = new BlueskyChannel(b.account, { fetch: faulty, now: Date.now });
+    const bus = new EventBus();
+    const registry = new ChannelRegistry(db.store, secrets, { fetch: globalThis.fetch, now: Date.now });
+    registry.register('bluesky', () => channel);
+    const worker = new ChannelSyncWorker({ store: db.store, bus, clock: systemClock, registry, queue: new IngestQueue(new IngestPipeline({ store: db.store, bus, clock: systemClock })), goneCheck: { everyMs: 0, max: 500 } });
+    const tag = Date.now().toString(36);
+    const user = async (name: string) => {
+      const agent = new AtpAgent({ service: w.net.pds.url });
+      const res = await agent.createAccount({ handle: `${name}${tag}.test`, email: `${name}${tag}@parley.test`, password: `${name}-password` });
+      return { did: res.data.did, handle: res.data.handle, password: `${name}-password`, agent } satisfies User;
+    };
+    try {
+      const now = Date.now();
+      const brandId = await createBrand(db.store.db, { slug: 'bsky-del-accounts', name: 'Bluesky deletions' }, now);
+      const accountId = await createChannelAccount(db.store.db, {
+        brandId, network: 'bluesky', handle: b.account.handle, externalId: b.account.externalId, settings: b.account.settings, credentials: secrets.seal(b.account.credentials),
+      }, now);
+      const run = async () => {
+        await w.net.processAll();
+        await db.store.db.updateTable('channel_account').set({ next_sync_at: 0 }).where('id', '=', accountId).execute();
+        expect(await worker.runOnce()).toEqual([accountId]);
+      };
+      const row = (uri: string) => db.store.db.selectFrom('message').selectAll().where('channel_account_id', '=', accountId).where('network_message_id', '=', uri).executeTakeFirstOrThrow();
+      const [carol, dave, erin, frank] = [await user('carol'), await user('dave'), await user('erin'), await user('frank')];
+      const deleted = await w.post(w.alice, `@${w.brand.handle} alice deletes this (${tag})`);
+      const leaver = await w.post(carol, `@${w.brand.handle} carol leaves Bluesky (${tag})`);
+      const resting = await w.post(dave, `@${w.brand.handle} dave takes a break (${tag})`);
+      const takenDown = await w.post(erin, `@${w.brand.handle} erin breaks the rules (${tag})`);
+      const unreachable = await w.post(frank, `@${w.brand.handle} frank deletes this, his PDS is down (${tag})`);
+      await run();
+      for (const p of [deleted, leaver, resting, takenDown, unreachable]) expect(await row(p.uri)).toMatchObject({ redacted_at: null });
+
+      const admin = { headers: w.net.pds.adminAuthHeaders(), encoding: 'application/json' } as const;
+      const pdsAdmin = new AtpAgent({ service: w.net.pds.url });
+      await w.alice.agent.com.atproto.repo.deleteRecord(split(deleted.uri));
+      await pdsAdmin.com.atproto.admin.deleteAccount({ did: carol.did }, admin);
+      await dave.agent.com.atproto.server.deactivateAccount({});
+      // moderation takes erin's post down in the AppView (its data plane's takedownRecord, which
+      // Ozone's pushed takedowns call) and in her repository's PDS (the admin API)
+      await w.net.bsky.ctx.dataplane.takedownRecord({ recordUri: takenDown.uri, ref: `takedown-${tag}` });
+      await pdsAdmin.com.atproto.admin.updateSubjectStatus({ subject: { $type: 'com.atproto.repo.strongRef', uri: takenDown.uri, cid: takenDown.cid }, takedown: { applied: true, ref: `takedown-${tag}` } }, admin);
+      await frank.agent.com.atproto.repo.deleteRecord(split(unreachable.uri));
+      down.add(frank.did);
+      await w.net.processAll();
+      // the AppView shows none of them any more, for five different reasons
+      const shown = await channel['agent'].app.bsky.feed.getPosts({ uris: [deleted.uri, leaver.uri, resting.uri, takenDown.uri, unreachable.uri] });
+      const names = new Map([[deleted.uri, 'deleted'], [leaver.uri, 'leaver'], [resting.uri, 'resting'], [takenDown.uri, 'takenDown'], [unreachable.uri, 'unreachable']]);
+      expect(shown.data.posts.map((p) => names.get(p.uri))).toEqual([]);
+
+      await run();
+      expect(await row(deleted.uri)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_by_author' });
+      expect(await row(leaver.uri)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_by_author' });
+      expect(await row(resting.uri)).toMatchObject({ redacted_at: null, text: `@${w.brand.handle} dave takes a break (${tag})` });
+      expect(await row(takenDown.uri)).toMatchObject({ redacted_at: null, text: `@${w.brand.handle} erin breaks the rules (${tag})` });
+      expect(await row(unreachable.uri)).toMatchObject({ redacted_at: null });
+
+      // frank's repository answers again: the next round finds his deletion
+      down.clear();
+      await run();
+      expect(await row(unreachable.uri)).toMatchObject({ text: '', redacted_reason: 'deleted_by_author' });
+      expect(await row(resting.uri)).toMatchObject({ redacted_at: null });
     } finally {
       await worker.stop();
       await db.drop();

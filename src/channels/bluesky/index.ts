@@ -5,7 +5,7 @@
  * and an app password (Settings → Privacy and security → App passwords; tick
  * "Allow access to your direct messages" for DMs). Settings: `service` (the PDS or
  * entryway to log in at, default https://bsky.social), `keywords` (listening),
- * `webUrl`, `chatService` (the chat service DID), `directMessages` (false to skip
+ * `webUrl`, `plcUrl` (the PLC directory), `chatService` (the chat service DID), `directMessages` (false to skip
  * the chat API), `timeoutMs`.
  *
  * Ingest (polling `sync`): mention/reply/quote notifications
@@ -26,10 +26,11 @@
  * repository; the AppView stops showing it). `goneFrom` is the sync worker's bounded
  * check of stored posts: app.bsky.feed.getPosts (25 URIs a call) shows what exists,
  * but it also leaves out posts whose author blocks the account or is blocked by it
- * (the AppView's `noBlocks` rule) and taken-down ones; so a post it leaves out is
- * asked for as a record (com.atproto.repo.getRecord through the account's PDS: the
- * author's own repository when it lives there, else the AppView's copy, neither of
- * which applies blocks), and only `RecordNotFound` counts as deleted.
+ * (the AppView's `noBlocks` rule), taken-down ones and those of deactivated accounts;
+ * so a post it leaves out is asked of the author's own repository (./gone.ts: their DID
+ * document names their PDS, whose com.atproto.sync.getRecord proves the record present
+ * or absent), and only a proven absence, a deleted account or a tombstoned identity
+ * counts as deleted. Settings: `plcUrl` (the PLC directory, default https://plc.directory).
  *
  * Sessions: logs in with the app password, refreshes the access token before it
  * expires, and logs in again when a token is refused; a refused app password
@@ -40,6 +41,7 @@ import type { AuthorIdentity, MessageKind, NormalizedMessage } from '../../core/
 import type { Capabilities, Channel, ChannelAccountConfig, ChannelDeps, ChannelFactory, SendRequest, SendResult, SyncResult } from '../types.js';
 import { ChannelError } from '../types.js';
 import { isSessionFailure, toChannelError, type Operation } from './errors.js';
+import { AuthorRepositories, DEFAULT_PLC } from './gone.js';
 import {
   authorOf,
   chatMessageId,
@@ -257,6 +259,9 @@ export class BlueskyChannel implements Channel {
   private readonly keywords: string[];
   private readonly chatDid: string;
   private readonly directMessages: boolean;
+  /** fetch with the account's deadline, for what is asked outside the AT client (authors' repositories). */
+  private readonly fetch: typeof globalThis.fetch;
+  private readonly plcUrl: string;
   private loggingIn: Promise<void> | null = null;
   /** Consecutive passing failures of listening/chat polls (see `secondary`). */
   private readonly sourceFailures = new Map<string, number>();
@@ -265,7 +270,9 @@ export class BlueskyChannel implements Channel {
     const s = account.settings;
     const service = typeof s.service === 'string' && s.service ? s.service : DEFAULT_SERVICE;
     const timeoutMs = typeof s.timeoutMs === 'number' && s.timeoutMs > 0 ? s.timeoutMs : 30_000;
-    this.agent = new AtpAgent({ service, fetch: withDeadline(deps.fetch, timeoutMs) });
+    this.fetch = withDeadline(deps.fetch, timeoutMs);
+    this.agent = new AtpAgent({ service, fetch: this.fetch });
+    this.plcUrl = typeof s.plcUrl === 'string' && s.plcUrl ? s.plcUrl : DEFAULT_PLC;
     this.now = deps.now;
     this.webUrl = typeof s.webUrl === 'string' && s.webUrl ? s.webUrl : DEFAULT_WEB_URL;
     this.keywords = stringList(s.keywords);
@@ -602,28 +609,15 @@ export class BlueskyChannel implements Channel {
    */
   async goneFrom(networkMessageIds: readonly string[]): Promise<string[]> {
     const uris = [...new Set(networkMessageIds)].filter((id) => parseAtUri(id)?.collection === POST_COLLECTION);
+    const repos = new AuthorRepositories(this.fetch, this.plcUrl);
     const gone: string[] = [];
     for (let i = 0; i < uris.length; i += GET_POSTS_MAX) {
       const part = uris.slice(i, i + GET_POSTS_MAX);
       const res = await this.call('read', () => this.agent.app.bsky.feed.getPosts({ uris: part }));
       const shown = new Set(res.data.posts.map((p) => p.uri));
-      for (const uri of part) if (!shown.has(uri) && (await this.recordDeleted(uri))) gone.push(uri);
+      for (const uri of part) if (!shown.has(uri) && (await repos.fate(parseAtUri(uri)!)) === 'deleted') gone.push(uri);
     }
     return gone;
-  }
-
-  /** true only when the record is not there (RecordNotFound); an existing record (hidden by a block) or a repository not found is not a deletion. */
-  private async recordDeleted(uri: string): Promise<boolean> {
-    const { did, collection, rkey } = parseAtUri(uri)!;
-    return this.call('read', async () => {
-      try {
-        await this.agent.com.atproto.repo.getRecord({ repo: did, collection, rkey });
-        return false;
-      } catch (err) {
-        if ((err as { error?: unknown }).error === 'RecordNotFound') return true;
-        throw err;
-      }
-    });
   }
 
   // ---------------------------------------------------------------- send

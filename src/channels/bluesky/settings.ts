@@ -8,6 +8,8 @@ export const settingsSpec: ChannelSettingsSpec = {
     /** Listening: app.bsky.feed.searchPosts for each term. */
     keywords: keywordList({ max: 25, maxLength: 128 }),
     webUrl: httpUrl,
+    /** The PLC directory, where authors' DID documents are read (deletion checks). */
+    plcUrl: httpUrl,
     chatService: z.string().trim().regex(/^did:[a-z]+:\S+$/, 'a DID such as did:web:api.bsky.chat'),
     directMessages: z.boolean(),
     fetchFollowers: z.boolean(),

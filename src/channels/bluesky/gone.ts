@@ -1,0 +1,118 @@
+/**
+ * Whether a Bluesky post the AppView no longer shows was deleted, asked of the only party that
+ * knows: the author's own repository, on the PDS their DID document names.
+ *
+ * The AppView (app.bsky.feed.getPosts, and com.atproto.repo.getRecord when proxied to it) leaves
+ * out a post for several reasons that are not its author deleting it: a block either way, a
+ * moderation takedown of the post or of the account, a deactivated account. Its getRecord
+ * answers `RecordNotFound` for a taken-down record as for a deleted one, and "Could not find
+ * repo" (no error name) for a taken-down, deactivated or deleted account alike. So:
+ *
+ *  1. The author's DID document (did:plc from the PLC directory, did:web from its host's
+ *     /.well-known/did.json) gives their PDS and signing key. A did:plc the directory answers
+ *     404 or 410 for (tombstoned) is an identity that is gone: its posts count as deleted.
+ *  2. That PDS's com.atproto.sync.getRecord (public) answers with a CAR file: the signed commit
+ *     and the path through the repository's tree to where the record is, or would be. Checked
+ *     with @atproto/repo's verifyProofs against the signing key: the record proven absent is a
+ *     deletion by its author; proven present, it exists (hidden from us by a block, or taken
+ *     down by moderation: a takedown leaves the record in the repository).
+ *  3. The PDS's error names: `RepoNotFound` (the account was deleted from the PDS its identity
+ *     points to) counts as deleted, as `RecordNotFound` does (older PDSes answered it for a
+ *     missing record); `RepoTakendown`, `RepoSuspended` and `RepoDeactivated` do not (the
+ *     account may come back, and moderation is not its author deleting).
+ *
+ * Anything else (a PDS or directory down, a malformed answer, a proof that does not verify) is
+ * "unknown": the post is not redacted, and is asked again in a later round. It never fails the
+ * check of the other posts.
+ */
+import { didDocument, getKey, getPds } from '@atproto/identity';
+import { verifyProofs } from '@atproto/repo';
+
+export const DEFAULT_PLC = 'https://plc.directory';
+
+export type PostFate = 'deleted' | 'exists' | 'unknown';
+
+interface AuthorRepo {
+  pds: string;
+  signingKey: string;
+}
+
+/** What the author's repository says of each post (at:// URIs of app.bsky.feed.post records, parsed). */
+export class AuthorRepositories {
+  /** Per DID: its repository, null for an identity that is gone, undefined while unknown. */
+  private readonly repos = new Map<string, Promise<AuthorRepo | null | undefined>>();
+
+  constructor(private readonly fetch: typeof globalThis.fetch, private readonly plcUrl: string) {}
+
+  async fate(post: { did: string; collection: string; rkey: string }): Promise<PostFate> {
+    const repo = await this.repo(post.did);
+    if (repo === null) return 'deleted';
+    if (repo === undefined) return 'unknown';
+    const url = new URL('/xrpc/com.atproto.sync.getRecord', repo.pds);
+    url.searchParams.set('did', post.did);
+    url.searchParams.set('collection', post.collection);
+    url.searchParams.set('rkey', post.rkey);
+    let res: Response;
+    try {
+      res = await this.fetch(url);
+    } catch {
+      return 'unknown';
+    }
+    if (res.ok) {
+      try {
+        const proof = new Uint8Array(await res.arrayBuffer());
+        const { verified } = await verifyProofs(proof, [{ collection: post.collection, rkey: post.rkey, cid: null }], post.did, repo.signingKey);
+        return verified.length ? 'deleted' : 'exists';
+      } catch {
+        return 'unknown';
+      }
+    }
+    const name = await errorName(res);
+    if (name === 'RepoNotFound' || name === 'RecordNotFound') return 'deleted';
+    return name === 'RepoTakendown' || name === 'RepoSuspended' || name === 'RepoDeactivated' ? 'exists' : 'unknown';
+  }
+
+  private repo(did: string): Promise<AuthorRepo | null | undefined> {
+    let r = this.repos.get(did);
+    if (!r) {
+      r = this.resolve(did);
+      this.repos.set(did, r);
+    }
+    return r;
+  }
+
+  private async resolve(did: string): Promise<AuthorRepo | null | undefined> {
+    let url: URL;
+    if (/^did:plc:[a-z2-7]+$/.test(did)) url = new URL(`/${did}`, this.plcUrl);
+    else if (/^did:web:[a-zA-Z0-9.%-]+$/.test(did)) url = new URL(`https://${decodeURIComponent(did.slice('did:web:'.length))}/.well-known/did.json`);
+    else return undefined;
+    let res: Response;
+    try {
+      res = await this.fetch(url);
+    } catch {
+      return undefined;
+    }
+    // the directory's answer for an unknown or tombstoned did:plc; a web host's 404 may be a passing fault
+    if (did.startsWith('did:plc:') && (res.status === 404 || res.status === 410)) return null;
+    if (!res.ok) return undefined;
+    try {
+      const parsed = didDocument.safeParse(await res.json());
+      if (!parsed.success || parsed.data.id !== did) return undefined;
+      const doc = parsed.data;
+      const pds = getPds(doc);
+      const signingKey = getKey(doc);
+      return pds && signingKey ? { pds, signingKey } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+async function errorName(res: Response): Promise<string | null> {
+  try {
+    const body = (await res.json()) as { error?: unknown };
+    return typeof body.error === 'string' ? body.error : null;
+  } catch {
+    return null;
+  }
+}
