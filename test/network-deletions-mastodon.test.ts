@@ -2,16 +2,20 @@
  * A customer deletes on Mastodon what they wrote to the brand: the instance publishes `delete`
  * (the status id) on the `user` stream of every account the status mentioned
  * (RemoveStatusService#remove_from_mentions), the connector listens to that stream, and the
- * sync worker redacts the stored message (content gone, row kept). Through the real sync
+ * sync worker redacts the stored message (content gone, row kept). A deletion made while no
+ * stream was connected (a restart, a dropped connection) is caught by the sync worker's hourly
+ * check (`goneFrom`: GET /api/v1/statuses/:id, only 404 "Record not found" counts, a block is
+ * told apart by an anonymous read); an erroring server redacts nothing. Through the real sync
  * worker, ingest pipeline and database, the real masto client and the Mastodon contract server.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Store } from '../src/store/db.js';
 import { MastodonChannel } from '../src/channels/mastodon/index.js';
 import { ChannelRegistry } from '../src/channels/registry.js';
 import { ChannelSyncWorker } from '../src/channels/sync.js';
 import { createBrand, createChannelAccount } from '../src/commands/setup.js';
 import { EventBus } from '../src/events/bus.js';
-import { systemClock } from '../src/lib/clock.js';
+import { ManualClock, systemClock, type Clock } from '../src/lib/clock.js';
 import { SecretBox } from '../src/lib/secrets.js';
 import { IngestPipeline } from '../src/pipeline/ingest.js';
 import { IngestQueue } from '../src/pipeline/queue.js';
@@ -88,6 +92,156 @@ describeEachStore('deletions on Mastodon', (get) => {
       expect((await row(gone))!.text).toBe('');
     } finally {
       await worker.stop();
+    }
+  }, 60_000);
+  /** A brand with the Mastodon account connected; `process()` is a new sync worker (a Parley process) sharing the database. */
+  async function setup(store: Store, slug: string, clock: Clock, goneCheck?: { everyMs?: number; max?: number }) {
+    const brand = server.createAccount({ username: `${slug}brand` });
+    const secrets = new SecretBox('network-deletions-mastodon-0123456789abcdef');
+    const now = Date.now();
+    const brandId = await createBrand(store.db, { slug: `${slug}-${now}`, name: 'Mastodon deletions' }, now);
+    const settings = { instanceUrl: server.url, timeoutMs: 5000 };
+    const accountId = await createChannelAccount(store.db, {
+      brandId, network: 'mastodon', handle: brand.acct, externalId: brand.id, settings, credentials: secrets.seal({ accessToken: brand.token }),
+    }, now);
+    const workers: ChannelSyncWorker[] = [];
+    const process = () => {
+      const bus = new EventBus();
+      const registry = new ChannelRegistry(store, secrets, { fetch: globalThis.fetch, now: () => Date.now() });
+      registry.register('mastodon', (acc) => new MastodonChannel(acc, { fetch: globalThis.fetch, now: () => Date.now() }));
+      const w = new ChannelSyncWorker({ store, bus, clock, registry, queue: new IngestQueue(new IngestPipeline({ store, bus, clock: systemClock })), ...(goneCheck ? { goneCheck } : {}) });
+      workers.push(w);
+      return w;
+    };
+    const run = async (w: ChannelSyncWorker) => {
+      // only this account is due (the other tests' accounts share the database)
+      await store.db.updateTable('channel_account').set({ next_sync_at: 8.64e15 }).where('id', '!=', accountId).execute();
+      await store.db.updateTable('channel_account').set({ next_sync_at: 0 }).where('id', '=', accountId).execute();
+      expect(await w.runOnce()).toEqual([accountId]);
+    };
+    const post = async (token: string, status: string, visibility = 'public') => {
+      const res = await fetch(`${server.url}/api/v1/statuses`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ status, visibility }) });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { id: string }).id;
+    };
+    const remove = (token: string, id: string) => fetch(`${server.url}/api/v1/statuses/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } }).then((r) => expect(r.status).toBe(200));
+    const row = (id: string) => store.db.selectFrom('message').selectAll().where('channel_account_id', '=', accountId).where('network_message_id', '=', id).executeTakeFirstOrThrow();
+    /** Status reads (GET /api/v1/statuses/:id) since request number `from`: [id, with the token?]. */
+    const reads = (from: number) =>
+      server.requests.slice(from).filter((r) => r.method === 'GET' && /^\/api\/v1\/statuses\/\d+$/.test(r.path)).map((r) => [r.path.split('/').pop()!, !!r.headers.authorization] as const);
+    const stopAll = async () => {
+      for (const w of workers) await w.stop();
+    };
+    const channel = new MastodonChannel({ id: accountId, brandId, network: 'mastodon', handle: brand.acct, externalId: brand.id, settings, credentials: { accessToken: brand.token } }, { fetch: globalThis.fetch, now: () => Date.now() });
+    return { brand, brandId, accountId, process, run, post, remove, row, reads, stopAll, channel };
+  }
+
+  it('a status deleted while no stream was connected is redacted by the next check of a restarted process, hourly; a block or a refused anonymous read is not a deletion, a suspended author is', async () => {
+    const { store } = get();
+    const clock = new ManualClock(Date.now());
+    const s = await setup(store, 'mgone', clock);
+    const alice = server.createAccount({ username: 'mgonealice' });
+    const bob = server.createAccount({ username: 'mgonebob' });
+    const carol = server.createAccount({ username: 'mgonecarol' });
+    const dave = server.createAccount({ username: 'mgonedave' });
+    try {
+      const keep = await s.post(alice.token, `@${s.brand.acct} my order 1234 never came`);
+      const gone = await s.post(alice.token, `@${s.brand.acct} my address is 1 Secret Lane`);
+      const goneDm = await s.post(dave.token, `@${s.brand.acct} my card ends 4242`, 'direct');
+      const blocked = await s.post(bob.token, `@${s.brand.acct} bob asks, then blocks you`);
+      const suspended = await s.post(carol.token, `@${s.brand.acct} carol then deletes her account`);
+      const first = s.process();
+      await s.run(first); // stores the five, opens the stream, and checks them: all there
+      for (const id of [keep, gone, goneDm, blocked, suspended]) expect(await s.row(id)).toMatchObject({ redacted_at: null });
+      await first.stop();
+      await until('the stream is closed', () => server.streamCount() === 0);
+
+      // while no Parley process listens
+      await s.remove(alice.token, gone);
+      await s.remove(dave.token, goneDm);
+      expect((await fetch(`${server.url}/api/v1/accounts/${s.brand.id}/block`, { method: 'POST', headers: { authorization: `Bearer ${bob.token}` } })).status).toBe(200);
+      server.suspendAccount(carol.id);
+
+      // a restarted process: its stream connects after the deletions (no `delete` event), and the
+      // check waits for the hour since the last one, which the first process ran
+      const second = s.process();
+      let at = server.requests.length;
+      await s.run(second);
+      expect(s.reads(at)).toEqual([]);
+      expect(await s.row(gone)).toMatchObject({ redacted_at: null });
+
+      clock.advance(61 * 60_000);
+      at = server.requests.length;
+      await s.run(second);
+      expect(await s.row(gone)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_by_author' });
+      expect(await s.row(goneDm)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_by_author' });
+      expect(await s.row(suspended)).toMatchObject({ text: '', redacted_reason: 'deleted_by_author' });
+      expect(await s.row(keep)).toMatchObject({ redacted_at: null, text: `@${s.brand.acct} my order 1234 never came` });
+      expect(await s.row(blocked)).toMatchObject({ redacted_at: null, text: `@${s.brand.acct} bob asks, then blocks you` });
+      // one read each with the token; what that did not find, once more without it
+      const r = s.reads(at);
+      expect(r.filter(([, t]) => t).map(([id]) => id).sort()).toEqual([keep, gone, goneDm, blocked, suspended].sort());
+      expect(r.filter(([, t]) => !t).map(([id]) => id).sort()).toEqual([gone, goneDm, blocked, suspended].sort());
+      const audit = await store.db.selectFrom('audit_event').select('actor').where('brand_id', '=', s.brandId).execute();
+      expect(audit.some((a) => a.actor === 'system:sync:mastodon')).toBe(true);
+
+      // an instance that serves no anonymous reads: a 404 with the token cannot be told from a block
+      const hidden = await s.post(bob.token, `@${s.brand.acct} hidden by the block`);
+      const alsoGone = await s.post(alice.token, `@${s.brand.acct} deleted on a closed instance`);
+      await s.remove(alice.token, alsoGone);
+      server.anonymousReads = false;
+      try {
+        expect(await s.channel.goneFrom([hidden, alsoGone, keep])).toEqual([]);
+      } finally {
+        server.anonymousReads = true;
+      }
+      expect(await s.channel.goneFrom([hidden, alsoGone, keep, 'not-a-status-id'])).toEqual([alsoGone]);
+    } finally {
+      await s.stopAll();
+    }
+  }, 60_000);
+
+  it('an erroring server redacts nothing: 401, 403, 429, 5xx and a 404 that is not "Record not found" throw, and the check asks the same statuses again', async () => {
+    const { store } = get();
+    const s = await setup(store, 'merr', systemClock, { everyMs: 0 });
+    const erin = server.createAccount({ username: 'merrerin' });
+    try {
+      const gone = await s.post(erin.token, `@${s.brand.acct} please forget my phone number 555-0100`);
+      const kept = await s.post(erin.token, `@${s.brand.acct} and answer my question`);
+      const first = s.process();
+      await s.run(first);
+      await first.stop();
+      await until('the stream is closed', () => server.streamCount() === 0);
+      await s.remove(erin.token, gone);
+
+      const statusPath = /^\/api\/v1\/statuses\/\d+$/;
+      for (const status of [401, 403, 429, 500, 502, 503, 404]) {
+        server.failRequests(statusPath, status, 100);
+        try {
+          await expect(s.channel.goneFrom([gone, kept]), `HTTP ${status}`).rejects.toMatchObject({ code: { 401: 'AUTH_REVOKED', 403: 'PERMISSION_DENIED', 429: 'RATE_LIMITED', 404: 'NOT_FOUND' }[status as 401] ?? 'TEMPORARY' });
+        } finally {
+          server.clearRequestFaults();
+        }
+      }
+      // an outage of the status endpoint during a run: the sync succeeds, nothing is redacted
+      const second = s.process();
+      server.failRequests(statusPath, 503, 100);
+      try {
+        await s.run(second);
+        await s.run(second);
+      } finally {
+        server.clearRequestFaults();
+      }
+      expect(await s.row(gone)).toMatchObject({ redacted_at: null });
+      expect(await s.row(kept)).toMatchObject({ redacted_at: null });
+      // over: the same statuses are asked again, and the deleted one is redacted
+      const at = server.requests.length;
+      await s.run(second);
+      expect(s.reads(at).filter(([, t]) => t).map(([id]) => id).sort()).toEqual([gone, kept].sort());
+      expect(await s.row(gone)).toMatchObject({ text: '', redacted_reason: 'deleted_by_author' });
+      expect(await s.row(kept)).toMatchObject({ redacted_at: null });
+    } finally {
+      await s.stopAll();
     }
   }, 60_000);
 });

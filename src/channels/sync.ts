@@ -10,11 +10,14 @@
  * fresh backfill.
  *
  * Deletions: a stream's deletion notices (Mastodon `delete` events) redact the stored
- * messages they name. For a network that tells nobody (Bluesky), each sync run of an account
+ * messages they name. For a network that tells nobody (Bluesky, Instagram), or tells only a
+ * live connection that may have been down at the time (Mastodon), each sync run of an account
  * whose connector has `goneFrom` asks, at most every `goneCheck.everyMs`, whether up to
  * `goneCheck.max` of its recent inbound messages (the last `goneCheck.days` days, in
  * conversations not resolved, newest first) still exist, going on from where the last check
- * stopped until all were asked, then from the newest again; what is gone is redacted.
+ * stopped until all were asked, then from the newest again; what is gone is redacted. Where
+ * the check stands (channel_account.gone_checked_at, gone_check_below) is written with the
+ * account under the run's lease, so a restart or another process keeps the cadence and the walk.
  */
 import { randomUUID } from 'node:crypto';
 import type { NormalizedMessage } from '../core/types.js';
@@ -55,8 +58,6 @@ export class ChannelSyncWorker {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private readonly streams = new Map<number, { ctrl: AbortController; channel: Channel; failures: number; retryAt: number }>();
-  /** Per account: when its stored posts were last checked for deletion, and below which message id the next check goes on. */
-  private readonly goneChecks = new Map<number, { at: number; below: number | null }>();
 
   constructor(private readonly deps: SyncDeps) {
     this.workerId = deps.workerId ?? `sync-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -186,7 +187,10 @@ export class ChannelSyncWorker {
 
   /**
    * Ask the connector which recent stored posts are gone (see the header), under this run's
-   * lease. A failure is logged and tried again next time: it never fails the sync.
+   * lease. Where the check stands (when it last ran, below which message id it goes on) is
+   * kept with the account, not in this process: a restarted process, or another one that
+   * leases the account next, keeps the cadence and goes on where the last check stopped. A
+   * failure is logged and tried again next time: it never fails the sync.
    */
   private async checkGone(account: ChannelAccount, channel: Channel): Promise<void> {
     const { store, clock } = this.deps;
@@ -194,8 +198,13 @@ export class ChannelSyncWorker {
     const every = this.deps.goneCheck?.everyMs ?? channel.goneCheck?.everyMs ?? 15 * 60_000;
     const max = this.deps.goneCheck?.max ?? channel.goneCheck?.max ?? 100;
     const days = this.deps.goneCheck?.days ?? 7;
-    const last = this.goneChecks.get(account.id);
-    if (last && now - last.at < every) return;
+    // read under the lease (the row this run started with may predate another process's check)
+    const last = await store.db.selectFrom('channel_account').select(['gone_checked_at', 'gone_check_below']).where('id', '=', account.id).where('sync_lease_owner', '=', this.workerId).executeTakeFirst();
+    if (!last) return;
+    const lastAt = last.gone_checked_at === null ? null : Number(last.gone_checked_at);
+    const lastBelow = last.gone_check_below === null ? null : Number(last.gone_check_below);
+    // (a position stamped by a process whose clock runs ahead is not waited on past one cadence)
+    if (lastAt !== null && Math.abs(now - lastAt) < every) return;
     const recent = (below: number | null) => {
       let q = store.db
         .selectFrom('message')
@@ -210,20 +219,27 @@ export class ChannelSyncWorker {
       if (below !== null) q = q.where('message.id', '<', below);
       return q.orderBy('message.id', 'desc').limit(max).execute();
     };
-    let rows = await recent(last?.below ?? null);
+    /** Where the check stands, written only while the lease is this run's (else the other process's stands). */
+    const record = (below: number | null) =>
+      store.db.updateTable('channel_account').set({ gone_checked_at: now, gone_check_below: below }).where('id', '=', account.id).where('sync_lease_owner', '=', this.workerId).execute();
+    let rows = await recent(lastBelow);
     // the last round ended on a full batch: this one starts from the newest again
-    if (!rows.length && last?.below) rows = await recent(null);
+    if (!rows.length && lastBelow !== null) rows = await recent(null);
     // the next check goes on below these (or from the newest again when they were the last)
-    this.goneChecks.set(account.id, { at: now, below: rows.length === max ? Number(rows[rows.length - 1]!.id) : null });
-    if (!rows.length) return;
+    const next = rows.length === max ? Number(rows[rows.length - 1]!.id) : null;
+    if (!rows.length) {
+      await record(null);
+      return;
+    }
     const asked = new Set(rows.map((r) => r.network_message_id!));
     try {
       const gone = (await channel.goneFrom!([...asked])).filter((id) => asked.has(id));
-      if (!gone.length || !(await this.renew(account.id))) return;
-      await applyNetworkDeletions(this.deps, { brandId: account.brand_id, network: account.network, networkMessageIds: gone, actor: `system:sync:${account.network}` });
+      if (!(await this.renew(account.id))) return;
+      if (gone.length) await applyNetworkDeletions(this.deps, { brandId: account.brand_id, network: account.network, networkMessageIds: gone, actor: `system:sync:${account.network}` });
+      await record(next);
     } catch (err) {
-      // these are asked again next time
-      this.goneChecks.set(account.id, { at: now, below: last?.below ?? null });
+      // these are asked again next time (after the cadence: a network that is failing is not hammered)
+      await record(lastBelow);
       this.deps.log?.warn({ accountId: account.id, err: err instanceof ChannelError ? `${err.code}: ${err.message}` : String(err) }, 'checking for deleted posts failed; trying again next time');
     }
   }

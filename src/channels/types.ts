@@ -125,7 +125,8 @@ export interface Channel {
   /**
    * Which of these stored items (network ids) are certainly gone from the network: deleted
    * by their author, not merely hidden from the account (a block, a takedown elsewhere).
-   * For networks that tell nobody of a deletion (Bluesky): the sync worker asks it, bounded,
+   * For networks that tell nobody of a deletion (Bluesky, Instagram), or tell only a live
+   * connection that may have been down (Mastodon): the sync worker asks it, bounded,
    * about recent items of open conversations, and redacts what is gone. An id the connector
    * cannot judge is not gone.
    */
@@ -167,4 +168,6 @@ export interface ChannelDeps {
   /** fetch, injectable so tests can point a connector at a contract server. */
   fetch: typeof fetch;
   now: () => number;
+  /** Keys derived from the instance secret, by purpose (`SecretBox.deriveKey`); absent in bare tests. */
+  deriveKey?: (purpose: string) => Buffer;
 }

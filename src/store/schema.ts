@@ -106,6 +106,10 @@ export interface ChannelAccountTable {
   sync_lease_until: number | null;
   sync_lease_owner: string | null;
   next_sync_at: number | null;
+  /** When the check for deleted posts last ran for this account (src/channels/sync.ts); null = never. */
+  gone_checked_at: number | null;
+  /** The message id the next check for deleted posts goes on below; null = from the newest. */
+  gone_check_below: number | null;
 }
 
 export interface ContactTable {
@@ -235,7 +239,7 @@ export interface MessageTable {
   review_note: string | null;
   /** Set when the text and payload were cleared (src/store/redact.ts); the row stays for threading and reports. */
   redacted_at: number | null;
-  /** deleted_by_author | deleted_by_brand | erasure */
+  /** deleted_by_author | deleted_by_brand | deleted | erasure */
   redacted_reason: string | null;
 }
 

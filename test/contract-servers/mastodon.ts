@@ -17,8 +17,17 @@
  *   (a repeat returns the first status), mentions and hashtags parsed and
  *   rendered to HTML like Mastodon's formatter, `mention` notifications for the
  *   mentioned local accounts (not from accounts they block or mute).
- * - Visibility: direct statuses are seen by their author and mentioned accounts
- *   only; private (followers-only) ones, here, by the author and mentioned ones.
+ * - Visibility as StatusPolicy#show? decides it: nothing of a suspended author
+ *   (`suspendAccount`); direct statuses are seen by their author and mentioned
+ *   accounts only; private (followers-only) ones, here, by the author and mentioned
+ *   ones (follows are not modelled), whatever the author blocks; public and unlisted
+ *   ones by anyone, signed in or not, except an account their author blocks. A status
+ *   refused is answered like a missing one: 404 `{"error":"Record not found"}`
+ *   (the controller re-raises NotPermittedError as RecordNotFound; docs: "Status does
+ *   not exist or is private").
+ * - `anonymousReads = false` is an instance in authorized-fetch / limited federation
+ *   mode: reads without a token answer 401 `{"error":"This API requires an
+ *   authenticated user"}` (docs, GET /api/v1/statuses/:id).
  * - Pagination by max_id / since_id / min_id / limit with Link headers.
  * - The streaming API over WebSocket at /api/v1/streaming (token as
  *   Sec-WebSocket-Protocol, Authorization header or access_token), subscribe /
@@ -47,6 +56,8 @@ export interface AccountRecord {
   followersCount: number;
   followingCount: number;
   createdAt: string;
+  /** Suspended by a moderator, or deleted by its owner (a self-deletion is a suspension too). */
+  suspended?: boolean;
 }
 
 export interface StatusRecord {
@@ -127,6 +138,8 @@ export class MastodonContractServer {
   private lastIdMs = 0n;
   /** Requests per account per 5 minutes (Mastodon's default for /api/*). */
   rateLimit = 300;
+  /** false: the instance answers reads without a token 401 (authorized-fetch / limited federation mode). */
+  anonymousReads = true;
 
   constructor(opts: { domain?: string } = {}) {
     this.domain = opts.domain ?? 'mastodon.test';
@@ -177,6 +190,12 @@ export class MastodonContractServer {
     for (const c of this.streamClients) if (c.token === token) this.closeStream(c, 1008);
   }
 
+  /** Suspend an account (a moderator's action, or its owner deleting it): its statuses are shown to no one. */
+  suspendAccount(accountId: string): void {
+    const a = this.accounts.get(accountId);
+    if (a) a.suspended = true;
+  }
+
   /** The next POST /api/v1/statuses fails this way. */
   failNext(mode: FaultMode): void {
     this.faults.push(mode);
@@ -185,6 +204,11 @@ export class MastodonContractServer {
   /** The next `times` requests whose path matches answer `status` with Mastodon's error body (an outage of one endpoint). */
   failRequests(path: RegExp, status: number, times = 1): void {
     this.requestFaults.push({ path, status, times });
+  }
+
+  /** The endpoint outage is over: no more `failRequests` answers. */
+  clearRequestFaults(): void {
+    this.requestFaults = [];
   }
 
   /** End every streaming connection (a restart of the streaming server). */
@@ -274,6 +298,7 @@ export class MastodonContractServer {
       last_status_at: last ? last.createdAt.slice(0, 10) : null,
       emojis: [],
       fields: [],
+      ...(a.suspended ? { suspended: true } : {}),
     };
   }
 
@@ -383,9 +408,11 @@ export class MastodonContractServer {
     };
   }
 
+  /** StatusPolicy#show? (app/policies/status_policy.rb), follows aside. */
   private canSee(viewerId: string | null, s: StatusRecord): boolean {
     if (s.deleted) return false;
-    if (s.visibility === 'public' || s.visibility === 'unlisted') return true;
+    if (this.accounts.get(s.accountId)?.suspended) return false;
+    if (s.visibility === 'public' || s.visibility === 'unlisted') return viewerId === null || !this.blocks.get(s.accountId)?.has(viewerId);
     return viewerId !== null && (s.accountId === viewerId || s.mentionIds.includes(viewerId));
   }
 
@@ -429,6 +456,7 @@ export class MastodonContractServer {
         throw new HttpFailure(fault.status, fault.status >= 500 ? 'We\'re sorry, but something went wrong on our end.' : 'Error');
       }
       const auth = this.authenticate(req, url);
+      if (!auth && !this.anonymousReads && url.pathname.startsWith('/api/') && url.pathname !== '/api/v2/instance') throw new HttpFailure(401, 'This API requires an authenticated user');
       this.rateLimitHeaders(auth?.accountId ?? null, res);
       const body = method === 'POST' || method === 'PUT' || method === 'PATCH' ? await readBody(req) : {};
       await this.route(method, url, auth, body, req, res);

@@ -612,7 +612,7 @@ describe('bluesky deletions: the sync worker finds a post its author deleted and
   it.each(DIALECTS)('on %s', async (dialect) => {
     const db = await createTestDatabase(dialect);
     const secrets = new SecretBox('bluesky-deletions-secret-0123456789abcdef');
-    const b = await brandChannel(w, { name: `parley-deletions-${dialect}`, settings: { plcUrl: w.net.plc.url } });
+    const b = await brandChannel(w, { name: `parley-deletions-${dialect}`, settings: { plcUrl: w.net.plc.url, timeoutMs: 20_000 } });
     const bob = { networkUserId: w.bob.did, handle: w.bob.handle };
     // (the moderation test above leaves bob blocked and muted: his mentions would not come)
     await b.channel.unblock(bob);
@@ -729,7 +729,8 @@ describe('bluesky deletions: the sync worker finds a post its author deleted and
       if (url.pathname === '/xrpc/com.atproto.sync.getRecord' && down.has(url.searchParams.get('did')!)) return new Response('bad gateway', { status: 502 });
       return fetch(req);
     };
-    const b = await brandChannel(w, { name: 'parley-deletions-accounts', settings: { plcUrl: w.net.plc.url } });
+    // a generous deadline: a repository that answers late would be 'unknown' (not redacted), which is frank's case only
+    const b = await brandChannel(w, { name: 'parley-deletions-accounts', settings: { plcUrl: w.net.plc.url, timeoutMs: 20_000 } });
     const channel = new BlueskyChannel(b.account, { fetch: faulty, now: Date.now });
     const bus = new EventBus();
     const registry = new ChannelRegistry(db.store, secrets, { fetch: globalThis.fetch, now: Date.now });

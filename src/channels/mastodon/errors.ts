@@ -52,6 +52,22 @@ export function rateLimitResetAt(value: string | null, now: number): number {
   return now + 60_000;
 }
 
+/**
+ * Mastodon's answer for a record that is not there, or not there for this reader: 404 with
+ * `{"error":"Record not found"}` (ActiveRecord::RecordNotFound, and a refused StatusPolicy
+ * re-raised as it). A 404 from anything else (a proxy's page, a missing route) is not this.
+ */
+export function isRecordNotFound(err: unknown): boolean {
+  const http = asHttp(err);
+  return !!http && http.statusCode === 404 && http.message === 'Record not found';
+}
+
+/** 401 `{"error":"This API requires an authenticated user"}`: the instance serves no anonymous reads (authorized-fetch / limited federation mode). */
+export function isAuthenticationRequired(err: unknown): boolean {
+  const http = asHttp(err);
+  return !!http && http.statusCode === 401 && /requires an authenticated user/i.test(http.message);
+}
+
 export function isTimeout(err: unknown): boolean {
   return causes(err).some((c) => c instanceof Error && (c.name === 'MastoTimeoutError' || c.name === 'TimeoutError' || c.name === 'AbortError'));
 }

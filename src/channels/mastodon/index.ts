@@ -22,8 +22,18 @@
  * runs the same service on the brand's instance) — not to `user:notification`,
  * which is why the connector listens to `user`. The ids are handed to the sync
  * worker, which redacts the stored ones. Its mention notification goes with the
- * status, so polling alone never sees a deletion: one made while no stream is
- * connected is not noticed.
+ * status, so polling alone never sees a deletion: for one made while no stream was
+ * connected (a restart, a dropped connection), the sync worker's check asks
+ * `goneFrom` about recent stored statuses, hourly and 40 at a time
+ * (`goneCheck`; each is one request against the account's 300 per 5 minutes).
+ * `goneFrom` reads each with GET /api/v1/statuses/:id (4 at a time), and counts
+ * a status gone only on 404 `{"error":"Record not found"}` — which Mastodon
+ * answers both for a status that does not exist and for one StatusPolicy#show?
+ * refuses this reader — then rules out what a refusal can mean (see goneFrom).
+ * Any other answer (401, 403, 429, 5xx, a proxy's page, no answer) throws, and
+ * the worker asks again next time; nothing is redacted on a guess.
+ * GET /api/v1/statuses?id[]= (4.3+) would read many at once, but drops unseen
+ * ids without saying why and is missing on older servers: not used.
  *
  * Send: POST /api/v1/statuses with `in_reply_to_id`, the mention's visibility
  * (public/unlisted/private; never wider), the customer @mentioned (Mastodon only
@@ -36,7 +46,7 @@ import { createRestAPIClient, createStreamingAPIClient, type mastodon } from 'ma
 import type { AuthorIdentity, NormalizedMessage } from '../../core/types.js';
 import type { Capabilities, Channel, ChannelAccountConfig, ChannelDeps, ChannelFactory, SendRequest, SendResult, SyncResult } from '../types.js';
 import { ChannelError } from '../types.js';
-import { toChannelError, type Operation } from './errors.js';
+import { isAuthenticationRequired, isRecordNotFound, toChannelError, type Operation } from './errors.js';
 import {
   authorOf,
   compareIds,
@@ -165,6 +175,8 @@ export class MastodonChannel implements Channel {
   private readonly token: string;
   private readonly hashtags: string[];
   private readonly keywords: string[];
+  /** The same instance without the token: what anyone may read (see goneFrom). */
+  private readonly anonymous: mastodon.rest.Client;
   private me: Promise<MastoAccount> | null = null;
   /** Consecutive passing failures of listening polls (see `secondary`). */
   private readonly sourceFailures = new Map<string, number>();
@@ -176,6 +188,7 @@ export class MastodonChannel implements Channel {
     const timeout = typeof s.timeoutMs === 'number' && s.timeoutMs > 0 ? s.timeoutMs : 30_000;
     // masto calls the global fetch (it takes no custom one); tests point instanceUrl at a contract server
     this.rest = createRestAPIClient({ url: this.instanceUrl || 'http://invalid.invalid', accessToken: this.token, timeout });
+    this.anonymous = createRestAPIClient({ url: this.instanceUrl || 'http://invalid.invalid', timeout });
     this.now = deps.now;
     this.hashtags = stringList(s.hashtags).map((t) => t.replace(/^#/, ''));
     this.keywords = stringList(s.keywords);
@@ -404,6 +417,40 @@ export class MastodonChannel implements Channel {
     }
   }
 
+  // ---------------------------------------------------------------- deletions missed by the stream
+
+  /** The sync worker's check (src/channels/sync.ts): hourly, 40 statuses, one request each (plus a few for what is not found). */
+  readonly goneCheck = { everyMs: 3_600_000, max: 40 };
+
+  /**
+   * Which stored statuses are certainly gone. GET /api/v1/statuses/:id with the account's
+   * token answers 404 "Record not found" both when the status does not exist and when
+   * StatusPolicy#show? refuses this reader:
+   *  - a direct or followers-only status that mentions the account is shown to it whatever
+   *    the author blocks, so a mention's 404 is never a block;
+   *  - a public or unlisted status is refused to a reader its author blocks (or whose domain it
+   *    blocks). Such a status still exists: it is read again without the token (anyone may read
+   *    a public status), and an answer there means it is NOT gone. An instance that serves no
+   *    anonymous reads (401 "This API requires an authenticated user": authorized-fetch or
+   *    limited federation mode) leaves a block undecidable, so that status is not gone either;
+   *  - a suspended author's statuses are refused to everyone, exactly like deleted ones. They
+   *    ARE counted gone, on purpose: a person deleting their own Mastodon account is a
+   *    suspension followed by the deletion of everything they wrote, indistinguishable through
+   *    the API from a moderator's suspension, and the desk must honour the erasure; either way
+   *    the network shows the status to no one any more (a moderator's suspension deletes the
+   *    data after 30 days unless lifted). Statuses removed by the instance's moderators, or with
+   *    a defederated domain, are gone the same way.
+   * Ids that are not Mastodon ids (digits) are never gone. Any other answer throws (through
+   * the error policy's codes) and nothing is reported: the worker asks again next time.
+   */
+  async goneFrom(networkMessageIds: readonly string[]): Promise<string[]> {
+    const asked = [...new Set(networkMessageIds)].filter((id) => /^\d{1,20}$/.test(id));
+    const withToken = await inPool(asked, GONE_CONCURRENCY, (id) => this.call('read', () => readStatus(this.rest, id)));
+    const unseen = asked.filter((_, i) => withToken[i] === 'missing');
+    const byAnyone = await inPool(unseen, GONE_CONCURRENCY, (id) => this.call('read', () => readStatus(this.anonymous, id, true)));
+    return unseen.filter((_, i) => byAnyone[i] === 'missing');
+  }
+
   // ---------------------------------------------------------------- send
 
   /** The status being answered: from the stored raw payload, else fetched. */
@@ -519,6 +566,41 @@ export class MastodonChannel implements Channel {
   async close(): Promise<void> {
     // REST calls hold no connection; streams close through their AbortSignal
   }
+}
+
+/** Statuses read at once by `goneFrom`: the check stays a trickle within the account's rate limit. */
+const GONE_CONCURRENCY = 4;
+
+/** One status read: shown, missing (404 "Record not found"), or undecided (anonymous reads refused); anything else throws. */
+async function readStatus(client: mastodon.rest.Client, id: string, anonymous = false): Promise<'shown' | 'missing' | 'undecided'> {
+  try {
+    await client.v1.statuses.$select(id).fetch();
+    return 'shown';
+  } catch (err) {
+    if (isRecordNotFound(err)) return 'missing';
+    if (anonymous && isAuthenticationRequired(err)) return 'undecided';
+    throw err;
+  }
+}
+
+/** `fn` over `items`, at most `n` at a time, answers in order; the first failure stops the rest and is thrown. */
+async function inPool<T, R>(items: readonly T[], n: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  let failed: { err: unknown } | null = null;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const i = next++;
+      try {
+        out[i] = await fn(items[i]!);
+      } catch (err) {
+        failed ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+  if (failed) throw (failed as { err: unknown }).err;
+  return out;
 }
 
 export const createChannel: ChannelFactory = (account, deps) => new MastodonChannel(account, deps);

@@ -1,0 +1,132 @@
+/**
+ * The sync worker's check for deleted posts (src/channels/sync.ts `checkGone`) keeps where it
+ * stands with the account in the database (channel_account.gone_checked_at, gone_check_below),
+ * not in one process's memory: a restarted process, or another one that leases the account
+ * next, keeps the cadence and goes on walking through older posts where the last check stopped.
+ * Through real sync workers (one per "process") over one database (SQLite and PostgreSQL), the
+ * real Mastodon connector and the Mastodon contract server.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { MastodonChannel } from '../src/channels/mastodon/index.js';
+import { ChannelRegistry } from '../src/channels/registry.js';
+import { ChannelSyncWorker } from '../src/channels/sync.js';
+import { createBrand, createChannelAccount } from '../src/commands/setup.js';
+import { EventBus } from '../src/events/bus.js';
+import { ManualClock, systemClock } from '../src/lib/clock.js';
+import { SecretBox } from '../src/lib/secrets.js';
+import { IngestPipeline } from '../src/pipeline/ingest.js';
+import { IngestQueue } from '../src/pipeline/queue.js';
+import { MastodonContractServer } from './contract-servers/mastodon.js';
+import { describeEachStore } from './db.js';
+
+const EVERY = 15 * 60_000;
+
+describeEachStore('the check for deleted posts, across processes', (get) => {
+  let server: MastodonContractServer;
+  beforeAll(async () => {
+    server = new MastodonContractServer();
+    await server.start();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('a second process continues where the first stopped, and waits out the cadence the first started', async () => {
+    const { store } = get();
+    const clock = new ManualClock(Date.now());
+    const brand = server.createAccount({ username: 'gcbrand' });
+    const alice = server.createAccount({ username: 'gcalice' });
+    const secrets = new SecretBox('gone-check-persisted-0123456789abcdef');
+    const now = Date.now();
+    const brandId = await createBrand(store.db, { slug: `gc-${now}`, name: 'Gone check' }, now);
+    const accountId = await createChannelAccount(store.db, {
+      brandId, network: 'mastodon', handle: brand.acct, externalId: brand.id, settings: { instanceUrl: server.url, timeoutMs: 5000 }, credentials: secrets.seal({ accessToken: brand.token }),
+    }, now);
+    const workers: ChannelSyncWorker[] = [];
+    /** A Parley process: its own worker (and memory), the shared database. */
+    const process = () => {
+      const bus = new EventBus();
+      const registry = new ChannelRegistry(store, secrets, { fetch: globalThis.fetch, now: () => Date.now() });
+      registry.register('mastodon', (acc) => new MastodonChannel(acc, { fetch: globalThis.fetch, now: () => Date.now() }));
+      const w = new ChannelSyncWorker({ store, bus, clock, registry, queue: new IngestQueue(new IngestPipeline({ store, bus, clock: systemClock })), goneCheck: { everyMs: EVERY, max: 2 } });
+      workers.push(w);
+      return w;
+    };
+    /** One run of `w`; the statuses it asked about. */
+    const run = async (w: ChannelSyncWorker) => {
+      const from = server.requests.length;
+      await store.db.updateTable('channel_account').set({ next_sync_at: 0 }).where('id', '=', accountId).execute();
+      expect(await w.runOnce()).toEqual([accountId]);
+      return server.requests.slice(from).filter((r) => r.method === 'GET' && /^\/api\/v1\/statuses\/\d+$/.test(r.path)).map((r) => r.path.split('/').pop()!).sort();
+    };
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const res = await fetch(`${server.url}/api/v1/statuses`, { method: 'POST', headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ status: `@${brand.acct} question ${i}`, visibility: 'public' }) });
+        ids.push(((await res.json()) as { id: string }).id);
+      }
+      const [m1, m2, m3, m4, m5] = ids as [string, string, string, string, string];
+
+      const first = process();
+      expect(await run(first)).toEqual([m4, m5].sort()); // stores the five, checks the newest two
+      await first.stop(); // a restart
+
+      const second = process();
+      expect(await run(second)).toEqual([]); // checked 0 minutes ago, by the other process
+      clock.advance(EVERY - 60_000);
+      expect(await run(second)).toEqual([]);
+      clock.advance(60_000);
+      expect(await run(second)).toEqual([m2, m3].sort()); // on from where the first stopped
+
+      // a third process leases the account next: it goes on too, and after it the second one
+      const third = process();
+      clock.advance(EVERY);
+      expect(await run(third)).toEqual([m1]);
+      clock.advance(EVERY);
+      expect(await run(second)).toEqual([m4, m5].sort()); // the round is over: from the newest again
+      const account = await store.db.selectFrom('channel_account').select(['gone_checked_at', 'gone_check_below']).where('id', '=', accountId).executeTakeFirstOrThrow();
+      const m4Row = await store.db.selectFrom('message').select('id').where('channel_account_id', '=', accountId).where('network_message_id', '=', m4).executeTakeFirstOrThrow();
+      expect(account).toEqual({ gone_checked_at: clock.now(), gone_check_below: Number(m4Row.id) });
+    } finally {
+      for (const w of workers) await w.stop();
+    }
+  }, 60_000);
+
+  it('a run that lost its lease leaves the position of the process that took the account', async () => {
+    const { store } = get();
+    const clock = new ManualClock(Date.now());
+    const brand = server.createAccount({ username: 'gclbrand' });
+    const alice = server.createAccount({ username: 'gclalice' });
+    const secrets = new SecretBox('gone-check-persisted-0123456789abcdef');
+    const now = Date.now();
+    const brandId = await createBrand(store.db, { slug: `gcl-${now}`, name: 'Gone check lease' }, now);
+    const settings = { instanceUrl: server.url, timeoutMs: 5000 };
+    const accountId = await createChannelAccount(store.db, {
+      brandId, network: 'mastodon', handle: brand.acct, externalId: brand.id, settings, credentials: secrets.seal({ accessToken: brand.token }),
+    }, now);
+    await fetch(`${server.url}/api/v1/statuses`, { method: 'POST', headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ status: `@${brand.acct} hello`, visibility: 'public' }) });
+    // the connector's check stalls past the lease, and another process takes the account meanwhile
+    const bus = new EventBus();
+    const registry = new ChannelRegistry(store, secrets, { fetch: globalThis.fetch, now: () => Date.now() });
+    registry.register('mastodon', (acc) => {
+      const c = new MastodonChannel(acc, { fetch: globalThis.fetch, now: () => Date.now() });
+      const goneFrom = c.goneFrom.bind(c);
+      c.goneFrom = async (ids) => {
+        const r = await goneFrom(ids);
+        clock.advance(10 * 60_000);
+        await store.db.updateTable('channel_account').set({ sync_lease_owner: 'another-process', sync_lease_until: clock.now() + 120_000, gone_checked_at: 42, gone_check_below: 7 }).where('id', '=', accountId).execute();
+        return r;
+      };
+      return c;
+    });
+    const worker = new ChannelSyncWorker({ store, bus, clock, registry, queue: new IngestQueue(new IngestPipeline({ store, bus, clock: systemClock })), goneCheck: { everyMs: 0 } });
+    try {
+      await store.db.updateTable('channel_account').set({ next_sync_at: 0 }).where('id', '=', accountId).execute();
+      await worker.runOnce();
+      expect(await store.db.selectFrom('channel_account').select(['gone_checked_at', 'gone_check_below', 'sync_lease_owner']).where('id', '=', accountId).executeTakeFirstOrThrow())
+        .toEqual({ gone_checked_at: 42, gone_check_below: 7, sync_lease_owner: 'another-process' });
+    } finally {
+      await worker.stop();
+    }
+  }, 60_000);
+});
