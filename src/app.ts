@@ -106,7 +106,7 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
   let outboxRef: OutboxWorker | null = null;
   const workflow = new Workflow({ store, bus, clock, jobs, settings: workflowSettings, log, onQueued: () => outboxRef?.poke() });
   Object.assign(hooks, workflow.conversationHooks());
-  const pipeline = new IngestPipeline({ store, bus, clock, triage, businessSeconds: workflow.businessSeconds, workflow, log });
+  const pipeline = new IngestPipeline({ store, bus, clock, triage, businessSeconds: workflow.businessSeconds, workflow, log, deriveKey: secrets.deriveKey });
   const queue = new IngestQueue(pipeline, {
     maxQueued: config.ingestQueueMax,
     onFlush: (n, ms) => metrics.ingestBatchSeconds.observe(ms / 1000),
@@ -116,7 +116,7 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
       else for (const o of outcomes) metrics.ingested.inc({ outcome: o.status });
     },
   });
-  const registry = new ChannelRegistry(store, secrets, { fetch: globalThis.fetch, now: () => clock.now() });
+  const registry = new ChannelRegistry(store, secrets, { fetch: globalThis.fetch, now: () => clock.now(), deriveKey: secrets.deriveKey });
   await registry.loadBuiltIns(NETWORKS);
   const outbox = new OutboxWorker({ store, bus, clock, registry, log, businessSeconds: workflow.businessSeconds, afterSent: (brandId, conversationId) => workflow.afterSent(brandId, conversationId) });
   outboxRef = outbox;
@@ -124,7 +124,7 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
   // Messages written outside ingest batches (replies, acknowledgements) become searchable within a second.
   jobs.every('search.index', 1_000, async () => void (await indexPending(store)));
   // Housekeeping: availability of whoever is no longer at the desk (sessions expired, or not seen), expired sessions, relayed live events.
-  jobs.every('housekeeping', 60_000, () => housekeeping({ store, bus, afterAvailability: (brandId, userId) => workflow.afterAvailability(brandId, userId) }, clock.now()));
+  jobs.every('housekeeping', 60_000, () => housekeeping({ store, bus, afterAvailability: (brandId, userId) => workflow.afterAvailability(brandId, userId), deriveKey: secrets.deriveKey }, clock.now()));
   const bridge = store.dialect === 'postgres' && config.databaseUrl ? new PgEventBridge(store, bus, config.databaseUrl, log) : null;
   const commands = new ConversationCommands({ store, bus, clock, hooks, businessSeconds: workflow.businessSeconds, onQueued: () => outbox.poke() });
   const moderation = new ModerationCommands({ store, bus, clock, registry });

@@ -2,8 +2,10 @@
  * A forged In-Reply-To must not join another customer's conversation (src/channels/email/threading.ts).
  * Real emails, normalized by the email connector, ingested through the HTTP API into an email
  * account, on SQLite and PostgreSQL: Alice's thread (with our reply to her) is joined by Alice
- * under another display name, by the colleague she copied in, and by a bounce of our reply; a
- * stranger who quotes our reply's Message-ID starts a conversation of her own, the reference kept.
+ * under another display name and by the colleague she copied in; a stranger who quotes our
+ * reply's Message-ID starts a conversation of her own, the reference kept, and so does a "bounce"
+ * from MAILER-DAEMON that returns our reply's headers without its X-Parley-Ref proof (real
+ * bounces with and without it: test/email-bounce-proof.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeEmail, type EmailRaw } from '../src/channels/email/parse.js';
@@ -37,7 +39,7 @@ for (const dialect of DIALECTS) {
     const ALICE_MAIL = `<alice-1-${dialect}@y.com>`;
     const OUR_REPLY = `<parley-reply-1-${dialect}@acme.test>`;
 
-    it('keeps a stranger quoting our reply to Alice out of Alice\'s conversation; lets Alice, her colleague and a bounce in', async () => {
+    it('keeps a stranger quoting our reply to Alice out of Alice\'s conversation, and a bounce without proof; lets Alice and her colleague in', async () => {
       const alice = await ingest(`From: Alice <alice@y.com>\nTo: ${SUPPORT}\nCc: Carol <carol@y.com>\nMessage-ID: ${ALICE_MAIL}\nSubject: My order\n\nWhere is order #4411?\n`);
       const ours = await ingest(`From: Acme Support <${SUPPORT}>\nTo: Alice <alice@y.com>\nMessage-ID: ${OUR_REPLY}\nIn-Reply-To: ${ALICE_MAIL}\nReferences: ${ALICE_MAIL}\nSubject: Re: My order\n\nIt ships today.\n`);
       expect(ours.conversationId).toBe(alice.conversationId);
@@ -56,9 +58,12 @@ for (const dialect of DIALECTS) {
       // the colleague Alice copied in
       const carol = await ingest(`From: Carol <carol@y.com>\nTo: ${SUPPORT}\nMessage-ID: <carol-1-${dialect}@y.com>\nIn-Reply-To: ${OUR_REPLY}\nReferences: ${ALICE_MAIL} ${OUR_REPLY}\nSubject: Re: My order\n\nI can take delivery too.\n`);
       expect(carol.conversationId).toBe(alice.conversationId);
-      // a bounce of our reply: threaded to it, as before
+      // a "bounce" of our reply that anyone knowing its Message-ID could write: no X-Parley-Ref in the
+      // returned headers, so it proves nothing and starts its own conversation, the reference kept
       const bounce = await ingest(`From: Mail Delivery System <MAILER-DAEMON@mx.y.com>\nTo: ${SUPPORT}\nMessage-ID: <bounce-1-${dialect}@mx.y.com>\nSubject: Undelivered Mail Returned to Sender\nAuto-Submitted: auto-replied\nContent-Type: multipart/report; report-type=delivery-status; boundary=r\n\n--r\nContent-Type: text/plain\n\nThe mail could not be delivered.\n--r\nContent-Type: text/rfc822-headers\n\nFrom: ${SUPPORT}\nMessage-ID: ${OUR_REPLY}\n\n--r--\n`);
-      expect(bounce.conversationId).toBe(alice.conversationId);
+      expect(bounce.conversationId).not.toBe(alice.conversationId);
+      const bounceRow = await desk.db.store.db.selectFrom('message').select(['in_reply_to_network_id', 'is_auto']).where('id', '=', bounce.messageId).executeTakeFirstOrThrow();
+      expect(bounceRow).toEqual({ in_reply_to_network_id: OUR_REPLY, is_auto: 1 });
 
       // Mallory's answer to her own thread stays in hers; a second forgery (References only) stays out too
       const rootOnly = await ingest(`From: mallory@x.com\nTo: ${SUPPORT}\nMessage-ID: <m-2-${dialect}@x.com>\nReferences: ${ALICE_MAIL}\nSubject: Re: My order\n\nHello?\n`);

@@ -30,6 +30,8 @@ export interface HousekeepingDeps {
   afterAvailability?: (brandId: number, userId: number) => Promise<void> | void;
   /** Rows whose raw payload one run clears at most, per brand (tests set it small). */
   rawRetentionBatch?: number;
+  /** Keys derived from the instance secret (`SecretBox.deriveKey`): what retention keeps keyed (email's participant hashes) needs it. */
+  deriveKey?: (purpose: string) => Buffer;
 }
 
 /** Payloads cleared a brand a run: 5,000 small updates every minute, 300,000 an hour. */
@@ -54,7 +56,7 @@ export async function housekeeping(deps: HousekeepingDeps, now: number): Promise
   await settleStaleModeration(store, bus, now);
   await store.db.deleteFrom('session').where('expires_at', '<=', now).execute();
   await store.db.deleteFrom('live_event').where('created_at', '<', now - LIVE_EVENT_KEEP_MS).execute();
-  await expireRawPayloads(store, now, deps.rawRetentionBatch ?? RAW_RETENTION_BATCH);
+  await expireRawPayloads(store, now, deps.rawRetentionBatch ?? RAW_RETENTION_BATCH, deps.deriveKey ?? null);
 }
 
 /**
@@ -64,7 +66,7 @@ export async function housekeeping(deps: HousekeepingDeps, now: number): Promise
  * that index and are passed over by their mark, read from the row: a brand whose old messages
  * keep keys pays for reading them on each run until the index also leaves out marked rows.
  */
-export async function expireRawPayloads(store: Store, now: number, batch = RAW_RETENTION_BATCH): Promise<Map<number, number>> {
+export async function expireRawPayloads(store: Store, now: number, batch = RAW_RETENTION_BATCH, deriveKey: ((purpose: string) => Buffer) | null = null): Promise<Map<number, number>> {
   const cleared = new Map<number, number>();
   const brands = await store.db.selectFrom('brand').select(['id', 'settings']).execute();
   for (const b of brands) {
@@ -76,7 +78,7 @@ export async function expireRawPayloads(store: Store, now: number, batch = RAW_R
       const rows = await retentionBatch(trx, b.id, before, batch).execute();
       const clear: number[] = [];
       for (const r of rows) {
-        const kept = retainedRaw(r.network, parseRaw(r.raw), now);
+        const kept = retainedRaw(r.network, parseRaw(r.raw), now, deriveKey);
         if (kept == null) clear.push(Number(r.id));
         else await trx.updateTable('message').set({ raw: kept }).where('id', '=', r.id).execute();
       }

@@ -3,16 +3,25 @@
  * PARLEY_SECRET (or a secret generated once into the data directory).
  * Ciphertext format: `v1:<iv>:<tag>:<data>` (base64url).
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '../store/db.js';
 
 export class SecretBox {
   private readonly key: Buffer;
+  private readonly root: Buffer;
   constructor(secret: string) {
     this.key = createHash('sha256').update(`parley-credentials:${secret}`).digest();
+    this.root = createHash('sha256').update(`parley-keys:${secret}`).digest();
   }
+
+  /**
+   * A key for one purpose (e.g. `email-ref`, `email-participant`), derived from the instance
+   * secret: the same in every process that shares it, never stored. An arrow function, so it can
+   * be handed on as it is.
+   */
+  readonly deriveKey = (purpose: string): Buffer => createHmac('sha256', this.root).update(purpose).digest();
 
   seal(value: unknown): string {
     const iv = randomBytes(12);

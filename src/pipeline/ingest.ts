@@ -34,7 +34,7 @@ import { tombstoned } from '../store/redact.js';
 import { contactSummaries } from '../store/queries.js';
 import { prepareWriteFacts } from '../store/rollup.js';
 import { validateMessage, type StoredRaw } from './validate.js';
-import { emailParticipants, normalizeAddress, referencesNeedParticipant } from '../channels/email/threading.js';
+import { EMAIL_PARTICIPANT_PURPOSE, participantMatcher, referencesNeedParticipant, type ParticipantMatcher } from '../channels/email/threading.js';
 import type { Insertable } from 'kysely';
 
 export type MessageSource = 'network' | 'import' | 'api' | 'demo' | 'agent';
@@ -100,6 +100,11 @@ export interface IngestDeps {
   /** Business-hours seconds for facts (calendar of the channel account); wall-clock when absent. */
   businessSeconds?: (account: ChannelAccount, from: number, to: number) => number;
   log?: { error(o: unknown, m?: string): void };
+  /**
+   * Keys derived from the instance secret (`SecretBox.deriveKey`): email participants are compared
+   * as keyed hashes with it, so those raw payload retention kept count (src/channels/email/threading.ts).
+   */
+  deriveKey?: (purpose: string) => Buffer;
 }
 
 interface AccountInfo {
@@ -241,7 +246,12 @@ if (STAGES) process.on('exit', () => {
 export class IngestPipeline {
   private readonly accounts = new Map<number, AccountInfo>();
 
-  constructor(private readonly deps: IngestDeps) {}
+  /** How email participants are compared (keyed hashes when the pipeline has the instance key). */
+  private readonly participants: ParticipantMatcher;
+
+  constructor(private readonly deps: IngestDeps) {
+    this.participants = participantMatcher(deps.deriveKey?.(EMAIL_PARTICIPANT_PURPOSE));
+  }
 
   /** Forget cached channel accounts (after an admin changes one). */
   invalidateAccounts(): void {
@@ -641,7 +651,7 @@ export class IngestPipeline {
     }
 
     const participants = await this.participantsOf(trx, fresh, refs, children);
-    const { byNetworkId, newConvs } = decideConversations(fresh, refs, children, recentByContact, windowMs, participants);
+    const { byNetworkId, newConvs } = decideConversations(fresh, refs, children, recentByContact, windowMs, participants, this.participants);
 
     // Load the existing conversations touched.
     const existingIds = [...new Set(fresh.map((w) => w.conversationKey!).filter((k) => k.startsWith('c:')).map((k) => Number(k.slice(2))))];
@@ -667,7 +677,8 @@ export class IngestPipeline {
   /**
    * 4a. The participants (normalized addresses) of each stored conversation that a message whose
    * references are its sender's claim (an email: src/channels/email/threading.ts) points at: its
-   * customer's identities, its messages' authors, and the addresses its mails were from, to or cc'd.
+   * customer's identities, its messages' authors, and the addresses its mails were from, to or cc'd
+   * (in the matcher's form: keyed hashes, which retained payloads keep; never a mail system).
    */
   private async participantsOf(trx: Tx, fresh: Work[], refs: Map<string, StoredRef>, children: Map<string, ChildRow[]>): Promise<Map<number, Set<string>>> {
     const ids = new Set<number>();
@@ -680,16 +691,18 @@ export class IngestPipeline {
       for (const c of children.get(`${w.msg.network}\u0000${w.msg.networkMessageId}`) ?? []) ids.add(c.conversation_id);
     }
     const out = new Map<number, Set<string>>();
+    const p = this.participants;
+    const add = (id: number, form: string | null) => void (form !== null && out.get(id)!.add(form));
     for (const part of inLists([...ids])) {
       for (const id of part) out.set(id, new Set());
       const customers = await trx.selectFrom('conversation').innerJoin('contact_identity', 'contact_identity.contact_id', 'conversation.contact_id')
         .select(['conversation.id as id', 'contact_identity.network_user_id as address']).where('conversation.id', 'in', part).where('contact_identity.network', '=', 'email').execute();
-      for (const r of customers) out.get(r.id)!.add(normalizeAddress(r.address));
+      for (const r of customers) add(r.id, p.form(r.address));
       const authors = await trx.selectFrom('message').innerJoin('contact_identity', 'contact_identity.id', 'message.author_identity_id')
         .select(['message.conversation_id as id', 'contact_identity.network_user_id as address']).where('message.conversation_id', 'in', part).where('contact_identity.network', '=', 'email').execute();
-      for (const r of authors) out.get(r.id)!.add(normalizeAddress(r.address));
+      for (const r of authors) add(r.id, p.form(r.address));
       const mails = await trx.selectFrom('message').select(['conversation_id', 'raw']).where('conversation_id', 'in', part).where('network', '=', 'email').execute();
-      for (const r of mails) for (const a of emailParticipants(r.raw)) out.get(r.conversation_id)!.add(a);
+      for (const r of mails) for (const a of p.ofRaw(r.raw)) add(r.conversation_id, a);
     }
     return out;
   }
@@ -913,7 +926,7 @@ export class IngestPipeline {
  */
 function decideConversations(
   fresh: Work[], refs: Map<string, StoredRef>, children: Map<string, ChildRow[]>, recentByContact: Map<string, { id: number; last_message_at: number }>, windowMs: number,
-  participants: Map<number, Set<string>> = new Map(),
+  participants: Map<number, Set<string>> = new Map(), matcher: ParticipantMatcher = participantMatcher(null),
 ): { byNetworkId: Map<string, Work>; newConvs: { key: string; w: Work }[] } {
   const byNetworkId = new Map<string, Work>();
   const convKeyOf = (w: Work) => w.conversationKey!;
@@ -926,8 +939,9 @@ function decideConversations(
     const netKey = (id: string) => `${w.msg.network}\u0000${id}`;
     // an email's references are its sender's claim: they join only a conversation the sender takes part in
     const checked = referencesNeedParticipant(w.msg);
-    const sender = normalizeAddress(w.msg.author.networkUserId);
-    const mayJoin = (k: string) => !checked || !!batchParticipants.get(k)?.has(sender) || (k.startsWith('c:') && !!participants.get(Number(k.slice(2)))?.has(sender));
+    // null: a mail system's address, never a participant (a bounce joins only by its proof)
+    const sender = matcher.form(w.msg.author.networkUserId);
+    const mayJoin = (k: string) => !checked || (sender !== null && (!!batchParticipants.get(k)?.has(sender) || (k.startsWith('c:') && !!participants.get(Number(k.slice(2)))?.has(sender))));
     let key: string | undefined;
     const parentId = w.msg.inReplyToNetworkId;
     const rootId = w.msg.threadRootNetworkId;
@@ -963,8 +977,8 @@ function decideConversations(
     if (w.msg.network === 'email') {
       let set = batchParticipants.get(key);
       if (!set) batchParticipants.set(key, (set = new Set()));
-      if (!w.msg.fromBrand && w.msg.direction === 'inbound') set.add(sender);
-      for (const a of emailParticipants(w.msg.raw)) set.add(a);
+      if (sender !== null && !w.msg.fromBrand && w.msg.direction === 'inbound') set.add(sender);
+      for (const a of matcher.ofRaw(w.msg.raw)) set.add(a);
     }
     byNetworkId.set(netKey(w.msg.networkMessageId), w);
     if (w.contactId != null) lastByContact.set(`${w.contactId}:${w.account.id}`, { key, at: w.msg.createdAt });

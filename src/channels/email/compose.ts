@@ -6,13 +6,15 @@
  *
  * The Message-ID is derived from the outbox's idempotency key, so every
  * attempt of one reply is the same email, and `findSent` can look for it in
- * the Sent mailbox after an ambiguous failure.
+ * the Sent mailbox after an ambiguous failure. X-Parley-Ref (./ref.ts) lets a
+ * bounce of it prove it returns our mail.
  */
 import { createHash } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { EmailAddress, EmailRaw } from './parse.js';
 import { extractIds } from './parse.js';
 import { trimQuoted } from './quote.js';
+import { REF_HEADER } from './ref.js';
 
 /** `<parley-<key>@<domain>>`: the key as is when it is safe in a Message-ID, else its hash. */
 export function messageIdFor(idempotencyKey: string, address: string): string {
@@ -94,6 +96,8 @@ export interface ComposeInput {
   date: Date;
   /** Sent by Parley itself (an auto-acknowledgement): marked `Auto-Submitted: auto-replied` (RFC 3834) so auto-responders do not answer it. */
   automatic?: boolean;
+  /** Its X-Parley-Ref token (./ref.ts `refToken`), so a bounce of it can prove it returns our mail. */
+  ref?: string | null;
 }
 
 /** The complete RFC 5322 message, the same bytes for SMTP and for the Sent mailbox. */
@@ -113,7 +117,7 @@ export async function composeReply(input: ComposeInput): Promise<Buffer> {
     date: input.date,
     inReplyTo: parent?.messageId,
     references: parent ? replyReferences(parent) : undefined,
-    headers: { 'X-Mailer': 'Parley', ...(input.automatic ? { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' } : {}) },
+    headers: { 'X-Mailer': 'Parley', ...(input.ref ? { [REF_HEADER]: input.ref } : {}), ...(input.automatic ? { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' } : {}) },
   });
   return composer.compile().build();
 }

@@ -9,7 +9,8 @@
  *
  * Outbound: a reply is an email to the customer (Reply-To, else From of the
  * answered mail), threaded with In-Reply-To/References, from the account's
- * address, with a Message-ID derived from the outbox's idempotency key. Sending
+ * address, with a Message-ID derived from the outbox's idempotency key and an
+ * X-Parley-Ref token a bounce of it returns (./ref.ts, ./threading.ts). Sending
  * follows a write-ahead rule, so a reply is never sent twice:
  *   1. look for that Message-ID in the Sent mailbox — found: it went out already;
  *   2. APPEND the message to Sent flagged `$ParleyPending` (as mail clients keep
@@ -31,6 +32,7 @@ import { ChannelError, type Capabilities, type Channel, type ChannelAccountConfi
 import { composeReply, messageIdFor, parentFromRaw, replyAddress, type ReplyParent } from './compose.js';
 import { imapError, smtpError } from './errors.js';
 import { AUTO_SENDER, normalizeEmail, type MailboxPosition } from './parse.js';
+import { REF_PURPOSE, refToken } from './ref.js';
 
 const CAPS: Capabilities = {
   publicReply: true,
@@ -144,6 +146,13 @@ export function parseCursor(cursor: string): { validity: string; uid: number } |
   return m ? { validity: m[1]!, uid: Number(m[2]) } : null;
 }
 
+/**
+ * What the connector is built with: the shared deps, and keys derived from the instance secret
+ * (`SecretBox.deriveKey`, passed by the registry). Without `deriveKey` (a bare test) replies
+ * carry no X-Parley-Ref and no bounce proves it returns ours.
+ */
+export type EmailDeps = ChannelDeps & { deriveKey?: (purpose: string) => Buffer };
+
 export class EmailChannel implements Channel {
   readonly network = 'email' as const;
   readonly capabilities = CAPS;
@@ -153,7 +162,11 @@ export class EmailChannel implements Channel {
   private readonly live = new Set<ImapFlow>();
   private closed = false;
 
-  constructor(readonly account: ChannelAccountConfig, private readonly deps: ChannelDeps) {}
+  private readonly refKey: Buffer | null;
+
+  constructor(readonly account: ChannelAccountConfig, private readonly deps: EmailDeps) {
+    this.refKey = deps.deriveKey?.(REF_PURPOSE) ?? null;
+  }
 
   private get settings(): EmailSettings {
     return readSettings(this.account);
@@ -219,7 +232,7 @@ export class EmailChannel implements Channel {
         if (!m.source) continue;
         const internalDate = m.internalDate instanceof Date ? m.internalDate : m.internalDate ? new Date(m.internalDate) : null;
         const position: MailboxPosition = { mailbox, uid: m.uid, uidValidity, internalDate, size: m.size ?? null };
-        out.push(await normalizeEmail(m.source, { accountAddress: s.address, position, now: this.deps.now() }));
+        out.push(await normalizeEmail(m.source, { accountAddress: s.address, position, now: this.deps.now(), refKey: this.refKey }));
       }
     }
     return out;
@@ -396,6 +409,7 @@ export class EmailChannel implements Channel {
         subject: `Message from ${s.fromName ?? s.address}`,
         date: new Date(now),
         automatic: req.automatic === true,
+        ref: this.refKey ? refToken(this.refKey, messageId, to) : null,
       });
 
       const sent = await this.sentMailbox(c);

@@ -15,7 +15,8 @@
  *   are listed by name;
  * - author: the From address (networkUserId = lowercase address);
  * - automated: an auto-reply, bounce, receipt or bulk mail (`automaticReason`), so it never
- *   gets an automatic answer; a bounce is threaded to the mail it returns;
+ *   gets an automatic answer; a bounce or receipt points at the mail it returns (In-Reply-To),
+ *   and `raw.returnedOwn` names it when the returned headers prove it was ours (./ref.ts);
  * - raw: the full untrimmed text, headers that matter for replying, the
  *   attachments' names and sizes, and the whole RFC 5322 source when it is at
  *   most 1 MB (bigger mails are mostly attachments, which Parley does not store).
@@ -24,6 +25,7 @@ import { createHash } from 'node:crypto';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import type { NormalizedMessage } from '../../core/types.js';
 import { trimQuoted } from './quote.js';
+import { REF_HEADER, verifyRef } from './ref.js';
 
 /** Where the mail was found. */
 export interface MailboxPosition {
@@ -59,6 +61,12 @@ export interface EmailRaw {
   autoSubmitted: string | null;
   /** Why this mail was written by a machine (see `automaticReason`), or null for a person's mail. */
   automatic: string | null;
+  /**
+   * The Message-ID of our own mail this delivery report returns, proven by the X-Parley-Ref
+   * token in the returned headers (./ref.ts), or null: only then does a report join a
+   * conversation its sender takes no part in (./threading.ts).
+   */
+  returnedOwn: string | null;
   /** The whole plain text as the sender wrote it, quotes and signature included. */
   text: string;
   /** The HTML part, if any (capped). */
@@ -166,16 +174,29 @@ export function automaticReason(mail: ParsedMail): string | null {
   return null;
 }
 
-/** The Message-ID of the mail a bounce or receipt reports on (its returned message or headers), if any. */
-function reportedMessageId(mail: ParsedMail): string | null {
+/** What a bounce or receipt gives back of the mail it reports on: that mail's headers, read from its returned part. */
+interface ReturnedMail {
+  messageId: string;
+  /** Its X-Parley-Ref token (./ref.ts), if any. */
+  ref: string | null;
+  /** The addresses its To and Cc name. */
+  recipients: string[];
+}
+
+/** The mails a delivery report returns (message/rfc822 or text/rfc822-headers parts), those with a Message-ID, in order. */
+function returnedMails(mail: ParsedMail): ReturnedMail[] {
+  const out: ReturnedMail[] = [];
   for (const a of mail.attachments) {
     if (!/^(message\/(rfc822|global|global-headers)|text\/rfc822-headers)$/i.test(a.contentType)) continue;
     const text = a.content.subarray(0, 64 * 1024).toString('utf8');
     const head = text.split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, ' ');
-    const m = /^message-id:\s*(<[^<>\s]{1,500}>)/im.exec(head);
-    if (m) return m[1]!;
+    const field = (name: string) => [...head.matchAll(new RegExp(`^${name}:[ \\t]*(.*)$`, 'gim'))].map((m) => m[1]!.trim());
+    const messageId = extractIds(field('message-id')[0])[0];
+    if (!messageId) continue;
+    const recipients = [...field('to'), ...field('cc')].flatMap((v) => v.match(/[^\s<>,;:"()]+@[^\s<>,;:"()]+/g) ?? []);
+    out.push({ messageId, ref: field(REF_HEADER)[0] ?? null, recipients });
   }
-  return null;
+  return out;
 }
 
 export interface NormalizeOptions {
@@ -183,6 +204,11 @@ export interface NormalizeOptions {
   accountAddress: string;
   position?: MailboxPosition | null;
   now: number;
+  /**
+   * The key of our X-Parley-Ref tokens (./ref.ts): a delivery report that returns a mail of ours
+   * with a valid token is marked `returnedOwn`. Without it no report is.
+   */
+  refKey?: Buffer | null;
 }
 
 /** Parse and normalize one email. Never throws for a malformed mail: what cannot be read stays in raw. */
@@ -192,9 +218,12 @@ export async function normalizeEmail(source: Buffer, opts: NormalizeOptions): Pr
   const replyTo = addresses(mail.replyTo);
   const messageId = extractIds(mail.messageId)[0] ?? `<parley-noid.${createHash('sha256').update(source).digest('hex').slice(0, 40)}@invalid>`;
   const automatic = automaticReason(mail);
-  // a bounce or receipt carries no In-Reply-To: it answers the mail it returns, so it joins that conversation
+  // a bounce or receipt carries no In-Reply-To: it answers the mail it returns. It joins that
+  // conversation by reference only when the returned headers prove the mail was ours (./threading.ts)
   const isReport = (mail.headers.get('content-type') as { value?: string } | undefined)?.value?.toLowerCase() === 'multipart/report';
-  const inReplyTo = extractIds(mail.inReplyTo)[0] ?? (isReport ? reportedMessageId(mail) : null);
+  const returned = isReport ? returnedMails(mail) : [];
+  const own = opts.refKey ? returned.find((r) => r.ref && verifyRef(opts.refKey!, r.ref, r.messageId, r.recipients)) : undefined;
+  const inReplyTo = own?.messageId ?? extractIds(mail.inReplyTo)[0] ?? returned[0]?.messageId ?? null;
   const references = extractIds(mail.references);
   const subject = mail.subject?.replace(/\s+/g, ' ').trim() || null;
 
@@ -230,6 +259,7 @@ export async function normalizeEmail(source: Buffer, opts: NormalizeOptions): Pr
     references,
     autoSubmitted: typeof autoSubmitted === 'string' ? autoSubmitted : null,
     automatic,
+    returnedOwn: own?.messageId ?? null,
     text: fullText,
     html: mail.html ? mail.html.slice(0, HTML_LIMIT) : null,
     trimmed: trim.trimmed,
