@@ -85,6 +85,48 @@ describe('X length: every twitter-text TLD is a link', () => {
   });
 });
 
+describe('X length: a known TLD inside a longer domain', () => {
+  // twitter-text (js/src/regexp/extractUrl.js, validDomain.js, validGTLD.js): a TLD ends where
+  // `(?=[^0-9a-zA-Z@]|$)` holds, so a dot may follow it, and the regular expression backtracks
+  // from the longest domain to one that ends in a known TLD. No conformance case covers these;
+  // the expectations follow the extractor (extractUrlsWithIndices.js).
+  it('takes the longest domain ending in a known TLD when the last label is none: foo.bar.xx → foo.bar', () => {
+    expect(links('foo.bar.xx')).toEqual(['foo.bar']);
+    expect(twitterWeightedLength('foo.bar.xx')).toBe(23 + 3);
+    expect(links('see www.foo.bar.xx now')).toEqual(['www.foo.bar']);
+    // the path must follow the domain itself: after `.xx` it is text
+    expect(links('foo.bar.xx/path')).toEqual(['foo.bar']);
+    expect(twitterWeightedLength('foo.bar.xx/path')).toBe(23 + 8);
+    expect(links('example.com.xx')).toEqual(['example.com']);
+    // no label before a known TLD: still text
+    expect(links('a.b.xx hello.xx')).toEqual([]);
+  });
+
+  it('finds the link inside a domain with an IDN label in the middle: x.みんな.com → x.みんな, with a path the whole', () => {
+    // validAsciiDomain.js inside the domain x.みんな.com finds x.みんな (みんな is a gTLD); without a
+    // path the link is that (lastUrl), with one it runs to the path's end
+    expect(links('x.みんな.com')).toEqual(['x.みんな']);
+    expect(twitterWeightedLength('x.みんな.com')).toBe(23 + 4);
+    expect(twitterWeightedLength('visit x.みんな.com now')).toBe(6 + 23 + 4 + 4);
+    expect(links('x.みんな.com/path')).toEqual(['x.みんな.com/path']);
+    expect(twitterWeightedLength('x.みんな.com/path ok')).toBe(23 + 3);
+    // with a protocol the whole Unicode domain is the link (conformance "Extract URLs with IDN(not encoded)")
+    expect(links('https://x.みんな.com')).toEqual(['https://x.みんな.com']);
+  });
+
+  it.each<[string, string, string[]]>([
+    ['DO NOT extract .bz2 file name as URL', 'long.test.tar.bz2 test.tar.bz2 tar.bz2', []],
+    ['DO NOT extract URL with gTLD followed by @ sign', 'john.doe.gov@mail.com', []],
+    ['DO NOT extract URL with ccTLD followed by @ sign', 'john.doe.jp@mail.com', []],
+    ['Extract valid URL http://www.andersondaradio.no.comunidades.net/', 'http://www.andersondaradio.no.comunidades.net/ test test', ['http://www.andersondaradio.no.comunidades.net/']],
+    ['Extract valid URL http://www.cp.sc.edu/events/65', 'test http://www.cp.sc.edu/events/65 test', ['http://www.cp.sc.edu/events/65']],
+    ['Extract URL with minimum number of valid characters', 'test http://a.b.cd', ['http://a.b.cd']],
+    ['Extract domain followed by Japanese characters', 'example.comてすとですtwitter.みんなです', ['example.com', 'twitter.みんな']],
+  ])('conformance/tests/extract.yml urls: "%s"', (_name, text, expected) => {
+    expect(links(text)).toEqual(expected);
+  });
+});
+
 describe('X length: anything else is text', () => {
   it('does not count an unknown TLD as a link', () => {
     expect(links('hello.xx')).toEqual([]);

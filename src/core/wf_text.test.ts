@@ -43,6 +43,21 @@ describe('findUrls', () => {
     expect(findUrls(text).map((u) => u.url)).toEqual([]);
     expect(findUrls(text, { bareDomains: true }).map((u) => u.url)).toEqual(['example.com', 'www.shop.co.uk/sale', 't.co', 'hello.it']);
   });
+
+  it('finds the link inside a longer bare domain, as twitter-text does', () => {
+    const spans = (text: string) => findUrls(text, { bareDomains: true }).map((u) => [u.url, u.start, u.end]);
+    // an unknown last label: the domain up to the known TLD before it
+    expect(spans('see foo.bar.xx now')).toEqual([['foo.bar', 4, 11]]);
+    // an IDN TLD in the middle: the link is up to it, the rest is text unless a path follows
+    expect(spans('visit x.みんな.com now')).toEqual([['x.みんな', 6, 11]]);
+    expect(spans('visit x.みんな.com/help now')).toEqual([['x.みんな.com/help', 6, 20]]);
+    // and stays linear on hostile input
+    const dots = 'a.'.repeat(50_000) + 'xx';
+    const t0 = performance.now();
+    expect(findUrls(dots, { bareDomains: true })).toEqual([]);
+    expect(findUrls('ab.'.repeat(30_000) + 'com.xx', { bareDomains: true }).length).toBe(1);
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
 });
 
 describe('misc', () => {

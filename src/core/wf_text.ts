@@ -159,14 +159,40 @@ const BARE_DOMAIN = new RegExp(
 const PORT = /:\d{2,5}/y;
 const BARE_PATH = /\/[^\s<>"'`\u00A0\u2000-\u200B\u3000]*/y;
 const TLD_FOLLOWER = new RegExp(`[${LABEL_CHAR}\\p{N}_\\-@.]`, 'iu');
-const LETTER_OR_DIGIT = /^[\p{L}\p{N}]/u;
 
-/** Whether the TLD of a bare domain may end at `i`: not run on by a letter, digit, `_ - @`, or `.name`. */
+/**
+ * Whether the TLD of a bare domain may end at `i`: not run on by a letter, digit, `_ - @`. A dot
+ * may follow, as in twitter-text (its TLD ends at `(?=[^0-9a-zA-Z@]|$)`): `foo.bar.xx` holds the
+ * link `foo.bar`, and `x.みんな.com` the link `x.みんな`.
+ */
 function tldMayEndAt(text: string, i: number): boolean {
   const ch = text[i];
-  if (ch === undefined) return true;
-  if (ch === '.') return !LETTER_OR_DIGIT.test(text.slice(i + 1, i + 3));
+  if (ch === undefined || ch === '.') return true;
   return !TLD_FOLLOWER.test(ch);
+}
+
+// One more label of a domain after a dot, in any script (twitter-text's validDomainChars: neither
+// punctuation nor space), for the part of a domain after the link inside it.
+const NEXT_LABEL = /\.([\p{L}\p{M}\p{N}](?:[\p{L}\p{M}\p{N}_\-]{0,61}[\p{L}\p{M}\p{N}])?)/uy;
+
+/**
+ * Where the whole domain that goes on after a link's TLD (`x.みんな` in `x.みんな.com`) ends: after
+ * its last label that is a known TLD, or -1. twitter-text matches that whole domain first and
+ * finds the link inside it; a path after the whole domain belongs to the link.
+ */
+function wholeDomainEnd(text: string, from: number): number {
+  let end = -1;
+  for (let i = from; text[i] === '.'; ) {
+    NEXT_LABEL.lastIndex = i;
+    const m = NEXT_LABEL.exec(text);
+    if (!m) break;
+    const labelStart = i + 1;
+    const tldEnd = bareTldEnd(text, labelStart, m[1]!);
+    i = NEXT_LABEL.lastIndex;
+    if (tldEnd === i) end = i;
+    else if (tldEnd >= 0) return tldEnd; // a TLD run straight into by other text ends the domain
+  }
+  return end;
 }
 
 /**
@@ -288,18 +314,34 @@ export function findUrls(text: string, options: { bareDomains?: boolean; strictT
       const tldStart = start + m[1]!.length;
       while (p < withProtocol && out[p]!.end <= start) p++;
       const insideLink = p < withProtocol && out[p]!.start <= start;
-      const tldEnd = insideLink ? -1 : bareTldEnd(text, tldStart, m[2]!);
+      let tldEnd = insideLink ? -1 : bareTldEnd(text, tldStart, m[2]!);
+      // The last label is no TLD: a shorter domain whose last label is one, as twitter-text's
+      // regular expression backtracks to (`foo.bar.xx` → `foo.bar`), the most labels first.
+      for (let k = m[1]!.length - 2; tldEnd < 0 && !insideLink; ) {
+        const dot = m[1]!.lastIndexOf('.', k);
+        if (dot < 0) break;
+        tldEnd = bareTldEnd(text, start + dot + 1, m[1]!.slice(dot + 1, k + 1));
+        k = dot - 1;
+      }
       if (tldEnd < 0) {
         // Text in another script may follow in the same run ("hello.xx中国語example.com").
         BARE_DOMAIN.lastIndex = tldStart;
         continue;
       }
       let end = tldEnd;
-      PORT.lastIndex = end;
-      if (PORT.test(text)) end = PORT.lastIndex;
-      BARE_PATH.lastIndex = end;
-      const hasPath = BARE_PATH.test(text);
-      if (hasPath) end = BARE_PATH.lastIndex;
+      // More labels after the link's TLD (`x.みんな.com/path`): only a path after the whole domain
+      // makes them part of the link; without one they are text (twitter-text's lastUrl).
+      const whole = text[end] === '.' ? wholeDomainEnd(text, end) : -1;
+      for (const at of whole >= 0 ? [whole, end] : [end]) {
+        PORT.lastIndex = at;
+        const afterPort = PORT.test(text) ? PORT.lastIndex : at;
+        BARE_PATH.lastIndex = afterPort;
+        if (BARE_PATH.test(text)) {
+          end = BARE_PATH.lastIndex;
+          break;
+        }
+        if (at === end) end = afterPort;
+      }
       BARE_DOMAIN.lastIndex = end;
       // A bare `name.cc` (country code) without a path is a link too: twitter-text dropped that
       // exception in v3 (conformance/tests/extract.yml, "Extract short URLs without protocol on

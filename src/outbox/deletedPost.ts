@@ -39,7 +39,7 @@ export const POST_DELETED_ERROR = `withdrawn: ${POST_DELETED}`;
 
 /** Redacted because it is gone from the network (not an erasure, where the post still exists). */
 export function isDeletedPost(m: Pick<MessageRow, 'redacted_at' | 'redacted_reason'>): boolean {
-  return m.redacted_at != null && (m.redacted_reason === 'deleted_by_author' || m.redacted_reason === 'deleted_by_brand');
+  return m.redacted_at != null && (m.redacted_reason === 'deleted_by_author' || m.redacted_reason === 'deleted_by_brand' || m.redacted_reason === 'deleted');
 }
 
 /**
@@ -53,7 +53,9 @@ export async function refuseDeletedTarget(trx: Tx, reply: { visibility: string; 
   if (target && isDeletedPost(target)) {
     throw conflict('reply.post_deleted', target.redacted_reason === 'deleted_by_brand'
       ? 'the post this reply answers was deleted (by moderation): there is nothing to reply to publicly'
-      : 'the post this reply answers was deleted by its author: there is nothing to reply to publicly');
+      : target.redacted_reason === 'deleted'
+        ? 'the post this reply answers was deleted on the network: there is nothing to reply to publicly'
+        : 'the post this reply answers was deleted by its author: there is nothing to reply to publicly');
   }
 }
 

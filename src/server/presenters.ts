@@ -10,6 +10,7 @@ import type { TriageResult } from '../core/types.js';
 import type { ChannelAccount, Conversation, MessageRow, Note, User, AuditEvent, ContactIdentity } from '../store/schema.js';
 import { isoTime } from '../lib/clock.js';
 import { decodeText } from '../store/text.js';
+import type { RedactionReason } from '../store/redact.js';
 import { readStoredTriage } from '../store/triageJson.js';
 
 /** The latest instant a JavaScript date can hold (±100,000,000 days from the epoch). */
@@ -105,7 +106,7 @@ export function presentMessage(m: MessageRow, author?: AuthorJson | null, triage
     source: m.source,
     triage: triage !== undefined ? triage : readStoredTriage(m.triage),
     // deleted by its author on the network, or erased: shown without text (src/store/redact.ts)
-    ...(m.redacted_reason ? { redacted: m.redacted_reason as 'deleted_by_author' | 'deleted_by_brand' | 'erasure' } : {}),
+    ...(m.redacted_reason ? { redacted: m.redacted_reason as RedactionReason } : {}),
   };
 }
 export type MessageJson = ReturnType<typeof presentMessage>;

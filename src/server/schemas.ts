@@ -55,7 +55,7 @@ export const messageSchema = z.object({
   isAuto: z.boolean(),
   source: z.string(),
   triage: z.unknown().nullable(),
-  redacted: z.enum(['deleted_by_author', 'deleted_by_brand', 'erasure']).optional().describe('Present when the message was deleted by its author on the network, deleted by the brand through moderation, or erased: its text is empty'),
+  redacted: z.enum(['deleted_by_author', 'deleted_by_brand', 'deleted', 'erasure']).optional().describe('Present when the message was deleted by its author on the network, deleted by the brand through moderation, deleted on the network by someone we cannot name (the brand\'s delete went unanswered, and the author may have deleted it first), or erased: its text is empty'),
 });
 
 export const contactSummarySchema = z.object({

@@ -25,9 +25,10 @@ import { inLists, inValues, type Tx } from './util.js';
 /**
  * Why a message was redacted: its author deleted it on the network; the brand deleted it
  * through moderation (the network's deletion notice came back for a post the desk deleted);
- * the person was erased.
+ * it is gone from the network and nobody can say who deleted it (the brand's delete went
+ * unanswered, src/pipeline/deletions.ts); the person was erased.
  */
-export const REDACTION_REASONS = ['deleted_by_author', 'deleted_by_brand', 'erasure'] as const;
+export const REDACTION_REASONS = ['deleted_by_author', 'deleted_by_brand', 'deleted', 'erasure'] as const;
 export type RedactionReason = (typeof REDACTION_REASONS)[number];
 
 export interface RedactMessagesInput {

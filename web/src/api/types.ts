@@ -53,7 +53,7 @@ export interface Message {
   /** Inbound messages: how triage judged it (null when untriaged, and for replies). */
   triage: Triage | null;
   /** Deleted by its author on the network, or erased on request: the text is gone. */
-  redacted?: 'deleted_by_author' | 'deleted_by_brand' | 'erasure';
+  redacted?: 'deleted_by_author' | 'deleted_by_brand' | 'deleted' | 'erasure';
 }
 
 // ---------------------------------------------------------------- triage

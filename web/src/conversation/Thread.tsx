@@ -154,7 +154,7 @@ const MessageItem = memo(function MessageItem({ m, users, channel, now, fresh, o
         </header>
         {(post || author) && <ModerationMarks m={m} name={name} post={post} author={author} users={users} now={now} onUndo={onUndoModeration} />}
         <div className="msg-text">
-          {m.redacted ? <em className="muted">{m.redacted === 'erasure' ? 'Erased on request' : m.redacted === 'deleted_by_brand' ? 'Deleted by the brand (moderation)' : 'Deleted by its author'}</em> : <SafeText text={m.text} />}
+          {m.redacted ? <em className="muted">{m.redacted === 'erasure' ? 'Erased on request' : m.redacted === 'deleted_by_brand' ? 'Deleted by the brand (moderation)' : m.redacted === 'deleted' ? 'Deleted on the network (our delete went unanswered; its author may have deleted it)' : 'Deleted by its author'}</em> : <SafeText text={m.text} />}
         </div>
         {!out && m.triage != null && <TriageSummary triage={m.triage} who={name} users={users} onCorrect={onCorrectTriage ? () => onCorrectTriage(m) : undefined} />}
         {(out || link || onModerate) && (
