@@ -88,7 +88,7 @@ describeEachStore('ingest: ids that cannot be stored exactly as they came', (get
     expect((await send(base('a1', { author: { networkUserId: 'u\udc00', handle: 'h' } })))[0]!.status).toBe('quarantined');
     const s = await snapshot(store, brandId);
     expect(s.messages.map((m) => m.network_message_id)).toEqual(['fine']);
-    expect(s.quarantine).toHaveLength(7);
+    expect(s.quarantine).toHaveLength(6);
   });
 });
 

@@ -16,7 +16,7 @@ export async function quarantineOnce(db: Tx, brandId: number, source: string, re
     const raw = serializeRaw(r.raw).slice(0, 256 * 1024);
     const seen = await db
       .selectFrom('quarantine').select('id')
-      .where('brand_id', '=', brandId).where('source', '=', source).where('created_at', '>=', now - REDELIVERY_WINDOW_MS)
+      .where('brand_id', '=', brandId).where('source', '=', source).where('line', 'is', null).where('created_at', '>=', now - REDELIVERY_WINDOW_MS)
       .where('reason', '=', r.reason).where('raw', '=', raw)
       .executeTakeFirst();
     if (!seen && !rows.some((x) => x.reason === r.reason && x.raw === raw)) rows.push({ brand_id: brandId, source, reason: r.reason, line: null, raw, created_at: now });

@@ -376,10 +376,14 @@ export class IngestPipeline {
       for (const q of quarantine) {
         const source = q.item.origin ?? `ingest:${q.item.source}`;
         const line = q.item.line ?? null;
-        // a line of an import file is quarantined once: importing the file again adds nothing
-        const seen = line === null ? undefined : await trx
+        // a line of an import file is quarantined once: importing the file again adds nothing; an
+        // item a network delivers again (a webhook retried, a poll re-reading its boundary) is
+        // quarantined once a week, as src/channels/quarantine.ts does for what connectors reject
+        const seen = await trx
           .selectFrom('quarantine').select('id')
-          .where('brand_id', '=', brandId).where('source', '=', source).where('line', '=', line).where('raw', '=', q.raw)
+          .where('brand_id', '=', brandId).where('source', '=', source).where('raw', '=', q.raw)
+          .$if(line !== null, (qb) => qb.where('line', '=', line))
+          .$if(line === null, (qb) => qb.where('line', 'is', null).where('reason', '=', q.reason).where('created_at', '>=', now - 7 * 86_400_000))
           .executeTakeFirst();
         const row = seen ?? await trx
           .insertInto('quarantine')

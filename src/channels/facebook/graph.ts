@@ -286,12 +286,22 @@ export function metaEntries(body: unknown, object: 'page' | 'instagram', selfId:
 }
 
 /** Graph timestamps: ISO strings ("2024-01-15T10:30:00+0000"), or Unix seconds / ms numbers. */
+/**
+ * Whether a time (ms) is one Meta could send: from 2000 up to 2100. A negative, zero or
+ * year-9999 time (a broken or hostile payload) is not kept: the SLA clock, the inbox's order
+ * and the reports run on it, so the fallback (the entry's time, or now) stands in.
+ */
+export const plausibleGraphTime = (ms: number) => ms >= Date.UTC(2000, 0, 1) && ms < Date.UTC(2100, 0, 1);
+
 export function graphTime(v: unknown, fallback: number): number {
-  if (typeof v === 'number' && Number.isFinite(v)) return v < 1e12 ? Math.round(v * 1000) : Math.round(v);
+  if (typeof v === 'number' && Number.isFinite(v)) {
+    const ms = v < 1e12 ? Math.round(v * 1000) : Math.round(v);
+    return plausibleGraphTime(ms) ? ms : fallback;
+  }
   if (typeof v === 'string' && v) {
     if (/^\d+$/.test(v)) return graphTime(Number(v), fallback);
     const t = Date.parse(v);
-    if (Number.isFinite(t)) return t;
+    if (Number.isFinite(t) && plausibleGraphTime(t)) return t;
   }
   return fallback;
 }

@@ -95,6 +95,18 @@ describe('facebook normalization', () => {
     expect(graphTime('2017-08-31T18:10:30+0000', 0)).toBe(Date.parse('2017-08-31T18:10:30Z'));
     expect(graphTime('garbage', 42)).toBe(42);
   });
+
+  it('puts the fallback in for a time no network sends (negative, zero, 1970, the year 9999), so a comment keeps a real time', () => {
+    const page = { pageId: '1', name: 'Acme' };
+    const entryTime = Date.UTC(2026, 0, 2);
+    for (const t of [-1, -9_999_999_999_999, 0, 12345, 253402300799000, '253402300799000', '9999-12-31T23:59:59Z', '1969-12-31T00:00:00Z']) {
+      expect(graphTime(t, entryTime), String(t)).toBe(entryTime);
+      const m = normalizeFeedChange({ item: 'comment', verb: 'add', comment_id: '1_2', post_id: '1_3', from: { id: '9', name: 'Pat' }, message: 'hi', created_time: t }, page, entryTime)!;
+      expect(m.createdAt, String(t)).toBe(entryTime);
+      expect(validateMessage(m).ok).toBe(true);
+    }
+    expect(graphTime(Date.UTC(2099, 11, 31) / 1000, 0)).toBe(Date.UTC(2099, 11, 31));
+  });
 });
 
 describe('graph errors and webhooks', () => {

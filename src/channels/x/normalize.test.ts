@@ -139,6 +139,19 @@ describe('x normalization', () => {
     expect(m.author).toMatchObject({ networkUserId: '1603419180975409153', handle: 'historyfan' });
   });
 
+  it('puts created_at or now in for a time X never sends (negative, zero, 1970, the year 9999), so the post keeps a real time', () => {
+    const now = Date.UTC(2026, 0, 2);
+    const createdAt = 'Wed Oct 10 20:19:24 +0000 2018';
+    for (const t of [-1, '-1', 0, '0', 12345, '253402300799000', 253402300799000, '1969-12-31T00:00:00Z']) {
+      const tweet = normalizeV1Tweet({ id_str: '77', text: '@AcmeCare hi', user: { id_str: '9', screen_name: 'pat' }, timestamp_ms: t, created_at: createdAt }, me, { now })!;
+      expect(tweet.createdAt, String(t)).toBe(Date.parse(createdAt));
+      const dm = normalizeV1DmEvent({ type: 'message_create', id: '78', created_timestamp: t, message_create: { target: { recipient_id: me.userId }, sender_id: '9', message_data: { text: 'hi' } } }, {}, me, { now })!;
+      expect(dm.createdAt, String(t)).toBe(now);
+      expect(validateMessage(dm).ok).toBe(true);
+    }
+    expect(normalizeV1Tweet({ id_str: '77', text: 'hi', user: { id_str: '9', screen_name: 'pat' }, timestamp_ms: '1700000000000' }, me, { now })!.createdAt).toBe(1_700_000_000_000);
+  });
+
   it('marks the brand\'s own posts and DMs as fromBrand outbound, and drops reposts', () => {
     const own = normalizeV1Tweet({ ...longform, user: { id_str: me.userId, screen_name: me.username } }, me)!;
     expect(own).toMatchObject({ fromBrand: true, direction: 'outbound' });

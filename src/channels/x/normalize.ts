@@ -126,14 +126,16 @@ export interface IncludesV2Like {
   tweets?: TweetV2Like[];
 }
 
+/**
+ * Whether a time (ms) is one X could send: from 2006 (X's first post) up to 2100. A negative,
+ * zero or year-9999 time (a broken or hostile payload) is not kept: the SLA clock, the inbox's
+ * order and the reports run on it, so the fallback (created_at, or now) stands in.
+ */
+const plausible = (ms: number) => ms >= Date.UTC(2006, 0, 1) && ms < Date.UTC(2100, 0, 1);
+
 function parseTime(v: unknown, fallback: number): number {
-  if (typeof v === 'number' && Number.isFinite(v)) return Math.floor(v);
-  if (typeof v === 'string' && v) {
-    if (/^\d+$/.test(v)) return Number(v);
-    const t = Date.parse(v);
-    if (Number.isFinite(t)) return t;
-  }
-  return fallback;
+  const t = typeof v === 'number' && Number.isFinite(v) ? Math.floor(v) : typeof v === 'string' && v ? (/^\d+$/.test(v) ? Number(v) : Date.parse(v)) : NaN;
+  return Number.isFinite(t) && plausible(t) ? t : fallback;
 }
 
 /**
