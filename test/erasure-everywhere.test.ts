@@ -5,7 +5,9 @@
  *    deliveries (by their network user id or handle field; a mere mention of them in someone
  *    else's delivery stays), relayed live events about their messages, CRM ids and consent notes
  *    in earlier audit entries (the entries stay), moderation evidence in the actions and their
- *    audit entries (the action and the cited rule stay); afterwards their words, handle, name
+ *    audit entries (the action and the cited rule stay), their handle and name in an internal
+ *    note, an expert's question and answer and the brand's reply, all written through the API
+ *    (test/erasure-staff-text.test.ts covers the rules); afterwards their words, handle, name
  *    and CRM id are found in no table but the ones documented to keep them;
  *  - a Facebook comment deleted by the brand (moderation `delete`) whose `verb: remove` webhook
  *    follows is redacted as `deleted_by_brand`; one its author removed stays `deleted_by_author`.
@@ -97,9 +99,25 @@ for (const dialect of DIALECTS) {
         data: JSON.stringify({ guideline: { id: g.json.id, code: 'doxxing', title: 'No private data' }, evidence, status: 'done', error: null, author: 'zed_person' }), created_at: now,
       }).execute();
 
+      // staff text naming them, through the desk: a note, a question to the expert and its answer, the brand's reply
+      const noted = await admin.post(`/api/conversations/${a.conversationId}/notes`, { text: 'Zed Quokkason (@zed_person) called about the same post' });
+      expect(noted.status, JSON.stringify(noted.json)).toBe(201);
+      const asked = await admin.post(`/api/conversations/${a.conversationId}/expert-requests`, { expertId: desk.users.expert, question: 'Is zed_person (Zed Quokkason) a known case?' });
+      expect(asked.status, JSON.stringify(asked.json)).toBe(201);
+      const expert = await Client.signIn(desk.url, 'eli@acme.test');
+      const answered = await expert.post(`/api/expert-requests/${asked.json.id}/answer`, { text: 'Yes: @Zed_Person wrote to us in March' });
+      expect(answered.status, JSON.stringify(answered.json)).toBe(200);
+      const replied = await admin.post(`/api/conversations/${a.conversationId}/replies`, { text: '@zed_person sorry Zed Quokkason, we have hidden it' });
+      expect([200, 202], JSON.stringify(replied.json)).toContain(replied.status);
+
       const r = await admin.post(`/api/contacts/${contactId}/erase`, { reason: 'GDPR request #88' });
       expect(r.status, JSON.stringify(r.json)).toBe(200);
-      expect(r.json).toMatchObject({ contactId, messagesRedacted: 1, identitiesErased: 1, alsoErased: { notifications: 3, quarantined: 3, liveEvents: 2, auditEntries: 2, moderationEvidence: 1 } });
+      expect(r.json).toMatchObject({ contactId, messagesRedacted: 1, identitiesErased: 1, notesToReview: { count: 2, conversationIds: [a.conversationId] }, alsoErased: { notifications: 5, quarantined: 3, liveEvents: 2, auditEntries: 3, moderationEvidence: 1 } });
+      // (the notices of the question and of its answer quote them, as does the question's `expert.asked` audit entry)
+      const noteTexts = (await db().selectFrom('note').select('text').where('conversation_id', '=', a.conversationId).orderBy('id').execute()).map((n) => n.text);
+      expect(noteTexts).toEqual(['erased (@erased) called about the same post', 'Yes: @erased wrote to us in March']);
+      expect((await db().selectFrom('expert_request').select('question').where('id', '=', asked.json.id).executeTakeFirstOrThrow()).question).toBe('Is erased (erased) a known case?');
+      expect((await db().selectFrom('message').select('text').where('id', '=', replied.json.message.id).executeTakeFirstOrThrow()).text).toBe('@erased sorry erased, we have hidden it');
 
       const note = async (id: number) => db().selectFrom('notification').select(['title', 'body']).where('id', '=', id).executeTakeFirstOrThrow();
       expect(await note(nSubject.id)).toEqual({ title: 'SLA breached: first response', body: '[erased]' });

@@ -8,7 +8,7 @@
  *  - the contact loses its name, CRM link and consent records;
  *  - notifications: a body quoting one of their messages becomes `[erased]` (redact.ts), and
  *    their handle (`@handle`) in a title or body becomes `@erased`; on their conversations
- *    their display name goes too;
+ *    every identifier of theirs goes too (as in staff text, below);
  *  - quarantined deliveries of theirs are deleted: a JSON payload with their network user id
  *    as a value (or their handle as the value of a handle field: screen_name, username,
  *    handle, acct), an import line with their id as a field. A payload that names neither
@@ -20,23 +20,38 @@
  *    (`[erased]`) and author handle; the cited rule stays;
  *  - moderation of their posts or of them keeps its action, rule and status; the evidence
  *    (the agent's words, which quote them) becomes `[erased]`;
- *  - a web chat visitor's token record goes (their visitor id was their network user id).
- * Internal notes may quote them: those are not rewritten automatically (an agent's words, and
- * which ones quote the person is a judgement); the result says how many notes the admin should
- * read. Expert questions and answers on their conversations are the same kind of staff text
- * and are left as notes are. Triage corrections hold only labels (category, sentiment...): no
- * text of theirs. The brand's own replies (which may address them by handle) are the brand's
- * published words and stay. Admins (or the system: `parley contact erase`) only, with a reason;
- * audited with who, when and why, never the erased content. The brand's own account (an
- * identity that is one of the brand's channel accounts) is refused.
+ *  - a web chat visitor's token record goes (their visitor id was their network user id);
+ *  - replies to them not yet sent (queued, public or private, or waiting for sign-off) are
+ *    withdrawn, audited and their authors told (src/outbox/deletedPost.ts): their identity is
+ *    gone and the reply's text would read "@erased"; later replies to them are refused.
+ * Staff text on their conversations loses their identifiers: in internal notes (an expert's
+ * answer is a note too), expert questions (and the question copied into its `expert.asked`
+ * audit entry) and the brand's stored outbound messages (text and payload), every
+ * known handle (`@handle` → `@erased`; the bare handle → `erased`), display name, email
+ * address, network user id and CRM customer id becomes `erased` (see `identifierScrubber`
+ * for the matching rule: whole words, case-insensitive, Unicode-aware, nothing shorter than
+ * 3 characters matched bare). A brand email's quote of their mail ("On … wrote:" and the
+ * `>` lines under it, as src/channels/email/quote.ts finds them) becomes `[erased]`, and its
+ * stored RFC 5322 source and HTML copy are dropped (the text, rewritten, stays). The search
+ * index follows the rewritten text. What a note says about them in other words cannot be told
+ * apart: the result still lists the conversations with notes for the admin to read, with how
+ * many were rewritten. Triage corrections hold only labels (category, sentiment...): no text
+ * of theirs. Erasure does not delete the brand's posts on the network: a reply already
+ * published there stays published (only Parley's copy is rewritten).
+ * Admins (or the system: `parley contact erase`) only, with a reason; audited with who, when
+ * and why, counts only, never the erased content. The brand's own account (an identity that
+ * is one of the brand's channel accounts) is refused.
  */
+import { trimQuoted } from '../channels/email/quote.js';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
+import { publishWithdrawn, withdrawRepliesToErased } from '../outbox/deletedPost.js';
 import { publishRedacted } from '../pipeline/deletions.js';
 import { audit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
 import { redactMessages } from '../store/redact.js';
+import { decodeText, encodeText } from '../store/text.js';
 import { inLists, inValues, type Tx } from '../store/util.js';
 import type { Actor } from './context.js';
 
@@ -53,8 +68,11 @@ export interface EraseContactResult {
   contactId: number;
   messagesRedacted: number;
   identitiesErased: number;
-  /** Conversations with internal notes, which may quote the person: for the admin to review. */
-  notesToReview: { count: number; conversationIds: number[] };
+  /**
+   * Conversations with internal notes, for the admin to read: their identifiers are replaced
+   * (`rewritten` notes changed), but a note may still describe them in other words.
+   */
+  notesToReview: { count: number; conversationIds: number[]; rewritten: number };
   /** What else was erased: rows changed or deleted, per kind. */
   alsoErased: AlsoErased;
 }
@@ -66,6 +84,14 @@ export interface AlsoErased {
   auditEntries: number;
   moderationEvidence: number;
   webchatVisitors: number;
+  /** Internal notes (expert answers included) whose text named them. */
+  notes: number;
+  /** Expert questions whose text named them. */
+  expertQuestions: number;
+  /** The brand's stored outbound messages that named or quoted them (Parley's copy; the network's post stays). */
+  brandReplies: number;
+  /** Replies to them, public or private, still waiting to go out (queued or for sign-off): withdrawn, never sent. */
+  repliesWithdrawn: number;
 }
 
 /** What replaces quoted text (moderation evidence). */
@@ -80,6 +106,7 @@ export async function eraseContact(deps: { store: Store; bus: EventBus; clock: C
   if (!contact) throw notFound('contact');
   const now = clock.now();
   const out = await store.db.transaction().execute(async (trx) => {
+    const person = await trx.selectFrom('contact').select(['display_name', 'crm_customer_id']).where('id', '=', p.contactId).executeTakeFirstOrThrow();
     const identities = await trx.selectFrom('contact_identity').select(['id', 'network', 'network_user_id', 'handle', 'display_name']).where('contact_id', '=', p.contactId).where('brand_id', '=', actor.brandId).execute();
     for (const i of identities) {
       const own = await trx.selectFrom('channel_account').select('id').where('brand_id', '=', actor.brandId).where('network', '=', i.network).where('external_id', '=', i.network_user_id).executeTakeFirst();
@@ -91,8 +118,20 @@ export async function eraseContact(deps: { store: Store; bus: EventBus; clock: C
       : [];
     const conversations = (await trx.selectFrom('conversation').select('id').where('contact_id', '=', p.contactId).where('brand_id', '=', actor.brandId).execute()).map((c) => Number(c.id));
     const redaction = await redactMessages(trx, store, { brandId: actor.brandId, messageIds, reason: 'erasure', actor: actor.name, now });
-    const alsoErased = await eraseTraces(trx, store, { brandId: actor.brandId, contactId: p.contactId, identities, messageIds, conversations });
+    // before their words are replaced in the replies: a reply not yet sent is never sent ("@erased …")
+    const withdrawn = await withdrawRepliesToErased(trx, store, { brandId: actor.brandId, conversationIds: conversations, actor: actor.name, now });
+    const scrub = identifierScrubber({
+      handles: identities.map((i) => i.handle),
+      names: [...identities.map((i) => i.display_name ?? ''), person.display_name ?? ''],
+      userIds: identities.map((i) => i.network_user_id),
+      crmIds: person.crm_customer_id ? [person.crm_customer_id] : [],
+    });
+    const alsoErased = await eraseTraces(trx, store, { brandId: actor.brandId, contactId: p.contactId, identities, messageIds, conversations, scrub });
     alsoErased.notifications += redaction.notifications;
+    alsoErased.repliesWithdrawn = withdrawn.messages.length;
+    const staff = await eraseStaffText(trx, store, { brandId: actor.brandId, conversations, scrub });
+    Object.assign(alsoErased, { notes: staff.notes, expertQuestions: staff.expertQuestions, brandReplies: staff.brandReplies });
+    alsoErased.auditEntries += staff.auditEntries;
     for (const id of identityIds) {
       await trx.updateTable('contact_identity')
         .set({ handle: ERASED, display_name: ERASED, avatar_url: null, profile_url: null, followers: null, verified: 0, network_user_id: `${ERASED}:${id}`, updated_at: now })
@@ -104,15 +143,16 @@ export async function eraseContact(deps: { store: Store; bus: EventBus; clock: C
     const notes = conversations.length
       ? await trx.selectFrom('note').select(['conversation_id']).where('conversation_id', 'in', conversations).execute()
       : [];
-    const notesToReview = { count: notes.length, conversationIds: [...new Set(notes.map((n) => Number(n.conversation_id)))].sort((a, b) => a - b) };
+    const notesToReview = { count: notes.length, conversationIds: [...new Set(notes.map((n) => Number(n.conversation_id)))].sort((a, b) => a - b), rewritten: staff.notes };
     await audit(trx, {
       brandId: actor.brandId, actor: actor.name, action: 'contact.erased', subjectType: 'contact', subjectId: p.contactId,
       // who, when (the entry's time) and why; counts only, never what was erased
       data: { reason, messagesRedacted: redaction.redacted.length, identitiesErased: identityIds.length, notesToReview: notesToReview.count, alsoErased },
     }, now);
-    return { messagesRedacted: redaction.redacted, identitiesErased: identityIds.length, notesToReview, alsoErased };
+    return { messagesRedacted: redaction.redacted, identitiesErased: identityIds.length, notesToReview, alsoErased, withdrawn };
   });
   await publishRedacted({ store, bus }, actor.brandId, out.messagesRedacted);
+  publishWithdrawn(bus, actor.brandId, out.withdrawn);
   bus.publish(actor.brandId, 'contact.updated', { contactId: p.contactId, crmCustomerId: null, erased: true });
   return { contactId: p.contactId, messagesRedacted: out.messagesRedacted.length, identitiesErased: out.identitiesErased, notesToReview: out.notesToReview, alsoErased: out.alsoErased };
 }
@@ -123,6 +163,8 @@ interface Traces {
   identities: readonly { id: number; network: string; network_user_id: string; handle: string; display_name: string | null }[];
   messageIds: readonly number[];
   conversations: readonly number[];
+  /** Replaces their identifiers in a text (see `identifierScrubber`). */
+  scrub: (s: string) => string;
 }
 
 /** Rows read per page when scanning a table for the person. */
@@ -131,19 +173,16 @@ const SCAN_PAGE = 500;
 /** The person's traces outside their messages, identities and contact (see the file's comment). */
 async function eraseTraces(trx: Tx, store: Store, t: Traces): Promise<AlsoErased> {
   const handles = [...new Set(t.identities.map((i) => i.handle.replace(/^@/, '')).filter((h) => h.length >= 2 && h !== ERASED))];
-  const names = [...new Set(t.identities.map((i) => i.display_name?.trim() ?? '').filter((n) => n.length >= 3 && n !== ERASED))];
   const userIds = [...new Set(t.identities.map((i) => i.network_user_id).filter((u) => u !== '' && !u.startsWith(`${ERASED}:`)))];
   const messages = new Set(t.messageIds);
   const conversations = new Set(t.conversations);
-  const out: AlsoErased = { notifications: 0, quarantined: 0, liveEvents: 0, auditEntries: 0, moderationEvidence: 0, webchatVisitors: 0 };
+  const out: AlsoErased = { notifications: 0, quarantined: 0, liveEvents: 0, auditEntries: 0, moderationEvidence: 0, webchatVisitors: 0, notes: 0, expertQuestions: 0, brandReplies: 0, repliesWithdrawn: 0 };
 
-  // notifications naming them: `@handle` anywhere in the brand; their name on their conversations
+  // notifications naming them: `@handle` anywhere in the brand; every identifier on their conversations
   const handleRe = handles.length ? new RegExp(`@(?:${handles.map(escapeRe).join('|')})(?![\\p{L}\\p{N}_])`, 'giu') : null;
-  const nameRe = names.length ? new RegExp(names.map(escapeRe).join('|'), 'giu') : null;
   const scrub = (s: string, theirs: boolean) => {
-    let r = handleRe ? s.replace(handleRe, `@${ERASED}`) : s;
-    if (theirs && nameRe) r = r.replace(nameRe, ERASED);
-    return r;
+    const r = handleRe ? s.replace(handleRe, `@${ERASED}`) : s;
+    return theirs ? t.scrub(r) : r;
   };
   for (let after = 0; ;) {
     const rows = await trx.selectFrom('notification').select(['id', 'title', 'body', 'conversation_id']).where('brand_id', '=', t.brandId).where('id', '>', after)
@@ -247,6 +286,216 @@ async function eraseTraces(trx: Tx, store: Store, t: Traces): Promise<AlsoErased
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+interface StaffText {
+  brandId: number;
+  conversations: readonly number[];
+  scrub: (s: string) => string;
+}
+
+/**
+ * Their identifiers out of the staff's and the brand's words on their conversations: internal
+ * notes, expert questions (and their copy in the `expert.asked` audit entry), the brand's
+ * stored outbound messages. Counts of rows changed.
+ */
+async function eraseStaffText(trx: Tx, store: Store, t: StaffText): Promise<{ notes: number; expertQuestions: number; brandReplies: number; auditEntries: number }> {
+  const out = { notes: 0, expertQuestions: 0, brandReplies: 0, auditEntries: 0 };
+  for (const part of inLists([...t.conversations])) {
+    const notes = await trx.selectFrom('note').select(['id', 'text']).where('brand_id', '=', t.brandId).where('conversation_id', 'in', part).execute();
+    for (const n of notes) {
+      const text = t.scrub(n.text);
+      if (text === n.text) continue;
+      await trx.updateTable('note').set({ text }).where('id', '=', n.id).execute();
+      out.notes++;
+    }
+
+    const questions = await trx.selectFrom('expert_request').select(['id', 'question']).where('brand_id', '=', t.brandId).where('conversation_id', 'in', part).execute();
+    for (const q of questions) {
+      const question = t.scrub(q.question);
+      if (question === q.question) continue;
+      await trx.updateTable('expert_request').set({ question }).where('id', '=', q.id).execute();
+      out.expertQuestions++;
+    }
+    const asked = await trx.selectFrom('audit_event').select(['id', 'data']).where('brand_id', '=', t.brandId).where('action', '=', 'expert.asked').where('conversation_id', 'in', part).execute();
+    for (const e of asked) {
+      const data = scrubPayload(e.data, t.scrub);
+      if (data === e.data) continue;
+      await trx.updateTable('audit_event').set({ data }).where('id', '=', e.id).execute();
+      out.auditEntries++;
+    }
+
+    // the brand's replies: the text (the search index follows: FTS5 trigger, generated tsvector) and the stored payload
+    const replies = await trx.selectFrom('message').select(['id', 'text', 'text_escaped', 'raw', 'review_note'])
+      .where('brand_id', '=', t.brandId).where('conversation_id', 'in', part).where('direction', '=', 'outbound').execute();
+    for (const m of replies) {
+      const email = isEmailRaw(m.raw);
+      const original = decodeText(m.text, m.text_escaped);
+      const rewritten = t.scrub(email ? eraseQuotedMail(original) : original);
+      const raw = m.raw == null ? null : scrubPayload(m.raw, t.scrub);
+      const reviewNote = m.review_note == null ? null : t.scrub(m.review_note);
+      if (rewritten === original && raw === m.raw && reviewNote === m.review_note) continue;
+      const stored = encodeText(rewritten);
+      await trx.updateTable('message').set({ text: stored.text, text_escaped: stored.escaped, raw, review_note: reviewNote }).where('id', '=', m.id).execute();
+      out.brandReplies++;
+    }
+  }
+  return out;
+}
+
+/** The person's known identifiers, as the erasure found them. */
+export interface PersonIdentifiers {
+  /** Network handles (with or without the leading `@`; an email identity's handle is its address). */
+  handles: readonly string[];
+  /** Display names (identities' and the contact's). */
+  names: readonly string[];
+  /** Network user ids (an email identity's is its address). */
+  userIds: readonly string[];
+  crmIds: readonly string[];
+}
+
+/** A character that continues a word (letters, digits and combining marks of any script, `_`). */
+const WORD = '[\\p{L}\\p{N}\\p{M}_]';
+/** Not inside a longer word, address or dotted name: no word character (nor one joined by `.`, `@`, `+`, `-`) either side. */
+const BEFORE = `(?<!${WORD}|${WORD}[.@+-])`;
+const AFTER = `(?!${WORD}|[.@+-]${WORD})`;
+/** Bare identifiers shorter than this are not matched: a 2-letter handle or name would wipe ordinary words. */
+const MIN_BARE = 3;
+/** Network user ids shorter than this are not matched in text (numeric ids that short collide with order numbers, prices...). */
+const MIN_ID = 6;
+
+/**
+ * A function that replaces the person's identifiers in a text. Matching is on whole words,
+ * case-insensitive, after Unicode NFC normalisation (of both), longest identifier first:
+ *  - `@handle` (any length) → `@erased`;
+ *  - a whole display name (its words separated by any white space), a bare handle, an email
+ *    address, a CRM customer id (each at least 3 characters), a network user id (at least
+ *    6) → `erased`;
+ *  - each capitalised word of a display name of several words ("Quokkason" of "Zed
+ *    Quokkason"), at least 3 characters, matched with its capital only: the surname "Will"
+ *    goes, the word "will" stays.
+ * "Whole word": no letter, digit, combining mark or `_` either side, nor one joined by `.`,
+ * `@`, `+` or `-` (so "al" never matches inside "also", and "ann@x.test" not inside
+ * "joann@x.test"). A text without any of them is returned as it is (the same string).
+ */
+export function identifierScrubber(p: PersonIdentifiers): (s: string) => string {
+  const clean = (xs: readonly string[]) => [...new Set(xs.map((x) => x.normalize('NFC').trim()).filter((x) => x !== '' && x.toLowerCase() !== ERASED && !x.startsWith(`${ERASED}:`)))];
+  const length = (x: string) => [...x].length;
+  const longestFirst = (xs: string[]) => xs.sort((a, b) => length(b) - length(a));
+  const handles = clean(p.handles.map((h) => h.trim().replace(/^@/, '')));
+  const names = clean(p.names).filter((n) => length(n) >= MIN_BARE);
+  const bare = longestFirst(clean([...names, ...handles, ...p.crmIds]).filter((x) => length(x) >= MIN_BARE).concat(clean(p.userIds).filter((x) => length(x) >= MIN_ID)));
+  const known = new Set(bare.map((x) => x.toLowerCase()));
+  const parts = longestFirst([...new Set(names.flatMap((n) => { const w = n.split(/\s+/u); return w.length > 1 ? w : []; }))]
+    .filter((w) => length(w) >= MIN_BARE && /^\p{Lu}/u.test(w) && !known.has(w.toLowerCase())));
+  const pattern = (x: string) => x.split(/\s+/u).map(escapeRe).join('\\s+');
+  const at = handles.length ? new RegExp(`(?<!${WORD})@(?:${longestFirst(handles).map(escapeRe).join('|')})${AFTER}`, 'giu') : null;
+  const words = bare.length ? new RegExp(`${BEFORE}(?:${bare.map(pattern).join('|')})${AFTER}`, 'giu') : null;
+  const capitalised = parts.length ? new RegExp(`${BEFORE}(?:${parts.map(escapeRe).join('|')})${AFTER}`, 'gu') : null;
+  return (s) => {
+    const n = s.normalize('NFC');
+    let r = n;
+    if (at) r = r.replace(at, `@${ERASED}`);
+    if (words) r = r.replace(words, ERASED);
+    if (capitalised) r = r.replace(capitalised, ERASED);
+    return r === n ? s : r;
+  };
+}
+
+/** A reply's signature, which src/channels/email/quote.ts also trims: not the customer's. */
+const SIGNATURE = /^(-- ?|sent from my [\w -]{2,40})$/i;
+/** A mail of more lines than this has only its `>` lines erased (each header check re-reads the rest of the mail). */
+const MAX_QUOTE_SCAN_LINES = 2_000;
+
+/**
+ * An email of the brand's without the customer's mail it quotes: `>` lines, and the quoted
+ * history from its reply header ("On … wrote:", Outlook's "Original Message" block: where
+ * src/channels/email/quote.ts cuts) to the end, each block replaced by one `[erased]` line.
+ * The brand's own words and signature stay.
+ */
+export function eraseQuotedMail(text: string): string {
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  const quoted = (l: string) => /^\s*>/.test(l);
+  const out: string[] = [];
+  const mark = () => {
+    if (out[out.length - 1] !== ERASED_TEXT) out.push(ERASED_TEXT);
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (quoted(line)) {
+      mark();
+      continue;
+    }
+    // a blank line between two quoted ones belongs to the quote
+    if (!line.trim() && out[out.length - 1] === ERASED_TEXT && quoted(lines.slice(i).find((l) => l.trim()) ?? '')) continue;
+    // quote.ts cuts everything from here as quoted history (asked with a line of ours above it)
+    if (line.trim() && !SIGNATURE.test(line.trim()) && lines.length <= MAX_QUOTE_SCAN_LINES && trimQuoted(`x\n${lines.slice(i).join('\n')}`).text === 'x') {
+      mark();
+      break;
+    }
+    out.push(line);
+  }
+  return out.join('\n');
+}
+
+/** Is this stored payload an email's (src/channels/email/parse.ts `EmailRaw`)? */
+function isEmailRaw(raw: string | null): boolean {
+  if (!raw) return false;
+  try {
+    const v = JSON.parse(raw) as { kind?: unknown };
+    return v !== null && typeof v === 'object' && v.kind === 'email';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A stored JSON payload (a network's answer to a send, an email as parsed, an audit entry's
+ * data) with their identifiers replaced in every string. An email's quote of their mail goes
+ * from its text, its subject after "Re:" is theirs, and its RFC 5322 source and HTML copy
+ * (which quote them, encoded) are dropped. Not JSON: rewritten as text. Unchanged: the same
+ * string.
+ */
+function scrubPayload(raw: string, scrub: (s: string) => string): string {
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    return scrub(raw);
+  }
+  let changed = false;
+  const walk = (x: unknown, depth: number): unknown => {
+    if (typeof x === 'string') {
+      const r = scrub(x);
+      if (r !== x) changed = true;
+      return r;
+    }
+    if (depth > 40 || x === null || typeof x !== 'object') return x;
+    if (Array.isArray(x)) return x.map((y) => walk(y, depth + 1));
+    return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, walk(y, depth + 1)]));
+  };
+  if (v !== null && typeof v === 'object' && !Array.isArray(v) && (v as { kind?: unknown }).kind === 'email') {
+    const mail = { ...(v as Record<string, unknown>) };
+    if (typeof mail.text === 'string') {
+      const text = eraseQuotedMail(mail.text);
+      if (text !== mail.text.replace(/\r\n?/g, '\n')) changed = true;
+      mail.text = text;
+    }
+    for (const k of ['source', 'sourceBase64', 'html']) {
+      if (mail[k] != null) {
+        mail[k] = null;
+        changed = true;
+      }
+    }
+    const re = typeof mail.subject === 'string' && mail.inReplyTo != null ? /^((?:(?:re|aw|sv|antw|vs|r)\s*:\s*)+)(.*\S.*)$/is.exec(mail.subject) : null;
+    if (re && re[2] !== ERASED_TEXT) {
+      mail.subject = `${re[1]}${ERASED_TEXT}`;
+      changed = true;
+    }
+    v = mail;
+  }
+  const out = walk(v, 0);
+  return changed ? JSON.stringify(out) : raw;
 }
 
 /** Keys whose value names an account (a handle, not an id). */

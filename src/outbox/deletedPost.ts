@@ -22,6 +22,13 @@
  * locks the conversation before the post): committed before the withdrawal reads, it is
  * withdrawn with the rest; committed after, the outbox worker finds its post deleted and
  * withdraws it instead of sending it (`withdrawClaimedReply`).
+ *
+ * Erasure (src/commands/erase.ts) withdraws the same way every reply, public or private, still
+ * waiting to go out on the erased customer's conversations (`withdrawRepliesToErased`): their
+ * identity is gone (a private reply has nobody to go to), and the reply's own text has their
+ * handle and name replaced ("@erased"), which must never be published. The outbox worker
+ * withdraws a claimed reply whose target was erased, and writing or approving a reply to an
+ * erased customer's message is refused (409 `reply.customer_erased`).
  */
 import type { EventBus } from '../events/bus.js';
 import { conflict } from '../errors.js';
@@ -36,6 +43,29 @@ import { inLists, inValues, type Tx } from '../store/util.js';
 export const POST_DELETED = 'the post was deleted before the reply was sent';
 /** The message's stored error (Parley's own words: shown as stored, src/outbox/replyError.ts). */
 export const POST_DELETED_ERROR = `withdrawn: ${POST_DELETED}`;
+export const CUSTOMER_ERASED = 'the customer was erased before the reply was sent';
+export const CUSTOMER_ERASED_ERROR = `withdrawn: ${CUSTOMER_ERASED}`;
+
+/** Why a waiting reply is withdrawn: the post it answers was deleted, or its customer erased. */
+export type WithdrawnBecause = 'post_deleted' | 'customer_erased';
+
+const BECAUSE: Record<WithdrawnBecause, { error: string; waiting: string; queued: string }> = {
+  post_deleted: {
+    error: POST_DELETED_ERROR,
+    waiting: 'Your reply waiting for sign-off was withdrawn: the post it answers was deleted',
+    queued: 'Your reply was not sent: the post it answers was deleted',
+  },
+  customer_erased: {
+    error: CUSTOMER_ERASED_ERROR,
+    waiting: 'Your reply waiting for sign-off was withdrawn: the customer was erased',
+    queued: 'Your reply was not sent: the customer was erased',
+  },
+};
+
+/** Redacted by an erasure of its author (src/commands/erase.ts). */
+export function isErased(m: Pick<MessageRow, 'redacted_at' | 'redacted_reason'>): boolean {
+  return m.redacted_at != null && m.redacted_reason === 'erasure';
+}
 
 /** Redacted because it is gone from the network (not an erasure, where the post still exists). */
 export function isDeletedPost(m: Pick<MessageRow, 'redacted_at' | 'redacted_reason'>): boolean {
@@ -57,6 +87,19 @@ export async function refuseDeletedTarget(trx: Tx, reply: { visibility: string; 
         ? 'the post this reply answers was deleted on the network: there is nothing to reply to publicly'
         : 'the post this reply answers was deleted by its author: there is nothing to reply to publicly');
   }
+}
+
+/**
+ * Refuse (409 `reply.customer_erased`) a reply, public or private, that would go to an erased
+ * customer: the message it answers, or with none the conversation's latest inbound message
+ * (whose author the outbox addresses, src/outbox/outbox.ts `buildRequest`), was erased.
+ */
+export async function refuseErasedCustomer(trx: Tx, reply: { conversationId: number; replyToMessageId: number | null }): Promise<void> {
+  const target = reply.replyToMessageId != null
+    ? await trx.selectFrom('message').select(['redacted_at', 'redacted_reason']).where('id', '=', reply.replyToMessageId).executeTakeFirst()
+    : await trx.selectFrom('message').select(['redacted_at', 'redacted_reason']).where('conversation_id', '=', reply.conversationId).where('direction', '=', 'inbound')
+      .orderBy('is_auto').orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+  if (target && isErased(target)) throw conflict('reply.customer_erased', 'the customer this reply would go to was erased (GDPR): there is nobody to reply to');
 }
 
 export interface WithdrawnReplies {
@@ -84,36 +127,65 @@ export async function withdrawRepliesToDeleted(trx: Tx, store: Store, d: { brand
       .where('status', 'in', ['queued', 'pending_approval'])
       .orderBy('id')
       .execute();
-    for (const r of replies) {
-      const was = r.status;
-      if (was === 'queued') {
-        // the outbox row first (the worker's claim order); a timed-out attempt may have gone out: the worker checks
-        const pulled = await trx
-          .updateTable('outbox')
-          .set({ status: 'withdrawn', locked_until: null, last_error_code: 'WITHDRAWN', last_error: POST_DELETED, updated_at: d.now })
-          .where('message_id', '=', r.id)
-          .where('status', '=', 'queued')
-          .where((eb) => eb.or([eb('last_error_code', 'is', null), eb('last_error_code', '!=', 'TIMEOUT')]))
-          .executeTakeFirst();
-        if (!Number(pulled.numUpdatedRows)) continue;
-      }
-      await markWithdrawn(trx, r, was, d, out);
-    }
+    await withdrawWaiting(trx, replies, 'post_deleted', d, out);
   }
   return out;
+}
+
+/**
+ * Withdraw every reply, public or private, waiting to go out (queued or for sign-off) on an
+ * erased customer's conversations, inside the erasure's transaction (see the header).
+ */
+export async function withdrawRepliesToErased(trx: Tx, store: Store, d: { brandId: number; conversationIds: readonly number[]; actor: string; now: number }): Promise<WithdrawnReplies> {
+  const out: WithdrawnReplies = { messages: [], notices: [] };
+  for (const part of inLists([...new Set(d.conversationIds)])) {
+    const replies = await trx
+      .selectFrom('message')
+      .selectAll()
+      .where('brand_id', '=', d.brandId)
+      .where(inValues(store, 'conversation_id', part, 'bigint'))
+      .where('direction', '=', 'outbound')
+      .where('status', 'in', ['queued', 'pending_approval'])
+      .orderBy('id')
+      .execute();
+    await withdrawWaiting(trx, replies, 'customer_erased', d, out);
+  }
+  return out;
+}
+
+async function withdrawWaiting(trx: Tx, replies: MessageRow[], because: WithdrawnBecause, d: { brandId: number; actor: string; now: number }, out: WithdrawnReplies): Promise<void> {
+  for (const r of replies) {
+    const was = r.status;
+    if (was === 'queued') {
+      // the outbox row first (the worker's claim order); a timed-out attempt may have gone out: the worker checks
+      const pulled = await trx
+        .updateTable('outbox')
+        .set({ status: 'withdrawn', locked_until: null, last_error_code: 'WITHDRAWN', last_error: BECAUSE[because].error.slice('withdrawn: '.length), updated_at: d.now })
+        .where('message_id', '=', r.id)
+        .where('status', '=', 'queued')
+        .where((eb) => eb.or([eb('last_error_code', 'is', null), eb('last_error_code', '!=', 'TIMEOUT')]))
+        .executeTakeFirst();
+      if (!Number(pulled.numUpdatedRows)) continue;
+    }
+    await markWithdrawn(trx, r, was, because, d, out);
+  }
 }
 
 /**
  * The message side of a withdrawal (its outbox row already withdrawn, or none): the message,
  * its audit entry and its author's notification, once (a message no longer in `was` is left).
  */
-async function markWithdrawn(trx: Tx, r: MessageRow, was: string, d: { brandId: number; actor: string; now: number }, out: WithdrawnReplies): Promise<void> {
-  const done = await trx.updateTable('message').set({ status: 'withdrawn', error: POST_DELETED_ERROR }).where('id', '=', r.id).where('status', '=', was).executeTakeFirst();
+async function markWithdrawn(trx: Tx, r: MessageRow, was: string, because: WithdrawnBecause, d: { brandId: number; actor: string; now: number }, out: WithdrawnReplies): Promise<void> {
+  const why = BECAUSE[because];
+  const done = await trx.updateTable('message').set({ status: 'withdrawn', error: why.error }).where('id', '=', r.id).where('status', '=', was).executeTakeFirst();
   if (!Number(done.numUpdatedRows)) return;
-  await audit(trx, { brandId: d.brandId, actor: d.actor, action: 'reply.withdrawn', subjectType: 'message', subjectId: r.id, conversationId: r.conversation_id, data: { reason: 'post_deleted', was, deletedMessageId: r.reply_to_message_id } }, d.now);
+  const data = because === 'post_deleted' ? { reason: because, was, deletedMessageId: r.reply_to_message_id } : { reason: because, was };
+  await audit(trx, { brandId: d.brandId, actor: d.actor, action: 'reply.withdrawn', subjectType: 'message', subjectId: r.id, conversationId: r.conversation_id, data }, d.now);
   if (r.author_user_id != null) {
-    const title = was === 'pending_approval' ? 'Your reply waiting for sign-off was withdrawn: the post it answers was deleted' : 'Your reply was not sent: the post it answers was deleted';
-    await trx.insertInto('notification').values({ brand_id: d.brandId, user_id: r.author_user_id, kind: 'reply.withdrawn', title, body: decodeText(r.text, r.text_escaped).slice(0, 200), conversation_id: r.conversation_id, created_at: d.now }).execute();
+    const title = was === 'pending_approval' ? why.waiting : why.queued;
+    // an erased customer's reply is not quoted: it names them
+    const body = because === 'customer_erased' ? '' : decodeText(r.text, r.text_escaped).slice(0, 200);
+    await trx.insertInto('notification').values({ brand_id: d.brandId, user_id: r.author_user_id, kind: 'reply.withdrawn', title, body, conversation_id: r.conversation_id, created_at: d.now }).execute();
     out.notices.push({ userId: r.author_user_id, conversationId: r.conversation_id, messageId: r.id });
   }
   out.messages.push(await trx.selectFrom('message').selectAll().where('id', '=', r.id).executeTakeFirstOrThrow());
@@ -121,23 +193,23 @@ async function markWithdrawn(trx: Tx, r: MessageRow, was: string, d: { brandId: 
 
 /**
  * The outbox worker's side: a public reply it has claimed, about to be sent, whose post was
- * deleted meanwhile (the deletion left the claimed row to the worker: an attempt that failed
+ * deleted meanwhile (or any reply whose customer was erased meanwhile: `because`) (the deletion left the claimed row to the worker: an attempt that failed
  * and came back, or a claim taken just before the deletion committed). Withdrawn as the
  * deletion would have, if this worker still holds the row; false when it does not.
  */
-export async function withdrawClaimedReply(store: Store, bus: EventBus, row: { id: number; attempts: number; lockedBy: string }, msg: MessageRow, now: number): Promise<boolean> {
+export async function withdrawClaimedReply(store: Store, bus: EventBus, row: { id: number; attempts: number; lockedBy: string }, msg: MessageRow, now: number, because: WithdrawnBecause = 'post_deleted'): Promise<boolean> {
   const out: WithdrawnReplies = { messages: [], notices: [] };
   const held = await store.db.transaction().execute(async (trx) => {
     const pulled = await trx
       .updateTable('outbox')
-      .set({ status: 'withdrawn', locked_until: null, last_error_code: 'WITHDRAWN', last_error: POST_DELETED, updated_at: now })
+      .set({ status: 'withdrawn', locked_until: null, last_error_code: 'WITHDRAWN', last_error: BECAUSE[because].error.slice('withdrawn: '.length), updated_at: now })
       .where('id', '=', row.id)
       .where('status', '=', 'sending')
       .where('locked_by', '=', row.lockedBy)
       .where('attempts', '=', row.attempts)
       .executeTakeFirst();
     if (!Number(pulled.numUpdatedRows)) return false;
-    await markWithdrawn(trx, msg, msg.status, { brandId: msg.brand_id, actor: 'system:outbox', now }, out);
+    await markWithdrawn(trx, msg, msg.status, because, { brandId: msg.brand_id, actor: 'system:outbox', now }, out);
     return true;
   });
   publishWithdrawn(bus, msg.brand_id, out);

@@ -37,7 +37,7 @@ import { audit } from '../store/audit.js';
 import { markChannelHealth } from '../channels/health.js';
 import { leaseNow } from '../jobs/leaseTime.js';
 import { summarizeReplyError } from './replyError.js';
-import { isDeletedPost, withdrawClaimedReply } from './deletedPost.js';
+import { isDeletedPost, isErased, withdrawClaimedReply } from './deletedPost.js';
 
 export { sendWaitingNow } from './waiting.js';
 
@@ -210,9 +210,11 @@ export class OutboxWorker {
         if (incident?.status === 'closed') return this.withdraw(row, msg, incident.id);
         // the post it answers was deleted on the network since it was queued (an attempt that
         // failed and came back, or a claim taken just before the deletion): withdrawn, not sent
-        if (msg.visibility === 'public' && msg.reply_to_message_id != null && target && isDeletedPost(target)) {
-          if (!(await withdrawClaimedReply(store, bus, { id: row.id, attempts: row.attempts, lockedBy: this.workerId }, msg, clock.now()))) {
-            this.deps.log?.warn({ outboxId: row.id }, 'outbox claim lost before withdrawing a reply to a deleted post; left to the worker that holds it');
+        // (any reply, when its customer was erased: their handle in its text is "@erased" now)
+        const because = target && isErased(target) ? 'customer_erased' : msg.visibility === 'public' && msg.reply_to_message_id != null && target && isDeletedPost(target) ? 'post_deleted' : null;
+        if (because) {
+          if (!(await withdrawClaimedReply(store, bus, { id: row.id, attempts: row.attempts, lockedBy: this.workerId }, msg, clock.now(), because))) {
+            this.deps.log?.warn({ outboxId: row.id, because }, 'outbox claim lost before withdrawing a reply; left to the worker that holds it');
           }
           return;
         }

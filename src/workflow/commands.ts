@@ -24,7 +24,7 @@ import type { Jobs } from '../jobs/jobs.js';
 import type { Clock } from '../lib/clock.js';
 import { parseObject } from '../lib/json.js';
 import type { HealthView } from '../channels/healthSummary.js';
-import { POST_DELETED, POST_DELETED_ERROR, refuseDeletedTarget } from '../outbox/deletedPost.js';
+import { CUSTOMER_ERASED, CUSTOMER_ERASED_ERROR, POST_DELETED, POST_DELETED_ERROR, refuseDeletedTarget, refuseErasedCustomer } from '../outbox/deletedPost.js';
 import { enqueue } from '../outbox/outbox.js';
 import { replyErrorFor } from '../outbox/replyError.js';
 import { presentMessage, presentNote } from '../server/presenters.js';
@@ -135,6 +135,7 @@ export class WorkflowCommands {
       // withdrawn by its author, (a statement) by closing its incident, or (a reply) by the deletion of the post it answers
       if (msg.status === 'withdrawn') {
         if (msg.error === POST_DELETED_ERROR) throw conflict('reply.post_deleted', `${POST_DELETED}: this reply was withdrawn, there is nothing to sign off`);
+        if (msg.error === CUSTOMER_ERASED_ERROR) throw conflict('reply.customer_erased', `${CUSTOMER_ERASED}: this reply was withdrawn, there is nothing to sign off`);
         throw (msg.error ?? '').includes('incident was closed')
           ? conflict('incident.closed', 'the incident is closed: this statement was withdrawn and is not published')
           : conflict('approval.withdrawn', 'its author withdrew this draft: there is nothing to sign off');
@@ -142,8 +143,11 @@ export class WorkflowCommands {
       if (msg.status !== 'pending_approval') throw conflict('approval.not_pending', `this draft is ${msg.status}, not waiting for approval`);
       const refusal = signOffRefusal({ authorUserId: msg.author_user_id }, { userId: actor.userId, role: actor.role });
       if (refusal) throw new AppError(403, refusal.code, refusal.message);
-      // the post it answers deleted on the network (the deletion withdraws waiting drafts; this catches one it did not: src/outbox/deletedPost.ts)
-      if (p.decision === 'approve') await refuseDeletedTarget(trx, { visibility: msg.visibility, replyToMessageId: msg.reply_to_message_id });
+      // the post it answers deleted on the network, or its customer erased (both withdraw waiting drafts; this catches one they did not: src/outbox/deletedPost.ts)
+      if (p.decision === 'approve') {
+        await refuseDeletedTarget(trx, { visibility: msg.visibility, replyToMessageId: msg.reply_to_message_id });
+        await refuseErasedCustomer(trx, { conversationId: msg.conversation_id, replyToMessageId: msg.reply_to_message_id });
+      }
       const conv = await trx.selectFrom('conversation').selectAll().where('id', '=', msg.conversation_id).executeTakeFirstOrThrow();
       // statements live in a conversation of their own (no contact), linked to their incident
       const incidentId = conv.incident_id != null && conv.contact_id == null && msg.kind === 'post' ? conv.incident_id : null;

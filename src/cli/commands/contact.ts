@@ -130,8 +130,10 @@ Contact ids are shown in the web UI and in the API (/api/contacts/<id>).
         const r = await eraseContact({ store, bus, clock: systemClock }, actor, { contactId: id, reason: values.reason! });
         const a = r.alsoErased;
         process.stdout.write(`erased contact ${id}: ${r.messagesRedacted} message(s) redacted, ${r.identitiesErased} identit${r.identitiesErased === 1 ? 'y' : 'ies'} erased; `
-          + `also ${a.notifications} notification(s), ${a.quarantined} quarantined deliver${a.quarantined === 1 ? 'y' : 'ies'}, ${a.auditEntries} audit entr${a.auditEntries === 1 ? 'y' : 'ies'}, ${a.moderationEvidence} moderation evidence text(s)\n`);
-        if (r.notesToReview.count) process.stdout.write(`${r.notesToReview.count} internal note(s) may quote them and were not changed: read them in conversation(s) ${r.notesToReview.conversationIds.join(', ')}\n`);
+          + `also ${a.notifications} notification(s), ${a.quarantined} quarantined deliver${a.quarantined === 1 ? 'y' : 'ies'}, ${a.auditEntries} audit entr${a.auditEntries === 1 ? 'y' : 'ies'}, ${a.moderationEvidence} moderation evidence text(s); `
+          + `their name and handle replaced in ${a.notes} internal note(s), ${a.expertQuestions} expert question(s) and ${a.brandReplies} of the brand's repl${a.brandReplies === 1 ? 'y' : 'ies'} (Parley's copy: what the brand published on the network stays)\n`
+          + (a.repliesWithdrawn ? `${a.repliesWithdrawn} repl${a.repliesWithdrawn === 1 ? 'y' : 'ies'} to them not yet sent withdrawn\n` : ''));
+        if (r.notesToReview.count) process.stdout.write(`${r.notesToReview.count} internal note(s) (${r.notesToReview.rewritten} rewritten) may still describe them in other words: read them in conversation(s) ${r.notesToReview.conversationIds.join(', ')}\n`);
         return 0;
       } finally {
         if (live) await bridge!.stop();
