@@ -188,7 +188,8 @@ for (const dialect of DIALECTS) {
       calls.length = 0;
       const r = await ana.post(`/api/messages/${messageId}/moderation`, { action: 'hide', guidelineId: harassment, evidence: 'Threatens staff\u0000 at home, a spam link' });
       expect(r.status).toBe(400);
-      expect(r.json.code).toBe('validation');
+      // a NUL anywhere in a staff request is refused before validation (src/server/http.ts)
+      expect(r.json.code).toBe('request.nul_character');
       expect(calls).toEqual([]);
       expect(await moderationAudit(conversationId)).toEqual([]);
       expect((await admin.post('/api/guidelines', { code: 'nul', title: 'No spam\u0000', description: 'Advertising links are hidden.' })).status).toBe(400);
@@ -277,7 +278,7 @@ for (const dialect of DIALECTS) {
       for (const crmCustomerId of ['C-2\nC-3', 'C-2\u0000', 'C-2\tC-3']) {
         const r = await ana.post(`/api/contacts/${c.contactId}/crm-link`, { crmCustomerId, consent: { method: 'verbal', note: 'agreed on a call on Monday' } });
         expect(r.status, JSON.stringify(crmCustomerId)).toBe(400);
-        expect(r.json.code).toBe('validation');
+        expect(r.json.code).toBe(crmCustomerId.includes('\u0000') ? 'request.nul_character' : 'validation');
       }
       const nul = await ana.post(`/api/contacts/${c.contactId}/crm-link`, { crmCustomerId: 'C-2', consent: { method: 'verbal', note: 'agreed on a call\u0000 on Monday' } });
       expect(nul.status).toBe(400);
