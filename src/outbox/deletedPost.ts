@@ -114,46 +114,41 @@ export interface WithdrawnReplies {
  * the deletion's transaction. Idempotent: a reply already withdrawn, sent or being sent is
  * left alone, and nothing is audited or notified again.
  */
-export async function withdrawRepliesToDeleted(trx: Tx, store: Store, d: { brandId: number; messageIds: readonly number[]; actor: string; now: number }): Promise<WithdrawnReplies> {
-  const out: WithdrawnReplies = { messages: [], notices: [] };
-  for (const part of inLists([...new Set(d.messageIds)])) {
-    const replies = await trx
-      .selectFrom('message')
-      .selectAll()
-      .where('brand_id', '=', d.brandId)
-      .where(inValues(store, 'reply_to_message_id', part, 'bigint'))
-      .where('direction', '=', 'outbound')
-      .where('visibility', '=', 'public')
-      .where('status', 'in', ['queued', 'pending_approval'])
-      .orderBy('id')
-      .execute();
-    await withdrawWaiting(trx, replies, 'post_deleted', d, out);
-  }
-  return out;
+export function withdrawRepliesToDeleted(trx: Tx, store: Store, d: { brandId: number; messageIds: readonly number[]; actor: string; now: number }): Promise<WithdrawnReplies> {
+  return withdrawWaiting(trx, store, { column: 'reply_to_message_id', ids: d.messageIds, publicOnly: true }, 'post_deleted', d);
 }
 
 /**
  * Withdraw every reply, public or private, waiting to go out (queued or for sign-off) on an
  * erased customer's conversations, inside the erasure's transaction (see the header).
  */
-export async function withdrawRepliesToErased(trx: Tx, store: Store, d: { brandId: number; conversationIds: readonly number[]; actor: string; now: number }): Promise<WithdrawnReplies> {
+export function withdrawRepliesToErased(trx: Tx, store: Store, d: { brandId: number; conversationIds: readonly number[]; actor: string; now: number }): Promise<WithdrawnReplies> {
+  return withdrawWaiting(trx, store, { column: 'conversation_id', ids: d.conversationIds, publicOnly: false }, 'customer_erased', d);
+}
+
+/** The brand's replies waiting to go out whose `column` is one of `ids`, withdrawn `because`. */
+async function withdrawWaiting(
+  trx: Tx, store: Store, which: { column: 'reply_to_message_id' | 'conversation_id'; ids: readonly number[]; publicOnly: boolean },
+  because: WithdrawnBecause, d: { brandId: number; actor: string; now: number },
+): Promise<WithdrawnReplies> {
   const out: WithdrawnReplies = { messages: [], notices: [] };
-  for (const part of inLists([...new Set(d.conversationIds)])) {
+  for (const part of inLists([...new Set(which.ids)])) {
     const replies = await trx
       .selectFrom('message')
       .selectAll()
       .where('brand_id', '=', d.brandId)
-      .where(inValues(store, 'conversation_id', part, 'bigint'))
+      .where(inValues(store, which.column, part, 'bigint'))
       .where('direction', '=', 'outbound')
+      .$if(which.publicOnly, (q) => q.where('visibility', '=', 'public'))
       .where('status', 'in', ['queued', 'pending_approval'])
       .orderBy('id')
       .execute();
-    await withdrawWaiting(trx, replies, 'customer_erased', d, out);
+    await withdrawEach(trx, replies, because, d, out);
   }
   return out;
 }
 
-async function withdrawWaiting(trx: Tx, replies: MessageRow[], because: WithdrawnBecause, d: { brandId: number; actor: string; now: number }, out: WithdrawnReplies): Promise<void> {
+async function withdrawEach(trx: Tx, replies: MessageRow[], because: WithdrawnBecause, d: { brandId: number; actor: string; now: number }, out: WithdrawnReplies): Promise<void> {
   for (const r of replies) {
     const was = r.status;
     if (was === 'queued') {
