@@ -943,8 +943,9 @@ function decideConversations(
     const netKey = (id: string) => `${w.msg.network}\u0000${id}`;
     // an email's references are its sender's claim: they join only a conversation the sender takes part in
     const checked = referencesNeedParticipant(w.msg);
-    // null: a mail system's address, never a participant (a bounce joins only by its proof)
-    const sender = matcher.form(w.msg.author.networkUserId);
+    // null: a mail system's address, never a participant (a bounce joins only by its proof);
+    // only email has participants (and the keyed form is an HMAC: not for every tweet)
+    const sender = w.msg.network === 'email' ? matcher.form(w.msg.author.networkUserId) : null;
     const mayJoin = (k: string) => !checked || (sender !== null && (!!batchParticipants.get(k)?.has(sender) || (k.startsWith('c:') && !!participants.get(Number(k.slice(2)))?.has(sender))));
     let key: string | undefined;
     const parentId = w.msg.inReplyToNetworkId;
