@@ -285,7 +285,6 @@ export function metaEntries(body: unknown, object: 'page' | 'instagram', selfId:
   return out;
 }
 
-/** Graph timestamps: ISO strings ("2024-01-15T10:30:00+0000"), or Unix seconds / ms numbers. */
 /**
  * Whether a time (ms) is one Meta could send: from 2000 up to 2100. A negative, zero or
  * year-9999 time (a broken or hostile payload) is not kept: the SLA clock, the inbox's order
@@ -293,6 +292,7 @@ export function metaEntries(body: unknown, object: 'page' | 'instagram', selfId:
  */
 export const plausibleGraphTime = (ms: number) => ms >= Date.UTC(2000, 0, 1) && ms < Date.UTC(2100, 0, 1);
 
+/** Graph timestamps: ISO strings ("2024-01-15T10:30:00+0000"), or Unix seconds / ms numbers; `fallback` for one that is not plausible. */
 export function graphTime(v: unknown, fallback: number): number {
   if (typeof v === 'number' && Number.isFinite(v)) {
     const ms = v < 1e12 ? Math.round(v * 1000) : Math.round(v);
