@@ -12,7 +12,7 @@ import type { ConversationStatus, Visibility } from '../core/types.js';
 import { badRequest, conflict, disabledAccount, forbidden, isUniqueViolation, notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
-import { refuseDeletedTarget, refuseErasedCustomer } from '../outbox/deletedPost.js';
+import { refuseGoneTarget } from '../outbox/deletedPost.js';
 import { enqueue } from '../outbox/outbox.js';
 import { stateColumns, stateOf } from '../pipeline/ingest.js';
 import { presentIdentity, presentMessage, presentNote, type AuthorJson } from '../server/presenters.js';
@@ -413,9 +413,8 @@ export class ConversationCommands {
           .executeTakeFirst();
       }
       // a post deleted on the network gets no public reply (409, not a send that fails at the network)
-      await refuseDeletedTarget(trx, { visibility: p.visibility, replyToMessageId: replyTo?.id ?? null });
       // nor any reply to an erased customer (their identity is gone, their handle reads "@erased")
-      await refuseErasedCustomer(trx, { conversationId: conv.id, replyToMessageId: replyTo?.id ?? null });
+      await refuseGoneTarget(trx, { visibility: p.visibility, conversationId: conv.id, replyToMessageId: replyTo?.id ?? null });
       const decision: ReplyDecision = this.deps.hooks?.beforeReply
         ? await this.deps.hooks.beforeReply(trx, { actor, conversation: conv, text: p.text, visibility: p.visibility, now })
         : { status: 'queued' };

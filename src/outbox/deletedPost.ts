@@ -17,7 +17,7 @@
  * from a conversation in private messages.
  *
  * A reply written (or approved) after the post was deleted is refused at once
- * (`refuseDeletedTarget`). One written while the deletion's transaction runs is not held for
+ * (`refuseGoneTarget`). One written while the deletion's transaction runs is not held for
  * it (a share lock on the post here deadlocked on PostgreSQL with the outbox worker, which
  * locks the conversation before the post): committed before the withdrawal reads, it is
  * withdrawn with the rest; committed after, the outbox worker finds its post deleted and
@@ -73,33 +73,27 @@ export function isDeletedPost(m: Pick<MessageRow, 'redacted_at' | 'redacted_reas
 }
 
 /**
- * Refuse (409 `reply.post_deleted`) a public reply to a message deleted on the network (see
- * above for one written while the deletion runs); private replies and replies with no target
- * pass.
+ * Refuse a reply that has nobody left to go to, when it is written or approved:
+ *  - 409 `reply.customer_erased`, public or private, when the customer it would go to was
+ *    erased: the message it answers, or with none the conversation's latest inbound message
+ *    (whose author the outbox addresses, src/outbox/outbox.ts `buildRequest`);
+ *  - 409 `reply.post_deleted`, a public reply to a message deleted on the network (see above
+ *    for one written while the deletion runs); private replies and replies with no target pass.
  */
-export async function refuseDeletedTarget(trx: Tx, reply: { visibility: string; replyToMessageId: number | null }): Promise<void> {
-  if (reply.visibility !== 'public' || reply.replyToMessageId == null) return;
-  const target = await trx.selectFrom('message').select(['redacted_at', 'redacted_reason']).where('id', '=', reply.replyToMessageId).executeTakeFirst();
-  if (target && isDeletedPost(target)) {
+export async function refuseGoneTarget(trx: Tx, reply: { visibility: string; conversationId: number; replyToMessageId: number | null }): Promise<void> {
+  const target = reply.replyToMessageId != null
+    ? await trx.selectFrom('message').select(['redacted_at', 'redacted_reason']).where('id', '=', reply.replyToMessageId).executeTakeFirst()
+    : await trx.selectFrom('message').select(['redacted_at', 'redacted_reason']).where('conversation_id', '=', reply.conversationId).where('direction', '=', 'inbound')
+      .orderBy('is_auto').orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+  if (!target) return;
+  if (isErased(target)) throw conflict('reply.customer_erased', 'the customer this reply would go to was erased (GDPR): there is nobody to reply to');
+  if (reply.visibility === 'public' && reply.replyToMessageId != null && isDeletedPost(target)) {
     throw conflict('reply.post_deleted', target.redacted_reason === 'deleted_by_brand'
       ? 'the post this reply answers was deleted (by moderation): there is nothing to reply to publicly'
       : target.redacted_reason === 'deleted'
         ? 'the post this reply answers was deleted on the network: there is nothing to reply to publicly'
         : 'the post this reply answers was deleted by its author: there is nothing to reply to publicly');
   }
-}
-
-/**
- * Refuse (409 `reply.customer_erased`) a reply, public or private, that would go to an erased
- * customer: the message it answers, or with none the conversation's latest inbound message
- * (whose author the outbox addresses, src/outbox/outbox.ts `buildRequest`), was erased.
- */
-export async function refuseErasedCustomer(trx: Tx, reply: { conversationId: number; replyToMessageId: number | null }): Promise<void> {
-  const target = reply.replyToMessageId != null
-    ? await trx.selectFrom('message').select(['redacted_at', 'redacted_reason']).where('id', '=', reply.replyToMessageId).executeTakeFirst()
-    : await trx.selectFrom('message').select(['redacted_at', 'redacted_reason']).where('conversation_id', '=', reply.conversationId).where('direction', '=', 'inbound')
-      .orderBy('is_auto').orderBy('created_at', 'desc').limit(1).executeTakeFirst();
-  if (target && isErased(target)) throw conflict('reply.customer_erased', 'the customer this reply would go to was erased (GDPR): there is nobody to reply to');
 }
 
 export interface WithdrawnReplies {
@@ -192,7 +186,7 @@ async function markWithdrawn(trx: Tx, r: MessageRow, was: string, because: Withd
  * and came back, or a claim taken just before the deletion committed). Withdrawn as the
  * deletion would have, if this worker still holds the row; false when it does not.
  */
-export async function withdrawClaimedReply(store: Store, bus: EventBus, row: { id: number; attempts: number; lockedBy: string }, msg: MessageRow, now: number, because: WithdrawnBecause = 'post_deleted'): Promise<boolean> {
+export async function withdrawClaimedReply(store: Store, bus: EventBus, row: { id: number; attempts: number; lockedBy: string }, msg: MessageRow, now: number, because: WithdrawnBecause): Promise<boolean> {
   const out: WithdrawnReplies = { messages: [], notices: [] };
   const held = await store.db.transaction().execute(async (trx) => {
     const pulled = await trx

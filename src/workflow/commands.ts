@@ -24,7 +24,7 @@ import type { Jobs } from '../jobs/jobs.js';
 import type { Clock } from '../lib/clock.js';
 import { parseObject } from '../lib/json.js';
 import type { HealthView } from '../channels/healthSummary.js';
-import { CUSTOMER_ERASED, CUSTOMER_ERASED_ERROR, POST_DELETED, POST_DELETED_ERROR, refuseDeletedTarget, refuseErasedCustomer } from '../outbox/deletedPost.js';
+import { CUSTOMER_ERASED, CUSTOMER_ERASED_ERROR, POST_DELETED, POST_DELETED_ERROR, refuseGoneTarget } from '../outbox/deletedPost.js';
 import { enqueue } from '../outbox/outbox.js';
 import { replyErrorFor } from '../outbox/replyError.js';
 import { presentMessage, presentNote } from '../server/presenters.js';
@@ -144,10 +144,7 @@ export class WorkflowCommands {
       const refusal = signOffRefusal({ authorUserId: msg.author_user_id }, { userId: actor.userId, role: actor.role });
       if (refusal) throw new AppError(403, refusal.code, refusal.message);
       // the post it answers deleted on the network, or its customer erased (both withdraw waiting drafts; this catches one they did not: src/outbox/deletedPost.ts)
-      if (p.decision === 'approve') {
-        await refuseDeletedTarget(trx, { visibility: msg.visibility, replyToMessageId: msg.reply_to_message_id });
-        await refuseErasedCustomer(trx, { conversationId: msg.conversation_id, replyToMessageId: msg.reply_to_message_id });
-      }
+      if (p.decision === 'approve') await refuseGoneTarget(trx, { visibility: msg.visibility, conversationId: msg.conversation_id, replyToMessageId: msg.reply_to_message_id });
       const conv = await trx.selectFrom('conversation').selectAll().where('id', '=', msg.conversation_id).executeTakeFirstOrThrow();
       // statements live in a conversation of their own (no contact), linked to their incident
       const incidentId = conv.incident_id != null && conv.contact_id == null && msg.kind === 'post' ? conv.incident_id : null;
