@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './db.js';
-import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
+import { Client, mention, signOffDesk, type TestDesk } from './helpers/parley.js';
 
 for (const dialect of DIALECTS) {
   describe(`withdrawing a draft awaiting sign-off [${dialect}]`, () => {
@@ -15,13 +15,7 @@ for (const dialect of DIALECTS) {
     let ben: Client;
     let cleo: Client;
     beforeAll(async () => {
-      desk = await startDesk(dialect, { workers: false });
-      admin = await Client.signIn(desk.url, 'admin@acme.test');
-      ana = await Client.signIn(desk.url, 'ana@acme.test');
-      ben = await Client.signIn(desk.url, 'ben@acme.test');
-      cleo = await Client.signIn(desk.url, 'cleo@acme.test');
-      // Ana's replies need sign-off
-      expect((await admin.req('PATCH', '/api/settings/workflow', { approval: { agents: { agentIds: [String(desk.users.ana)] } } })).status).toBe(200);
+      ({ desk, admin, ana, ben, cleo } = await signOffDesk(dialect, 'ana'));
     });
     afterAll(async () => desk?.stop());
 

@@ -17,7 +17,7 @@ import { withdrawRepliesToDeleted } from '../src/outbox/deletedPost.js';
 import { applyNetworkDeletions } from '../src/pipeline/deletions.js';
 import { redactMessages } from '../src/store/redact.js';
 import { DIALECTS } from './db.js';
-import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
+import { Client, mention, signOffDesk, type TestDesk } from './helpers/parley.js';
 
 const REASON = 'withdrawn: the post was deleted before the reply was sent';
 
@@ -31,13 +31,7 @@ for (const dialect of DIALECTS) {
     const db = () => desk.db.store.db;
 
     beforeAll(async () => {
-      desk = await startDesk(dialect, { workers: false });
-      admin = await Client.signIn(desk.url, 'admin@acme.test');
-      ana = await Client.signIn(desk.url, 'ana@acme.test');
-      ben = await Client.signIn(desk.url, 'ben@acme.test');
-      cleo = await Client.signIn(desk.url, 'cleo@acme.test');
-      // Ben's replies need sign-off; Ana's go straight out
-      expect((await admin.req('PATCH', '/api/settings/workflow', { approval: { agents: { agentIds: [String(desk.users.ben)] } } })).status).toBe(200);
+      ({ desk, admin, ana, ben, cleo } = await signOffDesk(dialect, 'ben'));
     });
     afterAll(async () => desk?.stop());
 

@@ -7,17 +7,11 @@
  * real Mastodon connector and the Mastodon contract server.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { MastodonChannel } from '../src/channels/mastodon/index.js';
-import { ChannelRegistry } from '../src/channels/registry.js';
-import { ChannelSyncWorker } from '../src/channels/sync.js';
-import { createBrand, createChannelAccount } from '../src/commands/setup.js';
-import { EventBus } from '../src/events/bus.js';
-import { ManualClock, systemClock } from '../src/lib/clock.js';
-import { SecretBox } from '../src/lib/secrets.js';
-import { IngestPipeline } from '../src/pipeline/ingest.js';
-import { IngestQueue } from '../src/pipeline/queue.js';
+import type { ChannelSyncWorker } from '../src/channels/sync.js';
+import { ManualClock } from '../src/lib/clock.js';
 import { MastodonContractServer } from './contract-servers/mastodon.js';
 import { describeEachStore } from './db.js';
+import { mastodonBrand } from './helpers/mastodonSync.js';
 
 const EVERY = 15 * 60_000;
 
@@ -34,21 +28,12 @@ describeEachStore('the check for deleted posts, across processes', (get) => {
   it('a second process continues where the first stopped, and waits out the cadence the first started', async () => {
     const { store } = get();
     const clock = new ManualClock(Date.now());
-    const brand = server.createAccount({ username: 'gcbrand' });
+    const { brand, accountId, worker } = await mastodonBrand(store, server, { slug: 'gc' });
     const alice = server.createAccount({ username: 'gcalice' });
-    const secrets = new SecretBox('gone-check-persisted-0123456789abcdef');
-    const now = Date.now();
-    const brandId = await createBrand(store.db, { slug: `gc-${now}`, name: 'Gone check' }, now);
-    const accountId = await createChannelAccount(store.db, {
-      brandId, network: 'mastodon', handle: brand.acct, externalId: brand.id, settings: { instanceUrl: server.url, timeoutMs: 5000 }, credentials: secrets.seal({ accessToken: brand.token }),
-    }, now);
     const workers: ChannelSyncWorker[] = [];
     /** A Parley process: its own worker (and memory), the shared database. */
     const process = () => {
-      const bus = new EventBus();
-      const registry = new ChannelRegistry(store, secrets, { fetch: globalThis.fetch, now: () => Date.now() });
-      registry.register('mastodon', (acc) => new MastodonChannel(acc, { fetch: globalThis.fetch, now: () => Date.now() }));
-      const w = new ChannelSyncWorker({ store, bus, clock, registry, queue: new IngestQueue(new IngestPipeline({ store, bus, clock: systemClock })), goneCheck: { everyMs: EVERY, max: 2 } });
+      const w = worker({ clock, goneCheck: { everyMs: EVERY, max: 2 } });
       workers.push(w);
       return w;
     };
@@ -95,31 +80,24 @@ describeEachStore('the check for deleted posts, across processes', (get) => {
   it('a run that lost its lease leaves the position of the process that took the account', async () => {
     const { store } = get();
     const clock = new ManualClock(Date.now());
-    const brand = server.createAccount({ username: 'gclbrand' });
+    const { brand, accountId, worker: syncWorker } = await mastodonBrand(store, server, { slug: 'gcl' });
     const alice = server.createAccount({ username: 'gclalice' });
-    const secrets = new SecretBox('gone-check-persisted-0123456789abcdef');
-    const now = Date.now();
-    const brandId = await createBrand(store.db, { slug: `gcl-${now}`, name: 'Gone check lease' }, now);
-    const settings = { instanceUrl: server.url, timeoutMs: 5000 };
-    const accountId = await createChannelAccount(store.db, {
-      brandId, network: 'mastodon', handle: brand.acct, externalId: brand.id, settings, credentials: secrets.seal({ accessToken: brand.token }),
-    }, now);
     await fetch(`${server.url}/api/v1/statuses`, { method: 'POST', headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ status: `@${brand.acct} hello`, visibility: 'public' }) });
     // the connector's check stalls past the lease, and another process takes the account meanwhile
-    const bus = new EventBus();
-    const registry = new ChannelRegistry(store, secrets, { fetch: globalThis.fetch, now: () => Date.now() });
-    registry.register('mastodon', (acc) => {
-      const c = new MastodonChannel(acc, { fetch: globalThis.fetch, now: () => Date.now() });
-      const goneFrom = c.goneFrom.bind(c);
-      c.goneFrom = async (ids) => {
-        const r = await goneFrom(ids);
-        clock.advance(10 * 60_000);
-        await store.db.updateTable('channel_account').set({ sync_lease_owner: 'another-process', sync_lease_until: clock.now() + 120_000, gone_checked_at: 42, gone_check_below: 7 }).where('id', '=', accountId).execute();
-        return r;
-      };
-      return c;
+    const worker = syncWorker({
+      clock,
+      goneCheck: { everyMs: 0 },
+      wrap: (c) => {
+        const goneFrom = c.goneFrom.bind(c);
+        c.goneFrom = async (ids) => {
+          const r = await goneFrom(ids);
+          clock.advance(10 * 60_000);
+          await store.db.updateTable('channel_account').set({ sync_lease_owner: 'another-process', sync_lease_until: clock.now() + 120_000, gone_checked_at: 42, gone_check_below: 7 }).where('id', '=', accountId).execute();
+          return r;
+        };
+        return c;
+      },
     });
-    const worker = new ChannelSyncWorker({ store, bus, clock, registry, queue: new IngestQueue(new IngestPipeline({ store, bus, clock: systemClock })), goneCheck: { everyMs: 0 } });
     try {
       await store.db.updateTable('channel_account').set({ next_sync_at: 0 }).where('id', '=', accountId).execute();
       await worker.runOnce();

@@ -5,17 +5,9 @@
  * worker polls again at once. Mastodon through the contract server and the real masto client.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ChannelRegistry } from '../src/channels/registry.js';
-import { ChannelSyncWorker } from '../src/channels/sync.js';
-import { MastodonChannel } from '../src/channels/mastodon/index.js';
-import { createBrand, createChannelAccount } from '../src/commands/setup.js';
-import { EventBus } from '../src/events/bus.js';
-import { systemClock } from '../src/lib/clock.js';
-import { SecretBox } from '../src/lib/secrets.js';
-import { IngestPipeline } from '../src/pipeline/ingest.js';
-import { IngestQueue } from '../src/pipeline/queue.js';
 import { MastodonContractServer } from './contract-servers/mastodon.js';
 import { describeEachStore } from './db.js';
+import { mastodonBrand } from './helpers/mastodonSync.js';
 
 describeEachStore('listening burst bigger than one poll', (get) => {
   let server: MastodonContractServer;
@@ -29,19 +21,9 @@ describeEachStore('listening burst bigger than one poll', (get) => {
 
   it('stores all 950 hits of one keyword exactly once, and a post written after the burst too', async () => {
     const { store } = get();
-    const brand = server.createAccount({ username: 'brand' });
+    const { accountId, worker: syncWorker } = await mastodonBrand(store, server, { slug: 'burst', username: 'brand', settings: { keywords: ['quuxoutage'] } });
     const bob = server.createAccount({ username: 'bob' });
-    const secrets = new SecretBox('listening-burst-secret-0123456789abcdef');
-    const now = Date.now();
-    const brandId = await createBrand(store.db, { slug: `burst-${now}`, name: 'Burst' }, now);
-    const settings = { instanceUrl: server.url, timeoutMs: 5000, keywords: ['quuxoutage'] };
-    const accountId = await createChannelAccount(store.db, {
-      brandId, network: 'mastodon', handle: 'brand', externalId: brand.id, settings, credentials: secrets.seal({ accessToken: brand.token }),
-    }, now);
-    const bus = new EventBus();
-    const registry = new ChannelRegistry(store, secrets, { fetch: globalThis.fetch, now: () => Date.now() });
-    registry.register('mastodon', (acc) => new MastodonChannel(acc, { fetch: globalThis.fetch, now: () => Date.now() }));
-    const worker = new ChannelSyncWorker({ store, bus, clock: systemClock, registry, queue: new IngestQueue(new IngestPipeline({ store, bus, clock: systemClock })) });
+    const worker = syncWorker();
     const due = () => store.db.updateTable('channel_account').set({ next_sync_at: 0 }).where('id', '=', accountId).execute();
     const stored = async () =>
       (await store.db.selectFrom('message').select('network_message_id').where('channel_account_id', '=', accountId).where('kind', '=', 'listening').execute()).map((r) => r.network_message_id!);

@@ -11,16 +11,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Store } from '../src/store/db.js';
 import { MastodonChannel } from '../src/channels/mastodon/index.js';
-import { ChannelRegistry } from '../src/channels/registry.js';
-import { ChannelSyncWorker } from '../src/channels/sync.js';
-import { createBrand, createChannelAccount } from '../src/commands/setup.js';
-import { EventBus } from '../src/events/bus.js';
+import type { ChannelSyncWorker } from '../src/channels/sync.js';
 import { ManualClock, systemClock, type Clock } from '../src/lib/clock.js';
-import { SecretBox } from '../src/lib/secrets.js';
-import { IngestPipeline } from '../src/pipeline/ingest.js';
-import { IngestQueue } from '../src/pipeline/queue.js';
 import { MastodonContractServer } from './contract-servers/mastodon.js';
 import { describeEachStore } from './db.js';
+import { mastodonBrand } from './helpers/mastodonSync.js';
 
 async function until(what: string, ok: () => Promise<boolean> | boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
@@ -42,18 +37,9 @@ describeEachStore('deletions on Mastodon', (get) => {
 
   it('a mention its author deletes is redacted from the `user` stream\'s delete event; a deleted status never stored leaves no tombstone', async () => {
     const { store } = get();
-    const brand = server.createAccount({ username: 'brand' });
+    const { brand, brandId, accountId, worker: syncWorker } = await mastodonBrand(store, server, { slug: 'mdel', username: 'brand' });
     const alice = server.createAccount({ username: 'alice' });
-    const secrets = new SecretBox('network-deletions-mastodon-0123456789abcdef');
-    const now = Date.now();
-    const brandId = await createBrand(store.db, { slug: `mdel-${now}`, name: 'Mastodon deletions' }, now);
-    const accountId = await createChannelAccount(store.db, {
-      brandId, network: 'mastodon', handle: 'brand', externalId: brand.id, settings: { instanceUrl: server.url, timeoutMs: 5000 }, credentials: secrets.seal({ accessToken: brand.token }),
-    }, now);
-    const bus = new EventBus();
-    const registry = new ChannelRegistry(store, secrets, { fetch: globalThis.fetch, now: () => Date.now() });
-    registry.register('mastodon', (acc) => new MastodonChannel(acc, { fetch: globalThis.fetch, now: () => Date.now() }));
-    const worker = new ChannelSyncWorker({ store, bus, clock: systemClock, registry, queue: new IngestQueue(new IngestPipeline({ store, bus, clock: systemClock })) });
+    const worker = syncWorker();
     try {
       const post = async (token: string, status: string) => {
         const res = await fetch(`${server.url}/api/v1/statuses`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ status, visibility: 'public' }) });
@@ -96,20 +82,11 @@ describeEachStore('deletions on Mastodon', (get) => {
   }, 60_000);
   /** A brand with the Mastodon account connected; `process()` is a new sync worker (a Parley process) sharing the database. */
   async function setup(store: Store, slug: string, clock: Clock, goneCheck?: { everyMs?: number; max?: number }) {
-    const brand = server.createAccount({ username: `${slug}brand` });
-    const secrets = new SecretBox('network-deletions-mastodon-0123456789abcdef');
-    const now = Date.now();
-    const brandId = await createBrand(store.db, { slug: `${slug}-${now}`, name: 'Mastodon deletions' }, now);
+    const { brand, brandId, accountId, worker } = await mastodonBrand(store, server, { slug });
     const settings = { instanceUrl: server.url, timeoutMs: 5000 };
-    const accountId = await createChannelAccount(store.db, {
-      brandId, network: 'mastodon', handle: brand.acct, externalId: brand.id, settings, credentials: secrets.seal({ accessToken: brand.token }),
-    }, now);
     const workers: ChannelSyncWorker[] = [];
     const process = () => {
-      const bus = new EventBus();
-      const registry = new ChannelRegistry(store, secrets, { fetch: globalThis.fetch, now: () => Date.now() });
-      registry.register('mastodon', (acc) => new MastodonChannel(acc, { fetch: globalThis.fetch, now: () => Date.now() }));
-      const w = new ChannelSyncWorker({ store, bus, clock, registry, queue: new IngestQueue(new IngestPipeline({ store, bus, clock: systemClock })), ...(goneCheck ? { goneCheck } : {}) });
+      const w = worker({ clock, goneCheck });
       workers.push(w);
       return w;
     };

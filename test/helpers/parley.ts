@@ -100,6 +100,17 @@ export class Client {
 
 let seq = 0;
 /** A normalized inbound mention for the ingest API. */
+/**
+ * A desk (background workers off) with admin, Ana, Ben and Cleo signed in, where `needsSignOff`'s
+ * replies wait for approval (Cleo, a lead, signs off) and the others' go straight out.
+ */
+export async function signOffDesk(dialect: Dialect, needsSignOff: 'ana' | 'ben') {
+  const desk = await startDesk(dialect, { workers: false });
+  const [admin, ana, ben, cleo] = await Promise.all(['admin', 'ana', 'ben', 'cleo'].map((n) => Client.signIn(desk.url, `${n}@acme.test`)));
+  expect((await admin!.req('PATCH', '/api/settings/workflow', { approval: { agents: { agentIds: [String(desk.users[needsSignOff])] } } })).status).toBe(200);
+  return { desk, admin: admin!, ana: ana!, ben: ben!, cleo: cleo! };
+}
+
 export function mention(over: Partial<NormalizedMessage> = {}): NormalizedMessage {
   seq++;
   return {

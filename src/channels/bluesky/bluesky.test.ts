@@ -609,33 +609,38 @@ describe('bluesky deletions: the sync worker finds a post its author deleted and
     w = await world();
   }, 180_000);
 
+  /** A brand in Parley with the brand's Bluesky account connected, and a sync worker that reaches it through `channel`. */
+  async function deletionDesk(db: TestDatabase, slug: string, account: ChannelAccountConfig, channel: BlueskyChannel, goneCheck: { everyMs: number; max: number }) {
+    const secrets = new SecretBox('bluesky-deletions-secret-0123456789abcdef');
+    const bus = new EventBus();
+    const registry = new ChannelRegistry(db.store, secrets, { fetch: globalThis.fetch, now: Date.now });
+    registry.register('bluesky', () => channel);
+    const worker = new ChannelSyncWorker({ store: db.store, bus, clock: systemClock, registry, queue: new IngestQueue(new IngestPipeline({ store: db.store, bus, clock: systemClock })), goneCheck });
+    const now = Date.now();
+    const brandId = await createBrand(db.store.db, { slug, name: 'Bluesky deletions' }, now);
+    const accountId = await createChannelAccount(db.store.db, {
+      brandId, network: 'bluesky', handle: account.handle, externalId: account.externalId, settings: account.settings, credentials: secrets.seal(account.credentials),
+    }, now);
+    /** One sync run of the account, after the network has indexed what was written. */
+    const run = async () => {
+      await w.net.processAll();
+      await db.store.db.updateTable('channel_account').set({ next_sync_at: 0 }).where('id', '=', accountId).execute();
+      expect(await worker.runOnce()).toEqual([accountId]);
+    };
+    const row = (uri: string) => db.store.db.selectFrom('message').selectAll().where('channel_account_id', '=', accountId).where('network_message_id', '=', uri).executeTakeFirstOrThrow();
+    return { brandId, accountId, worker, run, row };
+  }
+
   it.each(DIALECTS)('on %s', async (dialect) => {
     const db = await createTestDatabase(dialect);
-    const secrets = new SecretBox('bluesky-deletions-secret-0123456789abcdef');
     const b = await brandChannel(w, { name: `parley-deletions-${dialect}`, settings: { plcUrl: w.net.plc.url, timeoutMs: 20_000 } });
     const bob = { networkUserId: w.bob.did, handle: w.bob.handle };
     // (the moderation test above leaves bob blocked and muted: his mentions would not come)
     await b.channel.unblock(bob);
     await b.channel.unmute(bob);
     await w.net.processAll();
-    const worker = (() => {
-      const bus = new EventBus();
-      const registry = new ChannelRegistry(db.store, secrets, { fetch: globalThis.fetch, now: Date.now });
-      registry.register('bluesky', () => b.channel);
-      return new ChannelSyncWorker({ store: db.store, bus, clock: systemClock, registry, queue: new IngestQueue(new IngestPipeline({ store: db.store, bus, clock: systemClock })), goneCheck: { everyMs: 0, max: 500 } });
-    })();
+    const { brandId, worker, run, row } = await deletionDesk(db, `bsky-del-${dialect}`, b.account, b.channel, { everyMs: 0, max: 500 });
     try {
-      const now = Date.now();
-      const brandId = await createBrand(db.store.db, { slug: `bsky-del-${dialect}`, name: 'Bluesky deletions' }, now);
-      const accountId = await createChannelAccount(db.store.db, {
-        brandId, network: 'bluesky', handle: b.account.handle, externalId: b.account.externalId, settings: b.account.settings, credentials: secrets.seal(b.account.credentials),
-      }, now);
-      const run = async () => {
-        await w.net.processAll();
-        await db.store.db.updateTable('channel_account').set({ next_sync_at: 0 }).where('id', '=', accountId).execute();
-        expect(await worker.runOnce()).toEqual([accountId]);
-      };
-      const row = (uri: string) => db.store.db.selectFrom('message').selectAll().where('channel_account_id', '=', accountId).where('network_message_id', '=', uri).executeTakeFirstOrThrow();
       const tag = `${dialect}-${Date.now()}`;
       const gone = await w.post(w.alice, `@${w.brand.handle} my phone number is 555-0100 (${tag})`);
       const kept = await w.post(w.alice, `@${w.brand.handle} still waiting on my refund (${tag})`);
@@ -672,7 +677,6 @@ describe('bluesky deletions: the sync worker finds a post its author deleted and
 
   it('the check is bounded: at most `max` messages a run, going on from where the last run stopped, then from the newest again', async () => {
     const db = await createTestDatabase('sqlite');
-    const secrets = new SecretBox('bluesky-deletions-secret-0123456789abcdef');
     const b = await brandChannel(w, { name: 'parley-deletions-bounds' });
     const asked: string[][] = [];
     const counting: typeof fetch = async (input, init) => {
@@ -682,21 +686,13 @@ describe('bluesky deletions: the sync worker finds a post its author deleted and
       return fetch(req);
     };
     const channel = new BlueskyChannel(b.account, { fetch: counting, now: Date.now });
-    const bus = new EventBus();
-    const registry = new ChannelRegistry(db.store, secrets, { fetch: globalThis.fetch, now: Date.now });
-    registry.register('bluesky', () => channel);
-    const worker = new ChannelSyncWorker({ store: db.store, bus, clock: systemClock, registry, queue: new IngestQueue(new IngestPipeline({ store: db.store, bus, clock: systemClock })), goneCheck: { everyMs: 0, max: 3 } });
+    const d = await deletionDesk(db, 'bsky-del-bounds', b.account, channel, { everyMs: 0, max: 3 });
+    const { accountId, worker } = d;
     try {
-      const now = Date.now();
-      const brandId = await createBrand(db.store.db, { slug: 'bsky-del-bounds', name: 'Bluesky deletions' }, now);
-      const accountId = await createChannelAccount(db.store.db, {
-        brandId, network: 'bluesky', handle: b.account.handle, externalId: b.account.externalId, settings: b.account.settings, credentials: secrets.seal(b.account.credentials),
-      }, now);
       for (let i = 0; i < 4; i++) await w.post(w.alice, `@${w.brand.handle} bounded ${i} ${Date.now()}`);
       const run = async () => {
         asked.push([]);
-        await db.store.db.updateTable('channel_account').set({ next_sync_at: 0 }).where('id', '=', accountId).execute();
-        expect(await worker.runOnce()).toEqual([accountId]);
+        await d.run();
         return asked[asked.length - 1]!;
       };
       const first = await run(); // stores the backfill, then checks the newest three
@@ -720,7 +716,6 @@ describe('bluesky deletions: the sync worker finds a post its author deleted and
 
   it('asks the author\'s own repository: a deleted account\'s posts are deleted; a deactivated account\'s, and posts taken down by moderation, are not; an unreachable repository holds up nobody else', async () => {
     const db = await createTestDatabase('sqlite');
-    const secrets = new SecretBox('bluesky-deletions-secret-0123456789abcdef');
     // the authors' PDS answers through this fetch: `down` makes one DID's repository unreachable
     const down = new Set<string>();
     const faulty: typeof fetch = async (input, init) => {
@@ -732,10 +727,7 @@ describe('bluesky deletions: the sync worker finds a post its author deleted and
     // a generous deadline: a repository that answers late would be 'unknown' (not redacted), which is frank's case only
     const b = await brandChannel(w, { name: 'parley-deletions-accounts', settings: { plcUrl: w.net.plc.url, timeoutMs: 20_000 } });
     const channel = new BlueskyChannel(b.account, { fetch: faulty, now: Date.now });
-    const bus = new EventBus();
-    const registry = new ChannelRegistry(db.store, secrets, { fetch: globalThis.fetch, now: Date.now });
-    registry.register('bluesky', () => channel);
-    const worker = new ChannelSyncWorker({ store: db.store, bus, clock: systemClock, registry, queue: new IngestQueue(new IngestPipeline({ store: db.store, bus, clock: systemClock })), goneCheck: { everyMs: 0, max: 500 } });
+    const { worker, run, row } = await deletionDesk(db, 'bsky-del-accounts', b.account, channel, { everyMs: 0, max: 500 });
     const tag = Date.now().toString(36);
     const user = async (name: string) => {
       const agent = new AtpAgent({ service: w.net.pds.url });
@@ -743,17 +735,6 @@ describe('bluesky deletions: the sync worker finds a post its author deleted and
       return { did: res.data.did, handle: res.data.handle, password: `${name}-password`, agent } satisfies User;
     };
     try {
-      const now = Date.now();
-      const brandId = await createBrand(db.store.db, { slug: 'bsky-del-accounts', name: 'Bluesky deletions' }, now);
-      const accountId = await createChannelAccount(db.store.db, {
-        brandId, network: 'bluesky', handle: b.account.handle, externalId: b.account.externalId, settings: b.account.settings, credentials: secrets.seal(b.account.credentials),
-      }, now);
-      const run = async () => {
-        await w.net.processAll();
-        await db.store.db.updateTable('channel_account').set({ next_sync_at: 0 }).where('id', '=', accountId).execute();
-        expect(await worker.runOnce()).toEqual([accountId]);
-      };
-      const row = (uri: string) => db.store.db.selectFrom('message').selectAll().where('channel_account_id', '=', accountId).where('network_message_id', '=', uri).executeTakeFirstOrThrow();
       const [carol, dave, erin, frank] = [await user('carol'), await user('dave'), await user('erin'), await user('frank')];
       const deleted = await w.post(w.alice, `@${w.brand.handle} alice deletes this (${tag})`);
       const leaver = await w.post(carol, `@${w.brand.handle} carol leaves Bluesky (${tag})`);
