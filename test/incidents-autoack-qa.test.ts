@@ -121,6 +121,7 @@ for (const dialect of DIALECTS) {
     const burst = async (start: number, n: number, tag: string) => {
       for (const k of [0, 1]) {
         const msgs = Array.from({ length: n }, (_, i) => mention({ createdAt: start + k * 5 * MIN + i * 5000, text: `@AcmeCare ${tag} ${k}-${i}` }));
+        clock.set(Math.max(clock.now(), start + k * 5 * MIN + (n - 1) * 5000)); // received as written, not ahead of the clock
         const r = await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: msgs });
         expect(r.json.outcomes.every((o: any) => o.status === 'stored')).toBe(true);
       }

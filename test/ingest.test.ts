@@ -256,8 +256,10 @@ describeEachStore('ingest pipeline', (get) => {
     const now = Date.now();
     const brandId = await createBrand(store.db, { slug: 'thread', name: 'Thread' }, now);
     const acct = await createChannelAccount(store.db, { brandId, network: 'x', handle: 'ThreadCare' }, now);
-    const p = new IngestPipeline({ store, bus: new EventBus(), clock: new ManualClock(T0), threadingWindowMs: 3600_000 });
     const H = 3600_000;
+    // the pipeline's clock is past each batch's messages (a message dated ahead of it is dated at its receipt)
+    const clock = new ManualClock(T0 + 5 * H);
+    const p = new IngestPipeline({ store, bus: new EventBus(), clock, threadingWindowMs: 3600_000 });
     const bob = { networkUserId: 'bob', handle: 'bob' };
     const brand = { networkUserId: 'brand', handle: 'ThreadCare' };
     const o = await p.ingest(brandId, [
@@ -278,6 +280,7 @@ describeEachStore('ingest pipeline', (get) => {
     ]);
     // resolve, then a reply in the chain reopens it
     await store.db.updateTable('conversation').set({ status: 'resolved', resolved_at: T0 + H }).where('id', '=', conv(0)).execute();
+    clock.set(T0 + 30 * H);
     const [r] = await p.ingest(brandId, [{ channelAccountId: acct, message: base('t5', { author: bob, inReplyToNetworkId: 't2', createdAt: T0 + 30 * H }), source: 'network' }]);
     expect((r as any).conversationId).toBe(conv(0));
     const c = await store.db.selectFrom('conversation').selectAll().where('id', '=', conv(0)).executeTakeFirstOrThrow();

@@ -14,6 +14,7 @@
  * channel account within the brand's threading window. Otherwise it starts one.
  */
 import { sql } from 'kysely';
+import { plausibleMessageTime } from '../core/messageTime.js';
 import { applyMessage, asHistory, isHistory, isStoredHistory, newConversationState, resumeHistory, type ConversationState, type FactDraft } from '../core/conversationState.js';
 import { chasedPriority, chaserPoints, closesConversation, withoutWaitingTime } from '../core/triage/triage.js';
 import type { NormalizedMessage, TriageResult } from '../core/types.js';
@@ -99,7 +100,7 @@ export interface IngestDeps {
   threadingWindowMs?: number;
   /** Business-hours seconds for facts (calendar of the channel account); wall-clock when absent. */
   businessSeconds?: (account: ChannelAccount, from: number, to: number) => number;
-  log?: { error(o: unknown, m?: string): void };
+  log?: { error(o: unknown, m?: string): void; debug?(o: unknown, m?: string): void };
   /**
    * Keys derived from the instance secret (`SecretBox.deriveKey`): email participants are compared
    * as keyed hashes with it, so those raw payload retention kept count (src/channels/email/threading.ts).
@@ -366,10 +367,17 @@ export class IngestPipeline {
           quarantine.push({ index, item, reason: `message network ${v.message.network} does not match channel account network ${info.account.network}`, raw: jsonText(v.raw) });
           return;
         }
+        // a time in the future or before 2000 is not the message's: it is stored at its receipt
+        // (the raw payload keeps what came)
+        const time = plausibleMessageTime(v.message.createdAt, now);
+        if (time.corrected) {
+          this.deps.log?.debug?.({ brandId, network: v.message.network, networkMessageId: v.message.networkMessageId, createdAt: v.message.createdAt, receivedAt: now, why: time.corrected }, 'message time not plausible: stored with its receipt time');
+        }
+        const msg = time.corrected ? { ...v.message, createdAt: time.createdAt } : v.message;
         // every field from the start: one object shape through the batch (fields added later
         // in different orders gave V8 several, and optimized code that kept being thrown away)
         work.push({
-          index, item, msg: v.message, raw: v.raw, account: info.account, key: `${v.message.network}\u0000${v.message.networkMessageId}`,
+          index, item, msg, raw: v.raw, account: info.account, key: `${v.message.network}\u0000${v.message.networkMessageId}`,
           messageId: undefined, conversationKey: undefined, conversationId: undefined, conversationCreated: undefined, identityId: undefined, contactId: undefined, triage: undefined,
         });
       });

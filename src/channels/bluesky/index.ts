@@ -552,7 +552,7 @@ export class BlueskyChannel implements Channel {
               continue;
             }
             if (m.rev > newest) newest = m.rev;
-            const n = normalizeChatMessage(m, { id: convo.id, members: convo.members as ProfileLike[] }, ctx);
+            const n = normalizeChatMessage(m, { id: convo.id, members: convo.members as ProfileLike[] }, ctx, { now: this.now() });
             if (n) messages.push(n);
           }
           if (crossed || !mres.data.cursor || mres.data.messages.length === 0) break;

@@ -168,6 +168,18 @@ describe('bluesky chat messages', () => {
     expect(m.raw).toEqual({ convo, message });
   });
 
+  it('a message without a parseable sentAt is dated when it was fetched, not 1970', () => {
+    const now = Date.UTC(2026, 10, 17, 10);
+    for (const sentAt of ['', 'not a date', undefined as unknown as string]) {
+      expect(normalizeChatMessage({ ...message, sentAt }, convo, ctx, { now })!.createdAt).toBe(now);
+    }
+    const before = Date.now();
+    const t = normalizeChatMessage({ ...message, sentAt: 'garbage' }, convo, ctx)!.createdAt;
+    expect(t).toBeGreaterThanOrEqual(before);
+    expect(t).toBeLessThanOrEqual(Date.now());
+    expect(normalizeChatMessage(message, convo, ctx, { now })!.createdAt).toBe(Date.parse(message.sentAt));
+  });
+
   it('deleted and system messages are skipped; the account\'s own messages are outbound', () => {
     expect(normalizeChatMessage({ ...message, $type: 'chat.bsky.convo.defs#deletedMessageView', text: undefined }, convo, ctx)).toBeNull();
     expect(normalizeChatMessage({ ...message, $type: 'chat.bsky.convo.defs#systemMessageView' }, convo, ctx)).toBeNull();

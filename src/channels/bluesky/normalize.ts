@@ -172,11 +172,16 @@ export function parseChatMessageId(id: string): { convoId: string; messageId: st
   return { convoId: rest.slice(0, i), messageId: rest.slice(i + 1) };
 }
 
-/** A chat message (chat.bsky.convo.defs#messageView); deleted and system messages give null. */
+/**
+ * A chat message (chat.bsky.convo.defs#messageView); deleted and system messages give null.
+ * `now`: when it was fetched, its time when `sentAt` is missing or not a date (a chat message
+ * has no `indexedAt` to fall back on, as a post has).
+ */
 export function normalizeChatMessage(
   m: ChatMessageLike,
   convo: { id: string; members: ProfileLike[] },
   ctx: NormalizeContext,
+  opts: { now?: number } = {},
 ): NormalizedMessage | null {
   if (m.$type && m.$type !== 'chat.bsky.convo.defs#messageView') return null;
   if (typeof m.text !== 'string' || !m.sender?.did) return null;
@@ -193,7 +198,7 @@ export function normalizeChatMessage(
     text: m.text,
     inReplyToNetworkId: null,
     threadRootNetworkId: `${CHAT_ID_PREFIX}${convo.id}`,
-    createdAt: Number.isFinite(sentAt) ? sentAt : 0,
+    createdAt: Number.isFinite(sentAt) ? sentAt : (opts.now ?? Date.now()),
     url: `${base(ctx.webUrl)}/messages/${encodeURIComponent(convo.id)}`,
     fromBrand,
     raw: { convo: { id: convo.id, members: convo.members }, message: m },
