@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { twitterWeightedLength } from './textLength.js';
 import { findMentions, findUrls, graphemeCount, graphemes, phraseMatcher, seededIndex, utf8Length, wellFormed, words } from './wf_text.js';
 
 describe('graphemes', () => {
@@ -52,11 +53,45 @@ describe('findUrls', () => {
     expect(spans('visit x.みんな.com now')).toEqual([['x.みんな', 6, 11]]);
     expect(spans('visit x.みんな.com/help now')).toEqual([['x.みんな.com/help', 6, 20]]);
     // and stays linear on hostile input
+    expect(findUrls('x.みんな.' + 'a.com.'.repeat(30_000), { bareDomains: true }).length).toBe(2);
     const dots = 'a.'.repeat(50_000) + 'xx';
     const t0 = performance.now();
     expect(findUrls(dots, { bareDomains: true })).toEqual([]);
     expect(findUrls('ab.'.repeat(30_000) + 'com.xx', { bareDomains: true }).length).toBe(1);
     expect(performance.now() - t0).toBeLessThan(2000);
+  });
+});
+
+describe('findUrls: an ASCII domain after an IDN TLD inside one domain', () => {
+  // twitter-text (js/src/extractUrlsWithIndices.js) matches the whole domain `x.みんな.foo.com`, then
+  // every ASCII domain inside it (regexp/validAsciiDomain.js, a global regular expression without
+  // look-behind): `x.みんな` and `foo.com`; a path after the whole domain belongs to the last one.
+  // Expected values are twitter-text 3.1.0's extractUrlsWithIndices indices.
+  const spans = (text: string) => findUrls(text, { bareDomains: true }).map((u) => [u.url, u.start, u.end]);
+  it.each<[string, (string | number)[][]]>([
+    ['x.みんな.foo.com', [['x.みんな', 0, 5], ['foo.com', 6, 13]]],
+    ['visit x.みんな.foo.com now', [['x.みんな', 6, 11], ['foo.com', 12, 19]]],
+    ['x.みんな.foo.com/path', [['x.みんな', 0, 5], ['foo.com/path', 6, 18]]],
+    ['x.みんな.foo.bar.com', [['x.みんな', 0, 5], ['foo.bar.com', 6, 17]]],
+    ['a.みんな.b.みんな.c.com', [['a.みんな', 0, 5], ['b.みんな', 6, 11], ['c.com', 12, 17]]],
+    ['x.みんな.中国.foo.com', [['x.みんな', 0, 5], ['foo.com', 9, 16]]],
+    ['x.みんな.foo.co.uk', [['x.みんな', 0, 5], ['foo.co.uk', 6, 15]]],
+    ['x.みんな.foo.com.', [['x.みんな', 0, 5], ['foo.com', 6, 13]]],
+    // unchanged: nothing ASCII after the IDN TLD, or no known TLD at the end
+    ['x.みんな.com', [['x.みんな', 0, 5]]],
+    ['x.みんな.com/path', [['x.みんな.com/path', 0, 14]]],
+    ['x.みんな.foo.xx', [['x.みんな', 0, 5]]],
+    // the domain's name (the label before its TLD) may not hold an underscore: the whole domain is x.みんな
+    ['x.みんな.f_o.com', [['x.みんな', 0, 5]]],
+    ['x.みんな.a_b.com/path', [['x.みんな', 0, 5]]],
+  ])('%j', (text, expected) => {
+    expect(spans(text)).toEqual(expected);
+  });
+
+  it('weighs each of them as a link on X', () => {
+    // twitter-text 3.1.0 parseTweet: 23 + 1 + 23
+    expect(twitterWeightedLength('x.みんな.foo.com')).toBe(47);
+    expect(twitterWeightedLength('visit x.みんな.foo.com now')).toBe(57);
   });
 });
 

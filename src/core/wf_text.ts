@@ -182,6 +182,9 @@ const NEXT_LABEL = /\.([\p{L}\p{M}\p{N}](?:[\p{L}\p{M}\p{N}_\-]{0,61}[\p{L}\p{M}
  */
 function wholeDomainEnd(text: string, from: number): number {
   let end = -1;
+  // the label before a TLD is the domain's name, which may not hold an underscore (only
+  // subdomains may: twitter-text's validDomainName)
+  let nameOk = true;
   for (let i = from; text[i] === '.'; ) {
     NEXT_LABEL.lastIndex = i;
     const m = NEXT_LABEL.exec(text);
@@ -189,10 +192,46 @@ function wholeDomainEnd(text: string, from: number): number {
     const labelStart = i + 1;
     const tldEnd = bareTldEnd(text, labelStart, m[1]!);
     i = NEXT_LABEL.lastIndex;
-    if (tldEnd === i) end = i;
-    else if (tldEnd >= 0) return tldEnd; // a TLD run straight into by other text ends the domain
+    if (tldEnd === i) {
+      if (nameOk) end = i;
+    } else if (tldEnd >= 0) return nameOk ? tldEnd : end; // a TLD run straight into by other text ends the domain
+    nameOk = !m[1]!.includes('_');
   }
   return end;
+}
+
+// An ASCII domain anywhere inside a longer domain (twitter-text's validAsciiDomain, which has no
+// look-behind: it may start right after a dot or inside a label in another script).
+const INNER_DOMAIN = new RegExp(
+  `((?:[${LABEL_CHAR}\\-]+\\.)+)(xn--[a-z0-9](?:[a-z0-9\\-]{0,57}[a-z0-9])?|[\\p{L}\\p{M}]{2,63})`,
+  'giu',
+);
+
+/**
+ * The ASCII domains inside `text[from, to)`, the rest of a whole domain after a link's TLD: each
+ * ends at a known TLD (the most labels first, as the regular expression backtracks).
+ */
+function innerDomains(text: string, from: number, to: number): { start: number; end: number }[] {
+  const found: { start: number; end: number }[] = [];
+  const domain = text.slice(0, to);
+  INNER_DOMAIN.lastIndex = from;
+  for (let m = INNER_DOMAIN.exec(domain); m; m = INNER_DOMAIN.exec(domain)) {
+    const labels = m[1]!;
+    let tldEnd = bareTldEnd(domain, m.index + labels.length, m[2]!);
+    for (let k = labels.length - 2; tldEnd < 0; ) {
+      const dot = labels.lastIndexOf('.', k);
+      if (dot < 0) break;
+      tldEnd = bareTldEnd(domain, m.index + dot + 1, labels.slice(dot + 1, k + 1));
+      k = dot - 1;
+    }
+    if (tldEnd < 0) {
+      INNER_DOMAIN.lastIndex = m.index + labels.length;
+      continue;
+    }
+    found.push({ start: m.index, end: tldEnd });
+    INNER_DOMAIN.lastIndex = tldEnd;
+  }
+  return found;
 }
 
 /**
@@ -310,7 +349,7 @@ export function findUrls(text: string, options: { bareDomains?: boolean; strictT
     let p = 0; // the first link with a protocol that may still cover a later bare domain
     BARE_DOMAIN.lastIndex = 0;
     for (let m = BARE_DOMAIN.exec(text); m; m = BARE_DOMAIN.exec(text)) {
-      const start = m.index;
+      let start = m.index;
       const tldStart = start + m[1]!.length;
       while (p < withProtocol && out[p]!.end <= start) p++;
       const insideLink = p < withProtocol && out[p]!.start <= start;
@@ -332,6 +371,20 @@ export function findUrls(text: string, options: { bareDomains?: boolean; strictT
       // More labels after the link's TLD (`x.みんな.com/path`): only a path after the whole domain
       // makes them part of the link; without one they are text (twitter-text's lastUrl).
       const whole = text[end] === '.' ? wholeDomainEnd(text, end) : -1;
+      // twitter-text finds every ASCII domain inside the whole domain (validAsciiDomain, global):
+      // `x.みんな.foo.com` holds `x.みんな` and `foo.com`; a path after the whole domain belongs
+      // to the last of them.
+      if (whole > end) {
+        const inner = innerDomains(text, end, whole);
+        if (inner.length) {
+          const url = text.slice(start, end);
+          out.push({ start, end, url, hasProtocol: false });
+          const last = inner.pop()!;
+          for (const d of inner) out.push({ start: d.start, end: d.end, url: text.slice(d.start, d.end), hasProtocol: false });
+          start = last.start;
+          end = last.end;
+        }
+      }
       for (const at of whole >= 0 ? [whole, end] : [end]) {
         PORT.lastIndex = at;
         const afterPort = PORT.test(text) ? PORT.lastIndex : at;
