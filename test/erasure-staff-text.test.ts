@@ -3,7 +3,7 @@
  * PostgreSQL: their handles, names, email address, network user id and CRM id go from internal
  * notes, expert questions and answers (and the question's audit entry) and the brand's stored
  * replies (text and payload); a brand email's quote of their mail goes; search no longer finds
- * them; another customer's conversation is untouched; a short name does not wipe ordinary words;
+ * them; on another customer's conversation only their `@handle` and address go; a short name does not wipe ordinary words;
  * the result and its audit entry hold counts only.
  */
 import type { Selectable } from 'kysely';
@@ -136,7 +136,7 @@ describeEachStore('erasure of staff text and the brand\'s replies', (get, dialec
     expect(r).toMatchObject({
       contactId, messagesRedacted: 2, identitiesErased: 2,
       notesToReview: { count: 3, conversationIds: [a.conversationId, e.conversationId].sort((x, y) => x - y), rewritten: 2 },
-      alsoErased: { notes: 2, expertQuestions: 1, brandReplies: 2, auditEntries: 1 },
+      alsoErased: { notes: 2, expertQuestions: 1, brandReplies: 2, auditEntries: 1, notesElsewhere: 1, brandRepliesElsewhere: 0 },
     });
 
     const noteText = async (id: number) => (await db.selectFrom('note').select('text').where('id', '=', id).executeTakeFirstOrThrow()).text;
@@ -157,8 +157,8 @@ describeEachStore('erasure of staff text and the brand\'s replies', (get, dialec
     expect(mail.text.trimEnd()).toBe('Dear erased, your refund is on its way.\n-- \nAcme Care\n\n[erased]');
     expect(mail).toMatchObject({ kind: 'email', subject: 'Re: [erased]', source: null, html: null, to: [{ address: 'erased' }], messageId: '<parley-1@acme.test>' });
 
-    // another customer's conversation: untouched, though it names the erased person
-    expect(await noteText(nB)).toBe(before.nB);
+    // another customer's conversation: only their `@handle` goes (bare handles and names stay)
+    expect(await noteText(nB)).toBe('zed_personality is fine; not @erased, not Zoë Quokkason');
     expect(await db.selectFrom('expert_request').select('question').where('id', '=', qB.id).executeTakeFirstOrThrow()).toEqual(before.qB);
     expect(JSON.parse((await db.selectFrom('audit_event').select('data').where('action', '=', 'expert.asked').where('subject_id', '=', String(qB.id)).executeTakeFirstOrThrow()).data).question).toBe('Is Zoë Quokkason related to this one?');
     expect(await db.selectFrom('message').select(['text', 'raw', 'review_note']).where('id', '=', rB).executeTakeFirstOrThrow()).toEqual(before.rB);

@@ -38,14 +38,35 @@
  * many were rewritten. Triage corrections hold only labels (category, sentiment...): no text
  * of theirs. Erasure does not delete the brand's posts on the network: a reply already
  * published there stays published (only Parley's copy is rewritten).
+ * Elsewhere in the brand (other customers' conversations), what names them unmistakably goes
+ * too (`eraseElsewhere`):
+ *  - the brand's stored replies and the internal notes that name them as `@handle` or by
+ *    email address: those two forms only (`mentionScrubber`), since a bare handle or name in
+ *    a reply to someone else may be an ordinary word or another person's. Other customers'
+ *    own messages are not rewritten: they are those people's words and records (their own
+ *    right of access covers them), not the brand's, and what they say cannot be told apart
+ *    from what they say about someone else of the same name;
+ *  - their email address in other people's stored emails: a payload past retention loses
+ *    their keyed hash from its participants (computed as retention computes it, under the
+ *    instance key for EMAIL_PARTICIPANT_PURPOSE: `secrets`; without it the hashes cannot be
+ *    found and stay); a payload still whole loses them from its From, Reply-To, To and Cc
+ *    (removed, not marked: a reply would go to a marker address, and every erased person's
+ *    marker would be one shared participant) and loses its RFC 5322 source, which repeats
+ *    those headers in forms that cannot all be rewritten (encoded words, base64). Its text
+ *    and HTML are the sender's words and stay, as their message does; a brand email's words
+ *    are rewritten as its replies are.
  * Admins (or the system: `parley contact erase`) only, with a reason; audited with who, when
  * and why, counts only, never the erased content. The brand's own account (an identity that
  * is one of the brand's channel accounts) is refused.
  */
+import { sql, type SqlBool } from 'kysely';
 import { trimQuoted } from '../channels/email/quote.js';
+import { EMAIL_PARTICIPANT_PURPOSE, normalizeAddress, participantHash } from '../channels/email/threading.js';
+import { RETAINED_MARK } from '../channels/retainedRaw.js';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
+import { jsonText } from '../lib/json.js';
 import { publishWithdrawn, withdrawRepliesToErased } from '../outbox/deletedPost.js';
 import { publishRedacted } from '../pipeline/deletions.js';
 import { audit } from '../store/audit.js';
@@ -92,12 +113,29 @@ export interface AlsoErased {
   brandReplies: number;
   /** Replies to them, public or private, still waiting to go out (queued or for sign-off): withdrawn, never sent. */
   repliesWithdrawn: number;
+  /** The brand's stored outbound messages on other customers' conversations that named them (`@handle`, email address). */
+  brandRepliesElsewhere: number;
+  /** Internal notes on other customers' conversations that named them (`@handle`, email address). */
+  notesElsewhere: number;
+  /** Other stored emails (anyone's, in the brand) that held their address in a header, or its keyed hash past retention: removed. */
+  emailPayloads: number;
 }
 
 /** What replaces quoted text (moderation evidence). */
 export const ERASED_TEXT = '[erased]';
 
-export async function eraseContact(deps: { store: Store; bus: EventBus; clock: Clock }, actor: Actor, p: EraseContactInput): Promise<EraseContactResult> {
+export interface EraseDeps {
+  store: Store;
+  bus: EventBus;
+  clock: Clock;
+  /**
+   * The instance secret's keys (`SecretBox`): their address's keyed hash in retained email
+   * payloads is found with it. Without it (a bare caller) those hashes stay.
+   */
+  secrets?: { deriveKey(purpose: string): Buffer };
+}
+
+export async function eraseContact(deps: EraseDeps, actor: Actor, p: EraseContactInput): Promise<EraseContactResult> {
   if (!(actor.role === 'admin' && actor.userId != null) && actor.role !== 'system') throw forbidden('only an admin can erase a customer');
   const reason = p.reason.trim();
   if (reason.length < 3) throw badRequest('validation', 'say why the customer is erased (at least 3 characters), e.g. the request\'s reference');
@@ -132,6 +170,15 @@ export async function eraseContact(deps: { store: Store; bus: EventBus; clock: C
     const staff = await eraseStaffText(trx, store, { brandId: actor.brandId, conversations, scrub });
     Object.assign(alsoErased, { notes: staff.notes, expertQuestions: staff.expertQuestions, brandReplies: staff.brandReplies });
     alsoErased.auditEntries += staff.auditEntries;
+    // after their conversations (whose brand mails then name them as "erased"): the rest of the brand
+    const elsewhere = await eraseElsewhere(trx, {
+      brandId: actor.brandId,
+      conversations,
+      handles: identities.filter((i) => i.network !== 'email').map((i) => i.handle),
+      addresses: identities.filter((i) => i.network === 'email').flatMap((i) => [i.network_user_id, i.handle]),
+      participantKey: deps.secrets?.deriveKey(EMAIL_PARTICIPANT_PURPOSE) ?? null,
+    });
+    Object.assign(alsoErased, { brandRepliesElsewhere: elsewhere.brandReplies, notesElsewhere: elsewhere.notes, emailPayloads: elsewhere.emailPayloads });
     for (const id of identityIds) {
       await trx.updateTable('contact_identity')
         .set({ handle: ERASED, display_name: ERASED, avatar_url: null, profile_url: null, followers: null, verified: 0, network_user_id: `${ERASED}:${id}`, updated_at: now })
@@ -176,7 +223,7 @@ async function eraseTraces(trx: Tx, store: Store, t: Traces): Promise<AlsoErased
   const userIds = [...new Set(t.identities.map((i) => i.network_user_id).filter((u) => u !== '' && !u.startsWith(`${ERASED}:`)))];
   const messages = new Set(t.messageIds);
   const conversations = new Set(t.conversations);
-  const out: AlsoErased = { notifications: 0, quarantined: 0, liveEvents: 0, auditEntries: 0, moderationEvidence: 0, webchatVisitors: 0, notes: 0, expertQuestions: 0, brandReplies: 0, repliesWithdrawn: 0 };
+  const out: AlsoErased = { notifications: 0, quarantined: 0, liveEvents: 0, auditEntries: 0, moderationEvidence: 0, webchatVisitors: 0, notes: 0, expertQuestions: 0, brandReplies: 0, repliesWithdrawn: 0, brandRepliesElsewhere: 0, notesElsewhere: 0, emailPayloads: 0 };
 
   // notifications naming them: `@handle` anywhere in the brand; every identifier on their conversations
   const handleRe = handles.length ? new RegExp(`@(?:${handles.map(escapeRe).join('|')})(?![\\p{L}\\p{N}_])`, 'giu') : null;
@@ -341,6 +388,208 @@ async function eraseStaffText(trx: Tx, store: Store, t: StaffText): Promise<{ no
     }
   }
   return out;
+}
+
+interface Elsewhere {
+  brandId: number;
+  /** Theirs: done by eraseStaffText with every identifier; passed over here. */
+  conversations: readonly number[];
+  /** Their handles on the networks (not email). */
+  handles: readonly string[];
+  /** Their email addresses. */
+  addresses: readonly string[];
+  /** The key of retained participant hashes (EMAIL_PARTICIPANT_PURPOSE), or null: then those hashes cannot be found. */
+  participantKey: Buffer | null;
+}
+
+/**
+ * Their `@handle` and email address out of the rest of the brand (see the file's comment): the
+ * brand's outbound messages and the internal notes on other conversations, and their address,
+ * or its keyed hash, out of every stored email. Each table is narrowed in SQL by a substring
+ * (`LIKE`, a page at a time), the match decided on the row. Counts of rows changed.
+ */
+async function eraseElsewhere(trx: Tx, t: Elsewhere): Promise<{ brandReplies: number; notes: number; emailPayloads: number }> {
+  const out = { brandReplies: 0, notes: 0, emailPayloads: 0 };
+  const handles = [...new Set(t.handles.map((h) => h.trim().replace(/^@/, '')).filter((h) => h !== '' && h.toLowerCase() !== ERASED))];
+  const addresses = [...new Set(t.addresses.map(normalizeAddress).filter((a) => a.includes('@') && !a.startsWith(`${ERASED}:`)))];
+  const needles = [...handles.map((h) => `@${h.toLowerCase()}`), ...addresses];
+  if (!needles.length) return out;
+  const scrub = mentionScrubber({ handles, addresses });
+  const own = new Set(addresses);
+  const theirs = new Set(t.conversations);
+  const naming = sql<SqlBool>`(${sql.join(needles.map((n) => sql`lower(text) LIKE ${`%${n}%`}`), sql` OR `)})`;
+
+  // the brand's words to others: text, review note, the network's answer or the mail as sent. A
+  // reply still waiting to go out is left as its author wrote it: rewritten, it would publish
+  // "@erased" (whoever holds that name) in a reply to someone else
+  for (let after = 0; ;) {
+    const rows = await trx.selectFrom('message').select(['id', 'conversation_id', 'text', 'text_escaped', 'raw', 'review_note'])
+      .where('brand_id', '=', t.brandId).where('direction', '=', 'outbound').where('status', 'not in', UNSENT).where('id', '>', after).where(naming)
+      .orderBy('id').limit(SCAN_PAGE).execute();
+    for (const m of rows) {
+      if (theirs.has(Number(m.conversation_id))) continue;
+      const original = decodeText(m.text, m.text_escaped);
+      const rewritten = scrub(original);
+      const stored = m.raw == null ? null : jsonText(m.raw as string | Uint8Array);
+      const raw = stored == null ? null : isEmailRaw(stored) ? eraseAddressesFromMail(stored, own, scrub) : scrubPayload(stored, scrub);
+      const reviewNote = m.review_note == null ? null : scrub(m.review_note);
+      if (rewritten === original && raw === stored && reviewNote === m.review_note) continue;
+      const text = encodeText(rewritten);
+      await trx.updateTable('message').set({ text: text.text, text_escaped: text.escaped, raw, review_note: reviewNote }).where('id', '=', m.id).execute();
+      out.brandReplies++;
+    }
+    if (rows.length < SCAN_PAGE) break;
+    after = Number(rows[rows.length - 1]!.id);
+  }
+
+  // internal notes on other conversations (a note belongs to one conversation)
+  for (let after = 0; ;) {
+    const rows = await trx.selectFrom('note').select(['id', 'conversation_id', 'text'])
+      .where('brand_id', '=', t.brandId).where('id', '>', after).where(naming)
+      .orderBy('id').limit(SCAN_PAGE).execute();
+    for (const n of rows) {
+      if (theirs.has(Number(n.conversation_id))) continue;
+      const text = scrub(n.text);
+      if (text === n.text) continue;
+      await trx.updateTable('note').set({ text }).where('id', '=', n.id).execute();
+      out.notes++;
+    }
+    if (rows.length < SCAN_PAGE) break;
+    after = Number(rows[rows.length - 1]!.id);
+  }
+
+  // stored emails still whole that name their address (their own are redacted: no payload)
+  if (addresses.length) {
+    for (let after = 0; ;) {
+      const rows = await trx.selectFrom('message').select(['id', 'direction', 'raw'])
+        .where('brand_id', '=', t.brandId).where('network', '=', 'email').where('id', '>', after)
+        .where('raw', 'is not', null).where('raw', 'not like', RETAINED_PREFIX)
+        .where((eb) => eb.or(addresses.map((a) => eb(eb.fn('lower', ['raw']), 'like', `%${a}%`))))
+        .orderBy('id').limit(SCAN_PAGE).execute();
+      for (const m of rows) {
+        const stored = jsonText(m.raw as string | Uint8Array);
+        const raw = eraseAddressesFromMail(stored, own, m.direction === 'outbound' ? scrub : null);
+        if (raw === stored) continue;
+        await trx.updateTable('message').set({ raw }).where('id', '=', m.id).execute();
+        out.emailPayloads++;
+      }
+      if (rows.length < SCAN_PAGE) break;
+      after = Number(rows[rows.length - 1]!.id);
+    }
+  }
+
+  // stored emails past retention that keep their address's keyed hash among the participants
+  if (addresses.length && t.participantKey) {
+    const hashes = new Set(addresses.map((a) => participantHash(t.participantKey!, a)));
+    for (let after = 0; ;) {
+      const rows = await trx.selectFrom('message').select(['id', 'raw'])
+        .where('brand_id', '=', t.brandId).where('network', '=', 'email').where('id', '>', after)
+        .where('raw', 'like', RETAINED_PREFIX)
+        // a hash is base64url: `_` matches any character here, and SQLite's LIKE ignores case; the row decides
+        .where((eb) => eb.or([...hashes].map((h) => eb('raw', 'like', `%${h}%`))))
+        .orderBy('id').limit(SCAN_PAGE).execute();
+      for (const m of rows) {
+        const stored = jsonText(m.raw as string | Uint8Array);
+        const raw = withoutParticipants(stored, hashes);
+        if (raw === stored) continue;
+        await trx.updateTable('message').set({ raw }).where('id', '=', m.id).execute();
+        out.emailPayloads++;
+      }
+      if (rows.length < SCAN_PAGE) break;
+      after = Number(rows[rows.length - 1]!.id);
+    }
+  }
+  return out;
+}
+
+/** A reply's states before the network has it (src/outbox/outbox.ts). */
+const UNSENT = ['queued', 'pending_approval', 'sending'];
+
+/** How a payload raw payload retention kept opens (src/channels/retainedRaw.ts). */
+const RETAINED_PREFIX = `{"${RETAINED_MARK}":%`;
+
+/**
+ * A retained email payload without these participant hashes; null when no participant is left
+ * (retention keeps nothing then either). Not such a payload, or none of them: the same string.
+ */
+export function withoutParticipants(raw: string, hashes: ReadonlySet<string>): string | null {
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(raw) as Record<string, unknown>;
+  } catch {
+    return raw;
+  }
+  if (o === null || typeof o !== 'object' || Array.isArray(o) || !Array.isArray(o.participants)) return raw;
+  const kept = o.participants.filter((h) => !(typeof h === 'string' && hashes.has(h)));
+  if (kept.length === o.participants.length) return raw;
+  if (!kept.length && Object.keys(o).every((k) => k === RETAINED_MARK || k === 'participants')) return null;
+  return JSON.stringify({ ...o, participants: kept });
+}
+
+/** The header lists of a stored email (src/channels/email/parse.ts `EmailRaw`). */
+const ADDRESS_LISTS = ['from', 'replyTo', 'to', 'cc'] as const;
+
+/**
+ * A stored email (`EmailRaw`, JSON) without these addresses: removed from From, Reply-To, To and
+ * Cc, and the RFC 5322 source (which repeats them) dropped. `scrub` (the brand's own mail) also
+ * rewrites its words (the source goes then too); without it (someone else's mail) its text, HTML
+ * and subject stay. Not an email, or not naming them: the same string.
+ */
+export function eraseAddressesFromMail(raw: string, addresses: ReadonlySet<string>, scrub: ((s: string) => string) | null): string {
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || (v as { kind?: unknown }).kind !== 'email') return raw;
+  const mail = { ...(v as Record<string, unknown>) };
+  let named = false;
+  for (const k of ADDRESS_LISTS) {
+    const list = mail[k];
+    if (!Array.isArray(list)) continue;
+    const kept = list.filter((a: { address?: unknown } | null) => !(a && typeof a.address === 'string' && addresses.has(normalizeAddress(a.address))));
+    if (kept.length !== list.length) named = true;
+    mail[k] = kept;
+  }
+  let changed = named || (typeof mail.source === 'string' && [...addresses].some((a) => (mail.source as string).toLowerCase().includes(a)));
+  if (scrub) {
+    for (const k of ['text', 'html', 'subject']) {
+      const s = mail[k];
+      if (typeof s !== 'string') continue;
+      const r = scrub(s);
+      if (r !== s) {
+        mail[k] = r;
+        changed = true;
+      }
+    }
+  }
+  if (!changed) return raw;
+  // the source repeats the headers and the words, in forms that cannot all be rewritten
+  for (const k of ['source', 'sourceBase64']) if (mail[k] != null) mail[k] = null;
+  return JSON.stringify(mail);
+}
+
+/**
+ * The scrubber for text outside their conversations: only what names them unmistakably,
+ * `@handle` (any length) → `@erased` and an email address → `erased`, matched as
+ * `identifierScrubber` matches (whole words, case-insensitive, after NFC). A bare handle or
+ * name is left: in a reply to someone else it may be an ordinary word or another person's.
+ */
+export function mentionScrubber(p: { handles: readonly string[]; addresses: readonly string[] }): (s: string) => string {
+  const clean = (xs: readonly string[]) => [...new Set(xs.map((x) => x.normalize('NFC').trim()).filter((x) => x !== '' && x.toLowerCase() !== ERASED))]
+    .sort((a, b) => [...b].length - [...a].length);
+  const handles = clean(p.handles.map((h) => h.trim().replace(/^@/, '')));
+  const addresses = clean(p.addresses);
+  const at = handles.length ? new RegExp(`(?<!${WORD})@(?:${handles.map(escapeRe).join('|')})${AFTER}`, 'giu') : null;
+  const mail = addresses.length ? new RegExp(`${BEFORE}(?:${addresses.map(escapeRe).join('|')})${AFTER}`, 'giu') : null;
+  return (s) => {
+    const n = s.normalize('NFC');
+    let r = n;
+    if (at) r = r.replace(at, `@${ERASED}`);
+    if (mail) r = r.replace(mail, ERASED);
+    return r === n ? s : r;
+  };
 }
 
 /** The person's known identifiers, as the erasure found them. */

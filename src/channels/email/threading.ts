@@ -20,7 +20,8 @@
  * (HMAC under a key derived from the instance secret, EMAIL_PARTICIPANT_PURPOSE) of the normalized
  * addresses it was from, to and cc'd (`retainEmailRaw`), and the participant check compares
  * addresses in that form (`participantMatcher`), so a colleague the customer copied in can still
- * answer. Erasure redacts a message's payload whole (src/store/redact.ts), hashes included.
+ * answer. Erasure redacts a message's payload whole (src/store/redact.ts), hashes included, and
+ * takes the erased person's hash out of every other mail's participants (src/commands/erase.ts).
  */
 import { createHmac } from 'node:crypto';
 import type { NormalizedMessage } from '../../core/types.js';

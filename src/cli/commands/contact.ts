@@ -18,6 +18,7 @@ import { loadConfig } from '../../config.js';
 import { EventBus } from '../../events/bus.js';
 import { PgEventBridge } from '../../events/pgBridge.js';
 import { systemClock } from '../../lib/clock.js';
+import { resolveSecret, SecretBox, verifySecret } from '../../lib/secrets.js';
 import { openStore } from '../../store/db.js';
 import { parse, storeOptions } from '../args.js';
 import { pickBrand } from '../brands.js';
@@ -127,12 +128,18 @@ Contact ids are shown in the web UI and in the API (/api/contacts/<id>).
       const bridge = store.dialect === 'postgres' && config.databaseUrl ? new PgEventBridge(store, bus, config.databaseUrl) : null;
       const live = bridge ? await bridge.start().then(() => true, () => false) : false;
       try {
-        const r = await eraseContact({ store, bus, clock: systemClock }, actor, { contactId: id, reason: values.reason! });
+        // the instance key (to find their address's keyed hash in retained emails), only from a
+        // secret that exists: a generated one would pin the database to a key no desk holds
+        const secrets = config.secret || existsSync(join(config.dataDir, 'secret')) ? new SecretBox(resolveSecret(config.secret, config.dataDir)) : undefined;
+        if (secrets) await verifySecret(store, secrets, Date.now());
+        const r = await eraseContact({ store, bus, clock: systemClock, secrets }, actor, { contactId: id, reason: values.reason! });
         const a = r.alsoErased;
         process.stdout.write(`erased contact ${id}: ${r.messagesRedacted} message(s) redacted, ${r.identitiesErased} identit${r.identitiesErased === 1 ? 'y' : 'ies'} erased; `
           + `also ${a.notifications} notification(s), ${a.quarantined} quarantined deliver${a.quarantined === 1 ? 'y' : 'ies'}, ${a.auditEntries} audit entr${a.auditEntries === 1 ? 'y' : 'ies'}, ${a.moderationEvidence} moderation evidence text(s); `
           + `their name and handle replaced in ${a.notes} internal note(s), ${a.expertQuestions} expert question(s) and ${a.brandReplies} of the brand's repl${a.brandReplies === 1 ? 'y' : 'ies'} (Parley's copy: what the brand published on the network stays)\n`
-          + (a.repliesWithdrawn ? `${a.repliesWithdrawn} repl${a.repliesWithdrawn === 1 ? 'y' : 'ies'} to them not yet sent withdrawn\n` : ''));
+          + (a.repliesWithdrawn ? `${a.repliesWithdrawn} repl${a.repliesWithdrawn === 1 ? 'y' : 'ies'} to them not yet sent withdrawn\n` : '')
+          + `elsewhere: their @handle and address replaced in ${a.brandRepliesElsewhere} of the brand's repl${a.brandRepliesElsewhere === 1 ? 'y' : 'ies'} and ${a.notesElsewhere} note(s) on other conversations; ${a.emailPayloads} other email(s) no longer hold their address\n`
+          + (secrets ? '' : 'warning: no instance secret found (PARLEY_SECRET or <data dir>/secret): their address\'s keyed hash was not looked for in emails past raw payload retention\n'));
         if (r.notesToReview.count) process.stdout.write(`${r.notesToReview.count} internal note(s) (${r.notesToReview.rewritten} rewritten) may still describe them in other words: read them in conversation(s) ${r.notesToReview.conversationIds.join(', ')}\n`);
         return 0;
       } finally {
