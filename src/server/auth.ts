@@ -185,6 +185,18 @@ export class LoginGuard {
     return 0;
   }
 
+  /**
+   * The attempt counted at `at` neither failed nor succeeded (the right password, the second
+   * factor still to come): take it back, and nothing more. Unlike `succeeded`, the tries counted
+   * before it stay, and the address is not remembered as the person's: someone who has the
+   * password but not the phone gets no fresh tries at the code by sending the password alone.
+   */
+  excused(email: string, ip: string, at: number): void {
+    this.perIp.unrecord(ip, at);
+    this.perAccountIp.unrecord(`${email}\u0000${ip}`, at);
+    this.perAccount.unrecord(email, at);
+  }
+
   /** The attempt counted at `at` succeeded: take it back, and remember the address. */
   succeeded(email: string, ip: string, at: number): void {
     this.perIp.unrecord(ip, at);

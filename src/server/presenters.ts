@@ -172,6 +172,7 @@ export function presentUser(u: User) {
     skills: parseJson<Record<string, unknown>>(u.skills, {}),
     lastSeenAt: iso(u.last_seen_at),
     disabled: u.disabled_at != null,
+    twoFactor: u.totp_enabled_at != null,
   };
 }
 

@@ -124,6 +124,7 @@ export const userSchema = z.object({
   skills: z.record(z.string(), z.unknown()),
   lastSeenAt: nullableTime,
   disabled: z.boolean(),
+  twoFactor: z.boolean().describe('two-factor sign-in (an authenticator app\'s code) is on'),
 });
 
 export const channelAccountSchema = z.object({

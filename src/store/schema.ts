@@ -47,6 +47,14 @@ export interface UserTable {
   disabled_at: number | null;
   /** Set offline by the system for being away from the desk (not by themselves): online again when they come back. */
   absent_since: number | null;
+  /** The authenticator's base32 secret, sealed (SecretBox): set at two-factor setup, kept while pending and while enabled. */
+  totp_secret: string | null;
+  /** When two-factor sign-in was turned on; null = off (a pending setup may exist). */
+  totp_enabled_at: number | null;
+  /** The last TOTP time step accepted: a code is taken only for a later step (no replay). */
+  totp_last_step: number | null;
+  /** JSON array of the SHA-256 (hex) of the unused recovery codes. */
+  totp_recovery: string | null;
 }
 
 export interface TeamMemberTable {

@@ -1,6 +1,8 @@
-/** Brand administration: people (and changing your own password), teams, channel accounts, API tokens, quarantine. */
+/** Brand administration: people (and your own password and two-factor sign-in), teams, channel accounts, API tokens, quarantine. */
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { addTeamMember, createTeam, createUser, passwordProblem, teamExists, ValidationError } from '../../commands/setup.js';
+import { beginTwoFactorSetup, disableTwoFactor, enableTwoFactor, renewRecoveryCodes, resetTwoFactor } from '../../commands/twoFactor.js';
 import { MAX_EXPERT_TARGET_MIN } from '../../core/expertRequests.js';
 import { ROLES } from '../../core/types.js';
 import { AppError, notFound } from '../../errors.js';
@@ -8,7 +10,7 @@ import { hashPassword, verifyPassword } from '../../lib/password.js';
 import { audit } from '../../store/audit.js';
 import type { Tx } from '../../store/util.js';
 import { groupExpertTargetMin } from '../../workflow/settings.js';
-import { createApiToken, LoginLimiter, requireRole, revokeTokensOf } from '../auth.js';
+import { createApiToken, LoginLimiter, requireRole, revokeTokensOf, type AuthContext } from '../auth.js';
 import type { App } from '../http.js';
 import { healthViewFor } from '../../channels/healthSummary.js';
 import { presentChannelAccount, presentUser } from '../presenters.js';
@@ -121,6 +123,109 @@ export function adminRoutes(app: App) {
       const tokensRevoked = await revokeTokensOf(trx, a.user.id, now);
       await audit(trx, { brandId: a.user.brand_id, actor: a.actor.name, action: 'user.password_changed', subjectType: 'user', subjectId: a.user.id, data: tokensRevoked ? { tokensRevoked } : undefined }, now);
     });
+    return reply.code(204).send(null);
+  });
+
+  /**
+   * Two-factor sign-in, by the person signed in (a session: an API token cannot set it up or
+   * turn it off). Whatever changes it needs the password again, counted with the password
+   * change's tries: a stolen session guesses neither the password nor the code.
+   */
+  const sessionOnly = (a: AuthContext) => {
+    if (a.via !== 'session') throw new AppError(403, 'forbidden', 'two-factor sign-in is set by the person signed in, not by an API token');
+  };
+  const confirmed = async <T>(a: AuthContext, reply: FastifyReply, currentPassword: string, then: () => Promise<T>): Promise<T> => {
+    const now = s.clock.now();
+    const key = String(a.user.id);
+    const wait = passwordTries.check(key, now);
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      throw new AppError(429, 'auth.rate_limited', `too many attempts; try again in ${wait} s`);
+    }
+    const row = await s.store.db.selectFrom('app_user').select('password_hash').where('id', '=', a.user.id).executeTakeFirstOrThrow();
+    if (!(await verifyPassword(currentPassword, row.password_hash))) {
+      passwordTries.record(key, now);
+      throw new AppError(403, 'auth.wrong_password', 'your current password is not right');
+    }
+    try {
+      const out = await then();
+      passwordTries.reset(key);
+      return out;
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'two_factor.wrong_code') passwordTries.record(key, now);
+      throw err;
+    }
+  };
+  const twoFactorDeps = { db: s.store.db, secrets: s.secrets };
+  const CODE = z.string().max(64).describe('a 6-digit code from the authenticator app (spaces allowed), or an unused recovery code xxxxx-xxxxx');
+  const RECOVERY_CODES = z.object({ recoveryCodes: z.array(z.string()).describe('10 single-use recovery codes, shown this once') });
+  const publishUser = async (brandId: number, userId: number) => {
+    const u = await s.store.db.selectFrom('app_user').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
+    s.bus.publish(brandId, 'user.updated', presentUser(u));
+  };
+
+  app.post('/api/me/two-factor/setup', {
+    schema: {
+      tags: ['auth'], summary: 'Begin two-factor sign-in: your current password, then a new secret for your authenticator app (base32, and as an otpauth:// URI for a QR code), pending until /enable sees a code from it. Calling again replaces a pending secret; 409 two_factor.enabled when it is on',
+      body: z.object({ currentPassword: z.string().max(1024) }),
+      response: { 200: z.object({ secret: z.string(), uri: z.string() }) },
+    },
+  }, async (req, reply) => {
+    const a = requireRole(req);
+    sessionOnly(a);
+    return confirmed(a, reply, req.body.currentPassword, () => beginTwoFactorSetup(twoFactorDeps, { actor: a.actor, user: a.user }, s.clock.now()));
+  });
+
+  app.post('/api/me/two-factor/enable', {
+    schema: {
+      tags: ['auth'], summary: 'Turn two-factor sign-in on with a code from the app just set up: answers your 10 recovery codes, once. Your other sessions are signed out. 409 two_factor.not_set_up without a pending setup, 403 two_factor.wrong_code',
+      body: z.object({ code: CODE }),
+      response: { 200: RECOVERY_CODES },
+    },
+  }, async (req) => {
+    const a = requireRole(req);
+    sessionOnly(a);
+    const out = await enableTwoFactor(twoFactorDeps, { actor: a.actor, userId: a.user.id, code: req.body.code, keepSessionId: a.sessionId }, s.clock.now());
+    await publishUser(a.user.brand_id, a.user.id);
+    return out;
+  });
+
+  app.post('/api/me/two-factor/disable', {
+    schema: {
+      tags: ['auth'], summary: 'Turn two-factor sign-in off: your current password and a code (from the app, or a recovery code). 403 auth.wrong_password, 403 two_factor.wrong_code, 409 two_factor.not_enabled',
+      body: z.object({ currentPassword: z.string().max(1024), code: CODE }),
+      response: { 204: z.null() },
+    },
+  }, async (req, reply) => {
+    const a = requireRole(req);
+    sessionOnly(a);
+    await confirmed(a, reply, req.body.currentPassword, () => disableTwoFactor(twoFactorDeps, { actor: a.actor, userId: a.user.id, code: req.body.code }, s.clock.now()));
+    await publishUser(a.user.brand_id, a.user.id);
+    return reply.code(204).send(null);
+  });
+
+  app.post('/api/me/two-factor/recovery-codes', {
+    schema: {
+      tags: ['auth'], summary: 'New recovery codes (the old ones stop working): your current password and a code (from the app, or a recovery code); answers the 10 new codes, once',
+      body: z.object({ currentPassword: z.string().max(1024), code: CODE }),
+      response: { 200: RECOVERY_CODES },
+    },
+  }, async (req, reply) => {
+    const a = requireRole(req);
+    sessionOnly(a);
+    return confirmed(a, reply, req.body.currentPassword, () => renewRecoveryCodes(twoFactorDeps, { actor: a.actor, userId: a.user.id, code: req.body.code }, s.clock.now()));
+  });
+
+  app.post('/api/users/:id/two-factor/reset', {
+    schema: {
+      tags: ['admin'], params: idParams, summary: 'Clear a person\'s two-factor sign-in (they lost their phone) and sign them out everywhere; they sign in with their password and set it up again (admin; not your own: turn yours off with your password and a code). 409 two_factor.not_enabled when it is off',
+      response: { 204: z.null() },
+    },
+  }, async (req, reply) => {
+    const a = requireRole(req, 'admin');
+    if (req.params.id === a.user.id) throw new AppError(403, 'forbidden', 'your own two-factor sign-in is turned off with your password and a code, not reset');
+    await resetTwoFactor(s.store.db, { actor: a.actor, userId: req.params.id }, s.clock.now());
+    await publishUser(a.user.brand_id, req.params.id);
     return reply.code(204).send(null);
   });
 

@@ -1,8 +1,9 @@
-/** Sign-in, sign-out, the current user, and availability. */
+/** Sign-in (with the second factor of those who turned it on), sign-out, the current user, and availability. */
 import { z } from 'zod';
 import { AVAILABILITIES } from '../../core/types.js';
 import { AppError } from '../../errors.js';
 import { announceAvailability, offlineIfNoSession } from '../../commands/availability.js';
+import { twoFactorEnabled, useSecondFactor, type SecondFactor } from '../../commands/twoFactor.js';
 import { hashPassword, needsRehash, verifyPassword } from '../../lib/password.js';
 import { audit } from '../../store/audit.js';
 import { clearSessionCookie, createSession, destroySession, LoginGuard, requireRole, setSessionCookie } from '../auth.js';
@@ -23,7 +24,12 @@ export function authRoutes(app: App) {
 
   app.post('/api/auth/login', {
     config: { public: true },
-    schema: { tags: ['auth'], summary: 'Sign in with email and password (sets the session cookie)', body: z.object({ email: z.string().max(320), password: z.string().max(1024) }), response: { 200: meSchema } },
+    schema: {
+      tags: ['auth'],
+      summary: 'Sign in with email and password (sets the session cookie). With two-factor sign-in on, also `code`: the authenticator app\'s 6 digits or an unused recovery code (401 auth.code_required without it, 401 auth.invalid_code when wrong or already used; checked only once the password is right)',
+      body: z.object({ email: z.string().max(320), password: z.string().max(1024), code: z.string().max(64).optional().describe('a 6-digit TOTP code (spaces allowed) or a recovery code xxxxx-xxxxx; ignored without two-factor sign-in') }),
+      response: { 200: meSchema },
+    },
   }, async (req, reply) => {
     const now = s.clock.now();
     const email = req.body.email.trim().toLowerCase();
@@ -39,6 +45,19 @@ export function authRoutes(app: App) {
     // an unknown address costs as much time as a wrong password (no account enumeration by timing)
     const ok = await verifyPassword(req.body.password, user?.password_hash ?? null);
     if (!user || !ok || user.disabled_at) throw new AppError(401, 'auth.invalid_credentials', 'wrong email or password');
+    // only now, the password right, may the answer say that a second factor is on
+    let secondFactor: SecondFactor | undefined;
+    if (twoFactorEnabled(user)) {
+      const code = req.body.code?.trim();
+      if (!code) {
+        // not a failed attempt: the sign-in form asks for the code and sends it all again
+        guard.excused(email, req.ip, now);
+        throw new AppError(401, 'auth.code_required', 'enter the code from your authenticator app, or a recovery code');
+      }
+      // a wrong or used code stays counted, as a wrong password is
+      secondFactor = (await useSecondFactor({ db: s.store.db, secrets: s.secrets }, user.id, code, now)) ?? undefined;
+      if (!secondFactor) throw new AppError(401, 'auth.invalid_code', 'that code is not right, or was already used');
+    }
     guard.succeeded(email, req.ip, now);
     if (needsRehash(user.password_hash)) {
       // made with older, weaker settings: upgraded now, the one moment the password is known
@@ -47,7 +66,7 @@ export function authRoutes(app: App) {
     }
     const session = await createSession(s.store, user, now, { ip: req.ip, userAgent: req.headers['user-agent'] });
     setSessionCookie(reply, session.cookie, s.config.secureCookies);
-    await audit(s.store.db, { brandId: user.brand_id, actor: `user:${user.id}`, action: 'auth.login', subjectType: 'user', subjectId: user.id, data: { ip: req.ip } }, now);
+    await audit(s.store.db, { brandId: user.brand_id, actor: `user:${user.id}`, action: 'auth.login', subjectType: 'user', subjectId: user.id, data: { ip: req.ip, ...(secondFactor ? { secondFactor } : {}) } }, now);
     return me(user.id, session.csrfToken);
   });
 

@@ -30,6 +30,7 @@ import * as m20261205T1540 from './20261205T1540_conversation_origin.js';
 import * as m20261205T2200 from './20261205T2200_message_raw_kept_untrimmed.js';
 import * as m20261206T0030 from './20261206T0030_gone_check_position.js';
 import * as m20261206T0100 from './20261206T0100_quarantine_lookup.js';
+import * as m20261206T0300 from './20261206T0300_two_factor.js';
 
 export const migrations: Record<string, MigrationModule> = {
   '20261123T1900_initial_schema': m20261123T1900,
@@ -62,4 +63,5 @@ export const migrations: Record<string, MigrationModule> = {
   '20261205T2200_message_raw_kept_untrimmed': m20261205T2200,
   '20261206T0030_gone_check_position': m20261206T0030,
   '20261206T0100_quarantine_lookup': m20261206T0100,
+  '20261206T0300_two_factor': m20261206T0300,
 };

@@ -3,18 +3,21 @@
  * open conversations routing gives them), skills (languages, networks, intents for
  * skills-based routing), flags (e.g. `in_training`: their replies are signed off), and
  * disabling (their open conversations go back to their team's queue, as when they become
- * an expert), and a new password; your own password; teams with their routing strategy and
+ * an expert), and a new password; whether each has two-factor sign-in on, and resetting it
+ * (they lost their phone); your own password; teams with their routing strategy and
  * members, and — as expert groups — their own answer target (else the brand's, in
  * Settings → Workflow).
  */
-import { Fragment, useId, useMemo, useState } from 'react';
+import { Fragment, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../api/client.js';
-import { keys, useMe, useTeams } from '../api/queries.js';
+import { keys, resetTwoFactor, storeTwoFactor, useMe, useTeams } from '../api/queries.js';
 import type { Team, UserAdmin } from '../api/types.js';
 import { changeMyPassword, useAdminUsers, useAdminWrite, useUserFlags, wkeys } from '../api/workflow.js';
 import { ROLE_LABEL, useNow } from '../lib/format.js';
 import { agoText } from '../workflow/Sla.js';
 import { Spinner } from '../ui/bits.js';
+import { ConfirmDialog } from '../ui/Modal.js';
 import { useToast } from '../ui/Toasts.js';
 import { DisclosureButton, ListInput, Problem, ReadOnlyNote, Section } from './fields.js';
 
@@ -63,6 +66,9 @@ export function PeopleAdmin({ admin }: { admin: boolean }) {
                 <th scope="col">Capacity</th>
                 <th scope="col">Skills</th>
                 <th scope="col">Flags</th>
+                <th scope="col">
+                  <abbr title="Two-factor sign-in">2FA</abbr>
+                </th>
                 {admin && <th scope="col"><span className="visually-hidden">Actions</span></th>}
               </tr>
             </thead>
@@ -135,9 +141,26 @@ const skillText = (u: UserAdmin) =>
   [u.skills.languages?.length ? `speaks ${u.skills.languages.join(', ')}` : '', u.skills.networks?.length ? `on ${u.skills.networks.join(', ')}` : '', u.skills.intents?.length ? `for ${u.skills.intents.join(', ')}` : ''].filter(Boolean).join('; ') || '—';
 
 function PersonRow({ u, flags, admin, isMe, editing, onEdit, now }: { u: UserAdmin; flags: string[]; admin: boolean; isMe: boolean; editing: boolean; onEdit: () => void; now: number }) {
+  const qc = useQueryClient();
+  const toast = useToast();
+  const [confirmReset, setConfirmReset] = useState(false);
+  const [resetDone, setResetDone] = useState(false);
+  const rowRef = useRef<HTMLTableRowElement>(null);
+  const reset = useMutation({ mutationFn: () => resetTwoFactor(u.id) });
+  // the Reset button is gone once it is off: focus goes to the row's Edit button, not the page
+  useEffect(() => {
+    if (!resetDone) return;
+    setResetDone(false);
+    rowRef.current?.querySelector<HTMLElement>('button[aria-expanded]')?.focus();
+  }, [resetDone]);
+  const resetOff = () => {
+    storeTwoFactor(qc, u.id, false);
+    setConfirmReset(false);
+    setResetDone(true);
+  };
   return (
     <>
-      <tr data-user-id={u.id} className={u.disabled ? 'row-disabled' : undefined}>
+      <tr ref={rowRef} data-user-id={u.id} className={u.disabled ? 'row-disabled' : undefined}>
         <td>
           <strong>{u.name}</strong>
           {isMe && <span className="muted small"> (you)</span>}
@@ -151,6 +174,9 @@ function PersonRow({ u, flags, admin, isMe, editing, onEdit, now }: { u: UserAdm
         <td>{u.capacity}</td>
         <td className="small">{skillText(u)}</td>
         <td className="small">{flags.length ? flags.map((f) => <span key={f} className="badge badge-warn">{f.replace(/_/g, ' ')}</span>) : '—'}</td>
+        <td className="small" data-two-factor={u.twoFactor ? 'on' : 'off'}>
+          {u.twoFactor ? <span className="badge">on</span> : <span className="muted">off</span>}
+        </td>
         {admin && (
           <td>
             {/* the visible word begins the name (a name that does not hold it fails speech input) */}
@@ -158,12 +184,50 @@ function PersonRow({ u, flags, admin, isMe, editing, onEdit, now }: { u: UserAdm
               {editing ? 'Close' : 'Edit'}
               <span className="visually-hidden">{editing ? ` editing ${u.name}` : ` ${u.name}`}</span>
             </DisclosureButton>
+            {/* your own is turned off with your password and a code (the account menu), not here */}
+            {u.twoFactor && !isMe && (
+              <>
+                {' '}
+                <button type="button" className="btn btn-small btn-ghost" onClick={() => setConfirmReset(true)}>
+                  Reset two-factor<span className="visually-hidden"> of {u.name}</span>
+                </button>
+                <ConfirmDialog
+                  open={confirmReset}
+                  onClose={() => setConfirmReset(false)}
+                  title={`Reset two-factor sign-in of ${u.name}?`}
+                  description={`For when ${u.name} lost their authenticator app and recovery codes: two-factor sign-in is turned off, their password alone signs them in until they set it up again, and they are signed out everywhere.`}
+                  confirmLabel="Reset two-factor"
+                  danger
+                  busy={reset.isPending}
+                  onConfirm={() =>
+                    reset.mutate(undefined, {
+                      onSuccess: () => {
+                        toast(`Two-factor sign-in of ${u.name} is off; they were signed out everywhere`);
+                        resetOff();
+                        void qc.invalidateQueries({ queryKey: keys.users });
+                      },
+                      onError: (err) => {
+                        const code = (err as { code?: string }).code;
+                        // already off (reset by someone else meanwhile): the list says so
+                        if (code === 'two_factor.not_enabled') {
+                          toast(`Two-factor sign-in of ${u.name} was already off`);
+                          resetOff();
+                        } else {
+                          setConfirmReset(false);
+                          toast(`Not reset: ${(err as Error).message}`, 'error');
+                        }
+                      },
+                    })
+                  }
+                />
+              </>
+            )}
           </td>
         )}
       </tr>
       {editing && (
         <tr className="edit-row">
-          <td colSpan={admin ? 7 : 6}>
+          <td colSpan={admin ? 8 : 7}>
             <EditUser u={u} flags={flags} isMe={isMe} onDone={onEdit} />
           </td>
         </tr>

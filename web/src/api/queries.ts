@@ -259,3 +259,19 @@ export function useSetAvailability() {
     },
   });
 }
+
+/** A new authenticator secret for the signed-in person (the current password proves it is them); two-factor stays off until `enableTwoFactor`. */
+export const setUpTwoFactor = (currentPassword: string) => api<{ secret: string; uri: string }>('POST', '/api/me/two-factor/setup', { currentPassword });
+/** Turn two-factor sign-in on with a code from the app just set up; the 10 recovery codes come back once. */
+export const enableTwoFactor = (code: string) => api<{ recoveryCodes: string[] }>('POST', '/api/me/two-factor/enable', { code });
+export const disableTwoFactor = (currentPassword: string, code: string) => api<null>('POST', '/api/me/two-factor/disable', { currentPassword, code });
+/** New recovery codes (the old ones stop working), shown once. */
+export const newRecoveryCodes = (currentPassword: string, code: string) => api<{ recoveryCodes: string[] }>('POST', '/api/me/two-factor/recovery-codes', { currentPassword, code });
+/** An admin turns someone's two-factor sign-in off (they lost their device); their sessions are signed out. */
+export const resetTwoFactor = (userId: number) => api<null>('POST', `/api/users/${userId}/two-factor/reset`);
+
+/** Someone's two-factor sign-in was turned on or off here: their own dialog and the people list say so at once. */
+export function storeTwoFactor(qc: QueryClient, userId: number, twoFactor: boolean): void {
+  qc.setQueryData<Me | null>(keys.me, (m) => (m && m.user.id === userId ? { ...m, user: { ...m.user, twoFactor } } : m));
+  qc.setQueryData<User[]>(keys.users, (us) => us?.map((u) => (u.id === userId ? { ...u, twoFactor } : u)));
+}

@@ -227,6 +227,8 @@ export interface User {
   capacity: number;
   lastSeenAt: string | null;
   disabled: boolean;
+  /** Two-factor sign-in (an authenticator app's codes) is on. */
+  twoFactor: boolean;
 }
 
 export interface Me {

@@ -1,7 +1,8 @@
 /**
  * The top bar: search over message text, live connection state, channel health alerts,
  * notifications, and the signed-in person with their availability (routing only
- * assigns to agents who are online) and their account menu (change password).
+ * assigns to agents who are online) and their account menu (change password, two-factor
+ * sign-in).
  *
  * Notifications: the badge is the server's count of every unread one (the panel lists the
  * latest); opening one (its conversation, from the panel or its alert) marks it read, and
@@ -23,6 +24,7 @@ import { LiveAlerts } from '../workflow/Alerts.js';
 import { IncidentBanner } from '../workflow/Incidents.js';
 import { DeskNav } from './DeskNav.js';
 import { PasswordDialog } from './PasswordDialog.js';
+import { TwoFactorDialog } from './TwoFactorDialog.js';
 
 export interface HeaderProps {
   me: Me;
@@ -295,11 +297,13 @@ function markReadInCache(qc: QueryClient, body: MarkRead) {
 
 /**
  * The signed-in person's account menu: a disclosure under their name (Esc or a click
- * elsewhere closes it). Everyone, whatever their role, changes their password here.
+ * elsewhere closes it). Everyone, whatever their role, changes their password and sets up
+ * two-factor sign-in here.
  */
 function UserMenu({ me }: { me: Me }) {
   const [open, setOpen] = useState(false);
   const [passwordOpen, setPasswordOpen] = useState(false);
+  const [twoFactorOpen, setTwoFactorOpen] = useState(false);
   const wrap = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
   const listId = useId();
@@ -350,8 +354,21 @@ function UserMenu({ me }: { me: Me }) {
         >
           Change password…
         </button>
+        <button
+          type="button"
+          className="btn btn-ghost btn-small user-menu-item"
+          onClick={() => {
+            setOpen(false);
+            button.current?.focus();
+            setTwoFactorOpen(true);
+          }}
+        >
+          Two-factor sign-in…{' '}
+          <span className="muted">{me.user.twoFactor ? '(on)' : '(off)'}</span>
+        </button>
       </div>
       <PasswordDialog open={passwordOpen} onClose={() => setPasswordOpen(false)} email={me.user.email} />
+      <TwoFactorDialog open={twoFactorOpen} onClose={() => setTwoFactorOpen(false)} user={me.user} />
     </div>
   );
 }

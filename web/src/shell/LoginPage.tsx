@@ -1,7 +1,9 @@
 /**
- * Sign-in: email and password; the server sets an httpOnly session cookie. A tab remembers
- * who used it last: when someone else signs in, the previous person's drafts, alerts and
- * cached data are forgotten and their page is not where the new person lands.
+ * Sign-in: email and password, then, for those who turned two-factor sign-in on, a code from
+ * their authenticator app or a recovery code (the server asks for it with
+ * `auth.code_required`); the server sets an httpOnly session cookie. A tab remembers who used
+ * it last: when someone else signs in, the previous person's drafts, alerts and cached data
+ * are forgotten and their page is not where the new person lands.
  */
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
@@ -9,6 +11,7 @@ import { useNavigate, useSearch } from '@tanstack/react-router';
 import { api, ApiError, setCsrfToken } from '../api/client.js';
 import { keys } from '../api/queries.js';
 import type { Me } from '../api/types.js';
+import { AuthCodeField } from './TwoFactorDialog.js';
 
 const OWNER = 'parley.tab-user';
 let ownerInMemory: string | null = null;
@@ -43,22 +46,31 @@ export function LoginPage() {
   const search = useSearch({ from: '/login' });
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  /** The server asked for a second factor: the code field shows, and goes with every try. */
+  const [codeAsked, setCodeAsked] = useState(false);
+  const [code, setCode] = useState('');
+  const [error, setError] = useState<{ text: string; field: 'password' | 'code' } | null>(null);
   const [busy, setBusy] = useState(false);
   const passwordRef = useRef<HTMLInputElement>(null);
+  const codeRef = useRef<HTMLInputElement>(null);
   // after a refusal focus is back in the form (the button it left was disabled), on the
-  // password, selected, ready to type again; the error is tied to both fields
+  // field at fault, selected, ready to type again; the error is tied to it (a wrong password
+  // to both email and password)
   useEffect(() => {
-    if (error) passwordRef.current?.select();
+    if (error) (error.field === 'code' ? codeRef : passwordRef).current?.select();
   }, [error]);
-  const errorProps = error ? { 'aria-invalid': true, 'aria-describedby': 'login-error' } : {};
+  // asked for the code: focus goes to it, which says what to type
+  useEffect(() => {
+    if (codeAsked) codeRef.current?.focus();
+  }, [codeAsked]);
+  const errorProps = error?.field === 'password' ? { 'aria-invalid': true, 'aria-describedby': 'login-error' } : {};
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      const me = await api<Me>('POST', '/api/auth/login', { email, password });
+      const me = await api<Me>('POST', '/api/auth/login', { email, password, ...(codeAsked ? { code: code.trim() } : {}) });
       setCsrfToken(me.csrfToken);
       // not the person who used this tab before (their session ended): start clean, and not on their page
       const switched = claimTab(qc, me.user.id, true);
@@ -66,9 +78,11 @@ export function LoginPage() {
       if (search.redirect && !switched) await navigate({ href: search.redirect, replace: true });
       else await navigate({ to: '/inbox/$view', params: { view: 'open' }, replace: true });
     } catch (err) {
-      const code = err instanceof ApiError ? err.code : '';
-      setError(code === 'auth.invalid_credentials' ? 'Wrong email or password.' : (err as Error).message);
+      const why = err instanceof ApiError ? err.code : '';
       setBusy(false);
+      if (why === 'auth.code_required') setCodeAsked(true);
+      else if (why === 'auth.invalid_code') setError({ text: 'That code is not right, or was already used. Type the code your app shows now, or an unused recovery code.', field: 'code' });
+      else setError({ text: why === 'auth.invalid_credentials' ? 'Wrong email or password.' : (err as Error).message, field: codeAsked && why === 'auth.rate_limited' ? 'code' : 'password' });
     }
   };
 
@@ -88,9 +102,15 @@ export function LoginPage() {
           <span>Password</span>
           <input ref={passwordRef} type="password" name="password" autoComplete="current-password" required {...errorProps} value={password} onChange={(e) => setPassword(e.target.value)} />
         </label>
+        {codeAsked && (
+          <>
+            <p>Two-factor sign-in is on for this account: enter the code from your authenticator app.</p>
+            <AuthCodeField value={code} onChange={setCode} inputRef={codeRef} recovery invalid={error?.field === 'code'} errorId="login-error" />
+          </>
+        )}
         {error && (
           <p id="login-error" className="form-error" role="alert">
-            {error}
+            {error.text}
           </p>
         )}
         <button type="submit" className="btn btn-primary btn-block" disabled={busy}>

@@ -1,0 +1,462 @@
+/**
+ * Two-factor sign-in, for everyone (from the header's account menu): with it on, signing in
+ * asks for a code from an authenticator app as well as the password, so a stolen password
+ * alone does not publish as the brand. Setting it up: the current password, then the app
+ * scans a QR code (or takes the key typed in), then a code from the app turns it on and the
+ * 10 recovery codes are shown, once, to copy or download. Turning it off and new recovery
+ * codes each ask for the password and a code. The server's refusals are said in words, by
+ * their code.
+ */
+import { useEffect, useId, useRef, useState, type RefObject } from 'react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { disableTwoFactor, enableTwoFactor, keys, newRecoveryCodes, setUpTwoFactor, storeTwoFactor } from '../api/queries.js';
+import type { User } from '../api/types.js';
+import { Modal } from '../ui/Modal.js';
+import { Refusal, refusalOf, type RefusalInfo } from '../ui/Refusal.js';
+
+/** The longest code the server takes (a TOTP with spaces, or a recovery code). */
+export const MAX_CODE_CHARS = 64;
+
+/** What a refusal's code means here, in the desk's words (else the server's own). */
+const SAID: Record<string, string> = {
+  'auth.wrong_password': 'The password is not right.',
+  'two_factor.wrong_code': 'That code is not right, or was already used. Type the code your app shows now (check that the phone’s clock is right).',
+  'two_factor.not_set_up': 'The set-up was not found (it may have been started again in another window). Start again.',
+  'two_factor.enabled': 'Two-factor sign-in is already on.',
+  'two_factor.not_enabled': 'Two-factor sign-in is already off.',
+};
+const said = (err: unknown): RefusalInfo => {
+  const r = refusalOf(err);
+  return { code: r.code, detail: SAID[r.code] ?? r.detail };
+};
+/** Which field a refusal is about: it is marked invalid and gets focus, its text selected. */
+const fieldOf = (r: RefusalInfo | null): 'password' | 'code' | null => (r?.code === 'auth.wrong_password' ? 'password' : r?.code === 'two_factor.wrong_code' ? 'code' : null);
+
+/** A base32 key in groups of four, as authenticator apps show and ask for it. */
+export const groupedKey = (secret: string) => secret.replace(/(.{4})(?=.)/gu, '$1 ');
+
+/**
+ * The field for a code from the authenticator app or, with `recovery`, a recovery code
+ * (`abcde-12345`): a numeric keyboard on phones, which a button turns into a full one for a
+ * recovery code; nothing typed is refused here, the server decides.
+ */
+export function AuthCodeField({
+  value,
+  onChange,
+  inputRef,
+  recovery,
+  invalid,
+  errorId,
+  autoFocus,
+  label = 'Authentication code',
+}: {
+  value: string;
+  onChange: (v: string) => void;
+  inputRef?: RefObject<HTMLInputElement | null>;
+  recovery: boolean;
+  invalid?: boolean;
+  /** The id of the error that tells what is wrong with it. */
+  errorId?: string;
+  autoFocus?: boolean;
+  label?: string;
+}) {
+  const hintId = useId();
+  const [letters, setLetters] = useState(false);
+  const ownRef = useRef<HTMLInputElement>(null);
+  const ref = inputRef ?? ownRef;
+  return (
+    <div className="field">
+      <label htmlFor={`${hintId}-input`}>
+        <span className="field-label">{label}</span>
+      </label>
+      <input
+        id={`${hintId}-input`}
+        ref={ref}
+        type="text"
+        name="code"
+        inputMode={letters ? 'text' : 'numeric'}
+        autoComplete="one-time-code"
+        autoCapitalize="off"
+        autoCorrect="off"
+        spellCheck={false}
+        required
+        maxLength={MAX_CODE_CHARS}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        aria-invalid={invalid ? true : undefined}
+        aria-describedby={invalid && errorId ? `${hintId} ${errorId}` : hintId}
+        {...(autoFocus ? { 'data-autofocus': true } : {})}
+      />
+      <span id={hintId} className="muted small">
+        {recovery
+          ? 'The 6-digit code your authenticator app shows now. Lost your phone? Type one of your recovery codes (like abcde-12345) instead.'
+          : 'The 6-digit code your authenticator app shows now.'}
+      </span>
+      {recovery && (
+        <button
+          type="button"
+          className="link-button small"
+          style={{ alignSelf: 'flex-start' }}
+          onClick={() => {
+            setLetters((l) => !l);
+            ref.current?.focus();
+          }}
+        >
+          {letters ? 'Use the keypad for an app code' : 'Use the full keyboard for a recovery code'}
+        </button>
+      )}
+    </div>
+  );
+}
+
+type Step = { kind: 'status' } | { kind: 'scan'; secret: string; uri: string } | { kind: 'codes'; codes: string[]; turnedOn: boolean } | { kind: 'disable' } | { kind: 'renew' };
+
+export function TwoFactorDialog({ open, onClose, user }: { open: boolean; onClose: () => void; user: User }) {
+  return (
+    <Modal open={open} onClose={onClose} title="Two-factor sign-in" description="A code from an authenticator app on your phone, as well as your password, to sign in.">
+      {/* the body is only there while the dialog is open: nothing typed or shown survives closing it */}
+      <TwoFactorBody user={user} onClose={onClose} />
+    </Modal>
+  );
+}
+
+function TwoFactorBody({ user, onClose }: { user: User; onClose: () => void }) {
+  const [step, setStep] = useState<Step>({ kind: 'status' });
+  const body = useRef<HTMLDivElement>(null);
+  const shown = useRef(step);
+  // a new step takes focus to its start (the dialog itself focuses the first one as it opens)
+  useEffect(() => {
+    if (shown.current === step) return;
+    shown.current = step;
+    body.current?.querySelector<HTMLElement>('[data-step-focus]')?.focus();
+  }, [step]);
+  return (
+    <div ref={body}>
+      {step.kind === 'status' &&
+        (user.twoFactor ? (
+          <StatusOn onRenew={() => setStep({ kind: 'renew' })} onDisable={() => setStep({ kind: 'disable' })} />
+        ) : (
+          <SetUp email={user.email} onSetUp={(secret, uri) => setStep({ kind: 'scan', secret, uri })} />
+        ))}
+      {step.kind === 'scan' && (
+        <Scan user={user} secret={step.secret} uri={step.uri} onEnabled={(codes) => setStep({ kind: 'codes', codes, turnedOn: true })} onRestart={() => setStep({ kind: 'status' })} />
+      )}
+      {step.kind === 'codes' && <RecoveryCodes email={user.email} codes={step.codes} turnedOn={step.turnedOn} onDone={onClose} />}
+      {(step.kind === 'disable' || step.kind === 'renew') && (
+        <PasswordAndCode
+          user={user}
+          action={step.kind}
+          onDone={(codes) => setStep(codes ? { kind: 'codes', codes, turnedOn: false } : { kind: 'status' })}
+          onCancel={() => setStep({ kind: 'status' })}
+        />
+      )}
+    </div>
+  );
+}
+
+function StatusOn({ onRenew, onDisable }: { onRenew: () => void; onDisable: () => void }) {
+  return (
+    <>
+      <p data-step-focus tabIndex={-1}>
+        Two-factor sign-in is <strong>on</strong>: signing in asks for a code from your authenticator app, or one of your recovery codes.
+      </p>
+      <div className="row-gap">
+        <button type="button" className="btn" onClick={onRenew} data-autofocus>
+          New recovery codes…
+        </button>
+        <button type="button" className="btn btn-danger" onClick={onDisable}>
+          Turn off…
+        </button>
+      </div>
+    </>
+  );
+}
+
+/** Step 1: the current password proves it is you; the server answers with a new key. */
+function SetUp({ email, onSetUp }: { email: string; onSetUp: (secret: string, uri: string) => void }) {
+  const qc = useQueryClient();
+  const [password, setPassword] = useState('');
+  const [refusal, setRefusal] = useState<RefusalInfo | null>(null);
+  const passwordRef = useRef<HTMLInputElement>(null);
+  const errorId = useId();
+  const setUp = useMutation({ mutationFn: setUpTwoFactor });
+  useEffect(() => {
+    if (refusal) passwordRef.current?.select();
+  }, [refusal]);
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        setRefusal(null);
+        setUp.mutate(password, {
+          onSuccess: (r) => onSetUp(r.secret, r.uri),
+          onError: (err) => {
+            const r = said(err);
+            // on in another window meanwhile: this one says so
+            if (r.code === 'two_factor.enabled') void qc.invalidateQueries({ queryKey: keys.me });
+            setRefusal(r);
+          },
+        });
+      }}
+    >
+      <p data-step-focus tabIndex={-1}>
+        Two-factor sign-in is <strong>off</strong>: your password alone signs you in. Turn it on with an authenticator app on your phone (such as Google Authenticator, Microsoft Authenticator,
+        1Password or Aegis).
+      </p>
+      {/* for password managers: whose password this is */}
+      <input type="text" name="username" autoComplete="username" value={email} readOnly hidden />
+      <label className="field">
+        <span>Current password</span>
+        <input
+          ref={passwordRef}
+          type="password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          required
+          maxLength={1024}
+          autoComplete="current-password"
+          data-autofocus
+          aria-invalid={fieldOf(refusal) === 'password' ? true : undefined}
+          aria-describedby={refusal ? errorId : undefined}
+        />
+      </label>
+      <div id={errorId}>
+        <Refusal refusal={refusal} lead="Not set up." />
+      </div>
+      <div className="row-gap">
+        <button type="submit" className="btn btn-primary" disabled={setUp.isPending}>
+          {setUp.isPending ? 'Setting up…' : 'Set up'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** Step 2: the app takes the key (QR code or typed), and its first code turns two-factor sign-in on. */
+function Scan({ user, secret, uri, onEnabled, onRestart }: { user: User; secret: string; uri: string; onEnabled: (codes: string[]) => void; onRestart: () => void }) {
+  const qc = useQueryClient();
+  /** The QR code as a data: URL; null while it is drawn, `failed` if it could not be. */
+  const [qr, setQr] = useState<string | null>(null);
+  const [code, setCode] = useState('');
+  const [refusal, setRefusal] = useState<RefusalInfo | null>(null);
+  const codeRef = useRef<HTMLInputElement>(null);
+  const errorId = useId();
+  const enable = useMutation({ mutationFn: enableTwoFactor });
+  useEffect(() => {
+    let live = true;
+    // an SVG in a data: URL: drawn by the browser as an image, never put into the page as
+    // markup; the QR code library loads only here, not with every page of the desk
+    import('qrcode')
+      .then((m) => m.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }))
+      .then(
+        (svg) => live && setQr(`data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`),
+        () => live && setQr('failed'),
+      );
+    return () => {
+      live = false;
+    };
+  }, [uri]);
+  useEffect(() => {
+    if (refusal) codeRef.current?.select();
+  }, [refusal]);
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        setRefusal(null);
+        enable.mutate(code.trim(), {
+          onSuccess: (r) => {
+            storeTwoFactor(qc, user.id, true);
+            onEnabled(r.recoveryCodes);
+          },
+          onError: (err) => setRefusal(said(err)),
+        });
+      }}
+    >
+      <h3 data-step-focus tabIndex={-1}>
+        Add Parley to your authenticator app
+      </h3>
+      <p>In the app, add an account and scan this QR code.</p>
+      {qr === 'failed' ? (
+        <p className="muted small">The QR code could not be drawn here: type the key below into the app.</p>
+      ) : qr ? (
+        <img src={qr} width={200} height={200} alt={`QR code that adds “Parley: ${user.email}” to an authenticator app. If you cannot scan it, type the key below into the app.`} />
+      ) : (
+        <p className="muted small">Drawing the QR code…</p>
+      )}
+      <p>Cannot scan it? Type this key into the app (a time-based account):</p>
+      <p className="row-gap">
+        <code className="two-factor-key" data-testid="two-factor-key">
+          {groupedKey(secret)}
+        </code>
+        <CopyButton text={secret} label="Copy key" small />
+      </p>
+      <AuthCodeField value={code} onChange={setCode} inputRef={codeRef} recovery={false} invalid={fieldOf(refusal) === 'code'} errorId={errorId} />
+      <div id={errorId}>
+        <Refusal refusal={refusal} lead="Not turned on." />
+      </div>
+      <div className="row-gap">
+        <button type="submit" className="btn btn-primary" disabled={enable.isPending}>
+          {enable.isPending ? 'Turning on…' : 'Turn on'}
+        </button>
+        <button type="button" className="btn btn-ghost" onClick={onRestart}>
+          {refusal?.code === 'two_factor.not_set_up' ? 'Start again' : 'Back'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** Step 3 (and new codes): shown once; copied, downloaded, or written down before closing. */
+function RecoveryCodes({ email, codes, turnedOn, onDone }: { email: string; codes: string[]; turnedOn: boolean; onDone: () => void }) {
+  const titleId = useId();
+  const text = recoveryFile(email, codes);
+  return (
+    <section aria-labelledby={titleId}>
+      <h3 id={titleId} data-step-focus tabIndex={-1}>
+        Your recovery codes
+      </h3>
+      {turnedOn ? <p role="status">Two-factor sign-in is on. Your other browsers and devices were signed out.</p> : <p role="status">New recovery codes: the old ones no longer work.</p>}
+      <p>
+        If you lose your phone, each of these codes signs you in once instead of the app’s code. Keep them somewhere safe, such as a password manager: <strong>they are not shown again</strong>.
+      </p>
+      <ol className="recovery-codes" aria-label="Recovery codes">
+        {codes.map((c) => (
+          <li key={c}>
+            <code>{c}</code>
+          </li>
+        ))}
+      </ol>
+      <div className="row-gap">
+        <CopyButton text={codes.join('\n')} label="Copy" />
+        <button type="button" className="btn" onClick={() => download('parley-recovery-codes.txt', text)}>
+          Download .txt
+        </button>
+        <button type="button" className="btn btn-primary" onClick={onDone}>
+          I have saved them
+        </button>
+      </div>
+    </section>
+  );
+}
+
+/** Turning off, or new recovery codes: the password and a code (from the app, or a recovery code) prove it is you. */
+function PasswordAndCode({ user, action, onDone, onCancel }: { user: User; action: 'disable' | 'renew'; onDone: (codes: string[] | null) => void; onCancel: () => void }) {
+  const qc = useQueryClient();
+  const [password, setPassword] = useState('');
+  const [code, setCode] = useState('');
+  const [refusal, setRefusal] = useState<RefusalInfo | null>(null);
+  const passwordRef = useRef<HTMLInputElement>(null);
+  const codeRef = useRef<HTMLInputElement>(null);
+  const errorId = useId();
+  const titleId = useId();
+  const run = useMutation({
+    mutationFn: (v: { password: string; code: string }) =>
+      action === 'disable' ? disableTwoFactor(v.password, v.code).then(() => null) : newRecoveryCodes(v.password, v.code).then((r) => r.recoveryCodes),
+  });
+  const field = fieldOf(refusal);
+  useEffect(() => {
+    if (field === 'password') passwordRef.current?.select();
+    if (field === 'code') codeRef.current?.select();
+  }, [refusal]); // eslint-disable-line react-hooks/exhaustive-deps
+  const lead = action === 'disable' ? 'Still on.' : 'No new codes.';
+  return (
+    <form
+      aria-labelledby={titleId}
+      onSubmit={(e) => {
+        e.preventDefault();
+        setRefusal(null);
+        run.mutate(
+          { password, code: code.trim() },
+          {
+            onSuccess: (codes) => {
+              // back to the status, which says it is off
+              if (action === 'disable') storeTwoFactor(qc, user.id, false);
+              onDone(codes);
+            },
+            onError: (err) => {
+              const r = said(err);
+              if (r.code === 'two_factor.not_enabled') storeTwoFactor(qc, user.id, false);
+              setRefusal(r);
+            },
+          },
+        );
+      }}
+    >
+      <h3 id={titleId}>{action === 'disable' ? 'Turn two-factor sign-in off' : 'New recovery codes'}</h3>
+      <p className="muted small">{action === 'disable' ? 'Your password alone will sign you in again.' : 'The recovery codes you have now stop working.'}</p>
+      <input type="text" name="username" autoComplete="username" value={user.email} readOnly hidden />
+      <label className="field">
+        <span>Current password</span>
+        <input
+          ref={passwordRef}
+          type="password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          required
+          maxLength={1024}
+          autoComplete="current-password"
+          data-step-focus
+          aria-invalid={field === 'password' ? true : undefined}
+          aria-describedby={field === 'password' ? errorId : undefined}
+        />
+      </label>
+      <AuthCodeField value={code} onChange={setCode} inputRef={codeRef} recovery invalid={field === 'code'} errorId={errorId} />
+      <div id={errorId}>
+        <Refusal refusal={refusal} lead={lead} />
+      </div>
+      <div className="row-gap">
+        <button type="submit" className={action === 'disable' ? 'btn btn-danger' : 'btn btn-primary'} disabled={run.isPending}>
+          {action === 'disable' ? 'Turn off' : 'Make new codes'}
+        </button>
+        <button type="button" className="btn btn-ghost" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** The text file of recovery codes: whose they are, and how they work. */
+export function recoveryFile(email: string, codes: string[]): string {
+  return [`Parley recovery codes for ${email}`, 'Each code signs you in once, instead of the code from your authenticator app.', '', ...codes, ''].join('\n');
+}
+
+/**
+ * Copies to the clipboard and says so beside the button (a toast would be behind the modal
+ * dialog); where the browser refuses (no clipboard access), says to select and copy by hand.
+ */
+function CopyButton({ text, label, small }: { text: string; label: string; small?: boolean }) {
+  const [note, setNote] = useState('');
+  return (
+    <>
+      <button
+        type="button"
+        className={small ? 'btn btn-small' : 'btn'}
+        onClick={() => {
+          setNote('');
+          // not there outside a secure context (plain http on another host than localhost)
+          (navigator.clipboard?.writeText(text) ?? Promise.reject(new Error('no clipboard'))).then(
+            () => setNote('Copied.'),
+            () => setNote('Could not copy here: select the text and copy it.'),
+          );
+        }}
+      >
+        {label}
+      </button>
+      {/* always there (a live region says what changes in it), out of the row's flow while empty */}
+      <span role="status" className={note ? 'muted small' : 'visually-hidden'}>
+        {note}
+      </span>
+    </>
+  );
+}
+
+function download(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
