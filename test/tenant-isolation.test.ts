@@ -92,6 +92,8 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/openapi.json': { roles: 'public' },
   'GET /metrics': { roles: 'public' },
   'POST /api/auth/login': { roles: 'public' },
+  'POST /api/auth/password-reset/lookup': { roles: 'public' },
+  'POST /api/auth/password-reset': { roles: 'public' },
   'GET /api/webhooks/:network/:accountId': { roles: 'public' },
   'POST /api/webhooks/:network/:accountId': { roles: 'public' },
   'GET /webchat/widget.js': { roles: 'public' },
@@ -157,6 +159,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/users': { roles: ['admin'], body: () => ({ email: `${fresh('sweep')}@acme.test`, name: 'Swept Person', role: 'agent', password: 'a long enough password' }) },
   'PATCH /api/users/:id': { roles: ['admin'], body: () => ({ capacity: 7 }) },
   'POST /api/users/:id/two-factor/reset': { roles: ['admin'] },
+  'POST /api/users/:id/password-reset': { roles: ['admin'] },
   'GET /api/users/flags': { roles: ['approver', 'admin'] },
   'GET /api/teams': { roles: ANYONE },
   'POST /api/teams': { roles: ['admin'], body: (x) => ({ name: fresh('Sweep '), members: [{ userId: x.agent }] }) },
@@ -308,7 +311,7 @@ for (const dialect of DIALECTS) {
         else if (cols.includes('brand_id')) q = q.where('brand_id', '=', brandId);
         else if (t.name === 'team_member') q = q.where('team_id', 'in', db.selectFrom('team').select('id').where('brand_id', '=', brandId));
         else if (t.name === 'conversation_label') q = q.where('conversation_id', 'in', db.selectFrom('conversation').select('id').where('brand_id', '=', brandId));
-        else if (t.name === 'session') q = q.where('user_id', 'in', db.selectFrom('app_user').select('id').where('brand_id', '=', brandId));
+        else if (t.name === 'session' || t.name === 'password_reset') q = q.where('user_id', 'in', db.selectFrom('app_user').select('id').where('brand_id', '=', brandId));
         else continue;
         out[t.name] = ((await q.execute()) as unknown[]).map((r) => JSON.stringify(r)).sort();
       }

@@ -16,6 +16,7 @@ import { AppError, conflict, notFound } from '../errors.js';
 import type { SecretBox } from '../lib/secrets.js';
 import { hashRecoveryCode, matchRecoveryCode, newRecoveryCodes, newTotpSecret, normaliseRecoveryCode, otpauthUri, totpCodeOf, verifyTotp } from '../lib/totp.js';
 import { audit } from '../store/audit.js';
+import { brandRequiresTwoFactor, twoFactorStaysOn } from './twoFactorPolicy.js';
 import type { Kysely } from 'kysely';
 import type { DB, User } from '../store/schema.js';
 import type { Tx } from '../store/util.js';
@@ -133,10 +134,14 @@ export interface ConfirmedChangeProps {
   code: string;
 }
 
-/** Turn two-factor sign-in off (the password already checked), with a code. 409 `two_factor.not_enabled`, 403 `two_factor.wrong_code`. */
+/**
+ * Turn two-factor sign-in off (the password already checked), with a code. 409 `two_factor.not_enabled`,
+ * 409 `two_factor.required` while the brand requires it (the code is not used up), 403 `two_factor.wrong_code`.
+ */
 export async function disableTwoFactor(deps: TwoFactorDeps, p: ConfirmedChangeProps, now: number): Promise<void> {
   const u = await deps.db.selectFrom('app_user').select(['brand_id', 'totp_enabled_at']).where('id', '=', p.userId).executeTakeFirstOrThrow();
   if (u.totp_enabled_at == null) throw notEnabled();
+  if (await brandRequiresTwoFactor(deps.db, u.brand_id)) throw twoFactorStaysOn();
   const factor = await useSecondFactor(deps, p.userId, p.code, now);
   if (!factor) throw wrongCode();
   await deps.db.transaction().execute(async (trx) => {

@@ -7,6 +7,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../commands/context.js';
+import { twoFactorEnabled } from '../commands/twoFactor.js';
+import { twoFactorRequired } from '../commands/twoFactorPolicy.js';
 import type { Role } from '../core/types.js';
 import { AppError } from '../errors.js';
 import type { Store } from '../store/db.js';
@@ -29,6 +31,15 @@ export interface AuthContext {
 declare module 'fastify' {
   interface FastifyRequest {
     auth?: AuthContext;
+  }
+  interface FastifyContextConfig {
+    /** Anyone may call the route: no session or token is looked for (webhooks check a signature instead). */
+    public?: boolean;
+    /**
+     * Open to a session its brand's two-factor policy stops everywhere else: what someone needs
+     * to set two-factor sign-in up, or to leave (see `requireSecondFactorByPolicy`).
+     */
+    allowWithoutSecondFactor?: boolean;
   }
 }
 
@@ -107,6 +118,17 @@ export async function authenticate(store: Store, req: FastifyRequest, now: numbe
     await store.db.updateTable('app_user').set({ last_seen_at: now }).where('id', '=', user.id).execute();
   }
   return { user, actor: actorFor(user, 'session'), via: 'session', sessionId: sid, csrfToken: csrf_token };
+}
+
+/**
+ * A brand that requires two-factor sign-in (../commands/twoFactorPolicy.ts): a session of
+ * someone of it without two-factor sign-in on is refused with 403 `two_factor.required`, so
+ * the only way on is to set it up. API tokens pass: they are machine access, made and revoked
+ * by admins. `brandRequires` is asked only for a session without it, and may cache.
+ */
+export async function requireSecondFactorByPolicy(auth: AuthContext, brandRequires: (brandId: number) => Promise<boolean>): Promise<void> {
+  if (auth.via !== 'session' || twoFactorEnabled(auth.user)) return;
+  if (await brandRequires(auth.user.brand_id)) throw twoFactorRequired();
 }
 
 export function requireRole(req: FastifyRequest, ...roles: Role[]): AuthContext {

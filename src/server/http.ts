@@ -3,8 +3,8 @@
  * OpenAPI generated from the same schemas, session/token authentication, a
  * strict Content-Security-Policy (and HSTS over HTTPS), and the built agent UI at `/`.
  *
- * Every route runs in the same order: authenticate (global hook) → validate
- * (zod) → authorize (requireRole in the handler) → command → present.
+ * Every route runs in the same order: authenticate (global hook, with the brand's two-factor
+ * policy) → validate (zod) → authorize (requireRole in the handler) → command → present.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AppError } from '../errors.js';
 import { repoRoot } from '../lib/paths.js';
-import { authenticate, type AuthContext } from './auth.js';
+import { authenticate, requireSecondFactorByPolicy, type AuthContext } from './auth.js';
 import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
 import { channelRoutes } from './routes/channels.js';
@@ -40,7 +40,7 @@ export interface AppHooks {
 
 export type App = FastifyInstance<any, any, any, any, ZodTypeProvider> & { services: Services; hooks: AppHooks };
 
-/** Routes anyone may call (webhooks authenticate by signature instead). */
+/** Routes anyone may call (webhooks authenticate by signature instead); a route may also say so itself, `config: { public: true }`. */
 const PUBLIC = new Set(['/api/auth/login', '/api/health', '/api/openapi.json']);
 const isPublic = (url: string) => PUBLIC.has(url) || url.startsWith('/api/webhooks/') || url === '/metrics';
 
@@ -144,11 +144,16 @@ export async function buildServer(services: Services, extraRoutes: RouteModule[]
   app.addHook('onRequest', async (req) => {
     const url = req.routeOptions.url ?? req.url;
     if (!url.startsWith('/api/')) return;
-    if (isPublic(url)) {
+    if (isPublic(url) || req.routeOptions.config?.public === true) {
       // Sign-in still benefits from knowing a caller, but never requires one.
       return;
     }
     req.auth = await authenticate(services.store, req, services.clock.now());
+    // a brand that requires two-factor sign-in: a session without it only sets it up or signs out
+    // (live events included); the workflow settings' cache spares a query on each request
+    if (req.routeOptions.config?.allowWithoutSecondFactor !== true) {
+      await requireSecondFactorByPolicy(req.auth, async (brandId) => (await services.workflowSettings.get(brandId)).security.twoFactorRequired);
+    }
   });
 
   // A NUL in a path parameter or the querystring (`%00`) is refused on every route, so staff text

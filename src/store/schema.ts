@@ -89,6 +89,20 @@ export interface ApiTokenTable {
   expires_at: number | null;
 }
 
+/** A one-time password reset link an admin issued (migration 20261206T0400_password_reset). */
+export interface PasswordResetTable {
+  id: Id;
+  user_id: number;
+  /** sha256 (hex) of the link's token: the token itself is never stored. */
+  token_hash: string;
+  /** Who issued it: `user:<id>`, `token:<id>` or `system:cli`. */
+  created_by: string;
+  created_at: number;
+  expires_at: number;
+  /** null: not used yet. */
+  used_at: number | null;
+}
+
 export interface ChannelAccountTable {
   id: Id;
   brand_id: number;
@@ -561,6 +575,7 @@ export interface DB {
   team_member: TeamMemberTable;
   session: SessionTable;
   api_token: ApiTokenTable;
+  password_reset: PasswordResetTable;
   channel_account: ChannelAccountTable;
   contact: ContactTable;
   contact_identity: ContactIdentityTable;

@@ -1,7 +1,8 @@
 /**
  * A brand's care-workflow settings (routing rules, SLA policy, approval policy,
- * reply-check severities, auto-acknowledgement), kept in brand.settings as
- * JSON, validated when saved, with safe defaults, and cached per process.
+ * reply-check severities, auto-acknowledgement) and its security policy (two-factor
+ * sign-in for everyone), kept in brand.settings as JSON, validated when saved, with
+ * safe defaults, and cached per process.
  */
 import { parseObject } from '../lib/json.js';
 import { z } from 'zod';
@@ -26,6 +27,8 @@ export interface WorkflowSettings {
   incidents: { autoDetect: boolean };
   /** Network payloads (`message.raw`) of messages older than this many days are cleared by housekeeping; null: kept. */
   retention: { rawPayloadDays: number | null };
+  /** The brand's sign-in policy: with `twoFactorRequired`, a session of someone without two-factor sign-in can only set it up or sign out (../commands/twoFactorPolicy.ts). */
+  security: { twoFactorRequired: boolean };
 }
 
 /** The longest raw payload retention an admin can set (ten years): beyond it, keep them (null). */
@@ -57,6 +60,7 @@ export const DEFAULT_SETTINGS: WorkflowSettings = {
   expertTargetMin: 120,
   incidents: { autoDetect: true },
   retention: { rawPayloadDays: null },
+  security: { twoFactorRequired: false },
 };
 
 const interval = z.object({ start: z.string().regex(/^\d{2}:\d{2}$/), end: z.string().regex(/^\d{2}:\d{2}$/) });
@@ -93,6 +97,7 @@ export const settingsPatchSchema = z.object({
       .max(MAX_RAW_PAYLOAD_DAYS, { error: (iss) => `Raw payload retention must be at most ${MAX_RAW_PAYLOAD_DAYS} days; leave it empty to keep payloads (got ${String(iss.input)})` })
       .nullable(),
   }).optional(),
+  security: z.object({ twoFactorRequired: z.boolean().describe('everyone of the brand signs in with two-factor sign-in: a session without it may only set it up or sign out (403 two_factor.required); API tokens are not affected') }).optional(),
 });
 
 export class WorkflowSettingsStore {
@@ -116,6 +121,7 @@ export class WorkflowSettingsStore {
       expertTargetMin: wf.expertTargetMin ?? DEFAULT_SETTINGS.expertTargetMin,
       incidents: wf.incidents ?? DEFAULT_SETTINGS.incidents,
       retention: { rawPayloadDays: rawPayloadDays(wf.retention?.rawPayloadDays) },
+      security: securityOf(wf.security),
     };
     this.cache.set(brandId, { at: Date.now(), settings });
     return settings;
@@ -186,6 +192,11 @@ export function checkCalendar(cal: unknown): BusinessCalendar {
   const issues = validateCalendar(parsed.data as BusinessCalendar);
   if (issues.length) throw badRequest('calendar.invalid', issues.map((i) => `${i.path}: ${i.message}`).join('; '));
   return parsed.data as BusinessCalendar;
+}
+
+/** A stored security policy; anything but an explicit `true` leaves two-factor sign-in each person's choice. */
+export function securityOf(v: unknown): WorkflowSettings['security'] {
+  return { twoFactorRequired: (v as { twoFactorRequired?: unknown } | null | undefined)?.twoFactorRequired === true };
 }
 
 /** A stored retention in days, or null (keep) when absent or not a whole number in range: a bad value never clears anything. */

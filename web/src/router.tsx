@@ -1,6 +1,7 @@
 /**
- * Routes: /login, and /inbox/<view> (everything else lives in the inbox URL's search
- * parameters). The root checks the session and keeps the live connection open.
+ * Routes: /login, /reset-password (an admin's one-time link, before signing in), and
+ * /inbox/<view> (everything else lives in the inbox URL's search parameters). The root checks
+ * the session and keeps the live connection open.
  */
 import { useEffect } from 'react';
 import { createRootRoute, createRoute, createRouter, lazyRouteComponent, Navigate, Outlet, redirect, useRouterState } from '@tanstack/react-router';
@@ -72,12 +73,15 @@ function Root() {
       </main>
     );
   }
-  if (!signedIn && path !== '/login') return <Navigate to="/login" search={{ redirect: !signedOutOnPurpose && returnable(path) ? href : undefined }} replace />;
+  if (!signedIn && !isPublic(path)) return <Navigate to="/login" search={{ redirect: !signedOutOnPurpose && returnable(path) ? href : undefined }} replace />;
   // Experts work only on the questions they are asked (the inbox is not theirs).
   if (signedIn && me.data!.user.role === 'expert' && (path === '/login' || path.startsWith('/inbox'))) return <Navigate to="/expert" replace />;
   if (signedIn && path === '/login') return <Navigate to="/inbox/$view" params={{ view: 'open' }} replace />;
   return <Outlet />;
 }
+
+/** Pages for people not signed in (a reset link works for whoever is signed in on the tab too). */
+const isPublic = (p: string) => p === '/login' || p === '/reset-password';
 
 /** Pages a sign-in may return to. */
 const returnable = (p: string) => ['/inbox', '/queues', '/approvals', '/expert', '/incidents', '/admin', '/reports'].some((x) => p === x || p.startsWith(`${x}/`) || p.startsWith(`${x}?`));
@@ -87,8 +91,19 @@ const rootRoute = createRootRoute({ component: Root, notFoundComponent: () => <N
 export const loginRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/login',
-  validateSearch: (s: Record<string, unknown>): { redirect?: string } => (typeof s.redirect === 'string' && returnable(s.redirect) ? { redirect: s.redirect } : {}),
+  // reset=done: arriving from /reset-password, the password just changed
+  validateSearch: (s: Record<string, unknown>): { redirect?: string; reset?: 'done' } => ({
+    ...(typeof s.redirect === 'string' && returnable(s.redirect) ? { redirect: s.redirect } : {}),
+    ...(s.reset === 'done' ? { reset: 'done' as const } : {}),
+  }),
   component: LoginPage,
+});
+
+// The page of an admin's reset link: lazy (rarely opened; the token is in the URL's fragment).
+const resetPasswordRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/reset-password',
+  component: lazyRouteComponent(() => import('./shell/ResetPasswordPage.js'), 'ResetPasswordPage'),
 });
 
 const indexRoute = createRoute({
@@ -163,7 +178,7 @@ const adminRoute = createRoute({
   component: lazyRouteComponent(() => import('./admin/AdminPage.js'), 'AdminPage'),
 });
 
-const routeTree = rootRoute.addChildren([loginRoute, indexRoute, inboxRoute, reportsIndexRoute, reportsRoute, queuesRoute, approvalsRoute, expertRoute, incidentsRoute, adminIndexRoute, adminRoute]);
+const routeTree = rootRoute.addChildren([loginRoute, resetPasswordRoute, indexRoute, inboxRoute, reportsIndexRoute, reportsRoute, queuesRoute, approvalsRoute, expertRoute, incidentsRoute, adminIndexRoute, adminRoute]);
 
 export const router = createRouter({ routeTree, defaultPreload: false, scrollRestoration: false });
 

@@ -1,6 +1,7 @@
 /** Brand administration: people (and your own password and two-factor sign-in), teams, channel accounts, API tokens, quarantine. */
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { issuePasswordReset, resetLinkUrl } from '../../commands/passwordReset.js';
 import { addTeamMember, createTeam, createUser, passwordProblem, teamExists, ValidationError } from '../../commands/setup.js';
 import { beginTwoFactorSetup, disableTwoFactor, enableTwoFactor, renewRecoveryCodes, resetTwoFactor } from '../../commands/twoFactor.js';
 import { MAX_EXPERT_TARGET_MIN } from '../../core/expertRequests.js';
@@ -165,6 +166,7 @@ export function adminRoutes(app: App) {
   };
 
   app.post('/api/me/two-factor/setup', {
+    config: { allowWithoutSecondFactor: true },
     schema: {
       tags: ['auth'], summary: 'Begin two-factor sign-in: your current password, then a new secret for your authenticator app (base32, and as an otpauth:// URI for a QR code), pending until /enable sees a code from it. Calling again replaces a pending secret; 409 two_factor.enabled when it is on',
       body: z.object({ currentPassword: z.string().max(1024) }),
@@ -177,6 +179,7 @@ export function adminRoutes(app: App) {
   });
 
   app.post('/api/me/two-factor/enable', {
+    config: { allowWithoutSecondFactor: true },
     schema: {
       tags: ['auth'], summary: 'Turn two-factor sign-in on with a code from the app just set up: answers your 10 recovery codes, once. Your other sessions are signed out. 409 two_factor.not_set_up without a pending setup, 403 two_factor.wrong_code',
       body: z.object({ code: CODE }),
@@ -227,6 +230,20 @@ export function adminRoutes(app: App) {
     await resetTwoFactor(s.store.db, { actor: a.actor, userId: req.params.id }, s.clock.now());
     await publishUser(a.user.brand_id, req.params.id);
     return reply.code(204).send(null);
+  });
+
+  app.post('/api/users/:id/password-reset', {
+    schema: {
+      tags: ['admin'], params: idParams,
+      summary: 'A one-time link with which a person who forgot their password chooses a new one (admin; not your own: change yours with your current one). Hand it to them privately: it works once, for 24 hours; the token is in the URL fragment and is shown only now. A new link voids their earlier one. Their password and sessions stay as they are until it is used. 409 user.disabled for a disabled person',
+      response: { 200: z.object({ url: z.string().describe('<public base>/reset-password#token=<token>; the base is PARLEY_PUBLIC_URL, else this request\'s origin'), token: z.string(), expiresAt: z.number().describe('ms since the epoch') }) },
+    },
+  }, async (req) => {
+    const a = requireRole(req, 'admin');
+    const { token, expiresAt } = await issuePasswordReset(s.store, { actor: a.actor, userId: req.params.id }, s.clock.now());
+    // Fastify reads X-Forwarded-Proto and -Host only from a trusted proxy (trustProxyOption)
+    const base = s.config.publicUrl ?? `${req.protocol}://${req.host}`;
+    return { url: resetLinkUrl(base, token), token, expiresAt };
   });
 
   app.get('/api/teams', { schema: { tags: ['admin'], summary: 'Teams (queues, expert groups) and their members; expertTargetMin null means the brand\'s expert target applies', response: { 200: z.object({ items: z.array(z.object({ id: z.number(), name: z.string(), routingStrategy: z.string(), expertTargetMin: z.number().nullable(), requireLanguageMatch: z.boolean(), members: z.array(z.object({ userId: z.number(), isLead: z.boolean() })) })) }) } } }, async (req) => {

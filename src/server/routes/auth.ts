@@ -1,25 +1,29 @@
-/** Sign-in (with the second factor of those who turned it on), sign-out, the current user, and availability. */
+/** Sign-in (with the second factor of those who turned it on), sign-out, the current user, availability, and a password reset with an admin's one-time link. */
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { AVAILABILITIES } from '../../core/types.js';
 import { AppError } from '../../errors.js';
 import { announceAvailability, offlineIfNoSession } from '../../commands/availability.js';
+import { invalidResetLink, passwordResetFor, usePasswordReset } from '../../commands/passwordReset.js';
 import { twoFactorEnabled, useSecondFactor, type SecondFactor } from '../../commands/twoFactor.js';
+import { brandRequiresTwoFactor } from '../../commands/twoFactorPolicy.js';
 import { hashPassword, needsRehash, verifyPassword } from '../../lib/password.js';
 import { audit } from '../../store/audit.js';
-import { clearSessionCookie, createSession, destroySession, LoginGuard, requireRole, setSessionCookie } from '../auth.js';
+import { clearSessionCookie, createSession, destroySession, LoginGuard, LoginLimiter, requireRole, setSessionCookie } from '../auth.js';
 import type { App } from '../http.js';
 import { presentUser } from '../presenters.js';
 import { userSchema } from '../schemas.js';
+import { NEW_PASSWORD } from './admin.js';
 
 export function authRoutes(app: App) {
   const s = app.services;
   const guard = new LoginGuard();
-  const meSchema = z.object({ user: userSchema, csrfToken: z.string().nullable(), teams: z.array(z.object({ id: z.number(), name: z.string(), isLead: z.boolean() })) });
+  const meSchema = z.object({ user: userSchema, twoFactorRequired: z.boolean().describe('the brand requires two-factor sign-in: without it on, set it up (POST /api/me/two-factor/setup) before anything else'), csrfToken: z.string().nullable(), teams: z.array(z.object({ id: z.number(), name: z.string(), isLead: z.boolean() })) });
 
   const me = async (userId: number, csrfToken: string | null) => {
     const user = await s.store.db.selectFrom('app_user').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
     const teams = await s.store.db.selectFrom('team_member').innerJoin('team', 'team.id', 'team_member.team_id').select(['team.id', 'team.name', 'team_member.is_lead']).where('team_member.user_id', '=', userId).execute();
-    return { user: presentUser(user), csrfToken, teams: teams.map((t) => ({ id: t.id, name: t.name, isLead: t.is_lead === 1 })) };
+    return { user: presentUser(user), twoFactorRequired: await brandRequiresTwoFactor(s.store.db, user.brand_id), csrfToken, teams: teams.map((t) => ({ id: t.id, name: t.name, isLead: t.is_lead === 1 })) };
   };
 
   app.post('/api/auth/login', {
@@ -70,7 +74,59 @@ export function authRoutes(app: App) {
     return me(user.id, session.csrfToken);
   });
 
-  app.post('/api/auth/logout', { schema: { tags: ['auth'], summary: 'Sign out (signing out of your last session sets you offline: routing stops giving you work)', response: { 204: z.null() } } }, async (req, reply) => {
+  /**
+   * A reset link's token is guessed no faster than a password: tries per address, as many as
+   * sign-in allows an address, counted when they start (tries sent at once are bounded like tries
+   * sent one by one); one with a link that works is taken back.
+   */
+  const resetTries = new LoginLimiter(30, 10 * 60_000);
+  const resetTry = (ip: string, now: number, reply: FastifyReply) => {
+    const wait = resetTries.check(ip, now);
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      throw new AppError(429, 'auth.rate_limited', `too many attempts; try again in ${wait} s`);
+    }
+    resetTries.record(ip, now);
+  };
+  const RESET_TOKEN = z.string().min(1).max(200).describe('the token from the reset link (after #token=)');
+
+  // the token goes in a body, never in a URL: proxies' access logs keep request lines
+  app.post('/api/auth/password-reset/lookup', {
+    config: { public: true },
+    schema: {
+      tags: ['auth'], body: z.object({ token: RESET_TOKEN }),
+      summary: 'Whom a password reset link is for, while it works (public; rate-limited per address like sign-in; the token in the body, so that no access log keeps it). 404 password_reset.invalid when it is unknown, used, expired or the person is disabled (one answer for all)',
+      response: { 200: z.object({ email: z.string(), name: z.string(), expiresAt: z.number().describe('ms since the epoch') }) },
+    },
+  }, async (req, reply) => {
+    const now = s.clock.now();
+    resetTry(req.ip, now, reply);
+    const found = await passwordResetFor(s.store, req.body.token, now);
+    if (!found) throw invalidResetLink();
+    resetTries.unrecord(req.ip, now);
+    return found;
+  });
+
+  app.post('/api/auth/password-reset', {
+    config: { public: true },
+    schema: {
+      tags: ['auth'],
+      summary: 'Choose a new password with a reset link (public; rate-limited per address like sign-in): it works once. Every session of the person is signed out and their API tokens revoked, as a password change does; two-factor sign-in stays on. No session is made: sign in afterwards with the new password. 404 password_reset.invalid when the link does not work; 400 when the new password does not meet the rule (the link stays usable)',
+      body: z.object({ token: RESET_TOKEN, newPassword: NEW_PASSWORD }),
+      response: { 204: z.null() },
+    },
+  }, async (req, reply) => {
+    const now = s.clock.now();
+    resetTry(req.ip, now, reply);
+    const { userId, sessionsEnded } = await usePasswordReset(s.store, { token: req.body.token, newPassword: req.body.newPassword }, now);
+    resetTries.unrecord(req.ip, now);
+    // signed out everywhere, as by signing out of their last session: routing stops giving them work
+    const off = sessionsEnded ? await offlineIfNoSession(s.store, userId, now, 'password reset') : null;
+    if (off) await announceAvailability(s.bus, app.hooks.afterAvailability, [off]);
+    return reply.code(204).send(null);
+  });
+
+  app.post('/api/auth/logout', { config: { allowWithoutSecondFactor: true }, schema: { tags: ['auth'], summary: 'Sign out (signing out of your last session sets you offline: routing stops giving you work)', response: { 204: z.null() } } }, async (req, reply) => {
     if (req.auth?.sessionId) {
       await destroySession(s.store, req.auth.sessionId);
       const off = await offlineIfNoSession(s.store, req.auth.user.id, s.clock.now(), 'signed out');
@@ -80,7 +136,7 @@ export function authRoutes(app: App) {
     return reply.code(204).send(null);
   });
 
-  app.get('/api/me', { schema: { tags: ['auth'], summary: 'The signed-in user, their teams, and the CSRF token for writes', response: { 200: meSchema } } }, async (req) => {
+  app.get('/api/me', { config: { allowWithoutSecondFactor: true }, schema: { tags: ['auth'], summary: 'The signed-in user, their teams, and the CSRF token for writes', response: { 200: meSchema } } }, async (req) => {
     const a = requireRole(req);
     return me(a.user.id, a.csrfToken ?? null);
   });

@@ -1,5 +1,5 @@
 /**
- * The care workflow's API: settings (routing, SLA, approval, reply checks),
+ * The care workflow's API: settings (routing, SLA, approval, reply checks, sign-in security),
  * queues, sign-off, knowledge experts, take-it-private, playbooks and snippets,
  * incidents, live reply checks, and people's capacity/skills.
  */
@@ -51,15 +51,21 @@ export function workflowRoutes(app: App) {
   /** Where an account's customers are answered: in public, unless its network has no public replies (e-mail, web chat). */
   const answersIn = (acc: ChannelAccount): Visibility => (s.registry.forAccount(acc)?.capabilities.publicReply ?? true) === true ? 'public' : 'private';
 
-  app.get('/api/settings/workflow', { schema: { tags, summary: 'Routing rules, SLA policy, approval policy, reply-check severities' } }, async (req) => {
+  app.get('/api/settings/workflow', { schema: { tags, summary: 'Routing rules, SLA policy, approval policy, reply-check severities, the security policy (two-factor sign-in required)' } }, async (req) => {
     const a = requireRole(req, 'admin', 'approver');
     return s.workflowSettings.get(a.user.brand_id);
   });
 
-  app.patch('/api/settings/workflow', { schema: { tags, summary: 'Change workflow settings (admin); validated, every problem listed', body: settingsPatchSchema } }, async (req) => {
+  app.patch('/api/settings/workflow', {
+    schema: {
+      tags, body: settingsPatchSchema,
+      summary: 'Change workflow settings (admin); validated, every problem listed. `security.twoFactorRequired`: everyone of the brand must sign in with two-factor sign-in; a session of someone without it gets 403 two_factor.required everywhere but GET /api/me, setting it up and signing out (live events too), and nobody turns theirs off (409 two_factor.required). API tokens are not affected (machine access)',
+    },
+  }, async (req) => {
     const a = requireRole(req, 'admin');
     const saved = await s.workflowSettings.update(a.user.brand_id, req.body);
-    await audit(s.store.db, { brandId: a.user.brand_id, actor: a.actor.name, action: 'settings.workflow', subjectType: 'brand', subjectId: a.user.brand_id, data: { changed: Object.keys(req.body) } }, s.clock.now());
+    // which parts changed; the security policy with its new value (whether it was turned on or off is what an auditor asks)
+    await audit(s.store.db, { brandId: a.user.brand_id, actor: a.actor.name, action: 'settings.workflow', subjectType: 'brand', subjectId: a.user.brand_id, data: { changed: Object.keys(req.body), ...(req.body.security ? { security: req.body.security } : {}) } }, s.clock.now());
     return saved;
   });
 
@@ -155,6 +161,8 @@ export function workflowRoutes(app: App) {
       if (patch.availability) patch.absent_since = null;
       if (passwordHash) patch.password_hash = passwordHash;
       if (Object.keys(patch).length) await trx.updateTable('app_user').set(patch as never).where('id', '=', u.id).execute();
+      // a reset link must not outlive disabling them (enabled again, it would work) nor a password set for them
+      if (b.disabled || passwordHash) await trx.deleteFrom('password_reset').where('user_id', '=', u.id).execute();
       // the password itself is never written down, only that it was set
       await audit(trx, { brandId: a.user.brand_id, actor: a.actor.name, action: 'user.updated', subjectType: 'user', subjectId: u.id, data: { ...b, ...(passwordHash ? { password: 'set' } : {}) } }, now);
       if (passwordHash) {

@@ -3,28 +3,28 @@
  * open conversations routing gives them), skills (languages, networks, intents for
  * skills-based routing), flags (e.g. `in_training`: their replies are signed off), and
  * disabling (their open conversations go back to their team's queue, as when they become
- * an expert), and a new password; whether each has two-factor sign-in on, and resetting it
- * (they lost their phone); your own password; teams with their routing strategy and
+ * an expert), and a new password; a one-time link for someone who forgot theirs to choose
+ * a new one; whether each has two-factor sign-in on, and resetting it (they lost their
+ * phone); your own password; teams with their routing strategy and
  * members, and — as expert groups — their own answer target (else the brand's, in
  * Settings → Workflow).
  */
 import { Fragment, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../api/client.js';
-import { keys, resetTwoFactor, storeTwoFactor, useMe, useTeams } from '../api/queries.js';
-import type { Team, UserAdmin } from '../api/types.js';
+import { issuePasswordReset, keys, resetTwoFactor, storeTwoFactor, useMe, useTeams } from '../api/queries.js';
+import type { PasswordResetLink, Team, UserAdmin } from '../api/types.js';
 import { changeMyPassword, useAdminUsers, useAdminWrite, useUserFlags, wkeys } from '../api/workflow.js';
-import { ROLE_LABEL, useNow } from '../lib/format.js';
+import { fullTime, ROLE_LABEL, useNow } from '../lib/format.js';
+import { MIN_PASSWORD_CHARS, passwordProblem } from '../lib/password.js';
 import { agoText } from '../workflow/Sla.js';
 import { Spinner } from '../ui/bits.js';
-import { ConfirmDialog } from '../ui/Modal.js';
+import { ConfirmDialog, Modal } from '../ui/Modal.js';
+import { Refusal, refusalOf, type RefusalInfo } from '../ui/Refusal.js';
 import { useToast } from '../ui/Toasts.js';
 import { DisclosureButton, ListInput, Problem, ReadOnlyNote, Section } from './fields.js';
 
 const ROLES = ['agent', 'expert', 'approver', 'admin'];
-/** The server's rule (`passwordProblem`): at least this many characters other than spaces. */
-const MIN_PASSWORD_CHARS = 8;
-const passwordProblem = (pw: string) => ([...pw.replace(/\s+/gu, '')].length < MIN_PASSWORD_CHARS ? `A password needs at least ${MIN_PASSWORD_CHARS} characters other than spaces.` : null);
 const KNOWN_FLAGS = [{ flag: 'in_training', label: 'In training (replies need sign-off)' }];
 
 export function PeopleAdmin({ admin }: { admin: boolean }) {
@@ -145,6 +145,7 @@ function PersonRow({ u, flags, admin, isMe, editing, onEdit, now }: { u: UserAdm
   const toast = useToast();
   const [confirmReset, setConfirmReset] = useState(false);
   const [resetDone, setResetDone] = useState(false);
+  const [passwordReset, setPasswordReset] = useState(false);
   const rowRef = useRef<HTMLTableRowElement>(null);
   const reset = useMutation({ mutationFn: () => resetTwoFactor(u.id) });
   // the Reset button is gone once it is off: focus goes to the row's Edit button, not the page
@@ -184,6 +185,16 @@ function PersonRow({ u, flags, admin, isMe, editing, onEdit, now }: { u: UserAdm
               {editing ? 'Close' : 'Edit'}
               <span className="visually-hidden">{editing ? ` editing ${u.name}` : ` ${u.name}`}</span>
             </DisclosureButton>
+            {/* your own you change knowing it (the account menu); a disabled person cannot sign in anyway */}
+            {!isMe && !u.disabled && (
+              <>
+                {' '}
+                <button type="button" className="btn btn-small btn-ghost" onClick={() => setPasswordReset(true)}>
+                  Reset password…<span className="visually-hidden"> of {u.name}</span>
+                </button>
+                <PasswordResetDialog u={u} open={passwordReset} onClose={() => setPasswordReset(false)} />
+              </>
+            )}
             {/* your own is turned off with your password and a code (the account menu), not here */}
             {u.twoFactor && !isMe && (
               <>
@@ -232,6 +243,116 @@ function PersonRow({ u, flags, admin, isMe, editing, onEdit, now }: { u: UserAdm
           </td>
         </tr>
       )}
+    </>
+  );
+}
+
+/**
+ * A one-time link for someone who forgot their password: asked first (what it does), then
+ * shown once with Copy, when it stops working, and that it goes to the person privately.
+ * Their password and sessions stay until they use it; a new link voids the one before.
+ */
+function PasswordResetDialog({ u, open, onClose }: { u: UserAdmin; open: boolean; onClose: () => void }) {
+  const [link, setLink] = useState<PasswordResetLink | null>(null);
+  const [refusal, setRefusal] = useState<RefusalInfo | null>(null);
+  const issue = useMutation({ mutationFn: () => issuePasswordReset(u.id) });
+  const linkRef = useRef<HTMLInputElement>(null);
+  const linkId = useId();
+  const noteId = useId();
+  // nothing of it is kept once closed: the link is shown only now
+  useEffect(() => {
+    if (open) return;
+    setLink(null);
+    setRefusal(null);
+  }, [open]);
+  // the question gives way to the link: focus on it, selected, ready to copy
+  useEffect(() => {
+    if (link) linkRef.current?.select();
+  }, [link]);
+  return (
+    <Modal
+      open={open}
+      onClose={onClose}
+      title={link ? `Reset link for ${u.name}` : `Reset the password of ${u.name}?`}
+      description={
+        link
+          ? undefined
+          : `Parley makes a one-time link for ${u.name} to choose a new password, valid for 24 hours. Their password and sessions stay as they are until they use it; then they are signed out everywhere.${u.twoFactor ? ' Their two-factor sign-in stays on.' : ''} A link made for them before stops working.`
+      }
+    >
+      {link ? (
+        <div data-reset-link>
+          <label htmlFor={linkId} className="field-label">
+            Reset link for {u.name}
+          </label>
+          <div className="copy-field">
+            <input id={linkId} ref={linkRef} readOnly value={link.url} aria-describedby={noteId} onFocus={(e) => e.currentTarget.select()} />
+            <CopyButton text={link.url} />
+          </div>
+          <div id={noteId}>
+            <p>
+              It works once, until <strong>{fullTime(new Date(link.expiresAt).toISOString())}</strong>.
+            </p>
+            <p>
+              Send it to {u.name} privately (a direct message, or in person), not in a shared channel: whoever has the link can set their password. It is not shown again; a new link voids this one.
+            </p>
+          </div>
+          <div className="row-gap">
+            <button type="button" className="btn btn-primary" onClick={onClose}>
+              Done
+            </button>
+          </div>
+        </div>
+      ) : (
+        <>
+          <Refusal refusal={refusal} lead="No link made." />
+          <div className="row-gap">
+            <button
+              type="button"
+              className="btn btn-primary"
+              disabled={issue.isPending}
+              onClick={() => {
+                setRefusal(null);
+                issue.mutate(undefined, { onSuccess: setLink, onError: (err) => setRefusal(refusalOf(err)) });
+              }}
+            >
+              {issue.isPending ? 'Making the link…' : 'Make reset link'}
+            </button>
+            <button type="button" className="btn btn-ghost" data-autofocus onClick={onClose}>
+              Cancel
+            </button>
+          </div>
+        </>
+      )}
+    </Modal>
+  );
+}
+
+/**
+ * Copies to the clipboard and says so beside the button (a toast would be behind the modal
+ * dialog); where the browser refuses (no clipboard outside a secure context), says to copy by hand.
+ */
+function CopyButton({ text }: { text: string }) {
+  const [note, setNote] = useState('');
+  return (
+    <>
+      <button
+        type="button"
+        className="btn btn-small"
+        onClick={() => {
+          setNote('');
+          (navigator.clipboard?.writeText(text) ?? Promise.reject(new Error('no clipboard'))).then(
+            () => setNote('Copied.'),
+            () => setNote('Could not copy here: select the link and copy it.'),
+          );
+        }}
+      >
+        Copy
+      </button>
+      {/* always there (a live region says what changes in it), out of the row's flow while empty */}
+      <span role="status" className={note ? 'muted small' : 'visually-hidden'}>
+        {note}
+      </span>
     </>
   );
 }

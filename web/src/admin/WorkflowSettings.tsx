@@ -1,14 +1,15 @@
 /**
  * Settings → Workflow: routing rules (which team gets what), SLA targets, the approval
  * policy (which replies need sign-off), reply-check severities, and the expert answer
- * target. Each part saves on its own; the server validates and lists every problem.
+ * target, and sign-in security (two-factor sign-in required of everyone). Each part saves on
+ * its own; the server validates and lists every problem.
  * Approvers see the settings read-only. Unsaved changes are not lost by leaving: moving to
  * another page asks first (in the app, and the browser's own prompt for a reload or close).
  */
-import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useId, useMemo, useState, type ReactNode } from 'react';
 import { useBlocker } from '@tanstack/react-router';
 import { api } from '../api/client.js';
-import { useChannels, useTeams } from '../api/queries.js';
+import { useChannels, useMe, useTeams } from '../api/queries.js';
 import type { ApprovalPolicy, RoutingRule, SlaPolicy, SlaTargetRule, WorkflowSettings } from '../api/types.js';
 import { REPLY_CHECK_CODES } from '../api/types.js';
 import { useAdminWrite, useWorkflowSettings, wkeys } from '../api/workflow.js';
@@ -19,9 +20,12 @@ import { useToast } from '../ui/Toasts.js';
 import { focusAfterRemoving } from '../ui/focus.js';
 import { ListInput, Problem, ReadOnlyNote, Section } from './fields.js';
 
-const save = (patch: Partial<WorkflowSettings>) => api<WorkflowSettings>('PATCH', '/api/settings/workflow', patch);
+/** The settings with the brand's sign-in policy (`security`, absent from a server before it). */
+type Settings = WorkflowSettings & { security?: { twoFactorRequired: boolean } };
 
-const PART_LABEL: Record<string, string> = { routing: 'routing', sla: 'SLA targets', approval: 'approval policy', checks: 'reply checks', other: 'experts and incidents' };
+const save = (patch: Partial<Settings>) => api<Settings>('PATCH', '/api/settings/workflow', patch);
+
+const PART_LABEL: Record<string, string> = { routing: 'routing', sla: 'SLA targets', approval: 'approval policy', checks: 'reply checks', other: 'experts and incidents', security: 'sign-in security' };
 
 type ReportDirty = (part: string, dirty: boolean) => void;
 
@@ -48,6 +52,7 @@ export function WorkflowAdmin({ admin }: { admin: boolean }) {
       <ApprovalSettings s={q.data} admin={admin} report={report} />
       <ReplyCheckSettings s={q.data} admin={admin} report={report} />
       <OtherSettings s={q.data} admin={admin} report={report} />
+      <SecuritySettings s={q.data} admin={admin} report={report} />
       <ConfirmDialog
         open={blocker.status === 'blocked'}
         onClose={() => blocker.reset?.()}
@@ -530,6 +535,33 @@ function OtherSettings({ s, admin, report }: { s: WorkflowSettings; admin: boole
         <NumberField label="Keep raw network payloads (days)" value={draft.rawPayloadDays} onChange={(v) => set({ ...draft, rawPayloadDays: v })} hint="Empty: kept. Otherwise the networks' original payloads of older messages are cleared; their text, triage and search stay." />
       </div>
       <SaveBar pending={w.isPending} error={w.error} dirty={dirty} admin={admin} label="these settings" />
+    </SettingsForm>
+  );
+}
+
+// ---------------------------------------------------------------- sign-in security
+
+/**
+ * Two-factor sign-in required of everyone of the brand: the server holds anyone without it to
+ * setting it up (their next request, or sign-in), the admin who turns it on included.
+ */
+function SecuritySettings({ s, admin, report }: { s: Settings; admin: boolean; report: ReportDirty }) {
+  const toast = useToast();
+  const me = useMe().data;
+  const required = s.security?.twoFactorRequired === true;
+  const { draft, dirty, set } = useDraft(required, 'security', report);
+  const w = useAdminWrite(() => save({ security: { twoFactorRequired: draft } }), [wkeys.settings]);
+  const hintId = useId();
+  return (
+    <SettingsForm title="Sign-in security" id="security-title" admin={admin} onSubmit={() => w.mutate(undefined, { onSuccess: () => toast(draft ? 'Two-factor sign-in is now required' : 'Two-factor sign-in is each person’s choice again') })}>
+      <label className="checkbox">
+        <input type="checkbox" checked={draft} aria-describedby={hintId} onChange={(e) => set(e.target.checked)} /> Require two-factor sign-in for everyone
+      </label>
+      <p id={hintId} className="muted small">
+        Whoever has not set it up is asked to before they can use the desk, and nobody can turn theirs off; API tokens are not affected.
+        {admin && draft && !required && me && !me.user.twoFactor && ' You have not set it up yourself: you will be asked to as soon as this is saved.'}
+      </p>
+      <SaveBar pending={w.isPending} error={w.error} dirty={dirty} admin={admin} label="sign-in security" />
     </SettingsForm>
   );
 }

@@ -1,11 +1,14 @@
 /**
  * The one way the UI talks to the server: same-origin fetch with the session cookie,
  * the CSRF token on every write, and problem+json errors turned into `ApiError`
- * (with the stable `code` the UI branches on, never the message).
+ * (with the stable `code` the UI branches on, never the message). A session that has ended
+ * (401) and a desk that requires two-factor sign-in of someone without it (403
+ * `two_factor.required`) are told to whoever set a handler for them.
  */
 
 let csrfToken: string | null = null;
 let onUnauthorized: (() => void) | null = null;
+let onSecondFactorRequired: (() => void) | null = null;
 
 export function setCsrfToken(token: string | null): void {
   csrfToken = token;
@@ -14,6 +17,14 @@ export function setCsrfToken(token: string | null): void {
 /** Called when the session is gone (401 on anything but sign-in). */
 export function setUnauthorizedHandler(fn: () => void): void {
   onUnauthorized = fn;
+}
+
+/**
+ * Called when the brand requires two-factor sign-in and this person has not set it up (403
+ * `two_factor.required` on anything): the desk then shows the screen that sets it up.
+ */
+export function setSecondFactorRequiredHandler(fn: (() => void) | null): void {
+  onSecondFactorRequired = fn;
 }
 
 export class ApiError extends Error {
@@ -53,6 +64,8 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
     const code = typeof p.code === 'string' ? p.code : `http.${res.status}`;
     const detail = typeof p.detail === 'string' ? p.detail : `${res.status} ${res.statusText}`;
     if (res.status === 401 && !path.startsWith('/api/auth/login')) onUnauthorized?.();
+    // (a 409 of the same code, turning it off while required, is a refusal to say, not this)
+    if (res.status === 403 && code === 'two_factor.required') onSecondFactorRequired?.();
     throw new ApiError(res.status, code, detail, p);
   }
   return json as T;

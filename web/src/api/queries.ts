@@ -6,7 +6,7 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type InfiniteData, type QueryClient } from '@tanstack/react-query';
 import { api, qs } from './client.js';
 import type {
-  BulkAction, ChannelAccount, Conversation, ConversationDetail, ConversationPage, ConversationStatus, Counts, Me, Note, Notification, ReplyResult, SearchPage, Sort, Team, User, View,
+  BulkAction, ChannelAccount, Conversation, ConversationDetail, ConversationPage, ConversationStatus, Counts, Me, Note, Notification, PasswordResetInfo, PasswordResetLink, ReplyResult, SearchPage, Sort, Team, User, View,
 } from './types.js';
 import { patchConversationEverywhere } from '../live/listCache.js';
 import { clearPresence } from '../live/presence.js';
@@ -275,3 +275,29 @@ export function storeTwoFactor(qc: QueryClient, userId: number, twoFactor: boole
   qc.setQueryData<Me | null>(keys.me, (m) => (m && m.user.id === userId ? { ...m, user: { ...m.user, twoFactor } } : m));
   qc.setQueryData<User[]>(keys.users, (us) => us?.map((u) => (u.id === userId ? { ...u, twoFactor } : u)));
 }
+
+/**
+ * An admin makes a one-time link for someone who forgot their password (not for themselves):
+ * valid 24 h, it voids the person's earlier links; their password and sessions stay as they
+ * are until they use it.
+ */
+export const issuePasswordReset = (userId: number) => api<PasswordResetLink>('POST', `/api/users/${userId}/password-reset`, {});
+
+/**
+ * Whose a reset link is (public, before signing in). 404 `password_reset.invalid` when it is
+ * unknown, used, expired or the person disabled; not retried, and not fetched again while the
+ * page is open (the link is used once: the page moves on when it is).
+ */
+export function usePasswordResetLink(token: string) {
+  return useQuery({
+    queryKey: ['password-reset', token] as const,
+    queryFn: () => api<PasswordResetInfo>('POST', '/api/auth/password-reset/lookup', { token }),
+    enabled: token !== '',
+    staleTime: Infinity,
+    gcTime: 0,
+    refetchOnWindowFocus: false,
+  });
+}
+
+/** Sets the new password with a reset link (public; used once). Every session of the person is signed out; no new one starts. */
+export const completePasswordReset = (token: string, newPassword: string) => api<null>('POST', '/api/auth/password-reset', { token, newPassword });

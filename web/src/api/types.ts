@@ -233,8 +233,26 @@ export interface User {
 
 export interface Me {
   user: User;
+  /** The brand requires two-factor sign-in: without it on, the desk shows only the screen that sets it up. */
+  twoFactorRequired: boolean;
   csrfToken: string | null;
   teams: { id: number; name: string; isLead: boolean }[];
+}
+
+/** An admin's one-time link for someone to choose a new password (`POST /api/users/:id/password-reset`). */
+export interface PasswordResetLink {
+  /** `<public base>/reset-password#token=<token>`: the token in the fragment, never sent to a server. */
+  url: string;
+  token: string;
+  /** ms since the epoch; 24 h after it was made. */
+  expiresAt: number;
+}
+
+/** Whose a valid reset link is (`POST /api/auth/password-reset/lookup`, public). */
+export interface PasswordResetInfo {
+  email: string;
+  name: string;
+  expiresAt: number;
 }
 
 export interface Team {
@@ -610,6 +628,8 @@ export interface WorkflowSettings {
   incidents: { autoDetect: boolean };
   /** Raw payloads of messages older than this are cleared; null: kept. */
   retention?: { rawPayloadDays: number | null };
+  /** The brand's sign-in policy: two-factor sign-in required of everyone. */
+  security?: { twoFactorRequired: boolean };
 }
 
 export const REPLY_CHECK_CODES = ['reply.empty', 'reply.link_only', 'reply.too_long', 'reply.near_duplicate', 'reply.personal_data', 'reply.shouting', 'reply.no_greeting', 'reply.no_name', 'reply.wrong_person'] as const;

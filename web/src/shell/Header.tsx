@@ -24,7 +24,7 @@ import { LiveAlerts } from '../workflow/Alerts.js';
 import { IncidentBanner } from '../workflow/Incidents.js';
 import { DeskNav } from './DeskNav.js';
 import { PasswordDialog } from './PasswordDialog.js';
-import { TwoFactorDialog } from './TwoFactorDialog.js';
+import { TwoFactorDialog, twoFactorRequiredOf } from './TwoFactorDialog.js';
 
 export interface HeaderProps {
   me: Me;
@@ -298,7 +298,7 @@ function markReadInCache(qc: QueryClient, body: MarkRead) {
 /**
  * The signed-in person's account menu: a disclosure under their name (Esc or a click
  * elsewhere closes it). Everyone, whatever their role, changes their password and sets up
- * two-factor sign-in here.
+ * two-factor sign-in here (which they do not turn off while their desk requires it).
  */
 function UserMenu({ me }: { me: Me }) {
   const [open, setOpen] = useState(false);
@@ -368,7 +368,7 @@ function UserMenu({ me }: { me: Me }) {
         </button>
       </div>
       <PasswordDialog open={passwordOpen} onClose={() => setPasswordOpen(false)} email={me.user.email} />
-      <TwoFactorDialog open={twoFactorOpen} onClose={() => setTwoFactorOpen(false)} user={me.user} />
+      <TwoFactorDialog open={twoFactorOpen} onClose={() => setTwoFactorOpen(false)} user={me.user} required={twoFactorRequiredOf(me)} />
     </div>
   );
 }

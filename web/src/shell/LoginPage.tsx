@@ -3,7 +3,9 @@
  * their authenticator app or a recovery code (the server asks for it with
  * `auth.code_required`); the server sets an httpOnly session cookie. A tab remembers who used
  * it last: when someone else signs in, the previous person's drafts, alerts and cached data
- * are forgotten and their page is not where the new person lands.
+ * are forgotten and their page is not where the new person lands. Who forgot their password
+ * asks an admin for a one-time link (shell/ResetPasswordPage.tsx), which comes back here
+ * with `?reset=done` once the new one is set.
  */
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
@@ -94,6 +96,11 @@ export function LoginPage() {
         </div>
         <h1 id="login-title">Sign in to Parley</h1>
         <p className="muted">Your team's social care desk.</p>
+        {search.reset === 'done' && (
+          <p className="form-ok" role="status" data-testid="password-changed">
+            Your password was changed, and you were signed out everywhere. Sign in with the new one.
+          </p>
+        )}
         <label className="field">
           <span>Email</span>
           <input type="email" name="email" autoComplete="username" required autoFocus {...errorProps} value={email} onChange={(e) => setEmail(e.target.value)} />
@@ -116,6 +123,7 @@ export function LoginPage() {
         <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
+        <p className="muted small">Forgot your password? Ask an admin of your desk for a reset link.</p>
       </form>
     </main>
   );

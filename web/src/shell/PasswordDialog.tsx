@@ -11,10 +11,8 @@ import { changeMyPassword } from '../api/workflow.js';
 import { Modal } from '../ui/Modal.js';
 import { Refusal, refusalOf, type RefusalInfo } from '../ui/Refusal.js';
 import { useToast } from '../ui/Toasts.js';
+import { MIN_PASSWORD_CHARS, passwordProblem } from '../lib/password.js';
 
-/** The server's rule (`passwordProblem`): at least this many characters other than spaces. */
-const MIN_PASSWORD_CHARS = 8;
-const passwordProblem = (pw: string) => ([...pw.replace(/\s+/gu, '')].length < MIN_PASSWORD_CHARS ? `A password needs at least ${MIN_PASSWORD_CHARS} characters other than spaces.` : null);
 
 export function PasswordDialog({ open, onClose, email }: { open: boolean; onClose: () => void; email: string }) {
   const toast = useToast();

@@ -6,11 +6,15 @@
  * 10 recovery codes are shown, once, to copy or download. Turning it off and new recovery
  * codes each ask for the password and a code. The server's refusals are said in words, by
  * their code.
+ *
+ * A brand may require it of everyone (Settings → Workflow): someone without it then sees, instead
+ * of the desk, a screen that runs the same set-up steps or signs them out
+ * (`TwoFactorRequiredScreen`), and nobody turns theirs off.
  */
-import { useEffect, useId, useRef, useState, type RefObject } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { disableTwoFactor, enableTwoFactor, keys, newRecoveryCodes, setUpTwoFactor, storeTwoFactor } from '../api/queries.js';
-import type { User } from '../api/types.js';
+import type { Me, User } from '../api/types.js';
 import { Modal } from '../ui/Modal.js';
 import { Refusal, refusalOf, type RefusalInfo } from '../ui/Refusal.js';
 
@@ -24,6 +28,7 @@ const SAID: Record<string, string> = {
   'two_factor.not_set_up': 'The set-up was not found (it may have been started again in another window). Start again.',
   'two_factor.enabled': 'Two-factor sign-in is already on.',
   'two_factor.not_enabled': 'Two-factor sign-in is already off.',
+  'two_factor.required': 'Your desk requires two-factor sign-in, so it stays on. Lost your phone? Sign in with a recovery code, or ask an admin to reset it.',
 };
 const said = (err: unknown): RefusalInfo => {
   const r = refusalOf(err);
@@ -31,6 +36,9 @@ const said = (err: unknown): RefusalInfo => {
 };
 /** Which field a refusal is about: it is marked invalid and gets focus, its text selected. */
 const fieldOf = (r: RefusalInfo | null): 'password' | 'code' | null => (r?.code === 'auth.wrong_password' ? 'password' : r?.code === 'two_factor.wrong_code' ? 'code' : null);
+
+/** Whether the person's brand requires two-factor sign-in (`twoFactorRequired` of `GET /api/me`). */
+export const twoFactorRequiredOf = (me: Me): boolean => (me as Me & { twoFactorRequired?: boolean }).twoFactorRequired === true;
 
 /** A base32 key in groups of four, as authenticator apps show and ask for it. */
 export const groupedKey = (secret: string) => secret.replace(/(.{4})(?=.)/gu, '$1 ');
@@ -109,44 +117,66 @@ export function AuthCodeField({
   );
 }
 
-type Step = { kind: 'status' } | { kind: 'scan'; secret: string; uri: string } | { kind: 'codes'; codes: string[]; turnedOn: boolean } | { kind: 'disable' } | { kind: 'renew' };
+type Step = { kind: 'status' } | { kind: 'codes'; codes: string[] } | { kind: 'disable' } | { kind: 'renew' };
 
-export function TwoFactorDialog({ open, onClose, user }: { open: boolean; onClose: () => void; user: User }) {
+export function TwoFactorDialog({ open, onClose, user, required = false }: { open: boolean; onClose: () => void; user: User; required?: boolean }) {
   return (
     <Modal open={open} onClose={onClose} title="Two-factor sign-in" description="A code from an authenticator app on your phone, as well as your password, to sign in.">
       {/* the body is only there while the dialog is open: nothing typed or shown survives closing it */}
-      <TwoFactorBody user={user} onClose={onClose} />
+      <TwoFactorBody user={user} required={required} onClose={onClose} />
     </Modal>
   );
 }
 
-function TwoFactorBody({ user, onClose }: { user: User; onClose: () => void }) {
-  const [step, setStep] = useState<Step>({ kind: 'status' });
+function TwoFactorBody({ user, required, onClose }: { user: User; required: boolean; onClose: () => void }) {
+  /** Past the password step of setting it up: the steps go on to the recovery codes, though it is on by then. */
+  const [settingUp, setSettingUp] = useState(false);
+  /** Opened while it was on: the set-up steps show only once it is turned off here, and take focus then. */
+  const [openedOn] = useState(user.twoFactor);
+  if (!user.twoFactor || settingUp) {
+    return (
+      <TwoFactorSetUp
+        user={user}
+        intro={
+          <>
+            Two-factor sign-in is <strong>off</strong>: your password alone signs you in. Turn it on with an authenticator app on your phone (such as Google Authenticator, Microsoft
+            Authenticator, 1Password or Aegis).
+          </>
+        }
+        onStarted={() => setSettingUp(true)}
+        onDone={onClose}
+        focusFirst={openedOn}
+      />
+    );
+  }
+  return <TwoFactorOn user={user} required={required} onClose={onClose} />;
+}
+
+/** Moves focus to the start of each new step (the first one too with `first`; else what shows it focuses it: the dialog, the screen). */
+function useStepFocus<S>(step: S, first = false) {
   const body = useRef<HTMLDivElement>(null);
-  const shown = useRef(step);
-  // a new step takes focus to its start (the dialog itself focuses the first one as it opens)
+  const shown = useRef<S | null>(first ? null : step);
   useEffect(() => {
     if (shown.current === step) return;
     shown.current = step;
     body.current?.querySelector<HTMLElement>('[data-step-focus]')?.focus();
   }, [step]);
+  return body;
+}
+
+/** With two-factor sign-in on: new recovery codes, or turning it off (not while the desk requires it). */
+function TwoFactorOn({ user, required, onClose }: { user: User; required: boolean; onClose: () => void }) {
+  const [step, setStep] = useState<Step>({ kind: 'status' });
+  const body = useStepFocus(step);
   return (
     <div ref={body}>
-      {step.kind === 'status' &&
-        (user.twoFactor ? (
-          <StatusOn onRenew={() => setStep({ kind: 'renew' })} onDisable={() => setStep({ kind: 'disable' })} />
-        ) : (
-          <SetUp email={user.email} onSetUp={(secret, uri) => setStep({ kind: 'scan', secret, uri })} />
-        ))}
-      {step.kind === 'scan' && (
-        <Scan user={user} secret={step.secret} uri={step.uri} onEnabled={(codes) => setStep({ kind: 'codes', codes, turnedOn: true })} onRestart={() => setStep({ kind: 'status' })} />
-      )}
-      {step.kind === 'codes' && <RecoveryCodes email={user.email} codes={step.codes} turnedOn={step.turnedOn} onDone={onClose} />}
+      {step.kind === 'status' && <StatusOn required={required} onRenew={() => setStep({ kind: 'renew' })} onDisable={() => setStep({ kind: 'disable' })} />}
+      {step.kind === 'codes' && <RecoveryCodes email={user.email} codes={step.codes} turnedOn={false} onDone={onClose} />}
       {(step.kind === 'disable' || step.kind === 'renew') && (
         <PasswordAndCode
           user={user}
           action={step.kind}
-          onDone={(codes) => setStep(codes ? { kind: 'codes', codes, turnedOn: false } : { kind: 'status' })}
+          onDone={(codes) => setStep(codes ? { kind: 'codes', codes } : { kind: 'status' })}
           onCancel={() => setStep({ kind: 'status' })}
         />
       )}
@@ -154,26 +184,103 @@ function TwoFactorBody({ user, onClose }: { user: User; onClose: () => void }) {
   );
 }
 
-function StatusOn({ onRenew, onDisable }: { onRenew: () => void; onDisable: () => void }) {
+type SetUpStep = { kind: 'password' } | { kind: 'scan'; secret: string; uri: string } | { kind: 'codes'; codes: string[] };
+
+/**
+ * Setting two-factor sign-in up, step by step: the current password, then the authenticator app
+ * (QR code or key) and its first code, then the recovery codes, once. The account menu's dialog
+ * and the screen of a desk that requires it both run it. `intro` opens the first step;
+ * `onStarted` is told when the password is taken (a new key is pending); `onDone` when the
+ * recovery codes are saved. `focusFirst`: the first step takes focus as it shows (it replaced
+ * what had focus, as when two-factor sign-in was just turned off in the dialog).
+ */
+export function TwoFactorSetUp({ user, intro, onStarted, onDone, focusFirst }: { user: User; intro: ReactNode; onStarted?: () => void; onDone: () => void; focusFirst?: boolean }) {
+  const [step, setStep] = useState<SetUpStep>({ kind: 'password' });
+  const body = useStepFocus(step, focusFirst);
+  return (
+    <div ref={body}>
+      {step.kind === 'password' && (
+        <SetUp
+          email={user.email}
+          intro={intro}
+          onSetUp={(secret, uri) => {
+            onStarted?.();
+            setStep({ kind: 'scan', secret, uri });
+          }}
+        />
+      )}
+      {step.kind === 'scan' && <Scan user={user} secret={step.secret} uri={step.uri} onEnabled={(codes) => setStep({ kind: 'codes', codes })} onRestart={() => setStep({ kind: 'password' })} />}
+      {step.kind === 'codes' && <RecoveryCodes email={user.email} codes={step.codes} turnedOn onDone={onDone} />}
+    </div>
+  );
+}
+
+/**
+ * Instead of the desk, for someone whose brand requires two-factor sign-in and who has not set it
+ * up (the server refuses them everything else): why, the set-up steps, and a way out. `onStarted`
+ * and `onDone` as for `TwoFactorSetUp`: once it is on and the recovery codes are saved, the desk loads.
+ */
+export function TwoFactorRequiredScreen({ user, onStarted, onDone, onSignOut, signingOut }: { user: User; onStarted: () => void; onDone: () => void; onSignOut: () => void; signingOut?: boolean }) {
+  const titleId = useId();
+  const title = useRef<HTMLHeadingElement>(null);
+  // the page changed under the person (after signing in, or the desk turned it on meanwhile): say where they are
+  useEffect(() => title.current?.focus(), []);
+  return (
+    <main className="login two-factor-required">
+      <section className="login-card two-factor-required-card" aria-labelledby={titleId}>
+        <div className="brand-mark" aria-hidden="true">
+          P
+        </div>
+        <h1 id={titleId} ref={title} tabIndex={-1}>
+          Set up two-factor sign-in
+        </h1>
+        <p>
+          <strong>Your desk requires two-factor sign-in:</strong> set it up to go on. From now on, signing in asks for a code from an authenticator app on your phone as well as your password, so a
+          stolen password alone cannot answer customers as your brand.
+        </p>
+        <p className="muted small">
+          Signed in as <span dir="auto">{user.email}</span>
+        </p>
+        <TwoFactorSetUp
+          user={user}
+          intro="First your current password; then you add Parley to an authenticator app (such as Google Authenticator, Microsoft Authenticator, 1Password or Aegis)."
+          onStarted={onStarted}
+          onDone={onDone}
+        />
+        <div className="two-factor-required-leave">
+          <span className="muted small">Not now?</span>
+          <button type="button" className="btn btn-ghost btn-small" onClick={onSignOut} disabled={signingOut}>
+            Sign out
+          </button>
+        </div>
+      </section>
+    </main>
+  );
+}
+
+function StatusOn({ required, onRenew, onDisable }: { required: boolean; onRenew: () => void; onDisable: () => void }) {
   return (
     <>
       <p data-step-focus tabIndex={-1}>
         Two-factor sign-in is <strong>on</strong>: signing in asks for a code from your authenticator app, or one of your recovery codes.
       </p>
+      {required && <p className="muted small">Your desk requires it, so it stays on. Lost your phone? Sign in with a recovery code, or ask an admin to reset it.</p>}
       <div className="row-gap">
         <button type="button" className="btn" onClick={onRenew} data-autofocus>
           New recovery codes…
         </button>
-        <button type="button" className="btn btn-danger" onClick={onDisable}>
-          Turn off…
-        </button>
+        {!required && (
+          <button type="button" className="btn btn-danger" onClick={onDisable}>
+            Turn off…
+          </button>
+        )}
       </div>
     </>
   );
 }
 
 /** Step 1: the current password proves it is you; the server answers with a new key. */
-function SetUp({ email, onSetUp }: { email: string; onSetUp: (secret: string, uri: string) => void }) {
+function SetUp({ email, intro, onSetUp }: { email: string; intro: ReactNode; onSetUp: (secret: string, uri: string) => void }) {
   const qc = useQueryClient();
   const [password, setPassword] = useState('');
   const [refusal, setRefusal] = useState<RefusalInfo | null>(null);
@@ -200,8 +307,7 @@ function SetUp({ email, onSetUp }: { email: string; onSetUp: (secret: string, ur
       }}
     >
       <p data-step-focus tabIndex={-1}>
-        Two-factor sign-in is <strong>off</strong>: your password alone signs you in. Turn it on with an authenticator app on your phone (such as Google Authenticator, Microsoft Authenticator,
-        1Password or Aegis).
+        {intro}
       </p>
       {/* for password managers: whose password this is */}
       <input type="text" name="username" autoComplete="username" value={email} readOnly hidden />
