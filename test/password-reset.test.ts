@@ -8,35 +8,22 @@
  * API tokens, and leaves two-factor sign-in on; wrong tokens are limited per address; the CLI
  * prints a link that works.
  */
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { dirname } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBrand, createUser } from '../src/commands/setup.js';
-import { ManualClock } from '../src/lib/clock.js';
-import { hashPassword } from '../src/lib/password.js';
+import { describe, expect, it } from 'vitest';
 import { base32Decode, totp } from '../src/lib/totp.js';
 import { DIALECTS } from './db.js';
-import { Client, PASSWORD, startDesk, type TestDesk } from './helpers/parley.js';
+import { sha256 } from '../src/server/auth.js';
+import { authDesk } from './helpers/authDesk.js';
+import { Client, PASSWORD, type TestDesk } from './helpers/parley.js';
 
 const NEW_PASSWORD = 'a brand new passphrase';
 const DAY = 24 * 3600_000;
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 for (const dialect of DIALECTS) {
   describe(`password reset by an admin's link [${dialect}]`, () => {
     let desk: TestDesk;
-    let clock: ManualClock;
     let admin: Client;
-    let people = 0;
     let ips = 0;
-    beforeAll(async () => {
-      // 10 s into a 30 s step (for the two-factor codes)
-      clock = new ManualClock(Date.UTC(2026, 11, 1, 10, 0, 10));
-      desk = await startDesk(dialect, { clock, workers: false, config: { trustProxy: 'true' } });
-      admin = await Client.signIn(desk.url, 'admin@acme.test');
-    });
-    afterAll(async () => desk?.stop());
+    const { clock, person, otherBrandAdmin, cli } = authDesk(dialect, 'r', (d, a) => { desk = d; admin = a; });
 
     const db = () => desk.db.store.db;
     /** Each call comes from its own address unless told: the per-address limits of one do not touch another's. */
@@ -51,14 +38,6 @@ for (const dialect of DIALECTS) {
     const reset = (token: string, newPassword = NEW_PASSWORD, ip?: string) => call('POST', '/api/auth/password-reset', { token, newPassword }, ip);
     const login = (email: string, password = PASSWORD, code?: string) => call('POST', '/api/auth/login', { email, password, ...(code !== undefined ? { code } : {}) });
 
-    /** A new person of the brand, signed in. */
-    async function person(role: 'agent' | 'admin' = 'agent') {
-      const email = `r${++people}@acme.test`;
-      const name = `Reset Person ${people}`;
-      const made = await admin.post('/api/users', { email, name, role, password: PASSWORD });
-      expect(made.status).toBe(201);
-      return { id: made.json.id as number, email, name, client: await Client.signIn(desk.url, email) };
-    }
     async function issue(userId: number, by: Client = admin) {
       const res = await by.post(`/api/users/${userId}/password-reset`, {});
       expect(res.status, JSON.stringify(res.json)).toBe(200);
@@ -228,11 +207,7 @@ for (const dialect of DIALECTS) {
 
     it('is issued only by an admin of the person\'s brand, not for oneself, not for a disabled person', async () => {
       const p = await person();
-      const now = clock.now();
-      const globex = await createBrand(db(), { slug: `globex${dialect}`, name: 'Globex' }, now);
-      const otherAdminId = await createUser(db(), { brandId: globex, email: `boss-${dialect}@globex.test`, name: 'Boss', role: 'admin' }, now);
-      await db().updateTable('app_user').set({ password_hash: await hashPassword(PASSWORD) }).where('id', '=', otherAdminId).execute();
-      const otherAdmin = await Client.signIn(desk.url, `boss-${dialect}@globex.test`);
+      const otherAdmin = await otherBrandAdmin();
       const ana = await Client.signIn(desk.url, 'ana@acme.test');
       const cleo = await Client.signIn(desk.url, 'cleo@acme.test');
 
@@ -319,11 +294,7 @@ for (const dialect of DIALECTS) {
 
     it('is issued from the command line: parley user reset-password prints a link that works', async () => {
       const p = await person();
-      const store = dialect === 'sqlite' ? ['--data-dir', dirname(desk.db.sqliteFile!)] : ['--database-url', desk.db.databaseUrl!];
-      const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn' };
-      delete env.DATABASE_URL;
-      delete env.PARLEY_PUBLIC_URL;
-      const run = (...args: string[]) => spawnSync(process.execPath, ['bin/parley.js', 'user', 'reset-password', ...args, ...store], { encoding: 'utf8', env, timeout: 60_000 });
+      const run = (...args: string[]) => cli('user', 'reset-password', ...args);
 
       const r = run('--email', p.email.toUpperCase(), '--brand', 'acme', '--public-url', 'https://care.acme.test');
       expect(r.stderr).toBe('');

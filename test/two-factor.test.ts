@@ -7,31 +7,19 @@
  * recovery codes need the password and a code; an admin of the brand (or `parley user reset-2fa`)
  * clears it and signs the person out. The secret is stored sealed.
  */
-import { spawnSync } from 'node:child_process';
-import { dirname } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBrand, createUser } from '../src/commands/setup.js';
+import { describe, expect, it } from 'vitest';
 import { useSecondFactor } from '../src/commands/twoFactor.js';
-import { ManualClock } from '../src/lib/clock.js';
-import { hashPassword } from '../src/lib/password.js';
 import { base32Decode, totp } from '../src/lib/totp.js';
 import { DIALECTS } from './db.js';
-import { Client, PASSWORD, startDesk, type TestDesk } from './helpers/parley.js';
+import { authDesk } from './helpers/authDesk.js';
+import { Client, PASSWORD, type TestDesk } from './helpers/parley.js';
 
 for (const dialect of DIALECTS) {
   describe(`two-factor sign-in [${dialect}]`, () => {
     let desk: TestDesk;
-    let clock: ManualClock;
     let admin: Client;
-    let people = 0;
     let ips = 0;
-    beforeAll(async () => {
-      // 10 s into a 30 s step
-      clock = new ManualClock(Date.UTC(2026, 11, 1, 10, 0, 10));
-      desk = await startDesk(dialect, { clock, workers: false, config: { trustProxy: 'true' } });
-      admin = await Client.signIn(desk.url, 'admin@acme.test');
-    });
-    afterAll(async () => desk?.stop());
+    const { clock, person, otherBrandAdmin, cli } = authDesk(dialect, 'p', (d, a) => { desk = d; admin = a; });
 
     const db = () => desk.db.store.db;
     const codeOf = (secret: string, at = clock.now()) => totp(base32Decode(secret), at);
@@ -46,14 +34,6 @@ for (const dialect of DIALECTS) {
         body: JSON.stringify({ email, password: body.password ?? PASSWORD, ...(body.code !== undefined ? { code: body.code } : {}) }),
       });
       return { status: res.status, json: (await res.json()) as any, cookie: res.headers.get('set-cookie') };
-    }
-
-    /** A new person of the brand, signed in. */
-    async function person(role: 'agent' | 'admin' = 'agent') {
-      const email = `p${++people}@acme.test`;
-      const made = await admin.post('/api/users', { email, name: `Person ${people}`, role, password: PASSWORD });
-      expect(made.status).toBe(201);
-      return { id: made.json.id as number, email, client: await Client.signIn(desk.url, email) };
     }
 
     /** Turn two-factor sign-in on for a signed-in client; the next step begins (the code used is spent). */
@@ -270,11 +250,7 @@ for (const dialect of DIALECTS) {
     it('is cleared by an admin of the brand (not another brand\'s, not a non-admin), which signs the person out', async () => {
       const p = await person();
       const { secret } = await turnOn(p.client);
-      const now = clock.now();
-      const globex = await createBrand(db(), { slug: 'globex', name: 'Globex' }, now);
-      const otherAdminId = await createUser(db(), { brandId: globex, email: 'boss@globex.test', name: 'Boss', role: 'admin' }, now);
-      await db().updateTable('app_user').set({ password_hash: await hashPassword(PASSWORD) }).where('id', '=', otherAdminId).execute();
-      const otherAdmin = await Client.signIn(desk.url, 'boss@globex.test');
+      const otherAdmin = await otherBrandAdmin();
       const ben = await Client.signIn(desk.url, 'ben@acme.test');
 
       expect((await otherAdmin.post(`/api/users/${p.id}/two-factor/reset`)).status).toBe(404);
@@ -304,10 +280,7 @@ for (const dialect of DIALECTS) {
     it('is cleared from the command line: parley user reset-2fa', async () => {
       const p = await person();
       await turnOn(p.client);
-      const store = dialect === 'sqlite' ? ['--data-dir', dirname(desk.db.sqliteFile!)] : ['--database-url', desk.db.databaseUrl!];
-      const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn' };
-      delete env.DATABASE_URL;
-      const run = (...args: string[]) => spawnSync(process.execPath, ['bin/parley.js', 'user', 'reset-2fa', ...args, ...store], { encoding: 'utf8', env, timeout: 60_000 });
+      const run = (...args: string[]) => cli('user', 'reset-2fa', ...args);
 
       const r = run('--email', p.email.toUpperCase(), '--brand', 'acme');
       expect(r.stderr).toBe('');

@@ -10,7 +10,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { ensureDebianPackage } from '../setup/services.js';
-import { PASSWORD } from '../helpers/parley.js';
+import { afterAll, beforeAll } from 'vitest';
+import type { Clock } from '../../src/lib/clock.js';
+import { PASSWORD, startDesk, type TestDesk } from '../helpers/parley.js';
 
 export const CHROMIUM = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -85,6 +87,37 @@ export async function openPage(browser: Browser, opts: { viewport?: { width: num
 }
 
 /** Sign in through the UI and wait for the inbox. */
+/**
+ * One desk on SQLite (on `clock`, when the spec drives one) and one Chromium for a spec file:
+ * started before its tests (`ready` is handed the desk), stopped after them with every page
+ * `open` gave.
+ */
+export function deskInBrowser(ready: (desk: TestDesk) => void, opts: { clock?: Clock } = {}): { open: (o?: Parameters<typeof openPage>[1]) => Promise<WatchedPage>; pages: WatchedPage[] } {
+  let desk: TestDesk | undefined;
+  let browser: Browser | undefined;
+  const pages: WatchedPage[] = [];
+  beforeAll(async () => {
+    ensureChromium();
+    ensureWebBuild();
+    desk = await startDesk('sqlite', { clock: opts.clock, workers: false });
+    browser = await launchBrowser();
+    ready(desk);
+  });
+  afterAll(async () => {
+    for (const p of pages) await p.close().catch(() => {});
+    await browser?.close();
+    await desk?.stop();
+  });
+  return {
+    pages,
+    open: async (o = {}) => {
+      const w = await openPage(browser!, o);
+      pages.push(w);
+      return w;
+    },
+  };
+}
+
 export async function signIn(page: Page, baseUrl: string, email: string, password = PASSWORD): Promise<void> {
   await page.goto(`${baseUrl}/login`);
   await page.getByLabel('Email').fill(email);

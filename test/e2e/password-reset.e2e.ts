@@ -7,36 +7,18 @@
  * that is not (any more) valid says to ask an admin. Axe finds no serious problem on the pages
  * and the dialog.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { PASSWORD, startDesk, type TestDesk } from '../helpers/parley.js';
-import { axeReport, axeSerious, ensureChromium, ensureWebBuild, eventually, launchBrowser, openPage, signIn, type WatchedPage } from './browser.js';
+import { describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { PASSWORD, type TestDesk } from '../helpers/parley.js';
+import { axeReport, axeSerious, deskInBrowser, eventually, openPage, signIn, type WatchedPage } from './browser.js';
 
 const NEW_PASSWORD = 'violet lantern orchard';
 
 let desk: TestDesk;
-let browser: Browser;
-const pages: WatchedPage[] = [];
-
-beforeAll(async () => {
-  ensureChromium();
-  ensureWebBuild();
-  desk = await startDesk('sqlite', { workers: false });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  for (const p of pages) await p.close().catch(() => {});
-  await browser?.close();
-  await desk?.stop();
-});
+const browserDesk = deskInBrowser((d) => (desk = d));
 
 /** A fresh browser (its own cookies); axe is injected as an inline script, which the server's CSP (rightly) forbids. */
-async function open(): Promise<WatchedPage> {
-  const w = await openPage(browser, { bypassCSP: true });
-  pages.push(w);
-  return w;
-}
+const open = (): Promise<WatchedPage> => browserDesk.open({ bypassCSP: true });
 
 const isFocused = (l: Locator) => l.evaluate((el) => el === (el.ownerDocument as any).activeElement) as Promise<boolean>;
 

@@ -6,36 +6,19 @@
  * saves the recovery codes and reaches the inbox, live; someone else leaves by Sign out. With it
  * on, nobody is offered to turn theirs off.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
 import { ManualClock } from '../../src/lib/clock.js';
 import { base32Decode, totp } from '../../src/lib/totp.js';
-import { PASSWORD, startDesk, type TestDesk } from '../helpers/parley.js';
-import { axeReport, axeSerious, ensureChromium, ensureWebBuild, launchBrowser, openPage, signIn, type WatchedPage } from './browser.js';
+import { PASSWORD, type TestDesk } from '../helpers/parley.js';
+import { axeReport, axeSerious, deskInBrowser, openPage, signIn, type WatchedPage } from './browser.js';
 
 let desk: TestDesk;
-let browser: Browser;
-let clock: ManualClock;
-const pages: WatchedPage[] = [];
-
-beforeAll(async () => {
-  ensureChromium();
-  ensureWebBuild();
-  clock = new ManualClock(Date.now());
-  desk = await startDesk('sqlite', { clock, workers: false });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  for (const p of pages) await p.close().catch(() => {});
-  await browser?.close();
-  await desk?.stop();
-});
+const clock = new ManualClock(Date.now());
+const { pages, open: openWatched } = deskInBrowser((d) => (desk = d), { clock });
 
 async function open(opts: Parameters<typeof openPage>[1] = {}): Promise<Page> {
-  const w = await openPage(browser, opts);
-  pages.push(w);
-  return w.page;
+  return (await openWatched(opts)).page;
 }
 
 /** The screen shown instead of the desk. */

@@ -7,38 +7,21 @@
  * moves, so each code is for a new 30-s step (a step's code is taken once).
  */
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
 import { ManualClock } from '../../src/lib/clock.js';
 import { base32Decode, totp, TOTP_PERIOD_S } from '../../src/lib/totp.js';
-import { PASSWORD, startDesk, type TestDesk } from '../helpers/parley.js';
-import { axeReport, axeSerious, ensureChromium, ensureWebBuild, eventually, launchBrowser, openPage, signIn, type WatchedPage } from './browser.js';
+import { PASSWORD, type TestDesk } from '../helpers/parley.js';
+import { axeReport, axeSerious, deskInBrowser, eventually, openPage, signIn, type WatchedPage } from './browser.js';
 
 const STEP_MS = TOTP_PERIOD_S * 1000;
 
 let desk: TestDesk;
-let browser: Browser;
-let clock: ManualClock;
-const pages: WatchedPage[] = [];
-
-beforeAll(async () => {
-  ensureChromium();
-  ensureWebBuild();
-  clock = new ManualClock(Date.now());
-  desk = await startDesk('sqlite', { clock, workers: false });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  for (const p of pages) await p.close().catch(() => {});
-  await browser?.close();
-  await desk?.stop();
-});
+const clock = new ManualClock(Date.now());
+const { pages, open: openWatched } = deskInBrowser((d) => (desk = d), { clock });
 
 async function open(opts: Parameters<typeof openPage>[1] = {}): Promise<Page> {
-  const w = await openPage(browser, opts);
-  pages.push(w);
-  return w.page;
+  return (await openWatched(opts)).page;
 }
 
 /** No page of the test threw (the QR code library, a step of the dialog, the sign-in form). */

@@ -92,49 +92,10 @@ export function adminRoutes(app: App) {
 
   // a stolen session must not guess its way to the password: a few tries per person
   const passwordTries = new LoginLimiter(10, 15 * 60_000);
-
-  app.post('/api/me/password', {
-    schema: {
-      tags: ['auth'], summary: 'Change your own password: the current one, then the new one (at least 8 characters other than spaces); your other sessions are signed out and your API tokens revoked',
-      body: z.strictObject({ currentPassword: z.string().max(1024), newPassword: NEW_PASSWORD }),
-      response: { 204: z.null() },
-    },
-  }, async (req, reply) => {
-    const a = requireRole(req);
-    if (a.via !== 'session') throw new AppError(403, 'forbidden', 'a password is changed by the person signed in, not by an API token');
-    const now = s.clock.now();
-    const key = String(a.user.id);
-    const wait = passwordTries.check(key, now);
-    if (wait > 0) {
-      reply.header('retry-after', String(wait));
-      throw new AppError(429, 'auth.rate_limited', `too many attempts; try again in ${wait} s`);
-    }
-    const row = await s.store.db.selectFrom('app_user').select('password_hash').where('id', '=', a.user.id).executeTakeFirstOrThrow();
-    if (!(await verifyPassword(req.body.currentPassword, row.password_hash))) {
-      passwordTries.record(key, now);
-      throw new AppError(403, 'auth.wrong_password', 'your current password is not right');
-    }
-    passwordTries.reset(key);
-    const hash = await hashPassword(req.body.newPassword);
-    await s.store.db.transaction().execute(async (trx) => {
-      await trx.updateTable('app_user').set({ password_hash: hash }).where('id', '=', a.user.id).execute();
-      // this browser stays signed in; every other one signs in again with the new password
-      await trx.deleteFrom('session').where('user_id', '=', a.user.id).where('id', '!=', a.sessionId!).execute();
-      // and every API token made as them: one made with a stolen session must not outlive the new password
-      const tokensRevoked = await revokeTokensOf(trx, a.user.id, now);
-      await audit(trx, { brandId: a.user.brand_id, actor: a.actor.name, action: 'user.password_changed', subjectType: 'user', subjectId: a.user.id, data: tokensRevoked ? { tokensRevoked } : undefined }, now);
-    });
-    return reply.code(204).send(null);
-  });
-
   /**
-   * Two-factor sign-in, by the person signed in (a session: an API token cannot set it up or
-   * turn it off). Whatever changes it needs the password again, counted with the password
-   * change's tries: a stolen session guesses neither the password nor the code.
+   * `then`, once `currentPassword` is the signed-in person's, with their tries counted: a wrong
+   * password (or a wrong second-factor code inside `then`) counts, success starts afresh.
    */
-  const sessionOnly = (a: AuthContext) => {
-    if (a.via !== 'session') throw new AppError(403, 'forbidden', 'two-factor sign-in is set by the person signed in, not by an API token');
-  };
   const confirmed = async <T>(a: AuthContext, reply: FastifyReply, currentPassword: string, then: () => Promise<T>): Promise<T> => {
     const now = s.clock.now();
     const key = String(a.user.id);
@@ -156,6 +117,39 @@ export function adminRoutes(app: App) {
       if (err instanceof AppError && err.code === 'two_factor.wrong_code') passwordTries.record(key, now);
       throw err;
     }
+  };
+
+  app.post('/api/me/password', {
+    schema: {
+      tags: ['auth'], summary: 'Change your own password: the current one, then the new one (at least 8 characters other than spaces); your other sessions are signed out and your API tokens revoked',
+      body: z.strictObject({ currentPassword: z.string().max(1024), newPassword: NEW_PASSWORD }),
+      response: { 204: z.null() },
+    },
+  }, async (req, reply) => {
+    const a = requireRole(req);
+    if (a.via !== 'session') throw new AppError(403, 'forbidden', 'a password is changed by the person signed in, not by an API token');
+    await confirmed(a, reply, req.body.currentPassword, async () => {
+      const now = s.clock.now();
+      const hash = await hashPassword(req.body.newPassword);
+      await s.store.db.transaction().execute(async (trx) => {
+        await trx.updateTable('app_user').set({ password_hash: hash }).where('id', '=', a.user.id).execute();
+        // this browser stays signed in; every other one signs in again with the new password
+        await trx.deleteFrom('session').where('user_id', '=', a.user.id).where('id', '!=', a.sessionId!).execute();
+        // and every API token made as them: one made with a stolen session must not outlive the new password
+        const tokensRevoked = await revokeTokensOf(trx, a.user.id, now);
+        await audit(trx, { brandId: a.user.brand_id, actor: a.actor.name, action: 'user.password_changed', subjectType: 'user', subjectId: a.user.id, data: tokensRevoked ? { tokensRevoked } : undefined }, now);
+      });
+    });
+    return reply.code(204).send(null);
+  });
+
+  /**
+   * Two-factor sign-in, by the person signed in (a session: an API token cannot set it up or
+   * turn it off). Whatever changes it needs the password again, counted with the password
+   * change's tries: a stolen session guesses neither the password nor the code.
+   */
+  const sessionOnly = (a: AuthContext) => {
+    if (a.via !== 'session') throw new AppError(403, 'forbidden', 'two-factor sign-in is set by the person signed in, not by an API token');
   };
   const twoFactorDeps = { db: s.store.db, secrets: s.secrets };
   const CODE = z.string().max(64).describe('a 6-digit code from the authenticator app (spaces allowed), or an unused recovery code xxxxx-xxxxx');

@@ -309,23 +309,7 @@ function SetUp({ email, intro, onSetUp }: { email: string; intro: ReactNode; onS
       <p data-step-focus tabIndex={-1}>
         {intro}
       </p>
-      {/* for password managers: whose password this is */}
-      <input type="text" name="username" autoComplete="username" value={email} readOnly hidden />
-      <label className="field">
-        <span>Current password</span>
-        <input
-          ref={passwordRef}
-          type="password"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          required
-          maxLength={1024}
-          autoComplete="current-password"
-          data-autofocus
-          aria-invalid={fieldOf(refusal) === 'password' ? true : undefined}
-          aria-describedby={refusal ? errorId : undefined}
-        />
-      </label>
+      <CurrentPasswordField email={email} value={password} onChange={setPassword} inputRef={passwordRef} invalid={fieldOf(refusal) === 'password'} describedBy={refusal ? errorId : undefined} first />
       <div id={errorId}>
         <Refusal refusal={refusal} lead="Not set up." />
       </div>
@@ -491,22 +475,7 @@ function PasswordAndCode({ user, action, onDone, onCancel }: { user: User; actio
     >
       <h3 id={titleId}>{action === 'disable' ? 'Turn two-factor sign-in off' : 'New recovery codes'}</h3>
       <p className="muted small">{action === 'disable' ? 'Your password alone will sign you in again.' : 'The recovery codes you have now stop working.'}</p>
-      <input type="text" name="username" autoComplete="username" value={user.email} readOnly hidden />
-      <label className="field">
-        <span>Current password</span>
-        <input
-          ref={passwordRef}
-          type="password"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          required
-          maxLength={1024}
-          autoComplete="current-password"
-          data-step-focus
-          aria-invalid={field === 'password' ? true : undefined}
-          aria-describedby={field === 'password' ? errorId : undefined}
-        />
-      </label>
+      <CurrentPasswordField email={user.email} value={password} onChange={setPassword} inputRef={passwordRef} invalid={field === 'password'} describedBy={field === 'password' ? errorId : undefined} />
       <AuthCodeField value={code} onChange={setCode} inputRef={codeRef} recovery invalid={field === 'code'} errorId={errorId} />
       <div id={errorId}>
         <Refusal refusal={refusal} lead={lead} />
@@ -524,6 +493,35 @@ function PasswordAndCode({ user, action, onDone, onCancel }: { user: User; actio
 }
 
 /** The text file of recovery codes: whose they are, and how they work. */
+/**
+ * The current password, with whose it is for password managers. `first`: the field a dialog
+ * focuses when it opens (`data-autofocus`); otherwise the one its step focuses (`data-step-focus`).
+ */
+function CurrentPasswordField({ email, value, onChange, inputRef, invalid, describedBy, first }: {
+  email: string; value: string; onChange: (v: string) => void; inputRef: RefObject<HTMLInputElement | null>; invalid: boolean; describedBy?: string; first?: boolean;
+}) {
+  return (
+    <>
+      <input type="text" name="username" autoComplete="username" value={email} readOnly hidden />
+      <label className="field">
+        <span>Current password</span>
+        <input
+          ref={inputRef}
+          type="password"
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+          required
+          maxLength={1024}
+          autoComplete="current-password"
+          {...(first ? { 'data-autofocus': true } : { 'data-step-focus': true })}
+          aria-invalid={invalid ? true : undefined}
+          aria-describedby={describedBy}
+        />
+      </label>
+    </>
+  );
+}
+
 export function recoveryFile(email: string, codes: string[]): string {
   return [`Parley recovery codes for ${email}`, 'Each code signs you in once, instead of the code from your authenticator app.', '', ...codes, ''].join('\n');
 }
