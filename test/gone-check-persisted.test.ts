@@ -49,6 +49,9 @@ describeEachStore('the check for deleted posts, across processes', (get) => {
       for (let i = 0; i < 5; i++) {
         const res = await fetch(`${server.url}/api/v1/statuses`, { method: 'POST', headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ status: `@${brand.acct} question ${i}`, visibility: 'public' }) });
         ids.push(((await res.json()) as { id: string }).id);
+        // each in its own millisecond: two statuses of one millisecond are stored in the order
+        // the network listed them (newest first), and "the newest two" would be a toss-up
+        await new Promise((r) => setTimeout(r, 3));
       }
       const [m1, m2, m3, m4, m5] = ids as [string, string, string, string, string];
 
