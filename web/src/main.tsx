@@ -6,7 +6,7 @@ import { RouterProvider } from '@tanstack/react-router';
 import { api, setCsrfToken, setSecondFactorRequiredHandler } from './api/client.js';
 import { keys, signedOut, useMe } from './api/queries.js';
 import { router } from './router.js';
-import { TwoFactorRequiredScreen, twoFactorRequiredOf } from './shell/TwoFactorDialog.js';
+import { TwoFactorRequiredScreen } from './shell/TwoFactorDialog.js';
 import { ToastProvider } from './ui/Toasts.js';
 import { Announcer } from './ui/Announcer.js';
 import './styles.css';
@@ -54,7 +54,7 @@ function Desk() {
     setRefused(false);
     setStarted(false);
   }, [userId]);
-  const held = !!me && ((!me.user.twoFactor && (twoFactorRequiredOf(me) || refused)) || started);
+  const held = !!me && ((!me.user.twoFactor && (me.twoFactorRequired || refused)) || started);
   // the desk (router.tsx) sets the CSRF token as it loads; the screen is shown instead of it
   useEffect(() => {
     if (held && me) setCsrfToken(me.csrfToken);

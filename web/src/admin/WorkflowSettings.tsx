@@ -20,10 +20,8 @@ import { useToast } from '../ui/Toasts.js';
 import { focusAfterRemoving } from '../ui/focus.js';
 import { ListInput, Problem, ReadOnlyNote, Section } from './fields.js';
 
-/** The settings with the brand's sign-in policy (`security`, absent from a server before it). */
-type Settings = WorkflowSettings & { security?: { twoFactorRequired: boolean } };
 
-const save = (patch: Partial<Settings>) => api<Settings>('PATCH', '/api/settings/workflow', patch);
+const save = (patch: Partial<WorkflowSettings>) => api<WorkflowSettings>('PATCH', '/api/settings/workflow', patch);
 
 const PART_LABEL: Record<string, string> = { routing: 'routing', sla: 'SLA targets', approval: 'approval policy', checks: 'reply checks', other: 'experts and incidents', security: 'sign-in security' };
 
@@ -545,7 +543,7 @@ function OtherSettings({ s, admin, report }: { s: WorkflowSettings; admin: boole
  * Two-factor sign-in required of everyone of the brand: the server holds anyone without it to
  * setting it up (their next request, or sign-in), the admin who turns it on included.
  */
-function SecuritySettings({ s, admin, report }: { s: Settings; admin: boolean; report: ReportDirty }) {
+function SecuritySettings({ s, admin, report }: { s: WorkflowSettings; admin: boolean; report: ReportDirty }) {
   const toast = useToast();
   const me = useMe().data;
   const required = s.security?.twoFactorRequired === true;

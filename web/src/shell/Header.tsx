@@ -24,7 +24,7 @@ import { LiveAlerts } from '../workflow/Alerts.js';
 import { IncidentBanner } from '../workflow/Incidents.js';
 import { DeskNav } from './DeskNav.js';
 import { PasswordDialog } from './PasswordDialog.js';
-import { TwoFactorDialog, twoFactorRequiredOf } from './TwoFactorDialog.js';
+import { TwoFactorDialog } from './TwoFactorDialog.js';
 
 export interface HeaderProps {
   me: Me;
@@ -368,7 +368,7 @@ function UserMenu({ me }: { me: Me }) {
         </button>
       </div>
       <PasswordDialog open={passwordOpen} onClose={() => setPasswordOpen(false)} email={me.user.email} />
-      <TwoFactorDialog open={twoFactorOpen} onClose={() => setTwoFactorOpen(false)} user={me.user} required={twoFactorRequiredOf(me)} />
+      <TwoFactorDialog open={twoFactorOpen} onClose={() => setTwoFactorOpen(false)} user={me.user} required={me.twoFactorRequired} />
     </div>
   );
 }

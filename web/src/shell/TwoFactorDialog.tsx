@@ -14,7 +14,7 @@
 import { useEffect, useId, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { disableTwoFactor, enableTwoFactor, keys, newRecoveryCodes, setUpTwoFactor, storeTwoFactor } from '../api/queries.js';
-import type { Me, User } from '../api/types.js';
+import type { User } from '../api/types.js';
 import { Modal } from '../ui/Modal.js';
 import { Refusal, refusalOf, type RefusalInfo } from '../ui/Refusal.js';
 
@@ -37,8 +37,6 @@ const said = (err: unknown): RefusalInfo => {
 /** Which field a refusal is about: it is marked invalid and gets focus, its text selected. */
 const fieldOf = (r: RefusalInfo | null): 'password' | 'code' | null => (r?.code === 'auth.wrong_password' ? 'password' : r?.code === 'two_factor.wrong_code' ? 'code' : null);
 
-/** Whether the person's brand requires two-factor sign-in (`twoFactorRequired` of `GET /api/me`). */
-export const twoFactorRequiredOf = (me: Me): boolean => (me as Me & { twoFactorRequired?: boolean }).twoFactorRequired === true;
 
 /** A base32 key in groups of four, as authenticator apps show and ask for it. */
 export const groupedKey = (secret: string) => secret.replace(/(.{4})(?=.)/gu, '$1 ');
