@@ -217,6 +217,19 @@ interface Traces {
 /** Rows read per page when scanning a table for the person. */
 const SCAN_PAGE = 500;
 
+/**
+ * Rows read a page of SCAN_PAGE at a time, by id: `page(after)` reads the rows with ids above
+ * `after` in id order (at most SCAN_PAGE), `each` handles each page, until one comes back short.
+ */
+async function byPages<R extends { id: unknown }>(page: (after: number) => Promise<R[]>, each: (rows: R[]) => Promise<void>): Promise<void> {
+  for (let after = 0; ;) {
+    const rows = await page(after);
+    await each(rows);
+    if (rows.length < SCAN_PAGE) return;
+    after = Number(rows[rows.length - 1]!.id);
+  }
+}
+
 /** The person's traces outside their messages, identities and contact (see the file's comment). */
 async function eraseTraces(trx: Tx, store: Store, t: Traces): Promise<AlsoErased> {
   const handles = [...new Set(t.identities.map((i) => i.handle.replace(/^@/, '')).filter((h) => h.length >= 2 && h !== ERASED))];
@@ -231,54 +244,54 @@ async function eraseTraces(trx: Tx, store: Store, t: Traces): Promise<AlsoErased
     const r = handleRe ? s.replace(handleRe, `@${ERASED}`) : s;
     return theirs ? t.scrub(r) : r;
   };
-  for (let after = 0; ;) {
-    const rows = await trx.selectFrom('notification').select(['id', 'title', 'body', 'conversation_id']).where('brand_id', '=', t.brandId).where('id', '>', after)
-      .where((eb) => eb.or([
-        ...handles.flatMap((h) => [eb(eb.fn('lower', ['title']), 'like', `%@${h.toLowerCase()}%`), eb(eb.fn('lower', ['body']), 'like', `%@${h.toLowerCase()}%`)]),
-        ...(t.conversations.length ? [eb('conversation_id', 'in', [...t.conversations])] : []),
-      ]))
-      .orderBy('id').limit(SCAN_PAGE).execute();
-    for (const n of rows) {
-      const theirs = n.conversation_id != null && conversations.has(Number(n.conversation_id));
-      const title = scrub(n.title, theirs);
-      const body = scrub(n.body, theirs);
-      if (title === n.title && body === n.body) continue;
-      await trx.updateTable('notification').set({ title, body }).where('id', '=', n.id).execute();
-      out.notifications++;
-    }
-    if (rows.length < SCAN_PAGE) break;
-    after = Number(rows[rows.length - 1]!.id);
-  }
+  await byPages(
+    (after) => trx.selectFrom('notification').select(['id', 'title', 'body', 'conversation_id']).where('brand_id', '=', t.brandId).where('id', '>', after)
+        .where((eb) => eb.or([
+          ...handles.flatMap((h) => [eb(eb.fn('lower', ['title']), 'like', `%@${h.toLowerCase()}%`), eb(eb.fn('lower', ['body']), 'like', `%@${h.toLowerCase()}%`)]),
+          ...(t.conversations.length ? [eb('conversation_id', 'in', [...t.conversations])] : []),
+        ]))
+        .orderBy('id').limit(SCAN_PAGE).execute(),
+    async (rows) => {
+      for (const n of rows) {
+        const theirs = n.conversation_id != null && conversations.has(Number(n.conversation_id));
+        const title = scrub(n.title, theirs);
+        const body = scrub(n.body, theirs);
+        if (title === n.title && body === n.body) continue;
+        await trx.updateTable('notification').set({ title, body }).where('id', '=', n.id).execute();
+        out.notifications++;
+      }
+    },
+  );
 
   // quarantined deliveries of theirs: narrowed in SQL by a substring, decided on the parsed payload
   const needles = [...userIds, ...handles];
   if (needles.length) {
-    for (let after = 0; ;) {
-      const rows = await trx.selectFrom('quarantine').select(['id', 'raw']).where('brand_id', '=', t.brandId).where('id', '>', after)
-        .where((eb) => eb.or(needles.map((n) => eb(eb.fn('lower', ['raw']), 'like', `%${n.toLowerCase()}%`))))
-        .orderBy('id').limit(SCAN_PAGE).execute();
-      const theirs = rows.filter((r) => deliveryOf(r.raw, userIds, handles)).map((r) => Number(r.id));
-      for (const part of inLists(theirs)) {
-        const r = await trx.deleteFrom('quarantine').where(inValues(store, 'id', part, 'bigint')).executeTakeFirst();
-        out.quarantined += Number(r.numDeletedRows);
-      }
-      if (rows.length < SCAN_PAGE) break;
-      after = Number(rows[rows.length - 1]!.id);
-    }
+    await byPages(
+      (after) => trx.selectFrom('quarantine').select(['id', 'raw']).where('brand_id', '=', t.brandId).where('id', '>', after)
+          .where((eb) => eb.or(needles.map((n) => eb(eb.fn('lower', ['raw']), 'like', `%${n.toLowerCase()}%`))))
+          .orderBy('id').limit(SCAN_PAGE).execute(),
+      async (rows) => {
+        const theirs = rows.filter((r) => deliveryOf(r.raw, userIds, handles)).map((r) => Number(r.id));
+        for (const part of inLists(theirs)) {
+          const r = await trx.deleteFrom('quarantine').where(inValues(store, 'id', part, 'bigint')).executeTakeFirst();
+          out.quarantined += Number(r.numDeletedRows);
+        }
+      },
+    );
   }
 
   // live events relayed between processes (minutes old at most): those about their messages or conversations
   if (messages.size || conversations.size) {
-    for (let after = 0; ;) {
-      const rows = await trx.selectFrom('live_event').select(['id', 'data']).where('brand_id', '=', t.brandId).where('id', '>', after).orderBy('id').limit(SCAN_PAGE).execute();
-      const theirs = rows.filter((r) => liveEventAbout(r.data, messages, conversations)).map((r) => Number(r.id));
-      for (const part of inLists(theirs)) {
-        const r = await trx.deleteFrom('live_event').where(inValues(store, 'id', part, 'bigint')).executeTakeFirst();
-        out.liveEvents += Number(r.numDeletedRows);
-      }
-      if (rows.length < SCAN_PAGE) break;
-      after = Number(rows[rows.length - 1]!.id);
-    }
+    await byPages(
+      (after) => trx.selectFrom('live_event').select(['id', 'data']).where('brand_id', '=', t.brandId).where('id', '>', after).orderBy('id').limit(SCAN_PAGE).execute(),
+      async (rows) => {
+        const theirs = rows.filter((r) => liveEventAbout(r.data, messages, conversations)).map((r) => Number(r.id));
+        for (const part of inLists(theirs)) {
+          const r = await trx.deleteFrom('live_event').where(inValues(store, 'id', part, 'bigint')).executeTakeFirst();
+          out.liveEvents += Number(r.numDeletedRows);
+        }
+      },
+    );
   }
 
   // moderation of their posts or of them: the action, rule and status stay, the evidence goes
@@ -422,82 +435,82 @@ async function eraseElsewhere(trx: Tx, t: Elsewhere): Promise<{ brandReplies: nu
   // the brand's words to others: text, review note, the network's answer or the mail as sent. A
   // reply still waiting to go out is left as its author wrote it: rewritten, it would publish
   // "@erased" (whoever holds that name) in a reply to someone else
-  for (let after = 0; ;) {
-    const rows = await trx.selectFrom('message').select(['id', 'conversation_id', 'text', 'text_escaped', 'raw', 'review_note'])
-      .where('brand_id', '=', t.brandId).where('direction', '=', 'outbound').where('status', 'not in', UNSENT).where('id', '>', after).where(naming)
-      .orderBy('id').limit(SCAN_PAGE).execute();
-    for (const m of rows) {
-      if (theirs.has(Number(m.conversation_id))) continue;
-      const original = decodeText(m.text, m.text_escaped);
-      const rewritten = scrub(original);
-      const stored = m.raw == null ? null : jsonText(m.raw as string | Uint8Array);
-      const raw = stored == null ? null : isEmailRaw(stored) ? eraseAddressesFromMail(stored, own, scrub) : scrubPayload(stored, scrub);
-      const reviewNote = m.review_note == null ? null : scrub(m.review_note);
-      if (rewritten === original && raw === stored && reviewNote === m.review_note) continue;
-      const text = encodeText(rewritten);
-      await trx.updateTable('message').set({ text: text.text, text_escaped: text.escaped, raw, review_note: reviewNote }).where('id', '=', m.id).execute();
-      out.brandReplies++;
-    }
-    if (rows.length < SCAN_PAGE) break;
-    after = Number(rows[rows.length - 1]!.id);
-  }
+  await byPages(
+    (after) => trx.selectFrom('message').select(['id', 'conversation_id', 'text', 'text_escaped', 'raw', 'review_note'])
+        .where('brand_id', '=', t.brandId).where('direction', '=', 'outbound').where('status', 'not in', UNSENT).where('id', '>', after).where(naming)
+        .orderBy('id').limit(SCAN_PAGE).execute(),
+    async (rows) => {
+      for (const m of rows) {
+        if (theirs.has(Number(m.conversation_id))) continue;
+        const original = decodeText(m.text, m.text_escaped);
+        const rewritten = scrub(original);
+        const stored = m.raw == null ? null : jsonText(m.raw as string | Uint8Array);
+        const raw = stored == null ? null : isEmailRaw(stored) ? eraseAddressesFromMail(stored, own, scrub) : scrubPayload(stored, scrub);
+        const reviewNote = m.review_note == null ? null : scrub(m.review_note);
+        if (rewritten === original && raw === stored && reviewNote === m.review_note) continue;
+        const text = encodeText(rewritten);
+        await trx.updateTable('message').set({ text: text.text, text_escaped: text.escaped, raw, review_note: reviewNote }).where('id', '=', m.id).execute();
+        out.brandReplies++;
+      }
+    },
+  );
 
   // internal notes on other conversations (a note belongs to one conversation)
-  for (let after = 0; ;) {
-    const rows = await trx.selectFrom('note').select(['id', 'conversation_id', 'text'])
-      .where('brand_id', '=', t.brandId).where('id', '>', after).where(naming)
-      .orderBy('id').limit(SCAN_PAGE).execute();
-    for (const n of rows) {
-      if (theirs.has(Number(n.conversation_id))) continue;
-      const text = scrub(n.text);
-      if (text === n.text) continue;
-      await trx.updateTable('note').set({ text }).where('id', '=', n.id).execute();
-      out.notes++;
-    }
-    if (rows.length < SCAN_PAGE) break;
-    after = Number(rows[rows.length - 1]!.id);
-  }
+  await byPages(
+    (after) => trx.selectFrom('note').select(['id', 'conversation_id', 'text'])
+        .where('brand_id', '=', t.brandId).where('id', '>', after).where(naming)
+        .orderBy('id').limit(SCAN_PAGE).execute(),
+    async (rows) => {
+      for (const n of rows) {
+        if (theirs.has(Number(n.conversation_id))) continue;
+        const text = scrub(n.text);
+        if (text === n.text) continue;
+        await trx.updateTable('note').set({ text }).where('id', '=', n.id).execute();
+        out.notes++;
+      }
+    },
+  );
 
   // stored emails still whole that name their address (their own are redacted: no payload)
   if (addresses.length) {
-    for (let after = 0; ;) {
-      const rows = await trx.selectFrom('message').select(['id', 'direction', 'raw'])
-        .where('brand_id', '=', t.brandId).where('network', '=', 'email').where('id', '>', after)
-        .where('raw', 'is not', null).where('raw', 'not like', RETAINED_PREFIX)
-        .where((eb) => eb.or(addresses.map((a) => eb(eb.fn('lower', ['raw']), 'like', `%${a}%`))))
-        .orderBy('id').limit(SCAN_PAGE).execute();
-      for (const m of rows) {
-        const stored = jsonText(m.raw as string | Uint8Array);
-        const raw = eraseAddressesFromMail(stored, own, m.direction === 'outbound' ? scrub : null);
-        if (raw === stored) continue;
-        await trx.updateTable('message').set({ raw }).where('id', '=', m.id).execute();
-        out.emailPayloads++;
-      }
-      if (rows.length < SCAN_PAGE) break;
-      after = Number(rows[rows.length - 1]!.id);
-    }
+    await byPages(
+      (after) => trx.selectFrom('message').select(['id', 'direction', 'raw'])
+          .where('brand_id', '=', t.brandId).where('network', '=', 'email').where('id', '>', after)
+          .where('raw', 'is not', null).where('raw', 'not like', RETAINED_PREFIX)
+          .where((eb) => eb.or(addresses.map((a) => eb(eb.fn('lower', ['raw']), 'like', `%${a}%`))))
+          .orderBy('id').limit(SCAN_PAGE).execute(),
+      async (rows) => {
+        for (const m of rows) {
+          const stored = jsonText(m.raw as string | Uint8Array);
+          const raw = eraseAddressesFromMail(stored, own, m.direction === 'outbound' ? scrub : null);
+          if (raw === stored) continue;
+          await trx.updateTable('message').set({ raw }).where('id', '=', m.id).execute();
+          out.emailPayloads++;
+        }
+      },
+    );
   }
 
   // stored emails past retention that keep their address's keyed hash among the participants
   if (addresses.length && t.participantKey) {
     const hashes = new Set(addresses.map((a) => participantHash(t.participantKey!, a)));
-    for (let after = 0; ;) {
-      const rows = await trx.selectFrom('message').select(['id', 'raw'])
-        .where('brand_id', '=', t.brandId).where('network', '=', 'email').where('id', '>', after)
-        .where('raw', 'like', RETAINED_PREFIX)
-        // a hash is base64url: `_` matches any character here, and SQLite's LIKE ignores case; the row decides
-        .where((eb) => eb.or([...hashes].map((h) => eb('raw', 'like', `%${h}%`))))
-        .orderBy('id').limit(SCAN_PAGE).execute();
-      for (const m of rows) {
-        const stored = jsonText(m.raw as string | Uint8Array);
-        const raw = withoutParticipants(stored, hashes);
-        if (raw === stored) continue;
-        await trx.updateTable('message').set({ raw }).where('id', '=', m.id).execute();
-        out.emailPayloads++;
-      }
-      if (rows.length < SCAN_PAGE) break;
-      after = Number(rows[rows.length - 1]!.id);
-    }
+    await byPages(
+      (after) => trx.selectFrom('message').select(['id', 'raw'])
+          .where('brand_id', '=', t.brandId).where('network', '=', 'email').where('id', '>', after)
+          .where('raw', 'like', RETAINED_PREFIX)
+          // a hash is base64url: `_` matches any character here, and SQLite's LIKE ignores case; the row decides
+          .where((eb) => eb.or([...hashes].map((h) => eb('raw', 'like', `%${h}%`))))
+          .orderBy('id').limit(SCAN_PAGE).execute(),
+      async (rows) => {
+        for (const m of rows) {
+          const stored = jsonText(m.raw as string | Uint8Array);
+          const raw = withoutParticipants(stored, hashes);
+          if (raw === stored) continue;
+          await trx.updateTable('message').set({ raw }).where('id', '=', m.id).execute();
+          out.emailPayloads++;
+        }
+      },
+    );
   }
   return out;
 }

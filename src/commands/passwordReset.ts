@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError, conflict, forbidden, notFound } from '../errors.js';
 import { hashPassword } from '../lib/password.js';
-import { revokeTokensOf, sha256 } from '../server/auth.js';
+import { endSessionsOf, revokeTokensOf, sha256 } from '../server/auth.js';
 import { audit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
 import type { Actor } from './context.js';
@@ -103,7 +103,7 @@ export async function usePasswordReset(store: Store, p: UsePasswordResetProps, n
     // thrown out of the transaction: the link stays as it was
     if (u.disabled_at != null) throw invalidResetLink();
     await trx.updateTable('app_user').set({ password_hash: passwordHash }).where('id', '=', u.id).execute();
-    const sessionsEnded = Number((await trx.deleteFrom('session').where('user_id', '=', u.id).executeTakeFirst()).numDeletedRows);
+    const sessionsEnded = await endSessionsOf(trx, u.id);
     const tokensRevoked = await revokeTokensOf(trx, u.id, now);
     await audit(trx, { brandId: u.brand_id, actor: `user:${u.id}`, action: 'user.password_reset', subjectType: 'user', subjectId: u.id, data: { sessionsEnded, ...(tokensRevoked ? { tokensRevoked } : {}) } }, now);
     return { userId: u.id, sessionsEnded, tokensRevoked };

@@ -15,11 +15,11 @@
 import { AppError, conflict, notFound } from '../errors.js';
 import type { SecretBox } from '../lib/secrets.js';
 import { hashRecoveryCode, matchRecoveryCode, newRecoveryCodes, newTotpSecret, normaliseRecoveryCode, otpauthUri, totpCodeOf, verifyTotp } from '../lib/totp.js';
+import { endSessionsOf } from '../server/auth.js';
 import { audit } from '../store/audit.js';
 import { brandRequiresTwoFactor, twoFactorStaysOn } from './twoFactorPolicy.js';
 import type { Kysely } from 'kysely';
 import type { DB, User } from '../store/schema.js';
-import type { Tx } from '../store/util.js';
 import type { Actor } from './context.js';
 
 export interface TwoFactorDeps {
@@ -33,8 +33,6 @@ export type SecondFactor = 'totp' | 'recovery';
 export const wrongCode = () => new AppError(403, 'two_factor.wrong_code', 'that code is not right (or was already used): enter the current code from your authenticator app, or an unused recovery code');
 const notEnabled = () => conflict('two_factor.not_enabled', 'two-factor sign-in is not turned on');
 
-/** Whether a person signs in with a second factor. */
-export const twoFactorEnabled = (u: Pick<User, 'totp_enabled_at'>): boolean => u.totp_enabled_at != null;
 
 const recoveryHashes = (json: string | null): string[] => {
   try {
@@ -84,7 +82,7 @@ export interface BeginSetupProps {
  * A new secret for the person's authenticator app, pending until `enableTwoFactor` sees a code
  * from it (calling again replaces a pending one). 409 `two_factor.enabled` when it is on already.
  */
-export async function beginTwoFactorSetup(deps: TwoFactorDeps, p: BeginSetupProps, _now: number): Promise<{ secret: string; uri: string }> {
+export async function beginTwoFactorSetup(deps: TwoFactorDeps, p: BeginSetupProps): Promise<{ secret: string; uri: string }> {
   const secret = newTotpSecret();
   const r = await deps.db.updateTable('app_user').set({ totp_secret: deps.secrets.seal(secret), totp_last_step: null, totp_recovery: null })
     .where('id', '=', p.user.id).where('totp_enabled_at', 'is', null).executeTakeFirst();
@@ -121,7 +119,7 @@ export async function enableTwoFactor(deps: TwoFactorDeps, p: EnableProps, now: 
     const r = await trx.updateTable('app_user').set({ totp_enabled_at: now, totp_last_step: step, totp_recovery: JSON.stringify(recoveryCodes.map(hashRecoveryCode)) })
       .where('id', '=', p.userId).where('totp_enabled_at', 'is', null).where('totp_secret', '=', sealed).executeTakeFirst();
     if (Number(r.numUpdatedRows) !== 1) throw notSetUp();
-    const ended = await endSessions(trx, p.userId, p.keepSessionId);
+    const ended = await endSessionsOf(trx, p.userId, p.keepSessionId);
     await audit(trx, { brandId: u.brand_id, actor: p.actor.name, action: 'user.two_factor_enabled', subjectType: 'user', subjectId: p.userId, data: { sessionsEnded: ended } }, now);
   });
   return { recoveryCodes };
@@ -139,23 +137,32 @@ export interface ConfirmedChangeProps {
  * 409 `two_factor.required` while the brand requires it (the code is not used up), 403 `two_factor.wrong_code`.
  */
 export async function disableTwoFactor(deps: TwoFactorDeps, p: ConfirmedChangeProps, now: number): Promise<void> {
-  const u = await deps.db.selectFrom('app_user').select(['brand_id', 'totp_enabled_at']).where('id', '=', p.userId).executeTakeFirstOrThrow();
-  if (u.totp_enabled_at == null) throw notEnabled();
-  if (await brandRequiresTwoFactor(deps.db, u.brand_id)) throw twoFactorStaysOn();
-  const factor = await useSecondFactor(deps, p.userId, p.code, now);
-  if (!factor) throw wrongCode();
+  const { u, factor } = await confirmedByCode(deps, p, now, async (brandId) => {
+    if (await brandRequiresTwoFactor(deps.db, brandId)) throw twoFactorStaysOn();
+  });
   await deps.db.transaction().execute(async (trx) => {
     await trx.updateTable('app_user').set(CLEARED).where('id', '=', p.userId).execute();
     await audit(trx, { brandId: u.brand_id, actor: p.actor.name, action: 'user.two_factor_disabled', subjectType: 'user', subjectId: p.userId, data: { secondFactor: factor } }, now);
   });
 }
 
-/** New recovery codes (the password already checked), with a code; the old ones are void. 409 `two_factor.not_enabled`, 403 `two_factor.wrong_code`. */
-export async function renewRecoveryCodes(deps: TwoFactorDeps, p: ConfirmedChangeProps, now: number): Promise<{ recoveryCodes: string[] }> {
+/**
+ * A change to someone's two-factor sign-in confirmed with a code: it must be on (409
+ * `two_factor.not_enabled`), `before` may refuse first (the code is then not used up), and the
+ * code is taken (403 `two_factor.wrong_code`).
+ */
+async function confirmedByCode(deps: TwoFactorDeps, p: ConfirmedChangeProps, now: number, before?: (brandId: number) => Promise<void>): Promise<{ u: { brand_id: number }; factor: SecondFactor }> {
   const u = await deps.db.selectFrom('app_user').select(['brand_id', 'totp_enabled_at']).where('id', '=', p.userId).executeTakeFirstOrThrow();
   if (u.totp_enabled_at == null) throw notEnabled();
+  await before?.(u.brand_id);
   const factor = await useSecondFactor(deps, p.userId, p.code, now);
   if (!factor) throw wrongCode();
+  return { u, factor };
+}
+
+/** New recovery codes (the password already checked), with a code; the old ones are void. 409 `two_factor.not_enabled`, 403 `two_factor.wrong_code`. */
+export async function renewRecoveryCodes(deps: TwoFactorDeps, p: ConfirmedChangeProps, now: number): Promise<{ recoveryCodes: string[] }> {
+  const { u, factor } = await confirmedByCode(deps, p, now);
   const recoveryCodes = newRecoveryCodes();
   await deps.db.transaction().execute(async (trx) => {
     const r = await trx.updateTable('app_user').set({ totp_recovery: JSON.stringify(recoveryCodes.map(hashRecoveryCode)) }).where('id', '=', p.userId).where('totp_enabled_at', 'is not', null).executeTakeFirst();
@@ -182,7 +189,7 @@ export async function resetTwoFactor(db: Kysely<DB>, p: ResetProps, now: number)
     if (!u) throw notFound('user');
     if (u.totp_enabled_at == null) throw notEnabled();
     await trx.updateTable('app_user').set(CLEARED).where('id', '=', u.id).execute();
-    const sessionsEnded = await endSessions(trx, u.id);
+    const sessionsEnded = await endSessionsOf(trx, u.id);
     await audit(trx, { brandId: p.actor.brandId, actor: p.actor.name, action: 'user.two_factor_reset', subjectType: 'user', subjectId: u.id, data: { sessionsEnded } }, now);
     return { sessionsEnded };
   });
@@ -190,8 +197,3 @@ export async function resetTwoFactor(db: Kysely<DB>, p: ResetProps, now: number)
 
 const CLEARED = { totp_secret: null, totp_enabled_at: null, totp_last_step: null, totp_recovery: null };
 
-async function endSessions(trx: Tx, userId: number, keep?: string): Promise<number> {
-  let q = trx.deleteFrom('session').where('user_id', '=', userId);
-  if (keep) q = q.where('id', '!=', keep);
-  return Number((await q.executeTakeFirst()).numDeletedRows);
-}

@@ -11,8 +11,12 @@
  */
 import { AppError, conflict } from '../errors.js';
 import { parseObject } from '../lib/json.js';
+import type { User } from '../store/schema.js';
 import type { Tx } from '../store/util.js';
 import { securityOf } from '../workflow/settings.js';
+
+/** Whether a person signs in with a second factor. */
+export const twoFactorEnabled = (u: Pick<User, 'totp_enabled_at'>): boolean => u.totp_enabled_at != null;
 
 /** What someone the policy applies to hears on every other route until they set it up. */
 export const twoFactorRequired = () => new AppError(403, 'two_factor.required', 'your desk requires two-factor sign-in: set it up to go on');

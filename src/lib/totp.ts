@@ -81,10 +81,12 @@ export function otpauthUri(secret: string, account: string, issuer = 'Parley'): 
   return `otpauth://totp/${label}?secret=${secret}&issuer=${encodeURIComponent(issuer)}&algorithm=SHA1&digits=${TOTP_DIGITS}&period=${TOTP_PERIOD_S}`;
 }
 
+const TOTP_CODE = new RegExp(`^\\d{${TOTP_DIGITS}}$`);
+
 /** The digits of a typed TOTP code (spaces allowed, as apps show `123 456`), or null when it is not one. */
 export function totpCodeOf(input: string): string | null {
   const digits = input.replace(/\s/g, '');
-  return new RegExp(`^\\d{${TOTP_DIGITS}}$`).test(digits) ? digits : null;
+  return TOTP_CODE.test(digits) ? digits : null;
 }
 
 const sameText = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));

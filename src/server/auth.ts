@@ -7,8 +7,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../commands/context.js';
-import { twoFactorEnabled } from '../commands/twoFactor.js';
-import { twoFactorRequired } from '../commands/twoFactorPolicy.js';
+import { twoFactorEnabled, twoFactorRequired } from '../commands/twoFactorPolicy.js';
 import type { Role } from '../core/types.js';
 import { AppError } from '../errors.js';
 import type { Store } from '../store/db.js';
@@ -70,6 +69,13 @@ export async function createApiToken(store: Store, user: User, name: string, now
 export async function revokeTokensOf(db: Tx, userId: number, now: number): Promise<number> {
   const r = await db.updateTable('api_token').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
   return Number(r.numUpdatedRows);
+}
+
+/** Sign a person out of every session (but `keep`, the one making the change); how many ended. */
+export async function endSessionsOf(db: Tx, userId: number, keep?: string | null): Promise<number> {
+  let q = db.deleteFrom('session').where('user_id', '=', userId);
+  if (keep) q = q.where('id', '!=', keep);
+  return Number((await q.executeTakeFirst()).numDeletedRows);
 }
 
 function actorFor(user: User, via: 'session' | 'token', tokenId?: number): Actor {

@@ -11,7 +11,7 @@ import { hashPassword, verifyPassword } from '../../lib/password.js';
 import { audit } from '../../store/audit.js';
 import type { Tx } from '../../store/util.js';
 import { groupExpertTargetMin } from '../../workflow/settings.js';
-import { createApiToken, LoginLimiter, requireRole, revokeTokensOf, type AuthContext } from '../auth.js';
+import { createApiToken, endSessionsOf, LoginLimiter, requireRole, revokeTokensOf, type AuthContext } from '../auth.js';
 import type { App } from '../http.js';
 import { healthViewFor } from '../../channels/healthSummary.js';
 import { presentChannelAccount, presentUser } from '../presenters.js';
@@ -134,7 +134,7 @@ export function adminRoutes(app: App) {
       await s.store.db.transaction().execute(async (trx) => {
         await trx.updateTable('app_user').set({ password_hash: hash }).where('id', '=', a.user.id).execute();
         // this browser stays signed in; every other one signs in again with the new password
-        await trx.deleteFrom('session').where('user_id', '=', a.user.id).where('id', '!=', a.sessionId!).execute();
+        await endSessionsOf(trx, a.user.id, a.sessionId);
         // and every API token made as them: one made with a stolen session must not outlive the new password
         const tokensRevoked = await revokeTokensOf(trx, a.user.id, now);
         await audit(trx, { brandId: a.user.brand_id, actor: a.actor.name, action: 'user.password_changed', subjectType: 'user', subjectId: a.user.id, data: tokensRevoked ? { tokensRevoked } : undefined }, now);
@@ -169,7 +169,7 @@ export function adminRoutes(app: App) {
   }, async (req, reply) => {
     const a = requireRole(req);
     sessionOnly(a);
-    return confirmed(a, reply, req.body.currentPassword, () => beginTwoFactorSetup(twoFactorDeps, { actor: a.actor, user: a.user }, s.clock.now()));
+    return confirmed(a, reply, req.body.currentPassword, () => beginTwoFactorSetup(twoFactorDeps, { actor: a.actor, user: a.user }));
   });
 
   app.post('/api/me/two-factor/enable', {

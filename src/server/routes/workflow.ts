@@ -15,7 +15,7 @@ import { decodeText } from '../../store/text.js';
 import type { ChannelAccount } from '../../store/schema.js';
 import { lockBrand } from '../../store/util.js';
 import { checkCalendar, settingsPatchSchema } from '../../workflow/settings.js';
-import { requireRole } from '../auth.js';
+import { endSessionsOf, requireRole } from '../auth.js';
 import type { App } from '../http.js';
 import { NEW_PASSWORD } from './admin.js';
 import { presentUser } from '../presenters.js';
@@ -167,10 +167,8 @@ export function workflowRoutes(app: App) {
       await audit(trx, { brandId: a.user.brand_id, actor: a.actor.name, action: 'user.updated', subjectType: 'user', subjectId: u.id, data: { ...b, ...(passwordHash ? { password: 'set' } : {}) } }, now);
       if (passwordHash) {
         // whoever was signed in as them (the old password's holder) signs in again; an admin setting their own keeps this session
-        let ended = trx.deleteFrom('session').where('user_id', '=', u.id);
-        if (u.id === a.user.id && a.sessionId) ended = ended.where('id', '!=', a.sessionId);
-        const r = await ended.executeTakeFirst();
-        await audit(trx, { brandId: a.user.brand_id, actor: a.actor.name, action: 'user.password_set', subjectType: 'user', subjectId: u.id, data: { sessionsEnded: Number(r.numDeletedRows) } }, now);
+        const sessionsEnded = await endSessionsOf(trx, u.id, u.id === a.user.id ? a.sessionId : null);
+        await audit(trx, { brandId: a.user.brand_id, actor: a.actor.name, action: 'user.password_set', subjectType: 'user', subjectId: u.id, data: { sessionsEnded } }, now);
       }
       return trx.selectFrom('app_user').selectAll().where('id', '=', u.id).executeTakeFirstOrThrow();
     });
