@@ -66,6 +66,13 @@ async function setFlags(userId: number, flags: string[]) {
   expect(r.status).toBe(200);
 }
 
+/**
+ * Type into whatever has focus (the composer, focused before the session ended). Not through
+ * a locator: the page goes to sign-in as soon as any request meets the ended session, which
+ * may come first.
+ */
+const keepWriting = (page: Page, text: string) => page.keyboard.type(text);
+
 /** End a person's sessions on the server (as an expiry does). */
 async function expireSessions(userId: number) {
   await desk.db.store.db.deleteFrom('session').where('user_id', '=', userId).execute();
@@ -227,21 +234,29 @@ describe('sign-out and the next person on the tab', () => {
     const box = ana.page.locator('.composer-text');
     const draft = 'Hi Patron, sorry about that! Could you check with your neighbours';
     await box.fill(draft);
-    await expireSessions(desk.users.ana);
-    // she keeps writing: the live checks meet the ended session
     await box.press('End');
-    await box.pressSequentially(' first?');
+    await expireSessions(desk.users.ana);
+    // she keeps writing: the live checks meet the ended session. The page may notice it
+    // before she types, or halfway (the check of what she filled in, a heartbeat): then the
+    // textarea is gone with the page, so the keys go to whatever has focus, not to a locator
+    // that would wait for the textarea forever
+    await keepWriting(ana.page, ' first?');
     await ana.page.waitForURL(/\/login\?redirect=/, { timeout: 15_000 });
     await ana.page.getByLabel('Email').fill('ana@acme.test');
     await ana.page.getByLabel('Password').fill('correct horse battery');
     await ana.page.getByRole('button', { name: 'Sign in' }).click();
     await ana.page.waitForURL(new RegExp(`[?&]c=${conversationId}`));
     await ana.page.locator('.conversation .conv-title h2').waitFor();
-    await eventually(async () => (await box.inputValue()).startsWith(draft), 'the draft kept for Ana', 5000);
+    // what she wrote before the page noticed, and nothing else
+    await eventually(async () => {
+      const kept = await box.inputValue();
+      return kept.startsWith(draft) && `${draft} first?`.startsWith(kept);
+    }, 'the draft kept for Ana', 5000);
 
     // expired again, and now Ben signs in on this tab
+    await box.press('End');
     await expireSessions(desk.users.ana);
-    await box.pressSequentially(' Thanks!');
+    await keepWriting(ana.page, ' Thanks!');
     await ana.page.waitForURL(/\/login\?redirect=/, { timeout: 15_000 });
     await ana.page.getByLabel('Email').fill('ben@acme.test');
     await ana.page.getByLabel('Password').fill('correct horse battery');
