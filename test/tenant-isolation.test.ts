@@ -32,6 +32,8 @@ interface Ids {
   admin: number; agent: number; approver: number; expert: number;
   account: number; team: number; conversation: number; message: number; contact: number; note: number;
   approval: number; expertRequest: number; incident: number; guideline: number; snippet: number; playbook: number; token: number; notification: number;
+  /** The brand's single sign-on provider. */
+  ssoProvider: number;
   /** A customer who writes to both brands (the same person on the same network). */
   sharedConversation: number; sharedContact: number;
   /** The brand's page on a network that moderates. */
@@ -56,6 +58,7 @@ const PATH_IDS: Record<string, Kind> = {
   '/api/incidents/:id': 'incident',
   '/api/guidelines/:id': 'guideline',
   '/api/messages/:id': 'message',
+  '/api/sso/providers/:id': 'ssoProvider',
 };
 
 /** Which record a querystring parameter names; every other parameter is listed as not an id. */
@@ -65,6 +68,7 @@ const QUERY_IDS: Record<string, Kind> = {
 const QUERY_NOT_IDS = new Set([
   'view', 'status', 'network', 'priorityMin', 'label', 'sentiment', 'category', 'dueWithinMin', 'q', 'sort', 'cursor', 'limit', 'triageAction', 'origin', 'total', 'before', 'lastEventId',
   'from', 'to', 'visibility', 'business', 'format', 'ahtS', 'ahtSource', 'ahtMinSamples', 'serviceLevel', 'answerWithinS', 'shrinkage', 'maxOccupancy', 'concurrency', 'patienceS', 'action', 'subjectType',
+  'next', 'code', 'state', 'iss', 'session_state', 'error', 'error_description',
 ]);
 
 const WORKERS: Role[] = ['agent', 'approver', 'admin'];
@@ -94,6 +98,15 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/auth/login': { roles: 'public' },
   'POST /api/auth/password-reset/lookup': { roles: 'public' },
   'POST /api/auth/password-reset': { roles: 'public' },
+  'GET /api/auth/sso/providers': { roles: 'public' },
+  'GET /api/auth/sso/:id/start': { roles: 'public' },
+  'GET /api/auth/sso/callback': { roles: 'public' },
+  'GET /api/sso/providers': { roles: ['admin'] },
+  // nothing listens at that issuer: the admin's call ends at the discovery (400), nothing is made
+  'POST /api/sso/providers': { roles: ['admin'], body: () => ({ label: 'Sweep IdP', issuer: 'http://127.0.0.1:9', clientId: 'sweep', clientSecret: 'sweep secret', allowedDomains: [], autoProvisionRole: null, passwordSignIn: 'everyone', trustsMfa: false, enabled: true }) },
+  'PATCH /api/sso/providers/:id': { roles: ['admin'], body: () => ({ label: 'Swept IdP' }) },
+  'DELETE /api/sso/providers/:id': { roles: ['admin'] },
+  'POST /api/sso/providers/:id/check': { roles: ['admin'] },
   'GET /api/webhooks/:network/:accountId': { roles: 'public' },
   'POST /api/webhooks/:network/:accountId': { roles: 'public' },
   'GET /webchat/widget.js': { roles: 'public' },
@@ -294,9 +307,12 @@ for (const dialect of DIALECTS) {
       const playbook = ok(await c.approver!.post('/api/playbooks', { title: `${mark} playbook`, match: {}, outline: [`${mark} first step`] }), 'playbook').id;
       const token = ok(await admin.post('/api/tokens', { name: `${mark} token` }), 'token').id;
       ok(await c.approver!.req('PUT', '/api/staffing/roster', { roster: new Array(168).fill(2) }), 'roster');
+      // a provider (made in the database: the API would fetch its discovery document first)
+      const brandOf = await desk.db.store.db.selectFrom('app_user').select('brand_id').where('id', '=', users.admin).executeTakeFirstOrThrow();
+      const ssoProvider = (await desk.db.store.db.insertInto('sso_provider').values({ brand_id: brandOf.brand_id, label: `${mark} IdP`, issuer: 'https://idp.example.test', client_id: `${mark}-client`, client_secret: null, allowed_domains: '[]', auto_provision_role: null, password_sign_in: 'everyone', trusts_mfa: 0, enabled: 0, created_at: Date.now(), updated_at: Date.now() }).returning('id').executeTakeFirstOrThrow()).id;
       const notifications = ok(await c.approver!.get('/api/notifications'), 'notifications').items as { id: number }[];
       expect(notifications.length, `${mark}: the approver is told of the draft`).toBeGreaterThan(0);
-      return { ...users, account, team, conversation: first.conversationId, message: first.messageId, contact, note, approval, expertRequest, incident, guideline, snippet, playbook, token, notification: notifications[0]!.id, sharedConversation: shared.conversationId, sharedContact, page };
+      return { ...users, account, team, conversation: first.conversationId, message: first.messageId, contact, note, approval, expertRequest, incident, guideline, snippet, playbook, token, notification: notifications[0]!.id, ssoProvider, sharedConversation: shared.conversationId, sharedContact, page };
     }
 
     /** Brand B's rows in every table (the brand's own, and its teams' members and conversations' labels). */

@@ -7,7 +7,9 @@
  * stay open marked `config: { allowWithoutSecondFactor: true }`). Nobody of the brand turns it
  * off while it is required (409). An admin's reset for someone who lost their phone stays
  * allowed: they set it up again at their next sign-in. API tokens are machine access, made by an
- * admin and revoked by one: the policy does not apply to them.
+ * admin and revoked by one: the policy does not apply to them. A session signed in with a single
+ * sign-on provider whose admin states it enforces MFA (`trusts_mfa`, docs/sso.md) satisfies it: the
+ * second factor was asked by the provider. Without that, an SSO session is held like any other.
  */
 import { AppError, conflict } from '../errors.js';
 import { parseObject } from '../lib/json.js';
@@ -34,3 +36,11 @@ export async function brandRequiresTwoFactor(db: Tx, brandId: number): Promise<b
   const workflow = parseObject(row?.settings).workflow as { security?: unknown } | undefined;
   return securityOf(workflow?.security).twoFactorRequired;
 }
+
+/**
+ * Whether a session signed in with this single sign-on provider satisfies the policy: the brand's
+ * admin states the provider enforces MFA, and it is still enabled (turning either off holds its
+ * sessions to the policy again at their next request). Null: not an SSO session.
+ */
+export const ssoSatisfiesTwoFactor = (provider: { trusts_mfa: number | null; enabled: number | null } | null): boolean =>
+  provider != null && Number(provider.trusts_mfa) === 1 && Number(provider.enabled) === 1;

@@ -7,7 +7,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../commands/context.js';
-import { twoFactorEnabled, twoFactorRequired } from '../commands/twoFactorPolicy.js';
+import { ssoSatisfiesTwoFactor, twoFactorEnabled, twoFactorRequired } from '../commands/twoFactorPolicy.js';
 import type { Role } from '../core/types.js';
 import { AppError } from '../errors.js';
 import type { Store } from '../store/db.js';
@@ -19,12 +19,21 @@ export const SESSION_TTL_MS = 14 * 24 * 3600_000;
 /** However active, a session ends this long after sign-in (a stolen cookie does not live for ever). */
 export const SESSION_MAX_AGE_MS = 30 * 24 * 3600_000;
 
+/** Whether a session has run out: idle past its expiry, or older than SESSION_MAX_AGE_MS however active. */
+export const sessionRunOut = (s: { expires_at: number | string; created_at: number | string }, now: number): boolean =>
+  Number(s.expires_at) < now || now - Number(s.created_at) >= SESSION_MAX_AGE_MS;
+
 export interface AuthContext {
   user: User;
   actor: Actor;
   via: 'session' | 'token';
   sessionId?: string;
   csrfToken?: string;
+  /**
+   * The session was signed in with a single sign-on provider that the brand's admin states
+   * enforces MFA (and is still enabled): it satisfies the brand's two-factor policy.
+   */
+  mfaBySso?: boolean;
 }
 
 declare module 'fastify' {
@@ -45,12 +54,12 @@ declare module 'fastify' {
 export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const token = (bytes = 32) => randomBytes(bytes).toString('base64url');
 
-export async function createSession(store: Store, user: User, now: number, meta: { ip?: string; userAgent?: string }) {
+export async function createSession(store: Store, user: User, now: number, meta: { ip?: string; userAgent?: string; ssoProviderId?: number }) {
   const raw = token();
   const csrf = token(24);
   await store.db
     .insertInto('session')
-    .values({ id: sha256(raw), user_id: user.id, csrf_token: csrf, created_at: now, expires_at: now + SESSION_TTL_MS, last_seen_at: now, ip: meta.ip ?? null, user_agent: meta.userAgent?.slice(0, 300) ?? null })
+    .values({ id: sha256(raw), user_id: user.id, csrf_token: csrf, created_at: now, expires_at: now + SESSION_TTL_MS, last_seen_at: now, ip: meta.ip ?? null, user_agent: meta.userAgent?.slice(0, 300) ?? null, sso_provider_id: meta.ssoProviderId ?? null })
     .execute();
   return { cookie: raw, csrfToken: csrf };
 }
@@ -109,11 +118,12 @@ export async function authenticate(store: Store, req: FastifyRequest, now: numbe
     .selectFrom('session')
     .innerJoin('app_user', 'app_user.id', 'session.user_id')
     .selectAll('app_user')
-    .select(['session.csrf_token', 'session.expires_at', 'session.last_seen_at as session_seen', 'session.created_at as session_created'])
+    .leftJoin('sso_provider', 'sso_provider.id', 'session.sso_provider_id')
+    .select(['session.csrf_token', 'session.expires_at', 'session.last_seen_at as session_seen', 'session.created_at as session_created', 'sso_provider.trusts_mfa as sso_trusts_mfa', 'sso_provider.enabled as sso_enabled'])
     .where('session.id', '=', sid)
     .executeTakeFirst();
-  if (!row || row.expires_at < now || now - Number(row.session_created) >= SESSION_MAX_AGE_MS || row.disabled_at) throw new AppError(401, 'auth.session_expired', 'your session has ended; sign in again');
-  const { csrf_token, expires_at: _e, session_seen, session_created: _c, ...user } = row;
+  if (!row || sessionRunOut({ expires_at: row.expires_at, created_at: row.session_created }, now) || row.disabled_at) throw new AppError(401, 'auth.session_expired', 'your session has ended; sign in again');
+  const { csrf_token, expires_at: _e, session_seen, session_created: _c, sso_trusts_mfa, sso_enabled, ...user } = row;
   if (UNSAFE.has(req.method)) {
     const sent = req.headers['x-csrf-token'];
     const ok = typeof sent === 'string' && sent.length === csrf_token.length && timingSafeEqual(Buffer.from(sent), Buffer.from(csrf_token));
@@ -123,17 +133,18 @@ export async function authenticate(store: Store, req: FastifyRequest, now: numbe
     await store.db.updateTable('session').set({ last_seen_at: now, expires_at: Math.min(now + SESSION_TTL_MS, Number(row.session_created) + SESSION_MAX_AGE_MS) }).where('id', '=', sid).execute();
     await store.db.updateTable('app_user').set({ last_seen_at: now }).where('id', '=', user.id).execute();
   }
-  return { user, actor: actorFor(user, 'session'), via: 'session', sessionId: sid, csrfToken: csrf_token };
+  return { user, actor: actorFor(user, 'session'), via: 'session', sessionId: sid, csrfToken: csrf_token, mfaBySso: ssoSatisfiesTwoFactor({ trusts_mfa: sso_trusts_mfa, enabled: sso_enabled }) };
 }
 
 /**
  * A brand that requires two-factor sign-in (../commands/twoFactorPolicy.ts): a session of
  * someone of it without two-factor sign-in on is refused with 403 `two_factor.required`, so
- * the only way on is to set it up. API tokens pass: they are machine access, made and revoked
+ * the only way on is to set it up; a session signed in with a single sign-on provider trusted to
+ * enforce MFA passes (`mfaBySso`). API tokens pass: they are machine access, made and revoked
  * by admins. `brandRequires` is asked only for a session without it, and may cache.
  */
 export async function requireSecondFactorByPolicy(auth: AuthContext, brandRequires: (brandId: number) => Promise<boolean>): Promise<void> {
-  if (auth.via !== 'session' || twoFactorEnabled(auth.user)) return;
+  if (auth.via !== 'session' || twoFactorEnabled(auth.user) || auth.mfaBySso) return;
   if (await brandRequires(auth.user.brand_id)) throw twoFactorRequired();
 }
 

@@ -25,6 +25,7 @@ import { workflowRoutes } from './routes/workflow.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { webchatRoutes } from './routes/webchat.js';
 import { authRoutes } from './routes/auth.js';
+import { ssoRoutes } from './routes/sso.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { eventRoutes } from './routes/events.js';
 import { ingestRoutes } from './routes/ingest.js';
@@ -173,6 +174,7 @@ export async function buildServer(services: Services, extraRoutes: RouteModule[]
 
   systemRoutes(app);
   authRoutes(app);
+  ssoRoutes(app);
   conversationRoutes(app);
   ingestRoutes(app);
   adminRoutes(app);

@@ -73,6 +73,8 @@ export interface SessionTable {
   last_seen_at: number;
   ip: string | null;
   user_agent: string | null;
+  /** The single sign-on provider the session was signed in with; null: a password (migration 20261206T0700_sso). */
+  sso_provider_id: number | null;
 }
 
 export interface ApiTokenTable {
@@ -87,6 +89,55 @@ export interface ApiTokenTable {
   revoked_at: number | null;
   /** null: until revoked. */
   expires_at: number | null;
+}
+
+/** A brand's OpenID Connect identity provider (migration 20261206T0700_sso). */
+export interface SsoProviderTable {
+  id: Id;
+  brand_id: number;
+  label: string;
+  issuer: string;
+  client_id: string;
+  /** Sealed with the instance SecretBox; never returned by the API. */
+  client_secret: string | null;
+  /** JSON array of lower-case domains; [] = any verified email of an existing person. */
+  allowed_domains: string;
+  /** null: only people who already have an account sign in. Never admin. */
+  auto_provision_role: string | null;
+  /** `everyone` | `admins` (then the brand's other people sign in only with a provider). */
+  password_sign_in: string;
+  /** 1: the admin states the provider enforces MFA; its sign-ins satisfy the two-factor policy. */
+  trusts_mfa: number;
+  enabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Who a provider's subject is in Parley. */
+export interface SsoIdentityTable {
+  id: Id;
+  provider_id: number;
+  subject: string;
+  user_id: number;
+  created_at: number;
+  last_login_at: number | null;
+}
+
+/** A started single sign-on: taken once, within 10 minutes. */
+export interface SsoLoginTable {
+  id: Id;
+  provider_id: number;
+  /** sha256 (hex) of the `state` sent to the provider. */
+  state_hash: string;
+  /** sha256 (hex) of the cookie that binds the sign-in to the browser that started it. */
+  browser_hash: string;
+  nonce: string;
+  code_verifier: string;
+  redirect_uri: string;
+  next_path: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
 }
 
 /** A one-time password reset link an admin issued (migration 20261206T0400_password_reset). */
@@ -576,6 +627,9 @@ export interface DB {
   session: SessionTable;
   api_token: ApiTokenTable;
   password_reset: PasswordResetTable;
+  sso_provider: SsoProviderTable;
+  sso_identity: SsoIdentityTable;
+  sso_login: SsoLoginTable;
   channel_account: ChannelAccountTable;
   contact: ContactTable;
   contact_identity: ContactIdentityTable;

@@ -4,13 +4,13 @@
  * the session and keeps the live connection open.
  */
 import { useEffect } from 'react';
-import { createRootRoute, createRoute, createRouter, lazyRouteComponent, Navigate, Outlet, redirect, useRouterState } from '@tanstack/react-router';
+import { createRootRoute, createRoute, createRouter, lazyRouteComponent, Navigate, Outlet, redirect, useNavigate, useRouterState } from '@tanstack/react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { setCsrfToken, setUnauthorizedHandler } from './api/client.js';
 import { keys, signedOut, useMe } from './api/queries.js';
 import { useLiveEvents } from './live/events.js';
 import { setViewer } from './live/listCache.js';
-import { claimTab, LoginPage } from './shell/LoginPage.js';
+import { cameBackFromSso, claimTab, LoginPage } from './shell/LoginPage.js';
 import { InboxPage } from './inbox/InboxPage.js';
 import { isView, parseInboxSearch } from './inbox/search.js';
 import { isSection, parseReportsSearch } from './reports/search.js';
@@ -33,6 +33,7 @@ if (typeof window !== 'undefined') {
 
 function Root() {
   const qc = useQueryClient();
+  const navigate = useNavigate();
   const me = useMe();
   const path = useRouterState({ select: (s) => s.location.pathname });
   const href = useRouterState({ select: (s) => s.location.href });
@@ -47,12 +48,16 @@ function Root() {
   useEffect(() => {
     if (me.data) {
       signedOutOnPurpose = false;
-      // someone else's session on this tab before (a reload after another sign-in): forget theirs
-      claimTab(qc, me.data.user.id);
+      // someone else's session on this tab before (a reload after another sign-in, or a single
+      // sign-on, which comes back by a redirect): forget theirs
+      const switched = claimTab(qc, me.data.user.id);
+      // a single sign-on returns to the page the sign-in page was given as the way back, which was
+      // the previous person's (their session expired): someone else does not stay on it
+      if (cameBackFromSso() && switched) void navigate({ to: '/inbox/$view', params: { view: 'open' }, replace: true });
       setCsrfToken(me.data.csrfToken);
       setViewer({ userId: me.data.user.id, teamIds: me.data.teams.map((t) => t.id) });
     }
-  }, [me.data, qc]);
+  }, [me.data, qc, navigate]);
   useLiveEvents(signedIn);
   useWorkflowLive(signedIn);
 
@@ -91,10 +96,12 @@ const rootRoute = createRootRoute({ component: Root, notFoundComponent: () => <N
 export const loginRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/login',
-  // reset=done: arriving from /reset-password, the password just changed
-  validateSearch: (s: Record<string, unknown>): { redirect?: string; reset?: 'done' } => ({
+  // reset=done: arriving from /reset-password, the password just changed; sso_error: a single
+  // sign-on came back unsigned-in, and why (shell/LoginPage.tsx says it in words)
+  validateSearch: (s: Record<string, unknown>): { redirect?: string; reset?: 'done'; sso_error?: string } => ({
     ...(typeof s.redirect === 'string' && returnable(s.redirect) ? { redirect: s.redirect } : {}),
     ...(s.reset === 'done' ? { reset: 'done' as const } : {}),
+    ...(typeof s.sso_error === 'string' && /^[a-z_]{1,40}$/.test(s.sso_error) ? { sso_error: s.sso_error } : {}),
   }),
   component: LoginPage,
 });

@@ -5,6 +5,7 @@ import { AVAILABILITIES } from '../../core/types.js';
 import { AppError } from '../../errors.js';
 import { announceAvailability, offlineIfNoSession } from '../../commands/availability.js';
 import { invalidResetLink, passwordResetFor, usePasswordReset } from '../../commands/passwordReset.js';
+import { ssoRequiredFor } from '../../commands/sso.js';
 import { useSecondFactor, type SecondFactor } from '../../commands/twoFactor.js';
 import { brandRequiresTwoFactor, twoFactorEnabled } from '../../commands/twoFactorPolicy.js';
 import { hashPassword, needsRehash, verifyPassword } from '../../lib/password.js';
@@ -18,19 +19,20 @@ import { NEW_PASSWORD } from './admin.js';
 export function authRoutes(app: App) {
   const s = app.services;
   const guard = new LoginGuard();
-  const meSchema = z.object({ user: userSchema, twoFactorRequired: z.boolean().describe('the brand requires two-factor sign-in: without it on, set it up (POST /api/me/two-factor/setup) before anything else'), csrfToken: z.string().nullable(), teams: z.array(z.object({ id: z.number(), name: z.string(), isLead: z.boolean() })) });
+  const meSchema = z.object({ user: userSchema, twoFactorRequired: z.boolean().describe('the brand requires two-factor sign-in: without it on, set it up (POST /api/me/two-factor/setup) before anything else. False for a session signed in with a single sign-on provider trusted to enforce MFA'), csrfToken: z.string().nullable(), teams: z.array(z.object({ id: z.number(), name: z.string(), isLead: z.boolean() })) });
 
-  const me = async (userId: number, csrfToken: string | null) => {
+  /** `mfaBySso`: the session was signed in with a provider trusted to enforce MFA: the policy asks nothing more of it. */
+  const me = async (userId: number, csrfToken: string | null, mfaBySso = false) => {
     const user = await s.store.db.selectFrom('app_user').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
     const teams = await s.store.db.selectFrom('team_member').innerJoin('team', 'team.id', 'team_member.team_id').select(['team.id', 'team.name', 'team_member.is_lead']).where('team_member.user_id', '=', userId).execute();
-    return { user: presentUser(user), twoFactorRequired: await brandRequiresTwoFactor(s.store.db, user.brand_id), csrfToken, teams: teams.map((t) => ({ id: t.id, name: t.name, isLead: t.is_lead === 1 })) };
+    return { user: presentUser(user), twoFactorRequired: !mfaBySso && (await brandRequiresTwoFactor(s.store.db, user.brand_id)), csrfToken, teams: teams.map((t) => ({ id: t.id, name: t.name, isLead: t.is_lead === 1 })) };
   };
 
   app.post('/api/auth/login', {
     config: { public: true },
     schema: {
       tags: ['auth'],
-      summary: 'Sign in with email and password (sets the session cookie). With two-factor sign-in on, also `code`: the authenticator app\'s 6 digits or an unused recovery code (401 auth.code_required without it, 401 auth.invalid_code when wrong or already used; checked only once the password is right)',
+      summary: 'Sign in with email and password (sets the session cookie). 403 auth.sso_required (once the password is right) for someone whose brand signs its people in with a single sign-on provider that keeps password sign-in to admins. With two-factor sign-in on, also `code`: the authenticator app\'s 6 digits or an unused recovery code (401 auth.code_required without it, 401 auth.invalid_code when wrong or already used; checked only once the password is right)',
       body: z.object({ email: z.string().max(320), password: z.string().max(1024), code: z.string().max(64).optional().describe('a 6-digit TOTP code (spaces allowed) or a recovery code xxxxx-xxxxx; ignored without two-factor sign-in') }),
       response: { 200: meSchema },
     },
@@ -49,6 +51,13 @@ export function authRoutes(app: App) {
     // an unknown address costs as much time as a wrong password (no account enumeration by timing)
     const ok = await verifyPassword(req.body.password, user?.password_hash ?? null);
     if (!user || !ok || user.disabled_at) throw new AppError(401, 'auth.invalid_credentials', 'wrong email or password');
+    // a brand whose provider signs its people in (password sign-in for admins only, the break-glass):
+    // said only now, the password right, so that it tells a guesser nothing
+    const sso = await ssoRequiredFor(s.store, user);
+    if (sso) {
+      guard.excused(email, req.ip, now);
+      throw new AppError(403, 'auth.sso_required', `${sso.label} signs you in here`, { provider: sso });
+    }
     // only now, the password right, may the answer say that a second factor is on
     let secondFactor: SecondFactor | undefined;
     if (twoFactorEnabled(user)) {
@@ -138,7 +147,7 @@ export function authRoutes(app: App) {
 
   app.get('/api/me', { config: { allowWithoutSecondFactor: true }, schema: { tags: ['auth'], summary: 'The signed-in user, their teams, and the CSRF token for writes', response: { 200: meSchema } } }, async (req) => {
     const a = requireRole(req);
-    return me(a.user.id, a.csrfToken ?? null);
+    return me(a.user.id, a.csrfToken ?? null, a.mfaBySso);
   });
 
   app.patch('/api/me', {
@@ -149,7 +158,7 @@ export function authRoutes(app: App) {
     // their own choice (absent_since cleared): the system never undoes it when they come back
     await s.store.db.updateTable('app_user').set({ availability: req.body.availability, last_seen_at: now, absent_since: null }).where('id', '=', a.user.id).execute();
     await audit(s.store.db, { brandId: a.user.brand_id, actor: a.actor.name, action: 'user.availability', subjectType: 'user', subjectId: a.user.id, data: { from: a.user.availability, to: req.body.availability } }, now);
-    const out = await me(a.user.id, a.csrfToken ?? null);
+    const out = await me(a.user.id, a.csrfToken ?? null, a.mfaBySso);
     s.bus.publish(a.user.brand_id, 'user.updated', out.user);
     await app.hooks.afterAvailability?.(a.user.brand_id, a.user.id);
     return out;

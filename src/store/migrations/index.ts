@@ -32,6 +32,7 @@ import * as m20261206T0030 from './20261206T0030_gone_check_position.js';
 import * as m20261206T0100 from './20261206T0100_quarantine_lookup.js';
 import * as m20261206T0300 from './20261206T0300_two_factor.js';
 import * as m20261206T0400 from './20261206T0400_password_reset.js';
+import * as m20261206T0700 from './20261206T0700_sso.js';
 
 export const migrations: Record<string, MigrationModule> = {
   '20261123T1900_initial_schema': m20261123T1900,
@@ -66,4 +67,5 @@ export const migrations: Record<string, MigrationModule> = {
   '20261206T0100_quarantine_lookup': m20261206T0100,
   '20261206T0300_two_factor': m20261206T0300,
   '20261206T0400_password_reset': m20261206T0400,
+  '20261206T0700_sso': m20261206T0700,
 };

@@ -1,6 +1,6 @@
 /**
  * Settings: channels, people, teams, workflow, guidelines, playbooks, snippets,
- * quarantine, API tokens and the audit log, one section per URL (`/admin/<section>`). Admins change
+ * quarantine, API tokens, single sign-on and the audit log, one section per URL (`/admin/<section>`). Admins change
  * things; approvers (team leads) see them read-only, and maintain playbooks and snippets.
  */
 import { Link, useParams } from '@tanstack/react-router';
@@ -10,10 +10,14 @@ import { AuditLogAdmin } from './AuditLog.js';
 import { ChannelsAdmin } from './Channels.js';
 import { GuidelinesAdmin, PlaybooksAdmin, QuarantineAdmin, SnippetsAdmin } from './Content.js';
 import { PeopleAdmin, TeamsAdmin } from './People.js';
+import { SingleSignOnAdmin } from './SingleSignOn.js';
 import { TokensAdmin } from './Tokens.js';
 import { WorkflowAdmin } from './WorkflowSettings.js';
 import { ADMIN_SECTIONS, isAdminSection, type AdminSection } from './sections.js';
 
+
+/** Sections only admins see (approvers see the others read-only). */
+const ADMINS_ONLY = new Set<AdminSection>(['quarantine', 'tokens', 'sso']);
 
 const LABEL: Record<AdminSection, string> = {
   channels: 'Channels',
@@ -25,6 +29,7 @@ const LABEL: Record<AdminSection, string> = {
   snippets: 'Snippets',
   quarantine: 'Quarantine',
   tokens: 'API tokens',
+  sso: 'Single sign-on',
   audit: 'Audit log',
 };
 
@@ -39,7 +44,7 @@ export function AdminPage() {
   return (
     <Frame me={me} title={`Settings · ${LABEL[s]}`} className="admin-app">
       <nav className="tabs" aria-label="Settings sections">
-        {ADMIN_SECTIONS.filter((x) => (x !== 'quarantine' && x !== 'tokens') || admin).map((x) => (
+        {ADMIN_SECTIONS.filter((x) => !ADMINS_ONLY.has(x) || admin).map((x) => (
           <Link key={x} to="/admin/$section" params={{ section: x }} className={`tab${x === s ? ' active' : ''}`} aria-current={x === s ? 'page' : undefined}>
             {LABEL[x]}
           </Link>
@@ -58,6 +63,7 @@ export function AdminPage() {
           {s === 'snippets' && <SnippetsAdmin canWrite={lead} />}
           {s === 'quarantine' && <QuarantineAdmin admin={admin} />}
           {s === 'tokens' && <TokensAdmin admin={admin} />}
+          {s === 'sso' && <SingleSignOnAdmin admin={admin} />}
           {s === 'audit' && <AuditLogAdmin />}
         </div>
       )}

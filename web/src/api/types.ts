@@ -255,6 +255,52 @@ export interface PasswordResetInfo {
   expiresAt: number;
 }
 
+/** A single sign-on (OpenID Connect) provider as the sign-in page sees it (`GET /api/auth/sso/providers`, public, enabled ones only). */
+export interface SsoProviderPublic {
+  id: number;
+  label: string;
+}
+
+/** Who a provider auto-provisions (never an admin); null: only people who already have a Parley account sign in with it. */
+export type SsoProvisionRole = 'agent' | 'expert' | 'approver';
+
+/** A single sign-on provider in Settings (`GET /api/sso/providers`, admins); its client secret is never sent back. */
+export interface SsoProvider {
+  id: number;
+  label: string;
+  issuer: string;
+  clientId: string;
+  hasClientSecret: boolean;
+  /** Lower-case email domains, e.g. `acme.com`; empty: any verified email of an existing person. */
+  allowedDomains: string[];
+  autoProvisionRole: SsoProvisionRole | null;
+  /** 'admins': people of the brand other than admins must sign in with this provider (admins keep their password, to get in when it is down). */
+  passwordSignIn: 'everyone' | 'admins';
+  /** The admin states the provider enforces multi-factor sign-in: its sign-ins satisfy the brand's two-factor policy. */
+  trustsMfa: boolean;
+  enabled: boolean;
+  linkedPeople: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What an admin sends to create a provider (`clientSecret` "": a public client); a PATCH sends any subset, `clientSecret` left out keeps it. */
+export interface SsoProviderInput {
+  label: string;
+  issuer: string;
+  clientId: string;
+  clientSecret?: string;
+  allowedDomains: string[];
+  autoProvisionRole: SsoProvisionRole | null;
+  passwordSignIn: 'everyone' | 'admins';
+  trustsMfa: boolean;
+  enabled: boolean;
+}
+
+/** Why a single sign-on came back to `/login?sso_error=<code>` (the server's callback and start). */
+export const SSO_ERRORS = ['cancelled', 'expired', 'provider', 'unverified_email', 'domain', 'no_account', 'disabled', 'unavailable', 'rate_limited'] as const;
+export type SsoError = (typeof SSO_ERRORS)[number];
+
 export interface Team {
   id: number;
   name: string;

@@ -6,17 +6,68 @@
  * are forgotten and their page is not where the new person lands. Who forgot their password
  * asks an admin for a one-time link (shell/ResetPasswordPage.tsx), which comes back here
  * with `?reset=done` once the new one is set.
+ *
+ * Below the form, one "Sign in with <provider>" link per single sign-on (OpenID Connect)
+ * provider of the desk: a plain navigation to the server, which sends the person to the
+ * provider and, signed in, back to where they were going (or, failing, here with
+ * `?sso_error=<code>`, said in words). The desk then learns who is signed in as after any
+ * reload (GET /api/me, router.tsx), and claims the tab there.
  */
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
 import { api, ApiError, setCsrfToken } from '../api/client.js';
 import { keys } from '../api/queries.js';
-import type { Me } from '../api/types.js';
+import type { Me, SsoError, SsoProviderPublic } from '../api/types.js';
 import { AuthCodeField } from './TwoFactorDialog.js';
 
 const OWNER = 'parley.tab-user';
 let ownerInMemory: string | null = null;
+/** Set (this tab) when a single sign-on starts: the desk it comes back to knows it came from one. */
+const SSO_STARTED = 'parley.sso-started';
+
+/** The enabled single sign-on providers (public); none, or not reachable: only the password form. */
+const SSO_PROVIDERS_KEY = ['sso-providers', 'public'] as const;
+
+/** Where a single sign-on starts: the server sends the person on to the provider, and back to `next` once signed in. */
+const ssoStartHref = (id: number, next?: string) => `/api/auth/sso/${id}/start${next ? `?next=${encodeURIComponent(next)}` : ''}`;
+
+/** Why a single sign-on came back here, in words. */
+const SSO_ERROR_TEXT: Record<SsoError, string> = {
+  cancelled: 'Single sign-on was cancelled at the provider, so you are not signed in. Try again with the button below, or sign in another way.',
+  expired: 'That sign-in was started too long ago or was already used. Start again with the sign-in button below.',
+  provider: 'The sign-in provider could not be reached, or its answer could not be verified. Try again in a moment; if it keeps happening, tell an admin of your desk.',
+  unverified_email: 'The sign-in provider did not confirm your email address, so Parley cannot tell which account is yours. Confirm your email address with the provider, or ask an admin of your desk.',
+  domain: 'Your email address is not from a domain this desk accepts through that provider. Sign in with your work account, or ask an admin of your desk.',
+  no_account: 'There is no Parley account for your email address. Ask an admin of your desk to add you.',
+  disabled: 'Your Parley account is disabled. Ask an admin of your desk.',
+  unavailable: 'That way of signing in is not available any more (it was turned off or removed). Sign in another way, or ask an admin of your desk.',
+  rate_limited: 'Too many sign-in attempts. Wait a minute, then try again.',
+};
+const ssoErrorText = (code: string) => SSO_ERROR_TEXT[code as SsoError] ?? 'Single sign-on did not work. Try again, or ask an admin of your desk.';
+
+/**
+ * Whether this page came back from a single sign-on started in this tab (asked once: it is
+ * forgotten as it is read). A sign-in there may be of someone else than the person whose
+ * way back it took (their session had expired): the desk then does not stay on their page.
+ */
+export function cameBackFromSso(): boolean {
+  try {
+    const started = window.sessionStorage.getItem(SSO_STARTED) != null;
+    window.sessionStorage.removeItem(SSO_STARTED);
+    return started;
+  } catch {
+    return false;
+  }
+}
+
+function markSsoStarted(): void {
+  try {
+    window.sessionStorage.setItem(SSO_STARTED, '1');
+  } catch {
+    /* storage unavailable: the desk stays where the sign-in returns */
+  }
+}
 
 /**
  * Record who is signed in on this tab (sessionStorage: a reload remembers it). When it is not
@@ -51,26 +102,43 @@ export function LoginPage() {
   /** The server asked for a second factor: the code field shows, and goes with every try. */
   const [codeAsked, setCodeAsked] = useState(false);
   const [code, setCode] = useState('');
-  const [error, setError] = useState<{ text: string; field: 'password' | 'code' } | null>(null);
+  // 'sso': the password is right but the desk signs this person in with a provider (its button below)
+  const [error, setError] = useState<{ text: string; field: 'password' | 'code' | 'sso'; providerId?: number } | null>(null);
   const [busy, setBusy] = useState(false);
+  /** Why the last single sign-on came back here; gone once the form is tried. */
+  const [ssoError, setSsoError] = useState(search.sso_error ?? null);
+  const providers = useQuery({
+    queryKey: SSO_PROVIDERS_KEY,
+    queryFn: async () => (await api<{ providers: SsoProviderPublic[] }>('GET', '/api/auth/sso/providers')).providers,
+    staleTime: 60_000,
+    retry: false,
+  });
+  const sso = providers.data ?? [];
   const passwordRef = useRef<HTMLInputElement>(null);
   const codeRef = useRef<HTMLInputElement>(null);
+  const ssoRef = useRef<HTMLDivElement>(null);
   // after a refusal focus is back in the form (the button it left was disabled), on the
   // field at fault, selected, ready to type again; the error is tied to it (a wrong password
-  // to both email and password)
+  // to both email and password). Told to use single sign-on: on that provider's button.
   useEffect(() => {
-    if (error) (error.field === 'code' ? codeRef : passwordRef).current?.select();
+    if (!error) return;
+    const button = error.field === 'sso' ? ssoRef.current?.querySelector<HTMLElement>(error.providerId != null ? `a[data-sso-provider="${error.providerId}"]` : 'a[data-sso-provider]') : null;
+    if (button) button.focus();
+    else (error.field === 'code' ? codeRef : passwordRef).current?.select();
   }, [error]);
   // asked for the code: focus goes to it, which says what to type
   useEffect(() => {
     if (codeAsked) codeRef.current?.focus();
   }, [codeAsked]);
   const errorProps = error?.field === 'password' ? { 'aria-invalid': true, 'aria-describedby': 'login-error' } : {};
+  // where the person was going goes with them to the provider and back (not after signing out on purpose: there is none then)
+  const next = search.redirect;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
     setError(null);
+    setSsoError(null);
     try {
       const me = await api<Me>('POST', '/api/auth/login', { email, password, ...(codeAsked ? { code: code.trim() } : {}) });
       setCsrfToken(me.csrfToken);
@@ -84,47 +152,85 @@ export function LoginPage() {
       setBusy(false);
       if (why === 'auth.code_required') setCodeAsked(true);
       else if (why === 'auth.invalid_code') setError({ text: 'That code is not right, or was already used. Type the code your app shows now, or an unused recovery code.', field: 'code' });
+      else if (why === 'auth.sso_required') setError(ssoRequired(err as ApiError, sso));
       else setError({ text: why === 'auth.invalid_credentials' ? 'Wrong email or password.' : (err as Error).message, field: codeAsked && why === 'auth.rate_limited' ? 'code' : 'password' });
     }
   };
 
   return (
     <main className="login">
-      <form className="login-card" onSubmit={submit} aria-labelledby="login-title">
-        <div className="brand-mark" aria-hidden="true">
-          P
-        </div>
-        <h1 id="login-title">Sign in to Parley</h1>
-        <p className="muted">Your team's social care desk.</p>
-        {search.reset === 'done' && (
-          <p className="form-ok" role="status" data-testid="password-changed">
-            Your password was changed, and you were signed out everywhere. Sign in with the new one.
-          </p>
+      <div className="login-card">
+        <form onSubmit={submit} aria-labelledby="login-title">
+          <div className="brand-mark" aria-hidden="true">
+            P
+          </div>
+          <h1 id="login-title">Sign in to Parley</h1>
+          <p className="muted">Your team's social care desk.</p>
+          {search.reset === 'done' && (
+            <p className="form-ok" role="status" data-testid="password-changed">
+              Your password was changed, and you were signed out everywhere. Sign in with the new one.
+            </p>
+          )}
+          {ssoError && (
+            <p id="sso-error" className="form-error" role="alert" data-code={`sso.${ssoError}`}>
+              {ssoErrorText(ssoError)}
+            </p>
+          )}
+          <label className="field">
+            <span>Email</span>
+            <input type="email" name="email" autoComplete="username" required autoFocus {...errorProps} value={email} onChange={(e) => setEmail(e.target.value)} />
+          </label>
+          <label className="field">
+            <span>Password</span>
+            <input ref={passwordRef} type="password" name="password" autoComplete="current-password" required {...errorProps} value={password} onChange={(e) => setPassword(e.target.value)} />
+          </label>
+          {codeAsked && (
+            <>
+              <p>Two-factor sign-in is on for this account: enter the code from your authenticator app.</p>
+              <AuthCodeField value={code} onChange={setCode} inputRef={codeRef} recovery invalid={error?.field === 'code'} errorId="login-error" />
+            </>
+          )}
+          {error && (
+            <p id="login-error" className="form-error" role="alert" data-code={error.field === 'sso' ? 'auth.sso_required' : undefined}>
+              {error.text}
+            </p>
+          )}
+          <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
+            {busy ? 'Signing in…' : 'Sign in'}
+          </button>
+          <p className="muted small">Forgot your password? Ask an admin of your desk for a reset link.</p>
+        </form>
+        {sso.length > 0 && (
+          <div ref={ssoRef} role="group" aria-labelledby="sso-title" className="form-grid">
+            <p id="sso-title" className="muted small">
+              Or sign in with your organisation’s account:
+            </p>
+            {sso.map((p) => (
+              <a
+                key={p.id}
+                className="btn btn-block"
+                href={ssoStartHref(p.id, next)}
+                data-sso-provider={p.id}
+                aria-describedby={error?.field === 'sso' ? 'login-error' : ssoError ? 'sso-error' : undefined}
+                onClick={markSsoStarted}
+              >
+                Sign in with {p.label}
+              </a>
+            ))}
+          </div>
         )}
-        <label className="field">
-          <span>Email</span>
-          <input type="email" name="email" autoComplete="username" required autoFocus {...errorProps} value={email} onChange={(e) => setEmail(e.target.value)} />
-        </label>
-        <label className="field">
-          <span>Password</span>
-          <input ref={passwordRef} type="password" name="password" autoComplete="current-password" required {...errorProps} value={password} onChange={(e) => setPassword(e.target.value)} />
-        </label>
-        {codeAsked && (
-          <>
-            <p>Two-factor sign-in is on for this account: enter the code from your authenticator app.</p>
-            <AuthCodeField value={code} onChange={setCode} inputRef={codeRef} recovery invalid={error?.field === 'code'} errorId="login-error" />
-          </>
-        )}
-        {error && (
-          <p id="login-error" className="form-error" role="alert">
-            {error.text}
-          </p>
-        )}
-        <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
-        </button>
-        <p className="muted small">Forgot your password? Ask an admin of your desk for a reset link.</p>
-      </form>
+      </div>
     </main>
   );
+}
+
+/**
+ * The server's refusal of a password (`auth.sso_required`: "<label> signs you in here", and
+ * which provider) in words that point at that provider's button, where focus goes.
+ */
+function ssoRequired(err: ApiError, providers: SsoProviderPublic[]): { text: string; field: 'sso'; providerId?: number } {
+  const p = err.body.provider as Partial<SsoProviderPublic> | undefined;
+  const named = providers.find((x) => x.id === p?.id) ?? (typeof p?.label === 'string' && typeof p.id === 'number' ? { id: p.id, label: p.label } : providers.length === 1 ? providers[0] : undefined);
+  if (named) return { text: `Your desk signs you in with ${named.label}, not a password: use “Sign in with ${named.label}” below.`, field: 'sso', providerId: named.id };
+  return { text: `${err.message.replace(/[.\s]+$/, '')}, not with a password: use its sign-in button below.`, field: 'sso' };
 }

@@ -1,0 +1,407 @@
+/**
+ * Single sign-on with OpenID Connect (authorization code + PKCE S256 + state + nonce; docs/sso.md):
+ * a brand's admin registers its identity provider (Okta, Entra ID, Google Workspace, Keycloak…),
+ * and the brand's people sign in with it.
+ *
+ * The relying party is openid-client (panva; certified): discovery, the authorization URL, and
+ * the code grant, which checks state, nonce, PKCE, the ID token's signature (JWKS), iss, aud and
+ * exp. Issuers must be https; plain http only on loopback (tests, a provider on the same host).
+ *
+ * A started sign-in (`sso_login`) keeps only the SHA-256 of its state, and the SHA-256 of a
+ * cookie given to the browser that started it: the callback must come back to that browser,
+ * within 10 minutes, once (taken with a conditional UPDATE before the code is redeemed, so two
+ * callbacks racing with one state give one session at most).
+ *
+ * Who signs in: the person linked to the provider's subject (`sso_identity`); at a first sign-in,
+ * the person of the brand with the provider's verified email (case-insensitive; domains limited by
+ * `allowed_domains`), then linked, so a later email change at the provider still signs in the same
+ * person; or, when the provider creates accounts (`auto_provision_role`, never admin), a new person.
+ *
+ * The client secret is sealed with the instance SecretBox and never leaves: not in an answer, not
+ * in the audit trail. Whether the caller may manage providers (an admin of the brand) and the
+ * per-address limits are the caller's.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import * as oidc from 'openid-client';
+import { AppError, badRequest, notFound } from '../errors.js';
+import type { SecretBox } from '../lib/secrets.js';
+import { audit } from '../store/audit.js';
+import type { Store } from '../store/db.js';
+import type { SsoProviderTable, User } from '../store/schema.js';
+import type { Selectable } from 'kysely';
+import type { Actor } from './context.js';
+import { createUser, ValidationError } from './setup.js';
+
+/** How long a started sign-in may take to come back. */
+export const SSO_LOGIN_TTL_MS = 10 * 60_000;
+/** The cookie binding a started sign-in to the browser that started it. */
+export const SSO_BROWSER_COOKIE = 'parley_sso';
+export const SSO_CALLBACK_PATH = '/api/auth/sso/callback';
+
+export const SSO_PROVISION_ROLES = ['agent', 'expert', 'approver'] as const;
+export type SsoProvisionRole = (typeof SSO_PROVISION_ROLES)[number];
+export const PASSWORD_SIGN_IN = ['everyone', 'admins'] as const;
+export type PasswordSignIn = (typeof PASSWORD_SIGN_IN)[number];
+
+/** Why a sign-in with a provider did not go through: the login page's `?sso_error=`. */
+export const SSO_ERRORS = ['cancelled', 'expired', 'provider', 'unverified_email', 'domain', 'no_account', 'disabled', 'unavailable', 'rate_limited'] as const;
+export type SsoErrorCode = (typeof SSO_ERRORS)[number];
+
+export class SsoSignInError extends Error {
+  constructor(readonly code: SsoErrorCode, detail?: string) {
+    super(detail ?? code);
+    this.name = 'SsoSignInError';
+  }
+}
+
+type ProviderRow = Selectable<SsoProviderTable>;
+
+export interface SsoDeps {
+  store: Store;
+  secrets: SecretBox;
+}
+
+export interface SsoProviderFields {
+  label: string;
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  allowedDomains: string[];
+  autoProvisionRole: SsoProvisionRole | null;
+  passwordSignIn: PasswordSignIn;
+  trustsMfa: boolean;
+  enabled: boolean;
+}
+
+export interface SsoProviderView {
+  id: number;
+  label: string;
+  issuer: string;
+  clientId: string;
+  hasClientSecret: boolean;
+  allowedDomains: string[];
+  autoProvisionRole: SsoProvisionRole | null;
+  passwordSignIn: PasswordSignIn;
+  trustsMfa: boolean;
+  enabled: boolean;
+  linkedPeople: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const domainsOf = (row: ProviderRow): string[] => {
+  try {
+    const d = JSON.parse(row.allowed_domains) as unknown;
+    return Array.isArray(d) ? d.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+};
+
+const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/** The discovery failed, or the issuer is not acceptable: 400 `sso.discovery_failed` with the reason. */
+export const discoveryFailed = (reason: string) => new AppError(400, 'sso.discovery_failed', `the provider's OpenID configuration could not be used: ${reason}`, { reason });
+
+/** The issuer as a URL: https, or http on a loopback host only. */
+export function issuerUrl(issuer: string): URL {
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw discoveryFailed('the issuer is not a URL');
+  }
+  if (url.protocol === 'https:') return url;
+  if (url.protocol === 'http:' && LOOPBACK.has(url.hostname)) return url;
+  throw discoveryFailed('the issuer must be an https:// URL (plain http only on this machine: 127.0.0.1, ::1, localhost)');
+}
+
+/** openid-client's configuration for a provider (fetches its discovery document). */
+async function discover(issuer: string, clientId: string, clientSecret: string | undefined): Promise<oidc.Configuration> {
+  const url = issuerUrl(issuer);
+  try {
+    return await oidc.discovery(url, clientId, clientSecret, undefined, { timeout: 10, ...(url.protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : {}) });
+  } catch (err) {
+    throw discoveryFailed(err instanceof Error ? err.message : String(err));
+  }
+}
+
+function normalize(f: Partial<SsoProviderFields>): Partial<SsoProviderFields> {
+  const out: Partial<SsoProviderFields> = { ...f };
+  if (f.label !== undefined) {
+    out.label = f.label.trim();
+    if (!out.label) throw badRequest('validation', 'a provider needs a label (shown on the sign-in button)');
+  }
+  if (f.issuer !== undefined) out.issuer = f.issuer.trim().replace(/\/+$/, '');
+  if (f.clientId !== undefined) {
+    out.clientId = f.clientId.trim();
+    if (!out.clientId) throw badRequest('validation', 'a provider needs the client id it gave Parley');
+  }
+  if (f.allowedDomains !== undefined) {
+    out.allowedDomains = [...new Set(f.allowedDomains.map((d) => d.trim().toLowerCase().replace(/^@/, '')).filter(Boolean))];
+    for (const d of out.allowedDomains) if (!/^[a-z0-9.-]+\.[a-z0-9-]+$/.test(d)) throw badRequest('validation', `"${d.slice(0, 80)}" is not a domain`);
+  }
+  if (f.autoProvisionRole !== undefined && f.autoProvisionRole !== null && !SSO_PROVISION_ROLES.includes(f.autoProvisionRole)) {
+    throw badRequest('validation', `people a provider creates are ${SSO_PROVISION_ROLES.join(', ')}: never admins`);
+  }
+  return out;
+}
+
+export async function presentProviders(store: Store, brandId: number, id?: number): Promise<SsoProviderView[]> {
+  let q = store.db.selectFrom('sso_provider').selectAll('sso_provider')
+    .select((eb) => eb.selectFrom('sso_identity').select(eb.fn.countAll<number>().as('n')).whereRef('sso_identity.provider_id', '=', 'sso_provider.id').as('linked'))
+    .where('brand_id', '=', brandId);
+  if (id !== undefined) q = q.where('id', '=', id);
+  const rows = await q.orderBy('id').execute();
+  return rows.map((r) => ({
+    id: r.id, label: r.label, issuer: r.issuer, clientId: r.client_id, hasClientSecret: r.client_secret != null,
+    allowedDomains: domainsOf(r), autoProvisionRole: (r.auto_provision_role as SsoProvisionRole | null) ?? null,
+    passwordSignIn: r.password_sign_in as PasswordSignIn, trustsMfa: r.trusts_mfa === 1, enabled: r.enabled === 1,
+    linkedPeople: Number(r.linked ?? 0), createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
+  }));
+}
+
+/** What the audit trail keeps of a provider's settings: everything but the secret. */
+const auditable = (f: Partial<SsoProviderFields>) => {
+  const { clientSecret, ...rest } = f;
+  return { ...rest, ...(clientSecret !== undefined ? { clientSecretChanged: true } : {}) };
+};
+
+/** A new provider for the actor's brand, once its discovery document is fetched. Audited without the secret. */
+export async function createSsoProvider(d: SsoDeps, actor: Actor, fields: SsoProviderFields, now: number): Promise<SsoProviderView> {
+  const f = normalize(fields) as SsoProviderFields;
+  await discover(f.issuer, f.clientId, f.clientSecret || undefined);
+  const row = await d.store.db.insertInto('sso_provider').values({
+    brand_id: actor.brandId, label: f.label, issuer: f.issuer, client_id: f.clientId,
+    client_secret: f.clientSecret ? d.secrets.seal(f.clientSecret) : null,
+    allowed_domains: JSON.stringify(f.allowedDomains), auto_provision_role: f.autoProvisionRole,
+    password_sign_in: f.passwordSignIn, trusts_mfa: f.trustsMfa ? 1 : 0, enabled: f.enabled ? 1 : 0, created_at: now, updated_at: now,
+  }).returning('id').executeTakeFirstOrThrow();
+  await audit(d.store.db, { brandId: actor.brandId, actor: actor.name, action: 'sso.provider.create', subjectType: 'sso_provider', subjectId: row.id, data: auditable(f) }, now);
+  return (await presentProviders(d.store, actor.brandId, row.id))[0]!;
+}
+
+async function providerOf(store: Store, brandId: number, id: number): Promise<ProviderRow> {
+  const row = await store.db.selectFrom('sso_provider').selectAll().where('id', '=', id).where('brand_id', '=', brandId).executeTakeFirst();
+  if (!row) throw notFound('single sign-on provider');
+  return row;
+}
+
+/** Change some of a provider's settings (a secret left out is kept); the discovery is fetched again when the issuer or client changes. */
+export async function updateSsoProvider(d: SsoDeps, actor: Actor, id: number, fields: Partial<SsoProviderFields>, now: number): Promise<SsoProviderView> {
+  const row = await providerOf(d.store, actor.brandId, id);
+  const f = normalize(fields);
+  if (f.issuer !== undefined || f.clientId !== undefined) {
+    await discover(f.issuer ?? row.issuer, f.clientId ?? row.client_id, f.clientSecret ?? undefined);
+  }
+  await d.store.db.updateTable('sso_provider').set({
+    ...(f.label !== undefined ? { label: f.label } : {}),
+    ...(f.issuer !== undefined ? { issuer: f.issuer } : {}),
+    ...(f.clientId !== undefined ? { client_id: f.clientId } : {}),
+    ...(f.clientSecret !== undefined ? { client_secret: f.clientSecret ? d.secrets.seal(f.clientSecret) : null } : {}),
+    ...(f.allowedDomains !== undefined ? { allowed_domains: JSON.stringify(f.allowedDomains) } : {}),
+    ...(f.autoProvisionRole !== undefined ? { auto_provision_role: f.autoProvisionRole } : {}),
+    ...(f.passwordSignIn !== undefined ? { password_sign_in: f.passwordSignIn } : {}),
+    ...(f.trustsMfa !== undefined ? { trusts_mfa: f.trustsMfa ? 1 : 0 } : {}),
+    ...(f.enabled !== undefined ? { enabled: f.enabled ? 1 : 0 } : {}),
+    updated_at: now,
+  }).where('id', '=', row.id).execute();
+  await audit(d.store.db, { brandId: actor.brandId, actor: actor.name, action: 'sso.provider.update', subjectType: 'sso_provider', subjectId: row.id, data: auditable(f) }, now);
+  return (await presentProviders(d.store, actor.brandId, row.id))[0]!;
+}
+
+/** Remove a provider with its links and started sign-ins; sessions signed in with it stay, as password ones. */
+export async function deleteSsoProvider(d: SsoDeps, actor: Actor, id: number, now: number): Promise<void> {
+  const row = await providerOf(d.store, actor.brandId, id);
+  await d.store.db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('sso_login').where('provider_id', '=', row.id).execute();
+    await trx.deleteFrom('sso_identity').where('provider_id', '=', row.id).execute();
+    await trx.updateTable('session').set({ sso_provider_id: null }).where('sso_provider_id', '=', row.id).execute();
+    await trx.deleteFrom('sso_provider').where('id', '=', row.id).execute();
+    await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'sso.provider.delete', subjectType: 'sso_provider', subjectId: row.id, data: { label: row.label, issuer: row.issuer } }, now);
+  });
+}
+
+/** Fetch a provider's discovery document now: its authorization endpoint, or 400 `sso.discovery_failed`. */
+export async function checkSsoProvider(d: SsoDeps, actor: Actor, id: number): Promise<{ ok: true; authorizationEndpoint: string }> {
+  const row = await providerOf(d.store, actor.brandId, id);
+  const config = await discover(row.issuer, row.client_id, undefined);
+  const endpoint = config.serverMetadata().authorization_endpoint;
+  if (!endpoint) throw discoveryFailed('the provider names no authorization endpoint');
+  return { ok: true, authorizationEndpoint: endpoint };
+}
+
+/** The enabled providers of every brand, for the sign-in page (label only). */
+export async function publicProviders(store: Store): Promise<{ id: number; label: string }[]> {
+  return store.db.selectFrom('sso_provider').select(['id', 'label']).where('enabled', '=', 1).orderBy('id').execute();
+}
+
+/** The enabled provider whose `passwordSignIn: 'admins'` holds this person to single sign-on, if any. */
+export async function ssoRequiredFor(store: Store, user: Pick<User, 'brand_id' | 'role'>): Promise<{ id: number; label: string } | null> {
+  if (user.role === 'admin') return null;
+  const row = await store.db.selectFrom('sso_provider').select(['id', 'label']).where('brand_id', '=', user.brand_id).where('enabled', '=', 1).where('password_sign_in', '=', 'admins').orderBy('id').executeTakeFirst();
+  return row ?? null;
+}
+
+/** Where to go after signing in: a same-origin path only (one `/`, no `//`, no `/\`), else `/`. */
+export function safeNext(next: string | undefined): string {
+  if (!next || next.length > 2000) return '/';
+  if (!next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
+  // control characters and backslashes anywhere: browsers read some of them as slashes
+  if (/[\u0000-\u001f\u007f\\]/.test(next)) return '/';
+  return next;
+}
+
+async function enabledProvider(store: Store, id: number): Promise<ProviderRow> {
+  const row = await store.db.selectFrom('sso_provider').selectAll().where('id', '=', id).where('enabled', '=', 1).executeTakeFirst();
+  if (!row) throw new SsoSignInError('unavailable');
+  return row;
+}
+
+const secretOf = (d: SsoDeps, row: ProviderRow): string | undefined => (row.client_secret ? d.secrets.open<string>(row.client_secret) : undefined);
+
+export interface StartedSsoSignIn {
+  /** Where to send the browser. */
+  authorizationUrl: string;
+  /** The browser binding cookie's value (set it for the callback). */
+  browserToken: string;
+}
+
+/**
+ * Start a sign-in with an enabled provider: a state, nonce and PKCE verifier kept for 10 minutes
+ * (the state and browser token only as hashes), and the provider's authorization URL.
+ * `unavailable` for an unknown or disabled provider, `provider` when its discovery fails.
+ */
+export async function startSsoSignIn(d: SsoDeps, p: { providerId: number; redirectUri: string; next?: string }, now: number): Promise<StartedSsoSignIn> {
+  const row = await enabledProvider(d.store, p.providerId);
+  let config: oidc.Configuration;
+  try {
+    config = await discover(row.issuer, row.client_id, secretOf(d, row));
+  } catch {
+    throw new SsoSignInError('provider', 'discovery failed');
+  }
+  const state = oidc.randomState();
+  const nonce = oidc.randomNonce();
+  const verifier = oidc.randomPKCECodeVerifier();
+  const browserToken = randomBytes(32).toString('base64url');
+  // the expired ones go as new ones come
+  await d.store.db.deleteFrom('sso_login').where('expires_at', '<', now).execute();
+  await d.store.db.insertInto('sso_login').values({
+    provider_id: row.id, state_hash: sha256(state), browser_hash: sha256(browserToken), nonce, code_verifier: verifier,
+    redirect_uri: p.redirectUri, next_path: safeNext(p.next), created_at: now, expires_at: now + SSO_LOGIN_TTL_MS,
+  }).execute();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: p.redirectUri, scope: 'openid email profile', response_type: 'code',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state, nonce,
+  });
+  return { authorizationUrl: url.href, browserToken };
+}
+
+export interface FinishSsoSignInProps {
+  /** The callback's query string as received (code, state, iss, or error). */
+  query: Record<string, string | undefined>;
+  /** The browser binding cookie, if it came back. */
+  browserToken: string | undefined;
+}
+
+export interface FinishedSsoSignIn {
+  user: User;
+  providerId: number;
+  next: string;
+  /** When the sign-in was started (its per-address attempt may be taken back). */
+  startedAt: number;
+  provisioned: boolean;
+}
+
+/** A started sign-in, taken once: unknown, used, expired, or of another browser → `expired`. */
+async function takeLogin(store: Store, state: string | undefined, browserToken: string | undefined, now: number) {
+  if (!state || !browserToken) throw new SsoSignInError('expired');
+  const row = await store.db.selectFrom('sso_login').selectAll().where('state_hash', '=', sha256(state)).executeTakeFirst();
+  if (!row || row.used_at != null || row.expires_at <= now || row.browser_hash !== sha256(browserToken)) throw new SsoSignInError('expired');
+  // of two callbacks racing with one state, one takes it
+  const taken = await store.db.updateTable('sso_login').set({ used_at: now }).where('id', '=', row.id).where('used_at', 'is', null).where('expires_at', '>', now).executeTakeFirst();
+  if (Number(taken.numUpdatedRows) !== 1) throw new SsoSignInError('expired');
+  return row;
+}
+
+const isVerified = (v: unknown) => v === true || v === 'true';
+
+/**
+ * Finish a sign-in at the callback: the started sign-in taken once, the code redeemed and the ID
+ * token verified by openid-client (state, nonce, PKCE, signature, iss, aud, exp), then the person
+ * found, linked or created. Throws SsoSignInError with the login page's code.
+ */
+export async function finishSsoSignIn(d: SsoDeps, p: FinishSsoSignInProps, now: number): Promise<FinishedSsoSignIn> {
+  const login = await takeLogin(d.store, p.query.state, p.browserToken, now);
+  if (p.query.error) throw new SsoSignInError(p.query.error === 'access_denied' ? 'cancelled' : 'provider', p.query.error);
+  const row = await enabledProvider(d.store, login.provider_id);
+
+  let claims: Record<string, unknown>;
+  try {
+    const config = await discover(row.issuer, row.client_id, secretOf(d, row));
+    const callbackUrl = new URL(login.redirect_uri);
+    for (const [k, v] of Object.entries(p.query)) if (v !== undefined) callbackUrl.searchParams.set(k, v);
+    const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, { pkceCodeVerifier: login.code_verifier, expectedState: p.query.state, expectedNonce: login.nonce, idTokenExpected: true });
+    const idClaims = tokens.claims();
+    if (!idClaims) throw new Error('no ID token');
+    claims = { ...idClaims };
+    // many providers put the email only in the UserInfo answer (the ID token of a code flow is lean)
+    if (claims.email === undefined && tokens.access_token && config.serverMetadata().userinfo_endpoint) {
+      const info = await oidc.fetchUserInfo(config, tokens.access_token, idClaims.sub);
+      claims = { ...info, ...idClaims, email: info.email, email_verified: info.email_verified };
+    }
+  } catch (err) {
+    if (err instanceof SsoSignInError) throw err;
+    throw new SsoSignInError('provider', err instanceof Error ? err.message : String(err));
+  }
+
+  const subject = String(claims.sub);
+  const { user, provisioned } = await personFor(d, row, subject, claims, now);
+  return { user, providerId: row.id, next: login.next_path, startedAt: Number(login.created_at), provisioned };
+}
+
+/** The person a provider's subject signs in as: linked, matched by verified email and linked, or created. */
+async function personFor(d: SsoDeps, row: ProviderRow, subject: string, claims: Record<string, unknown>, now: number): Promise<{ user: User; provisioned: boolean }> {
+  const db = d.store.db;
+  const linked = await db.selectFrom('sso_identity').innerJoin('app_user', 'app_user.id', 'sso_identity.user_id').selectAll('app_user')
+    .where('sso_identity.provider_id', '=', row.id).where('sso_identity.subject', '=', subject).where('app_user.brand_id', '=', row.brand_id).executeTakeFirst();
+  if (linked) {
+    if (linked.disabled_at != null) throw new SsoSignInError('disabled');
+    await db.updateTable('sso_identity').set({ last_login_at: now }).where('provider_id', '=', row.id).where('subject', '=', subject).execute();
+    return { user: linked, provisioned: false };
+  }
+
+  const email = typeof claims.email === 'string' ? claims.email.trim().toLowerCase() : '';
+  if (!email || !isVerified(claims.email_verified)) throw new SsoSignInError('unverified_email');
+  const domains = domainsOf(row);
+  const domain = email.slice(email.lastIndexOf('@') + 1);
+  if (domains.length && !domains.includes(domain)) throw new SsoSignInError('domain');
+
+  let user = await db.selectFrom('app_user').selectAll().where('email', '=', email).executeTakeFirst();
+  // someone of another brand is not this provider's to sign in
+  if (user && user.brand_id !== row.brand_id) throw new SsoSignInError('no_account');
+  let provisioned = false;
+  if (!user) {
+    const role = row.auto_provision_role as SsoProvisionRole | null;
+    if (!role || !SSO_PROVISION_ROLES.includes(role)) throw new SsoSignInError('no_account');
+    const named = typeof claims.name === 'string' && claims.name.trim() ? claims.name.trim().slice(0, 100) : email.slice(0, email.indexOf('@'));
+    try {
+      // audited as `user.created` by system:sso (the link that follows names the provider)
+      await createUser(db, { brandId: row.brand_id, email, name: named, role, actor: 'system:sso' }, now);
+      provisioned = true;
+    } catch (err) {
+      // created meanwhile by a racing sign-in: that one is theirs
+      if (!(err instanceof ValidationError && err.code === 'user.exists')) throw new SsoSignInError('no_account', String(err));
+    }
+    user = await db.selectFrom('app_user').selectAll().where('email', '=', email).where('brand_id', '=', row.brand_id).executeTakeFirst();
+    if (!user) throw new SsoSignInError('no_account');
+  }
+  if (user.disabled_at != null) throw new SsoSignInError('disabled');
+  const link = await db.insertInto('sso_identity').values({ provider_id: row.id, subject, user_id: user.id, created_at: now, last_login_at: now })
+    .onConflict((oc) => oc.columns(['provider_id', 'subject']).doNothing()).executeTakeFirst();
+  if (Number(link.numInsertedOrUpdatedRows ?? 0n) === 1) {
+    await audit(db, { brandId: row.brand_id, actor: `user:${user.id}`, action: 'sso.identity.link', subjectType: 'user', subjectId: user.id, data: { provider: row.id } }, now);
+  }
+  return { user, provisioned };
+}

@@ -1,0 +1,143 @@
+/**
+ * Single sign-on with OpenID Connect (docs/sso.md; the commands: ../../commands/sso.ts): the
+ * sign-in page's providers, the start (302 to the provider) and the callback (302 back into the
+ * desk, or to `/login?sso_error=<code>`), and the admins' provider settings.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import {
+  checkSsoProvider, createSsoProvider, deleteSsoProvider, finishSsoSignIn, PASSWORD_SIGN_IN, presentProviders, publicProviders,
+  SSO_BROWSER_COOKIE, SSO_CALLBACK_PATH, SSO_LOGIN_TTL_MS, SSO_PROVISION_ROLES, SsoSignInError, startSsoSignIn, updateSsoProvider, type SsoErrorCode,
+} from '../../commands/sso.js';
+import { audit } from '../../store/audit.js';
+import { createSession, LoginLimiter, requireRole, setSessionCookie } from '../auth.js';
+import type { App } from '../http.js';
+import { idParams } from '../schemas.js';
+
+const providerSchema = z.object({
+  id: z.number(), label: z.string(), issuer: z.string(), clientId: z.string(),
+  hasClientSecret: z.boolean().describe('a client secret is kept (it is never shown)'),
+  allowedDomains: z.array(z.string()).describe('lower-case email domains; [] = any verified email of an existing person'),
+  autoProvisionRole: z.enum(SSO_PROVISION_ROLES).nullable().describe('the role of people the provider creates at their first sign-in; null: only people with an account sign in'),
+  passwordSignIn: z.enum(PASSWORD_SIGN_IN).describe('admins: the brand\'s other people sign in only with this provider'),
+  trustsMfa: z.boolean().describe('the provider enforces MFA: its sign-ins satisfy the brand\'s two-factor policy'),
+  enabled: z.boolean(), linkedPeople: z.number(), createdAt: z.number(), updatedAt: z.number(),
+});
+
+const fields = {
+  label: z.string().min(1).max(100),
+  issuer: z.string().min(1).max(500).describe('the issuer URL (https; its /.well-known/openid-configuration is fetched)'),
+  clientId: z.string().min(1).max(500),
+  clientSecret: z.string().max(2000).describe('write-only; "" removes it (a public client)'),
+  allowedDomains: z.array(z.string().max(253)).max(100),
+  autoProvisionRole: z.enum(SSO_PROVISION_ROLES).nullable(),
+  passwordSignIn: z.enum(PASSWORD_SIGN_IN),
+  trustsMfa: z.boolean(),
+  enabled: z.boolean(),
+};
+const createBody = z.object(fields);
+const patchBody = z.object(fields).partial();
+
+export function ssoRoutes(app: App) {
+  const s = app.services;
+  /** Sign-ins with a provider are limited per address as password sign-ins are: counted at the start and at a failed callback; a success takes its start back. */
+  const tries = new LoginLimiter(30, 10 * 60_000);
+  const deps = { store: s.store, secrets: s.secrets };
+  const base = (req: FastifyRequest) => (s.config.publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '');
+  const failed = (reply: FastifyReply, code: SsoErrorCode) => reply.redirect(`/login?sso_error=${code}`, 302);
+  const limited = (ip: string, now: number) => {
+    if (tries.check(ip, now) > 0) return true;
+    tries.record(ip, now);
+    return false;
+  };
+
+  app.get('/api/auth/sso/providers', {
+    config: { public: true },
+    schema: { tags: ['auth'], summary: 'The single sign-on providers to offer on the sign-in page (enabled ones; public)', response: { 200: z.object({ providers: z.array(z.object({ id: z.number(), label: z.string() })) }) } },
+  }, async () => ({ providers: await publicProviders(s.store) }));
+
+  app.get('/api/auth/sso/:id/start', {
+    config: { public: true },
+    schema: {
+      tags: ['auth'], params: idParams, querystring: z.object({ next: z.string().max(2000).optional().describe('where to go once signed in: a path of this desk (anything else: /)') }),
+      summary: 'Sign in with a provider: 302 to it (authorization code + PKCE). Unknown or disabled provider: 302 /login?sso_error=unavailable; too many sign-ins from this address: rate_limited',
+      response: { 302: z.null() },
+    },
+  }, async (req, reply) => {
+    const now = s.clock.now();
+    if (limited(req.ip, now)) return failed(reply, 'rate_limited');
+    try {
+      const started = await startSsoSignIn(deps, { providerId: req.params.id, redirectUri: `${base(req)}${SSO_CALLBACK_PATH}`, next: req.query.next }, now);
+      reply.setCookie(SSO_BROWSER_COOKIE, started.browserToken, { httpOnly: true, sameSite: 'lax', secure: s.config.secureCookies, path: '/api/auth/sso', maxAge: SSO_LOGIN_TTL_MS / 1000 });
+      return reply.redirect(started.authorizationUrl, 302);
+    } catch (err) {
+      if (!(err instanceof SsoSignInError)) throw err;
+      req.log.info({ provider: req.params.id, reason: err.message }, 'single sign-on did not start');
+      return failed(reply, err.code);
+    }
+  });
+
+  app.get('/api/auth/sso/callback', {
+    config: { public: true },
+    schema: {
+      tags: ['auth'],
+      querystring: z.object({ code: z.string().max(4096).optional(), state: z.string().max(512).optional(), iss: z.string().max(500).optional(), session_state: z.string().max(512).optional(), error: z.string().max(200).optional(), error_description: z.string().max(2000).optional() }),
+      summary: 'Where the provider sends the browser back (register it at the provider: GET /api/sso/providers gives it). Success: the session cookie is set and 302 to where the sign-in was going; otherwise 302 /login?sso_error=cancelled|expired|provider|unverified_email|domain|no_account|disabled|unavailable|rate_limited',
+      response: { 302: z.null() },
+    },
+  }, async (req, reply) => {
+    const now = s.clock.now();
+    reply.clearCookie(SSO_BROWSER_COOKIE, { path: '/api/auth/sso' });
+    if (limited(req.ip, now)) return failed(reply, 'rate_limited');
+    try {
+      const done = await finishSsoSignIn(deps, { query: req.query, browserToken: req.cookies?.[SSO_BROWSER_COOKIE] }, now);
+      // not a failed try: this one and the start it finishes are taken back
+      tries.unrecord(req.ip, now);
+      tries.unrecord(req.ip, done.startedAt);
+      const session = await createSession(s.store, done.user, now, { ip: req.ip, userAgent: req.headers['user-agent'], ssoProviderId: done.providerId });
+      setSessionCookie(reply, session.cookie, s.config.secureCookies);
+      await audit(s.store.db, { brandId: done.user.brand_id, actor: `user:${done.user.id}`, action: 'auth.login', subjectType: 'user', subjectId: done.user.id, data: { ip: req.ip, via: 'sso', provider: done.providerId } }, now);
+      return reply.redirect(done.next, 302);
+    } catch (err) {
+      if (!(err instanceof SsoSignInError)) throw err;
+      req.log.info({ reason: err.message, code: err.code }, 'single sign-on refused');
+      return failed(reply, err.code);
+    }
+  });
+
+  app.get('/api/sso/providers', {
+    schema: { tags: ['admin'], summary: 'The brand\'s single sign-on providers (admin), and the callback URL to register at a provider (PARLEY_PUBLIC_URL, else this request\'s origin)', response: { 200: z.object({ providers: z.array(providerSchema), callbackUrl: z.string() }) } },
+  }, async (req) => {
+    const a = requireRole(req, 'admin');
+    return { providers: await presentProviders(s.store, a.user.brand_id), callbackUrl: `${base(req)}${SSO_CALLBACK_PATH}` };
+  });
+
+  app.post('/api/sso/providers', {
+    schema: { tags: ['admin'], summary: 'Add a single sign-on provider (admin). Its discovery document is fetched first: 400 sso.discovery_failed with the reason when it cannot be (https only; http on loopback). The secret is kept sealed and never shown', body: createBody, response: { 201: providerSchema } },
+  }, async (req, reply) => {
+    const a = requireRole(req, 'admin');
+    return reply.code(201).send(await createSsoProvider(deps, a.actor, req.body, s.clock.now()));
+  });
+
+  app.patch('/api/sso/providers/:id', {
+    schema: { tags: ['admin'], params: idParams, summary: 'Change a single sign-on provider (admin): any of its settings; a clientSecret left out is kept. A new issuer or client id is discovered first (400 sso.discovery_failed)', body: patchBody, response: { 200: providerSchema } },
+  }, async (req) => {
+    const a = requireRole(req, 'admin');
+    return updateSsoProvider(deps, a.actor, req.params.id, req.body, s.clock.now());
+  });
+
+  app.delete('/api/sso/providers/:id', {
+    schema: { tags: ['admin'], params: idParams, summary: 'Remove a single sign-on provider (admin), with its links to people; sessions signed in with it go on as password ones', response: { 204: z.null() } },
+  }, async (req, reply) => {
+    const a = requireRole(req, 'admin');
+    await deleteSsoProvider(deps, a.actor, req.params.id, s.clock.now());
+    return reply.code(204).send(null);
+  });
+
+  app.post('/api/sso/providers/:id/check', {
+    schema: { tags: ['admin'], params: idParams, summary: 'Fetch a provider\'s discovery document now (admin): its authorization endpoint, or 400 sso.discovery_failed with the reason', response: { 200: z.object({ ok: z.literal(true), authorizationEndpoint: z.string() }) } },
+  }, async (req) => {
+    const a = requireRole(req, 'admin');
+    return checkSsoProvider(deps, a.actor, req.params.id);
+  });
+}

@@ -1,0 +1,272 @@
+/**
+ * Single sign-on (OpenID Connect) in a real browser, against a real OpenID Provider on loopback
+ * (panva's oidc-provider, test/helpers/oidcProvider.ts): an admin adds the provider in Settings →
+ * Single sign-on (the callback URL to register is shown; Check reaches the issuer; the secret is
+ * never shown again), signs out, and "Sign in with …" on the sign-in page lands the person the
+ * provider signs in on the desk, signed in as them; someone who declines at the provider is told
+ * so; a sign-in that took the way back of someone else's expired session does not stay on their
+ * page (the same person's does); once a second provider is required of everyone but admins, an
+ * agent's password is refused with a pointer to that provider's button (an admin's still works);
+ * deleting a provider (asked first) takes its button away. Axe finds no serious problem on the
+ * settings and sign-in pages.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { Client, PASSWORD, type TestDesk } from '../helpers/parley.js';
+import { startOidcProvider, type TestOidcProvider } from '../helpers/oidcProvider.js';
+import { axeReport, axeSerious, deskInBrowser, eventually, screenshot, signIn, type WatchedPage } from './browser.js';
+
+const LABEL = 'Acme ID';
+const BACKUP = 'Backup ID';
+
+let desk: TestDesk;
+let op: TestOidcProvider;
+const browserDesk = deskInBrowser((d) => (desk = d));
+// (after the desk's: the provider needs its callback URL)
+beforeAll(async () => {
+  op = await startOidcProvider({ redirectUris: [`${desk.url}/api/auth/sso/callback`] });
+});
+afterAll(async () => {
+  await op?.close();
+});
+
+/** A fresh browser (its own cookies); axe is injected as an inline script, which the server's CSP (rightly) forbids. */
+const open = (): Promise<WatchedPage> => browserDesk.open({ bypassCSP: true });
+
+const isFocused = (l: Locator) => l.evaluate((el) => el === (el.ownerDocument as any).activeElement) as Promise<boolean>;
+
+async function expectNoSerious(p: Page, where: string) {
+  const v = await axeSerious(p);
+  expect(v, `${where}:\n${axeReport(v)}`).toEqual([]);
+}
+
+/** Who the page's session is (the desk asks the same). */
+const whoIs = (p: Page) => p.evaluate(() => fetch('/api/me').then((r) => (r.ok ? r.json().then((m: any) => m.user.email as string) : null)));
+
+/** Who the tab remembers as its user (shell/LoginPage.tsx `claimTab`: someone else's drafts and alerts are forgotten). */
+const tabUser = (p: Page) => p.evaluate('sessionStorage.getItem("parley.tab-user")') as Promise<string | null>;
+
+const ssoButton = (p: Page, label = LABEL) => p.getByRole('link', { name: `Sign in with ${label}`, exact: true });
+
+async function signOut(p: Page): Promise<void> {
+  await p.getByRole('button', { name: 'Sign out' }).click();
+  await p.waitForURL(/\/login/);
+}
+
+/** Signed in by the provider as `email`: the desk shows, live, as them. */
+async function landsOnDeskAs(p: Page, email: string, path = /\/inbox\/open/): Promise<void> {
+  await p.waitForURL(path, { timeout: 15_000 }).catch((err: Error) => {
+    throw new Error(`not on the desk at ${path} but at ${p.url()}: ${err.message}`);
+  });
+  await p.locator('.list-pane').waitFor({ timeout: 15_000 });
+  await p.locator('.live-live').waitFor({ state: 'attached', timeout: 15_000 });
+  expect(await whoIs(p)).toBe(email);
+}
+
+/** The person's session ends on the server (as when it expires): the page's next load goes to sign-in, with the way back. */
+async function endSessionsOf(userId: number): Promise<void> {
+  await desk.db.store.db.deleteFrom('session').where('user_id', '=', userId).execute();
+}
+
+describe('single sign-on', () => {
+  let admin: Page;
+  let providerId: number;
+
+  it('is added by an admin in Settings, and its button signs the person it names in, onto the desk', async () => {
+    admin = (await open()).page;
+    await signIn(admin, desk.url, 'admin@acme.test');
+    // the tab is in Settings for admins
+    await admin.goto(`${desk.url}/admin/channels`);
+    await admin.getByRole('navigation', { name: 'Settings sections' }).getByRole('link', { name: 'Single sign-on' }).click();
+    await admin.waitForURL(/\/admin\/sso$/);
+    await admin.getByText('No providers yet').waitFor();
+    // the callback URL to register at the provider, with Copy
+    const callback = admin.getByLabel(/^Callback URL/);
+    expect(await callback.inputValue()).toBe(`${desk.url}/api/auth/sso/callback`);
+    await admin.getByRole('button', { name: 'Copy the callback URL' }).waitFor();
+    await expectNoSerious(admin, 'Settings → Single sign-on, empty');
+
+    await admin.getByRole('button', { name: 'Add…' }).click();
+    const form = admin.getByRole('form', { name: 'Add a single sign-on provider' });
+    await form.getByLabel('Name on the sign-in button').fill(LABEL);
+    // an issuer that is not one: refused, said on the issuer
+    await form.getByLabel('Issuer URL').fill('http://127.0.0.1:1');
+    await form.getByLabel('Client ID').fill(op.clientId);
+    await form.getByLabel('Client secret').fill(op.clientSecret);
+    await form.getByLabel('Allowed email domains').fill('Acme.test  @example.org,');
+    await expectNoSerious(admin, 'Settings → Single sign-on, adding');
+    await form.getByRole('button', { name: 'Add provider' }).click();
+    await form.locator('[role="alert"][data-code="sso.discovery_failed"]').waitFor({ timeout: 15_000 });
+    expect(await form.getByLabel('Issuer URL').getAttribute('aria-invalid')).toBe('true');
+    await eventually(() => isFocused(form.getByLabel('Issuer URL')), 'focus on the issuer');
+    await form.getByLabel('Issuer URL').fill(op.issuer);
+    await form.getByRole('button', { name: 'Add provider' }).click();
+    await form.waitFor({ state: 'hidden', timeout: 15_000 });
+
+    const row = admin.locator('tr[data-sso-id]').filter({ hasText: LABEL });
+    await row.waitFor();
+    providerId = Number(await row.getAttribute('data-sso-id'));
+    await row.getByText(op.issuer).waitFor();
+    await row.getByText('enabled').waitFor();
+    await row.getByText('Everyone may use a password').waitFor();
+    await row.getByText('emails at acme.test, example.org').waitFor();
+    // Check reaches the issuer and names where it signs people in
+    await row.getByRole('button', { name: `Check ${LABEL}` }).click();
+    await row.locator('[data-sso-check="ok"]').getByText(`Reachable: signs in at ${op.issuer}`).waitFor({ timeout: 15_000 });
+    // the secret is kept, never shown: its field is empty, and says so
+    await row.getByRole('button', { name: `Edit ${LABEL}` }).click();
+    const edit = admin.getByRole('form', { name: `Edit ${LABEL}` });
+    expect(await edit.getByLabel('Client secret').inputValue()).toBe('');
+    expect(await edit.getByLabel('Client secret').getAttribute('placeholder')).toBe('kept');
+    expect(await edit.getByLabel('Allowed email domains').inputValue()).toBe('acme.test, example.org');
+    await expectNoSerious(admin, 'Settings → Single sign-on, editing');
+    await screenshot(admin, 'sso-settings-editing', true);
+    await edit.getByRole('button', { name: 'Cancel' }).click();
+    await eventually(() => isFocused(row.getByRole('button', { name: `Edit ${LABEL}` })), 'focus back on Edit');
+    expect(JSON.stringify((await (await Client.signIn(desk.url, 'admin@acme.test')).get('/api/sso/providers')).json)).not.toContain(op.clientSecret);
+
+    // signed out on purpose: the button, with no way back to the admin's page
+    await signOut(admin);
+    const button = ssoButton(admin);
+    await button.waitFor();
+    expect(await button.getAttribute('href')).toBe(`/api/auth/sso/${providerId}/start`);
+    await expectNoSerious(admin, 'sign-in page with a provider');
+    await screenshot(admin, 'sso-sign-in');
+
+    // the provider signs Ana in: on the desk, as Ana, and the tab is hers now
+    op.signInAs({ sub: 'ana-at-acme-id', email: 'ana@acme.test', emailVerified: true, name: 'Ana Agent' });
+    await button.click();
+    await landsOnDeskAs(admin, 'ana@acme.test');
+    await admin.getByText('Ana Agent').first().waitFor();
+    expect(await tabUser(admin)).toBe(String(desk.users.ana));
+  });
+
+  it('says so when the person declines at the provider', async () => {
+    const p = (await open()).page;
+    await p.goto(`${desk.url}/login`);
+    op.signInAs(null);
+    await ssoButton(p).click();
+    await p.waitForURL(/\/login\?sso_error=cancelled/, { timeout: 15_000 });
+    const alert = p.locator('[role="alert"][data-code="sso.cancelled"]');
+    await alert.getByText('Single sign-on was cancelled at the provider, so you are not signed in.').waitFor();
+    // the button tells it again, to whoever comes back to it
+    expect(await ssoButton(p).getAttribute('aria-describedby')).toBe(await alert.getAttribute('id'));
+    expect(await whoIs(p)).toBeNull();
+    await expectNoSerious(p, 'sign-in page after a declined single sign-on');
+    await screenshot(p, 'sso-sign-in-cancelled');
+    // trying the password form clears it
+    await p.getByLabel('Email').fill('ana@acme.test');
+    await p.getByLabel('Password').fill('not the password');
+    await p.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await p.getByText('Wrong email or password.').waitFor();
+    expect(await alert.count()).toBe(0);
+  });
+
+  it('is a section of Settings for admins only', async () => {
+    const p = (await open()).page;
+    await signIn(p, desk.url, 'cleo@acme.test');
+    await p.goto(`${desk.url}/admin/sso`);
+    await p.getByText('Single sign-on is for admins.').waitFor();
+    expect(await p.getByRole('navigation', { name: 'Settings sections' }).getByRole('link', { name: 'Single sign-on' }).count()).toBe(0);
+    expect(await p.getByLabel(/^Callback URL/).count()).toBe(0);
+  });
+
+  it('takes the way back of an expired session only for the same person', async () => {
+    const p = (await open()).page;
+    op.signInAs({ sub: 'ana-at-acme-id', email: 'ana@acme.test', emailVerified: true });
+    await p.goto(`${desk.url}/login`);
+    await ssoButton(p).click();
+    await landsOnDeskAs(p, 'ana@acme.test');
+
+    // Ana's session ends while she is on her own list: sign-in keeps the way back, for the provider too
+    await endSessionsOf(desk.users.ana);
+    await p.goto(`${desk.url}/inbox/mine`);
+    await p.waitForURL(/\/login\?redirect=/);
+    expect(await ssoButton(p).getAttribute('href')).toBe(`/api/auth/sso/${providerId}/start?next=${encodeURIComponent('/inbox/mine')}`);
+    // Ben signs in on her tab: he lands on the desk, not on her page
+    op.signInAs({ sub: 'ben-at-acme-id', email: 'ben@acme.test', emailVerified: true });
+    await ssoButton(p).click();
+    await landsOnDeskAs(p, 'ben@acme.test', /\/inbox\/open/);
+    expect(new URL(p.url()).pathname).toBe('/inbox/open');
+    expect(await tabUser(p)).toBe(String(desk.users.ben));
+
+    // his own session ends: he is taken back to where he was
+    await p.goto(`${desk.url}/inbox/mine`);
+    await p.locator('.list-pane').waitFor();
+    await endSessionsOf(desk.users.ben);
+    await p.reload();
+    await p.waitForURL(/\/login\?redirect=/);
+    await ssoButton(p).click();
+    await landsOnDeskAs(p, 'ben@acme.test', /\/inbox\/mine/);
+    expect(new URL(p.url()).pathname).toBe('/inbox/mine');
+  });
+
+  it('once one is required of everyone but admins, refuses an agent’s password and points at its button; an admin’s still works; deleted, its button goes', async () => {
+    // a second provider, which is the one to require (its button is not the first)
+    const api = await Client.signIn(desk.url, 'admin@acme.test');
+    const backup = await api.post('/api/sso/providers', {
+      label: BACKUP, issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret, allowedDomains: [], autoProvisionRole: null, passwordSignIn: 'everyone', trustsMfa: false, enabled: true,
+    });
+    expect(backup.status).toBe(201);
+    const a = (await open()).page;
+    await signIn(a, desk.url, 'admin@acme.test');
+    await a.goto(`${desk.url}/admin/sso`);
+    const row = a.locator(`tr[data-sso-id="${providerId}"]`);
+    const backupRow = a.locator(`tr[data-sso-id="${backup.json.id}"]`);
+    // two people are linked to the first now (Ana and Ben)
+    await expect.poll(async () => (await row.locator('td').nth(4).textContent())?.trim()).toBe('2');
+    await backupRow.getByRole('button', { name: `Edit ${BACKUP}` }).click();
+    const edit = a.getByRole('form', { name: `Edit ${BACKUP}` });
+    await edit.getByLabel('People other than admins must use this provider').check();
+    await edit.getByRole('button', { name: `Save ${BACKUP}` }).click();
+    await edit.waitFor({ state: 'hidden', timeout: 15_000 });
+    await backupRow.getByText('Admins only; everyone else uses this provider').waitFor();
+
+    const p = (await open()).page;
+    await p.goto(`${desk.url}/login`);
+    await ssoButton(p, BACKUP).waitFor();
+    await p.getByLabel('Email').fill('ben@acme.test');
+    await p.getByLabel('Password').fill(PASSWORD);
+    await p.getByRole('button', { name: 'Sign in', exact: true }).click();
+    const alert = p.locator('#login-error[role="alert"][data-code="auth.sso_required"]');
+    await alert.getByText(`Your desk signs you in with ${BACKUP}, not a password: use “Sign in with ${BACKUP}” below.`).waitFor();
+    // focus on that provider's button, which the message describes; the password was not wrong
+    await eventually(() => isFocused(ssoButton(p, BACKUP)), 'focus on the required provider’s button');
+    expect(await ssoButton(p, BACKUP).getAttribute('aria-describedby')).toBe('login-error');
+    expect(await p.getByLabel('Password').getAttribute('aria-invalid')).toBeNull();
+    expect(await whoIs(p)).toBeNull();
+    await expectNoSerious(p, 'sign-in page, password refused for single sign-on');
+    await screenshot(p, 'sso-sign-in-required');
+    // an admin's password still signs in (when the provider is down)
+    await Client.signIn(desk.url, 'admin@acme.test');
+
+    // deleted (asked first): gone from Settings and from the sign-in page; focus on the neighbour's Edit
+    await backupRow.getByRole('button', { name: `Delete ${BACKUP}` }).click();
+    let dialog = a.getByRole('dialog', { name: `Delete “${BACKUP}”?` });
+    await dialog.getByText(/nobody can sign in with it any more\. Signed-in sessions stay/).waitFor();
+    await dialog.getByRole('button', { name: 'Delete provider' }).click();
+    await backupRow.waitFor({ state: 'detached' });
+    await eventually(() => isFocused(row.getByRole('button', { name: `Edit ${LABEL}` })), 'focus on the neighbour’s Edit');
+    await Promise.all([p.waitForResponse((r) => r.url().endsWith('/api/auth/sso/providers')), p.goto(`${desk.url}/login`)]);
+    await ssoButton(p).waitFor();
+    expect(await ssoButton(p, BACKUP).count()).toBe(0);
+    // and Ben's password works again
+    await p.getByLabel('Email').fill('ben@acme.test');
+    await p.getByLabel('Password').fill(PASSWORD);
+    await p.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await landsOnDeskAs(p, 'ben@acme.test');
+
+    // the last one: its linked people are said; then no provider, no button
+    await row.getByRole('button', { name: `Delete ${LABEL}` }).click();
+    dialog = a.getByRole('dialog', { name: `Delete “${LABEL}”?` });
+    await dialog.getByText(/the 2 people linked to it sign in with a password/).waitFor();
+    await dialog.getByRole('button', { name: 'Delete provider' }).click();
+    await a.getByText('No providers yet').waitFor();
+    await eventually(() => isFocused(a.locator('#sso-title')), 'focus on the list’s heading');
+    const q = (await open()).page;
+    await Promise.all([q.waitForResponse((r) => r.url().endsWith('/api/auth/sso/providers')), q.goto(`${desk.url}/login`)]);
+    await q.getByLabel('Email').waitFor();
+    expect(await q.getByRole('link', { name: /^Sign in with/ }).count()).toBe(0);
+    expect(browserDesk.pages.flatMap((w) => w.errors)).toEqual([]);
+  });
+});

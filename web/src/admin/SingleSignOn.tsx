@@ -1,0 +1,391 @@
+/**
+ * Settings → Single sign-on (admins): the desk's OpenID Connect providers, with whom each signs
+ * in (verified emails of some domains; new people created with a role, or only people who
+ * already have an account), whether people other than admins must sign in with it (admins keep
+ * their password, to get in when the provider is down), and whether its sign-ins count as
+ * two-factor ones. The callback URL is shown to register at the provider; the client secret is
+ * write-only. Saving, and Check, read the issuer's discovery document first.
+ */
+import { useEffect, useId, useRef, useState } from 'react';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { api, ApiError } from '../api/client.js';
+import type { SsoProvider, SsoProviderInput, SsoProvisionRole } from '../api/types.js';
+import { fullTime } from '../lib/format.js';
+import { Spinner } from '../ui/bits.js';
+import { ConfirmDialog } from '../ui/Modal.js';
+import { refusalOf, type RefusalInfo } from '../ui/Refusal.js';
+import { useToast } from '../ui/Toasts.js';
+import { useAdminWrite } from '../api/workflow.js';
+import { DisclosureButton, Problem, Section } from './fields.js';
+
+/** Both lists: the admins' and the sign-in page's (a change here shows there). */
+const ALL = ['sso-providers'] as const;
+const KEY = ['sso-providers', 'admin'] as const;
+
+interface ProviderList {
+  providers: SsoProvider[];
+  /** The redirect URI to register at the provider. */
+  callbackUrl: string;
+}
+
+const ROLE_TEXT: Record<SsoProvisionRole, string> = { agent: 'agents', expert: 'experts', approver: 'approvers (team leads)' };
+
+/** Email domains typed with commas or spaces, lower-case, without a leading `@`, each once. */
+export const domainsOf = (s: string): string[] => [...new Set(s.split(/[\s,;]+/).map((d) => d.trim().replace(/^@/, '').toLowerCase()).filter(Boolean))];
+
+export function SingleSignOnAdmin({ admin }: { admin: boolean }) {
+  const toast = useToast();
+  const q = useQuery({ queryKey: KEY, queryFn: () => api<ProviderList>('GET', '/api/sso/providers'), enabled: admin });
+  const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<number | null>(null);
+  const [deleting, setDeleting] = useState<SsoProvider | null>(null);
+  /** A deleted provider's row is gone: focus goes to its neighbour's Edit (none left: the list's heading) once the list no longer shows it. */
+  const [deleted, setDeleted] = useState<{ id: number; next: number | null } | null>(null);
+  useEffect(() => {
+    if (!deleted || q.data?.providers.some((p) => p.id === deleted.id)) return;
+    const el = deleted.next != null ? document.querySelector<HTMLElement>(`tr[data-sso-id="${deleted.next}"] button[aria-expanded]`) : null;
+    (el ?? document.getElementById('sso-title'))?.focus();
+    setDeleted(null);
+  }, [deleted, q.data]);
+  const remove = useAdminWrite((p: SsoProvider) => api<null>('DELETE', `/api/sso/providers/${p.id}`), [ALL]);
+  if (!admin) return <p className="muted">Single sign-on is for admins.</p>;
+  const list = q.data?.providers ?? [];
+  return (
+    <>
+      <Section
+        title="Single sign-on"
+        id="sso-title"
+        description="People sign in with their organisation’s account (OpenID Connect: Okta, Microsoft Entra ID, Google Workspace, Keycloak…). Each enabled provider gets a “Sign in with …” button on the sign-in page; Parley matches the person by the verified email address the provider gives."
+      >
+        {q.isPending ? (
+          <Spinner label="Loading single sign-on providers" />
+        ) : q.isError ? (
+          <Problem error={q.error} />
+        ) : (
+          <>
+            <CopyField label="Callback URL (register it at the provider as the redirect URI)" value={q.data.callbackUrl} what="the callback URL" />
+            {list.length === 0 ? (
+              <p className="muted">No providers yet: everyone signs in with their password.</p>
+            ) : (
+              <table className="data-table sso-table">
+                <caption className="visually-hidden">Single sign-on providers</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Provider</th>
+                    <th scope="col">Issuer</th>
+                    <th scope="col">State</th>
+                    <th scope="col">Password sign-in</th>
+                    <th scope="col">People linked</th>
+                    <th scope="col">
+                      <span className="visually-hidden">Actions</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {list.map((p) => (
+                    <ProviderRow
+                      key={p.id}
+                      p={p}
+                      editing={editing === p.id}
+                      onEdit={() => setEditing(editing === p.id ? null : p.id)}
+                      onDelete={() => setDeleting(p)}
+                    />
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </>
+        )}
+      </Section>
+      <Section
+        title="Add a provider"
+        id="sso-add-title"
+        actions={
+          <DisclosureButton open={adding} onClick={() => setAdding((x) => !x)} controls="sso-add-form">
+            {adding ? 'Close' : 'Add…'}
+          </DisclosureButton>
+        }
+      >
+        <div id="sso-add-form">{adding && <ProviderForm onDone={() => setAdding(false)} />}</div>
+      </Section>
+      <ConfirmDialog
+        open={!!deleting}
+        onClose={() => setDeleting(null)}
+        onConfirm={() =>
+          deleting &&
+          remove.mutate(deleting, {
+            onSuccess: () => {
+              toast(`“${deleting.label}” deleted`);
+              const at = list.findIndex((x) => x.id === deleting.id);
+              setDeleted({ id: deleting.id, next: (list[at + 1] ?? (at > 0 ? list[at - 1] : undefined))?.id ?? null });
+              if (editing === deleting.id) setEditing(null);
+              setDeleting(null);
+            },
+            onError: (err) => {
+              setDeleting(null);
+              toast(`Not deleted: ${(err as Error).message}`, 'error');
+            },
+          })
+        }
+        title={`Delete “${deleting?.label ?? ''}”?`}
+        description={`Its button leaves the sign-in page and nobody can sign in with it any more${deleting?.linkedPeople ? `; ${deleting.linkedPeople === 1 ? 'the person linked to it signs' : `the ${deleting.linkedPeople} people linked to it sign`} in with a password (an admin can send them a reset link in People)` : ''}. Signed-in sessions stay until they end. To stop it for a while, turn it off instead.`}
+        confirmLabel="Delete provider"
+        busy={remove.isPending}
+        danger
+      />
+    </>
+  );
+}
+
+function ProviderRow({ p, editing, onEdit, onDelete }: { p: SsoProvider; editing: boolean; onEdit: () => void; onDelete: () => void }) {
+  const [checked, setChecked] = useState<{ ok: true; endpoint: string } | { ok: false; refusal: RefusalInfo } | null>(null);
+  const check = useMutation({
+    mutationFn: () => api<{ ok: true; authorizationEndpoint: string }>('POST', `/api/sso/providers/${p.id}/check`, {}),
+    onMutate: () => setChecked(null),
+    onSuccess: (r) => setChecked({ ok: true, endpoint: r.authorizationEndpoint }),
+    onError: (err) => setChecked({ ok: false, refusal: refusalOf(err) }),
+  });
+  return (
+    <>
+      <tr data-sso-id={p.id} className={p.enabled ? undefined : 'muted'}>
+        <td>
+          <strong>{p.label}</strong>
+          <div className="muted small">
+            {p.autoProvisionRole ? `Creates new people as ${ROLE_TEXT[p.autoProvisionRole]}` : 'Only people with a Parley account'}
+            {p.allowedDomains.length > 0 && `; emails at ${p.allowedDomains.join(', ')}`}
+          </div>
+        </td>
+        <td className="small">
+          <code>{p.issuer}</code>
+          <div className="muted">client {p.clientId}</div>
+        </td>
+        <td className="small">
+          {p.enabled ? <span className="badge">enabled</span> : <span className="muted">off</span>}
+          {p.trustsMfa && <div className="muted">counts as two-factor</div>}
+          <div className="muted">changed {fullTime(new Date(p.updatedAt).toISOString())}</div>
+        </td>
+        <td className="small">{p.passwordSignIn === 'admins' ? 'Admins only; everyone else uses this provider' : 'Everyone may use a password'}</td>
+        <td>{p.linkedPeople}</td>
+        <td>
+          <div className="row-gap">
+            {/* the visible word begins the name (a name that does not hold it fails speech input) */}
+            <DisclosureButton open={editing} onClick={onEdit}>
+              {editing ? 'Close' : 'Edit'}
+              <span className="visually-hidden">{editing ? ` editing ${p.label}` : ` ${p.label}`}</span>
+            </DisclosureButton>
+            <button type="button" className="btn btn-small" disabled={check.isPending} onClick={() => check.mutate()}>
+              {check.isPending ? 'Checking…' : 'Check'}
+              <span className="visually-hidden"> {p.label}</span>
+            </button>
+            <button type="button" className="btn btn-small btn-ghost" onClick={onDelete}>
+              Delete<span className="visually-hidden"> {p.label}</span>
+            </button>
+          </div>
+          {/* always there (a live region says what changes in it) */}
+          <div role="status" className="small" data-sso-check={checked ? (checked.ok ? 'ok' : checked.refusal.code) : undefined}>
+            {checked?.ok && <span className="muted">Reachable: signs in at {checked.endpoint}</span>}
+            {checked && !checked.ok && (
+              <span className="form-error">
+                <strong>Not reachable:</strong> {checked.refusal.detail}
+              </span>
+            )}
+          </div>
+        </td>
+      </tr>
+      {editing && (
+        <tr className="edit-row">
+          <td colSpan={6}>
+            <ProviderForm p={p} onDone={onEdit} />
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}
+
+/** Adds a provider, or (with `p`) edits it: every field sent, the secret only when typed. */
+function ProviderForm({ p, onDone }: { p?: SsoProvider; onDone: () => void }) {
+  const toast = useToast();
+  const id = useId();
+  const [label, setLabel] = useState(p?.label ?? '');
+  const [issuer, setIssuer] = useState(p?.issuer ?? '');
+  const [clientId, setClientId] = useState(p?.clientId ?? '');
+  const [secret, setSecret] = useState('');
+  const [domains, setDomains] = useState((p?.allowedDomains ?? []).join(', '));
+  const [role, setRole] = useState<SsoProvisionRole | ''>(p?.autoProvisionRole ?? '');
+  const [adminsOnly, setAdminsOnly] = useState(p?.passwordSignIn === 'admins');
+  const [trustsMfa, setTrustsMfa] = useState(p?.trustsMfa ?? false);
+  const [enabled, setEnabled] = useState(p?.enabled ?? true);
+  const issuerRef = useRef<HTMLInputElement>(null);
+  const body = (): SsoProviderInput => ({
+    label: label.trim(),
+    issuer: issuer.trim(),
+    clientId: clientId.trim(),
+    // a new provider's empty secret: a public client; an edited one's: kept
+    ...(secret !== '' || !p ? { clientSecret: secret } : {}),
+    allowedDomains: domainsOf(domains),
+    autoProvisionRole: role || null,
+    passwordSignIn: adminsOnly ? 'admins' : 'everyone',
+    trustsMfa,
+    enabled,
+  });
+  const save = useAdminWrite(() => (p ? api<SsoProvider>('PATCH', `/api/sso/providers/${p.id}`, body()) : api<SsoProvider>('POST', '/api/sso/providers', body())), [ALL]);
+  // the issuer's discovery failed: said on the issuer, where focus goes to fix it
+  const discovery = save.error instanceof ApiError && save.error.code === 'sso.discovery_failed';
+  useEffect(() => {
+    if (discovery) issuerRef.current?.select();
+  }, [discovery, save.error]);
+  const hint = (k: string) => `${id}-${k}`;
+  return (
+    <form
+      className="subform form-grid"
+      aria-label={p ? `Edit ${p.label}` : 'Add a single sign-on provider'}
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.mutate(undefined, {
+          onSuccess: (r) => {
+            toast(p ? `“${r.label}” saved` : `“${r.label}” added${r.enabled ? ': its button is on the sign-in page' : ''}`);
+            onDone();
+          },
+        });
+      }}
+    >
+      <div className="form-row">
+        <label className="field">
+          <span>Name on the sign-in button</span>
+          <input value={label} onChange={(e) => setLabel(e.target.value)} required maxLength={100} placeholder="Okta" aria-describedby={hint('label')} />
+          <span id={hint('label')} className="muted small">
+            The button reads “Sign in with {label.trim() || '…'}”.
+          </span>
+        </label>
+        <label className="field">
+          <span>Issuer URL</span>
+          <input
+            ref={issuerRef}
+            type="url"
+            value={issuer}
+            onChange={(e) => setIssuer(e.target.value)}
+            required
+            maxLength={500}
+            placeholder="https://acme.okta.com"
+            aria-invalid={discovery ? true : undefined}
+            aria-describedby={discovery ? `${hint('issuer')} ${hint('discovery')}` : hint('issuer')}
+          />
+          <span id={hint('issuer')} className="muted small">
+            Parley reads the provider’s settings from its /.well-known/openid-configuration.
+          </span>
+        </label>
+      </div>
+      <div className="form-row">
+        <label className="field">
+          <span>Client ID</span>
+          <input value={clientId} onChange={(e) => setClientId(e.target.value)} required maxLength={500} autoComplete="off" />
+        </label>
+        <label className="field">
+          <span>Client secret</span>
+          <input
+            type="password"
+            value={secret}
+            onChange={(e) => setSecret(e.target.value)}
+            maxLength={2000}
+            autoComplete="new-password"
+            placeholder={p?.hasClientSecret ? 'kept' : undefined}
+            aria-describedby={hint('secret')}
+          />
+          <span id={hint('secret')} className="muted small">
+            {p?.hasClientSecret ? 'Kept encrypted and never shown; leave it empty to keep it, or type a new one to replace it.' : 'Kept encrypted and never shown again.'}
+          </span>
+        </label>
+      </div>
+      <div className="form-row">
+        <label className="field">
+          <span>Allowed email domains</span>
+          <input value={domains} onChange={(e) => setDomains(e.target.value)} placeholder="acme.com, acme.co.uk" autoComplete="off" aria-describedby={hint('domains')} />
+          <span id={hint('domains')} className="muted small">
+            Separated by commas or spaces. Empty: any verified email address of someone who has a Parley account.
+          </span>
+        </label>
+        <label className="field">
+          <span>New people who sign in with it</span>
+          <select value={role} onChange={(e) => setRole(e.target.value as SsoProvisionRole | '')} aria-describedby={hint('role')}>
+            <option value="">Are refused (only people with a Parley account)</option>
+            <option value="agent">Get an account as agents</option>
+            <option value="expert">Get an account as experts</option>
+            <option value="approver">Get an account as approvers</option>
+          </select>
+          <span id={hint('role')} className="muted small">
+            Nobody is made an admin this way; change roles in People.
+          </span>
+        </label>
+      </div>
+      <label className="checkbox">
+        <input type="checkbox" checked={adminsOnly} onChange={(e) => setAdminsOnly(e.target.checked)} aria-describedby={hint('admins')} /> People other than admins must use this provider
+      </label>
+      <p id={hint('admins')} className="muted small">
+        Their password no longer signs them in here. Admins keep theirs, to get in when the provider is down.
+      </p>
+      <label className="checkbox">
+        <input type="checkbox" checked={trustsMfa} onChange={(e) => setTrustsMfa(e.target.checked)} aria-describedby={hint('mfa')} /> The provider enforces multi-factor sign-in
+      </label>
+      <p id={hint('mfa')} className="muted small">
+        Check this only if the provider asks everyone for a second factor. Sign-ins with it then satisfy the desk’s two-factor requirement (Settings → Workflow) without Parley’s own authenticator code. Unchecked, the requirement applies to them as to password sign-ins.
+      </p>
+      <label className="checkbox">
+        <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> Enabled (its button shows on the sign-in page)
+      </label>
+      {discovery ? (
+        <div id={hint('discovery')} className="form-error" role="alert" data-code="sso.discovery_failed">
+          <strong>Not saved:</strong> the issuer’s OpenID configuration could not be read. {(save.error as Error).message}
+        </div>
+      ) : (
+        <Problem error={save.error} />
+      )}
+      <div className="row-gap">
+        <button type="submit" className="btn btn-primary btn-small" disabled={save.isPending}>
+          {save.isPending ? 'Checking the issuer…' : p ? `Save ${p.label}` : 'Add provider'}
+        </button>
+        <button type="button" className="btn btn-ghost btn-small" onClick={onDone}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/**
+ * A value to copy (read-only, selected on focus) with Copy, which says beside it whether it
+ * copied; where the browser refuses (no clipboard outside a secure context), to copy by hand.
+ */
+function CopyField({ label, value, what }: { label: string; value: string; what: string }) {
+  const id = useId();
+  const [note, setNote] = useState('');
+  return (
+    <div className="field">
+      <label htmlFor={id} className="field-label">
+        {label}
+      </label>
+      <div className="copy-field">
+        <input id={id} readOnly value={value} onFocus={(e) => e.currentTarget.select()} />
+        <button
+          type="button"
+          className="btn btn-small"
+          onClick={() => {
+            setNote('');
+            (navigator.clipboard?.writeText(value) ?? Promise.reject(new Error('no clipboard'))).then(
+              () => setNote('Copied.'),
+              () => {
+                setNote(`Could not copy here: select ${what} and copy it.`);
+                (document.getElementById(id) as HTMLInputElement | null)?.select();
+              },
+            );
+          }}
+        >
+          Copy<span className="visually-hidden"> {what}</span>
+        </button>
+        <span role="status" className={note ? 'muted small' : 'visually-hidden'}>
+          {note}
+        </span>
+      </div>
+    </div>
+  );
+}
