@@ -16,6 +16,16 @@
  * again (src/commands/availability.ts). In the database, not in this process: with several
  * processes the housekeeping runs in one, and the streams are held by any.
  *
+ * Signed out: a stream is authenticated when it opens, and its session or API token is checked
+ * again every `sse.pingMs` after, in the database (any process may hold the stream, and the
+ * session may end in another: signed out in another tab, the person disabled, their password
+ * changed or reset, two-factor sign-in turned on, expired; the brand now requiring two-factor
+ * sign-in of a session without it; a token revoked or expired), with the rules of
+ * `authenticate` (../auth.ts): one query a period for all the streams of the process. A stream
+ * whose credential no longer passes gets a last `signed-out` event (its data: the `code` a
+ * request would be refused with, and the `reason`) and is ended; the web client then stops
+ * reconnecting and asks who is signed in (web/src/live/events.ts).
+ *
  * Fan-out: one subscription per brand, not per client. Events published in one
  * turn of the event loop (a committed ingest batch) are framed once, encoded
  * into one buffer, and that same buffer is written to every client of the brand:
@@ -25,7 +35,13 @@
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
-import { requireRole } from '../auth.js';
+import { sql, type SelectQueryBuilder } from 'kysely';
+import { requireRole, sessionRunOut, sha256 } from '../auth.js';
+import { ssoSatisfiesTwoFactor, twoFactorEnabled } from '../../commands/twoFactorPolicy.js';
+import { parseObject } from '../../lib/json.js';
+import type { Store } from '../../store/db.js';
+import type { DB } from '../../store/schema.js';
+import { securityOf } from '../../workflow/settings.js';
 import type { App } from '../http.js';
 import type { EventBus, LiveEvent } from '../../events/bus.js';
 import { announceAvailability, markAtDesk } from '../../commands/availability.js';
@@ -34,13 +50,19 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 /**
  * How often an idle stream says it is alive (`pingMs`; clients treat ~2 periods of silence as a
- * dead stream), and how often the people with a stream open are marked seen (`seenMs`: well
- * inside the absence grace, ABSENCE_GRACE_MS). Tests shorten them.
+ * dead stream) and its session or token is checked again (`pingMs` too: a stream whose session
+ * ended is cut within a period), and how often the people with a stream open are marked seen
+ * (`seenMs`: well inside the absence grace, ABSENCE_GRACE_MS). Tests shorten them.
  */
 export const sse = { pingMs: 15_000, seenMs: 60_000 };
 
+/** What a stream was opened with: a session (its stored id) or an API token (its stored hash). */
+type Credential = { via: 'session'; sessionId: string } | { via: 'token'; tokenHash: string };
+
 interface Client {
   userId: number;
+  brandId: number;
+  credential: Credential;
   res: ServerResponse;
   /** Events up to this id predate the client (or were replayed to it): never sent again. */
   after: number;
@@ -74,6 +96,89 @@ function mayReceive(c: Client, e: LiveEvent): boolean {
   if (e.userIds) return true;
   if (BRAND_WIDE.has(e.type)) return true;
   return conv !== undefined && c.scope.has(conv);
+}
+
+/** Why a stream's credential no longer passes: the code a request would be refused with, and the reason. */
+export interface SignedOut {
+  code: 'auth.session_expired' | 'auth.invalid_token' | 'auth.token_expired' | 'two_factor.required';
+  reason: 'signed-out' | 'expired' | 'disabled' | 'two-factor-required' | 'revoked';
+}
+
+/** One row of the check: a session, a token, or a brand (for its two-factor policy). */
+interface CheckRow {
+  kind: string;
+  key: string;
+  expires_at: number | null;
+  created_at: number | null;
+  revoked_at: number | null;
+  disabled_at: number | null;
+  totp_enabled_at: number | null;
+  /** The session's single sign-on provider (null: none, or not a session). */
+  sso_trusts_mfa: number | null;
+  sso_enabled: number | null;
+  settings: string | null;
+}
+
+const noTime = sql<number | null>`cast(null as bigint)`;
+const noText = sql<string | null>`cast(null as text)`;
+
+/**
+ * The sessions and tokens of these streams that still exist, and the brands' settings, in one
+ * query (nothing is asked for an empty list).
+ */
+async function credentialRows(store: Store, sessionIds: string[], tokenHashes: string[], brandIds: number[]): Promise<CheckRow[]> {
+  const db = store.db;
+  const parts: SelectQueryBuilder<DB, any, CheckRow>[] = [];
+  if (sessionIds.length) {
+    parts.push(db.selectFrom('session').innerJoin('app_user', 'app_user.id', 'session.user_id').leftJoin('sso_provider', 'sso_provider.id', 'session.sso_provider_id').where('session.id', 'in', sessionIds)
+      .select([sql<string>`'session'`.as('kind'), 'session.id as key', sql<number | null>`session.expires_at`.as('expires_at'), sql<number | null>`session.created_at`.as('created_at'), noTime.as('revoked_at'), 'app_user.disabled_at', 'app_user.totp_enabled_at', sql<number | null>`sso_provider.trusts_mfa`.as('sso_trusts_mfa'), sql<number | null>`sso_provider.enabled`.as('sso_enabled'), noText.as('settings')]));
+    if (brandIds.length) {
+      parts.push(db.selectFrom('brand').where('brand.id', 'in', brandIds)
+        .select([sql<string>`'brand'`.as('kind'), sql<string>`cast(brand.id as text)`.as('key'), noTime.as('expires_at'), noTime.as('created_at'), noTime.as('revoked_at'), noTime.as('disabled_at'), noTime.as('totp_enabled_at'), noTime.as('sso_trusts_mfa'), noTime.as('sso_enabled'), sql<string | null>`brand.settings`.as('settings')]));
+    }
+  }
+  if (tokenHashes.length) {
+    parts.push(db.selectFrom('api_token').innerJoin('app_user', 'app_user.id', 'api_token.user_id').where('api_token.token_hash', 'in', tokenHashes)
+      .select([sql<string>`'token'`.as('kind'), 'api_token.token_hash as key', sql<number | null>`api_token.expires_at`.as('expires_at'), noTime.as('created_at'), sql<number | null>`api_token.revoked_at`.as('revoked_at'), 'app_user.disabled_at', noTime.as('totp_enabled_at'), noTime.as('sso_trusts_mfa'), noTime.as('sso_enabled'), noText.as('settings')]));
+  }
+  const [first, ...rest] = parts;
+  if (!first) return [];
+  let q = first;
+  for (const p of rest) q = q.unionAll(p);
+  return (await q.execute()) as CheckRow[];
+}
+
+/**
+ * Which of these credentials no longer pass `authenticate` (../auth.ts) or the brand's two-factor
+ * policy (`requireSecondFactorByPolicy`: API tokens pass it, and so do sessions with two-factor
+ * sign-in on or signed in with a single sign-on provider trusted to enforce MFA), and why.
+ */
+export function signedOutOf<T extends { brandId: number; credential: Credential }>(streams: Iterable<T>, rows: CheckRow[], now: number): Map<T, SignedOut> {
+  const sessions = new Map<string, CheckRow>();
+  const tokens = new Map<string, CheckRow>();
+  const requires = new Map<number, boolean>();
+  for (const r of rows) {
+    if (r.kind === 'session') sessions.set(r.key, r);
+    else if (r.kind === 'token') tokens.set(r.key, r);
+    else requires.set(Number(r.key), securityOf((parseObject(r.settings).workflow as { security?: unknown } | undefined)?.security).twoFactorRequired);
+  }
+  const out = new Map<T, SignedOut>();
+  for (const t of streams) {
+    const c = t.credential;
+    if (c.via === 'session') {
+      const r = sessions.get(c.sessionId);
+      if (!r) out.set(t, { code: 'auth.session_expired', reason: 'signed-out' });
+      else if (r.disabled_at != null) out.set(t, { code: 'auth.session_expired', reason: 'disabled' });
+      else if (sessionRunOut({ expires_at: r.expires_at ?? 0, created_at: r.created_at ?? 0 }, now)) out.set(t, { code: 'auth.session_expired', reason: 'expired' });
+      else if (!twoFactorEnabled(r) && !ssoSatisfiesTwoFactor(r.sso_trusts_mfa == null ? null : { trusts_mfa: r.sso_trusts_mfa, enabled: r.sso_enabled }) && requires.get(t.brandId)) out.set(t, { code: 'two_factor.required', reason: 'two-factor-required' });
+    } else {
+      const r = tokens.get(c.tokenHash);
+      if (!r || r.revoked_at != null) out.set(t, { code: 'auth.invalid_token', reason: 'revoked' });
+      else if (r.disabled_at != null) out.set(t, { code: 'auth.invalid_token', reason: 'disabled' });
+      else if (r.expires_at != null && Number(r.expires_at) <= now) out.set(t, { code: 'auth.token_expired', reason: 'expired' });
+    }
+  }
+  return out;
 }
 
 const pingFrame = () => `event: ping\ndata: {"every":${sse.pingMs}}\n\n`;
@@ -160,14 +265,46 @@ export function eventRoutes(app: App) {
     for (const f of fanouts.values()) for (const c of f.clients) ids.add(c.userId);
     await atDesk([...ids]).finally(() => (marking = false));
   };
-  const stopMarking = () => {
+  // whose session or token has ended since their stream opened: one query for all the streams here
+  let checkTimer: ReturnType<typeof setInterval> | null = null;
+  let checking = false;
+  const checkStreams = async () => {
+    if (checking) return;
+    checking = true;
+    try {
+      const streams = [...fanouts.values()].flatMap((f) => [...f.clients]);
+      const sessions = new Set<string>();
+      const tokens = new Set<string>();
+      const brands = new Set<number>();
+      for (const c of streams) {
+        if (c.credential.via === 'session') {
+          sessions.add(c.credential.sessionId);
+          brands.add(c.brandId);
+        } else tokens.add(c.credential.tokenHash);
+      }
+      const rows = await credentialRows(s.store, [...sessions], [...tokens], [...brands]);
+      for (const [c, why] of signedOutOf(streams, rows, s.clock.now())) {
+        // the last word, so the client goes to sign-in (or the two-factor set-up) instead of reconnecting
+        send(c, `event: signed-out\ndata: ${JSON.stringify(why)}\n\n`);
+        c.end();
+      }
+    } catch (err) {
+      // streams stay open while the database cannot say: a failed check is not a signed-out
+      app.log.warn({ err }, 'checking the live streams\' sessions failed');
+    } finally {
+      checking = false;
+    }
+  };
+  const stopTimers = () => {
     if (seenTimer) clearInterval(seenTimer);
     seenTimer = null;
+    if (checkTimer) clearInterval(checkTimer);
+    checkTimer = null;
   };
   // before Fastify stops listening and waits for open connections: streams never finish by themselves
   app.addHook('preClose', async () => {
     closing = true;
-    stopMarking();
+    stopTimers();
     for (const f of [...fanouts.values()]) for (const c of [...f.clients]) c.end();
   });
   app.get('/api/events', {
@@ -192,8 +329,9 @@ export function eventRoutes(app: App) {
     });
     res.write(`retry: 3000\n: connected\n\n`);
     let ping: ReturnType<typeof setInterval> | undefined;
+    const credential: Credential = a.via === 'session' ? { via: 'session', sessionId: a.sessionId! } : { via: 'token', tokenHash: sha256(req.headers.authorization!.slice(7).trim()) };
     const client: Client = {
-      userId: a.user.id, res, after: s.bus.lastId(),
+      userId: a.user.id, brandId, credential, res, after: s.bus.lastId(),
       end() {
         clearInterval(ping);
         if (!res.writableEnded) res.end();
@@ -222,6 +360,10 @@ export function eventRoutes(app: App) {
       seenTimer = setInterval(() => void markStreams(), sse.seenMs);
       seenTimer.unref();
     }
+    if (!checkTimer && !closing) {
+      checkTimer = setInterval(() => void checkStreams(), sse.pingMs);
+      checkTimer.unref();
+    }
     res.on('close', () => {
       clearInterval(ping);
       s.metrics.sseClients.dec();
@@ -229,7 +371,7 @@ export function eventRoutes(app: App) {
       if (!fanout.clients.size && fanouts.get(brandId) === fanout) {
         fanout.close();
         fanouts.delete(brandId);
-        if (!fanouts.size) stopMarking();
+        if (!fanouts.size) stopTimers();
       }
     });
     // seen now; back at the desk if they were away from it (after the stream is in the fan-out,

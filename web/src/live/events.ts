@@ -11,6 +11,15 @@
  * ~15 s (the `ping` event says the period), so when nothing at all has arrived for about two
  * periods the status turns to "Reconnecting…" and a new stream is opened, resuming after the
  * last event seen (`?lastEventId=`: a new EventSource cannot send the header).
+ *
+ * A stream whose session has ended (signed out in another tab, disabled, the password changed,
+ * expired; or the desk now requires two-factor sign-in of this person) gets a last `signed-out`
+ * event from the server before it is closed (its `code`: `auth.session_expired`,
+ * `two_factor.required`, ...). Then no new stream is opened: who is signed in is asked again
+ * (`GET /api/me`), and the desk goes to sign-in (the 401 handler, router.tsx) or to the screen
+ * that sets two-factor sign-in up (main.tsx, from `twoFactorRequired`). Only if the server still
+ * says someone is signed in here (signed in again in another tab) does a stream open again, after
+ * a pause.
  */
 import { useEffect, useSyncExternalStore } from 'react';
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
@@ -35,6 +44,15 @@ export function useLiveStatus(): LiveStatus {
 type Incoming = { type: string; data: any };
 
 const EVENT_TYPES = ['message.created', 'message.updated', 'conversation.created', 'conversation.updated', 'note.created', 'presence', 'notification', 'notification.read', 'channel.health', 'user.updated', 'reset', 'sla', 'incident', 'expert.request', 'moderation', 'contact.updated'] as const;
+
+/** What the server said when it ended a stream whose session or token no longer passes. */
+export interface SignedOutEvent {
+  code: 'auth.session_expired' | 'auth.invalid_token' | 'auth.token_expired' | 'two_factor.required' | string;
+  reason?: string;
+}
+
+/** After a `signed-out` whose session /api/me still finds (signed in again elsewhere): the pause before a new stream. */
+const AFTER_SIGNED_OUT_MS = 10_000;
 
 /** The server's ping period until its first ping says otherwise. */
 const DEFAULT_PING_MS = 15_000;
@@ -228,6 +246,24 @@ export function useLiveEvents(enabled: boolean): void {
           push(type, m.data);
         });
       }
+      // the session ended: no reconnecting (the next stream would be refused); who is signed in now?
+      es.addEventListener('signed-out', (ev) => {
+        let why: SignedOutEvent = { code: 'auth.session_expired' };
+        try {
+          why = { ...why, ...JSON.parse((ev as MessageEvent<string>).data) };
+        } catch {
+          /* ended all the same */
+        }
+        es?.close();
+        es = null;
+        setStatus('offline');
+        for (const l of eventListeners) l({ type: 'signed-out', data: why });
+        // 401: signed out (router.tsx); two-factor required: the set-up screen (main.tsx); still
+        // signed in (again, in another tab): a stream opens again (this effect is gone otherwise)
+        void qc.invalidateQueries({ queryKey: keys.me });
+        if (retryTimer) clearTimeout(retryTimer);
+        retryTimer = setTimeout(connect, AFTER_SIGNED_OUT_MS);
+      });
       es.addEventListener('ping', (ev) => {
         lastHeard = Date.now();
         try {

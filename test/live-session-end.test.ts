@@ -1,0 +1,299 @@
+/**
+ * Live event streams end when what opened them no longer signs anyone in, on SQLite and
+ * PostgreSQL: a session signed out in another tab, its person disabled, their password changed
+ * (by them elsewhere, by an admin, or with a reset link), two-factor sign-in turned on
+ * elsewhere, the session expired; the brand's policy now requiring two-factor sign-in of a
+ * session without it (one signed in with a single sign-on provider trusted to enforce MFA
+ * passes, as at a request); an API token revoked or expired. Each such stream gets a last `signed-out`
+ * event (the `code` a request would now be refused with, and why) and is closed within the
+ * check period (`sse.pingMs`, shortened here); streams whose session is still fine stay open.
+ * The check is one query a period for all the streams of the process, however many.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CompiledQuery } from 'kysely';
+import { createParley } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { openStore } from '../src/store/db.js';
+import { createSession, SESSION_COOKIE, SESSION_TTL_MS } from '../src/server/auth.js';
+import { sse } from '../src/server/routes/events.js';
+import { ManualClock } from '../src/lib/clock.js';
+import { base32Decode, totp } from '../src/lib/totp.js';
+import { DIALECTS } from './db.js';
+import { Client, PASSWORD, startDesk, type TestDesk } from './helpers/parley.js';
+
+const PERIOD = 200;
+
+/** An open stream, read as SSE frames. */
+interface Stream {
+  events: () => { type: string; data: any }[];
+  ended: () => boolean;
+  /** Resolves true once the server ended the stream, false after `ms`. */
+  endedWithin: (ms: number) => Promise<boolean>;
+  close: () => void;
+}
+
+async function openStream(url: string, headers: Record<string, string>): Promise<Stream> {
+  const ctrl = new AbortController();
+  const res = await fetch(`${url}/api/events`, { headers, signal: ctrl.signal });
+  expect(res.status).toBe(200);
+  const reader = res.body!.getReader();
+  const dec = new TextDecoder();
+  let text = '';
+  let ended = false;
+  const pump = (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += dec.decode(value, { stream: true });
+      }
+      ended = true;
+    } catch {
+      /* aborted here */
+    }
+  })();
+  return {
+    events: () =>
+      text.split('\n\n').flatMap((block) => {
+        const type = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        return type && data ? [{ type, data: JSON.parse(data) }] : [];
+      }),
+    ended: () => ended,
+    endedWithin: (ms) => Promise.race([pump.then(() => ended), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]),
+    close: () => ctrl.abort(),
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Within a few periods (a check may be under way when the session ends). */
+const SOON = PERIOD * 6;
+
+/** The stream got `signed-out` with this data as its last event, and the server ended it. */
+async function expectSignedOut(s: Stream, why: { code: string; reason: string }) {
+  expect(await s.endedWithin(SOON)).toBe(true);
+  const events = s.events();
+  expect(events.at(-1)).toEqual({ type: 'signed-out', data: why });
+  expect(events.filter((e) => e.type === 'signed-out')).toHaveLength(1);
+}
+
+/** Still open, and still hearing from the server (pings) a few periods on. */
+async function expectOpen(...streams: Stream[]) {
+  const before = streams.map((s) => s.events().length);
+  await sleep(PERIOD * 3);
+  streams.forEach((s, i) => {
+    expect(s.ended()).toBe(false);
+    expect(s.events().some((e) => e.type === 'signed-out')).toBe(false);
+    expect(s.events().length).toBeGreaterThan(before[i]!);
+  });
+}
+
+for (const dialect of DIALECTS) {
+  describe(`live streams end with their session [${dialect}]`, () => {
+    let desk: TestDesk;
+    let clock: ManualClock;
+    let admin: Client;
+    let people = 0;
+    const open: Stream[] = [];
+    beforeAll(async () => {
+      sse.pingMs = PERIOD;
+      clock = new ManualClock(Date.UTC(2026, 11, 1, 10, 0, 10));
+      desk = await startDesk(dialect, { clock, workers: false });
+      admin = await Client.signIn(desk.url, 'admin@acme.test');
+    });
+    afterAll(async () => {
+      for (const s of open) s.close();
+      sse.pingMs = 15_000;
+      await desk?.stop();
+    });
+
+    const stream = async (c: Client | string) => {
+      const s = await openStream(desk.url, typeof c === 'string' ? { authorization: `Bearer ${c}` } : { cookie: c.cookie });
+      open.push(s);
+      return s;
+    };
+    const person = async (role: 'agent' | 'admin' = 'agent') => {
+      const email = `p${++people}@acme.test`;
+      const made = await admin.post('/api/users', { email, name: `Person ${people}`, role, password: PASSWORD });
+      expect(made.status).toBe(201);
+      return { id: made.json.id as number, email, client: await Client.signIn(desk.url, email) };
+    };
+    const newToken = async (expiresInDays?: number) => {
+      const made = await admin.post('/api/tokens', { name: `t${Math.random()}`, ...(expiresInDays ? { expiresInDays } : {}) });
+      expect(made.status).toBe(201);
+      return { raw: made.json.token as string, id: made.json.id as number };
+    };
+
+    it('signed out in another tab (the same cookie): signed-out, closed; a colleague\'s stream stays', async () => {
+      const p = await person();
+      const [mine, colleague] = [await stream(p.client), await stream(admin)];
+      expect((await p.client.post('/api/auth/logout')).status).toBe(204);
+      await expectSignedOut(mine, { code: 'auth.session_expired', reason: 'signed-out' });
+      await expectOpen(colleague);
+    });
+
+    it('disabled by an admin: signed-out (disabled); the admin\'s own stream stays', async () => {
+      const p = await person();
+      const [theirs, admins] = [await stream(p.client), await stream(admin)];
+      expect((await admin.req('PATCH', `/api/users/${p.id}`, { disabled: true })).status).toBe(200);
+      await expectSignedOut(theirs, { code: 'auth.session_expired', reason: 'disabled' });
+      await expectOpen(admins);
+    });
+
+    it('their password changed in another session: that one\'s stream ends, the changing session\'s stays', async () => {
+      const p = await person();
+      const other = await Client.signIn(desk.url, p.email);
+      const [elsewhere, here] = [await stream(p.client), await stream(other)];
+      expect((await other.post('/api/me/password', { currentPassword: PASSWORD, newPassword: 'another long password' })).status).toBe(204);
+      await expectSignedOut(elsewhere, { code: 'auth.session_expired', reason: 'signed-out' });
+      await expectOpen(here);
+    });
+
+    it('a new password set by an admin, and one chosen with a reset link: their streams end', async () => {
+      const p = await person();
+      const s1 = await stream(p.client);
+      expect((await admin.req('PATCH', `/api/users/${p.id}`, { password: 'set by the admin' })).status).toBe(200);
+      await expectSignedOut(s1, { code: 'auth.session_expired', reason: 'signed-out' });
+
+      const again = await Client.signIn(desk.url, p.email, 'set by the admin');
+      const s2 = await stream(again);
+      const link = await admin.post(`/api/users/${p.id}/password-reset`);
+      expect(link.status).toBe(200);
+      const reset = await fetch(`${desk.url}/api/auth/password-reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: link.json.token, newPassword: 'chosen with the link' }) });
+      expect(reset.status).toBe(204);
+      await expectSignedOut(s2, { code: 'auth.session_expired', reason: 'signed-out' });
+    });
+
+    /** An admin with two-factor sign-in on (turned on in the test below), who can set the policy. */
+    let secured: Client;
+    it('two-factor sign-in turned on in another session: the other sessions\' streams end, the one that turned it on stays', async () => {
+      const p = await person('admin');
+      const other = await Client.signIn(desk.url, p.email);
+      const [elsewhere, here] = [await stream(p.client), await stream(other)];
+      const setup = await other.post('/api/me/two-factor/setup', { currentPassword: PASSWORD });
+      expect(setup.status).toBe(200);
+      const enabled = await other.post('/api/me/two-factor/enable', { code: totp(base32Decode(setup.json.secret), clock.now()) });
+      expect(enabled.status).toBe(200);
+      clock.advance(30_000);
+      await expectSignedOut(elsewhere, { code: 'auth.session_expired', reason: 'signed-out' });
+      await expectOpen(here);
+      secured = other;
+    });
+
+    it('the brand now requires two-factor sign-in: streams of sessions without it end with two_factor.required; with it, and API tokens, stay', async () => {
+      const p = await person();
+      const token = await newToken();
+      const [without, withIt, machine] = [await stream(p.client), await stream(secured), await stream(token.raw)];
+      await expectOpen(without, withIt, machine);
+      expect((await secured.req('PATCH', '/api/settings/workflow', { security: { twoFactorRequired: true } })).status).toBe(200);
+      try {
+        await expectSignedOut(without, { code: 'two_factor.required', reason: 'two-factor-required' });
+        await expectOpen(withIt, machine);
+        // as a request would be: refused
+        expect((await fetch(`${desk.url}/api/events`, { headers: { cookie: p.client.cookie } })).status).toBe(403);
+      } finally {
+        expect((await secured.req('PATCH', '/api/settings/workflow', { security: { twoFactorRequired: false } })).status).toBe(200);
+      }
+    });
+
+    it('under the policy, a session signed in with a single sign-on provider trusted to enforce MFA stays; one whose provider is not trusted ends', async () => {
+      const db = desk.db.store.db;
+      const provider = (trusts: number) =>
+        db.insertInto('sso_provider').values({ brand_id: desk.brandId, label: `IdP ${trusts}`, issuer: `https://idp${trusts}.test`, client_id: 'parley', client_secret: null, allowed_domains: '[]', auto_provision_role: null, password_sign_in: 'everyone', trusts_mfa: trusts, enabled: 1, created_at: clock.now(), updated_at: clock.now() }).returning('id').executeTakeFirstOrThrow();
+      const [trusted, untrusted] = [await provider(1), await provider(0)];
+      const p = await person();
+      const user = await db.selectFrom('app_user').selectAll().where('id', '=', p.id).executeTakeFirstOrThrow();
+      const signedInWith = async (ssoProviderId: number) => Object.assign(new Client(desk.url), { cookie: `${SESSION_COOKIE}=${(await createSession(desk.db.store, user, clock.now(), { ssoProviderId })).cookie}` });
+      const [mfaBySso, notBySso] = [await stream(await signedInWith(trusted.id)), await stream(await signedInWith(untrusted.id))];
+      expect((await secured.req('PATCH', '/api/settings/workflow', { security: { twoFactorRequired: true } })).status).toBe(200);
+      try {
+        await expectSignedOut(notBySso, { code: 'two_factor.required', reason: 'two-factor-required' });
+        await expectOpen(mfaBySso);
+      } finally {
+        expect((await secured.req('PATCH', '/api/settings/workflow', { security: { twoFactorRequired: false } })).status).toBe(200);
+      }
+    });
+
+    it('an API token revoked: its stream ends (auth.invalid_token); another token\'s stays', async () => {
+      const [gone, kept] = [await newToken(), await newToken()];
+      const [s1, s2] = [await stream(gone.raw), await stream(kept.raw)];
+      expect((await admin.req('DELETE', `/api/tokens/${gone.id}`)).status).toBeLessThan(300);
+      await expectSignedOut(s1, { code: 'auth.invalid_token', reason: 'revoked' });
+      await expectOpen(s2);
+    });
+
+    it('50 streams are checked with one query a period; those whose sessions end go, the rest stay', async () => {
+      const db = desk.db.store.db;
+      const ben = await db.selectFrom('app_user').selectAll().where('id', '=', desk.users.ben).executeTakeFirstOrThrow();
+      const cleo = await db.selectFrom('app_user').selectAll().where('id', '=', desk.users.approver).executeTakeFirstOrThrow();
+      const sessions = await Promise.all(Array.from({ length: 50 }, (_, i) => createSession(desk.db.store, i % 2 ? ben : cleo, clock.now(), {})));
+      const streams = await Promise.all(sessions.map((x) => stream(Object.assign(new Client(desk.url), { cookie: `${SESSION_COOKIE}=${x.cookie}` }))));
+      // every statement the desk sends that reads sessions, from now on
+      const executor = db.getExecutor();
+      const execute = executor.executeQuery.bind(executor);
+      const seen: string[] = [];
+      executor.executeQuery = ((q: CompiledQuery) => {
+        if (/from "session"/.test(q.sql)) seen.push(q.sql);
+        return execute(q);
+      }) as typeof executor.executeQuery;
+      try {
+        await sleep(PERIOD * 10);
+        // one a period (timers may bunch by one either way), not one per stream
+        expect(seen.length).toBeGreaterThanOrEqual(7);
+        expect(seen.length).toBeLessThanOrEqual(12);
+        expect(streams.every((s) => !s.ended())).toBe(true);
+        // half of them signed out elsewhere (another process, say): gone at the next check
+        const ids = await db.selectFrom('session').select('id').where('user_id', '=', ben.id).execute();
+        await db.deleteFrom('session').where('id', 'in', ids.map((r) => r.id)).execute();
+        const n = seen.length;
+        const ended = await Promise.all(streams.map((s) => s.endedWithin(SOON)));
+        expect(ended.filter(Boolean)).toHaveLength(25);
+        expect(streams.filter((_, i) => i % 2).every((s) => s.events().at(-1)?.type === 'signed-out')).toBe(true);
+        expect(seen.length - n).toBeLessThanOrEqual(SOON / PERIOD + 1);
+        await expectOpen(...streams.filter((_, i) => !(i % 2)));
+      } finally {
+        executor.executeQuery = execute;
+        for (const s of streams) s.close();
+      }
+    });
+
+    it.runIf(dialect === 'postgres')('signed out through another process on the same database: the stream held by this one ends', async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'parley-data-'));
+      const store = await openStore({ databaseUrl: desk.db.databaseUrl! });
+      // another process of the same desk: its own store and data directory, the same secret
+      const other = await createParley({ config: loadConfig({}, { port: 0, host: '127.0.0.1', demo: false, logLevel: 'warn', dataDir, secret: readFileSync(join(desk.parley.services.config.dataDir, 'secret'), 'utf8').trim() }), store, clock, workers: false });
+      try {
+        const url = await other.listen();
+        const p = await person();
+        const colleague = await Client.signIn(url, 'cleo@acme.test');
+        const [held, kept] = [await openStream(url, { cookie: p.client.cookie }), await openStream(url, { cookie: colleague.cookie })];
+        open.push(held, kept);
+        // signed out at the first process
+        expect((await p.client.post('/api/auth/logout')).status).toBe(204);
+        await expectSignedOut(held, { code: 'auth.session_expired', reason: 'signed-out' });
+        await expectOpen(kept);
+        kept.close();
+      } finally {
+        await other.stop();
+        await store.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+
+    // the desk's clock moves on from here: last
+    it('an API token that expires, then a session that expires: their streams end; a token without an end stays', async () => {
+      const p = await person();
+      const [day, forever] = [await newToken(1), await newToken()];
+      const [session, expiring, kept] = [await stream(p.client), await stream(day.raw), await stream(forever.raw)];
+      clock.advance(86_400_000 + 1);
+      await expectSignedOut(expiring, { code: 'auth.token_expired', reason: 'expired' });
+      await expectOpen(session, kept);
+      clock.advance(SESSION_TTL_MS);
+      await expectSignedOut(session, { code: 'auth.session_expired', reason: 'expired' });
+      await expectOpen(kept);
+    });
+  });
+}
