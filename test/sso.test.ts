@@ -10,7 +10,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrand, createUser } from '../src/commands/setup.js';
-import { safeNext, SSO_LOGIN_TTL_MS } from '../src/commands/sso.js';
+import { safeNext, SSO_CODE_TRIES, SSO_DISCOVERY_TTL_MS, SSO_LOGIN_TTL_MS } from '../src/commands/sso.js';
+import { base32Decode, totp } from '../src/lib/totp.js';
 import { DIALECTS } from './db.js';
 import { authDesk } from './helpers/authDesk.js';
 import { startOidcProvider, type OidcUser, type TestOidcProvider } from './helpers/oidcProvider.js';
@@ -80,7 +81,8 @@ for (const dialect of DIALECTS) {
     async function callback(url: string, browser: string, ip = address()) {
       const res = await get(url, browser, ip);
       expect(res.status).toBe(302);
-      return { location: res.location, session: cookieOf(res.cookies, 'parley_session') };
+      // pending: the browser's cookie now binds the second step
+      return { location: res.location, session: cookieOf(res.cookies, 'parley_session'), pending: cookieOf(res.cookies, 'parley_sso') };
     }
     /** The whole round trip as `user` (null: they decline at the provider). */
     async function ssoSignIn(providerId: number, user: OidcUser | null, next?: string, p: TestOidcProvider = op) {
@@ -98,7 +100,7 @@ for (const dialect of DIALECTS) {
 
     it('is in the OpenAPI document', async () => {
       const doc = (await (await fetch(`${desk.url}/api/openapi.json`)).json()) as any;
-      for (const [path, method] of [['/api/auth/sso/providers', 'get'], ['/api/auth/sso/{id}/start', 'get'], ['/api/auth/sso/callback', 'get'], ['/api/sso/providers', 'get'], ['/api/sso/providers', 'post'], ['/api/sso/providers/{id}', 'patch'], ['/api/sso/providers/{id}', 'delete'], ['/api/sso/providers/{id}/check', 'post']] as const) {
+      for (const [path, method] of [['/api/auth/sso/providers', 'get'], ['/api/auth/sso/{id}/start', 'get'], ['/api/auth/sso/callback', 'get'], ['/api/auth/sso/code', 'post'], ['/api/sso/providers', 'get'], ['/api/sso/providers', 'post'], ['/api/sso/providers/{id}', 'patch'], ['/api/sso/providers/{id}', 'delete'], ['/api/sso/providers/{id}/check', 'post']] as const) {
         expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
       }
     });
@@ -178,6 +180,16 @@ for (const dialect of DIALECTS) {
       const again = await ssoSignIn(id, { sub: 'okta-100', email: 'renamed@elsewhere.test', emailVerified: false });
       expect(again.location).toBe('/');
       expect((await meWith(again.session)).json.user.id).toBe(p.id);
+    });
+
+    it('takes Entra ID\'s xms_edov for a verified email when the provider sends no email_verified, never over an explicit false', async () => {
+      const id = await addProvider({ allowedDomains: ['acme.test'] });
+      const p = await person();
+      expect(ssoError((await ssoSignIn(id, { sub: 'entra-0', email: p.email, emailVerified: false, xmsEdov: true })).location)).toBe('unverified_email');
+      expect(ssoError((await ssoSignIn(id, { sub: 'entra-1', email: p.email, xmsEdov: false })).location)).toBe('unverified_email');
+      const back = await ssoSignIn(id, { sub: 'entra-2', email: p.email, xmsEdov: true });
+      expect(back.location).toBe('/');
+      expect((await meWith(back.session)).json.user.id).toBe(p.id);
     });
 
     it('takes a started sign-in once: a replay is expired, and of two racing callbacks one signs in', async () => {
@@ -382,6 +394,207 @@ for (const dialect of DIALECTS) {
       expect((await get(`${desk.url}/api/auth/sso/callback?state=x&code=y`, '', ip)).location).toBe('/login?sso_error=rate_limited');
       // another address is not held
       expect(ssoError((await start(id, '/')).location)).toBeNull();
+    });
+
+    // ---- the person's own second factor after a provider not trusted to enforce MFA ----
+
+    const codeOf = (secret: string) => totp(base32Decode(secret), clock.now());
+    const nextStep = () => clock.advance(30_000);
+    /** Two-factor sign-in turned on for a signed-in person: their secret and recovery codes. */
+    async function turnOn(client: Client) {
+      const setup = await client.post('/api/me/two-factor/setup', { currentPassword: PASSWORD });
+      expect(setup.status).toBe(200);
+      const secret = setup.json.secret as string;
+      const on = await client.post('/api/me/two-factor/enable', { code: codeOf(secret) });
+      expect(on.status).toBe(200);
+      nextStep();
+      return { secret, recoveryCodes: on.json.recoveryCodes as string[] };
+    }
+    /** The second step's POST, from the browser holding `pending` (its parley_sso cookie). */
+    async function sendCode(pending: string, code: string, ip = address()) {
+      const res = await fetch(`${desk.url}/api/auth/sso/code`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip, ...(pending ? { cookie: pending } : {}) }, body: JSON.stringify({ code }) });
+      return { status: res.status, json: (await res.json()) as any, session: cookieOf(res.headers.getSetCookie(), 'parley_session') };
+    }
+    const sessionsOf = async (userId: number) => (await db().selectFrom('session').select('id').where('user_id', '=', userId).execute()).length;
+
+    it('asks the person\'s own code after a provider not trusted to enforce MFA (not after a trusted one), and signs in only with it, once', async () => {
+      const plain = await addProvider({ trustsMfa: false });
+      const trusted = await addProvider({ trustsMfa: true });
+      const p = await person();
+      const { secret, recoveryCodes } = await turnOn(p.client);
+      const who = { sub: 'code-1', email: p.email, emailVerified: true };
+      const before = await sessionsOf(p.id);
+
+      // no session yet: the login page asks the code, with the way back
+      const back = await ssoSignIn(plain, who, '/inbox/7?tab=mine');
+      expect(back.location).toBe(`/login?sso_code=1&redirect=${encodeURIComponent('/inbox/7?tab=mine')}`);
+      expect(back.session).toBe('');
+      expect(back.pending).toMatch(/^parley_sso=.+/);
+      expect(await sessionsOf(p.id)).toBe(before);
+      // only a hash of the pending token is kept
+      const rows = await db().selectFrom('sso_login').select(['pending_user_id', 'pending_hash']).where('pending_user_id', '=', p.id).execute();
+      expect(rows).toHaveLength(1);
+      expect(rows[0]!.pending_hash).not.toContain(back.pending.slice('parley_sso='.length));
+
+      // another browser (no cookie, or its own) has nothing pending
+      expect((await sendCode('', codeOf(secret))).json.code).toBe('auth.sso_expired');
+      expect((await sendCode('parley_sso=not-this-one', codeOf(secret))).status).toBe(401);
+      // a wrong code: refused, no session
+      const wrong = await sendCode(back.pending, '000000' === codeOf(secret) ? '111111' : '000000');
+      expect(wrong.status).toBe(401);
+      expect(wrong.json.code).toBe('auth.invalid_code');
+      expect(wrong.session).toBe('');
+      // the right one: the session (of the provider), what /api/auth/login answers, audited with the factor
+      const right = await sendCode(back.pending, codeOf(secret));
+      expect(right.status, JSON.stringify(right.json)).toBe(200);
+      expect(right.json.user).toMatchObject({ id: p.id, twoFactor: true, hasPassword: true });
+      expect(typeof right.json.csrfToken).toBe('string');
+      expect(right.session).toMatch(/^parley_session=.+/);
+      const me = await meWith(right.session);
+      expect(me.json.user.id).toBe(p.id);
+      expect(me.json.csrfToken).toBe(right.json.csrfToken);
+      const made = await db().selectFrom('session').select('sso_provider_id').where('user_id', '=', p.id).orderBy('created_at', 'desc').execute();
+      expect(made.map((x) => x.sso_provider_id)).toContain(plain);
+      const login = await lastAudit('auth.login');
+      expect(login).toMatchObject({ subject_id: String(p.id) });
+      expect(JSON.parse(String(login!.data))).toMatchObject({ via: 'sso', provider: plain, secondFactor: 'totp' });
+      // once: the pending sign-in is used up
+      nextStep();
+      expect((await sendCode(back.pending, codeOf(secret))).json.code).toBe('auth.sso_expired');
+      expect(await sessionsOf(p.id)).toBe(before + 1);
+
+      // a provider trusted to enforce MFA: no code asked
+      const viaTrusted = await ssoSignIn(trusted, who, '/inbox/8');
+      expect(viaTrusted.location).toBe('/inbox/8');
+      expect((await meWith(viaTrusted.session)).json.user.id).toBe(p.id);
+
+      // two right codes racing (the app's and a recovery code): one session
+      nextStep();
+      const race = await ssoSignIn(plain, who);
+      const raced = await Promise.all([sendCode(race.pending, codeOf(secret)), sendCode(race.pending, recoveryCodes[0]!)]);
+      expect(raced.map((r) => r.status).sort()).toEqual([200, 401]);
+      expect(raced.find((r) => r.status === 401)!.json.code).toBe('auth.sso_expired');
+      expect(await sessionsOf(p.id)).toBe(before + 3);
+
+      // 10 minutes to type it
+      nextStep();
+      const late = await ssoSignIn(plain, who);
+      clock.advance(SSO_LOGIN_TTL_MS);
+      try {
+        expect((await sendCode(late.pending, codeOf(secret))).json.code).toBe('auth.sso_expired');
+      } finally {
+        clock.advance(1);
+      }
+    });
+
+    it('voids a pending sign-in after a few wrong codes, and counts wrong codes per address as password sign-in does', async () => {
+      const plain = await addProvider();
+      const p = await person();
+      const { secret } = await turnOn(p.client);
+      const who = { sub: 'tries-1', email: p.email, emailVerified: true };
+      const bad = () => (codeOf(secret) === '000000' ? '111111' : '000000');
+      const ip = address();
+      for (let round = 0; round < 2; round++) {
+        const back = await ssoSignIn(plain, who);
+        for (let i = 1; i < SSO_CODE_TRIES; i++) expect((await sendCode(back.pending, bad(), ip)).json.code, `try ${i}`).toBe('auth.invalid_code');
+        // the last wrong one voids it: even the right code does not sign in now
+        expect((await sendCode(back.pending, bad(), ip)).json.code).toBe('auth.sso_expired');
+        expect((await sendCode(back.pending, codeOf(secret), ip)).json.code).toBe('auth.sso_expired');
+      }
+      // 10 wrong codes of this account from this address: held, even with the right code
+      const held = await ssoSignIn(plain, who);
+      const limited = await sendCode(held.pending, codeOf(secret), ip);
+      expect(limited.status).toBe(429);
+      expect(limited.json.code).toBe('auth.rate_limited');
+      // another address goes on
+      expect((await sendCode(held.pending, codeOf(secret))).status).toBe(200);
+    });
+
+    it('lets someone without a password confirm two-factor changes with a sign-in with the provider in the last 10 minutes', async () => {
+      const id = await addProvider({ autoProvisionRole: 'agent' });
+      const who = { sub: 'nopw-1', email: 'no.password@acme.test', emailVerified: true, name: 'No Password' };
+      const back = await ssoSignIn(id, who);
+      const me = await meWith(back.session);
+      expect(me.json.user).toMatchObject({ email: 'no.password@acme.test', hasPassword: false, twoFactor: false });
+      const c = new Client(desk.url);
+      c.cookie = back.session;
+      c.csrf = me.json.csrfToken;
+      // just signed in with the provider: that confirms it
+      const setup = await c.post('/api/me/two-factor/setup', {});
+      expect(setup.status, JSON.stringify(setup.json)).toBe(200);
+      const secret = setup.json.secret as string;
+      expect((await c.post('/api/me/two-factor/enable', { code: codeOf(secret) })).status).toBe(200);
+      nextStep();
+      // 10 minutes on: sign in again with the provider (no password to type instead)
+      clock.advance(10 * 60_000 + 1);
+      const stale = await c.post('/api/me/two-factor/recovery-codes', { code: codeOf(secret) });
+      expect(stale.status).toBe(403);
+      expect(stale.json.code).toBe('auth.reauthenticate');
+      expect(stale.json.detail).toBe('sign in again with Acme Okta to confirm');
+      expect(stale.json.provider).toEqual({ id, label: 'Acme Okta' });
+      expect((await c.post('/api/me/two-factor/disable', { currentPassword: 'anything', code: codeOf(secret) })).json.code).toBe('auth.reauthenticate');
+      // signed in again (with their own code now): confirmed; a wrong code is still refused
+      const again = await ssoSignIn(id, who);
+      const fresh = await sendCode(again.pending, codeOf(secret));
+      expect(fresh.status).toBe(200);
+      nextStep();
+      const d = new Client(desk.url);
+      d.cookie = fresh.session;
+      d.csrf = fresh.json.csrfToken;
+      expect((await d.post('/api/me/two-factor/recovery-codes', { code: 'nope-nope' })).json.code).toBe('two_factor.wrong_code');
+      expect((await d.post('/api/me/two-factor/disable', { code: codeOf(secret) })).status).toBe(204);
+      expect((await meWith(fresh.session)).json.user.twoFactor).toBe(false);
+      // and sets a first password the same way (none to type; a stale sign-in does not do)
+      expect((await c.post('/api/me/password', { newPassword: 'a first password' })).json.code).toBe('auth.reauthenticate');
+      expect((await d.post('/api/me/password', { newPassword: 'a first password' })).status).toBe(204);
+      expect((await meWith(fresh.session)).json.user.hasPassword).toBe(true);
+      expect((await d.post('/api/me/two-factor/setup', {})).json.code).toBe('auth.wrong_password');
+
+      // someone with a password still types it, however they signed in
+      const p = await person();
+      const viaSso = await ssoSignIn(id, { sub: 'haspw-1', email: p.email, emailVerified: true });
+      const e = new Client(desk.url);
+      e.cookie = viaSso.session;
+      e.csrf = (await meWith(viaSso.session)).json.csrfToken;
+      expect((await meWith(viaSso.session)).json.user.hasPassword).toBe(true);
+      expect((await e.post('/api/me/two-factor/setup', {})).json.code).toBe('auth.wrong_password');
+      expect((await e.post('/api/me/two-factor/setup', { currentPassword: PASSWORD })).status).toBe(200);
+    });
+
+    it('reuses a provider\'s discovery for 10 minutes at sign-in (the admins\' settings fetch it afresh), and fetches it again after a failure', async () => {
+      const third = await startOidcProvider({ redirectUris: [callbackUrl()] });
+      let closed = false;
+      try {
+        const id = await addProvider({ label: 'Cached IdP' }, third);
+        const first = await start(id);
+        expect(first.location.startsWith(`${third.issuer}/auth?`)).toBe(true);
+        await third.close();
+        closed = true;
+        // the provider is down: a sign-in still starts with what was discovered (it fails at the provider, not here)
+        const cached = await start(id);
+        expect(cached.location.startsWith(`${third.issuer}/auth?`), cached.location).toBe(true);
+        // the admin's check fetches it now
+        const checked = await admin.post(`/api/sso/providers/${id}/check`, {});
+        expect(checked.status).toBe(400);
+        expect(checked.json.code).toBe('sso.discovery_failed');
+        // 10 minutes on, it is fetched again: down, the sign-in says so; and it keeps trying (no failure kept)
+        clock.advance(SSO_DISCOVERY_TTL_MS);
+        expect(ssoError((await start(id)).location)).toBe('provider');
+        expect(ssoError((await start(id)).location)).toBe('provider');
+      } finally {
+        if (!closed) await third.close();
+      }
+    });
+
+    it('keeps the way back when a sign-in fails, so that trying again returns there', async () => {
+      const id = await addProvider();
+      const declined = await ssoSignIn(id, null, '/inbox/5?tab=mine');
+      expect(declined.location).toBe(`/login?sso_error=cancelled&redirect=${encodeURIComponent('/inbox/5?tab=mine')}`);
+      expect((await ssoSignIn(id, { sub: 'wb-1', email: 'nobody-at-all@acme.test', emailVerified: true }, '/queues')).location).toBe('/login?sso_error=no_account&redirect=%2Fqueues');
+      expect((await start(987654, '/reports')).location).toBe('/login?sso_error=unavailable&redirect=%2Freports');
+      // none, or not a path of the desk: no way back
+      expect((await ssoSignIn(id, null)).location).toBe('/login?sso_error=cancelled');
+      expect((await ssoSignIn(id, null, '//evil.example')).location).toBe('/login?sso_error=cancelled');
     });
   });
 }

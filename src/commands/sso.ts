@@ -17,6 +17,13 @@
  * `allowed_domains`), then linked, so a later email change at the provider still signs in the same
  * person; or, when the provider creates accounts (`auto_provision_role`, never admin), a new person.
  *
+ * Someone with two-factor sign-in on, after a provider not trusted to enforce MFA, still owes
+ * their own code: the taken sign-in is then kept pending for them (`holdForSecondFactor`), bound
+ * to the browser by a new token (its SHA-256 kept), 10 minutes, a few wrong codes, once.
+ *
+ * A sign-in reuses the provider's discovered configuration for 10 minutes (per issuer, client id
+ * and sealed secret, in this process); the admins' settings always discover afresh.
+ *
  * The client secret is sealed with the instance SecretBox and never leaves: not in an answer, not
  * in the audit trail. Whether the caller may manage providers (an admin of the brand) and the
  * per-address limits are the caller's.
@@ -27,7 +34,7 @@ import { AppError, badRequest, notFound } from '../errors.js';
 import type { SecretBox } from '../lib/secrets.js';
 import { audit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
-import type { SsoProviderTable, User } from '../store/schema.js';
+import type { SsoLoginTable, SsoProviderTable, User } from '../store/schema.js';
 import type { Selectable } from 'kysely';
 import type { Actor } from './context.js';
 import { createUser, ValidationError } from './setup.js';
@@ -48,6 +55,8 @@ export const SSO_ERRORS = ['cancelled', 'expired', 'provider', 'unverified_email
 export type SsoErrorCode = (typeof SSO_ERRORS)[number];
 
 export class SsoSignInError extends Error {
+  /** Where the started sign-in was going (its `next`), once known: the login page keeps it as the way back. */
+  next?: string;
   constructor(readonly code: SsoErrorCode, detail?: string) {
     super(detail ?? code);
     this.name = 'SsoSignInError';
@@ -126,6 +135,28 @@ async function discover(issuer: string, clientId: string, clientSecret: string |
     throw discoveryFailed(err instanceof Error ? err.message : String(err));
   }
 }
+
+/** How long a sign-in reuses a provider's discovered configuration (the admins' settings always fetch it afresh). */
+export const SSO_DISCOVERY_TTL_MS = 10 * 60_000;
+/** Discovered configurations by issuer, client id and sealed secret (a changed setting is another key); failures are not kept. */
+const discovered = new Map<string, { config: oidc.Configuration; at: number }>();
+const discoveryKey = (row: ProviderRow) => `${row.issuer}\u0000${row.client_id}\u0000${row.client_secret ?? ''}`;
+
+/** A provider's configuration for a sign-in: the one discovered within 10 minutes, else fetched now. */
+async function discoverCached(d: SsoDeps, row: ProviderRow, now: number): Promise<oidc.Configuration> {
+  const key = discoveryKey(row);
+  const kept = discovered.get(key);
+  if (kept && now - kept.at < SSO_DISCOVERY_TTL_MS && now >= kept.at) return kept.config;
+  discovered.delete(key);
+  const config = await discover(row.issuer, row.client_id, secretOf(d, row));
+  // the oldest go first: a process serves a handful of providers, never many
+  if (discovered.size >= 100) discovered.delete(discovered.keys().next().value!);
+  discovered.set(key, { config, at: now });
+  return config;
+}
+
+/** A sign-in with this configuration failed at the provider: the next one discovers it again (its keys or endpoints may have moved). */
+const forgetDiscovery = (row: ProviderRow) => discovered.delete(discoveryKey(row));
 
 function normalize(f: Partial<SsoProviderFields>): Partial<SsoProviderFields> {
   const out: Partial<SsoProviderFields> = { ...f };
@@ -277,7 +308,7 @@ export async function startSsoSignIn(d: SsoDeps, p: { providerId: number; redire
   const row = await enabledProvider(d.store, p.providerId);
   let config: oidc.Configuration;
   try {
-    config = await discover(row.issuer, row.client_id, secretOf(d, row));
+    config = await discoverCached(d, row, now);
   } catch {
     throw new SsoSignInError('provider', 'discovery failed');
   }
@@ -308,6 +339,10 @@ export interface FinishSsoSignInProps {
 export interface FinishedSsoSignIn {
   user: User;
   providerId: number;
+  /** The provider is trusted to enforce MFA: the person's own second factor is not asked. */
+  trustsMfa: boolean;
+  /** The started sign-in (`sso_login`) it took: kept as pending when the person's second factor is still to come. */
+  loginId: number;
   next: string;
   /** When the sign-in was started (its per-address attempt may be taken back). */
   startedAt: number;
@@ -325,7 +360,14 @@ async function takeLogin(store: Store, state: string | undefined, browserToken: 
   return row;
 }
 
-const isVerified = (v: unknown) => v === true || v === 'true';
+const isTrue = (v: unknown) => v === true || v === 'true';
+/**
+ * Whether the provider vouches for the email: `email_verified`, or, from a provider that sends no
+ * `email_verified` at all (Microsoft Entra ID for work accounts), Entra's optional `xms_edov`
+ * ("email domain owner verified": the tenant owns the email's domain). An explicit
+ * `email_verified: false` is never overridden.
+ */
+const emailVouchedFor = (claims: Record<string, unknown>) => (claims.email_verified === undefined ? isTrue(claims.xms_edov) : isTrue(claims.email_verified));
 
 /**
  * Finish a sign-in at the callback: the started sign-in taken once, the code redeemed and the ID
@@ -334,12 +376,22 @@ const isVerified = (v: unknown) => v === true || v === 'true';
  */
 export async function finishSsoSignIn(d: SsoDeps, p: FinishSsoSignInProps, now: number): Promise<FinishedSsoSignIn> {
   const login = await takeLogin(d.store, p.query.state, p.browserToken, now);
+  try {
+    return await finishTaken(d, p, login, now);
+  } catch (err) {
+    // the way back goes with the refusal: the person returns there after trying again
+    if (err instanceof SsoSignInError) err.next = login.next_path;
+    throw err;
+  }
+}
+
+async function finishTaken(d: SsoDeps, p: FinishSsoSignInProps, login: Selectable<SsoLoginTable>, now: number): Promise<FinishedSsoSignIn> {
   if (p.query.error) throw new SsoSignInError(p.query.error === 'access_denied' ? 'cancelled' : 'provider', p.query.error);
   const row = await enabledProvider(d.store, login.provider_id);
 
   let claims: Record<string, unknown>;
   try {
-    const config = await discover(row.issuer, row.client_id, secretOf(d, row));
+    const config = await discoverCached(d, row, now);
     const callbackUrl = new URL(login.redirect_uri);
     for (const [k, v] of Object.entries(p.query)) if (v !== undefined) callbackUrl.searchParams.set(k, v);
     const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, { pkceCodeVerifier: login.code_verifier, expectedState: p.query.state, expectedNonce: login.nonce, idTokenExpected: true });
@@ -353,12 +405,62 @@ export async function finishSsoSignIn(d: SsoDeps, p: FinishSsoSignInProps, now: 
     }
   } catch (err) {
     if (err instanceof SsoSignInError) throw err;
+    forgetDiscovery(row);
     throw new SsoSignInError('provider', err instanceof Error ? err.message : String(err));
   }
 
   const subject = String(claims.sub);
   const { user, provisioned } = await personFor(d, row, subject, claims, now);
-  return { user, providerId: row.id, next: login.next_path, startedAt: Number(login.created_at), provisioned };
+  return { user, providerId: row.id, trustsMfa: row.trusts_mfa === 1, loginId: login.id, next: login.next_path, startedAt: Number(login.created_at), provisioned };
+}
+
+/** Wrong codes a pending sign-in takes before it is void (the person starts again at the provider). */
+export const SSO_CODE_TRIES = 5;
+
+/** The pending sign-in is unknown, used, void, of another browser or past its 10 minutes: start again. */
+export const ssoSignInExpired = (detail = 'that sign-in is over (too old, already used, or too many wrong codes): start it again') => new AppError(401, 'auth.sso_expired', detail);
+
+/**
+ * Keep a sign-in taken at the callback as pending until the person's own second factor (someone
+ * with two-factor sign-in on, after a provider not trusted to enforce MFA): 10 minutes from now,
+ * for this person, bound to the browser by a new token (returned: the `parley_sso` cookie's new
+ * value; only its SHA-256 is kept).
+ */
+export async function holdForSecondFactor(store: Store, loginId: number, userId: number, now: number): Promise<string> {
+  const token = randomBytes(32).toString('base64url');
+  await store.db.updateTable('sso_login').set({ pending_user_id: userId, pending_hash: sha256(token), pending_tries: 0, expires_at: now + SSO_LOGIN_TTL_MS })
+    .where('id', '=', loginId).execute();
+  return token;
+}
+
+export interface PendingSsoSignIn {
+  login: Selectable<SsoLoginTable>;
+  user: User;
+}
+
+/** The browser's pending sign-in, while it may still take a code (401 `auth.sso_expired` otherwise). */
+export async function pendingSsoSignIn(store: Store, browserToken: string | undefined, now: number): Promise<PendingSsoSignIn> {
+  if (!browserToken) throw ssoSignInExpired();
+  const login = await store.db.selectFrom('sso_login').selectAll().where('pending_hash', '=', sha256(browserToken)).executeTakeFirst();
+  if (!login || login.pending_user_id == null || login.pending_done_at != null || Number(login.pending_tries) >= SSO_CODE_TRIES || Number(login.expires_at) <= now) throw ssoSignInExpired();
+  const user = await store.db.selectFrom('app_user').selectAll().where('id', '=', login.pending_user_id).executeTakeFirst();
+  const provider = await store.db.selectFrom('sso_provider').select('id').where('id', '=', login.provider_id).where('enabled', '=', 1).executeTakeFirst();
+  if (!user || user.disabled_at != null || !provider) throw ssoSignInExpired();
+  return { login, user };
+}
+
+/** A wrong code for a pending sign-in: counted; whether it is now void (too many). */
+export async function wrongSsoCode(store: Store, loginId: number): Promise<boolean> {
+  await store.db.updateTable('sso_login').set((eb) => ({ pending_tries: eb('pending_tries', '+', 1) })).where('id', '=', loginId).where('pending_done_at', 'is', null).execute();
+  const row = await store.db.selectFrom('sso_login').select('pending_tries').where('id', '=', loginId).executeTakeFirst();
+  return !row || Number(row.pending_tries) >= SSO_CODE_TRIES;
+}
+
+/** Take a pending sign-in once its code is right: of two racing right codes, one takes it (false for the other). */
+export async function finishPendingSsoSignIn(store: Store, loginId: number, now: number): Promise<boolean> {
+  const r = await store.db.updateTable('sso_login').set({ pending_done_at: now }).where('id', '=', loginId).where('pending_done_at', 'is', null)
+    .where('pending_tries', '<', SSO_CODE_TRIES).where('expires_at', '>', now).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }
 
 /** The person a provider's subject signs in as: linked, matched by verified email and linked, or created. */
@@ -373,7 +475,7 @@ async function personFor(d: SsoDeps, row: ProviderRow, subject: string, claims: 
   }
 
   const email = typeof claims.email === 'string' ? claims.email.trim().toLowerCase() : '';
-  if (!email || !isVerified(claims.email_verified)) throw new SsoSignInError('unverified_email');
+  if (!email || !emailVouchedFor(claims)) throw new SsoSignInError('unverified_email');
   const domains = domainsOf(row);
   const domain = email.slice(email.lastIndexOf('@') + 1);
   if (domains.length && !domains.includes(domain)) throw new SsoSignInError('domain');

@@ -15,7 +15,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AppError } from '../errors.js';
 import { repoRoot } from '../lib/paths.js';
-import { authenticate, requireSecondFactorByPolicy, type AuthContext } from './auth.js';
+import { authenticate, LoginGuard, requireSecondFactorByPolicy, type AuthContext } from './auth.js';
 import { adminRoutes } from './routes/admin.js';
 import { auditRoutes } from './routes/audit.js';
 import { channelRoutes } from './routes/channels.js';
@@ -173,8 +173,10 @@ export async function buildServer(services: Services, extraRoutes: RouteModule[]
   app.setErrorHandler((err: FastifyError | AppError | Error, req, reply) => problem(reply, req, err));
 
   systemRoutes(app);
-  authRoutes(app);
-  ssoRoutes(app);
+  // one count of sign-in attempts for passwords and for the codes asked after a single sign-on
+  const signIns = new LoginGuard();
+  authRoutes(app, signIns);
+  ssoRoutes(app, signIns);
   conversationRoutes(app);
   ingestRoutes(app);
   adminRoutes(app);

@@ -173,6 +173,7 @@ export function presentUser(u: User) {
     lastSeenAt: iso(u.last_seen_at),
     disabled: u.disabled_at != null,
     twoFactor: u.totp_enabled_at != null,
+    hasPassword: u.password_hash != null,
   };
 }
 

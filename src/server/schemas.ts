@@ -125,6 +125,7 @@ export const userSchema = z.object({
   lastSeenAt: nullableTime,
   disabled: z.boolean(),
   twoFactor: z.boolean().describe('two-factor sign-in (an authenticator app\'s code) is on'),
+  hasPassword: z.boolean().describe('the person has a password (false: made by a single sign-on provider; changes that ask the current password are confirmed by a recent sign-in with the provider instead)'),
 });
 
 export const channelAccountSchema = z.object({

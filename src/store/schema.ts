@@ -138,6 +138,14 @@ export interface SsoLoginTable {
   created_at: number;
   expires_at: number;
   used_at: number | null;
+  /** Taken at the callback, the sign-in waits for this person's own second factor (migration 20261206T0800_sso_second_factor). */
+  pending_user_id: number | null;
+  /** sha256 (hex) of the browser's token for the pending second step (the `parley_sso` cookie's new value). */
+  pending_hash: string | null;
+  /** Wrong codes so far: a few, and the pending sign-in is void. */
+  pending_tries: Generated<number>;
+  /** When a right code finished it (single use). */
+  pending_done_at: number | null;
 }
 
 /** A one-time password reset link an admin issued (migration 20261206T0400_password_reset). */

@@ -7,17 +7,23 @@
  * so; a sign-in that took the way back of someone else's expired session does not stay on their
  * page (the same person's does); once a second provider is required of everyone but admins, an
  * agent's password is refused with a pointer to that provider's button (an admin's still works);
- * deleting a provider (asked first) takes its button away. Axe finds no serious problem on the
- * settings and sign-in pages.
+ * deleting a provider (asked first) takes its button away. Someone with two-factor sign-in on is
+ * asked their own code after a provider not trusted to enforce MFA (a wrong one is said on the
+ * field; the right one lands them where they were going), and not after a trusted one. Axe finds
+ * no serious problem on the settings and sign-in pages.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { Client, PASSWORD, type TestDesk } from '../helpers/parley.js';
 import { startOidcProvider, type TestOidcProvider } from '../helpers/oidcProvider.js';
+import { base32Decode, totp } from '../../src/lib/totp.js';
 import { axeReport, axeSerious, deskInBrowser, eventually, screenshot, signIn, type WatchedPage } from './browser.js';
 
 const LABEL = 'Acme ID';
 const BACKUP = 'Backup ID';
+const STRICT = 'Strict ID';
+const TRUSTED = 'Trusted ID';
+const MAKER = 'Maker ID';
 
 let desk: TestDesk;
 let op: TestOidcProvider;
@@ -268,5 +274,102 @@ describe('single sign-on', () => {
     await q.getByLabel('Email').waitFor();
     expect(await q.getByRole('link', { name: /^Sign in with/ }).count()).toBe(0);
     expect(browserDesk.pages.flatMap((w) => w.errors)).toEqual([]);
+  });
+
+  it('asks the code of someone with two-factor sign-in on after a provider not trusted to enforce MFA: a wrong one is said on the field, the right one lands on the desk; a trusted provider asks none', async () => {
+    const api = await Client.signIn(desk.url, 'admin@acme.test');
+    const provider = (label: string, trustsMfa: boolean) => ({ label, issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret, allowedDomains: [], autoProvisionRole: null, passwordSignIn: 'everyone', trustsMfa, enabled: true });
+    expect((await api.post('/api/sso/providers', provider(STRICT, false))).status).toBe(201);
+    expect((await api.post('/api/sso/providers', provider(TRUSTED, true))).status).toBe(201);
+    // Cleo turns two-factor sign-in on with her app's code of the step before (the current one is left for her sign-in)
+    const cleo = await Client.signIn(desk.url, 'cleo@acme.test');
+    const setup = await cleo.post('/api/me/two-factor/setup', { currentPassword: PASSWORD });
+    expect(setup.status).toBe(200);
+    const secret = setup.json.secret as string;
+    const appCode = (at = Date.now()) => totp(base32Decode(secret), at);
+    expect((await cleo.post('/api/me/two-factor/enable', { code: appCode(Date.now() - 30_000) })).status).toBe(200);
+    const near = new Set([-1, 0, 1, 2].map((d) => appCode(Date.now() + d * 30_000)));
+    const wrong = ['123456', '234567', '345678'].find((c) => !near.has(c))!;
+    op.signInAs({ sub: 'cleo-at-acme-id', email: 'cleo@acme.test', emailVerified: true });
+
+    // her session ended on her list: the provider's sign-in, then only the code, keeps the way back
+    const w = await open();
+    const p = w.page;
+    await p.goto(`${desk.url}/inbox/mine`);
+    await p.waitForURL(/\/login\?redirect=/);
+    await ssoButton(p, STRICT).click();
+    await p.waitForURL(/\/login\?sso_code=1/, { timeout: 15_000 });
+    const field = p.getByLabel('Authentication code');
+    await field.waitFor();
+    await eventually(() => isFocused(field), 'focus on the code');
+    // only the code: no password form, no provider buttons
+    expect(await p.getByLabel('Password').count()).toBe(0);
+    expect(await p.getByRole('link', { name: /^Sign in with/ }).count()).toBe(0);
+    expect(await whoIs(p)).toBeNull();
+    await expectNoSerious(p, 'sign-in page asking the code after single sign-on');
+
+    await field.fill(wrong);
+    await p.getByRole('button', { name: 'Sign in', exact: true }).click();
+    const alert = p.locator('#login-error[role="alert"]');
+    await alert.getByText('That code is not right, or was already used.').waitFor();
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
+    expect(await field.getAttribute('aria-describedby')).toContain('login-error');
+    await eventually(() => isFocused(field), 'focus back on the code');
+    expect(await whoIs(p)).toBeNull();
+    await expectNoSerious(p, 'sign-in page, a wrong code after single sign-on');
+    await screenshot(p, 'sso-sign-in-code-wrong');
+
+    await field.fill(appCode());
+    await p.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await landsOnDeskAs(p, 'cleo@acme.test', /\/inbox\/mine/);
+    expect(await tabUser(p)).toBe(String(desk.users.approver));
+
+    // a provider trusted to enforce MFA: no code asked
+    const t = (await open()).page;
+    await t.goto(`${desk.url}/login`);
+    const seen: string[] = [];
+    t.on('framenavigated', (f) => {
+      if (f === t.mainFrame()) seen.push(f.url());
+    });
+    await ssoButton(t, TRUSTED).click();
+    await landsOnDeskAs(t, 'cleo@acme.test');
+    expect(seen.filter((u) => u.includes('sso_code'))).toEqual([]);
+    expect(browserDesk.pages.flatMap((x) => x.errors)).toEqual([]);
+  });
+
+  it('asks no password of someone a provider made: two-factor set-up and a first password are confirmed by the recent sign-in', async () => {
+    const api = await Client.signIn(desk.url, 'admin@acme.test');
+    const made = await api.post('/api/sso/providers', { label: MAKER, issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret, allowedDomains: [], autoProvisionRole: 'agent', passwordSignIn: 'everyone', trustsMfa: false, enabled: true });
+    expect(made.status).toBe(201);
+    const p = (await open()).page;
+    await p.goto(`${desk.url}/login`);
+    op.signInAs({ sub: 'nia-at-acme-id', email: 'nia@acme.test', emailVerified: true, name: 'Nia New' });
+    await ssoButton(p, MAKER).click();
+    await landsOnDeskAs(p, 'nia@acme.test');
+
+    // two-factor sign-in: no password field, the set-up goes straight to the app's key
+    await p.getByRole('button', { name: /Your account/ }).click();
+    await p.getByRole('button', { name: /Two-factor sign-in/ }).click();
+    const dialog = p.getByRole('dialog', { name: 'Two-factor sign-in' });
+    await dialog.getByText(/no Parley password: a sign-in with it in the last 10 minutes confirms this/).waitFor();
+    expect(await dialog.getByLabel('Current password').count()).toBe(0);
+    await expectNoSerious(p, 'two-factor set-up without a password');
+    await dialog.getByRole('button', { name: 'Set up' }).click();
+    await dialog.getByTestId('two-factor-key').waitFor({ timeout: 15_000 });
+    await p.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+
+    // a first password, likewise
+    await p.getByRole('button', { name: /Your account/ }).click();
+    await p.getByRole('button', { name: /Change password/ }).click();
+    const set = p.getByRole('dialog', { name: 'Set a password' });
+    await set.waitFor();
+    expect(await set.getByLabel('Current password').count()).toBe(0);
+    await set.getByLabel('New password', { exact: true }).fill('a first password');
+    await set.getByLabel('Confirm the new password').fill('a first password');
+    await set.getByRole('button', { name: 'Change password' }).click();
+    await set.waitFor({ state: 'hidden', timeout: 15_000 });
+    await Client.signIn(desk.url, 'nia@acme.test', 'a first password');
+    expect(browserDesk.pages.flatMap((x) => x.errors)).toEqual([]);
   });
 });

@@ -26,7 +26,11 @@ interface OpProvider {
 }
 const OIDC_PROVIDER = 'oidc-provider';
 
-export interface OidcUser { sub: string; email?: string; emailVerified?: boolean; name?: string; amr?: string[] }
+export interface OidcUser {
+  sub: string; email?: string; emailVerified?: boolean; name?: string; amr?: string[];
+  /** Microsoft Entra ID's optional claim "email domain owner verified" (it sends no email_verified). */
+  xmsEdov?: boolean;
+}
 export interface TestOidcProvider {
   /** http://127.0.0.1:<port> */
   issuer: string;
@@ -63,7 +67,7 @@ export async function startOidcProvider(opts: { redirectUris: string[] }): Promi
     }],
     // its own signing key (the ID tokens' signature is checked against the provider's JWKS)
     jwks: { keys: [{ ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }), kid: randomBytes(8).toString('hex'), use: 'sig', alg: 'RS256' }] },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    claims: { openid: ['sub'], email: ['email', 'email_verified', 'xms_edov'], profile: ['name'] },
     scopes: ['openid', 'email', 'profile'],
     features: { devInteractions: { enabled: false } },
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
@@ -79,6 +83,7 @@ export async function startOidcProvider(opts: { redirectUris: string[] }): Promi
             sub,
             ...(user.email !== undefined ? { email: user.email } : {}),
             ...(user.emailVerified !== undefined ? { email_verified: user.emailVerified } : {}),
+            ...(user.xmsEdov !== undefined ? { xms_edov: user.xmsEdov } : {}),
             ...(user.name !== undefined ? { name: user.name } : {}),
           };
         },

@@ -94,9 +94,12 @@ export function adminRoutes(app: App) {
   const passwordTries = new LoginLimiter(10, 15 * 60_000);
   /**
    * `then`, once `currentPassword` is the signed-in person's, with their tries counted: a wrong
-   * password (or a wrong second-factor code inside `then`) counts, success starts afresh.
+   * password (or a wrong second-factor code inside `then`) counts, success starts afresh. Someone
+   * without a password (made by a single sign-on provider) confirms with a recent sign-in
+   * instead: their session was made by a provider within RECENT_SIGN_IN_MS; otherwise 403
+   * `auth.reauthenticate` (sign in again with the provider).
    */
-  const confirmed = async <T>(a: AuthContext, reply: FastifyReply, currentPassword: string, then: () => Promise<T>): Promise<T> => {
+  const confirmed = async <T>(a: AuthContext, reply: FastifyReply, currentPassword: string | undefined, then: () => Promise<T>): Promise<T> => {
     const now = s.clock.now();
     const key = String(a.user.id);
     const wait = passwordTries.check(key, now);
@@ -105,7 +108,8 @@ export function adminRoutes(app: App) {
       throw new AppError(429, 'auth.rate_limited', `too many attempts; try again in ${wait} s`);
     }
     const row = await s.store.db.selectFrom('app_user').select('password_hash').where('id', '=', a.user.id).executeTakeFirstOrThrow();
-    if (!(await verifyPassword(currentPassword, row.password_hash))) {
+    if (row.password_hash == null) await recentlySignedIn(a, now);
+    else if (!(await verifyPassword(currentPassword ?? '', row.password_hash))) {
       passwordTries.record(key, now);
       throw new AppError(403, 'auth.wrong_password', 'your current password is not right');
     }
@@ -119,10 +123,22 @@ export function adminRoutes(app: App) {
     }
   };
 
+  /** How recent a single sign-on must be to confirm a change, for someone who has no password. */
+  const RECENT_SIGN_IN_MS = 10 * 60_000;
+  const recentlySignedIn = async (a: AuthContext, now: number): Promise<void> => {
+    const session = a.sessionId ? await s.store.db.selectFrom('session').select(['created_at', 'sso_provider_id']).where('id', '=', a.sessionId).executeTakeFirst() : undefined;
+    if (session?.sso_provider_id != null && now - Number(session.created_at) <= RECENT_SIGN_IN_MS) return;
+    // the provider they sign in with: the session's, else the one they last signed in with
+    const provider = (session?.sso_provider_id != null ? await s.store.db.selectFrom('sso_provider').select(['id', 'label']).where('id', '=', session.sso_provider_id).where('enabled', '=', 1).executeTakeFirst() : undefined)
+      ?? await s.store.db.selectFrom('sso_identity').innerJoin('sso_provider', 'sso_provider.id', 'sso_identity.provider_id').select(['sso_provider.id', 'sso_provider.label'])
+        .where('sso_identity.user_id', '=', a.user.id).where('sso_provider.enabled', '=', 1).orderBy('sso_identity.last_login_at', 'desc').executeTakeFirst();
+    throw new AppError(403, 'auth.reauthenticate', provider ? `sign in again with ${provider.label} to confirm` : 'sign in again to confirm', provider ? { provider: { id: provider.id, label: provider.label } } : undefined);
+  };
+
   app.post('/api/me/password', {
     schema: {
       tags: ['auth'], summary: 'Change your own password: the current one, then the new one (at least 8 characters other than spaces); your other sessions are signed out and your API tokens revoked',
-      body: z.strictObject({ currentPassword: z.string().max(1024), newPassword: NEW_PASSWORD }),
+      body: z.strictObject({ currentPassword: z.string().max(1024).optional().describe('left out by someone who has no password (made by a single sign-on provider), who sets one after a sign-in with the provider within the last 10 minutes (403 auth.reauthenticate otherwise)'), newPassword: NEW_PASSWORD }),
       response: { 204: z.null() },
     },
   }, async (req, reply) => {
@@ -152,6 +168,7 @@ export function adminRoutes(app: App) {
     if (a.via !== 'session') throw new AppError(403, 'forbidden', 'two-factor sign-in is set by the person signed in, not by an API token');
   };
   const twoFactorDeps = { db: s.store.db, secrets: s.secrets };
+  const CURRENT_PASSWORD = z.string().max(1024).optional().describe('your current password; left out by someone who has none (made by a single sign-on provider): a sign-in with the provider within the last 10 minutes confirms instead (403 auth.reauthenticate otherwise)');
   const CODE = z.string().max(64).describe('a 6-digit code from the authenticator app (spaces allowed), or an unused recovery code xxxxx-xxxxx');
   const RECOVERY_CODES = z.object({ recoveryCodes: z.array(z.string()).describe('10 single-use recovery codes, shown this once') });
   const publishUser = async (brandId: number, userId: number) => {
@@ -163,7 +180,7 @@ export function adminRoutes(app: App) {
     config: { allowWithoutSecondFactor: true },
     schema: {
       tags: ['auth'], summary: 'Begin two-factor sign-in: your current password, then a new secret for your authenticator app (base32, and as an otpauth:// URI for a QR code), pending until /enable sees a code from it. Calling again replaces a pending secret; 409 two_factor.enabled when it is on',
-      body: z.object({ currentPassword: z.string().max(1024) }),
+      body: z.object({ currentPassword: CURRENT_PASSWORD }),
       response: { 200: z.object({ secret: z.string(), uri: z.string() }) },
     },
   }, async (req, reply) => {
@@ -190,7 +207,7 @@ export function adminRoutes(app: App) {
   app.post('/api/me/two-factor/disable', {
     schema: {
       tags: ['auth'], summary: 'Turn two-factor sign-in off: your current password and a code (from the app, or a recovery code). 403 auth.wrong_password, 403 two_factor.wrong_code, 409 two_factor.not_enabled',
-      body: z.object({ currentPassword: z.string().max(1024), code: CODE }),
+      body: z.object({ currentPassword: CURRENT_PASSWORD, code: CODE }),
       response: { 204: z.null() },
     },
   }, async (req, reply) => {
@@ -204,7 +221,7 @@ export function adminRoutes(app: App) {
   app.post('/api/me/two-factor/recovery-codes', {
     schema: {
       tags: ['auth'], summary: 'New recovery codes (the old ones stop working): your current password and a code (from the app, or a recovery code); answers the 10 new codes, once',
-      body: z.object({ currentPassword: z.string().max(1024), code: CODE }),
+      body: z.object({ currentPassword: CURRENT_PASSWORD, code: CODE }),
       response: { 200: RECOVERY_CODES },
     },
   }, async (req, reply) => {

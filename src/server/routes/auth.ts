@@ -12,21 +12,28 @@ import { hashPassword, needsRehash, verifyPassword } from '../../lib/password.js
 import { audit } from '../../store/audit.js';
 import { clearSessionCookie, createSession, destroySession, LoginGuard, LoginLimiter, requireRole, setSessionCookie } from '../auth.js';
 import type { App } from '../http.js';
+import type { Services } from '../services.js';
 import { presentUser } from '../presenters.js';
 import { userSchema } from '../schemas.js';
 import { NEW_PASSWORD } from './admin.js';
 
-export function authRoutes(app: App) {
-  const s = app.services;
-  const guard = new LoginGuard();
-  const meSchema = z.object({ user: userSchema, twoFactorRequired: z.boolean().describe('the brand requires two-factor sign-in: without it on, set it up (POST /api/me/two-factor/setup) before anything else. False for a session signed in with a single sign-on provider trusted to enforce MFA'), csrfToken: z.string().nullable(), teams: z.array(z.object({ id: z.number(), name: z.string(), isLead: z.boolean() })) });
+/** The signed-in person as GET /api/me answers (also what a sign-in answers). */
+export const meSchema = z.object({ user: userSchema, twoFactorRequired: z.boolean().describe('the brand requires two-factor sign-in: without it on, set it up (POST /api/me/two-factor/setup) before anything else. False for a session signed in with a single sign-on provider trusted to enforce MFA'), csrfToken: z.string().nullable(), teams: z.array(z.object({ id: z.number(), name: z.string(), isLead: z.boolean() })) });
 
-  /** `mfaBySso`: the session was signed in with a provider trusted to enforce MFA: the policy asks nothing more of it. */
-  const me = async (userId: number, csrfToken: string | null, mfaBySso = false) => {
-    const user = await s.store.db.selectFrom('app_user').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
-    const teams = await s.store.db.selectFrom('team_member').innerJoin('team', 'team.id', 'team_member.team_id').select(['team.id', 'team.name', 'team_member.is_lead']).where('team_member.user_id', '=', userId).execute();
-    return { user: presentUser(user), twoFactorRequired: !mfaBySso && (await brandRequiresTwoFactor(s.store.db, user.brand_id)), csrfToken, teams: teams.map((t) => ({ id: t.id, name: t.name, isLead: t.is_lead === 1 })) };
-  };
+/** `mfaBySso`: the session was signed in with a provider trusted to enforce MFA: the policy asks nothing more of it. */
+export async function presentMe(s: Services, userId: number, csrfToken: string | null, mfaBySso = false): Promise<z.infer<typeof meSchema>> {
+  const user = await s.store.db.selectFrom('app_user').selectAll().where('id', '=', userId).executeTakeFirstOrThrow();
+  const teams = await s.store.db.selectFrom('team_member').innerJoin('team', 'team.id', 'team_member.team_id').select(['team.id', 'team.name', 'team_member.is_lead']).where('team_member.user_id', '=', userId).execute();
+  return { user: presentUser(user), twoFactorRequired: !mfaBySso && (await brandRequiresTwoFactor(s.store.db, user.brand_id)), csrfToken, teams: teams.map((t) => ({ id: t.id, name: t.name, isLead: t.is_lead === 1 })) };
+}
+
+/**
+ * `guard` counts sign-in attempts (per address, per account): the password form's, and the
+ * codes asked after a single sign-on (routes/sso.ts), against the same bounds.
+ */
+export function authRoutes(app: App, guard: LoginGuard) {
+  const s = app.services;
+  const me = (userId: number, csrfToken: string | null, mfaBySso = false) => presentMe(s, userId, csrfToken, mfaBySso);
 
   app.post('/api/auth/login', {
     config: { public: true },

@@ -1,18 +1,23 @@
 /**
  * Single sign-on with OpenID Connect (docs/sso.md; the commands: ../../commands/sso.ts): the
  * sign-in page's providers, the start (302 to the provider) and the callback (302 back into the
- * desk, or to `/login?sso_error=<code>`), and the admins' provider settings.
+ * desk, or to `/login?sso_error=<code>`, or to `/login?sso_code=1` when the person's own second
+ * factor is still to come, which `POST /api/auth/sso/code` takes), and the admins' provider settings.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
-  checkSsoProvider, createSsoProvider, deleteSsoProvider, finishSsoSignIn, PASSWORD_SIGN_IN, presentProviders, publicProviders,
-  SSO_BROWSER_COOKIE, SSO_CALLBACK_PATH, SSO_LOGIN_TTL_MS, SSO_PROVISION_ROLES, SsoSignInError, startSsoSignIn, updateSsoProvider, type SsoErrorCode,
+  checkSsoProvider, createSsoProvider, deleteSsoProvider, finishPendingSsoSignIn, finishSsoSignIn, holdForSecondFactor, PASSWORD_SIGN_IN, pendingSsoSignIn, presentProviders, publicProviders,
+  safeNext, SSO_BROWSER_COOKIE, SSO_CALLBACK_PATH, SSO_LOGIN_TTL_MS, SSO_PROVISION_ROLES, ssoSignInExpired, SsoSignInError, startSsoSignIn, updateSsoProvider, wrongSsoCode, type SsoErrorCode,
 } from '../../commands/sso.js';
+import { useSecondFactor } from '../../commands/twoFactor.js';
+import { twoFactorEnabled } from '../../commands/twoFactorPolicy.js';
+import { AppError } from '../../errors.js';
 import { audit } from '../../store/audit.js';
-import { createSession, LoginLimiter, requireRole, setSessionCookie } from '../auth.js';
+import { createSession, LoginLimiter, requireRole, setSessionCookie, type LoginGuard } from '../auth.js';
 import type { App } from '../http.js';
 import { idParams } from '../schemas.js';
+import { meSchema, presentMe } from './auth.js';
 
 const providerSchema = z.object({
   id: z.number(), label: z.string(), issuer: z.string(), clientId: z.string(),
@@ -38,13 +43,17 @@ const fields = {
 const createBody = z.object(fields);
 const patchBody = z.object(fields).partial();
 
-export function ssoRoutes(app: App) {
+/** `guard`: the sign-in attempts' counter shared with password sign-in (routes/auth.ts). */
+export function ssoRoutes(app: App, guard: LoginGuard) {
   const s = app.services;
   /** Sign-ins with a provider are limited per address as password sign-ins are: counted at the start and at a failed callback; a success takes its start back. */
   const tries = new LoginLimiter(30, 10 * 60_000);
   const deps = { store: s.store, secrets: s.secrets };
   const base = (req: FastifyRequest) => (s.config.publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '');
-  const failed = (reply: FastifyReply, code: SsoErrorCode) => reply.redirect(`/login?sso_error=${code}`, 302);
+  /** To the login page with why; and the way back (`redirect`) when the sign-in had one, so trying again returns there. */
+  const failed = (reply: FastifyReply, code: SsoErrorCode, next?: string) => reply.redirect(`/login?sso_error=${code}${wayBack(next)}`, 302);
+  const wayBack = (next: string | undefined) => (next && safeNext(next) !== '/' ? `&redirect=${encodeURIComponent(safeNext(next))}` : '');
+  const browserCookie = { httpOnly: true, sameSite: 'lax', secure: s.config.secureCookies, path: '/api/auth/sso', maxAge: SSO_LOGIN_TTL_MS / 1000 } as const;
   const limited = (ip: string, now: number) => {
     if (tries.check(ip, now) > 0) return true;
     tries.record(ip, now);
@@ -65,15 +74,15 @@ export function ssoRoutes(app: App) {
     },
   }, async (req, reply) => {
     const now = s.clock.now();
-    if (limited(req.ip, now)) return failed(reply, 'rate_limited');
+    if (limited(req.ip, now)) return failed(reply, 'rate_limited', req.query.next);
     try {
       const started = await startSsoSignIn(deps, { providerId: req.params.id, redirectUri: `${base(req)}${SSO_CALLBACK_PATH}`, next: req.query.next }, now);
-      reply.setCookie(SSO_BROWSER_COOKIE, started.browserToken, { httpOnly: true, sameSite: 'lax', secure: s.config.secureCookies, path: '/api/auth/sso', maxAge: SSO_LOGIN_TTL_MS / 1000 });
+      reply.setCookie(SSO_BROWSER_COOKIE, started.browserToken, browserCookie);
       return reply.redirect(started.authorizationUrl, 302);
     } catch (err) {
       if (!(err instanceof SsoSignInError)) throw err;
       req.log.info({ provider: req.params.id, reason: err.message }, 'single sign-on did not start');
-      return failed(reply, err.code);
+      return failed(reply, err.code, req.query.next);
     }
   });
 
@@ -82,27 +91,78 @@ export function ssoRoutes(app: App) {
     schema: {
       tags: ['auth'],
       querystring: z.object({ code: z.string().max(4096).optional(), state: z.string().max(512).optional(), iss: z.string().max(500).optional(), session_state: z.string().max(512).optional(), error: z.string().max(200).optional(), error_description: z.string().max(2000).optional() }),
-      summary: 'Where the provider sends the browser back (register it at the provider: GET /api/sso/providers gives it). Success: the session cookie is set and 302 to where the sign-in was going; otherwise 302 /login?sso_error=cancelled|expired|provider|unverified_email|domain|no_account|disabled|unavailable|rate_limited',
+      summary: 'Where the provider sends the browser back (register it at the provider: GET /api/sso/providers gives it). Success: the session cookie is set and 302 to where the sign-in was going; for someone with two-factor sign-in on and a provider not trusted to enforce MFA, 302 /login?sso_code=1 (the code goes to POST /api/auth/sso/code); otherwise 302 /login?sso_error=cancelled|expired|provider|unverified_email|domain|no_account|disabled|unavailable|rate_limited (with redirect=<where it was going>, if anywhere)',
       response: { 302: z.null() },
     },
   }, async (req, reply) => {
     const now = s.clock.now();
-    reply.clearCookie(SSO_BROWSER_COOKIE, { path: '/api/auth/sso' });
-    if (limited(req.ip, now)) return failed(reply, 'rate_limited');
+    const clear = () => reply.clearCookie(SSO_BROWSER_COOKIE, { path: '/api/auth/sso' });
+    if (limited(req.ip, now)) {
+      clear();
+      return failed(reply, 'rate_limited');
+    }
     try {
       const done = await finishSsoSignIn(deps, { query: req.query, browserToken: req.cookies?.[SSO_BROWSER_COOKIE] }, now);
       // not a failed try: this one and the start it finishes are taken back
       tries.unrecord(req.ip, now);
       tries.unrecord(req.ip, done.startedAt);
+      if (!done.trustsMfa && twoFactorEnabled(done.user)) {
+        // the provider vouches for who they are, not for a second factor: their own is asked next,
+        // on the login page, in this browser (the cookie now binds the pending step)
+        const pending = await holdForSecondFactor(s.store, done.loginId, done.user.id, now);
+        reply.setCookie(SSO_BROWSER_COOKIE, pending, browserCookie);
+        return reply.redirect(`/login?sso_code=1${wayBack(done.next)}`, 302);
+      }
+      clear();
       const session = await createSession(s.store, done.user, now, { ip: req.ip, userAgent: req.headers['user-agent'], ssoProviderId: done.providerId });
       setSessionCookie(reply, session.cookie, s.config.secureCookies);
       await audit(s.store.db, { brandId: done.user.brand_id, actor: `user:${done.user.id}`, action: 'auth.login', subjectType: 'user', subjectId: done.user.id, data: { ip: req.ip, via: 'sso', provider: done.providerId } }, now);
       return reply.redirect(done.next, 302);
     } catch (err) {
+      clear();
       if (!(err instanceof SsoSignInError)) throw err;
       req.log.info({ reason: err.message, code: err.code }, 'single sign-on refused');
-      return failed(reply, err.code);
+      return failed(reply, err.code, err.next);
     }
+  });
+
+  // public, as password sign-in is (no CSRF token exists before it): the pending step is bound to
+  // the httpOnly SameSite=Lax cookie of the browser that came back from the provider, which a
+  // cross-site form cannot send
+  app.post('/api/auth/sso/code', {
+    config: { public: true },
+    schema: {
+      tags: ['auth'],
+      summary: 'The second step of a single sign-on (after 302 /login?sso_code=1): the person\'s own code, from their authenticator app or an unused recovery code, for the sign-in pending in this browser (its parley_sso cookie). Right: the session cookie is set and the answer is GET /api/me\'s (as POST /api/auth/login\'s). 401 auth.invalid_code when wrong or used (counted per address and account as password sign-in\'s; 5 wrong codes void the sign-in); 401 auth.sso_expired when there is no such sign-in any more (10 minutes, once, void): start again; 429 auth.rate_limited',
+      body: z.object({ code: z.string().max(64).describe('a 6-digit TOTP code (spaces allowed) or a recovery code xxxxx-xxxxx') }),
+      response: { 200: meSchema },
+    },
+  }, async (req, reply) => {
+    const now = s.clock.now();
+    const { login, user } = await pendingSsoSignIn(s.store, req.cookies?.[SSO_BROWSER_COOKIE], now);
+    const wait = guard.attempt(user.email, req.ip, now);
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      throw new AppError(429, 'auth.rate_limited', `too many sign-in attempts; try again in ${wait} s`);
+    }
+    // a wrong or used code stays counted, as a wrong password is, and counts against this sign-in
+    const secondFactor = await useSecondFactor({ db: s.store.db, secrets: s.secrets }, user.id, req.body.code.trim(), now);
+    if (!secondFactor) {
+      if (await wrongSsoCode(s.store, login.id)) {
+        reply.clearCookie(SSO_BROWSER_COOKIE, { path: '/api/auth/sso' });
+        throw ssoSignInExpired('too many wrong codes: start the sign-in again');
+      }
+      throw new AppError(401, 'auth.invalid_code', 'that code is not right, or was already used');
+    }
+    // of two racing right codes, one signs in
+    if (!(await finishPendingSsoSignIn(s.store, login.id, now))) throw ssoSignInExpired();
+    guard.succeeded(user.email, req.ip, now);
+    reply.clearCookie(SSO_BROWSER_COOKIE, { path: '/api/auth/sso' });
+    const session = await createSession(s.store, user, now, { ip: req.ip, userAgent: req.headers['user-agent'], ssoProviderId: login.provider_id });
+    setSessionCookie(reply, session.cookie, s.config.secureCookies);
+    await audit(s.store.db, { brandId: user.brand_id, actor: `user:${user.id}`, action: 'auth.login', subjectType: 'user', subjectId: user.id, data: { ip: req.ip, via: 'sso', provider: login.provider_id, secondFactor } }, now);
+    // the provider is not trusted to enforce MFA (else no code was asked): the brand's policy holds as for a password sign-in
+    return presentMe(s, user.id, session.csrfToken);
   });
 
   app.get('/api/sso/providers', {

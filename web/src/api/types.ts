@@ -229,6 +229,8 @@ export interface User {
   disabled: boolean;
   /** Two-factor sign-in (an authenticator app's codes) is on. */
   twoFactor: boolean;
+  /** False for someone a single sign-on provider made: nothing asks them a current password (a recent sign-in with the provider confirms instead). */
+  hasPassword: boolean;
 }
 
 export interface Me {

@@ -10,8 +10,12 @@
  * Below the form, one "Sign in with <provider>" link per single sign-on (OpenID Connect)
  * provider of the desk: a plain navigation to the server, which sends the person to the
  * provider and, signed in, back to where they were going (or, failing, here with
- * `?sso_error=<code>`, said in words). The desk then learns who is signed in as after any
- * reload (GET /api/me, router.tsx), and claims the tab there.
+ * `?sso_error=<code>`, said in words, with the way back kept). The desk then learns who is
+ * signed in as after any reload (GET /api/me, router.tsx), and claims the tab there. Someone with
+ * two-factor sign-in on, after a provider not trusted to enforce MFA, comes back here with
+ * `?sso_code=1`: only the code field shows, and their code (POST /api/auth/sso/code, bound to
+ * this browser) signs them in as the password form does; a sign-in that is over (too old, or too
+ * many wrong codes) goes back to the full page, to start again.
  */
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
@@ -107,6 +111,8 @@ export function LoginPage() {
   const [busy, setBusy] = useState(false);
   /** Why the last single sign-on came back here; gone once the form is tried. */
   const [ssoError, setSsoError] = useState(search.sso_error ?? null);
+  /** A single sign-on came back for the person's own second factor: only the code is asked. */
+  const [ssoCode, setSsoCode] = useState(search.sso_code === '1');
   const providers = useQuery({
     queryKey: SSO_PROVIDERS_KEY,
     queryFn: async () => (await api<{ providers: SsoProviderPublic[] }>('GET', '/api/auth/sso/providers')).providers,
@@ -128,11 +134,46 @@ export function LoginPage() {
   }, [error]);
   // asked for the code: focus goes to it, which says what to type
   useEffect(() => {
-    if (codeAsked) codeRef.current?.focus();
-  }, [codeAsked]);
+    if (codeAsked || ssoCode) codeRef.current?.focus();
+  }, [codeAsked, ssoCode]);
   const errorProps = error?.field === 'password' ? { 'aria-invalid': true, 'aria-describedby': 'login-error' } : {};
   // where the person was going goes with them to the provider and back (not after signing out on purpose: there is none then)
   const next = search.redirect;
+
+  /** Signed in (by the password form, or by the code after a single sign-on): onto the desk. */
+  const signedIn = async (me: Me) => {
+    setCsrfToken(me.csrfToken);
+    // not the person who used this tab before (their session ended): start clean, and not on their page
+    const switched = claimTab(qc, me.user.id, true);
+    qc.setQueryData(keys.me, me);
+    if (search.redirect && !switched) await navigate({ href: search.redirect, replace: true });
+    else await navigate({ to: '/inbox/$view', params: { view: 'open' }, replace: true });
+  };
+
+  /** Back to the whole page (the buttons and the password form), as after a single sign-on that did not go through. */
+  const startAgain = (why: SsoError | null) => {
+    setSsoCode(false);
+    setCode('');
+    setError(null);
+    setSsoError(why);
+    void navigate({ to: '/login', search: { ...(search.redirect ? { redirect: search.redirect } : {}) }, replace: true });
+  };
+
+  const submitSsoCode = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await signedIn(await api<Me>('POST', '/api/auth/sso/code', { code: code.trim() }));
+    } catch (err) {
+      const why = err instanceof ApiError ? err.code : '';
+      setBusy(false);
+      // too old, used, or too many wrong codes: start again at the provider
+      if (why === 'auth.sso_expired') startAgain('expired');
+      else if (why === 'auth.invalid_code') setError({ text: 'That code is not right, or was already used. Type the code your app shows now, or an unused recovery code.', field: 'code' });
+      else setError({ text: (err as Error).message, field: 'code' });
+    }
+  };
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -140,13 +181,7 @@ export function LoginPage() {
     setError(null);
     setSsoError(null);
     try {
-      const me = await api<Me>('POST', '/api/auth/login', { email, password, ...(codeAsked ? { code: code.trim() } : {}) });
-      setCsrfToken(me.csrfToken);
-      // not the person who used this tab before (their session ended): start clean, and not on their page
-      const switched = claimTab(qc, me.user.id, true);
-      qc.setQueryData(keys.me, me);
-      if (search.redirect && !switched) await navigate({ href: search.redirect, replace: true });
-      else await navigate({ to: '/inbox/$view', params: { view: 'open' }, replace: true });
+      await signedIn(await api<Me>('POST', '/api/auth/login', { email, password, ...(codeAsked ? { code: code.trim() } : {}) }));
     } catch (err) {
       const why = err instanceof ApiError ? err.code : '';
       setBusy(false);
@@ -156,6 +191,34 @@ export function LoginPage() {
       else setError({ text: why === 'auth.invalid_credentials' ? 'Wrong email or password.' : (err as Error).message, field: codeAsked && why === 'auth.rate_limited' ? 'code' : 'password' });
     }
   };
+
+  if (ssoCode) {
+    return (
+      <main className="login">
+        <div className="login-card">
+          <form onSubmit={submitSsoCode} aria-labelledby="login-title" data-testid="sso-code-form">
+            <div className="brand-mark" aria-hidden="true">
+              P
+            </div>
+            <h1 id="login-title">Sign in to Parley</h1>
+            <p>Your organisation’s account signed you in. Two-factor sign-in is on for your Parley account: enter the code from your authenticator app to go on.</p>
+            <AuthCodeField value={code} onChange={setCode} inputRef={codeRef} recovery invalid={error?.field === 'code'} errorId="login-error" />
+            {error && (
+              <p id="login-error" className="form-error" role="alert" data-code={error.field === 'code' ? 'auth.invalid_code' : undefined}>
+                {error.text}
+              </p>
+            )}
+            <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
+              {busy ? 'Signing in…' : 'Sign in'}
+            </button>
+            <button type="button" className="link-button small" onClick={() => startAgain(null)}>
+              Start again, or sign in another way
+            </button>
+          </form>
+        </div>
+      </main>
+    );
+  }
 
   return (
     <main className="login">

@@ -3,10 +3,13 @@
  * password proves it is you, the new one follows the server's rule (at least 8 characters
  * other than spaces) and is typed twice. This browser stays signed in; every other session
  * of yours is signed out, and the confirmation says so. The server's refusals (a wrong
- * current password, too many tries) are shown as they are.
+ * current password, too many tries) are shown as they are. Someone without a password (made by
+ * the desk's single sign-on provider) is asked none: they set one, confirmed by a sign-in with the
+ * provider in the last 10 minutes (the server's `auth.reauthenticate` otherwise, shown as it is).
  */
 import { useEffect, useId, useState } from 'react';
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { keys, useMe } from '../api/queries.js';
 import { changeMyPassword } from '../api/workflow.js';
 import { Modal } from '../ui/Modal.js';
 import { Refusal, refusalOf, type RefusalInfo } from '../ui/Refusal.js';
@@ -16,6 +19,9 @@ import { MIN_PASSWORD_CHARS, passwordProblem } from '../lib/password.js';
 
 export function PasswordDialog({ open, onClose, email }: { open: boolean; onClose: () => void; email: string }) {
   const toast = useToast();
+  const qc = useQueryClient();
+  // without one (made by single sign-on), none is asked: a recent sign-in with the provider confirms
+  const hasPassword = useMe().data?.user.hasPassword !== false;
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [confirm, setConfirm] = useState('');
@@ -45,7 +51,9 @@ export function PasswordDialog({ open, onClose, email }: { open: boolean; onClos
       { current, next },
       {
         onSuccess: () => {
-          toast('Your password was changed. Your other sessions were signed out; this one stays signed in.');
+          // a first password: the desk now asks it where it asks one
+          if (!hasPassword) void qc.invalidateQueries({ queryKey: keys.me });
+          toast(hasPassword ? 'Your password was changed. Your other sessions were signed out; this one stays signed in.' : 'Your password was set. Your other sessions were signed out; this one stays signed in.');
           onClose();
         },
         onError: (err) => setRefusal(refusalOf(err)),
@@ -54,7 +62,12 @@ export function PasswordDialog({ open, onClose, email }: { open: boolean; onClos
   };
 
   return (
-    <Modal open={open} onClose={onClose} title="Change your password" description="Your other signed-in browsers and devices are signed out when you change it.">
+    <Modal
+      open={open}
+      onClose={onClose}
+      title={hasPassword ? 'Change your password' : 'Set a password'}
+      description={hasPassword ? 'Your other signed-in browsers and devices are signed out when you change it.' : 'You sign in with your organisation’s account and have no Parley password yet: a sign-in with it in the last 10 minutes confirms this one.'}
+    >
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -63,13 +76,16 @@ export function PasswordDialog({ open, onClose, email }: { open: boolean; onClos
       >
         {/* for password managers: whose password this is */}
         <input type="text" name="username" autoComplete="username" value={email} readOnly hidden />
-        <label className="field">
-          <span>Current password</span>
-          <input type="password" value={current} onChange={(e) => setCurrent(e.target.value)} required maxLength={1024} autoComplete="current-password" data-autofocus />
-        </label>
+        {hasPassword && (
+          <label className="field">
+            <span>Current password</span>
+            <input type="password" value={current} onChange={(e) => setCurrent(e.target.value)} required maxLength={1024} autoComplete="current-password" data-autofocus />
+          </label>
+        )}
         <label className="field">
           <span>New password</span>
           <input
+            {...(hasPassword ? {} : { 'data-autofocus': true })}
             type="password"
             value={next}
             onChange={(e) => setNext(e.target.value)}

@@ -7,6 +7,10 @@
  * codes each ask for the password and a code. The server's refusals are said in words, by
  * their code.
  *
+ * Someone without a password (made by the desk's single sign-on provider) is asked none: a
+ * sign-in with the provider in the last 10 minutes confirms instead, and when it is older the
+ * server's `auth.reauthenticate` is said with a link that signs in again with that provider.
+ *
  * A brand may require it of everyone (Settings → Workflow): someone without it then sees, instead
  * of the desk, a screen that runs the same set-up steps or signs them out
  * (`TwoFactorRequiredScreen`), and nobody turns theirs off.
@@ -16,6 +20,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { disableTwoFactor, enableTwoFactor, keys, newRecoveryCodes, setUpTwoFactor, storeTwoFactor } from '../api/queries.js';
 import type { User } from '../api/types.js';
 import { Modal } from '../ui/Modal.js';
+import { ApiError } from '../api/client.js';
 import { Refusal, refusalOf, type RefusalInfo } from '../ui/Refusal.js';
 
 /** The longest code the server takes (a TOTP with spaces, or a recovery code). */
@@ -30,10 +35,37 @@ const SAID: Record<string, string> = {
   'two_factor.not_enabled': 'Two-factor sign-in is already off.',
   'two_factor.required': 'Your desk requires two-factor sign-in, so it stays on. Lost your phone? Sign in with a recovery code, or ask an admin to reset it.',
 };
-const said = (err: unknown): RefusalInfo => {
+/** A refusal, with the provider to sign in again with for `auth.reauthenticate`. */
+type Said = RefusalInfo & { reauth?: { id: number; label: string } };
+const said = (err: unknown): Said => {
   const r = refusalOf(err);
+  if (r.code === 'auth.reauthenticate') {
+    const p = err instanceof ApiError ? (err.body.provider as { id?: unknown; label?: unknown } | undefined) : undefined;
+    const label = typeof p?.label === 'string' ? p.label : 'your organisation’s account';
+    return { code: r.code, detail: `You have no Parley password, so a recent sign-in confirms this: sign in again with ${label}, then try again.`, ...(typeof p?.id === 'number' ? { reauth: { id: p.id, label } } : {}) };
+  }
   return { code: r.code, detail: SAID[r.code] ?? r.detail };
 };
+
+/** A refusal, and for `auth.reauthenticate` the link that signs in again with the provider, back to this page. */
+function Refused({ refusal, lead }: { refusal: Said | null; lead: string }) {
+  const reauth = refusal?.reauth;
+  return (
+    <>
+      <Refusal refusal={refusal} lead={lead} />
+      {reauth && (
+        <a className="btn btn-small" href={`/api/auth/sso/${reauth.id}/start?next=${encodeURIComponent(window.location.pathname + window.location.search)}`}>
+          Sign in again with {reauth.label}
+        </a>
+      )}
+    </>
+  );
+}
+
+/** Without a password (made by single sign-on), what stands for it: the recent sign-in. */
+function NoPasswordNote({ stepFocus }: { stepFocus?: boolean }) {
+  return <p className="muted small" {...(stepFocus ? { 'data-step-focus': true, tabIndex: -1 } : {})}>You sign in with your organisation’s account and have no Parley password: a sign-in with it in the last 10 minutes confirms this.</p>;
+}
 /** Which field a refusal is about: it is marked invalid and gets focus, its text selected. */
 const fieldOf = (r: RefusalInfo | null): 'password' | 'code' | null => (r?.code === 'auth.wrong_password' ? 'password' : r?.code === 'two_factor.wrong_code' ? 'code' : null);
 
@@ -200,6 +232,7 @@ export function TwoFactorSetUp({ user, intro, onStarted, onDone, focusFirst }: {
       {step.kind === 'password' && (
         <SetUp
           email={user.email}
+          hasPassword={user.hasPassword !== false}
           intro={intro}
           onSetUp={(secret, uri) => {
             onStarted?.();
@@ -241,7 +274,7 @@ export function TwoFactorRequiredScreen({ user, onStarted, onDone, onSignOut, si
         </p>
         <TwoFactorSetUp
           user={user}
-          intro="First your current password; then you add Parley to an authenticator app (such as Google Authenticator, Microsoft Authenticator, 1Password or Aegis)."
+          intro={`${user.hasPassword !== false ? 'First your current password; then you' : 'You'} add Parley to an authenticator app (such as Google Authenticator, Microsoft Authenticator, 1Password or Aegis).`}
           onStarted={onStarted}
           onDone={onDone}
         />
@@ -278,10 +311,10 @@ function StatusOn({ required, onRenew, onDisable }: { required: boolean; onRenew
 }
 
 /** Step 1: the current password proves it is you; the server answers with a new key. */
-function SetUp({ email, intro, onSetUp }: { email: string; intro: ReactNode; onSetUp: (secret: string, uri: string) => void }) {
+function SetUp({ email, hasPassword, intro, onSetUp }: { email: string; hasPassword: boolean; intro: ReactNode; onSetUp: (secret: string, uri: string) => void }) {
   const qc = useQueryClient();
   const [password, setPassword] = useState('');
-  const [refusal, setRefusal] = useState<RefusalInfo | null>(null);
+  const [refusal, setRefusal] = useState<Said | null>(null);
   const passwordRef = useRef<HTMLInputElement>(null);
   const errorId = useId();
   const setUp = useMutation({ mutationFn: setUpTwoFactor });
@@ -307,12 +340,16 @@ function SetUp({ email, intro, onSetUp }: { email: string; intro: ReactNode; onS
       <p data-step-focus tabIndex={-1}>
         {intro}
       </p>
-      <CurrentPasswordField email={email} value={password} onChange={setPassword} inputRef={passwordRef} invalid={fieldOf(refusal) === 'password'} describedBy={refusal ? errorId : undefined} first />
+      {hasPassword ? (
+        <CurrentPasswordField email={email} value={password} onChange={setPassword} inputRef={passwordRef} invalid={fieldOf(refusal) === 'password'} describedBy={refusal ? errorId : undefined} first />
+      ) : (
+        <NoPasswordNote />
+      )}
       <div id={errorId}>
-        <Refusal refusal={refusal} lead="Not set up." />
+        <Refused refusal={refusal} lead="Not set up." />
       </div>
       <div className="row-gap">
-        <button type="submit" className="btn btn-primary" disabled={setUp.isPending}>
+        <button type="submit" className="btn btn-primary" disabled={setUp.isPending} {...(hasPassword ? {} : { 'data-autofocus': true })}>
           {setUp.isPending ? 'Setting up…' : 'Set up'}
         </button>
       </div>
@@ -433,7 +470,7 @@ function PasswordAndCode({ user, action, onDone, onCancel }: { user: User; actio
   const qc = useQueryClient();
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
-  const [refusal, setRefusal] = useState<RefusalInfo | null>(null);
+  const [refusal, setRefusal] = useState<Said | null>(null);
   const passwordRef = useRef<HTMLInputElement>(null);
   const codeRef = useRef<HTMLInputElement>(null);
   const errorId = useId();
@@ -473,10 +510,14 @@ function PasswordAndCode({ user, action, onDone, onCancel }: { user: User; actio
     >
       <h3 id={titleId}>{action === 'disable' ? 'Turn two-factor sign-in off' : 'New recovery codes'}</h3>
       <p className="muted small">{action === 'disable' ? 'Your password alone will sign you in again.' : 'The recovery codes you have now stop working.'}</p>
-      <CurrentPasswordField email={user.email} value={password} onChange={setPassword} inputRef={passwordRef} invalid={field === 'password'} describedBy={field === 'password' ? errorId : undefined} />
+      {user.hasPassword !== false ? (
+        <CurrentPasswordField email={user.email} value={password} onChange={setPassword} inputRef={passwordRef} invalid={field === 'password'} describedBy={field === 'password' ? errorId : undefined} />
+      ) : (
+        <NoPasswordNote stepFocus />
+      )}
       <AuthCodeField value={code} onChange={setCode} inputRef={codeRef} recovery invalid={field === 'code'} errorId={errorId} />
       <div id={errorId}>
-        <Refusal refusal={refusal} lead={lead} />
+        <Refused refusal={refusal} lead={lead} />
       </div>
       <div className="row-gap">
         <button type="submit" className={action === 'disable' ? 'btn btn-danger' : 'btn btn-primary'} disabled={run.isPending}>
