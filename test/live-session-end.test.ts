@@ -22,58 +22,16 @@ import { sse } from '../src/server/routes/events.js';
 import { ManualClock } from '../src/lib/clock.js';
 import { base32Decode, totp } from '../src/lib/totp.js';
 import { DIALECTS } from './db.js';
-import { Client, PASSWORD, startDesk, type TestDesk } from './helpers/parley.js';
+import { Client, openEventStream, PASSWORD, startDesk, type EventStream, type TestDesk } from './helpers/parley.js';
 
 const PERIOD = 200;
-
-/** An open stream, read as SSE frames. */
-interface Stream {
-  events: () => { type: string; data: any }[];
-  ended: () => boolean;
-  /** Resolves true once the server ended the stream, false after `ms`. */
-  endedWithin: (ms: number) => Promise<boolean>;
-  close: () => void;
-}
-
-async function openStream(url: string, headers: Record<string, string>): Promise<Stream> {
-  const ctrl = new AbortController();
-  const res = await fetch(`${url}/api/events`, { headers, signal: ctrl.signal });
-  expect(res.status).toBe(200);
-  const reader = res.body!.getReader();
-  const dec = new TextDecoder();
-  let text = '';
-  let ended = false;
-  const pump = (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        text += dec.decode(value, { stream: true });
-      }
-      ended = true;
-    } catch {
-      /* aborted here */
-    }
-  })();
-  return {
-    events: () =>
-      text.split('\n\n').flatMap((block) => {
-        const type = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        return type && data ? [{ type, data: JSON.parse(data) }] : [];
-      }),
-    ended: () => ended,
-    endedWithin: (ms) => Promise.race([pump.then(() => ended), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]),
-    close: () => ctrl.abort(),
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Within a few periods (a check may be under way when the session ends). */
 const SOON = PERIOD * 6;
 
 /** The stream got `signed-out` with this data as its last event, and the server ended it. */
-async function expectSignedOut(s: Stream, why: { code: string; reason: string }) {
+async function expectSignedOut(s: EventStream, why: { code: string; reason: string }) {
   expect(await s.endedWithin(SOON)).toBe(true);
   const events = s.events();
   expect(events.at(-1)).toEqual({ type: 'signed-out', data: why });
@@ -81,7 +39,7 @@ async function expectSignedOut(s: Stream, why: { code: string; reason: string })
 }
 
 /** Still open, and still hearing from the server (pings) a few periods on. */
-async function expectOpen(...streams: Stream[]) {
+async function expectOpen(...streams: EventStream[]) {
   const before = streams.map((s) => s.events().length);
   await sleep(PERIOD * 3);
   streams.forEach((s, i) => {
@@ -97,7 +55,7 @@ for (const dialect of DIALECTS) {
     let clock: ManualClock;
     let admin: Client;
     let people = 0;
-    const open: Stream[] = [];
+    const open: EventStream[] = [];
     beforeAll(async () => {
       sse.pingMs = PERIOD;
       clock = new ManualClock(Date.UTC(2026, 11, 1, 10, 0, 10));
@@ -111,7 +69,7 @@ for (const dialect of DIALECTS) {
     });
 
     const stream = async (c: Client | string) => {
-      const s = await openStream(desk.url, typeof c === 'string' ? { authorization: `Bearer ${c}` } : { cookie: c.cookie });
+      const s = await openEventStream(desk.url, typeof c === 'string' ? { authorization: `Bearer ${c}` } : { cookie: c.cookie });
       open.push(s);
       return s;
     };
@@ -269,7 +227,7 @@ for (const dialect of DIALECTS) {
         const url = await other.listen();
         const p = await person();
         const colleague = await Client.signIn(url, 'cleo@acme.test');
-        const [held, kept] = [await openStream(url, { cookie: p.client.cookie }), await openStream(url, { cookie: colleague.cookie })];
+        const [held, kept] = [await openEventStream(url, { cookie: p.client.cookie }), await openEventStream(url, { cookie: colleague.cookie })];
         open.push(held, kept);
         // signed out at the first process
         expect((await p.client.post('/api/auth/logout')).status).toBe(204);

@@ -10,38 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sse } from '../src/server/routes/events.js';
-import { Client, mention, startDesk } from './helpers/parley.js';
+import { Client, mention, openEventStream, startDesk } from './helpers/parley.js';
 import { freePort } from './setup/services.js';
 
-/** An open SSE stream read as text. */
-async function openStream(url: string, cookie: string, path = '/api/events') {
-  const ctrl = new AbortController();
-  const res = await fetch(`${url}${path}`, { headers: { cookie }, signal: ctrl.signal });
-  expect(res.status).toBe(200);
-  const reader = res.body!.getReader();
-  const dec = new TextDecoder();
-  let text = '';
-  let ended = false;
-  const pump = (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        text += dec.decode(value, { stream: true });
-      }
-    } catch {
-      /* aborted */
-    }
-    ended = true;
-  })();
-  return {
-    text: () => text,
-    ended: () => ended,
-    /** Resolves true once the server ended the stream, false after `ms`. */
-    endedWithin: (ms: number) => Promise.race([pump.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]),
-    abort: () => ctrl.abort(),
-  };
-}
+/** An open SSE stream of a session. */
+const openStream = (url: string, cookie: string, path?: string) => openEventStream(url, { cookie }, path);
 
 const until = async (fn: () => boolean, ms: number) => {
   const end = Date.now() + ms;
@@ -62,7 +35,7 @@ describe('live event streams', () => {
       const s = await openStream(desk.url, admin.cookie);
       expect(await until(() => (s.text().match(/event: ping\ndata: \{"every":300\}\n\n/g) ?? []).length >= 2, 3000)).toBe(true);
       expect(s.text()).not.toMatch(/^: ping/m);
-      s.abort();
+      s.close();
     } finally {
       sse.pingMs = 15_000;
       await desk.stop();
@@ -78,18 +51,18 @@ describe('live event streams', () => {
       await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [m1] });
       expect(await until(() => first.text().includes(m1.networkMessageId), 5000)).toBe(true);
       const lastId = [...first.text().matchAll(/^id: (\d+)$/gm)].map((x) => x[1]!).pop()!;
-      first.abort();
+      first.close();
       // missed while no stream was open
       const m2 = mention({ text: '@AcmeCare second, missed' });
       await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [m2] });
       const again = await openStream(desk.url, admin.cookie, `/api/events?lastEventId=${lastId}`);
       expect(await until(() => again.text().includes(m2.networkMessageId), 3000)).toBe(true);
       expect(again.text()).not.toContain(m1.networkMessageId);
-      again.abort();
+      again.close();
       // an id from before this process started: refetch everything
       const stale = await openStream(desk.url, admin.cookie, '/api/events?lastEventId=12345');
       expect(await until(() => stale.text().includes('event: reset'), 3000)).toBe(true);
-      stale.abort();
+      stale.close();
     } finally {
       await desk.stop();
     }

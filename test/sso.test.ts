@@ -11,9 +11,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrand, createUser } from '../src/commands/setup.js';
 import { safeNext, SSO_CODE_TRIES, SSO_DISCOVERY_TTL_MS, SSO_LOGIN_TTL_MS } from '../src/commands/sso.js';
-import { base32Decode, totp } from '../src/lib/totp.js';
 import { DIALECTS } from './db.js';
-import { authDesk } from './helpers/authDesk.js';
+import { authDesk, totpCode, turnOnTwoFactor } from './helpers/authDesk.js';
 import { startOidcProvider, type OidcUser, type TestOidcProvider } from './helpers/oidcProvider.js';
 import { Client, PASSWORD, type TestDesk } from './helpers/parley.js';
 
@@ -398,18 +397,8 @@ for (const dialect of DIALECTS) {
 
     // ---- the person's own second factor after a provider not trusted to enforce MFA ----
 
-    const codeOf = (secret: string) => totp(base32Decode(secret), clock.now());
+    const codeOf = (secret: string) => totpCode(clock, secret);
     const nextStep = () => clock.advance(30_000);
-    /** Two-factor sign-in turned on for a signed-in person: their secret and recovery codes. */
-    async function turnOn(client: Client) {
-      const setup = await client.post('/api/me/two-factor/setup', { currentPassword: PASSWORD });
-      expect(setup.status).toBe(200);
-      const secret = setup.json.secret as string;
-      const on = await client.post('/api/me/two-factor/enable', { code: codeOf(secret) });
-      expect(on.status).toBe(200);
-      nextStep();
-      return { secret, recoveryCodes: on.json.recoveryCodes as string[] };
-    }
     /** The second step's POST, from the browser holding `pending` (its parley_sso cookie). */
     async function sendCode(pending: string, code: string, ip = address()) {
       const res = await fetch(`${desk.url}/api/auth/sso/code`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip, ...(pending ? { cookie: pending } : {}) }, body: JSON.stringify({ code }) });
@@ -421,7 +410,7 @@ for (const dialect of DIALECTS) {
       const plain = await addProvider({ trustsMfa: false });
       const trusted = await addProvider({ trustsMfa: true });
       const p = await person();
-      const { secret, recoveryCodes } = await turnOn(p.client);
+      const { secret, recoveryCodes } = await turnOnTwoFactor(p.client, clock);
       const who = { sub: 'code-1', email: p.email, emailVerified: true };
       const before = await sessionsOf(p.id);
 
@@ -490,7 +479,7 @@ for (const dialect of DIALECTS) {
     it('voids a pending sign-in after a few wrong codes, and counts wrong codes per address as password sign-in does', async () => {
       const plain = await addProvider();
       const p = await person();
-      const { secret } = await turnOn(p.client);
+      const { secret } = await turnOnTwoFactor(p.client, clock);
       const who = { sub: 'tries-1', email: p.email, emailVerified: true };
       const bad = () => (codeOf(secret) === '000000' ? '111111' : '000000');
       const ip = address();

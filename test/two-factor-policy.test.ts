@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrand, createUser } from '../src/commands/setup.js';
 import { ManualClock } from '../src/lib/clock.js';
 import { hashPassword } from '../src/lib/password.js';
-import { base32Decode, totp } from '../src/lib/totp.js';
 import { DIALECTS } from './db.js';
+import { totpCode, turnOnTwoFactor } from './helpers/authDesk.js';
 import { Client, PASSWORD, startDesk, type TestDesk } from './helpers/parley.js';
 
 for (const dialect of DIALECTS) {
@@ -45,9 +45,7 @@ for (const dialect of DIALECTS) {
     afterAll(async () => desk?.stop());
 
     const db = () => desk.db.store.db;
-    const codeOf = (secret: string) => totp(base32Decode(secret), clock.now());
-    /** The next 30 s step (the code just used is spent). */
-    const nextStep = () => clock.advance(30_000);
+    const codeOf = (secret: string) => totpCode(clock, secret);
     const policy = (c: Client, on: unknown) => c.req('PATCH', '/api/settings/workflow', { security: { twoFactorRequired: on } });
     const asToken = (path: string, init: RequestInit = {}) => fetch(`${desk.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...(init.headers ?? {}) } });
     const audits = () => db().selectFrom('audit_event').select(['actor', 'data']).where('action', '=', 'settings.workflow').orderBy('id', 'desc').execute();
@@ -64,16 +62,6 @@ for (const dialect of DIALECTS) {
       return out;
     }
 
-    /** Setup and enable for a signed-in client; returns the secret (the next step begins). */
-    async function turnOn(c: Client): Promise<string> {
-      const setup = await c.post('/api/me/two-factor/setup', { currentPassword: PASSWORD });
-      expect(setup.status, JSON.stringify(setup.json)).toBe(200);
-      const on = await c.post('/api/me/two-factor/enable', { code: codeOf(setup.json.secret) });
-      expect(on.status, JSON.stringify(on.json)).toBe(200);
-      expect(on.json.recoveryCodes).toHaveLength(10);
-      nextStep();
-      return setup.json.secret;
-    }
 
     it('is off unless an admin turns it on: a person without two-factor sign-in works as before', async () => {
       const s = await admin.get('/api/settings/workflow');
@@ -141,7 +129,7 @@ for (const dialect of DIALECTS) {
       expect((await boss.get('/api/me')).json.twoFactorRequired).toBe(false);
 
       // set up and turned on: the desk works again, live events too
-      anaSecret = await turnOn(ana);
+      anaSecret = (await turnOnTwoFactor(ana, clock)).secret;
       expect((await ana.get('/api/conversations')).status).toBe(200);
       expect((await ana.req('PATCH', '/api/me', { availability: 'online' })).status).toBe(200);
       expect(await stream({ cookie: ana.cookie })).toMatchObject({ status: 200, type: expect.stringMatching(/text\/event-stream/) });
@@ -170,7 +158,7 @@ for (const dialect of DIALECTS) {
       expect((await ana.get('/api/me')).json.user.twoFactor).toBe(true);
 
       // the admin sets theirs up (their session is held until then), then resets Ana's (she lost her phone)
-      adminSecret = await turnOn(admin);
+      adminSecret = (await turnOnTwoFactor(admin, clock)).secret;
       const reset = await admin.post(`/api/users/${desk.users.ana}/two-factor/reset`);
       expect(reset.status).toBe(204);
       expect((await totpRow('ana@acme.test')).totp_enabled_at).toBeNull();

@@ -9,9 +9,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { useSecondFactor } from '../src/commands/twoFactor.js';
-import { base32Decode, totp } from '../src/lib/totp.js';
 import { DIALECTS } from './db.js';
-import { authDesk } from './helpers/authDesk.js';
+import { authDesk, totpCode, turnOnTwoFactor } from './helpers/authDesk.js';
 import { Client, PASSWORD, type TestDesk } from './helpers/parley.js';
 
 for (const dialect of DIALECTS) {
@@ -22,7 +21,7 @@ for (const dialect of DIALECTS) {
     const { clock, person, otherBrandAdmin, cli } = authDesk(dialect, 'p', (d, a) => { desk = d; admin = a; });
 
     const db = () => desk.db.store.db;
-    const codeOf = (secret: string, at = clock.now()) => totp(base32Decode(secret), at);
+    const codeOf = (secret: string, at = clock.now()) => totpCode(clock, secret, at);
     /** The next 30 s step (a code of the step before is then still taken, but a new one is due). */
     const nextStep = () => clock.advance(30_000);
     /** Each test signs in from its own address: the sign-in limits of one do not touch another's. */
@@ -34,17 +33,6 @@ for (const dialect of DIALECTS) {
         body: JSON.stringify({ email, password: body.password ?? PASSWORD, ...(body.code !== undefined ? { code: body.code } : {}) }),
       });
       return { status: res.status, json: (await res.json()) as any, cookie: res.headers.get('set-cookie') };
-    }
-
-    /** Turn two-factor sign-in on for a signed-in client; the next step begins (the code used is spent). */
-    async function turnOn(client: Client) {
-      const setup = await client.post('/api/me/two-factor/setup', { currentPassword: PASSWORD });
-      expect(setup.status).toBe(200);
-      const secret = setup.json.secret as string;
-      const on = await client.post('/api/me/two-factor/enable', { code: codeOf(secret) });
-      expect(on.status).toBe(200);
-      nextStep();
-      return { secret, recoveryCodes: on.json.recoveryCodes as string[] };
     }
 
     const row = (id: number) => db().selectFrom('app_user').select(['totp_secret', 'totp_enabled_at', 'totp_last_step', 'totp_recovery']).where('id', '=', id).executeTakeFirstOrThrow();
@@ -128,7 +116,7 @@ for (const dialect of DIALECTS) {
 
     it('then signs in only with a right code, each code once', async () => {
       const p = await person();
-      const { secret } = await turnOn(p.client);
+      const { secret } = await turnOnTwoFactor(p.client, clock);
 
       const noCode = await login(p.email);
       expect(noCode.status).toBe(401);
@@ -165,7 +153,7 @@ for (const dialect of DIALECTS) {
 
     it('takes one code once when uses of it race (the conditional UPDATE, not only the check before it)', async () => {
       const p = await person();
-      const { secret, recoveryCodes } = await turnOn(p.client);
+      const { secret, recoveryCodes } = await turnOnTwoFactor(p.client, clock);
       const deps = { db: db(), secrets: desk.parley.services.secrets };
       // each use reads the row before any of them writes: only the write's condition tells them apart
       const totpUses = await Promise.all(Array.from({ length: 5 }, () => useSecondFactor(deps, p.id, codeOf(secret), clock.now())));
@@ -177,7 +165,7 @@ for (const dialect of DIALECTS) {
 
     it('takes a recovery code once, in any case, with spaces or without the dash', async () => {
       const p = await person();
-      const { recoveryCodes } = await turnOn(p.client);
+      const { recoveryCodes } = await turnOnTwoFactor(p.client, clock);
       const [first, second] = recoveryCodes as [string, string];
       const typed = ` ${first.toUpperCase().replace('-', ' ')} `;
       const ok = await login(p.email, { code: typed });
@@ -193,7 +181,7 @@ for (const dialect of DIALECTS) {
 
     it('counts a wrong code as a failed sign-in (429 after enough), but not a missing one', async () => {
       const p = await person();
-      const { secret } = await turnOn(p.client);
+      const { secret } = await turnOnTwoFactor(p.client, clock);
       const ip = newAddress();
       // asking for the code is not a failure: as many as the limit and more
       for (let i = 0; i < 12; i++) expect((await login(p.email, {}, ip)).json.code).toBe('auth.code_required');
@@ -212,7 +200,7 @@ for (const dialect of DIALECTS) {
 
     it('turns off only with the password and a code', async () => {
       const p = await person();
-      const { secret, recoveryCodes } = await turnOn(p.client);
+      const { secret, recoveryCodes } = await turnOnTwoFactor(p.client, clock);
       const wrongPassword = await p.client.post('/api/me/two-factor/disable', { currentPassword: 'not the password', code: codeOf(secret) });
       expect(wrongPassword.status).toBe(403);
       expect(wrongPassword.json.code).toBe('auth.wrong_password');
@@ -234,7 +222,7 @@ for (const dialect of DIALECTS) {
 
     it('renews the recovery codes with the password and a code: the old ones stop working', async () => {
       const p = await person();
-      const { secret, recoveryCodes: old } = await turnOn(p.client);
+      const { secret, recoveryCodes: old } = await turnOnTwoFactor(p.client, clock);
       expect((await p.client.post('/api/me/two-factor/recovery-codes', { currentPassword: 'nope', code: codeOf(secret) })).json.code).toBe('auth.wrong_password');
       expect((await p.client.post('/api/me/two-factor/recovery-codes', { currentPassword: PASSWORD, code: '000000' === codeOf(secret) ? '111111' : '000000' })).json.code).toBe('two_factor.wrong_code');
       const renewed = await p.client.post('/api/me/two-factor/recovery-codes', { currentPassword: PASSWORD, code: codeOf(secret) });
@@ -249,7 +237,7 @@ for (const dialect of DIALECTS) {
 
     it('is cleared by an admin of the brand (not another brand\'s, not a non-admin), which signs the person out', async () => {
       const p = await person();
-      const { secret } = await turnOn(p.client);
+      const { secret } = await turnOnTwoFactor(p.client, clock);
       const otherAdmin = await otherBrandAdmin();
       const ben = await Client.signIn(desk.url, 'ben@acme.test');
 
@@ -272,14 +260,14 @@ for (const dialect of DIALECTS) {
       expect((await admin.post(`/api/users/${p.id}/two-factor/reset`)).json.code).toBe('two_factor.not_enabled');
       // not their own: an admin turns theirs off with their password and a code
       const a2 = await person('admin');
-      await turnOn(a2.client);
+      await turnOnTwoFactor(a2.client, clock);
       expect((await a2.client.post(`/api/users/${a2.id}/two-factor/reset`)).status).toBe(403);
       void secret;
     });
 
     it('is cleared from the command line: parley user reset-2fa', async () => {
       const p = await person();
-      await turnOn(p.client);
+      await turnOnTwoFactor(p.client, clock);
       const run = (...args: string[]) => cli('user', 'reset-2fa', ...args);
 
       const r = run('--email', p.email.toUpperCase(), '--brand', 'acme');

@@ -11,8 +11,27 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { createBrand, createUser } from '../../src/commands/setup.js';
 import { ManualClock } from '../../src/lib/clock.js';
 import { hashPassword } from '../../src/lib/password.js';
+import { base32Decode, totp } from '../../src/lib/totp.js';
 import type { Dialect } from '../../src/store/db.js';
 import { Client, PASSWORD, startDesk, type TestDesk } from './parley.js';
+
+/** The authenticator app's code for `secret` at `at` (the clock's now by default). */
+export const totpCode = (clock: ManualClock, secret: string, at = clock.now()) => totp(base32Decode(secret), at);
+
+/**
+ * Turn two-factor sign-in on for a signed-in client (setup with its password, enable with a code),
+ * then move the clock to the next 30 s step (the code used is spent): its secret and recovery codes.
+ */
+export async function turnOnTwoFactor(client: Client, clock: ManualClock): Promise<{ secret: string; recoveryCodes: string[] }> {
+  const setup = await client.post('/api/me/two-factor/setup', { currentPassword: PASSWORD });
+  expect(setup.status, JSON.stringify(setup.json)).toBe(200);
+  const secret = setup.json.secret as string;
+  const on = await client.post('/api/me/two-factor/enable', { code: totpCode(clock, secret) });
+  expect(on.status, JSON.stringify(on.json)).toBe(200);
+  expect(on.json.recoveryCodes).toHaveLength(10);
+  clock.advance(30_000);
+  return { secret, recoveryCodes: on.json.recoveryCodes as string[] };
+}
 
 export interface AuthDesk {
   clock: ManualClock;

@@ -174,6 +174,63 @@ export async function collectEvents(desk: TestDesk, client: Client, until: (even
   return events;
 }
 
+/** An open live stream (`/api/events`), read as it comes. */
+export interface EventStream {
+  /** What came so far, as sent. */
+  text: () => string;
+  /** What came so far, as SSE frames (`event:` and JSON `data:`). */
+  events: () => { type: string; data: any }[];
+  /** Whether the server ended it, or dropped the connection (not this side's `close`). */
+  ended: () => boolean;
+  /** Resolves true once the server ended the stream, false after `ms`. */
+  endedWithin: (ms: number) => Promise<boolean>;
+  close: () => void;
+}
+
+/** Open `path` (the live stream, by default) with these headers (a session's cookie, or a bearer token). */
+export async function openEventStream(url: string, headers: Record<string, string>, path = '/api/events'): Promise<EventStream> {
+  const ctrl = new AbortController();
+  const res = await fetch(`${url}${path}`, { headers, signal: ctrl.signal });
+  expect(res.status).toBe(200);
+  const reader = res.body!.getReader();
+  const dec = new TextDecoder();
+  let text = '';
+  let ended = false;
+  let closedHere = false;
+  const pump = (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += dec.decode(value, { stream: true });
+      }
+      ended = true;
+    } catch {
+      // the server dropped the connection (a process that exits), or `close` here
+      ended = !closedHere;
+    }
+  })();
+  return {
+    text: () => text,
+    events: () => sseFrames(text),
+    ended: () => ended,
+    endedWithin: (ms) => Promise.race([pump.then(() => ended), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]),
+    close: () => {
+      closedHere = true;
+      ctrl.abort();
+    },
+  };
+}
+
+/** The frames of an SSE text that carry an event and JSON data. */
+function sseFrames(text: string): { type: string; data: any }[] {
+  return text.split('\n\n').flatMap((block) => {
+    const type = /^event: (.*)$/m.exec(block)?.[1];
+    const data = /^data: (.*)$/m.exec(block)?.[1];
+    return type && data ? [{ type, data: JSON.parse(data) }] : [];
+  });
+}
+
 /** Every event on `client`'s live stream for `ms` (frames split as a browser's EventSource does). */
 export async function streamFor(desk: TestDesk, client: Client, ms: number): Promise<{ type: string; data: any }[]> {
   const ctrl = new AbortController();
@@ -193,13 +250,7 @@ export async function streamFor(desk: TestDesk, client: Client, ms: number): Pro
   } finally {
     clearTimeout(stop);
   }
-  const out: { type: string; data: any }[] = [];
-  for (const block of buf.split('\n\n')) {
-    const type = /^event: (.*)$/m.exec(block)?.[1];
-    const data = /^data: (.*)$/m.exec(block)?.[1];
-    if (type && data) out.push({ type, data: JSON.parse(data) });
-  }
-  return out;
+  return sseFrames(buf);
 }
 
 /** Triage by marker, for tests of what follows triage: `#spam` ignore, `#troll` monitor (abuse), `#untriaged` none, anything else respond. */

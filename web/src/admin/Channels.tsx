@@ -21,6 +21,7 @@ import { useToast } from '../ui/Toasts.js';
 import { ConfirmDialog } from '../ui/Modal.js';
 import { focusAfterRemoving } from '../ui/focus.js';
 import { DisclosureButton, fieldErrors, KeyValueRows, kvToObject, Problem, ReadOnlyNote, Section, type KV } from './fields.js';
+import { CopyField } from '../ui/Copy.js';
 
 const NETWORKS = ['x', 'facebook', 'instagram', 'mastodon', 'bluesky', 'email', 'webchat', 'demo'];
 
@@ -116,7 +117,7 @@ function ConnectForm({ onDone }: { onDone: () => void }) {
           </strong>{' '}
           {receivesWebhooks(created) ? 'Parley syncs it now. Give the network this webhook URL:' : 'Parley syncs it now.'}
         </p>
-        {receivesWebhooks(created) && <CopyField label="Webhook URL" value={webhookUrlOf(created)} />}
+        {receivesWebhooks(created) && <CopyField label="Webhook URL" value={webhookUrlOf(created)} what="the webhook URL" labelClass="small muted" />}
         <div className="row-gap">
           <button type="button" className="btn btn-small" onClick={() => (setCreated(null), setHandle(''), setDisplayName(''), setCreds([{ key: '', value: '' }]), setSettings([]))}>
             Connect another
@@ -191,29 +192,6 @@ function ConnectForm({ onDone }: { onDone: () => void }) {
   );
 }
 
-export function CopyField({ label, value }: { label: string; value: string }) {
-  const [copied, setCopied] = useState(false);
-  const id = useId();
-  return (
-    <div className="copy-field">
-      <label htmlFor={id} className="small muted">
-        {label}
-      </label>
-      <input id={id} readOnly value={value} onFocus={(e) => e.target.select()} />
-      <button
-        type="button"
-        className="btn btn-small"
-        onClick={() => {
-          const done = () => (setCopied(true), setTimeout(() => setCopied(false), 2000));
-          if (navigator.clipboard?.writeText) navigator.clipboard.writeText(value).then(done, () => (document.getElementById(id) as HTMLInputElement | null)?.select());
-          else (document.getElementById(id) as HTMLInputElement | null)?.select();
-        }}
-      >
-        {copied ? 'Copied' : 'Copy'}
-      </button>
-    </div>
-  );
-}
 
 /**
  * When the account was last polled. One its connector does not poll (pushed events,
@@ -298,7 +276,7 @@ function ChannelCard({ a, admin }: { a: ChannelAccountAdmin; admin: boolean }) {
               <dd>{a.driver ?? 'default'}</dd>
             </div>
           </dl>
-          {receivesWebhooks(a) && <CopyField label="Webhook URL" value={webhookUrlOf(a)} />}
+          {receivesWebhooks(a) && <CopyField label="Webhook URL" value={webhookUrlOf(a)} what="the webhook URL" labelClass="small muted" />}
           <Availability account={a} />
           {admin && (
             <div className="row-gap channel-actions">

@@ -23,6 +23,7 @@ import { ConfirmDialog, Modal } from '../ui/Modal.js';
 import { Refusal, refusalOf, type RefusalInfo } from '../ui/Refusal.js';
 import { useToast } from '../ui/Toasts.js';
 import { DisclosureButton, ListInput, Problem, ReadOnlyNote, Section } from './fields.js';
+import { CopyButton } from '../ui/Copy.js';
 
 const ROLES = ['agent', 'expert', 'approver', 'admin'];
 const KNOWN_FLAGS = [{ flag: 'in_training', label: 'In training (replies need sign-off)' }];
@@ -287,7 +288,7 @@ function PasswordResetDialog({ u, open, onClose }: { u: UserAdmin; open: boolean
           </label>
           <div className="copy-field">
             <input id={linkId} ref={linkRef} readOnly value={link.url} aria-describedby={noteId} onFocus={(e) => e.currentTarget.select()} />
-            <CopyButton text={link.url} />
+            <CopyButton text={link.url} what="the link" />
           </div>
           <div id={noteId}>
             <p>
@@ -328,34 +329,6 @@ function PasswordResetDialog({ u, open, onClose }: { u: UserAdmin; open: boolean
   );
 }
 
-/**
- * Copies to the clipboard and says so beside the button (a toast would be behind the modal
- * dialog); where the browser refuses (no clipboard outside a secure context), says to copy by hand.
- */
-function CopyButton({ text }: { text: string }) {
-  const [note, setNote] = useState('');
-  return (
-    <>
-      <button
-        type="button"
-        className="btn btn-small"
-        onClick={() => {
-          setNote('');
-          (navigator.clipboard?.writeText(text) ?? Promise.reject(new Error('no clipboard'))).then(
-            () => setNote('Copied.'),
-            () => setNote('Could not copy here: select the link and copy it.'),
-          );
-        }}
-      >
-        Copy
-      </button>
-      {/* always there (a live region says what changes in it), out of the row's flow while empty */}
-      <span role="status" className={note ? 'muted small' : 'visually-hidden'}>
-        {note}
-      </span>
-    </>
-  );
-}
 
 function EditUser({ u, flags, isMe, onDone }: { u: UserAdmin; flags: string[]; isMe: boolean; onDone: () => void }) {
   const toast = useToast();

@@ -17,6 +17,7 @@ import { refusalOf, type RefusalInfo } from '../ui/Refusal.js';
 import { useToast } from '../ui/Toasts.js';
 import { useAdminWrite } from '../api/workflow.js';
 import { DisclosureButton, Problem, Section } from './fields.js';
+import { CopyField } from '../ui/Copy.js';
 
 /** Both lists: the admins' and the sign-in page's (a change here shows there). */
 const ALL = ['sso-providers'] as const;
@@ -349,43 +350,5 @@ function ProviderForm({ p, onDone }: { p?: SsoProvider; onDone: () => void }) {
         </button>
       </div>
     </form>
-  );
-}
-
-/**
- * A value to copy (read-only, selected on focus) with Copy, which says beside it whether it
- * copied; where the browser refuses (no clipboard outside a secure context), to copy by hand.
- */
-function CopyField({ label, value, what }: { label: string; value: string; what: string }) {
-  const id = useId();
-  const [note, setNote] = useState('');
-  return (
-    <div className="field">
-      <label htmlFor={id} className="field-label">
-        {label}
-      </label>
-      <div className="copy-field">
-        <input id={id} readOnly value={value} onFocus={(e) => e.currentTarget.select()} />
-        <button
-          type="button"
-          className="btn btn-small"
-          onClick={() => {
-            setNote('');
-            (navigator.clipboard?.writeText(value) ?? Promise.reject(new Error('no clipboard'))).then(
-              () => setNote('Copied.'),
-              () => {
-                setNote(`Could not copy here: select ${what} and copy it.`);
-                (document.getElementById(id) as HTMLInputElement | null)?.select();
-              },
-            );
-          }}
-        >
-          Copy<span className="visually-hidden"> {what}</span>
-        </button>
-        <span role="status" className={note ? 'muted small' : 'visually-hidden'}>
-          {note}
-        </span>
-      </div>
-    </div>
   );
 }

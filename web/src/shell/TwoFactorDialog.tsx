@@ -22,6 +22,7 @@ import type { User } from '../api/types.js';
 import { Modal } from '../ui/Modal.js';
 import { ApiError } from '../api/client.js';
 import { Refusal, refusalOf, type RefusalInfo } from '../ui/Refusal.js';
+import { CopyButton } from '../ui/Copy.js';
 
 /** The longest code the server takes (a TOTP with spaces, or a recovery code). */
 export const MAX_CODE_CHARS = 64;
@@ -414,7 +415,7 @@ function Scan({ user, secret, uri, onEnabled, onRestart }: { user: User; secret:
         <code className="two-factor-key" data-testid="two-factor-key">
           {groupedKey(secret)}
         </code>
-        <CopyButton text={secret} label="Copy key" small />
+        <CopyButton text={secret} label="Copy key" what="the key" />
       </p>
       <AuthCodeField value={code} onChange={setCode} inputRef={codeRef} recovery={false} invalid={fieldOf(refusal) === 'code'} errorId={errorId} />
       <div id={errorId}>
@@ -453,7 +454,7 @@ function RecoveryCodes({ email, codes, turnedOn, onDone }: { email: string; code
         ))}
       </ol>
       <div className="row-gap">
-        <CopyButton text={codes.join('\n')} label="Copy" />
+        <CopyButton text={codes.join('\n')} what="the codes" small={false} />
         <button type="button" className="btn" onClick={() => download('parley-recovery-codes.txt', text)}>
           Download .txt
         </button>
@@ -565,35 +566,6 @@ export function recoveryFile(email: string, codes: string[]): string {
   return [`Parley recovery codes for ${email}`, 'Each code signs you in once, instead of the code from your authenticator app.', '', ...codes, ''].join('\n');
 }
 
-/**
- * Copies to the clipboard and says so beside the button (a toast would be behind the modal
- * dialog); where the browser refuses (no clipboard access), says to select and copy by hand.
- */
-function CopyButton({ text, label, small }: { text: string; label: string; small?: boolean }) {
-  const [note, setNote] = useState('');
-  return (
-    <>
-      <button
-        type="button"
-        className={small ? 'btn btn-small' : 'btn'}
-        onClick={() => {
-          setNote('');
-          // not there outside a secure context (plain http on another host than localhost)
-          (navigator.clipboard?.writeText(text) ?? Promise.reject(new Error('no clipboard'))).then(
-            () => setNote('Copied.'),
-            () => setNote('Could not copy here: select the text and copy it.'),
-          );
-        }}
-      >
-        {label}
-      </button>
-      {/* always there (a live region says what changes in it), out of the row's flow while empty */}
-      <span role="status" className={note ? 'muted small' : 'visually-hidden'}>
-        {note}
-      </span>
-    </>
-  );
-}
 
 function download(name: string, text: string): void {
   const url = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }));
