@@ -28,6 +28,8 @@ export interface AuthContext {
   actor: Actor;
   via: 'session' | 'token';
   sessionId?: string;
+  /** The API token's stored SHA-256 (a token's call). */
+  tokenHash?: string;
   csrfToken?: string;
   /**
    * The session was signed in with a single sign-on provider that the brand's admin states
@@ -97,19 +99,19 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export async function authenticate(store: Store, req: FastifyRequest, now: number): Promise<AuthContext> {
   const authz = req.headers.authorization;
   if (authz?.startsWith('Bearer ')) {
-    const raw = authz.slice(7).trim();
+    const tokenHash = sha256(authz.slice(7).trim());
     const row = await store.db
       .selectFrom('api_token')
       .innerJoin('app_user', 'app_user.id', 'api_token.user_id')
       .selectAll('app_user')
       .select(['api_token.id as token_id', 'api_token.revoked_at as token_revoked', 'api_token.last_used_at as token_used', 'api_token.expires_at as token_expires'])
-      .where('api_token.token_hash', '=', sha256(raw))
+      .where('api_token.token_hash', '=', tokenHash)
       .executeTakeFirst();
     if (!row || row.token_revoked || row.disabled_at) throw new AppError(401, 'auth.invalid_token', 'the API token is unknown or revoked');
     if (row.token_expires != null && Number(row.token_expires) <= now) throw new AppError(401, 'auth.token_expired', 'the API token has expired; an admin creates a new one');
     if (!row.token_used || now - row.token_used > 60_000) await store.db.updateTable('api_token').set({ last_used_at: now }).where('id', '=', row.token_id).execute();
     const { token_id, token_revoked: _r, token_used: _u, token_expires: _x, ...user } = row;
-    return { user, actor: actorFor(user, 'token', token_id), via: 'token' };
+    return { user, actor: actorFor(user, 'token', token_id), via: 'token', tokenHash };
   }
   const cookie = req.cookies?.[SESSION_COOKIE];
   if (!cookie) throw new AppError(401, 'auth.required', 'sign in first');

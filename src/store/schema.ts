@@ -138,7 +138,7 @@ export interface SsoLoginTable {
   created_at: number;
   expires_at: number;
   used_at: number | null;
-  /** Taken at the callback, the sign-in waits for this person's own second factor (migration 20261206T0800_sso_second_factor). */
+  /** Taken at the callback, the sign-in waits for this person's own second factor (migration 20261206T0700_sso). */
   pending_user_id: number | null;
   /** sha256 (hex) of the browser's token for the pending second step (the `parley_sso` cookie's new value). */
   pending_hash: string | null;

@@ -36,7 +36,7 @@ import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { sql, type SelectQueryBuilder } from 'kysely';
-import { requireRole, sessionRunOut, sha256 } from '../auth.js';
+import { requireRole, sessionRunOut } from '../auth.js';
 import { ssoSatisfiesTwoFactor, twoFactorEnabled } from '../../commands/twoFactorPolicy.js';
 import { parseObject } from '../../lib/json.js';
 import type { Store } from '../../store/db.js';
@@ -329,7 +329,7 @@ export function eventRoutes(app: App) {
     });
     res.write(`retry: 3000\n: connected\n\n`);
     let ping: ReturnType<typeof setInterval> | undefined;
-    const credential: Credential = a.via === 'session' ? { via: 'session', sessionId: a.sessionId! } : { via: 'token', tokenHash: sha256(req.headers.authorization!.slice(7).trim()) };
+    const credential: Credential = a.via === 'session' ? { via: 'session', sessionId: a.sessionId! } : { via: 'token', tokenHash: a.tokenHash! };
     const client: Client = {
       userId: a.user.id, brandId, credential, res, after: s.bus.lastId(),
       end() {

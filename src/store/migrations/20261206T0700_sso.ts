@@ -9,7 +9,11 @@
  *    (one person per provider and subject);
  *  - `sso_login`: one row per started sign-in: the SHA-256 of its `state`, the nonce and PKCE
  *    verifier, the SHA-256 of the browser's binding cookie, the redirect URI and where to go next;
- *    10 minutes to come back, taken once (`used_at`);
+ *    10 minutes to come back, taken once (`used_at`); for someone with two-factor sign-in on, after
+ *    a provider not trusted to enforce MFA, kept as pending for that person (`pending_user_id`),
+ *    bound to the browser by a new token of which only the SHA-256 is kept (`pending_hash`, the
+ *    `parley_sso` cookie's new value), until a right code (`pending_done_at`, once), a few wrong
+ *    ones (`pending_tries`) or its 10 minutes (`expires_at`, renewed at the callback);
  *  - `session.sso_provider_id`: the provider a session was signed in with (null: a password).
  */
 import type { Kysely } from 'kysely';
@@ -59,8 +63,13 @@ export async function up(db: Kysely<any>, { id }: MigrationContext): Promise<voi
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .addColumn('used_at', 'bigint')
+    .addColumn('pending_user_id', 'bigint')
+    .addColumn('pending_hash', 'text')
+    .addColumn('pending_tries', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('pending_done_at', 'bigint')
     .execute();
   await db.schema.createIndex('sso_login_expires').on('sso_login').column('expires_at').execute();
+  await db.schema.createIndex('sso_login_pending').on('sso_login').column('pending_hash').execute();
 
   await db.schema.alterTable('session').addColumn('sso_provider_id', 'bigint').execute();
 }

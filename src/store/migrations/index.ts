@@ -33,7 +33,6 @@ import * as m20261206T0100 from './20261206T0100_quarantine_lookup.js';
 import * as m20261206T0300 from './20261206T0300_two_factor.js';
 import * as m20261206T0400 from './20261206T0400_password_reset.js';
 import * as m20261206T0700 from './20261206T0700_sso.js';
-import * as m20261206T0800 from './20261206T0800_sso_second_factor.js';
 
 export const migrations: Record<string, MigrationModule> = {
   '20261123T1900_initial_schema': m20261123T1900,
@@ -69,5 +68,4 @@ export const migrations: Record<string, MigrationModule> = {
   '20261206T0300_two_factor': m20261206T0300,
   '20261206T0400_password_reset': m20261206T0400,
   '20261206T0700_sso': m20261206T0700,
-  '20261206T0800_sso_second_factor': m20261206T0800,
 };

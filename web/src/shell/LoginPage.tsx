@@ -48,6 +48,8 @@ const SSO_ERROR_TEXT: Record<SsoError, string> = {
   unavailable: 'That way of signing in is not available any more (it was turned off or removed). Sign in another way, or ask an admin of your desk.',
   rate_limited: 'Too many sign-in attempts. Wait a minute, then try again.',
 };
+/** A wrong or used code, after the password or after a provider. */
+const WRONG_CODE = 'That code is not right, or was already used. Type the code your app shows now, or an unused recovery code.';
 const ssoErrorText = (code: string) => SSO_ERROR_TEXT[code as SsoError] ?? 'Single sign-on did not work. Try again, or ask an admin of your desk.';
 
 /**
@@ -170,7 +172,7 @@ export function LoginPage() {
       setBusy(false);
       // too old, used, or too many wrong codes: start again at the provider
       if (why === 'auth.sso_expired') startAgain('expired');
-      else if (why === 'auth.invalid_code') setError({ text: 'That code is not right, or was already used. Type the code your app shows now, or an unused recovery code.', field: 'code' });
+      else if (why === 'auth.invalid_code') setError({ text: WRONG_CODE, field: 'code' });
       else setError({ text: (err as Error).message, field: 'code' });
     }
   };
@@ -186,7 +188,7 @@ export function LoginPage() {
       const why = err instanceof ApiError ? err.code : '';
       setBusy(false);
       if (why === 'auth.code_required') setCodeAsked(true);
-      else if (why === 'auth.invalid_code') setError({ text: 'That code is not right, or was already used. Type the code your app shows now, or an unused recovery code.', field: 'code' });
+      else if (why === 'auth.invalid_code') setError({ text: WRONG_CODE, field: 'code' });
       else if (why === 'auth.sso_required') setError(ssoRequired(err as ApiError, sso));
       else setError({ text: why === 'auth.invalid_credentials' ? 'Wrong email or password.' : (err as Error).message, field: codeAsked && why === 'auth.rate_limited' ? 'code' : 'password' });
     }
