@@ -22,7 +22,7 @@ import { sse } from '../src/server/routes/events.js';
 import { ManualClock } from '../src/lib/clock.js';
 import { base32Decode, totp } from '../src/lib/totp.js';
 import { DIALECTS } from './db.js';
-import { Client, openEventStream, PASSWORD, startDesk, type EventStream, type TestDesk } from './helpers/parley.js';
+import { Client, mention, openEventStream, PASSWORD, startDesk, type EventStream, type TestDesk } from './helpers/parley.js';
 
 const PERIOD = 200;
 
@@ -173,6 +173,37 @@ for (const dialect of DIALECTS) {
       } finally {
         expect((await secured.req('PATCH', '/api/settings/workflow', { security: { twoFactorRequired: false } })).status).toBe(200);
       }
+    });
+
+    it('their role changed: the stream ends with role-changed; the next one carries what the new role may read', async () => {
+      const p = await person();
+      const [theirs, admins] = [await stream(p.client), await stream(admin)];
+      expect((await admin.req('PATCH', `/api/users/${p.id}`, { role: 'expert' })).status).toBe(200);
+      expect(await theirs.endedWithin(SOON)).toBe(true);
+      expect(theirs.events().at(-1)).toEqual({ type: 'role-changed', data: { role: 'expert' } });
+      expect(theirs.events().some((e) => e.type === 'signed-out')).toBe(false);
+      await expectOpen(admins);
+      // an expert hears only the conversations they are asked about: a new mention reaches the
+      // admin's stream, not the new stream of the expert they became
+      const again = await stream(p.client);
+      const text = `@AcmeCare not for experts ${Math.random()}`;
+      expect((await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention({ text })] })).status).toBe(200);
+      const heard = (s: EventStream) => s.events().some((e) => e.type === 'message.created' && JSON.stringify(e.data).includes(text));
+      for (let i = 0; i < 50 && !heard(admins); i++) await sleep(50);
+      expect(heard(admins)).toBe(true);
+      await sleep(PERIOD);
+      expect(heard(again)).toBe(false);
+      await expectOpen(again);
+    });
+
+    it('a token\'s person no longer an admin: its stream ends with role-changed too', async () => {
+      const p = await person('admin');
+      const made = await p.client.post('/api/tokens', { name: `t${Math.random()}` });
+      expect(made.status).toBe(201);
+      const s = await stream(made.json.token as string);
+      expect((await admin.req('PATCH', `/api/users/${p.id}`, { role: 'agent' })).status).toBe(200);
+      expect(await s.endedWithin(SOON)).toBe(true);
+      expect(s.events().at(-1)).toEqual({ type: 'role-changed', data: { role: 'agent' } });
     });
 
     it('an API token revoked: its stream ends (auth.invalid_token); another token\'s stays', async () => {

@@ -2,7 +2,8 @@
  * A desk left open in a browser when its session ends elsewhere: signed out in another tab, the
  * live stream gets `signed-out` and the page goes to the sign-in page; the brand requiring
  * two-factor sign-in of someone without it, the page turns into the screen that sets it up. In
- * neither case does the page open the live stream again (no reconnecting to be refused).
+ * neither case does the page open the live stream again (no reconnecting to be refused). Their
+ * role changed by an admin, the page shows what the new role has and opens a new stream.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -53,6 +54,28 @@ describe('the live stream of a session that has ended', () => {
     await w.page.getByRole('button', { name: 'Sign in' }).waitFor();
     await noReconnect(w, opened, w.page);
     expect(w.errors).toEqual([]);
+  }, 60_000);
+
+  it('made an expert by an admin: the open desk shows what an expert has, on a new stream, without signing out', async () => {
+    const w = await open();
+    await signIn(w.page, desk.url, 'ben@acme.test');
+    const opened = streamsOpened(w);
+    await w.page.getByRole('link', { name: 'Queues' }).waitFor();
+    expect(await w.page.getByRole('link', { name: /Questions for me/ }).count()).toBe(0);
+    const admin = await Client.signIn(desk.url, 'admin@acme.test');
+    const ben = desk.users.ben;
+    expect((await admin.req('PATCH', `/api/users/${ben}`, { role: 'expert' })).status).toBe(200);
+    try {
+      // the desk asked who it is again: an expert's navigation, still signed in
+      await w.page.getByRole('link', { name: /Questions for me/ }).waitFor({ timeout: 10_000 });
+      expect(await w.page.getByRole('link', { name: 'Queues' }).count()).toBe(0);
+      expect(w.page.url()).not.toMatch(/\/login/);
+      // and the live stream was opened again, for the expert
+      await expect.poll(() => streamsOpened(w), { timeout: 5_000 }).toBeGreaterThan(opened);
+      expect(w.errors).toEqual([]);
+    } finally {
+      expect((await admin.req('PATCH', `/api/users/${ben}`, { role: 'agent' })).status).toBe(200);
+    }
   }, 60_000);
 
   it('the brand now requires two-factor sign-in: the open desk turns into the set-up screen, without reconnecting', async () => {

@@ -26,6 +26,11 @@
  * request would be refused with, and the `reason`) and is ended; the web client then stops
  * reconnecting and asks who is signed in (web/src/live/events.ts).
  *
+ * Role changed: what a stream receives follows from its person's role when it opened (an expert
+ * hears only the conversations they were asked about). The same check reads the role; a stream
+ * whose person's role changed gets a last `role-changed` event (its data: the new `role`) and is
+ * ended, and the web client asks who it is and opens a new stream from the last event it had.
+ *
  * Fan-out: one subscription per brand, not per client. Events published in one
  * turn of the event loop (a committed ingest batch) are framed once, encoded
  * into one buffer, and that same buffer is written to every client of the brand:
@@ -62,6 +67,8 @@ type Credential = { via: 'session'; sessionId: string } | { via: 'token'; tokenH
 interface Client {
   userId: number;
   brandId: number;
+  /** The person's role when the stream opened: what it may receive follows from it. */
+  role: string;
   credential: Credential;
   res: ServerResponse;
   /** Events up to this id predate the client (or were replayed to it): never sent again. */
@@ -113,6 +120,8 @@ interface CheckRow {
   revoked_at: number | null;
   disabled_at: number | null;
   totp_enabled_at: number | null;
+  /** The person's role now (sessions and tokens). */
+  role: string | null;
   /** The session's single sign-on provider (null: none, or not a session). */
   sso_trusts_mfa: number | null;
   sso_enabled: number | null;
@@ -131,15 +140,15 @@ async function credentialRows(store: Store, sessionIds: string[], tokenHashes: s
   const parts: SelectQueryBuilder<DB, any, CheckRow>[] = [];
   if (sessionIds.length) {
     parts.push(db.selectFrom('session').innerJoin('app_user', 'app_user.id', 'session.user_id').leftJoin('sso_provider', 'sso_provider.id', 'session.sso_provider_id').where('session.id', 'in', sessionIds)
-      .select([sql<string>`'session'`.as('kind'), 'session.id as key', sql<number | null>`session.expires_at`.as('expires_at'), sql<number | null>`session.created_at`.as('created_at'), noTime.as('revoked_at'), 'app_user.disabled_at', 'app_user.totp_enabled_at', sql<number | null>`sso_provider.trusts_mfa`.as('sso_trusts_mfa'), sql<number | null>`sso_provider.enabled`.as('sso_enabled'), noText.as('settings')]));
+      .select([sql<string>`'session'`.as('kind'), 'session.id as key', sql<number | null>`session.expires_at`.as('expires_at'), sql<number | null>`session.created_at`.as('created_at'), noTime.as('revoked_at'), 'app_user.disabled_at', 'app_user.totp_enabled_at', 'app_user.role', sql<number | null>`sso_provider.trusts_mfa`.as('sso_trusts_mfa'), sql<number | null>`sso_provider.enabled`.as('sso_enabled'), noText.as('settings')]));
     if (brandIds.length) {
       parts.push(db.selectFrom('brand').where('brand.id', 'in', brandIds)
-        .select([sql<string>`'brand'`.as('kind'), sql<string>`cast(brand.id as text)`.as('key'), noTime.as('expires_at'), noTime.as('created_at'), noTime.as('revoked_at'), noTime.as('disabled_at'), noTime.as('totp_enabled_at'), noTime.as('sso_trusts_mfa'), noTime.as('sso_enabled'), sql<string | null>`brand.settings`.as('settings')]));
+        .select([sql<string>`'brand'`.as('kind'), sql<string>`cast(brand.id as text)`.as('key'), noTime.as('expires_at'), noTime.as('created_at'), noTime.as('revoked_at'), noTime.as('disabled_at'), noTime.as('totp_enabled_at'), noText.as('role'), noTime.as('sso_trusts_mfa'), noTime.as('sso_enabled'), sql<string | null>`brand.settings`.as('settings')]));
     }
   }
   if (tokenHashes.length) {
     parts.push(db.selectFrom('api_token').innerJoin('app_user', 'app_user.id', 'api_token.user_id').where('api_token.token_hash', 'in', tokenHashes)
-      .select([sql<string>`'token'`.as('kind'), 'api_token.token_hash as key', sql<number | null>`api_token.expires_at`.as('expires_at'), noTime.as('created_at'), sql<number | null>`api_token.revoked_at`.as('revoked_at'), 'app_user.disabled_at', noTime.as('totp_enabled_at'), noTime.as('sso_trusts_mfa'), noTime.as('sso_enabled'), noText.as('settings')]));
+      .select([sql<string>`'token'`.as('kind'), 'api_token.token_hash as key', sql<number | null>`api_token.expires_at`.as('expires_at'), noTime.as('created_at'), sql<number | null>`api_token.revoked_at`.as('revoked_at'), 'app_user.disabled_at', noTime.as('totp_enabled_at'), 'app_user.role', noTime.as('sso_trusts_mfa'), noTime.as('sso_enabled'), noText.as('settings')]));
   }
   const [first, ...rest] = parts;
   if (!first) return [];
@@ -177,6 +186,24 @@ export function signedOutOf<T extends { brandId: number; credential: Credential 
       else if (r.disabled_at != null) out.set(t, { code: 'auth.invalid_token', reason: 'disabled' });
       else if (r.expires_at != null && Number(r.expires_at) <= now) out.set(t, { code: 'auth.token_expired', reason: 'expired' });
     }
+  }
+  return out;
+}
+
+/**
+ * Streams whose person's role changed since they opened (of those still signed in): what a
+ * stream receives was decided by the role it opened with (an expert hears only the conversations
+ * they were asked about), so it is ended and opened again with the new one.
+ */
+export function roleChangedOf<T extends { role: string; credential: Credential }>(streams: Iterable<T>, rows: CheckRow[], signedOut: Map<T, SignedOut>): Map<T, string> {
+  const roles = new Map<string, string | null>();
+  for (const r of rows) if (r.kind === 'session' || r.kind === 'token') roles.set(`${r.kind}:${r.key}`, r.role);
+  const out = new Map<T, string>();
+  for (const t of streams) {
+    if (signedOut.has(t)) continue;
+    const c = t.credential;
+    const role = roles.get(c.via === 'session' ? `session:${c.sessionId}` : `token:${c.tokenHash}`);
+    if (role && role !== t.role) out.set(t, role);
   }
   return out;
 }
@@ -283,9 +310,15 @@ export function eventRoutes(app: App) {
         } else tokens.add(c.credential.tokenHash);
       }
       const rows = await credentialRows(s.store, [...sessions], [...tokens], [...brands]);
-      for (const [c, why] of signedOutOf(streams, rows, s.clock.now())) {
+      const signedOut = signedOutOf(streams, rows, s.clock.now());
+      for (const [c, why] of signedOut) {
         // the last word, so the client goes to sign-in (or the two-factor set-up) instead of reconnecting
         send(c, `event: signed-out\ndata: ${JSON.stringify(why)}\n\n`);
+        c.end();
+      }
+      for (const [c, role] of roleChangedOf(streams, rows, signedOut)) {
+        // the client asks who it is now and opens a stream with the new role's reach, from where this one stopped
+        send(c, `event: role-changed\ndata: ${JSON.stringify({ role })}\n\n`);
         c.end();
       }
     } catch (err) {
@@ -331,7 +364,7 @@ export function eventRoutes(app: App) {
     let ping: ReturnType<typeof setInterval> | undefined;
     const credential: Credential = a.via === 'session' ? { via: 'session', sessionId: a.sessionId! } : { via: 'token', tokenHash: a.tokenHash! };
     const client: Client = {
-      userId: a.user.id, brandId, credential, res, after: s.bus.lastId(),
+      userId: a.user.id, brandId, role: a.user.role, credential, res, after: s.bus.lastId(),
       end() {
         clearInterval(ping);
         if (!res.writableEnded) res.end();

@@ -20,6 +20,10 @@
  * that sets two-factor sign-in up (main.tsx, from `twoFactorRequired`). Only if the server still
  * says someone is signed in here (signed in again in another tab) does a stream open again, after
  * a pause.
+ *
+ * A stream whose person's role changed (an agent made an expert, say) gets a last `role-changed`
+ * event: everything is fetched again for the new role, and a new stream opens at once from the
+ * last event seen (the server decides what each role's stream carries).
  */
 import { useEffect, useSyncExternalStore } from 'react';
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
@@ -263,6 +267,16 @@ export function useLiveEvents(enabled: boolean): void {
         void qc.invalidateQueries({ queryKey: keys.me });
         if (retryTimer) clearTimeout(retryTimer);
         retryTimer = setTimeout(connect, AFTER_SIGNED_OUT_MS);
+      });
+      // their role changed: what they may read changed with it. Everything is asked again (who
+      // they are, the lists, the open conversation) and a stream with the new role's reach opens
+      // at once, from the last event this one had
+      es.addEventListener('role-changed', () => {
+        es?.close();
+        es = null;
+        for (const l of eventListeners) l({ type: 'role-changed', data: {} });
+        void qc.invalidateQueries();
+        connect();
       });
       es.addEventListener('ping', (ev) => {
         lastHeard = Date.now();
