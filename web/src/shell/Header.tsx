@@ -14,6 +14,7 @@ import { api } from '../api/client.js';
 import { keys, signedOut, useChannels, useSetAvailability } from '../api/queries.js';
 import type { Me, Notification } from '../api/types.js';
 import { useLiveStatus } from '../live/events.js';
+import { setDesktop, useDesktopAttention, useDesktopState } from '../live/attention.js';
 import { useWithdrawnSlaAlerts } from '../live/slaAlerts.js';
 import { ROLE_LABEL, networkLabel, shortAgo, sinceText, useNow } from '../lib/format.js';
 import { SafeText } from '../lib/SafeText.js';
@@ -58,6 +59,8 @@ export const Header = forwardRef<HTMLInputElement, HeaderProps>(function Header(
     if (ids.length) markRead.mutate({ ids });
     onOpenConversation(conversationId);
   };
+
+  useDesktopAttention({ userId: me.user.id, unread, onOpenConversation: openNotified });
 
   useEffect(() => setDraft(query), [query]);
   useEffect(() => {
@@ -201,6 +204,7 @@ export const Header = forwardRef<HTMLInputElement, HeaderProps>(function Header(
       </Modal>
 
       <Modal open={notesOpen} onClose={() => setNotesOpen(false)} title="Notifications">
+        <DesktopNotifications userId={me.user.id} />
         {unread > 0 && (
           <p className="small">
             {unread.toLocaleString('en-GB')} unread{' '}
@@ -256,6 +260,44 @@ export const Header = forwardRef<HTMLInputElement, HeaderProps>(function Header(
 interface NotificationPage {
   items: Notification[];
   unread: number;
+}
+
+const DESKTOP_SAYS: Record<string, string> = {
+  unsupported: 'This browser cannot show desktop notifications for this desk (they need https, or the desk on this computer).',
+  blocked: 'Your browser blocks notifications from this desk: allow them in the site\'s settings (the icon left of the address), then turn them on here.',
+  on: 'While the desk is in the background, alerts and customers waiting for you show as desktop notifications.',
+  off: 'Show alerts and customers waiting for you as desktop notifications while the desk is in the background.',
+};
+
+/** The per-browser switch for desktop notifications (the browser asks its permission when it is turned on). */
+function DesktopNotifications({ userId }: { userId: number }) {
+  const state = useDesktopState(userId);
+  const [asking, setAsking] = useState(false);
+  const hint = useId();
+  return (
+    <div className="desktop-notifications small">
+      <label>
+        <input
+          type="checkbox"
+          checked={state === 'on'}
+          disabled={asking || state === 'unsupported' || state === 'blocked'}
+          aria-describedby={hint}
+          onChange={async (e) => {
+            setAsking(true);
+            try {
+              await setDesktop(userId, e.target.checked);
+            } finally {
+              setAsking(false);
+            }
+          }}
+        />{' '}
+        Desktop notifications
+      </label>
+      <p id={hint} className="muted">
+        {DESKTOP_SAYS[state]}
+      </p>
+    </div>
+  );
 }
 
 /** Under `keys.notifications`, so every notification event (new, or read elsewhere) refetches it. */

@@ -36,12 +36,22 @@ const emit = () => {
   for (const l of listeners) l();
 };
 
+const alertListeners = new Set<(a: LiveAlert) => void>();
+
+/** Called with each alert as it is raised (desktop notifications, ../live/attention.ts). */
+export function onAlert(fn: (a: LiveAlert) => void): () => void {
+  alertListeners.add(fn);
+  return () => alertListeners.delete(fn);
+}
+
 export function pushAlert(a: Omit<LiveAlert, 'id' | 'at'>): void {
   // one alert per kind and conversation: a newer one replaces the older
   // one alert per conversation and subject: a breach replaces that conversation's warning
   const group = (k: string) => k.split('.')[0];
-  alerts = [...alerts.filter((x) => !(a.conversationId != null && x.conversationId === a.conversationId && group(x.kind) === group(a.kind))), { ...a, id: ++seq, at: Date.now() }].slice(-4);
+  const raised: LiveAlert = { ...a, id: ++seq, at: Date.now() };
+  alerts = [...alerts.filter((x) => !(a.conversationId != null && x.conversationId === a.conversationId && group(x.kind) === group(a.kind))), raised].slice(-4);
   emit();
+  for (const l of alertListeners) l(raised);
   // breaches and rejections stay until dismissed; the rest fade
   const life = a.tone === 'danger' ? 0 : a.tone === 'warn' ? 45_000 : 20_000;
   if (life) {
