@@ -158,6 +158,9 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/contacts/:id/crm-unlink': { roles: WORKERS, body: () => ({ reason: 'swept away' }) },
   'POST /api/contacts/:id/erase': { roles: ['admin'], body: () => ({ reason: 'swept away' }) },
   'GET /api/contacts/:id/export': { roles: ['admin'] },
+  'GET /api/contacts': { roles: WORKERS, query: 'q=customer' },
+  'POST /api/contacts/:id/merge': { roles: WORKERS, body: (x) => ({ otherContactId: x.sharedContact, reason: 'swept together' }) },
+  'POST /api/contacts/:id/split': { roles: WORKERS, body: (x) => ({ identityId: x.sharedContact }) },
 
   'POST /api/ingest/messages': { roles: ['admin'], body: (x) => ({ channelAccountId: x.account, messages: [mention({ text: '@someone from the sweep' })] }) },
   'GET /api/channel-networks': { roles: ['admin'] },

@@ -2,13 +2,16 @@
  * Knowing the customer: a social identity is linked to a paying customer in
  * the CRM only with the customer's consent, recorded with how it was given
  * (their own message saying so, a verified form, or verbally on a call) and
- * withdrawable at any time. Linking and unlinking are audited.
+ * withdrawable at any time. Linking and unlinking are audited. Merging two profiles of one
+ * person, and splitting them again, is src/commands/contactMerge.ts (a merge never puts a
+ * profile under a CRM link its consent did not cover).
  */
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
 import { audit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
+import { mergeContacts, searchContacts, splitIdentity, type MergeContactsInput, type SplitIdentityInput } from './contactMerge.js';
 import type { Actor } from './context.js';
 
 export const CONSENT_METHODS = ['customer_message', 'verified_form', 'verbal'] as const;
@@ -82,5 +85,21 @@ export class ContactCommands {
       await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'contact.crm_unlinked', subjectType: 'contact', subjectId: contactId, data: { reason, previous: contact.crm_customer_id } }, now);
     });
     this.deps.bus.publish(actor.brandId, 'contact.updated', { contactId, crmCustomerId: null });
+  }
+
+  /** Merge `p.otherContactId` into `contactId`: see `mergeContacts` (src/commands/contactMerge.ts). */
+  merge(actor: Actor, contactId: number, p: MergeContactsInput) {
+    return mergeContacts(this.deps, actor, contactId, p);
+  }
+
+  /** Move one identity (and its own conversations) out to a new contact: see `splitIdentity`. */
+  split(actor: Actor, contactId: number, p: SplitIdentityInput) {
+    return splitIdentity(this.deps, actor, contactId, p);
+  }
+
+  /** The brand's contacts by handle, name or email address, for picking one to merge with. */
+  search(actor: Actor, q: string, limit: number) {
+    if (!['agent', 'approver', 'admin'].includes(actor.role)) throw forbidden();
+    return searchContacts(this.deps.store, actor.brandId, q, limit);
   }
 }

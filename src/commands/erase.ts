@@ -78,6 +78,7 @@ import type { Store } from '../store/db.js';
 import { redactMessages } from '../store/redact.js';
 import { decodeText, encodeText } from '../store/text.js';
 import { inLists, inValues, type Tx } from '../store/util.js';
+import { mergedContactIds } from './contactMerge.js';
 import type { Actor } from './context.js';
 
 /** What replaces a name or handle. */
@@ -181,7 +182,9 @@ export async function eraseContact(deps: EraseDeps, actor: Actor, p: EraseContac
       userIds: identities.map((i) => i.network_user_id),
       crmIds: person.crm_customer_id ? [person.crm_customer_id] : [],
     });
-    const alsoErased = await eraseTraces(trx, store, { brandId: actor.brandId, contactId: p.contactId, identities, messageIds, conversations, scrub });
+    // the contacts merged into this one (src/commands/contactMerge.ts): their identities and conversations are this one's now; audit entries about them keep their ids
+    const merged = await mergedContactIds(trx, actor.brandId, p.contactId);
+    const alsoErased = await eraseTraces(trx, store, { brandId: actor.brandId, contactId: p.contactId, mergedContactIds: merged, identities, messageIds, conversations, scrub });
     alsoErased.notifications += redaction.notifications;
     alsoErased.repliesWithdrawn = withdrawn.messages.length;
     const staff = await eraseStaffText(trx, store, { brandId: actor.brandId, conversations, scrub });
@@ -218,6 +221,8 @@ export async function eraseContact(deps: EraseDeps, actor: Actor, p: EraseContac
 interface Traces {
   brandId: number;
   contactId: number;
+  /** Contacts merged into this one earlier (their audit entries are about the same person). */
+  mergedContactIds: readonly number[];
   identities: readonly { id: number; network: string; network_user_id: string; handle: string; display_name: string | null }[];
   messageIds: readonly number[];
   conversations: readonly number[];
@@ -331,7 +336,7 @@ async function eraseTraces(trx: Tx, store: Store, t: Traces): Promise<AlsoErased
 
   // audit entries: who did what when stays; what they held about the person goes
   const entries = await trx.selectFrom('audit_event').select(['id', 'action', 'data']).where('brand_id', '=', t.brandId).where((eb) => eb.or([
-    eb.and([eb('subject_type', '=', 'contact'), eb('subject_id', '=', String(t.contactId)), eb('action', 'in', ['contact.crm_linked', 'contact.crm_unlinked'])]),
+    eb.and([eb('subject_type', '=', 'contact'), eb('subject_id', 'in', [t.contactId, ...t.mergedContactIds].map(String)), eb('action', 'in', ['contact.crm_linked', 'contact.crm_unlinked'])]),
     ...[...inLists([...messages])].map((part) => eb.and([eb('subject_type', '=', 'message'), eb('subject_id', 'in', part.map(String)), eb('action', 'like', 'moderation.%')])),
     ...[...inLists(moderation.map((m) => String(m.id)))].map((part) => eb.and([eb('subject_type', '=', 'moderation_action'), eb('subject_id', 'in', part), eb('action', 'like', 'moderation.%')])),
   ])).execute();
@@ -398,7 +403,8 @@ async function eraseStaffText(trx: Tx, store: Store, t: StaffText): Promise<{ no
       await trx.updateTable('expert_request').set({ question }).where('id', '=', q.id).execute();
       out.expertQuestions++;
     }
-    const asked = await trx.selectFrom('audit_event').select(['id', 'data']).where('brand_id', '=', t.brandId).where('action', '=', 'expert.asked').where('conversation_id', 'in', part).execute();
+    // the question copied into `expert.asked`; the handles and reason of a merge or split shown on their timeline
+    const asked = await trx.selectFrom('audit_event').select(['id', 'data']).where('brand_id', '=', t.brandId).where('action', 'in', ['expert.asked', 'contact.merged', 'contact.split']).where('conversation_id', 'in', part).execute();
     for (const e of asked) {
       const data = scrubPayload(e.data, t.scrub);
       if (data === e.data) continue;

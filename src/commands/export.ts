@@ -22,6 +22,7 @@ import type { Store } from '../store/db.js';
 import type { DB, MessageRow } from '../store/schema.js';
 import { decodeText } from '../store/text.js';
 import { readStoredTriage } from '../store/triageJson.js';
+import { mergedContactIds } from './contactMerge.js';
 import type { Actor } from './context.js';
 
 /** Rows read per query; a page is presented and handed on before the next is read. */
@@ -184,9 +185,10 @@ async function* contactDocument(store: Store, brandId: number, contactId: number
     guidelineId: Number(a.guideline_id), evidence: a.evidence, status: a.status, createdAt: iso(a.created_at),
   }));
 
-  // entries about the contact, their messages, and their conversations
+  // entries about the contact (and the contacts merged into it: src/commands/contactMerge.ts), their messages, and their conversations
+  const contactIds = [contactId, ...(await mergedContactIds(db, brandId, contactId))].map(String);
   yield* list('auditEvents', (after) => db.selectFrom('audit_event').selectAll().where('brand_id', '=', brandId).where('id', '>', after).where((eb) => eb.or([
-    eb.and([eb('subject_type', '=', 'contact'), eb('subject_id', '=', String(contactId))]),
+    eb.and([eb('subject_type', '=', 'contact'), eb('subject_id', 'in', contactIds)]),
     eb.and([eb('subject_type', '=', 'message'), eb('subject_id', 'in', db.selectFrom('message').select(sql<string>`cast(id as text)`.as('sid')).where('author_identity_id', 'in', noIds ? [-1] : identityIds).where('brand_id', '=', brandId))]),
     eb('conversation_id', 'in', theirConversations),
   ])), page, (e) => ({

@@ -89,6 +89,50 @@ export function moderationRoutes(app: App) {
     return reply.code(204).send(null);
   });
 
+  // ---- one customer, several profiles: src/commands/contactMerge.ts
+  app.get('/api/contacts', {
+    schema: {
+      tags: ['contacts'],
+      summary: 'The brand\'s customers whose handle, name or email address contains `q` (a few, newest first), with their profiles: for picking the one to merge with',
+      querystring: z.object({ q: z.string().min(1).max(200), limit: z.coerce.number().int().min(1).max(20).default(8) }),
+      response: { 200: z.object({ items: z.array(z.object({ id: z.number(), displayName: z.string().nullable(), crmLinked: z.boolean(), identities: z.array(z.object({ identityId: z.number(), network: z.string(), handle: z.string(), displayName: z.string().nullable() })) })) }) },
+    },
+  }, async (req) => {
+    const a = requireRole(req, 'agent', 'approver', 'admin');
+    return { items: await s.contacts.search(a.actor, req.query.q, req.query.limit) };
+  });
+
+  app.post('/api/contacts/:id/merge', {
+    schema: {
+      tags: ['contacts'],
+      summary: 'Same person: the other customer\'s profiles, conversations and consent records move to this one, and the other is removed (audited with the reason). Both linked to different CRM customers: 409 `contact.merge_conflict`; exactly one linked: the customer\'s consent for the merged profiles is needed (`crmConsent`), else 409 `contact.merge_consent_required`',
+      params: idParams,
+      body: z.object({
+        otherContactId: z.number().int().positive(),
+        reason: text().min(3).max(1000),
+        evidenceMessageId: z.number().int().positive().nullish(),
+        crmConsent: z.object({ method: z.enum(CONSENT_METHODS), messageId: z.number().int().positive().nullish(), note: text().max(2000).nullish() }).nullish(),
+      }),
+      response: { 200: z.object({ contactId: z.number(), mergedContactId: z.number(), identitiesMoved: z.array(z.number()), conversationsMoved: z.array(z.number()), crmCustomerId: z.string().nullable() }) },
+    },
+  }, async (req) => {
+    const a = requireRole(req, 'agent', 'approver', 'admin');
+    return s.contacts.merge(a.actor, req.params.id, req.body);
+  });
+
+  app.post('/api/contacts/:id/split', {
+    schema: {
+      tags: ['contacts'],
+      summary: 'Undo a merge: the profile, with the conversations only it wrote in, moves to a new customer (audited); the CRM link stays',
+      params: idParams,
+      body: z.object({ identityId: z.number().int().positive(), reason: text().max(1000).nullish() }),
+      response: { 200: z.object({ contactId: z.number(), newContactId: z.number(), identityId: z.number(), conversationsMoved: z.array(z.number()) }) },
+    },
+  }, async (req) => {
+    const a = requireRole(req, 'agent', 'approver', 'admin');
+    return s.contacts.split(a.actor, req.params.id, req.body);
+  });
+
   app.post('/api/contacts/:id/erase', {
     schema: {
       tags: ['contacts'],

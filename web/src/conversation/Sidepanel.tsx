@@ -1,8 +1,12 @@
 /** Beside the thread: the author card (identities across networks, past conversations) and the audit trail. */
-import type { AuditEvent, ContactDetail, Conversation, Message, Team, User } from '../api/types.js';
+import { useState } from 'react';
+import { useContactSearch, useMergeContact, useSplitIdentity, type ContactSearchItem } from '../api/contacts.js';
+import type { AuditEvent, Author, ConsentMethod, ContactDetail, Conversation, Message, Team, User } from '../api/types.js';
 import { clip, compactNumber, fullTime, networkLabel, priorityLabel, shortAgo, STATUS_LABEL, useNow } from '../lib/format.js';
 import { ExternalLink, safeHref } from '../lib/SafeText.js';
 import { Avatar, NetworkBadge, StatusBadge, VerifiedIcon } from '../ui/bits.js';
+import { Modal } from '../ui/Modal.js';
+import { useToast } from '../ui/Toasts.js';
 import { CrmSection } from '../workflow/Crm.js';
 
 export function AuthorCard({ conversation, contact, messages, onOpenConversation, readOnly }: { conversation: Conversation; contact: ContactDetail | null; messages: Message[]; onOpenConversation: (id: number) => void; readOnly?: boolean }) {
@@ -12,6 +16,8 @@ export function AuthorCard({ conversation, contact, messages, onOpenConversation
   const name = clip(contact?.displayName || primary?.displayName || (primary ? `@${primary.handle}` : conversation.contact?.handle ? `@${conversation.contact.handle}` : 'Unknown customer'), 200);
   const others = (contact?.identities ?? []).filter((i) => i.identityId !== primary?.identityId);
   const profile = safeHref(primary?.profileUrl);
+  const [merging, setMerging] = useState(false);
+  const [splitting, setSplitting] = useState<Author | null>(null);
   return (
     <section className="card author-card" aria-labelledby="author-title">
       <div className="author-top">
@@ -63,6 +69,14 @@ export function AuthorCard({ conversation, contact, messages, onOpenConversation
                     </span>
                   )}
                   <span className="muted"> · {compactNumber(i.followers)} followers</span>
+                  {contact && !readOnly && (
+                    <>
+                      {' '}
+                      <button type="button" className="btn btn-small btn-ghost" onClick={() => setSplitting(i)} aria-label={`Split @${clip(i.handle, 100)} into a customer of their own`}>
+                        Split
+                      </button>
+                    </>
+                  )}
                   {href && (
                     <div className="small">
                       <ExternalLink href={href} />
@@ -74,6 +88,15 @@ export function AuthorCard({ conversation, contact, messages, onOpenConversation
           </ul>
         </>
       )}
+      {contact && !readOnly && (
+        <p>
+          <button type="button" className="btn btn-small" onClick={() => setMerging(true)}>
+            Same person as…
+          </button>
+        </p>
+      )}
+      {contact && merging && <MergeDialog contact={contact} name={name} conversationId={conversation.id} messages={messages} onClose={() => setMerging(false)} />}
+      {contact && splitting && <SplitDialog contact={contact} identity={splitting} onClose={() => setSplitting(null)} />}
       {contact && !readOnly && <CrmSection contact={contact} conversationId={conversation.id} messages={messages} />}
       {!readOnly && (
         <>
@@ -100,6 +123,192 @@ export function AuthorCard({ conversation, contact, messages, onOpenConversation
         </>
       )}
     </section>
+  );
+}
+
+const CONSENT_LABEL: Record<ConsentMethod, string> = {
+  customer_message: 'They agreed in a message here',
+  verified_form: 'They agreed on a verified form',
+  verbal: 'They agreed on a call',
+};
+
+/** How one of a customer's profiles reads in a list: network, handle, name (all text). */
+function profileLine(i: { network: string; handle: string; displayName: string | null }) {
+  return `@${clip(i.handle, 100)} (${networkLabel(i.network)})${i.displayName ? ` ${clip(i.displayName, 80)}` : ''}`;
+}
+
+/**
+ * "Same person as…": find another customer of the brand by handle, name or email address, say
+ * why they are one person (and, optionally, which message shows it), confirm. Their profiles and
+ * conversations then show under this customer. A CRM link on exactly one of the two covers the
+ * other profile only with the customer's consent, recorded here as a link records it.
+ */
+function MergeDialog({ contact, name, conversationId, messages, onClose }: { contact: ContactDetail; name: string; conversationId: number; messages: Message[]; onClose: () => void }) {
+  const [q, setQ] = useState('');
+  const [picked, setPicked] = useState<ContactSearchItem | null>(null);
+  const [reason, setReason] = useState('');
+  const [evidence, setEvidence] = useState<number | ''>('');
+  const [method, setMethod] = useState<ConsentMethod>('customer_message');
+  const [consentMessage, setConsentMessage] = useState<number | ''>('');
+  const [note, setNote] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const search = useContactSearch(q);
+  const merge = useMergeContact();
+  const toast = useToast();
+  const inbound = messages.filter((m) => m.direction === 'inbound' && m.author);
+  const results = (search.data?.items ?? []).filter((c) => c.id !== contact.id);
+  const needsConsent = picked != null && Boolean(contact.crmCustomerId) !== picked.crmLinked;
+  const submit = () => {
+    if (!picked) return;
+    setError(null);
+    merge.mutate(
+      {
+        contactId: contact.id, otherContactId: picked.id, reason: reason.trim(), evidenceMessageId: evidence === '' ? null : evidence,
+        crmConsent: needsConsent ? { method, messageId: method === 'customer_message' && consentMessage !== '' ? consentMessage : null, note: method === 'customer_message' ? null : note.trim() || null } : null,
+      },
+      {
+        onSuccess: () => {
+          toast('Merged: their profiles and conversations are this customer\'s now');
+          onClose();
+        },
+        onError: (err) => setError((err as Error).message),
+      },
+    );
+  };
+  return (
+    <Modal open onClose={onClose} title="Same person as…" description={`Another profile of ${name}: its conversations and history move to this customer. A wrong merge can be split again.`}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          submit();
+        }}
+      >
+        <label className="field">
+          <span>Find the other profile (handle, name or email address)</span>
+          <input type="search" value={q} onChange={(e) => (setQ(e.target.value), setPicked(null))} maxLength={200} data-autofocus autoComplete="off" />
+        </label>
+        {search.isFetching && <p className="muted small">Searching…</p>}
+        {q.trim().replace(/^@/, '').length >= 2 && search.isSuccess && results.length === 0 && <p className="muted small">No other customer matches.</p>}
+        {results.length > 0 && (
+          <fieldset className="field merge-candidates">
+            <legend>Customers</legend>
+            {results.map((c) => (
+              <label key={c.id} className="checkbox">
+                <input type="radio" name="merge-candidate" value={c.id} checked={picked?.id === c.id} onChange={() => setPicked(c)} />{' '}
+                <span dir="auto">{clip(c.displayName || (c.identities[0] ? `@${c.identities[0].handle}` : `Customer ${c.id}`), 120)}</span>
+                <span className="muted small" dir="auto">
+                  {' '}
+                  {c.identities.map(profileLine).join(' · ')}
+                  {c.crmLinked ? ' · linked to the CRM' : ''}
+                </span>
+              </label>
+            ))}
+          </fieldset>
+        )}
+        <label className="field">
+          <span>Why are they the same person?</span>
+          <textarea rows={2} maxLength={1000} value={reason} onChange={(e) => setReason(e.target.value)} placeholder="e.g. said in a DM that @handle is them" required />
+        </label>
+        <label className="field">
+          <span>The message that shows it (optional)</span>
+          <select value={evidence} onChange={(e) => setEvidence(e.target.value ? Number(e.target.value) : '')}>
+            <option value="">None</option>
+            {inbound.map((m) => (
+              <option key={m.id} value={m.id}>
+                {clip(m.text, 90)}
+              </option>
+            ))}
+          </select>
+        </label>
+        {needsConsent && (
+          <fieldset className="field">
+            <legend>One of them is linked to a CRM customer: the link covers the other profile only if they agreed. How?</legend>
+            {(Object.keys(CONSENT_LABEL) as ConsentMethod[]).map((m) => (
+              <label key={m} className="checkbox">
+                <input type="radio" name="merge-consent-method" value={m} checked={method === m} onChange={() => setMethod(m)} /> {CONSENT_LABEL[m]}
+              </label>
+            ))}
+            {method === 'customer_message' ? (
+              <select aria-label="Their message agreeing" value={consentMessage} onChange={(e) => setConsentMessage(e.target.value ? Number(e.target.value) : '')} required>
+                <option value="">Choose the message…</option>
+                {inbound.map((m) => (
+                  <option key={m.id} value={m.id}>
+                    {clip(m.text, 90)}
+                  </option>
+                ))}
+              </select>
+            ) : (
+              <textarea aria-label={method === 'verbal' ? 'Call date and who took it' : 'Form reference'} rows={2} maxLength={2000} value={note} onChange={(e) => setNote(e.target.value)} required />
+            )}
+          </fieldset>
+        )}
+        {picked && (
+          <p className="small" data-testid="merge-confirm">
+            Merge <span dir="auto">{picked.identities.map(profileLine).join(', ') || `customer ${picked.id}`}</span> into <span dir="auto">{name}</span>?
+          </p>
+        )}
+        {error && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="row-gap">
+          <button type="submit" className="btn btn-primary" disabled={!picked || reason.trim().length < 3 || merge.isPending}>
+            Merge
+          </button>
+          <button type="button" className="btn btn-ghost" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+/** Undo a wrong merge for one profile: it becomes a customer of its own, with the conversations only it wrote in. */
+function SplitDialog({ contact, identity, onClose }: { contact: ContactDetail; identity: Author; onClose: () => void }) {
+  const split = useSplitIdentity();
+  const toast = useToast();
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <Modal open onClose={onClose} title="Split this profile off" description="It becomes a customer of its own, with the conversations only it wrote in. The CRM link stays here.">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          setError(null);
+          split.mutate(
+            { contactId: contact.id, identityId: identity.identityId, reason: reason.trim() || null },
+            {
+              onSuccess: () => {
+                toast('Split off into a customer of their own');
+                onClose();
+              },
+              onError: (err) => setError((err as Error).message),
+            },
+          );
+        }}
+      >
+        <p dir="auto">{profileLine(identity)}</p>
+        <label className="field">
+          <span>Why (optional)</span>
+          <textarea rows={2} maxLength={1000} value={reason} onChange={(e) => setReason(e.target.value)} data-autofocus />
+        </label>
+        {error && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="row-gap">
+          <button type="submit" className="btn btn-primary" disabled={split.isPending}>
+            Split
+          </button>
+          <button type="button" className="btn btn-ghost" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Modal>
   );
 }
 
@@ -157,6 +366,13 @@ export function describeAudit(e: AuditEvent, users: Map<number, User>, teams: Ma
       return 'linked the customer to the CRM, with consent';
     case 'contact.crm_unlinked':
       return 'removed the CRM link';
+    case 'contact.merged': {
+      const ids = Array.isArray(d.identities) ? (d.identities as { handle?: unknown; network?: unknown }[]) : [];
+      const profiles = ids.map((i) => `@${String(i.handle ?? '')} (${networkLabel(String(i.network ?? ''))})`).join(', ');
+      return `merged ${profiles || 'another profile'} into this customer${d.reason ? `: “${String(d.reason).slice(0, 200)}”` : ''}`;
+    }
+    case 'contact.split':
+      return `split @${String(d.identity?.handle ?? '')} (${networkLabel(String(d.identity?.network ?? ''))}) off into a customer of their own${d.reason ? `: “${String(d.reason).slice(0, 200)}”` : ''}`;
     case 'triage.corrected': {
       const before = (d.before ?? {}) as Record<string, unknown>;
       const after = (d.after ?? {}) as Record<string, unknown>;
