@@ -34,6 +34,8 @@ interface Ids {
   approval: number; expertRequest: number; incident: number; guideline: number; snippet: number; playbook: number; token: number; notification: number;
   /** The brand's single sign-on provider. */
   ssoProvider: number;
+  /** The brand's SCIM token. */
+  scimToken: number;
   /** A customer who writes to both brands (the same person on the same network). */
   sharedConversation: number; sharedContact: number;
   /** The brand's page on a network that moderates. */
@@ -59,6 +61,7 @@ const PATH_IDS: Record<string, Kind> = {
   '/api/guidelines/:id': 'guideline',
   '/api/messages/:id': 'message',
   '/api/sso/providers/:id': 'ssoProvider',
+  '/api/scim-tokens/:id': 'scimToken',
 };
 
 /** Which record a querystring parameter names; every other parameter is listed as not an id. */
@@ -108,6 +111,19 @@ const ROUTES: Record<string, RouteSpec> = {
   'PATCH /api/sso/providers/:id': { roles: ['admin'], body: () => ({ label: 'Swept IdP' }) },
   'DELETE /api/sso/providers/:id': { roles: ['admin'] },
   'POST /api/sso/providers/:id/check': { roles: ['admin'] },
+  'GET /api/scim-tokens': { roles: ['admin'] },
+  'POST /api/scim-tokens': { roles: ['admin'], body: () => ({ label: 'Sweep SCIM' }) },
+  'DELETE /api/scim-tokens/:id': { roles: ['admin'] },
+  // SCIM: a SCIM token is the only credential there (no session or API token is one); brands kept apart in test/scim.test.ts
+  'GET /scim/v2/ServiceProviderConfig': { roles: 'public' },
+  'GET /scim/v2/ResourceTypes': { roles: 'public' },
+  'GET /scim/v2/Schemas': { roles: 'public' },
+  'GET /scim/v2/Users': { roles: 'public' },
+  'POST /scim/v2/Users': { roles: 'public' },
+  'GET /scim/v2/Users/:id': { roles: 'public' },
+  'PUT /scim/v2/Users/:id': { roles: 'public' },
+  'PATCH /scim/v2/Users/:id': { roles: 'public' },
+  'DELETE /scim/v2/Users/:id': { roles: 'public' },
   'GET /api/webhooks/:network/:accountId': { roles: 'public' },
   'POST /api/webhooks/:network/:accountId': { roles: 'public' },
   'GET /webchat/widget.js': { roles: 'public' },
@@ -310,13 +326,14 @@ for (const dialect of DIALECTS) {
       const snippet = ok(await c.approver!.post('/api/snippets', { shortcut: `${mark}s`, title: `${mark} snippet`, body: `${mark} snippet body` }), 'snippet').id;
       const playbook = ok(await c.approver!.post('/api/playbooks', { title: `${mark} playbook`, match: {}, outline: [`${mark} first step`] }), 'playbook').id;
       const token = ok(await admin.post('/api/tokens', { name: `${mark} token` }), 'token').id;
+      const scimToken = ok(await admin.post('/api/scim-tokens', { label: `${mark} SCIM` }), 'SCIM token').id;
       ok(await c.approver!.req('PUT', '/api/staffing/roster', { roster: new Array(168).fill(2) }), 'roster');
       // a provider (made in the database: the API would fetch its discovery document first)
       const brandOf = await desk.db.store.db.selectFrom('app_user').select('brand_id').where('id', '=', users.admin).executeTakeFirstOrThrow();
       const ssoProvider = (await desk.db.store.db.insertInto('sso_provider').values({ brand_id: brandOf.brand_id, label: `${mark} IdP`, issuer: 'https://idp.example.test', client_id: `${mark}-client`, client_secret: null, allowed_domains: '[]', auto_provision_role: null, password_sign_in: 'everyone', trusts_mfa: 0, enabled: 0, created_at: Date.now(), updated_at: Date.now() }).returning('id').executeTakeFirstOrThrow()).id;
       const notifications = ok(await c.approver!.get('/api/notifications'), 'notifications').items as { id: number }[];
       expect(notifications.length, `${mark}: the approver is told of the draft`).toBeGreaterThan(0);
-      return { ...users, account, team, conversation: first.conversationId, message: first.messageId, contact, note, approval, expertRequest, incident, guideline, snippet, playbook, token, notification: notifications[0]!.id, ssoProvider, sharedConversation: shared.conversationId, sharedContact, page };
+      return { ...users, account, team, conversation: first.conversationId, message: first.messageId, contact, note, approval, expertRequest, incident, guideline, snippet, playbook, token, notification: notifications[0]!.id, ssoProvider, scimToken, sharedConversation: shared.conversationId, sharedContact, page };
     }
 
     /** Brand B's rows in every table (the brand's own, and its teams' members and conversations' labels). */

@@ -26,6 +26,7 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { webchatRoutes } from './routes/webchat.js';
 import { authRoutes } from './routes/auth.js';
 import { ssoRoutes } from './routes/sso.js';
+import { scimRoutes } from './routes/scim.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { eventRoutes } from './routes/events.js';
 import { ingestRoutes } from './routes/ingest.js';
@@ -177,6 +178,7 @@ export async function buildServer(services: Services, extraRoutes: RouteModule[]
   const signIns = new LoginGuard();
   authRoutes(app, signIns);
   ssoRoutes(app, signIns);
+  scimRoutes(app);
   conversationRoutes(app);
   ingestRoutes(app);
   adminRoutes(app);

@@ -113,6 +113,33 @@ export interface SsoProviderTable {
   updated_at: number;
 }
 
+/** A brand's SCIM 2.0 bearer token (migration 20261206T0900_scim): only its SHA-256 is kept. */
+export interface ScimTokenTable {
+  id: Id;
+  brand_id: number;
+  /** Written to the audit trail as `scim:<label>`. */
+  label: string;
+  token_hash: string;
+  prefix: string;
+  /** The role of the people it creates: agent | expert | approver (never admin). */
+  role: string;
+  created_by: number | null;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+/** What a SCIM client said of a person that app_user does not hold. */
+export interface ScimUserTable {
+  user_id: number;
+  brand_id: number;
+  external_id: string | null;
+  given_name: string | null;
+  family_name: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 /** Who a provider's subject is in Parley. */
 export interface SsoIdentityTable {
   id: Id;
@@ -638,6 +665,8 @@ export interface DB {
   sso_provider: SsoProviderTable;
   sso_identity: SsoIdentityTable;
   sso_login: SsoLoginTable;
+  scim_token: ScimTokenTable;
+  scim_user: ScimUserTable;
   channel_account: ChannelAccountTable;
   contact: ContactTable;
   contact_identity: ContactIdentityTable;

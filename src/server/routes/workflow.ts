@@ -8,24 +8,18 @@ import { checkReply } from '../../core/replyChecks.js';
 import { isOpen, nextOpening } from '../../core/businessHours.js';
 import { healthViewFor } from '../../channels/healthSummary.js';
 import { ROLES, type Network, type Visibility } from '../../core/types.js';
-import { conflict, notFound } from '../../errors.js';
+import { notFound } from '../../errors.js';
 import { hashPassword } from '../../lib/password.js';
+import { updatePerson } from '../../commands/people.js';
 import { audit } from '../../store/audit.js';
 import { decodeText } from '../../store/text.js';
 import type { ChannelAccount } from '../../store/schema.js';
-import { lockBrand } from '../../store/util.js';
 import { checkCalendar, settingsPatchSchema } from '../../workflow/settings.js';
-import { endSessionsOf, requireRole } from '../auth.js';
+import { requireRole } from '../auth.js';
 import type { App } from '../http.js';
 import { NEW_PASSWORD } from './admin.js';
 import { presentUser } from '../presenters.js';
 import { idParams, messageSchema, userSchema } from '../schemas.js';
-
-/** Experts are asked questions; they are never given conversations (see routing's drain). */
-const takesConversations = (role: string) => role !== 'expert';
-
-/** lockBrand's scope for changes of people (1–3 are ingest, routing and rollups). */
-const PEOPLE_LOCK = 4;
 
 const statementSchema = z.object({
   messageId: z.number().int(), conversationId: z.number().int(), channelAccountId: z.number().int(), network: z.string(), text: z.string(),
@@ -136,50 +130,8 @@ export function workflowRoutes(app: App) {
   }, async (req) => {
     const a = requireRole(req, 'admin');
     const { password, ...b } = req.body;
-    const now = s.clock.now();
-    const passwordHash = password !== undefined ? await hashPassword(password) : null;
-    const u = await s.store.db.transaction().execute(async (trx) => {
-      // one change of people per brand at a time: two admins demoting each other at once must not both pass the check below
-      await lockBrand(trx, s.store, a.user.brand_id, PEOPLE_LOCK);
-      const u = await trx.selectFrom('app_user').selectAll().where('id', '=', req.params.id).where('brand_id', '=', a.user.brand_id).executeTakeFirst();
-      if (!u) throw notFound('user');
-      const activeAdmin = (role: string, disabled: boolean) => role === 'admin' && !disabled;
-      if (activeAdmin(u.role, u.disabled_at != null) && !activeAdmin(b.role ?? u.role, b.disabled ?? u.disabled_at != null)) {
-        const another = await trx.selectFrom('app_user').select('id').where('brand_id', '=', a.user.brand_id).where('role', '=', 'admin').where('disabled_at', 'is', null).where('id', '!=', u.id).executeTakeFirst();
-        if (!another) throw conflict('user.last_admin', `${u.name} is the last active admin of the brand: make someone else admin first`);
-      }
-      const patch: Record<string, unknown> = {};
-      if (b.capacity !== undefined) patch.capacity = b.capacity;
-      if (b.skills) patch.skills = JSON.stringify(b.skills);
-      if (b.flags) patch.settings = JSON.stringify({ ...JSON.parse(u.settings || '{}'), flags: b.flags });
-      if (b.role) patch.role = b.role;
-      if (b.availability) patch.availability = b.availability;
-      if (b.disabled !== undefined) patch.disabled_at = b.disabled ? (u.disabled_at ?? now) : null;
-      // someone disabled is nobody's online colleague (the queues, presence, routing)
-      if (b.disabled) patch.availability = 'offline';
-      // set by a person, not by the system's absence sweep: not undone when they come back to the desk
-      if (patch.availability) patch.absent_since = null;
-      if (passwordHash) patch.password_hash = passwordHash;
-      if (Object.keys(patch).length) await trx.updateTable('app_user').set(patch as never).where('id', '=', u.id).execute();
-      // a reset link must not outlive disabling them (enabled again, it would work) nor a password set for them
-      if (b.disabled || passwordHash) await trx.deleteFrom('password_reset').where('user_id', '=', u.id).execute();
-      // the password itself is never written down, only that it was set
-      await audit(trx, { brandId: a.user.brand_id, actor: a.actor.name, action: 'user.updated', subjectType: 'user', subjectId: u.id, data: { ...b, ...(passwordHash ? { password: 'set' } : {}) } }, now);
-      if (passwordHash) {
-        // whoever was signed in as them (the old password's holder) signs in again; an admin setting their own keeps this session
-        const sessionsEnded = await endSessionsOf(trx, u.id, u.id === a.user.id ? a.sessionId : null);
-        await audit(trx, { brandId: a.user.brand_id, actor: a.actor.name, action: 'user.password_set', subjectType: 'user', subjectId: u.id, data: { sessionsEnded } }, now);
-      }
-      return trx.selectFrom('app_user').selectAll().where('id', '=', u.id).executeTakeFirstOrThrow();
-    });
-    // who takes no conversations any more hands back the open ones, to be routed again
-    if ((b.disabled !== undefined || b.role !== undefined) && (u.disabled_at != null || !takesConversations(u.role))) {
-      await wf.releaseConversations(a.actor, u.id, u.disabled_at != null ? 'disabled' : 'role');
-    }
-    await s.workflow.drain(a.user.brand_id);
-    const out = presentUser(await s.store.db.selectFrom('app_user').selectAll().where('id', '=', u.id).executeTakeFirstOrThrow());
-    s.bus.publish(a.user.brand_id, 'user.updated', out);
-    return out;
+    const passwordHash = password !== undefined ? await hashPassword(password) : undefined;
+    return updatePerson(s, { actor: a.actor, userId: req.params.id, change: { ...b, ...(passwordHash ? { passwordHash } : {}) }, keepSession: a.sessionId });
   });
 
   // -- sign-off

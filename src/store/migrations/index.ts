@@ -33,6 +33,7 @@ import * as m20261206T0100 from './20261206T0100_quarantine_lookup.js';
 import * as m20261206T0300 from './20261206T0300_two_factor.js';
 import * as m20261206T0400 from './20261206T0400_password_reset.js';
 import * as m20261206T0700 from './20261206T0700_sso.js';
+import * as m20261206T0900 from './20261206T0900_scim.js';
 import * as m20261206T0920 from './20261206T0920_contact_merge_index.js';
 
 export const migrations: Record<string, MigrationModule> = {
@@ -69,5 +70,6 @@ export const migrations: Record<string, MigrationModule> = {
   '20261206T0300_two_factor': m20261206T0300,
   '20261206T0400_password_reset': m20261206T0400,
   '20261206T0700_sso': m20261206T0700,
+  '20261206T0900_scim': m20261206T0900,
   '20261206T0920_contact_merge_index': m20261206T0920,
 };

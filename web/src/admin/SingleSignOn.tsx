@@ -5,6 +5,9 @@
  * their password, to get in when the provider is down), and whether its sign-ins count as
  * two-factor ones. The callback URL is shown to register at the provider; the client secret is
  * write-only. Saving, and Check, read the issuer's discovery document first.
+ *
+ * Provisioning (SCIM): the SCIM base URL to give the provider, its tokens (one shown once when
+ * made; listed by label, role of the people it creates, last use), revoked here.
  */
 import { useEffect, useId, useRef, useState } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
@@ -109,6 +112,7 @@ export function SingleSignOnAdmin({ admin }: { admin: boolean }) {
       >
         <div id="sso-add-form">{adding && <ProviderForm onDone={() => setAdding(false)} />}</div>
       </Section>
+      <ScimProvisioning />
       <ConfirmDialog
         open={!!deleting}
         onClose={() => setDeleting(null)}
@@ -350,5 +354,154 @@ function ProviderForm({ p, onDone }: { p?: SsoProvider; onDone: () => void }) {
         </button>
       </div>
     </form>
+  );
+}
+
+/** A SCIM token as listed (never its secret). */
+interface ScimToken {
+  id: number;
+  label: string;
+  prefix: string;
+  role: SsoProvisionRole;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+const SCIM_KEY = ['scim-tokens'] as const;
+
+/** Settings → Single sign-on → Provisioning (SCIM): the base URL, a new token shown once, the tokens, revoking one. */
+function ScimProvisioning() {
+  const toast = useToast();
+  const id = useId();
+  const q = useQuery({ queryKey: SCIM_KEY, queryFn: () => api<{ baseUrl: string; items: ScimToken[] }>('GET', '/api/scim-tokens') });
+  const [label, setLabel] = useState('');
+  const [role, setRole] = useState<SsoProvisionRole>('agent');
+  const [made, setMade] = useState<{ label: string; token: string } | null>(null);
+  const [revoking, setRevoking] = useState<ScimToken | null>(null);
+  const create = useAdminWrite(() => api<ScimToken & { token: string }>('POST', '/api/scim-tokens', { label: label.trim(), role }), [SCIM_KEY]);
+  const revoke = useAdminWrite((t: ScimToken) => api<unknown>('DELETE', `/api/scim-tokens/${t.id}`), [SCIM_KEY]);
+  const live = (q.data?.items ?? []).filter((t) => !t.revokedAt);
+  return (
+    <Section
+      title="Provisioning (SCIM)"
+      id="scim-title"
+      description="Your identity provider (Okta, Microsoft Entra ID…) creates people here, keeps their names and addresses up to date, and deactivates them when they leave, over SCIM 2.0. Deactivated people are signed out and their open conversations go back to the queue. SCIM never makes anyone an admin, never changes roles, and never changes or deactivates an admin."
+    >
+      {q.isPending ? (
+        <Spinner label="Loading SCIM tokens" />
+      ) : q.isError ? (
+        <Problem error={q.error} />
+      ) : (
+        <>
+          <CopyField label="SCIM base URL (the provider’s “SCIM connector base URL” or “Tenant URL”)" value={q.data.baseUrl} what="the SCIM base URL" />
+          {made && (
+            <div className="token-shown" role="status" data-scim-token-made>
+              <CopyField label={`Token for “${made.label}”: copy it now, it is not shown again`} value={made.token} what="the SCIM token" />
+              <button type="button" className="btn btn-ghost btn-small" onClick={() => setMade(null)}>
+                Done
+              </button>
+            </div>
+          )}
+          {live.length === 0 ? (
+            <p className="muted">No SCIM tokens: nothing provisions people yet.</p>
+          ) : (
+            <table className="data-table">
+              <caption className="visually-hidden">SCIM tokens</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Token</th>
+                  <th scope="col">New people are</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">Last used</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {live.map((t) => (
+                  <tr key={t.id} data-scim-token-id={t.id}>
+                    <td>
+                      <strong>{t.label}</strong>
+                      <div className="muted small">
+                        <code>{t.prefix}…</code>
+                      </div>
+                    </td>
+                    <td>{ROLE_TEXT[t.role]}</td>
+                    <td className="small">{fullTime(t.createdAt)}</td>
+                    <td className="small">{t.lastUsedAt ? fullTime(t.lastUsedAt) : <span className="muted">never</span>}</td>
+                    <td>
+                      <button type="button" className="btn btn-small btn-ghost" onClick={() => setRevoking(t)}>
+                        Revoke<span className="visually-hidden"> {t.label}</span>
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <form
+            className="subform form-grid"
+            aria-label="Create a SCIM token"
+            onSubmit={(e) => {
+              e.preventDefault();
+              create.mutate(undefined, {
+                onSuccess: (r) => {
+                  setMade({ label: r.label, token: r.token });
+                  setLabel('');
+                },
+              });
+            }}
+          >
+            <div className="form-row">
+              <label className="field">
+                <span>Name (the audit trail shows changes as “scim:name”)</span>
+                <input value={label} onChange={(e) => setLabel(e.target.value)} required maxLength={100} placeholder="Okta" />
+              </label>
+              <label className="field">
+                <span>People it creates are</span>
+                <select value={role} onChange={(e) => setRole(e.target.value as SsoProvisionRole)} aria-describedby={`${id}-role`}>
+                  <option value="agent">Agents</option>
+                  <option value="expert">Experts</option>
+                  <option value="approver">Approvers</option>
+                </select>
+                <span id={`${id}-role`} className="muted small">
+                  Never admins; change roles in People.
+                </span>
+              </label>
+            </div>
+            <Problem error={create.error} />
+            <div className="row-gap">
+              <button type="submit" className="btn btn-primary btn-small" disabled={create.isPending}>
+                {create.isPending ? 'Creating…' : 'Create SCIM token'}
+              </button>
+            </div>
+          </form>
+        </>
+      )}
+      <ConfirmDialog
+        open={!!revoking}
+        onClose={() => setRevoking(null)}
+        onConfirm={() =>
+          revoking &&
+          revoke.mutate(revoking, {
+            onSuccess: () => {
+              toast(`“${revoking.label}” revoked`);
+              setRevoking(null);
+              document.getElementById('scim-title')?.focus();
+            },
+            onError: (err) => {
+              setRevoking(null);
+              toast(`Not revoked: ${(err as Error).message}`, 'error');
+            },
+          })
+        }
+        title={`Revoke “${revoking?.label ?? ''}”?`}
+        description="The provider can no longer create, change or deactivate people here until you give it a new token. People it made keep their accounts."
+        confirmLabel="Revoke token"
+        busy={revoke.isPending}
+        danger
+      />
+    </Section>
   );
 }

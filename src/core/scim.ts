@@ -1,0 +1,282 @@
+/**
+ * SCIM 2.0 (RFC 7643 schema, RFC 7644 protocol) without I/O: the few filters identity providers
+ * send, PatchOp bodies as Okta and Entra ID write them, full User bodies (POST, PUT), and the
+ * error shape. What comes out is a plain change of a person (`ScimUserChange`); what Parley does
+ * with it lives in ../commands/scim.ts.
+ *
+ * Leniency where the providers need it: `op` in any case ("Replace", Entra ID), `active` as a
+ * boolean or the strings "true"/"false" in any case (Entra ID), a replace without `path` whose
+ * value holds attributes, dotted ones included (Okta; Entra ID's `{"name.givenName": …}`).
+ * Attributes Parley does not keep (title, phoneNumbers, the enterprise extension, a provider's
+ * own…) are accepted and ignored, so a provider mapping more than Parley needs still provisions;
+ * a path that is not an attribute path at all is refused (400 invalidPath).
+ */
+
+export const SCIM_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+export const SCIM_LIST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+export const SCIM_PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+export const SCIM_ENTERPRISE_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+
+/** RFC 7644 §3.12's scimType values Parley answers with. */
+export type ScimType = 'invalidFilter' | 'invalidSyntax' | 'invalidPath' | 'invalidValue' | 'uniqueness' | 'mutability' | 'noTarget' | 'tooMany';
+
+/** A refusal in SCIM's words: the route answers it as `urn:ietf:params:scim:api:messages:2.0:Error`. */
+export class ScimError extends Error {
+  constructor(readonly status: number, readonly detail: string, readonly scimType?: ScimType) {
+    super(detail);
+    this.name = 'ScimError';
+  }
+}
+
+/** RFC 7644 §3.12's error body (`status` is a string there). */
+export const scimErrorBody = (status: number, detail: string, scimType?: string) => ({ schemas: [SCIM_ERROR_SCHEMA], status: String(status), ...(scimType ? { scimType } : {}), detail });
+
+/** The limits of what a provider may write (a person's limits in ../commands/setup.ts; an id of a provider fits 256). */
+export const SCIM_MAX = { email: 320, name: 200, externalId: 256, operations: 100, filter: 1000 } as const;
+
+/** What a SCIM request asks to change of a person; `undefined` = unchanged, `null` = cleared. */
+export interface ScimUserChange {
+  userName?: string;
+  /** The person's one name (name.formatted, else displayName). */
+  formatted?: string | null;
+  displayName?: string | null;
+  givenName?: string | null;
+  familyName?: string | null;
+  /** A work or primary email: the same address as userName in Parley (userName wins when both come). */
+  email?: string;
+  active?: boolean;
+  externalId?: string | null;
+}
+
+/** `userName eq "…"` or `externalId eq "…"`: the attribute and the value. */
+export interface ScimFilter {
+  attribute: 'userName' | 'externalId';
+  value: string;
+}
+
+/**
+ * The filter of GET /Users. Only equality on userName (case-insensitive, as RFC 7643 defines it)
+ * and on externalId, what Okta and Entra ID send to find a person; anything else is a 400
+ * invalidFilter rather than a wrong answer.
+ */
+export function parseFilter(filter: string): ScimFilter {
+  if (filter.length > SCIM_MAX.filter) throw new ScimError(400, `a filter has at most ${SCIM_MAX.filter} characters`, 'invalidFilter');
+  const m = /^\s*([A-Za-z][\w.:-]*)\s+([A-Za-z]{2})\s+("(?:[^"\\]|\\.)*")\s*$/s.exec(filter);
+  if (!m) throw new ScimError(400, 'the filter is not of the form attribute eq "value" (only userName eq and externalId eq are supported)', 'invalidFilter');
+  const attr = m[1]!.replace(/^urn:ietf:params:scim:schemas:core:2\.0:User:/i, '').toLowerCase();
+  if (m[2]!.toLowerCase() !== 'eq') throw new ScimError(400, `only the eq operator is supported, not ${m[2]}`, 'invalidFilter');
+  let value: unknown;
+  try {
+    value = JSON.parse(m[3]!);
+  } catch {
+    throw new ScimError(400, 'the filter\'s value is not a valid quoted string', 'invalidFilter');
+  }
+  if (typeof value !== 'string') throw new ScimError(400, 'the filter\'s value is not a string', 'invalidFilter');
+  if (attr === 'username') return { attribute: 'userName', value };
+  if (attr === 'externalid') return { attribute: 'externalId', value };
+  throw new ScimError(400, `filtering on ${m[1]!.slice(0, 80)} is not supported (only userName eq and externalId eq)`, 'invalidFilter');
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Lone surrogates, control characters, invisible direction overrides: nothing a name or an address carries (the emoji joiner U+200D is fine). */
+const ODD = /[\u0000-\u001f\u007f-\u009f\u200b\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/u;
+
+function text(v: unknown, what: string, max: number, nullable: boolean): string | null {
+  if (v === null && nullable) return null;
+  if (typeof v !== 'string') throw new ScimError(400, `${what} must be a string`, 'invalidValue');
+  const s = v.trim();
+  if (s.length > max) throw new ScimError(400, `${what} has at most ${max} characters`, 'invalidValue');
+  if (ODD.test(s)) throw new ScimError(400, `${what} may not contain control characters or broken Unicode`, 'invalidValue');
+  if (!s) {
+    if (nullable) return null;
+    throw new ScimError(400, `${what} may not be empty`, 'invalidValue');
+  }
+  return s;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)*$/;
+
+/** A userName (or a work email): an email address, lowercased; anything else is a 400 invalidValue. */
+export function scimEmail(v: unknown, what = 'userName'): string {
+  const s = text(v, what, SCIM_MAX.email, false)!.toLowerCase();
+  if (!EMAIL.test(s)) throw new ScimError(400, `${what} must be the person's email address`, 'invalidValue');
+  return s;
+}
+
+function active(v: unknown): boolean {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string' && /^(true|false)$/i.test(v.trim())) return v.trim().toLowerCase() === 'true';
+  throw new ScimError(400, 'active must be true or false', 'invalidValue');
+}
+
+/** The address in an `emails` value: the primary one, else the work one, else the first. */
+function emailOf(list: unknown): string | undefined {
+  const items = Array.isArray(list) ? list : [list];
+  if (items.length > 20) throw new ScimError(400, 'emails has at most 20 values', 'invalidValue');
+  for (const e of items) if (!isObject(e)) throw new ScimError(400, 'each of emails is an object with a value', 'invalidValue');
+  const pick = (items as Record<string, unknown>[]).find((e) => e.primary === true || e.primary === 'true') ?? (items as Record<string, unknown>[]).find((e) => e.type === 'work') ?? items[0];
+  return pick === undefined ? undefined : scimEmail((pick as Record<string, unknown>).value, 'emails.value');
+}
+
+/** Attributes of the User schema (and its enterprise extension) Parley accepts but does not keep. */
+const IGNORED = new Set([
+  'nickname', 'profileurl', 'title', 'usertype', 'preferredlanguage', 'locale', 'timezone', 'password', 'phonenumbers', 'ims', 'photos', 'addresses', 'groups', 'entitlements', 'roles', 'x509certificates',
+  'name.middlename', 'name.honorificprefix', 'name.honorificsuffix', 'schemas', 'meta', 'id',
+]);
+
+/**
+ * Set one attribute (a SCIM path, lower-cased; `value` undefined = remove) on the change. `emails`
+ * paths with a filter (`emails[type eq "work"].value`) set the address.
+ */
+function setPath(change: ScimUserChange, rawPath: string, value: unknown, remove: boolean): void {
+  const path = rawPath.trim().replace(/^urn:ietf:params:scim:schemas:core:2\.0:User:/i, '');
+  const p = path.toLowerCase();
+  const cleared = (what: string, max: number) => (remove ? null : text(value, what, max, true));
+  switch (p) {
+    case 'active':
+      if (remove) throw new ScimError(400, 'active cannot be removed', 'mutability');
+      change.active = active(value);
+      return;
+    case 'username':
+      if (remove) throw new ScimError(400, 'userName cannot be removed', 'mutability');
+      change.userName = scimEmail(value);
+      return;
+    case 'displayname':
+      change.displayName = cleared('displayName', SCIM_MAX.name);
+      return;
+    case 'externalid':
+      change.externalId = cleared('externalId', SCIM_MAX.externalId);
+      return;
+    case 'name.givenname':
+      change.givenName = cleared('name.givenName', SCIM_MAX.name);
+      return;
+    case 'name.familyname':
+      change.familyName = cleared('name.familyName', SCIM_MAX.name);
+      return;
+    case 'name.formatted':
+      change.formatted = cleared('name.formatted', SCIM_MAX.name);
+      return;
+    case 'name':
+      if (remove) {
+        change.givenName = null;
+        change.familyName = null;
+        return;
+      }
+      if (!isObject(value)) throw new ScimError(400, 'name must be an object', 'invalidValue');
+      for (const [k, v] of Object.entries(value)) setPath(change, `name.${k}`, v, false);
+      return;
+    case 'emails':
+      if (remove) return; // the address is userName's: it stays
+      {
+        const e = emailOf(value);
+        if (e) change.email = e;
+      }
+      return;
+  }
+  // emails[type eq "work"].value, emails[primary eq true].value
+  if (/^emails\[\s*(type\s+eq\s+("work"|'work')|primary\s+eq\s+true)\s*\]\.value$/i.test(path)) {
+    if (!remove) change.email = scimEmail(value, 'emails.value');
+    return;
+  }
+  const base = p.replace(/\[.*$/s, '').replace(/\..*$/s, '');
+  if (IGNORED.has(p) || IGNORED.has(base) || p.startsWith(SCIM_ENTERPRISE_SCHEMA.toLowerCase()) || /^urn:[\w.:-]+$/i.test(path)) return;
+  // another email (home…), part of a name Parley does not keep, an attribute of the provider's own
+  if (/^[A-Za-z][\w$-]*(\[[^\]]*\])?(\.[A-Za-z][\w$-]*)?$/.test(path)) return;
+  throw new ScimError(400, `not an attribute path: ${JSON.stringify(path.slice(0, 80))}`, 'invalidPath');
+}
+
+/** Every attribute of a User body (POST, PUT, a PatchOp's value without path). */
+function setAll(change: ScimUserChange, body: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(body)) {
+    if (k.toLowerCase() === 'schemas' || k.toLowerCase() === 'meta' || k.toLowerCase() === 'id') continue;
+    if (k === SCIM_ENTERPRISE_SCHEMA || /^urn:/i.test(k)) continue;
+    setPath(change, k, v, false);
+  }
+}
+
+/**
+ * A full User (POST, PUT): userName is required; what is missing is cleared (PUT replaces), but
+ * `active` missing keeps what it is.
+ */
+export function parseUserBody(body: unknown): ScimUserChange & { userName: string } {
+  if (!isObject(body)) throw new ScimError(400, 'the body must be a SCIM User object', 'invalidSyntax');
+  const change: ScimUserChange = {};
+  setAll(change, body);
+  if (change.userName === undefined) throw new ScimError(400, 'userName is required', 'invalidValue');
+  return { formatted: null, displayName: null, givenName: null, familyName: null, externalId: null, ...change, userName: change.userName };
+}
+
+/** A PatchOp body: its operations applied in order to one change (the request is atomic). */
+export function parsePatch(body: unknown): ScimUserChange {
+  if (!isObject(body)) throw new ScimError(400, 'the body must be a PatchOp object', 'invalidSyntax');
+  if (body.schemas !== undefined && !(Array.isArray(body.schemas) && body.schemas.includes(SCIM_PATCH_SCHEMA))) {
+    throw new ScimError(400, `schemas must include ${SCIM_PATCH_SCHEMA}`, 'invalidSyntax');
+  }
+  const ops = body.Operations ?? body.operations;
+  if (!Array.isArray(ops) || ops.length === 0) throw new ScimError(400, 'Operations must be an array of one or more operations', 'invalidSyntax');
+  if (ops.length > SCIM_MAX.operations) throw new ScimError(400, `at most ${SCIM_MAX.operations} operations in one request`, 'tooMany');
+  const change: ScimUserChange = {};
+  for (const op of ops) {
+    if (!isObject(op)) throw new ScimError(400, 'each operation is an object with op, path and value', 'invalidSyntax');
+    const kind = typeof op.op === 'string' ? op.op.toLowerCase() : '';
+    if (kind !== 'add' && kind !== 'replace' && kind !== 'remove') throw new ScimError(400, 'op must be add, replace or remove', 'invalidSyntax');
+    if (op.path !== undefined && (typeof op.path !== 'string' || op.path.length > 300)) throw new ScimError(400, 'path must be a string of at most 300 characters', 'invalidPath');
+    const path = op.path as string | undefined;
+    if (kind === 'remove') {
+      if (!path) throw new ScimError(400, 'a remove needs a path', 'noTarget');
+      setPath(change, path, undefined, true);
+      continue;
+    }
+    if (!('value' in op)) throw new ScimError(400, `an ${kind} needs a value`, 'invalidValue');
+    if (path) setPath(change, path, op.value, false);
+    else if (isObject(op.value)) setAll(change, op.value);
+    else throw new ScimError(400, `an ${kind} without a path needs an object of attributes as its value`, 'invalidValue');
+  }
+  return change;
+}
+
+/** The person's one name from what the provider said: formatted, else displayName, else given and family names. */
+export function nameFrom(p: { formatted?: string | null; displayName?: string | null; givenName?: string | null; familyName?: string | null }): string | null {
+  return p.formatted || p.displayName || [p.givenName, p.familyName].filter(Boolean).join(' ').slice(0, SCIM_MAX.name) || null;
+}
+
+/** What is presented of a person. */
+export interface ScimPerson {
+  id: number;
+  email: string;
+  name: string;
+  disabled: boolean;
+  externalId: string | null;
+  givenName: string | null;
+  familyName: string | null;
+  created: number;
+  lastModified: number;
+}
+
+/** A person as a SCIM User resource; `base` is the service's URL (…/scim/v2). */
+export function presentScimUser(p: ScimPerson, base: string) {
+  return {
+    schemas: [SCIM_USER_SCHEMA],
+    id: String(p.id),
+    ...(p.externalId != null ? { externalId: p.externalId } : {}),
+    userName: p.email,
+    name: { formatted: p.name, ...(p.givenName != null ? { givenName: p.givenName } : {}), ...(p.familyName != null ? { familyName: p.familyName } : {}) },
+    displayName: p.name,
+    active: !p.disabled,
+    emails: [{ value: p.email, type: 'work', primary: true }],
+    meta: { resourceType: 'User', created: new Date(p.created).toISOString(), lastModified: new Date(p.lastModified).toISOString(), location: `${base}/Users/${p.id}` },
+  };
+}
+
+/** RFC 7644 §3.4.2.4 paging: startIndex from 1 (less is 1), count from 0 (capped at `max`). */
+export function paging(q: { startIndex?: unknown; count?: unknown }, max = 200): { startIndex: number; count: number } {
+  const int = (v: unknown, dflt: number) => {
+    if (v === undefined || v === '') return dflt;
+    const n = Number(v);
+    if (!Number.isFinite(n) || !/^\s*-?\d+\s*$/.test(String(v))) throw new ScimError(400, 'startIndex and count are whole numbers', 'invalidValue');
+    return Math.trunc(n);
+  };
+  return { startIndex: Math.min(1_000_000_000, Math.max(1, int(q.startIndex, 1))), count: Math.min(max, Math.max(0, int(q.count, 100))) };
+}
