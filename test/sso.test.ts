@@ -587,3 +587,76 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+/**
+ * The sign-in page on a desk of several brands: no brand's providers are listed to anyone;
+ * home-realm discovery answers by the email's domain, and, for a provider without a domain list,
+ * by a person of its brand; the same shape for an email nobody has; counted per address.
+ */
+for (const dialect of DIALECTS) {
+  describe(`single sign-on: what the sign-in page offers, and discovery by email [${dialect}]`, () => {
+    let desk: TestDesk;
+    const { clock } = authDesk(dialect, 'd', (d) => { desk = d; });
+    let ips = 0;
+    const ip = () => `198.18.${Math.floor(++ips / 250)}.${ips % 250}`;
+    const offer = async () => (await fetch(`${desk.url}/api/auth/sso/providers`)).json() as Promise<any>;
+    const discover = async (email: string, from = ip()) => {
+      const res = await fetch(`${desk.url}/api/auth/sso/discover`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': from }, body: JSON.stringify({ email }) });
+      return { status: res.status, json: (await res.json()) as any, retryAfter: res.headers.get('retry-after') };
+    };
+    /** A provider made in the database (the API would fetch its discovery document first). */
+    const provider = async (brandId: number, label: string, allowedDomains: string[], enabled = true) =>
+      (await desk.db.store.db.insertInto('sso_provider').values({ brand_id: brandId, label, issuer: 'https://idp.example.test', client_id: label, client_secret: null, allowed_domains: JSON.stringify(allowedDomains), auto_provision_role: null, password_sign_in: 'everyone', trusts_mfa: 0, enabled: enabled ? 1 : 0, created_at: clock.now(), updated_at: clock.now() }).returning('id').executeTakeFirstOrThrow()).id;
+
+    it('lists a one-brand desk\'s providers, and none of a desk of several brands, finding them by email instead', async () => {
+      const acme = await provider(desk.brandId, 'Acme Okta', ['acme.test']);
+      const acmeOff = await provider(desk.brandId, 'Acme Old', ['acme.test'], false);
+      expect(await offer()).toEqual({ providers: [{ id: acme, label: 'Acme Okta' }], discovery: false });
+
+      const globex = await createBrand(desk.db.store.db, { slug: `globex-${dialect}`, name: 'Globex' }, clock.now());
+      const globexIdp = await provider(globex, 'Globex Entra', ['globex.test', 'globex-corp.test']);
+      // no domain list: found only by a person of its brand
+      const initech = await createBrand(desk.db.store.db, { slug: `initech-${dialect}`, name: 'Initech' }, clock.now());
+      const initechIdp = await provider(initech, 'Initech Keycloak', []);
+      await createUser(desk.db.store.db, { brandId: initech, email: 'peter@initech.test', name: 'Peter', role: 'agent' }, clock.now());
+      await createUser(desk.db.store.db, { brandId: initech, email: 'gone@initech.test', name: 'Gone', role: 'agent' }, clock.now());
+      await desk.db.store.db.updateTable('app_user').set({ disabled_at: clock.now() }).where('email', '=', 'gone@initech.test').execute();
+
+      const page = await offer();
+      expect(page).toEqual({ providers: [], discovery: true });
+      expect(JSON.stringify(page)).not.toMatch(/Acme|Globex|Initech/);
+
+      expect((await discover('  Ana@ACME.test ')).json).toEqual({ providers: [{ id: acme, label: 'Acme Okta' }] });
+      // by the domain alone: anyone of it, with an account or not
+      expect((await discover('nobody-here@globex-corp.test')).json).toEqual({ providers: [{ id: globexIdp, label: 'Globex Entra' }] });
+      expect((await discover('peter@initech.test')).json).toEqual({ providers: [{ id: initechIdp, label: 'Initech Keycloak' }] });
+      // the same answer, and shape, for an email nobody has, a disabled person, a subdomain, nonsense
+      for (const email of ['paul@initech.test', 'gone@initech.test', 'ana@sub.acme.test', 'ana@acme.test.evil', 'not an email', '', 'peter@initech.test@x']) {
+        const res = await discover(email);
+        expect(res, email).toMatchObject({ status: 200, json: { providers: [] } });
+        expect(Object.keys(res.json)).toEqual(['providers']);
+      }
+      // a person of another brand does not find a provider without domains
+      await createUser(desk.db.store.db, { brandId: globex, email: 'mike@globex.test', name: 'Mike', role: 'agent' }, clock.now());
+      expect((await discover('mike@globex.test')).json.providers.map((p: any) => p.id)).toEqual([globexIdp]);
+      expect((await discover('ana@acme.test')).json.providers.map((p: any) => p.id)).not.toContain(acmeOff);
+    });
+
+    it('counts discovery per address: 429 after 30 in 10 minutes, every answer counted', async () => {
+      const from = ip();
+      for (let i = 0; i < 30; i++) expect((await discover(`x${i}@acme.test`, from)).status).toBe(200);
+      const limited = await discover('ana@acme.test', from);
+      expect(limited.status).toBe(429);
+      expect(limited.json.code).toBe('auth.rate_limited');
+      expect(Number(limited.retryAfter)).toBeGreaterThan(0);
+      expect((await discover('ana@acme.test')).status).toBe(200);
+      clock.advance(10 * 60_000 + 1000);
+      expect((await discover('ana@acme.test', from)).status).toBe(200);
+    });
+
+    it('is in the OpenAPI document', async () => {
+      const doc = (await (await fetch(`${desk.url}/api/openapi.json`)).json()) as any;
+      expect(doc.paths['/api/auth/sso/discover']?.post).toBeTruthy();
+    });
+  });
+}

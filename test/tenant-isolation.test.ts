@@ -105,6 +105,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/auth/sso/:id/start': { roles: 'public' },
   'GET /api/auth/sso/callback': { roles: 'public' },
   'POST /api/auth/sso/code': { roles: 'public' },
+  'POST /api/auth/sso/discover': { roles: 'public' },
   'GET /api/sso/providers': { roles: ['admin'] },
   // nothing listens at that issuer: the admin's call ends at the discovery (400), nothing is made
   'POST /api/sso/providers': { roles: ['admin'], body: () => ({ label: 'Sweep IdP', issuer: 'http://127.0.0.1:9', clientId: 'sweep', clientSecret: 'sweep secret', allowedDomains: [], autoProvisionRole: null, passwordSignIn: 'everyone', trustsMfa: false, enabled: true }) },

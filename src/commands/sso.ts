@@ -268,6 +268,46 @@ export async function publicProviders(store: Store): Promise<{ id: number; label
   return store.db.selectFrom('sso_provider').select(['id', 'label']).where('enabled', '=', 1).orderBy('id').execute();
 }
 
+/**
+ * What the sign-in page offers before anyone has said who they are. A desk of one brand (the
+ * self-hosted case) lists its enabled providers as buttons: they are all its own, so they tell a
+ * visitor nothing about anyone else. A desk of several brands lists none (they would tell anyone
+ * which companies use it, and show each brand's people buttons that are not theirs) and says only
+ * whether single sign-on is there to be found by email (`discovery`, POST /api/auth/sso/discover).
+ */
+export async function signInOffer(store: Store): Promise<{ providers: { id: number; label: string }[]; discovery: boolean }> {
+  const brands = await store.db.selectFrom('brand').select('id').limit(2).execute();
+  const providers = await publicProviders(store);
+  if (brands.length <= 1) return { providers, discovery: false };
+  return { providers: [], discovery: providers.length > 0 };
+}
+
+/**
+ * Home-realm discovery: the enabled providers that take this email. A provider whose allowed
+ * domains hold the email's domain takes it, whoever it names: the answer depends on the domain
+ * alone, so it tells nothing about whether that person exists (only that the domain's company
+ * uses this desk, which is what discovery is for). A provider with no domain list (any verified
+ * email of an existing person of its brand) can be found only by a person of its brand, so for it
+ * the answer does tell that someone with that exact email has an account there: the price of a
+ * provider without domains on a desk of several brands, counted per address as sign-in is, and
+ * avoided by giving the provider its domains (docs/sso.md). Both questions are always asked, in
+ * the same two queries, whatever the email, so the time of an answer does not depend on it.
+ */
+export async function discoverProviders(store: Store, email: string): Promise<{ id: number; label: string }[]> {
+  const normalized = email.trim().toLowerCase();
+  const at = normalized.lastIndexOf('@');
+  const domain = at > 0 ? normalized.slice(at + 1) : '';
+  const rows = await store.db.selectFrom('sso_provider').selectAll().where('enabled', '=', 1).orderBy('id').execute();
+  const people = await store.db.selectFrom('app_user').select('brand_id').where('email', '=', at > 0 ? normalized : '').where('disabled_at', 'is', null).execute();
+  const brandsOfPerson = new Set(people.map((p) => p.brand_id));
+  return rows
+    .filter((r) => {
+      const domains = domainsOf(r);
+      return domains.length ? domain !== '' && domains.includes(domain) : brandsOfPerson.has(r.brand_id);
+    })
+    .map((r) => ({ id: r.id, label: r.label }));
+}
+
 /** The enabled provider whose `passwordSignIn: 'admins'` holds this person to single sign-on, if any. */
 export async function ssoRequiredFor(store: Store, user: Pick<User, 'brand_id' | 'role'>): Promise<{ id: number; label: string } | null> {
   if (user.role === 'admin') return null;

@@ -2,16 +2,18 @@
  * Authentication: session cookies for people (scrypt passwords, httpOnly,
  * SameSite=Lax, CSRF token required on cookie-authenticated writes), bearer API
  * tokens for integrations. Tokens and session ids are stored only as SHA-256.
- * Login attempts are rate-limited per address and per account.
+ * Sign-in attempts are rate-limited per address and per account, in the database (every process
+ * shares the counts).
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sql, type Generated, type Kysely, type Transaction } from 'kysely';
 import type { Actor } from '../commands/context.js';
 import { ssoSatisfiesTwoFactor, twoFactorEnabled, twoFactorRequired } from '../commands/twoFactorPolicy.js';
 import type { Role } from '../core/types.js';
 import { AppError } from '../errors.js';
 import type { Store } from '../store/db.js';
-import type { User } from '../store/schema.js';
+import type { DB, User } from '../store/schema.js';
 import type { Tx } from '../store/util.js';
 
 export const SESSION_COOKIE = 'parley_session';
@@ -157,7 +159,7 @@ export function requireRole(req: FastifyRequest, ...roles: Role[]): AuthContext 
   return a;
 }
 
-/** Sliding-window limiter for login attempts (in memory; per process). */
+/** Sliding-window limiter in memory, per process (webchat's and the admins' own bounds; sign-in's are `LoginGuard`'s, in the database). */
 export class LoginLimiter {
   private readonly hits = new Map<string, number[]>();
   constructor(private readonly max: number, private readonly windowMs: number) {}
@@ -189,6 +191,131 @@ export class LoginLimiter {
   }
 }
 
+/** One sliding-window bound: at most `max` attempts in `windowMs`, under its own `name`. */
+export interface SignInLimit {
+  name: string;
+  max: number;
+  windowMs: number;
+}
+
+/** The tables of `SignInLimits` (migration 20261206T0910_sign_in_attempts). */
+interface SignInTables {
+  sign_in_attempt: { id: Generated<number>; key: string; at: number; expires_at: number };
+  sign_in_known: { key: string; at: number };
+}
+
+/** However many distinct addresses flood the sign-in page, the attempts' table keeps at most this many rows (the oldest go first). */
+export const SIGN_IN_ROWS_MAX = 300_000;
+/** How long an address an account signed in from stays its own (as long as the longest session). */
+export const KNOWN_ADDRESS_TTL_MS = SESSION_MAX_AGE_MS;
+/** The advisory locks' scope of the sign-in counters on PostgreSQL (../store/util.ts's `lockBrand` has 1–7). */
+const SIGN_IN_LOCK = 872_008;
+const PRUNE_BATCH = 500;
+
+/**
+ * Sliding-window counters of sign-in attempts in the database, so that every process on it shares
+ * them and a restart keeps them. A counter's key is a keyed hash (HMAC-SHA256 under a key derived
+ * from the instance secret, truncated to 128 bits) of its name and what it counts: no email or
+ * address is stored in clear, and the same in every process that shares the secret. An attempt is
+ * checked and counted in one transaction; on PostgreSQL it holds an advisory lock on each key it
+ * counts, so attempts sent at once to several processes are bounded like attempts sent one by one
+ * (SQLite's write lock does the same). One row per counted attempt; expired rows are pruned on
+ * write, and beyond SIGN_IN_ROWS_MAX rows the oldest go, so a flood of distinct addresses cannot
+ * grow the table without bound (at worst, it makes the oldest counts forgotten early, as the
+ * in-memory counters did). The per-check cost: one transaction of a lock, one indexed count and
+ * one insert, then two indexed deletes.
+ */
+export class SignInLimits {
+  private readonly key: Buffer;
+  constructor(private readonly store: Store, deriveKey: (purpose: string) => Buffer, private readonly maxRows = SIGN_IN_ROWS_MAX) {
+    this.key = deriveKey('sign-in-limits');
+  }
+
+  private db(tx: Kysely<DB> | Transaction<DB> = this.store.db): Kysely<SignInTables> {
+    return tx as unknown as Kysely<SignInTables>;
+  }
+
+  /** The stored key of `name`'s counter of `subject`. */
+  keyOf(name: string, subject: string): string {
+    return createHmac('sha256', this.key).update(`${name}\u0000${subject}`).digest().subarray(0, 16).toString('base64url');
+  }
+
+  /**
+   * Count one attempt on each of `counts` at `now`, unless one whose `check` is not false is
+   * already at its bound: then nothing is counted and the answer is the seconds to wait (else 0).
+   */
+  async attempt(counts: { limit: SignInLimit; subject: string; check?: boolean }[], now: number): Promise<number> {
+    const rows = counts.map((c) => ({ ...c, key: this.keyOf(c.limit.name, c.subject) }));
+    const keys = rows.map((r) => r.key);
+    const admitted = await this.store.db.transaction().execute(async (trx) => {
+      if (this.store.dialect === 'postgres') {
+        // in one order, so that two attempts that share keys never wait on each other crosswise
+        const locks = [...new Set(keys.map((k) => Buffer.from(k, 'base64url').readInt32BE(0)))].sort((a, b) => a - b);
+        await sql`select pg_advisory_xact_lock(${SIGN_IN_LOCK}, k) from unnest(${sql.val(locks)}::int[]) as k`.execute(trx);
+      }
+      const db = this.db(trx);
+      const live = await db.selectFrom('sign_in_attempt')
+        .select(['key', (e) => e.fn.countAll<number | string>().as('n'), (e) => e.fn.min('expires_at').as('first')])
+        .where('key', 'in', keys).where('expires_at', '>', now).groupBy('key').execute();
+      let wait = 0;
+      for (const r of rows) {
+        const l = live.find((x) => x.key === r.key);
+        if (r.check !== false && l && Number(l.n) >= r.limit.max) wait = Math.max(wait, Math.max(1, Math.ceil((Number(l.first) - now) / 1000)));
+      }
+      if (wait > 0) return { wait, lastId: 0 };
+      const ids = await db.insertInto('sign_in_attempt').values(rows.map((r) => ({ key: r.key, at: now, expires_at: now + r.limit.windowMs }))).returning('id').execute();
+      return { wait: 0, lastId: Math.max(...ids.map((i) => Number(i.id))) };
+    });
+    if (admitted.wait === 0) await this.prune(now, admitted.lastId);
+    return admitted.wait;
+  }
+
+  /** Take back one attempt counted at `at` on each of these counters. */
+  async takeBack(counts: { limit: SignInLimit; subject: string }[], at: number): Promise<void> {
+    const keys = counts.map((c) => this.keyOf(c.limit.name, c.subject));
+    const db = this.db();
+    await db.deleteFrom('sign_in_attempt')
+      .where('id', 'in', db.selectFrom('sign_in_attempt').select((e) => e.fn.min('id').as('id')).where('key', 'in', keys).where('at', '=', at).groupBy('key'))
+      .execute();
+  }
+
+  /** Forget every attempt on a counter. */
+  async clear(limit: SignInLimit, subject: string): Promise<void> {
+    await this.db().deleteFrom('sign_in_attempt').where('key', '=', this.keyOf(limit.name, subject)).execute();
+  }
+
+  /** Whether `subject` (an account at an address) signed in within KNOWN_ADDRESS_TTL_MS. */
+  async isKnown(subject: string, now: number): Promise<boolean> {
+    return !!(await this.db().selectFrom('sign_in_known').select('key').where('key', '=', this.keyOf('known', subject)).where('at', '>', now - KNOWN_ADDRESS_TTL_MS).executeTakeFirst());
+  }
+
+  /** Remember that `subject` (an account at an address) signed in at `now`. */
+  async remember(subject: string, now: number): Promise<void> {
+    const db = this.db();
+    await db.insertInto('sign_in_known').values({ key: this.keyOf('known', subject), at: now }).onConflict((c) => c.column('key').doUpdateSet({ at: now })).execute();
+    await db.deleteFrom('sign_in_known').where('key', 'in', db.selectFrom('sign_in_known').select('key').where('at', '<=', now - KNOWN_ADDRESS_TTL_MS).limit(PRUNE_BATCH)).execute();
+  }
+
+  /** Expired attempts go (a batch at a time), and any beyond the newest `maxRows`. */
+  private async prune(now: number, lastId: number): Promise<void> {
+    const db = this.db();
+    await db.deleteFrom('sign_in_attempt').where('id', 'in', db.selectFrom('sign_in_attempt').select('id').where('expires_at', '<=', now).limit(PRUNE_BATCH)).execute();
+    if (lastId > this.maxRows) await db.deleteFrom('sign_in_attempt').where('id', '<=', lastId - this.maxRows).execute();
+  }
+}
+
+/** A bound per address alone (the public password-reset routes', single sign-on's starts and callbacks). */
+export interface AddressLimit {
+  /** Seconds to wait, or 0 when this try may go ahead, in which case it is counted now. */
+  attempt(ip: string, now: number): Promise<number>;
+  /** Take back the try counted at `at` (one that turned out fine). */
+  takeBack(ip: string, at: number): Promise<void>;
+}
+
+const PER_ADDRESS: SignInLimit = { name: 'address', max: 30, windowMs: 10 * 60_000 };
+const PER_ACCOUNT_ADDRESS: SignInLimit = { name: 'account-address', max: 10, windowMs: 15 * 60_000 };
+const PER_ACCOUNT: SignInLimit = { name: 'account', max: 50, windowMs: 15 * 60_000 };
+
 /**
  * Who may try to sign in now. Attempts are counted per address, per account from one address,
  * and per account from anywhere with a much higher bound: someone guessing from one address is
@@ -196,34 +323,35 @@ export class LoginLimiter {
  * person's typos. An attempt is counted when it starts, before the password is checked, so
  * attempts sent at once are bounded like attempts sent one by one; a successful one is taken
  * back. The bound per account from anywhere does not apply at an address where that person has
- * signed in before (a live session from it, or a success this process saw), so failures under
- * someone's name elsewhere cannot lock them out of their own desk. Behind a proxy, the address
- * is the client's only with PARLEY_TRUST_PROXY set; otherwise every sign-in shares the proxy's.
+ * signed in before (a live session from it, or a success in the last 30 days), so failures under
+ * someone's name elsewhere cannot lock them out of their own desk. The counts are in the database
+ * (`SignInLimits`): every process on it shares them, and a restart keeps them. Behind a proxy, the
+ * address is the client's only with PARLEY_TRUST_PROXY set; otherwise every sign-in shares the proxy's.
  */
 export class LoginGuard {
-  private readonly perIp = new LoginLimiter(30, 10 * 60_000);
-  private readonly perAccountIp = new LoginLimiter(10, 15 * 60_000);
-  private readonly perAccount = new LoginLimiter(50, 15 * 60_000);
-  /** account → addresses it signed in from (most recent last), bounded. */
-  private readonly known = new Map<string, string[]>();
+  readonly limits: SignInLimits;
+  constructor(store: Store, deriveKey: (purpose: string) => Buffer) {
+    this.limits = new SignInLimits(store, deriveKey);
+  }
 
-  /** Whether this address has seen a successful sign-in of this account in this process. */
-  isKnown(email: string, ip: string): boolean {
-    return this.known.get(email)?.includes(ip) ?? false;
+  private static accountAt = (email: string, ip: string) => `${email}\u0000${ip}`;
+
+  /** Whether this address has seen a successful sign-in of this account (in the last 30 days). */
+  isKnown(email: string, ip: string, now: number): Promise<boolean> {
+    return this.limits.isKnown(LoginGuard.accountAt(email, ip), now);
   }
 
   /**
    * Seconds to wait, or 0 when this attempt may go ahead, in which case it is counted now
-   * (synchronously: no other attempt can slip in between the check and the count).
+   * (atomically, in every process: no other attempt can slip in between the check and the count).
    */
-  attempt(email: string, ip: string, now: number, knownAddress = false): number {
-    const keyed = `${email}\u0000${ip}`;
-    const wait = Math.max(this.perIp.check(ip, now), this.perAccountIp.check(keyed, now), knownAddress || this.isKnown(email, ip) ? 0 : this.perAccount.check(email, now));
-    if (wait > 0) return wait;
-    this.perIp.record(ip, now);
-    this.perAccountIp.record(keyed, now);
-    this.perAccount.record(email, now);
-    return 0;
+  async attempt(email: string, ip: string, now: number, knownAddress = false): Promise<number> {
+    const known = knownAddress || (await this.isKnown(email, ip, now));
+    return this.limits.attempt([
+      { limit: PER_ADDRESS, subject: ip },
+      { limit: PER_ACCOUNT_ADDRESS, subject: LoginGuard.accountAt(email, ip) },
+      { limit: PER_ACCOUNT, subject: email, check: !known },
+    ], now);
   }
 
   /**
@@ -232,21 +360,24 @@ export class LoginGuard {
    * before it stay, and the address is not remembered as the person's: someone who has the
    * password but not the phone gets no fresh tries at the code by sending the password alone.
    */
-  excused(email: string, ip: string, at: number): void {
-    this.perIp.unrecord(ip, at);
-    this.perAccountIp.unrecord(`${email}\u0000${ip}`, at);
-    this.perAccount.unrecord(email, at);
+  excused(email: string, ip: string, at: number): Promise<void> {
+    return this.limits.takeBack([{ limit: PER_ADDRESS, subject: ip }, { limit: PER_ACCOUNT_ADDRESS, subject: LoginGuard.accountAt(email, ip) }, { limit: PER_ACCOUNT, subject: email }], at);
   }
 
   /** The attempt counted at `at` succeeded: take it back, and remember the address. */
-  succeeded(email: string, ip: string, at: number): void {
-    this.perIp.unrecord(ip, at);
-    this.perAccount.unrecord(email, at);
-    this.perAccountIp.reset(`${email}\u0000${ip}`);
-    const list = (this.known.get(email) ?? []).filter((a) => a !== ip);
-    list.push(ip);
-    this.known.set(email, list.slice(-20));
-    if (this.known.size > 50_000) this.known.delete(this.known.keys().next().value!);
+  async succeeded(email: string, ip: string, at: number): Promise<void> {
+    await this.limits.takeBack([{ limit: PER_ADDRESS, subject: ip }, { limit: PER_ACCOUNT, subject: email }], at);
+    await this.limits.clear(PER_ACCOUNT_ADDRESS, LoginGuard.accountAt(email, ip));
+    await this.limits.remember(LoginGuard.accountAt(email, ip), at);
+  }
+
+  /** A bound per address alone, shared by every process as the sign-in bounds are (`name` keeps its count apart). */
+  perAddress(name: string, max = PER_ADDRESS.max, windowMs = PER_ADDRESS.windowMs): AddressLimit {
+    const limit: SignInLimit = { name: `address:${name}`, max, windowMs };
+    return {
+      attempt: (ip, now) => this.limits.attempt([{ limit, subject: ip }], now),
+      takeBack: (ip, at) => this.limits.takeBack([{ limit, subject: ip }], at),
+    };
   }
 }
 

@@ -174,8 +174,8 @@ export async function buildServer(services: Services, extraRoutes: RouteModule[]
   app.setErrorHandler((err: FastifyError | AppError | Error, req, reply) => problem(reply, req, err));
 
   systemRoutes(app);
-  // one count of sign-in attempts for passwords and for the codes asked after a single sign-on
-  const signIns = new LoginGuard();
+  // one count of sign-in attempts for passwords and for the codes asked after a single sign-on, in the database (every process shares it)
+  const signIns = new LoginGuard(services.store, services.secrets.deriveKey);
   authRoutes(app, signIns);
   ssoRoutes(app, signIns);
   scimRoutes(app);

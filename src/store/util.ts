@@ -99,7 +99,7 @@ export async function lockBrand(trx: Tx, store: Store, brandId: number, scope = 
   if (store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${872000 + scope}, ${brandId})`.execute(trx);
 }
 
-/** `lockBrand` for a finer thing than a brand, named by a string (hashed): scopes 6 keyless replies, 7 moderation. */
+/** `lockBrand` for a finer thing than a brand, named by a string (hashed): scopes 6 keyless replies, 7 moderation (8: the sign-in limits' counters, src/server/auth.ts). */
 export async function lockKey(trx: Tx, store: Store, scope: number, key: string): Promise<void> {
   if (store.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${872000 + scope}, hashtext(${key}))`.execute(trx);
 }

@@ -10,10 +10,13 @@
  * deleting a provider (asked first) takes its button away. Someone with two-factor sign-in on is
  * asked their own code after a provider not trusted to enforce MFA (a wrong one is said on the
  * field; the right one lands them where they were going), and not after a trusted one. Axe finds
- * no serious problem on the settings and sign-in pages.
+ * no serious problem on the settings and sign-in pages. On a desk of several brands no provider is
+ * listed: "Sign in with single sign-on" asks the work email, goes straight on to the one provider
+ * that takes it, offers the choice when several do, and says so (on the field) when none does.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
+import { createBrand } from '../../src/commands/setup.js';
 import { Client, PASSWORD, type TestDesk } from '../helpers/parley.js';
 import { startOidcProvider, type TestOidcProvider } from '../helpers/oidcProvider.js';
 import { base32Decode, totp } from '../../src/lib/totp.js';
@@ -24,6 +27,7 @@ const BACKUP = 'Backup ID';
 const STRICT = 'Strict ID';
 const TRUSTED = 'Trusted ID';
 const MAKER = 'Maker ID';
+const DOMAIN = 'Domain ID';
 
 let desk: TestDesk;
 let op: TestOidcProvider;
@@ -370,6 +374,55 @@ describe('single sign-on', () => {
     await set.getByRole('button', { name: 'Change password' }).click();
     await set.waitFor({ state: 'hidden', timeout: 15_000 });
     await Client.signIn(desk.url, 'nia@acme.test', 'a first password');
+    expect(browserDesk.pages.flatMap((x) => x.errors)).toEqual([]);
+  });
+
+  it('lists no provider on a desk of several brands: the work email finds the one that signs the person in', async () => {
+    const db = desk.db.store.db;
+    const api = await Client.signIn(desk.url, 'admin@acme.test');
+    const made = await api.post('/api/sso/providers', { label: DOMAIN, issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret, allowedDomains: ['acme.test'], autoProvisionRole: null, passwordSignIn: 'everyone', trustsMfa: true, enabled: true });
+    expect(made.status).toBe(201);
+    await createBrand(db, { slug: 'globex', name: 'Globex' }, Date.now());
+    // only the one for emails at acme.test stays on; the others (no domain list) come back below
+    await db.updateTable('sso_provider').set({ enabled: 0 }).where('label', '!=', DOMAIN).execute();
+    const p = (await open()).page;
+    await p.goto(`${desk.url}/login?redirect=${encodeURIComponent('/inbox/mine')}`);
+    const find = p.getByRole('button', { name: 'Sign in with single sign-on', exact: true });
+    await find.waitFor();
+    expect(await p.getByRole('link', { name: /^Sign in with / }).count()).toBe(0);
+    expect(await p.content()).not.toContain(DOMAIN);
+    await p.getByLabel('Email', { exact: true }).fill('nobody@unknown.test');
+    await find.click();
+    const form = p.getByRole('form', { name: 'Sign in with single sign-on' });
+    const work = form.getByLabel('Work email');
+    // what was typed above is carried over, and focus is on it
+    expect(await work.inputValue()).toBe('nobody@unknown.test');
+    await eventually(() => isFocused(work), 'focus on the work email');
+    await expectNoSerious(p, 'sign-in, single sign-on by email');
+    await form.getByRole('button', { name: 'Continue with single sign-on' }).click();
+    const none = form.getByRole('alert');
+    await none.waitFor();
+    expect(await none.textContent()).toContain('No single sign-on is set up for that email address');
+    expect(await work.getAttribute('aria-invalid')).toBe('true');
+    expect(await work.getAttribute('aria-describedby')).toBe(await none.getAttribute('id'));
+
+    // one provider takes it: straight on to it, and back onto the desk where the person was going
+    op.signInAs({ sub: 'ana-at-acme-id', email: 'ana@acme.test', emailVerified: true });
+    await work.fill('Ana@acme.test');
+    await form.getByRole('button', { name: 'Continue with single sign-on' }).click();
+    await landsOnDeskAs(p, 'ana@acme.test', /\/inbox\/mine/);
+
+    // two take it (a provider without a domain list, of her brand, too): their buttons, to choose
+    await db.updateTable('sso_provider').set({ enabled: 1 }).where('label', '=', MAKER).execute();
+    const q = (await open()).page;
+    await q.goto(`${desk.url}/login`);
+    await q.getByRole('button', { name: 'Sign in with single sign-on', exact: true }).click();
+    await q.getByLabel('Work email').fill('ana@acme.test');
+    await q.getByRole('button', { name: 'Continue with single sign-on' }).click();
+    await ssoButton(q, MAKER).waitFor();
+    expect(await q.getByRole('link', { name: /^Sign in with / }).count()).toBe(2);
+    await ssoButton(q, DOMAIN).click();
+    await landsOnDeskAs(q, 'ana@acme.test');
     expect(browserDesk.pages.flatMap((x) => x.errors)).toEqual([]);
   });
 });

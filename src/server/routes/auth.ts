@@ -10,7 +10,7 @@ import { useSecondFactor, type SecondFactor } from '../../commands/twoFactor.js'
 import { brandRequiresTwoFactor, twoFactorEnabled } from '../../commands/twoFactorPolicy.js';
 import { hashPassword, needsRehash, verifyPassword } from '../../lib/password.js';
 import { audit } from '../../store/audit.js';
-import { clearSessionCookie, createSession, destroySession, LoginGuard, LoginLimiter, requireRole, setSessionCookie } from '../auth.js';
+import { clearSessionCookie, createSession, destroySession, LoginGuard, requireRole, setSessionCookie } from '../auth.js';
 import type { App } from '../http.js';
 import type { Services } from '../services.js';
 import { presentUser } from '../presenters.js';
@@ -50,7 +50,7 @@ export function authRoutes(app: App, guard: LoginGuard) {
     // an address with a live session of this person is theirs: the bound per account from
     // anywhere does not lock them out of it
     const known = user ? !!(await s.store.db.selectFrom('session').select('id').where('user_id', '=', user.id).where('ip', '=', req.ip).where('expires_at', '>', now).executeTakeFirst()) : false;
-    const wait = guard.attempt(email, req.ip, now, known);
+    const wait = await guard.attempt(email, req.ip, now, known);
     if (wait > 0) {
       reply.header('retry-after', String(wait));
       throw new AppError(429, 'auth.rate_limited', `too many sign-in attempts; try again in ${wait} s`);
@@ -62,7 +62,7 @@ export function authRoutes(app: App, guard: LoginGuard) {
     // said only now, the password right, so that it tells a guesser nothing
     const sso = await ssoRequiredFor(s.store, user);
     if (sso) {
-      guard.excused(email, req.ip, now);
+      await guard.excused(email, req.ip, now);
       throw new AppError(403, 'auth.sso_required', `${sso.label} signs you in here`, { provider: sso });
     }
     // only now, the password right, may the answer say that a second factor is on
@@ -71,14 +71,14 @@ export function authRoutes(app: App, guard: LoginGuard) {
       const code = req.body.code?.trim();
       if (!code) {
         // not a failed attempt: the sign-in form asks for the code and sends it all again
-        guard.excused(email, req.ip, now);
+        await guard.excused(email, req.ip, now);
         throw new AppError(401, 'auth.code_required', 'enter the code from your authenticator app, or a recovery code');
       }
       // a wrong or used code stays counted, as a wrong password is
       secondFactor = (await useSecondFactor({ db: s.store.db, secrets: s.secrets }, user.id, code, now)) ?? undefined;
       if (!secondFactor) throw new AppError(401, 'auth.invalid_code', 'that code is not right, or was already used');
     }
-    guard.succeeded(email, req.ip, now);
+    await guard.succeeded(email, req.ip, now);
     if (needsRehash(user.password_hash)) {
       // made with older, weaker settings: upgraded now, the one moment the password is known
       const upgraded = await hashPassword(req.body.password);
@@ -93,16 +93,15 @@ export function authRoutes(app: App, guard: LoginGuard) {
   /**
    * A reset link's token is guessed no faster than a password: tries per address, as many as
    * sign-in allows an address, counted when they start (tries sent at once are bounded like tries
-   * sent one by one); one with a link that works is taken back.
+   * sent one by one, in every process); one with a link that works is taken back.
    */
-  const resetTries = new LoginLimiter(30, 10 * 60_000);
-  const resetTry = (ip: string, now: number, reply: FastifyReply) => {
-    const wait = resetTries.check(ip, now);
+  const resetTries = guard.perAddress('password-reset');
+  const resetTry = async (ip: string, now: number, reply: FastifyReply) => {
+    const wait = await resetTries.attempt(ip, now);
     if (wait > 0) {
       reply.header('retry-after', String(wait));
       throw new AppError(429, 'auth.rate_limited', `too many attempts; try again in ${wait} s`);
     }
-    resetTries.record(ip, now);
   };
   const RESET_TOKEN = z.string().min(1).max(200).describe('the token from the reset link (after #token=)');
 
@@ -116,10 +115,10 @@ export function authRoutes(app: App, guard: LoginGuard) {
     },
   }, async (req, reply) => {
     const now = s.clock.now();
-    resetTry(req.ip, now, reply);
+    await resetTry(req.ip, now, reply);
     const found = await passwordResetFor(s.store, req.body.token, now);
     if (!found) throw invalidResetLink();
-    resetTries.unrecord(req.ip, now);
+    await resetTries.takeBack(req.ip, now);
     return found;
   });
 
@@ -133,9 +132,9 @@ export function authRoutes(app: App, guard: LoginGuard) {
     },
   }, async (req, reply) => {
     const now = s.clock.now();
-    resetTry(req.ip, now, reply);
+    await resetTry(req.ip, now, reply);
     const { userId, sessionsEnded } = await usePasswordReset(s.store, { token: req.body.token, newPassword: req.body.newPassword }, now);
-    resetTries.unrecord(req.ip, now);
+    await resetTries.takeBack(req.ip, now);
     // signed out everywhere, as by signing out of their last session: routing stops giving them work
     const off = sessionsEnded ? await offlineIfNoSession(s.store, userId, now, 'password reset') : null;
     if (off) await announceAvailability(s.bus, app.hooks.afterAvailability, [off]);

@@ -1,23 +1,27 @@
 /**
  * Single sign-on with OpenID Connect (docs/sso.md; the commands: ../../commands/sso.ts): the
- * sign-in page's providers, the start (302 to the provider) and the callback (302 back into the
- * desk, or to `/login?sso_error=<code>`, or to `/login?sso_code=1` when the person's own second
- * factor is still to come, which `POST /api/auth/sso/code` takes), and the admins' provider settings.
+ * sign-in page's providers (a desk of one brand's) and home-realm discovery by email, the start
+ * (302 to the provider) and the callback (302 back into the desk, or to `/login?sso_error=<code>`,
+ * or to `/login?sso_code=1` when the person's own second factor is still to come, which
+ * `POST /api/auth/sso/code` takes), and the admins' provider settings.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
-  checkSsoProvider, createSsoProvider, deleteSsoProvider, finishPendingSsoSignIn, finishSsoSignIn, holdForSecondFactor, PASSWORD_SIGN_IN, pendingSsoSignIn, presentProviders, publicProviders,
-  safeNext, SSO_BROWSER_COOKIE, SSO_CALLBACK_PATH, SSO_LOGIN_TTL_MS, SSO_PROVISION_ROLES, ssoSignInExpired, SsoSignInError, startSsoSignIn, updateSsoProvider, wrongSsoCode, type SsoErrorCode,
+  checkSsoProvider, createSsoProvider, deleteSsoProvider, discoverProviders, finishPendingSsoSignIn, finishSsoSignIn, holdForSecondFactor, PASSWORD_SIGN_IN, pendingSsoSignIn, presentProviders,
+  safeNext, signInOffer, SSO_BROWSER_COOKIE, SSO_CALLBACK_PATH, SSO_LOGIN_TTL_MS, SSO_PROVISION_ROLES, ssoSignInExpired, SsoSignInError, startSsoSignIn, updateSsoProvider, wrongSsoCode, type SsoErrorCode,
 } from '../../commands/sso.js';
 import { useSecondFactor } from '../../commands/twoFactor.js';
 import { twoFactorEnabled } from '../../commands/twoFactorPolicy.js';
 import { AppError } from '../../errors.js';
 import { audit } from '../../store/audit.js';
-import { createSession, LoginLimiter, requireRole, setSessionCookie, type LoginGuard } from '../auth.js';
+import { createSession, requireRole, setSessionCookie, type LoginGuard } from '../auth.js';
 import type { App } from '../http.js';
 import { idParams } from '../schemas.js';
 import { meSchema, presentMe } from './auth.js';
+
+/** A provider as the sign-in page shows it. */
+const publicProvider = z.object({ id: z.number(), label: z.string() });
 
 const providerSchema = z.object({
   id: z.number(), label: z.string(), issuer: z.string(), clientId: z.string(),
@@ -46,24 +50,43 @@ const patchBody = z.object(fields).partial();
 /** `guard`: the sign-in attempts' counter shared with password sign-in (routes/auth.ts). */
 export function ssoRoutes(app: App, guard: LoginGuard) {
   const s = app.services;
-  /** Sign-ins with a provider are limited per address as password sign-ins are: counted at the start and at a failed callback; a success takes its start back. */
-  const tries = new LoginLimiter(30, 10 * 60_000);
+  /** Sign-ins with a provider are limited per address as password sign-ins are (in every process): counted at the start and at a failed callback; a success takes its start back. */
+  const tries = guard.perAddress('sso');
   const deps = { store: s.store, secrets: s.secrets };
   const base = (req: FastifyRequest) => (s.config.publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '');
   /** To the login page with why; and the way back (`redirect`) when the sign-in had one, so trying again returns there. */
   const failed = (reply: FastifyReply, code: SsoErrorCode, next?: string) => reply.redirect(`/login?sso_error=${code}${wayBack(next)}`, 302);
   const wayBack = (next: string | undefined) => (next && safeNext(next) !== '/' ? `&redirect=${encodeURIComponent(safeNext(next))}` : '');
   const browserCookie = { httpOnly: true, sameSite: 'lax', secure: s.config.secureCookies, path: '/api/auth/sso', maxAge: SSO_LOGIN_TTL_MS / 1000 } as const;
-  const limited = (ip: string, now: number) => {
-    if (tries.check(ip, now) > 0) return true;
-    tries.record(ip, now);
-    return false;
-  };
+  const limited = async (ip: string, now: number) => (await tries.attempt(ip, now)) > 0;
 
   app.get('/api/auth/sso/providers', {
     config: { public: true },
-    schema: { tags: ['auth'], summary: 'The single sign-on providers to offer on the sign-in page (enabled ones; public)', response: { 200: z.object({ providers: z.array(z.object({ id: z.number(), label: z.string() })) }) } },
-  }, async () => ({ providers: await publicProviders(s.store) }));
+    schema: {
+      tags: ['auth'],
+      summary: 'What the sign-in page offers (public): on a desk of one brand, its enabled single sign-on providers; on a desk of several, none (they would tell anyone which companies use the desk), and `discovery: true` when there are providers to find by email (POST /api/auth/sso/discover)',
+      response: { 200: z.object({ providers: z.array(publicProvider), discovery: z.boolean().describe('ask for the work email and POST /api/auth/sso/discover') }) },
+    },
+  }, async () => signInOffer(s.store));
+
+  /** Discovery is counted per address on its own (every process shares the count): it is asked once per sign-in, and a guesser of emails or domains is slowed as a guesser of passwords is. */
+  const discoveries = guard.perAddress('sso-discover');
+  app.post('/api/auth/sso/discover', {
+    config: { public: true },
+    schema: {
+      tags: ['auth'],
+      summary: 'Home-realm discovery (public): the enabled single sign-on providers that take this work email: those whose allowed domains hold its domain, and those without a domain list whose brand has a person with this email (docs/sso.md, on what that tells). [] when none. 429 auth.rate_limited after 30 in 10 minutes from an address',
+      body: z.object({ email: z.string().max(320) }),
+      response: { 200: z.object({ providers: z.array(publicProvider) }) },
+    },
+  }, async (req, reply) => {
+    const wait = await discoveries.attempt(req.ip, s.clock.now());
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      throw new AppError(429, 'auth.rate_limited', `too many attempts; try again in ${wait} s`);
+    }
+    return { providers: await discoverProviders(s.store, req.body.email) };
+  });
 
   app.get('/api/auth/sso/:id/start', {
     config: { public: true },
@@ -74,7 +97,7 @@ export function ssoRoutes(app: App, guard: LoginGuard) {
     },
   }, async (req, reply) => {
     const now = s.clock.now();
-    if (limited(req.ip, now)) return failed(reply, 'rate_limited', req.query.next);
+    if (await limited(req.ip, now)) return failed(reply, 'rate_limited', req.query.next);
     try {
       const started = await startSsoSignIn(deps, { providerId: req.params.id, redirectUri: `${base(req)}${SSO_CALLBACK_PATH}`, next: req.query.next }, now);
       reply.setCookie(SSO_BROWSER_COOKIE, started.browserToken, browserCookie);
@@ -97,15 +120,15 @@ export function ssoRoutes(app: App, guard: LoginGuard) {
   }, async (req, reply) => {
     const now = s.clock.now();
     const clear = () => reply.clearCookie(SSO_BROWSER_COOKIE, { path: '/api/auth/sso' });
-    if (limited(req.ip, now)) {
+    if (await limited(req.ip, now)) {
       clear();
       return failed(reply, 'rate_limited');
     }
     try {
       const done = await finishSsoSignIn(deps, { query: req.query, browserToken: req.cookies?.[SSO_BROWSER_COOKIE] }, now);
       // not a failed try: this one and the start it finishes are taken back
-      tries.unrecord(req.ip, now);
-      tries.unrecord(req.ip, done.startedAt);
+      await tries.takeBack(req.ip, now);
+      await tries.takeBack(req.ip, done.startedAt);
       if (!done.trustsMfa && twoFactorEnabled(done.user)) {
         // the provider vouches for who they are, not for a second factor: their own is asked next,
         // on the login page, in this browser (the cookie now binds the pending step)
@@ -140,7 +163,7 @@ export function ssoRoutes(app: App, guard: LoginGuard) {
   }, async (req, reply) => {
     const now = s.clock.now();
     const { login, user } = await pendingSsoSignIn(s.store, req.cookies?.[SSO_BROWSER_COOKIE], now);
-    const wait = guard.attempt(user.email, req.ip, now);
+    const wait = await guard.attempt(user.email, req.ip, now);
     if (wait > 0) {
       reply.header('retry-after', String(wait));
       throw new AppError(429, 'auth.rate_limited', `too many sign-in attempts; try again in ${wait} s`);
@@ -156,7 +179,7 @@ export function ssoRoutes(app: App, guard: LoginGuard) {
     }
     // of two racing right codes, one signs in
     if (!(await finishPendingSsoSignIn(s.store, login.id, now))) throw ssoSignInExpired();
-    guard.succeeded(user.email, req.ip, now);
+    await guard.succeeded(user.email, req.ip, now);
     reply.clearCookie(SSO_BROWSER_COOKIE, { path: '/api/auth/sso' });
     const session = await createSession(s.store, user, now, { ip: req.ip, userAgent: req.headers['user-agent'], ssoProviderId: login.provider_id });
     setSessionCookie(reply, session.cookie, s.config.secureCookies);

@@ -34,6 +34,7 @@ import * as m20261206T0300 from './20261206T0300_two_factor.js';
 import * as m20261206T0400 from './20261206T0400_password_reset.js';
 import * as m20261206T0700 from './20261206T0700_sso.js';
 import * as m20261206T0900 from './20261206T0900_scim.js';
+import * as m20261206T0910 from './20261206T0910_sign_in_attempts.js';
 import * as m20261206T0920 from './20261206T0920_contact_merge_index.js';
 
 export const migrations: Record<string, MigrationModule> = {
@@ -71,5 +72,6 @@ export const migrations: Record<string, MigrationModule> = {
   '20261206T0400_password_reset': m20261206T0400,
   '20261206T0700_sso': m20261206T0700,
   '20261206T0900_scim': m20261206T0900,
+  '20261206T0910_sign_in_attempts': m20261206T0910,
   '20261206T0920_contact_merge_index': m20261206T0920,
 };

@@ -257,7 +257,7 @@ export interface PasswordResetInfo {
   expiresAt: number;
 }
 
-/** A single sign-on (OpenID Connect) provider as the sign-in page sees it (`GET /api/auth/sso/providers`, public, enabled ones only). */
+/** A single sign-on (OpenID Connect) provider as the sign-in page sees it (enabled ones only: `GET /api/auth/sso/providers` on a desk of one brand, `POST /api/auth/sso/discover` by the work email on a desk of several). */
 export interface SsoProviderPublic {
   id: number;
   label: string;

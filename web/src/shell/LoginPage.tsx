@@ -7,9 +7,12 @@
  * asks an admin for a one-time link (shell/ResetPasswordPage.tsx), which comes back here
  * with `?reset=done` once the new one is set.
  *
- * Below the form, one "Sign in with <provider>" link per single sign-on (OpenID Connect)
- * provider of the desk: a plain navigation to the server, which sends the person to the
- * provider and, signed in, back to where they were going (or, failing, here with
+ * Below the form, single sign-on (OpenID Connect). A desk of one brand lists its providers: one
+ * "Sign in with <provider>" link each. A desk of several brands lists none (they would tell anyone
+ * which companies use it): "Sign in with single sign-on" asks for the work email, and the server
+ * answers which provider takes it (POST /api/auth/sso/discover): one goes straight on, several
+ * show their links, none says so. A link is a plain navigation to the server, which sends the
+ * person to the provider and, signed in, back to where they were going (or, failing, here with
  * `?sso_error=<code>`, said in words, with the way back kept). The desk then learns who is
  * signed in as after any reload (GET /api/me, router.tsx), and claims the tab there. Someone with
  * two-factor sign-in on, after a provider not trusted to enforce MFA, comes back here with
@@ -30,8 +33,13 @@ let ownerInMemory: string | null = null;
 /** Set (this tab) when a single sign-on starts: the desk it comes back to knows it came from one. */
 const SSO_STARTED = 'parley.sso-started';
 
-/** The enabled single sign-on providers (public); none, or not reachable: only the password form. */
+/** What the sign-in page offers (public): a one-brand desk's providers, or whether to ask for the email; not reachable: only the password form. */
 const SSO_PROVIDERS_KEY = ['sso-providers', 'public'] as const;
+interface SsoOffer {
+  providers: SsoProviderPublic[];
+  /** A desk of several brands with providers: found by the work email (POST /api/auth/sso/discover). */
+  discovery: boolean;
+}
 
 /** Where a single sign-on starts: the server sends the person on to the provider, and back to `next` once signed in. */
 const ssoStartHref = (id: number, next?: string) => `/api/auth/sso/${id}/start${next ? `?next=${encodeURIComponent(next)}` : ''}`;
@@ -115,13 +123,21 @@ export function LoginPage() {
   const [ssoError, setSsoError] = useState(search.sso_error ?? null);
   /** A single sign-on came back for the person's own second factor: only the code is asked. */
   const [ssoCode, setSsoCode] = useState(search.sso_code === '1');
-  const providers = useQuery({
+  const offer = useQuery({
     queryKey: SSO_PROVIDERS_KEY,
-    queryFn: async () => (await api<{ providers: SsoProviderPublic[] }>('GET', '/api/auth/sso/providers')).providers,
+    queryFn: () => api<SsoOffer>('GET', '/api/auth/sso/providers'),
     staleTime: 60_000,
     retry: false,
   });
-  const sso = providers.data ?? [];
+  /** Providers learnt on this page: found by the work email, or named by the server's `auth.sso_required`. */
+  const [found, setFound] = useState<SsoProviderPublic[]>([]);
+  const listed = offer.data?.providers ?? [];
+  const sso = [...listed, ...found.filter((f) => !listed.some((l) => l.id === f.id))];
+  /** The work-email step of single sign-on (a desk of several brands). */
+  const [discovering, setDiscovering] = useState(false);
+  const [workEmail, setWorkEmail] = useState('');
+  const [discoverError, setDiscoverError] = useState<string | null>(null);
+  const workEmailRef = useRef<HTMLInputElement>(null);
   const passwordRef = useRef<HTMLInputElement>(null);
   const codeRef = useRef<HTMLInputElement>(null);
   const ssoRef = useRef<HTMLDivElement>(null);
@@ -134,6 +150,10 @@ export function LoginPage() {
     if (button) button.focus();
     else (error.field === 'code' ? codeRef : passwordRef).current?.select();
   }, [error]);
+  // the work-email step opened, or its answer refused: focus on the field, ready to type
+  useEffect(() => {
+    if (discovering) workEmailRef.current?.focus();
+  }, [discovering, discoverError]);
   // asked for the code: focus goes to it, which says what to type
   useEffect(() => {
     if (codeAsked || ssoCode) codeRef.current?.focus();
@@ -177,6 +197,28 @@ export function LoginPage() {
     }
   };
 
+  /** The work email: which provider takes it. One: on to it; several: their links; none: said. */
+  const discover = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setDiscoverError(null);
+    setSsoError(null);
+    try {
+      const { providers } = await api<{ providers: SsoProviderPublic[] }>('POST', '/api/auth/sso/discover', { email: workEmail.trim() });
+      if (providers.length === 1) {
+        markSsoStarted();
+        window.location.assign(ssoStartHref(providers[0]!.id, next));
+        return;
+      }
+      setBusy(false);
+      if (providers.length === 0) setDiscoverError('No single sign-on is set up for that email address. Check it, or sign in with your password.');
+      else setFound(providers);
+    } catch (err) {
+      setBusy(false);
+      setDiscoverError(err instanceof ApiError && err.code === 'auth.rate_limited' ? 'Too many sign-in attempts. Wait a minute, then try again.' : (err as Error).message);
+    }
+  };
+
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
@@ -189,7 +231,12 @@ export function LoginPage() {
       setBusy(false);
       if (why === 'auth.code_required') setCodeAsked(true);
       else if (why === 'auth.invalid_code') setError({ text: WRONG_CODE, field: 'code' });
-      else if (why === 'auth.sso_required') setError(ssoRequired(err as ApiError, sso));
+      else if (why === 'auth.sso_required') {
+        // the password was right: the provider it names may now be shown (on a desk of several brands, no button was)
+        const refusal = ssoRequired(err as ApiError, sso);
+        if (refusal.provider && !sso.some((p) => p.id === refusal.provider!.id)) setFound((f) => [...f, refusal.provider!]);
+        setError(refusal);
+      }
       else setError({ text: why === 'auth.invalid_credentials' ? 'Wrong email or password.' : (err as Error).message, field: codeAsked && why === 'auth.rate_limited' ? 'code' : 'password' });
     }
   };
@@ -265,11 +312,32 @@ export function LoginPage() {
           </button>
           <p className="muted small">Forgot your password? Ask an admin of your desk for a reset link.</p>
         </form>
-        {sso.length > 0 && (
+        {(sso.length > 0 || offer.data?.discovery) && (
           <div ref={ssoRef} role="group" aria-labelledby="sso-title" className="form-grid">
             <p id="sso-title" className="muted small">
               Or sign in with your organisation’s account:
             </p>
+            {offer.data?.discovery && !discovering && found.length === 0 && (
+              <button type="button" className="btn btn-block" data-testid="sso-discover" aria-describedby={ssoError ? 'sso-error' : undefined} onClick={() => { setWorkEmail((w) => w || email); setDiscovering(true); }}>
+                Sign in with single sign-on
+              </button>
+            )}
+            {discovering && found.length === 0 && (
+              <form onSubmit={discover} className="form-grid" aria-label="Sign in with single sign-on" data-testid="sso-discover-form">
+                <label className="field">
+                  <span>Work email</span>
+                  <input ref={workEmailRef} type="email" name="work-email" autoComplete="username" required value={workEmail} onChange={(e) => setWorkEmail(e.target.value)} {...(discoverError ? { 'aria-invalid': true, 'aria-describedby': 'sso-discover-error' } : {})} />
+                </label>
+                {discoverError && (
+                  <p id="sso-discover-error" className="form-error" role="alert">
+                    {discoverError}
+                  </p>
+                )}
+                <button type="submit" className="btn btn-block" disabled={busy}>
+                  {busy ? 'Finding your sign-in…' : 'Continue with single sign-on'}
+                </button>
+              </form>
+            )}
             {sso.map((p) => (
               <a
                 key={p.id}
@@ -293,9 +361,9 @@ export function LoginPage() {
  * The server's refusal of a password (`auth.sso_required`: "<label> signs you in here", and
  * which provider) in words that point at that provider's button, where focus goes.
  */
-function ssoRequired(err: ApiError, providers: SsoProviderPublic[]): { text: string; field: 'sso'; providerId?: number } {
+function ssoRequired(err: ApiError, providers: SsoProviderPublic[]): { text: string; field: 'sso'; providerId?: number; provider?: SsoProviderPublic } {
   const p = err.body.provider as Partial<SsoProviderPublic> | undefined;
   const named = providers.find((x) => x.id === p?.id) ?? (typeof p?.label === 'string' && typeof p.id === 'number' ? { id: p.id, label: p.label } : providers.length === 1 ? providers[0] : undefined);
-  if (named) return { text: `Your desk signs you in with ${named.label}, not a password: use “Sign in with ${named.label}” below.`, field: 'sso', providerId: named.id };
+  if (named) return { text: `Your desk signs you in with ${named.label}, not a password: use “Sign in with ${named.label}” below.`, field: 'sso', providerId: named.id, provider: { id: named.id, label: named.label } };
   return { text: `${err.message.replace(/[.\s]+$/, '')}, not with a password: use its sign-in button below.`, field: 'sso' };
 }
