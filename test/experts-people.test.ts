@@ -17,7 +17,7 @@ import { DEFAULT_SLA_POLICY } from '../src/core/sla.js';
 import type { LiveEvent } from '../src/events/bus.js';
 import { ManualClock } from '../src/lib/clock.js';
 import { DIALECTS } from './db.js';
-import { Client, mention, PASSWORD, startDesk, type TestDesk } from './helpers/parley.js';
+import { Client, conversationsAssignedTo, mention, PASSWORD, startDesk, type TestDesk } from './helpers/parley.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -126,15 +126,7 @@ for (const dialect of DIALECTS) {
     });
 
     describe('people who stop taking conversations', () => {
-      const assignTo = async (userId: number, n: number) => {
-        const ids: number[] = [];
-        for (let i = 0; i < n; i++) {
-          const o = await ingest();
-          expect((await admin.post(`/api/conversations/${o.conversationId}/assign`, { assigneeId: userId })).status).toBe(200);
-          ids.push(o.conversationId);
-        }
-        return ids;
-      };
+      const assignTo = (userId: number, n: number) => conversationsAssignedTo(desk, admin, userId, n, clock.now());
       const assignees = async (ids: number[]) => (await db().selectFrom('conversation').select(['id', 'assignee_id', 'team_id']).where('id', 'in', ids).orderBy('id').execute());
       const queueAgents = async () => (await admin.get('/api/queues')).json.items.find((t: any) => t.id === desk.teamId).agents.map((x: any) => x.id);
       const listen = () => {

@@ -14,7 +14,7 @@ import { createBrand, createUser } from '../src/commands/setup.js';
 import { systemActor } from '../src/commands/context.js';
 import { ManualClock } from '../src/lib/clock.js';
 import { DIALECTS } from './db.js';
-import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
+import { Client, conversationsAssignedTo, startDesk, type TestDesk } from './helpers/parley.js';
 
 const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -38,20 +38,10 @@ for (const dialect of DIALECTS) {
     });
     afterAll(async () => desk?.stop());
 
+    /** A request as the identity provider makes it: its bearer token (no cookie), SCIM's content type. */
     async function scim(method: string, path: string, body?: unknown, opts: { token?: string; headers?: Record<string, string>; type?: string } = {}) {
-      const res = await fetch(`${desk.url}/scim/v2${path}`, {
-        method,
-        headers: { authorization: `Bearer ${opts.token ?? token}`, ...(body !== undefined ? { 'content-type': opts.type ?? 'application/scim+json' } : {}), ...opts.headers },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const text = await res.text();
-      let json: any = null;
-      try {
-        json = text ? JSON.parse(text) : null;
-      } catch {
-        json = text;
-      }
-      return { status: res.status, json, type: res.headers.get('content-type') ?? '', location: res.headers.get('location') };
+      const res = await new Client(desk.url).req(method, `/scim/v2${path}`, body, { authorization: `Bearer ${opts.token ?? token}`, ...(body !== undefined ? { 'content-type': opts.type ?? 'application/scim+json' } : {}), ...opts.headers });
+      return { status: res.status, json: res.json, type: res.headers.get('content-type') ?? '', location: res.headers.get('location') };
     }
     /** A SCIM error (RFC 7644 §3.12) with this status (and scimType). */
     function isScimError(res: { status: number; json: any; type: string }, status: number, scimType?: string) {
@@ -63,16 +53,7 @@ for (const dialect of DIALECTS) {
       if (scimType) expect(res.json.scimType).toBe(scimType);
     }
     const userRow = (id: number) => db().selectFrom('app_user').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-    const ingest = async () => (await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention({ createdAt: clock.now() })] })).json.outcomes[0];
-    const assignTo = async (userId: number, n: number) => {
-      const ids: number[] = [];
-      for (let i = 0; i < n; i++) {
-        const o = await ingest();
-        expect((await admin.post(`/api/conversations/${o.conversationId}/assign`, { assigneeId: userId })).status).toBe(200);
-        ids.push(o.conversationId);
-      }
-      return ids;
-    };
+    const assignTo = (userId: number, n: number) => conversationsAssignedTo(desk, admin, userId, n, clock.now());
     const held = async (ids: number[]) => db().selectFrom('conversation').select(['id', 'assignee_id', 'team_id']).where('id', 'in', ids).execute();
     const idOf = async (email: string) => {
       const res = await scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${email}"`)}`);

@@ -127,6 +127,17 @@ export function mention(over: Partial<NormalizedMessage> = {}): NormalizedMessag
   };
 }
 
+/** `n` new customers' conversations (mentions dated `at`, through the ingest API), each assigned to `userId` by `admin`; their ids. */
+export async function conversationsAssignedTo(desk: TestDesk, admin: Client, userId: number, n: number, at: number): Promise<number[]> {
+  const ids: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const o = (await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention({ createdAt: at })] })).json.outcomes[0];
+    expect((await admin.post(`/api/conversations/${o.conversationId}/assign`, { assigneeId: userId })).status).toBe(200);
+    ids.push(o.conversationId);
+  }
+  return ids;
+}
+
 /** When a conversation's pending `sla:<id>` timer runs (null: none pending), on either engine's job table. */
 export async function pendingSlaTimer(desk: TestDesk, id: number): Promise<number | null> {
   const db = desk.db.store.db;

@@ -14,6 +14,7 @@ import { Spinner } from '../ui/bits.js';
 import { useToast } from '../ui/Toasts.js';
 import { playbookName } from '../workflow/Guidance.js';
 import { ListInput, Problem, ReadOnlyNote, Section, useEditorFocus } from './fields.js';
+import { DialogButtons } from '../ui/DialogButtons.js';
 
 // ---------------------------------------------------------------- guidelines
 
@@ -295,14 +296,9 @@ function PlaybookEditor({ p, onDone }: { p: Playbook | null; onDone: () => void 
           </fieldset>
         </div>
         <Problem error={saveP.error} />
-        <div className="row-gap">
-          <button type="submit" className="btn btn-primary" disabled={saveP.isPending}>
-            Save playbook
-          </button>
-          <button type="button" className="btn btn-ghost" onClick={onDone}>
-            Cancel
-          </button>
-        </div>
+        <DialogButtons disabled={saveP.isPending} onCancel={onDone}>
+          Save playbook
+        </DialogButtons>
       </form>
     </Section>
   );
@@ -417,14 +413,9 @@ function SnippetEditor({ s, onDone }: { s: Snippet | null; onDone: () => void })
           <textarea rows={4} value={body} onChange={(e) => setBody(e.target.value)} required maxLength={5000} placeholder="Hi {{customer.name | there}}, we are open {{hours}}." />
         </label>
         <Problem error={saveS.error} />
-        <div className="row-gap">
-          <button type="submit" className="btn btn-primary" disabled={saveS.isPending}>
-            Save snippet
-          </button>
-          <button type="button" className="btn btn-ghost" onClick={onDone}>
-            Cancel
-          </button>
-        </div>
+        <DialogButtons disabled={saveS.isPending} onCancel={onDone}>
+          Save snippet
+        </DialogButtons>
       </form>
     </Section>
   );

@@ -59,7 +59,7 @@ export function SingleSignOnAdmin({ admin }: { admin: boolean }) {
       <Section
         title="Single sign-on"
         id="sso-title"
-        description="People sign in with their organisation’s account (OpenID Connect: Okta, Microsoft Entra ID, Google Workspace, Keycloak…). Each enabled provider gets a “Sign in with …” button on the sign-in page; Parley matches the person by the verified email address the provider gives."
+        description="People sign in with their organisation’s account (OpenID Connect: Okta, Microsoft Entra ID, Google Workspace, Keycloak…). On a desk of one brand each enabled provider gets a “Sign in with …” button on the sign-in page; on a desk of several, people find theirs with their work email (give the provider your domains). Parley matches the person by the verified email address the provider gives."
       >
         {q.isPending ? (
           <Spinner label="Loading single sign-on providers" />

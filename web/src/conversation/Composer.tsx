@@ -25,6 +25,7 @@ import { useTakePrivate, useWithdrawDraft } from '../api/workflow.js';
 import type { ApprovalReason, ReplyCheck } from '../api/types.js';
 import { blocking, ChecksList, useReplyChecks } from '../workflow/ReplyChecks.js';
 import { SnippetPicker } from '../workflow/Snippets.js';
+import { FormError } from '../ui/DialogButtons.js';
 
 export type ComposerMode = 'public' | 'private' | 'note';
 
@@ -588,11 +589,7 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
           </ol>
         </div>
       )}
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       {trackedMessages.length > 0 && (
         <div className="delivery" aria-live="polite">
           {trackedMessages.map((x, i) => (

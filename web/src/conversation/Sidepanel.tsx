@@ -1,13 +1,14 @@
 /** Beside the thread: the author card (identities across networks, past conversations) and the audit trail. */
 import { useState } from 'react';
 import { useContactSearch, useMergeContact, useSplitIdentity, type ContactSearchItem } from '../api/contacts.js';
-import type { AuditEvent, Author, ConsentMethod, ContactDetail, Conversation, Message, Team, User } from '../api/types.js';
+import type { AuditEvent, Author, ContactDetail, Conversation, Message, Team, User } from '../api/types.js';
 import { clip, compactNumber, fullTime, networkLabel, priorityLabel, shortAgo, STATUS_LABEL, useNow } from '../lib/format.js';
 import { ExternalLink, safeHref } from '../lib/SafeText.js';
 import { Avatar, NetworkBadge, StatusBadge, VerifiedIcon } from '../ui/bits.js';
 import { Modal } from '../ui/Modal.js';
 import { useToast } from '../ui/Toasts.js';
-import { CrmSection } from '../workflow/Crm.js';
+import { ConsentFields, CrmSection, useConsent } from '../workflow/Crm.js';
+import { DialogButtons, FormError } from '../ui/DialogButtons.js';
 
 export function AuthorCard({ conversation, contact, messages, onOpenConversation, readOnly }: { conversation: Conversation; contact: ContactDetail | null; messages: Message[]; onOpenConversation: (id: number) => void; readOnly?: boolean }) {
   const now = useNow();
@@ -126,12 +127,6 @@ export function AuthorCard({ conversation, contact, messages, onOpenConversation
   );
 }
 
-const CONSENT_LABEL: Record<ConsentMethod, string> = {
-  customer_message: 'They agreed in a message here',
-  verified_form: 'They agreed on a verified form',
-  verbal: 'They agreed on a call',
-};
-
 /** How one of a customer's profiles reads in a list: network, handle, name (all text). */
 function profileLine(i: { network: string; handle: string; displayName: string | null }) {
   return `@${clip(i.handle, 100)} (${networkLabel(i.network)})${i.displayName ? ` ${clip(i.displayName, 80)}` : ''}`;
@@ -148,9 +143,7 @@ function MergeDialog({ contact, name, conversationId, messages, onClose }: { con
   const [picked, setPicked] = useState<ContactSearchItem | null>(null);
   const [reason, setReason] = useState('');
   const [evidence, setEvidence] = useState<number | ''>('');
-  const [method, setMethod] = useState<ConsentMethod>('customer_message');
-  const [consentMessage, setConsentMessage] = useState<number | ''>('');
-  const [note, setNote] = useState('');
+  const consent = useConsent();
   const [error, setError] = useState<string | null>(null);
   const search = useContactSearch(q);
   const merge = useMergeContact();
@@ -164,7 +157,7 @@ function MergeDialog({ contact, name, conversationId, messages, onClose }: { con
     merge.mutate(
       {
         contactId: contact.id, otherContactId: picked.id, reason: reason.trim(), evidenceMessageId: evidence === '' ? null : evidence,
-        crmConsent: needsConsent ? { method, messageId: method === 'customer_message' && consentMessage !== '' ? consentMessage : null, note: method === 'customer_message' ? null : note.trim() || null } : null,
+        crmConsent: needsConsent ? consent.value() : null,
       },
       {
         onSuccess: () => {
@@ -220,46 +213,16 @@ function MergeDialog({ contact, name, conversationId, messages, onClose }: { con
             ))}
           </select>
         </label>
-        {needsConsent && (
-          <fieldset className="field">
-            <legend>One of them is linked to a CRM customer: the link covers the other profile only if they agreed. How?</legend>
-            {(Object.keys(CONSENT_LABEL) as ConsentMethod[]).map((m) => (
-              <label key={m} className="checkbox">
-                <input type="radio" name="merge-consent-method" value={m} checked={method === m} onChange={() => setMethod(m)} /> {CONSENT_LABEL[m]}
-              </label>
-            ))}
-            {method === 'customer_message' ? (
-              <select aria-label="Their message agreeing" value={consentMessage} onChange={(e) => setConsentMessage(e.target.value ? Number(e.target.value) : '')} required>
-                <option value="">Choose the message…</option>
-                {inbound.map((m) => (
-                  <option key={m.id} value={m.id}>
-                    {clip(m.text, 90)}
-                  </option>
-                ))}
-              </select>
-            ) : (
-              <textarea aria-label={method === 'verbal' ? 'Call date and who took it' : 'Form reference'} rows={2} maxLength={2000} value={note} onChange={(e) => setNote(e.target.value)} required />
-            )}
-          </fieldset>
-        )}
+        {needsConsent && <ConsentFields consent={consent} legend="One of them is linked to a CRM customer: the link covers the other profile only if they agreed. How?" name="merge-consent-method" messages={inbound} />}
         {picked && (
           <p className="small" data-testid="merge-confirm">
             Merge <span dir="auto">{picked.identities.map(profileLine).join(', ') || `customer ${picked.id}`}</span> into <span dir="auto">{name}</span>?
           </p>
         )}
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="row-gap">
-          <button type="submit" className="btn btn-primary" disabled={!picked || reason.trim().length < 3 || merge.isPending}>
-            Merge
-          </button>
-          <button type="button" className="btn btn-ghost" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormError error={error} />
+        <DialogButtons disabled={!picked || reason.trim().length < 3 || merge.isPending} onCancel={onClose}>
+          Merge
+        </DialogButtons>
       </form>
     </Modal>
   );
@@ -294,19 +257,10 @@ function SplitDialog({ contact, identity, onClose }: { contact: ContactDetail; i
           <span>Why (optional)</span>
           <textarea rows={2} maxLength={1000} value={reason} onChange={(e) => setReason(e.target.value)} data-autofocus />
         </label>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="row-gap">
-          <button type="submit" className="btn btn-primary" disabled={split.isPending}>
-            Split
-          </button>
-          <button type="button" className="btn btn-ghost" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormError error={error} />
+        <DialogButtons disabled={split.isPending} onCancel={onClose}>
+          Split
+        </DialogButtons>
       </form>
     </Modal>
   );

@@ -15,6 +15,7 @@ import { Modal } from '../ui/Modal.js';
 import { Refusal, refusalOf, type RefusalInfo } from '../ui/Refusal.js';
 import { useToast } from '../ui/Toasts.js';
 import { MIN_PASSWORD_CHARS, passwordProblem } from '../lib/password.js';
+import { DialogButtons } from '../ui/DialogButtons.js';
 
 
 export function PasswordDialog({ open, onClose, email }: { open: boolean; onClose: () => void; email: string }) {
@@ -118,14 +119,9 @@ export function PasswordDialog({ open, onClose, email }: { open: boolean; onClos
           </p>
         )}
         <Refusal refusal={refusal} lead="Not changed." />
-        <div className="row-gap">
-          <button type="submit" className="btn btn-primary" disabled={change.isPending}>
-            {change.isPending ? 'Changing…' : 'Change password'}
-          </button>
-          <button type="button" className="btn btn-ghost" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <DialogButtons disabled={change.isPending} onCancel={onClose}>
+          {change.isPending ? 'Changing…' : 'Change password'}
+        </DialogButtons>
       </form>
     </Modal>
   );

@@ -23,6 +23,7 @@ import { NetworkBadge, Spinner, VisibilityBadge } from '../ui/bits.js';
 import { useToast } from '../ui/Toasts.js';
 import { Frame } from './Frame.js';
 import { ChecksList } from './ReplyChecks.js';
+import { FormError } from '../ui/DialogButtons.js';
 
 
 export function ApprovalsPage() {
@@ -285,11 +286,7 @@ function ReviewPanel({ a, me, users, reviewer, onDone }: { a: PendingApproval; m
         </>
       )}
       {checks.length > 0 && <ChecksList results={checks} visibility={a.visibility === 'private' ? 'private' : 'public'} />}
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       {!reviewer ? (
         <p className="muted">Approvers and admins sign replies off.</p>
       ) : own ? (

@@ -12,12 +12,60 @@ import { clip, fullTime } from '../lib/format.js';
 import { SafeText } from '../lib/SafeText.js';
 import { Modal } from '../ui/Modal.js';
 import { useToast } from '../ui/Toasts.js';
+import { DialogButtons, FormError } from '../ui/DialogButtons.js';
 
 const METHOD_LABEL: Record<ConsentMethod, string> = {
   customer_message: 'They agreed in a message here',
   verified_form: 'They agreed on a verified form',
   verbal: 'They agreed on a call',
 };
+
+/** How a customer consented, as a form holds it until it is sent (a CRM link, a merge that extends one). */
+export function useConsent() {
+  const [method, setMethod] = useState<ConsentMethod>('customer_message');
+  const [messageId, setMessageId] = useState<number | ''>('');
+  const [note, setNote] = useState('');
+  return {
+    method, setMethod, messageId, setMessageId, note, setNote,
+    /** What the API records: their message, or the note that says how. */
+    value: () => ({ method, messageId: method === 'customer_message' && messageId !== '' ? messageId : null, note: method === 'customer_message' ? null : note.trim() || null }),
+  };
+}
+
+/** The consent's fields: how they agreed, then the message they agreed in (one of `messages`) or a note of the form or call. */
+export function ConsentFields({ consent, legend, name, messages }: { consent: ReturnType<typeof useConsent>; legend: string; name: string; messages: Message[] }) {
+  const { method, setMethod, messageId, setMessageId, note, setNote } = consent;
+  return (
+    <>
+      <fieldset className="field">
+        <legend>{legend}</legend>
+        {(Object.keys(METHOD_LABEL) as ConsentMethod[]).map((m) => (
+          <label key={m} className="checkbox">
+            <input type="radio" name={name} value={m} checked={method === m} onChange={() => setMethod(m)} /> {METHOD_LABEL[m]}
+          </label>
+        ))}
+      </fieldset>
+      {method === 'customer_message' ? (
+        <label className="field">
+          <span>Their message saying so</span>
+          <select value={messageId} onChange={(e) => setMessageId(e.target.value ? Number(e.target.value) : '')} required>
+            <option value="">Choose the message…</option>
+            {messages.map((m) => (
+              <option key={m.id} value={m.id}>
+                {clip(m.text, 90)}
+              </option>
+            ))}
+          </select>
+        </label>
+      ) : (
+        <label className="field">
+          <span>{method === 'verbal' ? 'Call date and who took it' : 'Form reference'}</span>
+          <textarea rows={2} maxLength={2000} value={note} onChange={(e) => setNote(e.target.value)} required />
+        </label>
+      )}
+    </>
+  );
+}
 
 /** How the recorded consent was given, as the card states it. */
 const METHOD_SHOWN: Record<string, string> = {
@@ -104,16 +152,14 @@ function LinkDialog({ open, onClose, contact, conversationId, messages }: { open
   const link = useCrmLink();
   const toast = useToast();
   const [crmId, setCrmId] = useState('');
-  const [method, setMethod] = useState<ConsentMethod>('customer_message');
-  const [messageId, setMessageId] = useState<number | ''>('');
-  const [note, setNote] = useState('');
+  const consent = useConsent();
   const [error, setError] = useState<string | null>(null);
   const theirs = messages.filter((m) => m.direction === 'inbound' && m.author?.contactId === contact.id);
 
   const submit = () => {
     setError(null);
     link.mutate(
-      { contactId: contact.id, conversationId, crmCustomerId: crmId.trim(), consent: { method, messageId: method === 'customer_message' && messageId !== '' ? messageId : null, note: note.trim() || null } },
+      { contactId: contact.id, conversationId, crmCustomerId: crmId.trim(), consent: consent.value() },
       {
         onSuccess: () => {
           toast('Linked to the CRM customer, with consent recorded');
@@ -136,45 +182,11 @@ function LinkDialog({ open, onClose, contact, conversationId, messages }: { open
           <span>CRM customer ID</span>
           <input value={crmId} onChange={(e) => setCrmId(e.target.value)} maxLength={200} required data-autofocus autoComplete="off" />
         </label>
-        <fieldset className="field">
-          <legend>How did they consent?</legend>
-          {(Object.keys(METHOD_LABEL) as ConsentMethod[]).map((m) => (
-            <label key={m} className="checkbox">
-              <input type="radio" name="consent-method" value={m} checked={method === m} onChange={() => setMethod(m)} /> {METHOD_LABEL[m]}
-            </label>
-          ))}
-        </fieldset>
-        {method === 'customer_message' ? (
-          <label className="field">
-            <span>Their message saying so</span>
-            <select value={messageId} onChange={(e) => setMessageId(e.target.value ? Number(e.target.value) : '')} required>
-              <option value="">Choose the message…</option>
-              {theirs.map((m) => (
-                <option key={m.id} value={m.id}>
-                  {clip(m.text, 90)}
-                </option>
-              ))}
-            </select>
-          </label>
-        ) : (
-          <label className="field">
-            <span>{method === 'verbal' ? 'Call date and who took it' : 'Form reference'}</span>
-            <textarea rows={2} maxLength={2000} value={note} onChange={(e) => setNote(e.target.value)} required />
-          </label>
-        )}
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="row-gap">
-          <button type="submit" className="btn btn-primary" disabled={link.isPending || !crmId.trim()}>
-            Link with consent
-          </button>
-          <button type="button" className="btn btn-ghost" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <ConsentFields consent={consent} legend="How did they consent?" name="consent-method" messages={theirs} />
+        <FormError error={error} />
+        <DialogButtons disabled={link.isPending || !crmId.trim()} onCancel={onClose}>
+          Link with consent
+        </DialogButtons>
       </form>
     </Modal>
   );
@@ -208,19 +220,10 @@ function UnlinkDialog({ open, onClose, contact, conversationId }: { open: boolea
           <span>Reason</span>
           <input value={reason} onChange={(e) => setReason(e.target.value)} minLength={3} maxLength={1000} required data-autofocus placeholder="e.g. the customer withdrew consent" />
         </label>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="row-gap">
-          <button type="submit" className="btn btn-danger" disabled={unlink.isPending || reason.trim().length < 3}>
-            Remove link
-          </button>
-          <button type="button" className="btn btn-ghost" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormError error={error} />
+        <DialogButtons tone="danger" disabled={unlink.isPending || reason.trim().length < 3} onCancel={onClose}>
+          Remove link
+        </DialogButtons>
       </form>
     </Modal>
   );

@@ -13,6 +13,7 @@ import { SafeText } from '../lib/SafeText.js';
 import { Modal } from '../ui/Modal.js';
 import { Refusal, refusalOf, type RefusalInfo } from '../ui/Refusal.js';
 import { useToast } from '../ui/Toasts.js';
+import { DialogButtons } from '../ui/DialogButtons.js';
 
 /**
  * Whom a question may be asked of, as the server decides (askExpert): a knowledge expert
@@ -103,14 +104,9 @@ export function AskExpertDialog({ open, onClose, conversationId }: { open: boole
           <textarea rows={4} value={question} maxLength={5000} onChange={(e) => setQuestion(e.target.value)} placeholder="What do you need to know to answer the customer?" required />
         </label>
         <Refusal refusal={error} lead="Not asked." />
-        <div className="row-gap">
-          <button type="submit" className="btn btn-primary" disabled={ask.isPending}>
-            {ask.isPending ? 'Sending…' : 'Ask'}
-          </button>
-          <button type="button" className="btn btn-ghost" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <DialogButtons disabled={ask.isPending} onCancel={onClose}>
+          {ask.isPending ? 'Sending…' : 'Ask'}
+        </DialogButtons>
       </form>
     </Modal>
   );

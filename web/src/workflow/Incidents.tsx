@@ -24,6 +24,7 @@ import { SafeText } from '../lib/SafeText.js';
 import { ConfirmDialog, Modal } from '../ui/Modal.js';
 import { useToast } from '../ui/Toasts.js';
 import { WarningIcon } from '../ui/bits.js';
+import { DialogButtons, FormError } from '../ui/DialogButtons.js';
 
 const canLead = (me: Me) => me.user.role === 'approver' || me.user.role === 'admin';
 
@@ -208,19 +209,10 @@ export function StatementDialog({ incident, onClose }: { incident: Incident | nu
               {m.over ? ` — too long for ${networkLabel(account!.network)}` : ''}
             </p>
           )}
-          {error && (
-            <p className="form-error" role="alert">
-              {error}
-            </p>
-          )}
-          <div className="row-gap">
-            <button type="submit" className="btn btn-primary" disabled={post.isPending || accountId === '' || text.trim().length < 10 || !!m?.over}>
-              Post statement
-            </button>
-            <button type="button" className="btn btn-ghost" onClick={onClose}>
-              Cancel
-            </button>
-          </div>
+          <FormError error={error} />
+          <DialogButtons disabled={post.isPending || accountId === '' || text.trim().length < 10 || !!m?.over} onCancel={onClose}>
+            Post statement
+          </DialogButtons>
         </form>
       )}
     </Modal>
@@ -277,11 +269,7 @@ export function IncidentsPanel({ me }: { me: Me }) {
               <span>What is happening</span>
               <textarea rows={2} value={reason} onChange={(e) => setReason(e.target.value)} minLength={3} maxLength={2000} required />
             </label>
-            {error && (
-              <p className="form-error" role="alert">
-                {error}
-              </p>
-            )}
+            <FormError error={error} />
             <div>
               <button type="submit" className="btn btn-danger" disabled={declare.isPending}>
                 Declare incident

@@ -17,6 +17,7 @@ import { SafeText } from '../lib/SafeText.js';
 import { Modal } from '../ui/Modal.js';
 import { Refusal, refusalOf, type RefusalInfo } from '../ui/Refusal.js';
 import { useToast } from '../ui/Toasts.js';
+import { DialogButtons } from '../ui/DialogButtons.js';
 
 const ACTION_LABEL: Record<ModerationAction, string> = {
   hide: 'Hide the post',
@@ -254,14 +255,9 @@ export function UndoModerationDialog({ target, channel, users, onClose }: { targ
             </label>
           )}
           <Refusal refusal={refusal} lead="Not done." />
-          <div className="row-gap">
-            <button type="submit" className="btn btn-primary" disabled={!!lacks || moderate.isPending}>
-              {moderate.isPending ? 'Working…' : text.title}
-            </button>
-            <button type="button" className="btn btn-ghost" onClick={onClose}>
-              Cancel
-            </button>
-          </div>
+          <DialogButtons disabled={!!lacks || moderate.isPending} onCancel={onClose}>
+            {moderate.isPending ? 'Working…' : text.title}
+          </DialogButtons>
         </form>
       )}
     </Modal>

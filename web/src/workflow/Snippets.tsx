@@ -9,6 +9,7 @@ import type { Snippet, SnippetIssue } from '../api/types.js';
 import { renderSnippet, useSnippets } from '../api/workflow.js';
 import { SafeText } from '../lib/SafeText.js';
 import { Modal } from '../ui/Modal.js';
+import { FormError } from '../ui/DialogButtons.js';
 
 export function SnippetPicker({ open, onClose, conversationId, onInsert }: { open: boolean; onClose: () => void; conversationId: number; onInsert: (text: string) => void }) {
   const q = useSnippets();
@@ -78,11 +79,7 @@ export function SnippetPicker({ open, onClose, conversationId, onInsert }: { ope
           ))}
         </ul>
       )}
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       {problem && (
         <div className="snippet-problem" role="alert">
           <p>

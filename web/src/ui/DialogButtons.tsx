@@ -1,0 +1,28 @@
+/**
+ * The end of a dialog's form: what went wrong, read out at once (`FormError`), and its buttons
+ * (`DialogButtons`): the action, which submits the form, and Cancel, which closes it having done
+ * nothing.
+ */
+import type { ReactNode } from 'react';
+
+export function FormError({ error }: { error: string | null | undefined }) {
+  if (!error) return null;
+  return (
+    <p className="form-error" role="alert">
+      {error}
+    </p>
+  );
+}
+
+export function DialogButtons({ children, disabled, tone = 'primary', onCancel }: { children: ReactNode; disabled?: boolean; tone?: 'primary' | 'danger'; onCancel: () => void }) {
+  return (
+    <div className="row-gap">
+      <button type="submit" className={`btn btn-${tone}`} disabled={disabled}>
+        {children}
+      </button>
+      <button type="button" className="btn btn-ghost" onClick={onCancel}>
+        Cancel
+      </button>
+    </div>
+  );
+}
