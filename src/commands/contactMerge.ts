@@ -25,7 +25,7 @@ import type { Clock } from '../lib/clock.js';
 import { audit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
 import { lockBrand, type Tx } from '../store/util.js';
-import type { ConsentMethod } from './contacts.js';
+import { checkConsent, messageOf, recordConsent, type ConsentInput } from './contacts.js';
 import type { Actor } from './context.js';
 
 export interface ContactMergeDeps {
@@ -34,13 +34,8 @@ export interface ContactMergeDeps {
   clock: Clock;
 }
 
-/** Consent given for the merged profiles, as `crm-link` records it. */
-export interface MergeConsent {
-  method: ConsentMethod;
-  /** The customer's message (of either contact) in which they agreed. */
-  messageId?: number | null;
-  note?: string | null;
-}
+/** Consent given for the merged profiles, as `crm-link` records it (its message may be either contact's). */
+export type MergeConsent = ConsentInput;
 
 export interface MergeContactsInput {
   /** The contact whose identities and conversations move to the survivor; it is then deleted. */
@@ -144,14 +139,6 @@ async function latestConversation(trx: Tx, contactId: number): Promise<number | 
   return c ? Number(c.id) : null;
 }
 
-/** An inbound message of the brand's, written by one of `contactIds`' identities. */
-async function messageOf(trx: Tx, brandId: number, messageId: number, contactIds: number[]): Promise<boolean> {
-  const m = await trx.selectFrom('message').innerJoin('contact_identity', 'contact_identity.id', 'message.author_identity_id')
-    .select(['message.id']).where('message.id', '=', messageId).where('message.brand_id', '=', brandId).where('message.direction', '=', 'inbound')
-    .where('contact_identity.contact_id', 'in', contactIds).executeTakeFirst();
-  return !!m;
-}
-
 /**
  * Merge `otherContactId` into `contactId` (the survivor), in one transaction. Agents, approvers
  * and admins; both contacts of the actor's brand (404 otherwise); a reason is required; the
@@ -201,11 +188,10 @@ export async function mergeContacts(deps: ContactMergeDeps, actor: Actor, contac
     const link = a ?? b;
     const needsConsent = (a == null) !== (b == null);
     const c = p.crmConsent;
+    let note: string | null = null;
     if (needsConsent) {
       if (!c) throw conflict('contact.merge_consent_required', 'one of them is linked to a CRM customer: the link may cover the other profile only with the customer\'s consent; record how they gave it, or remove the link first');
-      if (c.method === 'customer_message' && c.messageId == null) throw badRequest('crm.consent_evidence', 'point to the customer\'s message in which they agreed');
-      if (c.messageId != null && !(await messageOf(trx, actor.brandId, c.messageId, pair))) throw badRequest('crm.consent_evidence', 'the consent message must be one this customer sent');
-      if (c.method !== 'customer_message' && (!c.note || c.note.trim().length < 10)) throw badRequest('crm.consent_evidence', 'describe how the customer consented (form reference, call date...)');
+      note = await checkConsent(trx, actor.brandId, c, pair);
       if (actor.userId == null) throw forbidden('consent is recorded by a person');
     }
 
@@ -216,19 +202,9 @@ export async function mergeContacts(deps: ContactMergeDeps, actor: Actor, contac
     const conversations = await trx.updateTable('conversation').set({ contact_id: contactId }).where('contact_id', '=', otherId).where('brand_id', '=', actor.brandId).returning('id').execute();
     await trx.updateTable('crm_consent').set({ contact_id: contactId }).where('contact_id', '=', otherId).where('brand_id', '=', actor.brandId).execute();
 
-    const patch: Record<string, unknown> = { updated_at: now };
-    if (!survivor.display_name && other.display_name) patch.display_name = other.display_name;
-    if (needsConsent && c && link) {
-      Object.assign(patch, { crm_customer_id: link, crm_consent_at: now, crm_linked_by: actor.userId });
-      const superseded = await trx.updateTable('crm_consent').set({ withdrawn_at: now }).where('contact_id', '=', contactId).where('withdrawn_at', 'is', null).returning('crm_customer_id').execute();
-      const note = c.note?.trim() || null;
-      await trx.insertInto('crm_consent').values({ brand_id: actor.brandId, contact_id: contactId, crm_customer_id: link, method: c.method, evidence_message_id: c.messageId ?? null, note, granted_at: now, recorded_by: actor.userId! }).execute();
-      await audit(trx, {
-        brandId: actor.brandId, actor: actor.name, action: 'contact.crm_linked', subjectType: 'contact', subjectId: contactId,
-        data: { crmCustomerId: link, method: c.method, evidenceMessageId: c.messageId ?? null, note, previous: superseded.map((r) => r.crm_customer_id).join(', ') || null, merge: true },
-      }, now);
-    }
-    await trx.updateTable('contact').set(patch).where('id', '=', contactId).execute();
+    // the link on the survivor, with the new consent (the one it had, moved here too, superseded)
+    if (needsConsent && c && link) await recordConsent(trx, actor, { contactId, crmCustomerId: link, consent: c, note, auditExtra: { merge: true } }, now);
+    await trx.updateTable('contact').set({ updated_at: now, ...(!survivor.display_name && other.display_name ? { display_name: other.display_name } : {}) }).where('id', '=', contactId).execute();
     await trx.deleteFrom('contact').where('id', '=', otherId).execute();
 
     const data = {
@@ -281,8 +257,7 @@ export async function splitIdentity(deps: ContactMergeDeps, actor: Actor, contac
     if (moved.length) await trx.updateTable('conversation').set({ contact_id: newContactId }).where('id', 'in', moved).execute();
     await trx.updateTable('contact').set({ updated_at: now }).where('id', '=', contactId).execute();
     // the contacts this identity was merged in from: their audit entries follow it (`mergedContactIds`)
-    const merges = await trx.selectFrom('audit_event').select('data').where('brand_id', '=', actor.brandId).where('action', '=', 'contact.merged')
-      .where('subject_type', '=', 'contact').where('subject_id', '=', String(contactId)).execute();
+    const merges = (await mergeEntriesOf(trx, actor.brandId, [contactId]).execute()).filter((m) => m.action === 'contact.merged');
     const formerContactIds = [...new Set(merges.flatMap((m) => {
       try {
         const d = JSON.parse(m.data) as { otherContactId?: unknown; identities?: { id?: unknown }[] };

@@ -12,15 +12,64 @@ import type { Clock } from '../lib/clock.js';
 import { audit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
 import { mergeContacts, searchContacts, splitIdentity, type MergeContactsInput, type SplitIdentityInput } from './contactMerge.js';
+import type { Tx } from '../store/util.js';
 import type { Actor } from './context.js';
 
 export const CONSENT_METHODS = ['customer_message', 'verified_form', 'verbal'] as const;
 export type ConsentMethod = (typeof CONSENT_METHODS)[number];
 
+/** How a customer consented, as a CRM link (or a merge that extends one) records it. */
+export interface ConsentInput {
+  method: ConsentMethod;
+  /** Their message saying so: required for `customer_message`, and always theirs when given. */
+  messageId?: number | null;
+  /** How they consented on a form or a call (at least 10 characters then). */
+  note?: string | null;
+}
+
+/** Whether a message is an inbound one of the brand written by one of `contactIds`' identities. */
+export async function messageOf(db: Tx, brandId: number, messageId: number, contactIds: readonly number[]): Promise<boolean> {
+  const m = await db.selectFrom('message').innerJoin('contact_identity', 'contact_identity.id', 'message.author_identity_id')
+    .select(['message.id']).where('message.id', '=', messageId).where('message.brand_id', '=', brandId).where('message.direction', '=', 'inbound')
+    .where('contact_identity.contact_id', 'in', [...contactIds]).executeTakeFirst();
+  return !!m;
+}
+
+/**
+ * Check the consent given for a link (400 `crm.consent_evidence` with what is missing): a message
+ * given as evidence is shown as the customer's consent, whatever the method, so it must be one
+ * written by `contactIds` (the contact, or either of two being merged). Its note, trimmed.
+ */
+export async function checkConsent(db: Tx, brandId: number, c: ConsentInput, contactIds: readonly number[]): Promise<string | null> {
+  if (c.method === 'customer_message' && c.messageId == null) throw badRequest('crm.consent_evidence', 'point to the customer\'s message in which they agreed');
+  if (c.messageId != null && !(await messageOf(db, brandId, c.messageId, contactIds))) throw badRequest('crm.consent_evidence', 'the consent message must be one this customer sent');
+  if (c.method !== 'customer_message' && (!c.note || c.note.trim().length < 10)) throw badRequest('crm.consent_evidence', 'describe how the customer consented (form reference, call date...)');
+  return c.note?.trim() || null;
+}
+
+/**
+ * Link a contact to a CRM customer with a checked consent, in the caller's transaction: the
+ * contact row first (on PostgreSQL the update locks it, so two links at once take turns and the
+ * second withdraws the first's consent, else both would stay current and the consent shown could
+ * be for another CRM id than the link), then the current consent withdrawn, the new one recorded
+ * and audited as `contact.crm_linked` with what it replaced (the consent as recorded, so the
+ * audit export keeps it after a withdrawal; `auditExtra` adds to it).
+ */
+export async function recordConsent(trx: Tx, actor: Actor, p: { contactId: number; crmCustomerId: string; consent: ConsentInput; note: string | null; auditExtra?: Record<string, unknown> }, now: number): Promise<void> {
+  const { contactId, crmCustomerId, consent: c, note } = p;
+  await trx.updateTable('contact').set({ crm_customer_id: crmCustomerId, crm_consent_at: now, crm_linked_by: actor.userId, updated_at: now }).where('id', '=', contactId).execute();
+  const replaced = await trx.updateTable('crm_consent').set({ withdrawn_at: now }).where('contact_id', '=', contactId).where('withdrawn_at', 'is', null).returning('crm_customer_id').execute();
+  await trx.insertInto('crm_consent').values({ brand_id: actor.brandId, contact_id: contactId, crm_customer_id: crmCustomerId, method: c.method, evidence_message_id: c.messageId ?? null, note, granted_at: now, recorded_by: actor.userId! }).execute();
+  await audit(trx, {
+    brandId: actor.brandId, actor: actor.name, action: 'contact.crm_linked', subjectType: 'contact', subjectId: contactId,
+    data: { crmCustomerId, method: c.method, evidenceMessageId: c.messageId ?? null, note, previous: replaced.map((r) => r.crm_customer_id).join(', ') || null, ...p.auditExtra },
+  }, now);
+}
+
 export class ContactCommands {
   constructor(private readonly deps: { store: Store; bus: EventBus; clock: Clock }) {}
 
-  async linkCrm(actor: Actor, contactId: number, p: { crmCustomerId: string; consent?: { method: ConsentMethod; messageId?: number | null; note?: string | null } | null | undefined }) {
+  async linkCrm(actor: Actor, contactId: number, p: { crmCustomerId: string; consent?: ConsentInput | null | undefined }) {
     if (!['agent', 'approver', 'admin'].includes(actor.role) || actor.userId == null) throw forbidden();
     const { store, clock } = this.deps;
     const contact = await store.db.selectFrom('contact').selectAll().where('id', '=', contactId).where('brand_id', '=', actor.brandId).executeTakeFirst();
@@ -31,31 +80,9 @@ export class ContactCommands {
     if (/\p{Cc}/u.test(id)) throw badRequest('validation', 'crmCustomerId contains a control character (a line break, tab or NUL)');
     if (!p.consent) throw badRequest('crm.consent_required', 'link a social profile to a customer record only with their consent: record how they gave it');
     const c = p.consent;
-    if (c.method === 'customer_message' && c.messageId == null) throw badRequest('crm.consent_evidence', 'point to the customer\'s message in which they agreed');
-    // a message given as evidence is shown as the customer's consent, whatever the method: it must be theirs
-    if (c.messageId != null) {
-      const m = await store.db.selectFrom('message').select(['id', 'direction', 'author_identity_id']).where('id', '=', c.messageId).where('brand_id', '=', actor.brandId).executeTakeFirst();
-      const ident = m?.author_identity_id ? await store.db.selectFrom('contact_identity').select('contact_id').where('id', '=', m.author_identity_id).executeTakeFirst() : null;
-      if (!m || m.direction !== 'inbound' || ident?.contact_id !== contactId) throw badRequest('crm.consent_evidence', 'the consent message must be one this customer sent');
-    }
-    if (c.method !== 'customer_message' && (!c.note || c.note.trim().length < 10)) {
-      throw badRequest('crm.consent_evidence', 'describe how the customer consented (form reference, call date...)');
-    }
-    const note = c.note?.trim() || null;
+    const note = await checkConsent(store.db, actor.brandId, c, [contactId]);
     const now = clock.now();
-    await store.db.transaction().execute(async (trx) => {
-      // The contact row first: on PostgreSQL the update locks it, so two links at once take
-      // turns and the second withdraws the first's consent (else both stay current, and the
-      // consent shown could be for another CRM id than the link). What it replaced is audited.
-      await trx.updateTable('contact').set({ crm_customer_id: id, crm_consent_at: now, crm_linked_by: actor.userId, updated_at: now }).where('id', '=', contactId).execute();
-      const replaced = await trx.updateTable('crm_consent').set({ withdrawn_at: now }).where('contact_id', '=', contactId).where('withdrawn_at', 'is', null).returning('crm_customer_id').execute();
-      await trx.insertInto('crm_consent').values({ brand_id: actor.brandId, contact_id: contactId, crm_customer_id: id, method: c.method, evidence_message_id: c.messageId ?? null, note, granted_at: now, recorded_by: actor.userId! }).execute();
-      await audit(trx, {
-        brandId: actor.brandId, actor: actor.name, action: 'contact.crm_linked', subjectType: 'contact', subjectId: contactId,
-        // the consent as recorded, so the audit export keeps it after a withdrawal
-        data: { crmCustomerId: id, method: c.method, evidenceMessageId: c.messageId ?? null, note, previous: replaced.map((r) => r.crm_customer_id).join(', ') || null },
-      }, now);
-    });
+    await store.db.transaction().execute((trx) => recordConsent(trx, actor, { contactId, crmCustomerId: id, consent: c, note }, now));
     this.deps.bus.publish(actor.brandId, 'contact.updated', { contactId, crmCustomerId: id });
     return { contactId, crmCustomerId: id, consentAt: new Date(now).toISOString(), method: c.method };
   }

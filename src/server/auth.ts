@@ -7,13 +7,13 @@
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { sql, type Generated, type Kysely, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import type { Actor } from '../commands/context.js';
 import { ssoSatisfiesTwoFactor, twoFactorEnabled, twoFactorRequired } from '../commands/twoFactorPolicy.js';
 import type { Role } from '../core/types.js';
 import { AppError } from '../errors.js';
 import type { Store } from '../store/db.js';
-import type { DB, User } from '../store/schema.js';
+import type { User } from '../store/schema.js';
 import type { Tx } from '../store/util.js';
 
 export const SESSION_COOKIE = 'parley_session';
@@ -198,12 +198,6 @@ export interface SignInLimit {
   windowMs: number;
 }
 
-/** The tables of `SignInLimits` (migration 20261206T0910_sign_in_attempts). */
-interface SignInTables {
-  sign_in_attempt: { id: Generated<number>; key: string; at: number; expires_at: number };
-  sign_in_known: { key: string; at: number };
-}
-
 /** However many distinct addresses flood the sign-in page, the attempts' table keeps at most this many rows (the oldest go first). */
 export const SIGN_IN_ROWS_MAX = 300_000;
 /** How long an address an account signed in from stays its own (as long as the longest session). */
@@ -231,10 +225,6 @@ export class SignInLimits {
     this.key = deriveKey('sign-in-limits');
   }
 
-  private db(tx: Kysely<DB> | Transaction<DB> = this.store.db): Kysely<SignInTables> {
-    return tx as unknown as Kysely<SignInTables>;
-  }
-
   /** The stored key of `name`'s counter of `subject`. */
   keyOf(name: string, subject: string): string {
     return createHmac('sha256', this.key).update(`${name}\u0000${subject}`).digest().subarray(0, 16).toString('base64url');
@@ -253,8 +243,7 @@ export class SignInLimits {
         const locks = [...new Set(keys.map((k) => Buffer.from(k, 'base64url').readInt32BE(0)))].sort((a, b) => a - b);
         await sql`select pg_advisory_xact_lock(${SIGN_IN_LOCK}, k) from unnest(${sql.val(locks)}::int[]) as k`.execute(trx);
       }
-      const db = this.db(trx);
-      const live = await db.selectFrom('sign_in_attempt')
+      const live = await trx.selectFrom('sign_in_attempt')
         .select(['key', (e) => e.fn.countAll<number | string>().as('n'), (e) => e.fn.min('expires_at').as('first')])
         .where('key', 'in', keys).where('expires_at', '>', now).groupBy('key').execute();
       let wait = 0;
@@ -263,7 +252,7 @@ export class SignInLimits {
         if (r.check !== false && l && Number(l.n) >= r.limit.max) wait = Math.max(wait, Math.max(1, Math.ceil((Number(l.first) - now) / 1000)));
       }
       if (wait > 0) return { wait, lastId: 0 };
-      const ids = await db.insertInto('sign_in_attempt').values(rows.map((r) => ({ key: r.key, at: now, expires_at: now + r.limit.windowMs }))).returning('id').execute();
+      const ids = await trx.insertInto('sign_in_attempt').values(rows.map((r) => ({ key: r.key, at: now, expires_at: now + r.limit.windowMs }))).returning('id').execute();
       return { wait: 0, lastId: Math.max(...ids.map((i) => Number(i.id))) };
     });
     if (admitted.wait === 0) await this.prune(now, admitted.lastId);
@@ -273,7 +262,7 @@ export class SignInLimits {
   /** Take back one attempt counted at `at` on each of these counters. */
   async takeBack(counts: { limit: SignInLimit; subject: string }[], at: number): Promise<void> {
     const keys = counts.map((c) => this.keyOf(c.limit.name, c.subject));
-    const db = this.db();
+    const db = this.store.db;
     await db.deleteFrom('sign_in_attempt')
       .where('id', 'in', db.selectFrom('sign_in_attempt').select((e) => e.fn.min('id').as('id')).where('key', 'in', keys).where('at', '=', at).groupBy('key'))
       .execute();
@@ -281,24 +270,24 @@ export class SignInLimits {
 
   /** Forget every attempt on a counter. */
   async clear(limit: SignInLimit, subject: string): Promise<void> {
-    await this.db().deleteFrom('sign_in_attempt').where('key', '=', this.keyOf(limit.name, subject)).execute();
+    await this.store.db.deleteFrom('sign_in_attempt').where('key', '=', this.keyOf(limit.name, subject)).execute();
   }
 
   /** Whether `subject` (an account at an address) signed in within KNOWN_ADDRESS_TTL_MS. */
   async isKnown(subject: string, now: number): Promise<boolean> {
-    return !!(await this.db().selectFrom('sign_in_known').select('key').where('key', '=', this.keyOf('known', subject)).where('at', '>', now - KNOWN_ADDRESS_TTL_MS).executeTakeFirst());
+    return !!(await this.store.db.selectFrom('sign_in_known').select('key').where('key', '=', this.keyOf('known', subject)).where('at', '>', now - KNOWN_ADDRESS_TTL_MS).executeTakeFirst());
   }
 
   /** Remember that `subject` (an account at an address) signed in at `now`. */
   async remember(subject: string, now: number): Promise<void> {
-    const db = this.db();
+    const db = this.store.db;
     await db.insertInto('sign_in_known').values({ key: this.keyOf('known', subject), at: now }).onConflict((c) => c.column('key').doUpdateSet({ at: now })).execute();
     await db.deleteFrom('sign_in_known').where('key', 'in', db.selectFrom('sign_in_known').select('key').where('at', '<=', now - KNOWN_ADDRESS_TTL_MS).limit(PRUNE_BATCH)).execute();
   }
 
   /** Expired attempts go (a batch at a time), and any beyond the newest `maxRows`. */
   private async prune(now: number, lastId: number): Promise<void> {
-    const db = this.db();
+    const db = this.store.db;
     await db.deleteFrom('sign_in_attempt').where('id', 'in', db.selectFrom('sign_in_attempt').select('id').where('expires_at', '<=', now).limit(PRUNE_BATCH)).execute();
     if (lastId > this.maxRows) await db.deleteFrom('sign_in_attempt').where('id', '<=', lastId - this.maxRows).execute();
   }

@@ -150,6 +150,20 @@ export interface SsoIdentityTable {
   last_login_at: number | null;
 }
 
+/** One counted sign-in attempt (src/server/auth.ts `SignInLimits`): its counter's keyed hash, when, and when it leaves its window. */
+export interface SignInAttemptTable {
+  id: Id;
+  key: string;
+  at: number;
+  expires_at: number;
+}
+
+/** An account at an address it signed in from (keyed hash), and when it last did. */
+export interface SignInKnownTable {
+  key: string;
+  at: number;
+}
+
 /** A started single sign-on: taken once, within 10 minutes. */
 export interface SsoLoginTable {
   id: Id;
@@ -665,6 +679,8 @@ export interface DB {
   sso_provider: SsoProviderTable;
   sso_identity: SsoIdentityTable;
   sso_login: SsoLoginTable;
+  sign_in_attempt: SignInAttemptTable;
+  sign_in_known: SignInKnownTable;
   scim_token: ScimTokenTable;
   scim_user: ScimUserTable;
   channel_account: ChannelAccountTable;

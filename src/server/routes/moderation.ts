@@ -12,6 +12,9 @@ import { idParams, messageSchema } from '../schemas.js';
 /** Free text that is stored and audited: PostgreSQL refuses a NUL in text, so it is a 400 here, not a 500 later. */
 const text = () => z.string().refine((v) => !v.includes('\u0000'), 'contains a NUL character');
 
+/** How the customer consented to a CRM link (their message, a verified form, a call), as the link and a merge that extends one take it. */
+const consentSchema = z.object({ method: z.enum(CONSENT_METHODS), messageId: z.number().int().positive().nullish(), note: text().max(2000).nullish() });
+
 export function moderationRoutes(app: App) {
   const s = app.services;
   const guideline = z.object({ id: z.number(), code: z.string(), title: z.string(), description: z.string(), allowedActions: z.array(z.string()) });
@@ -73,7 +76,7 @@ export function moderationRoutes(app: App) {
       tags: ['contacts'],
       summary: 'Link a social profile to a CRM customer — only with the customer\'s recorded consent',
       params: idParams,
-      body: z.object({ crmCustomerId: z.string().min(1).max(200), consent: z.object({ method: z.enum(CONSENT_METHODS), messageId: z.number().int().positive().nullish(), note: text().max(2000).nullish() }).nullish() }),
+      body: z.object({ crmCustomerId: z.string().min(1).max(200), consent: consentSchema.nullish() }),
       response: { 200: z.object({ contactId: z.number(), crmCustomerId: z.string(), consentAt: z.string(), method: z.string() }) },
     },
   }, async (req) => {
@@ -111,7 +114,7 @@ export function moderationRoutes(app: App) {
         otherContactId: z.number().int().positive(),
         reason: text().min(3).max(1000),
         evidenceMessageId: z.number().int().positive().nullish(),
-        crmConsent: z.object({ method: z.enum(CONSENT_METHODS), messageId: z.number().int().positive().nullish(), note: text().max(2000).nullish() }).nullish(),
+        crmConsent: consentSchema.nullish(),
       }),
       response: { 200: z.object({ contactId: z.number(), mergedContactId: z.number(), identitiesMoved: z.array(z.number()), conversationsMoved: z.array(z.number()), crmCustomerId: z.string().nullable() }) },
     },

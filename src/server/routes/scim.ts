@@ -107,7 +107,6 @@ export function scimRoutes(app: App) {
 
     scim.get('/ServiceProviderConfig', opts, async (req, reply) => send(reply, 200, {
       schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
-      documentationUri: 'https://parley.dev/docs/sso#provisioning-with-scim',
       patch: { supported: true },
       bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
       filter: { supported: true, maxResults: 200 },

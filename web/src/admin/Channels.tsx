@@ -22,6 +22,7 @@ import { ConfirmDialog } from '../ui/Modal.js';
 import { focusAfterRemoving } from '../ui/focus.js';
 import { DisclosureButton, fieldErrors, KeyValueRows, kvToObject, Problem, ReadOnlyNote, Section, type KV } from './fields.js';
 import { CopyField } from '../ui/Copy.js';
+import { DialogButtons } from '../ui/DialogButtons.js';
 
 const NETWORKS = ['x', 'facebook', 'instagram', 'mastodon', 'bluesky', 'email', 'webchat', 'demo'];
 
@@ -557,14 +558,9 @@ function EditAccountForm({ account, info, onDone }: { account: ChannelAccountAdm
       </fieldset>
       <KeyValueRows legend={`New credentials of @${account.handle}`} rows={newCreds} onChange={setNewCreds} secret valuePlaceholder="secret value" errorOf={(r) => errorAt(`credentials/${r.key.trim()}`)} />
       <Problem error={save.error} />
-      <div className="row-gap">
-        <button type="submit" className="btn btn-primary btn-small" disabled={save.isPending}>
-          {save.isPending ? 'Saving…' : 'Save changes'}
-        </button>
-        <button type="button" className="btn btn-ghost btn-small" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <DialogButtons small disabled={save.isPending} onCancel={onDone}>
+        {save.isPending ? 'Saving…' : 'Save changes'}
+      </DialogButtons>
     </form>
   );
 }
@@ -590,14 +586,9 @@ function Reconnect({ a, onDone }: { a: ChannelAccountAdmin; onDone: () => void }
       <p className="small">New credentials replace the stored ones of the same name (the others are kept; Edit… removes them); the account is marked healthy and synced at once. ({networkLabel(a.network)} reads: {credentialHint(info)})</p>
       <KeyValueRows legend={`New credentials for @${a.handle}`} rows={creds} onChange={setCreds} secret valuePlaceholder="secret value" errorOf={(r) => fieldErrors(save.error).get(`credentials/${r.key.trim()}`)} />
       <Problem error={save.error} />
-      <div className="row-gap">
-        <button type="submit" className="btn btn-primary btn-small" disabled={save.isPending || Object.keys(kvToObject(creds)).length === 0}>
-          Reconnect
-        </button>
-        <button type="button" className="btn btn-ghost btn-small" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <DialogButtons small disabled={save.isPending || Object.keys(kvToObject(creds)).length === 0} onCancel={onDone}>
+        Reconnect
+      </DialogButtons>
     </form>
   );
 }

@@ -24,6 +24,7 @@ import { Refusal, refusalOf, type RefusalInfo } from '../ui/Refusal.js';
 import { useToast } from '../ui/Toasts.js';
 import { DisclosureButton, ListInput, Problem, ReadOnlyNote, Section } from './fields.js';
 import { CopyButton } from '../ui/Copy.js';
+import { DialogButtons } from '../ui/DialogButtons.js';
 
 const ROLES = ['agent', 'expert', 'approver', 'admin'];
 const KNOWN_FLAGS = [{ flag: 'in_training', label: 'In training (replies need sign-off)' }];
@@ -414,14 +415,9 @@ function EditUser({ u, flags, isMe, onDone }: { u: UserAdmin; flags: string[]; i
         </p>
       )}
       <Problem error={save.error} />
-      <div className="row-gap">
-        <button type="submit" className="btn btn-primary btn-small" disabled={save.isPending}>
-          Save {u.name}
-        </button>
-        <button type="button" className="btn btn-ghost btn-small" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <DialogButtons small disabled={save.isPending} onCancel={onDone}>
+        Save {u.name}
+      </DialogButtons>
     </form>
   );
 }

@@ -21,6 +21,7 @@ import { useToast } from '../ui/Toasts.js';
 import { useAdminWrite } from '../api/workflow.js';
 import { DisclosureButton, Problem, Section } from './fields.js';
 import { CopyField } from '../ui/Copy.js';
+import { DialogButtons } from '../ui/DialogButtons.js';
 
 /** Both lists: the admins' and the sign-in page's (a change here shows there). */
 const ALL = ['sso-providers'] as const;
@@ -345,14 +346,9 @@ function ProviderForm({ p, onDone }: { p?: SsoProvider; onDone: () => void }) {
       ) : (
         <Problem error={save.error} />
       )}
-      <div className="row-gap">
-        <button type="submit" className="btn btn-primary btn-small" disabled={save.isPending}>
-          {save.isPending ? 'Checking the issuer…' : p ? `Save ${p.label}` : 'Add provider'}
-        </button>
-        <button type="button" className="btn btn-ghost btn-small" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <DialogButtons small disabled={save.isPending} onCancel={onDone}>
+        {save.isPending ? 'Checking the issuer…' : p ? `Save ${p.label}` : 'Add provider'}
+      </DialogButtons>
     </form>
   );
 }

@@ -215,7 +215,7 @@ export function LoginPage() {
       else setFound(providers);
     } catch (err) {
       setBusy(false);
-      setDiscoverError(err instanceof ApiError && err.code === 'auth.rate_limited' ? 'Too many sign-in attempts. Wait a minute, then try again.' : (err as Error).message);
+      setDiscoverError(err instanceof ApiError && err.code === 'auth.rate_limited' ? SSO_ERROR_TEXT.rate_limited : (err as Error).message);
     }
   };
 

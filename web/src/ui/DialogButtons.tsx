@@ -14,13 +14,15 @@ export function FormError({ error }: { error: string | null | undefined }) {
   );
 }
 
-export function DialogButtons({ children, disabled, tone = 'primary', onCancel }: { children: ReactNode; disabled?: boolean; tone?: 'primary' | 'danger'; onCancel: () => void }) {
+/** `small`: the compact buttons of a form inside a page (a settings row), not a dialog's. */
+export function DialogButtons({ children, disabled, tone = 'primary', small, onCancel }: { children: ReactNode; disabled?: boolean; tone?: 'primary' | 'danger'; small?: boolean; onCancel: () => void }) {
+  const size = small ? ' btn-small' : '';
   return (
     <div className="row-gap">
-      <button type="submit" className={`btn btn-${tone}`} disabled={disabled}>
+      <button type="submit" className={`btn btn-${tone}${size}`} disabled={disabled}>
         {children}
       </button>
-      <button type="button" className="btn btn-ghost" onClick={onCancel}>
+      <button type="button" className={`btn btn-ghost${size}`} onClick={onCancel}>
         Cancel
       </button>
     </div>
