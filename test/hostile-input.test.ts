@@ -48,13 +48,14 @@ const MAY_CHANGE: Record<string, { columns: string[]; why: string }> = {
  */
 const MAY_WRITE: Record<string, string> = {
   sign_in_attempt: 'attempts are counted when they start, before they are checked; refused ones stay counted (src/server/auth.ts, SignInLimits)',
+  passkey_challenge: 'a passkey ceremony\'s challenge is taken (once) by the answer that names it, refused or not, and expired ones are pruned when one begins (src/commands/passkeys.ts)',
 };
 
 /** The table the sweep's triggers note every change in (created by the sweep, swept by nothing). */
 const CHANGE_LOG = 'zz_sweep_change';
 
 /** SCIM (src/server/routes/scim.ts): only a SCIM token is let in, and its refusals are RFC 7644 errors, not problem+json. */
-const SCIM_NOT_SWEPT = 'a SCIM route: its hostile input is swept with a SCIM token in test/scim.test.ts';
+const SCIM_NOT_SWEPT = 'a SCIM route: its hostile input is swept with a SCIM token in test/scim.test.ts and test/scim-groups.test.ts';
 
 /** Routes not swept, each with why. */
 const NOT_SWEPT: Record<string, string> = {
@@ -68,6 +69,12 @@ const NOT_SWEPT: Record<string, string> = {
   'PUT /scim/v2/Users/:id': SCIM_NOT_SWEPT,
   'PATCH /scim/v2/Users/:id': SCIM_NOT_SWEPT,
   'DELETE /scim/v2/Users/:id': SCIM_NOT_SWEPT,
+  'GET /scim/v2/Groups': SCIM_NOT_SWEPT,
+  'POST /scim/v2/Groups': SCIM_NOT_SWEPT,
+  'GET /scim/v2/Groups/:id': SCIM_NOT_SWEPT,
+  'PUT /scim/v2/Groups/:id': SCIM_NOT_SWEPT,
+  'PATCH /scim/v2/Groups/:id': SCIM_NOT_SWEPT,
+  'DELETE /scim/v2/Groups/:id': SCIM_NOT_SWEPT,
 };
 
 /** Path parameters that are not record ids: a value the route knows, to reach its handler. */

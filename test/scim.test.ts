@@ -2,7 +2,7 @@
  * SCIM 2.0 provisioning, over HTTP against a real desk on SQLite and PostgreSQL, with the requests
  * Okta and Entra ID send: an admin's SCIM tokens (shown once, listed without the secret, revoked);
  * a SCIM token is the only credential of /scim/v2 and works nowhere else; the discovery
- * endpoints; a person made, found by userName and externalId, replaced, deactivated and
+ * endpoints (Groups and versions: test/scim-groups.test.ts); a person made, found by userName and externalId, replaced, deactivated and
  * reactivated; deactivation (Okta's and Entra ID's PATCH, DELETE) does what an admin disabling
  * them does: their session stops, their open conversations go back to the queue; userName is
  * unique (409 uniqueness); another brand's token sees and changes nothing; admins are never
@@ -119,8 +119,9 @@ for (const dialect of DIALECTS) {
       const types = await scim('GET', '/ResourceTypes');
       expect(types.json.Resources[0]).toMatchObject({ id: 'User', endpoint: '/Users', schema: USER });
       // what Parley does not serve is a SCIM 404, never the web UI's page
-      for (const [method, path] of [['GET', '/Groups'], ['POST', '/Bulk'], ['GET', '/Me'], ['PATCH', '/Groups/1']] as const) isScimError(await scim(method, path, method === 'GET' ? undefined : {}), 404);
+      for (const [method, path] of [['POST', '/Bulk'], ['GET', '/Me'], ['PATCH', '/Groups/1/members'], ['GET', '/Teams']] as const) isScimError(await scim(method, path, method === 'GET' ? undefined : {}), 404);
       isScimError(await scim('GET', '/Groups', undefined, { token: 'nope' }), 401);
+      isScimError(await scim('GET', '/Bulk', undefined, { token: 'nope' }), 401);
       const schemas = await scim('GET', '/Schemas');
       expect(schemas.json.Resources[0].id).toBe(USER);
       expect(schemas.json.Resources[0].attributes.map((a: any) => a.name)).toEqual(expect.arrayContaining(['userName', 'name', 'active', 'emails', 'externalId']));

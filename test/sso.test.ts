@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrand, createUser } from '../src/commands/setup.js';
-import { safeNext, SSO_CODE_TRIES, SSO_DISCOVERY_TTL_MS, SSO_LOGIN_TTL_MS } from '../src/commands/sso.js';
+import { providersFoundToken, safeNext, SSO_CODE_TRIES, SSO_DISCOVERY_TTL_MS, SSO_LOGIN_TTL_MS } from '../src/commands/sso.js';
 import { DIALECTS } from './db.js';
 import { authDesk, totpCode, turnOnTwoFactor } from './helpers/authDesk.js';
 import { startOidcProvider, type OidcUser, type TestOidcProvider } from './helpers/oidcProvider.js';
@@ -61,9 +61,14 @@ for (const dialect of DIALECTS) {
     }
     const cookieOf = (cookies: string[], name: string) => cookies.find((c) => c.startsWith(`${name}=`))?.split(';')[0] ?? '';
 
-    /** Start at the desk: where the provider is, and the browser's binding cookie. */
+    /**
+     * Start at the desk: where the provider is, and the browser's binding cookie. The browser went
+     * through discovery first (its cookie naming the provider: a desk of several brands requires it,
+     * and this desk gets a second brand below; test/sso-start.test.ts tests that requirement).
+     */
     async function start(providerId: number, next?: string, ip = address()) {
-      const res = await get(`${desk.url}/api/auth/sso/${providerId}/start${next !== undefined ? `?next=${encodeURIComponent(next)}` : ''}`, '', ip);
+      const found = `parley_sso_found=${providersFoundToken(desk.parley.services.secrets, [providerId], clock.now())}`;
+      const res = await get(`${desk.url}/api/auth/sso/${providerId}/start${next !== undefined ? `?next=${encodeURIComponent(next)}` : ''}`, found, ip);
       return { ...res, browser: cookieOf(res.cookies, 'parley_sso') };
     }
     /** Through the provider (as whoever it signs in) back to the desk's callback URL. */
@@ -111,10 +116,11 @@ for (const dialect of DIALECTS) {
 
       const made = await admin.post('/api/sso/providers', settings({ allowedDomains: ['ACME.test', '@acme.test'] }));
       expect(made.status).toBe(201);
-      expect(made.json).toMatchObject({ label: 'Acme Okta', issuer: op.issuer, clientId: op.clientId, hasClientSecret: true, allowedDomains: ['acme.test'], autoProvisionRole: null, passwordSignIn: 'everyone', trustsMfa: false, enabled: true, linkedPeople: 0 });
+      expect(made.json).toMatchObject({ label: 'Acme Okta', issuer: op.issuer, clientId: op.clientId, hasClientSecret: true, allowedDomains: ['acme.test'], autoProvisionRole: null, passwordSignIn: 'everyone', trustsMfa: false, enabled: true, signOutAtProvider: true, linkedPeople: 0 });
       const id = made.json.id as number;
       const listed = await admin.get('/api/sso/providers');
       expect(listed.json.callbackUrl).toBe(callbackUrl());
+      expect(listed.json.postLogoutRedirectUri).toBe(`${desk.url}/login`);
       expect(listed.json.providers.map((p: any) => p.id)).toContain(id);
 
       const row = await db().selectFrom('sso_provider').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
@@ -130,7 +136,7 @@ for (const dialect of DIALECTS) {
 
       const checked = await admin.post(`/api/sso/providers/${id}/check`, {});
       expect(checked.status).toBe(200);
-      expect(checked.json).toEqual({ ok: true, authorizationEndpoint: `${op.issuer}/auth` });
+      expect(checked.json).toEqual({ ok: true, authorizationEndpoint: `${op.issuer}/auth`, endSessionEndpoint: `${op.issuer}/session/end` });
       expect((await ana.client.post(`/api/sso/providers/${id}/check`, {})).status).toBe(403);
 
       // discovery fails: nothing listens there

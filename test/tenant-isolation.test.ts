@@ -36,6 +36,8 @@ interface Ids {
   ssoProvider: number;
   /** The brand's SCIM token. */
   scimToken: number;
+  /** A passkey of the brand's agent. */
+  passkey: number;
   /** A customer who writes to both brands (the same person on the same network). */
   sharedConversation: number; sharedContact: number;
   /** The brand's page on a network that moderates. */
@@ -62,6 +64,7 @@ const PATH_IDS: Record<string, Kind> = {
   '/api/messages/:id': 'message',
   '/api/sso/providers/:id': 'ssoProvider',
   '/api/scim-tokens/:id': 'scimToken',
+  '/api/me/passkeys/:id': 'passkey',
 };
 
 /** Which record a querystring parameter names; every other parameter is listed as not an id. */
@@ -102,10 +105,13 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/auth/password-reset/lookup': { roles: 'public' },
   'POST /api/auth/password-reset': { roles: 'public' },
   'GET /api/auth/sso/providers': { roles: 'public' },
+  'POST /api/auth/passkey/options': { roles: 'public' },
+  'POST /api/auth/passkey': { roles: 'public' },
   'GET /api/auth/sso/:id/start': { roles: 'public' },
   'GET /api/auth/sso/callback': { roles: 'public' },
   'POST /api/auth/sso/code': { roles: 'public' },
   'POST /api/auth/sso/discover': { roles: 'public' },
+  'POST /api/auth/sso/backchannel-logout': { roles: 'public' },
   'GET /api/sso/providers': { roles: ['admin'] },
   // nothing listens at that issuer: the admin's call ends at the discovery (400), nothing is made
   'POST /api/sso/providers': { roles: ['admin'], body: () => ({ label: 'Sweep IdP', issuer: 'http://127.0.0.1:9', clientId: 'sweep', clientSecret: 'sweep secret', allowedDomains: [], autoProvisionRole: null, passwordSignIn: 'everyone', trustsMfa: false, enabled: true }) },
@@ -115,7 +121,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/scim-tokens': { roles: ['admin'] },
   'POST /api/scim-tokens': { roles: ['admin'], body: () => ({ label: 'Sweep SCIM' }) },
   'DELETE /api/scim-tokens/:id': { roles: ['admin'] },
-  // SCIM: a SCIM token is the only credential there (no session or API token is one); brands kept apart in test/scim.test.ts
+  // SCIM: a SCIM token is the only credential there (no session or API token is one); brands kept apart in test/scim.test.ts and test/scim-groups.test.ts
   'GET /scim/v2/ServiceProviderConfig': { roles: 'public' },
   'GET /scim/v2/ResourceTypes': { roles: 'public' },
   'GET /scim/v2/Schemas': { roles: 'public' },
@@ -125,6 +131,12 @@ const ROUTES: Record<string, RouteSpec> = {
   'PUT /scim/v2/Users/:id': { roles: 'public' },
   'PATCH /scim/v2/Users/:id': { roles: 'public' },
   'DELETE /scim/v2/Users/:id': { roles: 'public' },
+  'GET /scim/v2/Groups': { roles: 'public' },
+  'POST /scim/v2/Groups': { roles: 'public' },
+  'GET /scim/v2/Groups/:id': { roles: 'public' },
+  'PUT /scim/v2/Groups/:id': { roles: 'public' },
+  'PATCH /scim/v2/Groups/:id': { roles: 'public' },
+  'DELETE /scim/v2/Groups/:id': { roles: 'public' },
   'GET /api/webhooks/:network/:accountId': { roles: 'public' },
   'POST /api/webhooks/:network/:accountId': { roles: 'public' },
   'GET /webchat/widget.js': { roles: 'public' },
@@ -141,6 +153,11 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/me/two-factor/enable': { roles: ANYONE, body: () => ({ code: '123456' }) },
   'POST /api/me/two-factor/disable': { roles: ANYONE, body: () => ({ currentPassword: 'not the password', code: '123456' }) },
   'POST /api/me/two-factor/recovery-codes': { roles: ANYONE, body: () => ({ currentPassword: 'not the password', code: '123456' }) },
+  // one's own passkeys only: another's id (another brand's included) is one no record has
+  'GET /api/me/passkeys': { roles: ANYONE },
+  'POST /api/me/passkeys/options': { roles: ANYONE, body: () => ({ currentPassword: 'not the password' }) },
+  'POST /api/me/passkeys': { roles: ANYONE, body: () => ({ name: 'sweep', response: { id: 'c3dlZXA', rawId: 'c3dlZXA', type: 'public-key', response: { clientDataJSON: 'e30', attestationObject: 'oA' }, clientExtensionResults: {} } }) },
+  'POST /api/me/passkeys/:id/remove': { roles: ANYONE, body: () => ({ currentPassword: PASSWORD }) },
   'GET /api/events': { roles: ANYONE },
   'GET /api/notifications': { roles: ANYONE },
   'POST /api/notifications/read': { roles: ANYONE, body: (x) => ({ ids: [x.notification] }), foreignBodyIdsIgnored: true },
@@ -332,9 +349,11 @@ for (const dialect of DIALECTS) {
       // a provider (made in the database: the API would fetch its discovery document first)
       const brandOf = await desk.db.store.db.selectFrom('app_user').select('brand_id').where('id', '=', users.admin).executeTakeFirstOrThrow();
       const ssoProvider = (await desk.db.store.db.insertInto('sso_provider').values({ brand_id: brandOf.brand_id, label: `${mark} IdP`, issuer: 'https://idp.example.test', client_id: `${mark}-client`, client_secret: null, allowed_domains: '[]', auto_provision_role: null, password_sign_in: 'everyone', trusts_mfa: 0, enabled: 0, created_at: Date.now(), updated_at: Date.now() }).returning('id').executeTakeFirstOrThrow()).id;
+      // a passkey of the agent's (made in the database: the API would need an authenticator)
+      const passkey = (await desk.db.store.db.insertInto('passkey').values({ brand_id: brandOf.brand_id, user_id: users.agent, credential_id: `${mark}-credential`, public_key: 'pQECAyYgASFYIA', sign_count: 0, transports: '[]', name: `${mark} passkey`, created_at: Date.now(), last_used_at: null }).returning('id').executeTakeFirstOrThrow()).id;
       const notifications = ok(await c.approver!.get('/api/notifications'), 'notifications').items as { id: number }[];
       expect(notifications.length, `${mark}: the approver is told of the draft`).toBeGreaterThan(0);
-      return { ...users, account, team, conversation: first.conversationId, message: first.messageId, contact, note, approval, expertRequest, incident, guideline, snippet, playbook, token, notification: notifications[0]!.id, ssoProvider, scimToken, sharedConversation: shared.conversationId, sharedContact, page };
+      return { ...users, account, team, conversation: first.conversationId, message: first.messageId, contact, note, approval, expertRequest, incident, guideline, snippet, playbook, token, notification: notifications[0]!.id, ssoProvider, scimToken, passkey, sharedConversation: shared.conversationId, sharedContact, page };
     }
 
     /** Brand B's rows in every table (the brand's own, and its teams' members and conversations' labels). */

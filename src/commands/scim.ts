@@ -12,9 +12,24 @@
  * What it never does: change anyone's role, delete anyone (DELETE disables; their history stays),
  * or change or disable an admin (403: a misconfigured provider must not lock the brand out;
  * admins are managed in Parley).
+ *
+ * What SCIM does to teams (its Groups): makes them, renames them and sets their members through
+ * the same membership path as an admin (./teams.ts: routing sees new members at once), audited as
+ * `scim:<label>`. It sees and changes only the teams SCIM made (`team.scim_token_id`), never an
+ * admin's, and never who leads a team (a lead who stays a member stays its lead). DELETE refuses
+ * (409) while routing rules, open conversations or open questions to experts point at the team,
+ * so no conversation is routed to nowhere; otherwise the team loses its members and is removed,
+ * or, when past conversations keep its name in the history, is kept as an admin's empty team.
+ *
+ * Versions: every resource carries `meta.version` (../core/scim.ts); a change or removal with
+ * `If-Match` is refused with 412 when the resource has changed since.
  */
 import { randomBytes } from 'node:crypto';
-import { nameFrom, paging, presentScimUser, ScimError, SCIM_LIST_SCHEMA, type ScimFilter, type ScimPerson, type ScimUserChange } from '../core/scim.js';
+import { sql } from 'kysely';
+import {
+  etagMatches, membersAfter, nameFrom, paging, presentScimGroup, presentScimUser, ScimError, SCIM_LIST_SCHEMA, type ScimFilter, type ScimGroupChange, type ScimGroupFilter, type ScimPerson, type ScimTeam, type ScimUserChange,
+} from '../core/scim.js';
+import { parseObject } from '../lib/json.js';
 import { AppError, notFound } from '../errors.js';
 import { sha256 } from '../server/auth.js';
 import { audit } from '../store/audit.js';
@@ -22,7 +37,8 @@ import type { User } from '../store/schema.js';
 import type { Tx } from '../store/util.js';
 import type { Actor } from './context.js';
 import { updatePerson, type PeopleDeps, type PersonChange } from './people.js';
-import { createUser, ValidationError } from './setup.js';
+import { createTeam, createUser, teamExists, ValidationError } from './setup.js';
+import { replaceTeamMembers, teamChanged, type TeamDeps } from './teams.js';
 
 export const SCIM_ROLES = ['agent', 'expert', 'approver'] as const;
 export type ScimRole = (typeof SCIM_ROLES)[number];
@@ -50,10 +66,15 @@ export async function createScimToken(db: Tx, p: { brandId: number; label: strin
   return { id: row.id, token: raw, prefix: raw.slice(0, 9) };
 }
 
+/** The brand's SCIM tokens (never the secret), each with the teams it provisions (the admin UI's "Provisioned by"). */
 export async function listScimTokens(db: Tx, brandId: number) {
   const rows = await db.selectFrom('scim_token').selectAll().where('brand_id', '=', brandId).orderBy('id').execute();
+  const teams = await db.selectFrom('team').select(['id', 'scim_token_id']).where('brand_id', '=', brandId).where('scim_token_id', 'is not', null).orderBy('id').execute();
   const iso = (t: number | null) => (t == null ? null : new Date(Number(t)).toISOString());
-  return rows.map((t) => ({ id: t.id, label: t.label, prefix: t.prefix, role: t.role, createdAt: iso(t.created_at)!, lastUsedAt: iso(t.last_used_at), revokedAt: iso(t.revoked_at) }));
+  return rows.map((t) => ({
+    id: t.id, label: t.label, prefix: t.prefix, role: t.role, createdAt: iso(t.created_at)!, lastUsedAt: iso(t.last_used_at), revokedAt: iso(t.revoked_at),
+    teamIds: teams.filter((g) => Number(g.scim_token_id) === Number(t.id)).map((g) => g.id),
+  }));
 }
 
 /** Revoke a token of the brand (404 for another brand's or an unknown one; revoking twice is fine). */
@@ -73,6 +94,16 @@ export async function authenticateScim(db: Tx, authorization: string | undefined
   if (!t || t.revoked_at != null) throw new ScimError(401, 'the SCIM token is unknown or revoked');
   if (t.last_used_at == null || now - Number(t.last_used_at) > 60_000) await db.updateTable('scim_token').set({ last_used_at: now }).where('id', '=', t.id).execute();
   return { tokenId: t.id, brandId: t.brand_id, label: t.label, role: t.role as ScimRole, actor: { brandId: t.brand_id, userId: null, role: 'system', name: `scim:${t.label}` } };
+}
+
+/**
+ * RFC 7644 §3.14: a change or removal sent with If-Match is made only to the version it names
+ * (else 412: the provider reads the resource again and decides).
+ */
+function unchangedSince(current: { id: string; meta: { resourceType: string; version: string } }, ifMatch: string | undefined): void {
+  if (ifMatch !== undefined && !etagMatches(ifMatch, current.meta.version)) {
+    throw new ScimError(412, `${current.meta.resourceType} ${current.id} has changed since the version in If-Match (it is now ${current.meta.version}): read it again`);
+  }
 }
 
 // -- people
@@ -170,8 +201,9 @@ export async function createScimUser(deps: PeopleDeps, c: ScimClient, ch: ScimUs
  * PUT (a whole User) or PATCH (a PatchOp's change) of a person of the brand: their address, name,
  * active, externalId; never their role, never an admin (403).
  */
-export async function changeScimUser(deps: PeopleDeps, c: ScimClient, id: string, ch: ScimUserChange, base: string) {
+export async function changeScimUser(deps: PeopleDeps, c: ScimClient, id: string, ch: ScimUserChange, base: string, ifMatch?: string) {
   const r = await load(deps.store.db, c, id);
+  unchangedSince(presentScimUser(person(r), base), ifMatch);
   notAdmin(r);
   const email = ch.userName ?? ch.email;
   const change: PersonChange = {};
@@ -199,9 +231,174 @@ export async function changeScimUser(deps: PeopleDeps, c: ScimClient, id: string
 }
 
 /** DELETE /Users/:id: the person is disabled (Parley never deletes a person: their history stays). */
-export async function deactivateScimUser(deps: PeopleDeps, c: ScimClient, id: string): Promise<void> {
+export async function deactivateScimUser(deps: PeopleDeps, c: ScimClient, id: string, ifMatch?: string): Promise<void> {
   const r = await load(deps.store.db, c, id);
+  unchangedSince(presentScimUser(person(r), ''), ifMatch);
   notAdmin(r);
   if (r.disabled_at != null) return;
   await updatePerson(deps, { actor: c.actor, userId: r.id, change: { disabled: true }, check: notAdmin });
+}
+
+// -- teams (Groups)
+
+/** What the group commands need: people's, and what routing needs after a change of members. */
+export type GroupDeps = PeopleDeps & TeamDeps;
+
+type TeamRow = { id: number; brand_id: number; name: string; created_at: number; scim_token_id: number | null; scim_external_id: string | null; scim_updated_at: number | null };
+
+/** The teams SCIM provisions in the brand (an admin's teams are not SCIM's to see or change). */
+function groupsOf(db: Tx, brandId: number) {
+  return db.selectFrom('team').select(['id', 'brand_id', 'name', 'created_at', 'scim_token_id', 'scim_external_id', 'scim_updated_at']).where('brand_id', '=', brandId).where('scim_token_id', 'is not', null);
+}
+
+async function loadTeam(db: Tx, c: ScimClient, id: string): Promise<TeamRow> {
+  const n = /^\d{1,15}$/.test(id) ? Number(id) : NaN;
+  const t = Number.isSafeInteger(n) ? await groupsOf(db, c.brandId).where('id', '=', n).executeTakeFirst() : undefined;
+  if (!t) throw new ScimError(404, `no Group ${id.slice(0, 40)}`);
+  return t as TeamRow;
+}
+
+/** The members of these teams (with whether they lead), by team, in the order of their ids. */
+async function membersOf(db: Tx, teamIds: number[]) {
+  const by = new Map<number, { id: number; name: string; isLead: boolean }[]>(teamIds.map((t) => [t, []]));
+  if (!teamIds.length) return by;
+  const rows = await db.selectFrom('team_member').innerJoin('app_user', 'app_user.id', 'team_member.user_id').select(['team_member.team_id', 'app_user.id', 'app_user.name', 'team_member.is_lead']).where('team_member.team_id', 'in', teamIds).orderBy('app_user.id').execute();
+  for (const r of rows) by.get(r.team_id)?.push({ id: r.id, name: r.name, isLead: Number(r.is_lead) === 1 });
+  return by;
+}
+
+const team = (t: TeamRow, members: { id: number; name: string }[]): ScimTeam => ({
+  id: t.id, name: t.name, externalId: t.scim_external_id, members: members.map((m) => ({ id: m.id, name: m.name })), created: Number(t.created_at), lastModified: Math.max(Number(t.created_at), Number(t.scim_updated_at ?? 0)),
+});
+
+async function presentTeam(db: Tx, t: TeamRow, base: string) {
+  return presentScimGroup(team(t, (await membersOf(db, [t.id])).get(t.id)!), base);
+}
+
+export async function getScimGroup(deps: GroupDeps, c: ScimClient, id: string, base: string) {
+  return presentTeam(deps.store.db, await loadTeam(deps.store.db, c, id), base);
+}
+
+/** GET /Groups: the brand's SCIM teams, by id, filtered by displayName (any case) or externalId, a page of them. */
+export async function listScimGroups(deps: GroupDeps, c: ScimClient, q: { filter?: ScimGroupFilter; startIndex?: unknown; count?: unknown }, base: string) {
+  const { startIndex, count } = paging(q);
+  let query = groupsOf(deps.store.db, c.brandId);
+  if (q.filter?.attribute === 'displayName') query = query.where(sql`lower(name)`, '=', sql`lower(${q.filter.value.trim()})`);
+  if (q.filter?.attribute === 'externalId') query = query.where('scim_external_id', '=', q.filter.value);
+  const total = Number((await query.clearSelect().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  const rows = count > 0 ? ((await query.orderBy('id').limit(count).offset(startIndex - 1).execute()) as TeamRow[]) : [];
+  const members = await membersOf(deps.store.db, rows.map((r) => r.id));
+  return { schemas: [SCIM_LIST_SCHEMA], totalResults: total, startIndex, itemsPerPage: rows.length, Resources: rows.map((r) => presentScimGroup(team(r, members.get(r.id)!), base)) };
+}
+
+/** Members must be people of the client's brand: another brand's or an unknown id is a 400 invalidValue (and nothing changes). */
+async function assertMembers(trx: Tx, brandId: number, ids: string[]): Promise<number[]> {
+  const nums = [...new Set(ids.map(Number))];
+  if (!nums.length) return [];
+  const found = new Set<number>();
+  for (let i = 0; i < nums.length; i += 500) {
+    for (const u of await trx.selectFrom('app_user').select('id').where('brand_id', '=', brandId).where('id', 'in', nums.slice(i, i + 500)).execute()) found.add(u.id);
+  }
+  const missing = nums.find((n) => !found.has(n));
+  if (missing !== undefined) throw new ScimError(400, `member ${missing} is not a User of this brand`, 'invalidValue');
+  return nums;
+}
+
+const taken = (name: string) => (err: unknown): never => {
+  if (err instanceof AppError && err.code === 'team.exists') throw new ScimError(409, `a team named "${name}" already exists in the brand`, 'uniqueness');
+  throw err;
+};
+
+/** POST /Groups: a new team of the brand (round-robin routing, no leads), provisioned by the client's token. */
+export async function createScimGroup(deps: GroupDeps, c: ScimClient, ch: ScimGroupChange & { displayName: string }, base: string) {
+  const now = deps.clock.now();
+  const t = await deps.store.db.transaction().execute(async (trx) => {
+    const members = await assertMembers(trx, c.brandId, membersAfter([], ch.members));
+    const id = await createTeam(trx, { brandId: c.brandId, name: ch.displayName }, now).catch(taken(ch.displayName));
+    await trx.updateTable('team').set({ scim_token_id: c.tokenId, scim_external_id: ch.externalId ?? null, scim_updated_at: now }).where('id', '=', id).execute();
+    await replaceTeamMembers(trx, id, members.map((userId) => ({ userId, isLead: false })));
+    await audit(trx, { brandId: c.brandId, actor: c.actor.name, action: 'team.created', subjectType: 'team', subjectId: id, data: { name: ch.displayName, externalId: ch.externalId ?? null, members } }, now);
+    return (await groupsOf(trx, c.brandId).where('id', '=', id).executeTakeFirstOrThrow()) as TeamRow;
+  });
+  await teamChanged(deps, c.brandId);
+  return presentTeam(deps.store.db, t, base);
+}
+
+/** PUT (a whole Group) or PATCH (a PatchOp's change) of a SCIM team of the brand: its name, externalId, members (leads who stay keep leading). */
+export async function changeScimGroup(deps: GroupDeps, c: ScimClient, id: string, ch: ScimGroupChange, base: string, ifMatch?: string) {
+  const now = deps.clock.now();
+  const membersChanged = await deps.store.db.transaction().execute(async (trx) => {
+    const t = await loadTeam(trx, c, id);
+    const current = (await membersOf(trx, [t.id])).get(t.id)!;
+    unchangedSince(presentScimGroup(team(t, current), base), ifMatch);
+    const beforeIds = current.map((m) => String(m.id));
+    const afterIds = membersAfter(beforeIds, ch.members);
+    const added = afterIds.filter((m) => !beforeIds.includes(m));
+    await assertMembers(trx, c.brandId, added);
+    const membersDiffer = afterIds.length !== beforeIds.length || added.length > 0;
+    const renamed = ch.displayName !== undefined && ch.displayName !== t.name;
+    const external = ch.externalId !== undefined && ch.externalId !== t.scim_external_id;
+    if (!renamed && !external && !membersDiffer) return false;
+    if (renamed) await trx.updateTable('team').set({ name: ch.displayName! }).where('id', '=', t.id).execute().catch(teamExists(ch.displayName!)).catch(taken(ch.displayName!));
+    await trx.updateTable('team').set({ scim_updated_at: now, ...(external ? { scim_external_id: ch.externalId } : {}) }).where('id', '=', t.id).execute();
+    if (membersDiffer) {
+      const leads = new Set(current.filter((m) => m.isLead).map((m) => String(m.id)));
+      await replaceTeamMembers(trx, t.id, afterIds.map((m) => ({ userId: Number(m), isLead: leads.has(m) })));
+    }
+    await audit(trx, {
+      brandId: c.brandId, actor: c.actor.name, action: 'team.updated', subjectType: 'team', subjectId: t.id,
+      data: {
+        ...(renamed ? { before: { name: t.name }, after: { name: ch.displayName } } : {}),
+        ...(external ? { externalId: ch.externalId } : {}),
+        ...(membersDiffer ? { membersAdded: added.map(Number), membersRemoved: beforeIds.filter((m) => !afterIds.includes(m)).map(Number) } : {}),
+      },
+    }, now);
+    return membersDiffer;
+  });
+  if (membersChanged) await teamChanged(deps, c.brandId);
+  return getScimGroup(deps, c, id, base);
+}
+
+/** What still sends work to the team: routing rules, open conversations, open questions to it as an expert group (empty: none). */
+async function stillInUse(trx: Tx, brandId: number, teamId: number): Promise<string[]> {
+  const why: string[] = [];
+  const brand = await trx.selectFrom('brand').select('settings').where('id', '=', brandId).executeTakeFirst();
+  const routing = (parseObject(brand?.settings).workflow as { routing?: { defaultTeamId?: unknown; rules?: { teamId?: unknown }[] } | null } | undefined)?.routing;
+  if (routing && String(routing.defaultTeamId) === String(teamId)) why.push('it is the default team of the brand\'s routing');
+  const rules = (routing?.rules ?? []).filter((r) => String(r.teamId) === String(teamId)).length;
+  if (rules) why.push(`${rules} routing rule${rules === 1 ? '' : 's'} send${rules === 1 ? 's' : ''} conversations to it`);
+  const open = Number((await trx.selectFrom('conversation').select((eb) => eb.fn.countAll<number>().as('n')).where('brand_id', '=', brandId).where('team_id', '=', teamId).where('status', '!=', 'resolved').executeTakeFirstOrThrow()).n);
+  if (open) why.push(`${open} open conversation${open === 1 ? ' is' : 's are'} in its queue`);
+  const asked = Number((await trx.selectFrom('expert_request').select((eb) => eb.fn.countAll<number>().as('n')).where('brand_id', '=', brandId).where('team_id', '=', teamId).where('status', '=', 'open').executeTakeFirstOrThrow()).n);
+  if (asked) why.push(`${asked} open question${asked === 1 ? ' is' : 's are'} asked of it as an expert group`);
+  return why;
+}
+
+/**
+ * DELETE /Groups/:id. Refused (409) while anything still sends work to the team (no conversation
+ * is routed to nowhere); an admin first changes routing or moves the conversations. Otherwise its
+ * members are removed and the team goes; one that past conversations or questions to experts name
+ * stays, as an admin's empty team (the history and reports keep it), and SCIM sees it no more.
+ */
+export async function deleteScimGroup(deps: GroupDeps, c: ScimClient, id: string, ifMatch?: string): Promise<void> {
+  const now = deps.clock.now();
+  await deps.store.db.transaction().execute(async (trx) => {
+    const t = await loadTeam(trx, c, id);
+    const current = (await membersOf(trx, [t.id])).get(t.id)!;
+    unchangedSince(presentScimGroup(team(t, current), ''), ifMatch);
+    const why = await stillInUse(trx, c.brandId, t.id);
+    if (why.length) throw new ScimError(409, `the team "${t.name}" is still in use: ${why.join('; ')}. Change the routing rules or move its conversations in Parley first, then delete the group again`);
+    await replaceTeamMembers(trx, t.id, []);
+    const history = (await trx.selectFrom('conversation').select('id').where('team_id', '=', t.id).limit(1).executeTakeFirst())
+      ?? (await trx.selectFrom('expert_request').select('id').where('brand_id', '=', c.brandId).where('team_id', '=', t.id).limit(1).executeTakeFirst());
+    const members = current.map((m) => m.id);
+    if (history) {
+      await trx.updateTable('team').set({ scim_token_id: null, scim_external_id: null, scim_updated_at: now }).where('id', '=', t.id).execute();
+      await audit(trx, { brandId: c.brandId, actor: c.actor.name, action: 'team.updated', subjectType: 'team', subjectId: t.id, data: { scim: 'deleted; kept for its past conversations', membersRemoved: members } }, now);
+    } else {
+      await trx.deleteFrom('team').where('id', '=', t.id).execute();
+      await audit(trx, { brandId: c.brandId, actor: c.actor.name, action: 'team.deleted', subjectType: 'team', subjectId: t.id, data: { name: t.name, externalId: t.scim_external_id, membersRemoved: members } }, now);
+    }
+  });
+  await teamChanged(deps, c.brandId);
 }

@@ -24,11 +24,24 @@
  * A sign-in reuses the provider's discovered configuration for 10 minutes (per issuer, client id
  * and sealed secret, in this process); the admins' settings always discover afresh.
  *
+ * Signing out (OpenID Connect RP-Initiated Logout 1.0): a session made by a provider whose
+ * discovery names an `end_session_endpoint`, with "Sign out of <provider> too" on, keeps the sign-in's
+ * ID token sealed with the session (nothing otherwise); at sign-out the desk answers with the
+ * provider's end-session URL (`id_token_hint`, `post_logout_redirect_uri` = the desk's login page,
+ * `client_id`, `state`), and the token goes with the session row.
+ *
+ * On a desk of several brands a sign-in starts only for a provider the browser was just given by
+ * discovery (or the password sign-in's `auth.sso_required`): a signed, 10-minute list of provider
+ * ids in an httpOnly cookie (`providersFoundToken`), or for a signed-in person of the provider's
+ * brand (confirming with a recent sign-in). Anyone else's start by id is refused as an unknown
+ * provider's, so the start no longer tells which identity provider, client id or tenant a brand uses.
+ *
  * The client secret is sealed with the instance SecretBox and never leaves: not in an answer, not
  * in the audit trail. Whether the caller may manage providers (an admin of the brand) and the
  * per-address limits are the caller's.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type * as Jose from 'jose';
 import * as oidc from 'openid-client';
 import { AppError, badRequest, notFound } from '../errors.js';
 import type { SecretBox } from '../lib/secrets.js';
@@ -80,6 +93,8 @@ export interface SsoProviderFields {
   passwordSignIn: PasswordSignIn;
   trustsMfa: boolean;
   enabled: boolean;
+  /** Signing out of Parley signs out at the provider too, when it supports it (`end_session_endpoint`). Default on. */
+  signOutAtProvider?: boolean;
 }
 
 export interface SsoProviderView {
@@ -93,6 +108,7 @@ export interface SsoProviderView {
   passwordSignIn: PasswordSignIn;
   trustsMfa: boolean;
   enabled: boolean;
+  signOutAtProvider: boolean;
   linkedPeople: number;
   createdAt: number;
   updatedAt: number;
@@ -188,7 +204,7 @@ export async function presentProviders(store: Store, brandId: number, id?: numbe
   return rows.map((r) => ({
     id: r.id, label: r.label, issuer: r.issuer, clientId: r.client_id, hasClientSecret: r.client_secret != null,
     allowedDomains: domainsOf(r), autoProvisionRole: (r.auto_provision_role as SsoProvisionRole | null) ?? null,
-    passwordSignIn: r.password_sign_in as PasswordSignIn, trustsMfa: r.trusts_mfa === 1, enabled: r.enabled === 1,
+    passwordSignIn: r.password_sign_in as PasswordSignIn, trustsMfa: r.trusts_mfa === 1, enabled: r.enabled === 1, signOutAtProvider: Number(r.sign_out_at_provider) === 1,
     linkedPeople: Number(r.linked ?? 0), createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
   }));
 }
@@ -207,7 +223,7 @@ export async function createSsoProvider(d: SsoDeps, actor: Actor, fields: SsoPro
     brand_id: actor.brandId, label: f.label, issuer: f.issuer, client_id: f.clientId,
     client_secret: f.clientSecret ? d.secrets.seal(f.clientSecret) : null,
     allowed_domains: JSON.stringify(f.allowedDomains), auto_provision_role: f.autoProvisionRole,
-    password_sign_in: f.passwordSignIn, trusts_mfa: f.trustsMfa ? 1 : 0, enabled: f.enabled ? 1 : 0, created_at: now, updated_at: now,
+    password_sign_in: f.passwordSignIn, trusts_mfa: f.trustsMfa ? 1 : 0, enabled: f.enabled ? 1 : 0, sign_out_at_provider: f.signOutAtProvider === false ? 0 : 1, created_at: now, updated_at: now,
   }).returning('id').executeTakeFirstOrThrow();
   await audit(d.store.db, { brandId: actor.brandId, actor: actor.name, action: 'sso.provider.create', subjectType: 'sso_provider', subjectId: row.id, data: auditable(f) }, now);
   return (await presentProviders(d.store, actor.brandId, row.id))[0]!;
@@ -236,8 +252,11 @@ export async function updateSsoProvider(d: SsoDeps, actor: Actor, id: number, fi
     ...(f.passwordSignIn !== undefined ? { password_sign_in: f.passwordSignIn } : {}),
     ...(f.trustsMfa !== undefined ? { trusts_mfa: f.trustsMfa ? 1 : 0 } : {}),
     ...(f.enabled !== undefined ? { enabled: f.enabled ? 1 : 0 } : {}),
+    ...(f.signOutAtProvider !== undefined ? { sign_out_at_provider: f.signOutAtProvider ? 1 : 0 } : {}),
     updated_at: now,
   }).where('id', '=', row.id).execute();
+  // off: the ID tokens kept for it are not needed any more
+  if (f.signOutAtProvider === false) await d.store.db.updateTable('session').set({ sso_id_token: null }).where('sso_provider_id', '=', row.id).execute();
   await audit(d.store.db, { brandId: actor.brandId, actor: actor.name, action: 'sso.provider.update', subjectType: 'sso_provider', subjectId: row.id, data: auditable(f) }, now);
   return (await presentProviders(d.store, actor.brandId, row.id))[0]!;
 }
@@ -248,19 +267,19 @@ export async function deleteSsoProvider(d: SsoDeps, actor: Actor, id: number, no
   await d.store.db.transaction().execute(async (trx) => {
     await trx.deleteFrom('sso_login').where('provider_id', '=', row.id).execute();
     await trx.deleteFrom('sso_identity').where('provider_id', '=', row.id).execute();
-    await trx.updateTable('session').set({ sso_provider_id: null }).where('sso_provider_id', '=', row.id).execute();
+    await trx.updateTable('session').set({ sso_provider_id: null, sso_id_token: null }).where('sso_provider_id', '=', row.id).execute();
     await trx.deleteFrom('sso_provider').where('id', '=', row.id).execute();
     await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'sso.provider.delete', subjectType: 'sso_provider', subjectId: row.id, data: { label: row.label, issuer: row.issuer } }, now);
   });
 }
 
-/** Fetch a provider's discovery document now: its authorization endpoint, or 400 `sso.discovery_failed`. */
-export async function checkSsoProvider(d: SsoDeps, actor: Actor, id: number): Promise<{ ok: true; authorizationEndpoint: string }> {
+/** Fetch a provider's discovery document now: its authorization endpoint and end-session endpoint (null: it has none), or 400 `sso.discovery_failed`. */
+export async function checkSsoProvider(d: SsoDeps, actor: Actor, id: number): Promise<{ ok: true; authorizationEndpoint: string; endSessionEndpoint: string | null }> {
   const row = await providerOf(d.store, actor.brandId, id);
   const config = await discover(row.issuer, row.client_id, undefined);
   const endpoint = config.serverMetadata().authorization_endpoint;
   if (!endpoint) throw discoveryFailed('the provider names no authorization endpoint');
-  return { ok: true, authorizationEndpoint: endpoint };
+  return { ok: true, authorizationEndpoint: endpoint, endSessionEndpoint: config.serverMetadata().end_session_endpoint ?? null };
 }
 
 /** The enabled providers of every brand, for the sign-in page (label only). */
@@ -276,9 +295,8 @@ export async function publicProviders(store: Store): Promise<{ id: number; label
  * whether single sign-on is there to be found by email (`discovery`, POST /api/auth/sso/discover).
  */
 export async function signInOffer(store: Store): Promise<{ providers: { id: number; label: string }[]; discovery: boolean }> {
-  const brands = await store.db.selectFrom('brand').select('id').limit(2).execute();
   const providers = await publicProviders(store);
-  if (brands.length <= 1) return { providers, discovery: false };
+  if (!(await severalBrands(store))) return { providers, discovery: false };
   return { providers: [], discovery: providers.length > 0 };
 }
 
@@ -387,6 +405,10 @@ export interface FinishedSsoSignIn {
   /** When the sign-in was started (its per-address attempt may be taken back). */
   startedAt: number;
   provisioned: boolean;
+  /** The ID token, sealed, when the session is to sign out at the provider too (see `keepForSignOut`); else null. */
+  sealedIdToken: string | null;
+  /** The provider's session id (the ID token's `sid`), when it gives one: its back-channel logout names it. */
+  sid: string | null;
 }
 
 /** A started sign-in, taken once: unknown, used, expired, or of another browser → `expired`. */
@@ -430,6 +452,8 @@ async function finishTaken(d: SsoDeps, p: FinishSsoSignInProps, login: Selectabl
   const row = await enabledProvider(d.store, login.provider_id);
 
   let claims: Record<string, unknown>;
+  let sealedIdToken: string | null = null;
+  let sid: string | null = null;
   try {
     const config = await discoverCached(d, row, now);
     const callbackUrl = new URL(login.redirect_uri);
@@ -438,6 +462,9 @@ async function finishTaken(d: SsoDeps, p: FinishSsoSignInProps, login: Selectabl
     const idClaims = tokens.claims();
     if (!idClaims) throw new Error('no ID token');
     claims = { ...idClaims };
+    if (typeof idClaims.sid === 'string' && idClaims.sid.length <= 500) sid = idClaims.sid;
+    // kept only to sign out at the provider: when it can, and the admin wants it
+    if (tokens.id_token && row.sign_out_at_provider === 1 && config.serverMetadata().end_session_endpoint) sealedIdToken = d.secrets.seal(tokens.id_token);
     // many providers put the email only in the UserInfo answer (the ID token of a code flow is lean)
     if (claims.email === undefined && tokens.access_token && config.serverMetadata().userinfo_endpoint) {
       const info = await oidc.fetchUserInfo(config, tokens.access_token, idClaims.sub);
@@ -451,7 +478,7 @@ async function finishTaken(d: SsoDeps, p: FinishSsoSignInProps, login: Selectabl
 
   const subject = String(claims.sub);
   const { user, provisioned } = await personFor(d, row, subject, claims, now);
-  return { user, providerId: row.id, trustsMfa: row.trusts_mfa === 1, loginId: login.id, next: login.next_path, startedAt: Number(login.created_at), provisioned };
+  return { user, providerId: row.id, trustsMfa: row.trusts_mfa === 1, loginId: login.id, next: login.next_path, startedAt: Number(login.created_at), provisioned, sealedIdToken, sid };
 }
 
 /** Wrong codes a pending sign-in takes before it is void (the person starts again at the provider). */
@@ -466,9 +493,9 @@ export const ssoSignInExpired = (detail = 'that sign-in is over (too old, alread
  * for this person, bound to the browser by a new token (returned: the `parley_sso` cookie's new
  * value; only its SHA-256 is kept).
  */
-export async function holdForSecondFactor(store: Store, loginId: number, userId: number, now: number): Promise<string> {
+export async function holdForSecondFactor(store: Store, loginId: number, userId: number, now: number, keep: { sealedIdToken: string | null; sid: string | null } = { sealedIdToken: null, sid: null }): Promise<string> {
   const token = randomBytes(32).toString('base64url');
-  await store.db.updateTable('sso_login').set({ pending_user_id: userId, pending_hash: sha256(token), pending_tries: 0, expires_at: now + SSO_LOGIN_TTL_MS })
+  await store.db.updateTable('sso_login').set({ pending_user_id: userId, pending_hash: sha256(token), pending_tries: 0, expires_at: now + SSO_LOGIN_TTL_MS, id_token: keep.sealedIdToken, sid: keep.sid })
     .where('id', '=', loginId).execute();
   return token;
 }
@@ -493,12 +520,14 @@ export async function pendingSsoSignIn(store: Store, browserToken: string | unde
 export async function wrongSsoCode(store: Store, loginId: number): Promise<boolean> {
   await store.db.updateTable('sso_login').set((eb) => ({ pending_tries: eb('pending_tries', '+', 1) })).where('id', '=', loginId).where('pending_done_at', 'is', null).execute();
   const row = await store.db.selectFrom('sso_login').select('pending_tries').where('id', '=', loginId).executeTakeFirst();
-  return !row || Number(row.pending_tries) >= SSO_CODE_TRIES;
+  const isVoid = !row || Number(row.pending_tries) >= SSO_CODE_TRIES;
+  if (isVoid) await store.db.updateTable('sso_login').set({ id_token: null }).where('id', '=', loginId).execute();
+  return isVoid;
 }
 
 /** Take a pending sign-in once its code is right: of two racing right codes, one takes it (false for the other). */
 export async function finishPendingSsoSignIn(store: Store, loginId: number, now: number): Promise<boolean> {
-  const r = await store.db.updateTable('sso_login').set({ pending_done_at: now }).where('id', '=', loginId).where('pending_done_at', 'is', null)
+  const r = await store.db.updateTable('sso_login').set({ pending_done_at: now, id_token: null }).where('id', '=', loginId).where('pending_done_at', 'is', null)
     .where('pending_tries', '<', SSO_CODE_TRIES).where('expires_at', '>', now).executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
@@ -546,4 +575,158 @@ async function personFor(d: SsoDeps, row: ProviderRow, subject: string, claims: 
     await audit(db, { brandId: row.brand_id, actor: `user:${user.id}`, action: 'sso.identity.link', subjectType: 'user', subjectId: user.id, data: { provider: row.id } }, now);
   }
   return { user, provisioned };
+}
+
+/** Keep with the session a single sign-on made what signing out needs: the ID token (already sealed) for the provider's end-session endpoint, the provider's `sid` for its back-channel logout. */
+export async function keepForSignOut(store: Store, sessionId: string, keep: { sealedIdToken: string | null; sid: string | null }): Promise<void> {
+  if (keep.sealedIdToken || keep.sid) await store.db.updateTable('session').set({ sso_id_token: keep.sealedIdToken, sso_sid: keep.sid }).where('id', '=', sessionId).execute();
+}
+
+/**
+ * Where the browser goes to sign out at the provider too (RP-Initiated Logout 1.0), for a session
+ * that is ending: the provider's `end_session_endpoint` with `id_token_hint` (the sign-in's ID
+ * token), `post_logout_redirect_uri`, `client_id` and a fresh `state`; null when the session was
+ * not made by a provider, kept no ID token, the provider is gone, its "Sign out of <provider> too"
+ * is off, or its discovery names no end-session endpoint (or fails: the desk's sign-out never waits
+ * on a provider that is down for longer than its discovery's timeout). Call it before the session
+ * row goes (the token goes with it).
+ */
+export async function providerSignOutUrl(d: SsoDeps, sessionId: string, postLogoutRedirectUri: string, now: number): Promise<string | null> {
+  const session = await d.store.db.selectFrom('session').select(['sso_provider_id', 'sso_id_token']).where('id', '=', sessionId).executeTakeFirst();
+  if (session?.sso_provider_id == null || !session.sso_id_token) return null;
+  const row = await d.store.db.selectFrom('sso_provider').selectAll().where('id', '=', session.sso_provider_id).executeTakeFirst();
+  if (!row || row.sign_out_at_provider !== 1) return null;
+  let idToken: string;
+  let config: oidc.Configuration;
+  try {
+    idToken = d.secrets.open<string>(session.sso_id_token);
+    config = await discoverCached(d, row, now);
+  } catch {
+    return null;
+  }
+  if (!config.serverMetadata().end_session_endpoint) return null;
+  return oidc.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: postLogoutRedirectUri, state: oidc.randomState() }).href;
+}
+
+/** Whether the desk hosts several brands (then the sign-in page lists no provider, and a start needs discovery first). */
+export async function severalBrands(store: Store): Promise<boolean> {
+  return (await store.db.selectFrom('brand').select('id').limit(2).execute()).length > 1;
+}
+
+/** The cookie holding the providers discovery gave this browser (path /api/auth/sso). */
+export const SSO_FOUND_COOKIE = 'parley_sso_found';
+/** How long what discovery gave lets its providers start. */
+export const SSO_FOUND_TTL_MS = SSO_LOGIN_TTL_MS;
+
+const foundMac = (secrets: SecretBox, body: string) => createHmac('sha256', secrets.deriveKey('sso-providers-found')).update(body).digest('base64url');
+
+/** A signed list of the providers discovery (or `auth.sso_required`) gave this browser, good for 10 minutes: `<expires>.<ids>.<mac>`. */
+export function providersFoundToken(secrets: SecretBox, providerIds: number[], now: number): string {
+  const body = `${now + SSO_FOUND_TTL_MS}.${[...new Set(providerIds)].join('-')}`;
+  return `${body}.${foundMac(secrets, body)}`;
+}
+
+/** Whether a token from `providersFoundToken` is good now and names this provider. */
+export function providerWasFound(secrets: SecretBox, token: string | undefined, providerId: number, now: number): boolean {
+  if (!token || token.length > 1000) return false;
+  const at = token.lastIndexOf('.');
+  if (at < 0) return false;
+  const body = token.slice(0, at);
+  const mac = Buffer.from(token.slice(at + 1));
+  const want = Buffer.from(foundMac(secrets, body));
+  if (mac.length !== want.length || !timingSafeEqual(mac, want)) return false;
+  const [expires, ids] = body.split('.');
+  if (!(Number(expires) > now)) return false;
+  return (ids ?? '').split('-').includes(String(providerId));
+}
+
+/**
+ * Whether a browser may start a sign-in with this provider: on a desk of one brand, anyone (its
+ * login page lists its providers); on a desk of several, only a browser discovery gave it to
+ * (`foundToken`), or a signed-in person of its brand (`signedInBrandId`: confirming with a recent
+ * sign-in). Unknown and disabled providers are the start's own refusal.
+ */
+export async function mayStartSignIn(d: SsoDeps, p: { providerId: number; foundToken?: string; signedInBrandId?: number }, now: number): Promise<boolean> {
+  if (!(await severalBrands(d.store))) return true;
+  if (providerWasFound(d.secrets, p.foundToken, p.providerId, now)) return true;
+  if (p.signedInBrandId === undefined) return false;
+  const row = await d.store.db.selectFrom('sso_provider').select('brand_id').where('id', '=', p.providerId).executeTakeFirst();
+  return row?.brand_id === p.signedInBrandId;
+}
+
+/** OpenID Connect Back-Channel Logout 1.0: the event a logout token carries. */
+const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+export const SSO_BACKCHANNEL_PATH = '/api/auth/sso/backchannel-logout';
+/** A logout token that is not one, or not from a provider of this desk: 400 (the provider may log it). */
+export const invalidLogoutToken = (why: string) => new AppError(400, 'sso.invalid_logout_token', `the logout token is not valid: ${why}`);
+/** Providers' key sets by jwks_uri (jose's own cache and cool-down inside each). */
+const keySets = new Map<string, ReturnType<typeof Jose.createRemoteJWKSet>>();
+const keySetOf = (jose: typeof Jose, uri: string) => {
+  let set = keySets.get(uri);
+  if (!set) {
+    if (keySets.size >= 100) keySets.delete(keySets.keys().next().value!);
+    set = jose.createRemoteJWKSet(new URL(uri), { timeoutDuration: 10_000 });
+    keySets.set(uri, set);
+  }
+  return set;
+};
+
+/**
+ * A provider's back-channel logout (OpenID Connect Back-Channel Logout 1.0, 2.6): the logout
+ * token verified against the provider it names (its issuer and our client id as audience, the
+ * signature with the provider's JWKS, iat, jti, the back-channel event, no nonce, a `sid` or a
+ * `sub`), then that provider's Parley sessions end: those of the provider session `sid`, or every
+ * one of the person `sub` is linked to. Throws 400 `sso.invalid_logout_token`. Sessions of other
+ * providers, and password ones, are left alone. The people signed out, for their availability.
+ */
+export async function backChannelLogout(d: SsoDeps, logoutToken: string, now: number): Promise<{ userIds: number[]; sessionsEnded: number }> {
+  // (loaded here: only this verifies a JWT itself; openid-client verifies ID tokens)
+  const jose = await import('jose');
+  let peek: Jose.JWTPayload;
+  try {
+    peek = jose.decodeJwt(logoutToken);
+  } catch {
+    throw invalidLogoutToken('not a JWT');
+  }
+  const iss = typeof peek.iss === 'string' ? peek.iss.replace(/\/+$/, '') : '';
+  const audiences = (Array.isArray(peek.aud) ? peek.aud : [peek.aud]).filter((a): a is string => typeof a === 'string');
+  if (!iss || !audiences.length) throw invalidLogoutToken('no issuer or audience');
+  const rows = await d.store.db.selectFrom('sso_provider').selectAll().where('issuer', '=', iss).where('client_id', 'in', audiences).orderBy('id').execute();
+  if (!rows.length) throw invalidLogoutToken('from no provider of this desk');
+  // (several providers, of one brand or more, may be the same registration at one issuer: each that verifies is signed out)
+  const verified: { row: ProviderRow; claims: Jose.JWTPayload }[] = [];
+  let why = 'its signature or claims do not verify';
+  for (const row of rows) {
+    try {
+      const meta = (await discoverCached(d, row, now)).serverMetadata();
+      if (!meta.jwks_uri) continue;
+      const { payload } = await jose.jwtVerify(logoutToken, keySetOf(jose, meta.jwks_uri), { issuer: meta.issuer, audience: row.client_id, currentDate: new Date(now), maxTokenAge: '10m', clockTolerance: 60, requiredClaims: ['iat', 'jti', 'events'] });
+      verified.push({ row, claims: payload });
+    } catch (err) {
+      why = err instanceof Error ? err.message : String(err);
+    }
+  }
+  if (!verified.length) throw invalidLogoutToken(why);
+  const { claims } = verified[0]!;
+  const events = claims.events as Record<string, unknown> | undefined;
+  if (!events || typeof events !== 'object' || typeof events[BACKCHANNEL_LOGOUT_EVENT] !== 'object' || events[BACKCHANNEL_LOGOUT_EVENT] === null) throw invalidLogoutToken('no back-channel logout event');
+  if (claims.nonce !== undefined) throw invalidLogoutToken('a logout token has no nonce');
+  const sid = typeof claims.sid === 'string' ? claims.sid : undefined;
+  const sub = typeof claims.sub === 'string' ? claims.sub : undefined;
+  if (!sid && !sub) throw invalidLogoutToken('neither sid nor sub');
+
+  const userIds = new Set<number>();
+  let sessionsEnded = 0;
+  for (const { row } of verified) {
+    let q = d.store.db.selectFrom('session').select(['id', 'user_id']).where('sso_provider_id', '=', row.id);
+    if (sid) q = q.where('sso_sid', '=', sid);
+    let ending: { id: string; user_id: number }[] = [];
+    const linked = sub ? await d.store.db.selectFrom('sso_identity').select('user_id').where('provider_id', '=', row.id).where('subject', '=', sub).execute() : undefined;
+    if (!linked || linked.length) ending = await (linked ? q.where('user_id', 'in', linked.map((l) => l.user_id)) : q).execute();
+    if (ending.length) await d.store.db.deleteFrom('session').where('id', 'in', ending.map((e) => e.id)).execute();
+    for (const e of ending) userIds.add(Number(e.user_id));
+    sessionsEnded += ending.length;
+    await audit(d.store.db, { brandId: row.brand_id, actor: `sso:${row.id}`, action: 'sso.backchannel_logout', subjectType: 'sso_provider', subjectId: row.id, data: { ...(sid ? { sid } : {}), ...(sub ? { sub } : {}), sessionsEnded: ending.length } }, now);
+  }
+  return { userIds: [...userIds], sessionsEnded };
 }

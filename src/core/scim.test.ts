@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { nameFrom, paging, parseFilter, parsePatch, parseUserBody, presentScimUser, ScimError, scimErrorBody, SCIM_PATCH_SCHEMA } from './scim.js';
+import {
+  etagMatches, membersAfter, nameFrom, paging, parseFilter, parseGroupBody, parseGroupFilter, parseGroupPatch, parsePatch, parseUserBody, presentScimGroup, presentScimUser, ScimError, scimErrorBody, SCIM_PATCH_SCHEMA,
+} from './scim.js';
 
 const scimTypeOf = (f: () => unknown): string | undefined => {
   try {
@@ -69,5 +71,68 @@ describe('presenting', () => {
     expect(paging({ startIndex: '0', count: '-5' })).toEqual({ startIndex: 1, count: 0 });
     expect(paging({ count: '100000' }).count).toBe(200);
     expect(scimErrorBody(409, 'taken', 'uniqueness')).toEqual({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '409', scimType: 'uniqueness', detail: 'taken' });
+  });
+});
+
+describe('Groups', () => {
+  const ops = (...Operations: unknown[]) => ({ schemas: [SCIM_PATCH_SCHEMA], Operations });
+  it('filters on displayName and externalId only', () => {
+    expect(parseGroupFilter('displayName eq "Tier 2"')).toEqual({ attribute: 'displayName', value: 'Tier 2' });
+    expect(parseGroupFilter('urn:ietf:params:scim:schemas:core:2.0:Group:displayName eq "x"')).toEqual({ attribute: 'displayName', value: 'x' });
+    expect(parseGroupFilter('EXTERNALID eq "00g1"')).toEqual({ attribute: 'externalId', value: '00g1' });
+    for (const f of ['userName eq "x"', 'members eq "1"', 'displayName co "x"', 'urn:ietf:params:scim:schemas:core:2.0:User:displayName eq "x"', 'constructor eq "x"']) expect(scimTypeOf(() => parseGroupFilter(f)), f).toBe('invalidFilter');
+  });
+  it('takes Okta\'s PATCH shapes: add members, remove by members[value eq], replace without a path holding id and displayName', () => {
+    expect(parseGroupPatch(ops({ op: 'add', path: 'members', value: [{ value: '7', display: 'a@b.test' }] }))).toEqual({ members: [{ op: 'add', ids: ['7'] }] });
+    expect(parseGroupPatch(ops({ op: 'remove', path: 'members[value eq "7"]' }))).toEqual({ members: [{ op: 'remove', ids: ['7'] }] });
+    expect(parseGroupPatch(ops({ op: 'replace', value: { id: '12', displayName: 'Renamed' } }))).toEqual({ displayName: 'Renamed', members: [] });
+    expect(parseGroupPatch(ops({ op: 'replace', path: 'members', value: [{ value: '1' }, { value: '2' }] }))).toEqual({ members: [{ op: 'replace', ids: ['1', '2'] }] });
+  });
+  it('takes Entra ID\'s: "Add"/"Remove" with lists, a remove of all members without a value, externalId', () => {
+    expect(parseGroupPatch(ops({ op: 'Add', path: 'members', value: [{ value: '1' }, { value: 2 }] }, { op: 'Remove', path: 'members', value: [{ value: '1' }] }, { op: 'Replace', path: 'externalId', value: 'e1' }))).toEqual({
+      externalId: 'e1', members: [{ op: 'add', ids: ['1', '2'] }, { op: 'remove', ids: ['1'] }],
+    });
+    expect(parseGroupPatch(ops({ op: 'Remove', path: 'members' }))).toEqual({ members: [{ op: 'removeAll' }] });
+    expect(parseGroupPatch(ops({ op: 'remove', path: 'externalId' }))).toEqual({ externalId: null, members: [] });
+  });
+  it('applies membership steps in order, without duplicates', () => {
+    expect(membersAfter(['1', '2'], [{ op: 'add', ids: ['3', '2'] }, { op: 'remove', ids: ['1'] }])).toEqual(['2', '3']);
+    expect(membersAfter(['1'], [{ op: 'removeAll' }, { op: 'add', ids: ['4'] }])).toEqual(['4']);
+    expect(membersAfter(['1'], [{ op: 'replace', ids: ['5', '5', '6'] }])).toEqual(['5', '6']);
+  });
+  it('refuses what is not a Group or a member, and caps members', () => {
+    expect(scimTypeOf(() => parseGroupBody({ members: [] }))).toBe('invalidValue');
+    expect(scimTypeOf(() => parseGroupBody({ displayName: 'x'.repeat(101) }))).toBe('invalidValue');
+    expect(scimTypeOf(() => parseGroupBody({ displayName: 'RTL \u202e' }))).toBe('invalidValue');
+    expect(scimTypeOf(() => parseGroupBody({ displayName: 'A', members: [{ value: 'ana@acme.test' }] }))).toBe('invalidValue');
+    expect(scimTypeOf(() => parseGroupBody({ displayName: 'A', members: Array.from({ length: 1001 }, () => ({ value: '1' })) }))).toBe('tooMany');
+    expect(scimTypeOf(() => parseGroupPatch(ops({ op: 'remove', path: 'displayName' })))).toBe('mutability');
+    expect(scimTypeOf(() => parseGroupPatch(ops({ op: 'add', path: 'members[value eq "1"]', value: [] })))).toBe('invalidPath');
+    expect(scimTypeOf(() => parseGroupPatch(ops({ op: 'remove', path: 'members[value eq "1]' })))).toBe('invalidPath');
+    expect(scimTypeOf(() => parseGroupPatch(ops({ op: 'remove' })))).toBe('noTarget');
+    expect(scimTypeOf(() => parseGroupPatch(ops({ op: 'add', path: 'a b', value: 1 })))).toBe('invalidPath');
+    // a PUT without members keeps them; with them, replaces; externalId missing is cleared
+    expect(parseGroupBody({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], id: '3', displayName: ' Care ' })).toEqual({ displayName: 'Care', externalId: null, members: [] });
+    expect(parseGroupBody({ displayName: 'Care', members: [] })).toEqual({ displayName: 'Care', externalId: null, members: [{ op: 'replace', ids: [] }] });
+  });
+});
+
+describe('versions', () => {
+  const group = (name: string) => presentScimGroup({ id: 3, name, externalId: null, members: [{ id: 7, name: 'Ana' }], created: 0, lastModified: 0 }, 'https://a.test/scim/v2');
+  it('are weak ETags of what is presented, the same from any host, different after any change', () => {
+    const v = group('Care').meta.version;
+    expect(v).toMatch(/^W\/"[0-9a-f]{16}"$/);
+    expect(presentScimGroup({ id: 3, name: 'Care', externalId: null, members: [{ id: 7, name: 'Ana' }], created: 0, lastModified: 0 }, 'https://b.test/scim/v2').meta.version).toBe(v);
+    expect(group('Care 2').meta.version).not.toBe(v);
+    const u = presentScimUser({ id: 7, email: 'a@b.test', name: 'Ana', disabled: false, externalId: null, givenName: null, familyName: null, created: 0, lastModified: 0 }, '');
+    expect(presentScimUser({ id: 7, email: 'a@b.test', name: 'Ana', disabled: true, externalId: null, givenName: null, familyName: null, created: 0, lastModified: 0 }, '').meta.version).not.toBe(u.meta.version);
+  });
+  it('match If-Match and If-None-Match: *, a list, weak or not', () => {
+    expect(etagMatches('*', 'W/"ab"')).toBe(true);
+    expect(etagMatches('W/"ab"', 'W/"ab"')).toBe(true);
+    expect(etagMatches('"ab"', 'W/"ab"')).toBe(true);
+    expect(etagMatches('"x", W/"ab"', 'W/"ab"')).toBe(true);
+    expect(etagMatches('W/"ac"', 'W/"ab"')).toBe(false);
+    expect(etagMatches(undefined, 'W/"ab"')).toBe(false);
   });
 });

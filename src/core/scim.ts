@@ -10,6 +10,15 @@
  * Attributes Parley does not keep (title, phoneNumbers, the enterprise extension, a provider's
  * own…) are accepted and ignored, so a provider mapping more than Parley needs still provisions;
  * a path that is not an attribute path at all is refused (400 invalidPath).
+ *
+ * Groups (a brand's teams): a full Group (POST, PUT) and PatchOps on `members`, `displayName` and
+ * `externalId` as Okta and Entra ID write them (Okta's replace without a path whose value holds
+ * `id` and `displayName`; Entra ID's "Add"/"Remove" with a list of members, or a remove with the
+ * path `members[value eq "id"]`); what comes out is a `ScimGroupChange`, a list of membership
+ * steps applied in order by ../commands/scim.ts.
+ *
+ * Versions (RFC 7644 §3.14): a resource's `meta.version` is a weak ETag of what is presented, so
+ * it changes whenever anything shown changes, whoever changed it.
  */
 
 export const SCIM_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -17,6 +26,7 @@ export const SCIM_LIST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListRespo
 export const SCIM_PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 export const SCIM_ENTERPRISE_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+export const SCIM_GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 
 /** RFC 7644 §3.12's scimType values Parley answers with. */
 export type ScimType = 'invalidFilter' | 'invalidSyntax' | 'invalidPath' | 'invalidValue' | 'uniqueness' | 'mutability' | 'noTarget' | 'tooMany';
@@ -33,7 +43,7 @@ export class ScimError extends Error {
 export const scimErrorBody = (status: number, detail: string, scimType?: string) => ({ schemas: [SCIM_ERROR_SCHEMA], status: String(status), ...(scimType ? { scimType } : {}), detail });
 
 /** The limits of what a provider may write (a person's limits in ../commands/setup.ts; an id of a provider fits 256). */
-export const SCIM_MAX = { email: 320, name: 200, externalId: 256, operations: 100, filter: 1000 } as const;
+export const SCIM_MAX = { email: 320, name: 200, externalId: 256, operations: 100, filter: 1000, groupName: 100, members: 1000 } as const;
 
 /** What a SCIM request asks to change of a person; `undefined` = unchanged, `null` = cleared. */
 export interface ScimUserChange {
@@ -55,16 +65,15 @@ export interface ScimFilter {
   value: string;
 }
 
-/**
- * The filter of GET /Users. Only equality on userName (case-insensitive, as RFC 7643 defines it)
- * and on externalId, what Okta and Entra ID send to find a person; anything else is a 400
- * invalidFilter rather than a wrong answer.
- */
-export function parseFilter(filter: string): ScimFilter {
+/** An `eq` filter on one of `attributes` (lower-cased name → the name), or 400 invalidFilter. */
+function eqFilter<A extends string>(filter: string, schema: string, attributes: Record<string, A>): { attribute: A; value: string } {
+  const names = Object.values(attributes).map((a) => `${a} eq`).join(' and ');
   if (filter.length > SCIM_MAX.filter) throw new ScimError(400, `a filter has at most ${SCIM_MAX.filter} characters`, 'invalidFilter');
   const m = /^\s*([A-Za-z][\w.:-]*)\s+([A-Za-z]{2})\s+("(?:[^"\\]|\\.)*")\s*$/s.exec(filter);
-  if (!m) throw new ScimError(400, 'the filter is not of the form attribute eq "value" (only userName eq and externalId eq are supported)', 'invalidFilter');
-  const attr = m[1]!.replace(/^urn:ietf:params:scim:schemas:core:2\.0:User:/i, '').toLowerCase();
+  if (!m) throw new ScimError(400, `the filter is not of the form attribute eq "value" (only ${names} are supported)`, 'invalidFilter');
+  const prefix = `${schema.toLowerCase()}:`;
+  const raw = m[1]!.toLowerCase();
+  const attr = raw.startsWith(prefix) ? raw.slice(prefix.length) : raw;
   if (m[2]!.toLowerCase() !== 'eq') throw new ScimError(400, `only the eq operator is supported, not ${m[2]}`, 'invalidFilter');
   let value: unknown;
   try {
@@ -73,9 +82,29 @@ export function parseFilter(filter: string): ScimFilter {
     throw new ScimError(400, 'the filter\'s value is not a valid quoted string', 'invalidFilter');
   }
   if (typeof value !== 'string') throw new ScimError(400, 'the filter\'s value is not a string', 'invalidFilter');
-  if (attr === 'username') return { attribute: 'userName', value };
-  if (attr === 'externalid') return { attribute: 'externalId', value };
-  throw new ScimError(400, `filtering on ${m[1]!.slice(0, 80)} is not supported (only userName eq and externalId eq)`, 'invalidFilter');
+  const attribute = Object.hasOwn(attributes, attr) ? attributes[attr] : undefined;
+  if (attribute === undefined) throw new ScimError(400, `filtering on ${m[1]!.slice(0, 80)} is not supported (only ${names})`, 'invalidFilter');
+  return { attribute, value };
+}
+
+/**
+ * The filter of GET /Users. Only equality on userName (case-insensitive, as RFC 7643 defines it)
+ * and on externalId, what Okta and Entra ID send to find a person; anything else is a 400
+ * invalidFilter rather than a wrong answer.
+ */
+export function parseFilter(filter: string): ScimFilter {
+  return eqFilter(filter, SCIM_USER_SCHEMA, { username: 'userName', externalid: 'externalId' });
+}
+
+/** `displayName eq "…"` (case-insensitive, as a team's name is) or `externalId eq "…"`. */
+export interface ScimGroupFilter {
+  attribute: 'displayName' | 'externalId';
+  value: string;
+}
+
+/** The filter of GET /Groups: equality on displayName or externalId (what Okta and Entra ID send to find a group). */
+export function parseGroupFilter(filter: string): ScimGroupFilter {
+  return eqFilter(filter, SCIM_GROUP_SCHEMA, { displayname: 'displayName', externalid: 'externalId' });
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -208,8 +237,8 @@ export function parseUserBody(body: unknown): ScimUserChange & { userName: strin
   return { formatted: null, displayName: null, givenName: null, familyName: null, externalId: null, ...change, userName: change.userName };
 }
 
-/** A PatchOp body: its operations applied in order to one change (the request is atomic). */
-export function parsePatch(body: unknown): ScimUserChange {
+/** A PatchOp body's operations, checked for shape: the kind lower-cased (Entra ID writes "Replace"). */
+function patchOps(body: unknown): { kind: 'add' | 'replace' | 'remove'; path: string | undefined; value: unknown; hasValue: boolean }[] {
   if (!isObject(body)) throw new ScimError(400, 'the body must be a PatchOp object', 'invalidSyntax');
   if (body.schemas !== undefined && !(Array.isArray(body.schemas) && body.schemas.includes(SCIM_PATCH_SCHEMA))) {
     throw new ScimError(400, `schemas must include ${SCIM_PATCH_SCHEMA}`, 'invalidSyntax');
@@ -217,21 +246,27 @@ export function parsePatch(body: unknown): ScimUserChange {
   const ops = body.Operations ?? body.operations;
   if (!Array.isArray(ops) || ops.length === 0) throw new ScimError(400, 'Operations must be an array of one or more operations', 'invalidSyntax');
   if (ops.length > SCIM_MAX.operations) throw new ScimError(400, `at most ${SCIM_MAX.operations} operations in one request`, 'tooMany');
-  const change: ScimUserChange = {};
-  for (const op of ops) {
+  return ops.map((op) => {
     if (!isObject(op)) throw new ScimError(400, 'each operation is an object with op, path and value', 'invalidSyntax');
     const kind = typeof op.op === 'string' ? op.op.toLowerCase() : '';
     if (kind !== 'add' && kind !== 'replace' && kind !== 'remove') throw new ScimError(400, 'op must be add, replace or remove', 'invalidSyntax');
     if (op.path !== undefined && (typeof op.path !== 'string' || op.path.length > 300)) throw new ScimError(400, 'path must be a string of at most 300 characters', 'invalidPath');
-    const path = op.path as string | undefined;
+    return { kind, path: op.path as string | undefined, value: op.value, hasValue: 'value' in op };
+  });
+}
+
+/** A PatchOp body: its operations applied in order to one change (the request is atomic). */
+export function parsePatch(body: unknown): ScimUserChange {
+  const change: ScimUserChange = {};
+  for (const { kind, path, value, hasValue } of patchOps(body)) {
     if (kind === 'remove') {
       if (!path) throw new ScimError(400, 'a remove needs a path', 'noTarget');
       setPath(change, path, undefined, true);
       continue;
     }
-    if (!('value' in op)) throw new ScimError(400, `an ${kind} needs a value`, 'invalidValue');
-    if (path) setPath(change, path, op.value, false);
-    else if (isObject(op.value)) setAll(change, op.value);
+    if (!hasValue) throw new ScimError(400, `an ${kind} needs a value`, 'invalidValue');
+    if (path) setPath(change, path, value, false);
+    else if (isObject(value)) setAll(change, value);
     else throw new ScimError(400, `an ${kind} without a path needs an object of attributes as its value`, 'invalidValue');
   }
   return change;
@@ -255,9 +290,9 @@ export interface ScimPerson {
   lastModified: number;
 }
 
-/** A person as a SCIM User resource; `base` is the service's URL (…/scim/v2). */
+/** A person as a SCIM User resource (with its version); `base` is the service's URL (…/scim/v2). */
 export function presentScimUser(p: ScimPerson, base: string) {
-  return {
+  return withVersion({
     schemas: [SCIM_USER_SCHEMA],
     id: String(p.id),
     ...(p.externalId != null ? { externalId: p.externalId } : {}),
@@ -267,7 +302,7 @@ export function presentScimUser(p: ScimPerson, base: string) {
     active: !p.disabled,
     emails: [{ value: p.email, type: 'work', primary: true }],
     meta: { resourceType: 'User', created: new Date(p.created).toISOString(), lastModified: new Date(p.lastModified).toISOString(), location: `${base}/Users/${p.id}` },
-  };
+  });
 }
 
 /** RFC 7644 §3.4.2.4 paging: startIndex from 1 (less is 1), count from 0 (capped at `max`). */
@@ -279,4 +314,171 @@ export function paging(q: { startIndex?: unknown; count?: unknown }, max = 200):
     return Math.trunc(n);
   };
   return { startIndex: Math.min(1_000_000_000, Math.max(1, int(q.startIndex, 1))), count: Math.min(max, Math.max(0, int(q.count, 100))) };
+}
+
+// -- groups
+
+/** One step of a group's membership, applied in order: members added, removed, all removed, or replaced. */
+export type ScimMembersStep = { op: 'add' | 'remove' | 'replace'; ids: string[] } | { op: 'removeAll' };
+
+/** What a SCIM request asks to change of a group; `undefined` = unchanged. */
+export interface ScimGroupChange {
+  displayName?: string;
+  externalId?: string | null;
+  members: ScimMembersStep[];
+}
+
+/** The User ids of a `members` value (a list of `{value}`, or one): strings of digits, at most SCIM_MAX.members in a request. */
+function memberIds(v: unknown, seen: { n: number }): string[] {
+  const items = Array.isArray(v) ? v : v === null || v === undefined ? [] : [v];
+  seen.n += items.length;
+  if (seen.n > SCIM_MAX.members) throw new ScimError(400, `at most ${SCIM_MAX.members} members in one request`, 'tooMany');
+  return items.map((m) => {
+    const id = isObject(m) ? m.value : undefined;
+    const s = typeof id === 'number' && Number.isSafeInteger(id) ? String(id) : id;
+    if (typeof s !== 'string' || !/^\d{1,15}$/.test(s.trim())) throw new ScimError(400, 'each member is {"value": "<the id of a User of this brand>"}', 'invalidValue');
+    return s.trim();
+  });
+}
+
+const groupName = (v: unknown) => text(v, 'displayName', SCIM_MAX.groupName, false)!;
+
+/** Set one attribute of a group (a path, or a key of a value without path). */
+function setGroupPath(change: ScimGroupChange, kind: 'add' | 'replace' | 'remove', rawPath: string, value: unknown, seen: { n: number }): void {
+  const path = rawPath.trim().replace(/^urn:ietf:params:scim:schemas:core:2\.0:Group:/i, '');
+  const p = path.toLowerCase();
+  if (p === 'members') {
+    if (kind === 'remove') change.members.push(value === undefined || value === null ? { op: 'removeAll' } : { op: 'remove', ids: memberIds(value, seen) });
+    else change.members.push({ op: kind, ids: memberIds(value, seen) });
+    return;
+  }
+  const one = /^members\[\s*value\s+eq\s+("(?:[^"\\]|\\.)*")\s*\]$/i.exec(path);
+  if (one) {
+    if (kind !== 'remove') throw new ScimError(400, 'members[value eq "…"] is a path to remove a member; add members with the path members', 'invalidPath');
+    let id: unknown;
+    try {
+      id = JSON.parse(one[1]!);
+    } catch {
+      throw new ScimError(400, 'the member\'s id is not a valid quoted string', 'invalidPath');
+    }
+    change.members.push({ op: 'remove', ids: memberIds([{ value: id }], seen) });
+    return;
+  }
+  switch (p) {
+    case 'displayname':
+      if (kind === 'remove') throw new ScimError(400, 'displayName cannot be removed', 'mutability');
+      change.displayName = groupName(value);
+      return;
+    case 'externalid':
+      change.externalId = kind === 'remove' ? null : text(value, 'externalId', SCIM_MAX.externalId, true);
+      return;
+    case 'id': case 'schemas': case 'meta':
+      return; // Okta's replace sends the group's id back; it names the resource already addressed
+  }
+  if (/^[A-Za-z][\w$-]*$/.test(path) || /^urn:[\w.:-]+$/i.test(path)) return; // an attribute of the provider's own
+  throw new ScimError(400, `not an attribute path of a Group: ${JSON.stringify(path.slice(0, 80))}`, 'invalidPath');
+}
+
+/**
+ * A full Group (POST, PUT): displayName is required; `members` replaces the members when given
+ * (a PUT without it, as a rename only, keeps them: a care desk does not lose a team to an
+ * omission); externalId missing is cleared.
+ */
+export function parseGroupBody(body: unknown): ScimGroupChange & { displayName: string } {
+  if (!isObject(body)) throw new ScimError(400, 'the body must be a SCIM Group object', 'invalidSyntax');
+  const change: ScimGroupChange = { members: [] };
+  const seen = { n: 0 };
+  for (const [k, v] of Object.entries(body)) setGroupPath(change, 'replace', k, v, seen);
+  if (change.displayName === undefined) throw new ScimError(400, 'displayName is required', 'invalidValue');
+  return { externalId: null, ...change, displayName: change.displayName };
+}
+
+/** A PatchOp body on a Group: its operations in order, as one change (the request is atomic). */
+export function parseGroupPatch(body: unknown): ScimGroupChange {
+  const change: ScimGroupChange = { members: [] };
+  const seen = { n: 0 };
+  for (const { kind, path, value, hasValue } of patchOps(body)) {
+    if (kind === 'remove') {
+      if (!path) throw new ScimError(400, 'a remove needs a path', 'noTarget');
+      setGroupPath(change, 'remove', path, value, seen);
+      continue;
+    }
+    if (!hasValue) throw new ScimError(400, `an ${kind} needs a value`, 'invalidValue');
+    if (path) setGroupPath(change, kind, path, value, seen);
+    else if (isObject(value)) for (const [k, v] of Object.entries(value)) setGroupPath(change, kind, k, v, seen);
+    else throw new ScimError(400, `an ${kind} without a path needs an object of attributes as its value`, 'invalidValue');
+  }
+  return change;
+}
+
+/** The member ids after `steps`, from `before` (order kept, no duplicates). */
+export function membersAfter(before: readonly string[], steps: readonly ScimMembersStep[]): string[] {
+  let ids = [...new Set(before)];
+  for (const s of steps) {
+    if (s.op === 'removeAll') ids = [];
+    else if (s.op === 'replace') ids = [...new Set(s.ids)];
+    else if (s.op === 'add') ids = [...new Set([...ids, ...s.ids])];
+    else {
+      const gone = new Set(s.ids);
+      ids = ids.filter((id) => !gone.has(id));
+    }
+  }
+  return ids;
+}
+
+/** What is presented of a team. */
+export interface ScimTeam {
+  id: number;
+  name: string;
+  externalId: string | null;
+  members: { id: number; name: string }[];
+  created: number;
+  lastModified: number;
+}
+
+/** A team as a SCIM Group resource (with its version); `base` is the service's URL. */
+export function presentScimGroup(t: ScimTeam, base: string) {
+  return withVersion({
+    schemas: [SCIM_GROUP_SCHEMA],
+    id: String(t.id),
+    ...(t.externalId != null ? { externalId: t.externalId } : {}),
+    displayName: t.name,
+    members: t.members.map((m) => ({ value: String(m.id), display: m.name, type: 'User', $ref: `${base}/Users/${m.id}` })),
+    meta: { resourceType: 'Group', created: new Date(t.created).toISOString(), lastModified: new Date(t.lastModified).toISOString(), location: `${base}/Groups/${t.id}` },
+  });
+}
+
+// -- versions (ETags)
+
+/** Two FNV-1a lanes over the text: 64 bits, enough to tell one state of a resource from the next. */
+function fingerprint(s: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * The resource with `meta.version`: a weak ETag of everything else it presents but its URLs
+ * (`location`, `$ref`), so a version does not depend on the host name the request came by.
+ */
+export function withVersion<R extends { meta: Record<string, unknown> }>(r: R): R & { meta: R['meta'] & { version: string } } {
+  const { version: _old, ...meta } = r.meta;
+  const seen = JSON.stringify({ ...r, meta }, (k, v) => (k === 'location' || k === '$ref' ? undefined : v));
+  return { ...r, meta: { ...meta, version: `W/"${fingerprint(seen)}"` } } as R & { meta: R['meta'] & { version: string } };
+}
+
+/**
+ * Whether an If-Match or If-None-Match header names this version: `*`, or one of its
+ * comma-separated tags, compared weakly (W/ or not: SCIM's versions are weak).
+ */
+export function etagMatches(header: string | undefined, version: string): boolean {
+  if (header === undefined) return false;
+  const bare = (t: string) => t.trim().replace(/^W\//i, '');
+  if (header.trim() === '*') return true;
+  return header.slice(0, 2000).split(',').some((t) => bare(t) === bare(version));
 }

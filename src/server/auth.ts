@@ -35,7 +35,8 @@ export interface AuthContext {
   csrfToken?: string;
   /**
    * The session was signed in with a single sign-on provider that the brand's admin states
-   * enforces MFA (and is still enabled): it satisfies the brand's two-factor policy.
+   * enforces MFA (and is still enabled), or with a user-verified passkey (routes/passkeys.ts):
+   * it satisfies the brand's two-factor policy.
    */
   mfaBySso?: boolean;
 }
@@ -58,12 +59,12 @@ declare module 'fastify' {
 export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const token = (bytes = 32) => randomBytes(bytes).toString('base64url');
 
-export async function createSession(store: Store, user: User, now: number, meta: { ip?: string; userAgent?: string; ssoProviderId?: number }) {
+export async function createSession(store: Store, user: User, now: number, meta: { ip?: string; userAgent?: string; ssoProviderId?: number; passkeyId?: number }) {
   const raw = token();
   const csrf = token(24);
   await store.db
     .insertInto('session')
-    .values({ id: sha256(raw), user_id: user.id, csrf_token: csrf, created_at: now, expires_at: now + SESSION_TTL_MS, last_seen_at: now, ip: meta.ip ?? null, user_agent: meta.userAgent?.slice(0, 300) ?? null, sso_provider_id: meta.ssoProviderId ?? null })
+    .values({ id: sha256(raw), user_id: user.id, csrf_token: csrf, created_at: now, expires_at: now + SESSION_TTL_MS, last_seen_at: now, ip: meta.ip ?? null, user_agent: meta.userAgent?.slice(0, 300) ?? null, sso_provider_id: meta.ssoProviderId ?? null, passkey_id: meta.passkeyId ?? null })
     .execute();
   return { cookie: raw, csrfToken: csrf };
 }
@@ -123,11 +124,11 @@ export async function authenticate(store: Store, req: FastifyRequest, now: numbe
     .innerJoin('app_user', 'app_user.id', 'session.user_id')
     .selectAll('app_user')
     .leftJoin('sso_provider', 'sso_provider.id', 'session.sso_provider_id')
-    .select(['session.csrf_token', 'session.expires_at', 'session.last_seen_at as session_seen', 'session.created_at as session_created', 'sso_provider.trusts_mfa as sso_trusts_mfa', 'sso_provider.enabled as sso_enabled'])
+    .select(['session.csrf_token', 'session.expires_at', 'session.last_seen_at as session_seen', 'session.created_at as session_created', 'session.passkey_id as session_passkey', 'sso_provider.trusts_mfa as sso_trusts_mfa', 'sso_provider.enabled as sso_enabled'])
     .where('session.id', '=', sid)
     .executeTakeFirst();
   if (!row || sessionRunOut({ expires_at: row.expires_at, created_at: row.session_created }, now) || row.disabled_at) throw new AppError(401, 'auth.session_expired', 'your session has ended; sign in again');
-  const { csrf_token, expires_at: _e, session_seen, session_created: _c, sso_trusts_mfa, sso_enabled, ...user } = row;
+  const { csrf_token, expires_at: _e, session_seen, session_created: _c, session_passkey, sso_trusts_mfa, sso_enabled, ...user } = row;
   if (UNSAFE.has(req.method)) {
     const sent = req.headers['x-csrf-token'];
     const ok = typeof sent === 'string' && sent.length === csrf_token.length && timingSafeEqual(Buffer.from(sent), Buffer.from(csrf_token));
@@ -137,7 +138,7 @@ export async function authenticate(store: Store, req: FastifyRequest, now: numbe
     await store.db.updateTable('session').set({ last_seen_at: now, expires_at: Math.min(now + SESSION_TTL_MS, Number(row.session_created) + SESSION_MAX_AGE_MS) }).where('id', '=', sid).execute();
     await store.db.updateTable('app_user').set({ last_seen_at: now }).where('id', '=', user.id).execute();
   }
-  return { user, actor: actorFor(user, 'session'), via: 'session', sessionId: sid, csrfToken: csrf_token, mfaBySso: ssoSatisfiesTwoFactor({ trusts_mfa: sso_trusts_mfa, enabled: sso_enabled }) };
+  return { user, actor: actorFor(user, 'session'), via: 'session', sessionId: sid, csrfToken: csrf_token, mfaBySso: ssoSatisfiesTwoFactor({ trusts_mfa: sso_trusts_mfa, enabled: sso_enabled }) || session_passkey != null };
 }
 
 /**

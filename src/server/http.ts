@@ -26,6 +26,7 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { webchatRoutes } from './routes/webchat.js';
 import { authRoutes } from './routes/auth.js';
 import { ssoRoutes } from './routes/sso.js';
+import { passkeyRoutes } from './routes/passkeys.js';
 import { scimRoutes } from './routes/scim.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { eventRoutes } from './routes/events.js';
@@ -178,6 +179,7 @@ export async function buildServer(services: Services, extraRoutes: RouteModule[]
   const signIns = new LoginGuard(services.store, services.secrets.deriveKey);
   authRoutes(app, signIns);
   ssoRoutes(app, signIns);
+  passkeyRoutes(app, signIns);
   scimRoutes(app);
   conversationRoutes(app);
   ingestRoutes(app);

@@ -28,6 +28,12 @@ export interface TeamTable {
   /** JSON; `expertTargetMin`: as an expert group, its own answer target (else the brand's). */
   settings: Json;
   created_at: number;
+  /** The SCIM token that provisions the team as a group (null: an admin's team, which SCIM leaves alone). */
+  scim_token_id: number | null;
+  /** The identity provider's own id of the group (SCIM externalId). */
+  scim_external_id: string | null;
+  /** When SCIM last changed the team (the group's meta.lastModified). */
+  scim_updated_at: number | null;
 }
 
 export interface UserTable {
@@ -75,6 +81,12 @@ export interface SessionTable {
   user_agent: string | null;
   /** The single sign-on provider the session was signed in with; null: a password (migration 20261206T0700_sso). */
   sso_provider_id: number | null;
+  /** The passkey the session was signed in with, user verified; null: another way (migration 20261206T1300_passkeys). */
+  passkey_id: number | null;
+  /** The ID token of the single sign-on that made it, sealed: the provider's `id_token_hint` at sign-out (migration 20261206T1320_sso_logout). */
+  sso_id_token: Generated<string | null>;
+  /** The provider's session id (the ID token's `sid`), for its back-channel logout (migration 20261206T1320_sso_logout). */
+  sso_sid: Generated<string | null>;
 }
 
 export interface ApiTokenTable {
@@ -111,6 +123,8 @@ export interface SsoProviderTable {
   enabled: number;
   created_at: number;
   updated_at: number;
+  /** 1: signing out of Parley signs out at the provider too, when it names an end_session_endpoint (migration 20261206T1320_sso_logout). */
+  sign_out_at_provider: Generated<number>;
 }
 
 /** A brand's SCIM 2.0 bearer token (migration 20261206T0900_scim): only its SHA-256 is kept. */
@@ -164,6 +178,39 @@ export interface SignInKnownTable {
   at: number;
 }
 
+/** A registered passkey (WebAuthn discoverable credential) of a person. */
+export interface PasskeyTable {
+  id: Id;
+  brand_id: number;
+  user_id: number;
+  /** The authenticator's credential id, base64url. */
+  credential_id: string;
+  /** The COSE public key, base64url. */
+  public_key: string;
+  /** The signature counter last seen (0: the authenticator keeps none). */
+  sign_count: number;
+  /** JSON array of the transports the authenticator said it has. */
+  transports: string;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** A passkey ceremony begun: taken once (deleted), before `expires_at`. */
+export interface PasskeyChallengeTable {
+  id: Id;
+  /** sha256 (hex) of the challenge. */
+  challenge_hash: string;
+  purpose: 'register' | 'sign_in';
+  /** Registration: the person and the session (sha256 id) that asked. */
+  user_id: number | null;
+  session_id: string | null;
+  /** Sign-in: sha256 (hex) of the cookie that binds it to the browser that asked. */
+  browser_hash: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
 /** A started single sign-on: taken once, within 10 minutes. */
 export interface SsoLoginTable {
   id: Id;
@@ -187,6 +234,10 @@ export interface SsoLoginTable {
   pending_tries: Generated<number>;
   /** When a right code finished it (single use). */
   pending_done_at: number | null;
+  /** The provider's ID token, sealed, while the sign-in waits for the second factor (migration 20261206T1320_sso_logout). */
+  id_token: Generated<string | null>;
+  /** The ID token's `sid` while the sign-in waits for the second factor (migration 20261206T1320_sso_logout). */
+  sid: Generated<string | null>;
 }
 
 /** A one-time password reset link an admin issued (migration 20261206T0400_password_reset). */
@@ -668,6 +719,54 @@ export interface KvTable {
   updated_at: number;
 }
 
+/** An outbound webhook URL of a brand (migration 20261206T1340_webhooks, docs/webhooks.md). */
+export interface WebhookEndpointTable {
+  id: Id;
+  brand_id: number;
+  url: string;
+  description: string;
+  /** JSON array of event types. */
+  events: string;
+  enabled: number;
+  disabled_reason: string | null;
+  /** The `whsec_` signing secret, sealed with the instance secret (SecretBox). */
+  secret_sealed: string;
+  failing_since: number | null;
+  created_by: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One event for one endpoint; `message_id` is the `webhook-id` header, the same on every attempt. */
+export interface WebhookDeliveryTable {
+  id: Id;
+  brand_id: number;
+  endpoint_id: number;
+  event_key: string;
+  message_id: string;
+  event_type: string;
+  payload: string;
+  /** pending | delivering | delivered | failed */
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  locked_until: number | null;
+  locked_by: string | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  delivered_at: number | null;
+}
+
+/** How far the webhook sweep has read one durable source. */
+export interface WebhookCursorTable {
+  source: string;
+  last_id: number;
+  settled_id: number;
+  settled_at: number;
+}
+
 export interface DB {
   brand: BrandTable;
   team: TeamTable;
@@ -681,6 +780,8 @@ export interface DB {
   sso_login: SsoLoginTable;
   sign_in_attempt: SignInAttemptTable;
   sign_in_known: SignInKnownTable;
+  passkey: PasskeyTable;
+  passkey_challenge: PasskeyChallengeTable;
   scim_token: ScimTokenTable;
   scim_user: ScimUserTable;
   channel_account: ChannelAccountTable;
@@ -711,6 +812,9 @@ export interface DB {
   fact_rollup: FactRollupTable;
   viewing_span: ViewingSpanTable;
   webchat_visitor: WebchatVisitorTable;
+  webhook_endpoint: WebhookEndpointTable;
+  webhook_delivery: WebhookDeliveryTable;
+  webhook_cursor: WebhookCursorTable;
 }
 
 export type Brand = Selectable<BrandTable>;

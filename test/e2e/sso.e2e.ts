@@ -13,6 +13,9 @@
  * no serious problem on the settings and sign-in pages. On a desk of several brands no provider is
  * listed: "Sign in with single sign-on" asks the work email, goes straight on to the one provider
  * that takes it, offers the choice when several do, and says so (on the field) when none does.
+ * Signing out after a provider's sign-in signs out at the provider too (OpenID Connect
+ * RP-Initiated Logout: its end-session page), which sends the browser back to the sign-in page;
+ * Settings shows the post-logout redirect URI to register, and "Sign out of <provider> too".
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
@@ -34,7 +37,7 @@ let op: TestOidcProvider;
 const browserDesk = deskInBrowser((d) => (desk = d));
 // (after the desk's: the provider needs its callback URL)
 beforeAll(async () => {
-  op = await startOidcProvider({ redirectUris: [`${desk.url}/api/auth/sso/callback`] });
+  op = await startOidcProvider({ redirectUris: [`${desk.url}/api/auth/sso/callback`], postLogoutRedirectUris: [`${desk.url}/login`] });
 });
 afterAll(async () => {
   await op?.close();
@@ -94,6 +97,9 @@ describe('single sign-on', () => {
     const callback = admin.getByLabel(/^Callback URL/);
     expect(await callback.inputValue()).toBe(`${desk.url}/api/auth/sso/callback`);
     await admin.getByRole('button', { name: 'Copy the callback URL' }).waitFor();
+    // and the post-logout redirect URI, for signing out at the provider too
+    expect(await admin.getByLabel(/^Post-logout redirect URI/).inputValue()).toBe(`${desk.url}/login`);
+    expect(await admin.getByLabel(/^Back-channel logout URI/).inputValue()).toBe(`${desk.url}/api/auth/sso/backchannel-logout`);
     await expectNoSerious(admin, 'Settings → Single sign-on, empty');
 
     await admin.getByRole('button', { name: 'Add…' }).click();
@@ -129,6 +135,7 @@ describe('single sign-on', () => {
     expect(await edit.getByLabel('Client secret').inputValue()).toBe('');
     expect(await edit.getByLabel('Client secret').getAttribute('placeholder')).toBe('kept');
     expect(await edit.getByLabel('Allowed email domains').inputValue()).toBe('acme.test, example.org');
+    expect(await edit.getByLabel(`Sign out of ${LABEL} too`).isChecked()).toBe(true);
     await expectNoSerious(admin, 'Settings → Single sign-on, editing');
     await screenshot(admin, 'sso-settings-editing', true);
     await edit.getByRole('button', { name: 'Cancel' }).click();
@@ -170,6 +177,38 @@ describe('single sign-on', () => {
     await p.getByRole('button', { name: 'Sign in', exact: true }).click();
     await p.getByText('Wrong email or password.').waitFor();
     expect(await alert.count()).toBe(0);
+  });
+
+  it('signs out at the provider too, which sends the browser back to the sign-in page', async () => {
+    const p = (await open()).page;
+    await p.goto(`${desk.url}/login`);
+    op.signInAs({ sub: 'ana-at-acme-id', email: 'ana@acme.test', emailVerified: true });
+    await ssoButton(p).click();
+    await landsOnDeskAs(p, 'ana@acme.test');
+    const seen: string[] = [];
+    p.on('framenavigated', (f) => {
+      if (f === p.mainFrame()) seen.push(f.url());
+    });
+    const before = op.signedOut();
+    await p.getByRole('button', { name: 'Sign out' }).click();
+    // through the provider's end-session page (it checks the ID token and the registered URI), back with the state
+    await p.waitForURL(/\/login\?state=/, { timeout: 15_000 });
+    expect(seen.some((u) => u.startsWith(`${op.issuer}/session/end`))).toBe(true);
+    expect(op.signedOut()).toBe(before + 1);
+    expect(op.endSessionErrors).toEqual([]);
+    const asked = op.endSessionRequests.at(-1)!;
+    expect(asked).toMatchObject({ postLogoutRedirectUri: `${desk.url}/login`, clientId: op.clientId });
+    expect(new URL(p.url()).searchParams.get('state')).toBe(asked.state);
+    expect(await whoIs(p)).toBeNull();
+    await ssoButton(p).waitFor();
+    // a password session signs out here only
+    const q = (await open()).page;
+    await signIn(q, desk.url, 'ben@acme.test');
+    const asks = op.endSessionRequests.length;
+    await signOut(q);
+    expect(new URL(q.url()).searchParams.get('state')).toBeNull();
+    expect(op.endSessionRequests.length).toBe(asks);
+    expect(browserDesk.pages.flatMap((w) => w.errors)).toEqual([]);
   });
 
   it('is a section of Settings for admins only', async () => {

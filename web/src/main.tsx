@@ -74,14 +74,17 @@ function Desk() {
       }}
       onSignOut={async () => {
         setSigningOut(true);
+        let provider: string | undefined;
         try {
-          await api('POST', '/api/auth/logout');
+          // signed in with a provider that signs people out too: on to it (it comes back to /login)
+          provider = (await api<{ redirect?: string } | undefined>('POST', '/api/auth/logout'))?.redirect;
         } catch {
           // signed out here whatever the server answered (its session may be gone already)
         } finally {
           setSigningOut(false);
           signedOut(qc);
         }
+        if (provider && /^https?:\/\//i.test(provider)) window.location.assign(provider);
       }}
     />
   );

@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { issuePasswordReset, resetLinkUrl } from '../../commands/passwordReset.js';
 import { addTeamMember, createTeam, createUser, passwordProblem, teamExists, ValidationError } from '../../commands/setup.js';
+import { replaceTeamMembers, teamChanged } from '../../commands/teams.js';
 import { beginTwoFactorSetup, disableTwoFactor, enableTwoFactor, renewRecoveryCodes, resetTwoFactor } from '../../commands/twoFactor.js';
 import { MAX_EXPERT_TARGET_MIN } from '../../core/expertRequests.js';
 import { ROLES } from '../../core/types.js';
@@ -305,14 +306,12 @@ export function adminRoutes(app: App) {
       }
       if (b.members) {
         await assertBrandUsers(trx, a.user.brand_id, b.members);
-        await trx.deleteFrom('team_member').where('team_id', '=', team.id).execute();
-        for (const m of b.members) await addTeamMember(trx, team.id, m.userId, m.isLead);
+        await replaceTeamMembers(trx, team.id, b.members);
       }
       await audit(trx, { brandId: a.user.brand_id, actor: a.actor.name, action: 'team.updated', subjectType: 'team', subjectId: team.id, data: { before, after: b } }, now);
     });
-    s.workflowSettings.invalidate(a.user.brand_id);
     // new members or a new strategy may free capacity for waiting work
-    await s.workflow.drain(a.user.brand_id);
+    await teamChanged(s, a.user.brand_id);
     return { id: req.params.id };
   });
 

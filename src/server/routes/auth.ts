@@ -5,7 +5,7 @@ import { AVAILABILITIES } from '../../core/types.js';
 import { AppError } from '../../errors.js';
 import { announceAvailability, offlineIfNoSession } from '../../commands/availability.js';
 import { invalidResetLink, passwordResetFor, usePasswordReset } from '../../commands/passwordReset.js';
-import { ssoRequiredFor } from '../../commands/sso.js';
+import { providerSignOutUrl, ssoRequiredFor } from '../../commands/sso.js';
 import { useSecondFactor, type SecondFactor } from '../../commands/twoFactor.js';
 import { brandRequiresTwoFactor, twoFactorEnabled } from '../../commands/twoFactorPolicy.js';
 import { hashPassword, needsRehash, verifyPassword } from '../../lib/password.js';
@@ -16,6 +16,7 @@ import type { Services } from '../services.js';
 import { presentUser } from '../presenters.js';
 import { userSchema } from '../schemas.js';
 import { NEW_PASSWORD } from './admin.js';
+import { postLogoutRedirectUri, rememberProvidersFound } from './sso.js';
 
 /** The signed-in person as GET /api/me answers (also what a sign-in answers). */
 export const meSchema = z.object({ user: userSchema, twoFactorRequired: z.boolean().describe('the brand requires two-factor sign-in: without it on, set it up (POST /api/me/two-factor/setup) before anything else. False for a session signed in with a single sign-on provider trusted to enforce MFA'), csrfToken: z.string().nullable(), teams: z.array(z.object({ id: z.number(), name: z.string(), isLead: z.boolean() })) });
@@ -63,6 +64,8 @@ export function authRoutes(app: App, guard: LoginGuard) {
     const sso = await ssoRequiredFor(s.store, user);
     if (sso) {
       await guard.excused(email, req.ip, now);
+      // its button may start a sign-in now, on a desk of several brands too (as discovery's would)
+      rememberProvidersFound(reply, { secrets: s.secrets, secure: s.config.secureCookies }, [sso.id], now);
       throw new AppError(403, 'auth.sso_required', `${sso.label} signs you in here`, { provider: sso });
     }
     // only now, the password right, may the answer say that a second factor is on
@@ -141,13 +144,23 @@ export function authRoutes(app: App, guard: LoginGuard) {
     return reply.code(204).send(null);
   });
 
-  app.post('/api/auth/logout', { config: { allowWithoutSecondFactor: true }, schema: { tags: ['auth'], summary: 'Sign out (signing out of your last session sets you offline: routing stops giving you work)', response: { 204: z.null() } } }, async (req, reply) => {
+  app.post('/api/auth/logout', {
+    config: { allowWithoutSecondFactor: true },
+    schema: {
+      tags: ['auth'],
+      summary: 'Sign out (signing out of your last session sets you offline: routing stops giving you work). 204; or, for a session signed in with a single sign-on provider that signs people out too (RP-Initiated Logout: its end_session_endpoint, and "Sign out of <provider> too" on), 200 with `redirect`: send the browser there (id_token_hint, post_logout_redirect_uri = the desk\'s /login, client_id, state); the session here is over either way',
+      response: { 200: z.object({ redirect: z.string().describe('the provider\'s end-session URL') }), 204: z.null() },
+    },
+  }, async (req, reply) => {
+    let redirect: string | null = null;
     if (req.auth?.sessionId) {
+      redirect = await providerSignOutUrl({ store: s.store, secrets: s.secrets }, req.auth.sessionId, postLogoutRedirectUri(s.config, req), s.clock.now());
       await destroySession(s.store, req.auth.sessionId);
       const off = await offlineIfNoSession(s.store, req.auth.user.id, s.clock.now(), 'signed out');
       if (off) await announceAvailability(s.bus, app.hooks.afterAvailability, [off]);
     }
     clearSessionCookie(reply);
+    if (redirect) return { redirect };
     return reply.code(204).send(null);
   });
 

@@ -140,7 +140,9 @@ async function credentialRows(store: Store, sessionIds: string[], tokenHashes: s
   const parts: SelectQueryBuilder<DB, any, CheckRow>[] = [];
   if (sessionIds.length) {
     parts.push(db.selectFrom('session').innerJoin('app_user', 'app_user.id', 'session.user_id').leftJoin('sso_provider', 'sso_provider.id', 'session.sso_provider_id').where('session.id', 'in', sessionIds)
-      .select([sql<string>`'session'`.as('kind'), 'session.id as key', sql<number | null>`session.expires_at`.as('expires_at'), sql<number | null>`session.created_at`.as('created_at'), noTime.as('revoked_at'), 'app_user.disabled_at', 'app_user.totp_enabled_at', 'app_user.role', sql<number | null>`sso_provider.trusts_mfa`.as('sso_trusts_mfa'), sql<number | null>`sso_provider.enabled`.as('sso_enabled'), noText.as('settings')]));
+      .select([sql<string>`'session'`.as('kind'), 'session.id as key', sql<number | null>`session.expires_at`.as('expires_at'), sql<number | null>`session.created_at`.as('created_at'), noTime.as('revoked_at'), 'app_user.disabled_at', 'app_user.totp_enabled_at', 'app_user.role',
+        // a session signed in with a user-verified passkey satisfies the policy as a provider trusted to enforce MFA does (../auth.ts, `mfaBySso`)
+        sql<number | null>`case when session.passkey_id is not null then 1 else sso_provider.trusts_mfa end`.as('sso_trusts_mfa'), sql<number | null>`case when session.passkey_id is not null then 1 else sso_provider.enabled end`.as('sso_enabled'), noText.as('settings')]));
     if (brandIds.length) {
       parts.push(db.selectFrom('brand').where('brand.id', 'in', brandIds)
         .select([sql<string>`'brand'`.as('kind'), sql<string>`cast(brand.id as text)`.as('key'), noTime.as('expires_at'), noTime.as('created_at'), noTime.as('revoked_at'), noTime.as('disabled_at'), noTime.as('totp_enabled_at'), noText.as('role'), noTime.as('sso_trusts_mfa'), noTime.as('sso_enabled'), sql<string | null>`brand.settings`.as('settings')]));

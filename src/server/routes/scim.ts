@@ -7,13 +7,19 @@
  *    (the desk's authentication hook covers /api/ only, and a session or API token is not a SCIM
  *    token), its bodies are `application/scim+json` or `application/json`, and every refusal is
  *    RFC 7644's error (`urn:ietf:params:scim:api:messages:2.0:Error`), never problem+json or HTML.
+ *    Users and Groups (the brand's teams SCIM provisions); a single resource is answered with its
+ *    version as `ETag`, `If-None-Match` on a GET is a 304 when it has not changed, and `If-Match`
+ *    on PUT, PATCH and DELETE a 412 when it has.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
-  authenticateScim, changeScimUser, createScimToken, createScimUser, deactivateScimUser, getScimUser, listScimTokens, listScimUsers, revokeScimToken, SCIM_ROLES, type ScimClient,
+  authenticateScim, changeScimGroup, changeScimUser, createScimGroup, createScimToken, createScimUser, deactivateScimUser, deleteScimGroup, getScimGroup, getScimUser, listScimGroups, listScimTokens, listScimUsers,
+  revokeScimToken, SCIM_ROLES, type ScimClient,
 } from '../../commands/scim.js';
-import { parseFilter, parsePatch, parseUserBody, ScimError, scimErrorBody, SCIM_LIST_SCHEMA, SCIM_USER_SCHEMA } from '../../core/scim.js';
+import {
+  etagMatches, parseFilter, parseGroupBody, parseGroupFilter, parseGroupPatch, parsePatch, parseUserBody, ScimError, scimErrorBody, SCIM_GROUP_SCHEMA, SCIM_LIST_SCHEMA, SCIM_MAX, SCIM_USER_SCHEMA,
+} from '../../core/scim.js';
 import { AppError } from '../../errors.js';
 import { requireRole } from '../auth.js';
 import { scanJson, type App } from '../http.js';
@@ -24,6 +30,7 @@ const SCIM_TYPE = 'application/scim+json; charset=utf-8';
 const tokenSchema = z.object({
   id: z.number(), label: z.string(), prefix: z.string().describe('the token\'s first characters (never the secret)'), role: z.enum(SCIM_ROLES).describe('the role of the people it creates'),
   createdAt: z.string(), lastUsedAt: z.string().nullable(), revokedAt: z.string().nullable(),
+  teamIds: z.array(z.number()).describe('the teams it provisions as SCIM groups'),
 });
 
 declare module 'fastify' {
@@ -73,6 +80,14 @@ export function scimRoutes(app: App) {
 
   void app.register(async (scim) => {
     const send = (reply: FastifyReply, status: number, body: unknown) => reply.code(status).type(SCIM_TYPE).send(JSON.stringify(body));
+    /** One resource, with its version as ETag (RFC 7644 §3.14). */
+    const sendOne = (reply: FastifyReply, status: number, r: { meta: { version: string; location: string } }) => send(reply.header('etag', r.meta.version), status, r);
+    /** A GET of one resource: 304 when the client's If-None-Match names its version. */
+    const sendRead = (req: FastifyRequest, reply: FastifyReply, r: { meta: { version: string; location: string } }) => {
+      if (etagMatches(header(req, 'if-none-match'), r.meta.version)) return reply.code(304).header('etag', r.meta.version).send();
+      return sendOne(reply, 200, r);
+    };
+    const ifMatch = (req: FastifyRequest) => header(req, 'if-match');
     const bad = (reply: FastifyReply, status: number, detail: string, scimType?: string) => send(reply, status, scimErrorBody(status, detail, scimType));
 
     scim.addContentTypeParser('application/scim+json', { parseAs: 'buffer' }, (_req, body: Buffer, done) => {
@@ -112,16 +127,19 @@ export function scimRoutes(app: App) {
       filter: { supported: true, maxResults: 200 },
       changePassword: { supported: false },
       sort: { supported: false },
-      etag: { supported: false },
+      etag: { supported: true },
       authenticationSchemes: [{ type: 'oauthbearertoken', name: 'OAuth Bearer Token', description: 'A SCIM token an admin of the brand creates in Parley (Settings → Single sign-on → Provisioning)', primary: true }],
       meta: { resourceType: 'ServiceProviderConfig', location: `${baseUrl(req)}/ServiceProviderConfig` },
     }));
 
     scim.get('/ResourceTypes', opts, async (req, reply) => send(reply, 200, {
-      schemas: [SCIM_LIST_SCHEMA], totalResults: 1, startIndex: 1, itemsPerPage: 1,
+      schemas: [SCIM_LIST_SCHEMA], totalResults: 2, startIndex: 1, itemsPerPage: 2,
       Resources: [{
         schemas: ['urn:ietf:params:scim:schemas:core:2.0:ResourceType'], id: 'User', name: 'User', endpoint: '/Users', description: 'A person of the brand', schema: SCIM_USER_SCHEMA,
         meta: { resourceType: 'ResourceType', location: `${baseUrl(req)}/ResourceTypes/User` },
+      }, {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:ResourceType'], id: 'Group', name: 'Group', endpoint: '/Groups', description: 'A team of the brand (its members are Users)', schema: SCIM_GROUP_SCHEMA,
+        meta: { resourceType: 'ResourceType', location: `${baseUrl(req)}/ResourceTypes/Group` },
       }],
     }));
 
@@ -139,7 +157,19 @@ export function scimRoutes(app: App) {
         ],
         meta: { resourceType: 'Schema', location: `${baseUrl(req)}/Schemas/${SCIM_USER_SCHEMA}` },
       };
-      return send(reply, 200, { schemas: [SCIM_LIST_SCHEMA], totalResults: 1, startIndex: 1, itemsPerPage: 1, Resources: [user] });
+      const group = {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Schema'], id: SCIM_GROUP_SCHEMA, name: 'Group', description: 'A team of the brand: a queue routing fills, or an expert group',
+        attributes: [
+          attr('displayName', 'string', { required: true, uniqueness: 'server', description: `The team's name (unique in the brand, in any case; at most ${SCIM_MAX.groupName} characters)` }),
+          attr('externalId', 'string', { caseExact: true }),
+          attr('members', 'complex', {
+            multiValued: true, description: `The team's members: Users of the brand (at most ${SCIM_MAX.members} in one request)`,
+            subAttributes: [attr('value', 'string', { mutability: 'immutable' }), attr('display', 'string', { mutability: 'readOnly' }), attr('type', 'string', { mutability: 'immutable', canonicalValues: ['User'] }), attr('$ref', 'reference', { mutability: 'immutable', referenceTypes: ['User'] })],
+          }),
+        ],
+        meta: { resourceType: 'Schema', location: `${baseUrl(req)}/Schemas/${SCIM_GROUP_SCHEMA}` },
+      };
+      return send(reply, 200, { schemas: [SCIM_LIST_SCHEMA], totalResults: 2, startIndex: 1, itemsPerPage: 2, Resources: [user, group] });
     });
 
     scim.get('/Users', opts, async (req: FastifyRequest<{ Querystring: Record<string, unknown> }>, reply) => {
@@ -149,29 +179,74 @@ export function scimRoutes(app: App) {
       return send(reply, 200, await listScimUsers(deps, client(req), { filter, startIndex: one(q.startIndex), count: one(q.count) }, baseUrl(req)));
     });
 
-    scim.get('/Users/:id', opts, async (req: IdReq, reply) => send(reply, 200, await getScimUser(deps, client(req), req.params.id, baseUrl(req))));
+    scim.get('/Users/:id', opts, async (req: IdReq, reply) => sendRead(req, reply, await getScimUser(deps, client(req), req.params.id, baseUrl(req))));
 
     scim.post('/Users', opts, async (req, reply) => {
       const user = await createScimUser(deps, client(req), parseUserBody(req.body), baseUrl(req));
-      return send(reply.header('location', user.meta.location), 201, user);
+      return sendOne(reply.header('location', user.meta.location), 201, user);
     });
 
-    scim.put('/Users/:id', opts, async (req: IdReq, reply) => send(reply, 200, await changeScimUser(deps, client(req), req.params.id, parseUserBody(req.body), baseUrl(req))));
+    scim.put('/Users/:id', opts, async (req: IdReq, reply) => sendOne(reply, 200, await changeScimUser(deps, client(req), req.params.id, parseUserBody(req.body), baseUrl(req), ifMatch(req))));
 
-    scim.patch('/Users/:id', opts, async (req: IdReq, reply) => send(reply, 200, await changeScimUser(deps, client(req), req.params.id, parsePatch(req.body), baseUrl(req))));
+    scim.patch('/Users/:id', opts, async (req: IdReq, reply) => sendOne(reply, 200, await changeScimUser(deps, client(req), req.params.id, parsePatch(req.body), baseUrl(req), ifMatch(req))));
 
     scim.delete('/Users/:id', opts, async (req: IdReq, reply) => {
-      await deactivateScimUser(deps, client(req), req.params.id);
+      await deactivateScimUser(deps, client(req), req.params.id, ifMatch(req));
       return reply.code(204).send();
     });
 
-    // anything else here (Groups, Bulk, /Me…) is a SCIM 404, never the web UI's page (its wildcard would serve it);
+    scim.get('/Groups', opts, async (req: FastifyRequest<{ Querystring: Record<string, unknown> }>, reply) => {
+      const q = req.query ?? {};
+      if (q.filter !== undefined && typeof q.filter !== 'string') throw new ScimError(400, 'one filter at most', 'invalidFilter');
+      const filter = typeof q.filter === 'string' && q.filter.trim() ? parseGroupFilter(q.filter) : undefined;
+      const list = await listScimGroups(deps, client(req), { filter, startIndex: one(q.startIndex), count: one(q.count) }, baseUrl(req));
+      // Entra ID asks excludedAttributes=members when it only looks a group up
+      if (withoutMembers(q)) for (const g of list.Resources as { members?: unknown }[]) delete g.members;
+      return send(reply, 200, list);
+    });
+
+    scim.get('/Groups/:id', opts, async (req: FastifyRequest<{ Params: { id: string }; Querystring: Record<string, unknown> }>, reply) => {
+      const group = await getScimGroup(deps, client(req), req.params.id, baseUrl(req));
+      if (withoutMembers(req.query ?? {})) {
+        const { members: _m, ...rest } = group;
+        return sendRead(req, reply, rest);
+      }
+      return sendRead(req, reply, group);
+    });
+
+    scim.post('/Groups', opts, async (req, reply) => {
+      const group = await createScimGroup(deps, client(req), parseGroupBody(req.body), baseUrl(req));
+      return sendOne(reply.header('location', group.meta.location), 201, group);
+    });
+
+    scim.put('/Groups/:id', opts, async (req: IdReq, reply) => sendOne(reply, 200, await changeScimGroup(deps, client(req), req.params.id, parseGroupBody(req.body), baseUrl(req), ifMatch(req))));
+
+    scim.patch('/Groups/:id', opts, async (req: IdReq, reply) => sendOne(reply, 200, await changeScimGroup(deps, client(req), req.params.id, parseGroupPatch(req.body), baseUrl(req), ifMatch(req))));
+
+    scim.delete('/Groups/:id', opts, async (req: IdReq, reply) => {
+      await deleteScimGroup(deps, client(req), req.params.id, ifMatch(req));
+      return reply.code(204).send();
+    });
+
+    // anything else here (Bulk, /Me…) is a SCIM 404, never the web UI's page (its wildcard would serve it);
     // Fastify's printRoutes leaves this wildcard out, so the route sweeps (tenant isolation, hostile input) do not list it
     scim.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/*', ...opts, handler: async (req) => {
-      throw new ScimError(404, `no SCIM endpoint ${req.method} ${req.url.split('?')[0]!.slice(0, 100)} (Users only: Groups, Bulk and /Me are not supported)`);
+      throw new ScimError(404, `no SCIM endpoint ${req.method} ${req.url.split('?')[0]!.slice(0, 100)} (Users and Groups only: Bulk and /Me are not supported)`);
     } });
   }, { prefix: SCIM_BASE_PATH });
 }
 
 /** A query parameter given once (repeated: the first). */
 const one = (v: unknown) => (Array.isArray(v) ? v[0] : v);
+
+/** A request header given once (repeated: joined, as HTTP lists are). */
+const header = (req: FastifyRequest, name: string): string | undefined => {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(', ') : v;
+};
+
+/** Whether `excludedAttributes` names members (RFC 7644 §3.9). */
+const withoutMembers = (q: Record<string, unknown>) => {
+  const v = one(q.excludedAttributes);
+  return typeof v === 'string' && v.split(',').some((a) => /^\s*(urn:ietf:params:scim:schemas:core:2\.0:Group:)?members\s*$/i.test(a));
+};

@@ -3,19 +3,25 @@
  * sign-in page's providers (a desk of one brand's) and home-realm discovery by email, the start
  * (302 to the provider) and the callback (302 back into the desk, or to `/login?sso_error=<code>`,
  * or to `/login?sso_code=1` when the person's own second factor is still to come, which
- * `POST /api/auth/sso/code` takes), and the admins' provider settings.
+ * `POST /api/auth/sso/code` takes), and the admins' provider settings. On a desk of several brands
+ * discovery gives the browser the providers it found (a signed cookie), and only those start.
+ * Signing out at the provider too: routes/auth.ts's sign-out, with `providerSignOutUrl`.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Config } from '../../config.js';
 import { z } from 'zod';
 import {
-  checkSsoProvider, createSsoProvider, deleteSsoProvider, discoverProviders, finishPendingSsoSignIn, finishSsoSignIn, holdForSecondFactor, PASSWORD_SIGN_IN, pendingSsoSignIn, presentProviders,
-  safeNext, signInOffer, SSO_BROWSER_COOKIE, SSO_CALLBACK_PATH, SSO_LOGIN_TTL_MS, SSO_PROVISION_ROLES, ssoSignInExpired, SsoSignInError, startSsoSignIn, updateSsoProvider, wrongSsoCode, type SsoErrorCode,
+  backChannelLogout, checkSsoProvider, createSsoProvider, deleteSsoProvider, discoverProviders, finishPendingSsoSignIn, finishSsoSignIn, holdForSecondFactor, keepForSignOut, mayStartSignIn, PASSWORD_SIGN_IN, pendingSsoSignIn, presentProviders,
+  providersFoundToken, safeNext, signInOffer, SSO_BACKCHANNEL_PATH, SSO_BROWSER_COOKIE, SSO_CALLBACK_PATH, SSO_FOUND_COOKIE, SSO_FOUND_TTL_MS, SSO_LOGIN_TTL_MS, SSO_PROVISION_ROLES, ssoSignInExpired, SsoSignInError, startSsoSignIn, updateSsoProvider, wrongSsoCode, type SsoErrorCode,
 } from '../../commands/sso.js';
+import type { SecretBox } from '../../lib/secrets.js';
+import { announceAvailability, offlineIfNoSession } from '../../commands/availability.js';
 import { useSecondFactor } from '../../commands/twoFactor.js';
 import { twoFactorEnabled } from '../../commands/twoFactorPolicy.js';
 import { AppError } from '../../errors.js';
 import { audit } from '../../store/audit.js';
-import { createSession, requireRole, setSessionCookie, type LoginGuard } from '../auth.js';
+import { authenticate, createSession, requireRole, SESSION_COOKIE, setSessionCookie, sha256, type LoginGuard } from '../auth.js';
 import type { App } from '../http.js';
 import { idParams } from '../schemas.js';
 import { meSchema, presentMe } from './auth.js';
@@ -30,7 +36,9 @@ const providerSchema = z.object({
   autoProvisionRole: z.enum(SSO_PROVISION_ROLES).nullable().describe('the role of people the provider creates at their first sign-in; null: only people with an account sign in'),
   passwordSignIn: z.enum(PASSWORD_SIGN_IN).describe('admins: the brand\'s other people sign in only with this provider'),
   trustsMfa: z.boolean().describe('the provider enforces MFA: its sign-ins satisfy the brand\'s two-factor policy'),
-  enabled: z.boolean(), linkedPeople: z.number(), createdAt: z.number(), updatedAt: z.number(),
+  enabled: z.boolean(),
+  signOutAtProvider: z.boolean().describe('signing out of Parley signs out at the provider too (RP-Initiated Logout), when its discovery names an end_session_endpoint'),
+  linkedPeople: z.number(), createdAt: z.number(), updatedAt: z.number(),
 });
 
 const fields = {
@@ -43,9 +51,24 @@ const fields = {
   passwordSignIn: z.enum(PASSWORD_SIGN_IN),
   trustsMfa: z.boolean(),
   enabled: z.boolean(),
+  signOutAtProvider: z.boolean().optional().describe('default true: sign out at the provider too when it supports it'),
 };
 const createBody = z.object(fields);
 const patchBody = z.object(fields).partial();
+
+/** The desk's own origin: PARLEY_PUBLIC_URL, else this request's. */
+export const deskOrigin = (config: Pick<Config, 'publicUrl'>, req: FastifyRequest) => (config.publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '');
+/** Where a provider sends the browser back after signing out there (register it at the provider): the desk's login page. */
+export const postLogoutRedirectUri = (config: Pick<Config, 'publicUrl'>, req: FastifyRequest) => `${deskOrigin(config, req)}/login`;
+
+/** Give this browser the providers it may start a sign-in with on a desk of several brands (discovery's, or the one `auth.sso_required` names). */
+export function rememberProvidersFound(reply: FastifyReply, p: { secrets: SecretBox; secure: boolean }, providerIds: number[], now: number): void {
+  if (!providerIds.length) {
+    reply.clearCookie(SSO_FOUND_COOKIE, { path: '/api/auth/sso' });
+    return;
+  }
+  reply.setCookie(SSO_FOUND_COOKIE, providersFoundToken(p.secrets, providerIds, now), { httpOnly: true, sameSite: 'lax', secure: p.secure, path: '/api/auth/sso', maxAge: SSO_FOUND_TTL_MS / 1000 });
+}
 
 /** `guard`: the sign-in attempts' counter shared with password sign-in (routes/auth.ts). */
 export function ssoRoutes(app: App, guard: LoginGuard) {
@@ -53,7 +76,7 @@ export function ssoRoutes(app: App, guard: LoginGuard) {
   /** Sign-ins with a provider are limited per address as password sign-ins are (in every process): counted at the start and at a failed callback; a success takes its start back. */
   const tries = guard.perAddress('sso');
   const deps = { store: s.store, secrets: s.secrets };
-  const base = (req: FastifyRequest) => (s.config.publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '');
+  const base = (req: FastifyRequest) => deskOrigin(s.config, req);
   /** To the login page with why; and the way back (`redirect`) when the sign-in had one, so trying again returns there. */
   const failed = (reply: FastifyReply, code: SsoErrorCode, next?: string) => reply.redirect(`/login?sso_error=${code}${wayBack(next)}`, 302);
   const wayBack = (next: string | undefined) => (next && safeNext(next) !== '/' ? `&redirect=${encodeURIComponent(safeNext(next))}` : '');
@@ -75,7 +98,7 @@ export function ssoRoutes(app: App, guard: LoginGuard) {
     config: { public: true },
     schema: {
       tags: ['auth'],
-      summary: 'Home-realm discovery (public): the enabled single sign-on providers that take this work email: those whose allowed domains hold its domain, and those without a domain list whose brand has a person with this email (docs/sso.md, on what that tells). [] when none. 429 auth.rate_limited after 30 in 10 minutes from an address',
+      summary: 'Home-realm discovery (public): the enabled single sign-on providers that take this work email: those whose allowed domains hold its domain, and those without a domain list whose brand has a person with this email (docs/sso.md, on what that tells). [] when none. The answer also gives this browser (an httpOnly cookie, 10 minutes) the right to start a sign-in with those providers, which a desk of several brands requires. 429 auth.rate_limited after 30 in 10 minutes from an address',
       body: z.object({ email: z.string().max(320) }),
       response: { 200: z.object({ providers: z.array(publicProvider) }) },
     },
@@ -85,19 +108,28 @@ export function ssoRoutes(app: App, guard: LoginGuard) {
       reply.header('retry-after', String(wait));
       throw new AppError(429, 'auth.rate_limited', `too many attempts; try again in ${wait} s`);
     }
-    return { providers: await discoverProviders(s.store, req.body.email) };
+    const providers = await discoverProviders(s.store, req.body.email);
+    rememberProvidersFound(reply, { secrets: s.secrets, secure: s.config.secureCookies }, providers.map((p) => p.id), s.clock.now());
+    return { providers };
   });
 
   app.get('/api/auth/sso/:id/start', {
     config: { public: true },
     schema: {
       tags: ['auth'], params: idParams, querystring: z.object({ next: z.string().max(2000).optional().describe('where to go once signed in: a path of this desk (anything else: /)') }),
-      summary: 'Sign in with a provider: 302 to it (authorization code + PKCE). Unknown or disabled provider: 302 /login?sso_error=unavailable; too many sign-ins from this address: rate_limited',
+      summary: 'Sign in with a provider: 302 to it (authorization code + PKCE). Unknown or disabled provider: 302 /login?sso_error=unavailable; too many sign-ins from this address: rate_limited. On a desk of several brands, only for a provider POST /api/auth/sso/discover gave this browser in the last 10 minutes (or for a signed-in person of its brand); any other start is refused as an unknown provider\'s',
       response: { 302: z.null() },
     },
   }, async (req, reply) => {
     const now = s.clock.now();
     if (await limited(req.ip, now)) return failed(reply, 'rate_limited', req.query.next);
+    // a desk of several brands: which provider, client and tenant a brand uses is told only to a
+    // browser that found it by email (or to a signed-in person of that brand)
+    const signedIn = req.cookies?.[SESSION_COOKIE] ? await authenticate(s.store, req, now).catch(() => undefined) : undefined;
+    if (!(await mayStartSignIn(deps, { providerId: req.params.id, foundToken: req.cookies?.[SSO_FOUND_COOKIE], signedInBrandId: signedIn?.user.brand_id }, now))) {
+      req.log.info({ provider: req.params.id }, 'single sign-on start refused: not found by discovery');
+      return failed(reply, 'unavailable', req.query.next);
+    }
     try {
       const started = await startSsoSignIn(deps, { providerId: req.params.id, redirectUri: `${base(req)}${SSO_CALLBACK_PATH}`, next: req.query.next }, now);
       reply.setCookie(SSO_BROWSER_COOKIE, started.browserToken, browserCookie);
@@ -107,6 +139,30 @@ export function ssoRoutes(app: App, guard: LoginGuard) {
       req.log.info({ provider: req.params.id, reason: err.message }, 'single sign-on did not start');
       return failed(reply, err.code, req.query.next);
     }
+  });
+
+  // the provider's server, not a browser, posts here: a form body (Back-Channel Logout 1.0, 2.5),
+  // parsed only on this route (no other route takes what a cross-site form can send)
+  app.register(async (scope) => {
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 32_768 }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))));
+    scope.withTypeProvider<ZodTypeProvider>().post(SSO_BACKCHANNEL_PATH, {
+      config: { public: true },
+      schema: {
+        tags: ['auth'],
+        summary: 'OpenID Connect Back-Channel Logout 1.0 (public; the provider\'s server posts `logout_token`, application/x-www-form-urlencoded): a logout token signed by a provider of this desk (its JWKS), for our client id, with the back-channel logout event, iat, jti, no nonce, and a sid or sub, ends that provider\'s Parley sessions of that provider session (sid) or person (sub). 200 (also when none was left to end); 400 sso.invalid_logout_token otherwise. Register it at the provider (GET /api/sso/providers gives it)',
+        body: z.object({ logout_token: z.string().min(1).max(16_000) }),
+        response: { 200: z.null() },
+      },
+    }, async (req, reply) => {
+      const now = s.clock.now();
+      const ended = await backChannelLogout(deps, req.body.logout_token, now);
+      for (const userId of ended.userIds) {
+        const off = await offlineIfNoSession(s.store, userId, now, 'signed out at the identity provider');
+        if (off) await announceAvailability(s.bus, app.hooks.afterAvailability, [off]);
+      }
+      reply.header('cache-control', 'no-store');
+      return reply.code(200).send(null);
+    });
   });
 
   app.get('/api/auth/sso/callback', {
@@ -132,12 +188,13 @@ export function ssoRoutes(app: App, guard: LoginGuard) {
       if (!done.trustsMfa && twoFactorEnabled(done.user)) {
         // the provider vouches for who they are, not for a second factor: their own is asked next,
         // on the login page, in this browser (the cookie now binds the pending step)
-        const pending = await holdForSecondFactor(s.store, done.loginId, done.user.id, now);
+        const pending = await holdForSecondFactor(s.store, done.loginId, done.user.id, now, { sealedIdToken: done.sealedIdToken, sid: done.sid });
         reply.setCookie(SSO_BROWSER_COOKIE, pending, browserCookie);
         return reply.redirect(`/login?sso_code=1${wayBack(done.next)}`, 302);
       }
       clear();
       const session = await createSession(s.store, done.user, now, { ip: req.ip, userAgent: req.headers['user-agent'], ssoProviderId: done.providerId });
+      await keepForSignOut(s.store, sha256(session.cookie), { sealedIdToken: done.sealedIdToken, sid: done.sid });
       setSessionCookie(reply, session.cookie, s.config.secureCookies);
       await audit(s.store.db, { brandId: done.user.brand_id, actor: `user:${done.user.id}`, action: 'auth.login', subjectType: 'user', subjectId: done.user.id, data: { ip: req.ip, via: 'sso', provider: done.providerId } }, now);
       return reply.redirect(done.next, 302);
@@ -182,6 +239,7 @@ export function ssoRoutes(app: App, guard: LoginGuard) {
     await guard.succeeded(user.email, req.ip, now);
     reply.clearCookie(SSO_BROWSER_COOKIE, { path: '/api/auth/sso' });
     const session = await createSession(s.store, user, now, { ip: req.ip, userAgent: req.headers['user-agent'], ssoProviderId: login.provider_id });
+    await keepForSignOut(s.store, sha256(session.cookie), { sealedIdToken: login.id_token, sid: login.sid });
     setSessionCookie(reply, session.cookie, s.config.secureCookies);
     await audit(s.store.db, { brandId: user.brand_id, actor: `user:${user.id}`, action: 'auth.login', subjectType: 'user', subjectId: user.id, data: { ip: req.ip, via: 'sso', provider: login.provider_id, secondFactor } }, now);
     // the provider is not trusted to enforce MFA (else no code was asked): the brand's policy holds as for a password sign-in
@@ -189,10 +247,10 @@ export function ssoRoutes(app: App, guard: LoginGuard) {
   });
 
   app.get('/api/sso/providers', {
-    schema: { tags: ['admin'], summary: 'The brand\'s single sign-on providers (admin), and the callback URL to register at a provider (PARLEY_PUBLIC_URL, else this request\'s origin)', response: { 200: z.object({ providers: z.array(providerSchema), callbackUrl: z.string() }) } },
+    schema: { tags: ['admin'], summary: 'The brand\'s single sign-on providers (admin), the callback URL to register at a provider (PARLEY_PUBLIC_URL, else this request\'s origin), and the post-logout redirect URI to register for signing out there too', response: { 200: z.object({ providers: z.array(providerSchema), callbackUrl: z.string(), postLogoutRedirectUri: z.string(), backchannelLogoutUri: z.string().describe('register it at the provider as the back-channel logout URI') }) } },
   }, async (req) => {
     const a = requireRole(req, 'admin');
-    return { providers: await presentProviders(s.store, a.user.brand_id), callbackUrl: `${base(req)}${SSO_CALLBACK_PATH}` };
+    return { providers: await presentProviders(s.store, a.user.brand_id), callbackUrl: `${base(req)}${SSO_CALLBACK_PATH}`, postLogoutRedirectUri: postLogoutRedirectUri(s.config, req), backchannelLogoutUri: `${base(req)}${SSO_BACKCHANNEL_PATH}` };
   });
 
   app.post('/api/sso/providers', {
@@ -218,7 +276,7 @@ export function ssoRoutes(app: App, guard: LoginGuard) {
   });
 
   app.post('/api/sso/providers/:id/check', {
-    schema: { tags: ['admin'], params: idParams, summary: 'Fetch a provider\'s discovery document now (admin): its authorization endpoint, or 400 sso.discovery_failed with the reason', response: { 200: z.object({ ok: z.literal(true), authorizationEndpoint: z.string() }) } },
+    schema: { tags: ['admin'], params: idParams, summary: 'Fetch a provider\'s discovery document now (admin): its authorization endpoint and end-session endpoint (null: it cannot sign people out from the desk), or 400 sso.discovery_failed with the reason', response: { 200: z.object({ ok: z.literal(true), authorizationEndpoint: z.string(), endSessionEndpoint: z.string().nullable() }) } },
   }, async (req) => {
     const a = requireRole(req, 'admin');
     return checkSsoProvider(deps, a.actor, req.params.id);

@@ -10,7 +10,7 @@
  * Settings → Workflow).
  */
 import { Fragment, useEffect, useId, useMemo, useRef, useState } from 'react';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../api/client.js';
 import { issuePasswordReset, keys, resetTwoFactor, storeTwoFactor, useMe, useTeams } from '../api/queries.js';
 import type { PasswordResetLink, Team, UserAdmin } from '../api/types.js';
@@ -498,10 +498,17 @@ function AddUser({ onDone }: { onDone: () => void }) {
 
 const STRATEGIES: Record<string, string> = { round_robin: 'Round robin', least_loaded: 'Least loaded', skills: 'By skills', manual: 'Manual (leads assign)' };
 
+/** Which SCIM token provisions each team (admins only: the tokens are theirs to see); the same query as Settings → Single sign-on. */
+function useProvisionedBy(admin: boolean): Map<number, string> {
+  const q = useQuery({ queryKey: ['scim-tokens'], enabled: admin, queryFn: () => api<{ items: { label: string; teamIds?: number[] }[] }>('GET', '/api/scim-tokens') });
+  return useMemo(() => new Map((q.data?.items ?? []).flatMap((t) => (t.teamIds ?? []).map((id) => [id, t.label] as const))), [q.data]);
+}
+
 export function TeamsAdmin({ admin }: { admin: boolean }) {
   const teams = useTeams();
   const users = useAdminUsers();
   const byId = useMemo(() => new Map((users.data ?? []).map((u) => [u.id, u])), [users.data]);
+  const provisionedBy = useProvisionedBy(admin);
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState<number | null>(null);
   return (
@@ -544,6 +551,14 @@ export function TeamsAdmin({ admin }: { admin: boolean }) {
                   <tr>
                     <td>
                       <strong>{t.name}</strong>
+                      {provisionedBy.has(t.id) && (
+                        <>
+                          {' '}
+                          <span className="badge" data-provisioned-by title="Its name and members come from the identity provider, which may change them again">
+                            Provisioned by {provisionedBy.get(t.id)}
+                          </span>
+                        </>
+                      )}
                     </td>
                     <td>{STRATEGIES[t.routingStrategy] ?? t.routingStrategy}</td>
                     <td className="small">{t.expertTargetMin != null ? `${t.expertTargetMin} min` : <span className="muted">brand default</span>}</td>

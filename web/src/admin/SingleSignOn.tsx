@@ -3,7 +3,9 @@
  * in (verified emails of some domains; new people created with a role, or only people who
  * already have an account), whether people other than admins must sign in with it (admins keep
  * their password, to get in when the provider is down), and whether its sign-ins count as
- * two-factor ones. The callback URL is shown to register at the provider; the client secret is
+ * two-factor ones, and whether signing out of Parley signs out at the provider too (OpenID Connect
+ * RP-Initiated Logout, when its discovery names an end-session endpoint). The callback URL, the
+ * post-logout redirect URI and the back-channel logout URI are shown to register at the provider; the client secret is
  * write-only. Saving, and Check, read the issuer's discovery document first.
  *
  * Provisioning (SCIM): the SCIM base URL to give the provider, its tokens (one shown once when
@@ -31,6 +33,10 @@ interface ProviderList {
   providers: SsoProvider[];
   /** The redirect URI to register at the provider. */
   callbackUrl: string;
+  /** The post-logout redirect URI to register at the provider (the desk's sign-in page), for signing out there too. */
+  postLogoutRedirectUri: string;
+  /** The back-channel logout URI to register at the provider: its sign-outs end the Parley sessions they name. */
+  backchannelLogoutUri: string;
 }
 
 const ROLE_TEXT: Record<SsoProvisionRole, string> = { agent: 'agents', expert: 'experts', approver: 'approvers (team leads)' };
@@ -69,6 +75,8 @@ export function SingleSignOnAdmin({ admin }: { admin: boolean }) {
         ) : (
           <>
             <CopyField label="Callback URL (register it at the provider as the redirect URI)" value={q.data.callbackUrl} what="the callback URL" />
+            <CopyField label="Post-logout redirect URI (register it at the provider too, so that signing out of Parley signs out there)" value={q.data.postLogoutRedirectUri} what="the post-logout redirect URI" />
+            <CopyField label="Back-channel logout URI (optional: register it at the provider, so that signing out there signs out of Parley)" value={q.data.backchannelLogoutUri} what="the back-channel logout URI" />
             {list.length === 0 ? (
               <p className="muted">No providers yet: everyone signs in with their password.</p>
             ) : (
@@ -144,11 +152,11 @@ export function SingleSignOnAdmin({ admin }: { admin: boolean }) {
 }
 
 function ProviderRow({ p, editing, onEdit, onDelete }: { p: SsoProvider; editing: boolean; onEdit: () => void; onDelete: () => void }) {
-  const [checked, setChecked] = useState<{ ok: true; endpoint: string } | { ok: false; refusal: RefusalInfo } | null>(null);
+  const [checked, setChecked] = useState<{ ok: true; endpoint: string; endSession: string | null } | { ok: false; refusal: RefusalInfo } | null>(null);
   const check = useMutation({
-    mutationFn: () => api<{ ok: true; authorizationEndpoint: string }>('POST', `/api/sso/providers/${p.id}/check`, {}),
+    mutationFn: () => api<{ ok: true; authorizationEndpoint: string; endSessionEndpoint: string | null }>('POST', `/api/sso/providers/${p.id}/check`, {}),
     onMutate: () => setChecked(null),
-    onSuccess: (r) => setChecked({ ok: true, endpoint: r.authorizationEndpoint }),
+    onSuccess: (r) => setChecked({ ok: true, endpoint: r.authorizationEndpoint, endSession: r.endSessionEndpoint }),
     onError: (err) => setChecked({ ok: false, refusal: refusalOf(err) }),
   });
   return (
@@ -168,6 +176,7 @@ function ProviderRow({ p, editing, onEdit, onDelete }: { p: SsoProvider; editing
         <td className="small">
           {p.enabled ? <span className="badge">enabled</span> : <span className="muted">off</span>}
           {p.trustsMfa && <div className="muted">counts as two-factor</div>}
+          {p.signOutAtProvider && <div className="muted">signs out there too</div>}
           <div className="muted">changed {fullTime(new Date(p.updatedAt).toISOString())}</div>
         </td>
         <td className="small">{p.passwordSignIn === 'admins' ? 'Admins only; everyone else uses this provider' : 'Everyone may use a password'}</td>
@@ -189,7 +198,12 @@ function ProviderRow({ p, editing, onEdit, onDelete }: { p: SsoProvider; editing
           </div>
           {/* always there (a live region says what changes in it) */}
           <div role="status" className="small" data-sso-check={checked ? (checked.ok ? 'ok' : checked.refusal.code) : undefined}>
-            {checked?.ok && <span className="muted">Reachable: signs in at {checked.endpoint}</span>}
+            {checked?.ok && (
+              <>
+                <span className="muted">Reachable: signs in at {checked.endpoint}</span>
+                <div className="muted">{checked.endSession ? `Signs out at ${checked.endSession}` : 'It names no end-session endpoint: signing out of Parley does not sign out there.'}</div>
+              </>
+            )}
             {checked && !checked.ok && (
               <span className="form-error">
                 <strong>Not reachable:</strong> {checked.refusal.detail}
@@ -222,6 +236,7 @@ function ProviderForm({ p, onDone }: { p?: SsoProvider; onDone: () => void }) {
   const [adminsOnly, setAdminsOnly] = useState(p?.passwordSignIn === 'admins');
   const [trustsMfa, setTrustsMfa] = useState(p?.trustsMfa ?? false);
   const [enabled, setEnabled] = useState(p?.enabled ?? true);
+  const [signOutThere, setSignOutThere] = useState(p?.signOutAtProvider ?? true);
   const issuerRef = useRef<HTMLInputElement>(null);
   const body = (): SsoProviderInput => ({
     label: label.trim(),
@@ -234,6 +249,7 @@ function ProviderForm({ p, onDone }: { p?: SsoProvider; onDone: () => void }) {
     passwordSignIn: adminsOnly ? 'admins' : 'everyone',
     trustsMfa,
     enabled,
+    signOutAtProvider: signOutThere,
   });
   const save = useAdminWrite(() => (p ? api<SsoProvider>('PATCH', `/api/sso/providers/${p.id}`, body()) : api<SsoProvider>('POST', '/api/sso/providers', body())), [ALL]);
   // the issuer's discovery failed: said on the issuer, where focus goes to fix it
@@ -335,6 +351,12 @@ function ProviderForm({ p, onDone }: { p?: SsoProvider; onDone: () => void }) {
       </label>
       <p id={hint('mfa')} className="muted small">
         Check this only if the provider asks everyone for a second factor. Sign-ins with it then satisfy the desk’s two-factor requirement (Settings → Workflow) without Parley’s own authenticator code. Unchecked, the requirement applies to them as to password sign-ins.
+      </p>
+      <label className="checkbox">
+        <input type="checkbox" checked={signOutThere} onChange={(e) => setSignOutThere(e.target.checked)} aria-describedby={hint('sign-out')} /> Sign out of {label.trim() || 'the provider'} too
+      </label>
+      <p id={hint('sign-out')} className="muted small">
+        When someone who signed in with it signs out of Parley, they are taken to the provider to sign out there as well, and back to the sign-in page. Only when the provider supports it (OpenID Connect RP-Initiated Logout: Check says so); register the post-logout redirect URI above with it.
       </p>
       <label className="checkbox">
         <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> Enabled (its button shows on the sign-in page)

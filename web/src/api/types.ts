@@ -280,6 +280,8 @@ export interface SsoProvider {
   passwordSignIn: 'everyone' | 'admins';
   /** The admin states the provider enforces multi-factor sign-in: its sign-ins satisfy the brand's two-factor policy. */
   trustsMfa: boolean;
+  /** Signing out of Parley also signs out at the provider (OIDC RP-initiated logout), when it offers that. */
+  signOutAtProvider: boolean;
   enabled: boolean;
   linkedPeople: number;
   createdAt: number;
@@ -296,6 +298,7 @@ export interface SsoProviderInput {
   autoProvisionRole: SsoProvisionRole | null;
   passwordSignIn: 'everyone' | 'admins';
   trustsMfa: boolean;
+  signOutAtProvider?: boolean;
   enabled: boolean;
 }
 

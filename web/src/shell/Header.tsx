@@ -24,6 +24,7 @@ import { useToast } from '../ui/Toasts.js';
 import { LiveAlerts } from '../workflow/Alerts.js';
 import { IncidentBanner } from '../workflow/Incidents.js';
 import { DeskNav } from './DeskNav.js';
+import { PasskeysDialog } from './PasskeysDialog.js';
 import { PasswordDialog } from './PasswordDialog.js';
 import { TwoFactorDialog } from './TwoFactorDialog.js';
 
@@ -70,11 +71,14 @@ export const Header = forwardRef<HTMLInputElement, HeaderProps>(function Header(
   }, [draft]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const signOut = async () => {
+    let provider: string | undefined;
     try {
-      await api('POST', '/api/auth/logout');
+      // signed in with a provider that signs people out too: on to it (it comes back to /login)
+      provider = (await api<{ redirect?: string } | undefined>('POST', '/api/auth/logout'))?.redirect;
     } finally {
       signedOut(qc);
     }
+    if (provider && /^https?:\/\//i.test(provider)) window.location.assign(provider);
   };
 
   return (
@@ -346,6 +350,7 @@ function UserMenu({ me }: { me: Me }) {
   const [open, setOpen] = useState(false);
   const [passwordOpen, setPasswordOpen] = useState(false);
   const [twoFactorOpen, setTwoFactorOpen] = useState(false);
+  const [passkeysOpen, setPasskeysOpen] = useState(false);
   const wrap = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
   const listId = useId();
@@ -408,9 +413,21 @@ function UserMenu({ me }: { me: Me }) {
           Two-factor sign-in…{' '}
           <span className="muted">{me.user.twoFactor ? '(on)' : '(off)'}</span>
         </button>
+        <button
+          type="button"
+          className="btn btn-ghost btn-small user-menu-item"
+          onClick={() => {
+            setOpen(false);
+            button.current?.focus();
+            setPasskeysOpen(true);
+          }}
+        >
+          Passkeys…
+        </button>
       </div>
       <PasswordDialog open={passwordOpen} onClose={() => setPasswordOpen(false)} email={me.user.email} />
       <TwoFactorDialog open={twoFactorOpen} onClose={() => setTwoFactorOpen(false)} user={me.user} required={me.twoFactorRequired} />
+      <PasskeysDialog open={passkeysOpen} onClose={() => setPasskeysOpen(false)} />
     </div>
   );
 }

@@ -19,6 +19,11 @@
  * `?sso_code=1`: only the code field shows, and their code (POST /api/auth/sso/code, bound to
  * this browser) signs them in as the password form does; a sign-in that is over (too old, or too
  * many wrong codes) goes back to the full page, to start again.
+ *
+ * "Use a passkey" (where the browser has WebAuthn; named so, apart from the form's "Sign in"): no address is typed; the browser
+ * offers the passkeys it holds for the desk (docs/passkeys.md), and the user-verified passkey
+ * stands in for the password and the code. Refusals are said in words; one that says the desk
+ * signs this person in with a provider points at its button, as after a password.
  */
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
@@ -26,6 +31,7 @@ import { useNavigate, useSearch } from '@tanstack/react-router';
 import { api, ApiError, setCsrfToken } from '../api/client.js';
 import { keys } from '../api/queries.js';
 import type { Me, SsoError, SsoProviderPublic } from '../api/types.js';
+import { getPasskey, passkeysSupported, webauthnProblem, type RequestOptionsJSON } from '../lib/webauthn.js';
 import { AuthCodeField } from './TwoFactorDialog.js';
 
 const OWNER = 'parley.tab-user';
@@ -56,6 +62,26 @@ const SSO_ERROR_TEXT: Record<SsoError, string> = {
   unavailable: 'That way of signing in is not available any more (it was turned off or removed). Sign in another way, or ask an admin of your desk.',
   rate_limited: 'Too many sign-in attempts. Wait a minute, then try again.',
 };
+/** Why a passkey did not sign someone in, in words (by the server's code). */
+const PASSKEY_ERROR_TEXT: Record<string, string> = {
+  'passkey.unknown': 'That passkey is not registered on this desk (it may have been removed). Sign in with your password, then add it again.',
+  'passkey.account_disabled': 'Your Parley account is disabled. Ask an admin of your desk.',
+  'passkey.challenge_invalid': 'That took too long, or was already used. Try again.',
+  'passkey.not_verified': 'Your device did not check that it is you (a PIN, a fingerprint or your face): this desk needs it. Try again.',
+  'passkey.counter': 'That passkey was refused: it may have been copied. Sign in with your password and remove it.',
+  'passkey.wrong_origin': 'That passkey is for another address. Open the desk at its usual address and try again.',
+  'passkey.wrong_rp': 'That passkey is for another address. Open the desk at its usual address and try again.',
+  'auth.rate_limited': 'Too many sign-in attempts. Wait a minute, then try again.',
+};
+
+/** A public sign-in call (its 401s are refusals to say here, not an ended session). */
+async function signInCall<T>(path: string, body?: unknown): Promise<T> {
+  const res = await fetch(path, { method: 'POST', headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+  if (!res.ok) throw new ApiError(res.status, typeof json.code === 'string' ? json.code : `http.${res.status}`, typeof json.detail === 'string' ? json.detail : `${res.status} ${res.statusText}`, json);
+  return json as T;
+}
+
 /** A wrong or used code, after the password or after a provider. */
 const WRONG_CODE = 'That code is not right, or was already used. Type the code your app shows now, or an unused recovery code.';
 const ssoErrorText = (code: string) => SSO_ERROR_TEXT[code as SsoError] ?? 'Single sign-on did not work. Try again, or ask an admin of your desk.';
@@ -141,6 +167,14 @@ export function LoginPage() {
   const passwordRef = useRef<HTMLInputElement>(null);
   const codeRef = useRef<HTMLInputElement>(null);
   const ssoRef = useRef<HTMLDivElement>(null);
+  const passkeyRef = useRef<HTMLButtonElement>(null);
+  /** Why the last passkey sign-in did not go through. */
+  const [passkeyError, setPasskeyError] = useState<{ text: string; code: string } | null>(null);
+  const canPasskey = passkeysSupported();
+  // a passkey refused: focus back on its button (enabled again), which the error describes
+  useEffect(() => {
+    if (passkeyError) passkeyRef.current?.focus();
+  }, [passkeyError]);
   // after a refusal focus is back in the form (the button it left was disabled), on the
   // field at fault, selected, ready to type again; the error is tied to it (a wrong password
   // to both email and password). Told to use single sign-on: on that provider's button.
@@ -219,11 +253,35 @@ export function LoginPage() {
     }
   };
 
+  /** Username-less: the browser offers the desk's passkeys it holds; the chosen one signs in. */
+  const signInWithPasskey = async () => {
+    setBusy(true);
+    setError(null);
+    setSsoError(null);
+    setPasskeyError(null);
+    try {
+      const options = await signInCall<RequestOptionsJSON>('/api/auth/passkey/options');
+      const response = await getPasskey(options);
+      await signedIn(await signInCall<Me>('/api/auth/passkey', { response }));
+    } catch (err) {
+      setBusy(false);
+      const why = err instanceof ApiError ? err.code : 'passkey.browser';
+      if (why === 'auth.sso_required') {
+        const refusal = ssoRequired(err as ApiError, sso);
+        if (refusal.provider && !sso.some((p) => p.id === refusal.provider!.id)) setFound((f) => [...f, refusal.provider!]);
+        setError(refusal);
+        return;
+      }
+      setPasskeyError({ code: why, text: webauthnProblem(err) ?? PASSKEY_ERROR_TEXT[why] ?? (err as Error).message });
+    }
+  };
+
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
     setError(null);
     setSsoError(null);
+    setPasskeyError(null);
     try {
       await signedIn(await api<Me>('POST', '/api/auth/login', { email, password, ...(codeAsked ? { code: code.trim() } : {}) }));
     } catch (err) {
@@ -312,6 +370,29 @@ export function LoginPage() {
           </button>
           <p className="muted small">Forgot your password? Ask an admin of your desk for a reset link.</p>
         </form>
+        {canPasskey && (
+          <div role="group" aria-labelledby="passkey-title" className="form-grid">
+            <p id="passkey-title" className="muted small">
+              Or sign in with a passkey:
+            </p>
+            <button
+              ref={passkeyRef}
+              type="button"
+              className="btn btn-block"
+              data-testid="passkey-sign-in"
+              disabled={busy}
+              aria-describedby={passkeyError ? 'passkey-error' : undefined}
+              onClick={() => void signInWithPasskey()}
+            >
+              Use a passkey
+            </button>
+            {passkeyError && (
+              <p id="passkey-error" className="form-error" role="alert" data-code={passkeyError.code}>
+                {passkeyError.text}
+              </p>
+            )}
+          </div>
+        )}
         {(sso.length > 0 || offer.data?.discovery) && (
           <div ref={ssoRef} role="group" aria-labelledby="sso-title" className="form-grid">
             <p id="sso-title" className="muted small">

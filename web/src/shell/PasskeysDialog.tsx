@@ -1,0 +1,194 @@
+/**
+ * Passkeys, for everyone (from the header's account menu): a passkey signs the person in
+ * without a password or a code (the device checks it is them, with a PIN, a fingerprint or a
+ * face), and cannot be used on another site. They are listed with when each was added and last
+ * used; adding one asks the current password, then the browser makes it and it is named;
+ * removing one asks the password again. Someone without a password (made by single sign-on) is
+ * asked none: a recent sign-in confirms instead (the server's `auth.reauthenticate` otherwise).
+ * The server's refusals are said in words, by their code.
+ */
+import { useEffect, useId, useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api } from '../api/client.js';
+import { useMe } from '../api/queries.js';
+import { createPasskey, passkeysSupported, webauthnProblem, type CreationOptionsJSON } from '../lib/webauthn.js';
+import { DialogButtons } from '../ui/DialogButtons.js';
+import { Modal } from '../ui/Modal.js';
+import { Refusal, refusalOf, type RefusalInfo } from '../ui/Refusal.js';
+import { useToast } from '../ui/Toasts.js';
+
+export interface Passkey {
+  id: number;
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  transports: string[];
+}
+
+const PASSKEYS_KEY = ['me', 'passkeys'] as const;
+
+/** What a refusal's code means here, in the desk's words (else the server's own). */
+const SAID: Record<string, string> = {
+  'auth.wrong_password': 'The password is not right.',
+  'auth.reauthenticate': 'You have no Parley password, so a recent sign-in confirms this: sign out, sign in again, then try again.',
+  'auth.sso_required': 'Your desk signs you in with your organisation’s account, so a passkey would not sign you in here.',
+  'passkey.exists': 'That passkey is already added.',
+  'passkey.too_many': 'You have as many passkeys as a person may: remove one first.',
+  'passkey.challenge_invalid': 'That took too long (or was started again in another window). Try again.',
+  'passkey.not_verified': 'The device did not check that it is you (a PIN, a fingerprint or a face): this desk needs it.',
+  'passkey.wrong_origin': 'The passkey was made for another address than this desk’s. Open the desk at its usual address and try again.',
+  'passkey.wrong_rp': 'The passkey was made for another address than this desk’s. Open the desk at its usual address and try again.',
+};
+const said = (err: unknown): RefusalInfo => {
+  const browser = webauthnProblem(err);
+  if (browser) return { code: 'passkey.browser', detail: browser };
+  const r = refusalOf(err);
+  return { code: r.code, detail: SAID[r.code] ?? r.detail };
+};
+
+const when = (ms: number) => new Date(ms).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+
+export function PasskeysDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
+  const qc = useQueryClient();
+  const toast = useToast();
+  const hasPassword = useMe().data?.user.hasPassword !== false;
+  const supported = passkeysSupported();
+  const list = useQuery({ queryKey: PASSKEYS_KEY, queryFn: () => api<{ items: Passkey[] }>('GET', '/api/me/passkeys'), enabled: open });
+  const [name, setName] = useState('');
+  const [password, setPassword] = useState('');
+  const [refusal, setRefusal] = useState<RefusalInfo | null>(null);
+  /** The passkey whose removal is being confirmed. */
+  const [removing, setRemoving] = useState<Passkey | null>(null);
+  const nameId = useId();
+  const listTitleId = useId();
+
+  useEffect(() => {
+    if (open) return;
+    setName('');
+    setPassword('');
+    setRefusal(null);
+    setRemoving(null);
+  }, [open]);
+
+  const add = useMutation({
+    mutationFn: async (v: { name: string; password: string }) => {
+      const options = await api<CreationOptionsJSON>('POST', '/api/me/passkeys/options', hasPassword ? { currentPassword: v.password } : {});
+      const response = await createPasskey(options);
+      return api<Passkey>('POST', '/api/me/passkeys', { name: v.name, response });
+    },
+  });
+  const remove = useMutation({ mutationFn: (v: { id: number; password: string }) => api<void>('POST', `/api/me/passkeys/${v.id}/remove`, hasPassword ? { currentPassword: v.password } : {}) });
+
+  const items = list.data?.items ?? [];
+  return (
+    <Modal open={open} onClose={onClose} title="Passkeys" description="A passkey signs you in without a password or a code: your device checks it is you (a PIN, a fingerprint or your face), and it works only on this desk, so it cannot be phished.">
+      <section aria-labelledby={listTitleId}>
+        <h3 id={listTitleId} className="small">Your passkeys</h3>
+        {list.isLoading ? (
+          <p className="muted small">Loading…</p>
+        ) : items.length === 0 ? (
+          <p className="muted small" data-testid="passkeys-none">You have no passkeys yet.</p>
+        ) : (
+          <ul className="plain-list" data-testid="passkeys-list">
+            {items.map((k) => (
+              <li key={k.id} className="row-gap" data-testid="passkey-row">
+                <span>
+                  <strong dir="auto">{k.name}</strong>
+                  <br />
+                  <span className="muted small">
+                    Added {when(k.createdAt)} · {k.lastUsedAt == null ? 'never used' : `last used ${when(k.lastUsedAt)}`}
+                  </span>
+                </span>
+                <button
+                  type="button"
+                  className="btn btn-ghost btn-small"
+                  aria-label={`Remove ${k.name}`}
+                  onClick={() => {
+                    setRefusal(null);
+                    setPassword('');
+                    setRemoving(k);
+                  }}
+                >
+                  Remove
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      {removing ? (
+        <form
+          aria-label={`Remove ${removing.name}`}
+          onSubmit={(e) => {
+            e.preventDefault();
+            setRefusal(null);
+            remove.mutate(
+              { id: removing.id, password },
+              {
+                onSuccess: () => {
+                  toast(`The passkey “${removing.name}” was removed: it signs you in no more.`);
+                  setRemoving(null);
+                  setPassword('');
+                  void qc.invalidateQueries({ queryKey: PASSKEYS_KEY });
+                },
+                onError: (err) => setRefusal(said(err)),
+              },
+            );
+          }}
+        >
+          <p>
+            Remove <strong dir="auto">{removing.name}</strong>? It will sign you in no more, and browsers signed in with it are signed out.
+          </p>
+          {hasPassword && (
+            <label className="field">
+              <span>Current password</span>
+              <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} required maxLength={1024} autoComplete="current-password" autoFocus aria-invalid={refusal?.code === 'auth.wrong_password' ? true : undefined} />
+            </label>
+          )}
+          <Refusal refusal={refusal} lead="Not removed." />
+          <DialogButtons tone="danger" disabled={remove.isPending} onCancel={() => setRemoving(null)}>
+            {remove.isPending ? 'Removing…' : 'Remove passkey'}
+          </DialogButtons>
+        </form>
+      ) : !supported ? (
+        <p className="muted small" role="note">This browser cannot make passkeys here (it needs WebAuthn, on the desk’s https address).</p>
+      ) : (
+        <form
+          aria-label="Add a passkey"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setRefusal(null);
+            add.mutate(
+              { name: name.trim(), password },
+              {
+                onSuccess: (k) => {
+                  toast(`The passkey “${k.name}” was added: next time, sign in with “Use a passkey”.`);
+                  setName('');
+                  setPassword('');
+                  void qc.invalidateQueries({ queryKey: PASSKEYS_KEY });
+                },
+                onError: (err) => setRefusal(said(err)),
+              },
+            );
+          }}
+        >
+          <h3 className="small">Add a passkey</h3>
+          <label className="field" htmlFor={nameId}>
+            <span>Name</span>
+            <input id={nameId} type="text" value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} placeholder="Work laptop" autoComplete="off" data-autofocus />
+          </label>
+          {hasPassword && (
+            <label className="field">
+              <span>Current password</span>
+              <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} required maxLength={1024} autoComplete="current-password" aria-invalid={refusal?.code === 'auth.wrong_password' ? true : undefined} />
+            </label>
+          )}
+          <Refusal refusal={refusal} lead="Not added." />
+          <DialogButtons disabled={add.isPending} onCancel={onClose}>
+            {add.isPending ? 'Waiting for your device…' : 'Add passkey'}
+          </DialogButtons>
+        </form>
+      )}
+    </Modal>
+  );
+}
