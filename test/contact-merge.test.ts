@@ -20,6 +20,7 @@ for (const dialect of DIALECTS) {
     let ana: Client;
     let eli: Client;
     let page: number;
+    let deals: number | undefined;
 
     beforeAll(async () => {
       desk = await startDesk(dialect, { workers: false });
@@ -207,6 +208,128 @@ for (const dialect of DIALECTS) {
       expect(linkedSubjects(await exported(D))).toContain(String(B));
     });
 
+    /** The same X profile writing to the brand's second X account: another conversation of the same customer. */
+    const toDeals = async (who: string, text: string) => {
+      deals ??= await createChannelAccount(db(), { brandId: desk.brandId, network: 'x', handle: 'AcmeDeals', driver: 'demo' }, Date.now());
+      const r = await admin.post('/api/ingest/messages', {
+        channelAccountId: deals,
+        messages: [mention({ text, author: { networkUserId: `x-${who}`, handle: who, displayName: `${who} name`, followers: 5 } })],
+      });
+      expect(r.status, JSON.stringify(r.json)).toBe(200);
+      return r.json.outcomes[0] as { messageId: number; conversationId: number };
+    };
+    const merges = async (contactId: number) => (await ana.get(`/api/contacts/${contactId}/merges`)).json as { items: any[]; crmLinkFromMerge: { crmCustomerId: string; identityIds: number[] } | null };
+    const identityId = async (handle: string) => Number((await db().selectFrom('contact_identity').select('id').where('handle', '=', handle).executeTakeFirstOrThrow()).id);
+
+    it('shows a merge and a split on every conversation of the customers, not only on their latest ones', async () => {
+      const pub = fresh('olga');
+      const alt = fresh('olgafb');
+      const a1 = await write(pub, '@AcmeCare my first question');
+      const a2 = await toDeals(pub, '@AcmeDeals and about a deal');
+      const b1 = await write(alt, 'hello from facebook', 'facebook');
+      expect(a2.conversationId).not.toBe(a1.conversationId);
+      const A = await contactOfConversation(a1.conversationId);
+      const B = await contactOfConversation(b1.conversationId);
+      expect(await contactOfConversation(a2.conversationId)).toBe(A);
+      expect((await ana.post(`/api/contacts/${A}/merge`, { otherContactId: B, reason: 'said so in the DM' })).status).toBe(200);
+      // every conversation's author card reads its customer's merges, whichever conversation they were written on
+      for (const conv of [a1.conversationId, a2.conversationId, b1.conversationId]) {
+        const contactId = (await ana.get(`/api/conversations/${conv}`)).json.contact.id as number;
+        const h = await merges(contactId);
+        const merged = h.items.filter((e) => e.action === 'contact.merged');
+        expect(merged, `conversation ${conv}`).toHaveLength(1);
+        expect(merged[0].data).toMatchObject({ contactId: A, otherContactId: B, reason: 'said so in the DM', identities: [{ handle: alt }] });
+        expect(merged[0].actorUserId).toBe(desk.users.ana);
+      }
+      const D = (await ana.post(`/api/contacts/${A}/split`, { identityId: await identityId(alt), reason: 'not her after all' })).json.newContactId as number;
+      for (const conv of [a1.conversationId, a2.conversationId]) {
+        const h = await merges((await ana.get(`/api/conversations/${conv}`)).json.contact.id);
+        expect(h.items.map((e) => e.action), `conversation ${conv}`).toEqual(['contact.split', 'contact.merged']);
+      }
+      const split = await merges((await ana.get(`/api/conversations/${b1.conversationId}`)).json.contact.id);
+      expect(split.items.map((e) => [e.action, e.data.newContactId])).toEqual([['contact.split', D]]);
+      expect((await eli.get(`/api/contacts/${A}/merges`)).status).toBe(403);
+      expect((await ana.get('/api/contacts/987654/merges')).status).toBe(404);
+    });
+
+    it('a split offers to remove the CRM link the merge it undoes brought, with a reason, as an unlink does; it keeps it otherwise', async () => {
+      /** A (unlinked) and B (linked to `crm`) merged with the customer's consent: the link moves to A with the merge. */
+      const movedLink = async (crm: string) => {
+        const pub = fresh('lena');
+        const alt = fresh('lenafb');
+        const a = await write(pub, '@AcmeCare about my plan');
+        const b = await write(alt, 'yes, link my account', 'facebook');
+        const A = await contactOfConversation(a.conversationId);
+        const B = await contactOfConversation(b.conversationId);
+        expect((await ana.post(`/api/contacts/${B}/crm-link`, { crmCustomerId: crm, consent: { method: 'customer_message', messageId: b.messageId } })).status).toBe(200);
+        const m = await ana.post(`/api/contacts/${A}/merge`, { otherContactId: B, reason: 'same person', crmConsent: { method: 'customer_message', messageId: b.messageId } });
+        expect(m.status, JSON.stringify(m.json)).toBe(200);
+        return { A, altId: await identityId(alt), pubId: await identityId(pub) };
+      };
+      const linkOf = async (id: number) => (await db().selectFrom('contact').select('crm_customer_id').where('id', '=', id).executeTakeFirstOrThrow()).crm_customer_id;
+      const currentConsents = async (id: number) => (await db().selectFrom('crm_consent').select('id').where('contact_id', '=', id).where('withdrawn_at', 'is', null).execute()).length;
+
+      // split with the removal: the link and its consent go, audited as an unlink with the reason
+      const one = await movedLink('LENA-1');
+      expect((await merges(one.A)).crmLinkFromMerge).toEqual({ crmCustomerId: 'LENA-1', identityIds: [one.altId] });
+      const short = await ana.post(`/api/contacts/${one.A}/split`, { identityId: one.altId, removeCrmLink: { reason: 'x' } });
+      expect(short.status).toBe(400);
+      const r = await ana.post(`/api/contacts/${one.A}/split`, { identityId: one.altId, reason: 'two different Lenas', removeCrmLink: { reason: 'the link came with the wrong merge' } });
+      expect(r.status, JSON.stringify(r.json)).toBe(200);
+      expect(r.json.crmLinkRemoved).toBe(true);
+      expect(await linkOf(one.A)).toBeNull();
+      expect(await linkOf(r.json.newContactId)).toBeNull();
+      expect(await currentConsents(one.A)).toBe(0);
+      const unlinked = await db().selectFrom('audit_event').select(['data', 'actor_user_id']).where('action', '=', 'contact.crm_unlinked').where('subject_id', '=', String(one.A)).execute();
+      expect(unlinked).toHaveLength(1);
+      expect(JSON.parse(unlinked[0]!.data)).toEqual({ reason: 'the link came with the wrong merge', previous: 'LENA-1', split: { identityId: one.altId, newContactId: r.json.newContactId } });
+      expect(unlinked[0]!.actor_user_id).toBe(desk.users.ana);
+
+      // split without it: the link stays
+      const two = await movedLink('LENA-2');
+      const kept = await ana.post(`/api/contacts/${two.A}/split`, { identityId: two.altId });
+      expect(kept.status).toBe(200);
+      expect(kept.json.crmLinkRemoved).toBe(false);
+      expect(await linkOf(two.A)).toBe('LENA-2');
+      expect(await currentConsents(two.A)).toBe(1);
+
+      // a link re-recorded since the merge is not the merge's: refused, nothing written
+      const three = await movedLink('LENA-3');
+      expect((await ana.post(`/api/contacts/${three.A}/crm-link`, { crmCustomerId: 'LENA-3B', consent: { method: 'verbal', note: 'on a call on 6 Dec, agreed again' } })).status).toBe(200);
+      expect((await merges(three.A)).crmLinkFromMerge).toBeNull();
+      const again = await ana.post(`/api/contacts/${three.A}/split`, { identityId: three.altId, removeCrmLink: { reason: 'wrong merge' } });
+      expect(again.status).toBe(409);
+      expect(again.json.code).toBe('contact.split_link_kept');
+      expect(await identitiesOf(three.A)).toHaveLength(2);
+      expect(await linkOf(three.A)).toBe('LENA-3B');
+
+      // a link the customer had before the merge is never removed by a split: the survivor's, extended to the other profile
+      const pub = fresh('mira');
+      const alt = fresh('mirafb');
+      const a = await write(pub, '@AcmeCare link me please');
+      const b = await write(alt, 'my other profile', 'facebook');
+      const A = await contactOfConversation(a.conversationId);
+      const B = await contactOfConversation(b.conversationId);
+      expect((await ana.post(`/api/contacts/${A}/crm-link`, { crmCustomerId: 'MIRA-1', consent: { method: 'customer_message', messageId: a.messageId } })).status).toBe(200);
+      expect((await ana.post(`/api/contacts/${A}/merge`, { otherContactId: B, reason: 'same person', crmConsent: { method: 'customer_message', messageId: b.messageId } })).status).toBe(200);
+      expect((await merges(A)).crmLinkFromMerge).toBeNull();
+      for (const id of [await identityId(alt), await identityId(pub)]) {
+        const refused = await ana.post(`/api/contacts/${A}/split`, { identityId: id, removeCrmLink: { reason: 'wrong merge' } });
+        expect(refused.status).toBe(409);
+        expect(refused.json.code).toBe('contact.split_link_kept');
+      }
+      expect(await identitiesOf(A)).toHaveLength(2);
+      expect(await linkOf(A)).toBe('MIRA-1');
+      // nor one both had: the same CRM customer on both sides
+      const c = await write(fresh('mirathird'), 'third profile', 'facebook');
+      const C = await contactOfConversation(c.conversationId);
+      expect((await ana.post(`/api/contacts/${C}/crm-link`, { crmCustomerId: 'MIRA-1', consent: { method: 'customer_message', messageId: c.messageId } })).status).toBe(200);
+      expect((await ana.post(`/api/contacts/${A}/merge`, { otherContactId: C, reason: 'same person again' })).status).toBe(200);
+      const thirdId = Number((await db().selectFrom('contact_identity').select('id').where('contact_id', '=', A).orderBy('id', 'desc').executeTakeFirstOrThrow()).id);
+      expect((await ana.post(`/api/contacts/${A}/split`, { identityId: thirdId, removeCrmLink: { reason: 'wrong merge' } })).json.code).toBe('contact.split_link_kept');
+      expect(await linkOf(A)).toBe('MIRA-1');
+    });
+
     it('finds customers by handle, name or email address, in the brand only, a few at a time', async () => {
       const who = fresh('findme');
       await write(who, '@AcmeCare searchable');
@@ -215,6 +338,12 @@ for (const dialect of DIALECTS) {
       expect(r.json.items).toHaveLength(1);
       expect(r.json.items[0].identities[0]).toMatchObject({ handle: who, network: 'x' });
       expect((await ana.get('/api/contacts?q=%25')).json.items).toEqual([]);
+      expect((await ana.get('/api/contacts?q=_')).json.items).toEqual([]);
+      // the start of a word of the name, as ingest wrote it (the name index is kept by the database)
+      const byName = (await ana.get(`/api/contacts?q=${encodeURIComponent('NAME ' + who)}`)).json.items.map((c: any) => c.identities[0].handle);
+      expect(byName).toEqual([who]);
+      expect((await ana.get(`/api/contacts?q=${who}&limit=1`)).json.items).toHaveLength(1);
+      expect((await ana.get(`/api/contacts?q=${who}&limit=21`)).status).toBe(400);
       expect((await eli.get(`/api/contacts?q=${who}`)).status).toBe(403);
     });
 

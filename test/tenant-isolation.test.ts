@@ -195,6 +195,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/contacts': { roles: WORKERS, query: 'q=customer' },
   'POST /api/contacts/:id/merge': { roles: WORKERS, body: (x) => ({ otherContactId: x.sharedContact, reason: 'swept together' }) },
   'POST /api/contacts/:id/split': { roles: WORKERS, body: (x) => ({ identityId: x.sharedContact }) },
+  'GET /api/contacts/:id/merges': { roles: WORKERS },
 
   'POST /api/ingest/messages': { roles: ['admin'], body: (x) => ({ channelAccountId: x.account, messages: [mention({ text: '@someone from the sweep' })] }) },
   'GET /api/channel-networks': { roles: ['admin'] },

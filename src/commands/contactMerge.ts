@@ -24,8 +24,9 @@ import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
 import { audit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
+import type { AuditEvent } from '../store/schema.js';
 import { lockBrand, type Tx } from '../store/util.js';
-import { checkConsent, messageOf, recordConsent, type ConsentInput } from './contacts.js';
+import { checkConsent, messageOf, recordConsent, removeCrmLink, type ConsentInput } from './contacts.js';
 import type { Actor } from './context.js';
 
 export interface ContactMergeDeps {
@@ -59,6 +60,12 @@ export interface MergeContactsResult {
 export interface SplitIdentityInput {
   identityId: number;
   reason?: string | null;
+  /**
+   * Also remove the CRM link that came with the merge being undone (see `splitIdentity`), with
+   * the reason audited as a CRM unlink's. When the link did not come with it: 409
+   * `contact.split_link_kept` and nothing is written.
+   */
+  removeCrmLink?: { reason: string } | null;
 }
 
 export interface SplitIdentityResult {
@@ -66,6 +73,7 @@ export interface SplitIdentityResult {
   newContactId: number;
   identityId: number;
   conversationsMoved: number[];
+  crmLinkRemoved: boolean;
 }
 
 const WORKERS = ['agent', 'approver', 'admin'];
@@ -203,7 +211,7 @@ export async function mergeContacts(deps: ContactMergeDeps, actor: Actor, contac
     await trx.updateTable('crm_consent').set({ contact_id: contactId }).where('contact_id', '=', otherId).where('brand_id', '=', actor.brandId).execute();
 
     // the link on the survivor, with the new consent (the one it had, moved here too, superseded)
-    if (needsConsent && c && link) await recordConsent(trx, actor, { contactId, crmCustomerId: link, consent: c, note, auditExtra: { merge: true } }, now);
+    const crmConsentId = needsConsent && c && link ? await recordConsent(trx, actor, { contactId, crmCustomerId: link, consent: c, note, auditExtra: { merge: true } }, now) : null;
     await trx.updateTable('contact').set({ updated_at: now, ...(!survivor.display_name && other.display_name ? { display_name: other.display_name } : {}) }).where('id', '=', contactId).execute();
     await trx.deleteFrom('contact').where('id', '=', otherId).execute();
 
@@ -212,6 +220,8 @@ export async function mergeContacts(deps: ContactMergeDeps, actor: Actor, contac
       identities: identities.map((i) => ({ id: Number(i.id), network: i.network, handle: i.handle })),
       conversationsMoved: conversations.map((r) => Number(r.id)),
       crmLink: link == null ? 'none' : needsConsent ? (a == null ? 'moved_with_consent' : 'extended_with_consent') : 'same',
+      // the consent this merge recorded: a split finds from it whether the link is still the one the merge brought
+      crmConsentId,
     };
     // on both customers' timelines (their latest conversations); the entry is about the survivor
     const timelines = [...new Set([survivorConversation, otherConversation])];
@@ -227,11 +237,85 @@ export async function mergeContacts(deps: ContactMergeDeps, actor: Actor, contac
 }
 
 /**
+ * The CRM link on `contactId` that came with the merge that brought `identityId` in, when there
+ * is one to offer to remove with a split of it: that merge moved the link here from the contact
+ * merged in (`crmLink: 'moved_with_consent'`: this customer's own profiles were not linked
+ * before it), the consent it recorded is still the current one (not re-linked or replaced
+ * since), and no other profile that came with that merge stays (`staying`: the identities
+ * that stay after the split). A link the customer had before the merge is never offered.
+ */
+async function linkFromMerge(db: Tx, brandId: number, contact: { id: number; crm_customer_id: string | null }, identityId: number, staying: readonly number[]) {
+  if (contact.crm_customer_id == null) return null;
+  const merges = await mergeEntriesOf(db, brandId, [contact.id]).execute();
+  type Merged = { crmLink?: unknown; crmConsentId?: unknown; identities?: { id?: unknown }[] };
+  let brought: Merged | null = null;
+  for (const m of merges) {
+    if (m.action !== 'contact.merged') continue;
+    try {
+      const d = JSON.parse(m.data) as Merged;
+      if (Array.isArray(d.identities) && d.identities.some((i) => i?.id === identityId)) brought = d; // the latest merge that brought it
+    } catch {
+      continue;
+    }
+  }
+  if (!brought || brought.crmLink !== 'moved_with_consent' || typeof brought.crmConsentId !== 'number') return null;
+  if ((brought.identities ?? []).some((i) => typeof i?.id === 'number' && i.id !== identityId && staying.includes(i.id))) return null;
+  const current = await db.selectFrom('crm_consent').select('id').where('contact_id', '=', contact.id).where('brand_id', '=', brandId).where('withdrawn_at', 'is', null).execute();
+  if (current.length !== 1 || Number(current[0]!.id) !== brought.crmConsentId) return null;
+  return { crmCustomerId: contact.crm_customer_id };
+}
+
+/** A contact's merges and splits, and what a split of its profiles would offer (see `contactHistory`). */
+export interface ContactHistory {
+  entries: AuditEvent[];
+  /** The CRM link that came with a merge, and the profiles whose split may remove it with them (`linkFromMerge`). */
+  crmLinkFromMerge: { crmCustomerId: string; identityIds: number[] } | null;
+}
+
+/**
+ * A contact's merges and splits, newest first (at most 100): those about it and about every
+ * contact merged into it (`mergedContactIds`), each once (a merge is written on both customers'
+ * latest conversations). The author card shows them on every conversation of the customer, not
+ * only on the conversations they were written on; and, for the split dialog, which profiles'
+ * split may take the CRM link that came with their merge along. 404 for a contact not the brand's.
+ */
+export async function contactHistory(store: Store, brandId: number, contactId: number): Promise<ContactHistory> {
+  return store.db.transaction().execute(async (trx) => {
+    const contact = await trx.selectFrom('contact').select(['id', 'crm_customer_id']).where('id', '=', contactId).where('brand_id', '=', brandId).executeTakeFirst();
+    if (!contact) throw notFound('contact');
+    const ids = [contactId, ...(await mergedContactIds(trx, brandId, contactId))];
+    const rows = await trx.selectFrom('audit_event').selectAll().where('brand_id', '=', brandId).where(MERGE_ENTRIES).where('subject_id', 'in', ids.map(String)).orderBy('id', 'desc').limit(400).execute();
+    const seen = new Set<string>();
+    const entries = rows.filter((r) => {
+      const k = `${r.action}\u0000${r.subject_id}\u0000${r.created_at}\u0000${r.data}`;
+      return seen.has(k) ? false : (seen.add(k), true);
+    }).slice(0, 100);
+    let crmLinkFromMerge: ContactHistory['crmLinkFromMerge'] = null;
+    if (contact.crm_customer_id != null) {
+      const identities = (await trx.selectFrom('contact_identity').select('id').where('contact_id', '=', contactId).where('brand_id', '=', brandId).execute()).map((i) => Number(i.id));
+      const offered: number[] = [];
+      for (const id of identities) {
+        if (identities.length > 1 && (await linkFromMerge(trx, brandId, { id: contactId, crm_customer_id: contact.crm_customer_id }, id, identities.filter((i) => i !== id)))) offered.push(id);
+      }
+      if (offered.length) crmLinkFromMerge = { crmCustomerId: contact.crm_customer_id, identityIds: offered };
+    }
+    return { entries, crmLinkFromMerge };
+  });
+}
+
+/**
  * Undo a wrong merge, an identity at a time: `identityId` leaves `contactId` for a new contact,
  * with the conversations that are its own (those where every customer message is its). A
  * conversation the two wrote in stays. The CRM link and its consent stay with `contactId`: a
  * split takes identities away from a link, never adds one. The last identity cannot leave (409
  * `contact.split_last_identity`). Audited on both customers' timelines.
+ *
+ * A link the merge being undone brought (`linkFromMerge`: it moved here from the contact merged
+ * in, and the last of that contact's profiles is leaving) may be removed in the same step
+ * (`removeCrmLink`, with a reason): as `crm-unlink` removes one (consent withdrawn, history
+ * kept, audited as `contact.crm_unlinked`, with the split it came with). Asked for any other
+ * link (one the customer had before the merge, or one re-linked since): 409
+ * `contact.split_link_kept`, nothing written; such a link is removed on its own, with a reason.
  */
 export async function splitIdentity(deps: ContactMergeDeps, actor: Actor, contactId: number, p: SplitIdentityInput): Promise<SplitIdentityResult> {
   if (!WORKERS.includes(actor.role)) throw forbidden();
@@ -244,6 +328,12 @@ export async function splitIdentity(deps: ContactMergeDeps, actor: Actor, contac
     const identity = identities.find((i) => Number(i.id) === p.identityId);
     if (!identity) throw notFound('identity');
     if (identities.length < 2) throw conflict('contact.split_last_identity', 'this is the customer\'s only profile: there is nothing to split it from');
+    const unlinkReason = p.removeCrmLink ? p.removeCrmLink.reason.trim() : null;
+    const fromMerge = unlinkReason == null ? null : await linkFromMerge(trx, actor.brandId, { id: contactId, crm_customer_id: contact.crm_customer_id }, p.identityId, identities.map((i) => Number(i.id)).filter((i) => i !== p.identityId));
+    if (unlinkReason != null) {
+      if (unlinkReason.length < 3) throw badRequest('validation', 'say why the CRM link is removed (at least 3 characters)');
+      if (!fromMerge) throw conflict('contact.split_link_kept', 'this CRM link did not come with the merge being undone (the customer had it before, or it was recorded again since): remove it on its own, with a reason');
+    }
     const own = await trx.selectFrom('conversation as c').select('c.id').where('c.contact_id', '=', contactId).where('c.brand_id', '=', actor.brandId)
       .where(({ exists, selectFrom }) => exists(selectFrom('message as m').select(sql`1`.as('one')).whereRef('m.conversation_id', '=', 'c.id').where('m.author_identity_id', '=', p.identityId)))
       .where(({ exists, not, selectFrom }) => not(exists(selectFrom('message as m').select(sql`1`.as('one')).whereRef('m.conversation_id', '=', 'c.id').where('m.author_identity_id', 'is not', null).where('m.author_identity_id', '!=', p.identityId))))
@@ -271,10 +361,13 @@ export async function splitIdentity(deps: ContactMergeDeps, actor: Actor, contac
     for (const subject of [contactId, newContactId]) {
       await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'contact.split', subjectType: 'contact', subjectId: subject, conversationId: await latestConversation(trx, subject), data }, now);
     }
-    return { newContactId, moved };
+    if (fromMerge && unlinkReason != null) {
+      await removeCrmLink(trx, actor, { contactId, previous: fromMerge.crmCustomerId, reason: unlinkReason, auditExtra: { split: { identityId: p.identityId, newContactId } } }, now);
+    }
+    return { newContactId, moved, unlinked: fromMerge != null };
   });
-  bus.publish(actor.brandId, 'contact.updated', { contactId, splitContactId: out.newContactId });
-  return { contactId, newContactId: out.newContactId, identityId: p.identityId, conversationsMoved: out.moved };
+  bus.publish(actor.brandId, 'contact.updated', { contactId, splitContactId: out.newContactId, ...(out.unlinked ? { crmCustomerId: null } : {}) });
+  return { contactId, newContactId: out.newContactId, identityId: p.identityId, conversationsMoved: out.moved, crmLinkRemoved: out.unlinked };
 }
 
 export interface ContactSearchItem {
@@ -284,23 +377,86 @@ export interface ContactSearchItem {
   identities: { identityId: number; network: string; handle: string; displayName: string | null }[];
 }
 
-/** `%`, `_` and the escape itself, taken literally in a LIKE pattern. */
-const likeLiteral = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+/**
+ * What an agent typed, as the indexes read it (src/store/migrations/20261206T1330_contact_search.ts):
+ * `handle` and `email` lowered by the database's own `lower()` (the one its indexes hold, so
+ * both agree on every character), each with the least string above every string it starts
+ * (null: none), and the words of it for the display names.
+ */
+export interface ContactSearchTerms {
+  handle: string;
+  handleBelow: string | null;
+  email: string;
+  emailBelow: string | null;
+  words: string[];
+}
+
+/** The least string greater than every string that starts with `p` (code point, i.e. UTF-8 byte, order); null when there is none. */
+export function prefixUpperBound(p: string): string | null {
+  const cps = Array.from(p, (c) => c.codePointAt(0)!);
+  while (cps.length) {
+    const last = cps.pop()!;
+    if (last < 0x10ffff) {
+      cps.push(last === 0xd7ff ? 0xe000 : last + 1);
+      return String.fromCodePoint(...cps);
+    }
+  }
+  return null;
+}
+
+/** The words of a query as both full-text indexes cut names (letters, digits; a few at most). */
+const wordsOf = (s: string) => (s.match(/[\p{L}\p{N}\p{Co}]+/gu) ?? []).slice(0, 6);
+
+export async function contactSearchTerms(db: Tx, q: string): Promise<ContactSearchTerms | null> {
+  // control characters (a NUL is refused by PostgreSQL) and lone surrogates never match a stored name
+  const raw = q.toWellFormed().replace(/\p{Cc}/gu, '').normalize('NFC').trim();
+  const handle = raw.replace(/^@+/, '');
+  if (!handle) return null;
+  const r = await sql<{ h: string; e: string }>`SELECT lower(CAST(${handle} AS text)) AS h, lower(CAST(${raw} AS text)) AS e`.execute(db);
+  const { h, e } = r.rows[0]!;
+  return { handle: h, handleBelow: prefixUpperBound(h), email: e, emailBelow: prefixUpperBound(e), words: wordsOf(raw) };
+}
 
 /**
- * The brand's contacts whose handle, name or email address contains `q` (case-insensitive),
- * at most `limit`, with their identities: for picking the profile to merge with.
+ * The three searches, each through its index and in its order, at most `limit` rows each: handles
+ * and email addresses that start with the term (alphabetical: the exact one first), identities
+ * with a display-name word starting with each word (newest first). Exported for the test that
+ * reads their plans.
+ */
+export function contactSearchQueries(store: Store, brandId: number, t: ContactSearchTerms, limit: number) {
+  const pg = store.dialect === 'postgres';
+  // the expressions exactly as the indexes hold them
+  const key = (col: 'handle' | 'network_user_id') => (pg ? sql`(lower(${sql.ref(col)}) COLLATE "C")` : sql`lower(${sql.ref(col)})`);
+  const range = (col: 'handle' | 'network_user_id', from: string, below: string | null) =>
+    sql`${key(col)} >= ${from}${below == null ? sql`` : sql` AND ${key(col)} < ${below}`}`;
+  const handles = sql<{ contact_id: number }>`SELECT contact_id FROM contact_identity WHERE brand_id = ${brandId} AND ${range('handle', t.handle, t.handleBelow)} ORDER BY ${key('handle')} LIMIT ${limit}`;
+  const emails = sql<{ contact_id: number }>`SELECT contact_id FROM contact_identity WHERE brand_id = ${brandId} AND network = ${sql.lit('email')} AND ${range('network_user_id', t.email, t.emailBelow)} ORDER BY ${key('network_user_id')} LIMIT ${limit}`;
+  let names = null;
+  if (t.words.length && pg) {
+    const query = t.words.map((w) => `'${w}':*`).join(' & ');
+    names = sql<{ contact_id: number }>`SELECT contact_id FROM contact_identity WHERE brand_id = ${brandId} AND to_tsvector('simple'::regconfig, coalesce(display_name, '')) @@ to_tsquery('simple'::regconfig, ${query}) ORDER BY id DESC LIMIT ${limit}`;
+  } else if (t.words.length) {
+    const query = t.words.map((w) => `"${w}"*`).join(' AND ');
+    names = sql<{ contact_id: number }>`SELECT i.contact_id AS contact_id FROM contact_identity_name JOIN contact_identity i ON i.id = contact_identity_name.rowid WHERE contact_identity_name MATCH ${query} AND i.brand_id = ${brandId} ORDER BY contact_identity_name.rowid DESC LIMIT ${limit}`;
+  }
+  return { handles, emails, names };
+}
+
+/**
+ * The brand's contacts with a profile whose handle (with or without its @) or email address
+ * starts with `q`, or whose display name has words starting with each of `q`'s words
+ * (case-insensitive; `%` and `_` are characters like any other), at most `limit`, with their
+ * identities: for picking the profile to merge with. Handle matches first, then email
+ * addresses, then names. Every search goes through an index: never a scan of the brand's
+ * identities.
  */
 export async function searchContacts(store: Store, brandId: number, q: string, limit: number): Promise<ContactSearchItem[]> {
-  const needle = q.trim().replace(/^@/, '').toLowerCase();
-  if (!needle) return [];
-  const pat = `%${likeLiteral(needle)}%`;
-  const like = (col: string) => sql<boolean>`lower(${sql.ref(col)}) like ${pat} escape '\\'`;
-  const byIdentity = await store.db.selectFrom('contact_identity').select('contact_id').distinct().where('brand_id', '=', brandId)
-    .where((eb) => eb.or([like('handle'), like('display_name'), eb.and([eb('network', '=', 'email'), like('network_user_id')])]))
-    .orderBy('contact_id', 'desc').limit(limit).execute();
-  const byName = await store.db.selectFrom('contact').select('id').where('brand_id', '=', brandId).where(like('display_name')).orderBy('id', 'desc').limit(limit).execute();
-  const ids = [...new Set([...byIdentity.map((r) => Number(r.contact_id)), ...byName.map((r) => Number(r.id))])].sort((a, b) => b - a).slice(0, limit);
+  const t = await contactSearchTerms(store.db, q);
+  if (!t) return [];
+  const { handles, emails, names } = contactSearchQueries(store, brandId, t, limit);
+  const found: number[] = [];
+  for (const query of [handles, emails, names]) if (query) for (const r of (await query.execute(store.db)).rows) found.push(Number(r.contact_id));
+  const ids = [...new Set(found)].slice(0, limit);
   if (!ids.length) return [];
   const contacts = await store.db.selectFrom('contact').select(['id', 'display_name', 'crm_customer_id']).where('brand_id', '=', brandId).where('id', 'in', ids).execute();
   const idents = await store.db.selectFrom('contact_identity').select(['id', 'contact_id', 'network', 'handle', 'display_name']).where('brand_id', '=', brandId).where('contact_id', 'in', ids).orderBy('id').execute();

@@ -11,7 +11,7 @@ import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
 import { audit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
-import { mergeContacts, searchContacts, splitIdentity, type MergeContactsInput, type SplitIdentityInput } from './contactMerge.js';
+import { contactHistory, mergeContacts, searchContacts, splitIdentity, type MergeContactsInput, type SplitIdentityInput } from './contactMerge.js';
 import type { Tx } from '../store/util.js';
 import type { Actor } from './context.js';
 
@@ -53,17 +53,39 @@ export async function checkConsent(db: Tx, brandId: number, c: ConsentInput, con
  * second withdraws the first's consent, else both would stay current and the consent shown could
  * be for another CRM id than the link), then the current consent withdrawn, the new one recorded
  * and audited as `contact.crm_linked` with what it replaced (the consent as recorded, so the
- * audit export keeps it after a withdrawal; `auditExtra` adds to it).
+ * audit export keeps it after a withdrawal; `auditExtra` adds to it). The new consent record's id.
  */
-export async function recordConsent(trx: Tx, actor: Actor, p: { contactId: number; crmCustomerId: string; consent: ConsentInput; note: string | null; auditExtra?: Record<string, unknown> }, now: number): Promise<void> {
+export async function recordConsent(trx: Tx, actor: Actor, p: { contactId: number; crmCustomerId: string; consent: ConsentInput; note: string | null; auditExtra?: Record<string, unknown> }, now: number): Promise<number> {
   const { contactId, crmCustomerId, consent: c, note } = p;
   await trx.updateTable('contact').set({ crm_customer_id: crmCustomerId, crm_consent_at: now, crm_linked_by: actor.userId, updated_at: now }).where('id', '=', contactId).execute();
   const replaced = await trx.updateTable('crm_consent').set({ withdrawn_at: now }).where('contact_id', '=', contactId).where('withdrawn_at', 'is', null).returning('crm_customer_id').execute();
-  await trx.insertInto('crm_consent').values({ brand_id: actor.brandId, contact_id: contactId, crm_customer_id: crmCustomerId, method: c.method, evidence_message_id: c.messageId ?? null, note, granted_at: now, recorded_by: actor.userId! }).execute();
+  const consent = await trx.insertInto('crm_consent').values({ brand_id: actor.brandId, contact_id: contactId, crm_customer_id: crmCustomerId, method: c.method, evidence_message_id: c.messageId ?? null, note, granted_at: now, recorded_by: actor.userId! }).returning('id').executeTakeFirstOrThrow();
   await audit(trx, {
     brandId: actor.brandId, actor: actor.name, action: 'contact.crm_linked', subjectType: 'contact', subjectId: contactId,
     data: { crmCustomerId, method: c.method, evidenceMessageId: c.messageId ?? null, note, previous: replaced.map((r) => r.crm_customer_id).join(', ') || null, ...p.auditExtra },
   }, now);
+  return Number(consent.id);
+}
+
+/** 409 `crm.not_linked`: there is no link (any more) to remove. */
+const notLinked = () => conflict('crm.not_linked', 'this customer is not linked to a CRM record (any more); there is nothing to remove');
+
+/**
+ * Remove a contact's CRM link in the caller's transaction, as `crm-unlink` does: the link cleared
+ * only by an update that still finds it (else 409 `crm.not_linked`, so of two removals at once
+ * only one is recorded), the current consent withdrawn, the history kept, audited as
+ * `contact.crm_unlinked` with the reason and the CRM id it had (`auditExtra` adds to it).
+ */
+export async function removeCrmLink(trx: Tx, actor: Actor, p: { contactId: number; previous: string; reason: string; auditExtra?: Record<string, unknown> }, now: number): Promise<void> {
+  const cleared = await trx
+    .updateTable('contact')
+    .set({ crm_customer_id: null, crm_consent_at: null, crm_linked_by: null, updated_at: now })
+    .where('id', '=', p.contactId)
+    .where('crm_customer_id', 'is not', null)
+    .executeTakeFirst();
+  if (Number(cleared.numUpdatedRows) === 0) throw notLinked();
+  await trx.updateTable('crm_consent').set({ withdrawn_at: now }).where('contact_id', '=', p.contactId).where('withdrawn_at', 'is', null).execute();
+  await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'contact.crm_unlinked', subjectType: 'contact', subjectId: p.contactId, data: { reason: p.reason, previous: p.previous, ...p.auditExtra } }, now);
 }
 
 export class ContactCommands {
@@ -97,20 +119,10 @@ export class ContactCommands {
     const { store, clock } = this.deps;
     const contact = await store.db.selectFrom('contact').selectAll().where('id', '=', contactId).where('brand_id', '=', actor.brandId).executeTakeFirst();
     if (!contact) throw notFound('contact');
-    const notLinked = () => conflict('crm.not_linked', 'this customer is not linked to a CRM record (any more); there is nothing to remove');
-    if (contact.crm_customer_id == null) throw notLinked();
+    const previous = contact.crm_customer_id;
+    if (previous == null) throw notLinked();
     const now = clock.now();
-    await store.db.transaction().execute(async (trx) => {
-      const cleared = await trx
-        .updateTable('contact')
-        .set({ crm_customer_id: null, crm_consent_at: null, crm_linked_by: null, updated_at: now })
-        .where('id', '=', contactId)
-        .where('crm_customer_id', 'is not', null)
-        .executeTakeFirst();
-      if (Number(cleared.numUpdatedRows) === 0) throw notLinked();
-      await trx.updateTable('crm_consent').set({ withdrawn_at: now }).where('contact_id', '=', contactId).where('withdrawn_at', 'is', null).execute();
-      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'contact.crm_unlinked', subjectType: 'contact', subjectId: contactId, data: { reason, previous: contact.crm_customer_id } }, now);
-    });
+    await store.db.transaction().execute((trx) => removeCrmLink(trx, actor, { contactId, previous, reason }, now));
     this.deps.bus.publish(actor.brandId, 'contact.updated', { contactId, crmCustomerId: null });
   }
 
@@ -122,6 +134,12 @@ export class ContactCommands {
   /** Move one identity (and its own conversations) out to a new contact: see `splitIdentity`. */
   split(actor: Actor, contactId: number, p: SplitIdentityInput) {
     return splitIdentity(this.deps, actor, contactId, p);
+  }
+
+  /** The merges and splits of a contact and of the contacts merged into it, and what a split would offer: see `contactHistory`. */
+  history(actor: Actor, contactId: number) {
+    if (!['agent', 'approver', 'admin'].includes(actor.role)) throw forbidden();
+    return contactHistory(this.deps.store, actor.brandId, contactId);
   }
 
   /** The brand's contacts by handle, name or email address, for picking one to merge with. */

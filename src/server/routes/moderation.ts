@@ -7,6 +7,7 @@ import { eraseContact } from '../../commands/erase.js';
 import { MODERATION_ACTIONS } from '../../commands/moderation.js';
 import { requireRole } from '../auth.js';
 import type { App } from '../http.js';
+import { presentAudit } from '../presenters.js';
 import { idParams, messageSchema } from '../schemas.js';
 
 /** Free text that is stored and audited: PostgreSQL refuses a NUL in text, so it is a 400 here, not a 500 later. */
@@ -96,7 +97,7 @@ export function moderationRoutes(app: App) {
   app.get('/api/contacts', {
     schema: {
       tags: ['contacts'],
-      summary: 'The brand\'s customers whose handle, name or email address contains `q` (a few, newest first), with their profiles: for picking the one to merge with',
+      summary: 'The brand\'s customers with a profile whose handle (with or without @) or email address starts with `q`, or whose display name has words starting with each of `q`\'s words (case-insensitive; `%` and `_` are plain characters), at most `limit`: handle matches first, then email addresses, then names; with their profiles, for picking the one to merge with. Served by indexes',
       querystring: z.object({ q: z.string().min(1).max(200), limit: z.coerce.number().int().min(1).max(20).default(8) }),
       response: { 200: z.object({ items: z.array(z.object({ id: z.number(), displayName: z.string().nullable(), crmLinked: z.boolean(), identities: z.array(z.object({ identityId: z.number(), network: z.string(), handle: z.string(), displayName: z.string().nullable() })) })) }) },
     },
@@ -126,14 +127,32 @@ export function moderationRoutes(app: App) {
   app.post('/api/contacts/:id/split', {
     schema: {
       tags: ['contacts'],
-      summary: 'Undo a merge: the profile, with the conversations only it wrote in, moves to a new customer (audited); the CRM link stays',
+      summary: 'Undo a merge: the profile, with the conversations only it wrote in, moves to a new customer (audited). The CRM link stays, unless `removeCrmLink` is given and the link came with the merge being undone (`crmLinkFromMerge` of GET /api/contacts/:id/merges): then it is removed in the same step, as crm-unlink removes one (consent withdrawn, audited with the reason); for any other link 409 `contact.split_link_kept` and nothing is written',
       params: idParams,
-      body: z.object({ identityId: z.number().int().positive(), reason: text().max(1000).nullish() }),
-      response: { 200: z.object({ contactId: z.number(), newContactId: z.number(), identityId: z.number(), conversationsMoved: z.array(z.number()) }) },
+      body: z.object({ identityId: z.number().int().positive(), reason: text().max(1000).nullish(), removeCrmLink: z.object({ reason: text().min(3).max(1000) }).nullish() }),
+      response: { 200: z.object({ contactId: z.number(), newContactId: z.number(), identityId: z.number(), conversationsMoved: z.array(z.number()), crmLinkRemoved: z.boolean() }) },
     },
   }, async (req) => {
     const a = requireRole(req, 'agent', 'approver', 'admin');
     return s.contacts.split(a.actor, req.params.id, req.body);
+  });
+
+  app.get('/api/contacts/:id/merges', {
+    schema: {
+      tags: ['contacts'],
+      summary: 'The customer\'s merges and splits (and those of the customers merged into it), newest first, whichever conversation they were recorded on; and the CRM link that came with a merge, with the profiles whose split may remove it',
+      params: idParams,
+      response: {
+        200: z.object({
+          items: z.array(z.object({ id: z.number(), actor: z.string(), actorUserId: z.number().nullable(), action: z.string(), subjectType: z.string(), subjectId: z.string(), conversationId: z.number().nullable(), data: z.record(z.string(), z.unknown()), createdAt: z.string().nullable() })),
+          crmLinkFromMerge: z.object({ crmCustomerId: z.string(), identityIds: z.array(z.number()) }).nullable(),
+        }),
+      },
+    },
+  }, async (req) => {
+    const a = requireRole(req, 'agent', 'approver', 'admin');
+    const h = await s.contacts.history(a.actor, req.params.id);
+    return { items: h.entries.map(presentAudit), crmLinkFromMerge: h.crmLinkFromMerge };
   });
 
   app.post('/api/contacts/:id/erase', {

@@ -1,6 +1,7 @@
 /** Beside the thread: the author card (identities across networks, past conversations) and the audit trail. */
 import { useState } from 'react';
-import { useContactSearch, useMergeContact, useSplitIdentity, type ContactSearchItem } from '../api/contacts.js';
+import { useContactMerges, useContactSearch, useMergeContact, useSplitIdentity, type ContactSearchItem } from '../api/contacts.js';
+import { useUsers } from '../api/queries.js';
 import type { AuditEvent, Author, ContactDetail, Conversation, Message, Team, User } from '../api/types.js';
 import { clip, compactNumber, fullTime, networkLabel, priorityLabel, shortAgo, STATUS_LABEL, useNow } from '../lib/format.js';
 import { ExternalLink, safeHref } from '../lib/SafeText.js';
@@ -19,6 +20,9 @@ export function AuthorCard({ conversation, contact, messages, onOpenConversation
   const profile = safeHref(primary?.profileUrl);
   const [merging, setMerging] = useState(false);
   const [splitting, setSplitting] = useState<Author | null>(null);
+  // the card of every conversation of the customer reads their merges (read-only cards, an expert's, do not)
+  const merges = useContactMerges(contact?.id ?? 0, `${contact?.identities.map((i) => i.identityId).join(',')}:${contact?.crmCustomerId ?? ''}`, Boolean(contact) && !readOnly);
+  const linkFromMerge = merges.data?.crmLinkFromMerge ?? null;
   return (
     <section className="card author-card" aria-labelledby="author-title">
       <div className="author-top">
@@ -97,7 +101,8 @@ export function AuthorCard({ conversation, contact, messages, onOpenConversation
         </p>
       )}
       {contact && merging && <MergeDialog contact={contact} name={name} conversationId={conversation.id} messages={messages} onClose={() => setMerging(false)} />}
-      {contact && splitting && <SplitDialog contact={contact} identity={splitting} onClose={() => setSplitting(null)} />}
+      {contact && splitting && <SplitDialog contact={contact} identity={splitting} linkFromMerge={linkFromMerge?.identityIds.includes(splitting.identityId) ? linkFromMerge.crmCustomerId : null} onClose={() => setSplitting(null)} />}
+      {contact && !readOnly && (merges.data?.items.length ?? 0) > 0 && <MergeHistory items={merges.data!.items} />}
       {contact && !readOnly && <CrmSection contact={contact} conversationId={conversation.id} messages={messages} />}
       {!readOnly && (
         <>
@@ -228,23 +233,59 @@ function MergeDialog({ contact, name, conversationId, messages, onClose }: { con
   );
 }
 
-/** Undo a wrong merge for one profile: it becomes a customer of its own, with the conversations only it wrote in. */
-function SplitDialog({ contact, identity, onClose }: { contact: ContactDetail; identity: Author; onClose: () => void }) {
+/**
+ * A customer's merges and splits, on every one of their conversations (each was recorded on the
+ * latest conversations of the customers at the time only): who, what, when, why.
+ */
+function MergeHistory({ items }: { items: AuditEvent[] }) {
+  const users = useUsers();
+  const byId = new Map<number, User>((users.data ?? []).map((u) => [u.id, u]));
+  return (
+    <>
+      <h3>Merges and splits</h3>
+      <ol className="plain-list small merge-history">
+        {items.map((e) => (
+          <li key={e.id} dir="auto">
+            <strong>{actorName(e, byId)}</strong> {describeAudit(e, byId, new Map())}{' '}
+            <time className="muted" dateTime={e.createdAt ?? undefined}>
+              {fullTime(e.createdAt)}
+            </time>
+          </li>
+        ))}
+      </ol>
+    </>
+  );
+}
+
+/**
+ * Undo a wrong merge for one profile: it becomes a customer of its own, with the conversations
+ * only it wrote in. When the CRM link came with the merge being undone (`linkFromMerge`: the
+ * CRM id), the same step may remove it, with a reason, as "Remove link…" would.
+ */
+function SplitDialog({ contact, identity, linkFromMerge, onClose }: { contact: ContactDetail; identity: Author; linkFromMerge: string | null; onClose: () => void }) {
   const split = useSplitIdentity();
   const toast = useToast();
   const [reason, setReason] = useState('');
+  const [unlink, setUnlink] = useState(false);
+  const [unlinkReason, setUnlinkReason] = useState('');
   const [error, setError] = useState<string | null>(null);
+  const removing = linkFromMerge != null && unlink;
+  const description = linkFromMerge != null
+    ? 'It becomes a customer of its own, with the conversations only it wrote in. The CRM link came with the merge of this profile: you can remove it in the same step.'
+    : contact.crmCustomerId
+      ? 'It becomes a customer of its own, with the conversations only it wrote in. The CRM link was here before the merge and stays.'
+      : 'It becomes a customer of its own, with the conversations only it wrote in.';
   return (
-    <Modal open onClose={onClose} title="Split this profile off" description="It becomes a customer of its own, with the conversations only it wrote in. The CRM link stays here.">
+    <Modal open onClose={onClose} title="Split this profile off" description={description}>
       <form
         onSubmit={(e) => {
           e.preventDefault();
           setError(null);
           split.mutate(
-            { contactId: contact.id, identityId: identity.identityId, reason: reason.trim() || null },
+            { contactId: contact.id, identityId: identity.identityId, reason: reason.trim() || null, removeCrmLink: removing ? { reason: unlinkReason.trim() } : null },
             {
-              onSuccess: () => {
-                toast('Split off into a customer of their own');
+              onSuccess: (r) => {
+                toast(r.crmLinkRemoved ? 'Split off into a customer of their own; the CRM link is removed' : 'Split off into a customer of their own');
                 onClose();
               },
               onError: (err) => setError((err as Error).message),
@@ -257,9 +298,22 @@ function SplitDialog({ contact, identity, onClose }: { contact: ContactDetail; i
           <span>Why (optional)</span>
           <textarea rows={2} maxLength={1000} value={reason} onChange={(e) => setReason(e.target.value)} data-autofocus />
         </label>
+        {linkFromMerge != null && (
+          <>
+            <label className="checkbox">
+              <input type="checkbox" checked={unlink} onChange={(e) => setUnlink(e.target.checked)} /> Also remove the CRM link to <code className="crm-id">{clip(linkFromMerge, 80)}</code> that came with the merge
+            </label>
+            {unlink && (
+              <label className="field">
+                <span>Why the link is removed</span>
+                <input value={unlinkReason} onChange={(e) => setUnlinkReason(e.target.value)} minLength={3} maxLength={1000} required placeholder="e.g. the link came with the wrong merge" />
+              </label>
+            )}
+          </>
+        )}
         <FormError error={error} />
-        <DialogButtons disabled={split.isPending} onCancel={onClose}>
-          Split
+        <DialogButtons tone={removing ? 'danger' : undefined} disabled={split.isPending || (removing && unlinkReason.trim().length < 3)} onCancel={onClose}>
+          {removing ? 'Split and remove the link' : 'Split'}
         </DialogButtons>
       </form>
     </Modal>
