@@ -34,6 +34,8 @@ import { createPipelineTriage } from './triage/pipelineTriage.js';
 import { loadActiveModel } from './triage/history.js';
 import { SHIPPED_MODEL_PATH } from './triage/model-io.js';
 import { TriageCommands } from './commands/triage.js';
+import { WebhookCommands } from './commands/webhooks.js';
+import { pruneDeliveries, runWebhooks } from './jobs/webhooks.js';
 import { IngestQueue } from './pipeline/queue.js';
 import { buildServer, type App, type AppHooks, type RouteModule } from './server/http.js';
 import { Metrics } from './server/metrics.js';
@@ -143,11 +145,16 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
   jobs.every('experts.overdue', 30_000, async () => void (await workflowCommands.sweepOverdueExpertRequests()));
   // Visits recorded for measured handling time are kept a week.
   jobs.every('viewing.retention', 3_600_000, async () => void (await pruneViewingSpans(store, clock.now())));
+  // Outbound webhooks: events derived from durable rows and delivered (one process at a time on PostgreSQL, deliveries leased); kept a week.
+  const webhookDeps = { store, bus, clock, secrets, allowPrivate: config.webhooksAllowPrivate, log };
+  const webhooks = new WebhookCommands(webhookDeps);
+  jobs.every('webhooks', 1_000, async () => void (await runWebhooks(webhookDeps)));
+  jobs.every('webhooks.prune', 3_600_000, () => pruneDeliveries(store, clock.now()));
   jobs.every('incidents.detect', 60_000, async () => {
     for (const b of await store.db.selectFrom('brand').select('id').execute()) await workflowCommands.detectBursts(b.id);
   });
 
-  const services: Services = { config, store, bus, clock, pipeline, queue, commands, moderation, contacts, triage: triageCommands, outbox, sync, jobs, workflow, workflowCommands, workflowSettings, registry, secrets, metrics, presence, log, version: packageVersion(), startedAt: Date.now() };
+  const services: Services = { config, store, bus, clock, pipeline, queue, commands, moderation, contacts, triage: triageCommands, webhooks, outbox, sync, jobs, workflow, workflowCommands, workflowSettings, registry, secrets, metrics, presence, log, version: packageVersion(), startedAt: Date.now() };
   const app = await buildServer(services, opts.extraRoutes ?? [], appHooks);
 
   // The demo is seeded once the desk listens (see listen), so a start that fails first leaves the database as it was.

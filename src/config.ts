@@ -61,6 +61,8 @@ export const configSchema = z.object({
     .default(false),
   /** Bearer token /metrics asks for; unset: /metrics answers only on the loopback interface. */
   metricsToken: z.string().min(16, 'PARLEY_METRICS_TOKEN must be at least 16 characters').optional(),
+  /** Outbound webhooks may call loopback, private and link-local addresses, over plain http too (never metadata addresses). */
+  webhooksAllowPrivate: bool.default(false),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -85,6 +87,7 @@ const ENV: Record<keyof Config, string> = {
   ingestQueueMax: 'PARLEY_INGEST_QUEUE_MAX',
   trustProxy: 'PARLEY_TRUST_PROXY',
   metricsToken: 'PARLEY_METRICS_TOKEN',
+  webhooksAllowPrivate: 'PARLEY_WEBHOOKS_ALLOW_PRIVATE',
 };
 
 /** Documented for README and `parley start --help`. */
@@ -102,6 +105,7 @@ export const CONFIG_HELP: { env: string; flag: string; description: string; defa
   { env: 'PARLEY_INGEST_QUEUE_MAX', flag: '', description: 'messages queued for ingest before webhooks get 503 + Retry-After', default: '50000' },
   { env: 'PARLEY_TRUST_PROXY', flag: '', description: 'behind a reverse proxy: true (one proxy in front), a hop count, or the proxies\' addresses/CIDRs (comma-separated); client addresses (sign-in limits, audit) then come from X-Forwarded-For', default: 'false' },
   { env: 'PARLEY_METRICS_TOKEN', flag: '', description: 'bearer token for /metrics (≥ 16 chars); unset: /metrics answers only to loopback clients', default: '(unset)' },
+  { env: 'PARLEY_WEBHOOKS_ALLOW_PRIVATE', flag: '', description: 'outbound webhooks may call loopback, private and link-local addresses and plain http (metadata addresses stay refused)', default: 'false' },
 ];
 
 export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<keyof Config, unknown>> = {}): Config {

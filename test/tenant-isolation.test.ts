@@ -38,6 +38,8 @@ interface Ids {
   scimToken: number;
   /** A passkey of the brand's agent. */
   passkey: number;
+  /** The brand's outbound webhook endpoint, and a delivery of it. */
+  webhook: number; webhookDelivery: number;
   /** A customer who writes to both brands (the same person on the same network). */
   sharedConversation: number; sharedContact: number;
   /** The brand's page on a network that moderates. */
@@ -65,6 +67,8 @@ const PATH_IDS: Record<string, Kind> = {
   '/api/sso/providers/:id': 'ssoProvider',
   '/api/scim-tokens/:id': 'scimToken',
   '/api/me/passkeys/:id': 'passkey',
+  '/api/integrations/webhooks/:id': 'webhook',
+  '/api/integrations/webhooks/:id/deliveries/:deliveryId': 'webhookDelivery',
 };
 
 /** Which record a querystring parameter names; every other parameter is listed as not an id. */
@@ -219,6 +223,14 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/tokens': { roles: ['admin'] },
   'POST /api/tokens': { roles: ['admin'], body: () => ({ name: 'sweep token' }) },
   'DELETE /api/tokens/:id': { roles: ['admin'] },
+  'GET /api/integrations/webhooks': { roles: ['admin'] },
+  'POST /api/integrations/webhooks': { roles: ['admin'], body: () => ({ url: 'https://hooks.example.com/sweep', events: ['message.received'] }) },
+  'PATCH /api/integrations/webhooks/:id': { roles: ['admin'], body: () => ({ description: 'swept' }) },
+  'DELETE /api/integrations/webhooks/:id': { roles: ['admin'] },
+  'POST /api/integrations/webhooks/:id/rotate-secret': { roles: ['admin'] },
+  'POST /api/integrations/webhooks/:id/test': { roles: ['admin'] },
+  'GET /api/integrations/webhooks/:id/deliveries': { roles: ['admin'] },
+  'POST /api/integrations/webhooks/:id/deliveries/:deliveryId/retry': { roles: ['admin'] },
   'GET /api/quarantine': { roles: ['admin'] },
   'GET /api/audit': { roles: ['approver', 'admin'], query: 'subjectType=conversation' },
 
@@ -346,6 +358,8 @@ for (const dialect of DIALECTS) {
       const playbook = ok(await c.approver!.post('/api/playbooks', { title: `${mark} playbook`, match: {}, outline: [`${mark} first step`] }), 'playbook').id;
       const token = ok(await admin.post('/api/tokens', { name: `${mark} token` }), 'token').id;
       const scimToken = ok(await admin.post('/api/scim-tokens', { label: `${mark} SCIM` }), 'SCIM token').id;
+      const webhook = ok(await admin.post('/api/integrations/webhooks', { url: `https://${mark}.example.com/hook`, description: `${mark} hook`, events: ['message.received'] }), 'webhook').item.id;
+      const webhookDelivery = ok(await admin.post(`/api/integrations/webhooks/${webhook}/test`), 'webhook test').item.id;
       ok(await c.approver!.req('PUT', '/api/staffing/roster', { roster: new Array(168).fill(2) }), 'roster');
       // a provider (made in the database: the API would fetch its discovery document first)
       const brandOf = await desk.db.store.db.selectFrom('app_user').select('brand_id').where('id', '=', users.admin).executeTakeFirstOrThrow();
@@ -354,7 +368,7 @@ for (const dialect of DIALECTS) {
       const passkey = (await desk.db.store.db.insertInto('passkey').values({ brand_id: brandOf.brand_id, user_id: users.agent, credential_id: `${mark}-credential`, public_key: 'pQECAyYgASFYIA', sign_count: 0, transports: '[]', name: `${mark} passkey`, created_at: Date.now(), last_used_at: null }).returning('id').executeTakeFirstOrThrow()).id;
       const notifications = ok(await c.approver!.get('/api/notifications'), 'notifications').items as { id: number }[];
       expect(notifications.length, `${mark}: the approver is told of the draft`).toBeGreaterThan(0);
-      return { ...users, account, team, conversation: first.conversationId, message: first.messageId, contact, note, approval, expertRequest, incident, guideline, snippet, playbook, token, notification: notifications[0]!.id, ssoProvider, scimToken, passkey, sharedConversation: shared.conversationId, sharedContact, page };
+      return { ...users, account, team, conversation: first.conversationId, message: first.messageId, contact, note, approval, expertRequest, incident, guideline, snippet, playbook, token, notification: notifications[0]!.id, ssoProvider, scimToken, passkey, webhook, webhookDelivery, sharedConversation: shared.conversationId, sharedContact, page };
     }
 
     /** Brand B's rows in every table (the brand's own, and its teams' members and conversations' labels). */

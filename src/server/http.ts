@@ -33,6 +33,7 @@ import { eventRoutes } from './routes/events.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { systemRoutes } from './routes/system.js';
 import { slaAndFlagsRoutes } from './routes/slaAndFlags.js';
+import { integrationRoutes } from './routes/integrations.js';
 import type { Services } from './services.js';
 
 /** Extension points the care workflow plugs into (routing, experts...). */
@@ -193,6 +194,7 @@ export async function buildServer(services: Services, extraRoutes: RouteModule[]
   webchatRoutes(app);
   slaAndFlagsRoutes(app);
   auditRoutes(app);
+  integrationRoutes(app);
   for (const r of extraRoutes) r(app);
 
   await serveUi(app);

@@ -6,6 +6,7 @@ import type { ConversationCommands } from '../commands/conversations.js';
 import type { ContactCommands } from '../commands/contacts.js';
 import type { ModerationCommands } from '../commands/moderation.js';
 import type { TriageCommands } from '../commands/triage.js';
+import type { WebhookCommands } from '../commands/webhooks.js';
 import type { Config } from '../config.js';
 import type { EventBus } from '../events/bus.js';
 import type { Jobs } from '../jobs/jobs.js';
@@ -32,6 +33,8 @@ export interface Services {
   moderation: ModerationCommands;
   contacts: ContactCommands;
   triage: TriageCommands;
+  /** Settings → Integrations: outbound webhook endpoints (deliveries: src/jobs/webhooks.ts). */
+  webhooks: WebhookCommands;
   outbox: OutboxWorker;
   registry: ChannelRegistry;
   sync: ChannelSyncWorker;

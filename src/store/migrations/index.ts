@@ -37,6 +37,7 @@ import * as m20261206T0900 from './20261206T0900_scim.js';
 import * as m20261206T0910 from './20261206T0910_sign_in_attempts.js';
 import * as m20261206T0920 from './20261206T0920_contact_merge_index.js';
 import * as m20261206T1330 from './20261206T1330_contact_search.js';
+import * as m20261206T1340 from './20261206T1340_webhooks.js';
 import * as m20261206T1300 from './20261206T1300_passkeys.js';
 import * as m20261206T1320 from './20261206T1320_sso_logout.js';
 import * as m20261206T1310 from './20261206T1310_scim_groups.js';
@@ -82,4 +83,5 @@ export const migrations: Record<string, MigrationModule> = {
   '20261206T1300_passkeys': m20261206T1300,
   '20261206T1320_sso_logout': m20261206T1320,
   '20261206T1310_scim_groups': m20261206T1310,
+  '20261206T1340_webhooks': m20261206T1340,
 };

@@ -12,12 +12,13 @@ import { GuidelinesAdmin, PlaybooksAdmin, QuarantineAdmin, SnippetsAdmin } from 
 import { PeopleAdmin, TeamsAdmin } from './People.js';
 import { SingleSignOnAdmin } from './SingleSignOn.js';
 import { TokensAdmin } from './Tokens.js';
+import { IntegrationsAdmin } from './Integrations.js';
 import { WorkflowAdmin } from './WorkflowSettings.js';
 import { ADMIN_SECTIONS, isAdminSection, type AdminSection } from './sections.js';
 
 
 /** Sections only admins see (approvers see the others read-only). */
-const ADMINS_ONLY = new Set<AdminSection>(['quarantine', 'tokens', 'sso']);
+const ADMINS_ONLY = new Set<AdminSection>(['quarantine', 'tokens', 'integrations', 'sso']);
 
 const LABEL: Record<AdminSection, string> = {
   channels: 'Channels',
@@ -29,6 +30,7 @@ const LABEL: Record<AdminSection, string> = {
   snippets: 'Snippets',
   quarantine: 'Quarantine',
   tokens: 'API tokens',
+  integrations: 'Integrations',
   sso: 'Single sign-on',
   audit: 'Audit log',
 };
@@ -63,6 +65,7 @@ export function AdminPage() {
           {s === 'snippets' && <SnippetsAdmin canWrite={lead} />}
           {s === 'quarantine' && <QuarantineAdmin admin={admin} />}
           {s === 'tokens' && <TokensAdmin admin={admin} />}
+          {s === 'integrations' && <IntegrationsAdmin admin={admin} />}
           {s === 'sso' && <SingleSignOnAdmin admin={admin} />}
           {s === 'audit' && <AuditLogAdmin />}
         </div>

@@ -1,0 +1,345 @@
+/**
+ * Outbound webhooks, the I/O (docs/webhooks.md).
+ *
+ * Deliveries are derived from durable rows, never from the live event bus (which publishes
+ * after commit, so a crash between commit and publish would lose the event): a sweep reads
+ * `message` (inbound → message.received), `conversation` (→ conversation.created) and
+ * `audit_event` (assignments, resolutions, sent replies, incidents: every command audits inside
+ * its own transaction) past a cursor, and queues one `webhook_delivery` per event and subscribed
+ * endpoint in the transaction that moves the cursor. Ingest itself does nothing more: a brand
+ * with no endpoint costs nothing, and a sweep with no enabled endpoint reads nothing.
+ * On PostgreSQL a row with a lower id may commit after a higher one was read, so the sweep
+ * re-reads from a settled position (at least SETTLE_MS old); the unique (endpoint, event)
+ * index makes re-reading harmless.
+ *
+ * Delivery: due rows are claimed with a lease (FOR UPDATE SKIP LOCKED on PostgreSQL), so
+ * several processes share the work and each attempt is made by one of them; at-least-once, the
+ * same `webhook-id` on every attempt. The address is resolved, checked (no loopback, private,
+ * link-local or metadata targets unless allowed) and connected to as resolved, so DNS cannot
+ * change between check and connect; redirects are not followed.
+ */
+import { randomUUID } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
+import {
+  addressAllowed, classifyAddress, DELIVERY_KEEP_MS, DELIVERY_TIMEOUT_MS, DISABLE_AFTER_FAILING_MS, nextRetryAt, RESPONSE_CAP_BYTES,
+  signWebhook, urlProblem, type WebhookEvent,
+} from '../core/webhooks.js';
+import { adminsOf } from '../events/adminDetail.js';
+import type { EventBus } from '../events/bus.js';
+import type { Clock } from '../lib/clock.js';
+import type { SecretBox } from '../lib/secrets.js';
+import { audit } from '../store/audit.js';
+import type { Store } from '../store/db.js';
+import { decodeText } from '../store/text.js';
+import type { Tx } from '../store/util.js';
+
+export interface WebhookDeps {
+  store: Store;
+  bus: EventBus;
+  clock: Clock;
+  secrets: SecretBox;
+  allowPrivate: boolean;
+  log?: { warn(o: unknown, m?: string): void; error(o: unknown, m?: string): void };
+}
+
+const SOURCES = ['message', 'conversation', 'audit_event'] as const;
+type Source = (typeof SOURCES)[number];
+/** PostgreSQL: how long a transaction may take to commit after a later id was read and still be delivered. */
+export const SETTLE_MS = 60_000;
+const PAGE = 500;
+const LEASE_MS = 60_000;
+
+interface Endpoint { id: number; brand_id: number; events: Set<string>; created_at: number }
+/** `at`: when it happened (the envelope's timestamp); `writtenAt`: the desk's clock when its row was written, compared with an endpoint's creation. */
+interface Derived { key: string; type: WebhookEvent; brandId: number; at: number; writtenAt: number; data: Record<string, unknown> }
+
+const iso = (t: number | string | null | undefined) => (t == null ? null : new Date(Number(t)).toISOString());
+
+/** The envelope every delivery carries. */
+export function envelope(type: string, at: number, brandId: number, data: Record<string, unknown>): string {
+  return JSON.stringify({ type, timestamp: iso(at), brandId, data });
+}
+
+/** Current high-water marks of the sources: a new endpoint hears only what happens after it. */
+export async function ensureCursors(db: Tx | Store['db'], now: number): Promise<void> {
+  for (const source of SOURCES) {
+    const max = Number((await db.selectFrom(source).select((eb) => eb.fn.max('id').as('m')).executeTakeFirst())?.m ?? 0);
+    await db.insertInto('webhook_cursor').values({ source, last_id: max, settled_id: max, settled_at: now }).onConflict((oc) => oc.column('source').doNothing()).execute();
+  }
+}
+
+async function enabledEndpoints(store: Store): Promise<Endpoint[]> {
+  const rows = await store.db.selectFrom('webhook_endpoint').select(['id', 'brand_id', 'events', 'created_at']).where('enabled', '=', 1).execute();
+  return rows.map((r) => ({ id: r.id, brand_id: r.brand_id, created_at: Number(r.created_at), events: new Set(JSON.parse(r.events) as string[]) }));
+}
+
+async function readSource(db: Tx, source: Source, brandIds: number[], after: number): Promise<Derived[] & { lastId?: number }> {
+  const out: Derived[] & { lastId?: number } = [];
+  if (source === 'message') {
+    const rows = await db.selectFrom('message')
+      .select(['id', 'brand_id', 'conversation_id', 'channel_account_id', 'network', 'kind', 'visibility', 'url', 'created_at', 'received_at', 'author_identity_id', 'direction', 'source', 'triage_action', 'triage_category', 'sentiment', 'priority', 'intent', 'language', 'complaint', 'accolade'])
+      .where('id', '>', after).where('brand_id', 'in', brandIds).orderBy('id').limit(PAGE).execute();
+    for (const r of rows) {
+      out.lastId = r.id;
+      if (r.direction !== 'inbound' || r.source === 'import') continue;
+      out.push({
+        key: `message:${r.id}`, type: 'message.received', brandId: r.brand_id, at: Number(r.received_at), writtenAt: Number(r.received_at),
+        data: {
+          messageId: r.id, conversationId: r.conversation_id, channelAccountId: r.channel_account_id, network: r.network, kind: r.kind, visibility: r.visibility,
+          authorIdentityId: r.author_identity_id, text: null, url: r.url,
+          createdAt: iso(r.created_at), receivedAt: iso(r.received_at),
+          triage: { action: r.triage_action, category: r.triage_category, sentiment: r.sentiment, priority: r.priority, intent: r.intent, language: r.language, complaint: r.complaint == null ? null : !!r.complaint, accolade: r.accolade == null ? null : !!r.accolade },
+        },
+      });
+    }
+  } else if (source === 'conversation') {
+    const rows = await db.selectFrom('conversation').select(['id', 'brand_id', 'channel_account_id', 'network', 'visibility', 'status', 'contact_id', 'created_at', 'updated_at'])
+      .where('id', '>', after).where('brand_id', 'in', brandIds).orderBy('id').limit(PAGE).execute();
+    for (const r of rows) {
+      out.lastId = r.id;
+      // created_at is the first message's time on the network; updated_at is the desk's clock (at creation, or later)
+      out.push({ key: `conversation:${r.id}`, type: 'conversation.created', brandId: r.brand_id, at: Number(r.created_at), writtenAt: Number(r.updated_at), data: { conversationId: r.id, channelAccountId: r.channel_account_id, network: r.network, visibility: r.visibility, status: r.status, contactId: r.contact_id, createdAt: iso(r.created_at) } });
+    }
+  } else {
+    const rows = await db.selectFrom('audit_event').select(['id', 'brand_id', 'action', 'actor', 'subject_id', 'conversation_id', 'data', 'created_at'])
+      .where('id', '>', after).where('brand_id', 'in', brandIds).orderBy('id').limit(PAGE).execute();
+    for (const r of rows) {
+      out.lastId = r.id;
+      const ev = auditEvent(r);
+      if (ev) out.push({ key: `audit:${r.id}`, brandId: r.brand_id, at: Number(r.created_at), writtenAt: Number(r.created_at), ...ev });
+    }
+  }
+  return out;
+}
+
+/** The webhook event an audit row stands for, if any (only ids and essentials: never the audit's free data wholesale). */
+function auditEvent(r: { action: string; actor: string; subject_id: string; conversation_id: number | null; data: string; created_at: number }): { type: WebhookEvent; data: Record<string, unknown> } | null {
+  let d: Record<string, any> = {};
+  try {
+    d = JSON.parse(r.data);
+  } catch { /* no data */ }
+  const by = r.actor;
+  const at = iso(r.created_at);
+  switch (r.action) {
+    case 'conversation.assigned':
+      return { type: 'conversation.assigned', data: { conversationId: r.conversation_id, assigneeId: d.to?.assigneeId ?? null, teamId: d.to?.teamId ?? null, previousAssigneeId: d.from?.assigneeId ?? null, previousTeamId: d.from?.teamId ?? null, by, at } };
+    case 'conversation.status':
+      return d.to === 'resolved' && d.from !== 'resolved' ? { type: 'conversation.resolved', data: { conversationId: r.conversation_id, previousStatus: d.from ?? null, by, at } } : null;
+    case 'reply.sent':
+      return { type: 'reply.sent', data: { conversationId: r.conversation_id, messageId: Number(r.subject_id), networkMessageId: d.networkMessageId ?? null, url: d.url ?? null, at } };
+    case 'incident.opened':
+      return { type: 'incident.opened', data: { incidentId: Number(r.subject_id), title: d.title ?? null, by, at } };
+    case 'incident.closed':
+      return { type: 'incident.closed', data: { incidentId: Number(r.subject_id), by, at } };
+    default:
+      return null;
+  }
+}
+
+/** Queue deliveries for what happened since the last sweep; returns how many were queued. */
+export async function deriveDeliveries(deps: WebhookDeps): Promise<number> {
+  const { store, clock } = deps;
+  const now = clock.now();
+  const endpoints = await enabledEndpoints(store);
+  if (!endpoints.length) {
+    // nothing listens: nothing is read, and a new endpoint starts from then (ensureCursors)
+    if (await store.db.selectFrom('webhook_cursor').select('source').limit(1).executeTakeFirst()) await store.db.deleteFrom('webhook_cursor').execute();
+    return 0;
+  }
+  await ensureCursors(store.db, now);
+  const brandIds = [...new Set(endpoints.map((e) => e.brand_id))];
+  let queued = 0;
+  for (const source of SOURCES) {
+    const cur = (await store.db.selectFrom('webhook_cursor').selectAll().where('source', '=', source).executeTakeFirstOrThrow());
+    const startLast = Number(cur.last_id);
+    let after = store.dialect === 'postgres' ? Number(cur.settled_id) : startLast;
+    for (;;) {
+      const page = await store.db.transaction().execute(async (trx) => {
+        const events = await readSource(trx, source, brandIds, after);
+        const rows = [];
+        for (const ev of events) {
+          for (const ep of endpoints) {
+            if (ep.brand_id !== ev.brandId || !ep.events.has(ev.type) || ev.writtenAt < ep.created_at) continue;
+            rows.push({ brand_id: ev.brandId, endpoint_id: ep.id, event_key: ev.key, message_id: `msg_${randomUUID().replace(/-/g, '')}`, event_type: ev.type, payload: envelope(ev.type, ev.at, ev.brandId, ev.data), status: 'pending', attempts: 0, next_attempt_at: now, created_at: now, updated_at: now });
+          }
+        }
+        let n = 0;
+        for (const row of rows) {
+          const r = await trx.insertInto('webhook_delivery').values(row).onConflict((oc) => oc.columns(['endpoint_id', 'event_key']).doNothing()).executeTakeFirst();
+          n += Number(r.numInsertedOrUpdatedRows ?? 0);
+        }
+        if (events.lastId !== undefined && events.lastId > startLast) {
+          await trx.updateTable('webhook_cursor').set({ last_id: events.lastId }).where('source', '=', source).where('last_id', '<', events.lastId).execute();
+        }
+        return { n, lastId: events.lastId };
+      });
+      queued += page.n;
+      if (page.lastId === undefined) break;
+      after = page.lastId;
+    }
+    if (store.dialect === 'postgres' && now - Number(cur.settled_at) >= SETTLE_MS) {
+      await store.db.updateTable('webhook_cursor').set({ settled_id: startLast, settled_at: now }).where('source', '=', source).execute();
+    }
+  }
+  return queued;
+}
+
+interface Attempt { status: number | null; error: string | null; body: string }
+
+/** Resolve, check and pin the address, then POST once: no redirects, a timeout, a capped answer. */
+export async function postOnce(url: string, headers: Record<string, string>, body: string, allowPrivate: boolean, timeoutMs = DELIVERY_TIMEOUT_MS): Promise<Attempt> {
+  const problem = urlProblem(url, allowPrivate);
+  if (problem) return { status: null, error: `refused: ${problem}`, body: '' };
+  const u = new URL(url);
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  let address: string;
+  let family: number;
+  if (isIP(host)) {
+    address = host;
+    family = isIP(host);
+  } else {
+    let all: { address: string; family: number }[];
+    try {
+      all = await lookup(host, { all: true });
+    } catch (err) {
+      return { status: null, error: `DNS: ${(err as Error).message}`, body: '' };
+    }
+    const bad = all.find((a) => !addressAllowed(a.address, allowPrivate));
+    if (bad || !all.length) return { status: null, error: `refused: ${host} resolves to ${bad?.address ?? 'nothing'} (${bad ? classifyAddress(bad.address).replace('_', '-') : 'no address'})`, body: '' };
+    address = all[0]!.address;
+    family = all[0]!.family;
+  }
+  const req = u.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise<Attempt>((resolve) => {
+    let done = false;
+    const finish = (a: Attempt) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve(a);
+    };
+    const r = req(u, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'Parley-Webhooks/1' },
+      // connect to the address that was checked, not to whatever a second lookup answers
+      lookup: ((_h: string, opts: { all?: boolean }, cb: (...a: unknown[]) => void) => (opts?.all ? cb(null, [{ address, family }]) : cb(null, address, family))) as never,
+      servername: isIP(host) ? undefined : host,
+    }, (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        if (size < RESPONSE_CAP_BYTES) chunks.push(c.subarray(0, RESPONSE_CAP_BYTES - size));
+        size += c.length;
+        if (size > RESPONSE_CAP_BYTES * 16) res.destroy();
+      });
+      const end = () => finish({ status: res.statusCode ?? null, error: null, body: Buffer.concat(chunks).toString('utf8') });
+      res.on('end', end);
+      res.on('close', end);
+      res.on('error', end);
+    });
+    const timer = setTimeout(() => {
+      r.destroy();
+      finish({ status: null, error: `no answer within ${timeoutMs / 1000} s`, body: '' });
+    }, timeoutMs);
+    r.on('error', (err) => finish({ status: null, error: err.message, body: '' }));
+    r.end(body);
+  });
+}
+
+/** Turn an endpoint off and tell the brand's admins (a notification, as channel alerts do). */
+async function disableEndpoint(deps: WebhookDeps, endpointId: number, reason: string, now: number): Promise<void> {
+  const { store, bus } = deps;
+  const ep = await store.db.selectFrom('webhook_endpoint').select(['id', 'brand_id', 'url', 'enabled']).where('id', '=', endpointId).executeTakeFirst();
+  if (!ep || !ep.enabled) return;
+  const admins = await adminsOf(store, ep.brand_id);
+  const title = 'A webhook endpoint was turned off';
+  const body = `${new URL(ep.url).host}: ${reason}. Check it in Settings → Integrations and turn it on again.`;
+  await store.db.transaction().execute(async (trx) => {
+    await trx.updateTable('webhook_endpoint').set({ enabled: 0, disabled_reason: reason, updated_at: now }).where('id', '=', ep.id).execute();
+    await audit(trx, { brandId: ep.brand_id, actor: 'system:webhooks', action: 'webhook.disabled', subjectType: 'webhook_endpoint', subjectId: ep.id, data: { reason } }, now);
+    for (const a of admins) await trx.insertInto('notification').values({ brand_id: ep.brand_id, user_id: a.id, kind: 'webhook.disabled', title, body, conversation_id: null, created_at: now }).execute();
+  });
+  if (admins.length) bus.publish(ep.brand_id, 'notification', { kind: 'webhook.disabled', title, body }, { userIds: admins.map((a) => a.id) });
+}
+
+/** Claim due deliveries and attempt each once; returns how many were attempted. */
+export async function deliverDue(deps: WebhookDeps, limit = 20, workerId = `webhooks-${process.pid}`): Promise<number> {
+  const { store, clock } = deps;
+  const now = clock.now();
+  const claimed = await store.db.transaction().execute(async (trx) => {
+    let q = trx.selectFrom('webhook_delivery').selectAll()
+      .where((eb) => eb.or([eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', now)]), eb.and([eb('status', '=', 'delivering'), eb('locked_until', '<', now)])]))
+      .orderBy('next_attempt_at').limit(limit);
+    if (store.dialect === 'postgres') q = q.forUpdate().skipLocked();
+    const rows = await q.execute();
+    for (const r of rows) await trx.updateTable('webhook_delivery').set({ status: 'delivering', locked_until: now + LEASE_MS, locked_by: workerId, attempts: r.attempts + 1, updated_at: now }).where('id', '=', r.id).execute();
+    return rows.map((r) => ({ ...r, attempts: r.attempts + 1 }));
+  });
+  await Promise.all(claimed.map((d) => attempt(deps, d).catch((err) => deps.log?.error({ err, delivery: d.id }, 'webhook delivery failed unexpectedly'))));
+  return claimed.length;
+}
+
+/**
+ * The body as sent: a customer's words are not copied into the delivery row (kept a week, outside
+ * redaction and erasure) but read from the message when it is sent, so a redacted or erased
+ * message goes out without them.
+ */
+async function bodyOf(store: Store, d: { event_type: string; payload: string }): Promise<string> {
+  if (d.event_type !== 'message.received') return d.payload;
+  const p = JSON.parse(d.payload) as { data: { messageId: number; text: string | null } };
+  const m = await store.db.selectFrom('message').select(['text', 'text_escaped', 'redacted_at']).where('id', '=', p.data.messageId).executeTakeFirst();
+  p.data.text = !m || m.redacted_at != null ? '' : decodeText(m.text, m.text_escaped);
+  return JSON.stringify(p);
+}
+
+async function attempt(deps: WebhookDeps, d: { id: number; endpoint_id: number; message_id: string; event_type: string; payload: string; attempts: number }): Promise<void> {
+  const { store, clock, secrets } = deps;
+  const ep = await store.db.selectFrom('webhook_endpoint').selectAll().where('id', '=', d.endpoint_id).executeTakeFirst();
+  const finish = (set: { status: string; last_status?: number | null; last_error?: string | null; next_attempt_at?: number; delivered_at?: number }) =>
+    store.db.updateTable('webhook_delivery').set({ ...set, locked_until: null, locked_by: null, updated_at: clock.now() }).where('id', '=', d.id).execute();
+  if (!ep || !ep.enabled) {
+    await finish({ status: 'failed', last_error: 'the endpoint is turned off' });
+    return;
+  }
+  const secret = secrets.open<{ secret: string }>(ep.secret_sealed).secret;
+  const body = await bodyOf(store, d);
+  const ts = Math.floor(clock.now() / 1000);
+  const res = await postOnce(ep.url, { 'webhook-id': d.message_id, 'webhook-timestamp': String(ts), 'webhook-signature': signWebhook(secret, d.message_id, ts, body) }, body, deps.allowPrivate);
+  const now = clock.now();
+  if (res.status !== null && res.status >= 200 && res.status < 300) {
+    await finish({ status: 'delivered', last_status: res.status, last_error: null, delivered_at: now });
+    if (ep.failing_since != null) await store.db.updateTable('webhook_endpoint').set({ failing_since: null }).where('id', '=', ep.id).execute();
+    return;
+  }
+  const error = res.error ?? `HTTP ${res.status}${res.body ? `: ${res.body.slice(0, 300)}` : ''}`;
+  if (res.status === 410) {
+    await finish({ status: 'failed', last_status: 410, last_error: error });
+    await disableEndpoint(deps, ep.id, 'the receiver answered 410 Gone', now);
+    return;
+  }
+  const next = nextRetryAt(d.attempts, now);
+  await finish(next === null ? { status: 'failed', last_status: res.status, last_error: error } : { status: 'pending', last_status: res.status, last_error: error, next_attempt_at: next });
+  const since = ep.failing_since ?? now;
+  if (ep.failing_since == null) await store.db.updateTable('webhook_endpoint').set({ failing_since: now }).where('id', '=', ep.id).where('failing_since', 'is', null).execute();
+  if (now - Number(since) >= DISABLE_AFTER_FAILING_MS) await disableEndpoint(deps, ep.id, `every delivery failed for ${Math.round((now - Number(since)) / 86_400_000)} days (last: ${error.slice(0, 200)})`, now);
+}
+
+/** Deliveries older than a week go. */
+export async function pruneDeliveries(store: Store, now: number): Promise<void> {
+  await store.db.deleteFrom('webhook_delivery').where('created_at', '<', now - DELIVERY_KEEP_MS).where('status', 'in', ['delivered', 'failed']).execute();
+}
+
+/** One round: queue what happened, then attempt what is due. */
+export async function runWebhooks(deps: WebhookDeps): Promise<number> {
+  await deriveDeliveries(deps);
+  let n = 0;
+  for (let i = 0; i < 10; i++) {
+    const k = await deliverDue(deps);
+    n += k;
+    if (!k) break;
+  }
+  return n;
+}

@@ -1,0 +1,289 @@
+/**
+ * Outbound webhooks, on SQLite and PostgreSQL: events of the desk reach a receiver on
+ * 127.0.0.1 once, signed per Standard Webhooks (checked here with an independent HMAC); a failed
+ * attempt is retried with the same webhook-id; 410 turns the endpoint off and tells the admins;
+ * nothing is queued for events no endpoint takes, nor for another brand; with private targets
+ * not allowed, internal addresses are refused at registration and at delivery (after DNS).
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBrand } from '../src/commands/setup.js';
+import { openStore } from '../src/store/db.js';
+import { runWebhooks, type WebhookDeps } from '../src/jobs/webhooks.js';
+import { DIALECTS } from './db.js';
+import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
+
+interface Received { headers: Record<string, string>; body: string }
+
+async function receiver() {
+  const got: Received[] = [];
+  const answers: number[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      got.push({ headers: req.headers as Record<string, string>, body: Buffer.concat(chunks).toString('utf8') });
+      res.statusCode = answers.shift() ?? 200;
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return { got, answers, url: `http://127.0.0.1:${port}/hook`, port, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** Standard Webhooks verification, written here from the spec, not with the desk's code. */
+function validSignature(secret: string, r: Received): boolean {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  const expected = createHmac('sha256', key).update(`${r.headers['webhook-id']}.${r.headers['webhook-timestamp']}.${r.body}`).digest();
+  return (r.headers['webhook-signature'] ?? '').split(' ').some((s) => {
+    const [v, b64] = s.split(',');
+    const got = Buffer.from(b64 ?? '', 'base64');
+    return v === 'v1' && got.length === expected.length && timingSafeEqual(got, expected);
+  });
+}
+
+for (const dialect of DIALECTS) {
+  describe(`outbound webhooks [${dialect}]`, () => {
+    let desk: TestDesk;
+    let admin: Client;
+    let deps: WebhookDeps;
+    let rx: Awaited<ReturnType<typeof receiver>>;
+    beforeAll(async () => {
+      desk = await startDesk(dialect, { workers: false, config: { webhooksAllowPrivate: true } });
+      admin = await Client.signIn(desk.url, 'admin@acme.test');
+      const s = desk.parley.services;
+      deps = { store: s.store, bus: s.bus, clock: s.clock, secrets: s.secrets, allowPrivate: true };
+      rx = await receiver();
+    });
+    afterAll(async () => {
+      await rx?.close();
+      await desk?.stop();
+    });
+    const deliveries = (endpointId: number) => desk.db.store.db.selectFrom('webhook_delivery').selectAll().where('endpoint_id', '=', endpointId).orderBy('id').execute();
+    const ingest = async (createdAt = Date.now()) => (await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention({ createdAt })] })).json.outcomes[0] as { conversationId: number; messageId: number };
+
+    it('delivers an ingested mention and a resolution once, signed, with the headers', async () => {
+      const made = await admin.post('/api/integrations/webhooks', { url: rx.url, description: '<img src=x onerror=alert(1)>', events: ['conversation.created', 'message.received', 'conversation.resolved'] });
+      expect(made.status).toBe(201);
+      const secret = made.json.secret as string;
+      expect(secret).toMatch(/^whsec_/);
+      const list = await admin.get('/api/integrations/webhooks');
+      expect(list.json.items).toHaveLength(1);
+      expect(list.json.items[0].description).toBe('<img src=x onerror=alert(1)>');
+      expect(JSON.stringify(list.json)).not.toContain(secret.slice(6, 20));
+      const row = await desk.db.store.db.selectFrom('webhook_endpoint').select('secret_sealed').executeTakeFirstOrThrow();
+      expect(row.secret_sealed).not.toContain(secret.slice(6));
+
+      // posted on the network an hour before the endpoint was made, received after: delivered
+      const o = await ingest(Date.now() - 3_600_000);
+      expect((await admin.post(`/api/conversations/${o.conversationId}/status`, { status: 'resolved' })).status).toBe(200);
+      await runWebhooks(deps);
+      await runWebhooks(deps);
+      const types = rx.got.map((r) => JSON.parse(r.body).type).sort();
+      expect(types).toEqual(['conversation.created', 'conversation.resolved', 'message.received']);
+      for (const r of rx.got) {
+        expect(r.headers['webhook-id']).toMatch(/^msg_/);
+        expect(Math.abs(Number(r.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(60);
+        expect(r.headers['content-type']).toBe('application/json');
+        expect(validSignature(secret, r)).toBe(true);
+        expect(validSignature(secret, { ...r, body: r.body + ' ' })).toBe(false);
+      }
+      const msg = JSON.parse(rx.got.find((r) => JSON.parse(r.body).type === 'message.received')!.body);
+      expect(msg).toMatchObject({ brandId: desk.brandId, data: { conversationId: o.conversationId, messageId: o.messageId, network: 'x', triage: expect.any(Object) } });
+      expect(msg.data).not.toHaveProperty('raw');
+      expect(msg.data.text).toMatch(/has not arrived/);
+      // the customer's words are read when sent, never kept in the delivery row
+      const stored = await desk.db.store.db.selectFrom('webhook_delivery').select('payload').where('event_type', '=', 'message.received').execute();
+      expect(stored.map((r) => r.payload).join('')).not.toMatch(/has not arrived/);
+      expect(new Set(rx.got.map((r) => r.headers['webhook-id'])).size).toBe(3);
+      const ds = await deliveries(made.json.item.id);
+      expect(ds.map((d) => d.status)).toEqual(['delivered', 'delivered', 'delivered']);
+      const listed = await admin.get(`/api/integrations/webhooks/${made.json.item.id}/deliveries`);
+      expect(listed.json.items).toHaveLength(3);
+      // rotate: the new secret signs from now on
+      const rotated = await admin.post(`/api/integrations/webhooks/${made.json.item.id}/rotate-secret`);
+      expect(rotated.json.secret).not.toBe(secret);
+      rx.got.length = 0;
+      expect((await admin.post(`/api/integrations/webhooks/${made.json.item.id}/test`)).status).toBe(202);
+      await runWebhooks(deps);
+      expect(rx.got).toHaveLength(1);
+      expect(JSON.parse(rx.got[0]!.body).type).toBe('webhook.test');
+      expect(validSignature(rotated.json.secret, rx.got[0]!)).toBe(true);
+      expect(validSignature(secret, rx.got[0]!)).toBe(false);
+      expect((await admin.req('PATCH', `/api/integrations/webhooks/${made.json.item.id}`, { enabled: false })).status).toBe(200);
+    });
+
+    it('retries a failed delivery with the same webhook-id until it is accepted', async () => {
+      rx.got.length = 0;
+      const made = await admin.post('/api/integrations/webhooks', { url: rx.url, events: ['message.received'] });
+      rx.answers.push(500);
+      await ingest();
+      await runWebhooks(deps);
+      expect(rx.got).toHaveLength(1);
+      let [d] = await deliveries(made.json.item.id);
+      expect(d).toMatchObject({ status: 'pending', attempts: 1, last_status: 500 });
+      expect(Number(d!.next_attempt_at)).toBeGreaterThan(Date.now());
+      await runWebhooks(deps); // not due yet
+      expect(rx.got).toHaveLength(1);
+      expect((await admin.post(`/api/integrations/webhooks/${made.json.item.id}/deliveries/${d!.id}/retry`)).status).toBe(200);
+      await runWebhooks(deps);
+      await runWebhooks(deps);
+      expect(rx.got).toHaveLength(2);
+      expect(rx.got[1]!.headers['webhook-id']).toBe(rx.got[0]!.headers['webhook-id']);
+      [d] = await deliveries(made.json.item.id);
+      expect(d).toMatchObject({ status: 'delivered', attempts: 2, last_status: 200 });
+      await admin.req('PATCH', `/api/integrations/webhooks/${made.json.item.id}`, { enabled: false });
+    });
+
+    it('turns an endpoint off on 410 and tells the admins', async () => {
+      rx.got.length = 0;
+      const made = await admin.post('/api/integrations/webhooks', { url: rx.url, events: ['message.received'] });
+      rx.answers.push(410);
+      await ingest();
+      await runWebhooks(deps);
+      const ep = (await admin.get('/api/integrations/webhooks')).json.items.find((e: any) => e.id === made.json.item.id);
+      expect(ep).toMatchObject({ enabled: false, disabledReason: expect.stringMatching(/410/) });
+      const notes = (await admin.get('/api/notifications')).json.items;
+      expect(notes.some((n: any) => n.kind === 'webhook.disabled')).toBe(true);
+      await ingest();
+      await runWebhooks(deps);
+      expect(rx.got).toHaveLength(1);
+    });
+
+    it('queues nothing for events no endpoint takes, nor for another brand', async () => {
+      rx.got.length = 0;
+      const other = await receiver();
+      const now = Date.now();
+      const brand2 = await createBrand(desk.db.store.db, { slug: `other-${dialect}`, name: 'Other', timezone: 'UTC' }, now);
+      const secrets = desk.parley.services.secrets;
+      const ep2 = await desk.db.store.db.insertInto('webhook_endpoint').values({ brand_id: brand2, url: other.url, description: '', events: JSON.stringify(['message.received', 'conversation.created']), enabled: 1, secret_sealed: secrets.seal({ secret: 'whsec_AAAA' }), created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow();
+      const made = await admin.post('/api/integrations/webhooks', { url: rx.url, events: ['incident.opened'] });
+      await ingest();
+      await runWebhooks(deps);
+      expect(await deliveries(made.json.item.id)).toHaveLength(0);
+      expect(await deliveries(ep2.id)).toHaveLength(0);
+      expect(rx.got).toHaveLength(0);
+      expect(other.got).toHaveLength(0);
+      await other.close();
+      await desk.db.store.db.deleteFrom('webhook_endpoint').where('id', '=', ep2.id).execute();
+      // another brand's endpoint is not this admin's to read or change
+      expect((await admin.get(`/api/integrations/webhooks/${ep2.id}/deliveries`)).status).toBe(404);
+    });
+
+    it('sends assignments, sent replies and incidents', async () => {
+      rx.got.length = 0;
+      const made = await admin.post('/api/integrations/webhooks', { url: rx.url, events: ['conversation.assigned', 'reply.sent', 'incident.opened', 'incident.closed'] });
+      const o = await ingest();
+      expect((await admin.post(`/api/conversations/${o.conversationId}/assign`, { assigneeId: desk.users.ana })).status).toBe(200);
+      const ana = await Client.signIn(desk.url, 'ana@acme.test');
+      const reply = await ana.post(`/api/conversations/${o.conversationId}/replies`, { text: 'Sorry about that, looking now.', visibility: 'public' });
+      expect(reply.status, JSON.stringify(reply.json)).toBeLessThan(300);
+      await desk.parley.services.outbox.runOnce();
+      const inc = await admin.post('/api/incidents', { title: 'Checkout down', reason: 'many reports' });
+      expect(inc.status).toBeLessThan(300);
+      expect((await admin.post(`/api/incidents/${inc.json.id}/close`)).status).toBeLessThan(300);
+      await runWebhooks(deps);
+      const byType = Object.fromEntries(rx.got.map((r) => JSON.parse(r.body)).map((b) => [b.type, b.data]));
+      expect(Object.keys(byType).sort()).toEqual(['conversation.assigned', 'incident.closed', 'incident.opened', 'reply.sent']);
+      expect(byType['conversation.assigned']).toMatchObject({ conversationId: o.conversationId, assigneeId: desk.users.ana, previousAssigneeId: null, by: `user:${desk.users.admin}` });
+      expect(byType['reply.sent']).toMatchObject({ conversationId: o.conversationId, messageId: reply.json.message.id });
+      expect(byType['incident.opened']).toMatchObject({ incidentId: inc.json.id, title: 'Checkout down' });
+      expect(byType['incident.closed']).toMatchObject({ incidentId: inc.json.id });
+      await admin.req('PATCH', `/api/integrations/webhooks/${made.json.item.id}`, { enabled: false });
+    });
+
+    it('turns off an endpoint that has failed for days, and tells the admins', async () => {
+      rx.got.length = 0;
+      const made = await admin.post('/api/integrations/webhooks', { url: rx.url, events: ['message.received'] });
+      await desk.db.store.db.updateTable('webhook_endpoint').set({ failing_since: Date.now() - 6 * 86_400_000 }).where('id', '=', made.json.item.id).execute();
+      rx.answers.push(503);
+      await ingest();
+      await runWebhooks(deps);
+      const ep = (await admin.get('/api/integrations/webhooks')).json.items.find((e: any) => e.id === made.json.item.id);
+      expect(ep).toMatchObject({ enabled: false, disabledReason: expect.stringMatching(/failed for 6 days/) });
+      const notes = (await admin.get('/api/notifications')).json.items.filter((n: any) => n.kind === 'webhook.disabled');
+      expect(notes.length).toBe(2);
+    });
+
+    it('is for admins only', async () => {
+      const ana = await Client.signIn(desk.url, 'ana@acme.test');
+      expect((await ana.get('/api/integrations/webhooks')).status).toBe(403);
+      expect((await ana.post('/api/integrations/webhooks', { url: rx.url, events: ['message.received'] })).status).toBe(403);
+    });
+  });
+}
+
+describe('outbound webhooks refuse internal targets when private ones are not allowed', () => {
+  let desk: TestDesk;
+  let admin: Client;
+  beforeAll(async () => {
+    desk = await startDesk('sqlite', { workers: false });
+    admin = await Client.signIn(desk.url, 'admin@acme.test');
+  });
+  afterAll(async () => desk?.stop());
+
+  it('at registration', async () => {
+    for (const url of ['https://127.0.0.1/hook', 'https://10.0.0.8/hook', 'https://169.254.169.254/latest/meta-data', 'https://[::1]/hook', 'https://localhost/hook', 'http://hooks.example.com/x']) {
+      const r = await admin.post('/api/integrations/webhooks', { url, events: ['message.received'] });
+      expect(r.status, url).toBe(400);
+      expect(r.json.code).toBe('webhook.url_refused');
+    }
+    expect(await desk.db.store.db.selectFrom('webhook_endpoint').select('id').execute()).toHaveLength(0);
+  });
+
+  it('at delivery, after DNS: a name that resolves to loopback is not called', async () => {
+    const rx = await receiver();
+    const name = hostname();
+    const addrs = await lookup(name, { all: true }).catch(() => []);
+    // this machine's own name resolves to itself (loopback or a private address)
+    expect(addrs.length).toBeGreaterThan(0);
+    // registered while its name was public (as if DNS changed since): inserted as it would have been
+    const s = desk.parley.services;
+    const now = Date.now();
+    const ep = await s.store.db.insertInto('webhook_endpoint').values({ brand_id: desk.brandId, url: `https://${name}:${rx.port}/hook`, description: '', events: JSON.stringify(['message.received']), enabled: 1, secret_sealed: s.secrets.seal({ secret: 'whsec_AAAA' }), created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow();
+    await s.store.db.insertInto('webhook_cursor').values([{ source: 'message', last_id: 0, settled_id: 0, settled_at: now }, { source: 'conversation', last_id: 0, settled_id: 0, settled_at: now }, { source: 'audit_event', last_id: 0, settled_id: 0, settled_at: now }]).onConflict((oc) => oc.column('source').doNothing()).execute();
+    await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention()] });
+    await runWebhooks({ store: s.store, bus: s.bus, clock: s.clock, secrets: s.secrets, allowPrivate: false });
+    const [d] = await s.store.db.selectFrom('webhook_delivery').selectAll().where('endpoint_id', '=', ep.id).execute();
+    expect(d).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(d!.last_error).toMatch(/^refused: .* resolves to/);
+    expect(rx.got).toHaveLength(0);
+    await rx.close();
+  });
+});
+
+describe('outbound webhooks: two processes on one PostgreSQL deliver each event once', () => {
+  let desk: TestDesk;
+  beforeAll(async () => {
+    desk = await startDesk('postgres', { workers: false, config: { webhooksAllowPrivate: true } });
+  });
+  afterAll(async () => desk?.stop());
+
+  it('derives and delivers concurrently without a duplicate', async () => {
+    const rx = await receiver();
+    const admin = await Client.signIn(desk.url, 'admin@acme.test');
+    expect((await admin.post('/api/integrations/webhooks', { url: rx.url, events: ['message.received', 'conversation.created'] })).status).toBe(201);
+    const s = desk.parley.services;
+    // the second process: its own connections to the same database, the same instance secret
+    const other = await openStore({ databaseUrl: desk.db.databaseUrl! });
+    try {
+      const one: WebhookDeps = { store: s.store, bus: s.bus, clock: s.clock, secrets: s.secrets, allowPrivate: true };
+      const two: WebhookDeps = { ...one, store: other };
+      const n = 15;
+      for (let i = 0; i < n; i++) await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention()] });
+      for (let round = 0; round < 4; round++) await Promise.all([runWebhooks(one), runWebhooks(two), runWebhooks(one), runWebhooks(two)]);
+      expect(rx.got).toHaveLength(2 * n);
+      expect(new Set(rx.got.map((r) => r.headers['webhook-id'])).size).toBe(2 * n);
+      const rows = await s.store.db.selectFrom('webhook_delivery').select(['status', 'attempts']).execute();
+      expect(rows).toHaveLength(2 * n);
+      expect(rows.every((r) => r.status === 'delivered' && r.attempts === 1)).toBe(true);
+    } finally {
+      await other.close();
+      await rx.close();
+    }
+  });
+});

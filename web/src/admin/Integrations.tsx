@@ -1,0 +1,225 @@
+/**
+ * Settings → Integrations: the brand's outbound webhook endpoints (docs/webhooks.md). Register
+ * one (URL, description, the events it takes); its signing secret is shown once, like an API
+ * token's, and can be rotated; turn it off and on; send a test event; see its deliveries (status,
+ * attempts, last error) and retry one now. Everything the desk or a receiver wrote is shown as text.
+ */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef, useState } from 'react';
+import { api } from '../api/client.js';
+import { fullTime } from '../lib/format.js';
+import { Spinner } from '../ui/bits.js';
+import { ConfirmDialog } from '../ui/Modal.js';
+import { useToast } from '../ui/Toasts.js';
+import { Problem, Section } from './fields.js';
+
+export interface WebhookEndpointItem {
+  id: number;
+  url: string;
+  description: string;
+  events: string[];
+  enabled: boolean;
+  disabledReason: string | null;
+  failingSince: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface DeliveryItem {
+  id: number;
+  webhookId: string;
+  eventType: string;
+  status: string;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
+const KEY = ['webhooks'] as const;
+
+function Deliveries({ endpoint }: { endpoint: WebhookEndpointItem }) {
+  const qc = useQueryClient();
+  const key = ['webhook-deliveries', endpoint.id];
+  const q = useQuery({ queryKey: key, queryFn: () => api<{ items: DeliveryItem[] }>('GET', `/api/integrations/webhooks/${endpoint.id}/deliveries`).then((r) => r.items), refetchInterval: 3000 });
+  const retry = useMutation({
+    mutationFn: (id: number) => api('POST', `/api/integrations/webhooks/${endpoint.id}/deliveries/${id}/retry`),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: key }),
+  });
+  if (q.isPending) return <Spinner label="Loading deliveries" />;
+  const items = q.data ?? [];
+  if (!items.length) return <p className="muted">No deliveries in the last 7 days.</p>;
+  return (
+    <table className="data-table webhook-deliveries">
+      <caption className="visually-hidden">Deliveries to {endpoint.url}</caption>
+      <thead>
+        <tr>
+          <th scope="col">Event</th>
+          <th scope="col">Queued</th>
+          <th scope="col">Status</th>
+          <th scope="col">Attempts</th>
+          <th scope="col">Last answer</th>
+          <th scope="col"><span className="visually-hidden">Actions</span></th>
+        </tr>
+      </thead>
+      <tbody>
+        {items.map((d) => (
+          <tr key={d.id} data-delivery-status={d.status}>
+            <td><code>{d.eventType}</code></td>
+            <td>{fullTime(d.createdAt)}</td>
+            <td>{d.status === 'pending' && d.nextAttemptAt ? `pending, next try ${fullTime(d.nextAttemptAt)}` : d.status}</td>
+            <td>{d.attempts}</td>
+            <td className="webhook-error">{d.lastError ?? (d.lastStatus != null ? `HTTP ${d.lastStatus}` : '—')}</td>
+            <td>
+              {d.status !== 'delivered' && d.status !== 'delivering' && (
+                <button type="button" className="btn btn-small" onClick={() => retry.mutate(d.id)} disabled={retry.isPending} aria-label={`Retry ${d.eventType} now`}>
+                  Retry now
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function IntegrationsAdmin({ admin }: { admin: boolean }) {
+  const qc = useQueryClient();
+  const toast = useToast();
+  const q = useQuery({ queryKey: KEY, queryFn: () => api<{ items: WebhookEndpointItem[]; eventTypes: string[] }>('GET', '/api/integrations/webhooks'), enabled: admin });
+  const [url, setUrl] = useState('');
+  const [description, setDescription] = useState('');
+  const [events, setEvents] = useState<string[]>(['message.received']);
+  const [shown, setShown] = useState<{ url: string; secret: string } | null>(null);
+  const [removing, setRemoving] = useState<WebhookEndpointItem | null>(null);
+  const [open, setOpen] = useState<number | null>(null);
+  const secretRef = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (shown) secretRef.current?.focus();
+  }, [shown]);
+  const refresh = () => void qc.invalidateQueries({ queryKey: KEY });
+  const create = useMutation({
+    mutationFn: () => api<{ item: WebhookEndpointItem; secret: string }>('POST', '/api/integrations/webhooks', { url: url.trim(), description, events }),
+    onSuccess: (r) => {
+      setShown({ url: r.item.url, secret: r.secret });
+      setUrl('');
+      setDescription('');
+      setOpen(r.item.id);
+      refresh();
+    },
+  });
+  const toggle = useMutation({
+    mutationFn: (e: WebhookEndpointItem) => api('PATCH', `/api/integrations/webhooks/${e.id}`, { enabled: !e.enabled }),
+    onSuccess: refresh,
+  });
+  const rotate = useMutation({
+    mutationFn: (e: WebhookEndpointItem) => api<{ secret: string }>('POST', `/api/integrations/webhooks/${e.id}/rotate-secret`).then((r) => ({ url: e.url, secret: r.secret })),
+    onSuccess: (r) => setShown(r),
+  });
+  const test = useMutation({
+    mutationFn: (e: WebhookEndpointItem) => api('POST', `/api/integrations/webhooks/${e.id}/test`).then(() => e),
+    onSuccess: (e) => {
+      toast('Test event queued');
+      setOpen(e.id);
+      void qc.invalidateQueries({ queryKey: ['webhook-deliveries', e.id] });
+    },
+  });
+  const remove = useMutation({
+    mutationFn: (id: number) => api('DELETE', `/api/integrations/webhooks/${id}`),
+    onSuccess: () => {
+      setRemoving(null);
+      toast('Endpoint removed');
+      document.getElementById('webhooks-title')?.focus();
+      refresh();
+    },
+  });
+  if (!admin) return <p className="muted">Integrations are for admins.</p>;
+  const types = q.data?.eventTypes ?? [];
+  return (
+    <>
+      <Section title="Webhook endpoints" id="webhooks-title" description="The desk POSTs signed JSON (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature) to these URLs when the events they take happen; a failed delivery is retried for about a day.">
+        <Problem error={toggle.error ?? rotate.error ?? test.error} />
+        {q.isPending ? (
+          <Spinner label="Loading endpoints" />
+        ) : (q.data?.items ?? []).length === 0 ? (
+          <p className="muted">No endpoints yet.</p>
+        ) : (
+          <ul className="webhook-list">
+            {q.data!.items.map((e) => (
+              <li key={e.id} data-endpoint-id={e.id}>
+                <h3 className="webhook-url"><code>{e.url}</code></h3>
+                {e.description && <p className="webhook-description">{e.description}</p>}
+                <p className="muted">
+                  {e.enabled ? 'On' : `Off${e.disabledReason ? `: ${e.disabledReason}` : ''}`} · {e.events.join(', ')}
+                  {e.failingSince && ` · failing since ${fullTime(e.failingSince)}`}
+                </p>
+                <div className="row-gap">
+                  <button type="button" className="btn btn-small" onClick={() => test.mutate(e)} disabled={!e.enabled || test.isPending}>Send test event</button>
+                  <button type="button" className="btn btn-small" onClick={() => setOpen(open === e.id ? null : e.id)} aria-expanded={open === e.id}>Deliveries</button>
+                  <button type="button" className="btn btn-small" onClick={() => toggle.mutate(e)}>{e.enabled ? 'Turn off' : 'Turn on'}</button>
+                  <button type="button" className="btn btn-small" onClick={() => rotate.mutate(e)}>Rotate secret</button>
+                  <button type="button" className="btn btn-small btn-danger" onClick={() => setRemoving(e)}>Remove</button>
+                </div>
+                {open === e.id && <Deliveries endpoint={e} />}
+              </li>
+            ))}
+          </ul>
+        )}
+      </Section>
+      <Section title="Add an endpoint" id="add-webhook-title">
+        {shown ? (
+          <div className="token-shown" role="status">
+            <p>Signing secret for {shown.url}: copy it now, it is not shown again.</p>
+            <input ref={secretRef} readOnly value={shown.secret} aria-label="Signing secret" onFocus={(ev) => ev.currentTarget.select()} className="token-secret" />
+            <div>
+              <button type="button" className="btn" onClick={() => setShown(null)}>Done</button>
+            </div>
+          </div>
+        ) : (
+          <form
+            className="form-grid"
+            onSubmit={(ev) => {
+              ev.preventDefault();
+              create.mutate();
+            }}
+          >
+            <label className="field">
+              <span>URL</span>
+              <input type="url" value={url} onChange={(ev) => setUrl(ev.target.value)} required maxLength={2000} placeholder="https://hooks.example.com/parley" />
+            </label>
+            <label className="field">
+              <span>Description</span>
+              <input value={description} onChange={(ev) => setDescription(ev.target.value)} maxLength={500} placeholder="Slack bridge" />
+            </label>
+            <fieldset className="field">
+              <legend>Events</legend>
+              {types.map((t) => (
+                <label key={t} className="checkbox">
+                  <input type="checkbox" checked={events.includes(t)} onChange={(ev) => setEvents(ev.target.checked ? [...events, t] : events.filter((x) => x !== t))} />
+                  <code>{t}</code>
+                </label>
+              ))}
+            </fieldset>
+            <Problem error={create.error} />
+            <div>
+              <button type="submit" className="btn btn-primary" disabled={create.isPending || !url.trim() || !events.length}>Add endpoint</button>
+            </div>
+          </form>
+        )}
+      </Section>
+      <ConfirmDialog
+        open={!!removing}
+        onClose={() => setRemoving(null)}
+        onConfirm={() => removing && remove.mutate(removing.id)}
+        title={`Remove ${removing?.url ?? ''}?`}
+        description="It gets no more events, and its delivery history goes with it."
+        confirmLabel="Remove endpoint"
+        busy={remove.isPending}
+        danger
+      />
+    </>
+  );
+}
