@@ -18,7 +18,7 @@ import { ManualClock } from '../src/lib/clock.js';
 import { openStore, type Store } from '../src/store/db.js';
 import { LoginGuard, SignInLimits } from '../src/server/auth.js';
 import { DIALECTS, describeEachStore } from './db.js';
-import { PASSWORD, startDesk, type TestDesk } from './helpers/parley.js';
+import { Client, PASSWORD, startDesk, type TestDesk } from './helpers/parley.js';
 
 const T = Date.UTC(2026, 11, 5, 9);
 let secrets = 0;
@@ -208,6 +208,27 @@ for (const dialect of DIALECTS) {
       const statuses = await Promise.all(Array.from({ length: 30 }, (_, i) => signIn(i % 2 ? desk.url : other!.url, ip, 'wrong', 'cleo@acme.test')));
       expect(statuses.filter((s) => s === 401)).toHaveLength(10);
       expect(statuses.filter((s) => s === 429)).toHaveLength(20);
+    });
+
+    it('confirming a change with one\'s password: the tries at every kind of change, over both instances, are one bound, and success starts afresh', async () => {
+      const here = await Client.signIn(desk.url, 'ana@acme.test');
+      // the same session through the other instance
+      const there = Object.assign(new Client(other!.url), { cookie: here.cookie, csrf: here.csrf });
+      const changes = [
+        (c: Client, currentPassword: string) => c.post('/api/me/password', { currentPassword, newPassword: PASSWORD }),
+        (c: Client, currentPassword: string) => c.post('/api/me/passkeys/options', { currentPassword }),
+        (c: Client, currentPassword: string) => c.post('/api/me/two-factor/setup', { currentPassword }),
+      ];
+      for (let i = 0; i < 10; i++) expect((await changes[i % 3]!(i % 2 ? there : here, 'not the password')).json.code).toBe('auth.wrong_password');
+      for (const change of changes) {
+        expect((await change(here, PASSWORD)).status).toBe(429);
+        expect((await change(there, PASSWORD)).status).toBe(429);
+      }
+      clock.advance(15 * 60_000 + 1000);
+      expect((await changes[1]!(there, PASSWORD)).status).toBe(200);
+      // the success cleared the count: nine more wrong tries still leave the right one through
+      for (let i = 0; i < 9; i++) expect((await changes[i % 3]!(here, 'not the password')).json.code).toBe('auth.wrong_password');
+      expect((await changes[1]!(here, PASSWORD)).status).toBe(200);
     });
 
     it('a password-reset link is guessed no faster over two instances than over one', async () => {

@@ -184,7 +184,7 @@ export async function buildServer(services: Services, extraRoutes: RouteModule[]
   scimRoutes(app);
   conversationRoutes(app);
   ingestRoutes(app);
-  adminRoutes(app);
+  adminRoutes(app, signIns);
   eventRoutes(app);
   channelRoutes(app);
   reportRoutes(app);

@@ -12,7 +12,8 @@ import { hashPassword, verifyPassword } from '../../lib/password.js';
 import { audit } from '../../store/audit.js';
 import type { Tx } from '../../store/util.js';
 import { groupExpertTargetMin } from '../../workflow/settings.js';
-import { createApiToken, endSessionsOf, LoginLimiter, requireRole, revokeTokensOf, type AuthContext } from '../auth.js';
+import { createApiToken, endSessionsOf, requireRole, revokeTokensOf, type AuthContext, type LoginGuard } from '../auth.js';
+import { passwordConfirmation } from '../confirm.js';
 import type { App } from '../http.js';
 import { healthViewFor } from '../../channels/healthSummary.js';
 import { presentChannelAccount, presentUser } from '../presenters.js';
@@ -64,7 +65,8 @@ async function assertBrandUsers(trx: Tx, brandId: number, members: { userId: num
   if (missing !== undefined) throw new AppError(400, 'team.unknown_user', `no user ${missing} in this brand`);
 }
 
-export function adminRoutes(app: App) {
+/** `guard`: the sign-in counters, which also count tries at confirming a change with one's password (../confirm.ts). */
+export function adminRoutes(app: App, guard: LoginGuard) {
   const s = app.services;
 
   app.get('/api/users', { schema: { tags: ['admin'], summary: 'People of the brand', response: { 200: z.object({ items: z.array(userSchema) }) } } }, async (req) => {
@@ -91,50 +93,8 @@ export function adminRoutes(app: App) {
     }
   });
 
-  // a stolen session must not guess its way to the password: a few tries per person
-  const passwordTries = new LoginLimiter(10, 15 * 60_000);
-  /**
-   * `then`, once `currentPassword` is the signed-in person's, with their tries counted: a wrong
-   * password (or a wrong second-factor code inside `then`) counts, success starts afresh. Someone
-   * without a password (made by a single sign-on provider) confirms with a recent sign-in
-   * instead: their session was made by a provider within RECENT_SIGN_IN_MS; otherwise 403
-   * `auth.reauthenticate` (sign in again with the provider).
-   */
-  const confirmed = async <T>(a: AuthContext, reply: FastifyReply, currentPassword: string | undefined, then: () => Promise<T>): Promise<T> => {
-    const now = s.clock.now();
-    const key = String(a.user.id);
-    const wait = passwordTries.check(key, now);
-    if (wait > 0) {
-      reply.header('retry-after', String(wait));
-      throw new AppError(429, 'auth.rate_limited', `too many attempts; try again in ${wait} s`);
-    }
-    const row = await s.store.db.selectFrom('app_user').select('password_hash').where('id', '=', a.user.id).executeTakeFirstOrThrow();
-    if (row.password_hash == null) await recentlySignedIn(a, now);
-    else if (!(await verifyPassword(currentPassword ?? '', row.password_hash))) {
-      passwordTries.record(key, now);
-      throw new AppError(403, 'auth.wrong_password', 'your current password is not right');
-    }
-    try {
-      const out = await then();
-      passwordTries.reset(key);
-      return out;
-    } catch (err) {
-      if (err instanceof AppError && err.code === 'two_factor.wrong_code') passwordTries.record(key, now);
-      throw err;
-    }
-  };
-
-  /** How recent a single sign-on must be to confirm a change, for someone who has no password. */
-  const RECENT_SIGN_IN_MS = 10 * 60_000;
-  const recentlySignedIn = async (a: AuthContext, now: number): Promise<void> => {
-    const session = a.sessionId ? await s.store.db.selectFrom('session').select(['created_at', 'sso_provider_id']).where('id', '=', a.sessionId).executeTakeFirst() : undefined;
-    if (session?.sso_provider_id != null && now - Number(session.created_at) <= RECENT_SIGN_IN_MS) return;
-    // the provider they sign in with: the session's, else the one they last signed in with
-    const provider = (session?.sso_provider_id != null ? await s.store.db.selectFrom('sso_provider').select(['id', 'label']).where('id', '=', session.sso_provider_id).where('enabled', '=', 1).executeTakeFirst() : undefined)
-      ?? await s.store.db.selectFrom('sso_identity').innerJoin('sso_provider', 'sso_provider.id', 'sso_identity.provider_id').select(['sso_provider.id', 'sso_provider.label'])
-        .where('sso_identity.user_id', '=', a.user.id).where('sso_provider.enabled', '=', 1).orderBy('sso_identity.last_login_at', 'desc').executeTakeFirst();
-    throw new AppError(403, 'auth.reauthenticate', provider ? `sign in again with ${provider.label} to confirm` : 'sign in again to confirm', provider ? { provider: { id: provider.id, label: provider.label } } : undefined);
-  };
+  // a change to one's own account needs the current password (or a recent sign-in with the provider): ../confirm.ts
+  const confirmed = passwordConfirmation(s, guard.limits);
 
   app.post('/api/me/password', {
     schema: {

@@ -10,9 +10,9 @@ import {
 } from '../../commands/passkeys.js';
 import { relyingPartyOf } from '../../core/passkeys.js';
 import { AppError } from '../../errors.js';
-import { verifyPassword } from '../../lib/password.js';
 import { audit } from '../../store/audit.js';
-import { createSession, LoginLimiter, requireRole, setSessionCookie, type AuthContext, type LoginGuard } from '../auth.js';
+import { createSession, requireRole, setSessionCookie, type AuthContext, type LoginGuard } from '../auth.js';
+import { passwordConfirmation } from '../confirm.js';
 import type { App } from '../http.js';
 import { idParams } from '../schemas.js';
 import { meSchema, presentMe } from './auth.js';
@@ -48,9 +48,6 @@ const requestOptions = z.object({
 });
 const CURRENT_PASSWORD = z.string().max(1024).optional().describe('your current password; left out by someone who has none (made by a single sign-on provider): a sign-in within the last 10 minutes confirms instead (403 auth.reauthenticate otherwise)');
 
-/** How recent a sign-in must be to confirm a change, for someone who has no password. */
-const RECENT_SIGN_IN_MS = 10 * 60_000;
-
 /** `guard`: the sign-in attempts' counter shared with password and single sign-on (routes/auth.ts, routes/sso.ts). */
 export function passkeyRoutes(app: App, guard: LoginGuard) {
   const s = app.services;
@@ -67,31 +64,16 @@ export function passkeyRoutes(app: App, guard: LoginGuard) {
   };
   const browserCookie = { httpOnly: true, sameSite: 'strict', secure: s.config.secureCookies, path: '/api/auth/passkey', maxAge: PASSKEY_CHALLENGE_TTL_MS / 1000 } as const;
 
-  // a stolen session must not guess its way to the password: a few tries per person (as the password change's)
-  const passwordTries = new LoginLimiter(10, 15 * 60_000);
   /**
    * A change to someone's passkeys needs their password again (a stolen session must not add a
-   * way in that outlives it, nor remove theirs); someone without one (made by a single sign-on
-   * provider) confirms with a sign-in within RECENT_SIGN_IN_MS. By a session only.
+   * way in that outlives it, nor remove theirs), counted with every other such confirmation;
+   * someone without one (made by a single sign-on provider) confirms with a recent sign-in with
+   * it (../confirm.ts). By a session only.
    */
+  const confirm = passwordConfirmation(s, guard.limits);
   const confirmed = async (a: AuthContext, reply: FastifyReply, currentPassword: string | undefined): Promise<void> => {
-    if (a.via !== 'session' || !a.sessionId) throw new AppError(403, 'forbidden', 'passkeys are managed by the person signed in, not by an API token');
-    const now = s.clock.now();
-    const key = String(a.user.id);
-    const wait = passwordTries.check(key, now);
-    if (wait > 0) {
-      reply.header('retry-after', String(wait));
-      throw new AppError(429, 'auth.rate_limited', `too many attempts; try again in ${wait} s`);
-    }
-    const row = await s.store.db.selectFrom('app_user').select('password_hash').where('id', '=', a.user.id).executeTakeFirstOrThrow();
-    if (row.password_hash == null) {
-      const session = await s.store.db.selectFrom('session').select('created_at').where('id', '=', a.sessionId).executeTakeFirst();
-      if (!session || now - Number(session.created_at) > RECENT_SIGN_IN_MS) throw new AppError(403, 'auth.reauthenticate', 'sign in again to confirm');
-    } else if (!(await verifyPassword(currentPassword ?? '', row.password_hash))) {
-      passwordTries.record(key, now);
-      throw new AppError(403, 'auth.wrong_password', 'your current password is not right');
-    }
-    passwordTries.reset(key);
+    sessionOf(a);
+    await confirm(a, reply, currentPassword, async () => undefined);
   };
   const sessionOf = (a: AuthContext) => {
     if (a.via !== 'session' || !a.sessionId) throw new AppError(403, 'forbidden', 'passkeys are managed by the person signed in, not by an API token');
