@@ -12,7 +12,8 @@ import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrand } from '../src/commands/setup.js';
 import { openStore } from '../src/store/db.js';
-import { runWebhooks, type WebhookDeps } from '../src/jobs/webhooks.js';
+import { gapsIn, GAP_WAIT_MS, remainingGaps, runWebhooks, type WebhookDeps } from '../src/jobs/webhooks.js';
+import { audit } from '../src/store/audit.js';
 import { DIALECTS } from './db.js';
 import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
 
@@ -245,7 +246,7 @@ describe('outbound webhooks refuse internal targets when private ones are not al
     const s = desk.parley.services;
     const now = Date.now();
     const ep = await s.store.db.insertInto('webhook_endpoint').values({ brand_id: desk.brandId, url: `https://${name}:${rx.port}/hook`, description: '', events: JSON.stringify(['message.received']), enabled: 1, secret_sealed: s.secrets.seal({ secret: 'whsec_AAAA' }), created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow();
-    await s.store.db.insertInto('webhook_cursor').values([{ source: 'message', last_id: 0, settled_id: 0, settled_at: now }, { source: 'conversation', last_id: 0, settled_id: 0, settled_at: now }, { source: 'audit_event', last_id: 0, settled_id: 0, settled_at: now }]).onConflict((oc) => oc.column('source').doNothing()).execute();
+    await s.store.db.insertInto('webhook_cursor').values([{ source: 'message', last_id: 0, gaps: '[]', updated_at: now }, { source: 'conversation', last_id: 0, gaps: '[]', updated_at: now }, { source: 'audit_event', last_id: 0, gaps: '[]', updated_at: now }]).onConflict((oc) => oc.column('source').doNothing()).execute();
     await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention()] });
     await runWebhooks({ store: s.store, bus: s.bus, clock: s.clock, secrets: s.secrets, allowPrivate: false });
     const [d] = await s.store.db.selectFrom('webhook_delivery').selectAll().where('endpoint_id', '=', ep.id).execute();
@@ -285,5 +286,54 @@ describe('outbound webhooks: two processes on one PostgreSQL deliver each event 
       await other.close();
       await rx.close();
     }
+  });
+
+  it('delivers an event whose transaction commits after a later one was swept, and reads only the ids it skipped again', async () => {
+    const rx = await receiver();
+    const admin = await Client.signIn(desk.url, 'admin@acme.test');
+    expect((await admin.post('/api/integrations/webhooks', { url: rx.url, events: ['incident.opened'] })).status).toBe(201);
+    const s = desk.parley.services;
+    const deps: WebhookDeps = { store: s.store, bus: s.bus, clock: s.clock, secrets: s.secrets, allowPrivate: true };
+    await runWebhooks(deps);
+    const opened = (title: string) => ({ brandId: desk.brandId, actor: 'test', action: 'incident.opened', subjectType: 'incident', subjectId: 0, data: { title } });
+    // a transaction takes its id first and commits last
+    let commit!: () => void;
+    const held = new Promise<void>((r) => (commit = r));
+    let written!: () => void;
+    const wrote = new Promise<void>((r) => (written = r));
+    const slow = s.store.db.transaction().execute(async (trx) => {
+      await audit(trx, opened('slow'), Date.now());
+      written();
+      await held;
+    });
+    await wrote;
+    await s.store.db.transaction().execute((trx) => audit(trx, opened('quick'), Date.now()));
+    await runWebhooks(deps);
+    const titles = () => rx.got.map((r) => JSON.parse(r.body).data.title);
+    expect(titles()).toEqual(['quick']);
+    const cursor = await s.store.db.selectFrom('webhook_cursor').selectAll().where('source', '=', 'audit_event').executeTakeFirstOrThrow();
+    const gaps = JSON.parse(cursor.gaps) as [number, number, number][];
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]![1]).toBeLessThan(Number(cursor.last_id));
+    commit();
+    await slow;
+    await runWebhooks(deps);
+    expect(titles()).toEqual(['quick', 'slow']);
+    expect(JSON.parse((await s.store.db.selectFrom('webhook_cursor').select('gaps').where('source', '=', 'audit_event').executeTakeFirstOrThrow()).gaps)).toEqual([]);
+    await runWebhooks(deps);
+    expect(rx.got).toHaveLength(2);
+    await rx.close();
+  });
+});
+
+describe('the ids a webhook sweep skipped over', () => {
+  it('are kept as ranges until found or waited for long enough', () => {
+    expect(gapsIn(10, [11, 12, 15, 16, 20], 1000)).toEqual([[13, 14, 1000], [17, 19, 1000]]);
+    expect(gapsIn(10, [], 1000)).toEqual([]);
+    const gaps = gapsIn(0, [1, 10], 1000);
+    expect(gaps).toEqual([[2, 9, 1000]]);
+    expect(remainingGaps(gaps, new Set([2, 5, 9, 42]), 2000)).toEqual([[3, 4, 1000], [6, 8, 1000]]);
+    expect(remainingGaps(gaps, new Set(), 1000 + GAP_WAIT_MS + 1)).toEqual([]);
+    expect(remainingGaps([[1, 1e9, 0]], new Set([5e8]), 1)).toEqual([[1, 5e8 - 1, 0], [5e8 + 1, 1e9, 0]]);
   });
 });

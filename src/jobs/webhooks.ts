@@ -8,9 +8,12 @@
  * its own transaction) past a cursor, and queues one `webhook_delivery` per event and subscribed
  * endpoint in the transaction that moves the cursor. Ingest itself does nothing more: a brand
  * with no endpoint costs nothing, and a sweep with no enabled endpoint reads nothing.
- * On PostgreSQL a row with a lower id may commit after a higher one was read, so the sweep
- * re-reads from a settled position (at least SETTLE_MS old); the unique (endpoint, event)
- * index makes re-reading harmless.
+ * A row with a lower id may commit after a higher one was read (on PostgreSQL, where writers
+ * run at once; a rolled-back write leaves its ids unused on both): each sweep reads what is past
+ * its cursor, notes the ids it skipped over as gaps (ranges, with when they were seen), and
+ * looks up only those again on later sweeps, for up to GAP_WAIT_MS; the unique (endpoint,
+ * event) index makes finding an event twice harmless. So a sweep costs the new rows and a few
+ * point reads, however fast the desk writes.
  *
  * Delivery: due rows are claimed with a lease (FOR UPDATE SKIP LOCKED on PostgreSQL), so
  * several processes share the work and each attempt is made by one of them; at-least-once, the
@@ -47,8 +50,12 @@ export interface WebhookDeps {
 
 const SOURCES = ['message', 'conversation', 'audit_event'] as const;
 type Source = (typeof SOURCES)[number];
-/** PostgreSQL: how long a transaction may take to commit after a later id was read and still be delivered. */
-export const SETTLE_MS = 60_000;
+/** How long a transaction may take to commit after a later id was read and still be delivered (its ids wait as a gap). */
+export const GAP_WAIT_MS = 10 * 60_000;
+/** The gaps a source keeps at most (ranges of ids): beyond, the oldest are given up, with a warning. */
+const GAPS_MAX = 1_000;
+/** A range of ids skipped over, `[from, to, seenAt]`. */
+export type Gap = [number, number, number];
 const PAGE = 500;
 const LEASE_MS = 60_000;
 
@@ -67,7 +74,7 @@ export function envelope(type: string, at: number, brandId: number, data: Record
 export async function ensureCursors(db: Tx | Store['db'], now: number): Promise<void> {
   for (const source of SOURCES) {
     const max = Number((await db.selectFrom(source).select((eb) => eb.fn.max('id').as('m')).executeTakeFirst())?.m ?? 0);
-    await db.insertInto('webhook_cursor').values({ source, last_id: max, settled_id: max, settled_at: now }).onConflict((oc) => oc.column('source').doNothing()).execute();
+    await db.insertInto('webhook_cursor').values({ source, last_id: max, gaps: '[]', updated_at: now }).onConflict((oc) => oc.column('source').doNothing()).execute();
   }
 }
 
@@ -76,14 +83,18 @@ async function enabledEndpoints(store: Store): Promise<Endpoint[]> {
   return rows.map((r) => ({ id: r.id, brand_id: r.brand_id, created_at: Number(r.created_at), events: new Set(JSON.parse(r.events) as string[]) }));
 }
 
-async function readSource(db: Tx, source: Source, brandIds: number[], after: number): Promise<Derived[] & { lastId?: number }> {
-  const out: Derived[] & { lastId?: number } = [];
+/**
+ * The events of `source`'s rows of `brandIds` among `ids`: what is past the cursor (`after`, a
+ * page in id order) or the gaps still waited for.
+ */
+async function readSource(db: Tx, source: Source, brandIds: number[], ids: number[]): Promise<Derived[]> {
+  const out: Derived[] = [];
+  if (!ids.length) return out;
   if (source === 'message') {
     const rows = await db.selectFrom('message')
       .select(['id', 'brand_id', 'conversation_id', 'channel_account_id', 'network', 'kind', 'visibility', 'url', 'created_at', 'received_at', 'author_identity_id', 'direction', 'source', 'triage_action', 'triage_category', 'sentiment', 'priority', 'intent', 'language', 'complaint', 'accolade'])
-      .where('id', '>', after).where('brand_id', 'in', brandIds).orderBy('id').limit(PAGE).execute();
+      .where('id', 'in', ids).where('brand_id', 'in', brandIds).orderBy('id').execute();
     for (const r of rows) {
-      out.lastId = r.id;
       if (r.direction !== 'inbound' || r.source === 'import') continue;
       out.push({
         key: `message:${r.id}`, type: 'message.received', brandId: r.brand_id, at: Number(r.received_at), writtenAt: Number(r.received_at),
@@ -97,17 +108,15 @@ async function readSource(db: Tx, source: Source, brandIds: number[], after: num
     }
   } else if (source === 'conversation') {
     const rows = await db.selectFrom('conversation').select(['id', 'brand_id', 'channel_account_id', 'network', 'visibility', 'status', 'contact_id', 'created_at', 'updated_at'])
-      .where('id', '>', after).where('brand_id', 'in', brandIds).orderBy('id').limit(PAGE).execute();
+      .where('id', 'in', ids).where('brand_id', 'in', brandIds).orderBy('id').execute();
     for (const r of rows) {
-      out.lastId = r.id;
       // created_at is the first message's time on the network; updated_at is the desk's clock (at creation, or later)
       out.push({ key: `conversation:${r.id}`, type: 'conversation.created', brandId: r.brand_id, at: Number(r.created_at), writtenAt: Number(r.updated_at), data: { conversationId: r.id, channelAccountId: r.channel_account_id, network: r.network, visibility: r.visibility, status: r.status, contactId: r.contact_id, createdAt: iso(r.created_at) } });
     }
   } else {
     const rows = await db.selectFrom('audit_event').select(['id', 'brand_id', 'action', 'actor', 'subject_id', 'conversation_id', 'data', 'created_at'])
-      .where('id', '>', after).where('brand_id', 'in', brandIds).orderBy('id').limit(PAGE).execute();
+      .where('id', 'in', ids).where('brand_id', 'in', brandIds).orderBy('id').execute();
     for (const r of rows) {
-      out.lastId = r.id;
       const ev = auditEvent(r);
       if (ev) out.push({ key: `audit:${r.id}`, brandId: r.brand_id, at: Number(r.created_at), writtenAt: Number(r.created_at), ...ev });
     }
@@ -139,6 +148,47 @@ function auditEvent(r: { action: string; actor: string; subject_id: string; conv
   }
 }
 
+/** The ids of `source` past `after` (every brand's: what is missing between them is a gap), a page in id order. */
+async function idsPast(db: Tx, source: Source, after: number): Promise<{ id: number; brand_id: number }[]> {
+  const rows = await db.selectFrom(source).select(['id', 'brand_id']).where('id', '>', after).orderBy('id').limit(PAGE).execute();
+  return rows.map((r) => ({ id: Number(r.id), brand_id: Number(r.brand_id) }));
+}
+
+/** The gaps `ids` (ascending, all past `after`) leave after `after`, seen at `now`. */
+export function gapsIn(after: number, ids: number[], now: number): Gap[] {
+  const gaps: Gap[] = [];
+  let prev = after;
+  for (const id of ids) {
+    if (id > prev + 1) gaps.push([prev + 1, id - 1, now]);
+    prev = id;
+  }
+  return gaps;
+}
+
+/** `gaps` without the ids found, those waited for long enough gone. */
+export function remainingGaps(gaps: Gap[], found: Set<number>, now: number): Gap[] {
+  const ids = [...found].sort((x, y) => x - y);
+  const out: Gap[] = [];
+  for (const [from, to, seenAt] of gaps) {
+    if (now - seenAt > GAP_WAIT_MS) continue;
+    let start = from;
+    for (const id of ids) {
+      if (id < start || id > to) continue;
+      if (id > start) out.push([start, id - 1, seenAt]);
+      start = id + 1;
+    }
+    if (start <= to) out.push([start, to, seenAt]);
+  }
+  return out;
+}
+
+/** The ids the gaps hold (a gap wider than a page is looked up a page at a time, from its start). */
+function gapIds(gaps: Gap[]): number[] {
+  const ids: number[] = [];
+  for (const [from, to] of gaps) for (let id = from; id <= to && ids.length < PAGE * 4; id++) ids.push(id);
+  return ids;
+}
+
 /** Queue deliveries for what happened since the last sweep; returns how many were queued. */
 export async function deriveDeliveries(deps: WebhookDeps): Promise<number> {
   const { store, clock } = deps;
@@ -151,14 +201,19 @@ export async function deriveDeliveries(deps: WebhookDeps): Promise<number> {
   }
   await ensureCursors(store.db, now);
   const brandIds = [...new Set(endpoints.map((e) => e.brand_id))];
+  const listening = new Set(brandIds);
   let queued = 0;
   for (const source of SOURCES) {
-    const cur = (await store.db.selectFrom('webhook_cursor').selectAll().where('source', '=', source).executeTakeFirstOrThrow());
-    const startLast = Number(cur.last_id);
-    let after = store.dialect === 'postgres' ? Number(cur.settled_id) : startLast;
-    for (;;) {
+    for (let first = true; ; first = false) {
       const page = await store.db.transaction().execute(async (trx) => {
-        const events = await readSource(trx, source, brandIds, after);
+        // one sweep at a time moves a source's cursor (PostgreSQL: the row locked; SQLite: one writer)
+        const cur = await trx.selectFrom('webhook_cursor').selectAll().where('source', '=', source).$if(store.dialect === 'postgres', (q) => q.forUpdate()).executeTakeFirstOrThrow();
+        const after = Number(cur.last_id);
+        let gaps = JSON.parse(cur.gaps) as Gap[];
+        const past = await idsPast(trx, source, after);
+        // the gaps waited for are looked up once a sweep, with its first page
+        const waited = first ? gapIds(gaps) : [];
+        const events = await readSource(trx, source, brandIds, [...past.filter((r) => listening.has(r.brand_id)).map((r) => r.id), ...waited]);
         const rows = [];
         for (const ev of events) {
           for (const ep of endpoints) {
@@ -167,21 +222,27 @@ export async function deriveDeliveries(deps: WebhookDeps): Promise<number> {
           }
         }
         let n = 0;
-        for (const row of rows) {
-          const r = await trx.insertInto('webhook_delivery').values(row).onConflict((oc) => oc.columns(['endpoint_id', 'event_key']).doNothing()).executeTakeFirst();
+        for (let i = 0; i < rows.length; i += 200) {
+          const r = await trx.insertInto('webhook_delivery').values(rows.slice(i, i + 200)).onConflict((oc) => oc.columns(['endpoint_id', 'event_key']).doNothing()).executeTakeFirst();
           n += Number(r.numInsertedOrUpdatedRows ?? 0);
         }
-        if (events.lastId !== undefined && events.lastId > startLast) {
-          await trx.updateTable('webhook_cursor').set({ last_id: events.lastId }).where('source', '=', source).where('last_id', '<', events.lastId).execute();
+        if (first || past.length) {
+          if (first) {
+            const found = new Set<number>();
+            if (waited.length) for (const r of await trx.selectFrom(source).select('id').where('id', 'in', waited).execute()) found.add(Number(r.id));
+            gaps = remainingGaps(gaps, found, now);
+          }
+          gaps.push(...gapsIn(after, past.map((r) => r.id), now));
+          if (gaps.length > GAPS_MAX) {
+            deps.log?.warn({ source, dropped: gaps.length - GAPS_MAX }, 'webhooks: too many uncommitted id ranges to wait for; the oldest are given up');
+            gaps = gaps.slice(gaps.length - GAPS_MAX);
+          }
+          await trx.updateTable('webhook_cursor').set({ last_id: past.length ? past[past.length - 1]!.id : after, gaps: JSON.stringify(gaps), updated_at: now }).where('source', '=', source).execute();
         }
-        return { n, lastId: events.lastId };
+        return { n, more: past.length === PAGE };
       });
       queued += page.n;
-      if (page.lastId === undefined) break;
-      after = page.lastId;
-    }
-    if (store.dialect === 'postgres' && now - Number(cur.settled_at) >= SETTLE_MS) {
-      await store.db.updateTable('webhook_cursor').set({ settled_id: startLast, settled_at: now }).where('source', '=', source).execute();
+      if (!page.more) break;
     }
   }
   return queued;

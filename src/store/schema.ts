@@ -763,8 +763,9 @@ export interface WebhookDeliveryTable {
 export interface WebhookCursorTable {
   source: string;
   last_id: number;
-  settled_id: number;
-  settled_at: number;
+  /** JSON `[from, to, seenAt][]`: ranges of ids below `last_id` not seen yet (written later by a transaction still open, or never). */
+  gaps: string;
+  updated_at: number;
 }
 
 export interface DB {

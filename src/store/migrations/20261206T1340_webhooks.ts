@@ -9,8 +9,8 @@
  *    attempt; status pending | delivering | delivered | failed, attempts, next attempt, lease
  *    (`locked_until`, `locked_by`), the last answer or error; pruned after 7 days;
  *  - `webhook_cursor`: how far the deriving sweep has read each durable source (`message`,
- *    `conversation`, `audit_event`): `last_id`, and `settled_id`, an older position re-read on
- *    PostgreSQL, where a row with a lower id can commit after a higher one.
+ *    `conversation`, `audit_event`): `last_id`, and `gaps`, the ranges of ids below it not yet
+ *    seen (JSON `[from, to, seenAt]`): a row with a lower id can commit after a higher one.
  */
 import type { Kysely } from 'kysely';
 import type { MigrationContext } from '../migrate.js';
@@ -61,7 +61,7 @@ export async function up(db: Kysely<any>, { id }: MigrationContext): Promise<voi
     .createTable('webhook_cursor')
     .addColumn('source', 'text', (c) => c.primaryKey())
     .addColumn('last_id', 'bigint', (c) => c.notNull())
-    .addColumn('settled_id', 'bigint', (c) => c.notNull())
-    .addColumn('settled_at', 'bigint', (c) => c.notNull())
+    .addColumn('gaps', 'text', (c) => c.notNull().defaultTo('[]'))
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
 }
