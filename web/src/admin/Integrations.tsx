@@ -5,10 +5,11 @@
  * attempts, last error) and retry one now. Everything the desk or a receiver wrote is shown as text.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { api } from '../api/client.js';
 import { fullTime } from '../lib/format.js';
 import { Spinner } from '../ui/bits.js';
+import { SecretShownOnce } from '../ui/Copy.js';
 import { ConfirmDialog } from '../ui/Modal.js';
 import { useToast } from '../ui/Toasts.js';
 import { Problem, Section } from './fields.js';
@@ -96,10 +97,6 @@ export function IntegrationsAdmin({ admin }: { admin: boolean }) {
   const [shown, setShown] = useState<{ url: string; secret: string } | null>(null);
   const [removing, setRemoving] = useState<WebhookEndpointItem | null>(null);
   const [open, setOpen] = useState<number | null>(null);
-  const secretRef = useRef<HTMLInputElement>(null);
-  useEffect(() => {
-    if (shown) secretRef.current?.focus();
-  }, [shown]);
   const refresh = () => void qc.invalidateQueries({ queryKey: KEY });
   const create = useMutation({
     mutationFn: () => api<{ item: WebhookEndpointItem; secret: string }>('POST', '/api/integrations/webhooks', { url: url.trim(), description, events }),
@@ -171,13 +168,9 @@ export function IntegrationsAdmin({ admin }: { admin: boolean }) {
       </Section>
       <Section title="Add an endpoint" id="add-webhook-title">
         {shown ? (
-          <div className="token-shown" role="status">
-            <p>Signing secret for {shown.url}: copy it now, it is not shown again.</p>
-            <input ref={secretRef} readOnly value={shown.secret} aria-label="Signing secret" onFocus={(ev) => ev.currentTarget.select()} className="token-secret" />
-            <div>
-              <button type="button" className="btn" onClick={() => setShown(null)}>Done</button>
-            </div>
-          </div>
+          <SecretShownOnce secret={shown.secret} label="Signing secret" onDone={() => setShown(null)}>
+            Signing secret for {shown.url}
+          </SecretShownOnce>
         ) : (
           <form
             className="form-grid"

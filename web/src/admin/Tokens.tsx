@@ -8,6 +8,7 @@ import { useEffect, useRef, useState } from 'react';
 import { api } from '../api/client.js';
 import { fullTime } from '../lib/format.js';
 import { Spinner } from '../ui/bits.js';
+import { SecretShownOnce } from '../ui/Copy.js';
 import { ConfirmDialog } from '../ui/Modal.js';
 import { useToast } from '../ui/Toasts.js';
 import { Problem, Section } from './fields.js';
@@ -51,12 +52,10 @@ export function TokensAdmin({ admin }: { admin: boolean }) {
     setRevoked(null);
   }, [revoked, q.data]);
   // the form and the shown secret take each other's place: focus follows (the secret is selected, ready to copy)
-  const secretRef = useRef<HTMLInputElement>(null);
   const nameRef = useRef<HTMLInputElement>(null);
   const wasShown = useRef(false);
   useEffect(() => {
-    if (shown) secretRef.current?.focus();
-    else if (wasShown.current) nameRef.current?.focus();
+    if (!shown && wasShown.current) nameRef.current?.focus();
     wasShown.current = !!shown;
   }, [shown]);
   const create = useMutation({
@@ -125,17 +124,9 @@ export function TokensAdmin({ admin }: { admin: boolean }) {
       </Section>
       <Section title="Create a token" id="create-token-title">
         {shown ? (
-          <div className="token-shown" role="status">
-            <p>
-              Token “{shown.name}”: copy it now, it is not shown again.
-            </p>
-            <input ref={secretRef} readOnly value={shown.token} aria-label="New API token" onFocus={(e) => e.currentTarget.select()} className="token-secret" />
-            <div>
-              <button type="button" className="btn" onClick={() => setShown(null)}>
-                Done
-              </button>
-            </div>
-          </div>
+          <SecretShownOnce secret={shown.token} label="New API token" onDone={() => setShown(null)}>
+            Token “{shown.name}”
+          </SecretShownOnce>
         ) : (
           <form
             className="form-grid"

@@ -343,8 +343,8 @@ function markReadInCache(qc: QueryClient, body: MarkRead) {
 
 /**
  * The signed-in person's account menu: a disclosure under their name (Esc or a click
- * elsewhere closes it). Everyone, whatever their role, changes their password and sets up
- * two-factor sign-in here (which they do not turn off while their desk requires it).
+ * elsewhere closes it). Everyone, whatever their role, changes their password, sets up
+ * two-factor sign-in (which they do not turn off while their desk requires it) and their passkeys here.
  */
 function UserMenu({ me }: { me: Me }) {
   const [open, setOpen] = useState(false);
@@ -354,6 +354,12 @@ function UserMenu({ me }: { me: Me }) {
   const wrap = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
   const listId = useId();
+  // a dialog gives focus back to what had it: the menu's button, not the item now hidden
+  const openDialog = (show: (v: boolean) => void) => {
+    setOpen(false);
+    button.current?.focus();
+    show(true);
+  };
   useEffect(() => {
     if (!open) return;
     const onDown = (e: MouseEvent) => {
@@ -389,39 +395,14 @@ function UserMenu({ me }: { me: Me }) {
         <p className="user-menu-who small muted">
           Signed in as <span dir="auto">{me.user.email}</span>
         </p>
-        <button
-          type="button"
-          className="btn btn-ghost btn-small user-menu-item"
-          onClick={() => {
-            setOpen(false);
-            // the dialog gives focus back to what had it: the menu's button, not this hidden item
-            button.current?.focus();
-            setPasswordOpen(true);
-          }}
-        >
+        <button type="button" className="btn btn-ghost btn-small user-menu-item" onClick={() => openDialog(setPasswordOpen)}>
           Change password…
         </button>
-        <button
-          type="button"
-          className="btn btn-ghost btn-small user-menu-item"
-          onClick={() => {
-            setOpen(false);
-            button.current?.focus();
-            setTwoFactorOpen(true);
-          }}
-        >
+        <button type="button" className="btn btn-ghost btn-small user-menu-item" onClick={() => openDialog(setTwoFactorOpen)}>
           Two-factor sign-in…{' '}
           <span className="muted">{me.user.twoFactor ? '(on)' : '(off)'}</span>
         </button>
-        <button
-          type="button"
-          className="btn btn-ghost btn-small user-menu-item"
-          onClick={() => {
-            setOpen(false);
-            button.current?.focus();
-            setPasskeysOpen(true);
-          }}
-        >
+        <button type="button" className="btn btn-ghost btn-small user-menu-item" onClick={() => openDialog(setPasskeysOpen)}>
           Passkeys…
         </button>
       </div>

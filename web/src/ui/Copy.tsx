@@ -4,7 +4,7 @@
  * another host than localhost), saying to select and copy by hand, with the field selected when
  * there is one.
  */
-import { useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 
 export function CopyButton({ text, label = 'Copy', what, fieldId, small = true }: {
   text: string;
@@ -55,6 +55,26 @@ export function CopyField({ label, value, what, labelClass = 'field-label' }: { 
       <div className="copy-field">
         <input id={id} readOnly value={value} onFocus={(e) => e.currentTarget.select()} />
         <CopyButton text={value} what={what} fieldId={id} />
+      </div>
+    </div>
+  );
+}
+
+/**
+ * A secret shown this once (a new API token, a webhook's signing secret): what it is, the secret
+ * selected in a read-only field that takes the focus, and Done. `children` says what it is.
+ */
+export function SecretShownOnce({ secret, label, onDone, children }: { secret: string; label: string; onDone: () => void; children: React.ReactNode }) {
+  const ref = useRef<HTMLInputElement>(null);
+  useEffect(() => ref.current?.focus(), [secret]);
+  return (
+    <div className="token-shown" role="status">
+      <p>{children}: copy it now, it is not shown again.</p>
+      <input ref={ref} readOnly value={secret} aria-label={label} onFocus={(e) => e.currentTarget.select()} className="token-secret" />
+      <div>
+        <button type="button" className="btn" onClick={onDone}>
+          Done
+        </button>
       </div>
     </div>
   );
