@@ -14,6 +14,7 @@ import type { Tx } from '../../store/util.js';
 import { groupExpertTargetMin } from '../../workflow/settings.js';
 import { createApiToken, endSessionsOf, requireRole, revokeTokensOf, type AuthContext, type LoginGuard } from '../auth.js';
 import { passwordConfirmation } from '../confirm.js';
+import { deskOrigin } from '../origin.js';
 import type { App } from '../http.js';
 import { healthViewFor } from '../../channels/healthSummary.js';
 import { presentChannelAccount, presentUser } from '../presenters.js';
@@ -214,8 +215,7 @@ export function adminRoutes(app: App, guard: LoginGuard) {
     const a = requireRole(req, 'admin');
     const { token, expiresAt } = await issuePasswordReset(s.store, { actor: a.actor, userId: req.params.id }, s.clock.now());
     // Fastify reads X-Forwarded-Proto and -Host only from a trusted proxy (trustProxyOption)
-    const base = s.config.publicUrl ?? `${req.protocol}://${req.host}`;
-    return { url: resetLinkUrl(base, token), token, expiresAt };
+    return { url: resetLinkUrl(deskOrigin(s.config, req), token), token, expiresAt };
   });
 
   app.get('/api/teams', { schema: { tags: ['admin'], summary: 'Teams (queues, expert groups) and their members; expertTargetMin null means the brand\'s expert target applies', response: { 200: z.object({ items: z.array(z.object({ id: z.number(), name: z.string(), routingStrategy: z.string(), expertTargetMin: z.number().nullable(), requireLanguageMatch: z.boolean(), members: z.array(z.object({ userId: z.number(), isLead: z.boolean() })) })) }) } } }, async (req) => {

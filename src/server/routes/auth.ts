@@ -14,9 +14,9 @@ import { clearSessionCookie, createSession, destroySession, LoginGuard, requireR
 import type { App } from '../http.js';
 import type { Services } from '../services.js';
 import { presentUser } from '../presenters.js';
+import { postLogoutRedirectUri, rememberProvidersFound } from '../origin.js';
 import { userSchema } from '../schemas.js';
 import { NEW_PASSWORD } from './admin.js';
-import { postLogoutRedirectUri, rememberProvidersFound } from './sso.js';
 
 /** The signed-in person as GET /api/me answers (also what a sign-in answers). */
 export const meSchema = z.object({ user: userSchema, twoFactorRequired: z.boolean().describe('the brand requires two-factor sign-in: without it on, set it up (POST /api/me/two-factor/setup) before anything else. False for a session signed in with a single sign-on provider trusted to enforce MFA'), csrfToken: z.string().nullable(), teams: z.array(z.object({ id: z.number(), name: z.string(), isLead: z.boolean() })) });

@@ -13,6 +13,7 @@ import { AppError } from '../../errors.js';
 import { audit } from '../../store/audit.js';
 import { createSession, requireRole, setSessionCookie, type AuthContext, type LoginGuard } from '../auth.js';
 import { passwordConfirmation } from '../confirm.js';
+import { deskOrigin } from '../origin.js';
 import type { App } from '../http.js';
 import { idParams } from '../schemas.js';
 import { meSchema, presentMe } from './auth.js';
@@ -52,7 +53,7 @@ const CURRENT_PASSWORD = z.string().max(1024).optional().describe('your current 
 export function passkeyRoutes(app: App, guard: LoginGuard) {
   const s = app.services;
   const deps: PasskeyDeps = { store: s.store, userHandleKey: s.secrets.deriveKey('passkey-user-handle') };
-  const rp = (req: FastifyRequest) => relyingPartyOf((s.config.publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/+$/, ''));
+  const rp = (req: FastifyRequest) => relyingPartyOf(deskOrigin(s.config, req));
   /** Passkey sign-ins are counted per address with the other sign-in bounds (in every process): at the options and at the answer; a success takes both back. */
   const tries = guard.perAddress('passkey');
   const limited = async (req: FastifyRequest, reply: FastifyReply, now: number) => {

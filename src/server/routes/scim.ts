@@ -22,6 +22,7 @@ import {
 } from '../../core/scim.js';
 import { AppError } from '../../errors.js';
 import { requireRole } from '../auth.js';
+import { deskOrigin } from '../origin.js';
 import { scanJson, type App } from '../http.js';
 
 export const SCIM_BASE_PATH = '/scim/v2';
@@ -42,7 +43,7 @@ declare module 'fastify' {
 export function scimRoutes(app: App) {
   const s = app.services;
   const deps = s;
-  const baseUrl = (req: FastifyRequest) => `${(s.config.publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '')}${SCIM_BASE_PATH}`;
+  const baseUrl = (req: FastifyRequest) => `${deskOrigin(s.config, req)}${SCIM_BASE_PATH}`;
 
   // -- the admins' tokens
 

@@ -9,13 +9,11 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Config } from '../../config.js';
 import { z } from 'zod';
 import {
   backChannelLogout, checkSsoProvider, createSsoProvider, deleteSsoProvider, discoverProviders, finishPendingSsoSignIn, finishSsoSignIn, holdForSecondFactor, keepForSignOut, mayStartSignIn, PASSWORD_SIGN_IN, pendingSsoSignIn, presentProviders,
-  providersFoundToken, safeNext, signInOffer, SSO_BACKCHANNEL_PATH, SSO_BROWSER_COOKIE, SSO_CALLBACK_PATH, SSO_FOUND_COOKIE, SSO_FOUND_TTL_MS, SSO_LOGIN_TTL_MS, SSO_PROVISION_ROLES, ssoSignInExpired, SsoSignInError, startSsoSignIn, updateSsoProvider, wrongSsoCode, type SsoErrorCode,
+  safeNext, signInOffer, SSO_BACKCHANNEL_PATH, SSO_BROWSER_COOKIE, SSO_CALLBACK_PATH, SSO_FOUND_COOKIE, SSO_LOGIN_TTL_MS, SSO_PROVISION_ROLES, ssoSignInExpired, SsoSignInError, startSsoSignIn, updateSsoProvider, wrongSsoCode, type SsoErrorCode,
 } from '../../commands/sso.js';
-import type { SecretBox } from '../../lib/secrets.js';
 import { announceAvailability, offlineIfNoSession } from '../../commands/availability.js';
 import { useSecondFactor } from '../../commands/twoFactor.js';
 import { twoFactorEnabled } from '../../commands/twoFactorPolicy.js';
@@ -23,6 +21,7 @@ import { AppError } from '../../errors.js';
 import { audit } from '../../store/audit.js';
 import { authenticate, createSession, requireRole, SESSION_COOKIE, setSessionCookie, sha256, type LoginGuard } from '../auth.js';
 import type { App } from '../http.js';
+import { deskOrigin, postLogoutRedirectUri, rememberProvidersFound } from '../origin.js';
 import { idParams } from '../schemas.js';
 import { meSchema, presentMe } from './auth.js';
 
@@ -55,20 +54,6 @@ const fields = {
 };
 const createBody = z.object(fields);
 const patchBody = z.object(fields).partial();
-
-/** The desk's own origin: PARLEY_PUBLIC_URL, else this request's. */
-export const deskOrigin = (config: Pick<Config, 'publicUrl'>, req: FastifyRequest) => (config.publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '');
-/** Where a provider sends the browser back after signing out there (register it at the provider): the desk's login page. */
-export const postLogoutRedirectUri = (config: Pick<Config, 'publicUrl'>, req: FastifyRequest) => `${deskOrigin(config, req)}/login`;
-
-/** Give this browser the providers it may start a sign-in with on a desk of several brands (discovery's, or the one `auth.sso_required` names). */
-export function rememberProvidersFound(reply: FastifyReply, p: { secrets: SecretBox; secure: boolean }, providerIds: number[], now: number): void {
-  if (!providerIds.length) {
-    reply.clearCookie(SSO_FOUND_COOKIE, { path: '/api/auth/sso' });
-    return;
-  }
-  reply.setCookie(SSO_FOUND_COOKIE, providersFoundToken(p.secrets, providerIds, now), { httpOnly: true, sameSite: 'lax', secure: p.secure, path: '/api/auth/sso', maxAge: SSO_FOUND_TTL_MS / 1000 });
-}
 
 /** `guard`: the sign-in attempts' counter shared with password sign-in (routes/auth.ts). */
 export function ssoRoutes(app: App, guard: LoginGuard) {
