@@ -326,6 +326,30 @@ describe('outbound webhooks: two processes on one PostgreSQL deliver each event 
   });
 });
 
+describe('outbound webhooks keep up with a busy desk', () => {
+  let desk: TestDesk;
+  beforeAll(async () => {
+    desk = await startDesk('sqlite', { workers: false, config: { webhooksAllowPrivate: true } });
+  });
+  afterAll(async () => desk?.stop());
+
+  it('a round goes on attempting what is due, batch after batch, while a fast receiver keeps up', async () => {
+    const rx = await receiver();
+    const admin = await Client.signIn(desk.url, 'admin@acme.test');
+    expect((await admin.post('/api/integrations/webhooks', { url: rx.url, events: ['message.received', 'conversation.created'] })).status).toBe(201);
+    for (let i = 0; i < 3; i++) {
+      const res = await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: Array.from({ length: 50 }, () => mention()) });
+      expect(res.status).toBe(200);
+    }
+    const s = desk.parley.services;
+    // 150 mentions, each a new conversation: 300 deliveries, all sent in one round
+    await runWebhooks({ store: s.store, bus: s.bus, clock: s.clock, secrets: s.secrets, allowPrivate: true });
+    expect(rx.got).toHaveLength(300);
+    expect(new Set(rx.got.map((r) => r.headers['webhook-id'])).size).toBe(300);
+    await rx.close();
+  });
+});
+
 describe('the ids a webhook sweep skipped over', () => {
   it('are kept as ranges until found or waited for long enough', () => {
     expect(gapsIn(10, [11, 12, 15, 16, 20], 1000)).toEqual([[13, 14, 1000], [17, 19, 1000]]);

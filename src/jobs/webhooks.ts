@@ -393,14 +393,18 @@ export async function pruneDeliveries(store: Store, now: number): Promise<void> 
   await store.db.deleteFrom('webhook_delivery').where('created_at', '<', now - DELIVERY_KEEP_MS).where('status', 'in', ['delivered', 'failed']).execute();
 }
 
-/** One round: queue what happened, then attempt what is due. */
+/** How long a round goes on attempting what is due (batches of 50 at once) before it lets the next round queue what happened since. */
+const ROUND_MS = 5_000;
+
+/** One round: queue what happened, then attempt what is due, batch after batch, for up to ROUND_MS. */
 export async function runWebhooks(deps: WebhookDeps): Promise<number> {
   await deriveDeliveries(deps);
+  const until = Date.now() + ROUND_MS;
   let n = 0;
-  for (let i = 0; i < 10; i++) {
-    const k = await deliverDue(deps);
+  for (;;) {
+    const k = await deliverDue(deps, 50);
     n += k;
-    if (!k) break;
+    if (!k || Date.now() >= until) break;
   }
   return n;
 }
