@@ -99,12 +99,12 @@ export const loginRoute = createRoute({
   // reset=done: arriving from /reset-password, the password just changed; sso_error: a single
   // sign-on came back unsigned-in, and why (shell/LoginPage.tsx says it in words); sso_code: it
   // came back for the person's own second factor (the page asks only the code)
-  validateSearch: (s: Record<string, unknown>): { redirect?: string; reset?: 'done'; sso_error?: string; sso_code?: '1' } => ({
+  validateSearch: (s: Record<string, unknown>): { redirect?: string; reset?: 'done'; sso_error?: string; sso_code?: 1 } => ({
     ...(typeof s.redirect === 'string' && returnable(s.redirect) ? { redirect: s.redirect } : {}),
     ...(s.reset === 'done' ? { reset: 'done' as const } : {}),
     ...(typeof s.sso_error === 'string' && /^[a-z_]{1,40}$/.test(s.sso_error) ? { sso_error: s.sso_error } : {}),
-    // a number to the router's parser (sso_code=1 reads as 1), a string to whoever builds the URL
-    ...(s.sso_code === '1' || s.sso_code === 1 ? { sso_code: '1' as const } : {}),
+    // kept a number: the router reads sso_code=1 as 1, and writes a string '1' back as sso_code=%221%22
+    ...(s.sso_code === '1' || s.sso_code === 1 ? { sso_code: 1 as const } : {}),
   }),
   component: LoginPage,
 });

@@ -148,7 +148,7 @@ export function LoginPage() {
   /** Why the last single sign-on came back here; gone once the form is tried. */
   const [ssoError, setSsoError] = useState(search.sso_error ?? null);
   /** A single sign-on came back for the person's own second factor: only the code is asked. */
-  const [ssoCode, setSsoCode] = useState(search.sso_code === '1');
+  const [ssoCode, setSsoCode] = useState(search.sso_code === 1);
   const offer = useQuery({
     queryKey: SSO_PROVIDERS_KEY,
     queryFn: () => api<SsoOffer>('GET', '/api/auth/sso/providers'),
