@@ -11,6 +11,7 @@ import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrand } from '../src/commands/setup.js';
+import { ManualClock } from '../src/lib/clock.js';
 import { openStore } from '../src/store/db.js';
 import { gapsIn, GAP_WAIT_MS, remainingGaps, runWebhooks, type WebhookDeps } from '../src/jobs/webhooks.js';
 import { audit } from '../src/store/audit.js';
@@ -19,7 +20,8 @@ import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
 
 interface Received { headers: Record<string, string>; body: string }
 
-async function receiver() {
+/** A receiver on 127.0.0.1; `delayMs`: it answers only after that long (a slow receiver). */
+async function receiver(delayMs = 0) {
   const got: Received[] = [];
   const answers: number[] = [];
   const server: Server = createServer((req, res) => {
@@ -27,13 +29,20 @@ async function receiver() {
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       got.push({ headers: req.headers as Record<string, string>, body: Buffer.concat(chunks).toString('utf8') });
-      res.statusCode = answers.shift() ?? 200;
-      res.end('ok');
+      const answer = () => {
+        res.statusCode = answers.shift() ?? 200;
+        res.end('ok');
+      };
+      if (delayMs) setTimeout(answer, delayMs).unref();
+      else answer();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
-  return { got, answers, url: `http://127.0.0.1:${port}/hook`, port, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return { got, answers, url: `http://127.0.0.1:${port}/hook`, port, close: () => new Promise<void>((r) => {
+    server.close(() => r());
+    server.closeAllConnections();
+  }) };
 }
 
 /** Standard Webhooks verification, written here from the spec, not with the desk's code. */
@@ -215,6 +224,175 @@ for (const dialect of DIALECTS) {
       expect((await ana.get('/api/integrations/webhooks')).status).toBe(403);
       expect((await ana.post('/api/integrations/webhooks', { url: rx.url, events: ['message.received'] })).status).toBe(403);
     });
+  });
+}
+
+async function eventually(fn: () => Promise<boolean>, what: string, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const MIN = 60_000;
+// Tuesday 17 November 2026, 10:00 London: business hours
+const T = Date.UTC(2026, 10, 17, 10, 0);
+
+for (const dialect of DIALECTS) {
+  describe(`outbound webhooks: SLA breaches, notes, labels and priority [${dialect}]`, () => {
+    let desk: TestDesk;
+    let clock: ManualClock;
+    let admin: Client;
+    let deps: WebhookDeps;
+    let rx: Awaited<ReturnType<typeof receiver>>;
+    beforeAll(async () => {
+      clock = new ManualClock(T);
+      desk = await startDesk(dialect, { clock, workers: false, config: { webhooksAllowPrivate: true } });
+      admin = await Client.signIn(desk.url, 'admin@acme.test');
+      const s = desk.parley.services;
+      deps = { store: s.store, bus: s.bus, clock: s.clock, secrets: s.secrets, allowPrivate: true };
+      rx = await receiver();
+    });
+    afterAll(async () => {
+      await rx?.close();
+      await desk?.stop();
+    });
+    let n = 0;
+    const ingest = async (text = 'my order has not arrived yet, it was due on Monday') => {
+      const o = (await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention({ author: { networkUserId: `wh-${dialect}-${++n}`, handle: `whcustomer${n}`, displayName: `Customer ${n}`, followers: 10 }, text: `@AcmeCare ${text}`, createdAt: clock.now() })] })).json.outcomes[0];
+      expect(o.status).toBe('stored');
+      return o as { conversationId: number; messageId: number };
+    };
+    /** An endpoint taking `events`, and a function that runs the webhooks and answers what reached it (signatures checked). */
+    const endpoint = async (events: string[]) => {
+      const made = await admin.post('/api/integrations/webhooks', { url: rx.url, events });
+      expect(made.status).toBe(201);
+      const secret = made.json.secret as string;
+      return async () => {
+        rx.got.length = 0;
+        await runWebhooks(deps);
+        for (const r of rx.got) expect(validSignature(secret, r)).toBe(true);
+        return rx.got.map((r) => JSON.parse(r.body) as { type: string; timestamp: string; brandId: number; data: Record<string, unknown> });
+      };
+    };
+
+    it('sends sla.breached when a conversation\'s first response is late, once', async () => {
+      const run = await endpoint(['sla.breached']);
+      clock.advance(MIN);
+      const received = clock.now();
+      const o = await ingest();
+      expect((await admin.post(`/api/conversations/${o.conversationId}/assign`, { assigneeId: desk.users.ana })).status).toBe(200);
+      expect(await run()).toEqual([]);
+      // the conversation's SLA timer fires at the due time, nobody having answered
+      clock.set(received + 30 * MIN);
+      await desk.parley.services.workflow.refreshSlaMany([o.conversationId]);
+      expect((await admin.get(`/api/conversations/${o.conversationId}`)).json.conversation.slaState).toBe('breached');
+      const got = await run();
+      expect(got).toEqual([{
+        type: 'sla.breached', timestamp: new Date(received + 30 * MIN).toISOString(), brandId: desk.brandId,
+        data: { conversationId: o.conversationId, clock: 'first_response', cycle: 1, targetMs: 30 * MIN, dueAt: new Date(received + 30 * MIN).toISOString(), assigneeId: desk.users.ana, teamId: null, channelAccountId: desk.accountId, network: 'x', visibility: 'public', priority: expect.any(Number) },
+      }]);
+      // worked out again, and a later round: nothing more
+      await desk.parley.services.workflow.refreshSlaMany([o.conversationId]);
+      expect(await run()).toEqual([]);
+
+      // triage corrected to spam: the breach is withdrawn from the reports, and nothing follows the event sent
+      const ana = await Client.signIn(desk.url, 'ana@acme.test');
+      const breaches = () => desk.db.store.db.selectFrom('reporting_fact').select('id').where('conversation_id', '=', o.conversationId).where('kind', '=', 'sla_breached').execute();
+      expect((await ana.post(`/api/messages/${o.messageId}/triage`, { category: 'spam' })).status).toBe(200);
+      await eventually(async () => (await breaches()).length === 0, 'the breach withdrawn');
+      expect(await run()).toEqual([]);
+      // corrected back: the same breach comes back to the reports, and is not sent again
+      expect((await ana.post(`/api/messages/${o.messageId}/triage`, { action: 'respond', category: 'customer_service' })).status).toBe(200);
+      await eventually(async () => (await breaches()).length === 1, 'the breach back');
+      expect(await run()).toEqual([]);
+
+      // a breach withdrawn before the round that would send it is never sent
+      const o2 = await ingest('my refund never came through');
+      clock.advance(30 * MIN);
+      await desk.parley.services.workflow.refreshSlaMany([o2.conversationId]);
+      expect(await desk.db.store.db.selectFrom('reporting_fact').select('id').where('conversation_id', '=', o2.conversationId).where('kind', '=', 'sla_breached').execute()).toHaveLength(1);
+      expect((await ana.post(`/api/messages/${o2.messageId}/triage`, { category: 'spam' })).status).toBe(200);
+      await eventually(async () => (await desk.db.store.db.selectFrom('reporting_fact').select('id').where('conversation_id', '=', o2.conversationId).where('kind', '=', 'sla_breached').execute()).length === 0, 'the second breach withdrawn');
+      expect(await run()).toEqual([]);
+    });
+
+    it('sends conversation.note_added with the note\'s text, read when sent', async () => {
+      const run = await endpoint(['conversation.note_added']);
+      clock.advance(MIN);
+      const o = await ingest('where is my parcel');
+      const ana = await Client.signIn(desk.url, 'ana@acme.test');
+      const note = await ana.post(`/api/conversations/${o.conversationId}/notes`, { text: 'Courier says Thursday <b>not</b> Friday, @Ben Agent can you check?' });
+      expect(note.status).toBe(201);
+      const got = await run();
+      expect(got).toHaveLength(1);
+      expect(got[0]).toMatchObject({ type: 'conversation.note_added', brandId: desk.brandId, timestamp: new Date(clock.now()).toISOString(), data: { conversationId: o.conversationId, noteId: note.json.id, text: 'Courier says Thursday <b>not</b> Friday, @Ben Agent can you check?', by: `user:${desk.users.ana}` } });
+      expect(Array.isArray(got[0]!.data.mentionedUserIds)).toBe(true);
+      // the words are not kept in the delivery row
+      const stored = await desk.db.store.db.selectFrom('webhook_delivery').select('payload').where('event_type', '=', 'conversation.note_added').execute();
+      expect(stored.map((r) => r.payload).join('')).not.toContain('Courier says');
+    });
+
+    it('sends conversation.labels_changed and conversation.priority_changed', async () => {
+      const run = await endpoint(['conversation.labels_changed', 'conversation.priority_changed']);
+      clock.advance(MIN);
+      const o = await ingest('the app crashes when I pay');
+      const before = (await admin.get(`/api/conversations/${o.conversationId}`)).json.conversation.priority as number;
+      const to = before === 90 ? 80 : 90;
+      expect((await admin.post(`/api/conversations/${o.conversationId}/labels`, { add: ['Billing', 'app'] })).status).toBe(200);
+      expect((await admin.post(`/api/conversations/${o.conversationId}/labels`, { remove: ['app'] })).status).toBe(200);
+      expect((await admin.post(`/api/conversations/${o.conversationId}/priority`, { priority: to })).status).toBe(200);
+      // the same priority again changes nothing: no event
+      expect((await admin.post(`/api/conversations/${o.conversationId}/priority`, { priority: to })).status).toBe(200);
+      const got = await run();
+      const by = `user:${desk.users.admin}`;
+      // attempted side by side: a receiver orders by the envelope's timestamp or `at`, not by arrival
+      expect(got).toHaveLength(3);
+      expect(got.map((g) => ({ type: g.type, data: g.data }))).toEqual(expect.arrayContaining([
+        { type: 'conversation.labels_changed', data: { conversationId: o.conversationId, added: ['billing', 'app'], removed: [], by, at: expect.any(String) } },
+        { type: 'conversation.labels_changed', data: { conversationId: o.conversationId, added: [], removed: ['app'], by, at: expect.any(String) } },
+        { type: 'conversation.priority_changed', data: { conversationId: o.conversationId, priority: to, previousPriority: before, by, at: expect.any(String) } },
+      ]));
+    });
+  });
+
+  describe(`outbound webhooks: a slow receiver holds up only its own deliveries [${dialect}]`, () => {
+    let desk: TestDesk;
+    beforeAll(async () => {
+      desk = await startDesk(dialect, { workers: false, config: { webhooksAllowPrivate: true } });
+    });
+    afterAll(async () => desk?.stop());
+
+    it('the fast endpoint\'s deliveries all go out in the round while the slow one\'s wait', async () => {
+      // the slow receiver answers after 6 s; the desk waits 4 s for it; the round starts attempts for 2 s
+      const slow = await receiver(6_000);
+      const fast = await receiver();
+      const admin = await Client.signIn(desk.url, 'admin@acme.test');
+      const slowEp = (await admin.post('/api/integrations/webhooks', { url: slow.url, events: ['message.received'] })).json.item.id as number;
+      const fastEp = (await admin.post('/api/integrations/webhooks', { url: fast.url, events: ['message.received'] })).json.item.id as number;
+      const n = 80;
+      const res = await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: Array.from({ length: n }, () => mention()) });
+      expect(res.status).toBe(200);
+      const s = desk.parley.services;
+      const started = Date.now();
+      await runWebhooks({ store: s.store, bus: s.bus, clock: s.clock, secrets: s.secrets, allowPrivate: true, timeoutMs: 4_000, roundMs: 2_000 });
+      const took = Date.now() - started;
+      const byStatus = async (endpointId: number) => {
+        const rows = await desk.db.store.db.selectFrom('webhook_delivery').select(['status', 'attempts', 'last_error']).where('endpoint_id', '=', endpointId).execute();
+        return rows.reduce<Record<string, number>>((m, r) => ({ ...m, [`${r.status}/${r.attempts}`]: (m[`${r.status}/${r.attempts}`] ?? 0) + 1 }), {});
+      };
+      // every fast delivery went out, each once
+      expect(new Set(fast.got.map((r) => r.headers['webhook-id'])).size).toBe(n);
+      expect(await byStatus(fastEp)).toEqual({ 'delivered/1': n });
+      // the slow endpoint's lane: 50 attempted and timed out (to be retried), the rest still waiting their turn
+      expect(await byStatus(slowEp)).toEqual({ 'pending/1': 50, 'pending/0': n - 50 });
+      expect(slow.got).toHaveLength(50);
+      // the round waited once for the slow lane's timeout, not a timeout per batch
+      expect(took).toBeLessThan(8_000);
+      await slow.close();
+      await fast.close();
+    }, 60_000);
   });
 }
 

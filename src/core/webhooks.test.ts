@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { addressAllowed, classifyAddress, newWebhookSecret, nextRetryAt, RETRY_DELAYS_MS, signWebhook, urlProblem, verifyWebhook } from './webhooks.js';
+import { addressAllowed, classifyAddress, laneShares, newWebhookSecret, nextRetryAt, RETRY_DELAYS_MS, signWebhook, urlProblem, verifyWebhook } from './webhooks.js';
 
 describe('webhook signing (Standard Webhooks)', () => {
   it('signs "id.timestamp.body" with the base64 secret after whsec_, as the spec example', () => {
@@ -70,5 +70,20 @@ describe('webhook targets', () => {
     expect(urlProblem('https://169.254.169.254/', true)).toMatch(/metadata/);
     expect(urlProblem('https://user:pw@example.com/', false)).toMatch(/password/);
     expect(urlProblem('not a url', false)).toBe('not a URL');
+  });
+});
+
+describe('delivery lanes', () => {
+  it('give each endpoint its own room, so a full lane takes nothing from the others', () => {
+    // endpoint 1 is slow: its lane of 3 is full; 2 has one under way; 3 none
+    expect(laneShares([1, 2, 3], new Map([[1, 3], [2, 1]]), 3, 100)).toEqual(new Map([[2, 2], [3, 3]]));
+    // nothing under way: each gets its whole lane
+    expect(laneShares([7, 8], new Map(), 50, 400)).toEqual(new Map([[7, 50], [8, 50]]));
+  });
+
+  it('share what the total leaves in turn, one at a time', () => {
+    expect(laneShares([1, 2, 3], new Map([[9, 5]]), 10, 9)).toEqual(new Map([[1, 2], [2, 1], [3, 1]]));
+    expect(laneShares([1, 2], new Map([[1, 4]]), 10, 4)).toEqual(new Map());
+    expect(laneShares([], new Map(), 10, 10)).toEqual(new Map());
   });
 });

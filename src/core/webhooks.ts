@@ -16,6 +16,10 @@ export const WEBHOOK_EVENTS = [
   'reply.sent',
   'incident.opened',
   'incident.closed',
+  'sla.breached',
+  'conversation.note_added',
+  'conversation.labels_changed',
+  'conversation.priority_changed',
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 /** Sent only by "Send test event", to the one endpoint asked. */
@@ -58,6 +62,36 @@ export function nextRetryAt(attempts: number, now: number): number | null {
 
 /** An endpoint failing this long without one success is disabled, and its brand's admins told. */
 export const DISABLE_AFTER_FAILING_MS = 5 * 86_400_000;
+/** At most this many deliveries to one endpoint are attempted at once (per process): a slow receiver holds up only its own. */
+export const ENDPOINT_CONCURRENCY = 50;
+/** At most this many deliveries are attempted at once in all (per process). */
+export const TOTAL_CONCURRENCY = 400;
+
+/**
+ * How many more deliveries each endpoint may start now: up to its own lane (`perEndpoint` minus
+ * those in flight), in turn across endpoints, one at a time, until `total` are in flight. So a
+ * slow endpoint filling its lane takes nothing from the others' lanes.
+ */
+export function laneShares(due: number[], inFlight: ReadonlyMap<number, number>, perEndpoint = ENDPOINT_CONCURRENCY, total = TOTAL_CONCURRENCY): Map<number, number> {
+  const out = new Map<number, number>();
+  let free = total;
+  for (const n of inFlight.values()) free -= n;
+  const room = due.map((id) => [id, Math.max(0, perEndpoint - (inFlight.get(id) ?? 0))] as [number, number]).filter(([, r]) => r > 0);
+  while (free > 0 && room.length) {
+    for (let i = 0; i < room.length && free > 0;) {
+      const [id, r] = room[i]!;
+      out.set(id, (out.get(id) ?? 0) + 1);
+      free--;
+      if (r === 1) room.splice(i, 1);
+      else {
+        room[i] = [id, r - 1];
+        i++;
+      }
+    }
+  }
+  return out;
+}
+
 /** A delivery's answer must come within this. */
 export const DELIVERY_TIMEOUT_MS = 10_000;
 /** Read at most this much of an answer (kept for the delivery list). */

@@ -3,10 +3,11 @@
  *
  * Deliveries are derived from durable rows, never from the live event bus (which publishes
  * after commit, so a crash between commit and publish would lose the event): a sweep reads
- * `message` (inbound → message.received), `conversation` (→ conversation.created) and
- * `audit_event` (assignments, resolutions, sent replies, incidents: every command audits inside
- * its own transaction) past a cursor, and queues one `webhook_delivery` per event and subscribed
- * endpoint in the transaction that moves the cursor. Ingest itself does nothing more: a brand
+ * `message` (inbound → message.received), `conversation` (→ conversation.created),
+ * `audit_event` (assignments, resolutions, sent replies, incidents, notes, labels, priority:
+ * every command audits inside its own transaction) and `reporting_fact` (the `sla_breached`
+ * fact the SLA workflow writes with the breach → sla.breached) past a cursor, and queues one
+ * `webhook_delivery` per event and subscribed endpoint in the transaction that moves the cursor. Ingest itself does nothing more: a brand
  * with no endpoint costs nothing, and a sweep with no enabled endpoint reads nothing.
  * A row with a lower id may commit after a higher one was read (on PostgreSQL, where writers
  * run at once; a rolled-back write leaves its ids unused on both): each sweep reads what is past
@@ -16,8 +17,10 @@
  * point reads, however fast the desk writes.
  *
  * Delivery: due rows are claimed with a lease (FOR UPDATE SKIP LOCKED on PostgreSQL), so
- * several processes share the work and each attempt is made by one of them; at-least-once, the
- * same `webhook-id` on every attempt. The address is resolved, checked (no loopback, private,
+ * several processes share the work and each attempt is made by one of them; each endpoint is
+ * attempted in its own lane (at most ENDPOINT_CONCURRENCY at once), so a receiver that takes its
+ * full timeout slows only its own deliveries; at-least-once, the same `webhook-id` on every
+ * attempt. The address is resolved, checked (no loopback, private,
  * link-local or metadata targets unless allowed) and connected to as resolved, so DNS cannot
  * change between check and connect; redirects are not followed.
  */
@@ -26,9 +29,10 @@ import { lookup } from 'node:dns/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
+import type { ExpressionBuilder } from 'kysely';
 import {
-  addressAllowed, classifyAddress, DELIVERY_KEEP_MS, DELIVERY_TIMEOUT_MS, DISABLE_AFTER_FAILING_MS, nextRetryAt, RESPONSE_CAP_BYTES,
-  signWebhook, urlProblem, type WebhookEvent,
+  addressAllowed, classifyAddress, DELIVERY_KEEP_MS, DELIVERY_TIMEOUT_MS, DISABLE_AFTER_FAILING_MS, ENDPOINT_CONCURRENCY, laneShares, nextRetryAt,
+  RESPONSE_CAP_BYTES, signWebhook, TOTAL_CONCURRENCY, urlProblem, type WebhookEvent,
 } from '../core/webhooks.js';
 import { adminsOf } from '../events/adminDetail.js';
 import type { EventBus } from '../events/bus.js';
@@ -36,6 +40,7 @@ import type { Clock } from '../lib/clock.js';
 import type { SecretBox } from '../lib/secrets.js';
 import { audit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
+import type { DB } from '../store/schema.js';
 import { decodeText } from '../store/text.js';
 import type { Tx } from '../store/util.js';
 
@@ -45,10 +50,14 @@ export interface WebhookDeps {
   clock: Clock;
   secrets: SecretBox;
   allowPrivate: boolean;
+  /** A delivery's answer must come within this (DELIVERY_TIMEOUT_MS; tests shorten it). */
+  timeoutMs?: number;
+  /** How long a round goes on starting deliveries (ROUND_MS; tests shorten it). */
+  roundMs?: number;
   log?: { warn(o: unknown, m?: string): void; error(o: unknown, m?: string): void };
 }
 
-const SOURCES = ['message', 'conversation', 'audit_event'] as const;
+const SOURCES = ['message', 'conversation', 'audit_event', 'reporting_fact'] as const;
 type Source = (typeof SOURCES)[number];
 /** How long a transaction may take to commit after a later id was read and still be delivered (its ids wait as a gap). */
 export const GAP_WAIT_MS = 10 * 60_000;
@@ -113,6 +122,22 @@ async function readSource(db: Tx, source: Source, brandIds: number[], ids: numbe
       // created_at is the first message's time on the network; updated_at is the desk's clock (at creation, or later)
       out.push({ key: `conversation:${r.id}`, type: 'conversation.created', brandId: r.brand_id, at: Number(r.created_at), writtenAt: Number(r.updated_at), data: { conversationId: r.id, channelAccountId: r.channel_account_id, network: r.network, visibility: r.visibility, status: r.status, contactId: r.contact_id, createdAt: iso(r.created_at) } });
     }
+  } else if (source === 'reporting_fact') {
+    const rows = await db.selectFrom('reporting_fact').select(['id', 'brand_id', 'occurred_at', 'conversation_id', 'agent_id', 'team_id', 'channel_account_id', 'network', 'visibility', 'priority', 'data'])
+      .where('id', 'in', ids).where('brand_id', 'in', brandIds).where('kind', '=', 'sla_breached').orderBy('id').execute();
+    for (const r of rows) {
+      let d: Record<string, any> = {};
+      try {
+        d = JSON.parse(r.data ?? '{}');
+      } catch { /* no data */ }
+      out.push({
+        // the breach's own identity, not the row's id: SQLite gives a deleted (retracted) fact's id to the next one
+        key: `sla:${r.conversation_id}:${d.clock}:${d.cycle}:${r.occurred_at}`, type: 'sla.breached', brandId: r.brand_id, at: Number(r.occurred_at),
+        // the fact carries when the clock was due, not when the desk saw it breach (now, or a moment ago)
+        writtenAt: Number.MAX_SAFE_INTEGER,
+        data: { conversationId: r.conversation_id, clock: d.clock ?? null, cycle: d.cycle ?? null, targetMs: d.targetMs ?? null, dueAt: iso(r.occurred_at), assigneeId: r.agent_id, teamId: r.team_id, channelAccountId: r.channel_account_id, network: r.network, visibility: r.visibility, priority: r.priority },
+      });
+    }
   } else {
     const rows = await db.selectFrom('audit_event').select(['id', 'brand_id', 'action', 'actor', 'subject_id', 'conversation_id', 'data', 'created_at'])
       .where('id', 'in', ids).where('brand_id', 'in', brandIds).orderBy('id').execute();
@@ -143,6 +168,13 @@ function auditEvent(r: { action: string; actor: string; subject_id: string; conv
       return { type: 'incident.opened', data: { incidentId: Number(r.subject_id), title: d.title ?? null, by, at } };
     case 'incident.closed':
       return { type: 'incident.closed', data: { incidentId: Number(r.subject_id), by, at } };
+    case 'note.added':
+      // the note's words are read when sent (bodyOf), as a message's are
+      return { type: 'conversation.note_added', data: { conversationId: r.conversation_id, noteId: Number(r.subject_id), text: null, mentionedUserIds: Array.isArray(d.mentions) ? d.mentions : [], by, at } };
+    case 'conversation.labels':
+      return { type: 'conversation.labels_changed', data: { conversationId: r.conversation_id, added: Array.isArray(d.add) ? d.add : [], removed: Array.isArray(d.remove) ? d.remove : [], by, at } };
+    case 'conversation.priority':
+      return d.from === d.to ? null : { type: 'conversation.priority_changed', data: { conversationId: r.conversation_id, priority: d.to ?? null, previousPriority: d.from ?? null, by, at } };
     default:
       return null;
   }
@@ -326,21 +358,67 @@ async function disableEndpoint(deps: WebhookDeps, endpointId: number, reason: st
   if (admins.length) bus.publish(ep.brand_id, 'notification', { kind: 'webhook.disabled', title, body }, { userIds: admins.map((a) => a.id) });
 }
 
-/** Claim due deliveries and attempt each once; returns how many were attempted. */
-export async function deliverDue(deps: WebhookDeps, limit = 20, workerId = `webhooks-${process.pid}`): Promise<number> {
+/** Due: pending and its time has come, or claimed by a process whose lease ran out. */
+const due = (now: number) => (eb: ExpressionBuilder<DB, 'webhook_delivery'>) => eb.or([eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', now)]), eb.and([eb('status', '=', 'delivering'), eb('locked_until', '<', now)])]);
+
+/** The endpoints with deliveries due now (the round gives each its own lane). */
+async function endpointsDue(store: Store, now: number): Promise<number[]> {
+  const rows = await store.db.selectFrom('webhook_delivery').select('endpoint_id').where(due(now)).groupBy('endpoint_id').execute();
+  return rows.map((r) => Number(r.endpoint_id));
+}
+
+/** Claim up to `limit` of one endpoint's due deliveries, with a lease: each attempt is made by one process. */
+async function claim(deps: WebhookDeps, endpointId: number, limit: number, workerId: string) {
   const { store, clock } = deps;
   const now = clock.now();
-  const claimed = await store.db.transaction().execute(async (trx) => {
-    let q = trx.selectFrom('webhook_delivery').selectAll()
-      .where((eb) => eb.or([eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', now)]), eb.and([eb('status', '=', 'delivering'), eb('locked_until', '<', now)])]))
-      .orderBy('next_attempt_at').limit(limit);
+  return store.db.transaction().execute(async (trx) => {
+    let q = trx.selectFrom('webhook_delivery').selectAll().where('endpoint_id', '=', endpointId).where(due(now)).orderBy('next_attempt_at').orderBy('id').limit(limit);
     if (store.dialect === 'postgres') q = q.forUpdate().skipLocked();
     const rows = await q.execute();
     for (const r of rows) await trx.updateTable('webhook_delivery').set({ status: 'delivering', locked_until: now + LEASE_MS, locked_by: workerId, attempts: r.attempts + 1, updated_at: now }).where('id', '=', r.id).execute();
     return rows.map((r) => ({ ...r, attempts: r.attempts + 1 }));
   });
-  await Promise.all(claimed.map((d) => attempt(deps, d).catch((err) => deps.log?.error({ err, delivery: d.id }, 'webhook delivery failed unexpectedly'))));
-  return claimed.length;
+}
+
+/**
+ * Attempt what is due until `until`: each endpoint in its own lane of at most `perEndpoint`
+ * attempts at once (and `total` in all), refilled as its attempts finish, so a receiver that
+ * takes its full timeout slows only its own deliveries while a fast one's keep flowing. No new
+ * attempt starts after `until`; those under way are awaited. Returns how many were attempted.
+ */
+export async function deliverDue(deps: WebhookDeps, until: number, workerId = `webhooks-${process.pid}`, perEndpoint = ENDPOINT_CONCURRENCY, total = TOTAL_CONCURRENCY): Promise<number> {
+  const inFlight = new Map<number, number>();
+  const running = new Set<Promise<void>>();
+  let wake: () => void = () => {};
+  let finished = 0;
+  let n = 0;
+  for (;;) {
+    finished = 0;
+    let started = 0;
+    if (Date.now() < until) {
+      const shares = laneShares(await endpointsDue(deps.store, deps.clock.now()), inFlight, perEndpoint, total);
+      for (const [endpointId, k] of shares) {
+        for (const d of await claim(deps, endpointId, k, workerId)) {
+          n++;
+          started++;
+          inFlight.set(endpointId, (inFlight.get(endpointId) ?? 0) + 1);
+          const p: Promise<void> = attempt(deps, d)
+            .catch((err) => deps.log?.error({ err, delivery: d.id }, 'webhook delivery failed unexpectedly'))
+            .finally(() => {
+              inFlight.set(endpointId, inFlight.get(endpointId)! - 1);
+              running.delete(p);
+              finished++;
+              wake();
+            });
+          running.add(p);
+        }
+      }
+    }
+    // nothing started and nothing under way: nothing is due (or the round is over)
+    if (!running.size && !started) return n;
+    // lanes freed while claiming: look again at once; else wait for an attempt to finish
+    if (!finished && running.size) await new Promise<void>((r) => (wake = r));
+  }
 }
 
 /**
@@ -349,6 +427,13 @@ export async function deliverDue(deps: WebhookDeps, limit = 20, workerId = `webh
  * message goes out without them.
  */
 async function bodyOf(store: Store, d: { event_type: string; payload: string }): Promise<string> {
+  if (d.event_type === 'conversation.note_added') {
+    // a note's words too (erasure rewrites them in place): read when sent, never kept in the delivery row
+    const p = JSON.parse(d.payload) as { data: { noteId: number; text: string | null } };
+    const n = await store.db.selectFrom('note').select('text').where('id', '=', p.data.noteId).executeTakeFirst();
+    p.data.text = n ? decodeText(n.text, null) : '';
+    return JSON.stringify(p);
+  }
   if (d.event_type !== 'message.received') return d.payload;
   const p = JSON.parse(d.payload) as { data: { messageId: number; text: string | null } };
   const m = await store.db.selectFrom('message').select(['text', 'text_escaped', 'redacted_at']).where('id', '=', p.data.messageId).executeTakeFirst();
@@ -368,7 +453,7 @@ async function attempt(deps: WebhookDeps, d: { id: number; endpoint_id: number; 
   const secret = secrets.open<{ secret: string }>(ep.secret_sealed).secret;
   const body = await bodyOf(store, d);
   const ts = Math.floor(clock.now() / 1000);
-  const res = await postOnce(ep.url, { 'webhook-id': d.message_id, 'webhook-timestamp': String(ts), 'webhook-signature': signWebhook(secret, d.message_id, ts, body) }, body, deps.allowPrivate);
+  const res = await postOnce(ep.url, { 'webhook-id': d.message_id, 'webhook-timestamp': String(ts), 'webhook-signature': signWebhook(secret, d.message_id, ts, body) }, body, deps.allowPrivate, deps.timeoutMs ?? DELIVERY_TIMEOUT_MS);
   const now = clock.now();
   if (res.status !== null && res.status >= 200 && res.status < 300) {
     await finish({ status: 'delivered', last_status: res.status, last_error: null, delivered_at: now });
@@ -393,18 +478,11 @@ export async function pruneDeliveries(store: Store, now: number): Promise<void> 
   await store.db.deleteFrom('webhook_delivery').where('created_at', '<', now - DELIVERY_KEEP_MS).where('status', 'in', ['delivered', 'failed']).execute();
 }
 
-/** How long a round goes on attempting what is due (batches of 50 at once) before it lets the next round queue what happened since. */
+/** How long a round goes on starting the attempts that are due (each endpoint in its own lane) before it lets the next round queue what happened since. */
 const ROUND_MS = 5_000;
 
-/** One round: queue what happened, then attempt what is due, batch after batch, for up to ROUND_MS. */
+/** One round: queue what happened, then attempt what is due, each endpoint in its own lane, for up to ROUND_MS (and the attempts under way then). */
 export async function runWebhooks(deps: WebhookDeps): Promise<number> {
   await deriveDeliveries(deps);
-  const until = Date.now() + ROUND_MS;
-  let n = 0;
-  for (;;) {
-    const k = await deliverDue(deps, 50);
-    n += k;
-    if (!k || Date.now() >= until) break;
-  }
-  return n;
+  return deliverDue(deps, Date.now() + (deps.roundMs ?? ROUND_MS));
 }

@@ -1,6 +1,7 @@
 /**
  * Settings → Integrations in a real browser: an admin registers a webhook endpoint (a receiver
- * on 127.0.0.1, private targets allowed for the test), its signing secret is shown once, a test
+ * on 127.0.0.1, private targets allowed for the test), each event type offered with a plain-words
+ * description, its signing secret is shown once, a test
  * event is sent and shows as delivered in the endpoint's deliveries; a hostile description is
  * shown as text; the section is not offered to team leads; no serious axe violations.
  */
@@ -59,6 +60,14 @@ describe('Settings → Integrations', () => {
     await page.getByText('No endpoints yet.').waitFor();
     await page.getByLabel('URL').fill(hookUrl);
     await page.getByLabel('Description').fill(HOSTILE);
+    // every event type is offered with what it means in plain words, read out with its checkbox
+    for (const [type, words] of [['sla.breached', 'missed an SLA target'], ['conversation.note_added', 'the note\'s text is sent'], ['conversation.labels_changed', 'Labels are added'], ['conversation.priority_changed', 'changes a conversation\'s priority']] as const) {
+      const box = page.getByRole('checkbox', { name: type, exact: true });
+      await box.waitFor();
+      const describedBy = await box.getAttribute('aria-describedby');
+      expect(describedBy, type).toBeTruthy();
+      expect(await page.locator(`[id="${describedBy}"]`).innerText(), type).toContain(words);
+    }
     await page.getByRole('checkbox', { name: 'conversation.resolved' }).check();
     await page.getByRole('button', { name: 'Add endpoint' }).click();
     const secret = await page.getByLabel('Signing secret').inputValue();

@@ -41,6 +41,21 @@ interface DeliveryItem {
 
 const KEY = ['webhooks'] as const;
 
+/** What each event type is, in plain words (docs/webhooks.md has their payloads). */
+export const EVENT_DESCRIPTIONS: Record<string, string> = {
+  'conversation.created': 'A customer starts a new conversation.',
+  'message.received': 'A customer\'s message arrives, with its text and triage.',
+  'conversation.assigned': 'A conversation is assigned, moved to a team or unassigned.',
+  'conversation.resolved': 'A conversation is resolved.',
+  'reply.sent': 'A reply went out on the network.',
+  'incident.opened': 'An incident is opened, by a lead or by burst detection.',
+  'incident.closed': 'An incident is closed.',
+  'sla.breached': 'A conversation missed an SLA target (first response, next response or resolution).',
+  'conversation.note_added': 'Someone adds an internal note; the note\'s text is sent to this endpoint.',
+  'conversation.labels_changed': 'Labels are added to or removed from a conversation.',
+  'conversation.priority_changed': 'Someone changes a conversation\'s priority.',
+};
+
 function Deliveries({ endpoint }: { endpoint: WebhookEndpointItem }) {
   const qc = useQueryClient();
   const key = ['webhook-deliveries', endpoint.id];
@@ -189,12 +204,19 @@ export function IntegrationsAdmin({ admin }: { admin: boolean }) {
             </label>
             <fieldset className="field">
               <legend>Events</legend>
-              {types.map((t) => (
-                <label key={t} className="checkbox">
-                  <input type="checkbox" checked={events.includes(t)} onChange={(ev) => setEvents(ev.target.checked ? [...events, t] : events.filter((x) => x !== t))} />
-                  <code>{t}</code>
-                </label>
-              ))}
+              {types.map((t) => {
+                const help = EVENT_DESCRIPTIONS[t];
+                const helpId = `event-${t.replace(/[^a-z_]/g, '-')}-help`;
+                return (
+                  <div key={t} className="webhook-event">
+                    <label className="checkbox">
+                      <input type="checkbox" checked={events.includes(t)} onChange={(ev) => setEvents(ev.target.checked ? [...events, t] : events.filter((x) => x !== t))} aria-describedby={help ? helpId : undefined} />
+                      <code>{t}</code>
+                    </label>
+                    {help && <p className="muted webhook-event-help" id={helpId}>{help}</p>}
+                  </div>
+                );
+              })}
             </fieldset>
             <Problem error={create.error} />
             <div>
