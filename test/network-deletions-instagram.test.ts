@@ -234,4 +234,34 @@ describeEachStore('deletions on Instagram', (get) => {
       await server.stop();
     }
   }, 60_000);
+
+  it('who removed it: comments that went with the brand\'s deleted media, and a comment the brand hid, are kept; a comment its author deleted beside them is redacted', async () => {
+    const s = await setup('igdel-who');
+    try {
+      const dropped = server.igMedia('A post the brand deletes in the app');
+      const kept = server.igMedia('A post that stays');
+      const onDropped = await server.igComment('where is my order 5512?', { mediaId: dropped });
+      const replyOnDropped = await server.igComment('same here, order 5513', { parentId: onDropped });
+      const deleted = await server.igComment('my phone is 555-0199, call me', { mediaId: kept });
+      const hidden = await server.igComment('this brand is a scam, visit spam.example', { mediaId: kept });
+      const mention = await server.igMention('@acmecare I delete this mention later');
+      await s.ingestWebhooks();
+      await s.run();
+      for (const id of [onDropped, replyOnDropped, deleted, hidden, mention]) expect((await s.row(id)).redacted_at).toBeNull();
+
+      server.igDeleteMedia(dropped); // its comments go with it: each reads 100/33
+      server.igRemoveComment(deleted); // its author deletes it
+      server.igRemoveComment(mention);
+      await s.channel.hide!(hidden, true); // the brand hides it: Graph still reads it, `hidden: true`
+      await s.run();
+      expect(await s.row(onDropped)).toMatchObject({ redacted_at: null, text: 'where is my order 5512?' });
+      expect(await s.row(replyOnDropped)).toMatchObject({ redacted_at: null, text: 'same here, order 5513' });
+      expect(await s.row(hidden)).toMatchObject({ redacted_at: null, text: 'this brand is a scam, visit spam.example' });
+      expect(await s.row(deleted)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_by_author' });
+      // a mention on someone else's media is judged without its media (Graph reads only the account's own)
+      expect(await s.row(mention)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_by_author' });
+    } finally {
+      await s.worker.stop();
+    }
+  }, 60_000);
 });

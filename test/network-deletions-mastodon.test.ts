@@ -5,7 +5,9 @@
  * sync worker redacts the stored message (content gone, row kept). A deletion made while no
  * stream was connected (a restart, a dropped connection) is caught by the sync worker's hourly
  * check (`goneFrom`: GET /api/v1/statuses/:id, only 404 "Record not found" counts, a block is
- * told apart by an anonymous read); an erroring server redacts nothing. Through the real sync
+ * told apart by an anonymous read, an author suspended or purged by the instance — a moderator, a
+ * defederated server — by reading the account: kept; the stream's `delete` events are checked the
+ * same way before anything is redacted); an erroring server redacts nothing. Through the real sync
  * worker, ingest pipeline and database, the real masto client and the Mastodon contract server.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -113,20 +115,20 @@ describeEachStore('deletions on Mastodon', (get) => {
     return { brand, brandId, accountId, process, run, post, remove, row, reads, stopAll, channel };
   }
 
-  it('a status deleted while no stream was connected is redacted by the next check of a restarted process, hourly; a block or a refused anonymous read is not a deletion, a suspended author is', async () => {
+  it('a status deleted while no stream was connected is redacted by the next check of a restarted process, hourly; a block, a refused anonymous read or a suspended author is not a deletion', async () => {
     const { store } = get();
     const clock = new ManualClock(Date.now());
     const s = await setup(store, 'mgone', clock);
     const alice = server.createAccount({ username: 'mgonealice' });
     const bob = server.createAccount({ username: 'mgonebob' });
-    const carol = server.createAccount({ username: 'mgonecarol' });
+    const carol = server.createAccount({ username: 'mgonecarol', domain: 'elsewhere.test' }); // another server's: her suspension here is a moderator's
     const dave = server.createAccount({ username: 'mgonedave' });
     try {
       const keep = await s.post(alice.token, `@${s.brand.acct} my order 1234 never came`);
       const gone = await s.post(alice.token, `@${s.brand.acct} my address is 1 Secret Lane`);
       const goneDm = await s.post(dave.token, `@${s.brand.acct} my card ends 4242`, 'direct');
       const blocked = await s.post(bob.token, `@${s.brand.acct} bob asks, then blocks you`);
-      const suspended = await s.post(carol.token, `@${s.brand.acct} carol then deletes her account`);
+      const suspended = await s.post(carol.token, `@${s.brand.acct} carol is then suspended by a moderator`);
       const first = s.process();
       await s.run(first); // stores the five, opens the stream, and checks them: all there
       for (const id of [keep, gone, goneDm, blocked, suspended]) expect(await s.row(id)).toMatchObject({ redacted_at: null });
@@ -152,7 +154,8 @@ describeEachStore('deletions on Mastodon', (get) => {
       await s.run(second);
       expect(await s.row(gone)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_by_author' });
       expect(await s.row(goneDm)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_by_author' });
-      expect(await s.row(suspended)).toMatchObject({ text: '', redacted_reason: 'deleted_by_author' });
+      // suspended by the instance, not deleted by carol: kept (the suspension may be lifted)
+      expect(await s.row(suspended)).toMatchObject({ redacted_at: null, text: `@${s.brand.acct} carol is then suspended by a moderator` });
       expect(await s.row(keep)).toMatchObject({ redacted_at: null, text: `@${s.brand.acct} my order 1234 never came` });
       expect(await s.row(blocked)).toMatchObject({ redacted_at: null, text: `@${s.brand.acct} bob asks, then blocks you` });
       // one read each with the token; what that did not find, once more without it
@@ -217,6 +220,64 @@ describeEachStore('deletions on Mastodon', (get) => {
       expect(s.reads(at).filter(([, t]) => t).map(([id]) => id).sort()).toEqual([gone, kept].sort());
       expect(await s.row(gone)).toMatchObject({ text: '', redacted_reason: 'deleted_by_author' });
       expect(await s.row(kept)).toMatchObject({ redacted_at: null });
+    } finally {
+      await s.stopAll();
+    }
+  }, 60_000);
+
+  it('who removed it: an account suspended or purged by the instance (a moderator, a defederated server) is kept, from the periodic check and from the stream\'s `delete` events alike; an account its owner deleted, and a status removed alone, are redacted', async () => {
+    const { store } = get();
+    const s = await setup(store, 'mwho', systemClock, { everyMs: 0 });
+    const ann = server.createAccount({ username: 'mwhoann', domain: 'elsewhere.test' }); // suspended by a moderator of the brand's instance
+    const ben = server.createAccount({ username: 'mwhoben', domain: 'defederated.test' }); // his server defederated: suspended, then purged
+    const cid = server.createAccount({ username: 'mwhocid', domain: 'elsewhere.test' }); // deletes her own (remote) account
+    const dot = server.createAccount({ username: 'mwhodot' }); // one status removed by a moderator
+    const eve = server.createAccount({ username: 'mwhoeve', domain: 'defederated.test' }); // purged while the brand follows her and listens
+    const gus = server.createAccount({ username: 'mwhogus' }); // deletes his own account on the brand's instance: a suspension there too
+    try {
+      const suspended = await s.post(ann.token, `@${s.brand.acct} ann asks about her refund`);
+      const defederated = await s.post(ben.token, `@${s.brand.acct} ben asks from a server soon defederated`);
+      const leaver = await s.post(cid.token, `@${s.brand.acct} cid asks, then leaves the fediverse`);
+      const moderated = await s.post(dot.token, `@${s.brand.acct} dot writes something a moderator removes`);
+      const followed = await s.post(eve.token, `@${s.brand.acct} eve asks too`, 'private');
+      const localLeaver = await s.post(gus.token, `@${s.brand.acct} gus asks, then deletes his account here`);
+      const w = s.process();
+      await s.run(w); // stores the five, opens the stream, checks them: all there
+      for (const id of [suspended, defederated, leaver, moderated, followed]) expect(await s.row(id)).toMatchObject({ redacted_at: null });
+      await until('the brand\'s `user` stream is subscribed', () => server.streamCount(s.brand.id) === 1);
+
+      // live: eve's account is purged (a domain block); the brand follows her, so its `user`
+      // stream gets a `delete` for each of her statuses — which is not eve deleting them
+      const at = server.requests.length;
+      server.purgeAccount(eve.id, [s.brand.id]);
+      // the notice is checked (the status, then its author) before anything is redacted
+      await until('the stream\'s delete notice was checked', () => server.requests.slice(at).some((r) => r.method === 'GET' && r.path.startsWith(`/api/v1/accounts/${eve.id}`)), 10_000);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await s.row(followed)).toMatchObject({ redacted_at: null, text: `@${s.brand.acct} eve asks too` });
+
+      server.suspendAccount(ann.id);
+      server.purgeAccount(ben.id);
+      server.removeAccount(cid.id);
+      server.moderatorDeleteStatus(moderated);
+      server.purgeAccount(gus.id);
+      await s.run(w);
+      // a local account's suspension may be its owner's deletion (Mastodon keeps the record, suspended): honoured
+      expect(await s.row(localLeaver)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_by_author' });
+      expect(await s.row(suspended)).toMatchObject({ redacted_at: null, text: `@${s.brand.acct} ann asks about her refund` });
+      expect(await s.row(defederated)).toMatchObject({ redacted_at: null, text: `@${s.brand.acct} ben asks from a server soon defederated` });
+      expect(await s.row(followed)).toMatchObject({ redacted_at: null });
+      expect(await s.row(leaver)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_by_author' });
+      // the client API shows a moderator's removal of one status exactly as its author's deletion
+      expect(await s.row(moderated)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_by_author' });
+
+      // a stream notice for the author's own deletion is still redacted at once
+      const fay = server.createAccount({ username: 'mwhofay' });
+      const own = await s.post(fay.token, `@${s.brand.acct} fay deletes this`);
+      await s.run(w);
+      expect(await s.row(own)).toMatchObject({ redacted_at: null });
+      await s.remove(fay.token, own);
+      await until('the deleted mention is redacted', async () => (await s.row(own)).redacted_at != null);
+      expect(await s.row(own)).toMatchObject({ text: '', redacted_reason: 'deleted_by_author' });
     } finally {
       await s.stopAll();
     }

@@ -10,8 +10,10 @@
  * fresh backfill.
  *
  * Deletions: a stream's deletion notices (Mastodon `delete` events) redact the stored
- * messages they name. For a network that tells nobody (Bluesky, Instagram), or tells only a
- * live connection that may have been down at the time (Mastodon), each sync run of an account
+ * messages they name that the connector's `goneFrom` confirms, where it has one (a notice says
+ * a post is gone, not who removed it: a suspended account's purge sends the same one). For a
+ * network that tells nobody (Bluesky, Instagram), or tells only a live connection that may
+ * have been down at the time (Mastodon), each sync run of an account
  * whose connector has `goneFrom` asks, at most every `goneCheck.everyMs`, whether up to
  * `goneCheck.max` of its recent inbound messages (the last `goneCheck.days` days, in
  * conversations not resolved, newest first) still exist, going on from where the last check
@@ -32,7 +34,7 @@ import { backoff, decide } from './errorPolicy.js';
 import { markChannelHealth } from './health.js';
 import type { ChannelRegistry } from './registry.js';
 import { quarantineOnce } from './quarantine.js';
-import { ChannelError, type Channel } from './types.js';
+import { ChannelError, type Channel, type GoneContext } from './types.js';
 
 export interface SyncDeps {
   store: Store;
@@ -176,12 +178,31 @@ export class ChannelSyncWorker {
    * followed). A notice for a post not stored yet needs none either: Mastodon's notification
    * of it went with it.
    */
-  private async streamDeleted(account: ChannelAccount, ids: readonly string[]) {
+  private async streamDeleted(account: ChannelAccount, channel: Channel, ids: readonly string[]) {
     const { store } = this.deps;
     const wanted = [...new Set(ids.filter((id) => id !== ''))];
     if (!wanted.length) return;
-    const rows = await store.db.selectFrom('message').select('network_message_id').where('brand_id', '=', account.brand_id).where('network', '=', account.network).where('network_message_id', 'in', wanted).execute();
-    const stored = rows.map((r) => r.network_message_id!);
+    const rows = await store.db
+      .selectFrom('message')
+      .leftJoin('contact_identity', 'contact_identity.id', 'message.author_identity_id')
+      .select(['message.network_message_id', 'message.in_reply_to_network_id', 'message.thread_root_network_id', 'contact_identity.network_user_id'])
+      .where('message.brand_id', '=', account.brand_id)
+      .where('message.network', '=', account.network)
+      .where('message.network_message_id', 'in', wanted)
+      .execute();
+    let stored = [...new Set(rows.map((r) => r.network_message_id!))];
+    if (!stored.length) return;
+    if (channel.goneFrom) {
+      // who removed it: only what the connector confirms is its author's deletion is redacted; a
+      // failed check leaves them to the periodic check (they are recent, stored and not redacted)
+      try {
+        const confirmed = new Set(await channel.goneFrom(stored, knownOf(rows)));
+        stored = stored.filter((id) => confirmed.has(id));
+      } catch (err) {
+        this.deps.log?.warn({ accountId: account.id, err: err instanceof ChannelError ? `${err.code}: ${err.message}` : String(err) }, 'checking a stream\'s deletion notice failed; the periodic check asks again');
+        return;
+      }
+    }
     if (stored.length) await applyNetworkDeletions(this.deps, { brandId: account.brand_id, network: account.network, networkMessageIds: stored, actor: `system:stream:${account.network}` });
   }
 
@@ -209,7 +230,8 @@ export class ChannelSyncWorker {
       let q = store.db
         .selectFrom('message')
         .innerJoin('conversation', 'conversation.id', 'message.conversation_id')
-        .select(['message.id', 'message.network_message_id'])
+        .leftJoin('contact_identity', 'contact_identity.id', 'message.author_identity_id')
+        .select(['message.id', 'message.network_message_id', 'message.in_reply_to_network_id', 'message.thread_root_network_id', 'contact_identity.network_user_id'])
         .where('message.channel_account_id', '=', account.id)
         .where('message.direction', '=', 'inbound')
         .where('message.network_message_id', 'is not', null)
@@ -233,7 +255,7 @@ export class ChannelSyncWorker {
     }
     const asked = new Set(rows.map((r) => r.network_message_id!));
     try {
-      const gone = (await channel.goneFrom!([...asked])).filter((id) => asked.has(id));
+      const gone = (await channel.goneFrom!([...asked], knownOf(rows))).filter((id) => asked.has(id));
       if (!(await this.renew(account.id))) return;
       if (gone.length) await applyNetworkDeletions(this.deps, { brandId: account.brand_id, network: account.network, networkMessageIds: gone, actor: `system:sync:${account.network}` });
       await record(next);
@@ -328,7 +350,7 @@ export class ChannelSyncWorker {
     this.streams.set(account.id, entry);
     const emit = async (messages: NormalizedMessage[], deleted?: readonly string[]) => {
       await this.store(account, messages);
-      if (deleted?.length) await this.streamDeleted(account, deleted);
+      if (deleted?.length) await this.streamDeleted(account, channel, deleted);
     };
     channel.stream!(emit, ctrl.signal).then(
       () => {
@@ -344,6 +366,18 @@ export class ChannelSyncWorker {
       },
     );
   }
+}
+
+/** What is stored of each item (its author's network user id, what it answers, its thread's root), for `goneFrom`. */
+function knownOf(rows: readonly { network_message_id: string | null; network_user_id: string | null; in_reply_to_network_id: string | null; thread_root_network_id: string | null }[]): GoneContext {
+  const authors = new Map<string, string>();
+  const threads = new Map<string, { inReplyTo: string | null; root: string | null }>();
+  for (const r of rows) {
+    if (!r.network_message_id) continue;
+    if (r.network_user_id) authors.set(r.network_message_id, r.network_user_id);
+    threads.set(r.network_message_id, { inReplyTo: r.in_reply_to_network_id, root: r.thread_root_network_id });
+  }
+  return { authors, threads };
 }
 
 function safeJson(s: string): Record<string, any> {

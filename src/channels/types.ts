@@ -106,6 +106,14 @@ export interface WebhookResult {
   deletions?: { networkMessageId: string }[];
 }
 
+/** What the sync worker knows of the stored items it asks `goneFrom` about. */
+export interface GoneContext {
+  /** Network id of an item → its author's network user id (items without a stored author are left out). */
+  authors: ReadonlyMap<string, string>;
+  /** Network id of an item → what it answers and its thread's root (network ids), where stored. */
+  threads?: ReadonlyMap<string, { inReplyTo: string | null; root: string | null }>;
+}
+
 export interface Channel {
   readonly network: Network;
   readonly capabilities: Capabilities;
@@ -128,9 +136,12 @@ export interface Channel {
    * For networks that tell nobody of a deletion (Bluesky, Instagram), or tell only a live
    * connection that may have been down (Mastodon): the sync worker asks it, bounded,
    * about recent items of open conversations, and redacts what is gone. An id the connector
-   * cannot judge is not gone.
+   * cannot judge is not gone. `known`: what is stored of each item (its author's network user
+   * id), for a connector that tells an author's deletion from an account that is suspended or
+   * out of reach (Mastodon). Where the connector also has `stream`, the worker asks it about
+   * each stored item a stream's deletion notice names too, and redacts only what it confirms.
    */
-  goneFrom?(networkMessageIds: readonly string[]): Promise<string[]>;
+  goneFrom?(networkMessageIds: readonly string[], known?: GoneContext): Promise<string[]>;
   /**
    * How often, and how many items at most, the sync worker asks `goneFrom` (defaults: every
    * 15 minutes, 100): a network whose every read counts against a small budget asks less.

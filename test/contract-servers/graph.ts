@@ -96,6 +96,8 @@ interface Media {
   createdAt: number;
   ownerId: string;
   ownerUsername: string;
+  /** Deleted by its owner in the Instagram app (Graph has no media deletion). */
+  deleted?: boolean;
 }
 
 interface IgComment {
@@ -352,6 +354,17 @@ export class GraphContractServer {
     const c = this.igComments.get(id);
     if (!c) throw new Error(`no Instagram comment ${id}`);
     c.deleted = true;
+  }
+
+  /**
+   * The account deletes one of its media in the Instagram app (Graph has no media deletion; no
+   * webhook says so): the media and every comment on it are gone, each read answering 100/33.
+   */
+  igDeleteMedia(mediaId: string): void {
+    const m = this.media.get(mediaId);
+    if (!m) throw new Error(`no Instagram media ${mediaId}`);
+    m.deleted = true;
+    for (const c of this.igComments.values()) if (c.mediaId === mediaId) c.deleted = true;
   }
 
   /** A person sends the Instagram account a DM; Meta sends the `messages` webhook. */
@@ -713,7 +726,7 @@ export class GraphContractServer {
 
   /** The account's own media, newest first. */
   private ownMedia(): Media[] {
-    return [...this.media.values()].filter((m) => m.ownerId === this.ig.id).sort((a, b) => b.createdAt - a.createdAt);
+    return [...this.media.values()].filter((m) => m.ownerId === this.ig.id && !m.deleted).sort((a, b) => b.createdAt - a.createdAt);
   }
 
   private renderIgMedia(m: Media, specs: FieldSpec[]): Record<string, unknown> {
@@ -805,6 +818,9 @@ export class GraphContractServer {
         // IG Comment, Limitations: a comment found through mentions is read only by its owner (the Mentioned Comment node otherwise)
         if (igc && this.media.get(igc.mediaId)?.ownerId === this.ig.id && !this.withdrawn.has('instagram_manage_comments')) return this.renderIgComment(igc, this.fields(params, 'id,text,timestamp'));
         if (igc) this.unknownObject(id);
+        // IG Media: the account's own media, until its owner deletes it
+        const igm = this.media.get(id);
+        if (igm && !igm.deleted && igm.ownerId === this.ig.id) return this.renderIgMedia(igm, this.fields(params, 'id'));
         const fb = this.fbUserByPsid(id);
         if (fb) {
           const [first, ...last] = fb.name.split(' ');

@@ -35,6 +35,10 @@
  *   `user` stream, `delete` events (payload: the deleted status's id as a plain string) for
  *   the author and the accounts the status mentioned, as RemoveStatusService publishes them.
  * - Deleting a status (DELETE /api/v1/statuses/:id) takes its mention notifications with it.
+ * - Accounts as moderation and federation leave them: `suspendAccount` (suspended: the Account
+ *   entity's `suspended: true`, its statuses shown to no one), `purgeAccount` (then its statuses
+ *   destroyed, `delete` to its followers' streams), `removeAccount` (a remote owner's deletion:
+ *   the record goes, 404), `moderatorDeleteStatus` (one status removed by a moderator).
  *
  * Faults for the contract suite: `failNext` makes the next POST /api/v1/statuses
  * answer 429, 401 (token revoked), 502 (an HTML page, as from a proxy), or
@@ -58,6 +62,8 @@ export interface AccountRecord {
   createdAt: string;
   /** Suspended by a moderator, or deleted by its owner (a self-deletion is a suspension too). */
   suspended?: boolean;
+  /** Another server's account, known here by federation: its `acct` is `username@domain` (the fake lets it post with a token, as if its statuses had federated in). */
+  domain?: string;
 }
 
 export interface StatusRecord {
@@ -167,14 +173,15 @@ export class MastodonContractServer {
     await new Promise<void>((resolve) => s.close(() => resolve()));
   }
 
-  /** A local account and a user token for it. */
-  createAccount(opts: { username: string; displayName?: string; note?: string; followers?: number; bot?: boolean }): { id: string; token: string; acct: string } {
+  /** A local account (or, with `domain`, a remote one known by federation) and a user token for it. */
+  createAccount(opts: { username: string; displayName?: string; note?: string; followers?: number; bot?: boolean; domain?: string }): { id: string; token: string; acct: string } {
     const id = this.nextId();
     this.accounts.set(id, {
       id, username: opts.username, displayName: opts.displayName ?? '', note: opts.note ?? '', bot: opts.bot ?? false,
       followersCount: opts.followers ?? 0, followingCount: 0, createdAt: new Date().toISOString().slice(0, 10) + 'T00:00:00.000Z',
+      ...(opts.domain ? { domain: opts.domain } : {}),
     });
-    return { id, token: this.issueToken(id), acct: opts.username };
+    return { id, token: this.issueToken(id), acct: opts.domain ? `${opts.username}@${opts.domain}` : opts.username };
   }
 
   issueToken(accountId: string): string {
@@ -194,6 +201,54 @@ export class MastodonContractServer {
   suspendAccount(accountId: string): void {
     const a = this.accounts.get(accountId);
     if (a) a.suspended = true;
+  }
+
+  /**
+   * DeleteAccountService after a suspension (a moderator's, a domain block's — BlockDomainService
+   * suspends every account of the domain, then calls it with reserve_username — or a local owner
+   * deleting their account): the record is kept, suspended; every status is destroyed with its
+   * mention notifications, BatchedRemoveStatusService publishing `delete` on the `user` stream
+   * of the author's local followers (`followers`: follows are not modelled otherwise).
+   */
+  purgeAccount(accountId: string, followers: readonly string[] = []): void {
+    this.suspendAccount(accountId);
+    this.destroyStatusesOf(accountId, followers);
+  }
+
+  /**
+   * A remote author deleting their own account: the ActivityPub Delete of the actor runs
+   * DeleteAccountService without reserve_username, so after the purge (as `purgeAccount`) the
+   * account record is destroyed: GET /api/v1/accounts/:id answers 404 "Record not found".
+   */
+  removeAccount(accountId: string, followers: readonly string[] = []): void {
+    this.destroyStatusesOf(accountId, followers);
+    this.accounts.delete(accountId);
+  }
+
+  /**
+   * A moderator deletes one status (Admin::StatusBatchAction#handle_delete!: discarded, a strike
+   * for its author, then RemovalWorker → RemoveStatusService): for everyone else it is gone
+   * exactly as if its author had deleted it, `delete` events included.
+   */
+  moderatorDeleteStatus(statusId: string): void {
+    const s = this.statusesById.get(statusId);
+    if (!s || s.deleted) return;
+    s.deleted = true;
+    for (let i = this.notifications.length - 1; i >= 0; i--) if (this.notifications[i]!.statusId === s.id) this.notifications.splice(i, 1);
+    this.publishDelete(s);
+  }
+
+  private destroyStatusesOf(accountId: string, followers: readonly string[]): void {
+    for (const s of this.statusesById.values()) {
+      if (s.accountId !== accountId || s.deleted) continue;
+      s.deleted = true;
+      for (let i = this.notifications.length - 1; i >= 0; i--) if (this.notifications[i]!.statusId === s.id) this.notifications.splice(i, 1);
+      // BatchedRemoveStatusService#unpush_from_home_timelines: the author's local followers (not the mentioned accounts)
+      for (const c of this.streamClients) {
+        if (!followers.includes(c.accountId) || !c.streams.has('user')) continue;
+        this.sendText(c, JSON.stringify({ stream: ['user'], event: 'delete', payload: s.id }));
+      }
+    }
   }
 
   /** The next POST /api/v1/statuses fails this way. */
@@ -248,8 +303,10 @@ export class MastodonContractServer {
     return [...(this.mutes.get(accountId) ?? [])];
   }
 
-  streamCount(): number {
-    return this.streamClients.size;
+  /** Open streaming connections (of one account's tokens, when given). */
+  streamCount(accountId?: string): number {
+    if (accountId === undefined) return this.streamClients.size;
+    return [...this.streamClients].filter((c) => c.accountId === accountId && c.streams.has('user')).length;
   }
 
   // ---------------------------------------------------------------- ids, rendering, entities
@@ -268,8 +325,7 @@ export class MastodonContractServer {
 
   private accountByUsername(name: string): AccountRecord | undefined {
     const [user, domain] = name.toLowerCase().split('@');
-    if (domain && domain !== this.domain) return undefined;
-    return [...this.accounts.values()].find((a) => a.username.toLowerCase() === user);
+    return [...this.accounts.values()].find((a) => a.username.toLowerCase() === user && (a.domain ?? this.domain) === (domain ?? this.domain));
   }
 
   private accountJson(a: AccountRecord) {
@@ -278,7 +334,7 @@ export class MastodonContractServer {
     return {
       id: a.id,
       username: a.username,
-      acct: a.username,
+      acct: a.domain ? `${a.username}@${a.domain}` : a.username,
       display_name: a.displayName,
       locked: false,
       bot: a.bot,
@@ -341,7 +397,7 @@ export class MastodonContractServer {
 
   private statusJson(s: StatusRecord, viewerId: string | null): Record<string, unknown> {
     const a = this.accounts.get(s.accountId)!;
-    const mentions = s.mentionIds.map((id) => this.accounts.get(id)!).map((m) => ({ id: m.id, username: m.username, url: `${this.base()}/@${m.username}`, acct: m.username }));
+    const mentions = s.mentionIds.map((id) => this.accounts.get(id)!).map((m) => ({ id: m.id, username: m.username, url: `${this.base()}/@${m.username}`, acct: m.domain ? `${m.username}@${m.domain}` : m.username }));
     return {
       id: s.id,
       created_at: s.createdAt,

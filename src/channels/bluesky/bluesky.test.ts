@@ -33,6 +33,7 @@ import { ChannelSyncWorker } from '../sync.js';
 import type { Channel, ChannelAccountConfig } from '../types.js';
 import { ChannelError } from '../types.js';
 import { BlueskyChatContractServer } from '../../../test/contract-servers/bluesky-chat.js';
+import { BlueskyRelayContractServer, type SequencedEvent } from '../../../test/contract-servers/bluesky-relay.js';
 import { BlueskyChannel, createChannel } from './index.js';
 import { parseAtUri, parseChatMessageId } from './normalize.js';
 import { rkeyForIdempotencyKey } from './rkey.js';
@@ -714,7 +715,7 @@ describe('bluesky deletions: the sync worker finds a post its author deleted and
     }
   }, 120_000);
 
-  it('asks the author\'s own repository: a deleted account\'s posts are deleted; a deactivated account\'s, and posts taken down by moderation, are not; an unreachable repository holds up nobody else', async () => {
+  it('asks the author\'s own repository: a deleted account\'s posts are deleted; a deactivated account\'s, posts taken down by moderation, and a repository its PDS lost are not; an unreachable repository holds up nobody else', async () => {
     const db = await createTestDatabase('sqlite');
     // the authors' PDS answers through this fetch: `down` makes one DID's repository unreachable
     const down = new Set<string>();
@@ -725,7 +726,9 @@ describe('bluesky deletions: the sync worker finds a post its author deleted and
       return fetch(req);
     };
     // a generous deadline: a repository that answers late would be 'unknown' (not redacted), which is frank's case only
-    const b = await brandChannel(w, { name: 'parley-deletions-accounts', settings: { plcUrl: w.net.plc.url, timeoutMs: 20_000 } });
+    // the relay knows accounts from what their PDS sequenced (its #account events among them)
+    const relay = new BlueskyRelayContractServer(async () => (await w.net.pds.ctx.sequencer.requestSeqRange({ limit: 100_000 })) as unknown as SequencedEvent[]);
+    const b = await brandChannel(w, { name: 'parley-deletions-accounts', settings: { plcUrl: w.net.plc.url, relayUrl: await relay.start(), timeoutMs: 20_000 } });
     const channel = new BlueskyChannel(b.account, { fetch: faulty, now: Date.now });
     const { worker, run, row } = await deletionDesk(db, 'bsky-del-accounts', b.account, channel, { everyMs: 0, max: 500 });
     const tag = Date.now().toString(36);
@@ -735,14 +738,15 @@ describe('bluesky deletions: the sync worker finds a post its author deleted and
       return { did: res.data.did, handle: res.data.handle, password: `${name}-password`, agent } satisfies User;
     };
     try {
-      const [carol, dave, erin, frank] = [await user('carol'), await user('dave'), await user('erin'), await user('frank')];
+      const [carol, dave, erin, frank, gina] = [await user('carol'), await user('dave'), await user('erin'), await user('frank'), await user('gina')];
       const deleted = await w.post(w.alice, `@${w.brand.handle} alice deletes this (${tag})`);
       const leaver = await w.post(carol, `@${w.brand.handle} carol leaves Bluesky (${tag})`);
       const resting = await w.post(dave, `@${w.brand.handle} dave takes a break (${tag})`);
       const takenDown = await w.post(erin, `@${w.brand.handle} erin breaks the rules (${tag})`);
       const unreachable = await w.post(frank, `@${w.brand.handle} frank deletes this, his PDS is down (${tag})`);
+      const lost = await w.post(gina, `@${w.brand.handle} gina's PDS loses her repository (${tag})`);
       await run();
-      for (const p of [deleted, leaver, resting, takenDown, unreachable]) expect(await row(p.uri)).toMatchObject({ redacted_at: null });
+      for (const p of [deleted, leaver, resting, takenDown, unreachable, lost]) expect(await row(p.uri)).toMatchObject({ redacted_at: null });
 
       const admin = { headers: w.net.pds.adminAuthHeaders(), encoding: 'application/json' } as const;
       const pdsAdmin = new AtpAgent({ service: w.net.pds.url });
@@ -755,10 +759,16 @@ describe('bluesky deletions: the sync worker finds a post its author deleted and
       await pdsAdmin.com.atproto.admin.updateSubjectStatus({ subject: { $type: 'com.atproto.repo.strongRef', uri: takenDown.uri, cid: takenDown.cid }, takedown: { applied: true, ref: `takedown-${tag}` } }, admin);
       await frank.agent.com.atproto.repo.deleteRecord(split(unreachable.uri));
       down.add(frank.did);
+      // gina blocks the brand (the AppView leaves her post out), then her PDS loses her account
+      // (its records go, no #account event is sequenced): getRecord and getRepoStatus answer
+      // RepoNotFound as for carol, but the relay still hosts her
+      await gina.agent.app.bsky.graph.block.create({ repo: gina.did }, { subject: w.brand.did, createdAt: new Date().toISOString() });
       await w.net.processAll();
-      // the AppView shows none of them any more, for five different reasons
-      const shown = await channel['agent'].app.bsky.feed.getPosts({ uris: [deleted.uri, leaver.uri, resting.uri, takenDown.uri, unreachable.uri] });
-      const names = new Map([[deleted.uri, 'deleted'], [leaver.uri, 'leaver'], [resting.uri, 'resting'], [takenDown.uri, 'takenDown'], [unreachable.uri, 'unreachable']]);
+      await w.net.pds.ctx.accountManager.deleteAccount(gina.did as `did:${string}:${string}`);
+      await w.net.processAll();
+      // the AppView shows none of them any more, for six different reasons
+      const shown = await channel['agent'].app.bsky.feed.getPosts({ uris: [deleted.uri, leaver.uri, resting.uri, takenDown.uri, unreachable.uri, lost.uri] });
+      const names = new Map([[deleted.uri, 'deleted'], [leaver.uri, 'leaver'], [resting.uri, 'resting'], [takenDown.uri, 'takenDown'], [unreachable.uri, 'unreachable'], [lost.uri, 'lost']]);
       expect(shown.data.posts.map((p) => names.get(p.uri))).toEqual([]);
 
       await run();
@@ -767,14 +777,17 @@ describe('bluesky deletions: the sync worker finds a post its author deleted and
       expect(await row(resting.uri)).toMatchObject({ redacted_at: null, text: `@${w.brand.handle} dave takes a break (${tag})` });
       expect(await row(takenDown.uri)).toMatchObject({ redacted_at: null, text: `@${w.brand.handle} erin breaks the rules (${tag})` });
       expect(await row(unreachable.uri)).toMatchObject({ redacted_at: null });
+      expect(await row(lost.uri)).toMatchObject({ redacted_at: null, text: `@${w.brand.handle} gina's PDS loses her repository (${tag})` });
 
       // frank's repository answers again: the next round finds his deletion
       down.clear();
       await run();
       expect(await row(unreachable.uri)).toMatchObject({ text: '', redacted_reason: 'deleted_by_author' });
       expect(await row(resting.uri)).toMatchObject({ redacted_at: null });
+      expect(await row(lost.uri)).toMatchObject({ redacted_at: null });
     } finally {
       await worker.stop();
+      await relay.stop();
       await db.drop();
     }
   }, 120_000);

@@ -20,6 +20,8 @@ const doc = (id: string) => ({
 });
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
+const RELAY = 'https://relay.test';
+
 function repos(answer: (url: URL) => Response | Promise<Response>) {
   const asked: string[] = [];
   const f: typeof fetch = async (input) => {
@@ -27,7 +29,7 @@ function repos(answer: (url: URL) => Response | Promise<Response>) {
     asked.push(`${url.origin}${url.pathname}`);
     return answer(url);
   };
-  return { repos: new AuthorRepositories(f, PLC), asked };
+  return { repos: new AuthorRepositories(f, PLC, RELAY), asked };
 }
 
 describe('AuthorRepositories', () => {
@@ -54,8 +56,8 @@ describe('AuthorRepositories', () => {
     expect(await repos(() => json(200, { hello: 'world' })).repos.fate(POST)).toBe('unknown');
   });
 
-  it('reads the PDS\'s error names: deleted repository or record, or an account that may come back', async () => {
-    const cases = [['RepoNotFound', 'deleted'], ['RecordNotFound', 'deleted'], ['RepoTakendown', 'exists'], ['RepoSuspended', 'exists'], ['RepoDeactivated', 'exists'], ['InternalServerError', 'unknown']] as const;
+  it('reads the PDS\'s error names: a deleted record, or an account that may come back', async () => {
+    const cases = [['RecordNotFound', 'deleted'], ['RepoTakendown', 'exists'], ['RepoSuspended', 'exists'], ['RepoDeactivated', 'exists'], ['InternalServerError', 'unknown']] as const;
     for (const [error, fate] of cases) {
       const { repos: r, asked } = repos((url) => (url.origin === PLC ? json(200, doc(DID)) : json(400, { error, message: error })));
       expect(await r.fate(POST)).toBe(fate);
@@ -68,5 +70,63 @@ describe('AuthorRepositories', () => {
     expect(await r.fate(POST)).toBe('unknown');
     expect(await r.fate({ ...POST, rkey: '3kdef' })).toBe('unknown');
     expect(asked.filter((u) => u.startsWith(PLC))).toHaveLength(1);
+  });
+
+  /**
+   * RepoNotFound from getRecord: the PDS holds no repository for the DID. The hosting status
+   * (com.atproto.sync.getRepoStatus) of the PDS, else of the relay, says whether the account was
+   * deleted or the PDS lost it. Answers as the lexicon defines them: {did, active, status?}, and
+   * the error RepoNotFound for a DID the host does not know.
+   */
+  const notFound = () => json(400, { error: 'RepoNotFound', message: `Could not find repo for DID: ${DID}` });
+  const status = (active: boolean, st?: string) => json(200, { did: DID, active, ...(st ? { status: st } : {}) });
+  function hosts(pds: () => Response, relay: () => Response) {
+    return repos((url) => {
+      if (url.origin === PLC) return json(200, doc(DID));
+      if (url.pathname === '/xrpc/com.atproto.sync.getRecord') return notFound();
+      if (url.pathname === '/xrpc/com.atproto.sync.getRepoStatus') {
+        expect(url.searchParams.get('did')).toBe(DID);
+        return url.origin === RELAY ? relay() : pds();
+      }
+      return json(404, {});
+    });
+  }
+  const getRecord = 'https://pds.test/xrpc/com.atproto.sync.getRecord';
+  const pdsStatus = 'https://pds.test/xrpc/com.atproto.sync.getRepoStatus';
+  const relayStatus = `${RELAY}/xrpc/com.atproto.sync.getRepoStatus`;
+
+  it('a repository its PDS no longer holds is deleted only when the relay says the account was deleted; a PDS that lost it is no deletion', async () => {
+    // the PDS lost the repository: the relay still hosts an active account, or one it cannot sync, or knows nothing
+    for (const relay of [() => status(true), () => status(false, 'desynchronized'), () => status(false, 'throttled'), () => status(false), notFound, () => json(502, {}), () => json(200, { did: 'did:plc:someoneelse', active: false, status: 'deleted' })]) {
+      expect(await hosts(notFound, relay).repos.fate(POST)).toBe('unknown');
+    }
+    // the reference PDS forgets a deleted account (RepoNotFound on getRepoStatus too); the relay kept its #account status
+    const deleted = hosts(notFound, () => status(false, 'deleted'));
+    expect(await deleted.repos.fate(POST)).toBe('deleted');
+    expect(deleted.asked).toEqual([`${PLC}/${DID}`, getRecord, pdsStatus, relayStatus]);
+    // a moderation decision or a resting account, as the relay knows it, is an account that exists
+    for (const st of ['takendown', 'suspended', 'deactivated']) expect(await hosts(notFound, () => status(false, st)).repos.fate(POST)).toBe('exists');
+  });
+
+  it('a PDS that still knows the account answers for it itself; the relay is not asked', async () => {
+    const cases = [['deleted', 'deleted'], ['takendown', 'exists'], ['suspended', 'exists'], ['deactivated', 'exists'], ['desynchronized', 'unknown'], ['throttled', 'unknown']] as const;
+    for (const [st, fate] of cases) {
+      const h = hosts(() => status(false, st), () => status(false, 'deleted'));
+      expect(await h.repos.fate(POST)).toBe(fate);
+      expect(h.asked).toEqual([`${PLC}/${DID}`, getRecord, pdsStatus]);
+    }
+    // active on the PDS yet RepoNotFound on getRecord: a contradiction, not a deletion
+    expect(await hosts(() => status(true), () => status(false, 'deleted')).repos.fate(POST)).toBe('unknown');
+    // a PDS that fails: unknown, the relay is not asked in its place
+    const failing = hosts(() => json(500, { error: 'InternalServerError' }), () => status(false, 'deleted'));
+    expect(await failing.repos.fate(POST)).toBe('unknown');
+    expect(failing.asked).not.toContain(relayStatus);
+  });
+
+  it('the hosting status is asked once per account, whatever the number of its posts', async () => {
+    const h = hosts(notFound, () => status(false, 'deleted'));
+    expect(await h.repos.fate(POST)).toBe('deleted');
+    expect(await h.repos.fate({ ...POST, rkey: '3kdef' })).toBe('deleted');
+    expect(h.asked.filter((u) => u === relayStatus)).toHaveLength(1);
   });
 });

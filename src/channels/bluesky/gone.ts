@@ -16,10 +16,20 @@
  *     with @atproto/repo's verifyProofs against the signing key: the record proven absent is a
  *     deletion by its author; proven present, it exists (hidden from us by a block, or taken
  *     down by moderation: a takedown leaves the record in the repository).
- *  3. The PDS's error names: `RepoNotFound` (the account was deleted from the PDS its identity
- *     points to) counts as deleted, as `RecordNotFound` does (older PDSes answered it for a
+ *  3. The PDS's error names: `RecordNotFound` counts as deleted (older PDSes answered it for a
  *     missing record); `RepoTakendown`, `RepoSuspended` and `RepoDeactivated` do not (the
  *     account may come back, and moderation is not its author deleting).
+ *  4. `RepoNotFound` says only that this PDS holds no such repository: the account was deleted,
+ *     or the PDS lost it (restored from an old backup, wiped, migrated badly). The hosting status
+ *     tells them apart (com.atproto.sync.getRepoStatus, "expected to be implemented by PDS and
+ *     Relay": `active`, and when false a `status` of takendown | suspended | deleted |
+ *     deactivated | desynchronized | throttled). Asked of the PDS first; a PDS that answers
+ *     `RepoNotFound` there too (the reference PDS forgets a deleted account entirely) is asked
+ *     of the relay (setting `relayUrl`, default https://bsky.network), which keeps the status the
+ *     PDS announced in its `#account` event. Only `status: "deleted"` is a deletion by the
+ *     author; takendown, suspended and deactivated are accounts that exist (not shown, not
+ *     redacted); desynchronized, throttled, an active repository, no status, or no answer are
+ *     "unknown" — a lost repository is never taken for a deleted account.
  *
  * Anything else (a PDS or directory down, a malformed answer, a proof that does not verify) is
  * "unknown": the post is not redacted, and is asked again in a later round. It never fails the
@@ -29,6 +39,8 @@ import { didDocument, getKey, getPds } from '@atproto/identity';
 import { verifyProofs } from '@atproto/repo';
 
 export const DEFAULT_PLC = 'https://plc.directory';
+/** The relay asked for an account's hosting status when its PDS no longer knows it. */
+export const DEFAULT_RELAY = 'https://bsky.network';
 
 export type PostFate = 'deleted' | 'exists' | 'unknown';
 
@@ -42,7 +54,10 @@ export class AuthorRepositories {
   /** Per DID: its repository, null for an identity that is gone, undefined while unknown. */
   private readonly repos = new Map<string, Promise<AuthorRepo | null | undefined>>();
 
-  constructor(private readonly fetch: typeof globalThis.fetch, private readonly plcUrl: string) {}
+  /** Per DID: what its hosting status says of the account when its PDS holds no repository for it. */
+  private readonly statuses = new Map<string, Promise<PostFate>>();
+
+  constructor(private readonly fetch: typeof globalThis.fetch, private readonly plcUrl: string, private readonly relayUrl: string = DEFAULT_RELAY) {}
 
   async fate(post: { did: string; collection: string; rkey: string }): Promise<PostFate> {
     const repo = await this.repo(post.did);
@@ -68,8 +83,46 @@ export class AuthorRepositories {
       }
     }
     const name = await errorName(res);
-    if (name === 'RepoNotFound' || name === 'RecordNotFound') return 'deleted';
+    if (name === 'RecordNotFound') return 'deleted';
+    if (name === 'RepoNotFound') return this.accountFate(post.did, repo.pds);
     return name === 'RepoTakendown' || name === 'RepoSuspended' || name === 'RepoDeactivated' ? 'exists' : 'unknown';
+  }
+
+  /** A repository its PDS does not hold: the hosting status says why (see the header, 4). */
+  private accountFate(did: string, pds: string): Promise<PostFate> {
+    let r = this.statuses.get(did);
+    if (!r) {
+      r = (async () => {
+        const atPds = await this.hostingStatus(pds, did);
+        if (atPds !== 'RepoNotFound') return atPds;
+        const atRelay = await this.hostingStatus(this.relayUrl, did);
+        return atRelay === 'RepoNotFound' ? 'unknown' : atRelay;
+      })();
+      this.statuses.set(did, r);
+    }
+    return r;
+  }
+
+  /** One host's com.atproto.sync.getRepoStatus, read as a post's fate; `RepoNotFound` when the host does not know the DID. */
+  private async hostingStatus(host: string, did: string): Promise<PostFate | 'RepoNotFound'> {
+    const url = new URL('/xrpc/com.atproto.sync.getRepoStatus', host);
+    url.searchParams.set('did', did);
+    let res: Response;
+    try {
+      res = await this.fetch(url);
+    } catch {
+      return 'unknown';
+    }
+    if (!res.ok) return (await errorName(res)) === 'RepoNotFound' ? 'RepoNotFound' : 'unknown';
+    let body: { did?: unknown; active?: unknown; status?: unknown };
+    try {
+      body = (await res.json()) as typeof body;
+    } catch {
+      return 'unknown';
+    }
+    if (body?.did !== did || body.active !== false) return 'unknown';
+    if (body.status === 'deleted') return 'deleted';
+    return body.status === 'takendown' || body.status === 'suspended' || body.status === 'deactivated' ? 'exists' : 'unknown';
   }
 
   private repo(did: string): Promise<AuthorRepo | null | undefined> {

@@ -29,8 +29,11 @@
  * (the AppView's `noBlocks` rule), taken-down ones and those of deactivated accounts;
  * so a post it leaves out is asked of the author's own repository (./gone.ts: their DID
  * document names their PDS, whose com.atproto.sync.getRecord proves the record present
- * or absent), and only a proven absence, a deleted account or a tombstoned identity
- * counts as deleted. Settings: `plcUrl` (the PLC directory, default https://plc.directory).
+ * or absent), and only a proven absence, an account whose hosting status is `deleted`
+ * (com.atproto.sync.getRepoStatus, of its PDS, else of the relay) or a tombstoned identity
+ * counts as deleted: a repository its PDS lost, a takedown, a suspension or a deactivation
+ * does not. Settings: `plcUrl` (the PLC directory, default https://plc.directory), `relayUrl`
+ * (the relay, default https://bsky.network).
  *
  * Sessions: logs in with the app password, refreshes the access token before it
  * expires, and logs in again when a token is refused; a refused app password
@@ -41,7 +44,7 @@ import type { AuthorIdentity, MessageKind, NormalizedMessage } from '../../core/
 import type { Capabilities, Channel, ChannelAccountConfig, ChannelDeps, ChannelFactory, SendRequest, SendResult, SyncResult } from '../types.js';
 import { ChannelError } from '../types.js';
 import { isSessionFailure, toChannelError, type Operation } from './errors.js';
-import { AuthorRepositories, DEFAULT_PLC } from './gone.js';
+import { AuthorRepositories, DEFAULT_PLC, DEFAULT_RELAY } from './gone.js';
 import {
   authorOf,
   chatMessageId,
@@ -262,6 +265,7 @@ export class BlueskyChannel implements Channel {
   /** fetch with the account's deadline, for what is asked outside the AT client (authors' repositories). */
   private readonly fetch: typeof globalThis.fetch;
   private readonly plcUrl: string;
+  private readonly relayUrl: string;
   private loggingIn: Promise<void> | null = null;
   /** Consecutive passing failures of listening/chat polls (see `secondary`). */
   private readonly sourceFailures = new Map<string, number>();
@@ -273,6 +277,7 @@ export class BlueskyChannel implements Channel {
     this.fetch = withDeadline(deps.fetch, timeoutMs);
     this.agent = new AtpAgent({ service, fetch: this.fetch });
     this.plcUrl = typeof s.plcUrl === 'string' && s.plcUrl ? s.plcUrl : DEFAULT_PLC;
+    this.relayUrl = typeof s.relayUrl === 'string' && s.relayUrl ? s.relayUrl : DEFAULT_RELAY;
     this.now = deps.now;
     this.webUrl = typeof s.webUrl === 'string' && s.webUrl ? s.webUrl : DEFAULT_WEB_URL;
     this.keywords = stringList(s.keywords);
@@ -609,7 +614,7 @@ export class BlueskyChannel implements Channel {
    */
   async goneFrom(networkMessageIds: readonly string[]): Promise<string[]> {
     const uris = [...new Set(networkMessageIds)].filter((id) => parseAtUri(id)?.collection === POST_COLLECTION);
-    const repos = new AuthorRepositories(this.fetch, this.plcUrl);
+    const repos = new AuthorRepositories(this.fetch, this.plcUrl, this.relayUrl);
     const gone: string[] = [];
     for (let i = 0; i < uris.length; i += GET_POSTS_MAX) {
       const part = uris.slice(i, i + GET_POSTS_MAX);

@@ -10,6 +10,8 @@ export const settingsSpec: ChannelSettingsSpec = {
     webUrl: httpUrl,
     /** The PLC directory, where authors' DID documents are read (deletion checks). */
     plcUrl: httpUrl,
+    /** The relay asked for an account's hosting status when its PDS no longer knows it (deletion checks). */
+    relayUrl: httpUrl,
     chatService: z.string().trim().regex(/^did:[a-z]+:\S+$/, 'a DID such as did:web:api.bsky.chat'),
     directMessages: z.boolean(),
     fetchFollowers: z.boolean(),

@@ -10,7 +10,8 @@
  *    hide/unhide (`POST /{ig-comment-id}?hide=…`) and delete comments.
  *  - Deletions: Instagram tells nobody when a comment is deleted; `goneFrom` (./gone.ts) reads
  *    the stored comments back, batched, and reports only the documented "does not exist" answer
- *    vouched for by a control read of the account in the same batch. DMs are never reported.
+ *    vouched for by a control read of the account in the same batch, for a comment whose media
+ *    still exists (one on the brand's media that went with it is kept). DMs are never reported.
  * Credentials: `accessToken` (a Page access token for the linked Page, or the user token
  * with instagram_* permissions), `appSecret`, `verifyToken`. `externalId` is the Instagram
  * professional account id. Settings: `pageId` (the linked Page, needed for messaging),
@@ -24,6 +25,7 @@ import {
   type Channel,
   type ChannelAccountConfig,
   type ChannelDeps,
+  type GoneContext,
   type SendRequest,
   type SendResult,
   type SyncResult,
@@ -230,8 +232,8 @@ export class InstagramChannel implements Channel {
   readonly goneCheck = { everyMs: 3_600_000, max: 50 };
 
   /** Stored comments and mentions Instagram certainly no longer has (./gone.ts); a token, permission or outage problem reports none. */
-  goneFrom(networkMessageIds: readonly string[]): Promise<string[]> {
-    return goneComments(this.graph, this.me.igUserId, networkMessageIds, this.deps.now);
+  goneFrom(networkMessageIds: readonly string[], known?: GoneContext): Promise<string[]> {
+    return goneComments(this.graph, this.me.igUserId, networkMessageIds, this.deps.now, known);
   }
 
   // ---- send ------------------------------------------------------------------

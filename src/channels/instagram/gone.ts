@@ -18,11 +18,15 @@
  *    @mentioned on someone else's media cannot be read that way even when it exists (IG Comment
  *    reference, Limitations: "use the Mentioned Comment node instead"), so
  *  - `GET /{ig-user-id}?fields=mentioned_comment.comment_id({id}){id}` answers exactly 100/33 too.
+ * A comment on the brand's own media that reads 100/33 may have gone with its media, deleted by the
+ * brand in the Instagram app: the media is read too (`GET /{ig-media-id}?fields=id`), and only a
+ * media that still exists makes the comment's absence its author's deletion. A comment the brand
+ * hid is no absence: Graph still reads it (its `hidden` field true).
  * An answer that is neither 200 nor 100/33 for one item (another 4xx, no answer within the batch)
  * leaves it not gone; a token, rate-limit or temporary error anywhere throws, and the worker asks
  * again next time. Direct messages (ids that are not numeric comment ids) are never gone.
  */
-import { ChannelError } from '../types.js';
+import { ChannelError, type GoneContext } from '../types.js';
 import { mapGraphError, type GraphClient } from '../facebook/graph.js';
 
 /** Graph's batch limit (Batch Requests, Limitations); one place is the control. */
@@ -66,8 +70,11 @@ function vouch(answers: Answer[], igUserId: string, what: string): void {
   for (const a of answers) if (a.kind === 'error' && ACCOUNT_WIDE.has(a.error.code)) throw a.error;
 }
 
-/** The ids among `ids` that are comments Instagram certainly no longer has (see the header). */
-export async function goneComments(graph: GraphClient, igUserId: string, ids: readonly string[], now: () => number): Promise<string[]> {
+/**
+ * The ids among `ids` that are comments their authors certainly deleted (see the header). `known`:
+ * what is stored of each (what it answers, its thread's root: the media it is on).
+ */
+export async function goneComments(graph: GraphClient, igUserId: string, ids: readonly string[], now: () => number, known?: GoneContext): Promise<string[]> {
   // comment ids are digits; a direct message's id (mid) is not, and is never reported gone
   const asked = [...new Set(ids)].filter((id) => /^\d{1,40}$/.test(id));
   const control = `${igUserId}?fields=id,media.limit(1){comments.limit(1){id}}`;
@@ -82,7 +89,38 @@ export async function goneComments(graph: GraphClient, igUserId: string, ids: re
     // a comment on someone else's media (a mention) is read only through the Mentioned Comment node
     const mentions = await batch(graph, [control, ...unread.map((id) => `${igUserId}?fields=mentioned_comment.comment_id(${id}){id}`)], what, now);
     vouch(mentions, igUserId, what);
-    gone.push(...unread.filter((_, j) => mentions[j + 1]!.kind === 'missing'));
+    const missing = unread.filter((_, j) => mentions[j + 1]!.kind === 'missing');
+    gone.push(...(await notWithTheirMedia(graph, igUserId, missing, control, what, now, known)));
   }
   return gone;
+}
+
+/**
+ * Of comments that read as 100/33, those whose media still exists. A comment on the brand's own
+ * media (stored as answering that media or another comment on it; a mention on someone else's
+ * media answers nothing) goes with its media when the media is deleted — in the Instagram app:
+ * Graph has no media deletion — by the brand, not by the comment's author. `GET /{ig-media-id}`
+ * (the account's own media) answers 100/33 then too, and those comments are not reported gone
+ * (kept, not redacted). The media reads 200: the comment alone is gone, deleted by its author.
+ * Any other answer for the media leaves its comments not gone this time.
+ */
+async function notWithTheirMedia(graph: GraphClient, igUserId: string, missing: string[], control: string, what: string, now: () => number, known?: GoneContext): Promise<string[]> {
+  const mediaOf = new Map<string, string>();
+  for (const id of missing) {
+    const t = known?.threads?.get(id);
+    if (t?.inReplyTo && t.root && /^\d{1,40}$/.test(t.root)) mediaOf.set(id, t.root);
+  }
+  const media = [...new Set(mediaOf.values())];
+  if (!media.length) return missing;
+  const answers = new Map<string, Answer['kind']>();
+  for (let i = 0; i < media.length; i += BATCH_MAX - 1) {
+    const part = media.slice(i, i + BATCH_MAX - 1);
+    const read = await batch(graph, [control, ...part.map((id) => `${id}?fields=id`)], what, now);
+    vouch(read, igUserId, what);
+    part.forEach((id, j) => answers.set(id, read[j + 1]!.kind));
+  }
+  return missing.filter((id) => {
+    const m = mediaOf.get(id);
+    return m === undefined || answers.get(m) === 'ok';
+  });
 }

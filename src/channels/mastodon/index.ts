@@ -29,7 +29,11 @@
  * `goneFrom` reads each with GET /api/v1/statuses/:id (4 at a time), and counts
  * a status gone only on 404 `{"error":"Record not found"}` — which Mastodon
  * answers both for a status that does not exist and for one StatusPolicy#show?
- * refuses this reader — then rules out what a refusal can mean (see goneFrom).
+ * refuses this reader — then rules out what a refusal can mean (see goneFrom): a
+ * block, and an author suspended by a moderator or with their whole server
+ * (defederation), which are not the author deleting. The same check confirms each
+ * stream `delete` before the worker redacts: Mastodon publishes that event for a
+ * moderator's or a suspension's purge as for the author's own deletion.
  * Any other answer (401, 403, 429, 5xx, a proxy's page, no answer) throws, and
  * the worker asks again next time; nothing is redacted on a guess.
  * GET /api/v1/statuses?id[]= (4.3+) would read many at once, but drops unseen
@@ -44,7 +48,7 @@
  */
 import { createRestAPIClient, createStreamingAPIClient, type mastodon } from 'masto';
 import type { AuthorIdentity, NormalizedMessage } from '../../core/types.js';
-import type { Capabilities, Channel, ChannelAccountConfig, ChannelDeps, ChannelFactory, SendRequest, SendResult, SyncResult } from '../types.js';
+import type { Capabilities, Channel, ChannelAccountConfig, ChannelDeps, ChannelFactory, GoneContext, SendRequest, SendResult, SyncResult } from '../types.js';
 import { ChannelError } from '../types.js';
 import { isAuthenticationRequired, isRecordNotFound, toChannelError, type Operation } from './errors.js';
 import {
@@ -423,8 +427,8 @@ export class MastodonChannel implements Channel {
   readonly goneCheck = { everyMs: 3_600_000, max: 40 };
 
   /**
-   * Which stored statuses are certainly gone. GET /api/v1/statuses/:id with the account's
-   * token answers 404 "Record not found" both when the status does not exist and when
+   * Which stored statuses their authors certainly deleted. GET /api/v1/statuses/:id with the
+   * account's token answers 404 "Record not found" both when the status does not exist and when
    * StatusPolicy#show? refuses this reader:
    *  - a direct or followers-only status that mentions the account is shown to it whatever
    *    the author blocks, so a mention's 404 is never a block;
@@ -433,22 +437,38 @@ export class MastodonChannel implements Channel {
    *    a public status), and an answer there means it is NOT gone. An instance that serves no
    *    anonymous reads (401 "This API requires an authenticated user": authorized-fetch or
    *    limited federation mode) leaves a block undecidable, so that status is not gone either;
-   *  - a suspended author's statuses are refused to everyone, exactly like deleted ones. They
-   *    ARE counted gone, on purpose: a person deleting their own Mastodon account is a
-   *    suspension followed by the deletion of everything they wrote, indistinguishable through
-   *    the API from a moderator's suspension, and the desk must honour the erasure; either way
-   *    the network shows the status to no one any more (a moderator's suspension deletes the
-   *    data after 30 days unless lifted). Statuses removed by the instance's moderators, or with
-   *    a defederated domain, are gone the same way.
+   *  - a suspended author's statuses are refused to everyone, exactly like deleted ones. So the
+   *    author is read too (GET /api/v1/accounts/:id, once per author; `known.authors`):
+   *     · 200 with `suspended: true` (the Account entity's attribute "returned only when an
+   *       account is suspended") and a remote `acct` (user@domain): a moderator of the brand's
+   *       instance suspended the account, or the instance suspended (defederated) its whole
+   *       server (BlockDomainService suspends every account of the domain, then purges their
+   *       statuses). A suspension may be lifted within 30 days, and a defederation is the
+   *       instance's decision, not the author's: NOT gone (kept, not redacted; asked again next
+   *       round). A suspended LOCAL account (acct without a domain) is gone: on the brand's own
+   *       instance an owner's deletion of their account reads as a suspension too, and the
+   *       desk honours the erasure rather than guess it was a moderator;
+   *     · 404 "Record not found": the account itself is gone from the instance (a remote
+   *       author's own deletion of their account destroys its record): gone;
+   *     · 200 otherwise: the author is there and the status alone is missing: gone. A single
+   *       status removed by a moderator reads the same (Admin::StatusBatchAction discards it and
+   *       RemoveStatusService publishes the same `delete`; only its author is told, by a
+   *       moderation warning), so the client API cannot tell that removal from the author's;
+   *       it is counted as deleted (the network shows it to no one).
+   *    Without a stored author the status is judged by the first two reads alone.
    * Ids that are not Mastodon ids (digits) are never gone. Any other answer throws (through
    * the error policy's codes) and nothing is reported: the worker asks again next time.
    */
-  async goneFrom(networkMessageIds: readonly string[]): Promise<string[]> {
+  async goneFrom(networkMessageIds: readonly string[], known?: GoneContext): Promise<string[]> {
     const asked = [...new Set(networkMessageIds)].filter((id) => /^\d{1,20}$/.test(id));
     const withToken = await inPool(asked, GONE_CONCURRENCY, (id) => this.call('read', () => readStatus(this.rest, id)));
     const unseen = asked.filter((_, i) => withToken[i] === 'missing');
     const byAnyone = await inPool(unseen, GONE_CONCURRENCY, (id) => this.call('read', () => readStatus(this.anonymous, id, true)));
-    return unseen.filter((_, i) => byAnyone[i] === 'missing');
+    const missing = unseen.filter((_, i) => byAnyone[i] === 'missing');
+    const authors = [...new Set(missing.map((id) => known?.authors.get(id)).filter((a): a is string => !!a && /^\d{1,20}$/.test(a)))];
+    const standing = await inPool(authors, GONE_CONCURRENCY, (id) => this.call('read', () => readAuthor(this.rest, id)));
+    const suspended = new Set(authors.filter((_, i) => standing[i] === 'suspended'));
+    return missing.filter((id) => !suspended.has(known?.authors.get(id) ?? ''));
   }
 
   // ---------------------------------------------------------------- send
@@ -579,6 +599,18 @@ async function readStatus(client: mastodon.rest.Client, id: string, anonymous = 
   } catch (err) {
     if (isRecordNotFound(err)) return 'missing';
     if (anonymous && isAuthenticationRequired(err)) return 'undecided';
+    throw err;
+  }
+}
+
+/** Where a status's author stands on the instance (see goneFrom): suspended, gone (404 "Record not found"), or there. */
+async function readAuthor(client: mastodon.rest.Client, id: string): Promise<'suspended' | 'gone' | 'present'> {
+  try {
+    const a = (await client.v1.accounts.$select(id).fetch()) as unknown as { suspended?: boolean; acct?: string };
+    // a local account (acct without a domain) may be suspended because its owner deleted it: honoured as a deletion
+    return a.suspended === true && typeof a.acct === 'string' && a.acct.includes('@') ? 'suspended' : 'present';
+  } catch (err) {
+    if (isRecordNotFound(err)) return 'gone';
     throw err;
   }
 }
