@@ -281,6 +281,71 @@ for (const dialect of DIALECTS) {
       expect((await ana.client.get('/api/me')).status).toBe(200);
     });
 
+    it('renames a passkey (1–60 characters, trimmed, kept as typed; audited); nobody renames another\'s', async () => {
+      const ana = await person();
+      const ben = await person();
+      const auth = new SoftAuthenticator(ORIGIN);
+      const { res } = await register(ana.client, auth, 'laptop');
+      const id = res.json.id as number;
+      const renamed = await ana.client.req('PATCH', `/api/me/passkeys/${id}`, { name: '  <b>Work</b> laptop “A” 🔑  ' });
+      expect(renamed.status, JSON.stringify(renamed.json)).toBe(200);
+      expect(renamed.json).toMatchObject({ id, name: '<b>Work</b> laptop “A” 🔑' });
+      expect((await ana.client.get('/api/me/passkeys')).json.items.map((k: { name: string }) => k.name)).toEqual(['<b>Work</b> laptop “A” 🔑']);
+      expect(await lastAudit('user.passkey_renamed')).toMatchObject({ actor: `user:${ana.id}`, subject_id: String(ana.id) });
+      expect(JSON.parse((await lastAudit('user.passkey_renamed'))!.data!)).toEqual({ passkeyId: id, before: 'laptop', after: '<b>Work</b> laptop “A” 🔑' });
+      // 60 characters (emoji count as one) is the longest; empty, blank, 61 and a line break are refused, nothing changes
+      expect((await ana.client.req('PATCH', `/api/me/passkeys/${id}`, { name: '🔑'.repeat(60) })).status).toBe(200);
+      for (const name of ['', '   ', 'x'.repeat(61), 'two\nlines']) {
+        const r = await ana.client.req('PATCH', `/api/me/passkeys/${id}`, { name });
+        expect(r.status, JSON.stringify(name)).toBe(400);
+        expect(r.json.code).toBe('passkey.invalid_name');
+      }
+      expect((await ana.client.req('PATCH', `/api/me/passkeys/${id}`, { name: 42 })).status).toBe(400);
+      expect((await ana.client.get('/api/me/passkeys')).json.items[0].name).toBe('🔑'.repeat(60));
+      // the same name again: nothing to audit
+      const audits = async () => (await db().selectFrom('audit_event').select('id').where('action', '=', 'user.passkey_renamed').where('subject_id', '=', String(ana.id)).execute()).length;
+      const before = await audits();
+      expect((await ana.client.req('PATCH', `/api/me/passkeys/${id}`, { name: '🔑'.repeat(60) })).status).toBe(200);
+      expect(await audits()).toBe(before);
+      // another's: 404, unchanged
+      expect((await ben.client.req('PATCH', `/api/me/passkeys/${id}`, { name: 'mine now' })).status).toBe(404);
+      expect((await ana.client.get('/api/me/passkeys')).json.items[0].name).toBe('🔑'.repeat(60));
+      // an API token renames none
+      const made = await admin.post('/api/tokens', { name: 'renamer' });
+      const byToken = await fetch(`${desk.url}/api/me/passkeys/${id}`, { method: 'PATCH', headers: { authorization: `Bearer ${made.json.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'token' }) });
+      expect(byToken.status).toBe(403);
+    });
+
+    it('lets someone the two-factor policy holds add a passkey; the session they added it in stays held, and a sign-in with it goes on', async () => {
+      const boss = await person('admin');
+      const bossAuth = new SoftAuthenticator(ORIGIN);
+      const bossSigned = await signIn(bossAuth, (await register(boss.client, bossAuth)).credential);
+      const secured = asSession(bossSigned.session!, bossSigned.json.csrfToken);
+      const p = await person();
+      expect((await secured.req('PATCH', '/api/settings/workflow', { security: { twoFactorRequired: true } })).status).toBe(200);
+      try {
+        expect((await p.client.get('/api/me')).json.twoFactorRequired).toBe(true);
+        expect((await p.client.get('/api/conversations')).json.code).toBe('two_factor.required');
+        // the forced set-up screen's "Add a passkey": allowed while held
+        const auth = new SoftAuthenticator(ORIGIN);
+        const { res, credential } = await register(p.client, auth, 'phone');
+        expect(res.status, JSON.stringify(res.json)).toBe(201);
+        expect((await p.client.get('/api/me/passkeys')).json.items).toHaveLength(1);
+        // the server is the authority: having a passkey does not make this password session one signed in with it
+        expect((await p.client.get('/api/me')).json.twoFactorRequired).toBe(true);
+        expect((await p.client.get('/api/conversations')).json.code).toBe('two_factor.required');
+        // renaming is not among what a held session may do
+        expect((await p.client.req('PATCH', `/api/me/passkeys/${res.json.id}`, { name: 'x' })).json.code).toBe('two_factor.required');
+        // signing in with it goes on
+        const signed = await signIn(auth, credential);
+        expect(signed.status).toBe(200);
+        expect(signed.json.twoFactorRequired).toBe(false);
+        expect((await asSession(signed.session!, signed.json.csrfToken).get('/api/conversations')).status).toBe(200);
+      } finally {
+        expect((await secured.req('PATCH', '/api/settings/workflow', { security: { twoFactorRequired: false } })).status).toBe(200);
+      }
+    });
+
     it('counts failures with the address\'s sign-in attempts; successes are taken back', async () => {
       const p = await person();
       const auth = new SoftAuthenticator(ORIGIN);

@@ -319,5 +319,44 @@ for (const dialect of DIALECTS) {
         expect((await scim('DELETE', `/${kind}/${id}`, undefined, { headers: { 'if-match': '*' } })).status).toBe(204);
       }
     });
+
+    it('makes only one of several changes sent at once with the same If-Match (the others 412): the check and the write are one step', async () => {
+      for (const kind of ['Users', 'Groups'] as const) {
+        const made = kind === 'Users'
+          ? await scim('POST', '/Users', { schemas: [USER], userName: 'race.person@acme.test', name: { givenName: 'Ra', familyName: 'Ce' } })
+          : await scim('POST', '/Groups', { schemas: [GROUP], displayName: 'Race team' });
+        expect(made.status).toBe(201);
+        const id = made.json.id as string;
+        const updates = async () => Number((await db().selectFrom('audit_event').select((eb) => eb.fn.countAll<number>().as('n')).where('action', '=', kind === 'Users' ? 'user.updated' : 'team.updated').where('subject_id', '=', String(id)).executeTakeFirstOrThrow()).n);
+        for (let round = 0; round < 3; round++) {
+          const version = (await scim('GET', `/${kind}/${id}`)).json.meta.version as string;
+          const before = await updates();
+          const names = Array.from({ length: 6 }, (_, i) => `Race ${round}.${i}`);
+          // PATCHes, and a PUT, all naming the version read above, sent together
+          const sent = await Promise.all(names.map((name, i) => i === 5
+            ? scim('PUT', `/${kind}/${id}`, kind === 'Users' ? { schemas: [USER], userName: 'race.person@acme.test', displayName: name } : { schemas: [GROUP], displayName: name }, { headers: { 'if-match': version } })
+            : scim('PATCH', `/${kind}/${id}`, ops({ op: 'replace', path: 'displayName', value: name }), { headers: { 'if-match': version } })));
+          const statuses = sent.map((r) => r.status);
+          expect(statuses.filter((st) => st === 200), `${kind} round ${round}: ${statuses}`).toHaveLength(1);
+          expect(statuses.filter((st) => st === 412), `${kind} round ${round}: ${statuses}`).toHaveLength(5);
+          for (const r of sent.filter((x) => x.status === 412)) isScimError(r, 412);
+          // what is stored is what the one that went through said; it alone was audited
+          const won = names[statuses.indexOf(200)]!;
+          const now = (await scim('GET', `/${kind}/${id}`)).json;
+          expect(now.displayName).toBe(won);
+          expect(now.meta.version).toBe(sent[statuses.indexOf(200)]!.json.meta.version);
+          expect(await updates()).toBe(before + 1);
+        }
+        // a removal racing changes with the same version: one of them only
+        const version = (await scim('GET', `/${kind}/${id}`)).json.meta.version as string;
+        const raced = await Promise.all([
+          scim('DELETE', `/${kind}/${id}`, undefined, { headers: { 'if-match': version } }),
+          ...[0, 1, 2].map((i) => scim('PATCH', `/${kind}/${id}`, ops({ op: 'replace', path: 'displayName', value: `Last ${i}` }), { headers: { 'if-match': version } })),
+        ]);
+        const ok = raced.filter((r) => r.status === 200 || r.status === 204);
+        expect(ok, raced.map((r) => r.status).join()).toHaveLength(1);
+        expect(raced.filter((r) => r.status === 412 || r.status === 404)).toHaveLength(3);
+      }
+    });
   });
 }

@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { providersFoundToken } from '../src/commands/sso.js';
+import { housekeeping } from '../src/jobs/housekeeping.js';
 import { DIALECTS } from './db.js';
 import { authDesk, totpCode, turnOnTwoFactor } from './helpers/authDesk.js';
 import { completeEndSession, startOidcProvider, type OidcUser, type TestOidcProvider } from './helpers/oidcProvider.js';
@@ -249,6 +250,64 @@ for (const dialect of DIALECTS) {
       // a JSON body is not what the specification sends, but carries the same token
       expect((await post(await back.logoutToken({ sub: 'bc-q' }, { iat }), 'application/json')).status).toBe(200);
       expect(await meStatus(theirs.session)).toBe(401);
+    });
+
+    it('takes a logout token once: a replayed jti from the same issuer is refused (400, audited) on every process, until the token would be too old anyway', async () => {
+      const id = await addProvider(back, { label: 'Back ID (replays)' });
+      const p = await person();
+      const post = async (logoutToken: string) => {
+        const res = await fetch(`${desk.url}/api/auth/sso/backchannel-logout`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': address() }, body: new URLSearchParams({ logout_token: logoutToken }).toString() });
+        return { status: res.status, json: res.status === 200 ? null : ((await res.json()) as any) };
+      };
+      const iat = Math.floor(clock.now() / 1000);
+      const token = await back.logoutToken({ sub: 'rp-1', jti: 'replayed-jti-1' }, { iat });
+      const first = await ssoSignIn(id, back, { sub: 'rp-1', email: p.email, emailVerified: true });
+      expect((await post(token)).status).toBe(200);
+      expect(await meStatus(first.session)).toBe(401);
+      // kept in the database (every process of the desk reads it), until iat + 10 min + 1 min of clock tolerance
+      const kept = await db().selectFrom('sso_logout_jti').selectAll().where('jti', '=', 'replayed-jti-1').execute();
+      expect(kept.map((k) => ({ ...k, expires_at: Number(k.expires_at) }))).toEqual([{ issuer: back.issuer.replace(/\/+$/, ''), jti: 'replayed-jti-1', expires_at: (iat + 660) * 1000 }]);
+
+      // signed in again: the same token sent again ends nothing
+      const second = await ssoSignIn(id, back, { sub: 'rp-1', email: p.email, emailVerified: true });
+      const ended = () => db().selectFrom('audit_event').select('data').where('action', '=', 'sso.backchannel_logout').where('actor', '=', `sso:${id}`).execute();
+      const endedBefore = (await ended()).length;
+      const replay = await post(token);
+      expect(replay.status).toBe(400);
+      expect(replay.json.code).toBe('sso.invalid_logout_token');
+      expect(replay.json.detail ?? replay.json.message ?? JSON.stringify(replay.json)).toMatch(/replayed/);
+      expect(await meStatus(second.session)).toBe(200);
+      // another token (another iat, so another signature) with the same jti from the same issuer: refused too
+      const again = await post(await back.logoutToken({ sub: 'rp-1', jti: 'replayed-jti-1' }, { iat: iat + 1 }));
+      expect(again.status).toBe(400);
+      expect(await meStatus(second.session)).toBe(200);
+      expect((await ended()).length).toBe(endedBefore);
+      const refused = await db().selectFrom('audit_event').select(['brand_id', 'subject_id', 'data']).where('action', '=', 'sso.backchannel_logout_refused').where('actor', '=', `sso:${id}`).execute();
+      expect(refused).toHaveLength(2);
+      expect(refused.map((r) => JSON.parse(String(r.data)))).toEqual([
+        { reason: 'replayed', jti: 'replayed-jti-1', sub: 'rp-1' },
+        { reason: 'replayed', jti: 'replayed-jti-1', sub: 'rp-1' },
+      ]);
+      expect(String(refused[0]!.subject_id)).toBe(String(id));
+
+      // the same jti from another issuer is another token
+      expect((await post(await op.logoutToken({ sub: 'rp-1', jti: 'replayed-jti-1' }, { iat }))).status).toBe(200);
+      // a fresh jti still works
+      expect((await post(await back.logoutToken({ sub: 'rp-1' }, { iat }))).status).toBe(200);
+      expect(await meStatus(second.session)).toBe(401);
+
+      // sent several times at once: taken once, the others refused
+      const third = await ssoSignIn(id, back, { sub: 'rp-1', email: p.email, emailVerified: true });
+      const once = await back.logoutToken({ sub: 'rp-1', jti: 'raced-jti' }, { iat });
+      const raced = await Promise.all([0, 1, 2, 3, 4].map(() => post(once)));
+      expect(raced.map((r) => r.status).sort()).toEqual([200, 400, 400, 400, 400]);
+      expect(await meStatus(third.session)).toBe(401);
+
+      // the housekeeping sweep forgets a jti once its token is too old to be taken anyway
+      await housekeeping({ store: desk.db.store, bus: desk.parley.services.bus }, (iat + 660) * 1000 - 1);
+      expect((await db().selectFrom('sso_logout_jti').select('issuer').where('jti', '=', 'replayed-jti-1').execute()).length).toBe(2);
+      await housekeeping({ store: desk.db.store, bus: desk.parley.services.bus }, (iat + 660) * 1000);
+      expect(await db().selectFrom('sso_logout_jti').select('jti').where('jti', 'in', ['replayed-jti-1', 'raced-jti']).execute()).toEqual([]);
     });
 
     it('is in the OpenAPI document: the sign-out answers 200 with a redirect, or 204', async () => {

@@ -162,6 +162,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/me/passkeys/options': { roles: ANYONE, body: () => ({ currentPassword: 'not the password' }) },
   'POST /api/me/passkeys': { roles: ANYONE, body: () => ({ name: 'sweep', response: { id: 'c3dlZXA', rawId: 'c3dlZXA', type: 'public-key', response: { clientDataJSON: 'e30', attestationObject: 'oA' }, clientExtensionResults: {} } }) },
   'POST /api/me/passkeys/:id/remove': { roles: ANYONE, body: () => ({ currentPassword: PASSWORD }) },
+  'PATCH /api/me/passkeys/:id': { roles: ANYONE, body: () => ({ name: 'sweep' }) },
   'GET /api/events': { roles: ANYONE },
   'GET /api/notifications': { roles: ANYONE },
   'POST /api/notifications/read': { roles: ANYONE, body: (x) => ({ ids: [x.notification] }), foreignBodyIdsIgnored: true },

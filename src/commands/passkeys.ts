@@ -19,7 +19,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse, type AuthenticationResponseJSON, type AuthenticatorTransportFuture, type RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Kysely } from 'kysely';
-import { ceremonyFault, counterRegressed, parseAuthenticatorData, parseClientData, type CeremonyFault, type RelyingParty } from '../core/passkeys.js';
+import { ceremonyFault, counterRegressed, parseAuthenticatorData, parseClientData, passkeyName, PASSKEY_NAME_MAX, type CeremonyFault, type RelyingParty } from '../core/passkeys.js';
 import { AppError, conflictOnUnique, notFound } from '../errors.js';
 import { sha256 } from '../server/auth.js';
 import { audit } from '../store/audit.js';
@@ -206,6 +206,33 @@ export async function removePasskey(db: Kysely<DB>, p: RemoveProps, now: number)
     const sessionsEnded = Number((await q.executeTakeFirst()).numDeletedRows);
     await audit(trx, { brandId: p.brandId, actor: p.actor.name, action: 'user.passkey_removed', subjectType: 'user', subjectId: p.userId, data: { passkeyId: Number(row.id), name: row.name, sessionsEnded } }, now);
     return { sessionsEnded };
+  });
+}
+
+export interface RenameProps {
+  actor: Actor;
+  userId: number;
+  brandId: number;
+  passkeyId: number;
+  /** As typed: trimmed here, 1–60 characters (`passkeyName`). */
+  name: string;
+}
+
+/**
+ * Rename one of the person's own passkeys (a label: it changes no way in, so no password is
+ * asked), audited with the name before and after. 400 `passkey.invalid_name`; 404 for a passkey
+ * that is not theirs. The same name again changes nothing and audits nothing.
+ */
+export async function renamePasskey(db: Kysely<DB>, p: RenameProps, now: number): Promise<PasskeyView> {
+  const name = passkeyName(p.name);
+  if (name === null) throw new AppError(400, 'passkey.invalid_name', `a passkey's name is 1 to ${PASSKEY_NAME_MAX} characters on one line`);
+  return db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('passkey').select(['id', 'name', 'created_at', 'last_used_at', 'transports']).where('id', '=', p.passkeyId).where('user_id', '=', p.userId).executeTakeFirst();
+    if (!row) throw notFound('passkey');
+    if (row.name === name) return present(row);
+    await trx.updateTable('passkey').set({ name }).where('id', '=', row.id).execute();
+    await audit(trx, { brandId: p.brandId, actor: p.actor.name, action: 'user.passkey_renamed', subjectType: 'user', subjectId: p.userId, data: { passkeyId: Number(row.id), before: row.name, after: name } }, now);
+    return present({ ...row, name });
   });
 }
 

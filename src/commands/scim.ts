@@ -22,7 +22,10 @@
  * or, when past conversations keep its name in the history, is kept as an admin's empty team.
  *
  * Versions: every resource carries `meta.version` (../core/scim.ts); a change or removal with
- * `If-Match` is refused with 412 when the resource has changed since.
+ * `If-Match` is refused with 412 when the resource has changed since. The version is checked
+ * again inside the transaction that writes, with the resource held (a User: the brand's people
+ * lock updatePerson takes; a Group: its team row `FOR UPDATE` on PostgreSQL; SQLite's write
+ * transactions are serial), so of two changes sent with the same If-Match only one is made.
  */
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
@@ -33,6 +36,7 @@ import { parseObject } from '../lib/json.js';
 import { AppError, notFound } from '../errors.js';
 import { sha256 } from '../server/auth.js';
 import { audit } from '../store/audit.js';
+import type { Dialect } from '../store/db.js';
 import type { User } from '../store/schema.js';
 import type { Tx } from '../store/util.js';
 import type { Actor } from './context.js';
@@ -203,8 +207,10 @@ export async function createScimUser(deps: PeopleDeps, c: ScimClient, ch: ScimUs
  */
 export async function changeScimUser(deps: PeopleDeps, c: ScimClient, id: string, ch: ScimUserChange, base: string, ifMatch?: string) {
   const r = await load(deps.store.db, c, id);
+  // (a quick answer; the check that counts is the one inside the write's transaction)
   unchangedSince(presentScimUser(person(r), base), ifMatch);
   notAdmin(r);
+  const held = heldUnchanged(ifMatch);
   const email = ch.userName ?? ch.email;
   const change: PersonChange = {};
   if (email !== undefined && email !== r.email) change.email = email;
@@ -216,9 +222,12 @@ export async function changeScimUser(deps: PeopleDeps, c: ScimClient, id: string
     try {
       await updatePerson(deps, {
         actor: c.actor, userId: r.id, change,
-        // the person may have become an admin since it was read
-        check: notAdmin,
-        alongside: (trx, u) => keepScimFields(trx, u, ch, deps.clock.now()),
+        // the person may have become an admin, or changed, since it was read
+        check: held.check,
+        alongside: async (trx, u) => {
+          await held.verify(trx);
+          await keepScimFields(trx, u, ch, deps.clock.now());
+        },
         auditData: Object.fromEntries(Object.entries({ externalId: ch.externalId, givenName: ch.givenName, familyName: ch.familyName }).filter(([, v]) => v !== undefined)),
       });
     } catch (err) {
@@ -236,7 +245,31 @@ export async function deactivateScimUser(deps: PeopleDeps, c: ScimClient, id: st
   unchangedSince(presentScimUser(person(r), ''), ifMatch);
   notAdmin(r);
   if (r.disabled_at != null) return;
-  await updatePerson(deps, { actor: c.actor, userId: r.id, change: { disabled: true }, check: notAdmin });
+  const held = heldUnchanged(ifMatch);
+  await updatePerson(deps, { actor: c.actor, userId: r.id, change: { disabled: true }, check: held.check, alongside: held.verify });
+}
+
+/**
+ * If-Match checked inside updatePerson's transaction, under the brand's people lock it takes (the
+ * only writer of `app_user` and `scim_user` for SCIM's fields): `check` sees the person as locked,
+ * before the change, `verify` (first thing in `alongside`, before SCIM's own fields are written)
+ * adds what SCIM keeps of them and refuses with 412 when that is no longer the version the client
+ * named; throwing there rolls the change and its audit back.
+ */
+function heldUnchanged(ifMatch: string | undefined) {
+  let before: User | undefined;
+  return {
+    check: (u: User) => {
+      notAdmin(u);
+      before = u;
+    },
+    verify: async (trx: Tx) => {
+      if (ifMatch === undefined || !before) return;
+      const kept = await trx.selectFrom('scim_user').select(['external_id', 'given_name', 'family_name', 'updated_at']).where('user_id', '=', before.id).executeTakeFirst();
+      const row: Row = { ...before, external_id: kept?.external_id ?? null, given_name: kept?.given_name ?? null, family_name: kept?.family_name ?? null, scim_updated: kept?.updated_at ?? null };
+      unchangedSince(presentScimUser(person(row), ''), ifMatch);
+    },
+  };
 }
 
 // -- teams (Groups)
@@ -251,9 +284,15 @@ function groupsOf(db: Tx, brandId: number) {
   return db.selectFrom('team').select(['id', 'brand_id', 'name', 'created_at', 'scim_token_id', 'scim_external_id', 'scim_updated_at']).where('brand_id', '=', brandId).where('scim_token_id', 'is not', null);
 }
 
-async function loadTeam(db: Tx, c: ScimClient, id: string): Promise<TeamRow> {
+/**
+ * A SCIM team of the client's brand by id (404 otherwise). With `lockOn` (inside a transaction
+ * that changes it): its row is held until the transaction ends on PostgreSQL, so the version
+ * checked against If-Match is the one written over (SQLite's write transactions are serial).
+ */
+async function loadTeam(db: Tx, c: ScimClient, id: string, lockOn?: Dialect): Promise<TeamRow> {
   const n = /^\d{1,15}$/.test(id) ? Number(id) : NaN;
-  const t = Number.isSafeInteger(n) ? await groupsOf(db, c.brandId).where('id', '=', n).executeTakeFirst() : undefined;
+  const q = groupsOf(db, c.brandId).where('id', '=', n);
+  const t = Number.isSafeInteger(n) ? await (lockOn === 'postgres' ? q.forUpdate() : q).executeTakeFirst() : undefined;
   if (!t) throw new ScimError(404, `no Group ${id.slice(0, 40)}`);
   return t as TeamRow;
 }
@@ -328,7 +367,7 @@ export async function createScimGroup(deps: GroupDeps, c: ScimClient, ch: ScimGr
 export async function changeScimGroup(deps: GroupDeps, c: ScimClient, id: string, ch: ScimGroupChange, base: string, ifMatch?: string) {
   const now = deps.clock.now();
   const membersChanged = await deps.store.db.transaction().execute(async (trx) => {
-    const t = await loadTeam(trx, c, id);
+    const t = await loadTeam(trx, c, id, deps.store.dialect);
     const current = (await membersOf(trx, [t.id])).get(t.id)!;
     unchangedSince(presentScimGroup(team(t, current), base), ifMatch);
     const beforeIds = current.map((m) => String(m.id));
@@ -383,7 +422,7 @@ async function stillInUse(trx: Tx, brandId: number, teamId: number): Promise<str
 export async function deleteScimGroup(deps: GroupDeps, c: ScimClient, id: string, ifMatch?: string): Promise<void> {
   const now = deps.clock.now();
   await deps.store.db.transaction().execute(async (trx) => {
-    const t = await loadTeam(trx, c, id);
+    const t = await loadTeam(trx, c, id, deps.store.dialect);
     const current = (await membersOf(trx, [t.id])).get(t.id)!;
     unchangedSince(presentScimGroup(team(t, current), ''), ifMatch);
     const why = await stillInUse(trx, c.brandId, t.id);

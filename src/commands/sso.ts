@@ -659,6 +659,9 @@ const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-lo
 export const SSO_BACKCHANNEL_PATH = '/api/auth/sso/backchannel-logout';
 /** A logout token that is not one, or not from a provider of this desk: 400 (the provider may log it). */
 export const invalidLogoutToken = (why: string) => new AppError(400, 'sso.invalid_logout_token', `the logout token is not valid: ${why}`);
+/** How old a logout token may be (from its iat), and the clocks' disagreement allowed, in seconds. */
+const LOGOUT_TOKEN_MAX_AGE_S = 600;
+const LOGOUT_TOKEN_TOLERANCE_S = 60;
 /** Providers' key sets by jwks_uri (jose's own cache and cool-down inside each). */
 const keySets = new Map<string, ReturnType<typeof Jose.createRemoteJWKSet>>();
 const keySetOf = (jose: typeof Jose, uri: string) => {
@@ -678,6 +681,10 @@ const keySetOf = (jose: typeof Jose, uri: string) => {
  * `sub`), then that provider's Parley sessions end: those of the provider session `sid`, or every
  * one of the person `sub` is linked to. Throws 400 `sso.invalid_logout_token`. Sessions of other
  * providers, and password ones, are left alone. The people signed out, for their availability.
+ * A token is taken once (2.6 "MAY ... reject a replayed jti"): its issuer and `jti` are recorded in
+ * the database (`sso_logout_jti`, shared by every process) in the transaction that ends the
+ * sessions, until the token would be too old anyway (iat + max age + tolerance; the housekeeping
+ * sweep prunes them), and a replay is refused (400, audited as `sso.backchannel_logout_refused`).
  */
 export async function backChannelLogout(d: SsoDeps, logoutToken: string, now: number): Promise<{ userIds: number[]; sessionsEnded: number }> {
   // (loaded here: only this verifies a JWT itself; openid-client verifies ID tokens)
@@ -700,7 +707,7 @@ export async function backChannelLogout(d: SsoDeps, logoutToken: string, now: nu
     try {
       const meta = (await discoverCached(d, row, now)).serverMetadata();
       if (!meta.jwks_uri) continue;
-      const { payload } = await jose.jwtVerify(logoutToken, keySetOf(jose, meta.jwks_uri), { issuer: meta.issuer, audience: row.client_id, currentDate: new Date(now), maxTokenAge: '10m', clockTolerance: 60, requiredClaims: ['iat', 'jti', 'events'] });
+      const { payload } = await jose.jwtVerify(logoutToken, keySetOf(jose, meta.jwks_uri), { issuer: meta.issuer, audience: row.client_id, currentDate: new Date(now), maxTokenAge: LOGOUT_TOKEN_MAX_AGE_S, clockTolerance: LOGOUT_TOKEN_TOLERANCE_S, requiredClaims: ['iat', 'jti', 'events'] });
       verified.push({ row, claims: payload });
     } catch (err) {
       why = err instanceof Error ? err.message : String(err);
@@ -714,19 +721,36 @@ export async function backChannelLogout(d: SsoDeps, logoutToken: string, now: nu
   const sid = typeof claims.sid === 'string' ? claims.sid : undefined;
   const sub = typeof claims.sub === 'string' ? claims.sub : undefined;
   if (!sid && !sub) throw invalidLogoutToken('neither sid nor sub');
+  const jti = claims.jti;
+  if (typeof jti !== 'string' || !jti || jti.length > 1000) throw invalidLogoutToken('no jti');
+  const expiresAt = (Number(claims.iat) + LOGOUT_TOKEN_MAX_AGE_S + LOGOUT_TOKEN_TOLERANCE_S) * 1000;
 
-  const userIds = new Set<number>();
-  let sessionsEnded = 0;
-  for (const { row } of verified) {
-    let q = d.store.db.selectFrom('session').select(['id', 'user_id']).where('sso_provider_id', '=', row.id);
-    if (sid) q = q.where('sso_sid', '=', sid);
-    let ending: { id: string; user_id: number }[] = [];
-    const linked = sub ? await d.store.db.selectFrom('sso_identity').select('user_id').where('provider_id', '=', row.id).where('subject', '=', sub).execute() : undefined;
-    if (!linked || linked.length) ending = await (linked ? q.where('user_id', 'in', linked.map((l) => l.user_id)) : q).execute();
-    if (ending.length) await d.store.db.deleteFrom('session').where('id', 'in', ending.map((e) => e.id)).execute();
-    for (const e of ending) userIds.add(Number(e.user_id));
-    sessionsEnded += ending.length;
-    await audit(d.store.db, { brandId: row.brand_id, actor: `sso:${row.id}`, action: 'sso.backchannel_logout', subjectType: 'sso_provider', subjectId: row.id, data: { ...(sid ? { sid } : {}), ...(sub ? { sub } : {}), sessionsEnded: ending.length } }, now);
+  const done = await d.store.db.transaction().execute(async (trx) => {
+    // taken once: a row for this issuer and jti (one left from a token since expired, not yet pruned, is taken over)
+    const taken = await trx.insertInto('sso_logout_jti').values({ issuer: iss, jti, expires_at: expiresAt })
+      .onConflict((oc) => oc.columns(['issuer', 'jti']).doUpdateSet({ expires_at: expiresAt }).where('sso_logout_jti.expires_at', '<=', now))
+      .executeTakeFirst();
+    if (!Number(taken.numInsertedOrUpdatedRows ?? 0)) return null;
+    const userIds = new Set<number>();
+    let sessionsEnded = 0;
+    for (const { row } of verified) {
+      let q = trx.selectFrom('session').select(['id', 'user_id']).where('sso_provider_id', '=', row.id);
+      if (sid) q = q.where('sso_sid', '=', sid);
+      let ending: { id: string; user_id: number }[] = [];
+      const linked = sub ? await trx.selectFrom('sso_identity').select('user_id').where('provider_id', '=', row.id).where('subject', '=', sub).execute() : undefined;
+      if (!linked || linked.length) ending = await (linked ? q.where('user_id', 'in', linked.map((l) => l.user_id)) : q).execute();
+      if (ending.length) await trx.deleteFrom('session').where('id', 'in', ending.map((e) => e.id)).execute();
+      for (const e of ending) userIds.add(Number(e.user_id));
+      sessionsEnded += ending.length;
+      await audit(trx, { brandId: row.brand_id, actor: `sso:${row.id}`, action: 'sso.backchannel_logout', subjectType: 'sso_provider', subjectId: row.id, data: { ...(sid ? { sid } : {}), ...(sub ? { sub } : {}), sessionsEnded: ending.length } }, now);
+    }
+    return { userIds: [...userIds], sessionsEnded };
+  });
+  if (!done) {
+    for (const { row } of verified) {
+      await audit(d.store.db, { brandId: row.brand_id, actor: `sso:${row.id}`, action: 'sso.backchannel_logout_refused', subjectType: 'sso_provider', subjectId: row.id, data: { reason: 'replayed', jti, ...(sid ? { sid } : {}), ...(sub ? { sub } : {}) } }, now);
+    }
+    throw invalidLogoutToken('it was replayed: a logout token with this jti was taken before');
   }
-  return { userIds: [...userIds], sessionsEnded };
+  return done;
 }

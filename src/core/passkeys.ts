@@ -80,3 +80,18 @@ export function ceremonyFault(rp: RelyingParty, type: 'webauthn.create' | 'webau
  * stored one is 0 too (WebAuthn §6.1.1).
  */
 export const counterRegressed = (stored: number, received: number): boolean => (stored > 0 || received > 0) && received <= stored;
+
+/** The longest name a person gives one of their passkeys, in characters. */
+export const PASSKEY_NAME_MAX = 60;
+
+/**
+ * A passkey's new name as the person typed it: trimmed, 1 to PASSKEY_NAME_MAX characters (code
+ * points), no control characters (it is shown as text, on one line); null when it is not one.
+ */
+export function passkeyName(raw: string): string | null {
+  const name = raw.trim();
+  const length = [...name].length;
+  if (length < 1 || length > PASSKEY_NAME_MAX) return null;
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u.test(name)) return null;
+  return name;
+}

@@ -211,6 +211,14 @@ export interface PasskeyChallengeTable {
   expires_at: number;
 }
 
+/** A logout token a provider's back-channel logout was done with: a replay of its `jti` is refused until `expires_at`. */
+export interface SsoLogoutJtiTable {
+  /** The provider's issuer, as the token names it (no trailing slash). */
+  issuer: string;
+  jti: string;
+  expires_at: number;
+}
+
 /** A started single sign-on: taken once, within 10 minutes. */
 export interface SsoLoginTable {
   id: Id;
@@ -779,6 +787,7 @@ export interface DB {
   sso_provider: SsoProviderTable;
   sso_identity: SsoIdentityTable;
   sso_login: SsoLoginTable;
+  sso_logout_jti: SsoLogoutJtiTable;
   sign_in_attempt: SignInAttemptTable;
   sign_in_known: SignInKnownTable;
   passkey: PasskeyTable;

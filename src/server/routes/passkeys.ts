@@ -1,12 +1,12 @@
 /**
  * Passkeys (docs/passkeys.md; the commands: ../../commands/passkeys.ts): a signed-in person's own
- * (register with their password, list, remove with their password), and the username-less sign-in
+ * (register with their password, list, rename, remove with their password), and the username-less sign-in
  * (options, then the authenticator's answer), counted with the other sign-in attempts.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
-  beginPasskeyRegistration, beginPasskeySignIn, finishPasskeyRegistration, finishPasskeySignIn, listPasskeys, newBrowserToken, PASSKEY_BROWSER_COOKIE, PASSKEY_CHALLENGE_TTL_MS, removePasskey, type PasskeyDeps,
+  beginPasskeyRegistration, beginPasskeySignIn, finishPasskeyRegistration, finishPasskeySignIn, listPasskeys, newBrowserToken, PASSKEY_BROWSER_COOKIE, PASSKEY_CHALLENGE_TTL_MS, removePasskey, renamePasskey, type PasskeyDeps,
 } from '../../commands/passkeys.js';
 import { relyingPartyOf } from '../../core/passkeys.js';
 import { AppError } from '../../errors.js';
@@ -117,6 +117,19 @@ export function passkeyRoutes(app: App, guard: LoginGuard) {
     const sessionId = sessionOf(a);
     const made = await finishPasskeyRegistration(deps, { actor: a.actor, user: a.user, sessionId, rp: rp(req), name: req.body.name, response: req.body.response as never }, s.clock.now());
     return reply.code(201).send(made);
+  });
+
+  app.patch('/api/me/passkeys/:id', {
+    schema: {
+      tags: ['auth'], params: idParams,
+      summary: 'Rename one of your passkeys (no password asked: a name changes no way in; audited). 400 passkey.invalid_name (1 to 60 characters, trimmed, on one line), 404 for a passkey that is not yours',
+      body: z.object({ name: z.string().max(1000).describe('the new name, 1 to 60 characters once trimmed') }),
+      response: { 200: passkeySchema },
+    },
+  }, async (req) => {
+    const a = requireRole(req);
+    sessionOf(a);
+    return renamePasskey(s.store.db, { actor: a.actor, userId: a.user.id, brandId: a.user.brand_id, passkeyId: req.params.id, name: req.body.name }, s.clock.now());
   });
 
   app.post('/api/me/passkeys/:id/remove', {

@@ -41,6 +41,7 @@ import * as m20261206T1340 from './20261206T1340_webhooks.js';
 import * as m20261206T1300 from './20261206T1300_passkeys.js';
 import * as m20261206T1320 from './20261206T1320_sso_logout.js';
 import * as m20261206T1310 from './20261206T1310_scim_groups.js';
+import * as m20261206T1610 from './20261206T1610_sso_logout_jti.js';
 
 export const migrations: Record<string, MigrationModule> = {
   '20261123T1900_initial_schema': m20261123T1900,
@@ -84,4 +85,5 @@ export const migrations: Record<string, MigrationModule> = {
   '20261206T1320_sso_logout': m20261206T1320,
   '20261206T1310_scim_groups': m20261206T1310,
   '20261206T1340_webhooks': m20261206T1340,
+  '20261206T1610_sso_logout_jti': m20261206T1610,
 };

@@ -3,6 +3,7 @@
  * without a password or a code (the device checks it is them, with a PIN, a fingerprint or a
  * face), and cannot be used on another site. They are listed with when each was added and last
  * used; adding one asks the current password, then the browser makes it and it is named;
+ * renaming one asks nothing more (1 to 60 characters; a name is a label, not a way in);
  * removing one asks the password again. Someone without a password (made by single sign-on) is
  * asked none: a recent sign-in confirms instead (the server's `auth.reauthenticate` otherwise).
  * The server's refusals are said in words, by their code.
@@ -33,6 +34,7 @@ const SAID: Record<string, string> = {
   'auth.reauthenticate': 'You have no Parley password, so a recent sign-in confirms this: sign out, sign in again, then try again.',
   'auth.sso_required': 'Your desk signs you in with your organisation’s account, so a passkey would not sign you in here.',
   'passkey.exists': 'That passkey is already added.',
+  'passkey.invalid_name': 'A passkey’s name is 1 to 60 characters, on one line.',
   'passkey.too_many': 'You have as many passkeys as a person may: remove one first.',
   'passkey.challenge_invalid': 'That took too long (or was started again in another window). Try again.',
   'passkey.not_verified': 'The device did not check that it is you (a PIN, a fingerprint or a face): this desk needs it.',
@@ -59,6 +61,10 @@ export function PasskeysDialog({ open, onClose }: { open: boolean; onClose: () =
   const [refusal, setRefusal] = useState<RefusalInfo | null>(null);
   /** The passkey whose removal is being confirmed. */
   const [removing, setRemoving] = useState<Passkey | null>(null);
+  /** The passkey being renamed, and its new name as typed. */
+  const [renaming, setRenaming] = useState<Passkey | null>(null);
+  const [newName, setNewName] = useState('');
+  const newNameId = useId();
   const nameId = useId();
   const listTitleId = useId();
 
@@ -68,6 +74,7 @@ export function PasskeysDialog({ open, onClose }: { open: boolean; onClose: () =
     setPassword('');
     setRefusal(null);
     setRemoving(null);
+    setRenaming(null);
   }, [open]);
 
   const add = useMutation({
@@ -77,6 +84,7 @@ export function PasskeysDialog({ open, onClose }: { open: boolean; onClose: () =
       return api<Passkey>('POST', '/api/me/passkeys', { name: v.name, response });
     },
   });
+  const rename = useMutation({ mutationFn: (v: { id: number; name: string }) => api<Passkey>('PATCH', `/api/me/passkeys/${v.id}`, { name: v.name }) });
   const remove = useMutation({ mutationFn: (v: { id: number; password: string }) => api<void>('POST', `/api/me/passkeys/${v.id}/remove`, hasPassword ? { currentPassword: v.password } : {}) });
 
   const items = list.data?.items ?? [];
@@ -99,24 +107,68 @@ export function PasskeysDialog({ open, onClose }: { open: boolean; onClose: () =
                     Added {when(k.createdAt)} · {k.lastUsedAt == null ? 'never used' : `last used ${when(k.lastUsedAt)}`}
                   </span>
                 </span>
-                <button
-                  type="button"
-                  className="btn btn-ghost btn-small"
-                  aria-label={`Remove ${k.name}`}
-                  onClick={() => {
-                    setRefusal(null);
-                    setPassword('');
-                    setRemoving(k);
-                  }}
-                >
-                  Remove
-                </button>
+                <span className="row-gap">
+                  <button
+                    type="button"
+                    className="btn btn-ghost btn-small"
+                    aria-label={`Rename ${k.name}`}
+                    onClick={() => {
+                      setRefusal(null);
+                      setRemoving(null);
+                      setNewName(k.name);
+                      setRenaming(k);
+                    }}
+                  >
+                    Rename
+                  </button>
+                  <button
+                    type="button"
+                    className="btn btn-ghost btn-small"
+                    aria-label={`Remove ${k.name}`}
+                    onClick={() => {
+                      setRefusal(null);
+                      setPassword('');
+                      setRenaming(null);
+                      setRemoving(k);
+                    }}
+                  >
+                    Remove
+                  </button>
+                </span>
               </li>
             ))}
           </ul>
         )}
       </section>
-      {removing ? (
+      {renaming ? (
+        <form
+          aria-label={`Rename ${renaming.name}`}
+          onSubmit={(e) => {
+            e.preventDefault();
+            setRefusal(null);
+            rename.mutate(
+              { id: renaming.id, name: newName.trim() },
+              {
+                onSuccess: (k) => {
+                  toast(`The passkey is now called “${k.name}”.`);
+                  setRenaming(null);
+                  void qc.invalidateQueries({ queryKey: PASSKEYS_KEY });
+                },
+                onError: (err) => setRefusal(said(err)),
+              },
+            );
+          }}
+        >
+          <label className="field" htmlFor={newNameId}>
+            <span>New name</span>
+            <input id={newNameId} type="text" value={newName} onChange={(e) => setNewName(e.target.value)} required maxLength={60} autoComplete="off" autoFocus aria-invalid={refusal?.code === 'passkey.invalid_name' ? true : undefined} />
+          </label>
+          <Refusal refusal={refusal} lead="Not renamed." />
+          <DialogButtons disabled={rename.isPending} onCancel={() => setRenaming(null)}>
+            {rename.isPending ? 'Saving…' : 'Save name'}
+          </DialogButtons>
+        </form>
+      ) : removing ? (
         <form
           aria-label={`Remove ${removing.name}`}
           onSubmit={(e) => {

@@ -13,14 +13,19 @@
  *
  * A brand may require it of everyone (Settings → Workflow): someone without it then sees, instead
  * of the desk, a screen that runs the same set-up steps or signs them out
- * (`TwoFactorRequiredScreen`), and nobody turns theirs off.
+ * (`TwoFactorRequiredScreen`), and nobody turns theirs off. A sign-in with a passkey satisfies the
+ * policy too, so that screen also offers to add one (`PasskeyInstead`); adding it does not let the
+ * session it was added in through (signed in with a password, the server still holds it), a
+ * sign-in with it does, and the desk then loads.
  */
 import { useEffect, useId, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { disableTwoFactor, enableTwoFactor, keys, newRecoveryCodes, setUpTwoFactor, storeTwoFactor } from '../api/queries.js';
 import type { User } from '../api/types.js';
 import { Modal } from '../ui/Modal.js';
-import { ApiError } from '../api/client.js';
+import { api, ApiError, setCsrfToken } from '../api/client.js';
+import type { Me } from '../api/types.js';
+import { createPasskey, getPasskey, passkeysSupported, webauthnProblem, type CreationOptionsJSON, type RequestOptionsJSON } from '../lib/webauthn.js';
 import { Refusal, refusalOf, type RefusalInfo } from '../ui/Refusal.js';
 import { CopyButton } from '../ui/Copy.js';
 
@@ -273,12 +278,18 @@ export function TwoFactorRequiredScreen({ user, onStarted, onDone, onSignOut, si
         <p className="muted small">
           Signed in as <span dir="auto">{user.email}</span>
         </p>
-        <TwoFactorSetUp
-          user={user}
-          intro={`${user.hasPassword !== false ? 'First your current password; then you' : 'You'} add Parley to an authenticator app (such as Google Authenticator, Microsoft Authenticator, 1Password or Aegis).`}
-          onStarted={onStarted}
-          onDone={onDone}
-        />
+        <section aria-labelledby={`${titleId}-app`}>
+          <h2 id={`${titleId}-app`} className="small">
+            With an authenticator app
+          </h2>
+          <TwoFactorSetUp
+            user={user}
+            intro={`${user.hasPassword !== false ? 'First your current password; then you' : 'You'} add Parley to an authenticator app (such as Google Authenticator, Microsoft Authenticator, 1Password or Aegis).`}
+            onStarted={onStarted}
+            onDone={onDone}
+          />
+        </section>
+        {passkeysSupported() && <PasskeyInstead user={user} headingId={`${titleId}-passkey`} onSignedIn={onDone} />}
         <div className="two-factor-required-leave">
           <span className="muted small">Not now?</span>
           <button type="button" className="btn btn-ghost btn-small" onClick={onSignOut} disabled={signingOut}>
@@ -287,6 +298,130 @@ export function TwoFactorRequiredScreen({ user, onStarted, onDone, onSignOut, si
         </div>
       </section>
     </main>
+  );
+}
+
+/** A public sign-in call (its 401s are refusals to say here, not an ended session). */
+async function publicCall<T>(path: string, body?: unknown): Promise<T> {
+  const res = await fetch(path, { method: 'POST', headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+  if (!res.ok) throw new ApiError(res.status, typeof json.code === 'string' ? json.code : `http.${res.status}`, typeof json.detail === 'string' ? json.detail : `${res.status} ${res.statusText}`, json);
+  return json as T;
+}
+
+/** A passkey refusal in the desk's words (the browser's, else the server's code, else its own words). */
+const PASSKEY_SAID: Record<string, string> = {
+  'auth.wrong_password': 'The password is not right.',
+  'auth.reauthenticate': 'You have no Parley password, so a recent sign-in confirms this: sign out, sign in again, then try again.',
+  'auth.sso_required': 'Your desk signs you in with your organisation’s account, so a passkey would not sign you in here.',
+  'passkey.exists': 'That passkey is already added.',
+  'passkey.too_many': 'You have as many passkeys as a person may.',
+  'passkey.challenge_invalid': 'That took too long (or was started again in another window). Try again.',
+  'passkey.not_verified': 'The device did not check that it is you (a PIN, a fingerprint or a face): this desk needs it.',
+  'passkey.unknown': 'That passkey is not registered on this desk. Use the one you just added.',
+  'auth.rate_limited': 'Too many sign-in attempts. Wait a minute, then try again.',
+};
+const passkeySaid = (err: unknown): RefusalInfo => {
+  const browser = webauthnProblem(err);
+  if (browser) return { code: 'passkey.browser', detail: browser };
+  const r = refusalOf(err);
+  return { code: r.code, detail: PASSKEY_SAID[r.code] ?? r.detail };
+};
+
+/**
+ * The other way through the policy: a passkey (a sign-in with one is two-factor on its own: the
+ * device checks it is you). First it is added (a name, the current password, the device); the
+ * session it is added in stays held (the server decides, and it was signed in with a password), so
+ * then the person signs in with it, here, and the desk loads (`onSignedIn`).
+ */
+function PasskeyInstead({ user, headingId, onSignedIn }: { user: User; headingId: string; onSignedIn: () => void }) {
+  const qc = useQueryClient();
+  const hasPassword = user.hasPassword !== false;
+  const [name, setName] = useState('');
+  const [password, setPassword] = useState('');
+  const [added, setAdded] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [refusal, setRefusal] = useState<RefusalInfo | null>(null);
+  const nameId = useId();
+  const next = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (added) next.current?.focus();
+  }, [added]);
+
+  const add = async () => {
+    setBusy(true);
+    setRefusal(null);
+    try {
+      const options = await api<CreationOptionsJSON>('POST', '/api/me/passkeys/options', hasPassword ? { currentPassword: password } : {});
+      const response = await createPasskey(options);
+      const made = await api<{ name: string }>('POST', '/api/me/passkeys', { name: name.trim(), response });
+      setPassword('');
+      setAdded(made.name);
+    } catch (err) {
+      setRefusal(passkeySaid(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const signInWithIt = async () => {
+    setBusy(true);
+    setRefusal(null);
+    try {
+      const options = await publicCall<RequestOptionsJSON>('/api/auth/passkey/options');
+      const response = await getPasskey(options);
+      const me = await publicCall<Me>('/api/auth/passkey', { response });
+      setCsrfToken(me.csrfToken);
+      qc.setQueryData(keys.me, me);
+      onSignedIn();
+    } catch (err) {
+      setBusy(false);
+      setRefusal(passkeySaid(err));
+    }
+  };
+
+  return (
+    <section aria-labelledby={headingId} className="two-factor-passkey">
+      <h2 id={headingId} className="small">
+        Or with a passkey
+      </h2>
+      {added === null ? (
+        <form
+          aria-label="Add a passkey"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void add();
+          }}
+        >
+          <p className="muted small">A passkey signs you in without a password or a code: your device checks it is you (a PIN, a fingerprint or your face). Your desk counts a sign-in with one as two-factor sign-in.</p>
+          <label className="field" htmlFor={nameId}>
+            <span>Passkey name</span>
+            <input id={nameId} type="text" value={name} onChange={(e) => setName(e.target.value)} required maxLength={60} placeholder="Work laptop" autoComplete="off" />
+          </label>
+          {hasPassword ? (
+            <label className="field">
+              <span>Your Parley password</span>
+              <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} required maxLength={1024} autoComplete="current-password" aria-invalid={refusal?.code === 'auth.wrong_password' ? true : undefined} />
+            </label>
+          ) : (
+            <NoPasswordNote />
+          )}
+          <Refusal refusal={refusal} lead="Not added." />
+          <button type="submit" className="btn" disabled={busy}>
+            {busy ? 'Waiting for your device…' : 'Add a passkey'}
+          </button>
+        </form>
+      ) : (
+        <div>
+          <p role="status">
+            The passkey <strong dir="auto">{added}</strong> was added. To go on, sign in with it: this window was signed in with your password, which your desk does not take alone.
+          </p>
+          <Refusal refusal={refusal} lead="Not signed in." />
+          <button type="button" ref={next} className="btn" onClick={() => void signInWithIt()} disabled={busy}>
+            {busy ? 'Waiting for your device…' : 'Sign in with your passkey'}
+          </button>
+        </div>
+      )}
+    </section>
   );
 }
 
