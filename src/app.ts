@@ -15,6 +15,7 @@ import { ModerationCommands } from './commands/moderation.js';
 import type { Config } from './config.js';
 import { AppError } from './errors.js';
 import { NETWORKS } from './core/types.js';
+import { HISTORY_STALE_MS, storeDemoHistory } from './demo/history.js';
 import { DemoReplay } from './demo/replay.js';
 import { claimDemoLogin, DEMO_SLUG, seedDemoIfEmpty, type DemoLogin, type DemoSeed } from './demo/seed.js';
 import { EventBus } from './events/bus.js';
@@ -29,7 +30,7 @@ import { createLogger } from './lib/log.js';
 import { repoRoot } from './lib/paths.js';
 import { resolveSecret, SecretBox, verifySecret } from './lib/secrets.js';
 import { OutboxWorker } from './outbox/outbox.js';
-import { IngestPipeline, type TriageFn } from './pipeline/ingest.js';
+import { IngestPipeline, type IngestItem, type TriageFn } from './pipeline/ingest.js';
 import { createPipelineTriage } from './triage/pipelineTriage.js';
 import { loadActiveModel } from './triage/history.js';
 import { SHIPPED_MODEL_PATH } from './triage/model-io.js';
@@ -175,6 +176,11 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
         demo.seeded = await seedDemoIfEmpty(store, clock.now());
         const demoBrand = await store.db.selectFrom('brand').select(['id', 'settings']).where('slug', '=', DEMO_SLUG).executeTakeFirst();
         if (demoBrand && JSON.parse(demoBrand.settings).demo) {
+          // weeks of past traffic for the reports, stored once (before the live replay), through the pipeline
+          const history = { store, brandId: demoBrand.id, ingest: (b: number, items: IngestItem[]) => pipeline.ingest(b, items), now: () => clock.now(), log };
+          await storeDemoHistory(history).catch((err) => log.warn({ err }, 'the demo history was not stored yet: tried again in a minute'));
+          // a history left half-way (a failure, a process that stopped) is finished once its claim is stale
+          jobs.every('demo.history', HISTORY_STALE_MS, async () => void (await storeDemoHistory(history)));
           demo.replay = new DemoReplay({ store, queue, clock, brandId: demoBrand.id, speed: config.demoSpeed, log });
         }
       }

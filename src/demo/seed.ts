@@ -11,7 +11,8 @@
  * failed before (port in use, a crash) leaves the record for the next one, and the
  * password is never stored in clear. Seeding and claiming are each one transaction
  * that only one process can win, so several processes starting together on an
- * empty PostgreSQL seed once and print once.
+ * empty PostgreSQL seed once and print once. The seed also records that its weeks of
+ * history are due (`demo.history`): stored right after, by src/demo/history.ts.
  */
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -28,6 +29,8 @@ export const DEMO_SLUG = 'demo';
 export const DEMO_ADMIN_EMAIL = 'admin@demo.parley.local';
 /** kv key: the demo people whose shared password has not been shown yet. */
 export const DEMO_LOGIN_KEY = 'demo.login';
+/** kv key: the demo's weeks of history are still to be stored (src/demo/history.ts); updated_at is its storer's last sign of life. */
+export const DEMO_HISTORY_KEY = 'demo.history';
 /** PostgreSQL advisory lock (two-key form) held while deciding whether to seed. */
 const SEED_LOCK: [number, number] = [872200, 1];
 
@@ -83,6 +86,8 @@ export async function seedDemoIfEmpty(store: Store, now: number): Promise<DemoSe
     await ensureXAccounts({ ...store, db: trx } as Store, brandId, attribution.brands.values(), now, 'demo');
     const pending: PendingLogin = { admin: DEMO_ADMIN_EMAIL, people: [DEMO_ADMIN_EMAIL, ...people.map(([email]) => email)] };
     await trx.insertInto('kv').values({ key: DEMO_LOGIN_KEY, value: JSON.stringify(pending), updated_at: now }).execute();
+    // its history is stored after this commits, through the pipeline (storeDemoHistory), once
+    await trx.insertInto('kv').values({ key: DEMO_HISTORY_KEY, value: JSON.stringify({ due: true }), updated_at: now }).execute();
     return { brandId, adminEmail: DEMO_ADMIN_EMAIL };
   });
 }
