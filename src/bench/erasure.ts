@@ -72,20 +72,32 @@ async function seed(store: Store, messages: number): Promise<{ brandId: number; 
 /** The write transactions' times (ms), from their callback's start to its end. */
 function timeTransactions(store: Store): number[] {
   const held: number[] = [];
-  const db = store.db as unknown as { transaction(): { execute<T>(fn: (trx: unknown) => Promise<T>): Promise<T> } };
+  type Builder = { execute<T>(fn: (trx: unknown) => Promise<T>): Promise<T>; [k: string]: unknown };
+  const db = store.db as unknown as { transaction(): Builder };
   const open = db.transaction.bind(db);
-  db.transaction = () => {
-    const builder = open();
-    const execute = builder.execute.bind(builder);
-    return { execute: <T>(fn: (trx: unknown) => Promise<T>) => execute(async (trx) => {
-      const t0 = performance.now();
-      try {
-        return await fn(trx);
-      } finally {
-        held.push(performance.now() - t0);
+  // the erasure's read-only snapshot (its scan, on PostgreSQL) holds no write lock: only write transactions are timed
+  const wrap = (builder: Builder, readOnly: boolean): Builder => new Proxy(builder, {
+    get(target, key, receiver) {
+      if (key === 'execute') {
+        return <T>(fn: (trx: unknown) => Promise<T>) => target.execute(async (trx) => {
+          const t0 = performance.now();
+          try {
+            return await fn(trx);
+          } finally {
+            if (!readOnly) held.push(performance.now() - t0);
+          }
+        });
       }
-    }) };
-  };
+      const value = Reflect.get(target, key, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      // setIsolationLevel, setAccessMode…: each gives a new builder, wrapped in turn
+      return (...args: unknown[]) => {
+        const next = (value as (...a: unknown[]) => unknown).apply(target, args);
+        return next && typeof next === 'object' && 'execute' in next ? wrap(next as Builder, readOnly || (key === 'setAccessMode' && args[0] === 'read only')) : next;
+      };
+    },
+  });
+  db.transaction = () => wrap(open(), false);
   return held;
 }
 

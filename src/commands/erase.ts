@@ -54,11 +54,21 @@
  *    marker would be one shared participant) and loses its RFC 5322 source, which repeats
  *    those headers in forms that cannot all be rewritten (encoded words, base64). Its text
  *    and HTML are the sender's words and stay, as their message does; a brand email's words
- *    are rewritten as its replies are.
- * On SQLite (one writer) those rows are found before the erasure's write transaction, a range
- * of ids at a time, while ingest goes on writing (`findElsewhere`); the transaction re-reads
- * each, as it then is, and scans only the rows that arrived since. A brand of 1,000,000
- * messages kept ingest waiting 1.8 s with the scans inside; 0.06 s now (src/bench/erasure.ts).
+ *    are rewritten as its replies are;
+ *  - expert questions on other conversations lose their `@handle` and address, and quotes of
+ *    what they wrote (`quoteScrubber`: a message of theirs, or a line or sentence of it, of at
+ *    least 20 characters) become `[erased]`, in the question and its `expert.asked` entry;
+ *  - an email that quotes their mail (it answers one of their mails by In-Reply-To or
+ *    References, or its quote names their address: `eraseTheirQuote`), anyone's, loses that
+ *    quoted history, its HTML copy and its RFC 5322 source; the sender's own words stay.
+ * Those rows are found before the erasure's write transaction (`findElsewhere`), while ingest
+ * and agents go on writing: on SQLite a range of ids at a time, on PostgreSQL in one read-only
+ * snapshot, which also lists the ids below its high-water mark it did not hold (a sequence's id
+ * may commit late). The transaction re-reads each row found, as it then is, and reads only the
+ * rows the scan could not see. A brand of 1,000,000 messages kept ingest waiting 1.8 s on SQLite
+ * with the scans inside; 0.06 s now (src/bench/erasure.ts). On PostgreSQL the transaction takes
+ * ingest's brand lock first: a batch storing a message of theirs has committed before their
+ * messages are read (and it is redacted), or waits for the erasure (and starts a new contact).
  * Admins (or the system: `parley contact erase`) only, with a reason; audited with who, when
  * and why, counts only, never the erased content. The brand's own account (an identity that
  * is one of the brand's channel accounts) is refused.
@@ -77,7 +87,7 @@ import { audit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
 import { redactMessages } from '../store/redact.js';
 import { decodeText, encodeText } from '../store/text.js';
-import { inLists, inValues, type Tx } from '../store/util.js';
+import { inLists, inValues, lockBrand, readSnapshot, type Tx } from '../store/util.js';
 import { mergedContactIds } from './contactMerge.js';
 import type { Actor } from './context.js';
 
@@ -124,6 +134,10 @@ export interface AlsoErased {
   notesElsewhere: number;
   /** Other stored emails (anyone's, in the brand) that held their address in a header, or its keyed hash past retention: removed. */
   emailPayloads: number;
+  /** Expert questions on other customers' conversations that named them (`@handle`, email address) or quoted what they wrote. */
+  expertQuestionsElsewhere: number;
+  /** Other people's emails (and the brand's elsewhere) whose quoted history was their mail: the history erased. */
+  quotedMails: number;
 }
 
 /** What replaces quoted text (moderation evidence). */
@@ -140,6 +154,8 @@ export interface EraseDeps {
   secrets?: { deriveKey(purpose: string): Buffer };
   /** Called between the scan for them elsewhere in the brand and the erasure's transaction (tests: a write that lands in between). */
   afterScan?: () => Promise<void>;
+  /** Called first and last inside the erasure's transaction (tests: what the transaction read). */
+  inTransaction?: (trx: Tx, at: 'start' | 'end') => Promise<void>;
 }
 
 export async function eraseContact(deps: EraseDeps, actor: Actor, p: EraseContactInput): Promise<EraseContactResult> {
@@ -150,18 +166,23 @@ export async function eraseContact(deps: EraseDeps, actor: Actor, p: EraseContac
   const contact = await store.db.selectFrom('contact').select('id').where('id', '=', p.contactId).where('brand_id', '=', actor.brandId).executeTakeFirst();
   if (!contact) throw notFound('contact');
   // the brand's rows elsewhere that name them, found before the transaction (SQLite: ingest writes meanwhile)
-  const elsewhereOf = (identities: readonly { network: string; network_user_id: string; handle: string }[], conversations: readonly number[]): Elsewhere => ({
+  const elsewhereOf = (identities: readonly { network: string; network_user_id: string; handle: string }[], conversations: readonly number[], written: Written): Elsewhere => ({
     brandId: actor.brandId,
     conversations,
     handles: identities.filter((i) => i.network !== 'email').map((i) => i.handle),
     addresses: identities.filter((i) => i.network === 'email').flatMap((i) => [i.network_user_id, i.handle]),
     participantKey: deps.secrets?.deriveKey(EMAIL_PARTICIPANT_PURPOSE) ?? null,
+    ...written,
   });
-  const known = await store.db.selectFrom('contact_identity').select(['network', 'network_user_id', 'handle']).where('contact_id', '=', p.contactId).where('brand_id', '=', actor.brandId).execute();
-  const found = await findElsewhere(store, elsewhereOf(known, []));
+  const known = await store.db.selectFrom('contact_identity').select(['id', 'network', 'network_user_id', 'handle']).where('contact_id', '=', p.contactId).where('brand_id', '=', actor.brandId).execute();
+  const found = await findElsewhere(store, elsewhereOf(known, [], await writtenBy(store.db, actor.brandId, known.map((i) => Number(i.id)))));
   await deps.afterScan?.();
   const now = clock.now();
   const out = await store.db.transaction().execute(async (trx) => {
+    await deps.inTransaction?.(trx, 'start');
+    // ingest's lock (PostgreSQL): a batch storing a message of theirs has committed before the
+    // reads below, or waits for the erasure (and then finds their identity erased)
+    await lockBrand(trx, store, actor.brandId);
     const person = await trx.selectFrom('contact').select(['display_name', 'crm_customer_id']).where('id', '=', p.contactId).executeTakeFirstOrThrow();
     const identities = await trx.selectFrom('contact_identity').select(['id', 'network', 'network_user_id', 'handle', 'display_name']).where('contact_id', '=', p.contactId).where('brand_id', '=', actor.brandId).execute();
     for (const i of identities) {
@@ -173,6 +194,8 @@ export async function eraseContact(deps: EraseDeps, actor: Actor, p: EraseContac
       ? (await trx.selectFrom('message').select('id').where(ofBrand(actor.brandId)).where('author_identity_id', 'in', identityIds).where('direction', '=', 'inbound').execute()).map((m) => Number(m.id))
       : [];
     const conversations = (await trx.selectFrom('conversation').select('id').where('contact_id', '=', p.contactId).where(ofBrand(actor.brandId)).execute()).map((c) => Number(c.id));
+    // what they wrote, read before it is redacted: quotes of it elsewhere go too
+    const written = await writtenBy(trx, actor.brandId, identityIds);
     const redaction = await redactMessages(trx, store, { brandId: actor.brandId, messageIds, reason: 'erasure', actor: actor.name, now });
     // before their words are replaced in the replies: a reply not yet sent is never sent ("@erased …")
     const withdrawn = await withdrawRepliesToErased(trx, store, { brandId: actor.brandId, conversationIds: conversations, actor: actor.name, now });
@@ -191,8 +214,12 @@ export async function eraseContact(deps: EraseDeps, actor: Actor, p: EraseContac
     Object.assign(alsoErased, { notes: staff.notes, expertQuestions: staff.expertQuestions, brandReplies: staff.brandReplies });
     alsoErased.auditEntries += staff.auditEntries;
     // after their conversations (whose brand mails then name them as "erased"): the rest of the brand
-    const elsewhere = await eraseElsewhere(trx, store, elsewhereOf(identities, conversations), found);
-    Object.assign(alsoErased, { brandRepliesElsewhere: elsewhere.brandReplies, notesElsewhere: elsewhere.notes, emailPayloads: elsewhere.emailPayloads });
+    const elsewhere = await eraseElsewhere(trx, store, elsewhereOf(identities, conversations, written), found);
+    Object.assign(alsoErased, {
+      brandRepliesElsewhere: elsewhere.brandReplies, notesElsewhere: elsewhere.notes, emailPayloads: elsewhere.emailPayloads,
+      expertQuestionsElsewhere: elsewhere.expertQuestions, quotedMails: elsewhere.quotedMails,
+    });
+    alsoErased.auditEntries += elsewhere.auditEntries;
     for (const id of identityIds) {
       await trx.updateTable('contact_identity')
         .set({ handle: ERASED, display_name: ERASED, avatar_url: null, profile_url: null, followers: null, verified: 0, network_user_id: `${ERASED}:${id}`, updated_at: now })
@@ -210,6 +237,7 @@ export async function eraseContact(deps: EraseDeps, actor: Actor, p: EraseContac
       // who, when (the entry's time) and why; counts only, never what was erased
       data: { reason, messagesRedacted: redaction.redacted.length, identitiesErased: identityIds.length, notesToReview: notesToReview.count, alsoErased },
     }, now);
+    await deps.inTransaction?.(trx, 'end');
     return { messagesRedacted: redaction.redacted, identitiesErased: identityIds.length, notesToReview, alsoErased, withdrawn };
   });
   await publishRedacted({ store, bus }, actor.brandId, out.messagesRedacted);
@@ -262,7 +290,7 @@ async function eraseTraces(trx: Tx, store: Store, t: Traces): Promise<AlsoErased
   const userIds = [...new Set(t.identities.map((i) => i.network_user_id).filter((u) => u !== '' && !u.startsWith(`${ERASED}:`)))];
   const messages = new Set(t.messageIds);
   const conversations = new Set(t.conversations);
-  const out: AlsoErased = { notifications: 0, quarantined: 0, liveEvents: 0, auditEntries: 0, moderationEvidence: 0, webchatVisitors: 0, notes: 0, expertQuestions: 0, brandReplies: 0, repliesWithdrawn: 0, brandRepliesElsewhere: 0, notesElsewhere: 0, emailPayloads: 0 };
+  const out: AlsoErased = { notifications: 0, quarantined: 0, liveEvents: 0, auditEntries: 0, moderationEvidence: 0, webchatVisitors: 0, notes: 0, expertQuestions: 0, brandReplies: 0, repliesWithdrawn: 0, brandRepliesElsewhere: 0, notesElsewhere: 0, emailPayloads: 0, expertQuestionsElsewhere: 0, quotedMails: 0 };
 
   // notifications naming them: `@handle` anywhere in the brand; every identifier on their conversations
   const handleRe = handles.length ? new RegExp(`@(?:${handles.map(escapeRe).join('|')})(?![\\p{L}\\p{N}_])`, 'giu') : null;
@@ -430,7 +458,29 @@ async function eraseStaffText(trx: Tx, store: Store, t: StaffText): Promise<{ no
   return out;
 }
 
-interface Elsewhere {
+/** What the person wrote, read before it is redacted (`writtenBy`). */
+interface Written {
+  /** The Message-IDs of their emails (`mailId`): a mail answering one of them quotes theirs. */
+  mailIds: readonly string[];
+  /** The texts of their messages: a quote of them in an expert question elsewhere goes. */
+  texts: readonly string[];
+}
+
+/** A Message-ID as compared: without its angle brackets, lower case. */
+const mailId = (id: string) => id.trim().replace(/^<|>$/g, '').toLowerCase();
+
+/** Their inbound messages' texts and email Message-IDs, not yet redacted (by author: an index lookup). */
+async function writtenBy(db: Tx, brandId: number, identityIds: readonly number[]): Promise<Written> {
+  if (!identityIds.length) return { mailIds: [], texts: [] };
+  const rows = await db.selectFrom('message').select(['network', 'network_message_id', 'text', 'text_escaped']).where(ofBrand(brandId))
+    .where('author_identity_id', 'in', [...identityIds]).where('direction', '=', 'inbound').where('redacted_at', 'is', null).execute();
+  return {
+    mailIds: rows.filter((r) => r.network === 'email' && r.network_message_id != null).map((r) => mailId(r.network_message_id!)),
+    texts: rows.map((r) => decodeText(r.text, r.text_escaped)),
+  };
+}
+
+interface Elsewhere extends Written {
   brandId: number;
   /** Theirs: done by eraseStaffText with every identifier; passed over here. */
   conversations: readonly number[];
@@ -444,117 +494,173 @@ interface Elsewhere {
 
 /** What the erasure looks for elsewhere in the brand, and how it rewrites what it finds. */
 interface ElsewhereSearch {
-  /** `@handle` and address, lower case: the substrings the scans narrow by. */
-  needles: string[];
+  /** `@handle`, address and Message-ID, lower case: what the scans narrow by (a scan that looked for less is not enough). */
+  lookedFor: string[];
   addresses: string[];
+  /** Their emails' Message-IDs (`mailId`). */
+  mailIds: string[];
   hashes: Set<string>;
   scrub: (s: string) => string;
+  /** An expert question's text without their quoted words (`quoteScrubber`) and their `@handle` and address. */
+  question: (s: string) => string;
+  /** What the quote matcher looks for: the transaction reads every question again when it changed since the scan. */
+  quotesKey: string;
   naming: RawBuilder<SqlBool>;
 }
 
 function elsewhereSearch(t: Elsewhere): ElsewhereSearch | null {
   const handles = [...new Set(t.handles.map((h) => h.trim().replace(/^@/, '')).filter((h) => h !== '' && h.toLowerCase() !== ERASED))];
   const addresses = [...new Set(t.addresses.map(normalizeAddress).filter((a) => a.includes('@') && !a.startsWith(`${ERASED}:`)))];
+  const mailIds = [...new Set(t.mailIds.map(mailId))].filter((id) => id.length >= 6);
   const needles = [...handles.map((h) => `@${h.toLowerCase()}`), ...addresses];
-  if (!needles.length) return null;
+  const quotes = quoteScrubber(t.texts);
+  if (!needles.length && !mailIds.length && !quotes.key) return null;
   const hashes = new Set(addresses.length && t.participantKey ? addresses.map((a) => participantHash(t.participantKey!, a)) : []);
-  return { needles, addresses, hashes, scrub: mentionScrubber({ handles, addresses }), naming: sql<SqlBool>`(${sql.join(needles.map((n) => sql`lower(text) LIKE ${`%${n}%`}`), sql` OR `)})` };
+  const scrub = mentionScrubber({ handles, addresses });
+  return {
+    lookedFor: [...needles, ...mailIds], addresses, mailIds, hashes, scrub, question: (s) => scrub(quotes.scrub(s)), quotesKey: quotes.key,
+    naming: needles.length ? sql<SqlBool>`(${sql.join(needles.map((n) => sql`lower(text) LIKE ${`%${n}%`}`), sql` OR `)})` : sql<SqlBool>`1 = 0`,
+  };
 }
 
-/** The kinds of rows elsewhere in the brand that may name them, each found by a scan narrowed in SQL. */
-const ELSEWHERE_KINDS = ['replies', 'notes', 'mails', 'retained'] as const;
+/** The kinds of rows elsewhere in the brand that may name or quote them, each found by a scan narrowed in SQL (questions: decided on the row). */
+const ELSEWHERE_KINDS = ['replies', 'notes', 'mails', 'retained', 'questions'] as const;
 type ElsewhereKind = (typeof ELSEWHERE_KINDS)[number];
+/** The tables those kinds are read from, each with its own ids. */
+type ScanTable = 'message' | 'note' | 'expert_request';
+const SCAN_TABLES: readonly ScanTable[] = ['message', 'note', 'expert_request'];
+const tableOf = (kind: ElsewhereKind): ScanTable => (kind === 'notes' ? 'note' : kind === 'questions' ? 'expert_request' : 'message');
 
 /**
  * The rows of one kind that may name them, among those `which` selects (an id range or list).
  * A reply is found whatever its status (one sent between the scan and the rewrite is then
- * rewritten too); the rewrite decides on the row as it then is.
+ * rewritten too); the rewrite decides on the row as it then is. Expert questions are few: every
+ * one `which` selects is read (with its text), the caller decides.
  */
-function elsewhereRows(db: Tx, brandId: number, s: ElsewhereSearch, kind: ElsewhereKind, which: RawBuilder<SqlBool>, limit = Number.MAX_SAFE_INTEGER): Promise<{ id: unknown }[]> {
+function elsewhereRows(db: Tx, brandId: number, s: ElsewhereSearch, kind: ElsewhereKind, which: RawBuilder<SqlBool>, limit = Number.MAX_SAFE_INTEGER): Promise<{ id: unknown; question?: string }[]> {
   const messages = db.selectFrom('message').select('id').where(ofBrand(brandId)).where(which);
   switch (kind) {
     case 'replies':
       return messages.where('direction', '=', 'outbound').where(s.naming).orderBy('id').limit(limit).execute();
     case 'notes':
       return db.selectFrom('note').select('id').where(ofBrand(brandId)).where(which).where(s.naming).orderBy('id').limit(limit).execute();
-    case 'mails':
-      if (!s.addresses.length) return Promise.resolve([]);
+    case 'mails': {
+      // their address (a header, a quote's "On … wrote:"), or one of their mails' Message-ID (a reply to it)
+      const needles = [...s.addresses, ...s.mailIds];
+      if (!needles.length) return Promise.resolve([]);
       return messages.where('network', '=', 'email').where('raw', 'is not', null).where('raw', 'not like', RETAINED_PREFIX)
-        .where((eb) => eb.or(s.addresses.map((a) => eb(eb.fn('lower', ['raw']), 'like', `%${a}%`)))).orderBy('id').limit(limit).execute();
+        .where((eb) => eb.or(needles.map((a) => eb(eb.fn('lower', ['raw']), 'like', `%${a}%`)))).orderBy('id').limit(limit).execute();
+    }
     case 'retained':
       if (!s.hashes.size) return Promise.resolve([]);
       // a hash is base64url: `_` matches any character here, and SQLite's LIKE ignores case; the row decides
       return messages.where('network', '=', 'email').where('raw', 'like', RETAINED_PREFIX)
         .where((eb) => eb.or([...s.hashes].map((h) => eb('raw', 'like', `%${h}%`)))).orderBy('id').limit(limit).execute();
+    case 'questions':
+      return db.selectFrom('expert_request').select(['id', 'question']).where('brand_id', '=', brandId).where(which).orderBy('id').limit(limit).execute();
   }
 }
 
 /**
  * The rows elsewhere in the brand that named them when `findElsewhere` read them, outside the
  * erasure's transaction; the transaction re-reads each and rewrites it if it still names them,
- * and scans the rows that arrived since (ids above `after`).
+ * and reads the rows the scan could not see: ids above its high-water mark and, on
+ * PostgreSQL, ids in the gaps below it (a row committed after the scan's snapshot).
  */
 export interface ElsewhereCandidates {
   /** What was looked for: the transaction scans everything again if it looks for more. */
-  needles: readonly string[];
-  /** The highest message and note ids when the scan began. */
-  after: { message: number; note: number };
+  lookedFor: readonly string[];
+  /** `ElsewhereSearch.quotesKey` when scanned: the transaction reads every question again if it changed. */
+  quotes: string;
+  /** The highest id of each table the scan saw. */
+  after: Record<ScanTable, number>;
+  /** PostgreSQL: the ranges of ids up to `after` the scan's snapshot did not hold (drawn and not yet committed, rolled back, deleted). */
+  gaps: Record<ScanTable, readonly (readonly [number, number])[]>;
   ids: Record<ElsewhereKind, number[]>;
 }
 
 /** Found nothing, scanned nothing: the transaction scans every row. */
-const SCANNED_NOTHING: ElsewhereCandidates = { needles: [], after: { message: 0, note: 0 }, ids: { replies: [], notes: [], mails: [], retained: [] } };
+const SCANNED_NOTHING: ElsewhereCandidates = {
+  lookedFor: [], quotes: '', after: { message: 0, note: 0, expert_request: 0 }, gaps: { message: [], note: [], expert_request: [] },
+  ids: { replies: [], notes: [], mails: [], retained: [], questions: [] },
+};
 
 /** Ids read per statement by `findElsewhere`: each statement short, so a write (and, on SQLite, the event loop) gets its turn between two. */
 const SCAN_SPAN = 20_000;
 
 /**
- * SQLite: the scans of `eraseElsewhere` (every reply, note and email of the brand, by substring)
- * done before the erasure's transaction, a range of ids at a time, each its own read: while
- * they run, ingest writes. Ids there are given out under the one write lock, so a row with an
- * id at most the high-water mark read first was there for the scan to see. PostgreSQL draws ids
- * from a sequence (a smaller id may commit later) and its transaction does not keep others
- * from writing: it scans inside the transaction, as found nothing here says.
+ * The scans of `eraseElsewhere` (every reply, note, email and expert question of the brand, by
+ * substring) done before the erasure's transaction, a range of ids at a time, while writers go on.
+ * SQLite: each range its own read; ids are given out under the one write lock, so a row with an
+ * id at most the high-water mark read first was there for the scan to see. PostgreSQL: one
+ * read-only snapshot (REPEATABLE READ), which blocks no writer. Its ids come from sequences, so a
+ * smaller id may commit later (ingest reserves its ids early in its transaction): the ids up to
+ * the high-water mark the snapshot does not hold are kept as ranges, for the transaction to read.
  */
 async function findElsewhere(store: Store, t: Elsewhere): Promise<ElsewhereCandidates> {
   const s = elsewhereSearch(t);
-  if (!s || store.dialect !== 'sqlite') return SCANNED_NOTHING;
-  const max = async (table: 'message' | 'note') => Number((await sql<{ m: number | null }>`SELECT max(id) AS m FROM ${sql.table(table)}`.execute(store.db)).rows[0]?.m ?? 0);
-  const after = { message: await max('message'), note: await max('note') };
-  const ids: ElsewhereCandidates['ids'] = { replies: [], notes: [], mails: [], retained: [] };
-  for (const kind of ELSEWHERE_KINDS) {
-    const upto = kind === 'notes' ? after.note : after.message;
-    for (let from = 0; from < upto; from += SCAN_SPAN) {
-      const rows = await elsewhereRows(store.db, t.brandId, s, kind, sql<SqlBool>`id > ${from} AND id <= ${Math.min(from + SCAN_SPAN, upto)}`);
-      ids[kind].push(...rows.map((r) => Number(r.id)));
-      await new Promise((r) => setImmediate(r));
+  if (!s) return SCANNED_NOTHING;
+  const scan = async (db: Tx): Promise<ElsewhereCandidates> => {
+    const max = async (table: ScanTable) => Number((await sql<{ m: number | string | null }>`SELECT max(id) AS m FROM ${sql.table(table)}`.execute(db)).rows[0]?.m ?? 0);
+    const after = { message: await max('message'), note: await max('note'), expert_request: await max('expert_request') };
+    const gaps: ElsewhereCandidates['gaps'] = { message: [], note: [], expert_request: [] };
+    if (store.dialect === 'postgres') for (const table of SCAN_TABLES) gaps[table] = await idGaps(db, table, after[table]);
+    const ids: ElsewhereCandidates['ids'] = { replies: [], notes: [], mails: [], retained: [], questions: [] };
+    for (const kind of ELSEWHERE_KINDS) {
+      const upto = after[tableOf(kind)];
+      for (let from = 0; from < upto; from += SCAN_SPAN) {
+        const rows = await elsewhereRows(db, t.brandId, s, kind, sql<SqlBool>`id > ${from} AND id <= ${Math.min(from + SCAN_SPAN, upto)}`);
+        ids[kind].push(...rows.filter((r) => r.question == null || s.question(r.question) !== r.question).map((r) => Number(r.id)));
+        await new Promise((r) => setImmediate(r));
+      }
     }
-  }
-  return { needles: s.needles, after, ids };
+    return { lookedFor: s.lookedFor, quotes: s.quotesKey, after, gaps, ids };
+  };
+  return store.dialect === 'postgres' ? readSnapshot(store, scan) : scan(store.db);
 }
+
+/** The ranges of ids from 1 to `upto` that `table` does not hold (as `db` sees it), smallest first. */
+async function idGaps(db: Tx, table: ScanTable, upto: number): Promise<[number, number][]> {
+  const r = await sql<{ lo: number | string; hi: number | string }>`
+    SELECT lo, hi FROM (SELECT coalesce(lag(id) OVER (ORDER BY id), 0) + 1 AS lo, id - 1 AS hi FROM ${sql.table(table)} WHERE id <= ${upto}) g
+    WHERE hi >= lo ORDER BY lo`.execute(db);
+  return r.rows.map((g) => [Number(g.lo), Number(g.hi)]);
+}
+
+/** Id ranges per statement when the transaction reads the scan's gaps. */
+const GAPS_PER_READ = 200;
 
 /**
  * Their `@handle` and email address out of the rest of the brand (see the file's comment): the
- * brand's outbound messages and the internal notes on other conversations, and their address,
- * or its keyed hash, out of every stored email. Each table is narrowed in SQL by a substring
- * (`LIKE`), the match decided on the row: the rows `found` before the transaction (re-read
- * here, as they now are) and those that arrived since, or, when nothing was scanned before
- * (PostgreSQL), every row. Counts of rows changed.
+ * brand's outbound messages, the internal notes and expert questions on other conversations
+ * (questions also lose their quoted words), their address, or its keyed hash, out of every
+ * stored email, and the quoted history of a mail that quotes theirs. Each table is narrowed in
+ * SQL by a substring (`LIKE`), the match decided on the row: the rows `found` before the
+ * transaction (re-read here, as they now are) and those it could not see (above its high-water
+ * mark, in its gaps), or, when the scan looked for less, every row. Counts of rows changed.
  */
-async function eraseElsewhere(trx: Tx, store: Store, t: Elsewhere, found: ElsewhereCandidates): Promise<{ brandReplies: number; notes: number; emailPayloads: number }> {
-  const out = { brandReplies: 0, notes: 0, emailPayloads: 0 };
+async function eraseElsewhere(trx: Tx, store: Store, t: Elsewhere, found: ElsewhereCandidates): Promise<{ brandReplies: number; notes: number; emailPayloads: number; expertQuestions: number; quotedMails: number; auditEntries: number }> {
+  const out = { brandReplies: 0, notes: 0, emailPayloads: 0, expertQuestions: 0, quotedMails: 0, auditEntries: 0 };
   const s = elsewhereSearch(t);
   if (!s) return out;
-  // an identity added since the scan: it looked for less, so everything is looked at again
-  const scanned = s.needles.every((n) => found.needles.includes(n)) ? found : SCANNED_NOTHING;
+  // an identity or mail of theirs added since the scan: it looked for less, so everything is looked at again
+  const complete = s.lookedFor.every((n) => found.lookedFor.includes(n));
   const own = new Set(s.addresses);
+  const mailIds = new Set(s.mailIds);
   const theirs = new Set(t.conversations);
-  /** The rows of a kind to decide on: the scan's, re-read, then every one above the high-water mark, a page at a time. */
+  /** The rows of a kind to decide on: the scan's, re-read, those in its gaps, then every one above its high-water mark, a page at a time. */
   const each = async (kind: ElsewhereKind, handle: (id: number) => Promise<void>) => {
+    const scanned = complete && (kind !== 'questions' || found.quotes === s.quotesKey) ? found : SCANNED_NOTHING;
+    const table = tableOf(kind);
     for (const part of inLists(scanned.ids[kind])) {
       for (const r of await elsewhereRows(trx, t.brandId, s, kind, inValues(store, 'id', part, 'bigint'))) await handle(Number(r.id));
     }
-    const after = kind === 'notes' ? scanned.after.note : scanned.after.message;
+    for (let i = 0; i < scanned.gaps[table].length; i += GAPS_PER_READ) {
+      const ranges = scanned.gaps[table].slice(i, i + GAPS_PER_READ);
+      const which = sql<SqlBool>`(${sql.join(ranges.map(([lo, hi]) => sql`id BETWEEN ${lo} AND ${hi}`), sql` OR `)})`;
+      for (const r of await elsewhereRows(trx, t.brandId, s, kind, which)) await handle(Number(r.id));
+    }
+    const after = scanned.after[table];
     await byPages(
       (from) => elsewhereRows(trx, t.brandId, s, kind, sql<SqlBool>`id > ${Math.max(from, after)}`, SCAN_PAGE),
       async (rows) => {
@@ -591,20 +697,118 @@ async function eraseElsewhere(trx: Tx, store: Store, t: Elsewhere, found: Elsewh
     out.notes++;
   });
 
-  // stored emails still whole that name their address (their own are redacted: no payload), and
-  // those past retention that keep their address's keyed hash among the participants
+  // expert questions on other conversations: their `@handle` and address, and what they wrote
+  // quoted, go; so from the question's copy in its `expert.asked` audit entry
+  await each('questions', async (id) => {
+    const q = await trx.selectFrom('expert_request').select(['id', 'conversation_id', 'question']).where('id', '=', id).executeTakeFirstOrThrow();
+    if (theirs.has(Number(q.conversation_id))) return;
+    const question = s.question(q.question);
+    if (question === q.question) return;
+    await trx.updateTable('expert_request').set({ question }).where('id', '=', q.id).execute();
+    out.expertQuestions++;
+    const asked = await trx.selectFrom('audit_event').select(['id', 'data']).where('conversation_id', '=', Number(q.conversation_id))
+      .where('action', '=', 'expert.asked').where('subject_type', '=', 'expert_request').where('subject_id', '=', String(q.id)).execute();
+    for (const e of asked) {
+      const data = scrubPayload(e.data, s.question);
+      if (data === e.data) continue;
+      await trx.updateTable('audit_event').set({ data }).where('id', '=', e.id).execute();
+      out.auditEntries++;
+    }
+  });
+
+  // stored emails still whole that name their address (their own are redacted: no payload) or
+  // quote their mail, and those past retention that keep their address's keyed hash among the participants
   const mail = (retained: boolean) => async (id: number) => {
-    const m = await trx.selectFrom('message').select(['id', 'direction', 'raw']).where('id', '=', id).executeTakeFirstOrThrow();
+    const m = await trx.selectFrom('message').select(['id', 'direction', 'raw', 'text', 'text_escaped']).where('id', '=', id).executeTakeFirstOrThrow();
     if (m.raw == null) return;
     const stored = jsonText(m.raw as string | Uint8Array);
-    const raw = retained ? withoutParticipants(stored, s.hashes) : eraseAddressesFromMail(stored, own, m.direction === 'outbound' ? s.scrub : null);
+    if (retained) {
+      const raw = withoutParticipants(stored, s.hashes);
+      if (raw === stored) return;
+      await trx.updateTable('message').set({ raw }).where('id', '=', m.id).execute();
+      out.emailPayloads++;
+      return;
+    }
+    // the quote first: its "On …, <address> wrote:" tells whose it is
+    const unquoted = eraseTheirQuote(stored, { mailIds, addresses: s.addresses });
+    const raw = eraseAddressesFromMail(unquoted, own, m.direction === 'outbound' ? s.scrub : null);
     if (raw === stored) return;
-    await trx.updateTable('message').set({ raw }).where('id', '=', m.id).execute();
-    out.emailPayloads++;
+    const update: { raw: string; text?: string; text_escaped?: string | null } = { raw };
+    if (unquoted !== stored) {
+      out.quotedMails++;
+      // the stored text holds the quote when it was all the mail said
+      const original = decodeText(m.text, m.text_escaped);
+      const text = eraseQuotedMail(original);
+      if (text !== original.replace(/\r\n?/g, '\n')) Object.assign(update, (({ text: tx, escaped }) => ({ text: tx, text_escaped: escaped }))(encodeText(text)));
+    }
+    if (raw !== unquoted) out.emailPayloads++;
+    await trx.updateTable('message').set(update).where('id', '=', m.id).execute();
   };
   await each('mails', mail(false));
   await each('retained', mail(true));
   return out;
+}
+
+/**
+ * A stored email (`EmailRaw`, JSON) whose quoted history is their mail, without it: the mail
+ * answers one of theirs (In-Reply-To or References holds one of `mailIds`), or its quoted lines
+ * or reply header ("On …, <address> wrote:") name one of their addresses. Its text keeps the
+ * sender's own words, the quoted history becoming one `[erased]` line (`eraseQuotedMail`), and
+ * its HTML copy and RFC 5322 source (which quote it too) are dropped. Otherwise the same string.
+ */
+export function eraseTheirQuote(raw: string, p: { mailIds: ReadonlySet<string>; addresses: readonly string[] }): string {
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || (v as { kind?: unknown }).kind !== 'email') return raw;
+  const mail = { ...(v as Record<string, unknown>) };
+  if (typeof mail.text !== 'string') return raw;
+  const full = mail.text.replace(/\r\n?/g, '\n');
+  const text = eraseQuotedMail(full);
+  if (text === full) return raw;
+  const refs = [mail.inReplyTo, ...(Array.isArray(mail.references) ? mail.references : [])];
+  const answers = refs.some((r) => typeof r === 'string' && p.mailIds.has(mailId(r)));
+  const named = (x: string) => p.addresses.reduce((n, a) => n + x.toLowerCase().split(a).length - 1, 0);
+  if (!answers && named(full) <= named(text)) return raw;
+  mail.text = text;
+  for (const k of ['html', 'source', 'sourceBase64']) mail[k] = null;
+  return JSON.stringify(mail);
+}
+
+/** Fewer characters than this are not taken for a quote of theirs: a short phrase ("thanks for your help") is anyone's. */
+const MIN_QUOTE = 20;
+/** Passages of theirs looked for at most (the longest): the pattern stays a reasonable size for a prolific writer. */
+const MAX_QUOTES = 2_000;
+
+/**
+ * A function that replaces quotes of what they wrote with `[erased]`: each of their texts whole,
+ * each of its lines and sentences, of at least MIN_QUOTE characters, matched case-insensitively
+ * after NFC with any white space between its words, longest first. `key` names what it looks for
+ * ('' for nothing: then the function changes nothing).
+ */
+export function quoteScrubber(texts: readonly string[]): { scrub: (s: string) => string; key: string } {
+  const passages = new Set<string>();
+  for (const t of texts) {
+    const lines = t.normalize('NFC').split(/\r\n?|\n/);
+    for (const x of [lines.join(' '), ...lines, ...lines.flatMap((l) => l.split(/(?<=[.!?…])\s+/u))]) {
+      const p = x.replace(/\s+/gu, ' ').trim();
+      if ([...p].length >= MIN_QUOTE) passages.add(p.toLowerCase());
+    }
+  }
+  const longest = [...passages].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)).slice(0, MAX_QUOTES);
+  if (!longest.length) return { scrub: (s) => s, key: '' };
+  const re = new RegExp(longest.map((p) => p.split(' ').map(escapeRe).join('\\s+')).join('|'), 'giu');
+  return {
+    key: JSON.stringify(longest),
+    scrub: (s) => {
+      const n = s.normalize('NFC');
+      const r = n.replace(re, ERASED_TEXT);
+      return r === n ? s : r;
+    },
+  };
 }
 
 /** A reply's states before the network has it (src/outbox/outbox.ts). */

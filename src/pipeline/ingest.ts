@@ -132,6 +132,8 @@ interface Work {
   identityId?: number | null;
   contactId?: number | null;
   triage?: TriageResult | null;
+  /** Its own time when that was not plausible (`created_at` holds its receipt then), else null. */
+  originalSentAt: number | null;
 }
 
 interface ConvWork {
@@ -367,8 +369,8 @@ export class IngestPipeline {
           quarantine.push({ index, item, reason: `message network ${v.message.network} does not match channel account network ${info.account.network}`, raw: jsonText(v.raw) });
           return;
         }
-        // a time in the future or before 2000 is not the message's: it is stored at its receipt
-        // (the raw payload keeps what came)
+        // a time in the future or before 2000 is not the message's: it is stored at its receipt,
+        // its own kept beside it (`original_sent_at`; the raw payload keeps what came, until retention)
         const time = plausibleMessageTime(v.message.createdAt, now);
         if (time.corrected) {
           this.deps.log?.debug?.({ brandId, network: v.message.network, networkMessageId: v.message.networkMessageId, createdAt: v.message.createdAt, receivedAt: now, why: time.corrected }, 'message time not plausible: stored with its receipt time');
@@ -377,7 +379,7 @@ export class IngestPipeline {
         // every field from the start: one object shape through the batch (fields added later
         // in different orders gave V8 several, and optimized code that kept being thrown away)
         work.push({
-          index, item, msg, raw: v.raw, account: info.account, key: `${v.message.network}\u0000${v.message.networkMessageId}`,
+          index, item, msg, raw: v.raw, account: info.account, key: `${v.message.network}\u0000${v.message.networkMessageId}`, originalSentAt: time.corrected ? v.message.createdAt : null,
           messageId: undefined, conversationKey: undefined, conversationId: undefined, conversationCreated: undefined, identityId: undefined, contactId: undefined, triage: undefined,
         });
       });
@@ -1119,7 +1121,7 @@ function messageRows(brandId: number, fresh: Work[], th: Threading, now: number)
       triage: storeTriage(tri), triage_action: tri?.action.value ?? null, triage_category: tri?.category.value ?? null,
       sentiment: tri?.sentiment.value ?? null, complaint: tri ? (tri.complaint.value ? 1 : 0) : null, accolade: tri ? (tri.accolade.value ? 1 : 0) : null,
       chaser: tri ? (tri.chaser.value ? 1 : 0) : null, intent: tri?.intent?.value ?? null, language: tri?.language.value ?? null,
-      priority: tri?.priority.value ?? null, first_reply_at: null,
+      priority: tri?.priority.value ?? null, first_reply_at: null, original_sent_at: w.originalSentAt,
     };
   });
   // A stored reply that arrived before this inbound message (out-of-order import/delivery).

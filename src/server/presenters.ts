@@ -100,6 +100,8 @@ export function presentMessage(m: MessageRow, author?: AuthorJson | null, triage
     url: m.url,
     createdAt: iso(m.created_at),
     receivedAt: iso(m.received_at),
+    // the time it said it was sent, when that was not plausible and createdAt holds its receipt instead
+    ...(m.original_sent_at != null ? { originalSentAt: iso(m.original_sent_at) } : {}),
     status: m.status,
     ...replyErrorFor(m.error, view),
     isAuto: m.is_auto === 1,

@@ -49,6 +49,7 @@ export const messageSchema = z.object({
   url: z.string().nullable(),
   createdAt: nullableTime,
   receivedAt: nullableTime,
+  originalSentAt: nullableTime.optional().describe('The time the message said it was sent, when that was not plausible (over 5 minutes ahead, or before 2000): createdAt then holds its receipt'),
   status: z.string().describe('inbound: received; outbound: pending_approval | queued | sending | sent | failed | rejected'),
   error: z.string().nullable().describe('Why a reply failed or waits, as a plain summary of its class'),
   errorDetail: z.string().nullable().describe('The network\'s own words behind `error`: admins only, null for everyone else'),

@@ -422,6 +422,8 @@ export interface MessageTable {
   redacted_at: number | null;
   /** deleted_by_author | deleted_by_brand | deleted | erasure */
   redacted_reason: string | null;
+  /** The message's own time when ingest replaced it with its receipt (src/core/messageTime.ts), else null. */
+  original_sent_at?: number | null;
 }
 
 /** A network id whose deletion arrived before the post: never stored afterwards. */

@@ -42,6 +42,8 @@ export interface Message {
   url: string | null;
   createdAt: string | null;
   receivedAt: string | null;
+  /** The time it said it was sent, when that was not plausible (createdAt is then its receipt). */
+  originalSentAt?: string | null;
   /** inbound: received; outbound: pending_approval | queued | sending | sent | failed | rejected */
   status: string;
   /** Why a reply failed or waits: a plain summary of its class. */

@@ -148,7 +148,7 @@ const MessageItem = memo(function MessageItem({ m, users, channel, now, fresh, o
           {!['mention', 'reply', 'dm'].includes(m.kind) && <span className="badge">{m.kind}</span>}
           {m.isAuto && <span className="badge">auto</span>}
           {fresh && <span className="badge badge-new">New</span>}
-          <time className="msg-time" dateTime={m.createdAt ?? undefined} title={fullTime(m.createdAt)}>
+          <time className="msg-time" dateTime={m.createdAt ?? undefined} title={m.originalSentAt ? `Received ${fullTime(m.createdAt)}; it said it was sent ${fullTime(m.originalSentAt)}, which cannot be right` : fullTime(m.createdAt)}>
             {messageTime(m.createdAt, now)}
           </time>
         </header>
