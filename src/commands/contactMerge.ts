@@ -19,6 +19,7 @@
  * the second finds one of its contacts gone (404) and moves nothing; no identity is lost.
  */
 import { sql, type SqlBool } from 'kysely';
+import { searchKey } from '../core/searchKey.js';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
@@ -93,7 +94,7 @@ const MERGE_ENTRIES = sql<SqlBool>`subject_type = 'contact' AND action IN ('cont
 
 /** The merge and split entries about these contacts, oldest first. */
 export const mergeEntriesOf = (db: Tx, brandId: number, contactIds: readonly number[]) =>
-  db.selectFrom('audit_event').select(['subject_id', 'action', 'data']).where('brand_id', '=', brandId).where(MERGE_ENTRIES).where('subject_id', 'in', contactIds.map(String)).orderBy('id');
+  db.selectFrom('audit_event').select(['subject_id', 'action', 'data', 'created_at']).where('brand_id', '=', brandId).where(MERGE_ENTRIES).where('subject_id', 'in', contactIds.map(String)).orderBy('id');
 
 export async function mergedContactIds(db: Tx, brandId: number, contactId: number): Promise<number[]> {
   const seen = new Set<number>([contactId]);
@@ -243,26 +244,55 @@ export async function mergeContacts(deps: ContactMergeDeps, actor: Actor, contac
  * before it), the consent it recorded is still the current one (not re-linked or replaced
  * since), and no other profile that came with that merge stays (`staying`: the identities
  * that stay after the split). A link the customer had before the merge is never offered.
+ *
+ * Merges recorded before the entry named its consent (`crmConsentId`, from 12-06) are read from
+ * what that merge wrote in the same transaction, at the same `now`: the consent record it made
+ * on the survivor (`granted_at` = the entry's time, the merged link's CRM id) and its
+ * `contact.crm_linked` entry marked `merge: true`. Only when exactly one consent record and one
+ * such entry fit is it that merge's; otherwise (two links recorded in the same millisecond, a
+ * consent record erased) nothing is offered, as before.
  */
 async function linkFromMerge(db: Tx, brandId: number, contact: { id: number; crm_customer_id: string | null }, identityId: number, staying: readonly number[]) {
   if (contact.crm_customer_id == null) return null;
   const merges = await mergeEntriesOf(db, brandId, [contact.id]).execute();
-  type Merged = { crmLink?: unknown; crmConsentId?: unknown; identities?: { id?: unknown }[] };
-  let brought: Merged | null = null;
+  type Merged = { crmLink?: unknown; crmConsentId?: unknown; identities?: { id?: unknown }[]; contactId?: unknown };
+  let brought: (Merged & { at: number }) | null = null;
   for (const m of merges) {
     if (m.action !== 'contact.merged') continue;
     try {
       const d = JSON.parse(m.data) as Merged;
-      if (Array.isArray(d.identities) && d.identities.some((i) => i?.id === identityId)) brought = d; // the latest merge that brought it
+      if (Array.isArray(d.identities) && d.identities.some((i) => i?.id === identityId)) brought = { ...d, at: Number(m.created_at) }; // the latest merge that brought it
     } catch {
       continue;
     }
   }
-  if (!brought || brought.crmLink !== 'moved_with_consent' || typeof brought.crmConsentId !== 'number') return null;
+  if (!brought || brought.crmLink !== 'moved_with_consent') return null;
   if ((brought.identities ?? []).some((i) => typeof i?.id === 'number' && i.id !== identityId && staying.includes(i.id))) return null;
+  const consentId = typeof brought.crmConsentId === 'number' ? brought.crmConsentId : await olderMergeConsent(db, brandId, contact, brought);
+  if (consentId == null) return null;
   const current = await db.selectFrom('crm_consent').select('id').where('contact_id', '=', contact.id).where('brand_id', '=', brandId).where('withdrawn_at', 'is', null).execute();
-  if (current.length !== 1 || Number(current[0]!.id) !== brought.crmConsentId) return null;
+  if (current.length !== 1 || Number(current[0]!.id) !== consentId) return null;
   return { crmCustomerId: contact.crm_customer_id };
+}
+
+/** The consent record an older merge entry (no `crmConsentId`) made, when the trail names exactly one (see `linkFromMerge`). */
+async function olderMergeConsent(db: Tx, brandId: number, contact: { id: number; crm_customer_id: string | null }, merge: { at: number; contactId?: unknown }): Promise<number | null> {
+  // the entry is about the survivor of that merge; its consent records have moved with it since, to this contact
+  if (typeof merge.contactId !== 'number') return null;
+  const made = await db.selectFrom('crm_consent').select('id').where('contact_id', '=', contact.id).where('brand_id', '=', brandId)
+    .where('granted_at', '=', merge.at).where('crm_customer_id', '=', contact.crm_customer_id!).execute();
+  if (made.length !== 1) return null;
+  const linked = await db.selectFrom('audit_event').select('data').where('brand_id', '=', brandId).where('action', '=', 'contact.crm_linked').where('subject_type', '=', 'contact')
+    .where('subject_id', '=', String(merge.contactId)).where('created_at', '=', merge.at).execute();
+  const byMerge = linked.filter((l) => {
+    try {
+      const d = JSON.parse(l.data) as { merge?: unknown; crmCustomerId?: unknown };
+      return d.merge === true && d.crmCustomerId === contact.crm_customer_id;
+    } catch {
+      return false;
+    }
+  });
+  return byMerge.length === 1 ? Number(made[0]!.id) : null;
 }
 
 /** A contact's merges and splits, and what a split of its profiles would offer (see `contactHistory`). */
@@ -378,9 +408,9 @@ export interface ContactSearchItem {
 }
 
 /**
- * What an agent typed, as the indexes read it (src/store/migrations/20261206T1330_contact_search.ts):
- * `handle` and `email` lowered by the database's own `lower()` (the one its indexes hold, so
- * both agree on every character), each with the least string above every string it starts
+ * What an agent typed, as the indexes read it (src/store/migrations/20261206T1630_contact_search_keys.ts):
+ * `handle` and `email` folded by `searchKey` (src/core/searchKey.ts), as the stored
+ * `handle_key` / `address_key` are, each with the least string above every string it starts
  * (null: none), and the words of it for the display names.
  */
 export interface ContactSearchTerms {
@@ -407,37 +437,48 @@ export function prefixUpperBound(p: string): string | null {
 /** The words of a query as both full-text indexes cut names (letters, digits; a few at most). */
 const wordsOf = (s: string) => (s.match(/[\p{L}\p{N}\p{Co}]+/gu) ?? []).slice(0, 6);
 
-export async function contactSearchTerms(db: Tx, q: string): Promise<ContactSearchTerms | null> {
+/**
+ * A name word this long or longer is matched as the start of a word; a shorter one only as a
+ * whole word ("Li" finds "Li Na", not "Lisa"). A prefix of one or two letters is the start of a
+ * large share of all names (every "Customer", "Cu…" and "Ch…" of a brand of millions), and the
+ * full-text indexes read every match of a prefix before the newest can be picked: the first
+ * letters of what an agent types find handles and email addresses (a range of a b-tree, read in
+ * its order and stopped at the limit), and names from the third letter on.
+ */
+export const NAME_PREFIX_MIN = 3;
+const namePrefix = (w: string) => [...w].length >= NAME_PREFIX_MIN;
+
+export function contactSearchTerms(q: string): ContactSearchTerms | null {
   // control characters (a NUL is refused by PostgreSQL) and lone surrogates never match a stored name
   const raw = q.toWellFormed().replace(/\p{Cc}/gu, '').normalize('NFC').trim();
   const handle = raw.replace(/^@+/, '');
   if (!handle) return null;
-  const r = await sql<{ h: string; e: string }>`SELECT lower(CAST(${handle} AS text)) AS h, lower(CAST(${raw} AS text)) AS e`.execute(db);
-  const { h, e } = r.rows[0]!;
+  const h = searchKey(handle);
+  const e = searchKey(raw);
   return { handle: h, handleBelow: prefixUpperBound(h), email: e, emailBelow: prefixUpperBound(e), words: wordsOf(raw) };
 }
 
 /**
  * The three searches, each through its index and in its order, at most `limit` rows each: handles
- * and email addresses that start with the term (alphabetical: the exact one first), identities
- * with a display-name word starting with each word (newest first). Exported for the test that
- * reads their plans.
+ * and email addresses whose key starts with the term (alphabetical: the exact one first), identities
+ * with a display-name word starting with each word (`NAME_PREFIX_MIN`; newest first). Each row
+ * brings the value its key was made from, which `searchContacts` checks again. Exported for the
+ * test that reads their plans.
  */
 export function contactSearchQueries(store: Store, brandId: number, t: ContactSearchTerms, limit: number) {
   const pg = store.dialect === 'postgres';
-  // the expressions exactly as the indexes hold them
-  const key = (col: 'handle' | 'network_user_id') => (pg ? sql`(lower(${sql.ref(col)}) COLLATE "C")` : sql`lower(${sql.ref(col)})`);
-  const range = (col: 'handle' | 'network_user_id', from: string, below: string | null) =>
-    sql`${key(col)} >= ${from}${below == null ? sql`` : sql` AND ${key(col)} < ${below}`}`;
-  const handles = sql<{ contact_id: number }>`SELECT contact_id FROM contact_identity WHERE brand_id = ${brandId} AND ${range('handle', t.handle, t.handleBelow)} ORDER BY ${key('handle')} LIMIT ${limit}`;
-  const emails = sql<{ contact_id: number }>`SELECT contact_id FROM contact_identity WHERE brand_id = ${brandId} AND network = ${sql.lit('email')} AND ${range('network_user_id', t.email, t.emailBelow)} ORDER BY ${key('network_user_id')} LIMIT ${limit}`;
+  // the keys are "C"-collated text on PostgreSQL, plain (BINARY) text on SQLite: byte order on both
+  const range = (col: 'handle_key' | 'address_key', from: string, below: string | null) =>
+    sql`${sql.ref(col)} >= ${from}${below == null ? sql`` : sql` AND ${sql.ref(col)} < ${below}`}`;
+  const handles = sql<{ contact_id: number; value: string }>`SELECT contact_id, handle AS value FROM contact_identity WHERE brand_id = ${brandId} AND ${range('handle_key', t.handle, t.handleBelow)} ORDER BY handle_key LIMIT ${limit}`;
+  const emails = sql<{ contact_id: number; value: string }>`SELECT contact_id, network_user_id AS value FROM contact_identity WHERE brand_id = ${brandId} AND network = ${sql.lit('email')} AND ${range('address_key', t.email, t.emailBelow)} ORDER BY address_key LIMIT ${limit}`;
   let names = null;
   if (t.words.length && pg) {
-    const query = t.words.map((w) => `'${w}':*`).join(' & ');
-    names = sql<{ contact_id: number }>`SELECT contact_id FROM contact_identity WHERE brand_id = ${brandId} AND to_tsvector('simple'::regconfig, coalesce(display_name, '')) @@ to_tsquery('simple'::regconfig, ${query}) ORDER BY id DESC LIMIT ${limit}`;
+    const query = t.words.map((w) => `'${w}'${namePrefix(w) ? ':*' : ''}`).join(' & ');
+    names = sql<{ contact_id: number; value: null }>`SELECT contact_id, NULL AS value FROM contact_identity WHERE brand_id = ${brandId} AND to_tsvector('simple'::regconfig, coalesce(display_name, '')) @@ to_tsquery('simple'::regconfig, ${query}) ORDER BY id DESC LIMIT ${limit}`;
   } else if (t.words.length) {
-    const query = t.words.map((w) => `"${w}"*`).join(' AND ');
-    names = sql<{ contact_id: number }>`SELECT i.contact_id AS contact_id FROM contact_identity_name JOIN contact_identity i ON i.id = contact_identity_name.rowid WHERE contact_identity_name MATCH ${query} AND i.brand_id = ${brandId} ORDER BY contact_identity_name.rowid DESC LIMIT ${limit}`;
+    const query = t.words.map((w) => `"${w}"${namePrefix(w) ? '*' : ''}`).join(' AND ');
+    names = sql<{ contact_id: number; value: null }>`SELECT i.contact_id AS contact_id, NULL AS value FROM contact_identity_name JOIN contact_identity i ON i.id = contact_identity_name.rowid WHERE contact_identity_name MATCH ${query} AND i.brand_id = ${brandId} ORDER BY contact_identity_name.rowid DESC LIMIT ${limit}`;
   }
   return { handles, emails, names };
 }
@@ -451,11 +492,16 @@ export function contactSearchQueries(store: Store, brandId: number, t: ContactSe
  * identities.
  */
 export async function searchContacts(store: Store, brandId: number, q: string, limit: number): Promise<ContactSearchItem[]> {
-  const t = await contactSearchTerms(store.db, q);
+  const t = contactSearchTerms(q);
   if (!t) return [];
   const { handles, emails, names } = contactSearchQueries(store, brandId, t, limit);
   const found: number[] = [];
-  for (const query of [handles, emails, names]) if (query) for (const r of (await query.execute(store.db)).rows) found.push(Number(r.contact_id));
+  // a key is checked against the value it was made from: one a writer left behind when it changed
+  // the value (the erasure's) finds nobody
+  const still = (value: string | null, term: string) => value == null || searchKey(value).startsWith(term);
+  for (const [query, term] of [[handles, t.handle], [emails, t.email], [names, '']] as const) {
+    if (query) for (const r of (await query.execute(store.db)).rows) if (still(r.value, term)) found.push(Number(r.contact_id));
+  }
   const ids = [...new Set(found)].slice(0, limit);
   if (!ids.length) return [];
   const contacts = await store.db.selectFrom('contact').select(['id', 'display_name', 'crm_customer_id']).where('brand_id', '=', brandId).where('id', 'in', ids).execute();

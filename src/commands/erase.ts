@@ -222,7 +222,7 @@ export async function eraseContact(deps: EraseDeps, actor: Actor, p: EraseContac
     alsoErased.auditEntries += elsewhere.auditEntries;
     for (const id of identityIds) {
       await trx.updateTable('contact_identity')
-        .set({ handle: ERASED, display_name: ERASED, avatar_url: null, profile_url: null, followers: null, verified: 0, network_user_id: `${ERASED}:${id}`, updated_at: now })
+        .set({ handle: ERASED, display_name: ERASED, avatar_url: null, profile_url: null, followers: null, verified: 0, network_user_id: `${ERASED}:${id}`, handle_key: null, address_key: null, updated_at: now })
         .where('id', '=', id)
         .execute();
     }

@@ -15,6 +15,7 @@
  */
 import { sql } from 'kysely';
 import { plausibleMessageTime } from '../core/messageTime.js';
+import { addressKey, searchKey } from '../core/searchKey.js';
 import { applyMessage, asHistory, isHistory, isStoredHistory, newConversationState, resumeHistory, type ConversationState, type FactDraft } from '../core/conversationState.js';
 import { chasedPriority, chaserPoints, closesConversation, withoutWaitingTime } from '../core/triage/triage.js';
 import type { NormalizedMessage, TriageResult } from '../core/types.js';
@@ -924,7 +925,7 @@ export class IngestPipeline {
       await insertRows(trx, store, 'contact', contacts);
       const idents = missing.map(([, w], i) => ({
         id: identityIds[i]!, brand_id: brandId, contact_id: contactIds[i]!, network: w.msg.network, network_user_id: w.msg.author.networkUserId,
-        ...identityColumns(w.msg), handle: sanitizeShortText(w.msg.author.handle) ?? '', verified: w.msg.author.verified ? 1 : 0, created_at: now, updated_at: now,
+        ...identityColumns(w.msg), address_key: addressKey(w.msg.network, w.msg.author.networkUserId), verified: w.msg.author.verified ? 1 : 0, created_at: now, updated_at: now,
       }));
       await insertRows(trx, store, 'contact_identity', idents);
       for (const r of idents) out.set(`${r.network}\u0000${r.network_user_id}`, r as ContactIdentity);
@@ -1145,18 +1146,21 @@ function messageRows(brandId: number, fresh: Work[], th: Threading, now: number)
 /** A message the network marks as automated: stored as automatic — a brand's never counts as a response, a customer's (an auto-reply, a bounce) never gets an auto-acknowledgement. */
 const isAutomatic = (m: NormalizedMessage): boolean => !!m.automated;
 
-const IDENTITY_REFRESH_COLUMNS = ['handle', 'display_name', 'followers', 'verified', 'profile_url', 'avatar_url', 'updated_at'] as const;
+const IDENTITY_REFRESH_COLUMNS = ['handle', 'handle_key', 'display_name', 'followers', 'verified', 'profile_url', 'avatar_url', 'updated_at'] as const;
 
 function identityColumns(m: NormalizedMessage) {
   const a = m.author;
+  const handle = sanitizeShortText(a.handle) ?? '';
   return {
-    handle: sanitizeShortText(a.handle) ?? '',
+    handle,
+    // contact search's fold of it (src/core/searchKey.ts), refreshed with it
+    handle_key: searchKey(handle),
     display_name: sanitizeShortText(a.displayName ?? null),
     followers: a.followers ?? null,
     verified: a.verified == null ? null : a.verified ? 1 : 0,
     profile_url: sanitizeShortText(a.profileUrl ?? null),
     avatar_url: sanitizeShortText(a.avatarUrl ?? null),
-  } as { handle: string; display_name: string | null; followers: number | null; verified: number | null; profile_url: string | null; avatar_url: string | null };
+  } as { handle: string; handle_key: string; display_name: string | null; followers: number | null; verified: number | null; profile_url: string | null; avatar_url: string | null };
 }
 
 function identityToJson(i: ContactIdentity): AuthorJson {

@@ -318,6 +318,10 @@ export interface ContactIdentityTable {
   avatar_url: string | null;
   created_at: number;
   updated_at: number;
+  /** `handle` folded for contact search (src/core/searchKey.ts); every writer of `handle` writes it. */
+  handle_key: string | null;
+  /** An email identity's address folded likewise (null on other networks). */
+  address_key: string | null;
 }
 
 export interface ConversationTable {

@@ -97,7 +97,7 @@ export function moderationRoutes(app: App) {
   app.get('/api/contacts', {
     schema: {
       tags: ['contacts'],
-      summary: 'The brand\'s customers with a profile whose handle (with or without @) or email address starts with `q`, or whose display name has words starting with each of `q`\'s words (case-insensitive; `%` and `_` are plain characters), at most `limit`: handle matches first, then email addresses, then names; with their profiles, for picking the one to merge with. Served by indexes',
+      summary: 'The brand\'s customers with a profile whose handle (with or without @) or email address starts with `q`, or whose display name has words starting with each of `q`\'s words (words of 3 characters or more; shorter ones match whole words; handles and addresses compared by their Unicode fold, NFKC and lowercase, docs/contacts.md; `%` and `_` are plain characters), at most `limit`: handle matches first, then email addresses, then names; with their profiles, for picking the one to merge with. Served by indexes',
       querystring: z.object({ q: z.string().min(1).max(200), limit: z.coerce.number().int().min(1).max(20).default(8) }),
       response: { 200: z.object({ items: z.array(z.object({ id: z.number(), displayName: z.string().nullable(), crmLinked: z.boolean(), identities: z.array(z.object({ identityId: z.number(), network: z.string(), handle: z.string(), displayName: z.string().nullable() })) })) }) },
     },

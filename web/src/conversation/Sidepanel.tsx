@@ -273,7 +273,10 @@ function SplitDialog({ contact, identity, linkFromMerge, onClose }: { contact: C
   const description = linkFromMerge != null
     ? 'It becomes a customer of its own, with the conversations only it wrote in. The CRM link came with the merge of this profile: you can remove it in the same step.'
     : contact.crmCustomerId
-      ? 'It becomes a customer of its own, with the conversations only it wrote in. The CRM link was here before the merge and stays.'
+      // not offered (src/commands/contactMerge.ts linkFromMerge): the link was the customer's before this
+      // profile's merge, was recorded again since, also covers profiles of that merge that stay, or the
+      // audit trail of an older merge does not show which consent it recorded
+      ? 'It becomes a customer of its own, with the conversations only it wrote in. The CRM link stays: this split cannot take it along (the customer had it before this profile\'s merge, it was recorded again since, or it also covers profiles that stay). If it should go, remove it on its own, with a reason.'
       : 'It becomes a customer of its own, with the conversations only it wrote in.';
   return (
     <Modal open onClose={onClose} title="Split this profile off" description={description}>
