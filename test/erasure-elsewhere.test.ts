@@ -11,17 +11,14 @@
  *  - the audit entry counts what was rewritten elsewhere.
  */
 import type { Selectable } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { normalizeEmail } from '../src/channels/email/parse.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { EMAIL_PARTICIPANT_PURPOSE, participantHash } from '../src/channels/email/threading.js';
-import { createChannelAccount } from '../src/commands/setup.js';
 import { housekeeping, type HousekeepingDeps } from '../src/jobs/housekeeping.js';
-import { ManualClock } from '../src/lib/clock.js';
 import type { MessageTable } from '../src/store/schema.js';
 import { DIALECTS } from './db.js';
-import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
+import { mailDesk, SUPPORT } from './helpers/mailDesk.js';
+import { mention } from './helpers/parley.js';
 
-const SUPPORT = 'support@acme.test';
 const ZED = 'zed.q@example.org';
 const DAY = 86_400_000;
 
@@ -38,30 +35,7 @@ describe('the scrubber for other customers\' conversations', () => {
 
 for (const dialect of DIALECTS) {
   describe(`erasure elsewhere in the brand [${dialect}]`, () => {
-    let desk: TestDesk;
-    let admin: Client;
-    let ana: Client;
-    let mailAccount = 0;
-    const clock = new ManualClock(Date.UTC(2026, 10, 17, 10, 0));
-    const db = () => desk.db.store.db;
-    beforeAll(async () => {
-      desk = await startDesk(dialect, { clock, workers: false });
-      admin = await Client.signIn(desk.url, 'admin@acme.test');
-      ana = await Client.signIn(desk.url, 'ana@acme.test');
-      mailAccount = await createChannelAccount(db(), { brandId: desk.brandId, network: 'email', handle: 'Acme Support', externalId: SUPPORT, driver: 'demo' }, clock.now());
-    });
-    afterAll(async () => desk?.stop());
-
-    const stored = async (channelAccountId: number, message: unknown) => {
-      const r = await admin.post('/api/ingest/messages', { channelAccountId, messages: [message] });
-      expect(r.json.outcomes?.[0]?.status, JSON.stringify(r.json)).toBe('stored');
-      clock.advance(60_000);
-      return r.json.outcomes[0] as { messageId: number; conversationId: number };
-    };
-    const mail = async (src: string, daysAgo = 0) => {
-      const m = await normalizeEmail(Buffer.from(src.replace(/\n/g, '\r\n')), { accountAddress: SUPPORT, now: clock.now() });
-      return stored(mailAccount, { ...m, createdAt: clock.now() - daysAgo * DAY });
-    };
+    const { s, clock, db, stored, mail } = mailDesk(dialect);
     const row = (id: number) => db().selectFrom('message').select(['text', 'raw', 'conversation_id']).where('id', '=', id).executeTakeFirstOrThrow();
     const rawOf = async (id: number) => {
       const r = (await row(id)).raw as string | Uint8Array | null;
@@ -79,10 +53,10 @@ for (const dialect of DIALECTS) {
     beforeAll(async () => {
       const d = dialect;
       // Zoë: on X (@zed_person) and by email, one contact
-      const zx = await stored(desk.accountId, mention({ author: { networkUserId: `zx-${d}-88127`, handle: 'zed_person', displayName: 'Zoë Quokkason', followers: 3 }, text: '@AcmeCare my parcel is lost', createdAt: clock.now() }));
+      const zx = await stored(s.desk.accountId, mention({ author: { networkUserId: `zx-${d}-88127`, handle: 'zed_person', displayName: 'Zoë Quokkason', followers: 3 }, text: '@AcmeCare my parcel is lost', createdAt: clock.now() }));
       const contactId = Number((await db().selectFrom('conversation').select('contact_id').where('id', '=', zx.conversationId).executeTakeFirstOrThrow()).contact_id);
       const t = clock.now();
-      await db().insertInto('contact_identity').values({ brand_id: desk.brandId, contact_id: contactId, network: 'email', network_user_id: ZED, handle: ZED, display_name: 'Zoë', followers: null, verified: 0, profile_url: null, avatar_url: null, created_at: t, updated_at: t }).execute();
+      await db().insertInto('contact_identity').values({ brand_id: s.desk.brandId, contact_id: contactId, network: 'email', network_user_id: ZED, handle: ZED, display_name: 'Zoë', followers: null, verified: 0, profile_url: null, avatar_url: null, created_at: t, updated_at: t }).execute();
       const zmail = await mail(`From: Zoë <${ZED}>\nTo: ${SUPPORT}\nMessage-ID: <zed-1-${d}@example.org>\nSubject: Parcel\n\nStill lost.\n`);
       expect(Number((await db().selectFrom('conversation').select('contact_id').where('id', '=', zmail.conversationId).executeTakeFirstOrThrow()).contact_id)).toBe(contactId);
 
@@ -96,23 +70,23 @@ for (const dialect of DIALECTS) {
       expect(ours.conversationId).toBe(bobNew.conversationId);
 
       // Carl on X names her; the brand answers him naming her (one reply sent, one still queued); notes on his conversation
-      const carl = await stored(desk.accountId, mention({ author: { networkUserId: `cx-${d}-55`, handle: 'carl_other', displayName: 'Carl', followers: 3 }, text: '@AcmeCare me and @zed_person are still waiting', createdAt: clock.now() }));
+      const carl = await stored(s.desk.accountId, mention({ author: { networkUserId: `cx-${d}-55`, handle: 'carl_other', displayName: 'Carl', followers: 3 }, text: '@AcmeCare me and @zed_person are still waiting', createdAt: clock.now() }));
       const { id: _id, search: _search, ...inbound } = await db().selectFrom('message').selectAll().where('id', '=', carl.messageId).executeTakeFirstOrThrow() as Selectable<MessageTable> & { search?: unknown };
       const replyText = '@carl_other and @Zed_Person you both get a refund, zed_person included';
       const carlReply = Number((await db().insertInto('message').values({
-        ...inbound, network_message_id: `out-${d}-1`, direction: 'outbound', author_identity_id: null, author_user_id: desk.users.ana, reply_to_message_id: carl.messageId, text: replyText, text_escaped: null,
+        ...inbound, network_message_id: `out-${d}-1`, direction: 'outbound', author_identity_id: null, author_user_id: s.desk.users.ana, reply_to_message_id: carl.messageId, text: replyText, text_escaped: null,
         raw: JSON.stringify({ data: { id: '9001', text: replyText } }), status: 'sent', source: 'agent', triage: null, first_reply_at: null, review_note: 'fine to name @zed_person', redacted_at: null, redacted_reason: null,
       }).returning('id').executeTakeFirstOrThrow()).id);
-      const queued = await ana.post(`/api/conversations/${carl.conversationId}/replies`, { text: '@carl_other @zed_person is in copy', visibility: 'public' });
+      const queued = await s.ana.post(`/api/conversations/${carl.conversationId}/replies`, { text: '@carl_other @zed_person is in copy', visibility: 'public' });
       expect([200, 202], JSON.stringify(queued.json)).toContain(queued.status);
-      const note = async (text: string) => Number((await db().insertInto('note').values({ brand_id: desk.brandId, conversation_id: carl.conversationId, author_user_id: desk.users.ana, text, mentions: '[]', created_at: clock.now() }).returning('id').executeTakeFirstOrThrow()).id);
+      const note = async (text: string) => Number((await db().insertInto('note').values({ brand_id: s.desk.brandId, conversation_id: carl.conversationId, author_user_id: s.desk.users.ana, text, mentions: '[]', created_at: clock.now() }).returning('id').executeTakeFirstOrThrow()).id);
       const carlNote = await note(`Carl and @zed_person (${ZED}) share order #77; zed_person and Zoë Quokkason stay as words`);
       const otherNote = await note('@zed_personality is someone else');
 
       // forty days on with 30 days' retention: Bob's old mail keeps hashes, Zoë's among them
-      expect((await admin.req('PATCH', '/api/settings/workflow', { retention: { rawPayloadDays: 30 } })).status).toBe(200);
-      const { deriveKey } = desk.parley.services.secrets;
-      await housekeeping({ store: desk.db.store, bus: desk.parley.services.bus, deriveKey } as HousekeepingDeps, clock.now());
+      expect((await s.admin.req('PATCH', '/api/settings/workflow', { retention: { rawPayloadDays: 30 } })).status).toBe(200);
+      const { deriveKey } = s.desk.parley.services.secrets;
+      await housekeeping({ store: s.desk.db.store, bus: s.desk.parley.services.bus, deriveKey } as HousekeepingDeps, clock.now());
       const zedHash = participantHash(deriveKey(EMAIL_PARTICIPANT_PURPOSE), ZED);
       const keptBefore = (JSON.parse((await rawOf(bobOld.messageId))!) as { participants: string[] }).participants;
       expect(keptBefore).toContain(zedHash);
@@ -120,7 +94,7 @@ for (const dialect of DIALECTS) {
 
       const queuedId = Number(queued.json.message.id);
       const before = { carlIn: await row(carl.messageId), otherNote: await noteText(otherNote), queued: await row(queuedId) };
-      const r = await admin.post(`/api/contacts/${contactId}/erase`, { reason: 'GDPR request #311' });
+      const r = await s.admin.post(`/api/contacts/${contactId}/erase`, { reason: 'GDPR request #311' });
       expect(r.status, JSON.stringify(r.json)).toBe(200);
       f = {
         contactId, zedHash, keptBefore, bobOld: bobOld.messageId, bobOldConversation: bobOld.conversationId, BOB_OLD, bobNew: bobNew.messageId, ours: ours.messageId,
@@ -161,7 +135,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('leaves no hash of hers, and her address only in other people\'s own words; the audit entry counts what changed', async () => {
-      const all = await db().selectFrom('message').select(['id', 'text', 'raw', 'direction']).where('brand_id', '=', desk.brandId).execute();
+      const all = await db().selectFrom('message').select(['id', 'text', 'raw', 'direction']).where('brand_id', '=', s.desk.brandId).execute();
       for (const m of all) {
         const raw = m.raw == null ? '' : typeof m.raw === 'string' ? m.raw : Buffer.from(m.raw as Uint8Array).toString('utf8');
         expect(raw, `message ${m.id}`).not.toContain(f.zedHash);

@@ -9,50 +9,24 @@
  *    stored text, and its HTML copy and RFC 5322 source; the sender's own words stay. A mail
  *    quoting someone else keeps its history.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { normalizeEmail } from '../src/channels/email/parse.js';
-import { createChannelAccount } from '../src/commands/setup.js';
-import { ManualClock } from '../src/lib/clock.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './db.js';
-import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
+import { mailDesk, SUPPORT } from './helpers/mailDesk.js';
+import { mention } from './helpers/parley.js';
 
-const SUPPORT = 'support@acme.test';
 const ZED = 'zed.q@example.org';
 const HER_WORDS = 'My parcel 4471 never arrived at the blue house on Elm Street.';
 
 for (const dialect of DIALECTS) {
   describe(`erasure of quotes elsewhere [${dialect}]`, () => {
-    let desk: TestDesk;
-    let admin: Client;
-    let ana: Client;
-    let mailAccount = 0;
-    const clock = new ManualClock(Date.UTC(2026, 10, 17, 10, 0));
-    const db = () => desk.db.store.db;
-    beforeAll(async () => {
-      desk = await startDesk(dialect, { clock, workers: false });
-      admin = await Client.signIn(desk.url, 'admin@acme.test');
-      ana = await Client.signIn(desk.url, 'ana@acme.test');
-      mailAccount = await createChannelAccount(db(), { brandId: desk.brandId, network: 'email', handle: 'Acme Support', externalId: SUPPORT, driver: 'demo' }, clock.now());
-    });
-    afterAll(async () => desk?.stop());
-
-    const stored = async (channelAccountId: number, message: unknown) => {
-      const r = await admin.post('/api/ingest/messages', { channelAccountId, messages: [message] });
-      expect(r.json.outcomes?.[0]?.status, JSON.stringify(r.json)).toBe('stored');
-      clock.advance(60_000);
-      return r.json.outcomes[0] as { messageId: number; conversationId: number };
-    };
-    const mail = async (src: string) => {
-      const m = await normalizeEmail(Buffer.from(src.replace(/\n/g, '\r\n')), { accountAddress: SUPPORT, now: clock.now() });
-      return stored(mailAccount, { ...m, createdAt: clock.now() });
-    };
+    const { s, clock, db, stored, mail } = mailDesk(dialect);
     const messageRow = (id: number) => db().selectFrom('message').select(['text', 'raw']).where('id', '=', id).executeTakeFirstOrThrow();
     const rawOf = async (id: number) => {
       const r = (await messageRow(id)).raw as string | Uint8Array | null;
       return r == null ? null : JSON.parse(typeof r === 'string' ? r : Buffer.from(r).toString('utf8')) as Record<string, unknown>;
     };
     const ask = async (conversationId: number, question: string) => {
-      const r = await ana.post(`/api/conversations/${conversationId}/expert-requests`, { expertId: desk.users.expert, question });
+      const r = await s.ana.post(`/api/conversations/${conversationId}/expert-requests`, { expertId: s.desk.users.expert, question });
       expect(r.status, JSON.stringify(r.json)).toBe(201);
       return Number((await db().selectFrom('expert_request').select('id').where('conversation_id', '=', conversationId).orderBy('id', 'desc').executeTakeFirstOrThrow()).id);
     };
@@ -65,7 +39,7 @@ for (const dialect of DIALECTS) {
       // Zoë writes by email, and on X as @zed_person
       const zmail = await mail(`From: Zoë <${ZED}>\nTo: ${SUPPORT}\nMessage-ID: <zed-1-${d}@example.org>\nSubject: Parcel\n\n${HER_WORDS}\n`);
       const contactId = Number((await db().selectFrom('conversation').select('contact_id').where('id', '=', zmail.conversationId).executeTakeFirstOrThrow()).contact_id);
-      const zx = await stored(desk.accountId, mention({ author: { networkUserId: `zx-${d}-1`, handle: 'zed_person', displayName: 'Zoë Quokkason', followers: 3 }, text: '@AcmeCare any news on my parcel?', createdAt: clock.now() }));
+      const zx = await stored(s.desk.accountId, mention({ author: { networkUserId: `zx-${d}-1`, handle: 'zed_person', displayName: 'Zoë Quokkason', followers: 3 }, text: '@AcmeCare any news on my parcel?', createdAt: clock.now() }));
       const zxIdentity = (await db().selectFrom('message').select('author_identity_id').where('id', '=', zx.messageId).executeTakeFirstOrThrow()).author_identity_id!;
       await db().updateTable('contact_identity').set({ contact_id: contactId }).where('id', '=', zxIdentity).execute();
       await db().updateTable('conversation').set({ contact_id: contactId }).where('id', '=', zx.conversationId).execute();
@@ -79,12 +53,12 @@ for (const dialect of DIALECTS) {
       const dave = await mail(`From: Dave <dave@y.com>\nTo: ${SUPPORT}\nMessage-ID: <dave-1-${d}@y.com>\nSubject: Router\n\nStill broken.\n\nOn Mon, 16 Nov 2026 at 09:00, Eve <eve@y.com> wrote:\n> Have you tried turning it off?\n`);
 
       // on Carl's conversation, Ana asks an expert quoting Zoë, and another question that does not
-      const carl = await stored(desk.accountId, mention({ author: { networkUserId: `cx-${d}-55`, handle: 'carl_other', displayName: 'Carl', followers: 3 }, text: '@AcmeCare my parcel is late', createdAt: clock.now() }));
+      const carl = await stored(s.desk.accountId, mention({ author: { networkUserId: `cx-${d}-55`, handle: 'carl_other', displayName: 'Carl', followers: 3 }, text: '@AcmeCare my parcel is late', createdAt: clock.now() }));
       const quoting = await ask(carl.conversationId, `Same street as @zed_person, who wrote "${HER_WORDS.toUpperCase()}" Is Elm Street blocked for couriers?`);
       const plain = await ask(carl.conversationId, 'Is Elm Street blocked for couriers this week?');
 
       const before = { bobText: (await messageRow(bob.messageId)).text, daveRaw: await rawOf(dave.messageId) };
-      const r = await admin.post(`/api/contacts/${contactId}/erase`, { reason: 'GDPR request #312' });
+      const r = await s.admin.post(`/api/contacts/${contactId}/erase`, { reason: 'GDPR request #312' });
       expect(r.status, JSON.stringify(r.json)).toBe(200);
       // the counts as the API answers them, and as audited
       const erased = await db().selectFrom('audit_event').select('data').where('action', '=', 'contact.erased').where('subject_id', '=', String(contactId)).executeTakeFirstOrThrow();
@@ -113,7 +87,7 @@ for (const dialect of DIALECTS) {
       expect(await rawOf(f.dave)).toEqual(f.before.daveRaw);
       expect(f.alsoErased).toMatchObject({ quotedMails: 2 });
       // nothing of her words left in any message of the brand
-      const all = await db().selectFrom('message').select(['id', 'text', 'raw']).where('brand_id', '=', desk.brandId).execute();
+      const all = await db().selectFrom('message').select(['id', 'text', 'raw']).where('brand_id', '=', s.desk.brandId).execute();
       for (const m of all) {
         const raw = m.raw == null ? '' : typeof m.raw === 'string' ? m.raw : Buffer.from(m.raw as Uint8Array).toString('utf8');
         expect(`${m.text} ${raw}`, `message ${m.id}`).not.toContain('blue house on Elm Street');

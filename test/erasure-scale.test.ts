@@ -10,54 +10,29 @@
  *  - a note found by the scan and edited since is decided on as it now reads.
  */
 import BetterSqlite3 from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemActor } from '../src/commands/context.js';
 import { eraseContact } from '../src/commands/erase.js';
-import { createBrand, createChannelAccount, createUser } from '../src/commands/setup.js';
 import { EventBus } from '../src/events/bus.js';
-import { ManualClock } from '../src/lib/clock.js';
-import { createTestDatabase, DIALECTS, type TestDatabase } from './db.js';
+import { DIALECTS } from './db.js';
+import { erasureBrand } from './helpers/erasureBrand.js';
 
 const HANDLE = 'zed_person';
 const ADDRESS = 'zed.q@example.org';
 
 for (const dialect of DIALECTS) {
   describe(`erasure scans before its transaction [${dialect}]`, () => {
-    let t: TestDatabase;
-    const clock = new ManualClock(Date.UTC(2026, 10, 17, 10, 0));
-    let brandId = 0;
-    let accountId = 0;
-    let agentId = 0;
-    const db = () => t.store.db;
-    beforeAll(async () => {
-      t = await createTestDatabase(dialect);
-      brandId = await createBrand(db(), { slug: 'acme', name: 'Acme' }, clock.now());
-      accountId = await createChannelAccount(db(), { brandId, network: 'x', handle: 'AcmeCare', driver: 'demo' }, clock.now());
-      agentId = await createUser(db(), { brandId, email: 'ana@acme.test', name: 'Ana Agent', role: 'agent' }, clock.now());
-    });
-    afterAll(async () => t?.drop());
-
-    const conversation = async (contactId: number | null) => Number((await db().insertInto('conversation').values({
-      brand_id: brandId, channel_account_id: accountId, contact_id: contactId, network: 'x', visibility: 'public', status: 'open', priority: 1, assignee_id: null, team_id: null, subject: 'parcel',
-      created_at: clock.now(), updated_at: clock.now(), last_message_at: clock.now(), waiting_since: clock.now(), cycle_started_at: clock.now(), reopened_count: 0, message_count: 1, version: 1,
-    } as never).returning('id').executeTakeFirstOrThrow()).id);
-    let n = 0;
-    const message = (conversationId: number, text: string, o: { direction?: 'inbound' | 'outbound'; status?: string; author?: number | null } = {}) => ({
-      brand_id: brandId, conversation_id: conversationId, channel_account_id: accountId, network: 'x', network_message_id: `m-${dialect}-${++n}`, direction: o.direction ?? 'outbound',
-      author_identity_id: o.author ?? null, visibility: 'public', kind: 'reply', text, created_at: clock.now(), received_at: clock.now(), status: o.status ?? 'sent', is_auto: 0, source: 'agent',
-    });
-    const insertMessage = async (conversationId: number, text: string, o: Parameters<typeof message>[2] = {}) =>
-      Number((await db().insertInto('message').values(message(conversationId, text, o) as never).returning('id').executeTakeFirstOrThrow()).id);
+    const { clock, ids, db, database, conversation, message, insertMessage } = erasureBrand(dialect);
     const insertNote = async (conversationId: number, text: string) =>
-      Number((await db().insertInto('note').values({ brand_id: brandId, conversation_id: conversationId, author_user_id: agentId, text, mentions: '[]', created_at: clock.now() }).returning('id').executeTakeFirstOrThrow()).id);
+      Number((await db().insertInto('note').values({ brand_id: ids.brandId, conversation_id: conversationId, author_user_id: ids.agentId, text, mentions: '[]', created_at: clock.now() }).returning('id').executeTakeFirstOrThrow()).id);
     const textOf = async (id: number) => (await db().selectFrom('message').select('text').where('id', '=', id).executeTakeFirstOrThrow()).text;
     const noteOf = async (id: number) => (await db().selectFrom('note').select('text').where('id', '=', id).executeTakeFirstOrThrow()).text;
 
     it('rewrites what changed or arrived between the scan and the transaction; on SQLite another writer commits in between', async () => {
       const now = clock.now();
-      const contactId = Number((await db().insertInto('contact').values({ brand_id: brandId, display_name: 'Zoë Quokkason', crm_customer_id: null, crm_consent_at: null, crm_linked_by: null, created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow()).id);
+      const contactId = Number((await db().insertInto('contact').values({ brand_id: ids.brandId, display_name: 'Zoë Quokkason', crm_customer_id: null, crm_consent_at: null, crm_linked_by: null, created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow()).id);
       const identity = async (network: string, userId: string, handle: string) => Number((await db().insertInto('contact_identity').values({
-        brand_id: brandId, contact_id: contactId, network, network_user_id: userId, handle, display_name: 'Zoë', followers: 3, verified: 0, profile_url: null, avatar_url: null, created_at: now, updated_at: now,
+        brand_id: ids.brandId, contact_id: contactId, network, network_user_id: userId, handle, display_name: 'Zoë', followers: 3, verified: 0, profile_url: null, avatar_url: null, created_at: now, updated_at: now,
       }).returning('id').executeTakeFirstOrThrow()).id);
       const xIdentity = await identity('x', '88127001', HANDLE);
       await identity('email', ADDRESS, ADDRESS);
@@ -73,7 +48,7 @@ for (const dialect of DIALECTS) {
       const afterScan = async () => {
         if (dialect === 'sqlite') {
           // a second connection that waits for no lock: it fails at once if the erasure holds the write lock
-          const other = new BetterSqlite3(t.sqliteFile!);
+          const other = new BetterSqlite3(database().sqliteFile!);
           try {
             other.pragma('busy_timeout = 0');
             other.prepare("INSERT INTO kv (key, value, updated_at) VALUES ('test.other-writer', '1', 0)").run();
@@ -91,7 +66,7 @@ for (const dialect of DIALECTS) {
         await db().updateTable('note').set({ text: `Carl shares order #77 with @${HANDLE} (${ADDRESS})` }).where('id', '=', editedNote).execute();
       };
 
-      const r = await eraseContact({ store: t.store, bus: new EventBus(), clock, afterScan } as Parameters<typeof eraseContact>[0], systemActor(brandId, 'test'), { contactId, reason: 'GDPR request #7' });
+      const r = await eraseContact({ store: database().store, bus: new EventBus(), clock, afterScan } as Parameters<typeof eraseContact>[0], systemActor(ids.brandId, 'test'), { contactId, reason: 'GDPR request #7' });
 
       if (dialect === 'sqlite') expect(otherWriterCommitted).toBe(true);
       expect(arrived.reply).toBeGreaterThan(0);

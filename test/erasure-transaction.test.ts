@@ -13,14 +13,13 @@
  */
 import pg from 'pg';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemActor } from '../src/commands/context.js';
 import { eraseContact } from '../src/commands/erase.js';
-import { createBrand, createChannelAccount, createUser } from '../src/commands/setup.js';
 import { EventBus } from '../src/events/bus.js';
-import { ManualClock } from '../src/lib/clock.js';
 import type { Tx } from '../src/store/util.js';
-import { createTestDatabase, DIALECTS, type TestDatabase } from './db.js';
+import { DIALECTS } from './db.js';
+import { erasureBrand } from './helpers/erasureBrand.js';
 
 const HANDLE = 'zed_person';
 /** The brand's replies to other customers, none naming the person. */
@@ -28,43 +27,19 @@ const SEEDED = 4_000;
 
 for (const dialect of DIALECTS) {
   describe(`erasure's transaction [${dialect}]`, () => {
-    let t: TestDatabase;
-    const clock = new ManualClock(Date.UTC(2026, 10, 17, 10, 0));
-    let brandId = 0;
-    let accountId = 0;
-    let agentId = 0;
-    const db = () => t.store.db;
-    beforeAll(async () => {
-      t = await createTestDatabase(dialect);
-      brandId = await createBrand(db(), { slug: 'acme', name: 'Acme' }, clock.now());
-      accountId = await createChannelAccount(db(), { brandId, network: 'x', handle: 'AcmeCare', driver: 'demo' }, clock.now());
-      agentId = await createUser(db(), { brandId, email: 'ana@acme.test', name: 'Ana Agent', role: 'agent' }, clock.now());
-    });
-    afterAll(async () => t?.drop());
-
-    const conversation = async (contactId: number | null) => Number((await db().insertInto('conversation').values({
-      brand_id: brandId, channel_account_id: accountId, contact_id: contactId, network: 'x', visibility: 'public', status: 'open', priority: 1, assignee_id: null, team_id: null, subject: 'parcel',
-      created_at: clock.now(), updated_at: clock.now(), last_message_at: clock.now(), waiting_since: clock.now(), cycle_started_at: clock.now(), reopened_count: 0, message_count: 1, version: 1,
-    } as never).returning('id').executeTakeFirstOrThrow()).id);
-    let n = 0;
-    const message = (conversationId: number, text: string, o: { direction?: 'inbound' | 'outbound'; author?: number | null } = {}) => ({
-      brand_id: brandId, conversation_id: conversationId, channel_account_id: accountId, network: 'x', network_message_id: `m-${dialect}-${++n}`, direction: o.direction ?? 'outbound',
-      author_identity_id: o.author ?? null, visibility: 'public', kind: 'reply', text, created_at: clock.now(), received_at: clock.now(), status: o.direction === 'inbound' ? 'received' : 'sent', is_auto: 0, source: 'agent',
-    });
-    const insertMessage = async (conversationId: number, text: string, o: Parameters<typeof message>[2] = {}) =>
-      Number((await db().insertInto('message').values(message(conversationId, text, o) as never).returning('id').executeTakeFirstOrThrow()).id);
+    const { clock, ids, db, database, conversation, message, insertMessage } = erasureBrand(dialect);
     const person = async (handle: string, userId: string) => {
       const now = clock.now();
-      const contactId = Number((await db().insertInto('contact').values({ brand_id: brandId, display_name: 'Zoë Quokkason', crm_customer_id: null, crm_consent_at: null, crm_linked_by: null, created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow()).id);
+      const contactId = Number((await db().insertInto('contact').values({ brand_id: ids.brandId, display_name: 'Zoë Quokkason', crm_customer_id: null, crm_consent_at: null, crm_linked_by: null, created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow()).id);
       const identityId = Number((await db().insertInto('contact_identity').values({
-        brand_id: brandId, contact_id: contactId, network: 'x', network_user_id: userId, handle, display_name: 'Zoë', followers: 3, verified: 0, profile_url: null, avatar_url: null, created_at: now, updated_at: now,
+        brand_id: ids.brandId, contact_id: contactId, network: 'x', network_user_id: userId, handle, display_name: 'Zoë', followers: 3, verified: 0, profile_url: null, avatar_url: null, created_at: now, updated_at: now,
       }).returning('id').executeTakeFirstOrThrow()).id);
       const theirs = await conversation(contactId);
       await insertMessage(theirs, '@AcmeCare my parcel never came', { direction: 'inbound', author: identityId });
       return { contactId, identityId, theirs };
     };
     const erase = (contactId: number, hooks: { afterScan?: () => Promise<void>; inTransaction?: (trx: Tx, at: 'start' | 'end') => Promise<void> } = {}) =>
-      eraseContact({ store: t.store, bus: new EventBus(), clock, ...hooks } as Parameters<typeof eraseContact>[0], systemActor(brandId, 'test'), { contactId, reason: 'GDPR request #9' });
+      eraseContact({ store: database().store, bus: new EventBus(), clock, ...hooks } as Parameters<typeof eraseContact>[0], systemActor(ids.brandId, 'test'), { contactId, reason: 'GDPR request #9' });
     const row = (id: number) => db().selectFrom('message').select(['text', 'redacted_reason']).where('id', '=', id).executeTakeFirstOrThrow();
 
     it('reads a few rows inside its transaction, not every reply and note of the brand; the rows naming them are still rewritten', async () => {
@@ -72,7 +47,7 @@ for (const dialect of DIALECTS) {
       const carl = await conversation(null);
       const rows = Array.from({ length: SEEDED }, (_, i) => message(carl, `@carl_other order ${i} is on its way`));
       for (let i = 0; i < rows.length; i += 500) await db().insertInto('message').values(rows.slice(i, i + 500) as never).execute();
-      for (let i = 0; i < 200; i++) await db().insertInto('note').values({ brand_id: brandId, conversation_id: carl, author_user_id: agentId, text: `Carl called about order ${i}`, mentions: '[]', created_at: clock.now() }).execute();
+      for (let i = 0; i < 200; i++) await db().insertInto('note').values({ brand_id: ids.brandId, conversation_id: carl, author_user_id: ids.agentId, text: `Carl called about order ${i}`, mentions: '[]', created_at: clock.now() }).execute();
       const naming = await insertMessage(carl, `@carl_other and @${HANDLE}, refund on its way`);
       if (dialect === 'postgres') await sql`ANALYZE message`.execute(db());
 
@@ -105,11 +80,11 @@ for (const dialect of DIALECTS) {
     it.runIf(dialect === 'postgres')('waits for an ingest batch in flight: a message of theirs it stored is redacted, not left behind', async () => {
       const { contactId, identityId, theirs } = await person('ingest_zed', '88127002');
       // an ingest batch: ingest's brand lock first (src/pipeline/ingest.ts, lockBrand), then their message, not yet committed
-      const batch = new pg.Client({ connectionString: t.databaseUrl });
+      const batch = new pg.Client({ connectionString: database().databaseUrl });
       await batch.connect();
       try {
         await batch.query('BEGIN');
-        await batch.query('SELECT pg_advisory_xact_lock(872001, $1)', [brandId]);
+        await batch.query('SELECT pg_advisory_xact_lock(872001, $1)', [ids.brandId]);
         const m = message(theirs, 'my new address is 12 Elm Street, Springfield', { direction: 'inbound', author: identityId });
         const cols = Object.keys(m);
         const inserted = await batch.query(`INSERT INTO message (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING id`, Object.values(m));
@@ -133,7 +108,7 @@ for (const dialect of DIALECTS) {
       const { contactId } = await person('gap_zed', '88127003');
       const carl = await conversation(null);
       // Ana's reply: its id drawn now, committed only after the scan's snapshot
-      const late = new pg.Client({ connectionString: t.databaseUrl });
+      const late = new pg.Client({ connectionString: database().databaseUrl });
       await late.connect();
       try {
         await late.query('BEGIN');
