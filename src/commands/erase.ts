@@ -757,14 +757,9 @@ async function eraseElsewhere(trx: Tx, store: Store, t: Elsewhere, found: Elsewh
  * its HTML copy and RFC 5322 source (which quote it too) are dropped. Otherwise the same string.
  */
 export function eraseTheirQuote(raw: string, p: { mailIds: ReadonlySet<string>; addresses: readonly string[] }): string {
-  let v: unknown;
-  try {
-    v = JSON.parse(raw);
-  } catch {
-    return raw;
-  }
-  if (v === null || typeof v !== 'object' || Array.isArray(v) || (v as { kind?: unknown }).kind !== 'email') return raw;
-  const mail = { ...(v as Record<string, unknown>) };
+  const parsed = emailRaw(raw);
+  if (!parsed) return raw;
+  const mail = { ...parsed };
   if (typeof mail.text !== 'string') return raw;
   const full = mail.text.replace(/\r\n?/g, '\n');
   const text = eraseQuotedMail(full);
@@ -845,14 +840,9 @@ const ADDRESS_LISTS = ['from', 'replyTo', 'to', 'cc'] as const;
  * and subject stay. Not an email, or not naming them: the same string.
  */
 export function eraseAddressesFromMail(raw: string, addresses: ReadonlySet<string>, scrub: ((s: string) => string) | null): string {
-  let v: unknown;
-  try {
-    v = JSON.parse(raw);
-  } catch {
-    return raw;
-  }
-  if (v === null || typeof v !== 'object' || Array.isArray(v) || (v as { kind?: unknown }).kind !== 'email') return raw;
-  const mail = { ...(v as Record<string, unknown>) };
+  const parsed = emailRaw(raw);
+  if (!parsed) return raw;
+  const mail = { ...parsed };
   let named = false;
   for (const k of ADDRESS_LISTS) {
     const list = mail[k];
@@ -997,15 +987,19 @@ export function eraseQuotedMail(text: string): string {
 }
 
 /** Is this stored payload an email's (src/channels/email/parse.ts `EmailRaw`)? */
-function isEmailRaw(raw: string | null): boolean {
-  if (!raw) return false;
+/** A stored payload that is an email (`EmailRaw`, JSON with kind 'email'), parsed; null for anything else. */
+function emailRaw(raw: string | null): Record<string, unknown> | null {
+  if (!raw) return null;
+  let v: unknown;
   try {
-    const v = JSON.parse(raw) as { kind?: unknown };
-    return v !== null && typeof v === 'object' && v.kind === 'email';
+    v = JSON.parse(raw);
   } catch {
-    return false;
+    return null;
   }
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && (v as { kind?: unknown }).kind === 'email' ? (v as Record<string, unknown>) : null;
 }
+
+const isEmailRaw = (raw: string | null): boolean => emailRaw(raw) !== null;
 
 /**
  * A stored JSON payload (a network's answer to a send, an email as parsed, an audit entry's
