@@ -12,10 +12,11 @@ import { useEffect, useId, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../api/client.js';
 import { useMe } from '../api/queries.js';
-import { createPasskey, passkeysSupported, webauthnProblem, type CreationOptionsJSON } from '../lib/webauthn.js';
+import { createPasskey, passkeysSupported, type CreationOptionsJSON } from '../lib/webauthn.js';
 import { DialogButtons } from '../ui/DialogButtons.js';
 import { Modal } from '../ui/Modal.js';
-import { Refusal, refusalOf, type RefusalInfo } from '../ui/Refusal.js';
+import { Refusal, type RefusalInfo } from '../ui/Refusal.js';
+import { passkeyRefusal } from './passkeyRefusal.js';
 import { useToast } from '../ui/Toasts.js';
 
 export interface Passkey {
@@ -28,25 +29,7 @@ export interface Passkey {
 
 const PASSKEYS_KEY = ['me', 'passkeys'] as const;
 
-/** What a refusal's code means here, in the desk's words (else the server's own). */
-const SAID: Record<string, string> = {
-  'auth.wrong_password': 'The password is not right.',
-  'auth.reauthenticate': 'You have no Parley password, so a recent sign-in confirms this: sign out, sign in again, then try again.',
-  'auth.sso_required': 'Your desk signs you in with your organisation’s account, so a passkey would not sign you in here.',
-  'passkey.exists': 'That passkey is already added.',
-  'passkey.invalid_name': 'A passkey’s name is 1 to 60 characters, on one line.',
-  'passkey.too_many': 'You have as many passkeys as a person may: remove one first.',
-  'passkey.challenge_invalid': 'That took too long (or was started again in another window). Try again.',
-  'passkey.not_verified': 'The device did not check that it is you (a PIN, a fingerprint or a face): this desk needs it.',
-  'passkey.wrong_origin': 'The passkey was made for another address than this desk’s. Open the desk at its usual address and try again.',
-  'passkey.wrong_rp': 'The passkey was made for another address than this desk’s. Open the desk at its usual address and try again.',
-};
-const said = (err: unknown): RefusalInfo => {
-  const browser = webauthnProblem(err);
-  if (browser) return { code: 'passkey.browser', detail: browser };
-  const r = refusalOf(err);
-  return { code: r.code, detail: SAID[r.code] ?? r.detail };
-};
+const said = (err: unknown) => passkeyRefusal(err);
 
 const when = (ms: number) => new Date(ms).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
 

@@ -25,7 +25,8 @@ import type { User } from '../api/types.js';
 import { Modal } from '../ui/Modal.js';
 import { api, ApiError, setCsrfToken } from '../api/client.js';
 import type { Me } from '../api/types.js';
-import { createPasskey, getPasskey, passkeysSupported, webauthnProblem, type CreationOptionsJSON, type RequestOptionsJSON } from '../lib/webauthn.js';
+import { createPasskey, getPasskey, passkeysSupported, type CreationOptionsJSON, type RequestOptionsJSON } from '../lib/webauthn.js';
+import { passkeyRefusal } from './passkeyRefusal.js';
 import { Refusal, refusalOf, type RefusalInfo } from '../ui/Refusal.js';
 import { CopyButton } from '../ui/Copy.js';
 
@@ -309,24 +310,12 @@ async function publicCall<T>(path: string, body?: unknown): Promise<T> {
   return json as T;
 }
 
-/** A passkey refusal in the desk's words (the browser's, else the server's code, else its own words). */
-const PASSKEY_SAID: Record<string, string> = {
-  'auth.wrong_password': 'The password is not right.',
-  'auth.reauthenticate': 'You have no Parley password, so a recent sign-in confirms this: sign out, sign in again, then try again.',
-  'auth.sso_required': 'Your desk signs you in with your organisation’s account, so a passkey would not sign you in here.',
-  'passkey.exists': 'That passkey is already added.',
+/** A passkey refusal in the desk's words; on this screen a person has no passkey to remove, and the one to sign in with is the one just added. */
+const passkeySaid = (err: unknown) => passkeyRefusal(err, {
   'passkey.too_many': 'You have as many passkeys as a person may.',
-  'passkey.challenge_invalid': 'That took too long (or was started again in another window). Try again.',
-  'passkey.not_verified': 'The device did not check that it is you (a PIN, a fingerprint or a face): this desk needs it.',
   'passkey.unknown': 'That passkey is not registered on this desk. Use the one you just added.',
   'auth.rate_limited': 'Too many sign-in attempts. Wait a minute, then try again.',
-};
-const passkeySaid = (err: unknown): RefusalInfo => {
-  const browser = webauthnProblem(err);
-  if (browser) return { code: 'passkey.browser', detail: browser };
-  const r = refusalOf(err);
-  return { code: r.code, detail: PASSKEY_SAID[r.code] ?? r.detail };
-};
+});
 
 /**
  * The other way through the policy: a passkey (a sign-in with one is two-factor on its own: the
