@@ -12,7 +12,7 @@ import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrand } from '../src/commands/setup.js';
 import { ManualClock } from '../src/lib/clock.js';
-import { openStore } from '../src/store/db.js';
+import { openStore, type Dialect } from '../src/store/db.js';
 import { gapsIn, GAP_WAIT_MS, remainingGaps, runWebhooks, type WebhookDeps } from '../src/jobs/webhooks.js';
 import { audit } from '../src/store/audit.js';
 import { DIALECTS } from './db.js';
@@ -56,173 +56,179 @@ function validSignature(secret: string, r: Received): boolean {
   });
 }
 
+/**
+ * A desk that may call webhooks on loopback, signed in as its admin, with the deps of a webhook
+ * round and a receiver; registers the suite's beforeAll/afterAll (call it inside a `describe`).
+ */
+function webhookDesk(dialect: Dialect, clock?: ManualClock) {
+  const w = { desk: undefined as unknown as TestDesk, admin: undefined as unknown as Client, deps: undefined as unknown as WebhookDeps, rx: undefined as unknown as Awaited<ReturnType<typeof receiver>> };
+  beforeAll(async () => {
+    w.desk = await startDesk(dialect, { ...(clock ? { clock } : {}), workers: false, config: { webhooksAllowPrivate: true } });
+    w.admin = await Client.signIn(w.desk.url, 'admin@acme.test');
+    const s = w.desk.parley.services;
+    w.deps = { store: s.store, bus: s.bus, clock: s.clock, secrets: s.secrets, allowPrivate: true };
+    w.rx = await receiver();
+  });
+  afterAll(async () => {
+    await w.rx?.close();
+    await w.desk?.stop();
+  });
+  return w;
+}
+
 for (const dialect of DIALECTS) {
   describe(`outbound webhooks [${dialect}]`, () => {
-    let desk: TestDesk;
-    let admin: Client;
-    let deps: WebhookDeps;
-    let rx: Awaited<ReturnType<typeof receiver>>;
-    beforeAll(async () => {
-      desk = await startDesk(dialect, { workers: false, config: { webhooksAllowPrivate: true } });
-      admin = await Client.signIn(desk.url, 'admin@acme.test');
-      const s = desk.parley.services;
-      deps = { store: s.store, bus: s.bus, clock: s.clock, secrets: s.secrets, allowPrivate: true };
-      rx = await receiver();
-    });
-    afterAll(async () => {
-      await rx?.close();
-      await desk?.stop();
-    });
-    const deliveries = (endpointId: number) => desk.db.store.db.selectFrom('webhook_delivery').selectAll().where('endpoint_id', '=', endpointId).orderBy('id').execute();
-    const ingest = async (createdAt = Date.now()) => (await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention({ createdAt })] })).json.outcomes[0] as { conversationId: number; messageId: number };
+    const w = webhookDesk(dialect);
+    const deliveries = (endpointId: number) => w.desk.db.store.db.selectFrom('webhook_delivery').selectAll().where('endpoint_id', '=', endpointId).orderBy('id').execute();
+    const ingest = async (createdAt = Date.now()) => (await w.admin.post('/api/ingest/messages', { channelAccountId: w.desk.accountId, messages: [mention({ createdAt })] })).json.outcomes[0] as { conversationId: number; messageId: number };
 
     it('delivers an ingested mention and a resolution once, signed, with the headers', async () => {
-      const made = await admin.post('/api/integrations/webhooks', { url: rx.url, description: '<img src=x onerror=alert(1)>', events: ['conversation.created', 'message.received', 'conversation.resolved'] });
+      const made = await w.admin.post('/api/integrations/webhooks', { url: w.rx.url, description: '<img src=x onerror=alert(1)>', events: ['conversation.created', 'message.received', 'conversation.resolved'] });
       expect(made.status).toBe(201);
       const secret = made.json.secret as string;
       expect(secret).toMatch(/^whsec_/);
-      const list = await admin.get('/api/integrations/webhooks');
+      const list = await w.admin.get('/api/integrations/webhooks');
       expect(list.json.items).toHaveLength(1);
       expect(list.json.items[0].description).toBe('<img src=x onerror=alert(1)>');
       expect(JSON.stringify(list.json)).not.toContain(secret.slice(6, 20));
-      const row = await desk.db.store.db.selectFrom('webhook_endpoint').select('secret_sealed').executeTakeFirstOrThrow();
+      const row = await w.desk.db.store.db.selectFrom('webhook_endpoint').select('secret_sealed').executeTakeFirstOrThrow();
       expect(row.secret_sealed).not.toContain(secret.slice(6));
 
       // posted on the network an hour before the endpoint was made, received after: delivered
       const o = await ingest(Date.now() - 3_600_000);
-      expect((await admin.post(`/api/conversations/${o.conversationId}/status`, { status: 'resolved' })).status).toBe(200);
-      await runWebhooks(deps);
-      await runWebhooks(deps);
-      const types = rx.got.map((r) => JSON.parse(r.body).type).sort();
+      expect((await w.admin.post(`/api/conversations/${o.conversationId}/status`, { status: 'resolved' })).status).toBe(200);
+      await runWebhooks(w.deps);
+      await runWebhooks(w.deps);
+      const types = w.rx.got.map((r) => JSON.parse(r.body).type).sort();
       expect(types).toEqual(['conversation.created', 'conversation.resolved', 'message.received']);
-      for (const r of rx.got) {
+      for (const r of w.rx.got) {
         expect(r.headers['webhook-id']).toMatch(/^msg_/);
         expect(Math.abs(Number(r.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(60);
         expect(r.headers['content-type']).toBe('application/json');
         expect(validSignature(secret, r)).toBe(true);
         expect(validSignature(secret, { ...r, body: r.body + ' ' })).toBe(false);
       }
-      const msg = JSON.parse(rx.got.find((r) => JSON.parse(r.body).type === 'message.received')!.body);
-      expect(msg).toMatchObject({ brandId: desk.brandId, data: { conversationId: o.conversationId, messageId: o.messageId, network: 'x', triage: expect.any(Object) } });
+      const msg = JSON.parse(w.rx.got.find((r) => JSON.parse(r.body).type === 'message.received')!.body);
+      expect(msg).toMatchObject({ brandId: w.desk.brandId, data: { conversationId: o.conversationId, messageId: o.messageId, network: 'x', triage: expect.any(Object) } });
       expect(msg.data).not.toHaveProperty('raw');
       expect(msg.data.text).toMatch(/has not arrived/);
       // the customer's words are read when sent, never kept in the delivery row
-      const stored = await desk.db.store.db.selectFrom('webhook_delivery').select('payload').where('event_type', '=', 'message.received').execute();
+      const stored = await w.desk.db.store.db.selectFrom('webhook_delivery').select('payload').where('event_type', '=', 'message.received').execute();
       expect(stored.map((r) => r.payload).join('')).not.toMatch(/has not arrived/);
-      expect(new Set(rx.got.map((r) => r.headers['webhook-id'])).size).toBe(3);
+      expect(new Set(w.rx.got.map((r) => r.headers['webhook-id'])).size).toBe(3);
       const ds = await deliveries(made.json.item.id);
       expect(ds.map((d) => d.status)).toEqual(['delivered', 'delivered', 'delivered']);
-      const listed = await admin.get(`/api/integrations/webhooks/${made.json.item.id}/deliveries`);
+      const listed = await w.admin.get(`/api/integrations/webhooks/${made.json.item.id}/deliveries`);
       expect(listed.json.items).toHaveLength(3);
       // rotate: the new secret signs from now on
-      const rotated = await admin.post(`/api/integrations/webhooks/${made.json.item.id}/rotate-secret`);
+      const rotated = await w.admin.post(`/api/integrations/webhooks/${made.json.item.id}/rotate-secret`);
       expect(rotated.json.secret).not.toBe(secret);
-      rx.got.length = 0;
-      expect((await admin.post(`/api/integrations/webhooks/${made.json.item.id}/test`)).status).toBe(202);
-      await runWebhooks(deps);
-      expect(rx.got).toHaveLength(1);
-      expect(JSON.parse(rx.got[0]!.body).type).toBe('webhook.test');
-      expect(validSignature(rotated.json.secret, rx.got[0]!)).toBe(true);
-      expect(validSignature(secret, rx.got[0]!)).toBe(false);
-      expect((await admin.req('PATCH', `/api/integrations/webhooks/${made.json.item.id}`, { enabled: false })).status).toBe(200);
+      w.rx.got.length = 0;
+      expect((await w.admin.post(`/api/integrations/webhooks/${made.json.item.id}/test`)).status).toBe(202);
+      await runWebhooks(w.deps);
+      expect(w.rx.got).toHaveLength(1);
+      expect(JSON.parse(w.rx.got[0]!.body).type).toBe('webhook.test');
+      expect(validSignature(rotated.json.secret, w.rx.got[0]!)).toBe(true);
+      expect(validSignature(secret, w.rx.got[0]!)).toBe(false);
+      expect((await w.admin.req('PATCH', `/api/integrations/webhooks/${made.json.item.id}`, { enabled: false })).status).toBe(200);
     });
 
     it('retries a failed delivery with the same webhook-id until it is accepted', async () => {
-      rx.got.length = 0;
-      const made = await admin.post('/api/integrations/webhooks', { url: rx.url, events: ['message.received'] });
-      rx.answers.push(500);
+      w.rx.got.length = 0;
+      const made = await w.admin.post('/api/integrations/webhooks', { url: w.rx.url, events: ['message.received'] });
+      w.rx.answers.push(500);
       await ingest();
-      await runWebhooks(deps);
-      expect(rx.got).toHaveLength(1);
+      await runWebhooks(w.deps);
+      expect(w.rx.got).toHaveLength(1);
       let [d] = await deliveries(made.json.item.id);
       expect(d).toMatchObject({ status: 'pending', attempts: 1, last_status: 500 });
       expect(Number(d!.next_attempt_at)).toBeGreaterThan(Date.now());
-      await runWebhooks(deps); // not due yet
-      expect(rx.got).toHaveLength(1);
-      expect((await admin.post(`/api/integrations/webhooks/${made.json.item.id}/deliveries/${d!.id}/retry`)).status).toBe(200);
-      await runWebhooks(deps);
-      await runWebhooks(deps);
-      expect(rx.got).toHaveLength(2);
-      expect(rx.got[1]!.headers['webhook-id']).toBe(rx.got[0]!.headers['webhook-id']);
+      await runWebhooks(w.deps); // not due yet
+      expect(w.rx.got).toHaveLength(1);
+      expect((await w.admin.post(`/api/integrations/webhooks/${made.json.item.id}/deliveries/${d!.id}/retry`)).status).toBe(200);
+      await runWebhooks(w.deps);
+      await runWebhooks(w.deps);
+      expect(w.rx.got).toHaveLength(2);
+      expect(w.rx.got[1]!.headers['webhook-id']).toBe(w.rx.got[0]!.headers['webhook-id']);
       [d] = await deliveries(made.json.item.id);
       expect(d).toMatchObject({ status: 'delivered', attempts: 2, last_status: 200 });
-      await admin.req('PATCH', `/api/integrations/webhooks/${made.json.item.id}`, { enabled: false });
+      await w.admin.req('PATCH', `/api/integrations/webhooks/${made.json.item.id}`, { enabled: false });
     });
 
     it('turns an endpoint off on 410 and tells the admins', async () => {
-      rx.got.length = 0;
-      const made = await admin.post('/api/integrations/webhooks', { url: rx.url, events: ['message.received'] });
-      rx.answers.push(410);
+      w.rx.got.length = 0;
+      const made = await w.admin.post('/api/integrations/webhooks', { url: w.rx.url, events: ['message.received'] });
+      w.rx.answers.push(410);
       await ingest();
-      await runWebhooks(deps);
-      const ep = (await admin.get('/api/integrations/webhooks')).json.items.find((e: any) => e.id === made.json.item.id);
+      await runWebhooks(w.deps);
+      const ep = (await w.admin.get('/api/integrations/webhooks')).json.items.find((e: any) => e.id === made.json.item.id);
       expect(ep).toMatchObject({ enabled: false, disabledReason: expect.stringMatching(/410/) });
-      const notes = (await admin.get('/api/notifications')).json.items;
+      const notes = (await w.admin.get('/api/notifications')).json.items;
       expect(notes.some((n: any) => n.kind === 'webhook.disabled')).toBe(true);
       await ingest();
-      await runWebhooks(deps);
-      expect(rx.got).toHaveLength(1);
+      await runWebhooks(w.deps);
+      expect(w.rx.got).toHaveLength(1);
     });
 
     it('queues nothing for events no endpoint takes, nor for another brand', async () => {
-      rx.got.length = 0;
+      w.rx.got.length = 0;
       const other = await receiver();
       const now = Date.now();
-      const brand2 = await createBrand(desk.db.store.db, { slug: `other-${dialect}`, name: 'Other', timezone: 'UTC' }, now);
-      const secrets = desk.parley.services.secrets;
-      const ep2 = await desk.db.store.db.insertInto('webhook_endpoint').values({ brand_id: brand2, url: other.url, description: '', events: JSON.stringify(['message.received', 'conversation.created']), enabled: 1, secret_sealed: secrets.seal({ secret: 'whsec_AAAA' }), created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow();
-      const made = await admin.post('/api/integrations/webhooks', { url: rx.url, events: ['incident.opened'] });
+      const brand2 = await createBrand(w.desk.db.store.db, { slug: `other-${dialect}`, name: 'Other', timezone: 'UTC' }, now);
+      const secrets = w.desk.parley.services.secrets;
+      const ep2 = await w.desk.db.store.db.insertInto('webhook_endpoint').values({ brand_id: brand2, url: other.url, description: '', events: JSON.stringify(['message.received', 'conversation.created']), enabled: 1, secret_sealed: secrets.seal({ secret: 'whsec_AAAA' }), created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow();
+      const made = await w.admin.post('/api/integrations/webhooks', { url: w.rx.url, events: ['incident.opened'] });
       await ingest();
-      await runWebhooks(deps);
+      await runWebhooks(w.deps);
       expect(await deliveries(made.json.item.id)).toHaveLength(0);
       expect(await deliveries(ep2.id)).toHaveLength(0);
-      expect(rx.got).toHaveLength(0);
+      expect(w.rx.got).toHaveLength(0);
       expect(other.got).toHaveLength(0);
       await other.close();
-      await desk.db.store.db.deleteFrom('webhook_endpoint').where('id', '=', ep2.id).execute();
+      await w.desk.db.store.db.deleteFrom('webhook_endpoint').where('id', '=', ep2.id).execute();
       // another brand's endpoint is not this admin's to read or change
-      expect((await admin.get(`/api/integrations/webhooks/${ep2.id}/deliveries`)).status).toBe(404);
+      expect((await w.admin.get(`/api/integrations/webhooks/${ep2.id}/deliveries`)).status).toBe(404);
     });
 
     it('sends assignments, sent replies and incidents', async () => {
-      rx.got.length = 0;
-      const made = await admin.post('/api/integrations/webhooks', { url: rx.url, events: ['conversation.assigned', 'reply.sent', 'incident.opened', 'incident.closed'] });
+      w.rx.got.length = 0;
+      const made = await w.admin.post('/api/integrations/webhooks', { url: w.rx.url, events: ['conversation.assigned', 'reply.sent', 'incident.opened', 'incident.closed'] });
       const o = await ingest();
-      expect((await admin.post(`/api/conversations/${o.conversationId}/assign`, { assigneeId: desk.users.ana })).status).toBe(200);
-      const ana = await Client.signIn(desk.url, 'ana@acme.test');
+      expect((await w.admin.post(`/api/conversations/${o.conversationId}/assign`, { assigneeId: w.desk.users.ana })).status).toBe(200);
+      const ana = await Client.signIn(w.desk.url, 'ana@acme.test');
       const reply = await ana.post(`/api/conversations/${o.conversationId}/replies`, { text: 'Sorry about that, looking now.', visibility: 'public' });
       expect(reply.status, JSON.stringify(reply.json)).toBeLessThan(300);
-      await desk.parley.services.outbox.runOnce();
-      const inc = await admin.post('/api/incidents', { title: 'Checkout down', reason: 'many reports' });
+      await w.desk.parley.services.outbox.runOnce();
+      const inc = await w.admin.post('/api/incidents', { title: 'Checkout down', reason: 'many reports' });
       expect(inc.status).toBeLessThan(300);
-      expect((await admin.post(`/api/incidents/${inc.json.id}/close`)).status).toBeLessThan(300);
-      await runWebhooks(deps);
-      const byType = Object.fromEntries(rx.got.map((r) => JSON.parse(r.body)).map((b) => [b.type, b.data]));
+      expect((await w.admin.post(`/api/incidents/${inc.json.id}/close`)).status).toBeLessThan(300);
+      await runWebhooks(w.deps);
+      const byType = Object.fromEntries(w.rx.got.map((r) => JSON.parse(r.body)).map((b) => [b.type, b.data]));
       expect(Object.keys(byType).sort()).toEqual(['conversation.assigned', 'incident.closed', 'incident.opened', 'reply.sent']);
-      expect(byType['conversation.assigned']).toMatchObject({ conversationId: o.conversationId, assigneeId: desk.users.ana, previousAssigneeId: null, by: `user:${desk.users.admin}` });
+      expect(byType['conversation.assigned']).toMatchObject({ conversationId: o.conversationId, assigneeId: w.desk.users.ana, previousAssigneeId: null, by: `user:${w.desk.users.admin}` });
       expect(byType['reply.sent']).toMatchObject({ conversationId: o.conversationId, messageId: reply.json.message.id });
       expect(byType['incident.opened']).toMatchObject({ incidentId: inc.json.id, title: 'Checkout down' });
       expect(byType['incident.closed']).toMatchObject({ incidentId: inc.json.id });
-      await admin.req('PATCH', `/api/integrations/webhooks/${made.json.item.id}`, { enabled: false });
+      await w.admin.req('PATCH', `/api/integrations/webhooks/${made.json.item.id}`, { enabled: false });
     });
 
     it('turns off an endpoint that has failed for days, and tells the admins', async () => {
-      rx.got.length = 0;
-      const made = await admin.post('/api/integrations/webhooks', { url: rx.url, events: ['message.received'] });
-      await desk.db.store.db.updateTable('webhook_endpoint').set({ failing_since: Date.now() - 6 * 86_400_000 }).where('id', '=', made.json.item.id).execute();
-      rx.answers.push(503);
+      w.rx.got.length = 0;
+      const made = await w.admin.post('/api/integrations/webhooks', { url: w.rx.url, events: ['message.received'] });
+      await w.desk.db.store.db.updateTable('webhook_endpoint').set({ failing_since: Date.now() - 6 * 86_400_000 }).where('id', '=', made.json.item.id).execute();
+      w.rx.answers.push(503);
       await ingest();
-      await runWebhooks(deps);
-      const ep = (await admin.get('/api/integrations/webhooks')).json.items.find((e: any) => e.id === made.json.item.id);
+      await runWebhooks(w.deps);
+      const ep = (await w.admin.get('/api/integrations/webhooks')).json.items.find((e: any) => e.id === made.json.item.id);
       expect(ep).toMatchObject({ enabled: false, disabledReason: expect.stringMatching(/failed for 6 days/) });
-      const notes = (await admin.get('/api/notifications')).json.items.filter((n: any) => n.kind === 'webhook.disabled');
+      const notes = (await w.admin.get('/api/notifications')).json.items.filter((n: any) => n.kind === 'webhook.disabled');
       expect(notes.length).toBe(2);
     });
 
     it('is for admins only', async () => {
-      const ana = await Client.signIn(desk.url, 'ana@acme.test');
+      const ana = await Client.signIn(w.desk.url, 'ana@acme.test');
       expect((await ana.get('/api/integrations/webhooks')).status).toBe(403);
-      expect((await ana.post('/api/integrations/webhooks', { url: rx.url, events: ['message.received'] })).status).toBe(403);
+      expect((await ana.post('/api/integrations/webhooks', { url: w.rx.url, events: ['message.received'] })).status).toBe(403);
     });
   });
 }
@@ -241,39 +247,24 @@ const T = Date.UTC(2026, 10, 17, 10, 0);
 
 for (const dialect of DIALECTS) {
   describe(`outbound webhooks: SLA breaches, notes, labels and priority [${dialect}]`, () => {
-    let desk: TestDesk;
-    let clock: ManualClock;
-    let admin: Client;
-    let deps: WebhookDeps;
-    let rx: Awaited<ReturnType<typeof receiver>>;
-    beforeAll(async () => {
-      clock = new ManualClock(T);
-      desk = await startDesk(dialect, { clock, workers: false, config: { webhooksAllowPrivate: true } });
-      admin = await Client.signIn(desk.url, 'admin@acme.test');
-      const s = desk.parley.services;
-      deps = { store: s.store, bus: s.bus, clock: s.clock, secrets: s.secrets, allowPrivate: true };
-      rx = await receiver();
-    });
-    afterAll(async () => {
-      await rx?.close();
-      await desk?.stop();
-    });
+    const clock = new ManualClock(T);
+    const w = webhookDesk(dialect, clock);
     let n = 0;
     const ingest = async (text = 'my order has not arrived yet, it was due on Monday') => {
-      const o = (await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention({ author: { networkUserId: `wh-${dialect}-${++n}`, handle: `whcustomer${n}`, displayName: `Customer ${n}`, followers: 10 }, text: `@AcmeCare ${text}`, createdAt: clock.now() })] })).json.outcomes[0];
+      const o = (await w.admin.post('/api/ingest/messages', { channelAccountId: w.desk.accountId, messages: [mention({ author: { networkUserId: `wh-${dialect}-${++n}`, handle: `whcustomer${n}`, displayName: `Customer ${n}`, followers: 10 }, text: `@AcmeCare ${text}`, createdAt: clock.now() })] })).json.outcomes[0];
       expect(o.status).toBe('stored');
       return o as { conversationId: number; messageId: number };
     };
     /** An endpoint taking `events`, and a function that runs the webhooks and answers what reached it (signatures checked). */
     const endpoint = async (events: string[]) => {
-      const made = await admin.post('/api/integrations/webhooks', { url: rx.url, events });
+      const made = await w.admin.post('/api/integrations/webhooks', { url: w.rx.url, events });
       expect(made.status).toBe(201);
       const secret = made.json.secret as string;
       return async () => {
-        rx.got.length = 0;
-        await runWebhooks(deps);
-        for (const r of rx.got) expect(validSignature(secret, r)).toBe(true);
-        return rx.got.map((r) => JSON.parse(r.body) as { type: string; timestamp: string; brandId: number; data: Record<string, unknown> });
+        w.rx.got.length = 0;
+        await runWebhooks(w.deps);
+        for (const r of w.rx.got) expect(validSignature(secret, r)).toBe(true);
+        return w.rx.got.map((r) => JSON.parse(r.body) as { type: string; timestamp: string; brandId: number; data: Record<string, unknown> });
       };
     };
 
@@ -282,24 +273,24 @@ for (const dialect of DIALECTS) {
       clock.advance(MIN);
       const received = clock.now();
       const o = await ingest();
-      expect((await admin.post(`/api/conversations/${o.conversationId}/assign`, { assigneeId: desk.users.ana })).status).toBe(200);
+      expect((await w.admin.post(`/api/conversations/${o.conversationId}/assign`, { assigneeId: w.desk.users.ana })).status).toBe(200);
       expect(await run()).toEqual([]);
       // the conversation's SLA timer fires at the due time, nobody having answered
       clock.set(received + 30 * MIN);
-      await desk.parley.services.workflow.refreshSlaMany([o.conversationId]);
-      expect((await admin.get(`/api/conversations/${o.conversationId}`)).json.conversation.slaState).toBe('breached');
+      await w.desk.parley.services.workflow.refreshSlaMany([o.conversationId]);
+      expect((await w.admin.get(`/api/conversations/${o.conversationId}`)).json.conversation.slaState).toBe('breached');
       const got = await run();
       expect(got).toEqual([{
-        type: 'sla.breached', timestamp: new Date(received + 30 * MIN).toISOString(), brandId: desk.brandId,
-        data: { conversationId: o.conversationId, clock: 'first_response', cycle: 1, targetMs: 30 * MIN, dueAt: new Date(received + 30 * MIN).toISOString(), assigneeId: desk.users.ana, teamId: null, channelAccountId: desk.accountId, network: 'x', visibility: 'public', priority: expect.any(Number) },
+        type: 'sla.breached', timestamp: new Date(received + 30 * MIN).toISOString(), brandId: w.desk.brandId,
+        data: { conversationId: o.conversationId, clock: 'first_response', cycle: 1, targetMs: 30 * MIN, dueAt: new Date(received + 30 * MIN).toISOString(), assigneeId: w.desk.users.ana, teamId: null, channelAccountId: w.desk.accountId, network: 'x', visibility: 'public', priority: expect.any(Number) },
       }]);
       // worked out again, and a later round: nothing more
-      await desk.parley.services.workflow.refreshSlaMany([o.conversationId]);
+      await w.desk.parley.services.workflow.refreshSlaMany([o.conversationId]);
       expect(await run()).toEqual([]);
 
       // triage corrected to spam: the breach is withdrawn from the reports, and nothing follows the event sent
-      const ana = await Client.signIn(desk.url, 'ana@acme.test');
-      const breaches = () => desk.db.store.db.selectFrom('reporting_fact').select('id').where('conversation_id', '=', o.conversationId).where('kind', '=', 'sla_breached').execute();
+      const ana = await Client.signIn(w.desk.url, 'ana@acme.test');
+      const breaches = () => w.desk.db.store.db.selectFrom('reporting_fact').select('id').where('conversation_id', '=', o.conversationId).where('kind', '=', 'sla_breached').execute();
       expect((await ana.post(`/api/messages/${o.messageId}/triage`, { category: 'spam' })).status).toBe(200);
       await eventually(async () => (await breaches()).length === 0, 'the breach withdrawn');
       expect(await run()).toEqual([]);
@@ -311,10 +302,10 @@ for (const dialect of DIALECTS) {
       // a breach withdrawn before the round that would send it is never sent
       const o2 = await ingest('my refund never came through');
       clock.advance(30 * MIN);
-      await desk.parley.services.workflow.refreshSlaMany([o2.conversationId]);
-      expect(await desk.db.store.db.selectFrom('reporting_fact').select('id').where('conversation_id', '=', o2.conversationId).where('kind', '=', 'sla_breached').execute()).toHaveLength(1);
+      await w.desk.parley.services.workflow.refreshSlaMany([o2.conversationId]);
+      expect(await w.desk.db.store.db.selectFrom('reporting_fact').select('id').where('conversation_id', '=', o2.conversationId).where('kind', '=', 'sla_breached').execute()).toHaveLength(1);
       expect((await ana.post(`/api/messages/${o2.messageId}/triage`, { category: 'spam' })).status).toBe(200);
-      await eventually(async () => (await desk.db.store.db.selectFrom('reporting_fact').select('id').where('conversation_id', '=', o2.conversationId).where('kind', '=', 'sla_breached').execute()).length === 0, 'the second breach withdrawn');
+      await eventually(async () => (await w.desk.db.store.db.selectFrom('reporting_fact').select('id').where('conversation_id', '=', o2.conversationId).where('kind', '=', 'sla_breached').execute()).length === 0, 'the second breach withdrawn');
       expect(await run()).toEqual([]);
     });
 
@@ -322,15 +313,15 @@ for (const dialect of DIALECTS) {
       const run = await endpoint(['conversation.note_added']);
       clock.advance(MIN);
       const o = await ingest('where is my parcel');
-      const ana = await Client.signIn(desk.url, 'ana@acme.test');
+      const ana = await Client.signIn(w.desk.url, 'ana@acme.test');
       const note = await ana.post(`/api/conversations/${o.conversationId}/notes`, { text: 'Courier says Thursday <b>not</b> Friday, @Ben Agent can you check?' });
       expect(note.status).toBe(201);
       const got = await run();
       expect(got).toHaveLength(1);
-      expect(got[0]).toMatchObject({ type: 'conversation.note_added', brandId: desk.brandId, timestamp: new Date(clock.now()).toISOString(), data: { conversationId: o.conversationId, noteId: note.json.id, text: 'Courier says Thursday <b>not</b> Friday, @Ben Agent can you check?', by: `user:${desk.users.ana}` } });
+      expect(got[0]).toMatchObject({ type: 'conversation.note_added', brandId: w.desk.brandId, timestamp: new Date(clock.now()).toISOString(), data: { conversationId: o.conversationId, noteId: note.json.id, text: 'Courier says Thursday <b>not</b> Friday, @Ben Agent can you check?', by: `user:${w.desk.users.ana}` } });
       expect(Array.isArray(got[0]!.data.mentionedUserIds)).toBe(true);
       // the words are not kept in the delivery row
-      const stored = await desk.db.store.db.selectFrom('webhook_delivery').select('payload').where('event_type', '=', 'conversation.note_added').execute();
+      const stored = await w.desk.db.store.db.selectFrom('webhook_delivery').select('payload').where('event_type', '=', 'conversation.note_added').execute();
       expect(stored.map((r) => r.payload).join('')).not.toContain('Courier says');
     });
 
@@ -338,15 +329,15 @@ for (const dialect of DIALECTS) {
       const run = await endpoint(['conversation.labels_changed', 'conversation.priority_changed']);
       clock.advance(MIN);
       const o = await ingest('the app crashes when I pay');
-      const before = (await admin.get(`/api/conversations/${o.conversationId}`)).json.conversation.priority as number;
+      const before = (await w.admin.get(`/api/conversations/${o.conversationId}`)).json.conversation.priority as number;
       const to = before === 90 ? 80 : 90;
-      expect((await admin.post(`/api/conversations/${o.conversationId}/labels`, { add: ['Billing', 'app'] })).status).toBe(200);
-      expect((await admin.post(`/api/conversations/${o.conversationId}/labels`, { remove: ['app'] })).status).toBe(200);
-      expect((await admin.post(`/api/conversations/${o.conversationId}/priority`, { priority: to })).status).toBe(200);
+      expect((await w.admin.post(`/api/conversations/${o.conversationId}/labels`, { add: ['Billing', 'app'] })).status).toBe(200);
+      expect((await w.admin.post(`/api/conversations/${o.conversationId}/labels`, { remove: ['app'] })).status).toBe(200);
+      expect((await w.admin.post(`/api/conversations/${o.conversationId}/priority`, { priority: to })).status).toBe(200);
       // the same priority again changes nothing: no event
-      expect((await admin.post(`/api/conversations/${o.conversationId}/priority`, { priority: to })).status).toBe(200);
+      expect((await w.admin.post(`/api/conversations/${o.conversationId}/priority`, { priority: to })).status).toBe(200);
       const got = await run();
-      const by = `user:${desk.users.admin}`;
+      const by = `user:${w.desk.users.admin}`;
       // attempted side by side: a receiver orders by the envelope's timestamp or `at`, not by arrival
       expect(got).toHaveLength(3);
       expect(got.map((g) => ({ type: g.type, data: g.data }))).toEqual(expect.arrayContaining([
