@@ -358,6 +358,10 @@ async function disableEndpoint(deps: WebhookDeps, endpointId: number, reason: st
   if (admins.length) bus.publish(ep.brand_id, 'notification', { kind: 'webhook.disabled', title, body }, { userIds: admins.map((a) => a.id) });
 }
 
+/** A round looks for more to attempt once this many attempts have finished, or this long after the first did. */
+const REFILL_BATCH = 25;
+const REFILL_WAIT_MS = 20;
+
 /** Due: pending and its time has come, or claimed by a process whose lease ran out. */
 const due = (now: number) => (eb: ExpressionBuilder<DB, 'webhook_delivery'>) => eb.or([eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', now)]), eb.and([eb('status', '=', 'delivering'), eb('locked_until', '<', now)])]);
 
@@ -418,6 +422,18 @@ export async function deliverDue(deps: WebhookDeps, until: number, workerId = `w
     if (!running.size && !started) return n;
     // lanes freed while claiming: look again at once; else wait for an attempt to finish
     if (!finished && running.size) await new Promise<void>((r) => (wake = r));
+    // attempts finishing close together refill their lanes in one look (one query, one claim a
+    // lane), not one look each: at most every REFILL_WAIT_MS, sooner once REFILL_BATCH are done
+    if (running.size && finished < REFILL_BATCH) {
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, REFILL_WAIT_MS);
+        wake = () => {
+          if (finished < REFILL_BATCH) return;
+          clearTimeout(timer);
+          r();
+        };
+      });
+    }
   }
 }
 
