@@ -20,7 +20,7 @@
  * The brand's replies are then attributed to the demo agents (Ana, Ben or Cleo, by a hash of
  * the conversation root): the reply's `author_user_id`, and its facts' `agent_id` (response
  * facts) and `team_id` (every fact of the conversation: the Care team), moving their counts
- * between rollup rows in the same transaction as `rewriteFacts` does. The conversations
+ * between rollup rows in the same transaction (`rewriteFacts`). The conversations
  * themselves stay unassigned and without a team: history, not anyone's work.
  *
  * Once only: the seed's transaction records that the history is due (`demo.history` in kv);
@@ -35,7 +35,7 @@ import { HISTORY_AFTER_MS } from '../core/conversationState.js';
 import { readTwcs, tweetToMessage, TwcsAttribution, type TwcsTweet } from '../import/twcs.js';
 import type { IngestItem, IngestOutcome } from '../pipeline/ingest.js';
 import type { Store } from '../store/db.js';
-import { applyRollups, deltasOf, type Fact } from '../store/rollup.js';
+import { rewriteFacts, type Fact } from '../store/rollup.js';
 import { inLists, inValues } from '../store/util.js';
 import { DEMO_FILE, DEMO_HISTORY_KEY } from './seed.js';
 
@@ -263,34 +263,10 @@ async function attributeHistory(store: Store, brandId: number, rootOf: Map<strin
         await trx.updateTable('message').set({ author_user_id: agent }).where('conversation_id', 'in', convs).where('direction', '=', 'outbound').where('author_user_id', 'is', null).where('network_message_id', 'like', `%${HISTORY_SUFFIX}`).execute();
       }
       const rows = (await trx.selectFrom('reporting_fact').selectAll().where('brand_id', '=', brandId).where('conversation_id', 'in', ids).execute()) as (Fact & { id: number })[];
-      const before: Fact[] = [];
-      const after: Fact[] = [];
-      const moves = new Map<string, number[]>();
-      for (const f of rows) {
-        const agent = AGENT_KINDS.has(f.kind) ? agentOf.get(Number(f.conversation_id))! : f.agent_id ?? null;
-        const teamId = team?.id ?? f.team_id ?? null;
-        if ((f.agent_id ?? null) === agent && (f.team_id ?? null) === teamId) continue;
-        before.push(f);
-        after.push({ ...f, agent_id: agent, team_id: teamId });
-        const k = `${agent ?? ''}:${teamId ?? ''}`;
-        const l = moves.get(k);
-        if (l) l.push(f.id);
-        else moves.set(k, [f.id]);
-      }
-      for (const [k, factIds] of moves) {
-        const [a, t] = k.split(':').map((x) => (x === '' ? null : Number(x)));
-        for (const p of inLists(factIds)) await trx.updateTable('reporting_fact').set({ agent_id: a ?? null, team_id: t ?? null }).where('id', 'in', p).execute();
-      }
-      if (!before.length) return 0;
-      await applyRollups(trx, store, deltasOf(before, -1));
-      await applyRollups(trx, store, deltasOf(after));
-      return before.length;
+      // replies to their agent, every fact of the conversation to the Care team
+      return rewriteFacts(trx, store, rows, (f) => ({ agent_id: AGENT_KINDS.has(f.kind) ? agentOf.get(Number(f.conversation_id))! : f.agent_id ?? null, team_id: team?.id ?? f.team_id ?? null }));
     });
   }
   return { conversations: agentOf.size, facts };
 }
 
-/** Whether a network message id is the demo history's. */
-export function isHistoryId(networkMessageId: string): boolean {
-  return networkMessageId.endsWith(HISTORY_SUFFIX);
-}

@@ -191,23 +191,32 @@ async function answeredTwins(trx: Tx, facts: Fact[]): Promise<Fact[]> {
   return out;
 }
 
+/** What `rewriteFacts` may change of a fact: its triage, or who it is attributed to. */
+export type FactPatch = Partial<Pick<Fact, 'needs_response' | 'category' | 'sentiment' | 'agent_id' | 'team_id'>>;
+
 /**
  * Rewrite stored facts in place (e.g. the triage of the message they describe, corrected by a
- * person), moving their counts between rollup rows in the same transaction. Only facts that
- * change are touched.
+ * person; or who a fact is attributed to), moving their counts between rollup rows in the same
+ * transaction. `patch`: the same change for every row, or each row's own. Only facts that change
+ * are touched, rows getting the same change in one statement.
  */
-export async function rewriteFacts(trx: Tx, store: Store, rows: (Fact & { id: number })[], patch: Partial<Pick<Fact, 'needs_response' | 'category' | 'sentiment'>>): Promise<number> {
-  patch = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+export async function rewriteFacts(trx: Tx, store: Store, rows: (Fact & { id: number })[], patch: FactPatch | ((f: Fact) => FactPatch)): Promise<number> {
   const before: Fact[] = [];
   const after: Fact[] = [];
+  const same = new Map<string, { set: FactPatch; ids: number[] }>();
   for (const f of rows) {
-    const next = { ...f, ...patch };
-    if (next.needs_response === f.needs_response && next.category === f.category && next.sentiment === f.sentiment) continue;
+    const set = Object.fromEntries(Object.entries(typeof patch === 'function' ? patch(f) : patch).filter(([, v]) => v !== undefined)) as FactPatch;
+    const keys = Object.keys(set) as (keyof FactPatch)[];
+    if (keys.every((k) => (f[k] ?? null) === (set[k] ?? null))) continue;
     before.push(f);
-    after.push(next);
-    await trx.updateTable('reporting_fact').set(patch).where('id', '=', f.id).execute();
+    after.push({ ...f, ...set });
+    const key = JSON.stringify(set);
+    const group = same.get(key);
+    if (group) group.ids.push(f.id);
+    else same.set(key, { set, ids: [f.id] });
   }
   if (!before.length) return 0;
+  for (const { set, ids } of same.values()) for (const part of inLists(ids)) await trx.updateTable('reporting_fact').set(set).where('id', 'in', part).execute();
   await applyRollups(trx, store, deltasOf(before, -1));
   await applyRollups(trx, store, deltasOf(after));
   return before.length;
