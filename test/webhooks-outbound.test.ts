@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrand } from '../src/commands/setup.js';
 import { ManualClock } from '../src/lib/clock.js';
 import { openStore, type Dialect } from '../src/store/db.js';
-import { gapsIn, GAP_WAIT_MS, remainingGaps, runWebhooks, type WebhookDeps } from '../src/jobs/webhooks.js';
+import { gapsIn, GAP_WAIT_MS, mayBeFilled, remainingGaps, runWebhooks, type WebhookDeps } from '../src/jobs/webhooks.js';
 import { audit } from '../src/store/audit.js';
 import { DIALECTS } from './db.js';
 import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
@@ -348,6 +348,75 @@ for (const dialect of DIALECTS) {
     });
   });
 
+  describe(`outbound webhooks: an event whose row takes the id of a deleted newest row [${dialect}]`, () => {
+    // SQLite handed a deleted newest row's id to the next row, below the sweep's cursor
+    const clock = new ManualClock(T);
+    const w = webhookDesk(dialect, clock);
+    let n = 0;
+    const ingest = async (text = 'my order has not arrived yet, it was due on Monday', over: Record<string, unknown> = {}) => {
+      const o = (await w.admin.post('/api/ingest/messages', { channelAccountId: w.desk.accountId, messages: [mention({ author: { networkUserId: `reuse-${dialect}-${++n}`, handle: `reuser${n}`, displayName: `Customer ${n}`, followers: 10 }, text: `@AcmeCare ${text}`, createdAt: clock.now(), ...over })] })).json.outcomes[0];
+      expect(o.status).toBe('stored');
+      return o as { conversationId: number; messageId: number };
+    };
+    const newest = async (table: 'message' | 'reporting_fact') => Number((await w.desk.db.store.db.selectFrom(table).select((eb) => eb.fn.max('id').as('m')).executeTakeFirstOrThrow()).m);
+    const run = async () => {
+      w.rx.got.length = 0;
+      await runWebhooks(w.deps);
+      return w.rx.got.map((r) => JSON.parse(r.body) as { type: string; data: Record<string, unknown> });
+    };
+
+    it('sends a breach whose fact follows a withdrawn newest breach, once', async () => {
+      expect((await w.admin.post('/api/integrations/webhooks', { url: w.rx.url, events: ['sla.breached'] })).status).toBe(201);
+      clock.advance(MIN);
+      const later = await ingest('my refund never came through');
+      clock.advance(MIN);
+      const first = await ingest();
+      clock.advance(30 * MIN);
+      // the first conversation breaches (its fact the newest) and is sent
+      await w.desk.parley.services.workflow.refreshSlaMany([first.conversationId]);
+      const breach = (conversationId: number) => w.desk.db.store.db.selectFrom('reporting_fact').select('id').where('conversation_id', '=', conversationId).where('kind', '=', 'sla_breached').execute();
+      const [fact] = await breach(first.conversationId);
+      expect(Number(fact!.id)).toBe(await newest('reporting_fact'));
+      expect((await run()).map((g) => g.data.conversationId)).toEqual([first.conversationId]);
+      // triage corrected to spam: the breach, still the newest fact, is withdrawn (deleted)
+      const ana = await Client.signIn(w.desk.url, 'ana@acme.test');
+      expect((await ana.post(`/api/messages/${first.messageId}/triage`, { category: 'spam' })).status).toBe(200);
+      await eventually(async () => (await breach(first.conversationId)).length === 0, 'the breach withdrawn');
+      expect(await newest('reporting_fact')).toBeLessThan(Number(fact!.id));
+      // the other conversation breaches next: its fact must not take the withdrawn one's id
+      await w.desk.parley.services.workflow.refreshSlaMany([later.conversationId]);
+      const [next] = await breach(later.conversationId);
+      expect(Number(next!.id)).toBeGreaterThan(Number(fact!.id));
+      const got = await run();
+      expect(got.map((g) => ({ type: g.type, conversationId: g.data.conversationId, clock: g.data.clock }))).toEqual([{ type: 'sla.breached', conversationId: later.conversationId, clock: 'first_response' }]);
+      expect(await run()).toEqual([]);
+    });
+
+    it('sends a message that follows a deleted newest message (a reply\'s echo), once', async () => {
+      expect((await w.admin.post('/api/integrations/webhooks', { url: w.rx.url, events: ['message.received'] })).status).toBe(201);
+      clock.advance(MIN);
+      const o = await ingest('where is my parcel');
+      const ana = await Client.signIn(w.desk.url, 'ana@acme.test');
+      const reply = await ana.post(`/api/conversations/${o.conversationId}/replies`, { text: 'Looking into it now.', visibility: 'public' });
+      expect(reply.status, JSON.stringify(reply.json)).toBeLessThan(300);
+      // the network shows the reply back before the desk learns its id: an echo, the newest message
+      const { idempotency_key: key } = await w.desk.db.store.db.selectFrom('outbox').select('idempotency_key').where('message_id', '=', reply.json.message.id).executeTakeFirstOrThrow();
+      const echo = await ingest('Looking into it now.', { networkMessageId: `demo-${w.desk.accountId}-${key}` });
+      expect(echo.messageId).toBe(await newest('message'));
+      await run();
+      // the reply goes out; the outbox keeps it and deletes the echo
+      await w.desk.parley.services.outbox.runOnce();
+      expect(await w.desk.db.store.db.selectFrom('message').select('id').where('id', '=', echo.messageId).executeTakeFirst()).toBeUndefined();
+      expect(await newest('message')).toBeLessThan(echo.messageId);
+      clock.advance(MIN);
+      const next = await ingest('still nothing, any news?');
+      expect(next.messageId).toBeGreaterThan(echo.messageId);
+      const got = await run();
+      expect(got.map((g) => ({ type: g.type, messageId: g.data.messageId }))).toEqual([{ type: 'message.received', messageId: next.messageId }]);
+      expect(await run()).toEqual([]);
+    });
+  });
+
   describe(`outbound webhooks: a slow receiver holds up only its own deliveries [${dialect}]`, () => {
     let desk: TestDesk;
     beforeAll(async () => {
@@ -495,6 +564,60 @@ describe('outbound webhooks: two processes on one PostgreSQL deliver each event 
   });
 });
 
+describe('outbound webhooks: a transaction that commits long after a later row was swept [postgres]', () => {
+  const clock = new ManualClock(T);
+  const w = webhookDesk('postgres', clock);
+
+  it('is delivered however late it commits, and a rolled-back one\'s ids are given up when it ends', async () => {
+    expect((await w.admin.post('/api/integrations/webhooks', { url: w.rx.url, events: ['incident.opened'] })).status).toBe(201);
+    const s = w.desk.parley.services;
+    await runWebhooks(w.deps);
+    const opened = (title: string) => ({ brandId: w.desk.brandId, actor: 'test', action: 'incident.opened', subjectType: 'incident', subjectId: 0, data: { title } });
+    const gaps = async () => JSON.parse((await s.store.db.selectFrom('webhook_cursor').select('gaps').where('source', '=', 'audit_event').executeTakeFirstOrThrow()).gaps) as unknown[];
+    const titles = () => w.rx.got.map((r) => JSON.parse(r.body).data.title);
+    /** A transaction that writes `title` (taking its id now) and commits, or rolls back, when told. */
+    const held = async (title: string) => {
+      let end!: (commit: boolean) => void;
+      const ended = new Promise<boolean>((r) => (end = r));
+      let written!: () => void;
+      const wrote = new Promise<void>((r) => (written = r));
+      const done = s.store.db.transaction().execute(async (trx) => {
+        await audit(trx, opened(title), clock.now());
+        written();
+        if (!(await ended)) throw new Error('rolled back');
+      }).catch(() => {});
+      await wrote;
+      return async (commit: boolean) => {
+        end(commit);
+        await done;
+      };
+    };
+    const slow = await held('slow');
+    await s.store.db.transaction().execute((trx) => audit(trx, opened('quick'), clock.now()));
+    await runWebhooks(w.deps);
+    expect(titles()).toEqual(['quick']);
+    expect(await gaps()).toHaveLength(1);
+    // long past any fixed wait, the transaction is still open: its ids are still waited for
+    clock.advance(GAP_WAIT_MS + 5 * MIN);
+    await runWebhooks(w.deps);
+    expect(await gaps()).toHaveLength(1);
+    await slow(true);
+    await runWebhooks(w.deps);
+    expect(titles()).toEqual(['quick', 'slow']);
+    expect(await gaps()).toEqual([]);
+
+    // rolled back: nothing can fill its ids once it has ended, and they are given up at once
+    const undone = await held('undone');
+    await s.store.db.transaction().execute((trx) => audit(trx, opened('quick 2'), clock.now()));
+    await runWebhooks(w.deps);
+    expect(await gaps()).toHaveLength(1);
+    await undone(false);
+    await runWebhooks(w.deps);
+    expect(await gaps()).toEqual([]);
+    expect(titles()).toEqual(['quick', 'slow', 'quick 2']);
+  });
+});
+
 describe('outbound webhooks keep up with a busy desk', () => {
   let desk: TestDesk;
   beforeAll(async () => {
@@ -539,8 +662,20 @@ describe('the ids a webhook sweep skipped over', () => {
     expect(gapsIn(10, [], 1000)).toEqual([]);
     const gaps = gapsIn(0, [1, 10], 1000);
     expect(gaps).toEqual([[2, 9, 1000]]);
-    expect(remainingGaps(gaps, new Set([2, 5, 9, 42]), 2000)).toEqual([[3, 4, 1000], [6, 8, 1000]]);
-    expect(remainingGaps(gaps, new Set(), 1000 + GAP_WAIT_MS + 1)).toEqual([]);
-    expect(remainingGaps([[1, 1e9, 0]], new Set([5e8]), 1)).toEqual([[1, 5e8 - 1, 0], [5e8 + 1, 1e9, 0]]);
+    const always = () => true;
+    expect(remainingGaps(gaps, new Set([2, 5, 9, 42]), always)).toEqual([[3, 4, 1000], [6, 8, 1000]]);
+    expect(remainingGaps(gaps, new Set(), () => false)).toEqual([]);
+    expect(remainingGaps([[1, 1e9, 0]], new Set([5e8]), always)).toEqual([[1, 5e8 - 1, 0], [5e8 + 1, 1e9, 0]]);
+  });
+
+  it('are waited for on SQLite a while, on PostgreSQL while a transaction that began before them is open', () => {
+    expect(mayBeFilled('sqlite', 1000, 1000 + GAP_WAIT_MS, null)).toBe(true);
+    expect(mayBeFilled('sqlite', 1000, 1000 + GAP_WAIT_MS + 1, null)).toBe(false);
+    // however long ago, while a transaction older than the gap is open
+    expect(mayBeFilled('postgres', 1000, 1000 + 24 * 3_600_000, 999)).toBe(true);
+    expect(mayBeFilled('postgres', 1000, 1000 + 24 * 3_600_000, 1000)).toBe(true);
+    // every open transaction began after the gap was seen, or none is open: nothing can fill it
+    expect(mayBeFilled('postgres', 1000, 1001, 1001)).toBe(false);
+    expect(mayBeFilled('postgres', 1000, 1001, null)).toBe(false);
   });
 });

@@ -12,9 +12,12 @@
  * A row with a lower id may commit after a higher one was read (on PostgreSQL, where writers
  * run at once; a rolled-back write leaves its ids unused on both): each sweep reads what is past
  * its cursor, notes the ids it skipped over as gaps (ranges, with when they were seen), and
- * looks up only those again on later sweeps, for up to GAP_WAIT_MS; the unique (endpoint,
- * event) index makes finding an event twice harmless. So a sweep costs the new rows and a few
- * point reads, however fast the desk writes.
+ * reads only those ranges again on later sweeps; the unique (endpoint, event) index makes
+ * finding an event twice harmless. So a sweep costs the new rows and a few range reads, however
+ * fast the desk writes. On PostgreSQL a gap is waited for while a transaction that began before
+ * it was seen is still open (only such a transaction can have drawn its ids), however long that
+ * takes; on SQLite, whose writers take turns, nothing can fill a gap later (ids are never handed
+ * out twice: migration 20261206T1910), and it is kept GAP_WAIT_MS.
  *
  * Delivery: due rows are claimed with a lease (FOR UPDATE SKIP LOCKED on PostgreSQL), so
  * several processes share the work and each attempt is made by one of them; each endpoint is
@@ -29,7 +32,7 @@ import { lookup } from 'node:dns/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
-import type { ExpressionBuilder } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import {
   addressAllowed, classifyAddress, DELIVERY_KEEP_MS, DELIVERY_TIMEOUT_MS, DISABLE_AFTER_FAILING_MS, ENDPOINT_CONCURRENCY, laneShares, nextRetryAt,
   RESPONSE_CAP_BYTES, signWebhook, TOTAL_CONCURRENCY, urlProblem, type WebhookEvent,
@@ -59,13 +62,18 @@ export interface WebhookDeps {
 
 const SOURCES = ['message', 'conversation', 'audit_event', 'reporting_fact'] as const;
 type Source = (typeof SOURCES)[number];
-/** How long a transaction may take to commit after a later id was read and still be delivered (its ids wait as a gap). */
+/** SQLite: how long a gap is kept (nothing fills one later there; PostgreSQL waits for the transactions that could). */
 export const GAP_WAIT_MS = 10 * 60_000;
 /** The gaps a source keeps at most (ranges of ids): beyond, the oldest are given up, with a warning. */
 const GAPS_MAX = 1_000;
-/** A range of ids skipped over, `[from, to, seenAt]`. */
+/**
+ * A range of ids skipped over, `[from, to, seenAt]`: `seenAt` on the database's clock
+ * (PostgreSQL, compared with its transactions' start) or the desk's (SQLite).
+ */
 export type Gap = [number, number, number];
 const PAGE = 500;
+/** The rows found in gaps a sweep reads at most (the rest on the next sweep). */
+const GAP_ROWS_MAX = PAGE * 4;
 const LEASE_MS = 60_000;
 
 interface Endpoint { id: number; brand_id: number; events: Set<string>; created_at: number }
@@ -131,7 +139,7 @@ async function readSource(db: Tx, source: Source, brandIds: number[], ids: numbe
         d = JSON.parse(r.data ?? '{}');
       } catch { /* no data */ }
       out.push({
-        // the breach's own identity, not the row's id: SQLite gives a deleted (retracted) fact's id to the next one
+        // the breach's own identity, not the row's id: a breach withdrawn and worked out again is a new row, and is not sent twice
         key: `sla:${r.conversation_id}:${d.clock}:${d.cycle}:${r.occurred_at}`, type: 'sla.breached', brandId: r.brand_id, at: Number(r.occurred_at),
         // the fact carries when the clock was due, not when the desk saw it breach (now, or a moment ago)
         writtenAt: Number.MAX_SAFE_INTEGER,
@@ -197,12 +205,15 @@ export function gapsIn(after: number, ids: number[], now: number): Gap[] {
   return gaps;
 }
 
-/** `gaps` without the ids found, those waited for long enough gone. */
-export function remainingGaps(gaps: Gap[], found: Set<number>, now: number): Gap[] {
+/**
+ * `gaps` without the ids found; of what is left, only the gaps `waitFor` says may still be
+ * filled (by their `seenAt`) are kept.
+ */
+export function remainingGaps(gaps: Gap[], found: Set<number>, waitFor: (seenAt: number) => boolean): Gap[] {
   const ids = [...found].sort((x, y) => x - y);
   const out: Gap[] = [];
   for (const [from, to, seenAt] of gaps) {
-    if (now - seenAt > GAP_WAIT_MS) continue;
+    if (!waitFor(seenAt)) continue;
     let start = from;
     for (const id of ids) {
       if (id < start || id > to) continue;
@@ -214,11 +225,46 @@ export function remainingGaps(gaps: Gap[], found: Set<number>, now: number): Gap
   return out;
 }
 
-/** The ids the gaps hold (a gap wider than a page is looked up a page at a time, from its start). */
-function gapIds(gaps: Gap[]): number[] {
-  const ids: number[] = [];
-  for (const [from, to] of gaps) for (let id = from; id <= to && ids.length < PAGE * 4; id++) ids.push(id);
-  return ids;
+/**
+ * Whether a gap seen at `seenAt` may still be filled. PostgreSQL: its ids were drawn by a
+ * transaction that began before the gap was seen (`seenAt` is taken after the read that found
+ * it); once every transaction open now began later (`oldestOpenTx`, null when none is open),
+ * those have committed, and a read after this answer sees their rows, or rolled back. SQLite:
+ * writers take turns and ids are never handed out twice, so nothing fills a gap later; it is
+ * kept GAP_WAIT_MS all the same.
+ */
+export function mayBeFilled(dialect: 'sqlite' | 'postgres', seenAt: number, now: number, oldestOpenTx: number | null): boolean {
+  if (dialect === 'postgres') return oldestOpenTx !== null && oldestOpenTx <= seenAt;
+  return now - seenAt <= GAP_WAIT_MS;
+}
+
+/** The rows of `source` in the gaps (every brand's), in id order, at most GAP_ROWS_MAX. */
+async function idsInGaps(db: Tx, source: Source, gaps: Gap[]): Promise<{ id: number; brand_id: number }[]> {
+  const out: { id: number; brand_id: number }[] = [];
+  for (let i = 0; i < gaps.length && out.length < GAP_ROWS_MAX; i += 100) {
+    const part = gaps.slice(i, i + 100);
+    const rows = await db.selectFrom(source).select(['id', 'brand_id']).where((eb) => eb.or(part.map(([from, to]) => eb.between('id', from, to)))).orderBy('id').limit(GAP_ROWS_MAX - out.length).execute();
+    for (const r of rows) out.push({ id: Number(r.id), brand_id: Number(r.brand_id) });
+  }
+  return out;
+}
+
+/**
+ * PostgreSQL: when the oldest transaction still open in this database began (the desk's
+ * connections, under its role; not this one), on the database's clock in ms, or null if none
+ * is. Read before the gaps are: a transaction that ended before this read is seen by it.
+ */
+async function oldestOpenTransaction(db: Tx): Promise<number | null> {
+  const r = await sql<{ t: string | number | null }>`select floor(extract(epoch from min(xact_start)) * 1000) as t from pg_stat_activity
+    where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend' and xact_start is not null`.execute(db);
+  const t = r.rows[0]?.t;
+  return t == null ? null : Number(t);
+}
+
+/** PostgreSQL: the database's clock now, in ms (after the read that found a gap). */
+async function databaseNow(db: Tx): Promise<number> {
+  const r = await sql<{ t: string | number }>`select ceil(extract(epoch from clock_timestamp()) * 1000) as t`.execute(db);
+  return Number(r.rows[0]!.t);
 }
 
 /** Queue deliveries for what happened since the last sweep; returns how many were queued. */
@@ -242,10 +288,13 @@ export async function deriveDeliveries(deps: WebhookDeps): Promise<number> {
         const cur = await trx.selectFrom('webhook_cursor').selectAll().where('source', '=', source).$if(store.dialect === 'postgres', (q) => q.forUpdate()).executeTakeFirstOrThrow();
         const after = Number(cur.last_id);
         let gaps = JSON.parse(cur.gaps) as Gap[];
+        // the gaps waited for are read once a sweep, with its first page; on PostgreSQL, who
+        // could still fill them is asked first (see mayBeFilled)
+        const pg = store.dialect === 'postgres';
+        const oldestOpenTx = first && pg && gaps.length ? await oldestOpenTransaction(trx) : null;
+        const inGaps = first && gaps.length ? await idsInGaps(trx, source, gaps) : [];
         const past = await idsPast(trx, source, after);
-        // the gaps waited for are looked up once a sweep, with its first page
-        const waited = first ? gapIds(gaps) : [];
-        const events = await readSource(trx, source, brandIds, [...past.filter((r) => listening.has(r.brand_id)).map((r) => r.id), ...waited]);
+        const events = await readSource(trx, source, brandIds, [...past, ...inGaps].filter((r) => listening.has(r.brand_id)).map((r) => r.id));
         const rows = [];
         for (const ev of events) {
           for (const ep of endpoints) {
@@ -260,11 +309,15 @@ export async function deriveDeliveries(deps: WebhookDeps): Promise<number> {
         }
         if (first || past.length) {
           if (first) {
-            const found = new Set<number>();
-            if (waited.length) for (const r of await trx.selectFrom(source).select('id').where('id', 'in', waited).execute()) found.add(Number(r.id));
-            gaps = remainingGaps(gaps, found, now);
+            // more rows in the gaps than one sweep reads: none is given up before all are read
+            const readAll = inGaps.length < GAP_ROWS_MAX;
+            gaps = remainingGaps(gaps, new Set(inGaps.map((r) => r.id)), (seenAt) => !readAll || mayBeFilled(store.dialect, seenAt, now, oldestOpenTx));
           }
-          gaps.push(...gapsIn(after, past.map((r) => r.id), now));
+          const skipped = gapsIn(after, past.map((r) => r.id), 0);
+          if (skipped.length) {
+            const seenAt = pg ? await databaseNow(trx) : now;
+            for (const g of skipped) gaps.push([g[0], g[1], seenAt]);
+          }
           if (gaps.length > GAPS_MAX) {
             deps.log?.warn({ source, dropped: gaps.length - GAPS_MAX }, 'webhooks: too many uncommitted id ranges to wait for; the oldest are given up');
             gaps = gaps.slice(gaps.length - GAPS_MAX);

@@ -60,14 +60,18 @@ export function inValues(store: Store, column: string, values: readonly (string 
 /**
  * Reserve `n` ids for `table` inside the current write transaction, so a batch
  * knows its rows' ids before inserting them (RETURNING order is not guaranteed).
- * SQLite: the transaction holds the write lock (BEGIN IMMEDIATE), so max(id) is ours.
+ * SQLite: the transaction holds the write lock (BEGIN IMMEDIATE), so what follows the
+ * largest id is ours; the largest ever used, not the largest left: the tables the webhook
+ * sweep reads by id are AUTOINCREMENT (migration 20261206T1910), whose `sqlite_sequence`
+ * remembers a deleted newest row's id, which max(id) would hand out again below the
+ * sweep's cursor. Inserting the ids moves the sequence past them.
  * PostgreSQL: draw from the identity sequence.
  */
 export async function reserveIds(trx: Tx, store: Store, table: 'conversation' | 'message' | 'contact' | 'contact_identity' | 'reporting_fact', n: number): Promise<number[]> {
   if (n === 0) return [];
   if (store.dialect === 'sqlite') {
-    const r = await sql<{ m: number | null }>`select max(id) as m from ${sql.table(table)}`.execute(trx);
-    const start = (r.rows[0]?.m ?? 0) + 1;
+    const r = await sql<{ m: number | null }>`select max(coalesce((select seq from sqlite_sequence where name = ${table}), 0), coalesce((select max(id) from ${sql.table(table)}), 0)) as m`.execute(trx);
+    const start = Number(r.rows[0]?.m ?? 0) + 1;
     return Array.from({ length: n }, (_, i) => start + i);
   }
   const seq = await serialSequence(trx, table);

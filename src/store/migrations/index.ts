@@ -44,6 +44,7 @@ import * as m20261206T1310 from './20261206T1310_scim_groups.js';
 import * as m20261206T1610 from './20261206T1610_sso_logout_jti.js';
 import * as m20261206T1620 from './20261206T1620_message_original_sent_at.js';
 import * as m20261206T1630 from './20261206T1630_contact_search_keys.js';
+import * as m20261206T1910 from './20261206T1910_monotonic_ids.js';
 
 export const migrations: Record<string, MigrationModule> = {
   '20261123T1900_initial_schema': m20261123T1900,
@@ -90,4 +91,5 @@ export const migrations: Record<string, MigrationModule> = {
   '20261206T1610_sso_logout_jti': m20261206T1610,
   '20261206T1620_message_original_sent_at': m20261206T1620,
   '20261206T1630_contact_search_keys': m20261206T1630,
+  '20261206T1910_monotonic_ids': m20261206T1910,
 };
