@@ -7,8 +7,9 @@
  *
  * The brand is seedLarge's (half brand replies on SQLite; PostgreSQL's inbound messages get a
  * brand reply each), with internal notes and notifications on a share of the conversations,
- * and one customer on X and by email whose `@handle` and address the brand's replies and
- * notes elsewhere mention. Run: `npx tsx src/bench/erasure.ts [messages] [--postgres]`.
+ * quarantined deliveries and relayed live events, and one customer on X and by email whose
+ * `@handle` and address the brand's replies and notes elsewhere mention.
+ * Run: `npx tsx src/bench/erasure.ts [messages] [--postgres]`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -62,6 +63,14 @@ async function seed(store: Store, messages: number): Promise<{ brandId: number; 
       author_identity_id: k === 1 ? null : xIdentity, visibility: 'public', kind: 'mention', text: k === 1 ? `@${HANDLE} sorry, Zoë` : `@LargeCare my parcel ${k}`, created_at: now + k, received_at: now + k, status: k === 1 ? 'sent' : 'received', is_auto: 0, source: 'import',
     } as never).execute();
   }
+  // quarantined deliveries (one for a thousand messages) and a few minutes of relayed live events
+  // (one for a hundred): each table read for them; one of each is theirs
+  await sql`insert into quarantine (brand_id, source, reason, line, raw, created_at, resolved_at)
+    select brand_id, 'x', 'no author', null, '{"id":"' || id || '","text":"' || subject || '"}', created_at, null from conversation where brand_id = ${brandId} and id % ${sqlite ? 500 : 1000} = 3`.execute(store.db);
+  await sql`insert into live_event (brand_id, type, data, created_at)
+    select brand_id, 'message.created', '{"type":"message.created","data":{"id":' || (id * 2) || ',"conversationId":' || id || '}}', created_at from conversation where brand_id = ${brandId} and id % ${sqlite ? 50 : 100} = 4`.execute(store.db);
+  await store.db.insertInto('quarantine').values({ brand_id: brandId, source: 'x', reason: 'rate limited', line: null, raw: JSON.stringify({ user: { id_str: '88127001', screen_name: HANDLE }, text: 'my parcel' }), created_at: now, resolved_at: null }).execute();
+  await store.db.insertInto('live_event').values({ brand_id: brandId, type: 'conversation.updated', data: JSON.stringify({ type: 'conversation.updated', data: { id: conversationId } }), created_at: now }).execute();
   // the brand's replies and notes elsewhere that name them: one conversation in 50,000
   await sql`update message set text = text || ${` cc @${HANDLE}`} where brand_id = ${brandId} and direction = 'outbound' and conversation_id % 50000 = 7`.execute(store.db);
   await sql`update note set text = text || ${` (see ${ADDRESS})`} where brand_id = ${brandId} and conversation_id % 50000 = 10`.execute(store.db);

@@ -66,9 +66,13 @@
  * snapshot, which also lists the ids below its high-water mark it did not hold (a sequence's id
  * may commit late). The transaction re-reads each row found, as it then is, and reads only the
  * rows the scan could not see. A brand of 1,000,000 messages kept ingest waiting 1.8 s on SQLite
- * with the scans inside; 0.06 s now (src/bench/erasure.ts). On PostgreSQL the transaction takes
- * ingest's brand lock first: a batch storing a message of theirs has committed before their
- * messages are read (and it is redacted), or waits for the erasure (and starts a new contact).
+ * with the scans inside; 0.06 s now (src/bench/erasure.ts). On PostgreSQL the notifications,
+ * quarantined deliveries and live events of theirs are found the same way (`findTraces`, one more
+ * snapshot, which also holds who they were then: a transaction that finds an identity, conversation
+ * or message of theirs the snapshot did not know reads that table whole); on SQLite the
+ * transaction still scans those itself. On PostgreSQL the transaction takes ingest's brand lock
+ * first: a batch storing a message of theirs has committed before their messages are read (and it
+ * is redacted), or waits for the erasure (and starts a new contact).
  * Admins (or the system: `parley contact erase`) only, with a reason; audited with who, when
  * and why, counts only, never the erased content. The brand's own account (an identity that
  * is one of the brand's channel accounts) is refused.
@@ -176,6 +180,7 @@ export async function eraseContact(deps: EraseDeps, actor: Actor, p: EraseContac
   });
   const known = await store.db.selectFrom('contact_identity').select(['id', 'network', 'network_user_id', 'handle']).where('contact_id', '=', p.contactId).where('brand_id', '=', actor.brandId).execute();
   const found = await findElsewhere(store, elsewhereOf(known, [], await writtenBy(store.db, actor.brandId, known.map((i) => Number(i.id)))));
+  const traces = await findTraces(store, actor.brandId, p.contactId);
   await deps.afterScan?.();
   const now = clock.now();
   const out = await store.db.transaction().execute(async (trx) => {
@@ -207,7 +212,7 @@ export async function eraseContact(deps: EraseDeps, actor: Actor, p: EraseContac
     });
     // the contacts merged into this one (src/commands/contactMerge.ts): their identities and conversations are this one's now; audit entries about them keep their ids
     const merged = await mergedContactIds(trx, actor.brandId, p.contactId);
-    const alsoErased = await eraseTraces(trx, store, { brandId: actor.brandId, contactId: p.contactId, mergedContactIds: merged, identities, messageIds, conversations, scrub });
+    const alsoErased = await eraseTraces(trx, store, { brandId: actor.brandId, contactId: p.contactId, mergedContactIds: merged, identities, messageIds, conversations, scrub }, traces);
     alsoErased.notifications += redaction.notifications;
     alsoErased.repliesWithdrawn = withdrawn.messages.length;
     const staff = await eraseStaffText(trx, store, { brandId: actor.brandId, conversations, scrub });
@@ -284,13 +289,136 @@ async function byPages<R extends { id: unknown }>(page: (after: number) => Promi
   }
 }
 
-/** The person's traces outside their messages, identities and contact (see the file's comment). */
-async function eraseTraces(trx: Tx, store: Store, t: Traces): Promise<AlsoErased> {
-  const handles = [...new Set(t.identities.map((i) => i.handle.replace(/^@/, '')).filter((h) => h.length >= 2 && h !== ERASED))];
-  const userIds = [...new Set(t.identities.map((i) => i.network_user_id).filter((u) => u !== '' && !u.startsWith(`${ERASED}:`)))];
+/** The handles and network user ids that notifications and quarantined deliveries are searched for. */
+function traceNeedles(identities: readonly { handle: string; network_user_id: string }[]): { handles: string[]; userIds: string[] } {
+  return {
+    handles: [...new Set(identities.map((i) => i.handle.replace(/^@/, '')).filter((h) => h.length >= 2 && h !== ERASED))],
+    userIds: [...new Set(identities.map((i) => i.network_user_id).filter((u) => u !== '' && !u.startsWith(`${ERASED}:`)))],
+  };
+}
+
+/** The tables of the person's traces that are read for them by a scan of the brand's rows. */
+const TRACE_TABLES = ['notification', 'quarantine', 'live_event'] as const;
+type TraceTable = (typeof TRACE_TABLES)[number];
+
+/**
+ * The rows of `eraseTraces`' scans (notifications, quarantined deliveries, live events) that were
+ * theirs when `findTraces` read them, in one read-only snapshot before the erasure's transaction,
+ * with what it looked for: the transaction re-reads those rows, and reads the rows the snapshot
+ * could not see (ids above its high-water mark, and the ranges of ids below it that it did not
+ * hold). A table's rows are written once (a notification's read mark aside): a row the snapshot
+ * saw and passed over still does not name them, unless the transaction looks for more (an
+ * identity, conversation or message of theirs the snapshot did not know): then it reads that
+ * table whole.
+ */
+interface TraceCandidates {
+  handles: ReadonlySet<string>;
+  userIds: ReadonlySet<string>;
+  messages: ReadonlySet<number>;
+  conversations: ReadonlySet<number>;
+  after: Record<TraceTable, number>;
+  gaps: Record<TraceTable, readonly (readonly [number, number])[]>;
+  ids: Record<TraceTable, number[]>;
+}
+
+/** The notifications that may name them: `@handle` in the title or body, or on one of their conversations (the row decides). */
+function notificationsNaming(db: Tx, brandId: number, handles: readonly string[], conversations: readonly number[], which: RawBuilder<SqlBool>, after: number) {
+  return db.selectFrom('notification').select(['id', 'title', 'body', 'conversation_id']).where('brand_id', '=', brandId).where(which).where('id', '>', after)
+    .where((eb) => eb.or([
+      ...handles.flatMap((h) => [eb(eb.fn('lower', ['title']), 'like', `%@${h.toLowerCase()}%`), eb(eb.fn('lower', ['body']), 'like', `%@${h.toLowerCase()}%`)]),
+      ...[...inLists([...conversations])].map((part) => eb('conversation_id', 'in', part)),
+    ]))
+    .orderBy('id').limit(SCAN_PAGE).execute();
+}
+
+/** Quarantined payloads holding one of these strings (narrowed in SQL by a substring: `deliveryOf` decides). */
+function quarantinedNaming(db: Tx, brandId: number, needles: readonly string[], which: RawBuilder<SqlBool>, after: number) {
+  return db.selectFrom('quarantine').select(['id', 'raw']).where('brand_id', '=', brandId).where(which).where('id', '>', after)
+    .where((eb) => eb.or(needles.map((n) => eb(eb.fn('lower', ['raw']), 'like', `%${n.toLowerCase()}%`))))
+    .orderBy('id').limit(SCAN_PAGE).execute();
+}
+
+/** The brand's relayed live events (`liveEventAbout` decides). */
+function liveEvents(db: Tx, brandId: number, which: RawBuilder<SqlBool>, after: number) {
+  return db.selectFrom('live_event').select(['id', 'data']).where('brand_id', '=', brandId).where(which).where('id', '>', after).orderBy('id').limit(SCAN_PAGE).execute();
+}
+
+const ANY_ROW = sql<SqlBool>`1 = 1`;
+
+/**
+ * The scans of `eraseTraces` done before the erasure's transaction, on PostgreSQL: one read-only
+ * snapshot (REPEATABLE READ), which blocks no writer, holds what the person was then (identities,
+ * conversations, messages) and the rows of theirs among the notifications, quarantined
+ * deliveries and live events, with each table's high-water mark and the ids below it the
+ * snapshot did not hold (a sequence's id may commit late). SQLite: null (one writer: the
+ * transaction scans, as the rows cannot change under it; see `findElsewhere` for its replies).
+ */
+async function findTraces(store: Store, brandId: number, contactId: number): Promise<TraceCandidates | null> {
+  if (store.dialect !== 'postgres') return null;
+  return readSnapshot(store, async (db) => {
+    const identities = await db.selectFrom('contact_identity').select(['id', 'network_user_id', 'handle']).where('contact_id', '=', contactId).where('brand_id', '=', brandId).execute();
+    const { handles, userIds } = traceNeedles(identities);
+    const identityIds = identities.map((i) => Number(i.id));
+    const messages = identityIds.length
+      ? (await db.selectFrom('message').select('id').where(ofBrand(brandId)).where('author_identity_id', 'in', identityIds).where('direction', '=', 'inbound').execute()).map((m) => Number(m.id))
+      : [];
+    const conversations = (await db.selectFrom('conversation').select('id').where('contact_id', '=', contactId).where(ofBrand(brandId)).execute()).map((c) => Number(c.id));
+    const after = {} as Record<TraceTable, number>;
+    const gaps = {} as Record<TraceTable, [number, number][]>;
+    for (const table of TRACE_TABLES) {
+      after[table] = Number((await sql<{ m: number | string | null }>`SELECT max(id) AS m FROM ${sql.table(table)}`.execute(db)).rows[0]?.m ?? 0);
+      gaps[table] = await idGaps(db, table, after[table]);
+    }
+    const ids: Record<TraceTable, number[]> = { notification: [], quarantine: [], live_event: [] };
+    const upTo = (table: TraceTable) => sql<SqlBool>`id <= ${after[table]}`;
+    if (handles.length || conversations.length) {
+      await byPages((from) => notificationsNaming(db, brandId, handles, conversations, upTo('notification'), from), async (rows) => { ids.notification.push(...rows.map((r) => Number(r.id))); });
+    }
+    const needles = [...userIds, ...handles];
+    if (needles.length) {
+      await byPages((from) => quarantinedNaming(db, brandId, needles, upTo('quarantine'), from), async (rows) => {
+        ids.quarantine.push(...rows.filter((r) => deliveryOf(r.raw, userIds, handles)).map((r) => Number(r.id)));
+      });
+    }
+    const mine = new Set(messages);
+    const theirs = new Set(conversations);
+    if (mine.size || theirs.size) {
+      await byPages((from) => liveEvents(db, brandId, upTo('live_event'), from), async (rows) => {
+        ids.live_event.push(...rows.filter((r) => liveEventAbout(r.data, mine, theirs)).map((r) => Number(r.id)));
+      });
+    }
+    return { handles: new Set(handles), userIds: new Set(userIds), messages: mine, conversations: theirs, after, gaps, ids };
+  });
+}
+
+/**
+ * The rows of a trace table to decide on, a page at a time (`page(which, after)`: those `which`
+ * selects with ids above `after`): every row when nothing was scanned (or the scan looked for
+ * less), else the scan's rows (re-read), those in its gaps and those above its high-water mark.
+ */
+async function eachTrace<R extends { id: unknown }>(store: Store, scanned: TraceCandidates | null, table: TraceTable, page: (which: RawBuilder<SqlBool>, after: number) => Promise<R[]>, each: (rows: R[]) => Promise<void>): Promise<void> {
+  const pass = (which: RawBuilder<SqlBool>) => byPages((after) => page(which, after), each);
+  if (!scanned) return pass(ANY_ROW);
+  for (const part of inLists(scanned.ids[table])) await pass(inValues(store, 'id', part, 'bigint'));
+  const gaps = scanned.gaps[table];
+  for (let i = 0; i < gaps.length; i += GAPS_PER_READ) {
+    await pass(sql<SqlBool>`(${sql.join(gaps.slice(i, i + GAPS_PER_READ).map(([lo, hi]) => sql`id BETWEEN ${lo} AND ${hi}`), sql` OR `)})`);
+  }
+  await pass(sql<SqlBool>`id > ${scanned.after[table]}`);
+}
+
+const within = <T>(xs: Iterable<T>, set: ReadonlySet<T>) => [...xs].every((x) => set.has(x));
+
+/** The person's traces outside their messages, identities and contact (see the file's comment); `found`: `findTraces`' (PostgreSQL). */
+async function eraseTraces(trx: Tx, store: Store, t: Traces, found: TraceCandidates | null = null): Promise<AlsoErased> {
+  const { handles, userIds } = traceNeedles(t.identities);
   const messages = new Set(t.messageIds);
   const conversations = new Set(t.conversations);
   const out: AlsoErased = { notifications: 0, quarantined: 0, liveEvents: 0, auditEntries: 0, moderationEvidence: 0, webchatVisitors: 0, notes: 0, expertQuestions: 0, brandReplies: 0, repliesWithdrawn: 0, brandRepliesElsewhere: 0, notesElsewhere: 0, emailPayloads: 0, expertQuestionsElsewhere: 0, quotedMails: 0 };
+  // the scan serves a table only if it looked for all the transaction looks for there
+  const sawHandles = !!found && within(handles, found.handles);
+  const sawConversations = !!found && within(conversations, found.conversations);
+  const scanned = (enough: boolean) => (enough ? found : null);
 
   // notifications naming them: `@handle` anywhere in the brand; every identifier on their conversations
   const handleRe = handles.length ? new RegExp(`@(?:${handles.map(escapeRe).join('|')})(?![\\p{L}\\p{N}_])`, 'giu') : null;
@@ -298,32 +426,27 @@ async function eraseTraces(trx: Tx, store: Store, t: Traces): Promise<AlsoErased
     const r = handleRe ? s.replace(handleRe, `@${ERASED}`) : s;
     return theirs ? t.scrub(r) : r;
   };
-  await byPages(
-    (after) => trx.selectFrom('notification').select(['id', 'title', 'body', 'conversation_id']).where('brand_id', '=', t.brandId).where('id', '>', after)
-        .where((eb) => eb.or([
-          ...handles.flatMap((h) => [eb(eb.fn('lower', ['title']), 'like', `%@${h.toLowerCase()}%`), eb(eb.fn('lower', ['body']), 'like', `%@${h.toLowerCase()}%`)]),
-          ...(t.conversations.length ? [eb('conversation_id', 'in', [...t.conversations])] : []),
-        ]))
-        .orderBy('id').limit(SCAN_PAGE).execute(),
-    async (rows) => {
-      for (const n of rows) {
-        const theirs = n.conversation_id != null && conversations.has(Number(n.conversation_id));
-        const title = scrub(n.title, theirs);
-        const body = scrub(n.body, theirs);
-        if (title === n.title && body === n.body) continue;
-        await trx.updateTable('notification').set({ title, body }).where('id', '=', n.id).execute();
-        out.notifications++;
-      }
-    },
-  );
+  if (handles.length || t.conversations.length) {
+    await eachTrace(store, scanned(sawHandles && sawConversations), 'notification',
+      (which, after) => notificationsNaming(trx, t.brandId, handles, t.conversations, which, after),
+      async (rows) => {
+        for (const n of rows) {
+          const theirs = n.conversation_id != null && conversations.has(Number(n.conversation_id));
+          const title = scrub(n.title, theirs);
+          const body = scrub(n.body, theirs);
+          if (title === n.title && body === n.body) continue;
+          await trx.updateTable('notification').set({ title, body }).where('id', '=', n.id).execute();
+          out.notifications++;
+        }
+      },
+    );
+  }
 
   // quarantined deliveries of theirs: narrowed in SQL by a substring, decided on the parsed payload
   const needles = [...userIds, ...handles];
   if (needles.length) {
-    await byPages(
-      (after) => trx.selectFrom('quarantine').select(['id', 'raw']).where('brand_id', '=', t.brandId).where('id', '>', after)
-          .where((eb) => eb.or(needles.map((n) => eb(eb.fn('lower', ['raw']), 'like', `%${n.toLowerCase()}%`))))
-          .orderBy('id').limit(SCAN_PAGE).execute(),
+    await eachTrace(store, scanned(sawHandles && !!found && within(userIds, found.userIds)), 'quarantine',
+      (which, after) => quarantinedNaming(trx, t.brandId, needles, which, after),
       async (rows) => {
         const theirs = rows.filter((r) => deliveryOf(r.raw, userIds, handles)).map((r) => Number(r.id));
         for (const part of inLists(theirs)) {
@@ -336,8 +459,8 @@ async function eraseTraces(trx: Tx, store: Store, t: Traces): Promise<AlsoErased
 
   // live events relayed between processes (minutes old at most): those about their messages or conversations
   if (messages.size || conversations.size) {
-    await byPages(
-      (after) => trx.selectFrom('live_event').select(['id', 'data']).where('brand_id', '=', t.brandId).where('id', '>', after).orderBy('id').limit(SCAN_PAGE).execute(),
+    await eachTrace(store, scanned(sawConversations && !!found && within(messages, found.messages)), 'live_event',
+      (which, after) => liveEvents(trx, t.brandId, which, after),
       async (rows) => {
         const theirs = rows.filter((r) => liveEventAbout(r.data, messages, conversations)).map((r) => Number(r.id));
         for (const part of inLists(theirs)) {
@@ -620,7 +743,7 @@ async function findElsewhere(store: Store, t: Elsewhere): Promise<ElsewhereCandi
 }
 
 /** The ranges of ids from 1 to `upto` that `table` does not hold (as `db` sees it), smallest first. */
-async function idGaps(db: Tx, table: ScanTable, upto: number): Promise<[number, number][]> {
+async function idGaps(db: Tx, table: ScanTable | TraceTable, upto: number): Promise<[number, number][]> {
   const r = await sql<{ lo: number | string; hi: number | string }>`
     SELECT lo, hi FROM (SELECT coalesce(lag(id) OVER (ORDER BY id), 0) + 1 AS lo, id - 1 AS hi FROM ${sql.table(table)} WHERE id <= ${upto}) g
     WHERE hi >= lo ORDER BY lo`.execute(db);
