@@ -60,7 +60,9 @@ export async function fillSearchKeys(db: Kysely<any>, pg: boolean): Promise<void
       await sql`UPDATE contact_identity SET handle_key = k.h, address_key = k.a
         FROM unnest(${ids}::bigint[], ${keys.map((k) => k[1])}::text[], ${keys.map((k) => k[2])}::text[]) AS k(id, h, a) WHERE contact_identity.id = k.id`.execute(db);
     } else {
-      for (const [id, h, a] of keys) await sql`UPDATE contact_identity SET handle_key = ${h}, address_key = ${a} WHERE id = ${id}`.execute(db);
+      // one statement a batch (a statement a row, each its own commit outside a transaction, took 27 s for 100,000 identities)
+      await sql`UPDATE contact_identity SET handle_key = k.value ->> 1, address_key = k.value ->> 2
+        FROM json_each(${JSON.stringify(keys)}) AS k WHERE contact_identity.id = k.value ->> 0`.execute(db);
     }
   }
 }
