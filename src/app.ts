@@ -15,7 +15,7 @@ import { ModerationCommands } from './commands/moderation.js';
 import type { Config } from './config.js';
 import { AppError } from './errors.js';
 import { NETWORKS } from './core/types.js';
-import { HISTORY_STALE_MS, storeDemoHistory } from './demo/history.js';
+import { HISTORY_STALE_MS, storeDemoHistory, type HistoryOptions } from './demo/history.js';
 import { DemoReplay } from './demo/replay.js';
 import { claimDemoLogin, DEMO_SLUG, seedDemoIfEmpty, type DemoLogin, type DemoSeed } from './demo/seed.js';
 import { EventBus } from './events/bus.js';
@@ -65,9 +65,11 @@ export interface Parley {
   app: App;
   /**
    * Set by `listen`: the demo seeded by this process, its replay, and the demo admin's login
-   * when this process is the one to show it (generated then; shown once, by a desk that listens).
+   * when this process is the one to show it (generated then; shown once, by a desk that listens),
+   * and the demo history this process is storing in the background (settled once stored or
+   * failed; a failure is finished by the `demo.history` job).
    */
-  demo: { seeded: DemoSeed | null; replay: DemoReplay | null; login: DemoLogin | null };
+  demo: { seeded: DemoSeed | null; replay: DemoReplay | null; login: DemoLogin | null; history: Promise<void> | null };
   /** Listen on config.host:config.port, then seed the demo (an empty database) and start the work; resolves with the bound address. */
   listen(): Promise<string>;
   stop(): Promise<void>;
@@ -159,7 +161,7 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
   const app = await buildServer(services, opts.extraRoutes ?? [], appHooks);
 
   // The demo is seeded once the desk listens (see listen), so a start that fails first leaves the database as it was.
-  const demo: Parley['demo'] = { seeded: null, replay: null, login: null };
+  const demo: Parley['demo'] = { seeded: null, replay: null, login: null, history: null };
 
   const workers = opts.workers ?? true;
   let listening = false;
@@ -172,15 +174,16 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
       const address = await app.listen({ port: config.port, host: config.host });
       listening = true;
       // The demo: seed an empty database (one process wins when several start together), then replay the excerpt live.
+      let history: HistoryOptions | null = null;
       if (config.demo) {
         demo.seeded = await seedDemoIfEmpty(store, clock.now());
         const demoBrand = await store.db.selectFrom('brand').select(['id', 'settings']).where('slug', '=', DEMO_SLUG).executeTakeFirst();
         if (demoBrand && JSON.parse(demoBrand.settings).demo) {
-          // weeks of past traffic for the reports, stored once (before the live replay), through the pipeline
-          const history = { store, brandId: demoBrand.id, ingest: (b: number, items: IngestItem[]) => pipeline.ingest(b, items), now: () => clock.now(), log };
-          await storeDemoHistory(history).catch((err) => log.warn({ err }, 'the demo history was not stored yet: tried again in a minute'));
+          // weeks of past traffic for the reports, stored once through the pipeline (below, once the desk is ready)
+          const demoHistory: HistoryOptions = { store, brandId: demoBrand.id, ingest: (b: number, items: IngestItem[]) => pipeline.ingest(b, items), now: () => clock.now(), log };
+          history = demoHistory;
           // a history left half-way (a failure, a process that stopped) is finished once its claim is stale
-          jobs.every('demo.history', HISTORY_STALE_MS, async () => void (await storeDemoHistory(history)));
+          jobs.every('demo.history', HISTORY_STALE_MS, async () => void (await storeDemoHistory(demoHistory)));
           demo.replay = new DemoReplay({ store, queue, clock, brandId: demoBrand.id, speed: config.demoSpeed, log });
         }
       }
@@ -192,11 +195,14 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
         sync.start();
         await jobs.start();
       }
+      // the history in the background (a few seconds): the desk shows its login and replays live meanwhile
+      if (history) demo.history = storeDemoHistory(history).then(() => {}, (err) => log.warn({ err }, 'the demo history was not stored yet: tried again in a minute'));
       void demo.replay?.start();
       return address;
     },
     async stop() {
       await demo.replay?.stop();
+      await demo.history; // its batches use the pipeline and the store closed below
       if (listening) await app.close();
       else await app.close().catch(() => {});
       await queue.idle();

@@ -1,8 +1,9 @@
 /**
  * The demo opens with weeks of history: a desk starting on an empty database seeds the demo
- * brand and stores the bundled excerpt, time-shifted onto the past four weeks, through the
- * pipeline — so the reports have volume by day and hour, measured responses and agents — while
- * the live inbox holds none of it. Stored once however many desks start; a store that stopped
+ * brand and stores the bundled excerpt, time-shifted onto the past five weeks up to yesterday,
+ * through the pipeline — so the reports have volume by day and hour, measured responses and
+ * agents, the last week as full as the ones before it — while the live inbox holds none of it
+ * (no history conversation open, assigned or under an SLA clock). Stored once however many desks start; a store that stopped
  * half-way is finished without duplicates; the live replay afterwards still stores its items.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createParley, type Parley } from '../src/app.js';
-import { HISTORY_AFTER_MS } from '../src/core/conversationState.js';
 import { loadConfig } from '../src/config.js';
 import { HISTORY_DAYS, HISTORY_FIRST_DAY_BACK, HISTORY_STALE_MS, HISTORY_SUFFIX, planHistory, storeDemoHistory } from '../src/demo/history.js';
 import { DEMO_FILE, DEMO_HISTORY_KEY, DEMO_SLUG, seedDemoIfEmpty } from '../src/demo/seed.js';
@@ -61,10 +61,10 @@ async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, ms: n
 }
 
 describe('the history plan', () => {
-  it('puts each conversation on one of the past weeks, keeps its time of day and its timing, and ends it before the pipeline\'s history cutoff', async () => {
+  it('puts each conversation on one of the past days up to yesterday, keeps its time of day and its timing, and ends it before today (the live replay\'s day)', async () => {
     const tweets: TwcsTweet[] = [];
     for await (const item of readTwcs(DEMO_FILE)) if (item.kind === 'tweet') tweets.push(item.tweet);
-    const now = Date.UTC(2026, 11, 6, 0, 30); // just after midnight: the most recent day is the closest to the cutoff
+    const now = Date.UTC(2026, 11, 6, 0, 30); // just after midnight: yesterday's late conversations would reach now
     const plan = planHistory(tweets, now);
     expect(plan).toHaveLength(tweets.length);
     expect(plan).toEqual(planHistory(tweets, now)); // deterministic
@@ -76,10 +76,13 @@ describe('the history plan', () => {
       const shift = group[0]!.at - group[0]!.tweet.createdAt;
       expect(shift % DAY).toBe(0); // whole days: the recorded time of day
       for (const h of group) expect(h.at - h.tweet.createdAt).toBe(shift); // the recorded timing
-      for (const h of group) expect(h.at).toBeLessThan(now - HISTORY_AFTER_MS);
+      for (const h of group) expect(h.at).toBeLessThan(Math.min(now - 3600_000, Math.floor(now / DAY) * DAY)); // never on the live replay's day
       days.add(Math.floor(Math.min(...group.map((h) => h.at)) / DAY));
     }
     expect(days.size).toBeGreaterThanOrEqual(HISTORY_DAYS - 1);
+    // the last week is history too: each of the last seven days (yesterday back) has conversations
+    const today = Math.floor(now / DAY);
+    for (let back = 1; back <= 7; back++) expect(days.has(today - back), `${back} day(s) back`).toBe(true);
     // on their day, or a few days before it when they last long (a handful of the excerpt's threads span weeks or years)
     const oldest = Math.floor(now / DAY) - HISTORY_FIRST_DAY_BACK - HISTORY_DAYS - 3;
     const firsts = [...byRoot.values()].map((g) => Math.floor(Math.min(...g.map((h) => h.at)) / DAY));
@@ -110,11 +113,18 @@ for (const dialect of DIALECTS) {
         const id = await brandId(store);
         await waitFor(async () => !(await store.db.selectFrom('kv').select('key').where('key', '=', DEMO_HISTORY_KEY).executeTakeFirst()), 30_000, 'the history stored');
         const now = Date.now();
-        const f = { brandId: id, from: now - 30 * DAY, to: now };
+        const f = { brandId: id, from: now - (HISTORY_DAYS + 2) * DAY, to: now };
 
         const volume = await volumeReport(store, f);
         expect(volume.total).toBeGreaterThan(500);
-        expect(volume.by_day.filter((d) => d.inbound > 0).length).toBeGreaterThanOrEqual(20);
+        // the last week (yesterday back: before the live replay's today) as full as the week before it
+        const today = Math.floor(now / DAY) * DAY;
+        const lastWeek = await volumeReport(store, { brandId: id, from: today - 7 * DAY, to: today });
+        const weekBefore = await volumeReport(store, { brandId: id, from: today - 14 * DAY, to: today - 7 * DAY });
+        expect(lastWeek.by_day.filter((d) => d.inbound > 0).length).toBeGreaterThanOrEqual(5);
+        expect(weekBefore.total).toBeGreaterThan(50);
+        expect(lastWeek.total).toBeGreaterThanOrEqual(weekBefore.total / 2);
+        expect(volume.by_day.filter((d) => d.inbound > 0).length).toBeGreaterThanOrEqual(30);
         const hours = new Set(volume.by_hour_of_week.flatMap((n, h) => (n > 0 ? [h % 24] : [])));
         expect(hours.size).toBeGreaterThanOrEqual(12);
 
@@ -140,6 +150,16 @@ for (const dialect of DIALECTS) {
           .where('message.network_message_id', 'like', `%${HISTORY_SUFFIX}`).where((eb) => eb.or([eb('conversation.assignee_id', 'is not', null), eb('conversation.team_id', 'is not', null)]))
           .executeTakeFirstOrThrow();
         expect(Number(assigned.n)).toBe(0);
+        const clocked = await store.db.selectFrom('conversation').innerJoin('message', 'message.conversation_id', 'conversation.id')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('message.network_message_id', 'like', `%${HISTORY_SUFFIX}`).where((eb) => eb.or([eb('conversation.sla', 'is not', null), eb('conversation.sla_due_at', 'is not', null), eb('conversation.queued_at', 'is not', null)]))
+          .executeTakeFirstOrThrow();
+        expect(Number(clocked.n)).toBe(0);
+        const acks = await store.db.selectFrom('message').innerJoin('message as h', 'h.conversation_id', 'message.conversation_id')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('h.network_message_id', 'like', `%${HISTORY_SUFFIX}`).where('message.is_auto', '=', 1)
+          .executeTakeFirstOrThrow();
+        expect(Number(acks.n)).toBe(0);
 
         // stored once: each history message once, each counted once (facts and rollups agree)
         const once = await historyCounts(store);

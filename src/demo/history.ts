@@ -1,18 +1,19 @@
 /**
  * The demo's history: a few weeks of past traffic built from the same bundled TWCS excerpt,
- * stored once when the demo brand is seeded, before the live replay starts, so a fresh demo
- * desk's reports (volume by hour of week, response times, response rate, agents and teams,
- * staffing's arrivals) have something to measure.
+ * stored once when the demo brand is seeded (in the background, a few seconds, while the desk
+ * already shows its login and replays live), so a fresh demo desk's reports (volume by hour of
+ * week, response times, response rate, agents and teams, staffing's arrivals) have something to
+ * measure.
  *
  * Each excerpt conversation is placed on one of HISTORY_DAYS past days (by a hash of its
  * conversation root: the same day on every desk for the same date), keeping the recorded time
  * of day (UTC) and the relative timing of its tweets, so the hour-of-week shape and the
- * response times are the recorded ones. The days are HISTORY_FIRST_DAY_BACK days back and
- * older: the pipeline stores imported items (source 'import') whose conversation's last
- * message is older than HISTORY_AFTER_MS (a week) as history — resolved, without routing,
- * SLA clocks or acknowledgement (src/core/conversationState.ts, markHistory in
- * src/pipeline/ingest.ts) — so the history never reaches the live inbox. A conversation that
- * would end less than a week (and an hour) ago is moved a day further back.
+ * response times are the recorded ones. The days run from yesterday back, so the last week's
+ * reports have as much history as the weeks before it: the items are flagged `history`, which the
+ * pipeline stores as resolved history whatever its age — without routing, SLA clocks or
+ * acknowledgement (markHistory in src/pipeline/ingest.ts) — so the history never reaches the
+ * live inbox. A conversation that would end today or less than an hour before the history's
+ * instant is moved a day further back: none reaches the live replay's day.
  *
  * Network ids (tweets and customer ids) carry HISTORY_SUFFIX, so they never meet the live
  * replay's (no suffix on its first pass, `~<pass>` after).
@@ -31,7 +32,6 @@
  * attribution rewrites only facts not attributed yet. The record is deleted when done.
  */
 import { createHash } from 'node:crypto';
-import { HISTORY_AFTER_MS } from '../core/conversationState.js';
 import { readTwcs, tweetToMessage, TwcsAttribution, type TwcsTweet } from '../import/twcs.js';
 import type { IngestItem, IngestOutcome } from '../pipeline/ingest.js';
 import type { Store } from '../store/db.js';
@@ -42,9 +42,9 @@ import { DEMO_FILE, DEMO_HISTORY_KEY } from './seed.js';
 /** Suffix of the history's network ids (the live replay uses none, then `~1`, `~2`, …). */
 export const HISTORY_SUFFIX = '~h';
 /** How many past days the history covers. */
-export const HISTORY_DAYS = 28;
-/** The most recent history day, in days back from today (UTC): past the pipeline's history cutoff. */
-export const HISTORY_FIRST_DAY_BACK = Math.ceil(HISTORY_AFTER_MS / 86_400_000) + 1;
+export const HISTORY_DAYS = 35;
+/** The most recent history day, in days back from today (UTC): yesterday (the items are flagged history, whatever their age). */
+export const HISTORY_FIRST_DAY_BACK = 1;
 /** A history record nobody refreshed for this long was left by a process that stopped: another may finish it. */
 export const HISTORY_STALE_MS = 60_000;
 /** The demo people whose replies the history attributes (by email), in the order conversations are dealt to them. */
@@ -52,7 +52,7 @@ export const HISTORY_AGENTS = ['ana@demo.parley.local', 'ben@demo.parley.local',
 
 const DAY = 86_400_000;
 const BATCH = 500;
-/** Margin kept between a history conversation's last message and the pipeline's cutoff. */
+/** Margin kept between a history conversation's last message and the instant the history is placed from. */
 const MARGIN_MS = 3600_000;
 /** Facts of a reply: those attributed to the agent who wrote it. */
 const AGENT_KINDS = new Set(['first_response', 'next_response', 'message_response']);
@@ -106,7 +106,7 @@ export function conversationRoots(tweets: TwcsTweet[]): Map<string, string> {
  * Where each tweet of the excerpt goes in the history at `now` (pure): each conversation moved by
  * whole days onto the past day its root's hash picks (HISTORY_FIRST_DAY_BACK to
  * HISTORY_FIRST_DAY_BACK + HISTORY_DAYS - 1 days before today, UTC), further back when it would
- * otherwise end less than HISTORY_AFTER_MS (and a margin) before `now`. In time order.
+ * otherwise end today (the live replay's day) or less than a margin (an hour) before `now`. In time order.
  */
 export function planHistory(tweets: TwcsTweet[], now: number): HistoryTweet[] {
   const roots = conversationRoots(tweets);
@@ -118,7 +118,7 @@ export function planHistory(tweets: TwcsTweet[], now: number): HistoryTweet[] {
     else byRoot.set(r, [t]);
   }
   const today = Math.floor(now / DAY) * DAY;
-  const latest = now - HISTORY_AFTER_MS - MARGIN_MS;
+  const latest = Math.min(now - MARGIN_MS, today - 1); // before today: today is the live replay's
   const out: HistoryTweet[] = [];
   for (const [root, group] of byRoot) {
     let first = Infinity;
@@ -215,7 +215,7 @@ export async function storeDemoHistory(opts: HistoryOptions): Promise<HistorySum
     if (!account) continue;
     const message = tweetToMessage(h.tweet, { idSuffix: HISTORY_SUFFIX, createdAt: h.at });
     rootOf.set(message.networkMessageId, h.root);
-    items.push({ channelAccountId: account, message, source: 'import', origin: 'demo:history' });
+    items.push({ channelAccountId: account, message, source: 'import', history: true, origin: 'demo:history' });
     if (items.length >= BATCH) await flush();
   }
   await flush();

@@ -50,6 +50,11 @@ export interface IngestItem {
   origin?: string;
   /** Line number in an import file, for quarantine records. */
   line?: number;
+  /**
+   * Resolved history, whatever its age (e.g. the demo's past weeks): stored as imported history
+   * is (`markHistory`) without the week-old cutoff. A conversation already live stays live.
+   */
+  history?: boolean;
 }
 
 export type IngestOutcome =
@@ -1005,25 +1010,31 @@ function decideConversations(
 /**
  * 4b. Which conversations of the batch are imported history (`ConvWork.history`): every message
  * of theirs in the batch imported, the last one older than the cutoff, and new or stored as
- * history already (a live conversation stays live). Stored history that the batch continues is
- * resumed, so the import's messages are not a reopening. Whether the batch has any.
+ * history already (a live conversation stays live). Items flagged `history` are history whatever
+ * their age: a conversation whose batch messages are all flagged skips the cutoff. Stored history
+ * that the batch continues is resumed, so the import's messages are not a reopening. Whether the
+ * batch has any.
  */
 function markHistory(fresh: Work[], convs: Map<string, ConvWork>, now: number): boolean {
   let any = false;
-  for (const w of fresh) if (w.item.source === 'import') any = true;
+  for (const w of fresh) if (w.item.source === 'import' || w.item.history === true) any = true;
   if (!any) return false;
   for (const c of convs.values()) {
     // stored history, or the brand's own post (resolved as written: a customer's first answer to it is a first contact)
     c.history = c.created || (c.state.status === 'resolved' && (isStoredHistory(c.state) || c.state.lastInboundAt === null) && c.existing!.assignee_id == null && c.existing!.team_id == null);
   }
+  // conversations with a message that is history only by its age: their last message must be past the cutoff too
+  let aged: Set<ConvWork> | null = null;
   for (const w of fresh) {
     const c = convs.get(w.conversationKey!)!;
-    if (c.history && (w.item.source !== 'import' || !isHistory(w.msg.createdAt, now))) c.history = false;
+    if (!c.history || w.item.history === true) continue;
+    if (w.item.source !== 'import' || !isHistory(w.msg.createdAt, now)) c.history = false;
+    else (aged ??= new Set()).add(c);
   }
   any = false;
   for (const c of convs.values()) {
     if (!c.history) continue;
-    if (!isHistory(c.state.lastMessageAt, now)) {
+    if (aged?.has(c) && !isHistory(c.state.lastMessageAt, now)) {
       c.history = false;
       continue;
     }
