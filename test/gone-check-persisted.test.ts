@@ -91,9 +91,10 @@ describeEachStore('the check for deleted posts, across processes', (get) => {
       clock,
       goneCheck: { everyMs: 0 },
       wrap: (c) => {
-        const goneFrom = c.goneFrom.bind(c);
-        c.goneFrom = async (ids) => {
-          const r = await goneFrom(ids);
+        // the worker asks presenceOf (what is gone, and what is hidden or shown)
+        const presenceOf = c.presenceOf.bind(c);
+        c.presenceOf = async (ids, known) => {
+          const r = await presenceOf(ids, known);
           clock.advance(10 * 60_000);
           await store.db.updateTable('channel_account').set({ sync_lease_owner: 'another-process', sync_lease_until: clock.now() + 120_000, gone_checked_at: 42, gone_check_below: 7 }).where('id', '=', accountId).execute();
           return r;

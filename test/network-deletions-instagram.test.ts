@@ -235,7 +235,7 @@ describeEachStore('deletions on Instagram', (get) => {
     }
   }, 60_000);
 
-  it('who removed it: comments that went with the brand\'s deleted media, and a comment the brand hid, are kept; a comment its author deleted beside them is redacted', async () => {
+  it('who removed it: comments that went with the brand\'s deleted media, and a comment the brand hid, are kept and marked hidden (until unhidden); a comment its author deleted beside them is redacted', async () => {
     const s = await setup('igdel-who');
     try {
       const dropped = server.igMedia('A post the brand deletes in the app');
@@ -260,6 +260,28 @@ describeEachStore('deletions on Instagram', (get) => {
       expect(await s.row(deleted)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_by_author' });
       // a mention on someone else's media is judged without its media (Graph reads only the account's own)
       expect(await s.row(mention)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_by_author' });
+
+      // kept, and marked: gone with their media, or hidden; the redacted ones are not marked
+      expect(await s.row(onDropped)).toMatchObject({ network_hidden_reason: 'parent_removed', network_hidden_at: expect.any(Number) });
+      expect(await s.row(replyOnDropped)).toMatchObject({ network_hidden_reason: 'parent_removed' });
+      expect(await s.row(hidden)).toMatchObject({ network_hidden_reason: 'hidden_comment' });
+      for (const id of [deleted, mention]) expect(await s.row(id)).toMatchObject({ network_hidden_at: null, network_hidden_reason: null });
+      const audited = async (action: string) =>
+        (await s.store.db.selectFrom('audit_event').select(['subject_id', 'data']).where('brand_id', '=', s.brandId).where('action', '=', action).execute()).map((a) => [a.subject_id, JSON.parse(String(a.data))]);
+      const idOf = async (nid: string) => String((await s.row(nid)).id);
+      await s.run(); // the same state again: written and audited once
+      expect((await audited('message.network_hidden')).sort()).toEqual([
+        [await idOf(onDropped), { reason: 'parent_removed' }],
+        [await idOf(replyOnDropped), { reason: 'parent_removed' }],
+        [await idOf(hidden), { reason: 'hidden_comment' }],
+      ].sort());
+
+      // the brand unhides the comment: shown again, the mark goes
+      await s.channel.hide!(hidden, false);
+      await s.run();
+      expect(await s.row(hidden)).toMatchObject({ network_hidden_at: null, network_hidden_reason: null, text: 'this brand is a scam, visit spam.example' });
+      expect(await audited('message.network_shown')).toEqual([[await idOf(hidden), { was: 'hidden_comment' }]]);
+      expect(await s.row(onDropped)).toMatchObject({ network_hidden_reason: 'parent_removed' });
     } finally {
       await s.worker.stop();
     }

@@ -225,7 +225,7 @@ describeEachStore('deletions on Mastodon', (get) => {
     }
   }, 60_000);
 
-  it('who removed it: an account suspended or purged by the instance (a moderator, a defederated server) is kept, from the periodic check and from the stream\'s `delete` events alike; an account its owner deleted, and a status removed alone, are redacted', async () => {
+  it('who removed it: an account suspended or purged by the instance (a moderator, a defederated server) is kept, from the periodic check and from the stream\'s `delete` events alike, and marked hidden with the reason until the suspension is lifted; an account its owner deleted, and a status removed alone, are redacted', async () => {
     const { store } = get();
     const s = await setup(store, 'mwho', systemClock, { everyMs: 0 });
     const ann = server.createAccount({ username: 'mwhoann', domain: 'elsewhere.test' }); // suspended by a moderator of the brand's instance
@@ -256,6 +256,9 @@ describeEachStore('deletions on Mastodon', (get) => {
       expect(await s.row(followed)).toMatchObject({ redacted_at: null, text: `@${s.brand.acct} eve asks too` });
 
       server.suspendAccount(ann.id);
+      // the brand's instance defederates ben's server (its public list shows it obfuscated: matched by digest)
+      server.blockDomain('defederated.test', { obfuscate: true, comment: 'spam' });
+      server.blockDomain('elsewhere.test', { severity: 'silence' }); // only limited: ann's suspension is her own
       server.purgeAccount(ben.id);
       server.removeAccount(cid.id);
       server.moderatorDeleteStatus(moderated);
@@ -269,6 +272,42 @@ describeEachStore('deletions on Mastodon', (get) => {
       expect(await s.row(leaver)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_by_author' });
       // the client API shows a moderator's removal of one status exactly as its author's deletion
       expect(await s.row(moderated)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_by_author' });
+
+      // kept, and marked hidden with the reason; a status deleted or shown is not
+      expect(await s.row(suspended)).toMatchObject({ network_hidden_reason: 'author_suspended', network_hidden_at: expect.any(Number) });
+      expect(await s.row(defederated)).toMatchObject({ network_hidden_reason: 'server_defederated' });
+      expect(await s.row(followed)).toMatchObject({ network_hidden_reason: 'server_defederated' });
+      for (const id of [leaver, moderated, localLeaver]) expect(await s.row(id)).toMatchObject({ network_hidden_at: null, network_hidden_reason: null });
+      const hiddenAt = Number((await s.row(suspended)).network_hidden_at);
+      const changes = async (action: string) => (await store.db.selectFrom('audit_event').select(['subject_id', 'actor', 'data']).where('brand_id', '=', s.brandId).where('action', '=', action).execute())
+        .map((a) => ({ ...a, data: JSON.parse(String(a.data)) }));
+      const rowId = async (nid: string) => String((await s.row(nid)).id);
+      // checked again: the same state is not written or audited again
+      await s.run(w);
+      expect(await s.row(suspended)).toMatchObject({ network_hidden_reason: 'author_suspended', network_hidden_at: hiddenAt });
+      const hiddenAudit = await changes('message.network_hidden');
+      expect(hiddenAudit.map((a) => [a.subject_id, a.actor, a.data.reason]).sort()).toEqual([
+        [await rowId(suspended), 'system:sync:mastodon', 'author_suspended'],
+        [await rowId(defederated), 'system:sync:mastodon', 'server_defederated'],
+        [await rowId(followed), 'system:sync:mastodon', 'server_defederated'],
+      ].sort());
+
+      // an instance that shows its domain blocks to no one: the suspension is what is known
+      server.domainBlocksShown = false;
+      try {
+        const r = await s.channel.presenceOf([defederated], { authors: new Map([[defederated, ben.id]]) });
+        expect(r).toEqual({ gone: [], hidden: new Map([[defederated, 'author_suspended']]), shown: [] });
+      } finally {
+        server.domainBlocksShown = true;
+      }
+
+      // the suspension is lifted: ann's status is shown again, and the mark goes (audited once)
+      server.unsuspendAccount(ann.id);
+      await s.run(w);
+      await s.run(w);
+      expect(await s.row(suspended)).toMatchObject({ redacted_at: null, network_hidden_at: null, network_hidden_reason: null });
+      expect(await s.row(defederated)).toMatchObject({ network_hidden_reason: 'server_defederated' });
+      expect((await changes('message.network_shown')).map((a) => [a.subject_id, a.data.was])).toEqual([[await rowId(suspended), 'author_suspended']]);
 
       // a stream notice for the author's own deletion is still redacted at once
       const fay = server.createAccount({ username: 'mwhofay' });

@@ -17,7 +17,9 @@
  * whose connector has `goneFrom` asks, at most every `goneCheck.everyMs`, whether up to
  * `goneCheck.max` of its recent inbound messages (the last `goneCheck.days` days, in
  * conversations not resolved, newest first) still exist, going on from where the last check
- * stopped until all were asked, then from the newest again; what is gone is redacted. Where
+ * stopped until all were asked, then from the newest again; what is gone is redacted, and, from a
+ * connector with `presenceOf`, what the network keeps but hides is marked so (and unmarked when
+ * shown again: src/pipeline/deletions.ts `applyNetworkVisibility`). Where
  * the check stands (channel_account.gone_checked_at, gone_check_below) is written with the
  * account under the run's lease, so a restart or another process keeps the cadence and the walk.
  */
@@ -25,7 +27,7 @@ import { randomUUID } from 'node:crypto';
 import type { NormalizedMessage } from '../core/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
-import { applyNetworkDeletions } from '../pipeline/deletions.js';
+import { applyNetworkDeletions, applyNetworkVisibility } from '../pipeline/deletions.js';
 import type { IngestQueue } from '../pipeline/queue.js';
 import type { Store } from '../store/db.js';
 import type { ChannelAccount } from '../store/schema.js';
@@ -255,9 +257,16 @@ export class ChannelSyncWorker {
     }
     const asked = new Set(rows.map((r) => r.network_message_id!));
     try {
-      const gone = (await channel.goneFrom!([...asked], knownOf(rows))).filter((id) => asked.has(id));
+      // a connector that also tells what it keeps hidden (and shows again) is asked that way
+      const presence = channel.presenceOf ? await channel.presenceOf([...asked], knownOf(rows)) : null;
+      const gone = (presence ? presence.gone : await channel.goneFrom!([...asked], knownOf(rows))).filter((id) => asked.has(id));
       if (!(await this.renew(account.id))) return;
       if (gone.length) await applyNetworkDeletions(this.deps, { brandId: account.brand_id, network: account.network, networkMessageIds: gone, actor: `system:sync:${account.network}` });
+      if (presence) {
+        const hidden = new Map([...presence.hidden].filter(([id]) => asked.has(id) && !gone.includes(id)));
+        const shown = presence.shown.filter((id) => asked.has(id));
+        if (hidden.size || shown.length) await applyNetworkVisibility(this.deps, { brandId: account.brand_id, network: account.network, channelAccountId: account.id, hidden, shown, actor: `system:sync:${account.network}` });
+      }
       await record(next);
     } catch (err) {
       // these are asked again next time (after the cadence: a network that is failing is not hammered)

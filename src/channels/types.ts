@@ -114,6 +114,26 @@ export interface GoneContext {
   threads?: ReadonlyMap<string, { inReplyTo: string | null; root: string | null }>;
 }
 
+/**
+ * Why a post the network keeps is no longer shown, though its author did not delete it (the
+ * deletion check's "kept" outcomes): the author's remote account suspended by the brand's own
+ * Mastodon instance, or with its whole server (defederation); a Bluesky account taken down,
+ * suspended or deactivated by its host; an Instagram comment hidden; a comment whose media was
+ * removed. Stored on the message (src/pipeline/deletions.ts `applyNetworkVisibility`).
+ */
+export const NETWORK_HIDDEN_REASONS = ['author_suspended', 'server_defederated', 'repo_takedown', 'account_suspended', 'account_deactivated', 'hidden_comment', 'parent_removed'] as const;
+export type NetworkHiddenReason = (typeof NETWORK_HIDDEN_REASONS)[number];
+
+/** What a connector's presence check found of the items asked (ids it cannot judge are in none of the three). */
+export interface PresenceReport {
+  /** Certainly deleted by their author (what `goneFrom` answers). */
+  gone: string[];
+  /** Kept by the network but not shown, and why. */
+  hidden: ReadonlyMap<string, NetworkHiddenReason>;
+  /** Shown as before (a hidden post that is visible again). */
+  shown: string[];
+}
+
 export interface Channel {
   readonly network: Network;
   readonly capabilities: Capabilities;
@@ -142,6 +162,12 @@ export interface Channel {
    * each stored item a stream's deletion notice names too, and redacts only what it confirms.
    */
   goneFrom?(networkMessageIds: readonly string[], known?: GoneContext): Promise<string[]>;
+  /**
+   * The same check, telling also which kept items the network hides (and why) and which it
+   * shows: where a connector has it, the sync worker's periodic check asks this instead of
+   * `goneFrom`, redacts what is gone and records what is hidden or shown again on the message.
+   */
+  presenceOf?(networkMessageIds: readonly string[], known?: GoneContext): Promise<PresenceReport>;
   /**
    * How often, and how many items at most, the sync worker asks `goneFrom` (defaults: every
    * 15 minutes, 100): a network whose every read counts against a small budget asks less.

@@ -19,12 +19,22 @@
  * Public replies still waiting to go out in reply to a deleted message (queued, or waiting for
  * sign-off) are withdrawn in the same transaction, audited and their authors told
  * (src/outbox/deletedPost.ts): nothing is sent in reply to a post after its deletion committed.
+ *
+ * Hidden, not deleted (`applyNetworkVisibility`): the check for deleted posts also learns of posts
+ * the network keeps but shows to no one — a remote Mastodon author suspended by the brand's
+ * instance or with their whole server, a Bluesky account taken down, suspended or deactivated, an
+ * Instagram comment hidden or gone with its media. Such a message keeps its content and gets
+ * `network_hidden_at` / `network_hidden_reason`, so agents see that a public reply would answer
+ * into nothing; a later check that finds it shown again clears them. Each change (hidden, a new
+ * reason, shown again) is audited once; a re-check that finds the same state writes nothing.
  */
+import type { NetworkHiddenReason } from '../channels/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
 import { publishWithdrawn, withdrawRepliesToDeleted } from '../outbox/deletedPost.js';
 import { presentIdentity, presentMessage } from '../server/presenters.js';
 import type { Store } from '../store/db.js';
+import { audit } from '../store/audit.js';
 import { addTombstone, redactMessages, type RedactionReason } from '../store/redact.js';
 import { inLists, inValues, lockBrand } from '../store/util.js';
 
@@ -91,7 +101,66 @@ export async function applyNetworkDeletions(deps: { store: Store; bus: EventBus;
   return { redacted: done.redacted, tombstoned: done.tombstoned, withdrawnReplies: done.withdrawn.messages.map((m) => m.id) };
 }
 
-/** Live `message.updated` events for redacted messages (author kept, so the view still shows who). */
+export interface NetworkVisibilityBatch {
+  brandId: number;
+  network: string;
+  /** The account whose check this is (network ids are only unique per instance on Mastodon); all the brand's on `network` when absent. */
+  channelAccountId?: number;
+  /** Network ids of posts the network keeps but does not show, and why. */
+  hidden: ReadonlyMap<string, NetworkHiddenReason>;
+  /** Network ids of posts it shows (clears a hidden state). */
+  shown: readonly string[];
+  /** Audit actor, e.g. `system:sync:mastodon`. */
+  actor: string;
+}
+
+/**
+ * Record what a presence check found (see the header): mark the stored, unredacted messages the
+ * network hides (a new reason replaces the old one and restarts `since`), clear those it shows
+ * again. Each row changes under a condition on its previous state, so two processes checking at
+ * once audit a change once. Announces the changed messages. Returns their ids.
+ */
+export async function applyNetworkVisibility(deps: { store: Store; bus: EventBus; clock: Clock }, d: NetworkVisibilityBatch): Promise<{ hidden: number[]; shown: number[] }> {
+  const { store, clock } = deps;
+  const now = clock.now();
+  const done = await store.db.transaction().execute(async (trx) => {
+    const rows = async (ids: string[]) => {
+      const out: { id: number; conversation_id: number; network_message_id: string; network_hidden_reason: string | null }[] = [];
+      for (const part of inLists(ids)) {
+        let q = trx.selectFrom('message').select(['id', 'conversation_id', 'network_message_id', 'network_hidden_reason'])
+          .where('brand_id', '=', d.brandId).where('network', '=', d.network).where('direction', '=', 'inbound').where('redacted_at', 'is', null)
+          .where(inValues(store, 'network_message_id', part, 'text'));
+        if (d.channelAccountId !== undefined) q = q.where('channel_account_id', '=', d.channelAccountId);
+        const r = await q.execute();
+        out.push(...r.map((m) => ({ id: Number(m.id), conversation_id: Number(m.conversation_id), network_message_id: m.network_message_id!, network_hidden_reason: m.network_hidden_reason ?? null })));
+      }
+      return out;
+    };
+    const hidden: number[] = [];
+    for (const m of await rows([...d.hidden.keys()])) {
+      const reason = d.hidden.get(m.network_message_id)!;
+      if (m.network_hidden_reason === reason) continue;
+      let q = trx.updateTable('message').set({ network_hidden_at: now, network_hidden_reason: reason }).where('id', '=', m.id);
+      q = m.network_hidden_reason === null ? q.where('network_hidden_reason', 'is', null) : q.where('network_hidden_reason', '=', m.network_hidden_reason);
+      if (Number((await q.executeTakeFirst()).numUpdatedRows) !== 1) continue;
+      await audit(trx, { brandId: d.brandId, actor: d.actor, action: 'message.network_hidden', subjectType: 'message', subjectId: m.id, conversationId: m.conversation_id, data: { reason, ...(m.network_hidden_reason ? { was: m.network_hidden_reason } : {}) } }, now);
+      hidden.push(m.id);
+    }
+    const shown: number[] = [];
+    for (const m of await rows([...new Set(d.shown)])) {
+      if (m.network_hidden_reason === null) continue;
+      const r = await trx.updateTable('message').set({ network_hidden_at: null, network_hidden_reason: null }).where('id', '=', m.id).where('network_hidden_reason', '=', m.network_hidden_reason).executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) continue;
+      await audit(trx, { brandId: d.brandId, actor: d.actor, action: 'message.network_shown', subjectType: 'message', subjectId: m.id, conversationId: m.conversation_id, data: { was: m.network_hidden_reason } }, now);
+      shown.push(m.id);
+    }
+    return { hidden, shown };
+  });
+  await publishRedacted(deps, d.brandId, [...done.hidden, ...done.shown]);
+  return done;
+}
+
+/** Live `message.updated` events for redacted messages, or ones hidden or shown again (author kept, so the view still shows who). */
 export async function publishRedacted(deps: { store: Store; bus: EventBus }, brandId: number, messageIds: readonly number[]): Promise<void> {
   for (const part of inLists([...messageIds])) {
     const rows = await deps.store.db.selectFrom('message').selectAll().where(inValues(deps.store, 'id', part, 'bigint')).execute();

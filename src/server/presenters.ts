@@ -109,9 +109,17 @@ export function presentMessage(m: MessageRow, author?: AuthorJson | null, triage
     triage: triage !== undefined ? triage : readStoredTriage(m.triage),
     // deleted by its author on the network, or erased: shown without text (src/store/redact.ts)
     ...(m.redacted_reason ? { redacted: m.redacted_reason as RedactionReason } : {}),
+    // kept by the network but shown to no one (src/pipeline/deletions.ts applyNetworkVisibility)
+    networkHidden: networkHiddenOf(m),
   };
 }
 export type MessageJson = ReturnType<typeof presentMessage>;
+
+/** A message's hidden-by-the-network state, or null while shown. */
+function networkHiddenOf(m: MessageRow): { since: string; reason: string } | null {
+  const since = iso(m.network_hidden_at);
+  return since !== null && m.network_hidden_reason ? { since, reason: m.network_hidden_reason } : null;
+}
 
 export interface ContactSummaryJson {
   id: number;

@@ -57,6 +57,13 @@ export const messageSchema = z.object({
   source: z.string(),
   triage: z.unknown().nullable(),
   redacted: z.enum(['deleted_by_author', 'deleted_by_brand', 'deleted', 'erasure']).optional().describe('Present when the message was deleted by its author on the network, deleted by the brand through moderation, deleted on the network by someone we cannot name (the brand\'s delete went unanswered, and the author may have deleted it first), or erased: its text is empty'),
+  networkHidden: z
+    .object({
+      since: isoTime.describe('When a check first found it hidden for this reason'),
+      reason: z.string().describe('author_suspended | server_defederated | repo_takedown | account_suspended | account_deactivated | hidden_comment | parent_removed (more may be added: show an unknown one as text)'),
+    })
+    .nullable()
+    .describe('The network keeps the post but shows it to no one (the author did not delete it): a public reply would answer into nothing. Null while it is shown, as far as the last check knows'),
 });
 
 export const contactSummarySchema = z.object({

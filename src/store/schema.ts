@@ -428,6 +428,10 @@ export interface MessageTable {
   redacted_reason: string | null;
   /** The message's own time when ingest replaced it with its receipt (src/core/messageTime.ts), else null. */
   original_sent_at?: number | null;
+  /** Since when the network keeps the post but no longer shows it (src/pipeline/deletions.ts `applyNetworkVisibility`), else null. */
+  network_hidden_at?: number | null;
+  /** Why, one of NETWORK_HIDDEN_REASONS (src/channels/types.ts); null while shown. */
+  network_hidden_reason?: string | null;
 }
 
 /** A network id whose deletion arrived before the post: never stored afterwards. */

@@ -38,7 +38,9 @@
  * - Accounts as moderation and federation leave them: `suspendAccount` (suspended: the Account
  *   entity's `suspended: true`, its statuses shown to no one), `purgeAccount` (then its statuses
  *   destroyed, `delete` to its followers' streams), `removeAccount` (a remote owner's deletion:
- *   the record goes, 404), `moderatorDeleteStatus` (one status removed by a moderator).
+ *   the record goes, 404), `moderatorDeleteStatus` (one status removed by a moderator),
+ *   `unsuspendAccount` (a suspension lifted), `blockDomain` (a server suspended or silenced as a
+ *   whole, listed by GET /api/v1/instance/domain_blocks).
  *
  * Faults for the contract suite: `failNext` makes the next POST /api/v1/statuses
  * answer 429, 401 (token revoked), 502 (an HTML page, as from a proxy), or
@@ -202,6 +204,28 @@ export class MastodonContractServer {
     const a = this.accounts.get(accountId);
     if (a) a.suspended = true;
   }
+
+  /** A moderator lifts the suspension (within the 30 days before the data is purged): the account and its statuses are shown again. */
+  unsuspendAccount(accountId: string): void {
+    const a = this.accounts.get(accountId);
+    if (a) a.suspended = false;
+  }
+
+  /**
+   * The instance's moderators block a whole server (Admin → Federation): `suspend` is a
+   * defederation (BlockDomainService also suspends its known accounts: `suspendAccount` them, or
+   * `purgeAccount`), `silence` only limits it. Listed by GET /api/v1/instance/domain_blocks as
+   * DomainBlock entities (`domain`, obfuscated with `*` when `obfuscate`; `digest`, the SHA-256 of
+   * the domain; `severity`; `comment`), unless `domainBlocksShown` is false.
+   */
+  blockDomain(domain: string, opts: { severity?: 'silence' | 'suspend'; obfuscate?: boolean; comment?: string } = {}): void {
+    this.domainBlocks.push({ domain, severity: opts.severity ?? 'suspend', obfuscate: opts.obfuscate ?? false, comment: opts.comment ?? null });
+  }
+
+  /** `show_domain_blocks` set to nobody: GET /api/v1/instance/domain_blocks answers 404. */
+  domainBlocksShown = true;
+
+  private readonly domainBlocks: { domain: string; severity: 'silence' | 'suspend'; obfuscate: boolean; comment: string | null }[] = [];
 
   /**
    * DeleteAccountService after a suspension (a moderator's, a domain block's — BlockDomainService
@@ -533,6 +557,17 @@ export class MastodonContractServer {
     let m: RegExpExecArray | null;
 
     if (method === 'GET' && p === '/api/v2/instance') return json(res, 200, this.instanceJson());
+    if (method === 'GET' && p === '/api/v1/instance/domain_blocks') {
+      // Api::V1::Instances::DomainBlocksController: 404 when the admin shows the list to no one
+      if (!this.domainBlocksShown) throw new HttpFailure(404, 'Record not found');
+      return json(res, 200, this.domainBlocks.map((b) => ({
+        // DomainBlock#public_domain: when obfuscated, the middle half's characters (not the dots) become `*`
+        domain: b.obfuscate ? [...b.domain].map((c, i, all) => (i > Math.floor(all.length / 4) && i < all.length - Math.floor(all.length / 4) && c !== '.' ? '*' : c)).join('') : b.domain,
+        digest: createHash('sha256').update(b.domain).digest('hex'),
+        severity: b.severity,
+        comment: b.comment,
+      })));
+    }
     if (method === 'GET' && p === '/api/v1/accounts/verify_credentials') {
       const me = this.accounts.get(this.requireUser(auth))!;
       return json(res, 200, { ...this.accountJson(me), source: { privacy: 'public', sensitive: false, language: '', note: me.note, fields: [], follow_requests_count: 0 } });

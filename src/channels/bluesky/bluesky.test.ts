@@ -779,12 +779,22 @@ describe('bluesky deletions: the sync worker finds a post its author deleted and
       expect(await row(unreachable.uri)).toMatchObject({ redacted_at: null });
       expect(await row(lost.uri)).toMatchObject({ redacted_at: null, text: `@${w.brand.handle} gina's PDS loses her repository (${tag})` });
 
+      // kept and marked where the account says why (dave's is deactivated); a record taken down alone, or a lost repository, says nothing
+      expect(await row(resting.uri)).toMatchObject({ network_hidden_reason: 'account_deactivated', network_hidden_at: expect.any(Number) });
+      for (const p of [takenDown, lost, unreachable, deleted]) expect(await row(p.uri)).toMatchObject({ network_hidden_reason: null });
+
       // frank's repository answers again: the next round finds his deletion
       down.clear();
       await run();
       expect(await row(unreachable.uri)).toMatchObject({ text: '', redacted_reason: 'deleted_by_author' });
       expect(await row(resting.uri)).toMatchObject({ redacted_at: null });
       expect(await row(lost.uri)).toMatchObject({ redacted_at: null });
+
+      // dave comes back: his post is shown again, and the mark goes
+      await dave.agent.com.atproto.server.activateAccount();
+      await w.net.processAll();
+      await run();
+      expect(await row(resting.uri)).toMatchObject({ redacted_at: null, network_hidden_at: null, network_hidden_reason: null });
     } finally {
       await worker.stop();
       await relay.stop();

@@ -123,6 +123,22 @@ describe('AuthorRepositories', () => {
     expect(failing.asked).not.toContain(relayStatus);
   });
 
+  it('an account kept but hidden says why: taken down, suspended or deactivated, from the PDS\'s error name or the hosting status (PDS or relay)', async () => {
+    const names = [['RepoTakendown', 'repo_takedown'], ['RepoSuspended', 'account_suspended'], ['RepoDeactivated', 'account_deactivated']] as const;
+    for (const [error, reason] of names) {
+      const { repos: r } = repos((url) => (url.origin === PLC ? json(200, doc(DID)) : json(400, { error, message: 'Repo is not available' })));
+      expect(await r.verdict(POST)).toEqual({ hidden: reason });
+    }
+    const statuses = [['takendown', 'repo_takedown'], ['suspended', 'account_suspended'], ['deactivated', 'account_deactivated']] as const;
+    for (const [st, reason] of statuses) {
+      expect(await hosts(() => status(false, st), () => status(false, 'deleted')).repos.verdict(POST)).toEqual({ hidden: reason });
+      expect(await hosts(notFound, () => status(false, st)).repos.verdict(POST)).toEqual({ hidden: reason });
+    }
+    // what is not a hiding keeps its fate: deleted, unknown
+    expect(await hosts(notFound, () => status(false, 'deleted')).repos.verdict(POST)).toBe('deleted');
+    for (const st of ['desynchronized', 'throttled']) expect(await hosts(() => status(false, st), notFound).repos.verdict(POST)).toBe('unknown');
+  });
+
   it('the hosting status is asked once per account, whatever the number of its posts', async () => {
     const h = hosts(notFound, () => status(false, 'deleted'));
     expect(await h.repos.fate(POST)).toBe('deleted');

@@ -30,6 +30,10 @@
  *     author; takendown, suspended and deactivated are accounts that exist (not shown, not
  *     redacted); desynchronized, throttled, an active repository, no status, or no answer are
  *     "unknown" — a lost repository is never taken for a deleted account.
+ *  5. `verdict` says which hiding it is where the repository or hosting status names one
+ *     (takendown → `repo_takedown`, suspended → `account_suspended`, deactivated →
+ *     `account_deactivated`): the sync worker marks such posts hidden by the network, and unmarks
+ *     them once the AppView shows them again (src/pipeline/deletions.ts).
  *
  * Anything else (a PDS or directory down, a malformed answer, a proof that does not verify) is
  * "unknown": the post is not redacted, and is asked again in a later round. It never fails the
@@ -37,12 +41,26 @@
  */
 import { didDocument, getKey, getPds } from '@atproto/identity';
 import { verifyProofs } from '@atproto/repo';
+import type { NetworkHiddenReason } from '../types.js';
 
 export const DEFAULT_PLC = 'https://plc.directory';
 /** The relay asked for an account's hosting status when its PDS no longer knows it. */
 export const DEFAULT_RELAY = 'https://bsky.network';
 
 export type PostFate = 'deleted' | 'exists' | 'unknown';
+
+/**
+ * A post's fate, telling an account the network keeps but hides (taken down, suspended or
+ * deactivated by its host: the repository's error name, or its hosting status) from one whose
+ * post merely exists. `exists` is then a record proven in its repository (the AppView may still
+ * leave it out: a block, or a takedown of that record alone, which the repository does not say).
+ */
+export type PostVerdict = PostFate | { hidden: NetworkHiddenReason };
+
+/** A hosting status (getRepoStatus `status`) of an account kept but hidden, and what it is called. */
+const HIDDEN_STATUS = new Map<unknown, NetworkHiddenReason>([['takendown', 'repo_takedown'], ['suspended', 'account_suspended'], ['deactivated', 'account_deactivated']]);
+/** The same, as a PDS's error name for the repository. */
+const HIDDEN_ERROR = new Map<unknown, NetworkHiddenReason>([['RepoTakendown', 'repo_takedown'], ['RepoSuspended', 'account_suspended'], ['RepoDeactivated', 'account_deactivated']]);
 
 interface AuthorRepo {
   pds: string;
@@ -55,11 +73,17 @@ export class AuthorRepositories {
   private readonly repos = new Map<string, Promise<AuthorRepo | null | undefined>>();
 
   /** Per DID: what its hosting status says of the account when its PDS holds no repository for it. */
-  private readonly statuses = new Map<string, Promise<PostFate>>();
+  private readonly statuses = new Map<string, Promise<PostVerdict>>();
 
   constructor(private readonly fetch: typeof globalThis.fetch, private readonly plcUrl: string, private readonly relayUrl: string = DEFAULT_RELAY) {}
 
   async fate(post: { did: string; collection: string; rkey: string }): Promise<PostFate> {
+    const v = await this.verdict(post);
+    return typeof v === 'object' ? 'exists' : v;
+  }
+
+  /** `fate`, with why an account that exists is hidden (see PostVerdict). */
+  async verdict(post: { did: string; collection: string; rkey: string }): Promise<PostVerdict> {
     const repo = await this.repo(post.did);
     if (repo === null) return 'deleted';
     if (repo === undefined) return 'unknown';
@@ -85,11 +109,12 @@ export class AuthorRepositories {
     const name = await errorName(res);
     if (name === 'RecordNotFound') return 'deleted';
     if (name === 'RepoNotFound') return this.accountFate(post.did, repo.pds);
-    return name === 'RepoTakendown' || name === 'RepoSuspended' || name === 'RepoDeactivated' ? 'exists' : 'unknown';
+    const hidden = HIDDEN_ERROR.get(name);
+    return hidden ? { hidden } : 'unknown';
   }
 
   /** A repository its PDS does not hold: the hosting status says why (see the header, 4). */
-  private accountFate(did: string, pds: string): Promise<PostFate> {
+  private accountFate(did: string, pds: string): Promise<PostVerdict> {
     let r = this.statuses.get(did);
     if (!r) {
       r = (async () => {
@@ -104,7 +129,7 @@ export class AuthorRepositories {
   }
 
   /** One host's com.atproto.sync.getRepoStatus, read as a post's fate; `RepoNotFound` when the host does not know the DID. */
-  private async hostingStatus(host: string, did: string): Promise<PostFate | 'RepoNotFound'> {
+  private async hostingStatus(host: string, did: string): Promise<PostVerdict | 'RepoNotFound'> {
     const url = new URL('/xrpc/com.atproto.sync.getRepoStatus', host);
     url.searchParams.set('did', did);
     let res: Response;
@@ -122,7 +147,8 @@ export class AuthorRepositories {
     }
     if (body?.did !== did || body.active !== false) return 'unknown';
     if (body.status === 'deleted') return 'deleted';
-    return body.status === 'takendown' || body.status === 'suspended' || body.status === 'deactivated' ? 'exists' : 'unknown';
+    const hidden = HIDDEN_STATUS.get(body.status);
+    return hidden ? { hidden } : 'unknown';
   }
 
   private repo(did: string): Promise<AuthorRepo | null | undefined> {

@@ -41,7 +41,7 @@
  */
 import { AtpAgent, RichText } from '@atproto/api';
 import type { AuthorIdentity, MessageKind, NormalizedMessage } from '../../core/types.js';
-import type { Capabilities, Channel, ChannelAccountConfig, ChannelDeps, ChannelFactory, SendRequest, SendResult, SyncResult } from '../types.js';
+import type { Capabilities, Channel, ChannelAccountConfig, ChannelDeps, ChannelFactory, NetworkHiddenReason, PresenceReport, SendRequest, SendResult, SyncResult } from '../types.js';
 import { ChannelError } from '../types.js';
 import { isSessionFailure, toChannelError, type Operation } from './errors.js';
 import { AuthorRepositories, DEFAULT_PLC, DEFAULT_RELAY } from './gone.js';
@@ -613,16 +613,36 @@ export class BlueskyChannel implements Channel {
    * never judged gone (chat messages are not checked).
    */
   async goneFrom(networkMessageIds: readonly string[]): Promise<string[]> {
+    return (await this.presenceOf(networkMessageIds)).gone;
+  }
+
+  /**
+   * `goneFrom`, telling also what it keeps: a post the AppView shows is shown; one it leaves out
+   * whose author's account is taken down, suspended or deactivated by its host is hidden, with
+   * that reason (./gone.ts `verdict`); a record present but left out (a block, a takedown of the
+   * record alone) is in none of the three.
+   */
+  async presenceOf(networkMessageIds: readonly string[]): Promise<PresenceReport> {
     const uris = [...new Set(networkMessageIds)].filter((id) => parseAtUri(id)?.collection === POST_COLLECTION);
     const repos = new AuthorRepositories(this.fetch, this.plcUrl, this.relayUrl);
     const gone: string[] = [];
+    const shown: string[] = [];
+    const hidden = new Map<string, NetworkHiddenReason>();
     for (let i = 0; i < uris.length; i += GET_POSTS_MAX) {
       const part = uris.slice(i, i + GET_POSTS_MAX);
       const res = await this.call('read', () => this.agent.app.bsky.feed.getPosts({ uris: part }));
-      const shown = new Set(res.data.posts.map((p) => p.uri));
-      for (const uri of part) if (!shown.has(uri) && (await repos.fate(parseAtUri(uri)!)) === 'deleted') gone.push(uri);
+      const seen = new Set(res.data.posts.map((p) => p.uri));
+      for (const uri of part) {
+        if (seen.has(uri)) {
+          shown.push(uri);
+          continue;
+        }
+        const v = await repos.verdict(parseAtUri(uri)!);
+        if (v === 'deleted') gone.push(uri);
+        else if (typeof v === 'object') hidden.set(uri, v.hidden);
+      }
     }
-    return gone;
+    return { gone, hidden, shown };
   }
 
   // ---------------------------------------------------------------- send

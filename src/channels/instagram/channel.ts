@@ -26,6 +26,7 @@ import {
   type ChannelAccountConfig,
   type ChannelDeps,
   type GoneContext,
+  type PresenceReport,
   type SendRequest,
   type SendResult,
   type SyncResult,
@@ -37,7 +38,7 @@ import { answerVerification, credentialString, GraphClient, graphTime, metaEntri
 import { findSentMessage, linkDirectMessages, pollConversations, sendApi } from '../facebook/messaging.js';
 import { comparable, normalizeMessagingEvent } from '../facebook/normalize.js';
 import { normalizeIgCommentChange, normalizeIgMention, normalizeIgPolledComment, type IgAccountRef } from './normalize.js';
-import { goneComments } from './gone.js';
+import { commentPresence, goneComments } from './gone.js';
 
 const COMMENT_FIELDS = 'id,text,timestamp,username,from,parent_id';
 
@@ -234,6 +235,11 @@ export class InstagramChannel implements Channel {
   /** Stored comments and mentions Instagram certainly no longer has (./gone.ts); a token, permission or outage problem reports none. */
   goneFrom(networkMessageIds: readonly string[], known?: GoneContext): Promise<string[]> {
     return goneComments(this.graph, this.me.igUserId, networkMessageIds, this.deps.now, known);
+  }
+
+  /** The same check, telling also which comments are hidden (by the brand or Instagram) or went with their media, and which are shown (./gone.ts). */
+  presenceOf(networkMessageIds: readonly string[], known?: GoneContext): Promise<PresenceReport> {
+    return commentPresence(this.graph, this.me.igUserId, networkMessageIds, this.deps.now, known);
   }
 
   // ---- send ------------------------------------------------------------------

@@ -21,12 +21,13 @@
  * A comment on the brand's own media that reads 100/33 may have gone with its media, deleted by the
  * brand in the Instagram app: the media is read too (`GET /{ig-media-id}?fields=id`), and only a
  * media that still exists makes the comment's absence its author's deletion. A comment the brand
- * hid is no absence: Graph still reads it (its `hidden` field true).
+ * hid is no absence: Graph still reads it (its `hidden` field true): kept, and marked hidden
+ * (`commentPresence`).
  * An answer that is neither 200 nor 100/33 for one item (another 4xx, no answer within the batch)
  * leaves it not gone; a token, rate-limit or temporary error anywhere throws, and the worker asks
  * again next time. Direct messages (ids that are not numeric comment ids) are never gone.
  */
-import { ChannelError, type GoneContext } from '../types.js';
+import { ChannelError, type GoneContext, type NetworkHiddenReason, type PresenceReport } from '../types.js';
 import { mapGraphError, type GraphClient } from '../facebook/graph.js';
 
 /** Graph's batch limit (Batch Requests, Limitations); one place is the control. */
@@ -75,43 +76,67 @@ function vouch(answers: Answer[], igUserId: string, what: string): void {
  * what is stored of each (what it answers, its thread's root: the media it is on).
  */
 export async function goneComments(graph: GraphClient, igUserId: string, ids: readonly string[], now: () => number, known?: GoneContext): Promise<string[]> {
+  return (await commentPresence(graph, igUserId, ids, now, known)).gone;
+}
+
+/**
+ * `goneComments`, telling also what it keeps: a comment read with `hidden: true` (hidden by the
+ * brand, or by Instagram's own filters: IG Comment `hidden`) is hidden (`hidden_comment`); one that
+ * went with the brand's deleted media is hidden as `parent_removed`; one read and not hidden, or
+ * found through the Mentioned Comment node, is shown. Asking `hidden` costs no extra request.
+ */
+export async function commentPresence(graph: GraphClient, igUserId: string, ids: readonly string[], now: () => number, known?: GoneContext): Promise<PresenceReport> {
   // comment ids are digits; a direct message's id (mid) is not, and is never reported gone
   const asked = [...new Set(ids)].filter((id) => /^\d{1,40}$/.test(id));
   const control = `${igUserId}?fields=id,media.limit(1){comments.limit(1){id}}`;
   const gone: string[] = [];
+  const shown: string[] = [];
+  const hidden = new Map<string, NetworkHiddenReason>();
   for (let i = 0; i < asked.length; i += BATCH_MAX - 1) {
     const part = asked.slice(i, i + BATCH_MAX - 1);
     const what = 'check whether stored Instagram comments still exist';
-    const direct = await batch(graph, [control, ...part.map((id) => `${id}?fields=id`)], what, now);
+    const direct = await batch(graph, [control, ...part.map((id) => `${id}?fields=id,hidden`)], what, now);
     vouch(direct, igUserId, what);
+    part.forEach((id, j) => {
+      const a = direct[j + 1]!;
+      if (a.kind !== 'ok') return;
+      if (a.body.hidden === true) hidden.set(id, 'hidden_comment');
+      else shown.push(id);
+    });
     const unread = part.filter((_, j) => direct[j + 1]!.kind === 'missing');
     if (!unread.length) continue;
     // a comment on someone else's media (a mention) is read only through the Mentioned Comment node
     const mentions = await batch(graph, [control, ...unread.map((id) => `${igUserId}?fields=mentioned_comment.comment_id(${id}){id}`)], what, now);
     vouch(mentions, igUserId, what);
+    unread.forEach((id, j) => {
+      if (mentions[j + 1]!.kind === 'ok') shown.push(id);
+    });
     const missing = unread.filter((_, j) => mentions[j + 1]!.kind === 'missing');
-    gone.push(...(await notWithTheirMedia(graph, igUserId, missing, control, what, now, known)));
+    const { alone, withMedia } = await byTheirMedia(graph, igUserId, missing, control, what, now, known);
+    gone.push(...alone);
+    for (const id of withMedia) hidden.set(id, 'parent_removed');
   }
-  return gone;
+  return { gone, hidden, shown };
 }
 
 /**
- * Of comments that read as 100/33, those whose media still exists. A comment on the brand's own
+ * Comments that read as 100/33, by what their media says: `alone`, those whose media still exists
+ * (or that answer no media of the brand's); `withMedia`, those whose media is gone too. A comment on the brand's own
  * media (stored as answering that media or another comment on it; a mention on someone else's
  * media answers nothing) goes with its media when the media is deleted — in the Instagram app:
  * Graph has no media deletion — by the brand, not by the comment's author. `GET /{ig-media-id}`
  * (the account's own media) answers 100/33 then too, and those comments are not reported gone
- * (kept, not redacted). The media reads 200: the comment alone is gone, deleted by its author.
- * Any other answer for the media leaves its comments not gone this time.
+ * (kept, not redacted: hidden as `parent_removed`). The media reads 200: the comment alone is gone,
+ * deleted by its author. Any other answer for the media leaves its comments undecided this time.
  */
-async function notWithTheirMedia(graph: GraphClient, igUserId: string, missing: string[], control: string, what: string, now: () => number, known?: GoneContext): Promise<string[]> {
+async function byTheirMedia(graph: GraphClient, igUserId: string, missing: string[], control: string, what: string, now: () => number, known?: GoneContext): Promise<{ alone: string[]; withMedia: string[] }> {
   const mediaOf = new Map<string, string>();
   for (const id of missing) {
     const t = known?.threads?.get(id);
     if (t?.inReplyTo && t.root && /^\d{1,40}$/.test(t.root)) mediaOf.set(id, t.root);
   }
   const media = [...new Set(mediaOf.values())];
-  if (!media.length) return missing;
+  if (!media.length) return { alone: missing, withMedia: [] };
   const answers = new Map<string, Answer['kind']>();
   for (let i = 0; i < media.length; i += BATCH_MAX - 1) {
     const part = media.slice(i, i + BATCH_MAX - 1);
@@ -119,8 +144,9 @@ async function notWithTheirMedia(graph: GraphClient, igUserId: string, missing: 
     vouch(read, igUserId, what);
     part.forEach((id, j) => answers.set(id, read[j + 1]!.kind));
   }
-  return missing.filter((id) => {
-    const m = mediaOf.get(id);
-    return m === undefined || answers.get(m) === 'ok';
-  });
+  const m = (id: string) => mediaOf.get(id);
+  return {
+    alone: missing.filter((id) => m(id) === undefined || answers.get(m(id)!) === 'ok'),
+    withMedia: missing.filter((id) => m(id) !== undefined && answers.get(m(id)!) === 'missing'),
+  };
 }

@@ -48,7 +48,8 @@
  */
 import { createRestAPIClient, createStreamingAPIClient, type mastodon } from 'masto';
 import type { AuthorIdentity, NormalizedMessage } from '../../core/types.js';
-import type { Capabilities, Channel, ChannelAccountConfig, ChannelDeps, ChannelFactory, GoneContext, SendRequest, SendResult, SyncResult } from '../types.js';
+import { createHash } from 'node:crypto';
+import type { Capabilities, Channel, ChannelAccountConfig, ChannelDeps, ChannelFactory, GoneContext, NetworkHiddenReason, PresenceReport, SendRequest, SendResult, SyncResult } from '../types.js';
 import { ChannelError } from '../types.js';
 import { isAuthenticationRequired, isRecordNotFound, toChannelError, type Operation } from './errors.js';
 import {
@@ -460,15 +461,60 @@ export class MastodonChannel implements Channel {
    * the error policy's codes) and nothing is reported: the worker asks again next time.
    */
   async goneFrom(networkMessageIds: readonly string[], known?: GoneContext): Promise<string[]> {
+    return (await this.presenceOf(networkMessageIds, known)).gone;
+  }
+
+  /**
+   * `goneFrom`, telling also what it keeps: a status whose remote author the instance suspended is
+   * hidden (`author_suspended`), or `server_defederated` when the instance's own list of the
+   * servers it moderates (GET /api/v1/instance/domain_blocks, DomainBlock: `domain`, possibly
+   * obfuscated, and `digest`, the SHA-256 of the domain; `severity` `suspend`) suspends the
+   * author's whole server. That list is optional (an instance may show it to no one): when it
+   * cannot be read the author's suspension is what is known, and said. A status read with the
+   * token is shown; one hidden by a block, or left undecided, is in none of the three.
+   */
+  async presenceOf(networkMessageIds: readonly string[], known?: GoneContext): Promise<PresenceReport> {
     const asked = [...new Set(networkMessageIds)].filter((id) => /^\d{1,20}$/.test(id));
     const withToken = await inPool(asked, GONE_CONCURRENCY, (id) => this.call('read', () => readStatus(this.rest, id)));
+    const shown = asked.filter((_, i) => withToken[i] === 'shown');
     const unseen = asked.filter((_, i) => withToken[i] === 'missing');
     const byAnyone = await inPool(unseen, GONE_CONCURRENCY, (id) => this.call('read', () => readStatus(this.anonymous, id, true)));
     const missing = unseen.filter((_, i) => byAnyone[i] === 'missing');
     const authors = [...new Set(missing.map((id) => known?.authors.get(id)).filter((a): a is string => !!a && /^\d{1,20}$/.test(a)))];
     const standing = await inPool(authors, GONE_CONCURRENCY, (id) => this.call('read', () => readAuthor(this.rest, id)));
-    const suspended = new Set(authors.filter((_, i) => standing[i] === 'suspended'));
-    return missing.filter((id) => !suspended.has(known?.authors.get(id) ?? ''));
+    const suspendedDomain = new Map<string, string>();
+    authors.forEach((a, i) => {
+      const st = standing[i]!;
+      if (typeof st === 'object') suspendedDomain.set(a, st.domain);
+    });
+    const defederated = suspendedDomain.size ? await this.suspendedServers() : null;
+    const hidden = new Map<string, NetworkHiddenReason>();
+    const gone: string[] = [];
+    for (const id of missing) {
+      const domain = suspendedDomain.get(known?.authors.get(id) ?? '');
+      if (domain === undefined) gone.push(id);
+      else hidden.set(id, defederated?.(domain) ? 'server_defederated' : 'author_suspended');
+    }
+    return { gone, hidden, shown };
+  }
+
+  /** Whether the instance suspends a whole server, from its public domain blocks; null when it does not show them (or they cannot be read now). */
+  private async suspendedServers(): Promise<((domain: string) => boolean) | null> {
+    let blocks: unknown;
+    try {
+      blocks = await this.call('read', () => this.rest.v1.instance.domainBlocks.fetch());
+    } catch {
+      return null;
+    }
+    if (!Array.isArray(blocks)) return null;
+    const suspended = blocks.filter((b): b is { domain?: unknown; digest?: unknown } => !!b && typeof b === 'object' && (b as { severity?: unknown }).severity === 'suspend');
+    return (domain) => {
+      // a block of a domain covers its subdomains too (DomainBlock.rule_for walks up the domain)
+      const parts = domain.toLowerCase().split('.');
+      const candidates = parts.map((_, i) => parts.slice(i).join('.')).filter((c, i) => i === 0 || c.includes('.'));
+      const digests = new Set(candidates.map((c) => createHash('sha256').update(c).digest('hex')));
+      return suspended.some((b) => (typeof b.digest === 'string' && digests.has(b.digest.toLowerCase())) || (typeof b.domain === 'string' && candidates.includes(b.domain.toLowerCase())));
+    };
   }
 
   // ---------------------------------------------------------------- send
@@ -603,12 +649,13 @@ async function readStatus(client: mastodon.rest.Client, id: string, anonymous = 
   }
 }
 
-/** Where a status's author stands on the instance (see goneFrom): suspended, gone (404 "Record not found"), or there. */
-async function readAuthor(client: mastodon.rest.Client, id: string): Promise<'suspended' | 'gone' | 'present'> {
+/** Where a status's author stands on the instance (see goneFrom): suspended (with their server's domain), gone (404 "Record not found"), or there. */
+async function readAuthor(client: mastodon.rest.Client, id: string): Promise<{ domain: string } | 'gone' | 'present'> {
   try {
     const a = (await client.v1.accounts.$select(id).fetch()) as unknown as { suspended?: boolean; acct?: string };
     // a local account (acct without a domain) may be suspended because its owner deleted it: honoured as a deletion
-    return a.suspended === true && typeof a.acct === 'string' && a.acct.includes('@') ? 'suspended' : 'present';
+    const at = typeof a.acct === 'string' ? a.acct.lastIndexOf('@') : -1;
+    return a.suspended === true && at > 0 ? { domain: a.acct!.slice(at + 1) } : 'present';
   } catch (err) {
     if (isRecordNotFound(err)) return 'gone';
     throw err;

@@ -18,6 +18,8 @@ import { Section } from './fields.js';
 export const AUDIT_ACTION_LABEL: Record<string, string> = {
   'auth.login': 'Signed in',
   'user.created': 'Added a person',
+  'message.network_hidden': 'A post was found hidden by its network',
+  'message.network_shown': 'A hidden post is shown again',
   'user.updated': 'Changed a person',
   'user.password_set': 'Set a person’s password',
   'user.password_changed': 'Changed their password',

@@ -56,6 +56,8 @@ export interface Message {
   triage: Triage | null;
   /** Deleted by its author on the network, or erased on request: the text is gone. */
   redacted?: 'deleted_by_author' | 'deleted_by_brand' | 'deleted' | 'erasure';
+  /** kept by the network but shown to no one (src/pipeline/deletions.ts); null while shown */
+  networkHidden?: { since: string; reason: string } | null;
 }
 
 // ---------------------------------------------------------------- triage

@@ -20,6 +20,7 @@ import type { Conversation, ConversationDetail, Message, User } from '../api/typ
 import { measureReply, splitReply, unitLabel } from '../lib/length.js';
 import { clip, networkLabel, plain } from '../lib/format.js';
 import { SafeText } from '../lib/SafeText.js';
+import { hiddenWords, networkHiddenOf, privateReaches } from './networkHidden.js';
 import { useToast } from '../ui/Toasts.js';
 import { useTakePrivate, useWithdrawDraft } from '../api/workflow.js';
 import type { ApprovalReason, ReplyCheck } from '../api/types.js';
@@ -411,6 +412,9 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
   };
 
   const listenBlocked = !isNote && !!listenOnly;
+  // a public reply answers the newest inbound message: a warning (not a block) when the network hides it
+  const answered = useMemo(() => messages.reduce<Message | null>((a, x) => (x.direction === 'inbound' && !x.redacted && (!a || x.id > a.id) ? x : a), null), [messages]);
+  const answeredHidden = mode === 'public' && answered ? networkHiddenOf(answered) : null;
   const canSend = !listenBlocked && !blank && !sending && !addNote.isPending && !noteTooLong && (isNote || !m?.over || parts.length > 0) && (isNote || blocks.length === 0);
 
   /** Personal data in a public draft: invite a private message publicly, and keep the draft for the private reply. */
@@ -486,6 +490,22 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
       {listenBlocked && (
         <p className="composer-listen-only" role="note">
           @{plain(listenOnly)} is in listen-only mode: Parley never sends from it. Add an internal note, or ask an admin to change it in Settings → Channels.
+        </p>
+      )}
+      {answeredHidden && answered && (
+        <p className="composer-listen-only composer-network-hidden" role="note">
+          {hiddenWords(answered.network, answeredHidden)}. A public reply would answer a post nobody else can see.{' '}
+          {privateReaches(answeredHidden) ? (
+            <>
+              A private message still reaches its author:{' '}
+              <button type="button" className="link-button" onClick={() => setMode('private')}>
+                reply privately instead
+              </button>
+              .
+            </>
+          ) : (
+            'A private message would not reach its author either while this lasts; an internal note keeps the team informed.'
+          )}
         </p>
       )}
       {conflict && (

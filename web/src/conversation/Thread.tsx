@@ -11,6 +11,7 @@ import { clip, compactNumber, fullTime, messageTime, useNow } from '../lib/forma
 import { ExternalLink, safeHref, SafeText } from '../lib/SafeText.js';
 import { Avatar, LockIcon, NetworkBadge, VerifiedIcon, VisibilityBadge } from '../ui/bits.js';
 import { DeliveryStatus } from './Composer.js';
+import { hiddenWords, networkHiddenOf } from './networkHidden.js';
 import { TriageSummary } from './TriagePanel.js';
 import type { UndoAction, UndoTarget } from '../workflow/Moderation.js';
 
@@ -128,6 +129,7 @@ const MessageItem = memo(function MessageItem({ m, users, channel, now, fresh, o
   const name = clip(out ? (agent ? agent.name : m.isAuto ? 'Auto-reply' : channel ? `@${channel.handle}` : 'Brand') : m.author?.displayName || (m.author ? `@${m.author.handle}` : 'Unknown'), 200);
   const handle = !out && m.author ? clip(m.author.handle, 100) : null;
   const link = safeHref(m.url);
+  const hidden = m.redacted ? null : networkHiddenOf(m);
   return (
     <article className={`msg ${out ? 'msg-out' : 'msg-in'} msg-${m.visibility === 'private' ? 'private' : 'public'}${fresh ? ' msg-fresh' : ''}${post?.deleted || post?.hidden ? ' msg-moderated' : ''}`} aria-label={`${out ? 'Reply' : 'Message'} from ${name}`} data-message-id={m.id}>
       <Avatar name={out && !agent ? channel?.handle ?? 'Brand' : name} seed={handle ?? name} size="sm" />
@@ -152,6 +154,11 @@ const MessageItem = memo(function MessageItem({ m, users, channel, now, fresh, o
             {messageTime(m.createdAt, now)}
           </time>
         </header>
+        {!out && hidden && (
+          <p className="msg-network-hidden" role="note">
+            <span className="badge badge-warn" title={`Since ${fullTime(hidden.since)}`}>{hiddenWords(m.network, hidden)}</span>
+          </p>
+        )}
         {(post || author) && <ModerationMarks m={m} name={name} post={post} author={author} users={users} now={now} onUndo={onUndoModeration} />}
         <div className="msg-text">
           {m.redacted ? <em className="muted">{m.redacted === 'erasure' ? 'Erased on request' : m.redacted === 'deleted_by_brand' ? 'Deleted by the brand (moderation)' : m.redacted === 'deleted' ? 'Deleted on the network (our delete went unanswered; its author may have deleted it)' : 'Deleted by its author'}</em> : <SafeText text={m.text} />}

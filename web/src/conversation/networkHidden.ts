@@ -1,0 +1,40 @@
+/**
+ * A post the network keeps but shows to no one (the API's `networkHidden`, set by the deletion
+ * check: src/pipeline/deletions.ts `applyNetworkVisibility`), in plain words for the thread's
+ * badge and the composer's warning. A reason this UI does not know yet is shown as text, clipped.
+ */
+import type { Message } from '../api/types.js';
+import { clip, networkLabel } from '../lib/format.js';
+
+export interface NetworkHidden {
+  since: string;
+  reason: string;
+}
+
+/** Why, per reason: what happened, and whether a private message still reaches the author. */
+const REASONS: Record<string, { words: string; privateReaches: boolean }> = {
+  author_suspended: { words: 'the author\'s account is suspended by the brand\'s server', privateReaches: false },
+  server_defederated: { words: 'the brand\'s server has cut off the author\'s whole server (defederated)', privateReaches: false },
+  repo_takedown: { words: 'the author\'s account was taken down by moderation', privateReaches: false },
+  account_suspended: { words: 'the author\'s account is suspended by its host', privateReaches: false },
+  account_deactivated: { words: 'the author has deactivated their account', privateReaches: false },
+  hidden_comment: { words: 'the comment is hidden (by the brand or by the network\'s filters); only its author still sees it', privateReaches: true },
+  parent_removed: { words: 'the post it was written on has been deleted', privateReaches: false },
+};
+
+/** The message's hidden state, or null while shown (the field is absent on older servers). */
+export function networkHiddenOf(m: Message): NetworkHidden | null {
+  const h = m.networkHidden;
+  return h && typeof h.reason === 'string' ? h : null;
+}
+
+/** "Hidden on Mastodon: the author's account is suspended by the brand's server". */
+export function hiddenWords(network: string, h: NetworkHidden): string {
+  const known = Object.hasOwn(REASONS, h.reason) ? REASONS[h.reason]!.words : `the network gave the reason "${clip(h.reason, 80)}"`;
+  return `Hidden on ${networkLabel(network)}: ${known}`;
+}
+
+/** Whether a private message still reaches the author of a post hidden for this reason. */
+export function privateReaches(h: NetworkHidden): boolean {
+  return Object.hasOwn(REASONS, h.reason) && REASONS[h.reason]!.privateReaches;
+}
