@@ -55,7 +55,7 @@ const MAY_WRITE: Record<string, string> = {
 const CHANGE_LOG = 'zz_sweep_change';
 
 /** SCIM (src/server/routes/scim.ts): only a SCIM token is let in, and its refusals are RFC 7644 errors, not problem+json. */
-const SCIM_NOT_SWEPT = 'a SCIM route: its hostile input is swept with a SCIM token in test/scim.test.ts and test/scim-groups.test.ts';
+const SCIM_NOT_SWEPT = 'a SCIM route: its hostile input is swept with a SCIM token in test/scim.test.ts, test/scim-groups.test.ts and test/scim-bulk.test.ts';
 
 /** Routes not swept, each with why. */
 const NOT_SWEPT: Record<string, string> = {
@@ -75,6 +75,7 @@ const NOT_SWEPT: Record<string, string> = {
   'PUT /scim/v2/Groups/:id': SCIM_NOT_SWEPT,
   'PATCH /scim/v2/Groups/:id': SCIM_NOT_SWEPT,
   'DELETE /scim/v2/Groups/:id': SCIM_NOT_SWEPT,
+  'POST /scim/v2/Bulk': SCIM_NOT_SWEPT,
 };
 
 /** Path parameters that are not record ids: a value the route knows, to reach its handler. */

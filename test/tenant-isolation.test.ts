@@ -141,6 +141,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'PUT /scim/v2/Groups/:id': { roles: 'public' },
   'PATCH /scim/v2/Groups/:id': { roles: 'public' },
   'DELETE /scim/v2/Groups/:id': { roles: 'public' },
+  'POST /scim/v2/Bulk': { roles: 'public' },
   'GET /api/webhooks/:network/:accountId': { roles: 'public' },
   'POST /api/webhooks/:network/:accountId': { roles: 'public' },
   'GET /webchat/widget.js': { roles: 'public' },

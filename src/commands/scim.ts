@@ -30,7 +30,8 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import {
-  etagMatches, membersAfter, nameFrom, paging, presentScimGroup, presentScimUser, ScimError, SCIM_LIST_SCHEMA, type ScimFilter, type ScimGroupChange, type ScimGroupFilter, type ScimPerson, type ScimTeam, type ScimUserChange,
+  etagMatches, membersAfter, nameFrom, paging, parseGroupBody, parseGroupPatch, parsePatch, parseUserBody, presentScimGroup, presentScimUser, resolveBulkIds, ScimError, scimErrorBody, SCIM_BULK_RESPONSE_SCHEMA, SCIM_LIST_SCHEMA,
+  type ScimBulkRequest, type ScimFilter, type ScimGroupChange, type ScimGroupFilter, type ScimPerson, type ScimResourceType, type ScimTeam, type ScimUserChange, type ScimWriteMethod,
 } from '../core/scim.js';
 import { parseObject } from '../lib/json.js';
 import { AppError, notFound } from '../errors.js';
@@ -416,8 +417,9 @@ async function stillInUse(trx: Tx, brandId: number, teamId: number): Promise<str
 /**
  * DELETE /Groups/:id. Refused (409) while anything still sends work to the team (no conversation
  * is routed to nowhere); an admin first changes routing or moves the conversations. Otherwise its
- * members are removed and the team goes; one that past conversations or questions to experts name
- * stays, as an admin's empty team (the history and reports keep it), and SCIM sees it no more.
+ * members are removed and the team goes (its name kept in `retired_team`, so the reports of its
+ * past facts still name it); one that past conversations or questions to experts name stays, as
+ * an admin's empty team (the history and reports keep it), and SCIM sees it no more.
  */
 export async function deleteScimGroup(deps: GroupDeps, c: ScimClient, id: string, ifMatch?: string): Promise<void> {
   const now = deps.clock.now();
@@ -436,8 +438,112 @@ export async function deleteScimGroup(deps: GroupDeps, c: ScimClient, id: string
       await audit(trx, { brandId: c.brandId, actor: c.actor.name, action: 'team.updated', subjectType: 'team', subjectId: t.id, data: { scim: 'deleted; kept for its past conversations', membersRemoved: members } }, now);
     } else {
       await trx.deleteFrom('team').where('id', '=', t.id).execute();
+      // its reporting facts keep its id: the reports still name it (src/reports/reports.ts, teamNames)
+      await trx.insertInto('retired_team').values({ id: t.id, brand_id: c.brandId, name: t.name, retired_at: now }).onConflict((oc) => oc.column('id').doUpdateSet({ brand_id: c.brandId, name: t.name, retired_at: now })).execute();
       await audit(trx, { brandId: c.brandId, actor: c.actor.name, action: 'team.deleted', subjectType: 'team', subjectId: t.id, data: { name: t.name, externalId: t.scim_external_id, membersRemoved: members } }, now);
     }
   });
   await teamChanged(deps, c.brandId);
+}
+
+
+// -- writes, one by one or in bulk
+
+/** One write of a resource, as a single request or an operation of a BulkRequest names it. */
+export interface ScimWrite {
+  method: ScimWriteMethod;
+  resource: ScimResourceType;
+  /** The resource's id (none for a POST). */
+  id?: string;
+  /** The request's body (none for a DELETE). */
+  body?: unknown;
+  /** If-Match (a bulk operation's `version`). */
+  ifMatch?: string;
+}
+
+type Presented = { id: string; meta: { version: string; location: string } };
+
+/**
+ * A write of a User or a Group: the body parsed as its endpoint parses it, then the command. The
+ * status a single request answers with, and the resource (none after a DELETE).
+ */
+export async function scimWrite(deps: GroupDeps, c: ScimClient, w: ScimWrite, base: string): Promise<{ status: number; resource?: Presented }> {
+  const id = w.id ?? '';
+  if (w.resource === 'Users') {
+    switch (w.method) {
+      case 'POST': return { status: 201, resource: await createScimUser(deps, c, parseUserBody(w.body), base) };
+      case 'PUT': return { status: 200, resource: await changeScimUser(deps, c, id, parseUserBody(w.body), base, w.ifMatch) };
+      case 'PATCH': return { status: 200, resource: await changeScimUser(deps, c, id, parsePatch(w.body), base, w.ifMatch) };
+      case 'DELETE': await deactivateScimUser(deps, c, id, w.ifMatch); return { status: 204 };
+    }
+  }
+  switch (w.method) {
+    case 'POST': return { status: 201, resource: await createScimGroup(deps, c, parseGroupBody(w.body), base) };
+    case 'PUT': return { status: 200, resource: await changeScimGroup(deps, c, id, parseGroupBody(w.body), base, w.ifMatch) };
+    case 'PATCH': return { status: 200, resource: await changeScimGroup(deps, c, id, parseGroupPatch(w.body), base, w.ifMatch) };
+    case 'DELETE': await deleteScimGroup(deps, c, id, w.ifMatch); return { status: 204 };
+  }
+}
+
+/**
+ * A refusal in SCIM's words: a ScimError as it is, the desk's coded errors mapped (a taken address
+ * is `uniqueness`, a bad body `invalidSyntax` or `invalidValue`); null for anything else (a bug:
+ * the caller logs it and answers 500).
+ */
+export function asScimError(err: unknown): ScimError | null {
+  if (err instanceof ScimError) return err;
+  if (err instanceof AppError) {
+    const scimType = err.code === 'user.exists' ? 'uniqueness' : err.status !== 400 ? undefined : err.code === 'request.invalid_json' || err.code === 'request.too_deep' ? 'invalidSyntax' : 'invalidValue';
+    return new ScimError(err.status, err.message, scimType);
+  }
+  return null;
+}
+
+/** One operation's answer in a BulkResponse (`status` a string, as RFC 7644 writes it). */
+export interface ScimBulkResult {
+  method: string;
+  bulkId?: string;
+  version?: string;
+  location?: string;
+  status: string;
+  response?: unknown;
+}
+
+/**
+ * POST /Bulk: the operations, one after the other in the request's order (a reference's POST
+ * first), each through `scimWrite`; `bulkId:<id>` references resolved to the ids made so far. A
+ * failed operation is answered in its place and the job goes on, until `failOnErrors` errors have
+ * been met: the rest are not run and not answered. `unexpected`: told of an error that is not a
+ * refusal (logged by the caller; the operation answers 500).
+ */
+export async function runScimBulk(deps: GroupDeps, c: ScimClient, bulk: ScimBulkRequest, base: string, unexpected: (err: unknown) => void) {
+  const made = new Map<string, { resource: ScimResourceType; id: string } | null>();
+  const results = new Map<number, ScimBulkResult>();
+  let errors = 0;
+  for (const op of bulk.operations) {
+    if (errors >= bulk.failOnErrors) break;
+    const head = { method: op.method || 'unknown', ...(op.bulkId !== undefined ? { bulkId: op.bulkId } : {}) };
+    let id: string | undefined;
+    try {
+      if (op.error) throw op.error;
+      const resolved = resolveBulkIds(op, made);
+      id = resolved.id;
+      const out = await scimWrite(deps, c, { method: op.method as ScimWriteMethod, resource: op.resource!, id, body: resolved.data, ifMatch: op.version }, base);
+      if (op.method === 'POST' && op.bulkId !== undefined) made.set(op.bulkId, { resource: op.resource!, id: out.resource!.id });
+      results.set(op.index, {
+        ...head, location: out.resource?.meta.location ?? `${base}/${op.resource}/${id}`, ...(out.resource ? { version: out.resource.meta.version } : {}), status: String(out.status), ...(out.resource ? { response: out.resource } : {}),
+      });
+    } catch (err) {
+      errors++;
+      if (op.method === 'POST' && op.bulkId !== undefined) made.set(op.bulkId, null);
+      let e = asScimError(err);
+      if (!e) {
+        unexpected(err);
+        e = new ScimError(500, 'something went wrong on our side; it has been logged');
+      }
+      const location = id !== undefined && /^\d{1,15}$/.test(id) && e.status !== 404 ? { location: `${base}/${op.resource}/${id}` } : {};
+      results.set(op.index, { ...head, ...location, status: String(e.status), response: scimErrorBody(e.status, e.detail, e.scimType) });
+    }
+  }
+  return { schemas: [SCIM_BULK_RESPONSE_SCHEMA], Operations: [...results].sort((a, b) => a[0] - b[0]).map(([, r]) => r) };
 }

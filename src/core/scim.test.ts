@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  etagMatches, membersAfter, nameFrom, paging, parseFilter, parseGroupBody, parseGroupFilter, parseGroupPatch, parsePatch, parseUserBody, presentScimGroup, presentScimUser, ScimError, scimErrorBody, SCIM_PATCH_SCHEMA,
+  etagMatches, membersAfter, nameFrom, paging, parseBulk, parseFilter, parseGroupBody, resolveBulkIds, parseGroupFilter, parseGroupPatch, parsePatch, parseUserBody, presentScimGroup, presentScimUser, ScimError, scimErrorBody, SCIM_PATCH_SCHEMA,
 } from './scim.js';
 
 const scimTypeOf = (f: () => unknown): string | undefined => {
@@ -134,5 +134,46 @@ describe('versions', () => {
     expect(etagMatches('"x", W/"ab"', 'W/"ab"')).toBe(true);
     expect(etagMatches('W/"ac"', 'W/"ab"')).toBe(false);
     expect(etagMatches(undefined, 'W/"ab"')).toBe(false);
+  });
+});
+
+describe('parseBulk', () => {
+  const post = (bulkId: string, path: string, data: unknown) => ({ method: 'post', path, bulkId, data });
+  const statusOf = (f: () => unknown) => {
+    try {
+      f();
+    } catch (err) {
+      return (err as ScimError).status;
+    }
+    return 'accepted';
+  };
+
+  it('orders each operation after the POSTs it refers to, else as sent, and reads failOnErrors', () => {
+    const b = parseBulk({ failOnErrors: '2', Operations: [
+      post('g', '/Groups', { displayName: 'G', members: [{ value: 'bulkId:u' }] }), { method: 'DELETE', path: '/Users/7' }, post('u', 'Users', { userName: 'u@x.test' }),
+    ] });
+    expect(b.failOnErrors).toBe(2);
+    expect(b.operations.map((o) => [o.index, o.method, o.resource, o.refs])).toEqual([[2, 'POST', 'Users', []], [0, 'POST', 'Groups', ['u']], [1, 'DELETE', 'Users', []]]);
+    expect(parseBulk({ Operations: [{ method: 'DELETE', path: '/Users/1' }] }).failOnErrors).toBe(Infinity);
+  });
+
+  it('keeps a malformed operation as its own error, and refuses the request for cycles, duplicates and too many', () => {
+    const b = parseBulk({ Operations: [{ method: 'GET', path: '/Users/1' }, { method: 'POST', path: '/Users', data: {} }, { method: 'PATCH', path: '/Users' }, { method: 'DELETE', path: '/Me' }] });
+    expect(b.operations.map((o) => [o.error?.status, o.error?.scimType])).toEqual([[400, 'invalidSyntax'], [400, 'invalidValue'], [400, 'invalidPath'], [400, 'invalidPath']]);
+    expect(statusOf(() => parseBulk({ Operations: [post('a', '/Groups', { members: [{ value: 'bulkId:b' }] }), post('b', '/Groups', { members: [{ value: 'bulkId:a' }] })] }))).toBe(409);
+    expect(statusOf(() => parseBulk({ Operations: [{ method: 'PATCH', path: '/Groups/bulkId:a', data: {} }, post('a', '/Groups', { members: [{ value: 'bulkId:a' }] })] }))).toBe(409);
+    expect(statusOf(() => parseBulk({ Operations: [post('a', '/Users', {}), post('a', '/Users', {})] }))).toBe(400);
+    expect(statusOf(() => parseBulk({ Operations: [{ method: 'DELETE', path: '/Users/1' }, { method: 'DELETE', path: '/Users/2' }] }, { operations: 1 }))).toBe(413);
+    expect(statusOf(() => parseBulk({ Operations: [] }))).toBe(400);
+    expect(statusOf(() => parseBulk({ failOnErrors: -1, Operations: [{ method: 'DELETE', path: '/Users/1' }] }))).toBe(400);
+  });
+
+  it('resolves references to the ids made, refusing unknown, failed and wrong-kind ones', () => {
+    const [op] = parseBulk({ Operations: [{ method: 'PUT', path: '/Groups/bulkId:g', data: { displayName: 'G', members: [{ value: 'bulkId:u' }, { value: '9' }] } }] }).operations;
+    const made = new Map([['g', { resource: 'Groups' as const, id: '5' }], ['u', { resource: 'Users' as const, id: '12' }]]);
+    expect(resolveBulkIds(op!, made)).toEqual({ id: '5', data: { displayName: 'G', members: [{ value: '12' }, { value: '9' }] } });
+    expect(scimTypeOf(() => resolveBulkIds(op!, new Map([['g', { resource: 'Groups' as const, id: '5' }]])))).toBe('invalidValue');
+    expect(scimTypeOf(() => resolveBulkIds(op!, new Map([['g', { resource: 'Groups' as const, id: '5' }], ['u', null]])))).toBe('invalidValue');
+    expect(scimTypeOf(() => resolveBulkIds(op!, new Map([['g', { resource: 'Users' as const, id: '5' }], ['u', { resource: 'Users' as const, id: '12' }]])))).toBe('invalidValue');
   });
 });

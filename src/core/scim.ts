@@ -482,3 +482,153 @@ export function etagMatches(header: string | undefined, version: string): boolea
   if (header.trim() === '*') return true;
   return header.slice(0, 2000).split(',').some((t) => bare(t) === bare(version));
 }
+
+// -- bulk (RFC 7644 §3.7)
+
+export const SCIM_BULK_REQUEST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
+export const SCIM_BULK_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:BulkResponse';
+
+/** What ServiceProviderConfig announces and the Bulk endpoint enforces (413 beyond either). */
+export const SCIM_BULK = { maxOperations: 100, maxPayloadSize: 1_048_576 } as const;
+
+export type ScimResourceType = 'Users' | 'Groups';
+export type ScimWriteMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * One operation of a BulkRequest, checked for shape. `error`: what is wrong with it alone (it is
+ * answered in its place in the BulkResponse; the others still run). `refs`: the bulkIds it refers
+ * to (`bulkId:<id>` as the id of its path or as any string of its data).
+ */
+export interface ScimBulkOperation {
+  index: number;
+  method: string;
+  bulkId?: string;
+  version?: string;
+  resource?: ScimResourceType;
+  /** The id of its path: a resource's id, or `bulkId:<id>` (none for a POST). */
+  id?: string;
+  data?: unknown;
+  refs: string[];
+  error?: ScimError;
+}
+
+export interface ScimBulkRequest {
+  /** How many errors end the job (RFC 7644's failOnErrors; Infinity: none given, every operation is tried). */
+  failOnErrors: number;
+  /** The operations in the order they run: a reference's POST before it, else as sent. */
+  operations: ScimBulkOperation[];
+}
+
+const BULK_ID = /^[A-Za-z0-9._~:-]{1,100}$/;
+const REF = /^bulkId:(.+)$/s;
+
+/** The bulkIds a value refers to (every string `bulkId:<id>` in it). */
+function refsIn(v: unknown, out: string[]): void {
+  if (typeof v === 'string') {
+    const m = REF.exec(v);
+    if (m) out.push(m[1]!);
+  } else if (Array.isArray(v)) for (const x of v) refsIn(x, out);
+  else if (isObject(v)) for (const x of Object.values(v)) refsIn(x, out);
+}
+
+function bulkOperation(op: unknown, index: number): ScimBulkOperation {
+  const fail = (status: number, detail: string, scimType?: ScimType, partial: Partial<ScimBulkOperation> = {}): ScimBulkOperation => ({ index, method: '', refs: [], ...partial, error: new ScimError(status, detail, scimType) });
+  if (!isObject(op)) return fail(400, 'each operation is an object with method, path and, but for a DELETE, data', 'invalidSyntax');
+  const method = typeof op.method === 'string' ? op.method.trim().toUpperCase().slice(0, 10) : '';
+  const bulkId = typeof op.bulkId === 'string' && BULK_ID.test(op.bulkId) ? op.bulkId : undefined;
+  const seen = { index, method, bulkId, refs: [] as string[] };
+  if (method !== 'POST' && method !== 'PUT' && method !== 'PATCH' && method !== 'DELETE') return fail(400, 'method must be POST, PUT, PATCH or DELETE', 'invalidSyntax', seen);
+  if (op.bulkId !== undefined && bulkId === undefined) return fail(400, 'bulkId must be 1 to 100 letters, digits or ._~:-', 'invalidValue', seen);
+  if (method === 'POST' && bulkId === undefined) return fail(400, 'a POST needs a bulkId', 'invalidValue', seen);
+  if (op.version !== undefined && (typeof op.version !== 'string' || op.version.length > 200)) return fail(400, 'version must be a string (the resource\'s meta.version)', 'invalidValue', seen);
+  const path = typeof op.path === 'string' && op.path.length <= 300 ? /^\/?(Users|Groups)(?:\/([^/?#\s]{1,200}))?\/?$/.exec(op.path.trim()) : null;
+  if (!path) return fail(400, 'path must be /Users or /Groups (for a POST), or /Users/<id> or /Groups/<id>', 'invalidPath', seen);
+  const resource = path[1] as ScimResourceType;
+  const id = path[2];
+  if (method === 'POST' && id !== undefined) return fail(400, `a POST's path is /${resource}`, 'invalidPath', seen);
+  if (method !== 'POST' && id === undefined) return fail(400, `a ${method}'s path names the resource: /${resource}/<id>`, 'invalidPath', seen);
+  if (method !== 'DELETE' && !isObject(op.data)) return fail(400, `a ${method} needs data: the body it would have on its own`, 'invalidSyntax', seen);
+  const refs: string[] = [];
+  if (id !== undefined) refsIn(id, refs);
+  if (method !== 'DELETE') refsIn(op.data, refs);
+  return { ...seen, refs: [...new Set(refs)], resource, id, data: method === 'DELETE' ? undefined : op.data, ...(typeof op.version === 'string' ? { version: op.version } : {}) };
+}
+
+/**
+ * A BulkRequest: its failOnErrors and its operations, in an order where each runs after the POSTs
+ * whose bulkIds it refers to. Refused as a whole: not a BulkRequest (400), more than
+ * `max.operations` operations (413, naming the limit), one bulkId given to two operations (400),
+ * and circular references (409: RFC 7644 §3.7.2 lets a service provider refuse what it cannot
+ * order; nothing has run then).
+ */
+export function parseBulk(body: unknown, max: { operations: number } = { operations: SCIM_BULK.maxOperations }): ScimBulkRequest {
+  if (!isObject(body)) throw new ScimError(400, 'the body must be a SCIM BulkRequest object', 'invalidSyntax');
+  if (body.schemas !== undefined && !(Array.isArray(body.schemas) && body.schemas.includes(SCIM_BULK_REQUEST_SCHEMA))) {
+    throw new ScimError(400, `schemas must include ${SCIM_BULK_REQUEST_SCHEMA}`, 'invalidSyntax');
+  }
+  const list = body.Operations ?? body.operations;
+  if (!Array.isArray(list) || list.length === 0) throw new ScimError(400, 'Operations must be an array of one or more operations', 'invalidSyntax');
+  if (list.length > max.operations) throw new ScimError(413, `the request has ${list.length} operations, more than maxOperations (${max.operations})`);
+  let failOnErrors = Infinity;
+  if (body.failOnErrors !== undefined && body.failOnErrors !== null) {
+    const n = typeof body.failOnErrors === 'string' && /^\s*\d{1,9}\s*$/.test(body.failOnErrors) ? Number(body.failOnErrors) : body.failOnErrors;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) throw new ScimError(400, 'failOnErrors must be a whole number of 1 or more', 'invalidValue');
+    failOnErrors = n;
+  }
+  const ops = list.map(bulkOperation);
+  const byBulkId = new Map<string, ScimBulkOperation>();
+  for (const op of ops) {
+    if (op.bulkId === undefined || op.method !== 'POST') continue;
+    if (byBulkId.has(op.bulkId)) throw new ScimError(400, `bulkId ${op.bulkId} is given to more than one operation`, 'invalidValue');
+    byBulkId.set(op.bulkId, op);
+  }
+  return { failOnErrors, operations: bulkOrder(ops, byBulkId) };
+}
+
+/** Each operation after the POSTs it refers to (else in the order sent); a cycle is a 409. */
+function bulkOrder(ops: ScimBulkOperation[], byBulkId: Map<string, ScimBulkOperation>): ScimBulkOperation[] {
+  const deps = (op: ScimBulkOperation) => (op.error ? [] : op.refs.map((r) => byBulkId.get(r)).filter((d): d is ScimBulkOperation => d !== undefined && !d.error));
+  const state = new Map<number, 'visiting' | 'done'>();
+  const order: ScimBulkOperation[] = [];
+  const visit = (op: ScimBulkOperation, trail: ScimBulkOperation[]) => {
+    const s = state.get(op.index);
+    if (s === 'done') return;
+    if (s === 'visiting') {
+      const cycle = [...trail.slice(trail.indexOf(op)), op].map((o) => `bulkId:${o.bulkId}`).join(' → ');
+      throw new ScimError(409, `circular bulkId references (${cycle.slice(0, 300)}): a resource cannot refer to itself, even through others; nothing was done`);
+    }
+    state.set(op.index, 'visiting');
+    for (const d of deps(op)) visit(d, [...trail, op]);
+    state.set(op.index, 'done');
+    order.push(op);
+  };
+  for (const op of ops) visit(op, []);
+  return order;
+}
+
+/**
+ * The operation's id and data with every `bulkId:<id>` replaced by the id its POST made. A
+ * reference in data names a User (a Group's members are Users: Parley's resources refer to
+ * nothing else); one in the path names the path's kind of resource. Unknown, failed, or of the
+ * wrong kind: 400 invalidValue, and the operation does not run.
+ */
+export function resolveBulkIds(op: ScimBulkOperation, made: ReadonlyMap<string, { resource: ScimResourceType; id: string } | null>): { id?: string; data?: unknown } {
+  const one = (ref: string, want: ScimResourceType) => {
+    const m = made.get(ref);
+    if (m === undefined) throw new ScimError(400, `bulkId:${ref.slice(0, 100)} names no POST of this request`, 'invalidValue');
+    if (m === null) throw new ScimError(400, `bulkId:${ref.slice(0, 100)} names a POST that failed`, 'invalidValue');
+    if (m.resource !== want) throw new ScimError(400, `bulkId:${ref.slice(0, 100)} is a ${m.resource === 'Users' ? 'User' : 'Group'}, not a ${want === 'Users' ? 'User' : 'Group'}`, 'invalidValue');
+    return m.id;
+  };
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      const m = REF.exec(v);
+      return m ? one(m[1]!, 'Users') : v;
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (isObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  const ref = op.id === undefined ? null : REF.exec(op.id);
+  return { id: ref ? one(ref[1]!, op.resource!) : op.id, data: op.refs.length ? walk(op.data) : op.data };
+}

@@ -332,6 +332,16 @@ export async function backlogReport(store: Store, f: ReportFilter, now: number) 
   };
 }
 
+/**
+ * The names of the brand's teams by id, those that are gone included (`retired_team`: SCIM
+ * deleted them, their facts keep their ids), so a report never shows a team as a bare id.
+ */
+async function teamNames(store: Store, brandId: number): Promise<Map<number, string>> {
+  const gone = await store.db.selectFrom('retired_team').select(['id', 'name']).where('brand_id', '=', brandId).execute();
+  const live = await store.db.selectFrom('team').select(['id', 'name']).where('brand_id', '=', brandId).execute();
+  return new Map([...gone, ...live].map((t) => [Number(t.id), t.name]));
+}
+
 /** Per-agent or per-team table: responses, first-response time, resolutions, accolades, SLA. */
 export async function peopleReport(store: Store, f: ReportFilter, by: 'agent' | 'team') {
   const col = by === 'agent' ? 'agent_id' : 'team_id';
@@ -346,7 +356,7 @@ export async function peopleReport(store: Store, f: ReportFilter, by: 'agent' | 
   }
   const names = by === 'agent'
     ? new Map((await store.db.selectFrom('app_user').select(['id', 'name']).where('brand_id', '=', f.brandId).execute()).map((u) => [u.id, u.name]))
-    : new Map((await store.db.selectFrom('team').select(['id', 'name']).where('brand_id', '=', f.brandId).execute()).map((t) => [t.id, t.name]));
+    : await teamNames(store, f.brandId);
   const ids = new Set<number>([...first.groups.keys(), ...next.groups.keys(), ...rows.map((r) => r[col]).filter((x) => x)]);
   return {
     by,
@@ -442,7 +452,7 @@ export async function handlingTimeReport(store: Store, f: ReportFilter) {
     }
     return [...g].map(([k, xs]) => [k, statsMin(handlingStats(xs))] as const).sort((a, b) => b[1].n - a[1].n);
   };
-  const teams = new Map((await store.db.selectFrom('team').select(['id', 'name']).where('brand_id', '=', f.brandId).execute()).map((t) => [Number(t.id), t.name]));
+  const teams = await teamNames(store, f.brandId);
   const unmeasuredTotal = Object.values(h.unmeasured).reduce((a, b) => a + b, 0);
   return {
     cap_min: DEFAULT_HANDLING_RULES.capMs / 60_000,

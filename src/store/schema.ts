@@ -36,6 +36,15 @@ export interface TeamTable {
   scim_updated_at: number | null;
 }
 
+/** The name of a team that is gone (migration 20261206T1930_retired_team), for the reports of its past facts. */
+export interface RetiredTeamTable {
+  /** The team's id (its facts keep it). */
+  id: number;
+  brand_id: number;
+  name: string;
+  retired_at: number;
+}
+
 export interface UserTable {
   id: Id;
   brand_id: number;
@@ -789,6 +798,7 @@ export interface WebhookCursorTable {
 export interface DB {
   brand: BrandTable;
   team: TeamTable;
+  retired_team: RetiredTeamTable;
   app_user: UserTable;
   team_member: TeamMemberTable;
   session: SessionTable;

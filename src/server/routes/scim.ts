@@ -9,16 +9,16 @@
  *    RFC 7644's error (`urn:ietf:params:scim:api:messages:2.0:Error`), never problem+json or HTML.
  *    Users and Groups (the brand's teams SCIM provisions); a single resource is answered with its
  *    version as `ETag`, `If-None-Match` on a GET is a 304 when it has not changed, and `If-Match`
- *    on PUT, PATCH and DELETE a 412 when it has.
+ *    on PUT, PATCH and DELETE a 412 when it has. `/Bulk` runs many of those writes in one request
+ *    (RFC 7644 §3.7), each as its own request would (../../commands/scim.ts, `scimWrite`).
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
-  authenticateScim, changeScimGroup, changeScimUser, createScimGroup, createScimToken, createScimUser, deactivateScimUser, deleteScimGroup, getScimGroup, getScimUser, listScimGroups, listScimTokens, listScimUsers,
-  revokeScimToken, SCIM_ROLES, type ScimClient,
+  asScimError, authenticateScim, createScimToken, getScimGroup, getScimUser, listScimGroups, listScimTokens, listScimUsers, revokeScimToken, runScimBulk, scimWrite, SCIM_ROLES, type ScimClient, type ScimWrite,
 } from '../../commands/scim.js';
 import {
-  etagMatches, parseFilter, parseGroupBody, parseGroupFilter, parseGroupPatch, parsePatch, parseUserBody, ScimError, scimErrorBody, SCIM_GROUP_SCHEMA, SCIM_LIST_SCHEMA, SCIM_MAX, SCIM_USER_SCHEMA,
+  etagMatches, parseBulk, parseFilter, parseGroupFilter, ScimError, scimErrorBody, SCIM_BULK, SCIM_GROUP_SCHEMA, SCIM_LIST_SCHEMA, SCIM_MAX, SCIM_USER_SCHEMA,
 } from '../../core/scim.js';
 import { AppError } from '../../errors.js';
 import { requireRole } from '../auth.js';
@@ -104,10 +104,12 @@ export function scimRoutes(app: App) {
     });
 
     scim.setErrorHandler((err: FastifyError | AppError | ScimError | Error, req, reply) => {
-      if (err instanceof ScimError) return bad(reply, err.status, err.detail, err.scimType);
-      if (err instanceof AppError) return bad(reply, err.status, err.message, err.code === 'user.exists' ? 'uniqueness' : err.status !== 400 ? undefined : err.code === 'request.invalid_json' || err.code === 'request.too_deep' ? 'invalidSyntax' : 'invalidValue');
+      const refusal = asScimError(err);
+      if (refusal) return bad(reply, refusal.status, refusal.detail, refusal.scimType);
       const status = (err as FastifyError).statusCode;
-      if (status && status >= 400 && status < 500) return bad(reply, status, status === 413 ? 'the request body is too large' : err.message, status === 400 ? 'invalidSyntax' : undefined);
+      // RFC 7644 §3.7.4: a Bulk request over a limit names it
+      const tooLarge = req.routeOptions.url === `${SCIM_BASE_PATH}/Bulk` ? `the request is larger than maxPayloadSize (${SCIM_BULK.maxPayloadSize} bytes)` : 'the request body is too large';
+      if (status && status >= 400 && status < 500) return bad(reply, status, status === 413 ? tooLarge : err.message, status === 400 ? 'invalidSyntax' : undefined);
       req.log.error({ err }, 'unhandled error in SCIM');
       return bad(reply, 500, 'something went wrong on our side; it has been logged');
     });
@@ -120,11 +122,19 @@ export function scimRoutes(app: App) {
     const client = (req: FastifyRequest) => req.scim!;
     const opts = { schema: { hide: true }, bodyLimit: 256 * 1024 } as const;
     type IdReq = FastifyRequest<{ Params: { id: string } }>;
+    /** A write of one resource: its status, the resource with its version (none after a DELETE). */
+    const write = async (req: FastifyRequest, reply: FastifyReply, w: ScimWrite) => {
+      const out = await scimWrite(deps, client(req), w, baseUrl(req));
+      if (!out.resource) return reply.code(out.status).send();
+      if (w.method === 'POST') reply.header('location', out.resource.meta.location);
+      return sendOne(reply, out.status, out.resource);
+    };
+    const idOf = (req: FastifyRequest) => (req.params as { id: string }).id;
 
     scim.get('/ServiceProviderConfig', opts, async (req, reply) => send(reply, 200, {
       schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
       patch: { supported: true },
-      bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+      bulk: { supported: true, maxOperations: SCIM_BULK.maxOperations, maxPayloadSize: SCIM_BULK.maxPayloadSize },
       filter: { supported: true, maxResults: 200 },
       changePassword: { supported: false },
       sort: { supported: false },
@@ -182,19 +192,10 @@ export function scimRoutes(app: App) {
 
     scim.get('/Users/:id', opts, async (req: IdReq, reply) => sendRead(req, reply, await getScimUser(deps, client(req), req.params.id, baseUrl(req))));
 
-    scim.post('/Users', opts, async (req, reply) => {
-      const user = await createScimUser(deps, client(req), parseUserBody(req.body), baseUrl(req));
-      return sendOne(reply.header('location', user.meta.location), 201, user);
-    });
-
-    scim.put('/Users/:id', opts, async (req: IdReq, reply) => sendOne(reply, 200, await changeScimUser(deps, client(req), req.params.id, parseUserBody(req.body), baseUrl(req), ifMatch(req))));
-
-    scim.patch('/Users/:id', opts, async (req: IdReq, reply) => sendOne(reply, 200, await changeScimUser(deps, client(req), req.params.id, parsePatch(req.body), baseUrl(req), ifMatch(req))));
-
-    scim.delete('/Users/:id', opts, async (req: IdReq, reply) => {
-      await deactivateScimUser(deps, client(req), req.params.id, ifMatch(req));
-      return reply.code(204).send();
-    });
+    scim.post('/Users', opts, async (req, reply) => write(req, reply, { method: 'POST', resource: 'Users', body: req.body }));
+    scim.put('/Users/:id', opts, async (req, reply) => write(req, reply, { method: 'PUT', resource: 'Users', id: idOf(req), body: req.body, ifMatch: ifMatch(req) }));
+    scim.patch('/Users/:id', opts, async (req, reply) => write(req, reply, { method: 'PATCH', resource: 'Users', id: idOf(req), body: req.body, ifMatch: ifMatch(req) }));
+    scim.delete('/Users/:id', opts, async (req, reply) => write(req, reply, { method: 'DELETE', resource: 'Users', id: idOf(req), ifMatch: ifMatch(req) }));
 
     scim.get('/Groups', opts, async (req: FastifyRequest<{ Querystring: Record<string, unknown> }>, reply) => {
       const q = req.query ?? {};
@@ -215,24 +216,21 @@ export function scimRoutes(app: App) {
       return sendRead(req, reply, group);
     });
 
-    scim.post('/Groups', opts, async (req, reply) => {
-      const group = await createScimGroup(deps, client(req), parseGroupBody(req.body), baseUrl(req));
-      return sendOne(reply.header('location', group.meta.location), 201, group);
+    scim.post('/Groups', opts, async (req, reply) => write(req, reply, { method: 'POST', resource: 'Groups', body: req.body }));
+    scim.put('/Groups/:id', opts, async (req, reply) => write(req, reply, { method: 'PUT', resource: 'Groups', id: idOf(req), body: req.body, ifMatch: ifMatch(req) }));
+    scim.patch('/Groups/:id', opts, async (req, reply) => write(req, reply, { method: 'PATCH', resource: 'Groups', id: idOf(req), body: req.body, ifMatch: ifMatch(req) }));
+    scim.delete('/Groups/:id', opts, async (req, reply) => write(req, reply, { method: 'DELETE', resource: 'Groups', id: idOf(req), ifMatch: ifMatch(req) }));
+
+    // RFC 7644 §3.7: many writes in one request; 200 with a BulkResponse (each operation's own status in it)
+    scim.post('/Bulk', { ...opts, bodyLimit: SCIM_BULK.maxPayloadSize }, async (req, reply) => {
+      const bulk = parseBulk(req.body);
+      return send(reply, 200, await runScimBulk(deps, client(req), bulk, baseUrl(req), (err) => req.log.error({ err }, 'unhandled error in a SCIM bulk operation')));
     });
 
-    scim.put('/Groups/:id', opts, async (req: IdReq, reply) => sendOne(reply, 200, await changeScimGroup(deps, client(req), req.params.id, parseGroupBody(req.body), baseUrl(req), ifMatch(req))));
-
-    scim.patch('/Groups/:id', opts, async (req: IdReq, reply) => sendOne(reply, 200, await changeScimGroup(deps, client(req), req.params.id, parseGroupPatch(req.body), baseUrl(req), ifMatch(req))));
-
-    scim.delete('/Groups/:id', opts, async (req: IdReq, reply) => {
-      await deleteScimGroup(deps, client(req), req.params.id, ifMatch(req));
-      return reply.code(204).send();
-    });
-
-    // anything else here (Bulk, /Me…) is a SCIM 404, never the web UI's page (its wildcard would serve it);
+    // anything else here (/Me…) is a SCIM 404, never the web UI's page (its wildcard would serve it);
     // Fastify's printRoutes leaves this wildcard out, so the route sweeps (tenant isolation, hostile input) do not list it
     scim.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/*', ...opts, handler: async (req) => {
-      throw new ScimError(404, `no SCIM endpoint ${req.method} ${req.url.split('?')[0]!.slice(0, 100)} (Users and Groups only: Bulk and /Me are not supported)`);
+      throw new ScimError(404, `no SCIM endpoint ${req.method} ${req.url.split('?')[0]!.slice(0, 100)} (Users, Groups and Bulk only: /Me is not supported)`);
     } });
   }, { prefix: SCIM_BASE_PATH });
 }

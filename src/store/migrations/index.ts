@@ -46,6 +46,7 @@ import * as m20261206T1620 from './20261206T1620_message_original_sent_at.js';
 import * as m20261206T1630 from './20261206T1630_contact_search_keys.js';
 import * as m20261206T1910 from './20261206T1910_monotonic_ids.js';
 import * as m20261206T1920 from './20261206T1920_network_hidden.js';
+import * as m20261206T1930 from './20261206T1930_retired_team.js';
 import * as m20261206T1940 from './20261206T1940_notification_conversation.js';
 
 export const migrations: Record<string, MigrationModule> = {
@@ -95,5 +96,6 @@ export const migrations: Record<string, MigrationModule> = {
   '20261206T1630_contact_search_keys': m20261206T1630,
   '20261206T1910_monotonic_ids': m20261206T1910,
   '20261206T1920_network_hidden': m20261206T1920,
+  '20261206T1930_retired_team': m20261206T1930,
   '20261206T1940_notification_conversation': m20261206T1940,
 };
