@@ -62,16 +62,18 @@ for (const dialect of DIALECTS) {
       const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
       return { status: res.status, options: json, cookie, ip };
     };
-    const answer = async (b: { cookie: string; ip: string }, response: unknown) => {
-      const res = await fetch(`${desk.url}/api/auth/passkey`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: b.cookie, 'x-forwarded-for': b.ip }, body: JSON.stringify({ response }) });
+    /** `held`: the browser's session cookie too (a password session it has signed in with). */
+    const answer = async (b: { cookie: string; ip: string }, response: unknown, held?: string) => {
+      const cookie = held ? `${b.cookie}; ${held}` : b.cookie;
+      const res = await fetch(`${desk.url}/api/auth/passkey`, { method: 'POST', headers: { 'content-type': 'application/json', cookie, 'x-forwarded-for': b.ip }, body: JSON.stringify({ response }) });
       const setCookie = res.headers.get('set-cookie') ?? '';
       const session = /parley_session=([^;]+)/.exec(setCookie)?.[1];
       return { status: res.status, json: (await res.json()) as any, session: session && session.length > 0 ? session : undefined };
     };
-    const signIn = async (auth: SoftAuthenticator, cred: SoftCredential, spoil: Spoil = {}, ip = newIp()) => {
+    const signIn = async (auth: SoftAuthenticator, cred: SoftCredential, spoil: Spoil = {}, ip = newIp(), held?: string) => {
       const b = await begin(ip);
       expect(b.status).toBe(200);
-      return answer(b, auth.get(cred, b.options, spoil));
+      return answer(b, auth.get(cred, b.options, spoil), held);
     };
     const asSession = (session: string, csrf: string) => {
       const c = new Client(desk.url);
@@ -316,7 +318,7 @@ for (const dialect of DIALECTS) {
       expect(byToken.status).toBe(403);
     });
 
-    it('lets someone the two-factor policy holds add a passkey; the session they added it in stays held, and a sign-in with it goes on', async () => {
+    it('lets someone the two-factor policy holds add a passkey; the session they added it in stays held, and a sign-in with it in the same browser goes on and ends that session', async () => {
       const boss = await person('admin');
       const bossAuth = new SoftAuthenticator(ORIGIN);
       const bossSigned = await signIn(bossAuth, (await register(boss.client, bossAuth)).credential);
@@ -336,11 +338,23 @@ for (const dialect of DIALECTS) {
         expect((await p.client.get('/api/conversations')).json.code).toBe('two_factor.required');
         // renaming is not among what a held session may do
         expect((await p.client.req('PATCH', `/api/me/passkeys/${res.json.id}`, { name: 'x' })).json.code).toBe('two_factor.required');
-        // signing in with it goes on
-        const signed = await signIn(auth, credential);
+        // "Sign in with your passkey" in the same browser goes on, and ends the held password session
+        // there and then (its cookie is replaced): no row lingers, usable for nothing, until it expires
+        const sessionsOf = async () => (await db().selectFrom('session').select(['id', 'passkey_id']).where('user_id', '=', p.id).execute());
+        expect(await sessionsOf()).toHaveLength(1);
+        // another browser of theirs, held too, is not this browser's to end
+        const elsewhere = await Client.signIn(desk.url, p.email);
+        const signed = await signIn(auth, credential, {}, newIp(), p.client.cookie);
         expect(signed.status).toBe(200);
         expect(signed.json.twoFactorRequired).toBe(false);
         expect((await asSession(signed.session!, signed.json.csrfToken).get('/api/conversations')).status).toBe(200);
+        const left = await sessionsOf();
+        expect(left.map((r) => r.passkey_id)).toEqual(expect.arrayContaining([res.json.id, null]));
+        expect(left).toHaveLength(2);
+        expect((await p.client.get('/api/me')).json.code).toBe('auth.session_expired');
+        // signing out of a held session ends it too
+        expect((await elsewhere.post('/api/auth/logout', {})).status).toBe(204);
+        expect((await sessionsOf()).map((r) => r.passkey_id)).toEqual([res.json.id]);
       } finally {
         expect((await secured.req('PATCH', '/api/settings/workflow', { security: { twoFactorRequired: false } })).status).toBe(200);
       }

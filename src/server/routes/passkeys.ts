@@ -11,7 +11,7 @@ import {
 import { relyingPartyOf } from '../../core/passkeys.js';
 import { AppError } from '../../errors.js';
 import { audit } from '../../store/audit.js';
-import { createSession, requireRole, setSessionCookie, type AuthContext, type LoginGuard } from '../auth.js';
+import { createSession, destroySession, requireRole, SESSION_COOKIE, setSessionCookie, sha256, type AuthContext, type LoginGuard } from '../auth.js';
 import { passwordConfirmation } from '../confirm.js';
 import { deskOrigin } from '../origin.js';
 import type { App } from '../http.js';
@@ -166,7 +166,7 @@ export function passkeyRoutes(app: App, guard: LoginGuard) {
     config: { public: true },
     schema: {
       tags: ['auth'],
-      summary: 'Sign in with a passkey: the authenticator\'s answer to the options of POST /api/auth/passkey/options, from the same browser (sets the session cookie). The user-verified passkey stands in for the password and the second factor, and satisfies the brand\'s two-factor policy. 400 passkey.challenge_invalid (expired, used, or another browser\'s), 401 passkey.invalid|wrong_origin|wrong_rp|not_verified|unknown|bad_signature|counter|account_disabled, 403 auth.sso_required (non-admins of a brand whose provider signs them in), 429 auth.rate_limited',
+      summary: 'Sign in with a passkey: the authenticator\'s answer to the options of POST /api/auth/passkey/options, from the same browser (sets the session cookie; the session the browser had, such as a password session the two-factor policy held, ends). The user-verified passkey stands in for the password and the second factor, and satisfies the brand\'s two-factor policy. 400 passkey.challenge_invalid (expired, used, or another browser\'s), 401 passkey.invalid|wrong_origin|wrong_rp|not_verified|unknown|bad_signature|counter|account_disabled, 403 auth.sso_required (non-admins of a brand whose provider signs them in), 429 auth.rate_limited',
       body: z.object({ response: authenticationResponse }),
       response: { 200: meSchema },
     },
@@ -179,6 +179,11 @@ export function passkeyRoutes(app: App, guard: LoginGuard) {
     await tries.takeBack(req.ip, now);
     await tries.takeBack(req.ip, done.startedAt);
     const session = await createSession(s.store, done.user, now, { ip: req.ip, userAgent: req.headers['user-agent'], passkeyId: done.passkeyId });
+    // the session this browser had (the password session the two-factor policy held on the forced
+    // set-up screen, typically) is replaced by this one: its cookie is overwritten, so it ends now
+    // rather than lingering, usable for nothing, until it expires
+    const replaced = req.cookies?.[SESSION_COOKIE];
+    if (replaced) await destroySession(s.store, sha256(replaced));
     setSessionCookie(reply, session.cookie, s.config.secureCookies);
     await audit(s.store.db, { brandId: done.user.brand_id, actor: `user:${done.user.id}`, action: 'auth.login', subjectType: 'user', subjectId: done.user.id, data: { ip: req.ip, method: 'passkey', passkeyId: done.passkeyId } }, now);
     return presentMe(s, done.user.id, session.csrfToken, true);
