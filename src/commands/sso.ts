@@ -40,7 +40,7 @@
  * in the audit trail. Whether the caller may manage providers (an admin of the brand) and the
  * per-address limits are the caller's.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual, X509Certificate } from 'node:crypto';
 import type * as Jose from 'jose';
 import * as oidc from 'openid-client';
 import { AppError, badRequest, notFound } from '../errors.js';
@@ -51,6 +51,8 @@ import type { SsoLoginTable, SsoProviderTable, User } from '../store/schema.js';
 import type { Selectable } from 'kysely';
 import type { Actor } from './context.js';
 import { createUser, ValidationError } from './setup.js';
+import { certificatesPem, parseIdpMetadata, SamlSettingsError } from '../core/saml.js';
+import { startSamlSignIn } from './saml.js';
 
 /** How long a started sign-in may take to come back. */
 export const SSO_LOGIN_TTL_MS = 10 * 60_000;
@@ -76,18 +78,36 @@ export class SsoSignInError extends Error {
   }
 }
 
-type ProviderRow = Selectable<SsoProviderTable>;
+export type ProviderRow = Selectable<SsoProviderTable>;
 
 export interface SsoDeps {
   store: Store;
   secrets: SecretBox;
 }
 
+export const SSO_PROTOCOLS = ['oidc', 'saml'] as const;
+export type SsoProtocol = (typeof SSO_PROTOCOLS)[number];
+
 export interface SsoProviderFields {
+  /** Default `oidc`; fixed once the provider exists. */
+  protocol?: SsoProtocol;
   label: string;
-  issuer: string;
-  clientId: string;
-  clientSecret: string;
+  /** OpenID Connect: the issuer URL. SAML: the IdP's entity id. */
+  issuer?: string;
+  /** OpenID Connect only. */
+  clientId?: string;
+  /** OpenID Connect only. */
+  clientSecret?: string;
+  /** SAML: the IdP's single sign-on URL (HTTP-Redirect). */
+  samlSsoUrl?: string;
+  /** SAML: the IdP's signing certificates, PEM (validated). */
+  samlCertificates?: string[];
+  /** SAML: the IdP's metadata XML, pasted: fills the entity id, SSO URL and certificates the fields leave out. */
+  samlMetadataXml?: string;
+  /** SAML: the attribute carrying the email; null: the defaults (docs/sso.md). */
+  samlEmailAttribute?: string | null;
+  /** SAML: the attribute carrying the display name; null: the defaults. */
+  samlNameAttribute?: string | null;
   allowedDomains: string[];
   autoProvisionRole: SsoProvisionRole | null;
   passwordSignIn: PasswordSignIn;
@@ -99,7 +119,13 @@ export interface SsoProviderFields {
 
 export interface SsoProviderView {
   id: number;
+  protocol: SsoProtocol;
   label: string;
+  samlSsoUrl: string | null;
+  /** SAML: the signing certificates kept, with their subject and expiry. */
+  samlCertificates: { pem: string; subject: string; validTo: string }[];
+  samlEmailAttribute: string | null;
+  samlNameAttribute: string | null;
   issuer: string;
   clientId: string;
   hasClientSecret: boolean;
@@ -195,6 +221,48 @@ function normalize(f: Partial<SsoProviderFields>): Partial<SsoProviderFields> {
   return out;
 }
 
+const certificateViews = (json: string | null | undefined) => {
+  let pems: string[] = [];
+  try {
+    const c = JSON.parse(json ?? '[]') as unknown;
+    if (Array.isArray(c)) pems = c.filter((x): x is string => typeof x === 'string');
+  } catch { /* none */ }
+  return pems.map((pem) => {
+    try {
+      const x = new X509Certificate(pem);
+      return { pem, subject: x.subject, validTo: x.validTo };
+    } catch {
+      return { pem, subject: '', validTo: '' };
+    }
+  });
+};
+
+/** A SAML setting that cannot be used: 400 `sso.invalid_saml` with the reason. */
+export const invalidSaml = (reason: string) => new AppError(400, 'sso.invalid_saml', `the SAML settings cannot be used: ${reason}`, { reason });
+
+/** A SAML provider's settings, checked: the metadata (if pasted) fills what the fields leave out; the certificates parse as X.509; the SSO URL is https (http on loopback). */
+function samlSettingsOf(f: Partial<SsoProviderFields>, kept?: ProviderRow): { issuer: string; ssoUrl: string; certs: string[] } {
+  try {
+    const meta = f.samlMetadataXml?.trim() ? parseIdpMetadata(f.samlMetadataXml) : undefined;
+    const issuer = (f.issuer?.trim() || meta?.entityId || kept?.issuer || '').trim();
+    const ssoUrl = (f.samlSsoUrl?.trim() || meta?.ssoUrl || kept?.saml_sso_url || '').trim();
+    const certs = f.samlCertificates?.some((c) => c.trim()) ? certificatesPem(f.samlCertificates) : meta?.certificates ?? (kept?.saml_idp_certs ? (JSON.parse(kept.saml_idp_certs) as string[]) : []);
+    if (!issuer) throw new SamlSettingsError('the IdP entity id is missing (or paste the IdP metadata)');
+    if (!ssoUrl) throw new SamlSettingsError('the IdP single sign-on URL is missing (or paste the IdP metadata)');
+    if (!certs.length) throw new SamlSettingsError('an IdP signing certificate is needed: unsigned answers are never taken');
+    try {
+      issuerUrl(ssoUrl);
+    } catch {
+      throw new SamlSettingsError('the single sign-on URL must be an https:// URL (plain http only on this machine)');
+    }
+    return { issuer, ssoUrl, certs };
+  } catch (err) {
+    if (err instanceof SamlSettingsError) throw invalidSaml(err.message);
+    throw err;
+  }
+}
+const attributeName = (a: string | null | undefined) => (a == null ? a : a.trim().slice(0, 500) || null);
+
 export async function presentProviders(store: Store, brandId: number, id?: number): Promise<SsoProviderView[]> {
   let q = store.db.selectFrom('sso_provider').selectAll('sso_provider')
     .select((eb) => eb.selectFrom('sso_identity').select(eb.fn.countAll<number>().as('n')).whereRef('sso_identity.provider_id', '=', 'sso_provider.id').as('linked'))
@@ -202,7 +270,8 @@ export async function presentProviders(store: Store, brandId: number, id?: numbe
   if (id !== undefined) q = q.where('id', '=', id);
   const rows = await q.orderBy('id').execute();
   return rows.map((r) => ({
-    id: r.id, label: r.label, issuer: r.issuer, clientId: r.client_id, hasClientSecret: r.client_secret != null,
+    id: r.id, protocol: (r.protocol === 'saml' ? 'saml' : 'oidc') as SsoProtocol, label: r.label,
+    samlSsoUrl: r.saml_sso_url ?? null, samlCertificates: certificateViews(r.saml_idp_certs), samlEmailAttribute: r.saml_email_attribute ?? null, samlNameAttribute: r.saml_name_attribute ?? null, issuer: r.issuer, clientId: r.client_id, hasClientSecret: r.client_secret != null,
     allowedDomains: domainsOf(r), autoProvisionRole: (r.auto_provision_role as SsoProvisionRole | null) ?? null,
     passwordSignIn: r.password_sign_in as PasswordSignIn, trustsMfa: r.trusts_mfa === 1, enabled: r.enabled === 1, signOutAtProvider: Number(r.sign_out_at_provider) === 1,
     linkedPeople: Number(r.linked ?? 0), createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
@@ -217,15 +286,20 @@ const auditable = (f: Partial<SsoProviderFields>) => {
 
 /** A new provider for the actor's brand, once its discovery document is fetched. Audited without the secret. */
 export async function createSsoProvider(d: SsoDeps, actor: Actor, fields: SsoProviderFields, now: number): Promise<SsoProviderView> {
-  const f = normalize(fields) as SsoProviderFields;
-  await discover(f.issuer, f.clientId, f.clientSecret || undefined);
+  const saml = fields.protocol === 'saml';
+  const f = normalize(saml ? { ...fields, issuer: undefined, clientId: undefined } : fields) as SsoProviderFields;
+  if (!saml && (!f.issuer || !f.clientId)) throw badRequest('validation', 'an OpenID Connect provider needs its issuer and the client id it gave Parley');
+  const s = saml ? samlSettingsOf(fields) : undefined;
+  if (!saml) await discover(f.issuer!, f.clientId!, f.clientSecret || undefined);
   const row = await d.store.db.insertInto('sso_provider').values({
-    brand_id: actor.brandId, label: f.label, issuer: f.issuer, client_id: f.clientId,
-    client_secret: f.clientSecret ? d.secrets.seal(f.clientSecret) : null,
+    brand_id: actor.brandId, label: f.label, issuer: s ? s.issuer : f.issuer!, client_id: s ? '' : f.clientId!,
+    client_secret: !s && f.clientSecret ? d.secrets.seal(f.clientSecret) : null,
+    protocol: s ? 'saml' : 'oidc', saml_sso_url: s?.ssoUrl ?? null, saml_idp_certs: s ? JSON.stringify(s.certs) : null,
+    saml_email_attribute: s ? attributeName(fields.samlEmailAttribute) ?? null : null, saml_name_attribute: s ? attributeName(fields.samlNameAttribute) ?? null : null,
     allowed_domains: JSON.stringify(f.allowedDomains), auto_provision_role: f.autoProvisionRole,
-    password_sign_in: f.passwordSignIn, trusts_mfa: f.trustsMfa ? 1 : 0, enabled: f.enabled ? 1 : 0, sign_out_at_provider: f.signOutAtProvider === false ? 0 : 1, created_at: now, updated_at: now,
+    password_sign_in: f.passwordSignIn, trusts_mfa: f.trustsMfa ? 1 : 0, enabled: f.enabled ? 1 : 0, sign_out_at_provider: s || f.signOutAtProvider === false ? 0 : 1, created_at: now, updated_at: now,
   }).returning('id').executeTakeFirstOrThrow();
-  await audit(d.store.db, { brandId: actor.brandId, actor: actor.name, action: 'sso.provider.create', subjectType: 'sso_provider', subjectId: row.id, data: auditable(f) }, now);
+  await audit(d.store.db, { brandId: actor.brandId, actor: actor.name, action: 'sso.provider.create', subjectType: 'sso_provider', subjectId: row.id, data: auditable(s ? { ...f, issuer: s.issuer, samlSsoUrl: s.ssoUrl, samlCertificates: undefined, samlMetadataXml: undefined, samlCertificatesCount: s.certs.length } as Partial<SsoProviderFields> : f) }, now);
   return (await presentProviders(d.store, actor.brandId, row.id))[0]!;
 }
 
@@ -238,6 +312,8 @@ async function providerOf(store: Store, brandId: number, id: number): Promise<Pr
 /** Change some of a provider's settings (a secret left out is kept); the discovery is fetched again when the issuer or client changes. */
 export async function updateSsoProvider(d: SsoDeps, actor: Actor, id: number, fields: Partial<SsoProviderFields>, now: number): Promise<SsoProviderView> {
   const row = await providerOf(d.store, actor.brandId, id);
+  if (fields.protocol !== undefined && fields.protocol !== (row.protocol === 'saml' ? 'saml' : 'oidc')) throw badRequest('validation', 'a provider\'s protocol is fixed: add another provider');
+  if (row.protocol === 'saml') return updateSamlProvider(d, actor, row, fields, now);
   const f = normalize(fields);
   if (f.issuer !== undefined || f.clientId !== undefined) {
     await discover(f.issuer ?? row.issuer, f.clientId ?? row.client_id, f.clientSecret ?? undefined);
@@ -261,6 +337,27 @@ export async function updateSsoProvider(d: SsoDeps, actor: Actor, id: number, fi
   return (await presentProviders(d.store, actor.brandId, row.id))[0]!;
 }
 
+async function updateSamlProvider(d: SsoDeps, actor: Actor, row: ProviderRow, fields: Partial<SsoProviderFields>, now: number): Promise<SsoProviderView> {
+  const f = normalize({ ...fields, issuer: undefined, clientId: undefined });
+  const changesIdp = fields.issuer !== undefined || fields.samlSsoUrl !== undefined || fields.samlCertificates !== undefined || fields.samlMetadataXml !== undefined;
+  const s = changesIdp ? samlSettingsOf(fields, row) : undefined;
+  await d.store.db.updateTable('sso_provider').set({
+    ...(f.label !== undefined ? { label: f.label } : {}),
+    ...(s ? { issuer: s.issuer, saml_sso_url: s.ssoUrl, saml_idp_certs: JSON.stringify(s.certs) } : {}),
+    ...(fields.samlEmailAttribute !== undefined ? { saml_email_attribute: attributeName(fields.samlEmailAttribute) ?? null } : {}),
+    ...(fields.samlNameAttribute !== undefined ? { saml_name_attribute: attributeName(fields.samlNameAttribute) ?? null } : {}),
+    ...(f.allowedDomains !== undefined ? { allowed_domains: JSON.stringify(f.allowedDomains) } : {}),
+    ...(f.autoProvisionRole !== undefined ? { auto_provision_role: f.autoProvisionRole } : {}),
+    ...(f.passwordSignIn !== undefined ? { password_sign_in: f.passwordSignIn } : {}),
+    ...(f.trustsMfa !== undefined ? { trusts_mfa: f.trustsMfa ? 1 : 0 } : {}),
+    ...(f.enabled !== undefined ? { enabled: f.enabled ? 1 : 0 } : {}),
+    updated_at: now,
+  }).where('id', '=', row.id).execute();
+  const { samlCertificates: _c, samlMetadataXml: _m, clientSecret: _s, ...rest } = fields;
+  await audit(d.store.db, { brandId: actor.brandId, actor: actor.name, action: 'sso.provider.update', subjectType: 'sso_provider', subjectId: row.id, data: { ...rest, ...(s ? { issuer: s.issuer, samlSsoUrl: s.ssoUrl, samlCertificatesCount: s.certs.length } : {}) } }, now);
+  return (await presentProviders(d.store, actor.brandId, row.id))[0]!;
+}
+
 /** Remove a provider with its links and started sign-ins; sessions signed in with it stay, as password ones. */
 export async function deleteSsoProvider(d: SsoDeps, actor: Actor, id: number, now: number): Promise<void> {
   const row = await providerOf(d.store, actor.brandId, id);
@@ -276,6 +373,8 @@ export async function deleteSsoProvider(d: SsoDeps, actor: Actor, id: number, no
 /** Fetch a provider's discovery document now: its authorization endpoint and end-session endpoint (null: it has none), or 400 `sso.discovery_failed`. */
 export async function checkSsoProvider(d: SsoDeps, actor: Actor, id: number): Promise<{ ok: true; authorizationEndpoint: string; endSessionEndpoint: string | null }> {
   const row = await providerOf(d.store, actor.brandId, id);
+  // a SAML provider has nothing to fetch: where it signs people in, and no single logout
+  if (row.protocol === 'saml') return { ok: true, authorizationEndpoint: row.saml_sso_url ?? '', endSessionEndpoint: null };
   const config = await discover(row.issuer, row.client_id, undefined);
   const endpoint = config.serverMetadata().authorization_endpoint;
   if (!endpoint) throw discoveryFailed('the provider names no authorization endpoint');
@@ -342,7 +441,7 @@ export function safeNext(next: string | undefined): string {
   return next;
 }
 
-async function enabledProvider(store: Store, id: number): Promise<ProviderRow> {
+export async function enabledProvider(store: Store, id: number): Promise<ProviderRow> {
   const row = await store.db.selectFrom('sso_provider').selectAll().where('id', '=', id).where('enabled', '=', 1).executeTakeFirst();
   if (!row) throw new SsoSignInError('unavailable');
   return row;
@@ -355,6 +454,8 @@ export interface StartedSsoSignIn {
   authorizationUrl: string;
   /** The browser binding cookie's value (set it for the callback). */
   browserToken: string;
+  /** `saml`: the binding cookie is `parley_saml` (the IdP's POST back is cross-site). */
+  protocol?: SsoProtocol;
 }
 
 /**
@@ -362,8 +463,9 @@ export interface StartedSsoSignIn {
  * (the state and browser token only as hashes), and the provider's authorization URL.
  * `unavailable` for an unknown or disabled provider, `provider` when its discovery fails.
  */
-export async function startSsoSignIn(d: SsoDeps, p: { providerId: number; redirectUri: string; next?: string }, now: number): Promise<StartedSsoSignIn> {
+export async function startSsoSignIn(d: SsoDeps, p: { providerId: number; redirectUri: string; next?: string; origin?: string }, now: number): Promise<StartedSsoSignIn> {
   const row = await enabledProvider(d.store, p.providerId);
+  if (row.protocol === 'saml') return startSamlSignIn(d, row, { origin: p.origin ?? new URL(p.redirectUri).origin, next: p.next }, now);
   let config: oidc.Configuration;
   try {
     config = await discoverCached(d, row, now);
@@ -384,7 +486,7 @@ export async function startSsoSignIn(d: SsoDeps, p: { providerId: number; redire
     redirect_uri: p.redirectUri, scope: 'openid email profile', response_type: 'code',
     code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state, nonce,
   });
-  return { authorizationUrl: url.href, browserToken };
+  return { authorizationUrl: url.href, browserToken, protocol: 'oidc' };
 }
 
 export interface FinishSsoSignInProps {
@@ -412,7 +514,7 @@ export interface FinishedSsoSignIn {
 }
 
 /** A started sign-in, taken once: unknown, used, expired, or of another browser → `expired`. */
-async function takeLogin(store: Store, state: string | undefined, browserToken: string | undefined, now: number) {
+export async function takeLogin(store: Store, state: string | undefined, browserToken: string | undefined, now: number) {
   if (!state || !browserToken) throw new SsoSignInError('expired');
   const row = await store.db.selectFrom('sso_login').selectAll().where('state_hash', '=', sha256(state)).executeTakeFirst();
   if (!row || row.used_at != null || row.expires_at <= now || row.browser_hash !== sha256(browserToken)) throw new SsoSignInError('expired');
@@ -450,6 +552,7 @@ export async function finishSsoSignIn(d: SsoDeps, p: FinishSsoSignInProps, now: 
 async function finishTaken(d: SsoDeps, p: FinishSsoSignInProps, login: Selectable<SsoLoginTable>, now: number): Promise<FinishedSsoSignIn> {
   if (p.query.error) throw new SsoSignInError(p.query.error === 'access_denied' ? 'cancelled' : 'provider', p.query.error);
   const row = await enabledProvider(d.store, login.provider_id);
+  if (row.protocol === 'saml') throw new SsoSignInError('expired', 'a SAML sign-in comes back to the ACS, not here');
 
   let claims: Record<string, unknown>;
   let sealedIdToken: string | null = null;
@@ -532,8 +635,12 @@ export async function finishPendingSsoSignIn(store: Store, loginId: number, now:
   return Number(r.numUpdatedRows) === 1;
 }
 
-/** The person a provider's subject signs in as: linked, matched by verified email and linked, or created. */
-async function personFor(d: SsoDeps, row: ProviderRow, subject: string, claims: Record<string, unknown>, now: number): Promise<{ user: User; provisioned: boolean }> {
+/**
+ * The person a provider's subject signs in as: linked, matched by verified email and linked, or
+ * created. The one set of rules for every protocol (OpenID Connect here, SAML in ./saml.ts):
+ * `claims` holds `email`, `email_verified` (or Entra's `xms_edov`) and `name`.
+ */
+export async function personFor(d: SsoDeps, row: ProviderRow, subject: string, claims: Record<string, unknown>, now: number): Promise<{ user: User; provisioned: boolean }> {
   const db = d.store.db;
   const linked = await db.selectFrom('sso_identity').innerJoin('app_user', 'app_user.id', 'sso_identity.user_id').selectAll('app_user')
     .where('sso_identity.provider_id', '=', row.id).where('sso_identity.subject', '=', subject).where('app_user.brand_id', '=', row.brand_id).executeTakeFirst();
@@ -698,7 +805,7 @@ export async function backChannelLogout(d: SsoDeps, logoutToken: string, now: nu
   const iss = typeof peek.iss === 'string' ? peek.iss.replace(/\/+$/, '') : '';
   const audiences = (Array.isArray(peek.aud) ? peek.aud : [peek.aud]).filter((a): a is string => typeof a === 'string');
   if (!iss || !audiences.length) throw invalidLogoutToken('no issuer or audience');
-  const rows = await d.store.db.selectFrom('sso_provider').selectAll().where('issuer', '=', iss).where('client_id', 'in', audiences).orderBy('id').execute();
+  const rows = await d.store.db.selectFrom('sso_provider').selectAll().where('issuer', '=', iss).where('client_id', 'in', audiences).where('protocol', '=', 'oidc').orderBy('id').execute();
   if (!rows.length) throw invalidLogoutToken('from no provider of this desk');
   // (several providers, of one brand or more, may be the same registration at one issuer: each that verifies is signed out)
   const verified: { row: ProviderRow; claims: Jose.JWTPayload }[] = [];

@@ -58,6 +58,8 @@ export async function housekeeping(deps: HousekeepingDeps, now: number): Promise
   await store.db.deleteFrom('live_event').where('created_at', '<', now - LIVE_EVENT_KEEP_MS).execute();
   // logout tokens too old to be taken again anyway: their jti need not be remembered (src/commands/sso.ts)
   await store.db.deleteFrom('sso_logout_jti').where('expires_at', '<=', now).execute();
+  // SAML assertions past their NotOnOrAfter are refused as expired anyway (src/commands/saml.ts)
+  await store.db.deleteFrom('sso_saml_assertion').where('expires_at', '<=', now).execute();
   await expireRawPayloads(store, now, deps.rawRetentionBatch ?? RAW_RETENTION_BATCH, deps.deriveKey ?? null);
 }
 

@@ -134,6 +134,16 @@ export interface SsoProviderTable {
   updated_at: number;
   /** 1: signing out of Parley signs out at the provider too, when it names an end_session_endpoint (migration 20261206T1320_sso_logout). */
   sign_out_at_provider: Generated<number>;
+  /** `oidc` | `saml` (migration 20261206T1900_saml). A SAML provider keeps the IdP's entity id in `issuer` and '' in `client_id`. */
+  protocol: Generated<string>;
+  /** SAML: the IdP's single sign-on URL (HTTP-Redirect binding). */
+  saml_sso_url: Generated<string | null>;
+  /** SAML: JSON array of the IdP's signing certificates (PEM). */
+  saml_idp_certs: Generated<string | null>;
+  /** SAML: the attribute holding the email; null: NameID when of the emailAddress format, else `email` or the WS-Federation emailaddress claim. */
+  saml_email_attribute: Generated<string | null>;
+  /** SAML: the attribute holding the display name; null: `displayName` or Entra's displayname claim. */
+  saml_name_attribute: Generated<string | null>;
 }
 
 /** A brand's SCIM 2.0 bearer token (migration 20261206T0900_scim): only its SHA-256 is kept. */
@@ -221,6 +231,13 @@ export interface PasskeyChallengeTable {
 }
 
 /** A logout token a provider's back-channel logout was done with: a replay of its `jti` is refused until `expires_at`. */
+/** SAML assertions already taken, by issuer and ID, until they expire (migration 20261206T1900_saml). */
+export interface SsoSamlAssertionTable {
+  issuer: string;
+  assertion_id: string;
+  expires_at: number;
+}
+
 export interface SsoLogoutJtiTable {
   /** The provider's issuer, as the token names it (no trailing slash). */
   issuer: string;
@@ -808,6 +825,7 @@ export interface DB {
   sso_identity: SsoIdentityTable;
   sso_login: SsoLoginTable;
   sso_logout_jti: SsoLogoutJtiTable;
+  sso_saml_assertion: SsoSamlAssertionTable;
   sign_in_attempt: SignInAttemptTable;
   sign_in_known: SignInKnownTable;
   passkey: PasskeyTable;

@@ -12,7 +12,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   backChannelLogout, checkSsoProvider, createSsoProvider, deleteSsoProvider, discoverProviders, finishPendingSsoSignIn, finishSsoSignIn, holdForSecondFactor, keepForSignOut, mayStartSignIn, PASSWORD_SIGN_IN, pendingSsoSignIn, presentProviders,
-  safeNext, signInOffer, SSO_BACKCHANNEL_PATH, SSO_BROWSER_COOKIE, SSO_CALLBACK_PATH, SSO_FOUND_COOKIE, SSO_LOGIN_TTL_MS, SSO_PROVISION_ROLES, ssoSignInExpired, SsoSignInError, startSsoSignIn, updateSsoProvider, wrongSsoCode, type SsoErrorCode,
+  safeNext, signInOffer, SSO_PROTOCOLS, type FinishedSsoSignIn, SSO_BACKCHANNEL_PATH, SSO_BROWSER_COOKIE, SSO_CALLBACK_PATH, SSO_FOUND_COOKIE, SSO_LOGIN_TTL_MS, SSO_PROVISION_ROLES, ssoSignInExpired, SsoSignInError, startSsoSignIn, updateSsoProvider, wrongSsoCode, type SsoErrorCode,
 } from '../../commands/sso.js';
 import { announceAvailability, offlineIfNoSession } from '../../commands/availability.js';
 import { useSecondFactor } from '../../commands/twoFactor.js';
@@ -24,12 +24,18 @@ import type { App } from '../http.js';
 import { deskOrigin, postLogoutRedirectUri, rememberProvidersFound } from '../origin.js';
 import { idParams } from '../schemas.js';
 import { meSchema, presentMe } from './auth.js';
+import { samlRoutes } from './saml.js';
+import { SAML_BROWSER_COOKIE, samlSp } from '../../commands/saml.js';
 
 /** A provider as the sign-in page shows it. */
 const publicProvider = z.object({ id: z.number(), label: z.string() });
 
 const providerSchema = z.object({
-  id: z.number(), label: z.string(), issuer: z.string(), clientId: z.string(),
+  id: z.number(), protocol: z.enum(SSO_PROTOCOLS).describe('oidc: OpenID Connect; saml: SAML 2.0 (issuer is then the IdP entity id, clientId empty)'), label: z.string(), issuer: z.string(), clientId: z.string(),
+  samlSsoUrl: z.string().nullable().describe('SAML: the IdP single sign-on URL (HTTP-Redirect)'),
+  samlCertificates: z.array(z.object({ pem: z.string(), subject: z.string(), validTo: z.string() })).describe('SAML: the IdP signing certificates kept'),
+  samlEmailAttribute: z.string().nullable().describe('SAML: the attribute holding the email; null: NameID (emailAddress format), else email or the emailaddress claim'),
+  samlNameAttribute: z.string().nullable().describe('SAML: the attribute holding the display name; null: displayName or Entra\'s displayname claim'),
   hasClientSecret: z.boolean().describe('a client secret is kept (it is never shown)'),
   allowedDomains: z.array(z.string()).describe('lower-case email domains; [] = any verified email of an existing person'),
   autoProvisionRole: z.enum(SSO_PROVISION_ROLES).nullable().describe('the role of people the provider creates at their first sign-in; null: only people with an account sign in'),
@@ -41,10 +47,16 @@ const providerSchema = z.object({
 });
 
 const fields = {
+  protocol: z.enum(SSO_PROTOCOLS).optional().describe('default oidc; fixed once made'),
   label: z.string().min(1).max(100),
-  issuer: z.string().min(1).max(500).describe('the issuer URL (https; its /.well-known/openid-configuration is fetched)'),
-  clientId: z.string().min(1).max(500),
-  clientSecret: z.string().max(2000).describe('write-only; "" removes it (a public client)'),
+  issuer: z.string().min(1).max(500).optional().describe('OpenID Connect: the issuer URL (https; its /.well-known/openid-configuration is fetched). SAML: the IdP entity id (or from samlMetadataXml)'),
+  clientId: z.string().min(1).max(500).optional().describe('OpenID Connect only'),
+  clientSecret: z.string().max(2000).optional().describe('OpenID Connect only; write-only; "" removes it (a public client)'),
+  samlSsoUrl: z.string().max(2000).optional().describe('SAML: the IdP single sign-on URL, HTTP-Redirect (or from samlMetadataXml)'),
+  samlCertificates: z.array(z.string().max(20_000)).max(10).optional().describe('SAML: the IdP signing certificates, PEM; each must parse as X.509 (400 sso.invalid_saml)'),
+  samlMetadataXml: z.string().max(200_000).optional().describe('SAML: the IdP metadata XML, pasted: gives the entity id, SSO URL and certificates the other fields leave out'),
+  samlEmailAttribute: z.string().max(500).nullable().optional(),
+  samlNameAttribute: z.string().max(500).nullable().optional(),
   allowedDomains: z.array(z.string().max(253)).max(100),
   autoProvisionRole: z.enum(SSO_PROVISION_ROLES).nullable(),
   passwordSignIn: z.enum(PASSWORD_SIGN_IN),
@@ -67,6 +79,31 @@ export function ssoRoutes(app: App, guard: LoginGuard) {
   const wayBack = (next: string | undefined) => (next && safeNext(next) !== '/' ? `&redirect=${encodeURIComponent(safeNext(next))}` : '');
   const browserCookie = { httpOnly: true, sameSite: 'lax', secure: s.config.secureCookies, path: '/api/auth/sso', maxAge: SSO_LOGIN_TTL_MS / 1000 } as const;
   const limited = async (ip: string, now: number) => (await tries.attempt(ip, now)) > 0;
+
+  /**
+   * A provider vouched for the person (an OpenID Connect callback or a SAML ACS): the per-address
+   * tries taken back, then their own second factor asked next (a provider not trusted to enforce
+   * MFA, someone with two-factor sign-in on) or a session made, audited, and on to where it was going.
+   */
+  async function signedIn(req: FastifyRequest, reply: FastifyReply, done: FinishedSsoSignIn, now: number) {
+    // not a failed try: this one and the start it finishes are taken back
+    await tries.takeBack(req.ip, now);
+    await tries.takeBack(req.ip, done.startedAt);
+    if (!done.trustsMfa && twoFactorEnabled(done.user)) {
+      // the provider vouches for who they are, not for a second factor: their own is asked next,
+      // on the login page, in this browser (the cookie now binds the pending step)
+      const pending = await holdForSecondFactor(s.store, done.loginId, done.user.id, now, { sealedIdToken: done.sealedIdToken, sid: done.sid });
+      reply.setCookie(SSO_BROWSER_COOKIE, pending, browserCookie);
+      return reply.redirect(`/login?sso_code=1${wayBack(done.next)}`, 302);
+    }
+    reply.clearCookie(SSO_BROWSER_COOKIE, { path: '/api/auth/sso' });
+    const session = await createSession(s.store, done.user, now, { ip: req.ip, userAgent: req.headers['user-agent'], ssoProviderId: done.providerId });
+    await keepForSignOut(s.store, sha256(session.cookie), { sealedIdToken: done.sealedIdToken, sid: done.sid });
+    setSessionCookie(reply, session.cookie, s.config.secureCookies);
+    await audit(s.store.db, { brandId: done.user.brand_id, actor: `user:${done.user.id}`, action: 'auth.login', subjectType: 'user', subjectId: done.user.id, data: { ip: req.ip, via: 'sso', provider: done.providerId } }, now);
+    return reply.redirect(done.next, 302);
+  }
+  samlRoutes(app, { deps, base, limited, failed, signedIn });
 
   app.get('/api/auth/sso/providers', {
     config: { public: true },
@@ -116,8 +153,10 @@ export function ssoRoutes(app: App, guard: LoginGuard) {
       return failed(reply, 'unavailable', req.query.next);
     }
     try {
-      const started = await startSsoSignIn(deps, { providerId: req.params.id, redirectUri: `${base(req)}${SSO_CALLBACK_PATH}`, next: req.query.next }, now);
-      reply.setCookie(SSO_BROWSER_COOKIE, started.browserToken, browserCookie);
+      const started = await startSsoSignIn(deps, { providerId: req.params.id, redirectUri: `${base(req)}${SSO_CALLBACK_PATH}`, next: req.query.next, origin: base(req) }, now);
+      // SAML's answer is a cross-site POST: only a SameSite=None cookie (so Secure) comes back with it
+      if (started.protocol === 'saml') reply.setCookie(SAML_BROWSER_COOKIE, started.browserToken, { ...browserCookie, sameSite: 'none', secure: true });
+      else reply.setCookie(SSO_BROWSER_COOKIE, started.browserToken, browserCookie);
       return reply.redirect(started.authorizationUrl, 302);
     } catch (err) {
       if (!(err instanceof SsoSignInError)) throw err;
@@ -167,22 +206,7 @@ export function ssoRoutes(app: App, guard: LoginGuard) {
     }
     try {
       const done = await finishSsoSignIn(deps, { query: req.query, browserToken: req.cookies?.[SSO_BROWSER_COOKIE] }, now);
-      // not a failed try: this one and the start it finishes are taken back
-      await tries.takeBack(req.ip, now);
-      await tries.takeBack(req.ip, done.startedAt);
-      if (!done.trustsMfa && twoFactorEnabled(done.user)) {
-        // the provider vouches for who they are, not for a second factor: their own is asked next,
-        // on the login page, in this browser (the cookie now binds the pending step)
-        const pending = await holdForSecondFactor(s.store, done.loginId, done.user.id, now, { sealedIdToken: done.sealedIdToken, sid: done.sid });
-        reply.setCookie(SSO_BROWSER_COOKIE, pending, browserCookie);
-        return reply.redirect(`/login?sso_code=1${wayBack(done.next)}`, 302);
-      }
-      clear();
-      const session = await createSession(s.store, done.user, now, { ip: req.ip, userAgent: req.headers['user-agent'], ssoProviderId: done.providerId });
-      await keepForSignOut(s.store, sha256(session.cookie), { sealedIdToken: done.sealedIdToken, sid: done.sid });
-      setSessionCookie(reply, session.cookie, s.config.secureCookies);
-      await audit(s.store.db, { brandId: done.user.brand_id, actor: `user:${done.user.id}`, action: 'auth.login', subjectType: 'user', subjectId: done.user.id, data: { ip: req.ip, via: 'sso', provider: done.providerId } }, now);
-      return reply.redirect(done.next, 302);
+      return await signedIn(req, reply, done, now);
     } catch (err) {
       clear();
       if (!(err instanceof SsoSignInError)) throw err;
@@ -232,10 +256,11 @@ export function ssoRoutes(app: App, guard: LoginGuard) {
   });
 
   app.get('/api/sso/providers', {
-    schema: { tags: ['admin'], summary: 'The brand\'s single sign-on providers (admin), the callback URL to register at a provider (PARLEY_PUBLIC_URL, else this request\'s origin), and the post-logout redirect URI to register for signing out there too', response: { 200: z.object({ providers: z.array(providerSchema), callbackUrl: z.string(), postLogoutRedirectUri: z.string(), backchannelLogoutUri: z.string().describe('register it at the provider as the back-channel logout URI') }) } },
+    schema: { tags: ['admin'], summary: 'The brand\'s single sign-on providers (admin), the callback URL to register at a provider (PARLEY_PUBLIC_URL, else this request\'s origin), and the post-logout redirect URI to register for signing out there too', response: { 200: z.object({ providers: z.array(providerSchema), callbackUrl: z.string(), postLogoutRedirectUri: z.string(), backchannelLogoutUri: z.string().describe('register it at the provider as the back-channel logout URI'), samlEntityId: z.string().describe('SAML: the SP entity id (Audience) to give the IdP'), samlAcsUrl: z.string().describe('SAML: the ACS URL (Recipient, HTTP-POST) to give the IdP'), samlMetadataUrl: z.string().describe('SAML: the SP metadata XML') }) } },
   }, async (req) => {
     const a = requireRole(req, 'admin');
-    return { providers: await presentProviders(s.store, a.user.brand_id), callbackUrl: `${base(req)}${SSO_CALLBACK_PATH}`, postLogoutRedirectUri: postLogoutRedirectUri(s.config, req), backchannelLogoutUri: `${base(req)}${SSO_BACKCHANNEL_PATH}` };
+    const sp = samlSp(base(req));
+    return { providers: await presentProviders(s.store, a.user.brand_id), callbackUrl: `${base(req)}${SSO_CALLBACK_PATH}`, postLogoutRedirectUri: postLogoutRedirectUri(s.config, req), backchannelLogoutUri: `${base(req)}${SSO_BACKCHANNEL_PATH}`, samlEntityId: sp.entityId, samlAcsUrl: sp.acsUrl, samlMetadataUrl: sp.entityId };
   });
 
   app.post('/api/sso/providers', {

@@ -44,6 +44,7 @@ import * as m20261206T1310 from './20261206T1310_scim_groups.js';
 import * as m20261206T1610 from './20261206T1610_sso_logout_jti.js';
 import * as m20261206T1620 from './20261206T1620_message_original_sent_at.js';
 import * as m20261206T1630 from './20261206T1630_contact_search_keys.js';
+import * as m20261206T1900 from './20261206T1900_saml.js';
 import * as m20261206T1910 from './20261206T1910_monotonic_ids.js';
 import * as m20261206T1920 from './20261206T1920_network_hidden.js';
 import * as m20261206T1930 from './20261206T1930_retired_team.js';
@@ -94,6 +95,7 @@ export const migrations: Record<string, MigrationModule> = {
   '20261206T1610_sso_logout_jti': m20261206T1610,
   '20261206T1620_message_original_sent_at': m20261206T1620,
   '20261206T1630_contact_search_keys': m20261206T1630,
+  '20261206T1900_saml': m20261206T1900,
   '20261206T1910_monotonic_ids': m20261206T1910,
   '20261206T1920_network_hidden': m20261206T1920,
   '20261206T1930_retired_team': m20261206T1930,

@@ -8,6 +8,10 @@
  * post-logout redirect URI and the back-channel logout URI are shown to register at the provider; the client secret is
  * write-only. Saving, and Check, read the issuer's discovery document first.
  *
+ * A provider may be SAML 2.0 instead (chosen when adding it): the IdP's entity id, SSO URL and
+ * signing certificates (or its metadata XML, pasted), which attributes hold the email and name;
+ * the SP entity id and ACS URL are shown to give the IdP.
+ *
  * Provisioning (SCIM): the SCIM base URL to give the provider, its tokens (one shown once when
  * made; listed by label, role of the people it creates, last use), revoked here.
  */
@@ -37,6 +41,11 @@ interface ProviderList {
   postLogoutRedirectUri: string;
   /** The back-channel logout URI to register at the provider: its sign-outs end the Parley sessions they name. */
   backchannelLogoutUri: string;
+  /** SAML: the SP entity id (the Audience) to give the IdP; also where the SP metadata XML is. */
+  samlEntityId: string;
+  /** SAML: the Assertion Consumer Service URL (HTTP-POST) to give the IdP. */
+  samlAcsUrl: string;
+  samlMetadataUrl: string;
 }
 
 const ROLE_TEXT: Record<SsoProvisionRole, string> = { agent: 'agents', expert: 'experts', approver: 'approvers (team leads)' };
@@ -66,7 +75,7 @@ export function SingleSignOnAdmin({ admin }: { admin: boolean }) {
       <Section
         title="Single sign-on"
         id="sso-title"
-        description="People sign in with their organisation’s account (OpenID Connect: Okta, Microsoft Entra ID, Google Workspace, Keycloak…). On a desk of one brand each enabled provider gets a “Sign in with …” button on the sign-in page; on a desk of several, people find theirs with their work email (give the provider your domains). Parley matches the person by the verified email address the provider gives."
+        description="People sign in with their organisation’s account (OpenID Connect or SAML 2.0: Okta, Microsoft Entra ID, Google Workspace, Keycloak…). On a desk of one brand each enabled provider gets a “Sign in with …” button on the sign-in page; on a desk of several, people find theirs with their work email (give the provider your domains). Parley matches the person by the verified email address the provider gives."
       >
         {q.isPending ? (
           <Spinner label="Loading single sign-on providers" />
@@ -77,6 +86,8 @@ export function SingleSignOnAdmin({ admin }: { admin: boolean }) {
             <CopyField label="Callback URL (register it at the provider as the redirect URI)" value={q.data.callbackUrl} what="the callback URL" />
             <CopyField label="Post-logout redirect URI (register it at the provider too, so that signing out of Parley signs out there)" value={q.data.postLogoutRedirectUri} what="the post-logout redirect URI" />
             <CopyField label="Back-channel logout URI (optional: register it at the provider, so that signing out there signs out of Parley)" value={q.data.backchannelLogoutUri} what="the back-channel logout URI" />
+            <CopyField label="SAML: SP entity ID (Audience URI; also the SP metadata URL)" value={q.data.samlEntityId} what="the SP entity ID" />
+            <CopyField label="SAML: ACS URL (single sign-on URL / reply URL, HTTP-POST)" value={q.data.samlAcsUrl} what="the ACS URL" />
             {list.length === 0 ? (
               <p className="muted">No providers yet: everyone signs in with their password.</p>
             ) : (
@@ -171,12 +182,12 @@ function ProviderRow({ p, editing, onEdit, onDelete }: { p: SsoProvider; editing
         </td>
         <td className="small">
           <code>{p.issuer}</code>
-          <div className="muted">client {p.clientId}</div>
+          <div className="muted">{p.protocol === 'saml' ? `SAML 2.0 · ${p.samlCertificates.length} signing certificate${p.samlCertificates.length === 1 ? '' : 's'}` : `client ${p.clientId}`}</div>
         </td>
         <td className="small">
           {p.enabled ? <span className="badge">enabled</span> : <span className="muted">off</span>}
           {p.trustsMfa && <div className="muted">counts as two-factor</div>}
-          {p.signOutAtProvider && <div className="muted">signs out there too</div>}
+          {p.protocol === 'oidc' && p.signOutAtProvider && <div className="muted">signs out there too</div>}
           <div className="muted">changed {fullTime(new Date(p.updatedAt).toISOString())}</div>
         </td>
         <td className="small">{p.passwordSignIn === 'admins' ? 'Admins only; everyone else uses this provider' : 'Everyone may use a password'}</td>
@@ -201,7 +212,7 @@ function ProviderRow({ p, editing, onEdit, onDelete }: { p: SsoProvider; editing
             {checked?.ok && (
               <>
                 <span className="muted">Reachable: signs in at {checked.endpoint}</span>
-                <div className="muted">{checked.endSession ? `Signs out at ${checked.endSession}` : 'It names no end-session endpoint: signing out of Parley does not sign out there.'}</div>
+                {p.protocol === 'oidc' && <div className="muted">{checked.endSession ? `Signs out at ${checked.endSession}` : 'It names no end-session endpoint: signing out of Parley does not sign out there.'}</div>}
               </>
             )}
             {checked && !checked.ok && (
@@ -237,27 +248,93 @@ function ProviderForm({ p, onDone }: { p?: SsoProvider; onDone: () => void }) {
   const [trustsMfa, setTrustsMfa] = useState(p?.trustsMfa ?? false);
   const [enabled, setEnabled] = useState(p?.enabled ?? true);
   const [signOutThere, setSignOutThere] = useState(p?.signOutAtProvider ?? true);
+  const [protocol, setProtocol] = useState<'oidc' | 'saml'>(p?.protocol ?? 'oidc');
+  const [ssoUrl, setSsoUrl] = useState(p?.samlSsoUrl ?? '');
+  const [certs, setCerts] = useState('');
+  const [metadataXml, setMetadataXml] = useState('');
+  const [emailAttribute, setEmailAttribute] = useState(p?.samlEmailAttribute ?? '');
+  const [nameAttribute, setNameAttribute] = useState(p?.samlNameAttribute ?? '');
+  const saml = protocol === 'saml';
   const issuerRef = useRef<HTMLInputElement>(null);
+  const samlBody = (): Partial<SsoProviderInput> => ({
+    ...(p ? {} : { protocol: 'saml' as const }),
+    ...(issuer.trim() ? { issuer: issuer.trim() } : {}),
+    ...(ssoUrl.trim() ? { samlSsoUrl: ssoUrl.trim() } : {}),
+    // certificates left empty on an edit: the ones kept stay
+    ...(certs.trim() ? { samlCertificates: [certs] } : {}),
+    ...(metadataXml.trim() ? { samlMetadataXml: metadataXml } : {}),
+    samlEmailAttribute: emailAttribute.trim() || null,
+    samlNameAttribute: nameAttribute.trim() || null,
+  });
   const body = (): SsoProviderInput => ({
     label: label.trim(),
-    issuer: issuer.trim(),
-    clientId: clientId.trim(),
-    // a new provider's empty secret: a public client; an edited one's: kept
-    ...(secret !== '' || !p ? { clientSecret: secret } : {}),
+    ...(saml
+      ? samlBody()
+      : {
+          issuer: issuer.trim(),
+          clientId: clientId.trim(),
+          // a new provider's empty secret: a public client; an edited one's: kept
+          ...(secret !== '' || !p ? { clientSecret: secret } : {}),
+          signOutAtProvider: signOutThere,
+        }),
     allowedDomains: domainsOf(domains),
     autoProvisionRole: role || null,
     passwordSignIn: adminsOnly ? 'admins' : 'everyone',
     trustsMfa,
     enabled,
-    signOutAtProvider: signOutThere,
   });
   const save = useAdminWrite(() => (p ? api<SsoProvider>('PATCH', `/api/sso/providers/${p.id}`, body()) : api<SsoProvider>('POST', '/api/sso/providers', body())), [ALL]);
   // the issuer's discovery failed: said on the issuer, where focus goes to fix it
-  const discovery = save.error instanceof ApiError && save.error.code === 'sso.discovery_failed';
+  const discovery = save.error instanceof ApiError && (save.error.code === 'sso.discovery_failed' || save.error.code === 'sso.invalid_saml');
   useEffect(() => {
     if (discovery) issuerRef.current?.select();
   }, [discovery, save.error]);
   const hint = (k: string) => `${id}-${k}`;
+  // a value, not a component: a component made in render would remount (and lose focus) at each keystroke
+  const samlFields = (
+    <>
+      <div className="form-row">
+        <label className="field">
+          <span>IdP metadata XML (optional: paste it instead of the three fields below)</span>
+          <textarea value={metadataXml} onChange={(e) => setMetadataXml(e.target.value)} rows={4} maxLength={200_000} spellCheck={false} aria-describedby={hint('metadata')} />
+          <span id={hint('metadata')} className="muted small">
+            The identity provider’s metadata (an EntityDescriptor): Parley takes its entity ID, its HTTP-Redirect single sign-on URL and its signing certificates. Fields you fill win.
+          </span>
+        </label>
+      </div>
+      <div className="form-row">
+        <label className="field">
+          <span>IdP entity ID (Issuer)</span>
+          <input ref={issuerRef} value={issuer} onChange={(e) => setIssuer(e.target.value)} maxLength={500} placeholder="http://www.okta.com/exk…" autoComplete="off" aria-invalid={discovery ? true : undefined} aria-describedby={discovery ? hint('discovery') : undefined} />
+        </label>
+        <label className="field">
+          <span>IdP single sign-on URL</span>
+          <input type="url" value={ssoUrl} onChange={(e) => setSsoUrl(e.target.value)} maxLength={2000} placeholder="https://acme.okta.com/app/…/sso/saml" />
+        </label>
+      </div>
+      <label className="field">
+        <span>IdP signing certificate{p?.samlCertificates.length ? ' (leave empty to keep the one kept)' : ''}</span>
+        <textarea value={certs} onChange={(e) => setCerts(e.target.value)} rows={4} maxLength={20_000} spellCheck={false} placeholder="-----BEGIN CERTIFICATE-----" aria-describedby={hint('certs')} />
+        <span id={hint('certs')} className="muted small">
+          PEM; several may be pasted one after another (during a certificate rollover).
+          {p?.samlCertificates.map((c) => ` Kept: ${c.subject || 'a certificate'}, valid to ${c.validTo}.`).join('')}
+        </span>
+      </label>
+      <div className="form-row">
+        <label className="field">
+          <span>Email attribute (optional)</span>
+          <input value={emailAttribute} onChange={(e) => setEmailAttribute(e.target.value)} maxLength={500} autoComplete="off" placeholder="email" aria-describedby={hint('email-attr')} />
+          <span id={hint('email-attr')} className="muted small">
+            Empty: the NameID when it is an email address, else the attribute “email” or http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress.
+          </span>
+        </label>
+        <label className="field">
+          <span>Display name attribute (optional)</span>
+          <input value={nameAttribute} onChange={(e) => setNameAttribute(e.target.value)} maxLength={500} autoComplete="off" placeholder="displayName" />
+        </label>
+      </div>
+    </>
+  );
   return (
     <form
       className="subform form-grid"
@@ -280,6 +357,21 @@ function ProviderForm({ p, onDone }: { p?: SsoProvider; onDone: () => void }) {
             The button reads “Sign in with {label.trim() || '…'}”.
           </span>
         </label>
+        {!p && (
+          <fieldset className="field">
+            <legend>Protocol</legend>
+            <label className="checkbox">
+              <input type="radio" name={hint('protocol')} value="oidc" checked={!saml} onChange={() => setProtocol('oidc')} /> OpenID Connect
+            </label>
+            <label className="checkbox">
+              <input type="radio" name={hint('protocol')} value="saml" checked={saml} onChange={() => setProtocol('saml')} /> SAML 2.0
+            </label>
+          </fieldset>
+        )}
+      </div>
+      {saml ? samlFields : (
+      <>
+      <div className="form-row">
         <label className="field">
           <span>Issuer URL</span>
           <input
@@ -319,6 +411,8 @@ function ProviderForm({ p, onDone }: { p?: SsoProvider; onDone: () => void }) {
           </span>
         </label>
       </div>
+      </>
+      )}
       <div className="form-row">
         <label className="field">
           <span>Allowed email domains</span>
@@ -352,24 +446,29 @@ function ProviderForm({ p, onDone }: { p?: SsoProvider; onDone: () => void }) {
       <p id={hint('mfa')} className="muted small">
         Check this only if the provider asks everyone for a second factor. Sign-ins with it then satisfy the desk’s two-factor requirement (Settings → Workflow) without Parley’s own authenticator code. Unchecked, the requirement applies to them as to password sign-ins.
       </p>
-      <label className="checkbox">
-        <input type="checkbox" checked={signOutThere} onChange={(e) => setSignOutThere(e.target.checked)} aria-describedby={hint('sign-out')} /> Sign out of {label.trim() || 'the provider'} too
-      </label>
-      <p id={hint('sign-out')} className="muted small">
-        When someone who signed in with it signs out of Parley, they are taken to the provider to sign out there as well, and back to the sign-in page. Only when the provider supports it (OpenID Connect RP-Initiated Logout: Check says so); register the post-logout redirect URI above with it.
-      </p>
+      {!saml && (
+        <>
+          <label className="checkbox">
+            <input type="checkbox" checked={signOutThere} onChange={(e) => setSignOutThere(e.target.checked)} aria-describedby={hint('sign-out')} /> Sign out of {label.trim() || 'the provider'} too
+          </label>
+          <p id={hint('sign-out')} className="muted small">
+            When someone who signed in with it signs out of Parley, they are taken to the provider to sign out there as well, and back to the sign-in page. Only when the provider supports it (OpenID Connect RP-Initiated Logout: Check says so); register the post-logout redirect URI above with it.
+          </p>
+        </>
+      )}
       <label className="checkbox">
         <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> Enabled (its button shows on the sign-in page)
       </label>
       {discovery ? (
-        <div id={hint('discovery')} className="form-error" role="alert" data-code="sso.discovery_failed">
-          <strong>Not saved:</strong> the issuer’s OpenID configuration could not be read. {(save.error as Error).message}
+        <div id={hint('discovery')} className="form-error" role="alert" data-code={(save.error as ApiError).code}>
+          <strong>Not saved:</strong> {saml ? '' : 'the issuer’s OpenID configuration could not be read. '}
+          {(save.error as Error).message}
         </div>
       ) : (
         <Problem error={save.error} />
       )}
       <DialogButtons small disabled={save.isPending} onCancel={onDone}>
-        {save.isPending ? 'Checking the issuer…' : p ? `Save ${p.label}` : 'Add provider'}
+        {save.isPending ? (saml ? 'Saving…' : 'Checking the issuer…') : p ? `Save ${p.label}` : 'Add provider'}
       </DialogButtons>
     </form>
   );

@@ -273,8 +273,18 @@ export type SsoProvisionRole = 'agent' | 'expert' | 'approver';
 /** A single sign-on provider in Settings (`GET /api/sso/providers`, admins); its client secret is never sent back. */
 export interface SsoProvider {
   id: number;
+  /** 'oidc': OpenID Connect; 'saml': SAML 2.0 (`issuer` is then the IdP entity id, `clientId` empty). Fixed once made. */
+  protocol: 'oidc' | 'saml';
   label: string;
   issuer: string;
+  /** SAML: the IdP single sign-on URL (HTTP-Redirect). */
+  samlSsoUrl: string | null;
+  /** SAML: the IdP signing certificates kept. */
+  samlCertificates: { pem: string; subject: string; validTo: string }[];
+  /** SAML: the attribute with the email; null: the defaults (an emailAddress NameID, `email`, the emailaddress claim). */
+  samlEmailAttribute: string | null;
+  /** SAML: the attribute with the display name; null: `displayName` or Entra's displayname claim. */
+  samlNameAttribute: string | null;
   clientId: string;
   hasClientSecret: boolean;
   /** Lower-case email domains, e.g. `acme.com`; empty: any verified email of an existing person. */
@@ -294,10 +304,16 @@ export interface SsoProvider {
 
 /** What an admin sends to create a provider (`clientSecret` "": a public client); a PATCH sends any subset, `clientSecret` left out keeps it. */
 export interface SsoProviderInput {
+  protocol?: 'oidc' | 'saml';
   label: string;
-  issuer: string;
-  clientId: string;
+  issuer?: string;
+  clientId?: string;
   clientSecret?: string;
+  samlSsoUrl?: string;
+  samlCertificates?: string[];
+  samlMetadataXml?: string;
+  samlEmailAttribute?: string | null;
+  samlNameAttribute?: string | null;
   allowedDomains: string[];
   autoProvisionRole: SsoProvisionRole | null;
   passwordSignIn: 'everyone' | 'admins';

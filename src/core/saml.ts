@@ -1,0 +1,152 @@
+/**
+ * SAML 2.0 single sign-on, the pure parts (docs/sso.md): an IdP's signing certificates as PEM, an
+ * IdP's metadata read into settings, who a verified assertion names (subject, email, name), and
+ * the checks node-saml leaves to us on an assertion whose signature it verified (the Recipient,
+ * the Response's Destination, the assertion's time window on Parley's clock, the issuer).
+ *
+ * Nothing here verifies a signature: node-saml (xml-crypto) does, in src/commands/saml.ts.
+ */
+import { X509Certificate } from 'node:crypto';
+import { DOMParser } from '@xmldom/xmldom';
+
+export const SAML_NS = { metadata: 'urn:oasis:names:tc:SAML:2.0:metadata', dsig: 'http://www.w3.org/2000/09/xmldsig#' } as const;
+export const SAML_REDIRECT_BINDING = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
+export const NAMEID_EMAIL = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
+export const NAMEID_TRANSIENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
+/** Where an email comes from when the admin names no attribute, after an emailAddress NameID. */
+export const DEFAULT_EMAIL_ATTRIBUTES = ['email', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress', 'mail', 'urn:oid:0.9.2342.19200300.100.1.3'];
+export const DEFAULT_NAME_ATTRIBUTES = ['displayName', 'http://schemas.microsoft.com/identity/claims/displayname', 'name'];
+/** How far the IdP's clock and ours may disagree. */
+export const SAML_CLOCK_SKEW_MS = 2 * 60_000;
+
+/** A certificate that is not one: the admin's settings are refused (400) with this reason. */
+export class SamlSettingsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SamlSettingsError';
+  }
+}
+
+/** One certificate as PEM (a PEM block, or the bare base64 of metadata's X509Certificate); throws SamlSettingsError when it does not parse as X.509. */
+export function certificatePem(text: string): string {
+  const body = text.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
+  if (!body || !/^[A-Za-z0-9+/]+=*$/.test(body)) throw new SamlSettingsError('a signing certificate must be a PEM block (-----BEGIN CERTIFICATE-----) or its base64');
+  const pem = `-----BEGIN CERTIFICATE-----\n${body.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
+  try {
+    new X509Certificate(pem);
+  } catch {
+    throw new SamlSettingsError('a signing certificate could not be read as an X.509 certificate');
+  }
+  return pem;
+}
+
+/** Several PEM blocks pasted together, each checked. */
+export function certificatesPem(texts: string[]): string[] {
+  const out: string[] = [];
+  for (const t of texts) {
+    const blocks = t.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? (t.trim() ? [t] : []);
+    for (const b of blocks) out.push(certificatePem(b));
+  }
+  return [...new Set(out)];
+}
+
+export interface IdpMetadata {
+  entityId: string;
+  ssoUrl: string;
+  certificates: string[];
+}
+
+/** An IdP's metadata XML (EntityDescriptor with an IDPSSODescriptor): its entity id, HTTP-Redirect SSO URL and signing certificates. */
+export function parseIdpMetadata(xml: string): IdpMetadata {
+  const errors: string[] = [];
+  const doc = new DOMParser({ errorHandler: { error: (m: string) => errors.push(m), fatalError: (m: string) => errors.push(m), warning: () => {} } }).parseFromString(xml, 'text/xml');
+  if (errors.length || !doc?.documentElement) throw new SamlSettingsError('the metadata is not XML');
+  const entities = [doc.documentElement, ...Array.from(doc.getElementsByTagNameNS(SAML_NS.metadata, 'EntityDescriptor'))].filter((e) => e.localName === 'EntityDescriptor' && e.namespaceURI === SAML_NS.metadata);
+  const entity = entities.find((e) => e.getElementsByTagNameNS(SAML_NS.metadata, 'IDPSSODescriptor').length > 0);
+  if (!entity) throw new SamlSettingsError('the metadata has no identity provider (EntityDescriptor with an IDPSSODescriptor)');
+  const idp = entity.getElementsByTagNameNS(SAML_NS.metadata, 'IDPSSODescriptor')[0]!;
+  const entityId = entity.getAttribute('entityID') ?? '';
+  if (!entityId) throw new SamlSettingsError('the metadata names no entityID');
+  const sso = Array.from(idp.getElementsByTagNameNS(SAML_NS.metadata, 'SingleSignOnService')).find((s) => s.getAttribute('Binding') === SAML_REDIRECT_BINDING);
+  if (!sso?.getAttribute('Location')) throw new SamlSettingsError('the metadata has no SingleSignOnService with the HTTP-Redirect binding');
+  const certificates: string[] = [];
+  for (const kd of Array.from(idp.getElementsByTagNameNS(SAML_NS.metadata, 'KeyDescriptor'))) {
+    const use = kd.getAttribute('use');
+    if (use && use !== 'signing') continue;
+    for (const c of Array.from(kd.getElementsByTagNameNS(SAML_NS.dsig, 'X509Certificate'))) certificates.push(certificatePem(c.textContent ?? ''));
+  }
+  if (!certificates.length) throw new SamlSettingsError('the metadata has no signing certificate');
+  return { entityId, ssoUrl: sso.getAttribute('Location')!, certificates: [...new Set(certificates)] };
+}
+
+/** What node-saml's profile gives (the verified assertion's subject and attributes). */
+export interface SamlProfileLike {
+  issuer?: string;
+  nameID?: string;
+  nameIDFormat?: string;
+  attributes?: Record<string, unknown>;
+}
+
+const firstString = (v: unknown): string | undefined => {
+  const x = Array.isArray(v) ? v[0] : v;
+  return typeof x === 'string' && x.trim() ? x.trim() : undefined;
+};
+
+/**
+ * Who a verified assertion names: the subject Parley links (the issuer and the NameID; a transient
+ * NameID changes at every sign-in, so then the email stands in), the email (the admin's attribute,
+ * else an emailAddress NameID, else the usual attributes), and a display name if any.
+ */
+export function samlIdentity(profile: SamlProfileLike, settings: { emailAttribute: string | null; nameAttribute: string | null }): { subject: string | null; email: string | null; name: string | null } {
+  const attrs = profile.attributes ?? {};
+  let email: string | undefined;
+  if (settings.emailAttribute) email = firstString(attrs[settings.emailAttribute]);
+  else {
+    if (profile.nameIDFormat === NAMEID_EMAIL) email = firstString(profile.nameID);
+    for (const a of DEFAULT_EMAIL_ATTRIBUTES) email ??= firstString(attrs[a]);
+  }
+  let name: string | undefined;
+  for (const a of settings.nameAttribute ? [settings.nameAttribute] : DEFAULT_NAME_ATTRIBUTES) name ??= firstString(attrs[a]);
+  const nameId = firstString(profile.nameID);
+  const issuer = profile.issuer ?? '';
+  const subject = nameId && profile.nameIDFormat !== NAMEID_TRANSIENT ? `${issuer} ${nameId}` : email ? `${issuer} email:${email.toLowerCase()}` : null;
+  return { subject, email: email ?? null, name: name ?? null };
+}
+
+type XmlJs = Record<string, any>;
+const attr = (node: XmlJs | undefined, name: string): string | undefined => node?.$?.[name];
+const when = (s: string | undefined): number | undefined => {
+  if (!s) return undefined;
+  const t = Date.parse(s);
+  return Number.isFinite(t) ? t : NaN;
+};
+
+/**
+ * The checks of a verified assertion (xml2js form, as node-saml's `getAssertion()` gives it) that
+ * node-saml leaves to us, on Parley's clock: Conditions' NotBefore / NotOnOrAfter and the bearer
+ * SubjectConfirmationData's NotOnOrAfter within the clock skew, its Recipient our ACS URL. The
+ * reason it fails, or null; and when the assertion stops being acceptable (for the replay cache).
+ */
+export function checkSamlAssertion(parsed: XmlJs, p: { now: number; acsUrl: string }): { reason: string | null; expiresAt: number; id: string | null } {
+  const a: XmlJs | undefined = parsed?.Assertion;
+  const id = attr(a, 'ID') ?? null;
+  const fail = (reason: string) => ({ reason, expiresAt: p.now, id });
+  if (!a) return fail('no assertion');
+  const cond: XmlJs | undefined = a.Conditions?.[0];
+  const notBefore = when(attr(cond, 'NotBefore'));
+  const notOnOrAfter = when(attr(cond, 'NotOnOrAfter'));
+  if (Number.isNaN(notBefore) || Number.isNaN(notOnOrAfter)) return fail('a Conditions time is not a date');
+  if (notBefore !== undefined && p.now + SAML_CLOCK_SKEW_MS < notBefore) return fail('not yet valid (NotBefore)');
+  if (notOnOrAfter !== undefined && p.now - SAML_CLOCK_SKEW_MS >= notOnOrAfter) return fail('expired (NotOnOrAfter)');
+  const confirmations: XmlJs[] = a.Subject?.[0]?.SubjectConfirmation ?? [];
+  const bearer = confirmations.find((c) => attr(c, 'Method') === 'urn:oasis:names:tc:SAML:2.0:cm:bearer');
+  const data: XmlJs | undefined = bearer?.SubjectConfirmationData?.[0];
+  if (!data) return fail('no bearer SubjectConfirmationData');
+  if (attr(data, 'Recipient') !== p.acsUrl) return fail(`the Recipient is not this desk's ACS URL (${String(attr(data, 'Recipient') ?? 'none').slice(0, 200)})`);
+  const dataUntil = when(attr(data, 'NotOnOrAfter'));
+  if (dataUntil === undefined || Number.isNaN(dataUntil)) return fail('the SubjectConfirmationData has no NotOnOrAfter');
+  if (p.now - SAML_CLOCK_SKEW_MS >= dataUntil) return fail('expired (SubjectConfirmationData NotOnOrAfter)');
+  if (!id) return fail('the assertion has no ID');
+  const until = Math.max(dataUntil, notOnOrAfter ?? 0) + SAML_CLOCK_SKEW_MS;
+  return { reason: null, expiresAt: until, id };
+}

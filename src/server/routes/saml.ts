@@ -1,0 +1,59 @@
+/**
+ * Single sign-on with SAML 2.0 (docs/sso.md; the commands: ../../commands/saml.ts): the ACS, where
+ * the IdP's HTTP-POST binding brings the Response back (then the same way into the desk as an
+ * OpenID Connect callback: routes/sso.ts's `signedIn`), and the SP metadata for the admin to give
+ * the IdP. The start is the shared `/api/auth/sso/:id/start`.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { finishSamlSignIn, SAML_ACS_PATH, SAML_BROWSER_COOKIE, SAML_METADATA_PATH, samlSpMetadata } from '../../commands/saml.js';
+import { SsoSignInError, type FinishedSsoSignIn, type SsoDeps, type SsoErrorCode } from '../../commands/sso.js';
+import type { App } from '../http.js';
+
+export interface SamlRouteContext {
+  deps: SsoDeps;
+  base: (req: FastifyRequest) => string;
+  limited: (ip: string, now: number) => Promise<boolean>;
+  failed: (reply: FastifyReply, code: SsoErrorCode, next?: string) => FastifyReply;
+  signedIn: (req: FastifyRequest, reply: FastifyReply, done: FinishedSsoSignIn, now: number) => Promise<FastifyReply>;
+}
+
+export function samlRoutes(app: App, c: SamlRouteContext) {
+  const s = app.services;
+
+  app.get(SAML_METADATA_PATH, {
+    config: { public: true },
+    schema: { tags: ['auth'], summary: 'The desk\'s SAML 2.0 Service Provider metadata (public; also its entity id): the ACS URL (HTTP-POST). Give it to the IdP', response: { 200: z.string() } },
+  }, async (req, reply) => {
+    reply.header('content-type', 'application/samlmetadata+xml; charset=utf-8');
+    return samlSpMetadata(c.base(req));
+  });
+
+  // the IdP's HTTP-POST binding: a form, parsed only on this route
+  app.register(async (scope) => {
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 512_000 }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))));
+    scope.withTypeProvider<ZodTypeProvider>().post(SAML_ACS_PATH, {
+      config: { public: true },
+      schema: {
+        tags: ['auth'],
+        summary: 'SAML 2.0 Assertion Consumer Service (public; the IdP\'s HTTP-POST binding: SAMLResponse and RelayState, form-encoded). A Response to a sign-in started in this browser (RelayState, InResponseTo, 10 minutes, once), signed by the provider\'s certificate (Response or Assertion), for our entity id and ACS URL, in its time window, an assertion not taken before: 302 into the desk (or /login?sso_code=1). Otherwise 302 /login?sso_error=<code>, audited as sso.saml_refused with the reason',
+        body: z.object({ SAMLResponse: z.string().max(400_000).optional(), RelayState: z.string().max(1000).optional() }),
+        response: { 302: z.null() },
+      },
+    }, async (req, reply) => {
+      const now = s.clock.now();
+      reply.clearCookie(SAML_BROWSER_COOKIE, { path: '/api/auth/sso', sameSite: 'none', secure: true });
+      if (await c.limited(req.ip, now)) return c.failed(reply, 'rate_limited');
+      if (!req.body.SAMLResponse) return c.failed(reply, 'provider');
+      try {
+        const done = await finishSamlSignIn(c.deps, { samlResponse: req.body.SAMLResponse, relayState: req.body.RelayState, browserToken: req.cookies?.[SAML_BROWSER_COOKIE], origin: c.base(req), ip: req.ip }, now);
+        return await c.signedIn(req, reply, done, now);
+      } catch (err) {
+        if (!(err instanceof SsoSignInError)) throw err;
+        req.log.info({ reason: err.message, code: err.code }, 'SAML sign-in refused');
+        return c.failed(reply, err.code, err.next);
+      }
+    });
+  });
+}

@@ -1,0 +1,155 @@
+/**
+ * A SAML 2.0 identity provider on loopback, for the SAML sign-in tests: its SSO URL takes an
+ * AuthnRequest by the HTTP-Redirect binding (deflated, base64, RelayState) and answers the
+ * HTTP-POST binding's auto-submitting form (SAMLResponse, RelayState) to the request's ACS URL, as
+ * Okta, Entra ID, Google Workspace and Keycloak do (SAML 2.0 Bindings 3.4 and 3.5; Core 3.4).
+ * Responses are signed with xml-crypto (RSA-SHA256, exclusive c14n, enveloped) — the Assertion by
+ * default, or the Response, or nothing — with a throwaway key and self-signed certificate made by
+ * `openssl` for each IdP. Every part a test may want wrong can be overridden.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
+import { SignedXml } from 'xml-crypto';
+
+export interface SamlKeyPair {
+  key: string;
+  cert: string;
+}
+
+/** A throwaway RSA key and self-signed certificate (openssl: node cannot write X.509). */
+export function makeKeyPair(cn = 'Test IdP'): SamlKeyPair {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-saml-'));
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', `/CN=${cn}`, '-days', '30'], { stdio: 'ignore' });
+    return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface SamlUser {
+  nameId: string;
+  nameIdFormat?: string;
+  attributes?: Record<string, string | string[]>;
+}
+
+/** What a Response says; each field may be bent by a test. */
+export interface ResponseOptions {
+  user: SamlUser;
+  acsUrl: string;
+  audience: string;
+  inResponseTo: string | null;
+  /** The IdP's clock (IssueInstant, NotBefore = now - 1 min, NotOnOrAfter = now + 5 min). */
+  now: number;
+  sign?: 'assertion' | 'response' | 'none';
+  keyPair?: SamlKeyPair;
+  issuer?: string;
+  recipient?: string;
+  destination?: string;
+  notBefore?: number;
+  notOnOrAfter?: number;
+  assertionId?: string;
+}
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const iso = (t: number) => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export interface TestSamlIdp {
+  entityId: string;
+  ssoUrl: string;
+  keyPair: SamlKeyPair;
+  /** The IdP metadata XML (entity id, HTTP-Redirect SSO URL, signing certificate). */
+  metadata(): string;
+  /** Who the next sign-in is (null: the IdP answers with a Responder status, no assertion). */
+  signInAs(user: SamlUser | null, over?: Partial<ResponseOptions>): void;
+  /** The last AuthnRequest received: its ID and ACS URL. */
+  lastRequest: { id: string; acsUrl: string; issuer: string } | null;
+  /** A Response as the IdP would make it (base64, ready for the form). */
+  response(o: ResponseOptions): string;
+  close(): Promise<void>;
+}
+
+export async function startSamlIdp(opts: { clock: { now(): number } }): Promise<TestSamlIdp> {
+  const keyPair = makeKeyPair();
+  let user: SamlUser | null = null;
+  let over: Partial<ResponseOptions> = {};
+  const server: Server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const entityId = `${origin}/metadata`;
+
+  const idp: TestSamlIdp = {
+    entityId, ssoUrl: `${origin}/sso`, keyPair, lastRequest: null,
+    metadata: () => `<?xml version="1.0"?>
+<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${esc(entityId)}">
+  <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol" WantAuthnRequestsSigned="false">
+    <md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${keyPair.cert.replace(/-----[A-Z ]+-----|\s/g, '')}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+    <md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:persistent</md:NameIDFormat>
+    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${esc(origin)}/sso-post"/>
+    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${esc(origin)}/sso"/>
+  </md:IDPSSODescriptor>
+</md:EntityDescriptor>`,
+    signInAs(u, o = {}) {
+      user = u;
+      over = o;
+    },
+    response(o) {
+      const kp = o.keyPair ?? keyPair;
+      const issuer = o.issuer ?? entityId;
+      const id = `_r${randomBytes(16).toString('hex')}`;
+      const aid = o.assertionId ?? `_a${randomBytes(16).toString('hex')}`;
+      const irt = o.inResponseTo ? ` InResponseTo="${esc(o.inResponseTo)}"` : '';
+      const notBefore = o.notBefore ?? o.now - 60_000;
+      const notOnOrAfter = o.notOnOrAfter ?? o.now + 5 * 60_000;
+      const attrs = Object.entries(o.user.attributes ?? {}).map(([name, v]) => `<saml:Attribute Name="${esc(name)}">${(Array.isArray(v) ? v : [v]).map((x) => `<saml:AttributeValue>${esc(x)}</saml:AttributeValue>`).join('')}</saml:Attribute>`).join('');
+      const assertion = `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${aid}" Version="2.0" IssueInstant="${iso(o.now)}"><saml:Issuer>${esc(issuer)}</saml:Issuer><saml:Subject><saml:NameID Format="${esc(o.user.nameIdFormat ?? 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent')}">${esc(o.user.nameId)}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData${irt} NotOnOrAfter="${iso(notOnOrAfter)}" Recipient="${esc(o.recipient ?? o.acsUrl)}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="${iso(notBefore)}" NotOnOrAfter="${iso(notOnOrAfter)}"><saml:AudienceRestriction><saml:Audience>${esc(o.audience)}</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AuthnStatement AuthnInstant="${iso(o.now)}" SessionIndex="${aid}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>${attrs ? `<saml:AttributeStatement>${attrs}</saml:AttributeStatement>` : ''}</saml:Assertion>`;
+      let xml = `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${id}" Version="2.0" IssueInstant="${iso(o.now)}" Destination="${esc(o.destination ?? o.acsUrl)}"${irt}><saml:Issuer>${esc(issuer)}</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>${assertion}</samlp:Response>`;
+      const sign = o.sign ?? 'assertion';
+      if (sign !== 'none') {
+        const sig = new SignedXml({ privateKey: kp.key, publicCert: kp.cert, signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256', canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#' });
+        const target = sign === 'assertion' ? "//*[local-name(.)='Assertion']" : "/*[local-name(.)='Response']";
+        sig.addReference({ xpath: target, transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#'], digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256' });
+        // the Signature goes right after the signed element's Issuer (the schema's place for it)
+        sig.computeSignature(xml, { location: { reference: `${target}/*[local-name(.)='Issuer']`, action: 'after' } });
+        xml = sig.getSignedXml();
+      }
+      return Buffer.from(xml, 'utf8').toString('base64');
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+
+  server.on('request', (req, res) => {
+    const url = new URL(req.url ?? '/', origin);
+    if (url.pathname === '/metadata') {
+      res.writeHead(200, { 'content-type': 'application/samlmetadata+xml' }).end(idp.metadata());
+      return;
+    }
+    if (url.pathname !== '/sso') {
+      res.writeHead(404).end();
+      return;
+    }
+    let request: string;
+    try {
+      request = inflateRawSync(Buffer.from(url.searchParams.get('SAMLRequest') ?? '', 'base64')).toString('utf8');
+    } catch {
+      res.writeHead(400).end('not a deflated AuthnRequest');
+      return;
+    }
+    const id = /\sID="([^"]+)"/.exec(request)?.[1] ?? '';
+    const acsUrl = /AssertionConsumerServiceURL="([^"]+)"/.exec(request)?.[1] ?? '';
+    const issuer = /<saml:Issuer[^>]*>([^<]+)<\/saml:Issuer>/.exec(request)?.[1] ?? '';
+    idp.lastRequest = { id, acsUrl, issuer };
+    const relayState = url.searchParams.get('RelayState') ?? '';
+    const samlResponse = user
+      ? idp.response({ user, acsUrl, audience: issuer, inResponseTo: id, now: opts.clock.now(), ...over })
+      : Buffer.from(`<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_x" Version="2.0" IssueInstant="${iso(opts.clock.now())}" InResponseTo="${esc(id)}"><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Responder"><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:AuthnFailed"/></samlp:StatusCode></samlp:Status></samlp:Response>`).toString('base64');
+    // the HTTP-POST binding: a form the browser submits to the ACS
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><html><body onload="document.forms[0].submit()"><form method="post" action="${esc(acsUrl)}"><input type="hidden" name="SAMLResponse" value="${esc(samlResponse)}"><input type="hidden" name="RelayState" value="${esc(relayState)}"><noscript><button>Continue</button></noscript></form></body></html>`);
+  });
+  return idp;
+}
