@@ -210,9 +210,17 @@ for (const dialect of DIALECTS) {
       expect(JSON.parse((await lastRefusal())!.data).reason).toMatch(/replayed/);
 
       // unsolicited (IdP-initiated): no InResponseTo, no RelayState
+      clock.advance(61_000); // the replay above was the last refusal no sign-in stood behind
       const unsolicited = await acs({ SAMLResponse: idp.response({ user: who, acsUrl: acsUrl(), audience: spEntityId(), inResponseTo: null, now: clock.now() }) }, '');
       expect(ssoError(unsolicited.location)).toBe('expired');
-      expect(JSON.parse((await lastRefusal())!.data).reason).toMatch(/unsolicited/);
+      const unverified = await lastRefusal();
+      expect(JSON.parse(unverified!.data)).toMatchObject({ reason: expect.stringMatching(/unsolicited/), unverified: true });
+      // anyone can POST a Response naming the provider: within the minute, such refusals are not audited again
+      for (let i = 0; i < 5; i++) {
+        const flood = await acs({ SAMLResponse: idp.response({ user: who, acsUrl: acsUrl(), audience: spEntityId(), inResponseTo: null, now: clock.now() }) }, '');
+        expect(ssoError(flood.location)).toBe('expired');
+      }
+      expect((await lastRefusal())!.id).toBe(unverified!.id);
       // no InResponseTo, though a sign-in was started
       const fourth = await start(id);
       const form4 = await atIdp(fourth.location);

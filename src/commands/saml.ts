@@ -111,6 +111,14 @@ function peek(xml: string): { issuer: string | null; destination: string | null 
   }
 }
 
+/** Refusals of Responses that no sign-in of the browser stands behind: audited at most this often per provider. */
+export const UNVERIFIED_REFUSAL_EVERY_MS = 60_000;
+
+async function unverifiedRefusalSince(d: SsoDeps, provider: { id: number; brand_id: number }, since: number): Promise<boolean> {
+  const recent = await d.store.db.selectFrom('audit_event').select('data').where('brand_id', '=', provider.brand_id).where('created_at', '>', since).where('action', '=', 'sso.saml_refused').where('subject_type', '=', 'sso_provider').where('subject_id', '=', String(provider.id)).orderBy('id', 'desc').limit(20).execute();
+  return recent.some((r) => { try { return JSON.parse(r.data).unverified === true; } catch { return false; } });
+}
+
 export interface FinishSamlSignInProps {
   samlResponse: string;
   relayState: string | undefined;
@@ -170,9 +178,15 @@ export async function finishSamlSignIn(d: SsoDeps, p: FinishSamlSignInProps, now
   } catch (err) {
     if (!(err instanceof SsoSignInError)) throw err;
     if (next !== undefined) err.next = next;
-    const known = row ?? (peeked.issuer ? await d.store.db.selectFrom('sso_provider').selectAll().where('protocol', '=', 'saml').where('issuer', '=', peeked.issuer).orderBy('id').executeTakeFirst() : undefined);
-    if (known) {
-      await audit(d.store.db, { brandId: known.brand_id, actor: `sso:${known.id}`, action: 'sso.saml_refused', subjectType: 'sso_provider', subjectId: known.id, data: { code: err.code, reason: err.message.slice(0, 500), ip: p.ip } }, now);
+    if (row) {
+      await audit(d.store.db, { brandId: row.brand_id, actor: `sso:${row.id}`, action: 'sso.saml_refused', subjectType: 'sso_provider', subjectId: row.id, data: { code: err.code, reason: err.message.slice(0, 500), ip: p.ip } }, now);
+    } else if (peeked.issuer) {
+      // no sign-in of this browser behind it: the provider is named only by the Response's unverified
+      // Issuer, which anyone can POST, so at most one such refusal a minute reaches its audit trail
+      const known = await d.store.db.selectFrom('sso_provider').select(['id', 'brand_id']).where('protocol', '=', 'saml').where('issuer', '=', peeked.issuer).orderBy('id').executeTakeFirst();
+      if (known && !(await unverifiedRefusalSince(d, known, now - UNVERIFIED_REFUSAL_EVERY_MS))) {
+        await audit(d.store.db, { brandId: known.brand_id, actor: `sso:${known.id}`, action: 'sso.saml_refused', subjectType: 'sso_provider', subjectId: known.id, data: { code: err.code, reason: err.message.slice(0, 500), ip: p.ip, unverified: true } }, now);
+      }
     }
     throw err;
   }
