@@ -9,12 +9,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/lib/clock.js';
 import { DIALECTS } from './db.js';
+import { isScimError, scimRequest, SCIM_ERROR as ERROR, SCIM_USER as USER, SCIM_GROUP as GROUP, SCIM_PATCH as PATCH } from './helpers/scim.js';
 import { Client, startDesk, type TestDesk } from './helpers/parley.js';
 
-const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
-const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 const BULK_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:BulkResponse';
 
@@ -31,19 +28,8 @@ for (const dialect of DIALECTS) {
     });
     afterAll(async () => desk?.stop());
 
-    async function scim(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-      const res = await new Client(desk.url).req(method, `/scim/v2${path}`, body, { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/scim+json' } : {}), ...headers });
-      return { status: res.status, json: res.json, type: res.headers.get('content-type') ?? '' };
-    }
+    const scim = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => scimRequest(desk.url, token, method, path, body, { headers });
     const bulk = (Operations: unknown[], extra: Record<string, unknown> = {}) => scim('POST', '/Bulk', { schemas: [BULK], Operations, ...extra });
-    function isScimError(res: { status: number; json: any; type: string }, status: number, scimType?: string) {
-      expect(res.status, JSON.stringify(res.json)).toBe(status);
-      expect(res.type).toMatch(/^application\/scim\+json/);
-      expect(res.json.schemas).toEqual([ERROR]);
-      expect(res.json.status).toBe(String(status));
-      expect(typeof res.json.detail).toBe('string');
-      if (scimType) expect(res.json.scimType).toBe(scimType);
-    }
     const okBulk = (res: { status: number; json: any; type: string }) => {
       expect(res.status, JSON.stringify(res.json)).toBe(200);
       expect(res.type).toMatch(/^application\/scim\+json/);

@@ -14,12 +14,8 @@ import { createBrand, createUser } from '../src/commands/setup.js';
 import { systemActor } from '../src/commands/context.js';
 import { ManualClock } from '../src/lib/clock.js';
 import { DIALECTS } from './db.js';
+import { isScimError, scimRequest, SCIM_ERROR as ERROR, SCIM_GROUP as GROUP, SCIM_USER as USER, SCIM_PATCH as PATCH } from './helpers/scim.js';
 import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
-
-const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
-const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 for (const dialect of DIALECTS) {
   describe(`SCIM 2.0 Groups and ETags [${dialect}]`, () => {
@@ -37,18 +33,7 @@ for (const dialect of DIALECTS) {
     });
     afterAll(async () => desk?.stop());
 
-    async function scim(method: string, path: string, body?: unknown, opts: { token?: string; headers?: Record<string, string> } = {}) {
-      const res = await new Client(desk.url).req(method, `/scim/v2${path}`, body, { authorization: `Bearer ${opts.token ?? token}`, ...(body !== undefined ? { 'content-type': 'application/scim+json' } : {}), ...opts.headers });
-      return { status: res.status, json: res.json, type: res.headers.get('content-type') ?? '', location: res.headers.get('location'), etag: res.headers.get('etag') };
-    }
-    function isScimError(res: { status: number; json: any; type: string }, status: number, scimType?: string) {
-      expect(res.status, JSON.stringify(res.json)).toBe(status);
-      expect(res.type).toMatch(/^application\/scim\+json/);
-      expect(res.json.schemas).toEqual([ERROR]);
-      expect(res.json.status).toBe(String(status));
-      expect(typeof res.json.detail).toBe('string');
-      if (scimType) expect(res.json.scimType).toBe(scimType);
-    }
+    const scim = (method: string, path: string, body?: unknown, opts: { token?: string; headers?: Record<string, string> } = {}) => scimRequest(desk.url, opts.token ?? token, method, path, body, opts);
     const ops = (...Operations: unknown[]) => ({ schemas: [PATCH], Operations });
     const memberIds = (g: any) => (g.members ?? []).map((m: any) => m.value).sort();
     const teamOf = async (id: string | number) => (await admin.get('/api/teams')).json.items.find((t: any) => t.id === Number(id));

@@ -14,11 +14,8 @@ import { createBrand, createUser } from '../src/commands/setup.js';
 import { systemActor } from '../src/commands/context.js';
 import { ManualClock } from '../src/lib/clock.js';
 import { DIALECTS } from './db.js';
+import { isScimError, scimRequest, SCIM_ERROR as ERROR, SCIM_USER as USER, SCIM_PATCH as PATCH } from './helpers/scim.js';
 import { Client, conversationsAssignedTo, startDesk, type TestDesk } from './helpers/parley.js';
-
-const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
-const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 for (const dialect of DIALECTS) {
   describe(`SCIM 2.0 provisioning [${dialect}]`, () => {
@@ -39,19 +36,7 @@ for (const dialect of DIALECTS) {
     afterAll(async () => desk?.stop());
 
     /** A request as the identity provider makes it: its bearer token (no cookie), SCIM's content type. */
-    async function scim(method: string, path: string, body?: unknown, opts: { token?: string; headers?: Record<string, string>; type?: string } = {}) {
-      const res = await new Client(desk.url).req(method, `/scim/v2${path}`, body, { authorization: `Bearer ${opts.token ?? token}`, ...(body !== undefined ? { 'content-type': opts.type ?? 'application/scim+json' } : {}), ...opts.headers });
-      return { status: res.status, json: res.json, type: res.headers.get('content-type') ?? '', location: res.headers.get('location') };
-    }
-    /** A SCIM error (RFC 7644 §3.12) with this status (and scimType). */
-    function isScimError(res: { status: number; json: any; type: string }, status: number, scimType?: string) {
-      expect(res.status, JSON.stringify(res.json)).toBe(status);
-      expect(res.type).toMatch(/^application\/scim\+json/);
-      expect(res.json.schemas).toEqual([ERROR]);
-      expect(res.json.status).toBe(String(status));
-      expect(typeof res.json.detail).toBe('string');
-      if (scimType) expect(res.json.scimType).toBe(scimType);
-    }
+    const scim = (method: string, path: string, body?: unknown, opts: { token?: string; headers?: Record<string, string>; type?: string } = {}) => scimRequest(desk.url, opts.token ?? token, method, path, body, opts);
     const userRow = (id: number) => db().selectFrom('app_user').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     const assignTo = (userId: number, n: number) => conversationsAssignedTo(desk, admin, userId, n, clock.now());
     const held = async (ids: number[]) => db().selectFrom('conversation').select(['id', 'assignee_id', 'team_id']).where('id', 'in', ids).execute();

@@ -15,6 +15,7 @@ import { factRow } from '../src/store/facts.js';
 import { rebuildRollups } from '../src/store/rollup.js';
 import { up as keepRetiredTeams } from '../src/store/migrations/20261206T1930_retired_team.js';
 import { describeEachStore, DIALECTS } from './db.js';
+import { scimRequest } from './helpers/scim.js';
 import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
 
 const MIN = 60_000;
@@ -77,8 +78,7 @@ for (const dialect of DIALECTS) {
 
     it('still names a team SCIM deleted in the reports of its past work, while it is gone from routing, the pickers and SCIM', async () => {
       const token = (await admin.post('/api/scim-tokens', { label: 'Okta' })).json.token as string;
-      const scim = (method: string, path: string, body?: unknown) =>
-        new Client(desk.url).req(method, `/scim/v2${path}`, body, { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/scim+json' } : {}) });
+      const scim = (method: string, path: string, body?: unknown) => scimRequest(desk.url, token, method, path, body);
       const made = await scim('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Returns', members: [{ value: String(desk.users.ben) }] });
       expect(made.status, JSON.stringify(made.json)).toBe(201);
       const returns = Number(made.json.id);
