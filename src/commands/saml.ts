@@ -21,7 +21,7 @@
 import { randomBytes } from 'node:crypto';
 import { SAML, ValidateInResponseTo, type Profile } from '@node-saml/node-saml';
 import { DOMParser } from '@xmldom/xmldom';
-import { checkSamlAssertion, samlIdentity, type SamlProfileLike } from '../core/saml.js';
+import { checkSamlAssertion, samlIdentity, storedCertificates, type SamlProfileLike } from '../core/saml.js';
 import { audit } from '../store/audit.js';
 import { enabledProvider, personFor, safeNext, SSO_LOGIN_TTL_MS, SsoSignInError, takeLogin, type FinishedSsoSignIn, type ProviderRow, type SsoDeps, type StartedSsoSignIn } from './sso.js';
 import { createHash } from 'node:crypto';
@@ -35,23 +35,17 @@ export const SAML_BROWSER_COOKIE = 'parley_saml';
 export const samlSp = (origin: string) => ({ entityId: `${origin}${SAML_METADATA_PATH}`, acsUrl: `${origin}${SAML_ACS_PATH}` });
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-const certsOf = (row: ProviderRow): string[] => {
-  try {
-    const c = JSON.parse(row.saml_idp_certs ?? '[]') as unknown;
-    return Array.isArray(c) ? c.filter((x): x is string => typeof x === 'string') : [];
-  } catch {
-    return [];
-  }
-};
+const certsOf = (row: ProviderRow): string[] => storedCertificates(row.saml_idp_certs);
 
 /** node-saml for one provider and one sign-in: InResponseTo must be `requestId` (the rest of its one-use, expiry and browser binding is the `sso_login` row's). */
 function samlFor(row: ProviderRow, sp: { entityId: string; acsUrl: string }, requestId: string | null): SAML {
+  const certs = certsOf(row);
   return new SAML({
     entryPoint: row.saml_sso_url ?? undefined,
     issuer: sp.entityId,
     audience: sp.entityId,
     callbackUrl: sp.acsUrl,
-    idpCert: certsOf(row).length ? certsOf(row) : 'none',
+    idpCert: certs.length ? certs : 'none',
     // one of the two signed is required (node-saml refuses a Response with neither)
     wantAssertionsSigned: false,
     wantAuthnResponseSigned: false,

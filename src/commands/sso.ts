@@ -51,7 +51,7 @@ import type { SsoLoginTable, SsoProviderTable, User } from '../store/schema.js';
 import type { Selectable } from 'kysely';
 import type { Actor } from './context.js';
 import { createUser, ValidationError } from './setup.js';
-import { certificatesPem, parseIdpMetadata, SamlSettingsError } from '../core/saml.js';
+import { certificatesPem, parseIdpMetadata, SamlSettingsError, storedCertificates } from '../core/saml.js';
 import { startSamlSignIn } from './saml.js';
 
 /** How long a started sign-in may take to come back. */
@@ -221,13 +221,8 @@ function normalize(f: Partial<SsoProviderFields>): Partial<SsoProviderFields> {
   return out;
 }
 
-const certificateViews = (json: string | null | undefined) => {
-  let pems: string[] = [];
-  try {
-    const c = JSON.parse(json ?? '[]') as unknown;
-    if (Array.isArray(c)) pems = c.filter((x): x is string => typeof x === 'string');
-  } catch { /* none */ }
-  return pems.map((pem) => {
+const certificateViews = (json: string | null | undefined) =>
+  storedCertificates(json).map((pem) => {
     try {
       const x = new X509Certificate(pem);
       return { pem, subject: x.subject, validTo: x.validTo };
@@ -235,7 +230,6 @@ const certificateViews = (json: string | null | undefined) => {
       return { pem, subject: '', validTo: '' };
     }
   });
-};
 
 /** A SAML setting that cannot be used: 400 `sso.invalid_saml` with the reason. */
 export const invalidSaml = (reason: string) => new AppError(400, 'sso.invalid_saml', `the SAML settings cannot be used: ${reason}`, { reason });
@@ -246,7 +240,7 @@ function samlSettingsOf(f: Partial<SsoProviderFields>, kept?: ProviderRow): { is
     const meta = f.samlMetadataXml?.trim() ? parseIdpMetadata(f.samlMetadataXml) : undefined;
     const issuer = (f.issuer?.trim() || meta?.entityId || kept?.issuer || '').trim();
     const ssoUrl = (f.samlSsoUrl?.trim() || meta?.ssoUrl || kept?.saml_sso_url || '').trim();
-    const certs = f.samlCertificates?.some((c) => c.trim()) ? certificatesPem(f.samlCertificates) : meta?.certificates ?? (kept?.saml_idp_certs ? (JSON.parse(kept.saml_idp_certs) as string[]) : []);
+    const certs = f.samlCertificates?.some((c) => c.trim()) ? certificatesPem(f.samlCertificates) : meta?.certificates ?? storedCertificates(kept?.saml_idp_certs);
     if (!issuer) throw new SamlSettingsError('the IdP entity id is missing (or paste the IdP metadata)');
     if (!ssoUrl) throw new SamlSettingsError('the IdP single sign-on URL is missing (or paste the IdP metadata)');
     if (!certs.length) throw new SamlSettingsError('an IdP signing certificate is needed: unsigned answers are never taken');
@@ -309,6 +303,18 @@ async function providerOf(store: Store, brandId: number, id: number): Promise<Pr
   return row;
 }
 
+/** The changes of the settings both protocols have (those given; the rest kept). */
+function commonChanges(f: Partial<SsoProviderFields>) {
+  return {
+    ...(f.label !== undefined ? { label: f.label } : {}),
+    ...(f.allowedDomains !== undefined ? { allowed_domains: JSON.stringify(f.allowedDomains) } : {}),
+    ...(f.autoProvisionRole !== undefined ? { auto_provision_role: f.autoProvisionRole } : {}),
+    ...(f.passwordSignIn !== undefined ? { password_sign_in: f.passwordSignIn } : {}),
+    ...(f.trustsMfa !== undefined ? { trusts_mfa: f.trustsMfa ? 1 : 0 } : {}),
+    ...(f.enabled !== undefined ? { enabled: f.enabled ? 1 : 0 } : {}),
+  };
+}
+
 /** Change some of a provider's settings (a secret left out is kept); the discovery is fetched again when the issuer or client changes. */
 export async function updateSsoProvider(d: SsoDeps, actor: Actor, id: number, fields: Partial<SsoProviderFields>, now: number): Promise<SsoProviderView> {
   const row = await providerOf(d.store, actor.brandId, id);
@@ -319,15 +325,10 @@ export async function updateSsoProvider(d: SsoDeps, actor: Actor, id: number, fi
     await discover(f.issuer ?? row.issuer, f.clientId ?? row.client_id, f.clientSecret ?? undefined);
   }
   await d.store.db.updateTable('sso_provider').set({
-    ...(f.label !== undefined ? { label: f.label } : {}),
+    ...commonChanges(f),
     ...(f.issuer !== undefined ? { issuer: f.issuer } : {}),
     ...(f.clientId !== undefined ? { client_id: f.clientId } : {}),
     ...(f.clientSecret !== undefined ? { client_secret: f.clientSecret ? d.secrets.seal(f.clientSecret) : null } : {}),
-    ...(f.allowedDomains !== undefined ? { allowed_domains: JSON.stringify(f.allowedDomains) } : {}),
-    ...(f.autoProvisionRole !== undefined ? { auto_provision_role: f.autoProvisionRole } : {}),
-    ...(f.passwordSignIn !== undefined ? { password_sign_in: f.passwordSignIn } : {}),
-    ...(f.trustsMfa !== undefined ? { trusts_mfa: f.trustsMfa ? 1 : 0 } : {}),
-    ...(f.enabled !== undefined ? { enabled: f.enabled ? 1 : 0 } : {}),
     ...(f.signOutAtProvider !== undefined ? { sign_out_at_provider: f.signOutAtProvider ? 1 : 0 } : {}),
     updated_at: now,
   }).where('id', '=', row.id).execute();
@@ -342,15 +343,10 @@ async function updateSamlProvider(d: SsoDeps, actor: Actor, row: ProviderRow, fi
   const changesIdp = fields.issuer !== undefined || fields.samlSsoUrl !== undefined || fields.samlCertificates !== undefined || fields.samlMetadataXml !== undefined;
   const s = changesIdp ? samlSettingsOf(fields, row) : undefined;
   await d.store.db.updateTable('sso_provider').set({
-    ...(f.label !== undefined ? { label: f.label } : {}),
+    ...commonChanges(f),
     ...(s ? { issuer: s.issuer, saml_sso_url: s.ssoUrl, saml_idp_certs: JSON.stringify(s.certs) } : {}),
     ...(fields.samlEmailAttribute !== undefined ? { saml_email_attribute: attributeName(fields.samlEmailAttribute) ?? null } : {}),
     ...(fields.samlNameAttribute !== undefined ? { saml_name_attribute: attributeName(fields.samlNameAttribute) ?? null } : {}),
-    ...(f.allowedDomains !== undefined ? { allowed_domains: JSON.stringify(f.allowedDomains) } : {}),
-    ...(f.autoProvisionRole !== undefined ? { auto_provision_role: f.autoProvisionRole } : {}),
-    ...(f.passwordSignIn !== undefined ? { password_sign_in: f.passwordSignIn } : {}),
-    ...(f.trustsMfa !== undefined ? { trusts_mfa: f.trustsMfa ? 1 : 0 } : {}),
-    ...(f.enabled !== undefined ? { enabled: f.enabled ? 1 : 0 } : {}),
     updated_at: now,
   }).where('id', '=', row.id).execute();
   const { samlCertificates: _c, samlMetadataXml: _m, clientSecret: _s, ...rest } = fields;

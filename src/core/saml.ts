@@ -50,6 +50,16 @@ export function certificatesPem(texts: string[]): string[] {
   return [...new Set(out)];
 }
 
+/** The certificates a provider keeps (`sso_provider.saml_idp_certs`, a JSON array of PEM); none if unreadable. */
+export function storedCertificates(json: string | null | undefined): string[] {
+  try {
+    const c = JSON.parse(json ?? '[]') as unknown;
+    return Array.isArray(c) ? c.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
 export interface IdpMetadata {
   entityId: string;
   ssoUrl: string;
