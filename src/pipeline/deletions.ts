@@ -124,13 +124,15 @@ export async function applyNetworkVisibility(deps: { store: Store; bus: EventBus
   const { store, clock } = deps;
   const now = clock.now();
   const done = await store.db.transaction().execute(async (trx) => {
-    const rows = async (ids: string[]) => {
+    const rows = async (ids: string[], hiddenOnly = false) => {
       const out: { id: number; conversation_id: number; network_message_id: string; network_hidden_reason: string | null }[] = [];
       for (const part of inLists(ids)) {
         let q = trx.selectFrom('message').select(['id', 'conversation_id', 'network_message_id', 'network_hidden_reason'])
           .where('brand_id', '=', d.brandId).where('network', '=', d.network).where('direction', '=', 'inbound').where('redacted_at', 'is', null)
           .where(inValues(store, 'network_message_id', part, 'text'));
         if (d.channelAccountId !== undefined) q = q.where('channel_account_id', '=', d.channelAccountId);
+        // the posts shown: only those marked hidden change (most are not, and are not read)
+        if (hiddenOnly) q = q.where('network_hidden_reason', 'is not', null);
         const r = await q.execute();
         out.push(...r.map((m) => ({ id: Number(m.id), conversation_id: Number(m.conversation_id), network_message_id: m.network_message_id!, network_hidden_reason: m.network_hidden_reason ?? null })));
       }
@@ -147,8 +149,7 @@ export async function applyNetworkVisibility(deps: { store: Store; bus: EventBus
       hidden.push(m.id);
     }
     const shown: number[] = [];
-    for (const m of await rows([...new Set(d.shown)])) {
-      if (m.network_hidden_reason === null) continue;
+    for (const m of await rows([...new Set(d.shown)], true)) {
       const r = await trx.updateTable('message').set({ network_hidden_at: null, network_hidden_reason: null }).where('id', '=', m.id).where('network_hidden_reason', '=', m.network_hidden_reason).executeTakeFirst();
       if (Number(r.numUpdatedRows) !== 1) continue;
       await audit(trx, { brandId: d.brandId, actor: d.actor, action: 'message.network_shown', subjectType: 'message', subjectId: m.id, conversationId: m.conversation_id, data: { was: m.network_hidden_reason } }, now);
