@@ -152,6 +152,15 @@ function unnumbered(parts: string[], numbered: boolean): string[] {
   });
 }
 
+/**
+ * The message a public reply answers, as the server picks it (src/commands/conversations.ts,
+ * `reply`): the customer's latest public message, one of their own before an automatic one.
+ */
+function publicReplyTarget(messages: Message[]): Message | null {
+  const later = (x: Message, a: Message) => (x.isAuto !== a.isAuto ? !x.isAuto : (x.createdAt ?? '') !== (a.createdAt ?? '') ? (x.createdAt ?? '') > (a.createdAt ?? '') : x.id > a.id);
+  return messages.reduce<Message | null>((a, x) => (x.direction === 'inbound' && x.visibility === 'public' && (!a || later(x, a)) ? x : a), null);
+}
+
 /** Who wrote a message that arrived while the agent was writing. */
 function conflictAuthor(x: Message, users: Map<number, User>): string {
   if (x.direction === 'inbound') {
@@ -412,8 +421,8 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
   };
 
   const listenBlocked = !isNote && !!listenOnly;
-  // a public reply answers the newest inbound message: a warning (not a block) when the network hides it
-  const answered = useMemo(() => messages.reduce<Message | null>((a, x) => (x.direction === 'inbound' && !x.redacted && (!a || x.id > a.id) ? x : a), null), [messages]);
+  // a warning (not a block) when the network hides the post a public reply answers
+  const answered = useMemo(() => publicReplyTarget(messages), [messages]);
   const answeredHidden = mode === 'public' && answered ? networkHiddenOf(answered) : null;
   const canSend = !listenBlocked && !blank && !sending && !addNote.isPending && !noteTooLong && (isNote || !m?.over || parts.length > 0) && (isNote || blocks.length === 0);
 
