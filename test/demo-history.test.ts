@@ -1,8 +1,9 @@
 /**
  * The demo opens with weeks of history: a desk starting on an empty database seeds the demo
  * brand and stores the bundled excerpt, time-shifted onto the past five weeks up to yesterday,
- * through the pipeline — so the reports have volume by day and hour, measured responses and
- * agents, the last week as full as the ones before it — while the live inbox holds none of it
+ * through the pipeline — so the reports have volume by day and hour, each past day of the same
+ * shape (yesterday no fuller than the usual day), measured responses and agents, and Staffing a
+ * handling time measured from the agents' replies — while the live inbox holds none of it
  * (no history conversation open, assigned or under an SLA clock). Stored once however many desks start; a store that stopped
  * half-way is finished without duplicates; the live replay afterwards still stores its items.
  */
@@ -12,10 +13,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createParley, type Parley } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { HISTORY_DAYS, HISTORY_FIRST_DAY_BACK, HISTORY_STALE_MS, HISTORY_SUFFIX, planHistory, storeDemoHistory } from '../src/demo/history.js';
+import { HISTORY_DAYS, HISTORY_FIRST_DAY_BACK, HISTORY_MAX_GAP_MS, HISTORY_STALE_MS, HISTORY_SUFFIX, historyHandlingS, planHistory, storeDemoHistory } from '../src/demo/history.js';
 import { DEMO_FILE, DEMO_HISTORY_KEY, DEMO_SLUG, seedDemoIfEmpty } from '../src/demo/seed.js';
 import { readTwcs, type TwcsTweet } from '../src/import/twcs.js';
 import { peopleReport, responseTimeReport, volumeReport } from '../src/reports/reports.js';
+import { staffingAht } from '../src/reports/staffing.js';
 import { openStore, type Store } from '../src/store/db.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from './db.js';
 
@@ -47,7 +49,12 @@ async function historyCounts(store: Store) {
   const f = await store.db.selectFrom('reporting_fact').innerJoin('message', 'message.id', 'reporting_fact.message_id').select((eb) => eb.fn.countAll<number>().as('n')).where('reporting_fact.kind', '=', 'inbound').where('message.network_message_id', 'like', `%${HISTORY_SUFFIX}`).executeTakeFirstOrThrow();
   const rollup = await store.db.selectFrom('fact_rollup').select((eb) => eb.fn.sum<number>('n').as('n')).where('kind', '=', 'first_response').executeTakeFirstOrThrow();
   const facts = await store.db.selectFrom('reporting_fact').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', 'first_response').executeTakeFirstOrThrow();
-  return { messages: Number(m.n), authored: Number(m.authored), inboundFacts: Number(f.n), firstResponseRollup: Number(rollup.n ?? 0), firstResponseFacts: Number(facts.n) };
+  const handling = await store.db.selectFrom('reporting_fact').select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.count<number>('message_id').distinct().as('messages'), eb.fn.count<number>('value_s').as('measured')]).where('kind', '=', 'handling').executeTakeFirstOrThrow();
+  const handlingRollup = await store.db.selectFrom('fact_rollup').select((eb) => eb.fn.sum<number>('n').as('n')).where('kind', '=', 'handling').executeTakeFirstOrThrow();
+  return {
+    messages: Number(m.n), authored: Number(m.authored), inboundFacts: Number(f.n), firstResponseRollup: Number(rollup.n ?? 0), firstResponseFacts: Number(facts.n),
+    handlingFacts: Number(handling.n), handlingMessages: Number(handling.messages), handlingMeasured: Number(handling.measured), handlingRollup: Number(handlingRollup.n ?? 0),
+  };
 }
 
 async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, ms: number, what: string): Promise<T> {
@@ -60,33 +67,102 @@ async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, ms: n
   }
 }
 
+/** The bundled excerpt's tweets. */
+async function excerpt(): Promise<TwcsTweet[]> {
+  const tweets: TwcsTweet[] = [];
+  for await (const item of readTwcs(DEMO_FILE)) if (item.kind === 'tweet') tweets.push(item.tweet);
+  return tweets;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
 describe('the history plan', () => {
-  it('puts each conversation on one of the past days up to yesterday, keeps its time of day and its timing, and ends it before today (the live replay\'s day)', async () => {
-    const tweets: TwcsTweet[] = [];
-    for await (const item of readTwcs(DEMO_FILE)) if (item.kind === 'tweet') tweets.push(item.tweet);
+  it('places every conversation on the past days up to yesterday, keeps its timing (long silences shortened), and ends it before today (the live replay\'s day)', async () => {
+    const tweets = await excerpt();
     const now = Date.UTC(2026, 11, 6, 0, 30); // just after midnight: yesterday's late conversations would reach now
     const plan = planHistory(tweets, now);
     expect(plan).toHaveLength(tweets.length);
+    expect(new Set(plan.map((h) => h.tweet.id)).size).toBe(tweets.length); // each tweet once: nothing dropped
     expect(plan).toEqual(planHistory(tweets, now)); // deterministic
     const byRoot = new Map<string, typeof plan>();
     for (const h of plan) byRoot.set(h.root, [...(byRoot.get(h.root) ?? []), h]);
     expect(byRoot.size).toBeGreaterThan(400);
-    const days = new Set<number>();
+    const today = Math.floor(now / DAY) * DAY;
+    const oldest = today - (HISTORY_FIRST_DAY_BACK + HISTORY_DAYS - 1) * DAY;
+    let shortened = 0;
     for (const group of byRoot.values()) {
-      const shift = group[0]!.at - group[0]!.tweet.createdAt;
-      expect(shift % DAY).toBe(0); // whole days: the recorded time of day
-      for (const h of group) expect(h.at - h.tweet.createdAt).toBe(shift); // the recorded timing
-      for (const h of group) expect(h.at).toBeLessThan(Math.min(now - 3600_000, Math.floor(now / DAY) * DAY)); // never on the live replay's day
-      days.add(Math.floor(Math.min(...group.map((h) => h.at)) / DAY));
+      const g = [...group].sort((a, b) => a.tweet.createdAt - b.tweet.createdAt || a.at - b.at);
+      for (let i = 1; i < g.length; i++) {
+        const recorded = g[i]!.tweet.createdAt - g[i - 1]!.tweet.createdAt;
+        const placed = g[i]!.at - g[i - 1]!.at;
+        // the recorded timing, a silence longer than the cap shortened to it
+        expect(placed).toBe(Math.min(recorded, HISTORY_MAX_GAP_MS));
+        if (recorded > HISTORY_MAX_GAP_MS) shortened++;
+      }
+      // within the history's days, never on the live replay's day nor within the hour before now
+      for (const h of group) {
+        expect(h.at).toBeGreaterThanOrEqual(oldest);
+        expect(h.at).toBeLessThan(Math.min(now - 3600_000, today));
+      }
     }
-    expect(days.size).toBeGreaterThanOrEqual(HISTORY_DAYS - 1);
-    // the last week is history too: each of the last seven days (yesterday back) has conversations
-    const today = Math.floor(now / DAY);
-    for (let back = 1; back <= 7; back++) expect(days.has(today - back), `${back} day(s) back`).toBe(true);
-    // on their day, or a few days before it when they last long (a handful of the excerpt's threads span weeks or years)
-    const oldest = Math.floor(now / DAY) - HISTORY_FIRST_DAY_BACK - HISTORY_DAYS - 3;
-    const firsts = [...byRoot.values()].map((g) => Math.floor(Math.min(...g.map((h) => h.at)) / DAY));
-    expect(firsts.filter((d) => d >= oldest).length).toBeGreaterThan(byRoot.size * 0.95);
+    expect(shortened).toBeGreaterThan(0); // the excerpt has threads picked up again weeks or years later
+  });
+
+  it('gives each of the past days volume of the same shape: yesterday no fuller than the others, weekdays busier than weekends, days busier than nights', async () => {
+    const tweets = await excerpt();
+    // a Sunday just after midnight, a Tuesday afternoon, a Saturday evening
+    for (const now of [Date.UTC(2026, 11, 6, 0, 30), Date.UTC(2026, 11, 8, 15, 0), Date.UTC(2027, 2, 13, 21, 45)]) {
+      const plan = planHistory(tweets, now);
+      const today = Math.floor(now / DAY);
+      const inbound = new Array<number>(HISTORY_DAYS).fill(0); // index: days back - 1
+      const all = new Array<number>(HISTORY_DAYS).fill(0);
+      const hours = new Array<number>(24).fill(0);
+      for (const h of plan) {
+        const back = today - Math.floor(h.at / DAY);
+        expect(back).toBeGreaterThanOrEqual(HISTORY_FIRST_DAY_BACK);
+        expect(back).toBeLessThan(HISTORY_FIRST_DAY_BACK + HISTORY_DAYS);
+        all[back - HISTORY_FIRST_DAY_BACK]!++;
+        if (h.tweet.inbound) {
+          inbound[back - HISTORY_FIRST_DAY_BACK]!++;
+          hours[new Date(h.at).getUTCHours()]!++;
+        }
+      }
+      const at = new Date(now).toISOString();
+      for (const counts of [inbound, all]) {
+        const m = median(counts);
+        // yesterday holds about as much as a usual day, not the long threads' ends
+        expect(counts[0]!, `${at}: yesterday against the median day`).toBeLessThanOrEqual(1.5 * m);
+        for (const [i, n] of counts.entries()) {
+          expect(n, `${at}: ${i + HISTORY_FIRST_DAY_BACK} day(s) back`).toBeGreaterThanOrEqual(0.4 * m);
+          expect(n, `${at}: ${i + HISTORY_FIRST_DAY_BACK} day(s) back`).toBeLessThanOrEqual(1.5 * m);
+        }
+      }
+      // the same weekday has about the same volume every week; weekdays are busier than weekends
+      const weekday = inbound.filter((_, i) => ![0, 6].includes(new Date((today - i - HISTORY_FIRST_DAY_BACK) * DAY).getUTCDay()));
+      const weekend = inbound.filter((_, i) => [0, 6].includes(new Date((today - i - HISTORY_FIRST_DAY_BACK) * DAY).getUTCDay()));
+      expect(Math.min(...weekday), at).toBeGreaterThan(Math.max(...weekend));
+      expect(Math.max(...weekday), at).toBeLessThanOrEqual(1.3 * Math.min(...weekday));
+      // an hour-of-day curve: the working day busier than the small hours
+      const night = hours.slice(2, 6).reduce((a, b) => a + b, 0);
+      const day = hours.slice(10, 14).reduce((a, b) => a + b, 0);
+      expect(day, at).toBeGreaterThan(2 * night);
+    }
+  });
+
+  it('gives the history replies a skewed handling time of a few minutes', () => {
+    const s = Array.from({ length: 2000 }, (_, i) => historyHandlingS(`${i}${HISTORY_SUFFIX}`));
+    expect(s).toEqual(Array.from({ length: 2000 }, (_, i) => historyHandlingS(`${i}${HISTORY_SUFFIX}`))); // deterministic
+    expect(Math.min(...s)).toBeGreaterThanOrEqual(60);
+    expect(Math.max(...s)).toBeLessThanOrEqual(900);
+    const m = median(s);
+    expect(m).toBeGreaterThan(150);
+    expect(m).toBeLessThan(270);
+    const mean = s.reduce((a, b) => a + b, 0) / s.length;
+    expect(mean).toBeGreaterThan(m); // skewed: a tail of longer replies
+    expect(s.filter((x) => x >= 120 && x <= 480).length).toBeGreaterThan(s.length * 0.8);
   });
 });
 
@@ -139,6 +215,27 @@ for (const dialect of DIALECTS) {
         const teams = await peopleReport(store, f, 'team');
         expect(teams.rows.find((r) => r.name === 'Care')?.responses ?? 0).toBeGreaterThanOrEqual(100);
 
+        // each past day about as full as the usual day: yesterday holds no pile of long threads' ends
+        const past = volume.by_day.filter((d) => d.day < new Date(today).toISOString().slice(0, 10));
+        expect(past.length).toBeGreaterThanOrEqual(HISTORY_DAYS - 1);
+        const usual = median(past.map((d) => d.inbound));
+        expect(past.at(-1)!.day).toBe(new Date(today - DAY).toISOString().slice(0, 10));
+        expect(past.at(-1)!.inbound).toBeLessThanOrEqual(1.5 * usual);
+        expect(Math.max(...past.map((d) => d.inbound))).toBeLessThanOrEqual(1.5 * usual);
+
+        // staffing plans with the handling time measured from the agents' history replies (their visits before replying), not the hand-set 5 minutes
+        const aht = await staffingAht(store, { brandId: id, from: now - 28 * DAY, to: now, ahtS: 300, serviceLevel: 0.8, answerWithinS: 3600 });
+        expect(aht.reason).toBe('measured');
+        expect(aht.source).toBe('measured');
+        expect(aht.measured.n).toBeGreaterThanOrEqual(30);
+        expect(aht.aht_s).toBeGreaterThan(60);
+        expect(aht.aht_s).toBeLessThan(480);
+        expect(aht.summary).toMatch(/^AHT \d+(\.\d)? min, measured from \d+ replies/);
+        const visits = await store.db.selectFrom('viewing_span').innerJoin('app_user', 'app_user.id', 'viewing_span.user_id')
+          .select((eb) => eb.fn.countAll<number>().as('n')).where('app_user.email', 'in', ['ana@demo.parley.local', 'ben@demo.parley.local', 'cleo@demo.parley.local'])
+          .executeTakeFirstOrThrow();
+        expect(Number(visits.n)).toBeGreaterThanOrEqual(aht.measured.n);
+
         // none of it in the live inbox
         const live = await store.db.selectFrom('conversation').innerJoin('message', 'message.conversation_id', 'conversation.id')
           .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -167,6 +264,11 @@ for (const dialect of DIALECTS) {
         expect(once.authored).toBeGreaterThan(500);
         expect(once.inboundFacts).toBeLessThanOrEqual(once.messages);
         expect(once.firstResponseRollup).toBe(once.firstResponseFacts);
+        // one handling fact for each of the agents' history replies, nearly all measured
+        expect(once.handlingFacts).toBe(once.authored);
+        expect(once.handlingMessages).toBe(once.authored);
+        expect(once.handlingMeasured).toBeGreaterThan(once.authored * 0.9);
+        expect(once.handlingRollup).toBe(once.handlingFacts);
 
         // the live replay stores its own items beside the history, into the inbox
         await waitFor(async () => {
@@ -235,6 +337,10 @@ for (const dialect of DIALECTS) {
         expect(full.messages).toBe(partial.messages + done!.stored);
         expect(full.messages).toBeGreaterThan(1900);
         expect(full.firstResponseRollup).toBe(full.firstResponseFacts);
+        // each reply measured once, though the first storer stopped half-way
+        expect(full.handlingFacts).toBe(full.authored);
+        expect(full.handlingMessages).toBe(full.authored);
+        expect(full.handlingRollup).toBe(full.handlingFacts);
         expect((await responseTimeReport(t.store, { brandId: id }, 'first_response')).overall.n).toBe(full.firstResponseFacts);
       } finally {
         await p.stop();

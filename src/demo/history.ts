@@ -5,15 +5,16 @@
  * week, response times, response rate, agents and teams, staffing's arrivals) have something to
  * measure.
  *
- * Each excerpt conversation is placed on one of HISTORY_DAYS past days (by a hash of its
- * conversation root: the same day on every desk for the same date), keeping the recorded time
- * of day (UTC) and the relative timing of its tweets, so the hour-of-week shape and the
- * response times are the recorded ones. The days run from yesterday back, so the last week's
- * reports have as much history as the weeks before it: the items are flagged `history`, which the
- * pipeline stores as resolved history whatever its age — without routing, SLA clocks or
- * acknowledgement (markHistory in src/pipeline/ingest.ts) — so the history never reaches the
- * live inbox. A conversation that would end today or less than an hour before the history's
- * instant is moved a day further back: none reaches the live replay's day.
+ * Each excerpt conversation is placed on the past HISTORY_DAYS days (yesterday back, UTC) so
+ * that every day gets volume of the same shape — weekdays busier than weekends, an hour-of-day
+ * curve — rather than what a hash deals it (planHistory): the relative timing of its tweets
+ * is kept (a silence of more than HISTORY_MAX_GAP_MS shortened to it, so a thread picked up
+ * again weeks or years later runs over consecutive days), so the response times are the
+ * recorded ones; each conversation ends before today (the live replay's day) and at least an
+ * hour before the history's instant, and every tweet is placed. The items are flagged
+ * `history`, which the pipeline stores as resolved history whatever its age — without routing,
+ * SLA clocks or acknowledgement (markHistory in src/pipeline/ingest.ts) — so the history never
+ * reaches the live inbox.
  *
  * Network ids (tweets and customer ids) carry HISTORY_SUFFIX, so they never meet the live
  * replay's (no suffix on its first pass, `~<pass>` after).
@@ -22,20 +23,28 @@
  * the conversation root): the reply's `author_user_id`, and its facts' `agent_id` (response
  * facts) and `team_id` (every fact of the conversation: the Care team), moving their counts
  * between rollup rows in the same transaction (`rewriteFacts`). The conversations
- * themselves stay unassigned and without a team: history, not anyone's work.
+ * themselves stay unassigned and without a team: history, not anyone's work. Each reply also
+ * gets what a reply sent at the desk gets: the agent's visit to the conversation before it (a
+ * `viewing_span`, a few minutes long, as presence heartbeats record) and its `handling` fact,
+ * measured from the agent's visits by the reply command's rule (handlingTimeOfReply), so the
+ * Staffing page plans with a measured handling time. (Visits themselves are kept a week, as
+ * every visit: pruneViewingSpans; the handling facts stay.)
  *
  * Once only: the seed's transaction records that the history is due (`demo.history` in kv);
  * the first desk to start on it (the one that seeded, as a rule) claims the record and stores
  * the history, refreshing the record after every batch; another process takes over only a
  * claim nobody refreshed for HISTORY_STALE_MS (a start that stopped half-way), placing the rest
- * from the same instant. Storing again is safe: messages dedupe on their network ids and
- * attribution rewrites only facts not attributed yet. The record is deleted when done.
+ * from the same instant. Storing again is safe: messages dedupe on their network ids,
+ * attribution rewrites only facts not attributed yet and measures only replies without a
+ * `handling` fact (visit and fact in one transaction). The record is deleted when done.
  */
 import { createHash } from 'node:crypto';
+import { DEFAULT_HANDLING_RULES, handlingTimeOfReply, type ViewingSpan } from '../core/staffing/handlingTime.js';
 import { readTwcs, tweetToMessage, TwcsAttribution, type TwcsTweet } from '../import/twcs.js';
 import type { IngestItem, IngestOutcome } from '../pipeline/ingest.js';
 import type { Store } from '../store/db.js';
-import { rewriteFacts, type Fact } from '../store/rollup.js';
+import { factRow, type FactDimensions } from '../store/facts.js';
+import { rewriteFacts, writeFacts, type Fact } from '../store/rollup.js';
 import { inLists, inValues } from '../store/util.js';
 import { DEMO_FILE, DEMO_HISTORY_KEY } from './seed.js';
 
@@ -45,6 +54,15 @@ export const HISTORY_SUFFIX = '~h';
 export const HISTORY_DAYS = 35;
 /** The most recent history day, in days back from today (UTC): yesterday (the items are flagged history, whatever their age). */
 export const HISTORY_FIRST_DAY_BACK = 1;
+/** Longest silence kept inside a history conversation: a thread picked up again days (or years) later runs over consecutive days. */
+export const HISTORY_MAX_GAP_MS = 12 * 3600_000;
+/** Relative volume of each day of the week (UTC, Sunday first): weekdays busier than weekends. */
+export const WEEKDAY_WEIGHTS: readonly number[] = [0.55, 1.1, 1.05, 1, 1, 0.95, 0.6];
+/**
+ * Relative volume by hour of the day (UTC; the demo brand's zone is Europe/London, an hour
+ * ahead in summer): quiet nights, a rise from 07:00, the day's peak late morning, a long evening.
+ */
+export const HOUR_WEIGHTS: readonly number[] = [1, 0.6, 0.4, 0.3, 0.3, 0.4, 0.8, 1.5, 2.5, 3.5, 4, 4, 3.8, 3.8, 3.6, 3.4, 3.2, 3, 2.8, 2.6, 2.4, 2.2, 1.8, 1.3];
 /** A history record nobody refreshed for this long was left by a process that stopped: another may finish it. */
 export const HISTORY_STALE_MS = 60_000;
 /** The demo people whose replies the history attributes (by email), in the order conversations are dealt to them. */
@@ -103,10 +121,20 @@ export function conversationRoots(tweets: TwcsTweet[]): Map<string, string> {
 }
 
 /**
- * Where each tweet of the excerpt goes in the history at `now` (pure): each conversation moved by
- * whole days onto the past day its root's hash picks (HISTORY_FIRST_DAY_BACK to
- * HISTORY_FIRST_DAY_BACK + HISTORY_DAYS - 1 days before today, UTC), further back when it would
- * otherwise end today (the live replay's day) or less than a margin (an hour) before `now`. In time order.
+ * Where each tweet of the excerpt goes in the history at `now` (pure, deterministic for the same
+ * excerpt and `now`), so that each of the HISTORY_DAYS past days (HISTORY_FIRST_DAY_BACK days
+ * before today back, UTC) gets volume of the same shape — a weekday busier than a weekend day
+ * (WEEKDAY_WEIGHTS) and the hours of each day in a care desk's curve (HOUR_WEIGHTS) — rather
+ * than what a hash happens to deal it, and nothing ends today (the live replay's day) or less
+ * than a margin (an hour) before `now`.
+ *
+ * Each conversation keeps the recorded timing of its tweets, except that a silence longer than
+ * HISTORY_MAX_GAP_MS (a thread picked up again days, or years, later) is shortened to it: a long
+ * thread runs over a few consecutive days instead of reaching back years. It starts at a time
+ * of day drawn from HOUR_WEIGHTS (by its root's hash) on the day that brings the per-day counts
+ * (customers' tweets first, all tweets second) closest to each day's share: largest conversations
+ * first, each on the day whose deficit it fills best among those where it ends before the
+ * latest allowed instant. In time order; every tweet placed.
  */
 export function planHistory(tweets: TwcsTweet[], now: number): HistoryTweet[] {
   const roots = conversationRoots(tweets);
@@ -119,21 +147,82 @@ export function planHistory(tweets: TwcsTweet[], now: number): HistoryTweet[] {
   }
   const today = Math.floor(now / DAY) * DAY;
   const latest = Math.min(now - MARGIN_MS, today - 1); // before today: today is the live replay's
+  const conversations = [...byRoot].map(([root, group]) => {
+    group.sort(byTime);
+    const offsets: number[] = [];
+    let acc = 0;
+    group.forEach((t, i) => {
+      if (i > 0) acc += Math.min(HISTORY_MAX_GAP_MS, Math.max(0, t.createdAt - group[i - 1]!.createdAt));
+      offsets.push(acc);
+    });
+    return { root, group, offsets, span: acc, timeOfDay: historyTimeOfDay(root), inbound: group.filter((t) => t.inbound).length, hash: hash32(root) };
+  });
+  // the hardest to fit first (most customer tweets, longest), then by hash: the small ones fill the gaps
+  conversations.sort((a, b) => b.inbound - a.inbound || b.group.length - a.group.length || b.span - a.span || a.hash - b.hash || (a.root < b.root ? -1 : a.root > b.root ? 1 : 0));
+
+  // each day's share (index i: HISTORY_FIRST_DAY_BACK + i days back), of customers' tweets and of all
+  const weights = Array.from({ length: HISTORY_DAYS }, (_, i) => WEEKDAY_WEIGHTS[new Date(today - (HISTORY_FIRST_DAY_BACK + i) * DAY).getUTCDay()]!);
+  const sum = weights.reduce((a, b) => a + b, 0);
+  const totalInbound = conversations.reduce((s, c) => s + c.inbound, 0);
+  const inboundTarget = weights.map((w) => (totalInbound * w) / sum);
+  const allTarget = weights.map((w) => (tweets.length * w) / sum);
+  const inbound = new Array<number>(HISTORY_DAYS).fill(0);
+  const all = new Array<number>(HISTORY_DAYS).fill(0);
+  const dayIndex = (at: number) => Math.floor((today - at) / DAY) + 1 - HISTORY_FIRST_DAY_BACK; // the day `at` falls on, 0 = the newest
+
   const out: HistoryTweet[] = [];
-  for (const [root, group] of byRoot) {
-    let first = Infinity;
-    let last = -Infinity;
-    for (const t of group) {
-      if (t.createdAt < first) first = t.createdAt;
-      if (t.createdAt > last) last = t.createdAt;
+  for (const c of conversations) {
+    let best: { start: number; cost: number } | null = null;
+    for (let k = 0; k < HISTORY_DAYS; k++) {
+      // candidates from the day the root's hash prefers: ties keep it
+      const back = HISTORY_FIRST_DAY_BACK + ((c.hash + k) % HISTORY_DAYS);
+      const start = today - back * DAY + c.timeOfDay;
+      if (start + c.span > latest) continue;
+      // the change in squared distance from the targets, were it placed here
+      const addIn = new Map<number, number>();
+      const addAll = new Map<number, number>();
+      c.group.forEach((t, i) => {
+        const d = dayIndex(start + c.offsets[i]!);
+        addAll.set(d, (addAll.get(d) ?? 0) + 1);
+        if (t.inbound) addIn.set(d, (addIn.get(d) ?? 0) + 1);
+      });
+      let cost = 0;
+      for (const [d, a] of addIn) cost += a * (2 * (inbound[d]! - inboundTarget[d]!) + a);
+      for (const [d, a] of addAll) cost += 0.1 * a * (2 * (all[d]! - allTarget[d]!) + a);
+      if (!best || cost < best.cost) best = { start, cost };
     }
-    const back = HISTORY_FIRST_DAY_BACK + (hash32(root) % HISTORY_DAYS);
-    let shift = today - back * DAY - Math.floor(first / DAY) * DAY;
-    while (last + shift > latest) shift -= DAY;
-    for (const t of group) out.push({ tweet: t, root, at: t.createdAt + shift });
+    // a conversation longer than the whole history (none in the excerpt): it ends at the latest instant
+    const start = best ? best.start : latest - c.span;
+    c.group.forEach((t, i) => {
+      const at = start + c.offsets[i]!;
+      const d = dayIndex(at);
+      if (d >= 0 && d < HISTORY_DAYS) {
+        all[d]!++;
+        if (t.inbound) inbound[d]!++;
+      }
+      out.push({ tweet: t, root: c.root, at });
+    });
   }
-  out.sort((a, b) => a.at - b.at || (a.tweet.id.length - b.tweet.id.length) || (a.tweet.id < b.tweet.id ? -1 : a.tweet.id > b.tweet.id ? 1 : 0));
+  out.sort((a, b) => a.at - b.at || byId(a.tweet, b.tweet));
   return out;
+}
+
+function byId(a: TwcsTweet, b: TwcsTweet): number {
+  return a.id.length - b.id.length || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0); // numeric ids
+}
+
+function byTime(a: TwcsTweet, b: TwcsTweet): number {
+  return a.createdAt - b.createdAt || byId(a, b);
+}
+
+/** A history conversation's start within its day (ms after midnight, UTC): an hour drawn from HOUR_WEIGHTS, a moment within it, both by its root's hash. */
+export function historyTimeOfDay(root: string): number {
+  const b = createHash('sha256').update(`time:${root}`).digest();
+  const total = HOUR_WEIGHTS.reduce((a, w) => a + w, 0);
+  let x = (b.readUInt32BE(0) / 2 ** 32) * total;
+  let hour = 0;
+  while (hour < 23 && x >= HOUR_WEIGHTS[hour]!) x -= HOUR_WEIGHTS[hour++]!;
+  return hour * 3600_000 + (b.readUInt32BE(4) % 3600_000);
 }
 
 /** The demo agent a history conversation's replies are attributed to (by its root's hash). */
@@ -156,6 +245,8 @@ export interface HistorySummary {
   duplicates: number;
   conversations: number;
   attributed: number;
+  /** History replies given a measured handling time (a `handling` fact with its value). */
+  measured: number;
   /** Of `ms`, attributing the replies to the demo agents. */
   attributeMs: number;
   ms: number;
@@ -197,7 +288,7 @@ export async function storeDemoHistory(opts: HistoryOptions): Promise<HistorySum
   const accounts = new Map<string, number>();
   for (const r of await store.db.selectFrom('channel_account').select(['id', 'external_id']).where('brand_id', '=', brandId).where('network', '=', 'x').execute()) accounts.set(r.external_id, r.id);
   const plan = planHistory(tweets, anchor);
-  const summary: HistorySummary = { stored: 0, duplicates: 0, conversations: 0, attributed: 0, attributeMs: 0, ms: 0 };
+  const summary: HistorySummary = { stored: 0, duplicates: 0, conversations: 0, attributed: 0, measured: 0, attributeMs: 0, ms: 0 };
   const rootOf = new Map<string, string>();
   let items: IngestItem[] = [];
   const flush = async () => {
@@ -225,6 +316,7 @@ export async function storeDemoHistory(opts: HistoryOptions): Promise<HistorySum
   summary.attributeMs = Date.now() - ingested;
   summary.conversations = attributed.conversations;
   summary.attributed = attributed.facts;
+  summary.measured = attributed.measured;
   await store.db.deleteFrom('kv').where('key', '=', DEMO_HISTORY_KEY).execute();
   summary.ms = Date.now() - started;
   opts.log?.info({ ...summary }, 'demo history stored');
@@ -234,20 +326,27 @@ export async function storeDemoHistory(opts: HistoryOptions): Promise<HistorySum
 /**
  * The history's replies, written by the demo agents: each conversation's brand messages get its
  * agent as author, its reply facts the agent, all its facts the demo's Care team; rollups moved
- * with them. Only what is not attributed yet is touched (a rerun after a crash finishes the rest).
+ * with them. Each reply also gets what a reply written at the desk gets: its author's visit to
+ * the conversation before it (a `viewing_span`, as presence heartbeats record one) and the
+ * `handling` fact measured from the agent's visits (handlingTimeOfReply, as the reply command
+ * measures it), so staffing plans with a measured handling time. Only what is not attributed or
+ * measured yet is touched (a rerun after a crash finishes the rest).
  */
-async function attributeHistory(store: Store, brandId: number, rootOf: Map<string, string>): Promise<{ conversations: number; facts: number }> {
+async function attributeHistory(store: Store, brandId: number, rootOf: Map<string, string>): Promise<{ conversations: number; facts: number; measured: number }> {
   const people = await store.db.selectFrom('app_user').select(['id', 'email']).where('brand_id', '=', brandId).where('email', 'in', HISTORY_AGENTS).execute();
   const agents = HISTORY_AGENTS.map((e) => people.find((p) => p.email === e)?.id).filter((id): id is number => id != null);
   const team = await store.db.selectFrom('team').select('id').where('brand_id', '=', brandId).orderBy('id').executeTakeFirst();
-  if (!agents.length) return { conversations: 0, facts: 0 };
+  if (!agents.length) return { conversations: 0, facts: 0, measured: 0 };
   // each stored history conversation and its agent (from any of its messages' roots)
   const agentOf = new Map<number, number>();
   for (const part of inLists([...rootOf.keys()])) {
     const rows = await store.db.selectFrom('message').select(['conversation_id', 'network_message_id']).where('brand_id', '=', brandId).where('network', '=', 'x').where(inValues(store, 'network_message_id', part, 'text')).execute();
     for (const r of rows) if (!agentOf.has(r.conversation_id)) agentOf.set(r.conversation_id, historyAgent(rootOf.get(r.network_message_id!)!, agents)!);
   }
+  const work = await historyWork(store, agentOf);
+  const timezone = (await store.db.selectFrom('brand').select('timezone').where('id', '=', brandId).executeTakeFirst())?.timezone ?? 'UTC';
   let facts = 0;
+  let measured = 0;
   for (const part of inLists([...agentOf.keys()], 250)) {
     const ids = [...new Set(part)];
     facts += await store.db.transaction().execute(async (trx) => {
@@ -264,9 +363,119 @@ async function attributeHistory(store: Store, brandId: number, rootOf: Map<strin
       }
       const rows = (await trx.selectFrom('reporting_fact').selectAll().where('brand_id', '=', brandId).where('conversation_id', 'in', ids).execute()) as (Fact & { id: number })[];
       // replies to their agent, every fact of the conversation to the Care team
-      return rewriteFacts(trx, store, rows, (f) => ({ agent_id: AGENT_KINDS.has(f.kind) ? agentOf.get(Number(f.conversation_id))! : f.agent_id ?? null, team_id: team?.id ?? f.team_id ?? null }));
+      const n = await rewriteFacts(trx, store, rows, (f) => ({ agent_id: AGENT_KINDS.has(f.kind) ? agentOf.get(Number(f.conversation_id))! : f.agent_id ?? null, team_id: team?.id ?? f.team_id ?? null }));
+      // the agent's visit before each reply of theirs not measured yet, and its measured handling time
+      const handled = new Set(rows.filter((f) => f.kind === 'handling').map((f) => Number(f.message_id)));
+      const replies = ids.flatMap((id) => work.replies.get(id) ?? []).filter((r) => !handled.has(r.messageId) && (r.authorUserId == null || r.authorUserId === r.agentId));
+      if (!replies.length) return n;
+      for (const chunk of inLists(replies, 200)) {
+        await trx.insertInto('viewing_span').values(chunk.map((r) => ({ brand_id: brandId, conversation_id: r.conversationId, user_id: r.agentId, started_at: r.span.startedAt, last_seen_at: r.span.lastSeenAt }))).execute();
+      }
+      const conversations = new Map((await trx.selectFrom('conversation').select(['id', 'channel_account_id', 'network', 'priority', 'category']).where('id', 'in', ids).execute()).map((c) => [Number(c.id), c]));
+      const handling = replies.flatMap((r) => {
+        const c = conversations.get(r.conversationId);
+        if (!c) return [];
+        const h = handlingTimeOfReply({ conversationId: r.conversationId, at: r.at, previousReplyAt: r.previousReplyAt, waitingSince: r.waitingSince }, work.spansOf(r.agentId, r.at));
+        const dims: FactDimensions = {
+          brandId, timezone, conversationId: r.conversationId, messageId: r.messageId, agentId: r.agentId, teamId: team?.id ?? null,
+          channelAccountId: c.channel_account_id, network: c.network, visibility: r.visibility, priority: c.priority, category: c.category,
+        };
+        if (h.measured) measured++;
+        return [h.measured
+          ? factRow(dims, 'handling', r.at, r.at - h.handlingMs, r.at, null, h.capped ? { capped: true } : undefined)
+          : factRow(dims, 'handling', r.at, null, null, null, { unmeasured: h.reason })];
+      });
+      await writeFacts(trx, store, handling as Fact[]);
+      return n;
     });
   }
-  return { conversations: agentOf.size, facts };
+  return { conversations: agentOf.size, facts, measured };
 }
 
+/** A history reply to measure: its message, author, the agent's visit before it, and the window the reply command measures in. */
+interface HistoryReply {
+  messageId: number;
+  conversationId: number;
+  agentId: number;
+  authorUserId: number | null;
+  visibility: string;
+  at: number;
+  /** The same agent's previous reply in the conversation (strictly before), if any. */
+  previousReplyAt: number | null;
+  /** The oldest customer message since the previous reply of the brand: the conversation's waiting clock when the reply was sent. */
+  waitingSince: number | null;
+  span: ViewingSpan;
+}
+
+/**
+ * The history's replies (the brand's posts in each conversation, which attribution gives to its
+ * agent) with the visit each agent made to the conversation before replying, and each agent's
+ * visits around a moment: the handling time of a reply is measured against all of its agent's
+ * visits, other conversations open at the same time sharing the clock.
+ */
+async function historyWork(store: Store, agentOf: Map<number, number>): Promise<{ replies: Map<number, HistoryReply[]>; spansOf(agent: number, at: number): ViewingSpan[] }> {
+  const replies = new Map<number, HistoryReply[]>();
+  const byAgent = new Map<number, ViewingSpan[]>();
+  for (const part of inLists([...agentOf.keys()], 250)) {
+    const rows = await store.db.selectFrom('message').select(['id', 'conversation_id', 'direction', 'created_at', 'author_user_id', 'visibility', 'network_message_id'])
+      .where('conversation_id', 'in', part).orderBy('conversation_id').orderBy('created_at').orderBy('id').execute();
+    let conv = -1;
+    let waiting: number | null = null;
+    let previous: number | null = null;
+    for (const m of rows) {
+      const id = Number(m.conversation_id);
+      if (id !== conv) [conv, waiting, previous] = [id, null, null];
+      const at = Number(m.created_at);
+      if (m.direction === 'inbound') {
+        waiting ??= at;
+        continue;
+      }
+      if (!m.network_message_id?.endsWith(HISTORY_SUFFIX)) continue;
+      const agentId = agentOf.get(id)!;
+      const handlingMs = historyHandlingS(m.network_message_id) * 1000;
+      // the last heartbeat a few seconds before Send (heartbeats are written every 30 s at most)
+      const lastBeat = Math.min(handlingMs, hash32(`beat:${m.network_message_id}`) % 20_000);
+      const span: ViewingSpan = { conversationId: id, startedAt: at - handlingMs, lastSeenAt: at - lastBeat };
+      const reply: HistoryReply = {
+        messageId: Number(m.id), conversationId: id, agentId, authorUserId: m.author_user_id == null ? null : Number(m.author_user_id), visibility: m.visibility,
+        at, previousReplyAt: previous != null && previous < at ? previous : null, waitingSince: waiting, span,
+      };
+      const l = replies.get(id);
+      if (l) l.push(reply);
+      else replies.set(id, [reply]);
+      const spans = byAgent.get(agentId);
+      if (spans) spans.push(span);
+      else byAgent.set(agentId, [span]);
+      previous = at;
+      waiting = null;
+    }
+  }
+  for (const spans of byAgent.values()) spans.sort((a, b) => a.startedAt - b.startedAt);
+  const reach = DEFAULT_HANDLING_RULES.capMs + DEFAULT_HANDLING_RULES.gapMs;
+  return {
+    replies,
+    spansOf(agent, at) {
+      const spans = byAgent.get(agent) ?? [];
+      // visits that started by the reply and ended at most a window before it (they start in order: stop at the first after it)
+      const out: ViewingSpan[] = [];
+      for (const s of spans) {
+        if (s.startedAt > at) break;
+        if (s.lastSeenAt >= at - reach) out.push(s);
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * The working time an agent spends on a history reply (seconds), before the measurement clips
+ * it to the reply's window: log-normal around a median of 3.5 minutes, most between 2 and 7,
+ * a few longer (1 to 15 minutes), by a hash of the reply's network id.
+ */
+export function historyHandlingS(key: string): number {
+  const b = createHash('sha256').update(`handling:${key}`).digest();
+  const u1 = (b.readUInt32BE(0) + 1) / (2 ** 32 + 1);
+  const u2 = b.readUInt32BE(4) / 2 ** 32;
+  const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+  return Math.min(900, Math.max(60, Math.round(210 * Math.exp(0.4 * z))));
+}
