@@ -301,13 +301,18 @@ describeEachStore('deletions on Mastodon', (get) => {
         server.domainBlocksShown = true;
       }
 
-      // the suspension is lifted: ann's status is shown again, and the mark goes (audited once)
+      // the suspension is lifted, but her server is still limited (the `silence` limited her too): the reason changes
       server.unsuspendAccount(ann.id);
+      await s.run(w);
+      expect(await s.row(suspended)).toMatchObject({ redacted_at: null, network_hidden_reason: 'server_limited' });
+      expect((await changes('message.network_hidden')).filter((a) => a.data.was).map((a) => [a.data.reason, a.data.was])).toEqual([['server_limited', 'author_suspended']]);
+      // the limit is lifted too: ann's status is shown again, and the mark goes (audited once)
+      server.unblockDomain('elsewhere.test');
       await s.run(w);
       await s.run(w);
       expect(await s.row(suspended)).toMatchObject({ redacted_at: null, network_hidden_at: null, network_hidden_reason: null });
       expect(await s.row(defederated)).toMatchObject({ network_hidden_reason: 'server_defederated' });
-      expect((await changes('message.network_shown')).map((a) => [a.subject_id, a.data.was])).toEqual([[await rowId(suspended), 'author_suspended']]);
+      expect((await changes('message.network_shown')).map((a) => [a.subject_id, a.data.was])).toEqual([[await rowId(suspended), 'server_limited']]);
 
       // a stream notice for the author's own deletion is still redacted at once
       const fay = server.createAccount({ username: 'mwhofay' });

@@ -19,11 +19,15 @@
  * conversations not resolved, newest first) still exist, going on from where the last check
  * stopped until all were asked, then from the newest again; what is gone is redacted, and, from a
  * connector with `presenceOf`, what the network keeps but hides is marked so (and unmarked when
- * shown again: src/pipeline/deletions.ts `applyNetworkVisibility`). Where
+ * shown again: src/pipeline/deletions.ts `applyNetworkVisibility`). A mark does not age out with
+ * the window: each round also re-asks a few (a quarter of `max`, 1 to 10) older posts still marked
+ * hidden in open conversations, the least recently asked first, in place of as many recent ones.
+ * Where
  * the check stands (channel_account.gone_checked_at, gone_check_below) is written with the
  * account under the run's lease, so a restart or another process keeps the cadence and the walk.
  */
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { NormalizedMessage } from '../core/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
@@ -228,7 +232,7 @@ export class ChannelSyncWorker {
     const lastBelow = last.gone_check_below === null ? null : Number(last.gone_check_below);
     // (a position stamped by a process whose clock runs ahead is not waited on past one cadence)
     if (lastAt !== null && Math.abs(now - lastAt) < every) return;
-    const recent = (below: number | null) => {
+    const recent = (below: number | null, n = max) => {
       let q = store.db
         .selectFrom('message')
         .innerJoin('conversation', 'conversation.id', 'message.conversation_id')
@@ -241,16 +245,38 @@ export class ChannelSyncWorker {
         .where('message.created_at', '>=', now - days * DAY_MS)
         .where('conversation.status', '!=', 'resolved');
       if (below !== null) q = q.where('message.id', '<', below);
-      return q.orderBy('message.id', 'desc').limit(max).execute();
+      return q.orderBy('message.id', 'desc').limit(n).execute();
     };
     /** Where the check stands, written only while the lease is this run's (else the other process's stands). */
     const record = (below: number | null) =>
       store.db.updateTable('channel_account').set({ gone_checked_at: now, gone_check_below: below }).where('id', '=', account.id).where('sync_lease_owner', '=', this.workerId).execute();
-    let rows = await recent(lastBelow);
+    // Marks older than the window: a post marked hidden stays marked until a check finds it shown,
+    // so a few of those in open conversations are asked each round whatever their age, the least
+    // recently asked first (they rotate), within `max` and never crowding out the recent ones.
+    const fewHidden = Math.min(10, Math.max(1, Math.floor(max / 4)));
+    const oldHidden = await store.db
+      .selectFrom('message')
+      .innerJoin('conversation', 'conversation.id', 'message.conversation_id')
+      .leftJoin('contact_identity', 'contact_identity.id', 'message.author_identity_id')
+      .select(['message.id', 'message.network_message_id', 'message.in_reply_to_network_id', 'message.thread_root_network_id', 'contact_identity.network_user_id'])
+      .where('message.channel_account_id', '=', account.id)
+      .where('message.direction', '=', 'inbound')
+      .where('message.network_message_id', 'is not', null)
+      .where('message.redacted_at', 'is', null)
+      .where('message.network_hidden_at', 'is not', null)
+      .where('message.created_at', '<', now - days * DAY_MS)
+      .where('conversation.status', '!=', 'resolved')
+      .orderBy(sql`coalesce(message.network_hidden_checked_at, 0)`)
+      .orderBy('message.id')
+      .limit(max > 1 ? fewHidden : 0)
+      .execute();
+    const limit = Math.max(1, max - oldHidden.length);
+    let fresh = await recent(lastBelow, limit);
     // the last round ended on a full batch: this one starts from the newest again
-    if (!rows.length && lastBelow !== null) rows = await recent(null);
+    if (!fresh.length && lastBelow !== null) fresh = await recent(null, limit);
     // the next check goes on below these (or from the newest again when they were the last)
-    const next = rows.length === max ? Number(rows[rows.length - 1]!.id) : null;
+    const next = fresh.length === limit ? Number(fresh[fresh.length - 1]!.id) : null;
+    const rows = [...fresh, ...oldHidden];
     if (!rows.length) {
       await record(null);
       return;
@@ -267,6 +293,8 @@ export class ChannelSyncWorker {
         const shown = presence.shown.filter((id) => asked.has(id));
         if (hidden.size || shown.length) await applyNetworkVisibility(this.deps, { brandId: account.brand_id, network: account.network, channelAccountId: account.id, hidden, shown, actor: `system:sync:${account.network}` });
       }
+      // the old marks asked go to the back of the line
+      if (oldHidden.length) await store.db.updateTable('message').set({ network_hidden_checked_at: now }).where('id', 'in', oldHidden.map((r) => r.id)).execute();
       await record(next);
     } catch (err) {
       // these are asked again next time (after the cadence: a network that is failing is not hammered)

@@ -104,6 +104,12 @@ export interface WebhookResult {
   rejected?: RejectedItem[];
   /** Items the network says were deleted (by their author): redacted if stored, kept out if not (src/pipeline/deletions.ts). */
   deletions?: { networkMessageId: string }[];
+  /**
+   * Items the network says it now hides or shows again (a Facebook `feed` change with `verb:
+   * hide` / `unhide`): recorded on stored messages as the presence check would
+   * (src/pipeline/deletions.ts `applyNetworkVisibility`).
+   */
+  visibility?: { hidden: { networkMessageId: string; reason: NetworkHiddenReason }[]; shown: string[] };
 }
 
 /** What the sync worker knows of the stored items it asks `goneFrom` about. */
@@ -120,8 +126,15 @@ export interface GoneContext {
  * Mastodon instance, or with its whole server (defederation); a Bluesky account taken down,
  * suspended or deactivated by its host; an Instagram comment hidden; a comment whose media was
  * removed. Stored on the message (src/pipeline/deletions.ts `applyNetworkVisibility`).
+ * `withheld`: an X post (or its author's account) withheld in some countries, on a legal demand
+ * or for copyright; `account_protected`: an X author who made their account protected, so only
+ * approved followers see the post. A hidden Facebook comment is `hidden_comment` too.
+ * `author_limited` / `server_limited`: a Mastodon author limited (silenced) by the brand's
+ * instance, alone or with their whole server (a `silence` domain block): kept out of its public
+ * timelines and from non-followers; `post_taken_down`: a Bluesky post taken down by moderation on
+ * its own (the AppView leaves it out; the author's repository still holds it, the account active).
  */
-export const NETWORK_HIDDEN_REASONS = ['author_suspended', 'server_defederated', 'repo_takedown', 'account_suspended', 'account_deactivated', 'hidden_comment', 'parent_removed'] as const;
+export const NETWORK_HIDDEN_REASONS = ['author_suspended', 'server_defederated', 'repo_takedown', 'account_suspended', 'account_deactivated', 'hidden_comment', 'parent_removed', 'withheld', 'account_protected', 'author_limited', 'server_limited', 'post_taken_down'] as const;
 export type NetworkHiddenReason = (typeof NETWORK_HIDDEN_REASONS)[number];
 
 /** What a connector's presence check found of the items asked (ids it cannot judge are in none of the three). */

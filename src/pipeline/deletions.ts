@@ -23,7 +23,9 @@
  * Hidden, not deleted (`applyNetworkVisibility`): the check for deleted posts also learns of posts
  * the network keeps but shows to no one — a remote Mastodon author suspended by the brand's
  * instance or with their whole server, a Bluesky account taken down, suspended or deactivated, an
- * Instagram comment hidden or gone with its media. Such a message keeps its content and gets
+ * Instagram comment hidden or gone with its media — or to hardly anyone: a Mastodon author the
+ * instance limits (alone or with their server), a Bluesky post taken down on its own. The brand's
+ * own block or mute of an author is not among them (the post is still public: nothing is marked). Such a message keeps its content and gets
  * `network_hidden_at` / `network_hidden_reason`, so agents see that a public reply would answer
  * into nothing; a later check that finds it shown again clears them. Each change (hidden, a new
  * reason, shown again) is audited once; a re-check that finds the same state writes nothing.
@@ -119,6 +121,9 @@ export interface NetworkVisibilityBatch {
  * network hides (a new reason replaces the old one and restarts `since`), clear those it shows
  * again. Each row changes under a condition on its previous state, so two processes checking at
  * once audit a change once. Announces the changed messages. Returns their ids.
+ * A comment hidden by the brand's own moderation in Parley (its latest hide/unhide is a hide,
+ * done, in flight or unanswered) is not marked `hidden_comment`: the network reports that hide
+ * the same way as its own filters', and the thread already shows the brand's hide.
  */
 export async function applyNetworkVisibility(deps: { store: Store; bus: EventBus; clock: Clock }, d: NetworkVisibilityBatch): Promise<{ hidden: number[]; shown: number[] }> {
   const { store, clock } = deps;
@@ -138,10 +143,20 @@ export async function applyNetworkVisibility(deps: { store: Store; bus: EventBus
       }
       return out;
     };
+    const candidates = await rows([...d.hidden.keys()]);
+    const hiddenByBrand = new Set<number>();
+    const commentIds = candidates.filter((m) => d.hidden.get(m.network_message_id) === 'hidden_comment').map((m) => m.id);
+    for (const part of inLists(commentIds)) {
+      const acts = await trx.selectFrom('moderation_action').select(['message_id', 'action']).where('brand_id', '=', d.brandId).where('action', 'in', ['hide', 'unhide'])
+        .where('status', 'in', ['done', 'pending', 'unknown']).where(inValues(store, 'message_id', part, 'bigint')).orderBy('id').execute();
+      const last = new Map<number, string>();
+      for (const a of acts) last.set(Number(a.message_id), a.action);
+      for (const [id, action] of last) if (action === 'hide') hiddenByBrand.add(id);
+    }
     const hidden: number[] = [];
-    for (const m of await rows([...d.hidden.keys()])) {
+    for (const m of candidates) {
       const reason = d.hidden.get(m.network_message_id)!;
-      if (m.network_hidden_reason === reason) continue;
+      if (m.network_hidden_reason === reason || hiddenByBrand.has(m.id)) continue;
       let q = trx.updateTable('message').set({ network_hidden_at: now, network_hidden_reason: reason }).where('id', '=', m.id);
       q = m.network_hidden_reason === null ? q.where('network_hidden_reason', 'is', null) : q.where('network_hidden_reason', '=', m.network_hidden_reason);
       if (Number((await q.executeTakeFirst()).numUpdatedRows) !== 1) continue;

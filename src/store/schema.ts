@@ -458,6 +458,8 @@ export interface MessageTable {
   network_hidden_at?: number | null;
   /** Why, one of NETWORK_HIDDEN_REASONS (src/channels/types.ts); null while shown. */
   network_hidden_reason?: string | null;
+  /** When the deletion check last re-asked the network about this hidden post (ms; migration 20261206T2020_network_hidden_checked). */
+  network_hidden_checked_at?: number | null;
 }
 
 /** A network id whose deletion arrived before the post: never stored afterwards. */

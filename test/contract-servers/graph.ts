@@ -35,6 +35,8 @@
  *  Webhooks: `{object: "page"|"instagram", entry: [...]}` signed with
  *  `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, body)>`; the verification GET
  *  (`hub.mode`, `hub.verify_token`, `hub.challenge`) can be run against a URL.
+ * Comments hidden on Facebook's side (`fbHideComment`: the Page's filters, or an admin in Facebook's
+ * UI) read `is_hidden: true` and send the `feed` webhook with `verb: hide` / `unhide`.
  * Test controls: customers comment, post on the Page, send Messenger/Instagram DMs and
  * @mention the Instagram account (each emitting the webhook Meta would send); delete an
  * Instagram comment as its author (no webhook: Instagram sends none); fail the next write,
@@ -74,6 +76,8 @@ interface Post {
   message: string;
   fromId: string;
   createdAt: number;
+  /** Hidden from the Page's timeline (Page Post `is_hidden`). */
+  hidden?: boolean;
 }
 
 interface Comment {
@@ -310,6 +314,21 @@ export class GraphContractServer {
     await this.emit('page', {
       id: this.page.id, time: sec(Date.now()),
       changes: [{ field: 'feed', value: { ...(from ? { from } : {}), post_id: c?.postId ?? `${this.page.id}_0`, comment_id: id, ...(c ? { parent_id: c.parentId } : {}), created_time: sec(Date.now()), item: 'comment', verb: 'remove' } }],
+    });
+  }
+
+  /**
+   * A comment is hidden (or unhidden) on Facebook's side: by the Page's profanity filter or
+   * blocked-words moderation, or by a Page admin in Facebook's own UI. Graph reads it with
+   * `is_hidden: true` after; Meta sends the `feed` webhook with `verb: hide` / `unhide`.
+   */
+  async fbHideComment(id: string, hidden = true): Promise<void> {
+    const c = this.comments.get(id);
+    if (!c) throw new Error(`no comment ${id}`);
+    c.hidden = hidden;
+    await this.emit('page', {
+      id: this.page.id, time: sec(Date.now()),
+      changes: [{ field: 'feed', value: { from: { id: c.fromId, name: this.fbUsers.get(c.fromId)?.name ?? 'Someone' }, post_id: c.postId, comment_id: id, parent_id: c.parentId, created_time: sec(c.createdAt), item: 'comment', verb: hidden ? 'hide' : 'unhide' } }],
     });
   }
 
@@ -720,6 +739,7 @@ export class GraphContractServer {
       created_time: () => iso(p.createdAt),
       from: (f) => this.fbFrom(p.fromId, f),
       permalink_url: () => `https://www.facebook.com/${p.id}`,
+      is_hidden: () => p.hidden === true,
       comments: (f) => this.edge(this.commentsUnder(p.id, f), f, (x, ch) => this.renderComment(x, ch), 'id,message,created_time,from'),
     });
   }

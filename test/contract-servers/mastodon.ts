@@ -40,7 +40,9 @@
  *   destroyed, `delete` to its followers' streams), `removeAccount` (a remote owner's deletion:
  *   the record goes, 404), `moderatorDeleteStatus` (one status removed by a moderator),
  *   `unsuspendAccount` (a suspension lifted), `blockDomain` (a server suspended or silenced as a
- *   whole, listed by GET /api/v1/instance/domain_blocks).
+ *   whole, listed by GET /api/v1/instance/domain_blocks; a `silence` limits its accounts),
+ *   `unblockDomain`, `limitAccount` / `unlimitAccount` (an account limited by a moderator: the
+ *   Account entity's `limited: true`, its statuses still readable).
  *
  * Faults for the contract suite: `failNext` makes the next POST /api/v1/statuses
  * answer 429, 401 (token revoked), 502 (an HTML page, as from a proxy), or
@@ -64,6 +66,15 @@ export interface AccountRecord {
   createdAt: string;
   /** Suspended by a moderator, or deleted by its owner (a self-deletion is a suspension too). */
   suspended?: boolean;
+  /**
+   * Limited (silenced) by the instance's moderators, or by a `silence` block of its domain
+   * (BlockDomainService sets `silenced_at` to the block's time; UnblockDomainService clears only
+   * those): the Account entity's `limited: true` ("returned only when an account is silenced");
+   * its statuses stay readable through the API (StatusPolicy#show? does not look at it).
+   */
+  limited?: boolean;
+  /** Limited by a domain block (lifted with it), not by a moderator. */
+  limitedByDomain?: string;
   /** Another server's account, known here by federation: its `acct` is `username@domain` (the fake lets it post with a token, as if its statuses had federated in). */
   domain?: string;
 }
@@ -211,6 +222,33 @@ export class MastodonContractServer {
     if (a) a.suspended = false;
   }
 
+  /** A moderator limits (silences) an account (Admin → Accounts → Limit): `limited: true`, its statuses still readable. */
+  limitAccount(accountId: string): void {
+    const a = this.accounts.get(accountId);
+    if (a) a.limited = true;
+  }
+
+  /** The limit is lifted (Admin → Accounts → Undo limit). */
+  unlimitAccount(accountId: string): void {
+    const a = this.accounts.get(accountId);
+    if (a) {
+      a.limited = false;
+      delete a.limitedByDomain;
+    }
+  }
+
+  /** The instance lifts a domain block (UnblockDomainService): the accounts its `silence` limited are no longer limited. */
+  unblockDomain(domain: string): void {
+    const i = this.domainBlocks.findIndex((b) => b.domain === domain);
+    if (i >= 0) this.domainBlocks.splice(i, 1);
+    for (const a of this.accounts.values()) {
+      if (a.limitedByDomain === domain) {
+        a.limited = false;
+        delete a.limitedByDomain;
+      }
+    }
+  }
+
   /**
    * The instance's moderators block a whole server (Admin → Federation): `suspend` is a
    * defederation (BlockDomainService also suspends its known accounts: `suspendAccount` them, or
@@ -220,6 +258,15 @@ export class MastodonContractServer {
    */
   blockDomain(domain: string, opts: { severity?: 'silence' | 'suspend'; obfuscate?: boolean; comment?: string } = {}): void {
     this.domainBlocks.push({ domain, severity: opts.severity ?? 'suspend', obfuscate: opts.obfuscate ?? false, comment: opts.comment ?? null });
+    // a `silence` limits the known accounts of the domain and its subdomains (BlockDomainService#silence_accounts!)
+    if ((opts.severity ?? 'suspend') === 'silence') {
+      for (const a of this.accounts.values()) {
+        if (a.domain && (a.domain === domain || a.domain.endsWith(`.${domain}`)) && !a.limited) {
+          a.limited = true;
+          a.limitedByDomain = domain;
+        }
+      }
+    }
   }
 
   /** `show_domain_blocks` set to nobody: GET /api/v1/instance/domain_blocks answers 404. */
@@ -379,6 +426,7 @@ export class MastodonContractServer {
       emojis: [],
       fields: [],
       ...(a.suspended ? { suspended: true } : {}),
+      ...(a.limited ? { limited: true } : {}),
     };
   }
 

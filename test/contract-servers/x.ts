@@ -9,6 +9,14 @@
  *         max_results 5–100, expansions author_id / referenced_tweets.id / in_reply_to_user_id),
  *         /2/users/:id/tweets, /2/tweets/:id, /2/tweets/search/recent (a subset of the query
  *         language: terms, "phrases", OR, -is:retweet, from:/-from:, conversation_id:)
+ *  - GET  /2/tweets?ids= (1–100 ids; `withheld` {copyright, country_codes, scope} in tweet.fields)
+ *         and /2/users?ids= (1–100): what can be shown is in `data`, the rest in `errors` as X
+ *         answers them with HTTP 200 — a deleted post, or one whose author is suspended or
+ *         deactivated, "Could not find tweet with ids: [id]." (resource-not-found); a protected
+ *         author's post "Sorry, you are not authorized to see the Tweet with ids: [id]."
+ *         (not-authorized-for-resource); a suspended user "User has been suspended: [id]."
+ *         (title Forbidden, type resource-not-found), a deactivated one "Could not find user
+ *         with ids: [id]."
  *  - POST /2/tweets (text, reply.in_reply_to_tweet_id) → 201 {data:{id,text,edit_history_tweet_ids}};
  *         403 "duplicate content" for the same text twice; replies carry the auto-populated
  *         leading @mention in `text`, as X shows them
@@ -25,7 +33,8 @@
  * Activity delivery X would send: `tweet_create_events` v1.1 Tweet objects,
  * `direct_message_events` with a `users` map, `x-twitter-webhooks-signature`), fail the
  * next write or read (429 with reset, 401, 503, accept-then-hang), revoke credentials,
- * run X's CRC against a webhook URL.
+ * run X's CRC against a webhook URL; suspend, deactivate or protect an account, withhold a post
+ * in some countries, answer the next read with a malformed body.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -130,6 +139,14 @@ export class XContractServer {
   private readonly hung = new Set<ServerResponse>();
   /** Posts the API shows with some fields replaced (see `corruptPost`). */
   private readonly corrupted = new Map<string, Record<string, unknown>>();
+  /** Account states set by X (suspended), by the user (deactivated, protected). */
+  private readonly suspended = new Set<string>();
+  private readonly deactivated = new Set<string>();
+  private readonly protectedUsers = new Set<string>();
+  /** Posts withheld, by id: the `withheld` object X shows. */
+  private readonly withheld = new Map<string, { copyright: boolean; country_codes: string[]; scope: 'tweet' | 'user' }>();
+  /** The next GET answers 200 with this body verbatim (a broken answer). */
+  private malformedNext: { body: string; path: string | null } | null = null;
   url = '';
 
   private constructor() {
@@ -264,6 +281,31 @@ export class XContractServer {
   }
   restore() {
     this.revoked = false;
+  }
+
+  /** X suspends the account (or lifts it): its posts can no longer be read. */
+  suspendUser(id: string, on = true) {
+    if (on) this.suspended.add(id);
+    else this.suspended.delete(id);
+  }
+  /** The user deactivates (or reactivates) their account. */
+  deactivateUser(id: string, on = true) {
+    if (on) this.deactivated.add(id);
+    else this.deactivated.delete(id);
+  }
+  /** The user protects their posts (or makes them public again): only approved followers see them. */
+  protectUser(id: string, on = true) {
+    if (on) this.protectedUsers.add(id);
+    else this.protectedUsers.delete(id);
+  }
+  /** The post is withheld in these countries (null: no longer withheld). */
+  withholdTweet(id: string, countryCodes: string[] | null, copyright = false) {
+    if (countryCodes) this.withheld.set(id, { copyright, country_codes: countryCodes, scope: 'tweet' });
+    else this.withheld.delete(id);
+  }
+  /** Fault: the next GET (on `path`, when given) answers 200 with this body (not what X documents). */
+  malformNextRead(body: string, path: string | null = null) {
+    this.malformedNext = { body, path };
   }
 
   /** The author deletes their Post; X sends `tweet_delete_events` (Account Activity data objects). */
@@ -480,6 +522,7 @@ export class XContractServer {
     if (fields.has('in_reply_to_user_id') && t.inReplyToUserId) o.in_reply_to_user_id = t.inReplyToUserId;
     if (fields.has('referenced_tweets') && t.inReplyToTweetId) o.referenced_tweets = [{ type: 'replied_to', id: t.inReplyToTweetId }];
     if (fields.has('entities') && t.urls.length) o.entities = { urls: t.urls };
+    if (fields.has('withheld') && this.withheld.has(t.id)) o.withheld = this.withheld.get(t.id);
     Object.assign(o, this.corrupted.get(t.id));
     return o;
   }
@@ -567,6 +610,37 @@ export class XContractServer {
     const notFound = (what: string, id: string) => problem(404, 'Not Found Error', `Could not find ${what} with id: [${id}].`, 'https://api.x.com/2/problems/resource-not-found');
     const forbidden = (detail: string, type = 'about:blank') => problem(403, 'Forbidden', detail, type);
     let m: RegExpExecArray | null = null;
+
+    if (method === 'GET' && this.malformedNext && (this.malformedNext.path === null || this.malformedNext.path === p)) {
+      const b = this.malformedNext.body;
+      this.malformedNext = null;
+      return respond(200, JSON.parse(b));
+    }
+
+    if (method === 'GET' && (p === '/2/tweets' || p === '/2/users')) {
+      const raw = url.searchParams.get('ids') ?? '';
+      const ids = raw.split(',');
+      if (!raw || ids.length > 100 || ids.some((id) => !/^\d{1,19}$/.test(id))) return invalid(`The \`ids\` query parameter value [${raw}] is not valid`, 'ids');
+      const data: unknown[] = [];
+      const errors: unknown[] = [];
+      const err = (id: string, resource: 'tweet' | 'user', title: string, detail: string, type: string) =>
+        errors.push({ value: id, detail, title, resource_type: resource, parameter: 'ids', resource_id: id, type: `https://api.x.com/2/problems/${type}` });
+      for (const id of ids) {
+        if (p === '/2/users') {
+          const u = this.users.get(id);
+          if (u && this.suspended.has(id)) err(id, 'user', 'Forbidden', `User has been suspended: [${id}].`, 'resource-not-found');
+          else if (!u || this.deactivated.has(id)) err(id, 'user', 'Not Found Error', `Could not find user with ids: [${id}].`, 'resource-not-found');
+          else data.push(this.userV2(u, this.fieldsOf(url, 'user.fields')));
+          continue;
+        }
+        const t = this.tweet(id);
+        const author = t?.authorId ?? '';
+        if (!t || this.suspended.has(author) || this.deactivated.has(author)) err(id, 'tweet', 'Not Found Error', `Could not find tweet with ids: [${id}].`, 'resource-not-found');
+        else if (this.protectedUsers.has(author) && author !== this.brand.id) err(id, 'tweet', 'Authorization Error', `Sorry, you are not authorized to see the Tweet with ids: [${id}].`, 'not-authorized-for-resource');
+        else data.push(this.tweetV2(t, this.fieldsOf(url, 'tweet.fields')));
+      }
+      return respond(200, { ...(data.length ? { data } : {}), ...(errors.length ? { errors } : {}) });
+    }
 
     if (method === 'GET' && p === '/2/users/me') return respond(200, { data: this.userV2(this.brand, this.fieldsOf(url, 'user.fields')) });
 

@@ -660,6 +660,8 @@ describe('bluesky deletions: the sync worker finds a post its author deleted and
       expect(await row(gone.uri)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_by_author' });
       expect(await row(kept.uri)).toMatchObject({ redacted_at: null, text: `@${w.brand.handle} still waiting on my refund (${tag})` });
       expect(await row(blocked.uri)).toMatchObject({ redacted_at: null, text: `@${w.brand.handle} bob asks too (${tag})` });
+      // the brand's block is its own choice, not the network hiding the post: not marked either
+      expect(await row(blocked.uri)).toMatchObject({ network_hidden_at: null, network_hidden_reason: null });
       const audit = await db.store.db.selectFrom('audit_event').select(['actor', 'action']).where('brand_id', '=', brandId).execute();
       expect(audit.some((a) => a.actor === 'system:sync:bluesky')).toBe(true);
 
@@ -715,7 +717,7 @@ describe('bluesky deletions: the sync worker finds a post its author deleted and
     }
   }, 120_000);
 
-  it('asks the author\'s own repository: a deleted account\'s posts are deleted; a deactivated account\'s, posts taken down by moderation, and a repository its PDS lost are not; an unreachable repository holds up nobody else', async () => {
+  it('asks the author\'s own repository: a deleted account\'s posts are deleted; a deactivated account\'s, posts taken down by moderation (marked post_taken_down), and a repository its PDS lost are not; an unreachable repository holds up nobody else', async () => {
     const db = await createTestDatabase('sqlite');
     // the authors' PDS answers through this fetch: `down` makes one DID's repository unreachable
     const down = new Set<string>();
@@ -779,9 +781,12 @@ describe('bluesky deletions: the sync worker finds a post its author deleted and
       expect(await row(unreachable.uri)).toMatchObject({ redacted_at: null });
       expect(await row(lost.uri)).toMatchObject({ redacted_at: null, text: `@${w.brand.handle} gina's PDS loses her repository (${tag})` });
 
-      // kept and marked where the account says why (dave's is deactivated); a record taken down alone, or a lost repository, says nothing
+      // kept and marked where the account says why (dave's is deactivated); erin's record, taken down
+      // alone (still in her repository, her account active, no block), is marked as such; a lost
+      // repository, or one that cannot be read, says nothing
       expect(await row(resting.uri)).toMatchObject({ network_hidden_reason: 'account_deactivated', network_hidden_at: expect.any(Number) });
-      for (const p of [takenDown, lost, unreachable, deleted]) expect(await row(p.uri)).toMatchObject({ network_hidden_reason: null });
+      expect(await row(takenDown.uri)).toMatchObject({ network_hidden_reason: 'post_taken_down', network_hidden_at: expect.any(Number) });
+      for (const p of [lost, unreachable, deleted]) expect(await row(p.uri)).toMatchObject({ network_hidden_reason: null });
 
       // frank's repository answers again: the next round finds his deletion
       down.clear();
@@ -790,11 +795,14 @@ describe('bluesky deletions: the sync worker finds a post its author deleted and
       expect(await row(resting.uri)).toMatchObject({ redacted_at: null });
       expect(await row(lost.uri)).toMatchObject({ redacted_at: null });
 
-      // dave comes back: his post is shown again, and the mark goes
+      // dave comes back, and erin's takedown is reversed: their posts are shown again, and the marks go
       await dave.agent.com.atproto.server.activateAccount();
+      await w.net.bsky.ctx.dataplane.untakedownRecord({ recordUri: takenDown.uri });
+      await pdsAdmin.com.atproto.admin.updateSubjectStatus({ subject: { $type: 'com.atproto.repo.strongRef', uri: takenDown.uri, cid: takenDown.cid }, takedown: { applied: false } }, admin);
       await w.net.processAll();
       await run();
       expect(await row(resting.uri)).toMatchObject({ redacted_at: null, network_hidden_at: null, network_hidden_reason: null });
+      expect(await row(takenDown.uri)).toMatchObject({ redacted_at: null, network_hidden_at: null, network_hidden_reason: null });
     } finally {
       await worker.stop();
       await relay.stop();

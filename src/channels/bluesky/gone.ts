@@ -53,7 +53,9 @@ export type PostFate = 'deleted' | 'exists' | 'unknown';
  * A post's fate, telling an account the network keeps but hides (taken down, suspended or
  * deactivated by its host: the repository's error name, or its hosting status) from one whose
  * post merely exists. `exists` is then a record proven in its repository (the AppView may still
- * leave it out: a block, or a takedown of that record alone, which the repository does not say).
+ * leave it out: a block, or a takedown of that record alone, which the repository does not say;
+ * the connector tells them apart by the brand's relationships with the author, ./index.ts
+ * `presenceOf`, and marks the second `post_taken_down`).
  */
 export type PostVerdict = PostFate | { hidden: NetworkHiddenReason };
 

@@ -32,7 +32,9 @@
  * or absent), and only a proven absence, an account whose hosting status is `deleted`
  * (com.atproto.sync.getRepoStatus, of its PDS, else of the relay) or a tombstoned identity
  * counts as deleted: a repository its PDS lost, a takedown, a suspension or a deactivation
- * does not. Settings: `plcUrl` (the PLC directory, default https://plc.directory), `relayUrl`
+ * does not. A record proven present, of an active account, that the AppView leaves out with no
+ * block either way (app.bsky.graph.getRelationships) was taken down on its own by moderation:
+ * kept and marked hidden (`post_taken_down`). Settings: `plcUrl` (the PLC directory, default https://plc.directory), `relayUrl`
  * (the relay, default https://bsky.network).
  *
  * Sessions: logs in with the app password, refreshes the access token before it
@@ -90,6 +92,8 @@ const CAPABILITIES: Capabilities = {
 
 /** URIs per app.bsky.feed.getPosts call (the lexicon's maxLength). */
 const GET_POSTS_MAX = 25;
+/** app.bsky.graph.getRelationships: at most 30 `others` a call. */
+const RELATIONSHIPS_MAX = 30;
 
 /** How far back the first sync reaches (one page each). */
 const BACKFILL_NOTIFICATIONS = 50;
@@ -619,8 +623,16 @@ export class BlueskyChannel implements Channel {
   /**
    * `goneFrom`, telling also what it keeps: a post the AppView shows is shown; one it leaves out
    * whose author's account is taken down, suspended or deactivated by its host is hidden, with
-   * that reason (./gone.ts `verdict`); a record present but left out (a block, a takedown of the
-   * record alone) is in none of the three.
+   * that reason (./gone.ts `verdict`). A record its repository proves present, of an account its
+   * host keeps active, that the AppView still leaves out, is either behind a block (the AppView's
+   * getPosts drops the posts of an author the viewer blocks or is blocked by, lists included) or
+   * taken down on its own by moderation (a labeler's or the AppView's takedown of that record: the
+   * repository keeps it). The brand's relationships with those authors tell them apart
+   * (app.bsky.graph.getRelationships: `blocking`, `blockedBy`, `blockingByList`,
+   * `blockedByList`): no block either way is `post_taken_down`; a block, an author the AppView
+   * does not know, or relationships that cannot be read now, are in none of the three (a block
+   * is the brand's or the author's choice, not the network hiding the post). Deleted is only a
+   * record proven absent from the repository.
    */
   async presenceOf(networkMessageIds: readonly string[]): Promise<PresenceReport> {
     const uris = [...new Set(networkMessageIds)].filter((id) => parseAtUri(id)?.collection === POST_COLLECTION);
@@ -628,6 +640,8 @@ export class BlueskyChannel implements Channel {
     const gone: string[] = [];
     const shown: string[] = [];
     const hidden = new Map<string, NetworkHiddenReason>();
+    /** Records present in their repositories that the AppView leaves out: a block, or a takedown of the record. */
+    const leftOut: { uri: string; did: string }[] = [];
     for (let i = 0; i < uris.length; i += GET_POSTS_MAX) {
       const part = uris.slice(i, i + GET_POSTS_MAX);
       const res = await this.call('read', () => this.agent.app.bsky.feed.getPosts({ uris: part }));
@@ -637,12 +651,40 @@ export class BlueskyChannel implements Channel {
           shown.push(uri);
           continue;
         }
-        const v = await repos.verdict(parseAtUri(uri)!);
+        const post = parseAtUri(uri)!;
+        const v = await repos.verdict(post);
         if (v === 'deleted') gone.push(uri);
         else if (typeof v === 'object') hidden.set(uri, v.hidden);
+        else if (v === 'exists') leftOut.push({ uri, did: post.did });
       }
     }
+    if (leftOut.length) {
+      const unblocked = await this.unblocked([...new Set(leftOut.map((p) => p.did))]);
+      for (const p of leftOut) if (unblocked.has(p.did)) hidden.set(p.uri, 'post_taken_down');
+    }
     return { gone, hidden, shown };
+  }
+
+  /** Of these authors, those the AppView knows with no block either way with the brand (see presenceOf); none when it cannot be asked now. */
+  private async unblocked(dids: readonly string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (let i = 0; i < dids.length; i += RELATIONSHIPS_MAX) {
+      const others = dids.slice(i, i + RELATIONSHIPS_MAX);
+      let rels: unknown[];
+      try {
+        rels = (await this.call('read', () => this.agent.app.bsky.graph.getRelationships({ actor: this.did, others }))).data.relationships;
+      } catch {
+        continue; // undecided this round: asked again next time
+      }
+      for (const r of rels) {
+        const rel = r as { $type?: unknown; did?: unknown; notFound?: unknown; blocking?: unknown; blockedBy?: unknown; blockingByList?: unknown; blockedByList?: unknown };
+        if (!rel || typeof rel.did !== 'string' || rel.notFound === true || !others.includes(rel.did)) continue;
+        if (rel.$type !== undefined && rel.$type !== 'app.bsky.graph.defs#relationship') continue;
+        if (rel.blocking || rel.blockedBy || rel.blockingByList || rel.blockedByList) continue;
+        out.add(rel.did);
+      }
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- send

@@ -8,6 +8,9 @@
  *    in the comment's Parley conversation, and the customer's answer follows it there),
  *    Messenger replies (`messaging_type: RESPONSE`, or the HUMAN_AGENT tag after 24 hours
  *    when `settings.humanAgentTag` is on), hide/unhide, delete, like, ban from the Page.
+ *  - Deleted and hidden: `feed` changes with `verb: remove` redact, `hide` / `unhide` mark and
+ *    unmark a comment hidden; the periodic check (`presenceOf`, ./gone.ts) reads stored items
+ *    back for what the webhook missed.
  * Credentials: `pageAccessToken`, `appSecret` (webhook signatures, appsecret_proof),
  * `verifyToken` (webhook verification). `externalId` is the Page id.
  * Settings: `apiBaseUrl` (default https://graph.facebook.com), `graphVersion` (v21.0),
@@ -21,6 +24,8 @@ import {
   type Channel,
   type ChannelAccountConfig,
   type ChannelDeps,
+  type GoneContext,
+  type PresenceReport,
   type SendRequest,
   type SendResult,
   type SyncResult,
@@ -30,7 +35,8 @@ import {
 import { normalizeItem, type RejectedItem } from '../errorPolicy.js';
 import { answerVerification, credentialString, GraphClient, graphTime, metaEntries, readMetaDelivery, settingString } from './graph.js';
 import { ageOf, findSentMessage, linkDirectMessages, pollConversations, sendApi } from './messaging.js';
-import { comparable, feedRemoval, normalizeFeedChange, normalizeMessagingEvent, normalizePolledComment, normalizePolledPost, type PageRef } from './normalize.js';
+import { feedPresence } from './gone.js';
+import { comparable, feedRemoval, feedVisibility, normalizeFeedChange, normalizeMessagingEvent, normalizePolledComment, normalizePolledPost, type PageRef } from './normalize.js';
 
 const CAPABILITIES: Capabilities = {
   publicReply: true,
@@ -109,6 +115,7 @@ export class FacebookChannel implements Channel {
     // what is not the documented shape is kept in quarantine with the reason; the rest is stored
     const rejected: RejectedItem[] = [];
     const deletions: { networkMessageId: string }[] = [];
+    const visible = new Map<string, boolean>();
     for (const entry of metaEntries(body, 'page', this.page.pageId, now, rejected)) {
       for (const ch of entry.changes) {
         if (ch.value.field !== 'feed') continue;
@@ -123,6 +130,14 @@ export class FacebookChannel implements Channel {
           deletions.push({ networkMessageId: removed });
           continue;
         }
+        // a comment hidden or shown again (the Page's filters, an admin in Facebook's UI, or Parley)
+        const seen = normalizeItem(rejected, value, ch.where, () => feedVisibility(value));
+        if (seen) {
+          // the last change for a comment in the delivery is its state
+          visible.delete(seen.networkMessageId);
+          visible.set(seen.networkMessageId, !seen.hidden);
+          continue;
+        }
         const m = normalizeItem(rejected, value, ch.where, () => normalizeFeedChange(value, this.page, entry.time));
         if (m) messages.push(m);
       }
@@ -132,7 +147,11 @@ export class FacebookChannel implements Channel {
       }
     }
     if (this.settings.linkDmReplies !== false) await linkDirectMessages(messages, this.graph, this.page.pageId, 'messenger', this.page.pageId);
-    return { response: { status: 200, body: 'EVENT_RECEIVED', headers: { 'content-type': 'text/plain; charset=utf-8' } }, messages, ...(rejected.length ? { rejected } : {}), ...(deletions.length ? { deletions } : {}) };
+    const visibility: NonNullable<WebhookResult['visibility']> = {
+      hidden: [...visible].filter(([, shown]) => !shown).map(([networkMessageId]) => ({ networkMessageId, reason: 'hidden_comment' as const })),
+      shown: [...visible].filter(([, shown]) => shown).map(([id]) => id),
+    };
+    return { response: { status: 200, body: 'EVENT_RECEIVED', headers: { 'content-type': 'text/plain; charset=utf-8' } }, messages, ...(rejected.length ? { rejected } : {}), ...(deletions.length ? { deletions } : {}), ...(visibility.hidden.length || visibility.shown.length ? { visibility } : {}) };
   }
 
   /**
@@ -244,6 +263,24 @@ export class FacebookChannel implements Channel {
     const psid = req.recipient?.networkUserId;
     if (!psid) return null;
     return findSentMessage(this.graph, this.page.pageId, 'messenger', psid, this.page.pageId, req.text);
+  }
+
+  // ---- deletions and hidden comments -----------------------------------------------
+
+  /**
+   * The sync worker's check (./gone.ts): one Graph batch (49 reads and the control) an hour.
+   * Graph's app and Page rate limits count each operation of a batch; the `feed` webhook carries
+   * removals and hides as they happen, so this is the backstop for what it missed.
+   */
+  readonly goneCheck = { everyMs: 3_600_000, max: 49 };
+
+  async goneFrom(networkMessageIds: readonly string[], known?: GoneContext): Promise<string[]> {
+    return (await this.presenceOf(networkMessageIds, known)).gone;
+  }
+
+  /** Which stored comments and visitor posts are deleted, kept but hidden (and why), or shown (./gone.ts). */
+  presenceOf(networkMessageIds: readonly string[], known?: GoneContext): Promise<PresenceReport> {
+    return feedPresence(this.graph, this.page.pageId, networkMessageIds, () => this.deps.now(), known);
   }
 
   // ---- moderation and lookups ------------------------------------------------

@@ -98,6 +98,20 @@ export function feedRemoval(value: any): string | null {
 }
 
 /**
+ * A `feed` change hiding or showing again a comment (`verb: hide` / `unhide`, Page webhooks
+ * reference, `feed` field): the Page's filters, an admin in Facebook's UI, or Parley's own
+ * moderation hid it. Its id and whether it is now hidden; null for any other change.
+ */
+export function feedVisibility(value: any): { networkMessageId: string; hidden: boolean } | null {
+  if (!value || typeof value !== 'object') return null;
+  const verb = str(value.verb);
+  if ((verb !== 'hide' && verb !== 'unhide') || str(value.item) !== 'comment') return null;
+  const id = exactId(value.comment_id, 'comment_id');
+  if (!id) throw new ItemRejected(`a comment ${verb} change without comment_id`);
+  return { networkMessageId: id, hidden: verb === 'hide' };
+}
+
+/**
  * One Messenger (or Instagram messaging) event. `selfId` is the Page id (Messenger) or the
  * Instagram account id; echoes of our own messages become `fromBrand` outbound messages.
  */

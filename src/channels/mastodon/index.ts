@@ -470,13 +470,33 @@ export class MastodonChannel implements Channel {
    * servers it moderates (GET /api/v1/instance/domain_blocks, DomainBlock: `domain`, possibly
    * obfuscated, and `digest`, the SHA-256 of the domain; `severity` `suspend`) suspends the
    * author's whole server. That list is optional (an instance may show it to no one): when it
-   * cannot be read the author's suspension is what is known, and said. A status read with the
-   * token is shown; one hidden by a block, or left undecided, is in none of the three.
+   * cannot be read the author's suspension is what is known, and said.
+   *
+   * A status read with the token is shown, unless its author is limited (silenced) by the
+   * instance: the Account entity in the status carries `limited: true` ("returned only when an
+   * account is silenced"), set by a moderator (`author_limited`) or by a `silence` block of the
+   * author's domain (BlockDomainService limits every account of it; severity `silence`: "hidden
+   * from timelines, threads, and notifications, unless you follow the user") — `server_limited`
+   * when the instance's domain list says so. The status still exists and reads through the API
+   * (StatusPolicy#show? does not look at a limit), but the instance's public timelines and
+   * non-followers do not see it: hidden, with a private message still reaching the author.
+   *
+   * Not hidden: the brand's own block or mute of the author (GET /api/v1/blocks, /api/v1/mutes).
+   * That is the brand's choice, not the network's: the post stays public for everyone else, and a
+   * viewer's block does not stop the viewer reading the status (StatusPolicy checks only whether
+   * the author blocks the reader), so such a status reads as shown. One hidden by the author's
+   * block of the brand, or left undecided, is in none of the three.
    */
   async presenceOf(networkMessageIds: readonly string[], known?: GoneContext): Promise<PresenceReport> {
     const asked = [...new Set(networkMessageIds)].filter((id) => /^\d{1,20}$/.test(id));
     const withToken = await inPool(asked, GONE_CONCURRENCY, (id) => this.call('read', () => readStatus(this.rest, id)));
     const shown = asked.filter((_, i) => withToken[i] === 'shown');
+    /** Statuses read with the token whose author the instance limits → the author's domain (null: a local account). */
+    const limited = new Map<string, string | null>();
+    asked.forEach((id, i) => {
+      const r = withToken[i]!;
+      if (typeof r === 'object') limited.set(id, r.limitedDomain);
+    });
     const unseen = asked.filter((_, i) => withToken[i] === 'missing');
     const byAnyone = await inPool(unseen, GONE_CONCURRENCY, (id) => this.call('read', () => readStatus(this.anonymous, id, true)));
     const missing = unseen.filter((_, i) => byAnyone[i] === 'missing');
@@ -487,19 +507,20 @@ export class MastodonChannel implements Channel {
       const st = standing[i]!;
       if (typeof st === 'object') suspendedDomain.set(a, st.domain);
     });
-    const defederated = suspendedDomain.size ? await this.suspendedServers() : null;
+    const severity = suspendedDomain.size || [...limited.values()].some((d) => d !== null) ? await this.blockedServers() : null;
     const hidden = new Map<string, NetworkHiddenReason>();
     const gone: string[] = [];
     for (const id of missing) {
       const domain = suspendedDomain.get(known?.authors.get(id) ?? '');
       if (domain === undefined) gone.push(id);
-      else hidden.set(id, defederated?.(domain) ? 'server_defederated' : 'author_suspended');
+      else hidden.set(id, severity?.(domain) === 'suspend' ? 'server_defederated' : 'author_suspended');
     }
+    for (const [id, domain] of limited) hidden.set(id, domain !== null && severity?.(domain) === 'silence' ? 'server_limited' : 'author_limited');
     return { gone, hidden, shown };
   }
 
-  /** Whether the instance suspends a whole server, from its public domain blocks; null when it does not show them (or they cannot be read now). */
-  private async suspendedServers(): Promise<((domain: string) => boolean) | null> {
+  /** How the instance blocks a whole server (`suspend` or `silence`), from its public domain blocks; null when it does not show them (or they cannot be read now). */
+  private async blockedServers(): Promise<((domain: string) => 'suspend' | 'silence' | null) | null> {
     let blocks: unknown;
     try {
       blocks = await this.call('read', () => this.rest.v1.instance.domainBlocks.fetch());
@@ -507,13 +528,17 @@ export class MastodonChannel implements Channel {
       return null;
     }
     if (!Array.isArray(blocks)) return null;
-    const suspended = blocks.filter((b): b is { domain?: unknown; digest?: unknown } => !!b && typeof b === 'object' && (b as { severity?: unknown }).severity === 'suspend');
+    const known = blocks.filter((b): b is { domain?: unknown; digest?: unknown; severity: 'suspend' | 'silence' } => !!b && typeof b === 'object' && ['suspend', 'silence'].includes((b as { severity?: unknown }).severity as string));
     return (domain) => {
-      // a block of a domain covers its subdomains too (DomainBlock.rule_for walks up the domain)
+      // a block of a domain covers its subdomains too (DomainBlock.rule_for walks up the domain, the most specific first)
       const parts = domain.toLowerCase().split('.');
       const candidates = parts.map((_, i) => parts.slice(i).join('.')).filter((c, i) => i === 0 || c.includes('.'));
-      const digests = new Set(candidates.map((c) => createHash('sha256').update(c).digest('hex')));
-      return suspended.some((b) => (typeof b.digest === 'string' && digests.has(b.digest.toLowerCase())) || (typeof b.domain === 'string' && candidates.includes(b.domain.toLowerCase())));
+      for (const c of candidates) {
+        const digest = createHash('sha256').update(c).digest('hex');
+        const b = known.find((k) => (typeof k.digest === 'string' && k.digest.toLowerCase() === digest) || (typeof k.domain === 'string' && k.domain.toLowerCase() === c));
+        if (b) return b.severity;
+      }
+      return null;
     };
   }
 
@@ -638,10 +663,18 @@ export class MastodonChannel implements Channel {
 const GONE_CONCURRENCY = 4;
 
 /** One status read: shown, missing (404 "Record not found"), or undecided (anonymous reads refused); anything else throws. */
-async function readStatus(client: mastodon.rest.Client, id: string, anonymous = false): Promise<'shown' | 'missing' | 'undecided'> {
+/**
+ * One status read (see goneFrom): shown, missing (404 "Record not found"), undecided (an anonymous
+ * read the instance refuses), or shown but by an author the instance limits (the Account
+ * entity's `limited: true`), with the author's domain (null for a local account).
+ */
+async function readStatus(client: mastodon.rest.Client, id: string, anonymous = false): Promise<'shown' | 'missing' | 'undecided' | { limitedDomain: string | null }> {
   try {
-    await client.v1.statuses.$select(id).fetch();
-    return 'shown';
+    const s = (await client.v1.statuses.$select(id).fetch()) as unknown as { account?: { limited?: unknown; acct?: unknown } };
+    if (s?.account?.limited !== true) return 'shown';
+    const acct = typeof s.account.acct === 'string' ? s.account.acct : '';
+    const at = acct.lastIndexOf('@');
+    return { limitedDomain: at > 0 ? acct.slice(at + 1) : null };
   } catch (err) {
     if (isRecordNotFound(err)) return 'missing';
     if (anonymous && isAuthenticationRequired(err)) return 'undecided';

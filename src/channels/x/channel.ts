@@ -6,6 +6,9 @@
  *    and recent search for `settings.keywords` (listening).
  *  - Send: replies (`reply.in_reply_to_tweet_id`), one-to-one DMs, hide replies,
  *    block/mute, like, delete our own posts.
+ *  - Deleted and hidden posts: the periodic check (`presenceOf`, ./gone.ts) reads stored posts
+ *    back: deleted ones are redacted, withheld ones or those of suspended, deactivated or
+ *    protected accounts are marked hidden.
  *  - At-most-once: X has no idempotency key. After an ambiguous failure `findSent` looks
  *    through our recent posts (or the DM conversation) for the same text answering the
  *    same post; X's own duplicate-content refusal is a second net.
@@ -18,9 +21,12 @@ import { Agent as HttpAgent } from 'node:http';
 import { TwitterApi } from 'twitter-api-v2';
 import { measure } from '../../core/textLength.js';
 import type { AuthorIdentity, NormalizedMessage } from '../../core/types.js';
+import { postPresence } from './gone.js';
 import {
   ChannelError,
   type Capabilities,
+  type GoneContext,
+  type PresenceReport,
   type Channel,
   type ChannelAccountConfig,
   type ChannelDeps,
@@ -365,6 +371,26 @@ export class XChannel implements Channel {
       return matchesSent(postedText(String(t.note_tweet?.text ?? t.text ?? ''), t.entities?.urls), want);
     });
     return hit?.id ? { networkMessageId: hit.id, url: postUrl(me.username, hit.id), createdAt: hit.created_at ? Date.parse(hit.created_at) : undefined, raw: { data: hit } } : null;
+  }
+
+  // ---- deletions and hidden posts ------------------------------------------------
+
+  /**
+   * The sync worker's check for deleted and hidden posts (./gone.ts): at most 25 posts an hour.
+   * Every post X returns counts against the app's monthly read cap (a few thousand to tens of
+   * thousands of posts on the self-serve tiers) and `GET /2/tweets` has a small 15-minute window;
+   * the webhook's `tweet_delete_events` already carry most deletions, so this is the backstop.
+   * 25 an hour is at most ~18,000 posts a month, fewer when fewer posts are open and recent.
+   */
+  readonly goneCheck = { everyMs: 3_600_000, max: 25 };
+
+  async goneFrom(networkMessageIds: readonly string[], known?: GoneContext): Promise<string[]> {
+    return (await this.presenceOf(networkMessageIds, known)).gone;
+  }
+
+  /** Which stored posts X no longer has, which it keeps but does not show (and why), and which it shows (./gone.ts). */
+  presenceOf(networkMessageIds: readonly string[], known?: GoneContext): Promise<PresenceReport> {
+    return postPresence((path, query, what) => this.call('read', what, (api) => api.get<unknown>(path, query)), networkMessageIds, known);
   }
 
   // ---- moderation and lookups ------------------------------------------------

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { ChannelError } from '../../channels/types.js';
 import { AppError } from '../../errors.js';
 import { QueueFullError } from '../../pipeline/queue.js';
-import { applyNetworkDeletions } from '../../pipeline/deletions.js';
+import { applyNetworkDeletions, applyNetworkVisibility } from '../../pipeline/deletions.js';
 import { quarantineOnce } from '../../channels/quarantine.js';
 import type { App } from '../http.js';
 
@@ -51,6 +51,11 @@ export function webhookRoutes(app: App) {
     // after the delivery's posts: a post and its deletion in one delivery end redacted
     if (result.deletions?.length) {
       await applyNetworkDeletions(s, { brandId: account.brand_id, network, networkMessageIds: result.deletions.map((d) => d.networkMessageId), actor: `system:webhook:${network}` });
+    }
+    // posts the network now hides or shows again (a Facebook `feed` change with `verb: hide` / `unhide`)
+    if (result.visibility && (result.visibility.hidden.length || result.visibility.shown.length)) {
+      const hidden = new Map(result.visibility.hidden.map((h) => [h.networkMessageId, h.reason] as const));
+      await applyNetworkVisibility(s, { brandId: account.brand_id, network, channelAccountId: account.id, hidden, shown: result.visibility.shown.filter((id) => !hidden.has(id)), actor: `system:webhook:${network}` });
     }
     const r = result.response;
     for (const [k, v] of Object.entries(r.headers ?? {})) reply.header(k, v);

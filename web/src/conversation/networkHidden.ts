@@ -20,6 +20,11 @@ const REASONS: Record<string, { words: string; privateReaches: boolean }> = {
   account_deactivated: { words: 'the author has deactivated their account', privateReaches: false },
   hidden_comment: { words: 'the comment is hidden (by the brand or by the network\'s filters); only its author still sees it', privateReaches: true },
   parent_removed: { words: 'the post it was written on has been deleted', privateReaches: false },
+  withheld: { words: 'the post is withheld in some countries (a legal demand or a copyright claim); elsewhere it is still shown', privateReaches: true },
+  account_protected: { words: 'the author made their account protected: only the followers they approve see the post', privateReaches: false },
+  author_limited: { words: 'the author\'s account is limited by the brand\'s server: hidden from its public timelines and from people who do not follow them', privateReaches: true },
+  server_limited: { words: 'the brand\'s server limits the author\'s whole server: hidden from its public timelines and from people who do not follow them', privateReaches: true },
+  post_taken_down: { words: 'the post was taken down by moderation (the account itself is still active)', privateReaches: true },
 };
 
 /** The message's hidden state, or null while shown (the field is absent on older servers). */
