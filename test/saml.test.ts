@@ -7,6 +7,7 @@
  * unsolicited Response, another domain, a disabled person; the admins' settings (certificates
  * checked, IdP metadata imported) and the SP metadata.
  */
+import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { providersFoundToken } from '../src/commands/sso.js';
 import { DIALECTS } from './db.js';
@@ -151,6 +152,119 @@ for (const dialect of DIALECTS) {
       const whole = await samlSignIn(id, { nameId: q.email, nameIdFormat: EMAIL_FORMAT }, { sign: 'response' });
       expect(whole.location).toBe('/');
       expect((await meWith(whole.session)).json.user.id).toBe(q.id);
+    });
+
+    /** A provider's SP metadata and the certificate in it (the use="encryption" one). */
+    async function spMetadata(providerId: number) {
+      const res = await fetch(`${desk.url}/api/auth/sso/saml/${providerId}/metadata`);
+      const xml = await res.text();
+      const certOf = (use: string) => {
+        const b64 = new RegExp(`<KeyDescriptor use="${use}">[\\s\\S]*?<ds:X509Certificate>([^<]+)</ds:X509Certificate>`).exec(xml)?.[1]?.replace(/\s+/g, '');
+        return b64 ? `-----BEGIN CERTIFICATE-----\n${b64.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n` : null;
+      };
+      return { status: res.status, xml, encryptionCert: certOf('encryption'), signingCert: certOf('signing') };
+    }
+
+    it('signs its AuthnRequests with the provider\'s own SP key when set: the IdP that requires signing verifies them and refuses unsigned or altered ones; the SP metadata publishes the certificate, never the key', async () => {
+      const id = await addProvider();
+      const p = await person();
+      const who = { nameId: `sig-${p.id}`, attributes: { email: p.email } };
+      const made = (await admin.get('/api/sso/providers')).json.providers.find((x: any) => x.id === id);
+      expect(made).toMatchObject({ signAuthnRequests: false, wantEncryptedAssertions: false, samlSpMetadataPath: `/api/auth/sso/saml/${id}/metadata` });
+
+      // the key pair is made on first need and kept: the same certificate every time, the private key sealed
+      const meta = await spMetadata(id);
+      expect(meta.status).toBe(200);
+      expect(meta.xml).toContain(`entityID="${spEntityId()}"`);
+      expect(meta.xml).toContain('WantAssertionsSigned="true"');
+      expect(meta.xml).toContain('AuthnRequestsSigned="false"');
+      expect(meta.signingCert).toBeNull();
+      const spCert = meta.encryptionCert!;
+      expect(new X509Certificate(spCert).subject).toContain('Parley SAML SP');
+      expect((await spMetadata(id)).encryptionCert).toBe(spCert);
+      const keyMade = await db().selectFrom('audit_event').selectAll().where('action', '=', 'sso.saml_sp_key.create').where('subject_id', '=', String(id)).execute();
+      expect(keyMade.map((a) => JSON.parse(a.data))).toEqual([{ certificateSha256: new X509Certificate(spCert).fingerprint256 }]);
+      const row = await db().selectFrom('sso_provider').select(['saml_sp_key', 'saml_sp_cert']).where('id', '=', id).executeTakeFirstOrThrow();
+      expect(row.saml_sp_key).toMatch(/^v1:/);
+      expect(row.saml_sp_key).not.toContain('PRIVATE KEY');
+      expect(JSON.stringify((await admin.get('/api/sso/providers')).json)).not.toMatch(/PRIVATE KEY|saml_sp_key|v1:/);
+      expect((await fetch(`${desk.url}/api/auth/sso/saml/999999/metadata`)).status).toBe(404);
+
+      try {
+        idp.requireSignedRequests = spCert;
+        // not signing yet: the IdP refuses, nothing comes back
+        idp.signInAs(who);
+        const unsigned = await start(id);
+        expect(unsigned.location).not.toContain('Signature=');
+        const page = await fetch(unsigned.location);
+        expect(page.status).toBe(400);
+        expect(idp.lastRequest).toMatchObject({ signed: false, refused: expect.stringMatching(/not signed/) });
+
+        const on = await admin.req('PATCH', `/api/sso/providers/${id}`, { signAuthnRequests: true });
+        expect(on.status, JSON.stringify(on.json)).toBe(200);
+        expect(on.json.signAuthnRequests).toBe(true);
+        const signedMeta = await spMetadata(id);
+        expect(signedMeta.xml).toContain('AuthnRequestsSigned="true"');
+        expect(signedMeta.signingCert).toBe(spCert);
+
+        const done = await samlSignIn(id, who);
+        expect(idp.lastRequest).toMatchObject({ signed: true, refused: null });
+        expect(done.location).toBe('/');
+        expect((await meWith(done.session)).json.user.id).toBe(p.id);
+        const url = new URL((await start(id)).location);
+        expect(url.searchParams.get('SigAlg')).toBe('http://www.w3.org/2001/04/xmldsig-more#rsa-sha256');
+
+        // the signature covers the request and the RelayState: another RelayState breaks it
+        const altered = (await start(id)).location.replace(/RelayState=[^&]+/, 'RelayState=someone-elses');
+        expect((await fetch(altered)).status).toBe(400);
+        expect(idp.lastRequest?.refused).toMatch(/does not verify/);
+        // each provider has its own key: another provider's certificate does not verify this one's requests
+        const other = await addProvider({ label: 'Other SAML', signAuthnRequests: true });
+        idp.requireSignedRequests = (await spMetadata(other)).signingCert;
+        expect(idp.requireSignedRequests).not.toBe(spCert);
+        expect((await fetch((await start(id)).location)).status).toBe(400);
+        expect(idp.lastRequest?.refused).toMatch(/does not verify/);
+        expect((await fetch((await start(other)).location)).status).toBe(200);
+      } finally {
+        idp.requireSignedRequests = null;
+      }
+    });
+
+    it('takes an assertion encrypted to the provider\'s SP certificate; refuses one encrypted for another key, and a plaintext one when encryption is required — audited with the reason', async () => {
+      const id = await addProvider({ wantEncryptedAssertions: true });
+      const p = await person();
+      const who = { nameId: `enc-${p.id}`, attributes: { email: p.email } };
+      const spCert = (await spMetadata(id)).encryptionCert!;
+
+      const done = await samlSignIn(id, who, { encryptTo: spCert });
+      expect(done.location).toBe('/');
+      expect(Buffer.from(done.form.SAMLResponse, 'base64').toString('utf8')).toMatch(/<saml:EncryptedAssertion>[\s\S]*xenc:EncryptedData/);
+      expect(Buffer.from(done.form.SAMLResponse, 'base64').toString('utf8')).not.toContain(`enc-${p.id}`);
+      expect((await meWith(done.session)).json.user.id).toBe(p.id);
+      // the Response signed over the EncryptedAssertion is taken too
+      expect((await samlSignIn(id, who, { encryptTo: spCert, sign: 'response' })).location).toBe('/');
+
+      const other = await addProvider({ label: 'Other SAML' });
+      const cases: [Parameters<TestSamlIdp['signInAs']>[1], string, RegExp][] = [
+        [{}, 'provider', /not encrypted/],
+        [{ sign: 'response' }, 'provider', /not encrypted/],
+        [{ encryptTo: makeKeyPair('Someone else').cert }, 'provider', /undecryptable/],
+        [{ encryptTo: (await spMetadata(other)).encryptionCert! }, 'provider', /undecryptable/],
+        // decrypted, but signed by another key
+        [{ encryptTo: spCert, keyPair: makeKeyPair('Mallory') }, 'provider', /signature/i],
+      ];
+      for (const [over, code, reason] of cases) {
+        const res = await samlSignIn(id, who, over);
+        expect(ssoError(res.location), JSON.stringify(over).slice(0, 100)).toBe(code);
+        expect(res.session).toBe('');
+        const audited = await lastRefusal();
+        expect(audited?.subject_id).toBe(String(id));
+        expect(JSON.parse(audited!.data).reason).toMatch(reason);
+      }
+      // not required: a plaintext assertion is taken again, an encrypted one still is
+      expect((await admin.req('PATCH', `/api/sso/providers/${id}`, { wantEncryptedAssertions: false })).json.wantEncryptedAssertions).toBe(false);
+      expect((await samlSignIn(id, who)).location).toBe('/');
+      expect((await samlSignIn(id, who, { encryptTo: spCert })).location).toBe('/');
     });
 
     it('refuses an unsigned Response, one signed by another key, another audience, an expired one, another recipient — audited with the reason', async () => {

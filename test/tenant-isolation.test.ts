@@ -117,6 +117,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/auth/sso/discover': { roles: 'public' },
   'POST /api/auth/sso/backchannel-logout': { roles: 'public' },
   'GET /api/auth/sso/saml/metadata': { roles: 'public' },
+  'GET /api/auth/sso/saml/:id/metadata': { roles: 'public' },
   'POST /api/auth/sso/saml/acs': { roles: 'public' },
   'GET /api/sso/providers': { roles: ['admin'] },
   // nothing listens at that issuer: the admin's call ends at the discovery (400), nothing is made

@@ -2,6 +2,11 @@
  * Single sign-on with SAML 2.0 (docs/sso.md): Parley the Service Provider, SP-initiated: the
  * AuthnRequest goes to the IdP by HTTP-Redirect, the Response comes back by HTTP-POST to the ACS.
  *
+ * Each provider has its own SP key pair (`spKeysOf`, made when first needed, the private key kept
+ * sealed, a self-signed certificate published in the provider's SP metadata): with it the
+ * AuthnRequest is signed (the provider's `saml_sign_requests`) and an EncryptedAssertion is
+ * decrypted; with `saml_want_encrypted` a plaintext assertion is refused.
+ *
  * node-saml (xml-crypto) verifies the signature — of the Response or of its one Assertion; an
  * unsigned one is refused — against the IdP certificates the admin gave, the Audience (our SP
  * entity id) and that the Response answers the AuthnRequest this sign-in sent (InResponseTo).
@@ -18,16 +23,21 @@
  * email (a verified email), allowed domains, auto-provisioning, disabled people. Every refusal at
  * the ACS is audited (`sso.saml_refused`, with the reason) when the provider is known.
  */
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPair, randomBytes, X509Certificate } from 'node:crypto';
+import { promisify } from 'node:util';
 import { SAML, ValidateInResponseTo, type Profile } from '@node-saml/node-saml';
 import { DOMParser } from '@xmldom/xmldom';
-import { checkSamlAssertion, samlIdentity, storedCertificates, type SamlProfileLike } from '../core/saml.js';
+import { checkSamlAssertion, samlIdentity, selfSignedCertificatePem, storedCertificates, type SamlProfileLike } from '../core/saml.js';
 import { audit } from '../store/audit.js';
 import { enabledProvider, personFor, safeNext, SSO_LOGIN_TTL_MS, SsoSignInError, takeLogin, type FinishedSsoSignIn, type ProviderRow, type SsoDeps, type StartedSsoSignIn } from './sso.js';
 import { createHash } from 'node:crypto';
 
 export const SAML_ACS_PATH = '/api/auth/sso/saml/acs';
 export const SAML_METADATA_PATH = '/api/auth/sso/saml/metadata';
+/** One provider's SP metadata: the same entity id and ACS, with that provider's SP certificate (signing, encryption). */
+export const samlProviderMetadataPath = (providerId: number | string) => `/api/auth/sso/saml/${providerId}/metadata`;
+/** How long the SP's self-signed certificate is valid: IdPs pin it, so long; a new key means a new provider. */
+export const SP_CERT_VALID_MS = 10 * 365 * 24 * 60 * 60_000;
 /** The cookie binding a started SAML sign-in to its browser: SameSite=None (the IdP's POST is cross-site), so Secure. */
 export const SAML_BROWSER_COOKIE = 'parley_saml';
 
@@ -37,10 +47,42 @@ export const samlSp = (origin: string) => ({ entityId: `${origin}${SAML_METADATA
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const certsOf = (row: ProviderRow): string[] => storedCertificates(row.saml_idp_certs);
 
-/** node-saml for one provider and one sign-in: InResponseTo must be `requestId` (the rest of its one-use, expiry and browser binding is the `sso_login` row's). */
-function samlFor(row: ProviderRow, sp: { entityId: string; acsUrl: string }, requestId: string | null): SAML {
+/** A provider's SP key pair: the private key (PEM, kept sealed) and its self-signed certificate (PEM). */
+export interface SpKeys {
+  key: string;
+  cert: string;
+}
+
+/**
+ * The provider's SP key pair, made when first needed (RSA 2048, a self-signed certificate for ten
+ * years) and kept, the private key sealed. Two processes making one at once: the first kept wins,
+ * and both use it.
+ */
+export async function spKeysOf(d: SsoDeps, row: ProviderRow, now: number): Promise<SpKeys> {
+  if (row.saml_sp_key && row.saml_sp_cert) return { key: d.secrets.open<string>(row.saml_sp_key), cert: row.saml_sp_cert };
+  const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  const key = createPrivateKey(privateKey);
+  const cert = selfSignedCertificatePem({ privateKey: key, publicKey: createPublicKey(key), commonName: `Parley SAML SP (provider ${row.id})`, serial: randomBytes(16), notBefore: now - 60 * 60_000, notAfter: now + SP_CERT_VALID_MS });
+  const made = await d.store.db.updateTable('sso_provider').set({ saml_sp_key: d.secrets.seal(privateKey), saml_sp_cert: cert }).where('id', '=', row.id).where('saml_sp_key', 'is', null).executeTakeFirst();
+  // the certificate an IdP is given from now on: audited by its fingerprint (the key never leaves)
+  if (Number(made.numUpdatedRows) === 1) await audit(d.store.db, { brandId: row.brand_id, actor: 'system:sso', action: 'sso.saml_sp_key.create', subjectType: 'sso_provider', subjectId: row.id, data: { certificateSha256: new X509Certificate(cert).fingerprint256 } }, now);
+  const kept = await d.store.db.selectFrom('sso_provider').select(['saml_sp_key', 'saml_sp_cert']).where('id', '=', row.id).executeTakeFirstOrThrow();
+  row.saml_sp_key = kept.saml_sp_key;
+  row.saml_sp_cert = kept.saml_sp_cert;
+  return { key: d.secrets.open<string>(kept.saml_sp_key!), cert: kept.saml_sp_cert! };
+}
+
+/**
+ * node-saml for one provider and one sign-in: InResponseTo must be `requestId` (the rest of its
+ * one-use, expiry and browser binding is the `sso_login` row's). With `sign`, the AuthnRequest is
+ * signed (RSA-SHA256, the HTTP-Redirect binding's SigAlg and Signature); with `decrypt`, an
+ * EncryptedAssertion is decrypted with the SP key.
+ */
+function samlFor(row: ProviderRow, sp: { entityId: string; acsUrl: string }, requestId: string | null, keys: { sign?: SpKeys; decrypt?: SpKeys } = {}): SAML {
   const certs = certsOf(row);
   return new SAML({
+    ...(keys.sign ? { privateKey: keys.sign.key, signatureAlgorithm: 'sha256' as const } : {}),
+    ...(keys.decrypt ? { decryptionPvk: keys.decrypt.key } : {}),
     entryPoint: row.saml_sso_url ?? undefined,
     issuer: sp.entityId,
     audience: sp.entityId,
@@ -79,7 +121,8 @@ export async function startSamlSignIn(d: SsoDeps, row: ProviderRow, p: { origin:
   }).execute();
   let url: string;
   try {
-    url = await samlFor(row, sp, requestId).getAuthorizeUrlAsync(relayState, undefined, {});
+    const sign = Number(row.saml_sign_requests) === 1 ? await spKeysOf(d, row, now) : undefined;
+    url = await samlFor(row, sp, requestId, { sign }).getAuthorizeUrlAsync(relayState, undefined, {});
   } catch (err) {
     throw new SsoSignInError('provider', err instanceof Error ? err.message : String(err));
   }
@@ -92,16 +135,34 @@ export function samlSpMetadata(origin: string): string {
   return new SAML({ issuer: sp.entityId, callbackUrl: sp.acsUrl, idpCert: 'none', identifierFormat: null, wantAssertionsSigned: true }).generateServiceProviderMetadata(null, null);
 }
 
+/**
+ * One SAML provider's SP metadata: the desk's entity id and ACS, its SP certificate as the
+ * encryption key (always: an IdP may encrypt) and, when it signs its AuthnRequests, as the signing
+ * key with AuthnRequestsSigned="true"; WantAssertionsSigned="true" (unsigned answers are never
+ * taken). The key pair is made here if the provider has none yet. Unknown or not SAML: null.
+ */
+export async function samlProviderSpMetadata(d: SsoDeps, providerId: number, origin: string, now: number): Promise<string | null> {
+  const row = await d.store.db.selectFrom('sso_provider').selectAll().where('id', '=', providerId).where('protocol', '=', 'saml').executeTakeFirst();
+  if (!row) return null;
+  const keys = await spKeysOf(d, row, now);
+  const sp = samlSp(origin);
+  const signs = Number(row.saml_sign_requests) === 1;
+  return new SAML({ issuer: sp.entityId, callbackUrl: sp.acsUrl, idpCert: 'none', identifierFormat: null, wantAssertionsSigned: true, decryptionPvk: keys.key, ...(signs ? { privateKey: keys.key, signatureAlgorithm: 'sha256' as const } : {}) })
+    .generateServiceProviderMetadata(keys.cert, signs ? keys.cert : null);
+}
+
 /** Unverified peeks at a Response, only to name the provider in the audit trail and to compare its Destination. */
-function peek(xml: string): { issuer: string | null; destination: string | null } {
+function peek(xml: string): { issuer: string | null; destination: string | null; plainAssertion: boolean; encryptedAssertion: boolean } {
+  const none = { issuer: null, destination: null, plainAssertion: false, encryptedAssertion: false };
   try {
     const doc = new DOMParser({ errorHandler: { error: () => {}, fatalError: () => {}, warning: () => {} } }).parseFromString(xml, 'text/xml');
     const root = doc.documentElement;
-    if (!root || root.localName !== 'Response') return { issuer: null, destination: null };
-    const issuer = Array.from(root.childNodes).find((n) => (n as Element).localName === 'Issuer')?.textContent?.trim() ?? null;
-    return { issuer, destination: root.getAttribute('Destination') || null };
+    if (!root || root.localName !== 'Response') return none;
+    const children = Array.from(root.childNodes) as Element[];
+    const issuer = children.find((n) => n.localName === 'Issuer')?.textContent?.trim() ?? null;
+    return { issuer, destination: root.getAttribute('Destination') || null, plainAssertion: children.some((n) => n.localName === 'Assertion'), encryptedAssertion: children.some((n) => n.localName === 'EncryptedAssertion') };
   } catch {
-    return { issuer: null, destination: null };
+    return none;
   }
 }
 
@@ -144,9 +205,16 @@ export async function finishSamlSignIn(d: SsoDeps, p: FinishSamlSignInProps, now
     const sp = samlSp(p.origin);
     if (login.redirect_uri !== sp.acsUrl) throw new SsoSignInError('provider', 'the ACS URL changed since the sign-in started');
 
+    // encryption wanted: a plaintext assertion is refused even when signed (it crossed the browser readable)
+    if (Number(row.saml_want_encrypted) === 1 && peeked.plainAssertion) throw new SsoSignInError('provider', 'not encrypted: the provider requires encrypted assertions and this one came in plaintext');
     let profile: Profile;
     try {
-      const done = await samlFor(row, sp, login.nonce).validatePostResponseAsync({ SAMLResponse: p.samlResponse });
+      const decrypt = peeked.encryptedAssertion ? await spKeysOf(d, row, now) : undefined;
+      const done = await samlFor(row, sp, login.nonce, { decrypt }).validatePostResponseAsync({ SAMLResponse: p.samlResponse }).catch((err: unknown) => {
+        // xml-encryption's own words ("error:02000079:rsa routines::oaep decoding error") say little to an admin
+        if (decrypt && err instanceof Error && /decrypt|oaep|padding|rsa routines|EncryptedKey|Invalid EncryptedAssertion/i.test(err.message)) throw new Error(`undecryptable: the encrypted assertion could not be decrypted with this provider's SP key (encrypted for another certificate?): ${err.message.slice(0, 200)}`);
+        throw err;
+      });
       if (!done.profile) throw new Error('no assertion');
       profile = done.profile;
     } catch (err) {

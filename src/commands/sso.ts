@@ -52,7 +52,7 @@ import type { Selectable } from 'kysely';
 import type { Actor } from './context.js';
 import { createUser, ValidationError } from './setup.js';
 import { certificatesPem, parseIdpMetadata, SamlSettingsError, storedCertificates } from '../core/saml.js';
-import { startSamlSignIn } from './saml.js';
+import { samlProviderMetadataPath, startSamlSignIn } from './saml.js';
 
 /** How long a started sign-in may take to come back. */
 export const SSO_LOGIN_TTL_MS = 10 * 60_000;
@@ -108,6 +108,10 @@ export interface SsoProviderFields {
   samlEmailAttribute?: string | null;
   /** SAML: the attribute carrying the display name; null: the defaults. */
   samlNameAttribute?: string | null;
+  /** SAML: sign the AuthnRequest with the provider's SP key (its certificate is in the provider's SP metadata). Default off. */
+  signAuthnRequests?: boolean;
+  /** SAML: take only assertions encrypted to the provider's SP key. Default off. */
+  wantEncryptedAssertions?: boolean;
   allowedDomains: string[];
   autoProvisionRole: SsoProvisionRole | null;
   passwordSignIn: PasswordSignIn;
@@ -126,6 +130,12 @@ export interface SsoProviderView {
   samlCertificates: { pem: string; subject: string; validTo: string }[];
   samlEmailAttribute: string | null;
   samlNameAttribute: string | null;
+  /** SAML: the AuthnRequest is signed with the SP key. */
+  signAuthnRequests: boolean;
+  /** SAML: only encrypted assertions are taken. */
+  wantEncryptedAssertions: boolean;
+  /** SAML: the provider's SP metadata URL path (with its SP certificate); null for OpenID Connect. */
+  samlSpMetadataPath: string | null;
   issuer: string;
   clientId: string;
   hasClientSecret: boolean;
@@ -265,7 +275,8 @@ export async function presentProviders(store: Store, brandId: number, id?: numbe
   const rows = await q.orderBy('id').execute();
   return rows.map((r) => ({
     id: r.id, protocol: (r.protocol === 'saml' ? 'saml' : 'oidc') as SsoProtocol, label: r.label,
-    samlSsoUrl: r.saml_sso_url ?? null, samlCertificates: certificateViews(r.saml_idp_certs), samlEmailAttribute: r.saml_email_attribute ?? null, samlNameAttribute: r.saml_name_attribute ?? null, issuer: r.issuer, clientId: r.client_id, hasClientSecret: r.client_secret != null,
+    samlSsoUrl: r.saml_sso_url ?? null, samlCertificates: certificateViews(r.saml_idp_certs), samlEmailAttribute: r.saml_email_attribute ?? null, samlNameAttribute: r.saml_name_attribute ?? null,
+    signAuthnRequests: Number(r.saml_sign_requests) === 1, wantEncryptedAssertions: Number(r.saml_want_encrypted) === 1, samlSpMetadataPath: r.protocol === 'saml' ? samlProviderMetadataPath(r.id) : null, issuer: r.issuer, clientId: r.client_id, hasClientSecret: r.client_secret != null,
     allowedDomains: domainsOf(r), autoProvisionRole: (r.auto_provision_role as SsoProvisionRole | null) ?? null,
     passwordSignIn: r.password_sign_in as PasswordSignIn, trustsMfa: r.trusts_mfa === 1, enabled: r.enabled === 1, signOutAtProvider: Number(r.sign_out_at_provider) === 1,
     linkedPeople: Number(r.linked ?? 0), createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
@@ -290,6 +301,7 @@ export async function createSsoProvider(d: SsoDeps, actor: Actor, fields: SsoPro
     client_secret: !s && f.clientSecret ? d.secrets.seal(f.clientSecret) : null,
     protocol: s ? 'saml' : 'oidc', saml_sso_url: s?.ssoUrl ?? null, saml_idp_certs: s ? JSON.stringify(s.certs) : null,
     saml_email_attribute: s ? attributeName(fields.samlEmailAttribute) ?? null : null, saml_name_attribute: s ? attributeName(fields.samlNameAttribute) ?? null : null,
+    saml_sign_requests: s && fields.signAuthnRequests ? 1 : 0, saml_want_encrypted: s && fields.wantEncryptedAssertions ? 1 : 0,
     allowed_domains: JSON.stringify(f.allowedDomains), auto_provision_role: f.autoProvisionRole,
     password_sign_in: f.passwordSignIn, trusts_mfa: f.trustsMfa ? 1 : 0, enabled: f.enabled ? 1 : 0, sign_out_at_provider: s || f.signOutAtProvider === false ? 0 : 1, created_at: now, updated_at: now,
   }).returning('id').executeTakeFirstOrThrow();
@@ -347,6 +359,8 @@ async function updateSamlProvider(d: SsoDeps, actor: Actor, row: ProviderRow, fi
     ...(s ? { issuer: s.issuer, saml_sso_url: s.ssoUrl, saml_idp_certs: JSON.stringify(s.certs) } : {}),
     ...(fields.samlEmailAttribute !== undefined ? { saml_email_attribute: attributeName(fields.samlEmailAttribute) ?? null } : {}),
     ...(fields.samlNameAttribute !== undefined ? { saml_name_attribute: attributeName(fields.samlNameAttribute) ?? null } : {}),
+    ...(fields.signAuthnRequests !== undefined ? { saml_sign_requests: fields.signAuthnRequests ? 1 : 0 } : {}),
+    ...(fields.wantEncryptedAssertions !== undefined ? { saml_want_encrypted: fields.wantEncryptedAssertions ? 1 : 0 } : {}),
     updated_at: now,
   }).where('id', '=', row.id).execute();
   const { samlCertificates: _c, samlMetadataXml: _m, clientSecret: _s, ...rest } = fields;

@@ -6,7 +6,7 @@
  *
  * Nothing here verifies a signature: node-saml (xml-crypto) does, in src/commands/saml.ts.
  */
-import { X509Certificate } from 'node:crypto';
+import { sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { DOMParser } from '@xmldom/xmldom';
 
 export const SAML_NS = { metadata: 'urn:oasis:names:tc:SAML:2.0:metadata', dsig: 'http://www.w3.org/2000/09/xmldsig#' } as const;
@@ -159,4 +159,50 @@ export function checkSamlAssertion(parsed: XmlJs, p: { now: number; acsUrl: stri
   if (!id) return fail('the assertion has no ID');
   const until = Math.max(dataUntil, notOnOrAfter ?? 0) + SAML_CLOCK_SKEW_MS;
   return { reason: null, expiresAt: until, id };
+}
+
+// --- the SP's own certificate: a minimal self-signed X.509 v3 (RFC 5280) in DER, as Node writes none ---
+
+const derLength = (n: number): Buffer => {
+  if (n < 0x80) return Buffer.from([n]);
+  const bytes: number[] = [];
+  for (let x = n; x > 0; x = Math.floor(x / 256)) bytes.unshift(x & 0xff);
+  return Buffer.from([0x80 | bytes.length, ...bytes]);
+};
+const der = (tag: number, ...body: Buffer[]): Buffer => {
+  const b = Buffer.concat(body);
+  return Buffer.concat([Buffer.from([tag]), derLength(b.length), b]);
+};
+const SEQUENCE = 0x30;
+const SHA256_WITH_RSA = der(SEQUENCE, Buffer.from('06092a864886f70d01010b', 'hex'), Buffer.from('0500', 'hex'));
+const derTime = (t: number): Buffer => {
+  const s = new Date(t).toISOString().replace(/[-:T]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  // UTCTime (YYMMDDHHMMSSZ) through 2049, GeneralizedTime after (RFC 5280 4.1.2.5)
+  const year = new Date(t).getUTCFullYear();
+  return year < 2050 ? der(0x17, Buffer.from(s.slice(2), 'ascii')) : der(0x18, Buffer.from(s, 'ascii'));
+};
+const derName = (cn: string) => der(SEQUENCE, der(0x31, der(SEQUENCE, Buffer.from('0603550403', 'hex'), der(0x0c, Buffer.from(cn, 'utf8')))));
+
+/**
+ * A self-signed certificate (PEM) for an RSA key: subject and issuer `CN=<commonName>`, SHA-256
+ * with RSA, the serial and validity given. What an IdP wants of an SP certificate is only its
+ * public key (to check AuthnRequest signatures, to encrypt assertions), so no extensions.
+ * Deterministic (RSA PKCS#1 v1.5 signing is): the caller picks the serial.
+ */
+export function selfSignedCertificatePem(p: { privateKey: KeyObject; publicKey: KeyObject; commonName: string; serial: Buffer; notBefore: number; notAfter: number }): string {
+  // a positive INTEGER: a leading 0 byte when the top bit is set
+  const serial = p.serial[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), p.serial]) : p.serial;
+  const name = derName(p.commonName);
+  const tbs = der(SEQUENCE,
+    der(0xa0, der(0x02, Buffer.from([2]))), // version v3
+    der(0x02, serial),
+    SHA256_WITH_RSA,
+    name,
+    der(SEQUENCE, derTime(p.notBefore), derTime(p.notAfter)),
+    name,
+    p.publicKey.export({ type: 'spki', format: 'der' }),
+  );
+  const signature = sign('sha256', tbs, p.privateKey);
+  const cert = der(SEQUENCE, tbs, SHA256_WITH_RSA, der(0x03, Buffer.from([0]), signature));
+  return `-----BEGIN CERTIFICATE-----\n${cert.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
 }

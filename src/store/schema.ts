@@ -144,6 +144,14 @@ export interface SsoProviderTable {
   saml_email_attribute: Generated<string | null>;
   /** SAML: the attribute holding the display name; null: `displayName` or Entra's displayname claim. */
   saml_name_attribute: Generated<string | null>;
+  /** SAML: 1: the AuthnRequest is signed with the SP key (migration 20261206T2010_saml_sp_keys). */
+  saml_sign_requests: Generated<number>;
+  /** SAML: 1: only assertions encrypted to the SP key are taken. */
+  saml_want_encrypted: Generated<number>;
+  /** SAML: the SP private key (PEM), sealed; made when first needed; never shown. */
+  saml_sp_key: Generated<string | null>;
+  /** SAML: the SP key's self-signed certificate (PEM), published in the provider's SP metadata. */
+  saml_sp_cert: Generated<string | null>;
 }
 
 /** A brand's SCIM 2.0 bearer token (migration 20261206T0900_scim): only its SHA-256 is kept. */

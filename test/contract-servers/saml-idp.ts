@@ -6,15 +6,25 @@
  * Responses are signed with xml-crypto (RSA-SHA256, exclusive c14n, enveloped) — the Assertion by
  * default, or the Response, or nothing — with a throwaway key and self-signed certificate made by
  * `openssl` for each IdP. Every part a test may want wrong can be overridden.
+ *
+ * As IdPs do when an SP's metadata says AuthnRequestsSigned, it can require signed AuthnRequests
+ * (`requireSignedRequests` with the SP's certificate): the HTTP-Redirect binding's signature
+ * (Bindings 3.4.4.1) over the exact query string as sent — `SAMLRequest=…&RelayState=…&SigAlg=…`,
+ * the URL-encoded values as they came — checked with the SP certificate, else no Response. And it
+ * can encrypt the (signed) assertion to the SP's certificate (`encryptTo`) with xml-encryption
+ * (XML Encryption 1.1: AES-256-GCM content, RSA-OAEP key transport) into an EncryptedAssertion
+ * (SAML Core 2.3.4), as Okta, Entra ID and Keycloak do when the SP publishes an encryption key.
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes, verify as verifySignature } from 'node:crypto';
+import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { SignedXml } from 'xml-crypto';
+import { encrypt as xmlEncrypt } from 'xml-encryption';
 
 export interface SamlKeyPair {
   key: string;
@@ -54,6 +64,49 @@ export interface ResponseOptions {
   notBefore?: number;
   notOnOrAfter?: number;
   assertionId?: string;
+  /** Encrypt the assertion to this certificate (PEM): an EncryptedAssertion (the Signature inside it). */
+  encryptTo?: string;
+}
+
+/** The HTTP-Redirect binding's SigAlg values the IdP knows (Bindings 3.4.4.1; XML Signature's algorithm ids). */
+const REDIRECT_SIG_ALGS: Record<string, string> = {
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256': 'sha256',
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512': 'sha512',
+  'http://www.w3.org/2000/09/xmldsig#rsa-sha1': 'sha1',
+};
+
+/**
+ * Check an HTTP-Redirect binding signature as the binding says: the octets signed are
+ * `SAMLRequest=value&RelayState=value&SigAlg=value` (RelayState only when present), each value as
+ * URL-encoded in the query string received, not decoded and encoded again. The reason it fails, or null.
+ */
+export function checkRedirectSignature(rawQuery: string, cert: string): string | null {
+  const raw = new Map<string, string>();
+  for (const part of rawQuery.split('&')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) raw.set(part.slice(0, eq), part.slice(eq + 1));
+  }
+  const sigAlg = raw.get('SigAlg');
+  const signature = raw.get('Signature');
+  if (!sigAlg || !signature) return 'the AuthnRequest is not signed (no SigAlg and Signature)';
+  const alg = REDIRECT_SIG_ALGS[decodeURIComponent(sigAlg)];
+  if (!alg) return `unknown SigAlg ${decodeURIComponent(sigAlg)}`;
+  const signed = ['SAMLRequest', 'RelayState', 'SigAlg'].filter((k) => raw.has(k)).map((k) => `${k}=${raw.get(k)}`).join('&');
+  const ok = verifySignature(alg, Buffer.from(signed, 'utf8'), createPublicKey(cert), Buffer.from(decodeURIComponent(signature.replace(/\+/g, ' ')), 'base64'));
+  return ok ? null : 'the AuthnRequest signature does not verify with the SP certificate';
+}
+
+/** A Response (base64) with its Assertion encrypted to `cert`: AES-256-GCM, the key by RSA-OAEP (what xml-encryption and node-saml share). */
+export async function encryptAssertion(responseB64: string, cert: string): Promise<string> {
+  const xml = Buffer.from(responseB64, 'base64').toString('utf8');
+  const assertion = /<saml:Assertion[\s\S]*<\/saml:Assertion>/.exec(xml)?.[0];
+  if (!assertion) throw new Error('no assertion to encrypt');
+  const encrypted = await promisify(xmlEncrypt)(assertion, {
+    rsa_pub: createPublicKey(cert).export({ type: 'spki', format: 'pem' }).toString(), pem: cert,
+    encryptionAlgorithm: 'http://www.w3.org/2009/xmlenc11#aes256-gcm', keyEncryptionAlgorithm: 'http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p',
+    disallowEncryptionWithInsecureAlgorithm: true,
+  } as Parameters<typeof xmlEncrypt>[1]);
+  return Buffer.from(xml.replace(assertion, `<saml:EncryptedAssertion>${encrypted}</saml:EncryptedAssertion>`), 'utf8').toString('base64');
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -67,11 +120,23 @@ export interface TestSamlIdp {
   metadata(): string;
   /** Who the next sign-in is (null: the IdP answers with a Responder status, no assertion). */
   signInAs(user: SamlUser | null, over?: Partial<ResponseOptions>): void;
-  /** The last AuthnRequest received: its ID and ACS URL. */
-  lastRequest: { id: string; acsUrl: string; issuer: string } | null;
-  /** A Response as the IdP would make it (base64, ready for the form). */
+  /** The last AuthnRequest received: its ID and ACS URL, whether it came signed, and why it was refused (null: answered). */
+  lastRequest: { id: string; acsUrl: string; issuer: string; signed: boolean; refused: string | null } | null;
+  /** Require AuthnRequests signed with this SP certificate (PEM); null: signatures are not asked for. */
+  requireSignedRequests: string | null;
+  /** A Response as the IdP would make it (base64, ready for the form); `encryptTo` is for the SSO URL's answers (or encryptAssertion). */
   response(o: ResponseOptions): string;
+  /** A Response (base64) signed as a whole. */
+  signResponse(b64: string, keyPair?: SamlKeyPair): string;
   close(): Promise<void>;
+}
+
+/** An enveloped signature (RSA-SHA256, exclusive c14n) of the element at `target`, placed right after its Issuer (the schema's place for it). */
+function signElement(xml: string, target: string, kp: SamlKeyPair): string {
+  const sig = new SignedXml({ privateKey: kp.key, publicCert: kp.cert, signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256', canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#' });
+  sig.addReference({ xpath: target, transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#'], digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256' });
+  sig.computeSignature(xml, { location: { reference: `${target}/*[local-name(.)='Issuer']`, action: 'after' } });
+  return sig.getSignedXml();
 }
 
 export async function startSamlIdp(opts: { clock: { now(): number } }): Promise<TestSamlIdp> {
@@ -84,7 +149,7 @@ export async function startSamlIdp(opts: { clock: { now(): number } }): Promise<
   const entityId = `${origin}/metadata`;
 
   const idp: TestSamlIdp = {
-    entityId, ssoUrl: `${origin}/sso`, keyPair, lastRequest: null,
+    entityId, ssoUrl: `${origin}/sso`, keyPair, lastRequest: null, requireSignedRequests: null,
     metadata: () => `<?xml version="1.0"?>
 <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${esc(entityId)}">
   <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol" WantAuthnRequestsSigned="false">
@@ -110,20 +175,15 @@ export async function startSamlIdp(opts: { clock: { now(): number } }): Promise<
       const assertion = `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${aid}" Version="2.0" IssueInstant="${iso(o.now)}"><saml:Issuer>${esc(issuer)}</saml:Issuer><saml:Subject><saml:NameID Format="${esc(o.user.nameIdFormat ?? 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent')}">${esc(o.user.nameId)}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData${irt} NotOnOrAfter="${iso(notOnOrAfter)}" Recipient="${esc(o.recipient ?? o.acsUrl)}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="${iso(notBefore)}" NotOnOrAfter="${iso(notOnOrAfter)}"><saml:AudienceRestriction><saml:Audience>${esc(o.audience)}</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AuthnStatement AuthnInstant="${iso(o.now)}" SessionIndex="${aid}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>${attrs ? `<saml:AttributeStatement>${attrs}</saml:AttributeStatement>` : ''}</saml:Assertion>`;
       let xml = `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${id}" Version="2.0" IssueInstant="${iso(o.now)}" Destination="${esc(o.destination ?? o.acsUrl)}"${irt}><saml:Issuer>${esc(issuer)}</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>${assertion}</samlp:Response>`;
       const sign = o.sign ?? 'assertion';
-      if (sign !== 'none') {
-        const sig = new SignedXml({ privateKey: kp.key, publicCert: kp.cert, signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256', canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#' });
-        const target = sign === 'assertion' ? "//*[local-name(.)='Assertion']" : "/*[local-name(.)='Response']";
-        sig.addReference({ xpath: target, transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#'], digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256' });
-        // the Signature goes right after the signed element's Issuer (the schema's place for it)
-        sig.computeSignature(xml, { location: { reference: `${target}/*[local-name(.)='Issuer']`, action: 'after' } });
-        xml = sig.getSignedXml();
-      }
+      if (sign !== 'none') xml = signElement(xml, sign === 'assertion' ? "//*[local-name(.)='Assertion']" : "/*[local-name(.)='Response']", kp);
       return Buffer.from(xml, 'utf8').toString('base64');
     },
+    signResponse: (b64, kp = keyPair) => Buffer.from(signElement(Buffer.from(b64, 'base64').toString('utf8'), "/*[local-name(.)='Response']", kp), 'utf8').toString('base64'),
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 
-  server.on('request', (req, res) => {
+  server.on('request', (req, res) => void answer(req, res).catch((err: unknown) => { if (!res.headersSent) res.writeHead(500).end(String(err)); }));
+  async function answer(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) {
     const url = new URL(req.url ?? '/', origin);
     if (url.pathname === '/metadata') {
       res.writeHead(200, { 'content-type': 'application/samlmetadata+xml' }).end(idp.metadata());
@@ -143,13 +203,26 @@ export async function startSamlIdp(opts: { clock: { now(): number } }): Promise<
     const id = /\sID="([^"]+)"/.exec(request)?.[1] ?? '';
     const acsUrl = /AssertionConsumerServiceURL="([^"]+)"/.exec(request)?.[1] ?? '';
     const issuer = /<saml:Issuer[^>]*>([^<]+)<\/saml:Issuer>/.exec(request)?.[1] ?? '';
-    idp.lastRequest = { id, acsUrl, issuer };
+    const rawQuery = (req.url ?? '').split('?')[1] ?? '';
+    const refused = idp.requireSignedRequests ? checkRedirectSignature(rawQuery, idp.requireSignedRequests) : null;
+    idp.lastRequest = { id, acsUrl, issuer, signed: url.searchParams.has('Signature'), refused };
+    if (refused) {
+      // as IdPs do: an error page, nothing posted back to the SP
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end(`AuthnRequest refused: ${refused}`);
+      return;
+    }
     const relayState = url.searchParams.get('RelayState') ?? '';
-    const samlResponse = user
-      ? idp.response({ user, acsUrl, audience: issuer, inResponseTo: id, now: opts.clock.now(), ...over })
+    const o: ResponseOptions | null = user ? { user, acsUrl, audience: issuer, inResponseTo: id, now: opts.clock.now(), ...over } : null;
+    // an encrypted assertion is signed first, then encrypted; a signed Response is signed over the EncryptedAssertion
+    const samlResponse = o
+      ? o.encryptTo
+        ? o.sign === 'response'
+          ? idp.signResponse(await encryptAssertion(idp.response({ ...o, sign: 'none' }), o.encryptTo), o.keyPair)
+          : await encryptAssertion(idp.response(o), o.encryptTo)
+        : idp.response(o)
       : Buffer.from(`<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_x" Version="2.0" IssueInstant="${iso(opts.clock.now())}" InResponseTo="${esc(id)}"><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Responder"><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:AuthnFailed"/></samlp:StatusCode></samlp:Status></samlp:Response>`).toString('base64');
     // the HTTP-POST binding: a form the browser submits to the ACS
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><html><body onload="document.forms[0].submit()"><form method="post" action="${esc(acsUrl)}"><input type="hidden" name="SAMLResponse" value="${esc(samlResponse)}"><input type="hidden" name="RelayState" value="${esc(relayState)}"><noscript><button>Continue</button></noscript></form></body></html>`);
-  });
+  }
   return idp;
 }

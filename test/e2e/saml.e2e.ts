@@ -5,7 +5,10 @@
  * certificate is refused with words), and "Sign in with …" on the sign-in page goes through the
  * IdP's auto-posting form to the ACS and lands the person on the desk; a person the IdP names
  * with markup in their name is created with that name as text; a refusal (another domain) is said
- * on the sign-in page. Axe finds no serious problem on the SAML form.
+ * on the sign-in page. Axe finds no serious problem on the SAML form. Then the admin turns on
+ * signed AuthnRequests and encrypted assertions, the form shows the provider's SP metadata URL
+ * (its certificate), and a person signs in through an IdP that requires the signature and
+ * encrypts to that certificate.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -87,5 +90,29 @@ describe('single sign-on with SAML 2.0', () => {
     await stranger.waitForURL(/\/login\?sso_error=domain/, { timeout: 15_000 });
     await expect.poll(() => stranger.locator('body').textContent()).toMatch(/domain/i);
     expect(await whoIs(stranger)).toBeNull();
+
+    // signed requests and encrypted assertions, from the provider's own form
+    await row.getByRole('button', { name: 'Edit' }).click();
+    const edit = admin.getByRole('form', { name: `Edit ${LABEL}` });
+    const metadataUrl = await edit.getByLabel(/SP metadata URL/).inputValue();
+    expect(metadataUrl).toMatch(new RegExp(`^${desk.url}/api/auth/sso/saml/\\d+/metadata$`));
+    await edit.getByLabel('Sign authentication requests').check();
+    await edit.getByLabel('Require encrypted assertions').check();
+    const editSerious = await axeSerious(admin);
+    expect(editSerious, `the SAML edit form:\n${axeReport(editSerious)}`).toEqual([]);
+    await edit.getByRole('button', { name: `Save ${LABEL}` }).click();
+    await edit.waitFor({ state: 'detached' });
+    const meta = await (await fetch(metadataUrl)).text();
+    expect(meta).toContain('AuthnRequestsSigned="true"');
+    const b64 = /<KeyDescriptor use="encryption">[\s\S]*?<ds:X509Certificate>([^<]+)</.exec(meta)![1]!.replace(/\s+/g, '');
+    const spCert = `-----BEGIN CERTIFICATE-----\n${b64.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
+    idp.requireSignedRequests = spCert;
+    idp.signInAs({ nameId: 'saml-e2e-1', attributes: { email: 'newcomer@acme.test' } }, { encryptTo: spCert });
+    const { page: again } = await open();
+    await again.goto(`${desk.url}/login`);
+    await again.getByRole('link', { name: `Sign in with ${LABEL}`, exact: true }).click();
+    await again.locator('.list-pane').waitFor({ timeout: 15_000 });
+    expect(idp.lastRequest).toMatchObject({ signed: true, refused: null });
+    expect((await whoIs(again))?.email).toBe('newcomer@acme.test');
   });
 });

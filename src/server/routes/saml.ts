@@ -2,13 +2,15 @@
  * Single sign-on with SAML 2.0 (docs/sso.md; the commands: ../../commands/saml.ts): the ACS, where
  * the IdP's HTTP-POST binding brings the Response back (then the same way into the desk as an
  * OpenID Connect callback: routes/sso.ts's `signedIn`), and the SP metadata for the admin to give
- * the IdP. The start is the shared `/api/auth/sso/:id/start`.
+ * the IdP (the desk's, without keys, and each provider's, with its SP certificate). The start is
+ * the shared `/api/auth/sso/:id/start`.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { finishSamlSignIn, SAML_ACS_PATH, SAML_BROWSER_COOKIE, SAML_METADATA_PATH, samlSpMetadata } from '../../commands/saml.js';
+import { finishSamlSignIn, SAML_ACS_PATH, SAML_BROWSER_COOKIE, SAML_METADATA_PATH, samlProviderMetadataPath, samlProviderSpMetadata, samlSpMetadata } from '../../commands/saml.js';
 import { SsoSignInError, type FinishedSsoSignIn, type SsoDeps, type SsoErrorCode } from '../../commands/sso.js';
+import { notFound } from '../../errors.js';
 import type { App } from '../http.js';
 
 export interface SamlRouteContext {
@@ -28,6 +30,21 @@ export function samlRoutes(app: App, c: SamlRouteContext) {
   }, async (req, reply) => {
     reply.header('content-type', 'application/samlmetadata+xml; charset=utf-8');
     return samlSpMetadata(c.base(req));
+  });
+
+  app.withTypeProvider<ZodTypeProvider>().get(samlProviderMetadataPath(':id'), {
+    config: { public: true },
+    schema: {
+      tags: ['auth'],
+      summary: 'One SAML provider\'s SP metadata (public, as SP metadata is): the desk\'s entity id and ACS URL, the provider\'s SP certificate as the encryption key and, when it signs its AuthnRequests, as the signing key (AuthnRequestsSigned="true"); WantAssertionsSigned="true". The SP key pair is made on first need; the private key is never shown. 404 for an unknown or OpenID Connect provider',
+      params: z.object({ id: z.coerce.number().int().positive().max(2 ** 31) }),
+      response: { 200: z.string() },
+    },
+  }, async (req, reply) => {
+    const xml = await samlProviderSpMetadata(c.deps, req.params.id, c.base(req), s.clock.now());
+    if (xml === null) throw notFound('SAML provider');
+    reply.header('content-type', 'application/samlmetadata+xml; charset=utf-8');
+    return xml;
   });
 
   // the IdP's HTTP-POST binding: a form, parsed only on this route

@@ -49,6 +49,7 @@ import * as m20261206T1910 from './20261206T1910_monotonic_ids.js';
 import * as m20261206T1920 from './20261206T1920_network_hidden.js';
 import * as m20261206T1930 from './20261206T1930_retired_team.js';
 import * as m20261206T1940 from './20261206T1940_notification_conversation.js';
+import * as m20261206T2010 from './20261206T2010_saml_sp_keys.js';
 import * as m20261206T2020 from './20261206T2020_network_hidden_checked.js';
 
 export const migrations: Record<string, MigrationModule> = {
@@ -101,5 +102,6 @@ export const migrations: Record<string, MigrationModule> = {
   '20261206T1920_network_hidden': m20261206T1920,
   '20261206T1930_retired_team': m20261206T1930,
   '20261206T1940_notification_conversation': m20261206T1940,
+  '20261206T2010_saml_sp_keys': m20261206T2010,
   '20261206T2020_network_hidden_checked': m20261206T2020,
 };

@@ -254,6 +254,8 @@ function ProviderForm({ p, onDone }: { p?: SsoProvider; onDone: () => void }) {
   const [metadataXml, setMetadataXml] = useState('');
   const [emailAttribute, setEmailAttribute] = useState(p?.samlEmailAttribute ?? '');
   const [nameAttribute, setNameAttribute] = useState(p?.samlNameAttribute ?? '');
+  const [signRequests, setSignRequests] = useState(p?.signAuthnRequests ?? false);
+  const [wantEncrypted, setWantEncrypted] = useState(p?.wantEncryptedAssertions ?? false);
   const saml = protocol === 'saml';
   const issuerRef = useRef<HTMLInputElement>(null);
   const samlBody = (): Partial<SsoProviderInput> => ({
@@ -265,6 +267,8 @@ function ProviderForm({ p, onDone }: { p?: SsoProvider; onDone: () => void }) {
     ...(metadataXml.trim() ? { samlMetadataXml: metadataXml } : {}),
     samlEmailAttribute: emailAttribute.trim() || null,
     samlNameAttribute: nameAttribute.trim() || null,
+    signAuthnRequests: signRequests,
+    wantEncryptedAssertions: wantEncrypted,
   });
   const body = (): SsoProviderInput => ({
     label: label.trim(),
@@ -333,6 +337,23 @@ function ProviderForm({ p, onDone }: { p?: SsoProvider; onDone: () => void }) {
           <input value={nameAttribute} onChange={(e) => setNameAttribute(e.target.value)} maxLength={500} autoComplete="off" placeholder="displayName" />
         </label>
       </div>
+      <label className="checkbox">
+        <input type="checkbox" checked={signRequests} onChange={(e) => setSignRequests(e.target.checked)} aria-describedby={hint('sign-requests')} /> Sign authentication requests
+      </label>
+      <p id={hint('sign-requests')} className="muted small">
+        Parley signs each AuthnRequest (RSA-SHA256) with this provider’s own key. Turn it on when the identity provider requires signed requests, after giving it the SP metadata below (its signing certificate).
+      </p>
+      <label className="checkbox">
+        <input type="checkbox" checked={wantEncrypted} onChange={(e) => setWantEncrypted(e.target.checked)} aria-describedby={hint('want-encrypted')} /> Require encrypted assertions
+      </label>
+      <p id={hint('want-encrypted')} className="muted small">
+        An assertion that is not encrypted to this provider’s certificate is refused. Give the identity provider the SP metadata below (its encryption certificate) and turn encryption on there first.
+      </p>
+      {p?.samlSpMetadataPath ? (
+        <CopyField label="This provider’s SP metadata URL (with its signing and encryption certificate; give it to the identity provider)" value={`${window.location.origin}${p.samlSpMetadataPath}`} what="the SP metadata URL" />
+      ) : (
+        <p className="muted small">Once added, this provider gets its own SP metadata URL, with the certificate to give the identity provider.</p>
+      )}
     </>
   );
   return (

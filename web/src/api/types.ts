@@ -285,6 +285,12 @@ export interface SsoProvider {
   samlEmailAttribute: string | null;
   /** SAML: the attribute with the display name; null: `displayName` or Entra's displayname claim. */
   samlNameAttribute: string | null;
+  /** SAML: the AuthnRequest is signed with the provider's own SP key. */
+  signAuthnRequests: boolean;
+  /** SAML: only assertions encrypted to the provider's SP certificate are taken. */
+  wantEncryptedAssertions: boolean;
+  /** SAML: this provider's SP metadata (a path on the desk), with its SP certificate; null for OpenID Connect. */
+  samlSpMetadataPath: string | null;
   clientId: string;
   hasClientSecret: boolean;
   /** Lower-case email domains, e.g. `acme.com`; empty: any verified email of an existing person. */
@@ -314,6 +320,8 @@ export interface SsoProviderInput {
   samlMetadataXml?: string;
   samlEmailAttribute?: string | null;
   samlNameAttribute?: string | null;
+  signAuthnRequests?: boolean;
+  wantEncryptedAssertions?: boolean;
   allowedDomains: string[];
   autoProvisionRole: SsoProvisionRole | null;
   passwordSignIn: 'everyone' | 'admins';
