@@ -19,6 +19,7 @@
  * the second finds one of its contacts gone (404) and moves nothing; no identity is lost.
  */
 import { sql, type SqlBool } from 'kysely';
+import { foldWord, wordKey } from '../core/nameWords.js';
 import { searchKey } from '../core/searchKey.js';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
@@ -434,7 +435,7 @@ export function prefixUpperBound(p: string): string | null {
   return null;
 }
 
-/** The words of a query as both full-text indexes cut names (letters, digits; a few at most). */
+/** The words of a query as the word table cuts names (letters, digits; a few at most), as the full-text indexes it replaced did. */
 const wordsOf = (s: string) => (s.match(/[\p{L}\p{N}\p{Co}]+/gu) ?? []).slice(0, 6);
 
 /**
@@ -443,7 +444,8 @@ const wordsOf = (s: string) => (s.match(/[\p{L}\p{N}\p{Co}]+/gu) ?? []).slice(0,
  * large share of all names (every "Customer", "Cu…" and "Ch…" of a brand of millions), and the
  * full-text indexes read every match of a prefix before the newest can be picked: the first
  * letters of what an agent types find handles and email addresses (a range of a b-tree, read in
- * its order and stopped at the limit), and names from the third letter on.
+ * its order and stopped at the limit), and names from the third letter on (the word table's key:
+ * a 3-letter prefix is one run of its index, in the page's order).
  */
 export const NAME_PREFIX_MIN = 3;
 const namePrefix = (w: string) => [...w].length >= NAME_PREFIX_MIN;
@@ -461,24 +463,38 @@ export function contactSearchTerms(q: string): ContactSearchTerms | null {
 /**
  * The three searches, each through its index and in its order, at most `limit` rows each: handles
  * and email addresses whose key starts with the term (alphabetical: the exact one first), identities
- * with a display-name word starting with each word (`NAME_PREFIX_MIN`; newest first). Each row
+ * with a display-name word starting with each word (`NAME_PREFIX_MIN`; newest first), from the
+ * word table `contact_name_word`. Each row
  * brings the value its key was made from, which `searchContacts` checks again. Exported for the
  * test that reads their plans.
  */
 export function contactSearchQueries(store: Store, brandId: number, t: ContactSearchTerms, limit: number) {
-  const pg = store.dialect === 'postgres';
   // the keys are "C"-collated text on PostgreSQL, plain (BINARY) text on SQLite: byte order on both
   const range = (col: 'handle_key' | 'address_key', from: string, below: string | null) =>
     sql`${sql.ref(col)} >= ${from}${below == null ? sql`` : sql` AND ${sql.ref(col)} < ${below}`}`;
   const handles = sql<{ contact_id: number; value: string }>`SELECT contact_id, handle AS value FROM contact_identity WHERE brand_id = ${brandId} AND ${range('handle_key', t.handle, t.handleBelow)} ORDER BY handle_key LIMIT ${limit}`;
   const emails = sql<{ contact_id: number; value: string }>`SELECT contact_id, network_user_id AS value FROM contact_identity WHERE brand_id = ${brandId} AND network = ${sql.lit('email')} AND ${range('address_key', t.email, t.emailBelow)} ORDER BY address_key LIMIT ${limit}`;
+  // names: the word table (src/store/migrations/20261206T2000_contact_name_words.ts), driven by
+  // the query's longest word: its key's run of the index, newest identity first, each identity
+  // once, every other word checked on the identity's own entries (their primary key), stopped at
+  // the limit. A 3-letter prefix reads `limit` entries (a few more when an identity has two
+  // words starting with it), a longer one only those of its key's run until the page is full.
   let names = null;
-  if (t.words.length && pg) {
-    const query = t.words.map((w) => `'${w}'${namePrefix(w) ? ':*' : ''}`).join(' & ');
-    names = sql<{ contact_id: number; value: null }>`SELECT contact_id, NULL AS value FROM contact_identity WHERE brand_id = ${brandId} AND to_tsvector('simple'::regconfig, coalesce(display_name, '')) @@ to_tsquery('simple'::regconfig, ${query}) ORDER BY id DESC LIMIT ${limit}`;
-  } else if (t.words.length) {
-    const query = t.words.map((w) => `"${w}"${namePrefix(w) ? '*' : ''}`).join(' AND ');
-    names = sql<{ contact_id: number; value: null }>`SELECT i.contact_id AS contact_id, NULL AS value FROM contact_identity_name JOIN contact_identity i ON i.id = contact_identity_name.rowid WHERE contact_identity_name MATCH ${query} AND i.brand_id = ${brandId} ORDER BY contact_identity_name.rowid DESC LIMIT ${limit}`;
+  if (t.words.length) {
+    const terms = t.words.map((w) => {
+      const word = foldWord(w);
+      return { key: wordKey(word), word, prefix: namePrefix(w) };
+    });
+    const match = (alias: string, x: (typeof terms)[number]) => {
+      const col = sql.ref(`${alias}.word`);
+      if (!x.prefix) return sql`${sql.ref(`${alias}.word_key`)} = ${x.key} AND ${col} = ${x.word}`;
+      const below = prefixUpperBound(x.word);
+      return sql`${sql.ref(`${alias}.word_key`)} = ${x.key} AND ${col} >= ${x.word}${below == null ? sql`` : sql` AND ${col} < ${below}`}`;
+    };
+    const lead = terms.reduce((a, b) => ([...b.word].length > [...a.word].length ? b : a));
+    const others = terms.filter((x) => x !== lead);
+    const also = others.map((x) => sql` AND EXISTS (SELECT 1 FROM contact_name_word o WHERE o.brand_id = ${brandId} AND ${match('o', x)} AND o.identity_id = w.identity_id)`);
+    names = sql<{ contact_id: number; value: null }>`SELECT i.contact_id AS contact_id, NULL AS value FROM (SELECT DISTINCT w.identity_id AS identity_id FROM contact_name_word w WHERE w.brand_id = ${brandId} AND ${match('w', lead)}${sql.join(also, sql``)} ORDER BY w.identity_id DESC LIMIT ${limit}) p JOIN contact_identity i ON i.id = p.identity_id ORDER BY p.identity_id DESC`;
   }
   return { handles, emails, names };
 }

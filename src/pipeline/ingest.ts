@@ -33,6 +33,7 @@ import { storeTriage } from '../store/triageJson.js';
 import { arrayParam, chunks, inLists, inValues, insertRows, prepareInsertRows, prepareUpdateChangedRows, sqliteAll, lockBrand, reserveIds, WriteQueue, type Tx } from '../store/util.js';
 import { indexPendingMessages } from '../store/fts.js';
 import { tombstoned } from '../store/redact.js';
+import { writeNameWords } from '../store/contactNameWords.js';
 import { contactSummaries } from '../store/queries.js';
 import { prepareWriteFacts } from '../store/rollup.js';
 import { validateMessage, type StoredRaw } from './validate.js';
@@ -900,6 +901,8 @@ export class IngestPipeline {
     }
     // Refresh profile facts that changed (followers, names...): one multi-row upsert, not an UPDATE each.
     const refreshed: ContactIdentity[] = [];
+    // contact search's words of a name that changed (the database dropped the old ones with it)
+    const renamed: ContactIdentity[] = [];
     for (const [k, w] of latest) {
       const cur = out.get(k);
       if (!cur) continue;
@@ -916,10 +919,12 @@ export class IngestPipeline {
         const patch = Object.fromEntries(Object.entries(next).filter(([, v]) => v != null));
         const row = { ...cur, ...patch, updated_at: now } as ContactIdentity;
         refreshed.push(row);
+        if (row.display_name !== cur.display_name) renamed.push(row);
         out.set(k, row);
       }
     }
     await insertRows(trx, store, 'contact_identity', refreshed as unknown as Record<string, unknown>[], { upsertOn: 'id', upsertColumns: IDENTITY_REFRESH_COLUMNS });
+    await writeNameWords(trx, renamed);
     const missing = [...latest.entries()].filter(([k]) => !out.has(k));
     if (missing.length) {
       const contactIds = await reserveIds(trx, store, 'contact', missing.length);
@@ -933,6 +938,7 @@ export class IngestPipeline {
         ...identityColumns(w.msg), address_key: addressKey(w.msg.network, w.msg.author.networkUserId), verified: w.msg.author.verified ? 1 : 0, created_at: now, updated_at: now,
       }));
       await insertRows(trx, store, 'contact_identity', idents);
+      await writeNameWords(trx, idents);
       for (const r of idents) out.set(`${r.network}\u0000${r.network_user_id}`, r as ContactIdentity);
     }
     return out;

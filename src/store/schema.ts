@@ -358,6 +358,22 @@ export interface ContactIdentityTable {
   address_key: string | null;
 }
 
+/**
+ * One word of an identity's display name, for contact search (src/core/nameWords.ts,
+ * src/store/contactNameWords.ts): keyed by its first three letters, then newest identity
+ * first, so the identities with a word starting with a 3-letter prefix are read in the
+ * page's order, up to the page. Written by ingest with the name; removed by the database
+ * when the name changes or the identity goes (the erasure's rewrite too).
+ */
+export interface ContactNameWordTable {
+  brand_id: number;
+  /** The word's first three code points (the whole word when shorter). */
+  word_key: string;
+  /** The word folded (NFC, lowercase; at most 200 code points). */
+  word: string;
+  identity_id: number;
+}
+
 export interface ConversationTable {
   id: Id;
   brand_id: number;
@@ -845,6 +861,7 @@ export interface DB {
   channel_account: ChannelAccountTable;
   contact: ContactTable;
   contact_identity: ContactIdentityTable;
+  contact_name_word: ContactNameWordTable;
   conversation: ConversationTable;
   conversation_label: ConversationLabelTable;
   message: MessageTable;

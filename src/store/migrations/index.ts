@@ -44,6 +44,7 @@ import * as m20261206T1310 from './20261206T1310_scim_groups.js';
 import * as m20261206T1610 from './20261206T1610_sso_logout_jti.js';
 import * as m20261206T1620 from './20261206T1620_message_original_sent_at.js';
 import * as m20261206T1630 from './20261206T1630_contact_search_keys.js';
+import * as m20261206T2000 from './20261206T2000_contact_name_words.js';
 import * as m20261206T1900 from './20261206T1900_saml.js';
 import * as m20261206T1910 from './20261206T1910_monotonic_ids.js';
 import * as m20261206T1920 from './20261206T1920_network_hidden.js';
@@ -51,6 +52,7 @@ import * as m20261206T1930 from './20261206T1930_retired_team.js';
 import * as m20261206T1940 from './20261206T1940_notification_conversation.js';
 import * as m20261206T2010 from './20261206T2010_saml_sp_keys.js';
 import * as m20261206T2020 from './20261206T2020_network_hidden_checked.js';
+import * as m20261206T2050 from './20261206T2050_drop_contact_name_fts.js';
 
 export const migrations: Record<string, MigrationModule> = {
   '20261123T1900_initial_schema': m20261123T1900,
@@ -102,6 +104,8 @@ export const migrations: Record<string, MigrationModule> = {
   '20261206T1920_network_hidden': m20261206T1920,
   '20261206T1930_retired_team': m20261206T1930,
   '20261206T1940_notification_conversation': m20261206T1940,
+  '20261206T2000_contact_name_words': m20261206T2000,
   '20261206T2010_saml_sp_keys': m20261206T2010,
   '20261206T2020_network_hidden_checked': m20261206T2020,
+  '20261206T2050_drop_contact_name_fts': m20261206T2050,
 };
