@@ -79,6 +79,8 @@ const QUERY_NOT_IDS = new Set([
   'view', 'status', 'network', 'priorityMin', 'label', 'sentiment', 'category', 'dueWithinMin', 'q', 'sort', 'cursor', 'limit', 'triageAction', 'origin', 'total', 'before', 'lastEventId',
   'from', 'to', 'visibility', 'business', 'format', 'ahtS', 'ahtSource', 'ahtMinSamples', 'serviceLevel', 'answerWithinS', 'shrinkage', 'maxOccupancy', 'concurrency', 'patienceS', 'action', 'subjectType',
   'next', 'code', 'state', 'iss', 'session_state', 'error', 'error_description',
+  // SAML single logout (HTTP-Redirect binding)
+  'SAMLRequest', 'SAMLResponse', 'RelayState', 'SigAlg', 'Signature',
 ]);
 
 const WORKERS: Role[] = ['agent', 'approver', 'admin'];
@@ -119,6 +121,8 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/auth/sso/saml/metadata': { roles: 'public' },
   'GET /api/auth/sso/saml/:id/metadata': { roles: 'public' },
   'POST /api/auth/sso/saml/acs': { roles: 'public' },
+  'GET /api/auth/sso/saml/slo': { roles: 'public' },
+  'POST /api/auth/sso/saml/slo': { roles: 'public' },
   'GET /api/sso/providers': { roles: ['admin'] },
   // nothing listens at that issuer: the admin's call ends at the discovery (400), nothing is made
   'POST /api/sso/providers': { roles: ['admin'], body: () => ({ label: 'Sweep IdP', issuer: 'http://127.0.0.1:9', clientId: 'sweep', clientSecret: 'sweep secret', allowedDomains: [], autoProvisionRole: null, passwordSignIn: 'everyone', trustsMfa: false, enabled: true }) },

@@ -27,13 +27,18 @@ import { createPrivateKey, createPublicKey, generateKeyPair, randomBytes, X509Ce
 import { promisify } from 'node:util';
 import { SAML, ValidateInResponseTo, type Profile } from '@node-saml/node-saml';
 import { DOMParser } from '@xmldom/xmldom';
-import { checkSamlAssertion, samlIdentity, selfSignedCertificatePem, storedCertificates, type SamlProfileLike } from '../core/saml.js';
+import { checkLogoutRequestTimes, checkSamlAssertion, SAML_CLOCK_SKEW_MS, SAML_REDIRECT_BINDING, samlIdentity, selfSignedCertificatePem, storedCertificates, type SamlProfileLike } from '../core/saml.js';
 import { audit } from '../store/audit.js';
 import { enabledProvider, personFor, safeNext, SSO_LOGIN_TTL_MS, SsoSignInError, takeLogin, type FinishedSsoSignIn, type ProviderRow, type SsoDeps, type StartedSsoSignIn } from './sso.js';
 import { createHash } from 'node:crypto';
+import { inflateRawSync } from 'node:zlib';
+import { parseDomFromString, parseXml2JsFromString, validateSignature } from '@node-saml/node-saml/lib/xml.js';
+import { AppError } from '../errors.js';
 
 export const SAML_ACS_PATH = '/api/auth/sso/saml/acs';
 export const SAML_METADATA_PATH = '/api/auth/sso/saml/metadata';
+/** Single logout (SAML Profiles 4.4): the IdP's LogoutRequest and LogoutResponse, HTTP-Redirect (GET) or HTTP-POST. */
+export const SAML_SLO_PATH = '/api/auth/sso/saml/slo';
 /** One provider's SP metadata: the same entity id and ACS, with that provider's SP certificate (signing, encryption). */
 export const samlProviderMetadataPath = (providerId: number | string) => `/api/auth/sso/saml/${providerId}/metadata`;
 /** How long the SP's self-signed certificate is valid: IdPs pin it, so long; a new key means a new provider. */
@@ -138,7 +143,8 @@ export function samlSpMetadata(origin: string): string {
 /**
  * One SAML provider's SP metadata: the desk's entity id and ACS, its SP certificate as the
  * encryption key (always: an IdP may encrypt) and, when it signs its AuthnRequests, as the signing
- * key with AuthnRequestsSigned="true"; WantAssertionsSigned="true" (unsigned answers are never
+ * key with AuthnRequestsSigned="true" (and as the signing key of its LogoutRequests when single
+ * logout is set); WantAssertionsSigned="true" (unsigned answers are never
  * taken). The key pair is made here if the provider has none yet. Unknown or not SAML: null.
  */
 export async function samlProviderSpMetadata(d: SsoDeps, providerId: number, origin: string, now: number): Promise<string | null> {
@@ -147,8 +153,15 @@ export async function samlProviderSpMetadata(d: SsoDeps, providerId: number, ori
   const keys = await spKeysOf(d, row, now);
   const sp = samlSp(origin);
   const signs = Number(row.saml_sign_requests) === 1;
-  return new SAML({ issuer: sp.entityId, callbackUrl: sp.acsUrl, idpCert: 'none', identifierFormat: null, wantAssertionsSigned: true, decryptionPvk: keys.key, ...(signs ? { privateKey: keys.key, signatureAlgorithm: 'sha256' as const } : {}) })
-    .generateServiceProviderMetadata(keys.cert, signs ? keys.cert : null);
+  const slo = row.saml_slo_url ? `${origin}${SAML_SLO_PATH}` : undefined;
+  // the LogoutRequests Parley sends are signed whatever the AuthnRequests: with single logout the
+  // certificate is listed for signing too (node-saml lists it only with AuthnRequestsSigned, put back)
+  const listsSigning = signs || slo !== undefined;
+  let xml = new SAML({ issuer: sp.entityId, callbackUrl: sp.acsUrl, idpCert: 'none', identifierFormat: null, wantAssertionsSigned: true, decryptionPvk: keys.key, logoutCallbackUrl: slo, ...(listsSigning ? { privateKey: keys.key, signatureAlgorithm: 'sha256' as const } : {}) })
+    .generateServiceProviderMetadata(keys.cert, listsSigning ? keys.cert : null);
+  if (!signs) xml = xml.replace(/AuthnRequestsSigned="true"/, 'AuthnRequestsSigned="false"');
+  // node-saml names only the HTTP-POST binding; the SLO endpoint takes HTTP-Redirect too (listed first: preferred)
+  return slo ? xml.replace(/<SingleLogoutService\b/, `<SingleLogoutService Binding="${SAML_REDIRECT_BINDING}" Location="${slo.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}"/>$&`) : xml;
 }
 
 /** Unverified peeks at a Response, only to name the provider in the audit trail and to compare its Destination. */
@@ -236,7 +249,11 @@ export async function finishSamlSignIn(d: SsoDeps, p: FinishSamlSignInProps, now
     // the IdP asserts the email: it is the verified email the rules ask for (allowed domains still hold)
     const claims = { email: who.email ?? undefined, email_verified: who.email != null, name: who.name ?? undefined };
     const { user, provisioned } = await personFor(d, row, who.subject, claims, now);
-    return { user, providerId: row.id, trustsMfa: row.trusts_mfa === 1, loginId: login.id, next: login.next_path, startedAt: Number(login.created_at), provisioned, sealedIdToken: null, sid: null };
+    // kept with the session for single logout: the NameID (sealed; its hash finds the session) and the SessionIndex
+    const nameId = typeof profile.nameID === 'string' && profile.nameID ? profile.nameID : null;
+    const samlNameId = nameId ? { sealed: d.secrets.seal(JSON.stringify({ nameId, format: profile.nameIDFormat ?? null })), hash: sha256(nameId) } : null;
+    const sessionIndex = typeof profile.sessionIndex === 'string' && profile.sessionIndex ? profile.sessionIndex.slice(0, 500) : null;
+    return { user, providerId: row.id, trustsMfa: row.trusts_mfa === 1, loginId: login.id, next: login.next_path, startedAt: Number(login.created_at), provisioned, sealedIdToken: null, sid: sessionIndex, samlNameId };
   } catch (err) {
     if (!(err instanceof SsoSignInError)) throw err;
     if (next !== undefined) err.next = next;
@@ -252,4 +269,222 @@ export async function finishSamlSignIn(d: SsoDeps, p: FinishSamlSignInProps, now
     }
     throw err;
   }
+}
+
+// --- single logout (SAML Profiles 4.4; Bindings 3.4 HTTP-Redirect, 3.5 HTTP-POST) ---
+
+/** How long Parley's LogoutRequest waits for its LogoutResponse; and how old an IdP's LogoutRequest without NotOnOrAfter may be. */
+export const SAML_LOGOUT_TTL_MS = 10 * 60_000;
+const sloKey = (providerId: number) => `slo ${providerId}`;
+
+/** node-saml for single logout with one provider: messages signed with its SP key, sent to its SLO URL; the IdP's checked against its certificates and entity id. */
+function samlLogoutFor(row: ProviderRow, origin: string, keys: SpKeys, requestId: string | null): SAML {
+  const sp = samlSp(origin);
+  const certs = certsOf(row);
+  return new SAML({
+    privateKey: keys.key, signatureAlgorithm: 'sha256', entryPoint: row.saml_sso_url ?? row.saml_slo_url ?? undefined, logoutUrl: row.saml_slo_url ?? undefined,
+    issuer: sp.entityId, callbackUrl: sp.acsUrl, idpCert: certs.length ? certs : 'none', idpIssuer: row.issuer,
+    acceptedClockSkewMs: -1, validateInResponseTo: ValidateInResponseTo.always, identifierFormat: null,
+    generateUniqueId: () => `_${randomBytes(20).toString('hex')}`,
+    cacheProvider: {
+      saveAsync: async (_key, value) => ({ value, createdAt: Date.now() }),
+      getAsync: async (key) => (requestId !== null && key === requestId ? new Date().toISOString() : null),
+      removeAsync: async () => null,
+    },
+  });
+}
+
+/**
+ * SP-initiated single logout, for a session that is ending: the IdP's SLO URL with a signed
+ * LogoutRequest (HTTP-Redirect: SigAlg, Signature) naming the session's NameID and SessionIndex;
+ * its ID is kept (`sso_saml_assertion`, 10 minutes) for the LogoutResponse's InResponseTo. Null
+ * when the session was not made by a SAML sign-in, or its provider has no SLO URL. Call it before
+ * the session row goes.
+ */
+export async function samlSignOutUrl(d: SsoDeps, sessionId: string, origin: string, now: number): Promise<string | null> {
+  const session = await d.store.db.selectFrom('session').select(['sso_provider_id', 'saml_name_id', 'sso_sid']).where('id', '=', sessionId).executeTakeFirst();
+  if (session?.sso_provider_id == null || !session.saml_name_id) return null;
+  const row = await d.store.db.selectFrom('sso_provider').selectAll().where('id', '=', session.sso_provider_id).where('protocol', '=', 'saml').executeTakeFirst();
+  if (!row?.saml_slo_url) return null;
+  try {
+    const named = d.secrets.open<string>(session.saml_name_id);
+    const { nameId, format } = JSON.parse(named) as { nameId: string; format: string | null };
+    const keys = await spKeysOf(d, row, now);
+    let requestId = '';
+    const saml = samlLogoutFor(row, origin, keys, null);
+    saml.options.generateUniqueId = () => (requestId = `_${randomBytes(20).toString('hex')}`);
+    const url = await saml.getLogoutUrlAsync({ issuer: row.issuer, nameID: nameId, nameIDFormat: format ?? 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified', sessionIndex: session.sso_sid ?? undefined } as Profile, '', {});
+    await d.store.db.insertInto('sso_saml_assertion').values({ issuer: sloKey(row.id), assertion_id: requestId, expires_at: now + SAML_LOGOUT_TTL_MS }).execute();
+    return url;
+  } catch {
+    // the sign-out here never waits on single logout
+    return null;
+  }
+}
+
+/** A single logout message refused: 400 `sso.invalid_logout_request`, nothing changed. */
+export const invalidSamlLogout = (why: string) => new AppError(400, 'sso.invalid_logout_request', `the SAML logout message is not valid: ${why}`, { reason: why });
+
+export interface SamlLogoutMessage {
+  /** HTTP-Redirect: the query as received (its signature covers the exact octets); HTTP-POST: null. */
+  rawQuery: string | null;
+  SAMLRequest?: string;
+  SAMLResponse?: string;
+  RelayState?: string;
+  SigAlg?: string;
+  Signature?: string;
+  origin: string;
+  ip: string;
+}
+
+export type SamlLogoutOutcome =
+  | { kind: 'request'; redirect: string | null; userIds: number[]; sessionsEnded: number }
+  | { kind: 'response'; status: 'done' | 'partial' | 'refused'; reason?: string };
+
+/** Unverified peeks at a logout message: its kind, Issuer, ID / InResponseTo. */
+function peekLogout(xml: string): { kind: 'LogoutRequest' | 'LogoutResponse' | null; issuer: string | null; inResponseTo: string | null } {
+  try {
+    const doc = new DOMParser({ errorHandler: { error: () => {}, fatalError: () => {}, warning: () => {} } }).parseFromString(xml, 'text/xml');
+    const root = doc.documentElement;
+    const kind = root?.localName === 'LogoutRequest' || root?.localName === 'LogoutResponse' ? root.localName : null;
+    const issuer = (Array.from(root?.childNodes ?? []) as Element[]).find((n) => n.localName === 'Issuer')?.textContent?.trim() ?? null;
+    return { kind, issuer, inResponseTo: root?.getAttribute('InResponseTo') || null };
+  } catch {
+    return { kind: null, issuer: null, inResponseTo: null };
+  }
+}
+
+/**
+ * The SLO endpoint (`/api/auth/sso/saml/slo`): a LogoutRequest of an IdP (IdP-initiated) or the
+ * LogoutResponse to Parley's own (SP-initiated), by HTTP-Redirect or HTTP-POST.
+ *
+ * A LogoutRequest must be signed (the Redirect binding's SigAlg and Signature over the exact query
+ * string, or an enveloped signature of the whole message) by a certificate of a SAML provider
+ * whose entity id is its Issuer, be within its time (NotOnOrAfter, IssueInstant on Parley's
+ * clock), name this desk's SLO URL as Destination if any, and be taken once; then the sessions
+ * made by that provider's sign-ins of that NameID (and SessionIndex, when given) end, in that
+ * provider's brand only, audited `sso.saml_logout`; the answer is a signed LogoutResponse to the
+ * provider's SLO URL (null when it has none). Otherwise 400 `sso.invalid_logout_request`, nothing
+ * changed, audited as `sso.saml_refused` at most once a minute per provider (its Issuer is unverified).
+ *
+ * A LogoutResponse must answer a LogoutRequest Parley sent (InResponseTo, 10 minutes, once) and be
+ * signed by that provider; its status says whether the IdP signed the person out everywhere.
+ */
+export async function samlSingleLogout(d: SsoDeps, m: SamlLogoutMessage, now: number): Promise<SamlLogoutOutcome> {
+  const encoded = m.SAMLRequest ?? m.SAMLResponse ?? '';
+  let xml: string;
+  try {
+    xml = m.rawQuery !== null ? inflateRawSync(Buffer.from(encoded, 'base64')).toString('utf8') : Buffer.from(encoded, 'base64').toString('utf8');
+  } catch {
+    throw invalidSamlLogout('not a deflated, base64 SAML message');
+  }
+  const peeked = peekLogout(xml);
+  if (m.SAMLResponse !== undefined) return logoutResponse(d, m, peeked, now);
+  if (peeked.kind !== 'LogoutRequest') throw invalidSamlLogout('not a LogoutRequest');
+  const rows = peeked.issuer ? await d.store.db.selectFrom('sso_provider').selectAll().where('protocol', '=', 'saml').where('issuer', '=', peeked.issuer).orderBy('id').execute() : [];
+  if (!rows.length) throw invalidSamlLogout('from no SAML provider of this desk (Issuer)');
+  // (the same IdP may be a provider of several brands, or twice in one: each that verifies signs out its own sessions)
+  let why = 'its signature does not verify';
+  const answers: Extract<SamlLogoutOutcome, { kind: 'request' }>[] = [];
+  for (const row of rows) {
+    try {
+      const done = await idpLogoutRequest(d, row, m, now);
+      if (done.kind === 'request') answers.push(done);
+    } catch (err) {
+      why = err instanceof Error ? err.message : String(err);
+    }
+  }
+  if (answers.length) {
+    return { kind: 'request', redirect: answers.find((a) => a.redirect)?.redirect ?? null, userIds: [...new Set(answers.flatMap((a) => a.userIds))], sessionsEnded: answers.reduce((n, a) => n + a.sessionsEnded, 0) };
+  }
+  // the Issuer is not verified: at most one such refusal a minute reaches each provider's audit trail
+  for (const row of rows) {
+    if (!(await unverifiedRefusalSince(d, row, now - UNVERIFIED_REFUSAL_EVERY_MS))) {
+      await audit(d.store.db, { brandId: row.brand_id, actor: `sso:${row.id}`, action: 'sso.saml_refused', subjectType: 'sso_provider', subjectId: row.id, data: { code: 'logout_request', reason: why.slice(0, 500), ip: m.ip, unverified: true } }, now);
+    }
+  }
+  throw invalidSamlLogout(why);
+}
+
+async function verifiedLogout(row: ProviderRow, m: SamlLogoutMessage, saml: SAML): Promise<{ profile: Profile | null }> {
+  if (m.rawQuery !== null) {
+    // node-saml takes an unsigned Redirect message: a signature is required here
+    if (!m.Signature || !m.SigAlg) throw new Error('not signed (no SigAlg and Signature)');
+    const done = await saml.validateRedirectAsync({ SAMLRequest: m.SAMLRequest, SAMLResponse: m.SAMLResponse, RelayState: m.RelayState, SigAlg: m.SigAlg, Signature: m.Signature } as Record<string, string>, m.rawQuery);
+    return { profile: done.profile };
+  }
+  if (m.SAMLRequest !== undefined) return { profile: (await saml.validatePostRequestAsync({ SAMLRequest: m.SAMLRequest })).profile };
+  const xml = Buffer.from(m.SAMLResponse ?? '', 'base64').toString('utf8');
+  const dom = await parseDomFromString(xml);
+  if (!validateSignature(xml, dom.documentElement, certsOf(row))) throw new Error('Invalid signature on documentElement');
+  return { profile: null };
+}
+
+async function idpLogoutRequest(d: SsoDeps, row: ProviderRow, m: SamlLogoutMessage, now: number): Promise<SamlLogoutOutcome> {
+  const keys = await spKeysOf(d, row, now);
+  const saml = samlLogoutFor(row, m.origin, keys, null);
+  let profile: Profile;
+  try {
+    const done = await verifiedLogout(row, m, saml);
+    if (!done.profile) throw new Error('no LogoutRequest');
+    profile = done.profile;
+  } catch (err) {
+    throw new Error(err instanceof Error ? err.message : String(err));
+  }
+  const xml = m.rawQuery !== null ? inflateRawSync(Buffer.from(m.SAMLRequest ?? '', 'base64')).toString('utf8') : Buffer.from(m.SAMLRequest ?? '', 'base64').toString('utf8');
+  const parsed = await parseXml2JsFromString(xml) as Record<string, any>;
+  const request = parsed?.LogoutRequest;
+  const late = checkLogoutRequestTimes(request, { now, maxAgeMs: SAML_LOGOUT_TTL_MS });
+  if (late) throw new Error(late);
+  const destination = request?.$?.Destination as string | undefined;
+  if (destination && destination !== `${m.origin}${SAML_SLO_PATH}`) throw new Error('the Destination is not this desk\'s SLO URL');
+  const nameId = typeof profile.nameID === 'string' ? profile.nameID : '';
+  if (!nameId) throw new Error('no NameID');
+  const sessionIndex = typeof profile.sessionIndex === 'string' && profile.sessionIndex ? profile.sessionIndex : null;
+  const until = request?.$?.NotOnOrAfter ? Date.parse(request.$.NotOnOrAfter) : Date.parse(request?.$?.IssueInstant) + SAML_LOGOUT_TTL_MS;
+  const requestId = String((profile as { ID?: string }).ID ?? '');
+
+  const ended = await d.store.db.transaction().execute(async (trx) => {
+    // each LogoutRequest once
+    const taken = await trx.insertInto('sso_saml_assertion').values({ issuer: row.issuer, assertion_id: `logout ${row.id} ${requestId}`, expires_at: until + SAML_CLOCK_SKEW_MS })
+      .onConflict((oc) => oc.columns(['issuer', 'assertion_id']).doUpdateSet({ expires_at: until + SAML_CLOCK_SKEW_MS }).where('sso_saml_assertion.expires_at', '<=', now))
+      .executeTakeFirst();
+    if (!Number(taken.numInsertedOrUpdatedRows ?? 0)) return null;
+    let q = trx.selectFrom('session').innerJoin('app_user', 'app_user.id', 'session.user_id').select(['session.id', 'session.user_id'])
+      .where('session.sso_provider_id', '=', row.id).where('session.saml_name_id_hash', '=', sha256(nameId)).where('app_user.brand_id', '=', row.brand_id);
+    if (sessionIndex) q = q.where('session.sso_sid', '=', sessionIndex);
+    const ending = await q.execute();
+    if (ending.length) await trx.deleteFrom('session').where('id', 'in', ending.map((e) => e.id)).execute();
+    await audit(trx, { brandId: row.brand_id, actor: `sso:${row.id}`, action: 'sso.saml_logout', subjectType: 'sso_provider', subjectId: row.id, data: { initiatedBy: 'idp', sessionsEnded: ending.length, users: [...new Set(ending.map((e) => Number(e.user_id)))], ...(sessionIndex ? { sessionIndex } : {}), ip: m.ip } }, now);
+    return ending;
+  });
+  if (!ended) throw new Error('replayed: this LogoutRequest was taken before');
+  const redirect = row.saml_slo_url ? await saml.getLogoutResponseUrlAsync({ ID: requestId, issuer: row.issuer } as Profile, m.RelayState ?? '', {}, true) : null;
+  return { kind: 'request', redirect, userIds: [...new Set(ended.map((e) => Number(e.user_id)))], sessionsEnded: ended.length };
+}
+
+async function logoutResponse(d: SsoDeps, m: SamlLogoutMessage, peeked: ReturnType<typeof peekLogout>, now: number): Promise<SamlLogoutOutcome> {
+  if (peeked.kind !== 'LogoutResponse') return { kind: 'response', status: 'refused', reason: 'not a LogoutResponse' };
+  if (!peeked.inResponseTo) return { kind: 'response', status: 'refused', reason: 'no InResponseTo: not an answer to a sign-out of this desk' };
+  const waiting = await d.store.db.selectFrom('sso_saml_assertion').select(['issuer', 'expires_at']).where('assertion_id', '=', peeked.inResponseTo).where('issuer', 'like', 'slo %').executeTakeFirst();
+  if (!waiting || Number(waiting.expires_at) <= now) return { kind: 'response', status: 'refused', reason: 'InResponseTo names no sign-out of this desk waiting for its answer' };
+  const row = await d.store.db.selectFrom('sso_provider').selectAll().where('id', '=', Number(waiting.issuer.slice(4))).executeTakeFirst();
+  if (!row || row.issuer !== peeked.issuer) return { kind: 'response', status: 'refused', reason: 'not from the provider the sign-out was sent to' };
+  const keys = await spKeysOf(d, row, now);
+  let status: 'done' | 'partial' = 'done';
+  try {
+    await verifiedLogout(row, m, samlLogoutFor(row, m.origin, keys, peeked.inResponseTo));
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    if (!/^Bad status code/.test(why)) {
+      await audit(d.store.db, { brandId: row.brand_id, actor: `sso:${row.id}`, action: 'sso.saml_refused', subjectType: 'sso_provider', subjectId: row.id, data: { code: 'logout_response', reason: why.slice(0, 500), ip: m.ip } }, now);
+      return { kind: 'response', status: 'refused', reason: why };
+    }
+    // signed or not, a non-Success status says only that the IdP did not sign out everywhere
+    status = 'partial';
+  }
+  const taken = await d.store.db.deleteFrom('sso_saml_assertion').where('issuer', '=', waiting.issuer).where('assertion_id', '=', peeked.inResponseTo).executeTakeFirst();
+  if (Number(taken.numDeletedRows) !== 1) return { kind: 'response', status: 'refused', reason: 'already answered' };
+  await audit(d.store.db, { brandId: row.brand_id, actor: `sso:${row.id}`, action: 'sso.saml_logout', subjectType: 'sso_provider', subjectId: row.id, data: { initiatedBy: 'sp', status, ip: m.ip } }, now);
+  return { kind: 'response', status };
 }

@@ -112,6 +112,8 @@ export interface SsoProviderFields {
   signAuthnRequests?: boolean;
   /** SAML: take only assertions encrypted to the provider's SP key. Default off. */
   wantEncryptedAssertions?: boolean;
+  /** SAML: the IdP's single logout URL (HTTP-Redirect); null: none. Also from pasted metadata. */
+  samlSloUrl?: string | null;
   allowedDomains: string[];
   autoProvisionRole: SsoProvisionRole | null;
   passwordSignIn: PasswordSignIn;
@@ -136,6 +138,8 @@ export interface SsoProviderView {
   wantEncryptedAssertions: boolean;
   /** SAML: the provider's SP metadata URL path (with its SP certificate); null for OpenID Connect. */
   samlSpMetadataPath: string | null;
+  /** SAML: the IdP's single logout URL; null: no single logout. */
+  samlSloUrl: string | null;
   issuer: string;
   clientId: string;
   hasClientSecret: boolean;
@@ -245,7 +249,7 @@ const certificateViews = (json: string | null | undefined) =>
 export const invalidSaml = (reason: string) => new AppError(400, 'sso.invalid_saml', `the SAML settings cannot be used: ${reason}`, { reason });
 
 /** A SAML provider's settings, checked: the metadata (if pasted) fills what the fields leave out; the certificates parse as X.509; the SSO URL is https (http on loopback). */
-function samlSettingsOf(f: Partial<SsoProviderFields>, kept?: ProviderRow): { issuer: string; ssoUrl: string; certs: string[] } {
+function samlSettingsOf(f: Partial<SsoProviderFields>, kept?: ProviderRow): { issuer: string; ssoUrl: string; certs: string[]; sloUrl: string | null } {
   try {
     const meta = f.samlMetadataXml?.trim() ? parseIdpMetadata(f.samlMetadataXml) : undefined;
     const issuer = (f.issuer?.trim() || meta?.entityId || kept?.issuer || '').trim();
@@ -259,7 +263,13 @@ function samlSettingsOf(f: Partial<SsoProviderFields>, kept?: ProviderRow): { is
     } catch {
       throw new SamlSettingsError('the single sign-on URL must be an https:// URL (plain http only on this machine)');
     }
-    return { issuer, ssoUrl, certs };
+    const sloUrl = f.samlSloUrl !== undefined ? f.samlSloUrl?.trim() || null : meta?.sloUrl ?? kept?.saml_slo_url ?? null;
+    try {
+      if (sloUrl) issuerUrl(sloUrl);
+    } catch {
+      throw new SamlSettingsError('the single logout URL must be an https:// URL (plain http only on this machine)');
+    }
+    return { issuer, ssoUrl, certs, sloUrl };
   } catch (err) {
     if (err instanceof SamlSettingsError) throw invalidSaml(err.message);
     throw err;
@@ -276,7 +286,7 @@ export async function presentProviders(store: Store, brandId: number, id?: numbe
   return rows.map((r) => ({
     id: r.id, protocol: (r.protocol === 'saml' ? 'saml' : 'oidc') as SsoProtocol, label: r.label,
     samlSsoUrl: r.saml_sso_url ?? null, samlCertificates: certificateViews(r.saml_idp_certs), samlEmailAttribute: r.saml_email_attribute ?? null, samlNameAttribute: r.saml_name_attribute ?? null,
-    signAuthnRequests: Number(r.saml_sign_requests) === 1, wantEncryptedAssertions: Number(r.saml_want_encrypted) === 1, samlSpMetadataPath: r.protocol === 'saml' ? samlProviderMetadataPath(r.id) : null, issuer: r.issuer, clientId: r.client_id, hasClientSecret: r.client_secret != null,
+    signAuthnRequests: Number(r.saml_sign_requests) === 1, wantEncryptedAssertions: Number(r.saml_want_encrypted) === 1, samlSpMetadataPath: r.protocol === 'saml' ? samlProviderMetadataPath(r.id) : null, samlSloUrl: r.saml_slo_url ?? null, issuer: r.issuer, clientId: r.client_id, hasClientSecret: r.client_secret != null,
     allowedDomains: domainsOf(r), autoProvisionRole: (r.auto_provision_role as SsoProvisionRole | null) ?? null,
     passwordSignIn: r.password_sign_in as PasswordSignIn, trustsMfa: r.trusts_mfa === 1, enabled: r.enabled === 1, signOutAtProvider: Number(r.sign_out_at_provider) === 1,
     linkedPeople: Number(r.linked ?? 0), createdAt: Number(r.created_at), updatedAt: Number(r.updated_at),
@@ -301,7 +311,7 @@ export async function createSsoProvider(d: SsoDeps, actor: Actor, fields: SsoPro
     client_secret: !s && f.clientSecret ? d.secrets.seal(f.clientSecret) : null,
     protocol: s ? 'saml' : 'oidc', saml_sso_url: s?.ssoUrl ?? null, saml_idp_certs: s ? JSON.stringify(s.certs) : null,
     saml_email_attribute: s ? attributeName(fields.samlEmailAttribute) ?? null : null, saml_name_attribute: s ? attributeName(fields.samlNameAttribute) ?? null : null,
-    saml_sign_requests: s && fields.signAuthnRequests ? 1 : 0, saml_want_encrypted: s && fields.wantEncryptedAssertions ? 1 : 0,
+    saml_slo_url: s?.sloUrl ?? null, saml_sign_requests: s && fields.signAuthnRequests ? 1 : 0, saml_want_encrypted: s && fields.wantEncryptedAssertions ? 1 : 0,
     allowed_domains: JSON.stringify(f.allowedDomains), auto_provision_role: f.autoProvisionRole,
     password_sign_in: f.passwordSignIn, trusts_mfa: f.trustsMfa ? 1 : 0, enabled: f.enabled ? 1 : 0, sign_out_at_provider: s || f.signOutAtProvider === false ? 0 : 1, created_at: now, updated_at: now,
   }).returning('id').executeTakeFirstOrThrow();
@@ -352,11 +362,11 @@ export async function updateSsoProvider(d: SsoDeps, actor: Actor, id: number, fi
 
 async function updateSamlProvider(d: SsoDeps, actor: Actor, row: ProviderRow, fields: Partial<SsoProviderFields>, now: number): Promise<SsoProviderView> {
   const f = normalize({ ...fields, issuer: undefined, clientId: undefined });
-  const changesIdp = fields.issuer !== undefined || fields.samlSsoUrl !== undefined || fields.samlCertificates !== undefined || fields.samlMetadataXml !== undefined;
+  const changesIdp = fields.issuer !== undefined || fields.samlSsoUrl !== undefined || fields.samlCertificates !== undefined || fields.samlMetadataXml !== undefined || fields.samlSloUrl !== undefined;
   const s = changesIdp ? samlSettingsOf(fields, row) : undefined;
   await d.store.db.updateTable('sso_provider').set({
     ...commonChanges(f),
-    ...(s ? { issuer: s.issuer, saml_sso_url: s.ssoUrl, saml_idp_certs: JSON.stringify(s.certs) } : {}),
+    ...(s ? { issuer: s.issuer, saml_sso_url: s.ssoUrl, saml_idp_certs: JSON.stringify(s.certs), saml_slo_url: s.sloUrl } : {}),
     ...(fields.samlEmailAttribute !== undefined ? { saml_email_attribute: attributeName(fields.samlEmailAttribute) ?? null } : {}),
     ...(fields.samlNameAttribute !== undefined ? { saml_name_attribute: attributeName(fields.samlNameAttribute) ?? null } : {}),
     ...(fields.signAuthnRequests !== undefined ? { saml_sign_requests: fields.signAuthnRequests ? 1 : 0 } : {}),
@@ -519,8 +529,10 @@ export interface FinishedSsoSignIn {
   provisioned: boolean;
   /** The ID token, sealed, when the session is to sign out at the provider too (see `keepForSignOut`); else null. */
   sealedIdToken: string | null;
-  /** The provider's session id (the ID token's `sid`), when it gives one: its back-channel logout names it. */
+  /** The provider's session id (the ID token's `sid`, SAML's SessionIndex), when it gives one: its back-channel logout names it. */
   sid: string | null;
+  /** SAML: the assertion's NameID, sealed, and its SHA-256 (for single logout); absent for OpenID Connect. */
+  samlNameId?: { sealed: string; hash: string } | null;
 }
 
 /** A started sign-in, taken once: unknown, used, expired, or of another browser → `expired`. */
@@ -606,9 +618,9 @@ export const ssoSignInExpired = (detail = 'that sign-in is over (too old, alread
  * for this person, bound to the browser by a new token (returned: the `parley_sso` cookie's new
  * value; only its SHA-256 is kept).
  */
-export async function holdForSecondFactor(store: Store, loginId: number, userId: number, now: number, keep: { sealedIdToken: string | null; sid: string | null } = { sealedIdToken: null, sid: null }): Promise<string> {
+export async function holdForSecondFactor(store: Store, loginId: number, userId: number, now: number, keep: SignOutKeep = { sealedIdToken: null, sid: null }): Promise<string> {
   const token = randomBytes(32).toString('base64url');
-  await store.db.updateTable('sso_login').set({ pending_user_id: userId, pending_hash: sha256(token), pending_tries: 0, expires_at: now + SSO_LOGIN_TTL_MS, id_token: keep.sealedIdToken, sid: keep.sid })
+  await store.db.updateTable('sso_login').set({ pending_user_id: userId, pending_hash: sha256(token), pending_tries: 0, expires_at: now + SSO_LOGIN_TTL_MS, id_token: keep.sealedIdToken, sid: keep.sid, saml_name_id: keep.samlNameId?.sealed ?? null, saml_name_id_hash: keep.samlNameId?.hash ?? null })
     .where('id', '=', loginId).execute();
   return token;
 }
@@ -695,8 +707,15 @@ export async function personFor(d: SsoDeps, row: ProviderRow, subject: string, c
 }
 
 /** Keep with the session a single sign-on made what signing out needs: the ID token (already sealed) for the provider's end-session endpoint, the provider's `sid` for its back-channel logout. */
-export async function keepForSignOut(store: Store, sessionId: string, keep: { sealedIdToken: string | null; sid: string | null }): Promise<void> {
-  if (keep.sealedIdToken || keep.sid) await store.db.updateTable('session').set({ sso_id_token: keep.sealedIdToken, sso_sid: keep.sid }).where('id', '=', sessionId).execute();
+export async function keepForSignOut(store: Store, sessionId: string, keep: SignOutKeep): Promise<void> {
+  if (keep.sealedIdToken || keep.sid || keep.samlNameId) await store.db.updateTable('session').set({ sso_id_token: keep.sealedIdToken, sso_sid: keep.sid, saml_name_id: keep.samlNameId?.sealed ?? null, saml_name_id_hash: keep.samlNameId?.hash ?? null }).where('id', '=', sessionId).execute();
+}
+
+/** What a session keeps for signing out: the sealed ID token, the provider's session id (OIDC `sid`, SAML SessionIndex), the SAML NameID sealed and hashed. */
+export interface SignOutKeep {
+  sealedIdToken: string | null;
+  sid: string | null;
+  samlNameId?: { sealed: string; hash: string } | null;
 }
 
 /**

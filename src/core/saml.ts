@@ -64,6 +64,8 @@ export interface IdpMetadata {
   entityId: string;
   ssoUrl: string;
   certificates: string[];
+  /** The SingleLogoutService with the HTTP-Redirect binding, if any. */
+  sloUrl: string | null;
 }
 
 /** An IdP's metadata XML (EntityDescriptor with an IDPSSODescriptor): its entity id, HTTP-Redirect SSO URL and signing certificates. */
@@ -86,7 +88,8 @@ export function parseIdpMetadata(xml: string): IdpMetadata {
     for (const c of Array.from(kd.getElementsByTagNameNS(SAML_NS.dsig, 'X509Certificate'))) certificates.push(certificatePem(c.textContent ?? ''));
   }
   if (!certificates.length) throw new SamlSettingsError('the metadata has no signing certificate');
-  return { entityId, ssoUrl: sso.getAttribute('Location')!, certificates: [...new Set(certificates)] };
+  const slo = Array.from(idp.getElementsByTagNameNS(SAML_NS.metadata, 'SingleLogoutService')).find((s) => s.getAttribute('Binding') === SAML_REDIRECT_BINDING);
+  return { entityId, ssoUrl: sso.getAttribute('Location')!, certificates: [...new Set(certificates)], sloUrl: slo?.getAttribute('Location') || null };
 }
 
 /** What node-saml's profile gives (the verified assertion's subject and attributes). */
@@ -205,4 +208,20 @@ export function selfSignedCertificatePem(p: { privateKey: KeyObject; publicKey: 
   const signature = sign('sha256', tbs, p.privateKey);
   const cert = der(SEQUENCE, tbs, SHA256_WITH_RSA, der(0x03, Buffer.from([0]), signature));
   return `-----BEGIN CERTIFICATE-----\n${cert.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
+}
+
+/**
+ * The time checks of a verified LogoutRequest (xml2js form) node-saml leaves to us, on Parley's
+ * clock: its NotOnOrAfter (Core 3.7.1) within the clock skew, and an IssueInstant neither in the
+ * future nor older than `maxAgeMs` (a request without NotOnOrAfter still ages out). The reason it
+ * fails, or null.
+ */
+export function checkLogoutRequestTimes(request: XmlJs | undefined, p: { now: number; maxAgeMs: number }): string | null {
+  const until = when(attr(request, 'NotOnOrAfter'));
+  const issued = when(attr(request, 'IssueInstant'));
+  if (Number.isNaN(until) || issued === undefined || Number.isNaN(issued)) return 'the LogoutRequest\'s IssueInstant or NotOnOrAfter is not a date';
+  if (until !== undefined && p.now - SAML_CLOCK_SKEW_MS >= until) return 'expired (NotOnOrAfter)';
+  if (issued > p.now + SAML_CLOCK_SKEW_MS) return 'issued in the future (IssueInstant)';
+  if (issued < p.now - SAML_CLOCK_SKEW_MS - p.maxAgeMs) return 'too old (IssueInstant)';
+  return null;
 }

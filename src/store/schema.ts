@@ -96,6 +96,10 @@ export interface SessionTable {
   sso_id_token: Generated<string | null>;
   /** The provider's session id (the ID token's `sid`), for its back-channel logout (migration 20261206T1320_sso_logout). */
   sso_sid: Generated<string | null>;
+  /** SAML: the NameID (and Format) of the assertion that made it, sealed: the LogoutRequest's (migration 20261206T2060_saml_logout); its SessionIndex is `sso_sid`. */
+  saml_name_id: Generated<string | null>;
+  /** SAML: sha256 (hex) of that NameID, to find the sessions an IdP's LogoutRequest names. */
+  saml_name_id_hash: Generated<string | null>;
 }
 
 export interface ApiTokenTable {
@@ -152,6 +156,8 @@ export interface SsoProviderTable {
   saml_sp_key: Generated<string | null>;
   /** SAML: the SP key's self-signed certificate (PEM), published in the provider's SP metadata. */
   saml_sp_cert: Generated<string | null>;
+  /** SAML: the IdP's SingleLogoutService URL (HTTP-Redirect); null: no single logout (migration 20261206T2060_saml_logout). */
+  saml_slo_url: Generated<string | null>;
 }
 
 /** A brand's SCIM 2.0 bearer token (migration 20261206T0900_scim): only its SHA-256 is kept. */
@@ -280,6 +286,9 @@ export interface SsoLoginTable {
   id_token: Generated<string | null>;
   /** The ID token's `sid` while the sign-in waits for the second factor (migration 20261206T1320_sso_logout). */
   sid: Generated<string | null>;
+  /** SAML: the sealed NameID and its hash while the sign-in waits for the second factor (migration 20261206T2060_saml_logout). */
+  saml_name_id: Generated<string | null>;
+  saml_name_id_hash: Generated<string | null>;
 }
 
 /** A one-time password reset link an admin issued (migration 20261206T0400_password_reset). */

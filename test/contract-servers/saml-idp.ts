@@ -22,7 +22,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { sign as signBytes } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 import { encrypt as xmlEncrypt } from 'xml-encryption';
 
@@ -128,6 +129,19 @@ export interface TestSamlIdp {
   response(o: ResponseOptions): string;
   /** A Response (base64) signed as a whole. */
   signResponse(b64: string, keyPair?: SamlKeyPair): string;
+  /** Single logout (Core 3.7): a LogoutRequest of the IdP's (XML), each part bendable. */
+  logoutRequest(o: { nameId: string; nameIdFormat?: string; sessionIndex?: string; destination: string; now: number; notOnOrAfter?: number | null; issuer?: string; id?: string }): string;
+  /** A LogoutResponse (XML) to `inResponseTo`. */
+  logoutResponse(o: { inResponseTo: string; destination: string; now: number; status?: string; issuer?: string }): string;
+  /** HTTP-Redirect binding (Bindings 3.4.4.1): deflated, base64, signed over `param=…&RelayState=…&SigAlg=…` as sent (keyPair null: unsigned). The query string. */
+  redirectQuery(param: 'SAMLRequest' | 'SAMLResponse', xml: string, o?: { relayState?: string; keyPair?: SamlKeyPair | null }): string;
+  /** HTTP-POST binding (Bindings 3.5.4): base64 of the message with an enveloped signature of its root (keyPair null: unsigned). */
+  postMessage(xml: string, o?: { keyPair?: SamlKeyPair | null }): string;
+  /** The SP's LogoutRequests received at the IdP's SLO URL (HTTP-Redirect): ID, NameID, SessionIndex, and why its signature failed (null: good). */
+  logoutRequests: { id: string; nameId: string; sessionIndex: string | null; refused: string | null }[];
+  /** The SP's certificate, to check its LogoutRequests; and where its SLO endpoint is, for the LogoutResponse. */
+  sp: { cert: string | null; sloUrl: string | null };
+  sloUrl: string;
   close(): Promise<void>;
 }
 
@@ -154,6 +168,7 @@ export async function startSamlIdp(opts: { clock: { now(): number } }): Promise<
 <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${esc(entityId)}">
   <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol" WantAuthnRequestsSigned="false">
     <md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>${keyPair.cert.replace(/-----[A-Z ]+-----|\s/g, '')}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+    <md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${esc(origin)}/slo"/>
     <md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:persistent</md:NameIDFormat>
     <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${esc(origin)}/sso-post"/>
     <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${esc(origin)}/sso"/>
@@ -179,6 +194,24 @@ export async function startSamlIdp(opts: { clock: { now(): number } }): Promise<
       return Buffer.from(xml, 'utf8').toString('base64');
     },
     signResponse: (b64, kp = keyPair) => Buffer.from(signElement(Buffer.from(b64, 'base64').toString('utf8'), "/*[local-name(.)='Response']", kp), 'utf8').toString('base64'),
+    logoutRequests: [], sp: { cert: null, sloUrl: null }, sloUrl: `${origin}/slo`,
+    logoutRequest: (o) => {
+      const until = o.notOnOrAfter === undefined ? o.now + 5 * 60_000 : o.notOnOrAfter;
+      return `<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${esc(o.id ?? `_l${randomBytes(16).toString('hex')}`)}" Version="2.0" IssueInstant="${iso(o.now)}" Destination="${esc(o.destination)}"${until !== null ? ` NotOnOrAfter="${iso(until)}"` : ''}><saml:Issuer>${esc(o.issuer ?? entityId)}</saml:Issuer><saml:NameID Format="${esc(o.nameIdFormat ?? 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent')}">${esc(o.nameId)}</saml:NameID>${o.sessionIndex ? `<samlp:SessionIndex>${esc(o.sessionIndex)}</samlp:SessionIndex>` : ''}</samlp:LogoutRequest>`;
+    },
+    logoutResponse: (o) => `<samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_lr${randomBytes(16).toString('hex')}" Version="2.0" IssueInstant="${iso(o.now)}" Destination="${esc(o.destination)}" InResponseTo="${esc(o.inResponseTo)}"><saml:Issuer>${esc(o.issuer ?? entityId)}</saml:Issuer><samlp:Status><samlp:StatusCode Value="${esc(o.status ?? 'urn:oasis:names:tc:SAML:2.0:status:Success')}"/></samlp:Status></samlp:LogoutResponse>`,
+    redirectQuery: (param, xml, o = {}) => {
+      let q = `${param}=${encodeURIComponent(deflateRawSync(Buffer.from(xml, 'utf8')).toString('base64'))}`;
+      if (o.relayState !== undefined) q += `&RelayState=${encodeURIComponent(o.relayState)}`;
+      const kp = o.keyPair === undefined ? keyPair : o.keyPair;
+      if (!kp) return q;
+      q += `&SigAlg=${encodeURIComponent('http://www.w3.org/2001/04/xmldsig-more#rsa-sha256')}`;
+      return `${q}&Signature=${encodeURIComponent(signBytes('sha256', Buffer.from(q, 'utf8'), kp.key).toString('base64'))}`;
+    },
+    postMessage: (xml, o = {}) => {
+      const kp = o.keyPair === undefined ? keyPair : o.keyPair;
+      return Buffer.from(kp ? signElement(xml, '/*', kp) : xml, 'utf8').toString('base64');
+    },
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 
@@ -187,6 +220,30 @@ export async function startSamlIdp(opts: { clock: { now(): number } }): Promise<
     const url = new URL(req.url ?? '/', origin);
     if (url.pathname === '/metadata') {
       res.writeHead(200, { 'content-type': 'application/samlmetadata+xml' }).end(idp.metadata());
+      return;
+    }
+    if (url.pathname === '/slo') {
+      // the SP's LogoutRequest by HTTP-Redirect: checked (signature over the query as sent), recorded, answered with a signed LogoutResponse by redirect
+      const rawQuery = (req.url ?? '').split('?')[1] ?? '';
+      let xml = '';
+      try {
+        xml = inflateRawSync(Buffer.from(url.searchParams.get('SAMLRequest') ?? '', 'base64')).toString('utf8');
+      } catch {
+        res.writeHead(400).end('not a deflated LogoutRequest');
+        return;
+      }
+      const id = /\sID="([^"]+)"/.exec(xml)?.[1] ?? '';
+      const nameId = /<saml:NameID[^>]*>([^<]+)<\/saml:NameID>/.exec(xml)?.[1] ?? '';
+      const sessionIndex = /<(?:\w+:)?SessionIndex[^>]*>([^<]+)<\/(?:\w+:)?SessionIndex>/.exec(xml)?.[1] ?? null;
+      const refused = idp.sp.cert ? checkRedirectSignature(rawQuery, idp.sp.cert) : 'no SP certificate to check the signature with';
+      idp.logoutRequests.push({ id, nameId, sessionIndex, refused });
+      if (refused || !idp.sp.sloUrl) {
+        res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end(`LogoutRequest refused: ${refused ?? 'no SP SLO URL'}`);
+        return;
+      }
+      const relayState = url.searchParams.get('RelayState');
+      const answer = idp.redirectQuery('SAMLResponse', idp.logoutResponse({ inResponseTo: id, destination: idp.sp.sloUrl, now: opts.clock.now() }), relayState ? { relayState } : {});
+      res.writeHead(302, { location: `${idp.sp.sloUrl}?${answer}` }).end();
       return;
     }
     if (url.pathname !== '/sso') {

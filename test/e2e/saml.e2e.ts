@@ -114,5 +114,15 @@ describe('single sign-on with SAML 2.0', () => {
     await again.locator('.list-pane').waitFor({ timeout: 15_000 });
     expect(idp.lastRequest).toMatchObject({ signed: true, refused: null });
     expect((await whoIs(again))?.email).toBe('newcomer@acme.test');
+
+    // single logout (the SLO URL came with the IdP's metadata): signing out of Parley signs out
+    // at the IdP too, and the sign-in page says where it ended
+    idp.sp.cert = spCert;
+    idp.sp.sloUrl = `${desk.url}/api/auth/sso/saml/slo`;
+    await again.getByRole('button', { name: 'Sign out' }).click();
+    await again.waitForURL(/\/login\?saml_logout=done/, { timeout: 15_000 });
+    await expect.poll(() => again.getByTestId('saml-logout').textContent()).toContain('signed out of Parley and of your identity provider');
+    expect(idp.logoutRequests.at(-1)).toMatchObject({ nameId: 'saml-e2e-1', refused: null });
+    expect(await whoIs(again)).toBeNull();
   });
 });

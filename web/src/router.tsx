@@ -98,13 +98,15 @@ export const loginRoute = createRoute({
   path: '/login',
   // reset=done: arriving from /reset-password, the password just changed; sso_error: a single
   // sign-on came back unsigned-in, and why (shell/LoginPage.tsx says it in words); sso_code: it
-  // came back for the person's own second factor (the page asks only the code)
-  validateSearch: (s: Record<string, unknown>): { redirect?: string; reset?: 'done'; sso_error?: string; sso_code?: 1 } => ({
+  // came back for the person's own second factor (the page asks only the code); saml_logout: a
+  // SAML single logout came back from the identity provider (done, partial or refused)
+  validateSearch: (s: Record<string, unknown>): { redirect?: string; reset?: 'done'; sso_error?: string; sso_code?: 1; saml_logout?: 'done' | 'partial' | 'refused' } => ({
     ...(typeof s.redirect === 'string' && returnable(s.redirect) ? { redirect: s.redirect } : {}),
     ...(s.reset === 'done' ? { reset: 'done' as const } : {}),
     ...(typeof s.sso_error === 'string' && /^[a-z_]{1,40}$/.test(s.sso_error) ? { sso_error: s.sso_error } : {}),
     // kept a number: the router reads sso_code=1 as 1, and writes a string '1' back as sso_code=%221%22
     ...(s.sso_code === '1' || s.sso_code === 1 ? { sso_code: 1 as const } : {}),
+    ...(s.saml_logout === 'done' || s.saml_logout === 'partial' || s.saml_logout === 'refused' ? { saml_logout: s.saml_logout } : {}),
   }),
   component: LoginPage,
 });

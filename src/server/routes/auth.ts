@@ -6,6 +6,7 @@ import { AppError } from '../../errors.js';
 import { announceAvailability, offlineIfNoSession } from '../../commands/availability.js';
 import { invalidResetLink, passwordResetFor, usePasswordReset } from '../../commands/passwordReset.js';
 import { providerSignOutUrl, ssoRequiredFor } from '../../commands/sso.js';
+import { samlSignOutUrl } from '../../commands/saml.js';
 import { useSecondFactor, type SecondFactor } from '../../commands/twoFactor.js';
 import { brandRequiresTwoFactor, twoFactorEnabled } from '../../commands/twoFactorPolicy.js';
 import { hashPassword, needsRehash, verifyPassword } from '../../lib/password.js';
@@ -14,7 +15,7 @@ import { clearSessionCookie, createSession, destroySession, LoginGuard, requireR
 import type { App } from '../http.js';
 import type { Services } from '../services.js';
 import { presentUser } from '../presenters.js';
-import { postLogoutRedirectUri, rememberProvidersFound } from '../origin.js';
+import { deskOrigin, postLogoutRedirectUri, rememberProvidersFound } from '../origin.js';
 import { userSchema } from '../schemas.js';
 import { NEW_PASSWORD } from './admin.js';
 
@@ -154,7 +155,9 @@ export function authRoutes(app: App, guard: LoginGuard) {
   }, async (req, reply) => {
     let redirect: string | null = null;
     if (req.auth?.sessionId) {
-      redirect = await providerSignOutUrl({ store: s.store, secrets: s.secrets }, req.auth.sessionId, postLogoutRedirectUri(s.config, req), s.clock.now());
+      // SAML single logout (a signed LogoutRequest to the IdP's SLO URL), else OpenID Connect RP-Initiated Logout
+      redirect = (await samlSignOutUrl({ store: s.store, secrets: s.secrets }, req.auth.sessionId, deskOrigin(s.config, req), s.clock.now()))
+        ?? (await providerSignOutUrl({ store: s.store, secrets: s.secrets }, req.auth.sessionId, postLogoutRedirectUri(s.config, req), s.clock.now()));
       await destroySession(s.store, req.auth.sessionId);
       const off = await offlineIfNoSession(s.store, req.auth.user.id, s.clock.now(), 'signed out');
       if (off) await announceAvailability(s.bus, app.hooks.afterAvailability, [off]);

@@ -8,9 +8,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { finishSamlSignIn, SAML_ACS_PATH, SAML_BROWSER_COOKIE, SAML_METADATA_PATH, samlProviderMetadataPath, samlProviderSpMetadata, samlSpMetadata } from '../../commands/saml.js';
+import { finishSamlSignIn, SAML_SLO_PATH, samlSingleLogout, type SamlLogoutMessage, SAML_ACS_PATH, SAML_BROWSER_COOKIE, SAML_METADATA_PATH, samlProviderMetadataPath, samlProviderSpMetadata, samlSpMetadata } from '../../commands/saml.js';
 import { SsoSignInError, type FinishedSsoSignIn, type SsoDeps, type SsoErrorCode } from '../../commands/sso.js';
 import { notFound } from '../../errors.js';
+import { announceAvailability, offlineIfNoSession } from '../../commands/availability.js';
 import type { App } from '../http.js';
 
 export interface SamlRouteContext {
@@ -47,7 +48,35 @@ export function samlRoutes(app: App, c: SamlRouteContext) {
     return xml;
   });
 
-  // the IdP's HTTP-POST binding: a form, parsed only on this route
+
+  /** The SLO endpoint's answer: an IdP's LogoutRequest → its signed LogoutResponse (302 to its SLO URL, or 200); a LogoutResponse → the login page with the outcome. */
+  async function singleLogout(req: FastifyRequest, reply: FastifyReply, m: Omit<SamlLogoutMessage, 'origin' | 'ip'>) {
+    const now = s.clock.now();
+    if (await c.limited(req.ip, now)) return c.failed(reply, 'rate_limited');
+    const done = await samlSingleLogout(c.deps, { ...m, origin: c.base(req), ip: req.ip }, now);
+    if (done.kind === 'response') {
+      if (done.reason) req.log.info({ reason: done.reason }, 'SAML LogoutResponse refused');
+      return reply.redirect(`/login?saml_logout=${done.status}`, 302);
+    }
+    // signed out everywhere, as by signing out of their last session: routing stops giving them work
+    for (const userId of done.userIds) {
+      const off = await offlineIfNoSession(s.store, userId, now, 'signed out at the identity provider');
+      if (off) await announceAvailability(s.bus, app.hooks.afterAvailability, [off]);
+    }
+    if (done.redirect) return reply.redirect(done.redirect, 302);
+    return reply.type('text/plain; charset=utf-8').send(`signed out: ${done.sessionsEnded} session(s) ended`);
+  }
+  const sloSummary = 'SAML 2.0 single logout (public): an IdP\'s LogoutRequest — signed by the provider its Issuer names (HTTP-Redirect: SigAlg and Signature over the query string; HTTP-POST: enveloped), in its time, taken once — ends the sessions its sign-ins of that NameID made (only that SessionIndex when given) and is answered with a signed LogoutResponse (302 to the IdP\'s SLO URL); otherwise 400 sso.invalid_logout_request. The LogoutResponse to a sign-out of this desk (InResponseTo, signed) lands on /login?saml_logout=done|partial|refused';
+  const sloFields = { SAMLRequest: z.string().max(400_000).optional(), SAMLResponse: z.string().max(400_000).optional(), RelayState: z.string().max(1000).optional(), SigAlg: z.string().max(200).optional(), Signature: z.string().max(2000).optional() };
+  app.withTypeProvider<ZodTypeProvider>().get(SAML_SLO_PATH, {
+    config: { public: true },
+    schema: { tags: ['auth'], summary: sloSummary, querystring: z.object(sloFields) },
+  }, async (req, reply) => {
+    if (!req.query.SAMLRequest && !req.query.SAMLResponse) return c.failed(reply, 'provider');
+    return singleLogout(req, reply, { ...req.query, rawQuery: req.url.split('?')[1] ?? '' });
+  });
+
+  // the IdP's HTTP-POST binding: a form, parsed only on these routes
   app.register(async (scope) => {
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 512_000 }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))));
     scope.withTypeProvider<ZodTypeProvider>().post(SAML_ACS_PATH, {
@@ -71,6 +100,13 @@ export function samlRoutes(app: App, c: SamlRouteContext) {
         req.log.info({ reason: err.message, code: err.code }, 'SAML sign-in refused');
         return c.failed(reply, err.code, err.next);
       }
+    });
+    scope.withTypeProvider<ZodTypeProvider>().post(SAML_SLO_PATH, {
+      config: { public: true },
+      schema: { tags: ['auth'], summary: sloSummary, body: z.object(sloFields) },
+    }, async (req, reply) => {
+      if (!req.body.SAMLRequest && !req.body.SAMLResponse) return c.failed(reply, 'provider');
+      return singleLogout(req, reply, { SAMLRequest: req.body.SAMLRequest, SAMLResponse: req.body.SAMLResponse, RelayState: req.body.RelayState, rawQuery: null });
     });
   });
 }

@@ -38,6 +38,7 @@ const providerSchema = z.object({
   samlNameAttribute: z.string().nullable().describe('SAML: the attribute holding the display name; null: displayName or Entra\'s displayname claim'),
   signAuthnRequests: z.boolean().describe('SAML: the AuthnRequest is signed (RSA-SHA256, HTTP-Redirect SigAlg/Signature) with the provider\'s SP key'),
   wantEncryptedAssertions: z.boolean().describe('SAML: only assertions encrypted to the provider\'s SP certificate are taken'),
+  samlSloUrl: z.string().nullable().describe('SAML: the IdP single logout URL (HTTP-Redirect); null: no single logout'),
   samlSpMetadataPath: z.string().nullable().describe('SAML: this provider\'s SP metadata (path on the desk\'s origin), with its SP certificate: give it to the IdP'),
   hasClientSecret: z.boolean().describe('a client secret is kept (it is never shown)'),
   allowedDomains: z.array(z.string()).describe('lower-case email domains; [] = any verified email of an existing person'),
@@ -62,6 +63,7 @@ const fields = {
   samlNameAttribute: z.string().max(500).nullable().optional(),
   signAuthnRequests: z.boolean().optional().describe('SAML: sign the AuthnRequest with the provider\'s SP key (default off)'),
   wantEncryptedAssertions: z.boolean().optional().describe('SAML: take only assertions encrypted to the provider\'s SP certificate (default off)'),
+  samlSloUrl: z.string().max(2000).nullable().optional().describe('SAML: the IdP single logout URL, HTTP-Redirect (or from samlMetadataXml\'s SingleLogoutService); null: none'),
   allowedDomains: z.array(z.string().max(253)).max(100),
   autoProvisionRole: z.enum(SSO_PROVISION_ROLES).nullable(),
   passwordSignIn: z.enum(PASSWORD_SIGN_IN),
@@ -97,13 +99,13 @@ export function ssoRoutes(app: App, guard: LoginGuard) {
     if (!done.trustsMfa && twoFactorEnabled(done.user)) {
       // the provider vouches for who they are, not for a second factor: their own is asked next,
       // on the login page, in this browser (the cookie now binds the pending step)
-      const pending = await holdForSecondFactor(s.store, done.loginId, done.user.id, now, { sealedIdToken: done.sealedIdToken, sid: done.sid });
+      const pending = await holdForSecondFactor(s.store, done.loginId, done.user.id, now, { sealedIdToken: done.sealedIdToken, sid: done.sid, samlNameId: done.samlNameId });
       reply.setCookie(SSO_BROWSER_COOKIE, pending, browserCookie);
       return reply.redirect(`/login?sso_code=1${wayBack(done.next)}`, 302);
     }
     reply.clearCookie(SSO_BROWSER_COOKIE, { path: '/api/auth/sso' });
     const session = await createSession(s.store, done.user, now, { ip: req.ip, userAgent: req.headers['user-agent'], ssoProviderId: done.providerId });
-    await keepForSignOut(s.store, sha256(session.cookie), { sealedIdToken: done.sealedIdToken, sid: done.sid });
+    await keepForSignOut(s.store, sha256(session.cookie), { sealedIdToken: done.sealedIdToken, sid: done.sid, samlNameId: done.samlNameId });
     setSessionCookie(reply, session.cookie, s.config.secureCookies);
     await audit(s.store.db, { brandId: done.user.brand_id, actor: `user:${done.user.id}`, action: 'auth.login', subjectType: 'user', subjectId: done.user.id, data: { ip: req.ip, via: 'sso', provider: done.providerId } }, now);
     return reply.redirect(done.next, 302);
@@ -253,7 +255,7 @@ export function ssoRoutes(app: App, guard: LoginGuard) {
     await guard.succeeded(user.email, req.ip, now);
     reply.clearCookie(SSO_BROWSER_COOKIE, { path: '/api/auth/sso' });
     const session = await createSession(s.store, user, now, { ip: req.ip, userAgent: req.headers['user-agent'], ssoProviderId: login.provider_id });
-    await keepForSignOut(s.store, sha256(session.cookie), { sealedIdToken: login.id_token, sid: login.sid });
+    await keepForSignOut(s.store, sha256(session.cookie), { sealedIdToken: login.id_token, sid: login.sid, samlNameId: login.saml_name_id && login.saml_name_id_hash ? { sealed: login.saml_name_id, hash: login.saml_name_id_hash } : null });
     setSessionCookie(reply, session.cookie, s.config.secureCookies);
     await audit(s.store.db, { brandId: user.brand_id, actor: `user:${user.id}`, action: 'auth.login', subjectType: 'user', subjectId: user.id, data: { ip: req.ip, via: 'sso', provider: login.provider_id, secondFactor } }, now);
     // the provider is not trusted to enforce MFA (else no code was asked): the brand's policy holds as for a password sign-in

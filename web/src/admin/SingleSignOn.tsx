@@ -250,6 +250,7 @@ function ProviderForm({ p, onDone }: { p?: SsoProvider; onDone: () => void }) {
   const [signOutThere, setSignOutThere] = useState(p?.signOutAtProvider ?? true);
   const [protocol, setProtocol] = useState<'oidc' | 'saml'>(p?.protocol ?? 'oidc');
   const [ssoUrl, setSsoUrl] = useState(p?.samlSsoUrl ?? '');
+  const [sloUrl, setSloUrl] = useState(p?.samlSloUrl ?? '');
   const [certs, setCerts] = useState('');
   const [metadataXml, setMetadataXml] = useState('');
   const [emailAttribute, setEmailAttribute] = useState(p?.samlEmailAttribute ?? '');
@@ -262,6 +263,8 @@ function ProviderForm({ p, onDone }: { p?: SsoProvider; onDone: () => void }) {
     ...(p ? {} : { protocol: 'saml' as const }),
     ...(issuer.trim() ? { issuer: issuer.trim() } : {}),
     ...(ssoUrl.trim() ? { samlSsoUrl: ssoUrl.trim() } : {}),
+    // sent only when changed: left empty on a new provider, pasted metadata's SingleLogoutService is kept
+    ...(sloUrl.trim() !== (p?.samlSloUrl ?? '') ? { samlSloUrl: sloUrl.trim() || null } : {}),
     // certificates left empty on an edit: the ones kept stay
     ...(certs.trim() ? { samlCertificates: [certs] } : {}),
     ...(metadataXml.trim() ? { samlMetadataXml: metadataXml } : {}),
@@ -314,6 +317,11 @@ function ProviderForm({ p, onDone }: { p?: SsoProvider; onDone: () => void }) {
         <label className="field">
           <span>IdP single sign-on URL</span>
           <input type="url" value={ssoUrl} onChange={(e) => setSsoUrl(e.target.value)} maxLength={2000} placeholder="https://acme.okta.com/app/…/sso/saml" />
+        </label>
+        <label className="field">
+          <span>IdP single logout URL (optional)</span>
+          <input type="url" value={sloUrl} onChange={(e) => setSloUrl(e.target.value)} maxLength={2000} placeholder="https://acme.okta.com/app/…/slo/saml" aria-describedby="saml-slo-hint" />
+          <small id="saml-slo-hint">Signing out of Parley signs out at the IdP too, and the IdP's sign-out ends Parley sessions. Empty: no single logout.</small>
         </label>
       </div>
       <label className="field">

@@ -289,6 +289,8 @@ export interface SsoProvider {
   signAuthnRequests: boolean;
   /** SAML: only assertions encrypted to the provider's SP certificate are taken. */
   wantEncryptedAssertions: boolean;
+  /** SAML: the IdP's single logout URL; null: none. */
+  samlSloUrl: string | null;
   /** SAML: this provider's SP metadata (a path on the desk), with its SP certificate; null for OpenID Connect. */
   samlSpMetadataPath: string | null;
   clientId: string;
@@ -322,6 +324,7 @@ export interface SsoProviderInput {
   samlNameAttribute?: string | null;
   signAuthnRequests?: boolean;
   wantEncryptedAssertions?: boolean;
+  samlSloUrl?: string | null;
   allowedDomains: string[];
   autoProvisionRole: SsoProvisionRole | null;
   passwordSignIn: 'everyone' | 'admins';

@@ -84,6 +84,12 @@ async function signInCall<T>(path: string, body?: unknown): Promise<T> {
 
 /** A wrong or used code, after the password or after a provider. */
 const WRONG_CODE = 'That code is not right, or was already used. Type the code your app shows now, or an unused recovery code.';
+/** Where a SAML single logout ended: Parley's session is gone in every case (it ends first). */
+const SAML_LOGOUT_TEXT = {
+  done: 'You are signed out of Parley and of your identity provider.',
+  partial: 'You are signed out of Parley. Your identity provider could not sign you out everywhere: close the browser to be sure.',
+  refused: 'You are signed out of Parley. The identity provider\'s answer could not be checked, so you may still be signed in there: close the browser to be sure.',
+} as const;
 const ssoErrorText = (code: string) => SSO_ERROR_TEXT[code as SsoError] ?? 'Single sign-on did not work. Try again, or ask an admin of your desk.';
 
 /**
@@ -339,6 +345,11 @@ export function LoginPage() {
           {search.reset === 'done' && (
             <p className="form-ok" role="status" data-testid="password-changed">
               Your password was changed, and you were signed out everywhere. Sign in with the new one.
+            </p>
+          )}
+          {search.saml_logout && (
+            <p className={search.saml_logout === 'done' ? 'form-ok' : 'form-error'} role="status" data-testid="saml-logout" data-outcome={search.saml_logout}>
+              {SAML_LOGOUT_TEXT[search.saml_logout]}
             </p>
           )}
           {ssoError && (

@@ -1,0 +1,157 @@
+/**
+ * SAML single logout (docs/sso.md), over HTTP against a real desk on SQLite and PostgreSQL and the
+ * SAML IdP on loopback (test/contract-servers/saml-idp.ts): the IdP's LogoutRequest (HTTP-Redirect
+ * signed over the query string, HTTP-POST enveloped) ends only the sessions its provider's sign-ins
+ * of that NameID made (SessionIndex narrowing, other people, password sessions and other brands
+ * untouched); forged, unsigned, expired ones change nothing; and the SP-initiated round trip.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { providersFoundToken } from '../src/commands/sso.js';
+import { certificatePem } from '../src/core/saml.js';
+import { DIALECTS } from './db.js';
+import { makeKeyPair, startSamlIdp, type SamlUser, type TestSamlIdp } from './contract-servers/saml-idp.js';
+import { authDesk } from './helpers/authDesk.js';
+import type { Client, TestDesk } from './helpers/parley.js';
+
+const PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
+
+for (const dialect of DIALECTS) {
+  describe(`SAML single logout [${dialect}]`, () => {
+    let desk: TestDesk;
+    let admin: Client;
+    let idp: TestSamlIdp;
+    let ips = 0;
+    const { clock, person, otherBrandAdmin } = authDesk(dialect, 'slo', (d, a) => { desk = d; admin = a; });
+    const db = () => desk.db.store.db;
+    const address = () => `198.19.${Math.floor(++ips / 250)}.${ips % 250}`;
+    const sloUrl = () => `${desk.url}/api/auth/sso/saml/slo`;
+    beforeAll(async () => { idp = await startSamlIdp({ clock }); });
+    afterAll(async () => idp?.close());
+
+    async function addProvider(client: Client, over: Record<string, unknown> = {}): Promise<number> {
+      const res = await client.post('/api/sso/providers', { protocol: 'saml', label: 'Acme SAML', issuer: idp.entityId, samlSsoUrl: idp.ssoUrl, samlCertificates: [idp.keyPair.cert], samlSloUrl: idp.sloUrl, allowedDomains: [], autoProvisionRole: 'agent', passwordSignIn: 'everyone', trustsMfa: true, enabled: true, ...over });
+      expect(res.status, JSON.stringify(res.json)).toBe(201);
+      return res.json.id as number;
+    }
+    const cookieOf = (cookies: string[], name: string) => cookies.find((c) => c.startsWith(`${name}=`))?.split(';')[0] ?? '';
+    /** A whole SAML sign-in: the session cookie and the assertion's SessionIndex. */
+    async function samlSignIn(providerId: number, user: SamlUser, over: Parameters<TestSamlIdp['signInAs']>[1] = {}) {
+      idp.signInAs(user, over);
+      const found = `parley_sso_found=${providersFoundToken(desk.parley.services.secrets, [providerId], clock.now())}`;
+      const started = await fetch(`${desk.url}/api/auth/sso/${providerId}/start`, { redirect: 'manual', headers: { cookie: found, 'x-forwarded-for': address() } });
+      await started.text();
+      const browser = cookieOf(started.headers.getSetCookie(), 'parley_saml');
+      const html = await (await fetch(started.headers.get('location')!)).text();
+      const samlResponse = /name="SAMLResponse" value="([^"]*)"/.exec(html)![1]!;
+      const relayState = /name="RelayState" value="([^"]*)"/.exec(html)![1]!;
+      const sessionIndex = /SessionIndex="([^"]+)"/.exec(Buffer.from(samlResponse, 'base64').toString('utf8'))![1]!;
+      const done = await fetch(`${desk.url}/api/auth/sso/saml/acs`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ SAMLResponse: samlResponse, RelayState: relayState }), headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': address(), cookie: browser } });
+      await done.text();
+      const session = cookieOf(done.headers.getSetCookie(), 'parley_session');
+      expect(session).toBeTruthy();
+      return { session, sessionIndex };
+    }
+    const alive = async (session: string) => (await fetch(`${desk.url}/api/me`, { headers: { cookie: session } })).status === 200;
+    const redirectSlo = (query: string) => fetch(`${sloUrl()}?${query}`, { redirect: 'manual', headers: { 'x-forwarded-for': address() } });
+    const logoutAudits = () => db().selectFrom('audit_event').selectAll().where('action', '=', 'sso.saml_logout').execute();
+
+    it('IdP-initiated, HTTP-Redirect: ends only the sessions of that provider + NameID (and SessionIndex), answers a signed LogoutResponse', async () => {
+      const id = await addProvider(admin);
+      const p = await person();
+      const q = await person();
+      const a1 = await samlSignIn(id, { nameId: 'u-p', nameIdFormat: PERSISTENT, attributes: { email: p.email } });
+      const a2 = await samlSignIn(id, { nameId: 'u-p', nameIdFormat: PERSISTENT, attributes: { email: p.email } });
+      const other = await samlSignIn(id, { nameId: 'u-q', nameIdFormat: PERSISTENT, attributes: { email: q.email } });
+      // another brand's provider of the same entity id (another IdP tenant, its own key), the same NameID there
+      const globex = await otherBrandAdmin();
+      const otherKey = makeKeyPair('Globex IdP');
+      const gid = await addProvider(globex, { samlCertificates: [otherKey.cert] });
+      const elsewhere = await samlSignIn(gid, { nameId: 'u-p', nameIdFormat: PERSISTENT, attributes: { email: 'p@globex.test' } }, { keyPair: otherKey });
+
+      // SessionIndex narrows to the one sign-in
+      let res = await redirectSlo(idp.redirectQuery('SAMLRequest', idp.logoutRequest({ nameId: 'u-p', sessionIndex: a1.sessionIndex, destination: sloUrl(), now: clock.now() }), { relayState: 'rs1' }));
+      expect(res.status).toBe(302);
+      const answer = new URL(res.headers.get('location')!);
+      expect(answer.origin + answer.pathname).toBe(idp.sloUrl);
+      expect(answer.searchParams.get('RelayState')).toBe('rs1');
+      expect(answer.searchParams.get('Signature')).toBeTruthy();
+      expect(await alive(a1.session)).toBe(false);
+      expect(await alive(a2.session)).toBe(true);
+
+      // without SessionIndex: every session of that NameID at this provider; not q's, not p's password session, not the other brand's
+      res = await redirectSlo(idp.redirectQuery('SAMLRequest', idp.logoutRequest({ nameId: 'u-p', destination: sloUrl(), now: clock.now() })));
+      expect(res.status).toBe(302);
+      expect(await alive(a2.session)).toBe(false);
+      expect(await alive(other.session)).toBe(true);
+      expect(await alive(elsewhere.session)).toBe(true);
+      expect((await p.client.get('/api/me')).status).toBe(200);
+      const audits = await logoutAudits();
+      expect(audits.map((a) => JSON.parse(a.data).sessionsEnded)).toEqual([1, 1]);
+    });
+
+    it('IdP-initiated, HTTP-POST with an enveloped signature', async () => {
+      const id = await addProvider(admin);
+      const p = await person();
+      const s = await samlSignIn(id, { nameId: 'post-p', nameIdFormat: PERSISTENT, attributes: { email: p.email } });
+      const res = await fetch(sloUrl(), { method: 'POST', redirect: 'manual', body: new URLSearchParams({ SAMLRequest: idp.postMessage(idp.logoutRequest({ nameId: 'post-p', destination: sloUrl(), now: clock.now() })) }), headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': address() } });
+      expect(res.status).toBe(302);
+      expect(await alive(s.session)).toBe(false);
+    });
+
+    it('refuses forged, unsigned, expired and replayed LogoutRequests: nothing changes; refusals audited at most once a minute', async () => {
+      const id = await addProvider(admin);
+      const p = await person();
+      const s = await samlSignIn(id, { nameId: 'f-p', nameIdFormat: PERSISTENT, attributes: { email: p.email } });
+      const before = (await db().selectFrom('audit_event').select('id').where('action', '=', 'sso.saml_refused').where('subject_id', '=', String(id)).execute()).length;
+      const req = () => idp.logoutRequest({ nameId: 'f-p', destination: sloUrl(), now: clock.now() });
+      const forged = await redirectSlo(idp.redirectQuery('SAMLRequest', req(), { keyPair: makeKeyPair('Mallory') }));
+      expect(forged.status).toBe(400);
+      expect((await forged.json()).code).toBe('sso.invalid_logout_request');
+      expect((await redirectSlo(idp.redirectQuery('SAMLRequest', req(), { keyPair: null }))).status).toBe(400);
+      const unsignedPost = await fetch(sloUrl(), { method: 'POST', body: new URLSearchParams({ SAMLRequest: idp.postMessage(req(), { keyPair: null }) }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      expect(unsignedPost.status).toBe(400);
+      const expired = await redirectSlo(idp.redirectQuery('SAMLRequest', idp.logoutRequest({ nameId: 'f-p', destination: sloUrl(), now: clock.now() - 20 * 60_000, notOnOrAfter: clock.now() - 10 * 60_000 })));
+      expect(expired.status).toBe(400);
+      expect(await alive(s.session)).toBe(true);
+      const after = (await db().selectFrom('audit_event').select('id').where('action', '=', 'sso.saml_refused').where('subject_id', '=', String(id)).execute()).length;
+      expect(after - before).toBe(1);
+      // a good one once; the same again is refused
+      const good = idp.redirectQuery('SAMLRequest', req());
+      expect((await redirectSlo(good)).status).toBe(302);
+      expect(await alive(s.session)).toBe(false);
+      expect((await redirectSlo(good)).status).toBe(400);
+    });
+
+    it('SP-initiated: the session ends before the redirect; the signed LogoutRequest names NameID and SessionIndex; the LogoutResponse is taken once; a wrong InResponseTo is refused', async () => {
+      const id = await addProvider(admin);
+      const meta = await (await fetch(`${desk.url}/api/auth/sso/saml/${id}/metadata`)).text();
+      // AuthnRequests unsigned, but the LogoutRequests are: the certificate is listed for signing
+      expect(meta).toContain('AuthnRequestsSigned="false"');
+      expect(meta).toMatch(/<KeyDescriptor use="signing">/);
+      expect(meta).toContain(`Location="${sloUrl()}"`);
+      expect(meta).toContain('urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect');
+      idp.sp.cert = certificatePem(/<(?:ds:)?X509Certificate>([^<]+)</.exec(meta)![1]!);
+      idp.sp.sloUrl = sloUrl();
+      const p = await person();
+      const s = await samlSignIn(id, { nameId: 'sp-p', nameIdFormat: PERSISTENT, attributes: { email: p.email } });
+      const me = await (await fetch(`${desk.url}/api/me`, { headers: { cookie: s.session } })).json() as { csrfToken: string };
+      const out = await fetch(`${desk.url}/api/auth/logout`, { method: 'POST', headers: { cookie: s.session, 'x-csrf-token': me.csrfToken } });
+      expect(out.status).toBe(200);
+      const { redirect } = await out.json() as { redirect: string };
+      expect(redirect.startsWith(`${idp.sloUrl}?SAMLRequest=`)).toBe(true);
+      expect(await alive(s.session)).toBe(false);
+      // a LogoutResponse with a wrong InResponseTo is refused
+      const wrong = await redirectSlo(idp.redirectQuery('SAMLResponse', idp.logoutResponse({ inResponseTo: '_nope', destination: sloUrl(), now: clock.now() })));
+      expect(wrong.headers.get('location')).toBe('/login?saml_logout=refused');
+      // at the IdP: the request checked, answered by redirect to the SLO endpoint
+      const atIdp = await fetch(redirect, { redirect: 'manual' });
+      expect(atIdp.status, await atIdp.clone().text()).toBe(302);
+      const last = idp.logoutRequests.at(-1)!;
+      expect(last).toMatchObject({ nameId: 'sp-p', sessionIndex: s.sessionIndex, refused: null });
+      const back = atIdp.headers.get('location')!;
+      const done = await fetch(back, { redirect: 'manual' });
+      expect(done.headers.get('location')).toBe('/login?saml_logout=done');
+      expect((await fetch(back, { redirect: 'manual' })).headers.get('location')).toBe('/login?saml_logout=refused');
+    });
+  });
+}
