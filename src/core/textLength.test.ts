@@ -8,6 +8,7 @@ import {
   TextLengthError,
   twitterWeightedLength,
   type LengthRule,
+  type WeightWork,
 } from './textLength.js';
 
 const family = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}\u200D\u{1F466}';
@@ -55,6 +56,90 @@ describe('twitterWeightedLength (twitter-text v3 conformance cases)', () => {
     expect(twitterWeightedLength('hello.it')).toBe(23);
     expect(twitterWeightedLength('foo.co.jp')).toBe(23);
     expect(twitterWeightedLength('(see https://example.com/a_(b)).')).toBe(5 + 23 + 2);
+  });
+});
+
+describe('twitterWeightedLength: links and emoji as twitter-text finds them (see textLength.oracle.test.ts)', () => {
+  it.each([
+    // a colon may stand before a domain without protocol
+    ['note:x.co', 5 + 23],
+    // a non-ASCII letter at the very start is taken as the character before the link
+    ['ñx.co', 1 + 23],
+    ['x ñx.co', 2 + 23],
+    // a port without a path is not part of a domain without protocol
+    ['1.do:36', 23 + 3],
+    ['1.do:36/a', 23],
+    // a TLD may be followed by `_` or a Latin accented letter
+    ['n.do_', 23 + 1],
+    ['h.aiđ', 23 + 1],
+    // an ASCII domain inside a domain in another script, or after an underscore label
+    ['語.q.la', 2 + 1 + 23],
+    ['c_u.p.ax', 2 + 23],
+    // `/` or `-` right before the whole domain makes it no link, even after an emoji or ¿
+    ['/¿s.ai', 6],
+    ['/👍x.om', 7],
+    // a TLD followed by `+` (or `@`, `-`, an ASCII letter or digit) is none
+    ['x.com+', 6],
+  ])('%j → %d', (text, expected) => {
+    expect(twitterWeightedLength(text)).toBe(expected);
+  });
+
+  it.each([
+    ['⭐️', 2], // an emoji-style variation sequence is one emoji
+    ['✊️', 4], // ✊ has none: the VS16 weighs 2 on its own
+    ['🧑️', 4],
+    ['🧑\u200D🤝', 5], // no RGI sequence: 2 + ZWJ 1 + 2
+    ['👧\u200D👦', 5],
+    ['👨\u200D👩\u200D👧\u200D👦', 2],
+    ['1⃣', 2],
+    ['©', 1],
+    ['©️', 2],
+  ])('emoji %j → %d', (text, expected) => {
+    expect(twitterWeightedLength(text)).toBe(expected);
+  });
+});
+
+describe('twitterWeightedLength: work grows linearly on hostile text', () => {
+  // Speed is measured in benchmarks; here the work done (characters read, expressions run) is
+  // counted, so a change that makes a shape quadratic again (each dot re-scanning the labels after
+  // it, as a backtracking domain expression does) fails wherever it runs.
+  const work = (text: string) => {
+    const w: WeightWork = { steps: 0, links: { units: 0, regexRuns: 0 }, emojiRuns: 0, emojiSteps: 0 };
+    twitterWeightedLength(text, w);
+    return w.steps + w.links.units + w.links.regexRuns + w.emojiRuns + w.emojiSteps;
+  };
+  const pathChars = "!*';:=+,.$/%#[]-_~@|&a(";
+  it.each<[string, (n: number) => string]>([
+    ['a.a.a…', (n) => 'a.'.repeat(n / 2)],
+    ['x.co words', (n) => 'x.co '.repeat(n / 5)],
+    ['ab.cd/…', (n) => 'ab.cd/'.repeat(n / 6)],
+    ['.....', (n) => '.'.repeat(n)],
+    ['a-a-…b.b.…com', (n) => `${'a-'.repeat(n / 4)}${'b.'.repeat(n / 4)}com`],
+    ['scripts and dots', (n) => 'a.ж.語.ب.'.repeat(n / 8)],
+    ['xn--xn--…', (n) => 'xn--'.repeat(n / 4)],
+    ['punycode labels', (n) => `xn--${'a'.repeat(60)}.`.repeat(n / 65)],
+    ['@@@ and ###', (n) => '@#'.repeat(n / 2)],
+    ['@a.@a.…', (n) => '@a.'.repeat(n / 3)],
+    ['x.com_x.com_…', (n) => 'x.com_'.repeat(n / 6)],
+    ['labels then an invalid last label', (n) => `${'a.'.repeat(n / 2 - 4)}b_.com`],
+    ['long domains with an IDN label', (n) => `${'a.'.repeat(2000)}語.com `.repeat(Math.ceil(n / 4007))],
+    ['https:// then labels', (n) => `https://${'a.'.repeat(n / 2)}`],
+    ['https://https://…', (n) => 'https://'.repeat(n / 8)],
+    ['a path of path characters', (n) => `x.co/${Array.from({ length: n }, (_, i) => pathChars[(i * 7919) % pathChars.length]).join('')}`],
+    ['one combining mark', (n) => '\u0301'.repeat(n)],
+    ['alternating scripts', (n) => 'aж語ب'.repeat(n / 4)],
+    ['emoji with skin tone', (n) => '👍🏽'.repeat(n / 4)],
+    ['ZWJ chain', (n) => '👨\u200d'.repeat(n / 3)],
+    ['regional indicators', (n) => '🇺'.repeat(n / 2)],
+    ['keycaps', (n) => '1\u20e3'.repeat(n / 2)],
+  ])('%s', (_name, make) => {
+    const small = work(make(20_000));
+    const text = make(100_000);
+    const large = work(text);
+    expect(small).toBeGreaterThan(0);
+    expect(large).toBeLessThanOrEqual(5.5 * small);
+    // and a few steps a character: work quadratic within a capped window is linear past it
+    expect(large).toBeLessThanOrEqual(8 * text.length);
   });
 });
 
@@ -155,6 +240,28 @@ describe('splitIntoThread', () => {
     const huge = `Start ${'https://example.com/' + 'a'.repeat(400)} end`;
     const parts = splitIntoThread('bluesky', huge);
     expect(parts).toContain('https://example.com/' + 'a'.repeat(400));
+  });
+
+  it('keeps whole every link X counts as 23, found as X finds it (in the whole text, by the character before it)', () => {
+    // "x.co/…" after a colon is a link to X (twitter-text's grammar); glued to "a"s it would be cut
+    // at the 280th character if the word were split without X's link spans.
+    const link = `x.co/${'b'.repeat(30)}`;
+    const word = `${'a'.repeat(270)}:${link}`;
+    expect(twitterWeightedLength(word)).toBe(270 + 1 + 23);
+    const text = `${word} ${'more words here. '.repeat(30)}`;
+    const parts = splitIntoThread('x', text);
+    expect(parts[0]).toBe(`${'a'.repeat(270)}:`);
+    expect(parts.join('').replace(/\s+/g, '')).toBe(text.replace(/\s+/g, ''));
+    expect(parts.filter((p) => p.includes(link))).toHaveLength(1);
+    for (const p of parts) expect(twitterWeightedLength(p)).toBeLessThanOrEqual(280);
+    // A full-width dot may stand in a domain: no place to cut Japanese clauses when it does.
+    const idn = 'https://例．example.com/path';
+    const cjk = `${'あ'.repeat(130)} ${idn}、${'い'.repeat(100)}。`;
+    expect(twitterWeightedLength(cjk)).toBe(260 + 1 + 23 + 2 + 200 + 2);
+    const cjkParts = splitIntoThread('x', cjk);
+    expect(cjkParts.filter((p) => p.includes(idn))).toHaveLength(1);
+    expect(cjkParts.join(' ')).toBe(cjk);
+    for (const p of cjkParts) expect(twitterWeightedLength(p)).toBeLessThanOrEqual(280);
   });
 
   it('splits an over-long word at grapheme boundaries only', () => {

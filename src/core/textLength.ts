@@ -7,14 +7,11 @@
  *
  * Counters:
  * - `twitter`: twitter-text v3 (config/v3.json): scale 100, default weight 200, code points
- *   in 0–4351, 8192–8205, 8208–8223, 8242–8247 weigh 100, every URL (with or without
- *   protocol) weighs `transformedURLLength` 23 (a link must end in a TLD twitter-text knows,
- *   `tlds.ts`, or a punycode one: `news.bbc` and `shop.みんな` are links, `hello.xx` and
- *   `https://intranet.corp/` are text; a link ends where twitter-text's does: text in
- *   other scripts written straight after it, "…/helpをご覧ください", is counted as text; a domain
- *   without protocol is a link only in ASCII or Latin accented letters — `bücher.com`, not
- *   `пример.рф`, which needs `https://` — or with a punycode TLD, `xn--e1afmkfd.xn--p1ai`), and each
- *   emoji sequence weighs the default 200; the text is NFC-normalized first; limit 280.
+ *   in 0–4351, 8192–8205, 8208–8223, 8242–8247 weigh 100, every link X finds (twitter-text's URL
+ *   grammar, `xLinks.ts`: with or without protocol, ending in a TLD twitter-text knows or a
+ *   punycode one) weighs `transformedURLLength` 23, and each emoji (an RGI emoji or ZWJ sequence,
+ *   as twemoji finds them) weighs the default 200; the text is NFC-normalized first; limit 280.
+ *   Checked against the `twitter-text` package in `textLength.oracle.test.ts`.
  * - `graphemes`: extended grapheme clusters (`Intl.Segmenter`), optionally with a UTF-8 byte
  *   cap (Bluesky: 300 graphemes and 3,000 bytes).
  * - `mastodon`: graphemes, after every `http(s)://` URL is replaced by 23 characters and every
@@ -24,6 +21,7 @@
 
 import type { Network } from './types.js';
 import { codePointCount, findMentions, findUrls, graphemeCount, graphemes, utf8Length } from './wf_text.js';
+import { xLinks, type LinkSpan, type LinkWork } from './xLinks.js';
 
 export type LengthCounter = 'twitter' | 'graphemes' | 'mastodon' | 'code_points';
 
@@ -95,57 +93,97 @@ export const TWITTER_TEXT_V3 = {
   ],
 } as const;
 
-// Emoji sequences as twemoji-parser finds them: flags, keycaps, tag sequences (subdivision
-// flags), and pictographs with optional modifier / VS16, joined by ZWJ.
-const EMOJI_SEQUENCE =
-  /\p{RI}\p{RI}|[#*0-9]\uFE0F?\u20E3|\u{1F3F4}[\u{E0020}-\u{E007E}]+\u{E007F}|\p{Extended_Pictographic}(?:\p{EMod}|\uFE0F)?(?:\u200D\p{Extended_Pictographic}(?:\p{EMod}|\uFE0F)?)*/gu;
+// Emoji as twitter-text weighs them (twemoji-parser: one emoji, a flag, keycap, tag sequence, or a
+// ZWJ sequence counts the default weight once): Unicode's recommended-for-interchange emoji
+// (`\p{RGI_Emoji}`), and the emoji-style variation sequences of the emoji that have one although
+// they show as emoji by default (Unicode's emoji-variation-sequences.txt: "⭐️", "☕️" are one emoji;
+// "✊️" is ✊ and a VS16 weighed on its own, 2 + 2). A sequence that is no RGI emoji ("🧑‍🤝"
+// without its second person, a bare ©) is weighed unit by unit, as X does: "🧑‍🤝" is 2 + 1 (ZWJ)
+// + 2. The `v` flag needs Node 20; built from a string since TypeScript's ES2022 target has no
+// `v` literal.
+const EMOJI_STYLE_SEQUENCE =
+  '[\\u231A\\u231B\\u25FD\\u25FE\\u2614\\u2615\\u2648-\\u2653\\u267F\\u2693\\u26A1\\u26AA\\u26AB\\u26BD\\u26BE\\u26C4\\u26C5\\u26D4\\u26EA\\u26F2\\u26F3\\u26F5\\u26FA\\u26FD\\u2757\\u2B1B\\u2B1C\\u2B50\\u2B55\\u{1F004}\\u{1F21A}\\u{1F22F}]\\uFE0F';
+const EMOJI_SEQUENCE = emojiSequence();
 
-// What twitter-text lets a link's path and query hold: ASCII punctuation and letters, Latin
-// accents and Cyrillic. Anything else (Japanese, Chinese, Korean, emoji…) ends the link and is
-// counted as text: "https://example.com/helpをご覧ください" is a link and seven characters.
-const X_URL_PATH_CHAR = /[!-~\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F\u0253\u0254\u0256\u0257\u0259\u025B\u0263\u0268\u026F\u0272\u0289\u028B\u02BB\u0300-\u036F\u0400-\u0527\u1E00-\u1EFF\u2DE0-\u2DFF\uA640-\uA69F\u2013]/u;
-// A host followed straight by other text: up to the end of its ASCII top-level domain, unless
-// the domain goes on in letters twitter-text allows in one (`.vermögensberatung`).
-const X_DOMAIN_CHAR = /^[a-z0-9.\-\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F\u0253\u0254\u0256\u0257\u0259\u025B\u0263\u0268\u026F\u0272\u0289\u028B\u02BB\u0300-\u036F\u1E00-\u1EFF]/iu;
-const X_HOST_THEN_TEXT = /^(?:[a-z][a-z0-9+.\-]*:\/\/)?[^/?#]*?\.[a-z]{2,63}(?::\d{1,5})?(?![a-z0-9.\-:])/iu;
+/**
+ * The emoji expression (a keycap without its VS16, "1⃣", is one emoji to twemoji too); a browser
+ * without the `v` flag (before 2023) gets the close approximation Parley used before.
+ */
+function emojiSequence(): RegExp {
+  try {
+    return new RegExp(`${EMOJI_STYLE_SEQUENCE}|\\p{RGI_Emoji}|[#*0-9]\\u20E3`, 'yv');
+  } catch {
+    return new RegExp(
+      `${EMOJI_STYLE_SEQUENCE}|\\p{RI}\\p{RI}|[#*0-9]\\uFE0F?\\u20E3|\\u{1F3F4}[\\u{E0020}-\\u{E007E}]+\\u{E007F}|\\p{Extended_Pictographic}(?:\\p{EMod}|\\uFE0F)?(?:\\u200D\\p{Extended_Pictographic}(?:\\p{EMod}|\\uFE0F)?)*`,
+      'yu',
+    );
+  }
+}
+// Where an emoji may start (a pictograph, a regional indicator, a skin tone, a keycap's base): the
+// emoji expression, slow to search with, is tried only there.
+const EMOJI_START = /[\p{Extended_Pictographic}\p{RI}\p{EMod}]|[#*0-9](?=\uFE0F?\u20E3)/gu;
 
-/** The length (UTF-16 units) of the link X sees at the start of `url`, as `findUrls` found it. */
-function twitterUrlLength(url: string): number {
-  const hostEnd = url.search(/(?<=\/\/[^/?#]*|^[^/?#:]*)[/?#]/u);
-  let end = url.length;
-  if (hostEnd >= 0) {
-    for (let i = hostEnd; i < url.length; i++) {
-      if (!X_URL_PATH_CHAR.test(url[i]!)) {
-        end = i;
-        break;
-      }
+// The emoji expression is a list of some 3,700 sequences tried in turn (microseconds a try), so its
+// answer is kept per cluster: the code points from a candidate that an emoji sequence could span
+// (a pictograph with its skin tone, VS16, keycap mark or tags, more after each ZWJ; a regional
+// indicator with the next). A match never reaches past its cluster, so the cluster decides it. The
+// longest RGI emoji is 15 units (a kiss with two skin tones), so clusters are cut at 32.
+const EMOJI_MAX_UNITS = 32;
+const EMOJI_MEMO_SIZE = 4096;
+const emojiMemo = new Map<string, number>();
+
+/** Counters of the work `twitterWeightedLength` does, for tests that check it grows linearly. */
+export interface WeightWork {
+  /** Steps of the weighing loop (a character, an emoji or a link each). */
+  steps: number;
+  /** Characters read and expressions run by the link finder (`xLinks`). */
+  links: LinkWork;
+  /** Runs of the emoji expression (clusters not already known). */
+  emojiRuns: number;
+  /** Searches for the next place an emoji may start, and clusters read from there. */
+  emojiSteps: number;
+}
+
+function isEmojiContinuation(cp: number): boolean {
+  return (cp >= 0x1f3fb && cp <= 0x1f3ff) || cp === 0xfe0f || cp === 0x20e3 || (cp >= 0xe0020 && cp <= 0xe007f);
+}
+const isRegionalIndicator = (cp: number) => cp >= 0x1f1e6 && cp <= 0x1f1ff;
+
+/** UTF-16 length of the emoji sequence at `i` (0 when none), as `EMOJI_SEQUENCE` finds it. */
+function emojiLengthAt(s: string, i: number, work?: WeightWork): number {
+  if (work) work.emojiSteps++;
+  const first = s.codePointAt(i)!;
+  let end = i + (first > 0xffff ? 2 : 1);
+  const limit = Math.min(s.length, i + EMOJI_MAX_UNITS);
+  if (isRegionalIndicator(first) && end < limit && isRegionalIndicator(s.codePointAt(end)!)) end += 2;
+  else {
+    while (end < limit) {
+      const cp = s.codePointAt(end)!;
+      if (isEmojiContinuation(cp)) end += cp > 0xffff ? 2 : 1;
+      else if (cp === 0x200d && end + 1 < limit) {
+        const next = s.codePointAt(end + 1)!;
+        end += 1 + (next > 0xffff ? 2 : 1);
+      } else break;
     }
+    end = Math.min(end, limit);
   }
-  const head = url.slice(0, hostEnd >= 0 ? hostEnd : url.length);
-  if (/[^\x00-\x7f]/.test(head)) {
-    // an IDN host ends where its top-level domain does ("example.comをご覧" → "example.com")
-    const host = X_HOST_THEN_TEXT.exec(head);
-    if (host && host[0].length < head.length && !X_DOMAIN_CHAR.test(head.slice(host[0].length))) end = host[0].length;
+  const cluster = s.slice(i, end);
+  let n = emojiMemo.get(cluster);
+  if (n === undefined) {
+    if (work) work.emojiRuns++;
+    EMOJI_SEQUENCE.lastIndex = 0;
+    n = EMOJI_SEQUENCE.exec(cluster)?.[0].length ?? 0;
+    if (emojiMemo.size >= EMOJI_MEMO_SIZE) emojiMemo.clear();
+    emojiMemo.set(cluster, n);
   }
-  // trailing punctuation is not part of a link
-  while (end > 0 && /[.,;:!?'"*]/.test(url[end - 1]!) && end < url.length) end--;
-  return Math.max(1, end);
+  return n;
 }
 
 /**
- * The links X sees in a text (UTF-16 spans): where `findUrls` took in text that twitter-text's
- * link ends before ("example.com/path中国語example.com/path"), the rest is searched again, as
- * twitter-text finds a link right after text in another script.
+ * The links X sees in a text (UTF-16 spans), each weighed as 23: twitter-text's grammar, in
+ * `xLinks.ts`. Pass the NFC-normalized text, as `twitterWeightedLength` does.
  */
-function twitterLinks(text: string): Array<{ start: number; end: number }> {
-  const out: Array<{ start: number; end: number }> = [];
-  for (const u of findUrls(text, { bareDomains: true, strictTlds: true })) {
-    const end = u.start + twitterUrlLength(u.url);
-    out.push({ start: u.start, end });
-    if (end < u.end) for (const t of twitterLinks(text.slice(end, u.end))) out.push({ start: end + t.start, end: end + t.end });
-  }
-  return out;
-}
+export const twitterLinks = (text: string): LinkSpan[] => xLinks(text);
 
 function codeUnitWeight(unit: number): number {
   for (const r of TWITTER_TEXT_V3.ranges) if (unit >= r.start && unit <= r.end) return r.weight;
@@ -154,33 +192,35 @@ function codeUnitWeight(unit: number): number {
 
 /**
  * Weighted length of a post on X, exactly as twitter-text v3 `parseTweet` computes
- * `weightedLength` (URL detection is a compact subset of twitter-text's, see `findUrls`).
+ * `weightedLength` (links found by twitter-text's grammar, `xLinks`). Linear in the text's
+ * length; `work`, when given, is increased by the work done (see `WeightWork`).
  */
-export function twitterWeightedLength(text: string): number {
+export function twitterWeightedLength(text: string, work?: WeightWork): number {
   const s = text.normalize('NFC');
-  const urls = twitterLinks(s);
+  const urls = xLinks(s, work?.links);
   const { scale, defaultWeight, transformedURLLength } = TWITTER_TEXT_V3;
   let weight = 0;
   let u = 0;
-  EMOJI_SEQUENCE.lastIndex = 0;
-  let emoji = EMOJI_SEQUENCE.exec(s);
+  EMOJI_START.lastIndex = 0;
+  let candidate = EMOJI_START.exec(s);
   for (let i = 0; i < s.length; ) {
+    if (work) work.steps++;
     while (u < urls.length && urls[u]!.start < i) u++;
     if (u < urls.length && urls[u]!.start === i) {
       weight += transformedURLLength * scale;
       i = urls[u]!.end;
       continue;
     }
-    while (emoji && emoji.index < i) {
-      EMOJI_SEQUENCE.lastIndex = i;
-      emoji = EMOJI_SEQUENCE.exec(s);
+    if (candidate && candidate.index < i) {
+      if (work) work.emojiSteps++;
+      EMOJI_START.lastIndex = i;
+      candidate = EMOJI_START.exec(s);
     }
-    if (emoji && emoji.index === i) {
-      const seq = emoji[0];
-      // © and ® are text characters unless followed by VS16 (twemoji does the same).
-      if (!(seq.length === 1 && (seq === '\u00A9' || seq === '\u00AE'))) {
+    if (candidate && candidate.index === i) {
+      const emoji = emojiLengthAt(s, i, work);
+      if (emoji > 0) {
         weight += defaultWeight;
-        i += seq.length;
+        i += emoji;
         continue;
       }
     }
@@ -281,30 +321,69 @@ interface Unit {
   /** A part may end after this unit: end of sentence, or a line break follows. */
   boundary: boolean;
   isUrl: boolean;
+  /** The links inside the word (see `linkSpans`), kept whole when the word is split. */
+  links: LinkSpan[];
 }
 
 const SENTENCE_END = /[.!?…。！？؟]['"”’»)\]」』）】》〉]*$/u;
 
+/**
+ * The links a network counts in `text`, which a split must keep whole: on X the spans X counts
+ * as 23 (`xLinks`, over the whole text: whether a run is a link depends on the character before
+ * it), elsewhere `http(s)://` URLs.
+ */
+function linkSpans(rule: LengthRule, text: string): LinkSpan[] {
+  return rule.counter === 'twitter' ? xLinks(text) : findUrls(text);
+}
+
 function tokenize(rule: LengthRule, body: string): Unit[] {
   const units: Unit[] = [];
+  const links = linkSpans(rule, body);
+  let l = 0;
   const re = /(\s*)(\S+)/gu;
-  const bareDomains = rule.counter === 'twitter';
   for (let m = re.exec(body); m; m = re.exec(body)) {
+    const wordStart = m.index + m[1]!.length;
+    const wordEnd = wordStart + m[2]!.length;
+    // a link never holds white space, so each lies inside one word
+    while (l < links.length && links[l]!.end <= wordStart) l++;
+    const inWord: LinkSpan[] = [];
+    for (let k = l; k < links.length && links[k]!.start < wordEnd; k++) inWord.push({ start: links[k]!.start - wordStart, end: links[k]!.end - wordStart });
     // Scripts written without spaces (Chinese, Japanese) break after their own punctuation:
-    // each sentence or clause is a word of its own, joined to the one before without a space.
-    const pieces = CJK_BREAK.test(m[2]!) ? m[2]!.match(CJK_PIECE)! : [m[2]!];
-    pieces.forEach((word, k) => units.push(unit(rule, k === 0 ? m![1]! : '', word, bareDomains)));
+    // each sentence or clause is a word of its own, joined to the one before without a space
+    // (never inside a link: a full-width dot may stand in a domain).
+    const pieces = CJK_BREAK.test(m[2]!) ? joinAcrossLinks(m[2]!.match(CJK_PIECE)!, inWord) : [m[2]!];
+    let at = 0;
+    let j = 0;
+    pieces.forEach((word, k) => {
+      const links: LinkSpan[] = [];
+      for (; j < inWord.length && inWord[j]!.end <= at + word.length; j++) links.push({ start: inWord[j]!.start - at, end: inWord[j]!.end - at });
+      units.push(unit(rule, k === 0 ? m![1]! : '', word, links));
+      at += word.length;
+    });
   }
   for (let i = 0; i + 1 < units.length; i++) if (units[i + 1]!.ws.includes('\n')) units[i]!.boundary = true;
   return units;
+}
+
+/** Pieces of a word, those with a link running across their border joined. */
+function joinAcrossLinks(pieces: string[], links: LinkSpan[]): string[] {
+  const out: string[] = [];
+  let at = 0;
+  let j = 0;
+  for (const piece of pieces) {
+    while (j < links.length && links[j]!.end <= at) j++;
+    if (out.length > 0 && j < links.length && links[j]!.start < at) out[out.length - 1] += piece;
+    else out.push(piece);
+    at += piece.length;
+  }
+  return out;
 }
 
 // Full-width sentence and clause punctuation, after which a thread may be cut.
 const CJK_BREAK = /[。！？、，；：．](?=.)/u;
 const CJK_PIECE = /[^。！？、，；：．]*[。！？、，；：．]+['"”’」』）】》〉)\]]*|[^。！？、，；：．]+$/gu;
 
-function unit(rule: LengthRule, ws: string, word: string, bareDomains: boolean): Unit {
-  const urls = findUrls(word, { bareDomains, strictTlds: bareDomains });
+function unit(rule: LengthRule, ws: string, word: string, links: LinkSpan[]): Unit {
   return {
     ws,
     word,
@@ -312,8 +391,9 @@ function unit(rule: LengthRule, ws: string, word: string, bareDomains: boolean):
     len: count(rule, word),
     wsBytes: utf8Length(ws),
     bytes: utf8Length(word),
-    boundary: SENTENCE_END.test(word) && !(urls.length === 1 && urls[0]!.end === word.length),
-    isUrl: urls.length === 1 && urls[0]!.start === 0 && urls[0]!.end === word.length,
+    boundary: SENTENCE_END.test(word) && !(links.length === 1 && links[0]!.end === word.length),
+    isUrl: links.length === 1 && links[0]!.start === 0 && links[0]!.end === word.length,
+    links,
   };
 }
 
@@ -324,15 +404,15 @@ interface Chunk {
 }
 
 /** Splits one over-long word at grapheme boundaries, keeping any link inside it whole. */
-function splitWord(rule: LengthRule, word: string, budget: number, byteBudget: number): Chunk[] {
+function splitWord(rule: LengthRule, word: string, links: LinkSpan[], budget: number, byteBudget: number): Chunk[] {
   const atoms: Array<{ text: string; link: boolean }> = [];
   let pos = 0;
   const pushGraphemes = (s: string) => {
     for (const g of graphemes(s)) atoms.push({ text: g, link: false });
   };
-  for (const url of findUrls(word, { bareDomains: rule.counter === 'twitter', strictTlds: rule.counter === 'twitter' })) {
+  for (const url of links) {
     if (url.start > pos) pushGraphemes(word.slice(pos, url.start));
-    atoms.push({ text: url.url, link: true });
+    atoms.push({ text: word.slice(url.start, url.end), link: true });
     pos = url.end;
   }
   if (pos < word.length) pushGraphemes(word.slice(pos));
@@ -373,7 +453,7 @@ function pack(rule: LengthRule, units: Unit[], budget: number, byteBudget: numbe
           parts.push(u.word);
           continue;
         }
-        const chunks = splitWord(rule, u.word, budget, byteBudget);
+        const chunks = splitWord(rule, u.word, u.links, budget, byteBudget);
         for (let k = 0; k < chunks.length - 1; k++) parts.push(chunks[k]!.text);
         carry = chunks[chunks.length - 1] ?? null;
         continue;
@@ -440,7 +520,7 @@ export function splitIntoThread(network: Network | LengthRule, text: string, opt
       let worst = 0;
       for (const p of parts) {
         const over = count(rule, p) - budget;
-        if (over > worst && !(findUrls(p, { bareDomains: rule.counter === 'twitter', strictTlds: rule.counter === 'twitter' }).length === 1 && !/\s/.test(p))) worst = over;
+        if (over > worst && !(linkSpans(rule, p).length === 1 && !/\s/.test(p))) worst = over;
       }
       if (worst <= 0 || budget - worst < 1) break;
       budget -= worst;
