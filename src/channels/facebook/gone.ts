@@ -26,47 +26,12 @@
  * Any other answer for one item leaves it undecided; a body that is not the documented batch
  * answer throws (nothing changes). Messenger messages (`m_…` ids) are never asked.
  */
-import { ChannelError, type GoneContext, type NetworkHiddenReason, type PresenceReport } from '../types.js';
-import { mapGraphError, type GraphClient } from './graph.js';
-
-const BATCH_MAX = 50;
-
-/** Errors that say nothing about one item but about the token, the app's limits or Meta's health. */
-const ACCOUNT_WIDE = new Set(['AUTH_REVOKED', 'RATE_LIMITED', 'TEMPORARY', 'TIMEOUT']);
+import type { GoneContext, NetworkHiddenReason, PresenceReport } from '../types.js';
+import type { GraphClient } from './graph.js';
+import { GRAPH_BATCH_MAX as BATCH_MAX, vouchedBatch, type BatchAnswer } from './graphBatch.js';
 
 /** Page posts and comments have ids `<digits>_<digits>`. */
 const OBJECT_ID = /^\d{1,40}_\d{1,40}$/;
-
-type Answer = { kind: 'ok'; body: any } | { kind: 'missing' } | { kind: 'error'; code: string } | { kind: 'none' };
-
-async function batch(graph: GraphClient, pageId: string, urls: string[], what: string, now: () => number): Promise<Answer[]> {
-  const all = [`${pageId}?fields=id`, ...urls];
-  const r = await graph.post<unknown>('', { batch: JSON.stringify(all.map((relative_url) => ({ method: 'GET', relative_url }))), include_headers: false }, what);
-  if (!Array.isArray(r) || r.length !== all.length) {
-    throw new ChannelError('TEMPORARY', `${what}: Meta answered the batch with ${Array.isArray(r) ? `${r.length} answers` : 'no list'} for ${all.length} requests; nothing was changed`);
-  }
-  const answers = r.map((item): Answer => {
-    if (!item || typeof item !== 'object' || typeof (item as any).code !== 'number') return { kind: 'none' };
-    const status = (item as any).code as number;
-    let body: any;
-    try {
-      body = typeof (item as any).body === 'string' ? JSON.parse((item as any).body) : undefined;
-    } catch {
-      body = undefined;
-    }
-    if (status === 200 && body && typeof body === 'object' && !body.error) return { kind: 'ok', body };
-    const e = body?.error;
-    if (status < 500 && e?.code === 100 && e?.error_subcode === 33) return { kind: 'missing' };
-    const mapped = mapGraphError(status, e, new Headers(), 'read', what, now());
-    if (ACCOUNT_WIDE.has(mapped.code)) throw mapped;
-    return { kind: 'error', code: mapped.code };
-  });
-  const control = answers[0]!;
-  if (control.kind !== 'ok' || String(control.body?.id ?? '') !== pageId) {
-    throw new ChannelError('TEMPORARY', `${what}: the control read of the Page ${pageId} did not answer for it; nothing is judged`);
-  }
-  return answers.slice(1);
-}
 
 /** What Facebook says of the stored items `ids` (see the header). */
 export async function feedPresence(graph: GraphClient, pageId: string, ids: readonly string[], now: () => number, known?: GoneContext): Promise<PresenceReport> {
@@ -75,10 +40,11 @@ export async function feedPresence(graph: GraphClient, pageId: string, ids: read
   const shown: string[] = [];
   const hidden = new Map<string, NetworkHiddenReason>();
   const what = 'check whether stored Facebook comments are still shown';
+  const page = { id: pageId, control: `${pageId}?fields=id`, noun: 'Page' };
   const missing: string[] = [];
   for (let i = 0; i < asked.length; i += BATCH_MAX - 1) {
     const part = asked.slice(i, i + BATCH_MAX - 1);
-    const answers = await batch(graph, pageId, part.map((id) => `${id}?fields=id,is_hidden`), what, now);
+    const answers = await vouchedBatch(graph, page, part.map((id) => `${id}?fields=id,is_hidden`), what, now);
     part.forEach((id, j) => {
       const a = answers[j]!;
       if (a.kind === 'missing') missing.push(id);
@@ -94,10 +60,10 @@ export async function feedPresence(graph: GraphClient, pageId: string, ids: read
     if (root && root !== id && OBJECT_ID.test(root)) postOf.set(id, root);
   }
   const posts = [...new Set(postOf.values())];
-  const postState = new Map<string, Answer['kind']>();
+  const postState = new Map<string, BatchAnswer['kind']>();
   for (let i = 0; i < posts.length; i += BATCH_MAX - 1) {
     const part = posts.slice(i, i + BATCH_MAX - 1);
-    const answers = await batch(graph, pageId, part.map((id) => `${id}?fields=id`), what, now);
+    const answers = await vouchedBatch(graph, page, part.map((id) => `${id}?fields=id`), what, now);
     part.forEach((id, j) => postState.set(id, answers[j]!.kind));
   }
   for (const id of missing) {

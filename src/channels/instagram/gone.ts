@@ -27,49 +27,9 @@
  * leaves it not gone; a token, rate-limit or temporary error anywhere throws, and the worker asks
  * again next time. Direct messages (ids that are not numeric comment ids) are never gone.
  */
-import { ChannelError, type GoneContext, type NetworkHiddenReason, type PresenceReport } from '../types.js';
-import { mapGraphError, type GraphClient } from '../facebook/graph.js';
-
-/** Graph's batch limit (Batch Requests, Limitations); one place is the control. */
-const BATCH_MAX = 50;
-
-/** Errors that say nothing about one item but about the token, the app's limits or Meta's health. */
-const ACCOUNT_WIDE = new Set(['AUTH_REVOKED', 'RATE_LIMITED', 'TEMPORARY', 'TIMEOUT']);
-
-type Answer = { kind: 'ok'; body: any } | { kind: 'missing' } | { kind: 'error'; error: ChannelError } | { kind: 'none' };
-
-/** One batch of GETs; the answers in the order asked (Batch Requests: "The ordering of responses correspond with the ordering of operations"). */
-async function batch(graph: GraphClient, urls: string[], what: string, now: () => number): Promise<Answer[]> {
-  const r = await graph.post<unknown>('', { batch: JSON.stringify(urls.map((relative_url) => ({ method: 'GET', relative_url }))), include_headers: false }, what);
-  if (!Array.isArray(r) || r.length !== urls.length) {
-    throw new ChannelError('TEMPORARY', `${what}: Meta answered the batch with ${Array.isArray(r) ? `${r.length} answers` : 'no list'} for ${urls.length} requests`);
-  }
-  return r.map((item): Answer => {
-    // an operation that did not complete in time is answered null
-    if (!item || typeof item !== 'object' || typeof (item as any).code !== 'number') return { kind: 'none' };
-    const status = (item as any).code as number;
-    let body: any;
-    try {
-      body = typeof (item as any).body === 'string' ? JSON.parse((item as any).body) : undefined;
-    } catch {
-      body = undefined;
-    }
-    if (status === 200 && body && typeof body === 'object' && !body.error) return { kind: 'ok', body };
-    const e = body?.error;
-    if (status < 500 && e?.code === 100 && e?.error_subcode === 33) return { kind: 'missing' };
-    return { kind: 'error', error: mapGraphError(status, e, new Headers(), 'read', what, now()) };
-  });
-}
-
-/** Throws unless the control answered for this account, and on any account-wide error among the answers. */
-function vouch(answers: Answer[], igUserId: string, what: string): void {
-  const control = answers[0]!;
-  if (control.kind !== 'ok' || String(control.body?.id ?? '') !== igUserId) {
-    if (control.kind === 'error') throw control.error;
-    throw new ChannelError('TEMPORARY', `${what}: the control read of the account ${igUserId} ${control.kind === 'missing' ? 'found no such account (100/33)' : control.kind === 'none' ? 'got no answer' : 'answered for another object'}; nothing is taken as deleted`);
-  }
-  for (const a of answers) if (a.kind === 'error' && ACCOUNT_WIDE.has(a.error.code)) throw a.error;
-}
+import type { GoneContext, NetworkHiddenReason, PresenceReport } from '../types.js';
+import type { GraphClient } from '../facebook/graph.js';
+import { GRAPH_BATCH_MAX as BATCH_MAX, vouchedBatch, type BatchAnswer, type BatchOwner } from '../facebook/graphBatch.js';
 
 /**
  * The ids among `ids` that are comments their authors certainly deleted (see the header). `known`:
@@ -88,31 +48,29 @@ export async function goneComments(graph: GraphClient, igUserId: string, ids: re
 export async function commentPresence(graph: GraphClient, igUserId: string, ids: readonly string[], now: () => number, known?: GoneContext): Promise<PresenceReport> {
   // comment ids are digits; a direct message's id (mid) is not, and is never reported gone
   const asked = [...new Set(ids)].filter((id) => /^\d{1,40}$/.test(id));
-  const control = `${igUserId}?fields=id,media.limit(1){comments.limit(1){id}}`;
+  const owner = { id: igUserId, control: `${igUserId}?fields=id,media.limit(1){comments.limit(1){id}}`, noun: 'account' };
   const gone: string[] = [];
   const shown: string[] = [];
   const hidden = new Map<string, NetworkHiddenReason>();
   for (let i = 0; i < asked.length; i += BATCH_MAX - 1) {
     const part = asked.slice(i, i + BATCH_MAX - 1);
     const what = 'check whether stored Instagram comments still exist';
-    const direct = await batch(graph, [control, ...part.map((id) => `${id}?fields=id,hidden`)], what, now);
-    vouch(direct, igUserId, what);
+    const direct = await vouchedBatch(graph, owner, part.map((id) => `${id}?fields=id,hidden`), what, now);
     part.forEach((id, j) => {
-      const a = direct[j + 1]!;
+      const a = direct[j]!;
       if (a.kind !== 'ok') return;
       if (a.body.hidden === true) hidden.set(id, 'hidden_comment');
       else shown.push(id);
     });
-    const unread = part.filter((_, j) => direct[j + 1]!.kind === 'missing');
+    const unread = part.filter((_, j) => direct[j]!.kind === 'missing');
     if (!unread.length) continue;
     // a comment on someone else's media (a mention) is read only through the Mentioned Comment node
-    const mentions = await batch(graph, [control, ...unread.map((id) => `${igUserId}?fields=mentioned_comment.comment_id(${id}){id}`)], what, now);
-    vouch(mentions, igUserId, what);
+    const mentions = await vouchedBatch(graph, owner, unread.map((id) => `${igUserId}?fields=mentioned_comment.comment_id(${id}){id}`), what, now);
     unread.forEach((id, j) => {
-      if (mentions[j + 1]!.kind === 'ok') shown.push(id);
+      if (mentions[j]!.kind === 'ok') shown.push(id);
     });
-    const missing = unread.filter((_, j) => mentions[j + 1]!.kind === 'missing');
-    const { alone, withMedia } = await byTheirMedia(graph, igUserId, missing, control, what, now, known);
+    const missing = unread.filter((_, j) => mentions[j]!.kind === 'missing');
+    const { alone, withMedia } = await byTheirMedia(graph, owner, missing, what, now, known);
     gone.push(...alone);
     for (const id of withMedia) hidden.set(id, 'parent_removed');
   }
@@ -129,7 +87,7 @@ export async function commentPresence(graph: GraphClient, igUserId: string, ids:
  * (kept, not redacted: hidden as `parent_removed`). The media reads 200: the comment alone is gone,
  * deleted by its author. Any other answer for the media leaves its comments undecided this time.
  */
-async function byTheirMedia(graph: GraphClient, igUserId: string, missing: string[], control: string, what: string, now: () => number, known?: GoneContext): Promise<{ alone: string[]; withMedia: string[] }> {
+async function byTheirMedia(graph: GraphClient, owner: BatchOwner, missing: string[], what: string, now: () => number, known?: GoneContext): Promise<{ alone: string[]; withMedia: string[] }> {
   const mediaOf = new Map<string, string>();
   for (const id of missing) {
     const t = known?.threads?.get(id);
@@ -137,12 +95,11 @@ async function byTheirMedia(graph: GraphClient, igUserId: string, missing: strin
   }
   const media = [...new Set(mediaOf.values())];
   if (!media.length) return { alone: missing, withMedia: [] };
-  const answers = new Map<string, Answer['kind']>();
+  const answers = new Map<string, BatchAnswer['kind']>();
   for (let i = 0; i < media.length; i += BATCH_MAX - 1) {
     const part = media.slice(i, i + BATCH_MAX - 1);
-    const read = await batch(graph, [control, ...part.map((id) => `${id}?fields=id`)], what, now);
-    vouch(read, igUserId, what);
-    part.forEach((id, j) => answers.set(id, read[j + 1]!.kind));
+    const read = await vouchedBatch(graph, owner, part.map((id) => `${id}?fields=id`), what, now);
+    part.forEach((id, j) => answers.set(id, read[j]!.kind));
   }
   const m = (id: string) => mediaOf.get(id);
   return {
