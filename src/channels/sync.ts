@@ -232,8 +232,9 @@ export class ChannelSyncWorker {
     const lastBelow = last.gone_check_below === null ? null : Number(last.gone_check_below);
     // (a position stamped by a process whose clock runs ahead is not waited on past one cadence)
     if (lastAt !== null && Math.abs(now - lastAt) < every) return;
-    const recent = (below: number | null, n = max) => {
-      let q = store.db
+    /** The account's stored inbound posts not redacted, in conversations not resolved: what may be asked. */
+    const askable = () =>
+      store.db
         .selectFrom('message')
         .innerJoin('conversation', 'conversation.id', 'message.conversation_id')
         .leftJoin('contact_identity', 'contact_identity.id', 'message.author_identity_id')
@@ -242,8 +243,9 @@ export class ChannelSyncWorker {
         .where('message.direction', '=', 'inbound')
         .where('message.network_message_id', 'is not', null)
         .where('message.redacted_at', 'is', null)
-        .where('message.created_at', '>=', now - days * DAY_MS)
         .where('conversation.status', '!=', 'resolved');
+    const recent = (below: number | null, n = max) => {
+      let q = askable().where('message.created_at', '>=', now - days * DAY_MS);
       if (below !== null) q = q.where('message.id', '<', below);
       return q.orderBy('message.id', 'desc').limit(n).execute();
     };
@@ -254,18 +256,9 @@ export class ChannelSyncWorker {
     // so a few of those in open conversations are asked each round whatever their age, the least
     // recently asked first (they rotate), within `max` and never crowding out the recent ones.
     const fewHidden = Math.min(10, Math.max(1, Math.floor(max / 4)));
-    const oldHidden = await store.db
-      .selectFrom('message')
-      .innerJoin('conversation', 'conversation.id', 'message.conversation_id')
-      .leftJoin('contact_identity', 'contact_identity.id', 'message.author_identity_id')
-      .select(['message.id', 'message.network_message_id', 'message.in_reply_to_network_id', 'message.thread_root_network_id', 'contact_identity.network_user_id'])
-      .where('message.channel_account_id', '=', account.id)
-      .where('message.direction', '=', 'inbound')
-      .where('message.network_message_id', 'is not', null)
-      .where('message.redacted_at', 'is', null)
+    const oldHidden = await askable()
       .where('message.network_hidden_at', 'is not', null)
       .where('message.created_at', '<', now - days * DAY_MS)
-      .where('conversation.status', '!=', 'resolved')
       .orderBy(sql`coalesce(message.network_hidden_checked_at, 0)`)
       .orderBy('message.id')
       .limit(max > 1 ? fewHidden : 0)
