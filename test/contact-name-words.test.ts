@@ -23,17 +23,11 @@ import * as contactSearchIndexes from '../src/store/migrations/20261206T1330_con
 import * as dropNameFullText from '../src/store/migrations/20261206T2050_drop_contact_name_fts.js';
 import { DIALECTS, describeEachStore } from './db.js';
 import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
+import { mulberry32 } from '../src/core/triage/hash.js';
 
 /** A seeded generator (mulberry32): the same names and queries on every run and database. */
 function random(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const int = (n: number) => Math.floor(next() * n);
   const pick = <T,>(xs: readonly T[]) => xs[int(xs.length)]!;
   return { next, int, pick };

@@ -13,22 +13,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { contactSearchQueries, contactSearchTerms } from '../commands/contactMerge.js';
+import { mulberry32 } from '../core/triage/hash.js';
 import { fillNameWords } from '../store/contactNameWords.js';
 import { openStore } from '../store/db.js';
 
 const FIRST = ['Maria', 'Mario', 'Mark', 'Marta', 'Marek', 'Marcus', 'Marie', 'Anna', 'John', 'James', 'Chris', 'Christine', 'Steve', 'Sarah', 'Laura', 'David', 'Daniel', 'Emma', 'Olivia', 'Liam', 'Noah', 'Sophie', 'Lucas', 'Mia', 'Elena', 'Peter', 'Paul', 'Julia', 'Thomas', 'Kevin', 'Nadia', 'Omar', 'Yuki', 'Chen', 'Li', 'Fatima', 'Ahmed', 'Zoë', 'Ångström', 'Élodie'];
 const LAST = ['Smith', 'Jones', 'Martin', 'Marquez', 'Brown', 'Garcia', 'Müller', 'Schmidt', 'Rossi', 'Dubois', 'Nguyen', 'Kim', 'Wang', 'Silva', 'Novak', 'Kowalski', 'Johansson', 'Olsen', 'Costa', 'Santos', 'Lee', 'Taylor', 'Wilson', 'Evans'];
 
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = mulberry32;
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 

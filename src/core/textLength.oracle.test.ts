@@ -18,6 +18,7 @@ import { describe, expect, it } from 'vitest';
 import { readCsvRows } from '../lib/csv.js';
 import { sharedDataDir, sharedDataFile } from '../lib/paths.js';
 import { twitterLinks, twitterWeightedLength } from './textLength.js';
+import { mulberry32 } from './triage/hash.js';
 
 import { COUNTRY_TLDS, GENERIC_TLDS } from './tlds.js';
 
@@ -78,17 +79,8 @@ function compare(texts: Iterable<string>, keep = 12): { checked: number; spans: 
 
 // ---------------------------------------------------------------- (b) the odd-input generator
 
-/** mulberry32: a small seeded PRNG, so every run checks the same texts. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (./triage/hash.ts): a small seeded PRNG, so every run checks the same texts. */
+const prng = mulberry32;
 
 const KNOWN = [...GENERIC_TLDS, ...COUNTRY_TLDS];
 const UNKNOWN_TLDS = ['xx', 'corp', 'local', 'example', 'comm', 'co1', 'c0m', 'zz', 'internal', 'ccom', 'jpn', 'q'];
