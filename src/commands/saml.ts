@@ -65,6 +65,26 @@ export interface SpKeys {
  */
 export async function spKeysOf(d: SsoDeps, row: ProviderRow, now: number): Promise<SpKeys> {
   if (row.saml_sp_key && row.saml_sp_cert) return { key: d.secrets.open<string>(row.saml_sp_key), cert: row.saml_sp_cert };
+  // the first need may be the public metadata URL: a burst of first fetches makes one key pair in
+  // this process, not one each (another process's is dropped by the conditional write below)
+  let inStore = spKeysMaking.get(d.store);
+  if (!inStore) spKeysMaking.set(d.store, (inStore = new Map()));
+  let making = inStore.get(row.id);
+  if (!making) {
+    const mine = inStore;
+    making = makeSpKeys(d, row, now).finally(() => mine.delete(row.id));
+    inStore.set(row.id, making);
+  }
+  const made = await making;
+  row.saml_sp_key = made.sealed;
+  row.saml_sp_cert = made.cert;
+  return { key: made.key, cert: made.cert };
+}
+
+/** The key pairs being made, by store and provider. */
+const spKeysMaking = new WeakMap<object, Map<number, Promise<SpKeys & { sealed: string }>>>();
+
+async function makeSpKeys(d: SsoDeps, row: ProviderRow, now: number): Promise<SpKeys & { sealed: string }> {
   const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
   const key = createPrivateKey(privateKey);
   const cert = selfSignedCertificatePem({ privateKey: key, publicKey: createPublicKey(key), commonName: `Parley SAML SP (provider ${row.id})`, serial: randomBytes(16), notBefore: now - 60 * 60_000, notAfter: now + SP_CERT_VALID_MS });
@@ -72,9 +92,7 @@ export async function spKeysOf(d: SsoDeps, row: ProviderRow, now: number): Promi
   // the certificate an IdP is given from now on: audited by its fingerprint (the key never leaves)
   if (Number(made.numUpdatedRows) === 1) await audit(d.store.db, { brandId: row.brand_id, actor: 'system:sso', action: 'sso.saml_sp_key.create', subjectType: 'sso_provider', subjectId: row.id, data: { certificateSha256: new X509Certificate(cert).fingerprint256 } }, now);
   const kept = await d.store.db.selectFrom('sso_provider').select(['saml_sp_key', 'saml_sp_cert']).where('id', '=', row.id).executeTakeFirstOrThrow();
-  row.saml_sp_key = kept.saml_sp_key;
-  row.saml_sp_cert = kept.saml_sp_cert;
-  return { key: d.secrets.open<string>(kept.saml_sp_key!), cert: kept.saml_sp_cert! };
+  return { key: d.secrets.open<string>(kept.saml_sp_key!), cert: kept.saml_sp_cert!, sealed: kept.saml_sp_key! };
 }
 
 /**
