@@ -19,7 +19,7 @@ import { presentIdentity, presentMessage, presentNote, type AuthorJson } from '.
 import { audit } from '../store/audit.js';
 import { presentListedConversation } from '../store/queries.js';
 import type { Store } from '../store/db.js';
-import { businessFor, factRow, type BusinessSeconds, type FactDimensions } from '../store/facts.js';
+import { businessFor, factRow, handlingFactRow, type BusinessSeconds, type FactDimensions } from '../store/facts.js';
 import { writeFacts } from '../store/rollup.js';
 import type { Conversation, MessageRow } from '../store/schema.js';
 import { decodeText, encodeText } from '../store/text.js';
@@ -455,10 +455,7 @@ export class ConversationCommands {
    */
   private async writeHandlingFact(trx: Tx, actor: Actor, conv: Conversation, msg: MessageRow, handling: HandlingTime, now: number) {
     const dims = await factDims(trx, conv, { messageId: msg.id, agentId: actor.userId, visibility: msg.visibility });
-    const row = handling.measured
-      ? factRow(dims, 'handling', now, now - handling.handlingMs, now, null, handling.capped ? { capped: true } : undefined)
-      : factRow(dims, 'handling', now, null, null, null, { unmeasured: handling.reason });
-    await writeFacts(trx, this.deps.store, [row]);
+    await writeFacts(trx, this.deps.store, [handlingFactRow(dims, now, handling)]);
   }
 }
 

@@ -43,7 +43,7 @@ import { DEFAULT_HANDLING_RULES, handlingTimeOfReply, type ViewingSpan } from '.
 import { readTwcs, tweetToMessage, TwcsAttribution, type TwcsTweet } from '../import/twcs.js';
 import type { IngestItem, IngestOutcome } from '../pipeline/ingest.js';
 import type { Store } from '../store/db.js';
-import { factRow, type FactDimensions } from '../store/facts.js';
+import { handlingFactRow, type FactDimensions } from '../store/facts.js';
 import { rewriteFacts, writeFacts, type Fact } from '../store/rollup.js';
 import { inLists, inValues } from '../store/util.js';
 import { DEMO_FILE, DEMO_HISTORY_KEY } from './seed.js';
@@ -381,9 +381,7 @@ async function attributeHistory(store: Store, brandId: number, rootOf: Map<strin
           channelAccountId: c.channel_account_id, network: c.network, visibility: r.visibility, priority: c.priority, category: c.category,
         };
         if (h.measured) measured++;
-        return [h.measured
-          ? factRow(dims, 'handling', r.at, r.at - h.handlingMs, r.at, null, h.capped ? { capped: true } : undefined)
-          : factRow(dims, 'handling', r.at, null, null, null, { unmeasured: h.reason })];
+        return [handlingFactRow(dims, r.at, h)];
       });
       await writeFacts(trx, store, handling as Fact[]);
       return n;

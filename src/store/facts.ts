@@ -4,6 +4,7 @@
  * Reports aggregate these and never re-derive history (docs/metrics.md).
  */
 import type { Insertable } from 'kysely';
+import type { HandlingTime } from '../core/staffing/handlingTime.js';
 import { localParts } from '../lib/tz.js';
 import type { ChannelAccount, DB } from './schema.js';
 import type { Tx } from './util.js';
@@ -36,6 +37,16 @@ export interface FactDimensions {
   category: string | null;
   needsResponse?: boolean | null;
   sentiment?: string | null;
+}
+
+/**
+ * The `handling` fact of a reply sent at `at`: its measured handling time (capped when the rule
+ * capped it), or unmeasured with the reason. The reply command and the demo's history write it so.
+ */
+export function handlingFactRow(d: FactDimensions, at: number, h: HandlingTime): Insertable<DB['reporting_fact']> {
+  return h.measured
+    ? factRow(d, 'handling', at, at - h.handlingMs, at, null, h.capped ? { capped: true } : undefined)
+    : factRow(d, 'handling', at, null, null, null, { unmeasured: h.reason });
 }
 
 /**
