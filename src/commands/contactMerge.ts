@@ -19,7 +19,7 @@
  * the second finds one of its contacts gone (404) and moves nothing; no identity is lost.
  */
 import { sql, type SqlBool } from 'kysely';
-import { foldWord, wordKey } from '../core/nameWords.js';
+import { foldWord, NAME_KEY_LENGTH, NAME_WORD, wordKey } from '../core/nameWords.js';
 import { searchKey } from '../core/searchKey.js';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
@@ -436,7 +436,7 @@ export function prefixUpperBound(p: string): string | null {
 }
 
 /** The words of a query as the word table cuts names (letters, digits; a few at most), as the full-text indexes it replaced did. */
-const wordsOf = (s: string) => (s.match(/[\p{L}\p{N}\p{Co}]+/gu) ?? []).slice(0, 6);
+const wordsOf = (s: string) => (s.match(NAME_WORD) ?? []).slice(0, 6);
 
 /**
  * A name word this long or longer is matched as the start of a word; a shorter one only as a
@@ -447,7 +447,7 @@ const wordsOf = (s: string) => (s.match(/[\p{L}\p{N}\p{Co}]+/gu) ?? []).slice(0,
  * its order and stopped at the limit), and names from the third letter on (the word table's key:
  * a 3-letter prefix is one run of its index, in the page's order).
  */
-export const NAME_PREFIX_MIN = 3;
+export const NAME_PREFIX_MIN = NAME_KEY_LENGTH; // a shorter prefix is not one run of the word table's key
 const namePrefix = (w: string) => [...w].length >= NAME_PREFIX_MIN;
 
 export function contactSearchTerms(q: string): ContactSearchTerms | null {

@@ -18,7 +18,8 @@ export const NAME_KEY_LENGTH = 3;
 /** Longer words are stored (and looked up) by their first this many code points (a b-tree entry has a size limit). */
 export const NAME_WORD_MAX = 200;
 
-const WORD = /[\p{L}\p{N}\p{Co}]+/gu;
+/** A word of a name, and of a query looked up in them: a run of letters, digits and private-use characters. */
+export const NAME_WORD = /[\p{L}\p{N}\p{Co}]+/gu;
 
 /** `w` as stored and compared: NFC, each code point lowercased, at most `NAME_WORD_MAX` code points. */
 export function foldWord(w: string): string {
@@ -37,6 +38,6 @@ export function wordKey(folded: string): string {
 /** The distinct folded words of a display name (none for null), in the order they first occur. */
 export function nameWords(displayName: string | null | undefined): string[] {
   if (!displayName) return [];
-  const words = displayName.toWellFormed().normalize('NFC').match(WORD) ?? [];
+  const words = displayName.toWellFormed().normalize('NFC').match(NAME_WORD) ?? [];
   return [...new Set(words.map(foldWord))];
 }
