@@ -3,8 +3,13 @@
  * SAML IdP on loopback (test/contract-servers/saml-idp.ts): the IdP's LogoutRequest (HTTP-Redirect
  * signed over the query string, HTTP-POST enveloped) ends only the sessions its provider's sign-ins
  * of that NameID made (SessionIndex narrowing, other people, password sessions and other brands
- * untouched); forged, unsigned, expired ones change nothing; and the SP-initiated round trip.
+ * untouched); forged, unsigned, expired ones change nothing; and the SP-initiated round trip. A
+ * LogoutResponse is checked (signature, Issuer, InResponseTo, Destination) before its status is
+ * read, so a forged non-Success one says nothing; and a LogoutRequest at one provider's own SLO
+ * endpoint signs out only that provider's sessions though another brand's shares the IdP's entity
+ * id and key (which the desk-wide endpoint refuses).
  */
+import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { providersFoundToken } from '../src/commands/sso.js';
 import { certificatePem } from '../src/core/saml.js';
@@ -25,6 +30,7 @@ for (const dialect of DIALECTS) {
     const db = () => desk.db.store.db;
     const address = () => `198.19.${Math.floor(++ips / 250)}.${ips % 250}`;
     const sloUrl = () => `${desk.url}/api/auth/sso/saml/slo`;
+    const providerSloUrl = (id: number) => `${desk.url}/api/auth/sso/saml/${id}/slo`;
     beforeAll(async () => { idp = await startSamlIdp({ clock }); });
     afterAll(async () => idp?.close());
 
@@ -54,6 +60,20 @@ for (const dialect of DIALECTS) {
     const alive = async (session: string) => (await fetch(`${desk.url}/api/me`, { headers: { cookie: session } })).status === 200;
     const redirectSlo = (query: string) => fetch(`${sloUrl()}?${query}`, { redirect: 'manual', headers: { 'x-forwarded-for': address() } });
     const logoutAudits = () => db().selectFrom('audit_event').selectAll().where('action', '=', 'sso.saml_logout').execute();
+    const refusals = async (providerId: number, code: string) => (await db().selectFrom('audit_event').select('data').where('action', '=', 'sso.saml_refused').where('subject_id', '=', String(providerId)).execute()).map((a) => JSON.parse(a.data) as { code: string; reason: string }).filter((a) => a.code === code);
+    /** A signed-in session signed out of Parley (SP-initiated): the redirect to the IdP and the ID of the LogoutRequest in it. */
+    async function spSignOut(session: string) {
+      const me = await (await fetch(`${desk.url}/api/me`, { headers: { cookie: session } })).json() as { csrfToken: string };
+      const out = await fetch(`${desk.url}/api/auth/logout`, { method: 'POST', headers: { cookie: session, 'x-csrf-token': me.csrfToken } });
+      expect(out.status).toBe(200);
+      const { redirect } = await out.json() as { redirect: string };
+      const request = inflateRawSync(Buffer.from(new URL(redirect).searchParams.get('SAMLRequest')!, 'base64')).toString('utf8');
+      return { redirect, requestId: /\sID="([^"]+)"/.exec(request)![1]! };
+    }
+    const outcome = async (res: Response) => { await res.text(); return res.headers.get('location'); };
+    const postSlo = (url: string, fields: Record<string, string>) => fetch(url, { method: 'POST', redirect: 'manual', body: new URLSearchParams(fields), headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': address() } });
+    const RESPONDER = 'urn:oasis:names:tc:SAML:2.0:status:Responder';
+    const PARTIAL = 'urn:oasis:names:tc:SAML:2.0:status:PartialLogout';
 
     it('IdP-initiated, HTTP-Redirect: ends only the sessions of that provider + NameID (and SessionIndex), answers a signed LogoutResponse', async () => {
       const id = await addProvider(admin);
@@ -128,10 +148,12 @@ for (const dialect of DIALECTS) {
       // AuthnRequests unsigned, but the LogoutRequests are: the certificate is listed for signing
       expect(meta).toContain('AuthnRequestsSigned="false"');
       expect(meta).toMatch(/<KeyDescriptor use="signing">/);
-      expect(meta).toContain(`Location="${sloUrl()}"`);
+      // the provider's own SLO endpoint, not the desk-wide one
+      expect(meta).toContain(`Location="${providerSloUrl(id)}"`);
+      expect(meta).not.toContain(`Location="${sloUrl()}"`);
       expect(meta).toContain('urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect');
       idp.sp.cert = certificatePem(/<(?:ds:)?X509Certificate>([^<]+)</.exec(meta)![1]!);
-      idp.sp.sloUrl = sloUrl();
+      idp.sp.sloUrl = providerSloUrl(id);
       const p = await person();
       const s = await samlSignIn(id, { nameId: 'sp-p', nameIdFormat: PERSISTENT, attributes: { email: p.email } });
       const me = await (await fetch(`${desk.url}/api/me`, { headers: { cookie: s.session } })).json() as { csrfToken: string };
@@ -152,6 +174,120 @@ for (const dialect of DIALECTS) {
       const done = await fetch(back, { redirect: 'manual' });
       expect(done.headers.get('location')).toBe('/login?saml_logout=done');
       expect((await fetch(back, { redirect: 'manual' })).headers.get('location')).toBe('/login?saml_logout=refused');
+    });
+
+    it('a LogoutResponse with a non-Success status is checked like any other before its status is read: forged, unsigned or misaddressed ones are refused and leave the sign-out waiting', async () => {
+      const id = await addProvider(admin);
+      const p = await person();
+      const s = await samlSignIn(id, { nameId: 'nr-p', nameIdFormat: PERSISTENT, attributes: { email: p.email } });
+      const { requestId } = await spSignOut(s.session);
+      const before = (await refusals(id, 'logout_response')).length;
+      const partial = (o: { destination?: string | null; issuer?: string } = {}) => idp.logoutResponse({ inResponseTo: requestId, destination: sloUrl(), now: clock.now(), status: RESPONDER, subStatus: PARTIAL, statusMessage: 'forged', ...o });
+      const mallory = makeKeyPair('Mallory');
+      // HTTP-Redirect at the desk-wide endpoint (what IdPs set up before per-provider endpoints use): another key, no signature
+      expect(await outcome(await redirectSlo(idp.redirectQuery('SAMLResponse', partial(), { keyPair: mallory })))).toBe('/login?saml_logout=refused');
+      expect(await outcome(await redirectSlo(idp.redirectQuery('SAMLResponse', partial(), { keyPair: null })))).toBe('/login?saml_logout=refused');
+      // signed over another query than the one sent (RelayState added afterwards)
+      expect(await outcome(await redirectSlo(`${idp.redirectQuery('SAMLResponse', partial())}&RelayState=x`))).toBe('/login?saml_logout=refused');
+      // HTTP-POST: another key, unsigned
+      expect(await outcome(await postSlo(sloUrl(), { SAMLResponse: idp.postMessage(partial(), { keyPair: mallory }) }))).toBe('/login?saml_logout=refused');
+      expect(await outcome(await postSlo(sloUrl(), { SAMLResponse: idp.postMessage(partial(), { keyPair: null }) }))).toBe('/login?saml_logout=refused');
+      // signed by the provider, but for another SLO URL or naming another IdP
+      expect(await outcome(await redirectSlo(idp.redirectQuery('SAMLResponse', partial({ destination: `${desk.url}/elsewhere` }))))).toBe('/login?saml_logout=refused');
+      expect(await outcome(await postSlo(sloUrl(), { SAMLResponse: idp.postMessage(partial({ issuer: 'https://other-idp.test/metadata' })) }))).toBe('/login?saml_logout=refused');
+      // at the provider's own endpoint, the Destination must be that endpoint
+      expect(await outcome(await fetch(`${providerSloUrl(id)}?${idp.redirectQuery('SAMLResponse', partial())}`, { redirect: 'manual', headers: { 'x-forwarded-for': address() } }))).toBe('/login?saml_logout=refused');
+      const refused = await refusals(id, 'logout_response');
+      expect(refused.length - before).toBe(8);
+      expect(refused.slice(before).map((r) => r.reason)).toEqual(expect.arrayContaining([expect.stringMatching(/signature/i), expect.stringMatching(/not signed/), expect.stringMatching(/Destination/), expect.stringMatching(/Issuer/)]));
+      // none of them said anything for the provider: no sign-out recorded, and the real answer still lands
+      expect((await logoutAudits()).filter((a) => JSON.parse(a.data).initiatedBy === 'sp' && a.subject_id === String(id))).toEqual([]);
+      const real = idp.redirectQuery('SAMLResponse', idp.logoutResponse({ inResponseTo: requestId, destination: sloUrl(), now: clock.now() }));
+      expect(await outcome(await redirectSlo(real))).toBe('/login?saml_logout=done');
+    });
+
+    it('a LogoutResponse with a non-Success status signed by the provider says partial, with the IdP\'s status and message in the audit trail (HTTP-Redirect round trip and HTTP-POST)', async () => {
+      const id = await addProvider(admin);
+      const meta = await (await fetch(`${desk.url}/api/auth/sso/saml/${id}/metadata`)).text();
+      idp.sp.cert = certificatePem(/<(?:ds:)?X509Certificate>([^<]+)</.exec(meta)![1]!);
+      idp.sp.sloUrl = providerSloUrl(id);
+      const p = await person();
+      // through the IdP: it checks the LogoutRequest and answers PartialLogout, signed, at the provider's SLO URL
+      idp.logoutAnswer = { status: RESPONDER, subStatus: PARTIAL, statusMessage: 'The HR portal did not answer' };
+      try {
+        const s1 = await samlSignIn(id, { nameId: 'pl-p', nameIdFormat: PERSISTENT, attributes: { email: p.email } });
+        const first = await spSignOut(s1.session);
+        const atIdp = await fetch(first.redirect, { redirect: 'manual' });
+        expect(atIdp.status, await atIdp.text()).toBe(302);
+        expect(idp.logoutRequests.at(-1)).toMatchObject({ id: first.requestId, refused: null });
+        const back = atIdp.headers.get('location')!;
+        expect(back.startsWith(`${providerSloUrl(id)}?SAMLResponse=`)).toBe(true);
+        expect(await outcome(await fetch(back, { redirect: 'manual' }))).toBe('/login?saml_logout=partial');
+        expect(await outcome(await fetch(back, { redirect: 'manual' }))).toBe('/login?saml_logout=refused');
+      } finally {
+        idp.logoutAnswer = {};
+      }
+      // HTTP-POST, enveloped signature, a Requester status without a message
+      const s2 = await samlSignIn(id, { nameId: 'pl-p', nameIdFormat: PERSISTENT, attributes: { email: p.email } });
+      const second = await spSignOut(s2.session);
+      const posted = idp.postMessage(idp.logoutResponse({ inResponseTo: second.requestId, destination: providerSloUrl(id), now: clock.now(), status: 'urn:oasis:names:tc:SAML:2.0:status:Requester' }));
+      expect(await outcome(await postSlo(providerSloUrl(id), { SAMLResponse: posted }))).toBe('/login?saml_logout=partial');
+      const mine = (await logoutAudits()).filter((a) => a.subject_id === String(id)).map((a) => JSON.parse(a.data));
+      expect(mine).toEqual([
+        expect.objectContaining({ initiatedBy: 'sp', status: 'partial', statusCodes: [RESPONDER, PARTIAL], statusMessage: 'The HR portal did not answer' }),
+        expect.objectContaining({ initiatedBy: 'sp', status: 'partial', statusCodes: ['urn:oasis:names:tc:SAML:2.0:status:Requester'] }),
+      ]);
+      expect(mine[1].statusMessage).toBeUndefined();
+      expect(await refusals(id, 'logout_response')).toEqual([]);
+    });
+
+    // (last: from here on two brands' providers share the IdP's entity id and key, which the desk-wide endpoint refuses)
+    it('two brands with one IdP entity id and certificate: a LogoutRequest at one provider\'s SLO endpoint signs out only that provider\'s sessions; the desk-wide endpoint refuses it', async () => {
+      const id = await addProvider(admin);
+      const p = await person();
+      const globex = await otherBrandAdmin();
+      const gid = await addProvider(globex);
+      const a1 = await samlSignIn(id, { nameId: 'shared-u', nameIdFormat: PERSISTENT, attributes: { email: p.email } });
+      const a2 = await samlSignIn(id, { nameId: 'shared-u', nameIdFormat: PERSISTENT, attributes: { email: p.email } });
+      const b1 = await samlSignIn(gid, { nameId: 'shared-u', nameIdFormat: PERSISTENT, attributes: { email: 'shared@globex.test' } });
+      const b2 = await samlSignIn(gid, { nameId: 'shared-u', nameIdFormat: PERSISTENT, attributes: { email: 'shared@globex.test' } });
+      const request = (destination: string, sessionIndex?: string) => idp.logoutRequest({ nameId: 'shared-u', destination, now: clock.now(), ...(sessionIndex ? { sessionIndex } : {}) });
+
+      // the desk-wide endpoint cannot tell which brand it is for: refused, nothing ends
+      const wide = await redirectSlo(idp.redirectQuery('SAMLRequest', request(sloUrl())));
+      expect(wide.status).toBe(400);
+      expect(await wide.json()).toMatchObject({ code: 'sso.invalid_logout_request', reason: expect.stringMatching(/several brands/) });
+      const widePost = await postSlo(sloUrl(), { SAMLRequest: idp.postMessage(request(sloUrl())) });
+      expect(widePost.status).toBe(400);
+      for (const s of [a1, a2, b1, b2]) expect(await alive(s.session)).toBe(true);
+
+      // brand A's endpoint (HTTP-Redirect): A's sessions end, B's stay
+      let res = await fetch(`${providerSloUrl(id)}?${idp.redirectQuery('SAMLRequest', request(providerSloUrl(id)))}`, { redirect: 'manual', headers: { 'x-forwarded-for': address() } });
+      expect(res.status).toBe(302);
+      expect(await alive(a1.session)).toBe(false);
+      expect(await alive(a2.session)).toBe(false);
+      expect(await alive(b1.session)).toBe(true);
+      expect(await alive(b2.session)).toBe(true);
+
+      // one addressed to B's endpoint but sent to A's is refused (Destination), so is another IdP's at A's
+      res = await fetch(`${providerSloUrl(id)}?${idp.redirectQuery('SAMLRequest', request(providerSloUrl(gid)))}`, { redirect: 'manual', headers: { 'x-forwarded-for': address() } });
+      expect(res.status).toBe(400);
+      const stranger = await startSamlIdp({ clock });
+      try {
+        res = await fetch(`${providerSloUrl(id)}?${stranger.redirectQuery('SAMLRequest', stranger.logoutRequest({ nameId: 'shared-u', destination: providerSloUrl(id), now: clock.now() }))}`, { redirect: 'manual', headers: { 'x-forwarded-for': address() } });
+        expect(res.status).toBe(400);
+      } finally {
+        await stranger.close();
+      }
+      expect(await alive(b1.session)).toBe(true);
+
+      // brand B's endpoint (HTTP-POST), its SessionIndex: only that session of B's
+      res = await postSlo(providerSloUrl(gid), { SAMLRequest: idp.postMessage(request(providerSloUrl(gid), b1.sessionIndex)) });
+      expect(res.status).toBe(302);
+      expect(await alive(b1.session)).toBe(false);
+      expect(await alive(b2.session)).toBe(true);
+      const ends = (await logoutAudits()).filter((a) => [String(id), String(gid)].includes(a.subject_id!)).map((a) => [Number(a.subject_id), JSON.parse(a.data).sessionsEnded]);
+      expect(ends).toEqual([[id, 2], [gid, 1]]);
     });
   });
 }

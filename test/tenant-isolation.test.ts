@@ -123,6 +123,8 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/auth/sso/saml/acs': { roles: 'public' },
   'GET /api/auth/sso/saml/slo': { roles: 'public' },
   'POST /api/auth/sso/saml/slo': { roles: 'public' },
+  'GET /api/auth/sso/saml/:id/slo': { roles: 'public' },
+  'POST /api/auth/sso/saml/:id/slo': { roles: 'public' },
   'GET /api/sso/providers': { roles: ['admin'] },
   // nothing listens at that issuer: the admin's call ends at the discovery (400), nothing is made
   'POST /api/sso/providers': { roles: ['admin'], body: () => ({ label: 'Sweep IdP', issuer: 'http://127.0.0.1:9', clientId: 'sweep', clientSecret: 'sweep secret', allowedDomains: [], autoProvisionRole: null, passwordSignIn: 'everyone', trustsMfa: false, enabled: true }) },

@@ -23,7 +23,7 @@
  * email (a verified email), allowed domains, auto-provisioning, disabled people. Every refusal at
  * the ACS is audited (`sso.saml_refused`, with the reason) when the provider is known.
  */
-import { createPrivateKey, createPublicKey, generateKeyPair, randomBytes, X509Certificate } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPair, randomBytes, verify as verifySignature, X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
 import { SAML, ValidateInResponseTo, type Profile } from '@node-saml/node-saml';
 import { DOMParser } from '@xmldom/xmldom';
@@ -32,13 +32,19 @@ import { audit } from '../store/audit.js';
 import { enabledProvider, personFor, safeNext, SSO_LOGIN_TTL_MS, SsoSignInError, takeLogin, type FinishedSsoSignIn, type ProviderRow, type SsoDeps, type StartedSsoSignIn } from './sso.js';
 import { createHash } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
-import { parseDomFromString, parseXml2JsFromString, validateSignature } from '@node-saml/node-saml/lib/xml.js';
+import { getVerifiedXml, parseDomFromString, parseXml2JsFromString } from '@node-saml/node-saml/lib/xml.js';
 import { AppError } from '../errors.js';
 
 export const SAML_ACS_PATH = '/api/auth/sso/saml/acs';
 export const SAML_METADATA_PATH = '/api/auth/sso/saml/metadata';
-/** Single logout (SAML Profiles 4.4): the IdP's LogoutRequest and LogoutResponse, HTTP-Redirect (GET) or HTTP-POST. */
+/**
+ * Single logout (SAML Profiles 4.4): the IdP's LogoutRequest and LogoutResponse, HTTP-Redirect (GET)
+ * or HTTP-POST. The desk-wide endpoint, listed in SP metadata before the providers' own; kept for
+ * IdPs given it (a request there cannot say which brand it is for: see samlSingleLogout).
+ */
 export const SAML_SLO_PATH = '/api/auth/sso/saml/slo';
+/** One provider's SLO endpoint (listed in its SP metadata): a message there is that provider's, and only it is signed out by it. */
+export const samlProviderSloPath = (providerId: number | string) => `/api/auth/sso/saml/${providerId}/slo`;
 /** One provider's SP metadata: the same entity id and ACS, with that provider's SP certificate (signing, encryption). */
 export const samlProviderMetadataPath = (providerId: number | string) => `/api/auth/sso/saml/${providerId}/metadata`;
 /** How long the SP's self-signed certificate is valid: IdPs pin it, so long; a new key means a new provider. */
@@ -171,7 +177,8 @@ export async function samlProviderSpMetadata(d: SsoDeps, providerId: number, ori
   const keys = await spKeysOf(d, row, now);
   const sp = samlSp(origin);
   const signs = Number(row.saml_sign_requests) === 1;
-  const slo = row.saml_slo_url ? `${origin}${SAML_SLO_PATH}` : undefined;
+  // the provider's own SLO endpoint: a LogoutRequest there signs out this provider's sessions, no other's
+  const slo = row.saml_slo_url ? samlSloUrl(origin, row.id) : undefined;
   // the LogoutRequests Parley sends are signed whatever the AuthnRequests: with single logout the
   // certificate is listed for signing too (node-saml lists it only with AuthnRequestsSigned, put back)
   const listsSigning = signs || slo !== undefined;
@@ -343,7 +350,12 @@ export async function samlSignOutUrl(d: SsoDeps, sessionId: string, origin: stri
 /** A single logout message refused: 400 `sso.invalid_logout_request`, nothing changed. */
 export const invalidSamlLogout = (why: string) => new AppError(400, 'sso.invalid_logout_request', `the SAML logout message is not valid: ${why}`, { reason: why });
 
+/** Where a message to this SLO endpoint must say it goes (Destination): the provider's own, or the desk-wide one (null). */
+export const samlSloUrl = (origin: string, providerId: number | null) => `${origin}${providerId === null ? SAML_SLO_PATH : samlProviderSloPath(providerId)}`;
+
 export interface SamlLogoutMessage {
+  /** The provider whose SLO endpoint (`/api/auth/sso/saml/<id>/slo`) received it; null: the desk-wide one (`/api/auth/sso/saml/slo`). */
+  providerId: number | null;
   /** HTTP-Redirect: the query as received (its signature covers the exact octets); HTTP-POST: null. */
   rawQuery: string | null;
   SAMLRequest?: string;
@@ -355,14 +367,26 @@ export interface SamlLogoutMessage {
   ip: string;
 }
 
+/** A LogoutResponse's status, read only once its signature, Issuer, InResponseTo and Destination held: the StatusCode values (top-level first) and the StatusMessage. */
+export interface SamlLogoutStatus {
+  codes: string[];
+  message: string | null;
+}
+
 export type SamlLogoutOutcome =
   | { kind: 'request'; redirect: string | null; userIds: number[]; sessionsEnded: number }
-  | { kind: 'response'; status: 'done' | 'partial' | 'refused'; reason?: string };
+  | { kind: 'response'; status: 'done' | 'partial' | 'refused'; reason?: string; idpStatus?: SamlLogoutStatus };
+
+const quiet = { errorHandler: { error: () => {}, fatalError: () => {}, warning: () => {} } };
+const SAMLP_NS = 'urn:oasis:names:tc:SAML:2.0:protocol';
+const SAML_SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
+/** What an inflated message may grow to (the form fields are at most 400 kB). */
+const MAX_INFLATED = 4_000_000;
 
 /** Unverified peeks at a logout message: its kind, Issuer, ID / InResponseTo. */
 function peekLogout(xml: string): { kind: 'LogoutRequest' | 'LogoutResponse' | null; issuer: string | null; inResponseTo: string | null } {
   try {
-    const doc = new DOMParser({ errorHandler: { error: () => {}, fatalError: () => {}, warning: () => {} } }).parseFromString(xml, 'text/xml');
+    const doc = new DOMParser(quiet).parseFromString(xml, 'text/xml');
     const root = doc.documentElement;
     const kind = root?.localName === 'LogoutRequest' || root?.localName === 'LogoutResponse' ? root.localName : null;
     const issuer = (Array.from(root?.childNodes ?? []) as Element[]).find((n) => n.localName === 'Issuer')?.textContent?.trim() ?? null;
@@ -372,42 +396,137 @@ function peekLogout(xml: string): { kind: 'LogoutRequest' | 'LogoutResponse' | n
   }
 }
 
+/** The HTTP-Redirect binding's SigAlg values taken (Bindings 3.4.4.1; XML Signature's algorithm ids), as Node names the hash. */
+const REDIRECT_SIG_ALGS: Record<string, string> = {
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256': 'sha256',
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha384': 'sha384',
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512': 'sha512',
+  'http://www.w3.org/2000/09/xmldsig#rsa-sha1': 'sha1',
+};
+const REDIRECT_FIELDS = ['SAMLRequest', 'SAMLResponse', 'RelayState', 'SigAlg', 'Signature'] as const;
+
 /**
- * The SLO endpoint (`/api/auth/sso/saml/slo`): a LogoutRequest of an IdP (IdP-initiated) or the
- * LogoutResponse to Parley's own (SP-initiated), by HTTP-Redirect or HTTP-POST.
+ * An HTTP-Redirect message checked as the binding says (SAML Bindings 3.4.4.1): the octets signed
+ * are `SAMLRequest=…` or `SAMLResponse=…`, then `&RelayState=…` when present, then `&SigAlg=…`, each
+ * value exactly as URL-encoded in the query received; the Signature must verify with one of the
+ * provider's certificates. The message is then read from those same octets (not from a parser's
+ * idea of the query), so nothing unsigned is ever read. Throws the reason.
+ */
+function verifiedRedirect(rawQuery: string, param: 'SAMLRequest' | 'SAMLResponse', certs: string[]): { xml: string; fields: Record<string, string> } {
+  const raw = new Map<string, string>();
+  for (const part of rawQuery.split('&')) {
+    const eq = part.indexOf('=');
+    const key = eq < 0 ? part : part.slice(0, eq);
+    if (!(REDIRECT_FIELDS as readonly string[]).includes(key)) continue;
+    if (raw.has(key)) throw new Error(`${key} is given twice`);
+    raw.set(key, eq < 0 ? '' : part.slice(eq + 1));
+  }
+  const form = (v: string) => decodeURIComponent(v.replace(/\+/g, ' '));
+  const message = raw.get(param);
+  if (!message) throw new Error(`no ${param}`);
+  if (raw.has(param === 'SAMLRequest' ? 'SAMLResponse' : 'SAMLRequest')) throw new Error('both a SAMLRequest and a SAMLResponse');
+  const sigAlg = raw.get('SigAlg');
+  const signature = raw.get('Signature');
+  if (!sigAlg || !signature) throw new Error('not signed (no SigAlg and Signature)');
+  const alg = REDIRECT_SIG_ALGS[form(sigAlg)];
+  if (!alg) throw new Error(`the SigAlg ${form(sigAlg).slice(0, 100)} is not supported`);
+  const signed = Buffer.from([param, 'RelayState', 'SigAlg'].filter((k) => raw.has(k)).map((k) => `${k}=${raw.get(k)}`).join('&'), 'utf8');
+  const sig = Buffer.from(form(signature), 'base64');
+  const verifies = certs.some((cert) => {
+    try {
+      return verifySignature(alg, signed, createPublicKey(cert), sig);
+    } catch {
+      return false;
+    }
+  });
+  if (!verifies) throw new Error('Invalid query signature');
+  const fields = Object.fromEntries([...raw].map(([k, v]) => [k, form(v)]));
+  return { xml: inflateRawSync(Buffer.from(fields[param]!, 'base64'), { maxOutputLength: MAX_INFLATED }).toString('utf8'), fields };
+}
+
+/** The desk's SAML providers a LogoutRequest at this endpoint may come from: the endpoint's own provider, or (desk-wide endpoint) every provider whose entity id is its Issuer. */
+async function logoutRequestProviders(d: SsoDeps, m: SamlLogoutMessage, issuer: string | null, now: number): Promise<ProviderRow[]> {
+  if (m.providerId === null) {
+    const rows = issuer ? await d.store.db.selectFrom('sso_provider').selectAll().where('protocol', '=', 'saml').where('issuer', '=', issuer).orderBy('id').execute() : [];
+    if (!rows.length) throw invalidSamlLogout('from no SAML provider of this desk (Issuer)');
+    return rows;
+  }
+  const row = await d.store.db.selectFrom('sso_provider').selectAll().where('id', '=', m.providerId).where('protocol', '=', 'saml').executeTakeFirst();
+  if (!row) throw invalidSamlLogout('no SAML provider has this SLO endpoint');
+  if (issuer !== row.issuer) {
+    await refusedLogoutRequest(d, [row], m, 'from another IdP than this provider\'s (Issuer)', now);
+    throw invalidSamlLogout('from another IdP than this provider\'s (Issuer)');
+  }
+  return [row];
+}
+
+/** A refused LogoutRequest in the providers' audit trails: at most one a minute each (its Issuer is not verified, anyone may send one). */
+async function refusedLogoutRequest(d: SsoDeps, rows: ProviderRow[], m: SamlLogoutMessage, why: string, now: number): Promise<void> {
+  for (const row of rows) {
+    if (!(await unverifiedRefusalSince(d, row, now - UNVERIFIED_REFUSAL_EVERY_MS))) {
+      await audit(d.store.db, { brandId: row.brand_id, actor: `sso:${row.id}`, action: 'sso.saml_refused', subjectType: 'sso_provider', subjectId: row.id, data: { code: 'logout_request', reason: why.slice(0, 500), ip: m.ip, unverified: true } }, now);
+    }
+  }
+}
+
+/**
+ * The SLO endpoints: a provider's own, `/api/auth/sso/saml/<id>/slo` (what its SP metadata lists),
+ * and the desk-wide `/api/auth/sso/saml/slo` (listed before; kept for IdPs given it). A
+ * LogoutRequest of an IdP (IdP-initiated) or the LogoutResponse to Parley's own (SP-initiated), by
+ * HTTP-Redirect or HTTP-POST.
  *
  * A LogoutRequest must be signed (the Redirect binding's SigAlg and Signature over the exact query
- * string, or an enveloped signature of the whole message) by a certificate of a SAML provider
- * whose entity id is its Issuer, be within its time (NotOnOrAfter, IssueInstant on Parley's
- * clock), name this desk's SLO URL as Destination if any, and be taken once; then the sessions
- * made by that provider's sign-ins of that NameID (and SessionIndex, when given) end, in that
- * provider's brand only, audited `sso.saml_logout`; the answer is a signed LogoutResponse to the
- * provider's SLO URL (null when it has none). Otherwise 400 `sso.invalid_logout_request`, nothing
- * changed, audited as `sso.saml_refused` at most once a minute per provider (its Issuer is unverified).
+ * string, or an enveloped signature of the whole message) by a certificate of the provider — at a
+ * provider's endpoint that provider and no other, its entity id the Issuer; at the desk-wide one
+ * the providers whose entity id is its Issuer — be within its time (NotOnOrAfter, IssueInstant on
+ * Parley's clock), name the endpoint it came to as Destination if any, and be taken once; then the
+ * sessions made by that provider's sign-ins of that NameID (and SessionIndex, when given) end, in
+ * that provider's brand only, audited `sso.saml_logout`; the answer is a signed LogoutResponse to
+ * the provider's SLO URL (null when it has none). At the desk-wide endpoint a request that
+ * verifies for providers of more than one brand (one IdP entity id and certificate shared by
+ * brands) is refused: which brand's sign-out it is cannot be told there. Otherwise 400
+ * `sso.invalid_logout_request`, nothing changed, audited as `sso.saml_refused` at most once a
+ * minute per provider (its Issuer is unverified).
  *
- * A LogoutResponse must answer a LogoutRequest Parley sent (InResponseTo, 10 minutes, once) and be
- * signed by that provider; its status says whether the IdP signed the person out everywhere.
+ * A LogoutResponse must answer a LogoutRequest Parley sent (InResponseTo, 10 minutes, once) — at
+ * a provider's endpoint, one that provider sent — and be signed by that provider, with its Issuer
+ * and Destination right, all checked before its status is read: then the status says whether the
+ * IdP signed the person out everywhere. Any other is refused (audited when its provider is known)
+ * and leaves the sign-out waiting for its real answer.
  */
 export async function samlSingleLogout(d: SsoDeps, m: SamlLogoutMessage, now: number): Promise<SamlLogoutOutcome> {
   const encoded = m.SAMLRequest ?? m.SAMLResponse ?? '';
   let xml: string;
   try {
-    xml = m.rawQuery !== null ? inflateRawSync(Buffer.from(encoded, 'base64')).toString('utf8') : Buffer.from(encoded, 'base64').toString('utf8');
+    xml = m.rawQuery !== null ? inflateRawSync(Buffer.from(encoded, 'base64'), { maxOutputLength: MAX_INFLATED }).toString('utf8') : Buffer.from(encoded, 'base64').toString('utf8');
   } catch {
     throw invalidSamlLogout('not a deflated, base64 SAML message');
   }
   const peeked = peekLogout(xml);
-  if (m.SAMLResponse !== undefined) return logoutResponse(d, m, peeked, now);
+  const endpoint = samlSloUrl(m.origin, m.providerId);
+  if (m.SAMLResponse !== undefined) return logoutResponse(d, m, peeked, endpoint, now);
   if (peeked.kind !== 'LogoutRequest') throw invalidSamlLogout('not a LogoutRequest');
-  const rows = peeked.issuer ? await d.store.db.selectFrom('sso_provider').selectAll().where('protocol', '=', 'saml').where('issuer', '=', peeked.issuer).orderBy('id').execute() : [];
-  if (!rows.length) throw invalidSamlLogout('from no SAML provider of this desk (Issuer)');
-  // (the same IdP may be a provider of several brands, or twice in one: each that verifies signs out its own sessions)
+  const rows = await logoutRequestProviders(d, m, peeked.issuer, now);
+  // (the same IdP may be a provider of several brands, or twice in one: each that verifies may sign out its own sessions)
   let why = 'its signature does not verify';
-  const answers: Extract<SamlLogoutOutcome, { kind: 'request' }>[] = [];
+  let verified: VerifiedLogoutRequest[] = [];
   for (const row of rows) {
     try {
-      const done = await idpLogoutRequest(d, row, m, now);
-      if (done.kind === 'request') answers.push(done);
+      verified.push(await verifiedLogoutRequest(d, row, m, endpoint, now));
+    } catch (err) {
+      why = err instanceof Error ? err.message : String(err);
+    }
+  }
+  if (new Set(verified.map((v) => Number(v.row.brand_id))).size > 1) {
+    // one IdP entity id and key shared by brands: signed by it, the request is every such provider's
+    // to the letter, yet meant for one brand; only a provider's own endpoint says which
+    verified = [];
+    why = 'providers of several brands share this IdP entity id and certificate: the IdP must send each its LogoutRequests at that provider\'s own SLO URL (/api/auth/sso/saml/<provider id>/slo, in its SP metadata)';
+  }
+  const answers: Extract<SamlLogoutOutcome, { kind: 'request' }>[] = [];
+  for (const v of verified) {
+    try {
+      answers.push(await endIdpSessions(d, v, m, now));
     } catch (err) {
       why = err instanceof Error ? err.message : String(err);
     }
@@ -415,53 +534,53 @@ export async function samlSingleLogout(d: SsoDeps, m: SamlLogoutMessage, now: nu
   if (answers.length) {
     return { kind: 'request', redirect: answers.find((a) => a.redirect)?.redirect ?? null, userIds: [...new Set(answers.flatMap((a) => a.userIds))], sessionsEnded: answers.reduce((n, a) => n + a.sessionsEnded, 0) };
   }
-  // the Issuer is not verified: at most one such refusal a minute reaches each provider's audit trail
-  for (const row of rows) {
-    if (!(await unverifiedRefusalSince(d, row, now - UNVERIFIED_REFUSAL_EVERY_MS))) {
-      await audit(d.store.db, { brandId: row.brand_id, actor: `sso:${row.id}`, action: 'sso.saml_refused', subjectType: 'sso_provider', subjectId: row.id, data: { code: 'logout_request', reason: why.slice(0, 500), ip: m.ip, unverified: true } }, now);
-    }
-  }
+  await refusedLogoutRequest(d, rows, m, why, now);
   throw invalidSamlLogout(why);
 }
 
-async function verifiedLogout(row: ProviderRow, m: SamlLogoutMessage, saml: SAML): Promise<{ profile: Profile | null }> {
-  if (m.rawQuery !== null) {
-    // node-saml takes an unsigned Redirect message: a signature is required here
-    if (!m.Signature || !m.SigAlg) throw new Error('not signed (no SigAlg and Signature)');
-    const done = await saml.validateRedirectAsync({ SAMLRequest: m.SAMLRequest, SAMLResponse: m.SAMLResponse, RelayState: m.RelayState, SigAlg: m.SigAlg, Signature: m.Signature } as Record<string, string>, m.rawQuery);
-    return { profile: done.profile };
-  }
-  if (m.SAMLRequest !== undefined) return { profile: (await saml.validatePostRequestAsync({ SAMLRequest: m.SAMLRequest })).profile };
-  const xml = Buffer.from(m.SAMLResponse ?? '', 'base64').toString('utf8');
-  const dom = await parseDomFromString(xml);
-  if (!validateSignature(xml, dom.documentElement, certsOf(row))) throw new Error('Invalid signature on documentElement');
-  return { profile: null };
+interface VerifiedLogoutRequest {
+  row: ProviderRow;
+  saml: SAML;
+  profile: Profile;
+  requestId: string;
+  nameId: string;
+  sessionIndex: string | null;
+  /** Until when it would be taken: how long its ID is kept against a replay. */
+  until: number;
 }
 
-async function idpLogoutRequest(d: SsoDeps, row: ProviderRow, m: SamlLogoutMessage, now: number): Promise<SamlLogoutOutcome> {
+/** An IdP's LogoutRequest checked for one provider: signature, Issuer, time, Destination (the endpoint it came to). Throws the reason. */
+async function verifiedLogoutRequest(d: SsoDeps, row: ProviderRow, m: SamlLogoutMessage, endpoint: string, now: number): Promise<VerifiedLogoutRequest> {
   const keys = await spKeysOf(d, row, now);
   const saml = samlLogoutFor(row, m.origin, keys, null);
-  let profile: Profile;
-  try {
-    const done = await verifiedLogout(row, m, saml);
-    if (!done.profile) throw new Error('no LogoutRequest');
-    profile = done.profile;
-  } catch (err) {
-    throw new Error(err instanceof Error ? err.message : String(err));
+  let profile: Profile | null;
+  let xml: string;
+  if (m.rawQuery !== null) {
+    // the signature over the exact query first (node-saml takes an unsigned Redirect message), then node-saml reads it
+    const signed = verifiedRedirect(m.rawQuery, 'SAMLRequest', certsOf(row));
+    xml = signed.xml;
+    profile = (await saml.validateRedirectAsync(signed.fields, m.rawQuery)).profile;
+  } else {
+    xml = Buffer.from(m.SAMLRequest ?? '', 'base64').toString('utf8');
+    profile = (await saml.validatePostRequestAsync({ SAMLRequest: m.SAMLRequest ?? '' })).profile;
   }
-  const xml = m.rawQuery !== null ? inflateRawSync(Buffer.from(m.SAMLRequest ?? '', 'base64')).toString('utf8') : Buffer.from(m.SAMLRequest ?? '', 'base64').toString('utf8');
+  if (!profile) throw new Error('no LogoutRequest');
   const parsed = await parseXml2JsFromString(xml) as Record<string, any>;
   const request = parsed?.LogoutRequest;
   const late = checkLogoutRequestTimes(request, { now, maxAgeMs: SAML_LOGOUT_TTL_MS });
   if (late) throw new Error(late);
   const destination = request?.$?.Destination as string | undefined;
-  if (destination && destination !== `${m.origin}${SAML_SLO_PATH}`) throw new Error('the Destination is not this desk\'s SLO URL');
+  if (destination && destination !== endpoint) throw new Error('the Destination is not the SLO URL it came to');
   const nameId = typeof profile.nameID === 'string' ? profile.nameID : '';
   if (!nameId) throw new Error('no NameID');
   const sessionIndex = typeof profile.sessionIndex === 'string' && profile.sessionIndex ? profile.sessionIndex : null;
   const until = request?.$?.NotOnOrAfter ? Date.parse(request.$.NotOnOrAfter) : Date.parse(request?.$?.IssueInstant) + SAML_LOGOUT_TTL_MS;
-  const requestId = String((profile as { ID?: string }).ID ?? '');
+  return { row, saml, profile, requestId: String((profile as { ID?: string }).ID ?? ''), nameId, sessionIndex, until };
+}
 
+/** A verified LogoutRequest taken (once): the sessions of its provider's sign-ins of that NameID (and SessionIndex) in its brand end; the signed LogoutResponse's URL. */
+async function endIdpSessions(d: SsoDeps, v: VerifiedLogoutRequest, m: SamlLogoutMessage, now: number): Promise<Extract<SamlLogoutOutcome, { kind: 'request' }>> {
+  const { row, requestId, nameId, sessionIndex, until } = v;
   const ended = await d.store.db.transaction().execute(async (trx) => {
     // each LogoutRequest once
     const taken = await trx.insertInto('sso_saml_assertion').values({ issuer: row.issuer, assertion_id: `logout ${row.id} ${requestId}`, expires_at: until + SAML_CLOCK_SKEW_MS })
@@ -477,32 +596,70 @@ async function idpLogoutRequest(d: SsoDeps, row: ProviderRow, m: SamlLogoutMessa
     return ending;
   });
   if (!ended) throw new Error('replayed: this LogoutRequest was taken before');
-  const redirect = row.saml_slo_url ? await saml.getLogoutResponseUrlAsync({ ID: requestId, issuer: row.issuer } as Profile, m.RelayState ?? '', {}, true) : null;
+  const redirect = row.saml_slo_url ? await v.saml.getLogoutResponseUrlAsync({ ID: requestId, issuer: row.issuer } as Profile, m.RelayState ?? '', {}, true) : null;
   return { kind: 'request', redirect, userIds: [...new Set(ended.map((e) => Number(e.user_id)))], sessionsEnded: ended.length };
 }
 
-async function logoutResponse(d: SsoDeps, m: SamlLogoutMessage, peeked: ReturnType<typeof peekLogout>, now: number): Promise<SamlLogoutOutcome> {
-  if (peeked.kind !== 'LogoutResponse') return { kind: 'response', status: 'refused', reason: 'not a LogoutResponse' };
-  if (!peeked.inResponseTo) return { kind: 'response', status: 'refused', reason: 'no InResponseTo: not an answer to a sign-out of this desk' };
+/**
+ * A LogoutResponse checked for the provider its sign-out went to, everything before the status:
+ * the signature (HTTP-Redirect: over the exact query; HTTP-POST: an enveloped signature of the
+ * whole LogoutResponse, and only the signed octets read on), then the Issuer (the provider's IdP
+ * entity id), InResponseTo (the sign-out's ID) and Destination (when present, the SLO URL it came
+ * to); then its status. Throws the reason.
+ */
+async function verifiedLogoutResponse(row: ProviderRow, m: SamlLogoutMessage, endpoint: string, inResponseTo: string): Promise<SamlLogoutStatus> {
+  const certs = certsOf(row);
+  if (!certs.length) throw new Error('the provider has no IdP certificate to check it with');
+  let signedXml: string;
+  if (m.rawQuery !== null) {
+    signedXml = verifiedRedirect(m.rawQuery, 'SAMLResponse', certs).xml;
+  } else {
+    const xml = Buffer.from(m.SAMLResponse ?? '', 'base64').toString('utf8');
+    const dom = await parseDomFromString(xml);
+    const verified = getVerifiedXml(xml, dom.documentElement, certs);
+    if (!verified) throw new Error('not signed by the provider (no enveloped signature of the LogoutResponse that verifies)');
+    signedXml = verified;
+  }
+  const root = new DOMParser(quiet).parseFromString(signedXml, 'text/xml').documentElement;
+  if (!root || root.localName !== 'LogoutResponse' || root.namespaceURI !== SAMLP_NS) throw new Error('not a LogoutResponse');
+  const children = (el: Element, name: string) => (Array.from(el.childNodes) as Element[]).filter((n) => n.nodeType === 1 && n.localName === name);
+  const issuer = children(root, 'Issuer')[0]?.textContent?.trim() ?? null;
+  if (issuer !== row.issuer) throw new Error(issuer ? 'the Issuer is not the provider\'s IdP entity id' : 'no Issuer');
+  if (root.getAttribute('InResponseTo') !== inResponseTo) throw new Error('InResponseTo is not the sign-out it is the answer to');
+  const destination = root.getAttribute('Destination');
+  if (destination && destination !== endpoint) throw new Error('the Destination is not the SLO URL it came to');
+  // only now the status, of a message known to be the provider's answer to this sign-out
+  const status = children(root, 'Status')[0];
+  const codes: string[] = [];
+  for (let code = status ? children(status, 'StatusCode')[0] : undefined; code; code = children(code, 'StatusCode')[0]) codes.push(code.getAttribute('Value') ?? '');
+  if (!codes.length || !codes[0]) throw new Error('no StatusCode');
+  const message = status ? children(status, 'StatusMessage')[0]?.textContent?.trim() || null : null;
+  return { codes, message: message?.slice(0, 500) ?? null };
+}
+
+async function logoutResponse(d: SsoDeps, m: SamlLogoutMessage, peeked: ReturnType<typeof peekLogout>, endpoint: string, now: number): Promise<SamlLogoutOutcome> {
+  const refused = (reason: string): SamlLogoutOutcome => ({ kind: 'response', status: 'refused', reason });
+  if (peeked.kind !== 'LogoutResponse') return refused('not a LogoutResponse');
+  if (!peeked.inResponseTo) return refused('no InResponseTo: not an answer to a sign-out of this desk');
+  // (the unverified InResponseTo only picks the sign-out, hence the provider whose key must have signed it)
   const waiting = await d.store.db.selectFrom('sso_saml_assertion').select(['issuer', 'expires_at']).where('assertion_id', '=', peeked.inResponseTo).where('issuer', 'like', 'slo %').executeTakeFirst();
-  if (!waiting || Number(waiting.expires_at) <= now) return { kind: 'response', status: 'refused', reason: 'InResponseTo names no sign-out of this desk waiting for its answer' };
-  const row = await d.store.db.selectFrom('sso_provider').selectAll().where('id', '=', Number(waiting.issuer.slice(4))).executeTakeFirst();
-  if (!row || row.issuer !== peeked.issuer) return { kind: 'response', status: 'refused', reason: 'not from the provider the sign-out was sent to' };
-  const keys = await spKeysOf(d, row, now);
-  let status: 'done' | 'partial' = 'done';
+  if (!waiting || Number(waiting.expires_at) <= now) return refused('InResponseTo names no sign-out of this desk waiting for its answer');
+  const row = await d.store.db.selectFrom('sso_provider').selectAll().where('id', '=', Number(waiting.issuer.slice(4))).where('protocol', '=', 'saml').executeTakeFirst();
+  if (!row) return refused('the provider of that sign-out is gone');
+  if (m.providerId !== null && m.providerId !== row.id) return refused('that sign-out was sent by another provider than this SLO URL\'s');
+  let idpStatus: SamlLogoutStatus;
   try {
-    await verifiedLogout(row, m, samlLogoutFor(row, m.origin, keys, peeked.inResponseTo));
+    idpStatus = await verifiedLogoutResponse(row, m, endpoint, peeked.inResponseTo);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    if (!/^Bad status code/.test(why)) {
-      await audit(d.store.db, { brandId: row.brand_id, actor: `sso:${row.id}`, action: 'sso.saml_refused', subjectType: 'sso_provider', subjectId: row.id, data: { code: 'logout_response', reason: why.slice(0, 500), ip: m.ip } }, now);
-      return { kind: 'response', status: 'refused', reason: why };
-    }
-    // signed or not, a non-Success status says only that the IdP did not sign out everywhere
-    status = 'partial';
+    // whatever status it claims: the sign-out keeps waiting for the provider's real answer
+    await audit(d.store.db, { brandId: row.brand_id, actor: `sso:${row.id}`, action: 'sso.saml_refused', subjectType: 'sso_provider', subjectId: row.id, data: { code: 'logout_response', reason: why.slice(0, 500), ip: m.ip } }, now);
+    return refused(why);
   }
   const taken = await d.store.db.deleteFrom('sso_saml_assertion').where('issuer', '=', waiting.issuer).where('assertion_id', '=', peeked.inResponseTo).executeTakeFirst();
-  if (Number(taken.numDeletedRows) !== 1) return { kind: 'response', status: 'refused', reason: 'already answered' };
-  await audit(d.store.db, { brandId: row.brand_id, actor: `sso:${row.id}`, action: 'sso.saml_logout', subjectType: 'sso_provider', subjectId: row.id, data: { initiatedBy: 'sp', status, ip: m.ip } }, now);
-  return { kind: 'response', status };
+  if (Number(taken.numDeletedRows) !== 1) return refused('already answered');
+  // a signed non-Success says the IdP did not sign the person out everywhere (Core 3.7.3.2: e.g. PartialLogout)
+  const status = idpStatus.codes[0] === SAML_SUCCESS ? 'done' as const : 'partial' as const;
+  await audit(d.store.db, { brandId: row.brand_id, actor: `sso:${row.id}`, action: 'sso.saml_logout', subjectType: 'sso_provider', subjectId: row.id, data: { initiatedBy: 'sp', status, ...(status === 'partial' ? { statusCodes: idpStatus.codes, ...(idpStatus.message ? { statusMessage: idpStatus.message } : {}) } : {}), ip: m.ip } }, now);
+  return { kind: 'response', status, ...(status === 'partial' ? { idpStatus } : {}) };
 }

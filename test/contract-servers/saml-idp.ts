@@ -14,6 +14,12 @@
  * can encrypt the (signed) assertion to the SP's certificate (`encryptTo`) with xml-encryption
  * (XML Encryption 1.1: AES-256-GCM content, RSA-OAEP key transport) into an EncryptedAssertion
  * (SAML Core 2.3.4), as Okta, Entra ID and Keycloak do when the SP publishes an encryption key.
+ *
+ * Single logout (Profiles 4.4, Core 3.7): it makes LogoutRequests and LogoutResponses (Status with
+ * a top-level and an optional second-level StatusCode and a StatusMessage, Core 3.2.2) sent by the
+ * HTTP-Redirect binding (signed over the query string) or HTTP-POST (enveloped signature); its SLO
+ * URL checks the SP's signed LogoutRequest and answers with a LogoutResponse by redirect, Success
+ * and signed unless `logoutAnswer` says otherwise.
  */
 import { execFileSync } from 'node:child_process';
 import { createPublicKey, randomBytes, verify as verifySignature } from 'node:crypto';
@@ -67,6 +73,16 @@ export interface ResponseOptions {
   assertionId?: string;
   /** Encrypt the assertion to this certificate (PEM): an EncryptedAssertion (the Signature inside it). */
   encryptTo?: string;
+}
+
+export interface LogoutResponseOptions {
+  inResponseTo: string;
+  destination: string | null;
+  now: number;
+  status?: string;
+  subStatus?: string;
+  statusMessage?: string;
+  issuer?: string;
 }
 
 /** The HTTP-Redirect binding's SigAlg values the IdP knows (Bindings 3.4.4.1; XML Signature's algorithm ids). */
@@ -131,8 +147,14 @@ export interface TestSamlIdp {
   signResponse(b64: string, keyPair?: SamlKeyPair): string;
   /** Single logout (Core 3.7): a LogoutRequest of the IdP's (XML), each part bendable. */
   logoutRequest(o: { nameId: string; nameIdFormat?: string; sessionIndex?: string; destination: string; now: number; notOnOrAfter?: number | null; issuer?: string; id?: string }): string;
-  /** A LogoutResponse (XML) to `inResponseTo`. */
-  logoutResponse(o: { inResponseTo: string; destination: string; now: number; status?: string; issuer?: string }): string;
+  /**
+   * A LogoutResponse (XML) to `inResponseTo` (Core 3.7.2): `status` the top-level StatusCode
+   * (Success by default), `subStatus` a second-level one inside it (e.g. PartialLogout), and a
+   * StatusMessage; `destination` null leaves the attribute out.
+   */
+  logoutResponse(o: LogoutResponseOptions): string;
+  /** How the SLO URL answers the SP's LogoutRequests: the status the LogoutResponse carries, and its signing key (null: unsigned; default the IdP's). */
+  logoutAnswer: Omit<Partial<LogoutResponseOptions>, 'inResponseTo' | 'destination' | 'now'> & { keyPair?: SamlKeyPair | null };
   /** HTTP-Redirect binding (Bindings 3.4.4.1): deflated, base64, signed over `param=…&RelayState=…&SigAlg=…` as sent (keyPair null: unsigned). The query string. */
   redirectQuery(param: 'SAMLRequest' | 'SAMLResponse', xml: string, o?: { relayState?: string; keyPair?: SamlKeyPair | null }): string;
   /** HTTP-POST binding (Bindings 3.5.4): base64 of the message with an enveloped signature of its root (keyPair null: unsigned). */
@@ -199,7 +221,13 @@ export async function startSamlIdp(opts: { clock: { now(): number } }): Promise<
       const until = o.notOnOrAfter === undefined ? o.now + 5 * 60_000 : o.notOnOrAfter;
       return `<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${esc(o.id ?? `_l${randomBytes(16).toString('hex')}`)}" Version="2.0" IssueInstant="${iso(o.now)}" Destination="${esc(o.destination)}"${until !== null ? ` NotOnOrAfter="${iso(until)}"` : ''}><saml:Issuer>${esc(o.issuer ?? entityId)}</saml:Issuer><saml:NameID Format="${esc(o.nameIdFormat ?? 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent')}">${esc(o.nameId)}</saml:NameID>${o.sessionIndex ? `<samlp:SessionIndex>${esc(o.sessionIndex)}</samlp:SessionIndex>` : ''}</samlp:LogoutRequest>`;
     },
-    logoutResponse: (o) => `<samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_lr${randomBytes(16).toString('hex')}" Version="2.0" IssueInstant="${iso(o.now)}" Destination="${esc(o.destination)}" InResponseTo="${esc(o.inResponseTo)}"><saml:Issuer>${esc(o.issuer ?? entityId)}</saml:Issuer><samlp:Status><samlp:StatusCode Value="${esc(o.status ?? 'urn:oasis:names:tc:SAML:2.0:status:Success')}"/></samlp:Status></samlp:LogoutResponse>`,
+    logoutAnswer: {},
+    logoutResponse: (o) => {
+      const top = esc(o.status ?? 'urn:oasis:names:tc:SAML:2.0:status:Success');
+      const code = o.subStatus ? `<samlp:StatusCode Value="${top}"><samlp:StatusCode Value="${esc(o.subStatus)}"/></samlp:StatusCode>` : `<samlp:StatusCode Value="${top}"/>`;
+      const message = o.statusMessage !== undefined ? `<samlp:StatusMessage>${esc(o.statusMessage)}</samlp:StatusMessage>` : '';
+      return `<samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_lr${randomBytes(16).toString('hex')}" Version="2.0" IssueInstant="${iso(o.now)}"${o.destination !== null ? ` Destination="${esc(o.destination)}"` : ''} InResponseTo="${esc(o.inResponseTo)}"><saml:Issuer>${esc(o.issuer ?? entityId)}</saml:Issuer><samlp:Status>${code}${message}</samlp:Status></samlp:LogoutResponse>`;
+    },
     redirectQuery: (param, xml, o = {}) => {
       let q = `${param}=${encodeURIComponent(deflateRawSync(Buffer.from(xml, 'utf8')).toString('base64'))}`;
       if (o.relayState !== undefined) q += `&RelayState=${encodeURIComponent(o.relayState)}`;
@@ -242,7 +270,8 @@ export async function startSamlIdp(opts: { clock: { now(): number } }): Promise<
         return;
       }
       const relayState = url.searchParams.get('RelayState');
-      const answer = idp.redirectQuery('SAMLResponse', idp.logoutResponse({ inResponseTo: id, destination: idp.sp.sloUrl, now: opts.clock.now() }), relayState ? { relayState } : {});
+      const { keyPair: answerKey, ...answerStatus } = idp.logoutAnswer;
+      const answer = idp.redirectQuery('SAMLResponse', idp.logoutResponse({ ...answerStatus, inResponseTo: id, destination: idp.sp.sloUrl, now: opts.clock.now() }), { ...(relayState ? { relayState } : {}), ...(answerKey !== undefined ? { keyPair: answerKey } : {}) });
       res.writeHead(302, { location: `${idp.sp.sloUrl}?${answer}` }).end();
       return;
     }

@@ -3,12 +3,14 @@
  * the IdP's HTTP-POST binding brings the Response back (then the same way into the desk as an
  * OpenID Connect callback: routes/sso.ts's `signedIn`), and the SP metadata for the admin to give
  * the IdP (the desk's, without keys, and each provider's, with its SP certificate). The start is
- * the shared `/api/auth/sso/:id/start`.
+ * the shared `/api/auth/sso/:id/start`. Single logout: each provider's own SLO endpoint (what its
+ * SP metadata lists; a message there is that provider's alone) and the desk-wide one, kept for
+ * IdPs given it before.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { finishSamlSignIn, SAML_SLO_PATH, samlSingleLogout, type SamlLogoutMessage, SAML_ACS_PATH, SAML_BROWSER_COOKIE, SAML_METADATA_PATH, samlProviderMetadataPath, samlProviderSpMetadata, samlSpMetadata } from '../../commands/saml.js';
+import { finishSamlSignIn, SAML_SLO_PATH, samlProviderSloPath, samlSingleLogout, type SamlLogoutMessage, SAML_ACS_PATH, SAML_BROWSER_COOKIE, SAML_METADATA_PATH, samlProviderMetadataPath, samlProviderSpMetadata, samlSpMetadata } from '../../commands/saml.js';
 import { SsoSignInError, type FinishedSsoSignIn, type SsoDeps, type SsoErrorCode } from '../../commands/sso.js';
 import { notFound } from '../../errors.js';
 import { announceAvailability, offlineIfNoSession } from '../../commands/availability.js';
@@ -56,6 +58,7 @@ export function samlRoutes(app: App, c: SamlRouteContext) {
     const done = await samlSingleLogout(c.deps, { ...m, origin: c.base(req), ip: req.ip }, now);
     if (done.kind === 'response') {
       if (done.reason) req.log.info({ reason: done.reason }, 'SAML LogoutResponse refused');
+      if (done.idpStatus) req.log.info({ idpStatus: done.idpStatus }, 'SAML LogoutResponse: the IdP did not sign out everywhere');
       return reply.redirect(`/login?saml_logout=${done.status}`, 302);
     }
     // signed out everywhere, as by signing out of their last session: routing stops giving them work
@@ -66,14 +69,23 @@ export function samlRoutes(app: App, c: SamlRouteContext) {
     if (done.redirect) return reply.redirect(done.redirect, 302);
     return reply.type('text/plain; charset=utf-8').send(`signed out: ${done.sessionsEnded} session(s) ended`);
   }
-  const sloSummary = 'SAML 2.0 single logout (public): an IdP\'s LogoutRequest — signed by the provider its Issuer names (HTTP-Redirect: SigAlg and Signature over the query string; HTTP-POST: enveloped), in its time, taken once — ends the sessions its sign-ins of that NameID made (only that SessionIndex when given) and is answered with a signed LogoutResponse (302 to the IdP\'s SLO URL); otherwise 400 sso.invalid_logout_request. The LogoutResponse to a sign-out of this desk (InResponseTo, signed) lands on /login?saml_logout=done|partial|refused';
+  const sloSummary = 'SAML 2.0 single logout (public), the desk-wide endpoint (kept for IdPs given it; a provider\'s SP metadata lists its own, /api/auth/sso/saml/<id>/slo): an IdP\'s LogoutRequest — signed by the provider its Issuer names (HTTP-Redirect: SigAlg and Signature over the query string; HTTP-POST: enveloped), in its time, taken once; refused when providers of several brands share that IdP entity id and certificate — ends the sessions its sign-ins of that NameID made (only that SessionIndex when given) and is answered with a signed LogoutResponse (302 to the IdP\'s SLO URL); otherwise 400 sso.invalid_logout_request. The LogoutResponse to a sign-out of this desk (InResponseTo, signed) lands on /login?saml_logout=done|partial|refused';
+  const providerSloSummary = 'SAML 2.0 single logout at one provider\'s own endpoint (public; listed in its SP metadata): an IdP\'s LogoutRequest — its Issuer this provider\'s IdP entity id, signed by its certificate (HTTP-Redirect: SigAlg and Signature over the query string; HTTP-POST: enveloped), Destination this URL if any, in its time, taken once — ends only this provider\'s sessions of that NameID (only that SessionIndex when given), whatever other providers share the IdP, and is answered with a signed LogoutResponse (302 to the IdP\'s SLO URL); otherwise 400 sso.invalid_logout_request. The LogoutResponse to a sign-out of this provider (InResponseTo, signed, Issuer and Destination checked before the status is read) lands on /login?saml_logout=done|partial|refused';
+  const sloParams = z.object({ id: z.coerce.number().int().positive().max(2 ** 31) });
   const sloFields = { SAMLRequest: z.string().max(400_000).optional(), SAMLResponse: z.string().max(400_000).optional(), RelayState: z.string().max(1000).optional(), SigAlg: z.string().max(200).optional(), Signature: z.string().max(2000).optional() };
   app.withTypeProvider<ZodTypeProvider>().get(SAML_SLO_PATH, {
     config: { public: true },
     schema: { tags: ['auth'], summary: sloSummary, querystring: z.object(sloFields) },
   }, async (req, reply) => {
     if (!req.query.SAMLRequest && !req.query.SAMLResponse) return c.failed(reply, 'provider');
-    return singleLogout(req, reply, { ...req.query, rawQuery: req.url.split('?')[1] ?? '' });
+    return singleLogout(req, reply, { ...req.query, providerId: null, rawQuery: req.url.split('?')[1] ?? '' });
+  });
+  app.withTypeProvider<ZodTypeProvider>().get(samlProviderSloPath(':id'), {
+    config: { public: true },
+    schema: { tags: ['auth'], summary: providerSloSummary, params: sloParams, querystring: z.object(sloFields) },
+  }, async (req, reply) => {
+    if (!req.query.SAMLRequest && !req.query.SAMLResponse) return c.failed(reply, 'provider');
+    return singleLogout(req, reply, { ...req.query, providerId: req.params.id, rawQuery: req.url.split('?')[1] ?? '' });
   });
 
   // the IdP's HTTP-POST binding: a form, parsed only on these routes
@@ -106,7 +118,14 @@ export function samlRoutes(app: App, c: SamlRouteContext) {
       schema: { tags: ['auth'], summary: sloSummary, body: z.object(sloFields) },
     }, async (req, reply) => {
       if (!req.body.SAMLRequest && !req.body.SAMLResponse) return c.failed(reply, 'provider');
-      return singleLogout(req, reply, { SAMLRequest: req.body.SAMLRequest, SAMLResponse: req.body.SAMLResponse, RelayState: req.body.RelayState, rawQuery: null });
+      return singleLogout(req, reply, { SAMLRequest: req.body.SAMLRequest, SAMLResponse: req.body.SAMLResponse, RelayState: req.body.RelayState, providerId: null, rawQuery: null });
+    });
+    scope.withTypeProvider<ZodTypeProvider>().post(samlProviderSloPath(':id'), {
+      config: { public: true },
+      schema: { tags: ['auth'], summary: providerSloSummary, params: sloParams, body: z.object(sloFields) },
+    }, async (req, reply) => {
+      if (!req.body.SAMLRequest && !req.body.SAMLResponse) return c.failed(reply, 'provider');
+      return singleLogout(req, reply, { SAMLRequest: req.body.SAMLRequest, SAMLResponse: req.body.SAMLResponse, RelayState: req.body.RelayState, providerId: req.params.id, rawQuery: null });
     });
   });
 }
