@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createParley, type Parley } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { HISTORY_DAYS, HISTORY_FIRST_DAY_BACK, HISTORY_MAX_GAP_MS, HISTORY_STALE_MS, HISTORY_SUFFIX, historyHandlingS, planHistory, storeDemoHistory } from '../src/demo/history.js';
+import { HISTORY_DAYS, HISTORY_FIRST_DAY_BACK, HISTORY_MAX_GAP_MS, HISTORY_STALE_MS, HISTORY_SUFFIX, historyHandlingS, historyTimeOfDay, planHistory, storeDemoHistory } from '../src/demo/history.js';
 import { DEMO_FILE, DEMO_HISTORY_KEY, DEMO_SLUG, seedDemoIfEmpty } from '../src/demo/seed.js';
 import { readTwcs, type TwcsTweet } from '../src/import/twcs.js';
 import { peopleReport, responseTimeReport, volumeReport } from '../src/reports/reports.js';
@@ -72,6 +72,21 @@ async function excerpt(): Promise<TwcsTweet[]> {
   const tweets: TwcsTweet[] = [];
   for await (const item of readTwcs(DEMO_FILE)) if (item.kind === 'tweet') tweets.push(item.tweet);
   return tweets;
+}
+
+/**
+ * An instant on a zone's wall clock, read with Intl (not the code under test's helpers): its
+ * civil day (days since 1970-01-01 there), weekday (0 = Sunday), hour, ms after its midnight,
+ * and the zone's offset then.
+ */
+function wallClock(zone: string) {
+  const f = new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', hourCycle: 'h23' });
+  return (at: number) => {
+    const p = Object.fromEntries(f.formatToParts(at).map((x) => [x.type, x.value]));
+    const wallMs = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second)) + (((at % 1000) + 1000) % 1000);
+    const day = Math.floor(wallMs / DAY);
+    return { day, weekday: new Date(day * DAY).getUTCDay(), hour: Number(p.hour), msOfDay: wallMs - day * DAY, offset: wallMs - at };
+  };
 }
 
 const median = (xs: number[]) => {
@@ -150,6 +165,94 @@ describe('the history plan', () => {
       const day = hours.slice(10, 14).reduce((a, b) => a + b, 0);
       expect(day, at).toBeGreaterThan(2 * night);
     }
+  });
+
+  it('places the days, weekdays and hours on the brand\'s own wall clock, across summer-time switches: the busy hours are the brand\'s, not UTC\'s', async () => {
+    const tweets = await excerpt();
+    const cases: [string, number][] = [
+      ['Europe/London', Date.UTC(2027, 3, 10, 12)], // back over the switch to BST (28 March 2027)
+      ['Europe/London', Date.UTC(2026, 10, 14, 9)], // back over the switch to GMT (25 October 2026)
+      ['America/New_York', Date.UTC(2027, 3, 10, 3, 30)], // still 9 April there; back over the switch to EDT (14 March 2027)
+      ['America/New_York', Date.UTC(2026, 10, 20, 23)], // back over the switch to EST (1 November 2026)
+    ];
+    for (const [zone, now] of cases) {
+      const at = `${zone} ${new Date(now).toISOString()}`;
+      const wall = wallClock(zone);
+      const plan = planHistory(tweets, now, zone);
+      expect(plan, at).toHaveLength(tweets.length);
+      expect(new Set(plan.map((h) => h.tweet.id)).size, at).toBe(tweets.length);
+      expect(plan, at).toEqual(planHistory(tweets, now, zone)); // deterministic
+      const today = wall(now).day;
+      const byRoot = new Map<string, typeof plan>();
+      for (const h of plan) byRoot.set(h.root, [...(byRoot.get(h.root) ?? []), h]);
+
+      let utcDiffers = 0;
+      let onSwitchDays = 0;
+      const starts = new Array<number>(24).fill(0);
+      const utcStarts = new Array<number>(24).fill(0);
+      for (const [root, group] of byRoot) {
+        const g = [...group].sort((a, b) => a.tweet.createdAt - b.tweet.createdAt || a.at - b.at);
+        // the demo's invariants hold: recorded timing (silences over 12 h shortened), on the brand's past days, before its today and an hour before now
+        for (let i = 1; i < g.length; i++) expect(g[i]!.at - g[i - 1]!.at, at).toBe(Math.min(g[i]!.tweet.createdAt - g[i - 1]!.tweet.createdAt, HISTORY_MAX_GAP_MS));
+        for (const h of g) {
+          const back = today - wall(h.at).day;
+          expect(back, at).toBeGreaterThanOrEqual(HISTORY_FIRST_DAY_BACK);
+          expect(back, at).toBeLessThan(HISTORY_FIRST_DAY_BACK + HISTORY_DAYS);
+          expect(h.at, at).toBeLessThan(now - 3600_000);
+        }
+        // it starts at the time of day drawn for it, on the brand's clock
+        const start = wall(g[0]!.at);
+        const drawn = historyTimeOfDay(root);
+        if (start.msOfDay !== drawn) {
+          // only a wall time the spring-forward gap skipped, moved forward by the gap (an hour)
+          expect(start.msOfDay - drawn, `${at}: ${root}`).toBe(3600_000);
+          expect(wall(g[0]!.at - 86_400_000).offset, `${at}: ${root}`).not.toBe(start.offset);
+          onSwitchDays++;
+        }
+        if ((g[0]!.at % 86_400_000) !== drawn) utcDiffers++;
+        starts[start.hour]!++;
+        utcStarts[new Date(g[0]!.at).getUTCHours()]!++;
+      }
+      expect(onSwitchDays, at).toBeLessThanOrEqual(3);
+      // on UTC's clock it would be another hour: on every summer day in London (about a third
+      // of these five weeks), on every day in New York
+      expect(utcDiffers, at).toBeGreaterThan(byRoot.size * (zone === 'Europe/London' ? 0.25 : 0.95));
+
+      // the local hours have the curve's shape: the working day busy, the small hours quiet, the peak late morning
+      const sum = (xs: number[], from: number, to: number) => xs.slice(from, to).reduce((a, b) => a + b, 0);
+      expect(sum(starts, 9, 17), at).toBeGreaterThan(4 * sum(starts, 0, 8));
+      const peak = (xs: number[]) => xs.map((_, h) => xs[h]! + xs[(h + 1) % 24]! + xs[(h + 2) % 24]!).reduce((best, n, h, w) => (n > w[best]! ? h : best), 0);
+      expect(peak(starts), at).toBeGreaterThanOrEqual(8);
+      expect(peak(starts), at).toBeLessThanOrEqual(12);
+      if (zone === 'America/New_York') {
+        // UTC's clock puts that peak four or five hours later, and the working day no longer stands out of the night
+        expect(peak(utcStarts) - peak(starts), at).toBeGreaterThanOrEqual(3);
+        expect(sum(utcStarts, 9, 17), at).toBeLessThan(4 * sum(utcStarts, 0, 8));
+      }
+
+      // each of the brand's days of the same shape: weekdays (its weekdays) busier than weekends, no day far off the usual
+      const inbound = new Array<number>(HISTORY_DAYS).fill(0);
+      const weekdays = new Array<number>(HISTORY_DAYS).fill(-1);
+      for (const h of plan) {
+        const w = wall(h.at);
+        weekdays[today - w.day - HISTORY_FIRST_DAY_BACK] = w.weekday;
+        if (h.tweet.inbound) inbound[today - w.day - HISTORY_FIRST_DAY_BACK]!++;
+      }
+      const m = median(inbound);
+      for (const [i, n] of inbound.entries()) {
+        expect(n, `${at}: ${i + HISTORY_FIRST_DAY_BACK} day(s) back`).toBeGreaterThanOrEqual(0.4 * m);
+        expect(n, `${at}: ${i + HISTORY_FIRST_DAY_BACK} day(s) back`).toBeLessThanOrEqual(1.5 * m);
+      }
+      const weekend = inbound.filter((_, i) => weekdays[i] === 0 || weekdays[i] === 6);
+      const weekday = inbound.filter((_, i) => weekdays[i]! > 0 && weekdays[i]! < 6);
+      expect(weekend.length + weekday.length, at).toBe(HISTORY_DAYS);
+      expect(Math.min(...weekday), at).toBeGreaterThan(Math.max(...weekend));
+    }
+  });
+
+  it('refuses a zone that is not one, saying so', async () => {
+    const tweets = (await excerpt()).slice(0, 50);
+    expect(() => planHistory(tweets, Date.UTC(2027, 3, 10, 12), 'Mars/Olympus_Mons')).toThrow(/time zone/i);
   });
 
   it('gives the history replies a skewed handling time of a few minutes', () => {
@@ -342,6 +445,40 @@ for (const dialect of DIALECTS) {
         expect(full.handlingMessages).toBe(full.authored);
         expect(full.handlingRollup).toBe(full.handlingFacts);
         expect((await responseTimeReport(t.store, { brandId: id }, 'first_response')).overall.n).toBe(full.firstResponseFacts);
+      } finally {
+        await p.stop();
+      }
+    }, 120_000);
+  });
+
+  describe(`a demo brand in another zone [${dialect}]`, () => {
+    let t: TestDatabase;
+    beforeAll(async () => {
+      t = await createTestDatabase(dialect);
+    });
+    afterAll(() => t.drop());
+
+    it('has its history\'s busy hours on its own clock in the reports (New York\'s late morning, not UTC\'s)', async () => {
+      const config = loadConfig({}, { port: 0, host: '127.0.0.1', demo: false, logLevel: 'warn', dataDir: mkdtempSync(join(dir, 'zone-')), databaseUrl: t.databaseUrl });
+      const p = await createParley({ config, store: t.store, workers: false });
+      try {
+        const id = (await seedDemoIfEmpty(t.store, Date.now()))!.brandId;
+        await t.store.db.updateTable('brand').set({ timezone: 'America/New_York' }).where('id', '=', id).execute();
+        const now = Date.now();
+        const done = await storeDemoHistory({ store: t.store, brandId: id, now: () => now, ingest: (b, items) => p.services.pipeline.ingest(b, items) });
+        expect(done?.stored).toBeGreaterThan(1900);
+        // the report buckets by the brand's hours (New York's): the curve shows there
+        const volume = await volumeReport(t.store, { brandId: id, from: now - (HISTORY_DAYS + 2) * DAY, to: now });
+        const hours = new Array<number>(24).fill(0);
+        volume.by_hour_of_week.forEach((n, h) => (hours[h % 24]! += n));
+        const sum = (from: number, to: number) => hours.slice(from, to).reduce((a, b) => a + b, 0);
+        // (customers' tweets, not conversation starts: a conversation's later tweets come hours after its start)
+        expect(sum(9, 17)).toBeGreaterThan(2 * sum(0, 8));
+        // the busiest eight hours in a row are the working day's on New York's clock (placed on UTC's clock they start four or five hours earlier there)
+        const window = hours.map((_, h) => Array.from({ length: 8 }, (_, i) => hours[(h + i) % 24]!).reduce((a, b) => a + b, 0));
+        const busiest = window.indexOf(Math.max(...window));
+        expect(busiest).toBeGreaterThanOrEqual(8);
+        expect(busiest).toBeLessThanOrEqual(12);
       } finally {
         await p.stop();
       }

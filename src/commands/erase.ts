@@ -30,9 +30,13 @@
  * known handle (`@handle` → `@erased`; the bare handle → `erased`), display name, email
  * address, network user id and CRM customer id becomes `erased` (see `identifierScrubber`
  * for the matching rule: whole words, case-insensitive, Unicode-aware, nothing shorter than
- * 3 characters matched bare). A brand email's quote of their mail ("On … wrote:" and the
- * `>` lines under it, as src/channels/email/quote.ts finds them) becomes `[erased]`, and its
- * stored RFC 5322 source and HTML copy are dropped (the text, rewritten, stays). The search
+ * 3 characters matched bare). An expert question on their conversations (and its `expert.asked`
+ * copy and notice) and the expert's answer to it (a note, and its notice) also lose what they
+ * quote of what the person wrote, as a question elsewhere does (`quoteScrubber`: a message of
+ * theirs, or a line or sentence of it, of at least 20 characters, becomes `[erased]`), counted
+ * in `expertQuotes`: an identifier rewrite alone would leave their words for anyone who can read
+ * the question. A brand email's quote of their mail ("On … wrote:" and the `>` lines under
+ * it, as src/channels/email/quote.ts finds them) becomes `[erased]`, and its stored RFC 5322 source and HTML copy are dropped (the text, rewritten, stays). The search
  * index follows the rewritten text. What a note says about them in other words cannot be told
  * apart: the result still lists the conversations with notes for the admin to read, with how
  * many were rewritten. Triage corrections hold only labels (category, sentiment...): no text
@@ -124,10 +128,15 @@ export interface AlsoErased {
   auditEntries: number;
   moderationEvidence: number;
   webchatVisitors: number;
-  /** Internal notes (expert answers included) whose text named them. */
+  /** Internal notes on their conversations whose text named them (expert answers: or quoted them). */
   notes: number;
-  /** Expert questions whose text named them. */
+  /** Expert questions on their conversations whose text named or quoted them. */
   expertQuestions: number;
+  /**
+   * Expert questions on their conversations, and the experts' answers to them, in which a quote of
+   * what they wrote became `[erased]` (each also counted in `expertQuestions` or `notes`).
+   */
+  expertQuotes: number;
   /** The brand's stored outbound messages that named or quoted them (Parley's copy; the network's post stays). */
   brandReplies: number;
   /** Replies to them, public or private, still waiting to go out (queued or for sign-off): withdrawn, never sent. */
@@ -212,11 +221,13 @@ export async function eraseContact(deps: EraseDeps, actor: Actor, p: EraseContac
     });
     // the contacts merged into this one (src/commands/contactMerge.ts): their identities and conversations are this one's now; audit entries about them keep their ids
     const merged = await mergedContactIds(trx, actor.brandId, p.contactId);
-    const alsoErased = await eraseTraces(trx, store, { brandId: actor.brandId, contactId: p.contactId, mergedContactIds: merged, identities, messageIds, conversations, scrub }, traces);
+    // quotes of what they wrote (20 characters or more), in the expert questions and answers on their conversations and their notices
+    const quotes = quoteScrubber(written.texts).scrub;
+    const alsoErased = await eraseTraces(trx, store, { brandId: actor.brandId, contactId: p.contactId, mergedContactIds: merged, identities, messageIds, conversations, scrub, quotes }, traces);
     alsoErased.notifications += redaction.notifications;
     alsoErased.repliesWithdrawn = withdrawn.messages.length;
-    const staff = await eraseStaffText(trx, store, { brandId: actor.brandId, conversations, scrub });
-    Object.assign(alsoErased, { notes: staff.notes, expertQuestions: staff.expertQuestions, brandReplies: staff.brandReplies });
+    const staff = await eraseStaffText(trx, store, { brandId: actor.brandId, conversations, scrub, quotes });
+    Object.assign(alsoErased, { notes: staff.notes, expertQuestions: staff.expertQuestions, expertQuotes: staff.expertQuotes, brandReplies: staff.brandReplies });
     alsoErased.auditEntries += staff.auditEntries;
     // after their conversations (whose brand mails then name them as "erased"): the rest of the brand
     const elsewhere = await eraseElsewhere(trx, store, elsewhereOf(identities, conversations, written), found);
@@ -261,6 +272,8 @@ interface Traces {
   conversations: readonly number[];
   /** Replaces their identifiers in a text (see `identifierScrubber`). */
   scrub: (s: string) => string;
+  /** Replaces quotes of what they wrote with `[erased]` (`quoteScrubber`). */
+  quotes: (s: string) => string;
 }
 
 /**
@@ -414,16 +427,18 @@ async function eraseTraces(trx: Tx, store: Store, t: Traces, found: TraceCandida
   const { handles, userIds } = traceNeedles(t.identities);
   const messages = new Set(t.messageIds);
   const conversations = new Set(t.conversations);
-  const out: AlsoErased = { notifications: 0, quarantined: 0, liveEvents: 0, auditEntries: 0, moderationEvidence: 0, webchatVisitors: 0, notes: 0, expertQuestions: 0, brandReplies: 0, repliesWithdrawn: 0, brandRepliesElsewhere: 0, notesElsewhere: 0, emailPayloads: 0, expertQuestionsElsewhere: 0, quotedMails: 0 };
+  const out: AlsoErased = { notifications: 0, quarantined: 0, liveEvents: 0, auditEntries: 0, moderationEvidence: 0, webchatVisitors: 0, notes: 0, expertQuestions: 0, expertQuotes: 0, brandReplies: 0, repliesWithdrawn: 0, brandRepliesElsewhere: 0, notesElsewhere: 0, emailPayloads: 0, expertQuestionsElsewhere: 0, quotedMails: 0 };
   // the scan serves a table only if it looked for all the transaction looks for there
   const sawHandles = !!found && within(handles, found.handles);
   const sawConversations = !!found && within(conversations, found.conversations);
   const scanned = (enough: boolean) => (enough ? found : null);
 
-  // notifications naming them: `@handle` anywhere in the brand; every identifier on their conversations
+  // notifications naming them: `@handle` anywhere in the brand; every identifier on their
+  // conversations, and quotes of what they wrote (an expert question's or answer's notice quotes it)
   const handleRe = handles.length ? new RegExp(`@(?:${handles.map(escapeRe).join('|')})(?![\\p{L}\\p{N}_])`, 'giu') : null;
   const scrub = (s: string, theirs: boolean) => {
-    const r = handleRe ? s.replace(handleRe, `@${ERASED}`) : s;
+    const q = theirs ? t.quotes(s) : s;
+    const r = handleRe ? q.replace(handleRe, `@${ERASED}`) : q;
     return theirs ? t.scrub(r) : r;
   };
   if (handles.length || t.conversations.length) {
@@ -529,35 +544,50 @@ interface StaffText {
   brandId: number;
   conversations: readonly number[];
   scrub: (s: string) => string;
+  /** Replaces quotes of what they wrote with `[erased]` (`quoteScrubber`): in expert questions and answers. */
+  quotes: (s: string) => string;
 }
 
 /**
  * Their identifiers out of the staff's and the brand's words on their conversations: internal
  * notes, expert questions (and their copy in the `expert.asked` audit entry), the brand's
- * stored outbound messages. Counts of rows changed.
+ * stored outbound messages. Expert questions, their `expert.asked` copy and the experts' answers
+ * (the notes an answered question points to) also lose their quotes of what the person wrote
+ * (`t.quotes`, before the identifiers: a quote of theirs that names them is still their words).
+ * Counts of rows changed.
  */
-async function eraseStaffText(trx: Tx, store: Store, t: StaffText): Promise<{ notes: number; expertQuestions: number; brandReplies: number; auditEntries: number }> {
-  const out = { notes: 0, expertQuestions: 0, brandReplies: 0, auditEntries: 0 };
+async function eraseStaffText(trx: Tx, store: Store, t: StaffText): Promise<{ notes: number; expertQuestions: number; expertQuotes: number; brandReplies: number; auditEntries: number }> {
+  const out = { notes: 0, expertQuestions: 0, expertQuotes: 0, brandReplies: 0, auditEntries: 0 };
+  /** An expert's question or answer without their quotes and identifiers, and whether a quote went. */
+  const expertText = (s: string) => {
+    const unquoted = t.quotes(s);
+    return { text: t.scrub(unquoted), quoted: unquoted !== s };
+  };
   for (const part of inLists([...t.conversations])) {
+    const questions = await trx.selectFrom('expert_request').select(['id', 'question', 'answer_note_id']).where('brand_id', '=', t.brandId).where('conversation_id', 'in', part).execute();
+    const answers = new Set(questions.flatMap((q) => (q.answer_note_id == null ? [] : [Number(q.answer_note_id)])));
+
     const notes = await trx.selectFrom('note').select(['id', 'text']).where(ofBrand(t.brandId)).where('conversation_id', 'in', part).execute();
     for (const n of notes) {
-      const text = t.scrub(n.text);
-      if (text === n.text) continue;
-      await trx.updateTable('note').set({ text }).where('id', '=', n.id).execute();
+      const answer = answers.has(Number(n.id)) ? expertText(n.text) : { text: t.scrub(n.text), quoted: false };
+      if (answer.text === n.text) continue;
+      await trx.updateTable('note').set({ text: answer.text }).where('id', '=', n.id).execute();
       out.notes++;
+      if (answer.quoted) out.expertQuotes++;
     }
 
-    const questions = await trx.selectFrom('expert_request').select(['id', 'question']).where('brand_id', '=', t.brandId).where('conversation_id', 'in', part).execute();
     for (const q of questions) {
-      const question = t.scrub(q.question);
-      if (question === q.question) continue;
-      await trx.updateTable('expert_request').set({ question }).where('id', '=', q.id).execute();
+      const question = expertText(q.question);
+      if (question.text === q.question) continue;
+      await trx.updateTable('expert_request').set({ question: question.text }).where('id', '=', q.id).execute();
       out.expertQuestions++;
+      if (question.quoted) out.expertQuotes++;
     }
-    // the question copied into `expert.asked`; the handles and reason of a merge or split shown on their timeline
-    const asked = await trx.selectFrom('audit_event').select(['id', 'data']).where('brand_id', '=', t.brandId).where('action', 'in', ['expert.asked', 'contact.merged', 'contact.split']).where('conversation_id', 'in', part).execute();
+    // the question copied into `expert.asked` (its quotes too); the handles and reason of a merge or split shown on their timeline
+    const asked = await trx.selectFrom('audit_event').select(['id', 'action', 'subject_type', 'data']).where('brand_id', '=', t.brandId).where('action', 'in', ['expert.asked', 'contact.merged', 'contact.split']).where('conversation_id', 'in', part).execute();
     for (const e of asked) {
-      const data = scrubPayload(e.data, t.scrub);
+      const question = e.action === 'expert.asked' && e.subject_type === 'expert_request';
+      const data = scrubPayload(e.data, question ? (s) => expertText(s).text : t.scrub);
       if (data === e.data) continue;
       await trx.updateTable('audit_event').set({ data }).where('id', '=', e.id).execute();
       out.auditEntries++;

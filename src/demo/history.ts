@@ -5,9 +5,13 @@
  * week, response times, response rate, agents and teams, staffing's arrivals) have something to
  * measure.
  *
- * Each excerpt conversation is placed on the past HISTORY_DAYS days (yesterday back, UTC) so
- * that every day gets volume of the same shape — weekdays busier than weekends, an hour-of-day
- * curve — rather than what a hash deals it (planHistory): the relative timing of its tweets
+ * Each excerpt conversation is placed on the past HISTORY_DAYS days (yesterday back, on the
+ * brand's wall clock) so that every day gets volume of the same shape — weekdays busier than
+ * weekends, an hour-of-day curve — rather than what a hash deals it (planHistory). The days,
+ * weekdays and hours are the brand's own (`brand.timezone`, the zone its reports bucket hours
+ * and days in; DST-correct through src/core/wf_time.ts): a London desk's busy late morning is
+ * 10:00–12:00 on its clocks in summer (BST) as in winter, a New York desk's is New York's, not
+ * five hours early. The relative timing of its tweets
  * is kept (a silence of more than HISTORY_MAX_GAP_MS shortened to it, so a thread picked up
  * again weeks or years later runs over consecutive days), so the response times are the
  * recorded ones; each conversation ends before today (the live replay's day) and at least an
@@ -40,6 +44,7 @@
  */
 import { createHash } from 'node:crypto';
 import { DEFAULT_HANDLING_RULES, handlingTimeOfReply, type ViewingSpan } from '../core/staffing/handlingTime.js';
+import { CalendarError, canonicalTimeZone, civilDayOf, DAY_MS, fromWallMs, weekdayOfDay } from '../core/wf_time.js';
 import { readTwcs, tweetToMessage, TwcsAttribution, type TwcsTweet } from '../import/twcs.js';
 import type { IngestItem, IngestOutcome } from '../pipeline/ingest.js';
 import type { Store } from '../store/db.js';
@@ -52,15 +57,15 @@ import { DEMO_FILE, DEMO_HISTORY_KEY } from './seed.js';
 export const HISTORY_SUFFIX = '~h';
 /** How many past days the history covers. */
 export const HISTORY_DAYS = 35;
-/** The most recent history day, in days back from today (UTC): yesterday (the items are flagged history, whatever their age). */
+/** The most recent history day, in days back from today (the brand's day): yesterday (the items are flagged history, whatever their age). */
 export const HISTORY_FIRST_DAY_BACK = 1;
 /** Longest silence kept inside a history conversation: a thread picked up again days (or years) later runs over consecutive days. */
 export const HISTORY_MAX_GAP_MS = 12 * 3600_000;
-/** Relative volume of each day of the week (UTC, Sunday first): weekdays busier than weekends. */
+/** Relative volume of each day of the week (the brand's wall-clock days, Sunday first): weekdays busier than weekends. */
 export const WEEKDAY_WEIGHTS: readonly number[] = [0.55, 1.1, 1.05, 1, 1, 0.95, 0.6];
 /**
- * Relative volume by hour of the day (UTC; the demo brand's zone is Europe/London, an hour
- * ahead in summer): quiet nights, a rise from 07:00, the day's peak late morning, a long evening.
+ * Relative volume by hour of the day on the brand's wall clock (its zone, summer time included):
+ * quiet nights, a rise from 07:00, the day's peak late morning, a long evening.
  */
 export const HOUR_WEIGHTS: readonly number[] = [1, 0.6, 0.4, 0.3, 0.3, 0.4, 0.8, 1.5, 2.5, 3.5, 4, 4, 3.8, 3.8, 3.6, 3.4, 3.2, 3, 2.8, 2.6, 2.4, 2.2, 1.8, 1.3];
 /** A history record nobody refreshed for this long was left by a process that stopped: another may finish it. */
@@ -68,7 +73,6 @@ export const HISTORY_STALE_MS = 60_000;
 /** The demo people whose replies the history attributes (by email), in the order conversations are dealt to them. */
 export const HISTORY_AGENTS = ['ana@demo.parley.local', 'ben@demo.parley.local', 'cleo@demo.parley.local'];
 
-const DAY = 86_400_000;
 const BATCH = 500;
 /** Margin kept between a history conversation's last message and the instant the history is placed from. */
 const MARGIN_MS = 3600_000;
@@ -122,11 +126,15 @@ export function conversationRoots(tweets: TwcsTweet[]): Map<string, string> {
 
 /**
  * Where each tweet of the excerpt goes in the history at `now` (pure, deterministic for the same
- * excerpt and `now`), so that each of the HISTORY_DAYS past days (HISTORY_FIRST_DAY_BACK days
- * before today back, UTC) gets volume of the same shape — a weekday busier than a weekend day
+ * excerpt, `now` and zone), so that each of the HISTORY_DAYS past days (HISTORY_FIRST_DAY_BACK
+ * days before today back) gets volume of the same shape — a weekday busier than a weekend day
  * (WEEKDAY_WEIGHTS) and the hours of each day in a care desk's curve (HOUR_WEIGHTS) — rather
  * than what a hash happens to deal it, and nothing ends today (the live replay's day) or less
- * than a margin (an hour) before `now`.
+ * than a margin (an hour) before `now`. Days, weekdays and hours are wall-clock ones in
+ * `timeZone` (the brand's; an IANA name, UTC by default): a day runs from its local midnight to
+ * the next (23 or 25 hours on a DST switch day), and a start drawn at 10:30 is 10:30 on the
+ * brand's clock that day, summer time or not (a wall time skipped by a spring-forward gap moves
+ * forward by the gap, as everywhere in the core: 01:30 in London on the switch day is 02:30 BST).
  *
  * Each conversation keeps the recorded timing of its tweets, except that a silence longer than
  * HISTORY_MAX_GAP_MS (a thread picked up again days, or years, later) is shortened to it: a long
@@ -136,7 +144,8 @@ export function conversationRoots(tweets: TwcsTweet[]): Map<string, string> {
  * first, each on the day whose deficit it fills best among those where it ends before the
  * latest allowed instant. In time order; every tweet placed.
  */
-export function planHistory(tweets: TwcsTweet[], now: number): HistoryTweet[] {
+export function planHistory(tweets: TwcsTweet[], now: number, timeZone = 'UTC'): HistoryTweet[] {
+  const zone = canonicalTimeZone(timeZone);
   const roots = conversationRoots(tweets);
   const byRoot = new Map<string, TwcsTweet[]>();
   for (const t of tweets) {
@@ -145,8 +154,10 @@ export function planHistory(tweets: TwcsTweet[], now: number): HistoryTweet[] {
     if (l) l.push(t);
     else byRoot.set(r, [t]);
   }
-  const today = Math.floor(now / DAY) * DAY;
-  const latest = Math.min(now - MARGIN_MS, today - 1); // before today: today is the live replay's
+  // civil day numbers on the brand's wall clock; an instant from a wall time by fromWallMs (DST-correct)
+  const today = civilDayOf(zone, now);
+  const dayStart = (day: number) => fromWallMs(zone, day * DAY_MS);
+  const latest = Math.min(now - MARGIN_MS, dayStart(today) - 1); // before today: today is the live replay's
   const conversations = [...byRoot].map(([root, group]) => {
     group.sort(byTime);
     const offsets: number[] = [];
@@ -161,14 +172,14 @@ export function planHistory(tweets: TwcsTweet[], now: number): HistoryTweet[] {
   conversations.sort((a, b) => b.inbound - a.inbound || b.group.length - a.group.length || b.span - a.span || a.hash - b.hash || (a.root < b.root ? -1 : a.root > b.root ? 1 : 0));
 
   // each day's share (index i: HISTORY_FIRST_DAY_BACK + i days back), of customers' tweets and of all
-  const weights = Array.from({ length: HISTORY_DAYS }, (_, i) => WEEKDAY_WEIGHTS[new Date(today - (HISTORY_FIRST_DAY_BACK + i) * DAY).getUTCDay()]!);
+  const weights = Array.from({ length: HISTORY_DAYS }, (_, i) => WEEKDAY_WEIGHTS[weekdayOfDay(today - HISTORY_FIRST_DAY_BACK - i)]!);
   const sum = weights.reduce((a, b) => a + b, 0);
   const totalInbound = conversations.reduce((s, c) => s + c.inbound, 0);
   const inboundTarget = weights.map((w) => (totalInbound * w) / sum);
   const allTarget = weights.map((w) => (tweets.length * w) / sum);
   const inbound = new Array<number>(HISTORY_DAYS).fill(0);
   const all = new Array<number>(HISTORY_DAYS).fill(0);
-  const dayIndex = (at: number) => Math.floor((today - at) / DAY) + 1 - HISTORY_FIRST_DAY_BACK; // the day `at` falls on, 0 = the newest
+  const dayIndex = (at: number) => today - civilDayOf(zone, at) - HISTORY_FIRST_DAY_BACK; // the brand's day `at` falls on, 0 = the newest
 
   const out: HistoryTweet[] = [];
   for (const c of conversations) {
@@ -176,7 +187,7 @@ export function planHistory(tweets: TwcsTweet[], now: number): HistoryTweet[] {
     for (let k = 0; k < HISTORY_DAYS; k++) {
       // candidates from the day the root's hash prefers: ties keep it
       const back = HISTORY_FIRST_DAY_BACK + ((c.hash + k) % HISTORY_DAYS);
-      const start = today - back * DAY + c.timeOfDay;
+      const start = fromWallMs(zone, (today - back) * DAY_MS + c.timeOfDay); // that day's wall clock
       if (start + c.span > latest) continue;
       // the change in squared distance from the targets, were it placed here
       const addIn = new Map<number, number>();
@@ -215,7 +226,7 @@ function byTime(a: TwcsTweet, b: TwcsTweet): number {
   return a.createdAt - b.createdAt || byId(a, b);
 }
 
-/** A history conversation's start within its day (ms after midnight, UTC): an hour drawn from HOUR_WEIGHTS, a moment within it, both by its root's hash. */
+/** A history conversation's start within its day (wall-clock ms after the brand's midnight): an hour drawn from HOUR_WEIGHTS, a moment within it, both by its root's hash. */
 export function historyTimeOfDay(root: string): number {
   const b = createHash('sha256').update(`time:${root}`).digest();
   const total = HOUR_WEIGHTS.reduce((a, w) => a + w, 0);
@@ -287,7 +298,7 @@ export async function storeDemoHistory(opts: HistoryOptions): Promise<HistorySum
   }
   const accounts = new Map<string, number>();
   for (const r of await store.db.selectFrom('channel_account').select(['id', 'external_id']).where('brand_id', '=', brandId).where('network', '=', 'x').execute()) accounts.set(r.external_id, r.id);
-  const plan = planHistory(tweets, anchor);
+  const plan = planHistory(tweets, anchor, await historyZone(store, brandId, opts.log));
   const summary: HistorySummary = { stored: 0, duplicates: 0, conversations: 0, attributed: 0, measured: 0, attributeMs: 0, ms: 0 };
   const rootOf = new Map<string, string>();
   let items: IngestItem[] = [];
@@ -321,6 +332,22 @@ export async function storeDemoHistory(opts: HistoryOptions): Promise<HistorySum
   summary.ms = Date.now() - started;
   opts.log?.info({ ...summary }, 'demo history stored');
   return summary;
+}
+
+/**
+ * The zone the history's days and hours are the brand's in: `brand.timezone`, which its reports
+ * bucket by (and its SLA notices are worded in). One that is not a zone (a hand-edited row) is
+ * said in the log and the history placed in UTC: a demo with its curve off by hours beats none.
+ */
+async function historyZone(store: Store, brandId: number, log?: HistoryOptions['log']): Promise<string> {
+  const zone = (await store.db.selectFrom('brand').select('timezone').where('id', '=', brandId).executeTakeFirst())?.timezone ?? 'UTC';
+  try {
+    return canonicalTimeZone(zone);
+  } catch (err) {
+    if (!(err instanceof CalendarError)) throw err;
+    log?.warn({ brandId, timezone: zone }, `the demo brand's time zone ${JSON.stringify(zone)} is not an IANA zone: its history is placed in UTC`);
+    return 'UTC';
+  }
 }
 
 /**
