@@ -132,9 +132,16 @@ export interface GoneContext {
  * `author_limited` / `server_limited`: a Mastodon author limited (silenced) by the brand's
  * instance, alone or with their whole server (a `silence` domain block): kept out of its public
  * timelines and from non-followers; `post_taken_down`: a Bluesky post taken down by moderation on
- * its own (the AppView leaves it out; the author's repository still holds it, the account active).
+ * its own (the AppView leaves it out; the author's repository still holds it, the account active);
+ * `account_taken_down`: a Bluesky account taken down by the AppView's moderation alone (its PDS
+ * still serves the repository, the account active there; the AppView shows none of its posts).
+ * `author_blocked`: an Instagram comment gone because the brand blocked its author (a block
+ * removes their comments from the account's posts), per Parley's own moderation record;
+ * `author_restricted`: one held back because the brand restricted its author (held until
+ * approved, only its author sees it). Both set where deletions are recorded
+ * (src/pipeline/deletions.ts `removedByAuthorModeration`).
  */
-export const NETWORK_HIDDEN_REASONS = ['author_suspended', 'server_defederated', 'repo_takedown', 'account_suspended', 'account_deactivated', 'hidden_comment', 'parent_removed', 'withheld', 'account_protected', 'author_limited', 'server_limited', 'post_taken_down'] as const;
+export const NETWORK_HIDDEN_REASONS = ['author_suspended', 'server_defederated', 'repo_takedown', 'account_suspended', 'account_deactivated', 'hidden_comment', 'parent_removed', 'withheld', 'account_protected', 'author_limited', 'server_limited', 'post_taken_down', 'account_taken_down', 'author_blocked', 'author_restricted'] as const;
 export type NetworkHiddenReason = (typeof NETWORK_HIDDEN_REASONS)[number];
 
 /** What a connector's presence check found of the items asked (ids it cannot judge are in none of the three). */

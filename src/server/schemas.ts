@@ -60,7 +60,7 @@ export const messageSchema = z.object({
   networkHidden: z
     .object({
       since: isoTime.describe('When a check first found it hidden for this reason'),
-      reason: z.string().describe('author_suspended | server_defederated | repo_takedown | account_suspended | account_deactivated | hidden_comment | parent_removed | withheld | account_protected | author_limited | server_limited | post_taken_down (more may be added: show an unknown one as text)'),
+      reason: z.string().describe('author_suspended | server_defederated | repo_takedown | account_suspended | account_deactivated | hidden_comment | parent_removed | withheld | account_protected | author_limited | server_limited | post_taken_down | account_taken_down | author_blocked | author_restricted (more may be added: show an unknown one as text)'),
     })
     .nullable()
     .describe('The network keeps the post but shows it to no one (the author did not delete it): a public reply would answer into nothing. Null while it is shown, as far as the last check knows'),

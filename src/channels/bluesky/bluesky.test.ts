@@ -809,4 +809,74 @@ describe('bluesky deletions: the sync worker finds a post its author deleted and
       await db.drop();
     }
   }, 120_000);
+
+  it('an account the AppView alone took down (its PDS keeps it active) has every post marked account_taken_down, blocked or not; a record taken down alone stays post_taken_down; other authors are untouched; reversals lift the marks', async () => {
+    const db = await createTestDatabase('sqlite');
+    const b = await brandChannel(w, { name: 'parley-deletions-appview', settings: { plcUrl: w.net.plc.url, timeoutMs: 20_000 } });
+    const { worker, run, row } = await deletionDesk(db, 'bsky-del-appview', b.account, b.channel, { everyMs: 0, max: 500 });
+    const tag = Date.now().toString(36);
+    const user = async (name: string) => {
+      const agent = new AtpAgent({ service: w.net.pds.url });
+      const res = await agent.createAccount({ handle: `${name}${tag}.test`, email: `${name}${tag}@parley.test`, password: `${name}-password` });
+      return { did: res.data.did, handle: res.data.handle, password: `${name}-password`, agent } satisfies User;
+    };
+    // the AppView's own moderation API (com.atproto.admin.updateSubjectStatus, as Ozone calls it); the PDS is told nothing
+    const appView = new AtpAgent({ service: w.net.bsky.url });
+    const admin = { headers: w.net.bsky.adminAuthHeaders(), encoding: 'application/json' } as const;
+    const moderate = (subject: { $type: string; did?: string; uri?: string; cid?: string }, applied: boolean) =>
+      appView.com.atproto.admin.updateSubjectStatus({ subject, takedown: applied ? { applied: true, ref: `appview-${tag}` } : { applied: false } }, admin);
+    let jadeBlocked: { networkUserId: string; handle: string } | null = null;
+    try {
+      const [hana, ivan, jade] = [await user('hana'), await user('ivan'), await user('jade')];
+      const hana1 = await w.post(hana, `@${w.brand.handle} hana's first complaint (${tag})`);
+      const hana2 = await w.post(hana, `@${w.brand.handle} hana again (${tag})`);
+      const ivanPost = await w.post(ivan, `@${w.brand.handle} ivan's post breaks the rules (${tag})`);
+      const jadePost = await w.post(jade, `@${w.brand.handle} jade writes (${tag})`);
+      const other = await w.post(w.alice, `@${w.brand.handle} alice is just asking (${tag})`);
+      const all = [hana1, hana2, ivanPost, jadePost, other];
+      await run();
+      for (const p of all) expect(await row(p.uri)).toMatchObject({ redacted_at: null, network_hidden_reason: null });
+
+      jadeBlocked = { networkUserId: jade.did, handle: jade.handle };
+      await b.channel.block(jadeBlocked); // the brand blocks jade...
+      await moderate({ $type: 'com.atproto.admin.defs#repoRef', did: jade.did }, true); // ...and the AppView takes her whole account down
+      await moderate({ $type: 'com.atproto.admin.defs#repoRef', did: hana.did }, true); // hana's whole account
+      await moderate({ $type: 'com.atproto.repo.strongRef', uri: ivanPost.uri, cid: ivanPost.cid }, true); // ivan's one post
+      await w.net.processAll();
+      // what the network answers: the PDS still serves the accounts as active, and the records
+      const pds = new AtpAgent({ service: w.net.pds.url });
+      for (const u of [hana, jade]) expect((await pds.com.atproto.sync.getRepoStatus({ did: u.did })).data).toMatchObject({ did: u.did, active: true });
+      for (const p of [hana1, ivanPost, jadePost]) expect((await pds.com.atproto.repo.getRecord(split(p.uri))).data.uri).toBe(p.uri);
+      // the AppView answers getProfile for a taken-down account with AccountTakedown (as public.api.bsky.app does), and getPosts leaves their posts out
+      for (const u of [hana, jade]) await expect(b.channel['agent'].app.bsky.actor.getProfile({ actor: u.did })).rejects.toMatchObject({ error: 'AccountTakedown' });
+      expect((await b.channel['agent'].app.bsky.actor.getProfile({ actor: ivan.did })).data.did).toBe(ivan.did);
+      const shown = await b.channel['agent'].app.bsky.feed.getPosts({ uris: all.map((p) => p.uri) });
+      expect(shown.data.posts.map((p) => p.uri)).toEqual([other.uri]);
+      // the author's taken-down account is the author's state, not the brand's account being unusable
+      // (AUTH_REVOKED would stop the channel): blocking or reading the profile says so and nothing else
+      const hanaRef = { networkUserId: hana.did, handle: hana.handle };
+      for (const attempt of [() => b.channel.block(hanaRef), () => b.channel.unblock(hanaRef), () => b.channel.fetchProfile(hana.did)]) {
+        await expect(attempt()).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/author's Bluesky account is taken down/) });
+      }
+      expect((await b.channel.fetchProfile(ivan.did)).networkUserId).toBe(ivan.did);
+
+      await run();
+      for (const p of [hana1, hana2, jadePost]) expect(await row(p.uri)).toMatchObject({ redacted_at: null, network_hidden_reason: 'account_taken_down', network_hidden_at: expect.any(Number) });
+      expect(await row(ivanPost.uri)).toMatchObject({ redacted_at: null, network_hidden_reason: 'post_taken_down', network_hidden_at: expect.any(Number) });
+      expect(await row(other.uri)).toMatchObject({ redacted_at: null, network_hidden_at: null, network_hidden_reason: null });
+
+      // the takedowns are reversed (and the brand lifts its block): shown again, the marks go
+      await moderate({ $type: 'com.atproto.admin.defs#repoRef', did: hana.did }, false);
+      await moderate({ $type: 'com.atproto.repo.strongRef', uri: ivanPost.uri, cid: ivanPost.cid }, false);
+      await moderate({ $type: 'com.atproto.admin.defs#repoRef', did: jade.did }, false);
+      await b.channel.unblock(jadeBlocked);
+      jadeBlocked = null;
+      await run();
+      for (const p of all) expect(await row(p.uri)).toMatchObject({ redacted_at: null, network_hidden_at: null, network_hidden_reason: null });
+    } finally {
+      await worker.stop();
+      if (jadeBlocked) await b.channel.unblock(jadeBlocked).catch(() => {});
+      await db.drop();
+    }
+  }, 120_000);
 });

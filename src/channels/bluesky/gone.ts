@@ -53,9 +53,10 @@ export type PostFate = 'deleted' | 'exists' | 'unknown';
  * A post's fate, telling an account the network keeps but hides (taken down, suspended or
  * deactivated by its host: the repository's error name, or its hosting status) from one whose
  * post merely exists. `exists` is then a record proven in its repository (the AppView may still
- * leave it out: a block, or a takedown of that record alone, which the repository does not say;
- * the connector tells them apart by the brand's relationships with the author, ./index.ts
- * `presenceOf`, and marks the second `post_taken_down`).
+ * leave it out: the AppView's own takedown of the whole account, a block, or a takedown of that
+ * record alone, none of which the repository says; the connector tells them apart by what the
+ * AppView says of the account and by the brand's relationships with the author, ./index.ts
+ * `presenceOf`, and marks the first `account_taken_down`, the third `post_taken_down`).
  */
 export type PostVerdict = PostFate | { hidden: NetworkHiddenReason };
 

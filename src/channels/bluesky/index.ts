@@ -32,8 +32,10 @@
  * or absent), and only a proven absence, an account whose hosting status is `deleted`
  * (com.atproto.sync.getRepoStatus, of its PDS, else of the relay) or a tombstoned identity
  * counts as deleted: a repository its PDS lost, a takedown, a suspension or a deactivation
- * does not. A record proven present, of an active account, that the AppView leaves out with no
- * block either way (app.bsky.graph.getRelationships) was taken down on its own by moderation:
+ * does not. A record proven present, of an account its PDS keeps active, that the AppView leaves
+ * out: an account the AppView itself took down (app.bsky.actor.getProfile answers
+ * `AccountTakedown`) is kept and marked hidden (`account_taken_down`); else, with no block either
+ * way (app.bsky.graph.getRelationships), the record was taken down on its own by moderation:
  * kept and marked hidden (`post_taken_down`). Settings: `plcUrl` (the PLC directory, default https://plc.directory), `relayUrl`
  * (the relay, default https://bsky.network).
  *
@@ -89,6 +91,23 @@ const CAPABILITIES: Capabilities = {
   poll: true,
   stream: 'the firehose/Jetstream carry repository commits, not an account\'s notifications or chats (those need the AppView and chat APIs); Parley polls instead',
 };
+
+/** The AppView's getProfile errors for an account it hides as a whole (see appViewAccounts). */
+const APPVIEW_ACCOUNT_ERRORS = new Map<string | undefined, NetworkHiddenReason>([['AccountTakedown', 'account_taken_down'], ['AccountDeactivated', 'account_deactivated']]);
+/** Label values the AppView reads as a takedown of their subject (@atproto/bsky hydration/label.ts). */
+const TAKEDOWN_LABELS = new Set(['!takedown', '!suspend']);
+
+/** A label list (a profile view's `labels`) holding a standing takedown of the account itself (the DID, not its profile record). */
+function hasAccountTakedownLabel(did: string, labels: unknown): boolean {
+  if (!Array.isArray(labels)) return false;
+  return labels.some((l: { uri?: unknown; val?: unknown; neg?: unknown } | null) => !!l && l.uri === did && TAKEDOWN_LABELS.has(l.val as string) && l.neg !== true);
+}
+
+/** The error name of an XRPC error answered with HTTP 400 (the lexicon's named errors), else undefined. */
+function xrpcErrorName(err: unknown): string | undefined {
+  const x = err as { name?: unknown; status?: unknown; error?: unknown } | null;
+  return x && typeof x === 'object' && x.status === 400 && typeof x.error === 'string' ? x.error : undefined;
+}
 
 /** URIs per app.bsky.feed.getPosts call (the lexicon's maxLength). */
 const GET_POSTS_MAX = 25;
@@ -624,15 +643,21 @@ export class BlueskyChannel implements Channel {
    * `goneFrom`, telling also what it keeps: a post the AppView shows is shown; one it leaves out
    * whose author's account is taken down, suspended or deactivated by its host is hidden, with
    * that reason (./gone.ts `verdict`). A record its repository proves present, of an account its
-   * host keeps active, that the AppView still leaves out, is either behind a block (the AppView's
-   * getPosts drops the posts of an author the viewer blocks or is blocked by, lists included) or
-   * taken down on its own by moderation (a labeler's or the AppView's takedown of that record: the
-   * repository keeps it). The brand's relationships with those authors tell them apart
-   * (app.bsky.graph.getRelationships: `blocking`, `blockedBy`, `blockingByList`,
-   * `blockedByList`): no block either way is `post_taken_down`; a block, an author the AppView
-   * does not know, or relationships that cannot be read now, are in none of the three (a block
-   * is the brand's or the author's choice, not the network hiding the post). Deleted is only a
-   * record proven absent from the repository.
+   * host keeps active, that the AppView still leaves out, is hidden by the AppView's moderation of
+   * the whole account, behind a block, or taken down on its own. The AppView's own word on the
+   * account comes first (`appViewAccounts`: getProfile answers `AccountTakedown` for an account
+   * it took down though its PDS keeps it active): each of its posts is `account_taken_down`
+   * (`account_deactivated` where the AppView holds it deactivated), whatever the blocks, and
+   * once the takedown is reversed getPosts shows them again. An account the AppView shows is
+   * either behind a block (the AppView's getPosts drops the posts of an author the viewer blocks
+   * or is blocked by, lists included) or had that record taken down on its own by moderation (a
+   * labeler's or the AppView's takedown of that record: the repository keeps it). The brand's
+   * relationships with those authors tell them apart (app.bsky.graph.getRelationships:
+   * `blocking`, `blockedBy`, `blockingByList`, `blockedByList`): no block either way is
+   * `post_taken_down`; a block, an author the AppView does not know, a profile or relationships
+   * that cannot be read now, are in none of the three (a block is the brand's or the author's
+   * choice, not the network hiding the post). Deleted is only a record proven absent from the
+   * repository.
    */
   async presenceOf(networkMessageIds: readonly string[]): Promise<PresenceReport> {
     const uris = [...new Set(networkMessageIds)].filter((id) => parseAtUri(id)?.collection === POST_COLLECTION);
@@ -659,10 +684,55 @@ export class BlueskyChannel implements Channel {
       }
     }
     if (leftOut.length) {
-      const unblocked = await this.unblocked([...new Set(leftOut.map((p) => p.did))]);
-      for (const p of leftOut) if (unblocked.has(p.did)) hidden.set(p.uri, 'post_taken_down');
+      const authors = [...new Set(leftOut.map((p) => p.did))];
+      const accounts = await this.appViewAccounts(authors);
+      const active = authors.filter((did) => accounts.get(did) === 'active');
+      const unblocked = active.length ? await this.unblocked(active) : new Set<string>();
+      for (const p of leftOut) {
+        const account = accounts.get(p.did);
+        if (account === undefined) continue; // undecided this round
+        if (account !== 'active') hidden.set(p.uri, account);
+        else if (unblocked.has(p.did)) hidden.set(p.uri, 'post_taken_down');
+      }
     }
     return { gone, hidden, shown };
+  }
+
+  /**
+   * What the AppView says of each author's account (see presenceOf), one
+   * app.bsky.actor.getProfile each: the AppView answers it with the error `AccountTakedown`
+   * ("Account has been suspended") for an account it has taken down (its own moderation of the
+   * whole account: com.atproto.admin.updateSubjectStatus with a repo subject, or a `!takedown` /
+   * `!suspend` label on the DID from a labeler it applies) and `AccountDeactivated` for one it
+   * holds deactivated, whatever the PDS says; getProfiles would only leave such an account out,
+   * as it does one it does not know. A profile it shows is `active`, unless it carries such a
+   * label on the DID itself. No answer, an unknown actor, or another error: not in the map
+   * (undecided, asked again next round).
+   */
+  private async appViewAccounts(dids: readonly string[]): Promise<Map<string, NetworkHiddenReason | 'active'>> {
+    const out = new Map<string, NetworkHiddenReason | 'active'>();
+    for (const did of dids) {
+      let answer: { profile: { did?: unknown; labels?: unknown } } | { hidden: NetworkHiddenReason };
+      try {
+        answer = await this.call('read', async () => {
+          try {
+            return { profile: (await this.agent.app.bsky.actor.getProfile({ actor: did })).data };
+          } catch (err) {
+            // read off getProfile's own answer only: the same names from the brand's session (a
+            // login refused because the brand's account is taken down) are not the author's
+            const hidden = APPVIEW_ACCOUNT_ERRORS.get(xrpcErrorName(err));
+            if (hidden) return { hidden };
+            throw err;
+          }
+        });
+      } catch (err) {
+        if (err instanceof ChannelError && err.code === 'RATE_LIMITED') break; // the rest wait for the next round
+        continue; // undecided this round: asked again next time
+      }
+      if ('hidden' in answer) out.set(did, answer.hidden);
+      else if (answer.profile?.did === did) out.set(did, hasAccountTakedownLabel(did, answer.profile.labels) ? 'account_taken_down' : 'active');
+    }
+    return out;
   }
 
   /** Of these authors, those the AppView knows with no block either way with the brand (see presenceOf); none when it cannot be asked now. */
@@ -829,9 +899,30 @@ export class BlueskyChannel implements Channel {
     await this.call('write', () => this.agent.com.atproto.repo.deleteRecord({ repo: this.did, collection, rkey }));
   }
 
+  /**
+   * Another person's profile, for block, unblock and fetchProfile. The AppView refuses the profile
+   * of an account it took down or holds deactivated with `AccountTakedown` / `AccountDeactivated`
+   * (see appViewAccounts): those are the author's state, so they must not read as the brand's
+   * account being unusable (AUTH_REVOKED, which would stop the channel).
+   */
+  private async authorProfile(actor: string) {
+    return this.call('read', async () => {
+      try {
+        return await this.agent.app.bsky.actor.getProfile({ actor });
+      } catch (err) {
+        const hidden = APPVIEW_ACCOUNT_ERRORS.get(xrpcErrorName(err));
+        if (hidden) {
+          const state = hidden === 'account_taken_down' ? 'taken down by Bluesky\'s moderation' : 'deactivated';
+          throw new ChannelError('NOT_FOUND', `the author's Bluesky account is ${state}: Bluesky shows neither its profile nor its posts (${xrpcErrorName(err)})`, { status: 400, cause: err });
+        }
+        throw err;
+      }
+    });
+  }
+
   async block(user: AuthorIdentity): Promise<void> {
     await this.ensureSession();
-    const profile = await this.call('read', () => this.agent.app.bsky.actor.getProfile({ actor: user.networkUserId }));
+    const profile = await this.authorProfile(user.networkUserId);
     if (profile.data.viewer?.blocking) return; // already blocked: one block record is enough
     await this.call('write', () =>
       this.agent.com.atproto.repo.createRecord({
@@ -850,7 +941,7 @@ export class BlueskyChannel implements Channel {
   /** A block is a record in the brand's repository: unblocking deletes it (none: nothing to do). */
   async unblock(user: AuthorIdentity): Promise<void> {
     await this.ensureSession();
-    const profile = await this.call('read', () => this.agent.app.bsky.actor.getProfile({ actor: user.networkUserId }));
+    const profile = await this.authorProfile(user.networkUserId);
     const uri = profile.data.viewer?.blocking;
     if (!uri) return;
     const { collection, rkey } = this.ownRecordKey(uri);
@@ -880,7 +971,7 @@ export class BlueskyChannel implements Channel {
 
   async fetchProfile(networkUserId: string): Promise<AuthorIdentity> {
     await this.ensureSession();
-    const res = await this.call('read', () => this.agent.app.bsky.actor.getProfile({ actor: networkUserId }));
+    const res = await this.authorProfile(networkUserId);
     return authorOf(res.data as ProfileLike, { webUrl: this.webUrl });
   }
 
