@@ -7,7 +7,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { api } from '../api/client.js';
 import { useAssign, useChannels, useConversation, useMe, useSetLabels, useSetPriority, useSetStatus, useTeams, useUsers } from '../api/queries.js';
 import type { ConversationStatus, Message, Team, User } from '../api/types.js';
-import { clip, networkLabel, PRIORITY_PRESETS, priorityLabel } from '../lib/format.js';
+import { clip, networkLabel, PRIORITY_PRESETS, priorityLabel, STATUS_LABEL } from '../lib/format.js';
 import { useHotkeys } from '../lib/keyboard.js';
 import { setPresence, usePresence } from '../live/presence.js';
 import { AssignDialog } from '../inbox/AssignDialog.js';
@@ -197,7 +197,7 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
             Take it
           </button>
         )}
-        <SelectField label="Status" hideLabel value={c.status} onChange={(e) => void act(setStatus.mutateAsync({ id, status: e.target.value as ConversationStatus }), `Status: ${e.target.value}`)}>
+        <SelectField label="Status" hideLabel value={c.status} onChange={(e) => void act(setStatus.mutateAsync({ id, status: e.target.value as ConversationStatus }), `Status: ${STATUS_LABEL[e.target.value] ?? e.target.value}`)}>
             <option value="new">New</option>
             <option value="open">Open</option>
             <option value="waiting">Waiting on customer</option>

@@ -7,7 +7,7 @@ import { focusRowLink } from '../lib/keyboard.js';
 import { Link } from '@tanstack/react-router';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { ChannelAccount, Conversation, User, View } from '../api/types.js';
-import { clip, priorityLabel, shortAgo, useNow } from '../lib/format.js';
+import { clip, fullTime, priorityLabel, shortAgo, useNow } from '../lib/format.js';
 import { SlaBadge } from '../workflow/Sla.js';
 import { usePresence } from '../live/presence.js';
 import { Avatar, EyeIcon, NetworkBadge, StatusBadge, VerifiedIcon } from '../ui/bits.js';
@@ -203,7 +203,7 @@ const Row = memo(function Row({ c, index, start, setSize, cursor, open, checked,
                 {presence.length > 1 ? ` +${presence.length - 1}` : ''}
               </span>
             )}
-            <span className="row-time" title={c.lastMessageAt ?? ''}>
+            <span className="row-time" title={fullTime(c.lastMessageAt)}>
               {shortAgo(c.lastMessageAt, now)}
             </span>
           </span>

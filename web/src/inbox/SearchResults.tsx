@@ -5,7 +5,7 @@ import { Link } from '@tanstack/react-router';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useSearch as useMessageSearch } from '../api/queries.js';
 import type { SearchHit, User, View } from '../api/types.js';
-import { clip, shortAgo, useNow } from '../lib/format.js';
+import { clip, fullTime, shortAgo, useNow } from '../lib/format.js';
 import { Highlighted } from '../lib/SafeText.js';
 import { Avatar, NetworkBadge, StatusBadge, VisibilityBadge } from '../ui/bits.js';
 import type { ListHandle } from './ConversationList.js';
@@ -87,7 +87,7 @@ function Hit({ h, view, search, terms, now, onFocus, users }: { h: SearchHit; vi
             {who}
           </span>
           <span className="row-handle">{h.direction === 'outbound' ? 'reply' : h.kind}</span>
-          <span className="row-time" title={h.createdAt ?? ''}>
+          <span className="row-time" title={fullTime(h.createdAt)}>
             {shortAgo(h.createdAt, now)}
           </span>
         </span>
