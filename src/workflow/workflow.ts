@@ -22,14 +22,14 @@ import type { EventBus } from '../events/bus.js';
 import type { Jobs } from '../jobs/jobs.js';
 import type { Clock } from '../lib/clock.js';
 import { enqueue } from '../outbox/outbox.js';
-import { iso, presentConversation, presentMessage } from '../server/presenters.js';
+import { iso, presentConversation, presentMessage, type ContactSummaryJson } from '../server/presenters.js';
 import { applyStatus } from '../core/conversationState.js';
 import { closesConversation, nothingToAnswer } from '../core/triage/triage.js';
 import { moderationEffect } from '../core/moderationEffect.js';
 import { readStoredTriage } from '../store/triageJson.js';
 import { stateColumns, stateOf } from '../pipeline/ingest.js';
 import { audit } from '../store/audit.js';
-import { presentListedConversation } from '../store/queries.js';
+import { contactSummaries, presentListedConversation } from '../store/queries.js';
 import type { Store } from '../store/db.js';
 import { factRow } from '../store/facts.js';
 import { applyRollups, deltasOf, writeFacts, type Fact } from '../store/rollup.js';
@@ -463,8 +463,10 @@ export class Workflow {
     if (!assigned.length) return;
     const rows: Conversation[] = [];
     for (const part of chunks(assigned, 500)) rows.push(...(await this.deps.store.db.selectFrom('conversation').selectAll().where('id', 'in', part).execute()));
+    // with the customer: the inbox shows a row as the event has it (no contact: "Unknown customer")
+    const contacts = await contactSummaries(this.deps.store.db, rows.map((c) => c.contact_id));
     for (const c of rows) {
-      this.deps.bus.publish(brandId, 'conversation.updated', presentConversation(c));
+      this.deps.bus.publish(brandId, 'conversation.updated', presentConversation(c, { contact: c.contact_id != null ? contacts.get(c.contact_id) ?? null : null }));
       this.deps.bus.publish(brandId, 'notification', { kind: 'assigned', conversationId: c.id, title: 'New conversation assigned to you', body: c.subject }, { userIds: [c.assignee_id!] });
     }
   }
@@ -633,9 +635,10 @@ export class Workflow {
       // every timer, kept or not: this is also how a timer lost meanwhile comes back
       await this.setTimers(trx, evaluated);
     });
+    const contacts = changed.length ? await contactSummaries(store.db, changed.map((e) => e.conv.contact_id)) : new Map<number, ContactSummaryJson>();
     for (const e of changed) {
       const c = { ...e.conv, sla_due_at: e.dueAt, sla_state: e.worst, sla: JSON.stringify(e.memo) };
-      bus.publish(c.brand_id, 'conversation.updated', presentConversation(c));
+      bus.publish(c.brand_id, 'conversation.updated', presentConversation(c, { contact: c.contact_id != null ? contacts.get(c.contact_id) ?? null : null }));
       this.announceSla(c.brand_id, e);
     }
     for (const n of this.pendingNotices.splice(0)) bus.publish(n.brandId, 'notification', n.data, { userIds: n.userIds });
