@@ -17,7 +17,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createParley } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { claimDemoLogin, DEMO_ADMIN_EMAIL, seedDemoIfEmpty } from '../src/demo/seed.js';
+import { claimDemoLogin, DEMO_ADMIN_EMAIL, DEMO_SLUG, seedDemoIfEmpty } from '../src/demo/seed.js';
 import type { LiveEvent } from '../src/events/bus.js';
 import { verifyPassword } from '../src/lib/password.js';
 import { openStore } from '../src/store/db.js';
@@ -157,6 +157,18 @@ describeEachStore('seeding the demo and showing its login', (get) => {
     const hashes = await store.db.selectFrom('app_user').select(['email', 'password_hash']).execute();
     for (const h of hashes) expect(await verifyPassword(login!.password, h.password_hash), h.email).toBe(true);
     expect(await claimDemoLogin(store)).toBeNull();
+  });
+
+  it('publishes the demo brand\'s community guidelines, so a lead can moderate by the rules at once', async () => {
+    const { store } = get();
+    await seedDemoIfEmpty(store, Date.now()); // seeded by the test before, or now when run alone
+    const brand = await store.db.selectFrom('brand').select('id').where('slug', '=', DEMO_SLUG).executeTakeFirstOrThrow();
+    const rules = await store.db.selectFrom('community_guideline').select(['code', 'allowed_actions', 'retired_at']).where('brand_id', '=', brand.id).orderBy('code').execute();
+    expect(rules.map((r) => [r.code, JSON.parse(r.allowed_actions as string), r.retired_at])).toEqual([
+      ['harassment', ['hide', 'block', 'mute'], null],
+      ['personal-data', ['hide', 'delete'], null],
+      ['spam', ['hide', 'delete', 'block', 'mute'], null],
+    ]);
   });
 });
 

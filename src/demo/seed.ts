@@ -59,6 +59,28 @@ export async function isEmpty(store: Tx): Promise<boolean> {
  * another process seeded it a moment ago). The people have no password until
  * `claimDemoLogin` sets one.
  */
+/** The demo brand's community guidelines: what its moderators may cite, and the actions each allows. */
+export const DEMO_GUIDELINES: readonly { code: string; title: string; description: string; allowedActions: readonly string[] }[] = [
+  {
+    code: 'spam',
+    title: 'Spam, scams and impersonation',
+    description: 'Repeated unsolicited promotion, phishing or "support" links that are not ours, and accounts pretending to be our care team. Hidden or deleted where we can, and the account blocked. A complaint, however often repeated, is not spam.',
+    allowedActions: ['hide', 'delete', 'block', 'mute'],
+  },
+  {
+    code: 'harassment',
+    title: 'Threats, hate and targeted abuse',
+    description: 'Threats of violence, slurs, and abuse aimed at our staff or other customers by name. Criticism of the company, its products or its service, however harsh or rude, is not harassment and stays up.',
+    allowedActions: ['hide', 'block', 'mute'],
+  },
+  {
+    code: 'personal-data',
+    title: 'Personal data posted in public',
+    description: 'Phone numbers, home addresses, card or account numbers posted publicly, often the customer\'s own. Hidden (or deleted where the network cannot hide) to protect them; the conversation moves to a private channel.',
+    allowedActions: ['hide', 'delete'],
+  },
+];
+
 export async function seedDemoIfEmpty(store: Store, now: number): Promise<DemoSeed | null> {
   if (!(await isEmpty(store.db))) return null;
   const attribution = new TwcsAttribution();
@@ -83,6 +105,9 @@ export async function seedDemoIfEmpty(store: Store, now: number): Promise<DemoSe
       const id = await createUser(trx, { brandId, email, name, role, password: null, availability: role === 'expert' ? 'offline' : 'online', capacity: 8 }, now);
       if (role !== 'expert') await addTeamMember(trx, team, id, role === 'approver');
     }
+    // published community guidelines, so a lead can moderate the demo by the rules at once
+    // (moderation cites one of these; criticism, however harsh, breaks none of them)
+    await trx.insertInto('community_guideline').values(DEMO_GUIDELINES.map((g) => ({ brand_id: brandId, code: g.code, title: g.title, description: g.description, allowed_actions: JSON.stringify(g.allowedActions), created_at: now }))).execute();
     await ensureXAccounts({ ...store, db: trx } as Store, brandId, attribution.brands.values(), now, 'demo');
     const pending: PendingLogin = { admin: DEMO_ADMIN_EMAIL, people: [DEMO_ADMIN_EMAIL, ...people.map(([email]) => email)] };
     await trx.insertInto('kv').values({ key: DEMO_LOGIN_KEY, value: JSON.stringify(pending), updated_at: now }).execute();
