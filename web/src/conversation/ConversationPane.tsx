@@ -152,7 +152,9 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
   const channel = channelsQ.data?.find((a) => a.id === c.channelAccountId);
   const assignee = c.assigneeId != null ? users.get(c.assigneeId) : undefined;
   const team = c.teamId != null ? teams.get(c.teamId) : undefined;
-  const name = clip(c.contact?.displayName || (c.contact?.handle ? `@${c.contact.handle}` : d.messages.find((m) => m.author)?.author?.handle ?? 'Unknown customer'), 200);
+  // the first author's handle only when the conversation has no contact, written as the contact's is (@handle)
+  const authorHandle = d.messages.find((m) => m.author)?.author?.handle;
+  const name = clip(c.contact?.displayName || (c.contact?.handle ? `@${c.contact.handle}` : authorHandle ? `@${authorHandle}` : 'Unknown customer'), 200);
   const typing = presence.filter((p) => p.state === 'typing');
 
   return (
