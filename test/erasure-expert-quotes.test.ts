@@ -78,7 +78,7 @@ for (const dialect of DIALECTS) {
 
     it('counts them in the erasure\'s answer and its audit entry', () => {
       // the quoting question and the short one (her handle); the answer note
-      expect(f.answered).toMatchObject({ expertQuestions: 2, notes: 1 });
+      expect(f.answered).toMatchObject({ expertQuestions: 2, notes: 1, expertQuotes: 2 });
       expect(f.audited).toMatchObject({ expertQuestions: 2, notes: 1, expertQuotes: 2 });
     });
   });

@@ -56,7 +56,7 @@ describe('rule-cited moderation and consent-based CRM links', () => {
     // the conversation shows what moderation did and has not undone
     const threatMsg = d.messages.find((m: any) => m.id === threatId);
     expect(d.moderation.messages).toEqual([{ messageId: threatId, hidden: true, deleted: false, at: expect.any(String), byUserId: desk.users.ana }]);
-    expect(d.moderation.authors).toEqual([{ identityId: threatMsg.author.identityId, blocked: true, muted: false, at: expect.any(String), byUserId: desk.users.ana }]);
+    expect(d.moderation.authors).toEqual([{ identityId: threatMsg.author.identityId, blocked: true, restricted: false, muted: false, at: expect.any(String), byUserId: desk.users.ana }]);
     // a network that cannot do it says why
     const onDemo = (await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention()] })).json.outcomes[0].messageId;
     expect((await ana.post(`/api/messages/${onDemo}/moderation`, { action: 'hide', guidelineId: g.json.id, evidence: 'Threatens a named member of staff.' })).json.code).toBe('moderation.unsupported');

@@ -6,6 +6,14 @@
  * Every action is logged before the network is asked and audited with how it
  * ended: done, failed (the network refused) or unknown (it did not answer).
  * A repeat of what Parley already did is `unchanged`: nothing is sent again.
+ *
+ * Done on the network (`doneOnNetwork`): where the connector cannot block (Instagram's Graph API
+ * has no endpoint to block or restrict), a moderator who blocked, restricted, unblocked or
+ * unrestricted someone in the network's own app records it here, under the same rules (a cited
+ * guideline and evidence for a block or restriction). Nothing is sent; the action is logged as
+ * done and audited with `doneOnNetwork: true`. It is what lets the deletion check tell a comment
+ * the block took away from its author's deletion (src/pipeline/deletions.ts). Where the connector
+ * can block, Parley does it itself and such a record is refused.
  */
 import { ChannelError, type Channel } from '../channels/types.js';
 import { AppError, badRequest, conflict, disabledAccount, forbidden, notFound } from '../errors.js';
@@ -19,13 +27,23 @@ import type { Store } from '../store/db.js';
 import { lockKey, type Tx } from '../store/util.js';
 import type { Actor } from './context.js';
 
-export const MODERATION_ACTIONS = ['hide', 'unhide', 'delete', 'block', 'unblock', 'mute', 'unmute'] as const;
+/**
+ * `restrict` (Instagram's restriction: the person's comments are held until approved and only they
+ * see them) is a milder block: it counts under the `block` capability, and a guideline that
+ * allows `block` justifies it. No connector restricts through an API: it is only ever recorded
+ * as done on the network.
+ */
+export const MODERATION_ACTIONS = ['hide', 'unhide', 'delete', 'block', 'unblock', 'restrict', 'unrestrict', 'mute', 'unmute'] as const;
 export type ModerationAction = (typeof MODERATION_ACTIONS)[number];
 /** Undoing is never a sanction: it needs no guideline (a reason, when given, is recorded). */
-export const UNDO_ACTIONS: readonly ModerationAction[] = ['unhide', 'unblock', 'unmute'];
+export const UNDO_ACTIONS: readonly ModerationAction[] = ['unhide', 'unblock', 'unrestrict', 'unmute'];
 const isUndo = (a: ModerationAction) => UNDO_ACTIONS.includes(a);
+/** What a moderator may record as done in the network's own app (`doneOnNetwork`), where the connector cannot do it. */
+export const DONE_ON_NETWORK_ACTIONS: readonly ModerationAction[] = ['block', 'unblock', 'restrict', 'unrestrict'];
 
-const CAPABILITY: Record<ModerationAction, 'hide' | 'delete' | 'block' | 'mute'> = { hide: 'hide', unhide: 'hide', delete: 'delete', block: 'block', unblock: 'block', mute: 'mute', unmute: 'mute' };
+const CAPABILITY: Record<ModerationAction, 'hide' | 'delete' | 'block' | 'mute'> = { hide: 'hide', unhide: 'hide', delete: 'delete', block: 'block', unblock: 'block', restrict: 'block', unrestrict: 'block', mute: 'mute', unmute: 'mute' };
+/** Actions on the author (not on one post), and which undoes which. */
+const AUTHOR_ACTIONS: readonly ModerationAction[] = ['block', 'unblock', 'restrict', 'unrestrict', 'mute', 'unmute'];
 
 /** Words that describe disagreement or anger, not a rule broken: refused as evidence on their own. */
 const NEGATIVITY_ONLY = /^\s*(negative|rude|angry|complain(s|t|ing)?|bad review|mean|hostile|unfair|critical|criticism|insulting us|bad press)\W*\s*$/i;
@@ -49,7 +67,7 @@ export class ModerationCommands {
     if (actor.role !== 'admin') throw forbidden('only admins publish community guidelines');
     if (!/^[a-z0-9][a-z0-9_-]{0,40}$/.test(g.code)) throw badRequest('guideline.invalid_code', 'the code is lowercase letters, digits, - or _');
     const actions = g.allowedActions ?? ['hide', 'delete', 'block', 'mute'];
-    if (actions.some(isUndo)) throw badRequest('guideline.invalid', 'undoing (unhide, unblock, unmute) needs no rule');
+    if (actions.some(isUndo)) throw badRequest('guideline.invalid', 'undoing (unhide, unblock, unrestrict, unmute) needs no rule');
     // A rule that forbids only negativity ("no negative reviews") would let moderation cite it for
     // exactly what moderation must never be for: the same test the evidence gets.
     const negativityRule = evidenceRefusal(`${g.title}. ${g.description}`);
@@ -85,13 +103,20 @@ export class ModerationCommands {
     });
   }
 
-  /** Moderate an inbound message (or its author) citing a guideline. */
-  async moderate(actor: Actor, messageId: number, p: { action: ModerationAction; guidelineId?: number | null; evidence?: string | null }) {
+  /**
+   * Moderate an inbound message (or its author) citing a guideline; with `doneOnNetwork`, record a
+   * block or restriction (or its undoing) the moderator did in the network's own app (see the header).
+   */
+  async moderate(actor: Actor, messageId: number, p: { action: ModerationAction; guidelineId?: number | null; evidence?: string | null; doneOnNetwork?: boolean | null }) {
     if (!['agent', 'approver', 'admin'].includes(actor.role)) throw forbidden();
     const { store, clock, registry, bus } = this.deps;
     const msg = await store.db.selectFrom('message').selectAll().where('id', '=', messageId).where('brand_id', '=', actor.brandId).executeTakeFirst();
     if (!msg) throw notFound('message');
     if (msg.direction !== 'inbound') throw badRequest('moderation.own_message', 'moderation applies to what people post, not to the brand\'s own replies');
+    const doneOnNetwork = p.doneOnNetwork === true;
+    if (doneOnNetwork && !DONE_ON_NETWORK_ACTIONS.includes(p.action)) {
+      throw badRequest('moderation.done_on_network_action', `only a block or a restriction (or undoing one) done in the network's app can be recorded; "${p.action}" is done through Parley`);
+    }
     const evidence = (p.evidence ?? '').trim();
     if (!isUndo(p.action)) {
       if (p.guidelineId == null) {
@@ -107,7 +132,8 @@ export class ModerationCommands {
     if (!isUndo(p.action)) {
       if (!guideline) throw badRequest('moderation.unknown_guideline', 'no published guideline with that id');
       const allowed = JSON.parse(guideline.allowed_actions) as string[];
-      if (!allowed.includes(p.action)) throw badRequest('moderation.not_allowed', `guideline "${guideline.code}" does not justify "${p.action}" (it allows: ${allowed.join(', ')})`);
+      // a restriction is a milder block: a rule that justifies blocking justifies restricting
+      if (!allowed.includes(p.action) && !(p.action === 'restrict' && allowed.includes('block'))) throw badRequest('moderation.not_allowed', `guideline "${guideline.code}" does not justify "${p.action}" (it allows: ${allowed.join(', ')})`);
     }
     const account = await store.db.selectFrom('channel_account').selectAll().where('id', '=', msg.channel_account_id).executeTakeFirstOrThrow();
     if (account.listen_only) throw badRequest('moderation.listen_only', 'this account is in listen-only mode: Parley takes no action on the network');
@@ -115,9 +141,22 @@ export class ModerationCommands {
     const channel = registry.forAccount(account);
     const cap = CAPABILITY[p.action];
     const can = channel?.capabilities[cap];
-    if (!channel || can !== true) throw badRequest('moderation.unsupported', `${account.network} cannot ${p.action} here: ${typeof can === 'string' ? can : 'no connector'}`);
-    if ((p.action === 'unblock' || p.action === 'unmute') && !channel[p.action]) throw badRequest('moderation.unsupported', `the ${account.network} connector cannot ${p.action}: do it on the network itself`);
+    if (doneOnNetwork) {
+      // Parley can block here itself: a block recorded without being sent would say the network
+      // did what only the moderator's word vouches for, where Parley could have done (and confirmed) it
+      if (channel && can === true) {
+        throw badRequest('moderation.network_can_do_it', p.action === 'restrict' || p.action === 'unrestrict'
+          ? `the ${account.network} connector blocks through the network's API, and ${account.network} has no restriction to record: block (or unblock) here instead`
+          : `the ${account.network} connector can ${p.action} itself: ask Parley to do it (without doneOnNetwork)`);
+      }
+    } else {
+      if (!channel || can !== true) throw badRequest('moderation.unsupported', `${account.network} cannot ${p.action} here: ${typeof can === 'string' ? `${can} (if you did it in the network's app, record it with doneOnNetwork)` : 'no connector'}`);
+      if ((p.action === 'unblock' || p.action === 'unmute' || p.action === 'restrict' || p.action === 'unrestrict') && !hasMethod(channel, p.action)) {
+        throw badRequest('moderation.unsupported', `the ${account.network} connector cannot ${p.action}: do it on the network itself`);
+      }
+    }
     const identity = msg.author_identity_id ? await store.db.selectFrom('contact_identity').selectAll().where('id', '=', msg.author_identity_id).executeTakeFirst() : null;
+    if (doneOnNetwork && !identity) throw badRequest('moderation.unknown_author', 'the author of this message is unknown: there is no one to record a block or restriction of');
     if (!msg.network_message_id && CAPABILITY[p.action] !== 'block' && CAPABILITY[p.action] !== 'mute') throw badRequest('moderation.unsupported', 'this post has no id on the network to act on');
 
     // What Parley already did (done, not undone) decides a repeat: a post deleted is gone, and
@@ -128,7 +167,11 @@ export class ModerationCommands {
     // one transaction at a time; PostgreSQL takes an advisory lock), so two requests cannot
     // both pass. Recorded as pending before the network is asked: if the desk fails after the
     // network acted, the log says "we asked and never heard", not nothing.
-    const onAuthor = !MESSAGE_ACTIONS.includes(p.action);
+    const onAuthor = AUTHOR_ACTIONS.includes(p.action);
+    const auditEntry = (now: number, status: string, error: string | null) => ({
+      brandId: actor.brandId, actor: actor.name, action: `moderation.${p.action}`, subjectType: 'message', subjectId: msg.id, conversationId: msg.conversation_id,
+      data: { guideline: guideline ? { id: guideline.id, code: guideline.code, title: guideline.title } : null, evidence, status, error, author: identity?.handle ?? null, ...(doneOnNetwork ? { doneOnNetwork: true } : {}) },
+    });
     const row = await store.db.transaction().execute(async (trx) => {
       await lockKey(trx, store, MODERATION_LOCK, onAuthor ? `identity:${identity?.id ?? 0}` : `message:${msg.id}`);
       const effect = await inForce(trx, actor.brandId, msg.id, identity?.id ?? null);
@@ -145,17 +188,26 @@ export class ModerationCommands {
         .where('created_at', '>', clock.now() - IN_FLIGHT_MS)
         .executeTakeFirst();
       if (waiting) throw conflict('moderation.in_progress', `a ${cap} of this ${onAuthor ? 'author' : 'post'} is waiting for the network: see the conversation for how it ends`);
-      return trx.insertInto('moderation_action').values({
+      const now = clock.now();
+      const inserted = await trx.insertInto('moderation_action').values({
         brand_id: actor.brandId, message_id: msg.id, conversation_id: msg.conversation_id, identity_id: identity?.id ?? null, action: p.action,
-        guideline_id: guideline?.id ?? 0, evidence: evidence || `(${p.action})`, actor_user_id: actor.userId!, status: 'pending', error: null, created_at: clock.now(),
+        guideline_id: guideline?.id ?? 0, evidence: evidence || `(${p.action})`, actor_user_id: actor.userId!, status: doneOnNetwork ? 'done' : 'pending', error: null, created_at: now,
       }).returning('id').executeTakeFirstOrThrow();
+      // already done on the network: logged and audited at once, nothing to ask
+      if (doneOnNetwork) await audit(trx, auditEntry(now, 'done', null), now);
+      return inserted;
     });
     if (!row) return { status: 'unchanged', action: p.action, guideline: guideline?.code ?? null };
+    if (doneOnNetwork) {
+      bus.publish(actor.brandId, 'moderation', { conversationId: msg.conversation_id, messageId: msg.id, action: p.action, status: 'done', guideline: guideline?.code ?? null, doneOnNetwork: true });
+      return { status: 'done', action: p.action, guideline: guideline?.code ?? null, doneOnNetwork: true };
+    }
 
     let status: 'done' | 'failed' | 'unknown' = 'done';
     let error: string | null = null;
     try {
-      await perform(channel, p.action, msg.network_message_id ?? '', identity);
+      // a connector that can do it (checked above: only a record done on the network, returned, goes without one)
+      await perform(channel!, p.action, msg.network_message_id ?? '', identity);
     } catch (err) {
       // a TIMEOUT (or an error the connector did not classify) may have happened on the network
       status = err instanceof ChannelError && err.code !== 'TIMEOUT' ? 'failed' : 'unknown';
@@ -164,10 +216,7 @@ export class ModerationCommands {
     const now = clock.now();
     await store.db.transaction().execute(async (trx) => {
       await trx.updateTable('moderation_action').set({ status, error, created_at: now }).where('id', '=', row.id).execute();
-      await audit(trx, {
-        brandId: actor.brandId, actor: actor.name, action: `moderation.${p.action}`, subjectType: 'message', subjectId: msg.id, conversationId: msg.conversation_id,
-        data: { guideline: guideline ? { id: guideline.id, code: guideline.code, title: guideline.title } : null, evidence, status, error, author: identity?.handle ?? null },
-      }, now);
+      await audit(trx, auditEntry(now, status, error), now);
     });
     bus.publish(actor.brandId, 'moderation', { conversationId: msg.conversation_id, messageId: msg.id, action: p.action, status, guideline: guideline?.code ?? null });
     if (status === 'unknown') throw new AppError(502, 'moderation.network_unknown', `the network did not say whether it did it (${error}): check on the network, then repeat or undo it here`);
@@ -223,13 +272,17 @@ async function inForce(db: Tx, brandId: number, messageId: number, identityId: n
     .where('status', '=', 'done')
     .where((eb) => {
       const byMessage = eb.and([eb('message_id', '=', messageId), eb('action', 'in', MESSAGE_ACTIONS)]);
-      return identityId == null ? byMessage : eb.or([byMessage, eb.and([eb('identity_id', '=', identityId), eb('action', 'in', ['block', 'unblock', 'mute', 'unmute'])])]);
+      return identityId == null ? byMessage : eb.or([byMessage, eb.and([eb('identity_id', '=', identityId), eb('action', 'in', AUTHOR_ACTIONS)])]);
     })
     .orderBy('id')
     .execute();
   const e = moderationEffect(rows);
   const state = (a: ModerationAction) =>
-    CAPABILITY[a] === 'hide' ? e.hidden.get(messageId) : identityId == null ? undefined : CAPABILITY[a] === 'block' ? e.blocked.get(identityId) : CAPABILITY[a] === 'mute' ? e.muted.get(identityId) : undefined;
+    CAPABILITY[a] === 'hide' ? e.hidden.get(messageId)
+      : identityId == null ? undefined
+      : a === 'restrict' || a === 'unrestrict' ? e.restricted.get(identityId)
+      : CAPABILITY[a] === 'block' ? e.blocked.get(identityId)
+      : CAPABILITY[a] === 'mute' ? e.muted.get(identityId) : undefined;
   return {
     deleted: e.deleted.has(messageId),
     /** Whether doing `a` now changes nothing Parley did before (hide after hide, unhide after unhide...). */
@@ -256,5 +309,14 @@ async function perform(channel: Channel, action: ModerationAction, networkMessag
     case 'unmute':
       if (!user) throw new ChannelError('INVALID_REQUEST', 'the author of this message is unknown');
       return channel[action]!(user);
+    case 'restrict':
+    case 'unrestrict':
+      // no connector restricts through an API (refused before: only recorded as done on the network)
+      throw new ChannelError('INVALID_REQUEST', `the connector cannot ${action}`);
   }
+}
+
+/** Whether the connector implements `action` (restrict/unrestrict: none does; the Channel interface has no such method). */
+function hasMethod(channel: Channel, action: 'unblock' | 'unmute' | 'restrict' | 'unrestrict'): boolean {
+  return typeof (channel as unknown as Record<string, unknown>)[action] === 'function';
 }

@@ -1,7 +1,7 @@
 /**
  * What moderation leaves in force: the actions done (not failed, unknown or pending), folded in
- * the order they were done, so the latest of hide/unhide, block/unblock and mute/unmute wins and
- * a delete is for good. Pure: the caller reads the rows (ordered by id) for the messages and
+ * the order they were done, so the latest of hide/unhide, block/unblock, restrict/unrestrict and
+ * mute/unmute wins and a delete is for good. Pure: the caller reads the rows (ordered by id) for the messages and
  * authors it cares about.
  */
 export interface ModerationEffect {
@@ -12,15 +12,19 @@ export interface ModerationEffect {
   blocked: Map<number, boolean>;
   /** By author identity id: muted (true) or unmuted (false) last. */
   muted: Map<number, boolean>;
+  /** By author identity id: restricted (true) or unrestricted (false) last (Instagram's restriction, recorded as done in the app). */
+  restricted: Map<number, boolean>;
 }
 
 export function moderationEffect(done: Iterable<{ action: string; message_id: number | null; identity_id: number | null }>): ModerationEffect {
-  const e: ModerationEffect = { hidden: new Map(), deleted: new Set(), blocked: new Map(), muted: new Map() };
+  const e: ModerationEffect = { hidden: new Map(), deleted: new Set(), blocked: new Map(), muted: new Map(), restricted: new Map() };
   for (const a of done) {
     if (a.action === 'block' || a.action === 'unblock') {
       if (a.identity_id != null) e.blocked.set(a.identity_id, a.action === 'block');
     } else if (a.action === 'mute' || a.action === 'unmute') {
       if (a.identity_id != null) e.muted.set(a.identity_id, a.action === 'mute');
+    } else if (a.action === 'restrict' || a.action === 'unrestrict') {
+      if (a.identity_id != null) e.restricted.set(a.identity_id, a.action === 'restrict');
     } else if (a.message_id != null) {
       if (a.action === 'delete') e.deleted.add(a.message_id);
       else if (a.action === 'hide' || a.action === 'unhide') e.hidden.set(a.message_id, a.action === 'hide');

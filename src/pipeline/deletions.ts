@@ -25,11 +25,36 @@
  * instance or with their whole server, a Bluesky account taken down, suspended or deactivated, an
  * Instagram comment hidden or gone with its media — or to hardly anyone: a Mastodon author the
  * instance limits (alone or with their server), a Bluesky post taken down on its own. The brand's
- * own block or mute of an author is not among them (the post is still public: nothing is marked). Such a message keeps its content and gets
+ * own block or mute of an author is not among them (the post is still public: nothing is marked; where a block or restriction takes the post away, see below). Such a message keeps its content and gets
  * `network_hidden_at` / `network_hidden_reason`, so agents see that a public reply would answer
  * into nothing; a later check that finds it shown again clears them. Each change (hidden, a new
  * reason, shown again) is audited once; a re-check that finds the same state writes nothing.
+ *
+ * Gone because the brand moderated its author (`AUTHOR_MODERATION_REMOVES`): on a network where
+ * the brand's own block or restriction of a person takes that person's posts away from the
+ * brand's account (Instagram: a block removes their comments from the account's posts, a
+ * restriction holds them back until approved; Graph then reads both exactly as a deletion,
+ * 100/33: src/channels/instagram/gone.ts), a post reported gone whose author Parley has on record
+ * as blocked or restricted on that same account (a `moderation_action` block/restrict of the
+ * post's author identity, through a post of that account, done or still in flight, recorded at or
+ * after the post was written, or still in force now) is not its author's deletion:
+ *  - it is not redacted. Redaction honours the author withdrawing what they wrote (the networks'
+ *    terms); a block or restriction is the brand's act, the author withdrew nothing, and the text
+ *    is the evidence the moderation record cites. The text is kept like any other stored post (a
+ *    person's erasure still removes it). A post the brand also deleted itself is the brand's
+ *    deletion (`deleted_by_brand`, redacted) as before;
+ *  - it is marked network-hidden instead, `author_blocked` or `author_restricted` (a block over a
+ *    restriction), audited `message.network_hidden` with the moderation action that explains it;
+ *    a later check that reads the post again (a restricted author's comment approved) clears the
+ *    mark as for any hidden post;
+ *  - replies waiting to answer a blocked author's removed comment are withdrawn as for a deletion
+ *    (nothing can answer it any more); a restricted author's comment is held, not gone, and the
+ *    replies to it are left waiting (the mark tells the agent).
+ * A post whose author was blocked, unblocked, and only then wrote it is not explained by that
+ * block: its disappearance is its author's deletion as before. A moderation that failed (the
+ * network refused) or went unanswered (`unknown`: nobody knows it happened) explains nothing.
  */
+import { INSTAGRAM_AUTHOR_MODERATION } from '../channels/instagram/gone.js';
 import type { NetworkHiddenReason } from '../channels/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
@@ -38,7 +63,7 @@ import { presentIdentity, presentMessage } from '../server/presenters.js';
 import type { Store } from '../store/db.js';
 import { audit } from '../store/audit.js';
 import { addTombstone, redactMessages, type RedactionReason } from '../store/redact.js';
-import { inLists, inValues, lockBrand } from '../store/util.js';
+import { inLists, inValues, lockBrand, type Tx } from '../store/util.js';
 
 export interface NetworkDeletionBatch {
   brandId: number;
@@ -47,6 +72,63 @@ export interface NetworkDeletionBatch {
   networkMessageIds: readonly string[];
   /** Audit actor, e.g. `system:webhook:x`. */
   actor: string;
+}
+
+/** What a block or a restriction of its author (Parley's `moderation_action.action`) makes of a post on a network: only the networks listed take the author's posts away. */
+export type AuthorModerationRemovals = Readonly<Partial<Record<'block' | 'restrict', NetworkHiddenReason>>>;
+
+/**
+ * The networks where the brand's own moderation of an author takes that author's posts off the
+ * brand's account, as the connector documents it (see the header). Elsewhere a block or a mute
+ * leaves the author's posts where they are (X, Facebook, Mastodon, Bluesky): a post gone there is
+ * its author's deletion whatever the brand did to the author.
+ */
+export const AUTHOR_MODERATION_REMOVES: Readonly<Record<string, AuthorModerationRemovals>> = { instagram: INSTAGRAM_AUTHOR_MODERATION };
+
+/** Moderation statuses that can explain a removal: done, or asked and not answered yet (a refused or unanswered one cannot). */
+const EXPLAINING_STATUSES = ['done', 'pending'];
+
+/**
+ * Which of these stored posts went because the brand blocked or restricted their author on the
+ * same account (see the header): message id → the reason and the moderation action that explains it.
+ */
+export async function removedByAuthorModeration(
+  trx: Tx,
+  store: Store,
+  brandId: number,
+  removals: AuthorModerationRemovals,
+  posts: readonly { id: number; authorIdentityId: number | null; channelAccountId: number; createdAt: number }[],
+): Promise<Map<number, { reason: NetworkHiddenReason; moderationActionId: number }>> {
+  const out = new Map<number, { reason: NetworkHiddenReason; moderationActionId: number }>();
+  const kinds = (['block', 'restrict'] as const).filter((k) => removals[k]);
+  const authors = [...new Set(posts.map((p) => p.authorIdentityId).filter((a): a is number => a !== null))];
+  if (!kinds.length || !authors.length) return out;
+  const actions = kinds.flatMap((k) => [k, `un${k}`]);
+  const acts: { id: number; identityId: number; action: string; createdAt: number; accountId: number }[] = [];
+  for (const part of inLists(authors)) {
+    const rows = await trx.selectFrom('moderation_action').innerJoin('message', 'message.id', 'moderation_action.message_id')
+      .select(['moderation_action.id', 'moderation_action.identity_id', 'moderation_action.action', 'moderation_action.created_at', 'message.channel_account_id'])
+      .where('moderation_action.brand_id', '=', brandId).where('moderation_action.action', 'in', actions).where('moderation_action.status', 'in', EXPLAINING_STATUSES)
+      .where(inValues(store, 'moderation_action.identity_id', part, 'bigint')).execute();
+    for (const r of rows) acts.push({ id: Number(r.id), identityId: Number(r.identity_id), action: r.action, createdAt: Number(r.created_at), accountId: Number(r.channel_account_id) });
+  }
+  acts.sort((a, b) => a.id - b.id);
+  for (const p of posts) {
+    if (p.authorIdentityId === null) continue;
+    const mine = acts.filter((a) => a.identityId === p.authorIdentityId && a.accountId === p.channelAccountId);
+    // a block over a restriction: the block removes, the restriction only holds back
+    for (const kind of kinds) {
+      const pair = mine.filter((a) => a.action === kind || a.action === `un${kind}`);
+      const last = pair.at(-1);
+      const since = pair.filter((a) => a.action === kind && a.createdAt >= p.createdAt).at(-1);
+      const explaining = since ?? (last?.action === kind ? last : undefined);
+      if (explaining) {
+        out.set(p.id, { reason: removals[kind]!, moderationActionId: explaining.id });
+        break;
+      }
+    }
+  }
+  return out;
 }
 
 /** What the brand's own delete requests for a post say about who deleted it (see the header). */
@@ -59,19 +141,46 @@ export function deletionReason(deleteStatuses: readonly string[]): RedactionReas
 /**
  * Redact what is stored, tombstone what is not; withdraw the replies waiting to answer what is
  * stored (already redacted or not: idempotent); announce the redacted messages and the
- * withdrawn replies.
+ * withdrawn replies. A stored post that went because the brand blocked or restricted its author
+ * is kept and marked instead (`removedByModeration`; see the header).
  */
-export async function applyNetworkDeletions(deps: { store: Store; bus: EventBus; clock: Clock }, d: NetworkDeletionBatch): Promise<{ redacted: number[]; tombstoned: number; withdrawnReplies: number[] }> {
+export async function applyNetworkDeletions(deps: { store: Store; bus: EventBus; clock: Clock }, d: NetworkDeletionBatch): Promise<{ redacted: number[]; tombstoned: number; withdrawnReplies: number[]; removedByModeration: number[] }> {
   const { store, bus, clock } = deps;
   const ids = [...new Set(d.networkMessageIds.filter((id) => id !== ''))];
-  if (!ids.length) return { redacted: [], tombstoned: 0, withdrawnReplies: [] };
+  if (!ids.length) return { redacted: [], tombstoned: 0, withdrawnReplies: [], removedByModeration: [] };
   const now = clock.now();
   const done = await store.db.transaction().execute(async (trx) => {
     await lockBrand(trx, store, d.brandId);
     const found = new Map<string, number>();
+    const posts: { id: number; authorIdentityId: number | null; channelAccountId: number; createdAt: number; conversationId: number; redacted: boolean; hiddenReason: string | null }[] = [];
     for (const part of inLists(ids)) {
-      const rows = await trx.selectFrom('message').select(['id', 'network_message_id']).where('brand_id', '=', d.brandId).where('network', '=', d.network).where(inValues(store, 'network_message_id', part, 'text')).execute();
-      for (const r of rows) found.set(r.network_message_id!, Number(r.id));
+      const rows = await trx.selectFrom('message').select(['id', 'network_message_id', 'author_identity_id', 'channel_account_id', 'created_at', 'conversation_id', 'redacted_at', 'network_hidden_reason'])
+        .where('brand_id', '=', d.brandId).where('network', '=', d.network).where(inValues(store, 'network_message_id', part, 'text')).execute();
+      for (const r of rows) {
+        found.set(r.network_message_id!, Number(r.id));
+        posts.push({ id: Number(r.id), authorIdentityId: r.author_identity_id == null ? null : Number(r.author_identity_id), channelAccountId: Number(r.channel_account_id), createdAt: Number(r.created_at), conversationId: Number(r.conversation_id), redacted: r.redacted_at != null, hiddenReason: r.network_hidden_reason ?? null });
+      }
+    }
+    const deletes = new Map<number, string[]>();
+    for (const part of inLists([...found.values()])) {
+      const rows = await trx.selectFrom('moderation_action').select(['message_id', 'status']).where('brand_id', '=', d.brandId).where('action', '=', 'delete')
+        .where(inValues(store, 'message_id', part, 'bigint')).execute();
+      for (const r of rows) deletes.set(Number(r.message_id), [...(deletes.get(Number(r.message_id)) ?? []), r.status]);
+    }
+    // gone because the brand blocked or restricted the author (see the header): kept and marked, not
+    // redacted — unless the brand deleted the post itself too (its delete explains it first)
+    const removals = AUTHOR_MODERATION_REMOVES[d.network];
+    const candidates = posts.filter((p) => !p.redacted && p.authorIdentityId !== null && deletionReason(deletes.get(p.id) ?? []) !== 'deleted_by_brand');
+    const moderated = removals ? await removedByAuthorModeration(trx, store, d.brandId, removals, candidates) : new Map<number, { reason: NetworkHiddenReason; moderationActionId: number }>();
+    const marked: number[] = [];
+    for (const p of posts) {
+      const why = moderated.get(p.id);
+      if (!why || p.hiddenReason === why.reason) continue;
+      let q = trx.updateTable('message').set({ network_hidden_at: now, network_hidden_reason: why.reason }).where('id', '=', p.id).where('redacted_at', 'is', null);
+      q = p.hiddenReason === null ? q.where('network_hidden_reason', 'is', null) : q.where('network_hidden_reason', '=', p.hiddenReason);
+      if (Number((await q.executeTakeFirst()).numUpdatedRows) !== 1) continue;
+      await audit(trx, { brandId: d.brandId, actor: d.actor, action: 'message.network_hidden', subjectType: 'message', subjectId: p.id, conversationId: p.conversationId, data: { reason: why.reason, moderationActionId: why.moderationActionId, ...(p.hiddenReason ? { was: p.hiddenReason } : {}) } }, now);
+      marked.push(p.id);
     }
     let tombstoned = 0;
     for (const id of ids) {
@@ -79,13 +188,9 @@ export async function applyNetworkDeletions(deps: { store: Store; bus: EventBus;
       await addTombstone(trx, { brandId: d.brandId, network: d.network, networkMessageId: id, reason: 'deleted_by_author', now });
       tombstoned++;
     }
-    const stored = [...found.values()];
-    const deletes = new Map<number, string[]>();
-    for (const part of inLists(stored)) {
-      const rows = await trx.selectFrom('moderation_action').select(['message_id', 'status']).where('brand_id', '=', d.brandId).where('action', '=', 'delete')
-        .where(inValues(store, 'message_id', part, 'bigint')).execute();
-      for (const r of rows) deletes.set(Number(r.message_id), [...(deletes.get(Number(r.message_id)) ?? []), r.status]);
-    }
+    const all = [...found.values()];
+    // the posts left to redact: the author's (or the brand's) deletion
+    const stored = all.filter((id) => !moderated.has(id));
     const byReason = new Map<RedactionReason, number[]>();
     for (const id of stored) {
       const reason = deletionReason(deletes.get(id) ?? []);
@@ -95,12 +200,14 @@ export async function applyNetworkDeletions(deps: { store: Store; bus: EventBus;
     for (const [reason, messageIds] of byReason) {
       redacted.push(...(await redactMessages(trx, store, { brandId: d.brandId, messageIds, reason, actor: d.actor, now })).redacted);
     }
-    const withdrawn = await withdrawRepliesToDeleted(trx, store, { brandId: d.brandId, messageIds: stored, actor: d.actor, now });
-    return { redacted, tombstoned, withdrawn };
+    // a restricted author's comment is held, not gone: the replies to it wait (see the header)
+    const answerable = all.filter((id) => moderated.get(id)?.reason !== 'author_restricted');
+    const withdrawn = await withdrawRepliesToDeleted(trx, store, { brandId: d.brandId, messageIds: answerable, actor: d.actor, now });
+    return { redacted, tombstoned, withdrawn, marked };
   });
-  await publishRedacted(deps, d.brandId, done.redacted);
+  await publishRedacted(deps, d.brandId, [...done.redacted, ...done.marked]);
   publishWithdrawn(bus, d.brandId, done.withdrawn);
-  return { redacted: done.redacted, tombstoned: done.tombstoned, withdrawnReplies: done.withdrawn.messages.map((m) => m.id) };
+  return { redacted: done.redacted, tombstoned: done.tombstoned, withdrawnReplies: done.withdrawn.messages.map((m) => m.id), removedByModeration: done.marked };
 }
 
 export interface NetworkVisibilityBatch {

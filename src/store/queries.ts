@@ -406,18 +406,18 @@ async function conversationDetail(db: Tx, brandId: number, id: number, view: Hea
 
 /**
  * What moderation has done and not undone, for the conversation's view: which of its posts are
- * hidden or deleted on the network, and which of its authors the brand blocks or mutes (from
- * any conversation). The latest action that was done decides; failed ones changed nothing.
+ * hidden or deleted on the network, and which of its authors the brand blocks, restricts or mutes
+ * (from any conversation). The latest action that was done decides; failed ones changed nothing.
  */
 async function moderationState(db: Tx, conversationId: number, identityIds: number[]) {
   const cols = ['id', 'message_id', 'identity_id', 'action', 'created_at', 'actor_user_id'] as const;
   const byConversation = await db.selectFrom('moderation_action').select(cols).where('conversation_id', '=', conversationId).where('status', '=', 'done').execute();
   const byAuthor = identityIds.length
-    ? await db.selectFrom('moderation_action').select(cols).where('identity_id', 'in', identityIds).where('action', 'in', ['block', 'unblock', 'mute', 'unmute']).where('status', '=', 'done').execute()
+    ? await db.selectFrom('moderation_action').select(cols).where('identity_id', 'in', identityIds).where('action', 'in', ['block', 'unblock', 'restrict', 'unrestrict', 'mute', 'unmute']).where('status', '=', 'done').execute()
     : [];
   const rows = [...new Map([...byConversation, ...byAuthor].map((r) => [r.id, r])).values()].sort((a, b) => a.id - b.id);
   const messages = new Map<number, { messageId: number; hidden: boolean; deleted: boolean; at: string; byUserId: number }>();
-  const authors = new Map<number, { identityId: number; blocked: boolean; muted: boolean; at: string; byUserId: number }>();
+  const authors = new Map<number, { identityId: number; blocked: boolean; restricted: boolean; muted: boolean; at: string; byUserId: number }>();
   for (const r of rows) {
     const at = new Date(r.created_at).toISOString();
     if (['hide', 'unhide', 'delete'].includes(r.action) && r.message_id != null) {
@@ -425,16 +425,17 @@ async function moderationState(db: Tx, conversationId: number, identityIds: numb
       if (r.action === 'delete') m.deleted = true;
       else m.hidden = r.action === 'hide';
       messages.set(r.message_id, { ...m, at, byUserId: r.actor_user_id });
-    } else if (r.identity_id != null && ['block', 'unblock', 'mute', 'unmute'].includes(r.action)) {
-      const a = authors.get(r.identity_id) ?? { identityId: r.identity_id, blocked: false, muted: false, at, byUserId: r.actor_user_id };
+    } else if (r.identity_id != null && ['block', 'unblock', 'restrict', 'unrestrict', 'mute', 'unmute'].includes(r.action)) {
+      const a = authors.get(r.identity_id) ?? { identityId: r.identity_id, blocked: false, restricted: false, muted: false, at, byUserId: r.actor_user_id };
       if (r.action === 'block' || r.action === 'unblock') a.blocked = r.action === 'block';
+      else if (r.action === 'restrict' || r.action === 'unrestrict') a.restricted = r.action === 'restrict';
       else a.muted = r.action === 'mute';
       authors.set(r.identity_id, { ...a, at, byUserId: r.actor_user_id });
     }
   }
   return {
     messages: [...messages.values()].filter((m) => m.hidden || m.deleted),
-    authors: [...authors.values()].filter((a) => a.blocked || a.muted),
+    authors: [...authors.values()].filter((a) => a.blocked || a.restricted || a.muted),
   };
 }
 

@@ -992,12 +992,12 @@ export class Workflow {
       .where((eb) => {
         const identities = [...new Set(fresh.map((m) => m.author_identity_id).filter((x): x is number => x != null))];
         const byMessage = eb('message_id', 'in', fresh.map((m) => m.id));
-        return identities.length ? eb.or([byMessage, eb.and([eb('identity_id', 'in', identities), eb('action', 'in', ['block', 'unblock', 'mute', 'unmute'])])]) : byMessage;
+        return identities.length ? eb.or([byMessage, eb.and([eb('identity_id', 'in', identities), eb('action', 'in', ['block', 'unblock', 'restrict', 'unrestrict', 'mute', 'unmute'])])]) : byMessage;
       })
       .orderBy('id')
       .execute();
-    // in order, so the latest of hide/unhide, block/unblock and mute/unmute wins
-    const { hidden, deleted, blocked, muted } = moderationEffect(moderation);
+    // in order, so the latest of hide/unhide, block/unblock, restrict/unrestrict and mute/unmute wins
+    const { hidden, deleted, blocked, muted, restricted } = moderationEffect(moderation);
     // the brand's own accounts on this network (a sister account tagging this one is not a customer)
     const ownAccounts = await store.db.selectFrom('channel_account').select(['handle', 'external_id']).where('brand_id', '=', conv.brand_id).where('network', '=', conv.network).execute();
     const ownIds = new Set(ownAccounts.map((a) => a.external_id).filter((x) => x));
@@ -1009,7 +1009,7 @@ export class Workflow {
       m,
       why: autoAckEligibility({
         kind: m.kind, visibility: m.visibility, text: m.text, triageAction: m.triage_action, triageCategory: m.triage_category,
-        moderated: deleted.has(m.id) || hidden.get(m.id) === true, authorBlocked: m.author_identity_id != null && (blocked.get(m.author_identity_id) === true || muted.get(m.author_identity_id) === true),
+        moderated: deleted.has(m.id) || hidden.get(m.id) === true, authorBlocked: m.author_identity_id != null && (blocked.get(m.author_identity_id) === true || muted.get(m.author_identity_id) === true || restricted.get(m.author_identity_id) === true),
         fromBrand: m.author_identity_id != null && brandAuthors.has(m.author_identity_id),
         closingOnly: m.is_auto === 1 || nothingToAnswer(readStoredTriage(m.triage) as never), // an auto-reply or bounce: answering it loops
       }, [account.handle]),

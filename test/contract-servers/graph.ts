@@ -39,7 +39,9 @@
  * UI) read `is_hidden: true` and send the `feed` webhook with `verb: hide` / `unhide`.
  * Test controls: customers comment, post on the Page, send Messenger/Instagram DMs and
  * @mention the Instagram account (each emitting the webhook Meta would send); delete an
- * Instagram comment as its author (no webhook: Instagram sends none); fail the next write,
+ * Instagram comment as its author (no webhook: Instagram sends none); restrict or block an
+ * Instagram user in the app (`igRestrict`, `igUnrestrict`, `igApproveComment`, `igBlock`: their
+ * comments read 100/33, as deleted ones; no webhook, no Graph endpoint); fail the next write,
  * read or whole batch; revoke the token; withdraw a permission.
  */
 import { createHmac, randomBytes } from 'node:crypto';
@@ -115,6 +117,8 @@ interface IgComment {
   hidden: boolean;
   deleted: boolean;
   privateReplied: boolean;
+  /** Held back by the author's restriction until the account approves it (`igRestrict`); undefined: never held. */
+  approved?: boolean;
 }
 
 interface ConvMessage {
@@ -219,6 +223,8 @@ export class GraphContractServer {
   private readonly igComments = new Map<string, IgComment>();
   private readonly conversations: Conversation[] = [];
   private readonly blocked = new Set<string>();
+  /** Instagram users the account restricted in the Instagram app (`igRestrict`). */
+  private readonly igRestricted = new Set<string>();
   private readonly failWrites: GraphFailMode[] = [];
   private readonly failReads: GraphFailMode[] = [];
   private readonly failBatches: GraphFailMode[] = [];
@@ -352,7 +358,7 @@ export class GraphContractServer {
     const author = opts.author ?? this.addIgUser();
     const parent = opts.parentId ? this.igComments.get(opts.parentId)! : null;
     const mediaId = opts.mediaId ?? parent?.mediaId ?? this.igMedia();
-    const c: IgComment = { id: `179${this.num()}`, mediaId, parentId: parent ? parent.parentId ?? parent.id : null, text, fromId: author.id, username: author.username, createdAt: Date.now(), hidden: false, deleted: false, privateReplied: false };
+    const c: IgComment = { id: `179${this.num()}`, mediaId, parentId: parent ? parent.parentId ?? parent.id : null, text, fromId: author.id, username: author.username, createdAt: Date.now(), hidden: false, deleted: false, privateReplied: false, ...(this.igRestricted.has(author.id) ? { approved: false } : {}) };
     this.igComments.set(c.id, c);
     await this.emitIgComment(c);
     return c.id;
@@ -386,6 +392,45 @@ export class GraphContractServer {
     for (const c of this.igComments.values()) if (c.mediaId === mediaId) c.deleted = true;
   }
 
+  /**
+   * The account restricts a person in the Instagram app (Graph has no restrict endpoint and no
+   * webhook says so). Their comments are held back, from Graph too: "Comments created by IG users
+   * who have been restricted by the app user will not be returned unless the IG user is
+   * unrestricted and the comment is approved" (IG Comment reference, Limitations); a direct read
+   * answers 100/33 as for a deleted comment, and no `hidden` field says otherwise.
+   */
+  igRestrict(userId: string): void {
+    this.igRestricted.add(userId);
+    for (const c of this.igComments.values()) if (c.fromId === userId && c.approved !== true) c.approved = false;
+  }
+
+  /** The account lifts a restriction; the comments it held stay held until approved (`igApproveComment`). */
+  igUnrestrict(userId: string): void {
+    this.igRestricted.delete(userId);
+  }
+
+  /** The account approves a held comment in the Instagram app: once its author is unrestricted, Graph returns it again. */
+  igApproveComment(id: string): void {
+    const c = this.igComments.get(id);
+    if (!c) throw new Error(`no Instagram comment ${id}`);
+    c.approved = true;
+  }
+
+  /**
+   * The account blocks a person in the Instagram app (Graph has no block endpoint, no webhook):
+   * Instagram removes their comments from the account's media (Instagram's help pages; nothing
+   * documents them coming back on unblocking, and none does here); each reads 100/33 after, as a
+   * deleted comment does.
+   */
+  igBlock(userId: string): void {
+    for (const c of this.igComments.values()) if (c.fromId === userId && this.media.get(c.mediaId)?.ownerId === this.ig.id) c.deleted = true;
+  }
+
+  /** Whether Graph returns an Instagram comment: not deleted, and not held back by its author's restriction. */
+  private igShown(c: IgComment): boolean {
+    return !c.deleted && !this.igRestricted.has(c.fromId) && c.approved !== false;
+  }
+
   /** A person sends the Instagram account a DM; Meta sends the `messages` webhook. */
   async igDm(text: string, author = this.addIgUser()): Promise<string> {
     const m = this.addMessage('instagram', author.id, author.id, this.ig.id, text);
@@ -404,7 +449,7 @@ export class GraphContractServer {
 
   igCommentById(id: string) {
     const c = this.igComments.get(id);
-    return c && !c.deleted ? c : undefined;
+    return c && this.igShown(c) ? c : undefined;
   }
 
   message(id: string): (ConvMessage & { conversation: Conversation }) | undefined {
@@ -754,7 +799,7 @@ export class GraphContractServer {
       id: () => m.id, caption: () => m.caption, timestamp: () => iso(m.createdAt), permalink: () => `https://www.instagram.com/p/${m.id}/`, username: () => m.ownerUsername,
       comments: (f) => {
         this.needPermission('instagram_manage_comments');
-        return this.edge([...this.igComments.values()].filter((c) => !c.deleted && c.mediaId === m.id && !c.parentId).reverse(), f, (c, ch) => this.renderIgComment(c, ch), 'id,text,timestamp');
+        return this.edge([...this.igComments.values()].filter((c) => this.igShown(c) && c.mediaId === m.id && !c.parentId).reverse(), f, (c, ch) => this.renderIgComment(c, ch), 'id,text,timestamp');
       },
     });
   }
@@ -778,7 +823,7 @@ export class GraphContractServer {
         const m = this.media.get(c.mediaId)!;
         return f.children ? this.render('IGMedia', f.children, { id: () => m.id, permalink: () => `https://www.instagram.com/p/${m.id}/`, username: () => m.ownerUsername }) : { id: m.id };
       },
-      replies: (f) => this.edge([...this.igComments.values()].filter((r) => !r.deleted && r.parentId === c.id), f, (x, ch) => this.renderIgComment(x, ch), 'id,text,timestamp'),
+      replies: (f) => this.edge([...this.igComments.values()].filter((r) => this.igShown(r) && r.parentId === c.id), f, (x, ch) => this.renderIgComment(x, ch), 'id,text,timestamp'),
     });
   }
 
@@ -879,7 +924,7 @@ export class GraphContractServer {
       if (edge === 'replies' && this.igCommentById(id)) {
         this.needPermission('instagram_manage_comments');
         const f: FieldSpec = { name: 'replies', mods: {}, children: this.fields(params, 'id,text,timestamp') };
-        return this.edge([...this.igComments.values()].filter((r) => !r.deleted && r.parentId === id), f, (x, ch) => this.renderIgComment(x, ch), '');
+        return this.edge([...this.igComments.values()].filter((r) => this.igShown(r) && r.parentId === id), f, (x, ch) => this.renderIgComment(x, ch), '');
       }
       this.unknownObject(id);
     }

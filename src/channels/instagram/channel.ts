@@ -12,6 +12,9 @@
  *    the stored comments back, batched, and reports only the documented "does not exist" answer
  *    vouched for by a control read of the account in the same batch, for a comment whose media
  *    still exists (one on the brand's media that went with it is kept). DMs are never reported.
+ *    A comment gone because the brand blocked or restricted its author reads the same; where
+ *    Parley has that moderation on record it is kept and marked, not redacted (./gone.ts,
+ *    src/pipeline/deletions.ts).
  * Credentials: `accessToken` (a Page access token for the linked Page, or the user token
  * with instagram_* permissions), `appSecret`, `verifyToken`. `externalId` is the Instagram
  * professional account id. Settings: `pageId` (the linked Page, needed for messaging),

@@ -26,10 +26,28 @@
  * An answer that is neither 200 nor 100/33 for one item (another 4xx, no answer within the batch)
  * leaves it not gone; a token, rate-limit or temporary error anywhere throws, and the worker asks
  * again next time. Direct messages (ids that are not numeric comment ids) are never gone.
+ *
+ * What 100/33 cannot tell either: a comment the brand took away by moderating its author in the
+ * Instagram app. A comment by someone the account restricted is not returned "unless the IG user
+ * is unrestricted and the comment is approved" (IG Comment reference, Limitations), and blocking
+ * someone removes their comments and likes from the account's posts (Instagram's help pages). Graph has no endpoint that lists or reports a block or a restriction, no
+ * webhook says so, and neither reads as `hidden: true`: the comment answers 100/33, exactly as if
+ * its author had deleted it, so this check reports it gone. What tells the two apart is Parley's
+ * own record of that moderation (`INSTAGRAM_AUTHOR_MODERATION`, applied where deletions are
+ * recorded: src/pipeline/deletions.ts `removedByAuthorModeration`): such a comment is kept and
+ * marked `author_blocked` / `author_restricted` rather than redacted as its author's deletion.
  */
 import type { GoneContext, NetworkHiddenReason, PresenceReport } from '../types.js';
 import type { GraphClient } from '../facebook/graph.js';
 import { GRAPH_BATCH_MAX as BATCH_MAX, vouchedBatch, type BatchAnswer, type BatchOwner } from '../facebook/graphBatch.js';
+
+/**
+ * What the brand's block or restriction of a person does to that person's comments on the
+ * account (see the header): a block removes them (`author_blocked`), a restriction holds them
+ * back until approved (`author_restricted`). Read by src/pipeline/deletions.ts against Parley's
+ * `moderation_action` records of the author (`block` / `unblock`, `restrict` / `unrestrict`).
+ */
+export const INSTAGRAM_AUTHOR_MODERATION = { block: 'author_blocked', restrict: 'author_restricted' } as const;
 
 /**
  * The ids among `ids` that are comments their authors certainly deleted (see the header). `known`:

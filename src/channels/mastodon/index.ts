@@ -455,7 +455,36 @@ export class MastodonChannel implements Channel {
    *       status removed by a moderator reads the same (Admin::StatusBatchAction discards it and
    *       RemoveStatusService publishes the same `delete`; only its author is told, by a
    *       moderation warning), so the client API cannot tell that removal from the author's;
-   *       it is counted as deleted (the network shows it to no one).
+   *       it is counted as deleted (the network shows it to no one). Nor can any other API the
+   *       brand's token could reach, admin scopes included (see "A moderator's removal" below).
+   *
+   * A moderator's removal of one status, looked for everywhere the API reaches (so that the desk
+   * could label it rather than redact it as the author's), and why none of it tells:
+   *  - the status: GET /api/v1/statuses/:id answers 404 "Record not found" (no 410, no
+   *    tombstone entity: the client API has none) to everyone, the brand's token and anonymous
+   *    readers alike, exactly as for the author's deletion (a discarded status is out of reach);
+   *  - the record of the removal: the moderator's delete discards the status, logs an
+   *    Admin::ActionLog entry, and gives its author a strike (AccountWarning, action
+   *    `delete_statuses`, with the status ids). No REST endpoint lists the action log or strikes
+   *    to anyone but the author, who alone gets the `moderation_warning` notification (4.3+): not
+   *    the brand's account, which is never the author of what it is asked to check;
+   *  - the admin API (a token with admin:read:reports on the brand's own instance, the only
+   *    instance whose moderators the brand's token can ask): GET /api/v1/admin/reports lists the
+   *    reported statuses with discarded ones included (Report#statuses is
+   *    `Status.with_discarded`), rendered by REST::StatusSerializer, which has no deletion field.
+   *    A reported status is kept soft-deleted however it went: RemoveStatusService destroys a
+   *    status only when not `preserve`d and not reported, so the author's own deletion of a
+   *    reported status leaves it listed there just like a moderator's removal (and a remote
+   *    author's status removed by a moderator is destroyed at once, `immediate`, and not listed).
+   *    `action_taken` says a report was resolved, not how: resolving without action, suspending
+   *    the account, or removing the status read alike. Admin webhooks (`report.updated`) carry
+   *    the same Admin::Report entity. Parley files no reports either;
+   *  - a remote author's moderator (on their own server) federates the same Delete activity as
+   *    the author's deletion; the brand's instance runs the same RemoveStatusService for both.
+   * So no answer tells a moderator's removal of one status apart, and such a status stays
+   * counted as its author's deletion (redacted, `deleted_by_author`). The brand's own block or
+   * mute takes nothing away on Mastodon (see presenceOf), so Parley's moderation records explain
+   * no disappearance here either (src/pipeline/deletions.ts `AUTHOR_MODERATION_REMOVES`).
    *    Without a stored author the status is judged by the first two reads alone.
    * Ids that are not Mastodon ids (digits) are never gone. Any other answer throws (through
    * the error policy's codes) and nothing is reported: the worker asks again next time.

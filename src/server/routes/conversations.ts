@@ -33,10 +33,10 @@ const conversationListQuery = listQuery.extend({
 });
 const checkSchema = z.object({ code: z.string(), severity: z.string(), message: z.string(), detail: z.string().optional(), suggestion: z.string().optional(), data: z.record(z.string(), z.unknown()).optional() });
 
-/** What moderation did on the network and has not undone: hidden or deleted posts, blocked or muted authors. */
+/** What moderation did on the network and has not undone: hidden or deleted posts, blocked, restricted or muted authors. */
 const moderationStateSchema = z.object({
   messages: z.array(z.object({ messageId: z.number().int(), hidden: z.boolean(), deleted: z.boolean(), at: z.string(), byUserId: z.number().int() })),
-  authors: z.array(z.object({ identityId: z.number().int(), blocked: z.boolean(), muted: z.boolean(), at: z.string(), byUserId: z.number().int() })),
+  authors: z.array(z.object({ identityId: z.number().int(), blocked: z.boolean(), restricted: z.boolean().describe('Restricted in the network\'s app (Instagram), recorded with doneOnNetwork'), muted: z.boolean(), at: z.string(), byUserId: z.number().int() })),
 });
 
 export function conversationRoutes(app: App) {

@@ -87,6 +87,8 @@ export const AUDIT_ACTION_LABEL: Record<string, string> = {
   'moderation.delete': 'Deleted a post (citing a guideline)',
   'moderation.block': 'Blocked an author (citing a guideline)',
   'moderation.unblock': 'Unblocked an author',
+  'moderation.restrict': 'Restricted an author (citing a guideline)',
+  'moderation.unrestrict': 'Unrestricted an author',
   'moderation.mute': 'Muted an author (citing a guideline)',
   'moderation.unmute': 'Unmuted an author',
 };

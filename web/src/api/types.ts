@@ -218,7 +218,7 @@ export interface ConversationDetail {
 
 export interface ModerationState {
   messages: { messageId: number; hidden: boolean; deleted: boolean; at: string; byUserId: number }[];
-  authors: { identityId: number; blocked: boolean; muted: boolean; at: string; byUserId: number }[];
+  authors: { identityId: number; blocked: boolean; restricted?: boolean; muted: boolean; at: string; byUserId: number }[];
 }
 
 export interface User {
@@ -594,10 +594,12 @@ export interface Guideline {
   allowedActions: string[];
 }
 
-export type ModerationAction = 'hide' | 'unhide' | 'delete' | 'block' | 'unblock' | 'mute' | 'unmute';
-export const MODERATION_ACTIONS: readonly ModerationAction[] = ['hide', 'unhide', 'delete', 'block', 'unblock', 'mute', 'unmute'];
+export type ModerationAction = 'hide' | 'unhide' | 'delete' | 'block' | 'unblock' | 'restrict' | 'unrestrict' | 'mute' | 'unmute';
+export const MODERATION_ACTIONS: readonly ModerationAction[] = ['hide', 'unhide', 'delete', 'block', 'unblock', 'restrict', 'unrestrict', 'mute', 'unmute'];
 /** Undoing a moderation action: no guideline needed. */
-export const UNDO_ACTIONS: readonly ModerationAction[] = ['unhide', 'unblock', 'unmute'];
+export const UNDO_ACTIONS: readonly ModerationAction[] = ['unhide', 'unblock', 'unrestrict', 'unmute'];
+/** What a moderator records as done in the network's own app (`doneOnNetwork`) where the connector cannot do it. */
+export const DONE_ON_NETWORK_ACTIONS: readonly ModerationAction[] = ['block', 'unblock', 'restrict', 'unrestrict'];
 
 export const CONSENT_METHODS = ['customer_message', 'verified_form', 'verbal'] as const;
 export type ConsentMethod = (typeof CONSENT_METHODS)[number];

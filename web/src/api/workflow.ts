@@ -134,8 +134,10 @@ export const renderSnippet = (snippetId: number, conversationId: number) => api<
 export function useModerate() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (v: { messageId: number; conversationId: number; action: ModerationAction; guidelineId: number | null; evidence: string }) =>
-      api<{ status: string; action: string; guideline: string | null }>('POST', `/api/messages/${v.messageId}/moderation`, { action: v.action, guidelineId: v.guidelineId ?? undefined, evidence: v.evidence || undefined }),
+    mutationFn: (v: { messageId: number; conversationId: number; action: ModerationAction; guidelineId: number | null; evidence: string; doneOnNetwork?: boolean }) =>
+      api<{ status: string; action: string; guideline: string | null; doneOnNetwork?: boolean }>('POST', `/api/messages/${v.messageId}/moderation`, {
+        action: v.action, guidelineId: v.guidelineId ?? undefined, evidence: v.evidence || undefined, ...(v.doneOnNetwork ? { doneOnNetwork: true } : {}),
+      }),
     onSettled: (_r, _e, v) => void qc.invalidateQueries({ queryKey: keys.detail(v.conversationId) }),
   });
 }

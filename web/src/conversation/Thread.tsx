@@ -205,7 +205,7 @@ const NoteItem = memo(function NoteItem({ n, users, now }: { n: Note; users: Map
 
 /** One thing moderation did and has not undone, and the action that undoes it. */
 interface Mark {
-  kind: 'deleted' | 'hidden' | 'blocked' | 'muted';
+  kind: 'deleted' | 'hidden' | 'blocked' | 'restricted' | 'muted';
   what: string;
   at: string;
   byUserId: number;
@@ -222,6 +222,7 @@ function ModerationMarks({ m, name, post, author, users, now, onUndo }: { m: Mes
   if (post?.deleted) marks.push({ kind: 'deleted', what: 'Deleted on the network', at: post.at, byUserId: post.byUserId });
   else if (post?.hidden) marks.push({ kind: 'hidden', what: 'Hidden', at: post.at, byUserId: post.byUserId, undo: { action: 'unhide', label: 'Unhide…', name: `Unhide this post by ${name}` } });
   if (author?.blocked) marks.push({ kind: 'blocked', what: 'Author blocked', at: author.at, byUserId: author.byUserId, undo: { action: 'unblock', label: 'Unblock…', name: `Unblock ${name}` } });
+  if (author?.restricted) marks.push({ kind: 'restricted', what: 'Author restricted', at: author.at, byUserId: author.byUserId, undo: { action: 'unrestrict', label: 'Unrestrict…', name: `Unrestrict ${name}` } });
   if (author?.muted) marks.push({ kind: 'muted', what: 'Author muted', at: author.at, byUserId: author.byUserId, undo: { action: 'unmute', label: 'Unmute…', name: `Unmute ${name}` } });
   if (!marks.length) return null;
   return (

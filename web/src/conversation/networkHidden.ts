@@ -25,6 +25,8 @@ const REASONS: Record<string, { words: string; privateReaches: boolean }> = {
   author_limited: { words: 'the author\'s account is limited by the brand\'s server: hidden from its public timelines and from people who do not follow them', privateReaches: true },
   server_limited: { words: 'the brand\'s server limits the author\'s whole server: hidden from its public timelines and from people who do not follow them', privateReaches: true },
   post_taken_down: { words: 'the post was taken down by moderation (the account itself is still active)', privateReaches: true },
+  author_blocked: { words: 'the brand blocked the author, which removed the comment from the account\'s posts', privateReaches: false },
+  author_restricted: { words: 'the brand restricted the author: the comment is held until approved and only its author sees it', privateReaches: false },
 };
 
 /** The message's hidden state, or null while shown (the field is absent on older servers). */

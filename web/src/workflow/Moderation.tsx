@@ -2,13 +2,16 @@
  * Moderating a customer's post by the rules: hide, delete, block or mute only citing a
  * published community guideline that allows the action, with evidence of how the post
  * breaks it. Negative feedback is not a violation — the dialog says so, and the
- * server's refusals are shown as they are. Undoing (unhide, unblock, unmute) needs no
+ * server's refusals are shown as they are. Undoing (unhide, unblock, unrestrict, unmute) needs no
  * rule, only — when given — the reason, which is recorded with the undo.
+ * Where the network's connector cannot block (Instagram), a block or a restriction the
+ * moderator did in the network's own app is recorded here, under the same rules, with "Done in
+ * the network's app" (`doneOnNetwork`): nothing is sent, the action is logged as done.
  */
 import { useEffect, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import type { ChannelAccount, Message, ModerationAction, User } from '../api/types.js';
-import { UNDO_ACTIONS } from '../api/types.js';
+import { DONE_ON_NETWORK_ACTIONS, UNDO_ACTIONS } from '../api/types.js';
 import { keys, useChannels } from '../api/queries.js';
 import { useGuidelines, useModerate } from '../api/workflow.js';
 import { onLiveEvent } from '../live/events.js';
@@ -25,6 +28,8 @@ const ACTION_LABEL: Record<ModerationAction, string> = {
   delete: 'Delete the post',
   block: 'Block the author',
   unblock: 'Unblock the author',
+  restrict: 'Restrict the author',
+  unrestrict: 'Unrestrict the author',
   mute: 'Mute the author',
   unmute: 'Unmute the author',
 };
@@ -36,34 +41,46 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
   const [guidelineId, setGuidelineId] = useState<number | null>(null);
   const [action, setAction] = useState<ModerationAction | ''>('');
   const [evidence, setEvidence] = useState('');
+  const [doneOnNetwork, setDoneOnNetwork] = useState(false);
   const [refusal, setRefusal] = useState<RefusalInfo | null>(null);
 
   useEffect(() => {
     setGuidelineId(null);
     setAction('');
     setEvidence('');
+    setDoneOnNetwork(false);
     setRefusal(null);
   }, [message?.id]);
 
   const list = guidelines.data ?? [];
   const g = list.find((x) => x.id === guidelineId) ?? null;
-  // undoing is never a sanction a guideline allows: it has its own action on the message
-  const allowed = ((g?.allowedActions ?? []) as ModerationAction[]).filter((a) => !UNDO_ACTIONS.includes(a));
   const who = message?.author ? `@${clip(message.author.handle, 80)}` : 'the author';
   // what the network itself can do: an action it lacks is shown, disabled, with the reason
   const channels = useChannels();
   const channel = channels.data?.find((c) => c.id === message?.channelAccountId);
   const lacks = (a: ModerationAction) => networkLacks(channel, a);
+  const network = networkLabel(channel?.network ?? message?.network ?? 'the network');
+  // a block or restriction Parley cannot do there is recorded as done in the network's app
+  const recordable = (a: ModerationAction) => !!lacks(a) && DONE_ON_NETWORK_ACTIONS.includes(a);
+  // undoing is never a sanction a guideline allows: it has its own action on the message; a rule
+  // that allows block allows restrict (the milder), offered only where it is recorded (Instagram)
+  const granted = ((g?.allowedActions ?? []) as ModerationAction[]).filter((a) => !UNDO_ACTIONS.includes(a));
+  const allowed = granted.flatMap((a) => (a === 'block' && recordable('restrict') && !granted.includes('restrict') ? ['block', 'restrict'] as ModerationAction[] : [a])).filter((a) => a !== 'restrict' || recordable(a));
+  const recording = !!action && recordable(action);
 
   const submit = () => {
     if (!message || !action) return;
     setRefusal(null);
     moderate.mutate(
-      { messageId: message.id, conversationId: message.conversationId, action, guidelineId, evidence },
+      { messageId: message.id, conversationId: message.conversationId, action, guidelineId, evidence, doneOnNetwork: recording && doneOnNetwork },
       {
         onSuccess: (r) => {
           // a repeat of what was already done sends nothing to the network (and is not audited again)
-          toast(r.status === 'unchanged' ? `${ACTION_LABEL[action]}: already done — nothing sent again` : `${ACTION_LABEL[action]}: done, citing “${r.guideline ?? g?.code}”`);
+          toast(
+            r.status === 'unchanged' ? `${ACTION_LABEL[action]}: already done — nothing sent again`
+              : r.doneOnNetwork ? `${ACTION_LABEL[action]}: recorded as done in the ${network} app, citing “${r.guideline ?? g?.code}”`
+              : `${ACTION_LABEL[action]}: done, citing “${r.guideline ?? g?.code}”`,
+          );
           onClose();
         },
         onError: (err) => setRefusal(refusalOf(err)),
@@ -102,7 +119,7 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
                   checked={guidelineId === x.id}
                   onChange={() => {
                     setGuidelineId(x.id);
-                    if (action && !x.allowedActions.includes(action)) setAction('');
+                    if (action && !x.allowedActions.includes(action) && !(action === 'restrict' && x.allowedActions.includes('block'))) setAction('');
                   }}
                 />
                 <span>
@@ -122,22 +139,30 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
               {allowed.map((a) => {
                 const why = lacks(a);
                 return (
-                  <option key={a} value={a} disabled={!!why}>
+                  <option key={a} value={a} disabled={!!why && !recordable(a)}>
                     {ACTION_LABEL[a] ?? a}
-                    {why ? ` — not on this network: ${why}` : ''}
+                    {why ? (recordable(a) ? ` — done in the ${network} app, recorded here` : ` — not on this network: ${why}`) : ''}
                   </option>
                 );
               })}
             </select>
           </label>
+          {recording && (
+            <label className="checkbox">
+              <input type="checkbox" checked={doneOnNetwork} onChange={(e) => setDoneOnNetwork(e.target.checked)} required />
+              <span>
+                Done in the network's app: I have already {action === 'restrict' ? 'restricted' : 'blocked'} {who} in the {network} app. Parley cannot do it there ({lacks(action)}); this records it, citing the guideline, and sends nothing.
+              </span>
+            </label>
+          )}
           <label className="field">
             <span>Evidence: how does this post break the rule?</span>
             <textarea rows={3} maxLength={2000} value={evidence} onChange={(e) => setEvidence(e.target.value)} placeholder="e.g. it posts another customer's home address" required />
           </label>
           <Refusal refusal={refusal} lead="Not done." />
           <div className="row-gap">
-            <button type="submit" className="btn btn-danger" disabled={!g || !action || moderate.isPending}>
-              {moderate.isPending ? 'Working…' : action ? ACTION_LABEL[action] : 'Moderate'}
+            <button type="submit" className="btn btn-danger" disabled={!g || !action || (recording && !doneOnNetwork) || moderate.isPending}>
+              {moderate.isPending ? 'Working…' : action ? (recording ? `Record: ${ACTION_LABEL[action]}` : ACTION_LABEL[action]) : 'Moderate'}
             </button>
             <button type="button" className="btn btn-ghost" onClick={onClose}>
               Cancel — I will answer instead
@@ -150,10 +175,10 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
 }
 
 /** Undoing a moderation action. */
-export type UndoAction = 'unhide' | 'unblock' | 'unmute';
+export type UndoAction = 'unhide' | 'unblock' | 'unrestrict' | 'unmute';
 
-/** The capability of the network an action needs: undoing needs what it undoes. */
-const CAPABILITY: Record<ModerationAction, 'hide' | 'delete' | 'block' | 'mute'> = { hide: 'hide', unhide: 'hide', delete: 'delete', block: 'block', unblock: 'block', mute: 'mute', unmute: 'mute' };
+/** The capability of the network an action needs: undoing needs what it undoes; a restriction counts as a block. */
+const CAPABILITY: Record<ModerationAction, 'hide' | 'delete' | 'block' | 'mute'> = { hide: 'hide', unhide: 'hide', delete: 'delete', block: 'block', unblock: 'block', restrict: 'block', unrestrict: 'block', mute: 'mute', unmute: 'mute' };
 
 /**
  * Why the account's network cannot do `action`, or null when it can (or when its
@@ -168,6 +193,7 @@ export function networkLacks(channel: ChannelAccount | undefined | null, action:
 const UNDO_TEXT: Record<UndoAction, { title: string; does: (who: string, network: string) => string; done: string }> = {
   unhide: { title: 'Unhide the post', does: (who, network) => `The post by ${who} shows on ${network} again, to everyone.`, done: 'The post is no longer hidden' },
   unblock: { title: 'Unblock the author', does: (who, network) => `${who} can follow, mention and message the brand's ${network} account again.`, done: 'The author is no longer blocked' },
+  unrestrict: { title: 'Unrestrict the author', does: (who, network) => `New comments by ${who} show on the brand's ${network} posts again without approval.`, done: 'The author is no longer restricted' },
   unmute: { title: 'Unmute the author', does: (who, network) => `What ${who} posts to the brand's ${network} account is shown again.`, done: 'The author is no longer muted' },
 };
 
@@ -179,17 +205,20 @@ export interface UndoTarget {
 }
 
 /**
- * Undo what moderation did: unhide a post, unblock or unmute its author. No guideline is
- * cited; the reason is optional but asked for, recorded and shown in the activity.
+ * Undo what moderation did: unhide a post, unblock, unrestrict or unmute its author. No guideline
+ * is cited; the reason is optional but asked for, recorded and shown in the activity. Where the
+ * network's connector cannot unblock (Instagram), the moderator records it as done in the app.
  */
 export function UndoModerationDialog({ target, channel, users, onClose }: { target: UndoTarget | null; channel: ChannelAccount | undefined; users: Map<number, User>; onClose: () => void }) {
   const moderate = useModerate();
   const toast = useToast();
   const [reason, setReason] = useState('');
+  const [doneOnNetwork, setDoneOnNetwork] = useState(false);
   const [refusal, setRefusal] = useState<RefusalInfo | null>(null);
   const key = target ? `${target.message.id}:${target.action}` : '';
   useEffect(() => {
     setReason('');
+    setDoneOnNetwork(false);
     setRefusal(null);
   }, [key]);
 
@@ -199,14 +228,16 @@ export function UndoModerationDialog({ target, channel, users, onClose }: { targ
   const who = m?.author ? `@${clip(m.author.handle, 80)}` : 'the author';
   const network = networkLabel(channel?.network ?? m?.network ?? 'the network');
   const lacks = target ? networkLacks(channel, action) : null;
+  // an unblock or unrestrict Parley cannot do there is recorded as done in the network's app
+  const recording = !!lacks && DONE_ON_NETWORK_ACTIONS.includes(action);
   const since = target?.since;
   const by = since ? users.get(since.byUserId)?.name ?? 'a colleague' : null;
 
   const submit = () => {
-    if (!m || lacks) return;
+    if (!m || (lacks && !(recording && doneOnNetwork))) return;
     setRefusal(null);
     moderate.mutate(
-      { messageId: m.id, conversationId: m.conversationId, action, guidelineId: null, evidence: reason.trim() },
+      { messageId: m.id, conversationId: m.conversationId, action, guidelineId: null, evidence: reason.trim(), doneOnNetwork: recording && doneOnNetwork },
       {
         onSuccess: (r) => {
           toast(r.status === 'unchanged' ? 'Already undone — nothing sent again' : `${text.done}${reason.trim() ? ' — your reason is in the activity' : ''}`);
@@ -232,7 +263,7 @@ export function UndoModerationDialog({ target, channel, users, onClose }: { targ
               <>
                 {' '}
                 <span className="muted">
-                  ({action === 'unhide' ? 'Hidden' : action === 'unblock' ? 'Blocked' : 'Muted'} by {clip(by, 120)} · {fullTime(since.at)}.)
+                  ({action === 'unhide' ? 'Hidden' : action === 'unblock' ? 'Blocked' : action === 'unrestrict' ? 'Restricted' : 'Muted'} by {clip(by, 120)} · {fullTime(since.at)}.)
                 </span>
               </>
             )}
@@ -244,7 +275,15 @@ export function UndoModerationDialog({ target, channel, users, onClose }: { targ
               <SafeText text={clip(m.text, 600)} linkify={false} />
             </blockquote>
           )}
-          {lacks ? (
+          {recording && (
+            <label className="checkbox">
+              <input type="checkbox" checked={doneOnNetwork} onChange={(e) => setDoneOnNetwork(e.target.checked)} required />
+              <span>
+                Done in the network's app: I have already {action === 'unrestrict' ? 'unrestricted' : 'unblocked'} {who} in the {network} app. Parley cannot do it there ({lacks}); this records it and sends nothing.
+              </span>
+            </label>
+          )}
+          {lacks && !recording ? (
             <p className="form-error" role="alert" data-code="moderation.unsupported">
               <strong>Not on this network:</strong> {lacks}
             </p>
@@ -255,7 +294,7 @@ export function UndoModerationDialog({ target, channel, users, onClose }: { targ
             </label>
           )}
           <Refusal refusal={refusal} lead="Not done." />
-          <DialogButtons disabled={!!lacks || moderate.isPending} onCancel={onClose}>
+          <DialogButtons disabled={(!!lacks && !(recording && doneOnNetwork)) || moderate.isPending} onCancel={onClose}>
             {moderate.isPending ? 'Working…' : text.title}
           </DialogButtons>
         </form>
@@ -264,7 +303,7 @@ export function UndoModerationDialog({ target, channel, users, onClose }: { targ
   );
 }
 
-const AUTHOR_ACTIONS = new Set(['block', 'unblock', 'mute', 'unmute']);
+const AUTHOR_ACTIONS = new Set(['block', 'unblock', 'restrict', 'unrestrict', 'mute', 'unmute']);
 
 /**
  * Other people's moderation, live: the `moderation` event refreshes the conversation it
