@@ -67,6 +67,11 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
   const granted = ((g?.allowedActions ?? []) as ModerationAction[]).filter((a) => !UNDO_ACTIONS.includes(a));
   const allowed = granted.flatMap((a) => (a === 'block' && recordable('restrict') && !granted.includes('restrict') ? ['block', 'restrict'] as ModerationAction[] : [a])).filter((a) => a !== 'restrict' || recordable(a));
   const recording = !!action && recordable(action);
+  // the box vouches for one action done in the app: choosing another asks for it again
+  const choose = (a: ModerationAction | '') => {
+    setAction(a);
+    setDoneOnNetwork(false);
+  };
 
   const submit = () => {
     if (!message || !action) return;
@@ -119,7 +124,7 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
                   checked={guidelineId === x.id}
                   onChange={() => {
                     setGuidelineId(x.id);
-                    if (action && !x.allowedActions.includes(action) && !(action === 'restrict' && x.allowedActions.includes('block'))) setAction('');
+                    if (action && !x.allowedActions.includes(action) && !(action === 'restrict' && x.allowedActions.includes('block'))) choose('');
                   }}
                 />
                 <span>
@@ -134,7 +139,7 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
           </fieldset>
           <label className="field">
             <span>Action</span>
-            <select value={action} onChange={(e) => setAction(e.target.value as ModerationAction)} disabled={!g} required>
+            <select value={action} onChange={(e) => choose(e.target.value as ModerationAction | '')} disabled={!g} required>
               <option value="">{g ? 'Choose what the guideline allows…' : 'Choose a guideline first'}</option>
               {allowed.map((a) => {
                 const why = lacks(a);
