@@ -206,6 +206,8 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
       if (listening) await app.close();
       else await app.close().catch(() => {});
       await queue.idle();
+      // a triage correction's SLA re-evaluation runs after the correction has answered: done before the store closes
+      await workflow.idle();
       if (!opts.triage) await triage?.close?.();
       await outbox.stop();
       await sync.stop();

@@ -413,19 +413,17 @@ for (const dialect of DIALECTS) {
     /** Where CHANGE_LOG stands now. */
     const mark = async () => Number((await sql<{ m: number | string | null }>`select max(id) as m from ${sql.table(CHANGE_LOG)}`.execute(desk.db.store.db)).rows[0]?.m ?? 0);
     /**
-     * Wait until the work an accepted request set off is done: the ingest queue, then what its
-     * events set off after the answer (the SLA engine recomputing a conversation's clock on
-     * `conversation.updated`): until the change log stays put for 20 ms (at most 2 s). Without it,
-     * that after-work lands while the next request runs and is blamed on it.
+     * Wait until the work a request set off is done, by the desk's own signals, not a quiet
+     * interval: the ingest queue (webhooks, web chat, the ingest API), then the work the workflow
+     * sets off by itself after a command has answered (a triage correction's SLA re-evaluation,
+     * which writes `conversation.sla` and the `sla:<id>` timer job once the correction's 200 is
+     * sent). Waited for before each request, so an accepted request's after-work is never blamed
+     * on the next one, and after a refused one before its changes are read, so work a refusal
+     * set off is blamed on it.
      */
     async function settle() {
       await desk.parley.services.queue.idle();
-      for (let m = await mark(), tries = 0; tries < 100; tries++) {
-        await new Promise((r) => setTimeout(r, 20));
-        const now = await mark();
-        if (now === m) return;
-        m = now;
-      }
+      await desk.parley.services.workflow.idle();
     }
     /** The changes noted after `since`: `table insert ×2`, `table update col1 col2`. */
     const changesSince = async (since: number) => {
@@ -552,6 +550,8 @@ for (const dialect of DIALECTS) {
       const unsampled: string[] = [];
       let requests = 0;
       let swept = 0;
+      /** The request sent before this one (a refusal's failure names it: after-work it left is blamed on the next). */
+      let previous = 'none';
       for (const r of routes) {
         if (NOT_SWEPT[key(r)]) continue;
         swept++;
@@ -566,11 +566,14 @@ for (const dialect of DIALECTS) {
           for (const c of casesFor(r, ops.get(key(r)), doc, fill)) {
             const write = c.method !== 'GET';
             if (r.url.startsWith('/webchat/') && r.url.endsWith('/messages') && visitorUses++ >= 15) await newVisitor();
+            await settle();
             const before = await mark();
             const res = await send(r, c, target?.sign);
             requests++;
             if (c.what === 'the sampled body' && res.status === 400 && /"code":"validation"/.test(res.text)) unsampled.push(`${key(r)}: ${res.text.slice(0, 160)}`);
             const what = `${key(r)} ${c.what} (${c.method} ${c.path.slice(0, 120)}): ${res.status}`;
+            const prior = previous;
+            previous = what;
             const ui = r.url === '*';
             // the UI's wildcard answers 503 with how to build the UI when it is not built (another process may be building it)
             const unbuilt = ui && res.status === 503 && /web UI is not built/.test(res.text);
@@ -588,15 +591,13 @@ for (const dialect of DIALECTS) {
               }
             }
             if (res.status >= 400) {
-              // a refusal changes nothing (a refused GET neither)
-              await desk.parley.services.queue.idle();
+              // a refusal changes nothing (a refused GET neither), nor sets off work that does
+              await settle();
               const changed = await changesSince(before);
-              if (changed.length) wrong.push(`${what}: refused, but the database changed: ${changed.join(', ')}`);
+              if (changed.length) wrong.push(`${what}: refused, but the database changed: ${changed.join(', ')} (the request before: ${prior})`);
             } else {
               if (c.mustRefuse) wrong.push(`${what}: accepted a request a correct desk refuses: ${res.text.slice(0, 200)}`);
               accepted.push(`${key(r)} ${c.what}`);
-              // only a request that changed something can have set work off
-              if ((await mark()) !== before) await settle();
             }
           }
         }

@@ -250,8 +250,26 @@ export class Workflow {
       const d = e.data as { conversationId?: unknown; conversationAction?: unknown };
       if (typeof d.conversationId !== 'number') return;
       const id = d.conversationId;
-      this.refreshSlaMany([id], { triageCorrected: d.conversationAction != null }).catch((err) => deps.log?.error({ err, conversationId: id }, 'SLA clocks after a triage correction failed'));
+      this.reacted(this.refreshSlaMany([id], { triageCorrected: d.conversationAction != null }).catch((err) => deps.log?.error({ err, conversationId: id }, 'SLA clocks after a triage correction failed')));
     });
+  }
+
+  /** Work this workflow set off itself, in reaction to a published event, still running (nobody awaits it otherwise). */
+  private readonly reactions = new Set<Promise<void>>();
+
+  private reacted(work: Promise<void>): void {
+    this.reactions.add(work);
+    void work.finally(() => this.reactions.delete(work));
+  }
+
+  /**
+   * Settles once the work the workflow set off in reaction to published events (a triage
+   * correction's SLA re-evaluation, which writes the conversation's clocks and its `sla:<id>` timer
+   * after the correction has answered) is done, including what that work set off meanwhile: the
+   * signal to wait for before the database is read as settled, or the store is closed.
+   */
+  async idle(): Promise<void> {
+    while (this.reactions.size) await Promise.allSettled([...this.reactions]);
   }
 
   // ---------------------------------------------------------------- hooks
