@@ -49,15 +49,16 @@ describe('the TypeScript module hooks', () => {
     for (const f of files) {
       const code = readFileSync(join(scratch, cacheDir!, f), 'utf8');
       expect(code).not.toContain('__name');
-      // the map is a file beside the code, without the TypeScript source: V8 keeps each
-      // module's source string for the process's life, so an inline map would stay in memory
+      // the map is a file beside the code: V8 keeps each module's source string for the
+      // process's life, so an inline map would stay in memory twice
       expect(code).not.toContain('data:application/json');
       const path = /\/\/# sourceMappingURL=(\/\S+)\n$/.exec(code)?.[1];
       expect(path).toBeDefined();
-      const map = JSON.parse(readFileSync(new URL(path!, 'file:///'), 'utf8')) as { sources: string[]; sourcesContent?: unknown; mappings: string };
+      const map = JSON.parse(readFileSync(new URL(path!, 'file:///'), 'utf8')) as { sources: string[]; sourcesContent?: string[]; mappings: string };
       expect(map.sources).toHaveLength(1);
       expect(map.sources[0]).toMatch(/test\/fixtures\/ts-hooks\/(entry|helper)\.ts$/);
-      expect(map.sourcesContent).toBeUndefined();
+      // with the TypeScript source, so a stack trace is formatted without reading the .ts file
+      expect(map.sourcesContent?.[0]).toBe(readFileSync(map.sources[0]!, 'utf8'));
       expect(map.mappings.length).toBeGreaterThan(0);
     }
   });
