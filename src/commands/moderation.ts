@@ -18,7 +18,7 @@
 import { ChannelError, type Channel } from '../channels/types.js';
 import { AppError, badRequest, conflict, disabledAccount, forbidden, notFound } from '../errors.js';
 import { evidenceRefusal } from '../core/moderationEvidence.js';
-import { moderationEffect } from '../core/moderationEffect.js';
+import { AUTHOR_ACTIONS, moderationEffect } from '../core/moderationEffect.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
 import type { ChannelRegistry } from '../channels/registry.js';
@@ -42,8 +42,6 @@ const isUndo = (a: ModerationAction) => UNDO_ACTIONS.includes(a);
 export const DONE_ON_NETWORK_ACTIONS: readonly ModerationAction[] = ['block', 'unblock', 'restrict', 'unrestrict'];
 
 const CAPABILITY: Record<ModerationAction, 'hide' | 'delete' | 'block' | 'mute'> = { hide: 'hide', unhide: 'hide', delete: 'delete', block: 'block', unblock: 'block', restrict: 'block', unrestrict: 'block', mute: 'mute', unmute: 'mute' };
-/** Actions on the author (not on one post), and which undoes which. */
-const AUTHOR_ACTIONS: readonly ModerationAction[] = ['block', 'unblock', 'restrict', 'unrestrict', 'mute', 'unmute'];
 
 /** Words that describe disagreement or anger, not a rule broken: refused as evidence on their own. */
 const NEGATIVITY_ONLY = /^\s*(negative|rude|angry|complain(s|t|ing)?|bad review|mean|hostile|unfair|critical|criticism|insulting us|bad press)\W*\s*$/i;
@@ -167,7 +165,7 @@ export class ModerationCommands {
     // one transaction at a time; PostgreSQL takes an advisory lock), so two requests cannot
     // both pass. Recorded as pending before the network is asked: if the desk fails after the
     // network acted, the log says "we asked and never heard", not nothing.
-    const onAuthor = AUTHOR_ACTIONS.includes(p.action);
+    const onAuthor = (AUTHOR_ACTIONS as readonly string[]).includes(p.action);
     const auditEntry = (now: number, status: string, error: string | null) => ({
       brandId: actor.brandId, actor: actor.name, action: `moderation.${p.action}`, subjectType: 'message', subjectId: msg.id, conversationId: msg.conversation_id,
       data: { guideline: guideline ? { id: guideline.id, code: guideline.code, title: guideline.title } : null, evidence, status, error, author: identity?.handle ?? null, ...(doneOnNetwork ? { doneOnNetwork: true } : {}) },

@@ -16,6 +16,9 @@ export interface ModerationEffect {
   restricted: Map<number, boolean>;
 }
 
+/** Actions on an author (not on one post), each with the one that undoes it: what a fold over an author's moderation reads. */
+export const AUTHOR_ACTIONS = ['block', 'unblock', 'restrict', 'unrestrict', 'mute', 'unmute'] as const;
+
 export function moderationEffect(done: Iterable<{ action: string; message_id: number | null; identity_id: number | null }>): ModerationEffect {
   const e: ModerationEffect = { hidden: new Map(), deleted: new Set(), blocked: new Map(), muted: new Map(), restricted: new Map() };
   for (const a of done) {

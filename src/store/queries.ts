@@ -10,6 +10,7 @@ import { splitQueryEmoji } from '../core/emojiSearch.js';
 import { summarizeReplyError } from '../outbox/replyError.js';
 import { presentAudit, presentConversation, presentIdentity, presentMessage, presentNote, type AuthorJson, type ContactSummaryJson, type ConversationJson } from '../server/presenters.js';
 import type { Store } from './db.js';
+import { AUTHOR_ACTIONS } from '../core/moderationEffect.js';
 import type { Conversation, DB } from './schema.js';
 import { chunks, readSnapshot, type Tx } from './util.js';
 import { indexPending } from './fts.js';
@@ -413,7 +414,7 @@ async function moderationState(db: Tx, conversationId: number, identityIds: numb
   const cols = ['id', 'message_id', 'identity_id', 'action', 'created_at', 'actor_user_id'] as const;
   const byConversation = await db.selectFrom('moderation_action').select(cols).where('conversation_id', '=', conversationId).where('status', '=', 'done').execute();
   const byAuthor = identityIds.length
-    ? await db.selectFrom('moderation_action').select(cols).where('identity_id', 'in', identityIds).where('action', 'in', ['block', 'unblock', 'restrict', 'unrestrict', 'mute', 'unmute']).where('status', '=', 'done').execute()
+    ? await db.selectFrom('moderation_action').select(cols).where('identity_id', 'in', identityIds).where('action', 'in', AUTHOR_ACTIONS).where('status', '=', 'done').execute()
     : [];
   const rows = [...new Map([...byConversation, ...byAuthor].map((r) => [r.id, r])).values()].sort((a, b) => a.id - b.id);
   const messages = new Map<number, { messageId: number; hidden: boolean; deleted: boolean; at: string; byUserId: number }>();
@@ -425,7 +426,7 @@ async function moderationState(db: Tx, conversationId: number, identityIds: numb
       if (r.action === 'delete') m.deleted = true;
       else m.hidden = r.action === 'hide';
       messages.set(r.message_id, { ...m, at, byUserId: r.actor_user_id });
-    } else if (r.identity_id != null && ['block', 'unblock', 'restrict', 'unrestrict', 'mute', 'unmute'].includes(r.action)) {
+    } else if (r.identity_id != null && (AUTHOR_ACTIONS as readonly string[]).includes(r.action)) {
       const a = authors.get(r.identity_id) ?? { identityId: r.identity_id, blocked: false, restricted: false, muted: false, at, byUserId: r.actor_user_id };
       if (r.action === 'block' || r.action === 'unblock') a.blocked = r.action === 'block';
       else if (r.action === 'restrict' || r.action === 'unrestrict') a.restricted = r.action === 'restrict';

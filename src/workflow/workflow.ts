@@ -25,7 +25,7 @@ import { enqueue } from '../outbox/outbox.js';
 import { iso, presentConversation, presentMessage, type ContactSummaryJson } from '../server/presenters.js';
 import { applyStatus } from '../core/conversationState.js';
 import { closesConversation, nothingToAnswer } from '../core/triage/triage.js';
-import { moderationEffect } from '../core/moderationEffect.js';
+import { AUTHOR_ACTIONS, moderationEffect } from '../core/moderationEffect.js';
 import { readStoredTriage } from '../store/triageJson.js';
 import { stateColumns, stateOf } from '../pipeline/ingest.js';
 import { audit } from '../store/audit.js';
@@ -1010,7 +1010,7 @@ export class Workflow {
       .where((eb) => {
         const identities = [...new Set(fresh.map((m) => m.author_identity_id).filter((x): x is number => x != null))];
         const byMessage = eb('message_id', 'in', fresh.map((m) => m.id));
-        return identities.length ? eb.or([byMessage, eb.and([eb('identity_id', 'in', identities), eb('action', 'in', ['block', 'unblock', 'restrict', 'unrestrict', 'mute', 'unmute'])])]) : byMessage;
+        return identities.length ? eb.or([byMessage, eb.and([eb('identity_id', 'in', identities), eb('action', 'in', AUTHOR_ACTIONS)])]) : byMessage;
       })
       .orderBy('id')
       .execute();
