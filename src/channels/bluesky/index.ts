@@ -712,25 +712,15 @@ export class BlueskyChannel implements Channel {
   private async appViewAccounts(dids: readonly string[]): Promise<Map<string, NetworkHiddenReason | 'active'>> {
     const out = new Map<string, NetworkHiddenReason | 'active'>();
     for (const did of dids) {
-      let answer: { profile: { did?: unknown; labels?: unknown } } | { hidden: NetworkHiddenReason };
+      let answer: Awaited<ReturnType<BlueskyChannel['profileOrHidden']>>;
       try {
-        answer = await this.call('read', async () => {
-          try {
-            return { profile: (await this.agent.app.bsky.actor.getProfile({ actor: did })).data };
-          } catch (err) {
-            // read off getProfile's own answer only: the same names from the brand's session (a
-            // login refused because the brand's account is taken down) are not the author's
-            const hidden = APPVIEW_ACCOUNT_ERRORS.get(xrpcErrorName(err));
-            if (hidden) return { hidden };
-            throw err;
-          }
-        });
+        answer = await this.profileOrHidden(did);
       } catch (err) {
         if (err instanceof ChannelError && err.code === 'RATE_LIMITED') break; // the rest wait for the next round
         continue; // undecided this round: asked again next time
       }
-      if ('hidden' in answer) out.set(did, answer.hidden);
-      else if (answer.profile?.did === did) out.set(did, hasAccountTakedownLabel(did, answer.profile.labels) ? 'account_taken_down' : 'active');
+      if (answer.hidden) out.set(did, answer.hidden);
+      else if (answer.profile.data.did === did) out.set(did, hasAccountTakedownLabel(did, answer.profile.data.labels) ? 'account_taken_down' : 'active');
     }
     return out;
   }
@@ -906,15 +896,25 @@ export class BlueskyChannel implements Channel {
    * account being unusable (AUTH_REVOKED, which would stop the channel).
    */
   private async authorProfile(actor: string) {
+    const answer = await this.profileOrHidden(actor);
+    if (!answer.hidden) return answer.profile;
+    const state = answer.hidden === 'account_taken_down' ? 'taken down by Bluesky\'s moderation' : 'deactivated';
+    throw new ChannelError('NOT_FOUND', `the author's Bluesky account is ${state}: Bluesky shows neither its profile nor its posts (${answer.error})`, { status: 400 });
+  }
+
+  /**
+   * Another person's profile, or the state of their account when the AppView refuses it with
+   * `AccountTakedown` / `AccountDeactivated` (APPVIEW_ACCOUNT_ERRORS). Read off getProfile's own
+   * answer only: the same names from the brand's session (a login refused because the brand's
+   * account is taken down) are the brand's, and come out of `call` as its errors.
+   */
+  private async profileOrHidden(actor: string) {
     return this.call('read', async () => {
       try {
-        return await this.agent.app.bsky.actor.getProfile({ actor });
+        return { profile: await this.agent.app.bsky.actor.getProfile({ actor }) };
       } catch (err) {
         const hidden = APPVIEW_ACCOUNT_ERRORS.get(xrpcErrorName(err));
-        if (hidden) {
-          const state = hidden === 'account_taken_down' ? 'taken down by Bluesky\'s moderation' : 'deactivated';
-          throw new ChannelError('NOT_FOUND', `the author's Bluesky account is ${state}: Bluesky shows neither its profile nor its posts (${xrpcErrorName(err)})`, { status: 400, cause: err });
-        }
+        if (hidden) return { hidden, error: xrpcErrorName(err)! };
         throw err;
       }
     });
