@@ -63,6 +63,11 @@ export const configSchema = z.object({
   metricsToken: z.string().min(16, 'PARLEY_METRICS_TOKEN must be at least 16 characters').optional(),
   /** Outbound webhooks may call loopback, private and link-local addresses, over plain http too (never metadata addresses). */
   webhooksAllowPrivate: bool.default(false),
+  /**
+   * How far V8 lets the main heap grow past what the last full collection kept, in percent
+   * (V8's own choice, up to 300 %, when 0). See docs/performance.md, Memory.
+   */
+  heapGrowingPercent: z.coerce.number().int().min(0).max(300).default(50),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -88,6 +93,7 @@ const ENV: Record<keyof Config, string> = {
   trustProxy: 'PARLEY_TRUST_PROXY',
   metricsToken: 'PARLEY_METRICS_TOKEN',
   webhooksAllowPrivate: 'PARLEY_WEBHOOKS_ALLOW_PRIVATE',
+  heapGrowingPercent: 'PARLEY_HEAP_GROWING_PERCENT',
 };
 
 /** Documented for README and `parley start --help`. */
@@ -106,6 +112,7 @@ export const CONFIG_HELP: { env: string; flag: string; description: string; defa
   { env: 'PARLEY_TRUST_PROXY', flag: '', description: 'behind a reverse proxy: true (one proxy in front), a hop count, or the proxies\' addresses/CIDRs (comma-separated); client addresses (sign-in limits, audit) then come from X-Forwarded-For', default: 'false' },
   { env: 'PARLEY_METRICS_TOKEN', flag: '', description: 'bearer token for /metrics (≥ 16 chars); unset: /metrics answers only to loopback clients', default: '(unset)' },
   { env: 'PARLEY_WEBHOOKS_ALLOW_PRIVATE', flag: '', description: 'outbound webhooks may call loopback, private and link-local addresses and plain http (metadata addresses stay refused)', default: 'false' },
+  { env: 'PARLEY_HEAP_GROWING_PERCENT', flag: '', description: 'how far the JavaScript heap may grow past what its last full collection kept, in percent (0: V8 decides, up to 300); a node --heap-growing-percent flag wins', default: '50' },
 ];
 
 export function loadConfig(env: NodeJS.ProcessEnv, flags: Partial<Record<keyof Config, unknown>> = {}): Config {

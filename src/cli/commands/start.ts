@@ -1,5 +1,6 @@
 import { createParley } from '../../app.js';
 import { CONFIG_HELP, loadConfig } from '../../config.js';
+import { applyHeapGrowing } from '../../lib/heapGrowth.js';
 import { parse, num } from '../args.js';
 import type { Command } from '../command.js';
 
@@ -32,6 +33,7 @@ ${CONFIG_HELP.filter((c) => c.flag).map((c) => `  ${c.flag.padEnd(16)} ${c.env.p
       demoSpeed: num(values['demo-speed'], 'demo-speed'),
       publicUrl: values['public-url'],
     });
+    applyHeapGrowing(config.heapGrowingPercent);
     const parley = await createParley({ config });
     const log = parley.services.log;
     let address: string;
