@@ -1,25 +1,17 @@
 /**
  * The Bluesky connector against a real local AT Protocol network, started once
  * for this file with @atproto/dev-env's TestNetwork: PLC + PDS + AppView (on
- * the test PostgreSQL and a Redis provisioned here) + Ozone. Chat goes through
+ * the test PostgreSQL and a Redis, test/contract-servers/bluesky-network.ts) + Ozone. Chat goes through
  * the real PDS proxy to BlueskyChatContractServer (the chat service is not open
  * source). Fault injection (429, timeout after the PDS stored the post) wraps
  * the connector's fetch; the network behind it stays real. Auth is revoked for
  * real with com.atproto.server.revokeAppPassword.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { AtpAgent, RichText } from '@atproto/api';
 import { TestNetwork } from '@atproto/dev-env';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChannelContract, type ContractNetwork } from '../../../test/channel-contract.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../../test/db.js';
-import { ensureDebianPackage, freePort } from '../../../test/setup/services.js';
 import { createBrand, createChannelAccount } from '../../commands/setup.js';
 import { EventBus } from '../../events/bus.js';
 import { systemClock } from '../../lib/clock.js';
@@ -33,6 +25,7 @@ import { ChannelSyncWorker } from '../sync.js';
 import type { Channel, ChannelAccountConfig } from '../types.js';
 import { ChannelError } from '../types.js';
 import { BlueskyChatContractServer } from '../../../test/contract-servers/bluesky-chat.js';
+import { startLocalBlueskyNetwork } from '../../../test/contract-servers/bluesky-network.js';
 import { BlueskyRelayContractServer, type SequencedEvent } from '../../../test/contract-servers/bluesky-relay.js';
 import { BlueskyChannel, createChannel } from './index.js';
 import { parseAtUri, parseChatMessageId } from './normalize.js';
@@ -100,80 +93,20 @@ interface World {
   close(): Promise<void>;
 }
 
-async function waitForPort(port: number, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => (s.end(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`nothing listens on 127.0.0.1:${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function startRedis(): Promise<{ host: string; stop(): Promise<void> }> {
-  ensureDebianPackage('/usr/bin/redis-server', ['redis-server']);
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'parley-redis-'));
-  const proc = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
-  await waitForPort(port, 15_000);
-  return {
-    host: `127.0.0.1:${port}`,
-    async stop() {
-      if (proc.exitCode === null) {
-        const exited = once(proc, 'exit');
-        proc.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 async function startWorld(): Promise<World> {
   const cleanups: (() => Promise<void> | void)[] = [];
   const close = async () => {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {});
   };
   try {
-    // the PDS keeps its data directories in os.tmpdir(): give it a scratch one
-    const scratch = mkdtempSync(join(tmpdir(), 'parley-atproto-'));
-    const previousTmp = process.env.TMPDIR;
-    process.env.TMPDIR = scratch;
-    cleanups.push(() => {
-      if (previousTmp === undefined) delete process.env.TMPDIR;
-      else process.env.TMPDIR = previousTmp;
-      rmSync(scratch, { recursive: true, force: true });
-    });
-
-    const redis = await startRedis();
-    cleanups.push(() => redis.stop());
-    process.env.REDIS_HOST = redis.host;
-
-    const adminUrl = inject('pgUrl');
-    const dbName = `parley_bsky_${process.pid}_${Date.now().toString(36)}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    await admin.end();
-    cleanups.push(async () => {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await c.end();
-    });
-    const u = new URL(adminUrl);
-    u.pathname = `/${dbName}`;
+    const local = await startLocalBlueskyNetwork();
+    cleanups.push(() => local.close());
+    const { net } = local;
 
     const chat = new BlueskyChatContractServer();
     await chat.start();
     cleanups.push(() => chat.stop());
 
-    const net = await TestNetwork.create({ dbPostgresUrl: u.toString(), dbPostgresSchema: 'bsky' });
-    cleanups.push(() => net.close());
     // The chat service's DID resolves to the contract server (offline there is no api.bsky.chat).
     const resolver = net.pds.ctx.idResolver.did as unknown as { resolveNoCache(did: string): Promise<unknown> };
     const resolveNoCache = resolver.resolveNoCache.bind(resolver);

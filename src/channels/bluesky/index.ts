@@ -36,19 +36,25 @@
  * out: an account the AppView itself took down (app.bsky.actor.getProfile answers
  * `AccountTakedown`) is kept and marked hidden (`account_taken_down`); else, with no block either
  * way (app.bsky.graph.getRelationships), the record was taken down on its own by moderation:
- * kept and marked hidden (`post_taken_down`). Settings: `plcUrl` (the PLC directory, default https://plc.directory), `relayUrl`
- * (the relay, default https://bsky.network).
+ * kept and marked hidden (`post_taken_down`). A takedown can also come as a label the AppView shows
+ * rather than acts on: a `!takedown` / `!suspend` label from a moderation service asked for
+ * without `redact` (setting `moderationLabelers`) on the author's DID marks their posts
+ * `account_taken_down`, on a post `post_taken_down`; a negated or expired label, a self-label or a
+ * client-side value (`!hide`) does not (./labels.ts). Settings: `plcUrl` (the PLC directory, default
+ * https://plc.directory), `relayUrl` (the relay, default https://bsky.network), `moderationLabelers`
+ * (labeler DIDs trusted besides Bluesky's own moderation service).
  *
  * Sessions: logs in with the app password, refreshes the access token before it
  * expires, and logs in again when a token is refused; a refused app password
  * (revoked, wrong, account taken down) is AUTH_REVOKED.
  */
-import { AtpAgent, RichText } from '@atproto/api';
+import { AtpAgent, isDid, RichText } from '@atproto/api';
 import type { AuthorIdentity, MessageKind, NormalizedMessage } from '../../core/types.js';
 import type { Capabilities, Channel, ChannelAccountConfig, ChannelDeps, ChannelFactory, NetworkHiddenReason, PresenceReport, SendRequest, SendResult, SyncResult } from '../types.js';
 import { ChannelError } from '../types.js';
 import { isSessionFailure, toChannelError, type Operation } from './errors.js';
 import { AuthorRepositories, DEFAULT_PLC, DEFAULT_RELAY } from './gone.js';
+import { takenDownByLabel } from './labels.js';
 import {
   authorOf,
   chatMessageId,
@@ -94,14 +100,6 @@ const CAPABILITIES: Capabilities = {
 
 /** The AppView's getProfile errors for an account it hides as a whole (see appViewAccounts). */
 const APPVIEW_ACCOUNT_ERRORS = new Map<string | undefined, NetworkHiddenReason>([['AccountTakedown', 'account_taken_down'], ['AccountDeactivated', 'account_deactivated']]);
-/** Label values the AppView reads as a takedown of their subject (@atproto/bsky hydration/label.ts). */
-const TAKEDOWN_LABELS = new Set(['!takedown', '!suspend']);
-
-/** A label list (a profile view's `labels`) holding a standing takedown of the account itself (the DID, not its profile record). */
-function hasAccountTakedownLabel(did: string, labels: unknown): boolean {
-  if (!Array.isArray(labels)) return false;
-  return labels.some((l: { uri?: unknown; val?: unknown; neg?: unknown } | null) => !!l && l.uri === did && TAKEDOWN_LABELS.has(l.val as string) && l.neg !== true);
-}
 
 /** The error name of an XRPC error answered with HTTP 400 (the lexicon's named errors), else undefined. */
 function xrpcErrorName(err: unknown): string | undefined {
@@ -306,6 +304,10 @@ export class BlueskyChannel implements Channel {
     this.keywords = stringList(s.keywords);
     this.chatDid = typeof s.chatService === 'string' && s.chatService ? s.chatService : DEFAULT_CHAT_SERVICE;
     this.directMessages = s.directMessages !== false;
+    // the moderation services whose labels the AppView is asked to hydrate (without `redact`: it shows
+    // the subject, labelled) and whose takedown labels Parley reads itself (./labels.ts)
+    const labelers = stringList(s.moderationLabelers).filter((d) => isDid(d) && !this.agent.appLabelers.includes(d));
+    if (labelers.length) this.agent.configureLabelers(labelers);
   }
 
   // ---------------------------------------------------------------- session
@@ -657,7 +659,8 @@ export class BlueskyChannel implements Channel {
    * `post_taken_down`; a block, an author the AppView does not know, a profile or relationships
    * that cannot be read now, are in none of the three (a block is the brand's or the author's
    * choice, not the network hiding the post). Deleted is only a record proven absent from the
-   * repository.
+   * repository. A post the AppView shows is still hidden when a trusted moderation service labels
+   * its author's account or the post itself `!takedown` / `!suspend` (`labelledTakedown`).
    */
   async presenceOf(networkMessageIds: readonly string[]): Promise<PresenceReport> {
     const uris = [...new Set(networkMessageIds)].filter((id) => parseAtUri(id)?.collection === POST_COLLECTION);
@@ -670,10 +673,13 @@ export class BlueskyChannel implements Channel {
     for (let i = 0; i < uris.length; i += GET_POSTS_MAX) {
       const part = uris.slice(i, i + GET_POSTS_MAX);
       const res = await this.call('read', () => this.agent.app.bsky.feed.getPosts({ uris: part }));
-      const seen = new Set(res.data.posts.map((p) => p.uri));
+      const seen = new Map(res.data.posts.map((p) => [p.uri, p]));
       for (const uri of part) {
-        if (seen.has(uri)) {
-          shown.push(uri);
+        const view = seen.get(uri);
+        if (view) {
+          const labelled = this.labelledTakedown(uri, view);
+          if (labelled) hidden.set(uri, labelled);
+          else shown.push(uri);
           continue;
         }
         const post = parseAtUri(uri)!;
@@ -706,7 +712,8 @@ export class BlueskyChannel implements Channel {
    * `!suspend` label on the DID from a labeler it applies) and `AccountDeactivated` for one it
    * holds deactivated, whatever the PDS says; getProfiles would only leave such an account out,
    * as it does one it does not know. A profile it shows is `active`, unless it carries such a
-   * label on the DID itself. No answer, an unknown actor, or another error: not in the map
+   * label on the DID itself from a moderation service Parley trusts, standing (not negated, not
+   * expired; ./labels.ts). No answer, an unknown actor, or another error: not in the map
    * (undecided, asked again next round).
    */
   private async appViewAccounts(dids: readonly string[]): Promise<Map<string, NetworkHiddenReason | 'active'>> {
@@ -720,9 +727,32 @@ export class BlueskyChannel implements Channel {
         continue; // undecided this round: asked again next time
       }
       if (answer.hidden) out.set(did, answer.hidden);
-      else if (answer.profile.data.did === did) out.set(did, hasAccountTakedownLabel(did, answer.profile.data.labels) ? 'account_taken_down' : 'active');
+      else if (answer.profile.data.did === did) out.set(did, takenDownByLabel(answer.profile.data.labels, did, this.labelRules(did)) ? 'account_taken_down' : 'active');
     }
     return out;
+  }
+
+  /**
+   * The moderation services whose labels count as the network's own moderation: the AT client's app
+   * labelers (Bluesky's moderation service, asked with `redact`) and the account's
+   * `moderationLabelers` (asked without it, so their takedowns arrive as labels). Asked each time:
+   * `AtpAgent.configure({ appLabelers })` may change the first.
+   */
+  private labelRules(author: string) {
+    return { author, authorities: new Set<string>([...this.agent.appLabelers, ...this.agent.labelers]), now: this.now() };
+  }
+
+  /**
+   * A post the AppView shows, but labelled taken down by a moderation service Parley trusts
+   * (./labels.ts): its author's account (the author view's labels on their DID) comes first, as in
+   * appViewAccounts, then the post itself (the post view's labels on its URI). Undefined: shown.
+   */
+  private labelledTakedown(uri: string, view: { author?: { did?: unknown; labels?: unknown }; labels?: unknown }): NetworkHiddenReason | undefined {
+    const author = parseAtUri(uri)!.did;
+    const rules = this.labelRules(author);
+    if (view.author?.did === author && takenDownByLabel(view.author.labels, author, rules)) return 'account_taken_down';
+    if (takenDownByLabel(view.labels, uri, rules)) return 'post_taken_down';
+    return undefined;
   }
 
   /** Of these authors, those the AppView knows with no block either way with the brand (see presenceOf); none when it cannot be asked now. */

@@ -1,6 +1,9 @@
 /** What the Bluesky connector reads from a connected account (see ./index.ts and docs/channels.md). */
 import { z } from 'zod';
-import { httpUrl, keywordList, timeoutMs, type ChannelSettingsSpec } from '../settingFields.js';
+import { httpUrl, keywordList, termList, timeoutMs, type ChannelSettingsSpec } from '../settingFields.js';
+
+/** A DID's syntax (atproto.com/specs/did), checked here without loading the AT client. */
+const DID = /^did:[a-z]+:[a-zA-Z0-9._:%-]*[a-zA-Z0-9._-]$/;
 
 export const settingsSpec: ChannelSettingsSpec = {
   settings: {
@@ -15,6 +18,15 @@ export const settingsSpec: ChannelSettingsSpec = {
     chatService: z.string().trim().regex(/^did:[a-z]+:\S+$/, 'a DID such as did:web:api.bsky.chat'),
     directMessages: z.boolean(),
     fetchFollowers: z.boolean(),
+    /**
+     * Moderation services (labeler DIDs) besides Bluesky's own whose `!takedown` / `!suspend` labels
+     * count as the network taking an account or post down (presence checks; ./labels.ts).
+     */
+    moderationLabelers: termList({ max: 20, maxLength: 2048 }).superRefine((dids, ctx) => {
+      dids.forEach((d, i) => {
+        if (!DID.test(d)) ctx.addIssue({ code: 'custom', path: [i], message: `"${d}" is not a DID (a labeler such as did:plc:ar7c4by46qjdydhdevvrndac)` });
+      });
+    }),
     timeoutMs,
   },
   listening: ['keywords'],
