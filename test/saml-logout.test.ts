@@ -7,8 +7,12 @@
  * LogoutResponse is checked (signature, Issuer, InResponseTo, Destination) before its status is
  * read, so a forged non-Success one says nothing; and a LogoutRequest at one provider's own SLO
  * endpoint signs out only that provider's sessions though another brand's shares the IdP's entity
- * id and key (which the desk-wide endpoint refuses).
+ * id and key (which the desk-wide endpoint refuses). Two providers of one IdP in one brand at the
+ * desk-wide endpoint: the sessions the request names end through either, answered and audited by
+ * the provider whose sign-in it named; every SessionIndex it lists counts, and a NameID of another
+ * Format or namespace is another principal.
  */
+import { createPublicKey, verify as verifySignature } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { providersFoundToken } from '../src/commands/sso.js';
@@ -19,6 +23,15 @@ import { authDesk } from './helpers/authDesk.js';
 import type { Client, TestDesk } from './helpers/parley.js';
 
 const PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
+const TRANSIENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
+
+/** Whether an HTTP-Redirect LogoutResponse URL is signed (Bindings 3.4.4.1: over `SAMLResponse=…&RelayState=…&SigAlg=…` as sent) by the key of this certificate. */
+function redirectSignedBy(url: string, cert: string): boolean {
+  const raw = new Map((url.split('?')[1] ?? '').split('&').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as const));
+  expect(decodeURIComponent(raw.get('SigAlg') ?? '')).toBe('http://www.w3.org/2001/04/xmldsig-more#rsa-sha256');
+  const signed = ['SAMLResponse', 'RelayState', 'SigAlg'].filter((k) => raw.has(k)).map((k) => `${k}=${raw.get(k)}`).join('&');
+  return verifySignature('sha256', Buffer.from(signed, 'utf8'), createPublicKey(cert), Buffer.from(decodeURIComponent(raw.get('Signature') ?? ''), 'base64'));
+}
 
 for (const dialect of DIALECTS) {
   describe(`SAML single logout [${dialect}]`, () => {
@@ -72,6 +85,11 @@ for (const dialect of DIALECTS) {
     }
     const outcome = async (res: Response) => { await res.text(); return res.headers.get('location'); };
     const postSlo = (url: string, fields: Record<string, string>) => fetch(url, { method: 'POST', redirect: 'manual', body: new URLSearchParams(fields), headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': address() } });
+    /** The sso.saml_logout audit entries after the audit event `after`, oldest first: the provider and what it says. */
+    const lastAuditId = async () => Number((await db().selectFrom('audit_event').select('id').orderBy('id', 'desc').limit(1).executeTakeFirst())?.id ?? 0);
+    const logoutsSince = async (after: number) => (await db().selectFrom('audit_event').selectAll().where('action', '=', 'sso.saml_logout').where('id', '>', after).orderBy('id').execute()).map((a) => ({ provider: Number(a.subject_id), ...JSON.parse(a.data) as { sessionsEnded: number; sessionIndex?: string; sessionIndexes?: string[]; answered?: boolean } }));
+    /** A provider's SP certificate, from its SP metadata. */
+    const spCertOf = async (id: number) => certificatePem(/<(?:ds:)?X509Certificate>([^<]+)</.exec(await (await fetch(`${desk.url}/api/auth/sso/saml/${id}/metadata`)).text())![1]!);
     const RESPONDER = 'urn:oasis:names:tc:SAML:2.0:status:Responder';
     const PARTIAL = 'urn:oasis:names:tc:SAML:2.0:status:PartialLogout';
 
@@ -239,6 +257,98 @@ for (const dialect of DIALECTS) {
       ]);
       expect(mine[1].statusMessage).toBeUndefined();
       expect(await refusals(id, 'logout_response')).toEqual([]);
+    });
+
+    // (the brand's providers made by the tests above share this IdP's entity id and key too: every request at the desk-wide endpoint verifies for all of them)
+    it('two providers of one IdP in one brand, at the desk-wide endpoint: the SessionIndex picks the sign-in and the provider that answers; without one the principal\'s sessions through both end; the other providers\' audit trails stay quiet', async () => {
+      const support = await addProvider(admin, { label: 'Acme SAML (support agents)' });
+      const billing = await addProvider(admin, { label: 'Acme SAML (billing agents)', samlSloUrl: `${idp.sloUrl}/billing` });
+      const p = await person();
+      const viaSupport = await samlSignIn(support, { nameId: 'grp-u', nameIdFormat: PERSISTENT, attributes: { email: p.email } });
+      const viaBilling = await samlSignIn(billing, { nameId: 'grp-u', nameIdFormat: PERSISTENT, attributes: { email: p.email } });
+      clock.advance(1000);
+      const viaBillingLater = await samlSignIn(billing, { nameId: 'grp-u', nameIdFormat: PERSISTENT, attributes: { email: p.email } });
+      const [supportCert, billingCert] = [await spCertOf(support), await spCertOf(billing)];
+
+      // the SessionIndex of a sign-in through billing: that session alone ends, and billing answers (its SLO URL, its SP key)
+      let mark = await lastAuditId();
+      let res = await redirectSlo(idp.redirectQuery('SAMLRequest', idp.logoutRequest({ nameId: 'grp-u', sessionIndex: viaBilling.sessionIndex, destination: sloUrl(), now: clock.now() }), { relayState: 'grp' }));
+      expect(res.status, await res.clone().text()).toBe(302);
+      let answer = res.headers.get('location')!;
+      expect(answer.startsWith(`${idp.sloUrl}/billing?SAMLResponse=`)).toBe(true);
+      expect(new URL(answer).searchParams.get('RelayState')).toBe('grp');
+      expect(redirectSignedBy(answer, billingCert)).toBe(true);
+      expect(redirectSignedBy(answer, supportCert)).toBe(false);
+      expect(await alive(viaBilling.session)).toBe(false);
+      expect(await alive(viaSupport.session)).toBe(true);
+      expect(await alive(viaBillingLater.session)).toBe(true);
+      // one audit entry, billing's: none for support nor for the brand's other providers of this IdP
+      expect(await logoutsSince(mark)).toEqual([expect.objectContaining({ provider: billing, sessionsEnded: 1, sessionIndex: viaBilling.sessionIndex, answered: true })]);
+
+      // no SessionIndex (HTTP-POST): every session of the principal this IdP signed in ends, through either provider
+      // (Core 3.7.3); the provider of the latest of those sign-ins answers
+      mark = await lastAuditId();
+      res = await postSlo(sloUrl(), { SAMLRequest: idp.postMessage(idp.logoutRequest({ nameId: 'grp-u', destination: sloUrl(), now: clock.now() })) });
+      expect(res.status, await res.clone().text()).toBe(302);
+      answer = res.headers.get('location')!;
+      expect(answer.startsWith(`${idp.sloUrl}/billing?SAMLResponse=`)).toBe(true);
+      expect(redirectSignedBy(answer, billingCert)).toBe(true);
+      expect(await alive(viaSupport.session)).toBe(false);
+      expect(await alive(viaBillingLater.session)).toBe(false);
+      expect((await logoutsSince(mark)).map((a) => [a.provider, a.sessionsEnded, a.answered ?? false]).sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual([[support, 1, false], [billing, 1, true]]);
+
+      // when the sign-in it names went through support, support answers (the IdP's SLO URL there, its SP key)
+      const again = await samlSignIn(support, { nameId: 'grp-u', nameIdFormat: PERSISTENT, attributes: { email: p.email } });
+      res = await redirectSlo(idp.redirectQuery('SAMLRequest', idp.logoutRequest({ nameId: 'grp-u', sessionIndex: again.sessionIndex, destination: sloUrl(), now: clock.now() })));
+      answer = res.headers.get('location')!;
+      expect(answer.startsWith(`${idp.sloUrl}?SAMLResponse=`)).toBe(true);
+      expect(redirectSignedBy(answer, supportCert)).toBe(true);
+      expect(await alive(again.session)).toBe(false);
+    });
+
+    it('a LogoutRequest ends the sign-ins of every SessionIndex it names, and only the principal it names: the same value as another NameID Format, or qualified by another SP or IdP, is another principal', async () => {
+      const id = await addProvider(admin);
+      const p = await person();
+      const s1 = await samlSignIn(id, { nameId: 'multi-u', nameIdFormat: PERSISTENT, attributes: { email: p.email } });
+      const s2 = await samlSignIn(id, { nameId: 'multi-u', nameIdFormat: PERSISTENT, attributes: { email: p.email } });
+      const s3 = await samlSignIn(id, { nameId: 'multi-u', nameIdFormat: PERSISTENT, attributes: { email: p.email } });
+      const request = (o: { nameIdFormat?: string; sessionIndexes?: string[]; qualifiers?: string } = {}) => {
+        const [first, ...more] = o.sessionIndexes ?? [];
+        return idp.logoutRequest({ nameId: 'multi-u', destination: sloUrl(), now: clock.now(), ...(first ? { sessionIndex: first } : {}), ...(o.nameIdFormat ? { nameIdFormat: o.nameIdFormat } : {}) })
+          .replace('<saml:NameID ', `<saml:NameID ${o.qualifiers ?? ''} `)
+          .replace('</samlp:LogoutRequest>', `${more.map((x) => `<samlp:SessionIndex>${x}</samlp:SessionIndex>`).join('')}</samlp:LogoutRequest>`);
+      };
+
+      // two SessionIndex elements: both sign-ins end, the third stays
+      const mark = await lastAuditId();
+      let res = await redirectSlo(idp.redirectQuery('SAMLRequest', request({ sessionIndexes: [s1.sessionIndex, s2.sessionIndex] })));
+      expect(res.status, await res.clone().text()).toBe(302);
+      expect(await alive(s1.session)).toBe(false);
+      expect(await alive(s2.session)).toBe(false);
+      expect(await alive(s3.session)).toBe(true);
+      expect(await logoutsSince(mark)).toEqual([expect.objectContaining({ provider: id, sessionsEnded: 2, sessionIndexes: [s1.sessionIndex, s2.sessionIndex] })]);
+
+      // another principal: a transient NameID of the same value, one of another SP's namespace, one another IdP qualified
+      for (const other of [request({ nameIdFormat: TRANSIENT }), request({ qualifiers: 'SPNameQualifier="https://another-sp.example/metadata"' }), request({ qualifiers: 'NameQualifier="https://another-idp.example/metadata"' })]) {
+        res = await postSlo(sloUrl(), { SAMLRequest: idp.postMessage(other) });
+        expect(res.status, await res.clone().text()).toBe(302);
+        expect(await alive(s3.session)).toBe(true);
+      }
+      // the same principal with its qualifiers spelled out (the IdP's entity id, the desk's SP entity id): it ends
+      res = await redirectSlo(idp.redirectQuery('SAMLRequest', request({ qualifiers: `NameQualifier="${idp.entityId}" SPNameQualifier="${desk.url}/api/auth/sso/saml/metadata"` })));
+      expect(res.status).toBe(302);
+      expect(await alive(s3.session)).toBe(false);
+
+      // more SessionIndex values than any IdP sends: refused with the reason, nothing taken
+      const s4 = await samlSignIn(id, { nameId: 'multi-u', nameIdFormat: PERSISTENT, attributes: { email: p.email } });
+      res = await redirectSlo(idp.redirectQuery('SAMLRequest', request({ sessionIndexes: [s4.sessionIndex, ...Array.from({ length: 50 }, (_, i) => `_s${i}`)] })));
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ code: 'sso.invalid_logout_request', reason: expect.stringMatching(/SessionIndex/) });
+      // an empty SessionIndex names no sign-in; it is not read as naming none (which would be all of them)
+      res = await postSlo(sloUrl(), { SAMLRequest: idp.postMessage(request().replace('</samlp:LogoutRequest>', '<samlp:SessionIndex></samlp:SessionIndex></samlp:LogoutRequest>')) });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ code: 'sso.invalid_logout_request', reason: expect.stringMatching(/empty SessionIndex/) });
+      expect(await alive(s4.session)).toBe(true);
     });
 
     // (last: from here on two brands' providers share the IdP's entity id and key, which the desk-wide endpoint refuses)

@@ -193,8 +193,12 @@ const derName = (cn: string) => der(SEQUENCE, der(0x31, der(SEQUENCE, Buffer.fro
  * Deterministic (RSA PKCS#1 v1.5 signing is): the caller picks the serial.
  */
 export function selfSignedCertificatePem(p: { privateKey: KeyObject; publicKey: KeyObject; commonName: string; serial: Buffer; notBefore: number; notAfter: number }): string {
-  // a positive INTEGER: a leading 0 byte when the top bit is set
-  const serial = p.serial[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), p.serial]) : p.serial;
+  // a positive INTEGER in DER's minimal form: no leading 0 bytes but one where the top bit is set
+  // (a random serial starting 00 7f… is "illegal padding" to OpenSSL: one SP key pair in 512 unreadable)
+  let first = 0;
+  while (first < p.serial.length - 1 && p.serial[first] === 0 && !(p.serial[first + 1]! & 0x80)) first++;
+  const digits = p.serial.subarray(first);
+  const serial = digits[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), digits]) : digits;
   const name = derName(p.commonName);
   const tbs = der(SEQUENCE,
     der(0xa0, der(0x02, Buffer.from([2]))), // version v3
