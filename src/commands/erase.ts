@@ -59,9 +59,16 @@
  *    those headers in forms that cannot all be rewritten (encoded words, base64). Its text
  *    and HTML are the sender's words and stay, as their message does; a brand email's words
  *    are rewritten as its replies are;
- *  - expert questions on other conversations lose their `@handle` and address, and quotes of
- *    what they wrote (`quoteScrubber`: a message of theirs, or a line or sentence of it, of at
- *    least 20 characters) become `[erased]`, in the question and its `expert.asked` entry;
+ *  - expert questions on other conversations (someone else's, or one they wrote in among
+ *    others) lose their `@handle` and address, and quotes of what they wrote (`quoteScrubber`: a
+ *    message of theirs, or a line or sentence of it, of at least 20 characters) become
+ *    `[erased]`, in every copy (`eraseExpertQuestion`): the question, its `expert.asked` entry,
+ *    the expert's answer (a note) and the notices that copy either (asked, overdue, answered, a
+ *    colleague mentioned in the answer). A question is found by the ids of the messages it was
+ *    recorded as quoting when it was asked or answered (`expert_quote`,
+ *    src/commands/expertQuotes.ts), and by its text: a question asked before that record, or
+ *    quoting a message of another conversation (only the question's own conversation is looked
+ *    at when it is recorded);
  *  - an email that quotes their mail (it answers one of their mails by In-Reply-To or
  *    References, or its quote names their address: `eraseTheirQuote`), anyone's, loses that
  *    quoted history, its HTML copy and its RFC 5322 source; the sender's own words stay.
@@ -147,7 +154,11 @@ export interface AlsoErased {
   notesElsewhere: number;
   /** Other stored emails (anyone's, in the brand) that held their address in a header, or its keyed hash past retention: removed. */
   emailPayloads: number;
-  /** Expert questions on other customers' conversations that named them (`@handle`, email address) or quoted what they wrote. */
+  /**
+   * Expert questions on other customers' conversations that named them (`@handle`, email address) or
+   * quoted what they wrote (the experts' answers that did are counted in `notesElsewhere`, the
+   * notices of either in `notifications`).
+   */
   expertQuestionsElsewhere: number;
   /** Other people's emails (and the brand's elsewhere) whose quoted history was their mail: the history erased. */
   quotedMails: number;
@@ -223,8 +234,15 @@ export async function eraseContact(deps: EraseDeps, actor: Actor, p: EraseContac
     const merged = await mergedContactIds(trx, actor.brandId, p.contactId);
     // quotes of what they wrote (20 characters or more), in the expert questions and answers on their conversations and their notices
     const quotes = quoteScrubber(written.texts).scrub;
+    // the notices of the expert questions and answers on their conversations, before the rest of
+    // their notices: one that holds the start of a question or answer whose cut falls in a quote
+    // of theirs gets that start rewritten, the quote whole (read as it stands, the cut-off quote is not found)
+    let expertNotices = 0;
+    for (const [conversationId, texts] of await expertTextsOn(trx, actor.brandId, conversations, (s) => scrub(quotes(s)))) {
+      expertNotices += await eraseExpertNotices(trx, actor.brandId, conversationId, texts, (s) => s);
+    }
     const alsoErased = await eraseTraces(trx, store, { brandId: actor.brandId, contactId: p.contactId, mergedContactIds: merged, identities, messageIds, conversations, scrub, quotes }, traces);
-    alsoErased.notifications += redaction.notifications;
+    alsoErased.notifications += redaction.notifications + expertNotices;
     alsoErased.repliesWithdrawn = withdrawn.messages.length;
     const staff = await eraseStaffText(trx, store, { brandId: actor.brandId, conversations, scrub, quotes });
     Object.assign(alsoErased, { notes: staff.notes, expertQuestions: staff.expertQuestions, expertQuotes: staff.expertQuotes, brandReplies: staff.brandReplies });
@@ -236,6 +254,7 @@ export async function eraseContact(deps: EraseDeps, actor: Actor, p: EraseContac
       expertQuestionsElsewhere: elsewhere.expertQuestions, quotedMails: elsewhere.quotedMails,
     });
     alsoErased.auditEntries += elsewhere.auditEntries;
+    alsoErased.notifications += elsewhere.notifications;
     for (const id of identityIds) {
       await trx.updateTable('contact_identity')
         .set({ handle: ERASED, display_name: ERASED, avatar_url: null, profile_url: null, followers: null, verified: 0, network_user_id: `${ERASED}:${id}`, handle_key: null, address_key: null, updated_at: now })
@@ -613,6 +632,8 @@ async function eraseStaffText(trx: Tx, store: Store, t: StaffText): Promise<{ no
 
 /** What the person wrote, read before it is redacted (`writtenBy`). */
 interface Written {
+  /** Their messages' ids: the expert questions that quote them are found by these (`expert_quote`). */
+  messageIds: readonly number[];
   /** The Message-IDs of their emails (`mailId`): a mail answering one of them quotes theirs. */
   mailIds: readonly string[];
   /** The texts of their messages: a quote of them in an expert question elsewhere goes. */
@@ -624,10 +645,11 @@ const mailId = (id: string) => id.trim().replace(/^<|>$/g, '').toLowerCase();
 
 /** Their inbound messages' texts and email Message-IDs, not yet redacted (by author: an index lookup). */
 async function writtenBy(db: Tx, brandId: number, identityIds: readonly number[]): Promise<Written> {
-  if (!identityIds.length) return { mailIds: [], texts: [] };
-  const rows = await db.selectFrom('message').select(['network', 'network_message_id', 'text', 'text_escaped']).where(ofBrand(brandId))
+  if (!identityIds.length) return { messageIds: [], mailIds: [], texts: [] };
+  const rows = await db.selectFrom('message').select(['id', 'network', 'network_message_id', 'text', 'text_escaped']).where(ofBrand(brandId))
     .where('author_identity_id', 'in', [...identityIds]).where('direction', '=', 'inbound').where('redacted_at', 'is', null).execute();
   return {
+    messageIds: rows.map((r) => Number(r.id)),
     mailIds: rows.filter((r) => r.network === 'email' && r.network_message_id != null).map((r) => mailId(r.network_message_id!)),
     texts: rows.map((r) => decodeText(r.text, r.text_escaped)),
   };
@@ -690,7 +712,7 @@ const tableOf = (kind: ElsewhereKind): ScanTable => (kind === 'notes' ? 'note' :
  * rewritten too); the rewrite decides on the row as it then is. Expert questions are few: every
  * one `which` selects is read (with its text), the caller decides.
  */
-function elsewhereRows(db: Tx, brandId: number, s: ElsewhereSearch, kind: ElsewhereKind, which: RawBuilder<SqlBool>, limit = Number.MAX_SAFE_INTEGER): Promise<{ id: unknown; question?: string }[]> {
+function elsewhereRows(db: Tx, brandId: number, s: ElsewhereSearch, kind: ElsewhereKind, which: RawBuilder<SqlBool>, limit = Number.MAX_SAFE_INTEGER): Promise<{ id: unknown; question?: string; answer?: string | null }[]> {
   const messages = db.selectFrom('message').select('id').where(ofBrand(brandId)).where(which);
   switch (kind) {
     case 'replies':
@@ -710,7 +732,10 @@ function elsewhereRows(db: Tx, brandId: number, s: ElsewhereSearch, kind: Elsewh
       return messages.where('network', '=', 'email').where('raw', 'like', RETAINED_PREFIX)
         .where((eb) => eb.or([...s.hashes].map((h) => eb('raw', 'like', `%${h}%`)))).orderBy('id').limit(limit).execute();
     case 'questions':
-      return db.selectFrom('expert_request').select(['id', 'question']).where('brand_id', '=', brandId).where(which).orderBy('id').limit(limit).execute();
+      // with the expert's answer (a note), which may quote them too
+      return db.selectFrom('expert_request')
+        .select((eb) => ['id', 'question', eb.selectFrom('note').select('note.text').whereRef('note.id', '=', 'expert_request.answer_note_id').as('answer')])
+        .where('brand_id', '=', brandId).where(which).orderBy('id').limit(limit).execute();
   }
 }
 
@@ -763,7 +788,8 @@ async function findElsewhere(store: Store, t: Elsewhere): Promise<ElsewhereCandi
       const upto = after[tableOf(kind)];
       for (let from = 0; from < upto; from += SCAN_SPAN) {
         const rows = await elsewhereRows(db, t.brandId, s, kind, sql<SqlBool>`id > ${from} AND id <= ${Math.min(from + SCAN_SPAN, upto)}`);
-        ids[kind].push(...rows.filter((r) => r.question == null || s.question(r.question) !== r.question).map((r) => Number(r.id)));
+        const quotes = (x: string | null | undefined) => x != null && s.question(x) !== x;
+        ids[kind].push(...rows.filter((r) => r.question == null || quotes(r.question) || quotes(r.answer)).map((r) => Number(r.id)));
         await new Promise((r) => setImmediate(r));
       }
     }
@@ -786,14 +812,14 @@ const GAPS_PER_READ = 200;
 /**
  * Their `@handle` and email address out of the rest of the brand (see the file's comment): the
  * brand's outbound messages, the internal notes and expert questions on other conversations
- * (questions also lose their quoted words), their address, or its keyed hash, out of every
- * stored email, and the quoted history of a mail that quotes theirs. Each table is narrowed in
+ * (questions, their answers and notices also lose their quoted words), their address, or its
+ * keyed hash, out of every stored email, and the quoted history of a mail that quotes theirs. Each table is narrowed in
  * SQL by a substring (`LIKE`), the match decided on the row: the rows `found` before the
  * transaction (re-read here, as they now are) and those it could not see (above its high-water
  * mark, in its gaps), or, when the scan looked for less, every row. Counts of rows changed.
  */
-async function eraseElsewhere(trx: Tx, store: Store, t: Elsewhere, found: ElsewhereCandidates): Promise<{ brandReplies: number; notes: number; emailPayloads: number; expertQuestions: number; quotedMails: number; auditEntries: number }> {
-  const out = { brandReplies: 0, notes: 0, emailPayloads: 0, expertQuestions: 0, quotedMails: 0, auditEntries: 0 };
+async function eraseElsewhere(trx: Tx, store: Store, t: Elsewhere, found: ElsewhereCandidates): Promise<{ brandReplies: number; notes: number; emailPayloads: number; expertQuestions: number; quotedMails: number; auditEntries: number; notifications: number }> {
+  const out = { brandReplies: 0, notes: 0, emailPayloads: 0, expertQuestions: 0, quotedMails: 0, auditEntries: 0, notifications: 0 };
   const s = elsewhereSearch(t);
   if (!s) return out;
   // an identity or mail of theirs added since the scan: it looked for less, so everything is looked at again
@@ -840,34 +866,43 @@ async function eraseElsewhere(trx: Tx, store: Store, t: Elsewhere, found: Elsewh
     out.brandReplies++;
   });
 
-  // internal notes on other conversations (a note belongs to one conversation)
+  // internal notes on other conversations (a note belongs to one conversation); an expert's answer
+  // that quotes them is rewritten with its question, below (each note counted once)
+  const notesDone = new Set<number>();
   await each('notes', async (id) => {
     const n = await trx.selectFrom('note').select(['id', 'conversation_id', 'text']).where('id', '=', id).executeTakeFirstOrThrow();
     if (theirs.has(Number(n.conversation_id))) return;
     const text = s.scrub(n.text);
     if (text === n.text) return;
     await trx.updateTable('note').set({ text }).where('id', '=', n.id).execute();
-    out.notes++;
+    notesDone.add(Number(n.id));
   });
 
-  // expert questions on other conversations: their `@handle` and address, and what they wrote
-  // quoted, go; so from the question's copy in its `expert.asked` audit entry
-  await each('questions', async (id) => {
-    const q = await trx.selectFrom('expert_request').select(['id', 'conversation_id', 'question']).where('id', '=', id).executeTakeFirstOrThrow();
-    if (theirs.has(Number(q.conversation_id))) return;
-    const question = s.question(q.question);
-    if (question === q.question) return;
-    await trx.updateTable('expert_request').set({ question }).where('id', '=', q.id).execute();
-    out.expertQuestions++;
-    const asked = await trx.selectFrom('audit_event').select(['id', 'data']).where('conversation_id', '=', Number(q.conversation_id))
-      .where('action', '=', 'expert.asked').where('subject_type', '=', 'expert_request').where('subject_id', '=', String(q.id)).execute();
-    for (const e of asked) {
-      const data = scrubPayload(e.data, s.question);
-      if (data === e.data) continue;
-      await trx.updateTable('audit_event').set({ data }).where('id', '=', e.id).execute();
-      out.auditEntries++;
-    }
-  });
+  // expert questions on other conversations (someone else's, or one of several people's): their
+  // `@handle` and address, and what they wrote quoted, go from the question and every copy of it
+  // (`eraseExpertQuestion`). First those recorded as quoting one of their messages (`expert_quote`),
+  // then those whose text names or quotes them (asked before that record, or quoting a message
+  // from another conversation, which is not recorded)
+  const questionsDone = new Set<number>();
+  /** Per conversation, the texts of its questions and answers rewritten, as they were and are: their notices follow. */
+  const copied = new Map<number, ExpertText[]>();
+  const question = async (id: number) => {
+    if (questionsDone.has(id)) return;
+    questionsDone.add(id);
+    const r = await eraseExpertQuestion(trx, t.brandId, id, theirs, s.question);
+    if (!r) return;
+    out.expertQuestions += r.questions;
+    out.auditEntries += r.auditEntries;
+    for (const n of r.notes) notesDone.add(n);
+    copied.set(r.conversationId, [...(copied.get(r.conversationId) ?? []), ...r.texts]);
+  };
+  for (const part of inLists([...t.messageIds])) {
+    const quoting = await trx.selectFrom('expert_quote').select('expert_request_id').where('brand_id', '=', t.brandId).where(inValues(store, 'message_id', part, 'bigint')).execute();
+    for (const id of [...new Set(quoting.map((q) => Number(q.expert_request_id)))].sort((a, b) => a - b)) await question(id);
+  }
+  await each('questions', question);
+  out.notes = notesDone.size;
+  for (const [conversationId, texts] of copied) out.notifications += await eraseExpertNotices(trx, t.brandId, conversationId, texts, s.question);
 
   // stored emails still whole that name their address (their own are redacted: no payload) or
   // quote their mail, and those past retention that keep their address's keyed hash among the participants
@@ -902,6 +937,97 @@ async function eraseElsewhere(trx: Tx, store: Store, t: Elsewhere, found: Elsewh
   return out;
 }
 
+/** An expert question's question or answer, as it was and as rewritten (`eraseExpertQuestion`). */
+interface ExpertText {
+  part: 'question' | 'answer';
+  before: string;
+  after: string;
+}
+
+/**
+ * One expert question on another customer's conversation (not one of `theirs`) without what
+ * `rewrite` takes out (their quoted words, `@handle` and address): the question, its
+ * `expert.asked` audit entry and the expert's answer (a note). Returns the counts of rows
+ * changed, the answer notes changed, and the texts as they were and are, for its notices
+ * (`eraseExpertNotices`); null for a question of theirs (or none).
+ */
+async function eraseExpertQuestion(trx: Tx, brandId: number, id: number, theirs: ReadonlySet<number>, rewrite: (s: string) => string): Promise<{ conversationId: number; questions: number; auditEntries: number; notes: number[]; texts: ExpertText[] } | null> {
+  const q = await trx.selectFrom('expert_request').select(['id', 'conversation_id', 'question', 'answer_note_id']).where('id', '=', id).where('brand_id', '=', brandId).executeTakeFirst();
+  if (!q || theirs.has(Number(q.conversation_id))) return null;
+  const conversationId = Number(q.conversation_id);
+  const out = { conversationId, questions: 0, auditEntries: 0, notes: [] as number[], texts: [{ part: 'question', before: q.question, after: rewrite(q.question) }] as ExpertText[] };
+  const question = out.texts[0]!.after;
+  if (question !== q.question) {
+    await trx.updateTable('expert_request').set({ question }).where('id', '=', q.id).execute();
+    out.questions++;
+  }
+  const asked = await trx.selectFrom('audit_event').select(['id', 'data']).where('conversation_id', '=', conversationId)
+    .where('action', '=', 'expert.asked').where('subject_type', '=', 'expert_request').where('subject_id', '=', String(q.id)).execute();
+  for (const e of asked) {
+    const data = scrubPayload(e.data, rewrite);
+    if (data === e.data) continue;
+    await trx.updateTable('audit_event').set({ data }).where('id', '=', e.id).execute();
+    out.auditEntries++;
+  }
+  const answer = q.answer_note_id == null ? undefined : await trx.selectFrom('note').select(['id', 'text']).where('id', '=', Number(q.answer_note_id)).where('conversation_id', '=', conversationId).executeTakeFirst();
+  if (answer) {
+    const text = rewrite(answer.text);
+    out.texts.push({ part: 'answer', before: answer.text, after: text });
+    if (text !== answer.text) {
+      await trx.updateTable('note').set({ text }).where('id', '=', answer.id).execute();
+      out.notes.push(Number(answer.id));
+    }
+  }
+  return out;
+}
+
+/** The expert questions and answers on these conversations, as they are and as `rewrite` leaves them, by conversation (nothing is written). */
+async function expertTextsOn(trx: Tx, brandId: number, conversations: readonly number[], rewrite: (s: string) => string): Promise<Map<number, ExpertText[]>> {
+  const out = new Map<number, ExpertText[]>();
+  for (const part of inLists([...conversations])) {
+    const rows = await trx.selectFrom('expert_request')
+      .select((eb) => ['conversation_id', 'question', eb.selectFrom('note').select('note.text').whereRef('note.id', '=', 'expert_request.answer_note_id').as('answer')])
+      .where('brand_id', '=', brandId).where('conversation_id', 'in', part).execute();
+    for (const r of rows) {
+      const texts = out.get(Number(r.conversation_id)) ?? [];
+      texts.push({ part: 'question', before: r.question, after: rewrite(r.question) });
+      if (r.answer != null) texts.push({ part: 'answer', before: r.answer, after: rewrite(r.answer) });
+      out.set(Number(r.conversation_id), texts);
+    }
+  }
+  return out;
+}
+
+/** The notices that copy an expert question or its answer (src/workflow/commands.ts, src/commands/conversations.ts `addNote`), and how much of it each holds. */
+const EXPERT_NOTICES: readonly { kind: string; part: ExpertText['part']; length: number }[] = [
+  { kind: 'expert.asked', part: 'question', length: 300 },
+  { kind: 'expert.overdue', part: 'question', length: 300 },
+  { kind: 'expert.answered', part: 'answer', length: 300 },
+  { kind: 'note.mention', part: 'answer', length: 200 },
+];
+
+/**
+ * The notices on a conversation that copy its expert questions and answers (asked, overdue,
+ * answered; a colleague mentioned in an answer), after those were rewritten (`texts`): a notice
+ * holds the first 300 (200) characters of what it copies, so one that holds a text as it was
+ * gets the same part of the text rewritten (a quote its end cut goes whole); any other notice of
+ * those kinds there is rewritten as it stands. The count of notices changed.
+ */
+async function eraseExpertNotices(trx: Tx, brandId: number, conversationId: number, texts: readonly ExpertText[], rewrite: (s: string) => string): Promise<number> {
+  let changed = 0;
+  const notices = await trx.selectFrom('notification').select(['id', 'kind', 'body']).where('brand_id', '=', brandId).where('conversation_id', '=', conversationId)
+    .where('kind', 'in', EXPERT_NOTICES.map((k) => k.kind)).execute();
+  for (const n of notices) {
+    const kinds = EXPERT_NOTICES.filter((k) => k.kind === n.kind);
+    const copy = texts.flatMap((x) => kinds.filter((k) => k.part === x.part && n.body === x.before.slice(0, k.length)).map((k) => x.after.slice(0, k.length)))[0];
+    const body = copy ?? rewrite(n.body);
+    if (body === n.body) continue;
+    await trx.updateTable('notification').set({ body }).where('id', '=', n.id).execute();
+    changed++;
+  }
+  return changed;
+}
+
 /**
  * A stored email (`EmailRaw`, JSON) whose quoted history is their mail, without it: the mail
  * answers one of theirs (In-Reply-To or References holds one of `mailIds`), or its quoted lines
@@ -932,20 +1058,28 @@ const MIN_QUOTE = 20;
 const MAX_QUOTES = 2_000;
 
 /**
+ * The passages of a text that count as a quote of it (`quoteScrubber`): the text whole, each of
+ * its lines and each sentence of a line, of at least MIN_QUOTE characters, after NFC, lower
+ * case, each run of white space one space.
+ */
+export function quotePassages(text: string): string[] {
+  const passages = new Set<string>();
+  const lines = text.normalize('NFC').split(/\r\n?|\n/);
+  for (const x of [lines.join(' '), ...lines, ...lines.flatMap((l) => l.split(/(?<=[.!?…])\s+/u))]) {
+    const p = x.replace(/\s+/gu, ' ').trim();
+    if ([...p].length >= MIN_QUOTE) passages.add(p.toLowerCase());
+  }
+  return [...passages];
+}
+
+/**
  * A function that replaces quotes of what they wrote with `[erased]`: each of their texts whole,
  * each of its lines and sentences, of at least MIN_QUOTE characters, matched case-insensitively
  * after NFC with any white space between its words, longest first. `key` names what it looks for
  * ('' for nothing: then the function changes nothing).
  */
 export function quoteScrubber(texts: readonly string[]): { scrub: (s: string) => string; key: string } {
-  const passages = new Set<string>();
-  for (const t of texts) {
-    const lines = t.normalize('NFC').split(/\r\n?|\n/);
-    for (const x of [lines.join(' '), ...lines, ...lines.flatMap((l) => l.split(/(?<=[.!?…])\s+/u))]) {
-      const p = x.replace(/\s+/gu, ' ').trim();
-      if ([...p].length >= MIN_QUOTE) passages.add(p.toLowerCase());
-    }
-  }
+  const passages = new Set(texts.flatMap(quotePassages));
   const longest = [...passages].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)).slice(0, MAX_QUOTES);
   if (!longest.length) return { scrub: (s) => s, key: '' };
   const re = new RegExp(longest.map((p) => p.split(' ').map(escapeRe).join('\\s+')).join('|'), 'giu');

@@ -686,6 +686,18 @@ export interface ExpertRequestTable {
   overdue_at: number | null;
 }
 
+/** An expert question's quote of a customer's message (src/commands/expertQuotes.ts): erasure finds the question by it. */
+export interface ExpertQuoteTable {
+  id: Id;
+  brand_id: number;
+  expert_request_id: number;
+  /** The message quoted (an inbound message of the question's conversation). */
+  message_id: number;
+  /** Where the quote is: `question` (the question, its `expert.asked` entry and notices) or `answer` (the expert's answer note and its notice). */
+  part: string;
+  created_at: number;
+}
+
 export interface AutoAckTable {
   id: Id;
   conversation_id: number;
@@ -888,6 +900,7 @@ export interface DB {
   moderation_action: ModerationActionTable;
   crm_consent: CrmConsentTable;
   expert_request: ExpertRequestTable;
+  expert_quote: ExpertQuoteTable;
   auto_ack: AutoAckTable;
   playbook: PlaybookTable;
   snippet: SnippetTable;

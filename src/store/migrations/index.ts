@@ -55,6 +55,7 @@ import * as m20261206T2020 from './20261206T2020_network_hidden_checked.js';
 import * as m20261206T2050 from './20261206T2050_drop_contact_name_fts.js';
 import * as m20261206T2060 from './20261206T2060_saml_logout.js';
 import * as m20261206T2070 from './20261206T2070_message_hidden_index.js';
+import * as m20261207T0130 from './20261207T0130_expert_quote.js';
 
 export const migrations: Record<string, MigrationModule> = {
   '20261123T1900_initial_schema': m20261123T1900,
@@ -112,4 +113,5 @@ export const migrations: Record<string, MigrationModule> = {
   '20261206T2050_drop_contact_name_fts': m20261206T2050,
   '20261206T2060_saml_logout': m20261206T2060,
   '20261206T2070_message_hidden_index': m20261206T2070,
+  '20261207T0130_expert_quote': m20261207T0130,
 };
