@@ -2,8 +2,9 @@
  * Outbound webhooks, on SQLite and PostgreSQL: events of the desk reach a receiver on
  * 127.0.0.1 once, signed per Standard Webhooks (checked here with an independent HMAC); a failed
  * attempt is retried with the same webhook-id; 410 turns the endpoint off and tells the admins;
- * nothing is queued for events no endpoint takes, nor for another brand; with private targets
- * not allowed, internal addresses are refused at registration and at delivery (after DNS).
+ * nothing is queued for events no endpoint takes, nor for another brand; imported history goes,
+ * flagged `history`, only to endpoints that include history; with private targets not allowed,
+ * internal addresses are refused at registration and at delivery (after DNS).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
@@ -229,6 +230,111 @@ for (const dialect of DIALECTS) {
       const ana = await Client.signIn(w.desk.url, 'ana@acme.test');
       expect((await ana.get('/api/integrations/webhooks')).status).toBe(403);
       expect((await ana.post('/api/integrations/webhooks', { url: w.rx.url, events: ['message.received'] })).status).toBe(403);
+    });
+  });
+}
+
+for (const dialect of DIALECTS) {
+  describe(`outbound webhooks: history imports [${dialect}]`, () => {
+    const w = webhookDesk(dialect);
+    const DAY = 86_400_000;
+    interface Event { type: string; timestamp: string; brandId: number; history?: boolean; data: Record<string, any> }
+    const bodies = (got: Received[]) => got.map((r) => JSON.parse(r.body) as Event);
+    /** A customer's mention imported as history (as the demo's past weeks are), weeks old; its outcome. */
+    const importHistory = async (text: string) => {
+      const [o] = await w.desk.parley.services.pipeline.ingest(w.desk.brandId, [{ channelAccountId: w.desk.accountId, message: mention({ text: `@AcmeCare ${text}`, createdAt: Date.now() - 20 * DAY }), source: 'import', history: true, origin: 'test:history' }]);
+      expect(o!.status).toBe('stored');
+      return o as { messageId: number; conversationId: number };
+    };
+    const live = async () => (await w.admin.post('/api/ingest/messages', { channelAccountId: w.desk.accountId, messages: [mention()] })).json.outcomes[0] as { conversationId: number; messageId: number };
+
+    it('sends imported history, flagged, only to an endpoint that includes history; live events to both, unflagged', async () => {
+      const rx2 = await receiver();
+      try {
+        const events = ['message.received', 'conversation.created'];
+        const withHistory = await w.admin.post('/api/integrations/webhooks', { url: w.rx.url, description: 'CRM', events, includeHistory: true });
+        expect(withHistory.status).toBe(201);
+        expect(withHistory.json.item.includeHistory).toBe(true);
+        const secret = withHistory.json.secret as string;
+        const without = await w.admin.post('/api/integrations/webhooks', { url: rx2.url, description: 'Slack', events });
+        expect(without.status).toBe(201);
+        expect(without.json.item.includeHistory).toBe(false);
+        const listed = (await w.admin.get('/api/integrations/webhooks')).json.items as { id: number; includeHistory: boolean }[];
+        expect(Object.fromEntries(listed.map((e) => [e.id, e.includeHistory]))).toEqual({ [withHistory.json.item.id]: true, [without.json.item.id]: false });
+
+        const past = await importHistory('my parcel from last month never came');
+        const now = await live();
+        await runWebhooks(w.deps);
+        await runWebhooks(w.deps);
+
+        const a = bodies(w.rx.got);
+        for (const r of w.rx.got) expect(validSignature(secret, r)).toBe(true);
+        const hist = a.filter((e) => e.history === true);
+        expect(hist.map((e) => e.type).sort()).toEqual(['conversation.created', 'message.received']);
+        const msg = hist.find((e) => e.type === 'message.received')!;
+        expect(msg).toMatchObject({ brandId: w.desk.brandId, history: true, data: { messageId: past.messageId, conversationId: past.conversationId, network: 'x', text: '@AcmeCare my parcel from last month never came' } });
+        // the message's own time on the network; the envelope's timestamp: when the desk stored it
+        expect(Date.parse(msg.data.createdAt)).toBeLessThan(Date.now() - 19 * DAY);
+        expect(hist.find((e) => e.type === 'conversation.created')!.data.conversationId).toBe(past.conversationId);
+        // live events carry no history field, to either endpoint
+        const liveA = a.filter((e) => e.history === undefined);
+        expect(liveA.map((e) => `${e.type}:${e.data.conversationId}`).sort()).toEqual([`conversation.created:${now.conversationId}`, `message.received:${now.conversationId}`]);
+        const b = bodies(rx2.got);
+        expect(b.map((e) => `${e.type}:${e.data.conversationId}`).sort()).toEqual([`conversation.created:${now.conversationId}`, `message.received:${now.conversationId}`]);
+        expect(b.every((e) => !('history' in e))).toBe(true);
+        // nothing of the history is queued for the endpoint without it, now or later
+        const queued = await w.desk.db.store.db.selectFrom('webhook_delivery').select('event_key').where('endpoint_id', '=', without.json.item.id).execute();
+        expect(queued.map((d) => d.event_key)).not.toContain(`message:${past.messageId}`);
+        expect(queued.map((d) => d.event_key)).not.toContain(`conversation:${past.conversationId}`);
+        const gotBefore = w.rx.got.length;
+        await runWebhooks(w.deps);
+        expect(w.rx.got).toHaveLength(gotBefore);
+        expect(rx2.got).toHaveLength(2);
+
+        // the setting changed: the other way round from then on
+        expect((await w.admin.req('PATCH', `/api/integrations/webhooks/${withHistory.json.item.id}`, { includeHistory: false })).json.item.includeHistory).toBe(false);
+        expect((await w.admin.req('PATCH', `/api/integrations/webhooks/${without.json.item.id}`, { includeHistory: true })).json.item.includeHistory).toBe(true);
+        w.rx.got.length = 0;
+        rx2.got.length = 0;
+        const past2 = await importHistory('the refund from three weeks ago is still missing');
+        await runWebhooks(w.deps);
+        expect(w.rx.got).toHaveLength(0);
+        expect(bodies(rx2.got).map((e) => `${e.type}:${e.history}:${e.data.conversationId}`).sort()).toEqual([`conversation.created:true:${past2.conversationId}`, `message.received:true:${past2.conversationId}`]);
+        await w.admin.req('PATCH', `/api/integrations/webhooks/${without.json.item.id}`, { enabled: false });
+        await w.admin.req('PATCH', `/api/integrations/webhooks/${withHistory.json.item.id}`, { enabled: false });
+      } finally {
+        await rx2.close();
+      }
+    });
+
+    it('retries a history delivery as a live one: the same webhook-id until it is accepted', async () => {
+      w.rx.got.length = 0;
+      const made = await w.admin.post('/api/integrations/webhooks', { url: w.rx.url, events: ['message.received'], includeHistory: true });
+      w.rx.answers.push(503);
+      const past = await importHistory('an order from January, never delivered');
+      await runWebhooks(w.deps);
+      expect(w.rx.got).toHaveLength(1);
+      let [d] = await w.desk.db.store.db.selectFrom('webhook_delivery').selectAll().where('endpoint_id', '=', made.json.item.id).execute();
+      expect(d).toMatchObject({ event_key: `message:${past.messageId}`, status: 'pending', attempts: 1, last_status: 503 });
+      expect(Number(d!.next_attempt_at)).toBeGreaterThan(Date.now());
+      expect((await w.admin.post(`/api/integrations/webhooks/${made.json.item.id}/deliveries/${d!.id}/retry`)).status).toBe(200);
+      await runWebhooks(w.deps);
+      expect(w.rx.got).toHaveLength(2);
+      expect(w.rx.got[1]!.headers['webhook-id']).toBe(w.rx.got[0]!.headers['webhook-id']);
+      expect(bodies(w.rx.got).map((e) => e.history)).toEqual([true, true]);
+      [d] = await w.desk.db.store.db.selectFrom('webhook_delivery').selectAll().where('endpoint_id', '=', made.json.item.id).execute();
+      expect(d).toMatchObject({ status: 'delivered', attempts: 2 });
+      await w.admin.req('PATCH', `/api/integrations/webhooks/${made.json.item.id}`, { enabled: false });
+    });
+
+    it('takes includeHistory as a boolean only, and documents it in the OpenAPI description', async () => {
+      const bad = await w.admin.post('/api/integrations/webhooks', { url: w.rx.url, events: ['message.received'], includeHistory: 'yes' });
+      expect(bad.status).toBe(400);
+      const doc = (await (await fetch(`${w.desk.url}/api/openapi.json`)).json()) as any;
+      const path = doc.paths['/api/integrations/webhooks'];
+      expect(JSON.stringify(path.post.requestBody)).toContain('includeHistory');
+      expect(JSON.stringify(path.get.responses)).toContain('includeHistory');
+      expect(JSON.stringify(doc.paths['/api/integrations/webhooks/{id}'].patch.requestBody)).toContain('includeHistory');
     });
   });
 }

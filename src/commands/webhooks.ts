@@ -17,7 +17,11 @@ export type WebhookEndpoint = Selectable<WebhookEndpointTable>;
 export type WebhookDelivery = Selectable<WebhookDeliveryTable>;
 /** Who acts, for the audit log and the test event. */
 export interface WebhookActor { brandId: number; userId: number; name: string }
-export interface EndpointInput { url: string; description: string; events: string[]; enabled: boolean }
+export interface EndpointInput {
+  url: string; description: string; events: string[]; enabled: boolean;
+  /** Also take the events of imported history, flagged `"history": true` (absent: false). */
+  includeHistory?: boolean;
+}
 
 export class WebhookCommands {
   constructor(private readonly deps: Pick<WebhookDeps, 'store' | 'clock' | 'secrets' | 'allowPrivate'>) {}
@@ -45,8 +49,8 @@ export class WebhookCommands {
     const secret = newWebhookSecret();
     const endpoint = await store.db.transaction().execute(async (trx) => {
       await ensureCursors(trx, now);
-      const r = await trx.insertInto('webhook_endpoint').values({ brand_id: actor.brandId, url: input.url, description: input.description, events: JSON.stringify(input.events), enabled: input.enabled ? 1 : 0, secret_sealed: secrets.seal({ secret }), created_by: actor.userId, created_at: now, updated_at: now }).returningAll().executeTakeFirstOrThrow();
-      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'webhook.created', subjectType: 'webhook_endpoint', subjectId: r.id, data: { url: r.url, events: input.events } }, now);
+      const r = await trx.insertInto('webhook_endpoint').values({ brand_id: actor.brandId, url: input.url, description: input.description, events: JSON.stringify(input.events), enabled: input.enabled ? 1 : 0, include_history: input.includeHistory ? 1 : 0, secret_sealed: secrets.seal({ secret }), created_by: actor.userId, created_at: now, updated_at: now }).returningAll().executeTakeFirstOrThrow();
+      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'webhook.created', subjectType: 'webhook_endpoint', subjectId: r.id, data: { url: r.url, events: input.events, includeHistory: !!input.includeHistory } }, now);
       return r;
     });
     return { endpoint, secret };
@@ -61,10 +65,10 @@ export class WebhookCommands {
       if (b.enabled) await ensureCursors(trx, now);
       await trx.updateTable('webhook_endpoint').set({
         ...(b.url !== undefined ? { url: b.url } : {}), ...(b.description !== undefined ? { description: b.description } : {}),
-        ...(b.events ? { events: JSON.stringify(b.events) } : {}), ...(b.enabled !== undefined ? { enabled: b.enabled ? 1 : 0, ...(b.enabled && !ep.enabled ? { disabled_reason: null, failing_since: null } : {}) } : {}),
+        ...(b.events ? { events: JSON.stringify(b.events) } : {}), ...(b.includeHistory !== undefined ? { include_history: b.includeHistory ? 1 : 0 } : {}), ...(b.enabled !== undefined ? { enabled: b.enabled ? 1 : 0, ...(b.enabled && !ep.enabled ? { disabled_reason: null, failing_since: null } : {}) } : {}),
         updated_at: now,
       }).where('id', '=', ep.id).execute();
-      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'webhook.updated', subjectType: 'webhook_endpoint', subjectId: ep.id, data: { url: b.url, events: b.events, enabled: b.enabled } }, now);
+      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'webhook.updated', subjectType: 'webhook_endpoint', subjectId: ep.id, data: { url: b.url, events: b.events, enabled: b.enabled, includeHistory: b.includeHistory } }, now);
       return trx.selectFrom('webhook_endpoint').selectAll().where('id', '=', ep.id).executeTakeFirstOrThrow();
     });
   }

@@ -9,6 +9,9 @@
  * fact the SLA workflow writes with the breach → sla.breached) past a cursor, and queues one
  * `webhook_delivery` per event and subscribed endpoint in the transaction that moves the cursor. Ingest itself does nothing more: a brand
  * with no endpoint costs nothing, and a sweep with no enabled endpoint reads nothing.
+ * Imported history (messages stored with source `import`, and the conversations an import opened)
+ * goes only to endpoints that include history (`include_history`), its envelope saying
+ * `"history": true`; otherwise it is queued, retried and leased as a live event is.
  * A row with a lower id may commit after a higher one was read (on PostgreSQL, where writers
  * run at once; a rolled-back write leaves its ids unused on both): each sweep reads what is past
  * its cursor, notes the ids it skipped over as gaps (ranges, with when they were seen), and
@@ -62,6 +65,8 @@ export interface WebhookDeps {
 
 const SOURCES = ['message', 'conversation', 'audit_event', 'reporting_fact'] as const;
 type Source = (typeof SOURCES)[number];
+/** The `message.source` of imported history (src/pipeline/ingest.ts `MessageSource`: a TWCS import, the demo's past weeks). */
+const HISTORY_SOURCE = 'import';
 /** SQLite: how long a gap is kept (nothing fills one later there; PostgreSQL waits for the transactions that could). */
 export const GAP_WAIT_MS = 10 * 60_000;
 /** The gaps a source keeps at most (ranges of ids): beyond, the oldest are given up, with a warning. */
@@ -76,15 +81,27 @@ const PAGE = 500;
 const GAP_ROWS_MAX = PAGE * 4;
 const LEASE_MS = 60_000;
 
-interface Endpoint { id: number; brand_id: number; events: Set<string>; created_at: number }
-/** `at`: when it happened (the envelope's timestamp); `writtenAt`: the desk's clock when its row was written, compared with an endpoint's creation. */
-interface Derived { key: string; type: WebhookEvent; brandId: number; at: number; writtenAt: number; data: Record<string, unknown> }
+interface Endpoint { id: number; brand_id: number; events: Set<string>; includeHistory: boolean; created_at: number }
+/**
+ * `at`: when it happened (the envelope's timestamp); `writtenAt`: the desk's clock when its row
+ * was written, compared with an endpoint's creation; `history`: it comes from imported history
+ * (sent only to endpoints that include history, flagged `"history": true`).
+ */
+interface Derived { key: string; type: WebhookEvent; brandId: number; at: number; writtenAt: number; history?: boolean; data: Record<string, unknown> }
 
 const iso = (t: number | string | null | undefined) => (t == null ? null : new Date(Number(t)).toISOString());
 
-/** The envelope every delivery carries. */
-export function envelope(type: string, at: number, brandId: number, data: Record<string, unknown>): string {
-  return JSON.stringify({ type, timestamp: iso(at), brandId, data });
+/** The envelope every delivery carries; an event of imported history says so (`"history": true`), a live one carries no `history`. */
+export function envelope(type: string, at: number, brandId: number, data: Record<string, unknown>, history = false): string {
+  return JSON.stringify(history ? { type, timestamp: iso(at), brandId, history: true, data } : { type, timestamp: iso(at), brandId, data });
+}
+
+/**
+ * Whether an endpoint takes an event: its type is among the endpoint's, it was written after the
+ * endpoint was made, and it is live, or the endpoint includes history.
+ */
+export function endpointTakes(ep: { brand_id: number; events: ReadonlySet<string>; includeHistory: boolean; created_at: number }, ev: { brandId: number; type: string; writtenAt: number; history?: boolean }): boolean {
+  return ep.brand_id === ev.brandId && ep.events.has(ev.type) && ev.writtenAt >= ep.created_at && (!ev.history || ep.includeHistory);
 }
 
 /** Current high-water marks of the sources: a new endpoint hears only what happens after it. */
@@ -96,8 +113,8 @@ export async function ensureCursors(db: Tx | Store['db'], now: number): Promise<
 }
 
 async function enabledEndpoints(store: Store): Promise<Endpoint[]> {
-  const rows = await store.db.selectFrom('webhook_endpoint').select(['id', 'brand_id', 'events', 'created_at']).where('enabled', '=', 1).execute();
-  return rows.map((r) => ({ id: r.id, brand_id: r.brand_id, created_at: Number(r.created_at), events: new Set(JSON.parse(r.events) as string[]) }));
+  const rows = await store.db.selectFrom('webhook_endpoint').select(['id', 'brand_id', 'events', 'include_history', 'created_at']).where('enabled', '=', 1).execute();
+  return rows.map((r) => ({ id: r.id, brand_id: r.brand_id, created_at: Number(r.created_at), includeHistory: !!r.include_history, events: new Set(JSON.parse(r.events) as string[]) }));
 }
 
 /**
@@ -112,9 +129,10 @@ async function readSource(db: Tx, source: Source, brandIds: number[], ids: numbe
       .select(['id', 'brand_id', 'conversation_id', 'channel_account_id', 'network', 'kind', 'visibility', 'url', 'created_at', 'received_at', 'author_identity_id', 'direction', 'source', 'triage_action', 'triage_category', 'sentiment', 'priority', 'intent', 'language', 'complaint', 'accolade'])
       .where('id', 'in', ids).where('brand_id', 'in', brandIds).orderBy('id').execute();
     for (const r of rows) {
-      if (r.direction !== 'inbound' || r.source === 'import') continue;
+      if (r.direction !== 'inbound') continue;
       out.push({
-        key: `message:${r.id}`, type: 'message.received', brandId: r.brand_id, at: Number(r.received_at), writtenAt: Number(r.received_at),
+        // imported history (an import, the demo's past weeks): only to endpoints that include history
+        key: `message:${r.id}`, type: 'message.received', brandId: r.brand_id, at: Number(r.received_at), writtenAt: Number(r.received_at), history: r.source === HISTORY_SOURCE,
         data: {
           messageId: r.id, conversationId: r.conversation_id, channelAccountId: r.channel_account_id, network: r.network, kind: r.kind, visibility: r.visibility,
           authorIdentityId: r.author_identity_id, text: null, url: r.url,
@@ -126,9 +144,10 @@ async function readSource(db: Tx, source: Source, brandIds: number[], ids: numbe
   } else if (source === 'conversation') {
     const rows = await db.selectFrom('conversation').select(['id', 'brand_id', 'channel_account_id', 'network', 'visibility', 'status', 'contact_id', 'created_at', 'updated_at'])
       .where('id', 'in', ids).where('brand_id', 'in', brandIds).orderBy('id').execute();
+    const imported = await openedByImport(db, rows.map((r) => r.id));
     for (const r of rows) {
       // created_at is the first message's time on the network; updated_at is the desk's clock (at creation, or later)
-      out.push({ key: `conversation:${r.id}`, type: 'conversation.created', brandId: r.brand_id, at: Number(r.created_at), writtenAt: Number(r.updated_at), data: { conversationId: r.id, channelAccountId: r.channel_account_id, network: r.network, visibility: r.visibility, status: r.status, contactId: r.contact_id, createdAt: iso(r.created_at) } });
+      out.push({ key: `conversation:${r.id}`, type: 'conversation.created', brandId: r.brand_id, at: Number(r.created_at), writtenAt: Number(r.updated_at), history: imported.has(r.id), data: { conversationId: r.id, channelAccountId: r.channel_account_id, network: r.network, visibility: r.visibility, status: r.status, contactId: r.contact_id, createdAt: iso(r.created_at) } });
     }
   } else if (source === 'reporting_fact') {
     const rows = await db.selectFrom('reporting_fact').select(['id', 'brand_id', 'occurred_at', 'conversation_id', 'agent_id', 'team_id', 'channel_account_id', 'network', 'visibility', 'priority', 'data'])
@@ -154,6 +173,21 @@ async function readSource(db: Tx, source: Source, brandIds: number[], ids: numbe
       if (ev) out.push({ key: `audit:${r.id}`, brandId: r.brand_id, at: Number(r.created_at), writtenAt: Number(r.created_at), ...ev });
     }
   }
+  return out;
+}
+
+/**
+ * Which of these conversations an import opened: their first message (the lowest id, written in
+ * the transaction that made the conversation, so there when the conversation is) was imported.
+ */
+async function openedByImport(db: Tx, conversationIds: number[]): Promise<Set<number>> {
+  const out = new Set<number>();
+  if (!conversationIds.length) return out;
+  const firsts = await db.selectFrom('message').select((eb) => eb.fn.min('id').as('id')).where('conversation_id', 'in', conversationIds).groupBy('conversation_id').execute();
+  const ids = firsts.map((r) => Number(r.id));
+  if (!ids.length) return out;
+  const rows = await db.selectFrom('message').select('conversation_id').where('id', 'in', ids).where('source', '=', HISTORY_SOURCE).execute();
+  for (const r of rows) out.add(Number(r.conversation_id));
   return out;
 }
 
@@ -298,8 +332,8 @@ export async function deriveDeliveries(deps: WebhookDeps): Promise<number> {
         const rows = [];
         for (const ev of events) {
           for (const ep of endpoints) {
-            if (ep.brand_id !== ev.brandId || !ep.events.has(ev.type) || ev.writtenAt < ep.created_at) continue;
-            rows.push({ brand_id: ev.brandId, endpoint_id: ep.id, event_key: ev.key, message_id: `msg_${randomUUID().replace(/-/g, '')}`, event_type: ev.type, payload: envelope(ev.type, ev.at, ev.brandId, ev.data), status: 'pending', attempts: 0, next_attempt_at: now, created_at: now, updated_at: now });
+            if (!endpointTakes(ep, ev)) continue;
+            rows.push({ brand_id: ev.brandId, endpoint_id: ep.id, event_key: ev.key, message_id: `msg_${randomUUID().replace(/-/g, '')}`, event_type: ev.type, payload: envelope(ev.type, ev.at, ev.brandId, ev.data, ev.history), status: 'pending', attempts: 0, next_attempt_at: now, created_at: now, updated_at: now });
           }
         }
         let n = 0;

@@ -823,6 +823,8 @@ export interface WebhookEndpointTable {
   /** The `whsec_` signing secret, sealed with the instance secret (SecretBox). */
   secret_sealed: string;
   failing_since: number | null;
+  /** 1: also takes the events of imported history, flagged `"history": true` (migration 20261207T0140); 0: live events only. */
+  include_history: Generated<number>;
   created_by: number | null;
   created_at: number;
   updated_at: number;

@@ -1,9 +1,9 @@
 /**
  * Settings → Integrations in a real browser: an admin registers a webhook endpoint (a receiver
  * on 127.0.0.1, private targets allowed for the test), each event type offered with a plain-words
- * description, its signing secret is shown once, a test
- * event is sent and shows as delivered in the endpoint's deliveries; a hostile description is
- * shown as text; the section is not offered to team leads; no serious axe violations.
+ * description, history imports off unless asked (and changed in its row), its signing secret is
+ * shown once, a test event is sent and shows as delivered in the endpoint's deliveries; a hostile
+ * description is shown as text; the section is not offered to team leads; no serious axe violations.
  */
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,6 +69,11 @@ describe('Settings → Integrations', () => {
       expect(await page.locator(`[id="${describedBy}"]`).innerText(), type).toContain(words);
     }
     await page.getByRole('checkbox', { name: 'conversation.resolved' }).check();
+    // history imports: off unless asked, with what it does in plain words
+    const history = page.getByRole('checkbox', { name: 'Include history imports', exact: true });
+    expect(await history.isChecked()).toBe(false);
+    expect(await page.locator(`[id="${await history.getAttribute('aria-describedby')}"]`).innerText()).toContain('"history": true');
+    await history.check();
     await page.getByRole('button', { name: 'Add endpoint' }).click();
     const secret = await page.getByLabel('Signing secret').inputValue();
     expect(secret).toMatch(/^whsec_/);
@@ -76,6 +81,13 @@ describe('Settings → Integrations', () => {
     expect(await page.getByLabel('Signing secret').count()).toBe(0);
     await page.getByText(HOSTILE, { exact: true }).waitFor();
     expect(await page.content()).not.toContain(secret);
+    // the endpoint takes history; turned off in its row, it says so
+    const rowHistory = page.getByRole('checkbox', { name: `Include history imports: ${hookUrl}` });
+    expect(await rowHistory.isChecked()).toBe(true);
+    await page.getByText('includes history imports').waitFor();
+    await rowHistory.uncheck();
+    await page.getByText('includes history imports').waitFor({ state: 'detached' });
+    expect(await rowHistory.isChecked()).toBe(false);
 
     await page.getByRole('button', { name: 'Send test event' }).click();
     const deliveries = page.locator('table.webhook-deliveries');

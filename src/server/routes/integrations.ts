@@ -12,9 +12,10 @@ const iso = (t: number | string | null) => (t == null ? null : new Date(Number(t
 const EVENTS = z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length).transform((l) => [...new Set(l)]);
 const URL_FIELD = z.string().trim().min(1).max(2000);
 const DESCRIPTION = z.string().max(500);
+const INCLUDE_HISTORY = z.boolean().describe('Also send the events of imported history (history imports, the demo\'s past weeks): `message.received` and `conversation.created`, with `"history": true` on the event. Default false: live events only.');
 
 const endpointSchema = z.object({
-  id: z.number(), url: z.string(), description: z.string(), events: z.array(z.string()), enabled: z.boolean(), disabledReason: z.string().nullable(),
+  id: z.number(), url: z.string(), description: z.string(), events: z.array(z.string()), includeHistory: INCLUDE_HISTORY, enabled: z.boolean(), disabledReason: z.string().nullable(),
   failingSince: z.string().nullable(), createdAt: z.string(), updatedAt: z.string(),
 });
 const deliverySchema = z.object({
@@ -24,7 +25,7 @@ const deliverySchema = z.object({
 const params = z.object({ id: z.coerce.number().int().positive() });
 
 function present(r: WebhookEndpoint) {
-  return { id: r.id, url: r.url, description: r.description, events: JSON.parse(r.events) as string[], enabled: !!r.enabled, disabledReason: r.disabled_reason, failingSince: iso(r.failing_since), createdAt: iso(r.created_at)!, updatedAt: iso(r.updated_at)! };
+  return { id: r.id, url: r.url, description: r.description, events: JSON.parse(r.events) as string[], includeHistory: !!r.include_history, enabled: !!r.enabled, disabledReason: r.disabled_reason, failingSince: iso(r.failing_since), createdAt: iso(r.created_at)!, updatedAt: iso(r.updated_at)! };
 }
 
 function presentDelivery(r: WebhookDelivery) {
@@ -46,7 +47,7 @@ export function integrationRoutes(app: App): void {
   app.post('/api/integrations/webhooks', {
     schema: {
       tags: ['admin'], summary: 'Register a webhook endpoint; answers its signing secret, shown this once',
-      body: z.strictObject({ url: URL_FIELD, description: DESCRIPTION.default(''), events: EVENTS, enabled: z.boolean().default(true) }),
+      body: z.strictObject({ url: URL_FIELD, description: DESCRIPTION.default(''), events: EVENTS, includeHistory: INCLUDE_HISTORY.default(false), enabled: z.boolean().default(true) }),
       response: { 201: z.object({ item: endpointSchema, secret: z.string() }) },
     },
   }, async (req, reply) => {
@@ -57,8 +58,8 @@ export function integrationRoutes(app: App): void {
 
   app.patch('/api/integrations/webhooks/:id', {
     schema: {
-      tags: ['admin'], summary: 'Change a webhook endpoint: URL, description, events, on/off (turning it on clears why it was turned off)', params,
-      body: z.strictObject({ url: URL_FIELD.optional(), description: DESCRIPTION.optional(), events: EVENTS.optional(), enabled: z.boolean().optional() }),
+      tags: ['admin'], summary: 'Change a webhook endpoint: URL, description, events, whether it includes history, on/off (turning it on clears why it was turned off)', params,
+      body: z.strictObject({ url: URL_FIELD.optional(), description: DESCRIPTION.optional(), events: EVENTS.optional(), includeHistory: INCLUDE_HISTORY.optional(), enabled: z.boolean().optional() }),
       response: { 200: z.object({ item: endpointSchema }) },
     },
   }, async (req) => {

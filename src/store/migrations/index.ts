@@ -56,6 +56,7 @@ import * as m20261206T2050 from './20261206T2050_drop_contact_name_fts.js';
 import * as m20261206T2060 from './20261206T2060_saml_logout.js';
 import * as m20261206T2070 from './20261206T2070_message_hidden_index.js';
 import * as m20261207T0130 from './20261207T0130_expert_quote.js';
+import * as m20261207T0140 from './20261207T0140_webhook_include_history.js';
 
 export const migrations: Record<string, MigrationModule> = {
   '20261123T1900_initial_schema': m20261123T1900,
@@ -114,4 +115,5 @@ export const migrations: Record<string, MigrationModule> = {
   '20261206T2060_saml_logout': m20261206T2060,
   '20261206T2070_message_hidden_index': m20261206T2070,
   '20261207T0130_expert_quote': m20261207T0130,
+  '20261207T0140_webhook_include_history': m20261207T0140,
 };

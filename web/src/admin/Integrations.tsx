@@ -2,7 +2,10 @@
  * Settings → Integrations: the brand's outbound webhook endpoints (docs/webhooks.md). Register
  * one (URL, description, the events it takes); its signing secret is shown once, like an API
  * token's, and can be rotated; turn it off and on; send a test event; see its deliveries (status,
- * attempts, last error) and retry one now. Everything the desk or a receiver wrote is shown as text.
+ * attempts, last error) and retry one now. Whether it also takes imported history (history
+ * imports, the demo's past weeks: sent with `"history": true`) is chosen when it is added and
+ * changed in its row; off by default, as a chat alert would be flooded by an import.
+ * Everything the desk or a receiver wrote is shown as text.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -19,6 +22,8 @@ export interface WebhookEndpointItem {
   url: string;
   description: string;
   events: string[];
+  /** Also takes the events of imported history, marked `"history": true`. */
+  includeHistory: boolean;
   enabled: boolean;
   disabledReason: string | null;
   failingSince: string | null;
@@ -55,6 +60,9 @@ export const EVENT_DESCRIPTIONS: Record<string, string> = {
   'conversation.labels_changed': 'Labels are added to or removed from a conversation.',
   'conversation.priority_changed': 'Someone changes a conversation\'s priority.',
 };
+
+/** What "Include history imports" does, in plain words (docs/webhooks.md, "History imports"). */
+export const HISTORY_HELP = 'Also send the messages and conversations imported as history (imports, the demo\'s past weeks), marked "history": true. For a CRM or a data warehouse; leave it off for chat alerts, which an import would flood.';
 
 function Deliveries({ endpoint }: { endpoint: WebhookEndpointItem }) {
   const qc = useQueryClient();
@@ -109,22 +117,28 @@ export function IntegrationsAdmin({ admin }: { admin: boolean }) {
   const [url, setUrl] = useState('');
   const [description, setDescription] = useState('');
   const [events, setEvents] = useState<string[]>(['message.received']);
+  const [includeHistory, setIncludeHistory] = useState(false);
   const [shown, setShown] = useState<{ url: string; secret: string } | null>(null);
   const [removing, setRemoving] = useState<WebhookEndpointItem | null>(null);
   const [open, setOpen] = useState<number | null>(null);
   const refresh = () => void qc.invalidateQueries({ queryKey: KEY });
   const create = useMutation({
-    mutationFn: () => api<{ item: WebhookEndpointItem; secret: string }>('POST', '/api/integrations/webhooks', { url: url.trim(), description, events }),
+    mutationFn: () => api<{ item: WebhookEndpointItem; secret: string }>('POST', '/api/integrations/webhooks', { url: url.trim(), description, events, includeHistory }),
     onSuccess: (r) => {
       setShown({ url: r.item.url, secret: r.secret });
       setUrl('');
       setDescription('');
+      setIncludeHistory(false);
       setOpen(r.item.id);
       refresh();
     },
   });
   const toggle = useMutation({
     mutationFn: (e: WebhookEndpointItem) => api('PATCH', `/api/integrations/webhooks/${e.id}`, { enabled: !e.enabled }),
+    onSuccess: refresh,
+  });
+  const history = useMutation({
+    mutationFn: (v: { e: WebhookEndpointItem; includeHistory: boolean }) => api('PATCH', `/api/integrations/webhooks/${v.e.id}`, { includeHistory: v.includeHistory }),
     onSuccess: refresh,
   });
   const rotate = useMutation({
@@ -153,7 +167,7 @@ export function IntegrationsAdmin({ admin }: { admin: boolean }) {
   return (
     <>
       <Section title="Webhook endpoints" id="webhooks-title" description="The desk POSTs signed JSON (Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature) to these URLs when the events they take happen; a failed delivery is retried for about a day.">
-        <Problem error={toggle.error ?? rotate.error ?? test.error} />
+        <Problem error={toggle.error ?? history.error ?? rotate.error ?? test.error} />
         {q.isPending ? (
           <Spinner label="Loading endpoints" />
         ) : (q.data?.items ?? []).length === 0 ? (
@@ -166,8 +180,13 @@ export function IntegrationsAdmin({ admin }: { admin: boolean }) {
                 {e.description && <p className="webhook-description">{e.description}</p>}
                 <p className="muted">
                   {e.enabled ? 'On' : `Off${e.disabledReason ? `: ${e.disabledReason}` : ''}`} · {e.events.join(', ')}
+                  {e.includeHistory ? ' · includes history imports' : ''}
                   {e.failingSince && ` · failing since ${fullTime(e.failingSince)}`}
                 </p>
+                <label className="checkbox">
+                  <input type="checkbox" checked={e.includeHistory} disabled={history.isPending} onChange={(ev) => history.mutate({ e, includeHistory: ev.target.checked })} aria-label={`Include history imports: ${e.url}`} title={HISTORY_HELP} />
+                  Include history imports
+                </label>
                 <div className="row-gap">
                   <button type="button" className="btn btn-small" onClick={() => test.mutate(e)} disabled={!e.enabled || test.isPending}>Send test event</button>
                   <button type="button" className="btn btn-small" onClick={() => setOpen(open === e.id ? null : e.id)} aria-expanded={open === e.id}>Deliveries</button>
@@ -218,6 +237,13 @@ export function IntegrationsAdmin({ admin }: { admin: boolean }) {
                 );
               })}
             </fieldset>
+            <div className="field">
+              <label className="checkbox">
+                <input type="checkbox" checked={includeHistory} onChange={(ev) => setIncludeHistory(ev.target.checked)} aria-describedby="include-history-help" />
+                Include history imports
+              </label>
+              <p className="muted webhook-event-help" id="include-history-help">{HISTORY_HELP}</p>
+            </div>
             <Problem error={create.error} />
             <div>
               <button type="submit" className="btn btn-primary" disabled={create.isPending || !url.trim() || !events.length}>Add endpoint</button>
