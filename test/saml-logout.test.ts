@@ -6,11 +6,13 @@
  * untouched); forged, unsigned, expired ones change nothing; and the SP-initiated round trip. A
  * LogoutResponse is checked (signature, Issuer, InResponseTo, Destination) before its status is
  * read, so a forged non-Success one says nothing; and a LogoutRequest at one provider's own SLO
- * endpoint signs out only that provider's sessions though another brand's shares the IdP's entity
+ * endpoint signs out only that brand's sessions though another brand's shares the IdP's entity
  * id and key (which the desk-wide endpoint refuses). Two providers of one IdP in one brand at the
  * desk-wide endpoint: the sessions the request names end through either, answered and audited by
  * the provider whose sign-in it named; every SessionIndex it lists counts, and a NameID of another
- * Format or namespace is another principal.
+ * Format or namespace is another principal. At a provider's own endpoint, the sessions the request
+ * names through its brand's other providers of that IdP (same entity id and certificate) end too,
+ * answered by the endpoint's provider; another brand's, or one with another certificate, untouched.
  */
 import { createPublicKey, verify as verifySignature } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
@@ -352,7 +354,7 @@ for (const dialect of DIALECTS) {
     });
 
     // (last: from here on two brands' providers share the IdP's entity id and key, which the desk-wide endpoint refuses)
-    it('two brands with one IdP entity id and certificate: a LogoutRequest at one provider\'s SLO endpoint signs out only that provider\'s sessions; the desk-wide endpoint refuses it', async () => {
+    it('two brands with one IdP entity id and certificate: a LogoutRequest at one provider\'s SLO endpoint signs out only that brand\'s sessions; the desk-wide endpoint refuses it', async () => {
       const id = await addProvider(admin);
       const p = await person();
       const globex = await otherBrandAdmin();
@@ -398,6 +400,59 @@ for (const dialect of DIALECTS) {
       expect(await alive(b2.session)).toBe(true);
       const ends = (await logoutAudits()).filter((a) => [String(id), String(gid)].includes(a.subject_id!)).map((a) => [Number(a.subject_id), JSON.parse(a.data).sessionsEnded]);
       expect(ends).toEqual([[id, 2], [gid, 1]]);
+    });
+
+    // (after the test above: another brand's providers share the IdP's entity id and key, so only providers' own endpoints are used)
+    it('at a provider\'s own endpoint, a LogoutRequest also ends the sessions it names through its brand\'s other providers of that IdP (same entity id and certificate), answered by the endpoint\'s provider; not another brand\'s, not one with another certificate', async () => {
+      const a = await addProvider(admin, { label: 'Acme SAML (A)' });
+      const b = await addProvider(admin, { label: 'Acme SAML (B)', samlSloUrl: `${idp.sloUrl}/b` });
+      // the same Issuer in the same brand, but another IdP tenant's key: not the IdP that signs these requests
+      const otherKey = makeKeyPair('Acme other tenant');
+      const c = await addProvider(admin, { label: 'Acme SAML (other key)', samlCertificates: [otherKey.cert] });
+      const globex = await otherBrandAdmin();
+      const g = await addProvider(globex);
+      const p = await person();
+      const user = { nameId: 'fan-u', nameIdFormat: PERSISTENT, attributes: { email: p.email } };
+      const viaA = await samlSignIn(a, user);
+      const viaB = await samlSignIn(b, user);
+      const viaB2 = await samlSignIn(b, user);
+      const viaC = await samlSignIn(c, user, { keyPair: otherKey });
+      const viaG = await samlSignIn(g, { ...user, attributes: { email: 'fan@globex.test' } });
+      const aCert = await spCertOf(a);
+      const atA = (query: string) => fetch(`${providerSloUrl(a)}?${query}`, { redirect: 'manual', headers: { 'x-forwarded-for': address() } });
+      const request = (sessionIndex?: string) => idp.logoutRequest({ nameId: 'fan-u', destination: providerSloUrl(a), now: clock.now(), ...(sessionIndex ? { sessionIndex } : {}) });
+
+      // the SessionIndex of a sign-in through B, sent to A's endpoint (the one SLO URL the IdP application holds): that session ends
+      let mark = await lastAuditId();
+      let res = await atA(idp.redirectQuery('SAMLRequest', request(viaB.sessionIndex), { relayState: 'fan' }));
+      expect(res.status, await res.clone().text()).toBe(302);
+      expect(await alive(viaB.session)).toBe(false);
+      for (const s of [viaA, viaB2, viaC, viaG]) expect(await alive(s.session)).toBe(true);
+      // A answers (the IdP sent it to A's URL): A's IdP SLO URL, A's SP key; B's audit entry counts the session
+      let answer = res.headers.get('location')!;
+      expect(answer.startsWith(`${idp.sloUrl}?SAMLResponse=`)).toBe(true);
+      expect(new URL(answer).searchParams.get('RelayState')).toBe('fan');
+      expect(redirectSignedBy(answer, aCert)).toBe(true);
+      expect((await logoutsSince(mark)).map((e) => [e.provider, e.sessionsEnded, e.answered ?? false, e.sessionIndex]).sort((x, y) => Number(x[0]) - Number(y[0])))
+        .toEqual([[a, 0, true, viaB.sessionIndex], [b, 1, false, viaB.sessionIndex]]);
+
+      // no SessionIndex (HTTP-POST): the principal's sessions through A and B end; C's (another certificate) and the other brand's stay
+      mark = await lastAuditId();
+      res = await postSlo(providerSloUrl(a), { SAMLRequest: idp.postMessage(request()) });
+      expect(res.status, await res.clone().text()).toBe(302);
+      answer = res.headers.get('location')!;
+      expect(answer.startsWith(`${idp.sloUrl}?SAMLResponse=`)).toBe(true);
+      expect(redirectSignedBy(answer, aCert)).toBe(true);
+      expect(await alive(viaA.session)).toBe(false);
+      expect(await alive(viaB2.session)).toBe(false);
+      expect(await alive(viaC.session)).toBe(true);
+      expect(await alive(viaG.session)).toBe(true);
+      expect((await logoutsSince(mark)).map((e) => [e.provider, e.sessionsEnded, e.answered ?? false]).sort((x, y) => Number(x[0]) - Number(y[0]))).toEqual([[a, 1, true], [b, 1, false]]);
+
+      // C's IdP tenant signing a request at A's endpoint: A's certificate does not verify it, so it is refused and ends nothing (C's session too)
+      res = await atA(idp.redirectQuery('SAMLRequest', request(viaC.sessionIndex), { keyPair: otherKey }));
+      expect(res.status).toBe(400);
+      expect(await alive(viaC.session)).toBe(true);
     });
   });
 }

@@ -43,7 +43,11 @@ export const SAML_METADATA_PATH = '/api/auth/sso/saml/metadata';
  * IdPs given it (a request there cannot say which brand it is for: see samlSingleLogout).
  */
 export const SAML_SLO_PATH = '/api/auth/sso/saml/slo';
-/** One provider's SLO endpoint (listed in its SP metadata): a message there is that provider's, and only it is signed out by it. */
+/**
+ * One provider's SLO endpoint (listed in its SP metadata): a message there is that provider's (it must
+ * verify for it, and it answers); a LogoutRequest there also ends the sessions it names of the other
+ * providers of that brand it verifies for (one IdP application, one SLO URL), never another brand's.
+ */
 export const samlProviderSloPath = (providerId: number | string) => `/api/auth/sso/saml/${providerId}/slo`;
 /** One provider's SP metadata: the same entity id and ACS, with that provider's SP certificate (signing, encryption). */
 export const samlProviderMetadataPath = (providerId: number | string) => `/api/auth/sso/saml/${providerId}/metadata`;
@@ -177,7 +181,7 @@ export async function samlProviderSpMetadata(d: SsoDeps, providerId: number, ori
   const keys = await spKeysOf(d, row, now);
   const sp = samlSp(origin);
   const signs = Number(row.saml_sign_requests) === 1;
-  // the provider's own SLO endpoint: a LogoutRequest there signs out this provider's sessions, no other's
+  // the provider's own SLO endpoint: a LogoutRequest there signs out this provider's sessions (and those of its brand's other providers of the IdP it verifies for)
   const slo = row.saml_slo_url ? samlSloUrl(origin, row.id) : undefined;
   // the LogoutRequests Parley sends are signed whatever the AuthnRequests: with single logout the
   // certificate is listed for signing too (node-saml lists it only with AuthnRequestsSigned, put back)
@@ -479,7 +483,12 @@ function verifiedRedirect(rawQuery: string, param: 'SAMLRequest' | 'SAMLResponse
   return { xml: inflateRawSync(Buffer.from(fields[param]!, 'base64'), { maxOutputLength: MAX_INFLATED }).toString('utf8'), fields };
 }
 
-/** The desk's SAML providers a LogoutRequest at this endpoint may come from: the endpoint's own provider, or (desk-wide endpoint) every provider whose entity id is its Issuer. */
+/**
+ * The desk's SAML providers a LogoutRequest at this endpoint may be for: at the desk-wide endpoint
+ * every provider whose entity id is its Issuer; at a provider's own endpoint that provider first,
+ * then the other providers of its brand with that entity id (one IdP application holds one SLO URL:
+ * a request there is also theirs when it verifies for them), never another brand's.
+ */
 async function logoutRequestProviders(d: SsoDeps, m: SamlLogoutMessage, issuer: string | null, now: number): Promise<ProviderRow[]> {
   if (m.providerId === null) {
     const rows = issuer ? await d.store.db.selectFrom('sso_provider').selectAll().where('protocol', '=', 'saml').where('issuer', '=', issuer).orderBy('id').execute() : [];
@@ -492,7 +501,8 @@ async function logoutRequestProviders(d: SsoDeps, m: SamlLogoutMessage, issuer: 
     await refusedLogoutRequest(d, [row], m, 'from another IdP than this provider\'s (Issuer)', now);
     throw invalidSamlLogout('from another IdP than this provider\'s (Issuer)');
   }
-  return [row];
+  const sameIdp = await d.store.db.selectFrom('sso_provider').selectAll().where('protocol', '=', 'saml').where('issuer', '=', row.issuer).where('brand_id', '=', row.brand_id).where('id', '!=', row.id).orderBy('id').execute();
+  return [row, ...sameIdp];
 }
 
 /** A refused LogoutRequest in the providers' audit trails: at most one a minute each (its Issuer is not verified, anyone may send one). */
@@ -512,14 +522,16 @@ async function refusedLogoutRequest(d: SsoDeps, rows: ProviderRow[], m: SamlLogo
  *
  * A LogoutRequest must be signed (the Redirect binding's SigAlg and Signature over the exact query
  * string, or an enveloped signature of the whole message) by a certificate of the provider — at a
- * provider's endpoint that provider and no other, its entity id the Issuer; at the desk-wide one
- * the providers whose entity id is its Issuer — be within its time (NotOnOrAfter, IssueInstant on
- * Parley's clock), name the endpoint it came to as Destination if any, and be taken once; then the
- * sessions it names end (`endIdpSessions`): made by the sign-ins of those providers (at a
- * provider's endpoint, that provider alone) of that principal — NameID, Format and qualifiers —
- * and, when it gives SessionIndex values, of those sign-ins only, in that brand only, audited
- * `sso.saml_logout`; the answer is a signed LogoutResponse to the SLO URL of the provider whose
- * sign-in it named (null when it has none). At the desk-wide endpoint a request that
+ * provider's endpoint that provider, its entity id the Issuer; at the desk-wide one the providers
+ * whose entity id is its Issuer — be within its time (NotOnOrAfter, IssueInstant on Parley's clock),
+ * name the endpoint it came to as Destination if any, and be taken once; then the sessions it names
+ * end (`endIdpSessions`): made by the sign-ins of the providers it verifies for (at a provider's
+ * endpoint, that provider and the other providers of its brand with that Issuer it verifies for:
+ * one IdP application has one SLO URL) of that principal — NameID, Format and qualifiers — and,
+ * when it gives SessionIndex values, of those sign-ins only, in that brand only, audited
+ * `sso.saml_logout`; the answer is a signed LogoutResponse to the SLO URL of the endpoint's
+ * provider, or at the desk-wide one of the provider whose sign-in it named (null when it has
+ * none). At the desk-wide endpoint a request that
  * verifies for providers of more than one brand (one IdP entity id and certificate shared by
  * brands) is refused: which brand's sign-out it is cannot be told there. Otherwise 400
  * `sso.invalid_logout_request`, nothing changed, audited as `sso.saml_refused` at most once a
@@ -544,6 +556,8 @@ export async function samlSingleLogout(d: SsoDeps, m: SamlLogoutMessage, now: nu
   if (m.SAMLResponse !== undefined) return logoutResponse(d, m, peeked, endpoint, now);
   if (peeked.kind !== 'LogoutRequest') throw invalidSamlLogout('not a LogoutRequest');
   const rows = await logoutRequestProviders(d, m, peeked.issuer, now);
+  // at a provider's endpoint: that provider (first), which must take the request and answers it; the rest only ride along
+  const own = m.providerId === null ? null : rows[0]!;
   // (the same IdP may be a provider of several brands, or twice in one: each that verifies is its session authority)
   let why = 'its signature does not verify';
   let verified: VerifiedLogoutRequest[] = [];
@@ -552,6 +566,7 @@ export async function samlSingleLogout(d: SsoDeps, m: SamlLogoutMessage, now: nu
       verified.push(await verifiedLogoutRequest(d, row, m, endpoint, now));
     } catch (err) {
       why = err instanceof Error ? err.message : String(err);
+      if (row === own) break;
     }
   }
   if (new Set(verified.map((v) => Number(v.row.brand_id))).size > 1) {
@@ -562,12 +577,13 @@ export async function samlSingleLogout(d: SsoDeps, m: SamlLogoutMessage, now: nu
   }
   if (verified.length) {
     try {
-      return await endIdpSessions(d, verified, m, now);
+      return await endIdpSessions(d, verified, m, now, own ? verified[0] : undefined);
     } catch (err) {
       why = err instanceof Error ? err.message : String(err);
     }
   }
-  await refusedLogoutRequest(d, rows, m, why, now);
+  // (at a provider's endpoint the refusal is that provider's: the request came to its URL)
+  await refusedLogoutRequest(d, own ? [own] : rows, m, why, now);
   throw invalidSamlLogout(why);
 }
 
@@ -637,10 +653,11 @@ class ReplayedLogoutRequest extends Error {}
  * the SessionIndex elements refer to; with none, all of the principal's). Several providers of one
  * IdP in one brand are one session authority: whichever the sign-in went through, its session
  * ends. Audited `sso.saml_logout` for each provider whose sessions ended; the LogoutResponse comes
- * from the provider of the latest of them (the one the IdP last signed in through; with none
- * ended, the first; one with an SLO URL before one without), signed with its SP key to its SLO URL.
+ * from `answeredBy` when given (at a provider's own endpoint: that provider, the IdP sent it to its
+ * URL), else from the provider of the latest of them (the one the IdP last signed in through; with
+ * none ended, the first; one with an SLO URL before one without), signed with its SP key to its SLO URL.
  */
-async function endIdpSessions(d: SsoDeps, verified: VerifiedLogoutRequest[], m: SamlLogoutMessage, now: number): Promise<Extract<SamlLogoutOutcome, { kind: 'request' }>> {
+async function endIdpSessions(d: SsoDeps, verified: VerifiedLogoutRequest[], m: SamlLogoutMessage, now: number, answeredBy?: VerifiedLogoutRequest): Promise<Extract<SamlLogoutOutcome, { kind: 'request' }>> {
   const { requestId, nameId, sessionIndexes, until } = verified[0]!;
   const brandId = verified[0]!.row.brand_id;
   const defaults = { spEntityId: samlSp(m.origin).entityId };
@@ -670,7 +687,7 @@ async function endIdpSessions(d: SsoDeps, verified: VerifiedLogoutRequest[], m: 
       if (ending.length) await trx.deleteFrom('session').where('id', 'in', ending.map((e) => e.id)).execute();
       // who answers: the provider the latest of those sign-ins went through, else the next, else the first (one with an SLO URL before one without)
       const order = [...new Set([...ending.map((e) => byProvider.get(Number(e.sso_provider_id))!), ...verified])];
-      const answering = order.find((v) => v.row.saml_slo_url) ?? order[0]!;
+      const answering = answeredBy ?? order.find((v) => v.row.saml_slo_url) ?? order[0]!;
       for (const v of verified) {
         const mine = ending.filter((e) => Number(e.sso_provider_id) === Number(v.row.id));
         if (!mine.length && v !== answering) continue;
