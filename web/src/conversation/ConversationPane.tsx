@@ -7,7 +7,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { api } from '../api/client.js';
 import { useAssign, useChannels, useConversation, useMe, useSetLabels, useSetPriority, useSetStatus, useTeams, useUsers } from '../api/queries.js';
 import type { ConversationStatus, Message, Team, User } from '../api/types.js';
-import { clip, networkLabel, PRIORITY_PRESETS, priorityLabel, STATUS_LABEL } from '../lib/format.js';
+import { networkLabel, PRIORITY_PRESETS, priorityLabel, STATUS_LABEL } from '../lib/format.js';
 import { useHotkeys } from '../lib/keyboard.js';
 import { setPresence, usePresence } from '../live/presence.js';
 import { AssignDialog } from '../inbox/AssignDialog.js';
@@ -15,6 +15,7 @@ import { SnoozeDialog } from '../inbox/SnoozeDialog.js';
 import { Avatar, EyeIcon, NetworkBadge, Spinner, StatusBadge, VisibilityBadge, SelectField } from '../ui/bits.js';
 import { useToast } from '../ui/Toasts.js';
 import { Composer, type ComposerHandle } from './Composer.js';
+import { customerName } from './customerName.js';
 import { AuditTrail, AuthorCard } from './Sidepanel.js';
 import { Thread } from './Thread.js';
 import { CorrectTriageDialog } from './TriagePanel.js';
@@ -25,6 +26,10 @@ import { GuidancePanel } from '../workflow/Guidance.js';
 import { ModerationDialog, UndoModerationDialog, useModerationLive, type UndoTarget } from '../workflow/Moderation.js';
 
 const HEARTBEAT_MS = 10_000;
+
+/** When a snooze ends, to the minute (its seconds say nothing): "Mon 7 Dec, 13:45" in the browser's locale. */
+const snoozeTime = (d: Date) => d.toLocaleString(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+
 /** Who may correct triage (POST /api/messages/:id/triage). */
 const CAN_CORRECT_TRIAGE = new Set(['agent', 'approver', 'admin']);
 /** Who may moderate, and undo it (POST /api/messages/:id/moderation). */
@@ -152,9 +157,8 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
   const channel = channelsQ.data?.find((a) => a.id === c.channelAccountId);
   const assignee = c.assigneeId != null ? users.get(c.assigneeId) : undefined;
   const team = c.teamId != null ? teams.get(c.teamId) : undefined;
-  // the first author's handle only when the conversation has no contact, written as the contact's is (@handle)
-  const authorHandle = d.messages.find((m) => m.author)?.author?.handle;
-  const name = clip(c.contact?.displayName || (c.contact?.handle ? `@${c.contact.handle}` : authorHandle ? `@${authorHandle}` : 'Unknown customer'), 200);
+  // named as the inbox row names them (customerName.ts); the first author's handle when the contact has none
+  const name = customerName(c.network, c.contact, 200, d.messages.find((m) => m.author)?.author?.handle);
   const typing = presence.filter((p) => p.state === 'typing');
 
   return (
@@ -179,7 +183,7 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
               </span>
             )}
             <SlaCountdown conversation={c} />
-            {c.snoozedUntil && c.status === 'waiting' && <span className="badge">Snoozed until {new Date(c.snoozedUntil).toLocaleString()}</span>}
+            {c.snoozedUntil && c.status === 'waiting' && <span className="badge" title={new Date(c.snoozedUntil).toLocaleString()}>Snoozed until {snoozeTime(new Date(c.snoozedUntil))}</span>}
             {c.sentiment && <span className={`badge sent-${c.sentiment.slice(0, 3)}`}>{c.sentiment}</span>}
             {c.category && <span className="badge">{c.category.replace(/_/g, ' ')}</span>}
           </div>
@@ -280,7 +284,7 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
         currentTeamId={c.teamId}
         onPick={(choice) => {
           setAssignOpen(false);
-          void act(assign.mutateAsync({ id, assigneeId: choice.assigneeId, teamId: choice.teamId }), choice.label === 'Assign to me' ? 'Assigned to you' : `${choice.label}: done`);
+          void act(assign.mutateAsync({ id, assigneeId: choice.assigneeId, teamId: choice.teamId }), choice.done);
         }}
       />
       <AskExpertDialog open={askOpen} onClose={() => setAskOpen(false)} conversationId={id} />
@@ -292,7 +296,7 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
         onClose={() => setSnoozeOpen(false)}
         onSnooze={(until) => {
           setSnoozeOpen(false);
-          void act(setStatus.mutateAsync({ id, status: 'waiting', snoozeUntil: until.toISOString() }), `Snoozed until ${until.toLocaleString()}`);
+          void act(setStatus.mutateAsync({ id, status: 'waiting', snoozeUntil: until.toISOString() }), `Snoozed until ${snoozeTime(until)}`);
         }}
       />
     </div>

@@ -10,12 +10,13 @@ import { Modal } from '../ui/Modal.js';
 import { useToast } from '../ui/Toasts.js';
 import { ConsentFields, CrmSection, useConsent } from '../workflow/Crm.js';
 import { DialogButtons, FormError } from '../ui/DialogButtons.js';
+import { handleText } from './customerName.js';
 
 export function AuthorCard({ conversation, contact, messages, onOpenConversation, readOnly }: { conversation: Conversation; contact: ContactDetail | null; messages: Message[]; onOpenConversation: (id: number) => void; readOnly?: boolean }) {
   const now = useNow();
   const first = messages.find((m) => m.direction === 'inbound' && m.author)?.author ?? null;
   const primary = contact?.identities.find((i) => i.identityId === first?.identityId) ?? first ?? contact?.identities[0] ?? null;
-  const name = clip(contact?.displayName || primary?.displayName || (primary ? `@${primary.handle}` : conversation.contact?.handle ? `@${conversation.contact.handle}` : 'Unknown customer'), 200);
+  const name = clip(contact?.displayName || primary?.displayName || (primary ? handleText(primary.network, primary.handle) : conversation.contact?.handle ? handleText(conversation.network, conversation.contact.handle) : 'Unknown customer'), 200);
   const others = (contact?.identities ?? []).filter((i) => i.identityId !== primary?.identityId);
   const profile = safeHref(primary?.profileUrl);
   const [merging, setMerging] = useState(false);
@@ -33,7 +34,7 @@ export function AuthorCard({ conversation, contact, messages, onOpenConversation
           </h2>
           {primary && (
             <div className="muted" dir="auto">
-              @{clip(primary.handle, 100)} · {networkLabel(primary.network)}
+              {handleText(primary.network, clip(primary.handle, 100))} · {networkLabel(primary.network)}
             </div>
           )}
         </div>

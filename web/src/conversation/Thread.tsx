@@ -14,6 +14,7 @@ import { DeliveryStatus } from './Composer.js';
 import { hiddenWords, networkHiddenOf } from './networkHidden.js';
 import { TriageSummary } from './TriagePanel.js';
 import type { UndoAction, UndoTarget } from '../workflow/Moderation.js';
+import { handleText } from './customerName.js';
 
 type PostModeration = ModerationState['messages'][number];
 type AuthorModeration = ModerationState['authors'][number];
@@ -126,7 +127,7 @@ const MessageItem = memo(function MessageItem({ m, users, channel, now, fresh, o
 }) {
   const out = m.direction === 'outbound';
   const agent = m.authorUserId != null ? users.get(m.authorUserId) : undefined;
-  const name = clip(out ? (agent ? agent.name : m.isAuto ? 'Auto-reply' : channel ? `@${channel.handle}` : 'Brand') : m.author?.displayName || (m.author ? `@${m.author.handle}` : 'Unknown'), 200);
+  const name = clip(out ? (agent ? agent.name : m.isAuto ? 'Auto-reply' : channel ? `@${channel.handle}` : 'Brand') : m.author?.displayName || (m.author ? handleText(m.network, m.author.handle) : 'Unknown'), 200);
   const handle = !out && m.author ? clip(m.author.handle, 100) : null;
   const link = safeHref(m.url);
   const hidden = m.redacted ? null : networkHiddenOf(m);
@@ -141,7 +142,7 @@ const MessageItem = memo(function MessageItem({ m, users, channel, now, fresh, o
           {m.author?.verified && <VerifiedIcon />}
           {handle && m.author?.displayName && (
             <span className="muted" dir="auto">
-              @{handle}
+              {handleText(m.network, handle)}
             </span>
           )}
           {out && agent && channel && <span className="muted">as @{channel.handle}</span>}

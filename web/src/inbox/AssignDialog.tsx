@@ -10,6 +10,8 @@ export interface AssignChoice {
   assigneeId?: number | null;
   teamId?: number | null;
   label: string;
+  /** What picking it did, in words (a toast): "Assigned to Ben Agent", "Unassigned". */
+  done: string;
 }
 
 interface Option extends AssignChoice {
@@ -33,14 +35,14 @@ function AssignPicker({ onPick, currentAssigneeId, currentTeamId }: { onPick: (c
   const [active, setActive] = useState(0);
   const id = useId();
   const options = useMemo<Option[]>(() => {
-    const all: Option[] = [{ key: 'me', assigneeId: me.user.id, label: 'Assign to me', hint: me.user.name }];
+    const all: Option[] = [{ key: 'me', assigneeId: me.user.id, label: 'Assign to me', done: 'Assigned to you', hint: me.user.name }];
     for (const u of users) {
       if (u.disabled || u.role === 'expert' || u.id === me.user.id) continue;
-      all.push({ key: `u${u.id}`, assigneeId: u.id, label: u.name, hint: `${u.availability}${u.id === currentAssigneeId ? ' · current' : ''}` });
+      all.push({ key: `u${u.id}`, assigneeId: u.id, label: u.name, done: `Assigned to ${u.name}`, hint: `${u.availability}${u.id === currentAssigneeId ? ' · current' : ''}` });
     }
-    for (const t of teams) all.push({ key: `t${t.id}`, teamId: t.id, label: `Team: ${t.name}`, hint: `${t.members.length} people${t.id === currentTeamId ? ' · current' : ''}` });
-    if (currentAssigneeId != null) all.push({ key: 'unassign', assigneeId: null, label: 'Unassign' });
-    if (currentTeamId != null) all.push({ key: 'noteam', teamId: null, label: 'Remove from team' });
+    for (const t of teams) all.push({ key: `t${t.id}`, teamId: t.id, label: `Team: ${t.name}`, done: `Assigned to the team ${t.name}`, hint: `${t.members.length} people${t.id === currentTeamId ? ' · current' : ''}` });
+    if (currentAssigneeId != null) all.push({ key: 'unassign', assigneeId: null, label: 'Unassign', done: 'Unassigned' });
+    if (currentTeamId != null) all.push({ key: 'noteam', teamId: null, label: 'Remove from team', done: 'Removed from the team' });
     const f = filter.trim().toLowerCase();
     return f ? all.filter((o) => o.label.toLowerCase().includes(f) || (o.hint ?? '').toLowerCase().includes(f)) : all;
   }, [users, teams, me, filter, currentAssigneeId, currentTeamId]);

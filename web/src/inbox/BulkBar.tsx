@@ -137,7 +137,7 @@ export function BulkBar({ ids, loaded, allLoadedSelected, moreToLoad, matching, 
         onClose={() => setAssignOpen(false)}
         onPick={(c) => {
           setAssignOpen(false);
-          void run({ type: 'assign', assigneeId: c.assigneeId, teamId: c.teamId }, c.label);
+          void run({ type: 'assign', assigneeId: c.assigneeId, teamId: c.teamId }, c.done);
         }}
       />
     </div>

@@ -12,6 +12,7 @@ import { SlaBadge } from '../workflow/Sla.js';
 import { usePresence } from '../live/presence.js';
 import { Avatar, EyeIcon, NetworkBadge, StatusBadge, VerifiedIcon } from '../ui/bits.js';
 import { ACTION_LABEL } from '../conversation/triage.js';
+import { customerName, handleText, ownName } from '../conversation/customerName.js';
 import type { InboxSearch } from './search.js';
 
 export const ROW_HEIGHT = 78;
@@ -157,8 +158,10 @@ interface RowProps {
 
 const Row = memo(function Row({ c, index, start, setSize, cursor, open, checked, onToggle, onCursor, view, search, assignee, channel, meId, now }: RowProps) {
   const presence = usePresence(c.id).filter((p) => p.userId !== meId);
-  const name = clip(c.contact?.displayName || c.contact?.handle || 'Unknown customer', 120);
-  const handle = c.contact?.handle ? clip(c.contact.handle, 80) : null;
+  // named as the conversation's header names them: display name, else @handle (an email address as it is)
+  const name = customerName(c.network, c.contact, 120);
+  // beside their own display name (without one, the name is the handle)
+  const handle = c.contact?.handle && ownName(c.contact) ? handleText(c.network, clip(c.contact.handle, 80)) : null;
   const subject = clip(c.subject, 240);
   return (
     <li
@@ -192,9 +195,9 @@ const Row = memo(function Row({ c, index, start, setSize, cursor, open, checked,
               {name}
             </span>
             {c.contact?.verified && <VerifiedIcon />}
-            {handle && handle !== name && (
+            {handle && (
               <span className="row-handle" dir="auto">
-                @{handle}
+                {handle}
               </span>
             )}
             {presence.length > 0 && (

@@ -11,6 +11,7 @@
 import { forwardRef, useEffect, useId, useRef, useState } from 'react';
 import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { api } from '../api/client.js';
+import { useIncidents } from '../api/workflow.js';
 import { keys, signedOut, useChannels, useSetAvailability } from '../api/queries.js';
 import type { Me, Notification } from '../api/types.js';
 import { useLiveStatus } from '../live/events.js';
@@ -254,11 +255,33 @@ export const Header = forwardRef<HTMLInputElement, HeaderProps>(function Header(
         )}
       </Modal>
     </header>
-    <IncidentBanner me={me} />
+    <CompactIncidentBanner me={me} />
     <LiveAlerts onOpenConversation={openNotified} />
     </>
   );
 });
+
+/**
+ * The open incidents' banner, which on a phone (760 px wide or less, styles.css) is one line
+ * per incident (its title) until "More" shows the rest (why, since when, the statement, the
+ * lead's buttons): written out in full it took most of a phone's height from the conversation
+ * under it. Wider screens show it in full, and the toggle not at all.
+ */
+function CompactIncidentBanner({ me }: { me: Me }) {
+  const [expanded, setExpanded] = useState(false);
+  const anyOpen = (useIncidents().data ?? []).some((i) => i.status === 'open');
+  return (
+    <div className={`incident-area${expanded ? ' incident-expanded' : ''}`}>
+      <IncidentBanner me={me} />
+      {anyOpen && (
+        <button type="button" className="btn btn-small incident-more" aria-expanded={expanded} onClick={() => setExpanded((x) => !x)}>
+          {expanded ? 'Less' : 'More'}
+          <span className="visually-hidden"> about the incident</span>
+        </button>
+      )}
+    </div>
+  );
+}
 
 /** The latest notifications and the count of every unread one. */
 interface NotificationPage {
