@@ -11,7 +11,7 @@ import { useSecondFactor, type SecondFactor } from '../../commands/twoFactor.js'
 import { brandRequiresTwoFactor, twoFactorEnabled } from '../../commands/twoFactorPolicy.js';
 import { hashPassword, needsRehash, verifyPassword } from '../../lib/password.js';
 import { audit } from '../../store/audit.js';
-import { clearSessionCookie, createSession, destroySession, LoginGuard, requireRole, setSessionCookie } from '../auth.js';
+import { authenticate, clearSessionCookie, createSession, destroySession, LoginGuard, requireRole, setSessionCookie } from '../auth.js';
 import type { App } from '../http.js';
 import type { Services } from '../services.js';
 import { presentUser } from '../presenters.js';
@@ -170,6 +170,27 @@ export function authRoutes(app: App, guard: LoginGuard) {
   app.get('/api/me', { config: { allowWithoutSecondFactor: true }, schema: { tags: ['auth'], summary: 'The signed-in user, their teams, and the CSRF token for writes', response: { 200: meSchema } } }, async (req) => {
     const a = requireRole(req);
     return me(a.user.id, a.csrfToken ?? null, a.mfaBySso);
+  });
+
+  // The web app's first question on every page load, the sign-in page's too: answered 200 either
+  // way, so that a visitor not signed in makes no failed request (a browser logs each 401 as an
+  // error). GET /api/me keeps its 401 for API clients.
+  app.get('/api/session', {
+    config: { public: true },
+    schema: {
+      tags: ['auth'],
+      summary: 'Whether this browser is signed in, answered 200 either way: `{ signedIn: false }` (no session cookie, or one that is unknown or ended), or `{ signedIn: true, me }` with what GET /api/me answers. GET /api/me answers 401 instead when signed out',
+      response: { 200: z.object({ signedIn: z.boolean(), me: meSchema.optional() }) },
+    },
+  }, async (req) => {
+    let a;
+    try {
+      a = await authenticate(s.store, req, s.clock.now());
+    } catch (err) {
+      if (err instanceof AppError && err.status === 401) return { signedIn: false };
+      throw err;
+    }
+    return { signedIn: true, me: await me(a.user.id, a.csrfToken ?? null, a.mfaBySso) };
   });
 
   app.patch('/api/me', {

@@ -57,15 +57,16 @@ export const keys = {
 export type ListData = InfiniteData<ConversationPage, string | null>;
 
 export function useMe() {
+  const qc = useQueryClient();
   return useQuery({
     queryKey: keys.me,
     queryFn: async () => {
-      try {
-        return await api<Me>('GET', '/api/me');
-      } catch (err) {
-        if ((err as { status?: number }).status === 401) return null;
-        throw err;
-      }
+      // 200 signed in or not (GET /api/me's 401 would be logged by the browser on the sign-in page)
+      const s = await api<{ signedIn: boolean; me?: Me }>('GET', '/api/session');
+      if (s.signedIn && s.me) return s.me;
+      // the session ended while this tab was signed in: as a 401 from anything else says it
+      if (qc.getQueryData(keys.me)) signedOut(qc, 'expired');
+      return null;
     },
     staleTime: Infinity,
     retry: 1,
