@@ -161,6 +161,7 @@ const ROUTES: Record<string, RouteSpec> = {
 
   'POST /api/auth/logout': { roles: ANYONE, noProbe: 'signs the caller out' },
   'GET /api/me': { roles: ANYONE },
+  'GET /api/session': { roles: 'public' },
   'PATCH /api/me': { roles: ANYONE, body: () => ({ availability: 'online' }) },
   'POST /api/me/password': { roles: ANYONE, body: () => ({ currentPassword: 'not the password', newPassword: 'another long password' }) },
   'POST /api/me/two-factor/setup': { roles: ANYONE, body: () => ({ currentPassword: 'not the password' }) },
