@@ -41,11 +41,11 @@ for (const dialect of DIALECTS) {
     }).returning('id').executeTakeFirstOrThrow()).id);
     const erase = (contactId: number, hooks: { afterScan?: () => Promise<void>; inTransaction?: (trx: Tx, at: 'start' | 'end') => Promise<void> } = {}) =>
       eraseContact({ store: database().store, bus: new EventBus(), clock, ...hooks } as Parameters<typeof eraseContact>[0], systemActor(ids.brandId, 'test'), { contactId, reason: 'GDPR request #12' });
-    /** The rows of one trace of each kind: a notification naming `@handle`, a delivery by `userId`, a live event about `conversationId`. */
+    /** The rows of one trace of each kind: a notification naming `@handle`, a delivery by `userId`, a live event about `conversationId` naming them. */
     const rowsOf = (handle: string, userId: string, conversationId: number, elsewhere: number) => ({
       notification: { brand_id: ids.brandId, user_id: ids.agentId, kind: 'mention', title: 'Mentioned', body: `Carl wrote: @carl_other and @${handle} are waiting`, conversation_id: elsewhere, created_at: clock.now(), read_at: null },
       quarantine: { brand_id: ids.brandId, source: 'webhook:x', reason: 'rate limited', line: null, raw: JSON.stringify({ id_str: '9911', user: { id_str: userId, screen_name: handle }, text: 'still waiting' }), created_at: clock.now(), resolved_at: null },
-      live_event: { brand_id: ids.brandId, type: 'conversation.updated', data: JSON.stringify({ type: 'conversation.updated', brandId: ids.brandId, data: { id: conversationId } }), created_at: clock.now() },
+      live_event: { brand_id: ids.brandId, type: 'conversation.updated', data: JSON.stringify({ type: 'conversation.updated', brandId: ids.brandId, data: { id: conversationId, contact: { handle } } }), created_at: clock.now() },
     });
     const insert = async (rows: ReturnType<typeof rowsOf>) => {
       const out = {} as Reads;
@@ -56,7 +56,10 @@ for (const dialect of DIALECTS) {
     const expectErased = async (r: Reads) => {
       expect(await db().selectFrom('notification').select('body').where('id', '=', r.notification).executeTakeFirstOrThrow()).toEqual({ body: expect.stringMatching(/^Carl wrote: @carl_other and @erased are waiting$/) });
       expect(await left('quarantine', r.quarantine), 'quarantined delivery').toBeUndefined();
-      expect(await left('live_event', r.live_event), 'live event').toBeUndefined();
+      // kept (a process relaying it still tells its clients what changed), without their handle
+      const live = await left('live_event', r.live_event);
+      expect(live, 'live event').toBeDefined();
+      expect(JSON.parse(live!.data as string).data).toEqual({ id: expect.any(Number), contact: { handle: 'erased' } });
     };
 
     it('reads a few of those rows inside its transaction, not every one of the brand\'s; theirs are still erased', async () => {
@@ -112,14 +115,14 @@ for (const dialect of DIALECTS) {
           during = await insert(rowsOf('zed_between', '88129002', theirs, carl));
           // a notice on their conversation (it names them only by name) and an event about their message
           onTheirs = Number((await db().insertInto('notification').values({ brand_id: ids.brandId, user_id: ids.agentId, kind: 'sla', title: 'Zoë Quokkason waits', body: 'due soon', conversation_id: theirs, created_at: clock.now(), read_at: null }).returning('id').executeTakeFirstOrThrow()).id);
-          aboutMessage = Number((await db().insertInto('live_event').values({ brand_id: ids.brandId, type: 'message.updated', data: JSON.stringify({ type: 'message.updated', data: { id: messageId } }), created_at: clock.now() }).returning('id').executeTakeFirstOrThrow()).id);
+          aboutMessage = Number((await db().insertInto('live_event').values({ brand_id: ids.brandId, type: 'message.updated', data: JSON.stringify({ type: 'message.updated', data: { id: messageId, text: '@AcmeCare my parcel never came' } }), created_at: clock.now() }).returning('id').executeTakeFirstOrThrow()).id);
         },
       });
       await expectErased(before);
       expect(during).not.toBeNull();
       await expectErased(during!);
       expect((await db().selectFrom('notification').select('title').where('id', '=', onTheirs).executeTakeFirstOrThrow()).title).toBe('erased waits');
-      expect(await left('live_event', aboutMessage)).toBeUndefined();
+      expect(JSON.parse((await left('live_event', aboutMessage))!.data as string).data).toEqual({ id: messageId, text: '', redacted: 'erasure' });
     });
 
     it('erases those of an identity merged into the contact between its scan and its transaction', async () => {

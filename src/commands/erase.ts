@@ -13,8 +13,14 @@
  *    as a value (or their handle as the value of a handle field: screen_name, username,
  *    handle, acct), an import line with their id as a field. A payload that names neither
  *    (rejected for lacking its author, say) cannot be told apart and stays;
- *  - relayed live events (`live_event`, kept minutes) about their messages or conversations
- *    are deleted;
+ *  - relayed live events (`live_event`: events too large for a NOTIFY, read by id by the other
+ *    processes, kept minutes) are rewritten, not deleted, so a process relaying one later still
+ *    tells its clients what changed (`liveEventWithout`): one about their messages, conversations
+ *    or contact loses every identifier and quote of theirs, their message its text (marked
+ *    redacted by erasure) and their conversation a subject cut from their words; any other (a
+ *    note, an expert question, a notice on someone else's conversation) loses their `@handle`,
+ *    address and quotes; someone else's message or conversation stays as it is (the brand's
+ *    reply loses their `@handle` and address, as its stored copy does);
  *  - earlier audit entries keep who did what when, but lose what they held about the person:
  *    a CRM link's customer id, consent note and previous id; moderation entries' evidence
  *    (`[erased]`) and author handle; the cited rule stays;
@@ -46,7 +52,10 @@
  * too (`eraseElsewhere`):
  *  - the brand's stored replies and the internal notes that name them as `@handle` or by
  *    email address: those two forms only (`mentionScrubber`), since a bare handle or name in
- *    a reply to someone else may be an ordinary word or another person's. Other customers'
+ *    a reply to someone else may be an ordinary word or another person's. An internal note
+ *    also loses what it quotes of what they wrote (`quoteScrubber`, as an expert question does):
+ *    only notes written since Parley first had a message of theirs are read for quotes (an
+ *    earlier one cannot hold one), the rest only when they name them. Other customers'
  *    own messages are not rewritten: they are those people's words and records (their own
  *    right of access covers them), not the brand's, and what they say cannot be told apart
  *    from what they say about someone else of the same name;
@@ -199,8 +208,9 @@ export async function eraseContact(deps: EraseDeps, actor: Actor, p: EraseContac
     ...written,
   });
   const known = await store.db.selectFrom('contact_identity').select(['id', 'network', 'network_user_id', 'handle']).where('contact_id', '=', p.contactId).where('brand_id', '=', actor.brandId).execute();
-  const found = await findElsewhere(store, elsewhereOf(known, [], await writtenBy(store.db, actor.brandId, known.map((i) => Number(i.id)))));
-  const traces = await findTraces(store, actor.brandId, p.contactId);
+  const before = await writtenBy(store.db, actor.brandId, known.map((i) => Number(i.id)));
+  const found = await findElsewhere(store, elsewhereOf(known, [], before));
+  const traces = await findTraces(store, actor.brandId, p.contactId, before.texts);
   await deps.afterScan?.();
   const now = clock.now();
   const out = await store.db.transaction().execute(async (trx) => {
@@ -233,7 +243,8 @@ export async function eraseContact(deps: EraseDeps, actor: Actor, p: EraseContac
     // the contacts merged into this one (src/commands/contactMerge.ts): their identities and conversations are this one's now; audit entries about them keep their ids
     const merged = await mergedContactIds(trx, actor.brandId, p.contactId);
     // quotes of what they wrote (20 characters or more), in the expert questions and answers on their conversations and their notices
-    const quotes = quoteScrubber(written.texts).scrub;
+    const quoted = quoteScrubber(written.texts);
+    const quotes = quoted.scrub;
     // the notices of the expert questions and answers on their conversations, before the rest of
     // their notices: one that holds the start of a question or answer whose cut falls in a quote
     // of theirs gets that start rewritten, the quote whole (read as it stands, the cut-off quote is not found)
@@ -241,7 +252,7 @@ export async function eraseContact(deps: EraseDeps, actor: Actor, p: EraseContac
     for (const [conversationId, texts] of await expertTextsOn(trx, actor.brandId, conversations, (s) => scrub(quotes(s)))) {
       expertNotices += await eraseExpertNotices(trx, actor.brandId, conversationId, texts, (s) => s);
     }
-    const alsoErased = await eraseTraces(trx, store, { brandId: actor.brandId, contactId: p.contactId, mergedContactIds: merged, identities, messageIds, conversations, scrub, quotes }, traces);
+    const alsoErased = await eraseTraces(trx, store, { brandId: actor.brandId, contactId: p.contactId, mergedContactIds: merged, identities, messageIds, conversations, scrub, quotes, quotesKey: quoted.key }, traces);
     alsoErased.notifications += redaction.notifications + expertNotices;
     alsoErased.repliesWithdrawn = withdrawn.messages.length;
     const staff = await eraseStaffText(trx, store, { brandId: actor.brandId, conversations, scrub, quotes });
@@ -293,6 +304,8 @@ interface Traces {
   scrub: (s: string) => string;
   /** Replaces quotes of what they wrote with `[erased]` (`quoteScrubber`). */
   quotes: (s: string) => string;
+  /** What `quotes` looks for (`quoteScrubber`'s key): a scan that looked for other quotes is not enough. */
+  quotesKey: string;
 }
 
 /**
@@ -329,6 +342,14 @@ function traceNeedles(identities: readonly { handle: string; network_user_id: st
   };
 }
 
+/** What names them unmistakably outside their conversations (`mentionScrubber`): network handles and email addresses. */
+function mentionsOf(identities: readonly { network: string; network_user_id: string; handle: string }[]): { handles: string[]; addresses: string[] } {
+  return {
+    handles: identities.filter((i) => i.network !== 'email').map((i) => i.handle),
+    addresses: [...new Set(identities.filter((i) => i.network === 'email').flatMap((i) => [i.network_user_id, i.handle]).map(normalizeAddress).filter((a) => a.includes('@') && !a.startsWith(`${ERASED}:`)))],
+  };
+}
+
 /** The tables of the person's traces that are read for them by a scan of the brand's rows. */
 const TRACE_TABLES = ['notification', 'quarantine', 'live_event'] as const;
 type TraceTable = (typeof TRACE_TABLES)[number];
@@ -348,6 +369,12 @@ interface TraceCandidates {
   userIds: ReadonlySet<string>;
   messages: ReadonlySet<number>;
   conversations: ReadonlySet<number>;
+  /** Their contact and those merged into it (live events about a contact). */
+  contacts: ReadonlySet<number>;
+  /** Their email addresses (live events elsewhere that name them). */
+  addresses: ReadonlySet<string>;
+  /** `quoteScrubber`'s key for what they had written (live events elsewhere that quote them). */
+  quotesKey: string;
   after: Record<TraceTable, number>;
   gaps: Record<TraceTable, readonly (readonly [number, number])[]>;
   ids: Record<TraceTable, number[]>;
@@ -385,11 +412,13 @@ const ANY_ROW = sql<SqlBool>`1 = 1`;
  * snapshot did not hold (a sequence's id may commit late). SQLite: null (one writer: the
  * transaction scans, as the rows cannot change under it; see `findElsewhere` for its replies).
  */
-async function findTraces(store: Store, brandId: number, contactId: number): Promise<TraceCandidates | null> {
+async function findTraces(store: Store, brandId: number, contactId: number, texts: readonly string[]): Promise<TraceCandidates | null> {
   if (store.dialect !== 'postgres') return null;
   return readSnapshot(store, async (db) => {
-    const identities = await db.selectFrom('contact_identity').select(['id', 'network_user_id', 'handle']).where('contact_id', '=', contactId).where('brand_id', '=', brandId).execute();
+    const identities = await db.selectFrom('contact_identity').select(['id', 'network', 'network_user_id', 'handle']).where('contact_id', '=', contactId).where('brand_id', '=', brandId).execute();
     const { handles, userIds } = traceNeedles(identities);
+    const mentions = mentionsOf(identities);
+    const contacts = new Set([contactId, ...(await mergedContactIds(db, brandId, contactId))]);
     const identityIds = identities.map((i) => Number(i.id));
     const messages = identityIds.length
       ? (await db.selectFrom('message').select('id').where(ofBrand(brandId)).where('author_identity_id', 'in', identityIds).where('direction', '=', 'inbound').execute()).map((m) => Number(m.id))
@@ -414,12 +443,20 @@ async function findTraces(store: Store, brandId: number, contactId: number): Pro
     }
     const mine = new Set(messages);
     const theirs = new Set(conversations);
-    if (mine.size || theirs.size) {
-      await byPages((from) => liveEvents(db, brandId, upTo('live_event'), from), async (rows) => {
-        ids.live_event.push(...rows.filter((r) => liveEventAbout(r.data, mine, theirs)).map((r) => Number(r.id)));
-      });
-    }
-    return { handles: new Set(handles), userIds: new Set(userIds), messages: mine, conversations: theirs, after, gaps, ids };
+    // a live event about them (by id), or one elsewhere that names or quotes them: what the
+    // transaction's rewrite changes (`liveEventWithout`), with every identifier of theirs as a
+    // change (a superset: the transaction decides)
+    const quoted = quoteScrubber(texts);
+    const mention = mentionScrubber(mentions);
+    const elsewhere = (s: string) => mention(quoted.scrub(s));
+    const about = { messages: mine, conversations: theirs, contacts, theirs: (s: string) => `${s} `, elsewhere, mention, subjects: new Map<number, string>() };
+    await byPages((from) => liveEvents(db, brandId, upTo('live_event'), from), async (rows) => {
+      ids.live_event.push(...rows.filter((r) => liveEventWithout(r.data, about) !== r.data).map((r) => Number(r.id)));
+    });
+    return {
+      handles: new Set(handles), userIds: new Set(userIds), messages: mine, conversations: theirs, contacts, addresses: new Set(mentions.addresses), quotesKey: quoted.key,
+      after, gaps, ids,
+    };
   });
 }
 
@@ -491,19 +528,29 @@ async function eraseTraces(trx: Tx, store: Store, t: Traces, found: TraceCandida
     );
   }
 
-  // live events relayed between processes (minutes old at most): those about their messages or conversations
-  if (messages.size || conversations.size) {
-    await eachTrace(store, scanned(sawConversations && !!found && within(messages, found.messages)), 'live_event',
-      (which, after) => liveEvents(trx, t.brandId, which, after),
-      async (rows) => {
-        const theirs = rows.filter((r) => liveEventAbout(r.data, messages, conversations)).map((r) => Number(r.id));
-        for (const part of inLists(theirs)) {
-          const r = await trx.deleteFrom('live_event').where(inValues(store, 'id', part, 'bigint')).executeTakeFirst();
-          out.liveEvents += Number(r.numDeletedRows);
-        }
-      },
-    );
+  // live events relayed between processes (minutes old at most, read by id when another process
+  // is told of them): rewritten, not deleted, so a process relaying one later still tells its
+  // clients what changed (`liveEventWithout`)
+  const mentions = mentionsOf(t.identities);
+  const mention = mentionScrubber(mentions);
+  const contacts = new Set([t.contactId, ...t.mergedContactIds]);
+  const subjects = new Map<number, string>();
+  for (const part of inLists(t.conversations)) {
+    for (const c of await trx.selectFrom('conversation').select(['id', 'subject']).where('id', 'in', part).execute()) subjects.set(Number(c.id), t.scrub(t.quotes(c.subject ?? '')));
   }
+  const about = { messages, conversations, contacts, theirs: (s: string) => t.scrub(t.quotes(s)), elsewhere: (s: string) => mention(t.quotes(s)), mention, subjects };
+  const sawLive = sawConversations && !!found && within(messages, found.messages) && within(contacts, found.contacts) && within(mentions.addresses, found.addresses) && found.quotesKey === t.quotesKey;
+  await eachTrace(store, scanned(sawLive && sawHandles), 'live_event',
+    (which, after) => liveEvents(trx, t.brandId, which, after),
+    async (rows) => {
+      for (const r of rows) {
+        const data = liveEventWithout(r.data, about);
+        if (data === r.data) continue;
+        await trx.updateTable('live_event').set({ data }).where('id', '=', r.id).execute();
+        out.liveEvents++;
+      }
+    },
+  );
 
   // moderation of their posts or of them: the action, rule and status stay, the evidence goes
   const identityIds = t.identities.map((i) => Number(i.id));
@@ -636,8 +683,10 @@ interface Written {
   messageIds: readonly number[];
   /** The Message-IDs of their emails (`mailId`): a mail answering one of them quotes theirs. */
   mailIds: readonly string[];
-  /** The texts of their messages: a quote of them in an expert question elsewhere goes. */
+  /** The texts of their messages: a quote of them in an expert question or internal note elsewhere goes. */
   texts: readonly string[];
+  /** When Parley first had a message of theirs (the earliest of its times): a note written before cannot quote them. */
+  since: number | null;
 }
 
 /** A Message-ID as compared: without its angle brackets, lower case. */
@@ -645,13 +694,14 @@ const mailId = (id: string) => id.trim().replace(/^<|>$/g, '').toLowerCase();
 
 /** Their inbound messages' texts and email Message-IDs, not yet redacted (by author: an index lookup). */
 async function writtenBy(db: Tx, brandId: number, identityIds: readonly number[]): Promise<Written> {
-  if (!identityIds.length) return { messageIds: [], mailIds: [], texts: [] };
-  const rows = await db.selectFrom('message').select(['id', 'network', 'network_message_id', 'text', 'text_escaped']).where(ofBrand(brandId))
+  if (!identityIds.length) return { messageIds: [], mailIds: [], texts: [], since: null };
+  const rows = await db.selectFrom('message').select(['id', 'network', 'network_message_id', 'text', 'text_escaped', 'created_at', 'received_at']).where(ofBrand(brandId))
     .where('author_identity_id', 'in', [...identityIds]).where('direction', '=', 'inbound').where('redacted_at', 'is', null).execute();
   return {
     messageIds: rows.map((r) => Number(r.id)),
     mailIds: rows.filter((r) => r.network === 'email' && r.network_message_id != null).map((r) => mailId(r.network_message_id!)),
     texts: rows.map((r) => decodeText(r.text, r.text_escaped)),
+    since: rows.length ? Math.min(...rows.map((r) => Math.min(Number(r.created_at), Number(r.received_at)))) : null,
   };
 }
 
@@ -678,9 +728,11 @@ interface ElsewhereSearch {
   scrub: (s: string) => string;
   /** An expert question's text without their quoted words (`quoteScrubber`) and their `@handle` and address. */
   question: (s: string) => string;
-  /** What the quote matcher looks for: the transaction reads every question again when it changed since the scan. */
+  /** What the quote matcher looks for: the transaction reads every question and note again when it changed since the scan. */
   quotesKey: string;
   naming: RawBuilder<SqlBool>;
+  /** Notes that may name or quote them: naming them, or (when they wrote anything to quote) written since their first message. */
+  notes: RawBuilder<SqlBool>;
 }
 
 function elsewhereSearch(t: Elsewhere): ElsewhereSearch | null {
@@ -691,10 +743,13 @@ function elsewhereSearch(t: Elsewhere): ElsewhereSearch | null {
   const quotes = quoteScrubber(t.texts);
   if (!needles.length && !mailIds.length && !quotes.key) return null;
   const hashes = new Set(addresses.length && t.participantKey ? addresses.map((a) => participantHash(t.participantKey!, a)) : []);
+  const naming = needles.length ? sql<SqlBool>`(${sql.join(needles.map((n) => sql`lower(text) LIKE ${`%${n}%`}`), sql` OR `)})` : sql<SqlBool>`1 = 0`;
   const scrub = mentionScrubber({ handles, addresses });
   return {
     lookedFor: [...needles, ...mailIds], addresses, mailIds, hashes, scrub, question: (s) => scrub(quotes.scrub(s)), quotesKey: quotes.key,
-    naming: needles.length ? sql<SqlBool>`(${sql.join(needles.map((n) => sql`lower(text) LIKE ${`%${n}%`}`), sql` OR `)})` : sql<SqlBool>`1 = 0`,
+    naming,
+    // a quote is decided on the note's text; only notes written since their first message can hold one
+    notes: quotes.key && t.since != null ? sql<SqlBool>`(${naming} OR ${sql.ref('created_at')} >= ${t.since})` : naming,
   };
 }
 
@@ -712,13 +767,13 @@ const tableOf = (kind: ElsewhereKind): ScanTable => (kind === 'notes' ? 'note' :
  * rewritten too); the rewrite decides on the row as it then is. Expert questions are few: every
  * one `which` selects is read (with its text), the caller decides.
  */
-function elsewhereRows(db: Tx, brandId: number, s: ElsewhereSearch, kind: ElsewhereKind, which: RawBuilder<SqlBool>, limit = Number.MAX_SAFE_INTEGER): Promise<{ id: unknown; question?: string; answer?: string | null }[]> {
+function elsewhereRows(db: Tx, brandId: number, s: ElsewhereSearch, kind: ElsewhereKind, which: RawBuilder<SqlBool>, limit = Number.MAX_SAFE_INTEGER): Promise<{ id: unknown; question?: string; answer?: string | null; text?: string }[]> {
   const messages = db.selectFrom('message').select('id').where(ofBrand(brandId)).where(which);
   switch (kind) {
     case 'replies':
       return messages.where('direction', '=', 'outbound').where(s.naming).orderBy('id').limit(limit).execute();
     case 'notes':
-      return db.selectFrom('note').select('id').where(ofBrand(brandId)).where(which).where(s.naming).orderBy('id').limit(limit).execute();
+      return db.selectFrom('note').select(['id', 'text']).where(ofBrand(brandId)).where(which).where(s.notes).orderBy('id').limit(limit).execute();
     case 'mails': {
       // their address (a header, a quote's "On … wrote:"), or one of their mails' Message-ID (a reply to it)
       const needles = [...s.addresses, ...s.mailIds];
@@ -789,7 +844,7 @@ async function findElsewhere(store: Store, t: Elsewhere): Promise<ElsewhereCandi
       for (let from = 0; from < upto; from += SCAN_SPAN) {
         const rows = await elsewhereRows(db, t.brandId, s, kind, sql<SqlBool>`id > ${from} AND id <= ${Math.min(from + SCAN_SPAN, upto)}`);
         const quotes = (x: string | null | undefined) => x != null && s.question(x) !== x;
-        ids[kind].push(...rows.filter((r) => r.question == null || quotes(r.question) || quotes(r.answer)).map((r) => Number(r.id)));
+        ids[kind].push(...rows.filter((r) => (kind === 'notes' ? quotes(r.text) : r.question == null || quotes(r.question) || quotes(r.answer))).map((r) => Number(r.id)));
         await new Promise((r) => setImmediate(r));
       }
     }
@@ -829,7 +884,7 @@ async function eraseElsewhere(trx: Tx, store: Store, t: Elsewhere, found: Elsewh
   const theirs = new Set(t.conversations);
   /** The rows of a kind to decide on: the scan's, re-read, those in its gaps, then every one above its high-water mark, a page at a time. */
   const each = async (kind: ElsewhereKind, handle: (id: number) => Promise<void>) => {
-    const scanned = complete && (kind !== 'questions' || found.quotes === s.quotesKey) ? found : SCANNED_NOTHING;
+    const scanned = complete && ((kind !== 'questions' && kind !== 'notes') || found.quotes === s.quotesKey) ? found : SCANNED_NOTHING;
     const table = tableOf(kind);
     for (const part of inLists(scanned.ids[kind])) {
       for (const r of await elsewhereRows(trx, t.brandId, s, kind, inValues(store, 'id', part, 'bigint'))) await handle(Number(r.id));
@@ -866,13 +921,16 @@ async function eraseElsewhere(trx: Tx, store: Store, t: Elsewhere, found: Elsewh
     out.brandReplies++;
   });
 
-  // internal notes on other conversations (a note belongs to one conversation); an expert's answer
-  // that quotes them is rewritten with its question, below (each note counted once)
+  // internal notes on other conversations (a note belongs to one conversation): their `@handle`
+  // and address, and what they wrote quoted (as in an expert question). An expert's answer loses
+  // only their `@handle` and address here: its quotes go with its question, below, which rewrites
+  // the answer's notices from its text as it was (each note counted once)
   const notesDone = new Set<number>();
   await each('notes', async (id) => {
     const n = await trx.selectFrom('note').select(['id', 'conversation_id', 'text']).where('id', '=', id).executeTakeFirstOrThrow();
     if (theirs.has(Number(n.conversation_id))) return;
-    const text = s.scrub(n.text);
+    const answers = await trx.selectFrom('expert_request').select('id').where('answer_note_id', '=', n.id).where('brand_id', '=', t.brandId).executeTakeFirst();
+    const text = answers ? s.scrub(n.text) : s.question(n.text);
     if (text === n.text) return;
     await trx.updateTable('note').set({ text }).where('id', '=', n.id).execute();
     notesDone.add(Number(n.id));
@@ -1370,14 +1428,85 @@ export function deliveryOf(raw: string, userIds: readonly string[], handles: rea
   return walk(parsed, '', 0);
 }
 
-/** Is this relayed live event (`{ type, data }`) about one of these messages or conversations? */
-function liveEventAbout(json: string, messages: ReadonlySet<number>, conversations: ReadonlySet<number>): boolean {
+/** What a relayed live event is checked and rewritten with (`liveEventWithout`). */
+interface LiveEventErasure {
+  messages: ReadonlySet<number>;
+  conversations: ReadonlySet<number>;
+  contacts: ReadonlySet<number>;
+  /** For an event about them: every identifier of theirs, and quotes of what they wrote. */
+  theirs: (s: string) => string;
+  /** For any other event: their `@handle`, address and quotes of what they wrote. */
+  elsewhere: (s: string) => string;
+  /** For the brand's reply to someone else: their `@handle` and address (as its stored copy loses them). */
+  mention: (s: string) => string;
+  /** Their conversations' subjects as erasure left them (a subject cut from their words is emptied: src/store/redact.ts). */
+  subjects: ReadonlyMap<number, string>;
+}
+
+/**
+ * A relayed live event (`{ brandId, type, data, at, userIds }`, as src/events/pgBridge.ts stores
+ * it) without what it carries of the person. One about their messages, conversations or contact
+ * (`liveEventAbout`) loses every identifier and quote of theirs (`theirs`), and a message of
+ * theirs its text, link and triage, marked redacted by erasure (as the `message.updated` the
+ * erasure publishes shows it); any other (a note, an expert question, a notice on someone else's
+ * conversation) loses their `@handle`, address and quotes (`elsewhere`). The event stays, with its
+ * type and ids: a process relaying it later still tells its clients what changed, in the values
+ * the desk now holds. Not JSON, or carrying nothing of theirs: the same string.
+ */
+export function liveEventWithout(json: string, p: LiveEventErasure): string {
   let e: { type?: unknown; data?: unknown };
   try {
     e = JSON.parse(json) as typeof e;
   } catch {
-    return false;
+    return json;
   }
+  if (e === null || typeof e !== 'object' || Array.isArray(e)) return json;
+  const about = liveEventAbout(e, p.messages, p.conversations, p.contacts);
+  // someone else's message or conversation is theirs to keep (as eraseElsewhere keeps it); the
+  // brand's reply to them loses the person's `@handle` and address, as its stored copy does
+  const type = typeof e.type === 'string' ? e.type : '';
+  const d0 = e.data as { direction?: unknown } | null;
+  const scrub = about ? p.theirs
+    : type.startsWith('message') ? (d0 && typeof d0 === 'object' && d0.direction === 'outbound' ? p.mention : (s: string) => s)
+    : type.startsWith('conversation') ? (s: string) => s
+    : p.elsewhere;
+  let changed = false;
+  const walk = (x: unknown, depth: number): unknown => {
+    if (typeof x === 'string') {
+      const r = scrub(x);
+      if (r !== x) changed = true;
+      return r;
+    }
+    if (depth > 40 || x === null || typeof x !== 'object') return x;
+    if (Array.isArray(x)) return x.map((y) => walk(y, depth + 1));
+    return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, walk(y, depth + 1)]));
+  };
+  let data = walk(e.data, 0);
+  const d = data as Record<string, unknown> | null;
+  if (type.startsWith('message') && d && typeof d === 'object' && !Array.isArray(d) && (typeof d.id === 'number' || typeof d.id === 'string') && p.messages.has(Number(d.id))) {
+    // the fields it has (a message as presented: src/server/presenters.ts presentMessage)
+    const blank: Record<string, unknown> = {};
+    if ('text' in d && d.text !== '') Object.assign(blank, { text: '', redacted: 'erasure' });
+    if ('url' in d && d.url != null) blank.url = null;
+    if ('triage' in d && d.triage != null) blank.triage = null;
+    if (Object.keys(blank).length) {
+      data = { ...d, ...blank };
+      changed = true;
+    }
+  }
+  // a subject cut from their words may end inside a sentence, where no quote of theirs is found: the one the desk now holds
+  if (type.startsWith('conversation') && d && typeof d === 'object' && !Array.isArray(d) && typeof d.subject === 'string' && (typeof d.id === 'number' || typeof d.id === 'string')) {
+    const subject = p.subjects.get(Number(d.id));
+    if (subject !== undefined && subject !== d.subject) {
+      data = { ...d, subject };
+      changed = true;
+    }
+  }
+  return changed ? JSON.stringify({ ...e, data }) : json;
+}
+
+/** Is this relayed live event (`{ type, data }`) about one of these messages, conversations or contacts? */
+function liveEventAbout(e: { type?: unknown; data?: unknown }, messages: ReadonlySet<number>, conversations: ReadonlySet<number>, contacts: ReadonlySet<number>): boolean {
   const type = typeof e.type === 'string' ? e.type : '';
   const seen = (v: unknown, set: ReadonlySet<number>) => (typeof v === 'number' || typeof v === 'string') && set.has(Number(v));
   const walk = (v: unknown, key: string, depth: number): boolean => {
@@ -1386,12 +1515,14 @@ function liveEventAbout(json: string, messages: ReadonlySet<number>, conversatio
     if (v && typeof v === 'object') return Object.entries(v).some(([k, x]) => walk(x, k, depth + 1));
     if (key === 'messageId' || key === 'message_id') return seen(v, messages);
     if (key === 'conversationId' || key === 'conversation_id') return seen(v, conversations);
+    if (key === 'contactId' || key === 'contact_id') return seen(v, contacts);
     return false;
   };
   const d = e.data as Record<string, unknown> | undefined;
   if (d && typeof d === 'object' && !Array.isArray(d)) {
     if (type.startsWith('message') && seen(d.id, messages)) return true;
     if (type.startsWith('conversation') && seen(d.id, conversations)) return true;
+    if (type.startsWith('contact') && seen(d.id, contacts)) return true;
   }
   return walk(e.data, '', 0);
 }

@@ -19,6 +19,9 @@ export interface LiveEvent {
 
 type Listener = (e: LiveEvent) => void;
 
+/** The event erasure publishes last, once a person's traces are gone from the database. */
+const isErasure = (e: Omit<LiveEvent, 'id'>) => e.type === 'contact.updated' && (e.data as { erased?: unknown } | null)?.erased === true;
+
 export interface PublishOptions {
   userIds?: number[];
 }
@@ -80,6 +83,13 @@ export class EventBus {
   }
 
   private deliver(e: Omit<LiveEvent, 'id'>): LiveEvent {
+    // a person erased (src/commands/erase.ts, published after its commit, relayed to every
+    // process): the brand's events kept for resumption still carry what was erased, so they go,
+    // and a client resuming from before this point refetches instead (`since` answers null)
+    if (isErasure(e)) {
+      this.recentByBrand.set(e.brandId, []);
+      this.trimmedUpTo.set(e.brandId, this.seq);
+    }
     const ev: LiveEvent = { ...e, id: ++this.seq };
     let recent = this.recentByBrand.get(ev.brandId);
     if (!recent) this.recentByBrand.set(ev.brandId, (recent = []));
@@ -110,7 +120,7 @@ export class EventBus {
 
   /**
    * Events after `lastId` still in the buffer; null when the client missed more
-   * than the buffer holds (or the id predates this process): it must refetch.
+   * than the buffer holds (or the id predates this process, or an erasure since): it must refetch.
    */
   since(brandId: number, lastId: number): LiveEvent[] | null {
     // an id this process never gave (another process's, after a reconnect through the load
