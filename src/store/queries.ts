@@ -321,10 +321,44 @@ export async function presentListedConversation(db: Tx, c: Conversation, extra: 
   return presentConversation(c, { ...extra, contact });
 }
 
-/** Contact summary and labels for a page of conversations, in two queries. */
+/**
+ * For conversations without a contact (a brand's own post that customers answered, say): their
+ * first author, as the conversation's detail names it (its first message with an author, by
+ * time), so the inbox row names the customer as the header does. Two queries for a whole page,
+ * only when it has such conversations.
+ */
+async function firstAuthorSummaries(db: Tx, conversationIds: number[]): Promise<Map<number, ContactSummaryJson>> {
+  const firstIdentity = new Map<number, number>();
+  for (const part of chunks(conversationIds, 500)) {
+    const rows = await db
+      .selectFrom('message')
+      .select(['conversation_id', 'author_identity_id'])
+      .where('conversation_id', 'in', part)
+      .where('author_identity_id', 'is not', null)
+      .orderBy('conversation_id')
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    for (const r of rows) if (!firstIdentity.has(r.conversation_id)) firstIdentity.set(r.conversation_id, r.author_identity_id!);
+  }
+  const out = new Map<number, ContactSummaryJson>();
+  if (!firstIdentity.size) return out;
+  const identities = new Map<number, AuthorJson>();
+  for (const part of chunks([...new Set(firstIdentity.values())], 500)) {
+    for (const i of await db.selectFrom('contact_identity').selectAll().where('id', 'in', part).execute()) identities.set(i.id, presentIdentity(i));
+  }
+  for (const [conversationId, identityId] of firstIdentity) {
+    const a = identities.get(identityId);
+    if (a) out.set(conversationId, { id: a.contactId, displayName: a.displayName, handle: a.handle, followers: a.followers, verified: a.verified });
+  }
+  return out;
+}
+
+/** Contact summary and labels for a page of conversations, in two queries (two more when some have no contact: their first author). */
 async function decorate(store: Store, convs: Conversation[]) {
   if (!convs.length) return [];
   const contacts = await contactSummaries(store.db, convs.map((c) => c.contact_id));
+  const authors = await firstAuthorSummaries(store.db, convs.filter((c) => c.contact_id == null).map((c) => c.id));
   const labels = new Map<number, string[]>();
   const lrows = await store.db.selectFrom('conversation_label').select(['conversation_id', 'label']).where('conversation_id', 'in', convs.map((c) => c.id)).orderBy('label').execute();
   for (const r of lrows) {
@@ -332,7 +366,7 @@ async function decorate(store: Store, convs: Conversation[]) {
     l.push(r.label);
     labels.set(r.conversation_id, l);
   }
-  return convs.map((c) => presentConversation(c, { contact: c.contact_id != null ? contacts.get(c.contact_id) ?? null : null, labels: labels.get(c.id) ?? [] }));
+  return convs.map((c) => presentConversation(c, { contact: c.contact_id != null ? contacts.get(c.contact_id) ?? null : authors.get(c.id) ?? null, labels: labels.get(c.id) ?? [] }));
 }
 
 /** Counts for the inbox views, for the viewer. */

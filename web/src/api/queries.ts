@@ -3,13 +3,14 @@
  * events (../live/events.ts) keep these caches fresh; mutations write their result
  * into the caches at once so the agent never waits for the round trip to show it.
  */
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type InfiniteData, type QueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type InfiniteData, type Query, type QueryClient } from '@tanstack/react-query';
 import { api, qs } from './client.js';
 import type {
   BulkAction, ChannelAccount, Conversation, ConversationDetail, ConversationPage, ConversationStatus, Counts, Me, Note, Notification, PasswordResetInfo, PasswordResetLink, ReplyResult, SearchPage, Sort, Team, User, View,
 } from './types.js';
 import { patchConversationEverywhere } from '../live/listCache.js';
 import { clearPresence } from '../live/presence.js';
+import { stopLiveEvents } from '../live/events.js';
 
 /** Everything that narrows a conversation list (the view plus the filter bar). */
 export interface ListParams {
@@ -177,13 +178,51 @@ export function useConversation(id: number | null) {
  * way back (router.tsx) listen for the `parley:signed-out` event.
  */
 export function signedOut(qc: QueryClient, why: 'signed-out' | 'expired' = 'signed-out'): void {
-  // set "no one" first so the mounted session observer sees it, then drop the rest
+  // Nothing may ask the server anything more for this session (each would be a 401 in the
+  // browser's console): the live connection ends first (an event would invalidate queries),
+  // fetches under way are called off, then "no one" is set so the mounted session observer
+  // sees it and the desk's pages go; their data goes with them.
+  stopLiveEvents();
+  const session = (q: Query) => q.queryKey[0] !== keys.me[0];
+  void qc.cancelQueries({ predicate: session });
   qc.setQueryData(keys.me, null);
-  qc.removeQueries({ predicate: (q) => q.queryKey[0] !== keys.me[0] });
+  forgetQueries(qc, session);
   clearPresence();
   // (globalThis: the window in the browser; nothing to tell where this module runs without one)
   const page = globalThis as { dispatchEvent?: (e: Event) => boolean };
   page.dispatchEvent?.(new CustomEvent('parley:signed-out', { detail: { why } }));
+}
+
+/** How long a query still shown after signing out may stay in the cache, at most (its page is normally gone on the next render). */
+const SHOWN_AFTER_SIGN_OUT_MS = 2_000;
+
+/**
+ * Drop the queries `which` picks. One no page shows goes at once; one a page still shows goes
+ * when the page does (on the render that follows "no one" signed in): gone from the cache while
+ * its page is still mounted, it would be fetched again by that page's next render, without a
+ * session. Whatever is still shown after `SHOWN_AFTER_SIGN_OUT_MS` goes all the same (no one's
+ * data stays for whoever signs in next).
+ */
+function forgetQueries(qc: QueryClient, which: (q: Query) => boolean): void {
+  const cache = qc.getQueryCache();
+  const shown = new Set<Query>();
+  for (const q of cache.findAll({ predicate: which })) {
+    if (q.getObserversCount() === 0) cache.remove(q);
+    else shown.add(q);
+  }
+  if (!shown.size) return;
+  const done = () => {
+    unsubscribe();
+    clearTimeout(timer);
+    for (const q of shown) if (cache.get(q.queryHash) === q) cache.remove(q);
+  };
+  const unsubscribe = cache.subscribe((e) => {
+    if (e.type !== 'observerRemoved' || !shown.has(e.query) || e.query.getObserversCount() > 0) return;
+    shown.delete(e.query);
+    if (cache.get(e.query.queryHash) === e.query) cache.remove(e.query);
+    if (!shown.size) done();
+  });
+  const timer = setTimeout(done, SHOWN_AFTER_SIGN_OUT_MS);
 }
 
 /** Put a fresh conversation (from an action's response) into every cache that shows it. */

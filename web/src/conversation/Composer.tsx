@@ -19,6 +19,7 @@ import { keys, useAddNote, useReply } from '../api/queries.js';
 import type { Conversation, ConversationDetail, Message, User } from '../api/types.js';
 import { measureReply, splitReply, unitLabel } from '../lib/length.js';
 import { clip, networkLabel, plain } from '../lib/format.js';
+import { handleText } from './customerName.js';
 import { SafeText } from '../lib/SafeText.js';
 import { hiddenWords, networkHiddenOf, privateReaches } from './networkHidden.js';
 import { useToast } from '../ui/Toasts.js';
@@ -165,7 +166,7 @@ function publicReplyTarget(messages: Message[]): Message | null {
 function conflictAuthor(x: Message, users: Map<number, User>): string {
   if (x.direction === 'inbound') {
     if (!x.author) return 'The customer';
-    const handle = `@${clip(x.author.handle, 100)}`;
+    const handle = handleText(x.network, clip(x.author.handle, 100));
     return x.author.displayName ? `${clip(x.author.displayName, 100)} (${handle})` : handle;
   }
   if (x.authorUserId != null) return clip(users.get(x.authorUserId)?.name ?? 'A colleague', 100);
@@ -281,8 +282,9 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
   const warnings = shownChecks.filter((r) => r.severity === 'warn');
 
   const handle = conversation.contact?.handle;
-  // the handle is the customer's own text: direction overrides and control codes shown, not obeyed
-  const to = handle ? ` to @${clip(handle, 100)}` : '';
+  // the handle is the customer's own text: direction overrides and control codes shown, not obeyed;
+  // written as their network writes it (customerName.ts): `@handle`, an email address as it is
+  const to = handle ? ` to ${handleText(conversation.network, clip(handle, 100))}` : '';
   const label = isNote ? 'Internal note (only your team sees it; @name notifies a colleague)' : mode === 'public' ? `Public reply${to} on ${networkLabel(conversation.network)}` : `Private message${to}`;
 
   /** Sent: the draft goes (from storage too); `k` is the draft that was sent. */

@@ -4,8 +4,9 @@
  * audit trail, and the composer. Loaded lazily: the inbox list renders without it.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import { api } from '../api/client.js';
-import { useAssign, useChannels, useConversation, useMe, useSetLabels, useSetPriority, useSetStatus, useTeams, useUsers } from '../api/queries.js';
+import { keys, useAssign, useChannels, useConversation, useMe, useSetLabels, useSetPriority, useSetStatus, useTeams, useUsers } from '../api/queries.js';
 import type { ConversationStatus, Message, Team, User } from '../api/types.js';
 import { networkLabel, PRIORITY_PRESETS, priorityLabel, STATUS_LABEL } from '../lib/format.js';
 import { useHotkeys } from '../lib/keyboard.js';
@@ -40,6 +41,7 @@ const TYPING_IDLE_MS = 4_000;
 function usePresenceHeartbeat(id: number) {
   const state = useRef<'viewing' | 'typing'>('viewing');
   const idle = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const qc = useQueryClient();
   const send = (s: 'viewing' | 'typing' | 'left', keepalive = false) => api('POST', `/api/conversations/${id}/presence`, { state: s }, { keepalive }).catch(() => {});
   useEffect(() => {
     state.current = 'viewing';
@@ -56,7 +58,9 @@ function usePresenceHeartbeat(id: number) {
       if (idle.current) clearTimeout(idle.current);
       document.removeEventListener('visibilitychange', onVisible);
       window.removeEventListener('pagehide', onHide);
-      void send('left', true);
+      // gone with the session (signed out, or it ended): no one to say it for (a 401); the server
+      // forgets the presence when its heartbeats stop
+      if (qc.getQueryData(keys.me)) void send('left', true);
     };
   }, [id]); // eslint-disable-line react-hooks/exhaustive-deps
   return () => {
@@ -74,14 +78,15 @@ function usePresenceHeartbeat(id: number) {
 
 export default function ConversationPane({ id, onClose, onOpenConversation }: { id: number; onClose: () => void; onOpenConversation: (id: number | undefined) => void }) {
   const q = useConversation(id);
-  const me = useMe().data!;
+  // null for the render between signing out and this page going (api/queries.ts signedOut)
+  const me = useMe().data;
   const usersQ = useUsers();
   const teamsQ = useTeams();
   const channelsQ = useChannels();
   const users = useMemo(() => new Map<number, User>((usersQ.data ?? []).map((u) => [u.id, u])), [usersQ.data]);
   const teams = useMemo(() => new Map<number, Team>((teamsQ.data ?? []).map((t) => [t.id, t])), [teamsQ.data]);
   const onTyping = usePresenceHeartbeat(id);
-  const presence = usePresence(id).filter((p) => p.userId !== me.user.id);
+  const presence = usePresence(id).filter((p) => p.userId !== me?.user.id);
   const composer = useRef<ComposerHandle>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
   const toast = useToast();
@@ -136,6 +141,7 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
     },
   });
 
+  if (!me) return null;
   if (q.isPending) {
     return (
       <div className="pane-empty">

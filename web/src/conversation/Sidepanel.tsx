@@ -78,7 +78,7 @@ export function AuthorCard({ conversation, contact, messages, onOpenConversation
                   {contact && !readOnly && (
                     <>
                       {' '}
-                      <button type="button" className="btn btn-small btn-ghost" onClick={() => setSplitting(i)} aria-label={`Split @${clip(i.handle, 100)} into a customer of their own`}>
+                      <button type="button" className="btn btn-small btn-ghost" onClick={() => setSplitting(i)} aria-label={`Split ${handleText(i.network, clip(i.handle, 100))} into a customer of their own`}>
                         Split
                       </button>
                     </>
@@ -135,7 +135,7 @@ export function AuthorCard({ conversation, contact, messages, onOpenConversation
 
 /** How one of a customer's profiles reads in a list: network, handle, name (all text). */
 function profileLine(i: { network: string; handle: string; displayName: string | null }) {
-  return `@${clip(i.handle, 100)} (${networkLabel(i.network)})${i.displayName ? ` ${clip(i.displayName, 80)}` : ''}`;
+  return `${handleText(i.network, clip(i.handle, 100))} (${networkLabel(i.network)})${i.displayName ? ` ${clip(i.displayName, 80)}` : ''}`;
 }
 
 /**

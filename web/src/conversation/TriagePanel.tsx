@@ -9,6 +9,7 @@ import { useEffect, useId, useMemo, useState, type ReactNode } from 'react';
 import { CARE_INTENTS, SENTIMENTS, TRIAGE_ACTIONS, TRIAGE_CATEGORIES, type Message, type TriageCorrection, type User } from '../api/types.js';
 import { useCorrectTriage } from '../api/workflow.js';
 import { clip, fullTime, priorityLabel } from '../lib/format.js';
+import { handleText } from './customerName.js';
 import { SafeText } from '../lib/SafeText.js';
 import { Modal } from '../ui/Modal.js';
 import { Refusal, refusalOf, type RefusalInfo } from '../ui/Refusal.js';
@@ -269,7 +270,7 @@ export function CorrectTriageDialog({ message, onClose }: { message: Message | n
   const change = correctionOf(initial, choice);
   const changed = Object.keys(change).length > 0;
   const set = (k: keyof Choice) => (e: { target: { value: string } }) => setChoice((c) => ({ ...c, [k]: e.target.value }));
-  const who = message?.author ? `@${clip(message.author.handle, 80)}` : 'the customer';
+  const who = message?.author ? handleText(message.network, clip(message.author.handle, 80)) : 'the customer';
 
   const submit = () => {
     if (!message) return;

@@ -183,6 +183,20 @@ function scheduleDetailRefresh(qc: QueryClient, id: number) {
   }, 1500));
 }
 
+/** How to end the open stream (one per mounted `useLiveEvents`), for `stopLiveEvents`. */
+const stops = new Set<() => void>();
+
+/**
+ * End the live connection now, before the page that opened it is gone: signing out
+ * (api/queries.ts `signedOut`) stops it first, so no event that arrives as the session ends
+ * (a notification, an incident, the server's own `signed-out`) invalidates a query that would
+ * then be fetched without a session (a 401), and no new stream is tried. Events still waiting
+ * for their batch are dropped with it.
+ */
+export function stopLiveEvents(): void {
+  for (const stop of [...stops]) stop();
+}
+
 /** Connect while signed in; apply events to the query caches. */
 export function useLiveEvents(enabled: boolean): void {
   const qc = useQueryClient();
@@ -295,13 +309,21 @@ export function useLiveEvents(enabled: boolean): void {
       es = null;
       connect();
     }, 1_000);
-    connect();
-    return () => {
+    const stop = () => {
+      stops.delete(stop);
+      if (closed) return;
       closed = true;
       es?.close();
+      es = null;
+      buffer = [];
       clearInterval(watchdog);
       if (flushTimer) clearTimeout(flushTimer);
       if (retryTimer) clearTimeout(retryTimer);
+    };
+    stops.add(stop);
+    connect();
+    return () => {
+      stop();
       setStatus('connecting');
     };
   }, [enabled, qc]);

@@ -16,6 +16,7 @@ import { keys, useChannels } from '../api/queries.js';
 import { useGuidelines, useModerate } from '../api/workflow.js';
 import { onLiveEvent } from '../live/events.js';
 import { clip, fullTime, networkLabel } from '../lib/format.js';
+import { handleText } from '../conversation/customerName.js';
 import { SafeText } from '../lib/SafeText.js';
 import { Modal } from '../ui/Modal.js';
 import { Refusal, refusalOf, type RefusalInfo } from '../ui/Refusal.js';
@@ -54,7 +55,7 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
 
   const list = guidelines.data ?? [];
   const g = list.find((x) => x.id === guidelineId) ?? null;
-  const who = message?.author ? `@${clip(message.author.handle, 80)}` : 'the author';
+  const who = message?.author ? handleText(message.network, clip(message.author.handle, 80)) : 'the author';
   // what the network itself can do: an action it lacks is shown, disabled, with the reason
   const channels = useChannels();
   const channel = channels.data?.find((c) => c.id === message?.channelAccountId);
@@ -230,7 +231,7 @@ export function UndoModerationDialog({ target, channel, users, onClose }: { targ
   const action = target?.action ?? 'unhide';
   const text = UNDO_TEXT[action];
   const m = target?.message;
-  const who = m?.author ? `@${clip(m.author.handle, 80)}` : 'the author';
+  const who = m?.author ? handleText(m.network, clip(m.author.handle, 80)) : 'the author';
   const network = networkLabel(channel?.network ?? m?.network ?? 'the network');
   const lacks = target ? networkLacks(channel, action) : null;
   // an unblock or unrestrict Parley cannot do there is recorded as done in the network's app
