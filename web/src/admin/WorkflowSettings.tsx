@@ -355,11 +355,12 @@ function SlaSettings({ s, admin, report }: { s: WorkflowSettings; admin: boolean
         <legend>Priority bands (first whose minimum the priority reaches)</legend>
         {bands.map((b, i) => (
           <div key={i} className="kv-row">
-            <label className="visually-hidden" htmlFor={`band-n-${i}`}>
+            {/* visible: a bare "urgent" above a bare "80" does not say which is the name and which the threshold */}
+            <label className="muted small" htmlFor={`band-n-${i}`}>
               Band {i + 1} name
             </label>
             <input id={`band-n-${i}`} value={b.name} onChange={(e) => set({ ...draft, priorityBands: bands.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)) })} />
-            <label className="visually-hidden" htmlFor={`band-p-${i}`}>
+            <label className="muted small" htmlFor={`band-p-${i}`}>
               Band {i + 1} minimum priority (empty: everything else)
             </label>
             <input id={`band-p-${i}`} type="number" className="num-input" placeholder="rest" value={b.minPriority ?? ''} onChange={(e) => set({ ...draft, priorityBands: bands.map((x, j) => (j === i ? { ...x, minPriority: e.target.value === '' ? null : Number(e.target.value) } : x)) })} />

@@ -3,7 +3,7 @@
  * contract metric) — median, p90 and share within 60 min, the distribution over time
  * bands, and the same per channel account.
  */
-import { useMemo } from 'react';
+import { useMemo, useSyncExternalStore } from 'react';
 import { useReport, type ReportFilter, type ResponseTimeReport } from '../api/reports.js';
 import { networkLabel } from '../lib/format.js';
 import { SafeText } from '../lib/SafeText.js';
@@ -20,10 +20,29 @@ export const METRIC_LABEL: Record<Metric, string> = {
   'reply-time': 'Reply time per message',
 };
 
-function bucketOption(r: ResponseTimeReport): ChartOption {
+/** A phone-width screen, where nine one-line band labels ("15–30 min") would run together. */
+const NARROW = '(max-width: 600px)';
+function useNarrow(): boolean {
+  return useSyncExternalStore(
+    (cb) => {
+      const m = window.matchMedia(NARROW);
+      m.addEventListener('change', cb);
+      return () => m.removeEventListener('change', cb);
+    },
+    () => window.matchMedia(NARROW).matches,
+  );
+}
+
+/** "15–30 min" → "15–30\nmin": the number over its unit, so each label fits its bar's slot on a phone. */
+const stacked = (label: string) => {
+  const i = label.lastIndexOf(' ');
+  return i > 0 ? `${label.slice(0, i)}\n${label.slice(i + 1)}` : label;
+};
+
+function bucketOption(r: ResponseTimeReport, narrow: boolean): ChartOption {
   return {
-    grid: { left: 48, right: 16, top: 30, bottom: 40 },
-    xAxis: { type: 'category', data: r.buckets.map((b) => b.label), axisTick: { alignWithLabel: true }, axisLabel: { interval: 0 } },
+    grid: { left: narrow ? 40 : 48, right: narrow ? 8 : 16, top: 30, bottom: narrow ? 44 : 40 },
+    xAxis: { type: 'category', data: r.buckets.map((b) => b.label), axisTick: { alignWithLabel: true }, axisLabel: narrow ? { interval: 0, formatter: stacked, fontSize: 10, lineHeight: 12 } : { interval: 0 } },
     yAxis: { type: 'value', minInterval: 1, name: 'Responses', nameTextStyle: { align: 'left' } },
     tooltip: { trigger: 'axis' },
     series: [{
@@ -72,7 +91,8 @@ function emptyWhy(metric: Metric, period: ResolvedPeriod, filter: ReportFilter):
 
 function ResponseTimes({ r, metric }: { r: ResponseTimeReport; metric: Metric }) {
   const o = r.overall;
-  const chart = useMemo(() => bucketOption(r), [r]);
+  const narrow = useNarrow();
+  const chart = useMemo(() => bucketOption(r, narrow), [r, narrow]);
   const total = r.buckets.reduce((s, b) => s + b.count, 0);
   const name = METRIC_LABEL[metric].toLowerCase();
   return (

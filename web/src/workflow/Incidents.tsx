@@ -227,6 +227,10 @@ export function IncidentsPanel({ me }: { me: Me }) {
   const [title, setTitle] = useState('');
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | null>(null);
+  // our own checks, shown under the field (the browser's bubble vanishes and is not announced)
+  const [fieldErrors, setFieldErrors] = useState<{ title?: string; reason?: string }>({});
+  const titleRef = useRef<HTMLInputElement>(null);
+  const reasonRef = useRef<HTMLTextAreaElement>(null);
   const [statementFor, setStatementFor] = useState<Incident | null>(null);
   const lead = canLead(me);
   const list = q.data ?? [];
@@ -245,9 +249,19 @@ export function IncidentsPanel({ me }: { me: Me }) {
           <p className="muted small">For a mass problem (an outage, a recall): everyone sees the banner, and public replies follow the approval policy for incidents.</p>
           <form
             className="form-grid"
+            noValidate
             onSubmit={(e) => {
               e.preventDefault();
               setError(null);
+              const errs = {
+                title: title.trim().length < 3 ? 'Give the incident a title of at least 3 characters.' : undefined,
+                reason: reason.trim().length < 3 ? 'Say what is happening in at least 3 characters.' : undefined,
+              };
+              setFieldErrors(errs);
+              if (errs.title || errs.reason) {
+                (errs.title ? titleRef.current : reasonRef.current)?.focus();
+                return;
+              }
               declare.mutate(
                 { title: title.trim(), reason: reason.trim() },
                 {
@@ -263,11 +277,21 @@ export function IncidentsPanel({ me }: { me: Me }) {
           >
             <label className="field">
               <span>Title</span>
-              <input value={title} onChange={(e) => setTitle(e.target.value)} minLength={3} maxLength={200} required placeholder="e.g. Checkout is down" />
+              <input ref={titleRef} value={title} onChange={(e) => setTitle(e.target.value)} minLength={3} maxLength={200} required placeholder="e.g. Checkout is down" aria-invalid={fieldErrors.title ? true : undefined} aria-describedby={fieldErrors.title ? 'declare-title-error' : undefined} />
+              {fieldErrors.title && (
+                <span id="declare-title-error" className="field-error">
+                  {fieldErrors.title}
+                </span>
+              )}
             </label>
             <label className="field">
               <span>What is happening</span>
-              <textarea rows={2} value={reason} onChange={(e) => setReason(e.target.value)} minLength={3} maxLength={2000} required />
+              <textarea ref={reasonRef} rows={2} value={reason} onChange={(e) => setReason(e.target.value)} minLength={3} maxLength={2000} required aria-invalid={fieldErrors.reason ? true : undefined} aria-describedby={fieldErrors.reason ? 'declare-reason-error' : undefined} />
+              {fieldErrors.reason && (
+                <span id="declare-reason-error" className="field-error">
+                  {fieldErrors.reason}
+                </span>
+              )}
             </label>
             <FormError error={error} />
             <div>
