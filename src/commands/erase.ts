@@ -1361,16 +1361,6 @@ function scrubPayload(raw: string, scrub: (s: string) => string): string {
     return scrub(raw);
   }
   let changed = false;
-  const walk = (x: unknown, depth: number): unknown => {
-    if (typeof x === 'string') {
-      const r = scrub(x);
-      if (r !== x) changed = true;
-      return r;
-    }
-    if (depth > 40 || x === null || typeof x !== 'object') return x;
-    if (Array.isArray(x)) return x.map((y) => walk(y, depth + 1));
-    return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, walk(y, depth + 1)]));
-  };
   if (v !== null && typeof v === 'object' && !Array.isArray(v) && (v as { kind?: unknown }).kind === 'email') {
     const mail = { ...(v as Record<string, unknown>) };
     if (typeof mail.text === 'string') {
@@ -1391,8 +1381,24 @@ function scrubPayload(raw: string, scrub: (s: string) => string): string {
     }
     v = mail;
   }
-  const out = walk(v, 0);
-  return changed ? JSON.stringify(out) : raw;
+  const out = scrubStrings(v, scrub);
+  return changed || out.changed ? JSON.stringify(out.value) : raw;
+}
+
+/** `v` with `scrub` applied to each string in it (to 40 levels deep), and whether any changed. */
+function scrubStrings(v: unknown, scrub: (s: string) => string): { value: unknown; changed: boolean } {
+  let changed = false;
+  const walk = (x: unknown, depth: number): unknown => {
+    if (typeof x === 'string') {
+      const r = scrub(x);
+      if (r !== x) changed = true;
+      return r;
+    }
+    if (depth > 40 || x === null || typeof x !== 'object') return x;
+    if (Array.isArray(x)) return x.map((y) => walk(y, depth + 1));
+    return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, walk(y, depth + 1)]));
+  };
+  return { value: walk(v, 0), changed };
 }
 
 /** Keys whose value names an account (a handle, not an id). */
@@ -1470,18 +1476,7 @@ export function liveEventWithout(json: string, p: LiveEventErasure): string {
     : type.startsWith('message') ? (d0 && typeof d0 === 'object' && d0.direction === 'outbound' ? p.mention : (s: string) => s)
     : type.startsWith('conversation') ? (s: string) => s
     : p.elsewhere;
-  let changed = false;
-  const walk = (x: unknown, depth: number): unknown => {
-    if (typeof x === 'string') {
-      const r = scrub(x);
-      if (r !== x) changed = true;
-      return r;
-    }
-    if (depth > 40 || x === null || typeof x !== 'object') return x;
-    if (Array.isArray(x)) return x.map((y) => walk(y, depth + 1));
-    return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, walk(y, depth + 1)]));
-  };
-  let data = walk(e.data, 0);
+  let { value: data, changed } = scrubStrings(e.data, scrub);
   const d = data as Record<string, unknown> | null;
   if (type.startsWith('message') && d && typeof d === 'object' && !Array.isArray(d) && (typeof d.id === 'number' || typeof d.id === 'string') && p.messages.has(Number(d.id))) {
     // the fields it has (a message as presented: src/server/presenters.ts presentMessage)
