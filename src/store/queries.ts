@@ -330,16 +330,15 @@ export async function presentListedConversation(db: Tx, c: Conversation, extra: 
 async function firstAuthorSummaries(db: Tx, conversationIds: number[]): Promise<Map<number, ContactSummaryJson>> {
   const firstIdentity = new Map<number, number>();
   for (const part of chunks(conversationIds, 500)) {
+    // one row a conversation, its first authored message read through `message_conversation`
+    // (conversation_id, created_at): a brand post thousands answered costs no more than one reply
     const rows = await db
-      .selectFrom('message')
-      .select(['conversation_id', 'author_identity_id'])
-      .where('conversation_id', 'in', part)
-      .where('author_identity_id', 'is not', null)
-      .orderBy('conversation_id')
-      .orderBy('created_at')
-      .orderBy('id')
+      .selectFrom('conversation as c')
+      .select((eb) => ['c.id', eb.selectFrom('message as m').select('m.author_identity_id').whereRef('m.conversation_id', '=', 'c.id').where('m.author_identity_id', 'is not', null)
+        .orderBy('m.created_at').orderBy('m.id').limit(1).as('author_identity_id')])
+      .where('c.id', 'in', part)
       .execute();
-    for (const r of rows) if (!firstIdentity.has(r.conversation_id)) firstIdentity.set(r.conversation_id, r.author_identity_id!);
+    for (const r of rows) if (r.author_identity_id != null) firstIdentity.set(Number(r.id), Number(r.author_identity_id));
   }
   const out = new Map<number, ContactSummaryJson>();
   if (!firstIdentity.size) return out;
