@@ -85,8 +85,14 @@ describe('Settings → Integrations', () => {
     const rowHistory = page.getByRole('checkbox', { name: `Include history imports: ${hookUrl}` });
     expect(await rowHistory.isChecked()).toBe(true);
     await page.getByText('includes history imports').waitFor();
+    // a slow save (as over a real network): the box shows the new value while it is saved
+    await page.route('**/api/integrations/webhooks/*', async (route) => {
+      if (route.request().method() === 'PATCH') await new Promise((r) => setTimeout(r, 400));
+      await route.continue();
+    });
     await rowHistory.uncheck();
     await page.getByText('includes history imports').waitFor({ state: 'detached' });
+    await page.unroute('**/api/integrations/webhooks/*');
     expect(await rowHistory.isChecked()).toBe(false);
 
     await page.getByRole('button', { name: 'Send test event' }).click();

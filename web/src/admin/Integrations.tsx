@@ -139,8 +139,11 @@ export function IntegrationsAdmin({ admin }: { admin: boolean }) {
   });
   const history = useMutation({
     mutationFn: (v: { e: WebhookEndpointItem; includeHistory: boolean }) => api('PATCH', `/api/integrations/webhooks/${v.e.id}`, { includeHistory: v.includeHistory }),
-    onSuccess: refresh,
+    // pending until the list is read again, so the box shows the value asked for until the server's arrives
+    onSuccess: () => qc.invalidateQueries({ queryKey: KEY }),
   });
+  /** The box shows what was asked for while it is being saved (a controlled box would spring back until then). */
+  const historyShown = (e: WebhookEndpointItem) => (history.isPending && history.variables?.e.id === e.id ? history.variables.includeHistory : e.includeHistory);
   const rotate = useMutation({
     mutationFn: (e: WebhookEndpointItem) => api<{ secret: string }>('POST', `/api/integrations/webhooks/${e.id}/rotate-secret`).then((r) => ({ url: e.url, secret: r.secret })),
     onSuccess: (r) => setShown(r),
@@ -184,7 +187,7 @@ export function IntegrationsAdmin({ admin }: { admin: boolean }) {
                   {e.failingSince && ` · failing since ${fullTime(e.failingSince)}`}
                 </p>
                 <label className="checkbox">
-                  <input type="checkbox" checked={e.includeHistory} disabled={history.isPending} onChange={(ev) => history.mutate({ e, includeHistory: ev.target.checked })} aria-label={`Include history imports: ${e.url}`} title={HISTORY_HELP} />
+                  <input type="checkbox" checked={historyShown(e)} disabled={history.isPending} onChange={(ev) => history.mutate({ e, includeHistory: ev.target.checked })} aria-label={`Include history imports: ${e.url}`} title={HISTORY_HELP} />
                   Include history imports
                 </label>
                 <div className="row-gap">
