@@ -97,7 +97,7 @@
  * and why, counts only, never the erased content. The brand's own account (an identity that
  * is one of the brand's channel accounts) is refused.
  */
-import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import { sql, type ExpressionBuilder, type RawBuilder, type SqlBool } from 'kysely';
 import { trimQuoted } from '../channels/email/quote.js';
 import { EMAIL_PARTICIPANT_PURPOSE, normalizeAddress, participantHash } from '../channels/email/threading.js';
 import { RETAINED_MARK } from '../channels/retainedRaw.js';
@@ -108,6 +108,7 @@ import { jsonText } from '../lib/json.js';
 import { publishWithdrawn, withdrawRepliesToErased } from '../outbox/deletedPost.js';
 import { publishRedacted } from '../pipeline/deletions.js';
 import { audit } from '../store/audit.js';
+import type { DB } from '../store/schema.js';
 import type { Store } from '../store/db.js';
 import { redactMessages } from '../store/redact.js';
 import { decodeText, encodeText } from '../store/text.js';
@@ -202,8 +203,7 @@ export async function eraseContact(deps: EraseDeps, actor: Actor, p: EraseContac
   const elsewhereOf = (identities: readonly { network: string; network_user_id: string; handle: string }[], conversations: readonly number[], written: Written): Elsewhere => ({
     brandId: actor.brandId,
     conversations,
-    handles: identities.filter((i) => i.network !== 'email').map((i) => i.handle),
-    addresses: identities.filter((i) => i.network === 'email').flatMap((i) => [i.network_user_id, i.handle]),
+    ...mentionsOf(identities),
     participantKey: deps.secrets?.deriveKey(EMAIL_PARTICIPANT_PURPOSE) ?? null,
     ...written,
   });
@@ -342,11 +342,16 @@ function traceNeedles(identities: readonly { handle: string; network_user_id: st
   };
 }
 
+/** Email addresses as the scans compare them (`normalizeAddress`), each once, without those erasure already left. */
+function theirAddresses(addresses: readonly string[]): string[] {
+  return [...new Set(addresses.map(normalizeAddress).filter((a) => a.includes('@') && !a.startsWith(`${ERASED}:`)))];
+}
+
 /** What names them unmistakably outside their conversations (`mentionScrubber`): network handles and email addresses. */
 function mentionsOf(identities: readonly { network: string; network_user_id: string; handle: string }[]): { handles: string[]; addresses: string[] } {
   return {
     handles: identities.filter((i) => i.network !== 'email').map((i) => i.handle),
-    addresses: [...new Set(identities.filter((i) => i.network === 'email').flatMap((i) => [i.network_user_id, i.handle]).map(normalizeAddress).filter((a) => a.includes('@') && !a.startsWith(`${ERASED}:`)))],
+    addresses: theirAddresses(identities.filter((i) => i.network === 'email').flatMap((i) => [i.network_user_id, i.handle])),
   };
 }
 
@@ -701,7 +706,8 @@ async function writtenBy(db: Tx, brandId: number, identityIds: readonly number[]
     messageIds: rows.map((r) => Number(r.id)),
     mailIds: rows.filter((r) => r.network === 'email' && r.network_message_id != null).map((r) => mailId(r.network_message_id!)),
     texts: rows.map((r) => decodeText(r.text, r.text_escaped)),
-    since: rows.length ? Math.min(...rows.map((r) => Math.min(Number(r.created_at), Number(r.received_at)))) : null,
+    // (a loop, not Math.min(...rows): a prolific writer's rows would overflow the call's arguments)
+    since: rows.reduce<number | null>((m, r) => Math.min(m ?? Infinity, Number(r.created_at), Number(r.received_at)), null),
   };
 }
 
@@ -737,7 +743,7 @@ interface ElsewhereSearch {
 
 function elsewhereSearch(t: Elsewhere): ElsewhereSearch | null {
   const handles = [...new Set(t.handles.map((h) => h.trim().replace(/^@/, '')).filter((h) => h !== '' && h.toLowerCase() !== ERASED))];
-  const addresses = [...new Set(t.addresses.map(normalizeAddress).filter((a) => a.includes('@') && !a.startsWith(`${ERASED}:`)))];
+  const addresses = theirAddresses(t.addresses);
   const mailIds = [...new Set(t.mailIds.map(mailId))].filter((id) => id.length >= 6);
   const needles = [...handles.map((h) => `@${h.toLowerCase()}`), ...addresses];
   const quotes = quoteScrubber(t.texts);
@@ -789,7 +795,7 @@ function elsewhereRows(db: Tx, brandId: number, s: ElsewhereSearch, kind: Elsewh
     case 'questions':
       // with the expert's answer (a note), which may quote them too
       return db.selectFrom('expert_request')
-        .select((eb) => ['id', 'question', eb.selectFrom('note').select('note.text').whereRef('note.id', '=', 'expert_request.answer_note_id').as('answer')])
+        .select((eb) => ['id', 'question', answerText(eb)])
         .where('brand_id', '=', brandId).where(which).orderBy('id').limit(limit).execute();
   }
 }
@@ -995,6 +1001,9 @@ async function eraseElsewhere(trx: Tx, store: Store, t: Elsewhere, found: Elsewh
   return out;
 }
 
+/** An expert question's answer (a note), read beside the question: it may quote them too. */
+const answerText = (eb: ExpressionBuilder<DB, 'expert_request'>) => eb.selectFrom('note').select('note.text').whereRef('note.id', '=', 'expert_request.answer_note_id').as('answer');
+
 /** An expert question's question or answer, as it was and as rewritten (`eraseExpertQuestion`). */
 interface ExpertText {
   part: 'question' | 'answer';
@@ -1044,7 +1053,7 @@ async function expertTextsOn(trx: Tx, brandId: number, conversations: readonly n
   const out = new Map<number, ExpertText[]>();
   for (const part of inLists([...conversations])) {
     const rows = await trx.selectFrom('expert_request')
-      .select((eb) => ['conversation_id', 'question', eb.selectFrom('note').select('note.text').whereRef('note.id', '=', 'expert_request.answer_note_id').as('answer')])
+      .select((eb) => ['conversation_id', 'question', answerText(eb)])
       .where('brand_id', '=', brandId).where('conversation_id', 'in', part).execute();
     for (const r of rows) {
       const texts = out.get(Number(r.conversation_id)) ?? [];
