@@ -642,9 +642,6 @@ async function verifiedLogoutRequest(d: SsoDeps, row: ProviderRow, m: SamlLogout
   return { row, saml, requestId: String((profile as { ID?: string }).ID ?? ''), nameId, sessionIndexes, until };
 }
 
-/** Thrown inside the sign-out's transaction to undo it: the request was taken before. */
-class ReplayedLogoutRequest extends Error {}
-
 /**
  * A verified LogoutRequest taken (once, for each provider it verified for), then the sessions it
  * names end: those signed in through one of those providers (all of one brand), of people of that
@@ -661,45 +658,39 @@ async function endIdpSessions(d: SsoDeps, verified: VerifiedLogoutRequest[], m: 
   const { requestId, nameId, sessionIndexes, until } = verified[0]!;
   const brandId = verified[0]!.row.brand_id;
   const defaults = { spEntityId: samlSp(m.origin).entityId };
-  let done: { ending: { id: string; user_id: number; sso_provider_id: number | null }[]; answering: VerifiedLogoutRequest };
-  try {
-    done = await d.store.db.transaction().execute(async (trx) => {
-      // each LogoutRequest once (a row left from one since expired, not yet pruned, is taken over)
-      for (const { row } of verified) {
-        const taken = await trx.insertInto('sso_saml_assertion').values({ issuer: row.issuer, assertion_id: `logout ${row.id} ${requestId}`, expires_at: until + SAML_CLOCK_SKEW_MS })
-          .onConflict((oc) => oc.columns(['issuer', 'assertion_id']).doUpdateSet({ expires_at: until + SAML_CLOCK_SKEW_MS }).where('sso_saml_assertion.expires_at', '<=', now))
-          .executeTakeFirst();
-        if (!Number(taken.numInsertedOrUpdatedRows ?? 0)) throw new ReplayedLogoutRequest();
+  const { ending, answering } = await d.store.db.transaction().execute(async (trx) => {
+    // each LogoutRequest once (a row left from one since expired, not yet pruned, is taken over)
+    for (const { row } of verified) {
+      const taken = await trx.insertInto('sso_saml_assertion').values({ issuer: row.issuer, assertion_id: `logout ${row.id} ${requestId}`, expires_at: until + SAML_CLOCK_SKEW_MS })
+        .onConflict((oc) => oc.columns(['issuer', 'assertion_id']).doUpdateSet({ expires_at: until + SAML_CLOCK_SKEW_MS }).where('sso_saml_assertion.expires_at', '<=', now))
+        .executeTakeFirst();
+      // thrown, the transaction is undone: no provider's copy of it is taken
+      if (!Number(taken.numInsertedOrUpdatedRows ?? 0)) throw new Error('replayed: this LogoutRequest was taken before');
+    }
+    const byProvider = new Map(verified.map((v) => [Number(v.row.id), v]));
+    let q = trx.selectFrom('session').innerJoin('app_user', 'app_user.id', 'session.user_id').select(['session.id', 'session.user_id', 'session.sso_provider_id', 'session.saml_name_id', 'session.created_at'])
+      .where('session.sso_provider_id', 'in', [...byProvider.keys()]).where('session.saml_name_id_hash', '=', sha256(nameId.nameId)).where('app_user.brand_id', '=', brandId);
+    if (sessionIndexes.length) q = q.where('session.sso_sid', 'in', sessionIndexes);
+    const ending = (await q.execute()).filter((s) => {
+      const provider = byProvider.get(Number(s.sso_provider_id))!;
+      try {
+        return sameSamlPrincipal(keptNameId(d, s.saml_name_id!), nameId, { ...defaults, idpEntityId: provider.row.issuer });
+      } catch {
+        // its NameID unreadable (the secret box changed): the hash matched, and a session left alive is the worse mistake
+        return true;
       }
-      const byProvider = new Map(verified.map((v) => [Number(v.row.id), v]));
-      let q = trx.selectFrom('session').innerJoin('app_user', 'app_user.id', 'session.user_id').select(['session.id', 'session.user_id', 'session.sso_provider_id', 'session.saml_name_id', 'session.created_at'])
-        .where('session.sso_provider_id', 'in', [...byProvider.keys()]).where('session.saml_name_id_hash', '=', sha256(nameId.nameId)).where('app_user.brand_id', '=', brandId);
-      if (sessionIndexes.length) q = q.where('session.sso_sid', 'in', sessionIndexes);
-      const ending = (await q.execute()).filter((s) => {
-        const provider = byProvider.get(Number(s.sso_provider_id))!;
-        try {
-          return sameSamlPrincipal(keptNameId(d, s.saml_name_id!), nameId, { ...defaults, idpEntityId: provider.row.issuer });
-        } catch {
-          // its NameID unreadable (the secret box changed): the hash matched, and a session left alive is the worse mistake
-          return true;
-        }
-      }).sort((a, b) => Number(b.created_at) - Number(a.created_at));
-      if (ending.length) await trx.deleteFrom('session').where('id', 'in', ending.map((e) => e.id)).execute();
-      // who answers: the provider the latest of those sign-ins went through, else the next, else the first (one with an SLO URL before one without)
-      const order = [...new Set([...ending.map((e) => byProvider.get(Number(e.sso_provider_id))!), ...verified])];
-      const answering = answeredBy ?? order.find((v) => v.row.saml_slo_url) ?? order[0]!;
-      for (const v of verified) {
-        const mine = ending.filter((e) => Number(e.sso_provider_id) === Number(v.row.id));
-        if (!mine.length && v !== answering) continue;
-        await audit(trx, { brandId: v.row.brand_id, actor: `sso:${v.row.id}`, action: 'sso.saml_logout', subjectType: 'sso_provider', subjectId: v.row.id, data: { initiatedBy: 'idp', sessionsEnded: mine.length, users: [...new Set(mine.map((e) => Number(e.user_id)))], ...(sessionIndexes.length === 1 ? { sessionIndex: sessionIndexes[0] } : sessionIndexes.length ? { sessionIndexes } : {}), ...(v === answering ? { answered: true } : {}), ip: m.ip } }, now);
-      }
-      return { ending, answering };
-    });
-  } catch (err) {
-    if (err instanceof ReplayedLogoutRequest) throw new Error('replayed: this LogoutRequest was taken before');
-    throw err;
-  }
-  const { ending, answering } = done;
+    }).sort((a, b) => Number(b.created_at) - Number(a.created_at));
+    if (ending.length) await trx.deleteFrom('session').where('id', 'in', ending.map((e) => e.id)).execute();
+    // who answers: the provider the latest of those sign-ins went through, else the next, else the first (one with an SLO URL before one without)
+    const order = [...new Set([...ending.map((e) => byProvider.get(Number(e.sso_provider_id))!), ...verified])];
+    const answering = answeredBy ?? order.find((v) => v.row.saml_slo_url) ?? order[0]!;
+    for (const v of verified) {
+      const mine = ending.filter((e) => Number(e.sso_provider_id) === Number(v.row.id));
+      if (!mine.length && v !== answering) continue;
+      await audit(trx, { brandId: v.row.brand_id, actor: `sso:${v.row.id}`, action: 'sso.saml_logout', subjectType: 'sso_provider', subjectId: v.row.id, data: { initiatedBy: 'idp', sessionsEnded: mine.length, users: [...new Set(mine.map((e) => Number(e.user_id)))], ...(sessionIndexes.length === 1 ? { sessionIndex: sessionIndexes[0] } : sessionIndexes.length ? { sessionIndexes } : {}), ...(v === answering ? { answered: true } : {}), ip: m.ip } }, now);
+    }
+    return { ending, answering };
+  });
   const row = answering.row;
   const redirect = row.saml_slo_url ? await answering.saml.getLogoutResponseUrlAsync({ ID: requestId, issuer: row.issuer } as Profile, m.RelayState ?? '', {}, true) : null;
   return { kind: 'request', redirect, userIds: [...new Set(ending.map((e) => Number(e.user_id)))], sessionsEnded: ending.length };
