@@ -90,7 +90,9 @@ describe('Settings → Integrations', () => {
       if (route.request().method() === 'PATCH') await new Promise((r) => setTimeout(r, 400));
       await route.continue();
     });
-    await rowHistory.uncheck();
+    // read in the click's own task: the box must not spring back while the save is told to the page
+    // (Playwright's uncheck() reads it a moment later, and lost that race on a loaded machine)
+    expect(await rowHistory.evaluate((el: HTMLInputElement) => { el.click(); return el.checked; })).toBe(false);
     await page.getByText('includes history imports').waitFor({ state: 'detached' });
     await page.unroute('**/api/integrations/webhooks/*');
     expect(await rowHistory.isChecked()).toBe(false);

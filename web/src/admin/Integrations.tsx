@@ -137,13 +137,22 @@ export function IntegrationsAdmin({ admin }: { admin: boolean }) {
     mutationFn: (e: WebhookEndpointItem) => api('PATCH', `/api/integrations/webhooks/${e.id}`, { enabled: !e.enabled }),
     onSuccess: refresh,
   });
+  /** The value asked for in an endpoint's history box, set in the click's own handler: a controlled box
+   * whose value waited for the mutation's state (told a tick later) sprang back in between. */
+  const [historyAsked, setHistoryAsked] = useState<{ id: number; includeHistory: boolean } | null>(null);
   const history = useMutation({
     mutationFn: (v: { e: WebhookEndpointItem; includeHistory: boolean }) => api('PATCH', `/api/integrations/webhooks/${v.e.id}`, { includeHistory: v.includeHistory }),
-    // pending until the list is read again, so the box shows the value asked for until the server's arrives
-    onSuccess: () => qc.invalidateQueries({ queryKey: KEY }),
+    // shown as asked until the list is read again; on an error the server's value comes back with the error
+    onSettled: async () => {
+      await qc.invalidateQueries({ queryKey: KEY });
+      setHistoryAsked(null);
+    },
   });
-  /** The box shows what was asked for while it is being saved (a controlled box would spring back until then). */
-  const historyShown = (e: WebhookEndpointItem) => (history.isPending && history.variables?.e.id === e.id ? history.variables.includeHistory : e.includeHistory);
+  const historyShown = (e: WebhookEndpointItem) => (historyAsked?.id === e.id ? historyAsked.includeHistory : e.includeHistory);
+  const askHistory = (e: WebhookEndpointItem, includeHistory: boolean) => {
+    setHistoryAsked({ id: e.id, includeHistory });
+    history.mutate({ e, includeHistory });
+  };
   const rotate = useMutation({
     mutationFn: (e: WebhookEndpointItem) => api<{ secret: string }>('POST', `/api/integrations/webhooks/${e.id}/rotate-secret`).then((r) => ({ url: e.url, secret: r.secret })),
     onSuccess: (r) => setShown(r),
@@ -187,7 +196,7 @@ export function IntegrationsAdmin({ admin }: { admin: boolean }) {
                   {e.failingSince && ` · failing since ${fullTime(e.failingSince)}`}
                 </p>
                 <label className="checkbox">
-                  <input type="checkbox" checked={historyShown(e)} disabled={history.isPending} onChange={(ev) => history.mutate({ e, includeHistory: ev.target.checked })} aria-label={`Include history imports: ${e.url}`} title={HISTORY_HELP} />
+                  <input type="checkbox" checked={historyShown(e)} disabled={historyAsked !== null} onChange={(ev) => askHistory(e, ev.target.checked)} aria-label={`Include history imports: ${e.url}`} title={HISTORY_HELP} />
                   Include history imports
                 </label>
                 <div className="row-gap">
