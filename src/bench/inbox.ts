@@ -6,6 +6,8 @@
  * ratio shows what the UI adds on top of the data.
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../lib/paths.js';
 import { percentileOf } from './stats.js';
 import { PASSWORD, startBenchServer } from './sections.js';
 
@@ -21,7 +23,9 @@ export interface InboxBenchResult {
   runs: number;
 }
 
-export async function benchInbox(opts: { dataDir: string; adminEmail: string; openConversations: number; runs?: number }): Promise<InboxBenchResult | { skipped: string }> {
+export async function benchInbox(opts: { dataDir: string; adminEmail: string; openConversations: number; runs?: number; uiDir?: string }): Promise<InboxBenchResult | { skipped: string }> {
+  // the server answers 503 without the built UI, and the sign-in page would be waited for in vain
+  if (!existsSync(join(opts.uiDir ?? join(repoRoot, 'web', 'dist'), 'index.html'))) return { skipped: 'the web UI is not built (npm run build:web; npm install does it)' };
   if (!existsSync(CHROMIUM)) return { skipped: `no Chromium at ${CHROMIUM} (apt-get install chromium)` };
   const { chromium } = await import('playwright-core');
   const server = await startBenchServer({ dataDir: opts.dataDir });
