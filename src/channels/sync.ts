@@ -9,6 +9,14 @@
  * mark the account unhealthy with what to do, an invalid cursor restarts from a
  * fresh backfill.
  *
+ * Backfill: a run that starts from no position (a new connection, settings that moved the
+ * position, an invalid cursor) reads what the network already had. What it and the runs after it
+ * fetch that was written before the account's line (`channel_account.backfill_before`, set when
+ * such a run starts: when the desk last had the account in sync, or the run's start for one never
+ * synced) is stored with source `backfill`: history to outbound webhooks, and resolved history in
+ * the desk once older than a week, as an import's (src/pipeline/ingest.ts `markHistory`). What was
+ * written since, and what a stream hears, is live (`network`).
+ *
  * Deletions: a stream's deletion notices (Mastodon `delete` events) redact the stored
  * messages they name that the connector's `goneFrom` confirms, where it has one (a notice says
  * a post is gone, not who removed it: a suspended account's purge sends the same one). For a
@@ -172,9 +180,37 @@ export class ChannelSyncWorker {
     await this.deps.store.db.updateTable('channel_account').set({ ...patch, sync_lease_owner: null, sync_lease_until: null } as never).where('id', '=', accountId).where('sync_lease_owner', '=', this.workerId).execute();
   }
 
-  private async store(account: ChannelAccount, messages: NormalizedMessage[]) {
+  /**
+   * Into the ingest queue. `backfillBefore`: a sync run's line (`backfillLine`): what was written
+   * on the network before it is stored as the account's backfill (source `backfill`), the rest as
+   * heard live (`network`). A stream's items are live.
+   */
+  private async store(account: ChannelAccount, messages: NormalizedMessage[], backfillBefore: number | null = null) {
     if (!messages.length) return;
-    await this.deps.queue.submit(account.brand_id, messages.map((message) => ({ channelAccountId: account.id, message, source: 'network' as const, origin: `sync:${account.network}` })));
+    await this.deps.queue.submit(account.brand_id, messages.map((message) => ({
+      channelAccountId: account.id, message, source: isBackfill(message, backfillBefore) ? 'backfill' as const : 'network' as const, origin: `sync:${account.network}`,
+    })));
+  }
+
+  /**
+   * Where this run's backfill ends (see the header): a run that starts from no position moves the
+   * account's `backfill_before` up to when the desk last had the account in sync (its last run
+   * that moved the position), or to the run's start for an account never synced: a new
+   * connection reads what was there before it listened, a changed server or mailbox what the new
+   * terms find from before, a position the network no longer knows what was already heard
+   * (deduplicated) and what came since the last sync (live: the desk was listening). Written under
+   * the lease with the account, so a backfill that takes several runs, a restart or another
+   * process keeps the line. A run from a position uses the line as stored.
+   */
+  private async backfillLine(account: ChannelAccount, cursor: string | null, runStart: number): Promise<number | null> {
+    const stored = account.backfill_before == null ? null : Number(account.backfill_before);
+    if (cursor !== null) return stored;
+    const lastInSync = account.last_sync_at == null ? runStart : Number(account.last_sync_at);
+    const line = stored === null ? lastInSync : Math.max(stored, lastInSync);
+    if (line !== stored) {
+      await this.deps.store.db.updateTable('channel_account').set({ backfill_before: line }).where('id', '=', account.id).where('sync_lease_owner', '=', this.workerId).execute();
+    }
+    return line;
   }
 
   /**
@@ -300,6 +336,7 @@ export class ChannelSyncWorker {
     const { clock, store } = this.deps;
     const channel = this.deps.registry.forAccount(account)!;
     let cursor = account.cursor;
+    const backfillBefore = await this.backfillLine(account, cursor, clock.now());
     for (let page = 0; page < MAX_PAGES_PER_RUN; page++) {
       const r = await channel.sync!(cursor);
       // A run that stalled (a slow network, a paused process) past its lease may have been taken
@@ -311,7 +348,7 @@ export class ChannelSyncWorker {
       }
       // what could not become a message is kept with the reason, and the cursor moves past it
       if (r.rejected?.length) await quarantineOnce(store.db, account.brand_id, `sync:${account.network}:${account.id}`, r.rejected, clock.now());
-      await this.store(account, r.messages); // durable before the cursor moves
+      await this.store(account, r.messages, backfillBefore); // durable before the cursor moves
       if (r.cursor !== null) cursor = r.cursor;
       // Only while the settings are the ones this run started with: after an admin's edit
       // the position may belong to the old listening terms, or was reset on purpose. What
@@ -396,6 +433,12 @@ export class ChannelSyncWorker {
       },
     );
   }
+}
+
+/** Whether a synced item is of the account's backfill: written on the network before the run's line (an item without a usable time is live). */
+function isBackfill(message: NormalizedMessage, before: number | null): boolean {
+  const at = (message as { createdAt?: unknown }).createdAt;
+  return before !== null && typeof at === 'number' && Number.isFinite(at) && at < before;
 }
 
 /** What is stored of each item (its author's network user id, what it answers, its thread's root), for `goneFrom`. */

@@ -19,7 +19,7 @@ export type WebhookDelivery = Selectable<WebhookDeliveryTable>;
 export interface WebhookActor { brandId: number; userId: number; name: string }
 export interface EndpointInput {
   url: string; description: string; events: string[]; enabled: boolean;
-  /** Also take the events of imported history, flagged `"history": true` (absent: false). */
+  /** Also take the events of history (imports, channels' backfills), flagged `"history": true` (absent: false). */
   includeHistory?: boolean;
 }
 

@@ -9,9 +9,10 @@
  * fact the SLA workflow writes with the breach → sla.breached) past a cursor, and queues one
  * `webhook_delivery` per event and subscribed endpoint in the transaction that moves the cursor. Ingest itself does nothing more: a brand
  * with no endpoint costs nothing, and a sweep with no enabled endpoint reads nothing.
- * Imported history (messages stored with source `import`, and the conversations an import opened)
- * goes only to endpoints that include history (`include_history`), its envelope saying
- * `"history": true`; otherwise it is queued, retried and leased as a live event is.
+ * History (messages stored with source `import` or `backfill`, and the conversations such a
+ * message opened: an import, the demo's past weeks, what a channel's first sync fetched from before
+ * the desk listened) goes only to endpoints that include history (`include_history`), its envelope
+ * saying `"history": true`; otherwise it is queued, retried and leased as a live event is.
  * A row with a lower id may commit after a higher one was read (on PostgreSQL, where writers
  * run at once; a rolled-back write leaves its ids unused on both): each sweep reads what is past
  * its cursor, notes the ids it skipped over as gaps (ranges, with when they were seen), and
@@ -65,8 +66,13 @@ export interface WebhookDeps {
 
 const SOURCES = ['message', 'conversation', 'audit_event', 'reporting_fact'] as const;
 type Source = (typeof SOURCES)[number];
-/** The `message.source` of imported history (src/pipeline/ingest.ts `MessageSource`: a TWCS import, the demo's past weeks). */
-const HISTORY_SOURCE = 'import';
+/**
+ * The `message.source`s of history (src/pipeline/ingest.ts `MessageSource`): `import` (a TWCS
+ * import, the demo's past weeks) and `backfill` (what a channel's sync fetched from before the desk
+ * listened to the account: its first sync, or one restarted from no position; src/channels/sync.ts).
+ */
+const HISTORY_SOURCES = ['import', 'backfill'] as const;
+const isHistorySource = (source: string) => (HISTORY_SOURCES as readonly string[]).includes(source);
 /** SQLite: how long a gap is kept (nothing fills one later there; PostgreSQL waits for the transactions that could). */
 export const GAP_WAIT_MS = 10 * 60_000;
 /** The gaps a source keeps at most (ranges of ids): beyond, the oldest are given up, with a warning. */
@@ -84,14 +90,14 @@ const LEASE_MS = 60_000;
 interface Endpoint { id: number; brand_id: number; events: Set<string>; includeHistory: boolean; created_at: number }
 /**
  * `at`: when it happened (the envelope's timestamp); `writtenAt`: the desk's clock when its row
- * was written, compared with an endpoint's creation; `history`: it comes from imported history
- * (sent only to endpoints that include history, flagged `"history": true`).
+ * was written, compared with an endpoint's creation; `history`: it comes from history (an import,
+ * a channel's backfill: sent only to endpoints that include history, flagged `"history": true`).
  */
 interface Derived { key: string; type: WebhookEvent; brandId: number; at: number; writtenAt: number; history?: boolean; data: Record<string, unknown> }
 
 const iso = (t: number | string | null | undefined) => (t == null ? null : new Date(Number(t)).toISOString());
 
-/** The envelope every delivery carries; an event of imported history says so (`"history": true`), a live one carries no `history`. */
+/** The envelope every delivery carries; an event of history (imported, backfilled) says so (`"history": true`), a live one carries no `history`. */
 export function envelope(type: string, at: number, brandId: number, data: Record<string, unknown>, history = false): string {
   return JSON.stringify(history ? { type, timestamp: iso(at), brandId, history: true, data } : { type, timestamp: iso(at), brandId, data });
 }
@@ -131,8 +137,8 @@ async function readSource(db: Tx, source: Source, brandIds: number[], ids: numbe
     for (const r of rows) {
       if (r.direction !== 'inbound') continue;
       out.push({
-        // imported history (an import, the demo's past weeks): only to endpoints that include history
-        key: `message:${r.id}`, type: 'message.received', brandId: r.brand_id, at: Number(r.received_at), writtenAt: Number(r.received_at), history: r.source === HISTORY_SOURCE,
+        // history (an import, the demo's past weeks, a channel's backfill): only to endpoints that include history
+        key: `message:${r.id}`, type: 'message.received', brandId: r.brand_id, at: Number(r.received_at), writtenAt: Number(r.received_at), history: isHistorySource(r.source),
         data: {
           messageId: r.id, conversationId: r.conversation_id, channelAccountId: r.channel_account_id, network: r.network, kind: r.kind, visibility: r.visibility,
           authorIdentityId: r.author_identity_id, text: null, url: r.url,
@@ -144,7 +150,7 @@ async function readSource(db: Tx, source: Source, brandIds: number[], ids: numbe
   } else if (source === 'conversation') {
     const rows = await db.selectFrom('conversation').select(['id', 'brand_id', 'channel_account_id', 'network', 'visibility', 'status', 'contact_id', 'created_at', 'updated_at'])
       .where('id', 'in', ids).where('brand_id', 'in', brandIds).orderBy('id').execute();
-    const imported = await openedByImport(db, rows.map((r) => r.id));
+    const imported = await openedByHistory(db, rows.map((r) => r.id));
     for (const r of rows) {
       // created_at is the first message's time on the network; updated_at is the desk's clock (at creation, or later)
       out.push({ key: `conversation:${r.id}`, type: 'conversation.created', brandId: r.brand_id, at: Number(r.created_at), writtenAt: Number(r.updated_at), history: imported.has(r.id), data: { conversationId: r.id, channelAccountId: r.channel_account_id, network: r.network, visibility: r.visibility, status: r.status, contactId: r.contact_id, createdAt: iso(r.created_at) } });
@@ -177,16 +183,17 @@ async function readSource(db: Tx, source: Source, brandIds: number[], ids: numbe
 }
 
 /**
- * Which of these conversations an import opened: their first message (the lowest id, written in
- * the transaction that made the conversation, so there when the conversation is) was imported.
+ * Which of these conversations history opened (an import, a channel's backfill): their first
+ * message (the lowest id, written in the transaction that made the conversation, so there when
+ * the conversation is) is of a history source.
  */
-async function openedByImport(db: Tx, conversationIds: number[]): Promise<Set<number>> {
+async function openedByHistory(db: Tx, conversationIds: number[]): Promise<Set<number>> {
   const out = new Set<number>();
   if (!conversationIds.length) return out;
   const firsts = await db.selectFrom('message').select((eb) => eb.fn.min('id').as('id')).where('conversation_id', 'in', conversationIds).groupBy('conversation_id').execute();
   const ids = firsts.map((r) => Number(r.id));
   if (!ids.length) return out;
-  const rows = await db.selectFrom('message').select('conversation_id').where('id', 'in', ids).where('source', '=', HISTORY_SOURCE).execute();
+  const rows = await db.selectFrom('message').select('conversation_id').where('id', 'in', ids).where('source', 'in', [...HISTORY_SOURCES]).execute();
   for (const r of rows) out.add(Number(r.conversation_id));
   return out;
 }

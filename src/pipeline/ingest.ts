@@ -40,7 +40,15 @@ import { validateMessage, type StoredRaw } from './validate.js';
 import { EMAIL_PARTICIPANT_PURPOSE, participantMatcher, referencesNeedParticipant, type ParticipantMatcher } from '../channels/email/threading.js';
 import type { Insertable } from 'kysely';
 
-export type MessageSource = 'network' | 'import' | 'api' | 'demo' | 'agent';
+/**
+ * Where a message came from. `backfill`: fetched by a channel's sync from before the desk listened
+ * to the account (its first sync, or one restarted from no position: src/channels/sync.ts); like
+ * an import, history by its age (`markHistory`), and history to outbound webhooks.
+ */
+export type MessageSource = 'network' | 'import' | 'backfill' | 'api' | 'demo' | 'agent';
+
+/** Sources whose old messages are history (`markHistory`): an import, a channel's backfill. */
+const PAST_SOURCES: ReadonlySet<MessageSource> = new Set(['import', 'backfill']);
 
 export interface IngestItem {
   channelAccountId: number;
@@ -1015,7 +1023,7 @@ function decideConversations(
 
 /**
  * 4b. Which conversations of the batch are imported history (`ConvWork.history`): every message
- * of theirs in the batch imported, the last one older than the cutoff, and new or stored as
+ * of theirs in the batch imported (or of a channel's backfill), the last one older than the cutoff, and new or stored as
  * history already (a live conversation stays live). Items flagged `history` are history whatever
  * their age: a conversation whose batch messages are all flagged skips the cutoff. Stored history
  * that the batch continues is resumed, so the import's messages are not a reopening. Whether the
@@ -1023,7 +1031,7 @@ function decideConversations(
  */
 function markHistory(fresh: Work[], convs: Map<string, ConvWork>, now: number): boolean {
   let any = false;
-  for (const w of fresh) if (w.item.source === 'import' || w.item.history === true) any = true;
+  for (const w of fresh) if (PAST_SOURCES.has(w.item.source) || w.item.history === true) any = true;
   if (!any) return false;
   for (const c of convs.values()) {
     // stored history, or the brand's own post (resolved as written: a customer's first answer to it is a first contact)
@@ -1034,7 +1042,7 @@ function markHistory(fresh: Work[], convs: Map<string, ConvWork>, now: number): 
   for (const w of fresh) {
     const c = convs.get(w.conversationKey!)!;
     if (!c.history || w.item.history === true) continue;
-    if (w.item.source !== 'import' || !isHistory(w.msg.createdAt, now)) c.history = false;
+    if (!PAST_SOURCES.has(w.item.source) || !isHistory(w.msg.createdAt, now)) c.history = false;
     else (aged ??= new Set()).add(c);
   }
   any = false;

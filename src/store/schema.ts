@@ -334,6 +334,12 @@ export interface ChannelAccountTable {
   gone_checked_at: number | null;
   /** The message id the next check for deleted posts goes on below; null = from the newest. */
   gone_check_below: number | null;
+  /**
+   * Network time before which the account's synced posts are a backfill (fetched from before the
+   * desk listened: stored with source `backfill`, history to webhooks); null: none recorded
+   * (src/channels/sync.ts).
+   */
+  backfill_before: number | null;
 }
 
 export interface ContactTable {

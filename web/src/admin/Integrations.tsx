@@ -62,7 +62,7 @@ export const EVENT_DESCRIPTIONS: Record<string, string> = {
 };
 
 /** What "Include history imports" does, in plain words (docs/webhooks.md, "History imports"). */
-export const HISTORY_HELP = 'Also send the messages and conversations imported as history (imports, the demo\'s past weeks), marked "history": true. For a CRM or a data warehouse; leave it off for chat alerts, which an import would flood.';
+export const HISTORY_HELP = 'Also send history, marked "history": true: messages and conversations imported (imports, the demo\'s past weeks) and the older posts a channel fetches when it is connected (its backfill). For a CRM or a data warehouse; leave it off for chat alerts, which an import or a backfill would flood.';
 
 function Deliveries({ endpoint }: { endpoint: WebhookEndpointItem }) {
   const qc = useQueryClient();
