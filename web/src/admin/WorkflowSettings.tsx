@@ -6,7 +6,7 @@
  * Approvers see the settings read-only. Unsaved changes are not lost by leaving: moving to
  * another page asks first (in the app, and the browser's own prompt for a reload or close).
  */
-import { useCallback, useEffect, useId, useMemo, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode, type Ref } from 'react';
 import { useBlocker } from '@tanstack/react-router';
 import { api } from '../api/client.js';
 import { useChannels, useMe, useTeams } from '../api/queries.js';
@@ -237,14 +237,38 @@ function RoutingSettings({ s, admin, report }: { s: WorkflowSettings; admin: boo
   );
 }
 
-function NumberField({ label, value, onChange, step, hint }: { label: string; value: number | null | undefined; onChange: (v: number | null) => void; step?: number; hint?: string }) {
+/**
+ * A number input with its label, hint and (our own check's) error: the hint and the error are
+ * under the input and tied to it (aria-describedby, aria-invalid), not inside the label, where
+ * a screen reader would read them as part of the field's name.
+ */
+function NumberField({ label, value, onChange, step, hint, error, inputRef }: { label: string; value: number | null | undefined; onChange: (v: number | null) => void; step?: number; hint?: string; error?: string | null; inputRef?: Ref<HTMLInputElement> }) {
+  const id = useId();
+  const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
-    <label className="field">
-      <span>{label}</span>
-      <input type="number" step={step ?? 1} value={value ?? ''} onChange={(e) => onChange(e.target.value === '' ? null : Number(e.target.value))} />
-      {hint && <span className="muted small">{hint}</span>}
-    </label>
+    <div className="field">
+      <label htmlFor={id}>
+        <span className="field-label">{label}</span>
+      </label>
+      <input ref={inputRef} id={id} type="number" step={step ?? 1} value={value ?? ''} aria-invalid={error ? true : undefined} aria-describedby={described} onChange={(e) => onChange(e.target.value === '' ? null : Number(e.target.value))} />
+      {hint && (
+        <span id={`${id}-hint`} className="muted small">
+          {hint}
+        </span>
+      )}
+      {error && (
+        <p id={`${id}-error`} className="field-error">
+          {error}
+        </p>
+      )}
+    </div>
   );
+}
+
+/** What is wrong with a warning share (0..1, null: the default), as the server checks it (src/core/sla.ts); null when nothing. */
+function warningShareError(ratio: number | null | undefined): string | null {
+  if (ratio == null || (Number.isFinite(ratio) && ratio > 0 && ratio <= 1)) return null;
+  return 'The warning share must be more than 0 % and at most 100 % of the target (empty: the default, 75 %).';
 }
 
 // ---------------------------------------------------------------- SLA
@@ -257,10 +281,31 @@ function SlaSettings({ s, admin, report }: { s: WorkflowSettings; admin: boolean
   const w = useAdminWrite(() => save({ sla: draft }), [wkeys.settings]);
   const setTarget = (i: number, t: SlaTargetRule) => set({ ...draft, targets: draft.targets.map((x, j) => (j === i ? t : x)) });
   const bands = draft.priorityBands ?? [];
+  // the warning share is checked here, its error under its field (focused), not in the form's "Not saved"
+  const [warnError, setWarnError] = useState<string | null>(null);
+  const warnRef = useRef<HTMLInputElement>(null);
+  const submit = () => {
+    const err = warningShareError(draft.warningRatio);
+    setWarnError(err);
+    if (err) {
+      warnRef.current?.focus();
+      return;
+    }
+    w.mutate(undefined, { onSuccess: () => toast('SLA targets saved') });
+  };
   return (
-    <SettingsForm title="Service levels (SLA)" id="sla-title" admin={admin} description="How soon customers must hear back. The first target matching the metric, priority band and visibility applies." onSubmit={() => w.mutate(undefined, { onSuccess: () => toast('SLA targets saved') })}>
+    <SettingsForm title="Service levels (SLA)" id="sla-title" admin={admin} description="How soon customers must hear back. The first target matching the metric, priority band and visibility applies." onSubmit={submit}>
       <div className="form-row">
-        <NumberField label="Warn at this share of the target (%)" value={draft.warningRatio != null ? Math.round(draft.warningRatio * 100) : null} onChange={(v) => set({ ...draft, warningRatio: v == null ? null : v / 100 })} />
+        <NumberField
+          label="Warn at this share of the target (%)"
+          value={draft.warningRatio != null ? Math.round(draft.warningRatio * 100) : null}
+          onChange={(v) => {
+            setWarnError(null);
+            set({ ...draft, warningRatio: v == null ? null : v / 100 });
+          }}
+          error={warnError}
+          inputRef={warnRef}
+        />
         <label className="checkbox field-check">
           <input type="checkbox" checked={draft.pauseWhileWaitingOnCustomer === true} onChange={(e) => set({ ...draft, pauseWhileWaitingOnCustomer: e.target.checked })} /> Pause while waiting on the customer
         </label>

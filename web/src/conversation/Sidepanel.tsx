@@ -66,7 +66,7 @@ export function AuthorCard({ conversation, contact, messages, onOpenConversation
               const href = safeHref(i.profileUrl);
               return (
                 <li key={i.identityId}>
-                  <NetworkBadge network={i.network} /> <span dir="auto">@{clip(i.handle, 100)}</span>
+                  <NetworkBadge network={i.network} /> <span dir="auto">{handleText(i.network, clip(i.handle, 100))}</span>
                   {i.verified && <VerifiedIcon />}
                   {i.displayName && (
                     <span className="muted" dir="auto">
@@ -194,7 +194,7 @@ function MergeDialog({ contact, name, conversationId, messages, onClose }: { con
             {results.map((c) => (
               <label key={c.id} className="checkbox">
                 <input type="radio" name="merge-candidate" value={c.id} checked={picked?.id === c.id} onChange={() => setPicked(c)} />{' '}
-                <span dir="auto">{clip(c.displayName || (c.identities[0] ? `@${c.identities[0].handle}` : `Customer ${c.id}`), 120)}</span>
+                <span dir="auto">{clip(c.displayName || (c.identities[0] ? handleText(c.identities[0].network, c.identities[0].handle) : `Customer ${c.id}`), 120)}</span>
                 <span className="muted small" dir="auto">
                   {' '}
                   {c.identities.map(profileLine).join(' · ')}
@@ -380,11 +380,11 @@ export function describeAudit(e: AuditEvent, users: Map<number, User>, teams: Ma
       return 'removed the CRM link';
     case 'contact.merged': {
       const ids = Array.isArray(d.identities) ? (d.identities as { handle?: unknown; network?: unknown }[]) : [];
-      const profiles = ids.map((i) => `@${String(i.handle ?? '')} (${networkLabel(String(i.network ?? ''))})`).join(', ');
+      const profiles = ids.map((i) => `${handleText(String(i.network ?? ''), String(i.handle ?? ''))} (${networkLabel(String(i.network ?? ''))})`).join(', ');
       return `merged ${profiles || 'another profile'} into this customer${d.reason ? `: “${String(d.reason).slice(0, 200)}”` : ''}`;
     }
     case 'contact.split':
-      return `split @${String(d.identity?.handle ?? '')} (${networkLabel(String(d.identity?.network ?? ''))}) off into a customer of their own${d.reason ? `: “${String(d.reason).slice(0, 200)}”` : ''}`;
+      return `split ${handleText(String(d.identity?.network ?? ''), String(d.identity?.handle ?? ''))} (${networkLabel(String(d.identity?.network ?? ''))}) off into a customer of their own${d.reason ? `: “${String(d.reason).slice(0, 200)}”` : ''}`;
     case 'triage.corrected': {
       const before = (d.before ?? {}) as Record<string, unknown>;
       const after = (d.after ?? {}) as Record<string, unknown>;

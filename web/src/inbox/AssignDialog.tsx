@@ -4,6 +4,7 @@
  */
 import { useId, useMemo, useState } from 'react';
 import { useMe, useTeams, useUsers } from '../api/queries.js';
+import type { Me } from '../api/types.js';
 import { Modal } from '../ui/Modal.js';
 
 export interface AssignChoice {
@@ -19,16 +20,21 @@ interface Option extends AssignChoice {
   hint?: string;
 }
 
+/**
+ * The dialog is only for someone signed in: when the session ends while it is open (signed out
+ * in another tab, expired), it closes with its page, picking nothing and asking the server for
+ * no one's people and teams (each would be a 401 in the console).
+ */
 export function AssignDialog({ open, onClose, onPick, title = 'Assign conversation', currentAssigneeId, currentTeamId }: { open: boolean; onClose: () => void; onPick: (c: AssignChoice) => void; title?: string; currentAssigneeId?: number | null; currentTeamId?: number | null }) {
+  const me = useMe().data ?? null;
   return (
-    <Modal open={open} onClose={onClose} title={title} className="assign-dialog">
-      <AssignPicker onPick={onPick} currentAssigneeId={currentAssigneeId} currentTeamId={currentTeamId} />
+    <Modal open={open && me != null} onClose={onClose} title={title} className="assign-dialog">
+      {me && <AssignPicker me={me} onPick={onPick} currentAssigneeId={currentAssigneeId} currentTeamId={currentTeamId} />}
     </Modal>
   );
 }
 
-function AssignPicker({ onPick, currentAssigneeId, currentTeamId }: { onPick: (c: AssignChoice) => void; currentAssigneeId?: number | null; currentTeamId?: number | null }) {
-  const me = useMe().data!;
+function AssignPicker({ me, onPick, currentAssigneeId, currentTeamId }: { me: Me; onPick: (c: AssignChoice) => void; currentAssigneeId?: number | null; currentTeamId?: number | null }) {
   const users = useUsers().data ?? [];
   const teams = useTeams().data ?? [];
   const [filter, setFilter] = useState('');

@@ -6,8 +6,17 @@
 import { useId, useState } from 'react';
 import { useSaveRoster, type StaffingPlan } from '../api/reports.js';
 import { useToast } from '../ui/Toasts.js';
-import { DAY_NAMES, DAY_SHORT } from './format.js';
+import { DAY_NAMES, DAY_SHORT, fmtCount } from './format.js';
 import { describeSpan, HourRange, hoursOf, type HourSpan } from './HourRange.js';
+
+/**
+ * Where the roster being edited stands: edited since it was saved, saved, or there is none
+ * (nothing saved and nothing edited: there is nothing to save, so not "not saved yet").
+ */
+function rosterState(dirty: boolean, saved: number[] | null): string {
+  if (dirty) return ' · unsaved changes';
+  return saved ? ' · saved' : ' · no roster yet';
+}
 
 const HOURS = Array.from({ length: 24 }, (_, h) => h);
 const pad = (h: number) => String(h).padStart(2, '0');
@@ -127,7 +136,7 @@ export function RosterEditor({ roster, saved, plan, canSave, dirty, onChange, on
           <span className="swatch swatch-over" aria-hidden="true" /> above the plan
         </span>
         <span className="muted" aria-live="polite">
-          {total.toLocaleString()} head-hours a week; {short} hour{short === 1 ? '' : 's'} below the plan{dirty ? ' · unsaved changes' : saved ? ' · saved' : ' · not saved yet'}
+          {fmtCount(total)} head-hours a week; {fmtCount(short)} hour{short === 1 ? '' : 's'} below the plan{rosterState(dirty, saved)}
         </span>
         <span className="spacer" />
         {dirty && (

@@ -19,6 +19,7 @@ import type { Incident, IncidentStatement, Me, User } from '../api/types.js';
 import { useCloseIncident, useDeclareIncident, useIncidents, usePostStatement } from '../api/workflow.js';
 import { clip, fullTime, networkLabel, useNow } from '../lib/format.js';
 import { agoText } from './Sla.js';
+import { handleText } from '../conversation/customerName.js';
 import { measureReply } from '../lib/length.js';
 import { SafeText } from '../lib/SafeText.js';
 import { ConfirmDialog, Modal } from '../ui/Modal.js';
@@ -193,7 +194,7 @@ export function StatementDialog({ incident, onClose }: { incident: Incident | nu
               <option value="">Choose an account…</option>
               {channels.map((c) => (
                 <option key={c.id} value={c.id}>
-                  {networkLabel(c.network)} @{c.handle}
+                  {networkLabel(c.network)} {handleText(c.network, c.handle)}
                   {c.purpose === 'brand' ? ' (brand)' : ''}
                 </option>
               ))}
@@ -275,24 +276,29 @@ export function IncidentsPanel({ me }: { me: Me }) {
               );
             }}
           >
-            <label className="field">
-              <span>Title</span>
-              <input ref={titleRef} value={title} onChange={(e) => setTitle(e.target.value)} minLength={3} maxLength={200} required placeholder="e.g. Checkout is down" aria-invalid={fieldErrors.title ? true : undefined} aria-describedby={fieldErrors.title ? 'declare-title-error' : undefined} />
+            {/* each error under its field, outside the label (inside, it would be read as part of the field's name), tied to it */}
+            <div className="field">
+              <label htmlFor="declare-title-field">
+                <span className="field-label">Title</span>
+              </label>
+              <input id="declare-title-field" ref={titleRef} value={title} onChange={(e) => setTitle(e.target.value)} minLength={3} maxLength={200} required placeholder="e.g. Checkout is down" aria-invalid={fieldErrors.title ? true : undefined} aria-describedby={fieldErrors.title ? 'declare-title-error' : undefined} />
               {fieldErrors.title && (
-                <span id="declare-title-error" className="field-error">
+                <p id="declare-title-error" className="field-error">
                   {fieldErrors.title}
-                </span>
+                </p>
               )}
-            </label>
-            <label className="field">
-              <span>What is happening</span>
-              <textarea ref={reasonRef} rows={2} value={reason} onChange={(e) => setReason(e.target.value)} minLength={3} maxLength={2000} required aria-invalid={fieldErrors.reason ? true : undefined} aria-describedby={fieldErrors.reason ? 'declare-reason-error' : undefined} />
+            </div>
+            <div className="field">
+              <label htmlFor="declare-reason-field">
+                <span className="field-label">What is happening</span>
+              </label>
+              <textarea id="declare-reason-field" ref={reasonRef} rows={2} value={reason} onChange={(e) => setReason(e.target.value)} minLength={3} maxLength={2000} required aria-invalid={fieldErrors.reason ? true : undefined} aria-describedby={fieldErrors.reason ? 'declare-reason-error' : undefined} />
               {fieldErrors.reason && (
-                <span id="declare-reason-error" className="field-error">
+                <p id="declare-reason-error" className="field-error">
                   {fieldErrors.reason}
-                </span>
+                </p>
               )}
-            </label>
+            </div>
             <FormError error={error} />
             <div>
               <button type="submit" className="btn btn-danger" disabled={declare.isPending}>
