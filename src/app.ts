@@ -15,7 +15,7 @@ import { ModerationCommands } from './commands/moderation.js';
 import type { Config } from './config.js';
 import { AppError } from './errors.js';
 import { NETWORKS } from './core/types.js';
-import { HISTORY_STALE_MS, storeDemoHistory, type HistoryOptions } from './demo/history.js';
+import { HISTORY_STALE_MS, stopDemoHistory, storeDemoHistory, type HistoryOptions } from './demo/history.js';
 import { DemoReplay } from './demo/replay.js';
 import { claimDemoLogin, DEMO_SLUG, seedDemoIfEmpty, type DemoLogin, type DemoSeed } from './demo/seed.js';
 import { EventBus } from './events/bus.js';
@@ -202,6 +202,7 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
     },
     async stop() {
       await demo.replay?.stop();
+      stopDemoHistory(store); // a history still being stored is handed back, finished by the next start
       await demo.history; // its batches use the pipeline and the store closed below
       if (listening) await app.close();
       else await app.close().catch(() => {});

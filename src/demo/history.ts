@@ -40,7 +40,9 @@
  * claim nobody refreshed for HISTORY_STALE_MS (a start that stopped half-way), placing the rest
  * from the same instant. Storing again is safe: messages dedupe on their network ids,
  * attribution rewrites only facts not attributed yet and measures only replies without a
- * `handling` fact (visit and fact in one transaction). The record is deleted when done.
+ * `handling` fact (visit and fact in one transaction). The record is deleted when done. A desk
+ * stopped meanwhile (Ctrl-C: stopDemoHistory) stops after the batch in hand and hands the record
+ * back, due from the same instant, for the next start to finish at once: a stop never waits for it.
  */
 import { createHash } from 'node:crypto';
 import { DEFAULT_HANDLING_RULES, handlingTimeOfReply, type ViewingSpan } from '../core/staffing/handlingTime.js';
@@ -251,6 +253,18 @@ export interface HistoryOptions {
   log?: { info(o: unknown, m?: string): void; warn(o: unknown, m?: string): void };
 }
 
+/** The histories being stored in this process, by store: each stops after its current batch once told to (stopDemoHistory). */
+const running = new WeakMap<Store, Set<{ stop: boolean }>>();
+
+/**
+ * The desk on `store` is stopping (Ctrl-C): a history this process is storing on it stops after
+ * the batch in hand, rather than holding the stop for the seconds the rest takes, and hands its
+ * claim back, so the next desk to start finishes it at once (same anchor; what was stored dedupes).
+ */
+export function stopDemoHistory(store: Store): void {
+  for (const run of running.get(store) ?? []) run.stop = true;
+}
+
 export interface HistorySummary {
   stored: number;
   duplicates: number;
@@ -268,6 +282,18 @@ export interface HistorySummary {
  * there is nothing to do here (stored before, no demo, or another process is storing it).
  */
 export async function storeDemoHistory(opts: HistoryOptions): Promise<HistorySummary | null> {
+  // registered before the first await, so a stop asked for at once is heard; a later run on the same store is not stopped
+  const run = { stop: false };
+  const runs = running.get(opts.store) ?? new Set();
+  running.set(opts.store, runs.add(run));
+  try {
+    return await storeHistory(opts, run);
+  } finally {
+    runs.delete(run);
+  }
+}
+
+async function storeHistory(opts: HistoryOptions, run: { stop: boolean }): Promise<HistorySummary | null> {
   const { store, brandId } = opts;
   const started = Date.now();
   const row = await store.db.selectFrom('kv').select(['value', 'updated_at']).where('key', '=', DEMO_HISTORY_KEY).executeTakeFirst();
@@ -288,6 +314,12 @@ export async function storeDemoHistory(opts: HistoryOptions): Promise<HistorySum
     .executeTakeFirst();
   if (Number(claimed.numUpdatedRows) !== 1) return null;
   const alive = () => store.db.updateTable('kv').set({ updated_at: opts.now() }).where('key', '=', DEMO_HISTORY_KEY).execute();
+  // stopping: hand the claim back (due again, from the same anchor) for the next desk to finish at once
+  const stopped = async (summary: HistorySummary) => {
+    await store.db.updateTable('kv').set({ value: JSON.stringify({ due: true, at: anchor }), updated_at: Math.max(opts.now(), seen + 2) }).where('key', '=', DEMO_HISTORY_KEY).execute();
+    opts.log?.info({ stored: summary.stored }, 'demo history paused by the stop: the next start finishes it');
+    return null;
+  };
 
   const tweets: TwcsTweet[] = [];
   const attribution = new TwcsAttribution();
@@ -312,6 +344,7 @@ export async function storeDemoHistory(opts: HistoryOptions): Promise<HistorySum
     await alive();
   };
   for (const h of plan) {
+    if (run.stop) return stopped(summary);
     const handle = attribution.brandOf(h.tweet.id);
     const account = handle ? accounts.get(handle.toLowerCase()) : undefined;
     if (!account) continue;
@@ -321,6 +354,7 @@ export async function storeDemoHistory(opts: HistoryOptions): Promise<HistorySum
     if (items.length >= BATCH) await flush();
   }
   await flush();
+  if (run.stop) return stopped(summary);
 
   const ingested = Date.now();
   const attributed = await attributeHistory(store, brandId, rootOf);

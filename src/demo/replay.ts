@@ -70,6 +70,8 @@ export class DemoReplay {
       tweets.push(item.tweet);
       attribution.add(item.tweet);
     }
+    // stopped while the excerpt was read (a desk stopped in its first moments): nothing started, nothing to say
+    if (this.stopped) return;
     tweets.sort((a, b) => a.createdAt - b.createdAt || Number(BigInt(a.id) - BigInt(b.id)));
     // recorded timeline with long silences shortened
     const offsets: number[] = [];
