@@ -428,7 +428,10 @@ export class GraphContractServer {
 
   /** Whether Graph returns an Instagram comment: not deleted, and not held back by its author's restriction. */
   private igShown(c: IgComment): boolean {
-    return !c.deleted && !this.igRestricted.has(c.fromId) && c.approved !== false;
+    // a reply goes with the top-level comment it answers (IG Comment Replies reference, Limitations:
+    // "You cannot get replies to a comment that has been deleted"; replies nest one level only)
+    const parent = c.parentId ? this.igComments.get(c.parentId) : undefined;
+    return !c.deleted && !parent?.deleted && !this.igRestricted.has(c.fromId) && c.approved !== false;
   }
 
   /** A person sends the Instagram account a DM; Meta sends the `messages` webhook. */

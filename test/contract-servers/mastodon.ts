@@ -43,6 +43,11 @@
  *   whole, listed by GET /api/v1/instance/domain_blocks; a `silence` limits its accounts),
  *   `unblockDomain`, `limitAccount` / `unlimitAccount` (an account limited by a moderator: the
  *   Account entity's `limited: true`, its statuses still readable).
+ * - What the instance tells an account of its moderation (4.3+): `moderatorDeleteStatus` gives a
+ *   local author a strike and a `moderation_warning` notification (AccountWarning `action`
+ *   `delete_statuses`, `status_ids`) unless the moderator unticks notify; `blockDomain` with
+ *   `severs` gives those local accounts a `severed_relationships` notification (a
+ *   RelationshipSeveranceEvent `domain_block`, `target_name` the domain).
  *
  * Faults for the contract suite: `failNext` makes the next POST /api/v1/statuses
  * answer 429, 401 (token revoked), 502 (an HTML page, as from a proxy), or
@@ -103,6 +108,10 @@ interface NotificationRecord {
   fromAccountId: string;
   statusId: string | null;
   createdAt: string;
+  /** `moderation_warning` (4.3+): the AccountWarning (strike) it tells of. */
+  warning?: { id: string; action: string; text: string; statusIds: string[]; createdAt: string };
+  /** `severed_relationships` (4.3+): the RelationshipSeveranceEvent. */
+  event?: { id: string; type: 'domain_block' | 'user_domain_block' | 'account_suspension'; targetName: string; followingCount: number; createdAt: string };
 }
 
 interface TokenRecord {
@@ -159,6 +168,8 @@ export class MastodonContractServer {
   rateLimit = 300;
   /** false: the instance answers reads without a token 401 (authorized-fetch / limited federation mode). */
   anonymousReads = true;
+  /** true: a server before 3.3, which answers GET /api/v1/accounts/:id of a suspended account 410 Gone (docs, accounts methods). */
+  suspendedAccountsGone = false;
 
   constructor(opts: { domain?: string } = {}) {
     this.domain = opts.domain ?? 'mastodon.test';
@@ -256,8 +267,10 @@ export class MastodonContractServer {
    * DomainBlock entities (`domain`, obfuscated with `*` when `obfuscate`; `digest`, the SHA-256 of
    * the domain; `severity`; `comment`), unless `domainBlocksShown` is false.
    */
-  blockDomain(domain: string, opts: { severity?: 'silence' | 'suspend'; obfuscate?: boolean; comment?: string } = {}): void {
+  blockDomain(domain: string, opts: { severity?: 'silence' | 'suspend'; obfuscate?: boolean; comment?: string; severs?: readonly string[] } = {}): void {
     this.domainBlocks.push({ domain, severity: opts.severity ?? 'suspend', obfuscate: opts.obfuscate ?? false, comment: opts.comment ?? null });
+    // `severs`: local accounts that followed someone there (follows are not modelled otherwise)
+    if ((opts.severity ?? 'suspend') === 'suspend' && opts.severs?.length) this.notifySevered(domain, opts.severs);
     // a `silence` limits the known accounts of the domain and its subdomains (BlockDomainService#silence_accounts!)
     if ((opts.severity ?? 'suspend') === 'silence') {
       for (const a of this.accounts.values()) {
@@ -301,12 +314,44 @@ export class MastodonContractServer {
    * for its author, then RemovalWorker → RemoveStatusService): for everyone else it is gone
    * exactly as if its author had deleted it, `delete` events included.
    */
-  moderatorDeleteStatus(statusId: string): void {
+  moderatorDeleteStatus(statusId: string, opts: { notify?: boolean; text?: string } = {}): void {
     const s = this.statusesById.get(statusId);
     if (!s || s.deleted) return;
     s.deleted = true;
     for (let i = this.notifications.length - 1; i >= 0; i--) if (this.notifications[i]!.statusId === s.id) this.notifications.splice(i, 1);
     this.publishDelete(s);
+    // the strike (AccountWarning, action `delete_statuses`, the status ids) is told to its author by a
+    // `moderation_warning` notification (4.3+) only when the moderator leaves "notify" ticked and the
+    // author is local (Admin::StatusBatchAction#warnable?: send_email_notification? && local?)
+    const author = this.accounts.get(s.accountId);
+    if (author && !author.domain && (opts.notify ?? true)) {
+      const createdAt = new Date().toISOString();
+      const n: NotificationRecord = {
+        id: this.nextId(), recipientId: author.id, type: 'moderation_warning', fromAccountId: author.id, statusId: null, createdAt,
+        warning: { id: this.nextId(), action: 'delete_statuses', text: opts.text ?? '', statusIds: [s.id], createdAt },
+      };
+      this.notifications.push(n);
+      this.publishNotification(n);
+    }
+  }
+
+  /**
+   * The `severed_relationships` notification (4.3+) a local account gets when its instance's
+   * moderators suspend a whole domain (`blockDomain` with severity `suspend`) and that cuts its
+   * follows there: a RelationshipSeveranceEvent of type `domain_block`, `target_name` the domain.
+   */
+  private notifySevered(domain: string, accountIds: readonly string[]): void {
+    for (const id of accountIds) {
+      const a = this.accounts.get(id);
+      if (!a || a.domain) continue;
+      const createdAt = new Date().toISOString();
+      const n: NotificationRecord = {
+        id: this.nextId(), recipientId: id, type: 'severed_relationships', fromAccountId: id, statusId: null, createdAt,
+        event: { id: this.nextId(), type: 'domain_block', targetName: domain, followingCount: 1, createdAt },
+      };
+      this.notifications.push(n);
+      this.publishNotification(n);
+    }
   }
 
   private destroyStatusesOf(accountId: string, followers: readonly string[]): void {
@@ -513,6 +558,15 @@ export class MastodonContractServer {
       group_key: `ungrouped-${n.id}`,
       account: this.accountJson(this.accounts.get(n.fromAccountId)!),
       ...(status ? { status: this.statusJson(status, viewerId) } : {}),
+      ...(n.warning ? {
+        moderation_warning: {
+          id: n.warning.id, action: n.warning.action, text: n.warning.text, status_ids: n.warning.statusIds,
+          target_account: this.accountJson(this.accounts.get(n.recipientId)!), appeal: null, created_at: n.warning.createdAt,
+        },
+      } : {}),
+      ...(n.event ? {
+        event: { id: n.event.id, type: n.event.type, purged: false, target_name: n.event.targetName, followers_count: 0, following_count: n.event.followingCount, created_at: n.event.createdAt },
+      } : {}),
     };
   }
 
@@ -623,6 +677,8 @@ export class MastodonContractServer {
     if (method === 'GET' && (m = /^\/api\/v1\/accounts\/([^/]+)$/.exec(p))) {
       const a = this.accounts.get(m[1]!);
       if (!a) throw new HttpFailure(404, 'Record not found');
+      // Mastodon 2.4–3.2: "410 Gone — Account is suspended (since 2.4.0 and until 3.3.0)"
+      if (a.suspended && this.suspendedAccountsGone) throw new HttpFailure(410, 'Gone');
       return json(res, 200, this.accountJson(a));
     }
     if (method === 'GET' && (m = /^\/api\/v1\/accounts\/([^/]+)\/statuses$/.exec(p))) {

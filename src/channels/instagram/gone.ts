@@ -23,6 +23,9 @@
  * media that still exists makes the comment's absence its author's deletion. A comment the brand
  * hid is no absence: Graph still reads it (its `hidden` field true): kept, and marked hidden
  * (`commentPresence`).
+ * A reply (stored as answering another comment) that reads 100/33 may have gone with the comment it
+ * answers: that comment is read too (`GET /{ig-comment-id}?fields=id`), and when it is gone as well
+ * the reply is kept, hidden as `parent_removed` (`byTheirComment`), not its author's deletion.
  * An answer that is neither 200 nor 100/33 for one item (another 4xx, no answer within the batch)
  * leaves it not gone; a token, rate-limit or temporary error anywhere throws, and the worker asks
  * again next time. Direct messages (ids that are not numeric comment ids) are never gone.
@@ -36,6 +39,11 @@
  * own record of that moderation (`INSTAGRAM_AUTHOR_MODERATION`, applied where deletions are
  * recorded: src/pipeline/deletions.ts `removedByAuthorModeration`): such a comment is kept and
  * marked `author_blocked` / `author_restricted` rather than redacted as its author's deletion.
+ * A block or restriction made in the Instagram app itself leaves no such record, and nothing in
+ * Graph tells of it (no field, edge or webhook: the IG User, IG Comment and Webhooks references
+ * have none; `hidden` is only the brand's or Instagram's hide, which reads 200). So a comment this
+ * check reports gone is "no longer visible: deleted by its author, or removed or hidden in the
+ * Instagram app" (`INSTAGRAM_GONE_MEANS`), never certainly its author's deletion.
  */
 import type { GoneContext, NetworkHiddenReason, PresenceReport } from '../types.js';
 import type { GraphClient } from '../facebook/graph.js';
@@ -48,6 +56,15 @@ import { GRAPH_BATCH_MAX as BATCH_MAX, vouchedBatch, type BatchAnswer, type Batc
  * `moderation_action` records of the author (`block` / `unblock`, `restrict` / `unrestrict`).
  */
 export const INSTAGRAM_AUTHOR_MODERATION = { block: 'author_blocked', restrict: 'author_restricted' } as const;
+
+/**
+ * What an Instagram comment the check reports gone means, as the redaction's reason (see the
+ * header): deleted by its author, or removed (its author blocked) or held back (restricted) by the
+ * brand in the Instagram app, which Graph cannot tell apart. For src/pipeline/deletions.ts to label
+ * the redaction with (a reason to add to REDACTION_REASONS); where Parley's own moderation record
+ * explains the disappearance, `INSTAGRAM_AUTHOR_MODERATION` applies first.
+ */
+export const INSTAGRAM_GONE_MEANS = 'deleted_or_removed' as const;
 
 /**
  * The ids among `ids` that are comments their authors certainly deleted (see the header). `known`:
@@ -88,11 +105,46 @@ export async function commentPresence(graph: GraphClient, igUserId: string, ids:
       if (mentions[j]!.kind === 'ok') shown.push(id);
     });
     const missing = unread.filter((_, j) => mentions[j]!.kind === 'missing');
-    const { alone, withMedia } = await byTheirMedia(graph, owner, missing, what, now, known);
+    const { alone: replyAlone, withParent } = await byTheirComment(graph, owner, missing, what, now, known);
+    const { alone, withMedia } = await byTheirMedia(graph, owner, replyAlone, what, now, known);
     gone.push(...alone);
-    for (const id of withMedia) hidden.set(id, 'parent_removed');
+    for (const id of [...withParent, ...withMedia]) hidden.set(id, 'parent_removed');
   }
   return { gone, hidden, shown };
+}
+
+/**
+ * Replies that read as 100/33, by what the comment they answer says: `withParent`, those whose
+ * top-level comment is gone too — a reply goes with the comment it answers (IG Comment Replies
+ * reference, Limitations: "You cannot get replies to a comment that has been deleted"; Instagram
+ * only nests one level, so a reply's parent is a top-level comment), whoever removed that comment:
+ * its author, the brand (in Parley or in the Instagram app), or Instagram. The reply's author
+ * withdrew nothing: kept, not redacted, hidden as `parent_removed`. A reply is what is stored as
+ * answering a comment (`inReplyTo`) other than its media (`root`). `alone`: the others, and the
+ * replies whose parent still reads (200); a parent answering anything else leaves its replies
+ * undecided this time (in neither list).
+ */
+async function byTheirComment(graph: GraphClient, owner: BatchOwner, missing: string[], what: string, now: () => number, known?: GoneContext): Promise<{ alone: string[]; withParent: string[] }> {
+  const parentOf = new Map<string, string>();
+  for (const id of missing) {
+    const t = known?.threads?.get(id);
+    if (t?.inReplyTo && t.root && t.inReplyTo !== t.root && t.inReplyTo !== id && /^\d{1,40}$/.test(t.inReplyTo)) parentOf.set(id, t.inReplyTo);
+  }
+  if (!parentOf.size) return { alone: missing, withParent: [] };
+  const answers = new Map<string, BatchAnswer['kind']>();
+  // a parent already read 100/33 in this check needs no second read
+  for (const p of parentOf.values()) if (missing.includes(p)) answers.set(p, 'missing');
+  const toRead = [...new Set(parentOf.values())].filter((p) => !answers.has(p));
+  for (let i = 0; i < toRead.length; i += BATCH_MAX - 1) {
+    const part = toRead.slice(i, i + BATCH_MAX - 1);
+    const read = await vouchedBatch(graph, owner, part.map((id) => `${id}?fields=id`), what, now);
+    part.forEach((id, j) => answers.set(id, read[j]!.kind));
+  }
+  const p = (id: string) => parentOf.get(id);
+  return {
+    alone: missing.filter((id) => p(id) === undefined || answers.get(p(id)!) === 'ok'),
+    withParent: missing.filter((id) => p(id) !== undefined && answers.get(p(id)!) === 'missing'),
+  };
 }
 
 /**

@@ -62,6 +62,16 @@ export function isRecordNotFound(err: unknown): boolean {
   return !!http && http.statusCode === 404 && http.message === 'Record not found';
 }
 
+/**
+ * 410 Gone from GET /api/v1/accounts/:id: how Mastodon 2.4–3.2 answered for a suspended account
+ * (docs, accounts methods: "Account is suspended (since 2.4.0 and until 3.3.0)"; since 3.3 it is
+ * 200 with `suspended: true`).
+ */
+export function isAccountGone(err: unknown): boolean {
+  const http = asHttp(err);
+  return !!http && http.statusCode === 410;
+}
+
 /** 401 `{"error":"This API requires an authenticated user"}`: the instance serves no anonymous reads (authorized-fetch / limited federation mode). */
 export function isAuthenticationRequired(err: unknown): boolean {
   const http = asHttp(err);

@@ -38,6 +38,14 @@
  * the worker asks again next time; nothing is redacted on a guess.
  * GET /api/v1/statuses?id[]= (4.3+) would read many at once, but drops unseen
  * ids without saying why and is missing on older servers: not used.
+ * What "gone" cannot say: a moderator's removal of that one status reads exactly
+ * like its author's deletion (no API answer tells them apart for a customer's
+ * status, admin scopes included: see goneFrom), so a status gone is "deleted by
+ * its author or removed by moderators" (`MASTODON_GONE_MEANS`, ./moderation.ts),
+ * never certainly the author's. What can be told is told: an author suspended
+ * (alone or with their server: hidden, kept), and the brand's own status a
+ * moderator removed, named by the brand's `moderation_warning` notifications
+ * (hidden `post_taken_down`, kept).
  *
  * Send: POST /api/v1/statuses with `in_reply_to_id`, the mention's visibility
  * (public/unlisted/private; never wider), the customer @mentioned (Mastodon only
@@ -51,7 +59,7 @@ import type { AuthorIdentity, NormalizedMessage } from '../../core/types.js';
 import { createHash } from 'node:crypto';
 import type { Capabilities, Channel, ChannelAccountConfig, ChannelDeps, ChannelFactory, GoneContext, NetworkHiddenReason, PresenceReport, SendRequest, SendResult, SyncResult } from '../types.js';
 import { ChannelError } from '../types.js';
-import { isAuthenticationRequired, isRecordNotFound, toChannelError, type Operation } from './errors.js';
+import { isAccountGone, isAuthenticationRequired, isRecordNotFound, toChannelError, type Operation } from './errors.js';
 import {
   authorOf,
   compareIds,
@@ -65,6 +73,7 @@ import {
   type MastoNotification,
   type MastoStatus,
 } from './normalize.js';
+import { domainsSevered, statusesRemovedByModerators, withinDomain, type ModerationNotification } from './moderation.js';
 
 const CAPABILITIES: Capabilities = {
   publicReply: true,
@@ -449,6 +458,9 @@ export class MastodonChannel implements Channel {
    *       round). A suspended LOCAL account (acct without a domain) is gone: on the brand's own
    *       instance an owner's deletion of their account reads as a suspension too, and the
    *       desk honours the erasure rather than guess it was a moderator;
+   *     · 410 Gone (servers 2.4–3.2 answer a suspended account so: docs, accounts methods): the
+   *       author is suspended, but whether remote (kept) or local (perhaps their own deletion) is
+   *       not said: the status is left undecided, neither gone nor hidden (asked again);
    *     · 404 "Record not found": the account itself is gone from the instance (a remote
    *       author's own deletion of their account destroys its record): gone;
    *     · 200 otherwise: the author is there and the status alone is missing: gone. A single
@@ -466,8 +478,12 @@ export class MastodonChannel implements Channel {
    *  - the record of the removal: the moderator's delete discards the status, logs an
    *    Admin::ActionLog entry, and gives its author a strike (AccountWarning, action
    *    `delete_statuses`, with the status ids). No REST endpoint lists the action log or strikes
-   *    to anyone but the author, who alone gets the `moderation_warning` notification (4.3+): not
-   *    the brand's account, which is never the author of what it is asked to check;
+   *    to anyone but the author, who alone gets the `moderation_warning` notification (4.3+), and
+   *    only when the moderator chose to notify (AccountWarning docs; Admin::StatusBatchAction
+   *    `warnable?`). So a CUSTOMER's status removed by a moderator is unknowable here; the BRAND's
+   *    own status (a stream's `delete` names those too: Mastodon publishes it to the author) that
+   *    its own notifications say a moderator deleted is not gone but hidden, `post_taken_down`
+   *    (./moderation.ts): the brand did not delete it, and the desk must not say so;
    *  - the admin API (a token with admin:read:reports on the brand's own instance, the only
    *    instance whose moderators the brand's token can ask): GET /api/v1/admin/reports lists the
    *    reported statuses with discarded ones included (Report#statuses is
@@ -481,8 +497,9 @@ export class MastodonChannel implements Channel {
    *    the same Admin::Report entity. Parley files no reports either;
    *  - a remote author's moderator (on their own server) federates the same Delete activity as
    *    the author's deletion; the brand's instance runs the same RemoveStatusService for both.
-   * So no answer tells a moderator's removal of one status apart, and such a status stays
-   * counted as its author's deletion (redacted, `deleted_by_author`). The brand's own block or
+   * So no answer tells a moderator's removal of one of a customer's statuses apart, and such a
+   * status stays counted as gone (redacted; the desk labels a Mastodon status gone this way as
+   * removed by its author or by moderators: `MASTODON_GONE_MEANS`). The brand's own block or
    * mute takes nothing away on Mastodon (see presenceOf), so Parley's moderation records explain
    * no disappearance here either (src/pipeline/deletions.ts `AUTHOR_MODERATION_REMOVES`).
    *    Without a stored author the status is judged by the first two reads alone.
@@ -499,7 +516,9 @@ export class MastodonChannel implements Channel {
    * servers it moderates (GET /api/v1/instance/domain_blocks, DomainBlock: `domain`, possibly
    * obfuscated, and `digest`, the SHA-256 of the domain; `severity` `suspend`) suspends the
    * author's whole server. That list is optional (an instance may show it to no one): when it
-   * cannot be read the author's suspension is what is known, and said.
+   * cannot be read, the brand account's own `severed_relationships` notifications (4.3+, event
+   * `domain_block` with the domain as `target_name`, sent when the block cut its follows) can
+   * still name the server defederated; else the author's suspension is what is known, and said.
    *
    * A status read with the token is shown, unless its author is limited (silenced) by the
    * instance: the Account entity in the status carries `limited: true` ("returned only when an
@@ -532,20 +551,45 @@ export class MastodonChannel implements Channel {
     const authors = [...new Set(missing.map((id) => known?.authors.get(id)).filter((a): a is string => !!a && /^\d{1,20}$/.test(a)))];
     const standing = await inPool(authors, GONE_CONCURRENCY, (id) => this.call('read', () => readAuthor(this.rest, id)));
     const suspendedDomain = new Map<string, string>();
+    /** Authors an older server (2.4–3.2) answers 410 for: suspended, but whether remote (kept) or local (perhaps their own deletion) is not said. */
+    const undecided = new Set<string>();
     authors.forEach((a, i) => {
       const st = standing[i]!;
       if (typeof st === 'object') suspendedDomain.set(a, st.domain);
+      if (st === 'undecided') undecided.add(a);
     });
     const severity = suspendedDomain.size || [...limited.values()].some((d) => d !== null) ? await this.blockedServers() : null;
+    // the brand's own statuses can be missing too (a stream's `delete` names them): a moderator's
+    // removal of one is told to the brand's account itself; and a suspended author's server
+    // defederated, where the instance's list does not show it (see moderationNotices)
+    const own = missing.length ? (await this.whoami()).id : null;
+    const mayBeOwn = missing.filter((id) => (known?.authors.get(id) ?? own) === own);
+    const notices = mayBeOwn.length || (suspendedDomain.size && !severity) ? await this.moderationNotices() : null;
+    const removedByModerators = notices ? statusesRemovedByModerators(notices) : new Set<string>();
+    const severed = notices && !severity ? domainsSevered(notices) : new Set<string>();
     const hidden = new Map<string, NetworkHiddenReason>();
     const gone: string[] = [];
     for (const id of missing) {
       const domain = suspendedDomain.get(known?.authors.get(id) ?? '');
-      if (domain === undefined) gone.push(id);
-      else hidden.set(id, severity?.(domain) === 'suspend' ? 'server_defederated' : 'author_suspended');
+      if (domain !== undefined) hidden.set(id, severity?.(domain) === 'suspend' || (!severity && withinDomain(domain, severed)) ? 'server_defederated' : 'author_suspended');
+      else if (undecided.has(known?.authors.get(id) ?? '')) continue;
+      else if (mayBeOwn.includes(id) && removedByModerators.has(id)) hidden.set(id, 'post_taken_down');
+      else gone.push(id);
     }
     for (const [id, domain] of limited) hidden.set(id, domain !== null && severity?.(domain) === 'silence' ? 'server_limited' : 'author_limited');
     return { gone, hidden, shown };
+  }
+
+  /**
+   * The brand account's own `moderation_warning` and `severed_relationships` notifications (4.3+;
+   * ./moderation.ts), the newest page: strikes and severances are rare, and the check only looks
+   * at the last days. Any failure throws like the other reads (nothing is decided this time).
+   */
+  private async moderationNotices(): Promise<ModerationNotification[]> {
+    const page = await this.call('read', () =>
+      this.rest.v1.notifications.list({ types: ['moderation_warning', 'severed_relationships'], limit: PAGE }),
+    );
+    return Array.isArray(page) ? (page as unknown as ModerationNotification[]) : [];
   }
 
   /** How the instance blocks a whole server (`suspend` or `silence`), from its public domain blocks; null when it does not show them (or they cannot be read now). */
@@ -711,8 +755,12 @@ async function readStatus(client: mastodon.rest.Client, id: string, anonymous = 
   }
 }
 
-/** Where a status's author stands on the instance (see goneFrom): suspended (with their server's domain), gone (404 "Record not found"), or there. */
-async function readAuthor(client: mastodon.rest.Client, id: string): Promise<{ domain: string } | 'gone' | 'present'> {
+/**
+ * Where a status's author stands on the instance (see goneFrom): suspended (with their server's
+ * domain), gone (404 "Record not found"), there, or undecided (410 from a 2.4–3.2 server: suspended,
+ * nothing more said).
+ */
+async function readAuthor(client: mastodon.rest.Client, id: string): Promise<{ domain: string } | 'gone' | 'present' | 'undecided'> {
   try {
     const a = (await client.v1.accounts.$select(id).fetch()) as unknown as { suspended?: boolean; acct?: string };
     // a local account (acct without a domain) may be suspended because its owner deleted it: honoured as a deletion
@@ -720,6 +768,7 @@ async function readAuthor(client: mastodon.rest.Client, id: string): Promise<{ d
     return a.suspended === true && at > 0 ? { domain: a.acct!.slice(at + 1) } : 'present';
   } catch (err) {
     if (isRecordNotFound(err)) return 'gone';
+    if (isAccountGone(err)) return 'undecided';
     throw err;
   }
 }
