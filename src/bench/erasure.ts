@@ -9,7 +9,11 @@
  * brand reply each), with internal notes and notifications on a share of the conversations,
  * quarantined deliveries and relayed live events, and one customer on X and by email whose
  * `@handle` and address the brand's replies and notes elsewhere mention.
- * Run: `npx tsx src/bench/erasure.ts [messages] [--postgres]`.
+ * `--notes=N` adds N internal notes written since the customer's first message (a busy desk over
+ * the years they were active), two of which quote them: the erasure reads for quotes only the notes
+ * its word index finds one of their passages in (before: every note written since).
+ * `--theirs=N` gives the customer N more messages (each a passage looked for).
+ * Run: `npx tsx src/bench/erasure.ts [messages] [--postgres] [--notes=N] [--theirs=N]`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -30,7 +34,7 @@ const HANDLE = 'zed_person';
 const ADDRESS = 'zed.q@example.org';
 
 /** Messages, notes and notifications for a brand of about `messages` messages, and the customer to erase. */
-async function seed(store: Store, messages: number): Promise<{ brandId: number; contactId: number }> {
+async function seed(store: Store, messages: number, recentNotes = 0, theirs = 0): Promise<{ brandId: number; contactId: number }> {
   const sqlite = store.dialect === 'sqlite';
   const { brandId, accountId, agentIds } = await seedLarge(store, sqlite ? messages / 2 : messages / 2, { perConv: sqlite ? 2 : 1, slug: 'erasure' });
   const now = Date.now();
@@ -62,6 +66,27 @@ async function seed(store: Store, messages: number): Promise<{ brandId: number; 
       brand_id: brandId, conversation_id: conversationId, channel_account_id: accountId, network: 'x', network_message_id: `zed-${k}`, direction: k === 1 ? 'outbound' : 'inbound',
       author_identity_id: k === 1 ? null : xIdentity, visibility: 'public', kind: 'mention', text: k === 1 ? `@${HANDLE} sorry, Zoë` : `@LargeCare my parcel ${k}`, created_at: now + k, received_at: now + k, status: k === 1 ? 'sent' : 'received', is_auto: 0, source: 'import',
     } as never).execute();
+  }
+  // a customer active for years: more messages of theirs, each of its own words (each a passage erasure looks for)
+  for (let k = 0; k < theirs; k++) {
+    await store.db.insertInto('message').values({
+      brand_id: brandId, conversation_id: conversationId, channel_account_id: accountId, network: 'x', network_message_id: `zed-more-${k}`, direction: 'inbound',
+      author_identity_id: xIdentity, visibility: 'public', kind: 'mention', text: `@LargeCare order ${k} of mine: the parcel never came and the tracking page is stuck on ${k}`, created_at: now + 3 + k, received_at: now + 3 + k, status: 'received', is_auto: 0, source: 'import',
+    } as never).execute();
+  }
+  // internal notes written since their first message, on the brand's conversations in turn: two quote them
+  for (let written = 0; written < recentNotes;) {
+    const r = await sql`insert into note (brand_id, conversation_id, author_user_id, text, mentions, created_at)
+      select brand_id, id, ${agentIds[0]!}, 'Customer ' || id || ' asked where the parcel is; the courier says delivered, checked the order history, nothing unusual.', '[]', ${now + 1_000 + written} + id
+      from conversation where brand_id = ${brandId} and id <> ${conversationId} order by id limit ${recentNotes - written}`.execute(store.db);
+    const n = Number(r.numAffectedRows ?? 0);
+    if (!n) break;
+    written += n;
+  }
+  if (recentNotes) {
+    for (const k of [0, 2]) {
+      await store.db.insertInto('note').values({ brand_id: brandId, conversation_id: conversationId - 1, author_user_id: agentIds[0]!, text: `Another customer wrote "@LargeCare my parcel ${k}" too`, mentions: '[]', created_at: now + 5_000 }).execute();
+    }
   }
   // quarantined deliveries (one for a thousand messages) and a few minutes of relayed live events
   // (one for a hundred): each table read for them; one of each is theirs
@@ -136,9 +161,9 @@ function probeWriter(file: string): { stop(): Promise<{ writes: number; busy: nu
   };
 }
 
-export async function benchErasure(store: Store, messages: number, sqliteFile?: string) {
+export async function benchErasure(store: Store, messages: number, sqliteFile?: string, recentNotes = 0, theirs = 0) {
   const t0 = performance.now();
-  const { brandId, contactId } = await seed(store, messages);
+  const { brandId, contactId } = await seed(store, messages, recentNotes, theirs);
   const seeded_s = (performance.now() - t0) / 1000;
   const count = Number((await sql<{ n: number }>`select count(*) as n from message where brand_id = ${brandId}`.execute(store.db)).rows[0]!.n);
   const held = timeTransactions(store);
@@ -149,17 +174,20 @@ export async function benchErasure(store: Store, messages: number, sqliteFile?: 
   const total_ms = performance.now() - t1;
   await new Promise((r) => setTimeout(r, 200));
   const writer = probe ? await probe.stop() : null;
-  return { dialect: store.dialect, messages: count, seeded_s, total_ms, transactions_ms: held, longest_transaction_ms: Math.max(...held), probe: writer, alsoErased: result.alsoErased };
+  const notes = Number((await sql<{ n: number }>`select count(*) as n from note where brand_id = ${brandId}`.execute(store.db)).rows[0]!.n);
+  return { dialect: store.dialect, messages: count, notes, seeded_s, total_ms, transactions_ms: held, longest_transaction_ms: Math.max(...held), probe: writer, alsoErased: result.alsoErased };
 }
 
 async function main() {
   const args = process.argv.slice(2);
   const messages = Number(args.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
+  const notes = Number(args.find((a) => a.startsWith('--notes='))?.slice('--notes='.length) ?? 0);
+  const theirs = Number(args.find((a) => a.startsWith('--theirs='))?.slice('--theirs='.length) ?? 0);
   if (args.includes('--postgres')) {
     const pg = await startPostgres();
     const store = await openStore({ databaseUrl: pg.url });
     try {
-      console.log(JSON.stringify(await benchErasure(store, messages), null, 2));
+      console.log(JSON.stringify(await benchErasure(store, messages, undefined, notes, theirs), null, 2));
     } finally {
       await store.close();
       await pg.stop();
@@ -170,7 +198,7 @@ async function main() {
   const file = join(dir, 'parley.db');
   const store = await openStore({ sqliteFile: file });
   try {
-    console.log(JSON.stringify(await benchErasure(store, messages, file), null, 2));
+    console.log(JSON.stringify(await benchErasure(store, messages, file, notes, theirs), null, 2));
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });

@@ -26,6 +26,7 @@ import { decodeText, encodeText } from '../store/text.js';
 import { measureReplyHandling } from '../store/viewing.js';
 import { lockKey, type Tx } from '../store/util.js';
 import type { Actor } from './context.js';
+import { recordNoteQuotes } from './expertQuotes.js';
 import { recordAnswered, recordDismissed } from './triage.js';
 
 export interface CommandDeps {
@@ -291,6 +292,8 @@ export class ConversationCommands {
         .values({ brand_id: actor.brandId, conversation_id: conv.id, author_user_id: actor.userId!, text: encodeText(body).text, mentions: JSON.stringify(mentions), created_at: now })
         .returningAll()
         .executeTakeFirstOrThrow();
+      // the passages of the customers' messages it quotes, by keyed hash: an erasure finds them after a redaction
+      await recordNoteQuotes(trx, { brandId: actor.brandId, conversationId: conv.id, noteId: Number(n.id), text: body, now });
       await bump(trx, conv.id, {}, now);
       await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'note.added', subjectType: 'note', subjectId: n.id, conversationId: conv.id, data: { mentions } }, now);
       for (const uid of mentions) {

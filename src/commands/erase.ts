@@ -54,8 +54,10 @@
  *    email address: those two forms only (`mentionScrubber`), since a bare handle or name in
  *    a reply to someone else may be an ordinary word or another person's. An internal note
  *    also loses what it quotes of what they wrote (`quoteScrubber`, as an expert question does):
- *    only notes written since Parley first had a message of theirs are read for quotes (an
- *    earlier one cannot hold one), the rest only when they name them. Other customers'
+ *    only notes written since Parley first had a message of theirs (an earlier one cannot hold
+ *    one) whose words hold one of their passages as a phrase (the notes' word index: SQLite
+ *    FTS5 `note_fts`, PostgreSQL GIN on `to_tsvector('simple', text)`; `notesQuoting`) are read for
+ *    quotes, the rest only when they name them. Other customers'
  *    own messages are not rewritten: they are those people's words and records (their own
  *    right of access covers them), not the brand's, and what they say cannot be told apart
  *    from what they say about someone else of the same name;
@@ -78,6 +80,13 @@
  *    src/commands/expertQuotes.ts), and by its text: a question asked before that record, or
  *    quoting a message of another conversation (only the question's own conversation is looked
  *    at when it is recorded);
+ *  - quotes of a message of theirs redacted before (they deleted it on the network, the brand
+ *    did): its text is gone, so it is not looked for by text; notes and expert questions record,
+ *    when written, the passages they quote of their conversation's messages by message id and
+ *    keyed hash (`quote_passage`, src/commands/expertQuotes.ts): the notes and questions recorded
+ *    as quoting any message of theirs are read, and a recorded passage found in them (by hash)
+ *    becomes `[erased]`, as a quote found by text does (`recordedQuotes`); the hashes of their
+ *    passages are deleted;
  *  - an email that quotes their mail (it answers one of their mails by In-Reply-To or
  *    References, or its quote names their address: `eraseTheirQuote`), anyone's, loses that
  *    quoted history, its HTML copy and its RFC 5322 source; the sender's own words stay.
@@ -114,6 +123,7 @@ import { redactMessages } from '../store/redact.js';
 import { decodeText, encodeText } from '../store/text.js';
 import { inLists, inValues, lockBrand, readSnapshot, type Tx } from '../store/util.js';
 import { mergedContactIds } from './contactMerge.js';
+import { quoteKey, recordedPassageScrubber } from './expertQuotes.js';
 import type { Actor } from './context.js';
 
 /** What replaces a name or handle. */
@@ -242,9 +252,11 @@ export async function eraseContact(deps: EraseDeps, actor: Actor, p: EraseContac
     });
     // the contacts merged into this one (src/commands/contactMerge.ts): their identities and conversations are this one's now; audit entries about them keep their ids
     const merged = await mergedContactIds(trx, actor.brandId, p.contactId);
-    // quotes of what they wrote (20 characters or more), in the expert questions and answers on their conversations and their notices
+    // quotes of what they wrote (20 characters or more), in the expert questions and answers on their conversations and their notices;
+    // and the passages of theirs recorded as quoted (by keyed hash), found also when the message was redacted before
     const quoted = quoteScrubber(written.texts);
-    const quotes = quoted.scrub;
+    const recorded = await recordedQuotes(trx, store, actor.brandId, messageIds, now);
+    const quotes = (s: string) => recorded.scrub(quoted.scrub(s));
     // the notices of the expert questions and answers on their conversations, before the rest of
     // their notices: one that holds the start of a question or answer whose cut falls in a quote
     // of theirs gets that start rewritten, the quote whole (read as it stands, the cut-off quote is not found)
@@ -252,20 +264,23 @@ export async function eraseContact(deps: EraseDeps, actor: Actor, p: EraseContac
     for (const [conversationId, texts] of await expertTextsOn(trx, actor.brandId, conversations, (s) => scrub(quotes(s)))) {
       expertNotices += await eraseExpertNotices(trx, actor.brandId, conversationId, texts, (s) => s);
     }
-    const alsoErased = await eraseTraces(trx, store, { brandId: actor.brandId, contactId: p.contactId, mergedContactIds: merged, identities, messageIds, conversations, scrub, quotes, quotesKey: quoted.key }, traces);
+    const alsoErased = await eraseTraces(trx, store, { brandId: actor.brandId, contactId: p.contactId, mergedContactIds: merged, identities, messageIds, conversations, scrub, quotes: quoted.scrub, quotesKey: quoted.key }, traces);
     alsoErased.notifications += redaction.notifications + expertNotices;
     alsoErased.repliesWithdrawn = withdrawn.messages.length;
     const staff = await eraseStaffText(trx, store, { brandId: actor.brandId, conversations, scrub, quotes });
     Object.assign(alsoErased, { notes: staff.notes, expertQuestions: staff.expertQuestions, expertQuotes: staff.expertQuotes, brandReplies: staff.brandReplies });
     alsoErased.auditEntries += staff.auditEntries;
     // after their conversations (whose brand mails then name them as "erased"): the rest of the brand
-    const elsewhere = await eraseElsewhere(trx, store, elsewhereOf(identities, conversations, written), found);
+    // every message of theirs (those redacted before too): the questions and notes recorded as quoting one
+    const elsewhere = await eraseElsewhere(trx, store, { ...elsewhereOf(identities, conversations, { ...written, messageIds }), recorded }, found);
     Object.assign(alsoErased, {
       brandRepliesElsewhere: elsewhere.brandReplies, notesElsewhere: elsewhere.notes, emailPayloads: elsewhere.emailPayloads,
       expertQuestionsElsewhere: elsewhere.expertQuestions, quotedMails: elsewhere.quotedMails,
     });
     alsoErased.auditEntries += elsewhere.auditEntries;
     alsoErased.notifications += elsewhere.notifications;
+    // the keyed hashes of their passages go with their words
+    for (const part of inLists(messageIds)) await trx.deleteFrom('quote_passage').where('brand_id', '=', actor.brandId).where(inValues(store, 'message_id', part, 'bigint')).execute();
     for (const id of identityIds) {
       await trx.updateTable('contact_identity')
         .set({ handle: ERASED, display_name: ERASED, avatar_url: null, profile_url: null, followers: null, verified: 0, network_user_id: `${ERASED}:${id}`, handle_key: null, address_key: null, updated_at: now })
@@ -684,7 +699,7 @@ async function eraseStaffText(trx: Tx, store: Store, t: StaffText): Promise<{ no
 
 /** What the person wrote, read before it is redacted (`writtenBy`). */
 interface Written {
-  /** Their messages' ids: the expert questions that quote them are found by these (`expert_quote`). */
+  /** Their messages' ids: the expert questions that quote them are found by these (`expert_quote`). In the transaction: every message of theirs, redacted or not. */
   messageIds: readonly number[];
   /** The Message-IDs of their emails (`mailId`): a mail answering one of them quotes theirs. */
   mailIds: readonly string[];
@@ -713,6 +728,8 @@ async function writtenBy(db: Tx, brandId: number, identityIds: readonly number[]
 
 interface Elsewhere extends Written {
   brandId: number;
+  /** The transaction's: the passages of theirs recorded as quoted (`recordedQuotes`). */
+  recorded?: RecordedQuotes;
   /** Theirs: done by eraseStaffText with every identifier; passed over here. */
   conversations: readonly number[];
   /** Their handles on the networks (not email). */
@@ -741,21 +758,24 @@ interface ElsewhereSearch {
   notes: RawBuilder<SqlBool>;
 }
 
-function elsewhereSearch(t: Elsewhere): ElsewhereSearch | null {
+function elsewhereSearch(t: Elsewhere, quoting: readonly number[] | null): ElsewhereSearch | null {
   const handles = [...new Set(t.handles.map((h) => h.trim().replace(/^@/, '')).filter((h) => h !== '' && h.toLowerCase() !== ERASED))];
   const addresses = theirAddresses(t.addresses);
   const mailIds = [...new Set(t.mailIds.map(mailId))].filter((id) => id.length >= 6);
   const needles = [...handles.map((h) => `@${h.toLowerCase()}`), ...addresses];
   const quotes = quoteScrubber(t.texts);
-  if (!needles.length && !mailIds.length && !quotes.key) return null;
+  if (!needles.length && !mailIds.length && !quotes.key && !t.recorded?.passages) return null;
   const hashes = new Set(addresses.length && t.participantKey ? addresses.map((a) => participantHash(t.participantKey!, a)) : []);
   const naming = needles.length ? sql<SqlBool>`(${sql.join(needles.map((n) => sql`lower(text) LIKE ${`%${n}%`}`), sql` OR `)})` : sql<SqlBool>`1 = 0`;
   const scrub = mentionScrubber({ handles, addresses });
+  const recorded = t.recorded?.scrub ?? ((x: string) => x);
+  // a quote is decided on the note's text; only notes written since their first message can hold
+  // one, and of those only the ones the word index found a passage of theirs in (`notesQuoting`)
+  const words = quoting === null || quoting.length > MAX_QUOTING_NOTES ? sql<SqlBool>`1 = 1` : quoting.length ? sql<SqlBool>`${sql.ref('id')} IN (${sql.join([...quoting])})` : sql<SqlBool>`1 = 0`;
   return {
-    lookedFor: [...needles, ...mailIds], addresses, mailIds, hashes, scrub, question: (s) => scrub(quotes.scrub(s)), quotesKey: quotes.key,
+    lookedFor: [...needles, ...mailIds], addresses, mailIds, hashes, scrub, question: (s) => scrub(recorded(quotes.scrub(s))), quotesKey: quotes.key,
     naming,
-    // a quote is decided on the note's text; only notes written since their first message can hold one
-    notes: quotes.key && t.since != null ? sql<SqlBool>`(${naming} OR ${sql.ref('created_at')} >= ${t.since})` : naming,
+    notes: quotes.key && t.since != null ? sql<SqlBool>`(${naming} OR (${sql.ref('created_at')} >= ${t.since} AND ${words}))` : naming,
   };
 }
 
@@ -837,9 +857,9 @@ const SCAN_SPAN = 20_000;
  * the high-water mark the snapshot does not hold are kept as ranges, for the transaction to read.
  */
 async function findElsewhere(store: Store, t: Elsewhere): Promise<ElsewhereCandidates> {
-  const s = elsewhereSearch(t);
-  if (!s) return SCANNED_NOTHING;
+  if (!elsewhereSearch(t, [])) return SCANNED_NOTHING;
   const scan = async (db: Tx): Promise<ElsewhereCandidates> => {
+    const s = elsewhereSearch(t, await notesQuoting(db, store.dialect, t.brandId, t.texts))!;
     const max = async (table: ScanTable) => Number((await sql<{ m: number | string | null }>`SELECT max(id) AS m FROM ${sql.table(table)}`.execute(db)).rows[0]?.m ?? 0);
     const after = { message: await max('message'), note: await max('note'), expert_request: await max('expert_request') };
     const gaps: ElsewhereCandidates['gaps'] = { message: [], note: [], expert_request: [] };
@@ -881,8 +901,8 @@ const GAPS_PER_READ = 200;
  */
 async function eraseElsewhere(trx: Tx, store: Store, t: Elsewhere, found: ElsewhereCandidates): Promise<{ brandReplies: number; notes: number; emailPayloads: number; expertQuestions: number; quotedMails: number; auditEntries: number; notifications: number }> {
   const out = { brandReplies: 0, notes: 0, emailPayloads: 0, expertQuestions: 0, quotedMails: 0, auditEntries: 0, notifications: 0 };
-  const s = elsewhereSearch(t);
-  if (!s) return out;
+  if (!elsewhereSearch(t, [])) return out;
+  const s = elsewhereSearch(t, await notesQuoting(trx, store.dialect, t.brandId, t.texts))!;
   // an identity or mail of theirs added since the scan: it looked for less, so everything is looked at again
   const complete = s.lookedFor.every((n) => found.lookedFor.includes(n));
   const own = new Set(s.addresses);
@@ -932,15 +952,22 @@ async function eraseElsewhere(trx: Tx, store: Store, t: Elsewhere, found: Elsewh
   // only their `@handle` and address here: its quotes go with its question, below, which rewrites
   // the answer's notices from its text as it was (each note counted once)
   const notesDone = new Set<number>();
-  await each('notes', async (id) => {
-    const n = await trx.selectFrom('note').select(['id', 'conversation_id', 'text']).where('id', '=', id).executeTakeFirstOrThrow();
-    if (theirs.has(Number(n.conversation_id))) return;
+  const noteRead = new Set<number>();
+  const note = async (id: number) => {
+    if (noteRead.has(id)) return;
+    noteRead.add(id);
+    const n = await trx.selectFrom('note').select(['id', 'conversation_id', 'text']).where('id', '=', id).where(ofBrand(t.brandId)).executeTakeFirst();
+    if (!n || theirs.has(Number(n.conversation_id))) return;
     const answers = await trx.selectFrom('expert_request').select('id').where('answer_note_id', '=', n.id).where('brand_id', '=', t.brandId).executeTakeFirst();
     const text = answers ? s.scrub(n.text) : s.question(n.text);
     if (text === n.text) return;
     await trx.updateTable('note').set({ text }).where('id', '=', n.id).execute();
     notesDone.add(Number(n.id));
-  });
+  };
+  await each('notes', note);
+  // the notes recorded as quoting a message of theirs (`quote_passage`): one whose quote is of a
+  // message redacted before is found only so
+  for (const id of t.recorded?.notes ?? []) await note(id);
 
   // expert questions on other conversations (someone else's, or one of several people's): their
   // `@handle` and address, and what they wrote quoted, go from the question and every copy of it
@@ -964,6 +991,7 @@ async function eraseElsewhere(trx: Tx, store: Store, t: Elsewhere, found: Elsewh
     const quoting = await trx.selectFrom('expert_quote').select('expert_request_id').where('brand_id', '=', t.brandId).where(inValues(store, 'message_id', part, 'bigint')).execute();
     for (const id of [...new Set(quoting.map((q) => Number(q.expert_request_id)))].sort((a, b) => a - b)) await question(id);
   }
+  for (const id of t.recorded?.questions ?? []) await question(id);
   await each('questions', question);
   out.notes = notesDone.size;
   for (const [conversationId, texts] of copied) out.notifications += await eraseExpertNotices(trx, t.brandId, conversationId, texts, s.question);
@@ -1119,6 +1147,65 @@ export function eraseTheirQuote(raw: string, p: { mailIds: ReadonlySet<string>; 
   return JSON.stringify(mail);
 }
 
+/** The passages of theirs recorded as quoted (`quote_passage`): where, and a scrubber that finds them by keyed hash. */
+interface RecordedQuotes {
+  /** Replaces each recorded passage of theirs found in a text with `[erased]` (`recordedPassageScrubber`). */
+  scrub: (s: string) => string;
+  /** How many passages were recorded (0: `scrub` changes nothing). */
+  passages: number;
+  /** The notes and expert questions recorded as quoting them, by id. */
+  notes: number[];
+  questions: number[];
+}
+
+/**
+ * The passages of these messages (every message of theirs: those redacted before too, whose text
+ * is gone) that internal notes and expert questions were recorded as quoting when written
+ * (src/commands/expertQuotes.ts), with the notes and questions that hold them.
+ */
+async function recordedQuotes(trx: Tx, store: Store, brandId: number, messageIds: readonly number[], now: number): Promise<RecordedQuotes> {
+  const rows: { subject_type: string; subject_id: number; length: number; hash: string }[] = [];
+  for (const part of inLists([...messageIds])) {
+    rows.push(...await trx.selectFrom('quote_passage').select(['subject_type', 'subject_id', 'length', 'hash']).where('brand_id', '=', brandId).where(inValues(store, 'message_id', part, 'bigint')).execute());
+  }
+  const of = (type: string) => [...new Set(rows.filter((r) => r.subject_type === type).map((r) => Number(r.subject_id)))].sort((a, b) => a - b);
+  const key = rows.length ? await quoteKey(trx, now, false) : null;
+  return { scrub: recordedPassageScrubber(key, rows.map((r) => ({ length: Number(r.length), hash: r.hash })), ERASED_TEXT), passages: rows.length, notes: of('note'), questions: of('expert_request') };
+}
+
+/** Scripts written without spaces between words: a word index holds a run of them as one term, so a quote inside one is not found by it. */
+const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}\p{Script=Tibetan}]/u;
+
+/**
+ * The notes of the brand whose words hold one of the passages of these texts (`quotePassages`) as
+ * a phrase, by the notes' word index (migration 20261207T0200: SQLite FTS5 `note_fts`, PostgreSQL
+ * a GIN index on `to_tsvector('simple', text)`): a note quoting a passage holds its words in order
+ * (the quote is then decided on the note's text). Read once per scan (one statement per
+ * PHRASES_PER_QUERY phrases; on PostgreSQL each phrase its own indexed SELECT), not in each
+ * statement that reads notes. Null (every note) when a passage has no word to look for (emoji,
+ * punctuation) or is of a script written without spaces.
+ */
+async function notesQuoting(db: Tx, dialect: Store['dialect'], brandId: number, texts: readonly string[]): Promise<number[] | null> {
+  const passages = quoteScrubber(texts).passages;
+  if (!passages.length) return [];
+  if (passages.some((p) => !/[\p{L}\p{N}]/u.test(p) || UNSPACED.test(p))) return null;
+  const out = new Set<number>();
+  for (let i = 0; i < passages.length; i += PHRASES_PER_QUERY) {
+    const group = passages.slice(i, i + PHRASES_PER_QUERY);
+    const rows = dialect === 'sqlite'
+      ? await sql<{ id: number }>`SELECT note.id FROM note_fts JOIN note ON note.id = note_fts.rowid WHERE note_fts MATCH ${group.map((p) => `"${p.replace(/"/g, '""')}"`).join(' OR ')} AND note.brand_id = ${brandId}`.execute(db)
+      : await sql<{ id: number | string }>`${sql.join(group.map((p) => sql`SELECT id FROM note WHERE to_tsvector('simple'::regconfig, text) @@ phraseto_tsquery('simple'::regconfig, ${p}) AND brand_id = ${brandId}`), sql` UNION `)}`.execute(db);
+    for (const r of rows.rows) out.add(Number(r.id));
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+/** Notes found by the word index that are named by id in a statement at most (more: every note since their first message is read). */
+const MAX_QUOTING_NOTES = 10_000;
+
+/** Phrases per word-index query (`notesQuoting`). */
+const PHRASES_PER_QUERY = 100;
+
 /** Fewer characters than this are not taken for a quote of theirs: a short phrase ("thanks for your help") is anyone's. */
 const MIN_QUOTE = 20;
 /** Passages of theirs looked for at most (the longest): the pattern stays a reasonable size for a prolific writer. */
@@ -1145,13 +1232,14 @@ export function quotePassages(text: string): string[] {
  * after NFC with any white space between its words, longest first. `key` names what it looks for
  * ('' for nothing: then the function changes nothing).
  */
-export function quoteScrubber(texts: readonly string[]): { scrub: (s: string) => string; key: string } {
+export function quoteScrubber(texts: readonly string[]): { scrub: (s: string) => string; key: string; passages: readonly string[] } {
   const passages = new Set(texts.flatMap(quotePassages));
   const longest = [...passages].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)).slice(0, MAX_QUOTES);
-  if (!longest.length) return { scrub: (s) => s, key: '' };
+  if (!longest.length) return { scrub: (s) => s, key: '', passages: [] };
   const re = new RegExp(longest.map((p) => p.split(' ').map(escapeRe).join('\\s+')).join('|'), 'giu');
   return {
     key: JSON.stringify(longest),
+    passages: longest,
     scrub: (s) => {
       const n = s.normalize('NFC');
       const r = n.replace(re, ERASED_TEXT);

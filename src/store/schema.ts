@@ -704,6 +704,26 @@ export interface ExpertQuoteTable {
   created_at: number;
 }
 
+/**
+ * A passage of a customer's message quoted in an internal note or an expert question, as its
+ * length and keyed hash, never its text (src/commands/expertQuotes.ts, migration 20261207T0200):
+ * an erasure finds the quote by it after the message was redacted.
+ */
+export interface QuotePassageTable {
+  id: Id;
+  brand_id: number;
+  /** The message quoted. */
+  message_id: number;
+  /** `note` or `expert_request` (the question; its answer is a note). */
+  subject_type: string;
+  subject_id: number;
+  /** The passage's length in UTF-16 code units, as compared (`quotePassages`: NFC, lower case, white space one space). */
+  length: number;
+  /** HMAC-SHA256 of the passage under the desk's quote key (kv `quote.key`), base64url. */
+  hash: string;
+  created_at: number;
+}
+
 export interface AutoAckTable {
   id: Id;
   conversation_id: number;
@@ -909,6 +929,7 @@ export interface DB {
   crm_consent: CrmConsentTable;
   expert_request: ExpertRequestTable;
   expert_quote: ExpertQuoteTable;
+  quote_passage: QuotePassageTable;
   auto_ack: AutoAckTable;
   playbook: PlaybookTable;
   snippet: SnippetTable;

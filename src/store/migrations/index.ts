@@ -56,6 +56,7 @@ import * as m20261206T2050 from './20261206T2050_drop_contact_name_fts.js';
 import * as m20261206T2060 from './20261206T2060_saml_logout.js';
 import * as m20261206T2070 from './20261206T2070_message_hidden_index.js';
 import * as m20261207T0130 from './20261207T0130_expert_quote.js';
+import * as m20261207T0200 from './20261207T0200_quote_passages.js';
 import * as m20261207T0140 from './20261207T0140_webhook_include_history.js';
 import * as m20261207T0210 from './20261207T0210_channel_backfill_before.js';
 
@@ -117,5 +118,6 @@ export const migrations: Record<string, MigrationModule> = {
   '20261206T2070_message_hidden_index': m20261206T2070,
   '20261207T0130_expert_quote': m20261207T0130,
   '20261207T0140_webhook_include_history': m20261207T0140,
+  '20261207T0200_quote_passages': m20261207T0200,
   '20261207T0210_channel_backfill_before': m20261207T0210,
 };
