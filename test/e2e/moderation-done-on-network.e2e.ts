@@ -124,7 +124,7 @@ describe('a restriction done in the Instagram app, recorded from the moderation 
     expect(await record.isEnabled()).toBe(true);
     await record.click();
     await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
-    await page.locator('.toasts').getByText('Restrict the author: recorded as done in the Instagram app, citing “harassment”').waitFor({ timeout: 5000 });
+    await page.locator('.toasts').getByText('Restrict the author: recorded as done in the Instagram app, citing “No harassment”').waitFor({ timeout: 5000 });
 
     const restricted = post(page, messageId).locator('[data-moderation="restricted"]');
     await restricted.waitFor({ timeout: 10_000 });

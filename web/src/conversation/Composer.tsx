@@ -223,11 +223,31 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
   const [conflict, setConflict] = useState<Message[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [threadOpen, setThreadOpen] = useState(false);
+  // "Split into a thread" goes away while the preview is open, "Cancel split" with it: focus
+  // moves to what took their place (the preview; the split link again), never to the page
+  const splitRef = useRef<HTMLButtonElement>(null);
+  const previewRef = useRef<HTMLDivElement>(null);
+  const focusAfterSplit = useRef<'preview' | 'split' | null>(null);
+  useEffect(() => {
+    const to = focusAfterSplit.current;
+    focusAfterSplit.current = null;
+    if (to === 'preview') previewRef.current?.focus();
+    else if (to === 'split') (splitRef.current ?? taRef.current)?.focus();
+  }, [threadOpen]);
   const [numbering, setNumbering] = useState(true);
   const [sending, setSending] = useState(false);
   const [tracked, setTracked] = useState<{ ids: number[]; approval: ApprovalReason[] | null; checks?: ReplyCheck[] }>({ ids: [], approval: null });
   const [sendChecks, setSendChecks] = useState<{ forText: string; results: ReplyCheck[] } | null>(null);
   const [snippetsOpen, setSnippetsOpen] = useState(false);
+  // a snippet inserted, the picker closes and its dialog hands focus back to the button that opened
+  // it; the agent goes on writing, so the reply box takes it after that (this effect runs after
+  // the dialog's own, its child's; a frame later could come before it, and leave focus on the button)
+  const snippetInserted = useRef(false);
+  useEffect(() => {
+    if (snippetsOpen || !snippetInserted.current) return;
+    snippetInserted.current = false;
+    taRef.current?.focus();
+  }, [snippetsOpen]);
   const takePrivate = useTakePrivate();
   // one key per offer: a double click, or a retry after an error, is the same offer and posts once
   const privateKey = useRef<string | null>(null);
@@ -464,6 +484,9 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
   };
   const send = (confirm = false) => {
     if (!canSend) return;
+    // the Send button (or "Send anyway") is disabled while sending and gone with the conflict:
+    // focus goes to the reply box, where the next reply is written, not to the page
+    if (document.activeElement !== taRef.current) taRef.current?.focus();
     if (isNote) sendNote();
     else if (m?.over && parts.length) void sendThread(confirm);
     else if (!m?.over) void sendReply(confirm);
@@ -572,7 +595,7 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
           <span className="over-msg">
             Too long for {networkLabel(conversation.network)} by {Math.max(1, Math.round(-m.remaining)).toLocaleString()}.{' '}
             {!threadOpen && (
-              <button type="button" className="link-button" onClick={() => setThreadOpen(true)}>
+              <button type="button" className="link-button" ref={splitRef} onClick={() => ((focusAfterSplit.current = 'preview'), setThreadOpen(true))}>
                 Split into a thread
               </button>
             )}
@@ -595,13 +618,13 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
         <ChecksList results={shownChecks} visibility={visibility} onTakePrivate={goPrivate} takingPrivate={takePrivate.isPending} />
       </div>
       {threadOpen && m?.over && (
-        <div className="thread-preview" aria-label="Thread preview" role="region">
+        <div className="thread-preview" aria-label="Thread preview" role="region" ref={previewRef} tabIndex={-1}>
           <div className="row-gap">
             <strong>{parts.length ? `${parts.length} posts` : 'This text cannot be split'}</strong>
             <label className="checkbox">
               <input type="checkbox" checked={numbering} onChange={(e) => setNumbering(e.target.checked)} /> Number the posts (1/{parts.length || 'n'})
             </label>
-            <button type="button" className="link-button" onClick={() => setThreadOpen(false)}>
+            <button type="button" className="link-button" onClick={() => ((focusAfterSplit.current = 'split'), setThreadOpen(false))}>
               Cancel split
             </button>
           </div>
@@ -657,7 +680,7 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
         </div>
       )}
       {mode === 'note' && <NoteMentionHint users={users} meId={meId} text={text} />}
-      <SnippetPicker open={snippetsOpen} onClose={() => setSnippetsOpen(false)} conversationId={convId} onInsert={insertText} />
+      <SnippetPicker open={snippetsOpen} onClose={() => setSnippetsOpen(false)} conversationId={convId} onInsert={(t) => ((snippetInserted.current = true), insertText(t))} />
     </div>
   );
 });

@@ -89,6 +89,16 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
   const presence = usePresence(id).filter((p) => p.userId !== me?.user.id);
   const composer = useRef<ComposerHandle>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
+  const assignRef = useRef<HTMLButtonElement>(null);
+  // "Take it" goes once the conversation is yours: focus moves to the Assign button beside it
+  // ("Assigned: me"), not to the page
+  const tookIt = useRef(false);
+  const assigneeId = q.data?.conversation.assigneeId;
+  useEffect(() => {
+    if (!tookIt.current || assigneeId !== me?.user.id) return;
+    tookIt.current = false;
+    if (document.activeElement === document.body || document.activeElement == null) assignRef.current?.focus();
+  }, [assigneeId, me?.user.id]);
   const toast = useToast();
   const assign = useAssign();
   const setStatus = useSetStatus();
@@ -200,12 +210,19 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
       </div>
 
       <div className="conv-actions" role="toolbar" aria-label="Conversation actions">
-        <button type="button" className="btn btn-small" onClick={() => setAssignOpen(true)} title="Assign (a)">
+        <button type="button" className="btn btn-small" ref={assignRef} onClick={() => setAssignOpen(true)} title="Assign (a)">
           {assignee ? `Assigned: ${assignee.id === me.user.id ? 'me' : assignee.name}` : 'Assign'}
           {team ? ` · ${team.name}` : ''}
         </button>
         {c.assigneeId !== me.user.id && (
-          <button type="button" className="btn btn-small btn-ghost" onClick={() => void act(assign.mutateAsync({ id, assigneeId: me.user.id }), 'Assigned to you')}>
+          <button
+            type="button"
+            className="btn btn-small btn-ghost"
+            onClick={() => {
+              tookIt.current = true;
+              void act(assign.mutateAsync({ id, assigneeId: me.user.id }), 'Assigned to you');
+            }}
+          >
             Take it
           </button>
         )}
@@ -311,12 +328,30 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
 
 function Labels({ labels, onAdd, onRemove }: { labels: string[]; onAdd: (l: string) => void; onRemove: (l: string) => void }) {
   const [value, setValue] = useState('');
+  const groupRef = useRef<HTMLDivElement>(null);
+  // a label removed, its chip (and the button that had focus) goes: focus the chip that took its
+  // place, else the one before, else the add box; never the page
+  const removedAt = useRef<number | null>(null);
+  useEffect(() => {
+    const index = removedAt.current;
+    const g = groupRef.current;
+    if (index == null || !g) return;
+    removedAt.current = null;
+    const active = document.activeElement;
+    if (active && active !== document.body && active.isConnected) return;
+    const xs = [...g.querySelectorAll<HTMLElement>('.chip-x')];
+    (xs[Math.min(index, xs.length - 1)] ?? g.querySelector<HTMLElement>('.label-input'))?.focus();
+  }, [labels]);
+  const remove = (l: string, index: number) => {
+    removedAt.current = index;
+    onRemove(l);
+  };
   return (
-    <div className="labels" role="group" aria-label="Labels">
-      {labels.map((l) => (
+    <div className="labels" role="group" aria-label="Labels" ref={groupRef}>
+      {labels.map((l, i) => (
         <span key={l} className="badge label">
           {l}
-          <button type="button" className="chip-x" aria-label={`Remove label ${l}`} onClick={() => onRemove(l)}>
+          <button type="button" className="chip-x" aria-label={`Remove label ${l}`} onClick={() => remove(l, i)}>
             ×
           </button>
         </span>

@@ -108,11 +108,11 @@ function Row<T>({ label, s, show, partial }: { label: string; s: ScoredView<T> |
   if (!s) return null;
   const corrected = s.reason.startsWith('corrected by ');
   return (
-    <tr className={corrected ? 'triage-corrected' : undefined}>
-      <th scope="row">{label}</th>
-      <td>{show(s.value)}</td>
-      <td className="num">{percent(s.confidence)}</td>
-      <td dir="auto">{s.reason || (partial ? 'loading…' : '—')}</td>
+    <tr role="row" className={corrected ? 'triage-corrected' : undefined}>
+      <th role="rowheader" scope="row">{label}</th>
+      <td role="cell">{show(s.value)}</td>
+      <td role="cell" className="num">{percent(s.confidence)}</td>
+      <td role="cell" dir="auto">{s.reason || (partial ? 'loading…' : '—')}</td>
     </tr>
   );
 }
@@ -122,17 +122,19 @@ function TriageDetails({ t, who, by, onCorrect }: { t: TriageView; who: string; 
   const sum = p ? Math.round(p.factors.reduce((a, f) => a + f.points, 0) * 10) / 10 : 0;
   return (
     <>
-      <table className="triage-table">
+      {/* explicit table roles: on a narrow pane the rows are laid out as stacked grids (styles.css),
+          and a table whose display CSS changes keeps its semantics only through them */}
+      <table className="triage-table" role="table">
         <caption className="visually-hidden">How triage judged the message from {who}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Judgement</th>
-            <th scope="col">Value</th>
-            <th scope="col">Confidence</th>
-            <th scope="col">Reason</th>
+        <thead role="rowgroup">
+          <tr role="row">
+            <th role="columnheader" scope="col">Judgement</th>
+            <th role="columnheader" scope="col">Value</th>
+            <th role="columnheader" scope="col">Confidence</th>
+            <th role="columnheader" scope="col">Reason</th>
           </tr>
         </thead>
-        <tbody>
+        <tbody role="rowgroup">
           <Row partial={t.partial} label="Action" s={t.action} show={actionLabel} />
           <Row partial={t.partial} label="Category" s={t.category} show={categoryLabel} />
           <Row partial={t.partial} label="Complaint" s={t.complaint} show={yesNo} />
@@ -142,11 +144,11 @@ function TriageDetails({ t, who, by, onCorrect }: { t: TriageView; who: string; 
           {t.intent ? (
             <Row partial={t.partial} label="Intent" s={t.intent} show={intentLabel} />
           ) : (
-            <tr>
-              <th scope="row">Intent</th>
-              <td>—</td>
-              <td className="num">—</td>
-              <td>only for customer-service messages</td>
+            <tr role="row">
+              <th role="rowheader" scope="row">Intent</th>
+              <td role="cell">—</td>
+              <td role="cell" className="num">—</td>
+              <td role="cell">only for customer-service messages</td>
             </tr>
           )}
           <Row label="Language" s={t.language} show={(v: string) => v} />

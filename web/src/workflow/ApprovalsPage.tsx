@@ -135,7 +135,7 @@ function Approvals({ me }: { me: Me }) {
 }
 
 const REASON_LABEL: Record<string, string> = {
-  'approval.agent_listed': 'Agent on the list',
+  'approval.agent_listed': 'This agent’s replies need sign-off',
   'approval.agent_flagged': 'Agent in training',
   'approval.high_reach': 'High reach',
   'approval.verified_author': 'Verified author',

@@ -82,10 +82,12 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
       {
         onSuccess: (r) => {
           // a repeat of what was already done sends nothing to the network (and is not audited again)
+          // the rule as people read it (its title), not its code
+          const cited = g?.title || r.guideline || g?.code;
           toast(
             r.status === 'unchanged' ? `${ACTION_LABEL[action]}: already done — nothing sent again`
-              : r.doneOnNetwork ? `${ACTION_LABEL[action]}: recorded as done in the ${network} app, citing “${r.guideline ?? g?.code}”`
-              : `${ACTION_LABEL[action]}: done, citing “${r.guideline ?? g?.code}”`,
+              : r.doneOnNetwork ? `${ACTION_LABEL[action]}: recorded as done in the ${network} app, citing “${cited}”`
+              : `${ACTION_LABEL[action]}: done, citing “${cited}”`,
           );
           onClose();
         },
