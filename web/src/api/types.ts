@@ -55,7 +55,7 @@ export interface Message {
   /** Inbound messages: how triage judged it (null when untriaged, and for replies). */
   triage: Triage | null;
   /** Deleted by its author on the network, or erased on request: the text is gone. */
-  redacted?: 'deleted_by_author' | 'deleted_by_brand' | 'deleted' | 'erasure';
+  redacted?: 'deleted_by_author' | 'deleted_by_brand' | 'deleted' | 'erasure' | 'deleted_or_removed';
   /** kept by the network but shown to no one (src/pipeline/deletions.ts); null while shown */
   networkHidden?: { since: string; reason: string } | null;
 }

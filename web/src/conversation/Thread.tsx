@@ -7,7 +7,7 @@
  */
 import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { ChannelAccount, Message, ModerationState, Note, User } from '../api/types.js';
-import { clip, compactNumber, fullTime, messageTime, useNow } from '../lib/format.js';
+import { clip, compactNumber, fullTime, messageTime, networkLabel, useNow } from '../lib/format.js';
 import { ExternalLink, safeHref, SafeText } from '../lib/SafeText.js';
 import { Avatar, LockIcon, NetworkBadge, VerifiedIcon, VisibilityBadge } from '../ui/bits.js';
 import { DeliveryStatus } from './Composer.js';
@@ -162,7 +162,7 @@ const MessageItem = memo(function MessageItem({ m, users, channel, now, fresh, o
         )}
         {(post || author) && <ModerationMarks m={m} name={name} post={post} author={author} users={users} now={now} onUndo={onUndoModeration} />}
         <div className="msg-text">
-          {m.redacted ? <em className="muted">{m.redacted === 'erasure' ? 'Erased on request' : m.redacted === 'deleted_by_brand' ? 'Deleted by the brand (moderation)' : m.redacted === 'deleted' ? 'Deleted on the network (our delete went unanswered; its author may have deleted it)' : 'Deleted by its author'}</em> : <SafeText text={m.text} />}
+          {m.redacted ? <em className="muted">{m.redacted === 'erasure' ? 'Erased on request' : m.redacted === 'deleted_by_brand' ? 'Deleted by the brand (moderation)' : m.redacted === 'deleted' ? 'Deleted on the network (our delete went unanswered; its author may have deleted it)' : m.redacted === 'deleted_or_removed' ? `No longer on ${networkLabel(m.network)}: deleted by its author, or removed by moderators or by the brand in ${networkLabel(m.network)}'s own app (the network does not say which)` : 'Deleted by its author'}</em> : <SafeText text={m.text} />}
         </div>
         {!out && m.triage != null && <TriageSummary triage={m.triage} who={name} users={users} onCorrect={onCorrectTriage ? () => onCorrectTriage(m) : undefined} />}
         {(out || link || onModerate) && (
