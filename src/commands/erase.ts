@@ -120,6 +120,7 @@ import { audit } from '../store/audit.js';
 import type { DB } from '../store/schema.js';
 import type { Store } from '../store/db.js';
 import { redactMessages } from '../store/redact.js';
+import { afterSecureDelete, secureDeleting } from '../store/secureDelete.js';
 import { decodeText, encodeText } from '../store/text.js';
 import { inLists, inValues, lockBrand, readSnapshot, type Tx } from '../store/util.js';
 import { mergedContactIds } from './contactMerge.js';
@@ -223,7 +224,8 @@ export async function eraseContact(deps: EraseDeps, actor: Actor, p: EraseContac
   const traces = await findTraces(store, actor.brandId, p.contactId, before.texts);
   await deps.afterScan?.();
   const now = clock.now();
-  const out = await store.db.transaction().execute(async (trx) => {
+  // their words leave the file too, not only the rows (src/store/secureDelete.ts)
+  const out = await store.db.transaction().execute((trx) => secureDeleting(trx, store, async () => {
     await deps.inTransaction?.(trx, 'start');
     // ingest's lock (PostgreSQL): a batch storing a message of theirs has committed before the
     // reads below, or waits for the erasure (and then finds their identity erased)
@@ -300,7 +302,8 @@ export async function eraseContact(deps: EraseDeps, actor: Actor, p: EraseContac
     }, now);
     await deps.inTransaction?.(trx, 'end');
     return { messagesRedacted: redaction.redacted, identitiesErased: identityIds.length, notesToReview, alsoErased, withdrawn };
-  });
+  }));
+  afterSecureDelete(store);
   await publishRedacted({ store, bus }, actor.brandId, out.messagesRedacted);
   publishWithdrawn(bus, actor.brandId, out.withdrawn);
   bus.publish(actor.brandId, 'contact.updated', { contactId: p.contactId, crmCustomerId: null, erased: true });

@@ -5,6 +5,11 @@
  * Here the writing connection never checkpoints (wal_autocheckpoint = 0); a worker
  * thread with its own connection runs PASSIVE checkpoints (they never block the
  * writer) whenever the WAL has grown past a threshold.
+ *
+ * After data is erased (src/store/secureDelete.ts) the WAL still holds the pages as they were
+ * before, until later writes overwrite those frames: `truncate()` asks for a TRUNCATE checkpoint,
+ * which copies every frame back and cuts the WAL to nothing. It waits for readers (and holds new
+ * writers back, up to the busy timeout) and is tried again each tick until it completes.
  */
 import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,13 +23,17 @@ const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('busy_timeout = 1000');
 const wal = workerData.file + '-wal';
 let busy = false;
+let truncate = false;
 const tick = () => {
   if (busy) return;
   busy = true;
   try {
     let size = 0;
     try { size = fs.statSync(wal).size; } catch {}
-    if (size >= workerData.minBytes) db.pragma('wal_checkpoint(PASSIVE)');
+    if (truncate) {
+      const r = db.pragma('wal_checkpoint(TRUNCATE)')[0];
+      if (r && r.busy === 0) truncate = false;
+    } else if (size >= workerData.minBytes) db.pragma('wal_checkpoint(PASSIVE)');
   } catch (err) {
     parentPort.postMessage({ error: String(err && err.message || err) });
   } finally {
@@ -33,6 +42,7 @@ const tick = () => {
 };
 const timer = setInterval(tick, workerData.intervalMs);
 parentPort.on('message', (m) => {
+  if (m === 'truncate') { truncate = true; return; }
   if (m !== 'stop') return;
   clearInterval(timer);
   try { db.close(); } catch {}
@@ -41,6 +51,8 @@ parentPort.on('message', (m) => {
 `;
 
 export interface Checkpointer {
+  /** Copy the whole WAL back and cut it to nothing, as soon as no reader holds it (see the header). */
+  truncate(): void;
   stop(): Promise<void>;
 }
 
@@ -56,6 +68,9 @@ export function startCheckpointer(file: string, opts: { minBytes?: number; inter
   // after the listeners (adding one refs the worker again): an open store never keeps the process alive
   worker.unref();
   return {
+    truncate() {
+      if (!exited) worker.postMessage('truncate');
+    },
     async stop() {
       if (exited) return;
       // held while stopping: an unref'd worker alone would let the process exit mid-await

@@ -25,6 +25,8 @@ export interface Store {
   describe: string;
   /** PostgreSQL: keeps the planner's statistics fresh while tables grow fast (see statistics.ts). */
   statistics?: PlannerStatistics;
+  /** SQLite file: cut the WAL back to nothing once no reader holds it (after an erasure: src/store/secureDelete.ts). */
+  truncateWal?: () => void;
   close(): Promise<void>;
 }
 
@@ -102,6 +104,7 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
       const checkpointer = startCheckpointer(file);
       store = {
         db, dialect: 'sqlite', sqlite, describe: `sqlite:${file}`,
+        truncateWal: () => checkpointer.truncate(),
         close: async () => {
           await checkpointer.stop();
           await db.destroy();

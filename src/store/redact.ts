@@ -19,6 +19,7 @@
 import { sql } from 'kysely';
 import { audit } from './audit.js';
 import type { Store } from './db.js';
+import { secureDeleting } from './secureDelete.js';
 import { decodeText } from './text.js';
 import { inLists, inValues, type Tx } from './util.js';
 
@@ -55,6 +56,11 @@ export interface RedactMessagesResult {
  * Each redacted message gets one audit entry, without its content.
  */
 export async function redactMessages(trx: Tx, store: Store, input: RedactMessagesInput): Promise<RedactMessagesResult> {
+  // the words leave the file's pages and the full-text index too (src/store/secureDelete.ts)
+  return secureDeleting(trx, store, () => redactIn(trx, store, input));
+}
+
+async function redactIn(trx: Tx, store: Store, input: RedactMessagesInput): Promise<RedactMessagesResult> {
   const ids = [...new Set(input.messageIds)];
   const redacted: number[] = [];
   const conversationOf = new Map<number, number>();
