@@ -4,6 +4,7 @@ import { seededRandom } from './staffing/simulate.js';
 import {
   compactSlaTimeline,
   countedTimeline,
+  deskFirstSaw,
   DEFAULT_SLA_POLICY,
   evaluateSla,
   MAX_SLA_TARGET_MS,
@@ -674,5 +675,52 @@ describe('a stored policy that no longer passes', () => {
     expect(validateSlaPolicy({ targets: [], priorityBands: 5 as never }).map((i) => i.code)).toEqual(['sla.invalid_bands']);
     expect(validateSlaPolicy({ targets: [], priorityBands: [{ name: 'vip', minPriority: '90' as never }] }).map((i) => i.code)).toEqual(['sla.invalid_bands']);
     expect(validateSlaPolicy({ targets: [], priorityBands: [{ name: 'vip', minPriority: 90 }, { name: 'rest', minPriority: null }] })).toEqual([]);
+  });
+});
+
+describe('backfilled messages count from when the desk first saw the conversation', () => {
+  const MIN = 60_000;
+  const DAY = 24 * 60 * MIN;
+  const now = Date.UTC(2026, 10, 17, 10, 0);
+  const received = now - 5 * MIN;
+  const conv = (events: SlaEvent[]): SlaConversation => ({ visibility: 'public', priority: 0, events });
+  const policy = DEFAULT_SLA_POLICY;
+
+  it('starts a two-day-old backfilled mention\'s clocks at its receipt, not breached', () => {
+    const ev = evaluateSla(policy, conv([{ type: 'inbound', at: now - 2 * DAY, receivedAt: received, backfill: true }]), now);
+    expect(ev.firstResponse).toMatchObject({ startedAt: received, dueAt: received + 30 * MIN, state: 'active' });
+    expect(ev.resolution).toMatchObject({ startedAt: received, dueAt: received + DAY });
+    // the same message, live (delivered late): counted from when it was written, as before
+    expect(evaluateSla(policy, conv([{ type: 'inbound', at: now - 2 * DAY, receivedAt: received }]), now).firstResponse!.state).toBe('breached');
+  });
+
+  it('keeps the network order: a backfilled reply answers there, a live message written before the receipt starts the wait', () => {
+    const answered = evaluateSla(policy, conv([
+      { type: 'inbound', at: now - 2 * DAY, receivedAt: received, backfill: true },
+      { type: 'outbound', at: now - DAY, receivedAt: received, backfill: true },
+    ]), now);
+    expect(answered.firstResponse).toMatchObject({ startedAt: received, stoppedAt: received, state: 'met' });
+    // a live follow-up written a minute before the backfill was received: the desk saw the wait from then
+    const live = received - MIN;
+    const ev = evaluateSla(policy, conv([
+      { type: 'inbound', at: now - 2 * DAY, receivedAt: received, backfill: true },
+      { type: 'inbound', at: live, receivedAt: live },
+    ]), now);
+    expect(ev.firstResponse).toMatchObject({ startedAt: live, dueAt: live + 30 * MIN });
+    expect(deskFirstSaw([{ type: 'inbound', at: now - 2 * DAY, receivedAt: received, backfill: true }, { type: 'inbound', at: live }])).toBe(live);
+    expect(deskFirstSaw([{ type: 'inbound', at: live, receivedAt: received }])).toBeNull();
+  });
+
+  it('is shortened where it counts: the carried timeline evaluates as the full one', () => {
+    const events: SlaEvent[] = [
+      { type: 'inbound', at: now - 2 * DAY, receivedAt: received, backfill: true },
+      { type: 'outbound', at: now - DAY, receivedAt: received, backfill: true },
+      { type: 'inbound', at: now - DAY + MIN, receivedAt: received, backfill: true },
+    ];
+    const full = evaluateSla(policy, conv(events), now);
+    const short = compactSlaTimeline(events, now).events;
+    expect(short.every((e) => !('backfill' in e))).toBe(true);
+    expect(evaluateSla(policy, conv(short), now).nextResponse).toEqual(full.nextResponse);
+    expect(full.nextResponse).toMatchObject({ startedAt: received, dueAt: received + 30 * MIN });
   });
 });

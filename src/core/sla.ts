@@ -23,6 +23,9 @@
  * - A customer message delivered late across a resolve (written before it, received after)
  *   counts from its receipt: it reopens the conversation and starts its clock there
  *   (`countedTimeline`).
+ * - What a channel's first sync fetches from before the desk listened (a backfill) counts from
+ *   when the desk first saw the conversation, not from its network time: a two-day-old mention
+ *   is not breached on arrival (`deskFirstSaw`).
  * - When the policy says so, clocks pause while the conversation waits on the customer
  *   (status `waiting`); an inbound message ends the wait.
  * - Targets are counted in business hours when the policy (or the target) says so, with the
@@ -85,11 +88,16 @@ export type SlaEvent =
    * clock. `reopens: false` marks a closing-only message (thanks, praise) that leaves a resolved
    * conversation resolved: no new cycle, as ingest decided when it arrived. `receivedAt`: when
    * Parley received it — a message delivered late across a resolve counts from then
-   * (`countedTimeline`); omitted, it counts from `at`.
+   * (`countedTimeline`); omitted, it counts from `at`. `backfill`: fetched by a channel's first
+   * sync from before the desk listened (received at `receivedAt`): it counts from when the desk
+   * first saw the conversation (`deskFirstSaw`), not from its network time.
    */
-  | { type: 'inbound'; at: number; chaser?: boolean | null; reopens?: boolean | null; receivedAt?: number | null }
-  /** A message sent by the brand. Auto-acknowledgements never count as a response. */
-  | { type: 'outbound'; at: number; autoAck?: boolean | null }
+  | { type: 'inbound'; at: number; chaser?: boolean | null; reopens?: boolean | null; receivedAt?: number | null; backfill?: boolean | null }
+  /**
+   * A message sent by the brand. Auto-acknowledgements never count as a response. `backfill`
+   * (with `receivedAt`), as for an inbound message.
+   */
+  | { type: 'outbound'; at: number; autoAck?: boolean | null; receivedAt?: number | null; backfill?: boolean | null }
   | { type: 'status'; at: number; status: ConversationStatus }
   | { type: 'reopened'; at: number };
 
@@ -373,7 +381,8 @@ type Pause = [number, number | null];
  * events lose their `receivedAt`, so a shortened timeline (`compactSlaTimeline`) keeps them
  * where they count.
  */
-export function countedTimeline(events: readonly SlaEvent[]): SlaEvent[] {
+export function countedTimeline(given: readonly SlaEvent[]): SlaEvent[] {
+  const events = fromDeskSight(given);
   const late = (e: SlaEvent) => e.type === 'inbound' && e.receivedAt != null && e.receivedAt > e.at;
   // (nothing to decide in the common case: never resolved, or nothing received after it was written)
   if (!events.some((e) => e.type === 'status' && e.status === 'resolved') || !events.some(late)) return events as SlaEvent[];
@@ -403,6 +412,51 @@ export function countedTimeline(events: readonly SlaEvent[]): SlaEvent[] {
     } else if (e.type === 'reopened') resolved = false;
   }
   return out;
+}
+
+/**
+ * When the desk first saw a conversation whose timeline has backfilled messages (`backfill`:
+ * fetched by a channel's first sync from before the desk listened): the earliest receipt of a
+ * backfilled message, or the time of anything else in it (a live message, a reply sent from the
+ * desk, a status change) if earlier. Null when nothing in it was backfilled.
+ */
+export function deskFirstSaw(events: readonly SlaEvent[]): number | null {
+  let any = false;
+  let first = Infinity;
+  for (const e of events) {
+    const bf = (e.type === 'inbound' || e.type === 'outbound') && e.backfill === true;
+    if (bf) any = true;
+    const seen = bf ? (e as { receivedAt?: number | null }).receivedAt ?? e.at : e.at;
+    if (seen < first) first = seen;
+  }
+  return any && Number.isFinite(first) ? first : null;
+}
+
+/**
+ * The timeline as the desk could see it. A backfilled message written before the desk first saw
+ * its conversation (`deskFirstSaw`) counts from then: a two-day-old mention the first sync
+ * fetches starts its clocks at its receipt, not two days ago, so it does not breach on arrival
+ * (nobody could have answered it). A reply the brand posted before then answers it there (met,
+ * nothing counted). Live messages are never moved, and as the instant is no later than any of
+ * them, the order of the timeline is the network's: events that land on the same instant keep
+ * the order they were written in. Decided events lose `backfill` (a shortened timeline,
+ * `compactSlaTimeline`, keeps them where they count); an inbound message keeps its `receivedAt`
+ * when that is still later (a delivery across a resolve, see `countedTimeline`).
+ */
+function fromDeskSight(events: readonly SlaEvent[]): readonly SlaEvent[] {
+  const first = deskFirstSaw(events);
+  if (first === null) return events;
+  return events
+    .map((e, i) => {
+      if ((e.type !== 'inbound' && e.type !== 'outbound') || e.backfill == null) return { e, i, at: e.at };
+      const { backfill, receivedAt, ...rest } = e as SlaEvent & { backfill?: boolean | null; receivedAt?: number | null };
+      if (!backfill) return { e: (e.type === 'inbound' && receivedAt != null ? { ...rest, receivedAt } : rest) as SlaEvent, i, at: e.at };
+      const at = Math.max(e.at, first);
+      const moved = { ...rest, at } as SlaEvent;
+      return { e: e.type === 'inbound' && receivedAt != null && receivedAt > at ? ({ ...moved, receivedAt } as SlaEvent) : moved, i, at: e.at };
+    })
+    .sort((a, b) => a.e.at - b.e.at || a.at - b.at || a.i - b.i)
+    .map((x) => x.e);
 }
 
 /** Events sorted by time, equal times in their given order. */

@@ -38,6 +38,7 @@ import { markChannelHealth } from '../channels/health.js';
 import { leaseNow } from '../jobs/leaseTime.js';
 import { summarizeReplyError } from './replyError.js';
 import { isDeletedPost, isErased, withdrawClaimedReply } from './deletedPost.js';
+import { countsFromDesk } from '../workflow/deskSight.js';
 
 export { sendWaitingNow } from './waiting.js';
 
@@ -340,14 +341,15 @@ export class OutboxWorker {
         brandId: msg.brand_id, timezone: tz, conversationId: conv.id, messageId: msg.id, agentId: msg.author_user_id, teamId: conv.team_id,
         channelAccountId: account.id, network: msg.network, visibility: msg.visibility, priority: conv.priority, category: conv.category,
       };
-      const facts = r.facts.map((f) => factRow(dims, f.kind, f.occurredAt, f.from, f.to, biz));
+      // a wait that began on a backfilled message is measured from when the desk first saw it (as its SLA clock)
+      const facts = r.facts.map((f) => factRow(dims, f.kind, f.occurredAt, f.kind === 'first_response' || f.kind === 'next_response' ? countsFromDesk(conv, f.from, f.to) : f.from, f.to, biz));
       if (msg.reply_to_message_id && msg.is_auto !== 1) {
         const parent = await trx.selectFrom('message').select(['id', 'direction', 'created_at', 'first_reply_at', 'triage_action', 'triage_category', 'sentiment']).where('id', '=', msg.reply_to_message_id).executeTakeFirst();
         if (parent && parent.direction === 'inbound' && parent.first_reply_at == null) {
           await trx.updateTable('message').set({ first_reply_at: sentAt }).where('id', '=', parent.id).execute();
           // the answered message's triage, as ingest files a reply seen on the network (untriaged: null, never guessed)
           const triaged = { needsResponse: parent.triage_action == null ? null : parent.triage_action === 'respond', sentiment: parent.sentiment, category: parent.triage_category ?? conv.category };
-          facts.push(factRow({ ...dims, ...triaged, messageId: parent.id }, 'message_response', sentAt, parent.created_at, sentAt, biz));
+          facts.push(factRow({ ...dims, ...triaged, messageId: parent.id }, 'message_response', sentAt, countsFromDesk(conv, parent.created_at, sentAt), sentAt, biz));
         }
       }
       await writeFacts(trx, store, facts);

@@ -21,6 +21,7 @@ import { chasedPriority, chaserPoints, closesConversation, withoutWaitingTime } 
 import type { NormalizedMessage, TriageResult } from '../core/types.js';
 import type { SlaEvent } from '../core/sla.js';
 import type { IngestDraft, IngestWorkflowResult } from '../workflow/workflow.js';
+import { countsFromDesk } from '../workflow/deskSight.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
 import { jsonText, parseObject } from '../lib/json.js';
@@ -807,13 +808,15 @@ export class IngestPipeline {
     for (const c of convs.values()) {
       for (const { draft, work } of c.facts) {
         const tz = info.get(work.account.id)?.timezone ?? 'UTC';
-        facts.push(factRow(this.dims(brandId, c, work, tz), draft.kind, draft.occurredAt, draft.from, draft.to, this.business(work.account)));
+        // a wait that began on a backfilled message is measured from when the desk first saw it (countsFromDesk)
+        const from = draft.kind === 'first_response' || draft.kind === 'next_response' ? countsFromDesk(c.row ?? c.existing!, draft.from, draft.to) : draft.from;
+        facts.push(factRow(this.dims(brandId, c, work, tz), draft.kind, draft.occurredAt, from, draft.to, this.business(work.account)));
       }
     }
     for (const [inboundId, fr] of firstReply) {
       const conv = convs.get(fr.work.conversationKey!)!;
       const tz = info.get(fr.work.account.id)?.timezone ?? 'UTC';
-      facts.push(factRow({ ...this.dims(brandId, conv, fr.work, tz), messageId: inboundId, needsResponse: fr.needs, sentiment: fr.sentiment }, 'message_response', fr.at, fr.inboundAt, fr.at, this.business(fr.work.account)));
+      facts.push(factRow({ ...this.dims(brandId, conv, fr.work, tz), messageId: inboundId, needsResponse: fr.needs, sentiment: fr.sentiment }, 'message_response', fr.at, countsFromDesk(conv.row ?? conv.existing!, fr.inboundAt, fr.at), fr.at, this.business(fr.work.account)));
     }
     for (const w of fresh) {
       if (w.triage?.accolade.value) {
@@ -1095,7 +1098,11 @@ function applyStates(fresh: Work[], convs: Map<string, ConvWork>, now: number): 
     if (chase && w.triage && r.state.priority > w.triage.priority.value && r.state.priority > standing) w.triage = { ...w.triage, priority: chasedPriority(standing, chase) };
     // a closing message recorded on a resolved conversation begins nothing: no SLA event
     const recordedOnly = inbound && wasResolved && r.state.status === 'resolved';
-    if (!recordedOnly) conv.events.push(inbound ? { type: 'inbound', at: w.msg.createdAt, chaser: w.triage?.chaser.value ?? false, receivedAt: now } : { type: 'outbound', at: w.msg.createdAt, autoAck: automatic });
+    // a backfilled message's clocks count from when the desk first saw its conversation (deskFirstSaw in sla.ts)
+    if (!recordedOnly) {
+      const backfill = w.item.source === 'backfill';
+      conv.events.push(inbound ? { type: 'inbound', at: w.msg.createdAt, chaser: w.triage?.chaser.value ?? false, receivedAt: now, ...(backfill ? { backfill } : {}) } : { type: 'outbound', at: w.msg.createdAt, autoAck: automatic, ...(backfill ? { backfill, receivedAt: now } : {}) });
+    }
     if (inbound) {
       conv.inbound = true;
       if (wasResolved && r.state.status === 'open') conv.reopened = true;

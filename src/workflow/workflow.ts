@@ -13,7 +13,7 @@ import { autoAckEligibility, autoAckText, HOSTILE_REASONS, shouldAutoAck } from 
 import { businessMsBetween, isOpen, type BusinessCalendar } from '../core/businessHours.js';
 import { checkReply } from '../core/replyChecks.js';
 import { drainQueue, pickTeam, type AssignmentStrategy, type QueuedConversation, type RoutingAgent, type RoutingState } from '../core/routing.js';
-import { compactSlaTimeline, evaluateSla, usableSlaPolicy, type SlaClock, type SlaEvent } from '../core/sla.js';
+import { compactSlaTimeline, deskFirstSaw, evaluateSla, usableSlaPolicy, type SlaClock, type SlaEvent } from '../core/sla.js';
 import type { ConversationStatus, Network, Role, Sentiment, TriageCategory, Visibility } from '../core/types.js';
 import type { Actor } from '../commands/context.js';
 import type { ConversationHooks, ReplyDecision } from '../commands/conversations.js';
@@ -115,6 +115,12 @@ interface SlaMemo {
   r?: number | null;
   /** When the current cycle's waits that need no answer began (`SlaEvaluation.withdrawn`): earlier ones stay without a clock. Absent: none. */
   w?: number[];
+  /**
+   * When the desk first saw the conversation, for one with backfilled messages (`deskFirstSaw`):
+   * what was written before then counts from then — its clocks, and the response times reported
+   * for it (`countsFromDesk` in deskSight.ts). Absent: nothing backfilled, everything counts from its network time.
+   */
+  vf?: number;
 }
 
 /** The cycle a memo says needed an answer; for a memo from before `r`, one in which a response clock already stopped with a response (a dialogue under way). */
@@ -124,6 +130,9 @@ function neededBefore(memo: Partial<SlaMemo>): number | null {
   for (const c of memo.clocks ?? []) if (c.metric !== 'resolution' && c.stoppedAt != null && (cycle === null || c.cycle > cycle)) cycle = c.cycle;
   return cycle;
 }
+
+/** Whether an SLA event is a backfilled message (`deskFirstSaw`). */
+const isBackfilled = (e: SlaEvent) => (e.type === 'inbound' || e.type === 'outbound') && e.backfill === true;
 
 /** A compact SLA event: inbound (chaser flag), outbound (auto-acknowledgement flag), status. */
 type TimelineEntry = ['i', number, 0 | 1] | ['o', number, 0 | 1] | ['s', number, string];
@@ -164,7 +173,7 @@ export interface IngestDraft {
   inbound: boolean;
   /** The row to be written; the workflow may set team_id, queued_at and the sla columns. */
   row: Omit<Conversation, 'id'> & { id: number };
-  /** This batch's messages of the conversation as SLA events. */
+  /** This batch's messages of the conversation as SLA events (network times; backfilled ones flagged, see `deskFirstSaw`). */
   events: SlaEvent[];
   /** A customer message in this batch reopened the resolved conversation. */
   reopened?: boolean;
@@ -323,7 +332,9 @@ export class Workflow {
     for (const d of drafts) {
       if (d.created) continue;
       const memo = memos.get(d.id)!;
-      const carried = memoTimeline(memo, d.row.version, d.events);
+      // backfilled messages count from when the desk first saw the conversation, in the network's order:
+      // read the stored timeline back (with its receipts and network times), not the carried one
+      const carried = d.events.some(isBackfilled) ? null : memoTimeline(memo, d.row.version, d.events);
       if (carried) {
         stored.set(d.id, carried);
         if (typeof memo.tl?.f === 'number') folds.set(d.id, memo.tl.f);
@@ -736,6 +747,9 @@ export class Workflow {
     memo.announced = announced;
     memo.h = Number.isFinite(h) ? h : 0; // 0: nothing has stopped yet
     memo.clocks = current.map((c) => ({ metric: c.metric, cycle: c.cycle, state: c.state, dueAt: c.dueAt, warningAt: c.warningAt, targetMs: c.targetMs, businessHours: c.businessHours, startedAt: c.startedAt, stoppedAt: c.stoppedAt }));
+    // when the desk first saw a conversation with backfilled messages (kept: the carried timeline has them where they count)
+    const firstSaw = deskFirstSaw(events);
+    if (firstSaw !== null) memo.vf = Math.min(memo.vf ?? firstSaw, firstSaw);
     // carried shortened: the clocks of the dropped events are over and were announced above
     const compacted = compactSlaTimeline(events, now);
     const e = encodeTimeline(compacted.events);
@@ -876,7 +890,7 @@ export class Workflow {
       const msgs = await db
         .selectFrom('message')
         .leftJoin('outbox', 'outbox.message_id', 'message.id')
-        .select(['message.conversation_id', 'message.direction', 'message.created_at', 'message.received_at', 'message.status', 'message.is_auto', 'message.chaser', 'message.triage_action', 'outbox.sent_at'])
+        .select(['message.conversation_id', 'message.direction', 'message.created_at', 'message.received_at', 'message.status', 'message.is_auto', 'message.chaser', 'message.triage_action', 'message.source', 'outbox.sent_at'])
         // the stored triage only where it can say "closing only" (a monitor): thanks after a resolve reopen nothing
         .select((eb) => eb.case().when('message.triage_action', '=', 'monitor').then(eb.ref('message.triage')).else(null).end().as('monitor_triage'))
         .where('message.conversation_id', 'in', part)
@@ -884,8 +898,10 @@ export class Workflow {
       for (const m of msgs) {
         // received after it was written: a late delivery across a resolve counts from its receipt (countedTimeline)
         // an automatic one (an out-of-office, a bounce) reopens nothing either, as ingest decided
-        if (m.direction === 'inbound') push(m.conversation_id, { type: 'inbound', at: m.created_at, chaser: m.chaser === 1, ...(m.is_auto === 1 || (m.monitor_triage && closesConversation(readStoredTriage(m.monitor_triage) as never)) ? { reopens: false } : {}), ...(m.received_at > m.created_at ? { receivedAt: m.received_at } : {}) });
-        else if (m.status === 'sent') push(m.conversation_id, { type: 'outbound', at: m.sent_at ?? m.created_at, autoAck: m.is_auto === 1 });
+        // backfilled (fetched by a first sync from before the desk listened): counts from when the desk first saw the conversation (deskFirstSaw)
+        const backfill = m.source === 'backfill';
+        if (m.direction === 'inbound') push(m.conversation_id, { type: 'inbound', at: m.created_at, chaser: m.chaser === 1, ...(m.is_auto === 1 || (m.monitor_triage && closesConversation(readStoredTriage(m.monitor_triage) as never)) ? { reopens: false } : {}), ...(m.received_at > m.created_at || backfill ? { receivedAt: m.received_at } : {}), ...(backfill ? { backfill } : {}) });
+        else if (m.status === 'sent') push(m.conversation_id, { type: 'outbound', at: m.sent_at ?? m.created_at, autoAck: m.is_auto === 1, ...(backfill ? { backfill, receivedAt: m.received_at } : {}) });
       }
       const statuses = await db.selectFrom('audit_event').select(['conversation_id', 'data', 'created_at']).where('conversation_id', 'in', part).where('action', '=', 'conversation.status').execute();
       for (const st of statuses) {
