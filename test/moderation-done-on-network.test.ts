@@ -109,7 +109,7 @@ for (const dialect of DIALECTS) {
       graph.igRemoveComment(deleted);
       await check();
       expect(await rowOf('instagram', abusive)).toMatchObject({ text: 'you are all idiots and I know where the shop staff live', redacted_at: null, network_hidden_reason: 'author_blocked', network_hidden_at: expect.any(Number) });
-      expect(await rowOf('instagram', deleted)).toMatchObject({ text: '', redacted_reason: 'deleted_by_author', network_hidden_reason: null });
+      expect(await rowOf('instagram', deleted)).toMatchObject({ text: '', redacted_reason: 'deleted_or_removed', network_hidden_reason: null });
       expect(data((await auditsOf(Number(m.id), 'message.network_hidden'))[0])).toMatchObject({ reason: 'author_blocked', moderationActionId: Number(logged[0]!.id) });
       expect(await auditsOf(Number(m.id), 'message.redacted')).toEqual([]);
       // presented as hidden by the network, with its text

@@ -95,7 +95,7 @@ describeEachStore('deletions on Instagram', (get) => {
       server.igRemoveComment(goneMention);
       await s.run();
       for (const id of [goneComment, goneReply, goneMention]) {
-        expect(await s.row(id)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_by_author', direction: 'inbound' });
+        expect(await s.row(id)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_or_removed', direction: 'inbound' });
       }
       expect(await s.row(keepComment)).toMatchObject({ text: 'love it, when does it ship?', redacted_at: null });
       expect(await s.row(keepMention)).toMatchObject({ text: '@acmecare my order 4411 never came', redacted_at: null });
@@ -123,7 +123,7 @@ describeEachStore('deletions on Instagram', (get) => {
       for (const id of [goneComment, goneMention]) expect((await s.row(id)).redacted_at).toBeNull();
 
       await s.run();
-      for (const id of [goneComment, goneMention]) expect((await s.row(id)).redacted_reason).toBe('deleted_by_author');
+      for (const id of [goneComment, goneMention]) expect((await s.row(id)).redacted_reason).toBe('deleted_or_removed');
     } finally {
       await s.worker.stop();
     }
@@ -257,9 +257,9 @@ describeEachStore('deletions on Instagram', (get) => {
       expect(await s.row(onDropped)).toMatchObject({ redacted_at: null, text: 'where is my order 5512?' });
       expect(await s.row(replyOnDropped)).toMatchObject({ redacted_at: null, text: 'same here, order 5513' });
       expect(await s.row(hidden)).toMatchObject({ redacted_at: null, text: 'this brand is a scam, visit spam.example' });
-      expect(await s.row(deleted)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_by_author' });
+      expect(await s.row(deleted)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_or_removed' });
       // a mention on someone else's media is judged without its media (Graph reads only the account's own)
-      expect(await s.row(mention)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_by_author' });
+      expect(await s.row(mention)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_or_removed' });
 
       // kept, and marked: gone with their media, or hidden; the redacted ones are not marked
       expect(await s.row(onDropped)).toMatchObject({ network_hidden_reason: 'parent_removed', network_hidden_at: expect.any(Number) });

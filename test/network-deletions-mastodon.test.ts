@@ -59,7 +59,7 @@ describeEachStore('deletions on Mastodon', (get) => {
       await remove(alice.token, gone);
       await until('the deleted mention is redacted', async () => (await row(gone))?.redacted_at != null);
       const redacted = (await row(gone))!;
-      expect(redacted).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_by_author', direction: 'inbound' });
+      expect(redacted).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_or_removed', direction: 'inbound' });
       expect((await row(keep))).toMatchObject({ text: '@brand my order 1234 never came', redacted_at: null });
 
       // the brand's own status, never stored, deleted: the `user` stream names it too (remove_from_self)
@@ -152,8 +152,8 @@ describeEachStore('deletions on Mastodon', (get) => {
       clock.advance(61 * 60_000);
       at = server.requests.length;
       await s.run(second);
-      expect(await s.row(gone)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_by_author' });
-      expect(await s.row(goneDm)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_by_author' });
+      expect(await s.row(gone)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_or_removed' });
+      expect(await s.row(goneDm)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_or_removed' });
       // suspended by the instance, not deleted by carol: kept (the suspension may be lifted)
       expect(await s.row(suspended)).toMatchObject({ redacted_at: null, text: `@${s.brand.acct} carol is then suspended by a moderator` });
       expect(await s.row(keep)).toMatchObject({ redacted_at: null, text: `@${s.brand.acct} my order 1234 never came` });
@@ -218,7 +218,7 @@ describeEachStore('deletions on Mastodon', (get) => {
       const at = server.requests.length;
       await s.run(second);
       expect(s.reads(at).filter(([, t]) => t).map(([id]) => id).sort()).toEqual([gone, kept].sort());
-      expect(await s.row(gone)).toMatchObject({ text: '', redacted_reason: 'deleted_by_author' });
+      expect(await s.row(gone)).toMatchObject({ text: '', redacted_reason: 'deleted_or_removed' });
       expect(await s.row(kept)).toMatchObject({ redacted_at: null });
     } finally {
       await s.stopAll();
@@ -265,13 +265,13 @@ describeEachStore('deletions on Mastodon', (get) => {
       server.purgeAccount(gus.id);
       await s.run(w);
       // a local account's suspension may be its owner's deletion (Mastodon keeps the record, suspended): honoured
-      expect(await s.row(localLeaver)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_by_author' });
+      expect(await s.row(localLeaver)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_or_removed' });
       expect(await s.row(suspended)).toMatchObject({ redacted_at: null, text: `@${s.brand.acct} ann asks about her refund` });
       expect(await s.row(defederated)).toMatchObject({ redacted_at: null, text: `@${s.brand.acct} ben asks from a server soon defederated` });
       expect(await s.row(followed)).toMatchObject({ redacted_at: null });
-      expect(await s.row(leaver)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_by_author' });
+      expect(await s.row(leaver)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_or_removed' });
       // the client API shows a moderator's removal of one status exactly as its author's deletion
-      expect(await s.row(moderated)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_by_author' });
+      expect(await s.row(moderated)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_or_removed' });
 
       // kept, and marked hidden with the reason; a status deleted or shown is not
       expect(await s.row(suspended)).toMatchObject({ network_hidden_reason: 'author_suspended', network_hidden_at: expect.any(Number) });
@@ -321,7 +321,7 @@ describeEachStore('deletions on Mastodon', (get) => {
       expect(await s.row(own)).toMatchObject({ redacted_at: null });
       await s.remove(fay.token, own);
       await until('the deleted mention is redacted', async () => (await s.row(own)).redacted_at != null);
-      expect(await s.row(own)).toMatchObject({ text: '', redacted_reason: 'deleted_by_author' });
+      expect(await s.row(own)).toMatchObject({ text: '', redacted_reason: 'deleted_or_removed' });
     } finally {
       await s.stopAll();
     }

@@ -5,8 +5,9 @@
  * account is sent (a `moderation_warning` notification, 4.3+: AccountWarning `action`
  * `delete_statuses`, `status_ids`). The connector reads it before confirming the stream's notice
  * (src/channels/mastodon/moderation.ts): a reply a moderator removed with a warning is not the
- * brand's deletion and is not redacted as one; one removed without a warning cannot be told
- * apart and is redacted as before. Through the real sync worker, ingest pipeline and database
+ * brand's deletion: it is marked taken down (`post_taken_down`); one removed without a warning
+ * cannot be told apart and is marked gone from the network (`deleted_on_network`). Neither is
+ * redacted: the brand's own reply keeps its text (src/pipeline/deletions.ts). Through the real sync worker, ingest pipeline and database
  * (SQLite and PostgreSQL), the real masto client and the Mastodon contract server.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -34,7 +35,7 @@ describeEachStore('the brand\'s own Mastodon reply removed by a moderator', (get
   });
   afterAll(async () => server?.stop());
 
-  it('a reply a moderator removed with a warning keeps its text; one removed without a warning is redacted as gone', async () => {
+  it('a reply a moderator removed with a warning keeps its text, marked taken down; one removed without a warning keeps it too, marked gone', async () => {
     const { store } = get();
     const { brand, brandId, accountId, worker: syncWorker } = await mastodonBrand(store, server, { slug: 'mdown', username: 'ownbrand' });
     const alice = server.createAccount({ username: 'ownalice' });
@@ -60,13 +61,14 @@ describeEachStore('the brand\'s own Mastodon reply removed by a moderator', (get
       await new Promise((r) => setTimeout(r, 100));
 
       server.moderatorDeleteStatus(silent, { notify: false });
-      await until('the silent removal is redacted', async () => (await row(silent)).redacted_at != null);
+      await until('the silent removal is marked gone', async () => (await row(silent)).network_hidden_reason === 'deleted_on_network');
+      expect(await row(silent)).toMatchObject({ redacted_at: null, text: '@ownalice and on holidays too' });
       const at = server.requests.length;
       server.moderatorDeleteStatus(warned, { text: 'Links to that site are not allowed here' });
       // the stream's notice is checked: the status, then the brand's moderation notices
       await until('the notice was checked', () => server.requests.slice(at).some((r) => r.method === 'GET' && r.path.startsWith('/api/v1/notifications') && r.path.includes('moderation_warning') && r.status === 200));
       await new Promise((r) => setTimeout(r, 300));
-      expect(await row(warned)).toMatchObject({ redacted_at: null, text: '@ownalice yes, 10 to 4 (see our site for the link)' });
+      expect(await row(warned)).toMatchObject({ redacted_at: null, network_hidden_reason: 'post_taken_down', text: '@ownalice yes, 10 to 4 (see our site for the link)' });
       expect(await row(question)).toMatchObject({ redacted_at: null });
     } finally {
       await worker.stop();

@@ -110,7 +110,7 @@ describeEachStore('Instagram comments removed by the brand\'s moderation of thei
       const restricted = await s.row(restrictedComment);
       expect(restricted).toMatchObject({ text: 'this brand is a scam, 555-0199 call me', redacted_at: null, network_hidden_reason: 'author_restricted' });
       expect(restricted.raw).not.toBeNull();
-      expect(await s.row(deletedComment)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_by_author', network_hidden_reason: null });
+      expect(await s.row(deletedComment)).toMatchObject({ text: '', raw: null, redacted_reason: 'deleted_or_removed', network_hidden_reason: null });
 
       // audited once each, naming the moderation that explains it, and never as a redaction
       const [hiddenAudit] = await s.audits(Number(blocked.id), 'message.network_hidden');
@@ -164,7 +164,7 @@ describeEachStore('Instagram comments removed by the brand\'s moderation of thei
       server.igBlock(unrecorded.id); // in the app, never recorded in Parley: nothing tells it from a deletion
       for (const id of [b, c, later]) server.igRemoveComment(id);
       await s.run();
-      for (const id of [a, b, c, later]) expect(await s.row(id)).toMatchObject({ text: '', redacted_reason: 'deleted_by_author', network_hidden_reason: null });
+      for (const id of [a, b, c, later]) expect(await s.row(id)).toMatchObject({ text: '', redacted_reason: 'deleted_or_removed', network_hidden_reason: null });
       expect(await s.row(earlier)).toMatchObject({ text: 'an earlier comment by the forgiven person', redacted_at: null, network_hidden_reason: null });
     } finally {
       await s.worker.stop();

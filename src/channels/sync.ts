@@ -33,13 +33,19 @@
  * Where
  * the check stands (channel_account.gone_checked_at, gone_check_below) is written with the
  * account under the run's lease, so a restart or another process keeps the cadence and the walk.
+ * The brand's own replies are asked too (outbound messages sent, with a network id, in the same
+ * window, walk and `max`): one the network removed or hides is kept and marked, and its
+ * conversation needs a response again (src/pipeline/deletions.ts); one already known deleted for
+ * good (`deleted_on_network`) is not asked again. A stream's deletion notice is checked with the
+ * connector's `presenceOf` where it has one, so the brand's reply a moderator took down is marked
+ * at once (a customer's post the network hides is left to the periodic check, as before).
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { NormalizedMessage } from '../core/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
-import { applyNetworkDeletions, applyNetworkVisibility } from '../pipeline/deletions.js';
+import { applyNetworkDeletions, applyNetworkVisibility, OUTBOUND_DELETED } from '../pipeline/deletions.js';
 import type { IngestQueue } from '../pipeline/queue.js';
 import type { Store } from '../store/db.js';
 import type { ChannelAccount } from '../store/schema.js';
@@ -48,7 +54,7 @@ import { backoff, decide } from './errorPolicy.js';
 import { markChannelHealth } from './health.js';
 import type { ChannelRegistry } from './registry.js';
 import { quarantineOnce } from './quarantine.js';
-import { ChannelError, type Channel, type GoneContext } from './types.js';
+import { ChannelError, type Channel, type GoneContext, type NetworkHiddenReason } from './types.js';
 
 export interface SyncDeps {
   store: Store;
@@ -227,25 +233,32 @@ export class ChannelSyncWorker {
     const rows = await store.db
       .selectFrom('message')
       .leftJoin('contact_identity', 'contact_identity.id', 'message.author_identity_id')
-      .select(['message.network_message_id', 'message.in_reply_to_network_id', 'message.thread_root_network_id', 'contact_identity.network_user_id'])
+      .select(['message.network_message_id', 'message.in_reply_to_network_id', 'message.thread_root_network_id', 'contact_identity.network_user_id', 'message.direction'])
       .where('message.brand_id', '=', account.brand_id)
       .where('message.network', '=', account.network)
       .where('message.network_message_id', 'in', wanted)
       .execute();
     let stored = [...new Set(rows.map((r) => r.network_message_id!))];
     if (!stored.length) return;
+    /** The brand's own replies named: what the network hides of them is marked at once (customers' posts wait for the periodic check, as before). */
+    const own = new Set(rows.filter((r) => r.direction === 'outbound').map((r) => r.network_message_id!));
+    /** What the connector says the network keeps but hides of the brand's replies named (a moderator's takedown). */
+    let hidden = new Map<string, NetworkHiddenReason>();
     if (channel.goneFrom) {
       // who removed it: only what the connector confirms is its author's deletion is redacted; a
       // failed check leaves them to the periodic check (they are recent, stored and not redacted)
       try {
-        const confirmed = new Set(await channel.goneFrom(stored, knownOf(rows)));
+        const presence = channel.presenceOf ? await channel.presenceOf(stored, knownOf(rows)) : null;
+        const confirmed = new Set(presence ? presence.gone : await channel.goneFrom(stored, knownOf(rows)));
         stored = stored.filter((id) => confirmed.has(id));
+        if (presence) hidden = new Map([...presence.hidden].filter(([id]) => own.has(id) && !confirmed.has(id)));
       } catch (err) {
         this.deps.log?.warn({ accountId: account.id, err: err instanceof ChannelError ? `${err.code}: ${err.message}` : String(err) }, 'checking a stream\'s deletion notice failed; the periodic check asks again');
         return;
       }
     }
     if (stored.length) await applyNetworkDeletions(this.deps, { brandId: account.brand_id, network: account.network, networkMessageIds: stored, actor: `system:stream:${account.network}` });
+    if (hidden.size) await applyNetworkVisibility(this.deps, { brandId: account.brand_id, network: account.network, channelAccountId: account.id, hidden, shown: [], actor: `system:stream:${account.network}` });
   }
 
   /**
@@ -268,7 +281,10 @@ export class ChannelSyncWorker {
     const lastBelow = last.gone_check_below === null ? null : Number(last.gone_check_below);
     // (a position stamped by a process whose clock runs ahead is not waited on past one cadence)
     if (lastAt !== null && Math.abs(now - lastAt) < every) return;
-    /** The account's stored inbound posts not redacted, in conversations not resolved: what may be asked. */
+    /**
+     * The account's stored inbound posts and sent replies not redacted, in conversations not
+     * resolved: what may be asked (a reply known deleted for good is not asked again).
+     */
     const askable = () =>
       store.db
         .selectFrom('message')
@@ -276,7 +292,8 @@ export class ChannelSyncWorker {
         .leftJoin('contact_identity', 'contact_identity.id', 'message.author_identity_id')
         .select(['message.id', 'message.network_message_id', 'message.in_reply_to_network_id', 'message.thread_root_network_id', 'contact_identity.network_user_id'])
         .where('message.channel_account_id', '=', account.id)
-        .where('message.direction', '=', 'inbound')
+        .where((eb) => eb.or([eb('message.direction', '=', 'inbound'), eb.and([eb('message.direction', '=', 'outbound'), eb('message.status', '=', 'sent')])]))
+        .where((eb) => eb.or([eb('message.network_hidden_reason', 'is', null), eb('message.network_hidden_reason', '!=', OUTBOUND_DELETED)]))
         .where('message.network_message_id', 'is not', null)
         .where('message.redacted_at', 'is', null)
         .where('conversation.status', '!=', 'resolved');

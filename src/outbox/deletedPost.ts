@@ -69,7 +69,7 @@ export function isErased(m: Pick<MessageRow, 'redacted_at' | 'redacted_reason'>)
 
 /** Redacted because it is gone from the network (not an erasure, where the post still exists). */
 export function isDeletedPost(m: Pick<MessageRow, 'redacted_at' | 'redacted_reason'>): boolean {
-  return m.redacted_at != null && (m.redacted_reason === 'deleted_by_author' || m.redacted_reason === 'deleted_by_brand' || m.redacted_reason === 'deleted');
+  return m.redacted_at != null && (m.redacted_reason === 'deleted_by_author' || m.redacted_reason === 'deleted_by_brand' || m.redacted_reason === 'deleted' || m.redacted_reason === 'deleted_or_removed');
 }
 
 /**
@@ -92,6 +92,8 @@ export async function refuseGoneTarget(trx: Tx, reply: { visibility: string; con
       ? 'the post this reply answers was deleted (by moderation): there is nothing to reply to publicly'
       : target.redacted_reason === 'deleted'
         ? 'the post this reply answers was deleted on the network: there is nothing to reply to publicly'
+        : target.redacted_reason === 'deleted_or_removed'
+        ? 'the post this reply answers is no longer on the network (deleted by its author, or removed by moderation): there is nothing to reply to publicly'
         : 'the post this reply answers was deleted by its author: there is nothing to reply to publicly');
   }
 }

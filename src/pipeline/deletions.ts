@@ -14,7 +14,10 @@
  *  - nobody we can name (`deleted`) when Parley's delete went unanswered (unknown: it timed
  *    out, or the desk stopped mid-call): the network may have done it, or the author may have
  *    deleted the post first; the notice does not say which, so the label does not either;
- *  - its author (`deleted_by_author`) otherwise, a delete the network refused (failed) included.
+ *  - its author (`deleted_by_author`) otherwise, a delete the network refused (failed) included —
+ *    except on a network whose "gone" cannot name its author (`GONE_MEANS`: Mastodon, where a
+ *    moderator's removal reads the same; Instagram, where a block or restriction made in the app
+ *    does): `deleted_or_removed` there.
  *
  * Public replies still waiting to go out in reply to a deleted message (queued, or waiting for
  * sign-off) are withdrawn in the same transaction, audited and their authors told
@@ -54,7 +57,9 @@
  * block: its disappearance is its author's deletion as before. A moderation that failed (the
  * network refused) or went unanswered (`unknown`: nobody knows it happened) explains nothing.
  */
-import { INSTAGRAM_AUTHOR_MODERATION } from '../channels/instagram/gone.js';
+import { sql } from 'kysely';
+import { INSTAGRAM_AUTHOR_MODERATION, INSTAGRAM_GONE_MEANS } from '../channels/instagram/gone.js';
+import { MASTODON_GONE_MEANS } from '../channels/mastodon/moderation.js';
 import type { NetworkHiddenReason } from '../channels/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
@@ -62,8 +67,75 @@ import { publishWithdrawn, withdrawRepliesToDeleted } from '../outbox/deletedPos
 import { presentIdentity, presentMessage } from '../server/presenters.js';
 import type { Store } from '../store/db.js';
 import { audit } from '../store/audit.js';
+import { presentListedConversation } from '../store/queries.js';
 import { addTombstone, redactMessages, type RedactionReason } from '../store/redact.js';
 import { inLists, inValues, lockBrand, type Tx } from '../store/util.js';
+
+/**
+ * The mark for one of the brand's own replies gone from the network outside Parley (see the header):
+ * stored in `network_hidden_reason` like the networks' reasons, only ever on an outbound message.
+ */
+export const OUTBOUND_DELETED = 'deleted_on_network' as const;
+/** Why a stored message is marked hidden or removed: the networks' reasons, and `OUTBOUND_DELETED` for the brand's own reply. */
+export type MessageHiddenReason = NetworkHiddenReason | typeof OUTBOUND_DELETED;
+
+/** Audit reason of a conversation that needs a response again because its reply was removed. */
+const REPLY_REMOVED = 'reply_removed_by_network';
+
+/**
+ * The brand's reply `messageId` was removed from (or hidden on) the network: audit it on its
+ * conversation and, when it was what answered the customer, make the conversation need a response
+ * again (see the header). Returns the conversation id when the conversation changed.
+ */
+async function replyRemoved(
+  trx: Tx,
+  d: { brandId: number; actor: string; now: number },
+  m: { id: number; conversationId: number; isAuto: boolean; createdAt: number },
+  reason: MessageHiddenReason,
+): Promise<number | null> {
+  const conv = await trx.selectFrom('conversation').selectAll().where('id', '=', m.conversationId).executeTakeFirst();
+  if (!conv) return null;
+  const entry = (data: Record<string, unknown>) =>
+    audit(trx, { brandId: d.brandId, actor: d.actor, action: 'conversation.reply_removed', subjectType: 'conversation', subjectId: conv.id, conversationId: conv.id, data: { messageId: m.id, reason, ...data } }, d.now);
+  const lastInbound = conv.last_inbound_at == null ? null : Number(conv.last_inbound_at);
+  // an auto-acknowledgement answered nothing; a brand-started thread awaits nothing; a resolved one
+  // was closed by someone; a reply gone with the comment it answered has nothing left to answer
+  if (m.isAuto || lastInbound === null || conv.status === 'resolved' || reason === 'parent_removed') {
+    await entry({ needsResponse: false });
+    return null;
+  }
+  // another reply still shown since the customer last wrote still answers them
+  const other = await trx.selectFrom('message').select('id').where('conversation_id', '=', conv.id).where('direction', '=', 'outbound').where('status', '=', 'sent')
+    .where('is_auto', '=', 0).where('id', '!=', m.id).where('redacted_at', 'is', null).where('network_hidden_at', 'is', null).where('created_at', '>=', lastInbound).limit(1).executeTakeFirst();
+  // already awaiting a reply (a later customer message, or this reply did not answer the wait)
+  const waiting = conv.waiting_since != null && conv.status !== 'waiting';
+  if (other || waiting) {
+    await entry({ needsResponse: false });
+    return null;
+  }
+  const status = conv.status === 'waiting' ? 'open' : conv.status;
+  const waitingSince = conv.waiting_since == null ? d.now : Number(conv.waiting_since);
+  let q = trx.updateTable('conversation').set({ status, waiting_since: waitingSince, snoozed_until: null, updated_at: d.now, version: sql<number>`version + 1` })
+    .where('id', '=', conv.id).where('status', '=', conv.status);
+  q = conv.waiting_since == null ? q.where('waiting_since', 'is', null) : q.where('waiting_since', '=', conv.waiting_since);
+  if (Number((await q.executeTakeFirst()).numUpdatedRows) !== 1) {
+    await entry({ needsResponse: false });
+    return null;
+  }
+  await entry({ needsResponse: true, waitingSince });
+  if (status !== conv.status) {
+    await audit(trx, { brandId: d.brandId, actor: d.actor, action: 'conversation.status', subjectType: 'conversation', subjectId: conv.id, conversationId: conv.id, data: { from: conv.status, to: status, snoozeUntil: null, reason: REPLY_REMOVED, messageId: m.id } }, d.now);
+  }
+  return conv.id;
+}
+
+/** Live `conversation.updated` events for conversations a removed reply made need a response again. */
+async function publishConversations(deps: { store: Store; bus: EventBus }, brandId: number, ids: readonly number[]): Promise<void> {
+  for (const id of new Set(ids)) {
+    const row = await deps.store.db.selectFrom('conversation').selectAll().where('id', '=', id).executeTakeFirst();
+    if (row) deps.bus.publish(brandId, 'conversation.updated', await presentListedConversation(deps.store.db, row));
+  }
+}
 
 export interface NetworkDeletionBatch {
   brandId: number;
@@ -131,11 +203,14 @@ export async function removedByAuthorModeration(
   return out;
 }
 
-/** What the brand's own delete requests for a post say about who deleted it (see the header). */
-export function deletionReason(deleteStatuses: readonly string[]): RedactionReason {
+/** Networks whose report of a post gone cannot name who took it away (see the header): the reason used instead of `deleted_by_author`. */
+export const GONE_MEANS: Readonly<Record<string, RedactionReason>> = { mastodon: MASTODON_GONE_MEANS, instagram: INSTAGRAM_GONE_MEANS };
+
+/** What the brand's own delete requests for a post say about who deleted it (see the header); `otherwise`: what the network's notice alone means. */
+export function deletionReason(deleteStatuses: readonly string[], otherwise: RedactionReason = 'deleted_by_author'): RedactionReason {
   if (deleteStatuses.some((s) => s === 'done' || s === 'pending')) return 'deleted_by_brand';
   if (deleteStatuses.includes('unknown')) return 'deleted';
-  return 'deleted_by_author';
+  return otherwise;
 }
 
 /**
@@ -144,21 +219,21 @@ export function deletionReason(deleteStatuses: readonly string[]): RedactionReas
  * withdrawn replies. A stored post that went because the brand blocked or restricted its author
  * is kept and marked instead (`removedByModeration`; see the header).
  */
-export async function applyNetworkDeletions(deps: { store: Store; bus: EventBus; clock: Clock }, d: NetworkDeletionBatch): Promise<{ redacted: number[]; tombstoned: number; withdrawnReplies: number[]; removedByModeration: number[] }> {
+export async function applyNetworkDeletions(deps: { store: Store; bus: EventBus; clock: Clock }, d: NetworkDeletionBatch): Promise<{ redacted: number[]; tombstoned: number; withdrawnReplies: number[]; removedByModeration: number[]; removedOutbound: number[] }> {
   const { store, bus, clock } = deps;
   const ids = [...new Set(d.networkMessageIds.filter((id) => id !== ''))];
-  if (!ids.length) return { redacted: [], tombstoned: 0, withdrawnReplies: [], removedByModeration: [] };
+  if (!ids.length) return { redacted: [], tombstoned: 0, withdrawnReplies: [], removedByModeration: [], removedOutbound: [] };
   const now = clock.now();
   const done = await store.db.transaction().execute(async (trx) => {
     await lockBrand(trx, store, d.brandId);
     const found = new Map<string, number>();
-    const posts: { id: number; authorIdentityId: number | null; channelAccountId: number; createdAt: number; conversationId: number; redacted: boolean; hiddenReason: string | null }[] = [];
+    const posts: { id: number; authorIdentityId: number | null; channelAccountId: number; createdAt: number; conversationId: number; redacted: boolean; hiddenReason: string | null; outbound: boolean; isAuto: boolean }[] = [];
     for (const part of inLists(ids)) {
-      const rows = await trx.selectFrom('message').select(['id', 'network_message_id', 'author_identity_id', 'channel_account_id', 'created_at', 'conversation_id', 'redacted_at', 'network_hidden_reason'])
+      const rows = await trx.selectFrom('message').select(['id', 'network_message_id', 'author_identity_id', 'channel_account_id', 'created_at', 'conversation_id', 'redacted_at', 'network_hidden_reason', 'direction', 'is_auto'])
         .where('brand_id', '=', d.brandId).where('network', '=', d.network).where(inValues(store, 'network_message_id', part, 'text')).execute();
       for (const r of rows) {
         found.set(r.network_message_id!, Number(r.id));
-        posts.push({ id: Number(r.id), authorIdentityId: r.author_identity_id == null ? null : Number(r.author_identity_id), channelAccountId: Number(r.channel_account_id), createdAt: Number(r.created_at), conversationId: Number(r.conversation_id), redacted: r.redacted_at != null, hiddenReason: r.network_hidden_reason ?? null });
+        posts.push({ id: Number(r.id), authorIdentityId: r.author_identity_id == null ? null : Number(r.author_identity_id), channelAccountId: Number(r.channel_account_id), createdAt: Number(r.created_at), conversationId: Number(r.conversation_id), redacted: r.redacted_at != null, hiddenReason: r.network_hidden_reason ?? null, outbound: r.direction === 'outbound', isAuto: Number(r.is_auto) === 1 });
       }
     }
     const deletes = new Map<number, string[]>();
@@ -170,7 +245,7 @@ export async function applyNetworkDeletions(deps: { store: Store; bus: EventBus;
     // gone because the brand blocked or restricted the author (see the header): kept and marked, not
     // redacted — unless the brand deleted the post itself too (its delete explains it first)
     const removals = AUTHOR_MODERATION_REMOVES[d.network];
-    const candidates = posts.filter((p) => !p.redacted && p.authorIdentityId !== null && deletionReason(deletes.get(p.id) ?? []) !== 'deleted_by_brand');
+    const candidates = posts.filter((p) => !p.outbound && !p.redacted && p.authorIdentityId !== null && deletionReason(deletes.get(p.id) ?? []) !== 'deleted_by_brand');
     const moderated = removals ? await removedByAuthorModeration(trx, store, d.brandId, removals, candidates) : new Map<number, { reason: NetworkHiddenReason; moderationActionId: number }>();
     const marked: number[] = [];
     for (const p of posts) {
@@ -182,6 +257,23 @@ export async function applyNetworkDeletions(deps: { store: Store; bus: EventBus;
       await audit(trx, { brandId: d.brandId, actor: d.actor, action: 'message.network_hidden', subjectType: 'message', subjectId: p.id, conversationId: p.conversationId, data: { reason: why.reason, moderationActionId: why.moderationActionId, ...(p.hiddenReason ? { was: p.hiddenReason } : {}) } }, now);
       marked.push(p.id);
     }
+    // the brand's own replies gone outside Parley: kept and marked, not redacted (see the header); one
+    // Parley deleted itself keeps its own record (the brand's deletion) as before
+    const ownRemoved = new Set<number>();
+    const reopened: number[] = [];
+    for (const p of posts) {
+      if (!p.outbound || deletionReason(deletes.get(p.id) ?? []) === 'deleted_by_brand') continue;
+      ownRemoved.add(p.id);
+      // erased already, or already marked (a moderator's takedown says more than "gone")
+      if (p.redacted || p.hiddenReason !== null) continue;
+      const r = await trx.updateTable('message').set({ network_hidden_at: now, network_hidden_reason: OUTBOUND_DELETED })
+        .where('id', '=', p.id).where('redacted_at', 'is', null).where('network_hidden_reason', 'is', null).executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) continue;
+      await audit(trx, { brandId: d.brandId, actor: d.actor, action: 'message.network_hidden', subjectType: 'message', subjectId: p.id, conversationId: p.conversationId, data: { reason: OUTBOUND_DELETED, direction: 'outbound' } }, now);
+      marked.push(p.id);
+      const c = await replyRemoved(trx, { brandId: d.brandId, actor: d.actor, now }, p, OUTBOUND_DELETED);
+      if (c !== null) reopened.push(c);
+    }
     let tombstoned = 0;
     for (const id of ids) {
       if (found.has(id)) continue;
@@ -190,10 +282,10 @@ export async function applyNetworkDeletions(deps: { store: Store; bus: EventBus;
     }
     const all = [...found.values()];
     // the posts left to redact: the author's (or the brand's) deletion
-    const stored = all.filter((id) => !moderated.has(id));
+    const stored = all.filter((id) => !moderated.has(id) && !ownRemoved.has(id));
     const byReason = new Map<RedactionReason, number[]>();
     for (const id of stored) {
-      const reason = deletionReason(deletes.get(id) ?? []);
+      const reason = deletionReason(deletes.get(id) ?? [], GONE_MEANS[d.network]);
       byReason.set(reason, [...(byReason.get(reason) ?? []), id]);
     }
     const redacted: number[] = [];
@@ -203,11 +295,15 @@ export async function applyNetworkDeletions(deps: { store: Store; bus: EventBus;
     // a restricted author's comment is held, not gone: the replies to it wait (see the header)
     const answerable = all.filter((id) => moderated.get(id)?.reason !== 'author_restricted');
     const withdrawn = await withdrawRepliesToDeleted(trx, store, { brandId: d.brandId, messageIds: answerable, actor: d.actor, now });
-    return { redacted, tombstoned, withdrawn, marked };
+    return { redacted, tombstoned, withdrawn, marked, ownRemoved, reopened };
   });
   await publishRedacted(deps, d.brandId, [...done.redacted, ...done.marked]);
   publishWithdrawn(bus, d.brandId, done.withdrawn);
-  return { redacted: done.redacted, tombstoned: done.tombstoned, withdrawnReplies: done.withdrawn.messages.map((m) => m.id), removedByModeration: done.marked };
+  await publishConversations(deps, d.brandId, done.reopened);
+  return {
+    redacted: done.redacted, tombstoned: done.tombstoned, withdrawnReplies: done.withdrawn.messages.map((m) => m.id),
+    removedByModeration: done.marked.filter((id) => !done.ownRemoved.has(id)), removedOutbound: done.marked.filter((id) => done.ownRemoved.has(id)),
+  };
 }
 
 export interface NetworkVisibilityBatch {
@@ -237,22 +333,24 @@ export async function applyNetworkVisibility(deps: { store: Store; bus: EventBus
   const now = clock.now();
   const done = await store.db.transaction().execute(async (trx) => {
     const rows = async (ids: string[], hiddenOnly = false) => {
-      const out: { id: number; conversation_id: number; network_message_id: string; network_hidden_reason: string | null }[] = [];
+      const out: { id: number; conversation_id: number; network_message_id: string; network_hidden_reason: string | null; outbound: boolean; is_auto: boolean; created_at: number }[] = [];
       for (const part of inLists(ids)) {
-        let q = trx.selectFrom('message').select(['id', 'conversation_id', 'network_message_id', 'network_hidden_reason'])
-          .where('brand_id', '=', d.brandId).where('network', '=', d.network).where('direction', '=', 'inbound').where('redacted_at', 'is', null)
+        // the brand's own replies too (see the header); one gone for good (`OUTBOUND_DELETED`) is neither hidden nor shown again
+        let q = trx.selectFrom('message').select(['id', 'conversation_id', 'network_message_id', 'network_hidden_reason', 'direction', 'is_auto', 'created_at'])
+          .where('brand_id', '=', d.brandId).where('network', '=', d.network).where('redacted_at', 'is', null)
+          .where((eb) => eb.or([eb('network_hidden_reason', 'is', null), eb('network_hidden_reason', '!=', OUTBOUND_DELETED)]))
           .where(inValues(store, 'network_message_id', part, 'text'));
         if (d.channelAccountId !== undefined) q = q.where('channel_account_id', '=', d.channelAccountId);
         // the posts shown: only those marked hidden change (most are not, and are not read)
         if (hiddenOnly) q = q.where('network_hidden_reason', 'is not', null);
         const r = await q.execute();
-        out.push(...r.map((m) => ({ id: Number(m.id), conversation_id: Number(m.conversation_id), network_message_id: m.network_message_id!, network_hidden_reason: m.network_hidden_reason ?? null })));
+        out.push(...r.map((m) => ({ id: Number(m.id), conversation_id: Number(m.conversation_id), network_message_id: m.network_message_id!, network_hidden_reason: m.network_hidden_reason ?? null, outbound: m.direction === 'outbound', is_auto: Number(m.is_auto) === 1, created_at: Number(m.created_at) })));
       }
       return out;
     };
     const candidates = await rows([...d.hidden.keys()]);
     const hiddenByBrand = new Set<number>();
-    const commentIds = candidates.filter((m) => d.hidden.get(m.network_message_id) === 'hidden_comment').map((m) => m.id);
+    const commentIds = candidates.filter((m) => !m.outbound && d.hidden.get(m.network_message_id) === 'hidden_comment').map((m) => m.id);
     for (const part of inLists(commentIds)) {
       const acts = await trx.selectFrom('moderation_action').select(['message_id', 'action']).where('brand_id', '=', d.brandId).where('action', 'in', ['hide', 'unhide'])
         .where('status', 'in', ['done', 'pending', 'unknown']).where(inValues(store, 'message_id', part, 'bigint')).orderBy('id').execute();
@@ -261,14 +359,20 @@ export async function applyNetworkVisibility(deps: { store: Store; bus: EventBus
       for (const [id, action] of last) if (action === 'hide') hiddenByBrand.add(id);
     }
     const hidden: number[] = [];
+    const reopened: number[] = [];
     for (const m of candidates) {
       const reason = d.hidden.get(m.network_message_id)!;
       if (m.network_hidden_reason === reason || hiddenByBrand.has(m.id)) continue;
       let q = trx.updateTable('message').set({ network_hidden_at: now, network_hidden_reason: reason }).where('id', '=', m.id);
       q = m.network_hidden_reason === null ? q.where('network_hidden_reason', 'is', null) : q.where('network_hidden_reason', '=', m.network_hidden_reason);
       if (Number((await q.executeTakeFirst()).numUpdatedRows) !== 1) continue;
-      await audit(trx, { brandId: d.brandId, actor: d.actor, action: 'message.network_hidden', subjectType: 'message', subjectId: m.id, conversationId: m.conversation_id, data: { reason, ...(m.network_hidden_reason ? { was: m.network_hidden_reason } : {}) } }, now);
+      await audit(trx, { brandId: d.brandId, actor: d.actor, action: 'message.network_hidden', subjectType: 'message', subjectId: m.id, conversationId: m.conversation_id, data: { reason, ...(m.network_hidden_reason ? { was: m.network_hidden_reason } : {}), ...(m.outbound ? { direction: 'outbound' } : {}) } }, now);
       hidden.push(m.id);
+      // the brand's reply the customer no longer sees (a new reason for one already hidden changes nothing more)
+      if (m.outbound && m.network_hidden_reason === null) {
+        const c = await replyRemoved(trx, { brandId: d.brandId, actor: d.actor, now }, { id: m.id, conversationId: m.conversation_id, isAuto: m.is_auto, createdAt: m.created_at }, reason);
+        if (c !== null) reopened.push(c);
+      }
     }
     const shown: number[] = [];
     for (const m of await rows([...new Set(d.shown)], true)) {
@@ -277,10 +381,11 @@ export async function applyNetworkVisibility(deps: { store: Store; bus: EventBus
       await audit(trx, { brandId: d.brandId, actor: d.actor, action: 'message.network_shown', subjectType: 'message', subjectId: m.id, conversationId: m.conversation_id, data: { was: m.network_hidden_reason } }, now);
       shown.push(m.id);
     }
-    return { hidden, shown };
+    return { hidden, shown, reopened };
   });
   await publishRedacted(deps, d.brandId, [...done.hidden, ...done.shown]);
-  return done;
+  await publishConversations(deps, d.brandId, done.reopened);
+  return { hidden: done.hidden, shown: done.shown };
 }
 
 /** Live `message.updated` events for redacted messages, or ones hidden or shown again (author kept, so the view still shows who). */

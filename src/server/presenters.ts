@@ -111,6 +111,8 @@ export function presentMessage(m: MessageRow, author?: AuthorJson | null, triage
     ...(m.redacted_reason ? { redacted: m.redacted_reason as RedactionReason } : {}),
     // kept by the network but shown to no one (src/pipeline/deletions.ts applyNetworkVisibility)
     networkHidden: networkHiddenOf(m),
+    // the brand's own reply removed or hidden on the network: the customer no longer sees it (its text is kept)
+    networkRemoved: m.direction === 'outbound' ? networkHiddenOf(m) : null,
   };
 }
 export type MessageJson = ReturnType<typeof presentMessage>;

@@ -56,7 +56,7 @@ export const messageSchema = z.object({
   isAuto: z.boolean(),
   source: z.string(),
   triage: z.unknown().nullable(),
-  redacted: z.enum(['deleted_by_author', 'deleted_by_brand', 'deleted', 'erasure']).optional().describe('Present when the message was deleted by its author on the network, deleted by the brand through moderation, deleted on the network by someone we cannot name (the brand\'s delete went unanswered, and the author may have deleted it first), or erased: its text is empty'),
+  redacted: z.enum(['deleted_by_author', 'deleted_by_brand', 'deleted', 'erasure', 'deleted_or_removed']).optional().describe('Present when the message was deleted by its author on the network, deleted by the brand through moderation, deleted on the network by someone we cannot name (the brand\'s delete went unanswered, and the author may have deleted it first), erased, or gone from a network that cannot say whether its author deleted it or moderation removed it (`deleted_or_removed`: Mastodon, Instagram): its text is empty'),
   networkHidden: z
     .object({
       since: isoTime.describe('When a check first found it hidden for this reason'),
@@ -64,6 +64,14 @@ export const messageSchema = z.object({
     })
     .nullable()
     .describe('The network keeps the post but shows it to no one (the author did not delete it): a public reply would answer into nothing. Null while it is shown, as far as the last check knows'),
+  networkRemoved: z
+    .object({
+      since: isoTime.describe('When the desk learnt of it'),
+      reason: z.string().describe('post_taken_down (removed by the network\'s moderators) | deleted_on_network (gone, outside Parley: the brand\'s account deleted it in the network\'s app, or the network removed it) | any networkHidden reason'),
+    })
+    .nullable()
+    .optional()
+    .describe('The brand\'s own reply (outbound only) was removed or hidden on the network: the customer no longer sees it. Its text is kept, as what the team said; the conversation needs a response again when it was the answer'),
 });
 
 export const contactSummarySchema = z.object({

@@ -27,9 +27,12 @@ import { inLists, inValues, type Tx } from './util.js';
  * Why a message was redacted: its author deleted it on the network; the brand deleted it
  * through moderation (the network's deletion notice came back for a post the desk deleted);
  * it is gone from the network and nobody can say who deleted it (the brand's delete went
- * unanswered, src/pipeline/deletions.ts); the person was erased.
+ * unanswered, src/pipeline/deletions.ts); the person was erased; `deleted_or_removed`: gone from a
+ * network that cannot say who took it away — its author, or moderation (Mastodon: a moderator's
+ * removal of one status reads as the author's deletion; Instagram: a block or restriction made in
+ * the Instagram app reads as one too).
  */
-export const REDACTION_REASONS = ['deleted_by_author', 'deleted_by_brand', 'deleted', 'erasure'] as const;
+export const REDACTION_REASONS = ['deleted_by_author', 'deleted_by_brand', 'deleted', 'erasure', 'deleted_or_removed'] as const;
 export type RedactionReason = (typeof REDACTION_REASONS)[number];
 
 export interface RedactMessagesInput {

@@ -489,7 +489,7 @@ export interface MessageTable {
   review_note: string | null;
   /** Set when the text and payload were cleared (src/store/redact.ts); the row stays for threading and reports. */
   redacted_at: number | null;
-  /** deleted_by_author | deleted_by_brand | deleted | erasure */
+  /** deleted_by_author | deleted_by_brand | deleted | erasure | deleted_or_removed */
   redacted_reason: string | null;
   /** The message's own time when ingest replaced it with its receipt (src/core/messageTime.ts), else null. */
   original_sent_at?: number | null;

@@ -111,4 +111,27 @@ describe('a post hidden by the network', () => {
     expect(w.dialogs).toEqual([]);
     expect(w.errors).toEqual([]);
   });
+
+  it('says when the brand\'s own reply was removed on the network, keeping its text', async () => {
+    const post = await ingest('@AcmeCare when do you open on Sunday?');
+    const agent = await Client.signIn(desk.url, 'ana@acme.test');
+    const r = await agent.post(`/api/conversations/${post.conversationId}/replies`, { text: '@hidden_author 10 to 4 on Sundays' });
+    expect(r.status).toBe(202);
+    const replyId = r.json.message.id as number;
+    const sent = await eventually(async () => {
+      const m = await desk.db.store.db.selectFrom('message').select(['status', 'network_message_id']).where('id', '=', replyId).executeTakeFirstOrThrow();
+      return m.status === 'sent' && m.network_message_id ? m.network_message_id : null;
+    }, 'the reply sent');
+    await w.page.goto(`${desk.url}/inbox/all?c=${post.conversationId}`);
+    const reply = w.page.locator(`[data-message-id="${replyId}"]`);
+    await reply.waitFor();
+    expect(await reply.locator('.msg-network-hidden').count()).toBe(0);
+    // the network's moderators take it down: the badge comes live, the text stays
+    await mark(sent!, 'post_taken_down');
+    const badge = reply.locator('.msg-network-hidden');
+    await badge.waitFor();
+    expect(await badge.textContent()).toBe('Your reply was removed by X\'s moderators: the customer no longer sees it');
+    expect(await reply.locator('.msg-text').textContent()).toContain('10 to 4 on Sundays');
+    expect(w.errors).toEqual([]);
+  });
 });

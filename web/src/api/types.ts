@@ -58,6 +58,8 @@ export interface Message {
   redacted?: 'deleted_by_author' | 'deleted_by_brand' | 'deleted' | 'erasure' | 'deleted_or_removed';
   /** kept by the network but shown to no one (src/pipeline/deletions.ts); null while shown */
   networkHidden?: { since: string; reason: string } | null;
+  /** the brand's own reply removed or hidden on the network (outbound only): the customer no longer sees it; its text is kept */
+  networkRemoved?: { since: string; reason: string } | null;
 }
 
 // ---------------------------------------------------------------- triage

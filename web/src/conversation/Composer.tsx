@@ -707,8 +707,8 @@ export function DeliveryStatus({ m }: { m: Message }) {
       return <span className="delivery-state">Sending…</span>;
     case 'sent':
       return (
-        <span className="delivery-state ok">
-          Sent ✓{m.networkMessageId && <span className="muted"> · id <code>{clip(m.networkMessageId, 80)}</code></span>}
+        <span className="delivery-state ok" title={m.networkMessageId ? `Sent; its id on the network: ${clip(m.networkMessageId, 200)}` : 'Sent'}>
+          Sent ✓
         </span>
       );
     case 'failed':

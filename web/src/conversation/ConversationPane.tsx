@@ -5,8 +5,8 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { api } from '../api/client.js';
-import { keys, useAssign, useChannels, useConversation, useMe, useSetLabels, useSetPriority, useSetStatus, useTeams, useUsers } from '../api/queries.js';
+import { api, ApiError } from '../api/client.js';
+import { keys, signedOut, useAssign, useChannels, useConversation, useMe, useSetLabels, useSetPriority, useSetStatus, useTeams, useUsers } from '../api/queries.js';
 import type { ConversationStatus, Message, Team, User } from '../api/types.js';
 import { networkLabel, PRIORITY_PRESETS, priorityLabel, STATUS_LABEL } from '../lib/format.js';
 import { useHotkeys } from '../lib/keyboard.js';
@@ -37,33 +37,74 @@ const CAN_CORRECT_TRIAGE = new Set(['agent', 'approver', 'admin']);
 const CAN_MODERATE = new Set(['agent', 'approver', 'admin']);
 const TYPING_IDLE_MS = 4_000;
 
-/** Tell colleagues we are here (heartbeat), typing, or gone. */
+/**
+ * Tell colleagues we are here (heartbeat), typing, or gone.
+ *
+ * The session may end elsewhere (signed out in another tab, disabled, expired) before the live
+ * stream says so (it learns at its next check): a heartbeat refused with 401 would then be logged
+ * by the browser. So each periodic beat first asks whether this browser is still signed in
+ * (`GET /api/session`, 200 either way) and, when it is not, sends nothing and hands over to the
+ * desk's signed-out handling (api/queries.ts `signedOut`: the desk goes to sign-in). The first
+ * 401 all the same (the session ending between the two) stops every beat too, and nothing more
+ * is said for this session, not even "left".
+ */
 function usePresenceHeartbeat(id: number) {
   const state = useRef<'viewing' | 'typing'>('viewing');
   const idle = useRef<ReturnType<typeof setTimeout> | null>(null);
+  /** The session is over: no more beats. */
+  const ended = useRef(false);
   const qc = useQueryClient();
-  const send = (s: 'viewing' | 'typing' | 'left', keepalive = false) => api('POST', `/api/conversations/${id}/presence`, { state: s }, { keepalive }).catch(() => {});
+  const signedIn = () => !ended.current && !!qc.getQueryData(keys.me);
+  const end = () => {
+    ended.current = true;
+    if (idle.current) clearTimeout(idle.current);
+    // (the api client's 401 handler may have done it already: signedOut then finds no one)
+    if (qc.getQueryData(keys.me)) signedOut(qc, 'expired');
+  };
+  const send = (s: 'viewing' | 'typing' | 'left', keepalive = false): Promise<void> => {
+    if (!signedIn()) return Promise.resolve();
+    return api('POST', `/api/conversations/${id}/presence`, { state: s }, { keepalive }).then(
+      () => {},
+      (err: unknown) => {
+        if (err instanceof ApiError && err.status === 401) end();
+      },
+    );
+  };
+  /** A periodic beat: only while the server still knows this session. */
+  const beat = async () => {
+    if (!signedIn()) return;
+    try {
+      const session = await api<{ signedIn: boolean }>('GET', '/api/session');
+      if (!session.signedIn) return end();
+    } catch {
+      // the server cannot say (offline): the beat says nothing either
+      return;
+    }
+    await send(state.current);
+  };
   useEffect(() => {
     state.current = 'viewing';
     void send('viewing');
-    const beat = setInterval(() => {
-      if (document.visibilityState === 'visible') void send(state.current);
+    const timer = setInterval(() => {
+      if (ended.current) clearInterval(timer);
+      else if (document.visibilityState === 'visible') void beat();
     }, HEARTBEAT_MS);
-    const onVisible = () => document.visibilityState === 'visible' && void send(state.current);
+    const onVisible = () => document.visibilityState === 'visible' && void beat();
     const onHide = () => void send('left', true);
     document.addEventListener('visibilitychange', onVisible);
     window.addEventListener('pagehide', onHide);
     return () => {
-      clearInterval(beat);
+      clearInterval(timer);
       if (idle.current) clearTimeout(idle.current);
       document.removeEventListener('visibilitychange', onVisible);
       window.removeEventListener('pagehide', onHide);
       // gone with the session (signed out, or it ended): no one to say it for (a 401); the server
       // forgets the presence when its heartbeats stop
-      if (qc.getQueryData(keys.me)) void send('left', true);
+      void send('left', true);
     };
   }, [id]); // eslint-disable-line react-hooks/exhaustive-deps
   return () => {
+    if (ended.current) return;
     if (state.current !== 'typing') {
       state.current = 'typing';
       void send('typing');
@@ -137,6 +178,28 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
 
   const c = q.data?.conversation;
   const act = <T,>(p: Promise<T>, done: string) => p.then(() => toast(done)).catch((err: Error) => toast(err.message, 'error'));
+  /**
+   * Set the status (resolve, reopen, snooze, ...); its toast offers Undo for a few seconds, which
+   * puts back the status (and the snooze, while still ahead) it had, through the same API (audited
+   * like any change).
+   */
+  const changeStatus = (status: ConversationStatus, done: string, snoozeUntil?: string) => {
+    if (!c) return;
+    const before = { status: c.status, snoozedUntil: c.snoozedUntil };
+    const changed = before.status !== status || !!snoozeUntil || (status === 'waiting' && before.snoozedUntil != null);
+    void setStatus.mutateAsync({ id, status, snoozeUntil }).then(
+      () => toast(done, 'info', changed ? { action: { label: 'Undo', name: `Undo: ${done}`, run: () => undoStatus(before) } } : undefined),
+      (err: Error) => toast(err.message, 'error'),
+    );
+  };
+  const undoStatus = (before: { status: ConversationStatus; snoozedUntil: string | null }) => {
+    const snoozeUntil = before.status === 'waiting' && before.snoozedUntil && Date.parse(before.snoozedUntil) > Date.now() ? before.snoozedUntil : null;
+    const label = STATUS_LABEL[before.status] ?? before.status;
+    void setStatus.mutateAsync({ id, status: before.status, snoozeUntil }).then(
+      () => toast(`Undone: ${label} again${snoozeUntil ? `, snoozed until ${snoozeTime(new Date(snoozeUntil))}` : ''}`),
+      (err: Error) => toast(`Could not undo: ${err.message}`, 'error'),
+    );
+  };
 
   useHotkeys({
     r: () => composer.current?.focus(c?.visibility === 'private' ? 'private' : 'public'),
@@ -147,7 +210,7 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
     e: () => {
       if (!c) return;
       if (c.status === 'resolved') return false;
-      void act(setStatus.mutateAsync({ id, status: 'resolved' }), 'Resolved');
+      changeStatus('resolved', 'Resolved');
     },
   });
 
@@ -226,18 +289,18 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
             Take it
           </button>
         )}
-        <SelectField label="Status" hideLabel value={c.status} onChange={(e) => void act(setStatus.mutateAsync({ id, status: e.target.value as ConversationStatus }), `Status: ${STATUS_LABEL[e.target.value] ?? e.target.value}`)}>
+        <SelectField label="Status" hideLabel value={c.status} onChange={(e) => changeStatus(e.target.value as ConversationStatus, `Status: ${STATUS_LABEL[e.target.value] ?? e.target.value}`)}>
             <option value="new">New</option>
             <option value="open">Open</option>
             <option value="waiting">Waiting on customer</option>
             <option value="resolved">Resolved</option>
           </SelectField>
         {c.status === 'resolved' ? (
-          <button type="button" className="btn btn-small" onClick={() => void act(setStatus.mutateAsync({ id, status: 'open' }), 'Reopened')}>
+          <button type="button" className="btn btn-small" onClick={() => changeStatus('open', 'Reopened')}>
             Reopen
           </button>
         ) : (
-          <button type="button" className="btn btn-small btn-primary" onClick={() => void act(setStatus.mutateAsync({ id, status: 'resolved' }), 'Resolved')} title="Resolve (e)">
+          <button type="button" className="btn btn-small btn-primary" onClick={() => changeStatus('resolved', 'Resolved')} title="Resolve (e)">
             Resolve
           </button>
         )}
@@ -319,7 +382,7 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
         onClose={() => setSnoozeOpen(false)}
         onSnooze={(until) => {
           setSnoozeOpen(false);
-          void act(setStatus.mutateAsync({ id, status: 'waiting', snoozeUntil: until.toISOString() }), `Snoozed until ${snoozeTime(until)}`);
+          changeStatus('waiting', `Snoozed until ${snoozeTime(until)}`, until.toISOString());
         }}
       />
     </div>

@@ -1,6 +1,7 @@
 /**
  * The thread: messages in order with internal notes inline (visually distinct), each
- * marked public/private and by network, with its time and, for replies, delivery state;
+ * marked public/private and by network, with its time and, for replies, delivery state (a sent
+ * one links to its post on the network; its raw id only in a tooltip);
  * customers' messages with their triage (summary, "Why?", correction), and what moderation
  * did and has not undone (a hidden or deleted post, a blocked or muted author: who, when)
  * with the action that undoes it.
@@ -11,7 +12,7 @@ import { clip, compactNumber, fullTime, messageTime, networkLabel, useNow } from
 import { ExternalLink, safeHref, SafeText } from '../lib/SafeText.js';
 import { Avatar, LockIcon, NetworkBadge, VerifiedIcon, VisibilityBadge } from '../ui/bits.js';
 import { DeliveryStatus } from './Composer.js';
-import { hiddenWords, networkHiddenOf } from './networkHidden.js';
+import { hiddenWords, networkHiddenOf, networkRemovedOf, removedWords } from './networkHidden.js';
 import { TriageSummary } from './TriagePanel.js';
 import type { UndoAction, UndoTarget } from '../workflow/Moderation.js';
 import { handleText } from './customerName.js';
@@ -131,6 +132,7 @@ const MessageItem = memo(function MessageItem({ m, users, channel, now, fresh, o
   const handle = !out && m.author ? clip(m.author.handle, 100) : null;
   const link = safeHref(m.url);
   const hidden = m.redacted ? null : networkHiddenOf(m);
+  const removed = out && !m.redacted ? networkRemovedOf(m) : null;
   return (
     <article className={`msg ${out ? 'msg-out' : 'msg-in'} msg-${m.visibility === 'private' ? 'private' : 'public'}${fresh ? ' msg-fresh' : ''}${post?.deleted || post?.hidden ? ' msg-moderated' : ''}`} aria-label={`${out ? 'Reply' : 'Message'} from ${name}`} data-message-id={m.id}>
       <Avatar name={out && !agent ? channel?.handle ?? 'Brand' : name} seed={handle ?? name} size="sm" />
@@ -160,6 +162,11 @@ const MessageItem = memo(function MessageItem({ m, users, channel, now, fresh, o
             <span className="badge badge-warn" title={`Since ${fullTime(hidden.since)}`}>{hiddenWords(m.network, hidden)}</span>
           </p>
         )}
+        {removed && (
+          <p className="msg-network-hidden" role="note">
+            <span className="badge badge-warn" title={`Since ${fullTime(removed.since)}`}>{removedWords(m.network, removed)}</span>
+          </p>
+        )}
         {(post || author) && <ModerationMarks m={m} name={name} post={post} author={author} users={users} now={now} onUndo={onUndoModeration} />}
         <div className="msg-text">
           {m.redacted ? <em className="muted">{m.redacted === 'erasure' ? 'Erased on request' : m.redacted === 'deleted_by_brand' ? 'Deleted by the brand (moderation)' : m.redacted === 'deleted' ? 'Deleted on the network (our delete went unanswered; its author may have deleted it)' : m.redacted === 'deleted_or_removed' ? `No longer on ${networkLabel(m.network)}: deleted by its author, or removed by moderators or by the brand in ${networkLabel(m.network)}'s own app (the network does not say which)` : 'Deleted by its author'}</em> : <SafeText text={m.text} />}
@@ -167,13 +174,13 @@ const MessageItem = memo(function MessageItem({ m, users, channel, now, fresh, o
         {!out && m.triage != null && <TriageSummary triage={m.triage} who={name} users={users} onCorrect={onCorrectTriage ? () => onCorrectTriage(m) : undefined} />}
         {(out || link || onModerate) && (
           <footer className="msg-foot">
-            {out && m.source === 'agent' && <DeliveryStatus m={m} />}
+            {out && m.source === 'agent' && (m.status === 'sent' ? <SentState m={m} link={link} /> : <DeliveryStatus m={m} />)}
             {!out && onModerate && (
               <button type="button" className="link-button small msg-moderate" onClick={() => onModerate(m)} aria-label={`Moderate this post by ${name}`}>
                 Moderate…
               </button>
             )}
-            {link && (
+            {link && !(out && m.source === 'agent' && m.status === 'sent') && (
               <ExternalLink href={link} className="small">
                 View on network: {link}
               </ExternalLink>
@@ -185,6 +192,25 @@ const MessageItem = memo(function MessageItem({ m, users, channel, now, fresh, o
     </article>
   );
 });
+
+/**
+ * A sent reply: "Sent ✓", and "View on <Network>" when the network gave its post an address. Its
+ * id on the network means nothing to an agent: it stays in the tooltip (and the raw payload).
+ */
+function SentState({ m, link }: { m: Message; link: string | null }) {
+  return (
+    <>
+      <span className="delivery-state ok" title={m.networkMessageId ? `Sent; its id on ${networkLabel(m.network)}: ${clip(m.networkMessageId, 200)}` : 'Sent'}>
+        Sent ✓
+      </span>
+      {link && (
+        <ExternalLink href={link} className="small msg-sent-link">
+          View on {networkLabel(m.network)}
+        </ExternalLink>
+      )}
+    </>
+  );
+}
 
 const NoteItem = memo(function NoteItem({ n, users, now }: { n: Note; users: Map<number, User>; now: number }) {
   const author = users.get(n.authorUserId)?.name ?? `User ${n.authorUserId}`;

@@ -45,3 +45,24 @@ export function hiddenWords(network: string, h: NetworkHidden): string {
 export function privateReaches(h: NetworkHidden): boolean {
   return Object.hasOwn(REASONS, h.reason) && REASONS[h.reason]!.privateReaches;
 }
+
+/** The brand's own reply removed or hidden on the network (the API's `networkRemoved`), or null. */
+export function networkRemovedOf(m: Message): NetworkHidden | null {
+  const h = m.networkRemoved;
+  return h && typeof h.reason === 'string' ? h : null;
+}
+
+/** Why the brand's reply is gone, per reason the deletion check records for outbound messages. */
+const REMOVED: Record<string, string> = {
+  deleted_on_network: 'was deleted on the network outside Parley (by the brand\'s account in the network\'s own app, or by the network)',
+  account_taken_down: 'went with the brand\'s account, taken down by moderation',
+  parent_removed: 'went with the post it answered, which was deleted',
+};
+
+/** "Your reply was removed by Mastodon's moderators: the customer no longer sees it". */
+export function removedWords(network: string, h: NetworkHidden): string {
+  const net = networkLabel(network);
+  if (h.reason === 'post_taken_down') return `Your reply was removed by ${net}'s moderators: the customer no longer sees it`;
+  const why = Object.hasOwn(REMOVED, h.reason) ? REMOVED[h.reason]! : Object.hasOwn(REASONS, h.reason) ? `is hidden on ${net} (${REASONS[h.reason]!.words})` : `is hidden on ${net} (the network gave the reason "${clip(h.reason, 80)}")`;
+  return `Your reply ${why}: the customer no longer sees it`;
+}

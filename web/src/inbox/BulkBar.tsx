@@ -4,11 +4,16 @@
  * A selection holds loaded rows only: the bulk API takes conversation ids (up to 500 a
  * request, so bigger selections go in several), not a filter, so "Select all" selects the
  * rows loaded so far and the bar says so, next to how many the filters match.
+ *
+ * `ids` are the selected conversations the list shows (inbox/InboxPage.tsx keeps the selection to
+ * those): one that left the list since it was selected is not acted on, and the bar says how many
+ * left. Setting a status (resolving, snoozing) can be undone from its toast for a few seconds:
+ * each conversation goes back to the status (and snooze) it had, grouped into bulk requests.
  */
 import { useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { keys, useBulk } from '../api/queries.js';
-import type { BulkAction } from '../api/types.js';
+import type { BulkAction, ConversationStatus } from '../api/types.js';
 import { PRIORITY_PRESETS } from '../lib/format.js';
 import { SelectField } from '../ui/bits.js';
 import { useToast } from '../ui/Toasts.js';
@@ -19,8 +24,21 @@ import { selectionText, type Matching } from './search.js';
 /** The most ids one bulk request may carry (POST /api/conversations/bulk). */
 export const BULK_MAX_IDS = 500;
 
-export function BulkBar({ ids, loaded, allLoadedSelected, moreToLoad, matching, onClear, onSelectAll }: {
+/** A conversation's status before a bulk action, to put back on Undo. */
+export interface StatusBefore {
+  status: ConversationStatus;
+  snoozedUntil: string | null;
+}
+
+export function BulkBar({ ids, leftList, statusOf, onRunning, loaded, allLoadedSelected, moreToLoad, matching, onClear, onSelectAll }: {
+  /** The selected conversations the list shows: what an action acts on. */
   ids: number[];
+  /** How many selected conversations left the list since (they were unselected), while the selection lasts. */
+  leftList: { n: number } | null;
+  /** A listed conversation's status now (for Undo); undefined when the list does not say. */
+  statusOf: (id: number) => StatusBefore | undefined;
+  /** Told when an action starts and ends (its own changes take rows out of the list). */
+  onRunning: (running: boolean) => void;
   /** Rows loaded in the list (what "Select all" selects). */
   loaded: number;
   /** Whether every loaded row is selected. */
@@ -40,25 +58,69 @@ export function BulkBar({ ids, loaded, allLoadedSelected, moreToLoad, matching, 
   const [label, setLabel] = useState('');
   const [busy, setBusy] = useState(false);
   const pending = busy || bulk.isPending;
+  /** Send `action` for `targets` in requests of at most BULK_MAX_IDS; what was done and what failed. */
+  const send = async (targets: number[], action: BulkAction, done: number[] = [], failed: { id: number; code: string; detail: string }[] = []) => {
+    for (let i = 0; i < targets.length; i += BULK_MAX_IDS) {
+      const r = await bulk.mutateAsync({ ids: targets.slice(i, i + BULK_MAX_IDS), action });
+      done.push(...r.done);
+      failed.push(...r.failed);
+    }
+    return { done, failed };
+  };
+  /** Put back each conversation's status from before (a snooze only while it is still ahead): one request per distinct status. */
+  const undo = async (before: Map<number, StatusBefore>) => {
+    const groups = new Map<string, { action: BulkAction; ids: number[] }>();
+    for (const [id, b] of before) {
+      const snoozeUntil = b.status === 'waiting' && b.snoozedUntil && Date.parse(b.snoozedUntil) > Date.now() ? b.snoozedUntil : null;
+      const key = `${b.status}|${snoozeUntil ?? ''}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { action: { type: 'status', status: b.status, ...(snoozeUntil ? { snoozeUntil } : {}) }, ids: [] }));
+      g.ids.push(id);
+    }
+    let back = 0;
+    const failed: string[] = [];
+    try {
+      for (const g of groups.values()) {
+        const r = await send(g.ids, g.action);
+        back += r.done.length;
+        failed.push(...r.failed.map((f) => f.detail));
+      }
+    } catch (err) {
+      toast(`Could not undo: ${(err as Error).message}${back ? ` (${back} put back before it)` : ''}`, 'error');
+      return;
+    } finally {
+      void qc.invalidateQueries({ queryKey: keys.listTotals });
+    }
+    toast(failed.length ? `Undone for ${back}; ${failed.length} could not be put back (${failed[0]})` : `Undone: ${back} conversation${back === 1 ? '' : 's'} back as ${back === 1 ? 'it was' : 'they were'}`, failed.length ? 'error' : 'info');
+  };
   const run = async (action: BulkAction, what: string) => {
+    // what the list shows and is selected as the action starts (a row leaving meanwhile is not reached)
+    const targets = [...ids];
+    const before = new Map<number, StatusBefore>();
+    if (action.type === 'status') for (const id of targets) {
+      const b = statusOf(id);
+      if (b) before.set(id, b);
+    }
     setBusy(true);
+    onRunning(true);
     const done: number[] = [];
     const failed: { id: number; code: string; detail: string }[] = [];
     try {
-      for (let i = 0; i < ids.length; i += BULK_MAX_IDS) {
-        const r = await bulk.mutateAsync({ ids: ids.slice(i, i + BULK_MAX_IDS), action });
-        done.push(...r.done);
-        failed.push(...r.failed);
-      }
+      await send(targets, action, done, failed);
     } catch (err) {
       toast(`${(err as Error).message}${done.length ? ` (${done.length} done before it)` : ''}`, 'error');
       return;
     } finally {
       setBusy(false);
+      onRunning(false);
       // what the filters match has changed (the view counts are refreshed by useBulk)
-      if (done.length) void qc.invalidateQueries({ queryKey: keys.listTotals });
+      void qc.invalidateQueries({ queryKey: keys.listTotals });
     }
-    toast(failed.length ? `${what}: ${done.length} done, ${failed.length} failed (${failed[0]!.detail})` : `${what}: ${done.length} conversation${done.length === 1 ? '' : 's'}`, failed.length ? 'error' : 'info');
+    // only what changed goes back (a conversation already in that status, not snoozed now, stays as it is)
+    const doneSet = new Set(done);
+    const undoable = action.type === 'status' ? new Map([...before].filter(([id, b]) => doneSet.has(id) && (b.status !== action.status || !!action.snoozeUntil))) : new Map<number, StatusBefore>();
+    const text = failed.length ? `${what}: ${done.length} done, ${failed.length} failed (${failed[0]!.detail})` : `${what}: ${done.length} conversation${done.length === 1 ? '' : 's'}`;
+    toast(text, failed.length ? 'error' : 'info', undoable.size ? { action: { label: 'Undo', name: `Undo: ${what.toLowerCase()}`, run: () => void undo(undoable) } } : undefined);
     if (!failed.length) onClear();
   };
   const scope = selectionText(ids.length, loaded, allLoadedSelected, moreToLoad, matching);
@@ -66,6 +128,12 @@ export function BulkBar({ ids, loaded, allLoadedSelected, moreToLoad, matching, 
     <div className="bulkbar" role="region" aria-label="Bulk actions">
       <strong className="bulk-scope">{scope.title}</strong>
       {scope.note && <span className="muted small bulk-note">{scope.note}</span>}
+      {leftList && leftList.n > 0 && (
+        // (said aloud by the list as it happens: inbox/InboxPage.tsx)
+        <span className="muted small bulk-dropped">
+          {leftList.n === 1 ? '1 selected conversation left the list' : `${leftList.n} selected conversations left the list`} (resolved, reassigned or no longer matching): unselected, no action goes to {leftList.n === 1 ? 'it' : 'them'}.
+        </span>
+      )}
       {!allLoadedSelected && (
         <button type="button" className="btn btn-small btn-ghost" onClick={onSelectAll}>
           {moreToLoad ? `Select all ${loaded.toLocaleString()} loaded` : `Select all ${loaded.toLocaleString()}`}

@@ -65,7 +65,36 @@ function Inbox({ me }: { me: Me }) {
   useEffect(() => {
     setCursorAt({ index: 0, id: null });
     setSelected(new Set());
+    setLeftList(null);
   }, [listKey]);
+
+  // The selection only ever holds conversations the list shows: one that leaves it (resolved or
+  // assigned away by a colleague, no longer matching the filters) leaves the selection too, and
+  // the bulk bar says so (a bulk action must not reach what the agent no longer sees). Until the
+  // list (or the search) has loaded there is nothing to compare with.
+  const [leftList, setLeftList] = useState<{ n: number; seq: number } | null>(null);
+  /** While a bulk action runs its own changes take rows out of the list: not worth a note. */
+  const bulkRunning = useRef(false);
+  const listed = useMemo(() => new Set(rowIds), [rowIds]);
+  const listKnown = searching || !!list.data;
+  useEffect(() => {
+    if (!listKnown || !selected.size) return;
+    let gone = 0;
+    for (const id of selected) if (!listed.has(id)) gone++;
+    if (!gone) return;
+    setSelected((prev) => new Set([...prev].filter((id) => listed.has(id))));
+    if (bulkRunning.current) return;
+    setLeftList((l) => ({ n: (l?.n ?? 0) + gone, seq: (l?.seq ?? 0) + 1 }));
+    const left = selected.size - gone;
+    announce(`${gone === 1 ? '1 selected conversation' : `${gone} selected conversations`} left the list and ${gone === 1 ? 'was' : 'were'} unselected. ${left === 0 ? 'No conversation' : left === 1 ? '1 conversation' : `${left} conversations`} selected.`);
+  }, [listed, listKnown, selected]);
+  // the note goes with the selection
+  useEffect(() => {
+    if (!selected.size) setLeftList(null);
+  }, [selected.size]);
+  /** What a bulk action acts on: the selected conversations the list shows now. */
+  const selectedListed = useMemo(() => rowIds.filter((id) => selected.has(id)), [rowIds, selected]);
+  const statusById = useMemo(() => new Map(items.map((c) => [c.id, { status: c.status, snoozedUntil: c.snoozedUntil }])), [items]);
 
   const update = useCallback(
     (patch: Partial<InboxSearch>) => navigate({ search: (s: InboxSearch) => ({ ...s, ...patch }) }),
@@ -190,7 +219,7 @@ function Inbox({ me }: { me: Me }) {
   }, [searching, filtered, counts, view, list.isSuccess, moreToLoad, items.length, totalQ.data, totalQ.isError]);
   const titleCount = titleCountText(matching, filtered, moreToLoad);
   const clearFilters = () => update(NO_FILTERS);
-  const allLoadedSelected = rowIds.length > 0 && selected.size >= rowIds.length && rowIds.every((id) => selected.has(id));
+  const allLoadedSelected = rowIds.length > 0 && selectedListed.length === rowIds.length;
 
   return (
     <div className={`app${search.c ? ' has-conversation' : ''}`}>
@@ -236,9 +265,12 @@ function Inbox({ me }: { me: Me }) {
               )}
             </div>
             {!searching && <FilterBar search={search} onChange={update} knownLabels={knownLabels} />}
-            {selected.size > 0 && (
+            {selectedListed.length > 0 && (
               <BulkBar
-                ids={[...selected]}
+                ids={selectedListed}
+                leftList={leftList}
+                statusOf={(id) => statusById.get(id)}
+                onRunning={(on) => (bulkRunning.current = on)}
                 loaded={rowIds.length}
                 allLoadedSelected={allLoadedSelected}
                 moreToLoad={!searching && moreToLoad}
