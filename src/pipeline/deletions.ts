@@ -133,7 +133,10 @@ async function replyRemoved(
 async function publishConversations(deps: { store: Store; bus: EventBus }, brandId: number, ids: readonly number[]): Promise<void> {
   for (const id of new Set(ids)) {
     const row = await deps.store.db.selectFrom('conversation').selectAll().where('id', '=', id).executeTakeFirst();
-    if (row) deps.bus.publish(brandId, 'conversation.updated', await presentListedConversation(deps.store.db, row));
+    if (!row) continue;
+    deps.bus.publish(brandId, 'conversation.updated', await presentListedConversation(deps.store.db, row));
+    // the conversation waits again: its response clock comes back (the workflow reacts, src/workflow/workflow.ts)
+    deps.bus.publish(brandId, 'conversation.reply_removed', { conversationId: id });
   }
 }
 

@@ -254,6 +254,12 @@ export class Workflow {
     deps.jobs.register(SNOOZE_JOB, async (p: { conversationId: number }) => {
       await this.wakeSnoozed(p.conversationId);
     });
+    // a removed reply makes its conversation wait again (src/pipeline/deletions.ts): its response clock comes back
+    deps.bus.onPublished('conversation.reply_removed', (e) => {
+      const id = (e.data as { conversationId?: unknown }).conversationId;
+      if (typeof id !== 'number') return;
+      this.reacted(this.refreshSlaMany([id]).catch((err) => deps.log?.error({ err, conversationId: id }, 'SLA clocks after a removed reply failed')));
+    });
     // a person's triage correction may withdraw the response clock or bring it back (docs/metrics.md)
     deps.bus.onPublished('triage.corrected', (e) => {
       const d = e.data as { conversationId?: unknown; conversationAction?: unknown };
@@ -903,9 +909,17 @@ export class Workflow {
         if (m.direction === 'inbound') push(m.conversation_id, { type: 'inbound', at: m.created_at, chaser: m.chaser === 1, ...(m.is_auto === 1 || (m.monitor_triage && closesConversation(readStoredTriage(m.monitor_triage) as never)) ? { reopens: false } : {}), ...(m.received_at > m.created_at || backfill ? { receivedAt: m.received_at } : {}), ...(backfill ? { backfill } : {}) });
         else if (m.status === 'sent') push(m.conversation_id, { type: 'outbound', at: m.sent_at ?? m.created_at, autoAck: m.is_auto === 1, ...(backfill ? { backfill, receivedAt: m.received_at } : {}) });
       }
-      const statuses = await db.selectFrom('audit_event').select(['conversation_id', 'data', 'created_at']).where('conversation_id', 'in', part).where('action', '=', 'conversation.status').execute();
+      const statuses = await db.selectFrom('audit_event').select(['conversation_id', 'action', 'data', 'created_at']).where('conversation_id', 'in', part).where('action', 'in', ['conversation.status', 'conversation.reply_removed']).execute();
       for (const st of statuses) {
-        const to = parseObject(st.data).to as string | undefined;
+        const data = parseObject(st.data);
+        // the brand's reply that answered was removed on the network (src/pipeline/deletions.ts
+        // `replyRemoved`): the customer waits again from then, as if they had written again; the
+        // reply still met the clock it answered. Never a reopening of a resolved conversation.
+        if (st.action === 'conversation.reply_removed') {
+          if (data.needsResponse === true) push(st.conversation_id!, { type: 'inbound', at: st.created_at, reopens: false });
+          continue;
+        }
+        const to = data.to as string | undefined;
         if (to === 'resolved' || to === 'open' || to === 'waiting' || to === 'new') push(st.conversation_id!, { type: 'status', at: st.created_at, status: to });
       }
     }
