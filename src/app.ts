@@ -184,7 +184,7 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
           history = demoHistory;
           // a history left half-way (a failure, a process that stopped) is finished once its claim is stale
           jobs.every('demo.history', HISTORY_STALE_MS, async () => void (await storeDemoHistory(demoHistory)));
-          demo.replay = new DemoReplay({ store, queue, clock, brandId: demoBrand.id, speed: config.demoSpeed, log });
+          demo.replay = new DemoReplay({ store, queue, clock, brandId: demoBrand.id, speed: config.demoSpeed, commands, log });
         }
       }
       // A demo login not shown yet (this start's seed, or one whose start failed before it could show it).

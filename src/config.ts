@@ -29,7 +29,14 @@ export const configSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Seed the demo brand on an empty database and replay TWCS conversations live. */
   demo: bool.default(true),
-  demoSpeed: z.coerce.number().positive().max(1_000_000).default(60),
+  /**
+   * Recorded seconds the demo replay plays per real second. 3.5 gives a big brand's live pace
+   * (measured on the bundled excerpt, src/demo/replay.ts `replayTimeline`: 1,111 customer tweets
+   * in 7.8 recorded hours, so ~500 customer items an hour, ~12,000 a day — big brands see 5–13k
+   * care items a day — with a message every ~4 s on average (the excerpt starts quieter: 3–4 new conversations in the first minute);
+   * a pass through the excerpt takes ~2.2 hours). 60 (the old default) was ~8,500 an hour.
+   */
+  demoSpeed: z.coerce.number().positive().max(1_000_000).default(3.5),
   /** Public base URL (for links in notifications and webhooks). */
   publicUrl: z.string().url().optional(),
   /** Cookies marked Secure (set when served over HTTPS). */
@@ -105,7 +112,7 @@ export const CONFIG_HELP: { env: string; flag: string; description: string; defa
   { env: 'PARLEY_SECRET', flag: '', description: 'key (≥ 32 chars) that encrypts channel credentials at rest', default: 'generated into the data dir' },
   { env: 'LOG_LEVEL', flag: '--log-level', description: 'fatal, error, warn, info, debug, trace, silent', default: 'info' },
   { env: 'PARLEY_DEMO', flag: '--no-demo', description: 'seed a demo brand on an empty database and replay real TWCS conversations live', default: 'true' },
-  { env: 'PARLEY_DEMO_SPEED', flag: '--demo-speed', description: 'replay speed-up factor (60 = one recorded minute per second)', default: '60' },
+  { env: 'PARLEY_DEMO_SPEED', flag: '--demo-speed', description: 'replay speed-up factor (60 = one recorded minute per second); the default plays a big brand\'s pace, ~500 customer messages an hour', default: '3.5' },
   { env: 'PARLEY_PUBLIC_URL', flag: '--public-url', description: 'public base URL, for links and webhook callbacks', default: '(unset)' },
   { env: 'PARLEY_SECURE_COOKIES', flag: '', description: 'mark session cookies Secure (behind HTTPS)', default: 'false' },
   { env: 'PARLEY_INGEST_QUEUE_MAX', flag: '', description: 'messages queued for ingest before webhooks get 503 + Retry-After', default: '50000' },

@@ -12,6 +12,7 @@
  * processes, so the desk shows the new conversations when its page is refreshed.
  */
 import type { Logger } from 'pino';
+import { ConversationCommands } from '../commands/conversations.js';
 import type { Config } from '../config.js';
 import { EventBus } from '../events/bus.js';
 import { PgEventBridge } from '../events/pgBridge.js';
@@ -29,6 +30,8 @@ import { WorkflowSettingsStore } from '../workflow/settings.js';
 export interface DemoIngest {
   queue: IngestQueue;
   pipeline: IngestPipeline;
+  /** Conversation commands with the workflow's hooks (SLA clocks, routing), for the replay's wrap-up (DemoReplay `commands`). */
+  commands: ConversationCommands;
   /** Whether the desk's browsers see the events live (PostgreSQL) or after a refresh (SQLite). */
   live: boolean;
   close(): Promise<void>;
@@ -42,11 +45,13 @@ export async function createDemoIngest(opts: { store: Store; config: Config; clo
   const workflow = new Workflow({ store, bus, clock, jobs, settings: new WorkflowSettingsStore(store), log });
   const pipeline = new IngestPipeline({ store, bus, clock, triage, businessSeconds: workflow.businessSeconds, workflow, log });
   const queue = new IngestQueue(pipeline, { maxQueued: config.ingestQueueMax });
+  const commands = new ConversationCommands({ store, bus, clock, hooks: workflow.conversationHooks(), businessSeconds: workflow.businessSeconds });
   const bridge = store.dialect === 'postgres' && config.databaseUrl ? new PgEventBridge(store, bus, config.databaseUrl, log) : null;
   await bridge?.start();
   return {
     queue,
     pipeline,
+    commands,
     live: bridge !== null,
     async close() {
       await queue.idle();

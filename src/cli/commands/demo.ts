@@ -42,7 +42,7 @@ On an empty database it creates the demo brand first and prints its login once.
       let total = 0;
       let batches = 0;
       let stopped = false;
-      const replay = new DemoReplay({ store, queue: ingest.queue, clock: systemClock, brandId: brand.id, speed: config.demoSpeed, once: values.once, log, onBatch: (n, pos) => {
+      const replay = new DemoReplay({ store, queue: ingest.queue, clock: systemClock, brandId: brand.id, speed: config.demoSpeed, once: values.once, commands: ingest.commands, log, onBatch: (n, pos) => {
         total += n;
         batches++;
         process.stderr.write(`\rreplayed ${total} new messages (pass ${pos.pass}, position ${pos.index})\x1b[K`);
