@@ -9,21 +9,10 @@
  * GraphContractServer.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createChannel } from '../src/channels/instagram/index.js';
-import { ChannelRegistry } from '../src/channels/registry.js';
-import { ChannelSyncWorker } from '../src/channels/sync.js';
-import type { Channel } from '../src/channels/types.js';
-import { createBrand, createChannelAccount } from '../src/commands/setup.js';
-import type { NormalizedMessage } from '../src/core/types.js';
-import { EventBus } from '../src/events/bus.js';
-import { ManualClock, systemClock, type Clock } from '../src/lib/clock.js';
-import { SecretBox } from '../src/lib/secrets.js';
-import { IngestPipeline } from '../src/pipeline/ingest.js';
-import { IngestQueue } from '../src/pipeline/queue.js';
+import { ManualClock, type Clock } from '../src/lib/clock.js';
 import { GraphContractServer } from './contract-servers/graph.js';
 import { describeEachStore } from './db.js';
-
-const deps = { fetch: globalThis.fetch, now: () => Date.now() };
+import { instagramBrand } from './helpers/instagramSync.js';
 
 describeEachStore('deletions on Instagram', (get) => {
   let server: GraphContractServer;
@@ -35,39 +24,8 @@ describeEachStore('deletions on Instagram', (get) => {
   });
 
   /** A brand with the Instagram account connected, a sync worker that checks for deletions at every run, and what the pending webhooks hold stored. */
-  async function setup(slug: string, opts: { clock?: Clock; goneCheck?: { everyMs?: number; max?: number } | null; server?: GraphContractServer } = {}) {
-    const srv = opts.server ?? server;
-    const { store } = get();
-    const secrets = new SecretBox('network-deletions-instagram-0123456789abcdef');
-    const now = Date.now();
-    const settings = { apiBaseUrl: srv.url, requestTimeoutMs: 3000, pageId: srv.page.id };
-    const brandId = await createBrand(store.db, { slug: `${slug}-${now}`, name: 'Instagram deletions' }, now);
-    const accountId = await createChannelAccount(store.db, {
-      brandId, network: 'instagram', handle: srv.ig.username, externalId: srv.ig.id, settings, credentials: secrets.seal(srv.credentials('instagram')),
-    }, now);
-    const channel: Channel = createChannel({ id: accountId, brandId, network: 'instagram', handle: srv.ig.username, externalId: srv.ig.id, settings, credentials: srv.credentials('instagram') }, deps);
-    const bus = new EventBus();
-    const pipeline = new IngestPipeline({ store, bus, clock: systemClock });
-    const registry = new ChannelRegistry(store, secrets, deps);
-    registry.register('instagram', (acc) => createChannel(acc, deps));
-    const goneCheck = opts.goneCheck === null ? undefined : (opts.goneCheck ?? { everyMs: 0 });
-    const worker = new ChannelSyncWorker({ store, bus, clock: opts.clock ?? systemClock, registry, queue: new IngestQueue(pipeline), ...(goneCheck ? { goneCheck } : {}) });
-    const ingestWebhooks = async () => {
-      const msgs: NormalizedMessage[] = [];
-      for (const d of srv.takePending('instagram')) {
-        const r = await channel.handleWebhook!({ method: 'POST', query: {}, headers: d.headers, rawBody: d.body });
-        expect(r.response.status).toBe(200);
-        msgs.push(...r.messages);
-      }
-      await pipeline.ingest(brandId, msgs.map((message) => ({ channelAccountId: accountId, message, source: 'network' as const })));
-    };
-    const row = (id: string) => store.db.selectFrom('message').selectAll().where('channel_account_id', '=', accountId).where('network_message_id', '=', id).executeTakeFirstOrThrow();
-    const run = async () => {
-      await worker.syncSoon(accountId);
-      await worker.runOnce();
-    };
-    return { store, brandId, accountId, channel, worker, ingestWebhooks, row, run };
-  }
+  const setup = (slug: string, opts: { clock?: Clock; goneCheck?: { everyMs?: number; max?: number } | null; server?: GraphContractServer } = {}) =>
+    instagramBrand(get().store, opts.server ?? server, { slug, name: 'Instagram deletions', ...opts });
 
   it('a deleted comment on the brand\'s media and a deleted @mention elsewhere are redacted at the next sync; the rest, and DMs, are kept', async () => {
     const s = await setup('igdel');

@@ -9,21 +9,9 @@
  * pipeline and database (SQLite and PostgreSQL), against GraphContractServer.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createChannel } from '../src/channels/instagram/index.js';
-import { ChannelRegistry } from '../src/channels/registry.js';
-import { ChannelSyncWorker } from '../src/channels/sync.js';
-import type { Channel } from '../src/channels/types.js';
-import { createBrand, createChannelAccount } from '../src/commands/setup.js';
-import type { NormalizedMessage } from '../src/core/types.js';
-import { EventBus } from '../src/events/bus.js';
-import { systemClock } from '../src/lib/clock.js';
-import { SecretBox } from '../src/lib/secrets.js';
-import { IngestPipeline } from '../src/pipeline/ingest.js';
-import { IngestQueue } from '../src/pipeline/queue.js';
 import { GraphContractServer } from './contract-servers/graph.js';
 import { describeEachStore } from './db.js';
-
-const deps = { fetch: globalThis.fetch, now: () => Date.now() };
+import { instagramBrand } from './helpers/instagramSync.js';
 
 describeEachStore('Instagram replies gone with the comment they answer', (get) => {
   let server: GraphContractServer;
@@ -34,37 +22,7 @@ describeEachStore('Instagram replies gone with the comment they answer', (get) =
     await server?.stop();
   });
 
-  async function setup(slug: string) {
-    const { store } = get();
-    const secrets = new SecretBox('network-hidden-instagram-replies-0123456789abcdef');
-    const now = Date.now();
-    const settings = { apiBaseUrl: server.url, requestTimeoutMs: 3000, pageId: server.page.id };
-    const brandId = await createBrand(store.db, { slug: `${slug}-${now}`, name: 'Instagram replies' }, now);
-    const accountId = await createChannelAccount(store.db, {
-      brandId, network: 'instagram', handle: server.ig.username, externalId: server.ig.id, settings, credentials: secrets.seal(server.credentials('instagram')),
-    }, now);
-    const channel: Channel = createChannel({ id: accountId, brandId, network: 'instagram', handle: server.ig.username, externalId: server.ig.id, settings, credentials: server.credentials('instagram') }, deps);
-    const bus = new EventBus();
-    const pipeline = new IngestPipeline({ store, bus, clock: systemClock });
-    const registry = new ChannelRegistry(store, secrets, deps);
-    registry.register('instagram', (acc) => createChannel(acc, deps));
-    const worker = new ChannelSyncWorker({ store, bus, clock: systemClock, registry, queue: new IngestQueue(pipeline), goneCheck: { everyMs: 0 } });
-    const ingestWebhooks = async () => {
-      const msgs: NormalizedMessage[] = [];
-      for (const d of server.takePending('instagram')) {
-        const r = await channel.handleWebhook!({ method: 'POST', query: {}, headers: d.headers, rawBody: d.body });
-        expect(r.response.status).toBe(200);
-        msgs.push(...r.messages);
-      }
-      await pipeline.ingest(brandId, msgs.map((message) => ({ channelAccountId: accountId, message, source: 'network' as const })));
-    };
-    const row = (id: string) => store.db.selectFrom('message').selectAll().where('channel_account_id', '=', accountId).where('network_message_id', '=', id).executeTakeFirstOrThrow();
-    const run = async () => {
-      await worker.syncSoon(accountId);
-      await worker.runOnce();
-    };
-    return { channel, worker, ingestWebhooks, row, run };
-  }
+  const setup = (slug: string) => instagramBrand(get().store, server, { slug, name: 'Instagram replies' });
 
   it('a reply whose comment its author deleted, or the brand deleted, is kept and marked `parent_removed`; a reply deleted on its own is redacted', async () => {
     const s = await setup('igreply');
