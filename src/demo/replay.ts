@@ -222,6 +222,9 @@ export class DemoReplay {
         if (this.stopped) return;
         const id = Number(c.id);
         if (this.theirs.has(id)) continue;
+        // waiting already and not quiet long enough to resolve: nothing to do yet, and nothing to read
+        const quiet = now - Number(c.last_message_at) >= resolveAfter;
+        if (c.status === 'waiting' && !quiet) continue;
         // only the replay's own conversations, once every recorded thread in them is over
         const state = await this.threadState(id);
         if (state === 'foreign') this.theirs.add(id);
@@ -237,7 +240,6 @@ export class DemoReplay {
         const answered = await store.db.selectFrom('message').select('id').where('conversation_id', '=', id).where('direction', '=', 'outbound').where('is_auto', '=', 0)
           .where('created_at', '>=', Number(c.cycle_started_at)).where('status', 'not in', ['rejected', 'failed']).limit(1).executeTakeFirst();
         if (!answered) continue;
-        const quiet = now - Number(c.last_message_at) >= resolveAfter;
         if (quiet) await this.commands.setStatus(this.actor, id, 'resolved');
         else if (c.status !== 'waiting' && state.brandHadLastWord) await this.commands.setStatus(this.actor, id, 'waiting');
       }

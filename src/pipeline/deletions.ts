@@ -90,7 +90,7 @@ const REPLY_REMOVED = 'reply_removed_by_network';
 async function replyRemoved(
   trx: Tx,
   d: { brandId: number; actor: string; now: number },
-  m: { id: number; conversationId: number; isAuto: boolean; createdAt: number },
+  m: { id: number; conversationId: number; isAuto: boolean },
   reason: MessageHiddenReason,
 ): Promise<number | null> {
   const conv = await trx.selectFrom('conversation').selectAll().where('id', '=', m.conversationId).executeTakeFirst();
@@ -336,10 +336,10 @@ export async function applyNetworkVisibility(deps: { store: Store; bus: EventBus
   const now = clock.now();
   const done = await store.db.transaction().execute(async (trx) => {
     const rows = async (ids: string[], hiddenOnly = false) => {
-      const out: { id: number; conversation_id: number; network_message_id: string; network_hidden_reason: string | null; outbound: boolean; is_auto: boolean; created_at: number }[] = [];
+      const out: { id: number; conversation_id: number; network_message_id: string; network_hidden_reason: string | null; outbound: boolean; is_auto: boolean }[] = [];
       for (const part of inLists(ids)) {
         // the brand's own replies too (see the header); one gone for good (`OUTBOUND_DELETED`) is neither hidden nor shown again
-        let q = trx.selectFrom('message').select(['id', 'conversation_id', 'network_message_id', 'network_hidden_reason', 'direction', 'is_auto', 'created_at'])
+        let q = trx.selectFrom('message').select(['id', 'conversation_id', 'network_message_id', 'network_hidden_reason', 'direction', 'is_auto'])
           .where('brand_id', '=', d.brandId).where('network', '=', d.network).where('redacted_at', 'is', null)
           .where((eb) => eb.or([eb('network_hidden_reason', 'is', null), eb('network_hidden_reason', '!=', OUTBOUND_DELETED)]))
           .where(inValues(store, 'network_message_id', part, 'text'));
@@ -347,7 +347,7 @@ export async function applyNetworkVisibility(deps: { store: Store; bus: EventBus
         // the posts shown: only those marked hidden change (most are not, and are not read)
         if (hiddenOnly) q = q.where('network_hidden_reason', 'is not', null);
         const r = await q.execute();
-        out.push(...r.map((m) => ({ id: Number(m.id), conversation_id: Number(m.conversation_id), network_message_id: m.network_message_id!, network_hidden_reason: m.network_hidden_reason ?? null, outbound: m.direction === 'outbound', is_auto: Number(m.is_auto) === 1, created_at: Number(m.created_at) })));
+        out.push(...r.map((m) => ({ id: Number(m.id), conversation_id: Number(m.conversation_id), network_message_id: m.network_message_id!, network_hidden_reason: m.network_hidden_reason ?? null, outbound: m.direction === 'outbound', is_auto: Number(m.is_auto) === 1 })));
       }
       return out;
     };
@@ -373,7 +373,7 @@ export async function applyNetworkVisibility(deps: { store: Store; bus: EventBus
       hidden.push(m.id);
       // the brand's reply the customer no longer sees (a new reason for one already hidden changes nothing more)
       if (m.outbound && m.network_hidden_reason === null) {
-        const c = await replyRemoved(trx, { brandId: d.brandId, actor: d.actor, now }, { id: m.id, conversationId: m.conversation_id, isAuto: m.is_auto, createdAt: m.created_at }, reason);
+        const c = await replyRemoved(trx, { brandId: d.brandId, actor: d.actor, now }, { id: m.id, conversationId: m.conversation_id, isAuto: m.is_auto }, reason);
         if (c !== null) reopened.push(c);
       }
     }
