@@ -34,7 +34,7 @@ export function BulkBar({ ids, leftList, statusOf, onRunning, loaded, allLoadedS
   /** The selected conversations the list shows: what an action acts on. */
   ids: number[];
   /** How many selected conversations left the list since (they were unselected), while the selection lasts. */
-  leftList: { n: number } | null;
+  leftList: number;
   /** A listed conversation's status now (for Undo); undefined when the list does not say. */
   statusOf: (id: number) => StatusBefore | undefined;
   /** Told when an action starts and ends (its own changes take rows out of the list). */
@@ -128,10 +128,10 @@ export function BulkBar({ ids, leftList, statusOf, onRunning, loaded, allLoadedS
     <div className="bulkbar" role="region" aria-label="Bulk actions">
       <strong className="bulk-scope">{scope.title}</strong>
       {scope.note && <span className="muted small bulk-note">{scope.note}</span>}
-      {leftList && leftList.n > 0 && (
+      {leftList > 0 && (
         // (said aloud by the list as it happens: inbox/InboxPage.tsx)
         <span className="muted small bulk-dropped">
-          {leftList.n === 1 ? '1 selected conversation left the list' : `${leftList.n} selected conversations left the list`} (resolved, reassigned or no longer matching): unselected, no action goes to {leftList.n === 1 ? 'it' : 'them'}.
+          {leftList === 1 ? '1 selected conversation left the list' : `${leftList} selected conversations left the list`} (resolved, reassigned or no longer matching): unselected, no action goes to {leftList === 1 ? 'it' : 'them'}.
         </span>
       )}
       {!allLoadedSelected && (

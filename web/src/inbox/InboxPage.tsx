@@ -65,14 +65,14 @@ function Inbox({ me }: { me: Me }) {
   useEffect(() => {
     setCursorAt({ index: 0, id: null });
     setSelected(new Set());
-    setLeftList(null);
+    setLeftList(0);
   }, [listKey]);
 
   // The selection only ever holds conversations the list shows: one that leaves it (resolved or
   // assigned away by a colleague, no longer matching the filters) leaves the selection too, and
   // the bulk bar says so (a bulk action must not reach what the agent no longer sees). Until the
   // list (or the search) has loaded there is nothing to compare with.
-  const [leftList, setLeftList] = useState<{ n: number; seq: number } | null>(null);
+  const [leftList, setLeftList] = useState(0);
   /** While a bulk action runs its own changes take rows out of the list: not worth a note. */
   const bulkRunning = useRef(false);
   const listed = useMemo(() => new Set(rowIds), [rowIds]);
@@ -84,13 +84,13 @@ function Inbox({ me }: { me: Me }) {
     if (!gone) return;
     setSelected((prev) => new Set([...prev].filter((id) => listed.has(id))));
     if (bulkRunning.current) return;
-    setLeftList((l) => ({ n: (l?.n ?? 0) + gone, seq: (l?.seq ?? 0) + 1 }));
+    setLeftList((n) => n + gone);
     const left = selected.size - gone;
     announce(`${gone === 1 ? '1 selected conversation' : `${gone} selected conversations`} left the list and ${gone === 1 ? 'was' : 'were'} unselected. ${left === 0 ? 'No conversation' : left === 1 ? '1 conversation' : `${left} conversations`} selected.`);
   }, [listed, listKnown, selected]);
   // the note goes with the selection
   useEffect(() => {
-    if (!selected.size) setLeftList(null);
+    if (!selected.size) setLeftList(0);
   }, [selected.size]);
   /** What a bulk action acts on: the selected conversations the list shows now. */
   const selectedListed = useMemo(() => rowIds.filter((id) => selected.has(id)), [rowIds, selected]);

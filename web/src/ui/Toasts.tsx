@@ -53,12 +53,19 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const seq = useRef(0);
   const region = useRef<HTMLDivElement>(null);
   const timers = useRef(new Map<number, ReturnType<typeof setTimeout>>());
-  const drop = useCallback((id: number) => {
+  /** Stop a toast's timer. */
+  const forget = useCallback((id: number) => {
     const t = timers.current.get(id);
     if (t) clearTimeout(t);
     timers.current.delete(id);
-    setToasts((ts) => ts.filter((x) => x.id !== id));
   }, []);
+  const drop = useCallback(
+    (id: number) => {
+      forget(id);
+      setToasts((ts) => ts.filter((x) => x.id !== id));
+    },
+    [forget],
+  );
   /** End the toast after `ms`, unless it holds focus or the pointer then (it is looked at again a moment later). */
   const expireIn = useCallback(
     (id: number, ms: number) => {
@@ -80,16 +87,12 @@ export function ToastProvider({ children }: { children: ReactNode }) {
       setToasts((ts) => {
         // (only the last few stay; the ones pushed out lose their timers too)
         const kept = ts.slice(-3);
-        for (const gone of ts.slice(0, -3)) {
-          const t = timers.current.get(gone.id);
-          if (t) clearTimeout(t);
-          timers.current.delete(gone.id);
-        }
+        for (const gone of ts.slice(0, -3)) forget(gone.id);
         return [...kept, toast];
       });
       expireIn(id, opts.ms ?? (opts.action ? ACTION_TOAST_MS : kind === 'error' ? 8000 : 4000));
     },
-    [expireIn],
+    [expireIn, forget],
   );
   useEffect(() => {
     const all = timers.current;
