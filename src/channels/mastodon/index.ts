@@ -73,7 +73,7 @@ import {
   type MastoNotification,
   type MastoStatus,
 } from './normalize.js';
-import { domainsSevered, statusesRemovedByModerators, withinDomain, type ModerationNotification } from './moderation.js';
+import { domainAndParents, domainsSevered, statusesRemovedByModerators, withinDomain, type ModerationNotification } from './moderation.js';
 
 const CAPABILITIES: Capabilities = {
   publicReply: true,
@@ -603,10 +603,8 @@ export class MastodonChannel implements Channel {
     if (!Array.isArray(blocks)) return null;
     const known = blocks.filter((b): b is { domain?: unknown; digest?: unknown; severity: 'suspend' | 'silence' } => !!b && typeof b === 'object' && ['suspend', 'silence'].includes((b as { severity?: unknown }).severity as string));
     return (domain) => {
-      // a block of a domain covers its subdomains too (DomainBlock.rule_for walks up the domain, the most specific first)
-      const parts = domain.toLowerCase().split('.');
-      const candidates = parts.map((_, i) => parts.slice(i).join('.')).filter((c, i) => i === 0 || c.includes('.'));
-      for (const c of candidates) {
+      // a block of a domain covers its subdomains too, the most specific block first
+      for (const c of domainAndParents(domain)) {
         const digest = createHash('sha256').update(c).digest('hex');
         const b = known.find((k) => (typeof k.digest === 'string' && k.digest.toLowerCase() === digest) || (typeof k.domain === 'string' && k.domain.toLowerCase() === c));
         if (b) return b.severity;

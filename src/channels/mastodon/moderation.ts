@@ -54,11 +54,19 @@ export function domainsSevered(notifications: readonly ModerationNotification[])
   return out;
 }
 
+/**
+ * A domain and the parent domains a block of which covers it, the most specific first, lower-cased
+ * (`a.b.example` → `a.b.example`, `b.example`, `example`... never a bare top-level label):
+ * Mastodon's DomainBlock.rule_for walks up the domain the same way.
+ */
+export function domainAndParents(domain: string): string[] {
+  const parts = domain.toLowerCase().split('.');
+  return parts.map((_, i) => parts.slice(i).join('.')).filter((c, i) => i === 0 || c.includes('.'));
+}
+
 /** Whether `domain` is `blocked` or one of its subdomains (a domain block covers its subdomains). */
 export function withinDomain(domain: string, blocked: ReadonlySet<string>): boolean {
-  const d = domain.toLowerCase();
-  for (const b of blocked) if (d === b || d.endsWith(`.${b}`)) return true;
-  return false;
+  return domainAndParents(domain).some((c) => blocked.has(c));
 }
 
 /**
