@@ -15,7 +15,10 @@
  * such a run starts: when the desk last had the account in sync, or the run's start for one never
  * synced) is stored with source `backfill`: history to outbound webhooks, and resolved history in
  * the desk once older than a week, as an import's (src/pipeline/ingest.ts `markHistory`). What was
- * written since, and what a stream hears, is live (`network`).
+ * written since, and what a stream hears, is live (`network`). A listening term (keyword, hashtag)
+ * added to an account already listening has a line of its own, where the first run listening for
+ * it starts: what only it (or terms as new) found from before is backfill too
+ * (./listeningBackfill.ts).
  *
  * Deletions: a stream's deletion notices (Mastodon `delete` events) redact the stored
  * messages they name that the connector's `goneFrom` confirms, where it has one (a notice says
@@ -53,7 +56,9 @@ import { leaseNow } from '../jobs/leaseTime.js';
 import { backoff, decide } from './errorPolicy.js';
 import { markChannelHealth } from './health.js';
 import type { ChannelRegistry } from './registry.js';
+import { linesOf, listeningTermKeys, nextTermLines, parseTermLines, type ListeningHits, type ListeningSyncResult, type TermLines } from './listeningBackfill.js';
 import { quarantineOnce } from './quarantine.js';
+import { settingsSpecOf } from './settings.js';
 import { ChannelError, type Channel, type GoneContext, type NetworkHiddenReason } from './types.js';
 
 export interface SyncDeps {
@@ -189,13 +194,32 @@ export class ChannelSyncWorker {
   /**
    * Into the ingest queue. `backfillBefore`: a sync run's line (`backfillLine`): what was written
    * on the network before it is stored as the account's backfill (source `backfill`), the rest as
-   * heard live (`network`). A stream's items are live.
+   * heard live (`network`); a listening hit only new terms found is judged by their lines
+   * (`termLines`, `heardBy`: ./listeningBackfill.ts). A stream's items are live.
    */
-  private async store(account: ChannelAccount, messages: NormalizedMessage[], backfillBefore: number | null = null) {
+  private async store(account: ChannelAccount, messages: NormalizedMessage[], backfillBefore: number | null = null, termLines: TermLines = {}, heardBy?: ListeningHits) {
     if (!messages.length) return;
+    const lines = linesOf(messages, heardBy, backfillBefore, termLines);
     await this.deps.queue.submit(account.brand_id, messages.map((message) => ({
-      channelAccountId: account.id, message, source: isBackfill(message, backfillBefore) ? 'backfill' as const : 'network' as const, origin: `sync:${account.network}`,
+      channelAccountId: account.id, message, source: isBackfill(message, lines.get(message) ?? null) ? 'backfill' as const : 'network' as const, origin: `sync:${account.network}`,
     })));
+  }
+
+  /**
+   * The lines of the listening terms this run listens for (see ./listeningBackfill.ts): a term new
+   * since the last run's gets this run's start, one no longer listened for is dropped. Written under
+   * the lease with the account, as `backfill_before`.
+   */
+  private async listeningLines(account: ChannelAccount, runStart: number): Promise<TermLines> {
+    const listening = settingsSpecOf(account.network).listening ?? [];
+    const stored = parseTermLines(account.listening_backfill_before);
+    if (!listening.length && stored === null) return {};
+    const lines = nextTermLines(stored, listeningTermKeys(safeJson(account.settings), listening), runStart);
+    const json = JSON.stringify(lines);
+    if (json !== account.listening_backfill_before) {
+      await this.deps.store.db.updateTable('channel_account').set({ listening_backfill_before: json }).where('id', '=', account.id).where('sync_lease_owner', '=', this.workerId).execute();
+    }
+    return lines;
   }
 
   /**
@@ -353,9 +377,11 @@ export class ChannelSyncWorker {
     const { clock, store } = this.deps;
     const channel = this.deps.registry.forAccount(account)!;
     let cursor = account.cursor;
-    const backfillBefore = await this.backfillLine(account, cursor, clock.now());
+    const runStart = clock.now();
+    const backfillBefore = await this.backfillLine(account, cursor, runStart);
+    const termLines = await this.listeningLines(account, runStart);
     for (let page = 0; page < MAX_PAGES_PER_RUN; page++) {
-      const r = await channel.sync!(cursor);
+      const r: ListeningSyncResult = await channel.sync!(cursor);
       // A run that stalled (a slow network, a paused process) past its lease may have been taken
       // over by another process: it writes nothing, neither what it fetched nor the cursor (the
       // other run has its own, maybe further on). Held still: the lease runs for another term.
@@ -365,7 +391,7 @@ export class ChannelSyncWorker {
       }
       // what could not become a message is kept with the reason, and the cursor moves past it
       if (r.rejected?.length) await quarantineOnce(store.db, account.brand_id, `sync:${account.network}:${account.id}`, r.rejected, clock.now());
-      await this.store(account, r.messages, backfillBefore); // durable before the cursor moves
+      await this.store(account, r.messages, backfillBefore, termLines, r.heardBy); // durable before the cursor moves
       if (r.cursor !== null) cursor = r.cursor;
       // Only while the settings are the ones this run started with: after an admin's edit
       // the position may belong to the old listening terms, or was reset on purpose. What

@@ -340,6 +340,11 @@ export interface ChannelAccountTable {
    * (src/channels/sync.ts).
    */
   backfill_before: number | null;
+  /**
+   * Backfill line of each listening term (JSON: term key → ms, or null for the account's line); null:
+   * none kept yet (src/channels/listeningBackfill.ts).
+   */
+  listening_backfill_before: string | null;
 }
 
 export interface ContactTable {

@@ -14,7 +14,10 @@
  * (chat.bsky.convo.listConvos/getMessages through the PDS with the
  * `atproto-proxy: <chat DID>#bsky_chat` header). The cursor holds high-water
  * marks (indexedAt for notifications and searches, per-conversation revs for
- * chat), so each poll fetches only what is new.
+ * chat), so each poll fetches only what is new. Each search hit says which keyword found it
+ * (`heardBy`), so what a keyword added later reads back from before it was added is stored as
+ * backfill (../listeningBackfill.ts); a hit that mentions, answers or quotes the account is one of
+ * its notifications (heard live), not attributed.
  *
  * Send: a reply is an app.bsky.feed.post record with the reply reference
  * {root, parent} (URI + CID of each), written with com.atproto.repo.createRecord
@@ -52,6 +55,7 @@ import { AtpAgent, isDid, RichText } from '@atproto/api';
 import type { AuthorIdentity, MessageKind, NormalizedMessage } from '../../core/types.js';
 import type { Capabilities, Channel, ChannelAccountConfig, ChannelDeps, ChannelFactory, NetworkHiddenReason, PresenceReport, SendRequest, SendResult, SyncResult } from '../types.js';
 import { ChannelError } from '../types.js';
+import { listeningTermKey, type ListeningSyncResult } from '../listeningBackfill.js';
 import { isSessionFailure, toChannelError, type Operation } from './errors.js';
 import { AuthorRepositories, DEFAULT_PLC, DEFAULT_RELAY } from './gone.js';
 import { takenDownByLabel } from './labels.js';
@@ -68,6 +72,7 @@ import {
   POST_COLLECTION,
   postUrl,
   replyRefFor,
+  replyRefOf,
   type ChatMessageLike,
   type NotificationLike,
   type PostLike,
@@ -384,10 +389,11 @@ export class BlueskyChannel implements Channel {
 
   // ---------------------------------------------------------------- ingest
 
-  async sync(cursor: string | null): Promise<SyncResult> {
+  async sync(cursor: string | null): Promise<ListeningSyncResult> {
     const cur = parseCursor(cursor);
     await this.ensureSession();
     const messages: NormalizedMessage[] = [];
+    const heardBy = new Map<NormalizedMessage, string[]>();
     const notes = await this.pollNotifications(cur.n);
     messages.push(...notes.messages);
     const k: Record<string, Mark> = {};
@@ -395,7 +401,11 @@ export class BlueskyChannel implements Channel {
     let more = false;
     for (const kw of this.keywords) {
       const r = await this.secondary(`search:${kw}`, () => this.pollSearch(kw, cur.k[kw] ?? null, cur.g?.[kw] ?? []));
-      if (r) messages.push(...r.messages);
+      if (r) {
+        messages.push(...r.messages);
+        // a hit that tags the account is a notification too (heard live), not the keyword's
+        for (const m of r.messages) if (!tagsAccount(m.raw, this.did)) heardBy.set(m, [listeningTermKey('keywords', kw)]);
+      }
       const mark = r ? r.mark : (cur.k[kw] ?? null);
       if (mark) k[kw] = mark;
       const gaps = r ? r.gaps : (cur.g?.[kw] ?? []);
@@ -413,7 +423,7 @@ export class BlueskyChannel implements Channel {
     }
     await this.addFollowers(messages);
     const next: BlueskyCursor = { v: 1, n: notes.mark, k, ...(Object.keys(g).length ? { g } : {}), c };
-    return { messages, cursor: JSON.stringify(next), more };
+    return { messages, cursor: JSON.stringify(next), more, heardBy };
   }
 
   /**
@@ -1032,3 +1042,19 @@ export class BlueskyChannel implements Channel {
 }
 
 export const createChannel: ChannelFactory = (account, deps) => new BlueskyChannel(account, deps);
+
+/**
+ * A post that mentions the account (a mention facet), answers one of its posts (reply parent or
+ * root) or quotes one (a record embed): the AppView notifies the account of it.
+ */
+function tagsAccount(raw: unknown, ownDid: string): boolean {
+  const record = (raw as { record?: Record<string, unknown> } | null)?.record;
+  if (!record || typeof record !== 'object' || !ownDid) return false;
+  const own = (uri: unknown) => typeof uri === 'string' && uri.startsWith(`at://${ownDid}/`);
+  const facets = Array.isArray(record.facets) ? (record.facets as { features?: unknown }[]) : [];
+  if (facets.some((f) => Array.isArray(f?.features) && (f.features as { $type?: unknown; did?: unknown }[]).some((x) => x?.$type === 'app.bsky.richtext.facet#mention' && x.did === ownDid))) return true;
+  const reply = replyRefOf(record);
+  if (reply && (own(reply.parent.uri) || own(reply.root.uri))) return true;
+  const embed = record.embed as { record?: { uri?: unknown; record?: { uri?: unknown } } } | undefined;
+  return !!embed && (own(embed.record?.uri) || own(embed.record?.record?.uri));
+}

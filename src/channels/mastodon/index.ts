@@ -14,7 +14,10 @@
  * GET /api/v1/notifications?types[]=mention&min_id=<cursor> (paging forward
  * through the Link header), and live from the streaming API (the `user` stream
  * over WebSocket); the sync worker keeps polling as the fallback. Listening:
- * hashtag timelines and status search (/api/v2/search), kind `listening`.
+ * hashtag timelines and status search (/api/v2/search), kind `listening`. Each hit says which
+ * terms found it (`heardBy`), so what a term added later reads back from before it was added is
+ * stored as backfill (../listeningBackfill.ts); a hit that mentions the account or answers it is a
+ * mention, not attributed.
  *
  * Deletions: when a status is deleted, Mastodon publishes `delete` (payload: the
  * status id) to the `user` stream of every account it mentioned
@@ -58,6 +61,7 @@ import { createRestAPIClient, createStreamingAPIClient, type mastodon } from 'ma
 import type { AuthorIdentity, NormalizedMessage } from '../../core/types.js';
 import { createHash } from 'node:crypto';
 import type { Capabilities, Channel, ChannelAccountConfig, ChannelDeps, ChannelFactory, GoneContext, NetworkHiddenReason, PresenceReport, SendRequest, SendResult, SyncResult } from '../types.js';
+import { listeningTermKey, type ListeningSyncResult } from '../listeningBackfill.js';
 import { ChannelError } from '../types.js';
 import { isAccountGone, isAuthenticationRequired, isRecordNotFound, toChannelError, type Operation } from './errors.js';
 import {
@@ -176,6 +180,11 @@ export function mastodonSearchQuery(keyword: string): string {
   return `"${k.replace(/"/g, ' ').replace(/\s+/g, ' ').trim()}"`;
 }
 
+/** A status that mentions the account or answers it: Mastodon notifies the account of it (a mention). */
+function tagsAccount(s: MastoStatus | undefined, ownId: string): boolean {
+  return !!s && (s.inReplyToAccountId === ownId || !!s.mentions?.some((m) => m.id === ownId));
+}
+
 function stringList(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map((x) => x.trim()) : [];
 }
@@ -188,6 +197,8 @@ export class MastodonChannel implements Channel {
   private readonly instanceUrl: string;
   private readonly token: string;
   private readonly hashtags: string[];
+  /** Each hashtag's term key (the setting as written: ../listeningBackfill.ts). */
+  private readonly hashtagKeys = new Map<string, string>();
   private readonly keywords: string[];
   /** The same instance without the token: what anyone may read (see goneFrom). */
   private readonly anonymous: mastodon.rest.Client;
@@ -204,7 +215,11 @@ export class MastodonChannel implements Channel {
     this.rest = createRestAPIClient({ url: this.instanceUrl || 'http://invalid.invalid', accessToken: this.token, timeout });
     this.anonymous = createRestAPIClient({ url: this.instanceUrl || 'http://invalid.invalid', timeout });
     this.now = deps.now;
-    this.hashtags = stringList(s.hashtags).map((t) => t.replace(/^#/, ''));
+    this.hashtags = stringList(s.hashtags).map((t) => {
+      const tag = t.replace(/^#/, '');
+      if (!this.hashtagKeys.has(tag)) this.hashtagKeys.set(tag, listeningTermKey('hashtags', t));
+      return tag;
+    });
     this.keywords = stringList(s.keywords);
   }
 
@@ -232,11 +247,16 @@ export class MastodonChannel implements Channel {
 
   // ---------------------------------------------------------------- ingest
 
-  async sync(cursor: string | null): Promise<SyncResult> {
+  async sync(cursor: string | null): Promise<ListeningSyncResult> {
     const cur = parseCursor(cursor);
     const me = await this.whoami();
     const ctx = { ownId: me.id };
     const messages: NormalizedMessage[] = [];
+    const heardBy = new Map<NormalizedMessage, string[]>();
+    /** A hit is the term's unless it tags the account (a mention: its notification is heard live). */
+    const heard = (hits: NormalizedMessage[], key: string) => {
+      for (const m of hits) if (!tagsAccount(m.raw as MastoStatus, ctx.ownId)) heardBy.set(m, [key]);
+    };
     let more = false;
 
     const page = await this.call('read', () =>
@@ -253,7 +273,10 @@ export class MastodonChannel implements Channel {
     const t: Record<string, string> = {};
     for (const tag of this.hashtags) {
       const r = await this.secondary(`tag:${tag}`, () => this.listenTag(tag, cur.t[tag] ?? null, ctx));
-      if (r) messages.push(...r.messages);
+      if (r) {
+        messages.push(...r.messages);
+        heard(r.messages, this.hashtagKeys.get(tag) ?? listeningTermKey('hashtags', tag));
+      }
       const at = r ? r.cursor : (cur.t[tag] ?? null);
       if (at) t[tag] = at;
       more ||= !!r?.more;
@@ -262,7 +285,10 @@ export class MastodonChannel implements Channel {
     const g: Record<string, SearchGap[]> = {};
     for (const q of this.keywords) {
       const r = await this.secondary(`search:${q}`, () => this.listenSearch(q, cur.k[q] ?? null, cur.g?.[q] ?? [], ctx));
-      if (r) messages.push(...r.messages);
+      if (r) {
+        messages.push(...r.messages);
+        heard(r.messages, listeningTermKey('keywords', q));
+      }
       const at = r ? r.cursor : (cur.k[q] ?? null);
       if (at) k[q] = at;
       const gaps = r ? r.gaps : (cur.g?.[q] ?? []);
@@ -271,7 +297,7 @@ export class MastodonChannel implements Channel {
       more ||= !!r?.more;
     }
     const next: MastodonCursor = { v: 1, n, t, k, ...(Object.keys(g).length ? { g } : {}) };
-    return { messages, cursor: JSON.stringify(next), more };
+    return { messages, cursor: JSON.stringify(next), more, heardBy };
   }
 
   /**
