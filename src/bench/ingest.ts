@@ -24,6 +24,7 @@ import { Workflow } from '../workflow/workflow.js';
 import { handleXWebhook, SIGNATURE_HEADER } from '../channels/x/webhook.js';
 import { messageStream } from './data.js';
 import { procCpuUs } from './stats.js';
+import { benchBareAllRows, markTables, type AllRowsResult } from './allRows.js';
 import { BENCH_X_ACCOUNT, BENCH_X_SECRET, xDeliveries, type XDelivery } from './deliveries.js';
 
 export interface IngestBenchResult {
@@ -39,6 +40,11 @@ export interface IngestBenchResult {
    * process on the machine (its backends, WAL writer, autovacuum). Absent where /proc is.
    */
   cpu_us_per_msg?: { pipeline_thread: number; other_threads: number; postgres?: number };
+  /**
+   * A diagnostic second baseline (`allRows.ts`): every row the measured pass wrote, written
+   * bare in as many transactions as it committed; `ratio` is the pipeline's rate against it.
+   */
+  all_rows: AllRowsResult & { batches: number; ratio: number };
 }
 
 async function setupBrand(store: Store, slug: string) {
@@ -51,7 +57,7 @@ async function setupBrand(store: Store, slug: string) {
 }
 
 /** The full pipeline, fed through the same group-commit queue the HTTP edge uses. */
-export async function benchPipeline(store: Store, n: number, triage: TriageFn | undefined): Promise<{ msgsPerS: number; events: number }> {
+export async function benchPipeline(store: Store, n: number, triage: TriageFn | undefined): Promise<{ msgsPerS: number; events: number; brandId: number; batches: number }> {
   const { brandId, accountId } = await setupBrand(store, `bench-${Date.now()}`);
   const bus = new EventBus();
   let events = 0;
@@ -60,7 +66,8 @@ export async function benchPipeline(store: Store, n: number, triage: TriageFn | 
   const settings = new WorkflowSettingsStore(store);
   const workflow = new Workflow({ store, bus, clock: systemClock, jobs, settings });
   const pipeline = new IngestPipeline({ store, bus, clock: systemClock, triage, businessSeconds: workflow.businessSeconds, workflow: process.env.BENCH_NO_WF ? undefined : workflow });
-  const queue = new IngestQueue(pipeline, { maxQueued: n + 1, maxBatch: Number(process.env.BENCH_MAX_BATCH ?? 1000) });
+  let batches = 0;
+  const queue = new IngestQueue(pipeline, { maxQueued: n + 1, maxBatch: Number(process.env.BENCH_MAX_BATCH ?? 1000), onFlush: () => void batches++ });
   const deliveries = benchDeliveries(n);
   const t0 = performance.now();
   // as a webhook server receives them: each delivery checked, parsed and normalized on
@@ -83,7 +90,7 @@ export async function benchPipeline(store: Store, n: number, triage: TriageFn | 
   }
   await Promise.all(pending.map((p) => p.stored));
   const s = (performance.now() - t0) / 1000;
-  return { msgsPerS: n / s, events };
+  return { msgsPerS: n / s, events, brandId, batches };
 }
 
 /** Messages waiting in the queue beyond which the bench stops reading deliveries until a batch is taken. */
@@ -169,9 +176,12 @@ export async function benchIngest(store: Store, n: number, triage: TriageFn | un
   // brand) warms the JIT, the statement caches and the triage worker; the first pass of a cold
   // process measured ~30 % slower than the later ones
   await benchPipeline(store, Math.max(2_000, Math.round(n / 10)), triage);
+  const marks = await markTables(store);
   const before = cpuSample();
   const full = await benchPipeline(store, n, triage);
   const after = cpuSample();
+  // the second baseline: every row the measured pass wrote, written bare in as many transactions
+  const allRows = await benchBareAllRows(store, marks, full.brandId, n, full.batches);
   const cpu = before && after
     ? {
       pipeline_thread: round((after.main - before.main) / n),
@@ -179,7 +189,11 @@ export async function benchIngest(store: Store, n: number, triage: TriageFn | un
       ...(store.dialect === 'postgres' ? { postgres: round((after.postgres - before.postgres) / n) } : {}),
     }
     : undefined;
-  return { msgs_per_s: round(full.msgsPerS), bare_rows_per_s: round(bare), ratio: Number((full.msgsPerS / bare).toFixed(3)), n, events: full.events, ...(cpu ? { cpu_us_per_msg: cpu } : {}) };
+  return {
+    msgs_per_s: round(full.msgsPerS), bare_rows_per_s: round(bare), ratio: Number((full.msgsPerS / bare).toFixed(3)), n, events: full.events,
+    all_rows: { ...allRows, batches: full.batches, ratio: Number((full.msgsPerS / allRows.msgs_per_s).toFixed(3)) },
+    ...(cpu ? { cpu_us_per_msg: cpu } : {}),
+  };
 }
 
 /** CPU time so far (µs) of this process's main thread, its other threads, and all `postgres` processes; null without /proc. */

@@ -72,9 +72,14 @@ export function markdownTable(results: Record<string, unknown>, meta: Record<str
     const pg = flat[`ingest.${db}.cpu_us_per_msg.postgres`];
     return `; CPU µs a message: pipeline thread ${fmt(t)}, other threads ${fmt(flat[`ingest.${db}.cpu_us_per_msg.other_threads`])}${pg === undefined ? '' : `, PostgreSQL ${fmt(pg)}`}`;
   };
+  // the diagnostic second baseline: every row the pipeline wrote, written bare
+  const allRowsNote = (db: string) => {
+    const v = flat[`ingest.${db}.all_rows.msgs_per_s`];
+    return v === undefined ? '' : `; all its rows (${fmt(flat[`ingest.${db}.all_rows.rows_per_msg`])} a message) written bare: ${fmt(v)} msg/s (ratio ${fmt(flat[`ingest.${db}.all_rows.ratio`])})`;
+  };
   const baseline: Record<string, string> = {
-    'ingest.sqlite.msgs_per_s': `bare insert ${fmt(flat['ingest.sqlite.bare_rows_per_s'])} rows/s (ratio ${fmt(flat['ingest.sqlite.ratio'])})${cpuNote('sqlite')}`,
-    'ingest.postgres.msgs_per_s': `COPY ${fmt(flat['ingest.postgres.bare_rows_per_s'])} rows/s (ratio ${fmt(flat['ingest.postgres.ratio'])})${cpuNote('postgres')}`,
+    'ingest.sqlite.msgs_per_s': `bare insert ${fmt(flat['ingest.sqlite.bare_rows_per_s'])} rows/s (ratio ${fmt(flat['ingest.sqlite.ratio'])})${allRowsNote('sqlite')}${cpuNote('sqlite')}`,
+    'ingest.postgres.msgs_per_s': `COPY ${fmt(flat['ingest.postgres.bare_rows_per_s'])} rows/s (ratio ${fmt(flat['ingest.postgres.ratio'])})${allRowsNote('postgres')}${cpuNote('postgres')}`,
     'triage.ms_per_item': `VADER ${fmt(flat['triage.vader_ms_per_item'])} ms/message`,
     'search.p95_ms': `p50 ${fmt(flat['search.p50_ms'])} ms over ${fmt(flat['search.rows'])} messages`,
     'reports.max_ms': `over ${fmt(flat['reports.conversations'])} conversations`,
