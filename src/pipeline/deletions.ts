@@ -33,6 +33,11 @@
  * into nothing; a later check that finds it shown again clears them. Each change (hidden, a new
  * reason, shown again) is audited once; a re-check that finds the same state writes nothing.
  *
+ * The brand's own reply removed (deleted on the network outside Parley, or hidden by it) that
+ * leaves the customer without an answer makes the conversation need a response again, and stops
+ * counting as the answer in the reports: its response facts are withdrawn (`withdrawAnswer`,
+ * docs/metrics.md "A removed reply is not an answer").
+ *
  * Gone because the brand moderated its author (`AUTHOR_MODERATION_REMOVES`): on a network where
  * the brand's own block or restriction of a person takes that person's posts away from the
  * brand's account (Instagram: a block removes their comments from the account's posts, a
@@ -69,6 +74,7 @@ import type { Store } from '../store/db.js';
 import { audit } from '../store/audit.js';
 import { presentListedConversation } from '../store/queries.js';
 import { addTombstone, redactMessages, type RedactionReason } from '../store/redact.js';
+import { withdrawFacts } from '../store/rollup.js';
 import { inLists, inValues, lockBrand, type Tx } from '../store/util.js';
 
 /**
@@ -89,6 +95,7 @@ const REPLY_REMOVED = 'reply_removed_by_network';
  */
 async function replyRemoved(
   trx: Tx,
+  store: Store,
   d: { brandId: number; actor: string; now: number },
   m: { id: number; conversationId: number; isAuto: boolean },
   reason: MessageHiddenReason,
@@ -122,11 +129,68 @@ async function replyRemoved(
     await entry({ needsResponse: false });
     return null;
   }
-  await entry({ needsResponse: true, waitingSince });
+  const withdrawn = await withdrawAnswer(trx, store, conv.id, m.id);
+  await entry({ needsResponse: true, waitingSince, ...(withdrawn.length ? { withdrawnFacts: withdrawn } : {}) });
   if (status !== conv.status) {
     await audit(trx, { brandId: d.brandId, actor: d.actor, action: 'conversation.status', subjectType: 'conversation', subjectId: conv.id, conversationId: conv.id, data: { from: conv.status, to: status, snoozeUntil: null, reason: REPLY_REMOVED, messageId: m.id } }, d.now);
   }
   return conv.id;
+}
+
+/** The response facts a reply writes (src/outbox/outbox.ts, src/pipeline/ingest.ts): on the reply itself, and on the message it answered. */
+const REPLY_RESPONSE_KINDS = ['first_response', 'next_response'] as const;
+const ANSWERED_KINDS = ['message_response', 'message_answered'] as const;
+
+/**
+ * A removed reply that answered the customer no longer counts as the answer in the reports
+ * (docs/metrics.md, "A removed reply is not an answer"): its `first_response` / `next_response`
+ * fact, and the `message_response` of the message it answered with that message's
+ * `message_answered` twin, are withdrawn from the facts and their rollups; the answered message
+ * is unanswered again (`first_reply_at` cleared) and, when the reply was the cycle's first
+ * response, so is the cycle (`cycle_first_response_at`, and `first_response_at` when it was the
+ * conversation's first). The next real reply is then the answer, through the writers' usual
+ * rules: the cycle's `first_response` (or a `next_response`), measured from the wait as the desk
+ * and its SLA clock count it — from the removal (`waiting_since`): the team answered in time and
+ * the removal was not theirs — and the answered message's `message_response` and its
+ * `message_answered`, measured from the customer's message itself. Kept: the reply's `handling`
+ * (the work was done) and the `sla_met` of the clock it stopped (the SLA engine still holds that
+ * clock met; the wait after the removal has its own clock). Only what this reply counted goes:
+ * another reply's facts are untouched, and a second delivery of the removal finds nothing left to
+ * withdraw (the rows are deleted, and uncounted only by the statement that deleted them).
+ * Returns the kinds withdrawn.
+ */
+async function withdrawAnswer(trx: Tx, store: Store, conversationId: number, messageId: number): Promise<string[]> {
+  const reply = await trx.selectFrom('message').leftJoin('outbox', 'outbox.message_id', 'message.id')
+    .select(['message.reply_to_message_id', 'message.created_at', 'outbox.sent_at']).where('message.id', '=', messageId).executeTakeFirst();
+  if (!reply) return [];
+  // when the reply went out, as its facts and the answered message's first_reply_at have it: sent by the outbox, or written (seen on the network)
+  const at = Number(reply.sent_at ?? reply.created_at);
+  const ids: number[] = [];
+  const own = await trx.selectFrom('reporting_fact').select(['id', 'kind', 'occurred_at']).where('conversation_id', '=', conversationId).where('message_id', '=', messageId)
+    .where('kind', 'in', [...REPLY_RESPONSE_KINDS]).execute();
+  ids.push(...own.map((f) => Number(f.id)));
+  if (reply.reply_to_message_id != null) {
+    const parentId = Number(reply.reply_to_message_id);
+    // only when this reply was the message's first reply (another, earlier one keeps answering it)
+    const cleared = await trx.updateTable('message').set({ first_reply_at: null }).where('id', '=', parentId).where('direction', '=', 'inbound').where('first_reply_at', '=', at).executeTakeFirst();
+    if (Number(cleared.numUpdatedRows) === 1) {
+      const rows = await trx.selectFrom('reporting_fact').select(['id', 'kind', 'occurred_at']).where('conversation_id', '=', conversationId).where('message_id', '=', parentId)
+        .where('kind', 'in', [...ANSWERED_KINDS]).orderBy('id').execute();
+      const responses = rows.filter((f) => f.kind === 'message_response' && Number(f.occurred_at) === at);
+      // one twin per response withdrawn
+      const twins = rows.filter((f) => f.kind === 'message_answered').slice(0, responses.length);
+      ids.push(...responses.map((f) => Number(f.id)), ...twins.map((f) => Number(f.id)));
+    }
+  }
+  const gone = await withdrawFacts(trx, store, ids);
+  const first = gone.find((f) => f.kind === 'first_response');
+  if (first) {
+    // the cycle has no first response any more: the next real reply is it
+    const firstAt = Number(first.occurred_at);
+    await trx.updateTable('conversation').set({ cycle_first_response_at: null }).where('id', '=', conversationId).where('cycle_first_response_at', '=', firstAt).execute();
+    await trx.updateTable('conversation').set({ first_response_at: null }).where('id', '=', conversationId).where('first_response_at', '=', firstAt).execute();
+  }
+  return [...new Set(gone.map((f) => f.kind))].sort();
 }
 
 /** Live `conversation.updated` events for conversations a removed reply made need a response again. */
@@ -274,7 +338,7 @@ export async function applyNetworkDeletions(deps: { store: Store; bus: EventBus;
       if (Number(r.numUpdatedRows) !== 1) continue;
       await audit(trx, { brandId: d.brandId, actor: d.actor, action: 'message.network_hidden', subjectType: 'message', subjectId: p.id, conversationId: p.conversationId, data: { reason: OUTBOUND_DELETED, direction: 'outbound' } }, now);
       marked.push(p.id);
-      const c = await replyRemoved(trx, { brandId: d.brandId, actor: d.actor, now }, p, OUTBOUND_DELETED);
+      const c = await replyRemoved(trx, store, { brandId: d.brandId, actor: d.actor, now }, p, OUTBOUND_DELETED);
       if (c !== null) reopened.push(c);
     }
     let tombstoned = 0;
@@ -373,7 +437,7 @@ export async function applyNetworkVisibility(deps: { store: Store; bus: EventBus
       hidden.push(m.id);
       // the brand's reply the customer no longer sees (a new reason for one already hidden changes nothing more)
       if (m.outbound && m.network_hidden_reason === null) {
-        const c = await replyRemoved(trx, { brandId: d.brandId, actor: d.actor, now }, { id: m.id, conversationId: m.conversation_id, isAuto: m.is_auto }, reason);
+        const c = await replyRemoved(trx, store, { brandId: d.brandId, actor: d.actor, now }, { id: m.id, conversationId: m.conversation_id, isAuto: m.is_auto }, reason);
         if (c !== null) reopened.push(c);
       }
     }

@@ -230,6 +230,19 @@ export async function retractFactsOfMessage(trx: Tx, store: Store, messageId: nu
   await applyRollups(trx, store, deltasOf(rows as Fact[], -1));
 }
 
+/**
+ * Withdraw stored facts by id (e.g. the response facts of a reply the network removed,
+ * src/pipeline/deletions.ts): deleted, and uncounted from their rollups in the same transaction.
+ * Only the rows this statement actually deleted are uncounted, so two transactions withdrawing
+ * the same facts (a removal delivered twice at once) withdraw them once. Returns those rows.
+ */
+export async function withdrawFacts(trx: Tx, store: Store, ids: readonly number[]): Promise<Fact[]> {
+  const gone: Fact[] = [];
+  for (const part of inLists([...new Set(ids)])) gone.push(...((await trx.deleteFrom('reporting_fact').where('id', 'in', part).returningAll().execute()) as Fact[]));
+  if (gone.length) await applyRollups(trx, store, deltasOf(gone, -1));
+  return gone;
+}
+
 /** Rebuild all rollups from the facts (after a bulk load, or to repair). */
 export async function rebuildRollups(store: Store, brandId?: number): Promise<number> {
   await store.db.transaction().execute(async (trx) => {
