@@ -131,6 +131,8 @@ const ROUTES: Record<string, RouteSpec> = {
   'PATCH /api/sso/providers/:id': { roles: ['admin'], body: () => ({ label: 'Swept IdP' }) },
   'DELETE /api/sso/providers/:id': { roles: ['admin'] },
   'POST /api/sso/providers/:id/check': { roles: ['admin'] },
+  'GET /api/sso/providers/:id/saml/idp-initiated': { roles: ['admin'] },
+  'PUT /api/sso/providers/:id/saml/idp-initiated': { roles: ['admin'], body: () => ({ allowed: false }) },
   'GET /api/scim-tokens': { roles: ['admin'] },
   'POST /api/scim-tokens': { roles: ['admin'], body: () => ({ label: 'Sweep SCIM' }) },
   'DELETE /api/scim-tokens/:id': { roles: ['admin'] },

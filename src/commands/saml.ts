@@ -19,6 +19,12 @@
  * nonce. The IdP's POST is cross-site, so the binding cookie is `parley_saml` (SameSite=None;
  * Secure) rather than `parley_sso` (Lax).
  *
+ * IdP-initiated sign-in (an app tile: an unsolicited Response, no InResponseTo, SAML Profiles
+ * 4.1.5) is a provider's opt-in (`saml_idp_initiated`, off by default): then such a Response is
+ * taken when signed and checked as above, issued in the last few minutes, its assertion ID not
+ * taken before; its RelayState only a same-origin path to land on. Off, it is refused, the reason
+ * saying where an admin turns it on.
+ *
  * Who signs in follows the OpenID Connect rules (`personFor`): the IdP is trusted to assert the
  * email (a verified email), allowed domains, auto-provisioning, disabled people. Every refusal at
  * the ACS is audited (`sso.saml_refused`, with the reason) when the provider is known.
@@ -34,6 +40,7 @@ import { createHash } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import { getVerifiedXml, parseDomFromString, parseXml2JsFromString } from '@node-saml/node-saml/lib/xml.js';
 import { AppError } from '../errors.js';
+import type { Actor } from './context.js';
 
 export const SAML_ACS_PATH = '/api/auth/sso/saml/acs';
 export const SAML_METADATA_PATH = '/api/auth/sso/saml/metadata';
@@ -107,7 +114,8 @@ async function makeSpKeys(d: SsoDeps, row: ProviderRow, now: number): Promise<Sp
 
 /**
  * node-saml for one provider and one sign-in: InResponseTo must be `requestId` (the rest of its
- * one-use, expiry and browser binding is the `sso_login` row's). With `sign`, the AuthnRequest is
+ * one-use, expiry and browser binding is the `sso_login` row's); null: none is checked (an
+ * unsolicited Response, whose own checks are `finishIdpInitiated`'s). With `sign`, the AuthnRequest is
  * signed (RSA-SHA256, the HTTP-Redirect binding's SigAlg and Signature); with `decrypt`, an
  * EncryptedAssertion is decrypted with the SP key.
  */
@@ -126,7 +134,8 @@ function samlFor(row: ProviderRow, sp: { entityId: string; acsUrl: string }, req
     wantAuthnResponseSigned: false,
     // times are checked on Parley's clock (core/saml.ts), not node-saml's
     acceptedClockSkewMs: -1,
-    validateInResponseTo: ValidateInResponseTo.always,
+    // null: an unsolicited Response (IdP-initiated), checked for having no InResponseTo by finishIdpInitiated
+    validateInResponseTo: requestId === null ? ValidateInResponseTo.never : ValidateInResponseTo.always,
     requestIdExpirationPeriodMs: SSO_LOGIN_TTL_MS,
     identifierFormat: null,
     disableRequestedAuthnContext: true,
@@ -193,20 +202,24 @@ export async function samlProviderSpMetadata(d: SsoDeps, providerId: number, ori
   return slo ? xml.replace(/<SingleLogoutService\b/, `<SingleLogoutService Binding="${SAML_REDIRECT_BINDING}" Location="${slo.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}"/>$&`) : xml;
 }
 
-/** Unverified peeks at a Response, only to name the provider in the audit trail and to compare its Destination. */
-function peek(xml: string): { issuer: string | null; destination: string | null; plainAssertion: boolean; encryptedAssertion: boolean } {
-  const none = { issuer: null, destination: null, plainAssertion: false, encryptedAssertion: false };
+/** Unverified peeks at a Response, only to name the provider in the audit trail, to compare its Destination and to tell an unsolicited one (no InResponseTo). */
+function peek(xml: string): { issuer: string | null; destination: string | null; plainAssertion: boolean; encryptedAssertion: boolean; unsolicited: boolean; issueInstant: string | null } {
+  const none = { issuer: null, destination: null, plainAssertion: false, encryptedAssertion: false, unsolicited: false, issueInstant: null };
   try {
     const doc = new DOMParser({ errorHandler: { error: () => {}, fatalError: () => {}, warning: () => {} } }).parseFromString(xml, 'text/xml');
     const root = doc.documentElement;
     if (!root || root.localName !== 'Response') return none;
     const children = Array.from(root.childNodes) as Element[];
     const issuer = children.find((n) => n.localName === 'Issuer')?.textContent?.trim() ?? null;
-    return { issuer, destination: root.getAttribute('Destination') || null, plainAssertion: children.some((n) => n.localName === 'Assertion'), encryptedAssertion: children.some((n) => n.localName === 'EncryptedAssertion') };
+    return {
+      issuer, destination: root.getAttribute('Destination') || null, plainAssertion: children.some((n) => n.localName === 'Assertion'), encryptedAssertion: children.some((n) => n.localName === 'EncryptedAssertion'),
+      unsolicited: !root.getAttribute('InResponseTo'), issueInstant: root.getAttribute('IssueInstant') || null,
+    };
   } catch {
     return none;
   }
 }
+type Peeked = ReturnType<typeof peek>;
 
 /** Refusals of Responses that no sign-in of the browser stands behind: audited at most this often per provider. */
 export const UNVERIFIED_REFUSAL_EVERY_MS = 60_000;
@@ -225,81 +238,259 @@ export interface FinishSamlSignInProps {
   ip: string;
 }
 
+/** What a sign-in found before it was refused: the provider that verified it (its audit trail gets the refusal) and the way back. */
+interface SignInSoFar {
+  row?: ProviderRow;
+  next?: string;
+  /** Not verified, the provider the Response names whose audit trail hears of its refusal (else the first with its Issuer). */
+  named?: { id: number; brand_id: number };
+}
+
 /**
- * Finish a SAML sign-in at the ACS: the started sign-in taken once (by RelayState, in its
- * browser), the Response verified, the assertion taken once, then the person found, linked or
- * created by the same rules as OpenID Connect. Throws SsoSignInError with the login page's code;
- * refusals are audited as `sso.saml_refused` with the reason.
+ * Finish a SAML sign-in at the ACS. A Response to a sign-in started here (SP-initiated): the
+ * started sign-in taken once (by RelayState, in its browser), the Response verified, the assertion
+ * taken once, then the person found, linked or created by the same rules as OpenID Connect. An
+ * unsolicited Response (IdP-initiated: no InResponseTo, and no RelayState of a sign-in started
+ * here): refused unless its provider allows IdP-initiated sign-in (`finishIdpInitiated`). Throws
+ * SsoSignInError with the login page's code; refusals are audited as `sso.saml_refused` with the reason.
  */
 export async function finishSamlSignIn(d: SsoDeps, p: FinishSamlSignInProps, now: number): Promise<FinishedSsoSignIn> {
   const xml = Buffer.from(p.samlResponse, 'base64').toString('utf8');
   const peeked = peek(xml);
-  let row: ProviderRow | undefined;
-  let next: string | undefined;
+  const so: SignInSoFar = {};
   try {
-    const login = await takeLogin(d.store, p.relayState, p.browserToken, now).catch((err: unknown) => {
-      if (err instanceof SsoSignInError) err.message = p.relayState ? 'no such sign-in started in this browser, already used, or older than 10 minutes' : 'unsolicited: no RelayState of a sign-in started here';
-      throw err;
-    });
-    next = login.next_path;
-    row = await enabledProvider(d.store, login.provider_id);
-    if (row.protocol !== 'saml') throw new SsoSignInError('expired', 'the sign-in was not started with a SAML provider');
-    const sp = samlSp(p.origin);
-    if (login.redirect_uri !== sp.acsUrl) throw new SsoSignInError('provider', 'the ACS URL changed since the sign-in started');
-
-    // encryption wanted: a plaintext assertion is refused even when signed (it crossed the browser readable)
-    if (Number(row.saml_want_encrypted) === 1 && peeked.plainAssertion) throw new SsoSignInError('provider', 'not encrypted: the provider requires encrypted assertions and this one came in plaintext');
-    let profile: Profile;
-    try {
-      const decrypt = peeked.encryptedAssertion ? await spKeysOf(d, row, now) : undefined;
-      const done = await samlFor(row, sp, login.nonce, { decrypt }).validatePostResponseAsync({ SAMLResponse: p.samlResponse }).catch((err: unknown) => {
-        // xml-encryption's own words ("error:02000079:rsa routines::oaep decoding error") say little to an admin
-        if (decrypt && err instanceof Error && /decrypt|oaep|padding|rsa routines|EncryptedKey|Invalid EncryptedAssertion/i.test(err.message)) throw new Error(`undecryptable: the encrypted assertion could not be decrypted with this provider's SP key (encrypted for another certificate?): ${err.message.slice(0, 200)}`);
-        throw err;
-      });
-      if (!done.profile) throw new Error('no assertion');
-      profile = done.profile;
-    } catch (err) {
-      throw new SsoSignInError('provider', err instanceof Error ? err.message : String(err));
-    }
-    if (profile.issuer !== row.issuer) throw new SsoSignInError('provider', `the assertion's issuer is not the provider's entity id (${String(profile.issuer).slice(0, 200)})`);
-    if (peeked.destination && peeked.destination !== sp.acsUrl) throw new SsoSignInError('provider', 'the Response\'s Destination is not this desk\'s ACS URL');
-    const checked = checkSamlAssertion((profile.getAssertion?.() ?? {}) as Record<string, unknown>, { now, acsUrl: sp.acsUrl });
-    if (checked.reason) throw new SsoSignInError('provider', checked.reason);
-
-    // each assertion once (a row left from one since expired, not yet pruned, is taken over)
-    const taken = await d.store.db.insertInto('sso_saml_assertion').values({ issuer: row.issuer, assertion_id: checked.id!, expires_at: checked.expiresAt })
-      .onConflict((oc) => oc.columns(['issuer', 'assertion_id']).doUpdateSet({ expires_at: checked.expiresAt }).where('sso_saml_assertion.expires_at', '<=', now))
-      .executeTakeFirst();
-    if (!Number(taken.numInsertedOrUpdatedRows ?? 0)) throw new SsoSignInError('expired', 'replayed: this assertion was taken before');
-
-    const who = samlIdentity(profile as SamlProfileLike, { emailAttribute: row.saml_email_attribute, nameAttribute: row.saml_name_attribute });
-    if (!who.subject) throw new SsoSignInError('unverified_email', 'the assertion names neither a NameID nor an email');
-    // the IdP asserts the email: it is the verified email the rules ask for (allowed domains still hold)
-    const claims = { email: who.email ?? undefined, email_verified: who.email != null, name: who.name ?? undefined };
-    const { user, provisioned } = await personFor(d, row, who.subject, claims, now);
-    // kept with the session for single logout: the NameID with its Format and qualifiers (sealed; its
-    // hash finds the session; all of it is what a LogoutRequest's NameID must match) and the SessionIndex
-    const nameId = typeof profile.nameID === 'string' && profile.nameID ? profile.nameID : null;
-    const kept: KeptNameId | null = nameId ? { nameId, format: profile.nameIDFormat ?? null, nameQualifier: profile.nameQualifier ?? null, spNameQualifier: profile.spNameQualifier ?? null } : null;
-    const samlNameId = kept ? { sealed: d.secrets.seal(JSON.stringify(kept)), hash: sha256(kept.nameId) } : null;
-    const sessionIndex = typeof profile.sessionIndex === 'string' && profile.sessionIndex ? profile.sessionIndex.slice(0, 500) : null;
-    return { user, providerId: row.id, trustsMfa: row.trusts_mfa === 1, loginId: login.id, next: login.next_path, startedAt: Number(login.created_at), provisioned, sealedIdToken: null, sid: sessionIndex, samlNameId };
+    // a RelayState naming a sign-in started here keeps the Response to that sign-in's rules (InResponseTo required)
+    if (peeked.unsolicited && !(await startedHere(d, p.relayState))) return await finishIdpInitiated(d, p, peeked, so, now);
+    return await finishSpInitiated(d, p, peeked, so, now);
   } catch (err) {
     if (!(err instanceof SsoSignInError)) throw err;
-    if (next !== undefined) err.next = next;
-    if (row) {
-      await audit(d.store.db, { brandId: row.brand_id, actor: `sso:${row.id}`, action: 'sso.saml_refused', subjectType: 'sso_provider', subjectId: row.id, data: { code: err.code, reason: err.message.slice(0, 500), ip: p.ip } }, now);
+    if (so.next !== undefined) err.next = so.next;
+    if (so.row) {
+      await audit(d.store.db, { brandId: so.row.brand_id, actor: `sso:${so.row.id}`, action: 'sso.saml_refused', subjectType: 'sso_provider', subjectId: so.row.id, data: { code: err.code, reason: err.message.slice(0, 500), ip: p.ip } }, now);
     } else if (peeked.issuer) {
       // no sign-in of this browser behind it: the provider is named only by the Response's unverified
       // Issuer, which anyone can POST, so at most one such refusal a minute reaches its audit trail
-      const known = await d.store.db.selectFrom('sso_provider').select(['id', 'brand_id']).where('protocol', '=', 'saml').where('issuer', '=', peeked.issuer).orderBy('id').executeTakeFirst();
+      const known = so.named ?? await d.store.db.selectFrom('sso_provider').select(['id', 'brand_id']).where('protocol', '=', 'saml').where('issuer', '=', peeked.issuer).orderBy('id').executeTakeFirst();
       if (known && !(await unverifiedRefusalSince(d, known, now - UNVERIFIED_REFUSAL_EVERY_MS))) {
         await audit(d.store.db, { brandId: known.brand_id, actor: `sso:${known.id}`, action: 'sso.saml_refused', subjectType: 'sso_provider', subjectId: known.id, data: { code: err.code, reason: err.message.slice(0, 500), ip: p.ip, unverified: true } }, now);
       }
     }
     throw err;
   }
+}
+
+/** Whether the RelayState names a sign-in started here (whatever became of it). */
+async function startedHere(d: SsoDeps, relayState: string | undefined): Promise<boolean> {
+  if (!relayState) return false;
+  return (await d.store.db.selectFrom('sso_login').select('id').where('state_hash', '=', sha256(relayState)).executeTakeFirst()) !== undefined;
+}
+
+async function finishSpInitiated(d: SsoDeps, p: FinishSamlSignInProps, peeked: Peeked, so: SignInSoFar, now: number): Promise<FinishedSsoSignIn> {
+  const login = await takeLogin(d.store, p.relayState, p.browserToken, now).catch((err: unknown) => {
+    if (err instanceof SsoSignInError) err.message = p.relayState ? 'no such sign-in started in this browser, already used, or older than 10 minutes' : 'unsolicited: no RelayState of a sign-in started here';
+    throw err;
+  });
+  so.next = login.next_path;
+  const row = (so.row = await enabledProvider(d.store, login.provider_id));
+  if (row.protocol !== 'saml') throw new SsoSignInError('expired', 'the sign-in was not started with a SAML provider');
+  const sp = samlSp(p.origin);
+  if (login.redirect_uri !== sp.acsUrl) throw new SsoSignInError('provider', 'the ACS URL changed since the sign-in started');
+  const profile = await verifiedProfile(d, row, sp, login.nonce, p.samlResponse, peeked, now);
+  const checked = checkedResponse(row, sp, profile, peeked, now);
+  await takeAssertion(d, row, checked.id, checked.expiresAt, now);
+  const who = await samlPerson(d, row, profile, now);
+  return { ...who, providerId: row.id, trustsMfa: row.trusts_mfa === 1, loginId: login.id, next: login.next_path, startedAt: Number(login.created_at), sealedIdToken: null };
+}
+
+/**
+ * node-saml's verdict on a Response for one provider: the signature (Response or Assertion) by its
+ * certificates, the Audience, InResponseTo (`requestId`; null: an unsolicited Response, which must
+ * have none) and the decryption of an EncryptedAssertion. With `saml_want_encrypted` a plaintext
+ * assertion is refused even when signed (it crossed the browser readable).
+ */
+async function verifiedProfile(d: SsoDeps, row: ProviderRow, sp: { entityId: string; acsUrl: string }, requestId: string | null, samlResponse: string, peeked: Peeked, now: number): Promise<Profile> {
+  if (Number(row.saml_want_encrypted) === 1 && peeked.plainAssertion) throw new SsoSignInError('provider', 'not encrypted: the provider requires encrypted assertions and this one came in plaintext');
+  try {
+    const decrypt = peeked.encryptedAssertion ? await spKeysOf(d, row, now) : undefined;
+    const done = await samlFor(row, sp, requestId, { decrypt }).validatePostResponseAsync({ SAMLResponse: samlResponse }).catch((err: unknown) => {
+      // xml-encryption's own words ("error:02000079:rsa routines::oaep decoding error") say little to an admin
+      if (decrypt && err instanceof Error && /decrypt|oaep|padding|rsa routines|EncryptedKey|Invalid EncryptedAssertion/i.test(err.message)) throw new Error(`undecryptable: the encrypted assertion could not be decrypted with this provider's SP key (encrypted for another certificate?): ${err.message.slice(0, 200)}`);
+      throw err;
+    });
+    if (!done.profile) throw new Error('no assertion');
+    return done.profile;
+  } catch (err) {
+    throw new SsoSignInError('provider', err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** Parley's checks of a verified Response, on its clock (core/saml.ts): the signed issuer, the Destination, the Recipient, NotBefore / NotOnOrAfter. The assertion's ID and until when it must be kept. */
+function checkedResponse(row: ProviderRow, sp: { acsUrl: string }, profile: Profile, peeked: Peeked, now: number): { id: string; expiresAt: number } {
+  if (profile.issuer !== row.issuer) throw new SsoSignInError('provider', `the assertion's issuer is not the provider's entity id (${String(profile.issuer).slice(0, 200)})`);
+  if (peeked.destination && peeked.destination !== sp.acsUrl) throw new SsoSignInError('provider', 'the Response\'s Destination is not this desk\'s ACS URL');
+  const checked = checkSamlAssertion((profile.getAssertion?.() ?? {}) as Record<string, unknown>, { now, acsUrl: sp.acsUrl });
+  if (checked.reason) throw new SsoSignInError('provider', checked.reason);
+  return { id: checked.id!, expiresAt: checked.expiresAt };
+}
+
+/** Each assertion once (`sso_saml_assertion`, kept until `until`; a row left from one since expired, not yet pruned, is taken over). */
+async function takeAssertion(d: SsoDeps, row: ProviderRow, assertionId: string, until: number, now: number): Promise<void> {
+  const taken = await d.store.db.insertInto('sso_saml_assertion').values({ issuer: row.issuer, assertion_id: assertionId, expires_at: until })
+    .onConflict((oc) => oc.columns(['issuer', 'assertion_id']).doUpdateSet({ expires_at: until }).where('sso_saml_assertion.expires_at', '<=', now))
+    .executeTakeFirst();
+  if (!Number(taken.numInsertedOrUpdatedRows ?? 0)) throw new SsoSignInError('expired', 'replayed: this assertion was taken before');
+}
+
+/** Who a verified assertion signs in (`personFor`), with what single logout needs kept: the NameID (sealed, and its hash) and the SessionIndex. */
+async function samlPerson(d: SsoDeps, row: ProviderRow, profile: Profile, now: number): Promise<Pick<FinishedSsoSignIn, 'user' | 'provisioned' | 'sid' | 'samlNameId'>> {
+  const who = samlIdentity(profile as SamlProfileLike, { emailAttribute: row.saml_email_attribute, nameAttribute: row.saml_name_attribute });
+  if (!who.subject) throw new SsoSignInError('unverified_email', 'the assertion names neither a NameID nor an email');
+  // the IdP asserts the email: it is the verified email the rules ask for (allowed domains still hold)
+  const claims = { email: who.email ?? undefined, email_verified: who.email != null, name: who.name ?? undefined };
+  const { user, provisioned } = await personFor(d, row, who.subject, claims, now);
+  // kept with the session for single logout: the NameID with its Format and qualifiers (sealed; its
+  // hash finds the session; all of it is what a LogoutRequest's NameID must match) and the SessionIndex
+  const nameId = typeof profile.nameID === 'string' && profile.nameID ? profile.nameID : null;
+  const kept: KeptNameId | null = nameId ? { nameId, format: profile.nameIDFormat ?? null, nameQualifier: profile.nameQualifier ?? null, spNameQualifier: profile.spNameQualifier ?? null } : null;
+  const samlNameId = kept ? { sealed: d.secrets.seal(JSON.stringify(kept)), hash: sha256(kept.nameId) } : null;
+  const sid = typeof profile.sessionIndex === 'string' && profile.sessionIndex ? profile.sessionIndex.slice(0, 500) : null;
+  return { user, provisioned, sid, samlNameId };
+}
+
+// --- IdP-initiated sign-in (SAML Profiles 4.1.5, unsolicited responses) ---
+
+/**
+ * How old an unsolicited assertion may be (its IssueInstant, beyond the clock skew): no request
+ * stands behind it, so only a fresh one is taken (an app tile's is seconds old).
+ */
+export const SAML_IDP_INITIATED_MAX_AGE_MS = 5 * 60_000;
+/** Where an IdP-initiated sign-in lands when its RelayState is not a path of this desk. */
+export const SAML_IDP_INITIATED_LANDING = '/inbox';
+
+/**
+ * Where an IdP-initiated sign-in goes: its RelayState when a same-origin relative path (Profiles
+ * 4.1.5: the IdP MAY say where, "based on mutual agreement"; nothing else is trusted from it), else the inbox.
+ */
+export function idpInitiatedLanding(relayState: string | undefined): string {
+  const next = safeNext(relayState);
+  return next === '/' ? SAML_IDP_INITIATED_LANDING : next;
+}
+
+/**
+ * The checks an unsolicited assertion needs beyond a solicited one's (pure; `assertion` as node-saml
+ * parses it, `{ Assertion: … }`): no bearer SubjectConfirmationData with an InResponseTo (Profiles
+ * 4.1.5: an unsolicited Response carries none; an assertion that answers a request is that
+ * request's only), and an IssueInstant no older than `maxAgeMs` (nor later than now) beyond the
+ * clock skew — of the assertion and, when given, of the Response. The reason, or null, and when it
+ * was issued.
+ */
+export function checkUnsolicitedAssertion(parsed: Record<string, any>, p: { now: number; maxAgeMs: number; responseIssueInstant?: string | null }): { reason: string | null; issuedAt: number } {
+  const a = parsed?.Assertion;
+  const issuedAt = Date.parse(a?.$?.IssueInstant ?? '');
+  const fail = (reason: string) => ({ reason, issuedAt: Number.isFinite(issuedAt) ? issuedAt : p.now });
+  if (!a) return fail('no assertion');
+  const confirmations: any[] = a.Subject?.[0]?.SubjectConfirmation ?? [];
+  if (confirmations.some((c) => c?.SubjectConfirmationData?.some?.((s: any) => s?.$?.InResponseTo))) return fail('the assertion answers an AuthnRequest (InResponseTo): it is not an unsolicited one');
+  for (const [what, at] of [['the assertion', a.$?.IssueInstant], ['the Response', p.responseIssueInstant]] as const) {
+    if (at === undefined || at === null) {
+      if (what === 'the assertion') return fail('the assertion has no IssueInstant');
+      continue;
+    }
+    const t = Date.parse(at);
+    if (!Number.isFinite(t)) return fail(`${what}'s IssueInstant is not a date`);
+    if (t > p.now + SAML_CLOCK_SKEW_MS) return fail(`${what}'s IssueInstant is in the future`);
+    if (p.now - t > p.maxAgeMs + SAML_CLOCK_SKEW_MS) return fail(`stale: ${what} was issued more than ${Math.round(p.maxAgeMs / 60_000)} minutes ago (IssueInstant), too old for an IdP-initiated sign-in`);
+  }
+  return { reason: null, issuedAt };
+}
+
+/** Where the admin allows IdP-initiated sign-in, said in the refusal when it is off. */
+const idpInitiatedOff = (label: string) =>
+  `unsolicited (IdP-initiated) Response refused: IdP-initiated sign-in is off for the provider "${label.slice(0, 100)}". An admin can allow it in Admin → Single sign-on → ${label.slice(0, 100)} → "Allow IdP-initiated sign-in (app tiles)"`;
+
+/**
+ * An IdP-initiated sign-in: an unsolicited Response (no InResponseTo, no RelayState of a sign-in
+ * started here), taken only for an enabled provider whose Issuer it names and that allows it
+ * (`saml_idp_initiated`), verified as a solicited one is (signature, Audience, Destination,
+ * Recipient, NotBefore / NotOnOrAfter, decryption), with no InResponseTo in its assertion, an
+ * IssueInstant of the last few minutes (`SAML_IDP_INITIATED_MAX_AGE_MS`), and its assertion ID
+ * not taken before (kept until it could no longer pass those checks). Several such providers
+ * verifying it (one IdP entity id and key for several): refused, as which one is unknowable. The
+ * RelayState is only a same-origin path to land on, else the inbox. There is no sign-in to bind to
+ * the browser: a taken `sso_login` row is made for a second factor still to come. Audited
+ * `sso.saml_idp_initiated`.
+ */
+async function finishIdpInitiated(d: SsoDeps, p: FinishSamlSignInProps, peeked: Peeked, so: SignInSoFar, now: number): Promise<FinishedSsoSignIn> {
+  const next = idpInitiatedLanding(p.relayState);
+  if (next !== SAML_IDP_INITIATED_LANDING) so.next = next;
+  const named = peeked.issuer ? await d.store.db.selectFrom('sso_provider').selectAll().where('protocol', '=', 'saml').where('issuer', '=', peeked.issuer).where('enabled', '=', 1).orderBy('id').execute() : [];
+  const allowing = named.filter((r) => Number(r.saml_idp_initiated) === 1);
+  so.named = allowing[0] ?? named[0];
+  // not verified: anyone may POST a Response naming a provider
+  if (!allowing.length) throw new SsoSignInError('expired', named.length ? idpInitiatedOff(named[0]!.label) : 'unsolicited: no RelayState of a sign-in started here');
+  const sp = samlSp(p.origin);
+  const verified: { row: ProviderRow; profile: Profile }[] = [];
+  let why = 'the signature does not verify';
+  for (const row of allowing) {
+    try {
+      verified.push({ row, profile: await verifiedProfile(d, row, sp, null, p.samlResponse, peeked, now) });
+    } catch (err) {
+      why = err instanceof Error ? err.message : String(err);
+    }
+  }
+  if (!verified.length) throw new SsoSignInError('provider', `unsolicited (IdP-initiated) Response: ${why}`);
+  const { row, profile } = verified[0]!;
+  so.row = row;
+  if (verified.length > 1) throw new SsoSignInError('provider', `unsolicited (IdP-initiated) Response verified for several providers (${verified.map((v) => v.row.id).join(', ')}): one IdP entity id and certificate for several, so which one is unknowable; allow IdP-initiated sign-in for one of them only`);
+  const checked = checkedResponse(row, sp, profile, peeked, now);
+  const fresh = checkUnsolicitedAssertion((profile.getAssertion?.() ?? {}) as Record<string, any>, { now, maxAgeMs: SAML_IDP_INITIATED_MAX_AGE_MS, responseIssueInstant: peeked.issueInstant });
+  if (fresh.reason) throw new SsoSignInError('provider', fresh.reason);
+  // kept until it could pass neither the validity checks nor the freshness check
+  await takeAssertion(d, row, checked.id, Math.max(checked.expiresAt, fresh.issuedAt + SAML_IDP_INITIATED_MAX_AGE_MS + SAML_CLOCK_SKEW_MS), now);
+  const who = await samlPerson(d, row, profile, now);
+  // a sign-in row, taken already, for a second factor still to come (it then binds the browser)
+  const login = await d.store.db.insertInto('sso_login').values({
+    provider_id: row.id, state_hash: sha256(randomBytes(32).toString('base64url')), browser_hash: sha256(randomBytes(32).toString('base64url')), nonce: '', code_verifier: '',
+    redirect_uri: sp.acsUrl, next_path: next, created_at: now, expires_at: now + SSO_LOGIN_TTL_MS, used_at: now,
+  }).returning('id').executeTakeFirstOrThrow();
+  await audit(d.store.db, { brandId: row.brand_id, actor: `sso:${row.id}`, action: 'sso.saml_idp_initiated', subjectType: 'sso_provider', subjectId: row.id, data: { user: who.user.id, assertionId: checked.id.slice(0, 200), next, provisioned: who.provisioned, ip: p.ip } }, now);
+  return { ...who, providerId: row.id, trustsMfa: row.trusts_mfa === 1, loginId: Number(login.id), next, startedAt: now, sealedIdToken: null };
+}
+
+/** A SAML provider's IdP-initiated sign-in setting, as the admins see it. */
+export interface SamlIdpInitiatedView {
+  providerId: number;
+  /** Unsolicited Responses (IdP app tiles) are taken. */
+  allowed: boolean;
+  /** Where the IdP posts them: the desk's ACS URL (its default, Profiles 4.1.5). */
+  acsUrl: string;
+  /** How old an unsolicited assertion may be (IssueInstant), in seconds. */
+  maxAgeSeconds: number;
+}
+
+async function samlProviderOfBrand(d: SsoDeps, brandId: number, providerId: number): Promise<ProviderRow> {
+  const row = await d.store.db.selectFrom('sso_provider').selectAll().where('id', '=', providerId).where('brand_id', '=', brandId).executeTakeFirst();
+  if (!row) throw new AppError(404, 'not_found', 'single sign-on provider not found');
+  if (row.protocol !== 'saml') throw new AppError(400, 'sso.not_saml', 'IdP-initiated sign-in is a SAML setting: this provider uses OpenID Connect');
+  return row;
+}
+
+const idpInitiatedView = (row: ProviderRow, origin: string): SamlIdpInitiatedView => ({ providerId: row.id, allowed: Number(row.saml_idp_initiated) === 1, acsUrl: samlSp(origin).acsUrl, maxAgeSeconds: SAML_IDP_INITIATED_MAX_AGE_MS / 1000 });
+
+/** A SAML provider's IdP-initiated sign-in setting (its brand's admins): 404 for another brand's, 400 `sso.not_saml` for an OpenID Connect one. */
+export async function samlIdpInitiatedSetting(d: SsoDeps, actor: Actor, providerId: number, origin: string): Promise<SamlIdpInitiatedView> {
+  return idpInitiatedView(await samlProviderOfBrand(d, actor.brandId, providerId), origin);
+}
+
+/** Allow or refuse IdP-initiated sign-in for a SAML provider (off by default), audited as `sso.provider.update`. */
+export async function setSamlIdpInitiated(d: SsoDeps, actor: Actor, providerId: number, allowed: boolean, origin: string, now: number): Promise<SamlIdpInitiatedView> {
+  const row = await samlProviderOfBrand(d, actor.brandId, providerId);
+  if ((Number(row.saml_idp_initiated) === 1) !== allowed) {
+    await d.store.db.updateTable('sso_provider').set({ saml_idp_initiated: allowed ? 1 : 0, updated_at: now }).where('id', '=', row.id).execute();
+    await audit(d.store.db, { brandId: row.brand_id, actor: actor.name, action: 'sso.provider.update', subjectType: 'sso_provider', subjectId: row.id, data: { samlIdpInitiated: allowed } }, now);
+    row.saml_idp_initiated = allowed ? 1 : 0;
+  }
+  return idpInitiatedView(row, origin);
 }
 
 // --- single logout (SAML Profiles 4.4; Bindings 3.4 HTTP-Redirect, 3.5 HTTP-POST) ---

@@ -158,6 +158,8 @@ export interface SsoProviderTable {
   saml_sp_cert: Generated<string | null>;
   /** SAML: the IdP's SingleLogoutService URL (HTTP-Redirect); null: no single logout (migration 20261206T2060_saml_logout). */
   saml_slo_url: Generated<string | null>;
+  /** SAML: 1: an unsolicited (IdP-initiated) Response is taken, signed and checked; 0: refused (migration 20261207T0330_saml_idp_initiated). */
+  saml_idp_initiated: Generated<number>;
 }
 
 /** A brand's SCIM 2.0 bearer token (migration 20261206T0900_scim): only its SHA-256 is kept. */

@@ -6,16 +6,19 @@
  * the shared `/api/auth/sso/:id/start`. Single logout: each provider's own SLO endpoint (what its
  * SP metadata lists; a message there is that provider's, its LogoutRequest also ending the named
  * sessions of its brand's other providers of that IdP) and the desk-wide one, kept for
- * IdPs given it before.
+ * IdPs given it before. IdP-initiated sign-in (app tiles, unsolicited Responses at the ACS) is each
+ * provider's opt-in, its own admin setting (`/api/sso/providers/:id/saml/idp-initiated`).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { finishSamlSignIn, SAML_SLO_PATH, samlProviderSloPath, samlSingleLogout, type SamlLogoutMessage, SAML_ACS_PATH, SAML_BROWSER_COOKIE, SAML_METADATA_PATH, samlProviderMetadataPath, samlProviderSpMetadata, samlSpMetadata } from '../../commands/saml.js';
+import { finishSamlSignIn, samlIdpInitiatedSetting, setSamlIdpInitiated, SAML_SLO_PATH, samlProviderSloPath, samlSingleLogout, type SamlLogoutMessage, SAML_ACS_PATH, SAML_BROWSER_COOKIE, SAML_METADATA_PATH, samlProviderMetadataPath, samlProviderSpMetadata, samlSpMetadata } from '../../commands/saml.js';
 import { SsoSignInError, type FinishedSsoSignIn, type SsoDeps, type SsoErrorCode } from '../../commands/sso.js';
 import { notFound } from '../../errors.js';
 import { announceAvailability, offlineIfNoSession } from '../../commands/availability.js';
 import type { App } from '../http.js';
+import { requireRole } from '../auth.js';
+import { idParams } from '../schemas.js';
 
 export interface SamlRouteContext {
   deps: SsoDeps;
@@ -51,6 +54,26 @@ export function samlRoutes(app: App, c: SamlRouteContext) {
     return xml;
   });
 
+
+  const idpInitiatedSchema = z.object({
+    providerId: z.number(),
+    allowed: z.boolean().describe('unsolicited Responses (IdP-initiated sign-in, e.g. an Okta or Entra app tile) are taken at the ACS'),
+    acsUrl: z.string().describe('where the IdP posts them: the desk\'s ACS URL'),
+    maxAgeSeconds: z.number().describe('how old an unsolicited assertion may be (its IssueInstant)'),
+  });
+  const idpInitiatedSummary = 'the trade-off: with no request behind it, an unsolicited Response cannot be tied to the browser that posts it (someone holding a fresh assertion of their own could sign another browser in as themselves), so only a signed one is taken, for our Audience, Recipient and Destination, within its NotBefore / NotOnOrAfter, issued in the last 5 minutes, its assertion ID once; its RelayState only as a path on this desk, else the inbox. Each such sign-in is audited as sso.saml_idp_initiated';
+  app.get('/api/sso/providers/:id/saml/idp-initiated', {
+    schema: { tags: ['admin'], params: idParams, summary: `Whether a SAML provider takes IdP-initiated sign-ins (admin; off by default). 404 for another brand's provider, 400 sso.not_saml for an OpenID Connect one. ${idpInitiatedSummary}`, response: { 200: idpInitiatedSchema } },
+  }, async (req) => {
+    const a = requireRole(req, 'admin');
+    return samlIdpInitiatedSetting(c.deps, a.actor, req.params.id, c.base(req));
+  });
+  app.put('/api/sso/providers/:id/saml/idp-initiated', {
+    schema: { tags: ['admin'], params: idParams, summary: `Allow or refuse IdP-initiated sign-in for a SAML provider (admin), audited as sso.provider.update. Off, an unsolicited Response is refused (sso_error=expired), the reason in the audit trail saying where to turn it on. ${idpInitiatedSummary}`, body: z.object({ allowed: z.boolean() }), response: { 200: idpInitiatedSchema } },
+  }, async (req) => {
+    const a = requireRole(req, 'admin');
+    return setSamlIdpInitiated(c.deps, a.actor, req.params.id, req.body.allowed, c.base(req), s.clock.now());
+  });
 
   /** The SLO endpoint's answer: an IdP's LogoutRequest → its signed LogoutResponse (302 to its SLO URL, or 200); a LogoutResponse → the login page with the outcome. */
   async function singleLogout(req: FastifyRequest, reply: FastifyReply, m: Omit<SamlLogoutMessage, 'origin' | 'ip'>) {

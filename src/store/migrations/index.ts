@@ -61,6 +61,7 @@ import * as m20261207T0140 from './20261207T0140_webhook_include_history.js';
 import * as m20261207T0210 from './20261207T0210_channel_backfill_before.js';
 import * as m20261207T0230 from './20261207T0230_fts_secure_delete.js';
 import * as m20261207T0320 from './20261207T0320_listening_backfill_before.js';
+import * as m20261207T0330 from './20261207T0330_saml_idp_initiated.js';
 
 export const migrations: Record<string, MigrationModule> = {
   '20261123T1900_initial_schema': m20261123T1900,
@@ -124,4 +125,5 @@ export const migrations: Record<string, MigrationModule> = {
   '20261207T0210_channel_backfill_before': m20261207T0210,
   '20261207T0230_fts_secure_delete': m20261207T0230,
   '20261207T0320_listening_backfill_before': m20261207T0320,
+  '20261207T0330_saml_idp_initiated': m20261207T0330,
 };
