@@ -1,6 +1,8 @@
 /**
  * Who is looking at or typing in a conversation right now. In memory, with a
  * short TTL refreshed by the clients' heartbeats; changes go out as live events.
+ * A person whose session ends leaves every conversation at once (`leaveAll`, from the live
+ * streams' session check: routes/events.ts).
  */
 import type { EventBus } from '../events/bus.js';
 
@@ -36,6 +38,19 @@ export class Presence {
     if (state === 'left') m.delete(user.id);
     else m.set(user.id, { userId: user.id, name: user.name, state, until: this.now() + this.ttlMs });
     if (!prev || state === 'left' || prev.state !== state) this.publish(brandId, conversationId);
+  }
+
+  /**
+   * This person is no longer in any conversation of the brand (their session ended: signed out,
+   * disabled, ...): gone now for their colleagues, not when their heartbeats would have timed out.
+   */
+  leaveAll(brandId: number, userId: number): void {
+    const prefix = `${brandId}:`;
+    for (const [key, m] of this.byConversation) {
+      if (!key.startsWith(prefix) || !m.delete(userId)) continue;
+      if (!m.size) this.byConversation.delete(key);
+      this.publish(brandId, Number(key.slice(prefix.length)));
+    }
   }
 
   list(brandId: number, conversationId: number) {

@@ -13,6 +13,7 @@ import { audit } from '../../store/audit.js';
 import type { Tx } from '../../store/util.js';
 import { groupExpertTargetMin } from '../../workflow/settings.js';
 import { createApiToken, endSessionsOf, requireRole, revokeTokensOf, type AuthContext, type LoginGuard } from '../auth.js';
+import { announceSessionsEnded } from './events.js';
 import { passwordConfirmation } from '../confirm.js';
 import { deskOrigin } from '../origin.js';
 import type { App } from '../http.js';
@@ -117,6 +118,7 @@ export function adminRoutes(app: App, guard: LoginGuard) {
         const tokensRevoked = await revokeTokensOf(trx, a.user.id, now);
         await audit(trx, { brandId: a.user.brand_id, actor: a.actor.name, action: 'user.password_changed', subjectType: 'user', subjectId: a.user.id, data: tokensRevoked ? { tokensRevoked } : undefined }, now);
       });
+      await announceSessionsEnded(s.store, s.bus, [a.user.id]);
     });
     return reply.code(204).send(null);
   });

@@ -18,6 +18,7 @@ import { presentUser } from '../presenters.js';
 import { deskOrigin, postLogoutRedirectUri, rememberProvidersFound } from '../origin.js';
 import { userSchema } from '../schemas.js';
 import { NEW_PASSWORD } from './admin.js';
+import { announceSessionsEnded } from './events.js';
 
 /** The signed-in person as GET /api/me answers (also what a sign-in answers). */
 export const meSchema = z.object({ user: userSchema, twoFactorRequired: z.boolean().describe('the brand requires two-factor sign-in: without it on, set it up (POST /api/me/two-factor/setup) before anything else. False for a session signed in with a single sign-on provider trusted to enforce MFA'), csrfToken: z.string().nullable(), teams: z.array(z.object({ id: z.number(), name: z.string(), isLead: z.boolean() })) });
@@ -139,6 +140,7 @@ export function authRoutes(app: App, guard: LoginGuard) {
     await resetTry(req.ip, now, reply);
     const { userId, sessionsEnded } = await usePasswordReset(s.store, { token: req.body.token, newPassword: req.body.newPassword }, now);
     await resetTries.takeBack(req.ip, now);
+    if (sessionsEnded) await announceSessionsEnded(s.store, s.bus, [userId]);
     // signed out everywhere, as by signing out of their last session: routing stops giving them work
     const off = sessionsEnded ? await offlineIfNoSession(s.store, userId, now, 'password reset') : null;
     if (off) await announceAvailability(s.bus, app.hooks.afterAvailability, [off]);
@@ -159,6 +161,8 @@ export function authRoutes(app: App, guard: LoginGuard) {
       redirect = (await samlSignOutUrl({ store: s.store, secrets: s.secrets }, req.auth.sessionId, deskOrigin(s.config, req), s.clock.now()))
         ?? (await providerSignOutUrl({ store: s.store, secrets: s.secrets }, req.auth.sessionId, postLogoutRedirectUri(s.config, req), s.clock.now()));
       await destroySession(s.store, req.auth.sessionId);
+      // its live streams end now, in whichever process holds them
+      await announceSessionsEnded(s.store, s.bus, [req.auth.user.id]);
       const off = await offlineIfNoSession(s.store, req.auth.user.id, s.clock.now(), 'signed out');
       if (off) await announceAvailability(s.bus, app.hooks.afterAvailability, [off]);
     }

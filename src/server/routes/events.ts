@@ -26,6 +26,18 @@
  * request would be refused with, and the `reason`) and is ended; the web client then stops
  * reconnecting and asks who is signed in (web/src/live/events.ts).
  *
+ * At once, not at the next check: whatever ends sessions (signing out, signing out everywhere, a
+ * password changed or reset, single logout from an identity provider, a passkey removed) says so
+ * with `announceSessionsEnded` after it commits: a `session.ended` event on the bus (relayed to
+ * every process like any other, never sent to a client) naming the people whose sessions ended;
+ * a change to a person (`user.updated`: disabled, a password set by an admin, two-factor sign-in
+ * turned on or reset, a new role) says it too. Either makes the process check those people's
+ * streams now, with the same query and rules, so their ended streams are cut at once (the
+ * database decides which: a person signed out of one tab keeps the others' streams). A session
+ * running out is checked when it runs out (a timer for the next one due within a period). The
+ * person's presence (../presence.ts) goes with the last of their streams here that ends so: their
+ * colleagues stop seeing them in a conversation at once, not when their heartbeats time out.
+ *
  * Role changed: what a stream receives follows from its person's role when it opened (an expert
  * hears only the conversations they were asked about). The same check reads the role; a stream
  * whose person's role changed gets a last `role-changed` event (its data: the new `role`) and is
@@ -41,7 +53,7 @@ import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { sql, type SelectQueryBuilder } from 'kysely';
-import { requireRole, sessionRunOut } from '../auth.js';
+import { requireRole, SESSION_MAX_AGE_MS, sessionRunOut } from '../auth.js';
 import { ssoSatisfiesTwoFactor, twoFactorEnabled } from '../../commands/twoFactorPolicy.js';
 import { parseObject } from '../../lib/json.js';
 import type { Store } from '../../store/db.js';
@@ -83,6 +95,43 @@ interface Client {
   scope?: Set<number>;
 }
 
+/** Said on the bus when sessions ended: the people's streams are checked at once (never sent to a client). */
+export const SESSION_ENDED = 'session.ended';
+
+/**
+ * Tell every process that these people's sessions (some or all) have ended, after the change
+ * committed: their live streams whose session or token no longer passes end at once, with
+ * `signed-out`, instead of at the next periodic check. One event per brand, only to those people.
+ */
+export async function announceSessionsEnded(store: Store, bus: EventBus, userIds: readonly number[]): Promise<void> {
+  const ids = [...new Set(userIds)];
+  if (!ids.length) return;
+  let rows: { id: number; brand_id: number }[];
+  try {
+    rows = await store.db.selectFrom('app_user').select(['id', 'brand_id']).where('id', 'in', ids).execute();
+  } catch {
+    // the sessions have ended all the same (committed): the streams' periodic check ends their streams
+    return;
+  }
+  const byBrand = new Map<number, number[]>();
+  for (const r of rows) {
+    const b = Number(r.brand_id);
+    if (!byBrand.has(b)) byBrand.set(b, []);
+    byBrand.get(b)!.push(Number(r.id));
+  }
+  for (const [brandId, people] of byBrand) bus.publish(brandId, SESSION_ENDED, { userIds: people }, { userIds: people });
+}
+
+/** The people whose streams an event says to check now: sessions ended, or the person changed. */
+function peopleToCheck(e: LiveEvent): number[] {
+  if (e.type === SESSION_ENDED) return e.userIds ?? [];
+  if (e.type === 'user.updated') {
+    const id = (e.data as { id?: unknown } | null)?.id;
+    return typeof id === 'number' ? [id] : [];
+  }
+  return [];
+}
+
 /** Brand-wide notices with no customer content, for experts too. */
 const BRAND_WIDE = new Set(['incident', 'channel.health']);
 
@@ -95,6 +144,7 @@ function conversationOf(e: LiveEvent): number | undefined {
 
 /** Whether this client may see this event (personal ones only by their people; an expert only within their scope). */
 function mayReceive(c: Client, e: LiveEvent): boolean {
+  if (e.type === SESSION_ENDED) return false;
   if (e.userIds && !e.userIds.includes(c.userId)) return false;
   if (!c.scope) return true;
   const conv = conversationOf(e);
@@ -234,8 +284,12 @@ class BrandFanout {
   private scheduled = false;
   private readonly unsubscribe: () => void;
 
-  constructor(bus: EventBus, brandId: number) {
+  constructor(bus: EventBus, brandId: number, private readonly check: (userIds: number[]) => void) {
     this.unsubscribe = bus.subscribe(brandId, (e) => {
+      const people = peopleToCheck(e);
+      if (people.length) this.check(people);
+      // (a session ending is news for this process only, never for a client)
+      if (e.type === SESSION_ENDED) return;
       this.pending.push(e);
       if (!this.scheduled) {
         this.scheduled = true;
@@ -296,12 +350,26 @@ export function eventRoutes(app: App) {
   };
   // whose session or token has ended since their stream opened: one query for all the streams here
   let checkTimer: ReturnType<typeof setInterval> | null = null;
+  /** A check for the session that runs out next, when that is sooner than the next period's. */
+  let runOutTimer: ReturnType<typeof setTimeout> | null = null;
+  let runOutAt = Infinity;
   let checking = false;
-  const checkStreams = async () => {
-    if (checking) return;
+  /** Asked for while a check was under way: everyone (`all`), or these people; checked right after it. */
+  let again: { all: boolean; people: Set<number> } | null = null;
+  /** Check the streams of these people now (`only`), or every stream here (the period's check). */
+  const checkStreams = async (only?: readonly number[]): Promise<void> => {
+    if (checking) {
+      // this one may read the database from before the change: check once more after it
+      again ??= { all: false, people: new Set() };
+      if (only) for (const id of only) again.people.add(id);
+      else again.all = true;
+      return;
+    }
     checking = true;
     try {
-      const streams = [...fanouts.values()].flatMap((f) => [...f.clients]);
+      const people = only ? new Set(only) : null;
+      const streams = [...fanouts.values()].flatMap((f) => [...f.clients]).filter((c) => !people || people.has(c.userId));
+      if (!streams.length) return;
       const sessions = new Set<string>();
       const tokens = new Set<string>();
       const brands = new Set<number>();
@@ -318,6 +386,8 @@ export function eventRoutes(app: App) {
         send(c, `event: signed-out\ndata: ${JSON.stringify(why)}\n\n`);
         c.end();
       }
+      leavePresence(signedOut.keys());
+      scheduleRunOut(rows, !only);
       for (const [c, role] of roleChangedOf(streams, rows, signedOut)) {
         // the client asks who it is now and opens a stream with the new role's reach, from where this one stopped
         send(c, `event: role-changed\ndata: ${JSON.stringify({ role })}\n\n`);
@@ -328,9 +398,51 @@ export function eventRoutes(app: App) {
       app.log.warn({ err }, 'checking the live streams\' sessions failed');
     } finally {
       checking = false;
+      const next = again;
+      again = null;
+      if (next && !closing) void checkStreams(next.all ? undefined : [...next.people]);
     }
   };
+  /**
+   * The people of these ended streams leave every conversation's presence, unless a stream of
+   * theirs here is still open (another session of theirs, still at the desk).
+   */
+  const leavePresence = (ended: Iterable<Client>) => {
+    const gone = new Map<number, number>();
+    for (const c of ended) gone.set(c.userId, c.brandId);
+    if (!gone.size) return;
+    for (const f of fanouts.values()) for (const c of f.clients) if (!c.res.writableEnded && !c.res.destroyed) gone.delete(c.userId);
+    for (const [userId, brandId] of gone) s.presence.leaveAll(brandId, userId);
+  };
+  /**
+   * A check when the next session of these streams runs out, if that is before the next period's
+   * check. `all`: these are every stream's sessions (a timer set before is replaced); otherwise some
+   * people's only (one set before stays if it is due sooner).
+   */
+  const scheduleRunOut = (rows: CheckRow[], all: boolean) => {
+    const now = s.clock.now();
+    let next = Infinity;
+    for (const r of rows) {
+      if (r.kind !== 'session' || r.expires_at == null) continue;
+      // the first moment `sessionRunOut` says so
+      next = Math.min(next, Number(r.expires_at) + 1, Number(r.created_at ?? 0) + SESSION_MAX_AGE_MS);
+    }
+    if (runOutTimer && (all || next < runOutAt)) {
+      clearTimeout(runOutTimer);
+      runOutTimer = null;
+    }
+    const wait = next - now;
+    if (runOutTimer || !Number.isFinite(wait) || wait >= sse.pingMs || closing) return;
+    runOutAt = next;
+    runOutTimer = setTimeout(() => {
+      runOutTimer = null;
+      void checkStreams();
+    }, Math.max(0, wait));
+    runOutTimer.unref();
+  };
   const stopTimers = () => {
+    if (runOutTimer) clearTimeout(runOutTimer);
+    runOutTimer = null;
     if (seenTimer) clearInterval(seenTimer);
     seenTimer = null;
     if (checkTimer) clearInterval(checkTimer);
@@ -387,7 +499,7 @@ export function eventRoutes(app: App) {
       }
     }
     let fanout = fanouts.get(brandId);
-    if (!fanout) fanouts.set(brandId, (fanout = new BrandFanout(s.bus, brandId)));
+    if (!fanout) fanouts.set(brandId, (fanout = new BrandFanout(s.bus, brandId, (people) => void checkStreams(people))));
     fanout.clients.add(client);
     s.metrics.sseClients.inc();
     ping = setInterval(() => send(client, pingFrame()), sse.pingMs);

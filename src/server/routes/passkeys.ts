@@ -17,6 +17,7 @@ import { deskOrigin } from '../origin.js';
 import type { App } from '../http.js';
 import { idParams } from '../schemas.js';
 import { meSchema, presentMe } from './auth.js';
+import { announceSessionsEnded } from './events.js';
 
 const B64URL = z.string().max(16_384);
 const transports = z.array(z.string().max(32)).max(10);
@@ -143,6 +144,7 @@ export function passkeyRoutes(app: App, guard: LoginGuard) {
     const a = requireRole(req);
     await confirmed(a, reply, req.body.currentPassword);
     await removePasskey(s.store.db, { actor: a.actor, userId: a.user.id, brandId: a.user.brand_id, passkeyId: req.params.id, keepSessionId: a.sessionId }, s.clock.now());
+    await announceSessionsEnded(s.store, s.bus, [a.user.id]);
     return reply.code(204).send(null);
   });
 

@@ -19,6 +19,7 @@ import { announceAvailability, offlineIfNoSession } from '../../commands/availab
 import type { App } from '../http.js';
 import { requireRole } from '../auth.js';
 import { idParams } from '../schemas.js';
+import { announceSessionsEnded } from './events.js';
 
 export interface SamlRouteContext {
   deps: SsoDeps;
@@ -85,6 +86,8 @@ export function samlRoutes(app: App, c: SamlRouteContext) {
       if (done.idpStatus) req.log.info({ idpStatus: done.idpStatus }, 'SAML LogoutResponse: the IdP did not sign out everywhere');
       return reply.redirect(`/login?saml_logout=${done.status}`, 302);
     }
+    // their live streams end now, in whichever process holds them
+    await announceSessionsEnded(s.store, s.bus, done.userIds);
     // signed out everywhere, as by signing out of their last session: routing stops giving them work
     for (const userId of done.userIds) {
       const off = await offlineIfNoSession(s.store, userId, now, 'signed out at the identity provider');

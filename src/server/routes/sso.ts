@@ -25,6 +25,7 @@ import { deskOrigin, postLogoutRedirectUri, rememberProvidersFound } from '../or
 import { idParams } from '../schemas.js';
 import { meSchema, presentMe } from './auth.js';
 import { samlRoutes } from './saml.js';
+import { announceSessionsEnded } from './events.js';
 import { SAML_BROWSER_COOKIE, samlSp } from '../../commands/saml.js';
 
 /** A provider as the sign-in page shows it. */
@@ -187,6 +188,7 @@ export function ssoRoutes(app: App, guard: LoginGuard) {
     }, async (req, reply) => {
       const now = s.clock.now();
       const ended = await backChannelLogout(deps, req.body.logout_token, now);
+      await announceSessionsEnded(s.store, s.bus, ended.userIds);
       for (const userId of ended.userIds) {
         const off = await offlineIfNoSession(s.store, userId, now, 'signed out at the identity provider');
         if (off) await announceAvailability(s.bus, app.hooks.afterAvailability, [off]);

@@ -4,13 +4,11 @@
  * audit trail, and the composer. Loaded lazily: the inbox list renders without it.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
-import { api, ApiError } from '../api/client.js';
-import { keys, signedOut, useAssign, useChannels, useConversation, useMe, useSetLabels, useSetPriority, useSetStatus, useTeams, useUsers } from '../api/queries.js';
+import { useAssign, useChannels, useConversation, useMe, useSetLabels, useSetPriority, useSetStatus, useTeams, useUsers } from '../api/queries.js';
 import type { ConversationStatus, Message, Team, User } from '../api/types.js';
 import { networkLabel, PRIORITY_PRESETS, priorityLabel, STATUS_LABEL } from '../lib/format.js';
 import { useHotkeys } from '../lib/keyboard.js';
-import { setPresence, usePresence } from '../live/presence.js';
+import { setPresence, usePresence, usePresenceHeartbeat } from '../live/presence.js';
 import { AssignDialog } from '../inbox/AssignDialog.js';
 import { SnoozeDialog } from '../inbox/SnoozeDialog.js';
 import { Avatar, EyeIcon, NetworkBadge, Spinner, StatusBadge, VisibilityBadge, SelectField } from '../ui/bits.js';
@@ -26,8 +24,6 @@ import { useIncidents, useLinkIncident } from '../api/workflow.js';
 import { GuidancePanel } from '../workflow/Guidance.js';
 import { ModerationDialog, UndoModerationDialog, useModerationLive, type UndoTarget } from '../workflow/Moderation.js';
 
-const HEARTBEAT_MS = 10_000;
-
 /** When a snooze ends, to the minute (its seconds say nothing): "Mon 7 Dec, 13:45" in the browser's locale. */
 const snoozeTime = (d: Date) => d.toLocaleString(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
 
@@ -35,87 +31,6 @@ const snoozeTime = (d: Date) => d.toLocaleString(undefined, { weekday: 'short', 
 const CAN_CORRECT_TRIAGE = new Set(['agent', 'approver', 'admin']);
 /** Who may moderate, and undo it (POST /api/messages/:id/moderation). */
 const CAN_MODERATE = new Set(['agent', 'approver', 'admin']);
-const TYPING_IDLE_MS = 4_000;
-
-/**
- * Tell colleagues we are here (heartbeat), typing, or gone.
- *
- * The session may end elsewhere (signed out in another tab, disabled, expired) before the live
- * stream says so (it learns at its next check): a heartbeat refused with 401 would then be logged
- * by the browser. So each periodic beat first asks whether this browser is still signed in
- * (`GET /api/session`, 200 either way) and, when it is not, sends nothing and hands over to the
- * desk's signed-out handling (api/queries.ts `signedOut`: the desk goes to sign-in). The first
- * 401 all the same (the session ending between the two) stops every beat too, and nothing more
- * is said for this session, not even "left".
- */
-function usePresenceHeartbeat(id: number) {
-  const state = useRef<'viewing' | 'typing'>('viewing');
-  const idle = useRef<ReturnType<typeof setTimeout> | null>(null);
-  /** The session is over: no more beats. */
-  const ended = useRef(false);
-  const qc = useQueryClient();
-  const signedIn = () => !ended.current && !!qc.getQueryData(keys.me);
-  const end = () => {
-    ended.current = true;
-    if (idle.current) clearTimeout(idle.current);
-    // (the api client's 401 handler may have done it already: signedOut then finds no one)
-    if (qc.getQueryData(keys.me)) signedOut(qc, 'expired');
-  };
-  const send = (s: 'viewing' | 'typing' | 'left', keepalive = false): Promise<void> => {
-    if (!signedIn()) return Promise.resolve();
-    return api('POST', `/api/conversations/${id}/presence`, { state: s }, { keepalive }).then(
-      () => {},
-      (err: unknown) => {
-        if (err instanceof ApiError && err.status === 401) end();
-      },
-    );
-  };
-  /** A periodic beat: only while the server still knows this session. */
-  const beat = async () => {
-    if (!signedIn()) return;
-    try {
-      const session = await api<{ signedIn: boolean }>('GET', '/api/session');
-      if (!session.signedIn) return end();
-    } catch {
-      // the server cannot say (offline): the beat says nothing either
-      return;
-    }
-    await send(state.current);
-  };
-  useEffect(() => {
-    state.current = 'viewing';
-    void send('viewing');
-    const timer = setInterval(() => {
-      if (ended.current) clearInterval(timer);
-      else if (document.visibilityState === 'visible') void beat();
-    }, HEARTBEAT_MS);
-    const onVisible = () => document.visibilityState === 'visible' && void beat();
-    const onHide = () => void send('left', true);
-    document.addEventListener('visibilitychange', onVisible);
-    window.addEventListener('pagehide', onHide);
-    return () => {
-      clearInterval(timer);
-      if (idle.current) clearTimeout(idle.current);
-      document.removeEventListener('visibilitychange', onVisible);
-      window.removeEventListener('pagehide', onHide);
-      // gone with the session (signed out, or it ended): no one to say it for (a 401); the server
-      // forgets the presence when its heartbeats stop
-      void send('left', true);
-    };
-  }, [id]); // eslint-disable-line react-hooks/exhaustive-deps
-  return () => {
-    if (ended.current) return;
-    if (state.current !== 'typing') {
-      state.current = 'typing';
-      void send('typing');
-    }
-    if (idle.current) clearTimeout(idle.current);
-    idle.current = setTimeout(() => {
-      state.current = 'viewing';
-      void send('viewing');
-    }, TYPING_IDLE_MS);
-  };
-}
 
 export default function ConversationPane({ id, onClose, onOpenConversation }: { id: number; onClose: () => void; onOpenConversation: (id: number | undefined) => void }) {
   const q = useConversation(id);

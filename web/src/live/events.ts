@@ -21,6 +21,10 @@
  * says someone is signed in here (signed in again in another tab) does a stream open again, after
  * a pause.
  *
+ * Until a stream opens again, `sessionEndedHere()` says so: what would ask the server something
+ * in the background for this session (the presence heartbeat, ./presence.ts) holds back instead
+ * of being refused with a 401 in the console, with no need to ask the server about the session.
+ *
  * A stream whose person's role changed (an agent made an expert, say) gets a last `role-changed`
  * event: everything is fetched again for the new role, and a new stream opens at once from the
  * last event seen (the server decides what each role's stream carries).
@@ -53,6 +57,16 @@ const EVENT_TYPES = ['message.created', 'message.updated', 'conversation.created
 export interface SignedOutEvent {
   code: 'auth.session_expired' | 'auth.invalid_token' | 'auth.token_expired' | 'two_factor.required' | string;
   reason?: string;
+}
+
+/** The server ended the live stream for its session (`signed-out`), and none has opened since. */
+let endedByServer = false;
+/**
+ * Whether the server said this browser's session ended (the live stream's `signed-out`) and no
+ * stream has opened since: nothing more should be asked of it for this session.
+ */
+export function sessionEndedHere(): boolean {
+  return endedByServer;
 }
 
 /** After a `signed-out` whose session /api/me still finds (signed in again elsewhere): the pause before a new stream. */
@@ -202,6 +216,8 @@ export function useLiveEvents(enabled: boolean): void {
   const qc = useQueryClient();
   useEffect(() => {
     if (!enabled) return;
+    // signed in (again): whatever ended a session before is not this one's
+    endedByServer = false;
     let es: EventSource | null = null;
     let buffer: Incoming[] = [];
     let flushTimer: ReturnType<typeof setTimeout> | null = null;
@@ -237,6 +253,8 @@ export function useLiveEvents(enabled: boolean): void {
       es = new EventSource(lastEventId ? `/api/events?lastEventId=${encodeURIComponent(lastEventId)}` : '/api/events');
       es.onopen = () => {
         lastHeard = Date.now();
+        // opened: the session is good (signed in again, or it never ended)
+        endedByServer = false;
         const wasDown = status === 'reconnecting' || status === 'offline';
         setStatus('live');
         // After an outage longer than the server's replay buffer, `reset` arrives; after a
@@ -274,6 +292,7 @@ export function useLiveEvents(enabled: boolean): void {
         }
         es?.close();
         es = null;
+        endedByServer = true;
         setStatus('offline');
         for (const l of eventListeners) l({ type: 'signed-out', data: why });
         // 401: signed out (router.tsx); two-factor required: the set-up screen (main.tsx); still
