@@ -12,7 +12,7 @@ import { useUsers } from '../api/queries.js';
 import { fullTime, plain } from '../lib/format.js';
 import { SafeText } from '../lib/SafeText.js';
 import { SelectField, Spinner } from '../ui/bits.js';
-import { Section } from './fields.js';
+import { Section, TableScroll } from './fields.js';
 
 /** Every action Parley audits, in words (unknown ones fall back to their code). */
 export const AUDIT_ACTION_LABEL: Record<string, string> = {
@@ -288,23 +288,25 @@ export function AuditLogAdmin() {
         <p className="muted">No audited actions match these filters.</p>
       ) : (
         <>
-          <table className="data-table audit-log">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">What</th>
-                <th scope="col">Record</th>
-                <th scope="col">Conversation</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((e) => (
-                <AuditRow key={e.id} e={e} onSubject={showSubject} />
-              ))}
-            </tbody>
-          </table>
+          <TableScroll label="Audit log">
+            <table className="data-table audit-log">
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">Who</th>
+                  <th scope="col">What</th>
+                  <th scope="col">Record</th>
+                  <th scope="col">Conversation</th>
+                  <th scope="col">Details</th>
+                </tr>
+              </thead>
+              <tbody>
+                {entries.map((e) => (
+                  <AuditRow key={e.id} e={e} onSubject={showSubject} />
+                ))}
+              </tbody>
+            </table>
+          </TableScroll>
           {log.hasNextPage && (
             <p>
               <button type="button" className="btn btn-small" disabled={log.isFetchingNextPage} onClick={() => void log.fetchNextPage()}>

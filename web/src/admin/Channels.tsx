@@ -20,7 +20,7 @@ import { NetworkBadge, Spinner, WarningIcon } from '../ui/bits.js';
 import { useToast } from '../ui/Toasts.js';
 import { ConfirmDialog } from '../ui/Modal.js';
 import { focusAfterRemoving } from '../ui/focus.js';
-import { DisclosureButton, fieldErrors, KeyValueRows, kvToObject, Problem, ReadOnlyNote, Section, type KV } from './fields.js';
+import { DisclosureButton, fieldErrors, KeyValueRows, type KV, kvToObject, Problem, ReadOnlyNote, Section, TableScroll } from './fields.js';
 import { CopyField } from '../ui/Copy.js';
 import { DialogButtons } from '../ui/DialogButtons.js';
 
@@ -637,49 +637,51 @@ function CalendarEditor({ a, onDone }: { a: ChannelAccountAdmin; onDone: () => v
       </label>
       <fieldset className="field">
         <legend>Weekly hours</legend>
-        <table className="data-table hours-table">
-          <tbody>
-            {WEEKDAYS.map((d) => {
-              const ivs = cal.weekly[d] ?? [];
-              return (
-                <tr key={d}>
-                  <th scope="row">{DAY_LABEL[d]}</th>
-                  <td>
-                    {ivs.length === 0 && <span className="muted small">Closed</span>}
-                    {ivs.map((iv, i) => (
-                      <span key={i} className="interval">
-                        <label className="visually-hidden" htmlFor={`h-${a.id}-${d}-${i}-s`}>
-                          {DAY_LABEL[d]} opens
-                        </label>
-                        <input id={`h-${a.id}-${d}-${i}-s`} type="time" value={iv.start} onChange={(e) => setDay(d, ivs.map((x, j) => (j === i ? { ...x, start: e.target.value } : x)))} required />
-                        –
-                        <label className="visually-hidden" htmlFor={`h-${a.id}-${d}-${i}-e`}>
-                          {DAY_LABEL[d]} closes
-                        </label>
-                        <input id={`h-${a.id}-${d}-${i}-e`} type="time" value={iv.end} onChange={(e) => setDay(d, ivs.map((x, j) => (j === i ? { ...x, end: e.target.value } : x)))} required />
-                        <button
-                          type="button"
-                          className="btn btn-small btn-ghost"
-                          data-removes={`hours-${a.id}-${d}`}
-                          onClick={() => {
-                            setDay(d, ivs.filter((_, j) => j !== i));
-                            focusAfterRemoving(`hours-${a.id}-${d}`, i);
-                          }}
-                          aria-label={`Remove ${DAY_LABEL[d]} hours ${iv.start}–${iv.end}`}
-                        >
-                          ×
-                        </button>
-                      </span>
-                    ))}
-                    <button type="button" className="btn btn-small btn-ghost" data-adds={`hours-${a.id}-${d}`} onClick={() => setDay(d, [...ivs, { start: '09:00', end: '17:00' }])}>
-                      + hours<span className="visually-hidden"> on {DAY_LABEL[d]}</span>
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <TableScroll label="Weekly hours">
+          <table className="data-table hours-table">
+            <tbody>
+              {WEEKDAYS.map((d) => {
+                const ivs = cal.weekly[d] ?? [];
+                return (
+                  <tr key={d}>
+                    <th scope="row">{DAY_LABEL[d]}</th>
+                    <td>
+                      {ivs.length === 0 && <span className="muted small">Closed</span>}
+                      {ivs.map((iv, i) => (
+                        <span key={i} className="interval">
+                          <label className="visually-hidden" htmlFor={`h-${a.id}-${d}-${i}-s`}>
+                            {DAY_LABEL[d]} opens
+                          </label>
+                          <input id={`h-${a.id}-${d}-${i}-s`} type="time" value={iv.start} onChange={(e) => setDay(d, ivs.map((x, j) => (j === i ? { ...x, start: e.target.value } : x)))} required />
+                          –
+                          <label className="visually-hidden" htmlFor={`h-${a.id}-${d}-${i}-e`}>
+                            {DAY_LABEL[d]} closes
+                          </label>
+                          <input id={`h-${a.id}-${d}-${i}-e`} type="time" value={iv.end} onChange={(e) => setDay(d, ivs.map((x, j) => (j === i ? { ...x, end: e.target.value } : x)))} required />
+                          <button
+                            type="button"
+                            className="btn btn-small btn-ghost"
+                            data-removes={`hours-${a.id}-${d}`}
+                            onClick={() => {
+                              setDay(d, ivs.filter((_, j) => j !== i));
+                              focusAfterRemoving(`hours-${a.id}-${d}`, i);
+                            }}
+                            aria-label={`Remove ${DAY_LABEL[d]} hours ${iv.start}–${iv.end}`}
+                          >
+                            ×
+                          </button>
+                        </span>
+                      ))}
+                      <button type="button" className="btn btn-small btn-ghost" data-adds={`hours-${a.id}-${d}`} onClick={() => setDay(d, [...ivs, { start: '09:00', end: '17:00' }])}>
+                        + hours<span className="visually-hidden"> on {DAY_LABEL[d]}</span>
+                      </button>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </TableScroll>
       </fieldset>
       <fieldset className="field">
         <legend>Holidays (closed all day)</legend>

@@ -13,7 +13,7 @@ import { SafeText } from '../lib/SafeText.js';
 import { Spinner } from '../ui/bits.js';
 import { useToast } from '../ui/Toasts.js';
 import { playbookName } from '../workflow/Guidance.js';
-import { ListInput, Problem, ReadOnlyNote, Section, useEditorFocus } from './fields.js';
+import { ListInput, Problem, ReadOnlyNote, Section, TableScroll, useEditorFocus } from './fields.js';
 import { DialogButtons } from '../ui/DialogButtons.js';
 
 // ---------------------------------------------------------------- guidelines
@@ -337,40 +337,42 @@ export function SnippetsAdmin({ canWrite }: { canWrite: boolean }) {
         ) : (q.data ?? []).length === 0 ? (
           <p className="muted">No snippets yet.</p>
         ) : (
-          <table className="data-table">
-            <thead>
-              <tr>
-                <th scope="col">Shortcut</th>
-                <th scope="col">Title</th>
-                <th scope="col">Text</th>
-                {canWrite && (
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {(q.data ?? []).map((s) => (
-                <tr key={s.id}>
-                  <td>
-                    <code>/{s.shortcut}</code>
-                  </td>
-                  <td>{s.title}</td>
-                  <td className="small">
-                    <SafeText text={s.body} linkify={false} />
-                  </td>
+          <TableScroll label="Snippets">
+            <table className="data-table">
+              <thead>
+                <tr>
+                  <th scope="col">Shortcut</th>
+                  <th scope="col">Title</th>
+                  <th scope="col">Text</th>
                   {canWrite && (
-                    <td>
-                      <button type="button" className="btn btn-small" onClick={() => setEditing(s)}>
-                        Edit<span className="visually-hidden"> {s.shortcut}</span>
-                      </button>
-                    </td>
+                    <th scope="col">
+                      <span className="visually-hidden">Actions</span>
+                    </th>
                   )}
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {(q.data ?? []).map((s) => (
+                  <tr key={s.id}>
+                    <td>
+                      <code>/{s.shortcut}</code>
+                    </td>
+                    <td>{s.title}</td>
+                    <td className="small">
+                      <SafeText text={s.body} linkify={false} />
+                    </td>
+                    {canWrite && (
+                      <td>
+                        <button type="button" className="btn btn-small" onClick={() => setEditing(s)}>
+                          Edit<span className="visually-hidden"> {s.shortcut}</span>
+                        </button>
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableScroll>
         )}
       </Section>
       {editing && <SnippetEditor key={editing === 'new' ? 'new' : editing.id} s={editing === 'new' ? null : editing} onDone={() => setEditing(null)} />}
@@ -435,38 +437,40 @@ export function QuarantineAdmin({ admin }: { admin: boolean }) {
       ) : (q.data ?? []).length === 0 ? (
         <p className="muted">Nothing in quarantine.</p>
       ) : (
-        <table className="data-table quarantine">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Source</th>
-              <th scope="col">Reason</th>
-              <th scope="col">Raw</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(q.data ?? []).map((x) => (
-              <tr key={x.id}>
-                <td className="small">{fullTime(x.createdAt)}</td>
-                <td className="small">
-                  {x.source}
-                  {x.line != null ? ` (line ${x.line})` : ''}
-                </td>
-                <td>
-                  <SafeText text={x.reason} linkify={false} />
-                </td>
-                <td>
-                  <details>
-                    <summary className="small">Show {x.raw.length.toLocaleString()} characters</summary>
-                    <pre className="raw">
-                      <SafeText text={x.raw} linkify={false} />
-                    </pre>
-                  </details>
-                </td>
+        <TableScroll label="Quarantine">
+          <table className="data-table quarantine">
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Source</th>
+                <th scope="col">Reason</th>
+                <th scope="col">Raw</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {(q.data ?? []).map((x) => (
+                <tr key={x.id}>
+                  <td className="small">{fullTime(x.createdAt)}</td>
+                  <td className="small">
+                    {x.source}
+                    {x.line != null ? ` (line ${x.line})` : ''}
+                  </td>
+                  <td>
+                    <SafeText text={x.reason} linkify={false} />
+                  </td>
+                  <td>
+                    <details>
+                      <summary className="small">Show {x.raw.length.toLocaleString()} characters</summary>
+                      <pre className="raw">
+                        <SafeText text={x.raw} linkify={false} />
+                      </pre>
+                    </details>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
       )}
     </Section>
   );

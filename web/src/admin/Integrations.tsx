@@ -15,7 +15,7 @@ import { Spinner } from '../ui/bits.js';
 import { SecretShownOnce } from '../ui/Copy.js';
 import { ConfirmDialog } from '../ui/Modal.js';
 import { useToast } from '../ui/Toasts.js';
-import { Problem, Section } from './fields.js';
+import { Problem, Section, TableScroll } from './fields.js';
 
 export interface WebhookEndpointItem {
   id: number;
@@ -76,37 +76,39 @@ function Deliveries({ endpoint }: { endpoint: WebhookEndpointItem }) {
   const items = q.data ?? [];
   if (!items.length) return <p className="muted">No deliveries in the last 7 days.</p>;
   return (
-    <table className="data-table webhook-deliveries">
-      <caption className="visually-hidden">Deliveries to {endpoint.url}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Event</th>
-          <th scope="col">Queued</th>
-          <th scope="col">Status</th>
-          <th scope="col">Attempts</th>
-          <th scope="col">Last answer</th>
-          <th scope="col"><span className="visually-hidden">Actions</span></th>
-        </tr>
-      </thead>
-      <tbody>
-        {items.map((d) => (
-          <tr key={d.id} data-delivery-status={d.status}>
-            <td><code>{d.eventType}</code></td>
-            <td>{fullTime(d.createdAt)}</td>
-            <td>{d.status === 'pending' && d.nextAttemptAt ? `pending, next try ${fullTime(d.nextAttemptAt)}` : d.status}</td>
-            <td>{d.attempts}</td>
-            <td className="webhook-error">{d.lastError ?? (d.lastStatus != null ? `HTTP ${d.lastStatus}` : '—')}</td>
-            <td>
-              {d.status !== 'delivered' && d.status !== 'delivering' && (
-                <button type="button" className="btn btn-small" onClick={() => retry.mutate(d.id)} disabled={retry.isPending} aria-label={`Retry ${d.eventType} now`}>
-                  Retry now
-                </button>
-              )}
-            </td>
+    <TableScroll label={`Deliveries to ${endpoint.url}`}>
+      <table className="data-table webhook-deliveries">
+        <caption className="visually-hidden">Deliveries to {endpoint.url}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Event</th>
+            <th scope="col">Queued</th>
+            <th scope="col">Status</th>
+            <th scope="col">Attempts</th>
+            <th scope="col">Last answer</th>
+            <th scope="col"><span className="visually-hidden">Actions</span></th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {items.map((d) => (
+            <tr key={d.id} data-delivery-status={d.status}>
+              <td><code>{d.eventType}</code></td>
+              <td>{fullTime(d.createdAt)}</td>
+              <td>{d.status === 'pending' && d.nextAttemptAt ? `pending, next try ${fullTime(d.nextAttemptAt)}` : d.status}</td>
+              <td>{d.attempts}</td>
+              <td className="webhook-error">{d.lastError ?? (d.lastStatus != null ? `HTTP ${d.lastStatus}` : '—')}</td>
+              <td>
+                {d.status !== 'delivered' && d.status !== 'delivering' && (
+                  <button type="button" className="btn btn-small" onClick={() => retry.mutate(d.id)} disabled={retry.isPending} aria-label={`Retry ${d.eventType} now`}>
+                    Retry now
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableScroll>
   );
 }
 

@@ -22,7 +22,7 @@ import { Spinner } from '../ui/bits.js';
 import { ConfirmDialog, Modal } from '../ui/Modal.js';
 import { Refusal, refusalOf, type RefusalInfo } from '../ui/Refusal.js';
 import { useToast } from '../ui/Toasts.js';
-import { DisclosureButton, ListInput, Problem, ReadOnlyNote, Section } from './fields.js';
+import { DisclosureButton, ListInput, Problem, ReadOnlyNote, Section, TableScroll } from './fields.js';
 import { CopyButton } from '../ui/Copy.js';
 import { DialogButtons } from '../ui/DialogButtons.js';
 
@@ -59,27 +59,29 @@ export function PeopleAdmin({ admin }: { admin: boolean }) {
         ) : q.isError ? (
           <Problem error={q.error} />
         ) : (
-          <table className="data-table people-table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Role</th>
-                <th scope="col">Status</th>
-                <th scope="col">Capacity</th>
-                <th scope="col">Skills</th>
-                <th scope="col">Flags</th>
-                <th scope="col">
-                  <abbr title="Two-factor sign-in">2FA</abbr>
-                </th>
-                {admin && <th scope="col"><span className="visually-hidden">Actions</span></th>}
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((u) => (
-                <PersonRow key={u.id} u={u} flags={flags.data?.get(u.id) ?? []} admin={admin} isMe={u.id === me?.user.id} editing={editing === u.id} onEdit={() => setEditing(editing === u.id ? null : u.id)} now={now} />
-              ))}
-            </tbody>
-          </table>
+          <TableScroll label="People">
+            <table className="data-table people-table">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Capacity</th>
+                  <th scope="col">Skills</th>
+                  <th scope="col">Flags</th>
+                  <th scope="col">
+                    <abbr title="Two-factor sign-in">2FA</abbr>
+                  </th>
+                  {admin && <th scope="col"><span className="visually-hidden">Actions</span></th>}
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((u) => (
+                  <PersonRow key={u.id} u={u} flags={flags.data?.get(u.id) ?? []} admin={admin} isMe={u.id === me?.user.id} editing={editing === u.id} onEdit={() => setEditing(editing === u.id ? null : u.id)} now={now} />
+                ))}
+              </tbody>
+            </table>
+          </TableScroll>
         )}
       </Section>
       <Section title="Your password" id="my-password-title" description="Your other signed-in browsers are signed out when you change it.">
@@ -531,66 +533,68 @@ export function TeamsAdmin({ admin }: { admin: boolean }) {
         {teams.isPending ? (
           <Spinner label="Loading teams" />
         ) : (
-          <table className="data-table">
-            <thead>
-              <tr>
-                <th scope="col">Team</th>
-                <th scope="col">Assignment</th>
-                <th scope="col">Experts answer within</th>
-                <th scope="col">Members</th>
-                {admin && (
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {(teams.data ?? []).map((t) => (
-                <Fragment key={t.id}>
-                  <tr>
-                    <td>
-                      <strong>{t.name}</strong>
-                      {provisionedBy.has(t.id) && (
-                        <>
-                          {' '}
-                          <span className="badge" data-provisioned-by title="Its name and members come from the identity provider, which may change them again">
-                            Provisioned by {provisionedBy.get(t.id)}
-                          </span>
-                        </>
-                      )}
-                    </td>
-                    <td>{STRATEGIES[t.routingStrategy] ?? t.routingStrategy}</td>
-                    <td className="small">{t.expertTargetMin != null ? `${t.expertTargetMin} min` : <span className="muted">brand default</span>}</td>
-                    <td className="small">
-                      {t.members.length
-                        ? t.members.map((m) => (
-                            <span key={m.userId} className="member">
-                              {byId.get(m.userId)?.name ?? `#${m.userId}`}
-                              {m.isLead ? ' (lead)' : ''}
-                            </span>
-                          ))
-                        : '—'}
-                    </td>
-                    {admin && (
-                      <td>
-                        <DisclosureButton open={editing === t.id} onClick={() => setEditing(editing === t.id ? null : t.id)}>
-                          Edit<span className="visually-hidden"> team {t.name}</span>
-                        </DisclosureButton>
-                      </td>
-                    )}
-                  </tr>
-                  {editing === t.id && (
-                    <tr>
-                      <td colSpan={5}>
-                        <TeamForm users={users.data ?? []} team={t} onDone={() => setEditing(null)} />
-                      </td>
-                    </tr>
+          <TableScroll label="Teams">
+            <table className="data-table">
+              <thead>
+                <tr>
+                  <th scope="col">Team</th>
+                  <th scope="col">Assignment</th>
+                  <th scope="col">Experts answer within</th>
+                  <th scope="col">Members</th>
+                  {admin && (
+                    <th scope="col">
+                      <span className="visually-hidden">Actions</span>
+                    </th>
                   )}
-                </Fragment>
-              ))}
-            </tbody>
-          </table>
+                </tr>
+              </thead>
+              <tbody>
+                {(teams.data ?? []).map((t) => (
+                  <Fragment key={t.id}>
+                    <tr>
+                      <td>
+                        <strong>{t.name}</strong>
+                        {provisionedBy.has(t.id) && (
+                          <>
+                            {' '}
+                            <span className="badge" data-provisioned-by title="Its name and members come from the identity provider, which may change them again">
+                              Provisioned by {provisionedBy.get(t.id)}
+                            </span>
+                          </>
+                        )}
+                      </td>
+                      <td>{STRATEGIES[t.routingStrategy] ?? t.routingStrategy}</td>
+                      <td className="small">{t.expertTargetMin != null ? `${t.expertTargetMin} min` : <span className="muted">brand default</span>}</td>
+                      <td className="small">
+                        {t.members.length
+                          ? t.members.map((m) => (
+                              <span key={m.userId} className="member">
+                                {byId.get(m.userId)?.name ?? `#${m.userId}`}
+                                {m.isLead ? ' (lead)' : ''}
+                              </span>
+                            ))
+                          : '—'}
+                      </td>
+                      {admin && (
+                        <td>
+                          <DisclosureButton open={editing === t.id} onClick={() => setEditing(editing === t.id ? null : t.id)}>
+                            Edit<span className="visually-hidden"> team {t.name}</span>
+                          </DisclosureButton>
+                        </td>
+                      )}
+                    </tr>
+                    {editing === t.id && (
+                      <tr>
+                        <td colSpan={5}>
+                          <TeamForm users={users.data ?? []} team={t} onDone={() => setEditing(null)} />
+                        </td>
+                      </tr>
+                    )}
+                  </Fragment>
+                ))}
+              </tbody>
+            </table>
+          </TableScroll>
         )}
       </Section>
     </>

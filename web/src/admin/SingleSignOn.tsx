@@ -10,7 +10,8 @@
  *
  * A provider may be SAML 2.0 instead (chosen when adding it): the IdP's entity id, SSO URL and
  * signing certificates (or its metadata XML, pasted), which attributes hold the email and name;
- * the SP entity id and ACS URL are shown to give the IdP.
+ * the SP entity id and ACS URL are shown to give the IdP. IdP-initiated sign-in (the IdP's app
+ * tile) is each SAML provider's own opt-in, saved at once, with its trade-off said.
  *
  * Provisioning (SCIM): the SCIM base URL to give the provider, its tokens (one shown once when
  * made; listed by label, role of the people it creates, last use), revoked here.
@@ -25,7 +26,7 @@ import { ConfirmDialog } from '../ui/Modal.js';
 import { refusalOf, type RefusalInfo } from '../ui/Refusal.js';
 import { useToast } from '../ui/Toasts.js';
 import { useAdminWrite } from '../api/workflow.js';
-import { DisclosureButton, Problem, Section } from './fields.js';
+import { DisclosureButton, Problem, Section, TableScroll } from './fields.js';
 import { CopyField } from '../ui/Copy.js';
 import { DialogButtons } from '../ui/DialogButtons.js';
 
@@ -91,32 +92,34 @@ export function SingleSignOnAdmin({ admin }: { admin: boolean }) {
             {list.length === 0 ? (
               <p className="muted">No providers yet: everyone signs in with their password.</p>
             ) : (
-              <table className="data-table sso-table">
-                <caption className="visually-hidden">Single sign-on providers</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Provider</th>
-                    <th scope="col">Issuer</th>
-                    <th scope="col">State</th>
-                    <th scope="col">Password sign-in</th>
-                    <th scope="col">People linked</th>
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.map((p) => (
-                    <ProviderRow
-                      key={p.id}
-                      p={p}
-                      editing={editing === p.id}
-                      onEdit={() => setEditing(editing === p.id ? null : p.id)}
-                      onDelete={() => setDeleting(p)}
-                    />
-                  ))}
-                </tbody>
-              </table>
+              <TableScroll label="Single sign-on providers">
+                <table className="data-table sso-table">
+                  <caption className="visually-hidden">Single sign-on providers</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Provider</th>
+                      <th scope="col">Issuer</th>
+                      <th scope="col">State</th>
+                      <th scope="col">Password sign-in</th>
+                      <th scope="col">People linked</th>
+                      <th scope="col">
+                        <span className="visually-hidden">Actions</span>
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {list.map((p) => (
+                      <ProviderRow
+                        key={p.id}
+                        p={p}
+                        editing={editing === p.id}
+                        onEdit={() => setEditing(editing === p.id ? null : p.id)}
+                        onDelete={() => setDeleting(p)}
+                      />
+                    ))}
+                  </tbody>
+                </table>
+              </TableScroll>
             )}
           </>
         )}
@@ -230,6 +233,53 @@ function ProviderRow({ p, editing, onEdit, onDelete }: { p: SsoProvider; editing
           </td>
         </tr>
       )}
+    </>
+  );
+}
+
+/** A SAML provider's IdP-initiated sign-in setting (`/api/sso/providers/:id/saml/idp-initiated`). */
+interface IdpInitiated {
+  providerId: number;
+  allowed: boolean;
+  acsUrl: string;
+  maxAgeSeconds: number;
+}
+
+/**
+ * Whether the provider's app tile (an IdP-initiated, unsolicited Response) signs people in: off by
+ * default; saved as soon as it is changed (its own setting, not the form's), with the trade-off said.
+ */
+function IdpInitiatedSetting({ providerId, label }: { providerId: number; label: string }) {
+  const hintId = useId();
+  const key = ['sso-providers', 'idp-initiated', providerId] as const;
+  const q = useQuery({ queryKey: key, queryFn: () => api<IdpInitiated>('GET', `/api/sso/providers/${providerId}/saml/idp-initiated`) });
+  const toast = useToast();
+  const change = useAdminWrite((allowed: boolean) => api<IdpInitiated>('PUT', `/api/sso/providers/${providerId}/saml/idp-initiated`, { allowed }), [key]);
+  const allowed = change.isPending ? change.variables === true : q.data?.allowed ?? false;
+  return (
+    <>
+      <label className="checkbox">
+        <input
+          type="checkbox"
+          checked={allowed}
+          disabled={!q.data || change.isPending}
+          onChange={(e) => change.mutate(e.target.checked, { onSuccess: (v) => toast(v.allowed ? `IdP-initiated sign-in is on for ${label}` : `IdP-initiated sign-in is off for ${label}`) })}
+          aria-describedby={hintId}
+        />{' '}
+        Allow IdP-initiated sign-in (app tiles) <span className="muted small">(saved at once)</span>
+      </label>
+      <div id={hintId} className="muted small">
+        <p>
+          People can then start from the identity provider’s dashboard (an Okta or Microsoft Entra app tile) instead of Parley’s sign-in page. The trade-off: such a sign-in
+          answers no request of Parley’s, so it cannot be tied to the browser that brings it — someone holding a fresh assertion of their own could sign another person’s browser
+          in as themselves. Parley takes one only when signed by this provider, for this desk (audience, recipient, destination), in its validity, issued in the last{' '}
+          {Math.round((q.data?.maxAgeSeconds ?? 300) / 60)} minutes, and never twice; it goes only to a page of this desk (else the inbox), and each one is in the audit log.
+          Leave it off unless your people need the tile.
+        </p>
+        {q.data ? <p>The identity provider sends them to the ACS URL: {q.data.acsUrl}</p> : null}
+      </div>
+      {q.isError ? <Problem error={q.error} /> : null}
+      <Problem error={change.error} />
     </>
   );
 }
@@ -357,6 +407,7 @@ function ProviderForm({ p, onDone }: { p?: SsoProvider; onDone: () => void }) {
       <p id={hint('want-encrypted')} className="muted small">
         An assertion that is not encrypted to this provider’s certificate is refused. Give the identity provider the SP metadata below (its encryption certificate) and turn encryption on there first.
       </p>
+      {p ? <IdpInitiatedSetting providerId={p.id} label={p.label} /> : <p className="muted small">Once added, IdP-initiated sign-in (app tiles) can be allowed for this provider.</p>}
       {p?.samlSpMetadataPath ? (
         <CopyField label="This provider’s SP metadata URL (with its signing and encryption certificate; give it to the identity provider)" value={`${window.location.origin}${p.samlSpMetadataPath}`} what="the SP metadata URL" />
       ) : (
@@ -551,40 +602,42 @@ function ScimProvisioning() {
           {live.length === 0 ? (
             <p className="muted">No SCIM tokens: nothing provisions people yet.</p>
           ) : (
-            <table className="data-table">
-              <caption className="visually-hidden">SCIM tokens</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Token</th>
-                  <th scope="col">New people are</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {live.map((t) => (
-                  <tr key={t.id} data-scim-token-id={t.id}>
-                    <td>
-                      <strong>{t.label}</strong>
-                      <div className="muted small">
-                        <code>{t.prefix}…</code>
-                      </div>
-                    </td>
-                    <td>{ROLE_TEXT[t.role]}</td>
-                    <td className="small">{fullTime(t.createdAt)}</td>
-                    <td className="small">{t.lastUsedAt ? fullTime(t.lastUsedAt) : <span className="muted">never</span>}</td>
-                    <td>
-                      <button type="button" className="btn btn-small btn-ghost" onClick={() => setRevoking(t)}>
-                        Revoke<span className="visually-hidden"> {t.label}</span>
-                      </button>
-                    </td>
+            <TableScroll label="SCIM tokens">
+              <table className="data-table">
+                <caption className="visually-hidden">SCIM tokens</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Token</th>
+                    <th scope="col">New people are</th>
+                    <th scope="col">Created</th>
+                    <th scope="col">Last used</th>
+                    <th scope="col">
+                      <span className="visually-hidden">Actions</span>
+                    </th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {live.map((t) => (
+                    <tr key={t.id} data-scim-token-id={t.id}>
+                      <td>
+                        <strong>{t.label}</strong>
+                        <div className="muted small">
+                          <code>{t.prefix}…</code>
+                        </div>
+                      </td>
+                      <td>{ROLE_TEXT[t.role]}</td>
+                      <td className="small">{fullTime(t.createdAt)}</td>
+                      <td className="small">{t.lastUsedAt ? fullTime(t.lastUsedAt) : <span className="muted">never</span>}</td>
+                      <td>
+                        <button type="button" className="btn btn-small btn-ghost" onClick={() => setRevoking(t)}>
+                          Revoke<span className="visually-hidden"> {t.label}</span>
+                        </button>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </TableScroll>
           )}
           <form
             className="subform form-grid"

@@ -11,7 +11,7 @@ import { Spinner } from '../ui/bits.js';
 import { SecretShownOnce } from '../ui/Copy.js';
 import { ConfirmDialog } from '../ui/Modal.js';
 import { useToast } from '../ui/Toasts.js';
-import { Problem, Section } from './fields.js';
+import { Problem, Section, TableScroll } from './fields.js';
 
 export interface ApiTokenItem {
   id: number;
@@ -87,39 +87,41 @@ export function TokensAdmin({ admin }: { admin: boolean }) {
         ) : (q.data ?? []).length === 0 ? (
           <p className="muted">No tokens yet.</p>
         ) : (
-          <table className="data-table tokens-table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Starts with</th>
-                <th scope="col">Made by</th>
-                <th scope="col">Last used</th>
-                <th scope="col">State</th>
-                <th scope="col"><span className="visually-hidden">Actions</span></th>
-              </tr>
-            </thead>
-            <tbody>
-              {(q.data ?? []).map((t) => {
-                const live = isLive(t, now);
-                return (
-                  <tr key={t.id} className={live ? undefined : 'muted'}>
-                    <td>{t.name}</td>
-                    <td><code>{t.prefix}…</code></td>
-                    <td>{t.userName}</td>
-                    <td>{t.lastUsedAt ? fullTime(t.lastUsedAt) : 'never'}</td>
-                    <td>{stateOf(t, now)}</td>
-                    <td>
-                      {live && (
-                        <button type="button" className="btn btn-small btn-danger" data-token-id={t.id} aria-label={`Revoke “${t.name}”`} onClick={() => setRevoking(t)}>
-                          Revoke
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <TableScroll label="API tokens">
+            <table className="data-table tokens-table">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Starts with</th>
+                  <th scope="col">Made by</th>
+                  <th scope="col">Last used</th>
+                  <th scope="col">State</th>
+                  <th scope="col"><span className="visually-hidden">Actions</span></th>
+                </tr>
+              </thead>
+              <tbody>
+                {(q.data ?? []).map((t) => {
+                  const live = isLive(t, now);
+                  return (
+                    <tr key={t.id} className={live ? undefined : 'muted'}>
+                      <td>{t.name}</td>
+                      <td><code>{t.prefix}…</code></td>
+                      <td>{t.userName}</td>
+                      <td>{t.lastUsedAt ? fullTime(t.lastUsedAt) : 'never'}</td>
+                      <td>{stateOf(t, now)}</td>
+                      <td>
+                        {live && (
+                          <button type="button" className="btn btn-small btn-danger" data-token-id={t.id} aria-label={`Revoke “${t.name}”`} onClick={() => setRevoking(t)}>
+                            Revoke
+                          </button>
+                        )}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </TableScroll>
         )}
       </Section>
       <Section title="Create a token" id="create-token-title">

@@ -18,7 +18,7 @@ import { Spinner } from '../ui/bits.js';
 import { ConfirmDialog } from '../ui/Modal.js';
 import { useToast } from '../ui/Toasts.js';
 import { focusAfterRemoving } from '../ui/focus.js';
-import { ListInput, Problem, ReadOnlyNote, Section } from './fields.js';
+import { ListInput, Problem, ReadOnlyNote, Section, TableScroll } from './fields.js';
 
 
 const save = (patch: Partial<WorkflowSettings>) => api<WorkflowSettings>('PATCH', '/api/settings/workflow', patch);
@@ -313,84 +313,86 @@ function SlaSettings({ s, admin, report }: { s: WorkflowSettings; admin: boolean
           <input type="checkbox" checked={draft.businessHours === true} onChange={(e) => set({ ...draft, businessHours: e.target.checked })} /> Count business hours only (each account’s hours)
         </label>
       </div>
-      <table className="data-table sla-targets">
-        <caption className="visually-hidden">SLA targets</caption>
-        <thead>
-          <tr>
-            <th scope="col">Metric</th>
-            <th scope="col">Priority bands</th>
-            <th scope="col">Visibility</th>
-            <th scope="col">Target (minutes)</th>
-            <th scope="col">Hours</th>
-            <th scope="col">
-              <span className="visually-hidden">Remove</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {draft.targets.map((t, i) => (
-            <tr key={i}>
-              <td>
-                <label className="visually-hidden" htmlFor={`sla-m-${i}`}>
-                  Target {i + 1} metric
-                </label>
-                <select id={`sla-m-${i}`} value={t.metric} onChange={(e) => setTarget(i, { ...t, metric: e.target.value })}>
-                  {Object.entries(METRICS).map(([k, v]) => (
-                    <option key={k} value={k}>
-                      {v}
-                    </option>
-                  ))}
-                </select>
-              </td>
-              <td>
-                <label className="visually-hidden" htmlFor={`sla-b-${i}`}>
-                  Target {i + 1} bands (comma-separated; empty for all)
-                </label>
-                <input id={`sla-b-${i}`} value={(t.bands ?? []).join(', ')} placeholder="all" onChange={(e) => setTarget(i, { ...t, bands: e.target.value.split(',').map((x) => x.trim()).filter(Boolean) })} />
-              </td>
-              <td>
-                <label className="visually-hidden" htmlFor={`sla-v-${i}`}>
-                  Target {i + 1} visibility
-                </label>
-                <select id={`sla-v-${i}`} value={t.visibility ?? ''} onChange={(e) => setTarget(i, { ...t, visibility: (e.target.value || null) as 'public' | 'private' | null })}>
-                  <option value="">Both</option>
-                  <option value="public">Public</option>
-                  <option value="private">Private</option>
-                </select>
-              </td>
-              <td>
-                <label className="visually-hidden" htmlFor={`sla-t-${i}`}>
-                  Target {i + 1} in minutes
-                </label>
-                <input id={`sla-t-${i}`} type="number" className="num-input" value={Number.isFinite(t.targetMs) ? t.targetMs / 60_000 : ''} onChange={(e) => setTarget(i, { ...t, targetMs: e.target.value === '' ? Number.NaN : Number(e.target.value) * 60_000 })} />
-              </td>
-              <td>
-                <label className="visually-hidden" htmlFor={`sla-h-${i}`}>
-                  Target {i + 1} hours
-                </label>
-                <select id={`sla-h-${i}`} value={t.businessHours == null ? '' : t.businessHours ? 'yes' : 'no'} onChange={(e) => setTarget(i, { ...t, businessHours: e.target.value === '' ? null : e.target.value === 'yes' })}>
-                  <option value="">As the policy</option>
-                  <option value="yes">Business hours</option>
-                  <option value="no">Around the clock</option>
-                </select>
-              </td>
-              <td>
-                <button
-                  type="button"
-                  className="btn btn-small btn-ghost"
-                  data-removes="sla-targets"
-                  onClick={() => {
-                    set({ ...draft, targets: draft.targets.filter((_, j) => j !== i) });
-                    focusAfterRemoving('sla-targets', i);
-                  }}
-                >
-                  Remove<span className="visually-hidden"> target {i + 1}</span>
-                </button>
-              </td>
+      <TableScroll label="SLA targets">
+        <table className="data-table sla-targets">
+          <caption className="visually-hidden">SLA targets</caption>
+          <thead>
+            <tr>
+              <th scope="col">Metric</th>
+              <th scope="col">Priority bands</th>
+              <th scope="col">Visibility</th>
+              <th scope="col">Target (minutes)</th>
+              <th scope="col">Hours</th>
+              <th scope="col">
+                <span className="visually-hidden">Remove</span>
+              </th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {draft.targets.map((t, i) => (
+              <tr key={i}>
+                <td>
+                  <label className="visually-hidden" htmlFor={`sla-m-${i}`}>
+                    Target {i + 1} metric
+                  </label>
+                  <select id={`sla-m-${i}`} value={t.metric} onChange={(e) => setTarget(i, { ...t, metric: e.target.value })}>
+                    {Object.entries(METRICS).map(([k, v]) => (
+                      <option key={k} value={k}>
+                        {v}
+                      </option>
+                    ))}
+                  </select>
+                </td>
+                <td>
+                  <label className="visually-hidden" htmlFor={`sla-b-${i}`}>
+                    Target {i + 1} bands (comma-separated; empty for all)
+                  </label>
+                  <input id={`sla-b-${i}`} value={(t.bands ?? []).join(', ')} placeholder="all" onChange={(e) => setTarget(i, { ...t, bands: e.target.value.split(',').map((x) => x.trim()).filter(Boolean) })} />
+                </td>
+                <td>
+                  <label className="visually-hidden" htmlFor={`sla-v-${i}`}>
+                    Target {i + 1} visibility
+                  </label>
+                  <select id={`sla-v-${i}`} value={t.visibility ?? ''} onChange={(e) => setTarget(i, { ...t, visibility: (e.target.value || null) as 'public' | 'private' | null })}>
+                    <option value="">Both</option>
+                    <option value="public">Public</option>
+                    <option value="private">Private</option>
+                  </select>
+                </td>
+                <td>
+                  <label className="visually-hidden" htmlFor={`sla-t-${i}`}>
+                    Target {i + 1} in minutes
+                  </label>
+                  <input id={`sla-t-${i}`} type="number" className="num-input" value={Number.isFinite(t.targetMs) ? t.targetMs / 60_000 : ''} onChange={(e) => setTarget(i, { ...t, targetMs: e.target.value === '' ? Number.NaN : Number(e.target.value) * 60_000 })} />
+                </td>
+                <td>
+                  <label className="visually-hidden" htmlFor={`sla-h-${i}`}>
+                    Target {i + 1} hours
+                  </label>
+                  <select id={`sla-h-${i}`} value={t.businessHours == null ? '' : t.businessHours ? 'yes' : 'no'} onChange={(e) => setTarget(i, { ...t, businessHours: e.target.value === '' ? null : e.target.value === 'yes' })}>
+                    <option value="">As the policy</option>
+                    <option value="yes">Business hours</option>
+                    <option value="no">Around the clock</option>
+                  </select>
+                </td>
+                <td>
+                  <button
+                    type="button"
+                    className="btn btn-small btn-ghost"
+                    data-removes="sla-targets"
+                    onClick={() => {
+                      set({ ...draft, targets: draft.targets.filter((_, j) => j !== i) });
+                      focusAfterRemoving('sla-targets', i);
+                    }}
+                  >
+                    Remove<span className="visually-hidden"> target {i + 1}</span>
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
       {admin && (
         <button type="button" className="btn btn-small" data-adds="sla-targets" onClick={() => set({ ...draft, targets: [...draft.targets, { metric: 'first_response', targetMs: 30 * 60_000 }] })}>
           Add a target
@@ -523,41 +525,43 @@ function ReplyCheckSettings({ s, admin, report }: { s: WorkflowSettings; admin: 
   const w = useAdminWrite(() => save({ replyChecks: draft }), [wkeys.settings]);
   return (
     <SettingsForm title="Reply checks" id="checks-title" admin={admin} description="Blocks stop sending, warnings ask the agent to look again, hints are quiet." onSubmit={() => w.mutate(undefined, { onSuccess: () => toast('Reply checks saved') })}>
-      <table className="data-table">
-        <thead>
-          <tr>
-            <th scope="col">Check</th>
-            <th scope="col">Severity</th>
-          </tr>
-        </thead>
-        <tbody>
-          {REPLY_CHECK_CODES.map((code) => (
-            <tr key={code}>
-              <th scope="row" className="normal-weight">
-                <label htmlFor={`chk-${code}`}>{CHECKS[code]?.label ?? code}</label>
-              </th>
-              <td>
-                <select
-                  id={`chk-${code}`}
-                  value={draft[code] ?? ''}
-                  onChange={(e) => {
-                    const next = { ...draft };
-                    if (e.target.value) next[code] = e.target.value as 'block';
-                    else delete next[code];
-                    set(next);
-                  }}
-                >
-                  <option value="">Default ({CHECKS[code]?.severity ?? '?'})</option>
-                  <option value="block">Block</option>
-                  <option value="warn">Warn</option>
-                  <option value="hint">Hint</option>
-                  <option value="off">Off</option>
-                </select>
-              </td>
+      <TableScroll label="Reply checks">
+        <table className="data-table">
+          <thead>
+            <tr>
+              <th scope="col">Check</th>
+              <th scope="col">Severity</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {REPLY_CHECK_CODES.map((code) => (
+              <tr key={code}>
+                <th scope="row" className="normal-weight">
+                  <label htmlFor={`chk-${code}`}>{CHECKS[code]?.label ?? code}</label>
+                </th>
+                <td>
+                  <select
+                    id={`chk-${code}`}
+                    value={draft[code] ?? ''}
+                    onChange={(e) => {
+                      const next = { ...draft };
+                      if (e.target.value) next[code] = e.target.value as 'block';
+                      else delete next[code];
+                      set(next);
+                    }}
+                  >
+                    <option value="">Default ({CHECKS[code]?.severity ?? '?'})</option>
+                    <option value="block">Block</option>
+                    <option value="warn">Warn</option>
+                    <option value="hint">Hint</option>
+                    <option value="off">Off</option>
+                  </select>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
       <SaveBar pending={w.isPending} error={w.error} dirty={dirty} admin={admin} label="reply checks" />
     </SettingsForm>
   );

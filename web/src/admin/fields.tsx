@@ -1,5 +1,5 @@
 /** Form pieces the settings pages share: list inputs, key/value rows, server problems. */
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from '../api/client.js';
 import { focusAfterRemoving } from '../ui/focus.js';
 
@@ -205,4 +205,32 @@ export function useEditorFocus(editing: unknown, headingId: string): void {
       opener.current = null;
     }
   }, [editing, headingId]);
+}
+
+/**
+ * A settings table that may be wider than the screen (a phone): it scrolls sideways in its own
+ * box, so neither the page nor the panel around it does. While it does scroll, the box is a
+ * region named `label` in the tab order, so a keyboard user can focus it and scroll it with the
+ * arrow keys (a box that fits is a plain box: no extra tab stop, no extra landmark).
+ */
+export function TableScroll({ label, children }: { label: string; children: ReactNode }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const [scrolls, setScrolls] = useState(false);
+  // re-measured after every render (rows come and go) and whenever the box or the table resizes
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const check = () => setScrolls(el.scrollWidth > el.clientWidth + 1);
+    check();
+    if (typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(check);
+    ro.observe(el);
+    for (const child of el.children) ro.observe(child);
+    return () => ro.disconnect();
+  });
+  return (
+    <div ref={ref} className="table-scroll" {...(scrolls ? { role: 'region', 'aria-label': label, tabIndex: 0 } : {})}>
+      {children}
+    </div>
+  );
 }

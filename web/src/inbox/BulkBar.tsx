@@ -9,17 +9,24 @@
  * those): one that left the list since it was selected is not acted on, and the bar says how many
  * left. Setting a status (resolving, snoozing) can be undone from its toast for a few seconds:
  * each conversation goes back to the status (and snooze) it had, grouped into bulk requests.
+ * The same goes for a selection of search results: a hit is a message, which does not carry its
+ * conversation's snooze (nor, once cached, its status now), so what to put back is read from the
+ * server just before the action.
  */
 import { useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
+import { api } from '../api/client.js';
 import { keys, useBulk } from '../api/queries.js';
-import type { BulkAction, ConversationStatus } from '../api/types.js';
+import type { BulkAction, ConversationDetail, ConversationStatus } from '../api/types.js';
 import { PRIORITY_PRESETS } from '../lib/format.js';
 import { SelectField } from '../ui/bits.js';
 import { useToast } from '../ui/Toasts.js';
 import { AssignDialog } from './AssignDialog.js';
 import { SnoozeDialog } from './SnoozeDialog.js';
 import { selectionText, type Matching } from './search.js';
+
+/** Every message search's results (the prefix of `keys.search`): they show their conversation's status. */
+const SEARCHES = ['search'] as const;
 
 /** The most ids one bulk request may carry (POST /api/conversations/bulk). */
 export const BULK_MAX_IDS = 500;
@@ -30,12 +37,37 @@ export interface StatusBefore {
   snoozedUntil: string | null;
 }
 
+/** How many conversations are read at once for their status (a selection of search results). */
+const READ_AT_ONCE = 4;
+
+/**
+ * The status (and snooze) of conversations now, as the server has them; one that cannot be read
+ * (gone, not allowed) is left out: the action still reaches it, only Undo does not put it back.
+ */
+async function statusesNow(ids: number[]): Promise<Map<number, StatusBefore>> {
+  const out = new Map<number, StatusBefore>();
+  let next = 0;
+  const worker = async () => {
+    while (next < ids.length) {
+      const id = ids[next++]!;
+      try {
+        const { conversation: c } = await api<ConversationDetail>('GET', `/api/conversations/${id}`);
+        out.set(id, { status: c.status, snoozedUntil: c.snoozedUntil });
+      } catch {
+        // left out: not put back by Undo (the action's own request says what it could not do)
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_AT_ONCE, ids.length) }, worker));
+  return out;
+}
+
 export function BulkBar({ ids, leftList, statusOf, onRunning, loaded, allLoadedSelected, moreToLoad, matching, onClear, onSelectAll }: {
   /** The selected conversations the list shows: what an action acts on. */
   ids: number[];
   /** How many selected conversations left the list since (they were unselected), while the selection lasts. */
   leftList: number;
-  /** A listed conversation's status now (for Undo); undefined when the list does not say. */
+  /** A listed conversation's status now (for Undo); undefined when the list does not say (search results): then the server is asked. */
   statusOf: (id: number) => StatusBefore | undefined;
   /** Told when an action starts and ends (its own changes take rows out of the list). */
   onRunning: (running: boolean) => void;
@@ -90,6 +122,7 @@ export function BulkBar({ ids, leftList, statusOf, onRunning, loaded, allLoadedS
       return;
     } finally {
       void qc.invalidateQueries({ queryKey: keys.listTotals });
+      void qc.invalidateQueries({ queryKey: SEARCHES });
     }
     toast(failed.length ? `Undone for ${back}; ${failed.length} could not be put back (${failed[0]})` : `Undone: ${back} conversation${back === 1 ? '' : 's'} back as ${back === 1 ? 'it was' : 'they were'}`, failed.length ? 'error' : 'info');
   };
@@ -97,15 +130,19 @@ export function BulkBar({ ids, leftList, statusOf, onRunning, loaded, allLoadedS
     // what the list shows and is selected as the action starts (a row leaving meanwhile is not reached)
     const targets = [...ids];
     const before = new Map<number, StatusBefore>();
+    const unknown: number[] = [];
     if (action.type === 'status') for (const id of targets) {
       const b = statusOf(id);
       if (b) before.set(id, b);
+      else unknown.push(id);
     }
     setBusy(true);
     onRunning(true);
     const done: number[] = [];
     const failed: { id: number; code: string; detail: string }[] = [];
     try {
+      // what the rows do not say (search results) is read first, so Undo puts back what was there
+      if (unknown.length) for (const [id, b] of await statusesNow(unknown)) before.set(id, b);
       await send(targets, action, done, failed);
     } catch (err) {
       toast(`${(err as Error).message}${done.length ? ` (${done.length} done before it)` : ''}`, 'error');
@@ -113,8 +150,10 @@ export function BulkBar({ ids, leftList, statusOf, onRunning, loaded, allLoadedS
     } finally {
       setBusy(false);
       onRunning(false);
-      // what the filters match has changed (the view counts are refreshed by useBulk)
+      // what the filters match has changed (the view counts are refreshed by useBulk), and the
+      // statuses search results show
       void qc.invalidateQueries({ queryKey: keys.listTotals });
+      void qc.invalidateQueries({ queryKey: SEARCHES });
     }
     // only what changed goes back (a conversation already in that status, not snoozed now, stays as it is)
     const doneSet = new Set(done);

@@ -92,8 +92,9 @@ function Inbox({ me }: { me: Me }) {
   useEffect(() => {
     if (!selected.size) setLeftList(0);
   }, [selected.size]);
-  /** What a bulk action acts on: the selected conversations the list shows now. */
-  const selectedListed = useMemo(() => rowIds.filter((id) => selected.has(id)), [rowIds, selected]);
+  /** What a bulk action acts on: the selected conversations the list shows now (once each: two search hits may share one). */
+  const selectedListed = useMemo(() => [...new Set(rowIds.filter((id) => selected.has(id)))], [rowIds, selected]);
+  const listedCount = useMemo(() => new Set(rowIds).size, [rowIds]);
   const statusById = useMemo(() => new Map(items.map((c) => [c.id, { status: c.status, snoozedUntil: c.snoozedUntil }])), [items]);
 
   const update = useCallback(
@@ -219,7 +220,7 @@ function Inbox({ me }: { me: Me }) {
   }, [searching, filtered, counts, view, list.isSuccess, moreToLoad, items.length, totalQ.data, totalQ.isError]);
   const titleCount = titleCountText(matching, filtered, moreToLoad);
   const clearFilters = () => update(NO_FILTERS);
-  const allLoadedSelected = rowIds.length > 0 && selectedListed.length === rowIds.length;
+  const allLoadedSelected = listedCount > 0 && selectedListed.length === listedCount;
 
   return (
     <div className={`app${search.c ? ' has-conversation' : ''}`}>
@@ -271,7 +272,7 @@ function Inbox({ me }: { me: Me }) {
                 leftList={leftList}
                 statusOf={(id) => statusById.get(id)}
                 onRunning={(on) => (bulkRunning.current = on)}
-                loaded={rowIds.length}
+                loaded={listedCount}
                 allLoadedSelected={allLoadedSelected}
                 moreToLoad={!searching && moreToLoad}
                 matching={matching}
@@ -287,7 +288,7 @@ function Inbox({ me }: { me: Me }) {
               />
             )}
             {searching ? (
-              <SearchResults ref={listRef} q={search.q!} view={view} search={search} cursor={cursor} onCursor={setCursor} onItems={setHitConversationIds} users={users} />
+              <SearchResults ref={listRef} q={search.q!} view={view} search={search} cursor={cursor} onCursor={setCursor} onItems={setHitConversationIds} users={users} selected={selected} onToggle={onToggle} />
             ) : list.isPending ? (
               <div className="list-empty">
                 <Spinner label="Loading conversations" />

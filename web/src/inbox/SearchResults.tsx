@@ -1,5 +1,9 @@
-/** Full-text search hits over message text, newest first (virtualized like the inbox). */
-import { forwardRef, useEffect, useImperativeHandle, useMemo, useRef } from 'react';
+/**
+ * Full-text search hits over message text, newest first (virtualized like the inbox). A hit can
+ * be ticked like a list row: it selects the hit's conversation for the bulk actions (with their
+ * Undo: inbox/BulkBar.tsx); two hits in one conversation tick together.
+ */
+import { forwardRef, useEffect, useImperativeHandle, useMemo, useRef, type MouseEvent } from 'react';
 import { focusRowLink } from '../lib/keyboard.js';
 import { Link } from '@tanstack/react-router';
 import { useVirtualizer } from '@tanstack/react-virtual';
@@ -34,9 +38,13 @@ interface Props {
   onCursor: (i: number) => void;
   onItems: (ids: number[]) => void;
   users: Map<number, User>;
+  /** The selected conversations (with onToggle: the hits get checkboxes). */
+  selected?: ReadonlySet<number>;
+  /** Tick or untick a hit's conversation (range: Shift-click, from the last one ticked). */
+  onToggle?: (conversationId: number, index: number, range: boolean) => void;
 }
 
-export const SearchResults = forwardRef<ListHandle, Props>(function SearchResults({ q, view, search, cursor, onCursor, onItems, users }, ref) {
+export const SearchResults = forwardRef<ListHandle, Props>(function SearchResults({ q, view, search, cursor, onCursor, onItems, users, selected, onToggle }, ref) {
   const res = useMessageSearch(q);
   const hits = useMemo(() => res.data?.pages.flatMap((p) => p.items) ?? [], [res.data]);
   const terms = useMemo(() => searchTerms(q), [q]);
@@ -65,9 +73,10 @@ export const SearchResults = forwardRef<ListHandle, Props>(function SearchResult
       <ul className="conv-list" aria-label={`Messages matching “${q}”`} style={{ height: virtualizer.getTotalSize() }}>
         {vis.map((vi) => {
           const h = hits[vi.index];
+          const checked = !!h && !!selected?.has(h.conversationId);
           return (
-            <li key={vi.key} data-index={vi.index} className={`conv-row hit-row${cursor === vi.index ? ' cursor' : ''}${search.c === h?.conversationId ? ' open' : ''}`} style={{ transform: `translateY(${vi.start}px)` }}>
-              {h ? <Hit h={h} view={view} search={search} terms={terms} now={now} onFocus={() => onCursor(vi.index)} users={users} /> : 'Loading more…'}
+            <li key={vi.key} data-index={vi.index} data-conversation-id={h?.conversationId} className={`conv-row hit-row${cursor === vi.index ? ' cursor' : ''}${search.c === h?.conversationId ? ' open' : ''}${checked ? ' checked' : ''}`} style={{ transform: `translateY(${vi.start}px)` }}>
+              {h ? <Hit h={h} view={view} search={search} terms={terms} now={now} onFocus={() => onCursor(vi.index)} users={users} checked={checked} onToggle={onToggle && ((range) => onToggle(h.conversationId, vi.index, range))} /> : 'Loading more…'}
             </li>
           );
         })}
@@ -76,33 +85,47 @@ export const SearchResults = forwardRef<ListHandle, Props>(function SearchResult
   );
 });
 
-function Hit({ h, view, search, terms, now, onFocus, users }: { h: SearchHit; view: View; search: InboxSearch; terms: string[]; now: number; onFocus: () => void; users: Map<number, User> }) {
+function Hit({ h, view, search, terms, now, onFocus, users, checked, onToggle }: { h: SearchHit; view: View; search: InboxSearch; terms: string[]; now: number; onFocus: () => void; users: Map<number, User>; checked: boolean; onToggle?: (range: boolean) => void }) {
   const who = h.author ? clip(h.author.displayName || `@${h.author.handle}`, 120) : h.authorUserId != null ? users.get(h.authorUserId)?.name ?? 'Agent' : 'Brand';
   return (
-    <Link to="/inbox/$view" params={{ view }} search={{ ...search, c: h.conversationId }} className="row-link" onFocus={onFocus}>
-      <Avatar name={who} seed={h.author?.handle ?? who} />
-      <span className="row-main">
-        <span className="row-top">
-          <span className="row-name" dir="auto">
-            {who}
+    <>
+      {onToggle && (
+        <input
+          type="checkbox"
+          className="row-check"
+          checked={checked}
+          aria-label={`Select conversation “${clip(h.conversationSubject, 60)}” (message from ${who})`}
+          onClick={(e: MouseEvent<HTMLInputElement>) => onToggle(e.shiftKey)}
+          onChange={() => {}}
+        />
+      )}
+      <Link to="/inbox/$view" params={{ view }} search={{ ...search, c: h.conversationId }} className="row-link" onFocus={onFocus}>
+        <Avatar name={who} seed={h.author?.handle ?? who} />
+        <span className="row-main">
+          <span className="row-top">
+            <span className="row-name" dir="auto">
+              {who}
+            </span>
+            <span className="row-handle">{h.direction === 'outbound' ? 'reply' : h.kind}</span>
+            <span className="row-time" title={fullTime(h.createdAt)}>
+              {shortAgo(h.createdAt, now)}
+            </span>
           </span>
-          <span className="row-handle">{h.direction === 'outbound' ? 'reply' : h.kind}</span>
-          <span className="row-time" title={fullTime(h.createdAt)}>
-            {shortAgo(h.createdAt, now)}
+          <span className="row-subject" dir="auto">
+            <Highlighted text={clip(h.text, 300)} terms={terms} />
+          </span>
+          <span className="row-meta">
+            <StatusBadge status={h.conversationStatus} />
+            <NetworkBadge network={h.network} />
+            <VisibilityBadge visibility={h.visibility} />
+            <span className="small muted" dir="auto">
+              in “{clip(h.conversationSubject, 60)}”
+            </span>
           </span>
         </span>
-        <span className="row-subject" dir="auto">
-          <Highlighted text={clip(h.text, 300)} terms={terms} />
-        </span>
-        <span className="row-meta">
-          <StatusBadge status={h.conversationStatus} />
-          <NetworkBadge network={h.network} />
-          <VisibilityBadge visibility={h.visibility} />
-          <span className="small muted" dir="auto">
-            in “{clip(h.conversationSubject, 60)}”
-          </span>
-        </span>
-      </span>
-    </Link>
+        {/* focus is on this link, not the checkbox: its name says whether the conversation is selected */}
+        {checked && <span className="visually-hidden">, selected</span>}
+      </Link>
+    </>
   );
 }
