@@ -26,7 +26,7 @@ import { decodeText, encodeText } from '../store/text.js';
 import { measureReplyHandling } from '../store/viewing.js';
 import { lockKey, type Tx } from '../store/util.js';
 import type { Actor } from './context.js';
-import { recordNoteQuotes } from './expertQuotes.js';
+import { recordDraftQuotes, recordNoteQuotes } from './expertQuotes.js';
 import { recordAnswered, recordDismissed } from './triage.js';
 
 export interface CommandDeps {
@@ -437,6 +437,9 @@ export class ConversationCommands {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
+      // a draft waiting for sign-off: the passages of customers' messages it quotes, by keyed hash
+      // (an erasure of their author rewrites them before anyone approves it, after a redaction too)
+      if (decision.status === 'pending_approval') await recordDraftQuotes(trx, { brandId: actor.brandId, conversationId: conv.id, messageId: Number(msg.id), text: p.text, now });
       let outbox: { id: number; idempotencyKey: string } | null = null;
       if (decision.status === 'queued') outbox = await enqueue(trx, msg, now);
       await recordAnswered(trx, actor.brandId, conv.id, actor.userId, conv.waiting_since, now);

@@ -77,16 +77,25 @@
  *    the expert's answer (a note) and the notices that copy either (asked, overdue, answered, a
  *    colleague mentioned in the answer). A question is found by the ids of the messages it was
  *    recorded as quoting when it was asked or answered (`expert_quote`,
- *    src/commands/expertQuotes.ts), and by its text: a question asked before that record, or
- *    quoting a message of another conversation (only the question's own conversation is looked
- *    at when it is recorded);
+ *    src/commands/expertQuotes.ts: the question's conversation's messages, and those of other
+ *    conversations that share words with it), and by its text: a question asked before that
+ *    record, or quoting a message its word lookup did not find;
  *  - quotes of a message of theirs redacted before (they deleted it on the network, the brand
- *    did): its text is gone, so it is not looked for by text; notes and expert questions record,
- *    when written, the passages they quote of their conversation's messages by message id and
- *    keyed hash (`quote_passage`, src/commands/expertQuotes.ts): the notes and questions recorded
- *    as quoting any message of theirs are read, and a recorded passage found in them (by hash)
- *    becomes `[erased]`, as a quote found by text does (`recordedQuotes`); the hashes of their
- *    passages are deleted;
+ *    did): its text is gone, so it is not looked for by text; notes, expert questions and reply
+ *    drafts waiting for sign-off record, when written, the passages they quote of their
+ *    conversation's messages and of other conversations' (found by the messages' word index) by
+ *    message id and keyed hash (`quote_passage`, src/commands/expertQuotes.ts; notes and questions
+ *    written before that record were recorded once by migration 20261207T0310): the notes and
+ *    questions recorded as quoting any message of theirs are read, and a recorded passage found in
+ *    them (by hash) becomes `[erased]`, as a quote found by text does (`recordedQuotes`); the
+ *    hashes of their passages are deleted;
+ *  - reply drafts on other conversations waiting for sign-off (the approvals queue): what they
+ *    quote of what they wrote (by text, or by recorded passage) becomes `[erased]`, with the
+ *    draft's copies (its audit entries, the notices that copy its text); it still waits, and the
+ *    approver reads the marker before anything goes out (`draftsElsewhere`). Their `@handle` in it
+ *    stays, as in any reply still to go out, and a reply already queued or being sent is the
+ *    outbox's. Drafts the composer keeps while an agent types are in the agent's browser tab
+ *    (web/src/conversation/Composer.tsx), never on the server: erasure cannot reach them;
  *  - an email that quotes their mail (it answers one of their mails by In-Reply-To or
  *    References, or its quote names their address: `eraseTheirQuote`), anyone's, loses that
  *    quoted history, its HTML copy and its RFC 5322 source; the sender's own words stay.
@@ -183,6 +192,8 @@ export interface AlsoErased {
   expertQuestionsElsewhere: number;
   /** Other people's emails (and the brand's elsewhere) whose quoted history was their mail: the history erased. */
   quotedMails: number;
+  /** Reply drafts on other customers' conversations, waiting for sign-off, whose quotes of what they wrote became `[erased]`. */
+  draftsElsewhere: number;
 }
 
 /** What replaces quoted text (moderation evidence). */
@@ -277,7 +288,7 @@ export async function eraseContact(deps: EraseDeps, actor: Actor, p: EraseContac
     const elsewhere = await eraseElsewhere(trx, store, { ...elsewhereOf(identities, conversations, { ...written, messageIds }), recorded }, found);
     Object.assign(alsoErased, {
       brandRepliesElsewhere: elsewhere.brandReplies, notesElsewhere: elsewhere.notes, emailPayloads: elsewhere.emailPayloads,
-      expertQuestionsElsewhere: elsewhere.expertQuestions, quotedMails: elsewhere.quotedMails,
+      expertQuestionsElsewhere: elsewhere.expertQuestions, quotedMails: elsewhere.quotedMails, draftsElsewhere: elsewhere.drafts,
     });
     alsoErased.auditEntries += elsewhere.auditEntries;
     alsoErased.notifications += elsewhere.notifications;
@@ -506,7 +517,7 @@ async function eraseTraces(trx: Tx, store: Store, t: Traces, found: TraceCandida
   const { handles, userIds } = traceNeedles(t.identities);
   const messages = new Set(t.messageIds);
   const conversations = new Set(t.conversations);
-  const out: AlsoErased = { notifications: 0, quarantined: 0, liveEvents: 0, auditEntries: 0, moderationEvidence: 0, webchatVisitors: 0, notes: 0, expertQuestions: 0, expertQuotes: 0, brandReplies: 0, repliesWithdrawn: 0, brandRepliesElsewhere: 0, notesElsewhere: 0, emailPayloads: 0, expertQuestionsElsewhere: 0, quotedMails: 0 };
+  const out: AlsoErased = { notifications: 0, quarantined: 0, liveEvents: 0, auditEntries: 0, moderationEvidence: 0, webchatVisitors: 0, notes: 0, expertQuestions: 0, expertQuotes: 0, brandReplies: 0, repliesWithdrawn: 0, brandRepliesElsewhere: 0, notesElsewhere: 0, emailPayloads: 0, expertQuestionsElsewhere: 0, quotedMails: 0, draftsElsewhere: 0 };
   // the scan serves a table only if it looked for all the transaction looks for there
   const sawHandles = !!found && within(handles, found.handles);
   const sawConversations = !!found && within(conversations, found.conversations);
@@ -754,6 +765,8 @@ interface ElsewhereSearch {
   scrub: (s: string) => string;
   /** An expert question's text without their quoted words (`quoteScrubber`) and their `@handle` and address. */
   question: (s: string) => string;
+  /** A text without their quoted words only (by text, and by recorded passage): a reply draft still to go out keeps their `@handle`. */
+  quotes: (s: string) => string;
   /** What the quote matcher looks for: the transaction reads every question and note again when it changed since the scan. */
   quotesKey: string;
   naming: RawBuilder<SqlBool>;
@@ -776,7 +789,7 @@ function elsewhereSearch(t: Elsewhere, quoting: readonly number[] | null): Elsew
   // one, and of those only the ones the word index found a passage of theirs in (`notesQuoting`)
   const words = quoting === null || quoting.length > MAX_QUOTING_NOTES ? sql<SqlBool>`1 = 1` : quoting.length ? sql<SqlBool>`${sql.ref('id')} IN (${sql.join([...quoting])})` : sql<SqlBool>`1 = 0`;
   return {
-    lookedFor: [...needles, ...mailIds], addresses, mailIds, hashes, scrub, question: (s) => scrub(recorded(quotes.scrub(s))), quotesKey: quotes.key,
+    lookedFor: [...needles, ...mailIds], addresses, mailIds, hashes, scrub, question: (s) => scrub(recorded(quotes.scrub(s))), quotes: (s) => recorded(quotes.scrub(s)), quotesKey: quotes.key,
     naming,
     notes: quotes.key && t.since != null ? sql<SqlBool>`(${naming} OR (${sql.ref('created_at')} >= ${t.since} AND ${words}))` : naming,
   };
@@ -902,8 +915,8 @@ const GAPS_PER_READ = 200;
  * transaction (re-read here, as they now are) and those it could not see (above its high-water
  * mark, in its gaps), or, when the scan looked for less, every row. Counts of rows changed.
  */
-async function eraseElsewhere(trx: Tx, store: Store, t: Elsewhere, found: ElsewhereCandidates): Promise<{ brandReplies: number; notes: number; emailPayloads: number; expertQuestions: number; quotedMails: number; auditEntries: number; notifications: number }> {
-  const out = { brandReplies: 0, notes: 0, emailPayloads: 0, expertQuestions: 0, quotedMails: 0, auditEntries: 0, notifications: 0 };
+async function eraseElsewhere(trx: Tx, store: Store, t: Elsewhere, found: ElsewhereCandidates): Promise<{ brandReplies: number; notes: number; emailPayloads: number; expertQuestions: number; quotedMails: number; auditEntries: number; notifications: number; drafts: number }> {
+  const out = { brandReplies: 0, notes: 0, emailPayloads: 0, expertQuestions: 0, quotedMails: 0, auditEntries: 0, notifications: 0, drafts: 0 };
   if (!elsewhereSearch(t, [])) return out;
   const s = elsewhereSearch(t, await notesQuoting(trx, store.dialect, t.brandId, t.texts))!;
   // an identity or mail of theirs added since the scan: it looked for less, so everything is looked at again
@@ -971,6 +984,47 @@ async function eraseElsewhere(trx: Tx, store: Store, t: Elsewhere, found: Elsewh
   // the notes recorded as quoting a message of theirs (`quote_passage`): one whose quote is of a
   // message redacted before is found only so
   for (const id of t.recorded?.notes ?? []) await note(id);
+
+  // reply drafts on other conversations waiting for sign-off (the approvals queue, by the status
+  // index): what they quote of what they wrote becomes `[erased]`, found by its text or, for a
+  // message redacted before, by the passages recorded when the draft was written
+  // (`recordDraftQuotes`); the approver reads the marker before anything goes out. Their `@handle`
+  // stays, as in any reply still to go out; so does a reply already queued or being sent (the
+  // outbox's). The draft's copies go too: its text in its audit entries (a rewrite at sign-off
+  // keeps the text before and after) and in the notice telling its author it was rewritten.
+  const waiting = await trx.selectFrom('message').select(['id', 'conversation_id', 'text', 'text_escaped', 'review_note'])
+    .where('brand_id', '=', t.brandId).where('status', '=', 'pending_approval').where('direction', '=', 'outbound').orderBy('id').execute();
+  for (const m of waiting) {
+    if (theirs.has(Number(m.conversation_id))) continue;
+    const original = decodeText(m.text, m.text_escaped);
+    const rewritten = s.quotes(original);
+    const reviewNote = m.review_note == null ? null : s.quotes(m.review_note);
+    const copies = await trx.selectFrom('audit_event').select(['id', 'data']).where('brand_id', '=', t.brandId).where('conversation_id', '=', Number(m.conversation_id))
+      .where('subject_type', '=', 'message').where('subject_id', '=', String(m.id)).execute();
+    let changed = rewritten !== original || reviewNote !== m.review_note;
+    for (const e of copies) {
+      const data = scrubPayload(e.data, s.quotes);
+      if (data === e.data) continue;
+      await trx.updateTable('audit_event').set({ data }).where('id', '=', e.id).execute();
+      out.auditEntries++;
+      changed = true;
+    }
+    if (!changed) continue;
+    if (rewritten !== original || reviewNote !== m.review_note) {
+      const text = encodeText(rewritten);
+      await trx.updateTable('message').set({ text: text.text, text_escaped: text.escaped, review_note: reviewNote }).where('id', '=', m.id).where('status', '=', 'pending_approval').execute();
+    }
+    const notices = await trx.selectFrom('notification').select(['id', 'body']).where('brand_id', '=', t.brandId).where('conversation_id', '=', Number(m.conversation_id))
+      .where('kind', 'in', DRAFT_NOTICES).execute();
+    for (const n of notices) {
+      const cut = [200, 300].map((k) => original.slice(0, k)).includes(n.body) ? rewritten.slice(0, n.body.length) : null;
+      const body = cut ?? s.quotes(n.body);
+      if (body === n.body) continue;
+      await trx.updateTable('notification').set({ body }).where('id', '=', n.id).execute();
+      out.notifications++;
+    }
+    out.drafts++;
+  }
 
   // expert questions on other conversations (someone else's, or one of several people's): their
   // `@handle` and address, and what they wrote quoted, go from the question and every copy of it
@@ -1250,6 +1304,9 @@ export function quoteScrubber(texts: readonly string[]): { scrub: (s: string) =>
     },
   };
 }
+
+/** The notices that copy a reply draft's text (src/workflow/commands.ts: rewritten at sign-off, approved, rejected). */
+const DRAFT_NOTICES = ['reply.rewritten', 'reply.approved', 'reply.rejected'];
 
 /** A reply's states before the network has it (src/outbox/outbox.ts). */
 const UNSENT = ['queued', 'pending_approval', 'sending'];

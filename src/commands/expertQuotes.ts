@@ -6,18 +6,24 @@
  * its answer (src/commands/erase.ts). A quote is what erasure would erase as one
  * (`quotePassages`: a message whole, a line or a sentence of it, of 20 characters or more,
  * whatever the case or spacing). The messages looked at are the inbound ones of the question's
- * conversation, every participant's: a quote of a message on another conversation is not
- * recorded, and erasure still finds it by its text (`quoteScrubber`), as it finds the questions
- * asked before this record existed.
+ * conversation, every participant's, and those of other conversations of the brand that share a
+ * run of words with the text (the messages' word index: `quotableElsewhere`; an agent pastes
+ * a line of the customer's earlier conversation, or of someone else's), so a quote of a message on
+ * another conversation is recorded too. A question asked before this record existed is still
+ * found by its text (`quoteScrubber`) while the message has one.
  *
- * The passages quoted (in a question, and in any internal note: `recordNoteQuotes`) are also
- * kept by their length and keyed hash (`quote_passage`, never their text): a message redacted
- * later (its author deleted it) has no text to look for, but erasing its author still finds the
- * note or question by the message's id and the quote in it by its hash (`recordedPassageScrubber`).
+ * The passages quoted (in a question, in any internal note: `recordNoteQuotes`, and in a reply
+ * draft waiting for sign-off: `recordDraftQuotes`) are also kept by their length and keyed hash
+ * (`quote_passage`, never their text): a message redacted later (its author deleted it) has no
+ * text to look for, but erasing its author still finds the note, question or draft by the
+ * message's id and the quote in it by its hash (`recordedPassageScrubber`). Notes and questions
+ * written before that record (migration 20261207T0200) are recorded once by migration
+ * 20261207T0310 (`recordMissingQuotes`), while the messages they quote still have their text.
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import { PostgresAdapter, sql } from 'kysely';
 import { decodeText } from '../store/text.js';
-import type { Tx } from '../store/util.js';
+import { inLists, type Tx } from '../store/util.js';
 import { quotePassages } from './erase.js';
 
 /** The conversation's messages read for quotes at most (its newest): a question quotes what the agent is looking at. */
@@ -41,7 +47,7 @@ export function quotedMessageIds(text: string, messages: readonly { id: number; 
  * Returns the ids recorded.
  */
 export async function recordExpertQuotes(trx: Tx, p: { brandId: number; conversationId: number; requestId: number; part: QuotePart; text: string; now: number }): Promise<number[]> {
-  const messages = await quotable(trx, p.brandId, p.conversationId);
+  const messages = await quotable(trx, p.brandId, p.conversationId, p.text);
   const ids = quotedMessageIds(p.text, messages);
   if (ids.length) {
     await trx.insertInto('expert_quote').values(ids.map((messageId) => ({ brand_id: p.brandId, expert_request_id: p.requestId, message_id: messageId, part: p.part, created_at: p.now }))).execute();
@@ -84,15 +90,98 @@ export function quotedPassages(text: string, messages: readonly { id: number; te
     .map((passage) => ({ messageId: m.id, passage })));
 }
 
-/** The conversation's inbound messages not yet redacted, newest first (MAX_MESSAGES): what a note or question there may quote. */
-async function quotable(trx: Tx, brandId: number, conversationId: number): Promise<{ id: number; text: string }[]> {
+/**
+ * What a note, question or draft on a conversation may quote: the conversation's inbound messages
+ * not yet redacted, newest first (MAX_MESSAGES), and those of other conversations that share a run
+ * of words with `text` (`quotableElsewhere`).
+ */
+async function quotable(trx: Tx, brandId: number, conversationId: number, text: string): Promise<{ id: number; text: string }[]> {
   const rows = await trx.selectFrom('message').select(['id', 'text', 'text_escaped']).where('conversation_id', '=', conversationId).where('brand_id', '=', brandId)
     .where('direction', '=', 'inbound').where('redacted_at', 'is', null).orderBy('id', 'desc').limit(MAX_MESSAGES).execute();
-  return rows.map((m) => ({ id: Number(m.id), text: decodeText(m.text, m.text_escaped) }));
+  const own = rows.map((m) => ({ id: Number(m.id), text: decodeText(m.text, m.text_escaped) }));
+  return [...own, ...await quotableElsewhere(trx, brandId, conversationId, text)];
 }
 
+/**
+ * Characters (letters and digits, one space between words) of a run of words looked up in the
+ * messages' word index at least (`quotableElsewhere`): a passage has 20 or more with its
+ * punctuation, so its first words make such a run; a shorter run ("my order has") is in too many
+ * messages to look up in a note's transaction.
+ */
+const MIN_RUN = 16;
+/** Runs of words of one text looked up at most (its first), and per statement. */
+const MAX_WINDOWS = 600;
+const WINDOWS_PER_QUERY = 150;
+/** Messages of other conversations read per statement at most (the best matches: most runs shared). */
+const ELSEWHERE_PER_QUERY = 200;
+
+/**
+ * The runs of words of a text (letters and digits, lower case, NFC) that a passage quoted in it
+ * starts with: from each word, the fewest words that make MIN_RUN characters; each once, in order
+ * (MAX_WINDOWS).
+ */
+export function wordWindows(text: string): string[] {
+  const words = text.normalize('NFC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const out = new Set<string>();
+  for (let i = 0; i < words.length && out.size < MAX_WINDOWS; i++) {
+    let j = i;
+    let length = words[i]!.length;
+    while (length < MIN_RUN && j + 1 < words.length) length += 1 + words[++j]!.length;
+    if (length < MIN_RUN) break;
+    out.add(words.slice(i, j + 1).join(' '));
+  }
+  return [...out];
+}
+
+/**
+ * Inbound messages of the brand's other conversations, not yet redacted, that `text` may quote:
+ * those holding one of its runs of words (`wordWindows`) as a phrase, by the messages' word index (SQLite
+ * FTS5 `message_fts`, best matches first, with the messages above its watermark not yet indexed
+ * read as they are; PostgreSQL the GIN index on `search`). The caller decides on the text
+ * (`quotedPassages`): a shared run of words is not yet a quote.
+ */
+async function quotableElsewhere(trx: Tx, brandId: number, conversationId: number, text: string): Promise<{ id: number; text: string }[]> {
+  if (comparable(text).trim().length < 20) return [];
+  const windows = wordWindows(text);
+  if (!windows.length) return [];
+  const postgres = trx.getExecutor().adapter instanceof PostgresAdapter;
+  const rows = new Map<number, string>();
+  const add = (r: { id: number | string; text: string; text_escaped: string | null }) => rows.set(Number(r.id), decodeText(r.text, r.text_escaped));
+  for (const group of inLists(windows, WINDOWS_PER_QUERY)) {
+    if (postgres) {
+      const q = sql.join(group.map((w) => sql`phraseto_tsquery('simple'::regconfig, ${w})`), sql` || `);
+      const found = await sql<{ id: string; text: string; text_escaped: string | null }>`
+        SELECT m.id, m.text, m.text_escaped FROM message m, (SELECT ${q} AS q) x
+        WHERE m.search @@ x.q AND m.brand_id = ${brandId} AND m.direction = 'inbound' AND m.redacted_at IS NULL AND m.conversation_id <> ${conversationId}
+        ORDER BY ts_rank(m.search, x.q) DESC, m.id DESC LIMIT ${ELSEWHERE_PER_QUERY}`.execute(trx);
+      found.rows.forEach(add);
+    } else {
+      const match = group.map((w) => `"${w}"`).join(' OR ');
+      const found = await sql<{ id: number; text: string; text_escaped: string | null }>`
+        SELECT m.id, m.text, m.text_escaped FROM (SELECT rowid AS id FROM message_fts WHERE message_fts MATCH ${match} ORDER BY rank LIMIT ${ELSEWHERE_PER_QUERY * 4}) f
+        JOIN message m ON m.id = f.id
+        WHERE m.brand_id = ${brandId} AND m.direction = 'inbound' AND m.redacted_at IS NULL AND m.conversation_id <> ${conversationId}
+        LIMIT ${ELSEWHERE_PER_QUERY}`.execute(trx);
+      found.rows.forEach(add);
+    }
+  }
+  if (!postgres) {
+    // stored since the index's last batch (src/store/fts.ts): read as they are
+    const unindexed = await sql<{ id: number; text: string; text_escaped: string | null }>`
+      SELECT id, text, text_escaped FROM message
+      WHERE id > coalesce((SELECT CAST(value AS INTEGER) FROM kv WHERE key = 'fts.watermark'), 0)
+        AND brand_id = ${brandId} AND direction = 'inbound' AND redacted_at IS NULL AND conversation_id <> ${conversationId}
+      ORDER BY id DESC LIMIT ${MAX_MESSAGES}`.execute(trx);
+    unindexed.rows.forEach(add);
+  }
+  return [...rows].map(([id, t]) => ({ id, text: t }));
+}
+
+/** What quotes a passage (`quote_passage.subject_type`): an internal note, an expert question, a reply draft (an outbound message) waiting for sign-off. */
+export type QuoteSubject = 'note' | 'expert_request' | 'message';
+
 /** Store the passages a note or question quotes, as their lengths and keyed hashes (the key made when first needed). */
-async function insertPassages(trx: Tx, p: { brandId: number; subjectType: 'note' | 'expert_request'; subjectId: number; now: number }, rows: { messageId: number; passage: string }[]): Promise<void> {
+async function insertPassages(trx: Tx, p: { brandId: number; subjectType: QuoteSubject; subjectId: number; now: number }, rows: { messageId: number; passage: string }[]): Promise<void> {
   if (!rows.length) return;
   const key = (await quoteKey(trx, p.now))!;
   for (let i = 0; i < rows.length; i += 500) {
@@ -111,9 +200,63 @@ async function insertPassages(trx: Tx, p: { brandId: number; subjectType: 'note'
 export async function recordNoteQuotes(trx: Tx, p: { brandId: number; conversationId: number; noteId: number; text: string; now: number }): Promise<number> {
   // (a text shorter than a passage quotes none)
   if (comparable(p.text).trim().length < 20) return 0;
-  const rows = quotedPassages(p.text, await quotable(trx, p.brandId, p.conversationId));
+  const rows = quotedPassages(p.text, await quotable(trx, p.brandId, p.conversationId, p.text));
   await insertPassages(trx, { brandId: p.brandId, subjectType: 'note', subjectId: p.noteId, now: p.now }, rows);
   return rows.length;
+}
+
+/**
+ * Record which passages of customers' messages a reply draft waiting for sign-off quotes
+ * (`quote_passage`, subject `message`), in the caller's transaction (the one that writes the
+ * draft, or its new text at sign-off: what was recorded for its earlier text goes). An erasure of
+ * a quoted message's author rewrites the quote in the draft (`[erased]`) before anyone approves
+ * it, after the message was redacted too. Returns the number of passages recorded.
+ */
+export async function recordDraftQuotes(trx: Tx, p: { brandId: number; conversationId: number; messageId: number; text: string; now: number }): Promise<number> {
+  await trx.deleteFrom('quote_passage').where('subject_type', '=', 'message').where('subject_id', '=', p.messageId).where('brand_id', '=', p.brandId).execute();
+  if (comparable(p.text).trim().length < 20) return 0;
+  const rows = quotedPassages(p.text, await quotable(trx, p.brandId, p.conversationId, p.text));
+  await insertPassages(trx, { brandId: p.brandId, subjectType: 'message', subjectId: p.messageId, now: p.now }, rows);
+  return rows.length;
+}
+
+/** Notes or questions read per page by `recordMissingQuotes`. */
+const BACKFILL_PAGE = 200;
+
+/**
+ * Record the passages quoted by the notes and expert questions that have none recorded (those
+ * written before `quote_passage` existed, migration 20261207T0200; others that quote nothing are
+ * read again and still record nothing), against the messages as they now are: a message redacted
+ * since cannot be recorded (its text is gone), one still whole is, so a later redaction and
+ * erasure still find the quote. Ids up to `upto` (the newest when the pass starts), a page at a
+ * time. Returns the number of passages recorded.
+ */
+export async function recordMissingQuotes(trx: Tx, p: { upto: { note: number; expert_request: number }; now: number }): Promise<number> {
+  let recorded = 0;
+  for (let after = 0; ;) {
+    const notes = await trx.selectFrom('note').select(['id', 'brand_id', 'conversation_id', 'text']).where('id', '>', after).where('id', '<=', p.upto.note)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('quote_passage').select('quote_passage.id').where('quote_passage.subject_type', '=', 'note').whereRef('quote_passage.subject_id', '=', 'note.id'))))
+      .orderBy('id').limit(BACKFILL_PAGE).execute();
+    for (const n of notes) {
+      recorded += await recordNoteQuotes(trx, { brandId: Number(n.brand_id), conversationId: Number(n.conversation_id), noteId: Number(n.id), text: n.text, now: p.now });
+    }
+    if (notes.length < BACKFILL_PAGE) break;
+    after = Number(notes[notes.length - 1]!.id);
+  }
+  for (let after = 0; ;) {
+    const questions = await trx.selectFrom('expert_request').select(['id', 'brand_id', 'conversation_id', 'question']).where('id', '>', after).where('id', '<=', p.upto.expert_request)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('quote_passage').select('quote_passage.id').where('quote_passage.subject_type', '=', 'expert_request').whereRef('quote_passage.subject_id', '=', 'expert_request.id'))))
+      .orderBy('id').limit(BACKFILL_PAGE).execute();
+    for (const q of questions) {
+      if (comparable(q.question).trim().length < 20) continue;
+      const rows = quotedPassages(q.question, await quotable(trx, Number(q.brand_id), Number(q.conversation_id), q.question));
+      await insertPassages(trx, { brandId: Number(q.brand_id), subjectType: 'expert_request', subjectId: Number(q.id), now: p.now }, rows);
+      recorded += rows.length;
+    }
+    if (questions.length < BACKFILL_PAGE) break;
+    after = Number(questions[questions.length - 1]!.id);
+  }
+  return recorded;
 }
 
 /** Code units of the NFC text each code unit of its comparable form (`comparable`) came from: `from[i]` its first, `to[i]` one past its last. */

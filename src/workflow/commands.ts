@@ -17,7 +17,7 @@ import { priorityBand, resolveTarget, type SlaPolicy } from '../core/sla.js';
 import type { Network, Role, TriageCategory, Visibility } from '../core/types.js';
 import type { Actor } from '../commands/context.js';
 import { isUniqueViolation, type ConversationCommands } from '../commands/conversations.js';
-import { recordExpertQuotes } from '../commands/expertQuotes.js';
+import { recordDraftQuotes, recordExpertQuotes } from '../commands/expertQuotes.js';
 import { AppError, badRequest, conflict, disabledAccount, forbidden, notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import { publishWithAdminDetail } from '../events/adminDetail.js';
@@ -233,6 +233,8 @@ export class WorkflowCommands {
       .where('status', '=', 'pending_approval')
       .executeTakeFirst();
     if (!Number(done.numUpdatedRows)) throw conflict('approval.not_pending', 'this draft was decided by someone else a moment ago');
+    // the passages its new text quotes, in place of its earlier text's (src/commands/expertQuotes.ts)
+    await recordDraftQuotes(trx, { brandId: actor.brandId, conversationId: msg.conversation_id, messageId: msg.id, text: after, now });
     const fresh = await trx.selectFrom('message').selectAll().where('id', '=', msg.id).executeTakeFirstOrThrow();
     const what = incidentId != null ? 'statement' : 'reply';
     const data = { note, before, after, previousAuthorUserId: msg.author_user_id, editedBy: actor.userId, waitedS: (now - msg.created_at) / 1000 };

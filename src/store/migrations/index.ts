@@ -60,6 +60,7 @@ import * as m20261207T0200 from './20261207T0200_quote_passages.js';
 import * as m20261207T0140 from './20261207T0140_webhook_include_history.js';
 import * as m20261207T0210 from './20261207T0210_channel_backfill_before.js';
 import * as m20261207T0230 from './20261207T0230_fts_secure_delete.js';
+import * as m20261207T0310 from './20261207T0310_quote_passages_backfill.js';
 import * as m20261207T0320 from './20261207T0320_listening_backfill_before.js';
 import * as m20261207T0330 from './20261207T0330_saml_idp_initiated.js';
 
@@ -124,6 +125,7 @@ export const migrations: Record<string, MigrationModule> = {
   '20261207T0200_quote_passages': m20261207T0200,
   '20261207T0210_channel_backfill_before': m20261207T0210,
   '20261207T0230_fts_secure_delete': m20261207T0230,
+  '20261207T0310_quote_passages_backfill': m20261207T0310,
   '20261207T0320_listening_backfill_before': m20261207T0320,
   '20261207T0330_saml_idp_initiated': m20261207T0330,
 };
