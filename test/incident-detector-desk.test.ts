@@ -64,7 +64,7 @@ for (const dialect of DIALECTS) {
       const [inc] = await incidents();
       expect(inc).toMatchObject({ status: 'open', opened_by: 'detector' });
       // not "… for Monday 19:00" (UTC)
-      expect(inc!.reason).toBe('12 mentions in 5 min; usually none for Monday 14:00');
+      expect(inc!.reason).toBe('12 mentions in 5 min; usually none for Monday 14:00 EST');
 
       // 14:05, 14:10, 14:15 are calm: the burst is over, and nobody worked on the incident
       clock.set(MONDAY_14 + 21 * MIN);
@@ -83,7 +83,7 @@ for (const dialect of DIALECTS) {
       await detect();
       const inc = (await incidents()).at(-1)!;
       expect(inc).toMatchObject({ status: 'open', opened_by: 'detector' });
-      expect(inc.reason).toMatch(/for Monday 17:00$/);
+      expect(inc.reason).toMatch(/for Monday 17:00 EST$/);
 
       // a lead writes the statement; it waits for a second person's sign-off
       const text = 'Many of you cannot check out right now. We are on it and will post here when it works again.';

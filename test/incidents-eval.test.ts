@@ -61,6 +61,6 @@ describe('incident detector on NAB Twitter volumes (default configuration)', () 
   it('explains every alarm in words', () => {
     const reasons = evaluation.series.flatMap((s) => s.alarms.map((a) => a.reason));
     expect(reasons.length).toBeGreaterThan(0);
-    for (const r of reasons) expect(r).toMatch(/^\d+ mentions in 5 min.*(the usual [\d.]+|usually none) for (Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day \d\d:\d\d$/);
+    for (const r of reasons) expect(r).toMatch(/^\d+ mentions in 5 min.*(the usual [\d.]+|usually none) for (Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day \d\d:\d\d (UTC([+-]\d\d:\d\d)?|[A-Z]{2,5}|GMT[+-][\d:]+)$/);
   });
 });

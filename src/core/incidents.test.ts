@@ -49,11 +49,11 @@ describe('incident detector on synthetic mention counts', () => {
     const open = events[0]!;
     // ~6× the usual: a burst, not twice the threshold, so it opens on the second interval in a row.
     expect(open.at).toBe(START + (burstStart + 1) * FIVE_MIN);
-    expect(open.incident.reason).toMatch(/^\d+ mentions in 5 min after \d+ in the 5 min before, \d+\.\d× the usual \d+(\.\d)? for Wednesday 14:05$/);
+    expect(open.incident.reason).toMatch(/^\d+ mentions in 5 min after \d+ in the 5 min before, \d+\.\d× the usual \d+(\.\d)? for Wednesday 14:05 UTC$/);
     // A bigger one opens on its first interval.
     const big = detectAll(series(21, 2, (i) => (i >= burstStart && i < burstStart + 8 ? 200 : 0))).events[0]!;
     expect(big.at).toBe(START + burstStart * FIVE_MIN);
-    expect(big.incident.reason).toMatch(/^\d+ mentions in 5 min, \d+\.\d× the usual \d+(\.\d)? for Wednesday 14:00$/);
+    expect(big.incident.reason).toMatch(/^\d+ mentions in 5 min, \d+\.\d× the usual \d+(\.\d)? for Wednesday 14:00 UTC$/);
     const close = events[1]!;
     expect(close.endedAt).toBe(START + (burstStart + 8) * FIVE_MIN);
     expect(close.incident.peakCount).toBeGreaterThanOrEqual(60);
@@ -158,9 +158,9 @@ describe('detector state', () => {
 describe('burstReason', () => {
   it('reads like the agent would say it', () => {
     const tuesday14 = Date.UTC(2024, 0, 2, 14, 0);
-    expect(burstReason(42, 6.7, tuesday14, DEFAULT_DETECTOR_CONFIG)).toBe('42 mentions in 5 min, 6.3× the usual 6.7 for Tuesday 14:00');
-    expect(burstReason(11, 0, tuesday14, DEFAULT_DETECTOR_CONFIG)).toBe('11 mentions in 5 min; usually none for Tuesday 14:00');
-    expect(burstReason(42, 6.7, tuesday14, { ...DEFAULT_DETECTOR_CONFIG, utcOffsetMin: 60 })).toMatch(/Tuesday 15:00$/);
+    expect(burstReason(42, 6.7, tuesday14, DEFAULT_DETECTOR_CONFIG)).toBe('42 mentions in 5 min, 6.3× the usual 6.7 for Tuesday 14:00 UTC');
+    expect(burstReason(11, 0, tuesday14, DEFAULT_DETECTOR_CONFIG)).toBe('11 mentions in 5 min; usually none for Tuesday 14:00 UTC');
+    expect(burstReason(42, 6.7, tuesday14, { ...DEFAULT_DETECTOR_CONFIG, utcOffsetMin: 60 })).toMatch(/Tuesday 15:00 UTC\+01:00$/);
   });
 });
 
@@ -181,9 +181,9 @@ describe('local time in the brand\'s time zone (America/New_York, across DST)', 
       s[s.length - 1]!.count = 30;
       const local = detectAll(s, { timeZone: NY }).events;
       expect(local.map((e) => e.kind)).toEqual(['open']);
-      expect(local[0]!.incident.reason).toBe('30 mentions in 5 min, 15.0× the usual 2.0 for Friday 14:00');
+      expect(local[0]!.incident.reason).toBe(`30 mentions in 5 min, 15.0× the usual 2.0 for Friday 14:00 ${friday < ny(2026, 11, 1) ? 'EDT' : 'EST'}`);
       // (in UTC it would be "Friday 18:00" / "Friday 19:00": what the desk used to say)
-      expect(detectAll(s).events[0]!.incident.reason).toMatch(/for Friday 1[89]:00$/);
+      expect(detectAll(s).events[0]!.incident.reason).toMatch(/for Friday 1[89]:00 UTC$/);
     }
   });
 

@@ -1,7 +1,7 @@
 /**
  * Burst / incident detection on mention counts per interval (default 5 min):
  * flag an outage, a recall, a viral complaint early, and say why in words an
- * agent can check ("42 mentions in 5 min, 6.3× the usual 6.7 for Tuesday 14:00").
+ * agent can check ("42 mentions in 5 min, 6.3× the usual 6.7 for Tuesday 14:00 GMT").
  *
  * Baseline: for the interval being judged, the median of the counts at the
  * same time of day (± `neighbourhoodMin`) over the last `historyDays` days of
@@ -35,7 +35,7 @@
  * measured quality on the NAB Twitter series: docs/metrics.md, "Incident detector".
  */
 
-import { canonicalTimeZone, DAY_MS, zoneOffsetMs } from './wf_time.js';
+import { canonicalTimeZone, DAY_MS, zoneAbbreviation, zoneOffsetMs } from './wf_time.js';
 
 export interface DetectorConfig {
   /** Interval length in ms (counts are per interval). */
@@ -295,19 +295,29 @@ function fmt(x: number): string {
   return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1).replace(/\.0$/, '') : x.toFixed(1);
 }
 
+/** A fixed offset in minutes east of UTC as a zone label: "UTC", "UTC+01:00", "UTC-05:30". */
+function offsetLabel(min: number): string {
+  if (min === 0) return 'UTC';
+  const a = Math.abs(min);
+  return `UTC${min < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+}
+
 /**
- * "Tuesday 14:00" in local time: the zone's (`timeZone`, that instant's offset) or a fixed
- * offset in minutes east of UTC.
+ * "Tuesday 14:00 GMT" in local time, with the zone it is in: the zone's (`timeZone`, that
+ * instant's offset and abbreviation: "BST" in summer) or a fixed offset in minutes east of UTC
+ * ("UTC+01:00"). The zone is named because the reason is read beside times shown in other
+ * zones (a lead's browser, the reports' brand zone): a bare "14:00" reads as any of them.
  */
 export function describeSlot(ms: number, local: number | Pick<DetectorConfig, 'utcOffsetMin' | 'timeZone'>): string {
   const off = typeof local === 'number' ? local * 60_000 : offsetMs(local, ms);
   const d = new Date(ms + off);
-  return `${WEEKDAYS[d.getUTCDay()]} ${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
+  const zone = typeof local !== 'number' && local.timeZone ? zoneAbbreviation(local.timeZone, ms) : offsetLabel(typeof local === 'number' ? local : local.utcOffsetMin);
+  return `${WEEKDAYS[d.getUTCDay()]} ${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')} ${zone}`;
 }
 
 /**
  * The human reason for a burst, e.g. "42 mentions in 5 min, 6.3× the usual 6.7
- * for Tuesday 14:00". `previous` is the count of the interval before, named
+ * for Tuesday 14:00 GMT". `previous` is the count of the interval before, named
  * when the incident opened on two intervals in a row.
  */
 export function burstReason(count: number, baseline: number, start: number, config: DetectorConfig, previous?: number): string {

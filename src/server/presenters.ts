@@ -164,6 +164,12 @@ export function presentConversation(c: Conversation, extra: { contact?: ContactS
     incidentId: c.incident_id,
     /** The kind of the message that opened it: `listening` when keyword listening found a post that did not address the brand. */
     origin: c.origin,
+    /**
+     * An incident statement's own conversation: the brand's public post, not a customer's
+     * (the incident flow writes it without a contact, resolved; `linkIncident` links only
+     * conversations with a contact, so no customer's conversation is stored so).
+     */
+    statement: c.contact_id == null && c.incident_id != null,
   };
 }
 export type ConversationJson = ReturnType<typeof presentConversation>;

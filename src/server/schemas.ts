@@ -113,6 +113,7 @@ export const conversationSchema = z.object({
   slaState: z.string().nullable(),
   incidentId: z.number().int().nullable().describe('The incident (mass problem) a customer\'s conversation is about (PUT /api/conversations/:id/incident), or the one a statement\'s conversation (no contact) belongs to'),
   origin: z.string().nullable().describe('The kind of the message that opened it (mention, reply, comment, dm, email, chat, post, listening): `listening` when keyword listening found a post that did not address the brand'),
+  statement: z.boolean().describe('An incident statement\'s own conversation: the brand\'s public post (POST /api/incidents/:id/statement), not a customer\'s; written resolved, so it is in no view of open work (new, open, mine, team, waiting) unless customers answer it; `contact` is null'),
 });
 
 export const noteSchema = z.object({ id: z.number().int(), conversationId: z.number().int(), authorUserId: z.number().int(), text: z.string(), mentions: z.array(z.number().int()), createdAt: nullableTime });

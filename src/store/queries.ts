@@ -357,7 +357,8 @@ async function firstAuthorSummaries(db: Tx, conversationIds: number[]): Promise<
 async function decorate(store: Store, convs: Conversation[]) {
   if (!convs.length) return [];
   const contacts = await contactSummaries(store.db, convs.map((c) => c.contact_id));
-  const authors = await firstAuthorSummaries(store.db, convs.filter((c) => c.contact_id == null).map((c) => c.id));
+  // (an incident statement's conversation is the brand's post: no customer to name, even once customers answer it)
+  const authors = await firstAuthorSummaries(store.db, convs.filter((c) => c.contact_id == null && c.incident_id == null).map((c) => c.id));
   const labels = new Map<number, string[]>();
   const lrows = await store.db.selectFrom('conversation_label').select(['conversation_id', 'label']).where('conversation_id', 'in', convs.map((c) => c.id)).orderBy('label').execute();
   for (const r of lrows) {

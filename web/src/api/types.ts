@@ -168,6 +168,8 @@ export interface Conversation {
   incidentId?: number | null;
   /** The kind of the message that opened it (mention, reply, dm...): `listening` when keyword listening found a post that did not address the brand. */
   origin?: string | null;
+  /** An incident statement's own conversation: the brand's public post, not a customer's (no contact). */
+  statement?: boolean;
 }
 
 export interface Note {

@@ -16,7 +16,7 @@ export function AuthorCard({ conversation, contact, messages, onOpenConversation
   const now = useNow();
   const first = messages.find((m) => m.direction === 'inbound' && m.author)?.author ?? null;
   const primary = contact?.identities.find((i) => i.identityId === first?.identityId) ?? first ?? contact?.identities[0] ?? null;
-  const name = clip(contact?.displayName || primary?.displayName || (primary ? handleText(primary.network, primary.handle) : conversation.contact?.handle ? handleText(conversation.network, conversation.contact.handle) : 'Unknown customer'), 200);
+  const name = conversation.statement ? 'Brand statement' : clip(contact?.displayName || primary?.displayName || (primary ? handleText(primary.network, primary.handle) : conversation.contact?.handle ? handleText(conversation.network, conversation.contact.handle) : 'Unknown customer'), 200);
   const others = (contact?.identities ?? []).filter((i) => i.identityId !== primary?.identityId);
   const profile = safeHref(primary?.profileUrl);
   const [merging, setMerging] = useState(false);

@@ -159,14 +159,16 @@ interface RowProps {
 const Row = memo(function Row({ c, index, start, setSize, cursor, open, checked, onToggle, onCursor, view, search, assignee, channel, meId, now }: RowProps) {
   const presence = usePresence(c.id).filter((p) => p.userId !== meId);
   // named as the conversation's header names them: display name, else @handle (an email address as it is)
-  const name = customerName(c.network, c.contact, 120);
+  // an incident statement is the brand's own post: named so, with the account it went out from (no customer)
+  const name = c.statement ? 'Brand statement' : customerName(c.network, c.contact, 120);
   // beside their own display name (without one, the name is the handle)
-  const handle = c.contact?.handle && ownName(c.contact) ? handleText(c.network, clip(c.contact.handle, 80)) : null;
+  const handle = c.statement ? (channel ? handleText(c.network, clip(channel.handle, 80)) : null) : c.contact?.handle && ownName(c.contact) ? handleText(c.network, clip(c.contact.handle, 80)) : null;
   const subject = clip(c.subject, 240);
   return (
     <li
       className={`conv-row${cursor ? ' cursor' : ''}${open ? ' open' : ''}${checked ? ' checked' : ''}${c.status === 'new' ? ' unread' : ''}`}
       data-index={index}
+      data-statement={c.statement ? 'true' : undefined}
       data-conversation-id={c.id}
       aria-posinset={index + 1}
       aria-setsize={setSize}
@@ -237,7 +239,7 @@ const Row = memo(function Row({ c, index, start, setSize, cursor, open, checked,
                 {l}
               </span>
             ))}
-            {channel && <span className="muted small">@{channel.handle}</span>}
+            {channel && !c.statement && <span className="muted small">@{channel.handle}</span>}
           </span>
         </span>
         {/* focus is on this link, not the checkbox: its name says whether the row is selected */}

@@ -43,11 +43,48 @@ export function duration(ms: number): string {
   return `${Math.floor(a / DAY)}d ${Math.floor((a % DAY) / HOUR)}h`;
 }
 
-export function fullTime(iso: string | null | undefined): string {
+const OFFSET_STYLE = /^(GMT|UTC)[+-]/;
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+function zonePart(locale: string, t: number, timeZone: string | undefined): string {
+  const key = `${locale}|${timeZone ?? ''}`;
+  let f = zoneFormats.get(key);
+  if (!f) zoneFormats.set(key, (f = new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' })));
+  return f.formatToParts(t).find((p) => p.type === 'timeZoneName')?.value ?? '';
+}
+
+/**
+ * The abbreviation of the zone a time is shown in, at that instant ("EST", "BST", "UTC";
+ * "GMT+5:30" where the zone has none): the browser's zone, or `timeZone`. US English names
+ * the American zones, British English the European ones (as the server's texts do).
+ */
+export function zoneLabel(t: number, timeZone?: string): string {
+  const us = zonePart('en-US', t, timeZone);
+  if (!OFFSET_STYLE.test(us)) return us;
+  const gb = zonePart('en-GB', t, timeZone);
+  return OFFSET_STYLE.test(gb) ? us : gb;
+}
+
+/**
+ * A date and time with its zone: "7 Dec 2026, 05:47:42 EST". Every absolute time the desk
+ * shows goes through here, so none is read in another zone than the one it is in (the
+ * server's texts name the brand's zone; reports say theirs). `timeZone`: show it in that
+ * zone instead of the browser's.
+ */
+export function fullTime(iso: string | null | undefined, timeZone?: string): string {
   if (!iso) return '';
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return '';
-  return new Date(t).toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  let when: string;
+  let zone: string;
+  try {
+    when = new Date(t).toLocaleString(undefined, { timeZone, year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    zone = zoneLabel(t, timeZone);
+  } catch (err) {
+    // a zone the browser does not know: the browser's own, still labelled
+    if (err instanceof RangeError && timeZone) return fullTime(iso);
+    throw err;
+  }
+  return zone ? `${when} ${zone}` : when;
 }
 
 /** Time of day for today's messages, else date and time. */

@@ -16,6 +16,9 @@ import type { ReportsSearch } from './search.js';
 import { Spinner } from '../ui/bits.js';
 import { ChartNumbers, DataTable, Note, QueryState, ReportCard, Stats } from './ui.js';
 import { WhatIf } from './WhatIf.js';
+import { peakShort, planSummary } from './staffingSummary.js';
+
+export { planSummary } from './staffingSummary.js';
 
 /** Planner inputs in human units (minutes, percent), with the API's defaults. */
 export interface PlannerInputs {
@@ -245,14 +248,6 @@ function HandlingTimeSource({ aht, onUseMeasured }: { aht: StaffingAht; onUseMea
 const HOUR_LABELS = Array.from({ length: 168 }, (_, h) => `${DAY_SHORT[Math.floor(h / 24)]} ${String(h % 24).padStart(2, '0')}:00`);
 const dayStart = (i: number) => i % 24 === 0;
 
-export function planSummary(plan: StaffingPlan): string {
-  const peak = plan.plan.reduce((a, b) => (b.scheduled > a.scheduled ? b : a), plan.plan[0]!);
-  const base = `The plan needs ${fmtCount(plan.totals.scheduled_head_hours)} head-hours a week for ${fmtCount(Math.round(plan.totals.volume_per_week * 10) / 10)} contacts; the most at ${fmtHourOfWeek(peak.hourOfWeek)} (${peak.scheduled} heads).`;
-  if (!plan.gap) return `${base} No roster is saved, so there is no gap to show.`;
-  const g = plan.gap;
-  return `${base} The saved roster is short in ${g.shortHours.length} of 168 hours (${fmtCount(g.shortHeadHours)} head-hours missing, ${fmtCount(g.surplusHeadHours)} beyond the plan); ${fmtPct(g.volumeShareMeetingTarget)} of the week's contacts arrive in hours that meet the target.`;
-}
-
 /** Tooltip values with their unit. */
 const heads = (v: unknown) => `${fmtCount(Number(v))} head${Math.abs(Number(v)) === 1 ? '' : 's'}`;
 const num1 = (n: number) => n.toLocaleString(undefined, { maximumFractionDigits: 1 });
@@ -298,7 +293,6 @@ function Plan({ plan, inputs, days }: { plan: StaffingPlan; inputs: PlannerInput
   const option = useMemo(() => planOption(plan), [plan]);
   const summary = planSummary(plan);
   const g = plan.gap;
-  const peak = Math.max(...plan.plan.map((h) => h.scheduled));
   const rows = plan.plan.map((h, i) => ({ h, r: g?.hours[i] }));
   return (
     <>
@@ -310,7 +304,7 @@ function Plan({ plan, inputs, days }: { plan: StaffingPlan; inputs: PlannerInput
             label: 'Handling time', value: fmtSec(plan.aht.aht_s), testId: 'aht-used', title: plan.aht.summary,
             sub: plan.aht.source === 'measured' ? `measured from ${fmtCount(plan.aht.measured.n)} replies` : plan.aht.reason === 'override' ? 'set by hand' : `set by hand: ${fmtCount(plan.aht.measured.n)} of ${fmtCount(plan.aht.min_samples)} replies measured`,
           },
-          { label: 'Head-hours needed', value: fmtCount(plan.totals.scheduled_head_hours), sub: `peak ${peak} heads` },
+          { label: 'Head-hours needed', value: fmtCount(plan.totals.scheduled_head_hours), sub: peakShort(plan) },
           ...(g
             ? [
                 { label: 'Short hours', value: `${g.shortHours.length} of 168`, sub: `${fmtCount(g.shortHeadHours)} head-hours missing`, tone: g.shortHours.length ? ('bad' as const) : ('good' as const), testId: 'short-hours' },

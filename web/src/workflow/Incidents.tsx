@@ -340,7 +340,7 @@ export function IncidentsPanel({ me }: { me: Me }) {
                     <span className={`badge ${i.status === 'open' ? 'badge-danger' : ''}`}>{i.status}</span>
                   </td>
                   <td className="small">
-                    {fullTime(i.openedAt)}
+                    <time dateTime={i.openedAt}>{fullTime(i.openedAt)}</time>
                     <div className="muted">by {who(i.openedBy)}</div>
                   </td>
                   <td className="small">{i.closedAt ? fullTime(i.closedAt) : '—'}</td>
