@@ -71,6 +71,13 @@ for (const dialect of DIALECTS) {
       };
     }
 
+    /** A brand's resolution facts, the conversations they are of, its conversations with a customer in them, and how many facts name an agent. */
+    async function historyResolutions(brandId: number) {
+      const facts = await db().selectFrom('reporting_fact').select(['conversation_id', 'agent_id']).where('brand_id', '=', brandId).where('kind', '=', 'resolution').execute();
+      const withCustomer = await db().selectFrom('conversation').select('id').where('brand_id', '=', brandId).where('last_inbound_at', 'is not', null).execute();
+      return { facts: facts.length, conversations: new Set(facts.map((f) => Number(f.conversation_id))).size, withCustomer: withCustomer.length, agents: facts.filter((f) => f.agent_id != null).length };
+    }
+
     it('stores years-old conversations resolved: in the reports, not in the inbox, queues or backlog', async () => {
       const r = await importTwcs(desk.db.store, desk.parley.services.pipeline, TWCS, { brandSlug: 'acme', now: () => T });
       expect(r.stored).toBeGreaterThan(3900);
@@ -79,7 +86,8 @@ for (const dialect of DIALECTS) {
       expect(s.statuses).toEqual({ resolved: s.conversations });
       expect(s.workflow).toBe(0); // never routed, queued or clocked
       expect(s.reopened).toBe(0);
-      expect(s.byKind.resolution).toBeUndefined(); // nobody at the desk resolved them
+      // resolved outside Parley: one resolution for each with a customer in it, with no agent
+      expect(await historyResolutions(desk.brandId)).toEqual({ facts: s.byKind.resolution!.n, conversations: s.byKind.resolution!.n, withCustomer: s.byKind.resolution!.n, agents: 0 });
       expect(s.byKind.reopen).toBeUndefined();
       expect(Object.keys(s.byKind).filter((k) => k.startsWith('sla_'))).toEqual([]);
       // nothing acknowledged, nothing audited as queued
@@ -141,7 +149,9 @@ for (const dialect of DIALECTS) {
       expect(history.byKind.first_response!.n).toBeGreaterThan(500);
       // measured alike; what the live pipeline's moving clock adds is left aside: priorities that
       // count each wait up to the clock, and a conversation the live pass reopened by its clock
-      const measures = ({ priority: _p, reopened: _r, byKind: { reopen: _o, ...byKind }, ...rest }: typeof live) => ({ ...rest, byKind });
+      // (and the resolution each history conversation gets: one, however many batches it spans)
+      expect(await historyResolutions(await brandOf('as-history'))).toEqual({ facts: history.byKind.resolution!.n, conversations: history.byKind.resolution!.n, withCustomer: history.byKind.resolution!.n, agents: 0 });
+      const measures = ({ priority: _p, reopened: _r, byKind: { reopen: _o, resolution: _res, ...byKind }, ...rest }: typeof live) => ({ ...rest, byKind });
       expect(live.reopened).toBeLessThanOrEqual(1);
       expect(measures(history)).toEqual(measures(live));
     });

@@ -187,8 +187,9 @@ export function isHistory(lastMessageAt: number, now: number): boolean {
 }
 
 /**
- * History as stored: resolved at its last message, with no resolution fact (nobody at the desk
- * resolved it; its responses are measured as usual). The wait it ended with is kept, so that
+ * History as stored: resolved at its last message. Ingest writes its `resolution` fact there,
+ * with no agent and no SLA clocks (`historyResolutions` in src/pipeline/ingest.ts); its
+ * responses are measured as usual. The wait it ended with is kept, so that
  * history imported over several batches continues where it left off (`resumeHistory`).
  */
 export function asHistory(prev: ConversationState): ConversationState {

@@ -36,7 +36,7 @@ import { indexPendingMessages } from '../store/fts.js';
 import { tombstoned } from '../store/redact.js';
 import { writeNameWords } from '../store/contactNameWords.js';
 import { contactSummaries } from '../store/queries.js';
-import { prepareWriteFacts } from '../store/rollup.js';
+import { applyRollups, deltasOf, prepareWriteFacts, type Fact } from '../store/rollup.js';
 import { validateMessage, type StoredRaw } from './validate.js';
 import { EMAIL_PARTICIPANT_PURPOSE, participantMatcher, referencesNeedParticipant, type ParticipantMatcher } from '../channels/email/threading.js';
 import type { Insertable } from 'kysely';
@@ -180,6 +180,8 @@ interface ConvWork {
    * SLA clocks or acknowledgement) and without the waiting-time priority factor.
    */
   history: boolean;
+  /** Stored history this batch continues (`resumeHistory`): its resolution fact moves to the new last message. */
+  historyResumed?: boolean;
   /** The customer has already chased the current unanswered wait (a chaser raises the priority once per wait). */
   chased: boolean;
   /**
@@ -595,6 +597,10 @@ export class IngestPipeline {
     }
     // 8. reporting facts
     const facts = this.factRows(brandId, convs, firstReply, fresh);
+    if (history) {
+      await withdrawHistoryResolutions(trx, store, convs);
+      facts.push(...historyResolutions(convs, fresh, (c, w) => this.dims(brandId, c, w, this.accounts.get(w.account.id)?.timezone ?? 'UTC'), (w) => this.business(w.account)));
+    }
     writes.add(await prepareWriteFacts(trx, store, wf?.facts.length ? [...facts, ...(wf.facts as typeof facts)] : facts));
     // 9. the events, published after commit (prepared now, while the writes run)
     const events: [string, unknown][] = [];
@@ -1056,9 +1062,48 @@ function markHistory(fresh: Work[], convs: Map<string, ConvWork>, now: number): 
       continue;
     }
     any = true;
-    if (!c.created && isStoredHistory(c.state)) c.state = resumeHistory(c.state);
+    if (!c.created && isStoredHistory(c.state)) {
+      c.state = resumeHistory(c.state);
+      c.historyResumed = true;
+    }
   }
   return any;
+}
+
+/** The `data` of a history's `resolution` fact: resolved outside Parley, no agent and no SLA clocks (reports say so). */
+export const HISTORY_RESOLUTION_DATA = JSON.stringify({ history: true });
+
+/**
+ * The `resolution` fact of each conversation of the batch stored as history (`asHistory`): at its
+ * last message, measured from its cycle's start, with no agent (it was handled outside Parley)
+ * and its team as the conversation has it. One per history conversation: a batch that continues
+ * stored history first withdraws the fact it had (`withdrawHistoryResolutions`), and a re-import
+ * dedupes its messages, so the conversation is not in the batch at all.
+ */
+function historyResolutions(convs: Map<string, ConvWork>, fresh: Work[], dims: (c: ConvWork, w: Work) => FactDimensions, business: (w: Work) => ((from: number, to: number) => number) | null): Fact[] {
+  const last = new Map<ConvWork, Work>();
+  for (const w of fresh) {
+    const c = convs.get(w.conversationKey!)!;
+    // the brand's own post with nobody answering it yet is no customer's conversation: nothing resolved
+    if (!c.history || c.state.lastInboundAt === null) continue;
+    const prev = last.get(c);
+    if (!prev || w.msg.createdAt >= prev.msg.createdAt) last.set(c, w);
+  }
+  const out: Fact[] = [];
+  for (const [c, w] of last) {
+    const at = c.state.resolvedAt ?? c.state.lastMessageAt;
+    out.push(factRow({ ...dims(c, w), agentId: null }, 'resolution', at, Math.min(c.state.cycleStartedAt, at), at, business(w), { history: true }));
+  }
+  return out;
+}
+
+/** Stored history's `resolution` facts on conversations this batch continues: deleted, and uncounted from their rollups. */
+async function withdrawHistoryResolutions(trx: Tx, store: Store, convs: Map<string, ConvWork>): Promise<void> {
+  const ids = [...convs.values()].filter((c) => c.history && c.historyResumed && c.id != null).map((c) => c.id!);
+  for (const part of inLists(ids)) {
+    const rows = await trx.deleteFrom('reporting_fact').where('conversation_id', 'in', part).where('kind', '=', 'resolution').where('data', '=', HISTORY_RESOLUTION_DATA).returningAll().execute();
+    if (rows.length) await applyRollups(trx, store, deltasOf(rows as Fact[], -1));
+  }
 }
 
 /** 6. Each message's effect on its conversation's state, in time order; the facts those transitions make. */

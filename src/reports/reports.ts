@@ -13,6 +13,7 @@ import { DEFAULT_HANDLING_RULES, handlingStats, type HandlingStats } from '../co
 import { bucketValue, deltasOf, PERIOD, type Fact, type RollupRow } from '../store/rollup.js';
 import type { Store } from '../store/db.js';
 import type { DB } from '../store/schema.js';
+import { HISTORY_RESOLUTION_DATA } from '../pipeline/ingest.js';
 
 export interface ReportFilter {
   brandId: number;
@@ -279,7 +280,31 @@ export async function accoladesReport(store: Store, f: ReportFilter) {
 }
 
 /** SLA attainment: clocks met vs breached, overall and per clock. */
+/**
+ * Resolutions of imported history in the selection, per team (null: none), with their total:
+ * conversations resolved outside Parley (an import, a channel's backfill, the demo's history),
+ * counted as resolutions with no agent and no SLA clocks (`historyResolutions` in src/pipeline/ingest.ts).
+ */
+async function historyResolutionCounts(store: Store, f: ReportFilter): Promise<{ total: number; byTeam: Map<number | null, number> }> {
+  const rows = await facts(store, f, ['resolution']).where('reporting_fact.data', '=', HISTORY_RESOLUTION_DATA)
+    .select((eb) => ['reporting_fact.team_id as team_id', eb.fn.countAll<number>().as('n')]).groupBy('reporting_fact.team_id').execute();
+  const byTeam = new Map<number | null, number>();
+  let total = 0;
+  for (const r of rows) {
+    byTeam.set(r.team_id == null ? null : Number(r.team_id), Number(r.n));
+    total += Number(r.n);
+  }
+  return { total, byTeam };
+}
+
+/** The caveat of SLA figures over a selection with `n` resolutions of imported history (null: none). */
+export function historySlaNote(n: number): string | null {
+  if (!n) return null;
+  return `${n === 1 ? '1 resolution' : `${n} resolutions`} in this period ${n === 1 ? 'is' : 'are'} imported history: handled outside Parley, ${n === 1 ? 'it has' : 'they have'} no SLA clocks, so SLA attainment covers only the conversations handled at the desk.`;
+}
+
 export async function slaReport(store: Store, f: ReportFilter) {
+  const history = await historyResolutionCounts(store, f);
   const rows = await aggregates(store, f, ['sla_met', 'sla_breached'], ['kind', 'clock']);
   const byClock = new Map<string, { met: number; breached: number }>();
   let met = 0;
@@ -293,6 +318,8 @@ export async function slaReport(store: Store, f: ReportFilter) {
   }
   return {
     met, breached, attainment: met + breached ? met / (met + breached) : null,
+    // resolved history has no SLA clocks: the figures above do not cover it, and say so
+    history_resolutions: history.total, note: historySlaNote(history.total),
     by_clock: [...byClock].map(([clock, v]) => ({ clock, ...v, attainment: v.met + v.breached ? v.met / (v.met + v.breached) : null })),
   };
 }
@@ -358,8 +385,17 @@ export async function peopleReport(store: Store, f: ReportFilter, by: 'agent' | 
     ? new Map((await store.db.selectFrom('app_user').select(['id', 'name']).where('brand_id', '=', f.brandId).execute()).map((u) => [u.id, u.name]))
     : await teamNames(store, f.brandId);
   const ids = new Set<number>([...first.groups.keys(), ...next.groups.keys(), ...rows.map((r) => r[col]).filter((x) => x)]);
+  // resolved history counts in its team's resolutions (no agent), without SLA clocks
+  const history = await historyResolutionCounts(store, f);
+  // a team filter: how many members it has (a new team's empty table says so, not that history has no agents)
+  const teamMembers = f.teamId != null
+    ? Number((await store.db.selectFrom('team_member').select((eb) => eb.fn.countAll<number>().as('n')).where('team_id', '=', f.teamId).executeTakeFirst())?.n ?? 0)
+    : null;
   return {
     by,
+    history_resolutions: history.total,
+    note: historySlaNote(history.total),
+    team_members: teamMembers,
     rows: [...ids].map((id) => {
       const c = (k: string) => counts.get(`${id}:${k}`) ?? 0;
       const met = c('sla_met');
@@ -369,6 +405,8 @@ export async function peopleReport(store: Store, f: ReportFilter, by: 'agent' | 
         first_response_median_min: first.groups.get(id)?.median_min ?? null,
         next_response_median_min: next.groups.get(id)?.median_min ?? null,
         resolutions: c('resolution'), reopens: c('reopen'), accolades: c('accolade'), sla_attainment: met + breached ? met / (met + breached) : null,
+        // a team's resolutions of imported history (among `resolutions`; an agent has none: history has no agents)
+        ...(by === 'team' ? { history_resolutions: history.byTeam.get(id) ?? 0 } : {}),
       };
     }).sort((a, b) => b.responses - a.responses),
   };
@@ -504,7 +542,7 @@ const EMPTY_COLUMNS: Partial<Record<ReportName, readonly string[]>> = {
   accolades: ['day', 'accolades'],
   sla: ['clock', 'met', 'breached', 'attainment'],
   agents: ['id', 'name', 'responses', 'first_responses', 'first_response_median_min', 'next_response_median_min', 'resolutions', 'reopens', 'accolades', 'sla_attainment'],
-  teams: ['id', 'name', 'responses', 'first_responses', 'first_response_median_min', 'next_response_median_min', 'resolutions', 'reopens', 'accolades', 'sla_attainment'],
+  teams: ['id', 'name', 'responses', 'first_responses', 'first_response_median_min', 'next_response_median_min', 'resolutions', 'reopens', 'accolades', 'sla_attainment', 'history_resolutions'],
   trends: ['day'],
 };
 

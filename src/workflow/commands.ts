@@ -1042,7 +1042,20 @@ export class WorkflowCommands {
     const row = await store.db.selectFrom('kv').select('value').where('key', '=', key).executeTakeFirst();
     const timeZone = await this.tz(brandId);
     let saved = row ? (JSON.parse(row.value) as { state: DetectorState; next: number }) : null;
-    if (!saved) saved = { state: createDetector({ timeZone }), next: Math.floor((now - 24 * 3600_000) / 300_000) * 300_000 };
+    // first run: events are acted on from a day ago (as always), and the baseline before that is
+    // seeded from the mentions already stored — the detector's whole window (historyDays, peakDays),
+    // from the first stored inbound message on — so weeks of history are judged at once, not after a day
+    let liveFrom: number | null = null;
+    if (!saved) {
+      const fresh = createDetector({ timeZone });
+      const iv = fresh.config.intervalMs;
+      liveFrom = Math.floor((now - 24 * 3600_000) / iv) * iv;
+      const windowStart = Math.floor((now - Math.max(fresh.config.historyDays, fresh.config.peakDays) * 24 * 3600_000) / iv) * iv;
+      const first = await store.db.selectFrom('message').select((eb) => eb.fn.min('created_at').as('at'))
+        .where('brand_id', '=', brandId).where('direction', '=', 'inbound').where('created_at', '>=', windowStart).where('created_at', '<', liveFrom).executeTakeFirst();
+      const seedFrom = first?.at == null ? liveFrom : Math.floor(Number(first.at) / iv) * iv;
+      saved = { state: fresh, next: seedFrom };
+    }
     // the brand's zone today (a state saved before zones were passed, or before the brand's zone changed, follows it)
     else if (saved.state.config.timeZone !== timeZone) saved.state = { ...saved.state, config: createDetector({ ...saved.state.config, timeZone }).config };
     let { state, next } = saved;
@@ -1068,6 +1081,12 @@ export class WorkflowCommands {
     for (let t = next; t < end; t += intervalMs) {
       const r = observe(state, { start: t, count: bySlot.get(t) ?? 0 });
       state = r.state;
+      if (liveFrom != null && t < liveFrom) {
+        // seeding from stored history: past bursts are history, not incidents to raise now; one
+        // still "open" when the live day begins is forgotten, so a burst going on now opens afresh
+        if (t + intervalMs >= liveFrom && state.open) state = { ...state, open: null, streak: 0, elevated: 0 };
+        continue;
+      }
       for (const e of r.events) {
         if (e.kind === 'open') await this.openIncident(null, brandId, { title: 'Unusual volume of mentions', reason: e.incident.reason ?? 'burst detected' });
         else {

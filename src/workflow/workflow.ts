@@ -1083,8 +1083,9 @@ export class Workflow {
     });
     if (!decision.send || !calendar) return false;
     const ident = last.author_identity_id ? await store.db.selectFrom('contact_identity').select(['handle', 'display_name']).where('id', '=', last.author_identity_id).executeTakeFirst() : undefined;
-    // a mass problem out of hours: the public statement of an open incident, sent on this network
-    // (statements live in conversations of their own, conversation.incident_id; the latest sent wins)
+    // a mass problem out of hours: the public statement of an open incident, sent from the very
+    // account the customer wrote to (a sister account's post is not on this customer's timeline;
+    // statements live in conversations of their own, conversation.incident_id; the latest sent wins)
     const statement = await store.db
       .selectFrom('incident')
       .innerJoin('conversation', 'conversation.incident_id', 'incident.id')
@@ -1096,6 +1097,7 @@ export class Workflow {
       .where('message.kind', '=', 'post')
       .where('message.status', '=', 'sent')
       .where('message.network', '=', conv.network)
+      .where('message.channel_account_id', '=', conv.channel_account_id)
       .orderBy('message.id', 'desc')
       .limit(1)
       .executeTakeFirst();

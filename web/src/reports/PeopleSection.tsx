@@ -4,6 +4,7 @@ import { useReport, type PeopleReport, type PeopleRow, type ReportFilter } from 
 import { plain } from '../lib/format.js';
 import { fmtCount, fmtMin, fmtMinExact, fmtPct } from './format.js';
 import { HELP } from './help.js';
+import { emptyText, type PeopleReportNotes } from './peopleText.js';
 import type { ResolvedPeriod } from './period.js';
 import { QueryState, ReportCard } from './ui.js';
 
@@ -23,7 +24,7 @@ const COLUMNS: { key: SortKey; label: string; numeric?: boolean; render: (r: Peo
 export function PeopleSection({ filter, period }: { filter: ReportFilter; period: ResolvedPeriod }) {
   const agents = useReport('agents', filter);
   const teams = useReport('teams', filter);
-  const why = (who: string) => (d: PeopleReport) => (d.rows.length === 0 ? `No ${who} responded, resolved or met an SLA ${period.kind === 'all' ? 'yet' : `in this period (${period.label})`}. Imported history has no agents: its replies were written outside Parley.` : null);
+  const why = (who: string) => (d: PeopleReport) => (d.rows.length === 0 ? emptyText(who, d as PeopleReportNotes, period) : null);
   return (
     <div className="report-grid">
       <ReportCard title="Agents" help={HELP.agents} csv={{ name: 'agents', filter }} wide testId="agents">
@@ -33,7 +34,12 @@ export function PeopleSection({ filter, period }: { filter: ReportFilter; period
       </ReportCard>
       <ReportCard title="Teams" help={HELP.teams} csv={{ name: 'teams', filter }} wide testId="teams">
         <QueryState q={teams} what="the teams report" empty={why('team')}>
-          {(d) => <PeopleTable rows={d.rows} caption="Figures per team" />}
+          {(d) => (
+            <>
+              <PeopleTable rows={d.rows} caption="Figures per team" />
+              {(d as PeopleReportNotes).note && <p className="muted small">{(d as PeopleReportNotes).note}</p>}
+            </>
+          )}
         </QueryState>
       </ReportCard>
     </div>

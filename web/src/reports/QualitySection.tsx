@@ -26,7 +26,7 @@ export function QualitySection({ filter, period }: { filter: ReportFilter; perio
         </QueryState>
       </ReportCard>
       <ReportCard title="SLA attainment" help={HELP.sla} csv={{ name: 'sla', filter }} testId="sla">
-        <QueryState q={sla} what="SLA attainment" empty={(d) => (d.met + d.breached === 0 ? `No SLA clock stopped or passed its due time ${when(period)}. Clocks run when the brand\u2019s SLA policy applies to a conversation.` : null)}>
+        <QueryState q={sla} what="SLA attainment" empty={(d) => (d.met + d.breached === 0 ? `No SLA clock stopped or passed its due time ${when(period)}. Clocks run when the brand\u2019s SLA policy applies to a conversation.${(d as SlaReport & { note?: string | null }).note ? ` ${(d as SlaReport & { note?: string | null }).note}` : ''}` : null)}>
           {(d) => <Sla r={d} />}
         </QueryState>
       </ReportCard>
@@ -151,6 +151,8 @@ function Sla({ r: raw }: { r: SlaReport }) {
           { label: 'Breached', value: fmtCount(r.breached) },
         ]}
       />
+      {/* resolved history has no SLA clocks: the API says how much of the period the figures leave out */}
+      {(raw as SlaReport & { note?: string | null }).note && <p className="muted small" data-testid="sla-history-note">{(raw as SlaReport & { note?: string | null }).note}</p>}
       <Chart option={chart} className="chart-small" label={`SLA clocks met and breached: ${r.by_clock.map((c) => `${CLOCK_LABEL[c.clock] ?? c.clock} ${fmtCount(c.met)} met, ${fmtCount(c.breached)} breached`).join('; ')}.`} />
       <DataTable
         caption="SLA attainment per clock"

@@ -140,6 +140,17 @@ function Reports({ me }: { me: Me }) {
                   {period.dataRange ? ` (mentions from ${fmtDay(period.dataRange.first)} to ${fmtDay(period.dataRange.last)})` : ''}. Pick a period above to narrow them.
                 </Note>
               )}
+              {period.reversed && section !== 'backlog' ? (
+                <div className="report-state" role="alert" data-testid="period-reversed">
+                  <p>
+                    These dates are reversed: the period starts on {fmtDay(period.fromDate!)}, after it ends on {fmtDay(period.toDate!)}.
+                  </p>
+                  <button type="button" className="btn btn-small" onClick={() => update({ period: 'custom', ...period.reversed })}>
+                    Show {fmtDay(period.reversed.from)} – {fmtDay(period.reversed.to)} instead
+                  </button>
+                </div>
+              ) : (
+              <>
               {period.future && section !== 'backlog' && (
                 <Note tone="warn">
                   This period starts after today ({fmtDay(period.fromDate!)}), so nothing can have happened in it yet. Pick a period up to today.
@@ -153,6 +164,8 @@ function Reports({ me }: { me: Me }) {
               {section === 'trends' && <TrendsSection filter={filter} period={period} />}
               {section === 'backlog' && <BacklogSection filter={filter} />}
               {section === 'staffing' && <StaffingSection me={me} search={search} period={period} tz={tz.data} onChange={update} />}
+              </>
+              )}
             </>
           )}
         </main>

@@ -8,6 +8,7 @@ import { useMemo } from 'react';
 import { useReport, type ReportFilter } from '../api/reports.js';
 import { useNow } from '../lib/format.js';
 import { addDays, dayRange, daysBetween, fmtDay, todayIn, zonedMidnight } from './format.js';
+import { customPeriodProblem } from './customPeriod.js';
 import { PERIOD_LABEL, type Period, type ReportsSearch } from './search.js';
 
 export interface ResolvedPeriod {
@@ -32,6 +33,8 @@ export interface ResolvedPeriod {
   dataKnown?: boolean;
   /** The period starts after today (brand-local): nothing can have happened in it yet. */
   future?: boolean;
+  /** Custom dates in the wrong order (a hand-edited or shared URL): the dates swapped, to offer; nothing is loaded for them. */
+  reversed?: { from: string; to: string };
 }
 
 const PRESET_DAYS: Partial<Record<Period, number>> = { '7d': 7, '30d': 30, '90d': 90 };
@@ -66,7 +69,12 @@ export function useResolvedPeriod(search: ReportsSearch, tz: string | undefined)
     const ready = !auto || (probe.isSuccess && !probe.isPlaceholderData) || probe.isError;
     const dataRange = first && last ? { first, last } : undefined;
     if (kind === 'all') return { ready, kind, auto, fellBack, label: 'All time', dataRange, dataKnown: allTime.isSuccess && !allTime.isPlaceholderData };
-    if (kind === 'custom' && search.from && search.to) return { ready, auto, fellBack, ...bounded('custom', search.from, search.to, tz), label: rangeLabel(search.from, search.to), future: search.from > today };
+    if (kind === 'custom' && search.from && search.to) {
+      const problem = customPeriodProblem(search.from, search.to, today);
+      // reversed: no instants, so no report asks the API for an impossible period
+      if (problem?.kind === 'reversed') return { ready, kind, auto, fellBack, fromDate: search.from, toDate: search.to, label: `${fmtDay(search.from)} – ${fmtDay(search.to)} (reversed)`, reversed: problem.swapped };
+      return { ready, auto, fellBack, ...bounded('custom', search.from, search.to, tz), label: rangeLabel(search.from, search.to), future: problem?.kind === 'future' };
+    }
     const n = PRESET_DAYS[kind] ?? 30;
     return { ready, auto, fellBack, ...bounded(kind, addDays(today, -(n - 1)), today, tz), label: PERIOD_LABEL[kind] };
   }, [tz, today, kind, auto, fellBack, probe.isSuccess, probe.isPlaceholderData, probe.isError, search.from, search.to, first, last, allTime.isSuccess, allTime.isPlaceholderData]);
