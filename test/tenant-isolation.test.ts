@@ -202,6 +202,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/messages/:id/moderation': { roles: WORKERS, body: (x) => ({ action: 'hide', guidelineId: x.guideline, evidence: 'swept' }) },
   'POST /api/messages/:id/triage': { roles: WORKERS, body: () => ({ category: 'other' }) },
   'GET /api/guidelines': { roles: ANYONE },
+  'GET /api/moderation/policy': { roles: ANYONE },
   'POST /api/guidelines': { roles: ['admin'], body: () => ({ code: 'sweep-rule', title: 'Sweep rule', description: 'A rule made by the sweep', allowedActions: ['hide'] }) },
   'POST /api/guidelines/:id/retire': { roles: ['admin'], body: () => ({ reason: 'swept away' }) },
 

@@ -29,7 +29,13 @@ export interface WorkflowSettings {
   retention: { rawPayloadDays: number | null };
   /** The brand's sign-in policy: with `twoFactorRequired`, a session of someone without two-factor sign-in can only set it up or sign out (../commands/twoFactorPolicy.ts). */
   security: { twoFactorRequired: boolean };
+  /** Who may hide, delete, block, restrict or mute (and undo it): refused roles get 403 moderation.role_not_allowed. Admins always may. */
+  moderation: { allowedRoles: ModerationRole[] };
 }
+
+/** The roles that can be allowed to take moderation actions (experts never moderate). */
+export const MODERATION_ROLES = ['agent', 'approver', 'admin'] as const;
+export type ModerationRole = (typeof MODERATION_ROLES)[number];
 
 /** The longest raw payload retention an admin can set (ten years): beyond it, keep them (null). */
 export const MAX_RAW_PAYLOAD_DAYS = 3650;
@@ -61,6 +67,8 @@ export const DEFAULT_SETTINGS: WorkflowSettings = {
   incidents: { autoDetect: true },
   retention: { rawPayloadDays: null },
   security: { twoFactorRequired: false },
+  // today's behaviour: front-line agents may hide spam too; brands that want leads only set ['approver', 'admin']
+  moderation: { allowedRoles: ['agent', 'approver', 'admin'] },
 };
 
 const interval = z.object({ start: z.string().regex(/^\d{2}:\d{2}$/), end: z.string().regex(/^\d{2}:\d{2}$/) });
@@ -97,6 +105,13 @@ export const settingsPatchSchema = z.object({
       .max(MAX_RAW_PAYLOAD_DAYS, { error: (iss) => `Raw payload retention must be at most ${MAX_RAW_PAYLOAD_DAYS} days; leave it empty to keep payloads (got ${String(iss.input)})` })
       .nullable(),
   }).optional(),
+  moderation: z.object({
+    allowedRoles: z
+      .array(z.enum(MODERATION_ROLES, { error: (iss) => `Moderation: ${JSON.stringify(iss.input)} is not a role that can moderate (agent, approver or admin)` }))
+      .min(1, { error: 'Moderation: name at least one role that may moderate (admins always may)' })
+      .refine((r) => r.includes('admin'), { error: 'Moderation: admins always may moderate (they can change this setting); include admin' })
+      .describe('who may hide, delete, block, restrict or mute and undo it; others get 403 moderation.role_not_allowed. Must include admin'),
+  }).optional(),
   security: z.object({ twoFactorRequired: z.boolean().describe('everyone of the brand signs in with two-factor sign-in: a session without it may only set it up or sign out (403 two_factor.required); API tokens are not affected') }).optional(),
 });
 
@@ -122,6 +137,7 @@ export class WorkflowSettingsStore {
       incidents: wf.incidents ?? DEFAULT_SETTINGS.incidents,
       retention: { rawPayloadDays: rawPayloadDays(wf.retention?.rawPayloadDays) },
       security: securityOf(wf.security),
+      moderation: moderationOf(wf.moderation),
     };
     this.cache.set(brandId, { at: Date.now(), settings });
     return settings;
@@ -146,6 +162,36 @@ export class WorkflowSettingsStore {
     await this.store.db.updateTable('brand').set({ settings: JSON.stringify(raw) }).where('id', '=', brandId).execute();
     this.cache.delete(brandId);
     return this.get(brandId);
+  }
+
+  /**
+   * Teams the routing sends conversations to that have nobody to take them: no members, or only
+   * disabled people or experts (routing never assigns to those). Saving such routing is allowed
+   * (the admin may be building the team next), but the admin is told, naming the teams.
+   */
+  async routingWarnings(brandId: number, routing: { rules: { teamId: string }[]; defaultTeamId: string } | null | undefined): Promise<{ teamId: string; team: string; message: string }[]> {
+    if (!routing) return [];
+    const ids = [...new Set([routing.defaultTeamId, ...routing.rules.map((r) => r.teamId)])].map(Number).filter((n) => Number.isInteger(n));
+    if (!ids.length) return [];
+    const db = this.store.db;
+    const teams = await db.selectFrom('team').select(['id', 'name']).where('brand_id', '=', brandId).where('id', 'in', ids).execute();
+    const members = await db
+      .selectFrom('team_member')
+      .innerJoin('app_user', 'app_user.id', 'team_member.user_id')
+      .select(['team_member.team_id', 'app_user.disabled_at', 'app_user.role'])
+      .where('team_member.team_id', 'in', ids)
+      .execute();
+    const out: { teamId: string; team: string; message: string }[] = [];
+    for (const id of ids) {
+      const t = teams.find((x) => x.id === id);
+      if (!t) continue;
+      const of = members.filter((m) => m.team_id === id);
+      const working = of.filter((m) => m.disabled_at == null && m.role !== 'expert');
+      if (working.length) continue;
+      const why = of.length === 0 ? 'has no members' : of.every((m) => m.disabled_at != null) ? 'has only disabled members' : 'has no members who take conversations (only disabled people or experts)';
+      out.push({ teamId: String(id), team: t.name, message: `Team "${t.name}" ${why}: conversations routed to it will wait in its queue until someone joins it` });
+    }
+    return out;
   }
 
   /** The channel account's business-hours calendar (null: open 24/7). */
@@ -197,6 +243,15 @@ export function checkCalendar(cal: unknown): BusinessCalendar {
 /** A stored security policy; anything but an explicit `true` leaves two-factor sign-in each person's choice. */
 export function securityOf(v: unknown): WorkflowSettings['security'] {
   return { twoFactorRequired: (v as { twoFactorRequired?: unknown } | null | undefined)?.twoFactorRequired === true };
+}
+
+/** A stored moderation policy; anything not a valid list of roles keeps the default (agents, approvers and admins), and admins are always in it. */
+export function moderationOf(v: unknown): WorkflowSettings['moderation'] {
+  const roles = (v as { allowedRoles?: unknown } | null | undefined)?.allowedRoles;
+  if (!Array.isArray(roles)) return DEFAULT_SETTINGS.moderation;
+  const valid = MODERATION_ROLES.filter((r) => roles.includes(r));
+  if (!valid.length) return DEFAULT_SETTINGS.moderation;
+  return { allowedRoles: valid.includes('admin') ? valid : [...valid, 'admin'] };
 }
 
 /** A stored retention in days, or null (keep) when absent or not a whole number in range: a bad value never clears anything. */

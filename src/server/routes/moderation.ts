@@ -5,6 +5,8 @@ import { exportContact } from '../../commands/export.js';
 import { CONSENT_METHODS } from '../../commands/contacts.js';
 import { eraseContact } from '../../commands/erase.js';
 import { MODERATION_ACTIONS } from '../../commands/moderation.js';
+import { AppError } from '../../errors.js';
+import type { AuthContext } from '../auth.js';
 import { requireRole } from '../auth.js';
 import type { App } from '../http.js';
 import { presentAudit } from '../presenters.js';
@@ -16,8 +18,30 @@ const text = () => z.string().refine((v) => !v.includes('\u0000'), 'contains a N
 /** How the customer consented to a CRM link (their message, a verified form, a call), as the link and a merge that extends one take it. */
 const consentSchema = z.object({ method: z.enum(CONSENT_METHODS), messageId: z.number().int().positive().nullish(), note: text().max(2000).nullish() });
 
+const ROLE_PLURAL: Record<string, string> = { agent: 'agents', approver: 'approvers', admin: 'admins' };
+
+/** "approvers and admins": who the brand lets moderate, in words. */
+export function moderatorsText(roles: readonly string[]): string {
+  const names = roles.map((r) => ROLE_PLURAL[r] ?? r);
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : (names[0] ?? 'admins');
+}
+
 export function moderationRoutes(app: App) {
   const s = app.services;
+
+  /** The brand's moderation policy for this person: whether they may moderate, and if not, why (the same words as the 403). */
+  const moderationPolicy = async (a: AuthContext) => {
+    const allowedRoles = (await s.workflowSettings.get(a.user.brand_id)).moderation.allowedRoles;
+    const allowed = (allowedRoles as readonly string[]).includes(a.user.role);
+    return { allowedRoles, allowed, reason: allowed ? null : `In this brand only ${moderatorsText(allowedRoles)} may take moderation actions (Settings → Workflow → Moderation).` };
+  };
+
+  app.get('/api/moderation/policy', {
+    schema: { tags: ['moderation'], summary: 'Who may take moderation actions in the brand (a workflow setting), and whether you may; `reason` says why not', response: { 200: z.object({ allowedRoles: z.array(z.string()), allowed: z.boolean(), reason: z.string().nullable() }) } },
+  }, async (req) => {
+    const a = requireRole(req);
+    return moderationPolicy(a);
+  });
   const guideline = z.object({ id: z.number(), code: z.string(), title: z.string(), description: z.string(), allowedActions: z.array(z.string()) });
 
   app.get('/api/guidelines', { schema: { tags: ['moderation'], summary: 'The brand\'s published community guidelines', response: { 200: z.object({ items: z.array(guideline) }) } } }, async (req) => {
@@ -43,7 +67,7 @@ export function moderationRoutes(app: App) {
   app.post('/api/messages/:id/moderation', {
     schema: {
       tags: ['moderation'],
-      summary: 'Hide, delete, block, restrict or mute — only citing a guideline that allows it (one that allows block allows restrict), with evidence (never for mere negativity); unhide, unblock, unrestrict or unmute — no guideline needed, the reason (evidence) recorded. With `doneOnNetwork: true`, record a block, unblock, restrict or unrestrict the moderator did in the network\'s own app, where the connector cannot (Instagram): same rules, nothing sent, logged as done and audited with `doneOnNetwork`; a 400 `moderation.network_can_do_it` where the connector can block, `moderation.done_on_network_action` for any other action. `status` is `done`, or `unchanged` when Parley already did it (nothing is sent again); the same action still waiting for the network is a 409 `moderation.in_progress`, a deleted post a 409 `moderation.deleted`, a network that does not answer a 502 `moderation.network_unknown`',
+      summary: 'Hide, delete, block, restrict or mute — only citing a guideline that allows it (one that allows block allows restrict), with evidence (never for mere negativity); unhide, unblock, unrestrict or unmute — no guideline needed, the reason (evidence) recorded. With `doneOnNetwork: true`, record a block, unblock, restrict or unrestrict the moderator did in the network\'s own app, where the connector cannot (Instagram): same rules, nothing sent, logged as done and audited with `doneOnNetwork`; a 400 `moderation.network_can_do_it` where the connector can block, `moderation.done_on_network_action` for any other action. `status` is `done`, or `unchanged` when Parley already did it (nothing is sent again); the same action still waiting for the network is a 409 `moderation.in_progress`, a role the brand does not let moderate (workflow setting `moderation.allowedRoles`) a 403 `moderation.role_not_allowed` naming who may, a deleted post a 409 `moderation.deleted`, a network that does not answer a 502 `moderation.network_unknown`',
       params: idParams,
       body: z.object({
         action: z.enum(MODERATION_ACTIONS), guidelineId: z.number().int().positive().nullish(), evidence: text().max(2000).nullish(),
@@ -53,6 +77,9 @@ export function moderationRoutes(app: App) {
     },
   }, async (req) => {
     const a = requireRole(req, 'agent', 'approver', 'admin');
+    // the brand may keep moderation to its leads (workflow setting moderation.allowedRoles)
+    const policy = await moderationPolicy(a);
+    if (!policy.allowed) throw new AppError(403, 'moderation.role_not_allowed', policy.reason!, { allowedRoles: policy.allowedRoles });
     return s.moderation.moderate(a.actor, req.params.id, req.body);
   });
 

@@ -53,14 +53,18 @@ export function workflowRoutes(app: App) {
   app.patch('/api/settings/workflow', {
     schema: {
       tags, body: settingsPatchSchema,
-      summary: 'Change workflow settings (admin); validated, every problem listed. `security.twoFactorRequired`: everyone of the brand must sign in with two-factor sign-in; a session of someone without it gets 403 two_factor.required everywhere but GET /api/me, setting it up and signing out (live events too), and nobody turns theirs off (409 two_factor.required). API tokens are not affected (machine access)',
+      summary: 'Change workflow settings (admin); validated, every problem listed. `security.twoFactorRequired`: everyone of the brand must sign in with two-factor sign-in; a session of someone without it gets 403 two_factor.required everywhere but GET /api/me, setting it up and signing out (live events too), and nobody turns theirs off (409 two_factor.required). API tokens are not affected (machine access). `moderation.allowedRoles`: who may hide, delete, block, restrict or mute (default agents, approvers and admins; must include admin), others get 403 moderation.role_not_allowed. The answer is the saved settings with `warnings`: when routing is saved, each team it sends conversations to that has nobody to take them (no members, or only disabled people or experts) is named; the routing is saved all the same',
     },
   }, async (req) => {
     const a = requireRole(req, 'admin');
+    // who might moderate before: the audit entry says who lost (or gained) the right
+    const moderationBefore = req.body.moderation ? (await s.workflowSettings.get(a.user.brand_id)).moderation : null;
     const saved = await s.workflowSettings.update(a.user.brand_id, req.body);
-    // which parts changed; the security policy with its new value (whether it was turned on or off is what an auditor asks)
-    await audit(s.store.db, { brandId: a.user.brand_id, actor: a.actor.name, action: 'settings.workflow', subjectType: 'brand', subjectId: a.user.brand_id, data: { changed: Object.keys(req.body), ...(req.body.security ? { security: req.body.security } : {}) } }, s.clock.now());
-    return saved;
+    // which parts changed; the security policy with its new value (whether it was turned on or off is what an auditor asks); the moderation roles before and after
+    await audit(s.store.db, { brandId: a.user.brand_id, actor: a.actor.name, action: 'settings.workflow', subjectType: 'brand', subjectId: a.user.brand_id, data: { changed: Object.keys(req.body), ...(req.body.security ? { security: req.body.security } : {}), ...(moderationBefore ? { moderation: { allowedRoles: saved.moderation.allowedRoles, before: moderationBefore.allowedRoles } } : {}) } }, s.clock.now());
+    // saved, but a team the routing sends work to with nobody to take it is named (the admin may build the team next)
+    const warnings = req.body.routing ? await s.workflowSettings.routingWarnings(a.user.brand_id, saved.routing) : [];
+    return { ...saved, warnings };
   });
 
   app.put('/api/channel-accounts/:id/calendar', {
@@ -77,7 +81,7 @@ export function workflowRoutes(app: App) {
   });
 
   app.get('/api/channel-accounts/:id/availability', {
-    schema: { tags, summary: 'Open now? Next opening, and the availability line for the profile bio', params: idParams },
+    schema: { tags, summary: 'Open now? Next opening, the availability line for the profile bio, and the brand\'s time zone (`brandTimeZone`, where new business hours start)', params: idParams },
   }, async (req) => {
     const a = requireRole(req);
     const acc = await s.store.db.selectFrom('channel_account').selectAll().where('id', '=', req.params.id).where('brand_id', '=', a.user.brand_id).executeTakeFirst();
@@ -85,12 +89,17 @@ export function workflowRoutes(app: App) {
     const cal = s.workflowSettings.calendarOf(acc);
     const now = s.clock.now();
     const next = cal ? nextOpening(cal, now) : now;
-    return { open: isOpen(cal, now), nextOpening: next == null ? null : new Date(next).toISOString(), availabilityLine: await wf.availabilityLineFor(a.user.brand_id, cal, answersIn(acc)), calendar: cal };
+    // the brand's zone: the hours editor starts there (not the browser's: a lead in New York setting a London account's hours)
+    const brand = await s.store.db.selectFrom('brand').select('timezone').where('id', '=', a.user.brand_id).executeTakeFirst();
+    return { open: isOpen(cal, now), nextOpening: next == null ? null : new Date(next).toISOString(), availabilityLine: await wf.availabilityLineFor(a.user.brand_id, cal, answersIn(acc)), calendar: cal, brandTimeZone: brand?.timezone || 'UTC' };
   });
 
   app.get('/api/queues', { schema: { tags, summary: 'Per team: waiting conversations, oldest wait, agents online and their load' } }, async (req) => {
     const a = requireRole(req, 'agent', 'approver', 'admin');
     const teams = await s.store.db.selectFrom('team').selectAll().where('brand_id', '=', a.user.brand_id).execute();
+    // teams the routing sends conversations to: one with nobody to take them is flagged on the Queues page
+    const routing = (await s.workflowSettings.get(a.user.brand_id)).routing;
+    const routedTo = new Set(routing ? [routing.defaultTeamId, ...routing.rules.map((r) => r.teamId)].map(String) : []);
     const out = [];
     for (const t of teams) {
       const waiting = await s.store.db.selectFrom('conversation').select([(eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.min('queued_at').as('oldest')]).where('team_id', '=', t.id).where('assignee_id', 'is', null).where('status', 'in', ['new', 'open']).executeTakeFirst();
@@ -105,7 +114,7 @@ export function workflowRoutes(app: App) {
         .execute();
       const loads = agents.length ? await s.store.db.selectFrom('conversation').select(['assignee_id', (eb) => eb.fn.countAll<number>().as('n')]).where('assignee_id', 'in', agents.map((x) => x.id)).where('status', 'in', ['new', 'open']).groupBy('assignee_id').execute() : [];
       out.push({
-        id: t.id, name: t.name, strategy: t.routing_strategy, waiting: Number(waiting?.n ?? 0), oldestQueuedAt: waiting?.oldest ? new Date(Number(waiting.oldest)).toISOString() : null,
+        id: t.id, name: t.name, strategy: t.routing_strategy, routed: routedTo.has(String(t.id)), waiting: Number(waiting?.n ?? 0), oldestQueuedAt: waiting?.oldest ? new Date(Number(waiting.oldest)).toISOString() : null,
         agents: agents.map((x) => ({ id: x.id, name: x.name, availability: x.availability, capacity: x.capacity, lead: x.is_lead === 1, open: Number(loads.find((l) => l.assignee_id === x.id)?.n ?? 0) })),
       });
     }

@@ -602,9 +602,21 @@ const zones = (() => {
   }
 })();
 
+/**
+ * New business hours start in the brand's time zone (GET /api/channel-accounts/:id/availability
+ * `brandTimeZone`), not the browser's: a lead in New York setting a London account's hours
+ * means London hours. The browser's zone only when the server does not say.
+ */
 function CalendarEditor({ a, onDone }: { a: ChannelAccountAdmin; onDone: () => void }) {
+  const q = useChannelAvailability(a.id, a.calendar == null);
+  if (a.calendar == null && q.isPending) return <Spinner label="Loading the brand's time zone" />;
+  const brandZone = (q.data as { brandTimeZone?: string } | undefined)?.brandTimeZone;
+  return <CalendarForm a={a} onDone={onDone} defaultZone={brandZone || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'} brandZone={brandZone} />;
+}
+
+function CalendarForm({ a, onDone, defaultZone, brandZone }: { a: ChannelAccountAdmin; onDone: () => void; defaultZone: string; brandZone: string | undefined }) {
   const toast = useToast();
-  const initial: BusinessCalendar = a.calendar ?? { timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC', weekly: { mon: [{ start: '09:00', end: '17:00' }], tue: [{ start: '09:00', end: '17:00' }], wed: [{ start: '09:00', end: '17:00' }], thu: [{ start: '09:00', end: '17:00' }], fri: [{ start: '09:00', end: '17:00' }] }, holidays: [] };
+  const initial: BusinessCalendar = a.calendar ?? { timeZone: defaultZone, weekly: { mon: [{ start: '09:00', end: '17:00' }], tue: [{ start: '09:00', end: '17:00' }], wed: [{ start: '09:00', end: '17:00' }], thu: [{ start: '09:00', end: '17:00' }], fri: [{ start: '09:00', end: '17:00' }] }, holidays: [] };
   const [cal, setCal] = useState<BusinessCalendar>(initial);
   const [line, setLine] = useState<string | null>(null);
   const save = useAdminWrite((c: BusinessCalendar | null) => saveCalendar(a.id, c), [keys.channels, wkeys.availability(a.id)]);
@@ -628,7 +640,10 @@ function CalendarEditor({ a, onDone }: { a: ChannelAccountAdmin; onDone: () => v
     >
       <label className="field">
         <span>Time zone</span>
-        <input value={cal.timeZone} onChange={(e) => setCal({ ...cal, timeZone: e.target.value })} list="time-zones" required />
+        <input value={cal.timeZone} onChange={(e) => setCal({ ...cal, timeZone: e.target.value })} list="time-zones" required aria-describedby={`tz-note-${a.id}`} />
+        <span id={`tz-note-${a.id}`} className="muted small calendar-zone-note">
+          {brandZone && cal.timeZone.trim() === brandZone ? 'The brand’s time zone.' : brandZone ? `The brand’s time zone is ${brandZone}.` : null}
+        </span>
         <datalist id="time-zones">
           {zones.map((z) => (
             <option key={z} value={z} />
@@ -636,7 +651,9 @@ function CalendarEditor({ a, onDone }: { a: ChannelAccountAdmin; onDone: () => v
         </datalist>
       </label>
       <fieldset className="field">
-        <legend>Weekly hours</legend>
+        <legend>
+          Weekly hours <span className="muted small calendar-zone">(in {cal.timeZone.trim() || '—'})</span>
+        </legend>
         <TableScroll label="Weekly hours">
           <table className="data-table hours-table">
             <tbody>

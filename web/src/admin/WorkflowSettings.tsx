@@ -21,9 +21,15 @@ import { focusAfterRemoving } from '../ui/focus.js';
 import { ListInput, Problem, ReadOnlyNote, Section, TableScroll } from './fields.js';
 
 
-const save = (patch: Partial<WorkflowSettings>) => api<WorkflowSettings>('PATCH', '/api/settings/workflow', patch);
+/** Who may take moderation actions (server: src/workflow/settings.ts `moderation`). */
+type ModerationPolicy = { allowedRoles: string[] };
+/** A team the saved routing sends conversations to with nobody to take them (saved all the same). */
+type RoutingWarning = { teamId: string; team: string; message: string };
+type Settings = WorkflowSettings & { moderation?: ModerationPolicy };
 
-const PART_LABEL: Record<string, string> = { routing: 'routing', sla: 'SLA targets', approval: 'approval policy', checks: 'reply checks', other: 'experts and incidents', security: 'sign-in security' };
+const save = (patch: Partial<Settings>) => api<Settings & { warnings?: RoutingWarning[] }>('PATCH', '/api/settings/workflow', patch);
+
+const PART_LABEL: Record<string, string> = { moderation: 'moderation', routing: 'routing', sla: 'SLA targets', approval: 'approval policy', checks: 'reply checks', other: 'experts and incidents', security: 'sign-in security' };
 
 type ReportDirty = (part: string, dirty: boolean) => void;
 
@@ -51,6 +57,7 @@ export function WorkflowAdmin({ admin }: { admin: boolean }) {
       <ReplyCheckSettings s={q.data} admin={admin} report={report} />
       <OtherSettings s={q.data} admin={admin} report={report} />
       <SecuritySettings s={q.data} admin={admin} report={report} />
+      <ModerationSettings s={q.data} admin={admin} report={report} />
       <ConfirmDialog
         open={blocker.status === 'blocked'}
         onClose={() => blocker.reset?.()}
@@ -120,7 +127,9 @@ function RoutingSettings({ s, admin, report }: { s: WorkflowSettings; admin: boo
   const toast = useToast();
   const initial = useMemo(() => s.routing ?? { rules: [], defaultTeamId: '' }, [s.routing]);
   const { draft, dirty, set } = useDraft(initial, 'routing', report);
-  const w = useAdminWrite(() => save({ routing: draft.defaultTeamId ? draft : null }), [wkeys.settings]);
+  const w = useAdminWrite(() => save({ routing: draft.defaultTeamId ? draft : null }), [wkeys.settings, wkeys.queues]);
+  // teams the saved routing sends work to that nobody works: saved, but the admin is told which
+  const [warnings, setWarnings] = useState<RoutingWarning[]>([]);
   const setRule = (i: number, r: RoutingRule) => set({ ...draft, rules: draft.rules.map((x, j) => (j === i ? r : x)) });
   const move = (i: number, d: number) => {
     const rules = draft.rules.slice();
@@ -135,7 +144,15 @@ function RoutingSettings({ s, admin, report }: { s: WorkflowSettings; admin: boo
     }, 0);
   };
   return (
-    <SettingsForm title="Routing" id="routing-title" admin={admin} description="Rules are tried in order; the first whose conditions all hold picks the team. Empty conditions always hold." onSubmit={() => w.mutate(undefined, { onSuccess: () => toast('Routing saved') })}>
+    <SettingsForm title="Routing" id="routing-title" admin={admin} description="Rules are tried in order; the first whose conditions all hold picks the team. Empty conditions always hold." onSubmit={() =>
+        w.mutate(undefined, {
+          onSuccess: (r) => {
+            const ws = r.warnings ?? [];
+            setWarnings(ws);
+            toast(ws.length ? `Routing saved, but ${ws.map((x) => `"${x.team}"`).join(', ')} ${ws.length === 1 ? 'has' : 'have'} nobody to take conversations` : 'Routing saved');
+          },
+        })
+      }>
       <label className="field">
         <span>Default team (when no rule matches)</span>
         <select value={draft.defaultTeamId} onChange={(e) => set({ ...draft, defaultTeamId: e.target.value })}>
@@ -231,6 +248,16 @@ function RoutingSettings({ s, admin, report }: { s: WorkflowSettings; admin: boo
         <button type="button" className="btn btn-small" data-adds="routing-rules" disabled={!teams.length} onClick={() => set({ ...draft, rules: [...draft.rules, { teamId: String(teams[0]?.id ?? ''), when: {} }] })}>
           Add a rule
         </button>
+      )}
+      {warnings.length > 0 && (
+        <div className="form-error routing-warnings" role="alert">
+          <p className="small">Saved, but conversations routed to {warnings.length === 1 ? 'this team wait' : 'these teams wait'} in a queue nobody works:</p>
+          <ul className="small">
+            {warnings.map((x) => (
+              <li key={x.teamId}>{x.message}. Add members in Settings → Teams.</li>
+            ))}
+          </ul>
+        </div>
       )}
       <SaveBar pending={w.isPending} error={w.error} dirty={dirty} admin={admin} label="routing" />
     </SettingsForm>
@@ -610,6 +637,40 @@ function SecuritySettings({ s, admin, report }: { s: WorkflowSettings; admin: bo
         {admin && draft && !required && me && !me.user.twoFactor && ' You have not set it up yourself: you will be asked to as soon as this is saved.'}
       </p>
       <SaveBar pending={w.isPending} error={w.error} dirty={dirty} admin={admin} label="sign-in security" />
+    </SettingsForm>
+  );
+}
+
+// ---------------------------------------------------------------- moderation
+
+const MODERATION_CHOICES: { value: string; roles: string[]; label: string }[] = [
+  { value: 'everyone', roles: ['agent', 'approver', 'admin'], label: 'Agents, approvers and admins (front-line agents may hide spam)' },
+  { value: 'leads', roles: ['approver', 'admin'], label: 'Approvers and admins only (leads)' },
+  { value: 'admins', roles: ['admin'], label: 'Admins only' },
+];
+const choiceOf = (roles: string[]) => MODERATION_CHOICES.find((c) => c.roles.length === roles.length && c.roles.every((r) => roles.includes(r)))?.value ?? 'everyone';
+
+/** Who may hide, delete, block, restrict or mute (and undo it); others see the actions disabled, with the reason. Every change is audited. */
+function ModerationSettings({ s, admin, report }: { s: Settings; admin: boolean; report: ReportDirty }) {
+  const toast = useToast();
+  const saved = choiceOf(s.moderation?.allowedRoles ?? ['agent', 'approver', 'admin']);
+  const { draft, dirty, set } = useDraft(saved, 'moderation', report);
+  const w = useAdminWrite(() => save({ moderation: { allowedRoles: MODERATION_CHOICES.find((c) => c.value === draft)!.roles } }), [wkeys.settings, ['moderation', 'policy']]);
+  const hintId = useId();
+  return (
+    <SettingsForm title="Moderation" id="moderation-title" admin={admin} description="Who may hide, delete, block, restrict or mute posts and authors (and undo it), citing the community guidelines." onSubmit={() => w.mutate(undefined, { onSuccess: () => toast('Moderation roles saved') })}>
+      <fieldset className="field" aria-describedby={hintId}>
+        <legend>Who may take moderation actions</legend>
+        {MODERATION_CHOICES.map((c) => (
+          <label key={c.value} className="checkbox">
+            <input type="radio" name="moderation-roles" value={c.value} checked={draft === c.value} onChange={() => set(c.value)} /> {c.label}
+          </label>
+        ))}
+      </fieldset>
+      <p id={hintId} className="muted small">
+        Everyone else sees the moderation actions disabled, with the reason. Changes are recorded in the audit trail.
+      </p>
+      <SaveBar pending={w.isPending} error={w.error} dirty={dirty} admin={admin} label="moderation roles" />
     </SettingsForm>
   );
 }

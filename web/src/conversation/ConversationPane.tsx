@@ -4,6 +4,8 @@
  * audit trail, and the composer. Loaded lazily: the inbox list renders without it.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { api } from '../api/client.js';
 import { useAssign, useChannels, useConversation, useMe, useSetLabels, useSetPriority, useSetStatus, useTeams, useUsers } from '../api/queries.js';
 import type { ConversationStatus, Message, Team, User } from '../api/types.js';
 import { networkLabel, PRIORITY_PRESETS, priorityLabel, STATUS_LABEL } from '../lib/format.js';
@@ -31,6 +33,9 @@ const snoozeTime = (d: Date) => d.toLocaleString(undefined, { weekday: 'short', 
 const CAN_CORRECT_TRIAGE = new Set(['agent', 'approver', 'admin']);
 /** Who may moderate, and undo it (POST /api/messages/:id/moderation). */
 const CAN_MODERATE = new Set(['agent', 'approver', 'admin']);
+/** The brand's moderation policy for me (workflow setting `moderation.allowedRoles`): whether I may, and why not. */
+const useModerationPolicy = () =>
+  useQuery({ queryKey: ['moderation', 'policy'], queryFn: () => api<{ allowedRoles: string[]; allowed: boolean; reason: string | null }>('GET', '/api/moderation/policy'), staleTime: 60_000 });
 
 export default function ConversationPane({ id, onClose, onOpenConversation }: { id: number; onClose: () => void; onOpenConversation: (id: number | undefined) => void }) {
   const q = useConversation(id);
@@ -61,6 +66,9 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
   const setPriority = useSetPriority();
   const setLabels = useSetLabels();
   const linkIncident = useLinkIncident();
+  const modPolicy = useModerationPolicy().data;
+  // the brand may keep moderation to its leads: the action stays visible, disabled, with the reason
+  const moderateBlocked = modPolicy && !modPolicy.allowed ? (modPolicy.reason ?? 'Your role may not take moderation actions in this brand.') : undefined;
   const openIncidents = (useIncidents().data ?? []).filter((i) => i.status === 'open');
   const [assignOpen, setAssignOpen] = useState(false);
   const [snoozeOpen, setSnoozeOpen] = useState(false);
@@ -152,7 +160,7 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
   const assignee = c.assigneeId != null ? users.get(c.assigneeId) : undefined;
   const team = c.teamId != null ? teams.get(c.teamId) : undefined;
   // named as the inbox row names them (customerName.ts); the first author's handle when the contact has none
-  const name = customerName(c.network, c.contact, 200, d.messages.find((m) => m.author)?.author?.handle);
+  const name = c.statement ? 'Brand statement' : customerName(c.network, c.contact, 200, d.messages.find((m) => m.author)?.author?.handle);
   const typing = presence.filter((p) => p.state === 'typing');
 
   return (
@@ -266,7 +274,7 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
 
       <div className="conv-body">
         <div className="conv-main">
-          <Thread messages={d.messages} notes={d.notes} users={users} channel={channel} highlightAfter={openedAt} meId={me.user.id} onModerate={setModerating} onCorrectTriage={CAN_CORRECT_TRIAGE.has(me.user.role) ? setCorrecting : undefined} moderation={d.moderation} onUndoModeration={CAN_MODERATE.has(me.user.role) ? setUndoing : undefined} />
+          <Thread messages={d.messages} notes={d.notes} users={users} channel={channel} highlightAfter={openedAt} meId={me.user.id} onModerate={setModerating} moderateBlocked={moderateBlocked} onCorrectTriage={CAN_CORRECT_TRIAGE.has(me.user.role) ? setCorrecting : undefined} moderation={d.moderation} onUndoModeration={CAN_MODERATE.has(me.user.role) && !moderateBlocked ? setUndoing : undefined} />
           <Composer ref={composer} conversation={c} messages={d.messages} users={users} meId={me.user.id} onTyping={onTyping} listenOnly={channel?.listenOnly ? channel.handle : null} />
         </div>
         <aside className="conv-aside" aria-label="Customer and activity">

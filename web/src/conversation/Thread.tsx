@@ -24,7 +24,7 @@ type Item = { kind: 'message'; at: number; m: Message } | { kind: 'note'; at: nu
 
 const ts = (s: string | null) => (s ? Date.parse(s) : 0);
 
-export function Thread({ messages, notes, users, channel, highlightAfter, meId, onModerate, onCorrectTriage, moderation, onUndoModeration }: {
+export function Thread({ messages, notes, users, channel, highlightAfter, meId, onModerate, moderateBlocked, onCorrectTriage, moderation, onUndoModeration }: {
   messages: Message[];
   notes: Note[];
   users: Map<number, User>;
@@ -32,6 +32,8 @@ export function Thread({ messages, notes, users, channel, highlightAfter, meId, 
   highlightAfter: number | null;
   meId: number;
   onModerate?: (m: Message) => void;
+  /** Why I may not moderate (the brand keeps it to some roles): the action shows disabled, with this reason. */
+  moderateBlocked?: string;
   onCorrectTriage?: (m: Message) => void;
   /** What moderation did and has not undone: shown on each post it concerns. */
   moderation?: ModerationState;
@@ -87,6 +89,7 @@ export function Thread({ messages, notes, users, channel, highlightAfter, meId, 
               now={now}
               fresh={highlightAfter != null && it.m.id > highlightAfter && it.m.authorUserId !== meId}
               onModerate={onModerate}
+              moderateBlocked={moderateBlocked}
               onCorrectTriage={onCorrectTriage}
               post={it.m.direction === 'inbound' ? posts.get(it.m.id) : undefined}
               author={it.m.direction === 'inbound' && it.m.author ? authors.get(it.m.author.identityId) : undefined}
@@ -114,13 +117,14 @@ export function Thread({ messages, notes, users, channel, highlightAfter, meId, 
   );
 }
 
-const MessageItem = memo(function MessageItem({ m, users, channel, now, fresh, onModerate, onCorrectTriage, post, author, onUndoModeration }: {
+const MessageItem = memo(function MessageItem({ m, users, channel, now, fresh, onModerate, moderateBlocked, onCorrectTriage, post, author, onUndoModeration }: {
   m: Message;
   users: Map<number, User>;
   channel: ChannelAccount | undefined;
   now: number;
   fresh: boolean;
   onModerate?: (m: Message) => void;
+  moderateBlocked?: string;
   onCorrectTriage?: (m: Message) => void;
   post?: PostModeration;
   author?: AuthorModeration;
@@ -175,10 +179,20 @@ const MessageItem = memo(function MessageItem({ m, users, channel, now, fresh, o
         {(out || link || onModerate) && (
           <footer className="msg-foot">
             {out && m.source === 'agent' && (m.status === 'sent' ? <SentState m={m} link={link} /> : <DeliveryStatus m={m} />)}
-            {!out && onModerate && (
+            {!out && onModerate && !moderateBlocked && (
               <button type="button" className="link-button small msg-moderate" onClick={() => onModerate(m)} aria-label={`Moderate this post by ${name}`}>
                 Moderate…
               </button>
+            )}
+            {!out && onModerate && moderateBlocked && (
+              <>
+                <button type="button" className="link-button small msg-moderate" disabled aria-label={`Moderate this post by ${name}`} aria-describedby={`mod-why-${m.id}`} title={moderateBlocked}>
+                  Moderate…
+                </button>
+                <span id={`mod-why-${m.id}`} className="muted small msg-moderate-why">
+                  {moderateBlocked}
+                </span>
+              </>
             )}
             {link && !(out && m.source === 'agent' && m.status === 'sent') && (
               <ExternalLink href={link} className="small">

@@ -56,14 +56,16 @@ function Queues() {
   );
 }
 
-function TeamQueue({ t, now }: { t: QueueTeam; now: number }) {
+function TeamQueue({ t, now }: { t: QueueTeam & { routed?: boolean }; now: number }) {
+  // work reaches this team (routing sends it, or some waits) but nobody can take it: no members, or only disabled ones
+  const unstaffed = t.agents.length === 0 && (t.routed === true || t.waiting > 0);
   const oldest = t.oldestQueuedAt ? now - Date.parse(t.oldestQueuedAt) : null;
   const agents = [...t.agents].sort((a, b) => (AVAIL_ORDER[a.availability] ?? 3) - (AVAIL_ORDER[b.availability] ?? 3) || a.name.localeCompare(b.name));
   const counts = { online: 0, away: 0, offline: 0 } as Record<string, number>;
   for (const a of t.agents) counts[a.availability] = (counts[a.availability] ?? 0) + 1;
   const capacity = t.agents.filter((a) => a.availability === 'online').reduce((n, a) => n + Math.max(0, a.capacity - a.open), 0);
   return (
-    <section className={`panel queue${t.waiting > 0 ? ' queue-waiting' : ''}`} aria-labelledby={`queue-${t.id}`} data-team-id={t.id}>
+    <section className={`panel queue${t.waiting > 0 ? ' queue-waiting' : ''}${unstaffed ? ' queue-unstaffed' : ''}`} aria-labelledby={`queue-${t.id}`} data-team-id={t.id}>
       <div className="queue-head">
         <h2 id={`queue-${t.id}`}>{t.name}</h2>
         <span className="muted small">{ROUTING[t.strategy] ?? t.strategy}</span>
@@ -89,6 +91,11 @@ function TeamQueue({ t, now }: { t: QueueTeam; now: number }) {
       <p className="small muted">
         {counts.online ?? 0} online · {counts.away ?? 0} away · {counts.offline ?? 0} offline
       </p>
+      {unstaffed && (
+        <p className="form-error small queue-no-members" role="alert">
+          {t.routed ? 'Routing sends conversations to this team, but it' : 'Conversations wait in this team, but it'} has no members who take conversations: they wait here until an admin adds someone (Settings → Teams).
+        </p>
+      )}
       {t.waiting > 0 && (
         <p className="small">
           <Link to="/inbox/$view" params={{ view: 'open' }} search={{ team: t.id, assignee: 'none', sort: 'oldest' }}>
