@@ -12,31 +12,24 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CompiledQuery } from 'kysely';
 import { createParley } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openStore } from '../src/store/db.js';
 import { createSession, SESSION_COOKIE, SESSION_TTL_MS } from '../src/server/auth.js';
-import { sse } from '../src/server/routes/events.js';
-import { ManualClock } from '../src/lib/clock.js';
 import { base32Decode, totp } from '../src/lib/totp.js';
 import { DIALECTS } from './db.js';
-import { Client, mention, openEventStream, PASSWORD, startDesk, type EventStream, type TestDesk } from './helpers/parley.js';
+import { Client, mention, openEventStream, PASSWORD, type EventStream } from './helpers/parley.js';
+import { expectSignedOut as expectSignedOutWithin, sessionDesk, sleep } from './helpers/sessionStreams.js';
 
 const PERIOD = 200;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Within a few periods (a check may be under way when the session ends). */
 const SOON = PERIOD * 6;
 
 /** The stream got `signed-out` with this data as its last event, and the server ended it. */
-async function expectSignedOut(s: EventStream, why: { code: string; reason: string }) {
-  expect(await s.endedWithin(SOON)).toBe(true);
-  const events = s.events();
-  expect(events.at(-1)).toEqual({ type: 'signed-out', data: why });
-  expect(events.filter((e) => e.type === 'signed-out')).toHaveLength(1);
-}
+const expectSignedOut = (s: EventStream, why: { code: string; reason: string }) => expectSignedOutWithin(s, why, SOON);
 
 /** Still open, and still hearing from the server (pings) a few periods on. */
 async function expectOpen(...streams: EventStream[]) {
@@ -51,43 +44,17 @@ async function expectOpen(...streams: EventStream[]) {
 
 for (const dialect of DIALECTS) {
   describe(`live streams end with their session [${dialect}]`, () => {
-    let desk: TestDesk;
-    let clock: ManualClock;
-    let admin: Client;
-    let people = 0;
-    const open: EventStream[] = [];
-    beforeAll(async () => {
-      sse.pingMs = PERIOD;
-      clock = new ManualClock(Date.UTC(2026, 11, 1, 10, 0, 10));
-      desk = await startDesk(dialect, { clock, workers: false });
-      admin = await Client.signIn(desk.url, 'admin@acme.test');
-    });
-    afterAll(async () => {
-      for (const s of open) s.close();
-      sse.pingMs = 15_000;
-      await desk?.stop();
-    });
-
-    const stream = async (c: Client | string) => {
-      const s = await openEventStream(desk.url, typeof c === 'string' ? { authorization: `Bearer ${c}` } : { cookie: c.cookie });
-      open.push(s);
-      return s;
-    };
-    const person = async (role: 'agent' | 'admin' = 'agent') => {
-      const email = `p${++people}@acme.test`;
-      const made = await admin.post('/api/users', { email, name: `Person ${people}`, role, password: PASSWORD });
-      expect(made.status).toBe(201);
-      return { id: made.json.id as number, email, client: await Client.signIn(desk.url, email) };
-    };
+    const d = sessionDesk(dialect, { period: PERIOD, at: Date.UTC(2026, 11, 1, 10, 0, 10) });
+    const { stream, person } = d;
     const newToken = async (expiresInDays?: number) => {
-      const made = await admin.post('/api/tokens', { name: `t${Math.random()}`, ...(expiresInDays ? { expiresInDays } : {}) });
+      const made = await d.admin.post('/api/tokens', { name: `t${Math.random()}`, ...(expiresInDays ? { expiresInDays } : {}) });
       expect(made.status).toBe(201);
       return { raw: made.json.token as string, id: made.json.id as number };
     };
 
     it('signed out in another tab (the same cookie): signed-out, closed; a colleague\'s stream stays', async () => {
       const p = await person();
-      const [mine, colleague] = [await stream(p.client), await stream(admin)];
+      const [mine, colleague] = [await stream(p.client), await stream(d.admin)];
       expect((await p.client.post('/api/auth/logout')).status).toBe(204);
       await expectSignedOut(mine, { code: 'auth.session_expired', reason: 'signed-out' });
       await expectOpen(colleague);
@@ -95,32 +62,32 @@ for (const dialect of DIALECTS) {
 
     it('disabled by an admin: signed-out (disabled); the admin\'s own stream stays', async () => {
       const p = await person();
-      const [theirs, admins] = [await stream(p.client), await stream(admin)];
-      expect((await admin.req('PATCH', `/api/users/${p.id}`, { disabled: true })).status).toBe(200);
+      const [theirs, admins] = [await stream(p.client), await stream(d.admin)];
+      expect((await d.admin.req('PATCH', `/api/users/${p.id}`, { disabled: true })).status).toBe(200);
       await expectSignedOut(theirs, { code: 'auth.session_expired', reason: 'disabled' });
       await expectOpen(admins);
     });
 
     it('their password changed in another session: that one\'s stream ends, the changing session\'s stays', async () => {
       const p = await person();
-      const other = await Client.signIn(desk.url, p.email);
+      const other = await Client.signIn(d.desk.url, p.email);
       const [elsewhere, here] = [await stream(p.client), await stream(other)];
       expect((await other.post('/api/me/password', { currentPassword: PASSWORD, newPassword: 'another long password' })).status).toBe(204);
       await expectSignedOut(elsewhere, { code: 'auth.session_expired', reason: 'signed-out' });
       await expectOpen(here);
     });
 
-    it('a new password set by an admin, and one chosen with a reset link: their streams end', async () => {
+    it('a new password set by an d.admin, and one chosen with a reset link: their streams end', async () => {
       const p = await person();
       const s1 = await stream(p.client);
-      expect((await admin.req('PATCH', `/api/users/${p.id}`, { password: 'set by the admin' })).status).toBe(200);
+      expect((await d.admin.req('PATCH', `/api/users/${p.id}`, { password: 'set by the admin' })).status).toBe(200);
       await expectSignedOut(s1, { code: 'auth.session_expired', reason: 'signed-out' });
 
-      const again = await Client.signIn(desk.url, p.email, 'set by the admin');
+      const again = await Client.signIn(d.desk.url, p.email, 'set by the admin');
       const s2 = await stream(again);
-      const link = await admin.post(`/api/users/${p.id}/password-reset`);
+      const link = await d.admin.post(`/api/users/${p.id}/password-reset`);
       expect(link.status).toBe(200);
-      const reset = await fetch(`${desk.url}/api/auth/password-reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: link.json.token, newPassword: 'chosen with the link' }) });
+      const reset = await fetch(`${d.desk.url}/api/auth/password-reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: link.json.token, newPassword: 'chosen with the link' }) });
       expect(reset.status).toBe(204);
       await expectSignedOut(s2, { code: 'auth.session_expired', reason: 'signed-out' });
     });
@@ -129,13 +96,13 @@ for (const dialect of DIALECTS) {
     let secured: Client;
     it('two-factor sign-in turned on in another session: the other sessions\' streams end, the one that turned it on stays', async () => {
       const p = await person('admin');
-      const other = await Client.signIn(desk.url, p.email);
+      const other = await Client.signIn(d.desk.url, p.email);
       const [elsewhere, here] = [await stream(p.client), await stream(other)];
       const setup = await other.post('/api/me/two-factor/setup', { currentPassword: PASSWORD });
       expect(setup.status).toBe(200);
-      const enabled = await other.post('/api/me/two-factor/enable', { code: totp(base32Decode(setup.json.secret), clock.now()) });
+      const enabled = await other.post('/api/me/two-factor/enable', { code: totp(base32Decode(setup.json.secret), d.clock.now()) });
       expect(enabled.status).toBe(200);
-      clock.advance(30_000);
+      d.clock.advance(30_000);
       await expectSignedOut(elsewhere, { code: 'auth.session_expired', reason: 'signed-out' });
       await expectOpen(here);
       secured = other;
@@ -151,20 +118,20 @@ for (const dialect of DIALECTS) {
         await expectSignedOut(without, { code: 'two_factor.required', reason: 'two-factor-required' });
         await expectOpen(withIt, machine);
         // as a request would be: refused
-        expect((await fetch(`${desk.url}/api/events`, { headers: { cookie: p.client.cookie } })).status).toBe(403);
+        expect((await fetch(`${d.desk.url}/api/events`, { headers: { cookie: p.client.cookie } })).status).toBe(403);
       } finally {
         expect((await secured.req('PATCH', '/api/settings/workflow', { security: { twoFactorRequired: false } })).status).toBe(200);
       }
     });
 
     it('under the policy, a session signed in with a single sign-on provider trusted to enforce MFA stays; one whose provider is not trusted ends', async () => {
-      const db = desk.db.store.db;
+      const db = d.desk.db.store.db;
       const provider = (trusts: number) =>
-        db.insertInto('sso_provider').values({ brand_id: desk.brandId, label: `IdP ${trusts}`, issuer: `https://idp${trusts}.test`, client_id: 'parley', client_secret: null, allowed_domains: '[]', auto_provision_role: null, password_sign_in: 'everyone', trusts_mfa: trusts, enabled: 1, created_at: clock.now(), updated_at: clock.now() }).returning('id').executeTakeFirstOrThrow();
+        db.insertInto('sso_provider').values({ brand_id: d.desk.brandId, label: `IdP ${trusts}`, issuer: `https://idp${trusts}.test`, client_id: 'parley', client_secret: null, allowed_domains: '[]', auto_provision_role: null, password_sign_in: 'everyone', trusts_mfa: trusts, enabled: 1, created_at: d.clock.now(), updated_at: d.clock.now() }).returning('id').executeTakeFirstOrThrow();
       const [trusted, untrusted] = [await provider(1), await provider(0)];
       const p = await person();
       const user = await db.selectFrom('app_user').selectAll().where('id', '=', p.id).executeTakeFirstOrThrow();
-      const signedInWith = async (ssoProviderId: number) => Object.assign(new Client(desk.url), { cookie: `${SESSION_COOKIE}=${(await createSession(desk.db.store, user, clock.now(), { ssoProviderId })).cookie}` });
+      const signedInWith = async (ssoProviderId: number) => Object.assign(new Client(d.desk.url), { cookie: `${SESSION_COOKIE}=${(await createSession(d.desk.db.store, user, d.clock.now(), { ssoProviderId })).cookie}` });
       const [mfaBySso, notBySso] = [await stream(await signedInWith(trusted.id)), await stream(await signedInWith(untrusted.id))];
       expect((await secured.req('PATCH', '/api/settings/workflow', { security: { twoFactorRequired: true } })).status).toBe(200);
       try {
@@ -177,8 +144,8 @@ for (const dialect of DIALECTS) {
 
     it('their role changed: the stream ends with role-changed; the next one carries what the new role may read', async () => {
       const p = await person();
-      const [theirs, admins] = [await stream(p.client), await stream(admin)];
-      expect((await admin.req('PATCH', `/api/users/${p.id}`, { role: 'expert' })).status).toBe(200);
+      const [theirs, admins] = [await stream(p.client), await stream(d.admin)];
+      expect((await d.admin.req('PATCH', `/api/users/${p.id}`, { role: 'expert' })).status).toBe(200);
       expect(await theirs.endedWithin(SOON)).toBe(true);
       expect(theirs.events().at(-1)).toEqual({ type: 'role-changed', data: { role: 'expert' } });
       expect(theirs.events().some((e) => e.type === 'signed-out')).toBe(false);
@@ -187,7 +154,7 @@ for (const dialect of DIALECTS) {
       // admin's stream, not the new stream of the expert they became
       const again = await stream(p.client);
       const text = `@AcmeCare not for experts ${Math.random()}`;
-      expect((await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention({ text })] })).status).toBe(200);
+      expect((await d.admin.post('/api/ingest/messages', { channelAccountId: d.desk.accountId, messages: [mention({ text })] })).status).toBe(200);
       const heard = (s: EventStream) => s.events().some((e) => e.type === 'message.created' && JSON.stringify(e.data).includes(text));
       for (let i = 0; i < 50 && !heard(admins); i++) await sleep(50);
       expect(heard(admins)).toBe(true);
@@ -201,7 +168,7 @@ for (const dialect of DIALECTS) {
       const made = await p.client.post('/api/tokens', { name: `t${Math.random()}` });
       expect(made.status).toBe(201);
       const s = await stream(made.json.token as string);
-      expect((await admin.req('PATCH', `/api/users/${p.id}`, { role: 'agent' })).status).toBe(200);
+      expect((await d.admin.req('PATCH', `/api/users/${p.id}`, { role: 'agent' })).status).toBe(200);
       expect(await s.endedWithin(SOON)).toBe(true);
       expect(s.events().at(-1)).toEqual({ type: 'role-changed', data: { role: 'agent' } });
     });
@@ -209,17 +176,17 @@ for (const dialect of DIALECTS) {
     it('an API token revoked: its stream ends (auth.invalid_token); another token\'s stays', async () => {
       const [gone, kept] = [await newToken(), await newToken()];
       const [s1, s2] = [await stream(gone.raw), await stream(kept.raw)];
-      expect((await admin.req('DELETE', `/api/tokens/${gone.id}`)).status).toBeLessThan(300);
+      expect((await d.admin.req('DELETE', `/api/tokens/${gone.id}`)).status).toBeLessThan(300);
       await expectSignedOut(s1, { code: 'auth.invalid_token', reason: 'revoked' });
       await expectOpen(s2);
     });
 
     it('50 streams are checked with one query a period; those whose sessions end go, the rest stay', async () => {
-      const db = desk.db.store.db;
-      const ben = await db.selectFrom('app_user').selectAll().where('id', '=', desk.users.ben).executeTakeFirstOrThrow();
-      const cleo = await db.selectFrom('app_user').selectAll().where('id', '=', desk.users.approver).executeTakeFirstOrThrow();
-      const sessions = await Promise.all(Array.from({ length: 50 }, (_, i) => createSession(desk.db.store, i % 2 ? ben : cleo, clock.now(), {})));
-      const streams = await Promise.all(sessions.map((x) => stream(Object.assign(new Client(desk.url), { cookie: `${SESSION_COOKIE}=${x.cookie}` }))));
+      const db = d.desk.db.store.db;
+      const ben = await db.selectFrom('app_user').selectAll().where('id', '=', d.desk.users.ben).executeTakeFirstOrThrow();
+      const cleo = await db.selectFrom('app_user').selectAll().where('id', '=', d.desk.users.approver).executeTakeFirstOrThrow();
+      const sessions = await Promise.all(Array.from({ length: 50 }, (_, i) => createSession(d.desk.db.store, i % 2 ? ben : cleo, d.clock.now(), {})));
+      const streams = await Promise.all(sessions.map((x) => stream(Object.assign(new Client(d.desk.url), { cookie: `${SESSION_COOKIE}=${x.cookie}` }))));
       // every statement the desk sends that reads sessions, from now on
       const executor = db.getExecutor();
       const execute = executor.executeQuery.bind(executor);
@@ -251,15 +218,15 @@ for (const dialect of DIALECTS) {
 
     it.runIf(dialect === 'postgres')('signed out through another process on the same database: the stream held by this one ends', async () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'parley-data-'));
-      const store = await openStore({ databaseUrl: desk.db.databaseUrl! });
+      const store = await openStore({ databaseUrl: d.desk.db.databaseUrl! });
       // another process of the same desk: its own store and data directory, the same secret
-      const other = await createParley({ config: loadConfig({}, { port: 0, host: '127.0.0.1', demo: false, logLevel: 'warn', dataDir, secret: readFileSync(join(desk.parley.services.config.dataDir, 'secret'), 'utf8').trim() }), store, clock, workers: false });
+      const other = await createParley({ config: loadConfig({}, { port: 0, host: '127.0.0.1', demo: false, logLevel: 'warn', dataDir, secret: readFileSync(join(d.desk.parley.services.config.dataDir, 'secret'), 'utf8').trim() }), store, clock: d.clock, workers: false });
       try {
         const url = await other.listen();
         const p = await person();
         const colleague = await Client.signIn(url, 'cleo@acme.test');
         const [held, kept] = [await openEventStream(url, { cookie: p.client.cookie }), await openEventStream(url, { cookie: colleague.cookie })];
-        open.push(held, kept);
+        d.track(held, kept);
         // signed out at the first process
         expect((await p.client.post('/api/auth/logout')).status).toBe(204);
         await expectSignedOut(held, { code: 'auth.session_expired', reason: 'signed-out' });
@@ -277,10 +244,10 @@ for (const dialect of DIALECTS) {
       const p = await person();
       const [day, forever] = [await newToken(1), await newToken()];
       const [session, expiring, kept] = [await stream(p.client), await stream(day.raw), await stream(forever.raw)];
-      clock.advance(86_400_000 + 1);
+      d.clock.advance(86_400_000 + 1);
       await expectSignedOut(expiring, { code: 'auth.token_expired', reason: 'expired' });
       await expectOpen(session, kept);
-      clock.advance(SESSION_TTL_MS);
+      d.clock.advance(SESSION_TTL_MS);
       await expectSignedOut(session, { code: 'auth.session_expired', reason: 'expired' });
       await expectOpen(kept);
     });
