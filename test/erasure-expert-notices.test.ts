@@ -42,7 +42,7 @@ for (const dialect of DIALECTS) {
     const { s, db, stored, clock } = mailDesk(dialect);
     type Ids = Record<'q1' | 'q2' | 'q3' | 'q4' | 'q5' | 'q6' | 'q7', number>;
     let f: {
-      own: number; bob: number; cal: number; herReply: number; bobPost: number; q: Ids;
+      own: number; bob: number; cal: number; herPost: number; herReply: number; bobPost: number; q: Ids;
       recorded: Record<string, { message_id: number; part: string }[]>;
       result: EraseContactResult; audited: Record<string, number>;
     };
@@ -76,7 +76,7 @@ for (const dialect of DIALECTS) {
       // her reply, quoted on Bob's conversation (recorded); the expert's answer quotes it too
       const q1 = await ask(bob.conversationId, `The other customer in this thread wrote "${REPLY_SECOND}" Is the chat bot dropping sessions?`);
       await answer(q1, `Yes: "${REPLY_SECOND.toUpperCase()}" is the known bug.`);
-      // her own post, quoted on Cal's conversation (another conversation's message: not recorded), and in the answer
+      // her own post, quoted on Cal's conversation (another conversation's message: recorded too, found by its words), and in the answer
       const q2 = await ask(cal.conversationId, `A customer posted "${HER_POST.split('\n')[0]!.toLowerCase()}" Same courier here?`);
       await answer(q2, `Same depot. ${HER_POST.split('\n')[1]} is what she said too.`);
       // a long question: its notices hold its first 300 characters, which cut her words
@@ -111,14 +111,14 @@ for (const dialect of DIALECTS) {
         systemActor(s.desk.brandId, 'test'), { contactId, reason: 'GDPR request #512' },
       );
       const erased = await db().selectFrom('audit_event').select('data').where('action', '=', 'contact.erased').where('subject_id', '=', String(contactId)).executeTakeFirstOrThrow();
-      f = { own: own.conversationId, bob: bob.conversationId, cal: cal.conversationId, herReply: reply.messageId, bobPost: bob.messageId, q, recorded, result, audited: (JSON.parse(erased.data) as { alsoErased: Record<string, number> }).alsoErased };
+      f = { own: own.conversationId, bob: bob.conversationId, cal: cal.conversationId, herPost: own.messageId, herReply: reply.messageId, bobPost: bob.messageId, q, recorded, result, audited: (JSON.parse(erased.data) as { alsoErased: Record<string, number> }).alsoErased };
     });
 
-    it('records which of the conversation\'s messages a question and its answer quote: any participant\'s, none of another conversation', () => {
+    it('records which messages a question and its answer quote: any participant\'s of the conversation, and another conversation\'s', () => {
       expect(f.recorded.q1).toEqual([{ message_id: f.herReply, part: 'question' }, { message_id: f.herReply, part: 'answer' }]);
       expect(f.recorded.q3).toEqual([{ message_id: f.herReply, part: 'question' }]);
       expect(f.recorded.q6).toEqual([{ message_id: f.bobPost, part: 'question' }]);
-      expect(f.recorded.q2).toEqual([]);
+      expect(f.recorded.q2).toEqual([{ message_id: f.herPost, part: 'question' }, { message_id: f.herPost, part: 'answer' }]);
       expect(f.recorded.q5).toEqual([]);
     });
 

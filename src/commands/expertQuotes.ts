@@ -23,7 +23,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { PostgresAdapter, sql } from 'kysely';
 import { decodeText } from '../store/text.js';
-import { inLists, type Tx } from '../store/util.js';
+import type { Tx } from '../store/util.js';
 import { quotePassages } from './erase.js';
 
 /** The conversation's messages read for quotes at most (its newest): a question quotes what the agent is looking at. */
@@ -109,11 +109,8 @@ async function quotable(trx: Tx, brandId: number, conversationId: number, text: 
  * messages to look up in a note's transaction.
  */
 const MIN_RUN = 16;
-/** Runs of words of one text looked up at most (its first), and per statement. */
+/** Runs of words of one text considered at most (its first). */
 const MAX_WINDOWS = 600;
-const WINDOWS_PER_QUERY = 150;
-/** Messages of other conversations read per statement at most (the best matches: most runs shared). */
-const ELSEWHERE_PER_QUERY = 200;
 
 /**
  * The runs of words of a text (letters and digits, lower case, NFC) that a passage quoted in it
@@ -134,43 +131,97 @@ export function wordWindows(text: string): string[] {
 }
 
 /**
+ * Words in so large a share of what customers and agents write that a run made only of them
+ * ("thank you so much for", "we are looking into") is nobody's words to record, and that the
+ * word index reads slowly: it reads a phrase's every word's whole list of messages and positions,
+ * so on 1,000,000 messages one phrase of them took 25–75 ms, a long note of them seconds
+ * (docs/performance.md, "Quotes of other conversations"). A run is looked up by its other words.
+ */
+export const COMMON_WORDS: ReadonlySet<string> = new Set(`
+  a about above after again against all also am an and any anything are aren as ask at back be because been before being below between both but by
+  can cannot could couldn d day did didn dm do does doesn doing don done down during each else even ever every few for from further get gets getting give go going gone good got great
+  had hadn has hasn have haven having he hear hello help her here hers herself hey hi him himself his how i if im in into is isn it its itself just know
+  let like ll look looking looks m make many me more most much my myself need no nor not now of off ok okay on once one only or other our ours ourselves out over own
+  new please re really s said same say see she should shouldn so some soon sorry still such sure t take tell than thank thanks that the their theirs them themselves then there these they
+  this those through time to today told too under until up us ve very want was wasn way we well were weren what when where which while who whom why will with within won work would wouldn
+  yes yet you your yours yourself yourselves
+`.trim().split(/\s+/u));
+
+/** Runs of words of one text looked up at most: the most specific (`lookupRuns`). */
+export const MAX_LOOKUPS = 48;
+/** Messages of other conversations taken per run looked up at most (the newest), and per text. */
+const PER_RUN = 20;
+export const MAX_CANDIDATES = 400;
+/** Messages holding a run's uncommon words read per run at most (the newest; SQLite), for its phrase. */
+const SCAN_PER_RUN = 1_000;
+
+/** A run of words looked up: the run, its words outside COMMON_WORDS, its number of words. */
+export interface LookupRun { run: string; words: string[]; span: number }
+
+/**
+ * The runs of words of a text looked up for the passages it may quote (`wordWindows`), those with a
+ * word outside COMMON_WORDS, the most specific first (more such words, then more of their
+ * letters), MAX_LOOKUPS at most. A quoted passage of 20 characters has at least one run: runs
+ * start at each of its words, so a passage whose every run is skipped is made of common words
+ * only, or its runs lost to MAX_LOOKUPS more specific ones of a long text.
+ */
+export function lookupRuns(text: string): LookupRun[] {
+  const runs = wordWindows(text).map((run, at) => {
+    const all = run.split(' ');
+    const words = all.filter((w) => !COMMON_WORDS.has(w));
+    return { run, words, span: all.length, at, score: words.length * 1_000 + words.reduce((n, w) => n + w.length, 0) };
+  }).filter((r) => r.words.length);
+  runs.sort((a, b) => b.score - a.score || a.at - b.at);
+  return runs.slice(0, MAX_LOOKUPS).map(({ run, words, span }) => ({ run, words, span }));
+}
+
+/** FTS5: the messages holding the run's uncommon words, as close as the run holds them. */
+const ftsKey = (r: LookupRun) => r.words.length === 1 ? `"${r.words[0]}"` : `NEAR(${r.words.map((w) => `"${w}"`).join(' ')}, ${r.span})`;
+/** SQLite LIKE (ASCII case-insensitive): the run's words in order, anything between (a word with other letters: anything). */
+const likeRun = (r: LookupRun) => `%${r.run.split(' ').map((w) => (/^[a-z0-9]+$/u.test(w) ? w : '')).join('%')}%`.replace(/%+/gu, '%');
+
+/**
  * Inbound messages of the brand's other conversations, not yet redacted, that `text` may quote:
- * those holding one of its runs of words (`wordWindows`) as a phrase, by the messages' word index (SQLite
- * FTS5 `message_fts`, best matches first, with the messages above its watermark not yet indexed
- * read as they are; PostgreSQL the GIN index on `search`). The caller decides on the text
- * (`quotedPassages`): a shared run of words is not yet a quote.
+ * those holding one of its runs of words (`lookupRuns`) as a phrase, by the messages' word index,
+ * the newest PER_RUN per run, MAX_CANDIDATES in all. SQLite: FTS5 `message_fts` finds the
+ * newest messages with the run's uncommon words (SCAN_PER_RUN; a phrase with common words would
+ * read their long lists), the run's words in order are then checked on the message (LIKE); the
+ * messages above its watermark not yet indexed are read as they are. PostgreSQL: the GIN index on
+ * `search`, by the run's uncommon words and its phrase. No ranking: ranking reads every match.
+ * The caller decides on the text (`quotedPassages`): a shared run of words is not yet a quote.
  */
 async function quotableElsewhere(trx: Tx, brandId: number, conversationId: number, text: string): Promise<{ id: number; text: string }[]> {
   if (comparable(text).trim().length < 20) return [];
-  const windows = wordWindows(text);
-  if (!windows.length) return [];
+  const runs = lookupRuns(text);
+  if (!runs.length) return [];
   const postgres = trx.getExecutor().adapter instanceof PostgresAdapter;
   const rows = new Map<number, string>();
   const add = (r: { id: number | string; text: string; text_escaped: string | null }) => rows.set(Number(r.id), decodeText(r.text, r.text_escaped));
-  for (const group of inLists(windows, WINDOWS_PER_QUERY)) {
+  for (const r of runs) {
+    if (rows.size >= MAX_CANDIDATES) break;
     if (postgres) {
-      const q = sql.join(group.map((w) => sql`phraseto_tsquery('simple'::regconfig, ${w})`), sql` || `);
       const found = await sql<{ id: string; text: string; text_escaped: string | null }>`
-        SELECT m.id, m.text, m.text_escaped FROM message m, (SELECT ${q} AS q) x
-        WHERE m.search @@ x.q AND m.brand_id = ${brandId} AND m.direction = 'inbound' AND m.redacted_at IS NULL AND m.conversation_id <> ${conversationId}
-        ORDER BY ts_rank(m.search, x.q) DESC, m.id DESC LIMIT ${ELSEWHERE_PER_QUERY}`.execute(trx);
+        SELECT m.id, m.text, m.text_escaped FROM message m
+        WHERE m.search @@ (plainto_tsquery('simple'::regconfig, ${r.words.join(' ')}) && phraseto_tsquery('simple'::regconfig, ${r.run}))
+          AND m.brand_id = ${brandId} AND m.direction = 'inbound' AND m.redacted_at IS NULL AND m.conversation_id <> ${conversationId}
+        LIMIT ${PER_RUN}`.execute(trx);
       found.rows.forEach(add);
     } else {
-      const match = group.map((w) => `"${w}"`).join(' OR ');
       const found = await sql<{ id: number; text: string; text_escaped: string | null }>`
-        SELECT m.id, m.text, m.text_escaped FROM (SELECT rowid AS id FROM message_fts WHERE message_fts MATCH ${match} ORDER BY rank LIMIT ${ELSEWHERE_PER_QUERY * 4}) f
-        JOIN message m ON m.id = f.id
-        WHERE m.brand_id = ${brandId} AND m.direction = 'inbound' AND m.redacted_at IS NULL AND m.conversation_id <> ${conversationId}
-        LIMIT ${ELSEWHERE_PER_QUERY}`.execute(trx);
+        SELECT m.id, m.text, m.text_escaped FROM (SELECT rowid AS id FROM message_fts WHERE message_fts MATCH ${ftsKey(r)} ORDER BY rowid DESC LIMIT ${SCAN_PER_RUN}) f
+        CROSS JOIN message m ON m.id = f.id
+        WHERE m.brand_id = ${brandId} AND m.direction = 'inbound' AND m.redacted_at IS NULL AND m.conversation_id <> ${conversationId} AND m.text LIKE ${likeRun(r)}
+        LIMIT ${PER_RUN}`.execute(trx);
       found.rows.forEach(add);
     }
   }
   if (!postgres) {
-    // stored since the index's last batch (src/store/fts.ts): read as they are
+    // stored since the index's last batch (src/store/fts.ts): read as they are, by id from the
+    // watermark (unary + keeps the brand's indexes out: they would read all its messages)
+    const watermark = Number((await sql<{ w: number | null }>`SELECT CAST(value AS INTEGER) AS w FROM kv WHERE key = 'fts.watermark'`.execute(trx)).rows[0]?.w ?? 0);
     const unindexed = await sql<{ id: number; text: string; text_escaped: string | null }>`
       SELECT id, text, text_escaped FROM message
-      WHERE id > coalesce((SELECT CAST(value AS INTEGER) FROM kv WHERE key = 'fts.watermark'), 0)
-        AND brand_id = ${brandId} AND direction = 'inbound' AND redacted_at IS NULL AND conversation_id <> ${conversationId}
+      WHERE id > ${watermark} AND +brand_id = ${brandId} AND +direction = 'inbound' AND +redacted_at IS NULL AND +conversation_id <> ${conversationId}
       ORDER BY id DESC LIMIT ${MAX_MESSAGES}`.execute(trx);
     unindexed.rows.forEach(add);
   }
@@ -228,8 +279,10 @@ const BACKFILL_PAGE = 200;
  * written before `quote_passage` existed, migration 20261207T0200; others that quote nothing are
  * read again and still record nothing), against the messages as they now are: a message redacted
  * since cannot be recorded (its text is gone), one still whole is, so a later redaction and
- * erasure still find the quote. Ids up to `upto` (the newest when the pass starts), a page at a
- * time. Returns the number of passages recorded.
+ * erasure still find the quote, on the note's own conversation and on others (`quotableElsewhere`:
+ * tens of ms a note on a brand of a million messages, so an upgrade of a desk of many notes takes
+ * a while: docs/performance.md, "Quotes of other conversations"). Ids up to `upto` (the newest
+ * when the pass starts), a page at a time. Returns the number of passages recorded.
  */
 export async function recordMissingQuotes(trx: Tx, p: { upto: { note: number; expert_request: number }; now: number }): Promise<number> {
   let recorded = 0;
