@@ -26,7 +26,7 @@ import { decodeText, encodeText } from '../store/text.js';
 import { measureReplyHandling } from '../store/viewing.js';
 import { lockKey, type Tx } from '../store/util.js';
 import type { Actor } from './context.js';
-import { recordDraftQuotes, recordNoteQuotes } from './expertQuotes.js';
+import { quotableBeforeWriting, recordDraftQuotes, recordNoteQuotes } from './expertQuotes.js';
 import { recordAnswered, recordDismissed } from './triage.js';
 
 export interface CommandDeps {
@@ -273,6 +273,8 @@ export class ConversationCommands {
     if (body.length > 20_000) throw badRequest('note.too_long', 'notes are limited to 20,000 characters');
     const { store, clock } = this.deps;
     const now = clock.now();
+    // what it may quote of other conversations, read before the write lock is taken (each statement takes its turn with ingest)
+    const elsewhere = await quotableBeforeWriting(store.db, actor.brandId, body);
     const note = await store.db.transaction().execute(async (trx) => {
       const conv = await loadConversation(trx, actor, id);
       if (actor.role === 'expert') {
@@ -293,7 +295,7 @@ export class ConversationCommands {
         .returningAll()
         .executeTakeFirstOrThrow();
       // the passages of the customers' messages it quotes, by keyed hash: an erasure finds them after a redaction
-      await recordNoteQuotes(trx, { brandId: actor.brandId, conversationId: conv.id, noteId: Number(n.id), text: body, now });
+      await recordNoteQuotes(trx, { brandId: actor.brandId, conversationId: conv.id, noteId: Number(n.id), text: body, now, elsewhere });
       await bump(trx, conv.id, {}, now);
       await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'note.added', subjectType: 'note', subjectId: n.id, conversationId: conv.id, data: { mentions } }, now);
       for (const uid of mentions) {

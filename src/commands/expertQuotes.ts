@@ -46,8 +46,8 @@ export function quotedMessageIds(text: string, messages: readonly { id: number; 
  * answer) quotes, in the caller's transaction (the one that writes the question or answer).
  * Returns the ids recorded.
  */
-export async function recordExpertQuotes(trx: Tx, p: { brandId: number; conversationId: number; requestId: number; part: QuotePart; text: string; now: number }): Promise<number[]> {
-  const messages = await quotable(trx, p.brandId, p.conversationId, p.text);
+export async function recordExpertQuotes(trx: Tx, p: { brandId: number; conversationId: number; requestId: number; part: QuotePart; text: string; now: number; elsewhere?: Quotable[] }): Promise<number[]> {
+  const messages = await quotable(trx, p.brandId, p.conversationId, p.text, p.elsewhere);
   const ids = quotedMessageIds(p.text, messages);
   if (ids.length) {
     await trx.insertInto('expert_quote').values(ids.map((messageId) => ({ brand_id: p.brandId, expert_request_id: p.requestId, message_id: messageId, part: p.part, created_at: p.now }))).execute();
@@ -93,13 +93,34 @@ export function quotedPassages(text: string, messages: readonly { id: number; te
 /**
  * What a note, question or draft on a conversation may quote: the conversation's inbound messages
  * not yet redacted, newest first (MAX_MESSAGES), and those of other conversations that share a run
- * of words with `text` (`quotableElsewhere`).
+ * of words with `text` (`quotableElsewhere`), or `elsewhere` when the caller read them before its
+ * write transaction (`quotableBeforeWriting`). Each message once.
  */
-async function quotable(trx: Tx, brandId: number, conversationId: number, text: string): Promise<{ id: number; text: string }[]> {
+async function quotable(trx: Tx, brandId: number, conversationId: number, text: string, elsewhere?: Quotable[]): Promise<Quotable[]> {
   const rows = await trx.selectFrom('message').select(['id', 'text', 'text_escaped']).where('conversation_id', '=', conversationId).where('brand_id', '=', brandId)
     .where('direction', '=', 'inbound').where('redacted_at', 'is', null).orderBy('id', 'desc').limit(MAX_MESSAGES).execute();
-  const own = rows.map((m) => ({ id: Number(m.id), text: decodeText(m.text, m.text_escaped) }));
-  return [...own, ...await quotableElsewhere(trx, brandId, conversationId, text)];
+  const all = new Map(rows.map((m) => [Number(m.id), decodeText(m.text, m.text_escaped)]));
+  for (const m of elsewhere ?? await quotableElsewhere(trx, brandId, conversationId, text)) if (!all.has(m.id)) all.set(m.id, m.text);
+  return [...all].map(([id, t]) => ({ id, text: t }));
+}
+
+/** A message a text may quote: its id and text. */
+export interface Quotable {
+  id: number;
+  text: string;
+}
+
+/**
+ * The messages of the brand's conversations `text` may quote, read before the write transaction
+ * that records its quotes (`elsewhere` of `recordNoteQuotes`, `recordDraftQuotes`,
+ * `recordExpertQuotes`): the lookup takes tens of statements on a large brand (docs/performance.md,
+ * "Quotes of other conversations"), and on SQLite a write transaction holds the one write lock,
+ * so ingest would wait for all of them; outside it, each statement takes its turn with the others.
+ * A message stored or redacted in between changes nothing that matters: the text quotes what its
+ * writer read before, and a passage of a message redacted since is still its own.
+ */
+export function quotableBeforeWriting(db: Tx, brandId: number, text: string): Promise<Quotable[]> {
+  return quotableElsewhere(db, brandId, null, text);
 }
 
 /**
@@ -190,7 +211,7 @@ const likeRun = (r: LookupRun) => `%${r.run.split(' ').map((w) => (/^[a-z0-9]+$/
  * `search`, by the run's uncommon words and its phrase. No ranking: ranking reads every match.
  * The caller decides on the text (`quotedPassages`): a shared run of words is not yet a quote.
  */
-async function quotableElsewhere(trx: Tx, brandId: number, conversationId: number, text: string): Promise<{ id: number; text: string }[]> {
+async function quotableElsewhere(trx: Tx, brandId: number, conversationId: number | null, text: string): Promise<Quotable[]> {
   if (comparable(text).trim().length < 20) return [];
   const runs = lookupRuns(text);
   if (!runs.length) return [];
@@ -203,14 +224,14 @@ async function quotableElsewhere(trx: Tx, brandId: number, conversationId: numbe
       const found = await sql<{ id: string; text: string; text_escaped: string | null }>`
         SELECT m.id, m.text, m.text_escaped FROM message m
         WHERE m.search @@ (plainto_tsquery('simple'::regconfig, ${r.words.join(' ')}) && phraseto_tsquery('simple'::regconfig, ${r.run}))
-          AND m.brand_id = ${brandId} AND m.direction = 'inbound' AND m.redacted_at IS NULL AND m.conversation_id <> ${conversationId}
+          AND m.brand_id = ${brandId} AND m.direction = 'inbound' AND m.redacted_at IS NULL AND m.conversation_id <> ${conversationId ?? -1}
         LIMIT ${PER_RUN}`.execute(trx);
       found.rows.forEach(add);
     } else {
       const found = await sql<{ id: number; text: string; text_escaped: string | null }>`
         SELECT m.id, m.text, m.text_escaped FROM (SELECT rowid AS id FROM message_fts WHERE message_fts MATCH ${ftsKey(r)} ORDER BY rowid DESC LIMIT ${SCAN_PER_RUN}) f
         CROSS JOIN message m ON m.id = f.id
-        WHERE m.brand_id = ${brandId} AND m.direction = 'inbound' AND m.redacted_at IS NULL AND m.conversation_id <> ${conversationId} AND m.text LIKE ${likeRun(r)}
+        WHERE m.brand_id = ${brandId} AND m.direction = 'inbound' AND m.redacted_at IS NULL AND m.conversation_id <> ${conversationId ?? -1} AND m.text LIKE ${likeRun(r)}
         LIMIT ${PER_RUN}`.execute(trx);
       found.rows.forEach(add);
     }
@@ -221,7 +242,7 @@ async function quotableElsewhere(trx: Tx, brandId: number, conversationId: numbe
     const watermark = Number((await sql<{ w: number | null }>`SELECT CAST(value AS INTEGER) AS w FROM kv WHERE key = 'fts.watermark'`.execute(trx)).rows[0]?.w ?? 0);
     const unindexed = await sql<{ id: number; text: string; text_escaped: string | null }>`
       SELECT id, text, text_escaped FROM message
-      WHERE id > ${watermark} AND +brand_id = ${brandId} AND +direction = 'inbound' AND +redacted_at IS NULL AND +conversation_id <> ${conversationId}
+      WHERE id > ${watermark} AND +brand_id = ${brandId} AND +direction = 'inbound' AND +redacted_at IS NULL AND +conversation_id <> ${conversationId ?? -1}
       ORDER BY id DESC LIMIT ${MAX_MESSAGES}`.execute(trx);
     unindexed.rows.forEach(add);
   }
@@ -248,10 +269,10 @@ async function insertPassages(trx: Tx, p: { brandId: number; subjectType: QuoteS
  * transaction (the one that writes the note): an erasure of the message's author finds the
  * quote after the message was redacted. Returns the number of passages recorded.
  */
-export async function recordNoteQuotes(trx: Tx, p: { brandId: number; conversationId: number; noteId: number; text: string; now: number }): Promise<number> {
+export async function recordNoteQuotes(trx: Tx, p: { brandId: number; conversationId: number; noteId: number; text: string; now: number; elsewhere?: Quotable[] }): Promise<number> {
   // (a text shorter than a passage quotes none)
   if (comparable(p.text).trim().length < 20) return 0;
-  const rows = quotedPassages(p.text, await quotable(trx, p.brandId, p.conversationId, p.text));
+  const rows = quotedPassages(p.text, await quotable(trx, p.brandId, p.conversationId, p.text, p.elsewhere));
   await insertPassages(trx, { brandId: p.brandId, subjectType: 'note', subjectId: p.noteId, now: p.now }, rows);
   return rows.length;
 }
@@ -263,10 +284,10 @@ export async function recordNoteQuotes(trx: Tx, p: { brandId: number; conversati
  * a quoted message's author rewrites the quote in the draft (`[erased]`) before anyone approves
  * it, after the message was redacted too. Returns the number of passages recorded.
  */
-export async function recordDraftQuotes(trx: Tx, p: { brandId: number; conversationId: number; messageId: number; text: string; now: number }): Promise<number> {
+export async function recordDraftQuotes(trx: Tx, p: { brandId: number; conversationId: number; messageId: number; text: string; now: number; elsewhere?: Quotable[] }): Promise<number> {
   await trx.deleteFrom('quote_passage').where('subject_type', '=', 'message').where('subject_id', '=', p.messageId).where('brand_id', '=', p.brandId).execute();
   if (comparable(p.text).trim().length < 20) return 0;
-  const rows = quotedPassages(p.text, await quotable(trx, p.brandId, p.conversationId, p.text));
+  const rows = quotedPassages(p.text, await quotable(trx, p.brandId, p.conversationId, p.text, p.elsewhere));
   await insertPassages(trx, { brandId: p.brandId, subjectType: 'message', subjectId: p.messageId, now: p.now }, rows);
   return rows.length;
 }

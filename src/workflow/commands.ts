@@ -17,7 +17,7 @@ import { priorityBand, resolveTarget, type SlaPolicy } from '../core/sla.js';
 import type { Network, Role, TriageCategory, Visibility } from '../core/types.js';
 import type { Actor } from '../commands/context.js';
 import { isUniqueViolation, type ConversationCommands } from '../commands/conversations.js';
-import { recordDraftQuotes, recordExpertQuotes } from '../commands/expertQuotes.js';
+import { quotableBeforeWriting, recordDraftQuotes, recordExpertQuotes } from '../commands/expertQuotes.js';
 import { AppError, badRequest, conflict, disabledAccount, forbidden, notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import { publishWithAdminDetail } from '../events/adminDetail.js';
@@ -298,6 +298,8 @@ export class WorkflowCommands {
     const settings = await this.deps.settings.get(actor.brandId);
     const conv = await store.db.selectFrom('conversation').select(['id', 'channel_account_id']).where('id', '=', conversationId).where('brand_id', '=', actor.brandId).executeTakeFirst();
     if (!conv) throw notFound('conversation');
+    // what it may quote of other conversations, read before the write lock is taken
+    const elsewhere = await quotableBeforeWriting(store.db, actor.brandId, q);
     let recipients: number[];
     let groupTargetMin: number | null = null;
     if (p.expertId != null) {
@@ -323,7 +325,7 @@ export class WorkflowCommands {
     const req = await store.db.transaction().execute(async (trx) => {
       const r = await trx.insertInto('expert_request').values({ brand_id: actor.brandId, conversation_id: conv.id, asked_by: actor.userId!, expert_id: p.expertId ?? null, team_id: p.teamId ?? null, question: q, status: 'open', due_at: dueAt, created_at: now }).returningAll().executeTakeFirstOrThrow();
       // the customers' messages it quotes: an erasure of one of them finds the question, and its copies, by them
-      await recordExpertQuotes(trx, { brandId: actor.brandId, conversationId: conv.id, requestId: r.id, part: 'question', text: q, now });
+      await recordExpertQuotes(trx, { brandId: actor.brandId, conversationId: conv.id, requestId: r.id, part: 'question', text: q, now, elsewhere });
       for (const uid of recipients) await trx.insertInto('notification').values({ brand_id: actor.brandId, user_id: uid, kind: 'expert.asked', title: 'A colleague needs your expertise', body: q.slice(0, 300), conversation_id: conv.id, created_at: now }).execute();
       await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'expert.asked', subjectType: 'expert_request', subjectId: r.id, conversationId: conv.id, data: { expertId: p.expertId ?? null, teamId: p.teamId ?? null, question: q, targetMin: target.minutes, targetFrom: target.source, businessHours: calendar != null, dueAt } }, now);
       // the notice exists exactly when the question does
@@ -453,12 +455,13 @@ export class WorkflowCommands {
     const onBehalfOf = onBehalf ? { expertId: req.expert_id, teamId: req.team_id } : null;
     const note = await this.deps.conversations.addNote(actor, req.conversation_id, text);
     const now = clock.now();
+    const elsewhere = await quotableBeforeWriting(store.db, actor.brandId, text);
     const answered = await store.db.transaction().execute(async (trx) => {
       const claimed = await trx.updateTable('expert_request').set({ status: 'answered', answered_by: actor.userId, answer_note_id: note.id, answered_at: now }).where('id', '=', req.id).where('status', '=', 'open').executeTakeFirst();
       // answered (or cancelled) by another request since the check above: its answer stands; this one stays a plain note
       if (!Number(claimed.numUpdatedRows)) throw conflict('expert.closed', 'this request was answered or cancelled meanwhile');
       await this.deps.jobs?.cancelManyIn(trx, [expertJobKey(req.id)]);
-      await recordExpertQuotes(trx, { brandId: actor.brandId, conversationId: req.conversation_id, requestId: req.id, part: 'answer', text, now });
+      await recordExpertQuotes(trx, { brandId: actor.brandId, conversationId: req.conversation_id, requestId: req.id, part: 'answer', text, now, elsewhere });
       const conv = await trx.selectFrom('conversation').selectAll().where('id', '=', req.conversation_id).executeTakeFirstOrThrow();
       const dims = { brandId: actor.brandId, timezone: await this.tz(actor.brandId, trx), conversationId: conv.id, messageId: null, agentId: actor.userId, teamId: req.team_id, channelAccountId: conv.channel_account_id, network: conv.network, visibility: conv.visibility, priority: conv.priority, category: conv.category };
       await writeFacts(trx, this.deps.store, [factRow(dims, 'expert_wait', now, req.created_at, now, await businessFor(trx, this.deps.businessSeconds, conv.channel_account_id), { requestId: req.id, onTime: req.due_at == null || now <= req.due_at, ...(onBehalf ? { onBehalf: true } : {}) })]);
