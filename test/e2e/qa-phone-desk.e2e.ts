@@ -4,13 +4,14 @@
  * shows the rest), so the conversation's messages keep most of the screen; and a customer
  * is named the same in the inbox row and in the conversation's header (display name, else
  * @handle, an email address as it is); an assignment's confirmation says to whom, and a snooze's end is
- * said to the minute.
+ * said to the minute, with its zone (as a passkey's added and last-used times are).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { NormalizedMessage } from '../../src/core/types.js';
 import { createChannelAccount } from '../../src/commands/setup.js';
 import { Client, mention, type TestDesk } from '../helpers/parley.js';
 import { deskInBrowser, openConversationAt, row, signIn } from './browser.js';
+import { zoneLabel } from '../../web/src/lib/format.js';
 
 let desk: TestDesk;
 let admin: Client;
@@ -87,16 +88,38 @@ describe('the desk on a phone', () => {
     await expect.poll(() => w.page.locator('.toasts').innerText()).toContain('Snoozed until');
     const badge = w.page.locator('.conv-sub .badge', { hasText: 'Snoozed until' });
     await badge.waitFor();
-    // the time the browser's locale writes for tomorrow 09:00 (en-GB), in the toast and the header
-    const expected = await w.page.evaluate(() => {
+    // the time the browser's locale writes for tomorrow 09:00 (en-GB), in the toast and the header,
+    // with the zone it is in (the browser's, Europe/London: GMT or BST), as every absolute time of the desk
+    const tomorrow9 = await w.page.evaluate(() => {
       const d = new Date();
       d.setDate(d.getDate() + 1);
       d.setHours(9, 0, 0, 0);
-      return d.toLocaleString(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+      return { text: d.toLocaleString(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }), at: d.getTime() };
     });
+    const zone = zoneLabel(tomorrow9.at, 'Europe/London');
+    expect(zone).toMatch(/^(GMT|BST)$/);
+    const expected = `${tomorrow9.text} ${zone}`;
     expect(await w.page.locator('.toasts').innerText()).toContain(`Snoozed until ${expected}`);
     expect(await badge.innerText()).toBe(`Snoozed until ${expected}`);
     expect(await badge.innerText()).not.toMatch(/\d\d:\d\d:\d\d/);
+    expect(w.errors).toEqual([]);
+  });
+
+  it('says when a passkey was added and last used with the zone of the time (GMT in winter, BST in summer)', async () => {
+    // a passkey of Ana's as the desk stores it (the ceremony itself is test/e2e/passkeys.e2e.ts)
+    await desk.db.store.db.insertInto('passkey').values({
+      brand_id: desk.brandId, user_id: desk.users.ana, credential_id: 'qa-zone-credential', public_key: 'qa-zone-key', sign_count: 0, transports: '[]', name: 'Zone key',
+      created_at: Date.parse('2026-12-07T10:47:42Z'), last_used_at: Date.parse('2027-07-07T10:47:42Z'),
+    }).execute();
+    const w = await open({ viewport: LAPTOP });
+    await signIn(w.page, desk.url, 'ana@acme.test');
+    await w.page.getByRole('button', { name: /Your account/ }).click();
+    await w.page.getByRole('button', { name: 'Passkeys…' }).click();
+    const key = w.page.getByRole('dialog', { name: 'Passkeys' }).getByTestId('passkey-row').filter({ hasText: 'Zone key' });
+    await key.waitFor();
+    // the browser's zone (Europe/London, en-GB), as every absolute time of the desk (fullTime)
+    const text = await key.innerText();
+    expect(text).toMatch(/Added 7 Dec 2026,? 10:47:42 GMT · last used 7 Jul 2027,? 11:47:42 BST/);
     expect(w.errors).toEqual([]);
   });
 

@@ -8,7 +8,7 @@ import { useQuery } from '@tanstack/react-query';
 import { api } from '../api/client.js';
 import { useAssign, useChannels, useConversation, useMe, useSetLabels, useSetPriority, useSetStatus, useTeams, useUsers } from '../api/queries.js';
 import type { ConversationStatus, Message, Team, User } from '../api/types.js';
-import { networkLabel, PRIORITY_PRESETS, priorityLabel, STATUS_LABEL } from '../lib/format.js';
+import { fullTime, networkLabel, PRIORITY_PRESETS, priorityLabel, STATUS_LABEL, zoneLabel } from '../lib/format.js';
 import { useHotkeys } from '../lib/keyboard.js';
 import { setPresence, usePresence, usePresenceHeartbeat } from '../live/presence.js';
 import { AssignDialog } from '../inbox/AssignDialog.js';
@@ -26,8 +26,15 @@ import { useIncidents, useLinkIncident } from '../api/workflow.js';
 import { GuidancePanel } from '../workflow/Guidance.js';
 import { ModerationDialog, UndoModerationDialog, useModerationLive, type UndoTarget } from '../workflow/Moderation.js';
 
-/** When a snooze ends, to the minute (its seconds say nothing): "Mon 7 Dec, 13:45" in the browser's locale. */
-const snoozeTime = (d: Date) => d.toLocaleString(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+/**
+ * When a snooze ends, to the minute (its seconds say nothing) and in the zone it is shown in,
+ * like every absolute time of the desk (lib/format.ts `fullTime`): "Mon 7 Dec, 13:45 GMT" in the browser's locale.
+ */
+const snoozeTime = (d: Date) => {
+  const zone = zoneLabel(d.getTime());
+  const when = d.toLocaleString(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+  return zone ? `${when} ${zone}` : when;
+};
 
 /** Who may correct triage (POST /api/messages/:id/triage). */
 const CAN_CORRECT_TRIAGE = new Set(['agent', 'approver', 'admin']);
@@ -185,7 +192,7 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
               </span>
             )}
             <SlaCountdown conversation={c} />
-            {c.snoozedUntil && c.status === 'waiting' && <span className="badge" title={new Date(c.snoozedUntil).toLocaleString()}>Snoozed until {snoozeTime(new Date(c.snoozedUntil))}</span>}
+            {c.snoozedUntil && c.status === 'waiting' && <span className="badge" title={fullTime(c.snoozedUntil)}>Snoozed until {snoozeTime(new Date(c.snoozedUntil))}</span>}
             {c.sentiment && <span className={`badge sent-${c.sentiment.slice(0, 3)}`}>{c.sentiment}</span>}
             {c.category && <span className="badge">{c.category.replace(/_/g, ' ')}</span>}
           </div>

@@ -4,7 +4,7 @@ import { useReport, type PeopleReport, type PeopleRow, type ReportFilter } from 
 import { plain } from '../lib/format.js';
 import { fmtCount, fmtMin, fmtMinExact, fmtPct } from './format.js';
 import { HELP } from './help.js';
-import { emptyText, type PeopleReportNotes } from './peopleText.js';
+import { AGENT_CREDIT, emptyText, type PeopleReportNotes } from './peopleText.js';
 import type { ResolvedPeriod } from './period.js';
 import { QueryState, ReportCard } from './ui.js';
 
@@ -29,7 +29,12 @@ export function PeopleSection({ filter, period }: { filter: ReportFilter; period
     <div className="report-grid">
       <ReportCard title="Agents" help={HELP.agents} csv={{ name: 'agents', filter }} wide testId="agents">
         <QueryState q={agents} what="the agents report" empty={why('agent')}>
-          {(d) => <PeopleTable rows={d.rows} caption="Figures per agent" />}
+          {(d) => (
+            <>
+              <PeopleTable rows={d.rows} caption="Figures per agent" />
+              <p className="muted small" data-testid="agents-credit">{AGENT_CREDIT}</p>
+            </>
+          )}
         </QueryState>
       </ReportCard>
       <ReportCard title="Teams" help={HELP.teams} csv={{ name: 'teams', filter }} wide testId="teams">

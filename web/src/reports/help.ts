@@ -18,7 +18,7 @@ export const HELP = {
   sla: 'SLA attainment: clocks met \u00f7 (met + breached). A clock is met when it stops in time and breached when it passes its due time; per clock: first response, next response, resolution. Imported history has no SLA clocks: it is not in these figures.',
   turnaround: 'Approval turnaround: from a reply\u2019s writing to the approver\u2019s decision (this wait is part of the customer\u2019s response time). Expert turnaround: from a question to an expert to the answer.',
   backlog: 'Open work right now (every conversation that is not resolved), by status, and how long customers have been waiting. This is the current state: the period does not apply; the team, agent, channel, network and public/private filters do.',
-  agents: 'Per agent (the assignee or author of each fact): responses (first and next), median first and next response, resolutions, reopens, accolades, SLA attainment.',
+  agents: 'Per agent (the assignee or author of each fact): responses (first and next), median first and next response, resolutions, reopens, accolades, SLA attainment. A response sent from Parley is its author\u2019s; one seen on the network is the conversation\u2019s assignee\u2019s; an accolade is the assignee\u2019s when it arrived. Unassigned work counts for the team only, so team totals can exceed the sum of agents.',
   teams: 'Per team: the same figures as per agent, for each team\u2019s conversations. Resolutions include imported history (resolved outside Parley, with no agent and no SLA clocks).',
   sentiment: 'Inbound mentions per day by triage sentiment; \u201cuntriaged\u201d when triage had not run.',
   category: 'Inbound mentions per day by triage category.',

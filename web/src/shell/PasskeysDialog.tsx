@@ -12,6 +12,7 @@ import { useEffect, useId, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../api/client.js';
 import { useMe } from '../api/queries.js';
+import { fullTime } from '../lib/format.js';
 import { createPasskey, passkeysSupported, type CreationOptionsJSON } from '../lib/webauthn.js';
 import { DialogButtons } from '../ui/DialogButtons.js';
 import { Modal } from '../ui/Modal.js';
@@ -31,7 +32,11 @@ const PASSKEYS_KEY = ['me', 'passkeys'] as const;
 
 const said = (err: unknown) => passkeyRefusal(err);
 
-const when = (ms: number) => new Date(ms).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+/** When a passkey was added or last used, with its zone (lib/format.ts `fullTime`, as every absolute time of the desk). */
+const when = (ms: number) => {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? '' : fullTime(d.toISOString());
+};
 
 export function PasskeysDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const qc = useQueryClient();
