@@ -20,8 +20,10 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+// 1,500× the recorded pace: the excerpt takes ~19 s, so a slow start (a loaded machine) still signs in
+// and hears 150 messages while the replay is under way (at 4,000× it had at times finished by then)
 function startServer(port: number): { proc: ChildProcess; output: () => string } {
-  const proc = spawn(process.execPath, ['bin/parley.js', 'start', '--port', String(port), '--data-dir', dir, '--demo-speed', '4000'], { env: { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['bin/parley.js', 'start', '--port', String(port), '--data-dir', dir, '--demo-speed', '1500'], { env: { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
   procs.push(proc);
   let out = '';
   proc.stdout!.on('data', (c) => (out += c));
