@@ -36,7 +36,7 @@ import { indexPendingMessages } from '../store/fts.js';
 import { tombstoned } from '../store/redact.js';
 import { writeNameWords } from '../store/contactNameWords.js';
 import { contactSummaries } from '../store/queries.js';
-import { applyRollups, deltasOf, prepareWriteFacts, type Fact } from '../store/rollup.js';
+import { HISTORY_RESOLUTION_DATA, prepareWriteFacts, withdrawFactsWhere, type Fact } from '../store/rollup.js';
 import { validateMessage, type StoredRaw } from './validate.js';
 import { EMAIL_PARTICIPANT_PURPOSE, participantMatcher, referencesNeedParticipant, type ParticipantMatcher } from '../channels/email/threading.js';
 import type { Insertable } from 'kysely';
@@ -1070,9 +1070,6 @@ function markHistory(fresh: Work[], convs: Map<string, ConvWork>, now: number): 
   return any;
 }
 
-/** The `data` of a history's `resolution` fact: resolved outside Parley, no agent and no SLA clocks (reports say so). */
-export const HISTORY_RESOLUTION_DATA = JSON.stringify({ history: true });
-
 /**
  * The `resolution` fact of each conversation of the batch stored as history (`asHistory`): at its
  * last message, measured from its cycle's start, with no agent (it was handled outside Parley)
@@ -1101,8 +1098,7 @@ function historyResolutions(convs: Map<string, ConvWork>, fresh: Work[], dims: (
 async function withdrawHistoryResolutions(trx: Tx, store: Store, convs: Map<string, ConvWork>): Promise<void> {
   const ids = [...convs.values()].filter((c) => c.history && c.historyResumed && c.id != null).map((c) => c.id!);
   for (const part of inLists(ids)) {
-    const rows = await trx.deleteFrom('reporting_fact').where('conversation_id', 'in', part).where('kind', '=', 'resolution').where('data', '=', HISTORY_RESOLUTION_DATA).returningAll().execute();
-    if (rows.length) await applyRollups(trx, store, deltasOf(rows as Fact[], -1));
+    await withdrawFactsWhere(trx, store, (q) => q.where('conversation_id', 'in', part).where('kind', '=', 'resolution').where('data', '=', HISTORY_RESOLUTION_DATA));
   }
 }
 

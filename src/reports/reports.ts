@@ -10,10 +10,9 @@
 import { sql, type SelectQueryBuilder } from 'kysely';
 import { replyTimeStats } from '../core/responseTimes.js';
 import { DEFAULT_HANDLING_RULES, handlingStats, type HandlingStats } from '../core/staffing/handlingTime.js';
-import { bucketValue, deltasOf, PERIOD, type Fact, type RollupRow } from '../store/rollup.js';
+import { bucketValue, deltasOf, HISTORY_RESOLUTION_DATA, PERIOD, type Fact, type RollupRow } from '../store/rollup.js';
 import type { Store } from '../store/db.js';
 import type { DB } from '../store/schema.js';
-import { HISTORY_RESOLUTION_DATA } from '../pipeline/ingest.js';
 
 export interface ReportFilter {
   brandId: number;
@@ -279,7 +278,6 @@ export async function accoladesReport(store: Store, f: ReportFilter) {
   return { total: byDay.reduce((s, [, c]) => s + c, 0), by_day: byDay.map(([day, accolades]) => ({ day, accolades })) };
 }
 
-/** SLA attainment: clocks met vs breached, overall and per clock. */
 /**
  * Resolutions of imported history in the selection, per team (null: none), with their total:
  * conversations resolved outside Parley (an import, a channel's backfill, the demo's history),
@@ -303,6 +301,7 @@ export function historySlaNote(n: number): string | null {
   return `${n === 1 ? '1 resolution' : `${n} resolutions`} in this period ${n === 1 ? 'is' : 'are'} imported history: handled outside Parley, ${n === 1 ? 'it has' : 'they have'} no SLA clocks, so SLA attainment covers only the conversations handled at the desk.`;
 }
 
+/** SLA attainment: clocks met vs breached, overall and per clock. */
 export async function slaReport(store: Store, f: ReportFilter) {
   const history = await historyResolutionCounts(store, f);
   const rows = await aggregates(store, f, ['sla_met', 'sla_breached'], ['kind', 'clock']);

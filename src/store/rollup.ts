@@ -14,7 +14,7 @@
  * the histograms beyond it (within 2 %, reported as `exact: false`).
  */
 import { createHash } from 'node:crypto';
-import type { Insertable } from 'kysely';
+import type { DeleteQueryBuilder, DeleteResult, Insertable } from 'kysely';
 import type { Store } from './db.js';
 import type { DB, FactRollupTable } from './schema.js';
 import { inLists, insertRows, lockBrand, prepareInsertRows, type Tx } from './util.js';
@@ -224,22 +224,29 @@ export async function rewriteFacts(trx: Tx, store: Store, rows: (Fact & { id: nu
 
 /** Withdraw facts (e.g. of a duplicate echo that is being replaced). */
 export async function retractFactsOfMessage(trx: Tx, store: Store, messageId: number): Promise<void> {
-  const rows = await trx.selectFrom('reporting_fact').selectAll().where('message_id', '=', messageId).execute();
-  if (!rows.length) return;
-  await trx.deleteFrom('reporting_fact').where('message_id', '=', messageId).execute();
-  await applyRollups(trx, store, deltasOf(rows as Fact[], -1));
+  await withdrawFactsWhere(trx, store, (q) => q.where('message_id', '=', messageId));
 }
 
+/** The `data` of a history's `resolution` fact: resolved outside Parley, no agent and no SLA clocks (src/pipeline/ingest.ts `historyResolutions`; reports say so). */
+export const HISTORY_RESOLUTION_DATA = JSON.stringify({ history: true });
+
+type FactDelete = DeleteQueryBuilder<DB, 'reporting_fact', DeleteResult>;
+
 /**
- * Withdraw stored facts by id (e.g. the response facts of a reply the network removed,
- * src/pipeline/deletions.ts): deleted, and uncounted from their rollups in the same transaction.
- * Only the rows this statement actually deleted are uncounted, so two transactions withdrawing
- * the same facts (a removal delivered twice at once) withdraw them once. Returns those rows.
+ * Withdraw the stored facts `where` selects: deleted, and uncounted from their rollups in the same
+ * transaction. Only the rows this statement actually deleted are uncounted, so two transactions
+ * withdrawing the same facts (a removal delivered twice at once) withdraw them once. Returns those rows.
  */
+export async function withdrawFactsWhere(trx: Tx, store: Store, where: (q: FactDelete) => FactDelete): Promise<Fact[]> {
+  const gone = (await where(trx.deleteFrom('reporting_fact')).returningAll().execute()) as Fact[];
+  if (gone.length) await applyRollups(trx, store, deltasOf(gone, -1));
+  return gone;
+}
+
+/** `withdrawFactsWhere` by id (e.g. the response facts of a reply the network removed, src/pipeline/deletions.ts). */
 export async function withdrawFacts(trx: Tx, store: Store, ids: readonly number[]): Promise<Fact[]> {
   const gone: Fact[] = [];
-  for (const part of inLists([...new Set(ids)])) gone.push(...((await trx.deleteFrom('reporting_fact').where('id', 'in', part).returningAll().execute()) as Fact[]));
-  if (gone.length) await applyRollups(trx, store, deltasOf(gone, -1));
+  for (const part of inLists([...new Set(ids)])) gone.push(...await withdrawFactsWhere(trx, store, (q) => q.where('id', 'in', part)));
   return gone;
 }
 
