@@ -4,29 +4,18 @@
  * swaps them, instead of "This period starts after today" plus "Could not load volume: `from`
  * must be before `to`"; nothing is asked of the API for the impossible period.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { startDesk, type TestDesk } from '../helpers/parley.js';
-import { ensureChromium, ensureWebBuild, launchBrowser, openPage, signIn, type WatchedPage } from './browser.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestDesk } from '../helpers/parley.js';
+import { deskInBrowser, signIn, type WatchedPage } from './browser.js';
 
 let desk: TestDesk;
-let browser: Browser;
 let w: WatchedPage;
+const browser = deskInBrowser((d) => (desk = d));
 
 beforeAll(async () => {
-  ensureChromium();
-  ensureWebBuild();
-  desk = await startDesk('sqlite');
-  browser = await launchBrowser();
-  w = await openPage(browser, { viewport: { width: 1280, height: 1000 } });
+  w = await browser.open({ viewport: { width: 1280, height: 1000 } });
   await signIn(w.page, desk.url, 'admin@acme.test');
 }, 120_000);
-
-afterAll(async () => {
-  await w?.close();
-  await browser?.close();
-  await desk?.stop();
-});
 
 describe('a reversed custom period in a shared URL', () => {
   it('says the dates are reversed, once, and swaps them on request', async () => {
