@@ -143,9 +143,9 @@ async function copyOut(client: PoolClient, sqlText: string): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-/** PostgreSQL's binary COPY header (signature, flags, no extension) and trailer. */
-const BINARY_HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
-const BINARY_TRAILER = Buffer.from([0xff, 0xff]);
+/** PostgreSQL's binary COPY header (signature, flags, no extension) and trailer (also `copyBinary`'s in ./ingest.ts). */
+export const BINARY_HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
+export const BINARY_TRAILER = Buffer.from([0xff, 0xff]);
 
 /** The tuples of a binary COPY output, each as its own bytes (field count, then each field's length and bytes). */
 export function binaryRows(buf: Buffer): Buffer[] {

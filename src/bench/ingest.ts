@@ -24,7 +24,7 @@ import { Workflow } from '../workflow/workflow.js';
 import { handleXWebhook, SIGNATURE_HEADER } from '../channels/x/webhook.js';
 import { messageStream } from './data.js';
 import { procCpuUs } from './stats.js';
-import { benchBareAllRows, markTables, type AllRowsResult } from './allRows.js';
+import { benchBareAllRows, BINARY_HEADER, BINARY_TRAILER, markTables, type AllRowsResult } from './allRows.js';
 import { BENCH_X_ACCOUNT, BENCH_X_SECRET, xDeliveries, type XDelivery } from './deliveries.js';
 
 export interface IngestBenchResult {
@@ -150,23 +150,20 @@ export async function benchBare(store: Store, n: number): Promise<number> {
   }
 }
 
-const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
-
 /** Rows in PostgreSQL's binary COPY format: signature, flags, then per row its field count and its fields (`writeBinaryField`); -1 at the end. */
 function copyBinary(rows: readonly (readonly (string | number | null)[])[]): Buffer {
-  let size = COPY_SIGNATURE.length + 8 + 2;
+  let size = BINARY_HEADER.length + BINARY_TRAILER.length;
   for (const r of rows) {
     size += 2;
     r.forEach((v, i) => (size += binaryFieldSize(v, BARE_TYPES[i]!)));
   }
   const buf = Buffer.allocUnsafe(size);
-  let o = COPY_SIGNATURE.copy(buf, 0);
-  o = buf.writeInt32BE(0, buf.writeInt32BE(0, o));
+  let o = BINARY_HEADER.copy(buf, 0);
   for (const r of rows) {
     o = buf.writeInt16BE(r.length, o);
     r.forEach((v, i) => (o = writeBinaryField(buf, o, v, BARE_TYPES[i]!)));
   }
-  buf.writeInt16BE(-1, o);
+  BINARY_TRAILER.copy(buf, o);
   return buf;
 }
 
