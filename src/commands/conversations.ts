@@ -26,7 +26,7 @@ import { decodeText, encodeText } from '../store/text.js';
 import { measureReplyHandling } from '../store/viewing.js';
 import { lockKey, type Tx } from '../store/util.js';
 import type { Actor } from './context.js';
-import { quotableBeforeWriting, recordDraftQuotes, recordNoteQuotes } from './expertQuotes.js';
+import { quotableBeforeWriting, recordDraftQuotes, recordNoteQuotes, type Quotable } from './expertQuotes.js';
 import { recordAnswered, recordDismissed } from './triage.js';
 
 export interface CommandDeps {
@@ -266,7 +266,8 @@ export class ConversationCommands {
   }
 
   /** An internal note: never leaves Parley (notes have their own table; the outbox cannot see them). */
-  async addNote(actor: Actor, id: number, text: string) {
+  /** `elsewhere`: what the note may quote of other conversations, when the caller already read it (`quotableBeforeWriting`). */
+  async addNote(actor: Actor, id: number, text: string, opts: { elsewhere?: Quotable[] } = {}) {
     if (actor.userId == null) throw forbidden('notes are written by people');
     const body = text.trim();
     if (!body) throw badRequest('note.empty', 'a note needs some text');
@@ -274,7 +275,7 @@ export class ConversationCommands {
     const { store, clock } = this.deps;
     const now = clock.now();
     // what it may quote of other conversations, read before the write lock is taken (each statement takes its turn with ingest)
-    const elsewhere = await quotableBeforeWriting(store.db, actor.brandId, body);
+    const elsewhere = opts.elsewhere ?? await quotableBeforeWriting(store.db, actor.brandId, body);
     const note = await store.db.transaction().execute(async (trx) => {
       const conv = await loadConversation(trx, actor, id);
       if (actor.role === 'expert') {

@@ -453,9 +453,10 @@ export class WorkflowCommands {
     if (req.status !== 'open') throw conflict('expert.closed', `this request is ${req.status}`);
     const { onBehalf } = await this.mayAnswer(actor, req);
     const onBehalfOf = onBehalf ? { expertId: req.expert_id, teamId: req.team_id } : null;
-    const note = await this.deps.conversations.addNote(actor, req.conversation_id, text);
-    const now = clock.now();
+    // what the answer may quote of other conversations, read once for its note and its record, before either writes
     const elsewhere = await quotableBeforeWriting(store.db, actor.brandId, text);
+    const note = await this.deps.conversations.addNote(actor, req.conversation_id, text, { elsewhere });
+    const now = clock.now();
     const answered = await store.db.transaction().execute(async (trx) => {
       const claimed = await trx.updateTable('expert_request').set({ status: 'answered', answered_by: actor.userId, answer_note_id: note.id, answered_at: now }).where('id', '=', req.id).where('status', '=', 'open').executeTakeFirst();
       // answered (or cancelled) by another request since the check above: its answer stands; this one stays a plain note
