@@ -25,6 +25,7 @@ import { handleXWebhook, SIGNATURE_HEADER } from '../channels/x/webhook.js';
 import { messageStream } from './data.js';
 import { procCpuUs } from './stats.js';
 import { benchBareAllRows, BINARY_HEADER, BINARY_TRAILER, markTables, type AllRowsResult } from './allRows.js';
+import { formatStatementProfile, PG_PROFILE, startStatementProfile, statementProfile } from './pgProfile.js';
 import { BENCH_X_ACCOUNT, BENCH_X_SECRET, xDeliveries, type XDelivery } from './deliveries.js';
 
 export interface IngestBenchResult {
@@ -174,9 +175,11 @@ export async function benchIngest(store: Store, n: number, triage: TriageFn | un
   // process measured ~30 % slower than the later ones
   await benchPipeline(store, Math.max(2_000, Math.round(n / 10)), triage);
   const marks = await markTables(store);
+  const profiling = PG_PROFILE && (await startStatementProfile(store));
   const before = cpuSample();
   const full = await benchPipeline(store, n, triage);
   const after = cpuSample();
+  if (profiling) process.stderr.write(`${formatStatementProfile(await statementProfile(store), n)}\n`);
   // the second baseline: every row the measured pass wrote, written bare in as many transactions
   const allRows = await benchBareAllRows(store, marks, full.brandId, n, full.batches);
   const cpu = before && after

@@ -49,6 +49,9 @@ export interface RunningPostgres {
   stop(): void;
 }
 
+/** Server options that load `pg_stat_statements`, with PARLEY_PG_PROFILE=1 (src/bench/pgProfile.ts reads it). */
+const PG_PROFILE_OPTIONS = '-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all';
+
 /** initdb + pg_ctl start on 127.0.0.1 with fsync off; about a second. */
 export async function startPostgres(): Promise<RunningPostgres> {
   let bin = postgresBinDir();
@@ -71,7 +74,7 @@ export async function startPostgres(): Promise<RunningPostgres> {
   };
   run('initdb', ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
   run('pg_ctl', ['-D', join(dir, 'data'), '-l', join(dir, 'log'), '-o',
-    `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`, '-w', 'start']);
+    `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200${process.env.PARLEY_PG_PROFILE === '1' ? ` ${PG_PROFILE_OPTIONS}` : ''}`, '-w', 'start']);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     stop() {
