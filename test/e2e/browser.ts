@@ -66,8 +66,26 @@ export interface WatchedPage {
   close(): Promise<void>;
 }
 
-export async function openPage(browser: Browser, opts: { viewport?: { width: number; height: number }; deviceScaleFactor?: number; bypassCSP?: boolean } = {}): Promise<WatchedPage> {
-  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1440, height: 900 }, deviceScaleFactor: opts.deviceScaleFactor ?? 1, bypassCSP: opts.bypassCSP ?? false, locale: 'en-GB', timezoneId: 'Europe/London' });
+/** How `openPage` sets up a page's browser context. */
+export interface PageOptions {
+  viewport?: { width: number; height: number };
+  deviceScaleFactor?: number;
+  bypassCSP?: boolean;
+  /** The browser's IANA time zone (Europe/London, the brand's zone, unless a spec plays someone elsewhere). */
+  timezoneId?: string;
+  /** The browser's locale (en-GB unless a spec needs another, e.g. en-US for "EST"-style zone names). */
+  locale?: string;
+}
+
+/** A watched page in a context of its own (viewport 1440×900, en-GB, Europe/London unless `opts` says otherwise). */
+export async function openPage(browser: Browser, opts: PageOptions = {}): Promise<WatchedPage> {
+  const context = await browser.newContext({
+    viewport: opts.viewport ?? { width: 1440, height: 900 },
+    deviceScaleFactor: opts.deviceScaleFactor ?? 1,
+    bypassCSP: opts.bypassCSP ?? false,
+    locale: opts.locale ?? 'en-GB',
+    timezoneId: opts.timezoneId ?? 'Europe/London',
+  });
   const page = await context.newPage();
   const w: WatchedPage = {
     context, page, requests: [], dialogs: [], errors: [], consoleErrors: [],
@@ -86,13 +104,12 @@ export async function openPage(browser: Browser, opts: { viewport?: { width: num
   return w;
 }
 
-/** Sign in through the UI and wait for the inbox. */
 /**
  * One desk on SQLite (on `clock`, when the spec drives one) and one Chromium for a spec file:
  * started before its tests (`ready` is handed the desk), stopped after them with every page
  * `open` gave.
  */
-export function deskInBrowser(ready: (desk: TestDesk) => void, opts: { clock?: Clock } = {}): { open: (o?: Parameters<typeof openPage>[1]) => Promise<WatchedPage>; pages: WatchedPage[] } {
+export function deskInBrowser(ready: (desk: TestDesk) => void, opts: { clock?: Clock } = {}): { open: (o?: PageOptions) => Promise<WatchedPage>; pages: WatchedPage[] } {
   let desk: TestDesk | undefined;
   let browser: Browser | undefined;
   const pages: WatchedPage[] = [];
@@ -118,6 +135,7 @@ export function deskInBrowser(ready: (desk: TestDesk) => void, opts: { clock?: C
   };
 }
 
+/** Sign in through the UI and wait for the inbox. */
 export async function signIn(page: Page, baseUrl: string, email: string, password = PASSWORD): Promise<void> {
   await page.goto(`${baseUrl}/login`);
   await page.getByLabel('Email').fill(email);

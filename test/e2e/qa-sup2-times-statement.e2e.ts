@@ -7,25 +7,19 @@
  *    no view of open work;
  *  - Reports → Staffing does not name the first hour of a week-long tie as "the most".
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { Client, mention, startDesk, type TestDesk } from '../helpers/parley.js';
-import { ensureChromium, ensureWebBuild, launchBrowser, row, signIn } from './browser.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Client, mention, type TestDesk } from '../helpers/parley.js';
+import { deskInBrowser, row, signIn } from './browser.js';
 
 let desk: TestDesk;
-let browser: Browser;
 let admin: Client;
 let incidentId: number;
 let statementConv: number;
 let customerConv: number;
-const contexts: BrowserContext[] = [];
+const browser = deskInBrowser((d) => (desk = d));
 
 beforeAll(async () => {
-  ensureChromium();
-  ensureWebBuild();
-  desk = await startDesk('sqlite');
   admin = await Client.signIn(desk.url, 'admin@acme.test');
-  browser = await launchBrowser();
   const o = (await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention({ text: '@AcmeCare the app will not let me log in' })] })).json.outcomes[0];
   customerConv = o.conversationId;
   const inc = await admin.post('/api/incidents', { title: 'App login outage', reason: 'Logins fail' });
@@ -36,19 +30,9 @@ beforeAll(async () => {
   statementConv = (await desk.db.store.db.selectFrom('message').select('conversation_id').where('kind', '=', 'post').where('direction', '=', 'outbound').executeTakeFirstOrThrow()).conversation_id;
 });
 
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await desk?.stop();
-});
-
+/** A lead's browser in New York (en-US, so its times carry "EST"/"EDT"). */
 async function newYorkPage() {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US', timezoneId: 'America/New_York' });
-  contexts.push(context);
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  return { page, errors };
+  return browser.open({ locale: 'en-US', timezoneId: 'America/New_York' });
 }
 
 describe('times with their zone, the statement as the brand\'s', () => {

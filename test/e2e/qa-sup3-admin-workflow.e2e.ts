@@ -5,35 +5,21 @@
  * Queues flags the team; a brand that keeps moderation to its leads shows agents the action
  * disabled, with the reason.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { Client, mention, startDesk, type TestDesk } from '../helpers/parley.js';
-import { ensureChromium, ensureWebBuild, eventually, launchBrowser, openConversationAt, signIn } from './browser.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Client, mention, type TestDesk } from '../helpers/parley.js';
+import { deskInBrowser, eventually, openConversationAt, signIn } from './browser.js';
 
 let desk: TestDesk;
-let browser: Browser;
 let admin: Client;
-const contexts: BrowserContext[] = [];
+const browser = deskInBrowser((d) => (desk = d));
 
-/** A page whose browser runs in `timezoneId` (the shared helper's pages are in London). */
+/** A page whose browser runs in `timezoneId` (en-US, as a lead in New York would have it). */
 async function pageIn(timezoneId: string) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US', timezoneId });
-  contexts.push(context);
-  return context.newPage();
+  return (await browser.open({ locale: 'en-US', timezoneId })).page;
 }
 
 beforeAll(async () => {
-  ensureChromium();
-  ensureWebBuild();
-  desk = await startDesk('sqlite');
   admin = await Client.signIn(desk.url, 'admin@acme.test');
-  browser = await launchBrowser();
-}, 240_000);
-
-afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-  await desk?.stop();
 });
 
 describe('QA admin/workflow in the browser', () => {
