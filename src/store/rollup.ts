@@ -123,20 +123,40 @@ function merge(a: string, b: string): string {
 
 /** Add deltas into the stored rollups (read, merge, upsert), serialised per brand. */
 export async function applyRollups(trx: Tx, store: Store, deltas: Map<string, RollupRow>): Promise<void> {
-  if (!deltas.size) return;
+  const rows = await mergedRollups(trx, store.dialect, deltas);
+  if (rows.length) await insertRows(trx, store, 'fact_rollup', rows, { upsertOn: 'k', upsertColumns: ['n', 'sum_s', 'sum_bs', 'hist', 'hist_b'] });
+}
+
+/** The rollup rows `deltas` make, each merged with its stored row, under the brands' rollup lock. */
+async function mergedRollups(trx: Tx, dialect: Store['dialect'], deltas: Map<string, RollupRow>): Promise<(RollupRow & { k: string })[]> {
+  if (!deltas.size) return [];
   const brands = new Set([...deltas.values()].map((d) => d.brand_id));
-  for (const b of brands) await lockBrand(trx, store, b, 3);
+  for (const b of brands) await lockBrand(trx, { dialect } as Store, b, 3);
   const existing = new Map<string, { n: number; sum_s: number; sum_bs: number; hist: string; hist_b: string }>();
   for (const part of inLists([...deltas.keys()])) {
     for (const r of await trx.selectFrom('fact_rollup').select(['k', 'n', 'sum_s', 'sum_bs', 'hist', 'hist_b']).where('k', 'in', part).execute()) existing.set(r.k, r);
   }
-  const rows = [...deltas].map(([k, d]) => {
+  return [...deltas].map(([k, d]) => {
     const e = existing.get(k);
     return e
       ? { k, ...d, n: e.n + d.n, sum_s: e.sum_s + d.sum_s, sum_bs: e.sum_bs + d.sum_bs, hist: merge(e.hist, d.hist), hist_b: merge(e.hist_b, d.hist_b) }
       : { k, ...d };
   });
-  await insertRows(trx, store, 'fact_rollup', rows, { upsertOn: 'k', upsertColumns: ['n', 'sum_s', 'sum_bs', 'hist', 'hist_b'] });
+}
+
+/**
+ * `applyRollups` through the query builder alone, for code given the Kysely instance and its
+ * dialect but no `Store`: a migration's `up` (src/store/migrate.ts). `applyRollups` upserts with
+ * `insertRows`, whose SQLite path runs on the store's better-sqlite3 handle, which a migration is
+ * not given. Same lock, read and merge (`mergedRollups`); the upsert is one query-builder statement per 200 rows.
+ */
+export async function applyRollupsQuery(trx: Tx, dialect: Store['dialect'], deltas: Map<string, RollupRow>): Promise<void> {
+  const rows = await mergedRollups(trx, dialect, deltas);
+  for (let i = 0; i < rows.length; i += 200) {
+    await trx.insertInto('fact_rollup').values(rows.slice(i, i + 200))
+      .onConflict((oc) => oc.column('k').doUpdateSet((eb) => ({ n: eb.ref('excluded.n'), sum_s: eb.ref('excluded.sum_s'), sum_bs: eb.ref('excluded.sum_bs'), hist: eb.ref('excluded.hist'), hist_b: eb.ref('excluded.hist_b') })))
+      .execute();
+  }
 }
 
 /** Append facts and count them into the rollups, in the caller's transaction. */

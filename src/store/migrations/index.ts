@@ -63,6 +63,7 @@ import * as m20261207T0230 from './20261207T0230_fts_secure_delete.js';
 import * as m20261207T0310 from './20261207T0310_quote_passages_backfill.js';
 import * as m20261207T0320 from './20261207T0320_listening_backfill_before.js';
 import * as m20261207T0330 from './20261207T0330_saml_idp_initiated.js';
+import * as m20261207T1500 from './20261207T1500_history_resolution_backfill.js';
 
 export const migrations: Record<string, MigrationModule> = {
   '20261123T1900_initial_schema': m20261123T1900,
@@ -128,4 +129,5 @@ export const migrations: Record<string, MigrationModule> = {
   '20261207T0310_quote_passages_backfill': m20261207T0310,
   '20261207T0320_listening_backfill_before': m20261207T0320,
   '20261207T0330_saml_idp_initiated': m20261207T0330,
+  '20261207T1500_history_resolution_backfill': m20261207T1500,
 };
