@@ -36,7 +36,10 @@
  * The brand's own reply removed (deleted on the network outside Parley, or hidden by it) that
  * leaves the customer without an answer makes the conversation need a response again, and stops
  * counting as the answer in the reports: its response facts are withdrawn (`withdrawAnswer`,
- * docs/metrics.md "A removed reply is not an answer").
+ * docs/metrics.md "A removed reply is not an answer"), and kept (`withdrawn_answer`). Hidden and
+ * shown again with nothing answering the customer meanwhile, it is the answer again: those facts
+ * come back as they were and the wait its removal began ends (`replyShown`, "A reply shown again is
+ * the answer again"). Deleted for good, it never comes back.
  *
  * Gone because the brand moderated its author (`AUTHOR_MODERATION_REMOVES`): on a network where
  * the brand's own block or restriction of a person takes that person's posts away from the
@@ -74,7 +77,7 @@ import type { Store } from '../store/db.js';
 import { audit } from '../store/audit.js';
 import { presentListedConversation } from '../store/queries.js';
 import { addTombstone, redactMessages, type RedactionReason } from '../store/redact.js';
-import { withdrawFacts } from '../store/rollup.js';
+import { restoreFacts, withdrawFacts, type Fact } from '../store/rollup.js';
 import { inLists, inValues, lockBrand, type Tx } from '../store/util.js';
 
 /**
@@ -129,7 +132,16 @@ async function replyRemoved(
     await entry({ needsResponse: false });
     return null;
   }
-  const withdrawn = await withdrawAnswer(trx, store, conv.id, m.id);
+  const w = await withdrawAnswer(trx, store, conv.id, m.id);
+  const withdrawn = [...new Set(w.facts.map((f) => f.kind))].sort();
+  // kept for the reply shown again (`replyShown`): what it counted, and the answer as it stood
+  const state: WithdrawnState = {
+    status: conv.status, waitingSince, lastInboundAt: lastInbound, cycleStartedAt: Number(conv.cycle_started_at),
+    firstResponseAt: conv.first_response_at == null ? null : Number(conv.first_response_at),
+    cycleFirstResponseAt: conv.cycle_first_response_at == null ? null : Number(conv.cycle_first_response_at),
+    parent: w.parent,
+  };
+  await trx.insertInto('withdrawn_answer').values({ brand_id: d.brandId, conversation_id: conv.id, message_id: m.id, withdrawn_at: d.now, facts: JSON.stringify(w.facts), state: JSON.stringify(state), settled_at: null, outcome: null }).execute();
   await entry({ needsResponse: true, waitingSince, ...(withdrawn.length ? { withdrawnFacts: withdrawn } : {}) });
   if (status !== conv.status) {
     await audit(trx, { brandId: d.brandId, actor: d.actor, action: 'conversation.status', subjectType: 'conversation', subjectId: conv.id, conversationId: conv.id, data: { from: conv.status, to: status, snoozeUntil: null, reason: REPLY_REMOVED, messageId: m.id } }, d.now);
@@ -157,12 +169,13 @@ const ANSWERED_KINDS = ['message_response', 'message_answered'] as const;
  * clock met; the wait after the removal has its own clock). Only what this reply counted goes:
  * another reply's facts are untouched, and a second delivery of the removal finds nothing left to
  * withdraw (the rows are deleted, and uncounted only by the statement that deleted them).
- * Returns the kinds withdrawn.
+ * Returns the facts withdrawn (as they were) and the answered message it unanswered.
  */
-async function withdrawAnswer(trx: Tx, store: Store, conversationId: number, messageId: number): Promise<string[]> {
+async function withdrawAnswer(trx: Tx, store: Store, conversationId: number, messageId: number): Promise<{ facts: Fact[]; parent: { id: number; firstReplyAt: number } | null }> {
   const reply = await trx.selectFrom('message').leftJoin('outbox', 'outbox.message_id', 'message.id')
     .select(['message.reply_to_message_id', 'message.created_at', 'outbox.sent_at']).where('message.id', '=', messageId).executeTakeFirst();
-  if (!reply) return [];
+  if (!reply) return { facts: [], parent: null };
+  let parent: { id: number; firstReplyAt: number } | null = null;
   // when the reply went out, as its facts and the answered message's first_reply_at have it: sent by the outbox, or written (seen on the network)
   const at = Number(reply.sent_at ?? reply.created_at);
   const ids: number[] = [];
@@ -174,6 +187,7 @@ async function withdrawAnswer(trx: Tx, store: Store, conversationId: number, mes
     // only when this reply was the message's first reply (another, earlier one keeps answering it)
     const cleared = await trx.updateTable('message').set({ first_reply_at: null }).where('id', '=', parentId).where('direction', '=', 'inbound').where('first_reply_at', '=', at).executeTakeFirst();
     if (Number(cleared.numUpdatedRows) === 1) {
+      parent = { id: parentId, firstReplyAt: at };
       const rows = await trx.selectFrom('reporting_fact').select(['id', 'kind', 'occurred_at']).where('conversation_id', '=', conversationId).where('message_id', '=', parentId)
         .where('kind', 'in', [...ANSWERED_KINDS]).orderBy('id').execute();
       const responses = rows.filter((f) => f.kind === 'message_response' && Number(f.occurred_at) === at);
@@ -190,17 +204,117 @@ async function withdrawAnswer(trx: Tx, store: Store, conversationId: number, mes
     await trx.updateTable('conversation').set({ cycle_first_response_at: null }).where('id', '=', conversationId).where('cycle_first_response_at', '=', firstAt).execute();
     await trx.updateTable('conversation').set({ first_response_at: null }).where('id', '=', conversationId).where('first_response_at', '=', firstAt).execute();
   }
-  return [...new Set(gone.map((f) => f.kind))].sort();
+  return { facts: gone, parent };
 }
 
-/** Live `conversation.updated` events for conversations a removed reply made need a response again. */
-async function publishConversations(deps: { store: Store; bus: EventBus }, brandId: number, ids: readonly number[]): Promise<void> {
+/** The conversation's answer as it stood when a removed reply's facts were withdrawn (`withdrawn_answer.state`), and the wait the removal began. */
+interface WithdrawnState {
+  status: string;
+  /** The wait the removal began (`waiting_since` from then). */
+  waitingSince: number;
+  lastInboundAt: number;
+  cycleStartedAt: number;
+  firstResponseAt: number | null;
+  cycleFirstResponseAt: number | null;
+  /** The answered message the withdrawal unanswered, and its `first_reply_at` before. */
+  parent: { id: number; firstReplyAt: number } | null;
+}
+
+/** Audit reason of a conversation answered again because its reply was shown again. */
+const REPLY_RESTORED = 'reply_shown_again_by_network';
+
+/**
+ * The brand's reply `m`, hidden by the network, is shown again (docs/metrics.md "A reply shown
+ * again is the answer again"). Its withdrawal still open (`withdrawn_answer`, settled here once):
+ *  - nothing answered the customer since (no response fact since the withdrawal): the reply is
+ *    the answer again. Its withdrawn facts come back exactly as they were (`restoreFacts`: same
+ *    times, values, agent and team, into the same rollups); the answered message is answered again
+ *    at the reply's time, unless another reply answered it meanwhile (then its response stays
+ *    withdrawn); the conversation's first and cycle first response come back where still unset in
+ *    the same cycle; the wait the removal began ends — the customer is answered (status back to
+ *    `waiting` when the removal had taken it from there), or, when they wrote again since, waits
+ *    from their first message after the reply, as if it had never gone. Audited
+ *    `conversation.reply_restored` (the SLA timeline then forgets the removal's wait);
+ *  - another reply answered since: that reply is the answer and keeps its facts (the desk answered
+ *    the wait the removal made, its SLA clock was met or breached on that answer and announced);
+ *    the shown reply gets nothing back, audited `conversation.reply_shown` with `restored: false`.
+ * Returns the conversation id when it changed.
+ */
+async function replyShown(trx: Tx, store: Store, d: { brandId: number; actor: string; now: number }, m: { id: number; conversationId: number }): Promise<number | null> {
+  const w = await trx.selectFrom('withdrawn_answer').selectAll().where('message_id', '=', m.id).where('settled_at', 'is', null).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  if (!w) return null;
+  const conv = await trx.selectFrom('conversation').selectAll().where('id', '=', m.conversationId).executeTakeFirst();
+  if (!conv) return null;
+  const withdrawnAt = Number(w.withdrawn_at);
+  // the response facts another reply counted since the withdrawal: that reply answered the wait
+  const since = await trx.selectFrom('reporting_fact').select('id').where('conversation_id', '=', conv.id).where('kind', 'in', [...REPLY_RESPONSE_KINDS])
+    .where('occurred_at', '>=', withdrawnAt).where('message_id', '!=', m.id).limit(1).executeTakeFirst();
+  const outcome = since ? 'answered_since' : 'restored';
+  // settled once: a second delivery of the same check (or two at once) restores nothing more
+  const settled = await trx.updateTable('withdrawn_answer').set({ settled_at: d.now, outcome }).where('id', '=', w.id).where('settled_at', 'is', null).executeTakeFirst();
+  if (Number(settled.numUpdatedRows) !== 1) return null;
+  const entry = (action: string, data: Record<string, unknown>) =>
+    audit(trx, { brandId: d.brandId, actor: d.actor, action, subjectType: 'conversation', subjectId: conv.id, conversationId: conv.id, data: { messageId: m.id, ...data } }, d.now);
+  if (since) {
+    await entry('conversation.reply_shown', { restored: false, reason: outcome });
+    return null;
+  }
+  const st = JSON.parse(w.state) as WithdrawnState;
+  let facts = JSON.parse(w.facts) as Fact[];
+  if (st.parent) {
+    const p = st.parent;
+    const answered = await trx.updateTable('message').set({ first_reply_at: p.firstReplyAt }).where('id', '=', p.id).where('first_reply_at', 'is', null).executeTakeFirst();
+    // answered meanwhile by another reply: that reply's response stands
+    if (Number(answered.numUpdatedRows) !== 1) facts = facts.filter((f) => !(ANSWERED_KINDS as readonly string[]).includes(f.kind) || Number(f.message_id) !== p.id);
+  }
+  await restoreFacts(trx, store, facts);
+  if (facts.some((f) => f.kind === 'first_response')) {
+    if (st.firstResponseAt !== null) await trx.updateTable('conversation').set({ first_response_at: st.firstResponseAt }).where('id', '=', conv.id).where('first_response_at', 'is', null).execute();
+    if (st.cycleFirstResponseAt !== null) {
+      await trx.updateTable('conversation').set({ cycle_first_response_at: st.cycleFirstResponseAt }).where('id', '=', conv.id).where('cycle_first_response_at', 'is', null)
+        .where('cycle_started_at', '=', st.cycleStartedAt).execute();
+    }
+  }
+  // the wait the removal began ends (unless the conversation moved on: resolved, or a new cycle)
+  let needsResponse = conv.waiting_since != null;
+  let status = conv.status;
+  let bumped = false;
+  if (conv.waiting_since != null && Number(conv.waiting_since) === st.waitingSince && conv.status !== 'resolved' && Number(conv.cycle_started_at) === st.cycleStartedAt) {
+    const lastInbound = conv.last_inbound_at == null ? null : Number(conv.last_inbound_at);
+    // the customer wrote again since: they wait from their first message after the reply's answer
+    const next = lastInbound !== null && lastInbound > st.lastInboundAt
+      ? await trx.selectFrom('message').select((eb) => eb.fn.min<number>('created_at').as('at')).where('conversation_id', '=', conv.id).where('direction', '=', 'inbound').where('created_at', '>', st.lastInboundAt).executeTakeFirst()
+      : undefined;
+    const waitingSince = next?.at == null ? null : Number(next.at);
+    status = waitingSince === null && st.status === 'waiting' && conv.status === 'open' ? 'waiting' : conv.status;
+    const r = await trx.updateTable('conversation').set({ status, waiting_since: waitingSince, updated_at: d.now, version: sql<number>`version + 1` })
+      .where('id', '=', conv.id).where('status', '=', conv.status).where('waiting_since', '=', conv.waiting_since).executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 1) {
+      needsResponse = waitingSince !== null;
+      bumped = true;
+    } else status = conv.status;
+  }
+  // a new version either way: the SLA timeline carried in the row (stamped with its version) is read afresh
+  if (!bumped) await trx.updateTable('conversation').set({ updated_at: d.now, version: sql<number>`version + 1` }).where('id', '=', conv.id).execute();
+  const restored = [...new Set(facts.map((f) => f.kind))].sort();
+  await entry('conversation.reply_restored', { needsResponse, ...(restored.length ? { restoredFacts: restored } : {}) });
+  if (status !== conv.status) {
+    await audit(trx, { brandId: d.brandId, actor: d.actor, action: 'conversation.status', subjectType: 'conversation', subjectId: conv.id, conversationId: conv.id, data: { from: conv.status, to: status, snoozeUntil: null, reason: REPLY_RESTORED, messageId: m.id } }, d.now);
+  }
+  return conv.id;
+}
+
+/**
+ * Live `conversation.updated` events for conversations a removed reply made need a response again
+ * (`conversation.reply_removed`), or a reply shown again answered again (`conversation.reply_restored`).
+ */
+async function publishConversations(deps: { store: Store; bus: EventBus }, brandId: number, ids: readonly number[], event: 'conversation.reply_removed' | 'conversation.reply_restored' = 'conversation.reply_removed'): Promise<void> {
   for (const id of new Set(ids)) {
     const row = await deps.store.db.selectFrom('conversation').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) continue;
     deps.bus.publish(brandId, 'conversation.updated', await presentListedConversation(deps.store.db, row));
-    // the conversation waits again: its response clock comes back (the workflow reacts, src/workflow/workflow.ts)
-    deps.bus.publish(brandId, 'conversation.reply_removed', { conversationId: id });
+    // the conversation waits again (its response clock comes back), or is answered again (the workflow reacts, src/workflow/workflow.ts)
+    deps.bus.publish(brandId, event, { conversationId: id });
   }
 }
 
@@ -442,16 +556,23 @@ export async function applyNetworkVisibility(deps: { store: Store; bus: EventBus
       }
     }
     const shown: number[] = [];
+    const answered: number[] = [];
     for (const m of await rows([...new Set(d.shown)], true)) {
       const r = await trx.updateTable('message').set({ network_hidden_at: null, network_hidden_reason: null }).where('id', '=', m.id).where('network_hidden_reason', '=', m.network_hidden_reason).executeTakeFirst();
       if (Number(r.numUpdatedRows) !== 1) continue;
       await audit(trx, { brandId: d.brandId, actor: d.actor, action: 'message.network_shown', subjectType: 'message', subjectId: m.id, conversationId: m.conversation_id, data: { was: m.network_hidden_reason } }, now);
       shown.push(m.id);
+      // the brand's reply the customer sees again: the answer again, when nothing answered since
+      if (m.outbound) {
+        const c = await replyShown(trx, store, { brandId: d.brandId, actor: d.actor, now }, { id: m.id, conversationId: m.conversation_id });
+        if (c !== null) answered.push(c);
+      }
     }
-    return { hidden, shown, reopened };
+    return { hidden, shown, reopened, answered };
   });
   await publishRedacted(deps, d.brandId, [...done.hidden, ...done.shown]);
   await publishConversations(deps, d.brandId, done.reopened);
+  await publishConversations(deps, d.brandId, done.answered, 'conversation.reply_restored');
   return { hidden: done.hidden, shown: done.shown };
 }
 

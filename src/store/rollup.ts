@@ -270,6 +270,23 @@ export async function withdrawFacts(trx: Tx, store: Store, ids: readonly number[
   return gone;
 }
 
+/**
+ * Put back facts withdrawn earlier (`withdrawFactsWhere` returned them), exactly as they were: the
+ * same rows (new ids), counted into their rollups again in the same transaction. Unlike
+ * `writeFacts` nothing is derived (a `message_answered` twin comes back only if it was withdrawn
+ * with its response). E.g. a reply the network hid and shows again (src/pipeline/deletions.ts).
+ */
+export async function restoreFacts(trx: Tx, store: Store, facts: readonly Fact[]): Promise<void> {
+  if (!facts.length) return;
+  const rows = facts.map((f) => {
+    const { id: _id, ...row } = f as Fact & { id?: number };
+    return row;
+  });
+  // not through `inLists`: it pads a list by repeating its last item
+  await (await prepareInsertRows(trx, store, 'reporting_fact', rows as Record<string, unknown>[]))();
+  await applyRollups(trx, store, deltasOf(rows));
+}
+
 /** Rebuild all rollups from the facts (after a bulk load, or to repair). */
 export async function rebuildRollups(store: Store, brandId?: number): Promise<number> {
   await store.db.transaction().execute(async (trx) => {

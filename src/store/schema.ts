@@ -711,6 +711,24 @@ export interface ExpertQuoteTable {
   created_at: number;
 }
 
+/** The response facts a removed reply had counted, kept for when the network shows it again (src/pipeline/deletions.ts). */
+export interface WithdrawnAnswerTable {
+  id: Id;
+  brand_id: number;
+  conversation_id: number;
+  /** The brand's reply whose facts were withdrawn. */
+  message_id: number;
+  withdrawn_at: number;
+  /** JSON: the withdrawn `reporting_fact` rows as they were (without their ids). */
+  facts: string;
+  /** JSON: the conversation's answer before the withdrawal, and the wait the removal began. */
+  state: string;
+  /** When it was restored or left withdrawn for good (null: still withdrawn). */
+  settled_at: number | null;
+  /** `restored` or `answered_since`. */
+  outcome: string | null;
+}
+
 /**
  * A passage of a customer's message quoted in an internal note or an expert question, as its
  * length and keyed hash, never its text (src/commands/expertQuotes.ts, migration 20261207T0200):
@@ -937,6 +955,7 @@ export interface DB {
   expert_request: ExpertRequestTable;
   expert_quote: ExpertQuoteTable;
   quote_passage: QuotePassageTable;
+  withdrawn_answer: WithdrawnAnswerTable;
   auto_ack: AutoAckTable;
   playbook: PlaybookTable;
   snippet: SnippetTable;

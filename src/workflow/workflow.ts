@@ -260,6 +260,12 @@ export class Workflow {
       if (typeof id !== 'number') return;
       this.reacted(this.refreshSlaMany([id]).catch((err) => deps.log?.error({ err, conversationId: id }, 'SLA clocks after a removed reply failed')));
     });
+    // the reply shown again is the answer again (src/pipeline/deletions.ts `replyShown`): the clock its removal began goes
+    deps.bus.onPublished('conversation.reply_restored', (e) => {
+      const id = (e.data as { conversationId?: unknown }).conversationId;
+      if (typeof id !== 'number') return;
+      this.reacted(this.refreshSlaMany([id]).catch((err) => deps.log?.error({ err, conversationId: id }, 'SLA clocks after a reply shown again failed')));
+    });
     // a person's triage correction may withdraw the response clock or bring it back (docs/metrics.md)
     deps.bus.onPublished('triage.corrected', (e) => {
       const d = e.data as { conversationId?: unknown; conversationAction?: unknown };
@@ -909,14 +915,30 @@ export class Workflow {
         if (m.direction === 'inbound') push(m.conversation_id, { type: 'inbound', at: m.created_at, chaser: m.chaser === 1, ...(m.is_auto === 1 || (m.monitor_triage && closesConversation(readStoredTriage(m.monitor_triage) as never)) ? { reopens: false } : {}), ...(m.received_at > m.created_at || backfill ? { receivedAt: m.received_at } : {}), ...(backfill ? { backfill } : {}) });
         else if (m.status === 'sent') push(m.conversation_id, { type: 'outbound', at: m.sent_at ?? m.created_at, autoAck: m.is_auto === 1, ...(backfill ? { backfill, receivedAt: m.received_at } : {}) });
       }
-      const statuses = await db.selectFrom('audit_event').select(['conversation_id', 'action', 'data', 'created_at']).where('conversation_id', 'in', part).where('action', 'in', ['conversation.status', 'conversation.reply_removed']).execute();
+      const statuses = await db.selectFrom('audit_event').select(['conversation_id', 'action', 'data', 'created_at']).where('conversation_id', 'in', part)
+        .where('action', 'in', ['conversation.status', 'conversation.reply_removed', 'conversation.reply_restored']).orderBy('id').execute();
+      // the wait a removal began, per conversation and reply, until the reply is shown again
+      const removals = new Map<string, SlaEvent>();
       for (const st of statuses) {
         const data = parseObject(st.data);
         // the brand's reply that answered was removed on the network (src/pipeline/deletions.ts
         // `replyRemoved`): the customer waits again from then, as if they had written again; the
         // reply still met the clock it answered. Never a reopening of a resolved conversation.
         if (st.action === 'conversation.reply_removed') {
-          if (data.needsResponse === true) push(st.conversation_id!, { type: 'inbound', at: st.created_at, reopens: false });
+          if (data.needsResponse === true) {
+            const e: SlaEvent = { type: 'inbound', at: st.created_at, reopens: false };
+            push(st.conversation_id!, e);
+            removals.set(`${st.conversation_id}:${String(data.messageId)}`, e);
+          }
+          continue;
+        }
+        // shown again and the answer again (`replyShown`): the wait its removal began never was
+        if (st.action === 'conversation.reply_restored') {
+          const key = `${st.conversation_id}:${String(data.messageId)}`;
+          const e = removals.get(key);
+          const l = out.get(st.conversation_id!);
+          if (e && l) l.splice(l.indexOf(e), 1);
+          removals.delete(key);
           continue;
         }
         const to = data.to as string | undefined;
