@@ -13,12 +13,13 @@
  */
 
 import type { Network, Visibility } from './types.js';
-import { lengthRule, measure, splitIntoThread, withMastodonMentions, type LengthRule } from './textLength.js';
+import { lengthRule, lengthRuleFor, mastodonLength, measure, splitIntoThread, withMastodonMentions, type LengthRule } from './textLength.js';
 import { detectSensitive, privateOffer, sensitiveLabel, usableName, type SensitiveKind } from './privateOffer.js';
 import { findMentions, findUrls, foldText, words } from './wf_text.js';
 
 export const REPLY_CHECK_CODES = [
   'reply.empty',
+  'reply.unfilled_placeholder',
   'reply.link_only',
   'reply.too_long',
   'reply.near_duplicate',
@@ -41,6 +42,7 @@ export interface ReplyCheckDefinition {
 
 export const REPLY_CHECKS: Readonly<Record<ReplyCheckCode, ReplyCheckDefinition>> = {
   'reply.empty': { severity: 'block', message: 'Write a reply before sending' },
+  'reply.unfilled_placeholder': { severity: 'block', message: 'Fill in the gaps of the saved reply before sending' },
   'reply.link_only': { severity: 'block', message: 'Answer first, then link' },
   'reply.too_long': { severity: 'block', message: 'Too long for this network: split it into a thread' },
   'reply.near_duplicate': { severity: 'warn', message: 'Nearly the same as one of your recent replies: make it personal' },
@@ -95,6 +97,11 @@ export interface ReplyCheckReport {
   results: ReplyCheckResult[];
 }
 
+// A saved reply's variable left unfilled ("{{order.number}}", "{{ customer.name | there }}"): the
+// snippet picker inserts it "with the gaps marked" so the agent fills them in; it must never reach
+// the customer. The same variable syntax as `renderSnippet` (playbooks.ts).
+const PLACEHOLDER = /\{\{\s*[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*\s*(?:\|[^{}\n]*)?\}\}/g;
+
 const INVISIBLE = /[\s\u200B-\u200F\u2060\uFEFF\u00AD\u034F\u180E]/gu;
 const FILLER = new Set([
   'hi', 'hello', 'hey', 'see', 'here', 'this', 'that', 'link', 'check', 'out', 'please', 'pls', 'thanks', 'thank', 'you',
@@ -125,6 +132,40 @@ const GREETING =
 const BRAND_CONTACT =
   /(?:(?<![\p{L}\p{N}])(?:call|ring|phone|text|sms|whatsapp|e-?mail|mail|message|contact|reach|write[ \t]+to|visit|find|join|meet)[ \t]+us(?![\p{L}\p{N}])|(?<![\p{L}\p{N}])our[ \t]+(?:[\p{L}\-]+[ \t]+){0,3}?(?:number|numbers|line|lines|hotline|helpline|phone|email|e-mail|mail|address|inbox|store|stores|shop|office|branch|showroom|desk|centre|center|team|headquarters|hq)(?![\p{L}\p{N}]))([^.!?\n]{0,30})$/iu;
 const TO_CUSTOMER = /(?<![\p{L}\p{N}])(?:you|your|yours|you're|you’re)(?![\p{L}\p{N}])/iu;
+
+// Asking for personal data in public ("can you reply with your order number?"): the answer lands
+// on the timeline. A sentence asks when it has a request word and "your <detail>"; it is fine when
+// the reply names a private route anywhere ("DM us your order number", "email us at …", "use the
+// link to give your booking number").
+const ASKED_DETAILS: ReadonlyArray<readonly [SensitiveKind, string]> = [
+  ['order_number', '(?:order|booking|reservation|tracking|ticket|case|reference|confirmation)[ \\t]*(?:number|no\\.?|nr\\.?|#|id|code|ref)'],
+  ['account_number', 'account[ \\t]*(?:number|no\\.?|nr\\.?|id|details)'],
+  ['card_number', '(?:card|credit[ \\t]+card|debit[ \\t]+card)[ \\t]*(?:number|no\\.?|details)'],
+  ['email', 'e-?mail(?:[ \\t]+address)?'],
+  ['phone', '(?:(?:phone|mobile|cell|telephone|contact)[ \\t]*(?:number|no\\.?|nr\\.?)|phone|mobile)'],
+  ['postal_address', '(?:(?:postal|home|delivery|shipping|billing|street|post)[ \\t]+address|(?<!e-?mail[ \\t]+|ip[ \\t]+|web[ \\t]+)address|postcode|post[ \\t]+code|zip[ \\t]*code)'],
+];
+const ASKED_DETAIL = new RegExp(`(?<![\\p{L}\\p{N}])(?:${ASKED_DETAILS.map(([, re]) => `(${re})`).join('|')})(?![\\p{L}\\p{N}])`, 'giu');
+const YOUR_DETAIL = new RegExp(`(?<![\\p{L}\\p{N}])(?:your|ur)[ \\t]+(?:(?:full|correct|current|new|registered|exact)[ \\t]+)?(?:${ASKED_DETAILS.map(([, re]) => re).join('|')})(?![\\p{L}\\p{N}])`, 'iu');
+const ASKING =
+  /(?<![\p{L}\p{N}])(?:send|sending|share|sharing|give|provide|reply|respond|post|tweet|comment|tell|let[ \t]+us[ \t]+know|leave|drop|include|confirm|type|write|what(?:'s|’s|[ \t]+is|[ \t]+are|[ \t]+was)|(?:can|could|may)[ \t]+(?:we|i)[ \t]+(?:have|get|take)|need)(?![\p{L}\p{N}])/iu;
+const PRIVATE_ROUTE =
+  /(?<![\p{L}\p{N}])(?:dm|dms|direct[ \t]+message|private(?:ly)?|in[ \t]+private|message[ \t]+us|inbox|pm|chat[ \t]+message|private[ \t]+mention|e-?mail[ \t]+us|by[ \t]+e-?mail|via[ \t]+e-?mail|call[ \t]+us|phone[ \t]+us|ring[ \t]+us|secure[ \t]+form|web[ \t]*form|contact[ \t]+form|(?:use|via|through|at|on|follow)[ \t]+(?:the|this|our)[ \t]+(?:link|form|page))(?![\p{L}\p{N}])/iu;
+
+/** The kinds of personal data a public reply asks the customer to post, in the order asked. */
+function askedInPublic(text: string): SensitiveKind[] {
+  const out: SensitiveKind[] = [];
+  if (PRIVATE_ROUTE.test(text)) return out;
+  for (const sentence of text.split(/(?<=[.!?])\s+|\n+/u)) {
+    if (!YOUR_DETAIL.test(sentence) || !ASKING.test(sentence)) continue;
+    for (const m of sentence.matchAll(ASKED_DETAIL)) {
+      const i = m.slice(1).findIndex((g) => g !== undefined);
+      const kind = ASKED_DETAILS[i]?.[0];
+      if (kind && !out.includes(kind)) out.push(kind);
+    }
+  }
+  return out;
+}
 
 /** Whether a detected e-mail address, phone number or postal address is the brand's own, offered as a way to reach it. */
 function brandsOwnContact(text: string, f: { kind: SensitiveKind; start: number }): boolean {
@@ -163,6 +204,15 @@ function nameParts(name: string): string[] {
   return name.split(/\s+/).map((p) => p.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '')).filter((p) => /\p{L}/u.test(p) && !HONORIFIC.test(p) && (p.length >= 2 || CJK.test(p)));
 }
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+
+/**
+ * The name a reply greets the customer by: the first part of their display name that is a name
+ * ("Jane" for "Dr. Jane Doe", "Alice" for "🌸 Alice"), or null. Saved replies, the take-it-private
+ * offer and its preview all use it, so what the agent is shown is what is posted.
+ */
+export function greetingFirstName(displayName: string | null | undefined): string | null {
+  return nameParts(usableName(displayName) ?? '')[0] ?? null;
+}
 
 function nameTokens(customer: ReplyCheckInput['customer']): string[] {
   const out: string[] = [];
@@ -259,6 +309,15 @@ export function checkReply(input: ReplyCheckInput): ReplyCheckReport {
     return finish();
   }
 
+  const gaps = [...new Set(text.match(PLACEHOLDER) ?? [])];
+  if (gaps.length > 0) {
+    report('reply.unfilled_placeholder', {
+      detail: `Still to fill in: ${gaps.join(', ')}`,
+      suggestion: 'Replace each {{…}} with the right words for this customer',
+      data: { placeholders: gaps },
+    });
+  }
+
   const body = withoutLeadingMentions(text);
   const names = nameTokens(input.customer);
 
@@ -282,12 +341,17 @@ export function checkReply(input: ReplyCheckInput): ReplyCheckReport {
   }
 
   // Length for the network, of what will be posted (on Mastodon the customer's @acct goes in
-  // front of a reply that does not mention them), with a ready thread split.
+  // front of a reply that does not mention them), with a ready thread split. A direct message
+  // is held to the network's DM limit (X 10,000, Bluesky chat 1,000...), as the composer counts.
+  const rule = lengthRuleFor(input.network, input.visibility === 'private' ? 'private' : 'public');
   const handle = input.customer?.handle?.replace(/^@/, '');
-  const posted = handle && lengthRule(input.network).counter === 'mastodon' ? withMastodonMentions(text, [handle]) : text;
-  const m = measure(input.network, posted);
+  const mentionFirst = !!handle && lengthRule(rule).counter === 'mastodon';
+  const posted = mentionFirst ? withMastodonMentions(text, [handle]) : text;
+  const m = measure(rule, posted);
   if (m.over) {
-    const parts = splitIntoThread(input.network, text, { numbering: opts.threadNumbering ?? true });
+    // each part of the thread gets the @acct put in front too: leave room for it
+    const room = mentionFirst ? mastodonLength(`@${handle} `) : 0;
+    const parts = splitIntoThread(rule, text, { numbering: opts.threadNumbering ?? true, ...(room && lengthRule(rule).limit - room >= 50 ? { limit: lengthRule(rule).limit - room } : {}) });
     report('reply.too_long', {
       detail: m.bytes !== undefined && m.bytes > (m.maxBytes ?? Infinity) ? `${m.bytes}/${m.maxBytes} bytes` : `${m.length}/${m.limit}${posted !== text ? `, with the @${handle} put in front` : ''}`,
       suggestion: `Send it as a thread of ${parts.length} posts`,
@@ -326,17 +390,21 @@ export function checkReply(input: ReplyCheckInput): ReplyCheckReport {
   // Personal data in public.
   if (input.visibility === 'public') {
     const found = detectSensitive(text).filter((f) => !brandsOwnContact(text, f));
-    if (found.length > 0) {
-      const kinds = [...new Set(found.map((f) => f.kind))] as SensitiveKind[];
+    // asking for it in public is as bad: the customer's answer lands on the timeline
+    const requested = askedInPublic(text);
+    if (found.length > 0 || requested.length > 0) {
+      const kinds = [...new Set([...found.map((f) => f.kind), ...requested])] as SensitiveKind[];
       const network = typeof input.network === 'string' ? input.network : null;
       const offer =
         network && input.conversationId
-          ? privateOffer({ network, conversationId: input.conversationId, customerName: input.customer?.name ?? input.customer?.handle ?? null, reason: 'personal_data' })
+          ? privateOffer({ network, conversationId: input.conversationId, customerName: greetingFirstName(input.customer?.name) ?? input.customer?.handle?.replace(/^[@＠]/, '').split('@')[0] ?? null, reason: 'personal_data' })
           : null;
+      const contains = found.length > 0 ? `Contains ${[...new Set(found.map((f) => f.kind))].map(sensitiveLabel).join(', ')}` : '';
+      const asks = requested.length > 0 ? `${contains ? 'asks' : 'Asks'} for their ${requested.map(sensitiveLabel).join(', ')} in public` : '';
       report('reply.personal_data', {
-        detail: `Contains ${kinds.map(sensitiveLabel).join(', ')}`,
+        detail: [contains, asks].filter(Boolean).join('; '),
         suggestion: offer ? `Take it private, e.g. “${offer.text}”` : 'Take it private: ask the customer to message you privately',
-        data: { kinds, matches: found.map(({ kind, start, end }) => ({ kind, start, end })), privateOffer: offer?.text ?? null },
+        data: { kinds, matches: found.map(({ kind, start, end }) => ({ kind, start, end })), requested, privateOffer: offer?.text ?? null },
       });
     }
   }

@@ -43,6 +43,28 @@ export const LENGTH_RULES: Readonly<Record<Network, LengthRule>> = {
   demo: { counter: 'graphemes', limit: 500 },
 };
 
+/**
+ * Direct-message limits, where they differ from the network's post limit: X DMs 10,000
+ * characters; Messenger 2,000; Instagram DMs 1,000; Bluesky chat 1,000 graphemes
+ * (chat.bsky.convo.defs#messageInput). Mastodon "DMs" are statuses with direct visibility and
+ * keep the post rule; e-mail and web chat have one rule.
+ */
+export const PRIVATE_LENGTH_RULES: Readonly<Partial<Record<Network, LengthRule>>> = {
+  x: { counter: 'code_points', limit: 10_000 },
+  facebook: { counter: 'code_points', limit: 2_000 },
+  instagram: { counter: 'code_points', limit: 1_000 },
+  bluesky: { counter: 'graphemes', limit: 1_000 },
+};
+
+/**
+ * The rule a reply of this visibility is held to: a private message's own where the network
+ * has one, else the post rule. A channel's own `LengthRule` is returned as it is.
+ */
+export function lengthRuleFor(network: Network | LengthRule, visibility: 'public' | 'private'): Network | LengthRule {
+  if (typeof network === 'string' && visibility === 'private') return PRIVATE_LENGTH_RULES[network] ?? network;
+  return network;
+}
+
 export interface Measurement {
   /** Length in the network's unit. */
   length: number;

@@ -12,7 +12,7 @@ import { expertDueAt, expertTarget, formatTarget, isOverdueUnannounced, overdueR
 import { createDetector, engagementOf, observe, type DetectorState, type Engagement, type IncidentEvent } from '../core/incidents.js';
 import { DEFAULT_PLAYBOOKS, matchPlaybooks, renderSnippet, type Playbook, type PlaybookMatch } from '../core/playbooks.js';
 import { privateOffer } from '../core/privateOffer.js';
-import { checkReply } from '../core/replyChecks.js';
+import { checkReply, greetingFirstName } from '../core/replyChecks.js';
 import { priorityBand, resolveTarget, type SlaPolicy } from '../core/sla.js';
 import type { Network, Role, TriageCategory, Visibility } from '../core/types.js';
 import type { Actor } from '../commands/context.js';
@@ -597,11 +597,12 @@ export class WorkflowCommands {
     if (!conv) throw notFound('conversation');
     const account = await store.db.selectFrom('channel_account').selectAll().where('id', '=', conv.channel_account_id).executeTakeFirstOrThrow();
     const brand = await store.db.selectFrom('brand').select(['name']).where('id', '=', actor.brandId).executeTakeFirstOrThrow();
-    const ident = conv.contact_id != null ? await store.db.selectFrom('contact_identity').select(['display_name', 'handle']).where('contact_id', '=', conv.contact_id).executeTakeFirst() : undefined;
+    const ident = conv.contact_id != null ? await store.db.selectFrom('contact_identity').select(['display_name', 'handle']).where('contact_id', '=', conv.contact_id).orderBy('updated_at', 'desc').executeTakeFirst() : undefined;
     const agent = actor.userId != null ? await store.db.selectFrom('app_user').select(['name']).where('id', '=', actor.userId).executeTakeFirst() : undefined;
     const cal = this.deps.settings.calendarOf(account);
     const vars = {
-      customer: { name: ident?.display_name?.split(/\s+/)[0] ?? null, handle: ident?.handle ? `@${ident.handle}` : null },
+      // the name a person greets ("Jane" for "Dr. Jane Doe"), as the take-it-private offer does
+      customer: { name: firstName(ident?.display_name), handle: ident?.handle ? `@${ident.handle}` : null },
       agent: { name: agent?.name.split(/\s+/)[0] ?? null },
       brand: { name: brand.name },
       account: { handle: account.handle },
@@ -1123,15 +1124,17 @@ function isExpertGroup(members: { role: string; disabled_at: number | null }[], 
   return ownTargetMin != null || members.some((m) => m.role === 'expert' && m.disabled_at == null);
 }
 
+/** The first name in a display name: a title ("Dr.") or a word without letters (an emoji) is not one (`greetingFirstName`, as the reply checks greet). */
+const firstName = greetingFirstName;
+
 /**
  * How a person greets the customer in public: by first name ("Erin", not "Erin Example"),
  * else by handle; the @mention itself is the network's. A leading title ("Dr.") or a
  * word without letters (an emoji) is not a name.
  */
 function greetingName(ident: { display_name: string | null; handle: string | null } | undefined): string | null {
-  const first = (ident?.display_name ?? '').split(/\s+/).find((w) => /\p{L}/u.test(w) && !/^\p{L}{1,4}\.$/u.test(w));
-  const name = first?.replace(/[^\p{L}\p{M}\p{N}'’-]+$/u, '').replace(/^[^\p{L}\p{N}]+/u, '');
-  if (name && /\p{L}/u.test(name)) return name;
+  const name = firstName(ident?.display_name);
+  if (name) return name;
   const handle = ident?.handle?.replace(/^[@＠]/, '').split('@')[0];
   return handle || null;
 }

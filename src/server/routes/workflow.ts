@@ -8,7 +8,7 @@ import { checkReply } from '../../core/replyChecks.js';
 import { isOpen, nextOpening } from '../../core/businessHours.js';
 import { healthViewFor } from '../../channels/healthSummary.js';
 import { ROLES, type Network, type Visibility } from '../../core/types.js';
-import { notFound } from '../../errors.js';
+import { conflict, notFound } from '../../errors.js';
 import { hashPassword } from '../../lib/password.js';
 import { updatePerson } from '../../commands/people.js';
 import { audit } from '../../store/audit.js';
@@ -194,6 +194,13 @@ export function workflowRoutes(app: App) {
     },
   }, async (req, reply) => {
     const a = requireRole(req, 'agent', 'approver', 'admin');
+    // a public "DM us" where the desk cannot receive the DM (an Instagram account without its
+    // linked Page) sends the customer's details into a void: refused, with the connector's reason
+    const acc = await s.store.db.selectFrom('conversation').innerJoin('channel_account', 'channel_account.id', 'conversation.channel_account_id').selectAll('channel_account').where('conversation.id', '=', req.params.id).where('conversation.brand_id', '=', a.user.brand_id).executeTakeFirst();
+    const canMessage = acc ? s.registry.forAccount(acc)?.capabilities.privateMessage ?? true : true;
+    if (canMessage !== true) {
+      throw conflict('private.unavailable', `@${acc!.handle} cannot receive private messages here (${canMessage}); answer in public without personal details, or ask an admin to set this up`);
+    }
     const r = await wf.takePrivate(a.actor, req.params.id, req.body);
     return reply.code(r.duplicate ? 200 : 202).send(r);
   });

@@ -536,6 +536,7 @@ function ApprovalSettings({ s, admin, report }: { s: WorkflowSettings; admin: bo
 
 const CHECKS: Record<string, { label: string; severity: string }> = {
   'reply.empty': { label: 'Empty reply', severity: 'block' },
+  'reply.unfilled_placeholder': { label: 'Saved reply with a gap left ({{…}})', severity: 'block' },
   'reply.link_only': { label: 'Only a link (answer first, then link)', severity: 'block' },
   'reply.too_long': { label: 'Too long for the network', severity: 'block' },
   'reply.near_duplicate': { label: 'Nearly the same as a recent reply', severity: 'warn' },

@@ -720,4 +720,4 @@ export interface WorkflowSettings {
   security?: { twoFactorRequired: boolean };
 }
 
-export const REPLY_CHECK_CODES = ['reply.empty', 'reply.link_only', 'reply.too_long', 'reply.near_duplicate', 'reply.personal_data', 'reply.shouting', 'reply.no_greeting', 'reply.no_name', 'reply.wrong_person'] as const;
+export const REPLY_CHECK_CODES = ['reply.empty', 'reply.unfilled_placeholder', 'reply.link_only', 'reply.too_long', 'reply.near_duplicate', 'reply.personal_data', 'reply.shouting', 'reply.no_greeting', 'reply.no_name', 'reply.wrong_person'] as const;

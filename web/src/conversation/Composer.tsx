@@ -289,8 +289,10 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
 
   const text = draft.text;
   const isNote = mode === 'note';
-  const m = useMemo(() => (isNote ? null : measureReply(conversation.network, mode as 'public' | 'private', text)), [isNote, conversation.network, mode, text]);
-  const parts = useMemo(() => (threadOpen && m?.over ? splitReply(conversation.network, mode as 'public' | 'private', text, numbering) : []), [threadOpen, m?.over, conversation.network, mode, text, numbering]);
+  // on Mastodon the customer's @acct goes in front of what is posted: counted, and room left in each part
+  const customerHandle = conversation.contact?.handle ?? null;
+  const m = useMemo(() => (isNote ? null : measureReply(conversation.network, mode as 'public' | 'private', text, customerHandle)), [isNote, conversation.network, mode, text, customerHandle]);
+  const parts = useMemo(() => (threadOpen && m?.over ? splitReply(conversation.network, mode as 'public' | 'private', text, numbering, customerHandle) : []), [threadOpen, m?.over, conversation.network, mode, text, numbering, customerHandle]);
   const blank = text.trim() === '';
   const noteTooLong = isNote && text.length > 20_000;
   const visibility: 'public' | 'private' = mode === 'private' ? 'private' : 'public';
@@ -630,7 +632,7 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
           </div>
           <ol className="thread-parts">
             {parts.map((p, i) => {
-              const pm = measureReply(conversation.network, mode as 'public' | 'private', p);
+              const pm = measureReply(conversation.network, mode as 'public' | 'private', p, customerHandle);
               return (
                 <li key={i}>
                   <SafeText text={p} linkify={false} />
