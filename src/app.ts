@@ -37,6 +37,7 @@ import { SHIPPED_MODEL_PATH } from './triage/model-io.js';
 import { TriageCommands } from './commands/triage.js';
 import { WebhookCommands } from './commands/webhooks.js';
 import { pruneDeliveries, runWebhooks } from './jobs/webhooks.js';
+import { registerQuoteBackfill } from './jobs/quoteBackfill.js';
 import { IngestQueue } from './pipeline/queue.js';
 import { buildServer, type App, type AppHooks, type RouteModule } from './server/http.js';
 import { Metrics } from './server/metrics.js';
@@ -130,6 +131,8 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
   jobs.every('search.index', 1_000, async () => void (await indexPending(store)));
   // Housekeeping: availability of whoever is no longer at the desk (sessions expired, or not seen), expired sessions, relayed live events.
   jobs.every('housekeeping', 60_000, () => housekeeping({ store, bus, afterAvailability: (brandId, userId) => workflow.afterAvailability(brandId, userId), deriveKey: secrets.deriveKey }, clock.now()));
+  // Quoted passages of notes and questions written before they were recorded (marked by migration 20261207T0310), a few at a time until done.
+  registerQuoteBackfill(jobs, store, clock);
   const bridge = store.dialect === 'postgres' && config.databaseUrl ? new PgEventBridge(store, bus, config.databaseUrl, log) : null;
   const commands = new ConversationCommands({ store, bus, clock, hooks, businessSeconds: workflow.businessSeconds, onQueued: () => outbox.poke() });
   const moderation = new ModerationCommands({ store, bus, clock, registry });

@@ -9,7 +9,7 @@
  *    and on Carl's conversation an approver rewrites Ana's draft at sign-off to quote Zed's first
  *    post (its audit entry keeps the text before and after, Ana's notice its start);
  *  - notes written before passages were recorded (straight to the store: nothing recorded) on
- *    Bob's conversation quoting Zed's second post: recorded by migration 20261207T0310's backfill.
+ *    Bob's conversation quoting Zed's second post: marked by migration 20261207T0310, recorded by the backfill job.
  * Zed deletes her second and third posts on the network (their text is gone), then asks to be erased: every
  * quote of hers becomes `[erased]` (the drafts still wait for sign-off, through the API too);
  * Bob's and Carl's words stay.
@@ -22,6 +22,7 @@ import { applyNetworkDeletions } from '../src/pipeline/deletions.js';
 import { indexPendingMessages } from '../src/store/fts.js';
 import { wordWindows } from '../src/commands/expertQuotes.js';
 import { up as backfill } from '../src/store/migrations/20261207T0310_quote_passages_backfill.js';
+import { backfillQuotes } from '../src/jobs/quoteBackfill.js';
 import { DIALECTS } from './db.js';
 import { mailDesk } from './helpers/mailDesk.js';
 import { Client, mention } from './helpers/parley.js';
@@ -94,6 +95,9 @@ for (const dialect of DIALECTS) {
       const before = Number((await db().insertInto('note').values({ brand_id: s.desk.brandId, conversation_id: bob.conversationId, author_user_id: s.desk.users.ana, text: `Earlier: she told us ${HER_SECOND.toLowerCase()}`, mentions: '[]', created_at: clock.now() }).returning('id').executeTakeFirstOrThrow()).id);
       expect(await recordedFor('note', before)).toEqual([]);
       await backfill(db());
+      // the migration marks it; the job records it (src/jobs/quoteBackfill.ts)
+      expect(await recordedFor('note', before)).toEqual([]);
+      expect((await backfillQuotes(s.desk.db.store, clock, { budgetMs: Infinity })).done).toBe(true);
 
       // she deletes her second post on the network: its text is gone
       const bus = new EventBus();

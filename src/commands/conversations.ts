@@ -26,7 +26,7 @@ import { decodeText, encodeText } from '../store/text.js';
 import { measureReplyHandling } from '../store/viewing.js';
 import { lockKey, type Tx } from '../store/util.js';
 import type { Actor } from './context.js';
-import { quotableBeforeWriting, recordDraftQuotes, recordNoteQuotes, type Quotable } from './expertQuotes.js';
+import { mayQuote, quotableBeforeWriting, recordDraftQuotes, recordNoteQuotes, type Quotable } from './expertQuotes.js';
 import { recordAnswered, recordDismissed } from './triage.js';
 
 export interface CommandDeps {
@@ -342,9 +342,11 @@ export class ConversationCommands {
       if (first) return answer(first);
     }
 
+    // a draft held for sign-off records what it quotes: what that may be of other conversations is read before the write lock is taken
+    const elsewhere = await this.draftQuotableBeforeWriting(actor, id, p, now);
     let result;
     try {
-      result = await this.writeReply(actor, id, p, idem ?? keyless!.key, now, keyless);
+      result = await this.writeReply(actor, id, p, idem ?? keyless!.key, now, keyless, elsewhere);
     } catch (err) {
       // Two identical requests raced past the check above: the unique index let one win; answer the other with it.
       if (isUniqueViolation(err)) {
@@ -362,8 +364,30 @@ export class ConversationCommands {
     return { message: presentMessage(result.msg), duplicate: false as const, approval: result.decision.status === 'pending_approval' ? { reasons: result.decision.reasons ?? [] } : null, checks: result.decision.checks ?? [] };
   }
 
+  /**
+   * What a reply may quote of other conversations (`quotableBeforeWriting`), read before its write
+   * transaction when the policy holds it for sign-off as things stand (`beforeReply` asked outside
+   * the transaction: its reads only, a few indexed rows), as a note's is: on SQLite that
+   * transaction holds the one write lock. A reply sent at once records no quotes: nothing is looked
+   * up for it. The transaction decides again; a draft held there without this (the policy or the
+   * conversation changed in between) looks up inside it, as before. What is read here is right for
+   * the text the transaction writes: the same text, on the same brand.
+   */
+  private async draftQuotableBeforeWriting(actor: Actor, id: number, p: { text: string; visibility: Visibility }, now: number): Promise<Quotable[] | undefined> {
+    const { store, hooks } = this.deps;
+    if (!hooks?.beforeReply || !mayQuote(p.text)) return undefined;
+    try {
+      const conversation = await loadConversation(store.db, actor, id);
+      if ((await hooks.beforeReply(store.db, { actor, conversation, text: p.text, visibility: p.visibility, now })).status !== 'pending_approval') return undefined;
+    } catch {
+      // refused: the transaction refuses it again, with its reason (or finds a keyless repeat first)
+      return undefined;
+    }
+    return quotableBeforeWriting(store.db, actor.brandId, p.text);
+  }
+
   /** Store a reply; for a keyless one that repeats a reply within the window, that reply (`repeats`) and nothing written. */
-  private writeReply(actor: Actor, id: number, p: { text: string; visibility: Visibility; replyToMessageId?: number | null; lastSeenMessageId?: number | null; confirm?: boolean }, idem: string, now: number, keyless: KeylessReply | null) {
+  private writeReply(actor: Actor, id: number, p: { text: string; visibility: Visibility; replyToMessageId?: number | null; lastSeenMessageId?: number | null; confirm?: boolean }, idem: string, now: number, keyless: KeylessReply | null, elsewhere?: Quotable[]) {
     const { store } = this.deps;
     return store.db.transaction().execute(async (trx) => {
       if (keyless) {
@@ -442,7 +466,7 @@ export class ConversationCommands {
         .executeTakeFirstOrThrow();
       // a draft waiting for sign-off: the passages of customers' messages it quotes, by keyed hash
       // (an erasure of their author rewrites them before anyone approves it, after a redaction too)
-      if (decision.status === 'pending_approval') await recordDraftQuotes(trx, { brandId: actor.brandId, conversationId: conv.id, messageId: Number(msg.id), text: p.text, now });
+      if (decision.status === 'pending_approval') await recordDraftQuotes(trx, { brandId: actor.brandId, conversationId: conv.id, messageId: Number(msg.id), text: p.text, now, elsewhere });
       let outbox: { id: number; idempotencyKey: string } | null = null;
       if (decision.status === 'queued') outbox = await enqueue(trx, msg, now);
       await recordAnswered(trx, actor.brandId, conv.id, actor.userId, conv.waiting_since, now);

@@ -104,6 +104,9 @@ async function quotable(trx: Tx, brandId: number, conversationId: number, text: 
   return [...all].map(([id, t]) => ({ id, text: t }));
 }
 
+/** Whether a text is long enough to quote a passage (a shorter one records none, and looks nothing up). */
+export const mayQuote = (text: string): boolean => comparable(text).trim().length >= 20;
+
 /** A message a text may quote: its id and text. */
 export interface Quotable {
   id: number;
@@ -292,11 +295,26 @@ export async function recordDraftQuotes(trx: Tx, p: { brandId: number; conversat
   return rows.length;
 }
 
+/**
+ * Record which passages an expert question quotes (`quote_passage`, subject `expert_request`), in
+ * the caller's transaction: for a question written before passages were recorded (its
+ * `expert_quote` rows are `recordExpertQuotes`'). Returns the number of passages recorded.
+ */
+export async function recordQuestionQuotes(trx: Tx, p: { brandId: number; conversationId: number; requestId: number; text: string; now: number; elsewhere?: Quotable[] }): Promise<number> {
+  if (comparable(p.text).trim().length < 20) return 0;
+  const rows = quotedPassages(p.text, await quotable(trx, p.brandId, p.conversationId, p.text, p.elsewhere));
+  await insertPassages(trx, { brandId: p.brandId, subjectType: 'expert_request', subjectId: p.requestId, now: p.now }, rows);
+  return rows.length;
+}
+
 /** Notes or questions read per page by `recordMissingQuotes`. */
 const BACKFILL_PAGE = 200;
 
 /**
- * Record the passages quoted by the notes and expert questions that have none recorded (those
+ * All at once, in the caller's transaction (what migration 20261207T0310 ran before the
+ * backfill became a job: src/jobs/quoteBackfill.ts, in bounded steps, each lookup outside a
+ * write transaction; the bench and tests compare with it):
+ * record the passages quoted by the notes and expert questions that have none recorded (those
  * written before `quote_passage` existed, migration 20261207T0200; others that quote nothing are
  * read again and still record nothing), against the messages as they now are: a message redacted
  * since cannot be recorded (its text is gone), one still whole is, so a later redaction and
@@ -322,10 +340,7 @@ export async function recordMissingQuotes(trx: Tx, p: { upto: { note: number; ex
       .where((eb) => eb.not(eb.exists(eb.selectFrom('quote_passage').select('quote_passage.id').where('quote_passage.subject_type', '=', 'expert_request').whereRef('quote_passage.subject_id', '=', 'expert_request.id'))))
       .orderBy('id').limit(BACKFILL_PAGE).execute();
     for (const q of questions) {
-      if (comparable(q.question).trim().length < 20) continue;
-      const rows = quotedPassages(q.question, await quotable(trx, Number(q.brand_id), Number(q.conversation_id), q.question));
-      await insertPassages(trx, { brandId: Number(q.brand_id), subjectType: 'expert_request', subjectId: Number(q.id), now: p.now }, rows);
-      recorded += rows.length;
+      recorded += await recordQuestionQuotes(trx, { brandId: Number(q.brand_id), conversationId: Number(q.conversation_id), requestId: Number(q.id), text: q.question, now: p.now });
     }
     if (questions.length < BACKFILL_PAGE) break;
     after = Number(questions[questions.length - 1]!.id);

@@ -17,7 +17,7 @@ import { priorityBand, resolveTarget, type SlaPolicy } from '../core/sla.js';
 import type { Network, Role, TriageCategory, Visibility } from '../core/types.js';
 import type { Actor } from '../commands/context.js';
 import { isUniqueViolation, type ConversationCommands } from '../commands/conversations.js';
-import { quotableBeforeWriting, recordDraftQuotes, recordExpertQuotes } from '../commands/expertQuotes.js';
+import { mayQuote, quotableBeforeWriting, recordDraftQuotes, recordExpertQuotes, type Quotable } from '../commands/expertQuotes.js';
 import { AppError, badRequest, conflict, disabledAccount, forbidden, notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import { publishWithAdminDetail } from '../events/adminDetail.js';
@@ -130,6 +130,9 @@ export class WorkflowCommands {
     if (notReviewer) throw forbidden(notReviewer.message);
     const { store, clock, bus } = this.deps;
     const now = clock.now();
+    // a rewrite at sign-off records what its text quotes: what that may be of other conversations is
+    // read before the write lock is taken (for `p.text` on this brand: what `rewriteAtReview` writes)
+    const elsewhere = await this.rewriteQuotableBeforeWriting(actor, messageId, p);
     const result = await store.db.transaction().execute(async (trx) => {
       const msg = await trx.selectFrom('message').selectAll().where('id', '=', messageId).where('brand_id', '=', actor.brandId).executeTakeFirst();
       if (!msg) throw notFound('reply');
@@ -172,7 +175,7 @@ export class WorkflowCommands {
         }
       }
       // the reviewer's own words: a new draft of theirs, back in the queue for someone else
-      if (after !== before) return this.rewriteAtReview(trx, actor, { msg, conv, incidentId, before, after, note, now });
+      if (after !== before) return this.rewriteAtReview(trx, actor, { msg, conv, incidentId, before, after, note, now, elsewhere });
       const t = encodeText(after);
       const decided = await trx
         .updateTable('message')
@@ -212,14 +215,28 @@ export class WorkflowCommands {
   }
 
   /**
+   * What a rewrite at sign-off (`rewriteAtReview`) may quote of other conversations
+   * (`quotableBeforeWriting`), read before `review`'s write transaction: only for an approval with
+   * a text of the reviewer's own, other than the draft's as it is now. The transaction writes that
+   * text on this brand, so what is read here is right for it; a draft changed in between to that
+   * very text is not rewritten, and one changed from it is rewritten and looks up inside, as before.
+   */
+  private async rewriteQuotableBeforeWriting(actor: Actor, messageId: number, p: { decision: 'approve' | 'reject'; text?: string | null }): Promise<Quotable[] | undefined> {
+    if (p.decision !== 'approve' || p.text == null || !mayQuote(p.text)) return undefined;
+    const draft = await this.deps.store.db.selectFrom('message').select(['text', 'text_escaped', 'status']).where('id', '=', messageId).where('brand_id', '=', actor.brandId).executeTakeFirst();
+    if (draft?.status !== 'pending_approval' || decodeText(draft.text, draft.text_escaped) === p.text) return undefined;
+    return quotableBeforeWriting(this.deps.store.db, actor.brandId, p.text);
+  }
+
+  /**
    * `review` with a text of the reviewer's own (checked already): the draft keeps waiting for
    * sign-off with the new text and the reviewer as its author. The person who wrote the
    * previous text is told (their words were replaced), and for a statement the other people who
    * sign off are asked, as when a statement is posted. No `approval_wait` fact: nobody decided
    * yet, the wait goes on until someone does.
    */
-  private async rewriteAtReview(trx: Tx, actor: Actor, r: { msg: MessageRow; conv: { id: number }; incidentId: number | null; before: string; after: string; note: string | null; now: number }) {
-    const { msg, conv, incidentId, before, after, note, now } = r;
+  private async rewriteAtReview(trx: Tx, actor: Actor, r: { msg: MessageRow; conv: { id: number }; incidentId: number | null; before: string; after: string; note: string | null; now: number; elsewhere?: Quotable[] }) {
+    const { msg, conv, incidentId, before, after, note, now, elsewhere } = r;
     if (actor.userId == null) throw forbidden('a person rewrites a draft at sign-off: they become its author');
     const nameOf = async (id: number | null) => (id == null ? null : (await trx.selectFrom('app_user').select('name').where('id', '=', id).executeTakeFirst())?.name ?? null);
     const editorName = (await nameOf(actor.userId)) ?? 'An approver';
@@ -234,7 +251,7 @@ export class WorkflowCommands {
       .executeTakeFirst();
     if (!Number(done.numUpdatedRows)) throw conflict('approval.not_pending', 'this draft was decided by someone else a moment ago');
     // the passages its new text quotes, in place of its earlier text's (src/commands/expertQuotes.ts)
-    await recordDraftQuotes(trx, { brandId: actor.brandId, conversationId: msg.conversation_id, messageId: msg.id, text: after, now });
+    await recordDraftQuotes(trx, { brandId: actor.brandId, conversationId: msg.conversation_id, messageId: msg.id, text: after, now, elsewhere });
     const fresh = await trx.selectFrom('message').selectAll().where('id', '=', msg.id).executeTakeFirstOrThrow();
     const what = incidentId != null ? 'statement' : 'reply';
     const data = { note, before, after, previousAuthorUserId: msg.author_user_id, editedBy: actor.userId, waitedS: (now - msg.created_at) / 1000 };

@@ -1,20 +1,20 @@
 /**
  * The passages quoted by internal notes and expert questions written before `quote_passage`
- * existed (migration 20261207T0200), recorded once now (`recordMissingQuotes`,
- * src/commands/expertQuotes.ts): an erasure finds a quote of a message redacted before it only by
- * the passage's recorded keyed hash (the message's text is gone then), so a note written before
- * that record, quoting a message its author deleted later, kept the quote through the erasure. A
- * message already redacted when this runs cannot be recorded (its text is gone); every other
- * quoted passage is, against the messages as they are now: the note's or question's conversation
- * and the messages elsewhere that share words with it, as a note written now is recorded. A
- * data-only pass, a page of notes at a time; notes and questions with passages recorded are
- * skipped, so it is safe to run again.
+ * existed (migration 20261207T0200) are recorded once: an erasure finds a quote of a message
+ * redacted before it only by the passage's recorded keyed hash (the message's text is gone then),
+ * so a note written before that record, quoting a message its author deleted later, kept the
+ * quote through the erasure. This migration only marks them (`markMissingQuotes`: a cursor in kv
+ * up to the newest note and question now); the background job src/jobs/quoteBackfill.ts records
+ * them in small steps, each note's lookup of other conversations outside a write transaction,
+ * resumable and safe to run again. (It first recorded them all here, holding SQLite's write lock
+ * 13-50 s per 1,000 notes on a brand of a million messages; an install that ran it then has them.)
+ * A message already redacted when the job reaches a note cannot be recorded (its text is gone);
+ * every other quoted passage is, against the messages as they are then.
  */
-import { sql, type Kysely } from 'kysely';
-import { recordMissingQuotes } from '../../commands/expertQuotes.js';
+import type { Kysely } from 'kysely';
+import { markMissingQuotes } from '../../jobs/quoteBackfill.js';
 import type { Tx } from '../util.js';
 
 export async function up(db: Kysely<any>): Promise<void> {
-  const max = async (table: 'note' | 'expert_request') => Number((await sql<{ m: number | string | null }>`SELECT max(id) AS m FROM ${sql.table(table)}`.execute(db)).rows[0]?.m ?? 0);
-  await recordMissingQuotes(db as Tx, { upto: { note: await max('note'), expert_request: await max('expert_request') }, now: Date.now() });
+  await markMissingQuotes(db as Tx, Date.now());
 }
