@@ -123,6 +123,10 @@ export async function updatePerson(deps: PeopleDeps, p: UpdatePersonProps): Prom
   if ((b.disabled !== undefined || b.role !== undefined) && (u.disabled_at != null || !takesConversations(u.role))) {
     await deps.workflowCommands.releaseConversations(actor, u.id, u.disabled_at != null ? 'disabled' : 'role');
   }
+  // an expert who can no longer answer (disabled, or another role now): the questions asked of them alone are cancelled, their askers told
+  if ((b.disabled !== undefined || b.role !== undefined) && (u.disabled_at != null || u.role !== 'expert')) {
+    await deps.workflowCommands.releaseExpertQuestions(actor, u.id, u.disabled_at != null ? 'disabled' : 'role');
+  }
   await deps.workflow.drain(actor.brandId);
   const out = presentUser(await store.db.selectFrom('app_user').selectAll().where('id', '=', u.id).executeTakeFirstOrThrow());
   deps.bus.publish(actor.brandId, 'user.updated', out);

@@ -153,7 +153,8 @@ export class WorkflowCommands {
       // statements live in a conversation of their own (no contact), linked to their incident
       const incidentId = conv.incident_id != null && conv.contact_id == null && msg.kind === 'post' ? conv.incident_id : null;
       const note = p.note?.trim() || null;
-      if (incidentId != null && p.decision === 'reject' && !note) throw badRequest('approval.reason_required', 'say why the statement is rejected: its author reads it');
+      // a rejection says why: its author reads the note (in the thread and their notification), and without one has nothing to act on
+      if (p.decision === 'reject' && !note) throw badRequest('approval.reason_required', `say why the ${incidentId != null ? 'statement' : 'reply'} is rejected: its author reads it`);
       if (incidentId != null && p.decision === 'approve') {
         let lock = trx.selectFrom('incident').select(['status']).where('id', '=', incidentId);
         if (store.dialect === 'postgres') lock = lock.forUpdate();
@@ -516,6 +517,39 @@ export class WorkflowCommands {
     }
     await audit(db, { brandId: actor.brandId, actor: actor.name, action: 'user.conversations_released', subjectType: 'user', subjectId: userId, data: { reason, conversationIds: released } }, this.deps.clock.now());
     return released;
+  }
+
+  /**
+   * Cancel the open questions asked of one knowledge expert who can no longer answer them
+   * (disabled, or no longer an expert): nobody else may answer a question asked of one person,
+   * so it would wait forever, and its overdue notice reach the asker alone. Each asker is told,
+   * to ask someone else; each cancellation is audited and its overdue notice dropped. Questions
+   * to a group stay open for the group's other members. Returns the questions cancelled.
+   */
+  async releaseExpertQuestions(actor: Actor, userId: number, reason: 'disabled' | 'role'): Promise<number[]> {
+    const { store, clock, bus } = this.deps;
+    const now = clock.now();
+    const done = await store.db.transaction().execute(async (trx) => {
+      const open = await trx.selectFrom('expert_request').selectAll().where('brand_id', '=', actor.brandId).where('expert_id', '=', userId).where('status', '=', 'open').orderBy('id').execute();
+      if (!open.length) return [];
+      const name = (await trx.selectFrom('app_user').select('name').where('id', '=', userId).executeTakeFirst())?.name ?? 'The expert';
+      const why = reason === 'disabled' ? 'their account was disabled' : 'they are no longer a knowledge expert';
+      const out: typeof open = [];
+      for (const r of open) {
+        const c = await trx.updateTable('expert_request').set({ status: 'cancelled' }).where('id', '=', r.id).where('status', '=', 'open').executeTakeFirst();
+        if (!Number(c.numUpdatedRows)) continue;
+        await this.deps.jobs?.cancelManyIn(trx, [expertJobKey(r.id)]);
+        await trx.insertInto('notification').values({ brand_id: actor.brandId, user_id: r.asked_by, kind: 'expert.cancelled', title: `${name} can no longer answer your question: ask someone else`, body: r.question.slice(0, 300), conversation_id: r.conversation_id, created_at: now }).execute();
+        await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'expert.cancelled', subjectType: 'expert_request', subjectId: r.id, conversationId: r.conversation_id, data: { expertId: userId, reason: why } }, now);
+        out.push({ ...r, status: 'cancelled' });
+      }
+      return out;
+    });
+    for (const r of done) {
+      bus.publish(actor.brandId, 'expert.request', presentRequest(r, await askerNameOf(store.db, r)));
+      bus.publish(actor.brandId, 'notification', { kind: 'expert.cancelled', conversationId: r.conversation_id, requestId: r.id }, { userIds: [r.asked_by] });
+    }
+    return done.map((r) => r.id);
   }
 
   // ------------------------------------------------------------ take it private

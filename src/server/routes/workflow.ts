@@ -150,7 +150,7 @@ export function workflowRoutes(app: App) {
   });
 
   app.post('/api/approvals/:id', {
-    schema: { tags, summary: 'Approve or reject a reply or incident statement; only approved drafts are sent, never signed off by their author; approving with a changed text makes the reviewer its author: it is not sent but waits for someone else\'s sign-off; rejecting a statement needs a note; a statement of a closed incident is not approved (409 incident.closed)', params: idParams, body: z.object({ decision: z.enum(['approve', 'reject']), text: z.string().min(1).max(100_000).nullish(), note: z.string().max(2000).nullish() }), response: { 200: messageSchema } },
+    schema: { tags, summary: 'Approve or reject a reply or incident statement; only approved drafts are sent, never signed off by their author; approving with a changed text makes the reviewer its author: it is not sent but waits for someone else\'s sign-off; rejecting needs a note saying why (400 approval.reason_required), which the author reads; a statement of a closed incident is not approved (409 incident.closed)', params: idParams, body: z.object({ decision: z.enum(['approve', 'reject']), text: z.string().min(1).max(100_000).nullish(), note: z.string().max(2000).nullish() }), response: { 200: messageSchema } },
   }, async (req) => {
     const a = requireRole(req, 'approver', 'admin');
     return wf.review(a.actor, req.params.id, req.body);

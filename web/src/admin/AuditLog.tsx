@@ -70,6 +70,7 @@ export const AUDIT_ACTION_LABEL: Record<string, string> = {
   'expert.asked': 'Asked an expert',
   'expert.answered': 'Answered a question to experts',
   'expert.overdue': 'A question to experts went unanswered',
+  'expert.cancelled': 'A question to an expert was cancelled (the expert can no longer answer)',
   'sla.warning': 'SLA due soon',
   'sla.breached': 'SLA breached',
   'incident.opened': 'Opened an incident',

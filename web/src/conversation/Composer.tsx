@@ -655,6 +655,23 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
             </span>
           ))}
           {tracked.checks && tracked.checks.length > 0 && <span className="muted">Noted: {tracked.checks.map((x) => x.message).join('; ')}</span>}
+          {/* not approved: its words back in the draft, to change as the note says and send again (for sign-off again) */}
+          {trackedMessages.length === 1 && trackedMessages[0]!.status === 'rejected' && (
+            <button
+              type="button"
+              className="btn btn-small"
+              onClick={() => {
+                const old = trackedMessages[0]!.text;
+                if (text.trim()) insertText(old);
+                else {
+                  setText(old);
+                  requestAnimationFrame(() => taRef.current?.focus());
+                }
+              }}
+            >
+              Edit and send again
+            </button>
+          )}
         </div>
       )}
       {tracked.approval && trackedMessages.some((x) => x.status === 'pending_approval') && (

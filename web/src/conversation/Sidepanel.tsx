@@ -370,6 +370,8 @@ export function describeAudit(e: AuditEvent, users: Map<number, User>, teams: Ma
       return 'asked an expert';
     case 'expert.answered':
       return 'answered a question to experts';
+    case 'expert.cancelled':
+      return `cancelled a question to an expert: ${String(d.reason ?? 'the expert can no longer answer')}`;
     case 'sla.warning':
       return `warned: SLA ${String(d.clock ?? '').replace(/_/g, ' ')} due soon`;
     case 'sla.breached':

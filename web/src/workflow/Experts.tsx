@@ -146,7 +146,7 @@ export function ExpertRequestsCard({ conversationId, onAsk }: { conversationId: 
             return (
               <li key={r.id} className={`expert-item expert-${r.status}`} data-request-id={r.id}>
                 <div className="row-gap">
-                  <span className={`badge ${r.status === 'answered' ? 'sla-ok' : late ? 'sla-over' : 'badge-warn'}`}>{r.status === 'answered' ? 'Answered' : late ? 'Overdue' : 'Open'}</span>
+                  <span className={`badge ${r.status === 'answered' ? 'sla-ok' : r.status === 'cancelled' ? '' : late ? 'sla-over' : 'badge-warn'}`}>{r.status === 'answered' ? 'Answered' : r.status === 'cancelled' ? 'Cancelled' : late ? 'Overdue' : 'Open'}</span>
                   <span className="small">
                     to <strong>{requestTarget(r, users, teams)}</strong>
                     {r.askedBy ? ` by ${users.get(r.askedBy)?.name ?? r.askedByName ?? 'a colleague'}` : ''}
@@ -158,6 +158,8 @@ export function ExpertRequestsCard({ conversationId, onAsk }: { conversationId: 
                 <p className="muted small">
                   {r.status === 'answered' && r.answeredAt ? (
                     <>Answered {agoText(r.answeredAt, now)} — see the internal note in the thread.</>
+                  ) : r.status === 'cancelled' ? (
+                    <>Cancelled: the expert can no longer answer (their account was disabled, or they are no longer an expert). Ask someone else.</>
                   ) : r.status === 'open' && r.overdueAt && r.dueAt ? (
                     <span title={fullTime(r.dueAt)}>
                       Asked {agoText(r.createdAt, now)} · was due {fullTime(r.dueAt)} · {r.teamId != null ? 'the group' : 'the expert'} and the asker were notified {agoText(r.overdueAt, now)}

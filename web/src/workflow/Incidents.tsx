@@ -313,7 +313,7 @@ export function IncidentsPanel({ me }: { me: Me }) {
         {list.length === 0 ? (
           <p className="muted">{q.isPending ? 'Loading…' : 'No incidents so far.'}</p>
         ) : (
-          <table className="data-table">
+          <table className="data-table incidents-table">
             <thead>
               <tr>
                 <th scope="col">Incident</th>
@@ -336,20 +336,20 @@ export function IncidentsPanel({ me }: { me: Me }) {
                     </div>
                     <AffectedLink incident={i} />
                   </td>
-                  <td>
+                  <td data-label="Status">
                     <span className={`badge ${i.status === 'open' ? 'badge-danger' : ''}`}>{i.status}</span>
                   </td>
-                  <td className="small">
+                  <td className="small" data-label="Opened">
                     <time dateTime={i.openedAt}>{fullTime(i.openedAt)}</time>
                     <div className="muted">by {who(i.openedBy)}</div>
                   </td>
-                  <td className="small">{i.closedAt ? fullTime(i.closedAt) : '—'}</td>
-                  <td className="small">
+                  <td className="small" data-label="Closed">{i.closedAt ? fullTime(i.closedAt) : '—'}</td>
+                  <td className="small" data-label="Statement">
                     {i.statement ? <StatementState s={i.statement} users={users} /> : i.statementMessageId ? 'Posted' : '—'}
                     {(i.statements?.length ?? 0) > 1 && <StatementHistory statements={i.statements!} />}
                   </td>
                   {lead && (
-                    <td>
+                    <td data-label="Actions">
                       {i.status === 'open' && (
                         <div className="row-gap">
                           <button type="button" className="btn btn-small" onClick={() => setStatementFor(i)}>

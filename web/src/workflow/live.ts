@@ -98,6 +98,7 @@ const TONE: Record<string, AlertTone> = {
   'expert.asked': 'info',
   'expert.answered': 'ok',
   'expert.overdue': 'warn',
+  'expert.cancelled': 'warn',
   // the incident banner and the channel-health button already stay on screen
   'incident.opened': 'warn',
   'incident.calm': 'info',
@@ -113,6 +114,7 @@ const FALLBACK_TITLE: Record<string, string> = {
   'expert.asked': 'A colleague needs your expertise',
   'expert.answered': 'An expert answered your question',
   'expert.overdue': 'A question to an expert is past its target',
+  'expert.cancelled': 'The expert can no longer answer your question: ask someone else',
   'statement.approved': 'Your incident statement was approved and is being posted',
   'statement.rejected': 'Your incident statement was not approved',
   'statement.pending_approval': 'An incident statement waits for your sign-off',
