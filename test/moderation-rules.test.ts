@@ -162,6 +162,7 @@ for (const dialect of DIALECTS) {
       failNext = new ChannelError('TIMEOUT', 'no answer in 10 s');
       const r = await ana.post(`/api/messages/${messageId}/moderation`, { action: 'block', guidelineId: harassment, evidence });
       expect(r.status).toBe(502);
+      expect(r.json.title).toBe('Bad Gateway'); // the network failed, not Parley
       expect(r.json.code).toBe('moderation.network_unknown');
       expect(r.json.detail).toMatch(/check on the network/);
       failNext = new ChannelError('PERMISSION_DENIED', 'the page lacks the moderate permission');

@@ -45,6 +45,14 @@ export const termList = (opts: { max?: number; maxLength?: number; strip?: RegEx
     .pipe(z.array(z.string().max(opts.maxLength ?? 128, `a term is at most ${opts.maxLength ?? 128} characters`)).max(opts.max ?? 50, `at most ${opts.max ?? 50} terms`));
 
 /**
+ * Pattern syntax in a keyword ("acme.*", "(acme|acmee)", "colou?r", "acm[ei]", "^acme$", "acme\\b"):
+ * no network reads a keyword as a pattern, so one would be searched for as written and match
+ * nothing its author meant. Names with punctuation stay keywords: Yahoo!, Disney+, C++, AT&T,
+ * $ACME (a cashtag), a "?" ending a question.
+ */
+const PATTERN_SYNTAX = /[|*\\[\]{}^]|\?[\p{L}\p{N}]|[\p{L}\p{N}]\$(?![\p{L}\p{N}])|\.\+/u;
+
+/**
  * Listening keywords: a term list whose every term has something to search for and is not
  * an exclusion. Each keyword is searched for as written; a word starting with "-" would be
  * read by some networks as "without this word" and by others as part of a phrase, so it is
@@ -55,6 +63,7 @@ export const keywordList = (opts: { max?: number; maxLength?: number } = {}) =>
     terms.forEach((t, i) => {
       if (!/[\p{L}\p{N}]/u.test(t)) ctx.addIssue({ code: 'custom', path: [i], message: `"${t}" has no letter or digit to search for` });
       else if (/(^|\s)-\S/u.test(t)) ctx.addIssue({ code: 'custom', path: [i], message: `"${t}": listening has no exclusions (a word starting with "-"); every keyword is searched for as written` });
+      else if (PATTERN_SYNTAX.test(t)) ctx.addIssue({ code: 'custom', path: [i], message: `"${t}" looks like a pattern (| * ? [ ] ^ $ \\): keywords are searched for as written, not as patterns; add each spelling or variant as its own keyword (acme, acmee, acme corp)` });
     });
   });
 

@@ -157,6 +157,12 @@ export interface PresenceReport {
 export interface Channel {
   readonly network: Network;
   readonly capabilities: Capabilities;
+  /**
+   * Set where the network hides (and unhides) only replies, never a post that answers nothing
+   * (a standalone mention, a listening hit): why, in words. Moderation refuses such a hide before
+   * asking, instead of logging the network's refusal as a failed hide.
+   */
+  readonly hidesOnlyReplies?: string;
 
   /** Poll for items after `cursor` (mentions, replies, DMs, comments). */
   sync?(cursor: string | null, signal?: AbortSignal): Promise<SyncResult>;

@@ -137,6 +137,7 @@ export class ModerationCommands {
     if (account.listen_only) throw badRequest('moderation.listen_only', 'this account is in listen-only mode: Parley takes no action on the network');
     if (account.status === 'disabled') throw disabledAccount(account.handle);
     const channel = registry.forAccount(account);
+    const network = NETWORK_NAME[account.network] ?? account.network;
     const cap = CAPABILITY[p.action];
     const can = channel?.capabilities[cap];
     if (doneOnNetwork) {
@@ -144,14 +145,18 @@ export class ModerationCommands {
       // did what only the moderator's word vouches for, where Parley could have done (and confirmed) it
       if (channel && can === true) {
         throw badRequest('moderation.network_can_do_it', p.action === 'restrict' || p.action === 'unrestrict'
-          ? `the ${account.network} connector blocks through the network's API, and ${account.network} has no restriction to record: block (or unblock) here instead`
-          : `the ${account.network} connector can ${p.action} itself: ask Parley to do it (without doneOnNetwork)`);
+          ? `the ${network} connector blocks through the network's API, and ${network} has no restriction to record: block (or unblock) here instead`
+          : `the ${network} connector can ${p.action} itself: ask Parley to do it (without doneOnNetwork)`);
       }
     } else {
-      if (!channel || can !== true) throw badRequest('moderation.unsupported', `${account.network} cannot ${p.action} here: ${typeof can === 'string' ? `${can} (if you did it in the network's app, record it with doneOnNetwork)` : 'no connector'}`);
+      // only a block or restriction (or its undoing) can be recorded as done in the network's app: no other refusal points there
+      const recordable = DONE_ON_NETWORK_ACTIONS.includes(p.action) ? ' (if you did it in the network\'s app, record it with doneOnNetwork)' : '';
+      if (!channel || can !== true) throw badRequest('moderation.unsupported', `${network} cannot ${p.action} here: ${typeof can === 'string' ? `${can}${recordable}` : 'no connector'}`);
       if ((p.action === 'unblock' || p.action === 'unmute' || p.action === 'restrict' || p.action === 'unrestrict') && !hasMethod(channel, p.action)) {
-        throw badRequest('moderation.unsupported', `the ${account.network} connector cannot ${p.action}: do it on the network itself`);
+        throw badRequest('moderation.unsupported', `the ${network} connector cannot ${p.action}: do it on the network itself`);
       }
+      // a network that hides only replies cannot hide a post that answers nothing: said before asking, not logged as failed
+      if (cap === 'hide' && channel.hidesOnlyReplies && !msg.in_reply_to_network_id) throw badRequest('moderation.unsupported', `${network} cannot ${p.action} this post: ${channel.hidesOnlyReplies}`);
     }
     const identity = msg.author_identity_id ? await store.db.selectFrom('contact_identity').selectAll().where('id', '=', msg.author_identity_id).executeTakeFirst() : null;
     if (doneOnNetwork && !identity) throw badRequest('moderation.unknown_author', 'the author of this message is unknown: there is no one to record a block or restriction of');
@@ -252,6 +257,8 @@ export async function settleStaleModeration(store: Store, bus: EventBus | null, 
 }
 
 const MESSAGE_ACTIONS: readonly ModerationAction[] = ['hide', 'unhide', 'delete'];
+/** Networks as people write them, for refusals ("X cannot delete here", not "x cannot…"). */
+const NETWORK_NAME: Record<string, string> = { x: 'X', facebook: 'Facebook', instagram: 'Instagram', mastodon: 'Mastodon', bluesky: 'Bluesky', email: 'Email', webchat: 'Web chat', demo: 'The demo network' };
 /** `lockKey`'s scope for moderating one post or author at a time. */
 const MODERATION_LOCK = 7;
 /** A pending action older than this is a desk that failed mid-call, not a request in flight. */

@@ -40,5 +40,6 @@ export function evidenceRefusal(evidence: string): string | null {
   if (bare.some((w, i) => VIOLATION.test(w) && !atBrand[i])) return null;
   const negative = bare.filter((w, i) => NEGATIVITY.test(w) || atBrand[i]);
   if (negative.length === 0) return null;
-  return `"${negative.slice(0, 3).join('", "')}" describes how the customer feels, not which rule the post breaks: name the violation (a threat, personal data, spam, a slur…), or answer the post instead`;
+  const named = [...new Set(negative)].slice(0, 3);
+  return `"${named.join('", "')}" ${named.length > 1 ? 'describe' : 'describes'} how the customer feels, not which rule the post breaks: name the violation (a threat, personal data, spam, a slur…), or answer the post instead`;
 }

@@ -91,7 +91,8 @@ const CAPABILITIES: Capabilities = {
   publicReply: true,
   privateMessage: true,
   hide: 'Bluesky can only hide replies under the account\'s own thread roots (threadgate hiddenReplies); Parley does not manage threadgates yet — mute or block the author instead',
-  delete: true,
+  // com.atproto.repo.deleteRecord writes the account's own repository; moderation is of what others post
+  delete: 'Bluesky deletes only the account\'s own posts, never someone else\'s: mute or block the author, or report the post',
   block: true,
   mute: true,
   like: true,

@@ -83,7 +83,8 @@ const CAPABILITIES: Capabilities = {
   publicReply: true,
   privateMessage: true,
   hide: 'Mastodon has no way for an account to hide replies to its posts; mute or block the author, or report the status',
-  delete: true,
+  // DELETE /api/v1/statuses/:id deletes one of the account's own statuses; moderation is of what others post
+  delete: 'Mastodon deletes only the account\'s own posts, never someone else\'s: mute or block the author, or report the status to its server',
   block: true,
   mute: true,
   like: true,

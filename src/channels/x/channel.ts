@@ -69,7 +69,8 @@ const CAPABILITIES: Capabilities = {
   publicReply: true,
   privateMessage: true,
   hide: true,
-  delete: true,
+  // DELETE /2/tweets/:id deletes only posts the authenticated account owns; moderation is of what others post
+  delete: 'X deletes only the account\'s own posts, never someone else\'s: hide the reply (in a conversation the brand started), or block or mute the author',
   block: true,
   mute: true,
   like: true,
@@ -140,6 +141,8 @@ function keywordsOf(settings: Record<string, unknown>): string[] {
 export class XChannel implements Channel {
   readonly network = 'x' as const;
   readonly capabilities = CAPABILITIES;
+  // PUT /2/tweets/:id/hidden hides replies in conversations the account started; a post that is no reply is never one
+  readonly hidesOnlyReplies = 'X hides only replies in a conversation the brand\'s account started, and this post is not a reply: block or mute the author instead';
   private readonly http: XHttp | null;
   private readonly consumerSecret: string | null;
   private readonly agent: HttpAgent | undefined;
