@@ -257,5 +257,45 @@ for (const dialect of DIALECTS) {
       expect(lone.status).toBeLessThan(500);
       if (lone.status === 200) expect(lone.json.items).toEqual([]);
     });
+
+    if (dialect === 'postgres') {
+      it("files the ingested batch's emoji terms in one statement, as the trigger would, and leaves the trigger to every other writer (migration 20261207T1540)", async () => {
+        const db = desk.db.store.db;
+        // the trigger's function as migration 20261205T1330 defines it, noting each message it is called for
+        await sql`create table if not exists emoji_trigger_calls (message_id bigint)`.execute(db);
+        await sql`CREATE OR REPLACE FUNCTION message_emoji_sync() RETURNS trigger LANGUAGE plpgsql AS $fn$
+          BEGIN
+            INSERT INTO emoji_trigger_calls VALUES (NEW.id);
+            IF TG_OP = 'UPDATE' THEN DELETE FROM message_emoji WHERE message_id = OLD.id; END IF;
+            INSERT INTO message_emoji (brand_id, term, message_id)
+              SELECT NEW.brand_id, u.term, NEW.id FROM unnest(parley_emoji_terms(NEW.text)) AS u(term)
+              ON CONFLICT DO NOTHING;
+            RETURN NULL;
+          END $fn$`.execute(db);
+        const admin = await Client.signIn(desk.url, 'admin@acme.test');
+        const texts = ['@AcmeCare 👨‍👩‍👧 booked, 👍🏽 thanks', '@AcmeCare no emoji here', '@AcmeCare 🇫🇷 shipping? 1️⃣ ❤️‍🔥 ❤️'];
+        const res = await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: texts.map((text) => mention({ text })) });
+        const ids: number[] = res.json.outcomes.map((o: any) => o.messageId);
+        expect(ids).toHaveLength(3);
+        const filed = async (id: number) => (await db.selectFrom('message_emoji').select('term').where('message_id', '=', id).execute()).map((r) => r.term).sort();
+        const stored = await db.selectFrom('message').select(['id', 'text', 'brand_id']).where('id', 'in', ids).orderBy('id').execute();
+        for (const m of stored) expect(await filed(Number(m.id)), m.text).toEqual([...emojiTerms(m.text)].sort());
+        expect(await filed(ids[0]!)).not.toEqual([]);
+        const calls = async () => (await sql<{ message_id: string }>`select message_id from emoji_trigger_calls`.execute(db)).rows.map((r) => Number(r.message_id));
+        expect(await calls()).toEqual([]); // the batch filed them itself
+        // any other writer (a reply, an import written directly) is still served by the trigger
+        const conv = await db.selectFrom('message').select(['conversation_id', 'channel_account_id']).where('id', '=', ids[0]!).executeTakeFirstOrThrow();
+        const other = await db.insertInto('message').values({ brand_id: desk.brandId, conversation_id: conv.conversation_id, channel_account_id: conv.channel_account_id, network: 'x', network_message_id: 'emoji-direct', direction: 'outbound', visibility: 'public', kind: 'reply', text: 'glad to help 🙏🏾', created_at: NOW, received_at: NOW, status: 'sent', is_auto: 0, source: 'agent' } as never).returning('id').executeTakeFirstOrThrow();
+        expect(await calls()).toEqual([Number(other.id)]);
+        expect(await filed(Number(other.id))).toEqual([...emojiTerms('glad to help 🙏🏾')].sort());
+        // the batch turned the trigger off for its own insert only: a later insert in a transaction is served
+        await db.transaction().execute(async (trx) => {
+          await sql`select set_config('parley.emoji_terms_by_writer', 'off', true)`.execute(trx);
+          await trx.insertInto('message').values({ brand_id: desk.brandId, conversation_id: conv.conversation_id, channel_account_id: conv.channel_account_id, network: 'x', network_message_id: 'emoji-direct-2', direction: 'outbound', visibility: 'public', kind: 'reply', text: 'on it 🔥', created_at: NOW, received_at: NOW, status: 'sent', is_auto: 0, source: 'agent' } as never).execute();
+        });
+        expect(await calls()).toHaveLength(2);
+        expect((await ana.get(`/api/search?q=${encodeURIComponent('👍')}`)).json.items.map((i: any) => i.text)).toEqual([texts[0]]);
+      });
+    }
   });
 }

@@ -155,6 +155,12 @@ export function splitQueryEmoji(q: string): { emoji: string[]; rest: string } {
 }
 
 /**
+ * PostgreSQL: the setting a transaction turns 'on' while it files the emoji terms of the messages
+ * it inserts itself (migration 20261207T1540); the row trigger then leaves those messages alone.
+ */
+export const PG_EMOJI_BY_WRITER = 'parley.emoji_terms_by_writer';
+
+/**
  * PostgreSQL's `parley_emoji_terms(text) → text[]`: `emojiTerms`, in SQL. `anyPattern` is
  * `mayHaveEmoji`'s test, for the trigger's WHEN and the backfill's WHERE.
  */

@@ -31,6 +31,7 @@ import { factRow, type FactDimensions } from '../store/facts.js';
 import type { ChannelAccount, Conversation, ContactIdentity, DB, NewMessage } from '../store/schema.js';
 import { encodeText, sanitizeShortText } from '../store/text.js';
 import { storeTriage } from '../store/triageJson.js';
+import { emojiTerms, mayHaveEmoji, PG_EMOJI_BY_WRITER } from '../core/emojiSearch.js';
 import { arrayParam, chunks, inLists, inValues, insertRows, prepareInsertRows, prepareUpdateChangedRows, sqliteAll, lockBrand, reserveIds, WriteQueue, type Tx } from '../store/util.js';
 import { indexPendingMessages } from '../store/fts.js';
 import { tombstoned } from '../store/redact.js';
@@ -235,6 +236,16 @@ function storedMeanwhile(err: unknown, fresh: readonly Work[]): RowsNotInsertedE
   const key = /^Key \(brand_id, network, network_message_id\)=\(\d+, ([^,]+), (.*)\) already exists\.$/s.exec(e.detail ?? '');
   const named = key ? fresh.filter((w) => w.msg.network === key[1] && w.msg.networkMessageId === key[2]) : [];
   return new RowsNotInsertedError((named.length ? named : fresh).map((w) => `${w.msg.network} ${JSON.stringify(w.msg.networkMessageId)}`));
+}
+
+/** The emoji search terms of message rows, as the row trigger of migration 20261205T1330 files them from the stored text. */
+function emojiRows(rows: readonly { id?: unknown; brand_id?: unknown; text?: unknown }[]): { brand_id: number; term: string; message_id: number }[] {
+  const out: { brand_id: number; term: string; message_id: number }[] = [];
+  for (const r of rows) {
+    if (typeof r.text !== 'string' || !mayHaveEmoji(r.text)) continue;
+    for (const term of emojiTerms(r.text)) out.push({ brand_id: Number(r.brand_id), term, message_id: Number(r.id) });
+  }
+  return out;
 }
 
 /** Where a batch's message insert leaves the unique violation it met (`storedMeanwhile`). */
@@ -599,7 +610,15 @@ export class IngestPipeline {
     // unique index (speculative insertion), ~25 % of the insert's time; a row another writer
     // stored meanwhile now fails the statement instead, and the batch is run again the same way
     const insertMessages = await prepareInsertRows(trx, store, 'message', msgRows, { ignoreConflicts: store.dialect === 'sqlite', utf8Columns: ['raw'] });
+    // PostgreSQL: the batch files its messages' emoji terms in one statement, with the row trigger
+    // off for its insert only (migration 20261207T1540; SQLite: the full-text indexing files them)
+    const emoji = store.dialect === 'postgres' ? emojiRows(msgRows) : [];
+    if (emoji.length) writes.add(() => sql`select set_config(${PG_EMOJI_BY_WRITER}, 'on', true)`.execute(trx));
     writes.add(store.dialect === 'sqlite' ? insertMessages : () => insertMessages().catch((err: unknown) => { throw (insert.error = storedMeanwhile(err, fresh)) ?? err; }));
+    if (emoji.length) {
+      writes.add(() => sql`select set_config(${PG_EMOJI_BY_WRITER}, 'off', true)`.execute(trx));
+      writes.add(await prepareInsertRows(trx, store, 'message_emoji', emoji));
+    }
     if (store.dialect !== 'sqlite') await writes.started(); // the messages are being inserted: what follows is prepared meanwhile (SQLite: at the next await, synchronously)
     writes.add(() => this.checkInserted(trx, fresh)); // every row written, or the batch is rolled back (and run again)
     const storedParents = [...firstReply.keys()].filter((id) => !rowById.has(id));

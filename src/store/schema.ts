@@ -711,6 +711,13 @@ export interface ExpertQuoteTable {
   created_at: number;
 }
 
+/** A message's emoji search terms (migration 20261205T1330, src/core/emojiSearch.ts). */
+export interface MessageEmojiTable {
+  brand_id: number;
+  term: string;
+  message_id: number;
+}
+
 /** The response facts a removed reply had counted, kept for when the network shows it again (src/pipeline/deletions.ts). */
 export interface WithdrawnAnswerTable {
   id: Id;
@@ -956,6 +963,7 @@ export interface DB {
   expert_quote: ExpertQuoteTable;
   quote_passage: QuotePassageTable;
   withdrawn_answer: WithdrawnAnswerTable;
+  message_emoji: MessageEmojiTable;
   auto_ack: AutoAckTable;
   playbook: PlaybookTable;
   snippet: SnippetTable;
