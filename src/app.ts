@@ -110,7 +110,8 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
   const jobs = createJobs(store, clock, log);
   const workflowSettings = new WorkflowSettingsStore(store);
   let outboxRef: OutboxWorker | null = null;
-  const workflow = new Workflow({ store, bus, clock, jobs, settings: workflowSettings, log, onQueued: () => outboxRef?.poke() });
+  let registryRef: ChannelRegistry | null = null;
+  const workflow = new Workflow({ store, bus, clock, jobs, settings: workflowSettings, log, onQueued: () => outboxRef?.poke(), canMessagePrivately: (account) => registryRef?.forAccount(account)?.capabilities.privateMessage ?? true });
   Object.assign(hooks, workflow.conversationHooks());
   const pipeline = new IngestPipeline({ store, bus, clock, triage, businessSeconds: workflow.businessSeconds, workflow, log, deriveKey: secrets.deriveKey });
   const queue = new IngestQueue(pipeline, {
@@ -124,6 +125,7 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
   });
   const registry = new ChannelRegistry(store, secrets, { fetch: globalThis.fetch, now: () => clock.now(), deriveKey: secrets.deriveKey });
   await registry.loadBuiltIns(NETWORKS);
+  registryRef = registry;
   const outbox = new OutboxWorker({ store, bus, clock, registry, log, businessSeconds: workflow.businessSeconds, afterSent: (brandId, conversationId) => workflow.afterSent(brandId, conversationId) });
   outboxRef = outbox;
   const sync = new ChannelSyncWorker({ store, bus, clock, registry, queue, log });

@@ -172,17 +172,20 @@ export interface WhenOptions {
 
 /**
  * When the desk opens, from the customer's point of view at `now`, in the calendar's zone:
- * "today at 13:00", "tomorrow at 9:00", "on Monday at 9:00", or "on Monday 5 January at
- * 9:00" a week or more ahead.
+ * "today at 13:00", "tomorrow at 9:00", "tonight at midnight" (opening at the next midnight),
+ * "on Monday at 9:00", or "on Monday 5 January at 9:00" a week or more ahead.
  */
 export function describeNextOpening(calendar: BusinessCalendar, now: number, opening: number, options: WhenOptions = {}): string {
   const zone = calendarTimeZone(calendar);
   const today = civilDayOf(zone, now);
   const wall = toWallMs(zone, opening);
   const day = Math.floor(wall / DAY_MS);
-  const time = clock(Math.floor((wall - day * DAY_MS) / MINUTE_MS), options.hour12 === true);
+  const minute = Math.floor((wall - day * DAY_MS) / MINUTE_MS);
+  const time = clock(minute, options.hour12 === true);
   const diff = day - today;
   if (diff <= 0) return `today at ${time}`;
+  // "tomorrow at 0:00" reads as the end of tomorrow to many: the desk opens in a few hours
+  if (diff === 1 && minute === 0) return 'tonight at midnight';
   if (diff === 1) return `tomorrow at ${time}`;
   const weekday = WEEKDAY_NAMES[weekdayOfDay(day)]!;
   if (diff < 7) return `on ${weekday} at ${time}`;

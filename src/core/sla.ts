@@ -282,8 +282,37 @@ function policyIssues(policy: SlaPolicy, forSaving: boolean): PolicyIssue[] {
     issues.push({ code: 'sla.invalid_warning_ratio', message: `The warning share must be more than 0 % and at most 100 % of the target (got ${got})`, path: 'warningRatio' });
   }
   const bands = policy.priorityBands;
-  if (bands !== null && bands !== undefined && !(Array.isArray(bands) && bands.every(validBand))) {
+  const bandsValid = bands === null || bands === undefined || (Array.isArray(bands) && bands.every(validBand));
+  if (!bandsValid) {
     issues.push({ code: 'sla.invalid_bands', message: 'Priority bands must be a list, each band with a name and a minimum priority (a number, or none for the catch-all)', path: 'priorityBands' });
+  } else if (forSaving) {
+    // a target naming a band there is not ("Urgent" for `urgent`, a renamed band) never applies:
+    // those conversations would silently get another target
+    const names = (bands ?? DEFAULT_PRIORITY_BANDS).map((b) => b.name);
+    policy.targets.forEach((r, i) => issues.push(...targetScopeIssues(r, i, names)));
+  }
+  return issues;
+}
+
+/** For saving: the bands and visibility a target is for must be ones that can match. */
+function targetScopeIssues(r: SlaTargetRule, i: number, bandNames: readonly string[]): PolicyIssue[] {
+  const issues: PolicyIssue[] = [];
+  const what = (SLA_METRICS as readonly string[]).includes(r?.metric) ? METRIC_LABELS[r.metric] : 'A';
+  const bands = r?.bands;
+  if (bands !== null && bands !== undefined) {
+    if (!Array.isArray(bands) || !bands.every((b) => typeof b === 'string')) {
+      issues.push({ code: 'sla.invalid_bands', message: `${what} target's priority bands must be a list of band names`, path: `targets[${i}].bands` });
+    } else {
+      const unknown = bands.filter((b) => !bandNames.includes(b));
+      if (unknown.length) {
+        const list = unknown.map((b) => JSON.stringify(b)).join(', ');
+        issues.push({ code: 'sla.unknown_band', message: `${what} target names priority ${unknown.length === 1 ? 'band' : 'bands'} ${list}, which the policy does not have (its bands: ${bandNames.join(', ')}); it would never apply`, path: `targets[${i}].bands` });
+      }
+    }
+  }
+  const v = r?.visibility;
+  if (v !== null && v !== undefined && v !== 'public' && v !== 'private') {
+    issues.push({ code: 'sla.invalid_visibility', message: `${what} target must be for public or private messages, or both (got ${JSON.stringify(v)})`, path: `targets[${i}].visibility` });
   }
   return issues;
 }

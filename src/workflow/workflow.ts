@@ -46,6 +46,12 @@ export interface WorkflowDeps {
   settings: WorkflowSettingsStore;
   /** Wake the outbox (auto-acknowledgements). */
   onQueued?: () => void;
+  /**
+   * Whether the account's connector can send private messages: `true`, or the reason it cannot
+   * (an Instagram account without its linked Page). A private acknowledgement from an account
+   * that cannot send one would only fail in the outbox. Absent: assumed able.
+   */
+  canMessagePrivately?: (account: ChannelAccount) => true | string;
   log?: { warn(o: unknown, m?: string): void; error(o: unknown, m?: string): void };
 }
 
@@ -1019,6 +1025,15 @@ export class Workflow {
 
   // ---------------------------------------------------------------- out-of-hours acknowledgement
 
+  /** The connector's word on private messages; one that cannot even be built leaves it to the outbox (which reports why). */
+  private canMessagePrivately(account: ChannelAccount): boolean {
+    try {
+      return (this.deps.canMessagePrivately?.(account) ?? true) === true;
+    } catch {
+      return true;
+    }
+  }
+
   /** Whether any account of the brand acknowledges out of hours (cheap check before per-conversation work). */
   private anyAutoAck(brandId: number): Promise<boolean> {
     return this.deps.settings.anyAutoAck(brandId);
@@ -1125,6 +1140,9 @@ export class Workflow {
       .executeTakeFirst();
     const ack = autoAckText({ calendar, now, conversationId: String(conv.id), network: conv.network as Network, customer: { name: ident?.display_name ?? null, handle: ident?.handle ?? null }, signature: cfg.signature ?? null, statement: statement ? { url: statement.url } : null });
     const visibility: Visibility = cfg.visibility ?? (last.visibility as Visibility);
+    // a private acknowledgement the account cannot send would only fail in the outbox and show
+    // the team a failed message: nothing is sent (the customer hears from a person in hours)
+    if (visibility === 'private' && !this.canMessagePrivately(account)) return false;
     const created = await store.db.transaction().execute(async (trx) => {
       const key = String(decision.nextOpeningAt ?? 'never');
       const ins = await trx.insertInto('auto_ack').values({ conversation_id: conv.id, period_key: key, message_id: null, created_at: now }).onConflict((oc) => oc.columns(['conversation_id', 'period_key']).doNothing()).returning('id').executeTakeFirst();

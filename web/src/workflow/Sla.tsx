@@ -10,6 +10,7 @@ import { useEffect, useState } from 'react';
 import type { Conversation, SlaClockView } from '../api/types.js';
 import { useSlaClocks } from '../api/workflow.js';
 import { duration, fullTime, shortAgo } from '../lib/format.js';
+import { clockRowView } from './slaClockView.js';
 
 export type SlaTone = 'breached' | 'warning' | 'soon' | 'ok' | 'paused' | 'met';
 
@@ -138,8 +139,7 @@ export function SlaClocks({ conversationId }: { conversationId: number }) {
 }
 
 function ClockRow({ k, now }: { k: SlaClockView; now: number }) {
-  const due = k.dueAt ? Date.parse(k.dueAt) - now : null;
-  const state = k.state === 'active' && due != null && due < 0 ? 'breached' : k.state;
+  const { state, when } = clockRowView(k, now);
   const tone = state === 'breached' ? 'sla-over' : state === 'warning' ? 'sla-warn' : state === 'met' ? 'sla-ok' : state === 'paused' ? 'sla-paused' : 'sla-ok';
   return (
     <li className="sla-clock">
@@ -149,13 +149,7 @@ function ClockRow({ k, now }: { k: SlaClockView; now: number }) {
       </span>
       <span className={`badge ${tone}`}>{STATE[state] ?? state}</span>
       <span className="muted small sla-clock-when">
-        {k.stoppedAt
-          ? `stopped ${fullTime(k.stoppedAt)}`
-          : k.dueAt
-            ? state === 'breached'
-              ? `was due ${fullTime(k.dueAt)}${due != null && due < 0 ? ` (${duration(due)} ago)` : ''}`
-              : `due in ${duration(due ?? 0)} · ${fullTime(k.dueAt)}`
-            : 'no due time yet'}
+        {when}
         {' · target '}
         {duration(k.targetMs)}
         {k.businessHours ? ' (business hours)' : ''}
