@@ -170,3 +170,59 @@ describe('checkReply', () => {
     expect(checkReply(input(undefined as never)).results[0]!.code).toBe('reply.empty');
   });
 });
+
+describe('reply.stock_phrase', () => {
+  it('hints at stock corporate phrasing, naming the phrase found and a plain alternative', () => {
+    const report = checkReply(input('Hi Jane, we apologize for any inconvenience this may have caused. Your refund was issued today.'));
+    expect(report.ok).toBe(true);
+    const r = report.results.find((x) => x.code === 'reply.stock_phrase')!;
+    expect(r).toMatchObject({ severity: 'hint', message: REPLY_CHECKS['reply.stock_phrase'].message, detail: 'Stock phrase: “we apologize for any inconvenience this may have caused”' });
+    expect(r.suggestion).toContain('Sorry about the wait on your order');
+    expect(r.data!.phrases).toEqual([expect.objectContaining({ language: 'en', start: 9, text: 'we apologize for any inconvenience this may have caused' })]);
+  });
+
+  it.each([
+    ['es', 'Hola Jane, lamentamos las molestias ocasionadas. Tu reembolso sale hoy.', 'Sentimos el retraso'],
+    ['fr', 'Bonjour Jane, votre avis est important pour nous. Le remboursement part aujourd’hui.', 'Merci de nous l’avoir dit'],
+    ['de', 'Hallo Jane, wir entschuldigen uns für etwaige Unannehmlichkeiten. Die Erstattung ist unterwegs.', 'Sorry, dass'],
+    ['pt', 'Olá Jane, pedimos desculpas por qualquer inconveniente. O reembolso sai hoje.', 'Desculpe a demora'],
+  ])('in %s too', (_lang, text, suggestion) => {
+    const r = checkReply(input(text)).results.find((x) => x.code === 'reply.stock_phrase');
+    expect(r?.suggestion).toContain(suggestion);
+  });
+
+  it('passes a plain reply, and admins can raise or switch the check off', () => {
+    expect(codes(input(good))).not.toContain('reply.stock_phrase');
+    const text = `Dear valued customer, ${good}`;
+    expect(checkReply(input(text, { overrides: { 'reply.stock_phrase': 'warn' } })).results.find((x) => x.code === 'reply.stock_phrase')?.severity).toBe('warn');
+    expect(codes(input(text, { overrides: { 'reply.stock_phrase': 'off' } }))).not.toContain('reply.stock_phrase');
+  });
+});
+
+describe('reply.link_only beyond English', () => {
+  const dana = { name: 'Dana Ruiz', handle: '@dana' };
+  it.each([
+    ['es', 'Hola Dana, aquí tienes la información: https://acme.example/ayuda'],
+    ['es', 'Hola Dana, más información sobre reembolsos en https://acme.example/ayuda'],
+    ['fr', 'Bonjour Dana, voici le lien : https://acme.example/aide'],
+    ['fr', "Bonjour Dana, vous trouverez toutes les informations dans l'article suivant : https://acme.example/aide"],
+    ['de', 'Hallo Dana, hier findest du alle Infos: https://acme.example/hilfe'],
+    ['de', 'Hallo Dana, schau mal hier vorbei: https://acme.example/hilfe'],
+    ['pt', 'Olá Dana, segue o link com as informações: https://acme.example/ajuda'],
+    ['pt', 'Oi Dana, confira aqui: https://acme.example/ajuda'],
+  ])('blocks a %s link dressed in filler: %j', (_lang, text) => {
+    expect(checkReply(input(text, { customer: dana })).results.find((r) => r.code === 'reply.link_only')).toMatchObject({ severity: 'block', detail: 'The reply is only a link' });
+    // the greeted name is no answer either when the customer's name is unknown
+    expect(codes(input(text, { customer: null }))).toContain('reply.link_only');
+  });
+
+  it.each([
+    ['es', 'Hola Dana, tu reembolso ya está hecho y llegará a tu tarjeta en 5 días. Detalles: https://acme.example/ayuda'],
+    ['fr', 'Bonjour Dana, votre remboursement est parti hier et arrivera sur votre carte sous 5 jours. Détails : https://acme.example/aide'],
+    ['de', 'Hallo Dana, deine Erstattung ist unterwegs und kommt in 5 Tagen auf deiner Karte an. Details: https://acme.example/hilfe'],
+    ['pt', 'Olá Dana, o seu reembolso já foi feito e chega ao cartão em 5 dias. Detalhes: https://acme.example/ajuda'],
+  ])('accepts a %s answer followed by a link', (_lang, text) => {
+    expect(codes(input(text, { customer: dana }))).not.toContain('reply.link_only');
+    expect(codes(input(text, { customer: null }))).not.toContain('reply.link_only');
+  });
+});

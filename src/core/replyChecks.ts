@@ -16,6 +16,7 @@ import type { Network, Visibility } from './types.js';
 import { lengthRule, lengthRuleFor, mastodonLength, measure, splitIntoThread, withMastodonMentions, type LengthRule } from './textLength.js';
 import { detectSensitive, privateOffer, sensitiveLabel, usableName, type SensitiveKind } from './privateOffer.js';
 import { findMentions, findUrls, foldText, words } from './wf_text.js';
+import { findStockPhrases } from './stockPhrases.js';
 
 export const REPLY_CHECK_CODES = [
   'reply.empty',
@@ -28,6 +29,7 @@ export const REPLY_CHECK_CODES = [
   'reply.no_greeting',
   'reply.no_name',
   'reply.wrong_person',
+  'reply.stock_phrase',
 ] as const;
 export type ReplyCheckCode = (typeof REPLY_CHECK_CODES)[number];
 
@@ -51,6 +53,7 @@ export const REPLY_CHECKS: Readonly<Record<ReplyCheckCode, ReplyCheckDefinition>
   'reply.no_greeting': { severity: 'hint', message: 'Greet the customer' },
   'reply.no_name': { severity: 'hint', message: "Use the customer's name" },
   'reply.wrong_person': { severity: 'warn', message: 'Addressed to someone else: check who this reply is for' },
+  'reply.stock_phrase': { severity: 'hint', message: 'Sounds like a form letter: say it in your own words' },
 };
 
 export interface ReplyCheckInput {
@@ -121,6 +124,66 @@ const FILLER = new Set([
   'which', 'site', 'website', 'webpage', 'links', 'video', 'tutorial', 'so', 'also', 'as', 'explainer', 'overview',
   "here's", "it's", "there's", "that's", "you'll", "i'm", "we've", "we're", 'heres', 'its', 'theres', 'thats', 'youll', 'im',
 ]);
+// The same pointing-at-the-link words in Spanish, French, German and Portuguese, folded (lower
+// case, no accents) as they are compared: "aquí tienes la información: <link>", "voici le lien
+// : <link>", "hier findest du alle Infos: <link>", "segue o link com as informações: <link>".
+// Negations and yes/no ("no", "pas de", "nicht", "não", "sí", "oui", "ja", "sim") are never filler.
+const FILLER_I18N = new Set([
+  // es
+  'hola', 'buenas', 'buenos', 'dias', 'tardes', 'noches', 'aqui', 'aca', 'ahi', 'alli', 'tienes', 'tiene', 'teneis', 'tienen', 'te', 'le', 'les',
+  'os', 'dejo', 'dejamos', 'comparto', 'compartimos', 'envio', 'enviamos', 'mando', 'mandamos', 'paso', 'pasamos', 'el', 'la', 'los', 'las',
+  'un', 'una', 'unos', 'unas', 'lo', 'de', 'del', 'al', 'en', 'con', 'para', 'por', 'sobre', 'acerca', 'esta', 'este', 'esto', 'estos',
+  'estas', 'ese', 'esa', 'eso', 'enlace', 'enlaces', 'vinculo', 'pagina', 'web', 'sitio', 'articulo', 'informacion', 'detalles', 'mas',
+  'puedes', 'puede', 'podras', 'podra', 'pueden', 'ver', 'consultar', 'consulta', 'consulte', 'consultes', 'revisar', 'revisa', 'revise',
+  'mira', 'mire', 'mirar', 'echa', 'echar', 'echale', 'vistazo', 'visita', 'visitar', 'encontrar', 'encontraras', 'encuentras', 'encontrara',
+  'sigue', 'seguir', 'siguiente', 'pasos', 'guia', 'ayuda', 'centro', 'preguntas', 'frecuentes', 'pregunta', 'respuesta', 'respuestas',
+  'todo', 'toda', 'todos', 'que', 'necesitas', 'necesita', 'saber', 'gracias', 'perdon', 'disculpa', 'disculpas', 'disculpe', 'sentimos',
+  'siento', 'saludos', 'saludo', 'favor', 'y', 'o', 'tu', 'su', 'sus', 'tus', 'nuestro', 'nuestra', 'nuestros', 'nuestras', 'es', 'son',
+  'esperamos', 'espero', 'sirva', 'ayude', 'util', 'explica', 'explicamos', 'explicado', 'explicada', 'hemos', 'he', 'ha', 'hay', 'haz',
+  'clic', 'pincha', 'entra', 'accede', 'acceder', 'dentro', 'abajo', 'encima', 'completa', 'completo',
+  // fr
+  'bonjour', 'bonsoir', 'salut', 'coucou', 'voici', 'voila', 'vous', 'toi', 'trouverez', 'trouveras', 'trouver', 'trouvez', 'trouves', 'le',
+  'des', 'du', 'd', 'l', 'a', 'au', 'aux', 'sur', 'pour', 'par', 'avec', 'dans', 'ce', 'cet', 'cette', 'ces', 'ceci', 'cela', 'ca', 'lien',
+  'liens', 'site', 'informations', 'infos', 'renseignements', 'plus', 'ici', 'ci', 'dessous', 'dessus', 'suivant', 'suivante', 'consulter',
+  'consultez', 'consulte', 'voir', 'voyez', 'regarder', 'regardez', 'jeter', 'jetez', 'oeil', 'visiter', 'visitez', 'aide', 'reponse',
+  'reponses', 'tout', 'toutes', 'tous', 'qu', 'il', 'faut', 'savoir', 'besoin', 'merci', 'desole', 'desolee', 'desoles', 'excuses', 'pardon',
+  'cordialement', 'bien', 'et', 'ou', 'votre', 'vos', 'ton', 'tes', 'notre', 'nos', 'est', 'sont', 'esperons', 'espere', 'j', 'nous', 'je',
+  'aidera', 'aider', 'utile', 'explique', 'expliquons', 'etapes', 'cliquez', 'cliquer', 'hesitez', 'hesite', 'y', 'avez', 'as', 'ont',
+  'retrouvez', 'retrouverez', 'decouvrez', 'lire', 'lisez', 'page', 'article', 'articles', 'guide', 'centre', 'faq', 'questions', 'question',
+  // de
+  'hallo', 'guten', 'tag', 'morgen', 'abend', 'liebe', 'lieber', 'hier', 'ist', 'sind', 'findest', 'finden', 'finde', 'findet', 'du', 'sie',
+  'dir', 'ihnen', 'euch', 'ihr', 'dein', 'deine', 'deinen', 'deinem', 'ihre', 'ihren', 'ihrem', 'unser', 'unsere', 'unserer', 'unseren',
+  'unserem', 'der', 'die', 'das', 'den', 'dem', 'des', 'ein', 'eine', 'einen', 'einem', 'einer', 'seite', 'webseite', 'artikel',
+  'informationen', 'mehr', 'dazu', 'dort', 'unter', 'auf', 'zu', 'zum', 'zur', 'im', 'mit', 'fur', 'uber', 'von', 'vom', 'bei', 'alle',
+  'alles', 'was', 'wissen', 'musst', 'mussen', 'brauchst', 'brauchen', 'schau', 'schaue', 'schauen', 'schaut', 'mal', 'gerne', 'gern',
+  'vorbei', 'hilfe', 'hilfeseite', 'hilfebereich', 'fragen', 'frage', 'antwort', 'antworten', 'anleitung', 'schritte', 'erklart',
+  'beschrieben', 'steht', 'stehen', 'lies', 'lesen', 'klick', 'klicke', 'klicken', 'besuche', 'besuchen', 'danke', 'dank', 'vielen',
+  'entschuldigung', 'hoffen', 'hoffe', 'hilft', 'helfen', 'weiter', 'weiterhelfen', 'folgenden', 'folgende', 'und', 'oder', 'es', 'ich',
+  'wir', 'uns', 'dies', 'diese', 'diesen', 'diesem', 'dieser', 'bitte', 'gruss', 'grusse', 'viele', 'findet', 'dabei', 'da', 'drin',
+  // pt
+  'ola', 'oi', 'bom', 'boa', 'dia', 'tarde', 'noite', 'aqui', 'estao', 'tem', 'tens', 'voce', 'voces', 'lhe', 'segue', 'seguem', 'os',
+  'as', 'um', 'uma', 'uns', 'umas', 'do', 'da', 'dos', 'das', 'na', 'nas', 'em', 'com', 'pra', 'pelo', 'pela', 'isto', 'esse', 'essa',
+  'isso', 'artigo', 'informacao', 'informacoes', 'detalhes', 'pode', 'podes', 'podera', 'consultar', 'consulte', 'veja', 'confira',
+  'conferir', 'acesse', 'acessar', 'aceda', 'clique', 'clicar', 'visite', 'encontra', 'encontrara', 'central', 'perguntas',
+  'resposta', 'tudo', 'precisa', 'precisas', 'obrigado', 'obrigada', 'desculpe', 'desculpa', 'desculpas', 'lamentamos', 'e', 'seu', 'sua',
+  'seus', 'suas', 'teu', 'tua', 'nosso', 'nossa', 'nossos', 'nossas', 'sao', 'ajude', 'ajudar', 'guia', 'passos', 'abaixo', 'seguinte',
+  'atenciosamente', 'abraco', 'abracos', 'onde', 'como', 'saiba',
+]);
+// French elisions join the article to the word ("l'article", "d'aide", "qu'il"): the word after it decides.
+const ELISION = /^(?:l|d|j|n|s|c|m|t|qu|jusqu|lorsqu|puisqu)'(.+)$/;
+const isFiller = (w: string): boolean => FILLER.has(w) || FILLER_I18N.has(w) || (ELISION.test(w) && isFiller(w.replace(ELISION, '$1')));
+// "información sobre reembolsos", "infos sur les remboursements", "Infos zur Erstattung": the
+// topic of the link, named, not answered (folded text, like ABOUT_TOPIC).
+const ABOUT_TOPIC_I18N = /(?<![\p{L}\p{N}])(?:info|infos|informacion|detalles|ayuda|informations?|renseignements|details|aide|informationen|hilfe|einzelheiten|informacao|informacoes|detalhes|ajuda)[ \t]+(?:sobre|acerca[ \t]+de|de|del|sur|concernant|au[ \t]+sujet[ \t]+de|a[ \t]+propos[ \t]+de|uber|zu|zum|zur|do|da|dos|das|referente[ \t]+a|para)[ \t]+(?:(?:tu|su|tus|sus|el|la|los|las|nuestro|nuestra|votre|vos|le|les|nos|notre|dein|deine|deinen|ihre|ihren|ihrem|ihrer|unsere|unser|unseren|den|die|das|dem|der|seu|sua|seus|suas|o|a|os|as|nosso|nossa)[ \t]+)?(?:l'|d')?[\p{L}\p{N}'\-]+/giu;
+// "Hola Dana," / "Bonjour Dana,": a capitalised word after a greeting is the name greeted (a
+// lower-case one is more likely the reply going on: "hola, reinicia el router").
+const SALUTATION_NAME_I18N = new RegExp(
+  `(?<![\\p{L}\\p{N}])(${['hola', 'buenas', 'bonjour', 'bonsoir', 'salut', 'hallo', 'moin', 'servus', 'olá', 'ola', 'oi', 'querido', 'querida', 'estimado', 'estimada', 'cher', 'chère', 'liebe', 'lieber', 'prezado', 'prezada', 'gracias', 'merci', 'danke', 'obrigado', 'obrigada']
+    .map((g) => `[${g[0]!.toUpperCase()}${g[0]}]${g.slice(1)}`)
+    .join('|')})[\\s,]+\\p{Lu}[\\p{L}'’-]*`,
+  'gu',
+);
+
 // "info on refunds", "details about your order": what the link is about, not an answer.
 const ABOUT_TOPIC = /(?<![\p{L}\p{N}])(?:info|information|details|help|guidance|everything|all)[ \t]+(?:on|about|regarding|for|re)[ \t]+(?:(?:your|our|the|a|an|this|that)[ \t]+)?[\p{L}\p{N}'’\-]+/giu;
 const GREETING =
@@ -328,9 +391,10 @@ export function checkReply(input: ReplyCheckInput): ReplyCheckReport {
     let rest = body;
     for (let i = urls.length - 1; i >= 0; i--) rest = rest.slice(0, urls[i]!.start) + ' ' + rest.slice(urls[i]!.end);
     for (const m of findMentions(rest).reverse()) rest = rest.slice(0, m.start) + ' ' + rest.slice(m.end);
-    rest = rest.replace(SALUTATION_NAME, '$1'); // "Hi Alice, …": the name greeted answers nothing
+    rest = rest.replace(SALUTATION_NAME, '$1').replace(SALUTATION_NAME_I18N, '$1'); // "Hi Alice, …": the name greeted answers nothing
     rest = rest.replace(ABOUT_TOPIC, ' '); // "more information on refunds <link>" names the question, it does not answer it
-    const meaningful = words(foldText(rest).replace(/’/g, "'")).filter((w) => !FILLER.has(w) && !names.includes(w) && !/^\d+$/.test(w));
+    const foldedRest = foldText(rest).replace(/[’‘]/g, "'").replace(ABOUT_TOPIC_I18N, ' ');
+    const meaningful = words(foldedRest).filter((w) => !isFiller(w) && !names.includes(w) && !/^\d+$/.test(w));
     if (startsWithLink || meaningful.length === 0) {
       report('reply.link_only', {
         detail: startsWithLink ? 'The reply starts with a link' : 'The reply is only a link',
@@ -449,6 +513,16 @@ export function checkReply(input: ReplyCheckInput): ReplyCheckReport {
         data: { addressed, customer: customerHandle },
       });
     }
+  }
+
+  // Stock corporate phrasing ("We apologize for any inconvenience", "Dear valued customer"): sounds like a robot.
+  const stock = findStockPhrases(text);
+  if (stock.length > 0) {
+    report('reply.stock_phrase', {
+      detail: `Stock phrase: ${stock.map((h) => `“${h.text.replace(/\s+/g, ' ')}”`).join(', ')}`,
+      suggestion: stock[0]!.suggestion,
+      data: { phrases: stock.map(({ text: found, phrase, language, suggestion, start, end }) => ({ text: found, phrase, language, suggestion, start, end })) },
+    });
   }
 
   return finish();

@@ -164,6 +164,8 @@ export const channelAccountSchema = z.object({
   createdAt: nullableTime,
   /** What the connector can do: true, or the reason the network lacks it (hide, block, mute...). */
   capabilities: z.record(z.string(), z.union([z.literal(true), z.string()])).nullable().optional(),
+  /** Set where the network hides only replies (X): why a post that is no reply cannot be hidden. */
+  hidesOnlyReplies: z.string().nullable().optional(),
 });
 
 export const idParams = z.object({ id: z.coerce.number().int().positive() });

@@ -51,7 +51,7 @@ describe('QA h: listening and moderation at phone width', () => {
     expect(w.errors).toEqual([]);
   });
 
-  it('shows Delete as not possible on X for a customer\'s post, with X\'s reason, and still offers hide, block and mute', async () => {
+  it('shows Delete as not possible on X for a customer\'s post, with X\'s reason, and Hide too for a post that is no reply; block and mute stay', async () => {
     const tweet = await server.postMention(`@${server.brand.username} I know where your agent Sam lives`, { author: server.addUser({ username: 'wile' }) });
     await desk.parley.services.sync.runOnce();
     const row = await desk.db.store.db.selectFrom('message').select(['id', 'conversation_id']).where('network_message_id', '=', tweet).executeTakeFirstOrThrow();
@@ -70,7 +70,9 @@ describe('QA h: listening and moderation at phone width', () => {
     const del = options.find((o) => o.value === 'delete')!;
     expect(del).toMatchObject({ disabled: true });
     expect(del.text).toMatch(/not on this network: X deletes only the account's own posts/);
-    for (const a of ['hide', 'block', 'mute']) expect(options.find((o) => o.value === a), a).toMatchObject({ disabled: false });
+    // X hides only replies: this post is none, so Hide is shown disabled with the reason too
+    expect(options.find((o) => o.value === 'hide')).toMatchObject({ disabled: true, text: expect.stringMatching(/not for this post: X hides only replies/) });
+    for (const a of ['block', 'mute']) expect(options.find((o) => o.value === a), a).toMatchObject({ disabled: false });
     expect(server.tweet(tweet)).toBeTruthy();
     expect(xId).toBeGreaterThan(0);
   });

@@ -280,7 +280,12 @@ export function adminRoutes(app: App, guard: LoginGuard) {
   app.get('/api/channel-accounts', { schema: { tags: ['channels'], summary: 'Connected accounts with their health (credentials are never returned; what the network answered only to admins, a plain summary to everyone else)', response: { 200: z.object({ items: z.array(channelAccountSchema) }) } } }, async (req) => {
     const a = requireRole(req);
     const rows = await s.store.db.selectFrom('channel_account').selectAll().where('brand_id', '=', a.user.brand_id).orderBy('network').orderBy('handle').execute();
-    return { items: rows.map((r) => presentChannelAccount(r, s.registry.forAccount(r)?.capabilities ?? null, healthViewFor(a.user.role))) };
+    return {
+      items: rows.map((r) => {
+        const channel = s.registry.forAccount(r);
+        return { ...presentChannelAccount(r, channel?.capabilities ?? null, healthViewFor(a.user.role)), hidesOnlyReplies: channel?.hidesOnlyReplies ?? null };
+      }),
+    };
   });
 
   const tokenSchema = z.object({ id: z.number(), name: z.string(), prefix: z.string(), userId: z.number(), userName: z.string(), createdAt: z.string(), lastUsedAt: z.string().nullable(), expiresAt: z.string().nullable(), revokedAt: z.string().nullable() });

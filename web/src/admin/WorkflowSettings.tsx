@@ -545,6 +545,7 @@ const CHECKS: Record<string, { label: string; severity: string }> = {
   'reply.no_greeting': { label: 'No greeting', severity: 'hint' },
   'reply.no_name': { label: 'Customer’s name not used', severity: 'hint' },
   'reply.wrong_person': { label: 'Addressed to someone else (@handle)', severity: 'warn' },
+  'reply.stock_phrase': { label: 'Stock corporate phrasing (“We apologize for any inconvenience”)', severity: 'hint' },
 };
 
 function ReplyCheckSettings({ s, admin, report }: { s: WorkflowSettings; admin: boolean; report: ReportDirty }) {

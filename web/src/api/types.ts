@@ -366,6 +366,8 @@ export interface ChannelAccount {
   lastSyncAt: string | null;
   /** What the connector can do: true, or the reason the network lacks it. */
   capabilities?: Record<string, true | string> | null;
+  /** Set where the network hides only replies (X): why a post that is no reply cannot be hidden. */
+  hidesOnlyReplies?: string | null;
 }
 
 export interface Counts {
@@ -720,4 +722,4 @@ export interface WorkflowSettings {
   security?: { twoFactorRequired: boolean };
 }
 
-export const REPLY_CHECK_CODES = ['reply.empty', 'reply.unfilled_placeholder', 'reply.link_only', 'reply.too_long', 'reply.near_duplicate', 'reply.personal_data', 'reply.shouting', 'reply.no_greeting', 'reply.no_name', 'reply.wrong_person'] as const;
+export const REPLY_CHECK_CODES = ['reply.empty', 'reply.unfilled_placeholder', 'reply.link_only', 'reply.too_long', 'reply.near_duplicate', 'reply.personal_data', 'reply.shouting', 'reply.no_greeting', 'reply.no_name', 'reply.wrong_person', 'reply.stock_phrase'] as const;

@@ -60,6 +60,9 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
   const channels = useChannels();
   const channel = channels.data?.find((c) => c.id === message?.channelAccountId);
   const lacks = (a: ModerationAction) => networkLacks(channel, a);
+  // where the network hides only replies (X), a post that answers nothing cannot be hidden: shown
+  // disabled with the network's reason, as the server refuses it
+  const notForThisPost = (a: ModerationAction) => (message ? postLacks(channel, message, a) : null);
   const network = networkLabel(channel?.network ?? message?.network ?? 'the network');
   // a block or restriction Parley cannot do there is recorded as done in the network's app
   const recordable = (a: ModerationAction) => !!lacks(a) && DONE_ON_NETWORK_ACTIONS.includes(a);
@@ -146,10 +149,11 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
               <option value="">{g ? 'Choose what the guideline allows…' : 'Choose a guideline first'}</option>
               {allowed.map((a) => {
                 const why = lacks(a);
+                const notHere = why ? null : notForThisPost(a);
                 return (
-                  <option key={a} value={a} disabled={!!why && !recordable(a)}>
+                  <option key={a} value={a} disabled={(!!why && !recordable(a)) || !!notHere}>
                     {ACTION_LABEL[a] ?? a}
-                    {why ? (recordable(a) ? ` — done in the ${network} app, recorded here` : ` — not on this network: ${why}`) : ''}
+                    {why ? (recordable(a) ? ` — done in the ${network} app, recorded here` : ` — not on this network: ${why}`) : notHere ? ` — not for this post: ${notHere}` : ''}
                   </option>
                 );
               })}
@@ -195,6 +199,14 @@ const CAPABILITY: Record<ModerationAction, 'hide' | 'delete' | 'block' | 'mute'>
 export function networkLacks(channel: ChannelAccount | undefined | null, action: ModerationAction): string | null {
   const c = channel?.capabilities?.[CAPABILITY[action]];
   return c === undefined || c === true ? null : c;
+}
+
+/**
+ * Why `action` cannot be done to this post although the network can do it, or null: a network
+ * that hides only replies (X) cannot hide a post that answers nothing (a standalone mention).
+ */
+export function postLacks(channel: ChannelAccount | undefined | null, message: Pick<Message, 'inReplyToNetworkId'>, action: ModerationAction): string | null {
+  return action === 'hide' && channel?.hidesOnlyReplies && !message.inReplyToNetworkId ? channel.hidesOnlyReplies : null;
 }
 
 /** What an undo is, in words: its title, what it does, and what is said when it is done. */

@@ -1,0 +1,78 @@
+/**
+ * QA (helper l), in Chromium against a desk with an X account on XContractServer: X hides only
+ * replies (in a conversation the brand's account started), and the server refuses hiding a post
+ * that is no reply. The moderation dialog says so up front: for a plain mention "Hide" is shown
+ * disabled with X's reason, as "Delete" is; for a reply it is offered.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { XContractServer } from '../contract-servers/x.js';
+import { Client, type TestDesk } from '../helpers/parley.js';
+import { deskInBrowser, eventually, openConversationAt, signIn } from './browser.js';
+
+let desk: TestDesk;
+let server: XContractServer;
+let admin: Client;
+let guidelineId = 0;
+let xId = 0;
+const { open } = deskInBrowser((d) => (desk = d));
+
+type Option = { value: string; text: string; disabled: boolean };
+
+beforeAll(async () => {
+  server = await XContractServer.start();
+  admin = await Client.signIn(desk.url, 'admin@acme.test');
+  const r = await admin.post('/api/channel-accounts', { network: 'x', handle: server.brand.username, externalId: server.brand.id, credentials: server.credentials(), settings: { apiBaseUrl: server.url, requestTimeoutMs: 5000, pollDirectMessages: false } });
+  expect(r.status, JSON.stringify(r.json)).toBe(201);
+  xId = r.json.id;
+  const g = await admin.post('/api/guidelines', { code: 'harassment', title: 'No harassment', description: 'Threats, slurs or targeting people are removed.', allowedActions: ['hide', 'delete', 'block', 'mute'] });
+  expect(g.status, JSON.stringify(g.json)).toBe(201);
+  guidelineId = g.json.id;
+});
+afterAll(async () => server?.stop());
+
+async function actionOptions(tweet: string): Promise<Option[]> {
+  await desk.parley.services.sync.syncSoon(xId);
+  await desk.parley.services.sync.runOnce();
+  const row = await desk.db.store.db.selectFrom('message').select(['id', 'conversation_id']).where('network_message_id', '=', tweet).executeTakeFirstOrThrow();
+  const w = await open();
+  await signIn(w.page, desk.url, 'ana@acme.test');
+  await openConversationAt(w.page, desk.url, Number(row.conversation_id));
+  await w.page.locator(`.msg-in[data-message-id="${row.id}"]`).getByRole('button', { name: /Moderate this post/ }).click();
+  const dialog = w.page.getByRole('dialog');
+  await dialog.getByLabel(/No harassment/).check();
+  const select = dialog.getByLabel('Action');
+  const options = (await eventually(async () => {
+    const o: Option[] = await select.locator('option').evaluateAll((els) => els.map((e) => ({ value: (e as HTMLOptionElement).value, text: e.textContent ?? '', disabled: (e as HTMLOptionElement).disabled })));
+    return o.length > 1 ? o : null;
+  }, 'the actions the guideline allows')) as Option[];
+  expect(w.errors).toEqual([]);
+  return options;
+}
+
+describe('QA l: hiding on X in the moderation dialog', () => {
+  it('shows Hide disabled with X\'s reason for a plain mention, and the server agrees', async () => {
+    const tweet = await server.postMention(`@${server.brand.username} you are all useless, I know where your agent works`, { author: server.addUser({ username: 'plainmention' }) });
+    const options = await actionOptions(tweet);
+    const hide = options.find((o) => o.value === 'hide')!;
+    expect(hide).toMatchObject({ disabled: true });
+    expect(hide.text).toMatch(/not for this post: X hides only replies in a conversation the brand's account started/);
+    // shown as Delete is: disabled, with the reason
+    expect(options.find((o) => o.value === 'delete')).toMatchObject({ disabled: true });
+    for (const a of ['block', 'mute']) expect(options.find((o) => o.value === a), a).toMatchObject({ disabled: false });
+    // the dialog says what the server does
+    const row = await desk.db.store.db.selectFrom('message').select(['id']).where('network_message_id', '=', tweet).executeTakeFirstOrThrow();
+    const refused = await admin.post(`/api/messages/${row.id}/moderation`, { action: 'hide', guidelineId, evidence: 'threatens staff' });
+    expect(refused.status).toBe(400);
+    expect(refused.json.code).toBe('moderation.unsupported');
+    expect(server.tweet(tweet)!.hidden).toBe(false);
+  });
+
+  it('offers Hide for a reply in the brand\'s own thread', async () => {
+    const root = await server.postMention('Our anvils are back in stock', { author: server.brand });
+    const reply = await server.postMention(`@${server.brand.username} and your agent is an idiot`, { author: server.addUser({ username: 'replier' }), inReplyTo: root });
+    const options = await actionOptions(reply);
+    const hide = options.find((o) => o.value === 'hide')!;
+    expect(hide).toMatchObject({ disabled: false });
+    expect(hide.text).not.toMatch(/not for this post/);
+  });
+});
