@@ -150,8 +150,23 @@ function priorKeyless(db: Tx | Store['db'], brandId: number, k: KeylessReply, no
     .executeTakeFirst();
 }
 
+/**
+ * Work that ends with a conversation's resolution, inside the resolving transaction (its
+ * open questions to experts are cancelled: src/workflow/commands.ts). What it returns runs
+ * after the commit (its live events).
+ */
+export type ResolveListener = (trx: Tx, ctx: { actor: Actor; conversationId: number; now: number }) => Promise<(() => Promise<void> | void) | void>;
+
 export class ConversationCommands {
+  /** Registered by the commands that keep records tied to an unresolved conversation. */
+  private readonly resolveListeners: ResolveListener[] = [];
+
   constructor(private readonly deps: CommandDeps) {}
+
+  /** Run `l` in the transaction of every resolution (a conversation becoming `resolved`; a reopening does not undo it). */
+  onResolved(l: ResolveListener): void {
+    this.resolveListeners.push(l);
+  }
 
   /** Publish a changed conversation with its contact summary (a row that arrives or moves live shows its customer); returns what was published. */
   private async publishConversation(c: Conversation, extra: { labels?: string[] } = {}) {
@@ -209,10 +224,17 @@ export class ConversationCommands {
     const now = clock.now();
     if (snoozeUntil !== null && status !== 'waiting') throw badRequest('status.snooze_needs_waiting', 'a snooze time goes with status "waiting"');
     if (snoozeUntil !== null && snoozeUntil <= now) throw badRequest('status.snooze_in_past', 'the snooze time must be in the future');
+    const afterCommit: (() => Promise<void> | void)[] = [];
     const c = await store.db.transaction().execute(async (trx) => {
       const conv = await loadConversation(trx, actor, id);
       const r = applyStatus(stateOf(conv), status, now, snoozeUntil);
-      if (status === 'resolved' && conv.status !== 'resolved') await recordDismissed(trx, actor.brandId, conv.id, actor.userId, conv.cycle_started_at, now);
+      if (status === 'resolved' && conv.status !== 'resolved') {
+        await recordDismissed(trx, actor.brandId, conv.id, actor.userId, conv.cycle_started_at, now);
+        for (const l of this.resolveListeners) {
+          const after = await l(trx, { actor, conversationId: conv.id, now });
+          if (after) afterCommit.push(after);
+        }
+      }
       const updated = await bump(trx, conv.id, stateColumns(r.state), now);
       if (r.facts.length) {
         const dims = await factDims(trx, conv, { agentId: updated.assignee_id, teamId: updated.team_id });
@@ -222,6 +244,7 @@ export class ConversationCommands {
       await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'conversation.status', subjectType: 'conversation', subjectId: conv.id, conversationId: conv.id, data: { from: conv.status, to: status, snoozeUntil } }, now);
       return updated;
     });
+    for (const after of afterCommit) await after();
     const presented = await this.publishConversation(c);
     await this.deps.hooks?.afterChange?.(actor.brandId, c.id, 'status');
     return presented;

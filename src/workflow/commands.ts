@@ -76,6 +76,8 @@ export class WorkflowCommands {
     deps.jobs?.register(EXPERT_OVERDUE_JOB, async (p: { requestId: number }) => {
       await this.notifyExpertOverdue(p.requestId);
     });
+    // a resolved conversation needs no more answers: its open questions end with it
+    deps.conversations.onResolved((trx, ctx) => this.cancelExpertQuestionsOfResolved(trx, ctx));
     // A linked conversation resolved or reopened — by hand, in bulk, by a customer writing
     // again, by any command — changes its incident's count of customers still waiting. Every
     // one of those publishes the conversation after its commit, so the incident is recounted
@@ -409,8 +411,11 @@ export class WorkflowCommands {
       .selectFrom('expert_request')
       .innerJoin('conversation', 'conversation.id', 'expert_request.conversation_id')
       .leftJoin('app_user as asker', (j) => j.onRef('asker.id', '=', 'expert_request.asked_by').onRef('asker.brand_id', '=', 'expert_request.brand_id'))
+      // the answer as its note reads now (an erasure's redaction included), and who wrote it: of the request's brand only
+      .leftJoin('note as answer', (j) => j.onRef('answer.id', '=', 'expert_request.answer_note_id').onRef('answer.brand_id', '=', 'expert_request.brand_id'))
+      .leftJoin('app_user as answerer', (j) => j.onRef('answerer.id', '=', 'expert_request.answered_by').onRef('answerer.brand_id', '=', 'expert_request.brand_id'))
       .selectAll('expert_request')
-      .select(['conversation.subject', 'asker.name as asked_by_name'])
+      .select(['conversation.subject', 'asker.name as asked_by_name', 'answer.text as answer_text', 'answerer.name as answered_by_name'])
       .where('expert_request.brand_id', '=', actor.brandId);
     if (opts.conversationId != null) q = q.where('expert_request.conversation_id', '=', opts.conversationId);
     if (opts.status) q = q.where('expert_request.status', '=', opts.status);
@@ -419,7 +424,20 @@ export class WorkflowCommands {
       q = q.where((eb) => eb.or([eb('expert_request.expert_id', '=', actor.userId!), ...(teams.length ? [eb('expert_request.team_id', 'in', teams)] : [])]));
     }
     const rows = await q.orderBy('expert_request.created_at', 'desc').limit(500).execute();
-    return rows.map((r) => ({ ...presentRequest(r, r.asked_by_name), conversationSubject: r.subject }));
+    const why = await this.cancelReasons(actor.brandId, rows.filter((r) => r.status === 'cancelled').map((r) => r.id));
+    // every role that lists these reads the conversations' notes (an expert only those they were asked about, as listed)
+    return rows.map((r) => ({ ...presentRequest(r, r.asked_by_name, { text: r.answer_text, byName: r.answered_by_name }), cancelReason: why.get(r.id) ?? null, conversationSubject: r.subject }));
+  }
+
+  /** Why each cancelled question was cancelled, from its `expert.cancelled` audit entry: the conversation resolved, or the expert unable to answer. */
+  private async cancelReasons(brandId: number, ids: number[]): Promise<Map<number, CancelReason>> {
+    const out = new Map<number, CancelReason>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const part = ids.slice(i, i + 500).map(String);
+      const rows = await this.deps.store.db.selectFrom('audit_event').select(['subject_id', 'data']).where('brand_id', '=', brandId).where('action', '=', 'expert.cancelled').where('subject_type', '=', 'expert_request').where('subject_id', 'in', part).execute();
+      for (const r of rows) out.set(Number(r.subject_id), parseObject(r.data).reason === CONVERSATION_RESOLVED ? CONVERSATION_RESOLVED : 'expert_unavailable');
+    }
+    return out;
   }
 
   /** Whether an expert may see (and note on) a conversation: only what they were asked. */
@@ -550,6 +568,41 @@ export class WorkflowCommands {
       bus.publish(actor.brandId, 'notification', { kind: 'expert.cancelled', conversationId: r.conversation_id, requestId: r.id }, { userIds: [r.asked_by] });
     }
     return done.map((r) => r.id);
+  }
+
+  /**
+   * In the transaction resolving a conversation: its open questions to experts are cancelled
+   * (reason `conversation_resolved`), each audited, its overdue notice dropped, and the expert —
+   * or the group's members — told, with the asker when someone else resolved it. Reopening the
+   * conversation leaves them cancelled: a new need is a new question. Returns their live events.
+   */
+  private async cancelExpertQuestionsOfResolved(trx: Tx, ctx: { actor: Actor; conversationId: number; now: number }): Promise<(() => void) | void> {
+    const { actor, conversationId, now } = ctx;
+    const open = await trx.selectFrom('expert_request').selectAll().where('brand_id', '=', actor.brandId).where('conversation_id', '=', conversationId).where('status', '=', 'open').orderBy('id').execute();
+    if (!open.length) return;
+    const done: { r: (typeof open)[number]; to: number[]; askerName: string | null }[] = [];
+    for (const r of open) {
+      const c = await trx.updateTable('expert_request').set({ status: 'cancelled' }).where('id', '=', r.id).where('status', '=', 'open').executeTakeFirst();
+      if (!Number(c.numUpdatedRows)) continue;
+      await this.deps.jobs?.cancelManyIn(trx, [expertJobKey(r.id)]);
+      const experts = r.expert_id != null
+        ? await trx.selectFrom('app_user').select('id').where('id', '=', r.expert_id).where('brand_id', '=', actor.brandId).where('disabled_at', 'is', null).execute()
+        : await trx.selectFrom('team_member').innerJoin('app_user', 'app_user.id', 'team_member.user_id').select('app_user.id').where('team_member.team_id', '=', r.team_id!).where('app_user.brand_id', '=', actor.brandId).where('app_user.disabled_at', 'is', null).execute();
+      const to = [...new Set([...experts.map((e) => e.id).filter((id) => id !== r.asked_by), r.asked_by])].filter((id) => id !== actor.userId);
+      for (const userId of to) {
+        const title = userId === r.asked_by ? 'Your question to the expert was withdrawn: the conversation was resolved' : 'A question to you was withdrawn: the conversation was resolved';
+        await trx.insertInto('notification').values({ brand_id: actor.brandId, user_id: userId, kind: 'expert.cancelled', title, body: r.question.slice(0, 300), conversation_id: r.conversation_id, created_at: now }).execute();
+      }
+      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'expert.cancelled', subjectType: 'expert_request', subjectId: r.id, conversationId: r.conversation_id, data: { expertId: r.expert_id, teamId: r.team_id, reason: CONVERSATION_RESOLVED, notified: to } }, now);
+      done.push({ r: { ...r, status: 'cancelled' }, to, askerName: await askerNameOf(trx, r) });
+    }
+    const { bus } = this.deps;
+    return () => {
+      for (const { r, to, askerName } of done) {
+        bus.publish(actor.brandId, 'expert.request', presentRequest(r, askerName));
+        if (to.length) bus.publish(actor.brandId, 'notification', { kind: 'expert.cancelled', conversationId: r.conversation_id, requestId: r.id }, { userIds: to });
+      }
+    };
   }
 
   // ------------------------------------------------------------ take it private
@@ -1194,10 +1247,18 @@ function greetingName(ident: { display_name: string | null; handle: string | nul
  * A question to experts as the API shows it. `askedByName` is the asker's name: an expert
  * may not list people, yet sees who asks them (nothing else about the asker).
  */
-function presentRequest(r: { id: number; conversation_id: number; asked_by: number; expert_id: number | null; team_id: number | null; question: string; status: string; due_at: number | null; created_at: number; answered_at: number | null; answer_note_id: number | null; overdue_at: number | null }, askedByName: string | null) {
+function presentRequest(r: { id: number; conversation_id: number; asked_by: number; expert_id: number | null; team_id: number | null; question: string; status: string; due_at: number | null; created_at: number; answered_at: number | null; answer_note_id: number | null; answered_by: number | null; overdue_at: number | null }, askedByName: string | null, answer?: { text: string | null; byName: string | null }) {
   const iso = (t: number | null) => (t == null ? null : new Date(t).toISOString());
-  return { id: r.id, conversationId: r.conversation_id, askedBy: r.asked_by, askedByName, expertId: r.expert_id, teamId: r.team_id, question: r.question, status: r.status, dueAt: iso(r.due_at), createdAt: iso(r.created_at), answeredAt: iso(r.answered_at), answerNoteId: r.answer_note_id, overdueAt: iso(r.overdue_at) };
+  return {
+    id: r.id, conversationId: r.conversation_id, askedBy: r.asked_by, askedByName, expertId: r.expert_id, teamId: r.team_id, question: r.question, status: r.status, dueAt: iso(r.due_at), createdAt: iso(r.created_at), answeredAt: iso(r.answered_at), answerNoteId: r.answer_note_id, overdueAt: iso(r.overdue_at),
+    // the answer's text and its author's name go with the list (readers of the conversation's notes); live events carry neither, only that the request changed
+    answeredBy: r.answered_by, ...(answer ? { answerText: answer.text, answeredByName: answer.byName } : {}),
+  };
 }
+
+/** Why a question was cancelled: its conversation was resolved, or its expert can no longer answer (disabled, or no longer an expert). */
+const CONVERSATION_RESOLVED = 'conversation_resolved';
+type CancelReason = typeof CONVERSATION_RESOLVED | 'expert_unavailable';
 
 /** The name of the person who asked a question (of the question's brand), or null when they are gone. */
 async function askerNameOf(db: Tx, r: { brand_id: number; asked_by: number }): Promise<string | null> {

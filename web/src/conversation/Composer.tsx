@@ -35,6 +35,32 @@ export interface ComposerHandle {
   focus(mode?: ComposerMode): void;
 }
 
+/**
+ * Text for the reply draft of a conversation, from elsewhere on its page (an expert's answer:
+ * workflow/Experts.tsx): added to the end of the agent's reply draft as their own words to
+ * edit — the composer switches from a note to the reply — and never sent by itself.
+ */
+const COMPOSER_INSERT = 'parley:composer-insert';
+interface ComposerInsert {
+  conversationId: number;
+  text: string;
+  /** Set by the composer of that conversation when it took the text. */
+  taken?: boolean;
+}
+
+/** Add `text` to the reply draft of the conversation on screen; whether its composer took it. */
+export function insertIntoReply(conversationId: number, text: string): boolean {
+  const detail: ComposerInsert = { conversationId, text };
+  window.dispatchEvent(new CustomEvent(COMPOSER_INSERT, { detail }));
+  return detail.taken === true;
+}
+
+/** A draft with `add` after what is already written, a blank line between. */
+export function withAppended(draft: string, add: string): string {
+  const before = draft.replace(/\s+$/, '');
+  return before ? `${before}\n\n${add}` : add;
+}
+
 interface Draft {
   text: string;
   key: string;
@@ -468,6 +494,36 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
       },
     );
   };
+
+  // text from elsewhere on the page (insertIntoReply) goes to the end of the reply draft, the
+  // reply box focused with the caret after it; from a note, the reply takes the note's place
+  const caretToEnd = useRef(false);
+  useEffect(() => {
+    if (!caretToEnd.current || !taRef.current) return;
+    caretToEnd.current = false;
+    const ta = taRef.current;
+    ta.focus();
+    ta.setSelectionRange(ta.value.length, ta.value.length);
+  }, [draft]);
+  const appendToReply = useRef<(add: string) => void>(() => undefined);
+  appendToReply.current = (add: string) => {
+    caretToEnd.current = true;
+    if (!isNote) return setText(withAppended(text, add));
+    const replyKey = `${meId}:${convId}:reply`;
+    const d = loadDraft(replyKey) ?? { text: '', key: newIdempotencyKey(), seen: null };
+    saveDraft(replyKey, { ...d, text: withAppended(d.text, add), seen: d.text === '' || d.seen == null ? newestSeen : d.seen });
+    setMode(defaultMode);
+  };
+  useEffect(() => {
+    const take = (e: Event) => {
+      const d = (e as CustomEvent<ComposerInsert>).detail;
+      if (!d || d.conversationId !== convId || typeof d.text !== 'string') return;
+      d.taken = true;
+      appendToReply.current(d.text);
+    };
+    window.addEventListener(COMPOSER_INSERT, take);
+    return () => window.removeEventListener(COMPOSER_INSERT, take);
+  }, [convId]);
 
   const insertText = (snippet: string) => {
     const ta = taRef.current;

@@ -7,6 +7,7 @@ import { useMemo, useState } from 'react';
 import { useMe, useTeams, useUsers } from '../api/queries.js';
 import type { ExpertRequest, Team, User } from '../api/types.js';
 import { useAskExpert, useExpertRequests } from '../api/workflow.js';
+import { insertIntoReply } from '../conversation/Composer.js';
 import { fullTime, useNow } from '../lib/format.js';
 import { agoText } from './Sla.js';
 import { SafeText } from '../lib/SafeText.js';
@@ -118,6 +119,57 @@ export function requestTarget(r: ExpertRequest, users: Map<number, User>, teams:
   return 'an expert';
 }
 
+/** A question as the conversation's list carries it: with its answer's text and author, and why it was cancelled. */
+type ListedRequest = ExpertRequest & { answerText?: string | null; answeredBy?: number | null; answeredByName?: string | null; cancelReason?: 'conversation_resolved' | 'expert_unavailable' | string | null };
+
+/** Characters of an answer shown before "Show all"; and lines (a list of steps folds too). */
+const ANSWER_FOLD = 280;
+const ANSWER_FOLD_LINES = 5;
+
+/** The start of a long answer (whole code points), or null when it shows whole. */
+export function foldedAnswer(text: string): string | null {
+  const lines = text.split('\n');
+  let cut = text.length > ANSWER_FOLD ? ANSWER_FOLD : text.length;
+  if (lines.length > ANSWER_FOLD_LINES) cut = Math.min(cut, lines.slice(0, ANSWER_FOLD_LINES).join('\n').length);
+  if (cut >= text.length) return null;
+  let head = text.slice(0, cut);
+  if (/[\uD800-\uDBFF]$/.test(head)) head = head.slice(0, -1);
+  return head.replace(/\s+$/, '');
+}
+
+/** An expert's answer on the card: the text (user text, rendered as text), who answered and when, and "Use in reply". */
+function ExpertAnswer({ r, conversationId, answerer }: { r: ListedRequest; conversationId: number; answerer: string }) {
+  const [all, setAll] = useState(false);
+  const toast = useToast();
+  const text = r.answerText ?? '';
+  const head = foldedAnswer(text);
+  const use = () => {
+    if (insertIntoReply(conversationId, text)) toast('The answer is in your reply: edit it before you send');
+    else toast('Open the reply box to use the answer', 'error');
+  };
+  return (
+    <div className="expert-answer">
+      <p className="muted small">
+        Answered by <strong>{answerer}</strong> · <time dateTime={r.answeredAt ?? undefined}>{fullTime(r.answeredAt)}</time>
+      </p>
+      <blockquote className="expert-answer-text" aria-label={`Answer from ${answerer}`} style={{ margin: '4px 0 6px', paddingLeft: 8, borderLeft: '3px solid var(--border)', whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
+        <SafeText text={all || head == null ? text : `${head}…`} fold={false} />
+        {head != null && (
+          <>
+            {' '}
+            <button type="button" className="link-button" aria-expanded={all} onClick={() => setAll((x) => !x)}>
+              {all ? 'Show less' : 'Show all'}
+            </button>
+          </>
+        )}
+      </blockquote>
+      <button type="button" className="btn btn-small" onClick={use} title="Adds the answer to your reply draft, to edit in your own words; nothing is sent">
+        Use in reply
+      </button>
+    </div>
+  );
+}
+
 /** The conversation's questions to experts, open first. */
 export function ExpertRequestsCard({ conversationId, onAsk }: { conversationId: number; onAsk?: () => void }) {
   const q = useExpertRequests(conversationId);
@@ -126,7 +178,7 @@ export function ExpertRequestsCard({ conversationId, onAsk }: { conversationId: 
   const users = useMemo(() => new Map((usersQ.data ?? []).map((u) => [u.id, u])), [usersQ.data]);
   const teams = useMemo(() => new Map((teamsQ.data ?? []).map((t) => [t.id, t])), [teamsQ.data]);
   const now = useNow();
-  const list = [...(q.data ?? [])].sort((a, b) => Number(b.status === 'open') - Number(a.status === 'open') || b.id - a.id);
+  const list = [...((q.data ?? []) as ListedRequest[])].sort((a, b) => Number(b.status === 'open') - Number(a.status === 'open') || b.id - a.id);
   return (
     <section className="card experts-card" aria-labelledby="experts-title">
       <div className="card-head">
@@ -155,11 +207,18 @@ export function ExpertRequestsCard({ conversationId, onAsk }: { conversationId: 
                 <p className="expert-question">
                   <SafeText text={r.question} />
                 </p>
+                {r.status === 'answered' && r.answerText != null && (
+                  <ExpertAnswer r={r} conversationId={conversationId} answerer={r.answeredByName ?? (r.answeredBy != null ? users.get(r.answeredBy)?.name : null) ?? 'an expert'} />
+                )}
                 <p className="muted small">
                   {r.status === 'answered' && r.answeredAt ? (
-                    <>Answered {agoText(r.answeredAt, now)} — see the internal note in the thread.</>
+                    r.answerText != null ? null : <>Answered {agoText(r.answeredAt, now)} — see the internal note in the thread.</>
                   ) : r.status === 'cancelled' ? (
-                    <>Cancelled: the expert can no longer answer (their account was disabled, or they are no longer an expert). Ask someone else.</>
+                    r.cancelReason === 'conversation_resolved' ? (
+                      <>Cancelled: the conversation was resolved. Ask again if you still need the answer.</>
+                    ) : (
+                      <>Cancelled: the expert can no longer answer (their account was disabled, or they are no longer an expert). Ask someone else.</>
+                    )
                   ) : r.status === 'open' && r.overdueAt && r.dueAt ? (
                     <span title={fullTime(r.dueAt)}>
                       Asked {agoText(r.createdAt, now)} · was due {fullTime(r.dueAt)} · {r.teamId != null ? 'the group' : 'the expert'} and the asker were notified {agoText(r.overdueAt, now)}
