@@ -214,6 +214,7 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
       await queue.idle();
       // a triage correction's SLA re-evaluation runs after the correction has answered: done before the store closes
       await workflow.idle();
+      await workflowCommands.signOffNoticesSettled(); // approvers told of a reply held just before the stop
       if (!opts.triage) await triage?.close?.();
       await outbox.stop();
       await sync.stop();

@@ -255,6 +255,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/approvals': { roles: WORKERS },
   'POST /api/approvals/:id': { roles: ['approver', 'admin'], body: () => ({ decision: 'reject', note: 'swept' }) },
   'POST /api/approvals/:id/withdraw': { roles: WORKERS },
+  'GET /api/approvals/:id/sign-off': { roles: WORKERS },
   'GET /api/expert-requests': { roles: ANYONE },
   'POST /api/expert-requests/:id/answer': { roles: ANYONE, body: () => ({ text: 'An answer from the sweep' }) },
   'GET /api/playbooks': { roles: ANYONE },

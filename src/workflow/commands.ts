@@ -36,6 +36,7 @@ import { businessFor, factRow, type BusinessSeconds } from '../store/facts.js';
 import { writeFacts } from '../store/rollup.js';
 import { decodeText, encodeText } from '../store/text.js';
 import { groupExpertTargetMin, type WorkflowSettingsStore } from './settings.js';
+import { eligibleApprovers, refuseWithoutApprover, signOffWait, type SignOffWait } from './approvers.js';
 import { lockBrand, type Tx } from '../store/util.js';
 import type { Incident, MessageRow } from '../store/schema.js';
 
@@ -85,6 +86,23 @@ export class WorkflowCommands {
     for (const type of ['conversation.updated', 'conversation.created']) {
       deps.bus.onPublished(type, (e) => this.affectedMayHaveChanged(e.brandId, (e.data as { incidentId?: unknown } | null)?.incidentId));
     }
+    // a reply held for sign-off, once stored: the people who may sign it off are told (once per
+    // draft: the reply command publishes it once; a rewrite at sign-off tells them in `review`)
+    deps.bus.onPublished('message.created', (e) => {
+      const m = e.data as { id?: unknown; status?: unknown; kind?: unknown; direction?: unknown } | null;
+      if (m?.status !== 'pending_approval' || m.direction !== 'outbound' || m.kind === 'post' || typeof m.id !== 'number') return;
+      const work = this.notifyHeldReply(e.brandId, m.id).catch((err) => deps.log?.error({ err, messageId: m.id }, 'telling approvers of a held reply failed'));
+      this.signOffNotices.add(work);
+      void work.finally(() => this.signOffNotices.delete(work));
+    });
+  }
+
+  /** Notices to approvers of held replies still being written (`signOffNoticesSettled`). */
+  private readonly signOffNotices = new Set<Promise<unknown>>();
+
+  /** Settles once the approvers of every reply held so far have been told (tests; shutdown). */
+  async signOffNoticesSettled(): Promise<void> {
+    while (this.signOffNotices.size) await Promise.allSettled([...this.signOffNotices]);
   }
 
   private async tz(brandId: number, db: Tx = this.deps.store.db) {
@@ -107,8 +125,11 @@ export class WorkflowCommands {
       .orderBy('message.created_at')
       .limit(500)
       .execute();
+    const waits = await this.signOffWaits(actor.brandId, rows);
     return rows.map((r) => ({
       ...presentMessage(r), conversationSubject: r.conversation_subject, authorName: r.author_name, reasons: safeArr(r.approval_reasons),
+      // who may sign it off, whether any of them is at the desk now, and the line its author reads when not
+      signOff: waits.get(r.id) ?? null,
       // who wrote the text before a reviewer rewrote it at sign-off (the author is now that reviewer), or null
       rewrite: rewriteOf(safeArr(r.approval_reasons)),
       // a statement of a closed incident is not published: approving it is refused (it can still be rejected)
@@ -245,6 +266,8 @@ export class WorkflowCommands {
     const editorName = (await nameOf(actor.userId)) ?? 'An approver';
     const previousAuthorName = await nameOf(msg.author_user_id);
     const rewritten = rewriteAtSignOff({ authorUserId: msg.author_user_id, authorName: previousAuthorName, reasons: safeArr(msg.approval_reasons) as StoredApprovalReason[] }, { userId: actor.userId, name: editorName });
+    // the new text waits for someone other than the reviewer: without anyone, it would wait forever
+    const approvers = await refuseWithoutApprover(trx, actor.brandId, actor.userId, 'rewrite');
     const t = encodeText(after);
     const done = await trx
       .updateTable('message')
@@ -276,6 +299,12 @@ export class WorkflowCommands {
       incident = await trx.selectFrom('incident').selectAll().where('id', '=', incidentId).executeTakeFirst();
       for (const uid of reviewers) await trx.insertInto('notification').values({ brand_id: actor.brandId, user_id: uid, kind: 'statement.pending_approval', title: `${editorName} rewrote the statement on “${incident?.title ?? 'the incident'}”: it waits for your sign-off`, body: after.slice(0, 300), conversation_id: conv.id, created_at: now }).execute();
       notices.push({ kind: 'statement.pending_approval', userIds: reviewers });
+    } else {
+      // a rewritten reply is a new draft to sign off: everyone who may is asked again (the previous author, told above, not twice)
+      const reviewers = approvers.map((u) => u.id).filter((id) => id !== msg.author_user_id);
+      const subject = (await trx.selectFrom('conversation').select('subject').where('id', '=', conv.id).executeTakeFirst())?.subject?.trim();
+      for (const uid of reviewers) await trx.insertInto('notification').values({ brand_id: actor.brandId, user_id: uid, kind: 'reply.pending_approval', title: `${editorName} rewrote a reply${subject ? ` on “${subject.slice(0, 80)}”` : ''}: it waits for your sign-off`, body: after.slice(0, 300), conversation_id: conv.id, created_at: now }).execute();
+      notices.push({ kind: 'reply.pending_approval', userIds: reviewers });
     }
     return { fresh, incident, notices, queued: false };
   }
@@ -299,6 +328,57 @@ export class WorkflowCommands {
     });
     bus.publish(actor.brandId, 'message.updated', presentMessage(fresh));
     return presentMessage(fresh);
+  }
+
+  /**
+   * A draft's wait for sign-off as its author sees it (composer, thread): how many may sign it
+   * off, how many of them are at the desk now, and the line to show when nobody is
+   * (`signOffWait`). Null `signOff` once the draft no longer waits.
+   */
+  async signOffWaitOf(actor: Actor, messageId: number) {
+    const msg = await this.deps.store.db.selectFrom('message').selectAll().where('id', '=', messageId).where('brand_id', '=', actor.brandId).where('direction', '=', 'outbound').executeTakeFirst();
+    if (!msg) throw notFound('reply');
+    const waits = msg.status === 'pending_approval' ? await this.signOffWaits(actor.brandId, [msg]) : new Map<number, SignOffWait>();
+    return { messageId: msg.id, conversationId: msg.conversation_id, status: msg.status, signOff: waits.get(msg.id) ?? null };
+  }
+
+  /** `signOffWait` of each draft (by id): the brand's approvers read once, each account's calendar once. */
+  private async signOffWaits(brandId: number, drafts: readonly Pick<MessageRow, 'id' | 'author_user_id' | 'channel_account_id'>[]): Promise<Map<number, SignOffWait>> {
+    const out = new Map<number, SignOffWait>();
+    if (!drafts.length) return out;
+    const { store, clock, settings } = this.deps;
+    const everyone = await eligibleApprovers(store.db, brandId, null);
+    const accountIds = [...new Set(drafts.map((d) => d.channel_account_id))];
+    const accounts = await store.db.selectFrom('channel_account').select(['id', 'calendar']).where('id', 'in', accountIds).execute();
+    const calendars = new Map(accounts.map((a) => [a.id, settings.calendarOf(a)]));
+    const now = clock.now();
+    for (const d of drafts) {
+      out.set(d.id, signOffWait(everyone.filter((u) => u.id !== d.author_user_id), { now, calendar: calendars.get(d.channel_account_id) ?? null }));
+    }
+    return out;
+  }
+
+  /**
+   * Tell everyone who may sign a just-held reply off that it waits for them (in-app notification
+   * and live event, as for statements), linking to its conversation. Nothing when it was decided
+   * or withdrawn meanwhile.
+   */
+  private async notifyHeldReply(brandId: number, messageId: number) {
+    const { store, clock, bus } = this.deps;
+    const now = clock.now();
+    const told = await store.db.transaction().execute(async (trx) => {
+      const msg = await trx.selectFrom('message').selectAll().where('id', '=', messageId).where('brand_id', '=', brandId).executeTakeFirst();
+      if (!msg || msg.status !== 'pending_approval') return null;
+      const conv = await trx.selectFrom('conversation').select(['id', 'subject']).where('id', '=', msg.conversation_id).executeTakeFirstOrThrow();
+      const authorName = msg.author_user_id != null ? (await trx.selectFrom('app_user').select('name').where('id', '=', msg.author_user_id).executeTakeFirst())?.name : undefined;
+      const approvers = await eligibleApprovers(trx, brandId, msg.author_user_id);
+      const on = conv.subject?.trim() ? ` on “${conv.subject.trim().slice(0, 80)}”` : '';
+      const title = `${authorName ?? 'A reply'}${authorName ? '’s reply' : ''}${on} waits for your sign-off`;
+      const body = decodeText(msg.text, msg.text_escaped).slice(0, 300);
+      for (const u of approvers) await trx.insertInto('notification').values({ brand_id: brandId, user_id: u.id, kind: 'reply.pending_approval', title, body, conversation_id: conv.id, created_at: now }).execute();
+      return { userIds: approvers.map((u) => u.id), conversationId: conv.id };
+    });
+    if (told?.userIds.length) bus.publish(brandId, 'notification', { kind: 'reply.pending_approval', conversationId: told.conversationId, messageId }, { userIds: told.userIds });
   }
 
   // ------------------------------------------------------------ knowledge experts
@@ -1093,6 +1173,8 @@ export class WorkflowCommands {
         if (onAccount.some((st) => st.status === 'pending_approval')) {
           throw conflict('incident.statement_pending', `a statement from @${account.handle} for this incident is already waiting for sign-off: approve or reject it first`);
         }
+        // held with nobody but its author to sign it off, it would wait forever (src/workflow/approvers.ts)
+        if (status === 'pending_approval') await refuseWithoutApprover(trx, actor.brandId, actor.userId, 'statement');
         // statements live in a conversation of their own, so the inbox and audit show them
         const conv = await trx.insertInto('conversation').values({
           brand_id: actor.brandId, channel_account_id: account.id, contact_id: null, network: account.network, visibility: 'public', status: 'resolved', priority: 0, subject: `Statement: ${inc.title}`,

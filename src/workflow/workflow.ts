@@ -37,6 +37,7 @@ import type { ChannelAccount, Conversation } from '../store/schema.js';
 import { encodeText, decodeText } from '../store/text.js';
 import { chunks, inLists, insertRows, lockBrand, type Tx } from '../store/util.js';
 import type { WorkflowSettings, WorkflowSettingsStore } from './settings.js';
+import { refuseWithoutApprover } from './approvers.js';
 
 export interface WorkflowDeps {
   store: Store;
@@ -474,6 +475,8 @@ export class Workflow {
       incidentOpen,
     });
     const warnings = report.results.filter((r) => r.severity !== 'block');
+    // held with nobody but its author to sign it off, it would wait forever: refused, nothing stored (src/workflow/approvers.ts)
+    if (decision.required) await refuseWithoutApprover(trx, conv.brand_id, actor.userId);
     return decision.required
       ? { status: 'pending_approval', reasons: decision.reasons.map((r) => ({ code: r.code, message: r.message })), checks: warnings }
       : { status: 'queued', checks: warnings };

@@ -156,6 +156,20 @@ export function workflowRoutes(app: App) {
     return wf.review(a.actor, req.params.id, req.body);
   });
 
+  app.get('/api/approvals/:id/sign-off', {
+    schema: {
+      tags, summary: 'A reply\'s wait for sign-off as its author sees it: how many may sign it off (approvers and admins other than its author, not disabled), how many are at the desk now (online, within the account\'s business hours), and the line to show when nobody is ("no approver is online now; it will wait until one is"); signOff is null once it no longer waits',
+      params: idParams,
+      response: { 200: z.object({
+        messageId: z.number().int(), conversationId: z.number().int(), status: z.string(),
+        signOff: z.object({ approvers: z.number().int(), availableNow: z.number().int(), reason: z.enum(['none', 'away', 'out_of_hours']).nullable(), notice: z.string().nullable() }).nullable(),
+      }) },
+    },
+  }, async (req) => {
+    const a = requireRole(req, 'agent', 'approver', 'admin');
+    return wf.signOffWaitOf(a.actor, req.params.id);
+  });
+
   app.post('/api/approvals/:id/withdraw', {
     schema: { tags, summary: 'The author withdraws their own draft while it waits for sign-off: never sent, out of the approvals queue (409 once decided)', params: idParams, response: { 200: messageSchema } },
   }, async (req) => {

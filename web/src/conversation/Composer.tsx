@@ -12,6 +12,7 @@
  *   survive a reload, go when sent, and go on sign-out (or when someone else signs in on the
  *   tab). While one exists, leaving the page asks first.
  */
+import { SignOffWaitNotice } from '../workflow/SignOffWait.js';
 import { forwardRef, useEffect, useId, useImperativeHandle, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { ApiError, newIdempotencyKey } from '../api/client.js';
@@ -745,6 +746,7 @@ export const Composer = forwardRef<ComposerHandle, Props>(function Composer({ co
           >
             Withdraw it
           </button>
+          {trackedMessages.filter((x) => x.status === 'pending_approval').slice(0, 1).map((x) => <SignOffWaitNotice key={x.id} messageId={x.id} />)}
           <ul className="approval-reasons">
             {tracked.approval.map((r) => (
               <li key={r.code} data-reason={r.code}>

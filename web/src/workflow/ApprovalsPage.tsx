@@ -24,6 +24,7 @@ import { useToast } from '../ui/Toasts.js';
 import { Frame } from './Frame.js';
 import { ChecksList } from './ReplyChecks.js';
 import { FormError } from '../ui/DialogButtons.js';
+import { SignOffWaitNotice, type SignOffWait } from './SignOffWait.js';
 
 
 export function ApprovalsPage() {
@@ -219,6 +220,7 @@ function ReviewPanel({ a, me, users, reviewer, onDone }: { a: PendingApproval; m
             <strong>{a.rewrite.editedByName || a.authorName || 'A reviewer'}</strong> rewrote {a.rewrite.previousAuthorName ? <strong>{a.rewrite.previousAuthorName}</strong> : 'the author'}’s draft at sign-off: the text below is theirs, so someone other than them signs it off.
           </p>
         )}
+        {own && <SignOffWaitNotice wait={(a as PendingApproval & { signOff?: SignOffWait | null }).signOff ?? null} />}
         <div className="row-gap">
           <VisibilityBadge visibility={a.visibility} />
           <NetworkBadge network={a.network} />
