@@ -50,7 +50,7 @@ export function moderationRoutes(app: App) {
   });
 
   app.post('/api/guidelines', {
-    schema: { tags: ['moderation'], summary: 'Publish a community guideline (admin)', body: z.object({ code: z.string().max(41), title: text().min(3).max(200), description: text().min(10).max(5000), allowedActions: z.array(z.enum(MODERATION_ACTIONS)).min(1).optional() }), response: { 201: z.object({ id: z.number() }) } },
+    schema: { tags: ['moderation'], summary: 'Publish a community guideline (admin)', body: z.object({ code: z.string().max(41, 'a code is at most 41 characters'), title: text().min(3, 'give the rule a title of at least 3 characters').max(200, 'a title is at most 200 characters'), description: text().min(10, 'describe what the rule forbids (at least 10 characters)').max(5000, 'a description is at most 5000 characters'), allowedActions: z.array(z.enum(MODERATION_ACTIONS)).min(1, 'name at least one action the rule allows: hide, delete, block, restrict or mute').optional() }), response: { 201: z.object({ id: z.number() }) } },
   }, async (req, reply) => {
     const a = requireRole(req, 'admin');
     return reply.code(201).send({ id: await s.moderation.addGuideline(a.actor, req.body) });
