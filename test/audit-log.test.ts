@@ -12,7 +12,7 @@ import { parseCsv } from '../src/lib/csv.js';
 import { auditPageQuery, listAudit, readAudit, type AuditCursor, type AuditFilter } from '../src/store/auditQueries.js';
 import type { Store } from '../src/store/db.js';
 import { DIALECTS, describeEachStore } from './db.js';
-import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
+import { Client, consentGiven, mention, startDesk, type TestDesk } from './helpers/parley.js';
 
 const ACTIONS = ['conversation.assigned', 'reply.sent', 'contact.crm_linked', 'contact.crm_unlinked', 'contactx.other', 'user.created', 'auth.login', 'guideline.published'];
 const T0 = Date.UTC(2026, 0, 1);
@@ -170,10 +170,12 @@ for (const dialect of DIALECTS) {
       ana = await Client.signIn(desk.url, 'ana@acme.test');
       cleo = await Client.signIn(desk.url, 'cleo@acme.test');
       eli = await Client.signIn(desk.url, 'eli@acme.test');
-      const r = await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention({ text: '@AcmeCare yes, <b>link</b> my account 4411 =1+1' })] });
+      const first = mention({ text: '@AcmeCare where is my order?' });
+      const r = await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [first] });
       conversationId = r.json.outcomes[0].conversationId;
-      consentMessageId = r.json.outcomes[0].messageId;
       contactId = (await ana.get(`/api/conversations/${conversationId}`)).json.contact.id;
+      // asked in the conversation (audited there), answered with their consent
+      consentMessageId = await consentGiven(desk, ana, admin, conversationId, first.author, '@AcmeCare yes, <b>link</b> my account 4411 =1+1');
     });
     afterAll(async () => desk?.stop());
 
@@ -188,7 +190,8 @@ for (const dialect of DIALECTS) {
 
       const r = await auditOf(admin, '?action=contact.');
       expect(r.status).toBe(200);
-      expect(r.json.items).toHaveLength(1);
+      // the question asked belongs to the conversation; the link does not
+      expect(r.json.items.map((e: any) => [e.action, e.conversationId])).toEqual([['contact.crm_linked', null], ['contact.crm_consent_asked', conversationId]]);
       expect(r.json.items[0]).toMatchObject({ action: 'contact.crm_linked', actor: `user:${desk.users.ana}`, actorUserId: desk.users.ana, actorName: 'Ana Agent', subjectType: 'contact', subjectId: String(contactId), conversationId: null, data: { crmCustomerId: 'CUST-4411', method: 'customer_message' } });
       const everything = (await auditOf(cleo, '?limit=200')).json.items.map((e: any) => e.action);
       expect(everything).toEqual(expect.arrayContaining(['contact.crm_linked', 'guideline.published', 'auth.login', 'user.created']));
@@ -214,11 +217,11 @@ for (const dialect of DIALECTS) {
       expect(onConv.map((e: any) => e.action)).toContain('conversation.priority');
       expect(onConv.every((e: any) => e.conversationId === conversationId)).toBe(true);
       const onContact = (await auditOf(admin, `?subjectType=contact&subjectId=${contactId}`)).json.items;
-      expect(onContact.map((e: any) => e.action)).toEqual(['contact.crm_linked']);
+      expect(onContact.map((e: any) => e.action)).toEqual(['contact.crm_linked', 'contact.crm_consent_asked']);
       const future = new Date(Date.now() + 3_600_000).toISOString();
       expect((await auditOf(admin, `?from=${encodeURIComponent(future)}`)).json.items).toEqual([]);
       const past = new Date(Date.now() - 3_600_000).toISOString();
-      expect((await auditOf(admin, `?from=${encodeURIComponent(past)}&to=${encodeURIComponent(future)}&action=contact.`)).json.items).toHaveLength(1);
+      expect((await auditOf(admin, `?from=${encodeURIComponent(past)}&to=${encodeURIComponent(future)}&action=contact.`)).json.items).toHaveLength(2);
 
       for (const [q, code] of [
         [`?from=${encodeURIComponent(future)}&to=${encodeURIComponent(past)}`, 'validation'],

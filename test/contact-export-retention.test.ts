@@ -6,10 +6,11 @@
  * batch at a time, and a message without its payload still shows and is found by search.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CONSENT_ASK_TEXT } from '../src/commands/contacts.js';
 import { exportContact } from '../src/commands/export.js';
 import { expireRawPayloads } from '../src/jobs/housekeeping.js';
 import { DIALECTS } from './db.js';
-import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
+import { Client, consentGiven, mention, startDesk, type TestDesk } from './helpers/parley.js';
 
 const DAY = 86_400_000;
 
@@ -45,12 +46,14 @@ for (const dialect of DIALECTS) {
     it('gives an admin everything about one customer, and nothing about another; an agent gets a 403', async () => {
       const alice = { networkUserId: 'alice-1', handle: 'alice', displayName: 'Alice </script><b>x</b>', followers: 3 };
       const first = await ingest(mention({ author: alice, text: '@AcmeCare my parcel 77 is lost <img src=x onerror=alert(1)>' }));
-      await ingest(mention({ author: alice, text: '@AcmeCare yes, link my account please' }));
+      // asked for consent in her conversation (a reply of the brand's), she agrees
+      const yes = await consentGiven(desk, ana, admin, first.conversationId, alice, '@AcmeCare yes, link my account please');
       const bob = await ingest(mention({ author: { networkUserId: 'bob-1', handle: 'bob', displayName: 'Bob', followers: 1 }, text: '@AcmeCare Bob secret complaint' }));
       const aliceId = await contactOf(first.messageId);
       const bobId = await contactOf(bob.messageId);
       expect(aliceId).not.toBe(bobId);
-      const linked = await admin.post(`/api/contacts/${aliceId}/crm-link`, { crmCustomerId: 'CUST-77', consent: { method: 'customer_message', messageId: first.messageId } });
+      expect((await admin.post(`/api/contacts/${aliceId}/crm-link`, { crmCustomerId: 'CUST-77', consent: { method: 'customer_message', messageId: first.messageId } })).json).toMatchObject({ code: 'crm.consent_evidence', reason: 'no_ask' });
+      const linked = await admin.post(`/api/contacts/${aliceId}/crm-link`, { crmCustomerId: 'CUST-77', consent: { method: 'customer_message', messageId: yes } });
       expect(linked.status).toBe(200);
       // replies the brand sent her (stored as sent; two in the same millisecond), and a note on her conversation
       const now = Date.now();
@@ -80,9 +83,9 @@ for (const dialect of DIALECTS) {
       const texts = doc.messagesWritten.map((m: any) => m.text);
       expect(texts).toEqual(['@AcmeCare my parcel 77 is lost <img src=x onerror=alert(1)>', '@AcmeCare yes, link my account please']);
       expect(body).not.toContain('Bob secret');
-      expect(doc.messagesReceived.map((m: any) => m.text)).toEqual(['@alice sorry, we are on it', '@alice found it']);
+      expect(doc.messagesReceived.map((m: any) => m.text)).toEqual([DEFAULT_CONSENT_ASK_TEXT, '@alice sorry, we are on it', '@alice found it']);
       expect(doc.crmConsents).toHaveLength(1);
-      expect(doc.crmConsents[0]).toMatchObject({ crmCustomerId: 'CUST-77', method: 'customer_message', evidenceMessageId: first.messageId, withdrawnAt: null });
+      expect(doc.crmConsents[0]).toMatchObject({ crmCustomerId: 'CUST-77', method: 'customer_message', evidenceMessageId: yes, withdrawnAt: null });
       expect(doc.notes.map((n: any) => n.text)).toEqual(['Alice called too, parcel 77']);
       expect(doc.conversations.map((c: any) => c.id)).toContain(first.conversationId);
       expect(doc.messagesWritten[0]).toHaveProperty('triage');

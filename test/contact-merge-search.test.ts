@@ -16,7 +16,7 @@ import { addressKey, searchKey } from '../src/core/searchKey.js';
 import { fillNameWords, writeNameWords } from '../src/store/contactNameWords.js';
 import { fillSearchKeys } from '../src/store/migrations/20261206T1630_contact_search_keys.js';
 import { DIALECTS, describeEachStore } from './db.js';
-import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
+import { Client, consentGiven, mention, startDesk, type TestDesk } from './helpers/parley.js';
 
 it('bounds a prefix by the least string above every string that starts with it', () => {
   expect(prefixUpperBound('abc')).toBe('abd');
@@ -302,8 +302,9 @@ for (const dialect of DIALECTS) {
         const b = await write(`fb-${who}`, `${who}_fb`, 'I wrote on X too', 'facebook');
         const A = await contactOf(a.conversationId);
         const B = await contactOf(b.conversationId);
-        expect((await ana.post(`/api/contacts/${B}/crm-link`, { crmCustomerId: `CRM-${who}`, consent: { method: 'customer_message', messageId: b.messageId } })).status).toBe(200);
-        expect((await ana.post(`/api/contacts/${A}/merge`, { otherContactId: B, reason: 'same person', crmConsent: { method: 'customer_message', messageId: b.messageId } })).status).toBe(200);
+        const yes = await consentGiven(desk, ana, admin, b.conversationId, { networkUserId: `fb-${who}`, handle: `${who}_fb`, displayName: 'A customer', followers: 5 }, 'yes, link my account', page);
+        expect((await ana.post(`/api/contacts/${B}/crm-link`, { crmCustomerId: `CRM-${who}`, consent: { method: 'customer_message', messageId: yes } })).status).toBe(200);
+        expect((await ana.post(`/api/contacts/${A}/merge`, { otherContactId: B, reason: 'same person', crmConsent: { method: 'customer_message', messageId: yes } })).status).toBe(200);
         const alt = Number((await db().selectFrom('contact_identity').select('id').where('network_user_id', '=', `fb-${who}`).executeTakeFirstOrThrow()).id);
         // the merge entries as they were written before 12-06: no crmConsentId
         const entries = await db().selectFrom('audit_event').select(['id', 'data']).where('action', '=', 'contact.merged').where('subject_id', '=', String(A)).execute();

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChannelAccount } from '../src/commands/setup.js';
 import { DIALECTS } from './db.js';
-import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
+import { Client, consentGiven, mention, startDesk, type TestDesk } from './helpers/parley.js';
 
 let n = 0;
 
@@ -43,6 +43,9 @@ for (const dialect of DIALECTS) {
     const contactOfConversation = async (id: number) => Number((await db().selectFrom('conversation').select('contact_id').where('id', '=', id).executeTakeFirstOrThrow()).contact_id);
     const identitiesOf = async (contactId: number) => (await db().selectFrom('contact_identity').select(['id', 'handle']).where('contact_id', '=', contactId).orderBy('id').execute()).map((i) => i.handle);
     const fresh = (s: string) => `${s}${++n}${dialect[0]}`;
+    /** `who` (as `write` has them write) asked for consent in `conversationId` and agreeing: their answer's id. */
+    const agreed = (conversationId: number, who: string, network: 'x' | 'facebook' = 'x') =>
+      consentGiven(desk, ana, admin, conversationId, { networkUserId: `${network}-${who}`, handle: who, displayName: `${who} name`, followers: 5 }, 'yes, link my account', network === 'x' ? desk.accountId : page);
 
     it('moves the other profile\'s identities, conversations and history to the survivor; audited on both timelines; later messages land on the survivor', async () => {
       const pub = fresh('alice');
@@ -105,12 +108,16 @@ for (const dialect of DIALECTS) {
     });
 
     it('never puts a profile under a CRM link its consent did not cover', async () => {
-      const one = await write(fresh('crmone'), '@AcmeCare yes link my account');
-      const two = await write(fresh('crmtwo'), 'me again', 'facebook');
+      const whoOne = fresh('crmone');
+      const whoTwo = fresh('crmtwo');
+      const one = await write(whoOne, '@AcmeCare yes link my account');
+      const two = await write(whoTwo, 'me again', 'facebook');
       const A = await contactOfConversation(one.conversationId);
       const B = await contactOfConversation(two.conversationId);
-      expect((await ana.post(`/api/contacts/${A}/crm-link`, { crmCustomerId: 'CUST-1', consent: { method: 'customer_message', messageId: one.messageId } })).status).toBe(200);
-      expect((await ana.post(`/api/contacts/${B}/crm-link`, { crmCustomerId: 'CUST-2', consent: { method: 'customer_message', messageId: two.messageId } })).status).toBe(200);
+      // their "yes" before anyone asked is no consent
+      expect((await ana.post(`/api/contacts/${A}/crm-link`, { crmCustomerId: 'CUST-1', consent: { method: 'customer_message', messageId: one.messageId } })).json).toMatchObject({ code: 'crm.consent_evidence', reason: 'no_ask' });
+      expect((await ana.post(`/api/contacts/${A}/crm-link`, { crmCustomerId: 'CUST-1', consent: { method: 'customer_message', messageId: await agreed(one.conversationId, whoOne) } })).status).toBe(200);
+      expect((await ana.post(`/api/contacts/${B}/crm-link`, { crmCustomerId: 'CUST-2', consent: { method: 'customer_message', messageId: await agreed(two.conversationId, whoTwo, 'facebook') } })).status).toBe(200);
       // two different customers
       const clash = await ana.post(`/api/contacts/${A}/merge`, { otherContactId: B, reason: 'same person' });
       expect(clash.status).toBe(409);
@@ -134,11 +141,12 @@ for (const dialect of DIALECTS) {
       expect(history.map((h) => [h.crm_customer_id, h.withdrawn_at != null])).toEqual([['CUST-1', true], ['CUST-2', true], ['CUST-2', false]]);
 
       // the survivor linked, the other not: its profile needs consent too
-      const three = await write(fresh('crmthree'), 'and a third profile', 'facebook');
+      const whoThree = fresh('crmthree');
+      const three = await write(whoThree, 'and a third profile', 'facebook');
       const C = await contactOfConversation(three.conversationId);
       expect((await ana.post(`/api/contacts/${A}/merge`, { otherContactId: C, reason: 'same person' })).json.code).toBe('contact.merge_consent_required');
       // the same customer on both sides: both consents cover their own profiles for that record
-      expect((await ana.post(`/api/contacts/${C}/crm-link`, { crmCustomerId: 'CUST-2', consent: { method: 'customer_message', messageId: three.messageId } })).status).toBe(200);
+      expect((await ana.post(`/api/contacts/${C}/crm-link`, { crmCustomerId: 'CUST-2', consent: { method: 'customer_message', messageId: await agreed(three.conversationId, whoThree, 'facebook') } })).status).toBe(200);
       const same = await ana.post(`/api/contacts/${A}/merge`, { otherContactId: C, reason: 'same person' });
       expect(same.status, JSON.stringify(same.json)).toBe(200);
       expect(same.json.crmCustomerId).toBe('CUST-2');
@@ -197,8 +205,9 @@ for (const dialect of DIALECTS) {
       const b = await write(alt, 'a different kim, link me', 'facebook');
       const A = await contactOfConversation(a.conversationId);
       const B = await contactOfConversation(b.conversationId);
-      expect((await ana.post(`/api/contacts/${B}/crm-link`, { crmCustomerId: 'KIM-FB-3', consent: { method: 'customer_message', messageId: b.messageId } })).status).toBe(200);
-      expect((await ana.post(`/api/contacts/${A}/merge`, { otherContactId: B, reason: 'same name', crmConsent: { method: 'customer_message', messageId: b.messageId } })).status).toBe(200);
+      const yes = await agreed(b.conversationId, alt, 'facebook');
+      expect((await ana.post(`/api/contacts/${B}/crm-link`, { crmCustomerId: 'KIM-FB-3', consent: { method: 'customer_message', messageId: yes } })).status).toBe(200);
+      expect((await ana.post(`/api/contacts/${A}/merge`, { otherContactId: B, reason: 'same name', crmConsent: { method: 'customer_message', messageId: yes } })).status).toBe(200);
       const exported = async (id: number) => JSON.parse(await (await fetch(`${desk.url}/api/contacts/${id}/export`, { headers: { cookie: admin.cookie } })).text());
       const linkedSubjects = (doc: any) => doc.auditEvents.filter((e: any) => e.action === 'contact.crm_linked').map((e: any) => e.subjectId);
       expect(linkedSubjects(await exported(A))).toContain(String(B));
@@ -261,8 +270,9 @@ for (const dialect of DIALECTS) {
         const b = await write(alt, 'yes, link my account', 'facebook');
         const A = await contactOfConversation(a.conversationId);
         const B = await contactOfConversation(b.conversationId);
-        expect((await ana.post(`/api/contacts/${B}/crm-link`, { crmCustomerId: crm, consent: { method: 'customer_message', messageId: b.messageId } })).status).toBe(200);
-        const m = await ana.post(`/api/contacts/${A}/merge`, { otherContactId: B, reason: 'same person', crmConsent: { method: 'customer_message', messageId: b.messageId } });
+        const yes = await agreed(b.conversationId, alt, 'facebook');
+        expect((await ana.post(`/api/contacts/${B}/crm-link`, { crmCustomerId: crm, consent: { method: 'customer_message', messageId: yes } })).status).toBe(200);
+        const m = await ana.post(`/api/contacts/${A}/merge`, { otherContactId: B, reason: 'same person', crmConsent: { method: 'customer_message', messageId: yes } });
         expect(m.status, JSON.stringify(m.json)).toBe(200);
         return { A, altId: await identityId(alt), pubId: await identityId(pub) };
       };
@@ -310,8 +320,10 @@ for (const dialect of DIALECTS) {
       const b = await write(alt, 'my other profile', 'facebook');
       const A = await contactOfConversation(a.conversationId);
       const B = await contactOfConversation(b.conversationId);
-      expect((await ana.post(`/api/contacts/${A}/crm-link`, { crmCustomerId: 'MIRA-1', consent: { method: 'customer_message', messageId: a.messageId } })).status).toBe(200);
-      expect((await ana.post(`/api/contacts/${A}/merge`, { otherContactId: B, reason: 'same person', crmConsent: { method: 'customer_message', messageId: b.messageId } })).status).toBe(200);
+      expect((await ana.post(`/api/contacts/${A}/crm-link`, { crmCustomerId: 'MIRA-1', consent: { method: 'customer_message', messageId: await agreed(a.conversationId, pub) } })).status).toBe(200);
+      // a message of the other profile is consent to the merge only as its answer to our question
+      expect((await ana.post(`/api/contacts/${A}/merge`, { otherContactId: B, reason: 'same person', crmConsent: { method: 'customer_message', messageId: b.messageId } })).json).toMatchObject({ code: 'crm.consent_evidence', reason: 'no_ask' });
+      expect((await ana.post(`/api/contacts/${A}/merge`, { otherContactId: B, reason: 'same person', crmConsent: { method: 'customer_message', messageId: await agreed(b.conversationId, alt, 'facebook') } })).status).toBe(200);
       expect((await merges(A)).crmLinkFromMerge).toBeNull();
       for (const id of [await identityId(alt), await identityId(pub)]) {
         const refused = await ana.post(`/api/contacts/${A}/split`, { identityId: id, removeCrmLink: { reason: 'wrong merge' } });
@@ -321,9 +333,10 @@ for (const dialect of DIALECTS) {
       expect(await identitiesOf(A)).toHaveLength(2);
       expect(await linkOf(A)).toBe('MIRA-1');
       // nor one both had: the same CRM customer on both sides
-      const c = await write(fresh('mirathird'), 'third profile', 'facebook');
+      const third = fresh('mirathird');
+      const c = await write(third, 'third profile', 'facebook');
       const C = await contactOfConversation(c.conversationId);
-      expect((await ana.post(`/api/contacts/${C}/crm-link`, { crmCustomerId: 'MIRA-1', consent: { method: 'customer_message', messageId: c.messageId } })).status).toBe(200);
+      expect((await ana.post(`/api/contacts/${C}/crm-link`, { crmCustomerId: 'MIRA-1', consent: { method: 'customer_message', messageId: await agreed(c.conversationId, third, 'facebook') } })).status).toBe(200);
       expect((await ana.post(`/api/contacts/${A}/merge`, { otherContactId: C, reason: 'same person again' })).status).toBe(200);
       const thirdId = Number((await db().selectFrom('contact_identity').select('id').where('contact_id', '=', A).orderBy('id', 'desc').executeTakeFirstOrThrow()).id);
       expect((await ana.post(`/api/contacts/${A}/split`, { identityId: thirdId, removeCrmLink: { reason: 'wrong merge' } })).json.code).toBe('contact.split_link_kept');
@@ -355,8 +368,13 @@ for (const dialect of DIALECTS) {
       const A = await contactOfConversation(a.conversationId);
       const B = await contactOfConversation(b.conversationId);
       // the other profile was linked (its consent audited on it), and is merged with the customer's consent
-      expect((await ana.post(`/api/contacts/${B}/crm-link`, { crmCustomerId: 'ERIN-CRM-9', consent: { method: 'customer_message', messageId: b.messageId } })).status).toBe(200);
-      expect((await ana.post(`/api/contacts/${A}/merge`, { otherContactId: B, reason: `DM: @${alt} is them`, crmConsent: { method: 'customer_message', messageId: b.messageId } })).status).toBe(200);
+      const yes = await agreed(b.conversationId, alt, 'facebook');
+      expect((await ana.post(`/api/contacts/${B}/crm-link`, { crmCustomerId: 'ERIN-CRM-9', consent: { method: 'customer_message', messageId: yes } })).status).toBe(200);
+      expect((await ana.post(`/api/contacts/${A}/merge`, { otherContactId: B, reason: `DM: @${alt} is them`, crmConsent: { method: 'customer_message', messageId: yes } })).status).toBe(200);
+      // and asked again on the first profile's conversation (no answer yet)
+      expect((await ana.post(`/api/conversations/${a.conversationId}/crm-consent-ask`, {})).status).toBe(202);
+      const asks = async () => db().selectFrom('crm_consent_ask').select('id').where('conversation_id', 'in', [a.conversationId, b.conversationId]).execute();
+      expect(await asks()).toHaveLength(2);
 
       const doc = JSON.parse(await (await fetch(`${desk.url}/api/contacts/${A}/export`, { headers: { cookie: admin.cookie } })).text());
       expect(doc.identities.map((i: any) => i.handle)).toEqual([pub, alt]);
@@ -368,7 +386,10 @@ for (const dialect of DIALECTS) {
       const erased = await admin.post(`/api/contacts/${A}/erase`, { reason: 'GDPR request #77' });
       expect(erased.status, JSON.stringify(erased.json)).toBe(200);
       expect(erased.json.identitiesErased).toBe(2);
-      expect(erased.json.messagesRedacted).toBe(2);
+      // their two messages and their answer to the consent question
+      expect(erased.json.messagesRedacted).toBe(3);
+      // the record of our consent questions to them goes with them
+      expect(await asks()).toEqual([]);
       const left = await db().selectFrom('contact_identity').select(['handle']).where('contact_id', '=', A).execute();
       expect(left.map((i) => i.handle)).toEqual(['erased', 'erased']);
       const audits = await db().selectFrom('audit_event').select(['action', 'data', 'subject_id']).where('brand_id', '=', desk.brandId)

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Capabilities, Channel } from '../src/channels/types.js';
 import { ChannelError } from '../src/channels/types.js';
 import { createBrand, createUser } from '../src/commands/setup.js';
-import { Client, mention, PASSWORD, startDesk, type TestDesk } from './helpers/parley.js';
+import { Client, consentGiven, mention, PASSWORD, startDesk, type TestDesk } from './helpers/parley.js';
 import { DIALECTS } from './db.js';
 import { housekeeping } from '../src/jobs/housekeeping.js';
 
@@ -242,21 +242,24 @@ for (const dialect of DIALECTS) {
     afterAll(async () => desk?.stop());
 
     async function customer(text = 'Yes, link my account to this profile') {
-      const r = await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention({ text })] });
+      const m = mention({ text });
+      const r = await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [m] });
       const [{ messageId, conversationId }] = r.json.outcomes;
       const contactId = (await ana.get(`/api/conversations/${conversationId}`)).json.contact.id as number;
-      return { messageId: messageId as number, conversationId: conversationId as number, contactId };
+      return { messageId: messageId as number, conversationId: conversationId as number, contactId, author: m.author };
     }
 
     it('keeps roles, brands and evidence apart', async () => {
       const c = await customer();
       const someoneElse = await customer('hello');
-      const consent = { method: 'customer_message', messageId: c.messageId };
+      // their message unasked is no consent; their answer to our question is
+      expect((await ana.post(`/api/contacts/${c.contactId}/crm-link`, { crmCustomerId: 'C-1', consent: { method: 'customer_message', messageId: c.messageId } })).json).toMatchObject({ code: 'crm.consent_evidence', reason: 'no_ask' });
+      const consent = { method: 'customer_message', messageId: await consentGiven(desk, ana, admin, c.conversationId, c.author) };
       expect((await eli.post(`/api/contacts/${c.contactId}/crm-link`, { crmCustomerId: 'C-1', consent })).status).toBe(403);
       expect((await zed.post(`/api/contacts/${c.contactId}/crm-link`, { crmCustomerId: 'C-1', consent })).status).toBe(404);
       expect((await eli.get(`/api/contacts/${c.contactId}/crm-consent`)).status).toBe(403);
       // another customer's message is not this customer's consent
-      expect((await ana.post(`/api/contacts/${c.contactId}/crm-link`, { crmCustomerId: 'C-1', consent: { method: 'customer_message', messageId: someoneElse.messageId } })).json.code).toBe('crm.consent_evidence');
+      expect((await ana.post(`/api/contacts/${c.contactId}/crm-link`, { crmCustomerId: 'C-1', consent: { method: 'customer_message', messageId: someoneElse.messageId } })).json).toMatchObject({ code: 'crm.consent_evidence', reason: 'not_theirs' });
       expect((await ana.post(`/api/contacts/${c.contactId}/crm-link`, { crmCustomerId: 'C-1', consent })).status).toBe(200);
       expect((await eli.post(`/api/contacts/${c.contactId}/crm-unlink`, { reason: 'not my job' })).status).toBe(403);
     });
@@ -308,13 +311,16 @@ for (const dialect of DIALECTS) {
     it('keeps the consent as recorded in the audit trail, so the export still has it after a withdrawal', async () => {
       const c = await customer();
       expect((await ana.post(`/api/contacts/${c.contactId}/crm-link`, { crmCustomerId: 'CUST-77', consent: { method: 'verified_form', note: '  web form ref F-1234, signed 2026-12-01  ' } })).status).toBe(200);
-      expect((await ana.post(`/api/contacts/${c.contactId}/crm-link`, { crmCustomerId: 'CUST-78', consent: { method: 'customer_message', messageId: c.messageId } })).status).toBe(200);
+      const yes = await consentGiven(desk, ana, admin, c.conversationId, c.author);
+      const askMessageId = (await ana.get(`/api/conversations/${c.conversationId}/crm-consent-candidates`)).json.asks[0].messageId;
+      expect((await ana.post(`/api/contacts/${c.contactId}/crm-link`, { crmCustomerId: 'CUST-78', consent: { method: 'customer_message', messageId: yes } })).status).toBe(200);
       expect((await ana.post(`/api/contacts/${c.contactId}/crm-unlink`, { reason: 'customer withdrew consent by DM' })).status).toBe(204);
       expect((await ana.get(`/api/contacts/${c.contactId}/crm-consent`)).json.consent).toBeNull();
       const audit = (await admin.get(`/api/audit?action=contact.crm_*&subjectType=contact&subjectId=${c.contactId}`)).json.items.map((e: any) => ({ action: e.action, data: e.data })).reverse();
       expect(audit).toEqual([
         { action: 'contact.crm_linked', data: { crmCustomerId: 'CUST-77', method: 'verified_form', evidenceMessageId: null, note: 'web form ref F-1234, signed 2026-12-01', previous: null } },
-        { action: 'contact.crm_linked', data: { crmCustomerId: 'CUST-78', method: 'customer_message', evidenceMessageId: c.messageId, note: null, previous: 'CUST-77' } },
+        { action: 'contact.crm_consent_asked', data: { messageId: askMessageId, visibility: 'private' } },
+        { action: 'contact.crm_linked', data: { crmCustomerId: 'CUST-78', method: 'customer_message', evidenceMessageId: yes, note: null, previous: 'CUST-77', askMessageId } },
         { action: 'contact.crm_unlinked', data: { reason: 'customer withdrew consent by DM', previous: 'CUST-78' } },
       ]);
       const csv = (await admin.req('GET', `/api/audit?action=contact.crm_*&subjectType=contact&subjectId=${c.contactId}&format=csv`)).json as string;

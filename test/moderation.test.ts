@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Capabilities, Channel } from '../src/channels/types.js';
-import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
+import { Client, consentGiven, mention, startDesk, type TestDesk } from './helpers/parley.js';
 
 describe('rule-cited moderation and consent-based CRM links', () => {
   let desk: TestDesk;
@@ -98,8 +98,13 @@ describe('rule-cited moderation and consent-based CRM links', () => {
     const contactId = detail.contact.id;
     expect((await ana.post(`/api/contacts/${contactId}/crm-link`, { crmCustomerId: 'CUST-4411' })).json.code).toBe('crm.consent_required');
     expect((await ana.post(`/api/contacts/${contactId}/crm-link`, { crmCustomerId: 'CUST-4411', consent: { method: 'customer_message', messageId: r.json.outcomes[1].messageId } })).json.code).toBe('crm.consent_evidence');
-    const ok = await ana.post(`/api/contacts/${contactId}/crm-link`, { crmCustomerId: 'CUST-4411', consent: { method: 'customer_message', messageId: r.json.outcomes[0].messageId } });
-    expect(ok.status).toBe(200);
+    // their own "yes" is no consent until it answers our question
+    const unasked = await ana.post(`/api/contacts/${contactId}/crm-link`, { crmCustomerId: 'CUST-4411', consent: { method: 'customer_message', messageId: r.json.outcomes[0].messageId } });
+    expect(unasked.status).toBe(400);
+    expect(unasked.json).toMatchObject({ code: 'crm.consent_evidence', reason: 'no_ask' });
+    const yes = await consentGiven(desk, ana, admin, r.json.outcomes[0].conversationId, m.author, 'Yes, you can link my account 4411 to this profile');
+    const ok = await ana.post(`/api/contacts/${contactId}/crm-link`, { crmCustomerId: 'CUST-4411', consent: { method: 'customer_message', messageId: yes } });
+    expect(ok.status, JSON.stringify(ok.json)).toBe(200);
     expect((await ana.get(`/api/conversations/${r.json.outcomes[0].conversationId}`)).json.contact.crmCustomerId).toBe('CUST-4411');
     expect((await ana.post(`/api/contacts/${contactId}/crm-unlink`, { reason: 'customer asked us to forget the link' })).status).toBe(204);
     expect((await ana.get(`/api/conversations/${r.json.outcomes[0].conversationId}`)).json.contact.crmCustomerId).toBeNull();

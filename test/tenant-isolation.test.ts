@@ -207,6 +207,10 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/guidelines/:id/retire': { roles: ['admin'], body: () => ({ reason: 'swept away' }) },
 
   'GET /api/contacts/:id/crm-consent': { roles: WORKERS },
+  'POST /api/conversations/:id/crm-consent-ask': { roles: WORKERS, body: () => ({ text: 'May we link this profile to your account? Reply YES to agree.' }) },
+  'GET /api/conversations/:id/crm-consent-candidates': { roles: WORKERS },
+  'GET /api/crm/consent-ask-text': { roles: WORKERS },
+  'PUT /api/crm/consent-ask-text': { roles: ['admin'], body: () => ({ text: 'Swept: may we link your profile? Reply YES.' }) },
   'POST /api/contacts/:id/crm-link': { roles: WORKERS, body: (x) => ({ crmCustomerId: 'SWEEP-1', consent: { method: 'customer_message', messageId: x.message } }) },
   'POST /api/contacts/:id/crm-unlink': { roles: WORKERS, body: () => ({ reason: 'swept away' }) },
   'POST /api/contacts/:id/erase': { roles: ['admin'], body: () => ({ reason: 'swept away' }) },

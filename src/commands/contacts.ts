@@ -2,15 +2,23 @@
  * Knowing the customer: a social identity is linked to a paying customer in
  * the CRM only with the customer's consent, recorded with how it was given
  * (their own message saying so, a verified form, or verbally on a call) and
- * withdrawable at any time. Linking and unlinking are audited. Merging two profiles of one
+ * withdrawable at any time. "Their own message" is real consent only as their answer to our
+ * question: an agent asks in the conversation (`askForConsent`, a reply through the normal reply
+ * path, recorded in `crm_consent_ask`), and only a reply of theirs written after that question
+ * was sent, in the same conversation, that reads as an agreement (src/core/consentReply.ts) is
+ * accepted as evidence. Linking and unlinking are audited. Merging two profiles of one
  * person, and splitting them again, is src/commands/contactMerge.ts (a merge never puts a
  * profile under a CRM link its consent did not cover).
  */
+import { classifyConsentReply, type ConsentReplyVerdict } from '../core/consentReply.js';
+import type { Visibility } from '../core/types.js';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
 import { audit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
+import type { ChannelAccount } from '../store/schema.js';
+import { decodeText } from '../store/text.js';
 import { contactHistory, mergeContacts, searchContacts, splitIdentity, type MergeContactsInput, type SplitIdentityInput } from './contactMerge.js';
 import type { Tx } from '../store/util.js';
 import type { Actor } from './context.js';
@@ -29,20 +37,58 @@ export interface ConsentInput {
 
 /** Whether a message is an inbound one of the brand written by one of `contactIds`' identities. */
 export async function messageOf(db: Tx, brandId: number, messageId: number, contactIds: readonly number[]): Promise<boolean> {
-  const m = await db.selectFrom('message').innerJoin('contact_identity', 'contact_identity.id', 'message.author_identity_id')
-    .select(['message.id']).where('message.id', '=', messageId).where('message.brand_id', '=', brandId).where('message.direction', '=', 'inbound')
+  return !!(await theirMessage(db, brandId, messageId, contactIds));
+}
+
+/** The inbound message of the brand written by one of `contactIds`' identities (what consent evidence reads of it). */
+async function theirMessage(db: Tx, brandId: number, messageId: number, contactIds: readonly number[]) {
+  return db.selectFrom('message').innerJoin('contact_identity', 'contact_identity.id', 'message.author_identity_id')
+    .select(['message.id', 'message.conversation_id', 'message.created_at', 'message.text', 'message.text_escaped']).where('message.id', '=', messageId).where('message.brand_id', '=', brandId).where('message.direction', '=', 'inbound')
     .where('contact_identity.contact_id', 'in', [...contactIds]).executeTakeFirst();
-  return !!m;
+}
+
+/** The wording of the consent question when the brand has not set its own. */
+export const DEFAULT_CONSENT_ASK_TEXT = 'To look up your order we\'d like to link this profile to your customer account with us. Is that OK? Reply YES to agree.';
+
+/**
+ * Network timestamps are often whole seconds (X's are): a reply written right after the question
+ * went out may carry a time up to a second before our clock recorded the send.
+ */
+const NETWORK_TIME_SLACK_MS = 1000;
+
+/**
+ * The latest consent question that went out in `conversationId` before a message of the customer
+ * written at `created_at`: only a question sent (the outbox's send time, not when it was written:
+ * one waiting for sign-off, rejected or failed was never seen) can have been answered, and their
+ * message must have been stored after the question was (its id above it, so a late-arriving older
+ * message does not count).
+ */
+export async function askBefore(db: Tx, conversationId: number, message: { id: number; created_at: number }) {
+  return db.selectFrom('crm_consent_ask').innerJoin('outbox', 'outbox.message_id', 'crm_consent_ask.message_id')
+    .select(['crm_consent_ask.message_id', 'crm_consent_ask.asked_at', 'crm_consent_ask.asked_by', 'outbox.sent_at'])
+    .where('crm_consent_ask.conversation_id', '=', conversationId).where('outbox.status', '=', 'sent')
+    .where('outbox.sent_at', '<=', message.created_at + NETWORK_TIME_SLACK_MS).where('crm_consent_ask.message_id', '<', message.id)
+    .orderBy('outbox.sent_at', 'desc').orderBy('crm_consent_ask.id', 'desc').limit(1).executeTakeFirst();
 }
 
 /**
  * Check the consent given for a link (400 `crm.consent_evidence` with what is missing): a message
  * given as evidence is shown as the customer's consent, whatever the method, so it must be one
- * written by `contactIds` (the contact, or either of two being merged). Its note, trimmed.
+ * written by `contactIds` (the contact, or either of two being merged). For `customer_message` it
+ * must also answer our question: written after a consent question was sent in the same
+ * conversation, and reading as an agreement (src/core/consentReply.ts). Its note, trimmed.
  */
 export async function checkConsent(db: Tx, brandId: number, c: ConsentInput, contactIds: readonly number[]): Promise<string | null> {
   if (c.method === 'customer_message' && c.messageId == null) throw badRequest('crm.consent_evidence', 'point to the customer\'s message in which they agreed');
-  if (c.messageId != null && !(await messageOf(db, brandId, c.messageId, contactIds))) throw badRequest('crm.consent_evidence', 'the consent message must be one this customer sent');
+  const m = c.messageId != null ? await theirMessage(db, brandId, c.messageId, contactIds) : undefined;
+  if (c.messageId != null && !m) throw badRequest('crm.consent_evidence', 'the consent message must be one this customer sent', { reason: 'not_theirs' });
+  if (c.method === 'customer_message' && m) {
+    if (!(await askBefore(db, m.conversation_id, m))) {
+      throw badRequest('crm.consent_evidence', 'this message does not answer a request for consent: ask for their consent in this conversation first (the question must have been sent), then choose their reply to it', { reason: 'no_ask' });
+    }
+    const reading = classifyConsentReply(decodeText(m.text, m.text_escaped));
+    if (reading.verdict !== 'agree') throw badRequest('crm.consent_evidence', `their reply is not an agreement: ${reading.reason}`, { reason: 'not_agreement', verdict: reading.verdict });
+  }
   if (c.method !== 'customer_message' && (!c.note || c.note.trim().length < 10)) throw badRequest('crm.consent_evidence', 'describe how the customer consented (form reference, call date...)');
   return c.note?.trim() || null;
 }
@@ -59,10 +105,16 @@ export async function recordConsent(trx: Tx, actor: Actor, p: { contactId: numbe
   const { contactId, crmCustomerId, consent: c, note } = p;
   await trx.updateTable('contact').set({ crm_customer_id: crmCustomerId, crm_consent_at: now, crm_linked_by: actor.userId, updated_at: now }).where('id', '=', contactId).execute();
   const replaced = await trx.updateTable('crm_consent').set({ withdrawn_at: now }).where('contact_id', '=', contactId).where('withdrawn_at', 'is', null).returning('crm_customer_id').execute();
+  // the question their message answered (checkConsent found one), kept with the audit entry
+  let askMessageId: number | null = null;
+  if (c.method === 'customer_message' && c.messageId != null) {
+    const m = await trx.selectFrom('message').select(['id', 'conversation_id', 'created_at']).where('id', '=', c.messageId).executeTakeFirst();
+    if (m) askMessageId = (await askBefore(trx, m.conversation_id, m))?.message_id ?? null;
+  }
   const consent = await trx.insertInto('crm_consent').values({ brand_id: actor.brandId, contact_id: contactId, crm_customer_id: crmCustomerId, method: c.method, evidence_message_id: c.messageId ?? null, note, granted_at: now, recorded_by: actor.userId! }).returning('id').executeTakeFirstOrThrow();
   await audit(trx, {
     brandId: actor.brandId, actor: actor.name, action: 'contact.crm_linked', subjectType: 'contact', subjectId: contactId,
-    data: { crmCustomerId, method: c.method, evidenceMessageId: c.messageId ?? null, note, previous: replaced.map((r) => r.crm_customer_id).join(', ') || null, ...p.auditExtra },
+    data: { crmCustomerId, method: c.method, evidenceMessageId: c.messageId ?? null, note, previous: replaced.map((r) => r.crm_customer_id).join(', ') || null, ...(c.method === 'customer_message' ? { askMessageId } : {}), ...p.auditExtra },
   }, now);
   return Number(consent.id);
 }
@@ -124,6 +176,97 @@ export class ContactCommands {
     const now = clock.now();
     await store.db.transaction().execute((trx) => removeCrmLink(trx, actor, { contactId, previous, reason }, now));
     this.deps.bus.publish(actor.brandId, 'contact.updated', { contactId, crmCustomerId: null });
+  }
+
+  /** The brand's wording of the consent question (its own, or the default). */
+  async consentAskText(brandId: number): Promise<{ text: string; custom: boolean }> {
+    const row = await this.deps.store.db.selectFrom('crm_consent_setting').select('ask_text').where('brand_id', '=', brandId).executeTakeFirst();
+    return row ? { text: row.ask_text, custom: true } : { text: DEFAULT_CONSENT_ASK_TEXT, custom: false };
+  }
+
+  /** An admin sets the brand's wording of the consent question (null: back to the default); audited. */
+  async setConsentAskText(actor: Actor, text: string | null) {
+    if (actor.role !== 'admin' || actor.userId == null) throw forbidden();
+    const t = text?.trim() ?? '';
+    if (text != null && (t.length < 10 || t.length > 1000)) throw badRequest('validation', 'the consent question needs 10 to 1000 characters');
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    await store.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('crm_consent_setting').where('brand_id', '=', actor.brandId).execute();
+      if (text != null) await trx.insertInto('crm_consent_setting').values({ brand_id: actor.brandId, ask_text: t, updated_at: now, updated_by: actor.userId! }).execute();
+      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'crm.consent_ask_text_set', subjectType: 'brand', subjectId: actor.brandId, data: { text: text != null ? t : null } }, now);
+    });
+    return this.consentAskText(actor.brandId);
+  }
+
+  /**
+   * Ask the customer of a conversation for consent to a CRM link: a reply through the normal
+   * reply path (`io.reply`: outbox, sign-off when the brand's policy needs one, reply checks),
+   * private when the conversation is private or the channel can message privately, else public
+   * (`p.visibility` overrides), with the brand's question unless the agent edited it. The
+   * question is recorded (the reply, who, when); only a reply of theirs after it has gone out
+   * counts as `customer_message` consent. A repeated request (same idempotency key) records once.
+   */
+  async askForConsent(
+    actor: Actor,
+    conversationId: number,
+    p: { text?: string | null; visibility?: Visibility | null; idempotencyKey?: string | null },
+    io: { canMessagePrivately: (account: ChannelAccount) => boolean; reply: (v: { text: string; visibility: Visibility; idempotencyKey?: string | null }) => Promise<{ message: { id: number; status: string }; duplicate: boolean; approval: unknown }> },
+  ) {
+    if (!['agent', 'approver', 'admin'].includes(actor.role) || actor.userId == null) throw forbidden();
+    const { store, clock } = this.deps;
+    const conv = await store.db.selectFrom('conversation').select(['id', 'contact_id', 'channel_account_id', 'visibility']).where('id', '=', conversationId).where('brand_id', '=', actor.brandId).executeTakeFirst();
+    if (!conv) throw notFound('conversation');
+    if (conv.contact_id == null) throw conflict('crm.no_customer', 'this conversation has no customer to ask');
+    const text = p.text?.trim() || (await this.consentAskText(actor.brandId)).text;
+    const account = await store.db.selectFrom('channel_account').selectAll().where('id', '=', conv.channel_account_id).executeTakeFirst();
+    const visibility: Visibility = p.visibility ?? (conv.visibility === 'private' || (account != null && io.canMessagePrivately(account)) ? 'private' : 'public');
+    const r = await io.reply({ text, visibility, idempotencyKey: p.idempotencyKey ?? null });
+    const now = clock.now();
+    const messageId = Number(r.message.id);
+    await store.db.transaction().execute(async (trx) => {
+      // a repeated request answers with the first reply: that question is recorded already
+      const known = await trx.selectFrom('crm_consent_ask').select('id').where('message_id', '=', messageId).executeTakeFirst();
+      if (known) return;
+      await trx.insertInto('crm_consent_ask').values({ brand_id: actor.brandId, conversation_id: conv.id, contact_id: conv.contact_id!, message_id: messageId, asked_by: actor.userId!, asked_at: now }).execute();
+      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'contact.crm_consent_asked', subjectType: 'contact', subjectId: conv.contact_id!, conversationId: conv.id, data: { messageId, visibility } }, now);
+    });
+    return { ...r, ask: { messageId, visibility, askedAt: new Date(now).toISOString() } };
+  }
+
+  /**
+   * What the link dialog offers as `customer_message` evidence in a conversation: the consent
+   * questions asked there (latest first, with whether each went out), and the customer's replies
+   * after the latest one that went out, each read by the classifier (agreements first, then by time).
+   */
+  async consentCandidates(actor: Actor, conversationId: number) {
+    if (!['agent', 'approver', 'admin'].includes(actor.role)) throw forbidden();
+    const db = this.deps.store.db;
+    const conv = await db.selectFrom('conversation').select(['id', 'contact_id']).where('id', '=', conversationId).where('brand_id', '=', actor.brandId).executeTakeFirst();
+    if (!conv) throw notFound('conversation');
+    const asks = await db.selectFrom('crm_consent_ask').innerJoin('message', 'message.id', 'crm_consent_ask.message_id').leftJoin('app_user', 'app_user.id', 'crm_consent_ask.asked_by')
+      .select((eb) => ['crm_consent_ask.message_id', 'crm_consent_ask.asked_at', 'crm_consent_ask.asked_by', 'app_user.name as asked_by_name', 'message.status', 'message.visibility',
+        eb.selectFrom('outbox').select((o) => o.fn.max('outbox.sent_at').as('s')).whereRef('outbox.message_id', '=', 'crm_consent_ask.message_id').where('outbox.status', '=', 'sent').as('sent_at')])
+      .where('crm_consent_ask.conversation_id', '=', conv.id).orderBy('crm_consent_ask.asked_at', 'desc').orderBy('crm_consent_ask.id', 'desc').limit(20).execute();
+    const latestSent = asks.filter((a) => a.sent_at != null).sort((a, b) => Number(b.sent_at) - Number(a.sent_at))[0];
+    let candidates: { messageId: number; text: string; createdAt: string; verdict: ConsentReplyVerdict; reason: string }[] = [];
+    if (latestSent && conv.contact_id != null) {
+      const rows = await db.selectFrom('message').innerJoin('contact_identity', 'contact_identity.id', 'message.author_identity_id')
+        .select(['message.id', 'message.text', 'message.text_escaped', 'message.created_at'])
+        .where('message.conversation_id', '=', conv.id).where('message.direction', '=', 'inbound').where('contact_identity.contact_id', '=', conv.contact_id)
+        .where('message.id', '>', latestSent.message_id).where('message.created_at', '>=', Number(latestSent.sent_at) - NETWORK_TIME_SLACK_MS)
+        .orderBy('message.created_at').orderBy('message.id').limit(50).execute();
+      candidates = rows.map((m) => {
+        const text = decodeText(m.text, m.text_escaped);
+        const r = classifyConsentReply(text);
+        return { messageId: Number(m.id), text, createdAt: new Date(Number(m.created_at)).toISOString(), verdict: r.verdict, reason: r.reason };
+      });
+      candidates.sort((a, b) => Number(b.verdict === 'agree') - Number(a.verdict === 'agree'));
+    }
+    return {
+      asks: asks.map((a) => ({ messageId: Number(a.message_id), askedAt: new Date(Number(a.asked_at)).toISOString(), askedBy: { id: Number(a.asked_by), name: a.asked_by_name ?? null }, status: a.status, sentAt: a.sent_at != null ? new Date(Number(a.sent_at)).toISOString() : null, visibility: a.visibility })),
+      candidates,
+    };
   }
 
   /** Merge `p.otherContactId` into `contactId`: see `mergeContacts` (src/commands/contactMerge.ts). */

@@ -301,6 +301,12 @@ export async function eraseContact(deps: EraseDeps, actor: Actor, p: EraseContac
         .execute();
     }
     await trx.deleteFrom('crm_consent').where('contact_id', '=', p.contactId).execute();
+    // the consent questions asked of them (src/commands/contacts.ts): on their conversations, or
+    // recorded against them or a contact merged into them
+    await trx.deleteFrom('crm_consent_ask').where(ofBrand(actor.brandId)).where((eb) => eb.or([
+      eb('contact_id', 'in', [p.contactId, ...merged]),
+      ...(conversations.length ? [eb('conversation_id', 'in', conversations)] : []),
+    ])).execute();
     await trx.updateTable('contact').set({ display_name: ERASED, crm_customer_id: null, crm_consent_at: null, crm_linked_by: null, updated_at: now }).where('id', '=', p.contactId).execute();
     const notes = conversations.length
       ? await trx.selectFrom('note').select(['conversation_id']).where('conversation_id', 'in', conversations).execute()

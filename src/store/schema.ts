@@ -679,6 +679,26 @@ export interface CrmConsentTable {
   recorded_by: number;
 }
 
+/** An agent asked the customer, in a conversation, for consent to a CRM link: the reply that asked. */
+export interface CrmConsentAskTable {
+  id: Id;
+  brand_id: number;
+  conversation_id: number;
+  /** The conversation's customer when asked. */
+  contact_id: number;
+  message_id: number;
+  asked_by: number;
+  asked_at: number;
+}
+
+/** The brand's wording of the consent question (no row: the default). */
+export interface CrmConsentSettingTable {
+  brand_id: number;
+  ask_text: string;
+  updated_at: number;
+  updated_by: number;
+}
+
 export interface ExpertRequestTable {
   id: Id;
   brand_id: number;
@@ -959,6 +979,8 @@ export interface DB {
   community_guideline: CommunityGuidelineTable;
   moderation_action: ModerationActionTable;
   crm_consent: CrmConsentTable;
+  crm_consent_ask: CrmConsentAskTable;
+  crm_consent_setting: CrmConsentSettingTable;
   expert_request: ExpertRequestTable;
   expert_quote: ExpertQuoteTable;
   quote_passage: QuotePassageTable;

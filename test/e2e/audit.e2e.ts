@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { Client, mention, startDesk, type TestDesk } from '../helpers/parley.js';
+import { Client, consentGiven, mention, startDesk, type TestDesk } from '../helpers/parley.js';
 import { axeReport, axeSerious, ensureChromium, type AxeViolation, ensureWebBuild, launchBrowser, openConversationAt, openPage, originOf, screenshot, signIn, type WatchedPage } from './browser.js';
 
 let desk: TestDesk;
@@ -37,10 +37,13 @@ beforeAll(async () => {
   for (let p = 1; p <= 55; p++) expect((await ana.post(`/api/conversations/${conversationId}/priority`, { priority: p })).status).toBe(200);
   // a CRM link on a call, with a hostile note; and one given in the customer's own message
   expect((await ana.post(`/api/contacts/${contactId}/crm-link`, { crmCustomerId: 'CUST-77', consent: { method: 'verbal', note: HOSTILE_NOTE } })).status).toBe(200);
-  const e = await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention({ text: '@AcmeCare yes <i>please</i> link my account 5150', author: { networkUserId: 'audit-2', handle: 'consenting', displayName: 'Consenting Customer', followers: 3 } })] });
+  const consenting = { networkUserId: 'audit-2', handle: 'consenting', displayName: 'Consenting Customer', followers: 3 };
+  const e = await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: [mention({ text: '@AcmeCare can you find my order 5150', author: consenting })] });
   evidenceConversation = e.json.outcomes[0].conversationId;
   evidenceContact = (await ana.get(`/api/conversations/${evidenceConversation}`)).json.contact.id;
-  expect((await ana.post(`/api/contacts/${evidenceContact}/crm-link`, { crmCustomerId: 'CUST-5150', consent: { method: 'customer_message', messageId: e.json.outcomes[0].messageId } })).status).toBe(200);
+  // asked for their consent, they agree
+  const yes = await consentGiven(desk, ana, admin, evidenceConversation, consenting, '@AcmeCare yes <i>please</i> link my account 5150');
+  expect((await ana.post(`/api/contacts/${evidenceContact}/crm-link`, { crmCustomerId: 'CUST-5150', consent: { method: 'customer_message', messageId: yes } })).status).toBe(200);
   expect((await admin.post('/api/tokens', { name: HOSTILE_TOKEN })).status).toBe(201);
   expect((await admin.post('/api/teams', { name: HOSTILE_TEAM })).status).toBe(201);
   browser = await launchBrowser();
@@ -102,7 +105,7 @@ describe('Settings → Audit log', () => {
     await page.getByLabel('Action').selectOption('contact.crm_*');
     await page.getByRole('button', { name: 'Apply' }).click();
     const rows = page.locator('table.audit-log tbody tr');
-    await expect.poll(async () => (await rows.evaluateAll((trs) => trs.map((t) => t.getAttribute('data-action')))).join(',')).toBe('contact.crm_linked,contact.crm_linked');
+    await expect.poll(async () => (await rows.evaluateAll((trs) => trs.map((t) => t.getAttribute('data-action')))).join(',')).toBe('contact.crm_linked,contact.crm_consent_asked,contact.crm_linked');
     // the download link carries the same filters
     const href = await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href');
     const u = new URL(href!, desk.url);
@@ -113,7 +116,7 @@ describe('Settings → Audit log', () => {
       return { type: r.headers.get('content-type'), text: await r.text() };
     }, href!)) as { type: string; text: string };
     expect(csv.type).toMatch(/^text\/csv/);
-    expect(csv.text.trim().split('\r\n')).toHaveLength(3);
+    expect(csv.text.trim().split('\r\n')).toHaveLength(4);
     expect(csv.text).toContain('CUST-5150');
 
     await page.getByLabel('From', { exact: true }).fill('2030-01-02T10:00');
@@ -122,7 +125,7 @@ describe('Settings → Audit log', () => {
     await page.getByRole('alert').filter({ hasText: '“From” must be before “To”.' }).waitFor();
     expect(await page.getByLabel('From', { exact: true }).getAttribute('aria-invalid')).toBe('true');
     // the list still shows the last good filter
-    expect(await rows.count()).toBe(2);
+    expect(await rows.count()).toBe(3);
     await page.getByLabel('To', { exact: true }).fill('2030-01-03T10:00');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.getByText('No audited actions match these filters.').waitFor();

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { createChannelAccount } from '../../src/commands/setup.js';
-import { Client, mention, startDesk, type TestDesk } from '../helpers/parley.js';
+import { Client, consentGiven, mention, startDesk, type TestDesk } from '../helpers/parley.js';
 import { ensureChromium, ensureWebBuild, eventually, launchBrowser, openConversationAt, openPage, originOf, signIn, type WatchedPage } from './browser.js';
 
 let desk: TestDesk;
@@ -38,7 +38,10 @@ beforeAll(async () => {
   other = await ingest(page, mention({ network: 'facebook', kind: 'comment', text: 'it is me, zoe_public on X, about parcel 12', author: { networkUserId: 'zoe-fb', handle: 'zoe_facebook', displayName: HOSTILE, followers: 2 } }));
   expect(older.contactId).toBe(first.contactId);
   // the Facebook profile is linked to the CRM; a merge brings the link to Zoë's X profile too
-  expect((await admin.post(`/api/contacts/${other.contactId}/crm-link`, { crmCustomerId: 'ZOE-CRM-1', consent: { method: 'customer_message', messageId: other.messageId } })).status).toBe(200);
+  const linkYes = await consentGiven(desk, admin, admin, other.conversationId, { networkUserId: 'zoe-fb', handle: 'zoe_facebook', displayName: HOSTILE, followers: 2 }, 'yes, link my account', page);
+  expect((await admin.post(`/api/contacts/${other.contactId}/crm-link`, { crmCustomerId: 'ZOE-CRM-1', consent: { method: 'customer_message', messageId: linkYes } })).status).toBe(200);
+  // asked on her X conversation too, she said yes there: the merge dialog offers that reply, not her complaint
+  await consentGiven(desk, admin, admin, first.conversationId, { networkUserId: 'zoe-x', handle: 'zoe_public', displayName: 'Zoë Public', followers: 4 }, 'Yes, go ahead');
   browser = await launchBrowser();
   w = await openPage(browser);
   await signIn(w.page, desk.url, 'ana@acme.test');
@@ -65,7 +68,13 @@ describe('Same person as… in the author card', () => {
     expect(await dialog.locator('.merge-candidates').textContent()).toContain('<img src=x onerror');
     await candidate.first().check();
     await dialog.getByLabel('Why are they the same person?').fill('said on Facebook that @zoe_public is them');
-    // the other profile is linked to the CRM: the customer's consent for this one too
+    // the other profile is linked to the CRM: the customer's consent for this one too. In a
+    // message of theirs: only their replies after the consent question sent here are offered
+    const theirMessage = dialog.getByLabel('Their message saying so');
+    await expect.poll(async () => (await theirMessage.locator('option').allTextContents()).join(' | ')).toBe('Choose the message… | agrees: Yes, go ahead');
+    await expect.poll(() => theirMessage.inputValue()).not.toBe('');
+    await expect.poll(() => dialog.getByTestId('crm-consent-ask-state').textContent()).toMatch(/^Asked by Ada Admin, sent /);
+    // (this time it was on a call)
     await dialog.getByLabel('They agreed on a call').check();
     await dialog.getByLabel('Call date and who took it').fill('on a call on 6 Dec with Ana, agreed both profiles are linked');
     await expect.poll(() => dialog.getByTestId('merge-confirm').textContent()).toContain('@zoe_facebook');

@@ -565,14 +565,38 @@ describe('playbooks, snippets and the CRM link', () => {
   });
 
   it('links the customer to a CRM record only with consent, and unlinks with a reason', async () => {
-    const { conversationId, messageId } = await ingest({ text: '@AcmeCare yes, you can look me up with my customer number, I agree', author: { networkUserId: 'crm-1', handle: 'consenting', displayName: 'Cora Sent', followers: 20 } });
+    const cora = { networkUserId: 'crm-1', handle: 'consenting', displayName: 'Cora Sent', followers: 20 };
+    const { conversationId, messageId } = await ingest({ text: '@AcmeCare yes, you can look me up with my customer number, I agree', author: cora });
     const ana = await pageAs('ana@acme.test');
     await openConversation(ana.page, conversationId);
+    // nobody asked her yet: her message is no answer to a consent question, and is not offered
     await ana.page.getByRole('button', { name: 'Link to CRM customer…' }).click();
-    const dialog = ana.page.getByRole('dialog', { name: 'Link to a CRM customer' });
+    let dialog = ana.page.getByRole('dialog', { name: 'Link to a CRM customer' });
+    await dialog.getByLabel('They agreed in a message here').check();
+    await expect.poll(() => dialog.getByTestId('crm-consent-ask-state').textContent()).toContain('Nobody has asked them for consent in this conversation yet');
+    expect(await dialog.getByLabel('Their message saying so').locator(`option[value="${messageId}"]`).count()).toBe(0);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    // ask, the question goes out, she says yes
+    await ana.page.locator('.crm').getByRole('button', { name: 'Ask for consent…' }).click();
+    const ask = ana.page.getByRole('dialog', { name: 'Ask for consent' });
+    await expect.poll(() => ask.getByLabel('Question').inputValue()).toContain('Reply YES to agree');
+    await ask.getByRole('button', { name: 'Send question' }).click();
+    await ask.waitFor({ state: 'detached' });
+    const question = await desk.db.store.db.selectFrom('crm_consent_ask').select('message_id').where('conversation_id', '=', conversationId).executeTakeFirstOrThrow();
+    const sent = async () => (await desk.db.store.db.selectFrom('outbox').select('status').where('message_id', '=', question.message_id).executeTakeFirst())?.status;
+    await expect.poll(async () => (await desk.parley.services.outbox.runOnce(), await sent()), { timeout: 10_000 }).toBe('sent');
+    const yes = await ingest({ text: 'Yes, go ahead', author: cora });
+    expect(yes.conversationId).toBe(conversationId);
+
+    await ana.page.getByRole('button', { name: 'Link to CRM customer…' }).click();
+    dialog = ana.page.getByRole('dialog', { name: 'Link to a CRM customer' });
     await dialog.getByLabel('CRM customer ID').fill('CUST-4711');
     await dialog.getByLabel('They agreed in a message here').check();
-    await dialog.getByLabel('Their message saying so').selectOption(String(messageId));
+    // her reply after the question is chosen for the agent; her earlier message is still not offered
+    await expect.poll(() => dialog.getByLabel('Their message saying so').inputValue()).toBe(String(yes.messageId));
+    expect(await dialog.getByLabel('Their message saying so').locator(`option[value="${messageId}"]`).count()).toBe(0);
     await dialog.getByRole('button', { name: 'Link with consent' }).click();
     await ana.page.locator('.crm').getByText('CUST-4711').waitFor({ timeout: 10_000 });
     expect((await detail(conversationId)).contact.crmCustomerId).toBe('CUST-4711');

@@ -276,3 +276,37 @@ export function markerTriageOf(text: string): TriageResult | null {
   };
 }
 export const markerTriage: TriageFn = (reqs) => reqs.map((r) => markerTriageOf(r.message.text));
+
+/**
+ * The customer's consent to a CRM link "in their own message", given the way the desk accepts it
+ * (src/commands/contacts.ts): `agent` asks in `conversationId` (POST crm-consent-ask), the outbox
+ * sends the question, and `author` (the customer of the conversation, as ingested) answers `text`
+ * in the same conversation, ingested by `admin`. The id of their answer, for
+ * `consent: { method: 'customer_message', messageId }`. Throws when the question cannot go out
+ * (e.g. it waits for sign-off) or their answer threads into another conversation.
+ */
+export async function consentGiven(desk: TestDesk, agent: Client, admin: Client, conversationId: number, author: NormalizedMessage['author'], text = 'Yes, go ahead', channelAccountId = desk.accountId): Promise<number> {
+  const ask = await agent.post(`/api/conversations/${conversationId}/crm-consent-ask`, {});
+  if (ask.status !== 202) throw new Error(`consent question not accepted: ${ask.status} ${JSON.stringify(ask.json)}`);
+  const askId = Number(ask.json.ask.messageId);
+  const db = desk.db.store.db;
+  const sentAt = async () => (await db.selectFrom('outbox').select('sent_at').where('message_id', '=', askId).where('status', '=', 'sent').executeTakeFirst())?.sent_at;
+  let sent = await sentAt();
+  for (let i = 0; sent == null && i < 20; i++) {
+    if (ask.json.message.status === 'pending_approval') throw new Error(`the consent question #${askId} waits for sign-off`);
+    await desk.parley.services.outbox.runOnce();
+    sent = await sentAt();
+    if (sent == null) await new Promise((r) => setTimeout(r, 50)); // the background outbox may hold it
+  }
+  if (sent == null) throw new Error(`the consent question #${askId} was not sent`);
+  // written after it went out (on the desk's clock, which may not be the wall clock)
+  const createdAt = Math.max(Date.now(), Number(sent));
+  // the way they wrote before (a Facebook comment, a DM...), so it threads into the conversation
+  const before = await db.selectFrom('message').select(['network', 'kind', 'visibility']).where('conversation_id', '=', conversationId).where('direction', '=', 'inbound').orderBy('id', 'desc').executeTakeFirst();
+  const how = before ? { network: before.network as NormalizedMessage['network'], kind: before.kind as NormalizedMessage['kind'], visibility: before.visibility as NormalizedMessage['visibility'] } : {};
+  const r = await admin.post('/api/ingest/messages', { channelAccountId, messages: [mention({ ...how, author, text, createdAt })] });
+  const o = r.json?.outcomes?.[0];
+  if (!o?.messageId) throw new Error(`their answer was not ingested: ${r.status} ${JSON.stringify(r.json)}`);
+  if (o.conversationId !== conversationId) throw new Error(`their answer threaded into conversation #${o.conversationId}, not #${conversationId}`);
+  return Number(o.messageId);
+}

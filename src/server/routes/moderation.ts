@@ -105,7 +105,7 @@ export function moderationRoutes(app: App) {
   app.post('/api/contacts/:id/crm-link', {
     schema: {
       tags: ['contacts'],
-      summary: 'Link a social profile to a CRM customer — only with the customer\'s recorded consent',
+      summary: 'Link a social profile to a CRM customer — only with the customer\'s recorded consent. `customer_message` evidence must be their reply, in the same conversation, to a consent question that went out (POST /api/conversations/:id/crm-consent-ask), reading as an agreement; else 400 `crm.consent_evidence` with `reason` `no_ask`, `not_agreement` or `not_theirs`',
       params: idParams,
       body: z.object({ crmCustomerId: z.string().min(1).max(200), consent: consentSchema.nullish() }),
       response: { 200: z.object({ contactId: z.number(), crmCustomerId: z.string(), consentAt: z.string(), method: z.string() }) },
@@ -113,6 +113,56 @@ export function moderationRoutes(app: App) {
   }, async (req) => {
     const a = requireRole(req, 'agent', 'approver', 'admin');
     return s.contacts.linkCrm(a.actor, req.params.id, req.body);
+  });
+
+  app.post('/api/conversations/:id/crm-consent-ask', {
+    schema: {
+      tags: ['contacts'],
+      summary: 'Ask the conversation\'s customer for consent to a CRM link: a reply through the normal reply path (outbox, sign-off when required) with the brand\'s question (or the agent\'s edit of it), private when the conversation is private or the channel can message privately (else public; `visibility` overrides). Recorded: only a reply of theirs written after this question went out, in this conversation, that reads as an agreement is accepted as `customer_message` consent',
+      params: idParams,
+      body: z.object({ text: text().min(10).max(2000).nullish(), visibility: z.enum(['public', 'private']).nullish(), idempotencyKey: z.string().max(128).nullish() }),
+      response: { 202: z.object({ message: messageSchema, duplicate: z.boolean(), approval: z.object({ reasons: z.array(z.object({ code: z.string(), message: z.string() })) }).nullable(), ask: z.object({ messageId: z.number(), visibility: z.string(), askedAt: z.string() }) }) },
+    },
+  }, async (req, reply) => {
+    const a = requireRole(req, 'agent', 'approver', 'admin');
+    const r = await s.contacts.askForConsent(a.actor, req.params.id, req.body, {
+      canMessagePrivately: (acc) => s.registry.forAccount(acc)?.capabilities.privateMessage === true,
+      reply: (v) => s.commands.reply(a.actor, req.params.id, v),
+    });
+    return reply.code(202).send({ message: r.message, duplicate: r.duplicate, approval: r.approval as { reasons: { code: string; message: string }[] } | null, ask: r.ask } as any);
+  });
+
+  app.get('/api/conversations/:id/crm-consent-candidates', {
+    schema: {
+      tags: ['contacts'],
+      summary: 'The consent questions asked in the conversation (latest first) and the customer\'s replies after the latest one that went out, each read as `agree`, `decline` or `unclear` with the reason (agreements first): what a link by `customer_message` may cite',
+      params: idParams,
+      response: {
+        200: z.object({
+          askText: z.string(),
+          asks: z.array(z.object({ messageId: z.number(), askedAt: z.string(), askedBy: z.object({ id: z.number(), name: z.string().nullable() }), status: z.string(), sentAt: z.string().nullable(), visibility: z.string() })),
+          candidates: z.array(z.object({ messageId: z.number(), text: z.string(), createdAt: z.string(), verdict: z.enum(['agree', 'decline', 'unclear']), reason: z.string() })),
+        }),
+      },
+    },
+  }, async (req) => {
+    const a = requireRole(req, 'agent', 'approver', 'admin');
+    const r = await s.contacts.consentCandidates(a.actor, req.params.id);
+    return { askText: (await s.contacts.consentAskText(a.user.brand_id)).text, ...r };
+  });
+
+  app.get('/api/crm/consent-ask-text', {
+    schema: { tags: ['contacts'], summary: 'The brand\'s consent question (its own wording, or the default when `custom` is false)', response: { 200: z.object({ text: z.string(), custom: z.boolean() }) } },
+  }, async (req) => {
+    const a = requireRole(req, 'agent', 'approver', 'admin');
+    return s.contacts.consentAskText(a.user.brand_id);
+  });
+
+  app.put('/api/crm/consent-ask-text', {
+    schema: { tags: ['contacts'], summary: 'Set the brand\'s consent question (admin; 10 to 1000 characters; null restores the default); audited', body: z.object({ text: text().max(1000).nullable() }), response: { 200: z.object({ text: z.string(), custom: z.boolean() }) } },
+  }, async (req) => {
+    const a = requireRole(req, 'admin');
+    return s.contacts.setConsentAskText(a.actor, req.body.text);
   });
 
   app.post('/api/contacts/:id/crm-unlink', {

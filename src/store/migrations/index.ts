@@ -64,6 +64,7 @@ import * as m20261207T0310 from './20261207T0310_quote_passages_backfill.js';
 import * as m20261207T0320 from './20261207T0320_listening_backfill_before.js';
 import * as m20261207T0330 from './20261207T0330_saml_idp_initiated.js';
 import * as m20261207T1500 from './20261207T1500_history_resolution_backfill.js';
+import * as m20261207T1520 from './20261207T1520_crm_consent_ask.js';
 import * as m20261207T1530 from './20261207T1530_withdrawn_answer.js';
 import * as m20261207T1540 from './20261207T1540_emoji_terms_by_writer.js';
 
@@ -132,6 +133,7 @@ export const migrations: Record<string, MigrationModule> = {
   '20261207T0320_listening_backfill_before': m20261207T0320,
   '20261207T0330_saml_idp_initiated': m20261207T0330,
   '20261207T1500_history_resolution_backfill': m20261207T1500,
+  '20261207T1520_crm_consent_ask': m20261207T1520,
   '20261207T1530_withdrawn_answer': m20261207T1530,
   '20261207T1540_emoji_terms_by_writer': m20261207T1540,
 };

@@ -49,6 +49,8 @@ export const AUDIT_ACTION_LABEL: Record<string, string> = {
   'guideline.published': 'Published a community guideline',
   'guideline.retired': 'Retired a community guideline',
   'contact.crm_linked': 'Linked a customer to the CRM (with consent)',
+  'contact.crm_consent_asked': 'Asked a customer for consent to a CRM link',
+  'crm.consent_ask_text_set': 'Changed the CRM consent question',
   'contact.crm_unlinked': 'Removed a CRM link',
   'conversation.assigned': 'Assigned a conversation',
   'conversation.status': 'Changed a conversation’s status',

@@ -8,7 +8,7 @@ import { ExternalLink, safeHref } from '../lib/SafeText.js';
 import { Avatar, NetworkBadge, StatusBadge, VerifiedIcon } from '../ui/bits.js';
 import { Modal } from '../ui/Modal.js';
 import { useToast } from '../ui/Toasts.js';
-import { ConsentFields, CrmSection, useConsent } from '../workflow/Crm.js';
+import { ConsentAskState, ConsentFields, CrmSection, useConsent, useConsentCandidates, useFirstAgreement } from '../workflow/Crm.js';
 import { DialogButtons, FormError } from '../ui/DialogButtons.js';
 import { handleText } from './customerName.js';
 
@@ -157,6 +157,9 @@ function MergeDialog({ contact, name, conversationId, messages, onClose }: { con
   const inbound = messages.filter((m) => m.direction === 'inbound' && m.author);
   const results = (search.data?.items ?? []).filter((c) => c.id !== contact.id);
   const needsConsent = picked != null && Boolean(contact.crmCustomerId) !== picked.crmLinked;
+  // consent "in their own message" is their reply here after our consent question, as in the link dialog
+  const candidates = useConsentCandidates(conversationId, needsConsent);
+  useFirstAgreement(consent, candidates.data?.candidates);
   const submit = () => {
     if (!picked) return;
     setError(null);
@@ -219,7 +222,12 @@ function MergeDialog({ contact, name, conversationId, messages, onClose }: { con
             ))}
           </select>
         </label>
-        {needsConsent && <ConsentFields consent={consent} legend="One of them is linked to a CRM customer: the link covers the other profile only if they agreed. How?" name="merge-consent-method" messages={inbound} />}
+        {needsConsent && (
+          <>
+            <ConsentFields consent={consent} legend="One of them is linked to a CRM customer: the link covers the other profile only if they agreed. How?" name="merge-consent-method" messages={inbound} candidates={candidates.data?.candidates ?? []} />
+            {consent.method === 'customer_message' && <ConsentAskState candidates={candidates} />}
+          </>
+        )}
         {picked && (
           <p className="small" data-testid="merge-confirm">
             Merge <span dir="auto">{picked.identities.map(profileLine).join(', ') || `customer ${picked.id}`}</span> into <span dir="auto">{name}</span>?
@@ -378,6 +386,8 @@ export function describeAudit(e: AuditEvent, users: Map<number, User>, teams: Ma
       return `recorded an SLA breach (${String(d.clock ?? '').replace(/_/g, ' ')})`;
     case 'contact.crm_linked':
       return 'linked the customer to the CRM, with consent';
+    case 'contact.crm_consent_asked':
+      return `asked the customer for consent to a CRM link (${d.visibility === 'private' ? 'privately' : 'publicly'})`;
     case 'contact.crm_unlinked':
       return 'removed the CRM link';
     case 'contact.merged': {
