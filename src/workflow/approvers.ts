@@ -71,7 +71,7 @@ export function signOffWait(approvers: readonly Pick<EligibleApprover, 'availabi
     return { approvers: 0, availableNow: 0, reason: 'none', notice: 'Waiting for sign-off — nobody other than its author may approve it now: ask an admin to add an approver' };
   }
   if (!isOpen(at.calendar, at.now)) {
-    return { approvers: approvers.length, availableNow: 0, reason: 'out_of_hours', notice: 'Waiting for sign-off — it is outside working hours and no approver is online now; it will wait until one is' };
+    return { approvers: approvers.length, availableNow: 0, reason: 'out_of_hours', notice: 'Waiting for sign-off — it is outside working hours, so an approver may not see it until the desk opens; it will wait until one signs it off' };
   }
   const online = approvers.filter((a) => a.availability === 'online').length;
   if (!online) return { approvers: approvers.length, availableNow: 0, reason: 'away', notice: 'Waiting for sign-off — no approver is online now; it will wait until one is' };
