@@ -60,3 +60,21 @@ describe('classifyConsentReply', () => {
     expect(normalizeConsentReply('D’ACCORD')).toBe('d\'accord');
   });
 });
+
+describe('classifyConsentReply: a hedged or negated yes is not consent', () => {
+  it.each([
+    ['ok but where is my refund', 'unclear'],
+    ['Yes, but only for this order', 'unclear'],
+    ['sí, pero primero el reembolso', 'unclear'],
+    ['oui mais pas pour la newsletter', 'decline'],
+    ['ja, aber nur heute', 'unclear'],
+    ['fine, it still hasnt arrived', 'decline'],
+    ['ok i didnt order this', 'decline'],
+  ] as const)('%s → %s', (text, verdict) => {
+    expect(classifyConsentReply(text).verdict).toBe(verdict);
+  });
+  it('still takes a plain yes', () => {
+    expect(classifyConsentReply('Yes, go ahead 👍').verdict).toBe('agree');
+    expect(classifyConsentReply('Sure, no problem').verdict).toBe('agree');
+  });
+});

@@ -46,13 +46,16 @@ const NEGATION_IN_AGREEMENT = ['no problem', 'no worries', 'why not', 'sin probl
 
 /** Whole words that say no (or not, never, don't...). */
 const NEGATION_WORDS = new Set([
-  'no', 'nope', 'nah', 'not', 'never', 'dont', 'don\'t', 'cant', 'can\'t', 'cannot', 'wont', 'won\'t', 'refuse', 'disagree', 'stop', 'nay', 'isnt', 'isn\'t', 'aint', 'without', 'unsubscribe', 'later', 'maybe', 'perhaps', 'unless',
+  'no', 'nope', 'nah', 'not', 'never', 'dont', 'don\'t', 'cant', 'can\'t', 'cannot', 'wont', 'won\'t', 'didnt', 'doesnt', 'hasnt', 'havent', 'wasnt', 'arent', 'shouldnt', 'wouldnt', 'couldnt', 'refuse', 'disagree', 'stop', 'nay', 'isnt', 'isn\'t', 'aint', 'without', 'unsubscribe', 'later', 'maybe', 'perhaps', 'unless',
   'nunca', 'jamas', 'tampoco', 'ni', 'quizas', 'quiza',
   'non', 'pas', 'jamais', 'nan', 'peut-etre',
   'nein', 'nicht', 'kein', 'keine', 'keinen', 'niemals', 'nie', 'vielleicht',
   'nao', 'nem', 'talvez',
   'nee', 'niet', 'nooit', 'mai',
 ]);
+
+/** Whole words that hedge a yes ("ok but where is my refund"): such a reply is read by a person, not taken as consent. */
+const HEDGE_WORDS = new Set(['but', 'however', 'although', 'though', 'except', 'pero', 'aunque', 'mais', 'sauf', 'aber', 'jedoch', 'mas', 'porem', 'embora']);
 
 /** Emoji that agree (skin tones and variation selectors are removed first). */
 const AGREE_EMOJI = ['\u{1F44D}', '\u{1F44C}', '\u2705', '\u2714', '\u{1F197}', '\u{1F646}', '\u{1F91D}'];
@@ -120,6 +123,8 @@ export function classifyConsentReply(text: string): ConsentReplyReading {
   const words = wordsOf(rest);
   const negation = words.find((w) => NEGATION_WORDS.has(w) || /n't$/.test(w));
   if (negation) return { verdict: 'decline', reason: `the message says "${negation}": a negation is not an agreement` };
+  const hedge = words.find((w) => HEDGE_WORDS.has(w));
+  if (hedge) return { verdict: 'unclear', reason: `the message says "${hedge}": read what they ask and record the consent another way if they gave it` };
   const agreesByWord = words.some((w) => AGREE_WORDS.has(w) || AGREE_WORDS.has(w.replace(/'/g, '')));
   const agreesByPhrase = AGREE_PHRASES.some((p) => hasPhrase(s, p));
   const agreesByEmoji = AGREE_EMOJI.some((e) => s.includes(e));
