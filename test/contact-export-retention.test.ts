@@ -85,6 +85,10 @@ for (const dialect of DIALECTS) {
       expect(body).not.toContain('Bob secret');
       expect(doc.messagesReceived.map((m: any) => m.text)).toEqual([DEFAULT_CONSENT_ASK_TEXT, '@alice sorry, we are on it', '@alice found it']);
       expect(doc.crmConsents).toHaveLength(1);
+      // and the question that asked for it, with which reply asked
+      expect(doc.crmConsentAsks).toHaveLength(1);
+      expect(doc.crmConsentAsks[0]).toMatchObject({ conversationId: expect.any(Number), messageId: expect.any(Number), askedAt: expect.any(String) });
+      expect(doc.messagesReceived.find((m: any) => m.id === doc.crmConsentAsks[0].messageId)?.text).toBe(DEFAULT_CONSENT_ASK_TEXT);
       expect(doc.crmConsents[0]).toMatchObject({ crmCustomerId: 'CUST-77', method: 'customer_message', evidenceMessageId: yes, withdrawnAt: null });
       expect(doc.notes.map((n: any) => n.text)).toEqual(['Alice called too, parcel 77']);
       expect(doc.conversations.map((c: any) => c.id)).toContain(first.conversationId);

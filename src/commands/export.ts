@@ -98,6 +98,7 @@ async function* contactDocument(store: Store, brandId: number, contactId: number
   const identities = await db.selectFrom('contact_identity').selectAll().where('contact_id', '=', contactId).where('brand_id', '=', brandId).orderBy('id').execute();
   const identityIds = identities.map((i) => Number(i.id));
   const consents = await db.selectFrom('crm_consent').selectAll().where('contact_id', '=', contactId).where('brand_id', '=', brandId).orderBy('id').execute();
+  const asks = await db.selectFrom('crm_consent_ask').selectAll().where('contact_id', '=', contactId).where('brand_id', '=', brandId).orderBy('id').execute();
 
   const head = {
     format: 'parley.subject-access-export',
@@ -113,6 +114,8 @@ async function* contactDocument(store: Store, brandId: number, contactId: number
       id: Number(c.id), crmCustomerId: c.crm_customer_id, method: c.method, evidenceMessageId: c.evidence_message_id == null ? null : Number(c.evidence_message_id),
       note: c.note, grantedAt: iso(c.granted_at), withdrawnAt: iso(c.withdrawn_at), recordedByUserId: Number(c.recorded_by),
     })),
+    // the brand's questions asking them for that consent: which reply asked, in which conversation, who and when
+    crmConsentAsks: asks.map((a) => ({ id: Number(a.id), conversationId: Number(a.conversation_id), messageId: Number(a.message_id), askedByUserId: Number(a.asked_by), askedAt: iso(a.asked_at) })),
   };
   // the head without its closing brace; each list follows as `,"name":[...]`
   yield safeJson(head).slice(0, -1);
