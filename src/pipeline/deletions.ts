@@ -247,7 +247,7 @@ async function replyShown(trx: Tx, store: Store, d: { brandId: number; actor: st
   if (!conv) return null;
   const withdrawnAt = Number(w.withdrawn_at);
   // the response facts another reply counted since the withdrawal: that reply answered the wait
-  const since = await trx.selectFrom('reporting_fact').select('id').where('conversation_id', '=', conv.id).where('kind', 'in', [...REPLY_RESPONSE_KINDS])
+  const since = await trx.selectFrom('reporting_fact').select('id').where('brand_id', '=', d.brandId).where('conversation_id', '=', conv.id).where('kind', 'in', [...REPLY_RESPONSE_KINDS])
     .where('occurred_at', '>=', withdrawnAt).where('message_id', '!=', m.id).limit(1).executeTakeFirst();
   const outcome = since ? 'answered_since' : 'restored';
   // settled once: a second delivery of the same check (or two at once) restores nothing more

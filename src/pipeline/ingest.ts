@@ -644,7 +644,7 @@ export class IngestPipeline {
     // 8. reporting facts
     const facts = this.factRows(brandId, convs, firstReply, fresh);
     if (history) {
-      await withdrawHistoryResolutions(trx, store, convs);
+      await withdrawHistoryResolutions(trx, store, brandId, convs);
       facts.push(...historyResolutions(convs, fresh, (c, w) => this.dims(brandId, c, w, this.accounts.get(w.account.id)?.timezone ?? 'UTC'), (w) => this.business(w.account)));
     }
     writes.add(await prepareWriteFacts(trx, store, wf?.facts.length ? [...facts, ...(wf.facts as typeof facts)] : facts));
@@ -1141,10 +1141,18 @@ function historyResolutions(convs: Map<string, ConvWork>, fresh: Work[], dims: (
 }
 
 /** Stored history's `resolution` facts on conversations this batch continues: deleted, and uncounted from their rollups. */
-async function withdrawHistoryResolutions(trx: Tx, store: Store, convs: Map<string, ConvWork>): Promise<void> {
-  const ids = [...convs.values()].filter((c) => c.history && c.historyResumed && c.id != null).map((c) => c.id!);
-  for (const part of inLists(ids)) {
-    await withdrawFactsWhere(trx, store, (q) => q.where('conversation_id', 'in', part).where('kind', '=', 'resolution').where('data', '=', HISTORY_RESOLUTION_DATA));
+async function withdrawHistoryResolutions(trx: Tx, store: Store, brandId: number, convs: Map<string, ConvWork>): Promise<void> {
+  const resumed = [...convs.values()].filter((c) => c.history && c.historyResumed && c.id != null);
+  if (!resumed.length) return;
+  // facts have no conversation index: the brand's resolutions since the oldest of these
+  // conversations began (a resolution comes after its conversation's start), down (brand, kind, time)
+  let since = Infinity;
+  for (const c of resumed) since = Math.min(since, Number(c.existing?.created_at ?? -Infinity));
+  for (const part of inLists(resumed.map((c) => c.id!))) {
+    await withdrawFactsWhere(trx, store, (q) => {
+      const scoped = q.where('brand_id', '=', brandId).where('kind', '=', 'resolution').where('conversation_id', 'in', part).where('data', '=', HISTORY_RESOLUTION_DATA);
+      return Number.isFinite(since) ? scoped.where('occurred_at', '>=', since) : scoped;
+    });
   }
 }
 
