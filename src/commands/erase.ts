@@ -1311,8 +1311,8 @@ export function quoteScrubber(texts: readonly string[]): { scrub: (s: string) =>
   };
 }
 
-/** The notices that copy a reply draft's text (src/workflow/commands.ts: rewritten at sign-off, approved, rejected). */
-const DRAFT_NOTICES = ['reply.rewritten', 'reply.approved', 'reply.rejected'];
+/** The notices that copy a reply draft's text (src/workflow/commands.ts: rewritten at sign-off, approved, rejected, and the approvers' notice that one waits for them). */
+const DRAFT_NOTICES = ['reply.rewritten', 'reply.approved', 'reply.rejected', 'reply.pending_approval'];
 
 /** A reply's states before the network has it (src/outbox/outbox.ts). */
 const UNSENT = ['queued', 'pending_approval', 'sending'];

@@ -586,10 +586,13 @@ export class WorkflowCommands {
       await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'expert.answered', subjectType: 'expert_request', subjectId: req.id, conversationId: conv.id, data: { noteId: note.id, ...(onBehalfOf ? { onBehalfOf } : {}) } }, now);
       return trx.selectFrom('expert_request').selectAll().where('id', '=', req.id).executeTakeFirstOrThrow();
     });
-    const request = presentRequest(answered, await askerNameOf(store.db, answered));
-    bus.publish(actor.brandId, 'expert.request', request);
+    const askerName = await askerNameOf(store.db, answered);
+    bus.publish(actor.brandId, 'expert.request', presentRequest(answered, askerName));
     bus.publish(actor.brandId, 'notification', { kind: 'expert.answered', conversationId: req.conversation_id, requestId: req.id }, { userIds: [req.asked_by] });
-    return { request, note };
+    // the answerer reads the request as the conversation's list shows it: with the answer's text as its note reads, and who answered
+    const answer = await store.db.selectFrom('note').leftJoin('app_user', (j) => j.on('app_user.id', '=', actor.userId!).onRef('app_user.brand_id', '=', 'note.brand_id'))
+      .select(['note.text', 'app_user.name']).where('note.id', '=', answered.answer_note_id!).executeTakeFirst();
+    return { request: { ...presentRequest(answered, askerName, { text: answer?.text ?? null, byName: answer?.name ?? null }), cancelReason: null }, note };
   }
 
   // ------------------------------------------------------------ people who stop taking conversations
