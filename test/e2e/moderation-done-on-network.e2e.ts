@@ -180,7 +180,9 @@ describe('where the connector blocks itself (X)', () => {
     const dialog = await openModeration(page, messageId);
     const select = dialog.getByLabel('Action');
     const options = (await select.locator('option:not([value=""])').allTextContents()).map((s) => s.trim());
-    expect(options).toEqual(['Hide the post', 'Block the author']);
+    // a mention is no reply in a thread the brand started: X cannot hide it, so Hide is shown disabled with why
+    expect(options).toEqual([expect.stringMatching(/^Hide the post — not for this post: X hides only replies/), 'Block the author']);
+    expect(await select.locator('option[value="hide"]').isDisabled()).toBe(true);
     expect(await select.locator('option[value="restrict"]').count()).toBe(0);
     await select.selectOption('block');
     expect(await dialog.getByRole('checkbox', { name: /Done in the network's app/ }).count()).toBe(0);
