@@ -6,29 +6,17 @@
  * - a question to an expert who was then disabled is shown as cancelled, saying to ask someone
  *   else — not as "Open", waiting for an answer that cannot come.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { Client, mention, startDesk, type TestDesk } from '../helpers/parley.js';
-import { ensureChromium, ensureWebBuild, launchBrowser, openConversationAt, openPage, signIn, type WatchedPage } from './browser.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Client, mention, type TestDesk } from '../helpers/parley.js';
+import { deskInBrowser, openConversationAt, signIn } from './browser.js';
 
 let desk: TestDesk;
-let browser: Browser;
 let admin: Client;
-const pages: WatchedPage[] = [];
+const browser = deskInBrowser((d) => (desk = d));
 const PHONE = { viewport: { width: 390, height: 844 } };
 
 beforeAll(async () => {
-  ensureChromium();
-  ensureWebBuild();
-  desk = await startDesk('sqlite');
   admin = await Client.signIn(desk.url, 'admin@acme.test');
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  for (const p of pages) await p.close().catch(() => {});
-  await browser?.close();
-  await desk?.stop();
 });
 
 describe('incidents and expert questions on a phone', () => {
@@ -37,8 +25,7 @@ describe('incidents and expert questions on a phone', () => {
     const inc = (await cleoApi.post('/api/incidents', { title: 'Blender recall BL-200', reason: 'Dozens of reports of BL-200 motors failing after a few days' })).json.id as number;
     expect((await cleoApi.post(`/api/incidents/${inc}/statement`, { channelAccountId: desk.accountId, text: 'We are aware some BL-200 blenders stop working. Please stop using them; next steps here within 2 hours.' })).status).toBe(202);
 
-    const cleo = await openPage(browser, PHONE);
-    pages.push(cleo);
+    const cleo = await browser.open(PHONE);
     await signIn(cleo.page, desk.url, 'cleo@acme.test');
     await cleo.page.goto(`${desk.url}/incidents`);
     const title = cleo.page.locator(`[data-incident-title="${inc}"]`);
@@ -68,8 +55,7 @@ describe('incidents and expert questions on a phone', () => {
     const id = (await ana.post(`/api/conversations/${c}/expert-requests`, { expertId: desk.users.expert, question: 'Does the BL-200 warranty cover online orders?' })).json.id as number;
     expect((await admin.req('PATCH', `/api/users/${desk.users.expert}`, { disabled: true })).status).toBe(200);
 
-    const page = await openPage(browser, PHONE);
-    pages.push(page);
+    const page = await browser.open(PHONE);
     await signIn(page.page, desk.url, 'ana@acme.test');
     await openConversationAt(page.page, desk.url, c);
     const item = page.page.locator(`.expert-item[data-request-id="${id}"]`);
