@@ -7,9 +7,9 @@
  * no quotes and looks nothing up.
  */
 import { describe, expect, it } from 'vitest';
-import type { Statement } from 'better-sqlite3';
 import { indexPendingMessages } from '../src/store/fts.js';
 import { mailDesk } from './helpers/mailDesk.js';
+import { watchWordIndexLookups } from './helpers/wordIndexLookups.js';
 import { Client, mention } from './helpers/parley.js';
 
 const HER_LINE = 'The depot on Fenwick Road hung up on me twice this morning.';
@@ -28,19 +28,8 @@ describe('the quote lookup of other conversations for reply drafts runs outside 
     const cleo = await Client.signIn(s.desk.url, 'cleo@acme.test');
 
     // every word-index lookup the desk runs from now on, and whether a transaction was open then
-    const sqlite = s.desk.db.store.sqlite!;
-    const lookups: boolean[] = [];
-    const prepare = sqlite.prepare.bind(sqlite);
-    sqlite.prepare = ((source: string) => {
-      const st = prepare(source) as Statement;
-      if (!/message_fts MATCH/i.test(source)) return st;
-      const all = st.all.bind(st);
-      st.all = ((...args: unknown[]) => {
-        lookups.push(sqlite.inTransaction);
-        return all(...args);
-      }) as typeof st.all;
-      return st;
-    }) as typeof sqlite.prepare;
+    const watch = watchWordIndexLookups(s.desk.db.store.sqlite!);
+    const lookups = watch.insideTransaction;
     try {
       const held = await s.ana.post(`/api/conversations/${bob.conversationId}/replies`, { text: `@bob_d Sorry! Another customer said "${HER_LINE}" We are on it.`, visibility: 'public' });
       expect(held.json.message?.status, JSON.stringify(held.json)).toBe('pending_approval');
@@ -67,7 +56,7 @@ describe('the quote lookup of other conversations for reply drafts runs outside 
         { subject_type: 'message', subject_id: Number(short.json.message.id) },
       ]);
     } finally {
-      sqlite.prepare = prepare;
+      watch.stop();
     }
   });
 });

@@ -6,9 +6,9 @@
  * `quotableBeforeWriting`).
  */
 import { describe, expect, it } from 'vitest';
-import type { Statement } from 'better-sqlite3';
 import { indexPendingMessages } from '../src/store/fts.js';
 import { mailDesk } from './helpers/mailDesk.js';
+import { watchWordIndexLookups } from './helpers/wordIndexLookups.js';
 import { Client, mention } from './helpers/parley.js';
 
 const HER_LINE = 'The depot on Fenwick Road hung up on me twice this morning.';
@@ -24,19 +24,8 @@ describe('the quote lookup of other conversations runs outside the write transac
     await indexPendingMessages(db(), s.desk.db.store);
 
     // every word-index lookup the desk runs from now on, and whether a transaction was open then
-    const sqlite = s.desk.db.store.sqlite!;
-    const lookups: boolean[] = [];
-    const prepare = sqlite.prepare.bind(sqlite);
-    sqlite.prepare = ((source: string) => {
-      const st = prepare(source) as Statement;
-      if (!/message_fts MATCH/i.test(source)) return st;
-      const all = st.all.bind(st);
-      st.all = ((...args: unknown[]) => {
-        lookups.push(sqlite.inTransaction);
-        return all(...args);
-      }) as typeof st.all;
-      return st;
-    }) as typeof sqlite.prepare;
+    const watch = watchWordIndexLookups(s.desk.db.store.sqlite!);
+    const lookups = watch.insideTransaction;
     try {
       const note = await s.ana.post(`/api/conversations/${bob.conversationId}/notes`, { text: `Same as the other customer: "${HER_LINE}" Checking.` });
       expect(note.status, JSON.stringify(note.json)).toBe(201);
@@ -53,7 +42,7 @@ describe('the quote lookup of other conversations runs outside the write transac
       const quoted = await db().selectFrom('expert_quote').select('part').where('message_id', '=', hers.messageId).execute();
       expect(quoted.map((q) => q.part).sort()).toEqual(['answer', 'question']);
     } finally {
-      sqlite.prepare = prepare;
+      watch.stop();
     }
   });
 });
