@@ -261,17 +261,13 @@ for (const dialect of DIALECTS) {
     if (dialect === 'postgres') {
       it("files the ingested batch's emoji terms in one statement, as the trigger would, and leaves the trigger to every other writer (migration 20261207T1540)", async () => {
         const db = desk.db.store.db;
-        // the trigger's function as migration 20261205T1330 defines it, noting each message it is called for
+        // a second trigger with the real one's definition (its WHEN condition included) that only notes the messages it fires for
         await sql`create table if not exists emoji_trigger_calls (message_id bigint)`.execute(db);
-        await sql`CREATE OR REPLACE FUNCTION message_emoji_sync() RETURNS trigger LANGUAGE plpgsql AS $fn$
-          BEGIN
-            INSERT INTO emoji_trigger_calls VALUES (NEW.id);
-            IF TG_OP = 'UPDATE' THEN DELETE FROM message_emoji WHERE message_id = OLD.id; END IF;
-            INSERT INTO message_emoji (brand_id, term, message_id)
-              SELECT NEW.brand_id, u.term, NEW.id FROM unnest(parley_emoji_terms(NEW.text)) AS u(term)
-              ON CONFLICT DO NOTHING;
-            RETURN NULL;
-          END $fn$`.execute(db);
+        await sql`CREATE OR REPLACE FUNCTION note_emoji_trigger_call() RETURNS trigger LANGUAGE plpgsql AS $fn$
+          BEGIN INSERT INTO emoji_trigger_calls VALUES (NEW.id); RETURN NULL; END $fn$`.execute(db);
+        const real = (await sql<{ d: string }>`select pg_get_triggerdef(oid) as d from pg_trigger where tgname = 'message_emoji_insert' and not tgisinternal`.execute(db)).rows[0]!.d;
+        expect(real).toMatch(/^CREATE TRIGGER message_emoji_insert .* EXECUTE FUNCTION message_emoji_sync\(\)$/);
+        await sql.raw(real.replace('CREATE TRIGGER message_emoji_insert ', 'CREATE TRIGGER message_emoji_insert_watch ').replace('message_emoji_sync()', 'note_emoji_trigger_call()')).execute(db);
         const admin = await Client.signIn(desk.url, 'admin@acme.test');
         const texts = ['@AcmeCare 👨‍👩‍👧 booked, 👍🏽 thanks', '@AcmeCare no emoji here', '@AcmeCare 🇫🇷 shipping? 1️⃣ ❤️‍🔥 ❤️'];
         const res = await admin.post('/api/ingest/messages', { channelAccountId: desk.accountId, messages: texts.map((text) => mention({ text })) });
