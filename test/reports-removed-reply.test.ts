@@ -15,6 +15,7 @@ import { ManualClock } from '../src/lib/clock.js';
 import { applyNetworkDeletions } from '../src/pipeline/deletions.js';
 import { DIALECTS } from './db.js';
 import { Client, markerTriage, mention, startDesk, type TestDesk } from './helpers/parley.js';
+import { reportsHarness } from './helpers/reportsHarness.js';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -32,32 +33,7 @@ for (const dialect of DIALECTS) {
     });
     afterAll(async () => desk?.stop());
 
-    const store = () => desk.db.store;
-    /** A report over a whole UTC day (read from the rollups) and over a partial one (read from the raw facts): they must agree. */
-    async function report(name: string, day: number): Promise<any> {
-      const q = (from: number, to: number) => `/api/reports/${name}?from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`;
-      const whole = await ana.get(q(day, day + DAY));
-      const partial = await ana.get(q(day + 60 * MIN, day + 23 * 60 * MIN));
-      expect(whole.status).toBe(200);
-      expect(partial.status).toBe(200);
-      const strip = (r: any) => JSON.parse(JSON.stringify(r, (k, v) => (k === 'exact' ? undefined : v)));
-      expect(strip(partial.json)).toEqual(strip(whole.json));
-      return whole.json;
-    }
-    const customerWrites = async (text: string) => {
-      const m = mention({ text, createdAt: clock.now() });
-      const [o] = await desk.parley.services.pipeline.ingest(desk.brandId, [{ channelAccountId: desk.accountId, source: 'network', message: m }]);
-      return { conversationId: (o as { conversationId: number }).conversationId, networkMessageId: m.networkMessageId };
-    };
-    const replyFromDesk = async (conversationId: number, text: string) => {
-      const r = await ana.post(`/api/conversations/${conversationId}/replies`, { text });
-      expect(r.status).toBe(202);
-      expect(await desk.parley.services.outbox.runOnce()).toBe(1);
-      await desk.parley.services.workflow.idle();
-      const m = await store().db.selectFrom('message').select(['id', 'network_message_id', 'status']).where('id', '=', r.json.message.id).executeTakeFirstOrThrow();
-      expect(m.status).toBe('sent');
-      return { id: Number(m.id), networkMessageId: m.network_message_id! };
-    };
+    const { store, report, customerWrites, replyFromDesk, rollupsMatchFacts } = reportsHarness(() => ({ desk, clock, ana }));
     const removeOnNetwork = async (networkMessageId: string) => {
       const r = await applyNetworkDeletions({ store: store(), bus: desk.parley.services.bus, clock }, { brandId: desk.brandId, network: 'x', networkMessageIds: [networkMessageId], actor: 'system:webhook:x' });
       await desk.parley.services.workflow.idle();
@@ -66,14 +42,6 @@ for (const dialect of DIALECTS) {
     const factsOf = async (conversationId: number) =>
       (await store().db.selectFrom('reporting_fact').select(['kind', 'message_id', 'value_s']).where('conversation_id', '=', conversationId).orderBy('id').execute())
         .map((f) => ({ kind: f.kind, messageId: f.message_id == null ? null : Number(f.message_id), valueS: f.value_s == null ? null : Number(f.value_s) }));
-    /** Every rollup count equals its facts' count, per kind: what was withdrawn left both. */
-    async function rollupsMatchFacts() {
-      const facts = await store().db.selectFrom('reporting_fact').select(['kind']).select((eb) => eb.fn.countAll<number>().as('n')).where('brand_id', '=', desk.brandId).groupBy('kind').execute();
-      const rolled = await store().db.selectFrom('fact_rollup').select(['kind']).select((eb) => eb.fn.sum<number>('n').as('n')).where('brand_id', '=', desk.brandId).groupBy('kind').execute();
-      const asMap = (rows: { kind: string; n: number }[]) => Object.fromEntries(rows.map((r) => [r.kind, Number(r.n)]).filter(([, n]) => n !== 0));
-      expect(asMap(rolled)).toEqual(asMap(facts));
-    }
-
     it('withdraws the removed first answer from the response reports, once; the next real reply is the answer', async () => {
       const day = TUESDAY;
       const asked = clock.now();

@@ -13,7 +13,8 @@ import type { NetworkHiddenReason } from '../src/channels/types.js';
 import { ManualClock } from '../src/lib/clock.js';
 import { applyNetworkDeletions, applyNetworkVisibility } from '../src/pipeline/deletions.js';
 import { DIALECTS } from './db.js';
-import { Client, markerTriage, mention, startDesk, type TestDesk } from './helpers/parley.js';
+import { Client, markerTriage, startDesk, type TestDesk } from './helpers/parley.js';
+import { reportsHarness } from './helpers/reportsHarness.js';
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -31,37 +32,11 @@ for (const dialect of DIALECTS) {
     });
     afterAll(async () => desk?.stop());
 
-    const store = () => desk.db.store;
-    /** A report over a whole UTC day (from the rollups) and over a partial one (from the raw facts): they must agree. */
-    async function report(name: string, day: number): Promise<any> {
-      const q = (from: number, to: number) => `/api/reports/${name}?from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`;
-      const whole = await ana.get(q(day, day + DAY));
-      const partial = await ana.get(q(day + 60 * MIN, day + 23 * 60 * MIN));
-      expect(whole.status).toBe(200);
-      expect(partial.status).toBe(200);
-      const strip = (r: any) => JSON.parse(JSON.stringify(r, (k, v) => (k === 'exact' ? undefined : v)));
-      expect(strip(partial.json)).toEqual(strip(whole.json));
-      return whole.json;
-    }
+    const { store, report, customerWrites, replyFromDesk, rollupsMatchFacts } = reportsHarness(() => ({ desk, clock, ana }));
     const reports = async (day: number) => ({
       first: await report('first-response', day), reply: await report('reply-time', day), rate: await report('response-rate', day),
       sla: await report('sla', day), agents: await report('agents', day),
     });
-    const customerWrites = async (text: string, inReplyToNetworkId?: string) => {
-      const m = mention({ text, createdAt: clock.now(), ...(inReplyToNetworkId ? { inReplyToNetworkId } : {}) });
-      const [o] = await desk.parley.services.pipeline.ingest(desk.brandId, [{ channelAccountId: desk.accountId, source: 'network', message: m }]);
-      await desk.parley.services.workflow.idle();
-      return { conversationId: (o as { conversationId: number }).conversationId, networkMessageId: m.networkMessageId };
-    };
-    const replyFromDesk = async (conversationId: number, text: string) => {
-      const r = await ana.post(`/api/conversations/${conversationId}/replies`, { text });
-      expect(r.status).toBe(202);
-      expect(await desk.parley.services.outbox.runOnce()).toBe(1);
-      await desk.parley.services.workflow.idle();
-      const m = await store().db.selectFrom('message').select(['id', 'network_message_id', 'status']).where('id', '=', r.json.message.id).executeTakeFirstOrThrow();
-      expect(m.status).toBe('sent');
-      return { id: Number(m.id), networkMessageId: m.network_message_id! };
-    };
     const deps = () => ({ store: store(), bus: desk.parley.services.bus, clock });
     const hide = async (networkMessageId: string, reason: NetworkHiddenReason = 'post_taken_down') => {
       const r = await applyNetworkVisibility(deps(), { brandId: desk.brandId, network: 'x', actor: 'system:sync:x', hidden: new Map([[networkMessageId, reason]]), shown: [] });
@@ -82,13 +57,6 @@ for (const dialect of DIALECTS) {
     const rollups = async () =>
       (await store().db.selectFrom('fact_rollup').select(['k', 'kind', 'n', 'sum_s', 'sum_bs', 'hist', 'hist_b']).where('brand_id', '=', desk.brandId).where('n', '!=', 0).orderBy('k').execute())
         .map((r) => ({ ...r, n: Number(r.n), sum_s: Number(r.sum_s), sum_bs: Number(r.sum_bs), hist: JSON.parse(r.hist), hist_b: JSON.parse(r.hist_b) }));
-    /** Every rollup count equals its facts' count, per kind. */
-    async function rollupsMatchFacts() {
-      const facts = await store().db.selectFrom('reporting_fact').select(['kind']).select((eb) => eb.fn.countAll<number>().as('n')).where('brand_id', '=', desk.brandId).groupBy('kind').execute();
-      const rolled = await store().db.selectFrom('fact_rollup').select(['kind']).select((eb) => eb.fn.sum<number>('n').as('n')).where('brand_id', '=', desk.brandId).groupBy('kind').execute();
-      const asMap = (rows: { kind: string; n: number }[]) => Object.fromEntries(rows.map((r) => [r.kind, Number(r.n)]).filter(([, n]) => n !== 0));
-      expect(asMap(rolled)).toEqual(asMap(facts));
-    }
     const conv = async (id: number) => {
       const c = await store().db.selectFrom('conversation').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
       const n = (v: unknown) => (v == null ? null : Number(v));
