@@ -135,6 +135,21 @@ export function deskInBrowser(ready: (desk: TestDesk) => void, opts: { clock?: C
   };
 }
 
+/** An action the moderation dialog offers, as its option reads (a disabled one says why). */
+export type ModerationOption = { value: string; text: string; disabled: boolean };
+
+/** Open the moderation dialog of an inbound post, cite the "No harassment" rule, and read the actions it offers. */
+export async function moderationOptions(page: Page, messageId: number): Promise<ModerationOption[]> {
+  await page.locator(`.msg-in[data-message-id="${messageId}"]`).getByRole('button', { name: /Moderate this post/ }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel(/No harassment/).check();
+  const select = dialog.getByLabel('Action');
+  return (await eventually(async () => {
+    const o: ModerationOption[] = await select.locator('option').evaluateAll((els) => els.map((e) => ({ value: (e as HTMLOptionElement).value, text: e.textContent ?? '', disabled: (e as HTMLOptionElement).disabled })));
+    return o.length > 1 ? o : null;
+  }, 'the actions the guideline allows')) as ModerationOption[];
+}
+
 /** Sign in through the UI and wait for the inbox. */
 export async function signIn(page: Page, baseUrl: string, email: string, password = PASSWORD): Promise<void> {
   await page.goto(`${baseUrl}/login`);

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XContractServer } from '../contract-servers/x.js';
 import { Client, mention, type TestDesk } from '../helpers/parley.js';
-import { deskInBrowser, eventually, openConversationAt, signIn } from './browser.js';
+import { deskInBrowser, moderationOptions, openConversationAt, signIn } from './browser.js';
 
 let desk: TestDesk;
 let server: XContractServer;
@@ -59,14 +59,7 @@ describe('QA h: listening and moderation at phone width', () => {
     const w = await open({ viewport: { width: 390, height: 844 } });
     await signIn(w.page, desk.url, 'ana@acme.test');
     await openConversationAt(w.page, desk.url, Number(row.conversation_id));
-    await w.page.locator(`.msg-in[data-message-id="${row.id}"]`).getByRole('button', { name: /Moderate this post/ }).click();
-    const dialog = w.page.getByRole('dialog');
-    await dialog.getByLabel(/No harassment/).check();
-    const select = dialog.getByLabel('Action');
-    const options: { value: string; text: string; disabled: boolean }[] = await eventually(async () => {
-      const o = await select.locator('option').evaluateAll((els) => els.map((e) => ({ value: (e as HTMLOptionElement).value, text: e.textContent ?? '', disabled: (e as HTMLOptionElement).disabled })));
-      return o.length > 1 ? o : null;
-    }, 'the actions the guideline allows') as { value: string; text: string; disabled: boolean }[];
+    const options = await moderationOptions(w.page, Number(row.id));
     const del = options.find((o) => o.value === 'delete')!;
     expect(del).toMatchObject({ disabled: true });
     expect(del.text).toMatch(/not on this network: X deletes only the account's own posts/);

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XContractServer } from '../contract-servers/x.js';
 import { Client, type TestDesk } from '../helpers/parley.js';
-import { deskInBrowser, eventually, openConversationAt, signIn } from './browser.js';
+import { deskInBrowser, moderationOptions, openConversationAt, signIn, type ModerationOption } from './browser.js';
 
 let desk: TestDesk;
 let server: XContractServer;
@@ -16,7 +16,6 @@ let guidelineId = 0;
 let xId = 0;
 const { open } = deskInBrowser((d) => (desk = d));
 
-type Option = { value: string; text: string; disabled: boolean };
 
 beforeAll(async () => {
   server = await XContractServer.start();
@@ -30,21 +29,14 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.stop());
 
-async function actionOptions(tweet: string): Promise<Option[]> {
+async function actionOptions(tweet: string): Promise<ModerationOption[]> {
   await desk.parley.services.sync.syncSoon(xId);
   await desk.parley.services.sync.runOnce();
   const row = await desk.db.store.db.selectFrom('message').select(['id', 'conversation_id']).where('network_message_id', '=', tweet).executeTakeFirstOrThrow();
   const w = await open();
   await signIn(w.page, desk.url, 'ana@acme.test');
   await openConversationAt(w.page, desk.url, Number(row.conversation_id));
-  await w.page.locator(`.msg-in[data-message-id="${row.id}"]`).getByRole('button', { name: /Moderate this post/ }).click();
-  const dialog = w.page.getByRole('dialog');
-  await dialog.getByLabel(/No harassment/).check();
-  const select = dialog.getByLabel('Action');
-  const options = (await eventually(async () => {
-    const o: Option[] = await select.locator('option').evaluateAll((els) => els.map((e) => ({ value: (e as HTMLOptionElement).value, text: e.textContent ?? '', disabled: (e as HTMLOptionElement).disabled })));
-    return o.length > 1 ? o : null;
-  }, 'the actions the guideline allows')) as Option[];
+  const options = await moderationOptions(w.page, Number(row.id));
   expect(w.errors).toEqual([]);
   return options;
 }
