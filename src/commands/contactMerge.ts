@@ -28,7 +28,7 @@ import { audit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
 import type { AuditEvent } from '../store/schema.js';
 import { lockBrand, type Tx } from '../store/util.js';
-import { checkConsent, messageOf, recordConsent, removeCrmLink, type ConsentInput } from './contacts.js';
+import { checkConsent, messageOf, recordConsent, removeCrmLink, type CheckedConsent, type ConsentInput } from './contacts.js';
 import type { Actor } from './context.js';
 
 export interface ContactMergeDeps {
@@ -198,10 +198,10 @@ export async function mergeContacts(deps: ContactMergeDeps, actor: Actor, contac
     const link = a ?? b;
     const needsConsent = (a == null) !== (b == null);
     const c = p.crmConsent;
-    let note: string | null = null;
+    let checked: CheckedConsent = { note: null, askMessageId: null };
     if (needsConsent) {
       if (!c) throw conflict('contact.merge_consent_required', 'one of them is linked to a CRM customer: the link may cover the other profile only with the customer\'s consent; record how they gave it, or remove the link first');
-      note = await checkConsent(trx, actor.brandId, c, pair);
+      checked = await checkConsent(trx, actor.brandId, c, pair);
       if (actor.userId == null) throw forbidden('consent is recorded by a person');
     }
 
@@ -213,7 +213,7 @@ export async function mergeContacts(deps: ContactMergeDeps, actor: Actor, contac
     await trx.updateTable('crm_consent').set({ contact_id: contactId }).where('contact_id', '=', otherId).where('brand_id', '=', actor.brandId).execute();
 
     // the link on the survivor, with the new consent (the one it had, moved here too, superseded)
-    const crmConsentId = needsConsent && c && link ? await recordConsent(trx, actor, { contactId, crmCustomerId: link, consent: c, note, auditExtra: { merge: true } }, now) : null;
+    const crmConsentId = needsConsent && c && link ? await recordConsent(trx, actor, { contactId, crmCustomerId: link, consent: c, checked, auditExtra: { merge: true } }, now) : null;
     await trx.updateTable('contact').set({ updated_at: now, ...(!survivor.display_name && other.display_name ? { display_name: other.display_name } : {}) }).where('id', '=', contactId).execute();
     await trx.deleteFrom('contact').where('id', '=', otherId).execute();
 

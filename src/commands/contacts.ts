@@ -78,19 +78,28 @@ export async function askBefore(db: Tx, conversationId: number, message: { id: n
  * must also answer our question: written after a consent question was sent in the same
  * conversation, and reading as an agreement (src/core/consentReply.ts). Its note, trimmed.
  */
-export async function checkConsent(db: Tx, brandId: number, c: ConsentInput, contactIds: readonly number[]): Promise<string | null> {
+/** A consent `checkConsent` accepted: its note, trimmed, and for `customer_message` the question their message answered. */
+export interface CheckedConsent {
+  note: string | null;
+  askMessageId: number | null;
+}
+
+export async function checkConsent(db: Tx, brandId: number, c: ConsentInput, contactIds: readonly number[]): Promise<CheckedConsent> {
   if (c.method === 'customer_message' && c.messageId == null) throw badRequest('crm.consent_evidence', 'point to the customer\'s message in which they agreed');
   const m = c.messageId != null ? await theirMessage(db, brandId, c.messageId, contactIds) : undefined;
   if (c.messageId != null && !m) throw badRequest('crm.consent_evidence', 'the consent message must be one this customer sent', { reason: 'not_theirs' });
+  let askMessageId: number | null = null;
   if (c.method === 'customer_message' && m) {
-    if (!(await askBefore(db, m.conversation_id, m))) {
+    const ask = await askBefore(db, m.conversation_id, m);
+    if (!ask) {
       throw badRequest('crm.consent_evidence', 'this message does not answer a request for consent: ask for their consent in this conversation first (the question must have been sent), then choose their reply to it', { reason: 'no_ask' });
     }
     const reading = classifyConsentReply(decodeText(m.text, m.text_escaped));
     if (reading.verdict !== 'agree') throw badRequest('crm.consent_evidence', `their reply is not an agreement: ${reading.reason}`, { reason: 'not_agreement', verdict: reading.verdict });
+    askMessageId = Number(ask.message_id);
   }
   if (c.method !== 'customer_message' && (!c.note || c.note.trim().length < 10)) throw badRequest('crm.consent_evidence', 'describe how the customer consented (form reference, call date...)');
-  return c.note?.trim() || null;
+  return { note: c.note?.trim() || null, askMessageId };
 }
 
 /**
@@ -101,16 +110,10 @@ export async function checkConsent(db: Tx, brandId: number, c: ConsentInput, con
  * and audited as `contact.crm_linked` with what it replaced (the consent as recorded, so the
  * audit export keeps it after a withdrawal; `auditExtra` adds to it). The new consent record's id.
  */
-export async function recordConsent(trx: Tx, actor: Actor, p: { contactId: number; crmCustomerId: string; consent: ConsentInput; note: string | null; auditExtra?: Record<string, unknown> }, now: number): Promise<number> {
-  const { contactId, crmCustomerId, consent: c, note } = p;
+export async function recordConsent(trx: Tx, actor: Actor, p: { contactId: number; crmCustomerId: string; consent: ConsentInput; checked: CheckedConsent; auditExtra?: Record<string, unknown> }, now: number): Promise<number> {
+  const { contactId, crmCustomerId, consent: c, checked: { note, askMessageId } } = p;
   await trx.updateTable('contact').set({ crm_customer_id: crmCustomerId, crm_consent_at: now, crm_linked_by: actor.userId, updated_at: now }).where('id', '=', contactId).execute();
   const replaced = await trx.updateTable('crm_consent').set({ withdrawn_at: now }).where('contact_id', '=', contactId).where('withdrawn_at', 'is', null).returning('crm_customer_id').execute();
-  // the question their message answered (checkConsent found one), kept with the audit entry
-  let askMessageId: number | null = null;
-  if (c.method === 'customer_message' && c.messageId != null) {
-    const m = await trx.selectFrom('message').select(['id', 'conversation_id', 'created_at']).where('id', '=', c.messageId).executeTakeFirst();
-    if (m) askMessageId = (await askBefore(trx, m.conversation_id, m))?.message_id ?? null;
-  }
   const consent = await trx.insertInto('crm_consent').values({ brand_id: actor.brandId, contact_id: contactId, crm_customer_id: crmCustomerId, method: c.method, evidence_message_id: c.messageId ?? null, note, granted_at: now, recorded_by: actor.userId! }).returning('id').executeTakeFirstOrThrow();
   await audit(trx, {
     brandId: actor.brandId, actor: actor.name, action: 'contact.crm_linked', subjectType: 'contact', subjectId: contactId,
@@ -154,9 +157,9 @@ export class ContactCommands {
     if (/\p{Cc}/u.test(id)) throw badRequest('validation', 'crmCustomerId contains a control character (a line break, tab or NUL)');
     if (!p.consent) throw badRequest('crm.consent_required', 'link a social profile to a customer record only with their consent: record how they gave it');
     const c = p.consent;
-    const note = await checkConsent(store.db, actor.brandId, c, [contactId]);
+    const checked = await checkConsent(store.db, actor.brandId, c, [contactId]);
     const now = clock.now();
-    await store.db.transaction().execute((trx) => recordConsent(trx, actor, { contactId, crmCustomerId: id, consent: c, note }, now));
+    await store.db.transaction().execute((trx) => recordConsent(trx, actor, { contactId, crmCustomerId: id, consent: c, checked }, now));
     this.deps.bus.publish(actor.brandId, 'contact.updated', { contactId, crmCustomerId: id });
     return { contactId, crmCustomerId: id, consentAt: new Date(now).toISOString(), method: c.method };
   }
