@@ -497,7 +497,8 @@ export class IngestPipeline {
   }
 
   /**
-   * Throws RowsNotInsertedError unless every one of the batch's message rows was written. The
+   * Throws RowsNotInsertedError unless every one of the batch's message rows was written (SQLite;
+   * PostgreSQL's insert fails instead, `storedMeanwhile`). The
    * insert skips a row whose (brand, network, network id) is already stored: one the lookup did
    * not find (written by another transaction since, or an id the database stores differently
    * from how it came) would otherwise be reported stored, under an id no row has, with its
@@ -620,7 +621,8 @@ export class IngestPipeline {
       writes.add(await prepareInsertRows(trx, store, 'message_emoji', emoji));
     }
     if (store.dialect !== 'sqlite') await writes.started(); // the messages are being inserted: what follows is prepared meanwhile (SQLite: at the next await, synchronously)
-    writes.add(() => this.checkInserted(trx, fresh)); // every row written, or the batch is rolled back (and run again)
+    // every row written, or the batch is rolled back (and run again); PostgreSQL's plain insert wrote all or failed
+    if (store.dialect === 'sqlite') writes.add(() => this.checkInserted(trx, fresh));
     const storedParents = [...firstReply.keys()].filter((id) => !rowById.has(id));
     for (const part of chunks(storedParents, 400)) {
       // one statement for the batch (CTE + correlated subquery: the same SQL on SQLite and PostgreSQL)
