@@ -15,6 +15,11 @@ export interface ChannelSettingsSpec {
   /** The settings that are listening terms (shown as "Listening" in the admin UI). */
   listening?: readonly string[];
   /**
+   * The settings that are listening exclusions (`excludeKeywords`: shown with the listening terms
+   * in the admin UI, but no terms of their own: they find nothing, they leave hits out).
+   */
+  exclusions?: readonly string[];
+  /**
    * Settings that point the account at another server or mailbox: the stored sync
    * position means nothing there, so changing one restarts sync from a backfill.
    */
@@ -52,18 +57,40 @@ export const termList = (opts: { max?: number; maxLength?: number; strip?: RegEx
  */
 const PATTERN_SYNTAX = /[|*\\[\]{}^]|\?[\p{L}\p{N}]|[\p{L}\p{N}]\$(?![\p{L}\p{N}])|\.\+/u;
 
+/** The refusals keywords and exclusions share: nothing to search for, a pattern. */
+function termProblem(t: string, what: 'keywords' | 'exclusions'): string | null {
+  if (!/[\p{L}\p{N}]/u.test(t)) return `"${t}" has no letter or digit to search for`;
+  if (PATTERN_SYNTAX.test(t)) return `"${t}" looks like a pattern (| * ? [ ] ^ $ \\): ${what} are searched for as written, not as patterns; add each spelling or variant as its own ${what === 'keywords' ? 'keyword (acme, acmee, acme corp)' : 'exclusion (pie, pies, apple juice)'}`;
+  return null;
+}
+
 /**
  * Listening keywords: a term list whose every term has something to search for and is not
  * an exclusion. Each keyword is searched for as written; a word starting with "-" would be
  * read by some networks as "without this word" and by others as part of a phrase, so it is
- * refused rather than meaning one thing on one network and the opposite on another.
+ * refused rather than meaning one thing on one network and the opposite on another
+ * (exclusions have their own setting: `exclusionList`).
  */
 export const keywordList = (opts: { max?: number; maxLength?: number } = {}) =>
   termList(opts).superRefine((terms, ctx) => {
     terms.forEach((t, i) => {
-      if (!/[\p{L}\p{N}]/u.test(t)) ctx.addIssue({ code: 'custom', path: [i], message: `"${t}" has no letter or digit to search for` });
-      else if (/(^|\s)-\S/u.test(t)) ctx.addIssue({ code: 'custom', path: [i], message: `"${t}": listening has no exclusions (a word starting with "-"); every keyword is searched for as written` });
-      else if (PATTERN_SYNTAX.test(t)) ctx.addIssue({ code: 'custom', path: [i], message: `"${t}" looks like a pattern (| * ? [ ] ^ $ \\): keywords are searched for as written, not as patterns; add each spelling or variant as its own keyword (acme, acmee, acme corp)` });
+      const problem = /[\p{L}\p{N}]/u.test(t) && /(^|\s)-\S/u.test(t) ? `"${t}": keywords have no exclusions (a word starting with "-"); every keyword is searched for as written, so put the words to leave out in the exclusion keywords` : termProblem(t, 'keywords');
+      if (problem) ctx.addIssue({ code: 'custom', path: [i], message: problem });
+    });
+  });
+
+/**
+ * Listening exclusions (`excludeKeywords`): words or phrases whose mentions listening does not
+ * collect unless they tag the brand (src/core/listeningExclusion.ts). Written as keywords are —
+ * one per line or comma, no patterns — with the leading "-" and the quotes of X's search syntax
+ * taken off when an admin types them that way (`-pie`, `-"apple juice"`). A "-" inside a term
+ * (`pie -apple`) is refused: it reads as two exclusions on one line, or as one with a minus in it.
+ */
+export const exclusionList = (opts: { max?: number; maxLength?: number } = {}) =>
+  termList({ ...opts, strip: /^(?:-+\s*)?"*|"*$/g }).superRefine((terms, ctx) => {
+    terms.forEach((t, i) => {
+      const problem = /[\p{L}\p{N}]/u.test(t) && /\s-\S/u.test(t) ? `"${t}": one exclusion per line, without "-" (pie, then apple juice on the next line)` : termProblem(t, 'exclusions');
+      if (problem) ctx.addIssue({ code: 'custom', path: [i], message: problem });
     });
   });
 

@@ -44,7 +44,7 @@ describe('checkSettings', () => {
 
   it('knows every network, and the settings every account carries', () => {
     for (const n of NETWORKS) expect(describeSettings(n).settings).toEqual(expect.arrayContaining(['pollIntervalS', 'autoAck']));
-    expect(describeSettings('x')).toMatchObject({ listening: ['keywords'], credentials: expect.arrayContaining(['apiKey', 'oauth2AccessToken']) });
+    expect(describeSettings('x')).toMatchObject({ listening: ['keywords', 'excludeKeywords'], credentials: expect.arrayContaining(['apiKey', 'oauth2AccessToken']) });
     expect(checkSettings('demo', { autoAck: { enabled: true, visibility: 'private', signature: '^Ana' }, pollIntervalS: 30 }).problems).toEqual([]);
   });
 });

@@ -30,12 +30,12 @@ export function settingsSpecOf(network: string): ChannelSettingsSpec {
   return SPECS[network as Network] ?? { settings: {}, credentials: [] };
 }
 
-/** What an admin can set on an account of this network (for forms): setting names, listening terms, credential names. */
+/** What an admin can set on an account of this network (for forms): setting names, listening terms and exclusions, credential names. */
 export function describeSettings(network: string) {
   const spec = settingsSpecOf(network);
   return {
     settings: [...Object.keys(spec.settings), ...Object.keys(COMMON_SETTINGS)],
-    listening: [...(spec.listening ?? [])],
+    listening: [...(spec.listening ?? []), ...(spec.exclusions ?? [])],
     credentials: [...spec.credentials],
     resetCursorOn: [...(spec.resetCursorOn ?? [])],
   };

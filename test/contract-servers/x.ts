@@ -8,7 +8,8 @@
  *  - GET  /2/users/me, /2/users/:id, /2/users/:id/mentions (since_id, pagination_token,
  *         max_results 5–100, expansions author_id / referenced_tweets.id / in_reply_to_user_id),
  *         /2/users/:id/tweets, /2/tweets/:id, /2/tweets/search/recent (a subset of the query
- *         language: terms, "phrases", OR, -is:retweet, from:/-from:, conversation_id:)
+ *         language: terms, "phrases", OR, -is:retweet, from:/-from:, conversation_id:, negated
+ *         -keyword / -#hashtag / -"phrase")
  *  - GET  /2/tweets?ids= (1–100 ids; `withheld` {copyright, country_codes, scope} in tweet.fields)
  *         and /2/users?ids= (1–100): what can be shown is in `data`, the rest in `errors` as X
  *         answers them with HTTP 200 — a deleted post, or one whose author is suspended or
@@ -595,6 +596,15 @@ export class XContractServer {
       if ((m[1] === '-' && same) || (m[1] !== '-' && !same)) return false;
     }
     rest = rest.replace(/-?from:\w+/g, '').replace(/-?is:retweet/g, '').replace(/[()]/g, ' ').trim();
+    // negated keywords, #hashtags and "exact phrases" (ANDed): a post with any of them is left out;
+    // keywords match whole words without case, a keyword matches the same word as a #hashtag too
+    const words = t.shown.toLowerCase().match(/[#$]?[\p{L}\p{M}\p{N}_]+/gu) ?? [];
+    const same = (x: string, w: string) => x === w || (!/^[#$]/.test(w) && x.replace(/^[#$]/, '') === w);
+    for (const m of rest.matchAll(/(?:^|\s)-("([^"]*)"|[^\s"]+)/g)) {
+      const neg = (m[2] ?? m[1]!).toLowerCase().match(/[#$]?[\p{L}\p{M}\p{N}_]+/gu) ?? [];
+      if (neg.length && words.some((_, i) => neg.every((w, j) => i + j < words.length && same(words[i + j]!, w)))) return false;
+    }
+    rest = rest.replace(/(?:^|\s)-("[^"]*"|[^\s"]+)/g, ' ').trim();
     if (!rest) return true;
     const terms = rest.split(/\s+OR\s+/).map((s) => s.trim().replace(/^"|"$/g, '').toLowerCase()).filter(Boolean);
     const text = t.shown.toLowerCase();

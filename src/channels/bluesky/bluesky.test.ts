@@ -380,6 +380,21 @@ describe('bluesky connector on the local network', () => {
     await expect(channel.search('zorblatt', '{"at":"never","uris":[]}')).rejects.toMatchObject({ code: 'CURSOR_INVALID' });
   });
 
+  it('listening exclusions: a hit with an excluded word is dropped, a post tagging the brand with the same word is kept', async () => {
+    const { channel } = await brandChannel(w, { name: 'parley-exclude', settings: { keywords: ['quuxapple'], excludeKeywords: ['pie', 'quuxapple juice'] } });
+    const start = await channel.sync(null);
+    const kept = await w.post(w.alice, 'my quuxapple laptop will not boot');
+    const pie = await w.post(w.alice, 'baking a quuxapple PIE tonight');
+    const juice = await w.post(w.bob, 'Quuxapple, juice and toast');
+    const tagged = await w.post(w.bob, `@${w.brand.handle} the quuxapple pie voucher failed`);
+    const r = await channel.sync(start.cursor);
+    const got = r.messages.map((m) => m.networkMessageId);
+    expect(got).toContain(kept.uri);
+    expect(got).toContain(tagged.uri);
+    expect(got).not.toContain(pie.uri);
+    expect(got).not.toContain(juice.uri);
+  });
+
   it('a retried send with the same key cannot make a second post; findSent finds it by its key', async () => {
     const { channel } = await brandChannel(w, { name: 'parley-idem' });
     const target = await w.post(w.alice, `@${w.brand.handle} idempotency check ${Date.now()}`);

@@ -4,7 +4,8 @@
  * Connect: credentials `{ identifier, password }` — the account's handle (or DID)
  * and an app password (Settings → Privacy and security → App passwords; tick
  * "Allow access to your direct messages" for DMs). Settings: `service` (the PDS or
- * entryway to log in at, default https://bsky.social), `keywords` (listening),
+ * entryway to log in at, default https://bsky.social), `keywords` (listening), `excludeKeywords`
+ * (listening hits dropped here unless they tag the account),
  * `webUrl`, `plcUrl` (the PLC directory), `chatService` (the chat service DID), `directMessages` (false to skip
  * the chat API), `timeoutMs`.
  *
@@ -56,6 +57,7 @@ import type { AuthorIdentity, MessageKind, NormalizedMessage } from '../../core/
 import type { Capabilities, Channel, ChannelAccountConfig, ChannelDeps, ChannelFactory, NetworkHiddenReason, PresenceReport, SendRequest, SendResult, SyncResult } from '../types.js';
 import { ChannelError } from '../types.js';
 import { listeningTermKey, type ListeningSyncResult } from '../listeningBackfill.js';
+import { keepsListeningHit, prepareExclusions, type ExclusionTerm } from '../../core/listeningExclusion.js';
 import { isSessionFailure, toChannelError, type Operation } from './errors.js';
 import { AuthorRepositories, DEFAULT_PLC, DEFAULT_RELAY } from './gone.js';
 import { takenDownByLabel } from './labels.js';
@@ -287,6 +289,8 @@ export class BlueskyChannel implements Channel {
   private readonly now: () => number;
   private readonly webUrl: string;
   private readonly keywords: string[];
+  /** Listening exclusions (`excludeKeywords`): searchPosts has none, so hits are matched here. */
+  private readonly exclusions: ExclusionTerm[];
   private readonly chatDid: string;
   private readonly directMessages: boolean;
   /** fetch with the account's deadline, for what is asked outside the AT client (authors' repositories). */
@@ -308,6 +312,7 @@ export class BlueskyChannel implements Channel {
     this.now = deps.now;
     this.webUrl = typeof s.webUrl === 'string' && s.webUrl ? s.webUrl : DEFAULT_WEB_URL;
     this.keywords = stringList(s.keywords);
+    this.exclusions = prepareExclusions(stringList(s.excludeKeywords));
     this.chatDid = typeof s.chatService === 'string' && s.chatService ? s.chatService : DEFAULT_CHAT_SERVICE;
     this.directMessages = s.directMessages !== false;
     // the moderation services whose labels the AppView is asked to hydrate (without `redact`: it shows
@@ -500,8 +505,12 @@ export class BlueskyChannel implements Channel {
       this.call('read', () => this.agent.app.bsky.feed.searchPosts({ q: blueskySearchQuery(q), sort: 'latest', ...params }));
     const done = () => {
       const ctx = this.ctx();
-      // the account's own posts match its brand keywords too; they are not listening hits
-      return fresh.filter((p) => p.author.did !== ctx.ownDid).map((p) => normalizePost(p, 'listening', ctx));
+      // the account's own posts match its brand keywords too; they are not listening hits; an
+      // excluded word drops a hit unless it tags the account (a mention: a direct care item)
+      return fresh
+        .filter((p) => p.author.did !== ctx.ownDid)
+        .map((p) => normalizePost(p, 'listening', ctx))
+        .filter((m) => keepsListeningHit(m.text, tagsAccount(m.raw, ctx.ownDid), this.exclusions));
     };
     if (!mark) {
       const res = await search({ limit: BACKFILL_SEARCH });

@@ -1,6 +1,6 @@
 /** What the Bluesky connector reads from a connected account (see ./index.ts and docs/channels.md). */
 import { z } from 'zod';
-import { httpUrl, keywordList, termList, timeoutMs, type ChannelSettingsSpec } from '../settingFields.js';
+import { exclusionList, httpUrl, keywordList, termList, timeoutMs, type ChannelSettingsSpec } from '../settingFields.js';
 
 /** A DID's syntax (atproto.com/specs/did), checked here without loading the AT client. */
 const DID = /^did:[a-z]+:[a-zA-Z0-9._:%-]*[a-zA-Z0-9._-]$/;
@@ -10,6 +10,8 @@ export const settingsSpec: ChannelSettingsSpec = {
     service: httpUrl,
     /** Listening: app.bsky.feed.searchPosts for each term. */
     keywords: keywordList({ max: 25, maxLength: 128 }),
+    /** Listening: hits with these words or phrases are dropped unless they tag the account (the search has no exclusion: matched locally). */
+    excludeKeywords: exclusionList({ max: 25, maxLength: 128 }),
     webUrl: httpUrl,
     /** The PLC directory, where authors' DID documents are read (deletion checks). */
     plcUrl: httpUrl,
@@ -30,6 +32,7 @@ export const settingsSpec: ChannelSettingsSpec = {
     timeoutMs,
   },
   listening: ['keywords'],
+  exclusions: ['excludeKeywords'],
   credentialsBoundTo: ['service'],
   credentials: ['identifier', 'password'],
 };

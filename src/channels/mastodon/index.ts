@@ -7,7 +7,7 @@
  * read:accounts read:notifications read:statuses read:search write:statuses
  * write:blocks write:mutes write:favourites. Optional settings: `streamingUrl`
  * (else discovered from /api/v2/instance), `hashtags` and `keywords`
- * (listening), `timeoutMs`.
+ * (listening), `excludeKeywords` (hits dropped here unless they tag the account), `timeoutMs`.
  *
  * Ingest: `mention` notifications — mentions, replies (a reply mentions whom it
  * answers) and private mentions (visibility `direct` = DMs) — polled with
@@ -62,6 +62,7 @@ import type { AuthorIdentity, NormalizedMessage } from '../../core/types.js';
 import { createHash } from 'node:crypto';
 import type { Capabilities, Channel, ChannelAccountConfig, ChannelDeps, ChannelFactory, GoneContext, NetworkHiddenReason, PresenceReport, SendRequest, SendResult, SyncResult } from '../types.js';
 import { listeningTermKey, type ListeningSyncResult } from '../listeningBackfill.js';
+import { keepsListeningHit, prepareExclusions, type ExclusionTerm } from '../../core/listeningExclusion.js';
 import { ChannelError } from '../types.js';
 import { isAccountGone, isAuthenticationRequired, isRecordNotFound, toChannelError, type Operation } from './errors.js';
 import {
@@ -201,6 +202,8 @@ export class MastodonChannel implements Channel {
   /** Each hashtag's term key (the setting as written: ../listeningBackfill.ts). */
   private readonly hashtagKeys = new Map<string, string>();
   private readonly keywords: string[];
+  /** Listening exclusions (`excludeKeywords`): Mastodon's search has none, so hits are matched here. */
+  private readonly exclusions: ExclusionTerm[];
   /** The same instance without the token: what anyone may read (see goneFrom). */
   private readonly anonymous: mastodon.rest.Client;
   private me: Promise<MastoAccount> | null = null;
@@ -222,6 +225,7 @@ export class MastodonChannel implements Channel {
       return tag;
     });
     this.keywords = stringList(s.keywords);
+    this.exclusions = prepareExclusions(stringList(s.excludeKeywords));
   }
 
   private async call<T>(op: Operation, fn: () => PromiseLike<T>): Promise<T> {
@@ -324,8 +328,12 @@ export class MastodonChannel implements Channel {
   }
 
   private listening(statuses: MastoStatus[], ctx: { ownId: string }): NormalizedMessage[] {
-    // boosts and the account's own posts are not listening hits; only public ones are listened to
-    return statuses.filter((s) => !s.reblog && s.account.id !== ctx.ownId && (s.visibility === 'public' || s.visibility === 'unlisted')).map((s) => normalizeStatus(s, 'listening', ctx));
+    // boosts and the account's own posts are not listening hits; only public ones are listened to;
+    // an excluded word drops a hit unless it tags the account (a mention: a direct care item)
+    return statuses
+      .filter((s) => !s.reblog && s.account.id !== ctx.ownId && (s.visibility === 'public' || s.visibility === 'unlisted'))
+      .map((s) => normalizeStatus(s, 'listening', ctx))
+      .filter((m) => keepsListeningHit(m.text, tagsAccount(m.raw as MastoStatus, ctx.ownId), this.exclusions));
   }
 
   private async listenTag(tag: string, since: string | null, ctx: { ownId: string }) {

@@ -1,6 +1,6 @@
 /** What the Mastodon connector reads from a connected account (see ./index.ts and docs/channels.md). */
 import { z } from 'zod';
-import { httpUrl, keywordList, termList, timeoutMs, type ChannelSettingsSpec } from '../settingFields.js';
+import { exclusionList, httpUrl, keywordList, termList, timeoutMs, type ChannelSettingsSpec } from '../settingFields.js';
 
 export const settingsSpec: ChannelSettingsSpec = {
   settings: {
@@ -15,9 +15,12 @@ export const settingsSpec: ChannelSettingsSpec = {
     }),
     /** Listening: status search terms. */
     keywords: keywordList({ max: 25, maxLength: 128 }),
+    /** Listening: hits with these words or phrases are dropped unless they tag the account (the search has no exclusion: matched locally). */
+    excludeKeywords: exclusionList({ max: 25, maxLength: 128 }),
     timeoutMs,
   },
   listening: ['keywords', 'hashtags'],
+  exclusions: ['excludeKeywords'],
   // notification and status ids are the server's own: another server's ids mean nothing
   resetCursorOn: ['instanceUrl'],
   credentialsBoundTo: ['instanceUrl', 'streamingUrl'],

@@ -15,7 +15,9 @@
  * Credentials: `apiKey`, `apiSecret` (consumer key/secret), `accessToken`, `accessSecret`
  * (OAuth 1.0a), or `oauth2AccessToken` (OAuth 2.0 user context; `apiSecret` still needed
  * for webhooks). Settings: `apiBaseUrl` (default https://api.x.com), `requestTimeoutMs`,
- * `keywords` (string or list), `pollDirectMessages` (default true), `pageSize`.
+ * `keywords` (string or list), `excludeKeywords` (listening exclusions: `-word` in the query, and
+ * checked again on each hit; never applied to a post that tags the account),
+ * `pollDirectMessages` (default true), `pageSize`.
  */
 import { Agent as HttpAgent } from 'node:http';
 import { TwitterApi } from 'twitter-api-v2';
@@ -55,6 +57,7 @@ import {
 } from './normalize.js';
 import { handleXWebhook } from './webhook.js';
 import { listeningQuery } from './query.js';
+import { keepsListeningHit, prepareExclusions } from '../../core/listeningExclusion.js';
 
 export { listeningQuery, listeningTerm, X_QUERY_MAX } from './query.js';
 
@@ -132,10 +135,26 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v.trim() ? v.trim() : undefined;
 }
 
-function keywordsOf(settings: Record<string, unknown>): string[] {
-  const k = settings.keywords;
+function keywordsOf(settings: Record<string, unknown>, setting = 'keywords'): string[] {
+  const k = settings[setting];
   const list = Array.isArray(k) ? k : typeof k === 'string' ? k.split(/[\n,]/) : [];
   return list.map((x) => String(x).trim()).filter(Boolean);
+}
+
+/**
+ * A post that tags the account: mentions it, replies to it or quotes one of its posts. X brings it
+ * on the mentions timeline as well; listening exclusions never drop it (a direct care item).
+ */
+function tagsAccount(m: NormalizedMessage, me: XAccountRef): boolean {
+  const raw = m.raw as { data?: TweetV2Like & { entities?: { mentions?: { id?: string; username?: string }[] } }; includes?: IncludesV2Like } | null;
+  const t = raw?.data;
+  if (!t) return false;
+  if (t.in_reply_to_user_id === me.userId) return true;
+  const handle = me.username.toLowerCase();
+  if (t.entities?.mentions?.some((x) => x?.id === me.userId || (!!handle && x?.username?.toLowerCase() === handle))) return true;
+  if (raw?.includes?.tweets?.some((q) => q?.author_id === me.userId)) return true;
+  // without entities (a payload that left them out): an @handle in the text as written
+  return !!handle && new RegExp(`(^|[^\\w@])@${handle.replace(/\W/g, '')}(?!\\w)`, 'i').test(m.text);
 }
 
 export class XChannel implements Channel {
@@ -237,11 +256,15 @@ export class XChannel implements Channel {
       more ||= d.more;
     }
 
-    const q = listeningQuery(keywordsOf(this.account.settings ?? {}), me.username);
+    const excluded = keywordsOf(this.account.settings ?? {}, 'excludeKeywords');
+    const q = listeningQuery(keywordsOf(this.account.settings ?? {}), me.username, excluded);
     if (q) {
       if (state.q !== q) state.search = undefined;
       const s = await this.step(state.search, (since, token) => this.searchPage(q, since, token), true);
-      s.items.forEach((t, i) => pushIf(messages, normalizeItem(rejected, t, `search result post ${t.id ?? i}`, () => normalizeV2Tweet(t, s.includes, me, { now, kind: 'listening' }))));
+      // X leaves the exclusions out already; checked again for what the query could not carry
+      const exclusions = prepareExclusions(excluded);
+      const keep = (m: NormalizedMessage | null) => (m && keepsListeningHit(m.text, tagsAccount(m, me), exclusions) ? m : null);
+      s.items.forEach((t, i) => pushIf(messages, keep(normalizeItem(rejected, t, `search result post ${t.id ?? i}`, () => normalizeV2Tweet(t, s.includes, me, { now, kind: 'listening' })))));
       state.search = s.state;
       state.q = q;
       more ||= s.more;

@@ -1,6 +1,7 @@
 /**
  * The recent-search query X listening sends (GET /2/tweets/search/recent): the account's
- * keywords as literal terms, OR-ed, without reposts and the account's own posts. Kept apart
+ * keywords as literal terms, OR-ed, without reposts, the account's own posts and the
+ * account's exclusions (`excludeKeywords`). Kept apart
  * from the connector so the settings check can measure it without loading the API client.
  */
 
@@ -23,19 +24,35 @@ export function listeningTerm(keyword: string): string | null {
   return phrase ? `"${phrase}"` : null;
 }
 
-/** A recent-search query for listening: the keywords OR-ed, without our own posts and reposts. */
-export function listeningQuery(keywords: string[], username: string): string | null {
+/**
+ * A recent-search query for listening: the keywords OR-ed, without our own posts and reposts,
+ * and without the exclusions (`-word`, `-#tag`, `-"a phrase"`: X's negation, ANDed with the rest,
+ * never inside the OR group, which X would read as "any keyword, or anything without this").
+ * Exclusions go in while the query stays within X_QUERY_MAX (the settings check refuses more);
+ * whatever does not fit is still dropped by the connector after X answers
+ * (src/core/listeningExclusion.ts). A post that tags the brand is no listening hit: the mentions
+ * timeline brings it whatever words it holds, so the negation never costs a direct mention.
+ */
+export function listeningQuery(keywords: string[], username: string, exclusions: string[] = []): string | null {
   const terms = [...new Set(keywords.map(listeningTerm).filter((t): t is string => t !== null))];
   if (!terms.length) return null;
-  return `(${terms.join(' OR ')}) -is:retweet${username ? ` -from:${username}` : ''}`;
+  let q = `(${terms.join(' OR ')}) -is:retweet${username ? ` -from:${username}` : ''}`;
+  for (const t of new Set(exclusions.map(listeningTerm).filter((t): t is string => t !== null))) {
+    if (q.length + 2 + t.length > X_QUERY_MAX) break;
+    q += ` -${t}`;
+  }
+  return q;
 }
 
 /** The longest username X allows: the settings check measures the query with it. */
 const X_USERNAME_MAX = 15;
 
-/** The query's length problem for these keywords, or null when X takes it. */
-export function listeningQueryProblem(keywords: string[]): string | null {
-  const q = listeningQuery(keywords, 'x'.repeat(X_USERNAME_MAX));
-  if (!q || q.length <= X_QUERY_MAX) return null;
-  return `keywords: X takes a search query of at most ${X_QUERY_MAX} characters and these keywords make one of ${q.length}; use fewer or shorter keywords`;
+/** The query's length problem for these keywords and exclusions, or null when X takes it. */
+export function listeningQueryProblem(keywords: string[], exclusions: string[] = []): string | null {
+  const base = listeningQuery(keywords, 'x'.repeat(X_USERNAME_MAX));
+  if (!base) return null;
+  const full = base + [...new Set(exclusions.map(listeningTerm).filter((t): t is string => t !== null))].map((t) => ` -${t}`).join('');
+  if (full.length <= X_QUERY_MAX) return null;
+  if (base.length > X_QUERY_MAX) return `keywords: X takes a search query of at most ${X_QUERY_MAX} characters and these keywords make one of ${base.length}; use fewer or shorter keywords`;
+  return `excludeKeywords: X takes a search query of at most ${X_QUERY_MAX} characters and these keywords with their exclusions make one of ${full.length}; use fewer or shorter keywords or exclusions`;
 }

@@ -276,6 +276,20 @@ function ChannelCard({ a, admin }: { a: ChannelAccountAdmin; admin: boolean }) {
               <dt>Connector</dt>
               <dd>{a.driver ?? 'default'}</dd>
             </div>
+            {termsText(a.settings?.keywords) && (
+              <div>
+                <dt>Listening for</dt>
+                <dd style={{ overflowWrap: 'anywhere' }}>{termsText(a.settings?.keywords).split('\n').join(', ')}</dd>
+              </div>
+            )}
+            {termsText(a.settings?.excludeKeywords) && (
+              <div>
+                <dt>Leaving out</dt>
+                <dd style={{ overflowWrap: 'anywhere' }} title={`Mentions containing these words are not collected unless they tag @${a.handle}`}>
+                  {termsText(a.settings?.excludeKeywords).split('\n').join(', ')}
+                </dd>
+              </div>
+            )}
           </dl>
           {receivesWebhooks(a) && <CopyField label="Webhook URL" value={webhookUrlOf(a)} what="the webhook URL" labelClass="small muted" />}
           <Availability account={a} />
@@ -395,7 +409,12 @@ const OWN_CONTROLS = ['autoAck'];
 const settingText = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 /** Listening terms as lines. */
 const termsText = (v: unknown) => (Array.isArray(v) ? v.map(String).join('\n') : typeof v === 'string' ? v : '');
-const LISTENING_LABEL: Record<string, string> = { keywords: 'Listening keywords', hashtags: 'Listening hashtags' };
+const LISTENING_LABEL: Record<string, string> = { keywords: 'Listening keywords', hashtags: 'Listening hashtags', excludeKeywords: 'Exclusion keywords' };
+/** What a listening setting does, in plain words, under its field. */
+function listeningHint(key: string, handle: string): string {
+  if (key === 'excludeKeywords') return `Mentions containing these words are not collected unless they tag @${handle} (mentions, replies and DMs to @${handle} always come in). One word or phrase per line, e.g. pie, then apple juice; no "-" or quotes needed.`;
+  return 'One per line (or separated by commas). Mentions and messages are read as before; the new terms are searched from the next poll, which starts when you save.';
+}
 
 /** Text from a row back to a value: the type the setting had, or for a new one numbers, true/false and JSON lists read as such. */
 function settingValue(text: string, original: unknown): unknown {
@@ -498,8 +517,9 @@ function EditAccountForm({ account, info, onDone }: { account: ChannelAccountAdm
         }
         save.mutate(body, {
           onSuccess: (saved) => {
-            const heard = body.settings && listeningKeys.some((k) => k in (body.settings as object));
-            toast(heard ? `@${saved.handle} saved: listening for the new terms from the next poll, starting now` : `@${saved.handle} saved`);
+            const heard = body.settings && listeningKeys.some((k) => k !== 'excludeKeywords' && k in (body.settings as object));
+            const leftOut = body.settings && 'excludeKeywords' in (body.settings as object);
+            toast(heard ? `@${saved.handle} saved: listening for the new terms from the next poll, starting now` : leftOut ? `@${saved.handle} saved: the exclusions apply from the next poll, starting now` : `@${saved.handle} saved`);
             onDone();
           },
         });
@@ -510,7 +530,7 @@ function EditAccountForm({ account, info, onDone }: { account: ChannelAccountAdm
         {field('displayName', 'Display name', (p) => <input {...p} value={displayName} onChange={(e) => setDisplayName(e.target.value)} maxLength={200} />)}
       </div>
       {listeningKeys.map((k) =>
-        field(`settings/${k}`, LISTENING_LABEL[k] ?? `Listening: ${k}`, (p) => <textarea {...p} rows={3} value={listening[k] ?? ''} onChange={(e) => setListening({ ...listening, [k]: e.target.value })} />, 'One per line (or separated by commas). Mentions and messages are read as before; the new terms are searched from the next poll, which starts when you save.'),
+        field(`settings/${k}`, LISTENING_LABEL[k] ?? `Listening: ${k}`, (p) => <textarea {...p} rows={3} value={listening[k] ?? ''} onChange={(e) => setListening({ ...listening, [k]: e.target.value })} />, listeningHint(k, account.handle)),
       )}
       <KeyValueRows
         legend={`Settings of @${account.handle}`}
