@@ -205,6 +205,9 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/moderation/policy': { roles: ANYONE },
   'POST /api/guidelines': { roles: ['admin'], body: () => ({ code: 'sweep-rule', title: 'Sweep rule', description: 'A rule made by the sweep', allowedActions: ['hide'] }) },
   'POST /api/guidelines/:id/retire': { roles: ['admin'], body: () => ({ reason: 'swept away' }) },
+  'PUT /api/guidelines/:id/report-reason': { roles: ['admin'], body: () => ({ reportReason: 'spam' }) },
+  'GET /api/messages/:id/network-report': { roles: WORKERS },
+  'POST /api/messages/:id/network-report': { roles: WORKERS, body: (x) => ({ subject: 'post', guidelineId: x.guideline, evidence: 'swept', reason: 'spam' }) },
 
   'GET /api/contacts/:id/crm-consent': { roles: WORKERS },
   'POST /api/conversations/:id/crm-consent-ask': { roles: WORKERS, body: () => ({ text: 'May we link this profile to your account? Reply YES to agree.' }) },

@@ -218,11 +218,42 @@ export interface Channel {
   /** Undo a block or mute (a wrongful one, or one whose reason is gone); the `block` and `mute` capabilities cover them. */
   unblock?(user: AuthorIdentity): Promise<void>;
   unmute?(user: AuthorIdentity): Promise<void>;
+  /**
+   * File a report with the network's own moderators (Mastodon POST /api/v1/reports, Bluesky
+   * com.atproto.moderation.createReport): a post (with its author) or an account. The connector
+   * maps Parley's `reason` to the network's category. Absent where the network has no public
+   * report API (X API v2, the Graph API): moderation refuses before asking.
+   */
+  reportToNetwork?(req: NetworkReportRequest): Promise<NetworkReportResult>;
   like?(networkMessageId: string): Promise<void>;
   fetchProfile?(networkUserId: string): Promise<AuthorIdentity>;
   fetchThread?(networkMessageId: string): Promise<NormalizedMessage[]>;
 
   close?(): Promise<void>;
+}
+
+/** Why a post or account is reported to its network: Parley's words, mapped by each connector to its network's categories. */
+export const NETWORK_REPORT_REASONS = ['spam', 'abuse', 'impersonation', 'sexual', 'violation', 'legal', 'other'] as const;
+export type NetworkReportReason = (typeof NETWORK_REPORT_REASONS)[number];
+
+export interface NetworkReportRequest {
+  /** A post (reported with its author) or the author's account alone. */
+  subject: 'post' | 'account';
+  /** The post (subject `post`), with what was stored of it (Bluesky needs the post's cid). */
+  post?: { networkMessageId: string; raw?: unknown } | null;
+  author: AuthorIdentity;
+  reason: NetworkReportReason;
+  /** For the network's moderators: the cited guideline and the evidence. */
+  comment: string;
+  /** Mastodon: the instance rules broken (GET /api/v1/instance/rules ids); the report is then filed as `violation`. */
+  ruleIds?: readonly string[];
+}
+
+export interface NetworkReportResult {
+  /** The network's id of the report filed. */
+  reportId: string;
+  /** The network's category it was filed under (Mastodon `category`, Bluesky `reasonType`). */
+  category: string;
 }
 
 export type ChannelFactory = (account: ChannelAccountConfig, deps: ChannelDeps) => Channel;

@@ -15,7 +15,7 @@
  * the block took away from its author's deletion (src/pipeline/deletions.ts). Where the connector
  * can block, Parley does it itself and such a record is refused.
  */
-import { ChannelError, type Channel } from '../channels/types.js';
+import { ChannelError, NETWORK_REPORT_REASONS, type Channel, type NetworkReportReason } from '../channels/types.js';
 import { AppError, badRequest, conflict, disabledAccount, forbidden, notFound } from '../errors.js';
 import { evidenceRefusal } from '../core/moderationEvidence.js';
 import { AUTHOR_ACTIONS, moderationEffect } from '../core/moderationEffect.js';
@@ -51,6 +51,8 @@ export interface GuidelineInput {
   title: string;
   description: string;
   allowedActions?: ModerationAction[];
+  /** The reason a report to the network citing this rule is filed under (null: picked in the dialog). */
+  reportReason?: NetworkReportReason | null;
 }
 
 export class ModerationCommands {
@@ -58,7 +60,7 @@ export class ModerationCommands {
 
   async listGuidelines(brandId: number) {
     const rows = await this.deps.store.db.selectFrom('community_guideline').selectAll().where('brand_id', '=', brandId).where('retired_at', 'is', null).orderBy('code').execute();
-    return rows.map((g) => ({ id: g.id, code: g.code, title: g.title, description: g.description, allowedActions: JSON.parse(g.allowed_actions) as ModerationAction[] }));
+    return rows.map((g) => ({ id: g.id, code: g.code, title: g.title, description: g.description, allowedActions: JSON.parse(g.allowed_actions) as ModerationAction[], reportReason: (g.report_reason ?? null) as NetworkReportReason | null }));
   }
 
   async addGuideline(actor: Actor, g: GuidelineInput) {
@@ -73,14 +75,28 @@ export class ModerationCommands {
     const now = this.deps.clock.now();
     const row = await this.deps.store.db
       .insertInto('community_guideline')
-      .values({ brand_id: actor.brandId, code: g.code, title: g.title, description: g.description, allowed_actions: JSON.stringify(actions), created_at: now })
+      .values({ brand_id: actor.brandId, code: g.code, title: g.title, description: g.description, allowed_actions: JSON.stringify(actions), report_reason: g.reportReason ?? null, created_at: now })
       .returning('id')
       .executeTakeFirstOrThrow()
       .catch((err) => {
         throw /unique/i.test(String(err)) ? new AppError(409, 'guideline.exists', `a guideline with code "${g.code}" exists`) : err;
       });
-    await audit(this.deps.store.db, { brandId: actor.brandId, actor: actor.name, action: 'guideline.published', subjectType: 'community_guideline', subjectId: row.id, data: { code: g.code, title: g.title, actions } }, now);
+    await audit(this.deps.store.db, { brandId: actor.brandId, actor: actor.name, action: 'guideline.published', subjectType: 'community_guideline', subjectId: row.id, data: { code: g.code, title: g.title, actions, ...(g.reportReason ? { reportReason: g.reportReason } : {}) } }, now);
     return row.id;
+  }
+
+  /** Set (or clear) the report reason a guideline maps to when a post or account is reported to the network citing it (admin; audited). */
+  async setGuidelineReportReason(actor: Actor, guidelineId: number, reportReason: NetworkReportReason | null) {
+    if (actor.role !== 'admin') throw forbidden('only admins change community guidelines');
+    const { store, clock } = this.deps;
+    const g = await store.db.selectFrom('community_guideline').selectAll().where('id', '=', guidelineId).where('brand_id', '=', actor.brandId).where('retired_at', 'is', null).executeTakeFirst();
+    if (!g) throw notFound('guideline');
+    const now = clock.now();
+    await store.db.transaction().execute(async (trx) => {
+      await trx.updateTable('community_guideline').set({ report_reason: reportReason }).where('id', '=', g.id).execute();
+      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'guideline.report_reason', subjectType: 'community_guideline', subjectId: g.id, data: { code: g.code, from: g.report_reason ?? null, to: reportReason } }, now);
+    });
+    return { id: g.id, reportReason };
   }
 
   /**
@@ -225,6 +241,132 @@ export class ModerationCommands {
     if (status === 'unknown') throw new AppError(502, 'moderation.network_unknown', `the network did not say whether it did it (${error}): check on the network, then repeat or undo it here`);
     if (status === 'failed') throw new AppError(502, 'moderation.network_failed', `the network refused: ${error}`);
     return { status, action: p.action, guideline: guideline?.code ?? null };
+  }
+
+  /**
+   * Whether the message's network takes reports from Parley, and if not why (the dialog shows
+   * the action disabled with that reason, as it does hide on X).
+   */
+  async reportAvailability(actor: Actor, messageId: number): Promise<{ available: boolean; reason: string | null }> {
+    const { store, registry } = this.deps;
+    const msg = await store.db.selectFrom('message').select(['channel_account_id']).where('id', '=', messageId).where('brand_id', '=', actor.brandId).executeTakeFirst();
+    if (!msg) throw notFound('message');
+    const account = await store.db.selectFrom('channel_account').selectAll().where('id', '=', msg.channel_account_id).executeTakeFirstOrThrow();
+    const why = noReportReason(registry.forAccount(account), account.network);
+    return { available: why === null, reason: why };
+  }
+
+  /**
+   * Report a post (with its author) or the author's account to the network's own moderators,
+   * citing a guideline with evidence, like every moderation action: the reason is the one the
+   * guideline maps to (or the one picked), mapped by the connector to the network's category.
+   * At most once: a report Parley filed of the same post (or account) is answered `unchanged`
+   * with its id, nothing sent again; one still waiting for the network is a 409. Logged as
+   * pending before the network is asked, then done (with the network's report id), failed (a
+   * 502 with the network's message; a retry may file it) or unknown (it did not answer).
+   */
+  async reportToNetwork(actor: Actor, messageId: number, p: { subject: 'post' | 'account'; guidelineId?: number | null; evidence?: string | null; reason?: NetworkReportReason | null; ruleIds?: readonly string[] | null }) {
+    if (!['agent', 'approver', 'admin'].includes(actor.role)) throw forbidden();
+    const { store, clock, registry, bus } = this.deps;
+    const msg = await store.db.selectFrom('message').selectAll().where('id', '=', messageId).where('brand_id', '=', actor.brandId).executeTakeFirst();
+    if (!msg) throw notFound('message');
+    if (msg.direction !== 'inbound') throw badRequest('moderation.own_message', 'moderation applies to what people post, not to the brand\'s own replies');
+    const account = await store.db.selectFrom('channel_account').selectAll().where('id', '=', msg.channel_account_id).executeTakeFirstOrThrow();
+    const channel = registry.forAccount(account);
+    // said before anything else: no guideline or evidence makes a network take a report it has no API for
+    const unsupported = noReportReason(channel, account.network);
+    if (unsupported) throw badRequest('moderation.report_unsupported', unsupported);
+    if (p.guidelineId == null) throw badRequest('moderation.needs_guideline', 'cite the community guideline this breaks. Negative or critical posts are not a violation: answer them instead.');
+    const evidence = (p.evidence ?? '').trim();
+    if (evidence.length < 10 || NEGATIVITY_ONLY.test(evidence)) throw badRequest('moderation.needs_evidence', 'describe how the post breaks the cited rule (at least a sentence). Being negative is not a violation.');
+    const notAViolation = evidenceRefusal(evidence);
+    if (notAViolation) throw badRequest('moderation.needs_evidence', notAViolation);
+    const guideline = await store.db.selectFrom('community_guideline').selectAll().where('id', '=', p.guidelineId).where('brand_id', '=', actor.brandId).where('retired_at', 'is', null).executeTakeFirst();
+    if (!guideline) throw badRequest('moderation.unknown_guideline', 'no published guideline with that id');
+    const reason = (p.reason ?? guideline.report_reason ?? null) as NetworkReportReason | null;
+    if (!reason || !(NETWORK_REPORT_REASONS as readonly string[]).includes(reason)) {
+      throw badRequest('moderation.report_reason_needed', `guideline "${guideline.code}" names no report reason: pick one (${NETWORK_REPORT_REASONS.join(', ')}), or an admin sets it on the guideline`);
+    }
+    if (account.listen_only) throw badRequest('moderation.listen_only', 'this account is in listen-only mode: Parley takes no action on the network');
+    if (account.status === 'disabled') throw disabledAccount(account.handle);
+    const identity = msg.author_identity_id ? await store.db.selectFrom('contact_identity').selectAll().where('id', '=', msg.author_identity_id).executeTakeFirst() : null;
+    if (!identity) throw badRequest('moderation.unknown_author', 'the author of this message is unknown: there is no one to report');
+    if (p.subject === 'post' && !msg.network_message_id) throw badRequest('moderation.report_unsupported', 'this post has no id on the network to report: report the account instead');
+    const action = p.subject === 'post' ? 'report_post' : 'report_account';
+    const comment = `${guideline.title} (${guideline.code}): ${evidence}`;
+    const auditEntry = (status: string, error: string | null, report: { id: string; category: string } | null) => ({
+      brandId: actor.brandId, actor: actor.name, action: `moderation.${action}`, subjectType: 'message', subjectId: msg.id, conversationId: msg.conversation_id,
+      data: { guideline: { id: guideline.id, code: guideline.code, title: guideline.title }, evidence, reason, status, error, author: identity.handle, ...(report ? { networkReportId: report.id, networkCategory: report.category } : {}), ...(p.ruleIds?.length ? { ruleIds: [...p.ruleIds] } : {}) },
+    });
+    // at most once, as for the other actions: checked and recorded as pending in one transaction
+    // that takes turns per post (or account)
+    const row = await store.db.transaction().execute(async (trx) => {
+      await lockKey(trx, store, MODERATION_LOCK, p.subject === 'post' ? `report:message:${msg.id}` : `report:identity:${identity.id}`);
+      const mine = () => {
+        const q = trx.selectFrom('moderation_action').select(['id', 'status', 'network_report_id', 'created_at']).where('brand_id', '=', actor.brandId).where('action', '=', action);
+        return p.subject === 'post' ? q.where('message_id', '=', msg.id) : q.where('identity_id', '=', identity.id);
+      };
+      const filed = await mine().where('status', '=', 'done').orderBy('id', 'desc').executeTakeFirst();
+      if (filed) return { repeat: filed };
+      const waiting = await mine().where('status', '=', 'pending').where('created_at', '>', clock.now() - IN_FLIGHT_MS).executeTakeFirst();
+      if (waiting) throw conflict('moderation.in_progress', `a report of this ${p.subject} is waiting for the network: see the conversation for how it ends`);
+      const inserted = await trx.insertInto('moderation_action').values({
+        brand_id: actor.brandId, message_id: msg.id, conversation_id: msg.conversation_id, identity_id: identity.id, action,
+        guideline_id: guideline.id, evidence, actor_user_id: actor.userId!, status: 'pending', error: null, network_report_id: null, created_at: clock.now(),
+      }).returning('id').executeTakeFirstOrThrow();
+      return { inserted };
+    });
+    if ('repeat' in row && row.repeat) return { status: 'unchanged' as const, subject: p.subject, guideline: guideline.code, reason, networkReportId: row.repeat.network_report_id ?? null, category: null };
+
+    let status: 'done' | 'failed' | 'unknown' = 'done';
+    let error: string | null = null;
+    let report: { id: string; category: string } | null = null;
+    try {
+      const author = { networkUserId: identity.network_user_id, handle: identity.handle, displayName: identity.display_name };
+      const r = await channel!.reportToNetwork!({ subject: p.subject, post: msg.network_message_id ? { networkMessageId: msg.network_message_id, raw: parseRaw(msg.raw) } : null, author, reason, comment, ruleIds: p.ruleIds ?? [] });
+      report = { id: r.reportId, category: r.category };
+    } catch (err) {
+      status = err instanceof ChannelError && err.code !== 'TIMEOUT' ? 'failed' : 'unknown';
+      error = err instanceof ChannelError ? `${err.code}: ${err.message}` : String((err as Error)?.message ?? err);
+    }
+    const now = clock.now();
+    const id = (row as { inserted: { id: number } }).inserted.id;
+    await store.db.transaction().execute(async (trx) => {
+      await trx.updateTable('moderation_action').set({ status, error, network_report_id: report?.id ?? null, created_at: now }).where('id', '=', id).execute();
+      await audit(trx, auditEntry(status, error, report), now);
+    });
+    bus.publish(actor.brandId, 'moderation', { conversationId: msg.conversation_id, messageId: msg.id, action, status, guideline: guideline.code });
+    if (status === 'unknown') throw new AppError(502, 'moderation.network_unknown', `the network did not say whether it took the report (${error}): check on the network before reporting again`);
+    if (status === 'failed') throw new AppError(502, 'moderation.network_failed', `the network refused the report: ${error}`);
+    return { status: 'done' as const, subject: p.subject, guideline: guideline.code, reason, networkReportId: report!.id, category: report!.category };
+  }
+}
+
+/**
+ * Why this connector cannot file a report, or null when it can. The networks without a public
+ * report API say it in their own words (X API v2 and the Graph API have no report endpoint: a
+ * report is made in the network's app); email and web chat have no network moderators.
+ */
+function noReportReason(channel: Channel | null | undefined, network: string): string | null {
+  if (channel && typeof channel.reportToNetwork === 'function') return null;
+  const name = NETWORK_NAME[network] ?? network;
+  const why = NO_REPORT_API[network];
+  return `${name} cannot take a report from Parley: ${why ?? 'no connector can file one'}`;
+}
+const NO_REPORT_API: Record<string, string> = {
+  x: 'the X API v2 has no endpoint to report a post or account; report it in the X app',
+  facebook: 'the Graph API has no endpoint to report a post, comment or account; report it in Facebook',
+  instagram: 'the Instagram Graph API has no endpoint to report a comment or account; report it in the Instagram app',
+  email: 'an email has no network moderators to report to',
+  webchat: 'web chat has no network moderators to report to',
+};
+
+function parseRaw(raw: unknown): unknown {
+  if (typeof raw !== 'string') return raw ?? undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
   }
 }
 

@@ -643,6 +643,8 @@ export interface CommunityGuidelineTable {
   description: string;
   /** JSON array of the actions this rule justifies: hide, delete, block, mute. */
   allowed_actions: Json;
+  /** The report reason (NETWORK_REPORT_REASONS) a report to the network citing this rule is filed under; null: picked in the dialog (migration 20261207T1720). */
+  report_reason: string | null;
   created_at: number;
   retired_at: number | null;
 }
@@ -662,6 +664,8 @@ export interface ModerationActionTable {
   /** pending (the network was asked, no answer recorded yet) | done | failed (the network refused) | unknown (it did not say) */
   status: string;
   error: string | null;
+  /** report_post / report_account: the id the network gave the report filed (migration 20261207T1720). */
+  network_report_id: string | null;
   created_at: number;
 }
 

@@ -157,6 +157,10 @@ export class MastodonContractServer {
   private readonly blocks = new Map<string, Set<string>>();
   private readonly mutes = new Map<string, Set<string>>();
   private readonly idempotency = new Map<string, { statusId: string; at: number }>();
+  /** The instance's rules (Admin → Server rules): GET /api/v1/instance/rules, `rules` of the instance. */
+  rules: { id: string; text: string; hint: string }[] = [];
+  /** Reports filed (POST /api/v1/reports), as the instance's moderators see them. */
+  readonly reports: { id: string; accountId: string; targetAccountId: string; statusIds: string[]; comment: string; forwarded: boolean; category: string; ruleIds: string[]; createdAt: string }[] = [];
   private readonly budget = new Map<string, { used: number; resetAt: number }>();
   private readonly streamClients = new Set<StreamClient>();
   private readonly hanging = new Set<ServerResponse>();
@@ -713,6 +717,8 @@ export class MastodonContractServer {
       const items = this.notifications.filter((n) => n.recipientId === me && (!types.length || types.includes(n.type)) && !exclude.includes(n.type) && (!from || n.fromAccountId === from));
       return this.page(res, url, items, (n) => this.notificationJson(n, me), 40, 80);
     }
+    if (method === 'GET' && p === '/api/v1/instance/rules') return json(res, 200, this.rules);
+    if (method === 'POST' && p === '/api/v1/reports') return json(res, 200, this.createReport(this.requireUser(auth), body));
     if (method === 'POST' && p === '/api/v1/statuses') return this.createStatus(this.requireUser(auth), body, req, res);
     if ((m = /^\/api\/v1\/statuses\/([^/]+)(?:\/(context|favourite))?$/.exec(p))) {
       const viewer = auth?.accountId ?? null;
@@ -811,8 +817,37 @@ export class MastodonContractServer {
       },
       registrations: { enabled: false, approval_required: false, message: null },
       contact: { email: `admin@${this.domain}`, account: null },
-      rules: [],
+      rules: this.rules,
     };
+  }
+
+  /**
+   * POST /api/v1/reports (Api::V1::ReportsController, ReportService, Report model): `account_id`
+   * must name a known account (else 404), `status_ids[]` its own statuses (else 404), `comment`
+   * at most 1000 characters for a local reporter (422), `category` one of spam, legal, violation,
+   * other (default other; 422 otherwise); with `rule_ids[]` the report is a `violation`, and each
+   * must be one of the instance's rules (422). Answers the Report entity.
+   */
+  private createReport(me: string, body: Record<string, unknown>): unknown {
+    const list = (k: string): string[] => {
+      const v = body[k] ?? body[`${k}[]`];
+      return v == null ? [] : (Array.isArray(v) ? v : [v]).map(String);
+    };
+    const target = this.accounts.get(String(body.account_id ?? ''));
+    if (!target) throw new HttpFailure(404, 'Record not found');
+    const statusIds = list('status_ids');
+    for (const id of statusIds) if (this.statusesById.get(id)?.accountId !== target.id) throw new HttpFailure(404, 'Record not found');
+    const comment = typeof body.comment === 'string' ? body.comment : '';
+    if ([...comment].length > 1000) throw new HttpFailure(422, 'Validation failed: Comment is too long (maximum is 1000 characters)');
+    const ruleIds = list('rule_ids');
+    const asked = body.category == null || body.category === '' ? 'other' : String(body.category);
+    if (!['spam', 'legal', 'violation', 'other'].includes(asked)) throw new HttpFailure(422, `'${asked}' is not a valid category`);
+    const category = ruleIds.length ? 'violation' : asked;
+    if (ruleIds.some((id) => !this.rules.some((r) => r.id === id))) throw new HttpFailure(422, 'Validation failed: Rule ids does not reference valid rules');
+    const forward = (body.forward === true || body.forward === 'true') && !!target.domain;
+    const r = { id: this.nextId(), accountId: me, targetAccountId: target.id, statusIds, comment, forwarded: forward, category, ruleIds, createdAt: new Date().toISOString() };
+    this.reports.push(r);
+    return { id: r.id, action_taken: false, action_taken_at: null, category, comment, forwarded: forward, created_at: r.createdAt, status_ids: statusIds.length ? statusIds : null, rule_ids: ruleIds.length ? ruleIds : null, target_account: this.accountJson(target) };
   }
 
   private async createStatus(me: string, body: Record<string, unknown>, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -55,6 +55,7 @@
 import { AtpAgent, isDid, RichText } from '@atproto/api';
 import type { AuthorIdentity, MessageKind, NormalizedMessage } from '../../core/types.js';
 import type { Capabilities, Channel, ChannelAccountConfig, ChannelDeps, ChannelFactory, NetworkHiddenReason, PresenceReport, SendRequest, SendResult, SyncResult } from '../types.js';
+import type { NetworkReportReason, NetworkReportRequest, NetworkReportResult } from '../types.js';
 import { ChannelError } from '../types.js';
 import { listeningTermKey, type ListeningSyncResult } from '../listeningBackfill.js';
 import { keepsListeningHit, prepareExclusions, type ExclusionTerm } from '../../core/listeningExclusion.js';
@@ -1003,6 +1004,29 @@ export class BlueskyChannel implements Channel {
     await this.call('write', () => this.agent.app.bsky.graph.unmuteActor({ actor: user.networkUserId }));
   }
 
+  /**
+   * Report to the moderation service (com.atproto.moderation.createReport, sent through the
+   * account's PDS, which hands it to its moderation service): `reasonType` a
+   * com.atproto.moderation.defs reason, `subject` the post as a com.atproto.repo.strongRef
+   * {uri, cid} (its cid from the stored payload, else read from the AppView) or the account as a
+   * com.atproto.admin.defs#repoRef {did}, `reason` the context (at most 2000 graphemes).
+   */
+  async reportToNetwork(req: NetworkReportRequest): Promise<NetworkReportResult> {
+    await this.ensureSession();
+    const reasonType = blueskyReasonType(req.reason);
+    let subject: { $type: string; uri: string; cid: string } | { $type: string; did: string };
+    if (req.subject === 'post') {
+      if (!req.post) throw new ChannelError('INVALID_REQUEST', 'no post to report');
+      const post = await this.parentPost({ networkMessageId: req.post.networkMessageId, raw: req.post.raw });
+      subject = { $type: 'com.atproto.repo.strongRef', uri: post.uri, cid: post.cid };
+    } else {
+      if (!isDid(req.author.networkUserId)) throw new ChannelError('INVALID_REQUEST', `not a Bluesky account DID: ${req.author.networkUserId}`);
+      subject = { $type: 'com.atproto.admin.defs#repoRef', did: req.author.networkUserId };
+    }
+    const res = await this.call('write', () => this.agent.com.atproto.moderation.createReport({ reasonType, subject, reason: [...req.comment].slice(0, 2000).join('') }));
+    return { reportId: String(res.data.id), category: String(res.data.reasonType ?? reasonType) };
+  }
+
   async like(networkMessageId: string): Promise<void> {
     await this.ensureSession();
     const res = await this.call('read', () => this.agent.app.bsky.feed.getPosts({ uris: [networkMessageId] }));
@@ -1067,4 +1091,14 @@ function tagsAccount(raw: unknown, ownDid: string): boolean {
   if (reply && (own(reply.parent.uri) || own(reply.root.uri))) return true;
   const embed = record.embed as { record?: { uri?: unknown; record?: { uri?: unknown } } } | undefined;
   return !!embed && (own(embed.record?.uri) || own(embed.record?.record?.uri));
+}
+
+/**
+ * Parley's report reason as a com.atproto.moderation.defs reason type: reasonSpam (unwanted
+ * promotion), reasonRude (rude, harassing), reasonMisleading (misleading identity or affiliation:
+ * impersonation), reasonSexual, reasonViolation (server rules, laws, terms of service), reasonOther.
+ */
+export function blueskyReasonType(reason: NetworkReportReason): string {
+  const name = { spam: 'reasonSpam', abuse: 'reasonRude', impersonation: 'reasonMisleading', sexual: 'reasonSexual', violation: 'reasonViolation', legal: 'reasonViolation', other: 'reasonOther' }[reason];
+  return `com.atproto.moderation.defs#${name}`;
 }

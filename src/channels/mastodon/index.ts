@@ -61,6 +61,7 @@ import { createRestAPIClient, createStreamingAPIClient, type mastodon } from 'ma
 import type { AuthorIdentity, NormalizedMessage } from '../../core/types.js';
 import { createHash } from 'node:crypto';
 import type { Capabilities, Channel, ChannelAccountConfig, ChannelDeps, ChannelFactory, GoneContext, NetworkHiddenReason, PresenceReport, SendRequest, SendResult, SyncResult } from '../types.js';
+import type { NetworkReportReason, NetworkReportRequest, NetworkReportResult } from '../types.js';
 import { listeningTermKey, type ListeningSyncResult } from '../listeningBackfill.js';
 import { keepsListeningHit, prepareExclusions, type ExclusionTerm } from '../../core/listeningExclusion.js';
 import { ChannelError } from '../types.js';
@@ -736,6 +737,29 @@ export class MastodonChannel implements Channel {
     await this.call('write', () => this.rest.v1.accounts.$select(user.networkUserId).unmute());
   }
 
+  /**
+   * Report to the instance's moderators (POST /api/v1/reports: `account_id`, `status_ids[]`,
+   * `comment` — at most 1000 characters for a local reporter —, `forward` to the author's server
+   * when remote, `category` spam | legal | violation | other, `rule_ids[]` the instance's rules
+   * from GET /api/v1/instance/rules). Mastodon files a report with rule ids as `violation`; a
+   * violation without the rule broken is filed as `other`, the comment saying which guideline.
+   */
+  async reportToNetwork(req: NetworkReportRequest): Promise<NetworkReportResult> {
+    const ruleIds = [...(req.ruleIds ?? [])];
+    const category = mastodonReportCategory(req.reason, ruleIds.length > 0);
+    const report = await this.call('write', () =>
+      this.rest.v1.reports.create({
+        accountId: req.author.networkUserId,
+        statusIds: req.subject === 'post' && req.post ? [req.post.networkMessageId] : [],
+        comment: [...req.comment].slice(0, 1000).join(''),
+        forward: true,
+        category: category as never,
+        ...(category === 'violation' ? { ruleIds } : {}),
+      }),
+    );
+    return { reportId: String(report.id), category: String(report.category ?? category) };
+  }
+
   async like(networkMessageId: string): Promise<void> {
     await this.call('write', () => this.rest.v1.statuses.$select(networkMessageId).favourite());
   }
@@ -827,3 +851,14 @@ async function inPool<T, R>(items: readonly T[], n: number, fn: (item: T) => Pro
 }
 
 export const createChannel: ChannelFactory = (account, deps) => new MastodonChannel(account, deps);
+
+/**
+ * Parley's report reason as Mastodon's report `category` (Report entity: spam, legal — 4.2+ —,
+ * violation of the instance's rules, other). A violation needs the rules broken (`rule_ids`):
+ * without them it is filed as `other`.
+ */
+export function mastodonReportCategory(reason: NetworkReportReason, withRules: boolean): 'spam' | 'legal' | 'violation' | 'other' {
+  if (reason === 'spam') return 'spam';
+  if (reason === 'legal') return 'legal';
+  return withRules ? 'violation' : 'other';
+}

@@ -5,6 +5,7 @@ import { exportContact } from '../../commands/export.js';
 import { CONSENT_METHODS } from '../../commands/contacts.js';
 import { eraseContact } from '../../commands/erase.js';
 import { MODERATION_ACTIONS } from '../../commands/moderation.js';
+import { NETWORK_REPORT_REASONS } from '../../channels/types.js';
 import { AppError } from '../../errors.js';
 import type { AuthContext } from '../auth.js';
 import { requireRole } from '../auth.js';
@@ -42,7 +43,8 @@ export function moderationRoutes(app: App) {
     const a = requireRole(req);
     return moderationPolicy(a);
   });
-  const guideline = z.object({ id: z.number(), code: z.string(), title: z.string(), description: z.string(), allowedActions: z.array(z.string()) });
+  const guideline = z.object({ id: z.number(), code: z.string(), title: z.string(), description: z.string(), allowedActions: z.array(z.string()), reportReason: z.string().nullable().describe('The reason a report to the network citing this rule is filed under (null: picked when reporting)') });
+  const reportReason = z.enum(NETWORK_REPORT_REASONS).describe('Parley\'s report reason, mapped by the connector to the network\'s own: Mastodon `category` spam | legal | violation (with instance rules) | other; Bluesky `reasonType` reasonSpam, reasonRude (abuse), reasonMisleading (impersonation), reasonSexual, reasonViolation (violation, legal), reasonOther');
 
   app.get('/api/guidelines', { schema: { tags: ['moderation'], summary: 'The brand\'s published community guidelines', response: { 200: z.object({ items: z.array(guideline) }) } } }, async (req) => {
     const a = requireRole(req);
@@ -50,10 +52,17 @@ export function moderationRoutes(app: App) {
   });
 
   app.post('/api/guidelines', {
-    schema: { tags: ['moderation'], summary: 'Publish a community guideline (admin)', body: z.object({ code: z.string().max(41, 'a code is at most 41 characters'), title: text().min(3, 'give the rule a title of at least 3 characters').max(200, 'a title is at most 200 characters'), description: text().min(10, 'describe what the rule forbids (at least 10 characters)').max(5000, 'a description is at most 5000 characters'), allowedActions: z.array(z.enum(MODERATION_ACTIONS)).min(1, 'name at least one action the rule allows: hide, delete, block, restrict or mute').optional() }), response: { 201: z.object({ id: z.number() }) } },
+    schema: { tags: ['moderation'], summary: 'Publish a community guideline (admin)', body: z.object({ code: z.string().max(41, 'a code is at most 41 characters'), title: text().min(3, 'give the rule a title of at least 3 characters').max(200, 'a title is at most 200 characters'), description: text().min(10, 'describe what the rule forbids (at least 10 characters)').max(5000, 'a description is at most 5000 characters'), allowedActions: z.array(z.enum(MODERATION_ACTIONS)).min(1, 'name at least one action the rule allows: hide, delete, block, restrict or mute').optional(), reportReason: reportReason.nullish() }), response: { 201: z.object({ id: z.number() }) } },
   }, async (req, reply) => {
     const a = requireRole(req, 'admin');
     return reply.code(201).send({ id: await s.moderation.addGuideline(a.actor, req.body) });
+  });
+
+  app.put('/api/guidelines/:id/report-reason', {
+    schema: { tags: ['moderation'], summary: 'Set (or clear, with null) the report reason a guideline maps to when a post or account is reported to the network citing it (admin; audited)', params: idParams, body: z.object({ reportReason: reportReason.nullable() }), response: { 200: z.object({ id: z.number(), reportReason: z.string().nullable() }) } },
+  }, async (req) => {
+    const a = requireRole(req, 'admin');
+    return s.moderation.setGuidelineReportReason(a.actor, req.params.id, req.body.reportReason);
   });
 
   app.post('/api/guidelines/:id/retire', {
@@ -81,6 +90,34 @@ export function moderationRoutes(app: App) {
     const policy = await moderationPolicy(a);
     if (!policy.allowed) throw new AppError(403, 'moderation.role_not_allowed', policy.reason!, { allowedRoles: policy.allowedRoles });
     return s.moderation.moderate(a.actor, req.params.id, req.body);
+  });
+
+  app.get('/api/messages/:id/network-report', {
+    schema: { tags: ['moderation'], summary: 'Whether the message\'s network takes a report from Parley; `reason` says why not (X API v2 and the Graph API have no report endpoint; email and web chat no network moderators)', params: idParams, response: { 200: z.object({ available: z.boolean(), reason: z.string().nullable() }) } },
+  }, async (req) => {
+    const a = requireRole(req, 'agent', 'approver', 'admin');
+    return s.moderation.reportAvailability(a.actor, req.params.id);
+  });
+
+  app.post('/api/messages/:id/network-report', {
+    schema: {
+      tags: ['moderation'],
+      summary: 'Report the post (with its author) or the author\'s account to the network\'s moderators (Mastodon POST /api/v1/reports, Bluesky com.atproto.moderation.createReport), citing a guideline with evidence; the reason is the guideline\'s `reportReason` unless `reason` is given (neither: 400 `moderation.report_reason_needed`). Audited, on the conversation\'s timeline. At most once: a report already filed is answered `unchanged` with its id, nothing sent; one waiting for the network is a 409 `moderation.in_progress`. A network without a report API: 400 `moderation.report_unsupported` before anything is sent; the network refusing: 502 `moderation.network_failed` with its message (a retry may file it); no answer: 502 `moderation.network_unknown`',
+      params: idParams,
+      body: z.object({
+        subject: z.enum(['post', 'account']).default('post'),
+        guidelineId: z.number().int().positive().nullish(),
+        evidence: text().max(2000).nullish(),
+        reason: reportReason.nullish(),
+        ruleIds: z.array(z.string().min(1).max(64)).max(20).nullish().describe('Mastodon: the instance rules broken (GET /api/v1/instance/rules ids); the report is then filed as a violation'),
+      }),
+      response: { 200: z.object({ status: z.enum(['done', 'unchanged']), subject: z.string(), guideline: z.string(), reason: z.string(), networkReportId: z.string().nullable(), category: z.string().nullable() }) },
+    },
+  }, async (req) => {
+    const a = requireRole(req, 'agent', 'approver', 'admin');
+    const policy = await moderationPolicy(a);
+    if (!policy.allowed) throw new AppError(403, 'moderation.role_not_allowed', policy.reason!, { allowedRoles: policy.allowedRoles });
+    return s.moderation.reportToNetwork(a.actor, req.params.id, req.body);
   });
 
   app.post('/api/messages/:id/triage', {
@@ -135,7 +172,7 @@ export function moderationRoutes(app: App) {
   app.get('/api/conversations/:id/crm-consent-candidates', {
     schema: {
       tags: ['contacts'],
-      summary: 'The consent questions asked in the conversation (latest first) and the customer\'s replies after the latest one that went out, each read as `agree`, `decline` or `unclear` with the reason (agreements first): what a link by `customer_message` may cite',
+      summary: 'The consent questions asked in the conversation (latest first) and the customer\'s replies answering any question that went out (their agreements, however long ago, up to 20; then their latest 30 other replies), each read as `agree`, `decline` or `unclear` with the reason: what a link by `customer_message` may cite',
       params: idParams,
       response: {
         200: z.object({

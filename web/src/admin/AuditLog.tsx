@@ -94,6 +94,9 @@ export const AUDIT_ACTION_LABEL: Record<string, string> = {
   'moderation.unrestrict': 'Unrestricted an author',
   'moderation.mute': 'Muted an author (citing a guideline)',
   'moderation.unmute': 'Unmuted an author',
+  'moderation.report_post': 'Reported a post to the network (citing a guideline)',
+  'moderation.report_account': 'Reported an account to the network (citing a guideline)',
+  'guideline.report_reason': 'Changed a guideline\'s report reason',
 };
 
 /** Groups of actions the filter offers as prefixes. */

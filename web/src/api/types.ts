@@ -598,6 +598,8 @@ export interface Guideline {
   title: string;
   description: string;
   allowedActions: string[];
+  /** The reason a report to the network citing this rule is filed under (null: picked when reporting). */
+  reportReason?: string | null;
 }
 
 export type ModerationAction = 'hide' | 'unhide' | 'delete' | 'block' | 'unblock' | 'restrict' | 'unrestrict' | 'mute' | 'unmute';

@@ -407,6 +407,9 @@ export function describeAudit(e: AuditEvent, users: Map<number, User>, teams: Ma
     default:
       if (e.action.startsWith('moderation.')) {
         const failed = d.status === 'failed' ? ' — the network refused' : '';
+        if (e.action === 'moderation.report_post' || e.action === 'moderation.report_account') {
+          return `reported the ${e.action.endsWith('post') ? 'post' : 'account'} to the network (${String(d.reason ?? '')}${d.networkReportId ? `, report ${String(d.networkReportId)}` : ''}), citing “${String(d.guideline?.title ?? d.guideline?.code ?? '')}”${failed}`;
+        }
         // an undo cites no rule: its reason, when one was given, is what it says
         if (!d.guideline) return `moderation: ${e.action.slice(11)}${d.evidence ? ` — “${String(d.evidence)}”` : ''}${failed}`;
         return `moderation: ${e.action.slice(11)}, citing “${String(d.guideline.title ?? d.guideline.code)}”${failed}`;

@@ -7,9 +7,13 @@
  * Where the network's connector cannot block (Instagram), a block or a restriction the
  * moderator did in the network's own app is recorded here, under the same rules, with "Done in
  * the network's app" (`doneOnNetwork`): nothing is sent, the action is logged as done.
+ * Reporting the post or its author's account to the network's own moderators (Mastodon, Bluesky)
+ * is offered with the same rule and evidence, under the guideline's report reason or one picked
+ * here; where the network has no report API (X, Facebook, Instagram) it is shown disabled with why.
  */
 import { useEffect, useState } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api } from '../api/client.js';
 import type { ChannelAccount, Message, ModerationAction, User } from '../api/types.js';
 import { DONE_ON_NETWORK_ACTIONS, UNDO_ACTIONS } from '../api/types.js';
 import { keys, useChannels } from '../api/queries.js';
@@ -22,6 +26,41 @@ import { Modal } from '../ui/Modal.js';
 import { Refusal, refusalOf, type RefusalInfo } from '../ui/Refusal.js';
 import { useToast } from '../ui/Toasts.js';
 import { DialogButtons } from '../ui/DialogButtons.js';
+
+type ReportAction = 'report_post' | 'report_account';
+const REPORT_ACTIONS: readonly ReportAction[] = ['report_post', 'report_account'];
+const isReport = (a: string): a is ReportAction => (REPORT_ACTIONS as readonly string[]).includes(a);
+/** Parley's report reasons (NETWORK_REPORT_REASONS on the server), as people read them. */
+const REPORT_REASONS: Record<string, string> = {
+  spam: 'Spam or scam',
+  abuse: 'Abuse or harassment',
+  impersonation: 'Impersonation or misleading identity',
+  sexual: 'Unwanted sexual content',
+  violation: 'Breaks the network\'s rules',
+  legal: 'Illegal content',
+  other: 'Something else',
+};
+
+/** Whether the message's network takes a report from Parley, and why not. */
+function useReportAvailability(messageId: number | null) {
+  return useQuery({
+    queryKey: ['network-report', messageId],
+    queryFn: () => api<{ available: boolean; reason: string | null }>('GET', `/api/messages/${messageId}/network-report`),
+    enabled: messageId != null,
+  });
+}
+
+/** File the report (at most once: a repeat is answered `unchanged`). */
+function useNetworkReport() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { messageId: number; conversationId: number; subject: 'post' | 'account'; guidelineId: number; evidence: string; reason: string }) =>
+      api<{ status: 'done' | 'unchanged'; networkReportId: string | null; category: string | null; guideline: string }>('POST', `/api/messages/${v.messageId}/network-report`, {
+        subject: v.subject, guidelineId: v.guidelineId, evidence: v.evidence, reason: v.reason,
+      }),
+    onSettled: (_r, _e, v) => void qc.invalidateQueries({ queryKey: keys.detail(v.conversationId) }),
+  });
+}
 
 const ACTION_LABEL: Record<ModerationAction, string> = {
   hide: 'Hide the post',
@@ -38,9 +77,12 @@ const ACTION_LABEL: Record<ModerationAction, string> = {
 export function ModerationDialog({ message, onClose }: { message: Message | null; onClose: () => void }) {
   const guidelines = useGuidelines();
   const moderate = useModerate();
+  const report = useNetworkReport();
+  const reportable = useReportAvailability(message?.id ?? null);
   const toast = useToast();
   const [guidelineId, setGuidelineId] = useState<number | null>(null);
-  const [action, setAction] = useState<ModerationAction | ''>('');
+  const [action, setAction] = useState<ModerationAction | ReportAction | ''>('');
+  const [reportReason, setReportReason] = useState('');
   const [evidence, setEvidence] = useState('');
   const [doneOnNetwork, setDoneOnNetwork] = useState(false);
   const [refusal, setRefusal] = useState<RefusalInfo | null>(null);
@@ -48,6 +90,7 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
   useEffect(() => {
     setGuidelineId(null);
     setAction('');
+    setReportReason('');
     setEvidence('');
     setDoneOnNetwork(false);
     setRefusal(null);
@@ -70,16 +113,35 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
   // that allows block allows restrict (the milder), offered only where it is recorded (Instagram)
   const granted = ((g?.allowedActions ?? []) as ModerationAction[]).filter((a) => !UNDO_ACTIONS.includes(a));
   const allowed = granted.flatMap((a) => (a === 'block' && recordable('restrict') && !granted.includes('restrict') ? ['block', 'restrict'] as ModerationAction[] : [a])).filter((a) => a !== 'restrict' || recordable(a));
-  const recording = !!action && recordable(action);
+  const recording = !!action && !isReport(action) && recordable(action);
   // the box vouches for one action done in the app: choosing another asks for it again
-  const choose = (a: ModerationAction | '') => {
+  const choose = (a: ModerationAction | ReportAction | '') => {
     setAction(a);
     setDoneOnNetwork(false);
+    // a report is filed under the guideline's reason unless another is picked
+    if (a && isReport(a)) setReportReason(g?.reportReason ?? '');
   };
+  const noReport = reportable.data && !reportable.data.available ? reportable.data.reason : null;
+  const reporting = !!action && isReport(action);
+  const busy = moderate.isPending || report.isPending;
 
   const submit = () => {
     if (!message || !action) return;
     setRefusal(null);
+    if (isReport(action)) {
+      if (!guidelineId || !reportReason) return;
+      report.mutate(
+        { messageId: message.id, conversationId: message.conversationId, subject: action === 'report_post' ? 'post' : 'account', guidelineId, evidence, reason: reportReason },
+        {
+          onSuccess: (r) => {
+            toast(r.status === 'unchanged' ? `Already reported to ${network} — nothing sent again` : `Reported to ${network}${r.networkReportId ? ` (report ${r.networkReportId})` : ''}, citing “${g?.title || r.guideline}”`);
+            onClose();
+          },
+          onError: (err) => setRefusal(refusalOf(err)),
+        },
+      );
+      return;
+    }
     moderate.mutate(
       { messageId: message.id, conversationId: message.conversationId, action, guidelineId, evidence, doneOnNetwork: recording && doneOnNetwork },
       {
@@ -130,7 +192,8 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
                   checked={guidelineId === x.id}
                   onChange={() => {
                     setGuidelineId(x.id);
-                    if (action && !x.allowedActions.includes(action) && !(action === 'restrict' && x.allowedActions.includes('block'))) choose('');
+                    if (action && isReport(action)) setReportReason(x.reportReason ?? '');
+                    else if (action && !x.allowedActions.includes(action) && !(action === 'restrict' && x.allowedActions.includes('block'))) choose('');
                   }}
                 />
                 <span>
@@ -145,7 +208,7 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
           </fieldset>
           <label className="field">
             <span>Action</span>
-            <select value={action} onChange={(e) => choose(e.target.value as ModerationAction | '')} disabled={!g} required>
+            <select value={action} onChange={(e) => choose(e.target.value as ModerationAction | ReportAction | '')} disabled={!g} required>
               <option value="">{g ? 'Choose what the guideline allows…' : 'Choose a guideline first'}</option>
               {allowed.map((a) => {
                 const why = lacks(a);
@@ -157,8 +220,34 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
                   </option>
                 );
               })}
+              {g &&
+                REPORT_ACTIONS.map((a) => (
+                  <option key={a} value={a} disabled={!!noReport}>
+                    {a === 'report_post' ? `Report the post to ${network}` : `Report the account to ${network}`}
+                    {noReport ? ` — not on this network: ${noReport}` : ''}
+                  </option>
+                ))}
             </select>
           </label>
+          {g && noReport && (
+            <p className="muted small" data-testid="report-unavailable">
+              Reporting to {network}: {noReport}
+            </p>
+          )}
+          {reporting && (
+            <label className="field">
+              <span>Report reason (what {network}'s moderators are told)</span>
+              <select value={reportReason} onChange={(e) => setReportReason(e.target.value)} required>
+                <option value="">Choose the reason…</option>
+                {Object.entries(REPORT_REASONS).map(([k, label]) => (
+                  <option key={k} value={k}>
+                    {label}
+                    {g?.reportReason === k ? ' (this guideline\'s)' : ''}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
           {recording && (
             <label className="checkbox">
               <input type="checkbox" checked={doneOnNetwork} onChange={(e) => setDoneOnNetwork(e.target.checked)} required />
@@ -173,8 +262,8 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
           </label>
           <Refusal refusal={refusal} lead="Not done." />
           <div className="row-gap">
-            <button type="submit" className="btn btn-danger" disabled={!g || !action || (recording && !doneOnNetwork) || moderate.isPending}>
-              {moderate.isPending ? 'Working…' : action ? (recording ? `Record: ${ACTION_LABEL[action]}` : ACTION_LABEL[action]) : 'Moderate'}
+            <button type="submit" className="btn btn-danger" disabled={!g || !action || (recording && !doneOnNetwork) || (reporting && !reportReason) || busy}>
+              {busy ? 'Working…' : !action ? 'Moderate' : isReport(action) ? (action === 'report_post' ? `Report the post to ${network}` : `Report the account to ${network}`) : recording ? `Record: ${ACTION_LABEL[action]}` : ACTION_LABEL[action]}
             </button>
             <button type="button" className="btn btn-ghost" onClick={onClose}>
               Cancel — I will answer instead
