@@ -127,7 +127,9 @@ export async function updatePerson(deps: PeopleDeps, p: UpdatePersonProps): Prom
   if ((b.disabled !== undefined || b.role !== undefined) && (u.disabled_at != null || u.role !== 'expert')) {
     await deps.workflowCommands.releaseExpertQuestions(actor, u.id, u.disabled_at != null ? 'disabled' : 'role');
   }
-  await deps.workflow.drain(actor.brandId);
+  // an availability change starts (or ends) the grace of the follow-ups waiting on them; afterAvailability drains too
+  if (b.availability !== undefined || b.disabled !== undefined) await deps.workflow.afterAvailability(actor.brandId, u.id);
+  else await deps.workflow.drain(actor.brandId);
   const out = presentUser(await store.db.selectFrom('app_user').selectAll().where('id', '=', u.id).executeTakeFirstOrThrow());
   deps.bus.publish(actor.brandId, 'user.updated', out);
   return out;

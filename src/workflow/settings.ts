@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { ApprovalPolicy } from '../core/approval.js';
 import { validateCalendar, type BusinessCalendar } from '../core/businessHours.js';
 import { MAX_EXPERT_TARGET_MIN } from '../core/expertRequests.js';
+import { DEFAULT_HANDOVER_AFTER_MIN, handoverAfterMin, MAX_HANDOVER_AFTER_MIN } from '../core/followUpHandover.js';
 import type { BrandRouting } from '../core/routing.js';
 import { DEFAULT_SLA_POLICY, validateSlaPolicy, type SlaPolicy } from '../core/sla.js';
 import { REPLY_CHECK_CODES } from '../core/replyChecks.js';
@@ -31,6 +32,8 @@ export interface WorkflowSettings {
   security: { twoFactorRequired: boolean };
   /** Who may hide, delete, block, restrict or mute (and undo it): refused roles get 403 moderation.role_not_allowed. Admins always may. */
   moderation: { allowedRoles: ModerationRole[] };
+  /** A customer's follow-up goes back to routing when its assignee has been unreachable (offline) this many minutes of working time; 0 = never (src/core/followUpHandover.ts). */
+  handoverAfterMin: number;
 }
 
 /** The roles that can be allowed to take moderation actions (experts never moderate). */
@@ -69,6 +72,7 @@ export const DEFAULT_SETTINGS: WorkflowSettings = {
   security: { twoFactorRequired: false },
   // today's behaviour: front-line agents may hide spam too; brands that want leads only set ['approver', 'admin']
   moderation: { allowedRoles: ['agent', 'approver', 'admin'] },
+  handoverAfterMin: DEFAULT_HANDOVER_AFTER_MIN,
 };
 
 const interval = z.object({ start: z.string().regex(/^\d{2}:\d{2}$/), end: z.string().regex(/^\d{2}:\d{2}$/) });
@@ -112,6 +116,13 @@ export const settingsPatchSchema = z.object({
       .refine((r) => r.includes('admin'), { error: 'Moderation: admins always may moderate (they can change this setting); include admin' })
       .describe('who may hide, delete, block, restrict or mute and undo it; others get 403 moderation.role_not_allowed. Must include admin'),
   }).optional(),
+  handoverAfterMin: z
+    .number()
+    .int({ error: (iss) => `Hand-over of follow-ups: the time must be a whole number of minutes (got ${String(iss.input)})` })
+    .min(0, { error: (iss) => `Hand-over of follow-ups: the time cannot be negative; 0 turns it off (got ${String(iss.input)} min)` })
+    .max(MAX_HANDOVER_AFTER_MIN, { error: (iss) => `Hand-over of follow-ups: the time must be at most ${MAX_HANDOVER_AFTER_MIN / (24 * 60)} days (${MAX_HANDOVER_AFTER_MIN} min); 0 turns it off (got ${String(iss.input)} min)` })
+    .describe('minutes of working time an assignee may be unreachable (offline, signed out) before a customer waiting on them is handed to the next available agent of the team; 0 = never')
+    .optional(),
   security: z.object({ twoFactorRequired: z.boolean().describe('everyone of the brand signs in with two-factor sign-in: a session without it may only set it up or sign out (403 two_factor.required); API tokens are not affected') }).optional(),
 });
 
@@ -138,6 +149,7 @@ export class WorkflowSettingsStore {
       retention: { rawPayloadDays: rawPayloadDays(wf.retention?.rawPayloadDays) },
       security: securityOf(wf.security),
       moderation: moderationOf(wf.moderation),
+      handoverAfterMin: handoverAfterMin(wf.handoverAfterMin),
     };
     this.cache.set(brandId, { at: Date.now(), settings });
     return settings;

@@ -38,6 +38,7 @@ import { encodeText, decodeText } from '../store/text.js';
 import { chunks, inLists, insertRows, lockBrand, type Tx } from '../store/util.js';
 import type { WorkflowSettings, WorkflowSettingsStore } from './settings.js';
 import { refuseWithoutApprover } from './approvers.js';
+import { decideOne as decideHandover, FollowUpHandover, gather as gatherHandover, handoverAudit, handoverNotice, timers as handoverTimers } from './followUpHandover.js';
 
 export interface WorkflowDeps {
   store: Store;
@@ -251,7 +252,11 @@ function roomByTeam(agents: Iterable<RoutingAgent>): Map<number, number> {
 const needsResponse = (triageAction: string | null): boolean => triageAction == null || triageAction === 'respond';
 
 export class Workflow {
+  /** Follow-ups whose assignee has gone away: its timers and brand-wide checks (src/workflow/followUpHandover.ts). */
+  readonly handover: FollowUpHandover;
+
   constructor(private readonly deps: WorkflowDeps) {
+    this.handover = new FollowUpHandover({ ...deps, drain: (brandId) => this.drain(brandId) });
     deps.jobs.register(SLA_JOB, async (p: { conversationId: number }) => {
       await this.refreshSla(p.conversationId);
     });
@@ -323,7 +328,7 @@ export class Workflow {
   async beforePersist(trx: Tx, brandId: number, drafts: IngestDraft[], now: number): Promise<IngestWorkflowResult> {
     const settings = await this.deps.settings.get(brandId, trx);
     const audits: Record<string, unknown>[] = [];
-    await this.releaseUnreachable(trx, brandId, drafts, now, !!settings.routing, audits);
+    await this.releaseUnreachable(trx, brandId, drafts, now, settings, audits);
     if (settings.routing) {
       const arrivals = new Set<number>();
       this.arrivals.set(trx, arrivals);
@@ -402,8 +407,13 @@ export class Workflow {
    * resolved), or — on a routed desk, when the message reopens it — someone offline, as a follow-up
    * sticks to its owner unless they are offline (routing.ts). It goes back unassigned to its
    * team's queue, on the in-memory rows, so routing places it with this batch.
+   * A follow-up on an open conversation whose assignee is offline goes back too once they have been
+   * unreachable for the brand's grace (`handoverAfterMin`, src/core/followUpHandover.ts), the
+   * previous assignee notified; within it, it stays theirs and its `handover:<id>` timer is set for
+   * when the grace ends (src/workflow/followUpHandover.ts).
    */
-  private async releaseUnreachable(trx: Tx, brandId: number, drafts: IngestDraft[], now: number, routed: boolean, audits: Record<string, unknown>[]): Promise<void> {
+  private async releaseUnreachable(trx: Tx, brandId: number, drafts: IngestDraft[], now: number, settings: WorkflowSettings, audits: Record<string, unknown>[]): Promise<void> {
+    const routed = !!settings.routing;
     const held = drafts.filter((d) => d.inbound && d.row.assignee_id != null && d.row.status !== 'resolved');
     if (!held.length) return;
     const ids = [...new Set(held.map((d) => d.row.assignee_id!))];
@@ -419,6 +429,34 @@ export class Workflow {
       audits.push({ brand_id: brandId, actor_user_id: null, actor: 'system:routing', action: 'conversation.assigned', subject_type: 'conversation', subject_id: String(d.id), conversation_id: d.id, data: JSON.stringify({ from: { assigneeId: from, teamId: d.row.team_id }, to: { assigneeId: null, teamId: d.row.team_id }, reason: why }), created_at: now });
       released.push(d);
     }
+    // an open conversation's customer waiting on someone offline: handed over past the grace
+    const away = routed && settings.handoverAfterMin > 0
+      ? held.filter((d) => !released.includes(d) && !d.reopened && OPEN.includes(d.row.status) && d.row.waiting_since != null && people.get(d.row.assignee_id!)?.availability === 'offline')
+      : [];
+    if (away.length) {
+      const hs = away.map((d) => ({ d, h: { id: d.id, assigneeId: d.row.assignee_id!, teamId: d.row.team_id, channelAccountId: d.row.channel_account_id, waitingSince: d.row.waiting_since } }));
+      // the team it would go back to: its own, or the routing's pick (made again below once it is unassigned)
+      const teamOf = (d: IngestDraft) => d.row.team_id ?? Number(pickTeam(settings.routing!, {
+        channelAccountId: String(d.row.channel_account_id), network: d.row.network as Network, category: d.row.category as TriageCategory | null, intent: d.row.intent, language: d.row.language, priority: d.row.priority, visibility: d.row.visibility as Visibility,
+      }).teamId);
+      const facts = await gatherHandover(trx, this.deps.settings, hs.map(({ d, h }) => ({ ...h, teamId: teamOf(d) })));
+      const rechecks: { id: number; at: number }[] = [];
+      for (const { d, h } of hs) {
+        const decision = decideHandover(h, facts, settings.handoverAfterMin, now, teamOf(d));
+        if (!decision.handOver) {
+          if (decision.recheckAt != null) rechecks.push({ id: d.id, at: decision.recheckAt });
+          continue;
+        }
+        d.row.assignee_id = null;
+        d.row.queued_at = now;
+        audits.push(handoverAudit(brandId, d.id, h.assigneeId, h.teamId, teamOf(d), decision, settings.handoverAfterMin, now));
+        const n = handoverNotice(d.row.subject);
+        await trx.insertInto('notification').values({ brand_id: brandId, user_id: h.assigneeId, kind: n.kind, title: n.title, body: n.body, conversation_id: d.id, created_at: now }).execute();
+        this.pendingNotices.push({ brandId, data: { ...n, conversationId: d.id }, userIds: [h.assigneeId] });
+        released.push(d);
+      }
+      if (rechecks.length) await this.deps.jobs.addManyIn(trx, handoverTimers(rechecks, brandId));
+    }
     // the batch writes only what ingest changes on a stored conversation (not its assignee): this does
     for (const part of chunks(released.map((d) => d.id), 500)) await trx.updateTable('conversation').set({ assignee_id: null }).where('id', 'in', part).execute();
   }
@@ -429,6 +467,8 @@ export class Workflow {
   }
 
   async afterAvailability(brandId: number, _userId: number): Promise<void> {
+    // someone going offline starts the grace of what waits on them; someone online can take what is past it
+    await this.handover.afterAvailability(brandId);
     await this.drain(brandId);
   }
 

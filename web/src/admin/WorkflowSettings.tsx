@@ -25,11 +25,13 @@ import { ListInput, Problem, ReadOnlyNote, Section, TableScroll } from './fields
 type ModerationPolicy = { allowedRoles: string[] };
 /** A team the saved routing sends conversations to with nobody to take them (saved all the same). */
 type RoutingWarning = { teamId: string; team: string; message: string };
-type Settings = WorkflowSettings & { moderation?: ModerationPolicy };
+/** Minutes an assignee may be unreachable before a customer waiting on them goes to a colleague; 0 = never (server: src/core/followUpHandover.ts). */
+type HandoverSettings = { handoverAfterMin?: number };
+type Settings = WorkflowSettings & { moderation?: ModerationPolicy } & HandoverSettings;
 
 const save = (patch: Partial<Settings>) => api<Settings & { warnings?: RoutingWarning[] }>('PATCH', '/api/settings/workflow', patch);
 
-const PART_LABEL: Record<string, string> = { moderation: 'moderation', routing: 'routing', sla: 'SLA targets', approval: 'approval policy', checks: 'reply checks', other: 'experts and incidents', security: 'sign-in security' };
+const PART_LABEL: Record<string, string> = { moderation: 'moderation', routing: 'routing', handover: 'hand-over of follow-ups', sla: 'SLA targets', approval: 'approval policy', checks: 'reply checks', other: 'experts and incidents', security: 'sign-in security' };
 
 type ReportDirty = (part: string, dirty: boolean) => void;
 
@@ -52,6 +54,7 @@ export function WorkflowAdmin({ admin }: { admin: boolean }) {
     <>
       {!admin && <ReadOnlyNote what="the workflow settings" />}
       <RoutingSettings s={q.data} admin={admin} report={report} />
+      <HandoverSettingsForm s={q.data} admin={admin} report={report} />
       <SlaSettings s={q.data} admin={admin} report={report} />
       <ApprovalSettings s={q.data} admin={admin} report={report} />
       <ReplyCheckSettings s={q.data} admin={admin} report={report} />
@@ -612,6 +615,54 @@ function OtherSettings({ s, admin, report }: { s: WorkflowSettings; admin: boole
         <NumberField label="Keep raw network payloads (days)" value={draft.rawPayloadDays} onChange={(v) => set({ ...draft, rawPayloadDays: v })} hint="Empty: kept. Otherwise the networks' original payloads of older messages are cleared; their text, triage and search stay." />
       </div>
       <SaveBar pending={w.isPending} error={w.error} dirty={dirty} admin={admin} label="these settings" />
+    </SettingsForm>
+  );
+}
+
+// ---------------------------------------------------------------- follow-ups whose assignee is away
+
+/** The longest wait that can be set (a week, in minutes), as the server checks it. */
+const MAX_HANDOVER_AFTER_MIN = 7 * 24 * 60;
+
+/** What is wrong with a hand-over time, as the server checks it; null when nothing. */
+function handoverError(v: number | null): string | null {
+  if (v == null) return 'Enter a number of minutes (0 turns it off)';
+  if (!Number.isInteger(v)) return 'A whole number of minutes';
+  if (v < 0) return 'It cannot be negative; 0 turns it off';
+  if (v > MAX_HANDOVER_AFTER_MIN) return `At most ${MAX_HANDOVER_AFTER_MIN} minutes (a week)`;
+  return null;
+}
+
+/**
+ * When a customer writes to (or keeps waiting on) someone who has signed out or gone offline, how
+ * long before routing hands them to the next available colleague of the team. Shown with the
+ * routing; it only applies when routing is on.
+ */
+function HandoverSettingsForm({ s, admin, report }: { s: Settings; admin: boolean; report: ReportDirty }) {
+  const toast = useToast();
+  const saved = s.handoverAfterMin ?? 15;
+  const { draft, dirty, set } = useDraft<number | null>(saved, 'handover', report);
+  const error = handoverError(draft);
+  const w = useAdminWrite(() => save({ handoverAfterMin: draft ?? 0 }), [wkeys.settings]);
+  return (
+    <SettingsForm
+      title="Follow-ups when the assignee is away"
+      id="handover-title"
+      admin={admin}
+      description="A customer stays with the agent who has their conversation. If that agent has signed out or gone offline, their waiting customers are handed to the next available colleague of the same team once this much working time has passed."
+      onSubmit={() => {
+        if (!error) w.mutate(undefined, { onSuccess: () => toast(draft === 0 ? 'Follow-ups now always wait for their assignee' : 'Hand-over of follow-ups saved') });
+      }}
+    >
+      <NumberField
+        label="Hand over after (minutes)"
+        value={draft}
+        onChange={(v) => set(v)}
+        error={dirty ? error : null}
+        hint="0 = never. Counted only while the account's business hours are open, so nothing moves overnight. Away (a short break) is not counted; a customer already answered and waiting on their own reply is never moved; the agent is told, and coming back does not take the conversations back."
+      />
+      {!s.routing && <p className="muted small">Routing is off, so nothing is handed over until a default team is set above.</p>}
+      <SaveBar pending={w.isPending} error={w.error} dirty={dirty && !error} admin={admin} label="hand-over" />
     </SettingsForm>
   );
 }

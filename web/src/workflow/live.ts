@@ -103,6 +103,7 @@ const TONE: Record<string, AlertTone> = {
   'incident.opened': 'warn',
   'incident.calm': 'info',
   'snooze.ended': 'info',
+  'conversation.handed_over': 'warn',
   'channel.unhealthy': 'warn',
   assigned: 'info',
   'note.mention': 'info',
@@ -122,6 +123,7 @@ const FALLBACK_TITLE: Record<string, string> = {
   'statement.rewritten': 'Your incident statement was rewritten at sign-off: the new text waits for sign-off',
   'incident.calm': 'Mentions are back to normal: the incident may be closed',
   'snooze.ended': 'A snoozed conversation is back in your inbox',
+  'conversation.handed_over': 'A customer waiting on you was handed to a colleague while you were away',
   'note.mention': 'You were mentioned in a note',
 };
 

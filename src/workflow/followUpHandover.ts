@@ -1,0 +1,268 @@
+/**
+ * Handing a waiting customer over when their conversation's assignee has gone away: the store side
+ * of src/core/followUpHandover.ts (the decision, with the grace `handoverAfterMin`).
+ *
+ * Three ways in. A follow-up arriving (ingest, `Workflow.releaseUnreachable`, inside the batch's
+ * transaction on the in-memory rows, with `gather` and `decideAll` below). Someone's availability
+ * changing (`Workflow.afterAvailability`): a brand-wide `check`, as a person going offline starts
+ * the grace of every conversation waiting on them, and a colleague coming online is someone to
+ * hand them to. And a keyed timer per conversation, `handover:<id>`, set when the decision says
+ * when to look again (the grace ends, the desk opens), SLA timer style: the in-process scheduler on
+ * SQLite, graphile-worker on PostgreSQL, so a conversation whose assignee went away is handed over
+ * when the grace ends even if the customer says nothing more.
+ *
+ * A hand-over is the routing's: the conversation goes back unassigned to its team's queue (a team
+ * picked by the routing rules if it had none) and the drain gives it to the next available agent by
+ * the team's strategy; audited `conversation.assigned` with reason `assignee_unreachable`, and the
+ * previous assignee notified. The update takes it only from that assignee (`where assignee_id =`),
+ * under the brand's ingest lock, so a conversation is handed over once however many ways in meet.
+ *
+ * When someone went offline is read from the audit trail (every availability change is audited:
+ * their own, an admin's, the system's), through a partial index (migration
+ * 20261207T1800_availability_audit_index); when the conversation became theirs, from its latest
+ * `conversation.assigned` entry.
+ */
+import { sql, type SqlBool } from 'kysely';
+import { decideHandover, type HandoverDecision } from '../core/followUpHandover.js';
+import { pickTeam } from '../core/routing.js';
+import type { Network, TriageCategory, Visibility } from '../core/types.js';
+import type { EventBus } from '../events/bus.js';
+import type { Jobs } from '../jobs/jobs.js';
+import type { Clock } from '../lib/clock.js';
+import { parseObject } from '../lib/json.js';
+import { presentConversation } from '../server/presenters.js';
+import type { Store } from '../store/db.js';
+import { contactSummaries } from '../store/queries.js';
+import type { Conversation } from '../store/schema.js';
+import { chunks, insertRows, lockBrand, type Tx } from '../store/util.js';
+import type { WorkflowSettingsStore } from './settings.js';
+
+/** The per-conversation timer's job kind; its key is `handover:<conversationId>`. */
+export const HANDOVER_JOB = 'routing.handover';
+const ACTOR = 'system:routing';
+const OPEN = ['new', 'open'];
+/** The most conversations one check looks at (the rest: the next availability change, or their timers). */
+const CHECK_LIMIT = 500;
+/** Availability entries of people, written as the partial index is (literals: both planners then see the index holds them). */
+const AVAILABILITY_ENTRIES = sql<SqlBool>`subject_type = 'user' AND action IN ('user.availability', 'user.updated')`;
+/** Entries read back per person to find their latest availability change (an admin's other edits are `user.updated` too). */
+const ENTRIES_READ = 20;
+
+/** A conversation held by someone, as the decision needs it. */
+export interface HeldConversation {
+  id: number;
+  assigneeId: number;
+  teamId: number | null;
+  channelAccountId: number;
+  waitingSince: number | null;
+}
+
+/** What the decision needs beyond the conversation, gathered for several at once. */
+export interface HandoverFacts {
+  people: Map<number, { availability: string; offlineSince: number }>;
+  heldSince: Map<number, number | null>;
+  /** Per team: who of it takes conversations and is online now. */
+  onlineByTeam: Map<number, Set<number>>;
+  calendars: Map<number, import('../core/businessHours.js').BusinessCalendar | null>;
+}
+
+/** The availability an audit entry set, if it set one. */
+function availabilitySet(action: string, data: string | null): string | null {
+  const d = parseObject(data) as Record<string, unknown>;
+  if (action === 'user.availability') return typeof d.to === 'string' ? d.to : null;
+  if (d.disabled === true) return 'offline';
+  return typeof d.availability === 'string' ? d.availability : null;
+}
+
+/**
+ * Since when each of these people has been offline: their latest availability entry that set
+ * offline (the system's absence: `absent_since`); an entry setting something else (an unaudited
+ * change followed it) or none at all: that entry's time, or when they were created.
+ */
+export async function offlineSince(db: Tx, users: { id: number; created_at: number; absent_since: number | null }[]): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (const u of users) {
+    if (u.absent_since != null) {
+      out.set(u.id, u.absent_since);
+      continue;
+    }
+    const rows = await db.selectFrom('audit_event').select(['action', 'data', 'created_at']).where(AVAILABILITY_ENTRIES).where('subject_id', '=', String(u.id)).orderBy('created_at', 'desc').limit(ENTRIES_READ).execute();
+    const latest = rows.find((r) => availabilitySet(r.action, r.data) != null);
+    out.set(u.id, latest ? Number(latest.created_at) : u.created_at);
+  }
+  return out;
+}
+
+/** Gather the decision's inputs for conversations held by people (inside the caller's transaction). */
+export async function gather(db: Tx, settings: WorkflowSettingsStore, held: HeldConversation[]): Promise<HandoverFacts> {
+  const ids = [...new Set(held.map((h) => h.assigneeId))];
+  const users = ids.length ? await db.selectFrom('app_user').select(['id', 'availability', 'created_at', 'absent_since']).where('id', 'in', ids).execute() : [];
+  const offline = users.filter((u) => u.availability === 'offline');
+  const since = await offlineSince(db, offline);
+  const people = new Map(users.map((u) => [u.id, { availability: u.availability, offlineSince: since.get(u.id) ?? u.created_at }]));
+  // only conversations of someone offline need their holding time and their team's colleagues
+  const away = held.filter((h) => people.get(h.assigneeId)?.availability === 'offline');
+  const heldSince = new Map<number, number | null>();
+  for (const part of chunks(away.map((h) => h.id), 500)) {
+    const rows = await db.selectFrom('audit_event').select(['conversation_id', 'data', 'created_at']).where('conversation_id', 'in', part).where('action', '=', 'conversation.assigned').orderBy('id', 'desc').execute();
+    for (const r of rows) {
+      if (heldSince.has(r.conversation_id!)) continue;
+      const to = (parseObject(r.data) as { to?: { assigneeId?: unknown } }).to?.assigneeId;
+      const h = away.find((x) => x.id === r.conversation_id);
+      // the latest assignment made it theirs; any other (to someone else, to nobody) says nothing of when
+      heldSince.set(r.conversation_id!, h && Number(to) === h.assigneeId ? Number(r.created_at) : null);
+    }
+  }
+  const teams = [...new Set(away.map((h) => h.teamId).filter((t): t is number => t != null))];
+  const onlineByTeam = new Map<number, Set<number>>();
+  if (teams.length) {
+    const rows = await db
+      .selectFrom('team_member')
+      .innerJoin('app_user', 'app_user.id', 'team_member.user_id')
+      .select(['team_member.team_id', 'app_user.id'])
+      .where('team_member.team_id', 'in', teams)
+      .where('app_user.availability', '=', 'online')
+      .where('app_user.disabled_at', 'is', null)
+      .where('app_user.role', '!=', 'expert')
+      .execute();
+    for (const r of rows) {
+      const s = onlineByTeam.get(r.team_id) ?? new Set<number>();
+      s.add(r.id);
+      onlineByTeam.set(r.team_id, s);
+    }
+  }
+  const accountIds = [...new Set(away.map((h) => h.channelAccountId))];
+  const accounts = accountIds.length ? await db.selectFrom('channel_account').select(['id', 'calendar']).where('id', 'in', accountIds).execute() : [];
+  const calendars = new Map(accounts.map((a) => [a.id, settings.calendarOf(a)]));
+  return { people, heldSince, onlineByTeam, calendars };
+}
+
+/** The decision for one held conversation (`teamId`: the team it would go back to). */
+export function decideOne(h: HeldConversation, facts: HandoverFacts, afterMin: number, now: number, teamId = h.teamId): HandoverDecision {
+  const who = facts.people.get(h.assigneeId);
+  if (!who) return { handOver: false, why: 'reachable', recheckAt: null };
+  const colleagues = teamId != null ? facts.onlineByTeam.get(teamId) : undefined;
+  return decideHandover({
+    afterMin,
+    assignee: who,
+    heldSince: facts.heldSince.get(h.id) ?? null,
+    waitingSince: h.waitingSince,
+    calendar: facts.calendars.get(h.channelAccountId) ?? null,
+    colleagueOnline: !!colleagues && [...colleagues].some((id) => id !== h.assigneeId),
+  }, now);
+}
+
+/** The audit entry of a hand-over (the same action as any assignment, with its reason). */
+export function handoverAudit(brandId: number, conversationId: number, from: number, teamId: number | null, toTeamId: number | null, d: Extract<HandoverDecision, { handOver: true }>, afterMin: number, now: number): Record<string, unknown> {
+  return {
+    brand_id: brandId, actor_user_id: null, actor: ACTOR, action: 'conversation.assigned', subject_type: 'conversation', subject_id: String(conversationId), conversation_id: conversationId,
+    data: JSON.stringify({ from: { assigneeId: from, teamId }, to: { assigneeId: null, teamId: toTeamId }, reason: d.reason, unreachableSince: d.unreachableSince, awayMin: Math.floor(d.awayMs / 60_000), afterMin }),
+    created_at: now,
+  };
+}
+
+/** The previous assignee's notification: the words, stored and published alike. */
+export function handoverNotice(subject: string): { kind: string; title: string; body: string } {
+  return { kind: 'conversation.handed_over', title: 'A customer waiting on you was handed to a colleague while you were away', body: subject };
+}
+
+/** Timers for the conversations whose decision says when to look again. */
+export function timers(rechecks: { id: number; at: number }[], brandId: number) {
+  return rechecks.map((r) => ({ kind: HANDOVER_JOB, payload: { brandId, conversationId: r.id }, runAt: r.at, key: `handover:${r.id}` }));
+}
+
+export interface HandoverDeps {
+  store: Store;
+  bus: EventBus;
+  clock: Clock;
+  jobs: Jobs;
+  settings: WorkflowSettingsStore;
+  /** Give the queue to whoever can take it now (the workflow's drain, which announces what it assigned). */
+  drain: (brandId: number) => Promise<unknown>;
+  log?: { error(o: unknown, m?: string): void };
+}
+
+/** The periodic side: a brand's (or one conversation's) check outside ingest. */
+export class FollowUpHandover {
+  constructor(private readonly deps: HandoverDeps) {
+    deps.jobs.register(HANDOVER_JOB, async (p: { brandId: number; conversationId: number }) => {
+      await this.check(p.brandId, [p.conversationId]);
+    });
+  }
+
+  /**
+   * Hand over what is due of the brand's conversations whose customer waits on someone offline
+   * (only these ids when given), set the timers of the rest, then drain. Returns the ids handed over.
+   */
+  async check(brandId: number, only?: number[]): Promise<number[]> {
+    const { store, clock, bus } = this.deps;
+    const settings = await this.deps.settings.get(brandId);
+    // nothing to route back to, or turned off: a conversation stays with its assignee
+    if (!settings.routing || !(settings.handoverAfterMin > 0)) return [];
+    const now = clock.now();
+    const notices: { userId: number; conversationId: number; subject: string }[] = [];
+    const moved = await store.db.transaction().execute(async (trx) => {
+      // after an ingest batch of the brand, never beside one (it would hand over the same follow-up)
+      await lockBrand(trx, store, brandId);
+      let q = trx
+        .selectFrom('conversation')
+        .innerJoin('app_user', 'app_user.id', 'conversation.assignee_id')
+        .selectAll('conversation')
+        .where('conversation.brand_id', '=', brandId)
+        .where('conversation.status', 'in', OPEN)
+        .where('conversation.waiting_since', 'is not', null)
+        .where('app_user.availability', '=', 'offline')
+        .where('app_user.disabled_at', 'is', null);
+      if (only) {
+        if (!only.length) return [];
+        q = q.where('conversation.id', 'in', only);
+      }
+      const rows = await q.orderBy('conversation.waiting_since').limit(CHECK_LIMIT).execute();
+      if (!rows.length) return [];
+      // the team it goes back to: its own, or the routing's pick for one that had none
+      const teamOf = new Map(rows.map((c) => [c.id, c.team_id ?? Number(pickTeam(settings.routing!, {
+        channelAccountId: String(c.channel_account_id), network: c.network as Network, category: c.category as TriageCategory | null, intent: c.intent, language: c.language, priority: c.priority, visibility: c.visibility as Visibility,
+      }).teamId)]));
+      const held = rows.map((c) => ({ id: c.id, assigneeId: c.assignee_id!, teamId: teamOf.get(c.id)!, channelAccountId: c.channel_account_id, waitingSince: c.waiting_since }));
+      const facts = await gather(trx, this.deps.settings, held);
+      const audits: Record<string, unknown>[] = [];
+      const rechecks: { id: number; at: number }[] = [];
+      const out: number[] = [];
+      for (const c of rows) {
+        const h = held.find((x) => x.id === c.id)!;
+        const d = decideOne(h, facts, settings.handoverAfterMin, now);
+        if (!d.handOver) {
+          if (d.recheckAt != null) rechecks.push({ id: c.id, at: d.recheckAt });
+          continue;
+        }
+        const r = await trx.updateTable('conversation').set({ assignee_id: null, team_id: h.teamId, queued_at: now, updated_at: now, version: sql<number>`version + 1` }).where('id', '=', c.id).where('assignee_id', '=', h.assigneeId).executeTakeFirst();
+        if (!Number(r.numUpdatedRows)) continue;
+        audits.push(handoverAudit(brandId, c.id, h.assigneeId, c.team_id, h.teamId, d, settings.handoverAfterMin, now));
+        const n = handoverNotice(c.subject);
+        await trx.insertInto('notification').values({ brand_id: brandId, user_id: h.assigneeId, kind: n.kind, title: n.title, body: n.body, conversation_id: c.id, created_at: now }).execute();
+        notices.push({ userId: h.assigneeId, conversationId: c.id, subject: c.subject });
+        out.push(c.id);
+      }
+      if (audits.length) await insertRows(trx, store, 'audit_event', audits);
+      if (rechecks.length) await this.deps.jobs.addManyIn(trx, timers(rechecks, brandId));
+      return out;
+    });
+    if (!moved.length) return moved;
+    const rows: Conversation[] = [];
+    for (const part of chunks(moved, 500)) rows.push(...(await store.db.selectFrom('conversation').selectAll().where('id', 'in', part).execute()));
+    const contacts = await contactSummaries(store.db, rows.map((c) => c.contact_id));
+    for (const c of rows) bus.publish(brandId, 'conversation.updated', presentConversation(c, { contact: c.contact_id != null ? contacts.get(c.contact_id) ?? null : null }));
+    for (const n of notices) bus.publish(brandId, 'notification', { ...handoverNotice(n.subject), conversationId: n.conversationId }, { userIds: [n.userId] });
+    await this.deps.drain(brandId);
+    return moved;
+  }
+
+  /** `check` for an availability change, never failing the change itself (logged). */
+  async afterAvailability(brandId: number): Promise<void> {
+    try {
+      await this.check(brandId);
+    } catch (err) {
+      this.deps.log?.error({ err, brandId }, 'handing over follow-ups after an availability change failed');
+    }
+  }
+}
