@@ -10,6 +10,7 @@
  * person, and splitting them again, is src/commands/contactMerge.ts (a merge never puts a
  * profile under a CRM link its consent did not cover).
  */
+import { sql } from 'kysely';
 import { classifyConsentReply, type ConsentReplyVerdict } from '../core/consentReply.js';
 import type { Visibility } from '../core/types.js';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
@@ -22,6 +23,7 @@ import { decodeText } from '../store/text.js';
 import { contactHistory, mergeContacts, searchContacts, splitIdentity, type MergeContactsInput, type SplitIdentityInput } from './contactMerge.js';
 import type { Tx } from '../store/util.js';
 import type { Actor } from './context.js';
+import type { WithReply } from './conversations.js';
 
 export const CONSENT_METHODS = ['customer_message', 'verified_form', 'verbal'] as const;
 export type ConsentMethod = (typeof CONSENT_METHODS)[number];
@@ -55,6 +57,14 @@ export const DEFAULT_CONSENT_ASK_TEXT = 'To look up your order we\'d like to lin
  * went out may carry a time up to a second before our clock recorded the send.
  */
 const NETWORK_TIME_SLACK_MS = 1000;
+
+/** The consent dialog's candidates: at most this many agreements, the latest (`consentCandidates`). */
+export const CONSENT_AGREEMENTS_MAX = 20;
+/** …and at most this many of their other replies, the latest, shown as not counting. */
+export const CONSENT_OTHERS_MAX = 30;
+/** Their replies are read this many at a time, and at most `CONSENT_SCAN_MAX` in all (a conversation of thousands of messages). */
+const CONSENT_SCAN_BATCH = 500;
+const CONSENT_SCAN_MAX = 20_000;
 
 /**
  * The latest consent question that went out in `conversationId` before a message of the customer
@@ -207,14 +217,16 @@ export class ContactCommands {
    * reply path (`io.reply`: outbox, sign-off when the brand's policy needs one, reply checks),
    * private when the conversation is private or the channel can message privately, else public
    * (`p.visibility` overrides), with the brand's question unless the agent edited it. The
-   * question is recorded (the reply, who, when); only a reply of theirs after it has gone out
-   * counts as `customer_message` consent. A repeated request (same idempotency key) records once.
+   * question is recorded (the reply, who, when) in the transaction that stores the reply, before
+   * it is queued for the outbox: a question that goes out is always recorded, and one whose record
+   * fails is neither stored nor sent. Only a reply of theirs after it has gone out counts as
+   * `customer_message` consent. A repeated request (same idempotency key) records and sends once.
    */
   async askForConsent(
     actor: Actor,
     conversationId: number,
     p: { text?: string | null; visibility?: Visibility | null; idempotencyKey?: string | null },
-    io: { canMessagePrivately: (account: ChannelAccount) => boolean; reply: (v: { text: string; visibility: Visibility; idempotencyKey?: string | null }) => Promise<{ message: { id: number; status: string }; duplicate: boolean; approval: unknown }> },
+    io: { canMessagePrivately: (account: ChannelAccount) => boolean; reply: (v: { text: string; visibility: Visibility; idempotencyKey?: string | null; withReply: WithReply }) => Promise<{ message: { id: number; status: string }; duplicate: boolean; approval: unknown }> },
   ) {
     if (!['agent', 'approver', 'admin'].includes(actor.role) || actor.userId == null) throw forbidden();
     const { store, clock } = this.deps;
@@ -224,23 +236,41 @@ export class ContactCommands {
     const text = p.text?.trim() || (await this.consentAskText(actor.brandId)).text;
     const account = await store.db.selectFrom('channel_account').selectAll().where('id', '=', conv.channel_account_id).executeTakeFirst();
     const visibility: Visibility = p.visibility ?? (conv.visibility === 'private' || (account != null && io.canMessagePrivately(account)) ? 'private' : 'public');
-    const r = await io.reply({ text, visibility, idempotencyKey: p.idempotencyKey ?? null });
-    const now = clock.now();
-    const messageId = Number(r.message.id);
-    await store.db.transaction().execute(async (trx) => {
-      // a repeated request answers with the first reply: that question is recorded already
-      const known = await trx.selectFrom('crm_consent_ask').select('id').where('message_id', '=', messageId).executeTakeFirst();
-      if (known) return;
-      await trx.insertInto('crm_consent_ask').values({ brand_id: actor.brandId, conversation_id: conv.id, contact_id: conv.contact_id!, message_id: messageId, asked_by: actor.userId!, asked_at: now }).execute();
-      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'contact.crm_consent_asked', subjectType: 'contact', subjectId: conv.contact_id!, conversationId: conv.id, data: { messageId, visibility } }, now);
+    const record = async (trx: Tx, messageId: number, contactId: number, now: number) => {
+      await trx.insertInto('crm_consent_ask').values({ brand_id: actor.brandId, conversation_id: conv.id, contact_id: contactId, message_id: messageId, asked_by: actor.userId!, asked_at: now }).execute();
+      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'contact.crm_consent_asked', subjectType: 'contact', subjectId: contactId, conversationId: conv.id, data: { messageId, visibility } }, now);
+    };
+    // recorded with the reply, in its transaction, before the outbox entry (`WithReply`): of the
+    // conversation's customer as the reply finds it
+    const r = await io.reply({
+      text, visibility, idempotencyKey: p.idempotencyKey ?? null,
+      withReply: async (trx, { message, conversation, now }) => {
+        if (conversation.contact_id == null) throw conflict('crm.no_customer', 'this conversation has no customer to ask');
+        await record(trx, Number(message.id), conversation.contact_id, now);
+      },
     });
-    return { ...r, ask: { messageId, visibility, askedAt: new Date(now).toISOString() } };
+    const messageId = Number(r.message.id);
+    // a repeated request answers with the first reply, recorded with it (one stored before the
+    // question was recorded with its reply is recorded now: it is the same question)
+    let asked = await store.db.selectFrom('crm_consent_ask').select('asked_at').where('message_id', '=', messageId).executeTakeFirst();
+    if (!asked && r.duplicate) {
+      const now = clock.now();
+      await store.db.transaction().execute(async (trx) => {
+        if (!(await trx.selectFrom('crm_consent_ask').select('id').where('message_id', '=', messageId).executeTakeFirst())) await record(trx, messageId, conv.contact_id!, now);
+      });
+      asked = { asked_at: now };
+    }
+    return { ...r, ask: { messageId, visibility, askedAt: new Date(Number(asked?.asked_at ?? clock.now())).toISOString() } };
   }
 
   /**
    * What the link dialog offers as `customer_message` evidence in a conversation: the consent
    * questions asked there (latest first, with whether each went out), and the customer's replies
-   * after the latest one that went out, each read by the classifier (agreements first, then by time).
+   * that answer one that went out (`askBefore`: written after it was sent, stored after it), each
+   * read by the classifier: their agreements (however many messages ago, up to
+   * `CONSENT_AGREEMENTS_MAX`, the latest), then their latest other replies (up to
+   * `CONSENT_OTHERS_MAX`), each group by time. Their replies are read a batch at a time, latest
+   * first, never a window of the latest few: a "yes" written long before the last message is still offered.
    */
   async consentCandidates(actor: Actor, conversationId: number) {
     if (!['agent', 'approver', 'admin'].includes(actor.role)) throw forbidden();
@@ -251,24 +281,39 @@ export class ContactCommands {
       .select((eb) => ['crm_consent_ask.message_id', 'crm_consent_ask.asked_at', 'crm_consent_ask.asked_by', 'app_user.name as asked_by_name', 'message.status', 'message.visibility',
         eb.selectFrom('outbox').select((o) => o.fn.max('outbox.sent_at').as('s')).whereRef('outbox.message_id', '=', 'crm_consent_ask.message_id').where('outbox.status', '=', 'sent').as('sent_at')])
       .where('crm_consent_ask.conversation_id', '=', conv.id).orderBy('crm_consent_ask.asked_at', 'desc').orderBy('crm_consent_ask.id', 'desc').limit(20).execute();
-    const latestSent = asks.filter((a) => a.sent_at != null).sort((a, b) => Number(b.sent_at) - Number(a.sent_at))[0];
-    let candidates: { messageId: number; text: string; createdAt: string; verdict: ConsentReplyVerdict; reason: string }[] = [];
-    if (latestSent && conv.contact_id != null) {
-      const rows = await db.selectFrom('message').innerJoin('contact_identity', 'contact_identity.id', 'message.author_identity_id')
-        .select(['message.id', 'message.text', 'message.text_escaped', 'message.created_at'])
-        .where('message.conversation_id', '=', conv.id).where('message.direction', '=', 'inbound').where('contact_identity.contact_id', '=', conv.contact_id)
-        .where('message.id', '>', latestSent.message_id).where('message.created_at', '>=', Number(latestSent.sent_at) - NETWORK_TIME_SLACK_MS)
-        .orderBy('message.created_at').orderBy('message.id').limit(50).execute();
-      candidates = rows.map((m) => {
-        const text = decodeText(m.text, m.text_escaped);
-        const r = classifyConsentReply(text);
-        return { messageId: Number(m.id), text, createdAt: new Date(Number(m.created_at)).toISOString(), verdict: r.verdict, reason: r.reason };
-      });
-      candidates.sort((a, b) => Number(b.verdict === 'agree') - Number(a.verdict === 'agree'));
+    let candidates: { messageId: number; text: string; createdAt: string; verdict: ConsentReplyVerdict; reason: string; at: number }[] = [];
+    if (conv.contact_id != null && asks.some((a) => a.sent_at != null)) {
+      const agreements: typeof candidates = [];
+      const others: typeof candidates = [];
+      let before: number | null = null;
+      for (let read = 0; read < CONSENT_SCAN_MAX && agreements.length < CONSENT_AGREEMENTS_MAX;) {
+        let q = db.selectFrom('message').innerJoin('contact_identity', 'contact_identity.id', 'message.author_identity_id')
+          .select(['message.id', 'message.text', 'message.text_escaped', 'message.created_at'])
+          .where('message.conversation_id', '=', conv.id).where('message.direction', '=', 'inbound').where('contact_identity.contact_id', '=', conv.contact_id)
+          // an answer to a question that went out before it (the rule `checkConsent` applies through `askBefore`)
+          .where(({ exists, selectFrom }) => exists(selectFrom('crm_consent_ask').innerJoin('outbox', 'outbox.message_id', 'crm_consent_ask.message_id').select('crm_consent_ask.id')
+            .where('crm_consent_ask.conversation_id', '=', conv.id).where('outbox.status', '=', 'sent')
+            .whereRef('crm_consent_ask.message_id', '<', 'message.id')
+            .where(sql<boolean>`${sql.ref('outbox.sent_at')} <= ${sql.ref('message.created_at')} + ${NETWORK_TIME_SLACK_MS}`)));
+        if (before != null) q = q.where('message.id', '<', before);
+        const rows = await q.orderBy('message.id', 'desc').limit(CONSENT_SCAN_BATCH).execute();
+        for (const m of rows) {
+          const text = decodeText(m.text, m.text_escaped);
+          const r = classifyConsentReply(text);
+          const c = { messageId: Number(m.id), text, createdAt: new Date(Number(m.created_at)).toISOString(), verdict: r.verdict, reason: r.reason, at: Number(m.created_at) };
+          if (r.verdict === 'agree') { if (agreements.length < CONSENT_AGREEMENTS_MAX) agreements.push(c); }
+          else if (others.length < CONSENT_OTHERS_MAX) others.push(c);
+        }
+        read += rows.length;
+        if (rows.length < CONSENT_SCAN_BATCH) break;
+        before = Number(rows[rows.length - 1]!.id);
+      }
+      const byTime = (a: { at: number; messageId: number }, b: { at: number; messageId: number }) => a.at - b.at || a.messageId - b.messageId;
+      candidates = [...agreements.sort(byTime), ...others.sort(byTime)];
     }
     return {
       asks: asks.map((a) => ({ messageId: Number(a.message_id), askedAt: new Date(Number(a.asked_at)).toISOString(), askedBy: { id: Number(a.asked_by), name: a.asked_by_name ?? null }, status: a.status, sentAt: a.sent_at != null ? new Date(Number(a.sent_at)).toISOString() : null, visibility: a.visibility })),
-      candidates,
+      candidates: candidates.map(({ at: _at, ...c }) => c),
     };
   }
 

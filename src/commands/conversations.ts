@@ -157,6 +157,24 @@ function priorKeyless(db: Tx | Store['db'], brandId: number, k: KeylessReply, no
  */
 export type ResolveListener = (trx: Tx, ctx: { actor: Actor; conversationId: number; now: number }) => Promise<(() => Promise<void> | void) | void>;
 
+/**
+ * Work one reply brings with it (`reply`'s `p.withReply`), in the transaction that stores it:
+ * after its message row, before it is queued for sending. What it records exists whenever the
+ * reply does, and a failure stores and sends nothing (the consent question: src/commands/contacts.ts).
+ */
+export type WithReply = (trx: Tx, ctx: { message: MessageRow; conversation: Conversation; now: number }) => Promise<void>;
+
+/**
+ * Work every reply held for sign-off brings with it, in the transaction that stores it (its
+ * approvers are told: src/workflow/commands.ts), so a held reply is never stored without it.
+ * `prepare` reads before the write transaction (a few indexed rows, for each reply a person
+ * writes); what it returns is handed to `write`. What `write` returns runs after the commit.
+ */
+export interface HeldReplyListener {
+  prepare(db: Tx, ctx: { actor: Actor; conversationId: number }): Promise<unknown>;
+  write(trx: Tx, ctx: { actor: Actor; conversation: Conversation; message: MessageRow; now: number }, prepared: unknown): Promise<(() => void) | void>;
+}
+
 export class ConversationCommands {
   /** Registered by the commands that keep records tied to an unresolved conversation. */
   private readonly resolveListeners: ResolveListener[] = [];
@@ -166,6 +184,14 @@ export class ConversationCommands {
   /** Run `l` in the transaction of every resolution (a conversation becoming `resolved`; a reopening does not undo it). */
   onResolved(l: ResolveListener): void {
     this.resolveListeners.push(l);
+  }
+
+  /** Registered by the commands that must accompany every reply held for sign-off (`HeldReplyListener`). */
+  private readonly heldListeners: HeldReplyListener[] = [];
+
+  /** Run `l` in the transaction that stores each reply held for sign-off. */
+  onHeld(l: HeldReplyListener): void {
+    this.heldListeners.push(l);
   }
 
   /** Publish a changed conversation with its contact summary (a row that arrives or moves live shows its customer); returns what was published. */
@@ -345,7 +371,7 @@ export class ConversationCommands {
    * KEYLESS_REPLY_WINDOW_MS is (see there); either way a repeat answers with the
    * first reply, marked `duplicate`.
    */
-  async reply(actor: Actor, id: number, p: { text: string; visibility: Visibility; replyToMessageId?: number | null; idempotencyKey?: string | null; lastSeenMessageId?: number | null; confirm?: boolean }) {
+  async reply(actor: Actor, id: number, p: { text: string; visibility: Visibility; replyToMessageId?: number | null; idempotencyKey?: string | null; lastSeenMessageId?: number | null; confirm?: boolean; withReply?: WithReply }) {
     assertCanWork(actor);
     if (actor.userId == null) throw forbidden('replies are written by people or by the auto-acknowledgement job');
     const { store, clock } = this.deps;
@@ -367,9 +393,12 @@ export class ConversationCommands {
 
     // a draft held for sign-off records what it quotes: what that may be of other conversations is read before the write lock is taken
     const elsewhere = await this.draftQuotableBeforeWriting(actor, id, p, now);
+    // what the work of a held reply reads (who to tell), before the write lock is taken
+    const prepared = new Map<HeldReplyListener, unknown>();
+    for (const l of this.heldListeners) prepared.set(l, await l.prepare(store.db, { actor, conversationId: id }));
     let result;
     try {
-      result = await this.writeReply(actor, id, p, idem ?? keyless!.key, now, keyless, elsewhere);
+      result = await this.writeReply(actor, id, p, idem ?? keyless!.key, now, keyless, elsewhere, prepared);
     } catch (err) {
       // Two identical requests raced past the check above: the unique index let one win; answer the other with it.
       if (isUniqueViolation(err)) {
@@ -382,6 +411,7 @@ export class ConversationCommands {
     const conv = await presentListedConversation(store.db, result.conv);
     this.deps.bus.publish(actor.brandId, 'message.created', presentMessage(result.msg));
     this.deps.bus.publish(actor.brandId, 'conversation.updated', conv);
+    for (const after of result.afterCommit) after();
     if (result.outbox) this.deps.onQueued?.();
     await this.deps.hooks?.afterChange?.(actor.brandId, result.conv.id, 'reply');
     return { message: presentMessage(result.msg), duplicate: false as const, approval: result.decision.status === 'pending_approval' ? { reasons: result.decision.reasons ?? [] } : null, checks: result.decision.checks ?? [] };
@@ -410,7 +440,7 @@ export class ConversationCommands {
   }
 
   /** Store a reply; for a keyless one that repeats a reply within the window, that reply (`repeats`) and nothing written. */
-  private writeReply(actor: Actor, id: number, p: { text: string; visibility: Visibility; replyToMessageId?: number | null; lastSeenMessageId?: number | null; confirm?: boolean }, idem: string, now: number, keyless: KeylessReply | null, elsewhere?: Quotable[]) {
+  private writeReply(actor: Actor, id: number, p: { text: string; visibility: Visibility; replyToMessageId?: number | null; lastSeenMessageId?: number | null; confirm?: boolean; withReply?: WithReply }, idem: string, now: number, keyless: KeylessReply | null, elsewhere?: Quotable[], prepared = new Map<HeldReplyListener, unknown>()) {
     const { store } = this.deps;
     return store.db.transaction().execute(async (trx) => {
       if (keyless) {
@@ -490,6 +520,15 @@ export class ConversationCommands {
       // a draft waiting for sign-off: the passages of customers' messages it quotes, by keyed hash
       // (an erasure of their author rewrites them before anyone approves it, after a redaction too)
       if (decision.status === 'pending_approval') await recordDraftQuotes(trx, { brandId: actor.brandId, conversationId: conv.id, messageId: Number(msg.id), text: p.text, now, elsewhere });
+      // what this reply and every held one bring with them, stored with it or not at all (before it is queued)
+      if (p.withReply) await p.withReply(trx, { message: msg, conversation: conv, now });
+      const afterCommit: (() => void)[] = [];
+      if (decision.status === 'pending_approval') {
+        for (const l of this.heldListeners) {
+          const after = await l.write(trx, { actor, conversation: conv, message: msg, now }, prepared.get(l));
+          if (after) afterCommit.push(after);
+        }
+      }
       let outbox: { id: number; idempotencyKey: string } | null = null;
       if (decision.status === 'queued') outbox = await enqueue(trx, msg, now);
       await recordAnswered(trx, actor.brandId, conv.id, actor.userId, conv.waiting_since, now);
@@ -501,7 +540,7 @@ export class ConversationCommands {
         brandId: actor.brandId, actor: actor.name, action: decision.status === 'queued' ? 'reply.queued' : 'reply.pending_approval', subjectType: 'message', subjectId: msg.id, conversationId: conv.id,
         data: { visibility: p.visibility, reasons: decision.reasons ?? [] },
       }, now);
-      return { msg, conv: updated, outbox, decision };
+      return { msg, conv: updated, outbox, decision, afterCommit };
     });
   }
 

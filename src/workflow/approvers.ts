@@ -8,7 +8,9 @@
  * `approval.no_approver`, nothing sent and nothing held), saying what to do.
  *
  * Every eligible approver is told when a reply starts waiting (once per draft; a rewrite at
- * sign-off or a resubmitted draft is a new wait). And the author is told when nobody who may
+ * sign-off or a resubmitted draft is a new wait), in the transaction that stores the held reply
+ * (who is read before it): a reply never waits with nobody told, and a notice that cannot be
+ * written holds nothing (src/workflow/commands.ts, `onHeld` of src/commands/conversations.ts). And the author is told when nobody who may
  * sign it off is at the desk now: every one of them away or offline (presence), or the
  * conversation's account outside its business hours (Parley has no per-person working hours:
  * the account's calendar is the desk's).

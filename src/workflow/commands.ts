@@ -57,6 +57,12 @@ export interface WorkflowCommandDeps {
 const EXPERT_OVERDUE_JOB = 'expert.overdue';
 const expertJobKey = (requestId: number) => `expert:${requestId}`;
 
+/** Who is told of a reply held for sign-off (user ids) and its author's name, read before its write transaction. */
+interface HeldReplyReaders {
+  approvers: number[];
+  authorName: string | null;
+}
+
 export class WorkflowCommands {
   /** Incidents (by brand) whose affected counts may have changed, announced at the next turn (`affectedMayHaveChanged`). */
   private readonly affectedDue = new Map<number, Set<number>>();
@@ -86,24 +92,20 @@ export class WorkflowCommands {
     for (const type of ['conversation.updated', 'conversation.created']) {
       deps.bus.onPublished(type, (e) => this.affectedMayHaveChanged(e.brandId, (e.data as { incidentId?: unknown } | null)?.incidentId));
     }
-    // a reply held for sign-off, once stored: the people who may sign it off are told (once per
-    // draft: the reply command publishes it once; a rewrite at sign-off tells them in `review`)
-    deps.bus.onPublished('message.created', (e) => {
-      const m = e.data as { id?: unknown; status?: unknown; kind?: unknown; direction?: unknown } | null;
-      if (m?.status !== 'pending_approval' || m.direction !== 'outbound' || m.kind === 'post' || typeof m.id !== 'number') return;
-      const work = this.notifyHeldReply(e.brandId, m.id).catch((err) => deps.log?.error({ err, messageId: m.id }, 'telling approvers of a held reply failed'));
-      this.signOffNotices.add(work);
-      void work.finally(() => this.signOffNotices.delete(work));
+    // a reply held for sign-off: the people who may sign it off are told in the transaction that
+    // stores it (once per draft; a rewrite at sign-off tells them in `review`), so no reply waits
+    // with nobody told, whenever the process stops
+    deps.conversations.onHeld({
+      prepare: (db, ctx) => this.heldReplyReaders(db, ctx.actor),
+      write: (trx, ctx, prepared) => this.notifyHeldReply(trx, ctx, prepared as HeldReplyReaders | undefined),
     });
   }
 
-  /** Notices to approvers of held replies still being written (`signOffNoticesSettled`). */
-  private readonly signOffNotices = new Set<Promise<unknown>>();
-
-  /** Settles once the approvers of every reply held so far have been told (tests; shutdown). */
-  async signOffNoticesSettled(): Promise<void> {
-    while (this.signOffNotices.size) await Promise.allSettled([...this.signOffNotices]);
-  }
+  /**
+   * Kept for callers that waited for approvers to be told after the reply (tests; shutdown): they
+   * are now told in the reply's own transaction, so there is never anything to wait for.
+   */
+  async signOffNoticesSettled(): Promise<void> {}
 
   private async tz(brandId: number, db: Tx = this.deps.store.db) {
     return (await db.selectFrom('brand').select('timezone').where('id', '=', brandId).executeTakeFirst())?.timezone ?? 'UTC';
@@ -363,22 +365,28 @@ export class WorkflowCommands {
    * and live event, as for statements), linking to its conversation. Nothing when it was decided
    * or withdrawn meanwhile.
    */
-  private async notifyHeldReply(brandId: number, messageId: number) {
-    const { store, clock, bus } = this.deps;
-    const now = clock.now();
-    const told = await store.db.transaction().execute(async (trx) => {
-      const msg = await trx.selectFrom('message').selectAll().where('id', '=', messageId).where('brand_id', '=', brandId).executeTakeFirst();
-      if (!msg || msg.status !== 'pending_approval') return null;
-      const conv = await trx.selectFrom('conversation').select(['id', 'subject']).where('id', '=', msg.conversation_id).executeTakeFirstOrThrow();
-      const authorName = msg.author_user_id != null ? (await trx.selectFrom('app_user').select('name').where('id', '=', msg.author_user_id).executeTakeFirst())?.name : undefined;
-      const approvers = await eligibleApprovers(trx, brandId, msg.author_user_id);
-      const on = conv.subject?.trim() ? ` on “${conv.subject.trim().slice(0, 80)}”` : '';
-      const title = `${authorName ?? 'A reply'}${authorName ? '’s reply' : ''}${on} waits for your sign-off`;
-      const body = decodeText(msg.text, msg.text_escaped).slice(0, 300);
-      for (const u of approvers) await trx.insertInto('notification').values({ brand_id: brandId, user_id: u.id, kind: 'reply.pending_approval', title, body, conversation_id: conv.id, created_at: now }).execute();
-      return { userIds: approvers.map((u) => u.id), conversationId: conv.id };
-    });
-    if (told?.userIds.length) bus.publish(brandId, 'notification', { kind: 'reply.pending_approval', conversationId: told.conversationId, messageId }, { userIds: told.userIds });
+  private async heldReplyReaders(db: Tx, actor: Actor): Promise<HeldReplyReaders> {
+    const approvers = await eligibleApprovers(db, actor.brandId, actor.userId);
+    const authorName = actor.userId != null ? (await db.selectFrom('app_user').select('name').where('id', '=', actor.userId).executeTakeFirst())?.name : undefined;
+    return { approvers: approvers.map((u) => u.id), authorName: authorName ?? null };
+  }
+
+  /**
+   * Tell everyone who may sign a just-held reply off that it waits for them (in-app notification,
+   * in the transaction that stores the reply; the live event after its commit), linking to its
+   * conversation. Who is read before that transaction (`heldReplyReaders`); without it (not
+   * prepared), here.
+   */
+  private async notifyHeldReply(trx: Tx, ctx: { actor: Actor; conversation: { id: number; subject: string | null }; message: MessageRow; now: number }, prepared: HeldReplyReaders | undefined) {
+    const { bus } = this.deps;
+    const { actor, conversation: conv, message: msg, now } = ctx;
+    const { approvers, authorName } = prepared ?? (await this.heldReplyReaders(trx, actor));
+    const on = conv.subject?.trim() ? ` on “${conv.subject.trim().slice(0, 80)}”` : '';
+    const title = `${authorName ?? 'A reply'}${authorName ? '’s reply' : ''}${on} waits for your sign-off`;
+    const body = decodeText(msg.text, msg.text_escaped).slice(0, 300);
+    if (!approvers.length) return;
+    await trx.insertInto('notification').values(approvers.map((userId) => ({ brand_id: actor.brandId, user_id: userId, kind: 'reply.pending_approval', title, body, conversation_id: conv.id, created_at: now }))).execute();
+    return () => bus.publish(actor.brandId, 'notification', { kind: 'reply.pending_approval', conversationId: conv.id, messageId: msg.id }, { userIds: approvers });
   }
 
   // ------------------------------------------------------------ knowledge experts

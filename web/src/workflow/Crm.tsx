@@ -85,7 +85,7 @@ export function useConsent() {
 /** The consent's fields: how they agreed, then the message they agreed in (one of `messages`) or a note of the form or call. */
 export function ConsentFields({ consent, legend, name, messages, candidates }: { consent: ReturnType<typeof useConsent>; legend: string; name: string; messages: Message[]; candidates?: ConsentCandidate[] | undefined }) {
   const { method, setMethod, messageId, setMessageId, note, setNote } = consent;
-  // with candidates (their replies after our question), only those are offered, agreements first
+  // with candidates (their replies to a question of ours that went out), only those are offered, agreements first
   const options = candidates
     ? candidates.map((c) => ({ id: c.messageId, label: `${VERDICT_LABEL[c.verdict]}: ${clip(c.text, 80)}`, disabled: c.verdict !== 'agree', title: c.reason }))
     : messages.map((m) => ({ id: m.id, label: clip(m.text, 90), disabled: false, title: undefined as string | undefined }));
@@ -110,7 +110,7 @@ export function ConsentFields({ consent, legend, name, messages, candidates }: {
               </option>
             ))}
           </select>
-          {candidates && <span className="muted small">Their replies after the latest consent question sent here. Only a reply that agrees counts as consent.</span>}
+          {candidates && <span className="muted small">Their replies to a consent question sent here: every reply that agrees, however long ago, then their latest other replies. Only a reply that agrees counts as consent.</span>}
         </label>
       ) : (
         <label className="field">
