@@ -810,6 +810,20 @@ export interface SnippetTable {
   created_at: number;
 }
 
+/** A saved reply's wording for one network and language (`any` for either); `any`/`any` is the default, equal to `snippet.body`. */
+export interface SnippetVariantTable {
+  id: Id;
+  brand_id: number;
+  snippet_id: number;
+  /** A network, or `any`. */
+  network: string;
+  /** A BCP-47 primary language subtag (`es`), or `any`. */
+  language: string;
+  body: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface IncidentTable {
   id: Id;
   brand_id: number;
@@ -993,6 +1007,7 @@ export interface DB {
   auto_ack: AutoAckTable;
   playbook: PlaybookTable;
   snippet: SnippetTable;
+  snippet_variant: SnippetVariantTable;
   incident: IncidentTable;
   triage_correction: TriageCorrectionTable;
   fact_rollup: FactRollupTable;

@@ -11,6 +11,7 @@ import type { BusinessCalendar } from '../core/businessHours.js';
 import { expertDueAt, expertTarget, formatTarget, isOverdueUnannounced, overdueRecipients } from '../core/expertRequests.js';
 import { createDetector, engagementOf, observe, type DetectorState, type Engagement, type IncidentEvent } from '../core/incidents.js';
 import { DEFAULT_PLAYBOOKS, matchPlaybooks, renderSnippet, type Playbook, type PlaybookMatch } from '../core/playbooks.js';
+import { ANY, checkVariant, normalizeLanguage, normalizeNetwork, selectVariant, VARIANT_NETWORKS, variantLabel, type VariantMatch } from '../core/snippetVariants.js';
 import { privateOffer } from '../core/privateOffer.js';
 import { checkReply, greetingFirstName } from '../core/replyChecks.js';
 import { priorityBand, resolveTarget, type SlaPolicy } from '../core/sla.js';
@@ -770,26 +771,109 @@ export class WorkflowCommands {
     } as never);
   }
 
+  /** The brand's snippets, each with its variants (the default `any`/`any` first) and what is wrong with each (`checkVariant`). */
   async listSnippets(brandId: number) {
-    return (await this.deps.store.db.selectFrom('snippet').selectAll().where('brand_id', '=', brandId).orderBy('shortcut').execute()).map((s) => ({ id: s.id, shortcut: s.shortcut, title: s.title, body: s.body }));
+    const { db } = this.deps.store;
+    const rows = await db.selectFrom('snippet').selectAll().where('brand_id', '=', brandId).orderBy('shortcut').execute();
+    const variants = await db.selectFrom('snippet_variant').select(['id', 'snippet_id', 'network', 'language', 'body']).where('brand_id', '=', brandId).orderBy('id').execute();
+    const bySnippet = new Map<number, typeof variants>();
+    for (const v of variants) bySnippet.set(Number(v.snippet_id), [...(bySnippet.get(Number(v.snippet_id)) ?? []), v]);
+    return rows.map((s) => {
+      const own = bySnippet.get(Number(s.id)) ?? [];
+      const isDefault = (v: { network: string; language: string }) => v.network === ANY && v.language === ANY;
+      const list = [...own.filter(isDefault), ...own.filter((v) => !isDefault(v))];
+      return {
+        id: s.id, shortcut: s.shortcut, title: s.title, body: s.body,
+        variants: list.map((v) => ({ id: v.id, network: v.network, language: v.language, body: v.body, issues: checkVariant(v) })),
+      };
+    });
   }
 
-  async saveSnippet(actor: Actor, p: { shortcut: string; title: string; body: string }) {
+  /**
+   * Create or update a snippet by its shortcut. `body` is the default (`any`/`any`) variant;
+   * `variants`, when given, are all its other variants (keyed by network and language, `any` for
+   * either; one left out is removed); when absent the existing ones stay. Audited as
+   * `snippet.created` / `snippet.updated` with the variants added, changed and removed. Returns
+   * the id and the warnings (`checkVariant`: too long for the network, unknown variables) —
+   * warnings, because a saved reply the agent fills in by hand is still worth saving.
+   */
+  async saveSnippet(actor: Actor, p: { shortcut: string; title: string; body: string; variants?: { network: string; language: string; body: string }[] }) {
     if (actor.role !== 'admin' && actor.role !== 'approver') throw forbidden('leads and admins maintain snippets');
     if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(p.shortcut)) throw badRequest('snippet.invalid_shortcut', 'shortcut: lowercase letters, digits and -');
-    const parsed = renderSnippet(p.body, {});
-    if (!parsed.ok && parsed.errors.some((e) => e.code === 'snippet.syntax')) throw badRequest('snippet.syntax', parsed.errors.map((e) => e.message).join('; '));
+    const syntax = (body: string, where: string) => {
+      const parsed = renderSnippet(body, {});
+      if (!parsed.ok && parsed.errors.some((e) => e.code === 'snippet.syntax')) throw badRequest('snippet.syntax', `${where}${parsed.errors.filter((e) => e.code === 'snippet.syntax').map((e) => e.message).join('; ')}`);
+    };
+    syntax(p.body, '');
+    let variants: { network: string; language: string; body: string }[] | null = null;
+    if (p.variants) {
+      variants = [];
+      const seen = new Set<string>();
+      for (const [i, v] of p.variants.entries()) {
+        const network = normalizeNetwork(v.network);
+        const language = normalizeLanguage(v.language);
+        if (network === null) throw badRequest('snippet.invalid_variant', `variants[${i}].network: one of ${[ANY, ...VARIANT_NETWORKS].join(', ')}`);
+        if (language === null) throw badRequest('snippet.invalid_variant', `variants[${i}].language: a BCP-47 language tag (es, en-GB) or any`);
+        if (network === ANY && language === ANY) throw badRequest('snippet.invalid_variant', `variants[${i}]: the any/any variant is the snippet's text (body)`);
+        const key = variantLabel({ network, language });
+        if (seen.has(key)) throw badRequest('snippet.duplicate_variant', `variants[${i}]: ${key} is given twice`);
+        seen.add(key);
+        syntax(v.body, `${key}: `);
+        variants.push({ network, language, body: v.body });
+      }
+    }
     const now = this.deps.clock.now();
-    return (await this.deps.store.db.insertInto('snippet').values({ brand_id: actor.brandId, shortcut: p.shortcut, title: p.title, body: p.body, created_at: now }).onConflict((oc) => oc.columns(['brand_id', 'shortcut']).doUpdateSet({ title: p.title, body: p.body })).returning('id').executeTakeFirstOrThrow()).id;
+    const all = [{ network: ANY, language: ANY, body: p.body }, ...(variants ?? [])];
+    const id = await this.deps.store.db.transaction().execute(async (trx) => {
+      const before = await trx.selectFrom('snippet').select(['id', 'title']).where('brand_id', '=', actor.brandId).where('shortcut', '=', p.shortcut).executeTakeFirst();
+      const id = (await trx.insertInto('snippet').values({ brand_id: actor.brandId, shortcut: p.shortcut, title: p.title, body: p.body, created_at: now }).onConflict((oc) => oc.columns(['brand_id', 'shortcut']).doUpdateSet({ title: p.title, body: p.body })).returning('id').executeTakeFirstOrThrow()).id;
+      const had = await trx.selectFrom('snippet_variant').select(['id', 'network', 'language', 'body']).where('snippet_id', '=', id).where('brand_id', '=', actor.brandId).execute();
+      const had_ = new Map(had.map((v) => [variantLabel(v), v]));
+      const added: string[] = [];
+      const changed: string[] = [];
+      for (const v of variants ? all : all.slice(0, 1)) {
+        const key = variantLabel(v);
+        const old = had_.get(key);
+        if (old && old.body === v.body) continue;
+        (old ? changed : added).push(key);
+        if (old) await trx.updateTable('snippet_variant').set({ body: v.body, updated_at: now }).where('id', '=', old.id).execute();
+        else await trx.insertInto('snippet_variant').values({ brand_id: actor.brandId, snippet_id: id, network: v.network, language: v.language, body: v.body, created_at: now, updated_at: now }).execute();
+      }
+      const keep = new Set(all.map(variantLabel));
+      const removed = variants ? had.filter((v) => !keep.has(variantLabel(v))) : [];
+      if (removed.length) await trx.deleteFrom('snippet_variant').where('id', 'in', removed.map((v) => v.id)).execute();
+      if (!before || added.length || changed.length || removed.length || before.title !== p.title) {
+        await audit(trx, { brandId: actor.brandId, actor: actor.name, action: before ? 'snippet.updated' : 'snippet.created', subjectType: 'snippet', subjectId: id, data: { shortcut: p.shortcut, ...(before && before.title !== p.title ? { title: { from: before.title, to: p.title } } : {}), added, changed, removed: removed.map(variantLabel) } }, now);
+      }
+      return id;
+    });
+    const warnings = (variants ? all : all.slice(0, 1)).flatMap((v) => checkVariant(v).map((issue) => ({ network: v.network, language: v.language, ...issue })));
+    return { id, warnings };
   }
 
-  /** Fill a snippet's variables for a conversation: exact facts (hours, names) filled in, missing ones named. */
-  async renderSnippetFor(actor: Actor, snippetId: number, conversationId: number) {
+  /**
+   * Fill a snippet's variables for a conversation: exact facts (hours, names) filled in, missing
+   * ones named. The variant is the best for the conversation's network and language
+   * (`selectVariant`), or the one the agent chose (`variantId`); the answer says which, how it
+   * was picked, which one would be picked, and lists the others to switch to.
+   */
+  async renderSnippetFor(actor: Actor, snippetId: number, conversationId: number, variantId?: number) {
     const { store } = this.deps;
     const s = await store.db.selectFrom('snippet').selectAll().where('id', '=', snippetId).where('brand_id', '=', actor.brandId).executeTakeFirst();
     if (!s) throw notFound('snippet');
     const conv = await store.db.selectFrom('conversation').selectAll().where('id', '=', conversationId).where('brand_id', '=', actor.brandId).executeTakeFirst();
     if (!conv) throw notFound('conversation');
+    const stored = await store.db.selectFrom('snippet_variant').select(['id', 'network', 'language', 'body']).where('snippet_id', '=', s.id).where('brand_id', '=', actor.brandId).orderBy('id').execute();
+    // a snippet always has its default variant; should one be missing, its text stands in
+    const variants = stored.some((v) => v.network === ANY && v.language === ANY) ? stored : [{ id: null as number | null, network: ANY, language: ANY, body: s.body }, ...stored];
+    const best = selectVariant(variants, { network: conv.network, language: conv.language })!;
+    let chosen: { variant: (typeof variants)[number]; match: VariantMatch | 'chosen' } = best;
+    if (variantId != null) {
+      const v = variants.find((x) => x.id != null && Number(x.id) === variantId);
+      if (!v) throw notFound('snippet variant');
+      chosen = { variant: v, match: 'chosen' };
+    }
+    const variantOf = (v: (typeof variants)[number]) => ({ id: v.id, network: v.network, language: v.language });
     const account = await store.db.selectFrom('channel_account').selectAll().where('id', '=', conv.channel_account_id).executeTakeFirstOrThrow();
     const brand = await store.db.selectFrom('brand').select(['name']).where('id', '=', actor.brandId).executeTakeFirstOrThrow();
     const ident = conv.contact_id != null ? await store.db.selectFrom('contact_identity').select(['display_name', 'handle']).where('contact_id', '=', conv.contact_id).orderBy('updated_at', 'desc').executeTakeFirst() : undefined;
@@ -803,7 +887,13 @@ export class WorkflowCommands {
       account: { handle: account.handle },
       hours: cal ? await this.availabilityLineFor(actor.brandId, cal, conv.visibility as Visibility) : null,
     };
-    return renderSnippet(s.body, vars);
+    return {
+      ...renderSnippet(chosen.variant.body, vars),
+      variant: { ...variantOf(chosen.variant), match: chosen.match },
+      best: { ...variantOf(best.variant), match: best.match },
+      variants: variants.map(variantOf),
+      conversation: { network: conv.network, language: conv.language },
+    };
   }
 
   /**

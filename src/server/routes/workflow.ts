@@ -258,14 +258,25 @@ export function workflowRoutes(app: App) {
     return { items: await wf.listSnippets(a.user.brand_id) };
   });
 
-  app.post('/api/snippets', { schema: { tags, summary: 'Create or update a snippet (leads/admins)', body: z.object({ shortcut: z.string().min(1).max(41), title: z.string().min(1).max(200), body: z.string().min(1).max(5000) }) } }, async (req, reply) => {
+  const snippetVariantBody = z.object({
+    network: z.string().min(1).max(20).describe('x, facebook, instagram, mastodon, bluesky, email, webchat, or any'),
+    language: z.string().min(1).max(35).describe('a BCP-47 language tag (its primary subtag is kept: es-MX is es), or any'),
+    body: z.string().min(1).max(5000),
+  });
+  app.post('/api/snippets', {
+    schema: {
+      tags, summary: 'Create or update a snippet (leads/admins); `body` is its default wording, `variants` (when given: all of them, one left out is removed) its wordings per network and language. Warnings: a variant longer than its network allows, variables Parley never fills.',
+      body: z.object({ shortcut: z.string().min(1).max(41), title: z.string().min(1).max(200), body: z.string().min(1).max(5000), variants: z.array(snippetVariantBody).max(60).optional() }),
+      response: { 201: z.object({ id: z.number(), warnings: z.array(z.object({ network: z.string(), language: z.string(), code: z.string(), message: z.string(), variable: z.string().optional(), length: z.number().optional(), limit: z.number().optional() })) }) },
+    },
+  }, async (req, reply) => {
     const a = requireRole(req, 'approver', 'admin');
-    return reply.code(201).send({ id: await wf.saveSnippet(a.actor, req.body) });
+    return reply.code(201).send(await wf.saveSnippet(a.actor, req.body));
   });
 
-  app.post('/api/snippets/:id/render', { schema: { tags, summary: 'Fill a snippet for a conversation; missing variables are named, never guessed', params: idParams, body: z.object({ conversationId: z.number().int().positive() }) } }, async (req) => {
+  app.post('/api/snippets/:id/render', { schema: { tags, summary: 'Fill a snippet for a conversation in the variant that fits its network and language best (or the one chosen: variantId); missing variables are named, never guessed', params: idParams, body: z.object({ conversationId: z.number().int().positive(), variantId: z.number().int().positive().optional() }) } }, async (req) => {
     const a = requireRole(req, 'agent', 'approver', 'admin');
-    return wf.renderSnippetFor(a.actor, req.params.id, req.body.conversationId);
+    return wf.renderSnippetFor(a.actor, req.params.id, req.body.conversationId, req.body.variantId);
   });
 
   // -- incidents

@@ -48,6 +48,8 @@ export const AUDIT_ACTION_LABEL: Record<string, string> = {
   'channel.recovered': 'Channel recovered',
   'guideline.published': 'Published a community guideline',
   'guideline.retired': 'Retired a community guideline',
+  'snippet.created': 'Created a saved reply (snippet)',
+  'snippet.updated': 'Changed a saved reply (snippet) or its wordings',
   'contact.crm_linked': 'Linked a customer to the CRM (with consent)',
   'contact.crm_consent_asked': 'Asked a customer for consent to a CRM link',
   'crm.consent_ask_text_set': 'Changed the CRM consent question',

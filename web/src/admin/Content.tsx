@@ -8,7 +8,9 @@ import { api } from '../api/client.js';
 import type { Playbook, Snippet } from '../api/types.js';
 import { MODERATION_ACTIONS, UNDO_ACTIONS } from '../api/types.js';
 import { useAdminWrite, useGuidelines, usePlaybooks, useQuarantine, useSnippets, wkeys } from '../api/workflow.js';
-import { fullTime } from '../lib/format.js';
+import { fullTime, networkLabel } from '../lib/format.js';
+import { ANY, checkVariant, normalizeLanguage, SNIPPET_VARIABLES, VARIANT_NETWORKS } from '../../../src/core/snippetVariants.js';
+import { variantName } from '../workflow/Snippets.js';
 import { SafeText } from '../lib/SafeText.js';
 import { Spinner } from '../ui/bits.js';
 import { useToast } from '../ui/Toasts.js';
@@ -306,7 +308,35 @@ function PlaybookEditor({ p, onDone }: { p: Playbook | null; onDone: () => void 
 
 // ---------------------------------------------------------------- snippets
 
-const VARIABLES = ['customer.name', 'customer.handle', 'agent.name', 'brand.name', 'account.handle', 'hours'];
+const VARIABLES = SNIPPET_VARIABLES;
+const NETWORK_KEYS = [ANY, ...VARIANT_NETWORKS.filter((n) => n !== 'demo')];
+
+interface VariantDraft {
+  key: number;
+  network: string;
+  language: string;
+  body: string;
+}
+
+/** A variant's warnings (too long for its network, unknown variables) as the server checks them; a bad language tag first. */
+function variantProblems(v: { network: string; language: string; body: string }): string[] {
+  const language = normalizeLanguage(v.language);
+  const out = language === null ? ['Language: a BCP-47 tag such as es or en-GB, or any.'] : [];
+  return [...out, ...checkVariant({ network: v.network, language: language ?? v.language, body: v.body }).map((i) => i.message)];
+}
+
+function VariantWarnings({ problems, id }: { problems: string[]; id: string }) {
+  if (!problems.length) return null;
+  return (
+    <div className="snippet-problem small" id={id} data-testid="variant-warnings">
+      <ul>
+        {problems.map((p, i) => (
+          <li key={i}>{p}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
 
 export function SnippetsAdmin({ canWrite }: { canWrite: boolean }) {
   const q = useSnippets();
@@ -360,6 +390,16 @@ export function SnippetsAdmin({ canWrite }: { canWrite: boolean }) {
                     <td>{s.title}</td>
                     <td className="small">
                       <SafeText text={s.body} linkify={false} />
+                      {(s.variants?.length ?? 0) > 1 && (
+                        <span className="muted" data-testid="snippet-wordings">
+                          {' '}
+                          · also for{' '}
+                          {s.variants!
+                            .slice(1)
+                            .map((v) => variantName(v))
+                            .join('; ')}
+                        </span>
+                      )}
                     </td>
                     {canWrite && (
                       <td>
@@ -385,7 +425,14 @@ function SnippetEditor({ s, onDone }: { s: Snippet | null; onDone: () => void })
   const [shortcut, setShortcut] = useState(s?.shortcut ?? '');
   const [title, setTitle] = useState(s?.title ?? '');
   const [body, setBody] = useState(s?.body ?? '');
-  const saveS = useAdminWrite(() => api<{ id: number }>('POST', '/api/snippets', { shortcut: shortcut.trim(), title: title.trim(), body }), [wkeys.snippets]);
+  // the other wordings, by network and language (the default is `body`)
+  const [variants, setVariants] = useState<VariantDraft[]>(() => (s?.variants ?? []).filter((v) => !(v.network === ANY && v.language === ANY)).map((v, i) => ({ key: i, network: v.network, language: v.language, body: v.body })));
+  const [nextKey, setNextKey] = useState(1000);
+  const setVariant = (key: number, patch: Partial<VariantDraft>) => setVariants((vs) => vs.map((v) => (v.key === key ? { ...v, ...patch } : v)));
+  const saveS = useAdminWrite(
+    () => api<{ id: number; warnings: unknown[] }>('POST', '/api/snippets', { shortcut: shortcut.trim(), title: title.trim(), body, variants: variants.map((v) => ({ network: v.network, language: v.language.trim() || ANY, body: v.body })) }),
+    [wkeys.snippets],
+  );
   return (
     <Section title={s ? `Edit /${s.shortcut}` : 'New snippet'} id="snippet-edit-title">
       <form
@@ -393,8 +440,8 @@ function SnippetEditor({ s, onDone }: { s: Snippet | null; onDone: () => void })
         onSubmit={(e) => {
           e.preventDefault();
           saveS.mutate(undefined, {
-            onSuccess: () => {
-              toast('Snippet saved');
+            onSuccess: (r) => {
+              toast(r.warnings.length ? `Snippet saved, with ${r.warnings.length} ${r.warnings.length === 1 ? 'warning' : 'warnings'}` : 'Snippet saved');
               onDone();
             },
           });
@@ -412,8 +459,59 @@ function SnippetEditor({ s, onDone }: { s: Snippet | null; onDone: () => void })
         </div>
         <label className="field">
           <span>Text</span>
-          <textarea rows={4} value={body} onChange={(e) => setBody(e.target.value)} required maxLength={5000} placeholder="Hi {{customer.name | there}}, we are open {{hours}}." />
+          <textarea rows={4} value={body} onChange={(e) => setBody(e.target.value)} required maxLength={5000} placeholder="Hi {{customer.name | there}}, we are open {{hours}}." aria-describedby="snippet-default-warnings" />
         </label>
+        <VariantWarnings problems={variantProblems({ network: ANY, language: ANY, body })} id="snippet-default-warnings" />
+        <fieldset className="field" data-testid="snippet-variants">
+          <legend>Wordings per network and language</legend>
+          <p className="muted small">The text above is the default. A conversation gets the wording for its network and language, else for its language, else for its network, else the default; the agent can switch.</p>
+          {variants.map((v, i) => {
+            const problems = variantProblems(v);
+            const label = `Wording ${i + 1}`;
+            return (
+              <div key={v.key} className="form-grid" role="group" aria-label={label} data-testid="snippet-variant">
+                <div className="form-row">
+                  <label className="field">
+                    <span>Network</span>
+                    <select value={v.network} onChange={(e) => setVariant(v.key, { network: e.target.value })}>
+                      {NETWORK_KEYS.map((n) => (
+                        <option key={n} value={n}>
+                          {n === ANY ? 'Any network' : networkLabel(n)}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                  <label className="field">
+                    <span>Language</span>
+                    <input value={v.language} onChange={(e) => setVariant(v.key, { language: e.target.value })} maxLength={35} placeholder="es, en or any" autoCapitalize="off" spellCheck={false} />
+                  </label>
+                </div>
+                <label className="field">
+                  <span>Text for {variantName({ network: v.network, language: normalizeLanguage(v.language) ?? v.language })}</span>
+                  <textarea rows={3} value={v.body} onChange={(e) => setVariant(v.key, { body: e.target.value })} required maxLength={5000} aria-describedby={problems.length ? `variant-warnings-${v.key}` : undefined} />
+                </label>
+                <VariantWarnings problems={problems} id={`variant-warnings-${v.key}`} />
+                <div>
+                  <button type="button" className="btn btn-small btn-ghost" onClick={() => setVariants((vs) => vs.filter((x) => x.key !== v.key))}>
+                    Remove<span className="visually-hidden"> {label}</span>
+                  </button>
+                </div>
+              </div>
+            );
+          })}
+          <div>
+            <button
+              type="button"
+              className="btn btn-small"
+              onClick={() => {
+                setVariants((vs) => [...vs, { key: nextKey, network: 'x', language: ANY, body: '' }]);
+                setNextKey((k) => k + 1);
+              }}
+            >
+              Add a wording…
+            </button>
+          </div>
+        </fieldset>
         <Problem error={saveS.error} />
         <DialogButtons disabled={saveS.isPending} onCancel={onDone}>
           Save snippet

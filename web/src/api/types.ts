@@ -540,7 +540,28 @@ export interface Snippet {
   id: number;
   shortcut: string;
   title: string;
+  /** The default (any network, any language) wording. */
   body: string;
+  /** Its wordings per network and language (src/core/snippetVariants.ts), the default first; absent from older servers. */
+  variants?: SnippetVariant[];
+}
+
+/** A snippet's wording for a network (or `any`) and a language (BCP-47 primary subtag, or `any`). */
+export interface SnippetVariant {
+  id: number;
+  network: string;
+  language: string;
+  body: string;
+  /** Warnings (too long for the network, unknown variables), as the server checks them. */
+  issues?: { code: string; message: string }[];
+}
+
+/** Which variant a render used, and how it was picked (`chosen`: by the agent). */
+export interface SnippetVariantPick {
+  id: number | null;
+  network: string;
+  language: string;
+  match: 'exact' | 'language' | 'network' | 'default' | 'chosen';
 }
 
 export interface SnippetIssue {
@@ -550,7 +571,12 @@ export interface SnippetIssue {
   index: number;
 }
 
-export type SnippetRender = { ok: true; text: string; variables: string[] } | { ok: false; text: string; variables: string[]; errors: SnippetIssue[] };
+export type SnippetRender = ({ ok: true; text: string; variables: string[] } | { ok: false; text: string; variables: string[]; errors: SnippetIssue[] }) & {
+  variant?: SnippetVariantPick;
+  best?: SnippetVariantPick;
+  variants?: { id: number | null; network: string; language: string }[];
+  conversation?: { network: string; language: string | null };
+};
 
 export interface Incident {
   id: number;

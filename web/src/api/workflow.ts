@@ -129,7 +129,7 @@ export function useAnswerExpert() {
   });
 }
 
-export const renderSnippet = (snippetId: number, conversationId: number) => api<SnippetRender>('POST', `/api/snippets/${snippetId}/render`, { conversationId });
+export const renderSnippet = (snippetId: number, conversationId: number, variantId?: number) => api<SnippetRender>('POST', `/api/snippets/${snippetId}/render`, { conversationId, ...(variantId != null ? { variantId } : {}) });
 
 export function useModerate() {
   const qc = useQueryClient();
