@@ -274,6 +274,8 @@ const ROUTES: Record<string, RouteSpec> = {
   'POST /api/incidents': { roles: ['approver', 'admin'], body: () => ({ title: 'Sweep incident', reason: 'made by the sweep' }) },
   'POST /api/incidents/:id/close': { roles: ['approver', 'admin'] },
   'POST /api/incidents/:id/statement': { roles: ['approver', 'admin'], body: (x) => ({ channelAccountId: x.account, text: 'A statement from the sweep about the incident' }) },
+  'GET /api/incidents/:id/report': { roles: WORKERS },
+  'GET /api/conversations/:id/incident-reply': { roles: WORKERS },
 
   'GET /api/reports/:name': { roles: WORKERS, params: { name: 'volume' } },
   'GET /api/staffing/plan': { roles: WORKERS },

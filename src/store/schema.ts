@@ -836,6 +836,8 @@ export interface IncidentTable {
   opened_at: number;
   closed_at: number | null;
   statement_message_id: number | null;
+  /** When the next update is due (ms), as said with a statement; null: none said. */
+  next_update_at: number | null;
 }
 
 export interface TriageCorrectionTable {

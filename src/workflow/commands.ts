@@ -1221,7 +1221,7 @@ export class WorkflowCommands {
    * at a time on each account (the versions for two networks may wait together), and a client
    * `idempotencyKey` makes a retried request return the first one.
    */
-  async postStatement(actor: Actor, incidentId: number, p: { channelAccountId: number; text: string; idempotencyKey?: string | null }) {
+  async postStatement(actor: Actor, incidentId: number, p: { channelAccountId: number; text: string; idempotencyKey?: string | null; nextUpdateAt?: number | null }) {
     if (!SIGN_OFF_ROLES.includes(actor.role as Role) || actor.userId == null) throw forbidden('statements are written by approvers or admins');
     const { store, clock, bus } = this.deps;
     const now = clock.now();
@@ -1288,10 +1288,11 @@ export class WorkflowCommands {
           created_at: now, received_at: now, raw: null, status, error: null, is_auto: 0, source: 'agent', idempotency_key: idem, approval_reasons: status === 'pending_approval' ? JSON.stringify(reasons) : null,
         }).returningAll().executeTakeFirstOrThrow();
         if (status === 'queued') await enqueue(trx, m, now);
-        await trx.updateTable('incident').set({ statement_message_id: m.id }).where('id', '=', inc.id).execute();
+        // the next update said with the statement (null clears it; absent keeps the one said before)
+        await trx.updateTable('incident').set({ statement_message_id: m.id, ...(p.nextUpdateAt !== undefined ? { next_update_at: p.nextUpdateAt } : {}) }).where('id', '=', inc.id).execute();
         await audit(trx, {
           brandId: actor.brandId, actor: actor.name, action: status === 'queued' ? 'incident.statement' : 'incident.statement_pending_approval', subjectType: 'incident', subjectId: inc.id, conversationId: conv.id,
-          data: { messageId: m.id, channelAccountId: account.id, reasons },
+          data: { messageId: m.id, channelAccountId: account.id, reasons, ...(p.nextUpdateAt !== undefined ? { nextUpdateAt: p.nextUpdateAt } : {}) },
         }, now);
         let reviewers: number[] = [];
         if (status === 'pending_approval') {

@@ -20,6 +20,9 @@ import type { App } from '../http.js';
 import { NEW_PASSWORD } from './admin.js';
 import { presentUser } from '../presenters.js';
 import { idParams, messageSchema, userSchema } from '../schemas.js';
+import { incidentReport, incidentReportCsv } from '../../reports/incidentReport.js';
+import { incidentReplyFor } from '../../workflow/incidentReplySuggestion.js';
+import { UTF8_BOM } from './reports.js';
 
 const statementSchema = z.object({
   messageId: z.number().int(), conversationId: z.number().int(), channelAccountId: z.number().int(), network: z.string(), text: z.string(),
@@ -308,7 +311,7 @@ export function workflowRoutes(app: App) {
     schema: {
       tags, params: idParams,
       summary: 'Write the public statement from a brand account (approvers/admins): reply checks apply, and under the approval policy it waits for a second person\'s sign-off (POST /api/approvals/:id) before it is sent; people are still answered one by one. Refused (409) once the incident is closed (incident.closed), and when the same text is already waiting or sent (incident.statement_duplicate)',
-      body: z.object({ channelAccountId: z.number().int().positive(), text: z.string().min(10).max(10_000), idempotencyKey: z.string().max(128).nullish() }),
+      body: z.object({ channelAccountId: z.number().int().positive(), text: z.string().min(10).max(10_000), idempotencyKey: z.string().max(128).nullish(), nextUpdateAt: z.string().datetime({ offset: true }).nullish().describe('when the next update on the incident is due; the suggested personal replies tell each customer (null clears it)') }),
       response: {
         202: z.object({ message: messageSchema, duplicate: z.boolean(), approval: z.object({ reasons: z.array(z.object({ code: z.string(), message: z.string() })) }).nullable(), checks: z.array(checkSchema) }),
         200: z.object({ message: messageSchema, duplicate: z.boolean(), approval: z.null(), checks: z.array(checkSchema) }),
@@ -316,8 +319,49 @@ export function workflowRoutes(app: App) {
     },
   }, async (req, reply) => {
     const a = requireRole(req, 'approver', 'admin');
-    const r = await wf.postStatement(a.actor, req.params.id, req.body);
+    const { nextUpdateAt, ...body } = req.body;
+    const r = await wf.postStatement(a.actor, req.params.id, { ...body, ...(nextUpdateAt !== undefined ? { nextUpdateAt: nextUpdateAt === null ? null : Date.parse(nextUpdateAt) } : {}) });
     return reply.code(r.duplicate ? 200 : 202).send(r as any);
+  });
+
+  const incidentReportSchema = z.object({
+    incident: z.object({ id: z.number().int(), title: z.string(), status: z.string(), reason: z.string(), openedBy: z.string(), openedAt: z.number().int().describe('ms since the epoch'), closedAt: z.number().int().nullable() }),
+    timeline: z.array(z.object({ at: z.number().int(), kind: z.enum(['detected', 'declared', 'statement_posted', 'statement_updated', 'resolved']), messageId: z.number().int().optional() })).describe('oldest first; the first statement posted, each later one an update'),
+    volume: z.array(z.object({ start: z.number().int(), messages: z.number().int() })).describe('customers\' messages in the linked conversations per 15-minute bucket'),
+    conversations: z.number().int().describe('customers\' conversations linked to the incident'),
+    people: z.number().int().describe('distinct authors of their messages'),
+    answered: z.number().int().describe('linked conversations with a personal answer (a first response)'),
+    firstResponse: z.object({ n: z.number().int(), medianMin: z.number().nullable(), p90Min: z.number().nullable() }).describe('first-response time of the linked conversations, minutes'),
+    sentiment: z.object({ negative: z.number().int(), neutral: z.number().int(), positive: z.number().int(), unknown: z.number().int() }),
+    complaintShare: z.number().nullable().describe('complaints among the triaged customers\' messages; null when none is triaged'),
+    unanswered: z.array(z.object({ conversationId: z.number().int(), status: z.string(), since: z.number().int(), contactId: z.number().int().nullable() })).describe('linked conversations with no personal answer yet, oldest first'),
+  });
+  app.get('/api/incidents/:id/report', {
+    schema: {
+      tags, params: idParams, querystring: z.object({ format: z.enum(['json', 'csv']).default('json') }),
+      summary: 'The incident report a lead shares afterwards (agents, approvers, admins): timeline, volume per 15 minutes, people affected, personal answers and first-response time (median, p90), sentiment and complaint share, who is still unanswered; `format=csv` downloads it as CSV',
+      response: { 200: incidentReportSchema },
+    },
+  }, async (req, reply) => {
+    const a = requireRole(req, 'agent', 'approver', 'admin');
+    const r = await incidentReport(s.store, a.user.brand_id, req.params.id);
+    if (!r) throw notFound('incident');
+    if (req.query.format === 'csv') {
+      reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="parley-incident-${r.incident.id}.csv"`);
+      return reply.send((UTF8_BOM + incidentReportCsv(r)) as never); // text, not the JSON schema's shape
+    }
+    return r;
+  });
+
+  app.get('/api/conversations/:id/incident-reply', {
+    schema: {
+      tags, params: idParams,
+      summary: 'A suggested personal reply built from the linked incident\'s posted statement (greets the customer, acknowledges their case, carries the statement\'s key facts, fits the network); never sent by itself. `suggestion` is null when the conversation is not linked, the incident has no posted statement, or it has no fact to pass on',
+      response: { 200: z.object({ suggestion: z.object({ incidentId: z.number().int(), incidentTitle: z.string(), statementMessageId: z.number().int(), suggestion: z.object({ text: z.string(), language: z.string(), facts: z.array(z.string()), factsDropped: z.number().int(), length: z.number().int(), limit: z.number().int() }) }).nullable() }) },
+    },
+  }, async (req) => {
+    const a = requireRole(req, 'agent', 'approver', 'admin');
+    return { suggestion: await incidentReplyFor(s.store, a.actor, req.params.id, s.clock.now()) };
   });
 
 }

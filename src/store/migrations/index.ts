@@ -67,6 +67,7 @@ import * as m20261207T1500 from './20261207T1500_history_resolution_backfill.js'
 import * as m20261207T1520 from './20261207T1520_crm_consent_ask.js';
 import * as m20261207T1530 from './20261207T1530_withdrawn_answer.js';
 import * as m20261207T1540 from './20261207T1540_emoji_terms_by_writer.js';
+import * as m20261207T1710 from './20261207T1710_incident_next_update.js';
 import * as m20261207T1740 from './20261207T1740_snippet_variants.js';
 import * as m20261207T1720 from './20261207T1720_network_report.js';
 import * as m20261207T1800 from './20261207T1800_availability_audit_index.js';
@@ -139,6 +140,7 @@ export const migrations: Record<string, MigrationModule> = {
   '20261207T1520_crm_consent_ask': m20261207T1520,
   '20261207T1530_withdrawn_answer': m20261207T1530,
   '20261207T1540_emoji_terms_by_writer': m20261207T1540,
+  '20261207T1710_incident_next_update': m20261207T1710,
   '20261207T1740_snippet_variants': m20261207T1740,
   '20261207T1720_network_report': m20261207T1720,
   '20261207T1800_availability_audit_index': m20261207T1800,

@@ -22,6 +22,7 @@ import { Thread } from './Thread.js';
 import { CorrectTriageDialog } from './TriagePanel.js';
 import { SlaClocks, SlaCountdown } from '../workflow/Sla.js';
 import { AskExpertDialog, ExpertRequestsCard } from '../workflow/Experts.js';
+import { IncidentReplyCard } from '../workflow/IncidentReply.js';
 import { useIncidents, useLinkIncident } from '../api/workflow.js';
 import { GuidancePanel } from '../workflow/Guidance.js';
 import { ModerationDialog, UndoModerationDialog, useModerationLive, type UndoTarget } from '../workflow/Moderation.js';
@@ -287,6 +288,7 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
         <aside className="conv-aside" aria-label="Customer and activity">
           <GuidancePanel conversationId={id} />
           <AuthorCard conversation={c} contact={d.contact} messages={d.messages} onOpenConversation={(pid) => onOpenConversation(pid)} />
+          <IncidentReplyCard conversationId={id} incidentId={c.incidentId} />
           <ExpertRequestsCard conversationId={id} onAsk={() => setAskOpen(true)} />
           <SlaClocks conversationId={id} />
           <AuditTrail audit={d.audit} users={users} teams={teams} />

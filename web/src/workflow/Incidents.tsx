@@ -26,6 +26,7 @@ import { ConfirmDialog, Modal } from '../ui/Modal.js';
 import { useToast } from '../ui/Toasts.js';
 import { WarningIcon } from '../ui/bits.js';
 import { DialogButtons, FormError } from '../ui/DialogButtons.js';
+import { IncidentReportView } from './IncidentReport.js';
 
 const canLead = (me: Me) => me.user.role === 'approver' || me.user.role === 'admin';
 
@@ -233,6 +234,8 @@ export function IncidentsPanel({ me }: { me: Me }) {
   const titleRef = useRef<HTMLInputElement>(null);
   const reasonRef = useRef<HTMLTextAreaElement>(null);
   const [statementFor, setStatementFor] = useState<Incident | null>(null);
+  // the report of one incident, shown in place of the list ("Report" on its row)
+  const [reportOf, setReportOf] = useState<number | null>(null);
   const lead = canLead(me);
   const list = q.data ?? [];
   const users = useUsers().data ?? [];
@@ -242,6 +245,18 @@ export function IncidentsPanel({ me }: { me: Me }) {
     const m = /^user:(\d+)$/.exec(actor);
     return m ? users.find((u) => u.id === Number(m[1]))?.name ?? actor : actor;
   };
+  if (reportOf != null) {
+    const back = () => {
+      const id = reportOf;
+      setReportOf(null);
+      setTimeout(() => document.querySelector<HTMLElement>(`[data-incident-report-button="${id}"]`)?.focus(), 0);
+    };
+    return (
+      <div className="page-sections">
+        <IncidentReportView incidentId={reportOf} onBack={back} />
+      </div>
+    );
+  }
   return (
     <div className="page-sections">
       {lead && (
@@ -335,6 +350,11 @@ export function IncidentsPanel({ me }: { me: Me }) {
                       <SafeText text={i.reason} linkify={false} />
                     </div>
                     <AffectedLink incident={i} />
+                    <div>
+                      <button type="button" className="link-button small" data-incident-report-button={i.id} onClick={() => setReportOf(i.id)} aria-label={`Report: ${i.title}`}>
+                        Report
+                      </button>
+                    </div>
                   </td>
                   <td data-label="Status">
                     <span className={`badge ${i.status === 'open' ? 'badge-danger' : ''}`}>{i.status}</span>
