@@ -689,10 +689,14 @@ async function eraseStaffText(trx: Tx, store: Store, t: StaffText): Promise<{ no
       out.expertQuestions++;
       if (question.quoted) out.expertQuotes++;
     }
-    // the question copied into `expert.asked` (its quotes too); the handles and reason of a merge or split shown on their timeline
-    const asked = await trx.selectFrom('audit_event').select(['id', 'action', 'subject_type', 'data']).where('brand_id', '=', t.brandId).where('action', 'in', ['expert.asked', 'contact.merged', 'contact.split']).where('conversation_id', 'in', part).execute();
+    // the earlier texts of answers their experts corrected (`expert_answer_revision`): as the answer
+    await eraseAnswerRevisions(trx, questions.map((q) => Number(q.id)), (s) => expertText(s).text);
+    // the question copied into `expert.asked` (its quotes too), an answer's texts before and after
+    // a correction (`expert.answer_edited`), the reason a question was withdrawn or reassigned;
+    // the handles and reason of a merge or split shown on their timeline
+    const asked = await trx.selectFrom('audit_event').select(['id', 'action', 'subject_type', 'data']).where('brand_id', '=', t.brandId).where('action', 'in', ['expert.asked', ...EXPERT_TEXT_ENTRIES, 'contact.merged', 'contact.split']).where('conversation_id', 'in', part).execute();
     for (const e of asked) {
-      const question = e.action === 'expert.asked' && e.subject_type === 'expert_request';
+      const question = (e.action === 'expert.asked' || EXPERT_TEXT_ENTRIES.includes(e.action)) && e.subject_type === 'expert_request';
       const data = scrubPayload(e.data, question ? (s) => expertText(s).text : t.scrub);
       if (data === e.data) continue;
       await trx.updateTable('audit_event').set({ data }).where('id', '=', e.id).execute();
@@ -1120,7 +1124,7 @@ async function eraseExpertQuestion(trx: Tx, brandId: number, id: number, theirs:
     out.questions++;
   }
   const asked = await trx.selectFrom('audit_event').select(['id', 'data']).where('conversation_id', '=', conversationId)
-    .where('action', '=', 'expert.asked').where('subject_type', '=', 'expert_request').where('subject_id', '=', String(q.id)).execute();
+    .where('action', 'in', ['expert.asked', ...EXPERT_TEXT_ENTRIES]).where('subject_type', '=', 'expert_request').where('subject_id', '=', String(q.id)).execute();
   for (const e of asked) {
     const data = scrubPayload(e.data, rewrite);
     if (data === e.data) continue;
@@ -1136,7 +1140,39 @@ async function eraseExpertQuestion(trx: Tx, brandId: number, id: number, theirs:
       out.notes.push(Number(answer.id));
     }
   }
+  // the answer's earlier texts (its expert corrected it), and their notices
+  for (const r of await answerRevisions(trx, [Number(q.id)])) out.texts.push({ part: 'answer', before: r.text, after: rewrite(r.text) });
+  await eraseAnswerRevisions(trx, [Number(q.id)], rewrite);
   return out;
+}
+
+/**
+ * Audit entries of an expert question that copy staff text about it besides `expert.asked`: a
+ * correction of its answer (both texts), its withdrawal or reassignment (the reason given).
+ */
+const EXPERT_TEXT_ENTRIES: readonly string[] = ['expert.answer_edited', 'expert.cancelled', 'expert.reassigned'];
+
+/** The earlier texts of these questions' answers (`expert_answer_revision`, src/workflow/commands.ts `editExpertAnswer`). */
+async function answerRevisions(trx: Tx, requestIds: readonly number[]): Promise<{ id: number; expert_request_id: number; text: string }[]> {
+  const out: { id: number; expert_request_id: number; text: string }[] = [];
+  for (const part of inLists([...requestIds])) {
+    if (!part.length) continue;
+    const rows = await trx.selectFrom('expert_answer_revision').select(['id', 'expert_request_id', 'text']).where('expert_request_id', 'in', part).execute();
+    out.push(...rows.map((r) => ({ id: Number(r.id), expert_request_id: Number(r.expert_request_id), text: r.text })));
+  }
+  return out;
+}
+
+/** Rewrite the earlier texts of these questions' answers as their answers are; the count changed. */
+async function eraseAnswerRevisions(trx: Tx, requestIds: readonly number[], rewrite: (s: string) => string): Promise<number> {
+  let changed = 0;
+  for (const r of await answerRevisions(trx, requestIds)) {
+    const text = rewrite(r.text);
+    if (text === r.text) continue;
+    await trx.updateTable('expert_answer_revision').set({ text }).where('id', '=', r.id).execute();
+    changed++;
+  }
+  return changed;
 }
 
 /** The expert questions and answers on these conversations, as they are and as `rewrite` leaves them, by conversation (nothing is written). */
@@ -1144,8 +1180,14 @@ async function expertTextsOn(trx: Tx, brandId: number, conversations: readonly n
   const out = new Map<number, ExpertText[]>();
   for (const part of inLists([...conversations])) {
     const rows = await trx.selectFrom('expert_request')
-      .select((eb) => ['conversation_id', 'question', answerText(eb)])
+      .select((eb) => ['id', 'conversation_id', 'question', answerText(eb)])
       .where('brand_id', '=', brandId).where('conversation_id', 'in', part).execute();
+    // an answer its expert corrected: its notices (answered, then corrected) may copy an earlier text
+    const conversationOf = new Map(rows.map((r) => [Number(r.id), Number(r.conversation_id)]));
+    for (const r of await answerRevisions(trx, rows.map((x) => Number(x.id)))) {
+      const c = conversationOf.get(r.expert_request_id)!;
+      out.set(c, [...(out.get(c) ?? []), { part: 'answer', before: r.text, after: rewrite(r.text) }]);
+    }
     for (const r of rows) {
       const texts = out.get(Number(r.conversation_id)) ?? [];
       texts.push({ part: 'question', before: r.question, after: rewrite(r.question) });
@@ -1161,6 +1203,9 @@ const EXPERT_NOTICES: readonly { kind: string; part: ExpertText['part']; length:
   { kind: 'expert.asked', part: 'question', length: 300 },
   { kind: 'expert.overdue', part: 'question', length: 300 },
   { kind: 'expert.answered', part: 'answer', length: 300 },
+  { kind: 'expert.answer_edited', part: 'answer', length: 300 },
+  { kind: 'expert.reassigned', part: 'question', length: 300 },
+  { kind: 'expert.cancelled', part: 'question', length: 300 },
   { kind: 'note.mention', part: 'answer', length: 200 },
 ];
 

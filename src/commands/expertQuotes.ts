@@ -57,6 +57,18 @@ export async function recordExpertQuotes(trx: Tx, p: { brandId: number; conversa
   return ids;
 }
 
+/**
+ * The replies (id and text) that used an expert's answer: they hold it whole, or one of its lines
+ * or sentences of 20 characters or more (`quotePassages`, whatever the case or spacing), as "Use in
+ * reply" puts it in the composer and the agent trims it. Told to an expert who corrects the answer
+ * (`editExpertAnswer`): a reply already sent keeps what it said.
+ */
+export function repliesUsing(answer: string, replies: readonly { id: number; text: string }[]): number[] {
+  const whole = comparable(answer).trim();
+  if (!whole) return [];
+  return replies.filter((r) => comparable(r.text).includes(whole) || quotedMessageIds(r.text, [{ id: r.id, text: answer }]).length > 0).map((r) => r.id);
+}
+
 /** The kv key of the desk's quote key: passages are kept as HMAC-SHA256 under it (`quote_passage`). */
 const QUOTE_KEY = 'quote.key';
 

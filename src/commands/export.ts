@@ -182,6 +182,12 @@ async function* contactDocument(store: Store, brandId: number, contactId: number
     id: Number(n.id), conversationId: Number(n.conversation_id), authorUserId: Number(n.author_user_id), text: n.text, createdAt: iso(n.created_at),
   }));
 
+  // the earlier texts of experts' answers (notes) that their experts corrected (src/workflow/commands.ts `editExpertAnswer`)
+  yield* list('expertAnswerRevisions', (after) => db.selectFrom('expert_answer_revision').selectAll().where('brand_id', '=', brandId).where('id', '>', after)
+    .where('note_id', 'in', db.selectFrom('note').select('id').where('conversation_id', 'in', theirConversations).where('brand_id', '=', brandId)), page, (r) => ({
+    id: Number(r.id), expertRequestId: Number(r.expert_request_id), noteId: Number(r.note_id), text: r.text, replacedBy: r.replaced_by == null ? null : Number(r.replaced_by), replacedAt: iso(r.replaced_at),
+  }));
+
   yield* list('moderationActions', (after) => db.selectFrom('moderation_action').selectAll().where('brand_id', '=', brandId).where('id', '>', after)
     .where((eb) => eb.or([eb('identity_id', 'in', noIds ? [-1] : identityIds), eb('message_id', 'in', theirMessages)])), page, (a) => ({
     id: Number(a.id), action: a.action, messageId: a.message_id == null ? null : Number(a.message_id), identityId: a.identity_id == null ? null : Number(a.identity_id),

@@ -735,6 +735,19 @@ export interface ExpertQuoteTable {
   created_at: number;
 }
 
+/** An earlier text of an expert's answer, replaced by its expert's correction (migration 20261207T1700). */
+export interface ExpertAnswerRevisionTable {
+  id: Id;
+  brand_id: number;
+  expert_request_id: number;
+  /** The answer's note (its text is the current answer). */
+  note_id: number;
+  /** The answer's text before this edit. */
+  text: string;
+  replaced_by: number | null;
+  replaced_at: number;
+}
+
 /** A message's emoji search terms (migration 20261205T1330, src/core/emojiSearch.ts). */
 export interface MessageEmojiTable {
   brand_id: number;
@@ -1005,6 +1018,7 @@ export interface DB {
   expert_quote: ExpertQuoteTable;
   quote_passage: QuotePassageTable;
   withdrawn_answer: WithdrawnAnswerTable;
+  expert_answer_revision: ExpertAnswerRevisionTable;
   message_emoji: MessageEmojiTable;
   auto_ack: AutoAckTable;
   playbook: PlaybookTable;

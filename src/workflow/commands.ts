@@ -18,7 +18,7 @@ import { priorityBand, resolveTarget, type SlaPolicy } from '../core/sla.js';
 import type { Network, Role, TriageCategory, Visibility } from '../core/types.js';
 import type { Actor } from '../commands/context.js';
 import { isUniqueViolation, type ConversationCommands } from '../commands/conversations.js';
-import { mayQuote, quotableBeforeWriting, recordDraftQuotes, recordExpertQuotes, type Quotable } from '../commands/expertQuotes.js';
+import { mayQuote, quotableBeforeWriting, recordDraftQuotes, recordExpertQuotes, recordNoteQuotes, repliesUsing, type Quotable } from '../commands/expertQuotes.js';
 import { AppError, badRequest, conflict, disabledAccount, forbidden, notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import { publishWithAdminDetail } from '../events/adminDetail.js';
@@ -362,9 +362,8 @@ export class WorkflowCommands {
   }
 
   /**
-   * Tell everyone who may sign a just-held reply off that it waits for them (in-app notification
-   * and live event, as for statements), linking to its conversation. Nothing when it was decided
-   * or withdrawn meanwhile.
+   * Who a reply by `actor` would be signed off by, and the author's name, read before the
+   * reply's write transaction (one indexed read of the brand's people).
    */
   private async heldReplyReaders(db: Tx, actor: Actor): Promise<HeldReplyReaders> {
     const approvers = await eligibleApprovers(db, actor.brandId, actor.userId);
@@ -409,24 +408,7 @@ export class WorkflowCommands {
     if (!conv) throw notFound('conversation');
     // what it may quote of other conversations, read before the write lock is taken
     const elsewhere = await quotableBeforeWriting(store.db, actor.brandId, q);
-    let recipients: number[];
-    let groupTargetMin: number | null = null;
-    if (p.expertId != null) {
-      if (p.expertId === actor.userId) throw badRequest('expert.self', 'you cannot ask yourself: choose a knowledge expert');
-      const e = await store.db.selectFrom('app_user').select(['id', 'role', 'name']).where('id', '=', p.expertId).where('brand_id', '=', actor.brandId).where('disabled_at', 'is', null).executeTakeFirst();
-      if (!e) throw badRequest('expert.unknown', 'no such person in this brand');
-      if (e.role !== 'expert') throw badRequest('expert.not_expert', `${e.name} is not a knowledge expert: ask someone with the expert role, or an expert group`);
-      recipients = [e.id];
-    } else {
-      const t = await store.db.selectFrom('team').select(['id', 'name', 'settings']).where('id', '=', p.teamId!).where('brand_id', '=', actor.brandId).executeTakeFirst();
-      if (!t) throw badRequest('expert.unknown_team', 'no such group in this brand');
-      groupTargetMin = groupExpertTargetMin(t.settings);
-      const members = await store.db.selectFrom('team_member').innerJoin('app_user', 'app_user.id', 'team_member.user_id').select(['app_user.id', 'app_user.role', 'app_user.disabled_at']).where('team_member.team_id', '=', t.id).execute();
-      if (!isExpertGroup(members, groupTargetMin)) throw badRequest('expert.not_expert_group', `${t.name} is not an expert group (it has no knowledge expert and no answer target of its own): ask an expert or an expert group`);
-      // the asker never answers their own question, so is not asked it
-      recipients = members.filter((m) => m.disabled_at == null && m.id !== actor.userId).map((m) => m.id);
-      if (!recipients.length) throw badRequest('expert.no_one_to_ask', `nobody else in ${t.name} can answer: ask an expert`);
-    }
+    const { recipients, groupTargetMin } = await this.askable(actor.brandId, actor.userId, p);
     const target = expertTarget(settings.expertTargetMin, groupTargetMin);
     const account = settings.sla.businessHours ? await store.db.selectFrom('channel_account').selectAll().where('id', '=', conv.channel_account_id).executeTakeFirst() : undefined;
     const calendar = account ? this.deps.settings.calendarOf(account) : null;
@@ -445,6 +427,37 @@ export class WorkflowCommands {
     bus.publish(actor.brandId, 'expert.request', asked);
     bus.publish(actor.brandId, 'notification', { kind: 'expert.asked', conversationId: conv.id, requestId: req.id }, { userIds: recipients });
     return asked;
+  }
+
+  /**
+   * Whom a question to this expert or expert group reaches, validated: an enabled knowledge expert
+   * of the brand (not the asker), or an expert group of the brand with someone other than the asker
+   * to answer; with the group's own answer target, if any. Asking and reassigning both go through it.
+   */
+  private async askable(brandId: number, askerId: number, p: { expertId?: number | null; teamId?: number | null }): Promise<{ recipients: number[]; groupTargetMin: number | null; label: string }> {
+    const { store } = this.deps;
+    let recipients: number[];
+    let groupTargetMin: number | null = null;
+    let label: string;
+    if (p.expertId != null) {
+      if (p.expertId === askerId) throw badRequest('expert.self', 'you cannot ask yourself: choose a knowledge expert');
+      const e = await store.db.selectFrom('app_user').select(['id', 'role', 'name']).where('id', '=', p.expertId).where('brand_id', '=', brandId).where('disabled_at', 'is', null).executeTakeFirst();
+      if (!e) throw badRequest('expert.unknown', 'no such person in this brand');
+      if (e.role !== 'expert') throw badRequest('expert.not_expert', `${e.name} is not a knowledge expert: ask someone with the expert role, or an expert group`);
+      recipients = [e.id];
+      label = e.name;
+    } else {
+      const t = await store.db.selectFrom('team').select(['id', 'name', 'settings']).where('id', '=', p.teamId!).where('brand_id', '=', brandId).executeTakeFirst();
+      if (!t) throw badRequest('expert.unknown_team', 'no such group in this brand');
+      groupTargetMin = groupExpertTargetMin(t.settings);
+      label = t.name;
+      const members = await store.db.selectFrom('team_member').innerJoin('app_user', 'app_user.id', 'team_member.user_id').select(['app_user.id', 'app_user.role', 'app_user.disabled_at']).where('team_member.team_id', '=', t.id).execute();
+      if (!isExpertGroup(members, groupTargetMin)) throw badRequest('expert.not_expert_group', `${t.name} is not an expert group (it has no knowledge expert and no answer target of its own): ask an expert or an expert group`);
+      // the asker never answers their own question, so is not asked it
+      recipients = members.filter((m) => m.disabled_at == null && m.id !== askerId).map((m) => m.id);
+      if (!recipients.length) throw badRequest('expert.no_one_to_ask', `nobody else in ${t.name} can answer: ask an expert`);
+    }
+    return { recipients, groupTargetMin, label };
   }
 
   /**
@@ -505,6 +518,8 @@ export class WorkflowCommands {
       .leftJoin('app_user as answerer', (j) => j.onRef('answerer.id', '=', 'expert_request.answered_by').onRef('answerer.brand_id', '=', 'expert_request.brand_id'))
       .selectAll('expert_request')
       .select(['conversation.subject', 'asker.name as asked_by_name', 'answer.text as answer_text', 'answerer.name as answered_by_name'])
+      // when the answer was last corrected (its expert's edits: `editExpertAnswer`)
+      .select((eb) => eb.selectFrom('expert_answer_revision').select((e) => e.fn.max('expert_answer_revision.replaced_at').as('m')).whereRef('expert_answer_revision.expert_request_id', '=', 'expert_request.id').as('answer_edited_at'))
       .where('expert_request.brand_id', '=', actor.brandId);
     if (opts.conversationId != null) q = q.where('expert_request.conversation_id', '=', opts.conversationId);
     if (opts.status) q = q.where('expert_request.status', '=', opts.status);
@@ -515,16 +530,19 @@ export class WorkflowCommands {
     const rows = await q.orderBy('expert_request.created_at', 'desc').limit(500).execute();
     const why = await this.cancelReasons(actor.brandId, rows.filter((r) => r.status === 'cancelled').map((r) => r.id));
     // every role that lists these reads the conversations' notes (an expert only those they were asked about, as listed)
-    return rows.map((r) => ({ ...presentRequest(r, r.asked_by_name, { text: r.answer_text, byName: r.answered_by_name }), cancelReason: why.get(r.id) ?? null, conversationSubject: r.subject }));
+    return rows.map((r) => ({ ...presentRequest(r, r.asked_by_name, { text: r.answer_text, byName: r.answered_by_name, editedAt: r.answer_edited_at == null ? null : Number(r.answer_edited_at) }), cancelReason: why.get(r.id)?.reason ?? null, cancelNote: why.get(r.id)?.note ?? null, conversationSubject: r.subject }));
   }
 
-  /** Why each cancelled question was cancelled, from its `expert.cancelled` audit entry: the conversation resolved, or the expert unable to answer. */
-  private async cancelReasons(brandId: number, ids: number[]): Promise<Map<number, CancelReason>> {
-    const out = new Map<number, CancelReason>();
+  /** Why each cancelled question was cancelled, from its `expert.cancelled` audit entry: the conversation resolved, the expert unable to answer, or withdrawn (with the reason given). */
+  private async cancelReasons(brandId: number, ids: number[]): Promise<Map<number, { reason: CancelReason; note: string | null }>> {
+    const out = new Map<number, { reason: CancelReason; note: string | null }>();
     for (let i = 0; i < ids.length; i += 500) {
       const part = ids.slice(i, i + 500).map(String);
       const rows = await this.deps.store.db.selectFrom('audit_event').select(['subject_id', 'data']).where('brand_id', '=', brandId).where('action', '=', 'expert.cancelled').where('subject_type', '=', 'expert_request').where('subject_id', 'in', part).execute();
-      for (const r of rows) out.set(Number(r.subject_id), parseObject(r.data).reason === CONVERSATION_RESOLVED ? CONVERSATION_RESOLVED : 'expert_unavailable');
+      for (const r of rows) {
+        const d = parseObject(r.data);
+        out.set(Number(r.subject_id), d.reason === CONVERSATION_RESOLVED ? { reason: CONVERSATION_RESOLVED, note: null } : d.reason === WITHDRAWN ? { reason: WITHDRAWN, note: typeof d.note === 'string' ? d.note : null } : { reason: 'expert_unavailable', note: null });
+      }
     }
     return out;
   }
@@ -602,6 +620,163 @@ export class WorkflowCommands {
     const answer = await store.db.selectFrom('note').leftJoin('app_user', (j) => j.on('app_user.id', '=', actor.userId!).onRef('app_user.brand_id', '=', 'note.brand_id'))
       .select(['note.text', 'app_user.name']).where('note.id', '=', answered.answer_note_id!).executeTakeFirst();
     return { request: { ...presentRequest(answered, askerName, { text: answer?.text ?? null, byName: answer?.name ?? null }), cancelReason: null }, note };
+  }
+
+  /** Who may cancel or reassign a question besides its asker: the desk's leads (approvers) and admins. */
+  private mayManageQuestion(actor: Actor, req: { asked_by: number }): void {
+    if (actor.userId == null) throw forbidden('questions to experts are managed by people');
+    if (actor.userId === req.asked_by || actor.role === 'approver' || actor.role === 'admin') return;
+    throw new AppError(403, 'expert.not_your_question', 'only the agent who asked, a lead or an admin may change this question');
+  }
+
+  /** An open question of the brand, or the problem: 404 unknown, 409 `expert.closed` once answered or cancelled. */
+  private async openQuestion(actor: Actor, requestId: number) {
+    const req = await this.deps.store.db.selectFrom('expert_request').selectAll().where('id', '=', requestId).where('brand_id', '=', actor.brandId).executeTakeFirst();
+    if (!req) throw notFound('expert request');
+    this.mayManageQuestion(actor, req);
+    if (req.status !== 'open') throw conflict('expert.closed', `this question is ${req.status}: only an open question can be changed`);
+    return req;
+  }
+
+  /** The people a question is with now: its named expert, or its group's members; enabled, never its asker. */
+  private async askedNow(trx: Tx, req: { brand_id: number; asked_by: number; expert_id: number | null; team_id: number | null }): Promise<number[]> {
+    const rows = req.expert_id != null
+      ? await trx.selectFrom('app_user').select('id').where('id', '=', req.expert_id).where('brand_id', '=', req.brand_id).where('disabled_at', 'is', null).execute()
+      : req.team_id != null
+        ? await trx.selectFrom('team_member').innerJoin('app_user', 'app_user.id', 'team_member.user_id').select('app_user.id').where('team_member.team_id', '=', req.team_id).where('app_user.brand_id', '=', req.brand_id).where('app_user.disabled_at', 'is', null).execute()
+        : [];
+    return [...new Set(rows.map((r) => r.id))].filter((id) => id !== req.asked_by);
+  }
+
+  /**
+   * The asker (or a lead or admin) withdraws an open question, with an optional reason: it is
+   * cancelled (reason `withdrawn`), its overdue notice dropped, the expert — or the group's
+   * members — told, and the asker too when someone else withdrew it; audited. 409
+   * `expert.closed` once answered or cancelled.
+   */
+  async cancelExpertRequest(actor: Actor, requestId: number, p: { reason?: string | null } = {}) {
+    const { store, clock, bus } = this.deps;
+    const req = await this.openQuestion(actor, requestId);
+    const reason = p.reason?.trim() || null;
+    if (reason && reason.length > 500) throw badRequest('expert.reason_too_long', 'keep the reason under 500 characters');
+    const now = clock.now();
+    const who = await personName(store.db, actor);
+    const done = await store.db.transaction().execute(async (trx) => {
+      const c = await trx.updateTable('expert_request').set({ status: 'cancelled' }).where('id', '=', req.id).where('status', '=', 'open').executeTakeFirst();
+      if (!Number(c.numUpdatedRows)) throw conflict('expert.closed', 'this question was answered or cancelled meanwhile');
+      await this.deps.jobs?.cancelManyIn(trx, [expertJobKey(req.id)]);
+      const experts = (await this.askedNow(trx, req)).filter((id) => id !== actor.userId);
+      const asker = req.asked_by !== actor.userId ? [req.asked_by] : [];
+      const body = (reason ? `${reason} — ${req.question}` : req.question).slice(0, 300);
+      for (const userId of experts) await trx.insertInto('notification').values({ brand_id: req.brand_id, user_id: userId, kind: 'expert.cancelled', title: `${who} withdrew a question to you: no answer needed`, body, conversation_id: req.conversation_id, created_at: now }).execute();
+      for (const userId of asker) await trx.insertInto('notification').values({ brand_id: req.brand_id, user_id: userId, kind: 'expert.cancelled', title: `${who} withdrew your question to the expert`, body, conversation_id: req.conversation_id, created_at: now }).execute();
+      const to = [...experts, ...asker];
+      await audit(trx, { brandId: req.brand_id, actor: actor.name, action: 'expert.cancelled', subjectType: 'expert_request', subjectId: req.id, conversationId: req.conversation_id, data: { expertId: req.expert_id, teamId: req.team_id, reason: WITHDRAWN, note: reason, notified: to } }, now);
+      return { r: { ...req, status: 'cancelled' }, to };
+    });
+    const askerName = await askerNameOf(store.db, done.r);
+    bus.publish(actor.brandId, 'expert.request', presentRequest(done.r, askerName));
+    if (done.to.length) bus.publish(actor.brandId, 'notification', { kind: 'expert.cancelled', conversationId: req.conversation_id, requestId: req.id }, { userIds: done.to });
+    return { ...presentRequest(done.r, askerName), cancelReason: WITHDRAWN as CancelReason, cancelNote: reason };
+  }
+
+  /**
+   * The asker (or a lead or admin) hands an open question to another expert or expert group of the
+   * brand (validated as when asking). The overdue clock restarts: the new expert is held to the
+   * target from when they were asked — a clock carried over would often make the question overdue
+   * the moment it arrives and blame someone who never had it, the usual reason to reassign being
+   * that the first expert was away. The asker's whole wait still counts in the reports (`expert_wait`
+   * runs from when it was first asked). The old and new experts are told; audited with both.
+   */
+  async reassignExpertRequest(actor: Actor, requestId: number, p: { expertId?: number | null; teamId?: number | null; reason?: string | null }) {
+    if ((p.expertId == null) === (p.teamId == null)) throw badRequest('expert.target', 'reassign to one expert (expertId) or an expert group (teamId)');
+    const { store, clock, bus } = this.deps;
+    const req = await this.openQuestion(actor, requestId);
+    if ((p.expertId != null && p.expertId === req.expert_id) || (p.teamId != null && p.teamId === req.team_id)) throw badRequest('expert.same_target', 'the question is already with them: choose another expert or group');
+    const reason = p.reason?.trim() || null;
+    if (reason && reason.length > 500) throw badRequest('expert.reason_too_long', 'keep the reason under 500 characters');
+    // validated as a new question would be, for the agent who asked it (they never answer it)
+    const { recipients, groupTargetMin, label } = await this.askable(req.brand_id, req.asked_by, p);
+    const settings = await this.deps.settings.get(actor.brandId);
+    const target = expertTarget(settings.expertTargetMin, groupTargetMin);
+    const conv = await store.db.selectFrom('conversation').select('channel_account_id').where('id', '=', req.conversation_id).executeTakeFirstOrThrow();
+    const account = settings.sla.businessHours ? await store.db.selectFrom('channel_account').selectAll().where('id', '=', conv.channel_account_id).executeTakeFirst() : undefined;
+    const calendar = account ? this.deps.settings.calendarOf(account) : null;
+    const now = clock.now();
+    const dueAt = expertDueAt(now, target.minutes, calendar);
+    const who = await personName(store.db, actor);
+    const done = await store.db.transaction().execute(async (trx) => {
+      const before = (await this.askedNow(trx, req)).filter((id) => id !== actor.userId && !recipients.includes(id));
+      const claimed = await trx.updateTable('expert_request').set({ expert_id: p.expertId ?? null, team_id: p.teamId ?? null, due_at: dueAt, overdue_at: null })
+        .where('id', '=', req.id).where('status', '=', 'open').executeTakeFirst();
+      if (!Number(claimed.numUpdatedRows)) throw conflict('expert.closed', 'this question was answered or cancelled meanwhile');
+      // the overdue notice moves to the new due time (same key: the pending one is replaced)
+      await this.deps.jobs?.addManyIn(trx, [{ kind: EXPERT_OVERDUE_JOB, payload: { requestId: req.id }, runAt: dueAt, key: expertJobKey(req.id) }]);
+      const body = req.question.slice(0, 300);
+      const to = recipients.filter((id) => id !== actor.userId);
+      for (const userId of to) await trx.insertInto('notification').values({ brand_id: req.brand_id, user_id: userId, kind: 'expert.asked', title: 'A colleague needs your expertise (reassigned to you)', body, conversation_id: req.conversation_id, created_at: now }).execute();
+      for (const userId of before) await trx.insertInto('notification').values({ brand_id: req.brand_id, user_id: userId, kind: 'expert.reassigned', title: `${who} gave a question to ${label}: no answer needed from you`, body, conversation_id: req.conversation_id, created_at: now }).execute();
+      await audit(trx, { brandId: req.brand_id, actor: actor.name, action: 'expert.reassigned', subjectType: 'expert_request', subjectId: req.id, conversationId: req.conversation_id, data: { from: { expertId: req.expert_id, teamId: req.team_id }, to: { expertId: p.expertId ?? null, teamId: p.teamId ?? null }, reason, previousDueAt: req.due_at, dueAt, targetMin: target.minutes, targetFrom: target.source, businessHours: calendar != null, notified: [...to, ...before] } }, now);
+      return { r: await trx.selectFrom('expert_request').selectAll().where('id', '=', req.id).executeTakeFirstOrThrow(), to, before };
+    });
+    const askerName = await askerNameOf(store.db, done.r);
+    const presented = presentRequest(done.r, askerName);
+    bus.publish(actor.brandId, 'expert.request', presented);
+    if (done.to.length) bus.publish(actor.brandId, 'notification', { kind: 'expert.asked', conversationId: req.conversation_id, requestId: req.id }, { userIds: done.to });
+    if (done.before.length) bus.publish(actor.brandId, 'notification', { kind: 'expert.reassigned', conversationId: req.conversation_id, requestId: req.id }, { userIds: done.before });
+    return { ...presented, cancelReason: null };
+  }
+
+  /**
+   * The expert who answered corrects their answer. The answer stays one note, now with the new
+   * text; the text it replaces is kept (`expert_answer_revision`) and both are in the audit entry
+   * (`expert.answer_edited`). The asker is told. Replies already sent (or on their way) that used
+   * the earlier text are named to the expert (`usedInReplies`), and left as they are. Quotes follow
+   * the current answer: its `expert_quote` rows become the new text's, the earlier text's kept as
+   * `revision` (the history still holds it, so an erasure of a customer it quoted must find it), and
+   * the new text's passages are added to the note's (`quote_passage`); the lookups of other
+   * conversations run before the write transaction, as when answering.
+   */
+  async editExpertAnswer(actor: Actor, requestId: number, text: string) {
+    const { store, clock, bus } = this.deps;
+    const body = text.trim();
+    if (!body) throw badRequest('expert.answer_empty', 'write the corrected answer');
+    if (body.length > 20_000) throw badRequest('expert.answer_too_long', 'answers are limited to 20,000 characters');
+    const req = await store.db.selectFrom('expert_request').selectAll().where('id', '=', requestId).where('brand_id', '=', actor.brandId).executeTakeFirst();
+    if (!req) throw notFound('expert request');
+    if (req.status !== 'answered' || req.answer_note_id == null) throw conflict('expert.not_answered', `this question is ${req.status}: only an answer can be corrected`);
+    if (actor.userId == null || actor.userId !== req.answered_by) throw new AppError(403, 'expert.not_your_answer', 'only the expert who answered may correct the answer');
+    const current = await store.db.selectFrom('note').select(['id', 'text']).where('id', '=', req.answer_note_id).where('brand_id', '=', actor.brandId).executeTakeFirst();
+    if (!current) throw notFound('answer');
+    const previous = decodeText(current.text, null);
+    if (previous === body) throw badRequest('expert.answer_unchanged', 'the answer already says that');
+    // read before the write transaction: what the new text may quote elsewhere, and the replies that used the earlier text
+    const elsewhere = await quotableBeforeWriting(store.db, actor.brandId, body);
+    const replies = await store.db.selectFrom('message').select(['id', 'text', 'text_escaped', 'status'])
+      .where('brand_id', '=', actor.brandId).where('conversation_id', '=', req.conversation_id).where('direction', '=', 'outbound')
+      .where('status', 'in', ['sent', 'queued', 'sending']).where('created_at', '>=', req.answered_at ?? 0).execute();
+    const usedInReplies = repliesUsing(previous, replies.map((m) => ({ id: Number(m.id), text: decodeText(m.text, m.text_escaped) })));
+    const now = clock.now();
+    const edited = await store.db.transaction().execute(async (trx) => {
+      // the same text as read: an edit in between is not overwritten unseen
+      const c = await trx.updateTable('note').set({ text: encodeText(body).text }).where('id', '=', current.id).where('text', '=', current.text).executeTakeFirst();
+      if (!Number(c.numUpdatedRows)) throw conflict('expert.answer_changed', 'the answer changed meanwhile: read it again');
+      await trx.insertInto('expert_answer_revision').values({ brand_id: actor.brandId, expert_request_id: req.id, note_id: current.id, text: previous, replaced_by: actor.userId, replaced_at: now }).execute();
+      await trx.updateTable('expert_quote').set({ part: 'revision' }).where('expert_request_id', '=', req.id).where('part', '=', 'answer').execute();
+      await recordExpertQuotes(trx, { brandId: actor.brandId, conversationId: req.conversation_id, requestId: req.id, part: 'answer', text: body, now, elsewhere });
+      await recordNoteQuotes(trx, { brandId: actor.brandId, conversationId: req.conversation_id, noteId: Number(current.id), text: body, now, elsewhere });
+      await trx.insertInto('notification').values({ brand_id: actor.brandId, user_id: req.asked_by, kind: 'expert.answer_edited', title: usedInReplies.length ? 'The expert corrected an answer you already used in a reply' : 'The expert corrected their answer', body: body.slice(0, 300), conversation_id: req.conversation_id, created_at: now }).execute();
+      await audit(trx, { brandId: actor.brandId, actor: actor.name, action: 'expert.answer_edited', subjectType: 'expert_request', subjectId: req.id, conversationId: req.conversation_id, data: { noteId: current.id, previous, text: body, usedInReplies } }, now);
+      return trx.selectFrom('expert_request').selectAll().where('id', '=', req.id).executeTakeFirstOrThrow();
+    });
+    const askerName = await askerNameOf(store.db, edited);
+    bus.publish(actor.brandId, 'expert.request', presentRequest(edited, askerName));
+    bus.publish(actor.brandId, 'notification', { kind: 'expert.answer_edited', conversationId: req.conversation_id, requestId: req.id }, { userIds: [req.asked_by] });
+    return {
+      request: { ...presentRequest(edited, askerName, { text: body, byName: await personName(store.db, actor), editedAt: now }), cancelReason: null },
+      usedInReplies,
+      ...(usedInReplies.length ? { warning: `Your earlier answer was already used in ${usedInReplies.length === 1 ? 'a reply' : `${usedInReplies.length} replies`} to the customer: sent replies are not changed. Tell the agent if the customer needs a correction.` } : {}),
+    };
   }
 
   // ------------------------------------------------------------ people who stop taking conversations
@@ -1431,18 +1606,25 @@ function greetingName(ident: { display_name: string | null; handle: string | nul
  * A question to experts as the API shows it. `askedByName` is the asker's name: an expert
  * may not list people, yet sees who asks them (nothing else about the asker).
  */
-function presentRequest(r: { id: number; conversation_id: number; asked_by: number; expert_id: number | null; team_id: number | null; question: string; status: string; due_at: number | null; created_at: number; answered_at: number | null; answer_note_id: number | null; answered_by: number | null; overdue_at: number | null }, askedByName: string | null, answer?: { text: string | null; byName: string | null }) {
+function presentRequest(r: { id: number; conversation_id: number; asked_by: number; expert_id: number | null; team_id: number | null; question: string; status: string; due_at: number | null; created_at: number; answered_at: number | null; answer_note_id: number | null; answered_by: number | null; overdue_at: number | null }, askedByName: string | null, answer?: { text: string | null; byName: string | null; editedAt?: number | null }) {
   const iso = (t: number | null) => (t == null ? null : new Date(t).toISOString());
   return {
     id: r.id, conversationId: r.conversation_id, askedBy: r.asked_by, askedByName, expertId: r.expert_id, teamId: r.team_id, question: r.question, status: r.status, dueAt: iso(r.due_at), createdAt: iso(r.created_at), answeredAt: iso(r.answered_at), answerNoteId: r.answer_note_id, overdueAt: iso(r.overdue_at),
     // the answer's text and its author's name go with the list (readers of the conversation's notes); live events carry neither, only that the request changed
-    answeredBy: r.answered_by, ...(answer ? { answerText: answer.text, answeredByName: answer.byName } : {}),
+    answeredBy: r.answered_by, ...(answer ? { answerText: answer.text, answeredByName: answer.byName, answerEditedAt: iso(answer.editedAt ?? null) } : {}),
   };
 }
 
-/** Why a question was cancelled: its conversation was resolved, or its expert can no longer answer (disabled, or no longer an expert). */
+/** Why a question was cancelled: its conversation was resolved, its expert can no longer answer (disabled, or no longer an expert), or its asker (a lead, an admin) withdrew it. */
 const CONVERSATION_RESOLVED = 'conversation_resolved';
-type CancelReason = typeof CONVERSATION_RESOLVED | 'expert_unavailable';
+const WITHDRAWN = 'withdrawn';
+type CancelReason = typeof CONVERSATION_RESOLVED | typeof WITHDRAWN | 'expert_unavailable';
+
+/** The name a person goes by in notices (the actor's `name` is their audit identity). */
+async function personName(db: Tx, actor: Actor): Promise<string> {
+  const u = actor.userId == null ? undefined : await db.selectFrom('app_user').select('name').where('id', '=', actor.userId).where('brand_id', '=', actor.brandId).executeTakeFirst();
+  return u?.name ?? 'A colleague';
+}
 
 /** The name of the person who asked a question (of the question's brand), or null when they are gone. */
 async function askerNameOf(db: Tx, r: { brand_id: number; asked_by: number }): Promise<string | null> {

@@ -202,6 +202,27 @@ export function workflowRoutes(app: App) {
     return wf.answerExpert(a.actor, req.params.id, req.body.text);
   });
 
+  app.post('/api/expert-requests/:id/cancel', {
+    schema: { tags, summary: 'Withdraw an open question (its asker, a lead or an admin), with an optional reason: the expert (or group) is told and it leaves their list. 409 expert.closed once answered or cancelled; 403 expert.not_your_question for anyone else', params: idParams, body: z.object({ reason: z.string().max(500).nullish() }).optional() },
+  }, async (req) => {
+    const a = requireRole(req, 'agent', 'approver', 'admin');
+    return wf.cancelExpertRequest(a.actor, req.params.id, { reason: req.body?.reason ?? null });
+  });
+
+  app.post('/api/expert-requests/:id/reassign', {
+    schema: { tags, summary: 'Give an open question to another knowledge expert or expert group of the brand (its asker, a lead or an admin), validated as when asking; the answer target restarts from now. Old and new experts are told. 409 expert.closed once answered or cancelled', params: idParams, body: z.object({ expertId: z.number().int().positive().nullish(), teamId: z.number().int().positive().nullish(), reason: z.string().max(500).nullish() }) },
+  }, async (req) => {
+    const a = requireRole(req, 'agent', 'approver', 'admin');
+    return wf.reassignExpertRequest(a.actor, req.params.id, req.body);
+  });
+
+  app.put('/api/expert-requests/:id/answer', {
+    schema: { tags, summary: 'Correct an answer (the expert who answered): the earlier text is kept in its history and audited with the new one; the asker is told; `usedInReplies` names replies already sent with the earlier text (they are not changed). 409 expert.not_answered; 403 expert.not_your_answer', params: idParams, body: z.object({ text: z.string().min(1).max(20_000) }) },
+  }, async (req) => {
+    const a = requireRole(req, 'expert', 'agent', 'approver', 'admin');
+    return wf.editExpertAnswer(a.actor, req.params.id, req.body.text);
+  });
+
   // -- take it private
   app.post('/api/conversations/:id/take-private', {
     schema: {

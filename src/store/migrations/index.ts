@@ -36,28 +36,28 @@ import * as m20261206T0700 from './20261206T0700_sso.js';
 import * as m20261206T0900 from './20261206T0900_scim.js';
 import * as m20261206T0910 from './20261206T0910_sign_in_attempts.js';
 import * as m20261206T0920 from './20261206T0920_contact_merge_index.js';
+import * as m20261206T1300 from './20261206T1300_passkeys.js';
+import * as m20261206T1310 from './20261206T1310_scim_groups.js';
+import * as m20261206T1320 from './20261206T1320_sso_logout.js';
 import * as m20261206T1330 from './20261206T1330_contact_search.js';
 import * as m20261206T1340 from './20261206T1340_webhooks.js';
-import * as m20261206T1300 from './20261206T1300_passkeys.js';
-import * as m20261206T1320 from './20261206T1320_sso_logout.js';
-import * as m20261206T1310 from './20261206T1310_scim_groups.js';
 import * as m20261206T1610 from './20261206T1610_sso_logout_jti.js';
 import * as m20261206T1620 from './20261206T1620_message_original_sent_at.js';
 import * as m20261206T1630 from './20261206T1630_contact_search_keys.js';
-import * as m20261206T2000 from './20261206T2000_contact_name_words.js';
 import * as m20261206T1900 from './20261206T1900_saml.js';
 import * as m20261206T1910 from './20261206T1910_monotonic_ids.js';
 import * as m20261206T1920 from './20261206T1920_network_hidden.js';
 import * as m20261206T1930 from './20261206T1930_retired_team.js';
 import * as m20261206T1940 from './20261206T1940_notification_conversation.js';
+import * as m20261206T2000 from './20261206T2000_contact_name_words.js';
 import * as m20261206T2010 from './20261206T2010_saml_sp_keys.js';
 import * as m20261206T2020 from './20261206T2020_network_hidden_checked.js';
 import * as m20261206T2050 from './20261206T2050_drop_contact_name_fts.js';
 import * as m20261206T2060 from './20261206T2060_saml_logout.js';
 import * as m20261206T2070 from './20261206T2070_message_hidden_index.js';
 import * as m20261207T0130 from './20261207T0130_expert_quote.js';
-import * as m20261207T0200 from './20261207T0200_quote_passages.js';
 import * as m20261207T0140 from './20261207T0140_webhook_include_history.js';
+import * as m20261207T0200 from './20261207T0200_quote_passages.js';
 import * as m20261207T0210 from './20261207T0210_channel_backfill_before.js';
 import * as m20261207T0230 from './20261207T0230_fts_secure_delete.js';
 import * as m20261207T0310 from './20261207T0310_quote_passages_backfill.js';
@@ -67,9 +67,10 @@ import * as m20261207T1500 from './20261207T1500_history_resolution_backfill.js'
 import * as m20261207T1520 from './20261207T1520_crm_consent_ask.js';
 import * as m20261207T1530 from './20261207T1530_withdrawn_answer.js';
 import * as m20261207T1540 from './20261207T1540_emoji_terms_by_writer.js';
+import * as m20261207T1700 from './20261207T1700_expert_answer_revision.js';
 import * as m20261207T1710 from './20261207T1710_incident_next_update.js';
-import * as m20261207T1740 from './20261207T1740_snippet_variants.js';
 import * as m20261207T1720 from './20261207T1720_network_report.js';
+import * as m20261207T1740 from './20261207T1740_snippet_variants.js';
 import * as m20261207T1800 from './20261207T1800_availability_audit_index.js';
 
 export const migrations: Record<string, MigrationModule> = {
@@ -109,10 +110,10 @@ export const migrations: Record<string, MigrationModule> = {
   '20261206T0900_scim': m20261206T0900,
   '20261206T0910_sign_in_attempts': m20261206T0910,
   '20261206T0920_contact_merge_index': m20261206T0920,
-  '20261206T1330_contact_search': m20261206T1330,
   '20261206T1300_passkeys': m20261206T1300,
-  '20261206T1320_sso_logout': m20261206T1320,
   '20261206T1310_scim_groups': m20261206T1310,
+  '20261206T1320_sso_logout': m20261206T1320,
+  '20261206T1330_contact_search': m20261206T1330,
   '20261206T1340_webhooks': m20261206T1340,
   '20261206T1610_sso_logout_jti': m20261206T1610,
   '20261206T1620_message_original_sent_at': m20261206T1620,
@@ -140,8 +141,9 @@ export const migrations: Record<string, MigrationModule> = {
   '20261207T1520_crm_consent_ask': m20261207T1520,
   '20261207T1530_withdrawn_answer': m20261207T1530,
   '20261207T1540_emoji_terms_by_writer': m20261207T1540,
+  '20261207T1700_expert_answer_revision': m20261207T1700,
   '20261207T1710_incident_next_update': m20261207T1710,
-  '20261207T1740_snippet_variants': m20261207T1740,
   '20261207T1720_network_report': m20261207T1720,
+  '20261207T1740_snippet_variants': m20261207T1740,
   '20261207T1800_availability_audit_index': m20261207T1800,
 };

@@ -505,6 +505,14 @@ export interface ExpertRequest {
   /** When the "unanswered past its target" notice went out (once). */
   overdueAt?: string | null;
   conversationSubject?: string;
+  /** The answer as it reads now, who wrote it, and when its expert last corrected it (null: never), with the list. */
+  answerText?: string | null;
+  answeredBy?: number | null;
+  answeredByName?: string | null;
+  answerEditedAt?: string | null;
+  /** Why it was cancelled, and the reason its asker gave when withdrawing it. */
+  cancelReason?: 'conversation_resolved' | 'expert_unavailable' | 'withdrawn' | string | null;
+  cancelNote?: string | null;
 }
 
 export interface PlaybookMatchRule {

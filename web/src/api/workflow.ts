@@ -129,6 +129,36 @@ export function useAnswerExpert() {
   });
 }
 
+/** Withdraw an open question to an expert (its asker, a lead, an admin). */
+export function useCancelExpertRequest() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { id: number; reason?: string }) => api<ExpertRequest>('POST', `/api/expert-requests/${v.id}/cancel`, { reason: v.reason || null }),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: wkeys.expertRequests }),
+  });
+}
+
+/** Give an open question to another expert or expert group. */
+export function useReassignExpertRequest() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { id: number; expertId?: number; teamId?: number }) => api<ExpertRequest>('POST', `/api/expert-requests/${v.id}/reassign`, { expertId: v.expertId ?? null, teamId: v.teamId ?? null }),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: wkeys.expertRequests }),
+  });
+}
+
+/** Correct an answer (the expert who answered); `warning` when the earlier text was already used in a sent reply. */
+export function useEditExpertAnswer() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { id: number; text: string }) => api<{ request: ExpertRequest; usedInReplies: number[]; warning?: string }>('PUT', `/api/expert-requests/${v.id}/answer`, { text: v.text }),
+    onSuccess: (r) => {
+      void qc.invalidateQueries({ queryKey: wkeys.expertRequests });
+      void qc.invalidateQueries({ queryKey: keys.detail(r.request.conversationId) });
+    },
+  });
+}
+
 export const renderSnippet = (snippetId: number, conversationId: number, variantId?: number) => api<SnippetRender>('POST', `/api/snippets/${snippetId}/render`, { conversationId, ...(variantId != null ? { variantId } : {}) });
 
 export function useModerate() {

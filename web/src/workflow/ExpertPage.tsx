@@ -9,7 +9,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useSearch } from '@tanstack/react-router';
 import { useChannels, useConversation, useMe, useTeams, useUsers } from '../api/queries.js';
 import type { ExpertRequest, Me, User } from '../api/types.js';
-import { useAnswerExpert, useExpertRequests } from '../api/workflow.js';
+import { useAnswerExpert, useEditExpertAnswer, useExpertRequests } from '../api/workflow.js';
 import { Thread } from '../conversation/Thread.js';
 import { AuthorCard } from '../conversation/Sidepanel.js';
 import { clip, fullTime, useNow } from '../lib/format.js';
@@ -18,7 +18,7 @@ import { SafeText } from '../lib/SafeText.js';
 import { Spinner } from '../ui/bits.js';
 import { Refusal, refusalOf, type RefusalInfo } from '../ui/Refusal.js';
 import { useToast } from '../ui/Toasts.js';
-import { requestTarget } from './Experts.js';
+import { cancelledText, mayManageQuestion, QuestionActions, requestTarget } from './Experts.js';
 import { Frame } from './Frame.js';
 import { useModerationLive } from './Moderation.js';
 
@@ -113,6 +113,80 @@ function Questions({ me }: { me: Me }) {
   );
 }
 
+/**
+ * An answered question's answer as it reads now (user text, rendered as text); its expert may
+ * correct it: the earlier text is kept, the asker told, and a reply that already used it is named.
+ */
+function AnswerText({ r, mine }: { r: ExpertRequest; mine: boolean }) {
+  const edit = useEditExpertAnswer();
+  const toast = useToast();
+  const [editing, setEditing] = useState(false);
+  const [text, setText] = useState(r.answerText ?? '');
+  const [refusal, setRefusal] = useState<RefusalInfo | null>(null);
+  const [warning, setWarning] = useState<string | null>(null);
+  return (
+    <div className="expert-answer">
+      {!editing && (
+        <blockquote className="expert-answer-text" aria-label="The answer" style={{ margin: '4px 0 6px', paddingLeft: 8, borderLeft: '3px solid var(--border)', whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
+          <SafeText text={r.answerText ?? ''} />
+        </blockquote>
+      )}
+      {warning && (
+        <p className="form-error small expert-edit-warning" role="alert">
+          {warning}
+        </p>
+      )}
+      {mine && !editing && (
+        <button
+          type="button"
+          className="btn btn-small"
+          onClick={() => {
+            setText(r.answerText ?? '');
+            setEditing(true);
+            setWarning(null);
+          }}
+        >
+          Correct the answer
+        </button>
+      )}
+      {mine && editing && (
+        <form
+          className="review-draft"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setRefusal(null);
+            edit.mutate(
+              { id: r.id, text: text.trim() },
+              {
+                onSuccess: (res) => {
+                  toast('Answer corrected: the agent who asked was told');
+                  setWarning(res.warning ?? null);
+                  setEditing(false);
+                },
+                onError: (err) => setRefusal(refusalOf(err)),
+              },
+            );
+          }}
+        >
+          <label className="field">
+            <span>Corrected answer (the earlier text is kept in the question's history)</span>
+            <textarea className="composer-text" rows={4} value={text} maxLength={20_000} onChange={(e) => setText(e.target.value)} required autoFocus />
+          </label>
+          <Refusal refusal={refusal} lead="Not corrected." />
+          <div className="row-gap">
+            <button type="submit" className="btn btn-primary btn-small" disabled={edit.isPending || !text.trim()}>
+              {edit.isPending ? 'Saving…' : 'Save the correction'}
+            </button>
+            <button type="button" className="btn btn-small" onClick={() => setEditing(false)}>
+              Keep it as it was
+            </button>
+          </div>
+        </form>
+      )}
+    </div>
+  );
+}
+
 function Answer({ r, me, users, teams, onAnswered }: { r: ExpertRequest; me: Me; users: Map<number, User>; teams: Map<number, { name: string }>; onAnswered: () => void }) {
   const conv = useConversation(r.conversationId);
   const channel = useChannels().data?.find((c) => c.id === conv.data?.conversation.channelAccountId);
@@ -145,6 +219,7 @@ function Answer({ r, me, users, teams, onAnswered }: { r: ExpertRequest; me: Me;
           </p>
         )}
       </div>
+      {mayManageQuestion(r, me.user) && <QuestionActions r={r} askerId={r.askedBy} />}
       {r.status === 'open' && role === 'asker' ? (
         <p className="expert-own-question" role="note">
           You asked this; the expert answers. To add what you learn meanwhile, write an internal note in the conversation.
@@ -187,10 +262,24 @@ function Answer({ r, me, users, teams, onAnswered }: { r: ExpertRequest; me: Me;
             {answer.isPending ? 'Sending…' : role === 'on-behalf' ? 'Answer on their behalf' : 'Answer'}
           </button>
         </form>
-      ) : (
-        <p className="small expert-answered" ref={answeredRef} tabIndex={-1}>
-          <span className="badge sla-ok">Answered</span> {r.answeredAt ? fullTime(r.answeredAt) : ''} — the answer is the internal note in the thread below.
+      ) : r.status === 'cancelled' ? (
+        <p className="small expert-cancelled-why" role="note">
+          {cancelledText(r)}
         </p>
+      ) : (
+        <div className="expert-answered-block">
+          <p className="small expert-answered" ref={answeredRef} tabIndex={-1}>
+            <span className="badge sla-ok">Answered</span> {r.answeredAt ? fullTime(r.answeredAt) : ''}
+            {r.answeredByName ? ` by ${clip(r.answeredByName, 120)}` : ''}
+            {r.answerEditedAt && (
+              <>
+                {' '}
+                · <span className="badge expert-edited">edited</span> {fullTime(r.answerEditedAt)}
+              </>
+            )}
+          </p>
+          {r.answerText != null && <AnswerText r={r} mine={r.answeredBy === me.user.id} />}
+        </div>
       )}
       <div className="review-context">
         <h3>The conversation</h3>

@@ -6,7 +6,7 @@
 import { useMemo, useState } from 'react';
 import { useMe, useTeams, useUsers } from '../api/queries.js';
 import type { ExpertRequest, Team, User } from '../api/types.js';
-import { useAskExpert, useExpertRequests } from '../api/workflow.js';
+import { useAskExpert, useCancelExpertRequest, useExpertRequests, useReassignExpertRequest } from '../api/workflow.js';
 import { insertIntoReply } from '../conversation/Composer.js';
 import { fullTime, useNow } from '../lib/format.js';
 import { agoText } from './Sla.js';
@@ -120,7 +120,119 @@ export function requestTarget(r: ExpertRequest, users: Map<number, User>, teams:
 }
 
 /** A question as the conversation's list carries it: with its answer's text and author, and why it was cancelled. */
-type ListedRequest = ExpertRequest & { answerText?: string | null; answeredBy?: number | null; answeredByName?: string | null; cancelReason?: 'conversation_resolved' | 'expert_unavailable' | string | null };
+type ListedRequest = ExpertRequest;
+
+/** Whether `me` may withdraw or reassign an open question: its asker, a lead (approver) or an admin. */
+export function mayManageQuestion(r: ExpertRequest, me: { id: number; role: string } | null | undefined): boolean {
+  return !!me && r.status === 'open' && (r.askedBy === me.id || me.role === 'approver' || me.role === 'admin');
+}
+
+/** Why a question was cancelled, in words. */
+export function cancelledText(r: ExpertRequest): string {
+  if (r.cancelReason === 'conversation_resolved') return 'Cancelled: the conversation was resolved. Ask again if you still need the answer.';
+  if (r.cancelReason === 'withdrawn') return `Withdrawn${r.cancelNote ? `: ${r.cancelNote}` : '.'}`;
+  return 'Cancelled: the expert can no longer answer (their account was disabled, or they are no longer an expert). Ask someone else.';
+}
+
+/**
+ * Withdraw an open question (with an optional reason) or give it to another expert or expert
+ * group (the same choices as asking: `askableTargets`, for the agent who asked). Buttons that open
+ * a small form in place; they wrap on a phone.
+ */
+export function QuestionActions({ r, askerId }: { r: ExpertRequest; askerId: number }) {
+  const users = useUsers().data ?? [];
+  const teams = useTeams().data ?? [];
+  const [mode, setMode] = useState<'none' | 'cancel' | 'reassign'>('none');
+  const [reason, setReason] = useState('');
+  const [target, setTarget] = useState('');
+  const [refusal, setRefusal] = useState<RefusalInfo | null>(null);
+  const cancel = useCancelExpertRequest();
+  const reassign = useReassignExpertRequest();
+  const toast = useToast();
+  const { experts, groups } = askableTargets(users, teams, askerId);
+  const current = r.expertId != null ? `u:${r.expertId}` : `t:${r.teamId}`;
+  const close = () => {
+    setMode('none');
+    setRefusal(null);
+  };
+  if (mode === 'none')
+    return (
+      <div className="row-gap expert-actions">
+        <button type="button" className="btn btn-small" onClick={() => setMode('reassign')}>
+          Reassign…
+        </button>
+        <button type="button" className="btn btn-small" onClick={() => setMode('cancel')}>
+          Withdraw…
+        </button>
+      </div>
+    );
+  return (
+    <form
+      className="expert-action-form"
+      aria-label={mode === 'cancel' ? 'Withdraw the question' : 'Reassign the question'}
+      onSubmit={(e) => {
+        e.preventDefault();
+        setRefusal(null);
+        if (mode === 'cancel') {
+          cancel.mutate({ id: r.id, reason: reason.trim() }, { onSuccess: () => toast('Question withdrawn: the expert was told'), onError: (err) => setRefusal(refusalOf(err)) });
+        } else {
+          const [kind, idStr] = target.split(':');
+          const idNum = Number(idStr);
+          if (!kind || !idNum) return setRefusal({ code: 'form.target', detail: 'Choose an expert or an expert group.' });
+          reassign.mutate(kind === 'u' ? { id: r.id, expertId: idNum } : { id: r.id, teamId: idNum }, {
+            onSuccess: () => {
+              toast('Question reassigned: both experts were told');
+              close();
+            },
+            onError: (err) => setRefusal(refusalOf(err)),
+          });
+        }
+      }}
+    >
+      {mode === 'cancel' ? (
+        <label className="field">
+          <span>Why withdraw it (optional: the expert reads it)</span>
+          <input type="text" value={reason} maxLength={500} onChange={(e) => setReason(e.target.value)} autoFocus />
+        </label>
+      ) : (
+        <label className="field">
+          <span>Give it to</span>
+          <select value={target} onChange={(e) => setTarget(e.target.value)} required autoFocus>
+            <option value="">Choose…</option>
+            {experts.length > 0 && (
+              <optgroup label="Experts">
+                {experts.filter((u) => `u:${u.id}` !== current).map((u) => (
+                  <option key={u.id} value={`u:${u.id}`}>
+                    {u.name}
+                  </option>
+                ))}
+              </optgroup>
+            )}
+            {groups.length > 0 && (
+              <optgroup label="Expert groups">
+                {groups.filter((t) => `t:${t.id}` !== current).map((t) => (
+                  <option key={t.id} value={`t:${t.id}`}>
+                    {t.name}
+                  </option>
+                ))}
+              </optgroup>
+            )}
+          </select>
+          <span className="muted small">The new expert gets the whole answer time from now.</span>
+        </label>
+      )}
+      <Refusal refusal={refusal} lead={mode === 'cancel' ? 'Not withdrawn.' : 'Not reassigned.'} />
+      <div className="row-gap">
+        <button type="submit" className="btn btn-small btn-primary" disabled={cancel.isPending || reassign.isPending}>
+          {mode === 'cancel' ? 'Withdraw the question' : 'Reassign'}
+        </button>
+        <button type="button" className="btn btn-small" onClick={close}>
+          Keep it
+        </button>
+      </div>
+    </form>
+  );
+}
 
 /** Characters of an answer shown before "Show all"; and lines (a list of steps folds too). */
 const ANSWER_FOLD = 280;
@@ -151,6 +263,12 @@ function ExpertAnswer({ r, conversationId, answerer }: { r: ListedRequest; conve
     <div className="expert-answer">
       <p className="muted small">
         Answered by <strong>{answerer}</strong> · <time dateTime={r.answeredAt ?? undefined}>{fullTime(r.answeredAt)}</time>
+        {r.answerEditedAt && (
+          <>
+            {' '}
+            · <span className="badge expert-edited" title={`Corrected by the expert ${fullTime(r.answerEditedAt)}`}>edited</span> <time dateTime={r.answerEditedAt}>{fullTime(r.answerEditedAt)}</time>
+          </>
+        )}
       </p>
       <blockquote className="expert-answer-text" aria-label={`Answer from ${answerer}`} style={{ margin: '4px 0 6px', paddingLeft: 8, borderLeft: '3px solid var(--border)', whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
         <SafeText text={all || head == null ? text : `${head}…`} fold={false} />
@@ -178,6 +296,7 @@ export function ExpertRequestsCard({ conversationId, onAsk }: { conversationId: 
   const users = useMemo(() => new Map((usersQ.data ?? []).map((u) => [u.id, u])), [usersQ.data]);
   const teams = useMemo(() => new Map((teamsQ.data ?? []).map((t) => [t.id, t])), [teamsQ.data]);
   const now = useNow();
+  const me = useMe().data?.user;
   const list = [...((q.data ?? []) as ListedRequest[])].sort((a, b) => Number(b.status === 'open') - Number(a.status === 'open') || b.id - a.id);
   return (
     <section className="card experts-card" aria-labelledby="experts-title">
@@ -214,11 +333,7 @@ export function ExpertRequestsCard({ conversationId, onAsk }: { conversationId: 
                   {r.status === 'answered' && r.answeredAt ? (
                     r.answerText != null ? null : <>Answered {agoText(r.answeredAt, now)} — see the internal note in the thread.</>
                   ) : r.status === 'cancelled' ? (
-                    r.cancelReason === 'conversation_resolved' ? (
-                      <>Cancelled: the conversation was resolved. Ask again if you still need the answer.</>
-                    ) : (
-                      <>Cancelled: the expert can no longer answer (their account was disabled, or they are no longer an expert). Ask someone else.</>
-                    )
+                    <span className="expert-cancelled-why">{cancelledText(r)}</span>
                   ) : r.status === 'open' && r.overdueAt && r.dueAt ? (
                     <span title={fullTime(r.dueAt)}>
                       Asked {agoText(r.createdAt, now)} · was due {fullTime(r.dueAt)} · {r.teamId != null ? 'the group' : 'the expert'} and the asker were notified {agoText(r.overdueAt, now)}
@@ -227,6 +342,7 @@ export function ExpertRequestsCard({ conversationId, onAsk }: { conversationId: 
                     <span title={fullTime(r.dueAt)}>Asked {agoText(r.createdAt, now)} · answer expected by {fullTime(r.dueAt)}</span>
                   ) : null}
                 </p>
+                {mayManageQuestion(r, me) && <QuestionActions r={r} askerId={r.askedBy} />}
               </li>
             );
           })}
