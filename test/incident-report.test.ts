@@ -77,6 +77,8 @@ for (const dialect of DIALECTS) {
       await reply(6, a.conv, a.msg, 'Hi Jane, we are looking into the payments problem right now.'); // 5 min after her message
       const st1 = await statement(10, inc, "We're sorry! Card payments at checkout are failing since 09:55. Orders already placed are safe. #AcmeStatus");
       // she writes again in her conversation (a reply to ours threads there)
+      // no next update promised yet: none in the timeline
+      expect((await ana.get(`/api/incidents/${inc}/report`)).json.timeline.map((t: { kind: string }) => t.kind)).toEqual(['declared', 'statement_posted']);
       const a2 = await write(18, jane, '@AcmeCare still failing for me');
       expect(a2.conv).toBe(a.conv);
       await reply(24, b.conv, b.msg, 'Thanks Bob, payments are being fixed now.'); // 20 min
@@ -93,6 +95,8 @@ for (const dialect of DIALECTS) {
         { at: T + 10 * MIN, kind: 'statement_posted', messageId: st1 },
         { at: T + 30 * MIN, kind: 'statement_updated', messageId: st2 },
         { at: T + 60 * MIN, kind: 'resolved' },
+        // the next update promised with the second statement, at the time promised
+        { at: T + 90 * MIN, kind: 'next_update_promised' },
       ]);
       expect(r.json.volume).toEqual([
         { start: T, messages: 2 },
@@ -113,7 +117,7 @@ for (const dialect of DIALECTS) {
       expect(csv.headers.get('content-disposition')).toContain(`parley-incident-${inc}.csv`);
       const lines = String(csv.json).replace(/^\uFEFF/, '').split('\r\n');
       expect(lines[0]).toBe('section,key,value');
-      expect(lines).toEqual(expect.arrayContaining(['summary,people,4', 'summary,answered,3', 'summary,unanswered,1', 'summary,first_response_median_min,20', 'summary,first_response_p90_min,30', 'summary,complaint_share,0.75', `timeline,statement_updated,${new Date(T + 30 * MIN).toISOString()}`, `volume_15min,${new Date(T + 15 * MIN).toISOString()},2`]));
+      expect(lines).toEqual(expect.arrayContaining(['summary,people,4', 'summary,answered,3', 'summary,unanswered,1', 'summary,first_response_median_min,20', 'summary,first_response_p90_min,30', 'summary,complaint_share,0.75', `timeline,statement_updated,${new Date(T + 30 * MIN).toISOString()}`, `timeline,next_update_promised,${new Date(T + 90 * MIN).toISOString()}`, `volume_15min,${new Date(T + 15 * MIN).toISOString()},2`]));
 
       // the suggestion is built from the latest posted statement, greets Jane by her first name, fits X
       const s = (await ana.get(`/api/conversations/${a.conv}/incident-reply`)).json.suggestion;

@@ -1,7 +1,7 @@
 /**
  * The incident report: what a lead shares after a mass problem. For one incident: its timeline
  * (detected or declared, each statement posted — the first "posted", later ones "updated" —,
- * resolved), the customers' volume per 15-minute bucket, how many people wrote (distinct
+ * resolved, and the next update promised with a statement, at the time it was promised for), the customers' volume per 15-minute bucket, how many people wrote (distinct
  * authors), how many got a personal answer and how fast (first-response time, median and p90,
  * with the same percentile definition as the response-time reports), the sentiment and
  * complaint share of what they wrote, and who is still unanswered.
@@ -22,7 +22,8 @@ const CHUNK = 500;
 
 export interface IncidentTimelineEntry {
   at: number;
-  kind: 'detected' | 'declared' | 'statement_posted' | 'statement_updated' | 'resolved';
+  /** `next_update_promised`: the next update the brand said is due (`incident.next_update_at`), at that time. */
+  kind: 'detected' | 'declared' | 'statement_posted' | 'statement_updated' | 'next_update_promised' | 'resolved';
   /** The statement's message, for statement entries. */
   messageId?: number;
 }
@@ -68,6 +69,7 @@ export async function incidentReport(store: Store, brandId: number, incidentId: 
   const timeline: IncidentTimelineEntry[] = [{ at: Number(inc.opened_at), kind: inc.opened_by === 'detector' ? 'detected' : 'declared' }];
   const posted = statements.map((s) => ({ at: Number(s.sent_at ?? s.created_at), id: Number(s.id) })).sort((a, b) => a.at - b.at || a.id - b.id);
   posted.forEach((s, i) => timeline.push({ at: s.at, kind: i === 0 ? 'statement_posted' : 'statement_updated', messageId: s.id }));
+  if (inc.next_update_at != null) timeline.push({ at: Number(inc.next_update_at), kind: 'next_update_promised' });
   if (inc.closed_at != null) timeline.push({ at: Number(inc.closed_at), kind: 'resolved' });
   timeline.sort((a, b) => a.at - b.at);
 

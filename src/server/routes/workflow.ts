@@ -347,7 +347,7 @@ export function workflowRoutes(app: App) {
 
   const incidentReportSchema = z.object({
     incident: z.object({ id: z.number().int(), title: z.string(), status: z.string(), reason: z.string(), openedBy: z.string(), openedAt: z.number().int().describe('ms since the epoch'), closedAt: z.number().int().nullable() }),
-    timeline: z.array(z.object({ at: z.number().int(), kind: z.enum(['detected', 'declared', 'statement_posted', 'statement_updated', 'resolved']), messageId: z.number().int().optional() })).describe('oldest first; the first statement posted, each later one an update'),
+    timeline: z.array(z.object({ at: z.number().int(), kind: z.enum(['detected', 'declared', 'statement_posted', 'statement_updated', 'next_update_promised', 'resolved']), messageId: z.number().int().optional() })).describe('oldest first; the first statement posted, each later one an update; `next_update_promised` at the time the next update was promised for (the statement\'s `nextUpdateAt`), when one was'),
     volume: z.array(z.object({ start: z.number().int(), messages: z.number().int() })).describe('customers\' messages in the linked conversations per 15-minute bucket'),
     conversations: z.number().int().describe('customers\' conversations linked to the incident'),
     people: z.number().int().describe('distinct authors of their messages'),

@@ -251,8 +251,9 @@ export interface StatementPosted {
 export function usePostStatement() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (v: { incidentId: number; channelAccountId: number; text: string; idempotencyKey: string }) =>
-      api<StatementPosted>('POST', `/api/incidents/${v.incidentId}/statement`, { channelAccountId: v.channelAccountId, text: v.text, idempotencyKey: v.idempotencyKey }),
+    // nextUpdateAt: when the next update is due (ISO), told to customers in the suggested replies; left out when not given
+    mutationFn: (v: { incidentId: number; channelAccountId: number; text: string; idempotencyKey: string; nextUpdateAt?: string | null }) =>
+      api<StatementPosted>('POST', `/api/incidents/${v.incidentId}/statement`, { channelAccountId: v.channelAccountId, text: v.text, idempotencyKey: v.idempotencyKey, ...(v.nextUpdateAt ? { nextUpdateAt: v.nextUpdateAt } : {}) }),
     onSettled: () => {
       void qc.invalidateQueries({ queryKey: wkeys.incidents });
       void qc.invalidateQueries({ queryKey: wkeys.approvals });

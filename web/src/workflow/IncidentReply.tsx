@@ -4,7 +4,10 @@
  * carries the statement's key facts and fits the network. "Use in reply" puts it in the reply
  * draft the same way an expert's answer goes there (`insertIntoReply`): the agent edits it in
  * their own words; it is never sent by itself. Nothing is shown when there is no suggestion.
+ * On a narrow conversation (a phone) the card sits behind "Customer & activity", in place of
+ * the thread and composer: "Use in reply" goes back to them, so the draft is seen, focused.
  */
+import { useRef } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../api/client.js';
 import { insertIntoReply } from '../conversation/Composer.js';
@@ -30,14 +33,19 @@ export const useIncidentReply = (conversationId: number, incidentId: number | nu
 export function IncidentReplyCard({ conversationId, incidentId }: { conversationId: number; incidentId: number | null | undefined }) {
   const q = useIncidentReply(conversationId, incidentId);
   const toast = useToast();
+  const card = useRef<HTMLElement>(null);
   const s = incidentId != null ? q.data : null;
   if (!s) return null;
   const use = () => {
-    if (insertIntoReply(conversationId, s.suggestion.text)) toast('The suggestion is in your reply: make it personal before you send');
-    else toast('Open the reply box to use the suggestion', 'error');
+    // the pane's own toggle, when the side column is shown instead of the thread (narrow): back to the composer
+    const backToThread = card.current?.closest('.conversation')?.querySelector<HTMLButtonElement>('.aside-toggle[aria-expanded="true"]');
+    if (insertIntoReply(conversationId, s.suggestion.text)) {
+      backToThread?.click();
+      toast('The suggestion is in your reply: make it personal before you send');
+    } else toast('Open the reply box to use the suggestion', 'error');
   };
   return (
-    <section className="card incident-reply-card" aria-labelledby={`incident-reply-${conversationId}`} data-incident-reply={s.incidentId}>
+    <section ref={card} className="card incident-reply-card" aria-labelledby={`incident-reply-${conversationId}`} data-incident-reply={s.incidentId}>
       <div className="card-head">
         <h2 id={`incident-reply-${conversationId}`}>Suggested reply</h2>
       </div>

@@ -1,7 +1,7 @@
 /**
  * The incident report (GET /api/incidents/:id/report), opened from an incident's row on the
  * incidents page: what a lead shares after the fact — the timeline (detected or declared,
- * statement posted and updated, resolved), the customers' messages per 15 minutes, people
+ * statement posted and updated, the next update promised — at the time promised —, resolved), the customers' messages per 15 minutes, people
  * affected, how many got a personal answer and how fast (median, p90), sentiment and
  * complaint share, and who is still unanswered (each a link to the conversation). CSV download
  * beside it. Laid out as wrapping figures, two-column tables and a list, so it reads at phone
@@ -16,7 +16,7 @@ import { SafeText } from '../lib/SafeText.js';
 
 export interface IncidentReportData {
   incident: { id: number; title: string; status: string; reason: string; openedBy: string; openedAt: number; closedAt: number | null };
-  timeline: { at: number; kind: 'detected' | 'declared' | 'statement_posted' | 'statement_updated' | 'resolved'; messageId?: number }[];
+  timeline: { at: number; kind: 'detected' | 'declared' | 'statement_posted' | 'statement_updated' | 'next_update_promised' | 'resolved'; messageId?: number }[];
   volume: { start: number; messages: number }[];
   conversations: number;
   people: number;
@@ -35,6 +35,7 @@ const TIMELINE: Record<IncidentReportData['timeline'][number]['kind'], string> =
   declared: 'Declared',
   statement_posted: 'Statement posted',
   statement_updated: 'Statement updated',
+  next_update_promised: 'Next update promised',
   resolved: 'Resolved (closed)',
 };
 
@@ -105,7 +106,16 @@ export function IncidentReportView({ incidentId, onBack }: { incidentId: number;
           <ol className="plain-list incident-timeline">
             {r.timeline.map((t, i) => (
               <li key={i} data-timeline={t.kind}>
-                <time dateTime={iso(t.at)}>{fullTime(iso(t.at))}</time> — {TIMELINE[t.kind] ?? t.kind}
+                {t.kind === 'next_update_promised' ? (
+                  // a promise, not an event: said as one, with the time it was promised for
+                  <>
+                    Next update promised for <time dateTime={iso(t.at)}>{fullTime(iso(t.at))}</time>
+                  </>
+                ) : (
+                  <>
+                    <time dateTime={iso(t.at)}>{fullTime(iso(t.at))}</time> — {TIMELINE[t.kind] ?? t.kind}
+                  </>
+                )}
               </li>
             ))}
           </ol>

@@ -10,13 +10,16 @@
  * notification (an alert, see live.ts) saying the volume is back to normal and it may be closed.
  * Both say how many customers' conversations are linked to an incident and how many still
  * wait, linking to them in the inbox (`/inbox/all?incident=<id>`).
+ * A statement may say when the next update is due ("Next update", a time in the brand's zone:
+ * the suggested personal replies tell each customer that time in that zone); a time already
+ * passed is refused in the dialog.
  */
-import { useRef, useState } from 'react';
+import { useId, useRef, useState } from 'react';
 import { Link } from '@tanstack/react-router';
 import { newIdempotencyKey } from '../api/client.js';
 import { useChannels, useUsers } from '../api/queries.js';
 import type { Incident, IncidentStatement, Me, User } from '../api/types.js';
-import { useCloseIncident, useDeclareIncident, useIncidents, usePostStatement } from '../api/workflow.js';
+import { useChannelAvailability, useCloseIncident, useDeclareIncident, useIncidents, usePostStatement } from '../api/workflow.js';
 import { clip, fullTime, networkLabel, useNow } from '../lib/format.js';
 import { agoText } from './Sla.js';
 import { handleText } from '../conversation/customerName.js';
@@ -150,6 +153,33 @@ export function IncidentBanner({ me }: { me: Me }) {
   );
 }
 
+/** The offset of `timeZone` from UTC at instant `t`, in ms. */
+function zoneOffsetMs(timeZone: string, t: number): number {
+  const p = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(t);
+  const g = (k: string) => Number(p.find((x) => x.type === k)?.value ?? 0);
+  return Date.UTC(g('year'), g('month') - 1, g('day'), g('hour'), g('minute'), g('second')) - Math.floor(t / 1000) * 1000;
+}
+
+/**
+ * The instant of a `datetime-local` value ("2026-11-17T11:30") read as a wall time in
+ * `timeZone` (the brand's), not the browser's; null when it is no such value. A zone the
+ * browser does not know: the browser's own.
+ */
+export function zonedInstant(value: string, timeZone: string): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(value);
+  if (!m) return null;
+  const [y, mo, d, h, mi] = m.slice(1).map(Number) as [number, number, number, number, number];
+  const wall = Date.UTC(y, mo - 1, d, h, mi);
+  try {
+    const t = wall - zoneOffsetMs(timeZone, wall);
+    // across a change of summer time the offset at the guess may differ from the one at the wall time
+    return wall - zoneOffsetMs(timeZone, t);
+  } catch (err) {
+    if (err instanceof RangeError) return new Date(y, mo - 1, d, h, mi).getTime();
+    throw err;
+  }
+}
+
 export function StatementDialog({ incident, onClose }: { incident: Incident | null; onClose: () => void }) {
   const channels = (useChannels().data ?? []).filter((c) => c.status === 'active' && !c.listenOnly);
   const post = usePostStatement();
@@ -157,10 +187,19 @@ export function StatementDialog({ incident, onClose }: { incident: Incident | nu
   const [accountId, setAccountId] = useState<number | ''>('');
   const [text, setText] = useState('');
   const [error, setError] = useState<string | null>(null);
+  // the next update, a wall time in the brand's zone (optional)
+  const [nextUpdate, setNextUpdate] = useState('');
+  const [nextError, setNextError] = useState<string | null>(null);
+  const nextRef = useRef<HTMLInputElement>(null);
+  const nextId = useId();
   // one key per statement being written: a retried or double-clicked post is the same statement
   const key = useRef(newIdempotencyKey());
   const account = channels.find((c) => c.id === accountId);
   const m = account ? measureReply(account.network, 'public', text) : null;
+  // the brand's zone comes with an account's availability; until an account is chosen, the browser's
+  const brandZone = (useChannelAvailability(accountId === '' ? 0 : accountId, accountId !== '').data as { brandTimeZone?: string } | undefined)?.brandTimeZone;
+  const zone = brandZone || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  const nextAt = nextUpdate ? zonedInstant(nextUpdate, zone) : null;
   return (
     <Modal open={!!incident} onClose={onClose} title="Post the public statement" description="A top-level post from a brand account, like a press statement. It follows the approval policy: usually a second person signs it off before it goes out. Keep answering people one by one as well.">
       {incident && (
@@ -169,13 +208,18 @@ export function StatementDialog({ incident, onClose }: { incident: Incident | nu
             e.preventDefault();
             if (accountId === '') return;
             setError(null);
+            // a promised time already passed tells customers nothing: said here, under the field
+            const bad = nextUpdate && nextAt == null ? 'Give the next update as a date and a time.' : nextAt != null && nextAt <= Date.now() ? 'That time has already passed. Give a time still to come for the next update, or leave it empty.' : null;
+            setNextError(bad);
+            if (bad) return void nextRef.current?.focus();
             post.mutate(
-              { incidentId: incident.id, channelAccountId: accountId, text: text.trim(), idempotencyKey: key.current },
+              { incidentId: incident.id, channelAccountId: accountId, text: text.trim(), idempotencyKey: key.current, nextUpdateAt: nextAt != null ? new Date(nextAt).toISOString() : null },
               {
                 onSuccess: (r) => {
                   toast(r.approval ? 'Statement waits for sign-off by another approver or admin' : 'Statement queued for posting');
                   key.current = newIdempotencyKey();
                   setText('');
+                  setNextUpdate('');
                   onClose();
                 },
                 onError: (err) => setError((err as Error).message),
@@ -211,6 +255,30 @@ export function StatementDialog({ incident, onClose }: { incident: Incident | nu
               {m.over ? ` — too long for ${networkLabel(account!.network)}` : ''}
             </p>
           )}
+          {/* the error under the field, outside the label (inside, it would be read as part of the field's name) */}
+          <div className="field">
+            <label htmlFor={`${nextId}-field`}>
+              <span className="field-label">Next update (optional)</span>
+            </label>
+            <input
+              id={`${nextId}-field`}
+              ref={nextRef}
+              type="datetime-local"
+              value={nextUpdate}
+              onChange={(e) => (setNextUpdate(e.target.value), setNextError(null))}
+              style={{ maxWidth: '100%' }}
+              aria-invalid={nextError ? true : undefined}
+              aria-describedby={`${nextId}-hint${nextError ? ` ${nextId}-error` : ''}`}
+            />
+            <p id={`${nextId}-hint`} className="muted small" style={{ overflowWrap: 'anywhere' }} data-next-update-hint>
+              {nextAt != null ? `Customers are told: ${fullTime(new Date(nextAt).toISOString(), zone)}.` : `When you will say more, in ${brandZone ? 'the brand’s' : 'your'} time (${zone}). The suggested replies tell each customer.`}
+            </p>
+            {nextError && (
+              <p id={`${nextId}-error`} className="field-error" role="alert">
+                {nextError}
+              </p>
+            )}
+          </div>
           <FormError error={error} />
           <DialogButtons disabled={post.isPending || accountId === '' || text.trim().length < 10 || !!m?.over} onCancel={onClose}>
             Post statement
