@@ -70,6 +70,9 @@ for (const dialect of DIALECTS) {
       expect((await listed(eli, '?status=open')).map((x) => x.id)).not.toContain(id);
       const onCard = (await listed(ana, `?conversation=${c}`)).find((x) => x.id === id);
       expect(onCard).toMatchObject({ status: 'cancelled', cancelReason: 'withdrawn', cancelNote: 'The customer found the answer on the website' });
+      // the answer is the request as the card's list then shows it (same fields, same values)
+      const { conversationSubject: _c, ...cardShape } = onCard;
+      expect(r.json).toEqual(cardShape);
       const told = await notices(desk.users.expert, 'expert.cancelled');
       expect(told).toHaveLength(before + 1);
       expect(told.at(-1)!.title).toContain('Ana Agent withdrew');
@@ -130,6 +133,8 @@ for (const dialect of DIALECTS) {
         expect(r.json).toMatchObject({ id, status: 'open', expertId: umaId, teamId: null, overdueAt: null });
         // the new expert has the whole target from now
         expect(Date.parse(r.json.dueAt)).toBeGreaterThan(clock.now());
+        const { conversationSubject: _c, ...cardShape } = (await listed(ana, `?conversation=${c}`)).find((x) => x.id === id);
+        expect(r.json).toEqual(cardShape);
         expect((await notices(umaId, 'expert.asked')).at(-1)).toMatchObject({ body: 'Can we refund a gift card?', conversation_id: c });
         expect((await notices(desk.users.expert, 'expert.reassigned')).at(-1)!.title).toContain('Uma Expert');
         expect((await listed(uma, '?status=open')).map((x) => x.id)).toContain(id);
@@ -184,6 +189,8 @@ for (const dialect of DIALECTS) {
 
       const after = (await listed(ana, `?conversation=${c}`)).find((x) => x.id === id);
       expect(after.answerText).toBe(second);
+      const { conversationSubject: _c, ...cardShape } = after;
+      expect(r.json.request).toEqual(cardShape);
       expect(Date.parse(after.answerEditedAt)).toBeGreaterThan(0);
       const note = await db().selectFrom('note').select('text').where('id', '=', Number(after.answerNoteId)).executeTakeFirstOrThrow();
       expect(note.text).toBe(second);

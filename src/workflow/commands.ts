@@ -619,7 +619,7 @@ export class WorkflowCommands {
     // the answerer reads the request as the conversation's list shows it: with the answer's text as its note reads, and who answered
     const answer = await store.db.selectFrom('note').leftJoin('app_user', (j) => j.on('app_user.id', '=', actor.userId!).onRef('app_user.brand_id', '=', 'note.brand_id'))
       .select(['note.text', 'app_user.name']).where('note.id', '=', answered.answer_note_id!).executeTakeFirst();
-    return { request: { ...presentRequest(answered, askerName, { text: answer?.text ?? null, byName: answer?.name ?? null }), cancelReason: null }, note };
+    return { request: { ...presentRequest(answered, askerName, { text: answer?.text ?? null, byName: answer?.name ?? null }), cancelReason: null, cancelNote: null }, note };
   }
 
   /** Who may cancel or reassign a question besides its asker: the desk's leads (approvers) and admins. */
@@ -677,7 +677,7 @@ export class WorkflowCommands {
     const askerName = await askerNameOf(store.db, done.r);
     bus.publish(actor.brandId, 'expert.request', presentRequest(done.r, askerName));
     if (done.to.length) bus.publish(actor.brandId, 'notification', { kind: 'expert.cancelled', conversationId: req.conversation_id, requestId: req.id }, { userIds: done.to });
-    return { ...presentRequest(done.r, askerName), cancelReason: WITHDRAWN as CancelReason, cancelNote: reason };
+    return { ...presentRequest(done.r, askerName, { text: null, byName: null }), cancelReason: WITHDRAWN as CancelReason, cancelNote: reason };
   }
 
   /**
@@ -724,7 +724,7 @@ export class WorkflowCommands {
     bus.publish(actor.brandId, 'expert.request', presented);
     if (done.to.length) bus.publish(actor.brandId, 'notification', { kind: 'expert.asked', conversationId: req.conversation_id, requestId: req.id }, { userIds: done.to });
     if (done.before.length) bus.publish(actor.brandId, 'notification', { kind: 'expert.reassigned', conversationId: req.conversation_id, requestId: req.id }, { userIds: done.before });
-    return { ...presented, cancelReason: null };
+    return { ...presentRequest(done.r, askerName, { text: null, byName: null }), cancelReason: null, cancelNote: null };
   }
 
   /**
@@ -773,7 +773,7 @@ export class WorkflowCommands {
     bus.publish(actor.brandId, 'expert.request', presentRequest(edited, askerName));
     bus.publish(actor.brandId, 'notification', { kind: 'expert.answer_edited', conversationId: req.conversation_id, requestId: req.id }, { userIds: [req.asked_by] });
     return {
-      request: { ...presentRequest(edited, askerName, { text: body, byName: await personName(store.db, actor), editedAt: now }), cancelReason: null },
+      request: { ...presentRequest(edited, askerName, { text: body, byName: await personName(store.db, actor), editedAt: now }), cancelReason: null, cancelNote: null },
       usedInReplies,
       ...(usedInReplies.length ? { warning: `Your earlier answer was already used in ${usedInReplies.length === 1 ? 'a reply' : `${usedInReplies.length} replies`} to the customer: sent replies are not changed. Tell the agent if the customer needs a correction.` } : {}),
     };

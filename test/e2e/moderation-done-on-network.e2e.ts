@@ -96,8 +96,12 @@ describe('a restriction done in the Instagram app, recorded from the moderation 
     const select = dialog.getByLabel('Action');
     // the rule allows hide and block: hide is done through Parley; block, and restrict (the milder), in the app
     const options = (await select.locator('option:not([value=""])').allTextContents()).map((s) => s.trim());
-    expect(options).toEqual(['Hide the post', 'Block the author — done in the Instagram app, recorded here', 'Restrict the author — done in the Instagram app, recorded here']);
+    // reporting is offered too, disabled: the Instagram Graph API cannot take a report (moderation-report.e2e.ts)
+    expect(options).toEqual(['Hide the post', 'Block the author — done in the Instagram app, recorded here', 'Restrict the author — done in the Instagram app, recorded here',
+      expect.stringMatching(/^Report the post to Instagram — not on this network: /), expect.stringMatching(/^Report the account to Instagram — not on this network: /)]);
     expect(await select.locator('option[value="restrict"]').isDisabled()).toBe(false);
+    expect(await select.locator('option[value="report_post"]').isDisabled()).toBe(true);
+    expect(await select.locator('option[value="report_account"]').isDisabled()).toBe(true);
     const done = dialog.getByRole('checkbox', { name: /^Done in the network's app/ });
     // hiding is done here: no box, the button does it
     await select.selectOption('hide');
@@ -181,8 +185,11 @@ describe('where the connector blocks itself (X)', () => {
     const select = dialog.getByLabel('Action');
     const options = (await select.locator('option:not([value=""])').allTextContents()).map((s) => s.trim());
     // a mention is no reply in a thread the brand started: X cannot hide it, so Hide is shown disabled with why
-    expect(options).toEqual([expect.stringMatching(/^Hide the post — not for this post: X hides only replies/), 'Block the author']);
+    // reporting is offered disabled: the X API v2 has no report endpoint (moderation-report.e2e.ts)
+    expect(options).toEqual([expect.stringMatching(/^Hide the post — not for this post: X hides only replies/), 'Block the author',
+      expect.stringMatching(/^Report the post to X — not on this network: /), expect.stringMatching(/^Report the account to X — not on this network: /)]);
     expect(await select.locator('option[value="hide"]').isDisabled()).toBe(true);
+    expect(await select.locator('option[value="report_post"]').isDisabled()).toBe(true);
     expect(await select.locator('option[value="restrict"]').count()).toBe(0);
     await select.selectOption('block');
     expect(await dialog.getByRole('checkbox', { name: /Done in the network's app/ }).count()).toBe(0);
