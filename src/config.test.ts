@@ -20,3 +20,13 @@ describe('PARLEY_TRUST_PROXY', () => {
     expect(() => loadConfig({ PARLEY_METRICS_TOKEN: 'short' })).toThrow(/PARLEY_METRICS_TOKEN/);
   });
 });
+
+describe('PARLEY_DEMO_HISTORY_DAYS', () => {
+  it('is a week by default, 0 for none, a whole number of days up to 35', () => {
+    expect(loadConfig({}).demoHistoryDays).toBe(7);
+    expect(loadConfig({ PARLEY_DEMO_HISTORY_DAYS: '0' }).demoHistoryDays).toBe(0);
+    expect(loadConfig({ PARLEY_DEMO_HISTORY_DAYS: '1' }).demoHistoryDays).toBe(1);
+    expect(loadConfig({}, { demoHistoryDays: 2 }).demoHistoryDays).toBe(2);
+    for (const bad of ['-1', '1.5', 'a week', '36']) expect(() => loadConfig({ PARLEY_DEMO_HISTORY_DAYS: bad })).toThrow(/PARLEY_DEMO_HISTORY_DAYS/);
+  });
+});

@@ -37,6 +37,13 @@ export const configSchema = z.object({
    * a pass through the excerpt takes ~2.2 hours). 60 (the old default) was ~8,500 an hour.
    */
   demoSpeed: z.coerce.number().positive().max(1_000_000).default(3.5),
+  /**
+   * Days of past traffic the demo seeds for its reports, at the live replay's rate (about 21,500
+   * messages a day at the default speed; src/demo/history.ts). 7, the default, fills the reports'
+   * "last 7 days"; 0 seeds none (a desk that only replays live, e.g. in tests); fewer days store
+   * faster. Read when the demo is seeded (an empty database), kept with the seed after that.
+   */
+  demoHistoryDays: z.coerce.number().int('a whole number of days').min(0).max(35).default(7),
   /** Public base URL (for links in notifications and webhooks). */
   publicUrl: z.string().url().optional(),
   /** Cookies marked Secure (set when served over HTTPS). */
@@ -94,6 +101,7 @@ const ENV: Record<keyof Config, string> = {
   logLevel: 'LOG_LEVEL',
   demo: 'PARLEY_DEMO',
   demoSpeed: 'PARLEY_DEMO_SPEED',
+  demoHistoryDays: 'PARLEY_DEMO_HISTORY_DAYS',
   publicUrl: 'PARLEY_PUBLIC_URL',
   secureCookies: 'PARLEY_SECURE_COOKIES',
   ingestQueueMax: 'PARLEY_INGEST_QUEUE_MAX',
@@ -113,6 +121,7 @@ export const CONFIG_HELP: { env: string; flag: string; description: string; defa
   { env: 'LOG_LEVEL', flag: '--log-level', description: 'fatal, error, warn, info, debug, trace, silent', default: 'info' },
   { env: 'PARLEY_DEMO', flag: '--no-demo', description: 'seed a demo brand on an empty database and replay real TWCS conversations live', default: 'true' },
   { env: 'PARLEY_DEMO_SPEED', flag: '--demo-speed', description: 'replay speed-up factor (60 = one recorded minute per second); the default plays a big brand\'s pace, ~500 customer messages an hour', default: '3.5' },
+  { env: 'PARLEY_DEMO_HISTORY_DAYS', flag: '--demo-history-days', description: 'days of past traffic the demo seeds for its reports, at the replay\'s rate (~21,500 messages a day); 0 seeds none; read when the demo is first seeded', default: '7' },
   { env: 'PARLEY_PUBLIC_URL', flag: '--public-url', description: 'public base URL, for links and webhook callbacks', default: '(unset)' },
   { env: 'PARLEY_SECURE_COOKIES', flag: '', description: 'mark session cookies Secure (behind HTTPS)', default: 'false' },
   { env: 'PARLEY_INGEST_QUEUE_MAX', flag: '', description: 'messages queued for ingest before webhooks get 503 + Retry-After', default: '50000' },

@@ -15,7 +15,7 @@ import { createParley } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { HISTORY_STALE_MS, HISTORY_SUFFIX, stopDemoHistory } from '../src/demo/history.js';
 import { DemoReplay } from '../src/demo/replay.js';
-import { DEMO_HISTORY_KEY } from '../src/demo/seed.js';
+import { DEMO_HISTORY_KEY, seedDemoIfEmpty } from '../src/demo/seed.js';
 import { systemClock } from '../src/lib/clock.js';
 import type { IngestQueue } from '../src/pipeline/queue.js';
 import { openStore } from '../src/store/db.js';
@@ -58,12 +58,26 @@ function readDb<T>(dataDir: string, fn: (db: BetterSqlite3.Database) => T): T {
   }
 }
 
+/** The history these tests store: a week at a small rate (2 copies of the excerpt: 4,000 messages), seeded as the desk would seed it. */
+const SMALL = { days: 7, messagesPerDay: 600 };
+const HISTORY_MESSAGES = 4000;
+
+async function seedSmall(dataDir: string): Promise<void> {
+  const store = await openStore({ dataDir });
+  try {
+    expect(await seedDemoIfEmpty(store, Date.now(), { history: SMALL })).not.toBeNull();
+  } finally {
+    await store.close();
+  }
+}
+
 const historyRecord = (dataDir: string) => readDb(dataDir, (db) => db.prepare('select value from kv where key = ?').get(DEMO_HISTORY_KEY) as { value: string } | undefined);
 const historyMessages = (dataDir: string) => readDb(dataDir, (db) => db.prepare('select count(*) as n, count(distinct network_message_id) as ids from message where network_message_id like ?').get(`%${HISTORY_SUFFIX}`) as { n: number; ids: number });
 
 describe('Ctrl-C on a demo desk in its first seconds', () => {
   it('stops without storing the rest of the history, which the next start finishes at once, each message once', async () => {
     const dataDir = join(dir, 'first-seconds');
+    await seedSmall(dataDir);
     const first = start(dataDir, await freePort());
     try {
       // the login is printed as the history starts being stored (a few seconds of work)
@@ -80,14 +94,14 @@ describe('Ctrl-C on a demo desk in its first seconds', () => {
     expect(record, 'the history is still due').toBeDefined();
     expect(JSON.parse(record!.value)).toMatchObject({ due: true });
     expect(JSON.parse(record!.value).claimed).toBeUndefined();
-    expect(historyMessages(dataDir).n).toBeLessThan(2000);
+    expect(historyMessages(dataDir).n).toBeLessThan(HISTORY_MESSAGES);
 
     const second = start(dataDir, await freePort());
     try {
       // well within the time after which a claim left by a stopped process may be taken over
       await waitFor(() => /demo history stored/.test(second.out()), HISTORY_STALE_MS / 2, 'the history finished by the next start');
       expect(historyRecord(dataDir)).toBeUndefined();
-      expect(historyMessages(dataDir)).toEqual({ n: 2000, ids: 2000 });
+      expect(historyMessages(dataDir)).toEqual({ n: HISTORY_MESSAGES, ids: HISTORY_MESSAGES });
       second.proc.kill('SIGINT');
       expect(await second.exited).toEqual({ code: 0, signal: null });
     } finally {
@@ -99,6 +113,7 @@ describe('Ctrl-C on a demo desk in its first seconds', () => {
 describe('a stop asked for on a store', () => {
   it('stops the histories storing then, not one started on that store later', async () => {
     const dataDir = join(dir, 'later');
+    await seedSmall(dataDir);
     const store = await openStore({ dataDir });
     stopDemoHistory(store); // nothing is being stored: nothing to stop
     const config = loadConfig({}, { port: 0, host: '127.0.0.1', demo: true, demoSpeed: 1, secret: 'demo-stop-test-secret-0123456789abcdef', logLevel: 'warn', dataDir });
@@ -107,7 +122,7 @@ describe('a stop asked for on a store', () => {
       await parley.listen();
       await parley.demo.history;
       expect(historyRecord(dataDir)).toBeUndefined();
-      expect(historyMessages(dataDir)).toEqual({ n: 2000, ids: 2000 });
+      expect(historyMessages(dataDir)).toEqual({ n: HISTORY_MESSAGES, ids: HISTORY_MESSAGES });
     } finally {
       await parley.stop();
       await store.close();

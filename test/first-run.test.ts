@@ -35,7 +35,8 @@ afterEach(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const e: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', PARLEY_DEMO_SPEED: '1', PARLEY_SECRET: 'first-run-test-secret-0123456789abcdef', ...extra };
+  // no demo history (its week is tested in test/demo-history.test.ts and test/demo-stop.test.ts): these test the first start
+  const e: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', PARLEY_DEMO_SPEED: '1', PARLEY_DEMO_HISTORY_DAYS: '0', PARLEY_SECRET: 'first-run-test-secret-0123456789abcdef', ...extra };
   delete e.DATABASE_URL;
   delete e.PORT;
   return e;

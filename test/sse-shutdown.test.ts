@@ -94,7 +94,7 @@ describe('parley start', () => {
 
   it('exits promptly on SIGTERM with a browser attached, and the stream ends (the browser reconnects elsewhere)', async () => {
     const port = await freePort();
-    const proc = spawn(process.execPath, ['bin/parley.js', 'start', '--port', String(port), '--data-dir', dir, '--demo-speed', '1'], { env: { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['bin/parley.js', 'start', '--port', String(port), '--data-dir', dir, '--demo-speed', '1'], { env: { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', PARLEY_DEMO_HISTORY_DAYS: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
     procs.push(proc);
     let out = '';
     proc.stdout!.on('data', (c) => (out += c));

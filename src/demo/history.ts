@@ -1,11 +1,19 @@
 /**
- * The demo's history: a few weeks of past traffic built from the same bundled TWCS excerpt,
- * stored once when the demo brand is seeded (in the background, a few seconds, while the desk
- * already shows its login and replays live), so a fresh demo desk's reports (volume by hour of
- * week, response times, response rate, agents and teams, staffing's arrivals) have something to
- * measure.
+ * The demo's history: a week of past traffic at the live replay's rate, built from the same
+ * bundled TWCS excerpt, stored once when the demo brand is seeded (in the background, while the
+ * desk already shows its login and replays live), so a fresh demo desk's reports (volume by hour
+ * of week, response times, response rate, agents and teams, staffing's arrivals and forecast)
+ * measure a desk of the live one's size.
  *
- * Each excerpt conversation is placed on the past HISTORY_DAYS days (yesterday back, on the
+ * Volume: the replay stores the excerpt's tweets over its replayed timeline at its speed
+ * (replayMessagesPerDay: ~21,500 a day at the default 3.5), so the history holds as many copies
+ * of the excerpt's conversations as HISTORY_DAYS days at that rate take (historyCopies: 75 for
+ * a week). Each copy is a conversation of its own — its own customers and ids (historySuffix),
+ * its own day and hour — keeping its recorded timing: the brands' answer rates and response
+ * times are the excerpt's. The seed may ask for another scale (`demo.history`'s `days` and
+ * `messagesPerDay`: the tests' small one); whoever stores it uses the record's.
+ *
+ * Each conversation is placed on the past HISTORY_DAYS days (yesterday back, on the
  * brand's wall clock) so that every day gets volume of the same shape — weekdays busier than
  * weekends, an hour-of-day curve — rather than what a hash deals it (planHistory). The days,
  * weekdays and hours are the brand's own (`brand.timezone`, the zone its reports bucket hours
@@ -23,8 +31,9 @@
  * Network ids (tweets and customer ids) carry HISTORY_SUFFIX, so they never meet the live
  * replay's (no suffix on its first pass, `~<pass>` after).
  *
- * The brand's replies are then attributed to the demo agents (Ana, Ben or Cleo, by a hash of
- * the conversation root): the reply's `author_user_id`, and its facts' `agent_id` (response
+ * The brand's replies are then attributed to the demo agents (Ana, Ben, Cleo and, as the volume
+ * needs, more: scheduleHistoryAgents, so no agent works on two replies at once or holds more
+ * conversations than their capacity): the reply's `author_user_id`, and its facts' `agent_id` (response
  * facts) and `team_id` (every fact of the conversation: the Care team), moving their counts
  * between rollup rows in the same transaction (`rewriteFacts`). The conversations
  * themselves stay unassigned and without a team: history, not anyone's work. Each reply also
@@ -45,6 +54,7 @@
  * back, due from the same instant, for the next start to finish at once: a stop never waits for it.
  */
 import { createHash } from 'node:crypto';
+import { addTeamMember, createUser } from '../commands/setup.js';
 import { DEFAULT_HANDLING_RULES, handlingTimeOfReply, type ViewingSpan } from '../core/staffing/handlingTime.js';
 import { CalendarError, canonicalTimeZone, civilDayOf, DAY_MS, fromWallMs, weekdayOfDay } from '../core/wf_time.js';
 import { readTwcs, tweetToMessage, TwcsAttribution, type TwcsTweet } from '../import/twcs.js';
@@ -53,29 +63,45 @@ import type { Store } from '../store/db.js';
 import { handlingFactRow, type FactDimensions } from '../store/facts.js';
 import { rewriteFacts, writeFacts, type Fact } from '../store/rollup.js';
 import { inLists, inValues } from '../store/util.js';
+import { REPLAY_MAX_GAP_MS, replayOrder, replayTimeline } from './replay.js';
 import { DEMO_FILE, DEMO_HISTORY_KEY } from './seed.js';
 
 /** Suffix of the history's network ids (the live replay uses none, then `~1`, `~2`, …). */
 export const HISTORY_SUFFIX = '~h';
-/** How many past days the history covers. */
-export const HISTORY_DAYS = 35;
+/**
+ * How many past days the history covers: a week, at the live replay's rate (about 21,500
+ * messages a day at the default speed), so the reports' "last 7 days" are full at the desk's
+ * real volume. Five weeks at that rate would take the first start minutes to store; fewer days
+ * at the true rate beat more days thinned out (the staffing forecast is sized by the rate).
+ */
+export const HISTORY_DAYS = 7;
+/** The replay speed the history's volume matches when the seed does not say (config `demoSpeed`'s default). */
+export const HISTORY_REPLAY_SPEED = 3.5;
 /** The most recent history day, in days back from today (the brand's day): yesterday (the items are flagged history, whatever their age). */
 export const HISTORY_FIRST_DAY_BACK = 1;
 /** Longest silence kept inside a history conversation: a thread picked up again days (or years) later runs over consecutive days. */
 export const HISTORY_MAX_GAP_MS = 12 * 3600_000;
-/** Relative volume of each day of the week (the brand's wall-clock days, Sunday first): weekdays busier than weekends. */
-export const WEEKDAY_WEIGHTS: readonly number[] = [0.55, 1.1, 1.05, 1, 1, 0.95, 0.6];
 /**
- * Relative volume by hour of the day on the brand's wall clock (its zone, summer time included):
- * quiet nights, a rise from 07:00, the day's peak late morning, a long evening.
+ * Relative volume of each day of the week (the brand's wall-clock days, Sunday first), measured
+ * on TWCS: the customers' tweets of its one long-running sample (`twcs/spotifycares_inbound.csv`
+ * in the shared evaluation data, 12,108 tweets over 103 days of 2015–2017), each weekday's share
+ * of them (mean 1). Only these aggregate numbers are kept; the demo's excerpt is one evening's
+ * crawl and has no daily shape of its own. Checked against the source in test/demo-history.test.ts.
  */
-export const HOUR_WEIGHTS: readonly number[] = [1, 0.6, 0.4, 0.3, 0.3, 0.4, 0.8, 1.5, 2.5, 3.5, 4, 4, 3.8, 3.8, 3.6, 3.4, 3.2, 3, 2.8, 2.6, 2.4, 2.2, 1.8, 1.3];
+export const WEEKDAY_WEIGHTS: readonly number[] = [0.68, 0.92, 1.2, 1.14, 1.2, 1.2, 0.64];
+/**
+ * Relative volume by hour of the day (mean 1), measured on the same TWCS sample (its UTC hours),
+ * placed on the brand's wall clock (its zone, summer time included): a global brand's customers
+ * write around the clock, least late morning, most in the evening.
+ */
+export const HOUR_WEIGHTS: readonly number[] = [1.09, 0.99, 0.71, 0.65, 0.89, 0.74, 0.86, 0.69, 0.6, 0.65, 0.58, 0.5, 0.68, 0.75, 1.49, 1.4, 1.32, 1.35, 1.19, 1.15, 1.32, 1.34, 1.75, 1.31];
 /** A history record nobody refreshed for this long was left by a process that stopped: another may finish it. */
 export const HISTORY_STALE_MS = 60_000;
 /** The demo people whose replies the history attributes (by email), in the order conversations are dealt to them. */
 export const HISTORY_AGENTS = ['ana@demo.parley.local', 'ben@demo.parley.local', 'cleo@demo.parley.local'];
 
-const BATCH = 500;
+/** Items per ingest call: the importer's batch (src/import/importTwcs.ts), one transaction each. */
+const BATCH = 2000;
 /** Margin kept between a history conversation's last message and the instant the history is placed from. */
 const MARGIN_MS = 3600_000;
 /** Facts of a reply: those attributed to the agent who wrote it. */
@@ -83,8 +109,10 @@ const AGENT_KINDS = new Set(['first_response', 'next_response', 'message_respons
 
 export interface HistoryTweet {
   tweet: TwcsTweet;
-  /** The conversation root (smallest tweet id of its reply-linked group). */
+  /** The conversation root (smallest tweet id of its reply-linked group), with `#<copy>` for a copy after the first. */
   root: string;
+  /** The network id suffix of this copy of the excerpt: HISTORY_SUFFIX for the first, `~<copy>~h` after. */
+  suffix: string;
   /** When it is placed (ms). */
   at: number;
 }
@@ -146,7 +174,9 @@ export function conversationRoots(tweets: TwcsTweet[]): Map<string, string> {
  * first, each on the day whose deficit it fills best among those where it ends before the
  * latest allowed instant. In time order; every tweet placed.
  */
-export function planHistory(tweets: TwcsTweet[], now: number, timeZone = 'UTC'): HistoryTweet[] {
+export function planHistory(tweets: TwcsTweet[], now: number, timeZone = 'UTC', opts: HistoryScale = {}): HistoryTweet[] {
+  const days = Math.max(1, Math.floor(opts.days ?? HISTORY_DAYS));
+  const copies = Math.max(1, Math.floor(opts.copies ?? 1));
   const zone = canonicalTimeZone(timeZone);
   const roots = conversationRoots(tweets);
   const byRoot = new Map<string, TwcsTweet[]>();
@@ -160,7 +190,21 @@ export function planHistory(tweets: TwcsTweet[], now: number, timeZone = 'UTC'):
   const today = civilDayOf(zone, now);
   const dayStart = (day: number) => fromWallMs(zone, day * DAY_MS);
   const latest = Math.min(now - MARGIN_MS, dayStart(today) - 1); // before today: today is the live replay's
-  const conversations = [...byRoot].map(([root, group]) => {
+  // the history's days' starts, newest first (today's too): a day's instants found without a zone look-up per tweet
+  const starts = Array.from({ length: days + HISTORY_FIRST_DAY_BACK + 2 }, (_, j) => dayStart(today - j));
+  const dayIndex = (at: number) => {
+    // the brand's day `at` falls on, 0 = the newest history day; out of range below the oldest start
+    for (let j = 0; j < starts.length; j++) if (at >= starts[j]!) return j - HISTORY_FIRST_DAY_BACK;
+    return days + 1;
+  };
+  // a wall time on one of those days: the day's start plus the time, unless the day is not 24 hours long (a DST switch day)
+  const wallTime = (back: number, timeOfDay: number) => {
+    const s = starts[back];
+    return s != null && starts[back - 1]! - s === DAY_MS ? s + timeOfDay : fromWallMs(zone, (today - back) * DAY_MS + timeOfDay);
+  };
+  // each copy of the excerpt's conversations is a conversation of its own (its own root key: its own day and hour)
+  const copied = Array.from({ length: copies }, (_, k) => [...byRoot].map(([root, group]) => [k ? `${root}#${k}` : root, group, historySuffix(k)] as const)).flat();
+  const conversations = copied.map(([root, group, suffix]) => {
     group.sort(byTime);
     const offsets: number[] = [];
     let acc = 0;
@@ -168,28 +212,27 @@ export function planHistory(tweets: TwcsTweet[], now: number, timeZone = 'UTC'):
       if (i > 0) acc += Math.min(HISTORY_MAX_GAP_MS, Math.max(0, t.createdAt - group[i - 1]!.createdAt));
       offsets.push(acc);
     });
-    return { root, group, offsets, span: acc, timeOfDay: historyTimeOfDay(root), inbound: group.filter((t) => t.inbound).length, hash: hash32(root) };
+    return { root, suffix, group, offsets, span: acc, timeOfDay: historyTimeOfDay(root), inbound: group.filter((t) => t.inbound).length, hash: hash32(root) };
   });
   // the hardest to fit first (most customer tweets, longest), then by hash: the small ones fill the gaps
   conversations.sort((a, b) => b.inbound - a.inbound || b.group.length - a.group.length || b.span - a.span || a.hash - b.hash || (a.root < b.root ? -1 : a.root > b.root ? 1 : 0));
 
   // each day's share (index i: HISTORY_FIRST_DAY_BACK + i days back), of customers' tweets and of all
-  const weights = Array.from({ length: HISTORY_DAYS }, (_, i) => WEEKDAY_WEIGHTS[weekdayOfDay(today - HISTORY_FIRST_DAY_BACK - i)]!);
+  const weights = Array.from({ length: days }, (_, i) => WEEKDAY_WEIGHTS[weekdayOfDay(today - HISTORY_FIRST_DAY_BACK - i)]!);
   const sum = weights.reduce((a, b) => a + b, 0);
   const totalInbound = conversations.reduce((s, c) => s + c.inbound, 0);
   const inboundTarget = weights.map((w) => (totalInbound * w) / sum);
-  const allTarget = weights.map((w) => (tweets.length * w) / sum);
-  const inbound = new Array<number>(HISTORY_DAYS).fill(0);
-  const all = new Array<number>(HISTORY_DAYS).fill(0);
-  const dayIndex = (at: number) => today - civilDayOf(zone, at) - HISTORY_FIRST_DAY_BACK; // the brand's day `at` falls on, 0 = the newest
+  const allTarget = weights.map((w) => (tweets.length * copies * w) / sum);
+  const inbound = new Array<number>(days).fill(0);
+  const all = new Array<number>(days).fill(0);
 
   const out: HistoryTweet[] = [];
   for (const c of conversations) {
     let best: { start: number; cost: number } | null = null;
-    for (let k = 0; k < HISTORY_DAYS; k++) {
+    for (let k = 0; k < days; k++) {
       // candidates from the day the root's hash prefers: ties keep it
-      const back = HISTORY_FIRST_DAY_BACK + ((c.hash + k) % HISTORY_DAYS);
-      const start = fromWallMs(zone, (today - back) * DAY_MS + c.timeOfDay); // that day's wall clock
+      const back = HISTORY_FIRST_DAY_BACK + ((c.hash + k) % days);
+      const start = wallTime(back, c.timeOfDay); // that day's wall clock
       if (start + c.span > latest) continue;
       // the change in squared distance from the targets, were it placed here
       const addIn = new Map<number, number>();
@@ -209,15 +252,44 @@ export function planHistory(tweets: TwcsTweet[], now: number, timeZone = 'UTC'):
     c.group.forEach((t, i) => {
       const at = start + c.offsets[i]!;
       const d = dayIndex(at);
-      if (d >= 0 && d < HISTORY_DAYS) {
+      if (d >= 0 && d < days) {
         all[d]!++;
         if (t.inbound) inbound[d]!++;
       }
-      out.push({ tweet: t, root: c.root, at });
+      out.push({ tweet: t, root: c.root, suffix: c.suffix, at });
     });
   }
-  out.sort((a, b) => a.at - b.at || byId(a.tweet, b.tweet));
+  out.sort((a, b) => a.at - b.at || byId(a.tweet, b.tweet) || (a.suffix < b.suffix ? -1 : a.suffix > b.suffix ? 1 : 0));
   return out;
+}
+
+/** How much history to place: how many days, and how many copies of the excerpt's conversations over them. */
+export interface HistoryScale {
+  /** Past days (HISTORY_FIRST_DAY_BACK back); HISTORY_DAYS by default. */
+  days?: number;
+  /** Copies of each excerpt conversation (each its own customers and ids); 1 by default. */
+  copies?: number;
+}
+
+/** The network id suffix of the excerpt's `copy`-th copy in the history: HISTORY_SUFFIX, then `~1~h`, `~2~h`, … (all end in HISTORY_SUFFIX; never the replay's `~<pass>`). */
+export function historySuffix(copy: number): string {
+  return copy ? `~${copy}${HISTORY_SUFFIX}` : HISTORY_SUFFIX;
+}
+
+/**
+ * Messages a day the live replay stores at `speed` (recorded seconds per real second): the
+ * excerpt's tweets over its replayed timeline (silences capped as the replay caps them).
+ */
+export function replayMessagesPerDay(tweets: TwcsTweet[], speed = HISTORY_REPLAY_SPEED, maxGapMs = REPLAY_MAX_GAP_MS): number {
+  if (!tweets.length) return 0;
+  const ordered = [...tweets].sort(replayOrder);
+  const span = replayTimeline(ordered, maxGapMs).at(-1)! / speed;
+  return span > 0 ? (ordered.length * DAY_MS) / span : ordered.length;
+}
+
+/** Copies of the excerpt that give `days` of history at `messagesPerDay` (at least one). */
+export function historyCopies(excerptSize: number, days: number, messagesPerDay: number): number {
+  return Math.max(1, Math.round((messagesPerDay * days) / Math.max(1, excerptSize)));
 }
 
 function byId(a: TwcsTweet, b: TwcsTweet): number {
@@ -241,6 +313,91 @@ export function historyTimeOfDay(root: string): number {
 /** The demo agent a history conversation's replies are attributed to (by its root's hash). */
 export function historyAgent(root: string, agents: number[]): number | null {
   return agents.length ? agents[hash32(`agent:${root}`) % agents.length]! : null;
+}
+
+/** Visits sorted, the overlapping ones (one conversation's replies in quick succession) merged into one stretch. */
+function disjoint(visits: { start: number; end: number }[]): { start: number; end: number }[] {
+  const out: { start: number; end: number }[] = [];
+  for (const v of [...visits].sort((a, b) => a.start - b.start)) {
+    const last = out.at(-1);
+    if (last && v.start < last.end) last.end = Math.max(last.end, v.end);
+    else out.push({ ...v });
+  }
+  return out;
+}
+
+/** A history conversation to staff: its agent's visits before its replies (ms, in any order). */
+export interface HistoryStaffing {
+  /** Its root (the hash picks the agent it is offered to first). */
+  root: string;
+  visits: { start: number; end: number }[];
+}
+
+/**
+ * Which agent (0, 1, 2, … : the demo agents first, then as many more as the volume needs) answers
+ * each history conversation, so that the history's staffing is one a desk could have had: an
+ * agent works on one reply at a time (their visits before replying never overlap another
+ * conversation's: the focused work staffing measures, at concurrency 1) and holds at most
+ * `capacity` conversations at once (from the start of their first visit to their last reply,
+ * counted by the hour: conservative). Conversations in order of their first visit, each offered
+ * to the agent its root's hash prefers among the first `base` (or among all once more are in
+ * use), then to the next ones in turn; a conversation nobody is free for goes to a new agent.
+ * Pure and deterministic: the same conversations give the same agents (a rerun attributes as the
+ * first run did).
+ */
+export function scheduleHistoryAgents(conversations: HistoryStaffing[], base: number, capacity: number): number[] {
+  const HOUR = 3600_000;
+  const order = conversations.map((c, i) => ({ i, visits: disjoint(c.visits), hash: hash32(`agent:${c.root}`) }))
+    .filter((c) => c.visits.length)
+    .sort((a, b) => a.visits[0]!.start - b.visits[0]!.start || a.i - b.i);
+  /** Each agent's visits (sorted by start, never overlapping: their ends are sorted too) and held conversations per hour. */
+  const agents: { starts: number[]; ends: number[]; held: Map<number, number> }[] = [];
+  const add = () => agents.push({ starts: [], ends: [], held: new Map() });
+  for (let k = 0; k < Math.max(1, base); k++) add();
+  const free = (a: (typeof agents)[number], v: { start: number; end: number }) => {
+    // the last visit starting before this one ends must have ended before it starts
+    let lo = 0, hi = a.starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (a.starts[mid]! < v.end) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === 0 || a.ends[lo - 1]! <= v.start;
+  };
+  const out = new Array<number>(conversations.length).fill(0);
+  for (const c of order) {
+    const first = Math.floor(c.visits[0]!.start / HOUR);
+    const last = Math.floor(Math.max(...c.visits.map((v) => v.end)) / HOUR);
+    const fits = (a: (typeof agents)[number]) => {
+      for (let h = first; h <= last; h++) if ((a.held.get(h) ?? 0) >= capacity) return false;
+      // its own visits may follow each other closely (the previous reply bounds each one's window): only other conversations' count
+      return c.visits.every((v) => free(a, v));
+    };
+    const n = agents.length;
+    const from = c.hash % n;
+    let k = -1;
+    for (let j = 0; j < n && k < 0; j++) if (fits(agents[(from + j) % n]!)) k = (from + j) % n;
+    if (k < 0) {
+      add();
+      k = agents.length - 1;
+    }
+    const a = agents[k]!;
+    for (let h = first; h <= last; h++) a.held.set(h, (a.held.get(h) ?? 0) + 1);
+    for (const v of c.visits) {
+      // kept sorted (and disjoint: the conversation's own overlapping visits were merged, and it fit between the others)
+      let lo = 0, hi = a.starts.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (a.starts[mid]! < v.start) lo = mid + 1;
+        else hi = mid;
+      }
+      const at = lo;
+      a.starts.splice(at, 0, v.start);
+      a.ends.splice(at, 0, v.end);
+    }
+    out[c.i] = k;
+  }
+  return out;
 }
 
 export interface HistoryOptions {
@@ -299,7 +456,7 @@ async function storeHistory(opts: HistoryOptions, run: { stop: boolean }): Promi
   const row = await store.db.selectFrom('kv').select(['value', 'updated_at']).where('key', '=', DEMO_HISTORY_KEY).executeTakeFirst();
   if (!row) return null;
   const seen = Number(row.updated_at);
-  let before: { claimed?: boolean; at?: number } = {};
+  let before: { claimed?: boolean; at?: number; days?: number; messagesPerDay?: number } = {};
   try {
     before = JSON.parse(row.value) as typeof before;
   } catch { /* unreadable: take it */ }
@@ -307,16 +464,18 @@ async function storeHistory(opts: HistoryOptions, run: { stop: boolean }): Promi
   // the instant the history is placed from: the first storer's, so a storer finishing it places the rest as it would have
   const anchor = Number.isFinite(before.at) ? before.at! : opts.now();
   // claim it: only one process moves the record on from what it read
+  // the scale the seed asked for (a test's small one), kept through a hand-over
+  const scale = { days: before.days, messagesPerDay: before.messagesPerDay };
   const claimed = await store.db
     .updateTable('kv')
-    .set({ value: JSON.stringify({ claimed: true, at: anchor }), updated_at: Math.max(opts.now(), seen + 1) })
+    .set({ value: JSON.stringify({ claimed: true, at: anchor, ...scale }), updated_at: Math.max(opts.now(), seen + 1) })
     .where('key', '=', DEMO_HISTORY_KEY).where('updated_at', '=', seen).where('value', '=', row.value)
     .executeTakeFirst();
   if (Number(claimed.numUpdatedRows) !== 1) return null;
   const alive = () => store.db.updateTable('kv').set({ updated_at: opts.now() }).where('key', '=', DEMO_HISTORY_KEY).execute();
   // stopping: hand the claim back (due again, from the same anchor) for the next desk to finish at once
   const stopped = async (summary: HistorySummary) => {
-    await store.db.updateTable('kv').set({ value: JSON.stringify({ due: true, at: anchor }), updated_at: Math.max(opts.now(), seen + 2) }).where('key', '=', DEMO_HISTORY_KEY).execute();
+    await store.db.updateTable('kv').set({ value: JSON.stringify({ due: true, at: anchor, ...scale }), updated_at: Math.max(opts.now(), seen + 2) }).where('key', '=', DEMO_HISTORY_KEY).execute();
     opts.log?.info({ stored: summary.stored }, 'demo history paused by the stop: the next start finishes it');
     return null;
   };
@@ -330,7 +489,10 @@ async function storeHistory(opts: HistoryOptions, run: { stop: boolean }): Promi
   }
   const accounts = new Map<string, number>();
   for (const r of await store.db.selectFrom('channel_account').select(['id', 'external_id']).where('brand_id', '=', brandId).where('network', '=', 'x').execute()) accounts.set(r.external_id, r.id);
-  const plan = planHistory(tweets, anchor, await historyZone(store, brandId, opts.log));
+  // a week (by default) at the live replay's rate: as many copies of the excerpt's conversations as that takes
+  const days = Number.isFinite(scale.days) && scale.days! >= 1 ? Math.floor(scale.days!) : HISTORY_DAYS;
+  const perDay = Number.isFinite(scale.messagesPerDay) && scale.messagesPerDay! > 0 ? scale.messagesPerDay! : replayMessagesPerDay(tweets);
+  const plan = planHistory(tweets, anchor, await historyZone(store, brandId, opts.log), { days, copies: historyCopies(tweets.length, days, perDay) });
   const summary: HistorySummary = { stored: 0, duplicates: 0, conversations: 0, attributed: 0, measured: 0, attributeMs: 0, ms: 0 };
   const rootOf = new Map<string, string>();
   let items: IngestItem[] = [];
@@ -342,13 +504,14 @@ async function storeHistory(opts: HistoryOptions, run: { stop: boolean }): Promi
     }
     items = [];
     await alive();
+    await breathe();
   };
   for (const h of plan) {
     if (run.stop) return stopped(summary);
     const handle = attribution.brandOf(h.tweet.id);
     const account = handle ? accounts.get(handle.toLowerCase()) : undefined;
     if (!account) continue;
-    const message = tweetToMessage(h.tweet, { idSuffix: HISTORY_SUFFIX, createdAt: h.at });
+    const message = tweetToMessage(h.tweet, { idSuffix: h.suffix, createdAt: h.at });
     rootOf.set(message.networkMessageId, h.root);
     items.push({ channelAccountId: account, message, source: 'import', history: true, origin: 'demo:history' });
     if (items.length >= BATCH) await flush();
@@ -385,6 +548,13 @@ async function historyZone(store: Store, brandId: number, log?: HistoryOptions['
 }
 
 /**
+ * Let the event loop serve requests between two steps of the background history: its queries
+ * run synchronously in better-sqlite3 and their awaits resume as microtasks, so a long run of
+ * them would otherwise keep every HTTP request waiting until the history is done.
+ */
+const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
  * The history's replies, written by the demo agents: each conversation's brand messages get its
  * agent as author, its reply facts the agent, all its facts the demo's Care team; rollups moved
  * with them. Each reply also gets what a reply written at the desk gets: its author's visit to
@@ -394,22 +564,30 @@ async function historyZone(store: Store, brandId: number, log?: HistoryOptions['
  * measured yet is touched (a rerun after a crash finishes the rest).
  */
 async function attributeHistory(store: Store, brandId: number, rootOf: Map<string, string>): Promise<{ conversations: number; facts: number; measured: number }> {
-  const people = await store.db.selectFrom('app_user').select(['id', 'email']).where('brand_id', '=', brandId).where('email', 'in', HISTORY_AGENTS).execute();
-  const agents = HISTORY_AGENTS.map((e) => people.find((p) => p.email === e)?.id).filter((id): id is number => id != null);
+  const people = await store.db.selectFrom('app_user').select(['id', 'email', 'capacity']).where('brand_id', '=', brandId).where('email', 'in', HISTORY_AGENTS).execute();
+  const demoAgents = HISTORY_AGENTS.map((e) => people.find((p) => p.email === e)).filter((p) => p != null);
   const team = await store.db.selectFrom('team').select('id').where('brand_id', '=', brandId).orderBy('id').executeTakeFirst();
-  if (!agents.length) return { conversations: 0, facts: 0, measured: 0 };
-  // each stored history conversation and its agent (from any of its messages' roots)
-  const agentOf = new Map<number, number>();
+  if (!demoAgents.length) return { conversations: 0, facts: 0, measured: 0 };
+  // each stored history conversation and its root (from any of its messages)
+  const rootOfConversation = new Map<number, string>();
   for (const part of inLists([...rootOf.keys()])) {
     const rows = await store.db.selectFrom('message').select(['conversation_id', 'network_message_id']).where('brand_id', '=', brandId).where('network', '=', 'x').where(inValues(store, 'network_message_id', part, 'text')).execute();
-    for (const r of rows) if (!agentOf.has(r.conversation_id)) agentOf.set(r.conversation_id, historyAgent(rootOf.get(r.network_message_id!)!, agents)!);
+    for (const r of rows) if (!rootOfConversation.has(r.conversation_id)) rootOfConversation.set(r.conversation_id, rootOf.get(r.network_message_id!)!);
   }
-  const work = await historyWork(store, agentOf);
+  const ids = [...rootOfConversation.keys()].sort((a, b) => a - b);
+  const work = await historyWork(store, ids);
+  // staffed as a desk could have been: one reply at a time, at most their capacity held (as many more agents as the volume needs)
+  const capacity = Math.max(1, Math.min(...demoAgents.map((p) => Number(p.capacity) || 8)));
+  const slots = scheduleHistoryAgents(ids.map((id) => ({ root: rootOfConversation.get(id)!, visits: (work.replies.get(id) ?? []).map((r) => ({ start: r.span.startedAt, end: r.at })) })), demoAgents.length, capacity);
+  const agents = await historyAgentIds(store, brandId, team?.id ?? null, demoAgents.map((p) => p.id), Math.max(0, ...slots) + 1, capacity);
+  const agentOf = new Map(ids.map((id, i) => [id, agents[slots[i]!]!]));
+  work.assign(agentOf);
   const timezone = (await store.db.selectFrom('brand').select('timezone').where('id', '=', brandId).executeTakeFirst())?.timezone ?? 'UTC';
   let facts = 0;
   let measured = 0;
   for (const part of inLists([...agentOf.keys()], 250)) {
     const ids = [...new Set(part)];
+    await breathe();
     facts += await store.db.transaction().execute(async (trx) => {
       // the brand's posts still without an author (a person's or a rule's reply keeps its own)
       const byAgent = new Map<number, number[]>();
@@ -422,7 +600,17 @@ async function attributeHistory(store: Store, brandId: number, rootOf: Map<strin
       for (const [agent, convs] of byAgent) {
         await trx.updateTable('message').set({ author_user_id: agent }).where('conversation_id', 'in', convs).where('direction', '=', 'outbound').where('author_user_id', 'is', null).where('network_message_id', 'like', `%${HISTORY_SUFFIX}`).execute();
       }
-      const rows = (await trx.selectFrom('reporting_fact').selectAll().where('brand_id', '=', brandId).where('conversation_id', 'in', ids).execute()) as (Fact & { id: number })[];
+      // the conversations' facts through their messages (the `message_id` index: `reporting_fact` has none on
+      // `conversation_id`, and a search of all the brand's facts per part — hundreds of thousands at the full
+      // scale — held SQLite's one synchronous connection, and the desk's event loop with it, for over a minute).
+      // Every fact of a history conversation names its message (no SLA facts: history has no clocks). The
+      // brand is checked after: with it in the query, SQLite searches the (brand, time) index instead
+      const messageIds = (await trx.selectFrom('message').select('id').where('conversation_id', 'in', ids).execute()).map((m) => Number(m.id));
+      const rows: (Fact & { id: number })[] = [];
+      for (const chunk of inLists(messageIds, 500)) {
+        const found = (await trx.selectFrom('reporting_fact').selectAll().where('message_id', 'in', chunk).where('conversation_id', 'in', ids).execute()) as (Fact & { id: number })[];
+        rows.push(...found.filter((f) => Number(f.brand_id) === brandId));
+      }
       // replies to their agent, every fact of the conversation to the Care team
       const n = await rewriteFacts(trx, store, rows, (f) => ({ agent_id: AGENT_KINDS.has(f.kind) ? agentOf.get(Number(f.conversation_id))! : f.agent_id ?? null, team_id: team?.id ?? f.team_id ?? null }));
       // the agent's visit before each reply of theirs not measured yet, and its measured handling time
@@ -451,6 +639,35 @@ async function attributeHistory(store: Store, brandId: number, rootOf: Map<strin
   return { conversations: agentOf.size, facts, measured };
 }
 
+/**
+ * The agents who answer the history, `count` of them: the demo agents first, then as many more as
+ * the volume needs ("Care Agent 01", … `care-01@demo.parley.local`, …: offline, no password,
+ * members of the Care team), created once (a rerun finds them).
+ */
+async function historyAgentIds(store: Store, brandId: number, teamId: number | null, demoAgents: number[], count: number, capacity: number): Promise<number[]> {
+  const extra = Array.from({ length: Math.max(0, count - demoAgents.length) }, (_, i) => historyAgentEmail(i + 1));
+  if (!extra.length) return demoAgents;
+  return store.db.transaction().execute(async (trx) => {
+    const found = new Map<string, number>();
+    for (const part of inLists(extra, 200)) {
+      for (const u of await trx.selectFrom('app_user').select(['id', 'email']).where('email', 'in', part).execute()) found.set(u.email, u.id);
+    }
+    const now = Date.now();
+    for (const [i, email] of extra.entries()) {
+      if (found.has(email)) continue;
+      const id = await createUser(trx, { brandId, email, name: `Care Agent ${String(i + 1).padStart(2, '0')}`, role: 'agent', password: null, availability: 'offline', capacity }, now);
+      if (teamId != null) await addTeamMember(trx, teamId, id, false);
+      found.set(email, id);
+    }
+    return [...demoAgents, ...extra.map((e) => found.get(e)!)];
+  });
+}
+
+/** The email of the `n`-th agent the history needs beyond the demo's own (1-based). */
+export function historyAgentEmail(n: number): string {
+  return `care-${String(n).padStart(2, '0')}@demo.parley.local`;
+}
+
 /** A history reply to measure: its message, author, the agent's visit before it, and the window the reply command measures in. */
 interface HistoryReply {
   messageId: number;
@@ -472,10 +689,11 @@ interface HistoryReply {
  * visits around a moment: the handling time of a reply is measured against all of its agent's
  * visits, other conversations open at the same time sharing the clock.
  */
-async function historyWork(store: Store, agentOf: Map<number, number>): Promise<{ replies: Map<number, HistoryReply[]>; spansOf(agent: number, at: number): ViewingSpan[] }> {
+async function historyWork(store: Store, conversations: number[]): Promise<{ replies: Map<number, HistoryReply[]>; assign(agentOf: Map<number, number>): void; spansOf(agent: number, at: number): ViewingSpan[] }> {
   const replies = new Map<number, HistoryReply[]>();
   const byAgent = new Map<number, ViewingSpan[]>();
-  for (const part of inLists([...agentOf.keys()], 250)) {
+  for (const part of inLists(conversations, 250)) {
+    await breathe();
     const rows = await store.db.selectFrom('message').select(['id', 'conversation_id', 'direction', 'created_at', 'author_user_id', 'visibility', 'network_message_id'])
       .where('conversation_id', 'in', part).orderBy('conversation_id').orderBy('created_at').orderBy('id').execute();
     let conv = -1;
@@ -490,34 +708,49 @@ async function historyWork(store: Store, agentOf: Map<number, number>): Promise<
         continue;
       }
       if (!m.network_message_id?.endsWith(HISTORY_SUFFIX)) continue;
-      const agentId = agentOf.get(id)!;
       const handlingMs = historyHandlingS(m.network_message_id) * 1000;
       // the last heartbeat a few seconds before Send (heartbeats are written every 30 s at most)
       const lastBeat = Math.min(handlingMs, hash32(`beat:${m.network_message_id}`) % 20_000);
       const span: ViewingSpan = { conversationId: id, startedAt: at - handlingMs, lastSeenAt: at - lastBeat };
       const reply: HistoryReply = {
-        messageId: Number(m.id), conversationId: id, agentId, authorUserId: m.author_user_id == null ? null : Number(m.author_user_id), visibility: m.visibility,
+        messageId: Number(m.id), conversationId: id, agentId: 0, authorUserId: m.author_user_id == null ? null : Number(m.author_user_id), visibility: m.visibility,
         at, previousReplyAt: previous != null && previous < at ? previous : null, waitingSince: waiting, span,
       };
       const l = replies.get(id);
       if (l) l.push(reply);
       else replies.set(id, [reply]);
-      const spans = byAgent.get(agentId);
-      if (spans) spans.push(span);
-      else byAgent.set(agentId, [span]);
       previous = at;
       waiting = null;
     }
   }
-  for (const spans of byAgent.values()) spans.sort((a, b) => a.startedAt - b.startedAt);
   const reach = DEFAULT_HANDLING_RULES.capMs + DEFAULT_HANDLING_RULES.gapMs;
   return {
     replies,
+    assign(agentOf) {
+      byAgent.clear();
+      for (const [id, list] of replies) {
+        const agentId = agentOf.get(id)!;
+        for (const r of list) {
+          r.agentId = agentId;
+          const spans = byAgent.get(agentId);
+          if (spans) spans.push(r.span);
+          else byAgent.set(agentId, [r.span]);
+        }
+      }
+      for (const spans of byAgent.values()) spans.sort((a, b) => a.startedAt - b.startedAt);
+    },
     spansOf(agent, at) {
       const spans = byAgent.get(agent) ?? [];
-      // visits that started by the reply and ended at most a window before it (they start in order: stop at the first after it)
+      // visits that started by the reply and ended at most a window before it (they start in order, each at most
+      // HANDLING_MAX_S long: from the first that may reach the window, to the first after the reply)
+      let lo = 0, hi = spans.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (spans[mid]!.startedAt < at - reach - HANDLING_MAX_S * 1000) lo = mid + 1;
+        else hi = mid;
+      }
       const out: ViewingSpan[] = [];
-      for (const s of spans) {
+      for (const s of spans.slice(lo)) {
         if (s.startedAt > at) break;
         if (s.lastSeenAt >= at - reach) out.push(s);
       }
@@ -531,10 +764,13 @@ async function historyWork(store: Store, agentOf: Map<number, number>): Promise<
  * it to the reply's window: log-normal around a median of 3.5 minutes, most between 2 and 7,
  * a few longer (1 to 15 minutes), by a hash of the reply's network id.
  */
+/** The longest working time on one history reply (s). */
+const HANDLING_MAX_S = 900;
+
 export function historyHandlingS(key: string): number {
   const b = createHash('sha256').update(`handling:${key}`).digest();
   const u1 = (b.readUInt32BE(0) + 1) / (2 ** 32 + 1);
   const u2 = b.readUInt32BE(4) / 2 ** 32;
   const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
-  return Math.min(900, Math.max(60, Math.round(210 * Math.exp(0.4 * z))));
+  return Math.min(HANDLING_MAX_S, Math.max(60, Math.round(210 * Math.exp(0.4 * z))));
 }

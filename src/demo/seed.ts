@@ -34,6 +34,12 @@ export const DEMO_HISTORY_KEY = 'demo.history';
 /** PostgreSQL advisory lock (two-key form) held while deciding whether to seed. */
 const SEED_LOCK: [number, number] = [872200, 1];
 
+/** What the seed records for its history (kept in its `demo.history` record, so whoever stores it stores the same). */
+export interface DemoSeedOptions {
+  /** Unset: a week at the live replay's rate (src/demo/history.ts). `days: 0`: no history. A test asks for a small one. */
+  history?: { days?: number; messagesPerDay?: number };
+}
+
 export interface DemoSeed {
   brandId: number;
   adminEmail: string;
@@ -81,7 +87,7 @@ export const DEMO_GUIDELINES: readonly { code: string; title: string; descriptio
   },
 ];
 
-export async function seedDemoIfEmpty(store: Store, now: number): Promise<DemoSeed | null> {
+export async function seedDemoIfEmpty(store: Store, now: number, opts: DemoSeedOptions = {}): Promise<DemoSeed | null> {
   if (!(await isEmpty(store.db))) return null;
   const attribution = new TwcsAttribution();
   for await (const item of readTwcs(DEMO_FILE)) if (item.kind === 'tweet') attribution.add(item.tweet);
@@ -112,7 +118,8 @@ export async function seedDemoIfEmpty(store: Store, now: number): Promise<DemoSe
     const pending: PendingLogin = { admin: DEMO_ADMIN_EMAIL, people: [DEMO_ADMIN_EMAIL, ...people.map(([email]) => email)] };
     await trx.insertInto('kv').values({ key: DEMO_LOGIN_KEY, value: JSON.stringify(pending), updated_at: now }).execute();
     // its history is stored after this commits, through the pipeline (storeDemoHistory), once
-    await trx.insertInto('kv').values({ key: DEMO_HISTORY_KEY, value: JSON.stringify({ due: true }), updated_at: now }).execute();
+    // (none when it asks for 0 days: config `demoHistoryDays`)
+    if (opts.history?.days !== 0) await trx.insertInto('kv').values({ key: DEMO_HISTORY_KEY, value: JSON.stringify({ due: true, ...opts.history }), updated_at: now }).execute();
     return { brandId, adminEmail: DEMO_ADMIN_EMAIL };
   });
 }

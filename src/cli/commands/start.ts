@@ -20,6 +20,7 @@ ${CONFIG_HELP.filter((c) => c.flag).map((c) => `  ${c.flag.padEnd(16)} ${c.env.p
       'log-level': { type: 'string' },
       'no-demo': { type: 'boolean' },
       'demo-speed': { type: 'string' },
+      'demo-history-days': { type: 'string' },
       'public-url': { type: 'string' },
     }, false);
     // a bad setting is a ConfigError: main lists what is wrong, without a stack
@@ -31,6 +32,7 @@ ${CONFIG_HELP.filter((c) => c.flag).map((c) => `  ${c.flag.padEnd(16)} ${c.env.p
       logLevel: values['log-level'] as never,
       demo: values['no-demo'] ? false : undefined,
       demoSpeed: num(values['demo-speed'], 'demo-speed'),
+      demoHistoryDays: num(values['demo-history-days'], 'demo-history-days'),
       publicUrl: values['public-url'],
     });
     applyHeapGrowing(config.heapGrowingPercent);
