@@ -10,7 +10,7 @@
  * person, and splitting them again, is src/commands/contactMerge.ts (a merge never puts a
  * profile under a CRM link its consent did not cover).
  */
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { classifyConsentReply, type ConsentReplyVerdict } from '../core/consentReply.js';
 import type { Visibility } from '../core/types.js';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
@@ -74,11 +74,20 @@ const CONSENT_SCAN_MAX = 20_000;
  * message does not count).
  */
 export async function askBefore(db: Tx, conversationId: number, message: { id: number; created_at: number }) {
-  return db.selectFrom('crm_consent_ask').innerJoin('outbox', 'outbox.message_id', 'crm_consent_ask.message_id')
+  return asksAnswerable(db, conversationId, { id: message.id, sentBy: message.created_at + NETWORK_TIME_SLACK_MS })
     .select(['crm_consent_ask.message_id', 'crm_consent_ask.asked_at', 'crm_consent_ask.asked_by', 'outbox.sent_at'])
-    .where('crm_consent_ask.conversation_id', '=', conversationId).where('outbox.status', '=', 'sent')
-    .where('outbox.sent_at', '<=', message.created_at + NETWORK_TIME_SLACK_MS).where('crm_consent_ask.message_id', '<', message.id)
     .orderBy('outbox.sent_at', 'desc').orderBy('crm_consent_ask.id', 'desc').limit(1).executeTakeFirst();
+}
+
+/**
+ * The consent questions of `conversationId` a customer's message can answer (`askBefore`'s rule):
+ * sent by `sentBy` (its writing time plus the networks' clock slack) and stored before it (`id`).
+ * Given as values for one message, or as references to an outer query's message (`consentCandidates`).
+ */
+function asksAnswerable(db: Tx, conversationId: number, message: { id: number | RawBuilder<number>; sentBy: number | RawBuilder<number> }) {
+  return db.selectFrom('crm_consent_ask').innerJoin('outbox', 'outbox.message_id', 'crm_consent_ask.message_id')
+    .where('crm_consent_ask.conversation_id', '=', conversationId).where('outbox.status', '=', 'sent')
+    .where('outbox.sent_at', '<=', message.sentBy).where('crm_consent_ask.message_id', '<', message.id);
 }
 
 /**
@@ -291,10 +300,7 @@ export class ContactCommands {
           .select(['message.id', 'message.text', 'message.text_escaped', 'message.created_at'])
           .where('message.conversation_id', '=', conv.id).where('message.direction', '=', 'inbound').where('contact_identity.contact_id', '=', conv.contact_id)
           // an answer to a question that went out before it (the rule `checkConsent` applies through `askBefore`)
-          .where(({ exists, selectFrom }) => exists(selectFrom('crm_consent_ask').innerJoin('outbox', 'outbox.message_id', 'crm_consent_ask.message_id').select('crm_consent_ask.id')
-            .where('crm_consent_ask.conversation_id', '=', conv.id).where('outbox.status', '=', 'sent')
-            .whereRef('crm_consent_ask.message_id', '<', 'message.id')
-            .where(sql<boolean>`${sql.ref('outbox.sent_at')} <= ${sql.ref('message.created_at')} + ${NETWORK_TIME_SLACK_MS}`)));
+          .where(({ exists }) => exists(asksAnswerable(db, conv.id, { id: sql.ref<number>('message.id'), sentBy: sql<number>`${sql.ref('message.created_at')} + ${NETWORK_TIME_SLACK_MS}` }).select('crm_consent_ask.id')));
         if (before != null) q = q.where('message.id', '<', before);
         const rows = await q.orderBy('message.id', 'desc').limit(CONSENT_SCAN_BATCH).execute();
         for (const m of rows) {

@@ -21,6 +21,7 @@ import { evidenceRefusal } from '../core/moderationEvidence.js';
 import { AUTHOR_ACTIONS, moderationEffect } from '../core/moderationEffect.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../lib/clock.js';
+import { parseStoredJson } from '../lib/json.js';
 import type { ChannelRegistry } from '../channels/registry.js';
 import { audit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
@@ -131,20 +132,11 @@ export class ModerationCommands {
     if (doneOnNetwork && !DONE_ON_NETWORK_ACTIONS.includes(p.action)) {
       throw badRequest('moderation.done_on_network_action', `only a block or a restriction (or undoing one) done in the network's app can be recorded; "${p.action}" is done through Parley`);
     }
-    const evidence = (p.evidence ?? '').trim();
-    if (!isUndo(p.action)) {
-      if (p.guidelineId == null) {
-        throw badRequest('moderation.needs_guideline', 'cite the community guideline this breaks. Negative or critical posts are not a violation: answer them instead.');
-      }
-      if (evidence.length < 10 || NEGATIVITY_ONLY.test(evidence)) {
-        throw badRequest('moderation.needs_evidence', 'describe how the post breaks the cited rule (at least a sentence). Being negative is not a violation.');
-      }
-      const notAViolation = evidenceRefusal(evidence);
-      if (notAViolation) throw badRequest('moderation.needs_evidence', notAViolation);
-    }
-    const guideline = p.guidelineId != null && !isUndo(p.action) ? await store.db.selectFrom('community_guideline').selectAll().where('id', '=', p.guidelineId).where('brand_id', '=', actor.brandId).where('retired_at', 'is', null).executeTakeFirst() : null;
-    if (!isUndo(p.action)) {
-      if (!guideline) throw badRequest('moderation.unknown_guideline', 'no published guideline with that id');
+    // an undo cites no rule: its reason, when one was given, is its evidence
+    const cited = isUndo(p.action) ? null : await this.citedGuideline(actor.brandId, p.guidelineId, p.evidence);
+    const evidence = cited?.evidence ?? (p.evidence ?? '').trim();
+    const guideline = cited?.guideline ?? null;
+    if (guideline) {
       const allowed = JSON.parse(guideline.allowed_actions) as string[];
       // a restriction is a milder block: a rule that justifies blocking justifies restricting
       if (!allowed.includes(p.action) && !(p.action === 'restrict' && allowed.includes('block'))) throw badRequest('moderation.not_allowed', `guideline "${guideline.code}" does not justify "${p.action}" (it allows: ${allowed.join(', ')})`);
@@ -228,9 +220,7 @@ export class ModerationCommands {
       // a connector that can do it (checked above: only a record done on the network, returned, goes without one)
       await perform(channel!, p.action, msg.network_message_id ?? '', identity);
     } catch (err) {
-      // a TIMEOUT (or an error the connector did not classify) may have happened on the network
-      status = err instanceof ChannelError && err.code !== 'TIMEOUT' ? 'failed' : 'unknown';
-      error = err instanceof ChannelError ? `${err.code}: ${err.message}` : String((err as Error)?.message ?? err);
+      ({ status, error } = networkOutcome(err));
     }
     const now = clock.now();
     await store.db.transaction().execute(async (trx) => {
@@ -241,6 +231,22 @@ export class ModerationCommands {
     if (status === 'unknown') throw new AppError(502, 'moderation.network_unknown', `the network did not say whether it did it (${error}): check on the network, then repeat or undo it here`);
     if (status === 'failed') throw new AppError(502, 'moderation.network_failed', `the network refused: ${error}`);
     return { status, action: p.action, guideline: guideline?.code ?? null };
+  }
+
+  /**
+   * The rule an action (or a report) cites: a published guideline of the brand, with evidence of
+   * how the post breaks it — at least a sentence, and never mere negativity (400s naming what is
+   * missing). The evidence, trimmed.
+   */
+  private async citedGuideline(brandId: number, guidelineId: number | null | undefined, evidenceText: string | null | undefined) {
+    if (guidelineId == null) throw badRequest('moderation.needs_guideline', 'cite the community guideline this breaks. Negative or critical posts are not a violation: answer them instead.');
+    const evidence = (evidenceText ?? '').trim();
+    if (evidence.length < 10 || NEGATIVITY_ONLY.test(evidence)) throw badRequest('moderation.needs_evidence', 'describe how the post breaks the cited rule (at least a sentence). Being negative is not a violation.');
+    const notAViolation = evidenceRefusal(evidence);
+    if (notAViolation) throw badRequest('moderation.needs_evidence', notAViolation);
+    const guideline = await this.deps.store.db.selectFrom('community_guideline').selectAll().where('id', '=', guidelineId).where('brand_id', '=', brandId).where('retired_at', 'is', null).executeTakeFirst();
+    if (!guideline) throw badRequest('moderation.unknown_guideline', 'no published guideline with that id');
+    return { guideline, evidence };
   }
 
   /**
@@ -276,13 +282,7 @@ export class ModerationCommands {
     // said before anything else: no guideline or evidence makes a network take a report it has no API for
     const unsupported = noReportReason(channel, account.network);
     if (unsupported) throw badRequest('moderation.report_unsupported', unsupported);
-    if (p.guidelineId == null) throw badRequest('moderation.needs_guideline', 'cite the community guideline this breaks. Negative or critical posts are not a violation: answer them instead.');
-    const evidence = (p.evidence ?? '').trim();
-    if (evidence.length < 10 || NEGATIVITY_ONLY.test(evidence)) throw badRequest('moderation.needs_evidence', 'describe how the post breaks the cited rule (at least a sentence). Being negative is not a violation.');
-    const notAViolation = evidenceRefusal(evidence);
-    if (notAViolation) throw badRequest('moderation.needs_evidence', notAViolation);
-    const guideline = await store.db.selectFrom('community_guideline').selectAll().where('id', '=', p.guidelineId).where('brand_id', '=', actor.brandId).where('retired_at', 'is', null).executeTakeFirst();
-    if (!guideline) throw badRequest('moderation.unknown_guideline', 'no published guideline with that id');
+    const { guideline, evidence } = await this.citedGuideline(actor.brandId, p.guidelineId, p.evidence);
     const reason = (p.reason ?? guideline.report_reason ?? null) as NetworkReportReason | null;
     if (!reason || !(NETWORK_REPORT_REASONS as readonly string[]).includes(reason)) {
       throw badRequest('moderation.report_reason_needed', `guideline "${guideline.code}" names no report reason: pick one (${NETWORK_REPORT_REASONS.join(', ')}), or an admin sets it on the guideline`);
@@ -323,11 +323,10 @@ export class ModerationCommands {
     let report: { id: string; category: string } | null = null;
     try {
       const author = { networkUserId: identity.network_user_id, handle: identity.handle, displayName: identity.display_name };
-      const r = await channel!.reportToNetwork!({ subject: p.subject, post: msg.network_message_id ? { networkMessageId: msg.network_message_id, raw: parseRaw(msg.raw) } : null, author, reason, comment, ruleIds: p.ruleIds ?? [] });
+      const r = await channel!.reportToNetwork!({ subject: p.subject, post: msg.network_message_id ? { networkMessageId: msg.network_message_id, raw: parseStoredJson(msg.raw) } : null, author, reason, comment, ruleIds: p.ruleIds ?? [] });
       report = { id: r.reportId, category: r.category };
     } catch (err) {
-      status = err instanceof ChannelError && err.code !== 'TIMEOUT' ? 'failed' : 'unknown';
-      error = err instanceof ChannelError ? `${err.code}: ${err.message}` : String((err as Error)?.message ?? err);
+      ({ status, error } = networkOutcome(err));
     }
     const now = clock.now();
     const id = (row as { inserted: { id: number } }).inserted.id;
@@ -340,6 +339,17 @@ export class ModerationCommands {
     if (status === 'failed') throw new AppError(502, 'moderation.network_failed', `the network refused the report: ${error}`);
     return { status: 'done' as const, subject: p.subject, guideline: guideline.code, reason, networkReportId: report!.id, category: report!.category };
   }
+}
+
+/**
+ * How a call to the network ended in an error: `failed` when the connector classified it (the
+ * network refused), `unknown` for a TIMEOUT or an error it did not classify (it may have happened).
+ */
+function networkOutcome(err: unknown): { status: 'failed' | 'unknown'; error: string } {
+  return {
+    status: err instanceof ChannelError && err.code !== 'TIMEOUT' ? 'failed' : 'unknown',
+    error: err instanceof ChannelError ? `${err.code}: ${err.message}` : String((err as Error)?.message ?? err),
+  };
 }
 
 /**
@@ -360,15 +370,6 @@ const NO_REPORT_API: Record<string, string> = {
   email: 'an email has no network moderators to report to',
   webchat: 'web chat has no network moderators to report to',
 };
-
-function parseRaw(raw: unknown): unknown {
-  if (typeof raw !== 'string') return raw ?? undefined;
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Actions still `pending` long after they were asked (the desk stopped between asking the network

@@ -17,7 +17,7 @@ import { settleStaleModeration } from '../commands/moderation.js';
 import { sql, type SqlBool } from 'kysely';
 import type { EventBus } from '../events/bus.js';
 import { retainedRaw, RETAINED_MARK } from '../channels/retainedRaw.js';
-import { jsonText, parseObject } from '../lib/json.js';
+import { parseObject, parseStoredJson } from '../lib/json.js';
 import { audit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
 import { inLists, inValues, type Tx } from '../store/util.js';
@@ -82,7 +82,7 @@ export async function expireRawPayloads(store: Store, now: number, batch = RAW_R
       const rows = await retentionBatch(trx, b.id, before, batch).execute();
       const clear: number[] = [];
       for (const r of rows) {
-        const kept = retainedRaw(r.network, parseRaw(r.raw), now, deriveKey);
+        const kept = retainedRaw(r.network, parseStoredJson(r.raw), now, deriveKey);
         if (kept == null) clear.push(Number(r.id));
         else await trx.updateTable('message').set({ raw: kept }).where('id', '=', r.id).execute();
       }
@@ -109,11 +109,3 @@ export function retentionBatch(db: Tx | Store['db'], brandId: number, before: nu
     .limit(batch);
 }
 
-/** A stored payload (JSON text, or its UTF-8 bytes) parsed; undefined when it is not JSON. */
-function parseRaw(raw: unknown): unknown {
-  try {
-    return JSON.parse(typeof raw === 'string' ? raw : jsonText(raw as Uint8Array));
-  } catch {
-    return undefined;
-  }
-}

@@ -14,6 +14,16 @@ export function jsonText(source: string | Uint8Array): string {
   return typeof source === 'string' ? source : Buffer.from(source.buffer, source.byteOffset, source.byteLength).toString('utf8');
 }
 
+/** A stored payload (`message.raw`: JSON text, or its UTF-8 bytes) parsed; undefined when absent or not JSON. */
+export function parseStoredJson(raw: unknown): unknown {
+  if (raw == null) return undefined;
+  try {
+    return JSON.parse(typeof raw === 'string' ? raw : jsonText(raw as Uint8Array));
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A payload kept as the exact JSON text it arrived in, for storage: what the network
  * sent, byte for byte (numbers beyond 2^53 and key order included), without

@@ -12,7 +12,9 @@
  * (message_id) — never a scan of the brand's facts. A conversation's personal answer is its
  * earliest `first_response` fact (auto-acknowledgements never write one).
  */
+import { csvCell } from '../store/auditQueries.js';
 import type { Store } from '../store/db.js';
+import { chunks } from '../store/util.js';
 import { durationStats } from './reports.js';
 
 export const BUCKET_MS = 15 * 60_000;
@@ -47,12 +49,6 @@ export interface IncidentReport {
   unanswered: { conversationId: number; status: string; since: number; contactId: number | null }[];
 }
 
-function chunks<T>(xs: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += CHUNK) out.push(xs.slice(i, i + CHUNK));
-  return out;
-}
-
 /** The report of one incident of the brand, or null when the brand has no such incident. */
 export async function incidentReport(store: Store, brandId: number, incidentId: number): Promise<IncidentReport | null> {
   const { db } = store;
@@ -76,7 +72,7 @@ export async function incidentReport(store: Store, brandId: number, incidentId: 
   // the customers' messages (inbound, not the desk's), through message_conversation
   const inbound: { id: number; conversation_id: number; created_at: number; author_identity_id: number | null; sentiment: string | null; complaint: number | null }[] = [];
   const replies: number[] = [];
-  for (const ids of chunks(customers.map((c) => c.id))) {
+  for (const ids of chunks(customers.map((c) => c.id), CHUNK)) {
     const rows = await db.selectFrom('message').select(['id', 'conversation_id', 'created_at', 'author_identity_id', 'sentiment', 'complaint', 'direction', 'is_auto']).where('conversation_id', 'in', ids).execute();
     for (const r of rows) {
       if (r.direction === 'inbound') inbound.push({ id: Number(r.id), conversation_id: Number(r.conversation_id), created_at: Number(r.created_at), author_identity_id: r.author_identity_id == null ? null : Number(r.author_identity_id), sentiment: r.sentiment, complaint: r.complaint == null ? null : Number(r.complaint) });
@@ -87,7 +83,7 @@ export async function incidentReport(store: Store, brandId: number, incidentId: 
   // first responses, through reporting_fact_message: the earliest per conversation
   const first = new Map<number, { at: number; s: number }>();
   const customerIds = new Set(customers.map((c) => c.id));
-  for (const ids of chunks([...inbound.map((m) => m.id), ...replies])) {
+  for (const ids of chunks([...inbound.map((m) => m.id), ...replies], CHUNK)) {
     const facts = await db.selectFrom('reporting_fact').select(['conversation_id', 'occurred_at', 'value_s']).where('message_id', 'in', ids).where('kind', '=', 'first_response').where('brand_id', '=', brandId).execute();
     for (const f of facts) {
       const conv = Number(f.conversation_id);
@@ -154,10 +150,5 @@ export function incidentReportCsv(r: IncidentReport): string {
     ...r.volume.map((v): [string, string, unknown] => ['volume_15min', iso(v.start), v.messages]),
     ...r.unanswered.map((u): [string, string, unknown] => ['unanswered', String(u.conversationId), `${u.status} since ${iso(u.since)}`]),
   ];
-  const cell = (v: unknown) => {
-    let s = v == null ? '' : String(v);
-    if (/^[=+\-@\t\r]/.test(s) && typeof v === 'string') s = `'${s}`;
-    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return ['section,key,value', ...rows.map((row) => row.map(cell).join(','))].join('\r\n') + '\r\n';
+  return ['section,key,value', ...rows.map((row) => row.map(csvCell).join(','))].join('\r\n') + '\r\n';
 }

@@ -24,7 +24,7 @@
  */
 import { sql, type SqlBool } from 'kysely';
 import { decideHandover, type HandoverDecision } from '../core/followUpHandover.js';
-import { pickTeam } from '../core/routing.js';
+import { pickTeam, type BrandRouting } from '../core/routing.js';
 import type { Network, TriageCategory, Visibility } from '../core/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Jobs } from '../jobs/jobs.js';
@@ -33,7 +33,7 @@ import { parseObject } from '../lib/json.js';
 import { presentConversation } from '../server/presenters.js';
 import type { Store } from '../store/db.js';
 import { contactSummaries } from '../store/queries.js';
-import type { Conversation } from '../store/schema.js';
+import type { Conversation, ConversationTable } from '../store/schema.js';
 import { chunks, insertRows, lockBrand, type Tx } from '../store/util.js';
 import type { WorkflowSettingsStore } from './settings.js';
 
@@ -103,12 +103,13 @@ export async function gather(db: Tx, settings: WorkflowSettingsStore, held: Held
   // only conversations of someone offline need their holding time and their team's colleagues
   const away = held.filter((h) => people.get(h.assigneeId)?.availability === 'offline');
   const heldSince = new Map<number, number | null>();
+  const awayById = new Map(away.map((h) => [h.id, h]));
   for (const part of chunks(away.map((h) => h.id), 500)) {
     const rows = await db.selectFrom('audit_event').select(['conversation_id', 'data', 'created_at']).where('conversation_id', 'in', part).where('action', '=', 'conversation.assigned').orderBy('id', 'desc').execute();
     for (const r of rows) {
       if (heldSince.has(r.conversation_id!)) continue;
       const to = (parseObject(r.data) as { to?: { assigneeId?: unknown } }).to?.assigneeId;
-      const h = away.find((x) => x.id === r.conversation_id);
+      const h = awayById.get(r.conversation_id!);
       // the latest assignment made it theirs; any other (to someone else, to nobody) says nothing of when
       heldSince.set(r.conversation_id!, h && Number(to) === h.assigneeId ? Number(r.created_at) : null);
     }
@@ -137,11 +138,21 @@ export async function gather(db: Tx, settings: WorkflowSettingsStore, held: Held
   return { people, heldSince, onlineByTeam, calendars };
 }
 
+/**
+ * The team a handed-over conversation goes back to: its own, or the one the routing rules pick
+ * for it when it had none (made again once it is unassigned, as for any queued conversation).
+ */
+export function returnTeam(routing: BrandRouting, c: Pick<ConversationTable, 'team_id' | 'channel_account_id' | 'network' | 'category' | 'intent' | 'language' | 'priority' | 'visibility'>): number | null {
+  return c.team_id ?? Number(pickTeam(routing, {
+    channelAccountId: String(c.channel_account_id), network: c.network as Network, category: c.category as TriageCategory | null, intent: c.intent, language: c.language, priority: c.priority, visibility: c.visibility as Visibility,
+  }).teamId);
+}
+
 /** The decision for one held conversation (`teamId`: the team it would go back to). */
-export function decideOne(h: HeldConversation, facts: HandoverFacts, afterMin: number, now: number, teamId = h.teamId): HandoverDecision {
+export function decideOne(h: HeldConversation, facts: HandoverFacts, afterMin: number, now: number): HandoverDecision {
   const who = facts.people.get(h.assigneeId);
   if (!who) return { handOver: false, why: 'reachable', recheckAt: null };
-  const colleagues = teamId != null ? facts.onlineByTeam.get(teamId) : undefined;
+  const colleagues = h.teamId != null ? facts.onlineByTeam.get(h.teamId) : undefined;
   return decideHandover({
     afterMin,
     assignee: who,
@@ -219,17 +230,13 @@ export class FollowUpHandover {
       }
       const rows = await q.orderBy('conversation.waiting_since').limit(CHECK_LIMIT).execute();
       if (!rows.length) return [];
-      // the team it goes back to: its own, or the routing's pick for one that had none
-      const teamOf = new Map(rows.map((c) => [c.id, c.team_id ?? Number(pickTeam(settings.routing!, {
-        channelAccountId: String(c.channel_account_id), network: c.network as Network, category: c.category as TriageCategory | null, intent: c.intent, language: c.language, priority: c.priority, visibility: c.visibility as Visibility,
-      }).teamId)]));
-      const held = rows.map((c) => ({ id: c.id, assigneeId: c.assignee_id!, teamId: teamOf.get(c.id)!, channelAccountId: c.channel_account_id, waitingSince: c.waiting_since }));
+      const held = rows.map((c) => ({ id: c.id, assigneeId: c.assignee_id!, teamId: returnTeam(settings.routing!, c), channelAccountId: c.channel_account_id, waitingSince: c.waiting_since }));
       const facts = await gather(trx, this.deps.settings, held);
       const audits: Record<string, unknown>[] = [];
       const rechecks: { id: number; at: number }[] = [];
       const out: number[] = [];
-      for (const c of rows) {
-        const h = held.find((x) => x.id === c.id)!;
+      for (const [i, c] of rows.entries()) {
+        const h = held[i]!;
         const d = decideOne(h, facts, settings.handoverAfterMin, now);
         if (!d.handOver) {
           if (d.recheckAt != null) rechecks.push({ id: c.id, at: d.recheckAt });

@@ -38,7 +38,7 @@ import { encodeText, decodeText } from '../store/text.js';
 import { chunks, inLists, insertRows, lockBrand, type Tx } from '../store/util.js';
 import type { WorkflowSettings, WorkflowSettingsStore } from './settings.js';
 import { refuseWithoutApprover } from './approvers.js';
-import { decideOne as decideHandover, FollowUpHandover, gather as gatherHandover, handoverAudit, handoverNotice, timers as handoverTimers } from './followUpHandover.js';
+import { decideOne as decideHandover, FollowUpHandover, gather as gatherHandover, handoverAudit, handoverNotice, returnTeam, timers as handoverTimers } from './followUpHandover.js';
 
 export interface WorkflowDeps {
   store: Store;
@@ -434,22 +434,19 @@ export class Workflow {
       ? held.filter((d) => !released.includes(d) && !d.reopened && OPEN.includes(d.row.status) && d.row.waiting_since != null && people.get(d.row.assignee_id!)?.availability === 'offline')
       : [];
     if (away.length) {
-      const hs = away.map((d) => ({ d, h: { id: d.id, assigneeId: d.row.assignee_id!, teamId: d.row.team_id, channelAccountId: d.row.channel_account_id, waitingSince: d.row.waiting_since } }));
-      // the team it would go back to: its own, or the routing's pick (made again below once it is unassigned)
-      const teamOf = (d: IngestDraft) => d.row.team_id ?? Number(pickTeam(settings.routing!, {
-        channelAccountId: String(d.row.channel_account_id), network: d.row.network as Network, category: d.row.category as TriageCategory | null, intent: d.row.intent, language: d.row.language, priority: d.row.priority, visibility: d.row.visibility as Visibility,
-      }).teamId);
-      const facts = await gatherHandover(trx, this.deps.settings, hs.map(({ d, h }) => ({ ...h, teamId: teamOf(d) })));
+      // the team it would go back to (its routing is made again below once it is unassigned)
+      const hs = away.map((d) => ({ d, h: { id: d.id, assigneeId: d.row.assignee_id!, teamId: returnTeam(settings.routing!, d.row), channelAccountId: d.row.channel_account_id, waitingSince: d.row.waiting_since } }));
+      const facts = await gatherHandover(trx, this.deps.settings, hs.map(({ h }) => h));
       const rechecks: { id: number; at: number }[] = [];
       for (const { d, h } of hs) {
-        const decision = decideHandover(h, facts, settings.handoverAfterMin, now, teamOf(d));
+        const decision = decideHandover(h, facts, settings.handoverAfterMin, now);
         if (!decision.handOver) {
           if (decision.recheckAt != null) rechecks.push({ id: d.id, at: decision.recheckAt });
           continue;
         }
         d.row.assignee_id = null;
         d.row.queued_at = now;
-        audits.push(handoverAudit(brandId, d.id, h.assigneeId, h.teamId, teamOf(d), decision, settings.handoverAfterMin, now));
+        audits.push(handoverAudit(brandId, d.id, h.assigneeId, d.row.team_id, h.teamId, decision, settings.handoverAfterMin, now));
         const n = handoverNotice(d.row.subject);
         await trx.insertInto('notification').values({ brand_id: brandId, user_id: h.assigneeId, kind: n.kind, title: n.title, body: n.body, conversation_id: d.id, created_at: now }).execute();
         this.pendingNotices.push({ brandId, data: { ...n, conversationId: d.id }, userIds: [h.assigneeId] });

@@ -24,6 +24,11 @@ export function listeningTerm(keyword: string): string | null {
   return phrase ? `"${phrase}"` : null;
 }
 
+/** The distinct literal terms (`listeningTerm`) of a list of keywords or exclusions. */
+function literalTerms(list: string[]): string[] {
+  return [...new Set(list.map(listeningTerm).filter((t): t is string => t !== null))];
+}
+
 /**
  * A recent-search query for listening: the keywords OR-ed, without our own posts and reposts,
  * and without the exclusions (`-word`, `-#tag`, `-"a phrase"`: X's negation, ANDed with the rest,
@@ -34,10 +39,10 @@ export function listeningTerm(keyword: string): string | null {
  * timeline brings it whatever words it holds, so the negation never costs a direct mention.
  */
 export function listeningQuery(keywords: string[], username: string, exclusions: string[] = []): string | null {
-  const terms = [...new Set(keywords.map(listeningTerm).filter((t): t is string => t !== null))];
+  const terms = literalTerms(keywords);
   if (!terms.length) return null;
   let q = `(${terms.join(' OR ')}) -is:retweet${username ? ` -from:${username}` : ''}`;
-  for (const t of new Set(exclusions.map(listeningTerm).filter((t): t is string => t !== null))) {
+  for (const t of literalTerms(exclusions)) {
     if (q.length + 2 + t.length > X_QUERY_MAX) break;
     q += ` -${t}`;
   }
@@ -51,7 +56,7 @@ const X_USERNAME_MAX = 15;
 export function listeningQueryProblem(keywords: string[], exclusions: string[] = []): string | null {
   const base = listeningQuery(keywords, 'x'.repeat(X_USERNAME_MAX));
   if (!base) return null;
-  const full = base + [...new Set(exclusions.map(listeningTerm).filter((t): t is string => t !== null))].map((t) => ` -${t}`).join('');
+  const full = base + literalTerms(exclusions).map((t) => ` -${t}`).join('');
   if (full.length <= X_QUERY_MAX) return null;
   if (base.length > X_QUERY_MAX) return `keywords: X takes a search query of at most ${X_QUERY_MAX} characters and these keywords make one of ${base.length}; use fewer or shorter keywords`;
   return `excludeKeywords: X takes a search query of at most ${X_QUERY_MAX} characters and these keywords with their exclusions make one of ${full.length}; use fewer or shorter keywords or exclusions`;

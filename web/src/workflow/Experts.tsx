@@ -36,6 +36,34 @@ export function askableTargets(users: User[], teams: Team[], meId: number | null
   return { experts, groups };
 }
 
+/** The experts and expert groups a question can go to, as a select's options (`u:<id>`, `t:<id>`), leaving out `except` (where it is now). */
+function ExpertTargetOptions({ experts, groups, except }: { experts: User[]; groups: Team[]; except?: string }) {
+  const people = experts.filter((u) => `u:${u.id}` !== except);
+  const teams = groups.filter((t) => `t:${t.id}` !== except);
+  return (
+    <>
+      {people.length > 0 && (
+        <optgroup label="Experts">
+          {people.map((u) => (
+            <option key={u.id} value={`u:${u.id}`}>
+              {u.name}
+            </option>
+          ))}
+        </optgroup>
+      )}
+      {teams.length > 0 && (
+        <optgroup label="Expert groups">
+          {teams.map((t) => (
+            <option key={t.id} value={`t:${t.id}`}>
+              {t.name}
+            </option>
+          ))}
+        </optgroup>
+      )}
+    </>
+  );
+}
+
 export function AskExpertDialog({ open, onClose, conversationId }: { open: boolean; onClose: () => void; conversationId: number }) {
   const users = useUsers().data ?? [];
   const teams = useTeams().data ?? [];
@@ -79,24 +107,7 @@ export function AskExpertDialog({ open, onClose, conversationId }: { open: boole
           <span>Who should answer</span>
           <select value={target} onChange={(e) => setTarget(e.target.value)} data-autofocus required>
             <option value="">Choose…</option>
-            {experts.length > 0 && (
-              <optgroup label="Experts">
-                {experts.map((u) => (
-                  <option key={u.id} value={`u:${u.id}`}>
-                    {u.name}
-                  </option>
-                ))}
-              </optgroup>
-            )}
-            {groups.length > 0 && (
-              <optgroup label="Expert groups">
-                {groups.map((t) => (
-                  <option key={t.id} value={`t:${t.id}`}>
-                    {t.name}
-                  </option>
-                ))}
-              </optgroup>
-            )}
+            <ExpertTargetOptions experts={experts} groups={groups} />
           </select>
         </label>
         {experts.length === 0 && groups.length === 0 && <p className="muted small">There is no one to ask yet: questions go to people with the expert role, or to expert groups. Admins add them in Settings → People and Teams.</p>}
@@ -199,24 +210,7 @@ export function QuestionActions({ r, askerId }: { r: ExpertRequest; askerId: num
           <span>Give it to</span>
           <select value={target} onChange={(e) => setTarget(e.target.value)} required autoFocus>
             <option value="">Choose…</option>
-            {experts.length > 0 && (
-              <optgroup label="Experts">
-                {experts.filter((u) => `u:${u.id}` !== current).map((u) => (
-                  <option key={u.id} value={`u:${u.id}`}>
-                    {u.name}
-                  </option>
-                ))}
-              </optgroup>
-            )}
-            {groups.length > 0 && (
-              <optgroup label="Expert groups">
-                {groups.filter((t) => `t:${t.id}` !== current).map((t) => (
-                  <option key={t.id} value={`t:${t.id}`}>
-                    {t.name}
-                  </option>
-                ))}
-              </optgroup>
-            )}
+            <ExpertTargetOptions experts={experts} groups={groups} except={current} />
           </select>
           <span className="muted small">The new expert gets the whole answer time from now.</span>
         </label>
