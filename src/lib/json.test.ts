@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonArrayItemBytes, parseObject, RawJson } from './json.js';
+import { jsonArrayItemBytes, parseObject, parseStoredJson, RawJson } from './json.js';
 
 /** The items as strings (each a view into the bytes). */
 const jsonArrayItems = (text: string, key: string) => jsonArrayItemBytes(Buffer.from(text), key)?.map((b) => b.toString('utf8')) ?? null;
@@ -33,6 +33,22 @@ function randomValue(r: () => number, depth: number): unknown {
   for (let i = Math.floor(r() * 4); i > 0; i--) o[Array.from({ length: 1 + Math.floor(r() * 3) }, () => PIECES[Math.floor(r() * PIECES.length)]).join('')] = randomValue(r, depth + 1);
   return o;
 }
+
+describe('parseStoredJson', () => {
+  it('reads a stored payload kept as text or as its UTF-8 bytes alike', () => {
+    const payload = { uri: 'at://did:plc:x/app.bsky.feed.post/1', cid: 'bafy', text: 'café ☕' };
+    expect(parseStoredJson(JSON.stringify(payload))).toEqual(payload);
+    expect(parseStoredJson(Buffer.from(JSON.stringify(payload), 'utf8'))).toEqual(payload);
+    expect(parseStoredJson(new Uint8Array(Buffer.from(JSON.stringify(payload), 'utf8')))).toEqual(payload);
+  });
+
+  it('is undefined for nothing stored or what is not JSON', () => {
+    expect(parseStoredJson(null)).toBeUndefined();
+    expect(parseStoredJson(undefined)).toBeUndefined();
+    expect(parseStoredJson('{"cut off')).toBeUndefined();
+    expect(parseStoredJson(Buffer.from('not json'))).toBeUndefined();
+  });
+});
 
 describe('jsonArrayItemBytes', () => {
   it('gives the exact text of each element, which parses to the element JSON.parse gives, for hostile values and any spacing', () => {
