@@ -240,8 +240,9 @@ export class DemoReplay {
         const answered = await store.db.selectFrom('message').select('id').where('conversation_id', '=', id).where('direction', '=', 'outbound').where('is_auto', '=', 0)
           .where('created_at', '>=', Number(c.cycle_started_at)).where('status', 'not in', ['rejected', 'failed']).limit(1).executeTakeFirst();
         if (!answered) continue;
+        // waiting on the customer first where the brand had the last word (also when the sweep comes late and it is quiet already), then resolved once quiet
+        if (c.status !== 'waiting' && state.brandHadLastWord) await this.commands.setStatus(this.actor, id, 'waiting');
         if (quiet) await this.commands.setStatus(this.actor, id, 'resolved');
-        else if (c.status !== 'waiting' && state.brandHadLastWord) await this.commands.setStatus(this.actor, id, 'waiting');
       }
     } catch (err) {
       this.opts.log?.warn({ err: (err as Error).message }, 'demo replay wrap-up deferred');
