@@ -6,8 +6,9 @@
  * conversation's `handover:<id>` timer hands it over when the grace ends (SQLite's job table run by
  * the test clock; graphile-worker keeps the wall clock, so its timer is read and what it runs is
  * run). Once per absence: running the check again moves nothing, and the agent coming back gets
- * nothing back. A conversation waiting on the customer never moves; 0 turns it off; bad settings
- * are refused with every problem named.
+ * nothing back. A conversation waiting on the customer never moves; 0 turns it off (its pending
+ * timers dropped), and turning it on again takes up the customers already waiting on someone
+ * offline; bad settings are refused with every problem named.
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -175,6 +176,52 @@ for (const dialect of DIALECTS) {
       expect(await conv(id)).toMatchObject({ assignee_id: other(owner) });
       expect(await handovers(id)).toHaveLength(1);
       await setAvailability(owner, 'online');
+    });
+
+    it('turned on again, customers already waiting on someone offline are handed over (past the grace) or timed (within it); turned off, the timers go', async () => {
+      const setGrace = async (min: number) => expect((await admin.req('PATCH', '/api/settings/workflow', { handoverAfterMin: min })).status).toBe(200);
+      await setGrace(0);
+      clock.advance(10 * MIN);
+      const late = await ingest(mention({ author: customer('while-off'), createdAt: clock.now() }));
+      const owner = (await conv(late)).assignee_id!;
+      const wentAway = clock.now();
+      await setAvailability(owner, 'offline');
+      expect(await timer(late)).toBeNull();
+      clock.advance(20 * MIN);
+      // on again: their grace (15 min) has passed, so the customer goes to the colleague at once
+      await setGrace(15);
+      expect(await conv(late)).toMatchObject({ assignee_id: other(owner), team_id: desk.teamId });
+      expect(await handovers(late)).toEqual([{ actor: 'system:routing', from: { assigneeId: owner, teamId: desk.teamId }, to: { assigneeId: null, teamId: desk.teamId }, reason: 'assignee_unreachable', unreachableSince: wentAway, awayMin: 20, afterMin: 15 }]);
+      expect(await noticesOf(owner, late)).toHaveLength(1);
+      // the change itself is audited as any settings change
+      const changes = await db().selectFrom('audit_event').select('data').where('action', '=', 'settings.workflow').orderBy('id', 'desc').limit(1).execute();
+      expect(JSON.parse(changes[0]!.data).changed).toEqual(['handoverAfterMin']);
+      await setAvailability(owner, 'online');
+
+      await setGrace(0);
+      clock.advance(10 * MIN);
+      const soon = await ingest(mention({ author: customer('within-grace'), createdAt: clock.now() }));
+      const holder = (await conv(soon)).assignee_id!;
+      const away = clock.now();
+      await setAvailability(holder, 'offline');
+      clock.advance(5 * MIN);
+      // on again with 30 min: 5 of them are gone, the timer runs when the rest are
+      await setGrace(30);
+      expect(await timer(soon)).toBe(away + 30 * MIN);
+      expect((await conv(soon)).assignee_id).toBe(holder);
+      // off: the timer goes, and nothing moves however long they stay away
+      await setGrace(0);
+      expect(await timer(soon)).toBeNull();
+      clock.advance(60 * MIN);
+      await desk.parley.services.workflow.handover.check(desk.brandId);
+      expect((await conv(soon)).assignee_id).toBe(holder);
+      expect(await handovers(soon)).toEqual([]);
+      // and on once more, long past the grace: handed over once
+      await setGrace(15);
+      expect((await conv(soon)).assignee_id).toBe(other(holder));
+      await setGrace(15);
+      expect(await handovers(soon)).toHaveLength(1);
+      await setAvailability(holder, 'online');
     });
 
     it('0 minutes turns it off; the setting is validated with every problem named', async () => {

@@ -86,9 +86,14 @@ for (const dialect of DIALECTS) {
       const r = await admin.post('/api/snippets', { shortcut: 'long', title: 'Long', body: long, variants: [{ network: 'x', language: 'ja', body: long }, { network: 'facebook', language: 'ja', body: long }, { network: 'any', language: 'en', body: 'Order {{order.number}}' }] });
       expect(r.status).toBe(201);
       expect(r.json.warnings).toEqual([
-        expect.objectContaining({ network: 'x', language: 'ja', code: 'snippet.too_long', length: 300, limit: 280 }),
+        expect.objectContaining({ network: 'x', language: 'ja', code: 'snippet.too_long', length: 300, limit: 280, use: 'public' }),
         expect.objectContaining({ network: 'any', language: 'en', code: 'snippet.unknown_variable', variable: 'order.number' }),
       ]);
+      // a saved reply is used in private messages too: 2,001 characters fit a Facebook comment, not a Messenger message
+      const dm = await admin.post('/api/snippets', { shortcut: 'long-dm', title: 'Long DM', body: 'Hi', variants: [{ network: 'facebook', language: 'any', body: 'a'.repeat(2001) }] });
+      expect(dm.status).toBe(201);
+      expect(dm.json.warnings).toEqual([expect.objectContaining({ network: 'facebook', language: 'any', code: 'snippet.too_long', length: 2001, limit: 2000, use: 'private', message: expect.stringContaining('too long for a private message (DM) there') })]);
+      expect((await admin.get('/api/snippets')).json.items.find((s: { id: number }) => s.id === dm.json.id).variants[1].issues).toMatchObject([{ code: 'snippet.too_long', use: 'private', limit: 2000 }]);
       const listed = (await admin.get('/api/snippets')).json.items.find((s: { id: number }) => s.id === r.json.id);
       expect(listed.variants.find((v: { network: string }) => v.network === 'x').issues).toMatchObject([{ code: 'snippet.too_long' }]);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkVariant, normalizeLanguage, normalizeNetwork, selectVariant } from './snippetVariants.js';
+import { checkVariant, normalizeLanguage, normalizeNetwork, selectVariant, variantLimits } from './snippetVariants.js';
 
 const v = (network: string, language: string, body = `${network}/${language}`) => ({ network, language, body });
 
@@ -58,14 +58,46 @@ describe('checkVariant', () => {
   it('warns when a variant is longer than its network allows, counted as the network counts', () => {
     // X weighs CJK characters 2: 150 of them are 300 > 280, though only 150 code points
     const cjk = '漢'.repeat(150);
-    expect(checkVariant(v('x', 'ja', cjk))).toMatchObject([{ code: 'snippet.too_long', length: 300, limit: 280 }]);
+    expect(checkVariant(v('x', 'ja', cjk))).toMatchObject([{ code: 'snippet.too_long', length: 300, limit: 280, use: 'public' }]);
     expect(checkVariant(v('facebook', 'ja', cjk))).toEqual([]);
     // a link is 23 on X however long it is
     const link = `Details: https://example.com/${'a'.repeat(300)}`;
     expect(checkVariant(v('x', 'en', link))).toEqual([]);
-    expect(checkVariant(v('bluesky', 'en', link))).toMatchObject([{ code: 'snippet.too_long', limit: 300 }]);
+    expect(checkVariant(v('bluesky', 'en', link))).toMatchObject([{ code: 'snippet.too_long', limit: 300, use: 'public' }]);
     // the default (any network) is held to no network's limit
     expect(checkVariant(v('any', 'any', 'a'.repeat(3000)))).toEqual([]);
+  });
+
+  it('holds a variant to the private message limit too, where the network has its own, naming which one is over', () => {
+    // Messenger takes 2,000 characters in a message, a Facebook comment 8,000: fine in public, too long for a DM
+    const [fb] = checkVariant(v('facebook', 'en', 'a'.repeat(2001)));
+    expect(fb).toMatchObject({ code: 'snippet.too_long', length: 2001, limit: 2000, use: 'private' });
+    expect(fb!.message).toBe('2,001 of 2,000 characters as facebook counts them, before any variable is filled in: too long for a private message (DM) there');
+    expect(checkVariant(v('facebook', 'en', 'a'.repeat(2000)))).toEqual([]);
+    // Instagram: 1,000 in a message, 2,200 in a comment; over both, both named
+    expect(checkVariant(v('instagram', 'en', 'a'.repeat(1001))).map((i) => [i.use, i.limit])).toEqual([['private', 1000]]);
+    expect(checkVariant(v('instagram', 'en', 'a'.repeat(2201))).map((i) => [i.use, i.limit])).toEqual([['public', 2200], ['private', 1000]]);
+    // Bluesky chat: 1,000 graphemes (a family emoji is one)
+    expect(checkVariant(v('bluesky', 'en', '👨‍👩‍👧'.repeat(1000))).map((i) => i.use)).toEqual(['public']);
+    expect(checkVariant(v('bluesky', 'en', '👨‍👩‍👧'.repeat(1001))).map((i) => [i.use, i.length, i.limit])).toEqual([['public', 1001, 300], ['private', 1001, 1000]]);
+    // X DMs: 10,000 characters, code points (a CJK character is 1 there, 2 in a post)
+    expect(checkVariant(v('x', 'ja', '漢'.repeat(10_000))).map((i) => [i.use, i.length, i.limit])).toEqual([['public', 20_000, 280]]);
+    expect(checkVariant(v('x', 'ja', '漢'.repeat(10_001))).map((i) => [i.use, i.length, i.limit])).toEqual([['public', 20_002, 280], ['private', 10_001, 10_000]]);
+    // Mastodon: a direct message is a status (one limit); e-mail has no public reply: one limit, "any reply"
+    const [masto] = checkVariant(v('mastodon', 'en', 'a'.repeat(501)));
+    expect(masto).toMatchObject({ use: 'any', limit: 500 });
+    expect(masto!.message).toContain('too long for any reply there');
+    expect(checkVariant(v('mastodon', 'en', 'a'.repeat(501)))).toHaveLength(1);
+  });
+
+  it('lists the limits a variant is checked against: public and private where they differ, one where not, none for any network', () => {
+    expect(variantLimits('x').map((l) => [l.use, l.rule.limit])).toEqual([['public', 280], ['private', 10_000]]);
+    expect(variantLimits('facebook').map((l) => [l.use, l.rule.limit])).toEqual([['public', 8000], ['private', 2000]]);
+    expect(variantLimits('bluesky').map((l) => [l.use, l.rule.counter, l.rule.limit])).toEqual([['public', 'graphemes', 300], ['private', 'graphemes', 1000]]);
+    expect(variantLimits('mastodon').map((l) => [l.use, l.rule.limit])).toEqual([['any', 500]]);
+    expect(variantLimits('email').map((l) => l.use)).toEqual(['any']);
+    expect(variantLimits('any')).toEqual([]);
+    expect(variantLimits('twitter')).toEqual([]);
   });
 
   it('counts the text without its variables: never a false alarm', () => {

@@ -9,12 +9,12 @@
  * picking is data-driven (keys compared as strings), never a branch on a network's name.
  *
  * `checkVariant` is what the admin editor and the server both say about a variant: longer than
- * its network allows (counted as the network counts, `textLength.ts`, before any variable is
- * filled in — so never a false alarm), or using a variable Parley never fills.
+ * its network allows where it can be sent (counted as the network counts, `textLength.ts`, before
+ * any variable is filled in — so never a false alarm), or using a variable Parley never fills.
  */
 
 import { renderSnippet, snippetVariables } from './playbooks.js';
-import { LENGTH_RULES, measure } from './textLength.js';
+import { LENGTH_RULES, lengthRuleFor, measure, type LengthRule } from './textLength.js';
 import { NETWORKS, type Network } from './types.js';
 
 /** The key matching every network or every language. */
@@ -101,6 +101,44 @@ export interface VariantIssue {
   /** For `snippet.too_long`: the length (before variables are filled in) and the network's limit, in its unit. */
   length?: number;
   limit?: number;
+  /** For `snippet.too_long`: where it is too long to be sent (`VariantLimit.use`). */
+  use?: VariantUse;
+}
+
+/** Where a saved reply is sent, as its length limits tell them apart: a public reply, a private message, or any reply when one limit holds both. */
+export type VariantUse = 'public' | 'private' | 'any';
+
+/** The words for each `VariantUse`, in messages and in the editor alike. */
+export const VARIANT_USE_LABEL: Readonly<Record<VariantUse, string>> = {
+  public: 'a public reply',
+  private: 'a private message (DM)',
+  any: 'any reply',
+};
+
+export interface VariantLimit {
+  use: VariantUse;
+  rule: LengthRule;
+}
+
+/**
+ * The limits a variant keyed by `network` is held to: a saved reply is used in public replies and
+ * in private ones alike, so both, where the network's private messages have their own
+ * (`PRIVATE_LENGTH_RULES` in textLength.ts): X DMs 10,000 characters (`dm_text_character_limit`
+ * of X's help/configuration, https://docs.rs/egg-mode/0.14.0/egg_mode/service/struct.Configuration.html);
+ * Messenger 2,000 and Instagram messages 1,000 (https://developers.chatwoot.com/self-hosted/supported-features,
+ * the Send API's limits); Bluesky chat 1,000 graphemes (lexicon chat.bsky.convo.defs#messageInput,
+ * text maxLength 10000). One limit for both elsewhere: a Mastodon direct message is a status with direct
+ * visibility (the status limit), e-mail and web chat have no public replies. None for `any` (the
+ * default is for every network; no one network's limit holds it) or an unknown network.
+ */
+export function variantLimits(network: string): VariantLimit[] {
+  const n = normalizeNetwork(network);
+  if (!n || n === ANY) return [];
+  const pub = (LENGTH_RULES as Record<string, LengthRule | undefined>)[n];
+  if (!pub) return [];
+  const priv = lengthRuleFor(n as Network, 'private');
+  if (typeof priv === 'string') return [{ use: 'any', rule: pub }];
+  return [{ use: 'public', rule: pub }, { use: 'private', rule: priv }];
 }
 
 /** The text of a template with every variable left out (fallbacks too): what any filling of it is at least. */
@@ -113,7 +151,8 @@ function fixedText(body: string): string {
 
 /**
  * What is wrong with a variant, as warnings (the variant still saves): longer than its network
- * allows for a public reply, counted as that network counts and before any variable is filled in
+ * allows for a public reply or for a private message (`variantLimits`; each limit over is its own
+ * warning, naming which), counted as that network counts and before any variable is filled in
  * (`any` network: no limit to hold it to); variables Parley never fills; malformed placeholders.
  */
 export function checkVariant(v: SnippetVariantLike): VariantIssue[] {
@@ -126,15 +165,13 @@ export function checkVariant(v: SnippetVariantLike): VariantIssue[] {
     if (!known.has(name)) issues.push({ code: 'snippet.unknown_variable', message: `{{${name}}} is not a variable Parley fills in (${SNIPPET_VARIABLES.map((k) => `{{${k}}}`).join(', ')}); the agent will have to replace it by hand`, variable: name });
   }
   const network = normalizeNetwork(v.network);
-  if (network && network !== ANY) {
-    const rule = (LENGTH_RULES as Record<string, (typeof LENGTH_RULES)[Network] | undefined>)[network];
-    if (rule) {
-      const m = measure(rule, fixedText(body));
-      if (m.over) {
-        const bytes = m.maxBytes != null && m.bytes != null && m.bytes > m.maxBytes ? ` (${m.bytes} bytes of ${m.maxBytes})` : '';
-        issues.push({ code: 'snippet.too_long', message: `${m.length} of ${m.limit} characters${bytes} as ${network} counts them, before any variable is filled in: too long for a public reply there`, length: m.length, limit: m.limit });
-      }
-    }
+  const limits = variantLimits(v.network);
+  const fixed = limits.length ? fixedText(body) : '';
+  for (const { use, rule } of limits) {
+    const m = measure(rule, fixed);
+    if (!m.over) continue;
+    const bytes = m.maxBytes != null && m.bytes != null && m.bytes > m.maxBytes ? ` (${m.bytes.toLocaleString('en-US')} bytes of ${m.maxBytes.toLocaleString('en-US')})` : '';
+    issues.push({ code: 'snippet.too_long', message: `${m.length.toLocaleString('en-US')} of ${m.limit.toLocaleString('en-US')} characters${bytes} as ${network} counts them, before any variable is filled in: too long for ${VARIANT_USE_LABEL[use]} there`, length: m.length, limit: m.limit, use });
   }
   return issues;
 }

@@ -2,14 +2,15 @@
  * Handing a waiting customer over when their conversation's assignee has gone away: the store side
  * of src/core/followUpHandover.ts (the decision, with the grace `handoverAfterMin`).
  *
- * Three ways in. A follow-up arriving (ingest, `Workflow.releaseUnreachable`, inside the batch's
+ * Four ways in. A follow-up arriving (ingest, `Workflow.releaseUnreachable`, inside the batch's
  * transaction on the in-memory rows, with `gather` and `decideAll` below). Someone's availability
  * changing (`Workflow.afterAvailability`): a brand-wide `check`, as a person going offline starts
  * the grace of every conversation waiting on them, and a colleague coming online is someone to
- * hand them to. And a keyed timer per conversation, `handover:<id>`, set when the decision says
+ * hand them to. A keyed timer per conversation, `handover:<id>`, set when the decision says
  * when to look again (the grace ends, the desk opens), SLA timer style: the in-process scheduler on
  * SQLite, graphile-worker on PostgreSQL, so a conversation whose assignee went away is handed over
- * when the grace ends even if the customer says nothing more.
+ * when the grace ends even if the customer says nothing more. And the setting itself: switching
+ * the hand-over on runs the brand's check (`afterSettings`), switching it off drops the timers.
  *
  * A hand-over is the routing's: the conversation goes back unassigned to its team's queue (a team
  * picked by the routing rules if it had none) and the drain gives it to the next available agent by
@@ -35,7 +36,7 @@ import type { Store } from '../store/db.js';
 import { contactSummaries } from '../store/queries.js';
 import type { Conversation, ConversationTable } from '../store/schema.js';
 import { chunks, insertRows, lockBrand, type Tx } from '../store/util.js';
-import type { WorkflowSettingsStore } from './settings.js';
+import type { WorkflowSettings, WorkflowSettingsStore } from './settings.js';
 
 /** The per-conversation timer's job kind; its key is `handover:<conversationId>`. */
 export const HANDOVER_JOB = 'routing.handover';
@@ -177,9 +178,11 @@ export function handoverNotice(subject: string): { kind: string; title: string; 
   return { kind: 'conversation.handed_over', title: 'A customer waiting on you was handed to a colleague while you were away', body: subject };
 }
 
+const timerKey = (conversationId: number) => `handover:${conversationId}`;
+
 /** Timers for the conversations whose decision says when to look again. */
 export function timers(rechecks: { id: number; at: number }[], brandId: number) {
-  return rechecks.map((r) => ({ kind: HANDOVER_JOB, payload: { brandId, conversationId: r.id }, runAt: r.at, key: `handover:${r.id}` }));
+  return rechecks.map((r) => ({ kind: HANDOVER_JOB, payload: { brandId, conversationId: r.id }, runAt: r.at, key: timerKey(r.id) }));
 }
 
 export interface HandoverDeps {
@@ -199,6 +202,19 @@ export class FollowUpHandover {
     deps.jobs.register(HANDOVER_JOB, async (p: { brandId: number; conversationId: number }) => {
       await this.check(p.brandId, [p.conversationId]);
     });
+    deps.settings.onSaved((brandId, before, after) => this.afterSettings(brandId, before, after));
+  }
+
+  /** Conversations of the brand whose customer waits on someone (not disabled) now offline. */
+  private waitingOnOffline(db: Tx, brandId: number) {
+    return db
+      .selectFrom('conversation')
+      .innerJoin('app_user', 'app_user.id', 'conversation.assignee_id')
+      .where('conversation.brand_id', '=', brandId)
+      .where('conversation.status', 'in', OPEN)
+      .where('conversation.waiting_since', 'is not', null)
+      .where('app_user.availability', '=', 'offline')
+      .where('app_user.disabled_at', 'is', null);
   }
 
   /**
@@ -215,15 +231,7 @@ export class FollowUpHandover {
     const moved = await store.db.transaction().execute(async (trx) => {
       // after an ingest batch of the brand, never beside one (it would hand over the same follow-up)
       await lockBrand(trx, store, brandId);
-      let q = trx
-        .selectFrom('conversation')
-        .innerJoin('app_user', 'app_user.id', 'conversation.assignee_id')
-        .selectAll('conversation')
-        .where('conversation.brand_id', '=', brandId)
-        .where('conversation.status', 'in', OPEN)
-        .where('conversation.waiting_since', 'is not', null)
-        .where('app_user.availability', '=', 'offline')
-        .where('app_user.disabled_at', 'is', null);
+      let q = this.waitingOnOffline(trx, brandId).selectAll('conversation');
       if (only) {
         if (!only.length) return [];
         q = q.where('conversation.id', 'in', only);
@@ -271,5 +279,39 @@ export class FollowUpHandover {
     } catch (err) {
       this.deps.log?.error({ err, brandId }, 'handing over follow-ups after an availability change failed');
     }
+  }
+
+  /**
+   * The hand-over was switched on or off, or its grace changed (`handoverAfterMin`; routing set or
+   * cleared switches it too: without routing nothing is handed over). On: every customer already
+   * waiting on someone offline is handed over at once when that person's grace has passed, else
+   * gets the timer for when it ends, as if they had just gone offline — without this, nobody gone
+   * before it was turned on would ever be handed over. Off: the pending timers are dropped. The
+   * settings change itself is audited by its route; each hand-over as `conversation.assigned`.
+   * Never fails the save (logged).
+   */
+  async afterSettings(brandId: number, before: WorkflowSettings, after: WorkflowSettings): Promise<void> {
+    const on = (s: WorkflowSettings) => s.routing != null && s.handoverAfterMin > 0;
+    if (on(before) === on(after) && (!on(after) || before.handoverAfterMin === after.handoverAfterMin)) return;
+    try {
+      if (on(after)) await this.resume(brandId);
+      else await this.cancelTimers(brandId);
+    } catch (err) {
+      this.deps.log?.error({ err, brandId }, 'handing over follow-ups after a settings change failed');
+    }
+  }
+
+  /** `check` every conversation of the brand waiting on someone offline, however many (in parts of `CHECK_LIMIT`). */
+  private async resume(brandId: number): Promise<void> {
+    const rows = await this.waitingOnOffline(this.deps.store.db, brandId).select('conversation.id').orderBy('conversation.id').execute();
+    for (const part of chunks(rows.map((r) => r.id), CHECK_LIMIT)) await this.check(brandId, part);
+  }
+
+  /** Drop the brand's pending `handover:<id>` timers: those of its open conversations held by someone (a timer left on any other finds nothing to do when it runs). */
+  private async cancelTimers(brandId: number): Promise<void> {
+    const { store, jobs } = this.deps;
+    const rows = await store.db.selectFrom('conversation').select('id').where('brand_id', '=', brandId).where('status', 'in', OPEN).where('assignee_id', 'is not', null).execute();
+    if (!rows.length) return;
+    await store.db.transaction().execute((trx) => jobs.cancelManyIn(trx, rows.map((r) => timerKey(r.id))));
   }
 }

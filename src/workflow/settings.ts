@@ -126,6 +126,26 @@ export const settingsPatchSchema = z.object({
   security: z.object({ twoFactorRequired: z.boolean().describe('everyone of the brand signs in with two-factor sign-in: a session without it may only set it up or sign out (403 two_factor.required); API tokens are not affected') }).optional(),
 });
 
+/** Told after a brand's settings were saved (`WorkflowSettingsStore.onSaved`). */
+export type SettingsListener = (brandId: number, before: WorkflowSettings, after: WorkflowSettings) => Promise<void>;
+
+/** The settings from their stored JSON (`brand.settings.workflow`), each part defaulted or cleaned. */
+function settingsOf(stored: unknown): WorkflowSettings {
+  const wf = (stored ?? {}) as Partial<WorkflowSettings>;
+  return {
+    routing: wf.routing ?? null,
+    sla: wf.sla ?? DEFAULT_SETTINGS.sla,
+    approval: wf.approval ? withStatementDefault(wf.approval) : DEFAULT_SETTINGS.approval,
+    replyChecks: wf.replyChecks ?? {},
+    expertTargetMin: wf.expertTargetMin ?? DEFAULT_SETTINGS.expertTargetMin,
+    incidents: wf.incidents ?? DEFAULT_SETTINGS.incidents,
+    retention: { rawPayloadDays: rawPayloadDays(wf.retention?.rawPayloadDays) },
+    security: securityOf(wf.security),
+    moderation: moderationOf(wf.moderation),
+    handoverAfterMin: handoverAfterMin(wf.handoverAfterMin),
+  };
+}
+
 export class WorkflowSettingsStore {
   private readonly cache = new Map<number, { at: number; settings: WorkflowSettings }>();
   private readonly calendars = new Map<number, { raw: string | null; cal: BusinessCalendar | null }>();
@@ -137,20 +157,7 @@ export class WorkflowSettingsStore {
     const c = this.cache.get(brandId);
     if (c && Date.now() - c.at < this.ttlMs) return c.settings;
     const row = await db.selectFrom('brand').select('settings').where('id', '=', brandId).executeTakeFirst();
-    const raw = parseObject(row?.settings);
-    const wf = (raw.workflow ?? {}) as Partial<WorkflowSettings>;
-    const settings: WorkflowSettings = {
-      routing: wf.routing ?? null,
-      sla: wf.sla ?? DEFAULT_SETTINGS.sla,
-      approval: wf.approval ? withStatementDefault(wf.approval) : DEFAULT_SETTINGS.approval,
-      replyChecks: wf.replyChecks ?? {},
-      expertTargetMin: wf.expertTargetMin ?? DEFAULT_SETTINGS.expertTargetMin,
-      incidents: wf.incidents ?? DEFAULT_SETTINGS.incidents,
-      retention: { rawPayloadDays: rawPayloadDays(wf.retention?.rawPayloadDays) },
-      security: securityOf(wf.security),
-      moderation: moderationOf(wf.moderation),
-      handoverAfterMin: handoverAfterMin(wf.handoverAfterMin),
-    };
+    const settings = settingsOf(parseObject(row?.settings).workflow);
     this.cache.set(brandId, { at: Date.now(), settings });
     return settings;
   }
@@ -170,10 +177,24 @@ export class WorkflowSettingsStore {
     if (problems.length) throw badRequest('settings.invalid', problems.join('; '), { errors: problems });
     const row = await this.store.db.selectFrom('brand').select('settings').where('id', '=', brandId).executeTakeFirstOrThrow();
     const raw = parseObject(row.settings);
+    const before = settingsOf(raw.workflow);
     raw.workflow = { ...(raw.workflow ?? {}), ...patch };
     await this.store.db.updateTable('brand').set({ settings: JSON.stringify(raw) }).where('id', '=', brandId).execute();
     this.cache.delete(brandId);
-    return this.get(brandId);
+    const after = await this.get(brandId);
+    for (const l of this.listeners) await l(brandId, before, after);
+    return after;
+  }
+
+  private readonly listeners: SettingsListener[] = [];
+
+  /**
+   * Be told after each save, with the settings before and after it (awaited: what follows from a
+   * change, such as hand-over timers started, exists when the save returns). A listener handles
+   * its own failures: the settings are saved either way.
+   */
+  onSaved(listener: SettingsListener): void {
+    this.listeners.push(listener);
   }
 
   /**

@@ -27,6 +27,8 @@ describe('snippet variants', () => {
     const wording = variants.getByRole('group', { name: 'Wording 1' });
     await wording.getByRole('combobox', { name: /^Network/ }).selectOption('x');
     await wording.getByLabel('Language', { exact: true }).fill('es');
+    // the limits it is checked against: a public reply's and a private message's
+    expect(await wording.getByTestId('variant-limits').textContent()).toBe("Checked against X's limits: 280 characters for a public reply, 10,000 characters for a private message (DM).");
     // 150 CJK characters: 150 code points, but 300 as X counts them
     await wording.getByLabel(/^Text for X · Spanish/).fill('漢'.repeat(150));
     const warning = wording.getByTestId('variant-warnings');

@@ -289,9 +289,9 @@ export function workflowRoutes(app: App) {
   });
   app.post('/api/snippets', {
     schema: {
-      tags, summary: 'Create or update a snippet (leads/admins); `body` is its default wording, `variants` (when given: all of them, one left out is removed) its wordings per network and language. Warnings: a variant longer than its network allows, variables Parley never fills.',
+      tags, summary: 'Create or update a snippet (leads/admins); `body` is its default wording, `variants` (when given: all of them, one left out is removed) its wordings per network and language. Warnings: a variant longer than its network allows for a public reply or a private message (each named), variables Parley never fills.',
       body: z.object({ shortcut: z.string().min(1).max(41), title: z.string().min(1).max(200), body: z.string().min(1).max(5000), variants: z.array(snippetVariantBody).max(60).optional() }),
-      response: { 201: z.object({ id: z.number(), warnings: z.array(z.object({ network: z.string(), language: z.string(), code: z.string(), message: z.string(), variable: z.string().optional(), length: z.number().optional(), limit: z.number().optional() })) }) },
+      response: { 201: z.object({ id: z.number(), warnings: z.array(z.object({ network: z.string(), language: z.string(), code: z.string(), message: z.string(), variable: z.string().optional(), length: z.number().optional(), limit: z.number().optional(), use: z.enum(['public', 'private', 'any']).optional().describe('snippet.too_long: too long for a public reply, a private message (DM), or any reply (one limit holds both there)') })) }) },
     },
   }, async (req, reply) => {
     const a = requireRole(req, 'approver', 'admin');

@@ -9,7 +9,7 @@ import type { Playbook, Snippet } from '../api/types.js';
 import { MODERATION_ACTIONS, UNDO_ACTIONS } from '../api/types.js';
 import { useAdminWrite, useGuidelines, usePlaybooks, useQuarantine, useSnippets, wkeys } from '../api/workflow.js';
 import { fullTime, networkLabel } from '../lib/format.js';
-import { ANY, checkVariant, normalizeLanguage, SNIPPET_VARIABLES, VARIANT_NETWORKS } from '../../../src/core/snippetVariants.js';
+import { ANY, checkVariant, normalizeLanguage, SNIPPET_VARIABLES, VARIANT_NETWORKS, VARIANT_USE_LABEL, variantLimits } from '../../../src/core/snippetVariants.js';
 import { variantName } from '../workflow/Snippets.js';
 import { SafeText } from '../lib/SafeText.js';
 import { Spinner } from '../ui/bits.js';
@@ -325,6 +325,13 @@ function variantProblems(v: { network: string; language: string; body: string })
   return [...out, ...checkVariant({ network: v.network, language: language ?? v.language, body: v.body }).map((i) => i.message)];
 }
 
+/** The length limits a wording is checked against, in words; null for any network (held to none). */
+function limitsNote(network: string): string | null {
+  const limits = variantLimits(network);
+  if (!limits.length) return null;
+  return `Checked against ${networkLabel(network)}'s limits: ${limits.map((l) => `${l.rule.limit.toLocaleString('en-US')} characters for ${VARIANT_USE_LABEL[l.use]}`).join(', ')}.`;
+}
+
 function VariantWarnings({ problems, id }: { problems: string[]; id: string }) {
   if (!problems.length) return null;
   return (
@@ -467,6 +474,7 @@ function SnippetEditor({ s, onDone }: { s: Snippet | null; onDone: () => void })
           <p className="muted small">The text above is the default. A conversation gets the wording for its network and language, else for its language, else for its network, else the default; the agent can switch.</p>
           {variants.map((v, i) => {
             const problems = variantProblems(v);
+            const limits = limitsNote(v.network);
             const label = `Wording ${i + 1}`;
             return (
               <div key={v.key} className="form-grid" role="group" aria-label={label} data-testid="snippet-variant">
@@ -488,8 +496,13 @@ function SnippetEditor({ s, onDone }: { s: Snippet | null; onDone: () => void })
                 </div>
                 <label className="field">
                   <span>Text for {variantName({ network: v.network, language: normalizeLanguage(v.language) ?? v.language })}</span>
-                  <textarea rows={3} value={v.body} onChange={(e) => setVariant(v.key, { body: e.target.value })} required maxLength={5000} aria-describedby={problems.length ? `variant-warnings-${v.key}` : undefined} />
+                  <textarea rows={3} value={v.body} onChange={(e) => setVariant(v.key, { body: e.target.value })} required maxLength={5000} aria-describedby={[limits && `variant-limits-${v.key}`, problems.length && `variant-warnings-${v.key}`].filter(Boolean).join(' ') || undefined} />
                 </label>
+                {limits && (
+                  <p className="muted small" id={`variant-limits-${v.key}`} data-testid="variant-limits">
+                    {limits}
+                  </p>
+                )}
                 <VariantWarnings problems={problems} id={`variant-warnings-${v.key}`} />
                 <div>
                   <button type="button" className="btn btn-small btn-ghost" onClick={() => setVariants((vs) => vs.filter((x) => x.key !== v.key))}>
