@@ -195,7 +195,7 @@ for (const dialect of DIALECTS) {
       expect(await noticesOf(owner, late)).toHaveLength(1);
       // the change itself is audited as any settings change
       const changes = await db().selectFrom('audit_event').select('data').where('action', '=', 'settings.workflow').orderBy('id', 'desc').limit(1).execute();
-      expect(JSON.parse(changes[0]!.data).changed).toEqual(['handoverAfterMin']);
+      expect(JSON.parse(changes[0]!.data)).toMatchObject({ changed: ['handoverAfterMin'], handoverAfterMin: { from: 0, to: 15 } });
       await setAvailability(owner, 'online');
 
       await setGrace(0);
