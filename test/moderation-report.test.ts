@@ -131,7 +131,7 @@ describe.each(DIALECTS)('report to the network (%s)', (dialect) => {
     expect(mapped.json).toMatchObject({ status: 'done', reason: 'abuse', category: 'other' });
   });
 
-  it('a refusal by Mastodon is a 502 with its message, logged as failed; a retry files it once', async () => {
+  it('a refusal by Mastodon is a 502 with its message, logged as failed; a retry files it once (a server failing leaves the outcome unknown: test/moderation-report-rules.test.ts)', async () => {
     const post = await mastodonMention(`refused${dialect}`, '@acme buy now https://spam.example');
     masto.rules = [];
     const before = masto.reports.length;
@@ -142,12 +142,6 @@ describe.each(DIALECTS)('report to the network (%s)', (dialect) => {
     expect(masto.reports.length).toBe(before);
     const failed = await db().selectFrom('moderation_action').selectAll().where('message_id', '=', post.messageId).execute();
     expect(failed.map((x) => x.status)).toEqual(['failed']);
-
-    // the server failing: a 502 too, nothing filed
-    masto.failRequests(/^\/api\/v1\/reports$/, 503);
-    const down = await ana.post(`/api/messages/${post.messageId}/network-report`, { subject: 'post', guidelineId: spamRule, evidence });
-    expect(down.status, JSON.stringify(down.json)).toBe(502);
-    expect(masto.reports.length).toBe(before);
 
     // the retry files it, once
     const retry = await ana.post(`/api/messages/${post.messageId}/network-report`, { subject: 'post', guidelineId: spamRule, evidence });
@@ -167,6 +161,8 @@ describe.each(DIALECTS)('report to the network (%s)', (dialect) => {
     expect(await db().selectFrom('moderation_action').select('id').where('message_id', '=', o.messageId).execute()).toEqual([]);
     expect((await ana.get(`/api/messages/${o.messageId}/network-report`)).json).toMatchObject({ available: false, reason: expect.stringMatching(/X API v2 has no endpoint/) });
     const m = await mastodonMention(`ok${dialect}`, '@acme hello');
-    expect((await ana.get(`/api/messages/${m.messageId}/network-report`)).json).toEqual({ available: true, reason: null });
+    expect((await ana.get(`/api/messages/${m.messageId}/network-report`)).json).toEqual({ available: true, reason: null, rules: masto.rules, rulesError: null, unsettled: [] });
+    // X has no rules of its own to cite
+    expect((await ana.get(`/api/messages/${o.messageId}/network-report`)).json).toMatchObject({ rules: null, rulesError: null });
   });
 });

@@ -225,6 +225,11 @@ export interface Channel {
    * report API (X API v2, the Graph API): moderation refuses before asking.
    */
   reportToNetwork?(req: NetworkReportRequest): Promise<NetworkReportResult>;
+  /**
+   * The rules a report may cite as broken (Mastodon GET /api/v1/instance/rules): `ruleIds` of
+   * `reportToNetwork`. Absent where the network's reports cite no rules of its own (Bluesky).
+   */
+  reportRules?(): Promise<NetworkReportRule[]>;
   like?(networkMessageId: string): Promise<void>;
   fetchProfile?(networkUserId: string): Promise<AuthorIdentity>;
   fetchThread?(networkMessageId: string): Promise<NormalizedMessage[]>;
@@ -247,6 +252,14 @@ export interface NetworkReportRequest {
   comment: string;
   /** Mastodon: the instance rules broken (GET /api/v1/instance/rules ids); the report is then filed as `violation`. */
   ruleIds?: readonly string[];
+}
+
+/** A rule of the network (a Mastodon instance's server rule) that a report may cite. */
+export interface NetworkReportRule {
+  id: string;
+  text: string;
+  /** The longer explanation, '' when the network gives none. */
+  hint: string;
 }
 
 export interface NetworkReportResult {

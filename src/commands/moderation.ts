@@ -15,7 +15,7 @@
  * the block took away from its author's deletion (src/pipeline/deletions.ts). Where the connector
  * can block, Parley does it itself and such a record is refused.
  */
-import { ChannelError, NETWORK_REPORT_REASONS, type Channel, type NetworkReportReason } from '../channels/types.js';
+import { ChannelError, NETWORK_REPORT_REASONS, type Channel, type NetworkReportReason, type NetworkReportRule } from '../channels/types.js';
 import { AppError, badRequest, conflict, disabledAccount, forbidden, notFound } from '../errors.js';
 import { evidenceRefusal } from '../core/moderationEvidence.js';
 import { AUTHOR_ACTIONS, moderationEffect } from '../core/moderationEffect.js';
@@ -25,6 +25,8 @@ import { parseStoredJson } from '../lib/json.js';
 import type { ChannelRegistry } from '../channels/registry.js';
 import { audit } from '../store/audit.js';
 import type { Store } from '../store/db.js';
+import type { SelectQueryBuilder } from 'kysely';
+import type { DB } from '../store/schema.js';
 import { lockKey, type Tx } from '../store/util.js';
 import type { Actor } from './context.js';
 
@@ -56,7 +58,18 @@ export interface GuidelineInput {
   reportReason?: NetworkReportReason | null;
 }
 
+/** A report Parley asked the network to file and never heard back about (see reportToNetwork). */
+export interface UnsettledReport {
+  subject: 'post' | 'account';
+  /** When the attempt was last recorded (ISO 8601): asked, or timed out. */
+  at: string;
+  error: string | null;
+}
+
 export class ModerationCommands {
+  /** The rules each account's network lists for reports (Mastodon's instance rules), for RULES_TTL_MS. */
+  private readonly reportRulesCache = new Map<number, { at: number; rules: NetworkReportRule[] }>();
+
   constructor(private readonly deps: { store: Store; bus: EventBus; clock: Clock; registry: ChannelRegistry }) {}
 
   async listGuidelines(brandId: number) {
@@ -251,15 +264,43 @@ export class ModerationCommands {
 
   /**
    * Whether the message's network takes reports from Parley, and if not why (the dialog shows
-   * the action disabled with that reason, as it does hide on X).
+   * the action disabled with that reason, as it does hide on X); the rules a report there may
+   * cite (`rules`: null where the network has none of its own, or could not list them —
+   * `rulesError` says so, and a report can still go without them); and the reports of this post
+   * or its author that Parley asked for and never heard back about (`unsettled`).
    */
-  async reportAvailability(actor: Actor, messageId: number): Promise<{ available: boolean; reason: string | null }> {
+  async reportAvailability(actor: Actor, messageId: number): Promise<{ available: boolean; reason: string | null; rules: NetworkReportRule[] | null; rulesError: string | null; unsettled: UnsettledReport[] }> {
     const { store, registry } = this.deps;
-    const msg = await store.db.selectFrom('message').select(['channel_account_id']).where('id', '=', messageId).where('brand_id', '=', actor.brandId).executeTakeFirst();
+    const msg = await store.db.selectFrom('message').select(['id', 'channel_account_id', 'author_identity_id']).where('id', '=', messageId).where('brand_id', '=', actor.brandId).executeTakeFirst();
     if (!msg) throw notFound('message');
     const account = await store.db.selectFrom('channel_account').selectAll().where('id', '=', msg.channel_account_id).executeTakeFirstOrThrow();
-    const why = noReportReason(registry.forAccount(account), account.network);
-    return { available: why === null, reason: why };
+    const channel = registry.forAccount(account);
+    const why = noReportReason(channel, account.network);
+    const unsettled: UnsettledReport[] = [];
+    for (const subject of ['post', 'account'] as const) {
+      if (subject === 'account' && msg.author_identity_id == null) continue;
+      const q = store.db.selectFrom('moderation_action').select(['created_at', 'error']).where('brand_id', '=', actor.brandId).where('action', '=', subject === 'post' ? 'report_post' : 'report_account');
+      const last = await unsettledReports(subject === 'post' ? q.where('message_id', '=', msg.id) : q.where('identity_id', '=', msg.author_identity_id!), this.deps.clock.now()).orderBy('id', 'desc').executeTakeFirst();
+      if (last) unsettled.push({ subject, at: new Date(Number(last.created_at)).toISOString(), error: last.error ?? null });
+    }
+    if (why !== null || !channel?.reportRules) return { available: why === null, reason: why, rules: null, rulesError: null, unsettled };
+    try {
+      return { available: true, reason: null, rules: await this.reportRules(account.id, channel), rulesError: null, unsettled };
+    } catch (err) {
+      const network = NETWORK_NAME[account.network] ?? account.network;
+      const detail = err instanceof ChannelError ? `${err.code}: ${err.message}` : String((err as Error)?.message ?? err);
+      return { available: true, reason: null, rules: null, rulesError: `${network} did not list its rules (${detail}). The report can still be sent without citing one of them.`, unsettled };
+    }
+  }
+
+  /** The rules the account's network lists for reports, asked at most once per RULES_TTL_MS (a failure is not kept). */
+  private async reportRules(accountId: number, channel: Channel): Promise<NetworkReportRule[]> {
+    const now = this.deps.clock.now();
+    const hit = this.reportRulesCache.get(accountId);
+    if (hit && now - hit.at < RULES_TTL_MS) return hit.rules;
+    const rules = await channel.reportRules!();
+    this.reportRulesCache.set(accountId, { at: now, rules });
+    return rules;
   }
 
   /**
@@ -269,9 +310,13 @@ export class ModerationCommands {
    * At most once: a report Parley filed of the same post (or account) is answered `unchanged`
    * with its id, nothing sent again; one still waiting for the network is a 409. Logged as
    * pending before the network is asked, then done (with the network's report id), failed (a
-   * 502 with the network's message; a retry may file it) or unknown (it did not answer).
+   * 502 with the network's message; a retry may file it) or unknown (it did not answer, or the
+   * desk stopped mid-call). After an unknown one the network may hold the report already: it is
+   * filed again only with `confirmNotFiled` (the agent checked on the network and it is not
+   * there), which marks the unknown attempts `not_filed` and is audited; else a 409
+   * `moderation.report_unknown`.
    */
-  async reportToNetwork(actor: Actor, messageId: number, p: { subject: 'post' | 'account'; guidelineId?: number | null; evidence?: string | null; reason?: NetworkReportReason | null; ruleIds?: readonly string[] | null }) {
+  async reportToNetwork(actor: Actor, messageId: number, p: { subject: 'post' | 'account'; guidelineId?: number | null; evidence?: string | null; reason?: NetworkReportReason | null; ruleIds?: readonly string[] | null; confirmNotFiled?: boolean | null }) {
     if (!['agent', 'approver', 'admin'].includes(actor.role)) throw forbidden();
     const { store, clock, registry, bus } = this.deps;
     const msg = await store.db.selectFrom('message').selectAll().where('id', '=', messageId).where('brand_id', '=', actor.brandId).executeTakeFirst();
@@ -282,6 +327,8 @@ export class ModerationCommands {
     // said before anything else: no guideline or evidence makes a network take a report it has no API for
     const unsupported = noReportReason(channel, account.network);
     if (unsupported) throw badRequest('moderation.report_unsupported', unsupported);
+    const network = NETWORK_NAME[account.network] ?? account.network;
+    if (p.ruleIds?.length && !channel?.reportRules) throw badRequest('moderation.report_rules_unsupported', `${network} reports cite no rules of the network's own: send the report without them`);
     const { guideline, evidence } = await this.citedGuideline(actor.brandId, p.guidelineId, p.evidence);
     const reason = (p.reason ?? guideline.report_reason ?? null) as NetworkReportReason | null;
     if (!reason || !(NETWORK_REPORT_REASONS as readonly string[]).includes(reason)) {
@@ -310,6 +357,21 @@ export class ModerationCommands {
       if (filed) return { repeat: filed };
       const waiting = await mine().where('status', '=', 'pending').where('created_at', '>', clock.now() - IN_FLIGHT_MS).executeTakeFirst();
       if (waiting) throw conflict('moderation.in_progress', `a report of this ${p.subject} is waiting for the network: see the conversation for how it ends`);
+      // the network may have filed an attempt it never confirmed: only the agent's word that it is
+      // not there files another
+      const unsettled = await unsettledReports(mine(), clock.now()).orderBy('id', 'desc').execute();
+      if (unsettled.length && p.confirmNotFiled !== true) {
+        const at = new Date(Number(unsettled[0]!.created_at)).toISOString();
+        throw conflict('moderation.report_unknown', `Parley asked ${network} to file a report of this ${p.subject} and never heard whether it did. Check on ${network} whether the report is there; if it is not, confirm that it was not filed to report it again.`, { at });
+      }
+      if (unsettled.length) {
+        const ids = unsettled.map((u) => u.id);
+        await trx.updateTable('moderation_action').set({ status: 'not_filed' }).where('id', 'in', ids).where('status', 'in', ['unknown', 'pending']).execute();
+        await audit(trx, {
+          brandId: actor.brandId, actor: actor.name, action: 'moderation.report_not_filed', subjectType: 'message', subjectId: msg.id, conversationId: msg.conversation_id,
+          data: { subject: p.subject, author: identity.handle, unknownSince: new Date(Number(unsettled[0]!.created_at)).toISOString(), moderationActionIds: ids, confirmedNotFiled: true },
+        }, clock.now());
+      }
       const inserted = await trx.insertInto('moderation_action').values({
         brand_id: actor.brandId, message_id: msg.id, conversation_id: msg.conversation_id, identity_id: identity.id, action,
         guideline_id: guideline.id, evidence, actor_user_id: actor.userId!, status: 'pending', error: null, network_report_id: null, created_at: clock.now(),
@@ -335,7 +397,7 @@ export class ModerationCommands {
       await audit(trx, auditEntry(status, error, report), now);
     });
     bus.publish(actor.brandId, 'moderation', { conversationId: msg.conversation_id, messageId: msg.id, action, status, guideline: guideline.code });
-    if (status === 'unknown') throw new AppError(502, 'moderation.network_unknown', `the network did not say whether it took the report (${error}): check on the network before reporting again`);
+    if (status === 'unknown') throw new AppError(502, 'moderation.network_unknown', `the network did not say whether it took the report (${error}): check on the network; report again only if it is not there, confirming it was not filed`);
     if (status === 'failed') throw new AppError(502, 'moderation.network_failed', `the network refused the report: ${error}`);
     return { status: 'done' as const, subject: p.subject, guideline: guideline.code, reason, networkReportId: report!.id, category: report!.category };
   }
@@ -399,6 +461,11 @@ export async function settleStaleModeration(store: Store, bus: EventBus | null, 
   return settled;
 }
 
+/** Reports asked of the network and never answered: `unknown`, or `pending` past IN_FLIGHT_MS (a desk that stopped mid-call, not yet settled). */
+function unsettledReports<O>(q: SelectQueryBuilder<DB, 'moderation_action', O>, now: number) {
+  return q.where((eb) => eb.or([eb('status', '=', 'unknown'), eb.and([eb('status', '=', 'pending'), eb('created_at', '<=', now - IN_FLIGHT_MS)])]));
+}
+
 const MESSAGE_ACTIONS: readonly ModerationAction[] = ['hide', 'unhide', 'delete'];
 /** Networks as people write them, for refusals ("X cannot delete here", not "x cannot…"). */
 const NETWORK_NAME: Record<string, string> = { x: 'X', facebook: 'Facebook', instagram: 'Instagram', mastodon: 'Mastodon', bluesky: 'Bluesky', email: 'Email', webchat: 'Web chat', demo: 'The demo network' };
@@ -406,6 +473,8 @@ const NETWORK_NAME: Record<string, string> = { x: 'X', facebook: 'Facebook', ins
 const MODERATION_LOCK = 7;
 /** A pending action older than this is a desk that failed mid-call, not a request in flight. */
 const IN_FLIGHT_MS = 120_000;
+/** How long a network's list of report rules is kept before it is asked again. */
+const RULES_TTL_MS = 15 * 60_000;
 
 /**
  * What moderation done (not failed, unknown or pending) leaves in force on a post and its

@@ -661,7 +661,7 @@ export interface ModerationActionTable {
   /** The agent's words on how the item breaks the rule. */
   evidence: string;
   actor_user_id: number;
-  /** pending (the network was asked, no answer recorded yet) | done | failed (the network refused) | unknown (it did not say) */
+  /** pending (the network was asked, no answer recorded yet) | done | failed (the network refused) | unknown (it did not say) | not_filed (a report that was unknown, confirmed not filed by the agent who reported again) */
   status: string;
   error: string | null;
   /** report_post / report_account: the id the network gave the report filed (migration 20261207T1720). */

@@ -61,7 +61,7 @@ import { createRestAPIClient, createStreamingAPIClient, type mastodon } from 'ma
 import type { AuthorIdentity, NormalizedMessage } from '../../core/types.js';
 import { createHash } from 'node:crypto';
 import type { Capabilities, Channel, ChannelAccountConfig, ChannelDeps, ChannelFactory, GoneContext, NetworkHiddenReason, PresenceReport, SendRequest, SendResult, SyncResult } from '../types.js';
-import type { NetworkReportReason, NetworkReportRequest, NetworkReportResult } from '../types.js';
+import type { NetworkReportReason, NetworkReportRequest, NetworkReportResult, NetworkReportRule } from '../types.js';
 import { listeningTermKey, type ListeningSyncResult } from '../listeningBackfill.js';
 import { keepsListeningHit, prepareExclusions, type ExclusionTerm } from '../../core/listeningExclusion.js';
 import { ChannelError } from '../types.js';
@@ -760,6 +760,19 @@ export class MastodonChannel implements Channel {
     return { reportId: String(report.id), category: String(report.category ?? category) };
   }
 
+  /**
+   * The instance's rules a report may cite (GET /api/v1/instance/rules, 3.4+: Rule `id`, `text`,
+   * `hint` — 4.3+, '' before). masto has no typed resource for it: its proxy maps the path.
+   */
+  async reportRules(): Promise<NetworkReportRule[]> {
+    const rules = await this.call('read', () => (this.rest.v1.instance as unknown as { rules: { list(): Promise<unknown> } }).rules.list());
+    if (!Array.isArray(rules)) throw new ChannelError('TEMPORARY', 'the instance answered its rules with something other than a list');
+    return rules
+      .filter((r): r is { id: unknown; text: unknown; hint?: unknown } => !!r && typeof r === 'object')
+      .filter((r) => (typeof r.id === 'string' || typeof r.id === 'number') && typeof r.text === 'string')
+      .map((r) => ({ id: String(r.id), text: r.text as string, hint: typeof r.hint === 'string' ? r.hint : '' }));
+  }
+
   async like(networkMessageId: string): Promise<void> {
     await this.call('write', () => this.rest.v1.statuses.$select(networkMessageId).favourite());
   }
@@ -855,10 +868,12 @@ export const createChannel: ChannelFactory = (account, deps) => new MastodonChan
 /**
  * Parley's report reason as Mastodon's report `category` (Report entity: spam, legal — 4.2+ —,
  * violation of the instance's rules, other). A violation needs the rules broken (`rule_ids`):
- * without them it is filed as `other`.
+ * without them it is filed as `other`; with them it is a violation whatever the reason.
  */
 export function mastodonReportCategory(reason: NetworkReportReason, withRules: boolean): 'spam' | 'legal' | 'violation' | 'other' {
+  // as ReportService files it: rule ids make a report a violation, whatever category was asked
+  if (withRules) return 'violation';
   if (reason === 'spam') return 'spam';
   if (reason === 'legal') return 'legal';
-  return withRules ? 'violation' : 'other';
+  return 'other';
 }

@@ -12,7 +12,7 @@ import type { NormalizedMessage } from '../../core/types.js';
 import type { ChannelAccountConfig } from '../types.js';
 import { ChannelError } from '../types.js';
 import { htmlToText } from './html.js';
-import { createChannel, MastodonChannel } from './index.js';
+import { createChannel, MastodonChannel, mastodonReportCategory } from './index.js';
 import { comparableText } from './normalize.js';
 
 type Visibility = 'public' | 'unlisted' | 'private' | 'direct';
@@ -399,6 +399,30 @@ describe('mastodon connector against the contract server', () => {
     expect(server.status(reply.networkMessageId)).toBeUndefined();
     expect(await c.fetchProfile(alice.id)).toMatchObject({ networkUserId: alice.id, handle: 'alice', followers: 7 });
     await expect(c.fetchProfile('123')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('lists the instance\'s rules a report may cite (GET /api/v1/instance/rules), and a cited rule files the report as a violation', async () => {
+    server.rules = [{ id: '1', text: 'No harassment', hint: 'Threats or targeting people.' }, { id: '4', text: 'No spam', hint: '' }];
+    const c = channel();
+    expect(await c.reportRules()).toEqual(server.rules);
+    server.rules = [];
+    expect(await c.reportRules()).toEqual([]);
+    server.failRequests(/^\/api\/v1\/instance\/rules$/, 503);
+    await expect(c.reportRules()).rejects.toMatchObject({ code: 'TEMPORARY' });
+    await expect(channel({}, 'revoked').reportRules()).rejects.toMatchObject({ code: 'AUTH_REVOKED' });
+
+    server.rules = [{ id: '1', text: 'No harassment', hint: '' }];
+    const status = await bobClient.post('@brand I know where you live');
+    const author = { networkUserId: bob.id, handle: 'bob', displayName: null };
+    const filed = await c.reportToNetwork({ subject: 'post', post: { networkMessageId: status }, author, reason: 'spam', comment: 'No harassment (harassment): threatens staff', ruleIds: ['1'] });
+    expect(filed.category).toBe('violation');
+    expect(server.reports[server.reports.length - 1]).toMatchObject({ id: filed.reportId, statusIds: [status], category: 'violation', ruleIds: ['1'] });
+    // a rule the instance does not have: Mastodon's 422, a refusal
+    await expect(c.reportToNetwork({ subject: 'account', author, reason: 'abuse', comment: 'x', ruleIds: ['9'] })).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    expect(mastodonReportCategory('spam', true)).toBe('violation');
+    expect(mastodonReportCategory('spam', false)).toBe('spam');
+    expect(mastodonReportCategory('legal', false)).toBe('legal');
+    expect(mastodonReportCategory('abuse', false)).toBe('other');
   });
 
   it('without an instance URL or token it says what is missing', async () => {

@@ -93,7 +93,20 @@ export function moderationRoutes(app: App) {
   });
 
   app.get('/api/messages/:id/network-report', {
-    schema: { tags: ['moderation'], summary: 'Whether the message\'s network takes a report from Parley; `reason` says why not (X API v2 and the Graph API have no report endpoint; email and web chat no network moderators)', params: idParams, response: { 200: z.object({ available: z.boolean(), reason: z.string().nullable() }) } },
+    schema: {
+      tags: ['moderation'],
+      summary: 'Whether the message\'s network takes a report from Parley; `reason` says why not (X API v2 and the Graph API have no report endpoint; email and web chat no network moderators). `rules`: the network\'s own rules a report may cite (`ruleIds`; Mastodon GET /api/v1/instance/rules, kept 15 minutes per account), null where it has none or could not list them (`rulesError` says so; the report can still go without them). `unsettled`: reports of this post or its author that Parley asked for and never heard back about; another needs `confirmNotFiled`',
+      params: idParams,
+      response: {
+        200: z.object({
+          available: z.boolean(),
+          reason: z.string().nullable(),
+          rules: z.array(z.object({ id: z.string(), text: z.string(), hint: z.string() })).nullable(),
+          rulesError: z.string().nullable(),
+          unsettled: z.array(z.object({ subject: z.enum(['post', 'account']), at: z.string(), error: z.string().nullable() })),
+        }),
+      },
+    },
   }, async (req) => {
     const a = requireRole(req, 'agent', 'approver', 'admin');
     return s.moderation.reportAvailability(a.actor, req.params.id);
@@ -102,7 +115,7 @@ export function moderationRoutes(app: App) {
   app.post('/api/messages/:id/network-report', {
     schema: {
       tags: ['moderation'],
-      summary: 'Report the post (with its author) or the author\'s account to the network\'s moderators (Mastodon POST /api/v1/reports, Bluesky com.atproto.moderation.createReport), citing a guideline with evidence; the reason is the guideline\'s `reportReason` unless `reason` is given (neither: 400 `moderation.report_reason_needed`). Audited, on the conversation\'s timeline. At most once: a report already filed is answered `unchanged` with its id, nothing sent; one waiting for the network is a 409 `moderation.in_progress`. A network without a report API: 400 `moderation.report_unsupported` before anything is sent; the network refusing: 502 `moderation.network_failed` with its message (a retry may file it); no answer: 502 `moderation.network_unknown`',
+      summary: 'Report the post (with its author) or the author\'s account to the network\'s moderators (Mastodon POST /api/v1/reports, Bluesky com.atproto.moderation.createReport), citing a guideline with evidence; the reason is the guideline\'s `reportReason` unless `reason` is given (neither: 400 `moderation.report_reason_needed`). Audited, on the conversation\'s timeline. At most once: a report already filed is answered `unchanged` with its id, nothing sent; one waiting for the network is a 409 `moderation.in_progress`; after one whose outcome is unknown (the network did not answer, or the desk stopped mid-call) another is filed only with `confirmNotFiled: true` (audited as `moderation.report_not_filed`), else a 409 `moderation.report_unknown`. `ruleIds` where the network lists no rules: 400 `moderation.report_rules_unsupported`. A network without a report API: 400 `moderation.report_unsupported` before anything is sent; the network refusing: 502 `moderation.network_failed` with its message (a retry may file it); no answer: 502 `moderation.network_unknown`',
       params: idParams,
       body: z.object({
         subject: z.enum(['post', 'account']).default('post'),
@@ -110,6 +123,7 @@ export function moderationRoutes(app: App) {
         evidence: text().max(2000).nullish(),
         reason: reportReason.nullish(),
         ruleIds: z.array(z.string().min(1).max(64)).max(20).nullish().describe('Mastodon: the instance rules broken (GET /api/v1/instance/rules ids); the report is then filed as a violation'),
+        confirmNotFiled: z.boolean().nullish().describe('The agent checked on the network that an earlier report of this post (or account) whose outcome is unknown was not filed: file it again'),
       }),
       response: { 200: z.object({ status: z.enum(['done', 'unchanged']), subject: z.string(), guideline: z.string(), reason: z.string(), networkReportId: z.string().nullable(), category: z.string().nullable() }) },
     },

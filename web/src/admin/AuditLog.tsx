@@ -98,6 +98,7 @@ export const AUDIT_ACTION_LABEL: Record<string, string> = {
   'moderation.unmute': 'Unmuted an author',
   'moderation.report_post': 'Reported a post to the network (citing a guideline)',
   'moderation.report_account': 'Reported an account to the network (citing a guideline)',
+  'moderation.report_not_filed': 'Confirmed an unanswered report to the network was not filed, and reported again',
   'guideline.report_reason': 'Changed a guideline\'s report reason',
 };
 

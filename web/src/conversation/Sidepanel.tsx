@@ -406,7 +406,10 @@ export function describeAudit(e: AuditEvent, users: Map<number, User>, teams: Ma
     }
     default:
       if (e.action.startsWith('moderation.')) {
-        const failed = d.status === 'failed' ? ' — the network refused' : '';
+        const failed = d.status === 'failed' ? ' — the network refused' : d.status === 'unknown' ? ' — the network never answered: check there whether it was done' : '';
+        if (e.action === 'moderation.report_not_filed') {
+          return `checked on the network that an earlier report of the ${d.subject === 'account' ? 'account' : 'post'}, never answered, was not filed, and reported it again`;
+        }
         if (e.action === 'moderation.report_post' || e.action === 'moderation.report_account') {
           return `reported the ${e.action.endsWith('post') ? 'post' : 'account'} to the network (${String(d.reason ?? '')}${d.networkReportId ? `, report ${String(d.networkReportId)}` : ''}), citing “${String(d.guideline?.title ?? d.guideline?.code ?? '')}”${failed}`;
         }

@@ -10,6 +10,10 @@
  * Reporting the post or its author's account to the network's own moderators (Mastodon, Bluesky)
  * is offered with the same rule and evidence, under the guideline's report reason or one picked
  * here; where the network has no report API (X, Facebook, Instagram) it is shown disabled with why.
+ * Where the network lists rules of its own (a Mastodon server's rules), they are offered as
+ * checkboxes: a ticked rule files the report as a breach of it. A report Parley sent and never
+ * heard back about is shown, and another is sent only once the agent confirms, having checked on
+ * the network, that the first is not there (`confirmNotFiled`).
  */
 import { useEffect, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -41,11 +45,22 @@ const REPORT_REASONS: Record<string, string> = {
   other: 'Something else',
 };
 
-/** Whether the message's network takes a report from Parley, and why not. */
+/** What GET /api/messages/:id/network-report answers. */
+interface ReportAvailability {
+  available: boolean;
+  reason: string | null;
+  /** The network's own rules a report may cite; null where it has none (or could not list them: `rulesError`). */
+  rules: { id: string; text: string; hint: string }[] | null;
+  rulesError: string | null;
+  /** Reports sent that the network never confirmed or refused. */
+  unsettled: { subject: 'post' | 'account'; at: string; error: string | null }[];
+}
+
+/** Whether the message's network takes a report from Parley (and why not), the rules it may cite, and reports never answered. */
 function useReportAvailability(messageId: number | null) {
   return useQuery({
     queryKey: ['network-report', messageId],
-    queryFn: () => api<{ available: boolean; reason: string | null }>('GET', `/api/messages/${messageId}/network-report`),
+    queryFn: () => api<ReportAvailability>('GET', `/api/messages/${messageId}/network-report`),
     enabled: messageId != null,
   });
 }
@@ -54,11 +69,16 @@ function useReportAvailability(messageId: number | null) {
 function useNetworkReport() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (v: { messageId: number; conversationId: number; subject: 'post' | 'account'; guidelineId: number; evidence: string; reason: string }) =>
+    mutationFn: (v: { messageId: number; conversationId: number; subject: 'post' | 'account'; guidelineId: number; evidence: string; reason: string; ruleIds: string[]; confirmNotFiled: boolean }) =>
       api<{ status: 'done' | 'unchanged'; networkReportId: string | null; category: string | null; guideline: string }>('POST', `/api/messages/${v.messageId}/network-report`, {
         subject: v.subject, guidelineId: v.guidelineId, evidence: v.evidence, reason: v.reason,
+        ...(v.ruleIds.length ? { ruleIds: v.ruleIds } : {}), ...(v.confirmNotFiled ? { confirmNotFiled: true } : {}),
       }),
-    onSettled: (_r, _e, v) => void qc.invalidateQueries({ queryKey: keys.detail(v.conversationId) }),
+    onSettled: (_r, _e, v) => {
+      void qc.invalidateQueries({ queryKey: keys.detail(v.conversationId) });
+      // an answer that never came shows as unsettled in the dialog
+      void qc.invalidateQueries({ queryKey: ['network-report', v.messageId] });
+    },
   });
 }
 
@@ -83,6 +103,8 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
   const [guidelineId, setGuidelineId] = useState<number | null>(null);
   const [action, setAction] = useState<ModerationAction | ReportAction | ''>('');
   const [reportReason, setReportReason] = useState('');
+  const [ruleIds, setRuleIds] = useState<string[]>([]);
+  const [confirmNotFiled, setConfirmNotFiled] = useState(false);
   const [evidence, setEvidence] = useState('');
   const [doneOnNetwork, setDoneOnNetwork] = useState(false);
   const [refusal, setRefusal] = useState<RefusalInfo | null>(null);
@@ -91,6 +113,8 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
     setGuidelineId(null);
     setAction('');
     setReportReason('');
+    setRuleIds([]);
+    setConfirmNotFiled(false);
     setEvidence('');
     setDoneOnNetwork(false);
     setRefusal(null);
@@ -118,11 +142,16 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
   const choose = (a: ModerationAction | ReportAction | '') => {
     setAction(a);
     setDoneOnNetwork(false);
+    setConfirmNotFiled(false);
     // a report is filed under the guideline's reason unless another is picked
     if (a && isReport(a)) setReportReason(g?.reportReason ?? '');
   };
   const noReport = reportable.data && !reportable.data.available ? reportable.data.reason : null;
   const reporting = !!action && isReport(action);
+  const subject = action === 'report_account' ? 'account' : 'post';
+  const networkRules = reportable.data?.rules ?? [];
+  // the earlier report of this post (or account) the network never answered: another needs the agent's check
+  const unsettled = reporting ? reportable.data?.unsettled.find((u) => u.subject === subject) ?? null : null;
   const busy = moderate.isPending || report.isPending;
 
   const submit = () => {
@@ -130,8 +159,9 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
     setRefusal(null);
     if (isReport(action)) {
       if (!guidelineId || !reportReason) return;
+      if (unsettled && !confirmNotFiled) return;
       report.mutate(
-        { messageId: message.id, conversationId: message.conversationId, subject: action === 'report_post' ? 'post' : 'account', guidelineId, evidence, reason: reportReason },
+        { messageId: message.id, conversationId: message.conversationId, subject, guidelineId, evidence, reason: reportReason, ruleIds: ruleIds.filter((id) => networkRules.some((r) => r.id === id)), confirmNotFiled: !!unsettled && confirmNotFiled },
         {
           onSuccess: (r) => {
             toast(r.status === 'unchanged' ? `Already reported to ${network} — nothing sent again` : `Reported to ${network}${r.networkReportId ? ` (report ${r.networkReportId})` : ''}, citing “${g?.title || r.guideline}”`);
@@ -248,6 +278,45 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
               </select>
             </label>
           )}
+          {reporting && networkRules.length > 0 && (
+            <fieldset className="field guideline-choices" data-testid="network-rules">
+              <legend>{network} server rules it breaks (optional)</legend>
+              <p className="muted small">
+                Tick a rule of the {network} server only if the post breaks it. Ticking one files the report as a rule violation, whatever reason is chosen above; with none ticked it goes under that reason.
+              </p>
+              {networkRules.map((r) => (
+                <label key={r.id} className="guideline-choice">
+                  <input type="checkbox" value={r.id} checked={ruleIds.includes(r.id)} onChange={(e) => setRuleIds((ids) => (e.target.checked ? [...ids, r.id] : ids.filter((x) => x !== r.id)))} />
+                  <span>
+                    <strong>
+                      <SafeText text={clip(r.text, 300)} linkify={false} />
+                    </strong>
+                    {r.hint && (
+                      <span className="guideline-desc small">
+                        <SafeText text={clip(r.hint, 600)} linkify={false} />
+                      </span>
+                    )}
+                  </span>
+                </label>
+              ))}
+            </fieldset>
+          )}
+          {reporting && reportable.data?.rulesError && (
+            <p className="muted small" data-testid="network-rules-error">
+              {reportable.data.rulesError}
+            </p>
+          )}
+          {unsettled && (
+            <div className="report-note report-note-warn" role="note" data-testid="report-unsettled">
+              <p>
+                <strong>A report of this {subject} may already be with {network}.</strong> Parley sent one on {fullTime(unsettled.at)}, but {network} never said whether it received it. Look for it on {network} before sending another.
+              </p>
+              <label className="checkbox">
+                <input type="checkbox" checked={confirmNotFiled} onChange={(e) => setConfirmNotFiled(e.target.checked)} required />
+                <span>I checked on {network}: that report is not there. Send it again (this is recorded with your name).</span>
+              </label>
+            </div>
+          )}
           {recording && (
             <label className="checkbox">
               <input type="checkbox" checked={doneOnNetwork} onChange={(e) => setDoneOnNetwork(e.target.checked)} required />
@@ -262,7 +331,7 @@ export function ModerationDialog({ message, onClose }: { message: Message | null
           </label>
           <Refusal refusal={refusal} lead="Not done." />
           <div className="row-gap">
-            <button type="submit" className="btn btn-danger" disabled={!g || !action || (recording && !doneOnNetwork) || (reporting && !reportReason) || busy}>
+            <button type="submit" className="btn btn-danger" disabled={!g || !action || (recording && !doneOnNetwork) || (reporting && !reportReason) || (!!unsettled && !confirmNotFiled) || busy}>
               {busy ? 'Working…' : !action ? 'Moderate' : isReport(action) ? (action === 'report_post' ? `Report the post to ${network}` : `Report the account to ${network}`) : recording ? `Record: ${ACTION_LABEL[action]}` : ACTION_LABEL[action]}
             </button>
             <button type="button" className="btn btn-ghost" onClick={onClose}>
