@@ -265,6 +265,7 @@ const ROUTES: Record<string, RouteSpec> = {
   'GET /api/approvals/:id/sign-off': { roles: WORKERS },
   'GET /api/expert-requests': { roles: ANYONE },
   'POST /api/expert-requests/:id/answer': { roles: ANYONE, body: () => ({ text: 'An answer from the sweep' }) },
+  'GET /api/expert-requests/:id/answers': { roles: ANYONE },
   'POST /api/expert-requests/:id/cancel': { roles: WORKERS, body: () => ({ reason: 'withdrawn by the sweep' }) },
   'POST /api/expert-requests/:id/reassign': { roles: WORKERS, body: (x) => ({ expertId: x.expert }) },
   'PUT /api/expert-requests/:id/answer': { roles: ANYONE, body: () => ({ text: 'A corrected answer from the sweep' }) },

@@ -424,8 +424,9 @@ export class WorkflowCommands {
       return r;
     });
     const asked = presentRequest(req, await askerNameOf(store.db, req));
-    bus.publish(actor.brandId, 'expert.request', asked);
+    // the notice first: it opens the conversation to an expert's stream (src/server/routes/events.ts), so the request's event reaches them too
     bus.publish(actor.brandId, 'notification', { kind: 'expert.asked', conversationId: conv.id, requestId: req.id }, { userIds: recipients });
+    bus.publish(actor.brandId, 'expert.request', asked);
     return asked;
   }
 
@@ -531,6 +532,38 @@ export class WorkflowCommands {
     const why = await this.cancelReasons(actor.brandId, rows.filter((r) => r.status === 'cancelled').map((r) => r.id));
     // every role that lists these reads the conversations' notes (an expert only those they were asked about, as listed)
     return rows.map((r) => ({ ...presentRequest(r, r.asked_by_name, { text: r.answer_text, byName: r.answered_by_name, editedAt: r.answer_edited_at == null ? null : Number(r.answer_edited_at) }), cancelReason: why.get(r.id)?.reason ?? null, cancelNote: why.get(r.id)?.note ?? null, conversationSubject: r.subject }));
+  }
+
+  /**
+   * The versions of a question's answer, oldest first: the first answer, then each correction,
+   * the last one being the answer as it reads now (an erasure's redaction included). Each with who
+   * wrote it (their name, for experts who may not list people) and when. Whoever may list the
+   * question may read it (an expert: questions to them or their groups); 404 otherwise, and for a
+   * question not answered, whose answer has no versions.
+   */
+  async expertAnswerHistory(actor: Actor, requestId: number) {
+    const { db } = this.deps.store;
+    let q = db.selectFrom('expert_request').selectAll().where('id', '=', requestId).where('brand_id', '=', actor.brandId);
+    if (actor.role === 'expert') {
+      const teams = (await db.selectFrom('team_member').select('team_id').where('user_id', '=', actor.userId!).execute()).map((t) => t.team_id);
+      q = q.where((eb) => eb.or([eb('expert_id', '=', actor.userId!), ...(teams.length ? [eb('team_id', 'in', teams)] : [])]));
+    }
+    const req = await q.executeTakeFirst();
+    if (!req) throw notFound('expert request');
+    if (req.answer_note_id == null || req.answered_at == null) throw notFound('answer');
+    const note = await db.selectFrom('note').select('text').where('id', '=', req.answer_note_id).where('brand_id', '=', actor.brandId).executeTakeFirst();
+    if (!note) throw notFound('answer');
+    const revisions = await db.selectFrom('expert_answer_revision').select(['text', 'replaced_by', 'replaced_at'])
+      .where('expert_request_id', '=', req.id).where('brand_id', '=', actor.brandId).orderBy('replaced_at').orderBy('id').execute();
+    // a revision keeps the text it replaced: version i was written by whoever replaced version i-1 (the first, by who answered)
+    const texts = [...revisions.map((r) => r.text), decodeText(note.text, null)];
+    const authors = [{ by: req.answered_by, at: req.answered_at }, ...revisions.map((r) => ({ by: r.replaced_by, at: r.replaced_at }))];
+    const ids = [...new Set(authors.map((a) => a.by).filter((id): id is number => id != null))];
+    const names = new Map(ids.length ? (await db.selectFrom('app_user').select(['id', 'name']).where('id', 'in', ids).where('brand_id', '=', actor.brandId).execute()).map((u) => [u.id, u.name]) : []);
+    return texts.map((text, i) => {
+      const { by, at } = authors[i]!;
+      return { version: i + 1, text, byId: by, byName: by == null ? null : names.get(by) ?? null, at: new Date(Number(at)).toISOString(), current: i === texts.length - 1 };
+    });
   }
 
   /** Why each cancelled question was cancelled, from its `expert.cancelled` audit entry: the conversation resolved, the expert unable to answer, or withdrawn (with the reason given). */
@@ -721,8 +754,9 @@ export class WorkflowCommands {
     });
     const askerName = await askerNameOf(store.db, done.r);
     const presented = presentRequest(done.r, askerName);
-    bus.publish(actor.brandId, 'expert.request', presented);
+    // the new experts' notice first, as when asking: their streams then carry the request's event
     if (done.to.length) bus.publish(actor.brandId, 'notification', { kind: 'expert.asked', conversationId: req.conversation_id, requestId: req.id }, { userIds: done.to });
+    bus.publish(actor.brandId, 'expert.request', presented);
     if (done.before.length) bus.publish(actor.brandId, 'notification', { kind: 'expert.reassigned', conversationId: req.conversation_id, requestId: req.id }, { userIds: done.before });
     return { ...presentRequest(done.r, askerName, { text: null, byName: null }), cancelReason: null, cancelNote: null };
   }
@@ -770,7 +804,8 @@ export class WorkflowCommands {
       return trx.selectFrom('expert_request').selectAll().where('id', '=', req.id).executeTakeFirstOrThrow();
     });
     const askerName = await askerNameOf(store.db, edited);
-    bus.publish(actor.brandId, 'expert.request', presentRequest(edited, askerName));
+    // when it was corrected says what changed (the text is read from the list, as ever)
+    bus.publish(actor.brandId, 'expert.request', { ...presentRequest(edited, askerName), answerEditedAt: new Date(now).toISOString() });
     bus.publish(actor.brandId, 'notification', { kind: 'expert.answer_edited', conversationId: req.conversation_id, requestId: req.id }, { userIds: [req.asked_by] });
     return {
       request: { ...presentRequest(edited, askerName, { text: body, byName: await personName(store.db, actor), editedAt: now }), cancelReason: null, cancelNote: null },

@@ -1,7 +1,7 @@
 /**
  * Expert questions after they are asked, in the browser at phone width: the expert's page shows an
  * answered question's answer, and its expert corrects it there — told when the earlier text was
- * already used in a reply; the agent's card then shows the current answer marked "edited". The
+ * already used in a reply; the agent's card then shows the current answer marked "corrected". The
  * agent who asked withdraws an open question (with a reason) from the questions page, and
  * reassigns another from the conversation's card. Nothing spills sideways.
  */
@@ -17,7 +17,7 @@ const PHONE = { viewport: { width: 390, height: 844 } };
 const sideways = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 
 describe('expert questions: correct an answer, withdraw, reassign (phone width)', () => {
-  it('the expert sees and corrects the answer, warned that a reply used it; the card shows it edited', async () => {
+  it('the expert sees and corrects the answer, warned that a reply used it; the card shows it corrected', async () => {
     const admin = await Client.signIn(desk.url, 'admin@acme.test');
     const ana = await Client.signIn(desk.url, 'ana@acme.test');
     const eli = await Client.signIn(desk.url, 'eli@acme.test');
@@ -46,11 +46,11 @@ describe('expert questions: correct an answer, withdraw, reassign (phone width)'
     const warned = w.page.locator('.expert-edit-warning');
     await expect.poll(() => warned.textContent()).toContain('already used in a reply');
     await expect.poll(() => answer.textContent()).toContain(second);
-    await expect.poll(() => w.page.locator('.expert-answered').textContent()).toContain('edited');
+    await expect.poll(() => w.page.locator('.expert-answered').textContent()).toContain('corrected');
     expect(await sideways(w.page)).toBeLessThanOrEqual(0);
     expect(w.errors).toEqual([]);
 
-    // the agent's card: the current answer, marked edited
+    // the agent's card: the current answer, marked corrected
     const a = await open(PHONE);
     await signIn(a.page, desk.url, 'ana@acme.test');
     await openConversationAt(a.page, desk.url, c);
@@ -59,7 +59,7 @@ describe('expert questions: correct an answer, withdraw, reassign (phone width)'
     const item = a.page.locator(`.experts-card .expert-item[data-request-id="${id}"]`);
     await item.waitFor();
     await expect.poll(() => item.locator('.expert-answer-text').textContent()).toContain(second);
-    expect(await item.locator('.expert-edited').textContent()).toBe('edited');
+    expect(await item.locator('.expert-edited').textContent()).toBe('corrected');
     expect(await item.textContent()).not.toContain(first);
   });
 

@@ -204,6 +204,25 @@ export function workflowRoutes(app: App) {
     return wf.answerExpert(a.actor, req.params.id, req.body.text);
   });
 
+  app.get('/api/expert-requests/:id/answers', {
+    schema: {
+      tags,
+      summary: 'The versions of a question\'s answer, oldest first: the first answer, then each correction by its expert; the last is the answer as it reads now. For whoever may list the question (an expert: questions to them or their groups); 404 for others, and for a question not answered',
+      params: idParams,
+      response: { 200: z.object({ items: z.array(z.object({
+        version: z.number().int().describe('1 for the first answer'),
+        text: z.string(),
+        byId: z.number().nullable().describe('who wrote this version'),
+        byName: z.string().nullable(),
+        at: z.string().describe('when this version was written'),
+        current: z.boolean().describe('the answer as it reads now'),
+      })) }) },
+    },
+  }, async (req) => {
+    const a = requireRole(req);
+    return { items: await wf.expertAnswerHistory(a.actor, req.params.id) };
+  });
+
   app.post('/api/expert-requests/:id/cancel', {
     schema: { tags, summary: 'Withdraw an open question (its asker, a lead or an admin), with an optional reason: the expert (or group) is told and it leaves their list. 409 expert.closed once answered or cancelled; 403 expert.not_your_question for anyone else', params: idParams, body: z.object({ reason: z.string().max(500).nullish() }).optional() },
   }, async (req) => {

@@ -74,7 +74,8 @@ export function useMe() {
   });
 }
 
-export const useUsers = () => useQuery({ queryKey: keys.users, queryFn: async () => (await api<{ items: User[] }>('GET', '/api/users')).items, staleTime: 60_000 });
+/** The brand's people; `enabled` false for a role that may not list them (an expert), so nothing is asked. */
+export const useUsers = (enabled = true) => useQuery({ queryKey: keys.users, queryFn: async () => (await api<{ items: User[] }>('GET', '/api/users')).items, staleTime: 60_000, enabled });
 export const useTeams = () => useQuery({ queryKey: keys.teams, queryFn: async () => (await api<{ items: Team[] }>('GET', '/api/teams')).items, staleTime: 60_000 });
 export const useChannels = () => useQuery({ queryKey: keys.channels, queryFn: async () => (await api<{ items: ChannelAccount[] }>('GET', '/api/channel-accounts')).items, staleTime: 60_000 });
 export const useCounts = () => useQuery({ queryKey: keys.counts, queryFn: () => api<Counts>('GET', '/api/conversations/counts'), staleTime: 30_000, refetchInterval: 60_000 });

@@ -18,6 +18,8 @@ export const wkeys = {
   incidents: ['incidents'] as const,
   expertRequests: ['expert-requests'] as const,
   expertRequestsFor: (conversationId: number | null) => ['expert-requests', conversationId ?? 'mine'] as const,
+  /** Under `expertRequests`: the live events that refresh the lists refresh an open history too. */
+  expertAnswers: (requestId: number) => ['expert-requests', 'answers', requestId] as const,
   playbooks: ['playbooks'] as const,
   playbooksFor: (conversationId: number) => ['playbooks', 'for', conversationId] as const,
   snippets: ['snippets'] as const,
@@ -105,6 +107,21 @@ export function useTakePrivate() {
     },
   });
 }
+
+/** One version of an expert's answer (`GET /api/expert-requests/:id/answers`): the first answer, or a correction. */
+export interface AnswerVersion {
+  version: number;
+  text: string;
+  byId: number | null;
+  byName: string | null;
+  at: string;
+  /** The answer as it reads now. */
+  current: boolean;
+}
+
+/** The versions of a question's answer, oldest first; fetched while `enabled` (an open "earlier versions"). */
+export const useExpertAnswerHistory = (requestId: number, enabled: boolean) =>
+  useQuery({ queryKey: wkeys.expertAnswers(requestId), queryFn: items<AnswerVersion>(`/api/expert-requests/${requestId}/answers`), enabled, staleTime: 15_000 });
 
 export function useAskExpert() {
   const qc = useQueryClient();

@@ -126,6 +126,14 @@ function applyBatch(qc: QueryClient, batch: Incoming[]) {
         touched.add(n.conversationId);
         break;
       }
+      case 'expert.request': {
+        // answered, corrected, withdrawn, reassigned: the answer is a note of the thread (its text
+        // changes when corrected), so an open conversation is fetched again; the questions' lists
+        // refresh in ../workflow/live.ts
+        const id = (e.data as { conversationId?: unknown } | null)?.conversationId;
+        if (typeof id === 'number') touched.add(id);
+        break;
+      }
       case 'presence': {
         const d = e.data as { conversationId: number; users: PresenceUser[] };
         setPresence(d.conversationId, d.users);

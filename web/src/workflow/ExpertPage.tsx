@@ -18,7 +18,7 @@ import { SafeText } from '../lib/SafeText.js';
 import { Spinner } from '../ui/bits.js';
 import { Refusal, refusalOf, type RefusalInfo } from '../ui/Refusal.js';
 import { useToast } from '../ui/Toasts.js';
-import { cancelledText, mayManageQuestion, QuestionActions, requestTarget } from './Experts.js';
+import { cancelledText, EarlierAnswers, mayManageQuestion, QuestionActions, requestTarget } from './Experts.js';
 import { Frame } from './Frame.js';
 import { useModerationLive } from './Moderation.js';
 
@@ -50,7 +50,7 @@ function Questions({ me }: { me: Me }) {
   const search = useSearch({ from: '/expert' });
   const navigate = useNavigate({ from: '/expert' });
   const isExpert = me.user.role === 'expert';
-  const usersQ = useUsers();
+  const usersQ = useUsers(!isExpert);
   const teamsQ = useTeams();
   // Experts may not list people: the map then holds only themselves.
   const users = useMemo(() => new Map<number, User>([[me.user.id, me.user], ...(usersQ.data ?? []).map((u) => [u.id, u] as [number, User])]), [usersQ.data, me.user]);
@@ -131,6 +131,7 @@ function AnswerText({ r, mine }: { r: ExpertRequest; mine: boolean }) {
           <SafeText text={r.answerText ?? ''} />
         </blockquote>
       )}
+      {!editing && r.answerEditedAt && <EarlierAnswers requestId={r.id} />}
       {warning && (
         <p className="form-error small expert-edit-warning" role="alert">
           {warning}
@@ -274,7 +275,7 @@ function Answer({ r, me, users, teams, onAnswered }: { r: ExpertRequest; me: Me;
             {r.answerEditedAt && (
               <>
                 {' '}
-                · <span className="badge expert-edited">edited</span> {fullTime(r.answerEditedAt)}
+                · <span className="badge expert-edited">corrected</span> {fullTime(r.answerEditedAt)}
               </>
             )}
           </p>

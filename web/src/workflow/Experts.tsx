@@ -6,9 +6,9 @@
 import { useMemo, useState } from 'react';
 import { useMe, useTeams, useUsers } from '../api/queries.js';
 import type { ExpertRequest, Team, User } from '../api/types.js';
-import { useAskExpert, useCancelExpertRequest, useExpertRequests, useReassignExpertRequest } from '../api/workflow.js';
+import { useAskExpert, useCancelExpertRequest, useExpertAnswerHistory, useExpertRequests, useReassignExpertRequest } from '../api/workflow.js';
 import { insertIntoReply } from '../conversation/Composer.js';
-import { fullTime, useNow } from '../lib/format.js';
+import { clip, fullTime, useNow } from '../lib/format.js';
 import { agoText } from './Sla.js';
 import { SafeText } from '../lib/SafeText.js';
 import { Modal } from '../ui/Modal.js';
@@ -243,6 +243,44 @@ export function foldedAnswer(text: string): string | null {
   return head.replace(/\s+$/, '');
 }
 
+/**
+ * The texts an answer had before its expert corrected it, behind a disclosure (fetched when
+ * opened, and again live while open): who wrote each and when, oldest first.
+ */
+export function EarlierAnswers({ requestId }: { requestId: number }) {
+  const [open, setOpen] = useState(false);
+  const q = useExpertAnswerHistory(requestId, open);
+  const earlier = (q.data ?? []).filter((v) => !v.current);
+  return (
+    <details className="expert-earlier" onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary className="small">Earlier versions</summary>
+      {q.isError ? (
+        <p className="form-error small" role="alert">
+          Could not load the earlier versions: {(q.error as Error).message}
+        </p>
+      ) : !q.data ? (
+        <p className="muted small">{open ? 'Loading…' : null}</p>
+      ) : earlier.length === 0 ? (
+        <p className="muted small">No earlier versions: the answer was never corrected.</p>
+      ) : (
+        <ol className="plain-list expert-earlier-list">
+          {earlier.map((v) => (
+            <li key={v.version} data-version={v.version}>
+              <p className="muted small">
+                {v.version === 1 ? 'First answer' : `Correction ${v.version - 1}`}
+                {v.byName ? ` by ${clip(v.byName, 120)}` : ''} · <time dateTime={v.at}>{fullTime(v.at)}</time>
+              </p>
+              <blockquote style={{ margin: '2px 0 8px', paddingLeft: 8, borderLeft: '3px dashed var(--border)', whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
+                <SafeText text={v.text} />
+              </blockquote>
+            </li>
+          ))}
+        </ol>
+      )}
+    </details>
+  );
+}
+
 /** An expert's answer on the card: the text (user text, rendered as text), who answered and when, and "Use in reply". */
 function ExpertAnswer({ r, conversationId, answerer }: { r: ListedRequest; conversationId: number; answerer: string }) {
   const [all, setAll] = useState(false);
@@ -260,7 +298,7 @@ function ExpertAnswer({ r, conversationId, answerer }: { r: ListedRequest; conve
         {r.answerEditedAt && (
           <>
             {' '}
-            · <span className="badge expert-edited" title={`Corrected by the expert ${fullTime(r.answerEditedAt)}`}>edited</span> <time dateTime={r.answerEditedAt}>{fullTime(r.answerEditedAt)}</time>
+            · <span className="badge expert-edited" title={`Corrected by the expert ${fullTime(r.answerEditedAt)}`}>corrected</span> <time dateTime={r.answerEditedAt}>{fullTime(r.answerEditedAt)}</time>
           </>
         )}
       </p>
@@ -275,6 +313,7 @@ function ExpertAnswer({ r, conversationId, answerer }: { r: ListedRequest; conve
           </>
         )}
       </blockquote>
+      {r.answerEditedAt && <EarlierAnswers requestId={r.id} />}
       <button type="button" className="btn btn-small" onClick={use} title="Adds the answer to your reply draft, to edit in your own words; nothing is sent">
         Use in reply
       </button>
