@@ -4,7 +4,8 @@
  */
 import { useId, useMemo, useState } from 'react';
 import { useMe, useTeams, useUsers } from '../api/queries.js';
-import type { Me } from '../api/types.js';
+import type { Me, User } from '../api/types.js';
+import { byName } from '../lib/collate.js';
 import { Modal } from '../ui/Modal.js';
 
 export interface AssignChoice {
@@ -41,14 +42,16 @@ function AssignPicker({ me, onPick, currentAssigneeId, currentTeamId }: { me: Me
   const [active, setActive] = useState(0);
   const id = useId();
   const options = useMemo<Option[]>(() => {
+    // People who can take it now first, then teams and the ways out, then everyone offline
+    // (a desk can have hundreds): each group by name, "Agent 9" before "Agent 10".
+    const person = (u: User): Option => ({ key: `u${u.id}`, assigneeId: u.id, label: u.name, done: `Assigned to ${u.name}`, hint: `${u.availability}${u.id === currentAssigneeId ? ' · current' : ''}` });
+    const people = users.filter((u) => !u.disabled && u.role !== 'expert' && u.id !== me.user.id).sort((a, b) => byName.compare(a.name, b.name));
     const all: Option[] = [{ key: 'me', assigneeId: me.user.id, label: 'Assign to me', done: 'Assigned to you', hint: me.user.name }];
-    for (const u of users) {
-      if (u.disabled || u.role === 'expert' || u.id === me.user.id) continue;
-      all.push({ key: `u${u.id}`, assigneeId: u.id, label: u.name, done: `Assigned to ${u.name}`, hint: `${u.availability}${u.id === currentAssigneeId ? ' · current' : ''}` });
-    }
-    for (const t of teams) all.push({ key: `t${t.id}`, teamId: t.id, label: `Team: ${t.name}`, done: `Assigned to the team ${t.name}`, hint: `${t.members.length} people${t.id === currentTeamId ? ' · current' : ''}` });
+    all.push(...people.filter((u) => u.availability !== 'offline').map(person));
+    for (const t of [...teams].sort((a, b) => byName.compare(a.name, b.name))) all.push({ key: `t${t.id}`, teamId: t.id, label: `Team: ${t.name}`, done: `Assigned to the team ${t.name}`, hint: `${t.members.length} people${t.id === currentTeamId ? ' · current' : ''}` });
     if (currentAssigneeId != null) all.push({ key: 'unassign', assigneeId: null, label: 'Unassign', done: 'Unassigned' });
     if (currentTeamId != null) all.push({ key: 'noteam', teamId: null, label: 'Remove from team', done: 'Removed from the team' });
+    all.push(...people.filter((u) => u.availability === 'offline').map(person));
     const f = filter.trim().toLowerCase();
     return f ? all.filter((o) => o.label.toLowerCase().includes(f) || (o.hint ?? '').toLowerCase().includes(f)) : all;
   }, [users, teams, me, filter, currentAssigneeId, currentTeamId]);

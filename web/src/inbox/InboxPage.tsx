@@ -19,7 +19,7 @@ import { BulkBar } from './BulkBar.js';
 import { ConversationList, type ListHandle } from './ConversationList.js';
 import { FilterBar } from './FilterBar.js';
 import { SearchResults } from './SearchResults.js';
-import { activeFilterCount, describeFilters, NO_FILTERS, titleCountText, toListParams, VIEW_LABEL, type InboxSearch, type Matching } from './search.js';
+import { activeFilterCount, describeFilters, NO_FILTERS, parseInboxSearch, titleCountText, toListParams, VIEW_LABEL, type InboxSearch, type Matching } from './search.js';
 
 const ConversationPane = lazy(() => import('../conversation/ConversationPane.js'));
 
@@ -30,7 +30,10 @@ export function InboxPage() {
 
 function Inbox({ me }: { me: Me }) {
   const view = useParams({ from: '/inbox/$view' }).view as View;
-  const search = useSearch({ from: '/inbox/$view' });
+  // the router hands on the address's own parameters beside the validated ones: parsed again, a
+  // stale or mistyped link (?sort=old, ?status=bogus, ?c=abc) is ignored, not sent on and refused
+  const rawSearch = useSearch({ from: '/inbox/$view' });
+  const search = useMemo(() => parseInboxSearch(rawSearch), [rawSearch]);
   const navigate = useNavigate({ from: '/inbox/$view' });
   const usersQ = useUsers();
   const channelsQ = useChannels();
@@ -98,7 +101,7 @@ function Inbox({ me }: { me: Me }) {
   const statusById = useMemo(() => new Map(items.map((c) => [c.id, { status: c.status, snoozedUntil: c.snoozedUntil }])), [items]);
 
   const update = useCallback(
-    (patch: Partial<InboxSearch>) => navigate({ search: (s: InboxSearch) => ({ ...s, ...patch }) }),
+    (patch: Partial<InboxSearch>) => navigate({ search: (s: InboxSearch) => ({ ...parseInboxSearch(s as Record<string, unknown>), ...patch }) }),
     [navigate],
   );
   const openConversation = useCallback((id: number | undefined) => update({ c: id }), [update]);
@@ -113,7 +116,7 @@ function Inbox({ me }: { me: Me }) {
     }
   };
   const goView = (v: View) => {
-    void navigate({ to: '/inbox/$view', params: { view: v }, search: (s: InboxSearch) => ({ ...s, c: undefined, q: undefined, mode: undefined }) });
+    void navigate({ to: '/inbox/$view', params: { view: v }, search: (s: InboxSearch) => ({ ...parseInboxSearch(s as Record<string, unknown>), c: undefined, q: undefined, mode: undefined }) });
   };
 
   const onToggle = useCallback((id: number, index: number, range: boolean) => {
@@ -191,6 +194,7 @@ function Inbox({ me }: { me: Me }) {
         setSelected(new Set());
         announce('Selection cleared.');
       } else if (search.c) closeConversation();
+      else if (search.q) update({ q: undefined, mode: undefined });
       else return false;
     },
     'g i': () => goView('open'),
@@ -349,12 +353,23 @@ function Inbox({ me }: { me: Me }) {
   );
 }
 
+/** What an empty view means, in the view's own words (Waiting never fills with new mentions). */
+const EMPTY_VIEW: Record<View, string> = {
+  open: 'Nothing open. New mentions and messages appear here as they arrive.',
+  new: 'Nothing new. Mentions and messages nobody has worked on yet appear here as they arrive.',
+  mine: 'Nothing assigned to you. Conversations you take or are given appear here.',
+  team: 'Nothing for your team. Conversations routed to your team appear here.',
+  waiting: "Nobody to wait for. Snoozed conversations, and those waiting on a customer's answer, appear here until the customer writes or the snooze ends.",
+  resolved: 'Nothing resolved yet. Conversations appear here once they are resolved.',
+  all: 'No conversations yet. Mentions and messages appear here as they arrive.',
+};
+
 /** An empty list: with filters on, which ones hide everything, and a way to clear them. */
 function EmptyList({ view, search, me, users, channels, onClearFilters }: { view: View; search: InboxSearch; me: Me; users: Map<number, User>; channels: Map<number, ChannelAccount>; onClearFilters: () => void }) {
   if (activeFilterCount(search) === 0) {
     return (
       <div className="list-empty">
-        <p>Nothing here. {search.q ? 'No conversation matches the search.' : 'New mentions appear here as they arrive.'}</p>
+        <p>{search.q ? `No conversation in ${VIEW_LABEL[view]} matches the search.` : EMPTY_VIEW[view]}</p>
       </div>
     );
   }

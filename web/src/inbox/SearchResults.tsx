@@ -68,7 +68,7 @@ export const SearchResults = forwardRef<ListHandle, Props>(function SearchResult
   return (
     <div className="list-scroll" ref={scrollRef} tabIndex={-1}>
       <p className="list-status" role="status">
-        {res.isPending ? 'Searching…' : res.isError ? `Search failed: ${(res.error as Error).message}` : `${hits.length}${res.hasNextPage ? '+' : ''} message${hits.length === 1 ? '' : 's'} match, newest first`}
+        {res.isPending ? 'Searching…' : res.isError ? `Search failed: ${(res.error as Error).message}` : `${hits.length}${res.hasNextPage ? '+' : ''} ${hits.length === 1 && !res.hasNextPage ? 'message matches' : 'messages match'}, newest first`}
       </p>
       <ul className="conv-list" aria-label={`Messages matching “${q}”`} style={{ height: virtualizer.getTotalSize() }}>
         {vis.map((vi) => {

@@ -21,9 +21,9 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: 'e', label: 'Resolve the open conversation' },
   { keys: 's', label: 'Snooze…' },
   { keys: '/', label: 'Search messages' },
-  { keys: 'g then i / m / t / w', label: 'Go to Open / Mine / My team / Waiting' },
+  { keys: 'g then i / m / t / w / a', label: 'Go to Open / Mine / My team / Waiting / All' },
   { keys: 'Ctrl + Enter', label: 'Send (in the composer)' },
-  { keys: 'Esc', label: 'Leave a field, close a dialog, clear the selection' },
+  { keys: 'Esc', label: 'Leave a field, close a dialog, clear the selection (then the search)' },
   { keys: '?', label: 'Show these shortcuts' },
 ];
 

@@ -126,11 +126,11 @@ export const Header = forwardRef<HTMLInputElement, HeaderProps>(function Header(
           onChange={(e) => setDraft(e.target.value)}
           onKeyDown={(e) => {
             if (e.key === 'Escape') {
-              if (draft) {
-                setDraft('');
-                onQuery('');
-              }
-              (e.target as HTMLInputElement).blur();
+              // Esc leaves the field and keeps what it searched, so j / k and Enter work the results
+              // (Esc again, on the inbox, clears the search); an edit not searched yet is dropped
+              e.preventDefault(); // Chromium's own Esc would empty a search field
+              if (draft !== query) setDraft(query);
+              e.currentTarget.blur();
             }
           }}
         />
