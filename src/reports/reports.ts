@@ -298,7 +298,7 @@ async function historyResolutionCounts(store: Store, f: ReportFilter): Promise<{
 /** The caveat of SLA figures over a selection with `n` resolutions of imported history (null: none). */
 export function historySlaNote(n: number): string | null {
   if (!n) return null;
-  return `${n === 1 ? '1 resolution' : `${n} resolutions`} in this period ${n === 1 ? 'is' : 'are'} imported history: handled outside Parley, ${n === 1 ? 'it has' : 'they have'} no SLA clocks, so SLA attainment covers only the conversations handled at the desk.`;
+  return `${n === 1 ? '1 resolution' : `${n.toLocaleString('en-GB')} resolutions`} in this period ${n === 1 ? 'is' : 'are'} imported history: handled outside Parley, ${n === 1 ? 'it has' : 'they have'} no SLA clocks, so SLA attainment covers only the conversations handled at the desk.`;
 }
 
 /** SLA attainment: clocks met vs breached, overall and per clock. */

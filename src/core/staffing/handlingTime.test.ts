@@ -121,6 +121,11 @@ describe('chooseAht', () => {
     expect(measured.meanS).toBeCloseTo(252, 9);
   });
 
+  it('writes a count in the thousands with its separator', () => {
+    const many = handlingStats(Array.from({ length: 9_779 }, () => 252));
+    expect(chooseAht({ measured: many, handSetS: 300, mode: 'auto', minSamples: 30, concurrency: 3 }).summary).toBe('AHT 4.2 min, measured from 9,779 replies');
+  });
+
   it('falls back to the hand-set value with too few replies, and says how many', () => {
     const c = chooseAht({ measured: few, handSetS: 300, mode: 'auto', minSamples: 30, concurrency: 3 });
     expect(c).toEqual({ ahtS: 300, source: 'set_by_hand', reason: 'too_few_samples', concurrency: 3, summary: 'AHT 5 min, set by hand: only 3 replies measured (30 needed)' });

@@ -244,7 +244,7 @@ function fmtMin(s: number): string {
 }
 
 function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
+  return `${n.toLocaleString('en-GB')} ${n === 1 ? one : many}`;
 }
 
 // ---------------------------------------------------------------------------

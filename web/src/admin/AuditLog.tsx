@@ -6,9 +6,9 @@
  * Everything the entries carry (names, token names, notes, settings) is shown as text.
  */
 import { Link } from '@tanstack/react-router';
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useMemo, useState, type FormEvent } from 'react';
 import { auditCsvHref, useAuditLog, type AuditFilters, type AuditLogEntry } from '../api/audit.js';
-import { useUsers } from '../api/queries.js';
+import { useTeams, useUsers } from '../api/queries.js';
 import { fullTime, plain } from '../lib/format.js';
 import { SafeText } from '../lib/SafeText.js';
 import { SelectField, Spinner } from '../ui/bits.js';
@@ -188,6 +188,8 @@ export function AuditLogAdmin() {
   const [applied, setApplied] = useState<AuditFilters>({});
   const [error, setError] = useState<Problem | null>(null);
   const users = useUsers().data ?? [];
+  const teams = useTeams().data;
+  const names = useMemo<Names>(() => ({ people: new Map(users.map((u) => [u.id, u.name])), teams: new Map((teams ?? []).map((t) => [t.id, t.name])) }), [users, teams]);
   const log = useAuditLog(applied);
   const ids = { subjectId: useId(), conversationId: useId(), from: useId(), to: useId(), error: useId() };
   const set = (patch: Partial<Draft>) => setDraft((d) => ({ ...d, ...patch }));
@@ -311,7 +313,7 @@ export function AuditLogAdmin() {
               </thead>
               <tbody>
                 {entries.map((e) => (
-                  <AuditRow key={e.id} e={e} onSubject={showSubject} />
+                  <AuditRow key={e.id} e={e} names={names} onSubject={showSubject} />
                 ))}
               </tbody>
             </table>
@@ -329,7 +331,38 @@ export function AuditLogAdmin() {
   );
 }
 
-function AuditRow({ e, onSubject }: { e: AuditLogEntry; onSubject: (type: string, id: string) => void }) {
+/** Names of the brand's people and teams by id, for the details. */
+interface Names {
+  people: Map<number, string>;
+  teams: Map<number, string>;
+}
+
+const PERSON_KEY = /^(assignee|previousAssignee|user|agent|author|approver|expert)Id$/;
+const TEAM_KEY = /^(team|previousTeam)Id$/;
+
+/** A detail's key in words: "teamId" → "team", "previousAssigneeId" → "previous assignee". */
+function detailKey(k: string): string {
+  const bare = PERSON_KEY.test(k) || TEAM_KEY.test(k) ? k.slice(0, -2) : k;
+  return bare.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase();
+}
+
+/**
+ * A detail's value as a care lead reads it: people and teams by name (their id when they are
+ * gone), nothing as "none", a routing reason code in words, a nested record ("to") as
+ * "assignee Ana Agent · team Care". Strings stay exactly as stored.
+ */
+function detailText(k: string, v: unknown, names: Names): string {
+  if (v == null) return 'none';
+  const id = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : null;
+  if (id != null && PERSON_KEY.test(k)) return names.people.get(id) ?? `person ${id}`;
+  if (id != null && TEAM_KEY.test(k)) return names.teams.get(id) ?? `team ${id}`;
+  if (typeof v === 'string') return k === 'reason' && /^[a-z]+(_[a-z]+)+$/.test(v) ? v.replace(/_/g, ' ') : v;
+  if (Array.isArray(v)) return v.every((x) => typeof x !== 'object' || x === null) ? v.map((x) => detailText(k, x, names)).join(', ') : JSON.stringify(v);
+  if (typeof v === 'object') return Object.entries(v).map(([kk, vv]) => `${detailKey(kk)} ${detailText(kk, vv, names)}`).join(' · ') || 'none';
+  return String(v);
+}
+
+function AuditRow({ e, names, onSubject }: { e: AuditLogEntry; names: Names; onSubject: (type: string, id: string) => void }) {
   const data = Object.entries(e.data ?? {});
   const subject = SUBJECT_LABEL[e.subjectType] ?? e.subjectType;
   return (
@@ -338,7 +371,9 @@ function AuditRow({ e, onSubject }: { e: AuditLogEntry; onSubject: (type: string
         <time dateTime={e.createdAt ?? undefined}>{fullTime(e.createdAt)}</time>
       </td>
       <td>
-        <SafeText text={e.actorName} linkify={false} />
+        {/* isolated and with control codes shown, like SafeText, but wrapped between words only: on a
+            phone the narrow column would otherwise break a name inside its words ("De mo Adm in") */}
+        <bdi>{plain(e.actorName)}</bdi>
       </td>
       <td>
         {actionLabel(e.action)}
@@ -368,10 +403,10 @@ function AuditRow({ e, onSubject }: { e: AuditLogEntry; onSubject: (type: string
             {data.map(([k, v]) => (
               <div key={k}>
                 <dt>
-                  <SafeText text={k} linkify={false} />
+                  <SafeText text={detailKey(k)} linkify={false} />
                 </dt>
                 <dd>
-                  <SafeText text={typeof v === 'string' ? v : JSON.stringify(v) ?? String(v)} linkify={false} />
+                  <SafeText text={detailText(k, v, names)} linkify={false} />
                 </dd>
               </div>
             ))}

@@ -1,6 +1,7 @@
 /** Per-agent and per-team tables: responses, median first/next response, resolutions, reopens, accolades, SLA. */
 import { useMemo, useState } from 'react';
 import { useReport, type PeopleReport, type PeopleRow, type ReportFilter } from '../api/reports.js';
+import { byName } from '../lib/collate.js';
 import { plain } from '../lib/format.js';
 import { fmtCount, fmtMin, fmtMinExact, fmtPct } from './format.js';
 import { HELP } from './help.js';
@@ -56,14 +57,16 @@ function PeopleTable({ rows, caption }: { rows: PeopleRow[]; caption: string }) 
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'responses', desc: true });
   const sorted = useMemo(() => {
     const dir = sort.desc ? -1 : 1;
-    return [...rows].sort((a, b) => {
+    const order = (a: PeopleRow, b: PeopleRow) => {
       const x = a[sort.key];
       const y = b[sort.key];
       if (x == null && y == null) return 0;
       if (x == null) return 1; // no figure: always last
       if (y == null) return -1;
-      return (typeof x === 'string' ? x.localeCompare(String(y)) : x - (y as number)) * dir;
-    });
+      return (typeof x === 'string' ? byName.compare(x, String(y)) : x - (y as number)) * dir;
+    };
+    // equal figures in name order, so a long table reads the same on every load
+    return [...rows].sort((a, b) => order(a, b) || byName.compare(a.name, b.name));
   }, [rows, sort]);
   return (
     <div className="table-wrap">

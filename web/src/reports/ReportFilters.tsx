@@ -5,6 +5,7 @@
  */
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useChannels, useTeams, useUsers } from '../api/queries.js';
+import { byName } from '../lib/collate.js';
 import { networkLabel, plain } from '../lib/format.js';
 import { SelectField } from '../ui/bits.js';
 import { HELP } from './help.js';
@@ -14,9 +15,10 @@ import { activeFilterCount, isDate, PERIOD_LABEL, PERIODS, type Period, type Rep
 export type FilterSet = 'all' | 'staffing' | 'none';
 
 export function ReportFilters({ search, period, onChange, show }: { search: ReportsSearch; period: ResolvedPeriod; onChange: (patch: Partial<ReportsSearch>) => void; show: FilterSet }) {
-  const channels = useChannels().data ?? [];
-  const teams = useTeams().data ?? [];
-  const users = (useUsers().data ?? []).filter((u) => u.role !== 'expert' && !u.disabled);
+  // each list in reading order, as Settings shows it ("Care Agent 9" before "Care Agent 10")
+  const channels = [...(useChannels().data ?? [])].sort((a, b) => byName.compare(a.network, b.network) || byName.compare(a.handle, b.handle));
+  const teams = [...(useTeams().data ?? [])].sort((a, b) => byName.compare(a.name, b.name));
+  const users = (useUsers().data ?? []).filter((u) => u.role !== 'expert' && !u.disabled).sort((a, b) => byName.compare(a.name, b.name));
   const networks = [...new Set(channels.map((c) => c.network))].sort();
   const [custom, setCustom] = useState(search.period === 'custom');
   const [from, setFrom] = useState(period.fromDate ?? period.dataRange?.first ?? '');

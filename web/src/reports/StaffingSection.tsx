@@ -67,7 +67,7 @@ export function StaffingSection({ me, search, period, tz, onChange }: { me: Me; 
     <div className="report-grid">
       <ReportCard title="Planner inputs" help={HELP.staffing} wide testId="staffing-inputs">
         {sp?.derived && <Note>All time is not a plannable period: planning over the last four weeks with data ({rangeLabel(sp.fromDate, sp.toDate)}).</Note>}
-        <PlannerForm inputs={inputs} onApply={(i) => onChange({ aht: i.aht, sl: i.sl, within: i.within, shrink: i.shrink, occ: i.occ, conc: i.conc, patience: i.patience })} />
+        <PlannerForm inputs={inputs} aht={plan.data?.aht} onApply={(i) => onChange({ aht: i.aht, sl: i.sl, within: i.within, shrink: i.shrink, occ: i.occ, conc: i.conc, patience: i.patience })} />
         {plan.data?.aht && <HandlingTimeSource aht={plan.data.aht} onUseMeasured={() => onChange({ aht: undefined })} />}
       </ReportCard>
       <ReportCard title="Agents needed per hour of week" help={`${HELP.gap} ${HELP.serviceLevel}`} wide testId="staffing-plan">
@@ -117,7 +117,12 @@ export function StaffingSection({ me, search, period, tz, onChange }: { me: Me; 
   );
 }
 
-function PlannerForm({ inputs, onApply }: { inputs: PlannerInputs; onApply: (i: PlannerInputs) => void }) {
+/**
+ * The planner's inputs. Concurrency is greyed out, saying why, while the handling time field is
+ * empty and enough replies were measured: measured time is focused time per reply, so the plan
+ * counts one conversation at a time and a concurrency typed there would change nothing.
+ */
+function PlannerForm({ inputs, aht, onApply }: { inputs: PlannerInputs; aht?: StaffingAht; onApply: (i: PlannerInputs) => void }) {
   const id = useId();
   const [draft, setDraft] = useState(() => toDraft(inputs));
   const key = JSON.stringify(inputs);
@@ -133,6 +138,9 @@ function PlannerForm({ inputs, onApply }: { inputs: PlannerInputs; onApply: (i: 
     { k: 'conc', label: 'Concurrency', unit: 'at once', min: 1, max: 20, step: 1, help: HELP.concurrency },
     { k: 'patience', label: 'Patience (Erlang A)', unit: 'min', min: 0.1, max: 1440, step: 0.1, help: HELP.patience, optional: true },
   ];
+  // greyed out showing the 1 the plan uses; the chosen value comes back with a typed handling time
+  const measuredAht = !!aht && draft.aht.trim() === '' && aht.measured.mean_s != null && aht.measured.n >= aht.min_samples;
+  const unused = (k: keyof typeof draft) => k === 'conc' && measuredAht;
   const unitText = (f: (typeof fields)[number]) => (f.unit === '%' ? ' %' : f.unit === 'at once' ? '' : ` ${f.unit}`);
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -172,7 +180,8 @@ function PlannerForm({ inputs, onApply }: { inputs: PlannerInputs; onApply: (i: 
                   min={f.min}
                   max={f.max}
                   step={f.step}
-                  value={draft[f.k]}
+                  value={unused(f.k) ? '1' : draft[f.k]}
+                  disabled={unused(f.k)}
                   placeholder={f.optional ? f.placeholder ?? 'none' : undefined}
                   aria-invalid={err ? true : undefined}
                   aria-describedby={err ? `${id}-${f.k}-err ${id}-${f.k}-help` : `${id}-${f.k}-help`}
@@ -191,7 +200,7 @@ function PlannerForm({ inputs, onApply }: { inputs: PlannerInputs; onApply: (i: 
                 </span>
               )}
               <span id={`${id}-${f.k}-help`} className="field-help">
-                {f.help}
+                {unused(f.k) ? HELP.concurrencyUnused : f.help}
               </span>
             </div>
           );

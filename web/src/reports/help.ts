@@ -26,6 +26,7 @@ export const HELP = {
   staffing: 'Arrivals per hour of week are the inbound mentions that need (or may need) a response in the period, divided by how many times that hour occurred in it. Erlang C (or Erlang A with patience) turns them into agents; shrinkage turns agents into heads to schedule.',
   aht: 'Leave empty to plan with the measured handling time: per reply, the time its author had the conversation open (from the customer\u2019s message or their previous reply, at most 30 min), averaged over the period once 30 replies are measured, at concurrency 1. Type a number to set it by hand (e.g. elapsed time per conversation at the concurrency you run).',
   concurrency: 'Conversations an agent works at once; each agent counts as that many parallel servers.',
+  concurrencyUnused: 'Not used with the measured handling time: that is focused time per reply, so the plan counts one conversation at a time. Type a handling time to plan with concurrency.',
   shrinkage: 'Share of paid time not available for contacts (breaks, training, meetings, absence). Heads = \u2308agents \u00f7 (1 \u2212 shrinkage)\u2309.',
   maxOccupancy: 'The plan never runs agents busier than this, even when the service level would be met.',
   patience: 'Mean time a waiting customer gives up after (Erlang A). Leave empty for Erlang C (nobody gives up).',
