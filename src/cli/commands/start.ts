@@ -8,8 +8,8 @@ const command: Command = {
   summary: 'run the care desk (HTTP API, agent UI, background work)',
   usage: `Usage: parley start [options]
 
-Options (each also settable by environment variable):
-${CONFIG_HELP.filter((c) => c.flag).map((c) => `  ${c.flag.padEnd(16)} ${c.env.padEnd(24)} ${c.description} (default ${c.default})`).join('\n')}
+Settings (a flag where there is one; each also settable by environment variable):
+${CONFIG_HELP.map((c) => `  ${c.flag.padEnd(16)} ${c.env.padEnd(24)} ${c.description} (default ${c.default})`).join('\n')}
 `,
   async run(argv) {
     const { values } = parse(argv, {
