@@ -181,7 +181,7 @@ export async function createParley(opts: ParleyOptions): Promise<Parley> {
       // The demo: seed an empty database (one process wins when several start together), then replay the excerpt live.
       let history: HistoryOptions | null = null;
       if (config.demo) {
-        demo.seeded = await seedDemoIfEmpty(store, clock.now(), { history: { days: config.demoHistoryDays } });
+        demo.seeded = await seedDemoIfEmpty(store, clock.now(), { history: { days: config.demoHistoryDays, speed: config.demoSpeed } });
         const demoBrand = await store.db.selectFrom('brand').select(['id', 'settings']).where('slug', '=', DEMO_SLUG).executeTakeFirst();
         if (demoBrand && JSON.parse(demoBrand.settings).demo) {
           // weeks of past traffic for the reports, stored once through the pipeline (below, once the desk is ready)

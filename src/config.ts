@@ -121,7 +121,7 @@ export const CONFIG_HELP: { env: string; flag: string; description: string; defa
   { env: 'LOG_LEVEL', flag: '--log-level', description: 'fatal, error, warn, info, debug, trace, silent', default: 'info' },
   { env: 'PARLEY_DEMO', flag: '--no-demo', description: 'seed a demo brand on an empty database and replay real TWCS conversations live', default: 'true' },
   { env: 'PARLEY_DEMO_SPEED', flag: '--demo-speed', description: 'replay speed-up factor (60 = one recorded minute per second); the default plays a big brand\'s pace, ~500 customer messages an hour', default: '3.5' },
-  { env: 'PARLEY_DEMO_HISTORY_DAYS', flag: '--demo-history-days', description: 'days of past traffic the demo seeds for its reports, at the replay\'s rate (~21,500 messages a day); 0 seeds none; read when the demo is first seeded', default: '7' },
+  { env: 'PARLEY_DEMO_HISTORY_DAYS', flag: '--demo-history-days', description: 'days of past traffic the demo seeds for its reports, at the replay\'s rate at its speed (~21,500 messages a day at the default, at most 45,000); 0 seeds none; read when the demo is first seeded', default: '7' },
   { env: 'PARLEY_PUBLIC_URL', flag: '--public-url', description: 'public base URL, for links and webhook callbacks', default: '(unset)' },
   { env: 'PARLEY_SECURE_COOKIES', flag: '', description: 'mark session cookies Secure (behind HTTPS)', default: 'false' },
   { env: 'PARLEY_INGEST_QUEUE_MAX', flag: '', description: 'messages queued for ingest before webhooks get 503 + Retry-After', default: '50000' },

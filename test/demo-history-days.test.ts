@@ -14,7 +14,7 @@ import { createTestDatabase } from './db.js';
 const dir = mkdtempSync(join(tmpdir(), 'parley-history-days-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function historyRecordOfNewDesk(env: NodeJS.ProcessEnv): Promise<{ due?: boolean; days?: number } | null> {
+async function historyRecordOfNewDesk(env: NodeJS.ProcessEnv): Promise<{ due?: boolean; days?: number; speed?: number } | null> {
   const t = await createTestDatabase('sqlite');
   try {
     const config = loadConfig(env, { port: 0, host: '127.0.0.1', demo: true, demoSpeed: 1, secret: 'history-days-test-secret-0123456789abcdef', logLevel: 'warn', dataDir: mkdtempSync(join(dir, 'desk-')) });
@@ -26,7 +26,7 @@ async function historyRecordOfNewDesk(env: NodeJS.ProcessEnv): Promise<{ due?: b
       const row = await t.store.db.selectFrom('kv').select('value').where('key', '=', DEMO_HISTORY_KEY).executeTakeFirst();
       const brands = await t.store.db.selectFrom('brand').select('id').execute();
       expect(brands).toHaveLength(1); // the demo is seeded either way
-      return row ? (JSON.parse(row.value) as { due?: boolean; days?: number }) : null;
+      return row ? (JSON.parse(row.value) as { due?: boolean; days?: number; speed?: number }) : null;
     } finally {
       await p.stop();
     }
@@ -40,8 +40,9 @@ describe('PARLEY_DEMO_HISTORY_DAYS', () => {
     expect(await historyRecordOfNewDesk({ PARLEY_DEMO_HISTORY_DAYS: '0' })).toBeNull();
   }, 60_000);
 
-  it('a number of days is what the seed records for its history', async () => {
+  it('a number of days is what the seed records for its history, with the replay\'s speed its volume follows', async () => {
     const rec = await historyRecordOfNewDesk({ PARLEY_DEMO_HISTORY_DAYS: '1' });
     expect(rec?.days).toBe(1);
+    expect(rec?.speed).toBe(1);
   }, 120_000);
 });

@@ -31,8 +31,11 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A desk with the demo on, on `store`; its replay fast, so live items arrive within the test. */
-async function desk(store: Store, t: TestDatabase, speed = 1_000_000): Promise<Parley> {
+/**
+ * A desk with the demo on, on `store`; its replay fast, so live items arrive within the test (a
+ * pass every ~15 s), yet not so fast that its batches crowd out the history's short ones.
+ */
+async function desk(store: Store, t: TestDatabase, speed = 2000): Promise<Parley> {
   const config = loadConfig({}, { port: 0, host: '127.0.0.1', demo: true, demoSpeed: speed, secret: SECRET, logLevel: 'warn', dataDir: mkdtempSync(join(dir, 'desk-')), databaseUrl: t.databaseUrl });
   return createParley({ config, store, workers: false });
 }
@@ -371,7 +374,7 @@ for (const dialect of DIALECTS) {
         expect(ms).toBeLessThan(30_000);
         const store = t.store;
         const id = await brandId(store);
-        await waitFor(async () => !(await store.db.selectFrom('kv').select('key').where('key', '=', DEMO_HISTORY_KEY).executeTakeFirst()), 30_000, 'the history stored');
+        await waitFor(async () => !(await store.db.selectFrom('kv').select('key').where('key', '=', DEMO_HISTORY_KEY).executeTakeFirst()), 90_000, 'the history stored');
         const now = Date.now();
         const f = { brandId: id, from: now - (HISTORY_DAYS + 2) * DAY, to: now };
 

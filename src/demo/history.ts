@@ -8,7 +8,8 @@
  * Volume: the replay stores the excerpt's tweets over its replayed timeline at its speed
  * (replayMessagesPerDay: ~21,500 a day at the default 3.5), so the history holds as many copies
  * of the excerpt's conversations as HISTORY_DAYS days at that rate take (historyCopies: 75 for
- * a week). Each copy is a conversation of its own — its own customers and ids (historySuffix),
+ * a week). The speed is the desk's `demoSpeed`, recorded by the seed; a very fast one's rate is
+ * capped at HISTORY_MAX_MESSAGES_PER_DAY (said in the log). Each copy is a conversation of its own — its own customers and ids (historySuffix),
  * its own day and hour — keeping its recorded timing: the brands' answer rates and response
  * times are the excerpt's. The seed may ask for another scale (`demo.history`'s `days` and
  * `messagesPerDay`: the tests' small one); whoever stores it uses the record's.
@@ -33,7 +34,8 @@
  *
  * The brand's replies are then attributed to the demo agents (Ana, Ben, Cleo and, as the volume
  * needs, more: scheduleHistoryAgents, so no agent works on two replies at once or holds more
- * conversations than their capacity): the reply's `author_user_id`, and its facts' `agent_id` (response
+ * conversations than their capacity; the extra ones deactivated, staff of the recorded week
+ * only: historyAgentIds): the reply's `author_user_id`, and its facts' `agent_id` (response
  * facts) and `team_id` (every fact of the conversation: the Care team), moving their counts
  * between rollup rows in the same transaction (`rewriteFacts`). The conversations
  * themselves stay unassigned and without a team: history, not anyone's work. Each reply also
@@ -42,6 +44,10 @@
  * measured from the agent's visits by the reply command's rule (handlingTimeOfReply), so the
  * Staffing page plans with a measured handling time. (Visits themselves are kept a week, as
  * every visit: pruneViewingSpans; the handling facts stay.)
+ *
+ * Planning the placement is seconds of work at the full scale, done in slices with the event
+ * loop served between them (planHistoryCooperatively), and each batch stored is a short
+ * transaction, so the desk that has just started keeps answering while it stores the history.
  *
  * Once only: the seed's transaction records that the history is due (`demo.history` in kv);
  * the first desk to start on it (the one that seeded, as a rule) claims the record and stores
@@ -54,7 +60,7 @@
  * back, due from the same instant, for the next start to finish at once: a stop never waits for it.
  */
 import { createHash } from 'node:crypto';
-import { addTeamMember, createUser } from '../commands/setup.js';
+import { createUser } from '../commands/setup.js';
 import { DEFAULT_HANDLING_RULES, handlingTimeOfReply, type ViewingSpan } from '../core/staffing/handlingTime.js';
 import { CalendarError, canonicalTimeZone, civilDayOf, DAY_MS, fromWallMs, weekdayOfDay } from '../core/wf_time.js';
 import { readTwcs, tweetToMessage, TwcsAttribution, type TwcsTweet } from '../import/twcs.js';
@@ -62,6 +68,7 @@ import type { IngestItem, IngestOutcome } from '../pipeline/ingest.js';
 import type { Store } from '../store/db.js';
 import { handlingFactRow, type FactDimensions } from '../store/facts.js';
 import { rewriteFacts, writeFacts, type Fact } from '../store/rollup.js';
+import { audit } from '../store/audit.js';
 import { inLists, inValues } from '../store/util.js';
 import { REPLAY_MAX_GAP_MS, replayOrder, replayTimeline } from './replay.js';
 import { DEMO_FILE, DEMO_HISTORY_KEY } from './seed.js';
@@ -77,6 +84,12 @@ export const HISTORY_SUFFIX = '~h';
 export const HISTORY_DAYS = 7;
 /** The replay speed the history's volume matches when the seed does not say (config `demoSpeed`'s default). */
 export const HISTORY_REPLAY_SPEED = 3.5;
+/**
+ * The most messages a day the history holds, whatever the replay's speed: about twice the default
+ * speed's rate (a faster replay's week would take the first start many minutes to store; its
+ * history is thinned to this, and the log says so).
+ */
+export const HISTORY_MAX_MESSAGES_PER_DAY = 45_000;
 /** The most recent history day, in days back from today (the brand's day): yesterday (the items are flagged history, whatever their age). */
 export const HISTORY_FIRST_DAY_BACK = 1;
 /** Longest silence kept inside a history conversation: a thread picked up again days (or years) later runs over consecutive days. */
@@ -100,8 +113,17 @@ export const HISTORY_STALE_MS = 60_000;
 /** The demo people whose replies the history attributes (by email), in the order conversations are dealt to them. */
 export const HISTORY_AGENTS = ['ana@demo.parley.local', 'ben@demo.parley.local', 'cleo@demo.parley.local'];
 
-/** Items per ingest call: the importer's batch (src/import/importTwcs.ts), one transaction each. */
-const BATCH = 2000;
+/**
+ * How long one ingest call of the history may take (ms): each is one transaction, which
+ * better-sqlite3 runs synchronously, the desk answering no request meanwhile (2,000 items, the
+ * importer's batch, held it for 1–3 s on a busy machine). The next batch is sized from the last
+ * one's pace to take about this long (BATCH_MIN to BATCH_MAX items).
+ */
+const BATCH_MS = 200;
+const BATCH_MIN = 50;
+const BATCH_MAX = 2000;
+/** Conversations attributed per transaction (a few hundred facts and replies each). */
+const ATTRIBUTE_PART = 80;
 /** Margin kept between a history conversation's last message and the instant the history is placed from. */
 const MARGIN_MS = 3600_000;
 /** Facts of a reply: those attributed to the agent who wrote it. */
@@ -175,6 +197,37 @@ export function conversationRoots(tweets: TwcsTweet[]): Map<string, string> {
  * latest allowed instant. In time order; every tweet placed.
  */
 export function planHistory(tweets: TwcsTweet[], now: number, timeZone = 'UTC', opts: HistoryScale = {}): HistoryTweet[] {
+  const steps = planning(tweets, now, timeZone, opts);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Longest stretch planning runs before it lets the event loop serve a request (ms). */
+const PLAN_SLICE_MS = 25;
+
+/**
+ * planHistory without holding the event loop: the same plan, computed in slices of about
+ * PLAN_SLICE_MS with `pause` (the next turn of the event loop) between them, so a desk that has
+ * just started listening keeps answering while it plans a week of history (seconds of work at
+ * the full scale, on a busy machine).
+ */
+export async function planHistoryCooperatively(tweets: TwcsTweet[], now: number, timeZone = 'UTC', opts: HistoryScale = {}, pause: () => Promise<void> = breathe): Promise<HistoryTweet[]> {
+  const steps = planning(tweets, now, timeZone, opts);
+  let since = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() - since >= PLAN_SLICE_MS) {
+      await pause();
+      since = performance.now();
+    }
+  }
+}
+
+/** planHistory's work, yielding between small steps (a conversation, an hour of the plan to sort). */
+function* planning(tweets: TwcsTweet[], now: number, timeZone: string, opts: HistoryScale): Generator<void, HistoryTweet[]> {
   const days = Math.max(1, Math.floor(opts.days ?? HISTORY_DAYS));
   const copies = Math.max(1, Math.floor(opts.copies ?? 1));
   const zone = canonicalTimeZone(timeZone);
@@ -202,9 +255,8 @@ export function planHistory(tweets: TwcsTweet[], now: number, timeZone = 'UTC', 
     const s = starts[back];
     return s != null && starts[back - 1]! - s === DAY_MS ? s + timeOfDay : fromWallMs(zone, (today - back) * DAY_MS + timeOfDay);
   };
-  // each copy of the excerpt's conversations is a conversation of its own (its own root key: its own day and hour)
-  const copied = Array.from({ length: copies }, (_, k) => [...byRoot].map(([root, group]) => [k ? `${root}#${k}` : root, group, historySuffix(k)] as const)).flat();
-  const conversations = copied.map(([root, group, suffix]) => {
+  // each excerpt conversation's timing, shared by its copies
+  const shapes = [...byRoot].map(([root, group]) => {
     group.sort(byTime);
     const offsets: number[] = [];
     let acc = 0;
@@ -212,22 +264,33 @@ export function planHistory(tweets: TwcsTweet[], now: number, timeZone = 'UTC', 
       if (i > 0) acc += Math.min(HISTORY_MAX_GAP_MS, Math.max(0, t.createdAt - group[i - 1]!.createdAt));
       offsets.push(acc);
     });
-    return { root, suffix, group, offsets, span: acc, timeOfDay: historyTimeOfDay(root), inbound: group.filter((t) => t.inbound).length, hash: hash32(root) };
+    return { root, group, offsets, span: acc, inbound: group.filter((t) => t.inbound).length };
   });
+  // each copy of the excerpt's conversations is a conversation of its own (its own root key: its own day and hour)
+  const conversations: { root: string; suffix: string; group: TwcsTweet[]; offsets: number[]; span: number; timeOfDay: number; inbound: number; hash: number }[] = [];
+  for (let k = 0; k < copies; k++) {
+    for (const shape of shapes) {
+      const root = k ? `${shape.root}#${k}` : shape.root;
+      conversations.push({ ...shape, root, suffix: historySuffix(k), timeOfDay: historyTimeOfDay(root), hash: hash32(root) });
+      yield;
+    }
+  }
   // the hardest to fit first (most customer tweets, longest), then by hash: the small ones fill the gaps
-  conversations.sort((a, b) => b.inbound - a.inbound || b.group.length - a.group.length || b.span - a.span || a.hash - b.hash || (a.root < b.root ? -1 : a.root > b.root ? 1 : 0));
+  const ordered = yield* sortInSteps(conversations, (a, b) => b.inbound - a.inbound || b.group.length - a.group.length || b.span - a.span || a.hash - b.hash || (a.root < b.root ? -1 : a.root > b.root ? 1 : 0));
 
   // each day's share (index i: HISTORY_FIRST_DAY_BACK + i days back), of customers' tweets and of all
   const weights = Array.from({ length: days }, (_, i) => WEEKDAY_WEIGHTS[weekdayOfDay(today - HISTORY_FIRST_DAY_BACK - i)]!);
   const sum = weights.reduce((a, b) => a + b, 0);
-  const totalInbound = conversations.reduce((s, c) => s + c.inbound, 0);
+  const totalInbound = ordered.reduce((s, c) => s + c.inbound, 0);
   const inboundTarget = weights.map((w) => (totalInbound * w) / sum);
   const allTarget = weights.map((w) => (tweets.length * copies * w) / sum);
   const inbound = new Array<number>(days).fill(0);
   const all = new Array<number>(days).fill(0);
 
-  const out: HistoryTweet[] = [];
-  for (const c of conversations) {
+  // the plan by the hour it falls in: sorted an hour at a time (the hours in order give the whole in time order)
+  const byHour = new Map<number, HistoryTweet[]>();
+  for (const c of ordered) {
+    yield;
     let best: { start: number; cost: number } | null = null;
     for (let k = 0; k < days; k++) {
       // candidates from the day the root's hash prefers: ties keep it
@@ -256,11 +319,47 @@ export function planHistory(tweets: TwcsTweet[], now: number, timeZone = 'UTC', 
         all[d]!++;
         if (t.inbound) inbound[d]!++;
       }
-      out.push({ tweet: t, root: c.root, suffix: c.suffix, at });
+      const hour = Math.floor(at / 3600_000);
+      const l = byHour.get(hour);
+      const h = { tweet: t, root: c.root, suffix: c.suffix, at };
+      if (l) l.push(h);
+      else byHour.set(hour, [h]);
     });
   }
-  out.sort((a, b) => a.at - b.at || byId(a.tweet, b.tweet) || (a.suffix < b.suffix ? -1 : a.suffix > b.suffix ? 1 : 0));
+  const out: HistoryTweet[] = [];
+  for (const hour of [...byHour.keys()].sort((a, b) => a - b)) {
+    yield;
+    out.push(...byHour.get(hour)!.sort((a, b) => a.at - b.at || byId(a.tweet, b.tweet) || (a.suffix < b.suffix ? -1 : a.suffix > b.suffix ? 1 : 0)));
+  }
   return out;
+}
+
+/**
+ * `items` sorted by `compare` (stably), yielding after every few thousand elements handled: a
+ * merge sort, so that sorting the tens of thousands of history conversations never holds the
+ * event loop for long (Array.prototype.sort does it in one go: half a second on a busy machine).
+ */
+function* sortInSteps<T>(items: readonly T[], compare: (a: T, b: T) => number, run = 2048): Generator<void, T[]> {
+  let a = items.slice();
+  for (let lo = 0; lo < a.length; lo += run) {
+    const sorted = a.slice(lo, lo + run).sort(compare);
+    for (let i = 0; i < sorted.length; i++) a[lo + i] = sorted[i]!;
+    yield;
+  }
+  let b = new Array<T>(a.length);
+  let handled = 0;
+  for (let width = run; width < a.length; width *= 2) {
+    for (let lo = 0; lo < a.length; lo += 2 * width) {
+      const mid = Math.min(lo + width, a.length), hi = Math.min(lo + 2 * width, a.length);
+      let i = lo, j = mid;
+      for (let k = lo; k < hi; k++) {
+        b[k] = i < mid && (j >= hi || compare(a[j]!, a[i]!) >= 0) ? a[i++]! : a[j++]!;
+        if (++handled % run === 0) yield;
+      }
+    }
+    [a, b] = [b, a];
+  }
+  return a;
 }
 
 /** How much history to place: how many days, and how many copies of the excerpt's conversations over them. */
@@ -442,6 +541,8 @@ export async function storeDemoHistory(opts: HistoryOptions): Promise<HistorySum
   // registered before the first await, so a stop asked for at once is heard; a later run on the same store is not stopped
   const run = { stop: false };
   const runs = running.get(opts.store) ?? new Set();
+  // this process stores it already (the retry job came round while the first run attributes)
+  if (runs.size) return null;
   running.set(opts.store, runs.add(run));
   try {
     return await storeHistory(opts, run);
@@ -456,7 +557,7 @@ async function storeHistory(opts: HistoryOptions, run: { stop: boolean }): Promi
   const row = await store.db.selectFrom('kv').select(['value', 'updated_at']).where('key', '=', DEMO_HISTORY_KEY).executeTakeFirst();
   if (!row) return null;
   const seen = Number(row.updated_at);
-  let before: { claimed?: boolean; at?: number; days?: number; messagesPerDay?: number } = {};
+  let before: { claimed?: boolean; at?: number; days?: number; messagesPerDay?: number; speed?: number } = {};
   try {
     before = JSON.parse(row.value) as typeof before;
   } catch { /* unreadable: take it */ }
@@ -465,7 +566,7 @@ async function storeHistory(opts: HistoryOptions, run: { stop: boolean }): Promi
   const anchor = Number.isFinite(before.at) ? before.at! : opts.now();
   // claim it: only one process moves the record on from what it read
   // the scale the seed asked for (a test's small one), kept through a hand-over
-  const scale = { days: before.days, messagesPerDay: before.messagesPerDay };
+  const scale = { days: before.days, messagesPerDay: before.messagesPerDay, speed: before.speed };
   const claimed = await store.db
     .updateTable('kv')
     .set({ value: JSON.stringify({ claimed: true, at: anchor, ...scale }), updated_at: Math.max(opts.now(), seen + 1) })
@@ -489,19 +590,28 @@ async function storeHistory(opts: HistoryOptions, run: { stop: boolean }): Promi
   }
   const accounts = new Map<string, number>();
   for (const r of await store.db.selectFrom('channel_account').select(['id', 'external_id']).where('brand_id', '=', brandId).where('network', '=', 'x').execute()) accounts.set(r.external_id, r.id);
-  // a week (by default) at the live replay's rate: as many copies of the excerpt's conversations as that takes
+  // a week (by default) at the live replay's rate at its speed: as many copies of the excerpt's conversations as that takes
   const days = Number.isFinite(scale.days) && scale.days! >= 1 ? Math.floor(scale.days!) : HISTORY_DAYS;
-  const perDay = Number.isFinite(scale.messagesPerDay) && scale.messagesPerDay! > 0 ? scale.messagesPerDay! : replayMessagesPerDay(tweets);
-  const plan = planHistory(tweets, anchor, await historyZone(store, brandId, opts.log), { days, copies: historyCopies(tweets.length, days, perDay) });
+  const speed = Number.isFinite(scale.speed) && scale.speed! > 0 ? scale.speed! : HISTORY_REPLAY_SPEED;
+  const asked = Number.isFinite(scale.messagesPerDay) && scale.messagesPerDay! > 0 ? scale.messagesPerDay! : replayMessagesPerDay(tweets, speed);
+  const perDay = Math.min(asked, HISTORY_MAX_MESSAGES_PER_DAY);
+  if (perDay < asked) {
+    opts.log?.info({ speed, replayPerDay: Math.round(asked), historyPerDay: perDay }, `the replay at speed ${speed} stores about ${Math.round(asked).toLocaleString('en')} messages a day: the demo history holds ${perDay.toLocaleString('en')} a day, its most (more would take too long to store)`);
+  }
+  const plan = await planHistoryCooperatively(tweets, anchor, await historyZone(store, brandId, opts.log), { days, copies: historyCopies(tweets.length, days, perDay) });
   const summary: HistorySummary = { stored: 0, duplicates: 0, conversations: 0, attributed: 0, measured: 0, attributeMs: 0, ms: 0 };
   const rootOf = new Map<string, string>();
   let items: IngestItem[] = [];
+  let batch = BATCH_MIN;
   const flush = async () => {
     if (!items.length) return;
+    const began = performance.now();
     for (const o of await opts.ingest(brandId, items)) {
       if (o.status === 'stored') summary.stored++;
       else if (o.status === 'duplicate') summary.duplicates++;
     }
+    const msPerItem = Math.max(0.01, (performance.now() - began) / items.length);
+    batch = Math.max(BATCH_MIN, Math.min(BATCH_MAX, Math.round(BATCH_MS / msPerItem)));
     items = [];
     await alive();
     await breathe();
@@ -514,13 +624,13 @@ async function storeHistory(opts: HistoryOptions, run: { stop: boolean }): Promi
     const message = tweetToMessage(h.tweet, { idSuffix: h.suffix, createdAt: h.at });
     rootOf.set(message.networkMessageId, h.root);
     items.push({ channelAccountId: account, message, source: 'import', history: true, origin: 'demo:history' });
-    if (items.length >= BATCH) await flush();
+    if (items.length >= batch) await flush();
   }
   await flush();
   if (run.stop) return stopped(summary);
 
   const ingested = Date.now();
-  const attributed = await attributeHistory(store, brandId, rootOf);
+  const attributed = await attributeHistory(store, brandId, rootOf, alive);
   summary.attributeMs = Date.now() - ingested;
   summary.conversations = attributed.conversations;
   summary.attributed = attributed.facts;
@@ -563,7 +673,7 @@ const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
  * measures it), so staffing plans with a measured handling time. Only what is not attributed or
  * measured yet is touched (a rerun after a crash finishes the rest).
  */
-async function attributeHistory(store: Store, brandId: number, rootOf: Map<string, string>): Promise<{ conversations: number; facts: number; measured: number }> {
+async function attributeHistory(store: Store, brandId: number, rootOf: Map<string, string>, alive: () => Promise<unknown>): Promise<{ conversations: number; facts: number; measured: number }> {
   const people = await store.db.selectFrom('app_user').select(['id', 'email', 'capacity']).where('brand_id', '=', brandId).where('email', 'in', HISTORY_AGENTS).execute();
   const demoAgents = HISTORY_AGENTS.map((e) => people.find((p) => p.email === e)).filter((p) => p != null);
   const team = await store.db.selectFrom('team').select('id').where('brand_id', '=', brandId).orderBy('id').executeTakeFirst();
@@ -571,6 +681,7 @@ async function attributeHistory(store: Store, brandId: number, rootOf: Map<strin
   // each stored history conversation and its root (from any of its messages)
   const rootOfConversation = new Map<number, string>();
   for (const part of inLists([...rootOf.keys()])) {
+    await breathe();
     const rows = await store.db.selectFrom('message').select(['conversation_id', 'network_message_id']).where('brand_id', '=', brandId).where('network', '=', 'x').where(inValues(store, 'network_message_id', part, 'text')).execute();
     for (const r of rows) if (!rootOfConversation.has(r.conversation_id)) rootOfConversation.set(r.conversation_id, rootOf.get(r.network_message_id!)!);
   }
@@ -579,14 +690,16 @@ async function attributeHistory(store: Store, brandId: number, rootOf: Map<strin
   // staffed as a desk could have been: one reply at a time, at most their capacity held (as many more agents as the volume needs)
   const capacity = Math.max(1, Math.min(...demoAgents.map((p) => Number(p.capacity) || 8)));
   const slots = scheduleHistoryAgents(ids.map((id) => ({ root: rootOfConversation.get(id)!, visits: (work.replies.get(id) ?? []).map((r) => ({ start: r.span.startedAt, end: r.at })) })), demoAgents.length, capacity);
-  const agents = await historyAgentIds(store, brandId, team?.id ?? null, demoAgents.map((p) => p.id), Math.max(0, ...slots) + 1, capacity);
+  await breathe();
+  const agents = await historyAgentIds(store, brandId, demoAgents.map((p) => p.id), Math.max(0, ...slots) + 1, capacity);
   const agentOf = new Map(ids.map((id, i) => [id, agents[slots[i]!]!]));
   work.assign(agentOf);
   const timezone = (await store.db.selectFrom('brand').select('timezone').where('id', '=', brandId).executeTakeFirst())?.timezone ?? 'UTC';
   let facts = 0;
   let measured = 0;
-  for (const part of inLists([...agentOf.keys()], 250)) {
+  for (const part of inLists([...agentOf.keys()], ATTRIBUTE_PART)) {
     const ids = [...new Set(part)];
+    await alive(); // the claim stays fresh through the minute or more this takes
     await breathe();
     facts += await store.db.transaction().execute(async (trx) => {
       // the brand's posts still without an author (a person's or a rule's reply keeps its own)
@@ -641,10 +754,13 @@ async function attributeHistory(store: Store, brandId: number, rootOf: Map<strin
 
 /**
  * The agents who answer the history, `count` of them: the demo agents first, then as many more as
- * the volume needs ("Care Agent 01", … `care-01@demo.parley.local`, …: offline, no password,
- * members of the Care team), created once (a rerun finds them).
+ * the volume needs ("Care Agent 01", … `care-01@demo.parley.local`, …), created once (a rerun
+ * finds them). Those are the recorded week's staff, not the live desk's: created deactivated
+ * (`disabled_at`, audited as a change of the system's) and in no team, so they cannot sign in,
+ * are never routed or offered in a picker, and the People page keeps them out of the way, while
+ * the reports still credit their replies by name.
  */
-async function historyAgentIds(store: Store, brandId: number, teamId: number | null, demoAgents: number[], count: number, capacity: number): Promise<number[]> {
+async function historyAgentIds(store: Store, brandId: number, demoAgents: number[], count: number, capacity: number): Promise<number[]> {
   const extra = Array.from({ length: Math.max(0, count - demoAgents.length) }, (_, i) => historyAgentEmail(i + 1));
   if (!extra.length) return demoAgents;
   return store.db.transaction().execute(async (trx) => {
@@ -656,7 +772,8 @@ async function historyAgentIds(store: Store, brandId: number, teamId: number | n
     for (const [i, email] of extra.entries()) {
       if (found.has(email)) continue;
       const id = await createUser(trx, { brandId, email, name: `Care Agent ${String(i + 1).padStart(2, '0')}`, role: 'agent', password: null, availability: 'offline', capacity }, now);
-      if (teamId != null) await addTeamMember(trx, teamId, id, false);
+      await trx.updateTable('app_user').set({ disabled_at: now }).where('id', '=', id).execute();
+      await audit(trx, { brandId, actor: 'system', action: 'user.updated', subjectType: 'user', subjectId: id, data: { disabled: true, reason: 'demo history: staff of the recorded week only' } }, now);
       found.set(email, id);
     }
     return [...demoAgents, ...extra.map((e) => found.get(e)!)];

@@ -36,8 +36,12 @@ const SEED_LOCK: [number, number] = [872200, 1];
 
 /** What the seed records for its history (kept in its `demo.history` record, so whoever stores it stores the same). */
 export interface DemoSeedOptions {
-  /** Unset: a week at the live replay's rate (src/demo/history.ts). `days: 0`: no history. A test asks for a small one. */
-  history?: { days?: number; messagesPerDay?: number };
+  /**
+   * Unset: a week at the live replay's rate at the default speed (src/demo/history.ts); `speed`:
+   * the replay's (config `demoSpeed`), whose rate the history then has. `days: 0`: no history. A
+   * test asks for a small one (`messagesPerDay`).
+   */
+  history?: { days?: number; messagesPerDay?: number; speed?: number };
 }
 
 export interface DemoSeed {

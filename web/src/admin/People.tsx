@@ -3,8 +3,8 @@
  * open conversations routing gives them), skills (languages, networks, intents for
  * skills-based routing), flags (e.g. `in_training`: their replies are signed off), and
  * disabling (their open conversations go back to their team's queue, as when they become
- * an expert), and a new password; a one-time link for someone who forgot theirs to choose
- * a new one; whether each has two-factor sign-in on, and resetting it (they lost their
+ * an expert; disabled people are listed on request), and a new password; a one-time link
+ * for someone who forgot theirs to choose a new one; whether each has two-factor sign-in on, and resetting it (they lost their
  * phone); your own password; teams with their routing strategy and
  * members, and — as expert groups — their own answer target (else the brand's, in
  * Settings → Workflow).
@@ -37,6 +37,10 @@ export function PeopleAdmin({ admin }: { admin: boolean }) {
   const now = useNow();
   const me = useMe().data;
   const list = q.data ?? [];
+  // disabled people (former staff: the demo's history has about 180) are listed only on request, and while being edited
+  const [showDisabled, setShowDisabled] = useState(false);
+  const disabledCount = list.filter((u) => u.disabled).length;
+  const shown = list.filter((u) => !u.disabled || showDisabled || u.id === editing);
   return (
     <>
       {!admin && <ReadOnlyNote what="people and their settings" />}
@@ -53,14 +57,24 @@ export function PeopleAdmin({ admin }: { admin: boolean }) {
           {adding && <AddUser onDone={() => setAdding(false)} />}
         </Section>
       )}
-      <Section title={`People (${list.length})`} id="people-title">
+      <Section
+        title={`People (${list.length - disabledCount})`}
+        id="people-title"
+        actions={
+          disabledCount > 0 && (
+            <DisclosureButton open={showDisabled} controls="people-table" onClick={() => setShowDisabled((x) => !x)}>
+              {showDisabled ? 'Hide' : 'Show'} disabled people ({disabledCount})
+            </DisclosureButton>
+          )
+        }
+      >
         {q.isPending ? (
           <Spinner label="Loading people" />
         ) : q.isError ? (
           <Problem error={q.error} />
         ) : (
           <TableScroll label="People">
-            <table className="data-table people-table">
+            <table id="people-table" className="data-table people-table">
               <thead>
                 <tr>
                   <th scope="col">Name</th>
@@ -76,7 +90,7 @@ export function PeopleAdmin({ admin }: { admin: boolean }) {
                 </tr>
               </thead>
               <tbody>
-                {list.map((u) => (
+                {shown.map((u) => (
                   <PersonRow key={u.id} u={u} flags={flags.data?.get(u.id) ?? []} admin={admin} isMe={u.id === me?.user.id} editing={editing === u.id} onEdit={() => setEditing(editing === u.id ? null : u.id)} now={now} />
                 ))}
               </tbody>
