@@ -51,6 +51,12 @@ describe('matchPlaybooks', () => {
       for (const s of pb.snippets ?? []) expect(snippetVariables(s.body)).toContain('customer.name');
     }
   });
+
+  it('words its guidance without snippet variables (the playbook panel shows it as written)', () => {
+    for (const pb of DEFAULT_PLAYBOOKS) {
+      for (const text of [...pb.outline, ...(pb.dos ?? []), ...(pb.donts ?? [])]) expect(text, pb.id).not.toMatch(/\{\{|\}\}/);
+    }
+  });
 });
 
 describe('renderSnippet', () => {

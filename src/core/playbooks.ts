@@ -347,7 +347,7 @@ export const DEFAULT_PLAYBOOKS: readonly Playbook[] = [
     match: {},
     outline: [
       'Answer the question directly and in your own words.',
-      'Tell the customer when you are available if you cannot finish now ({{hours}}).',
+      'If you cannot finish now, tell the customer when you are next available (your opening hours).',
     ],
     snippets: [
       {

@@ -9,7 +9,7 @@ import { api } from '../api/client.js';
 import { useAssign, useChannels, useConversation, useMe, useSetLabels, useSetPriority, useSetStatus, useTeams, useUsers } from '../api/queries.js';
 import type { ConversationStatus, Message, Team, User } from '../api/types.js';
 import { fullTime, networkLabel, PRIORITY_PRESETS, priorityLabel, STATUS_LABEL, zoneLabel } from '../lib/format.js';
-import { useHotkeys } from '../lib/keyboard.js';
+import { isTypingTarget, useHotkeys } from '../lib/keyboard.js';
 import { setPresence, usePresence, usePresenceHeartbeat } from '../live/presence.js';
 import { AssignDialog } from '../inbox/AssignDialog.js';
 import { SnoozeDialog } from '../inbox/SnoozeDialog.js';
@@ -54,7 +54,8 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
   const channelsQ = useChannels();
   const users = useMemo(() => new Map<number, User>((usersQ.data ?? []).map((u) => [u.id, u])), [usersQ.data]);
   const teams = useMemo(() => new Map<number, Team>((teamsQ.data ?? []).map((t) => [t.id, t])), [teamsQ.data]);
-  const onTyping = usePresenceHeartbeat(id);
+  // present only once it has loaded: one that could not be has no presence to keep (a 404)
+  const onTyping = usePresenceHeartbeat(q.data && !q.isError ? id : null);
   const presence = usePresence(id).filter((p) => p.userId !== me?.user.id);
   const composer = useRef<ComposerHandle>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
@@ -81,6 +82,7 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
   const [assignOpen, setAssignOpen] = useState(false);
   const [snoozeOpen, setSnoozeOpen] = useState(false);
   const [asideOpen, setAsideOpen] = useState(false);
+  const asideToggleRef = useRef<HTMLButtonElement>(null);
   // Messages newer than what was there on opening get a "New" mark.
   const [openedAt, setOpenedAt] = useState<number | null>(null);
   const [askOpen, setAskOpen] = useState(false);
@@ -131,6 +133,24 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
       (err: Error) => toast(`Could not undo: ${err.message}`, 'error'),
     );
   };
+
+  // On a phone, "Customer & activity" covers the thread: Esc goes back to it before it closes the
+  // conversation. Taken on the document, before the inbox's Esc on the window, which skips a
+  // prevented key; not while typing in a field or with a dialog open (they own Esc then).
+  useEffect(() => {
+    if (!asideOpen) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || isTypingTarget(e.target) || document.querySelector('dialog[open]')) return;
+      // wide enough for both side by side (no toggle shown): nothing covers the thread
+      const toggle = asideToggleRef.current;
+      if (!toggle?.checkVisibility()) return;
+      e.preventDefault();
+      setAsideOpen(false);
+      toggle.focus();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [asideOpen]);
 
   useHotkeys({
     r: () => composer.current?.focus(c?.visibility === 'private' ? 'private' : 'public'),
@@ -198,7 +218,7 @@ export default function ConversationPane({ id, onClose, onOpenConversation }: { 
             {c.category && <span className="badge">{c.category.replace(/_/g, ' ')}</span>}
           </div>
         </div>
-        <button type="button" className="btn btn-small btn-ghost aside-toggle" aria-expanded={asideOpen} onClick={() => setAsideOpen((x) => !x)}>
+        <button type="button" ref={asideToggleRef} className="btn btn-small btn-ghost aside-toggle" aria-expanded={asideOpen} onClick={() => setAsideOpen((x) => !x)}>
           {asideOpen ? 'Show thread' : 'Customer & activity'}
         </button>
       </div>

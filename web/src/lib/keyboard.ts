@@ -23,7 +23,7 @@ export const SHORTCUTS: Shortcut[] = [
   { keys: '/', label: 'Search messages' },
   { keys: 'g then i / m / t / w / a', label: 'Go to Open / Mine / My team / Waiting / All' },
   { keys: 'Ctrl + Enter', label: 'Send (in the composer)' },
-  { keys: 'Esc', label: 'Leave a field, close a dialog, clear the selection (then the search)' },
+  { keys: 'Esc', label: 'Leave a field, close a dialog, go back to the thread (on a phone), clear the selection (then the search)' },
   { keys: '?', label: 'Show these shortcuts' },
 ];
 

@@ -43,7 +43,7 @@ export function usePresence(conversationId: number | null): PresenceUser[] {
 
 /**
  * Tell colleagues we are here (heartbeat), typing, or gone; returns what the composer calls on
- * each keystroke.
+ * each keystroke. `null` (a conversation not loaded, or that could not be): nothing is sent.
  *
  * The session may end elsewhere (signed out in another tab, disabled, the password changed,
  * expired): the server then ends this browser's live stream at once with a last `signed-out`
@@ -54,7 +54,7 @@ export function usePresence(conversationId: number | null): PresenceUser[] {
  * over to the desk's signed-out handling (api/queries.ts `signedOut`), and nothing more is said
  * for this session, not even "left".
  */
-export function usePresenceHeartbeat(id: number): () => void {
+export function usePresenceHeartbeat(id: number | null): () => void {
   const state = useRef<'viewing' | 'typing'>('viewing');
   const idle = useRef<ReturnType<typeof setTimeout> | null>(null);
   /** Refused with 401: the session is over for this page, no more beats. */
@@ -68,7 +68,7 @@ export function usePresenceHeartbeat(id: number): () => void {
     if (qc.getQueryData(keys.me)) signedOut(qc, 'expired');
   };
   const send = (s: 'viewing' | 'typing' | 'left', keepalive = false): Promise<void> => {
-    if (!signedIn()) return Promise.resolve();
+    if (id == null || !signedIn()) return Promise.resolve();
     return api('POST', `/api/conversations/${id}/presence`, { state: s }, { keepalive }).then(
       () => {},
       (err: unknown) => {
@@ -77,6 +77,7 @@ export function usePresenceHeartbeat(id: number): () => void {
     );
   };
   useEffect(() => {
+    if (id == null) return;
     state.current = 'viewing';
     void send('viewing');
     const timer = setInterval(() => {
@@ -103,7 +104,7 @@ export function usePresenceHeartbeat(id: number): () => void {
     };
   }, [id]); // eslint-disable-line react-hooks/exhaustive-deps
   return () => {
-    if (ended.current || sessionEndedHere()) return;
+    if (id == null || ended.current || sessionEndedHere()) return;
     if (state.current !== 'typing') {
       state.current = 'typing';
       void send('typing');
