@@ -50,7 +50,7 @@ import type { Insertable } from 'kysely';
 export type MessageSource = 'network' | 'import' | 'backfill' | 'api' | 'demo' | 'agent';
 
 /** Sources whose old messages are history (`markHistory`): an import, a channel's backfill. */
-const PAST_SOURCES: ReadonlySet<MessageSource> = new Set(['import', 'backfill']);
+export const PAST_SOURCES: ReadonlySet<MessageSource> = new Set(['import', 'backfill']);
 
 export interface IngestItem {
   channelAccountId: number;

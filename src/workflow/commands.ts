@@ -39,6 +39,7 @@ import { decodeText, encodeText } from '../store/text.js';
 import { groupExpertTargetMin, type WorkflowSettingsStore } from './settings.js';
 import { eligibleApprovers, refuseWithoutApprover, signOffWait, type SignOffWait } from './approvers.js';
 import { lockBrand, type Tx } from '../store/util.js';
+import { PAST_SOURCES } from '../pipeline/ingest.js';
 import type { Incident, MessageRow } from '../store/schema.js';
 
 export interface WorkflowCommandDeps {
@@ -1549,10 +1550,17 @@ export class WorkflowCommands {
     // seeded from the mentions already stored — the detector's whole window (historyDays, peakDays),
     // from the first stored inbound message on — so weeks of history are judged at once, not after a day
     let liveFrom: number | null = null;
+    // history (an import, a channel's backfill, the demo's past week) was not received as it
+    // happened: it feeds the baseline when seeding, but never opens or closes an incident
+    const history = [...PAST_SOURCES];
     if (!saved) {
       const fresh = createDetector({ timeZone });
       const iv = fresh.config.intervalMs;
       liveFrom = Math.floor((now - 24 * 3600_000) / iv) * iv;
+      // the live day starts after the stored history (all of it seeds the baseline)
+      const lastHistory = await store.db.selectFrom('message').select((eb) => eb.fn.max('created_at').as('at'))
+        .where('brand_id', '=', brandId).where('direction', '=', 'inbound').where('source', 'in', history).where('created_at', '<', now).executeTakeFirst();
+      if (lastHistory?.at != null) liveFrom = Math.min(Math.max(liveFrom, (Math.floor(Number(lastHistory.at) / iv) + 1) * iv), Math.floor(now / iv) * iv);
       const windowStart = Math.floor((now - Math.max(fresh.config.historyDays, fresh.config.peakDays) * 24 * 3600_000) / iv) * iv;
       const first = await store.db.selectFrom('message').select((eb) => eb.fn.min('created_at').as('at'))
         .where('brand_id', '=', brandId).where('direction', '=', 'inbound').where('created_at', '>=', windowStart).where('created_at', '<', liveFrom).executeTakeFirst();
@@ -1578,6 +1586,7 @@ export class WorkflowCommands {
       .where((eb) => eb.or([eb('triage_category', 'is', null), eb('triage_category', '!=', 'spam')]))
       .where('created_at', '>=', next)
       .where('created_at', '<', end)
+      .where((eb) => eb.or([eb('created_at', '<', liveFrom ?? next), eb('source', 'not in', history)]))
       .groupBy(slot)
       .execute();
     const bySlot = new Map(counts.map((c) => [Math.floor(Number(c.slot)) * intervalMs, Number(c.c)]));

@@ -436,8 +436,9 @@ export function IncidentsPanel({ me }: { me: Me }) {
                     {i.statement ? <StatementState s={i.statement} users={users} /> : i.statementMessageId ? 'Posted' : '—'}
                     {(i.statements?.length ?? 0) > 1 && <StatementHistory statements={i.statements!} />}
                   </td>
+                  {/* a closed incident has no actions: its cell stays (the columns line up) but unlabelled, so a phone's card shows no empty "Actions" */}
                   {lead && (
-                    <td data-label="Actions">
+                    <td data-label={i.status === 'open' ? 'Actions' : undefined}>
                       {i.status === 'open' && (
                         <div className="row-gap">
                           <button type="button" className="btn btn-small" onClick={() => setStatementFor(i)}>
