@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MastodonContractServer } from '../contract-servers/mastodon.js';
 import { XContractServer } from '../contract-servers/x.js';
 import { Client, mention, type TestDesk } from '../helpers/parley.js';
+import { connectMastodon, mastodonMention as postMention } from '../helpers/mastodonDesk.js';
 import { deskInBrowser, eventually, moderationOptions, openConversationAt, signIn } from './browser.js';
 
 let desk: TestDesk;
@@ -23,10 +24,7 @@ beforeAll(async () => {
   await masto.start();
   x = await XContractServer.start();
   admin = await Client.signIn(desk.url, 'admin@acme.test');
-  const brand = masto.createAccount({ username: 'acme' });
-  const m = await admin.post('/api/channel-accounts', { network: 'mastodon', handle: brand.acct, externalId: brand.id, credentials: { accessToken: brand.token }, settings: { instanceUrl: masto.url, timeoutMs: 5000 } });
-  expect(m.status, JSON.stringify(m.json)).toBe(201);
-  mastoAccount = m.json.id;
+  mastoAccount = await connectMastodon(admin, masto);
   const xr = await admin.post('/api/channel-accounts', { network: 'x', handle: x.brand.username, externalId: x.brand.id, credentials: x.credentials(), settings: { apiBaseUrl: x.url, requestTimeoutMs: 5000, pollDirectMessages: false } });
   expect(xr.status, JSON.stringify(xr.json)).toBe(201);
   xAccount = xr.json.id;
@@ -38,13 +36,7 @@ afterAll(async () => {
   await x?.stop();
 });
 
-async function mastodonMention(username: string, text: string) {
-  const who = masto.createAccount({ username });
-  const res = await fetch(`${masto.url}/api/v1/statuses`, { method: 'POST', headers: { authorization: `Bearer ${who.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ status: text, visibility: 'public' }) });
-  const statusId = ((await res.json()) as { id: string }).id;
-  const o = (await admin.post('/api/ingest/messages', { channelAccountId: mastoAccount, messages: [mention({ network: 'mastodon', networkMessageId: statusId, text, author: { networkUserId: who.id, handle: who.acct, displayName: username, followers: 3 } })] })).json.outcomes[0];
-  return { messageId: o.messageId as number, conversationId: o.conversationId as number, statusId, accountId: who.id };
-}
+const mastodonMention = (username: string, text: string) => postMention(admin, masto, mastoAccount, username, text);
 
 describe('moderation dialog: report to the network', () => {
   for (const [label, viewport] of [['desktop', { width: 1280, height: 900 }], ['phone', { width: 390, height: 844 }]] as const) {

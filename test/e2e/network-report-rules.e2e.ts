@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MastodonContractServer } from '../contract-servers/mastodon.js';
-import { Client, mention, type TestDesk } from '../helpers/parley.js';
+import { Client, type TestDesk } from '../helpers/parley.js';
+import { connectMastodon, mastodonMention as postMention } from '../helpers/mastodonDesk.js';
 import { deskInBrowser, eventually, moderationOptions, openConversationAt, signIn } from './browser.js';
 
 let desk: TestDesk;
@@ -26,10 +27,7 @@ beforeAll(async () => {
   await masto.start();
   masto.rules = RULES;
   admin = await Client.signIn(desk.url, 'admin@acme.test');
-  const brand = masto.createAccount({ username: 'acme' });
-  const m = await admin.post('/api/channel-accounts', { network: 'mastodon', handle: brand.acct, externalId: brand.id, credentials: { accessToken: brand.token }, settings: { instanceUrl: masto.url, timeoutMs: 5000 } });
-  expect(m.status, JSON.stringify(m.json)).toBe(201);
-  mastoAccount = m.json.id;
+  mastoAccount = await connectMastodon(admin, masto);
   const g = await admin.post('/api/guidelines', { code: 'harassment', title: 'No harassment', description: 'Threats, slurs or targeting people are removed.', allowedActions: ['hide', 'delete', 'block', 'mute'], reportReason: 'abuse' });
   expect(g.status, JSON.stringify(g.json)).toBe(201);
 });
@@ -37,13 +35,7 @@ afterAll(async () => {
   await masto?.stop();
 });
 
-async function mastodonMention(username: string, text: string) {
-  const who = masto.createAccount({ username });
-  const res = await fetch(`${masto.url}/api/v1/statuses`, { method: 'POST', headers: { authorization: `Bearer ${who.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ status: text, visibility: 'public' }) });
-  const statusId = ((await res.json()) as { id: string }).id;
-  const o = (await admin.post('/api/ingest/messages', { channelAccountId: mastoAccount, messages: [mention({ network: 'mastodon', networkMessageId: statusId, text, author: { networkUserId: who.id, handle: who.acct, displayName: username, followers: 3 } })] })).json.outcomes[0];
-  return { messageId: o.messageId as number, conversationId: o.conversationId as number, statusId, accountId: who.id };
-}
+const mastodonMention = (username: string, text: string) => postMention(admin, masto, mastoAccount, username, text);
 
 describe('report dialog: the network\'s rules and an unanswered report', () => {
   for (const [label, viewport] of [['desktop', { width: 1280, height: 900 }], ['phone', { width: 390, height: 844 }]] as const) {
