@@ -310,8 +310,14 @@ function* planning(tweets: TwcsTweet[], now: number, timeZone: string, opts: His
       for (const [d, a] of addAll) cost += 0.1 * a * (2 * (all[d]! - allTarget[d]!) + a);
       if (!best || cost < best.cost) best = { start, cost };
     }
-    // a conversation longer than the whole history (none in the excerpt): it ends at the latest instant
-    const start = best ? best.start : latest - c.span;
+    // one that fits on none of the days (a short history: a long thread late in its only day, or one
+    // longer than the whole window) starts at its own place in the window by its hash — or, longer
+    // than the window, ends at its own place in it — still ending by the latest instant. Placed at
+    // `latest - span`, all of them ended together and stacked their replies on one moment (a 1-day
+    // history then needed 954 agents to answer them one at a time, against 181 for 7 days)
+    const windowStart = wallTime(HISTORY_FIRST_DAY_BACK + days - 1, 0);
+    const room = latest - c.span - windowStart;
+    const start = best ? best.start : latest - c.span - Math.floor(((c.hash >>> 0) / 2 ** 32) * (room > 0 ? room : latest - windowStart));
     c.group.forEach((t, i) => {
       const at = start + c.offsets[i]!;
       const d = dayIndex(at);
