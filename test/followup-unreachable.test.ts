@@ -13,6 +13,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/lib/clock.js';
+import { WorkflowSettingsStore } from '../src/workflow/settings.js';
 import { DIALECTS } from './db.js';
 import { Client, mention, startDesk, type TestDesk } from './helpers/parley.js';
 
@@ -249,6 +250,16 @@ for (const dialect of DIALECTS) {
       expect(await handovers(id)).toEqual([]);
       expect((await admin.req('PATCH', '/api/settings/workflow', { handoverAfterMin: 15 })).status).toBe(200);
       await setAvailability(owner, 'online');
+    });
+
+    it('the audit\'s old minutes are what was saved, even when another process changed them moments before', async () => {
+      // this process has the settings cached (5 s); another process of the desk saves 25 minutes meanwhile
+      expect((await admin.get('/api/settings/workflow')).json.handoverAfterMin).toBe(15);
+      await new WorkflowSettingsStore(desk.db.store).update(desk.brandId, { handoverAfterMin: 25 });
+      expect((await admin.req('PATCH', '/api/settings/workflow', { handoverAfterMin: 30 })).status).toBe(200);
+      const change = await db().selectFrom('audit_event').select('data').where('action', '=', 'settings.workflow').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
+      expect(JSON.parse(change.data).handoverAfterMin).toEqual({ from: 25, to: 30 });
+      expect((await admin.req('PATCH', '/api/settings/workflow', { handoverAfterMin: 15 })).status).toBe(200);
     });
   });
 }

@@ -162,8 +162,8 @@ export class WorkflowSettingsStore {
     return settings;
   }
 
-  /** Validate and save part of the settings; returns the whole. Throws 400 with every problem. */
-  async update(brandId: number, patch: z.infer<typeof settingsPatchSchema>): Promise<WorkflowSettings> {
+  /** Validate and save part of the settings; returns the whole, and what was saved before (read with the save, not cached). Throws 400 with every problem. */
+  async update(brandId: number, patch: z.infer<typeof settingsPatchSchema>): Promise<{ before: WorkflowSettings; after: WorkflowSettings }> {
     const problems: string[] = [];
     if (patch.sla) {
       // the messages name the target and speak in the page's units; `targets[0].targetMs` would tell the admin nothing.
@@ -183,7 +183,7 @@ export class WorkflowSettingsStore {
     this.cache.delete(brandId);
     const after = await this.get(brandId);
     for (const l of this.listeners) await l(brandId, before, after);
-    return after;
+    return { before, after };
   }
 
   private readonly listeners: SettingsListener[] = [];

@@ -60,11 +60,10 @@ export function workflowRoutes(app: App) {
     },
   }, async (req) => {
     const a = requireRole(req, 'admin');
-    // who might moderate before: the audit entry says who lost (or gained) the right
-    const before = req.body.moderation || req.body.handoverAfterMin !== undefined ? await s.workflowSettings.get(a.user.brand_id) : null;
-    const moderationBefore = req.body.moderation ? before!.moderation : null;
-    const handoverBefore = req.body.handoverAfterMin !== undefined ? before!.handoverAfterMin : null;
-    const saved = await s.workflowSettings.update(a.user.brand_id, req.body);
+    // the settings as saved before (read with the save, never a cached copy): the audit entry says who lost (or gained) the right to moderate, and the hand-over's old minutes
+    const { before, after: saved } = await s.workflowSettings.update(a.user.brand_id, req.body);
+    const moderationBefore = req.body.moderation ? before.moderation : null;
+    const handoverBefore = req.body.handoverAfterMin !== undefined ? before.handoverAfterMin : null;
     // which parts changed; the security policy with its new value (whether it was turned on or off is what an auditor asks); the moderation roles before and after
     await audit(s.store.db, { brandId: a.user.brand_id, actor: a.actor.name, action: 'settings.workflow', subjectType: 'brand', subjectId: a.user.brand_id, data: { changed: Object.keys(req.body), ...(req.body.security ? { security: req.body.security } : {}), ...(moderationBefore ? { moderation: { allowedRoles: saved.moderation.allowedRoles, before: moderationBefore.allowedRoles } } : {}), ...(handoverBefore != null ? { handoverAfterMin: { from: handoverBefore, to: saved.handoverAfterMin } } : {}) } }, s.clock.now());
     // saved, but a team the routing sends work to with nobody to take it is named (the admin may build the team next)
