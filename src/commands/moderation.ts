@@ -279,8 +279,7 @@ export class ModerationCommands {
     const unsettled: UnsettledReport[] = [];
     for (const subject of ['post', 'account'] as const) {
       if (subject === 'account' && msg.author_identity_id == null) continue;
-      const q = store.db.selectFrom('moderation_action').select(['created_at', 'error']).where('brand_id', '=', actor.brandId).where('action', '=', subject === 'post' ? 'report_post' : 'report_account');
-      const last = await unsettledReports(subject === 'post' ? q.where('message_id', '=', msg.id) : q.where('identity_id', '=', msg.author_identity_id!), this.deps.clock.now()).orderBy('id', 'desc').executeTakeFirst();
+      const last = await unsettledReports(reportsOf(store.db, actor.brandId, subject, { messageId: msg.id, identityId: msg.author_identity_id! }), this.deps.clock.now()).orderBy('id', 'desc').executeTakeFirst();
       if (last) unsettled.push({ subject, at: new Date(Number(last.created_at)).toISOString(), error: last.error ?? null });
     }
     if (why !== null || !channel?.reportRules) return { available: why === null, reason: why, rules: null, rulesError: null, unsettled };
@@ -349,10 +348,7 @@ export class ModerationCommands {
     // that takes turns per post (or account)
     const row = await store.db.transaction().execute(async (trx) => {
       await lockKey(trx, store, MODERATION_LOCK, p.subject === 'post' ? `report:message:${msg.id}` : `report:identity:${identity.id}`);
-      const mine = () => {
-        const q = trx.selectFrom('moderation_action').select(['id', 'status', 'network_report_id', 'created_at']).where('brand_id', '=', actor.brandId).where('action', '=', action);
-        return p.subject === 'post' ? q.where('message_id', '=', msg.id) : q.where('identity_id', '=', identity.id);
-      };
+      const mine = () => reportsOf(trx, actor.brandId, p.subject, { messageId: msg.id, identityId: identity.id });
       const filed = await mine().where('status', '=', 'done').orderBy('id', 'desc').executeTakeFirst();
       if (filed) return { repeat: filed };
       const waiting = await mine().where('status', '=', 'pending').where('created_at', '>', clock.now() - IN_FLIGHT_MS).executeTakeFirst();
@@ -459,6 +455,12 @@ export async function settleStaleModeration(store: Store, bus: EventBus | null, 
     bus?.publish(r.brand_id, 'moderation', { conversationId: r.conversation_id, messageId: r.message_id, action: r.action, status: 'unknown', guideline: null });
   }
   return settled;
+}
+
+/** Parley's reports of a post (by its message) or of an account (by its author's identity). */
+function reportsOf(db: Tx, brandId: number, subject: 'post' | 'account', of: { messageId: number; identityId: number }) {
+  const q = db.selectFrom('moderation_action').select(['id', 'status', 'network_report_id', 'created_at', 'error']).where('brand_id', '=', brandId).where('action', '=', subject === 'post' ? 'report_post' : 'report_account');
+  return subject === 'post' ? q.where('message_id', '=', of.messageId) : q.where('identity_id', '=', of.identityId);
 }
 
 /** Reports asked of the network and never answered: `unknown`, or `pending` past IN_FLIGHT_MS (a desk that stopped mid-call, not yet settled). */

@@ -4,7 +4,7 @@
  * goes unanswered past its target), "take it private", playbooks and snippets,
  * and incidents (mass problems) with a public statement.
  */
-import { sql } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import { requiresApproval, rewriteAtSignOff, signOffRefusal, SIGN_OFF_ROLES, type ApprovalReason, type StoredApprovalReason } from '../core/approval.js';
 import { availabilityLine } from '../core/autoAck.js';
 import type { BusinessCalendar } from '../core/businessHours.js';
@@ -40,7 +40,7 @@ import { groupExpertTargetMin, type WorkflowSettingsStore } from './settings.js'
 import { eligibleApprovers, refuseWithoutApprover, signOffWait, type SignOffWait } from './approvers.js';
 import { lockBrand, type Tx } from '../store/util.js';
 import { PAST_SOURCES } from '../pipeline/ingest.js';
-import type { Incident, MessageRow } from '../store/schema.js';
+import type { DB, Incident, MessageRow } from '../store/schema.js';
 
 export interface WorkflowCommandDeps {
   store: Store;
@@ -525,14 +525,19 @@ export class WorkflowCommands {
       .where('expert_request.brand_id', '=', actor.brandId);
     if (opts.conversationId != null) q = q.where('expert_request.conversation_id', '=', opts.conversationId);
     if (opts.status) q = q.where('expert_request.status', '=', opts.status);
-    if (actor.role === 'expert') {
-      const teams = (await this.deps.store.db.selectFrom('team_member').select('team_id').where('user_id', '=', actor.userId!).execute()).map((t) => t.team_id);
-      q = q.where((eb) => eb.or([eb('expert_request.expert_id', '=', actor.userId!), ...(teams.length ? [eb('expert_request.team_id', 'in', teams)] : [])]));
-    }
+    const scope = await this.expertScope(actor);
+    if (scope) q = q.where(scope);
     const rows = await q.orderBy('expert_request.created_at', 'desc').limit(500).execute();
     const why = await this.cancelReasons(actor.brandId, rows.filter((r) => r.status === 'cancelled').map((r) => r.id));
     // every role that lists these reads the conversations' notes (an expert only those they were asked about, as listed)
     return rows.map((r) => ({ ...presentRequest(r, r.asked_by_name, { text: r.answer_text, byName: r.answered_by_name, editedAt: r.answer_edited_at == null ? null : Number(r.answer_edited_at) }), cancelReason: why.get(r.id)?.reason ?? null, cancelNote: why.get(r.id)?.note ?? null, conversationSubject: r.subject }));
+  }
+
+  /** The questions an expert sees: those to them or to one of their groups (null: any other role sees the brand's). */
+  private async expertScope(actor: Actor) {
+    if (actor.role !== 'expert') return null;
+    const teams = (await this.deps.store.db.selectFrom('team_member').select('team_id').where('user_id', '=', actor.userId!).execute()).map((t) => t.team_id);
+    return (eb: ExpressionBuilder<DB, 'expert_request'>) => eb.or([eb('expert_request.expert_id', '=', actor.userId!), ...(teams.length ? [eb('expert_request.team_id', 'in', teams)] : [])]);
   }
 
   /**
@@ -545,10 +550,8 @@ export class WorkflowCommands {
   async expertAnswerHistory(actor: Actor, requestId: number) {
     const { db } = this.deps.store;
     let q = db.selectFrom('expert_request').selectAll().where('id', '=', requestId).where('brand_id', '=', actor.brandId);
-    if (actor.role === 'expert') {
-      const teams = (await db.selectFrom('team_member').select('team_id').where('user_id', '=', actor.userId!).execute()).map((t) => t.team_id);
-      q = q.where((eb) => eb.or([eb('expert_id', '=', actor.userId!), ...(teams.length ? [eb('team_id', 'in', teams)] : [])]));
-    }
+    const scope = await this.expertScope(actor);
+    if (scope) q = q.where(scope);
     const req = await q.executeTakeFirst();
     if (!req) throw notFound('expert request');
     if (req.answer_note_id == null || req.answered_at == null) throw notFound('answer');

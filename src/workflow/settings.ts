@@ -179,9 +179,11 @@ export class WorkflowSettingsStore {
     const raw = parseObject(row.settings);
     const before = settingsOf(raw.workflow);
     raw.workflow = { ...(raw.workflow ?? {}), ...patch };
-    await this.store.db.updateTable('brand').set({ settings: JSON.stringify(raw) }).where('id', '=', brandId).execute();
-    this.cache.delete(brandId);
-    const after = await this.get(brandId);
+    const stored = JSON.stringify(raw);
+    await this.store.db.updateTable('brand').set({ settings: stored }).where('id', '=', brandId).execute();
+    // what was just written, as a read of it gives (no second read)
+    const after = settingsOf(parseObject(stored).workflow);
+    this.cache.set(brandId, { at: Date.now(), settings: after });
     for (const l of this.listeners) await l(brandId, before, after);
     return { before, after };
   }
