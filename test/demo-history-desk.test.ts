@@ -13,11 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createParley } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { HISTORY_MAX_MESSAGES_PER_DAY, HISTORY_SUFFIX, historyCopies, planHistory, planHistoryCooperatively, replayMessagesPerDay, storeDemoHistory } from '../src/demo/history.js';
-import { DEMO_FILE, DEMO_HISTORY_KEY, DEMO_SLUG, seedDemoIfEmpty } from '../src/demo/seed.js';
-import { readTwcs, type TwcsTweet } from '../src/import/twcs.js';
+import { DEMO_HISTORY_KEY, DEMO_SLUG, seedDemoIfEmpty } from '../src/demo/seed.js';
 import { hashPassword } from '../src/lib/password.js';
 import { peopleReport } from '../src/reports/reports.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from './db.js';
+import { excerpt } from './helpers/twcsExcerpt.js';
 import { Client } from './helpers/parley.js';
 
 const DAY = 86_400_000;
@@ -28,11 +28,6 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function excerpt(): Promise<TwcsTweet[]> {
-  const tweets: TwcsTweet[] = [];
-  for await (const item of readTwcs(DEMO_FILE)) if (item.kind === 'tweet') tweets.push(item.tweet);
-  return tweets;
-}
 
 async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, ms: number, what: string): Promise<T> {
   const end = Date.now() + ms;

@@ -14,13 +14,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createParley, type Parley } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { HISTORY_DAYS, HISTORY_FIRST_DAY_BACK, HISTORY_MAX_GAP_MS, HISTORY_STALE_MS, HISTORY_SUFFIX, HOUR_WEIGHTS, WEEKDAY_WEIGHTS, historyCopies, historyHandlingS, historyTimeOfDay, planHistory, replayMessagesPerDay, scheduleHistoryAgents, storeDemoHistory } from '../src/demo/history.js';
-import { DEMO_FILE, DEMO_HISTORY_KEY, DEMO_SLUG, seedDemoIfEmpty } from '../src/demo/seed.js';
-import { readTwcs, type TwcsTweet } from '../src/import/twcs.js';
+import { DEMO_HISTORY_KEY, DEMO_SLUG, seedDemoIfEmpty } from '../src/demo/seed.js';
+import { readTwcs } from '../src/import/twcs.js';
 import { sharedDataDir } from '../src/lib/paths.js';
 import { peopleReport, responseTimeReport, volumeReport } from '../src/reports/reports.js';
 import { staffingAht } from '../src/reports/staffing.js';
 import { openStore, type Store } from '../src/store/db.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from './db.js';
+import { excerpt } from './helpers/twcsExcerpt.js';
 
 const DAY = 86_400_000;
 /** One secret for every desk on a database (each would otherwise generate its own). */
@@ -71,12 +72,6 @@ async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, ms: n
   }
 }
 
-/** The bundled excerpt's tweets. */
-async function excerpt(): Promise<TwcsTweet[]> {
-  const tweets: TwcsTweet[] = [];
-  for await (const item of readTwcs(DEMO_FILE)) if (item.kind === 'tweet') tweets.push(item.tweet);
-  return tweets;
-}
 
 /**
  * An instant on a zone's wall clock, read with Intl (not the code under test's helpers): its

@@ -17,10 +17,11 @@ import type { Actor } from '../src/commands/context.js';
 import { loadConfig } from '../src/config.js';
 import { conversationRoots } from '../src/demo/history.js';
 import { DemoReplay } from '../src/demo/replay.js';
-import { DEMO_FILE, seedDemoIfEmpty } from '../src/demo/seed.js';
-import { readTwcs, type TwcsTweet } from '../src/import/twcs.js';
+import { seedDemoIfEmpty } from '../src/demo/seed.js';
+import type { TwcsTweet } from '../src/import/twcs.js';
 import { systemClock } from '../src/lib/clock.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from './db.js';
+import { excerpt } from './helpers/twcsExcerpt.js';
 
 const SECRET = 'demo-replay-wrapup-test-secret-0123456789';
 /** Conversations in the slice the replay runs through. */
@@ -31,11 +32,6 @@ let dir: string;
 let slice: string;
 let sliceTweets: TwcsTweet[];
 
-async function excerpt(file = DEMO_FILE): Promise<TwcsTweet[]> {
-  const tweets: TwcsTweet[] = [];
-  for await (const item of readTwcs(file)) if (item.kind === 'tweet') tweets.push(item.tweet);
-  return tweets;
-}
 
 /** The replay's recorded timeline, as README says it plays: recorded order (time, then id), silences over 30 s shortened to 30 s. */
 function timeline(tweets: TwcsTweet[]): { tweets: TwcsTweet[]; offsets: number[] } {
